@@ -1,0 +1,657 @@
+//! The CPython-facing half of the module: argument wrappers, the method table,
+//! `PyModuleDef` with a `Py_mod_exec` slot (PEP 489), and `PyInit_<name>`.
+//!
+//! Layouts are those of 64-bit GIL builds (see DESIGN.md); the inline int
+//! unboxing fast path reads CPython 3.11's digit layout and is emitted only
+//! when the target interpreter is 3.11.
+
+use super::{clif_type, Emitter, FnCx, HELPER_BINDERS, HELPER_ROUND, STACK_BUDGET};
+use crate::hir::{self, Function};
+use crate::syntax::ParamKind;
+use crate::types::Ty;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{self, types, Block, BlockArg, InstBuilder, MemFlagsData, Value};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{DataDescription, FuncId as ClifFuncId, Linkage, Module};
+
+type R<T> = Result<T, String>;
+
+const SHIM_SOURCE: &str = include_str!("../shim/cython_shim.py");
+const METH_VARARGS_FASTCALL_KEYWORDS: i32 = 0x80 | 0x02;
+const METH_O: i32 = 0x08;
+const METH_NOARGS: i32 = 0x04;
+const PY_FILE_INPUT: i64 = 257;
+const PY_MOD_EXEC: u32 = 2;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CallKind {
+    NoArgs,
+    O,
+    FastCall,
+}
+
+fn call_kind(f: &Function) -> CallKind {
+    match f.params.as_slice() {
+        [] => CallKind::NoArgs,
+        [p] if p.kind == ParamKind::PositionalOnly && p.default.is_none() => CallKind::O,
+        _ => CallKind::FastCall,
+    }
+}
+
+/// Python source of a function with `f`'s exact parameters that returns them
+/// as a tuple: calling it reproduces CPython's own argument errors.
+fn binder_source(f: &Function) -> String {
+    let mut params = vec![];
+    let mut seen_kwonly = false;
+    for (i, p) in f.params.iter().enumerate() {
+        if p.kind == ParamKind::KeywordOnly && !seen_kwonly {
+            params.push("*".to_string());
+            seen_kwonly = true;
+        }
+        params.push(match &p.default_src {
+            Some(d) => format!("{}={}", p.name, d),
+            None => p.name.clone(),
+        });
+        let next_not_posonly = f.params.get(i + 1).map_or(true, |n| n.kind != ParamKind::PositionalOnly);
+        if p.kind == ParamKind::PositionalOnly && next_not_posonly {
+            params.push("/".to_string());
+        }
+    }
+    let names: Vec<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
+    let bind = binder_name(f);
+    format!(
+        "\ndef {bind}({}):\n    return ({},)\n{bind}.__name__ = {bind}.__qualname__ = {:?}\n",
+        params.join(", "),
+        names.join(", "),
+        f.name
+    )
+}
+
+fn binder_name(f: &Function) -> String {
+    format!("__pyc_aot_bind_{}", f.name)
+}
+
+/// `ml_doc`: CPython derives `__text_signature__` from the first line.
+fn method_doc(f: &Function) -> String {
+    let mut params = vec!["$module".to_string()];
+    let has_posonly = f.params.iter().any(|p| p.kind == ParamKind::PositionalOnly);
+    if !has_posonly {
+        params.push("/".into());
+    }
+    let mut seen_kwonly = false;
+    for (i, p) in f.params.iter().enumerate() {
+        if p.kind == ParamKind::KeywordOnly && !seen_kwonly {
+            params.push("*".into());
+            seen_kwonly = true;
+        }
+        params.push(match &p.default_src {
+            Some(d) => format!("{}={}", p.name, d),
+            None => p.name.clone(),
+        });
+        if p.kind == ParamKind::PositionalOnly && f.params.get(i + 1).map_or(true, |n| n.kind != ParamKind::PositionalOnly) {
+            params.push("/".into());
+        }
+    }
+    format!("{}({})\n--\n\n{}", f.name, params.join(", "), f.doc.as_deref().unwrap_or(""))
+}
+
+pub(crate) fn emit_module_glue(em: &mut Emitter, m: &hir::Module, py_minor: u32) -> R<()> {
+    let exported: Vec<&Function> = m.functions.iter().filter(|f| f.exported).collect();
+
+    let mut wrappers = vec![];
+    for (k, f) in exported.iter().enumerate() {
+        wrappers.push((f, emit_wrapper(em, f, HELPER_BINDERS + k, py_minor)?));
+    }
+
+    // PyMethodDef[]: {name, meth, flags, doc}, 32 bytes each, zero-terminated.
+    let table = em.module.declare_data("pyc_aot_methods", Linkage::Local, true, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    let mut bytes = vec![0u8; 32 * (wrappers.len() + 1)];
+    for (i, (f, _)) in wrappers.iter().enumerate() {
+        let flags = match call_kind(f) {
+            CallKind::NoArgs => METH_NOARGS,
+            CallKind::O => METH_O,
+            CallKind::FastCall => METH_VARARGS_FASTCALL_KEYWORDS,
+        };
+        bytes[32 * i + 16..32 * i + 20].copy_from_slice(&flags.to_le_bytes());
+    }
+    desc.define(bytes.into_boxed_slice());
+    for (i, (f, wrapper)) in wrappers.iter().enumerate() {
+        let name = em.cstring(&f.name)?;
+        let doc = em.cstring(&method_doc(f))?;
+        let gv_name = em.module.declare_data_in_data(name, &mut desc);
+        let gv_doc = em.module.declare_data_in_data(doc, &mut desc);
+        let fr = em.module.declare_func_in_data(*wrapper, &mut desc);
+        desc.write_data_addr((32 * i) as u32, gv_name, 0);
+        desc.write_function_addr((32 * i + 8) as u32, fr);
+        desc.write_data_addr((32 * i + 24) as u32, gv_doc, 0);
+    }
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+
+    let helpers_len = 8 * (HELPER_BINDERS + exported.len());
+    let mut desc = DataDescription::new();
+    desc.define_zeroinit(helpers_len);
+    em.module.define_data(em.helpers, &desc).map_err(|e| e.to_string())?;
+
+    let exec = emit_exec(em, m, &exported)?;
+
+    // PyModuleDef_Slot[]: {Py_mod_exec, exec}, {0, NULL}.
+    let slots = em.module.declare_data("pyc_aot_slots", Linkage::Local, true, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    let mut bytes = vec![0u8; 32];
+    bytes[0..4].copy_from_slice(&PY_MOD_EXEC.to_le_bytes());
+    desc.define(bytes.into_boxed_slice());
+    let fr = em.module.declare_func_in_data(exec, &mut desc);
+    desc.write_function_addr(8, fr);
+    em.module.define_data(slots, &desc).map_err(|e| e.to_string())?;
+
+    // PyModuleDef: m_base (refcount 1), m_name @40, m_size @56 = 0, m_methods @64, m_slots @72.
+    let def = em.module.declare_data("pyc_aot_moduledef", Linkage::Local, true, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    let mut bytes = vec![0u8; 104];
+    bytes[0..8].copy_from_slice(&1u64.to_le_bytes());
+    desc.define(bytes.into_boxed_slice());
+    let name = em.cstring(&m.name)?;
+    let gv_name = em.module.declare_data_in_data(name, &mut desc);
+    let gv_table = em.module.declare_data_in_data(table, &mut desc);
+    let gv_slots = em.module.declare_data_in_data(slots, &mut desc);
+    desc.write_data_addr(40, gv_name, 0);
+    desc.write_data_addr(64, gv_table, 0);
+    desc.write_data_addr(72, gv_slots, 0);
+    em.module.define_data(def, &desc).map_err(|e| e.to_string())?;
+
+    // PyInit_<name>: the only exported symbol.
+    let mut sig = em.module.make_signature();
+    sig.returns.push(ir::AbiParam::new(em.ptr));
+    let init = em
+        .module
+        .declare_function(&format!("PyInit_{}", m.name), Linkage::Export, &sig)
+        .map_err(|e| e.to_string())?;
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(1, 0), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry = cx.b.create_block();
+        cx.b.switch_to_block(entry);
+        let d = cx.data_addr(def);
+        let p = cx.em.ptr;
+        let r = cx.call_c("PyModuleDef_Init", &[p], &[p], &[d])?[0];
+        cx.b.ins().return_(&[r]);
+        finish(cx)?;
+    }
+    em.define(init, func, &format!("PyInit_{}", m.name))
+}
+
+fn finish(cx: FnCx) -> R<()> {
+    let FnCx { em, mut b, .. } = cx;
+    b.seal_all_blocks();
+    b.finalize(em.module.isa().frontend_config());
+    Ok(())
+}
+
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function]) -> R<ClifFuncId> {
+    let p = em.ptr;
+    let mut sig = em.module.make_signature();
+    sig.params.push(ir::AbiParam::new(p));
+    sig.returns.push(ir::AbiParam::new(types::I32));
+    let id = em.module.declare_function("pyc_aot_exec", Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    let mut shim = SHIM_SOURCE.to_string();
+    for f in exported {
+        shim.push_str(&binder_source(f));
+    }
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(1, 1), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry = cx.b.create_block();
+        let fail = cx.b.create_block();
+        cx.b.set_cold_block(fail);
+        cx.b.append_block_params_for_function_params(entry);
+        cx.b.switch_to_block(entry);
+        let module = cx.b.block_params(entry)[0];
+
+        // Leaves through `fail` when `v` is NULL (or negative, for int results).
+        let check_null = |cx: &mut FnCx, v: Value| {
+            let bad = cx.is_null(v);
+            let ok = cx.b.create_block();
+            cx.b.ins().brif(bad, fail, &[], ok, &[]);
+            cx.b.switch_to_block(ok);
+        };
+        let check_neg = |cx: &mut FnCx, v: Value| {
+            let bad = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, v, 0);
+            let ok = cx.b.create_block();
+            cx.b.ins().brif(bad, fail, &[], ok, &[]);
+            cx.b.switch_to_block(ok);
+        };
+        let set_item = |cx: &mut FnCx, dict: Value, key: &str, val: Value| -> R<()> {
+            let k = cx.cstr(key)?;
+            let r = cx.call_c("PyDict_SetItemString", &[p, p, p], &[types::I32], &[dict, k, val])?[0];
+            check_neg(cx, r);
+            Ok(())
+        };
+        let run = |cx: &mut FnCx, src: &str, filename: &str, globals: Value| -> R<()> {
+            let s = cx.cstr(src)?;
+            let f = cx.cstr(filename)?;
+            let mode = cx.b.ins().iconst(types::I32, PY_FILE_INPUT);
+            let code = cx.call_c("Py_CompileString", &[p, p, types::I32], &[p], &[s, f, mode])?[0];
+            check_null(cx, code);
+            let r = cx.call_c("PyEval_EvalCode", &[p, p, p], &[p], &[code, globals, globals])?[0];
+            cx.decref(code)?;
+            check_null(cx, r);
+            cx.decref(r)
+        };
+
+        let name = cx.cstr("cython")?;
+        let shim_mod = cx.call_c("PyModule_New", &[p], &[p], &[name])?[0];
+        check_null(&mut cx, shim_mod);
+        let shim_dict = cx.call_c("PyModule_GetDict", &[p], &[p], &[shim_mod])?[0];
+        let builtins = cx.call_c("PyEval_GetBuiltins", &[], &[p], &[])?[0];
+        set_item(&mut cx, shim_dict, "__builtins__", builtins)?;
+        let true_obj = cx.py_data("_Py_TrueStruct")?;
+        set_item(&mut cx, shim_dict, "__pyc_aot_compiled__", true_obj)?;
+        run(&mut cx, &shim, "<pyc-aot cython shim>", shim_dict)?;
+
+        let helpers = cx.em.helpers;
+        let table = cx.data_addr(helpers);
+        let fill = |cx: &mut FnCx, dict: Value, key: &str, slot: usize| -> R<()> {
+            let k = cx.cstr(key)?;
+            let obj = cx.call_c("PyDict_GetItemString", &[p, p], &[p], &[dict, k])?[0];
+            let missing = cx.is_null(obj);
+            let (bad, ok) = (cx.b.create_block(), cx.b.create_block());
+            cx.b.ins().brif(missing, bad, &[], ok, &[]);
+            cx.b.switch_to_block(bad);
+            let exc = cx.py_data("PyExc_SystemError")?;
+            let exc = cx.b.ins().load(p, flags(), exc, 0);
+            let msg = cx.cstr(&format!("pyc-aot: the module's helper `{key}` is missing"))?;
+            cx.call_c("PyErr_SetString", &[p, p], &[], &[exc, msg])?;
+            cx.b.ins().jump(fail, &[]);
+            cx.b.switch_to_block(ok);
+            cx.call_c("Py_IncRef", &[p], &[], &[obj])?;
+            cx.b.ins().store(flags(), obj, table, (8 * slot) as i32);
+            Ok(())
+        };
+        fill(&mut cx, builtins, "round", HELPER_ROUND)?;
+        for (k, f) in exported.iter().enumerate() {
+            fill(&mut cx, shim_dict, &binder_name(f), HELPER_BINDERS + k)?;
+        }
+
+        let mod_dict = cx.call_c("PyModule_GetDict", &[p], &[p], &[module])?[0];
+        set_item(&mut cx, mod_dict, crate::frontend::SHIM_GLOBAL, shim_mod)?;
+        cx.decref(shim_mod)?;
+        set_item(&mut cx, mod_dict, "__builtins__", builtins)?;
+        run(&mut cx, &m.python_source, &m.source_path, mod_dict)?;
+        let ok = cx.b.ins().iconst(types::I32, 0);
+        cx.b.ins().return_(&[ok]);
+
+        cx.b.switch_to_block(fail);
+        let err = cx.b.ins().iconst(types::I32, -1);
+        cx.b.ins().return_(&[err]);
+        finish(cx)?;
+    }
+    em.define(id, func, "module exec")?;
+    Ok(id)
+}
+
+/// State of one wrapper being built: where failures go and what to release.
+struct Wrapper<'a, 'b> {
+    cx: FnCx<'a, 'b>,
+    /// Returns NULL after releasing the bound-arguments tuple (block param, may be NULL).
+    fail: Block,
+    owned: Value,
+    py_minor: u32,
+}
+
+fn emit_wrapper(em: &mut Emitter, f: &Function, binder_slot: usize, py_minor: u32) -> R<ClifFuncId> {
+    let p = em.ptr;
+    let kind = call_kind(f);
+    let mut sig = em.module.make_signature();
+    let nparams = if kind == CallKind::FastCall { 4 } else { 2 };
+    let param_types = [p, p, types::I64, p];
+    for t in &param_types[..nparams] {
+        sig.params.push(ir::AbiParam::new(*t));
+    }
+    sig.returns.push(ir::AbiParam::new(p));
+    let id = em
+        .module
+        .declare_function(&format!("pyc_aot_wrap_{}", f.name), Linkage::Local, &sig)
+        .map_err(|e| e.to_string())?;
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(2, f.id.0), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry = cx.b.create_block();
+        cx.b.append_block_params_for_function_params(entry);
+        let fail = cx.b.create_block();
+        cx.b.append_block_param(fail, p);
+        cx.b.set_cold_block(fail);
+        let unbox = cx.b.create_block();
+        cx.b.append_block_param(unbox, p); // argv
+        cx.b.append_block_param(unbox, p); // owned tuple or NULL
+        cx.b.switch_to_block(entry);
+        let params = cx.b.block_params(entry).to_vec();
+        let null = cx.b.ins().iconst(p, 0);
+        match kind {
+            CallKind::NoArgs => {
+                cx.b.ins().jump(unbox, &[BlockArg::Value(null), BlockArg::Value(null)]);
+            }
+            CallKind::O => {
+                // METH_O passes the object itself; give it a one-slot argv.
+                let slot = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8, 3));
+                cx.b.ins().stack_store(p, params[1], slot, 0);
+                let argv = cx.b.ins().stack_addr(p, slot, 0);
+                cx.b.ins().jump(unbox, &[BlockArg::Value(argv), BlockArg::Value(null)]);
+            }
+            CallKind::FastCall => {
+                let (args, nargs, kwnames) = (params[1], params[2], params[3]);
+                let slow = cx.b.create_block();
+                cx.b.set_cold_block(slow);
+                let has_kwonly = f.params.iter().any(|q| q.kind == ParamKind::KeywordOnly);
+                if has_kwonly {
+                    cx.b.ins().jump(slow, &[]);
+                } else {
+                    let exact = cx.b.ins().icmp_imm_s(IntCC::Equal, nargs, f.params.len() as i64);
+                    let no_kw = cx.is_null(kwnames);
+                    let fast = cx.b.ins().band(exact, no_kw);
+                    cx.b.ins().brif(fast, unbox, &[BlockArg::Value(args), BlockArg::Value(null)], slow, &[]);
+                }
+                cx.b.switch_to_block(slow);
+                let helpers = cx.em.helpers;
+                let table = cx.data_addr(helpers);
+                let binder = cx.b.ins().load(p, flags(), table, (8 * binder_slot) as i32);
+                let tuple = cx.call_c("PyObject_Vectorcall", &[p, p, p, p], &[p], &[binder, args, nargs, kwnames])?[0];
+                let bad = cx.is_null(tuple);
+                let ok = cx.b.create_block();
+                cx.b.ins().brif(bad, fail, &[BlockArg::Value(null)], ok, &[]);
+                cx.b.switch_to_block(ok);
+                let items = cx.b.ins().iadd_imm_s(tuple, 24);
+                cx.b.ins().jump(unbox, &[BlockArg::Value(items), BlockArg::Value(tuple)]);
+            }
+        }
+
+        cx.b.switch_to_block(unbox);
+        let argv = cx.b.block_params(unbox)[0];
+        let owned = cx.b.block_params(unbox)[1];
+        let mut w = Wrapper { cx, fail, owned, py_minor };
+        let mut values = vec![];
+        for (i, param) in f.params.iter().enumerate() {
+            let obj = w.cx.b.ins().load(p, flags(), argv, (8 * i) as i32);
+            values.push(w.unbox(obj, param.ty, &param.name)?);
+        }
+        let has_owned = w.cx.b.ins().icmp_imm_s(IntCC::NotEqual, owned, 0);
+        let (release, call) = (w.cx.b.create_block(), w.cx.b.create_block());
+        w.cx.b.ins().brif(has_owned, release, &[], call, &[]);
+        w.cx.b.switch_to_block(release);
+        w.cx.decref(owned)?;
+        w.cx.b.ins().jump(call, &[]);
+        w.cx.b.switch_to_block(call);
+
+        let sp = w.cx.b.ins().get_stack_pointer(p);
+        let limit = w.cx.b.ins().iadd_imm_s(sp, -STACK_BUDGET);
+        values.push(limit);
+        let native = w.cx.em.native_id(f.id);
+        let r = w.cx.func_ref(native);
+        let inst = w.cx.b.ins().call(r, &values);
+        let results = w.cx.b.inst_results(inst).to_vec();
+        let err = *results.last().ok_or("native function without error flag")?;
+        let (raised, ok) = (w.cx.b.create_block(), w.cx.b.create_block());
+        w.cx.b.ins().brif(err, raised, &[], ok, &[]);
+        w.cx.b.switch_to_block(raised);
+        w.cx.b.ins().return_(&[null]);
+        w.cx.b.switch_to_block(ok);
+        let boxed = w.boxed(results.first().copied().filter(|_| results.len() == 2), f.ret)?;
+        w.cx.b.ins().return_(&[boxed]);
+
+        w.cx.b.switch_to_block(fail);
+        let owned_on_fail = w.cx.b.block_params(fail)[0];
+        let (release, out) = (w.cx.b.create_block(), w.cx.b.create_block());
+        let has = w.cx.b.ins().icmp_imm_s(IntCC::NotEqual, owned_on_fail, 0);
+        w.cx.b.ins().brif(has, release, &[], out, &[]);
+        w.cx.b.switch_to_block(release);
+        w.cx.decref(owned_on_fail)?;
+        w.cx.b.ins().jump(out, &[]);
+        w.cx.b.switch_to_block(out);
+        let null = w.cx.b.ins().iconst(p, 0);
+        w.cx.b.ins().return_(&[null]);
+        finish(w.cx)?;
+    }
+    em.define(id, func, &format!("wrapper of {}", f.name))?;
+    Ok(id)
+}
+
+impl Wrapper<'_, '_> {
+    fn fail_if(&mut self, cond: Value) {
+        let ok = self.cx.b.create_block();
+        self.cx.b.ins().brif(cond, self.fail, &[BlockArg::Value(self.owned)], ok, &[]);
+        self.cx.b.switch_to_block(ok);
+    }
+
+    fn raise_if(&mut self, cond: Value, exc: &str, msg: &str) -> R<()> {
+        let (bad, ok) = (self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.set_cold_block(bad);
+        self.cx.b.ins().brif(cond, bad, &[], ok, &[]);
+        self.cx.b.switch_to_block(bad);
+        let p = self.cx.em.ptr;
+        let e = self.cx.py_data(exc)?;
+        let e = self.cx.b.ins().load(p, flags(), e, 0);
+        let m = self.cx.cstr(msg)?;
+        self.cx.call_c("PyErr_SetString", &[p, p], &[], &[e, m])?;
+        self.cx.b.ins().jump(self.fail, &[BlockArg::Value(self.owned)]);
+        self.cx.b.switch_to_block(ok);
+        Ok(())
+    }
+
+    /// Leaves through `fail` when a C-API conversion returned its error
+    /// value and an exception is set.
+    fn fail_if_error_set(&mut self, returned_error_value: Value) -> R<()> {
+        let (check, ok) = (self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.ins().brif(returned_error_value, check, &[], ok, &[]);
+        self.cx.b.switch_to_block(check);
+        let p = self.cx.em.ptr;
+        let occurred = self.cx.call_c("PyErr_Occurred", &[], &[p], &[])?[0];
+        let set = self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, occurred, 0);
+        self.cx.b.ins().brif(set, self.fail, &[BlockArg::Value(self.owned)], ok, &[]);
+        self.cx.b.switch_to_block(ok);
+        Ok(())
+    }
+
+    fn unbox(&mut self, obj: Value, ty: Ty, name: &str) -> R<Value> {
+        let p = self.cx.em.ptr;
+        let _ = name;
+        match ty {
+            Ty::Float(bits) => {
+                let join = self.cx.b.create_block();
+                self.cx.b.append_block_param(join, types::F64);
+                let slow = self.cx.b.create_block();
+                let ob_type = self.cx.b.ins().load(p, flags(), obj, 8);
+                let float_type = self.cx.py_data("PyFloat_Type")?;
+                let exact = self.cx.b.ins().icmp(IntCC::Equal, ob_type, float_type);
+                let fast = self.cx.b.create_block();
+                self.cx.b.ins().brif(exact, fast, &[], slow, &[]);
+                self.cx.b.switch_to_block(fast);
+                let v = self.cx.b.ins().load(types::F64, flags(), obj, 16);
+                self.cx.b.ins().jump(join, &[BlockArg::Value(v)]);
+                self.cx.b.switch_to_block(slow);
+                let r = self.cx.call_c("PyFloat_AsDouble", &[p], &[types::F64], &[obj])?[0];
+                let minus_one = self.cx.b.ins().f64const(-1.0);
+                let maybe = self.cx.b.ins().fcmp(FloatCC::Equal, r, minus_one);
+                self.fail_if_error_set(maybe)?;
+                self.cx.b.ins().jump(join, &[BlockArg::Value(r)]);
+                self.cx.b.switch_to_block(join);
+                let v = self.cx.b.block_params(join)[0];
+                Ok(if bits == 32 { self.cx.b.ins().fdemote(types::F32, v) } else { v })
+            }
+            Ty::Bool => {
+                let t = self.cx.py_data("_Py_TrueStruct")?;
+                let f = self.cx.py_data("_Py_FalseStruct")?;
+                let join = self.cx.b.create_block();
+                self.cx.b.append_block_param(join, types::I8);
+                let (not_true, slow) = (self.cx.b.create_block(), self.cx.b.create_block());
+                let one = self.cx.b.ins().iconst(types::I8, 1);
+                let zero = self.cx.b.ins().iconst(types::I8, 0);
+                let is_t = self.cx.b.ins().icmp(IntCC::Equal, obj, t);
+                self.cx.b.ins().brif(is_t, join, &[BlockArg::Value(one)], not_true, &[]);
+                self.cx.b.switch_to_block(not_true);
+                let is_f = self.cx.b.ins().icmp(IntCC::Equal, obj, f);
+                self.cx.b.ins().brif(is_f, join, &[BlockArg::Value(zero)], slow, &[]);
+                self.cx.b.switch_to_block(slow);
+                let r = self.cx.call_c("PyObject_IsTrue", &[p], &[types::I32], &[obj])?[0];
+                let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+                self.fail_if(neg);
+                let v = self.cx.b.ins().ireduce(types::I8, r);
+                self.cx.b.ins().jump(join, &[BlockArg::Value(v)]);
+                self.cx.b.switch_to_block(join);
+                Ok(self.cx.b.block_params(join)[0])
+            }
+            Ty::Int(t) => {
+                let join = self.cx.b.create_block();
+                self.cx.b.append_block_param(join, types::I64);
+                let slow = self.cx.b.create_block();
+                if self.py_minor == 11 {
+                    // 3.11 PyLongObject: signed digit count @16, 30-bit digits @24.
+                    let ob_type = self.cx.b.ins().load(p, flags(), obj, 8);
+                    let long_type = self.cx.py_data("PyLong_Type")?;
+                    let exact = self.cx.b.ins().icmp(IntCC::Equal, ob_type, long_type);
+                    let (check_size, fast) = (self.cx.b.create_block(), self.cx.b.create_block());
+                    self.cx.b.ins().brif(exact, check_size, &[], slow, &[]);
+                    self.cx.b.switch_to_block(check_size);
+                    let size = self.cx.b.ins().load(types::I64, flags(), obj, 16);
+                    let shifted = self.cx.b.ins().iadd_imm_s(size, 1);
+                    let small = if t.signed {
+                        self.cx.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, shifted, 2)
+                    } else {
+                        self.cx.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, size, 1)
+                    };
+                    self.cx.b.ins().brif(small, fast, &[], slow, &[]);
+                    self.cx.b.switch_to_block(fast);
+                    let digit = self.cx.b.ins().load(types::I32, flags(), obj, 24);
+                    let digit = self.cx.b.ins().uextend(types::I64, digit);
+                    let v = self.cx.b.ins().imul(digit, size);
+                    self.cx.b.ins().jump(join, &[BlockArg::Value(v)]);
+                } else {
+                    self.cx.b.ins().jump(slow, &[]);
+                }
+                self.cx.b.switch_to_block(slow);
+                let conv = if !t.signed && t.bits == 64 { "PyLong_AsUnsignedLongLong" } else { "PyLong_AsLongLong" };
+                let r = self.cx.call_c(conv, &[p], &[types::I64], &[obj])?[0];
+                let maybe = self.cx.b.ins().icmp_imm_s(IntCC::Equal, r, -1);
+                self.fail_if_error_set(maybe)?;
+                self.cx.b.ins().jump(join, &[BlockArg::Value(r)]);
+                self.cx.b.switch_to_block(join);
+                let v = self.cx.b.block_params(join)[0];
+                if t.bits >= 64 {
+                    return Ok(v);
+                }
+                let (lo, hi) = if t.signed {
+                    (-(1i64 << (t.bits - 1)), (1i64 << (t.bits - 1)) - 1)
+                } else {
+                    (0, (1i64 << t.bits) - 1)
+                };
+                if !t.signed {
+                    let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, v, 0);
+                    self.raise_if(neg, "PyExc_OverflowError", &format!("can't convert negative value to {}", t.cname))?;
+                }
+                let below = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, v, lo);
+                let above = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, v, hi);
+                let out = self.cx.b.ins().bor(below, above);
+                self.raise_if(out, "PyExc_OverflowError", &format!("value too large to convert to {}", t.cname))?;
+                Ok(self.cx.b.ins().ireduce(clif_type(ty).unwrap_or(types::I32), v))
+            }
+            Ty::Void => Err("a None parameter reached the back end".into()),
+        }
+    }
+
+    fn incref(&mut self, obj: Value) -> R<()> {
+        if self.py_minor == 11 {
+            let rc = self.cx.b.ins().load(types::I64, flags(), obj, 0);
+            let rc = self.cx.b.ins().iadd_imm_s(rc, 1);
+            self.cx.b.ins().store(flags(), rc, obj, 0);
+            Ok(())
+        } else {
+            let p = self.cx.em.ptr;
+            self.cx.call_c("Py_IncRef", &[p], &[], &[obj]).map(|_| ())
+        }
+    }
+
+    fn boxed(&mut self, v: Option<Value>, ty: Ty) -> R<Value> {
+        let p = self.cx.em.ptr;
+        match (ty, v) {
+            (Ty::Void, _) => {
+                let none = self.cx.py_data("_Py_NoneStruct")?;
+                self.incref(none)?;
+                Ok(none)
+            }
+            (Ty::Float(bits), Some(v)) => {
+                let v = if bits == 32 { self.cx.b.ins().fpromote(types::F64, v) } else { v };
+                Ok(self.cx.call_c("PyFloat_FromDouble", &[types::F64], &[p], &[v])?[0])
+            }
+            (Ty::Bool, Some(v)) => {
+                let t = self.cx.py_data("_Py_TrueStruct")?;
+                let f = self.cx.py_data("_Py_FalseStruct")?;
+                let o = self.cx.b.ins().select(v, t, f);
+                self.incref(o)?;
+                Ok(o)
+            }
+            (Ty::Int(t), Some(v)) => {
+                let v = match (t.bits, t.signed) {
+                    (64, _) => v,
+                    (_, true) => self.cx.b.ins().sextend(types::I64, v),
+                    (_, false) => self.cx.b.ins().uextend(types::I64, v),
+                };
+                let conv = if t.signed { "PyLong_FromLongLong" } else { "PyLong_FromUnsignedLongLong" };
+                Ok(self.cx.call_c(conv, &[types::I64], &[p], &[v])?[0])
+            }
+            _ => Err("missing return value in wrapper".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hir::{Function, LocalId, Param};
+
+    fn func(params: Vec<(&str, ParamKind, Option<&str>)>) -> Function {
+        Function {
+            id: hir::FuncId(0),
+            name: "f".into(),
+            exported: true,
+            doc: Some("Doc.".into()),
+            params: params
+                .into_iter()
+                .enumerate()
+                .map(|(i, (n, kind, d))| Param {
+                    name: n.into(),
+                    ty: Ty::py_int(),
+                    local: LocalId(i as u32),
+                    kind,
+                    default: d.map(|_| hir::Const::Int(1)),
+                    default_src: d.map(String::from),
+                })
+                .collect(),
+            ret: Ty::py_int(),
+            locals: vec![],
+            body: vec![],
+            line: 1,
+            inline_hint: false,
+            cdivision: false,
+            overflowcheck: false,
+        }
+    }
+
+    #[test]
+    fn signatures_follow_parameter_kinds() {
+        let f = func(vec![
+            ("a", ParamKind::PositionalOnly, None),
+            ("b", ParamKind::PositionalOrKeyword, Some("1")),
+            ("c", ParamKind::KeywordOnly, Some("-1")),
+        ]);
+        assert_eq!(method_doc(&f), "f($module, a, /, b=1, *, c=-1)\n--\n\nDoc.");
+        assert!(binder_source(&f).contains("def __pyc_aot_bind_f(a, /, b=1, *, c=-1):\n    return (a, b, c,)"));
+        let g = func(vec![("n", ParamKind::PositionalOrKeyword, None)]);
+        assert_eq!(method_doc(&g), "f($module, /, n)\n--\n\nDoc.");
+    }
+}

@@ -1,0 +1,1424 @@
+//! One HIR function → one native Cranelift function.
+//!
+//! Native calling convention: `(params…, stack_limit) -> (value?, error_flag)`.
+//! On error the Python exception is set, a traceback entry for this function
+//! and line is added, and the flag is 1.
+
+use super::{clif_type, Emitter, FnCx, HELPER_ROUND};
+use crate::hir::{self, ArithOp, CmpOp, Const, Expr, ExprKind, FuncId, LocalId, MathCheck, MathOp, Stmt, StmtKind, UnOp};
+use crate::types::{int_join, IntTy, Ty, PY_INT};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    self, types, Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value,
+};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_module::Module;
+use std::collections::{HashMap, HashSet};
+
+type R<T> = Result<T, String>;
+
+const OVERFLOW_PY_INT: &str = "int result does not fit in 64 bits (pyc-aot compiles `int` as a 64-bit integer)";
+const OVERFLOW_C_INT: &str = "value too large to perform arithmetic";
+
+/// Functions on a cycle of the call graph: only these pay for the stack check.
+pub fn recursive_functions(m: &hir::Module) -> HashSet<FuncId> {
+    let callees: Vec<HashSet<FuncId>> = m
+        .functions
+        .iter()
+        .map(|f| {
+            let mut out = HashSet::new();
+            hir::visit_calls(&f.body, &mut |id| {
+                out.insert(id);
+            });
+            out
+        })
+        .collect();
+    let mut result = HashSet::new();
+    for f in &m.functions {
+        let mut seen = HashSet::new();
+        let mut stack: Vec<FuncId> = callees[f.id.0 as usize].iter().copied().collect();
+        while let Some(g) = stack.pop() {
+            if g == f.id {
+                result.insert(f.id);
+                break;
+            }
+            if seen.insert(g) {
+                stack.extend(callees[g.0 as usize].iter().copied());
+            }
+        }
+    }
+    result
+}
+
+/// Locals read somewhere they may not have been assigned: these carry a
+/// "bound" flag and raise UnboundLocalError like CPython.
+fn maybe_unbound(f: &hir::Function) -> HashSet<LocalId> {
+    type State = Option<HashSet<LocalId>>;
+    fn reads(e: &Expr, st: &State, out: &mut HashSet<LocalId>) {
+        hir::visit_locals(e, &mut |id| {
+            if let Some(s) = st {
+                if !s.contains(&id) {
+                    out.insert(id);
+                }
+            }
+        });
+    }
+    fn block(body: &[Stmt], mut st: State, out: &mut HashSet<LocalId>) -> State {
+        for s in body {
+            st = match &s.kind {
+                StmtKind::Assign(pairs) => {
+                    pairs.iter().for_each(|(_, e)| reads(e, &st, out));
+                    st.map(|mut s| {
+                        s.extend(pairs.iter().map(|(id, _)| *id));
+                        s
+                    })
+                }
+                StmtKind::Expr(e) => {
+                    reads(e, &st, out);
+                    st
+                }
+                StmtKind::Assert { cond, .. } => {
+                    reads(cond, &st, out);
+                    st
+                }
+                StmtKind::If { cond, then, orelse } => {
+                    reads(cond, &st, out);
+                    let a = block(then, st.clone(), out);
+                    let b = block(orelse, st.clone(), out);
+                    match (a, b) {
+                        (None, x) | (x, None) => x,
+                        (Some(a), Some(b)) => Some(a.intersection(&b).copied().collect()),
+                    }
+                }
+                StmtKind::While { cond, body, orelse } => {
+                    reads(cond, &st, out);
+                    block(body, st.clone(), out);
+                    block(orelse, st.clone(), out);
+                    st
+                }
+                StmtKind::ForRange { var, start, stop, step, body, orelse } => {
+                    for e in [start, stop, step] {
+                        reads(e, &st, out);
+                    }
+                    let inner = st.clone().map(|mut s| {
+                        s.insert(*var);
+                        s
+                    });
+                    block(body, inner, out);
+                    block(orelse, st.clone(), out);
+                    st
+                }
+                StmtKind::Return(e) => {
+                    if let Some(e) = e {
+                        reads(e, &st, out);
+                    }
+                    None
+                }
+                StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } => None,
+                StmtKind::Pass => st,
+            };
+        }
+        st
+    }
+    let mut out = HashSet::new();
+    let params: HashSet<LocalId> = f.params.iter().map(|p| p.local).collect();
+    block(&f.body, Some(params), &mut out);
+    out
+}
+
+struct LoopTargets {
+    cont: Block,
+    exit: Block,
+    continued: bool,
+    broke: bool,
+}
+
+struct Lower<'a, 'b> {
+    cx: FnCx<'a, 'b>,
+    m: &'a hir::Module,
+    f: &'a hir::Function,
+    vars: Vec<Variable>,
+    flags: HashMap<LocalId, Variable>,
+    limit: Value,
+    err_block: Block,
+    err_used: bool,
+    loops: Vec<LoopTargets>,
+    line: u32,
+    reachable: bool,
+}
+
+pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursive: bool) -> R<()> {
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, f.id.0), em.native_signature(f));
+    let mut fctx = FunctionBuilderContext::new();
+    let b = FunctionBuilder::new(&mut func, &mut fctx);
+    let mut lw = Lower {
+        cx: FnCx::new(em, b),
+        m,
+        f,
+        vars: vec![],
+        flags: HashMap::new(),
+        limit: Value::from_u32(0),
+        err_block: Block::from_u32(0),
+        err_used: false,
+        loops: vec![],
+        line: f.line,
+        reachable: true,
+    };
+    lw.body(recursive)?;
+    let Lower { cx, .. } = lw;
+    let FnCx { em, mut b, .. } = cx;
+    b.seal_all_blocks();
+    b.finalize(em.module.isa().frontend_config());
+    let id = em.native_id(f.id);
+    em.define(id, func, &f.name)
+}
+
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+impl Lower<'_, '_> {
+    fn body(&mut self, recursive: bool) -> R<()> {
+        let entry = self.cx.b.create_block();
+        self.cx.b.append_block_params_for_function_params(entry);
+        self.cx.b.switch_to_block(entry);
+        let params: Vec<Value> = self.cx.b.block_params(entry).to_vec();
+        for l in &self.f.locals {
+            let t = clif_type(l.ty).unwrap_or(types::I64);
+            let v = self.cx.b.declare_var(t);
+            self.vars.push(v);
+        }
+        for (i, p) in self.f.params.iter().enumerate() {
+            self.cx.b.def_var(self.vars[p.local.0 as usize], params[i]);
+        }
+        let param_ids: HashSet<LocalId> = self.f.params.iter().map(|p| p.local).collect();
+        for (i, l) in self.f.locals.iter().enumerate() {
+            if !param_ids.contains(&LocalId(i as u32)) {
+                let zero = self.zero(l.ty);
+                self.cx.b.def_var(self.vars[i], zero);
+            }
+        }
+        let mut unbound: Vec<LocalId> = maybe_unbound(self.f).into_iter().collect();
+        unbound.sort();
+        for id in unbound {
+            let flag = self.cx.b.declare_var(types::I8);
+            let zero = self.cx.b.ins().iconst(types::I8, 0);
+            self.cx.b.def_var(flag, zero);
+            self.flags.insert(id, flag);
+        }
+        self.limit = params[self.f.params.len()];
+        self.err_block = self.cx.b.create_block();
+        self.cx.b.append_block_param(self.err_block, types::I32);
+        self.cx.b.set_cold_block(self.err_block);
+
+        if recursive {
+            let sp = self.cx.b.ins().get_stack_pointer(self.cx.em.ptr);
+            let over = self.cx.b.ins().icmp(IntCC::UnsignedLessThan, sp, self.limit);
+            self.raise_if(over, "PyExc_RecursionError", Some("maximum recursion depth exceeded"))?;
+        }
+        self.stmts(&self.f.body)?;
+        if self.reachable {
+            if self.f.ret == Ty::Void {
+                let ok = self.cx.b.ins().iconst(types::I8, 0);
+                self.cx.b.ins().return_(&[ok]);
+            } else {
+                let msg = format!(
+                    "{}() reached its end without a return statement, but it is declared to return {}",
+                    self.f.name, self.f.ret
+                );
+                self.raise("PyExc_TypeError", Some(&msg))?;
+            }
+        }
+        if self.err_used {
+            self.cx.b.switch_to_block(self.err_block);
+            let line = self.cx.b.block_params(self.err_block)[0];
+            let fname = self.cstr(&self.f.name)?;
+            let file = self.cstr(&self.m.source_path)?;
+            self.call_c("_PyTraceback_Add", &[self.cx.em.ptr, self.cx.em.ptr, types::I32], &[], &[fname, file, line])?;
+            let mut rets = vec![];
+            if self.f.ret != Ty::Void {
+                rets.push(self.zero(self.f.ret));
+            }
+            rets.push(self.cx.b.ins().iconst(types::I8, 1));
+            self.cx.b.ins().return_(&rets);
+        }
+        Ok(())
+    }
+
+    // ---- small helpers -------------------------------------------------------------
+
+    fn zero(&mut self, t: Ty) -> Value {
+        match clif_type(t).unwrap_or(types::I8) {
+            types::F64 => self.cx.b.ins().f64const(0.0),
+            types::F32 => self.cx.b.ins().f32const(0.0),
+            ct => self.cx.b.ins().iconst(ct, 0),
+        }
+    }
+
+    fn cstr(&mut self, s: &str) -> R<Value> {
+        self.cx.cstr(s)
+    }
+
+    fn call_c(&mut self, name: &str, params: &[ir::Type], rets: &[ir::Type], args: &[Value]) -> R<Vec<Value>> {
+        self.cx.call_c(name, params, rets, args)
+    }
+
+    fn libm1(&mut self, name: &str, x: Value) -> R<Value> {
+        Ok(self.call_c(name, &[types::F64], &[types::F64], &[x])?[0])
+    }
+
+    fn libm2(&mut self, name: &str, x: Value, y: Value) -> R<Value> {
+        Ok(self.call_c(name, &[types::F64, types::F64], &[types::F64], &[x, y])?[0])
+    }
+
+    fn line_value(&mut self) -> Value {
+        self.cx.b.ins().iconst(types::I32, self.line as i64)
+    }
+
+    fn jump_to_error(&mut self) {
+        let line = self.line_value();
+        self.err_used = true;
+        self.cx.b.ins().jump(self.err_block, &[BlockArg::Value(line)]);
+    }
+
+    /// Sets `exc(msg)` and leaves through the error path.
+    fn raise(&mut self, exc: &str, msg: Option<&str>) -> R<()> {
+        let sym = self.cx.em.import_data(exc)?;
+        let addr = self.cx.data_addr(sym);
+        let ty = self.cx.b.ins().load(self.cx.em.ptr, flags(), addr, 0);
+        match msg {
+            Some(m) => {
+                let m = self.cstr(m)?;
+                self.call_c("PyErr_SetString", &[self.cx.em.ptr, self.cx.em.ptr], &[], &[ty, m])?;
+            }
+            None => {
+                self.call_c("PyErr_SetNone", &[self.cx.em.ptr], &[], &[ty])?;
+            }
+        }
+        self.jump_to_error();
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn raise_if(&mut self, cond: Value, exc: &str, msg: Option<&str>) -> R<()> {
+        let fail = self.cx.b.create_block();
+        let cont = self.cx.b.create_block();
+        self.cx.b.set_cold_block(fail);
+        self.cx.b.ins().brif(cond, fail, &[], cont, &[]);
+        self.cx.b.switch_to_block(fail);
+        self.raise(exc, msg)?;
+        self.cx.b.switch_to_block(cont);
+        self.reachable = true;
+        Ok(())
+    }
+
+    /// After a call that may have failed: leave through the error path if so.
+    fn propagate_if(&mut self, failed: Value) {
+        let fail = self.cx.b.create_block();
+        let cont = self.cx.b.create_block();
+        self.cx.b.set_cold_block(fail);
+        self.cx.b.ins().brif(failed, fail, &[], cont, &[]);
+        self.cx.b.switch_to_block(fail);
+        self.jump_to_error();
+        self.cx.b.switch_to_block(cont);
+    }
+
+    fn is_null(&mut self, v: Value) -> Value {
+        self.cx.is_null(v)
+    }
+
+    fn decref(&mut self, obj: Value) -> R<()> {
+        self.cx.decref(obj)
+    }
+
+    // ---- statements ----------------------------------------------------------------
+
+    fn stmts(&mut self, body: &[Stmt]) -> R<()> {
+        for s in body {
+            if !self.reachable {
+                break;
+            }
+            self.line = s.line;
+            self.stmt(s)?;
+        }
+        Ok(())
+    }
+
+    fn assign(&mut self, id: LocalId, v: Value) {
+        self.cx.b.def_var(self.vars[id.0 as usize], v);
+        if let Some(flag) = self.flags.get(&id).copied() {
+            let one = self.cx.b.ins().iconst(types::I8, 1);
+            self.cx.b.def_var(flag, one);
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> R<()> {
+        match &s.kind {
+            StmtKind::Pass => Ok(()),
+            StmtKind::Assign(pairs) => {
+                let mut vals = vec![];
+                for (_, e) in pairs {
+                    vals.push(self.expr(e)?);
+                }
+                for ((id, _), v) in pairs.iter().zip(vals) {
+                    self.assign(*id, v);
+                }
+                Ok(())
+            }
+            StmtKind::Expr(e) => self.expr(e).map(|_| ()),
+            StmtKind::If { cond, then, orelse } => {
+                let c = self.expr(cond)?;
+                let (tb, eb, merge) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+                self.cx.b.ins().brif(c, tb, &[], eb, &[]);
+                let mut merged = false;
+                for (blk, body) in [(tb, then), (eb, orelse)] {
+                    self.cx.b.switch_to_block(blk);
+                    self.reachable = true;
+                    self.stmts(body)?;
+                    if self.reachable {
+                        self.cx.b.ins().jump(merge, &[]);
+                        merged = true;
+                    }
+                }
+                self.reachable = merged;
+                if merged {
+                    self.cx.b.switch_to_block(merge);
+                }
+                Ok(())
+            }
+            StmtKind::While { cond, body, orelse } => {
+                let (header, body_b, else_b, exit) =
+                    (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+                self.cx.b.ins().jump(header, &[]);
+                self.cx.b.switch_to_block(header);
+                let line = self.line;
+                let c = self.expr(cond)?;
+                self.cx.b.ins().brif(c, body_b, &[], else_b, &[]);
+                self.cx.b.switch_to_block(body_b);
+                self.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
+                self.stmts(body)?;
+                if self.reachable {
+                    self.cx.b.ins().jump(header, &[]);
+                }
+                let targets = self.loops.pop().expect("pushed above");
+                self.line = line;
+                self.finish_loop(else_b, exit, orelse, targets.broke)
+            }
+            StmtKind::ForRange { var, start, stop, step, body, orelse } => {
+                self.for_range(*var, start, stop, step, body, orelse)
+            }
+            StmtKind::Break | StmtKind::Continue => {
+                let brk = matches!(s.kind, StmtKind::Break);
+                let t = self.loops.last_mut().ok_or("break outside loop reached the back end")?;
+                let target = if brk {
+                    t.broke = true;
+                    t.exit
+                } else {
+                    t.continued = true;
+                    t.cont
+                };
+                self.cx.b.ins().jump(target, &[]);
+                self.reachable = false;
+                Ok(())
+            }
+            StmtKind::Return(v) => {
+                let mut rets = vec![];
+                if let Some(e) = v {
+                    rets.push(self.expr(e)?);
+                }
+                rets.push(self.cx.b.ins().iconst(types::I8, 0));
+                self.cx.b.ins().return_(&rets);
+                self.reachable = false;
+                Ok(())
+            }
+            StmtKind::Raise { exc, msg } => self.raise(exc, msg.as_deref()),
+            StmtKind::Assert { cond, msg } => {
+                let c = self.expr(cond)?;
+                let failed = self.cx.b.ins().icmp_imm_s(IntCC::Equal, c, 0);
+                self.raise_if(failed, "PyExc_AssertionError", msg.as_deref())
+            }
+        }
+    }
+
+    fn finish_loop(&mut self, else_b: Block, exit: Block, orelse: &[Stmt], broke: bool) -> R<()> {
+        self.cx.b.switch_to_block(else_b);
+        self.reachable = true;
+        self.stmts(orelse)?;
+        let mut exit_used = broke;
+        if self.reachable {
+            self.cx.b.ins().jump(exit, &[]);
+            exit_used = true;
+        }
+        self.reachable = exit_used;
+        if exit_used {
+            self.cx.b.switch_to_block(exit);
+        }
+        Ok(())
+    }
+
+    fn for_range(&mut self, var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], orelse: &[Stmt]) -> R<()> {
+        let var_ty = match self.f.locals[var.0 as usize].ty {
+            Ty::Int(t) => t,
+            other => return Err(format!("range loop over a {other} variable reached the back end")),
+        };
+        let widen = |lw: &mut Self, v: Value| -> Value {
+            if var_ty.bits >= 64 {
+                v
+            } else if var_ty.signed {
+                lw.cx.b.ins().sextend(types::I64, v)
+            } else {
+                lw.cx.b.ins().uextend(types::I64, v)
+            }
+        };
+        let v0 = self.expr(start)?;
+        let v1 = self.expr(stop)?;
+        let v2 = self.expr(step)?;
+        let (start_v, stop_v, step_v) = (widen(self, v0), widen(self, v1), widen(self, v2));
+        let const_step = match step.as_const() {
+            Some(Const::Int(k)) => Some(k),
+            _ => None,
+        };
+        match const_step {
+            Some(0) => return self.raise("PyExc_ValueError", Some("range() arg 3 must not be zero")),
+            Some(_) => {}
+            None => {
+                let z = self.cx.b.ins().icmp_imm_s(IntCC::Equal, step_v, 0);
+                self.raise_if(z, "PyExc_ValueError", Some("range() arg 3 must not be zero"))?;
+            }
+        }
+        let unsigned = !var_ty.signed && var_ty.bits >= 64;
+        let (lt, gt) = if unsigned {
+            (IntCC::UnsignedLessThan, IntCC::UnsignedGreaterThan)
+        } else {
+            (IntCC::SignedLessThan, IntCC::SignedGreaterThan)
+        };
+        let cur = self.cx.b.declare_var(types::I64);
+        self.cx.b.def_var(cur, start_v);
+        let (header, body_b, incr, else_b, exit) = (
+            self.cx.b.create_block(),
+            self.cx.b.create_block(),
+            self.cx.b.create_block(),
+            self.cx.b.create_block(),
+            self.cx.b.create_block(),
+        );
+        let line = self.line;
+        self.cx.b.ins().jump(header, &[]);
+        self.cx.b.switch_to_block(header);
+        let c = self.cx.b.use_var(cur);
+        let go = match const_step {
+            Some(k) if k > 0 => self.cx.b.ins().icmp(lt, c, stop_v),
+            Some(_) => self.cx.b.ins().icmp(gt, c, stop_v),
+            None => {
+                let up = self.cx.b.ins().icmp(lt, c, stop_v);
+                let down = self.cx.b.ins().icmp(gt, c, stop_v);
+                let positive = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step_v, 0);
+                self.cx.b.ins().select(positive, up, down)
+            }
+        };
+        self.cx.b.ins().brif(go, body_b, &[], else_b, &[]);
+        self.cx.b.switch_to_block(body_b);
+        let c = self.cx.b.use_var(cur);
+        let v = if var_ty.bits < 64 { self.cx.b.ins().ireduce(clif_type(Ty::Int(var_ty)).unwrap_or(types::I64), c) } else { c };
+        self.assign(var, v);
+        self.loops.push(LoopTargets { cont: incr, exit, continued: false, broke: false });
+        self.stmts(body)?;
+        let falls_through = self.reachable;
+        if falls_through {
+            self.cx.b.ins().jump(incr, &[]);
+        }
+        let targets = self.loops.pop().expect("pushed above");
+        if falls_through || targets.continued {
+            self.cx.b.switch_to_block(incr);
+            let c = self.cx.b.use_var(cur);
+            let (next, overflow) = if unsigned {
+                self.cx.b.ins().uadd_overflow(c, step_v)
+            } else {
+                self.cx.b.ins().sadd_overflow(c, step_v)
+            };
+            self.cx.b.def_var(cur, next);
+            self.cx.b.ins().brif(overflow, else_b, &[], header, &[]);
+        }
+        self.line = line;
+        self.finish_loop(else_b, exit, orelse, targets.broke)
+    }
+
+    // ---- expressions ---------------------------------------------------------------
+
+    fn konst(&mut self, c: Const, ty: Ty) -> Value {
+        match (c, clif_type(ty).unwrap_or(types::I8)) {
+            (Const::Float(f), types::F64) => self.cx.b.ins().f64const(f),
+            (Const::Float(f), types::F32) => self.cx.b.ins().f32const(f as f32),
+            (Const::Int(v), types::F64) => self.cx.b.ins().f64const(v as f64),
+            (Const::Int(v), types::F32) => self.cx.b.ins().f32const(v as f32),
+            (Const::Bool(b), types::F64) => self.cx.b.ins().f64const(b as i64 as f64),
+            (Const::Bool(b), types::F32) => self.cx.b.ins().f32const(b as i64 as f32),
+            (Const::Int(v), t) => {
+                let bits = t.bits();
+                let v = if bits >= 64 { v } else { v & ((1i64 << bits) - 1) };
+                self.cx.b.ins().iconst(t, v)
+            }
+            (Const::Bool(b), t) => self.cx.b.ins().iconst(t, b as i64),
+            (Const::Float(f), t) => self.cx.b.ins().iconst(t, f as i64),
+        }
+    }
+
+    fn read_local(&mut self, id: LocalId) -> R<Value> {
+        if let Some(flag) = self.flags.get(&id).copied() {
+            let f = self.cx.b.use_var(flag);
+            let unbound = self.cx.b.ins().icmp_imm_s(IntCC::Equal, f, 0);
+            let name = self.f.locals[id.0 as usize].name.clone();
+            let msg = format!("cannot access local variable '{name}' where it is not associated with a value");
+            self.raise_if(unbound, "PyExc_UnboundLocalError", Some(&msg))?;
+        }
+        Ok(self.cx.b.use_var(self.vars[id.0 as usize]))
+    }
+
+    fn expr(&mut self, e: &Expr) -> R<Value> {
+        match &e.kind {
+            ExprKind::Const(c) => Ok(self.konst(*c, e.ty)),
+            ExprKind::Local(id) => self.read_local(*id),
+            ExprKind::Convert(x) => {
+                let v = self.expr(x)?;
+                self.convert(v, x.ty, e.ty)
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.expr(x)?;
+                self.unary(*op, v, e.ty)
+            }
+            ExprKind::Binary(op, a, b) => {
+                let va = self.expr(a)?;
+                let vb = self.expr(b)?;
+                match (a.ty, b.ty) {
+                    (Ty::Float(_), _) | (_, Ty::Float(_)) => self.float_binary(*op, va, vb, a.ty, b.ty, e.ty, b),
+                    (Ty::Int(t), _) if *op == ArithOp::Div => self.int_true_div(va, vb, t),
+                    (Ty::Int(t), _) => self.int_binary(*op, va, vb, t),
+                    (Ty::Bool, _) => self.bool_binary(*op, va, vb),
+                    _ => Err(format!("binary {op:?} on {} reached the back end", a.ty)),
+                }
+            }
+            ExprKind::Compare { operands, ops } => self.compare_chain(operands, ops),
+            ExprKind::Truthy(x) => {
+                let v = self.expr(x)?;
+                Ok(self.truthy(v, x.ty))
+            }
+            ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+                let is_and = matches!(e.kind, ExprKind::And(..));
+                let va = self.expr(a)?;
+                let t = self.truthy(va, a.ty);
+                let (eval_b, merge) = (self.cx.b.create_block(), self.cx.b.create_block());
+                let ct = clif_type(e.ty).unwrap_or(types::I8);
+                self.cx.b.append_block_param(merge, ct);
+                if is_and {
+                    self.cx.b.ins().brif(t, eval_b, &[], merge, &[BlockArg::Value(va)]);
+                } else {
+                    self.cx.b.ins().brif(t, merge, &[BlockArg::Value(va)], eval_b, &[]);
+                }
+                self.cx.b.switch_to_block(eval_b);
+                let vb = self.expr(b)?;
+                self.cx.b.ins().jump(merge, &[BlockArg::Value(vb)]);
+                self.cx.b.switch_to_block(merge);
+                Ok(self.cx.b.block_params(merge)[0])
+            }
+            ExprKind::IfExp { cond, then, orelse } => {
+                let c = self.expr(cond)?;
+                let (tb, eb, merge) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+                let ct = clif_type(e.ty).unwrap_or(types::I8);
+                self.cx.b.append_block_param(merge, ct);
+                self.cx.b.ins().brif(c, tb, &[], eb, &[]);
+                for (blk, x) in [(tb, then), (eb, orelse)] {
+                    self.cx.b.switch_to_block(blk);
+                    let v = self.expr(x)?;
+                    self.cx.b.ins().jump(merge, &[BlockArg::Value(v)]);
+                }
+                self.cx.b.switch_to_block(merge);
+                Ok(self.cx.b.block_params(merge)[0])
+            }
+            ExprKind::Call(id, args) => {
+                let mut vals = vec![];
+                for a in args {
+                    vals.push(self.expr(a)?);
+                }
+                vals.push(self.limit);
+                let callee = self.cx.em.native_id(*id);
+                let r = self.cx.func_ref(callee);
+                let inst = self.cx.b.ins().call(r, &vals);
+                let results = self.cx.b.inst_results(inst).to_vec();
+                let err = *results.last().ok_or("native call without error flag")?;
+                self.propagate_if(err);
+                Ok(if results.len() == 2 { results[0] } else { self.cx.b.ins().iconst(types::I8, 0) })
+            }
+            ExprKind::Math(op, args) => {
+                let mut vals = vec![];
+                for a in args {
+                    vals.push(self.expr(a)?);
+                }
+                self.math(*op, &vals)
+            }
+            ExprKind::MinMax { is_max, args } => {
+                let mut acc = self.expr(&args[0])?;
+                for a in &args[1..] {
+                    let v = self.expr(a)?;
+                    let better = match e.ty {
+                        Ty::Float(_) => self.cx.b.ins().fcmp(if *is_max { FloatCC::GreaterThan } else { FloatCC::LessThan }, v, acc),
+                        Ty::Int(t) if t.signed => self.cx.b.ins().icmp(if *is_max { IntCC::SignedGreaterThan } else { IntCC::SignedLessThan }, v, acc),
+                        _ => self.cx.b.ins().icmp(if *is_max { IntCC::UnsignedGreaterThan } else { IntCC::UnsignedLessThan }, v, acc),
+                    };
+                    acc = self.cx.b.ins().select(better, v, acc);
+                }
+                Ok(acc)
+            }
+            ExprKind::Abs(x) => {
+                let v = self.expr(x)?;
+                match e.ty {
+                    Ty::Float(_) => Ok(self.cx.b.ins().fabs(v)),
+                    Ty::Int(t) if !t.signed => Ok(v),
+                    Ty::Int(t) => {
+                        if t.checked {
+                            let min = self.cx.b.ins().icmp_imm_s(IntCC::Equal, v, i64::MIN);
+                            self.raise_if(min, "PyExc_OverflowError", Some(OVERFLOW_PY_INT))?;
+                        }
+                        Ok(self.cx.b.ins().iabs(v))
+                    }
+                    _ => Ok(v),
+                }
+            }
+            ExprKind::Round(x) => {
+                let v = self.expr(x)?;
+                let r = self.cx.b.ins().nearest(v);
+                self.float_to_int(r, PY_INT)
+            }
+            ExprKind::RoundDigits(x, n) => {
+                let vx = self.expr(x)?;
+                let vn = self.expr(n)?;
+                self.round_digits(vx, vn)
+            }
+        }
+    }
+
+    fn truthy(&mut self, v: Value, ty: Ty) -> Value {
+        match ty {
+            Ty::Float(64) => {
+                let z = self.cx.b.ins().f64const(0.0);
+                self.cx.b.ins().fcmp(FloatCC::NotEqual, v, z)
+            }
+            Ty::Float(_) => {
+                let z = self.cx.b.ins().f32const(0.0);
+                self.cx.b.ins().fcmp(FloatCC::NotEqual, v, z)
+            }
+            Ty::Int(_) => self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0),
+            _ => v,
+        }
+    }
+
+    fn convert(&mut self, v: Value, from: Ty, to: Ty) -> R<Value> {
+        let from = if from == Ty::Bool && to != Ty::Bool {
+            Ty::Int(IntTy { bits: 8, signed: false, checked: false, cname: "bint" })
+        } else {
+            from
+        };
+        Ok(match (from, to) {
+            (a, b) if a == b => v,
+            (_, Ty::Bool) => self.truthy(v, from),
+            (Ty::Int(a), Ty::Int(b)) => {
+                if b.checked && !a.signed && a.bits == 64 {
+                    let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, v, 0);
+                    self.raise_if(neg, "PyExc_OverflowError", Some("Python int too large to convert to C long"))?;
+                }
+                let (ta, tb) = (clif_type(from).unwrap_or(types::I64), clif_type(to).unwrap_or(types::I64));
+                if a.bits < b.bits {
+                    if a.signed {
+                        self.cx.b.ins().sextend(tb, v)
+                    } else {
+                        self.cx.b.ins().uextend(tb, v)
+                    }
+                } else if a.bits > b.bits {
+                    self.cx.b.ins().ireduce(tb, v)
+                } else {
+                    let _ = ta;
+                    v
+                }
+            }
+            (Ty::Int(a), Ty::Float(_)) => {
+                let ft = clif_type(to).unwrap_or(types::F64);
+                let (v, signed) = if a.bits < 32 {
+                    let w = if a.signed { self.cx.b.ins().sextend(types::I32, v) } else { self.cx.b.ins().uextend(types::I32, v) };
+                    (w, true)
+                } else {
+                    (v, a.signed)
+                };
+                if signed {
+                    self.cx.b.ins().fcvt_from_sint(ft, v)
+                } else {
+                    self.cx.b.ins().fcvt_from_uint(ft, v)
+                }
+            }
+            (Ty::Float(a), Ty::Float(b)) => {
+                if a < b {
+                    self.cx.b.ins().fpromote(types::F64, v)
+                } else {
+                    self.cx.b.ins().fdemote(types::F32, v)
+                }
+            }
+            (Ty::Float(w), Ty::Int(t)) => {
+                let v = if w == 32 { self.cx.b.ins().fpromote(types::F64, v) } else { v };
+                let tr = self.cx.b.ins().trunc(v);
+                self.float_to_int(tr, t)?
+            }
+            (a, b) => return Err(format!("conversion from {a} to {b} reached the back end")),
+        })
+    }
+
+    /// Python's `int()` of an integral-valued double, then wrapped into `t`.
+    fn float_to_int(&mut self, v: Value, t: IntTy) -> R<Value> {
+        let nan = self.cx.b.ins().fcmp(FloatCC::Unordered, v, v);
+        self.raise_if(nan, "PyExc_ValueError", Some("cannot convert float NaN to integer"))?;
+        let abs = self.cx.b.ins().fabs(v);
+        let inf = self.cx.b.ins().f64const(f64::INFINITY);
+        let is_inf = self.cx.b.ins().fcmp(FloatCC::Equal, abs, inf);
+        self.raise_if(is_inf, "PyExc_OverflowError", Some("cannot convert float infinity to integer"))?;
+        let lo = self.cx.b.ins().f64const(-9.223372036854775808e18);
+        let hi = self.cx.b.ins().f64const(9.223372036854775808e18);
+        let below = self.cx.b.ins().fcmp(FloatCC::LessThan, v, lo);
+        let above = self.cx.b.ins().fcmp(FloatCC::GreaterThanOrEqual, v, hi);
+        let out = self.cx.b.ins().bor(below, above);
+        self.raise_if(out, "PyExc_OverflowError", Some("float too large to convert to a 64-bit int"))?;
+        let i = self.cx.b.ins().fcvt_to_sint_sat(types::I64, v);
+        Ok(if t.bits < 64 { self.cx.b.ins().ireduce(clif_type(Ty::Int(t)).unwrap_or(types::I64), i) } else { i })
+    }
+
+    fn unary(&mut self, op: UnOp, v: Value, ty: Ty) -> R<Value> {
+        match (op, ty) {
+            (UnOp::Not, _) => Ok(self.cx.b.ins().bxor_imm_s(v, 1)),
+            (UnOp::Neg, Ty::Float(_)) => Ok(self.cx.b.ins().fneg(v)),
+            (UnOp::Neg, Ty::Int(t)) => {
+                if t.checked || self.f.overflowcheck && t.signed {
+                    let min = if t.bits >= 64 { i64::MIN } else { -(1i64 << (t.bits - 1)) };
+                    let is_min = self.cx.b.ins().icmp_imm_s(IntCC::Equal, v, min);
+                    let msg = if t.checked { OVERFLOW_PY_INT } else { OVERFLOW_C_INT };
+                    self.raise_if(is_min, "PyExc_OverflowError", Some(msg))?;
+                }
+                Ok(self.cx.b.ins().ineg(v))
+            }
+            (UnOp::Invert, _) => Ok(self.cx.b.ins().bnot(v)),
+            (op, ty) => Err(format!("unary {op:?} on {ty} reached the back end")),
+        }
+    }
+
+    fn bool_binary(&mut self, op: ArithOp, a: Value, b: Value) -> R<Value> {
+        Ok(match op {
+            ArithOp::BitAnd => self.cx.b.ins().band(a, b),
+            ArithOp::BitOr => self.cx.b.ins().bor(a, b),
+            ArithOp::BitXor => self.cx.b.ins().bxor(a, b),
+            other => return Err(format!("{other:?} on bint reached the back end")),
+        })
+    }
+
+    fn int_binary(&mut self, op: ArithOp, a: Value, b: Value, t: IntTy) -> R<Value> {
+        let checked = t.checked || self.f.overflowcheck;
+        let ofmsg = if t.checked { OVERFLOW_PY_INT } else { OVERFLOW_C_INT };
+        let s = t.signed;
+        Ok(match op {
+            ArithOp::Add | ArithOp::Sub | ArithOp::Mul if checked => {
+                let (r, of) = match (op, s) {
+                    (ArithOp::Add, true) => self.cx.b.ins().sadd_overflow(a, b),
+                    (ArithOp::Add, false) => self.cx.b.ins().uadd_overflow(a, b),
+                    (ArithOp::Sub, true) => self.cx.b.ins().ssub_overflow(a, b),
+                    (ArithOp::Sub, false) => self.cx.b.ins().usub_overflow(a, b),
+                    (_, true) => self.cx.b.ins().smul_overflow(a, b),
+                    (_, false) => self.cx.b.ins().umul_overflow(a, b),
+                };
+                self.raise_if(of, "PyExc_OverflowError", Some(ofmsg))?;
+                r
+            }
+            ArithOp::Add => self.cx.b.ins().iadd(a, b),
+            ArithOp::Sub => self.cx.b.ins().isub(a, b),
+            ArithOp::Mul => self.cx.b.ins().imul(a, b),
+            ArithOp::FloorDiv | ArithOp::Mod => {
+                let is_div = op == ArithOp::FloorDiv;
+                let zero = self.cx.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+                let msg = if is_div { "integer division or modulo by zero" } else { "integer modulo by zero" };
+                self.raise_if(zero, "PyExc_ZeroDivisionError", Some(msg))?;
+                if !s {
+                    return Ok(if is_div { self.cx.b.ins().udiv(a, b) } else { self.cx.b.ins().urem(a, b) });
+                }
+                // x86 traps on MIN / -1; divide by 1 instead and fix the sign afterwards.
+                let neg1 = self.cx.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
+                let bt = self.cx.b.func.dfg.value_type(b);
+                let one = self.cx.b.ins().iconst(bt, 1);
+                let safe_b = self.cx.b.ins().select(neg1, one, b);
+                if is_div {
+                    if checked {
+                        let ct = self.cx.b.func.dfg.value_type(a);
+                        let min = if ct.bits() >= 64 { i64::MIN } else { -(1i64 << (ct.bits() - 1)) };
+                        let is_min = self.cx.b.ins().icmp_imm_s(IntCC::Equal, a, min);
+                        let of = self.cx.b.ins().band(is_min, neg1);
+                        self.raise_if(of, "PyExc_OverflowError", Some(ofmsg))?;
+                    }
+                    let q = self.cx.b.ins().sdiv(a, safe_b);
+                    let negq = self.cx.b.ins().ineg(a);
+                    let q = self.cx.b.ins().select(neg1, negq, q);
+                    if self.f.cdivision {
+                        return Ok(q);
+                    }
+                    let r = self.cx.b.ins().srem(a, safe_b);
+                    let adj = self.floor_adjust(r, b);
+                    let qt = self.cx.b.func.dfg.value_type(q);
+                    let adj = if qt == types::I8 { adj } else { self.cx.b.ins().uextend(qt, adj) };
+                    self.cx.b.ins().isub(q, adj)
+                } else {
+                    let r = self.cx.b.ins().srem(a, safe_b);
+                    if self.f.cdivision {
+                        return Ok(r);
+                    }
+                    let adj = self.floor_adjust(r, b);
+                    let rb = self.cx.b.ins().iadd(r, b);
+                    self.cx.b.ins().select(adj, rb, r)
+                }
+            }
+            ArithOp::Pow => self.int_pow(a, b, t, checked, ofmsg)?,
+            ArithOp::LShift => {
+                if t.checked {
+                    let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, b, 0);
+                    self.raise_if(neg, "PyExc_ValueError", Some("negative shift count"))?;
+                    let big = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, b, 64);
+                    let r = self.cx.b.ins().ishl(a, b);
+                    let back = self.cx.b.ins().sshr(r, b);
+                    let lost = self.cx.b.ins().icmp(IntCC::NotEqual, back, a);
+                    let bad = self.cx.b.ins().bor(big, lost);
+                    let nonzero = self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, a, 0);
+                    let of = self.cx.b.ins().band(bad, nonzero);
+                    self.raise_if(of, "PyExc_OverflowError", Some(ofmsg))?;
+                    let z = self.cx.b.ins().iconst(types::I64, 0);
+                    self.cx.b.ins().select(nonzero, r, z)
+                } else {
+                    self.cx.b.ins().ishl(a, b)
+                }
+            }
+            ArithOp::RShift => {
+                if t.checked {
+                    let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, b, 0);
+                    self.raise_if(neg, "PyExc_ValueError", Some("negative shift count"))?;
+                    let big = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, b, 64);
+                    let sign = self.cx.b.ins().sshr_imm_s(a, 63);
+                    let r = self.cx.b.ins().sshr(a, b);
+                    self.cx.b.ins().select(big, sign, r)
+                } else if s {
+                    self.cx.b.ins().sshr(a, b)
+                } else {
+                    self.cx.b.ins().ushr(a, b)
+                }
+            }
+            ArithOp::BitAnd => self.cx.b.ins().band(a, b),
+            ArithOp::BitOr => self.cx.b.ins().bor(a, b),
+            ArithOp::BitXor => self.cx.b.ins().bxor(a, b),
+            ArithOp::Div => return Err("integer Div reached int_binary".into()),
+        })
+    }
+
+    /// Floor division rounds toward minus infinity: adjust when the C
+    /// remainder is non-zero and has the other sign from the divisor.
+    fn floor_adjust(&mut self, r: Value, b: Value) -> Value {
+        let nz = self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+        let x = self.cx.b.ins().bxor(r, b);
+        let diff = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, x, 0);
+        self.cx.b.ins().band(nz, diff)
+    }
+
+    fn int_pow(&mut self, a: Value, b: Value, t: IntTy, checked: bool, ofmsg: &str) -> R<Value> {
+        let ct = self.cx.b.func.dfg.value_type(a);
+        if t.signed {
+            let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, b, 0);
+            self.raise_if(
+                neg,
+                "PyExc_ValueError",
+                Some("negative exponent in int ** int: compiled ints cannot produce a float here (use a float base)"),
+            )?;
+        }
+        let (header, body, square, done) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+        for blk in [header, square] {
+            self.cx.b.append_block_param(blk, ct);
+            self.cx.b.append_block_param(blk, ct);
+            self.cx.b.append_block_param(blk, ct);
+        }
+        self.cx.b.append_block_param(done, ct);
+        let one = self.cx.b.ins().iconst(ct, 1);
+        self.cx.b.ins().jump(header, &[BlockArg::Value(one), BlockArg::Value(a), BlockArg::Value(b)]);
+        self.cx.b.switch_to_block(header);
+        let p = self.cx.b.block_params(header).to_vec();
+        let (result, base, e) = (p[0], p[1], p[2]);
+        let is_zero = self.cx.b.ins().icmp_imm_s(IntCC::Equal, e, 0);
+        self.cx.b.ins().brif(is_zero, done, &[BlockArg::Value(result)], body, &[]);
+        self.cx.b.switch_to_block(body);
+        let odd = self.cx.b.ins().band_imm_s(e, 1);
+        let odd = self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, odd, 0);
+        let m = if checked {
+            let (m, of) = if t.signed { self.cx.b.ins().smul_overflow(result, base) } else { self.cx.b.ins().umul_overflow(result, base) };
+            let bad = self.cx.b.ins().band(of, odd);
+            self.raise_if(bad, "PyExc_OverflowError", Some(ofmsg))?;
+            m
+        } else {
+            self.cx.b.ins().imul(result, base)
+        };
+        let result2 = self.cx.b.ins().select(odd, m, result);
+        let e2 = self.cx.b.ins().ushr_imm_s(e, 1);
+        let last = self.cx.b.ins().icmp_imm_s(IntCC::Equal, e2, 0);
+        self.cx.b.ins().brif(last, done, &[BlockArg::Value(result2)], square, &[BlockArg::Value(result2), BlockArg::Value(base), BlockArg::Value(e2)]);
+        self.cx.b.switch_to_block(square);
+        let p = self.cx.b.block_params(square).to_vec();
+        let sq = if checked {
+            let (sq, of) = if t.signed { self.cx.b.ins().smul_overflow(p[1], p[1]) } else { self.cx.b.ins().umul_overflow(p[1], p[1]) };
+            self.raise_if(of, "PyExc_OverflowError", Some(ofmsg))?;
+            sq
+        } else {
+            self.cx.b.ins().imul(p[1], p[1])
+        };
+        self.cx.b.ins().jump(header, &[BlockArg::Value(p[0]), BlockArg::Value(sq), BlockArg::Value(p[2])]);
+        self.cx.b.switch_to_block(done);
+        Ok(self.cx.b.block_params(done)[0])
+    }
+
+    /// `int / int`: exact when both fit in 53 bits, otherwise CPython's own
+    /// correctly rounded long division.
+    fn int_true_div(&mut self, a: Value, b: Value, t: IntTy) -> R<Value> {
+        if !self.f.cdivision {
+            let zero = self.cx.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+            self.raise_if(zero, "PyExc_ZeroDivisionError", Some("division by zero"))?;
+        }
+        let conv = |lw: &mut Self, v: Value| lw.convert(v, Ty::Int(t), Ty::Float(64));
+        let fa = conv(self, a)?;
+        let fb = conv(self, b)?;
+        if t.bits < 64 {
+            return Ok(self.cx.b.ins().fdiv(fa, fb));
+        }
+        let limit = 1i64 << 53;
+        let (wide_a, wide_b) = if t.signed {
+            let aa = self.cx.b.ins().iabs(a);
+            let ab = self.cx.b.ins().iabs(b);
+            (
+                self.cx.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, aa, limit),
+                self.cx.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, ab, limit),
+            )
+        } else {
+            (
+                self.cx.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, a, limit),
+                self.cx.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, b, limit),
+            )
+        };
+        let wide = self.cx.b.ins().bor(wide_a, wide_b);
+        let (slow, done) = (self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.append_block_param(done, types::F64);
+        self.cx.b.set_cold_block(slow);
+        let q = self.cx.b.ins().fdiv(fa, fb);
+        self.cx.b.ins().brif(wide, slow, &[], done, &[BlockArg::Value(q)]);
+        self.cx.b.switch_to_block(slow);
+        let ptr = self.cx.em.ptr;
+        let from = if t.signed { "PyLong_FromLongLong" } else { "PyLong_FromUnsignedLongLong" };
+        let oa = self.call_c(from, &[types::I64], &[ptr], &[a])?[0];
+        let null = self.is_null(oa);
+        self.propagate_if(null);
+        let ob = self.call_c(from, &[types::I64], &[ptr], &[b])?[0];
+        let null = self.is_null(ob);
+        self.propagate_if(null);
+        let r = self.call_c("PyNumber_TrueDivide", &[ptr, ptr], &[ptr], &[oa, ob])?[0];
+        self.decref(oa)?;
+        self.decref(ob)?;
+        let null = self.is_null(r);
+        self.propagate_if(null);
+        let d = self.call_c("PyFloat_AsDouble", &[ptr], &[types::F64], &[r])?[0];
+        self.decref(r)?;
+        self.cx.b.ins().jump(done, &[BlockArg::Value(d)]);
+        self.cx.b.switch_to_block(done);
+        Ok(self.cx.b.block_params(done)[0])
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn float_binary(&mut self, op: ArithOp, a: Value, b: Value, ta: Ty, tb: Ty, ty: Ty, rhs: &Expr) -> R<Value> {
+        let _ = (ta, tb);
+        let narrow = ty == Ty::Float(32);
+        let (a, b) = if narrow && !matches!(op, ArithOp::Add | ArithOp::Sub | ArithOp::Mul) {
+            (self.cx.b.ins().fpromote(types::F64, a), self.cx.b.ins().fpromote(types::F64, b))
+        } else {
+            (a, b)
+        };
+        let fixed_narrow = |lw: &mut Self, v: Value| if narrow { lw.cx.b.ins().fdemote(types::F32, v) } else { v };
+        let zero_check = |lw: &mut Self, b: Value, msg: &str| -> R<()> {
+            let z = lw.cx.b.ins().f64const(0.0);
+            let is_zero = lw.cx.b.ins().fcmp(FloatCC::Equal, b, z);
+            lw.raise_if(is_zero, "PyExc_ZeroDivisionError", Some(msg))
+        };
+        Ok(match op {
+            ArithOp::Add => self.cx.b.ins().fadd(a, b),
+            ArithOp::Sub => self.cx.b.ins().fsub(a, b),
+            ArithOp::Mul => self.cx.b.ins().fmul(a, b),
+            ArithOp::Div => {
+                if !self.f.cdivision {
+                    zero_check(self, b, "float division by zero")?;
+                }
+                let q = self.cx.b.ins().fdiv(a, b);
+                fixed_narrow(self, q)
+            }
+            ArithOp::FloorDiv | ArithOp::Mod => {
+                if self.f.cdivision {
+                    let r = if op == ArithOp::Mod {
+                        self.libm2("fmod", a, b)?
+                    } else {
+                        let q = self.cx.b.ins().fdiv(a, b);
+                        self.cx.b.ins().floor(q)
+                    };
+                    return Ok(fixed_narrow(self, r));
+                }
+                zero_check(self, b, if op == ArithOp::Mod { "float modulo" } else { "float floor division by zero" })?;
+                let (fd, m) = self.py_float_divmod(a, b)?;
+                fixed_narrow(self, if op == ArithOp::Mod { m } else { fd })
+            }
+            ArithOp::Pow => {
+                let r = self.py_float_pow(a, b, rhs)?;
+                fixed_narrow(self, r)
+            }
+            other => return Err(format!("{other:?} on floats reached the back end")),
+        })
+    }
+
+    /// CPython's float floor division and modulo (floatobject.c `_float_div_mod`).
+    fn py_float_divmod(&mut self, v: Value, w: Value) -> R<(Value, Value)> {
+        let m = self.libm2("fmod", v, w)?;
+        let diff = self.cx.b.ins().fsub(v, m);
+        let div = self.cx.b.ins().fdiv(diff, w);
+        let zero = self.cx.b.ins().f64const(0.0);
+        let one = self.cx.b.ins().f64const(1.0);
+        let half = self.cx.b.ins().f64const(0.5);
+        let mnz = self.cx.b.ins().fcmp(FloatCC::NotEqual, m, zero);
+        let wneg = self.cx.b.ins().fcmp(FloatCC::LessThan, w, zero);
+        let mneg = self.cx.b.ins().fcmp(FloatCC::LessThan, m, zero);
+        let sign_diff = self.cx.b.ins().bxor(wneg, mneg);
+        let adj = self.cx.b.ins().band(mnz, sign_diff);
+        let m_plus = self.cx.b.ins().fadd(m, w);
+        let div_minus = self.cx.b.ins().fsub(div, one);
+        let m2 = self.cx.b.ins().select(adj, m_plus, m);
+        let div2 = self.cx.b.ins().select(adj, div_minus, div);
+        let signed_zero = self.cx.b.ins().fcopysign(zero, w);
+        let m3 = self.cx.b.ins().select(mnz, m2, signed_zero);
+        let dnz = self.cx.b.ins().fcmp(FloatCC::NotEqual, div2, zero);
+        let fl = self.cx.b.ins().floor(div2);
+        let frac = self.cx.b.ins().fsub(div2, fl);
+        let round_up = self.cx.b.ins().fcmp(FloatCC::GreaterThan, frac, half);
+        let fl_plus = self.cx.b.ins().fadd(fl, one);
+        let fl2 = self.cx.b.ins().select(round_up, fl_plus, fl);
+        let q = self.cx.b.ins().fdiv(v, w);
+        let zq = self.cx.b.ins().fcopysign(zero, q);
+        let fd = self.cx.b.ins().select(dnz, fl2, zq);
+        Ok((fd, m3))
+    }
+
+    /// `x ** y` for floats with CPython's errors (float_pow in floatobject.c).
+    fn py_float_pow(&mut self, x: Value, y: Value, rhs: &Expr) -> R<Value> {
+        let zero = self.cx.b.ins().f64const(0.0);
+        let inf = self.cx.b.ins().f64const(f64::INFINITY);
+        let x_is_zero = self.cx.b.ins().fcmp(FloatCC::Equal, x, zero);
+        let y_neg = self.cx.b.ins().fcmp(FloatCC::LessThan, y, zero);
+        let zdiv = self.cx.b.ins().band(x_is_zero, y_neg);
+        self.raise_if(zdiv, "PyExc_ZeroDivisionError", Some("0.0 cannot be raised to a negative power"))?;
+        let ax = self.cx.b.ins().fabs(x);
+        let x_finite = self.cx.b.ins().fcmp(FloatCC::LessThan, ax, inf);
+        let ay = self.cx.b.ins().fabs(y);
+        let y_finite = self.cx.b.ins().fcmp(FloatCC::LessThan, ay, inf);
+        let squared = matches!(rhs.as_const(), Some(Const::Float(f)) if f == 2.0) || matches!(rhs.as_const(), Some(Const::Int(2)));
+        let r = if squared {
+            self.cx.b.ins().fmul(x, x)
+        } else {
+            let x_neg = self.cx.b.ins().fcmp(FloatCC::LessThan, x, zero);
+            let fy = self.cx.b.ins().floor(y);
+            let frac = self.cx.b.ins().fcmp(FloatCC::NotEqual, fy, y);
+            let both_finite = self.cx.b.ins().band(x_finite, y_finite);
+            let neg_frac = self.cx.b.ins().band(x_neg, frac);
+            let complex = self.cx.b.ins().band(neg_frac, both_finite);
+            self.raise_if(
+                complex,
+                "PyExc_ValueError",
+                Some("negative number cannot be raised to a fractional power (the result would be complex)"),
+            )?;
+            self.libm2("pow", x, y)?
+        };
+        let ar = self.cx.b.ins().fabs(r);
+        let r_inf = self.cx.b.ins().fcmp(FloatCC::Equal, ar, inf);
+        let inputs_finite = self.cx.b.ins().band(x_finite, y_finite);
+        let of = self.cx.b.ins().band(r_inf, inputs_finite);
+        self.raise_if(of, "PyExc_OverflowError", Some("(34, 'Numerical result out of range')"))?;
+        Ok(r)
+    }
+
+    fn compare_chain(&mut self, operands: &[Expr], ops: &[CmpOp]) -> R<Value> {
+        let mut left = self.expr(&operands[0])?;
+        if ops.len() == 1 {
+            let right = self.expr(&operands[1])?;
+            return self.compare_pair(ops[0], left, operands[0].ty, right, operands[1].ty);
+        }
+        let done = self.cx.b.create_block();
+        self.cx.b.append_block_param(done, types::I8);
+        for (i, op) in ops.iter().enumerate() {
+            let right = self.expr(&operands[i + 1])?;
+            let c = self.compare_pair(*op, left, operands[i].ty, right, operands[i + 1].ty)?;
+            if i + 1 == ops.len() {
+                self.cx.b.ins().jump(done, &[BlockArg::Value(c)]);
+            } else {
+                let next = self.cx.b.create_block();
+                let f = self.cx.b.ins().iconst(types::I8, 0);
+                self.cx.b.ins().brif(c, next, &[], done, &[BlockArg::Value(f)]);
+                self.cx.b.switch_to_block(next);
+            }
+            left = right;
+        }
+        self.cx.b.switch_to_block(done);
+        Ok(self.cx.b.block_params(done)[0])
+    }
+
+    fn compare_pair(&mut self, op: CmpOp, a: Value, ta: Ty, b: Value, tb: Ty) -> R<Value> {
+        let as_int = |t: Ty| if t == Ty::Bool { Ty::Int(IntTy { bits: 8, signed: false, checked: false, cname: "bint" }) } else { t };
+        let (ta, tb) = (as_int(ta), as_int(tb));
+        match (ta, tb) {
+            (Ty::Int(x), Ty::Int(y)) => {
+                let j = int_join(x, y);
+                let a = self.convert(a, ta, Ty::Int(j))?;
+                let b = self.convert(b, tb, Ty::Int(j))?;
+                Ok(self.cx.b.ins().icmp(int_cc(op, j.signed), a, b))
+            }
+            (Ty::Float(x), Ty::Float(y)) => {
+                let w = Ty::Float(x.max(y));
+                let a = self.convert(a, ta, w)?;
+                let b = self.convert(b, tb, w)?;
+                Ok(self.cx.b.ins().fcmp(float_cc(op), a, b))
+            }
+            (Ty::Int(i), Ty::Float(_)) => {
+                let f = self.convert(b, tb, Ty::Float(64))?;
+                self.int_float_cmp(op, a, i, f)
+            }
+            (Ty::Float(_), Ty::Int(i)) => {
+                let f = self.convert(a, ta, Ty::Float(64))?;
+                self.int_float_cmp(swap(op), b, i, f)
+            }
+            _ => Err(format!("comparison of {ta} and {tb} reached the back end")),
+        }
+    }
+
+    /// Exact int-vs-float comparison, as CPython's float_richcompare does.
+    fn int_float_cmp(&mut self, op: CmpOp, i: Value, it: IntTy, f: Value) -> R<Value> {
+        if it.bits <= 32 {
+            let fi = self.convert(i, Ty::Int(it), Ty::Float(64))?;
+            return Ok(self.cx.b.ins().fcmp(float_cc(op), fi, f));
+        }
+        let fi = self.convert(i, Ty::Int(it), Ty::Float(64))?;
+        let nan = self.cx.b.ins().fcmp(FloatCC::Unordered, f, f);
+        let lt = self.cx.b.ins().fcmp(FloatCC::LessThan, fi, f);
+        let gt = self.cx.b.ins().fcmp(FloatCC::GreaterThan, fi, f);
+        let (big, ilt, igt) = if it.signed {
+            let two63 = self.cx.b.ins().f64const(9.223372036854775808e18);
+            let big = self.cx.b.ins().fcmp(FloatCC::GreaterThanOrEqual, f, two63);
+            let fint = self.cx.b.ins().fcvt_to_sint_sat(types::I64, f);
+            (big, self.cx.b.ins().icmp(IntCC::SignedLessThan, i, fint), self.cx.b.ins().icmp(IntCC::SignedGreaterThan, i, fint))
+        } else {
+            let two64 = self.cx.b.ins().f64const(1.8446744073709552e19);
+            let big = self.cx.b.ins().fcmp(FloatCC::GreaterThanOrEqual, f, two64);
+            let fint = self.cx.b.ins().fcvt_to_uint_sat(types::I64, f);
+            (big, self.cx.b.ins().icmp(IntCC::UnsignedLessThan, i, fint), self.cx.b.ins().icmp(IntCC::UnsignedGreaterThan, i, fint))
+        };
+        let one = self.cx.b.ins().iconst(types::I8, 1);
+        let zero = self.cx.b.ins().iconst(types::I8, 0);
+        let exact_lt = self.cx.b.ins().bor(big, ilt);
+        let exact_gt = self.cx.b.ins().select(big, zero, igt);
+        let t1 = self.cx.b.ins().select(gt, zero, exact_lt);
+        let rlt = self.cx.b.ins().select(lt, one, t1);
+        let t2 = self.cx.b.ins().select(lt, zero, exact_gt);
+        let rgt = self.cx.b.ins().select(gt, one, t2);
+        let not_nan = self.cx.b.ins().bxor_imm_s(nan, 1);
+        let neither = self.cx.b.ins().bor(rlt, rgt);
+        let neither = self.cx.b.ins().bxor_imm_s(neither, 1);
+        let eq = self.cx.b.ins().band(neither, not_nan);
+        Ok(match op {
+            CmpOp::Eq => eq,
+            CmpOp::Ne => self.cx.b.ins().bxor_imm_s(eq, 1),
+            CmpOp::Lt => self.cx.b.ins().band(rlt, not_nan),
+            CmpOp::Gt => self.cx.b.ins().band(rgt, not_nan),
+            CmpOp::Le => {
+                let l = self.cx.b.ins().band(rlt, not_nan);
+                self.cx.b.ins().bor(l, eq)
+            }
+            CmpOp::Ge => {
+                let g = self.cx.b.ins().band(rgt, not_nan);
+                self.cx.b.ins().bor(g, eq)
+            }
+        })
+    }
+
+    fn math_check(&mut self, check: MathCheck, r: Value, args: &[Value]) -> R<()> {
+        if check == MathCheck::None {
+            return Ok(());
+        }
+        let inf = self.cx.b.ins().f64const(f64::INFINITY);
+        let mut any_nan = self.cx.b.ins().iconst(types::I8, 0);
+        let mut all_finite = self.cx.b.ins().iconst(types::I8, 1);
+        for &a in args {
+            let n = self.cx.b.ins().fcmp(FloatCC::Unordered, a, a);
+            any_nan = self.cx.b.ins().bor(any_nan, n);
+            let abs = self.cx.b.ins().fabs(a);
+            let fin = self.cx.b.ins().fcmp(FloatCC::LessThan, abs, inf);
+            all_finite = self.cx.b.ins().band(all_finite, fin);
+        }
+        let r_nan = self.cx.b.ins().fcmp(FloatCC::Unordered, r, r);
+        let no_nan_in = self.cx.b.ins().bxor_imm_s(any_nan, 1);
+        let domain = self.cx.b.ins().band(r_nan, no_nan_in);
+        self.raise_if(domain, "PyExc_ValueError", Some("math domain error"))?;
+        let ar = self.cx.b.ins().fabs(r);
+        let r_inf = self.cx.b.ins().fcmp(FloatCC::Equal, ar, inf);
+        let range = self.cx.b.ins().band(r_inf, all_finite);
+        if check == MathCheck::Overflow {
+            self.raise_if(range, "PyExc_OverflowError", Some("math range error"))
+        } else {
+            self.raise_if(range, "PyExc_ValueError", Some("math domain error"))
+        }
+    }
+
+    fn math(&mut self, op: MathOp, v: &[Value]) -> R<Value> {
+        Ok(match op {
+            MathOp::Libm { symbol, arity, check } => {
+                let r = if arity == 1 { self.libm1(symbol, v[0])? } else { self.libm2(symbol, v[0], v[1])? };
+                self.math_check(check, r, v)?;
+                r
+            }
+            MathOp::Sqrt(check) => {
+                if check != MathCheck::None {
+                    let z = self.cx.b.ins().f64const(0.0);
+                    let neg = self.cx.b.ins().fcmp(FloatCC::LessThan, v[0], z);
+                    self.raise_if(neg, "PyExc_ValueError", Some("math domain error"))?;
+                }
+                self.cx.b.ins().sqrt(v[0])
+            }
+            MathOp::Fabs => self.cx.b.ins().fabs(v[0]),
+            MathOp::Floor => self.cx.b.ins().floor(v[0]),
+            MathOp::Ceil => self.cx.b.ins().ceil(v[0]),
+            MathOp::Trunc => self.cx.b.ins().trunc(v[0]),
+            MathOp::RoundHalfAway => self.libm1("round", v[0])?,
+            MathOp::Copysign => self.cx.b.ins().fcopysign(v[0], v[1]),
+            MathOp::IsNan => self.cx.b.ins().fcmp(FloatCC::Unordered, v[0], v[0]),
+            MathOp::IsInf | MathOp::IsFinite => {
+                let abs = self.cx.b.ins().fabs(v[0]);
+                let inf = self.cx.b.ins().f64const(f64::INFINITY);
+                let cc = if op == MathOp::IsInf { FloatCC::Equal } else { FloatCC::LessThan };
+                self.cx.b.ins().fcmp(cc, abs, inf)
+            }
+            MathOp::Fmin => self.libm2("fmin", v[0], v[1])?,
+            MathOp::Fmax => self.libm2("fmax", v[0], v[1])?,
+            MathOp::Fmod(check) => {
+                let r = self.libm2("fmod", v[0], v[1])?;
+                self.math_check(check, r, v)?;
+                r
+            }
+            MathOp::Pow(check) => {
+                let r = self.libm2("pow", v[0], v[1])?;
+                if check != MathCheck::None {
+                    // math.pow: a NaN or an infinity from finite arguments is an error;
+                    // 0 ** negative is a domain error, anything else overflowed.
+                    let inf = self.cx.b.ins().f64const(f64::INFINITY);
+                    let ax = self.cx.b.ins().fabs(v[0]);
+                    let ay = self.cx.b.ins().fabs(v[1]);
+                    let fx = self.cx.b.ins().fcmp(FloatCC::LessThan, ax, inf);
+                    let fy = self.cx.b.ins().fcmp(FloatCC::LessThan, ay, inf);
+                    let finite = self.cx.b.ins().band(fx, fy);
+                    let r_nan = self.cx.b.ins().fcmp(FloatCC::Unordered, r, r);
+                    let dom = self.cx.b.ins().band(r_nan, finite);
+                    self.raise_if(dom, "PyExc_ValueError", Some("math domain error"))?;
+                    let ar = self.cx.b.ins().fabs(r);
+                    let r_inf = self.cx.b.ins().fcmp(FloatCC::Equal, ar, inf);
+                    let bad = self.cx.b.ins().band(r_inf, finite);
+                    let z = self.cx.b.ins().f64const(0.0);
+                    let x_zero = self.cx.b.ins().fcmp(FloatCC::Equal, v[0], z);
+                    let dom0 = self.cx.b.ins().band(bad, x_zero);
+                    self.raise_if(dom0, "PyExc_ValueError", Some("math domain error"))?;
+                    self.raise_if(bad, "PyExc_OverflowError", Some("math range error"))?;
+                }
+                r
+            }
+            MathOp::LogBase => {
+                let num = self.libm1("log", v[0])?;
+                self.math_check(MathCheck::Domain, num, &v[..1])?;
+                let den = self.libm1("log", v[1])?;
+                self.math_check(MathCheck::Domain, den, &v[1..])?;
+                let z = self.cx.b.ins().f64const(0.0);
+                let dz = self.cx.b.ins().fcmp(FloatCC::Equal, den, z);
+                self.raise_if(dz, "PyExc_ZeroDivisionError", Some("float division by zero"))?;
+                self.cx.b.ins().fdiv(num, den)
+            }
+            MathOp::Degrees => {
+                let k = self.cx.b.ins().f64const(180.0 / std::f64::consts::PI);
+                self.cx.b.ins().fmul(v[0], k)
+            }
+            MathOp::Radians => {
+                let k = self.cx.b.ins().f64const(std::f64::consts::PI / 180.0);
+                self.cx.b.ins().fmul(v[0], k)
+            }
+        })
+    }
+
+    /// `round(x, n)` defers to CPython's correctly rounded implementation.
+    fn round_digits(&mut self, x: Value, n: Value) -> R<Value> {
+        let ptr = self.cx.em.ptr;
+        let ox = self.call_c("PyFloat_FromDouble", &[types::F64], &[ptr], &[x])?[0];
+        let null = self.is_null(ox);
+        self.propagate_if(null);
+        let on = self.call_c("PyLong_FromLongLong", &[types::I64], &[ptr], &[n])?[0];
+        let null = self.is_null(on);
+        self.propagate_if(null);
+        let slot = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
+        self.cx.b.ins().stack_store(ptr, ox, slot, 0);
+        self.cx.b.ins().stack_store(ptr, on, slot, 8);
+        let argv = self.cx.b.ins().stack_addr(ptr, slot, 0);
+        let helpers = self.cx.em.helpers;
+        let table = self.cx.data_addr(helpers);
+        let round = self.cx.b.ins().load(ptr, flags(), table, (HELPER_ROUND * 8) as i32);
+        let two = self.cx.b.ins().iconst(ptr, 2);
+        let nokw = self.cx.b.ins().iconst(ptr, 0);
+        let r = self.call_c("PyObject_Vectorcall", &[ptr, ptr, ptr, ptr], &[ptr], &[round, argv, two, nokw])?[0];
+        self.decref(ox)?;
+        self.decref(on)?;
+        let null = self.is_null(r);
+        self.propagate_if(null);
+        let d = self.call_c("PyFloat_AsDouble", &[ptr], &[types::F64], &[r])?[0];
+        self.decref(r)?;
+        Ok(d)
+    }
+}
+
+fn int_cc(op: CmpOp, signed: bool) -> IntCC {
+    match (op, signed) {
+        (CmpOp::Eq, _) => IntCC::Equal,
+        (CmpOp::Ne, _) => IntCC::NotEqual,
+        (CmpOp::Lt, true) => IntCC::SignedLessThan,
+        (CmpOp::Le, true) => IntCC::SignedLessThanOrEqual,
+        (CmpOp::Gt, true) => IntCC::SignedGreaterThan,
+        (CmpOp::Ge, true) => IntCC::SignedGreaterThanOrEqual,
+        (CmpOp::Lt, false) => IntCC::UnsignedLessThan,
+        (CmpOp::Le, false) => IntCC::UnsignedLessThanOrEqual,
+        (CmpOp::Gt, false) => IntCC::UnsignedGreaterThan,
+        (CmpOp::Ge, false) => IntCC::UnsignedGreaterThanOrEqual,
+    }
+}
+
+fn float_cc(op: CmpOp) -> FloatCC {
+    match op {
+        CmpOp::Eq => FloatCC::Equal,
+        CmpOp::Ne => FloatCC::NotEqual,
+        CmpOp::Lt => FloatCC::LessThan,
+        CmpOp::Le => FloatCC::LessThanOrEqual,
+        CmpOp::Gt => FloatCC::GreaterThan,
+        CmpOp::Ge => FloatCC::GreaterThanOrEqual,
+    }
+}
+
+fn swap(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}

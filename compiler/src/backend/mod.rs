@@ -1,0 +1,257 @@
+//! Back end: typed HIR → Cranelift IR → one relocatable object.
+//!
+//! `lower` turns each HIR function into a native function; `glue` emits the
+//! CPython-facing parts (argument wrappers, method table, module init). Both
+//! write into one `ObjectModule` through `Emitter`, which owns symbol naming
+//! and the caches of imported C-API symbols and string constants.
+
+mod glue;
+mod lower;
+
+use crate::hir::{self, FuncId};
+use crate::target::Target;
+use crate::types::Ty;
+use cranelift_codegen::ir::{self, types, AbiParam, Signature};
+use cranelift_codegen::Context;
+use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use std::collections::HashMap;
+
+/// What the caller wants to see besides the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    None,
+    Clif,
+    Asm,
+}
+
+pub struct Output {
+    pub object: Vec<u8>,
+    /// Per-function CLIF or disassembly when requested.
+    pub listing: String,
+}
+
+/// Bytes of C stack compiled code may use below the Python entry point before
+/// it raises RecursionError (well inside the 8 MiB every CPython thread gets by default).
+/// Slots of the helpers table.
+pub const HELPER_ROUND: usize = 0;
+/// Argument binders of exported functions start here, in `functions` order.
+pub const HELPER_BINDERS: usize = 1;
+
+pub const STACK_BUDGET: i64 = 4 << 20;
+
+pub(crate) struct Emitter {
+    pub module: ObjectModule,
+    pub ptr: ir::Type,
+    imports: HashMap<String, ClifFuncId>,
+    data_imports: HashMap<String, DataId>,
+    /// Writable table of Python objects the generated code calls into (filled at import).
+    pub helpers: DataId,
+    strings: HashMap<Vec<u8>, DataId>,
+    pub native: Vec<ClifFuncId>,
+    pub listing_kind: Listing,
+    pub listing: String,
+    ctx: Context,
+}
+
+pub fn compile(module: &hir::Module, target: &Target, py_minor: u32, listing: Listing) -> Result<Output, String> {
+    let builder = ObjectBuilder::new(
+        target.isa.clone(),
+        format!("{}.o", module.name),
+        cranelift_module::default_libcall_names(),
+    )
+    .map_err(|e| format!("cannot create the object file: {e}"))?;
+    let mut object = ObjectModule::new(builder);
+    let helpers = object
+        .declare_data("pyc_aot_helpers", Linkage::Local, true, false)
+        .map_err(|e| e.to_string())?;
+    let mut em = Emitter {
+        helpers,
+        ptr: object.target_config().pointer_type(),
+        module: object,
+        imports: HashMap::new(),
+        data_imports: HashMap::new(),
+        strings: HashMap::new(),
+        native: vec![],
+        listing_kind: listing,
+        listing: String::new(),
+        ctx: Context::new(),
+    };
+    for f in &module.functions {
+        let sig = em.native_signature(f);
+        let id = em
+            .module
+            .declare_function(&format!("pyc_aot_native_{}", f.name), Linkage::Local, &sig)
+            .map_err(|e| e.to_string())?;
+        em.native.push(id);
+    }
+    let recursive = lower::recursive_functions(module);
+    for f in &module.functions {
+        lower::lower_function(&mut em, module, f, recursive.contains(&f.id))?;
+    }
+    glue::emit_module_glue(&mut em, module, py_minor)?;
+    let listing = std::mem::take(&mut em.listing);
+    let product = em.module.finish();
+    let object = product.emit().map_err(|e| format!("cannot write the object file: {e}"))?;
+    Ok(Output { object, listing })
+}
+
+pub(crate) fn clif_type(t: Ty) -> Option<ir::Type> {
+    match t {
+        Ty::Int(i) => Some(match i.bits {
+            8 => types::I8,
+            16 => types::I16,
+            32 => types::I32,
+            _ => types::I64,
+        }),
+        Ty::Float(32) => Some(types::F32),
+        Ty::Float(_) => Some(types::F64),
+        Ty::Bool => Some(types::I8),
+        Ty::Void => None,
+    }
+}
+
+impl Emitter {
+    /// `(params…, stack_limit) -> (value?, error_flag)`.
+    pub fn native_signature(&self, f: &hir::Function) -> Signature {
+        let mut sig = self.module.make_signature();
+        for p in &f.params {
+            sig.params.push(AbiParam::new(clif_type(p.ty).unwrap_or(types::I64)));
+        }
+        sig.params.push(AbiParam::new(self.ptr));
+        if let Some(t) = clif_type(f.ret) {
+            sig.returns.push(AbiParam::new(t));
+        }
+        sig.returns.push(AbiParam::new(types::I8));
+        sig
+    }
+
+    pub fn native_id(&self, id: FuncId) -> ClifFuncId {
+        self.native[id.0 as usize]
+    }
+
+    /// A C function imported by name (C-API or libm), declared once.
+    pub fn import(&mut self, name: &str, params: &[ir::Type], returns: &[ir::Type]) -> Result<ClifFuncId, String> {
+        if let Some(id) = self.imports.get(name) {
+            return Ok(*id);
+        }
+        let mut sig = self.module.make_signature();
+        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+        sig.returns.extend(returns.iter().map(|t| AbiParam::new(*t)));
+        let id = self.module.declare_function(name, Linkage::Import, &sig).map_err(|e| e.to_string())?;
+        self.imports.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    /// A data symbol of the interpreter (`PyFloat_Type`, `PyExc_ValueError` …).
+    pub fn import_data(&mut self, name: &str) -> Result<DataId, String> {
+        if let Some(id) = self.data_imports.get(name) {
+            return Ok(*id);
+        }
+        let id = self.module.declare_data(name, Linkage::Import, false, false).map_err(|e| e.to_string())?;
+        self.data_imports.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    /// A NUL-terminated constant string, deduplicated.
+    pub fn cstring(&mut self, s: &str) -> Result<DataId, String> {
+        let mut bytes: Vec<u8> = s.bytes().filter(|b| *b != 0).collect();
+        bytes.push(0);
+        if let Some(id) = self.strings.get(&bytes) {
+            return Ok(*id);
+        }
+        let id = self.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+        let mut desc = DataDescription::new();
+        desc.define(bytes.clone().into_boxed_slice());
+        self.module.define_data(id, &desc).map_err(|e| e.to_string())?;
+        self.strings.insert(bytes, id);
+        Ok(id)
+    }
+
+    /// Compiles the function in `func` under `id`, recording a listing if asked.
+    pub fn define(&mut self, id: ClifFuncId, func: ir::Function, title: &str) -> Result<(), String> {
+        self.ctx.clear();
+        self.ctx.func = func;
+        if self.listing_kind == Listing::Clif {
+            self.listing.push_str(&format!("; {title}\n{}\n", self.ctx.func.display()));
+        }
+        self.ctx.set_disasm(self.listing_kind == Listing::Asm);
+        self.module
+            .define_function(id, &mut self.ctx)
+            .map_err(|e| format!("internal compiler error in `{title}`: {e:?}"))?;
+        if self.listing_kind == Listing::Asm {
+            if let Some(code) = self.ctx.compiled_code() {
+                if let Some(vcode) = &code.vcode {
+                    self.listing.push_str(&format!("; {title}\n{vcode}\n"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A function under construction plus the module it lands in: the shared
+/// plumbing of `lower` and `glue` (imports, constants, C calls).
+pub(crate) struct FnCx<'a, 'b> {
+    pub em: &'a mut Emitter,
+    pub b: cranelift_frontend::FunctionBuilder<'b>,
+    func_refs: HashMap<ClifFuncId, ir::FuncRef>,
+    data_refs: HashMap<DataId, ir::GlobalValue>,
+}
+
+impl<'a, 'b> FnCx<'a, 'b> {
+    pub fn new(em: &'a mut Emitter, b: cranelift_frontend::FunctionBuilder<'b>) -> Self {
+        FnCx { em, b, func_refs: HashMap::new(), data_refs: HashMap::new() }
+    }
+
+    pub fn func_ref(&mut self, id: ClifFuncId) -> ir::FuncRef {
+        if let Some(r) = self.func_refs.get(&id) {
+            return *r;
+        }
+        let r = self.em.module.declare_func_in_func(id, self.b.func);
+        self.func_refs.insert(id, r);
+        r
+    }
+
+    pub fn data_addr(&mut self, id: DataId) -> ir::Value {
+        use cranelift_codegen::ir::InstBuilder;
+        let gv = match self.data_refs.get(&id) {
+            Some(gv) => *gv,
+            None => {
+                let gv = self.em.module.declare_data_in_func(id, self.b.func);
+                self.data_refs.insert(id, gv);
+                gv
+            }
+        };
+        self.b.ins().symbol_value(self.em.ptr, gv)
+    }
+
+    /// Address of an interpreter data symbol such as `PyFloat_Type`.
+    pub fn py_data(&mut self, name: &str) -> Result<ir::Value, String> {
+        let id = self.em.import_data(name)?;
+        Ok(self.data_addr(id))
+    }
+
+    pub fn cstr(&mut self, s: &str) -> Result<ir::Value, String> {
+        let id = self.em.cstring(s)?;
+        Ok(self.data_addr(id))
+    }
+
+    pub fn call_c(&mut self, name: &str, params: &[ir::Type], rets: &[ir::Type], args: &[ir::Value]) -> Result<Vec<ir::Value>, String> {
+        use cranelift_codegen::ir::InstBuilder;
+        let id = self.em.import(name, params, rets)?;
+        let r = self.func_ref(id);
+        let inst = self.b.ins().call(r, args);
+        Ok(self.b.inst_results(inst).to_vec())
+    }
+
+    pub fn is_null(&mut self, v: ir::Value) -> ir::Value {
+        use cranelift_codegen::ir::{condcodes::IntCC, InstBuilder};
+        self.b.ins().icmp_imm_s(IntCC::Equal, v, 0)
+    }
+
+    pub fn decref(&mut self, obj: ir::Value) -> Result<(), String> {
+        let p = self.em.ptr;
+        self.call_c("Py_DecRef", &[p], &[], &[obj]).map(|_| ())
+    }
+}

@@ -1,0 +1,367 @@
+//! Front end: AST → typed HIR.
+//!
+//! Decides which top-level functions compile natively, types them, and
+//! produces the Python source that stays interpreted. Reads only `syntax`
+//! (our AST) and produces only `hir`.
+
+mod residual;
+pub use residual::SHIM_GLOBAL;
+mod typeck;
+pub mod vocab;
+
+use crate::diag::{Diagnostic, SourceFile};
+use crate::hir;
+use crate::syntax::{self, Expr, ExprKind, Span, Stmt, StmtKind};
+use crate::types::{self, Ty};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// What a module-level name refers to, as far as the compiler understands it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Binding {
+    /// The `cython` module (`import cython`, `from pyc_aot import cython`).
+    Cython,
+    /// `from cython import double`.
+    CythonAttr(String),
+    /// The `math` module.
+    Math,
+    MathAttr(String),
+    /// `cython.cimports.libc.math`.
+    LibcMath,
+    LibcMathAttr(String),
+}
+
+/// Switches that change code generation, from `# cython:` comments and decorators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Directives {
+    pub cdivision: bool,
+    pub overflowcheck: bool,
+    pub boundscheck: bool,
+    pub wraparound: bool,
+}
+
+impl Default for Directives {
+    fn default() -> Self {
+        Directives { cdivision: false, overflowcheck: false, boundscheck: true, wraparound: true }
+    }
+}
+
+impl Directives {
+    fn set(&mut self, name: &str, value: bool) {
+        match name {
+            "cdivision" => self.cdivision = value,
+            "overflowcheck" => self.overflowcheck = value,
+            "boundscheck" => self.boundscheck = value,
+            "wraparound" => self.wraparound = value,
+            _ => {}
+        }
+    }
+}
+
+/// The outcome of the front end: the HIR, and warnings to show even on success.
+pub struct Output {
+    pub module: hir::Module,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Module-wide facts every function's type checking needs.
+pub(crate) struct ModuleCx<'a> {
+    pub src: &'a SourceFile,
+    pub bindings: HashMap<String, Binding>,
+    /// Every name bound at module level by anything.
+    pub module_names: HashSet<String>,
+    pub star_import: bool,
+    pub directives: Directives,
+}
+
+/// A problem found while typing a function.
+#[derive(Debug, Clone)]
+pub(crate) enum Problem {
+    /// A type depends on an inference not finished yet.
+    Pending,
+    /// Outside the native subset: the function stays Python.
+    Fallback { span: Span, reason: String },
+    /// A definite bug in the user's code.
+    Error(Diagnostic),
+}
+
+pub(crate) fn fallback<T>(span: &Span, reason: impl Into<String>) -> Result<T, Problem> {
+    Err(Problem::Fallback { span: span.clone(), reason: reason.into() })
+}
+
+pub(crate) fn error<T>(d: Diagnostic) -> Result<T, Problem> {
+    Err(Problem::Error(d))
+}
+
+pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path: &str) -> Result<Output, Vec<Diagnostic>> {
+    let mut warnings = vec![];
+    let mut errors = vec![];
+    let directives = comment_directives(src, &mut errors, &mut warnings);
+
+    let mut bindings = HashMap::new();
+    let mut star_import = false;
+    collect_imports(&ast.body, &mut bindings, &mut star_import);
+    let mut names = vec![];
+    ast.body.iter().for_each(|s| syntax::bound_names(s, &mut names));
+    let module_names: HashSet<String> = names.into_iter().collect();
+
+    let cx = ModuleCx { src, bindings, module_names, star_import, directives };
+
+    // Top-level defs are the candidates; a name defined twice keeps Python's last-one-wins.
+    let mut defs: BTreeMap<String, Vec<(&syntax::FunctionDef, &Span)>> = BTreeMap::new();
+    for stmt in &ast.body {
+        if let StmtKind::FunctionDef(f) = &stmt.kind {
+            defs.entry(f.name.clone()).or_default().push((f, &stmt.span));
+        }
+    }
+    let mut left: Vec<hir::LeftToPython> = vec![];
+    let mut candidates: Vec<typeck::Candidate> = vec![];
+    let left_note = |f: &syntax::FunctionDef, span: &Span, reason: String, left: &mut Vec<hir::LeftToPython>| {
+        let (line, col) = src.line_col(span.start);
+        left.push(hir::LeftToPython { function: f.name.clone(), line, col, reason });
+    };
+    for (name, list) in &defs {
+        let (f, span) = *list.last().expect("non-empty by construction");
+        if list.len() > 1 {
+            left_note(f, span, format!("`{name}` is defined more than once in the module"), &mut left);
+            continue;
+        }
+        if module_names_bound_elsewhere(&ast.body, name) {
+            left_note(f, span, format!("the name `{name}` is also assigned elsewhere at module level"), &mut left);
+            continue;
+        }
+        match typeck::Candidate::new(&cx, f, span) {
+            Ok(c) => candidates.push(c),
+            Err(Problem::Error(d)) => errors.push(d),
+            Err(Problem::Fallback { span, reason }) => {
+                let (line, col) = src.line_col(span.start);
+                left.push(hir::LeftToPython { function: name.clone(), line, col, reason })
+            }
+            Err(Problem::Pending) => left_note(f, span, "its signature could not be typed".into(), &mut left),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let functions = match typeck::check_all(&cx, candidates, &mut left) {
+        Ok(functions) => functions,
+        Err(errors) => return Err(errors),
+    };
+    left.sort_by_key(|l| l.line);
+
+    let compiled: HashMap<&str, bool> = functions.iter().map(|f| (f.name.as_str(), f.exported)).collect();
+    let python_source = residual::python_source(src, &ast.body, &compiled);
+    for l in &left {
+        let at = src.line_range(l.line).start + l.col as usize - 1;
+        warnings.push(
+            Diagnostic::warning(at..at + 1, format!("function `{}` left to Python: {}", l.function, l.reason))
+                .with_hint("it still works, interpreted; `--strict` makes this an error"),
+        );
+    }
+    Ok(Output {
+        module: hir::Module {
+            name: module_name.to_string(),
+            source_path: abs_path.to_string(),
+            functions,
+            python_source,
+            left_to_python: left,
+        },
+        warnings,
+    })
+}
+
+fn module_names_bound_elsewhere(body: &[Stmt], name: &str) -> bool {
+    body.iter().any(|s| {
+        if matches!(s.kind, StmtKind::FunctionDef(_)) {
+            return false;
+        }
+        let mut names = vec![];
+        syntax::bound_names(s, &mut names);
+        names.iter().any(|n| n == name)
+    })
+}
+
+/// `# cython: key=value, …` comments before the first statement.
+fn comment_directives(src: &SourceFile, errors: &mut Vec<Diagnostic>, warnings: &mut Vec<Diagnostic>) -> Directives {
+    let mut d = Directives::default();
+    let mut offset = 0;
+    for line in src.text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        let line_start = offset;
+        offset += line.len();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if !trimmed.starts_with('#') {
+            break;
+        }
+        let body = trimmed.trim_start_matches('#').trim_start();
+        let Some(rest) = body.strip_prefix("cython:") else { continue };
+        let rest_at = line_start + line.find("cython:").map_or(0, |i| i + "cython:".len());
+        for item in rest.split(',') {
+            let item_at = rest_at + rest.find(item).unwrap_or(0);
+            let span = item_at..item_at + item.len();
+            let Some((key, value)) = item.split_once('=') else {
+                errors.push(
+                    Diagnostic::error(span, format!("malformed cython directive `{}`", item.trim()))
+                        .with_label("expected `name=value`")
+                        .with_hint("write e.g. `# cython: cdivision=True, boundscheck=False`"),
+                );
+                continue;
+            };
+            let (key, value) = (key.trim(), value.trim());
+            if vocab::BOOL_DIRECTIVES.contains(&key) {
+                match value {
+                    "True" | "true" => d.set(key, true),
+                    "False" | "false" => d.set(key, false),
+                    _ => errors.push(
+                        Diagnostic::error(span, format!("directive `{key}` takes True or False, not `{value}`"))
+                            .with_label("not a boolean")
+                            .with_hint(format!("write `{key}=True` or `{key}=False`")),
+                    ),
+                }
+            } else if !vocab::VALUE_DIRECTIVES.contains(&key) {
+                warnings.push(
+                    Diagnostic::warning(span, format!("unknown cython directive `{key}` is ignored"))
+                        .with_hint(format!("known directives: {}", vocab::BOOL_DIRECTIVES.join(", "))),
+                );
+            }
+        }
+    }
+    d
+}
+
+fn collect_imports(body: &[Stmt], out: &mut HashMap<String, Binding>, star: &mut bool) {
+    for s in body {
+        match &s.kind {
+            StmtKind::Import(aliases) => {
+                for a in aliases {
+                    let binding = match a.name.as_str() {
+                        "cython" => Some(Binding::Cython),
+                        "math" => Some(Binding::Math),
+                        "cython.cimports.libc.math" if a.asname.is_some() => Some(Binding::LibcMath),
+                        n if n.starts_with("cython.") && a.asname.is_none() => Some(Binding::Cython),
+                        _ => None,
+                    };
+                    let bound = a.asname.clone().unwrap_or_else(|| a.name.split('.').next().unwrap_or("").to_string());
+                    if let Some(b) = binding {
+                        out.insert(bound, b);
+                    }
+                }
+            }
+            StmtKind::ImportFrom { module: Some(m), names, level: 0 } => {
+                for a in names {
+                    if a.name == "*" {
+                        *star = true;
+                        continue;
+                    }
+                    let bound = a.asname.clone().unwrap_or_else(|| a.name.clone());
+                    let binding = match (m.as_str(), a.name.as_str()) {
+                        ("cython", attr) => Some(Binding::CythonAttr(attr.to_string())),
+                        ("pyc_aot", "cython") => Some(Binding::Cython),
+                        ("math", attr) => Some(Binding::MathAttr(attr.to_string())),
+                        ("cython.cimports.libc.math", attr) => Some(Binding::LibcMathAttr(attr.to_string())),
+                        ("cython.cimports.libc", "math") => Some(Binding::LibcMath),
+                        _ => None,
+                    };
+                    if let Some(b) = binding {
+                        out.insert(bound, b);
+                    }
+                }
+            }
+            StmtKind::ImportFrom { names, .. } => {
+                *star |= names.iter().any(|a| a.name == "*");
+            }
+            StmtKind::If { body, orelse, .. } => {
+                collect_imports(body, out, star);
+                collect_imports(orelse, out, star);
+            }
+            StmtKind::Other { body, .. } => collect_imports(body, out, star),
+            _ => {}
+        }
+    }
+}
+
+impl ModuleCx<'_> {
+    pub fn line(&self, span: &Span) -> u32 {
+        self.src.line_of(span.start)
+    }
+
+    pub fn source_text(&self, span: &Span) -> &str {
+        self.src.text.get(span.clone()).unwrap_or("")
+    }
+
+    /// Which module-level binding a `Name` or `cython.x`-style attribute chain means.
+    pub fn binding_of(&self, e: &Expr) -> Option<Binding> {
+        match &e.kind {
+            ExprKind::Name(n) => self.bindings.get(n).cloned(),
+            ExprKind::Attribute { value, attr } => match self.binding_of(value)? {
+                Binding::Cython => Some(Binding::CythonAttr(attr.clone())),
+                Binding::Math => Some(Binding::MathAttr(attr.clone())),
+                Binding::LibcMath => Some(Binding::LibcMathAttr(attr.clone())),
+                Binding::CythonAttr(path) => {
+                    let path = format!("{path}.{attr}");
+                    if path == "cimports.libc.math" {
+                        Some(Binding::LibcMath)
+                    } else if let Some(name) = path.strip_prefix("cimports.libc.math.") {
+                        Some(Binding::LibcMathAttr(name.to_string()))
+                    } else {
+                        Some(Binding::CythonAttr(path))
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Resolves an annotation or a type argument to a native type.
+    pub fn resolve_type(&self, e: &Expr) -> Result<Ty, Problem> {
+        match &e.kind {
+            ExprKind::NoneLit => return Ok(Ty::Void),
+            ExprKind::Str(_) => return fallback(&e.span, "a string annotation is not read as a native type"),
+            ExprKind::Subscript { value, .. } => {
+                if let Some(Binding::CythonAttr(_)) = self.binding_of(value) {
+                    return fallback(&e.span, "typed memoryviews and C arrays are not compiled natively yet");
+                }
+                return fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span)));
+            }
+            _ => {}
+        }
+        match self.binding_of(e) {
+            Some(Binding::CythonAttr(name)) => {
+                if let Some(t) = types::cython_scalar(&name) {
+                    return Ok(t);
+                }
+                if name.starts_with("p_") || matches!(name.as_str(), "pointer" | "struct" | "union" | "typedef" | "fused_type" | "complex" | "doublecomplex" | "floatcomplex" | "Py_UNICODE" | "unicode" | "basestring" | "object") {
+                    return fallback(&e.span, format!("`cython.{name}` is not compiled natively yet"));
+                }
+                error(
+                    Diagnostic::error(e.span.clone(), format!("`cython.{name}` is not a type"))
+                        .with_label("unknown cython type")
+                        .with_hint("scalar types are char, short, int, long, longlong, Py_ssize_t, size_t (and their u- forms), float, double, bint"),
+                )
+            }
+            Some(_) => fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span))),
+            None => match &e.kind {
+                ExprKind::Name(n) => {
+                    if self.module_names.contains(n) {
+                        return fallback(&e.span, format!("`{n}` is not a native type"));
+                    }
+                    if let Some(t) = types::builtin_scalar(n) {
+                        return Ok(t);
+                    }
+                    if vocab::is_python_builtin(n) || self.star_import {
+                        return fallback(&e.span, format!("`{n}` is not a native type"));
+                    }
+                    error(
+                        Diagnostic::error(e.span.clone(), format!("name `{n}` is not defined"))
+                            .with_label("unknown type name")
+                            .with_hint("use a PEP 484 type (int, float, bool) or a cython type after `import cython`"),
+                    )
+                }
+                _ => fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span))),
+            },
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The Python that stays Python: the module source minus the compiled
+//! functions, with `cython` imports bound to the embedded shim.
+//!
+//! Line numbers must stay those of the original file, so every edit replaces
+//! text by text with the same number of newlines.
+
+use crate::diag::SourceFile;
+use crate::syntax::{Alias, Stmt, StmtKind};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// The module-dict name under which the module's `cython` shim is bound.
+pub const SHIM_GLOBAL: &str = "__pyc_aot_cython__";
+
+pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, bool>) -> String {
+    let mut edits: Vec<(Range<usize>, String)> = vec![];
+    for stmt in body {
+        if let StmtKind::FunctionDef(f) = &stmt.kind {
+            if compiled.contains_key(f.name.as_str()) {
+                let start = f.decorators.first().map_or(stmt.span.start, |d| d.span.start.min(stmt.span.start));
+                let first = src.line_of(start);
+                let last = src.line_of(stmt.span.end.saturating_sub(1).max(start));
+                let range = src.line_range(first).start..src.line_range(last).end;
+                edits.push((range, "\n".repeat((last - first) as usize)));
+            }
+        }
+    }
+    rewrite_imports(src, body, &mut edits);
+    edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    let mut out = src.text.clone();
+    for (range, text) in edits {
+        out.replace_range(range, &text);
+    }
+    out
+}
+
+fn rewrite_imports(src: &SourceFile, body: &[Stmt], edits: &mut Vec<(Range<usize>, String)>) {
+    for stmt in body {
+        let replacement = match &stmt.kind {
+            StmtKind::Import(aliases) if aliases.iter().any(|a| is_cython_module(&a.name)) => {
+                Some(aliases.iter().map(import_piece).collect::<Vec<_>>().join("; "))
+            }
+            StmtKind::ImportFrom { module: Some(m), names, level: 0 } if is_cython_module(m) || m == "pyc_aot" => {
+                let pieces: Vec<String> = names.iter().map(|a| from_piece(m, a)).collect();
+                Some(pieces.join("; "))
+            }
+            StmtKind::If { body, orelse, .. } => {
+                rewrite_imports(src, body, edits);
+                rewrite_imports(src, orelse, edits);
+                None
+            }
+            StmtKind::Other { body, .. } => {
+                rewrite_imports(src, body, edits);
+                None
+            }
+            _ => None,
+        };
+        if let Some(text) = replacement {
+            let newlines = src.text[stmt.span.clone()].matches('\n').count();
+            edits.push((stmt.span.clone(), text + &"\n".repeat(newlines)));
+        }
+    }
+}
+
+fn is_cython_module(name: &str) -> bool {
+    name == "cython" || name.starts_with("cython.")
+}
+
+fn import_piece(a: &Alias) -> String {
+    if is_cython_module(&a.name) {
+        match &a.asname {
+            // `import cython.cimports.libc.math as m` binds the submodule itself.
+            Some(asname) => format!("{asname} = {SHIM_GLOBAL}{}", a.name.strip_prefix("cython").unwrap_or("")),
+            None => format!("cython = {SHIM_GLOBAL}"),
+        }
+    } else {
+        match &a.asname {
+            Some(asname) => format!("import {} as {asname}", a.name),
+            None => format!("import {}", a.name),
+        }
+    }
+}
+
+fn from_piece(module: &str, a: &Alias) -> String {
+    let bound = a.asname.clone().unwrap_or_else(|| a.name.clone());
+    if module == "pyc_aot" {
+        return if a.name == "cython" {
+            format!("{bound} = {SHIM_GLOBAL}")
+        } else {
+            format!("from pyc_aot import {} as {bound}", a.name)
+        };
+    }
+    if a.name == "*" {
+        return format!("globals().update({{k: v for k, v in vars({SHIM_GLOBAL}{}).items() if not k.startswith('_')}})", module.strip_prefix("cython").unwrap_or(""));
+    }
+    format!("{bound} = {SHIM_GLOBAL}{}.{}", module.strip_prefix("cython").unwrap_or(""), a.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse_module;
+
+    #[test]
+    fn blanks_compiled_functions_and_rebinds_cython_keeping_lines() {
+        let text = "import cython\nfrom cython.cimports.libc.math import sqrt as s\n\n@cython.cfunc\ndef f(x: int) -> int:\n    return x\n\ndef g():\n    print(1)\n";
+        let src = SourceFile::new("m.py", text);
+        let ast = parse_module(text, "m.py").unwrap();
+        let compiled = HashMap::from([("f", false)]);
+        let out = python_source(&src, &ast.body, &compiled);
+        assert_eq!(out.lines().count(), text.lines().count());
+        assert_eq!(
+            out,
+            "cython = __pyc_aot_cython__\ns = __pyc_aot_cython__.cimports.libc.math.sqrt\n\n\n\n\n\ndef g():\n    print(1)\n"
+        );
+    }
+}

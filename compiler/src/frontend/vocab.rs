@@ -1,0 +1,206 @@
+//! The names the front end understands: Cython directives and decorators,
+//! `math` and `libc.math` functions and constants, builtin exceptions.
+
+use crate::hir::{MathCheck, MathOp};
+
+/// Boolean directives accepted as decorators and as `# cython:` comments.
+pub const BOOL_DIRECTIVES: &[&str] = &[
+    "cdivision",
+    "boundscheck",
+    "wraparound",
+    "overflowcheck",
+    "initializedcheck",
+    "nonecheck",
+    "infer_types",
+    "profile",
+    "linetrace",
+    "cpow",
+    "embedsignature",
+    "binding",
+    "always_allow_keywords",
+    "c_api_binop_methods",
+    "cdivision_warnings",
+    "emit_code_comments",
+    "annotation_typing",
+];
+
+/// Module directives that take a value other than a boolean; accepted and ignored.
+pub const VALUE_DIRECTIVES: &[&str] = &["language_level", "c_string_type", "c_string_encoding", "optimize.use_switch", "freethreading_compatible", "subinterpreters_compatible"];
+
+/// Decorators that only mark a function; they change nothing in how we compile it.
+pub const MARKER_DECORATORS: &[&str] = &["nogil", "with_gil", "final", "returns", "locals", "inline", "cfunc", "ccall", "exceptval"];
+
+pub fn known_decorator_names() -> String {
+    let mut names: Vec<&str> = BOOL_DIRECTIVES.iter().chain(MARKER_DECORATORS).copied().collect();
+    names.sort_unstable();
+    names.join(", ")
+}
+
+pub enum MathItem {
+    /// A function of doubles returning a double (or bint for the `is*` tests).
+    Func { op: MathOp, arity: u8 },
+    /// `math.floor`/`ceil`/`trunc`: a double rounded, then converted to Python int.
+    ToInt(MathOp),
+    /// `math.log`, which takes an optional base.
+    Log,
+    Const(f64),
+}
+
+/// `math.<name>` with CPython's error behaviour.
+pub fn python_math(name: &str) -> Option<MathItem> {
+    use MathCheck::*;
+    let libm = |symbol: &'static str, arity: u8, check| MathItem::Func { op: MathOp::Libm { symbol, arity, check }, arity };
+    Some(match name {
+        "sqrt" => MathItem::Func { op: MathOp::Sqrt(Domain), arity: 1 },
+        "exp" => libm("exp", 1, Overflow),
+        "exp2" => libm("exp2", 1, Overflow),
+        "expm1" => libm("expm1", 1, Overflow),
+        "sinh" => libm("sinh", 1, Overflow),
+        "cosh" => libm("cosh", 1, Overflow),
+        "log" => MathItem::Log,
+        "log2" => libm("log2", 1, Domain),
+        "log10" => libm("log10", 1, Domain),
+        "log1p" => libm("log1p", 1, Domain),
+        "sin" => libm("sin", 1, Domain),
+        "cos" => libm("cos", 1, Domain),
+        "tan" => libm("tan", 1, Domain),
+        "asin" => libm("asin", 1, Domain),
+        "acos" => libm("acos", 1, Domain),
+        "atan" => libm("atan", 1, Domain),
+        "tanh" => libm("tanh", 1, Domain),
+        "asinh" => libm("asinh", 1, Domain),
+        "acosh" => libm("acosh", 1, Domain),
+        "atanh" => libm("atanh", 1, Domain),
+        "erf" => libm("erf", 1, Domain),
+        "erfc" => libm("erfc", 1, Domain),
+        "cbrt" => libm("cbrt", 1, Domain),
+        "atan2" => libm("atan2", 2, None),
+        "pow" => MathItem::Func { op: MathOp::Pow(Domain), arity: 2 },
+        "fmod" => MathItem::Func { op: MathOp::Fmod(Domain), arity: 2 },
+        "fabs" => MathItem::Func { op: MathOp::Fabs, arity: 1 },
+        "copysign" => MathItem::Func { op: MathOp::Copysign, arity: 2 },
+        "isnan" => MathItem::Func { op: MathOp::IsNan, arity: 1 },
+        "isinf" => MathItem::Func { op: MathOp::IsInf, arity: 1 },
+        "isfinite" => MathItem::Func { op: MathOp::IsFinite, arity: 1 },
+        "degrees" => MathItem::Func { op: MathOp::Degrees, arity: 1 },
+        "radians" => MathItem::Func { op: MathOp::Radians, arity: 1 },
+        "floor" => MathItem::ToInt(MathOp::Floor),
+        "ceil" => MathItem::ToInt(MathOp::Ceil),
+        "trunc" => MathItem::ToInt(MathOp::Trunc),
+        "pi" => MathItem::Const(std::f64::consts::PI),
+        "e" => MathItem::Const(std::f64::consts::E),
+        "tau" => MathItem::Const(std::f64::consts::TAU),
+        "inf" => MathItem::Const(f64::INFINITY),
+        "nan" => MathItem::Const(f64::NAN),
+        _ => return Option::None,
+    })
+}
+
+/// `cython.cimports.libc.math.<name>`: C semantics, never raises.
+pub fn libc_math(name: &str) -> Option<MathItem> {
+    use std::f64::consts;
+    let libm = |symbol: &'static str, arity: u8| MathItem::Func {
+        op: MathOp::Libm { symbol, arity, check: MathCheck::None },
+        arity,
+    };
+    let f = |op, arity| MathItem::Func { op, arity };
+    Some(match name {
+        "sqrt" => f(MathOp::Sqrt(MathCheck::None), 1),
+        "fabs" => f(MathOp::Fabs, 1),
+        "floor" => f(MathOp::Floor, 1),
+        "ceil" => f(MathOp::Ceil, 1),
+        "trunc" => f(MathOp::Trunc, 1),
+        "round" => f(MathOp::RoundHalfAway, 1),
+        "copysign" => f(MathOp::Copysign, 2),
+        "isnan" => f(MathOp::IsNan, 1),
+        "isinf" => f(MathOp::IsInf, 1),
+        "isfinite" => f(MathOp::IsFinite, 1),
+        "fmin" => f(MathOp::Fmin, 2),
+        "fmax" => f(MathOp::Fmax, 2),
+        "pow" => f(MathOp::Pow(MathCheck::None), 2),
+        "fmod" => f(MathOp::Fmod(MathCheck::None), 2),
+        "exp" | "exp2" | "expm1" | "log" | "log2" | "log10" | "log1p" | "sin" | "cos" | "tan" | "asin" | "acos"
+        | "atan" | "sinh" | "cosh" | "tanh" | "asinh" | "acosh" | "atanh" | "erf" | "erfc" | "cbrt" | "tgamma"
+        | "lgamma" => libm(static_name(name)?, 1),
+        "atan2" | "hypot" => libm(static_name(name)?, 2),
+        "M_PI" => MathItem::Const(consts::PI),
+        "M_PI_2" => MathItem::Const(consts::FRAC_PI_2),
+        "M_PI_4" => MathItem::Const(consts::FRAC_PI_4),
+        "M_1_PI" => MathItem::Const(consts::FRAC_1_PI),
+        "M_2_PI" => MathItem::Const(consts::FRAC_2_PI),
+        "M_E" => MathItem::Const(consts::E),
+        "M_LN2" => MathItem::Const(consts::LN_2),
+        "M_LN10" => MathItem::Const(consts::LN_10),
+        "M_LOG2E" => MathItem::Const(consts::LOG2_E),
+        "M_LOG10E" => MathItem::Const(consts::LOG10_E),
+        "M_SQRT2" => MathItem::Const(consts::SQRT_2),
+        "M_SQRT1_2" => MathItem::Const(consts::FRAC_1_SQRT_2),
+        "INFINITY" | "HUGE_VAL" => MathItem::Const(f64::INFINITY),
+        "NAN" => MathItem::Const(f64::NAN),
+        _ => return None,
+    })
+}
+
+fn static_name(name: &str) -> Option<&'static str> {
+    const NAMES: &[&str] = &[
+        "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan", "asin", "acos", "atan", "sinh",
+        "cosh", "tanh", "asinh", "acosh", "atanh", "erf", "erfc", "cbrt", "tgamma", "lgamma", "atan2", "hypot",
+    ];
+    NAMES.iter().find(|n| **n == name).copied()
+}
+
+/// Builtin exception classes a compiled `raise` may name, with their C-API symbol.
+pub fn builtin_exception(name: &str) -> Option<String> {
+    const NAMES: &[&str] = &[
+        "ArithmeticError",
+        "AssertionError",
+        "Exception",
+        "FloatingPointError",
+        "IndexError",
+        "KeyError",
+        "LookupError",
+        "NotImplementedError",
+        "OverflowError",
+        "RecursionError",
+        "RuntimeError",
+        "StopIteration",
+        "SystemError",
+        "TypeError",
+        "ValueError",
+        "ZeroDivisionError",
+        "ArithmeticError",
+        "MemoryError",
+        "UnboundLocalError",
+        "NameError",
+        "AttributeError",
+        "BufferError",
+        "EOFError",
+        "OSError",
+        "KeyboardInterrupt",
+    ];
+    NAMES.contains(&name).then(|| format!("PyExc_{name}"))
+}
+
+/// Every name in Python 3.11's `builtins`, so an unknown name can be told from a builtin.
+pub fn is_python_builtin(name: &str) -> bool {
+    const BUILTINS: &[&str] = &[
+        "abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes", "callable",
+        "chr", "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dict", "dir", "divmod",
+        "enumerate", "eval", "exec", "exit", "filter", "float", "format", "frozenset", "getattr", "globals", "hasattr",
+        "hash", "help", "hex", "id", "input", "int", "isinstance", "issubclass", "iter", "len", "license", "list",
+        "locals", "map", "max", "memoryview", "min", "next", "object", "oct", "open", "ord", "pow", "print",
+        "property", "quit", "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted",
+        "staticmethod", "str", "sum", "super", "tuple", "type", "vars", "zip", "__import__", "__name__", "__file__",
+        "__doc__", "__builtins__", "__spec__", "__loader__", "__package__", "NotImplemented", "Ellipsis",
+        "BaseException", "BaseExceptionGroup", "ExceptionGroup", "GeneratorExit", "SystemExit", "Warning",
+        "UserWarning", "DeprecationWarning", "PendingDeprecationWarning", "SyntaxWarning", "RuntimeWarning",
+        "FutureWarning", "ImportWarning", "UnicodeWarning", "BytesWarning", "ResourceWarning", "EncodingWarning",
+        "ImportError", "ModuleNotFoundError", "FileNotFoundError", "FileExistsError", "PermissionError",
+        "TimeoutError", "ConnectionError", "BrokenPipeError", "ChildProcessError", "InterruptedError",
+        "IsADirectoryError", "NotADirectoryError", "ProcessLookupError", "BlockingIOError", "ConnectionAbortedError",
+        "ConnectionRefusedError", "ConnectionResetError", "IOError", "EnvironmentError", "SyntaxError",
+        "IndentationError", "TabError", "UnicodeError", "UnicodeDecodeError", "UnicodeEncodeError",
+        "UnicodeTranslateError", "ReferenceError", "StopAsyncIteration", "SystemError",
+    ];
+    BUILTINS.contains(&name) || builtin_exception(name).is_some()
+}

@@ -1,0 +1,440 @@
+//! The typed HIR: the contract between the front end and the back end.
+//!
+//! Every expression carries its native type and every implicit conversion is an
+//! explicit `Convert` node, so the back end never re-derives typing rules.
+
+use crate::syntax::ParamKind;
+use crate::types::Ty;
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FuncId(pub u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LocalId(pub u32);
+
+/// One compiled module: native functions plus the Python that stays Python.
+#[derive(Debug, Clone)]
+pub struct Module {
+    /// The module's import name (last component), as in `PyInit_<name>`.
+    pub name: String,
+    /// Absolute path of the `.py` file, shown in tracebacks.
+    pub source_path: String,
+    pub functions: Vec<Function>,
+    /// The module source with compiled functions blanked out and `cython`
+    /// imports rebound to the shim; line numbers are those of the original.
+    pub python_source: String,
+    pub left_to_python: Vec<LeftToPython>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeftToPython {
+    pub function: String,
+    pub line: u32,
+    pub col: u32,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub id: FuncId,
+    pub name: String,
+    /// Visible to Python (`def`, `@ccall`); `@cfunc` functions are native only.
+    pub exported: bool,
+    pub doc: Option<String>,
+    pub params: Vec<Param>,
+    pub ret: Ty,
+    pub locals: Vec<Local>,
+    pub body: Vec<Stmt>,
+    /// Line of the `def`.
+    pub line: u32,
+    /// `@cython.inline`: the inliner may inline it regardless of size.
+    pub inline_hint: bool,
+    /// `cdivision`: C truncating `//` and `%`, no zero check on float `/`.
+    pub cdivision: bool,
+    /// `overflowcheck`: C integer arithmetic raises OverflowError instead of wrapping.
+    pub overflowcheck: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub ty: Ty,
+    pub local: LocalId,
+    pub kind: ParamKind,
+    pub default: Option<Const>,
+    /// The default as written in the source, for the text signature.
+    pub default_src: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub name: String,
+    pub ty: Ty,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Const {
+    Int(i64),
+    /// An unsigned 64-bit value above `i64::MAX` is stored as its bit pattern.
+    Float(f64),
+    Bool(bool),
+}
+
+#[derive(Debug, Clone)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    /// 1-based source line, for tracebacks.
+    pub line: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum StmtKind {
+    /// Evaluate every value, then store them all (tuple assignment and swaps).
+    Assign(Vec<(LocalId, Expr)>),
+    Expr(Expr),
+    If { cond: Expr, then: Vec<Stmt>, orelse: Vec<Stmt> },
+    While { cond: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
+    /// `for var in range(start, stop, step)`; bounds have the variable's type.
+    ForRange { var: LocalId, start: Expr, stop: Expr, step: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
+    Break,
+    Continue,
+    /// The value has the function's return type.
+    Return(Option<Expr>),
+    /// `raise Exc("message")`; `exc` is the C-API name, e.g. `PyExc_ValueError`.
+    Raise { exc: String, msg: Option<String> },
+    Assert { cond: Expr, msg: Option<String> },
+    Pass,
+}
+
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Ty,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Invert,
+    Not,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    /// True division; operands are floats.
+    Div,
+    FloorDiv,
+    Mod,
+    Pow,
+    LShift,
+    RShift,
+    BitAnd,
+    BitOr,
+    BitXor,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// How a math function reports errors, mirroring CPython's `math` module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MathCheck {
+    /// C semantics (libc.math): never raises.
+    None,
+    /// NaN from a non-NaN argument, or an infinity from finite ones: ValueError.
+    Domain,
+    /// Like `Domain`, but an infinity from finite arguments is an OverflowError.
+    Overflow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MathOp {
+    /// A libm function of doubles (`sin`, `atan2`, …).
+    Libm { symbol: &'static str, arity: u8, check: MathCheck },
+    Sqrt(MathCheck),
+    Fabs,
+    /// `floor`/`ceil`/`trunc`/C `round` of a double, giving a double.
+    Floor,
+    Ceil,
+    Trunc,
+    RoundHalfAway,
+    Copysign,
+    IsNan,
+    IsInf,
+    IsFinite,
+    /// C `fmin`/`fmax`: a NaN operand is ignored.
+    Fmin,
+    Fmax,
+    /// `math.fmod`: ValueError for a zero divisor or infinite dividend.
+    Fmod(MathCheck),
+    /// `math.pow`: CPython's error rules for C `pow`.
+    Pow(MathCheck),
+    /// `math.log(x, base)`.
+    LogBase,
+    Degrees,
+    Radians,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    Const(Const),
+    Local(LocalId),
+    /// Numeric conversion to `Expr::ty`. Float to int is Python's `int()`:
+    /// NaN raises ValueError, infinities and out-of-range values OverflowError.
+    /// Int to int wraps, except into Python `int` from an unsigned 64-bit value.
+    Convert(Box<Expr>),
+    /// Operand has the result type, except `Not` (a `bint` operand).
+    Unary(UnOp, Box<Expr>),
+    /// Operands have the result type, except `Div` (float operands) and `Pow`
+    /// of a float base by an int exponent.
+    Binary(ArithOp, Box<Expr>, Box<Expr>),
+    /// `a < b <= c …`: each operand evaluated at most once, short-circuit.
+    /// Adjacent operands are either of one type or one int and one float
+    /// (compared exactly, as Python does).
+    Compare { operands: Vec<Expr>, ops: Vec<CmpOp> },
+    /// Python truth value, as `bint`.
+    Truthy(Box<Expr>),
+    /// Python's `and`/`or`: the deciding operand's value (operands have the result type).
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    IfExp { cond: Box<Expr>, then: Box<Expr>, orelse: Box<Expr> },
+    /// Direct native call; arguments have the parameter types.
+    Call(FuncId, Vec<Expr>),
+    Math(MathOp, Vec<Expr>),
+    /// `min`/`max` of two or more operands of the result type.
+    MinMax { is_max: bool, args: Vec<Expr> },
+    Abs(Box<Expr>),
+    /// `round(x)` of a float: nearest int, ties to even.
+    Round(Box<Expr>),
+    /// `round(x, ndigits)` of a float, correctly rounded as CPython does.
+    RoundDigits(Box<Expr>, Box<Expr>),
+}
+
+impl Expr {
+    pub fn konst(c: Const, ty: Ty) -> Expr {
+        Expr { kind: ExprKind::Const(c), ty }
+    }
+
+    pub fn local(id: LocalId, ty: Ty) -> Expr {
+        Expr { kind: ExprKind::Local(id), ty }
+    }
+
+    pub fn as_const(&self) -> Option<Const> {
+        match self.kind {
+            ExprKind::Const(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// Calls `f` with the callee of every direct call in `body`.
+pub fn visit_calls(body: &[Stmt], f: &mut impl FnMut(FuncId)) {
+    visit_stmt_exprs(body, &mut |e| visit_expr(e, &mut |x| {
+        if let ExprKind::Call(id, _) = x.kind {
+            f(id)
+        }
+    }));
+}
+
+/// Calls `f` with every local an expression reads.
+pub fn visit_locals(e: &Expr, f: &mut impl FnMut(LocalId)) {
+    visit_expr(e, &mut |x| {
+        if let ExprKind::Local(id) = x.kind {
+            f(id)
+        }
+    });
+}
+
+/// Every expression directly held by the statements (recursing into nested blocks).
+pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
+    for s in body {
+        match &s.kind {
+            StmtKind::Assign(pairs) => pairs.iter().for_each(|(_, e)| f(e)),
+            StmtKind::Expr(e) | StmtKind::Assert { cond: e, .. } => f(e),
+            StmtKind::Return(e) => e.iter().for_each(|e| f(e)),
+            StmtKind::If { cond, then, orelse } => {
+                f(cond);
+                visit_stmt_exprs(then, f);
+                visit_stmt_exprs(orelse, f);
+            }
+            StmtKind::While { cond, body, orelse } => {
+                f(cond);
+                visit_stmt_exprs(body, f);
+                visit_stmt_exprs(orelse, f);
+            }
+            StmtKind::ForRange { start, stop, step, body, orelse, .. } => {
+                f(start);
+                f(stop);
+                f(step);
+                visit_stmt_exprs(body, f);
+                visit_stmt_exprs(orelse, f);
+            }
+            StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass => {}
+        }
+    }
+}
+
+/// Pre-order walk over an expression tree.
+pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Const(_) | ExprKind::Local(_) => {}
+        ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) => visit_expr(x, f),
+        ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b) => {
+            visit_expr(a, f);
+            visit_expr(b, f);
+        }
+        ExprKind::IfExp { cond, then, orelse } => {
+            visit_expr(cond, f);
+            visit_expr(then, f);
+            visit_expr(orelse, f);
+        }
+        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } => {
+            xs.iter().for_each(|x| visit_expr(x, f))
+        }
+    }
+}
+
+impl Module {
+    pub fn function(&self, id: FuncId) -> &Function {
+        &self.functions[id.0 as usize]
+    }
+}
+
+/// A stable, readable dump of the HIR, for `--emit hir` and snapshot tests.
+pub fn dump(module: &Module) -> String {
+    let mut out = String::new();
+    for f in &module.functions {
+        dump_function(module, f, &mut out);
+        out.push('\n');
+    }
+    out
+}
+
+fn dump_function(module: &Module, f: &Function, out: &mut String) {
+    let params: Vec<String> = f.params.iter().map(|p| format!("{}: {}", p.name, p.ty)).collect();
+    let _ = writeln!(
+        out,
+        "{}fn {}({}) -> {}  # line {}",
+        if f.exported { "" } else { "cfunc " },
+        f.name,
+        params.join(", "),
+        f.ret,
+        f.line
+    );
+    for (i, l) in f.locals.iter().enumerate() {
+        let _ = writeln!(out, "  local %{i} {}: {}", l.name, l.ty);
+    }
+    dump_block(module, f, &f.body, 1, out);
+}
+
+fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &mut String) {
+    let pad = "  ".repeat(depth);
+    for s in body {
+        match &s.kind {
+            StmtKind::Assign(pairs) => {
+                let lhs: Vec<String> = pairs.iter().map(|(l, _)| f.locals[l.0 as usize].name.clone()).collect();
+                let rhs: Vec<String> = pairs.iter().map(|(_, e)| dump_expr(module, f, e)).collect();
+                let _ = writeln!(out, "{pad}{} = {}", lhs.join(", "), rhs.join(", "));
+            }
+            StmtKind::Expr(e) => {
+                let _ = writeln!(out, "{pad}{}", dump_expr(module, f, e));
+            }
+            StmtKind::If { cond, then, orelse } => {
+                let _ = writeln!(out, "{pad}if {}:", dump_expr(module, f, cond));
+                dump_block(module, f, then, depth + 1, out);
+                if !orelse.is_empty() {
+                    let _ = writeln!(out, "{pad}else:");
+                    dump_block(module, f, orelse, depth + 1, out);
+                }
+            }
+            StmtKind::While { cond, body, orelse } => {
+                let _ = writeln!(out, "{pad}while {}:", dump_expr(module, f, cond));
+                dump_block(module, f, body, depth + 1, out);
+                if !orelse.is_empty() {
+                    let _ = writeln!(out, "{pad}else:");
+                    dump_block(module, f, orelse, depth + 1, out);
+                }
+            }
+            StmtKind::ForRange { var, start, stop, step, body, orelse } => {
+                let _ = writeln!(
+                    out,
+                    "{pad}for {} in range({}, {}, {}):",
+                    f.locals[var.0 as usize].name,
+                    dump_expr(module, f, start),
+                    dump_expr(module, f, stop),
+                    dump_expr(module, f, step)
+                );
+                dump_block(module, f, body, depth + 1, out);
+                if !orelse.is_empty() {
+                    let _ = writeln!(out, "{pad}else:");
+                    dump_block(module, f, orelse, depth + 1, out);
+                }
+            }
+            StmtKind::Break => out.push_str(&format!("{pad}break\n")),
+            StmtKind::Continue => out.push_str(&format!("{pad}continue\n")),
+            StmtKind::Return(e) => {
+                let v = e.as_ref().map_or(String::new(), |e| format!(" {}", dump_expr(module, f, e)));
+                let _ = writeln!(out, "{pad}return{v}");
+            }
+            StmtKind::Raise { exc, msg } => {
+                let _ = writeln!(out, "{pad}raise {exc}({:?})", msg.as_deref().unwrap_or(""));
+            }
+            StmtKind::Assert { cond, msg } => {
+                let _ = writeln!(out, "{pad}assert {}, {:?}", dump_expr(module, f, cond), msg);
+            }
+            StmtKind::Pass => out.push_str(&format!("{pad}pass\n")),
+        }
+    }
+}
+
+fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
+    let d = |e: &Expr| dump_expr(module, f, e);
+    let body = match &e.kind {
+        ExprKind::Const(Const::Int(i)) => i.to_string(),
+        ExprKind::Const(Const::Float(x)) => format!("{x:?}"),
+        ExprKind::Const(Const::Bool(b)) => b.to_string(),
+        ExprKind::Local(l) => f.locals[l.0 as usize].name.clone(),
+        ExprKind::Convert(x) => format!("({} as {})", d(x), e.ty),
+        ExprKind::Unary(op, x) => format!("{op:?}({})", d(x)),
+        ExprKind::Binary(op, a, b) => format!("{op:?}({}, {})", d(a), d(b)),
+        ExprKind::Compare { operands, ops } => {
+            let mut s = d(&operands[0]);
+            for (op, x) in ops.iter().zip(&operands[1..]) {
+                s.push_str(&format!(" {op:?} {}", d(x)));
+            }
+            format!("({s})")
+        }
+        ExprKind::Truthy(x) => format!("truthy({})", d(x)),
+        ExprKind::And(a, b) => format!("({} and {})", d(a), d(b)),
+        ExprKind::Or(a, b) => format!("({} or {})", d(a), d(b)),
+        ExprKind::IfExp { cond, then, orelse } => format!("({} if {} else {})", d(then), d(cond), d(orelse)),
+        ExprKind::Call(id, args) => {
+            let a: Vec<String> = args.iter().map(d).collect();
+            format!("{}({})", module.function(*id).name, a.join(", "))
+        }
+        ExprKind::Math(op, args) => {
+            let a: Vec<String> = args.iter().map(d).collect();
+            format!("{op:?}({})", a.join(", "))
+        }
+        ExprKind::MinMax { is_max, args } => {
+            let a: Vec<String> = args.iter().map(d).collect();
+            format!("{}({})", if *is_max { "max" } else { "min" }, a.join(", "))
+        }
+        ExprKind::Abs(x) => format!("abs({})", d(x)),
+        ExprKind::Round(x) => format!("round({})", d(x)),
+        ExprKind::RoundDigits(x, n) => format!("round({}, {})", d(x), d(n)),
+    };
+    format!("{body}:{}", e.ty)
+}

@@ -1,0 +1,157 @@
+//! pyc-aot: an ahead-of-time compiler from typed Python to CPython extension modules.
+//!
+//! The pipeline, one data type between each stage:
+//! source ─`syntax`─▶ AST ─`frontend`─▶ typed `hir` ─`backend`─▶ object ─`link`─▶ `.so`.
+
+pub mod backend;
+pub mod diag;
+pub mod frontend;
+pub mod hir;
+pub mod link;
+pub mod syntax;
+pub mod target;
+pub mod types;
+
+use diag::{Diagnostic, SourceFile};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emit {
+    Hir,
+    Clif,
+    Asm,
+}
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub source: PathBuf,
+    /// Directory for the `.so`; the source's directory when `None`.
+    pub out_dir: Option<PathBuf>,
+    pub target: String,
+    /// The interpreter whose extension suffix and ABI to build for.
+    pub python: String,
+    /// A function left to Python is an error.
+    pub strict: bool,
+    /// Print a listing instead of writing a module.
+    pub emit: Option<Emit>,
+}
+
+#[derive(Debug)]
+pub struct BuildReport {
+    pub output: Option<PathBuf>,
+    pub native_functions: usize,
+    pub left_to_python: Vec<hir::LeftToPython>,
+    /// Rendered warnings (functions left to Python, ignored directives).
+    pub warnings: String,
+    pub listing: String,
+    pub elapsed_ms: f64,
+}
+
+/// A failed build: the rendered report and where each problem is.
+#[derive(Debug)]
+pub struct BuildError {
+    pub rendered: String,
+    pub locations: Vec<ErrorLocation>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ErrorLocation {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+impl BuildError {
+    fn plain(message: impl Into<String>) -> Self {
+        let message = message.into();
+        BuildError { rendered: format!("error: {message}\n"), locations: vec![] }
+    }
+
+    fn from_diagnostics(src: &SourceFile, diags: &[Diagnostic]) -> Self {
+        let rendered = diags.iter().map(|d| src.render(d)).collect::<Vec<_>>().join("\n");
+        let locations = diags
+            .iter()
+            .map(|d| {
+                let (line, column) = src.line_col(d.span.start);
+                ErrorLocation { file: src.display_path.clone(), line, column, message: d.message.clone() }
+            })
+            .collect();
+        BuildError { rendered, locations }
+    }
+}
+
+/// The module name a source file compiles to.
+pub fn module_name(path: &Path) -> Result<String, String> {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let valid = stem.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && stem.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if valid {
+        Ok(stem.to_string())
+    } else {
+        Err(format!("`{}` cannot be a module: its name must be a Python identifier", path.display()))
+    }
+}
+
+/// Source → typed HIR, with warnings; errors are rendered against the source.
+pub fn analyze(source: &str, display_path: &str, abs_path: &str, module: &str) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>), BuildError> {
+    let src = SourceFile::new(display_path, source);
+    let ast = syntax::parse_module(source, display_path).map_err(|d| BuildError::from_diagnostics(&src, &[d]))?;
+    let out = frontend::lower(&src, &ast, module, abs_path).map_err(|ds| BuildError::from_diagnostics(&src, &ds))?;
+    Ok((out.module, src, out.warnings))
+}
+
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let start = Instant::now();
+    let source = std::fs::read_to_string(&opts.source)
+        .map_err(|e| BuildError::plain(format!("cannot read {}: {e}", opts.source.display())))?;
+    let name = module_name(&opts.source).map_err(BuildError::plain)?;
+    let abs = std::path::absolute(&opts.source).unwrap_or_else(|_| opts.source.clone());
+    let display = opts.source.display().to_string();
+    let (module, src, warnings) = analyze(&source, &display, &abs.display().to_string(), &name)?;
+
+    if opts.strict && !module.left_to_python.is_empty() {
+        let errors: Vec<Diagnostic> = warnings
+            .iter()
+            .filter(|w| w.message.starts_with("function `"))
+            .map(|w| Diagnostic { severity: diag::Severity::Error, hint: Some("remove `--strict` to leave it interpreted".into()), ..w.clone() })
+            .collect();
+        return Err(BuildError::from_diagnostics(&src, &errors));
+    }
+    let warnings_text = warnings.iter().map(|w| src.render(w)).collect::<Vec<_>>().join("\n");
+    let report = |output, listing| BuildReport {
+        output,
+        native_functions: module.functions.len(),
+        left_to_python: module.left_to_python.clone(),
+        warnings: warnings_text.clone(),
+        listing,
+        elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
+    };
+    if opts.emit == Some(Emit::Hir) {
+        return Ok(report(None, hir::dump(&module)));
+    }
+
+    let target = target::parse(&opts.target).map_err(BuildError::plain)?;
+    let python = if opts.emit.is_some() { None } else { Some(link::query_python(&opts.python).map_err(BuildError::plain)?) };
+    let listing = match opts.emit {
+        Some(Emit::Clif) => backend::Listing::Clif,
+        Some(Emit::Asm) => backend::Listing::Asm,
+        _ => backend::Listing::None,
+    };
+    let minor = python.as_ref().map_or(11, |p| p.minor);
+    let out = backend::compile(&module, &target, minor, listing).map_err(BuildError::plain)?;
+    let Some(python) = python else {
+        return Ok(report(None, out.listing));
+    };
+    let dir = match &opts.out_dir {
+        Some(d) => d.clone(),
+        None => opts.source.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    if !dir.as_os_str().is_empty() && !dir.is_dir() {
+        std::fs::create_dir_all(&dir).map_err(|e| BuildError::plain(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let path = dir.join(format!("{name}{}", python.ext_suffix));
+    link::link(&out.object, &path).map_err(BuildError::plain)?;
+    Ok(report(Some(path), String::new()))
+}

@@ -1,0 +1,102 @@
+use clap::{Parser, Subcommand, ValueEnum};
+use pyc_aot::{build, BuildOptions, Emit};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "pyc-aot", version, about = "Compile typed Python to a CPython extension module")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EmitArg {
+    Hir,
+    Clif,
+    Asm,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile FILE.py into FILE<EXT_SUFFIX> (e.g. fib.cpython-311-x86_64-linux-gnu.so).
+    Build {
+        file: PathBuf,
+        /// Directory to write the module to (default: next to FILE).
+        #[arg(short = 'o', long = "out-dir")]
+        out_dir: Option<PathBuf>,
+        /// CPU to generate code for: `native`, `x86-64`, `x86-64-v3`, `skylake-avx512`, … (see `pyc-aot targets`).
+        #[arg(long, default_value = "native")]
+        target: String,
+        /// Python interpreter the module is for (its extension suffix and ABI).
+        #[arg(long, default_value = "python3")]
+        python: String,
+        /// Treat a function left to Python as an error.
+        #[arg(long)]
+        strict: bool,
+        /// Print the typed HIR, Cranelift IR or machine code instead of writing a module.
+        #[arg(long, value_enum)]
+        emit: Option<EmitArg>,
+        /// Print nothing on success.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// List the CPU names `--target` accepts and the features each enables.
+    Targets,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Targets => {
+            println!("native                 the CPU of this machine");
+            for (name, _) in pyc_aot::target::CPU_TABLE {
+                let features = pyc_aot::target::features_of(name).unwrap_or_default();
+                let shown: Vec<&str> = features.iter().map(|f| f.trim_start_matches("has_")).collect();
+                println!("{name:<22} {}", if shown.is_empty() { "baseline (SSE2)".to_string() } else { shown.join(" ") });
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Build { file, out_dir, target, python, strict, emit, quiet } => {
+            let opts = BuildOptions {
+                source: file,
+                out_dir,
+                target,
+                python,
+                strict,
+                emit: emit.map(|e| match e {
+                    EmitArg::Hir => Emit::Hir,
+                    EmitArg::Clif => Emit::Clif,
+                    EmitArg::Asm => Emit::Asm,
+                }),
+            };
+            match build(&opts) {
+                Ok(report) => {
+                    if !report.warnings.is_empty() && !quiet {
+                        eprintln!("{}", report.warnings);
+                    }
+                    if !report.listing.is_empty() {
+                        print!("{}", report.listing);
+                    }
+                    if let Some(path) = report.output {
+                        if !quiet {
+                            let n = report.native_functions;
+                            println!(
+                                "wrote {} ({n} function{} native, {} left to Python) in {:.0} ms",
+                                path.display(),
+                                if n == 1 { "" } else { "s" },
+                                report.left_to_python.len(),
+                                report.elapsed_ms
+                            );
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprint!("{}", err.rendered);
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}

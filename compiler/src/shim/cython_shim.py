@@ -1,0 +1,1133 @@
+"""Plain-Python stand-in for the ``cython`` module (pyc-aot shim).
+
+This file serves two purposes:
+
+(a) pyc-aot embeds its text and executes it, when a compiled module is
+    imported, as the body of a fresh module object named ``cython`` whose
+    globals contain ``__pyc_aot_compiled__ = True``.  Then ``compiled`` is
+    True and ``sys.modules`` is left untouched.
+
+(b) Copied as ``cython.py`` onto ``sys.path`` it lets a typed ``.py`` file
+    run unchanged under plain CPython.  Then ``compiled`` is False and the
+    sub-modules ``cython.cimports``, ``cython.cimports.libc``,
+    ``cython.cimports.libc.math`` (and a few more) are registered in
+    ``sys.modules`` so that ``from cython.cimports.libc.math import sqrt``
+    works.
+
+The pure-mode behaviour follows Cython's own ``Cython/Shadow.py``: type
+names are conversion functions (``cython.int(3.7) == 3``; no C wrap-around
+is emulated), decorators and directives are no-ops.  The functions of
+``cython.cimports.libc.math`` have C (IEEE 754) semantics: they never raise
+for a float argument, e.g. ``sqrt(-1.0)`` is nan and ``log(0.0)`` is -inf.
+
+Standard library only; Python 3.8+.
+"""
+
+import builtins as _builtins
+import math as _math
+import struct as _struct
+import sys as _sys
+import types as _types
+
+__version__ = "3.0.0-pyc-aot-shim"
+
+# True when executed by a pyc-aot compiled module (mode a).
+compiled = globals().get("__pyc_aot_compiled__", False) is True
+
+_Unspecified = object()
+
+_bool = _builtins.bool
+_int = _builtins.int
+_float = _builtins.float
+_complex = _builtins.complex
+_isinstance = _builtins.isinstance
+_callable = _builtins.callable
+_len = _builtins.len
+_range = _builtins.range
+_abs = _builtins.abs
+_min = _builtins.min
+_max = _builtins.max
+_str = _builtins.str
+
+
+class InvalidTypeSpecification(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# Types
+# ---------------------------------------------------------------------------
+
+class CythonType(object):
+    """Base class of every type object this shim hands out."""
+
+    def _pointer(self, n=1):
+        t = self
+        for _ in _range(n):
+            t = pointer(t)
+        return t
+
+    def __getitem__(self, item):
+        return index_type(self, item)
+
+
+def _default_of(t):
+    if _isinstance(t, _ScalarType):
+        return t()
+    if _isinstance(t, (_CArrayType, _StructType)):
+        return t()
+    return None
+
+
+class _ScalarType(CythonType):
+    """A C scalar type such as ``cython.int``: callable as a conversion."""
+
+    def __init__(self, name, kind, size=0, signed=True, cname=None):
+        self.name = name
+        self.kind = kind      # 'int', 'float', 'bint', 'complex', 'void'
+        self.size = size
+        self.signed = signed
+        self.cname = cname or name
+
+    def __call__(self, *args):
+        kind = self.kind
+        if not args:
+            if kind == "int":
+                return 0
+            if kind == "float":
+                return 0.0
+            if kind == "bint":
+                return False
+            if kind == "complex":
+                return 0j
+            return None
+        if _len(args) != 1:
+            raise TypeError("%s() takes at most 1 argument (%d given)"
+                            % (self.name, _len(args)))
+        value = args[0]
+        if kind == "int":
+            return _int(value)
+        if kind == "float":
+            return _float(value)
+        if kind == "bint":
+            return _bool(value)
+        if kind == "complex":
+            return _complex(value)
+        return value
+
+    def __repr__(self):
+        return self.cname
+
+
+class _MemoryViewType(CythonType):
+    """``cython.double[:]``, ``cython.int[:, ::1]`` ... (annotation only)."""
+
+    is_array = True
+
+    def __init__(self, dtype, ndim, is_c_contig=False, is_f_contig=False):
+        self.dtype = dtype
+        self.ndim = ndim
+        self.is_c_contig = is_c_contig
+        self.is_f_contig = is_f_contig
+
+    def __call__(self, value):
+        return value
+
+    def __getitem__(self, item):
+        raise InvalidTypeSpecification("cannot index a memoryview type")
+
+    def __repr__(self):
+        axes = [":"] * self.ndim
+        if self.is_c_contig:
+            axes[-1] = "::1"
+        elif self.is_f_contig:
+            axes[0] = "::1"
+        return "%r[%s]" % (self.dtype, ", ".join(axes))
+
+
+class _CArrayType(CythonType):
+    """``cython.int[1000]``, ``cython.double[4][4]``: calling it gives a
+    (nested) list filled with the element type's zero."""
+
+    def __init__(self, base, dims):
+        self.base = base
+        self.dims = tuple(dims)
+
+    def __getitem__(self, item):
+        if _isinstance(item, (slice, tuple)):
+            raise InvalidTypeSpecification("cannot make a memoryview of a C array")
+        return _CArrayType(self.base, self.dims + (_int(item),))
+
+    def __call__(self, value=_Unspecified):
+        if value is not _Unspecified:
+            return value
+
+        def build(level):
+            if level == _len(self.dims):
+                return _default_of(self.base)
+            return [build(level + 1) for _ in _range(self.dims[level])]
+        return build(0)
+
+    def __repr__(self):
+        return "%r%s" % (self.base, "".join("[%d]" % d for d in self.dims))
+
+
+class _PointerType(CythonType):
+    def __init__(self, base):
+        self.base = base
+
+    def __call__(self, value=None):
+        return value
+
+    def __repr__(self):
+        return "%r *" % (self.base,)
+
+
+class _StructType(CythonType):
+    def __init__(self, members, is_union=False):
+        self.members = dict(members)
+        self.is_union = is_union
+
+    def __call__(self, *args, **kwargs):
+        members = self.members
+        is_union = self.is_union
+        if args:
+            if _len(args) != 1 or kwargs:
+                raise ValueError("Cannot accept keyword arguments when casting.")
+            src = args[0]
+            kwargs = dict(src) if _isinstance(src, dict) else dict(vars(src))
+
+        class _StructInstance(object):
+            __slots__ = ("_data",)
+
+            def __init__(inst):
+                object.__setattr__(inst, "_data", {})
+
+            def __getattr__(inst, key):
+                data = object.__getattribute__(inst, "_data")
+                if key in data:
+                    return data[key]
+                if key in members:
+                    return None
+                raise AttributeError(key)
+
+            def __setattr__(inst, key, value):
+                if key not in members:
+                    raise AttributeError("Struct has no member '%s'" % key)
+                data = object.__getattribute__(inst, "_data")
+                if is_union:
+                    data.clear()
+                data[key] = cast(members[key], value)
+
+        inst = _StructInstance()
+        if is_union and _len(kwargs) > 1:
+            raise AttributeError("Union can only store one field at a time.")
+        for key, value in kwargs.items():
+            setattr(inst, key, value)
+        return inst
+
+    def __repr__(self):
+        return "%s(%s)" % ("union" if self.is_union else "struct",
+                           ", ".join("%s=%r" % kv for kv in self.members.items()))
+
+
+class typedef(CythonType):
+    def __init__(self, type, name=None):
+        self._basetype = type
+        self.name = name
+
+    def __call__(self, *args):
+        return cast(self._basetype, *args)
+
+    def __repr__(self):
+        return self.name or _str(self._basetype)
+
+
+class _FusedType(CythonType):
+    def __init__(self, *types):
+        self.types = types
+
+    def __call__(self, value):
+        return value
+
+
+def index_type(base_type, item):
+    """``T[:]``, ``T[:, ::1]`` (memoryviews) and ``T[n]`` (C arrays)."""
+
+    def verify_slice(s):
+        if s.start is not None or s.stop is not None or s.step not in (None, 1):
+            raise InvalidTypeSpecification(
+                "Only a step of 1 may be provided to indicate C or "
+                "Fortran contiguity")
+
+    if _isinstance(item, tuple):
+        step_idx = None
+        for idx, s in enumerate(item):
+            if not _isinstance(s, slice):
+                raise InvalidTypeSpecification("memoryview axes must be slices")
+            verify_slice(s)
+            if s.step and (step_idx is not None or idx not in (0, _len(item) - 1)):
+                raise InvalidTypeSpecification(
+                    "Step may only be provided once, and only in the "
+                    "first or last dimension.")
+            if s.step == 1:
+                step_idx = idx
+        return _MemoryViewType(base_type, _len(item),
+                               is_c_contig=step_idx == _len(item) - 1,
+                               is_f_contig=step_idx == 0 and _len(item) > 1)
+    if _isinstance(item, slice):
+        verify_slice(item)
+        return _MemoryViewType(base_type, 1, is_c_contig=_bool(item.step))
+    n = _int(item)
+    if n != item:
+        raise InvalidTypeSpecification("array size must be a plain integer")
+    return _CArrayType(base_type, (n,))
+
+
+def pointer(basetype):
+    return _PointerType(basetype)
+
+
+def array(basetype, n):
+    return _CArrayType(basetype, (n,))
+
+
+def struct(**members):
+    return _StructType(members)
+
+
+def union(**members):
+    return _StructType(members, is_union=True)
+
+
+def fused_type(*args):
+    if not args:
+        raise TypeError("Expected at least one type as argument")
+    return _FusedType(*args)
+
+
+def _csize(code, default):
+    try:
+        return _struct.calcsize(code)
+    except _struct.error:
+        return default
+
+
+_LONG = _csize("l", 8)
+_SSIZE = _csize("n", 8)
+_SIZE = _csize("N", 8)
+
+# name, kind, size in bytes, signed, C spelling
+_SCALARS = [
+    ("char", "int", 1, True, "char"),
+    ("schar", "int", 1, True, "signed char"),
+    ("uchar", "int", 1, False, "unsigned char"),
+    ("short", "int", 2, True, "short"),
+    ("sshort", "int", 2, True, "signed short"),
+    ("ushort", "int", 2, False, "unsigned short"),
+    ("int", "int", 4, True, "int"),
+    ("sint", "int", 4, True, "signed int"),
+    ("uint", "int", 4, False, "unsigned int"),
+    ("long", "int", _LONG, True, "long"),
+    ("slong", "int", _LONG, True, "signed long"),
+    ("ulong", "int", _LONG, False, "unsigned long"),
+    ("longlong", "int", 8, True, "long long"),
+    ("slonglong", "int", 8, True, "signed long long"),
+    ("ulonglong", "int", 8, False, "unsigned long long"),
+    ("Py_ssize_t", "int", _SSIZE, True, "Py_ssize_t"),
+    ("ssize_t", "int", _SSIZE, True, "ssize_t"),
+    ("size_t", "int", _SIZE, False, "size_t"),
+    ("ptrdiff_t", "int", _SSIZE, True, "ptrdiff_t"),
+    ("Py_hash_t", "int", _SSIZE, True, "Py_hash_t"),
+    ("Py_UNICODE", "int", 4, False, "Py_UNICODE"),
+    ("Py_UCS4", "int", 4, False, "Py_UCS4"),
+    ("int8_t", "int", 1, True, "int8_t"),
+    ("int16_t", "int", 2, True, "int16_t"),
+    ("int32_t", "int", 4, True, "int32_t"),
+    ("int64_t", "int", 8, True, "int64_t"),
+    ("uint8_t", "int", 1, False, "uint8_t"),
+    ("uint16_t", "int", 2, False, "uint16_t"),
+    ("uint32_t", "int", 4, False, "uint32_t"),
+    ("uint64_t", "int", 8, False, "uint64_t"),
+    ("intptr_t", "int", _SSIZE, True, "intptr_t"),
+    ("uintptr_t", "int", _SIZE, False, "uintptr_t"),
+    ("float", "float", 4, True, "float"),
+    ("double", "float", 8, True, "double"),
+    ("longdouble", "float", 16, True, "long double"),
+    ("bint", "bint", 4, True, "bint"),
+    ("void", "void", 1, True, "void"),
+    ("floatcomplex", "complex", 8, True, "float complex"),
+    ("doublecomplex", "complex", 16, True, "double complex"),
+    ("longdoublecomplex", "complex", 32, True, "long double complex"),
+    ("complex", "complex", 16, True, "double complex"),
+]
+
+_g = globals()
+for _name, _kind, _size, _signed, _cname in _SCALARS:
+    _g[_name] = _ScalarType(_name, _kind, _size, _signed, _cname)
+del _g, _name, _kind, _size, _signed, _cname
+
+py_int = typedef(_int, "int")
+py_long = typedef(_int, "long")
+py_float = typedef(_float, "float")
+py_complex = typedef(_complex, "double complex")
+unicode = typedef(_str, "unicode")
+Py_tss_t = typedef(None, "Py_tss_t")
+
+NULL = None
+integral = _FusedType()
+floating = _FusedType()
+numeric = _FusedType()
+
+
+# ---------------------------------------------------------------------------
+# Emulated language constructs
+# ---------------------------------------------------------------------------
+
+def cast(t, *args, **kwargs):
+    kwargs.pop("typecheck", None)
+    if kwargs:
+        raise TypeError("cast() got an unexpected keyword argument %r"
+                        % next(iter(kwargs)))
+    if _len(args) != 1:
+        raise TypeError("cast() takes a type and exactly one value")
+    value = args[0]
+    if _isinstance(t, CythonType):
+        return t(value)
+    if _isinstance(t, type):
+        if t is object or value is None or _isinstance(value, t):
+            return value
+        return t(value)
+    return value
+
+
+def declare(type=None, value=_Unspecified, **kwargs):
+    """``x = cython.declare(cython.int, 5)``; ``cython.declare(x=cython.int)``."""
+    if value is not _Unspecified:
+        return cast(type, value) if type is not None else value
+    if type is None:
+        return None
+    if _isinstance(type, CythonType):
+        return _default_of(type)
+    return None
+
+
+def sizeof(arg):
+    if _isinstance(arg, _ScalarType):
+        return arg.size
+    if _isinstance(arg, _CArrayType):
+        n = sizeof(arg.base)
+        for d in arg.dims:
+            n *= d
+        return n
+    if _isinstance(arg, (_PointerType, _MemoryViewType)):
+        return _SIZE
+    if _isinstance(arg, _bool):
+        return 4
+    if _isinstance(arg, (_int, _float)):
+        return 8
+    return 1
+
+
+def typeof(arg):
+    return arg.__class__.__name__
+
+
+def cdiv(a, b):
+    """C division: truncates toward zero."""
+    if _isinstance(a, _int) and _isinstance(b, _int):
+        if b == 0:
+            raise ZeroDivisionError("integer division or modulo by zero")
+        q = _abs(a) // _abs(b)
+        return q if (a < 0) == (b < 0) else -q
+    return a / b
+
+
+def cmod(a, b):
+    """C remainder: has the sign of the dividend."""
+    if _isinstance(a, _int) and _isinstance(b, _int):
+        if b == 0:
+            raise ZeroDivisionError("integer division or modulo by zero")
+        r = _abs(a) % _abs(b)
+        return -r if a < 0 else r
+    return _math.fmod(a, b)
+
+
+# ---------------------------------------------------------------------------
+# Decorators, directives, context managers
+# ---------------------------------------------------------------------------
+
+def _empty_decorator(x):
+    return x
+
+
+class _EmptyDecoratorAndManager(object):
+    def __call__(self, x):
+        return x
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        return False
+
+
+_manager = _EmptyDecoratorAndManager()
+cclass = ccall = cfunc = _manager
+
+
+def _is_decoratee(x):
+    return isinstance(x, (_types.FunctionType, _types.BuiltinFunctionType,
+                          type, staticmethod, classmethod, property))
+
+
+class _Directive(object):
+    """A compiler directive: ``@cython.boundscheck(False)``,
+    ``with cython.boundscheck(False):``; also tolerated bare
+    (``@cython.boundscheck``)."""
+
+    def __init__(self, name):
+        self.__name__ = name
+
+    def __call__(self, *args, **kwargs):
+        if _len(args) == 1 and not kwargs and _is_decoratee(args[0]):
+            return args[0]
+        return _manager
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        return False
+
+    def __repr__(self):
+        return "<cython directive %s>" % self.__name__
+
+
+_DIRECTIVES = [
+    "boundscheck", "wraparound", "initializedcheck", "nonecheck",
+    "cdivision", "cdivision_warnings", "overflowcheck", "infer_types",
+    "profile", "linetrace", "cpow", "c_api_binop_methods", "embedsignature",
+    "always_allows_keywords", "unraisable_tracebacks", "binding",
+    "annotation_typing", "emit_code_comments", "auto_pickle", "freelist",
+    "type_version_tag", "no_gc_clear", "no_gc", "ccomplex", "optimize",
+    "language_level", "c_string_type", "c_string_encoding", "iterable_coroutine",
+    "callspec", "warn", "fast_getattr", "py2_import", "preliminary_late_includes_cy28",
+    "test_assert_path_exists", "test_fail_if_path_exists", "collection_type",
+    "trashcan", "ufunc", "show_performance_hints",
+]
+
+_g = globals()
+for _name in _DIRECTIVES:
+    _g[_name] = _Directive(_name)
+del _g, _name
+
+overflowcheck.fold = _Directive("overflowcheck.fold")
+
+
+class _Optimization(object):
+    use_switch = _Directive("optimization.use_switch")
+    unpack_method_calls = _Directive("optimization.unpack_method_calls")
+
+
+optimization = _Optimization()
+
+
+def locals(**arg_types):
+    return _empty_decorator
+
+
+def returns(type):
+    return _manager
+
+
+def exceptval(*args, **kwargs):
+    check = kwargs.pop("check", True)  # noqa: F841  (accepted, ignored)
+    if kwargs:
+        raise TypeError("exceptval() got an unexpected keyword argument %r"
+                        % next(iter(kwargs)))
+    if _len(args) > 1:
+        raise TypeError("exceptval() takes at most 1 positional argument "
+                        "(%d given)" % _len(args))
+    return _manager
+
+
+def inline(f, *args, **kwargs):
+    if _isinstance(f, _str):
+        raise NotImplementedError(
+            "cython.inline() of a source string needs Cython itself")
+    if args or kwargs:
+        raise TypeError("cython.inline used as a decorator takes no arguments")
+    return f
+
+
+final = internal = with_gil = _empty_decorator
+
+
+class _Nogil(object):
+    """``with cython.nogil:``, ``@cython.nogil``, ``cython.nogil(True)``."""
+
+    def __init__(self, name):
+        self.__name__ = name
+
+    def __call__(self, x=True):
+        if _callable(x) and not _isinstance(x, _bool):
+            return x
+        return self
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        return False
+
+    def __repr__(self):
+        return "<cython %s>" % self.__name__
+
+
+nogil = _Nogil("nogil")
+gil = _Nogil("gil")
+
+
+# ---------------------------------------------------------------------------
+# cython.parallel
+# ---------------------------------------------------------------------------
+
+def _prange(start=0, stop=None, step=1, nogil=False, schedule=None,
+            chunksize=None, num_threads=None, use_threads_if=None):
+    if stop is None:
+        stop = start
+        start = 0
+    return _range(start, stop, step)
+
+
+def _parallel(num_threads=None, use_threads_if=None):
+    return nogil
+
+
+def _threadid():
+    return 0
+
+
+parallel = _types.ModuleType("cython.parallel", "The cython.parallel module (pure mode).")
+parallel.prange = _prange
+parallel.parallel = _parallel
+parallel.threadid = _threadid
+parallel.__all__ = ["prange", "parallel", "threadid"]
+
+
+# ---------------------------------------------------------------------------
+# cython.cimports.libc.math with C (IEEE 754) semantics
+# ---------------------------------------------------------------------------
+
+_INF = _float("inf")
+_NAN = _float("nan")
+_TWO52 = 4503599627370496.0  # 2.0 ** 52: every double at least this big is integral
+
+
+def _f(x):
+    """Convert an argument as C does for a ``double`` parameter."""
+    if _isinstance(x, _float):
+        return x
+    if _isinstance(x, (_str, bytes, bytearray)):
+        raise TypeError("must be real number, not %s" % type(x).__name__)
+    return _float(x)
+
+
+def _is_odd_integer(y):
+    return _math.isfinite(y) and y == _math.floor(y) and _math.fmod(y, 2.0) != 0.0
+
+
+_libm_cache = []
+
+
+def _libm():
+    """The C math library through ctypes, or None; loaded on first use."""
+    if not _libm_cache:
+        lib = None
+        try:
+            import ctypes
+            import ctypes.util
+            name = ctypes.util.find_library("m")
+            for cand in ([name] if name else []) + ["libm.so.6", None]:
+                try:
+                    lib = ctypes.CDLL(cand)
+                    lib.tgamma
+                    lib.lgamma
+                    break
+                except (OSError, AttributeError):
+                    lib = None
+            if lib is not None:
+                for fn in ("tgamma", "lgamma", "cbrt", "exp2"):
+                    func = getattr(lib, fn, None)
+                    if func is not None:
+                        func.restype = ctypes.c_double
+                        func.argtypes = [ctypes.c_double]
+        except Exception:  # pragma: no cover - exotic platforms
+            lib = None
+        _libm_cache.append(lib)
+    return _libm_cache[0]
+
+
+def _libm_func(name):
+    lib = _libm()
+    if lib is None:
+        return None
+    return getattr(lib, name, None)
+
+
+def _c_sqrt(x):
+    x = _f(x)
+    if x < 0.0:
+        return _NAN
+    return _math.sqrt(x)
+
+
+def _domain_nan(fn):
+    """Wrap a math function whose only errors are domain errors -> nan."""
+    def wrapper(x):
+        x = _f(x)
+        try:
+            return fn(x)
+        except ValueError:
+            return _NAN
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+def _c_sinh(x):
+    x = _f(x)
+    try:
+        return _math.sinh(x)
+    except OverflowError:
+        return _math.copysign(_INF, x)
+
+
+def _c_cosh(x):
+    x = _f(x)
+    try:
+        return _math.cosh(x)
+    except OverflowError:
+        return _INF
+
+
+def _c_acosh(x):
+    x = _f(x)
+    if x < 1.0:
+        return _NAN
+    return _math.acosh(x)
+
+
+def _c_atanh(x):
+    x = _f(x)
+    if x == 1.0 or x == -1.0:
+        return _math.copysign(_INF, x)
+    if _abs(x) > 1.0:
+        return _NAN
+    return _math.atanh(x)
+
+
+def _c_exp(x):
+    x = _f(x)
+    try:
+        return _math.exp(x)
+    except OverflowError:
+        return _INF
+
+
+def _c_exp2(x):
+    x = _f(x)
+    if _math.isnan(x):
+        return x
+    fn = getattr(_math, "exp2", None)
+    if fn is not None:
+        try:
+            return fn(x)
+        except OverflowError:
+            return _INF
+    cfn = _libm_func("exp2")
+    if cfn is not None:
+        return cfn(x)
+    try:
+        return _math.pow(2.0, x)
+    except OverflowError:
+        return _INF
+
+
+def _c_expm1(x):
+    x = _f(x)
+    try:
+        return _math.expm1(x)
+    except OverflowError:
+        return _INF
+
+
+def _log_like(fn, pole):
+    def wrapper(x):
+        x = _f(x)
+        if x == pole:
+            return -_INF
+        if x < pole:
+            return _NAN
+        return fn(x)
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+def _c_pow(x, y):
+    x = _f(x)
+    y = _f(y)
+    try:
+        return _math.pow(x, y)
+    except OverflowError:
+        if x < 0.0 and _is_odd_integer(y):
+            return -_INF
+        return _INF
+    except ValueError:
+        if x == 0.0:  # pole error: pow(+-0, y<0)
+            if _is_odd_integer(y):
+                return _math.copysign(_INF, x)
+            return _INF
+        return _NAN  # negative base, non-integer exponent
+
+
+def _c_fabs(x):
+    return _math.fabs(_f(x))
+
+
+def _c_floor(x):
+    x = _f(x)
+    if not _math.isfinite(x) or _abs(x) >= _TWO52:
+        return x
+    r = _float(_math.floor(x))
+    return _math.copysign(r, x) if r == 0.0 else r
+
+
+def _c_ceil(x):
+    x = _f(x)
+    if not _math.isfinite(x) or _abs(x) >= _TWO52:
+        return x
+    r = _float(_math.ceil(x))
+    return _math.copysign(r, x) if r == 0.0 else r
+
+
+def _c_trunc(x):
+    x = _f(x)
+    if not _math.isfinite(x) or _abs(x) >= _TWO52:
+        return x
+    r = _float(_math.trunc(x))
+    return _math.copysign(r, x) if r == 0.0 else r
+
+
+def _c_round(x):
+    """C ``round``: halfway cases away from zero; returns a double."""
+    x = _f(x)
+    if not _math.isfinite(x) or _abs(x) >= _TWO52:
+        return x
+    t = _float(_math.trunc(x))
+    if _abs(x - t) >= 0.5:  # exact: x and t are within 1 of each other
+        t += _math.copysign(1.0, x)
+    return _math.copysign(_abs(t), x)
+
+
+def _c_rint(x):
+    """C ``rint``/``nearbyint`` in the default rounding mode: ties to even."""
+    x = _f(x)
+    if not _math.isfinite(x) or _abs(x) >= _TWO52:
+        return x
+    return _math.copysign(_float(_builtins.round(x)), x)
+
+
+def _c_fmod(x, y):
+    x = _f(x)
+    y = _f(y)
+    try:
+        return _math.fmod(x, y)
+    except ValueError:
+        return _NAN
+
+
+def _c_fmin(x, y):
+    x = _f(x)
+    y = _f(y)
+    if _math.isnan(x):
+        return y
+    if _math.isnan(y):
+        return x
+    if x == y == 0.0:
+        return x if _math.copysign(1.0, x) < 0.0 else y
+    return x if x < y else y
+
+
+def _c_fmax(x, y):
+    x = _f(x)
+    y = _f(y)
+    if _math.isnan(x):
+        return y
+    if _math.isnan(y):
+        return x
+    if x == y == 0.0:
+        return x if _math.copysign(1.0, x) > 0.0 else y
+    return x if x > y else y
+
+
+def _c_fdim(x, y):
+    x = _f(x)
+    y = _f(y)
+    if _math.isnan(x) or _math.isnan(y):
+        return _NAN
+    return x - y if x > y else 0.0
+
+
+def _c_hypot(x, y):
+    x = _f(x)
+    y = _f(y)
+    try:
+        return _math.hypot(x, y)
+    except OverflowError:
+        return _INF
+
+
+def _c_atan2(y, x):
+    return _math.atan2(_f(y), _f(x))
+
+
+def _c_copysign(x, y):
+    return _math.copysign(_f(x), _f(y))
+
+
+def _c_cbrt(x):
+    x = _f(x)
+    cfn = _libm_func("cbrt")
+    if cfn is not None:
+        return cfn(x)
+    fn = getattr(_math, "cbrt", None)
+    if fn is not None:
+        return fn(x)
+    if x == 0.0 or not _math.isfinite(x):
+        return x
+    a = _abs(x)
+    y = a ** (1.0 / 3.0)
+    y = y - (y * y * y - a) / (3.0 * y * y)  # one Newton step
+    return _math.copysign(y, x)
+
+
+def _c_tgamma(x):
+    x = _f(x)
+    cfn = _libm_func("tgamma")
+    if cfn is not None:
+        return cfn(x)
+    if x == 0.0:
+        return _math.copysign(_INF, x)
+    try:
+        return _math.gamma(x)
+    except OverflowError:
+        return _INF
+    except ValueError:
+        return _NAN
+
+
+def _c_lgamma(x):
+    x = _f(x)
+    cfn = _libm_func("lgamma")
+    if cfn is not None:
+        return cfn(x)
+    try:
+        return _math.lgamma(x)
+    except (ValueError, OverflowError):
+        return _INF  # poles at 0, -1, -2, ... and overflow
+
+
+def _c_erf(x):
+    return _math.erf(_f(x))
+
+
+def _c_erfc(x):
+    return _math.erfc(_f(x))
+
+
+def _c_atan(x):
+    return _math.atan(_f(x))
+
+
+def _c_tanh(x):
+    return _math.tanh(_f(x))
+
+
+def _c_asinh(x):
+    return _math.asinh(_f(x))
+
+
+def _c_isnan(x):
+    return _math.isnan(_f(x))
+
+
+def _c_isinf(x):
+    return _math.isinf(_f(x))
+
+
+def _c_isfinite(x):
+    return _math.isfinite(_f(x))
+
+
+def _c_signbit(x):
+    return _math.copysign(1.0, _f(x)) < 0.0
+
+
+def _c_ldexp(x, e):
+    x = _f(x)
+    try:
+        return _math.ldexp(x, _int(e))
+    except OverflowError:
+        return _math.copysign(_INF, x)
+
+
+def _c_frexp(x):
+    return _math.frexp(_f(x))
+
+
+def _c_modf(x):
+    f, i = _math.modf(_f(x))
+    return f, i
+
+
+def _c_remainder(x, y):
+    x = _f(x)
+    y = _f(y)
+    try:
+        return _math.remainder(x, y)
+    except ValueError:
+        return _NAN
+
+
+def _make_module(name, doc, attrs, package=True):
+    m = _types.ModuleType(name, doc)
+    if package:
+        m.__path__ = []
+    m.__package__ = name if package else name.rpartition(".")[0]
+    for key, value in attrs.items():
+        setattr(m, key, value)
+    return m
+
+
+_libc_math_attrs = {
+    "sqrt": _c_sqrt,
+    "sin": _domain_nan(_math.sin),
+    "cos": _domain_nan(_math.cos),
+    "tan": _domain_nan(_math.tan),
+    "asin": _domain_nan(_math.asin),
+    "acos": _domain_nan(_math.acos),
+    "atan": _c_atan,
+    "atan2": _c_atan2,
+    "sinh": _c_sinh,
+    "cosh": _c_cosh,
+    "tanh": _c_tanh,
+    "asinh": _c_asinh,
+    "acosh": _c_acosh,
+    "atanh": _c_atanh,
+    "exp": _c_exp,
+    "exp2": _c_exp2,
+    "expm1": _c_expm1,
+    "log": _log_like(_math.log, 0.0),
+    "log2": _log_like(_math.log2, 0.0),
+    "log10": _log_like(_math.log10, 0.0),
+    "log1p": _log_like(_math.log1p, -1.0),
+    "pow": _c_pow,
+    "fabs": _c_fabs,
+    "floor": _c_floor,
+    "ceil": _c_ceil,
+    "trunc": _c_trunc,
+    "round": _c_round,
+    "rint": _c_rint,
+    "nearbyint": _c_rint,
+    "fmod": _c_fmod,
+    "remainder": _c_remainder,
+    "fmin": _c_fmin,
+    "fmax": _c_fmax,
+    "fdim": _c_fdim,
+    "hypot": _c_hypot,
+    "copysign": _c_copysign,
+    "cbrt": _c_cbrt,
+    "erf": _c_erf,
+    "erfc": _c_erfc,
+    "tgamma": _c_tgamma,
+    "lgamma": _c_lgamma,
+    "isnan": _c_isnan,
+    "isinf": _c_isinf,
+    "isfinite": _c_isfinite,
+    "signbit": _c_signbit,
+    "ldexp": _c_ldexp,
+    "frexp": _c_frexp,
+    "modf": _c_modf,
+    "M_PI": _math.pi,
+    "M_PI_2": _math.pi / 2.0,
+    "M_PI_4": _math.pi / 4.0,
+    "M_1_PI": 1.0 / _math.pi,
+    "M_2_PI": 2.0 / _math.pi,
+    "M_2_SQRTPI": 2.0 / _math.sqrt(_math.pi),
+    "M_E": _math.e,
+    "M_LN2": _math.log(2.0),
+    "M_LN10": _math.log(10.0),
+    "M_LOG2E": 1.0 / _math.log(2.0),
+    "M_LOG10E": 1.0 / _math.log(10.0),
+    "M_SQRT2": _math.sqrt(2.0),
+    "M_SQRT1_2": _math.sqrt(0.5),
+    "INFINITY": _INF,
+    "NAN": _NAN,
+    "HUGE_VAL": _INF,
+}
+for _key, _value in list(_libc_math_attrs.items()):
+    if _callable(_value):
+        _value.__name__ = _key
+        _value.__qualname__ = _key
+del _key, _value
+
+
+def _c_abs(x):
+    return _abs(_int(x))
+
+
+_libc_stdlib_attrs = {"abs": _c_abs, "labs": _c_abs, "llabs": _c_abs}
+
+_libc_limits_attrs = {
+    "CHAR_BIT": 8,
+    "SCHAR_MIN": -(1 << 7), "SCHAR_MAX": (1 << 7) - 1, "UCHAR_MAX": (1 << 8) - 1,
+    "CHAR_MIN": -(1 << 7), "CHAR_MAX": (1 << 7) - 1,
+    "SHRT_MIN": -(1 << 15), "SHRT_MAX": (1 << 15) - 1, "USHRT_MAX": (1 << 16) - 1,
+    "INT_MIN": -(1 << 31), "INT_MAX": (1 << 31) - 1, "UINT_MAX": (1 << 32) - 1,
+    "LONG_MIN": -(1 << (8 * _LONG - 1)), "LONG_MAX": (1 << (8 * _LONG - 1)) - 1,
+    "ULONG_MAX": (1 << (8 * _LONG)) - 1,
+    "LLONG_MIN": -(1 << 63), "LLONG_MAX": (1 << 63) - 1, "ULLONG_MAX": (1 << 64) - 1,
+}
+
+_libc_float_attrs = {
+    "DBL_MAX": _sys.float_info.max,
+    "DBL_MIN": _sys.float_info.min,
+    "DBL_EPSILON": _sys.float_info.epsilon,
+    "DBL_DIG": _sys.float_info.dig,
+    "DBL_MANT_DIG": _sys.float_info.mant_dig,
+    "FLT_MAX": 3.4028234663852886e+38,
+    "FLT_MIN": 1.1754943508222875e-38,
+    "FLT_EPSILON": 1.1920928955078125e-07,
+}
+
+_libc_math = _make_module("cython.cimports.libc.math",
+                          "C <math.h> with C semantics (pure-Python shim).",
+                          _libc_math_attrs, package=False)
+_libc_stdlib = _make_module("cython.cimports.libc.stdlib", "C <stdlib.h> (subset).",
+                            _libc_stdlib_attrs, package=False)
+_libc_limits = _make_module("cython.cimports.libc.limits", "C <limits.h>.",
+                            _libc_limits_attrs, package=False)
+_libc_float = _make_module("cython.cimports.libc.float", "C <float.h> (subset).",
+                           _libc_float_attrs, package=False)
+_libc = _make_module("cython.cimports.libc", "C standard library (shim).",
+                     {"math": _libc_math, "stdlib": _libc_stdlib,
+                      "limits": _libc_limits, "float": _libc_float})
+cimports = _make_module("cython.cimports", "cimport emulation (shim).", {"libc": _libc})
+
+
+if not compiled:
+    for _mod in (cimports, _libc, _libc_math, _libc_stdlib, _libc_limits,
+                 _libc_float, parallel):
+        _sys.modules.setdefault(_mod.__name__, _mod)
+    del _mod

@@ -1,0 +1,526 @@
+//! Our own AST: the part of Python the compiler reasons about, with byte spans.
+//!
+//! rustpython-parser is unmaintained upstream, so nothing outside this file
+//! may name its types. Constructs the compiler never compiles natively are kept
+//! as `Other` with a description, so a function using them can be left to Python
+//! with a precise reason.
+
+use crate::diag::Diagnostic;
+use rustpython_parser::ast::{self, Ranged};
+use std::ops::Range;
+
+pub type Span = Range<usize>;
+
+#[derive(Debug, Clone)]
+pub struct Module {
+    pub body: Vec<Stmt>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum StmtKind {
+    FunctionDef(Box<FunctionDef>),
+    Return(Option<Expr>),
+    Assign { targets: Vec<Expr>, value: Expr },
+    AugAssign { target: Expr, op: BinOp, value: Expr },
+    AnnAssign { target: Expr, annotation: Expr, value: Option<Expr> },
+    For { target: Expr, iter: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
+    While { test: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
+    If { test: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
+    Raise { exc: Option<Expr>, cause: Option<Expr> },
+    Assert { test: Expr, msg: Option<Expr> },
+    Import(Vec<Alias>),
+    ImportFrom { module: Option<String>, names: Vec<Alias>, level: u32 },
+    Global(Vec<String>),
+    Expr(Expr),
+    Pass,
+    Break,
+    Continue,
+    /// A statement outside what the compiler models; `names` are the names it binds.
+    Other { what: &'static str, binds: Vec<String>, body: Vec<Stmt> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Alias {
+    pub name: String,
+    pub asname: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    PositionalOnly,
+    PositionalOrKeyword,
+    KeywordOnly,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub kind: ParamKind,
+    pub annotation: Option<Expr>,
+    pub default: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionDef {
+    pub name: String,
+    pub params: Vec<Param>,
+    /// `*args` / `**kwargs` spans, if present.
+    pub vararg: Option<Span>,
+    pub kwarg: Option<Span>,
+    pub returns: Option<Expr>,
+    pub decorators: Vec<Expr>,
+    pub body: Vec<Stmt>,
+    pub is_async: bool,
+    /// Span of the `def` line's name, for diagnostics.
+    pub name_span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    FloorDiv,
+    Mod,
+    Pow,
+    LShift,
+    RShift,
+    BitOr,
+    BitXor,
+    BitAnd,
+    MatMul,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::FloorDiv => "//",
+            BinOp::Mod => "%",
+            BinOp::Pow => "**",
+            BinOp::LShift => "<<",
+            BinOp::RShift => ">>",
+            BinOp::BitOr => "|",
+            BinOp::BitXor => "^",
+            BinOp::BitAnd => "&",
+            BinOp::MatMul => "@",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Not,
+    Neg,
+    Pos,
+    Invert,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoolOp {
+    And,
+    Or,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    Eq,
+    NotEq,
+    Lt,
+    LtE,
+    Gt,
+    GtE,
+    Is,
+    IsNot,
+    In,
+    NotIn,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::NotEq => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::LtE => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::GtE => ">=",
+            CmpOp::Is => "is",
+            CmpOp::IsNot => "is not",
+            CmpOp::In => "in",
+            CmpOp::NotIn => "not in",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    Name(String),
+    /// An integer literal; `None` when it does not fit in 128 bits.
+    Int(Option<i128>),
+    Float(f64),
+    Bool(bool),
+    NoneLit,
+    Str(String),
+    Ellipsis,
+    BinOp { left: Box<Expr>, op: BinOp, right: Box<Expr> },
+    UnaryOp { op: UnaryOp, operand: Box<Expr> },
+    BoolOp { op: BoolOp, values: Vec<Expr> },
+    Compare { left: Box<Expr>, ops: Vec<CmpOp>, comparators: Vec<Expr> },
+    Call { func: Box<Expr>, args: Vec<Expr>, keywords: Vec<Keyword> },
+    IfExp { test: Box<Expr>, body: Box<Expr>, orelse: Box<Expr> },
+    Attribute { value: Box<Expr>, attr: String },
+    Subscript { value: Box<Expr>, index: Box<Expr> },
+    Slice { lower: Option<Box<Expr>>, upper: Option<Box<Expr>>, step: Option<Box<Expr>> },
+    Tuple(Vec<Expr>),
+    Starred(Box<Expr>),
+    Other(&'static str),
+}
+
+#[derive(Debug, Clone)]
+pub struct Keyword {
+    /// `None` for `**kwargs`.
+    pub name: Option<String>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// Parses a whole module. A syntax error becomes a diagnostic at its position.
+pub fn parse_module(source: &str, path: &str) -> Result<Module, Diagnostic> {
+    match rustpython_parser::parse(source, rustpython_parser::Mode::Module, path) {
+        Ok(ast::Mod::Module(m)) => Ok(Module { body: m.body.iter().map(stmt).collect() }),
+        Ok(_) => Err(Diagnostic::error(0..0, "expected a module")),
+        Err(err) => {
+            let at = usize::from(err.offset).min(source.len());
+            let end = source[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            Err(Diagnostic::error(at..end, format!("invalid syntax: {}", err.error))
+                .with_label("the parser stopped here")
+                .with_hint("pyc-aot accepts Python 3.11 syntax; fix the line so that `python3 -m py_compile` accepts it"))
+        }
+    }
+}
+
+fn span<T: Ranged>(r: &T) -> Span {
+    let r = r.range();
+    usize::from(r.start())..usize::from(r.end())
+}
+
+fn stmts(body: &[ast::Stmt]) -> Vec<Stmt> {
+    body.iter().map(stmt).collect()
+}
+
+fn targets_names(e: &ast::Expr, out: &mut Vec<String>) {
+    match e {
+        ast::Expr::Name(n) => out.push(n.id.to_string()),
+        ast::Expr::Tuple(t) => t.elts.iter().for_each(|e| targets_names(e, out)),
+        ast::Expr::List(t) => t.elts.iter().for_each(|e| targets_names(e, out)),
+        ast::Expr::Starred(s) => targets_names(&s.value, out),
+        _ => {}
+    }
+}
+
+fn stmt(s: &ast::Stmt) -> Stmt {
+    let sp = span(s);
+    let other = |what: &'static str, binds: Vec<String>, body: Vec<Stmt>| StmtKind::Other { what, binds, body };
+    let kind = match s {
+        ast::Stmt::FunctionDef(f) => StmtKind::FunctionDef(Box::new(function_def(
+            &f.name, &f.args, &f.returns, &f.decorator_list, &f.body, false, &sp,
+        ))),
+        ast::Stmt::AsyncFunctionDef(f) => StmtKind::FunctionDef(Box::new(function_def(
+            &f.name, &f.args, &f.returns, &f.decorator_list, &f.body, true, &sp,
+        ))),
+        ast::Stmt::ClassDef(c) => other("a class definition", vec![c.name.to_string()], vec![]),
+        ast::Stmt::Return(r) => StmtKind::Return(r.value.as_deref().map(expr)),
+        ast::Stmt::Delete(_) => other("`del`", vec![], vec![]),
+        ast::Stmt::Assign(a) => StmtKind::Assign {
+            targets: a.targets.iter().map(expr).collect(),
+            value: expr(&a.value),
+        },
+        ast::Stmt::AugAssign(a) => match binop(&a.op) {
+            op => StmtKind::AugAssign { target: expr(&a.target), op, value: expr(&a.value) },
+        },
+        ast::Stmt::AnnAssign(a) => StmtKind::AnnAssign {
+            target: expr(&a.target),
+            annotation: expr(&a.annotation),
+            value: a.value.as_deref().map(expr),
+        },
+        ast::Stmt::For(f) => StmtKind::For {
+            target: expr(&f.target),
+            iter: expr(&f.iter),
+            body: stmts(&f.body),
+            orelse: stmts(&f.orelse),
+        },
+        ast::Stmt::AsyncFor(f) => {
+            let mut binds = vec![];
+            targets_names(&f.target, &mut binds);
+            other("`async for`", binds, stmts(&f.body))
+        }
+        ast::Stmt::While(w) => StmtKind::While {
+            test: expr(&w.test),
+            body: stmts(&w.body),
+            orelse: stmts(&w.orelse),
+        },
+        ast::Stmt::If(i) => StmtKind::If { test: expr(&i.test), body: stmts(&i.body), orelse: stmts(&i.orelse) },
+        ast::Stmt::With(w) => {
+            let mut binds = vec![];
+            for item in &w.items {
+                if let Some(v) = &item.optional_vars {
+                    targets_names(v, &mut binds);
+                }
+            }
+            other("a `with` statement", binds, stmts(&w.body))
+        }
+        ast::Stmt::AsyncWith(w) => other("`async with`", vec![], stmts(&w.body)),
+        ast::Stmt::Match(_) => other("a `match` statement", vec![], vec![]),
+        ast::Stmt::Raise(r) => StmtKind::Raise {
+            exc: r.exc.as_deref().map(expr),
+            cause: r.cause.as_deref().map(expr),
+        },
+        ast::Stmt::Try(t) => {
+            let mut body = stmts(&t.body);
+            body.extend(stmts(&t.orelse));
+            body.extend(stmts(&t.finalbody));
+            let mut binds = vec![];
+            for h in &t.handlers {
+                let ast::ExceptHandler::ExceptHandler(h) = h;
+                if let Some(n) = &h.name {
+                    binds.push(n.to_string());
+                }
+                body.extend(stmts(&h.body));
+            }
+            other("a `try` statement", binds, body)
+        }
+        ast::Stmt::TryStar(_) => other("`try`/`except*`", vec![], vec![]),
+        ast::Stmt::Assert(a) => StmtKind::Assert { test: expr(&a.test), msg: a.msg.as_deref().map(expr) },
+        ast::Stmt::Import(i) => StmtKind::Import(i.names.iter().map(alias).collect()),
+        ast::Stmt::ImportFrom(i) => StmtKind::ImportFrom {
+            module: i.module.as_ref().map(|m| m.to_string()),
+            names: i.names.iter().map(alias).collect(),
+            level: i.level.map_or(0, |l| l.to_u32()),
+        },
+        ast::Stmt::Global(g) => StmtKind::Global(g.names.iter().map(|n| n.to_string()).collect()),
+        ast::Stmt::Nonlocal(_) => other("`nonlocal`", vec![], vec![]),
+        ast::Stmt::Expr(e) => StmtKind::Expr(expr(&e.value)),
+        ast::Stmt::Pass(_) => StmtKind::Pass,
+        ast::Stmt::Break(_) => StmtKind::Break,
+        ast::Stmt::Continue(_) => StmtKind::Continue,
+        ast::Stmt::TypeAlias(_) => other("a `type` alias", vec![], vec![]),
+    };
+    Stmt { kind, span: sp }
+}
+
+fn alias(a: &ast::Alias) -> Alias {
+    Alias { name: a.name.to_string(), asname: a.asname.as_ref().map(|n| n.to_string()), span: span(a) }
+}
+
+fn function_def(
+    name: &ast::Identifier,
+    args: &ast::Arguments,
+    returns: &Option<Box<ast::Expr>>,
+    decorators: &[ast::Expr],
+    body: &[ast::Stmt],
+    is_async: bool,
+    def_span: &Span,
+) -> FunctionDef {
+    let mut params = vec![];
+    let groups = [
+        (&args.posonlyargs, ParamKind::PositionalOnly),
+        (&args.args, ParamKind::PositionalOrKeyword),
+        (&args.kwonlyargs, ParamKind::KeywordOnly),
+    ];
+    for (group, kind) in groups {
+        for a in group.iter() {
+            params.push(Param {
+                name: a.def.arg.to_string(),
+                kind,
+                annotation: a.def.annotation.as_deref().map(expr),
+                default: a.default.as_deref().map(expr),
+                span: span(&a.def),
+            });
+        }
+    }
+    // The name sits after `def ` on the def line; find it for a precise caret.
+    let name_span = def_span.clone();
+    FunctionDef {
+        name: name.to_string(),
+        params,
+        vararg: args.vararg.as_deref().map(|a| span(a)),
+        kwarg: args.kwarg.as_deref().map(|a| span(a)),
+        returns: returns.as_deref().map(expr),
+        decorators: decorators.iter().map(expr).collect(),
+        body: stmts(body),
+        is_async,
+        name_span,
+    }
+}
+
+fn binop(op: &ast::Operator) -> BinOp {
+    match op {
+        ast::Operator::Add => BinOp::Add,
+        ast::Operator::Sub => BinOp::Sub,
+        ast::Operator::Mult => BinOp::Mul,
+        ast::Operator::MatMult => BinOp::MatMul,
+        ast::Operator::Div => BinOp::Div,
+        ast::Operator::Mod => BinOp::Mod,
+        ast::Operator::Pow => BinOp::Pow,
+        ast::Operator::LShift => BinOp::LShift,
+        ast::Operator::RShift => BinOp::RShift,
+        ast::Operator::BitOr => BinOp::BitOr,
+        ast::Operator::BitXor => BinOp::BitXor,
+        ast::Operator::BitAnd => BinOp::BitAnd,
+        ast::Operator::FloorDiv => BinOp::FloorDiv,
+    }
+}
+
+fn cmpop(op: &ast::CmpOp) -> CmpOp {
+    match op {
+        ast::CmpOp::Eq => CmpOp::Eq,
+        ast::CmpOp::NotEq => CmpOp::NotEq,
+        ast::CmpOp::Lt => CmpOp::Lt,
+        ast::CmpOp::LtE => CmpOp::LtE,
+        ast::CmpOp::Gt => CmpOp::Gt,
+        ast::CmpOp::GtE => CmpOp::GtE,
+        ast::CmpOp::Is => CmpOp::Is,
+        ast::CmpOp::IsNot => CmpOp::IsNot,
+        ast::CmpOp::In => CmpOp::In,
+        ast::CmpOp::NotIn => CmpOp::NotIn,
+    }
+}
+
+fn bx(e: &ast::Expr) -> Box<Expr> {
+    Box::new(expr(e))
+}
+
+fn expr(e: &ast::Expr) -> Expr {
+    let sp = span(e);
+    let kind = match e {
+        ast::Expr::BoolOp(b) => ExprKind::BoolOp {
+            op: match b.op {
+                ast::BoolOp::And => BoolOp::And,
+                ast::BoolOp::Or => BoolOp::Or,
+            },
+            values: b.values.iter().map(expr).collect(),
+        },
+        ast::Expr::NamedExpr(_) => ExprKind::Other("an assignment expression (`:=`)"),
+        ast::Expr::BinOp(b) => ExprKind::BinOp { left: bx(&b.left), op: binop(&b.op), right: bx(&b.right) },
+        ast::Expr::UnaryOp(u) => ExprKind::UnaryOp {
+            op: match u.op {
+                ast::UnaryOp::Not => UnaryOp::Not,
+                ast::UnaryOp::USub => UnaryOp::Neg,
+                ast::UnaryOp::UAdd => UnaryOp::Pos,
+                ast::UnaryOp::Invert => UnaryOp::Invert,
+            },
+            operand: bx(&u.operand),
+        },
+        ast::Expr::Lambda(_) => ExprKind::Other("a lambda"),
+        ast::Expr::IfExp(i) => ExprKind::IfExp { test: bx(&i.test), body: bx(&i.body), orelse: bx(&i.orelse) },
+        ast::Expr::Dict(_) => ExprKind::Other("a dict"),
+        ast::Expr::Set(_) => ExprKind::Other("a set"),
+        ast::Expr::ListComp(_) => ExprKind::Other("a list comprehension"),
+        ast::Expr::SetComp(_) => ExprKind::Other("a set comprehension"),
+        ast::Expr::DictComp(_) => ExprKind::Other("a dict comprehension"),
+        ast::Expr::GeneratorExp(_) => ExprKind::Other("a generator expression"),
+        ast::Expr::Await(_) => ExprKind::Other("`await`"),
+        ast::Expr::Yield(_) | ast::Expr::YieldFrom(_) => ExprKind::Other("`yield`"),
+        ast::Expr::Compare(c) => ExprKind::Compare {
+            left: bx(&c.left),
+            ops: c.ops.iter().map(cmpop).collect(),
+            comparators: c.comparators.iter().map(expr).collect(),
+        },
+        ast::Expr::Call(c) => ExprKind::Call {
+            func: bx(&c.func),
+            args: c.args.iter().map(expr).collect(),
+            keywords: c
+                .keywords
+                .iter()
+                .map(|k| Keyword { name: k.arg.as_ref().map(|a| a.to_string()), value: expr(&k.value), span: span(k) })
+                .collect(),
+        },
+        ast::Expr::FormattedValue(_) | ast::Expr::JoinedStr(_) => ExprKind::Other("an f-string"),
+        ast::Expr::Constant(c) => match &c.value {
+            ast::Constant::None => ExprKind::NoneLit,
+            ast::Constant::Bool(b) => ExprKind::Bool(*b),
+            ast::Constant::Str(s) => ExprKind::Str(s.clone()),
+            ast::Constant::Bytes(_) => ExprKind::Other("a bytes literal"),
+            ast::Constant::Int(i) => ExprKind::Int(i.to_string().parse::<i128>().ok()),
+            ast::Constant::Tuple(_) => ExprKind::Other("a tuple constant"),
+            ast::Constant::Float(f) => ExprKind::Float(*f),
+            ast::Constant::Complex { .. } => ExprKind::Other("a complex number"),
+            ast::Constant::Ellipsis => ExprKind::Ellipsis,
+        },
+        ast::Expr::Attribute(a) => ExprKind::Attribute { value: bx(&a.value), attr: a.attr.to_string() },
+        ast::Expr::Subscript(s) => ExprKind::Subscript { value: bx(&s.value), index: bx(&s.slice) },
+        ast::Expr::Starred(s) => ExprKind::Starred(bx(&s.value)),
+        ast::Expr::Name(n) => ExprKind::Name(n.id.to_string()),
+        ast::Expr::List(_) => ExprKind::Other("a list"),
+        ast::Expr::Tuple(t) => ExprKind::Tuple(t.elts.iter().map(expr).collect()),
+        ast::Expr::Slice(s) => ExprKind::Slice {
+            lower: s.lower.as_deref().map(bx),
+            upper: s.upper.as_deref().map(bx),
+            step: s.step.as_deref().map(bx),
+        },
+    };
+    Expr { kind, span: sp }
+}
+
+/// Names a statement binds at its own scope level (not inside nested functions).
+pub fn bound_names(s: &Stmt, out: &mut Vec<String>) {
+    fn target(e: &Expr, out: &mut Vec<String>) {
+        match &e.kind {
+            ExprKind::Name(n) => out.push(n.clone()),
+            ExprKind::Tuple(es) => es.iter().for_each(|e| target(e, out)),
+            ExprKind::Starred(e) => target(e, out),
+            _ => {}
+        }
+    }
+    match &s.kind {
+        StmtKind::FunctionDef(f) => out.push(f.name.clone()),
+        StmtKind::Assign { targets, .. } => targets.iter().for_each(|t| target(t, out)),
+        StmtKind::AugAssign { target: t, .. } => target(t, out),
+        StmtKind::AnnAssign { target: t, value, .. } => {
+            // A bare annotation binds nothing at run time, but it does make the name local.
+            let _ = value;
+            target(t, out)
+        }
+        StmtKind::For { target: t, body, orelse, .. } => {
+            target(t, out);
+            body.iter().chain(orelse).for_each(|s| bound_names(s, out));
+        }
+        StmtKind::While { body, orelse, .. } | StmtKind::If { body, orelse, .. } => {
+            body.iter().chain(orelse).for_each(|s| bound_names(s, out))
+        }
+        StmtKind::Import(names) => {
+            for a in names {
+                out.push(a.asname.clone().unwrap_or_else(|| a.name.split('.').next().unwrap_or("").to_string()))
+            }
+        }
+        StmtKind::ImportFrom { names, .. } => {
+            for a in names {
+                out.push(a.asname.clone().unwrap_or_else(|| a.name.clone()))
+            }
+        }
+        StmtKind::Other { binds, body, .. } => {
+            out.extend(binds.iter().cloned());
+            body.iter().for_each(|s| bound_names(s, out));
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,163 @@
+//! The native value types the compiler knows, and how Cython/PEP 484 names map to them.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IntTy {
+    pub bits: u8,
+    pub signed: bool,
+    /// Python `int` semantics: a result outside the 64-bit range raises
+    /// `OverflowError` instead of wrapping.
+    pub checked: bool,
+    /// The C spelling, for messages and error texts (`int`, `long`, `Py_ssize_t` …).
+    pub cname: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ty {
+    Int(IntTy),
+    /// 32 or 64 bits.
+    Float(u8),
+    Bool,
+    Void,
+}
+
+pub const PY_INT: IntTy = IntTy { bits: 64, signed: true, checked: true, cname: "long long" };
+pub const C_INT: IntTy = IntTy { bits: 32, signed: true, checked: false, cname: "int" };
+pub const F64: Ty = Ty::Float(64);
+
+impl Ty {
+    pub fn py_int() -> Ty {
+        Ty::Int(PY_INT)
+    }
+
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Ty::Int(_) | Ty::Float(_) | Ty::Bool)
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self, Ty::Float(_))
+    }
+
+    pub fn is_int(self) -> bool {
+        matches!(self, Ty::Int(_))
+    }
+
+    /// The type Python/C arithmetic promotes a pair of operands to.
+    pub fn arith_join(a: Ty, b: Ty) -> Option<Ty> {
+        let a = if a == Ty::Bool { Ty::py_int() } else { a };
+        let b = if b == Ty::Bool { Ty::py_int() } else { b };
+        Some(match (a, b) {
+            (Ty::Float(x), Ty::Float(y)) => Ty::Float(x.max(y)),
+            (Ty::Float(x), Ty::Int(_)) | (Ty::Int(_), Ty::Float(x)) => Ty::Float(x),
+            (Ty::Int(x), Ty::Int(y)) => Ty::Int(int_join(x, y)),
+            _ => return None,
+        })
+    }
+
+    /// The type of a variable or expression that may hold either value (Python's
+    /// dynamic typing narrowed to one native type).
+    pub fn value_join(a: Ty, b: Ty) -> Option<Ty> {
+        if a == b {
+            return Some(a);
+        }
+        Ty::arith_join(a, b)
+    }
+}
+
+/// C's usual arithmetic conversions, except that Python `int` wins over C ints.
+pub fn int_join(x: IntTy, y: IntTy) -> IntTy {
+    if x == y {
+        return x;
+    }
+    if x.checked {
+        return x;
+    }
+    if y.checked {
+        return y;
+    }
+    let promote = |t: IntTy| if t.bits < 32 { C_INT } else { t };
+    let (x, y) = (promote(x), promote(y));
+    if x.signed == y.signed {
+        return if x.bits >= y.bits { x } else { y };
+    }
+    let (s, u) = if x.signed { (x, y) } else { (y, x) };
+    if u.bits >= s.bits {
+        u
+    } else {
+        s
+    }
+}
+
+impl fmt::Display for Ty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ty::Int(t) if t.checked => write!(f, "int"),
+            Ty::Int(t) => write!(f, "cython.{}", t.cname.replace(' ', "")),
+            Ty::Float(64) => write!(f, "double"),
+            Ty::Float(_) => write!(f, "cython.float"),
+            Ty::Bool => write!(f, "bint"),
+            Ty::Void => write!(f, "None"),
+        }
+    }
+}
+
+const fn c(bits: u8, signed: bool, cname: &'static str) -> Ty {
+    Ty::Int(IntTy { bits, signed, checked: false, cname })
+}
+
+/// `cython.<name>` scalar types.
+pub fn cython_scalar(name: &str) -> Option<Ty> {
+    Some(match name {
+        "char" | "schar" | "int8_t" => c(8, true, "char"),
+        "uchar" | "uint8_t" => c(8, false, "unsigned char"),
+        "short" | "sshort" | "int16_t" => c(16, true, "short"),
+        "ushort" | "uint16_t" => c(16, false, "unsigned short"),
+        "int" | "sint" | "int32_t" => c(32, true, "int"),
+        "uint" | "uint32_t" => c(32, false, "unsigned int"),
+        "long" | "slong" => c(64, true, "long"),
+        "ulong" => c(64, false, "unsigned long"),
+        "longlong" | "slonglong" | "int64_t" => c(64, true, "long long"),
+        "ulonglong" | "uint64_t" => c(64, false, "unsigned long long"),
+        "Py_ssize_t" | "ssize_t" | "Py_hash_t" | "ptrdiff_t" => c(64, true, "Py_ssize_t"),
+        "size_t" | "Py_UCS4" => c(64, false, "size_t"),
+        "float" => Ty::Float(32),
+        "double" | "longdouble" => Ty::Float(64),
+        "bint" => Ty::Bool,
+        "void" => Ty::Void,
+        _ => return None,
+    })
+}
+
+/// PEP 484 builtins used as annotations.
+pub fn builtin_scalar(name: &str) -> Option<Ty> {
+    Some(match name {
+        "int" => Ty::py_int(),
+        "float" => F64,
+        "bool" => Ty::Bool,
+        "None" => Ty::Void,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(name: &str) -> IntTy {
+        match cython_scalar(name) {
+            Some(Ty::Int(t)) => t,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn usual_arithmetic_conversions() {
+        assert_eq!(int_join(int("char"), int("short")), C_INT);
+        assert_eq!(int_join(int("int"), int("uint")).signed, false);
+        assert_eq!(int_join(int("uint"), int("long")), int("long"));
+        assert_eq!(int_join(int("int"), PY_INT), PY_INT);
+        assert_eq!(Ty::arith_join(Ty::Float(32), cython_scalar("int").unwrap()), Some(Ty::Float(32)));
+        assert_eq!(Ty::arith_join(Ty::Bool, Ty::Bool), Some(Ty::py_int()));
+    }
+}
