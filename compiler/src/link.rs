@@ -11,9 +11,63 @@ pub struct Python {
     pub minor: u32,
 }
 
+/// Asks the interpreter once and remembers the answer: launchers such as
+/// pyenv's shims take ~100 ms to start, more than a whole build.
 pub fn query_python(exe: &str) -> Result<Python, String> {
-    let script = "import sys, sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX')); print(sys.version_info[0], sys.version_info[1])";
-    let out = Command::new(exe).args(["-c", script]).output().map_err(|e| {
+    let key = cache_key(exe);
+    if let Some(hit) = key.as_deref().and_then(read_cache) {
+        return Ok(hit);
+    }
+    let (python, real_exe) = ask_python(exe)?;
+    if let Some(key) = key {
+        write_cache(&key, &python, &real_exe);
+    }
+    Ok(python)
+}
+
+fn cache_file() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("pyc-aot").join("interpreters-v1.txt"))
+}
+
+/// Everything that decides which interpreter `exe` runs.
+fn cache_key(exe: &str) -> Option<String> {
+    let vars = ["PATH", "PYENV_VERSION", "VIRTUAL_ENV", "CONDA_PREFIX"].map(|v| std::env::var(v).unwrap_or_default());
+    let cwd = std::env::current_dir().ok()?;
+    Some(format!("{exe}\x1f{}\x1f{}", vars.join("\x1f"), cwd.display()).replace(['\t', '\n'], " "))
+}
+
+fn mtime(path: &str) -> Option<u64> {
+    let m = std::fs::metadata(path).ok()?.modified().ok()?;
+    Some(m.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs())
+}
+
+fn read_cache(key: &str) -> Option<Python> {
+    let text = std::fs::read_to_string(cache_file()?).ok()?;
+    let line = text.lines().rev().find(|l| l.split('\t').next() == Some(key))?;
+    let f: Vec<&str> = line.split('\t').collect();
+    let [_, suffix, minor, real, stamp] = f.as_slice() else { return None };
+    let minor = minor.parse().ok()?;
+    (mtime(real)?.to_string() == *stamp).then(|| Python { ext_suffix: suffix.to_string(), minor })
+}
+
+fn write_cache(key: &str, p: &Python, real_exe: &str) {
+    let (Some(file), Some(stamp)) = (cache_file(), mtime(real_exe)) else { return };
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let line = format!("{key}\t{}\t{}\t{real_exe}\t{stamp}\n", p.ext_suffix, p.minor);
+    let _ = std::fs::OpenOptions::new().create(true).append(true).open(&file).and_then(|mut f| {
+        use std::io::Write;
+        f.write_all(line.as_bytes())
+    });
+}
+
+fn ask_python(exe: &str) -> Result<(Python, String), String> {
+    let script = "import importlib.machinery as m, sys; print(m.EXTENSION_SUFFIXES[0]); print(sys.version_info[0], sys.version_info[1]); print(sys.executable)";
+    let out = Command::new(exe).args(["-S", "-c", script]).output().map_err(|e| {
         format!("cannot run the Python interpreter `{exe}` ({e}); install Python 3 or pass `--python /path/to/python3`")
     })?;
     if !out.status.success() {
@@ -32,7 +86,8 @@ pub fn query_python(exe: &str) -> Result<Python, String> {
     if version[0] != 3 || version[1] < 9 {
         return Err(format!("`{exe}` is Python {}.{}; pyc-aot builds modules for CPython 3.9 and newer", version[0], version[1]));
     }
-    Ok(Python { ext_suffix, minor: version[1] })
+    let real_exe = lines.next().unwrap_or("").trim().to_string();
+    Ok((Python { ext_suffix, minor: version[1] }, real_exe))
 }
 
 /// Links `object` into a shared library at `out`, atomically: either the

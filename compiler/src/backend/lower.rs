@@ -494,14 +494,48 @@ impl Lower<'_, '_> {
         };
         let cur = self.cx.b.declare_var(types::I64);
         self.cx.b.def_var(cur, start_v);
-        let (header, body_b, incr, else_b, exit) = (
-            self.cx.b.create_block(),
-            self.cx.b.create_block(),
-            self.cx.b.create_block(),
-            self.cx.b.create_block(),
-            self.cx.b.create_block(),
-        );
         let line = self.line;
+        let else_b = self.cx.b.create_block();
+        let exit = self.cx.b.create_block();
+        // Cranelift neither unrolls nor rotates loops. Running small bodies twice
+        // per trip halves the loop overhead and lets the register allocator drop
+        // the moves a loop-carried permutation (`a, b = a + b, a`) costs.
+        if let Some(k) = const_step.filter(|_| unrollable(body)) {
+            let (u_header, u_body, r_header, r_body) =
+                (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+            self.cx.b.ins().jump(u_header, &[]);
+            self.cx.b.switch_to_block(u_header);
+            let c = self.cx.b.use_var(cur);
+            let (next, of) = self.step_counter(c, k, var_ty, unsigned);
+            let more = self.cx.b.ins().icmp(if k > 0 { lt } else { gt }, next, stop_v);
+            let no_of = self.cx.b.ins().bxor_imm_s(of, 1);
+            let two_left = self.cx.b.ins().band(more, no_of);
+            self.cx.b.ins().brif(two_left, u_body, &[], r_header, &[]);
+            self.cx.b.switch_to_block(u_body);
+            let c = self.cx.b.use_var(cur);
+            self.range_body_copy(var, var_ty, c, body)?;
+            if self.reachable {
+                let c2 = self.cx.b.ins().iadd_imm_s(c, k);
+                self.range_body_copy(var, var_ty, c2, body)?;
+                if self.reachable {
+                    let (after, of) = self.step_counter(c2, k, var_ty, unsigned);
+                    self.cx.b.def_var(cur, after);
+                    self.cx.b.ins().brif(of, else_b, &[], u_header, &[]);
+                }
+            }
+            self.cx.b.switch_to_block(r_header);
+            let c = self.cx.b.use_var(cur);
+            let go = self.cx.b.ins().icmp(if k > 0 { lt } else { gt }, c, stop_v);
+            self.cx.b.ins().brif(go, r_body, &[], else_b, &[]);
+            self.cx.b.switch_to_block(r_body);
+            self.range_body_copy(var, var_ty, c, body)?;
+            if self.reachable {
+                self.cx.b.ins().jump(else_b, &[]);
+            }
+            self.line = line;
+            return self.finish_loop(else_b, exit, orelse, false);
+        }
+        let (header, body_b, incr) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.ins().jump(header, &[]);
         self.cx.b.switch_to_block(header);
         let c = self.cx.b.use_var(cur);
@@ -518,10 +552,8 @@ impl Lower<'_, '_> {
         self.cx.b.ins().brif(go, body_b, &[], else_b, &[]);
         self.cx.b.switch_to_block(body_b);
         let c = self.cx.b.use_var(cur);
-        let v = if var_ty.bits < 64 { self.cx.b.ins().ireduce(clif_type(Ty::Int(var_ty)).unwrap_or(types::I64), c) } else { c };
-        self.assign(var, v);
         self.loops.push(LoopTargets { cont: incr, exit, continued: false, broke: false });
-        self.stmts(body)?;
+        self.range_body_copy(var, var_ty, c, body)?;
         let falls_through = self.reachable;
         if falls_through {
             self.cx.b.ins().jump(incr, &[]);
@@ -530,16 +562,50 @@ impl Lower<'_, '_> {
         if falls_through || targets.continued {
             self.cx.b.switch_to_block(incr);
             let c = self.cx.b.use_var(cur);
-            let (next, overflow) = if unsigned {
-                self.cx.b.ins().uadd_overflow(c, step_v)
-            } else {
-                self.cx.b.ins().sadd_overflow(c, step_v)
+            // Entered with `c` strictly inside the range: a unit step cannot overflow.
+            let (next, overflow) = match const_step {
+                Some(1) | Some(-1) => {
+                    let n = self.cx.b.ins().iadd(c, step_v);
+                    (n, self.cx.b.ins().iconst(types::I8, 0))
+                }
+                _ if var_ty.bits < 64 => {
+                    let n = self.cx.b.ins().iadd(c, step_v);
+                    (n, self.cx.b.ins().iconst(types::I8, 0))
+                }
+                _ if unsigned => self.cx.b.ins().uadd_overflow(c, step_v),
+                _ => self.cx.b.ins().sadd_overflow(c, step_v),
             };
             self.cx.b.def_var(cur, next);
             self.cx.b.ins().brif(overflow, else_b, &[], header, &[]);
         }
         self.line = line;
         self.finish_loop(else_b, exit, orelse, targets.broke)
+    }
+
+    /// `counter + k` and whether it left the 64-bit range (never for narrower loop variables).
+    fn step_counter(&mut self, c: Value, k: i64, var_ty: IntTy, unsigned: bool) -> (Value, Value) {
+        if var_ty.bits < 64 {
+            let n = self.cx.b.ins().iadd_imm_s(c, k);
+            return (n, self.cx.b.ins().iconst(types::I8, 0));
+        }
+        let kv = self.cx.b.ins().iconst(types::I64, k);
+        if unsigned {
+            self.cx.b.ins().uadd_overflow(c, kv)
+        } else {
+            self.cx.b.ins().sadd_overflow(c, kv)
+        }
+    }
+
+    /// One run of a range loop's body with the loop variable set to `counter`.
+    fn range_body_copy(&mut self, var: LocalId, var_ty: IntTy, counter: Value, body: &[Stmt]) -> R<()> {
+        let v = if var_ty.bits < 64 {
+            self.cx.b.ins().ireduce(clif_type(Ty::Int(var_ty)).unwrap_or(types::I64), counter)
+        } else {
+            counter
+        };
+        self.assign(var, v);
+        self.reachable = true;
+        self.stmts(body)
     }
 
     // ---- expressions ---------------------------------------------------------------
@@ -1385,6 +1451,22 @@ impl Lower<'_, '_> {
         self.decref(r)?;
         Ok(d)
     }
+}
+
+/// Small loop bodies without `break`/`continue` are run twice per trip.
+fn unrollable(body: &[Stmt]) -> bool {
+    fn jumps(body: &[Stmt]) -> bool {
+        body.iter().any(|s| match &s.kind {
+            StmtKind::Break | StmtKind::Continue => true,
+            StmtKind::If { then, orelse, .. } => jumps(then) || jumps(orelse),
+            StmtKind::While { body, orelse, .. } | StmtKind::ForRange { body, orelse, .. } => jumps(body) || jumps(orelse),
+            _ => false,
+        })
+    }
+    let mut size = 0;
+    hir::visit_stmt_exprs(body, &mut |e| hir::visit_expr(e, &mut |_| size += 1));
+    size += body.len();
+    !jumps(body) && size <= 48
 }
 
 fn int_cc(op: CmpOp, signed: bool) -> IntCC {
