@@ -67,17 +67,18 @@ impl Ty {
 
 /// C's usual arithmetic conversions, except that Python `int` wins over C ints.
 pub fn int_join(x: IntTy, y: IntTy) -> IntTy {
-    if x == y {
-        return x;
-    }
     if x.checked {
         return x;
     }
     if y.checked {
         return y;
     }
+    // Integer promotion: C arithmetic never happens below `int`.
     let promote = |t: IntTy| if t.bits < 32 { C_INT } else { t };
     let (x, y) = (promote(x), promote(y));
+    if x == y {
+        return x;
+    }
     if x.signed == y.signed {
         return if x.bits >= y.bits { x } else { y };
     }

@@ -59,10 +59,10 @@ fn binder_source(f: &Function) -> String {
     }
     let names: Vec<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
     let bind = binder_name(f);
+    let tuple = if names.is_empty() { "()".to_string() } else { format!("({},)", names.join(", ")) };
     format!(
-        "\ndef {bind}({}):\n    return ({},)\n{bind}.__name__ = {bind}.__qualname__ = {:?}\n",
+        "\ndef {bind}({}):\n    return {tuple}\n{bind}.__name__ = {bind}.__qualname__ = {:?}\n",
         params.join(", "),
-        names.join(", "),
         f.name
     )
 }

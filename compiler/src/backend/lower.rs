@@ -1180,14 +1180,16 @@ impl Lower<'_, '_> {
     fn py_float_pow(&mut self, x: Value, y: Value, rhs: &Expr) -> R<Value> {
         let zero = self.cx.b.ins().f64const(0.0);
         let inf = self.cx.b.ins().f64const(f64::INFINITY);
-        let x_is_zero = self.cx.b.ins().fcmp(FloatCC::Equal, x, zero);
-        let y_neg = self.cx.b.ins().fcmp(FloatCC::LessThan, y, zero);
-        let zdiv = self.cx.b.ins().band(x_is_zero, y_neg);
-        self.raise_if(zdiv, "PyExc_ZeroDivisionError", Some("0.0 cannot be raised to a negative power"))?;
         let ax = self.cx.b.ins().fabs(x);
         let x_finite = self.cx.b.ins().fcmp(FloatCC::LessThan, ax, inf);
         let ay = self.cx.b.ins().fabs(y);
         let y_finite = self.cx.b.ins().fcmp(FloatCC::LessThan, ay, inf);
+        // 0.0 ** -inf is inf (C99 rules apply to infinite exponents first).
+        let x_is_zero = self.cx.b.ins().fcmp(FloatCC::Equal, x, zero);
+        let y_neg = self.cx.b.ins().fcmp(FloatCC::LessThan, y, zero);
+        let zdiv = self.cx.b.ins().band(x_is_zero, y_neg);
+        let zdiv = self.cx.b.ins().band(zdiv, y_finite);
+        self.raise_if(zdiv, "PyExc_ZeroDivisionError", Some("0.0 cannot be raised to a negative power"))?;
         let squared = matches!(rhs.as_const(), Some(Const::Float(f)) if f == 2.0) || matches!(rhs.as_const(), Some(Const::Int(2)));
         let r = if squared {
             self.cx.b.ins().fmul(x, x)

@@ -845,6 +845,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Some(Binding::MathAttr(a)) => match vocab::python_math(&a) {
                     Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
                     Some(_) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
+                    None if vocab::is_python_math_name(&a) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
                     None => error(Diagnostic::error(e.span.clone(), format!("module 'math' has no attribute '{a}'")).with_label("unknown name")),
                 },
                 Some(Binding::LibcMathAttr(a)) => match vocab::libc_math(&a) {
@@ -1108,6 +1109,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             Some(Binding::MathAttr(name)) => {
                 return match vocab::python_math(&name) {
                     Some(item) => self.math_call(e, &format!("math.{name}"), item, args, keywords),
+                    None if vocab::is_python_math_name(&name) => fallback(&e.span, format!("`math.{name}` is not compiled natively")),
                     None => error(Diagnostic::error(func.span.clone(), format!("module 'math' has no attribute '{name}'")).with_label("unknown name")),
                 };
             }

@@ -75,6 +75,7 @@ pub fn python_math(name: &str) -> Option<MathItem> {
         "erfc" => libm("erfc", 1, Domain),
         "cbrt" => libm("cbrt", 1, Domain),
         "atan2" => libm("atan2", 2, None),
+        "hypot" => libm("hypot", 2, None),
         "pow" => MathItem::Func { op: MathOp::Pow(Domain), arity: 2 },
         "fmod" => MathItem::Func { op: MathOp::Fmod(Domain), arity: 2 },
         "fabs" => MathItem::Func { op: MathOp::Fabs, arity: 1 },
@@ -94,6 +95,19 @@ pub fn python_math(name: &str) -> Option<MathItem> {
         "nan" => MathItem::Const(f64::NAN),
         _ => return Option::None,
     })
+}
+
+/// Every name Python 3.11's `math` module has, so a function using one we do
+/// not compile stays Python instead of being reported as a typo.
+pub fn is_python_math_name(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "comb", "copysign", "cos", "cosh",
+        "degrees", "dist", "e", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "factorial", "floor", "fmod", "frexp",
+        "fsum", "gamma", "gcd", "hypot", "inf", "isclose", "isfinite", "isinf", "isnan", "isqrt", "lcm", "ldexp",
+        "lgamma", "log", "log10", "log1p", "log2", "modf", "nan", "nextafter", "perm", "pi", "pow", "prod", "radians",
+        "remainder", "sin", "sinh", "sqrt", "tan", "tanh", "tau", "trunc", "ulp",
+    ];
+    NAMES.contains(&name)
 }
 
 /// `cython.cimports.libc.math.<name>`: C semantics, never raises.
