@@ -133,38 +133,66 @@ struct LoopTargets {
     broke: bool,
 }
 
-struct Lower<'a, 'b> {
-    cx: FnCx<'a, 'b>,
-    m: &'a hir::Module,
+/// Per-function state; an inlined callee gets a frame of its own.
+struct Frame<'a> {
     f: &'a hir::Function,
     vars: Vec<Variable>,
     flags: HashMap<LocalId, Variable>,
-    limit: Value,
+    /// Adds this function's traceback entry (line is the block parameter).
     err_block: Block,
     err_used: bool,
     loops: Vec<LoopTargets>,
     line: u32,
+    /// For an inlined call: where `return` jumps with its value.
+    ret_block: Option<Block>,
+}
+
+struct Lower<'a, 'b> {
+    cx: FnCx<'a, 'b>,
+    m: &'a hir::Module,
+    fr: Frame<'a>,
+    /// Frames of the callers of the function being inlined, innermost last.
+    outer: Vec<Frame<'a>>,
+    recursive: &'a HashSet<FuncId>,
+    limit: Value,
     reachable: bool,
 }
 
-pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursive: bool) -> R<()> {
+/// How many calls deep one native function inlines its callees, and how deep
+/// a recursive function inlines itself (the rest are real calls).
+const MAX_INLINE_DEPTH: usize = 3;
+const MAX_SELF_INLINE: usize = 3;
+const INLINE_SIZE: usize = 64;
+
+fn function_size(f: &hir::Function) -> usize {
+    let mut size = 0;
+    hir::visit_stmt_exprs(&f.body, &mut |e| hir::visit_expr(e, &mut |_| size += 1));
+    size
+}
+
+pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursive: &HashSet<FuncId>) -> R<()> {
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, f.id.0), em.native_signature(f));
     let mut fctx = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(&mut func, &mut fctx);
     let mut lw = Lower {
         cx: FnCx::new(em, b),
         m,
-        f,
-        vars: vec![],
-        flags: HashMap::new(),
+        fr: Frame {
+            f,
+            vars: vec![],
+            flags: HashMap::new(),
+            err_block: Block::from_u32(0),
+            err_used: false,
+            loops: vec![],
+            line: f.line,
+            ret_block: None,
+        },
+        outer: vec![],
+        recursive,
         limit: Value::from_u32(0),
-        err_block: Block::from_u32(0),
-        err_used: false,
-        loops: vec![],
-        line: f.line,
         reachable: true,
     };
-    lw.body(recursive)?;
+    lw.body(recursive.contains(&f.id))?;
     let Lower { cx, .. } = lw;
     let FnCx { em, mut b, .. } = cx;
     b.seal_all_blocks();
@@ -177,72 +205,145 @@ fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
-impl Lower<'_, '_> {
+impl<'a> Lower<'a, '_> {
     fn body(&mut self, recursive: bool) -> R<()> {
         let entry = self.cx.b.create_block();
         self.cx.b.append_block_params_for_function_params(entry);
         self.cx.b.switch_to_block(entry);
         let params: Vec<Value> = self.cx.b.block_params(entry).to_vec();
-        for l in &self.f.locals {
-            let t = clif_type(l.ty).unwrap_or(types::I64);
-            let v = self.cx.b.declare_var(t);
-            self.vars.push(v);
-        }
-        for (i, p) in self.f.params.iter().enumerate() {
-            self.cx.b.def_var(self.vars[p.local.0 as usize], params[i]);
-        }
-        let param_ids: HashSet<LocalId> = self.f.params.iter().map(|p| p.local).collect();
-        for (i, l) in self.f.locals.iter().enumerate() {
-            if !param_ids.contains(&LocalId(i as u32)) {
-                let zero = self.zero(l.ty);
-                self.cx.b.def_var(self.vars[i], zero);
-            }
-        }
-        let mut unbound: Vec<LocalId> = maybe_unbound(self.f).into_iter().collect();
-        unbound.sort();
-        for id in unbound {
-            let flag = self.cx.b.declare_var(types::I8);
-            let zero = self.cx.b.ins().iconst(types::I8, 0);
-            self.cx.b.def_var(flag, zero);
-            self.flags.insert(id, flag);
-        }
-        self.limit = params[self.f.params.len()];
-        self.err_block = self.cx.b.create_block();
-        self.cx.b.append_block_param(self.err_block, types::I32);
-        self.cx.b.set_cold_block(self.err_block);
-
+        let f = self.fr.f;
+        self.fr = self.new_frame(f, &params[..f.params.len()], None);
+        self.limit = params[f.params.len()];
         if recursive {
             let sp = self.cx.b.ins().get_stack_pointer(self.cx.em.ptr);
             let over = self.cx.b.ins().icmp(IntCC::UnsignedLessThan, sp, self.limit);
             self.raise_if(over, "PyExc_RecursionError", Some("maximum recursion depth exceeded"))?;
         }
-        self.stmts(&self.f.body)?;
-        if self.reachable {
-            if self.f.ret == Ty::Void {
-                let ok = self.cx.b.ins().iconst(types::I8, 0);
-                self.cx.b.ins().return_(&[ok]);
-            } else {
-                let msg = format!(
-                    "{}() reached its end without a return statement, but it is declared to return {}",
-                    self.f.name, self.f.ret
-                );
-                self.raise("PyExc_TypeError", Some(&msg))?;
-            }
-        }
-        if self.err_used {
-            self.cx.b.switch_to_block(self.err_block);
-            let line = self.cx.b.block_params(self.err_block)[0];
-            let fname = self.cstr(&self.f.name)?;
-            let file = self.cstr(&self.m.source_path)?;
-            self.call_c("_PyTraceback_Add", &[self.cx.em.ptr, self.cx.em.ptr, types::I32], &[], &[fname, file, line])?;
+        self.stmts(&f.body)?;
+        self.fall_off_end()?;
+        if self.fr.err_used {
+            self.cx.b.switch_to_block(self.fr.err_block);
+            let line = self.cx.b.block_params(self.fr.err_block)[0];
+            self.add_traceback(line)?;
             let mut rets = vec![];
-            if self.f.ret != Ty::Void {
-                rets.push(self.zero(self.f.ret));
+            if f.ret != Ty::Void {
+                rets.push(self.zero(f.ret));
             }
             rets.push(self.cx.b.ins().iconst(types::I8, 1));
             self.cx.b.ins().return_(&rets);
         }
         Ok(())
+    }
+
+    /// Variables for `f`'s locals, parameters bound to `args`.
+    fn new_frame(&mut self, f: &'a hir::Function, args: &[Value], ret_block: Option<Block>) -> Frame<'a> {
+        let mut vars = vec![];
+        for l in &f.locals {
+            vars.push(self.cx.b.declare_var(clif_type(l.ty).unwrap_or(types::I64)));
+        }
+        for (p, v) in f.params.iter().zip(args) {
+            self.cx.b.def_var(vars[p.local.0 as usize], *v);
+        }
+        let param_ids: HashSet<LocalId> = f.params.iter().map(|p| p.local).collect();
+        for (i, l) in f.locals.iter().enumerate() {
+            if !param_ids.contains(&LocalId(i as u32)) {
+                let zero = self.zero(l.ty);
+                self.cx.b.def_var(vars[i], zero);
+            }
+        }
+        let mut flags = HashMap::new();
+        let mut unbound: Vec<LocalId> = maybe_unbound(f).into_iter().collect();
+        unbound.sort();
+        for id in unbound {
+            let flag = self.cx.b.declare_var(types::I8);
+            let zero = self.cx.b.ins().iconst(types::I8, 0);
+            self.cx.b.def_var(flag, zero);
+            flags.insert(id, flag);
+        }
+        let err_block = self.cx.b.create_block();
+        self.cx.b.append_block_param(err_block, types::I32);
+        self.cx.b.set_cold_block(err_block);
+        Frame { f, vars, flags, err_block, err_used: false, loops: vec![], line: f.line, ret_block }
+    }
+
+    fn add_traceback(&mut self, line: Value) -> R<()> {
+        let fname = self.cstr(&self.fr.f.name)?;
+        let file = self.cstr(&self.m.source_path)?;
+        let p = self.cx.em.ptr;
+        self.call_c("_PyTraceback_Add", &[p, p, types::I32], &[], &[fname, file, line])?;
+        Ok(())
+    }
+
+    /// Control reaching the end of a function body.
+    fn fall_off_end(&mut self) -> R<()> {
+        if !self.reachable {
+            return Ok(());
+        }
+        let f = self.fr.f;
+        if f.ret == Ty::Void {
+            match self.fr.ret_block {
+                Some(merge) => {
+                    let dummy = self.cx.b.ins().iconst(types::I8, 0);
+                    self.cx.b.ins().jump(merge, &[BlockArg::Value(dummy)]);
+                }
+                None => {
+                    let ok = self.cx.b.ins().iconst(types::I8, 0);
+                    self.cx.b.ins().return_(&[ok]);
+                }
+            }
+            self.reachable = false;
+            Ok(())
+        } else {
+            let msg = format!(
+                "{}() reached its end without a return statement, but it is declared to return {}",
+                f.name, f.ret
+            );
+            self.raise("PyExc_TypeError", Some(&msg))
+        }
+    }
+
+    fn should_inline(&self, id: FuncId) -> bool {
+        let callee = self.m.function(id);
+        let depth = self.outer.len();
+        if depth >= MAX_INLINE_DEPTH {
+            return false;
+        }
+        if self.recursive.contains(&id) {
+            let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == id).count();
+            return same <= MAX_SELF_INLINE && function_size(callee) <= INLINE_SIZE;
+        }
+        callee.inline_hint || function_size(callee) <= INLINE_SIZE
+    }
+
+    /// The callee's body in place of a call: its `return` jumps to the merge
+    /// block, and its errors add its traceback entry before the caller's.
+    fn inline_call(&mut self, id: FuncId, args: &[Value]) -> R<Value> {
+        let callee = self.m.function(id);
+        let merge = self.cx.b.create_block();
+        let rt = clif_type(callee.ret).unwrap_or(types::I8);
+        self.cx.b.append_block_param(merge, rt);
+        let call_line = self.fr.line;
+        let frame = self.new_frame(callee, args, Some(merge));
+        let caller = std::mem::replace(&mut self.fr, frame);
+        self.outer.push(caller);
+        self.stmts(&callee.body)?;
+        self.fall_off_end()?;
+        let callee_err = self.fr.err_used.then_some(self.fr.err_block);
+        if let Some(err) = callee_err {
+            self.cx.b.switch_to_block(err);
+            let line = self.cx.b.block_params(err)[0];
+            self.add_traceback(line)?;
+        }
+        let caller = self.outer.pop().ok_or("inline frame stack underflow")?;
+        self.fr = caller;
+        if callee_err.is_some() {
+            self.fr.line = call_line;
+            self.jump_to_error();
+        }
+        self.fr.line = call_line;
+        self.cx.b.switch_to_block(merge);
+        self.reachable = true;
+        Ok(self.cx.b.block_params(merge)[0])
     }
 
     // ---- small helpers -------------------------------------------------------------
@@ -272,13 +373,13 @@ impl Lower<'_, '_> {
     }
 
     fn line_value(&mut self) -> Value {
-        self.cx.b.ins().iconst(types::I32, self.line as i64)
+        self.cx.b.ins().iconst(types::I32, self.fr.line as i64)
     }
 
     fn jump_to_error(&mut self) {
         let line = self.line_value();
-        self.err_used = true;
-        self.cx.b.ins().jump(self.err_block, &[BlockArg::Value(line)]);
+        self.fr.err_used = true;
+        self.cx.b.ins().jump(self.fr.err_block, &[BlockArg::Value(line)]);
     }
 
     /// Sets `exc(msg)` and leaves through the error path.
@@ -338,15 +439,15 @@ impl Lower<'_, '_> {
             if !self.reachable {
                 break;
             }
-            self.line = s.line;
+            self.fr.line = s.line;
             self.stmt(s)?;
         }
         Ok(())
     }
 
     fn assign(&mut self, id: LocalId, v: Value) {
-        self.cx.b.def_var(self.vars[id.0 as usize], v);
-        if let Some(flag) = self.flags.get(&id).copied() {
+        self.cx.b.def_var(self.fr.vars[id.0 as usize], v);
+        if let Some(flag) = self.fr.flags.get(&id).copied() {
             let one = self.cx.b.ins().iconst(types::I8, 1);
             self.cx.b.def_var(flag, one);
         }
@@ -391,17 +492,17 @@ impl Lower<'_, '_> {
                     (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
                 self.cx.b.ins().jump(header, &[]);
                 self.cx.b.switch_to_block(header);
-                let line = self.line;
+                let line = self.fr.line;
                 let c = self.expr(cond)?;
                 self.cx.b.ins().brif(c, body_b, &[], else_b, &[]);
                 self.cx.b.switch_to_block(body_b);
-                self.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
+                self.fr.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
                 self.stmts(body)?;
                 if self.reachable {
                     self.cx.b.ins().jump(header, &[]);
                 }
-                let targets = self.loops.pop().expect("pushed above");
-                self.line = line;
+                let targets = self.fr.loops.pop().expect("pushed above");
+                self.fr.line = line;
                 self.finish_loop(else_b, exit, orelse, targets.broke)
             }
             StmtKind::ForRange { var, start, stop, step, body, orelse } => {
@@ -409,7 +510,7 @@ impl Lower<'_, '_> {
             }
             StmtKind::Break | StmtKind::Continue => {
                 let brk = matches!(s.kind, StmtKind::Break);
-                let t = self.loops.last_mut().ok_or("break outside loop reached the back end")?;
+                let t = self.fr.loops.last_mut().ok_or("break outside loop reached the back end")?;
                 let target = if brk {
                     t.broke = true;
                     t.exit
@@ -426,8 +527,19 @@ impl Lower<'_, '_> {
                 if let Some(e) = v {
                     rets.push(self.expr(e)?);
                 }
-                rets.push(self.cx.b.ins().iconst(types::I8, 0));
-                self.cx.b.ins().return_(&rets);
+                match self.fr.ret_block {
+                    Some(merge) => {
+                        let v = match rets.first() {
+                            Some(v) => *v,
+                            None => self.cx.b.ins().iconst(types::I8, 0),
+                        };
+                        self.cx.b.ins().jump(merge, &[BlockArg::Value(v)]);
+                    }
+                    None => {
+                        rets.push(self.cx.b.ins().iconst(types::I8, 0));
+                        self.cx.b.ins().return_(&rets);
+                    }
+                }
                 self.reachable = false;
                 Ok(())
             }
@@ -457,7 +569,7 @@ impl Lower<'_, '_> {
     }
 
     fn for_range(&mut self, var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], orelse: &[Stmt]) -> R<()> {
-        let var_ty = match self.f.locals[var.0 as usize].ty {
+        let var_ty = match self.fr.f.locals[var.0 as usize].ty {
             Ty::Int(t) => t,
             other => return Err(format!("range loop over a {other} variable reached the back end")),
         };
@@ -494,7 +606,7 @@ impl Lower<'_, '_> {
         };
         let cur = self.cx.b.declare_var(types::I64);
         self.cx.b.def_var(cur, start_v);
-        let line = self.line;
+        let line = self.fr.line;
         let else_b = self.cx.b.create_block();
         let exit = self.cx.b.create_block();
         // Cranelift neither unrolls nor rotates loops. Running small bodies twice
@@ -532,7 +644,7 @@ impl Lower<'_, '_> {
             if self.reachable {
                 self.cx.b.ins().jump(else_b, &[]);
             }
-            self.line = line;
+            self.fr.line = line;
             return self.finish_loop(else_b, exit, orelse, false);
         }
         let (header, body_b, incr) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
@@ -552,13 +664,13 @@ impl Lower<'_, '_> {
         self.cx.b.ins().brif(go, body_b, &[], else_b, &[]);
         self.cx.b.switch_to_block(body_b);
         let c = self.cx.b.use_var(cur);
-        self.loops.push(LoopTargets { cont: incr, exit, continued: false, broke: false });
+        self.fr.loops.push(LoopTargets { cont: incr, exit, continued: false, broke: false });
         self.range_body_copy(var, var_ty, c, body)?;
         let falls_through = self.reachable;
         if falls_through {
             self.cx.b.ins().jump(incr, &[]);
         }
-        let targets = self.loops.pop().expect("pushed above");
+        let targets = self.fr.loops.pop().expect("pushed above");
         if falls_through || targets.continued {
             self.cx.b.switch_to_block(incr);
             let c = self.cx.b.use_var(cur);
@@ -578,7 +690,7 @@ impl Lower<'_, '_> {
             self.cx.b.def_var(cur, next);
             self.cx.b.ins().brif(overflow, else_b, &[], header, &[]);
         }
-        self.line = line;
+        self.fr.line = line;
         self.finish_loop(else_b, exit, orelse, targets.broke)
     }
 
@@ -629,14 +741,14 @@ impl Lower<'_, '_> {
     }
 
     fn read_local(&mut self, id: LocalId) -> R<Value> {
-        if let Some(flag) = self.flags.get(&id).copied() {
+        if let Some(flag) = self.fr.flags.get(&id).copied() {
             let f = self.cx.b.use_var(flag);
             let unbound = self.cx.b.ins().icmp_imm_s(IntCC::Equal, f, 0);
-            let name = self.f.locals[id.0 as usize].name.clone();
+            let name = self.fr.f.locals[id.0 as usize].name.clone();
             let msg = format!("cannot access local variable '{name}' where it is not associated with a value");
             self.raise_if(unbound, "PyExc_UnboundLocalError", Some(&msg))?;
         }
-        Ok(self.cx.b.use_var(self.vars[id.0 as usize]))
+        Ok(self.cx.b.use_var(self.fr.vars[id.0 as usize]))
     }
 
     fn expr(&mut self, e: &Expr) -> R<Value> {
@@ -703,6 +815,9 @@ impl Lower<'_, '_> {
                 let mut vals = vec![];
                 for a in args {
                     vals.push(self.expr(a)?);
+                }
+                if self.should_inline(*id) {
+                    return self.inline_call(*id, &vals);
                 }
                 vals.push(self.limit);
                 let callee = self.cx.em.native_id(*id);
@@ -857,7 +972,7 @@ impl Lower<'_, '_> {
             (UnOp::Not, _) => Ok(self.cx.b.ins().bxor_imm_s(v, 1)),
             (UnOp::Neg, Ty::Float(_)) => Ok(self.cx.b.ins().fneg(v)),
             (UnOp::Neg, Ty::Int(t)) => {
-                if t.checked || self.f.overflowcheck && t.signed {
+                if t.checked || self.fr.f.overflowcheck && t.signed {
                     let min = if t.bits >= 64 { i64::MIN } else { -(1i64 << (t.bits - 1)) };
                     let is_min = self.cx.b.ins().icmp_imm_s(IntCC::Equal, v, min);
                     let msg = if t.checked { OVERFLOW_PY_INT } else { OVERFLOW_C_INT };
@@ -880,7 +995,7 @@ impl Lower<'_, '_> {
     }
 
     fn int_binary(&mut self, op: ArithOp, a: Value, b: Value, t: IntTy) -> R<Value> {
-        let checked = t.checked || self.f.overflowcheck;
+        let checked = t.checked || self.fr.f.overflowcheck;
         let ofmsg = if t.checked { OVERFLOW_PY_INT } else { OVERFLOW_C_INT };
         let s = t.signed;
         Ok(match op {
@@ -923,7 +1038,7 @@ impl Lower<'_, '_> {
                     let q = self.cx.b.ins().sdiv(a, safe_b);
                     let negq = self.cx.b.ins().ineg(a);
                     let q = self.cx.b.ins().select(neg1, negq, q);
-                    if self.f.cdivision {
+                    if self.fr.f.cdivision {
                         return Ok(q);
                     }
                     let r = self.cx.b.ins().srem(a, safe_b);
@@ -933,7 +1048,7 @@ impl Lower<'_, '_> {
                     self.cx.b.ins().isub(q, adj)
                 } else {
                     let r = self.cx.b.ins().srem(a, safe_b);
-                    if self.f.cdivision {
+                    if self.fr.f.cdivision {
                         return Ok(r);
                     }
                     let adj = self.floor_adjust(r, b);
@@ -1046,7 +1161,7 @@ impl Lower<'_, '_> {
     /// `int / int`: exact when both fit in 53 bits, otherwise CPython's own
     /// correctly rounded long division.
     fn int_true_div(&mut self, a: Value, b: Value, t: IntTy) -> R<Value> {
-        if !self.f.cdivision {
+        if !self.fr.f.cdivision {
             let zero = self.cx.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
             self.raise_if(zero, "PyExc_ZeroDivisionError", Some("division by zero"))?;
         }
@@ -1117,14 +1232,14 @@ impl Lower<'_, '_> {
             ArithOp::Sub => self.cx.b.ins().fsub(a, b),
             ArithOp::Mul => self.cx.b.ins().fmul(a, b),
             ArithOp::Div => {
-                if !self.f.cdivision {
+                if !self.fr.f.cdivision {
                     zero_check(self, b, "float division by zero")?;
                 }
                 let q = self.cx.b.ins().fdiv(a, b);
                 fixed_narrow(self, q)
             }
             ArithOp::FloorDiv | ArithOp::Mod => {
-                if self.f.cdivision {
+                if self.fr.f.cdivision {
                     let r = if op == ArithOp::Mod {
                         self.libm2("fmod", a, b)?
                     } else {

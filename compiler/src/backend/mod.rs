@@ -32,13 +32,13 @@ pub struct Output {
 }
 
 /// Bytes of C stack compiled code may use below the Python entry point before
-/// it raises RecursionError (well inside the 8 MiB every CPython thread gets by default).
+/// it raises RecursionError: 1 MiB, well inside the 8 MiB CPython threads get by default.
 /// Slots of the helpers table.
 pub const HELPER_ROUND: usize = 0;
 /// Argument binders of exported functions start here, in `functions` order.
 pub const HELPER_BINDERS: usize = 1;
 
-pub const STACK_BUDGET: i64 = 4 << 20;
+pub const STACK_BUDGET: i64 = 1 << 20;
 
 pub(crate) struct Emitter {
     pub module: ObjectModule,
@@ -87,7 +87,7 @@ pub fn compile(module: &hir::Module, target: &Target, py_minor: u32, listing: Li
     }
     let recursive = lower::recursive_functions(module);
     for f in &module.functions {
-        lower::lower_function(&mut em, module, f, recursive.contains(&f.id))?;
+        lower::lower_function(&mut em, module, f, &recursive)?;
     }
     glue::emit_module_glue(&mut em, module, py_minor)?;
     let listing = std::mem::take(&mut em.listing);

@@ -854,9 +854,7 @@ def _c_fmin(x, y):
         return y
     if _math.isnan(y):
         return x
-    if x == y == 0.0:
-        return x if _math.copysign(1.0, x) < 0.0 else y
-    return x if x < y else y
+    return x if x < y else y  # equal (e.g. -0.0, 0.0): y, like glibc
 
 
 def _c_fmax(x, y):
@@ -866,9 +864,7 @@ def _c_fmax(x, y):
         return y
     if _math.isnan(y):
         return x
-    if x == y == 0.0:
-        return x if _math.copysign(1.0, x) > 0.0 else y
-    return x if x > y else y
+    return x if x > y else y  # equal (e.g. 0.0, -0.0): y, like glibc
 
 
 def _c_fdim(x, y):
