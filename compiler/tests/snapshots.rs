@@ -1,0 +1,106 @@
+//! Snapshots of what each stage produces for small programs: the typed HIR,
+//! the Cranelift IR, and the rendered diagnostics.
+
+use pyc_aot::{analyze, backend, hir, target};
+
+const FIB: &str = r#"import cython
+
+
+def fib(n: cython.int) -> cython.double:
+    """Return the n-th Fibonacci number as a float."""
+    i: cython.int
+    a: cython.double = 0.0
+    b: cython.double = 1.0
+    for i in range(n):
+        a, b = a + b, a
+    return a
+"#;
+
+const MIXED: &str = r#"import math
+import cython
+
+
+@cython.cfunc
+@cython.cdivision(True)
+def half(x: cython.int) -> cython.int:
+    return x // 2
+
+
+def area(r: float, k: int = 3) -> float:
+    total = 0.0
+    for j in range(k, 0, -1):
+        total += math.pi * r ** 2 / j + half(j)
+    return total if total > 0 else -total
+
+
+def uses_list(n: int) -> int:
+    xs = [1, 2, 3]
+    return xs[n]
+"#;
+
+fn hir_of(src: &str) -> hir::Module {
+    match analyze(src, "m.py", "/abs/m.py", "m") {
+        Ok((m, _, _)) => m,
+        Err(e) => panic!("expected success, got:\n{}", e.rendered),
+    }
+}
+
+fn errors_of(src: &str) -> String {
+    match analyze(src, "m.py", "/abs/m.py", "m") {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.rendered,
+    }
+}
+
+#[test]
+fn hir_of_fib() {
+    insta::assert_snapshot!(hir::dump(&hir_of(FIB)));
+}
+
+#[test]
+fn hir_of_mixed_module_and_what_stays_python() {
+    let m = hir_of(MIXED);
+    let left: Vec<String> = m.left_to_python.iter().map(|l| format!("{}:{}: {}", l.function, l.line, l.reason)).collect();
+    insta::assert_snapshot!(format!("{}\nleft to Python:\n{}\n", hir::dump(&m), left.join("\n")));
+}
+
+#[test]
+fn residual_python_keeps_line_numbers() {
+    let m = hir_of(MIXED);
+    assert_eq!(m.python_source.lines().count(), MIXED.lines().count());
+    insta::assert_snapshot!(m.python_source);
+}
+
+#[test]
+fn clif_of_fib_for_baseline_x86_64() {
+    let m = hir_of(FIB);
+    let t = target::parse("x86-64").unwrap();
+    let out = backend::compile(&m, &t, 11, backend::Listing::Clif).unwrap();
+    let native = out.listing.split("\n; ").next().unwrap_or_default().to_string();
+    insta::assert_snapshot!(native);
+}
+
+#[test]
+fn diagnostic_for_syntax_error() {
+    insta::assert_snapshot!(errors_of("def f(x: int) -> int:\n    return x +\n"));
+}
+
+#[test]
+fn diagnostic_for_adding_a_double_to_a_str() {
+    insta::assert_snapshot!(errors_of("import cython\n\ndef f(x: cython.double) -> cython.double:\n    return x + \"a\"\n"));
+}
+
+#[test]
+fn diagnostic_for_unknown_name() {
+    insta::assert_snapshot!(errors_of("def f(x: int) -> int:\n    return x + y\n"));
+}
+
+#[test]
+fn diagnostic_for_bad_directive_argument() {
+    insta::assert_snapshot!(errors_of("import cython\n\n@cython.cdivision(3)\ndef f(x: int) -> int:\n    return x // 2\n"));
+}
+
+#[test]
+fn diagnostic_for_implicit_float_to_int() {
+    insta::assert_snapshot!(errors_of("def f(x: float) -> int:\n    n: int = x\n    return n\n"));
+}
