@@ -1,0 +1,165 @@
+"""Feed ~200 garbled sources (mutations of valid programs) to the compiler:
+it must never crash (exit 0 or 1; no signal, no Rust panic/101)."""
+
+import random
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import PROGRAMS, run_compiler, signal_name
+
+N_MUTANTS = 200
+
+EXTRA_SEEDS = [
+    "import cython\n\n\n@cython.cfunc\n@cython.exceptval(-1)\ndef f(x: cython.int) -> cython.int:\n"
+    "    return x * 2\n\n\n@cython.ccall\ndef g(x: cython.int) -> cython.int:\n    return f(x) + 1\n",
+    "# cython: cdivision=True\nimport cython\n\n\n@cython.locals(i=cython.int, s=cython.double)\n"
+    "def h(n):\n    s = 0.0\n    for i in range(n):\n        s += i / 2\n    return s\n",
+    "def k(a: int, b: float = 1.5) -> float:\n    x = cython.declare(cython.double, b)\n"
+    "    while a > 0:\n        a -= 1\n        x = x * 2 if a % 2 else x - 1\n    return x\n",
+]
+
+TOKENS = ["(", ")", ":", ",", "=", "==", "**", "//", "%", "-", "not", "and", "or", "lambda",
+          "yield", "return", "def", "if", "else", "while", "for", "in", "range(", "cython.int",
+          "cython.double", "cython.declare(", "@cython.cfunc\n", "@cython.locals(x=cython.int)\n",
+          "\t", "    ", "\n", "\\", "'", '"', '"""', "#", "[", "]", "{", "}", "1e999", "0x",
+          "9" * 40, "-2**63", "é", "\u00a0", "\ufeff", "None", "True", "self", "async ", "await ",
+          "import math\n", "math.sqrt(", "global x\n", "nonlocal y\n", "del ", "@", "...", "\x00",
+          "from cython.cimports.libc.math import sqrt\n", "cython.int[:]", "b'x'", "f'{x}'"]
+
+
+def seeds():
+    texts = [p.read_text() for p in sorted(PROGRAMS.glob("*.py"))]
+    return texts + EXTRA_SEEDS
+
+
+def mutate(rng, text):
+    lines = text.splitlines(keepends=True)
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.randrange(9)
+        if not text:
+            text = rng.choice(TOKENS)
+        pos = rng.randrange(len(text) + 1)
+        if kind == 0:      # delete a span
+            text = text[:pos] + text[pos + rng.randint(1, 20):]
+        elif kind == 1:    # insert a token
+            text = text[:pos] + rng.choice(TOKENS) + text[pos:]
+        elif kind == 2:    # duplicate a line
+            lines = text.splitlines(keepends=True) or [""]
+            i = rng.randrange(len(lines))
+            lines.insert(i, lines[i])
+            text = "".join(lines)
+        elif kind == 3:    # drop a line
+            lines = text.splitlines(keepends=True) or [""]
+            del lines[rng.randrange(len(lines))]
+            text = "".join(lines)
+        elif kind == 4:    # swap two lines
+            lines = text.splitlines(keepends=True) or [""]
+            i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
+            lines[i], lines[j] = lines[j], lines[i]
+            text = "".join(lines)
+        elif kind == 5:    # truncate
+            text = text[:pos]
+        elif kind == 6:    # change indentation of a line
+            lines = text.splitlines(keepends=True) or [""]
+            i = rng.randrange(len(lines))
+            lines[i] = rng.choice(["", " ", "  ", "        ", "\t"]) + lines[i].lstrip(" ")
+            text = "".join(lines)
+        elif kind == 7:    # replace a character by a random printable one
+            if text:
+                p = min(pos, len(text) - 1)
+                text = text[:p] + chr(rng.randrange(32, 127)) + text[p + 1:]
+        else:              # splice two programs
+            other = rng.choice(seeds())
+            text = text[:pos] + other[rng.randrange(len(other) + 1):]
+    return text
+
+
+def test_compiler_never_crashes(tmp_path):
+    rng = random.Random(20240611)
+    base = seeds()
+    jobs = []
+    for i in range(N_MUTANTS):
+        d = tmp_path / ("m%03d" % i)
+        d.mkdir()
+        src = d / ("mut%03d.py" % i)
+        src.write_bytes(mutate(rng, rng.choice(base)).encode("utf-8", "surrogatepass"))
+        out = d / "out"
+        out.mkdir()
+        jobs.append((src, out))
+
+    def run(job):
+        src, out = job
+        try:
+            return job, run_compiler(src, out, timeout=60)
+        except Exception as e:  # timeout counts as a failure
+            return job, e
+
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        results = list(ex.map(run, jobs))
+
+    bad = []
+    for (src, out), r in results:
+        if isinstance(r, Exception):
+            bad.append("%s: %s" % (src, r))
+        elif r.returncode not in (0, 1) or "panicked" in r.stderr:
+            sig = signal_name(r.returncode)
+            bad.append("%s: exit %s%s %s" % (src, r.returncode, " (%s)" % sig if sig else "",
+                                              r.stderr.strip().splitlines()[-1:] if r.stderr else ""))
+        elif r.returncode == 1 and "error" not in r.stderr:
+            bad.append("%s: exit 1 without an error message" % src)
+        elif r.returncode == 1 and list(out.iterdir()):
+            bad.append("%s: exit 1 but left %s" % (src, [p.name for p in out.iterdir()]))
+    if bad:
+        keep = tmp_path.parent / "fuzz_failures"
+        keep.mkdir(exist_ok=True)
+        for line in bad:
+            p = line.split(":")[0]
+            try:
+                shutil.copy(p, keep)
+            except OSError:
+                pass
+    assert not bad, "%d of %d mutants crashed the compiler (copies in %s):\n%s" % (
+        len(bad), N_MUTANTS, tmp_path.parent / "fuzz_failures", "\n".join(bad[:20]))
+
+
+def _terms(op, n, var="x"):
+    return (" %s " % op).join([var] * n)
+
+
+STRESS = {
+    "sum_2000_terms": "def f(x: int) -> int:\n    return %s\n" % _terms("+", 2000),
+    "sum_10000_terms": "def f(x: int) -> int:\n    return %s\n" % _terms("+", 10000),
+    "float_product_10000_terms": "def f(x: float) -> float:\n    return %s\n" % _terms("*", 10000),
+    "and_chain_5000": "def f(x: int) -> int:\n    return %s\n" % _terms("and", 5000),
+    "compare_chain_3000": "def f(x: int) -> bool:\n    return %s\n" % _terms("<", 3000),
+    "unary_minus_5000": "def f(x: int) -> int:\n    return %sx\n" % ("-" * 5000),
+    "nested_parens_190": "def f(x: int) -> int:\n    return %sx%s\n" % ("(" * 190, ")" * 190),
+    "nested_ifs_95": "def f(x: int) -> int:\n" + "".join(
+        "    " * (i + 1) + "if x > %d:\n" % i for i in range(95)) + "    " * 96 + "return 1\n    return 0\n",
+    "elif_chain_2000": "def f(x: int) -> int:\n    if x == 0:\n        return 0\n" + "".join(
+        "    elif x == %d:\n        return %d\n" % (i, i * i) for i in range(1, 2000)) + "    return -1\n",
+    "many_locals_3000": "def f(x: int) -> int:\n" + "".join(
+        "    v%d = x + %d\n" % (i, i) for i in range(3000)) + "    return v0 + v2999\n",
+    "call_chain_500": "".join("def g%d(x: int) -> int:\n    return g%d(x) + 1\n\n" % (i, i - 1)
+                              for i in range(1, 500)) + "def g0(x: int) -> int:\n    return x\n",
+}
+
+
+@pytest.mark.parametrize("case", list(STRESS))
+def test_compiler_survives_huge_inputs(tmp_path, case):
+    """Very long or deeply nested code: compile it, or exit 1 with an error;
+    never overflow the compiler's own stack."""
+    src = tmp_path / (case + ".py")
+    src.write_text(STRESS[case])
+    out = tmp_path / "out"
+    out.mkdir()
+    b = run_compiler(src, out, timeout=120)
+    sig = signal_name(b.returncode)
+    assert b.returncode in (0, 1), "exit %s%s: %s" % (b.returncode, " (%s)" % sig if sig else "",
+                                                      b.stderr[-500:])
+    if b.returncode == 1:
+        assert "error" in b.stderr and list(out.iterdir()) == []
+    else:
+        assert b.so.exists()
