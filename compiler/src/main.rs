@@ -45,8 +45,22 @@ enum Command {
     Targets,
 }
 
+/// Deeply nested source (a sum of 10 000 terms) recurses deeply in the parser
+/// and the front end; give the compiler a stack that such input cannot exhaust.
+const COMPILER_STACK: usize = 512 << 20;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match std::thread::Builder::new().stack_size(COMPILER_STACK).spawn(move || run(cli)) {
+        Ok(handle) => handle.join().unwrap_or(ExitCode::from(101)),
+        Err(e) => {
+            eprintln!("error: cannot start the compiler thread: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Targets => {
             println!("native                 the CPU of this machine");

@@ -209,7 +209,7 @@ impl<'a> Lower<'a, '_> {
     fn body(&mut self, recursive: bool) -> R<()> {
         let entry = self.cx.b.create_block();
         self.cx.b.append_block_params_for_function_params(entry);
-        self.cx.b.switch_to_block(entry);
+        self.enter(entry);
         let params: Vec<Value> = self.cx.b.block_params(entry).to_vec();
         let f = self.fr.f;
         self.fr = self.new_frame(f, &params[..f.params.len()], None);
@@ -330,7 +330,7 @@ impl<'a> Lower<'a, '_> {
         self.fall_off_end()?;
         let callee_err = self.fr.err_used.then_some(self.fr.err_block);
         if let Some(err) = callee_err {
-            self.cx.b.switch_to_block(err);
+            self.enter(err);
             let line = self.cx.b.block_params(err)[0];
             self.add_traceback(line)?;
         }
@@ -341,12 +341,20 @@ impl<'a> Lower<'a, '_> {
             self.jump_to_error();
         }
         self.fr.line = call_line;
-        self.cx.b.switch_to_block(merge);
+        self.enter(merge);
         self.reachable = true;
         Ok(self.cx.b.block_params(merge)[0])
     }
 
     // ---- small helpers -------------------------------------------------------------
+
+    /// Starts emitting into a block whose predecessors are all known. Sealing
+    /// early keeps SSA construction from threading every variable through
+    /// block parameters, which would hide loop invariants from Cranelift's LICM.
+    fn enter(&mut self, block: Block) {
+        self.cx.b.switch_to_block(block);
+        self.cx.b.seal_block(block);
+    }
 
     fn zero(&mut self, t: Ty) -> Value {
         match clif_type(t).unwrap_or(types::I8) {
@@ -406,9 +414,9 @@ impl<'a> Lower<'a, '_> {
         let cont = self.cx.b.create_block();
         self.cx.b.set_cold_block(fail);
         self.cx.b.ins().brif(cond, fail, &[], cont, &[]);
-        self.cx.b.switch_to_block(fail);
+        self.enter(fail);
         self.raise(exc, msg)?;
-        self.cx.b.switch_to_block(cont);
+        self.enter(cont);
         self.reachable = true;
         Ok(())
     }
@@ -419,9 +427,9 @@ impl<'a> Lower<'a, '_> {
         let cont = self.cx.b.create_block();
         self.cx.b.set_cold_block(fail);
         self.cx.b.ins().brif(failed, fail, &[], cont, &[]);
-        self.cx.b.switch_to_block(fail);
+        self.enter(fail);
         self.jump_to_error();
-        self.cx.b.switch_to_block(cont);
+        self.enter(cont);
     }
 
     fn is_null(&mut self, v: Value) -> Value {
@@ -473,7 +481,7 @@ impl<'a> Lower<'a, '_> {
                 self.cx.b.ins().brif(c, tb, &[], eb, &[]);
                 let mut merged = false;
                 for (blk, body) in [(tb, then), (eb, orelse)] {
-                    self.cx.b.switch_to_block(blk);
+                    self.enter(blk);
                     self.reachable = true;
                     self.stmts(body)?;
                     if self.reachable {
@@ -483,7 +491,7 @@ impl<'a> Lower<'a, '_> {
                 }
                 self.reachable = merged;
                 if merged {
-                    self.cx.b.switch_to_block(merge);
+                    self.enter(merge);
                 }
                 Ok(())
             }
@@ -491,17 +499,18 @@ impl<'a> Lower<'a, '_> {
                 let (header, body_b, else_b, exit) =
                     (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
                 self.cx.b.ins().jump(header, &[]);
-                self.cx.b.switch_to_block(header);
+                self.cx.b.switch_to_block(header); // sealed once its back edges exist
                 let line = self.fr.line;
                 let c = self.expr(cond)?;
                 self.cx.b.ins().brif(c, body_b, &[], else_b, &[]);
-                self.cx.b.switch_to_block(body_b);
+                self.enter(body_b);
                 self.fr.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
                 self.stmts(body)?;
                 if self.reachable {
                     self.cx.b.ins().jump(header, &[]);
                 }
                 let targets = self.fr.loops.pop().expect("pushed above");
+                self.cx.b.seal_block(header);
                 self.fr.line = line;
                 self.finish_loop(else_b, exit, orelse, targets.broke)
             }
@@ -553,7 +562,7 @@ impl<'a> Lower<'a, '_> {
     }
 
     fn finish_loop(&mut self, else_b: Block, exit: Block, orelse: &[Stmt], broke: bool) -> R<()> {
-        self.cx.b.switch_to_block(else_b);
+        self.enter(else_b);
         self.reachable = true;
         self.stmts(orelse)?;
         let mut exit_used = broke;
@@ -563,7 +572,7 @@ impl<'a> Lower<'a, '_> {
         }
         self.reachable = exit_used;
         if exit_used {
-            self.cx.b.switch_to_block(exit);
+            self.enter(exit);
         }
         Ok(())
     }
@@ -616,30 +625,43 @@ impl<'a> Lower<'a, '_> {
             let (u_header, u_body, r_header, r_body) =
                 (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
             self.cx.b.ins().jump(u_header, &[]);
-            self.cx.b.switch_to_block(u_header);
+            self.cx.b.switch_to_block(u_header); // sealed once its back edges exist
             let c = self.cx.b.use_var(cur);
             let (next, of) = self.step_counter(c, k, var_ty, unsigned);
-            let more = self.cx.b.ins().icmp(if k > 0 { lt } else { gt }, next, stop_v);
-            let no_of = self.cx.b.ins().bxor_imm_s(of, 1);
-            let two_left = self.cx.b.ins().band(more, no_of);
-            self.cx.b.ins().brif(two_left, u_body, &[], r_header, &[]);
-            self.cx.b.switch_to_block(u_body);
+            let (ge, le) = if unsigned {
+                (IntCC::UnsignedGreaterThanOrEqual, IntCC::UnsignedLessThanOrEqual)
+            } else {
+                (IntCC::SignedGreaterThanOrEqual, IntCC::SignedLessThanOrEqual)
+            };
+            let past = self.cx.b.ins().icmp(if k > 0 { ge } else { le }, next, stop_v);
+            let done = if var_ty.bits < 64 { past } else { self.cx.b.ins().bor(past, of) };
+            // The loop body as the branch's second successor: Cranelift's LICM
+            // walks the dominator tree in an order that then visits it first.
+            self.cx.b.ins().brif(done, r_header, &[], u_body, &[]);
+            self.enter(u_body);
             let c = self.cx.b.use_var(cur);
             self.range_body_copy(var, var_ty, c, body)?;
             if self.reachable {
                 let c2 = self.cx.b.ins().iadd_imm_s(c, k);
                 self.range_body_copy(var, var_ty, c2, body)?;
                 if self.reachable {
-                    let (after, of) = self.step_counter(c2, k, var_ty, unsigned);
-                    self.cx.b.def_var(cur, after);
-                    self.cx.b.ins().brif(of, else_b, &[], u_header, &[]);
+                    if var_ty.bits < 64 {
+                        let after = self.cx.b.ins().iadd_imm_s(c2, k);
+                        self.cx.b.def_var(cur, after);
+                        self.cx.b.ins().jump(u_header, &[]);
+                    } else {
+                        let (after, of) = self.step_counter(c2, k, var_ty, unsigned);
+                        self.cx.b.def_var(cur, after);
+                        self.cx.b.ins().brif(of, else_b, &[], u_header, &[]);
+                    }
                 }
             }
-            self.cx.b.switch_to_block(r_header);
+            self.cx.b.seal_block(u_header);
+            self.enter(r_header);
             let c = self.cx.b.use_var(cur);
             let go = self.cx.b.ins().icmp(if k > 0 { lt } else { gt }, c, stop_v);
             self.cx.b.ins().brif(go, r_body, &[], else_b, &[]);
-            self.cx.b.switch_to_block(r_body);
+            self.enter(r_body);
             self.range_body_copy(var, var_ty, c, body)?;
             if self.reachable {
                 self.cx.b.ins().jump(else_b, &[]);
@@ -649,7 +671,7 @@ impl<'a> Lower<'a, '_> {
         }
         let (header, body_b, incr) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.ins().jump(header, &[]);
-        self.cx.b.switch_to_block(header);
+        self.cx.b.switch_to_block(header); // sealed once its back edges exist
         let c = self.cx.b.use_var(cur);
         let go = match const_step {
             Some(k) if k > 0 => self.cx.b.ins().icmp(lt, c, stop_v),
@@ -662,7 +684,7 @@ impl<'a> Lower<'a, '_> {
             }
         };
         self.cx.b.ins().brif(go, body_b, &[], else_b, &[]);
-        self.cx.b.switch_to_block(body_b);
+        self.enter(body_b);
         let c = self.cx.b.use_var(cur);
         self.fr.loops.push(LoopTargets { cont: incr, exit, continued: false, broke: false });
         self.range_body_copy(var, var_ty, c, body)?;
@@ -672,7 +694,7 @@ impl<'a> Lower<'a, '_> {
         }
         let targets = self.fr.loops.pop().expect("pushed above");
         if falls_through || targets.continued {
-            self.cx.b.switch_to_block(incr);
+            self.enter(incr);
             let c = self.cx.b.use_var(cur);
             // Entered with `c` strictly inside the range: a unit step cannot overflow.
             let (next, overflow) = match const_step {
@@ -690,6 +712,7 @@ impl<'a> Lower<'a, '_> {
             self.cx.b.def_var(cur, next);
             self.cx.b.ins().brif(overflow, else_b, &[], header, &[]);
         }
+        self.cx.b.seal_block(header);
         self.fr.line = line;
         self.finish_loop(else_b, exit, orelse, targets.broke)
     }
@@ -791,10 +814,10 @@ impl<'a> Lower<'a, '_> {
                 } else {
                     self.cx.b.ins().brif(t, merge, &[BlockArg::Value(va)], eval_b, &[]);
                 }
-                self.cx.b.switch_to_block(eval_b);
+                self.enter(eval_b);
                 let vb = self.expr(b)?;
                 self.cx.b.ins().jump(merge, &[BlockArg::Value(vb)]);
-                self.cx.b.switch_to_block(merge);
+                self.enter(merge);
                 Ok(self.cx.b.block_params(merge)[0])
             }
             ExprKind::IfExp { cond, then, orelse } => {
@@ -804,11 +827,11 @@ impl<'a> Lower<'a, '_> {
                 self.cx.b.append_block_param(merge, ct);
                 self.cx.b.ins().brif(c, tb, &[], eb, &[]);
                 for (blk, x) in [(tb, then), (eb, orelse)] {
-                    self.cx.b.switch_to_block(blk);
+                    self.enter(blk);
                     let v = self.expr(x)?;
                     self.cx.b.ins().jump(merge, &[BlockArg::Value(v)]);
                 }
-                self.cx.b.switch_to_block(merge);
+                self.enter(merge);
                 Ok(self.cx.b.block_params(merge)[0])
             }
             ExprKind::Call(id, args) => {
@@ -950,19 +973,26 @@ impl<'a> Lower<'a, '_> {
     }
 
     /// Python's `int()` of an integral-valued double, then wrapped into `t`.
+    /// One compare-and-branch on the hot path; the cold path tells NaN,
+    /// infinities, the one in-range value -2**63 and overflow apart.
     fn float_to_int(&mut self, v: Value, t: IntTy) -> R<Value> {
+        let abs = self.cx.b.ins().fabs(v);
+        let two63 = self.cx.b.ins().f64const(9.223372036854775808e18);
+        let fits = self.cx.b.ins().fcmp(FloatCC::LessThan, abs, two63);
+        let (cold, cont) = (self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.set_cold_block(cold);
+        self.cx.b.ins().brif(fits, cont, &[], cold, &[]);
+        self.enter(cold);
         let nan = self.cx.b.ins().fcmp(FloatCC::Unordered, v, v);
         self.raise_if(nan, "PyExc_ValueError", Some("cannot convert float NaN to integer"))?;
-        let abs = self.cx.b.ins().fabs(v);
         let inf = self.cx.b.ins().f64const(f64::INFINITY);
         let is_inf = self.cx.b.ins().fcmp(FloatCC::Equal, abs, inf);
         self.raise_if(is_inf, "PyExc_OverflowError", Some("cannot convert float infinity to integer"))?;
-        let lo = self.cx.b.ins().f64const(-9.223372036854775808e18);
-        let hi = self.cx.b.ins().f64const(9.223372036854775808e18);
-        let below = self.cx.b.ins().fcmp(FloatCC::LessThan, v, lo);
-        let above = self.cx.b.ins().fcmp(FloatCC::GreaterThanOrEqual, v, hi);
-        let out = self.cx.b.ins().bor(below, above);
-        self.raise_if(out, "PyExc_OverflowError", Some("float too large to convert to a 64-bit int"))?;
+        let min = self.cx.b.ins().f64const(-9.223372036854775808e18);
+        let not_min = self.cx.b.ins().fcmp(FloatCC::NotEqual, v, min);
+        self.raise_if(not_min, "PyExc_OverflowError", Some("float too large to convert to a 64-bit int"))?;
+        self.cx.b.ins().jump(cont, &[]);
+        self.enter(cont);
         let i = self.cx.b.ins().fcvt_to_sint_sat(types::I64, v);
         Ok(if t.bits < 64 { self.cx.b.ins().ireduce(clif_type(Ty::Int(t)).unwrap_or(types::I64), i) } else { i })
     }
@@ -1124,12 +1154,12 @@ impl<'a> Lower<'a, '_> {
         self.cx.b.append_block_param(done, ct);
         let one = self.cx.b.ins().iconst(ct, 1);
         self.cx.b.ins().jump(header, &[BlockArg::Value(one), BlockArg::Value(a), BlockArg::Value(b)]);
-        self.cx.b.switch_to_block(header);
+        self.cx.b.switch_to_block(header); // sealed once its back edges exist
         let p = self.cx.b.block_params(header).to_vec();
         let (result, base, e) = (p[0], p[1], p[2]);
         let is_zero = self.cx.b.ins().icmp_imm_s(IntCC::Equal, e, 0);
         self.cx.b.ins().brif(is_zero, done, &[BlockArg::Value(result)], body, &[]);
-        self.cx.b.switch_to_block(body);
+        self.enter(body);
         let odd = self.cx.b.ins().band_imm_s(e, 1);
         let odd = self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, odd, 0);
         let m = if checked {
@@ -1144,7 +1174,7 @@ impl<'a> Lower<'a, '_> {
         let e2 = self.cx.b.ins().ushr_imm_s(e, 1);
         let last = self.cx.b.ins().icmp_imm_s(IntCC::Equal, e2, 0);
         self.cx.b.ins().brif(last, done, &[BlockArg::Value(result2)], square, &[BlockArg::Value(result2), BlockArg::Value(base), BlockArg::Value(e2)]);
-        self.cx.b.switch_to_block(square);
+        self.enter(square);
         let p = self.cx.b.block_params(square).to_vec();
         let sq = if checked {
             let (sq, of) = if t.signed { self.cx.b.ins().smul_overflow(p[1], p[1]) } else { self.cx.b.ins().umul_overflow(p[1], p[1]) };
@@ -1154,7 +1184,8 @@ impl<'a> Lower<'a, '_> {
             self.cx.b.ins().imul(p[1], p[1])
         };
         self.cx.b.ins().jump(header, &[BlockArg::Value(p[0]), BlockArg::Value(sq), BlockArg::Value(p[2])]);
-        self.cx.b.switch_to_block(done);
+        self.cx.b.seal_block(header);
+        self.enter(done);
         Ok(self.cx.b.block_params(done)[0])
     }
 
@@ -1191,7 +1222,7 @@ impl<'a> Lower<'a, '_> {
         self.cx.b.set_cold_block(slow);
         let q = self.cx.b.ins().fdiv(fa, fb);
         self.cx.b.ins().brif(wide, slow, &[], done, &[BlockArg::Value(q)]);
-        self.cx.b.switch_to_block(slow);
+        self.enter(slow);
         let ptr = self.cx.em.ptr;
         let from = if t.signed { "PyLong_FromLongLong" } else { "PyLong_FromUnsignedLongLong" };
         let oa = self.call_c(from, &[types::I64], &[ptr], &[a])?[0];
@@ -1208,7 +1239,7 @@ impl<'a> Lower<'a, '_> {
         let d = self.call_c("PyFloat_AsDouble", &[ptr], &[types::F64], &[r])?[0];
         self.decref(r)?;
         self.cx.b.ins().jump(done, &[BlockArg::Value(d)]);
-        self.cx.b.switch_to_block(done);
+        self.enter(done);
         Ok(self.cx.b.block_params(done)[0])
     }
 
@@ -1293,40 +1324,69 @@ impl<'a> Lower<'a, '_> {
 
     /// `x ** y` for floats with CPython's errors (float_pow in floatobject.c).
     fn py_float_pow(&mut self, x: Value, y: Value, rhs: &Expr) -> R<Value> {
+        // A literal exponent decides most of CPython's special cases at compile time.
+        let known = match rhs.as_const() {
+            Some(Const::Float(f)) => Some(f),
+            Some(Const::Int(i)) => Some(i as f64),
+            _ => None,
+        };
         let zero = self.cx.b.ins().f64const(0.0);
         let inf = self.cx.b.ins().f64const(f64::INFINITY);
         let ax = self.cx.b.ins().fabs(x);
         let x_finite = self.cx.b.ins().fcmp(FloatCC::LessThan, ax, inf);
-        let ay = self.cx.b.ins().fabs(y);
-        let y_finite = self.cx.b.ins().fcmp(FloatCC::LessThan, ay, inf);
-        // 0.0 ** -inf is inf (C99 rules apply to infinite exponents first).
-        let x_is_zero = self.cx.b.ins().fcmp(FloatCC::Equal, x, zero);
-        let y_neg = self.cx.b.ins().fcmp(FloatCC::LessThan, y, zero);
-        let zdiv = self.cx.b.ins().band(x_is_zero, y_neg);
-        let zdiv = self.cx.b.ins().band(zdiv, y_finite);
-        self.raise_if(zdiv, "PyExc_ZeroDivisionError", Some("0.0 cannot be raised to a negative power"))?;
-        let squared = matches!(rhs.as_const(), Some(Const::Float(f)) if f == 2.0) || matches!(rhs.as_const(), Some(Const::Int(2)));
-        let r = if squared {
-            self.cx.b.ins().fmul(x, x)
-        } else {
-            let x_neg = self.cx.b.ins().fcmp(FloatCC::LessThan, x, zero);
-            let fy = self.cx.b.ins().floor(y);
-            let frac = self.cx.b.ins().fcmp(FloatCC::NotEqual, fy, y);
-            let both_finite = self.cx.b.ins().band(x_finite, y_finite);
-            let neg_frac = self.cx.b.ins().band(x_neg, frac);
-            let complex = self.cx.b.ins().band(neg_frac, both_finite);
-            self.raise_if(
-                complex,
-                "PyExc_ValueError",
-                Some("negative number cannot be raised to a fractional power (the result would be complex)"),
-            )?;
-            self.libm2("pow", x, y)?
+        let y_finite = match known {
+            Some(k) => self.cx.b.ins().iconst(types::I8, k.is_finite() as i64),
+            None => {
+                let ay = self.cx.b.ins().fabs(y);
+                self.cx.b.ins().fcmp(FloatCC::LessThan, ay, inf)
+            }
         };
-        let ar = self.cx.b.ins().fabs(r);
-        let r_inf = self.cx.b.ins().fcmp(FloatCC::Equal, ar, inf);
-        let inputs_finite = self.cx.b.ins().band(x_finite, y_finite);
-        let of = self.cx.b.ins().band(r_inf, inputs_finite);
-        self.raise_if(of, "PyExc_OverflowError", Some("(34, 'Numerical result out of range')"))?;
+        // 0.0 ** -inf is inf (C99 rules apply to infinite exponents first).
+        if known.map_or(true, |k| k < 0.0 && k.is_finite()) {
+            let x_is_zero = self.cx.b.ins().fcmp(FloatCC::Equal, x, zero);
+            let y_neg = self.cx.b.ins().fcmp(FloatCC::LessThan, y, zero);
+            let zdiv = self.cx.b.ins().band(x_is_zero, y_neg);
+            let zdiv = self.cx.b.ins().band(zdiv, y_finite);
+            self.raise_if(zdiv, "PyExc_ZeroDivisionError", Some("0.0 cannot be raised to a negative power"))?;
+        }
+        let r = match known {
+            Some(k) if k == 2.0 => self.cx.b.ins().fmul(x, x),
+            Some(k) if k == 1.0 => x,
+            _ => {
+                if known.map_or(true, |k| k.is_finite() && k.floor() != k) {
+                    let x_neg = self.cx.b.ins().fcmp(FloatCC::LessThan, x, zero);
+                    let fy = self.cx.b.ins().floor(y);
+                    let frac = self.cx.b.ins().fcmp(FloatCC::NotEqual, fy, y);
+                    let both_finite = self.cx.b.ins().band(x_finite, y_finite);
+                    let neg_frac = self.cx.b.ins().band(x_neg, frac);
+                    let complex = self.cx.b.ins().band(neg_frac, both_finite);
+                    self.raise_if(
+                        complex,
+                        "PyExc_ValueError",
+                        Some("negative number cannot be raised to a fractional power (the result would be complex)"),
+                    )?;
+                }
+                self.libm2("pow", x, y)?
+            }
+        };
+        if known == Some(2.0) {
+            // x*x is never negative, so one compare-and-branch on `r == inf`
+            // guards the hot path; whether x was finite is asked only then.
+            let r_inf = self.cx.b.ins().fcmp(FloatCC::Equal, r, inf);
+            let (check, cont) = (self.cx.b.create_block(), self.cx.b.create_block());
+            self.cx.b.set_cold_block(check);
+            self.cx.b.ins().brif(r_inf, check, &[], cont, &[]);
+            self.enter(check);
+            self.raise_if(x_finite, "PyExc_OverflowError", Some("(34, 'Numerical result out of range')"))?;
+            self.cx.b.ins().jump(cont, &[]);
+            self.enter(cont);
+        } else if known.map_or(true, |k| k.is_finite() && k != 1.0 && k != 0.0) {
+            let ar = self.cx.b.ins().fabs(r);
+            let r_inf = self.cx.b.ins().fcmp(FloatCC::Equal, ar, inf);
+            let inputs_finite = self.cx.b.ins().band(x_finite, y_finite);
+            let of = self.cx.b.ins().band(r_inf, inputs_finite);
+            self.raise_if(of, "PyExc_OverflowError", Some("(34, 'Numerical result out of range')"))?;
+        }
         Ok(r)
     }
 
@@ -1347,11 +1407,11 @@ impl<'a> Lower<'a, '_> {
                 let next = self.cx.b.create_block();
                 let f = self.cx.b.ins().iconst(types::I8, 0);
                 self.cx.b.ins().brif(c, next, &[], done, &[BlockArg::Value(f)]);
-                self.cx.b.switch_to_block(next);
+                self.enter(next);
             }
             left = right;
         }
-        self.cx.b.switch_to_block(done);
+        self.enter(done);
         Ok(self.cx.b.block_params(done)[0])
     }
 

@@ -807,6 +807,14 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let r = self.expr(right)?;
                 self.binop(*op, l, r, &e.span)
             }
+            ExprKind::UnaryOp { op: syntax::UnaryOp::Neg, operand } if matches!(operand.kind, ExprKind::Int(Some(_))) => {
+                // `-9223372036854775808` is one literal to a reader, not the negation of an overflowing one.
+                match (&operand.kind, const_of(e)) {
+                    (_, Some(Const::Int(v))) => Ok(hir::Expr::konst(Const::Int(v), Ty::py_int())),
+                    (ExprKind::Int(Some(v)), _) if -*v == i64::MIN as i128 => Ok(hir::Expr::konst(Const::Int(i64::MIN), Ty::py_int())),
+                    _ => fallback(&e.span, "it uses an integer literal wider than 64 bits"),
+                }
+            }
             ExprKind::UnaryOp { op, operand } => {
                 let v = self.expr(operand)?;
                 self.unary(*op, v, &e.span)
