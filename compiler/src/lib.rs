@@ -1,13 +1,14 @@
 //! pyc-aot: an ahead-of-time compiler from typed Python to CPython extension modules.
 //!
 //! The pipeline, one data type between each stage:
-//! source ─`syntax`─▶ AST ─`frontend`─▶ typed `hir` ─`backend`─▶ object ─`link`─▶ `.so`.
+//! source ─`syntax`─▶ AST ─`frontend`─▶ typed `hir` ─`opt`─▶ `hir` ─`backend`─▶ object ─`link`─▶ `.so`.
 
 pub mod backend;
 pub mod diag;
 pub mod frontend;
 pub mod hir;
 pub mod link;
+pub mod opt;
 pub mod syntax;
 pub mod target;
 pub mod types;
@@ -98,7 +99,8 @@ pub fn module_name(path: &Path) -> Result<String, String> {
 pub fn analyze(source: &str, display_path: &str, abs_path: &str, module: &str) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>), BuildError> {
     let src = SourceFile::new(display_path, source);
     let ast = syntax::parse_module(source, display_path).map_err(|d| BuildError::from_diagnostics(&src, &[d]))?;
-    let out = frontend::lower(&src, &ast, module, abs_path).map_err(|ds| BuildError::from_diagnostics(&src, &ds))?;
+    let mut out = frontend::lower(&src, &ast, module, abs_path).map_err(|ds| BuildError::from_diagnostics(&src, &ds))?;
+    opt::optimize(&mut out.module);
     Ok((out.module, src, out.warnings))
 }
 

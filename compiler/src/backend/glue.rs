@@ -5,8 +5,9 @@
 //! unboxing fast path reads CPython 3.11's digit layout and is emitted only
 //! when the target interpreter is 3.11.
 
-use super::{clif_type, Emitter, FnCx, HELPER_BINDERS, HELPER_ROUND, STACK_BUDGET};
-use crate::hir::{self, Function};
+use super::{clif_type, lower_in_place, worth_lowering_in_place, Emitter, FnCx, HELPER_BINDERS, HELPER_ROUND, STACK_BUDGET};
+use crate::hir::{self, FuncId, Function};
+use std::collections::HashSet;
 use crate::syntax::ParamKind;
 use crate::types::Ty;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -95,12 +96,12 @@ fn method_doc(f: &Function) -> String {
     format!("{}({})\n--\n\n{}", f.name, params.join(", "), f.doc.as_deref().unwrap_or(""))
 }
 
-pub(crate) fn emit_module_glue(em: &mut Emitter, m: &hir::Module, py_minor: u32) -> R<()> {
+pub(crate) fn emit_module_glue(em: &mut Emitter, m: &hir::Module, py_minor: u32, recursive: &HashSet<FuncId>) -> R<()> {
     let exported: Vec<&Function> = m.functions.iter().filter(|f| f.exported).collect();
 
     let mut wrappers = vec![];
     for (k, f) in exported.iter().enumerate() {
-        wrappers.push((f, emit_wrapper(em, f, HELPER_BINDERS + k, py_minor)?));
+        wrappers.push((f, emit_wrapper(em, m, f, HELPER_BINDERS + k, py_minor, recursive)?));
     }
 
     // PyMethodDef[]: {name, meth, flags, doc}, 32 bytes each, zero-terminated.
@@ -305,7 +306,14 @@ struct Wrapper<'a, 'b> {
     py_minor: u32,
 }
 
-fn emit_wrapper(em: &mut Emitter, f: &Function, binder_slot: usize, py_minor: u32) -> R<ClifFuncId> {
+fn emit_wrapper(
+    em: &mut Emitter,
+    m: &hir::Module,
+    f: &Function,
+    binder_slot: usize,
+    py_minor: u32,
+    recursive: &HashSet<FuncId>,
+) -> R<ClifFuncId> {
     let p = em.ptr;
     let kind = call_kind(f);
     let mut sig = em.module.make_signature();
@@ -328,82 +336,49 @@ fn emit_wrapper(em: &mut Emitter, f: &Function, binder_slot: usize, py_minor: u3
         let fail = cx.b.create_block();
         cx.b.append_block_param(fail, p);
         cx.b.set_cold_block(fail);
-        let unbox = cx.b.create_block();
-        cx.b.append_block_param(unbox, p); // argv
-        cx.b.append_block_param(unbox, p); // owned tuple or NULL
         cx.b.switch_to_block(entry);
         let params = cx.b.block_params(entry).to_vec();
         let null = cx.b.ins().iconst(p, 0);
+        let mut w = Wrapper { cx, fail, owned: null, py_minor };
         match kind {
-            CallKind::NoArgs => {
-                cx.b.ins().jump(unbox, &[BlockArg::Value(null), BlockArg::Value(null)]);
-            }
+            CallKind::NoArgs => w.call_path(m, f, null, None, recursive)?,
             CallKind::O => {
                 // METH_O passes the object itself; give it a one-slot argv.
-                let slot = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8, 3));
-                cx.b.ins().stack_store(p, params[1], slot, 0);
-                let argv = cx.b.ins().stack_addr(p, slot, 0);
-                cx.b.ins().jump(unbox, &[BlockArg::Value(argv), BlockArg::Value(null)]);
+                let slot = w.cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8, 3));
+                w.cx.b.ins().stack_store(p, params[1], slot, 0);
+                let argv = w.cx.b.ins().stack_addr(p, slot, 0);
+                w.call_path(m, f, argv, None, recursive)?;
             }
             CallKind::FastCall => {
                 let (args, nargs, kwnames) = (params[1], params[2], params[3]);
-                let slow = cx.b.create_block();
-                cx.b.set_cold_block(slow);
+                let (fast, slow) = (w.cx.b.create_block(), w.cx.b.create_block());
+                w.cx.b.set_cold_block(slow);
                 let has_kwonly = f.params.iter().any(|q| q.kind == ParamKind::KeywordOnly);
                 if has_kwonly {
-                    cx.b.ins().jump(slow, &[]);
+                    w.cx.b.ins().jump(slow, &[]);
                 } else {
-                    let exact = cx.b.ins().icmp_imm_s(IntCC::Equal, nargs, f.params.len() as i64);
-                    let no_kw = cx.is_null(kwnames);
-                    let fast = cx.b.ins().band(exact, no_kw);
-                    cx.b.ins().brif(fast, unbox, &[BlockArg::Value(args), BlockArg::Value(null)], slow, &[]);
+                    let exact = w.cx.b.ins().icmp_imm_s(IntCC::Equal, nargs, f.params.len() as i64);
+                    let no_kw = w.cx.is_null(kwnames);
+                    let direct = w.cx.b.ins().band(exact, no_kw);
+                    w.cx.b.ins().brif(direct, fast, &[], slow, &[]);
+                    w.cx.b.switch_to_block(fast);
+                    w.call_path(m, f, args, None, recursive)?;
                 }
-                cx.b.switch_to_block(slow);
-                let helpers = cx.em.helpers;
-                let table = cx.data_addr(helpers);
-                let binder = cx.b.ins().load(p, flags(), table, (8 * binder_slot) as i32);
-                let tuple = cx.call_c("PyObject_Vectorcall", &[p, p, p, p], &[p], &[binder, args, nargs, kwnames])?[0];
-                let bad = cx.is_null(tuple);
-                let ok = cx.b.create_block();
-                cx.b.ins().brif(bad, fail, &[BlockArg::Value(null)], ok, &[]);
-                cx.b.switch_to_block(ok);
-                let items = cx.b.ins().iadd_imm_s(tuple, 24);
-                cx.b.ins().jump(unbox, &[BlockArg::Value(items), BlockArg::Value(tuple)]);
+                // Keywords, defaults or a wrong count: the binder sorts them out
+                // (or raises CPython's own TypeError) and returns a tuple.
+                w.cx.b.switch_to_block(slow);
+                let helpers = w.cx.em.helpers;
+                let table = w.cx.data_addr(helpers);
+                let binder = w.cx.b.ins().load(p, flags(), table, (8 * binder_slot) as i32);
+                let tuple = w.cx.call_c("PyObject_Vectorcall", &[p, p, p, p], &[p], &[binder, args, nargs, kwnames])?[0];
+                let bad = w.cx.is_null(tuple);
+                let ok = w.cx.b.create_block();
+                w.cx.b.ins().brif(bad, fail, &[BlockArg::Value(null)], ok, &[]);
+                w.cx.b.switch_to_block(ok);
+                let items = w.cx.b.ins().iadd_imm_s(tuple, 24);
+                w.call_path(m, f, items, Some(tuple), recursive)?;
             }
         }
-
-        cx.b.switch_to_block(unbox);
-        let argv = cx.b.block_params(unbox)[0];
-        let owned = cx.b.block_params(unbox)[1];
-        let mut w = Wrapper { cx, fail, owned, py_minor };
-        let mut values = vec![];
-        for (i, param) in f.params.iter().enumerate() {
-            let obj = w.cx.b.ins().load(p, flags(), argv, (8 * i) as i32);
-            values.push(w.unbox(obj, param.ty, &param.name)?);
-        }
-        let has_owned = w.cx.b.ins().icmp_imm_s(IntCC::NotEqual, owned, 0);
-        let (release, call) = (w.cx.b.create_block(), w.cx.b.create_block());
-        w.cx.b.ins().brif(has_owned, release, &[], call, &[]);
-        w.cx.b.switch_to_block(release);
-        w.cx.decref(owned)?;
-        w.cx.b.ins().jump(call, &[]);
-        w.cx.b.switch_to_block(call);
-
-        let sp = w.cx.b.ins().get_stack_pointer(p);
-        let limit = w.cx.b.ins().iadd_imm_s(sp, -STACK_BUDGET);
-        values.push(limit);
-        let native = w.cx.em.native_id(f.id);
-        let r = w.cx.func_ref(native);
-        let inst = w.cx.b.ins().call(r, &values);
-        let results = w.cx.b.inst_results(inst).to_vec();
-        let err = *results.last().ok_or("native function without error flag")?;
-        let (raised, ok) = (w.cx.b.create_block(), w.cx.b.create_block());
-        w.cx.b.ins().brif(err, raised, &[], ok, &[]);
-        w.cx.b.switch_to_block(raised);
-        w.cx.b.ins().return_(&[null]);
-        w.cx.b.switch_to_block(ok);
-        let boxed = w.boxed(results.first().copied().filter(|_| results.len() == 2), f.ret)?;
-        w.cx.b.ins().return_(&[boxed]);
 
         w.cx.b.switch_to_block(fail);
         let owned_on_fail = w.cx.b.block_params(fail)[0];
@@ -423,6 +398,52 @@ fn emit_wrapper(em: &mut Emitter, f: &Function, binder_slot: usize, py_minor: u3
 }
 
 impl Wrapper<'_, '_> {
+    /// Unbox the arguments at `argv`, run the function (its body in place when
+    /// small, a native call otherwise) and return its boxed result. `owned` is
+    /// the binder's tuple holding the arguments, released once they are unboxed.
+    fn call_path(&mut self, m: &hir::Module, f: &Function, argv: Value, owned: Option<Value>, recursive: &HashSet<FuncId>) -> R<()> {
+        let p = self.cx.em.ptr;
+        self.owned = match owned {
+            Some(t) => t,
+            None => self.cx.b.ins().iconst(p, 0),
+        };
+        let mut values = vec![];
+        for (i, param) in f.params.iter().enumerate() {
+            let obj = self.cx.b.ins().load(p, flags(), argv, (8 * i) as i32);
+            values.push(self.unbox(obj, param.ty, &param.name)?);
+        }
+        if let Some(t) = owned {
+            self.cx.decref(t)?;
+        }
+        let sp = self.cx.b.ins().get_stack_pointer(p);
+        let limit = self.cx.b.ins().iadd_imm_s(sp, -STACK_BUDGET);
+        let null = self.cx.b.ins().iconst(p, 0);
+        if worth_lowering_in_place(f) {
+            let done = lower_in_place(&mut self.cx, m, f, &values, limit, recursive)?;
+            self.cx.b.switch_to_block(done.failed);
+            self.cx.b.ins().return_(&[null]);
+            self.cx.b.switch_to_block(done.ok);
+            let v = self.cx.b.block_params(done.ok)[0];
+            let boxed = self.boxed(Some(v).filter(|_| f.ret != Ty::Void), f.ret)?;
+            self.cx.b.ins().return_(&[boxed]);
+            return Ok(());
+        }
+        values.push(limit);
+        let native = self.cx.em.native_id(f.id);
+        let r = self.cx.func_ref(native);
+        let inst = self.cx.b.ins().call(r, &values);
+        let results = self.cx.b.inst_results(inst).to_vec();
+        let err = *results.last().ok_or("native function without error flag")?;
+        let (raised, ok) = (self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.ins().brif(err, raised, &[], ok, &[]);
+        self.cx.b.switch_to_block(raised);
+        self.cx.b.ins().return_(&[null]);
+        self.cx.b.switch_to_block(ok);
+        let boxed = self.boxed(results.first().copied().filter(|_| results.len() == 2), f.ret)?;
+        self.cx.b.ins().return_(&[boxed]);
+        Ok(())
+    }
+
     fn fail_if(&mut self, cond: Value) {
         let ok = self.cx.b.create_block();
         self.cx.b.ins().brif(cond, self.fail, &[BlockArg::Value(self.owned)], ok, &[]);

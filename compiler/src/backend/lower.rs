@@ -52,7 +52,7 @@ pub fn recursive_functions(m: &hir::Module) -> HashSet<FuncId> {
 
 /// Locals read somewhere they may not have been assigned: these carry a
 /// "bound" flag and raise UnboundLocalError like CPython.
-fn maybe_unbound(f: &hir::Function) -> HashSet<LocalId> {
+pub fn maybe_unbound(f: &hir::Function) -> HashSet<LocalId> {
     type State = Option<HashSet<LocalId>>;
     fn reads(e: &Expr, st: &State, out: &mut HashSet<LocalId>) {
         hir::visit_locals(e, &mut |id| {
@@ -147,21 +147,21 @@ struct Frame<'a> {
     ret_block: Option<Block>,
 }
 
-struct Lower<'a, 'b> {
-    cx: FnCx<'a, 'b>,
-    m: &'a hir::Module,
-    fr: Frame<'a>,
+struct Lower<'m, 'c, 'e, 'b> {
+    cx: &'c mut FnCx<'e, 'b>,
+    m: &'m hir::Module,
+    fr: Frame<'m>,
     /// Frames of the callers of the function being inlined, innermost last.
-    outer: Vec<Frame<'a>>,
-    recursive: &'a HashSet<FuncId>,
+    outer: Vec<Frame<'m>>,
+    recursive: &'m HashSet<FuncId>,
     limit: Value,
     reachable: bool,
 }
 
 /// How many calls deep one native function inlines its callees, and how deep
 /// a recursive function inlines itself (the rest are real calls).
-const MAX_INLINE_DEPTH: usize = 3;
-const MAX_SELF_INLINE: usize = 3;
+const MAX_INLINE_DEPTH: usize = 4;
+const MAX_SELF_INLINE: usize = 4;
 const INLINE_SIZE: usize = 64;
 
 fn function_size(f: &hir::Function) -> usize {
@@ -174,10 +174,68 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, f.id.0), em.native_signature(f));
     let mut fctx = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(&mut func, &mut fctx);
+    let mut cx = FnCx::new(em, b);
     let mut lw = Lower {
-        cx: FnCx::new(em, b),
+        cx: &mut cx,
         m,
-        fr: Frame {
+        fr: Frame::placeholder(f),
+        outer: vec![],
+        recursive,
+        limit: Value::from_u32(0),
+        reachable: true,
+    };
+    lw.body(recursive.contains(&f.id))?;
+    let FnCx { em, mut b, .. } = cx;
+    b.seal_all_blocks();
+    b.finalize(em.module.isa().frontend_config());
+    let id = em.native_id(f.id);
+    em.define(id, func, &f.name)
+}
+
+/// Where control goes after a function body lowered in place (see `lower_in_place`).
+pub struct InPlace {
+    /// Reached with the returned value (an `i8` dummy for functions returning None).
+    pub ok: Block,
+    /// Reached with the exception set and this function's traceback entry added.
+    pub failed: Block,
+}
+
+/// Lowers `f`'s body into the function `cx` is building, with `args` as its
+/// parameters, instead of calling it: the wrappers use it for small functions.
+pub fn lower_in_place(
+    cx: &mut FnCx,
+    m: &hir::Module,
+    f: &hir::Function,
+    args: &[Value],
+    limit: Value,
+    recursive: &HashSet<FuncId>,
+) -> R<InPlace> {
+    let ok = cx.b.create_block();
+    cx.b.append_block_param(ok, clif_type(f.ret).unwrap_or(types::I8));
+    let failed = cx.b.create_block();
+    cx.b.set_cold_block(failed);
+    let mut lw = Lower { cx, m, fr: Frame::placeholder(f), outer: vec![], recursive, limit, reachable: true };
+    lw.fr = lw.new_frame(f, args, Some(ok));
+    lw.stmts(&f.body)?;
+    lw.fall_off_end()?;
+    if lw.fr.err_used {
+        let err = lw.fr.err_block;
+        lw.enter(err);
+        let line = lw.cx.b.block_params(err)[0];
+        lw.add_traceback(line)?;
+        lw.cx.b.ins().jump(failed, &[]);
+    }
+    Ok(InPlace { ok, failed })
+}
+
+/// Whether a wrapper should contain the body instead of calling it.
+pub fn worth_lowering_in_place(f: &hir::Function) -> bool {
+    f.inline_hint || function_size(f) <= INLINE_SIZE
+}
+
+impl<'m> Frame<'m> {
+    fn placeholder(f: &'m hir::Function) -> Self {
+        Frame {
             f,
             vars: vec![],
             flags: HashMap::new(),
@@ -186,26 +244,15 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
             loops: vec![],
             line: f.line,
             ret_block: None,
-        },
-        outer: vec![],
-        recursive,
-        limit: Value::from_u32(0),
-        reachable: true,
-    };
-    lw.body(recursive.contains(&f.id))?;
-    let Lower { cx, .. } = lw;
-    let FnCx { em, mut b, .. } = cx;
-    b.seal_all_blocks();
-    b.finalize(em.module.isa().frontend_config());
-    let id = em.native_id(f.id);
-    em.define(id, func, &f.name)
+        }
+    }
 }
 
 fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
-impl<'a> Lower<'a, '_> {
+impl<'m> Lower<'m, '_, '_, '_> {
     fn body(&mut self, recursive: bool) -> R<()> {
         let entry = self.cx.b.create_block();
         self.cx.b.append_block_params_for_function_params(entry);
@@ -236,7 +283,7 @@ impl<'a> Lower<'a, '_> {
     }
 
     /// Variables for `f`'s locals, parameters bound to `args`.
-    fn new_frame(&mut self, f: &'a hir::Function, args: &[Value], ret_block: Option<Block>) -> Frame<'a> {
+    fn new_frame(&mut self, f: &'m hir::Function, args: &[Value], ret_block: Option<Block>) -> Frame<'m> {
         let mut vars = vec![];
         for l in &f.locals {
             vars.push(self.cx.b.declare_var(clif_type(l.ty).unwrap_or(types::I64)));

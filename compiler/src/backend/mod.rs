@@ -8,6 +8,9 @@
 mod glue;
 mod lower;
 
+pub use lower::maybe_unbound;
+pub(crate) use lower::{lower_in_place, worth_lowering_in_place, recursive_functions};
+
 use crate::hir::{self, FuncId};
 use crate::target::Target;
 use crate::types::Ty;
@@ -85,11 +88,11 @@ pub fn compile(module: &hir::Module, target: &Target, py_minor: u32, listing: Li
             .map_err(|e| e.to_string())?;
         em.native.push(id);
     }
-    let recursive = lower::recursive_functions(module);
+    let recursive = recursive_functions(module);
     for f in &module.functions {
         lower::lower_function(&mut em, module, f, &recursive)?;
     }
-    glue::emit_module_glue(&mut em, module, py_minor)?;
+    glue::emit_module_glue(&mut em, module, py_minor, &recursive)?;
     let listing = std::mem::take(&mut em.listing);
     let product = em.module.finish();
     let object = product.emit().map_err(|e| format!("cannot write the object file: {e}"))?;

@@ -971,6 +971,9 @@ impl<'c, 'a> Checker<'c, 'a> {
         self.numeric(&r, span)?;
         let bool_to_int = |v: hir::Expr| if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };
         let arith = |op| -> R<hir::Expr> {
+            if let Some(folded) = fold_literals(op, &l, &r) {
+                return Ok(folded);
+            }
             let t = literal_join(&l, &r);
             Ok(hir::Expr { kind: H::Binary(op, Box::new(convert(l.clone(), t)), Box::new(convert(r.clone(), t))), ty: t })
         };
@@ -1018,6 +1021,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                     BinOp::BitOr => ArithOp::BitOr,
                     _ => ArithOp::BitXor,
                 };
+                if let Some(folded) = fold_literals(aop, &l, &r) {
+                    return Ok(folded);
+                }
                 if l.ty == Ty::Bool && r.ty == Ty::Bool && !matches!(op, BinOp::LShift | BinOp::RShift) {
                     return Ok(hir::Expr { kind: H::Binary(aop, Box::new(l), Box::new(r)), ty: Ty::Bool });
                 }
@@ -1039,6 +1045,11 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     fn unary(&mut self, op: syntax::UnaryOp, v: hir::Expr, span: &Span) -> R<hir::Expr> {
         self.numeric(&v, span)?;
+        // C integer promotion: `-c` of a char is an int.
+        let v = match v.ty {
+            Ty::Int(t) if !t.checked && t.bits < 32 && op != syntax::UnaryOp::Not => convert(v, Ty::Int(crate::types::C_INT)),
+            _ => v,
+        };
         match op {
             syntax::UnaryOp::Not => {
                 let b = self.truthy(v, span)?;
@@ -1061,6 +1072,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                     return error(Diagnostic::error(span.clone(), "bad operand type for unary ~: 'float'").with_label("needs an integer"));
                 }
                 let v = if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };
+                if let (Some(Const::Int(i)), true) = (v.as_const(), v.ty == Ty::py_int()) {
+                    return Ok(hir::Expr::konst(Const::Int(!i), v.ty));
+                }
                 let ty = v.ty;
                 Ok(hir::Expr { kind: H::Unary(UnOp::Invert, Box::new(v)), ty })
             }
@@ -1363,27 +1377,50 @@ impl Ty {
 fn literal_join(l: &hir::Expr, r: &hir::Expr) -> Ty {
     let b2i = |t: Ty| if t == Ty::Bool { Ty::py_int() } else { t };
     let (lt, rt) = (b2i(l.ty), b2i(r.ty));
-    let fits = |c: Option<Const>, t: Ty| match (c, t) {
-        (Some(Const::Int(v)), Ty::Int(i)) => {
-            if i.bits == 64 {
-                i.signed || v >= 0
-            } else if i.signed {
-                v >= -(1i64 << (i.bits - 1)) && v < (1i64 << (i.bits - 1))
-            } else {
-                v >= 0 && v < (1i64 << i.bits)
-            }
-        }
-        _ => false,
+    // Next to a C integer, a literal is a C `int` (or `long` when wider), as in
+    // Cython's generated C; next to a Python `int` it stays a Python `int`.
+    let literal = |c: Option<Const>| match c {
+        Some(Const::Int(v)) if i32::try_from(v).is_ok() => Some(crate::types::C_INT),
+        Some(Const::Int(_)) => crate::types::cython_scalar("long").and_then(|t| if let Ty::Int(i) = t { Some(i) } else { None }),
+        _ => None,
     };
-    if lt.is_int() && rt.is_int() {
-        if fits(l.as_const(), rt) && r.as_const().is_none() {
-            return rt;
-        }
-        if fits(r.as_const(), lt) && l.as_const().is_none() {
-            return lt;
+    if let (Ty::Int(a), Ty::Int(b)) = (lt, rt) {
+        match (literal(l.as_const()), literal(r.as_const())) {
+            (Some(lit), None) if !b.checked => return Ty::Int(crate::types::int_join(lit, b)),
+            (None, Some(lit)) if !a.checked => return Ty::Int(crate::types::int_join(a, lit)),
+            _ => {}
         }
     }
     Ty::arith_join(lt, rt).unwrap_or(lt)
+}
+
+/// Folds arithmetic on two integer literals, so `100 + 1000` stays a literal
+/// that adapts to the C type next to it. Overflowing folds are left to run time.
+fn fold_literals(op: ArithOp, l: &hir::Expr, r: &hir::Expr) -> Option<hir::Expr> {
+    let (Some(Const::Int(a)), Some(Const::Int(b))) = (l.as_const(), r.as_const()) else { return None };
+    if l.ty != Ty::py_int() || r.ty != Ty::py_int() {
+        return None;
+    }
+    let v = match op {
+        ArithOp::Add => a.checked_add(b)?,
+        ArithOp::Sub => a.checked_sub(b)?,
+        ArithOp::Mul => a.checked_mul(b)?,
+        ArithOp::FloorDiv if b != 0 => {
+            let q = a.checked_div(b)?;
+            if a % b != 0 && (a < 0) != (b < 0) { q - 1 } else { q }
+        }
+        ArithOp::Mod if b != 0 => {
+            let m = a.checked_rem(b)?;
+            if m != 0 && (m < 0) != (b < 0) { m + b } else { m }
+        }
+        ArithOp::BitAnd => a & b,
+        ArithOp::BitOr => a | b,
+        ArithOp::BitXor => a ^ b,
+        ArithOp::LShift if (0..63).contains(&b) => a.checked_mul(1i64 << b)?,
+        ArithOp::RShift if b >= 0 => a >> b.min(63),
+        _ => return None,
+    };
+    Some(hir::Expr::konst(Const::Int(v), Ty::py_int()))
 }
 
 fn const_to(c: Const, t: Ty) -> Const {
