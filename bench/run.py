@@ -286,14 +286,14 @@ def main() -> int:
     ap.add_argument("--pyc-aot", help="path of the pyc-aot binary (default: $PYC_AOT, "
                     "target/release/pyc-aot, then PATH)")
     ap.add_argument("--no-cython", action="store_true", help="do not create/use the Cython venv")
-    ap.add_argument("--quick", action="store_true", help="3 repeats of ~0.05 s instead of 7 of ~0.2 s")
+    ap.add_argument("--quick", action="store_true", help="3 repeats of ~0.05 s instead of 15 of ~0.1 s")
     ap.add_argument("--repeats", type=int, default=None, help="timing repeats per benchmark (min is kept)")
     ap.add_argument("--target-time", type=float, default=None, help="seconds per timing repeat")
     ap.add_argument("--build-repeats", type=int, default=3, help="builds per tool (min wall time kept)")
     ap.add_argument("--output", default=os.path.join(BENCH, "results.md"), help="Markdown file to write")
     opts = ap.parse_args()
-    repeats = opts.repeats or (3 if opts.quick else 7)
-    target = opts.target_time or (0.05 if opts.quick else 0.2)
+    repeats = opts.repeats or (3 if opts.quick else 15)
+    target = opts.target_time or (0.05 if opts.quick else 0.1)
 
     notes: list[str] = []
     failures: list[str] = []

@@ -82,6 +82,34 @@ def int_sum(n: cython.int) -> cython.int:
     return s
 
 
+def neg_uchar_to_int(u: cython.uchar) -> cython.int:
+    return -u
+
+
+def inv_uchar_to_int(u: cython.uchar) -> cython.int:
+    return ~u
+
+
+def neg_short_to_int(t: cython.short) -> cython.int:
+    return -t
+
+
+def inv_ushort_to_long(t: cython.ushort) -> cython.long:
+    return ~t
+
+
+def ull_and_inverted_literal(s: cython.ulonglong) -> cython.ulonglong:
+    return s & (~255)
+
+
+def ull_plus_literal_sum(s: cython.ulonglong) -> cython.ulonglong:
+    return s + (100 + 1000)
+
+
+def narrow_times_literal(u: cython.uchar, t: cython.short) -> cython.int:
+    return u * 100 + (2 + t)
+
+
 def mix_uint_int(a: cython.uint, b: cython.int) -> cython.long:
     return a + b
 
@@ -252,3 +280,22 @@ def test_c_float_is_single_precision(m):
 
 def test_bint(m):
     m.assert_values("bint_ident", [((5,), True), ((0,), False), ((True,), True), ((-1,), True)])
+
+
+def test_unary_minus_and_invert_promote_narrow_types(m):
+    # C integer promotion: -u and ~u on char/short types are computed as int.
+    m.assert_values("neg_uchar_to_int", [((7,), -7), ((255,), -255), ((0,), 0)])
+    m.assert_values("inv_uchar_to_int", [((254,), -255), ((0,), -1)])
+    m.assert_values("neg_short_to_int", [((-32768,), 32768), ((5,), -5)])
+    m.assert_values("inv_ushort_to_long", [((65535,), -65536), ((0,), -1)])
+
+
+def test_literal_expressions_mixed_with_ulonglong(m):
+    # ~255 and 100 + 1000 are C int constants converted to unsigned long long
+    m.assert_values("ull_and_inverted_literal", [((2 ** 64 - 1,), 2 ** 64 - 256), ((255,), 0),
+                                                 ((2 ** 63 + 511,), 2 ** 63 + 256)])
+    m.assert_values("ull_plus_literal_sum", [((2 ** 64 - 1,), 1099), ((2 ** 63,), 2 ** 63 + 1100)])
+
+
+def test_literals_promote_with_narrow_types(m):
+    m.assert_values("narrow_times_literal", [((254, 32767), 25400 + 32769), ((0, -32768), -32766)])
