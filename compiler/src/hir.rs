@@ -54,6 +54,10 @@ pub struct Function {
     pub cdivision: bool,
     /// `overflowcheck`: C integer arithmetic raises OverflowError instead of wrapping.
     pub overflowcheck: bool,
+    /// `boundscheck`: memoryview indices are checked (IndexError).
+    pub boundscheck: bool,
+    /// `wraparound`: negative memoryview indices count from the end.
+    pub wraparound: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +108,8 @@ pub enum StmtKind {
     /// `raise Exc("message")`; `exc` is the C-API name, e.g. `PyExc_ValueError`.
     Raise { exc: String, msg: Option<String> },
     Assert { cond: Expr, msg: Option<String> },
+    /// `view[i, j] = value`; indices are Python ints, the value has the element type.
+    Store { view: LocalId, indices: Vec<Expr>, value: Expr },
     Pass,
 }
 
@@ -219,6 +225,16 @@ pub enum ExprKind {
     Round(Box<Expr>),
     /// `round(x, ndigits)` of a float, correctly rounded as CPython does.
     RoundDigits(Box<Expr>, Box<Expr>),
+    /// `view[i, j]`: one element; indices are Python ints.
+    Index { view: LocalId, indices: Vec<Expr> },
+    /// `view.shape[axis]` or `view.strides[axis]` (Py_ssize_t).
+    ViewDim { view: LocalId, dim: Dim, axis: u8 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dim {
+    Shape,
+    Stride,
 }
 
 impl Expr {
@@ -262,6 +278,10 @@ pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
         match &s.kind {
             StmtKind::Assign(pairs) => pairs.iter().for_each(|(_, e)| f(e)),
             StmtKind::Expr(e) | StmtKind::Assert { cond: e, .. } => f(e),
+            StmtKind::Store { indices, value, .. } => {
+                indices.iter().for_each(|e| f(e));
+                f(value);
+            }
             StmtKind::Return(e) => e.iter().for_each(|e| f(e)),
             StmtKind::If { cond, then, orelse } => {
                 f(cond);
@@ -289,7 +309,8 @@ pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
 pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
     f(e);
     match &e.kind {
-        ExprKind::Const(_) | ExprKind::Local(_) => {}
+        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } => {}
+        ExprKind::Index { indices, .. } => indices.iter().for_each(|x| visit_expr(x, f)),
         ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) => visit_expr(x, f),
         ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b) => {
             visit_expr(a, f);
@@ -395,6 +416,10 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
                 let _ = writeln!(out, "{pad}assert {}, {:?}", dump_expr(module, f, cond), msg);
             }
             StmtKind::Pass => out.push_str(&format!("{pad}pass\n")),
+            StmtKind::Store { view, indices, value } => {
+                let idx: Vec<String> = indices.iter().map(|e| dump_expr(module, f, e)).collect();
+                let _ = writeln!(out, "{pad}{}[{}] = {}", f.locals[view.0 as usize].name, idx.join(", "), dump_expr(module, f, value));
+            }
         }
     }
 }
@@ -435,6 +460,14 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::Abs(x) => format!("abs({})", d(x)),
         ExprKind::Round(x) => format!("round({})", d(x)),
         ExprKind::RoundDigits(x, n) => format!("round({}, {})", d(x), d(n)),
+        ExprKind::Index { view, indices } => {
+            let idx: Vec<String> = indices.iter().map(d).collect();
+            format!("{}[{}]", f.locals[view.0 as usize].name, idx.join(", "))
+        }
+        ExprKind::ViewDim { view, dim, axis } => {
+            let what = if *dim == Dim::Shape { "shape" } else { "strides" };
+            format!("{}.{what}[{axis}]", f.locals[view.0 as usize].name)
+        }
     };
     format!("{body}:{}", e.ty)
 }

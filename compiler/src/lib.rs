@@ -42,6 +42,8 @@ pub struct BuildOptions {
 pub struct BuildReport {
     pub output: Option<PathBuf>,
     pub native_functions: usize,
+    /// Names of the functions compiled natively (exported and `@cfunc`).
+    pub compiled: Vec<String>,
     pub left_to_python: Vec<hir::LeftToPython>,
     /// Rendered warnings (functions left to Python, ignored directives).
     pub warnings: String,
@@ -104,8 +106,59 @@ pub fn analyze(source: &str, display_path: &str, abs_path: &str, module: &str) -
     Ok((out.module, src, out.warnings))
 }
 
+/// A compiled module before linking, for callers that link it themselves
+/// (e.g. the setuptools hook, which links with setuptools' compiler object).
+#[derive(Debug)]
+pub struct ObjectFile {
+    /// The module name: the object exports `PyInit_<module>`.
+    pub module: String,
+    /// A relocatable, position-independent ELF/Mach-O object.
+    pub bytes: Vec<u8>,
+    /// The extension suffix of the target interpreter, e.g. `.cpython-311-x86_64-linux-gnu.so`.
+    pub ext_suffix: String,
+    /// Libraries to link with (`-l` names).
+    pub libraries: Vec<String>,
+}
+
+/// Source → `.so` (or a listing when `opts.emit` is set).
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
+    let (object, mut report) = match compile(opts, start)? {
+        Compiled::Listing(report) => return Ok(report),
+        Compiled::Object(object, report) => (object, report),
+    };
+    let dir = match &opts.out_dir {
+        Some(d) => d.clone(),
+        None => opts.source.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    if !dir.as_os_str().is_empty() && !dir.is_dir() {
+        std::fs::create_dir_all(&dir).map_err(|e| BuildError::plain(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let path = dir.join(format!("{}{}", object.module, object.ext_suffix));
+    link::link(&object.bytes, &path).map_err(BuildError::plain)?;
+    report.output = Some(path);
+    report.elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
+    Ok(report)
+}
+
+/// Source → object bytes, without linking; `opts.out_dir` is ignored and
+/// `opts.emit` must be `None`.
+pub fn compile_object(opts: &BuildOptions) -> Result<(ObjectFile, BuildReport), BuildError> {
+    if opts.emit.is_some() {
+        return Err(BuildError::plain("compile_object produces an object, not a listing: leave `emit` unset"));
+    }
+    match compile(opts, Instant::now())? {
+        Compiled::Object(object, report) => Ok((object, report)),
+        Compiled::Listing(_) => Err(BuildError::plain("internal error: a listing was produced without `emit`")),
+    }
+}
+
+enum Compiled {
+    Listing(BuildReport),
+    Object(ObjectFile, BuildReport),
+}
+
+fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> {
     let source = std::fs::read_to_string(&opts.source)
         .map_err(|e| BuildError::plain(format!("cannot read {}: {e}", opts.source.display())))?;
     let name = module_name(&opts.source).map_err(BuildError::plain)?;
@@ -125,13 +178,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let report = |output, listing| BuildReport {
         output,
         native_functions: module.functions.len(),
+        compiled: module.functions.iter().map(|f| f.name.clone()).collect(),
         left_to_python: module.left_to_python.clone(),
         warnings: warnings_text.clone(),
         listing,
         elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
     };
     if opts.emit == Some(Emit::Hir) {
-        return Ok(report(None, hir::dump(&module)));
+        return Ok(Compiled::Listing(report(None, hir::dump(&module))));
     }
 
     let target = target::parse(&opts.target).map_err(BuildError::plain)?;
@@ -144,16 +198,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let minor = python.as_ref().map_or(11, |p| p.minor);
     let out = backend::compile(&module, &target, minor, listing).map_err(BuildError::plain)?;
     let Some(python) = python else {
-        return Ok(report(None, out.listing));
+        return Ok(Compiled::Listing(report(None, out.listing)));
     };
-    let dir = match &opts.out_dir {
-        Some(d) => d.clone(),
-        None => opts.source.parent().map(Path::to_path_buf).unwrap_or_default(),
+    let object = ObjectFile {
+        module: name,
+        bytes: out.object,
+        ext_suffix: python.ext_suffix,
+        libraries: link::LIBRARIES.iter().map(|l| l.to_string()).collect(),
     };
-    if !dir.as_os_str().is_empty() && !dir.is_dir() {
-        std::fs::create_dir_all(&dir).map_err(|e| BuildError::plain(format!("cannot create {}: {e}", dir.display())))?;
-    }
-    let path = dir.join(format!("{name}{}", python.ext_suffix));
-    link::link(&out.object, &path).map_err(BuildError::plain)?;
-    Ok(report(Some(path), String::new()))
+    Ok(Compiled::Object(object, report(None, String::new())))
 }

@@ -11,9 +11,28 @@ pub struct Python {
     pub minor: u32,
 }
 
+/// Libraries every module links with (`-l` names): libm.
+pub const LIBRARIES: &[&str] = &["m"];
+
+/// Facts given by the process itself, e.g. by the `pyc_aot` Python package,
+/// which runs inside the interpreter it builds for.
+static KNOWN: std::sync::Mutex<Vec<(String, Python)>> = std::sync::Mutex::new(Vec::new());
+
+/// Tells the compiler the facts of interpreter `exe` so that `query_python(exe)`
+/// needs no subprocess.
+pub fn remember_python(exe: &str, facts: Python) {
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    known.retain(|(e, _)| e != exe);
+    known.push((exe.to_string(), facts));
+}
+
 /// Asks the interpreter once and remembers the answer: launchers such as
 /// pyenv's shims take ~100 ms to start, more than a whole build.
 pub fn query_python(exe: &str) -> Result<Python, String> {
+    let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner()).iter().find(|(e, _)| e == exe).map(|(_, p)| p.clone());
+    if let Some(facts) = known {
+        return Ok(facts);
+    }
     let key = cache_key(exe);
     if let Some(hit) = key.as_deref().and_then(read_cache) {
         return Ok(hit);
@@ -110,7 +129,7 @@ pub fn link(object: &[u8], out: &Path) -> Result<(), String> {
         .arg("-o")
         .arg(&so_path)
         .arg(&obj_path)
-        .arg("-lm")
+        .args(LIBRARIES.iter().map(|l| format!("-l{l}")))
         .arg("-s")
         .output()
         .map_err(|e| {

@@ -20,6 +20,81 @@ pub enum Ty {
     Float(u8),
     Bool,
     Void,
+    /// A typed memoryview `T[:, ::1]`: a buffer acquired from any object that
+    /// exports one, passed natively as data pointer, shape and strides.
+    View(ViewTy),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ViewTy {
+    /// Int, Float or Bool: the element type.
+    pub elem: Elem,
+    pub ndim: u8,
+    /// `::1` on the last axis: elements of a row are adjacent.
+    pub c_contig: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Elem {
+    Int(IntTy),
+    Float(u8),
+    Bool,
+}
+
+impl Elem {
+    pub fn ty(self) -> Ty {
+        match self {
+            Elem::Int(i) => Ty::Int(i),
+            Elem::Float(w) => Ty::Float(w),
+            Elem::Bool => Ty::Bool,
+        }
+    }
+
+    pub fn of(t: Ty) -> Option<Elem> {
+        match t {
+            Ty::Int(i) => Some(Elem::Int(i)),
+            Ty::Float(w) => Some(Elem::Float(w)),
+            Ty::Bool => Some(Elem::Bool),
+            _ => None,
+        }
+    }
+
+    pub fn size(self) -> u8 {
+        match self {
+            Elem::Int(i) => i.bits / 8,
+            Elem::Float(w) => w / 8,
+            Elem::Bool => 1,
+        }
+    }
+
+    /// The name Cython uses in "Buffer dtype mismatch" messages.
+    pub fn c_name(self) -> &'static str {
+        match self {
+            Elem::Int(i) => i.cname,
+            Elem::Float(64) => "double",
+            Elem::Float(_) => "float",
+            Elem::Bool => "bint",
+        }
+    }
+
+    /// Buffer-protocol format characters (struct module codes) accepted for it.
+    pub fn formats(self) -> &'static [u8] {
+        match self {
+            Elem::Int(i) => match (i.bits, i.signed) {
+                (8, true) => b"bc",
+                (8, false) => b"B",
+                (16, true) => b"h",
+                (16, false) => b"H",
+                (32, true) => b"i",
+                (32, false) => b"I",
+                (64, true) => b"lqn",
+                _ => b"LQN",
+            },
+            Elem::Float(32) => b"f",
+            Elem::Float(_) => b"d",
+            Elem::Bool => b"?",
+        }
+    }
 }
 
 pub const PY_INT: IntTy = IntTy { bits: 64, signed: true, checked: true, cname: "long long" };
@@ -99,6 +174,11 @@ impl fmt::Display for Ty {
             Ty::Float(_) => write!(f, "cython.float"),
             Ty::Bool => write!(f, "bint"),
             Ty::Void => write!(f, "None"),
+            Ty::View(v) => {
+                let axes: Vec<&str> =
+                    (0..v.ndim).map(|k| if v.c_contig && k + 1 == v.ndim { "::1" } else { ":" }).collect();
+                write!(f, "{}[{}]", Elem::ty(v.elem), axes.join(", "))
+            }
         }
     }
 }

@@ -5,11 +5,11 @@
 //! unboxing fast path reads CPython 3.11's digit layout and is emitted only
 //! when the target interpreter is 3.11.
 
-use super::{clif_type, lower_in_place, worth_lowering_in_place, Emitter, FnCx, HELPER_BINDERS, HELPER_ROUND, STACK_BUDGET};
+use super::{clif_type, lower_in_place, worth_lowering_in_place, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND, STACK_BUDGET};
 use crate::hir::{self, FuncId, Function};
 use std::collections::HashSet;
 use crate::syntax::ParamKind;
-use crate::types::Ty;
+use crate::types::{Ty, ViewTy};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, types, Block, BlockArg, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -68,6 +68,90 @@ fn binder_source(f: &Function) -> String {
     )
 }
 
+/// Python that turns a rejected buffer into Cython's error messages; native
+/// code only knows *which* check failed and calls it on that cold path.
+const BUFFER_ERROR_SOURCE: &str = r#"
+_PYC_AOT_FORMAT_NAMES = {'b': 'signed char', 'c': 'char', 'B': 'unsigned char', 'h': 'short', 'H': 'unsigned short',
+    'i': 'int', 'I': 'unsigned int', 'l': 'long', 'L': 'unsigned long', 'q': 'long long', 'Q': 'unsigned long long',
+    'n': 'Py_ssize_t', 'N': 'size_t', 'f': 'float', 'd': 'double', 'g': 'long double', '?': 'bint', 'e': 'half float'}
+
+def __pyc_aot_buffer_error(obj, info):
+    name, want, ndim, check = info.split('|')
+    if obj is None:
+        raise TypeError("Argument '%s' must not be None" % name)
+    m = memoryview(obj)
+    if check == 'ndim':
+        raise ValueError("Buffer has wrong number of dimensions (expected %s, got %d)" % (ndim, m.ndim))
+    if check == 'dtype':
+        fmt = m.format.lstrip('@=<')
+        raise ValueError("Buffer dtype mismatch, expected '%s' but got '%s'" % (want, _PYC_AOT_FORMAT_NAMES.get(fmt, fmt)))
+    if check == 'contig':
+        raise ValueError("ndarray is not C-contiguous")
+    if check == 'readonly':
+        raise ValueError("buffer source array is read-only")
+    raise ValueError("buffer for argument '%s' does not match %s" % (name, want))
+"#;
+
+/// Parameters (function, index) whose memoryview the code writes to, directly
+/// or by passing it on to a function that does: those need a writable buffer.
+fn written_views(m: &hir::Module) -> HashSet<(FuncId, usize)> {
+    let mut written = HashSet::new();
+    loop {
+        let before = written.len();
+        for f in &m.functions {
+            for (i, p) in f.params.iter().enumerate() {
+                if !matches!(p.ty, Ty::View(_)) || written.contains(&(f.id, i)) {
+                    continue;
+                }
+                let mut writes = false;
+                visit_stores_and_calls(&f.body, &mut |kind| match kind {
+                    ViewUse::Store(v) => writes |= v == p.local,
+                    ViewUse::Pass(callee, k, v) => writes |= v == p.local && written.contains(&(callee, k)),
+                });
+                if writes {
+                    written.insert((f.id, i));
+                }
+            }
+        }
+        if written.len() == before {
+            return written;
+        }
+    }
+}
+
+enum ViewUse {
+    Store(hir::LocalId),
+    Pass(FuncId, usize, hir::LocalId),
+}
+
+fn visit_stores_and_calls(body: &[hir::Stmt], f: &mut impl FnMut(ViewUse)) {
+    for s in body {
+        match &s.kind {
+            hir::StmtKind::Store { view, .. } => f(ViewUse::Store(*view)),
+            hir::StmtKind::If { then, orelse, .. } => {
+                visit_stores_and_calls(then, f);
+                visit_stores_and_calls(orelse, f);
+            }
+            hir::StmtKind::While { body, orelse, .. } | hir::StmtKind::ForRange { body, orelse, .. } => {
+                visit_stores_and_calls(body, f);
+                visit_stores_and_calls(orelse, f);
+            }
+            _ => {}
+        }
+    }
+    hir::visit_stmt_exprs(body, &mut |e| {
+        hir::visit_expr(e, &mut |x| {
+            if let hir::ExprKind::Call(callee, args) = &x.kind {
+                for (k, a) in args.iter().enumerate() {
+                    if let (hir::ExprKind::Local(v), Ty::View(_)) = (&a.kind, a.ty) {
+                        f(ViewUse::Pass(*callee, k, *v));
+                    }
+                }
+            }
+        })
+    });
+}
+
 fn binder_name(f: &Function) -> String {
     format!("__pyc_aot_bind_{}", f.name)
 }
@@ -99,9 +183,10 @@ fn method_doc(f: &Function) -> String {
 pub(crate) fn emit_module_glue(em: &mut Emitter, m: &hir::Module, py_minor: u32, recursive: &HashSet<FuncId>) -> R<()> {
     let exported: Vec<&Function> = m.functions.iter().filter(|f| f.exported).collect();
 
+    let written = written_views(m);
     let mut wrappers = vec![];
     for (k, f) in exported.iter().enumerate() {
-        wrappers.push((f, emit_wrapper(em, m, f, HELPER_BINDERS + k, py_minor, recursive)?));
+        wrappers.push((f, emit_wrapper(em, m, f, HELPER_BINDERS + k, py_minor, recursive, &written)?));
     }
 
     // PyMethodDef[]: {name, meth, flags, doc}, 32 bytes each, zero-terminated.
@@ -201,6 +286,7 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function]) -> R<Cli
     sig.returns.push(ir::AbiParam::new(types::I32));
     let id = em.module.declare_function("pyc_aot_exec", Linkage::Local, &sig).map_err(|e| e.to_string())?;
     let mut shim = SHIM_SOURCE.to_string();
+    shim.push_str(BUFFER_ERROR_SOURCE);
     for f in exported {
         shim.push_str(&binder_source(f));
     }
@@ -276,6 +362,7 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function]) -> R<Cli
             Ok(())
         };
         fill(&mut cx, builtins, "round", HELPER_ROUND)?;
+        fill(&mut cx, shim_dict, "__pyc_aot_buffer_error", HELPER_BUFFER_ERROR)?;
         for (k, f) in exported.iter().enumerate() {
             fill(&mut cx, shim_dict, &binder_name(f), HELPER_BINDERS + k)?;
         }
@@ -300,6 +387,9 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function]) -> R<Cli
 /// State of one wrapper being built: where failures go and what to release.
 struct Wrapper<'a, 'b> {
     cx: FnCx<'a, 'b>,
+    /// `Py_buffer`s acquired so far on the current path, released on every exit.
+    buffers: Vec<ir::StackSlot>,
+    written: HashSet<(FuncId, usize)>,
     /// Returns NULL after releasing the bound-arguments tuple (block param, may be NULL).
     fail: Block,
     owned: Value,
@@ -313,6 +403,7 @@ fn emit_wrapper(
     binder_slot: usize,
     py_minor: u32,
     recursive: &HashSet<FuncId>,
+    written: &HashSet<(FuncId, usize)>,
 ) -> R<ClifFuncId> {
     let p = em.ptr;
     let kind = call_kind(f);
@@ -339,7 +430,7 @@ fn emit_wrapper(
         cx.b.switch_to_block(entry);
         let params = cx.b.block_params(entry).to_vec();
         let null = cx.b.ins().iconst(p, 0);
-        let mut w = Wrapper { cx, fail, owned: null, py_minor };
+        let mut w = Wrapper { cx, fail, owned: null, py_minor, buffers: vec![], written: written.clone() };
         match kind {
             CallKind::NoArgs => w.call_path(m, f, null, None, recursive)?,
             CallKind::O => {
@@ -407,10 +498,28 @@ impl Wrapper<'_, '_> {
             Some(t) => t,
             None => self.cx.b.ins().iconst(p, 0),
         };
+        self.buffers.clear();
+        // Scalars first: a failure there has no buffer to release yet.
+        let mut scalars = vec![];
+        for (i, param) in f.params.iter().enumerate() {
+            if !matches!(param.ty, Ty::View(_)) {
+                let obj = self.cx.b.ins().load(p, flags(), argv, (8 * i) as i32);
+                scalars.push(Some(self.unbox(obj, param.ty, &param.name)?));
+            } else {
+                scalars.push(None);
+            }
+        }
         let mut values = vec![];
         for (i, param) in f.params.iter().enumerate() {
-            let obj = self.cx.b.ins().load(p, flags(), argv, (8 * i) as i32);
-            values.push(self.unbox(obj, param.ty, &param.name)?);
+            match (param.ty, scalars[i]) {
+                (Ty::View(v), _) => {
+                    let obj = self.cx.b.ins().load(p, flags(), argv, (8 * i) as i32);
+                    let writable = self.written.contains(&(f.id, i));
+                    values.extend(self.acquire_view(obj, v, &param.name, writable)?);
+                }
+                (_, Some(x)) => values.push(x),
+                _ => return Err("parameter without a value".into()),
+            }
         }
         if let Some(t) = owned {
             self.cx.decref(t)?;
@@ -421,9 +530,11 @@ impl Wrapper<'_, '_> {
         if worth_lowering_in_place(f) {
             let done = lower_in_place(&mut self.cx, m, f, &values, limit, recursive)?;
             self.cx.b.switch_to_block(done.failed);
+            self.release_buffers(self.buffers.len())?;
             self.cx.b.ins().return_(&[null]);
             self.cx.b.switch_to_block(done.ok);
             let v = self.cx.b.block_params(done.ok)[0];
+            self.release_buffers(self.buffers.len())?;
             let boxed = self.boxed(Some(v).filter(|_| f.ret != Ty::Void), f.ret)?;
             self.cx.b.ins().return_(&[boxed]);
             return Ok(());
@@ -433,6 +544,7 @@ impl Wrapper<'_, '_> {
         let r = self.cx.func_ref(native);
         let inst = self.cx.b.ins().call(r, &values);
         let results = self.cx.b.inst_results(inst).to_vec();
+        self.release_buffers(self.buffers.len())?;
         let err = *results.last().ok_or("native function without error flag")?;
         let (raised, ok) = (self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.ins().brif(err, raised, &[], ok, &[]);
@@ -442,6 +554,140 @@ impl Wrapper<'_, '_> {
         let boxed = self.boxed(results.first().copied().filter(|_| results.len() == 2), f.ret)?;
         self.cx.b.ins().return_(&[boxed]);
         Ok(())
+    }
+
+    fn release_buffers(&mut self, count: usize) -> R<()> {
+        let p = self.cx.em.ptr;
+        for slot in self.buffers[..count].to_vec() {
+            let addr = self.cx.b.ins().stack_addr(p, slot, 0);
+            self.cx.call_c("PyBuffer_Release", &[p], &[], &[addr])?;
+        }
+        Ok(())
+    }
+
+    /// `PyObject_GetBuffer` with strides and format, checked against the
+    /// declared memoryview type; returns data pointer, shape and strides.
+    fn acquire_view(&mut self, obj: Value, v: ViewTy, name: &str, writable: bool) -> R<Vec<Value>> {
+        const PYBUF_RECORDS_RO: i64 = 0x0018 | 0x0004;
+        let p = self.cx.em.ptr;
+        let slot = self.cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 80, 3));
+        let held = self.buffers.len();
+        // Leaves through `fail` after releasing the buffers acquired before this one.
+        let reject = |w: &mut Self, cond: Value, check: &str, release_this: bool| -> R<()> {
+            let (bad, ok) = (w.cx.b.create_block(), w.cx.b.create_block());
+            w.cx.b.set_cold_block(bad);
+            w.cx.b.ins().brif(cond, bad, &[], ok, &[]);
+            w.cx.b.switch_to_block(bad);
+            if release_this {
+                let addr = w.cx.b.ins().stack_addr(p, slot, 0);
+                w.cx.call_c("PyBuffer_Release", &[p], &[], &[addr])?;
+            }
+            if !check.is_empty() {
+                let info = w.cx.cstr(&format!("{name}|{}|{}|{check}", v.elem.c_name(), v.ndim))?;
+                let info = w.cx.call_c("PyUnicode_FromString", &[p], &[p], &[info])?[0];
+                let helpers = w.cx.em.helpers;
+                let table = w.cx.data_addr(helpers);
+                let explain = w.cx.b.ins().load(p, flags(), table, (8 * HELPER_BUFFER_ERROR) as i32);
+                let args = w.cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 16, 3));
+                w.cx.b.ins().stack_store(p, obj, args, 0);
+                w.cx.b.ins().stack_store(p, info, args, 8);
+                let argv = w.cx.b.ins().stack_addr(p, args, 0);
+                let two = w.cx.b.ins().iconst(p, 2);
+                let nokw = w.cx.b.ins().iconst(p, 0);
+                let r = w.cx.call_c("PyObject_Vectorcall", &[p, p, p, p], &[p], &[explain, argv, two, nokw])?[0];
+                w.cx.call_c("Py_DecRef", &[p], &[], &[info])?;
+                // The helper always raises; should it ever return, drop the result.
+                let (drop_it, go) = (w.cx.b.create_block(), w.cx.b.create_block());
+                let some = w.cx.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+                w.cx.b.ins().brif(some, drop_it, &[], go, &[]);
+                w.cx.b.switch_to_block(drop_it);
+                w.cx.call_c("Py_DecRef", &[p], &[], &[r])?;
+                w.cx.b.ins().jump(go, &[]);
+                w.cx.b.switch_to_block(go);
+            }
+            w.release_buffers(held)?;
+            w.cx.b.ins().jump(w.fail, &[BlockArg::Value(w.owned)]);
+            w.cx.b.switch_to_block(ok);
+            Ok(())
+        };
+        let none = self.cx.py_data("_Py_NoneStruct")?;
+        let is_none = self.cx.b.ins().icmp(IntCC::Equal, obj, none);
+        reject(self, is_none, "none", false)?;
+        let addr = self.cx.b.ins().stack_addr(p, slot, 0);
+        let flags_v = self.cx.b.ins().iconst(types::I32, PYBUF_RECORDS_RO);
+        let r = self.cx.call_c("PyObject_GetBuffer", &[p, p, types::I32], &[types::I32], &[obj, addr, flags_v])?[0];
+        let failed = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+        reject(self, failed, "", false)?;
+        let ld = |w: &mut Self, t: ir::Type, off: i32| w.cx.b.ins().stack_load(p, t, slot, off);
+        let ndim = ld(self, types::I32, 36);
+        let bad_ndim = self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, ndim, v.ndim as i64);
+        reject(self, bad_ndim, "ndim", true)?;
+        // Format: NULL means 'B'; skip a native/little-endian prefix; one code, then NUL.
+        let itemsize = ld(self, types::I64, 24);
+        let bad_size = self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, itemsize, v.elem.size() as i64);
+        reject(self, bad_size, "dtype", true)?;
+        let fmt = ld(self, p, 40);
+        let fmt_null = self.cx.is_null(fmt);
+        let code = {
+            let (have, join) = (self.cx.b.create_block(), self.cx.b.create_block());
+            self.cx.b.append_block_param(join, p);
+            let b_code = self.cx.b.ins().iconst(p, b'B' as i64);
+            let empty = self.cx.b.ins().iconst(p, 0);
+            let _ = empty;
+            self.cx.b.ins().brif(fmt_null, join, &[BlockArg::Value(b_code)], have, &[]);
+            self.cx.b.switch_to_block(have);
+            let c0 = self.cx.b.ins().uload8(types::I64, flags(), fmt, 0);
+            let c1 = self.cx.b.ins().uload8(types::I64, flags(), fmt, 1);
+            let c2 = self.cx.b.ins().uload8(types::I64, flags(), fmt, 2);
+            let mut prefixed = self.cx.b.ins().iconst(types::I8, 0);
+            for pre in [b'@', b'=', b'<'] {
+                let is = self.cx.b.ins().icmp_imm_s(IntCC::Equal, c0, pre as i64);
+                prefixed = self.cx.b.ins().bor(prefixed, is);
+            }
+            let ch = self.cx.b.ins().select(prefixed, c1, c0);
+            let after = self.cx.b.ins().select(prefixed, c2, c1);
+            // A second code character (e.g. "2d" or "dd") is not a scalar buffer.
+            let trailing = self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, after, 0);
+            let zero = self.cx.b.ins().iconst(p, 0);
+            let ch = self.cx.b.ins().select(trailing, zero, ch);
+            self.cx.b.ins().jump(join, &[BlockArg::Value(ch)]);
+            self.cx.b.switch_to_block(join);
+            self.cx.b.block_params(join)[0]
+        };
+        let mut ok_fmt = self.cx.b.ins().iconst(types::I8, 0);
+        for c in v.elem.formats() {
+            let is = self.cx.b.ins().icmp_imm_s(IntCC::Equal, code, *c as i64);
+            ok_fmt = self.cx.b.ins().bor(ok_fmt, is);
+        }
+        let bad_fmt = self.cx.b.ins().icmp_imm_s(IntCC::Equal, ok_fmt, 0);
+        reject(self, bad_fmt, "dtype", true)?;
+        if writable {
+            let ro = ld(self, types::I32, 32);
+            let is_ro = self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, ro, 0);
+            reject(self, is_ro, "readonly", true)?;
+        }
+        let data = ld(self, p, 0);
+        let shape_ptr = ld(self, p, 48);
+        let strides_ptr = ld(self, p, 56);
+        let mut shape = vec![];
+        let mut strides = vec![];
+        for k in 0..v.ndim as i32 {
+            shape.push(self.cx.b.ins().load(types::I64, flags(), shape_ptr, 8 * k));
+            strides.push(self.cx.b.ins().load(types::I64, flags(), strides_ptr, 8 * k));
+        }
+        if v.c_contig {
+            let last = v.ndim as usize - 1;
+            let unit = self.cx.b.ins().icmp_imm_s(IntCC::Equal, strides[last], v.elem.size() as i64);
+            let short = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, shape[last], 1);
+            let fine = self.cx.b.ins().bor(unit, short);
+            let bad = self.cx.b.ins().icmp_imm_s(IntCC::Equal, fine, 0);
+            reject(self, bad, "contig", true)?;
+        }
+        self.buffers.push(slot);
+        let mut out = vec![data];
+        out.extend(shape);
+        out.extend(strides);
+        Ok(out)
     }
 
     fn fail_if(&mut self, cond: Value) {
@@ -581,7 +827,7 @@ impl Wrapper<'_, '_> {
                 self.raise_if(out, "PyExc_OverflowError", &format!("value too large to convert to {}", t.cname))?;
                 Ok(self.cx.b.ins().ireduce(clif_type(ty).unwrap_or(types::I32), v))
             }
-            Ty::Void => Err("a None parameter reached the back end".into()),
+            Ty::Void | Ty::View(_) => Err("a None or memoryview parameter reached scalar unboxing".into()),
         }
     }
 
@@ -660,6 +906,8 @@ mod tests {
             inline_hint: false,
             cdivision: false,
             overflowcheck: false,
+            boundscheck: true,
+            wraparound: true,
         }
     }
 

@@ -4,9 +4,9 @@
 //! On error the Python exception is set, a traceback entry for this function
 //! and line is added, and the flag is 1.
 
-use super::{clif_type, Emitter, FnCx, HELPER_ROUND};
-use crate::hir::{self, ArithOp, CmpOp, Const, Expr, ExprKind, FuncId, LocalId, MathCheck, MathOp, Stmt, StmtKind, UnOp};
-use crate::types::{int_join, IntTy, Ty, PY_INT};
+use super::{abi_types, clif_type, Emitter, FnCx, HELPER_ROUND};
+use crate::hir::{self, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, MathCheck, MathOp, Stmt, StmtKind, UnOp};
+use crate::types::{int_join, IntTy, Ty, ViewTy, PY_INT};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     self, types, Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value,
@@ -77,6 +77,11 @@ pub fn maybe_unbound(f: &hir::Function) -> HashSet<LocalId> {
                     reads(e, &st, out);
                     st
                 }
+                StmtKind::Store { indices, value, .. } => {
+                    indices.iter().for_each(|e| reads(e, &st, out));
+                    reads(value, &st, out);
+                    st
+                }
                 StmtKind::Assert { cond, .. } => {
                     reads(cond, &st, out);
                     st
@@ -134,9 +139,17 @@ struct LoopTargets {
 }
 
 /// Per-function state; an inlined callee gets a frame of its own.
+/// A memoryview local: data pointer, then shape and strides per axis.
+struct ViewVars {
+    data: Variable,
+    shape: Vec<Variable>,
+    strides: Vec<Variable>,
+}
+
 struct Frame<'a> {
     f: &'a hir::Function,
     vars: Vec<Variable>,
+    views: HashMap<LocalId, ViewVars>,
     flags: HashMap<LocalId, Variable>,
     /// Adds this function's traceback entry (line is the block parameter).
     err_block: Block,
@@ -238,6 +251,7 @@ impl<'m> Frame<'m> {
         Frame {
             f,
             vars: vec![],
+            views: HashMap::new(),
             flags: HashMap::new(),
             err_block: Block::from_u32(0),
             err_used: false,
@@ -252,6 +266,12 @@ fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
+/// Buffer elements: never trapping once bounds are checked, but a strided
+/// view of packed data need not be aligned.
+fn element_flags() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
 impl<'m> Lower<'m, '_, '_, '_> {
     fn body(&mut self, recursive: bool) -> R<()> {
         let entry = self.cx.b.create_block();
@@ -259,8 +279,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.enter(entry);
         let params: Vec<Value> = self.cx.b.block_params(entry).to_vec();
         let f = self.fr.f;
-        self.fr = self.new_frame(f, &params[..f.params.len()], None);
-        self.limit = params[f.params.len()];
+        let (args, limit) = params.split_at(params.len() - 1);
+        self.fr = self.new_frame(f, args, None);
+        self.limit = limit[0];
         if recursive {
             let sp = self.cx.b.ins().get_stack_pointer(self.cx.em.ptr);
             let over = self.cx.b.ins().icmp(IntCC::UnsignedLessThan, sp, self.limit);
@@ -288,13 +309,34 @@ impl<'m> Lower<'m, '_, '_, '_> {
         for l in &f.locals {
             vars.push(self.cx.b.declare_var(clif_type(l.ty).unwrap_or(types::I64)));
         }
-        for (p, v) in f.params.iter().zip(args) {
-            self.cx.b.def_var(vars[p.local.0 as usize], *v);
+        let mut views = HashMap::new();
+        let mut rest = args;
+        for p in &f.params {
+            let n = abi_types(p.ty).len();
+            let (mine, tail) = rest.split_at(n.min(rest.len()));
+            rest = tail;
+            if let Ty::View(v) = p.ty {
+                let mut var = |val: Value| {
+                    let x = self.cx.b.declare_var(types::I64);
+                    self.cx.b.def_var(x, val);
+                    x
+                };
+                let nd = v.ndim as usize;
+                let data = var(mine[0]);
+                let shape = mine[1..1 + nd].iter().map(|x| var(*x)).collect();
+                let strides = mine[1 + nd..1 + 2 * nd].iter().map(|x| var(*x)).collect();
+                views.insert(p.local, ViewVars { data, shape, strides });
+            } else if let Some(v) = mine.first() {
+                self.cx.b.def_var(vars[p.local.0 as usize], *v);
+            }
         }
         let param_ids: HashSet<LocalId> = f.params.iter().map(|p| p.local).collect();
         for (i, l) in f.locals.iter().enumerate() {
             if !param_ids.contains(&LocalId(i as u32)) {
-                let zero = self.zero(l.ty);
+                let zero = match l.ty {
+                    Ty::View(_) => self.cx.b.ins().iconst(types::I64, 0),
+                    t => self.zero(t),
+                };
                 self.cx.b.def_var(vars[i], zero);
             }
         }
@@ -310,7 +352,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let err_block = self.cx.b.create_block();
         self.cx.b.append_block_param(err_block, types::I32);
         self.cx.b.set_cold_block(err_block);
-        Frame { f, vars, flags, err_block, err_used: false, loops: vec![], line: f.line, ret_block }
+        Frame { f, vars, views, flags, err_block, err_used: false, loops: vec![], line: f.line, ret_block }
     }
 
     fn add_traceback(&mut self, line: Value) -> R<()> {
@@ -600,6 +642,12 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 Ok(())
             }
             StmtKind::Raise { exc, msg } => self.raise(exc, msg.as_deref()),
+            StmtKind::Store { view, indices, value } => {
+                let addr = self.element_address(*view, indices)?;
+                let v = self.expr(value)?;
+                self.cx.b.ins().store(element_flags(), v, addr, 0);
+                Ok(())
+            }
             StmtKind::Assert { cond, msg } => {
                 let c = self.expr(cond)?;
                 let failed = self.cx.b.ins().icmp_imm_s(IntCC::Equal, c, 0);
@@ -884,7 +932,10 @@ impl<'m> Lower<'m, '_, '_, '_> {
             ExprKind::Call(id, args) => {
                 let mut vals = vec![];
                 for a in args {
-                    vals.push(self.expr(a)?);
+                    match (&a.kind, a.ty) {
+                        (ExprKind::Local(view), Ty::View(_)) => vals.extend(self.view_parts(*view)?),
+                        _ => vals.push(self.expr(a)?),
+                    }
                 }
                 if self.should_inline(*id) {
                     return self.inline_call(*id, &vals);
@@ -943,7 +994,67 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 let vn = self.expr(n)?;
                 self.round_digits(vx, vn)
             }
+            ExprKind::Index { view, indices } => {
+                let addr = self.element_address(*view, indices)?;
+                let t = clif_type(e.ty).unwrap_or(types::I64);
+                Ok(self.cx.b.ins().load(t, element_flags(), addr, 0))
+            }
+            ExprKind::ViewDim { view, dim, axis } => {
+                let vv = self.fr.views.get(view).ok_or("memoryview without its parts")?;
+                let var = if *dim == Dim::Shape { vv.shape[*axis as usize] } else { vv.strides[*axis as usize] };
+                Ok(self.cx.b.use_var(var))
+            }
         }
+    }
+
+    fn view_ty(&self, view: LocalId) -> R<ViewTy> {
+        match self.fr.f.locals[view.0 as usize].ty {
+            Ty::View(v) => Ok(v),
+            other => Err(format!("indexing a {other} reached the back end")),
+        }
+    }
+
+    /// The memoryview's parts as native values, for a call.
+    fn view_parts(&mut self, view: LocalId) -> R<Vec<Value>> {
+        let vv = self.fr.views.get(&view).ok_or("memoryview without its parts")?;
+        let vars: Vec<Variable> = std::iter::once(vv.data).chain(vv.shape.iter().copied()).chain(vv.strides.iter().copied()).collect();
+        Ok(vars.into_iter().map(|v| self.cx.b.use_var(v)).collect())
+    }
+
+    /// Address of `view[indices]`: negative indices wrap and indices are
+    /// bounds-checked unless the function's directives turn that off.
+    fn element_address(&mut self, view: LocalId, indices: &[Expr]) -> R<Value> {
+        let v = self.view_ty(view)?;
+        let mut idx = vec![];
+        for e in indices {
+            idx.push(self.expr(e)?);
+        }
+        let vv = self.fr.views.get(&view).ok_or("memoryview without its parts")?;
+        let (data, shape, strides) = (vv.data, vv.shape.clone(), vv.strides.clone());
+        let mut addr = self.cx.b.use_var(data);
+        for (k, i) in idx.into_iter().enumerate() {
+            let len = self.cx.b.use_var(shape[k]);
+            let i = if self.fr.f.wraparound {
+                let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
+                let wrapped = self.cx.b.ins().iadd(i, len);
+                self.cx.b.ins().select(neg, wrapped, i)
+            } else {
+                i
+            };
+            if self.fr.f.boundscheck {
+                let out = self.cx.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
+                let msg = format!("Out of bounds on buffer access (axis {k})");
+                self.raise_if(out, "PyExc_IndexError", Some(&msg))?;
+            }
+            let offset = if v.c_contig && k + 1 == v.ndim as usize {
+                self.cx.b.ins().imul_imm_s(i, v.elem.size() as i64)
+            } else {
+                let stride = self.cx.b.use_var(strides[k]);
+                self.cx.b.ins().imul(i, stride)
+            };
+            addr = self.cx.b.ins().iadd(addr, offset);
+        }
+        Ok(addr)
     }
 
     fn truthy(&mut self, v: Value, ty: Ty) -> Value {

@@ -38,8 +38,10 @@ pub struct Output {
 /// it raises RecursionError: 1 MiB, well inside the 8 MiB CPython threads get by default.
 /// Slots of the helpers table.
 pub const HELPER_ROUND: usize = 0;
+/// The Python function that explains a rejected buffer argument.
+pub const HELPER_BUFFER_ERROR: usize = 1;
 /// Argument binders of exported functions start here, in `functions` order.
-pub const HELPER_BINDERS: usize = 1;
+pub const HELPER_BINDERS: usize = 2;
 
 pub const STACK_BUDGET: i64 = 1 << 20;
 
@@ -110,7 +112,16 @@ pub(crate) fn clif_type(t: Ty) -> Option<ir::Type> {
         Ty::Float(32) => Some(types::F32),
         Ty::Float(_) => Some(types::F64),
         Ty::Bool => Some(types::I8),
-        Ty::Void => None,
+        Ty::Void | Ty::View(_) => None,
+    }
+}
+
+/// The native values one parameter of type `t` takes: a memoryview is its
+/// data pointer, then its shape, then its strides.
+pub(crate) fn abi_types(t: Ty) -> Vec<ir::Type> {
+    match t {
+        Ty::View(v) => vec![types::I64; 1 + 2 * v.ndim as usize],
+        t => vec![clif_type(t).unwrap_or(types::I64)],
     }
 }
 
@@ -119,7 +130,7 @@ impl Emitter {
     pub fn native_signature(&self, f: &hir::Function) -> Signature {
         let mut sig = self.module.make_signature();
         for p in &f.params {
-            sig.params.push(AbiParam::new(clif_type(p.ty).unwrap_or(types::I64)));
+            sig.params.extend(abi_types(p.ty).into_iter().map(AbiParam::new));
         }
         sig.params.push(AbiParam::new(self.ptr));
         if let Some(t) = clif_type(f.ret) {

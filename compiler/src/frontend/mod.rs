@@ -315,14 +315,47 @@ impl ModuleCx<'_> {
         }
     }
 
+    /// `cython.double[:, ::1]` and friends.
+    fn view_type(&self, e: &Expr, elem_name: &str, index: &Expr) -> Result<Ty, Problem> {
+        let Some(elem) = types::cython_scalar(elem_name).and_then(types::Elem::of) else {
+            return fallback(&e.span, format!("memoryviews of `cython.{elem_name}` are not compiled natively"));
+        };
+        let axes: Vec<&Expr> = match &index.kind {
+            ExprKind::Tuple(items) => items.iter().collect(),
+            _ => vec![index],
+        };
+        let mut c_contig = false;
+        for (k, axis) in axes.iter().enumerate() {
+            match &axis.kind {
+                ExprKind::Slice { lower: None, upper: None, step: None } => {}
+                ExprKind::Slice { lower: None, upper: None, step: Some(st) }
+                    if matches!(st.kind, ExprKind::Int(Some(1))) && k + 1 == axes.len() =>
+                {
+                    c_contig = true
+                }
+                ExprKind::Slice { .. } => {
+                    return fallback(&axis.span, "only `:` axes and a final `::1` are compiled natively (no Fortran order yet)")
+                }
+                _ => return fallback(&e.span, "C arrays are not compiled natively yet"),
+            }
+        }
+        if axes.is_empty() || axes.len() > 8 {
+            return error(Diagnostic::error(e.span.clone(), "a memoryview has 1 to 8 dimensions"));
+        }
+        Ok(Ty::View(types::ViewTy { elem, ndim: axes.len() as u8, c_contig }))
+    }
+
     /// Resolves an annotation or a type argument to a native type.
     pub fn resolve_type(&self, e: &Expr) -> Result<Ty, Problem> {
         match &e.kind {
             ExprKind::NoneLit => return Ok(Ty::Void),
             ExprKind::Str(_) => return fallback(&e.span, "a string annotation is not read as a native type"),
-            ExprKind::Subscript { value, .. } => {
-                if let Some(Binding::CythonAttr(_)) = self.binding_of(value) {
-                    return fallback(&e.span, "typed memoryviews and C arrays are not compiled natively yet");
+            ExprKind::Subscript { value, index } => {
+                if let Some(Binding::CythonAttr(name)) = self.binding_of(value) {
+                    return self.view_type(e, &name, index);
+                }
+                if let ExprKind::Subscript { .. } = value.kind {
+                    return fallback(&e.span, "C arrays are not compiled natively yet");
                 }
                 return fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span)));
             }

@@ -106,6 +106,12 @@ impl<'a> Candidate<'a> {
                 c.declared_ret = Some(cx.resolve_type(r)?);
             }
         }
+        if c.declared_ret.is_none() && !returns_a_value(&def.body) {
+            c.declared_ret = Some(Ty::Void);
+        }
+        if matches!(c.declared_ret, Some(Ty::View(_))) {
+            return fallback(span, "it returns a memoryview (only parameters are compiled)");
+        }
         if let Some(Stmt { kind: StmtKind::Expr(Expr { kind: ExprKind::Str(doc), .. }), .. }) = def.body.first() {
             c.doc = Some(doc.clone());
         }
@@ -195,6 +201,19 @@ impl<'a> Candidate<'a> {
             _ => unknown(),
         }
     }
+}
+
+/// Whether any `return` in the body (outside nested functions) has a value.
+fn returns_a_value(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        StmtKind::Return(Some(Expr { kind: ExprKind::NoneLit, .. })) | StmtKind::Return(None) => false,
+        StmtKind::Return(Some(_)) => true,
+        StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::For { body, orelse, .. } => {
+            returns_a_value(body) || returns_a_value(orelse)
+        }
+        StmtKind::Other { body, .. } => returns_a_value(body),
+        _ => false,
+    })
 }
 
 /// Types every candidate; returns the compiled functions. Functions outside the
@@ -345,6 +364,8 @@ impl<'c, 'a> Checker<'c, 'a> {
             inline_hint: self.me.inline_hint,
             cdivision: self.me.directives.cdivision,
             overflowcheck: self.me.directives.overflowcheck,
+            boundscheck: self.me.directives.boundscheck,
+            wraparound: self.me.directives.wraparound,
         })
     }
 
@@ -481,6 +502,30 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 _ => fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span))),
             },
+            StmtKind::AugAssign { target: Expr { kind: ExprKind::Subscript { value: base, index }, span: tspan }, op, value } => {
+                let Some((id, v)) = self.view_local(base) else {
+                    return fallback(tspan, format!("it assigns to `{}`", self.cx.source_text(tspan)));
+                };
+                // Indices are evaluated once, into hidden locals, as Python does.
+                let indices = self.view_indices(v, index, tspan)?;
+                let mut pairs = vec![];
+                let mut temps = vec![];
+                for (k, ix) in indices.into_iter().enumerate() {
+                    let tmp = self.local_id(&format!("<index {k} line {line}>"), Ty::py_int());
+                    temps.push(hir::Expr::local(tmp, Ty::py_int()));
+                    pairs.push((tmp, ix));
+                }
+                let cur = hir::Expr { kind: H::Index { view: id, indices: temps.clone() }, ty: v.elem.ty() };
+                let rhs = self.operand(value)?;
+                let new = self.binop(*op, cur, rhs, &s.span)?;
+                let new = self.coerce(new, v.elem.ty(), &s.span, "a memoryview element")?;
+                let mut out = vec![];
+                if !pairs.is_empty() {
+                    out.push(hir::Stmt { kind: hir::StmtKind::Assign(pairs), line });
+                }
+                out.push(hir::Stmt { kind: hir::StmtKind::Store { view: id, indices: temps, value: new }, line });
+                Ok(out)
+            }
             StmtKind::AugAssign { target, op, value } => {
                 let ExprKind::Name(n) = &target.kind else {
                     return fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span)));
@@ -555,6 +600,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             Ty::Bool => Ok(v),
             Ty::Int(_) | Ty::Float(_) => Ok(hir::Expr { kind: H::Truthy(Box::new(v)), ty: Ty::Bool }),
             Ty::Void => error(Diagnostic::error(span.clone(), "this expression has no value (the call returns None)")),
+            Ty::View(_) => fallback(span, "it takes the truth value of a memoryview"),
         }
     }
 
@@ -576,6 +622,15 @@ impl<'c, 'a> Checker<'c, 'a> {
                 (ExprKind::Name(n), _) => {
                     let v = self.expr(value)?;
                     Ok(vec![hir::Stmt { kind: self.assign_to(n, v, &t.span)?, line }])
+                }
+                (ExprKind::Subscript { value: base, index }, _) => {
+                    let Some((id, v)) = self.view_local(base) else {
+                        return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span)));
+                    };
+                    let indices = self.view_indices(v, index, &t.span)?;
+                    let val = self.expr(value)?;
+                    let val = self.coerce(val, v.elem.ty(), &value.span, "a memoryview element")?;
+                    Ok(vec![hir::Stmt { kind: hir::StmtKind::Store { view: id, indices, value: val }, line }])
                 }
                 (ExprKind::Tuple(ts), ExprKind::Tuple(vs)) if ts.len() == vs.len() => {
                     let mut values = vec![];
@@ -625,6 +680,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn assign_to(&mut self, name: &str, v: hir::Expr, span: &Span) -> R<hir::StmtKind> {
+        if matches!(v.ty, Ty::View(_)) || matches!(self.declared.get(name), Some(Ty::View(_))) {
+            return fallback(span, "it assigns a memoryview to a variable (only parameters are compiled)");
+        }
         if v.ty == Ty::Void {
             return error(Diagnostic::error(span.clone(), format!("cannot assign None to `{name}`")).with_hint("the called function returns nothing"));
         }
@@ -716,6 +774,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     )
                 }
                 Ty::Void => return error(Diagnostic::error(a.span.clone(), "this call returns None")),
+                Ty::View(_) => return fallback(&a.span, "it passes a memoryview to range()"),
             }
         }
         let arg_ty = vals
@@ -848,6 +907,13 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let b = self.coerce(b, ty, &orelse.span, "operand")?;
                 Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b) }, ty })
             }
+            ExprKind::Attribute { value, attr } if self.view_local(value).is_some() => {
+                let (_, v) = self.view_local(value).expect("checked by the guard");
+                match attr.as_str() {
+                    "ndim" => Ok(hir::Expr::konst(Const::Int(v.ndim as i64), Ty::py_int())),
+                    _ => fallback(&e.span, format!("it uses the memoryview attribute `{attr}` as a value")),
+                }
+            }
             ExprKind::Attribute { .. } => match self.cx.binding_of(e) {
                 Some(Binding::CythonAttr(a)) if a == "compiled" => Ok(hir::Expr::konst(Const::Bool(true), Ty::Bool)),
                 Some(Binding::MathAttr(a)) => match vocab::python_math(&a) {
@@ -862,12 +928,86 @@ impl<'c, 'a> Checker<'c, 'a> {
                 },
                 _ => fallback(&e.span, format!("it reads the attribute `{}`", self.cx.source_text(&e.span))),
             },
-            ExprKind::Subscript { .. } => fallback(&e.span, "it indexes a value (arrays are not compiled yet)"),
+            ExprKind::Subscript { value, index } => self.subscript(e, value, index),
             ExprKind::Slice { .. } => fallback(&e.span, "it uses a slice"),
             ExprKind::Tuple(_) => fallback(&e.span, "it uses a tuple value"),
             ExprKind::Starred(_) => fallback(&e.span, "it uses `*` unpacking"),
             ExprKind::Other(what) => fallback(&e.span, format!("it uses {what}")),
         }
+    }
+
+    /// `Name` of a local memoryview: its id and type.
+    fn view_local(&self, e: &Expr) -> Option<(LocalId, crate::types::ViewTy)> {
+        let ExprKind::Name(n) = &e.kind else { return None };
+        if !self.local_names.contains(n) {
+            return None;
+        }
+        match self.local_ty(n)? {
+            Ty::View(v) => Some((*self.local_ids.get(n)?, v)),
+            _ => None,
+        }
+    }
+
+    fn subscript(&mut self, e: &Expr, value: &Expr, index: &Expr) -> R<hir::Expr> {
+        let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
+        if let ExprKind::Attribute { value: base, attr } = &value.kind {
+            if let Some((id, v)) = self.view_local(base) {
+                let dim = match attr.as_str() {
+                    "shape" => hir::Dim::Shape,
+                    "strides" => hir::Dim::Stride,
+                    _ => return fallback(&e.span, format!("it indexes the memoryview attribute `{attr}`")),
+                };
+                let axis = match index.kind {
+                    ExprKind::Int(Some(k)) => k,
+                    _ => return fallback(&index.span, format!("it indexes `.{attr}` with a non-constant")),
+                };
+                if axis < 0 || axis >= v.ndim as i128 {
+                    return error(
+                        Diagnostic::error(index.span.clone(), format!("{attr} index {axis} out of range for a {}-dimensional memoryview", v.ndim))
+                            .with_label("no such axis"),
+                    );
+                }
+                return Ok(hir::Expr { kind: H::ViewDim { view: id, dim, axis: axis as u8 }, ty: ssize });
+            }
+        }
+        let Some((id, v)) = self.view_local(value) else {
+            return fallback(&e.span, format!("it indexes `{}`, which is not a typed memoryview", self.cx.source_text(&value.span)));
+        };
+        let indices = self.view_indices(v, index, &e.span)?;
+        Ok(hir::Expr { kind: H::Index { view: id, indices }, ty: v.elem.ty() })
+    }
+
+    /// One integer index per axis; anything else (slices, fewer indices) is slicing.
+    fn view_indices(&mut self, v: crate::types::ViewTy, index: &Expr, span: &Span) -> R<Vec<hir::Expr>> {
+        let items: Vec<&Expr> = match &index.kind {
+            ExprKind::Tuple(items) => items.iter().collect(),
+            _ => vec![index],
+        };
+        if items.iter().any(|i| matches!(i.kind, ExprKind::Slice { .. } | ExprKind::Ellipsis)) || items.len() < v.ndim as usize {
+            return fallback(span, "it slices a memoryview (views of views are not compiled yet)");
+        }
+        if items.len() > v.ndim as usize {
+            return error(
+                Diagnostic::error(index.span.clone(), format!("too many indices: the memoryview has {} dimension(s), got {}", v.ndim, items.len()))
+                    .with_label("too many indices"),
+            );
+        }
+        let mut out = vec![];
+        for item in items {
+            let x = self.expr(item)?;
+            match x.ty {
+                Ty::Int(_) | Ty::Bool => out.push(convert(x, Ty::py_int())),
+                Ty::Float(_) => {
+                    return error(
+                        Diagnostic::error(item.span.clone(), "memoryview indices must be integers, not float")
+                            .with_label("a float index")
+                            .with_hint("convert with int(...)"),
+                    )
+                }
+                _ => return fallback(&item.span, "it indexes a memoryview with a non-number"),
+            }
+        }
+        Ok(out)
     }
 
     fn name(&mut self, n: &str, span: &Span) -> R<hir::Expr> {
@@ -928,6 +1068,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Ty::Float(_) => "float",
                 Ty::Bool => "bool",
                 Ty::Void => "NoneType",
+                Ty::View(_) => "memoryview",
             },
         };
         let str_repeat = op == BinOp::Mul && ty.is_int() && matches!(left.kind, ExprKind::Str(_)) != matches!(right.kind, ExprKind::Str(_));
@@ -960,10 +1101,11 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn numeric(&self, v: &hir::Expr, span: &Span) -> R<()> {
-        if v.ty == Ty::Void {
-            return error(Diagnostic::error(span.clone(), "this expression has no value (the call returns None)"));
+        match v.ty {
+            Ty::Void => error(Diagnostic::error(span.clone(), "this expression has no value (the call returns None)")),
+            Ty::View(_) => fallback(span, "it computes with a whole memoryview (only its elements are compiled)"),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     fn binop(&mut self, op: BinOp, l: hir::Expr, r: hir::Expr, span: &Span) -> R<hir::Expr> {
@@ -1156,6 +1298,14 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         if !keywords.is_empty() {
             return fallback(&e.span, format!("it calls `{n}` with keyword arguments"));
+        }
+        if n == "len" {
+            if let [a] = args {
+                if let Some((id, _)) = self.view_local(a) {
+                    let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
+                    return Ok(hir::Expr { kind: H::ViewDim { view: id, dim: hir::Dim::Shape, axis: 0 }, ty: ssize });
+                }
+            }
         }
         let mut vals = vec![];
         for a in args {
@@ -1350,6 +1500,11 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn coerce(&self, v: hir::Expr, to: Ty, span: &Span, what: &str) -> R<hir::Expr> {
         match (v.ty, to) {
             (a, b) if a == b => Ok(v),
+            (Ty::View(_), _) | (_, Ty::View(_)) => error(
+                Diagnostic::error(span.clone(), format!("`{what}` expects {to}, got {}", v.ty))
+                    .with_label("wrong memoryview type")
+                    .with_hint("element type, number of dimensions and `::1` must match"),
+            ),
             (Ty::Void, _) => error(Diagnostic::error(span.clone(), "this call returns None, not a value")),
             (Ty::Float(_), Ty::Int(_)) => error(
                 Diagnostic::error(span.clone(), format!("cannot implicitly convert {} to {to} for `{what}`", v.ty))
