@@ -75,6 +75,9 @@ pub struct Param {
 pub struct Local {
     pub name: String,
     pub ty: Ty,
+    /// A fixed-size C array (`p: cython.int[1000]`): its shape. It lives on
+    /// the stack, zero-initialised, and is used through its memoryview `ty`.
+    pub c_array: Option<Vec<u64>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -69,7 +69,7 @@ fn accumulate_tail_calls(f: &mut Function) {
         return;
     }
     let acc = LocalId(f.locals.len() as u32);
-    f.locals.push(Local { name: "<accumulator>".into(), ty: f.ret });
+    f.locals.push(Local { name: "<accumulator>".into(), ty: f.ret, c_array: None });
     let identity = if op == ArithOp::Add { 0 } else { 1 };
     let line = f.line;
     let mut body = rewrite(std::mem::take(&mut f.body), f.id, f.ret, op, acc, &params, false);

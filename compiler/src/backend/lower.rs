@@ -330,6 +330,11 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 self.cx.b.def_var(vars[p.local.0 as usize], *v);
             }
         }
+        for (i, l) in f.locals.iter().enumerate() {
+            if let (Some(dims), Ty::View(v)) = (&l.c_array, l.ty) {
+                views.insert(LocalId(i as u32), self.c_array_storage(v, dims));
+            }
+        }
         let param_ids: HashSet<LocalId> = f.params.iter().map(|p| p.local).collect();
         for (i, l) in f.locals.iter().enumerate() {
             if !param_ids.contains(&LocalId(i as u32)) {
@@ -353,6 +358,39 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.cx.b.append_block_param(err_block, types::I32);
         self.cx.b.set_cold_block(err_block);
         Frame { f, vars, views, flags, err_block, err_used: false, loops: vec![], line: f.line, ret_block }
+    }
+
+    /// A zeroed stack slot for a C array, described as a C-contiguous view.
+    fn c_array_storage(&mut self, v: ViewTy, dims: &[u64]) -> ViewVars {
+        let size = v.elem.size() as u64;
+        let bytes = dims.iter().product::<u64>() * size;
+        let slot = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, bytes as u32, 4));
+        let p = self.cx.em.ptr;
+        let addr = self.cx.b.ins().stack_addr(p, slot, 0);
+        let config = self.cx.em.module.isa().frontend_config();
+        self.cx.b.emit_small_memset(config, addr, 0, bytes, 1, MemFlagsData::new().with_notrap());
+        let var = |lw: &mut Self, val: Value| {
+            let x = lw.cx.b.declare_var(types::I64);
+            lw.cx.b.def_var(x, val);
+            x
+        };
+        let data = var(self, addr);
+        let mut shape = vec![];
+        let mut strides = vec![];
+        let mut stride = size;
+        let mut rev_strides = vec![];
+        for d in dims.iter().rev() {
+            rev_strides.push(stride);
+            stride *= d;
+        }
+        rev_strides.reverse();
+        for (d, st) in dims.iter().zip(rev_strides) {
+            let dv = self.cx.b.ins().iconst(types::I64, *d as i64);
+            shape.push(var(self, dv));
+            let sv = self.cx.b.ins().iconst(types::I64, st as i64);
+            strides.push(var(self, sv));
+        }
+        ViewVars { data, shape, strides }
     }
 
     fn add_traceback(&mut self, line: Value) -> R<()> {

@@ -345,6 +345,37 @@ impl ModuleCx<'_> {
         Ok(Ty::View(types::ViewTy { elem, ndim: axes.len() as u8, c_contig }))
     }
 
+    /// `cython.int[1000]`, `cython.double[4][4]`: element type and shape.
+    pub fn resolve_c_array(&self, e: &Expr) -> Result<Option<(types::Elem, Vec<u64>)>, Problem> {
+        let mut dims = vec![];
+        let mut cur = e;
+        while let ExprKind::Subscript { value, index } = &cur.kind {
+            match index.kind {
+                ExprKind::Int(Some(n)) if n > 0 => dims.push(n as u64),
+                ExprKind::Int(_) => return error(Diagnostic::error(index.span.clone(), "a C array dimension must be a positive integer")),
+                _ => return Ok(None),
+            }
+            cur = value;
+        }
+        if dims.is_empty() {
+            return Ok(None);
+        }
+        dims.reverse();
+        let Some(Binding::CythonAttr(name)) = self.binding_of(cur) else { return Ok(None) };
+        let Some(elem) = types::cython_scalar(&name).and_then(types::Elem::of) else {
+            return fallback(&e.span, format!("C arrays of `cython.{name}` are not compiled natively"));
+        };
+        let bytes = dims.iter().try_fold(elem.size() as u64, |acc, d| acc.checked_mul(*d));
+        if bytes.map_or(true, |b| b > 1 << 20) {
+            return error(
+                Diagnostic::error(e.span.clone(), "this C array is larger than 1 MiB, too large for the stack")
+                    .with_label("too large")
+                    .with_hint("allocate a NumPy array (or array.array) and pass it as a typed memoryview"),
+            );
+        }
+        Ok(Some((elem, dims)))
+    }
+
     /// Resolves an annotation or a type argument to a native type.
     pub fn resolve_type(&self, e: &Expr) -> Result<Ty, Problem> {
         match &e.kind {

@@ -287,6 +287,8 @@ struct Checker<'c, 'a> {
     /// Names that are local to the function (Python's scoping rule).
     local_names: HashSet<String>,
     declared: HashMap<String, Ty>,
+    /// Locals declared as fixed-size C arrays, with their shapes.
+    c_arrays: HashMap<String, Vec<u64>>,
     local_types: HashMap<String, Ty>,
     locals: Vec<hir::Local>,
     local_ids: HashMap<String, LocalId>,
@@ -318,6 +320,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             infer,
             local_names,
             declared: me.declared_locals.clone(),
+            c_arrays: HashMap::new(),
             local_types: inferred.clone(),
             locals: vec![],
             local_ids: HashMap::new(),
@@ -371,6 +374,7 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     fn function_body(&mut self) -> R<Vec<hir::Stmt>> {
         self.prescan_declarations(&self.me.def.body)?;
+        self.materialize_c_arrays();
         let body = &self.me.def.body;
         let skip_doc = usize::from(self.me.doc.is_some());
         self.block(&body[skip_doc..])
@@ -380,11 +384,34 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn prescan_declarations(&mut self, body: &[Stmt]) -> R<()> {
         for s in body {
             match &s.kind {
-                StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(n), span }, annotation, .. } => {
+                StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(n), span }, annotation, value } => {
+                    if let Some((elem, dims)) = self.cx.resolve_c_array(annotation)? {
+                        if value.is_some() {
+                            return fallback(span, "it initialises a C array from a value (only zero-initialised C arrays are compiled)");
+                        }
+                        let t = Ty::View(crate::types::ViewTy { elem, ndim: dims.len() as u8, c_contig: true });
+                        self.declare(n, t, span)?;
+                        self.c_arrays.insert(n.clone(), dims);
+                        continue;
+                    }
                     let t = self.cx.resolve_type(annotation)?;
                     self.declare(n, t, span)?;
                 }
                 StmtKind::Assign { targets, value } => {
+                    // `p = cython.declare(cython.int[1000])`: a C array that also works uncompiled.
+                    if let (ExprKind::Call { func, args, .. }, [Expr { kind: ExprKind::Name(n), span }]) = (&value.kind, targets.as_slice()) {
+                        if self.cx.binding_of(func) == Some(Binding::CythonAttr("declare".into())) {
+                            if let Some((elem, dims)) = match args.first() { Some(t) => self.cx.resolve_c_array(t)?, None => None } {
+                                if args.len() > 1 {
+                                    return fallback(span, "it initialises a C array from a value (only zero-initialised C arrays are compiled)");
+                                }
+                                let t = Ty::View(crate::types::ViewTy { elem, ndim: dims.len() as u8, c_contig: true });
+                                self.declare(n, t, span)?;
+                                self.c_arrays.insert(n.clone(), dims);
+                                continue;
+                            }
+                        }
+                    }
                     if let (Some(t), [Expr { kind: ExprKind::Name(n), span }]) = (self.declare_call_type(value)?, targets.as_slice()) {
                         self.declare(n, t, span)?;
                     }
@@ -447,7 +474,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             return *id;
         }
         let id = LocalId(self.locals.len() as u32);
-        self.locals.push(hir::Local { name: name.to_string(), ty });
+        self.locals.push(hir::Local { name: name.to_string(), ty, c_array: self.c_arrays.get(name).cloned() });
         self.local_ids.insert(name.to_string(), id);
         id
     }
@@ -605,6 +632,15 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn assign(&mut self, targets: &[Expr], value: &Expr, line: u32) -> R<Vec<hir::Stmt>> {
+        if let [Expr { kind: ExprKind::Name(n), .. }] = targets {
+            if self.c_arrays.contains_key(n) {
+                if let ExprKind::Call { func, .. } = &value.kind {
+                    if self.cx.binding_of(func) == Some(Binding::CythonAttr("declare".into())) {
+                        return Ok(vec![]);
+                    }
+                }
+            }
+        }
         if let Some(_t) = self.declare_call_type(value)? {
             // `x = cython.declare(T)` only declares; `cython.declare(T, v)` also assigns v.
             let ExprKind::Call { args, .. } = &value.kind else { unreachable!("checked by declare_call_type") };
@@ -945,6 +981,16 @@ impl<'c, 'a> Checker<'c, 'a> {
         match self.local_ty(n)? {
             Ty::View(v) => Some((*self.local_ids.get(n)?, v)),
             _ => None,
+        }
+    }
+
+    /// Makes sure every declared C array has its local (and so its storage).
+    fn materialize_c_arrays(&mut self) {
+        let mut names: Vec<(String, Ty)> =
+            self.c_arrays.keys().filter_map(|n| self.declared.get(n).map(|t| (n.clone(), *t))).collect();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        for (n, t) in names {
+            self.local_id(&n, t);
         }
     }
 
@@ -1500,6 +1546,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn coerce(&self, v: hir::Expr, to: Ty, span: &Span, what: &str) -> R<hir::Expr> {
         match (v.ty, to) {
             (a, b) if a == b => Ok(v),
+            (Ty::View(a), Ty::View(b)) if a.elem == b.elem && a.ndim == b.ndim && (a.c_contig || !b.c_contig) => {
+                Ok(hir::Expr { kind: v.kind, ty: to })
+            }
             (Ty::View(_), _) | (_, Ty::View(_)) => error(
                 Diagnostic::error(span.clone(), format!("`{what}` expects {to}, got {}", v.ty))
                     .with_label("wrong memoryview type")
