@@ -115,9 +115,10 @@ impl SourceFile {
         if let Some(hint) = &diag.hint {
             report = report.with_notes(vec![format!("hint: {hint}")]);
         }
-        let body = term::emit_into_string(&Config::default(), &file, &report)
-            .unwrap_or_else(|_| format!("{severity}: {}\n", diag.message));
-        format!("{}:{line}:{col}: {severity}: {}\n{body}", self.display_path, diag.message)
+        // codespan's header line plus the `┌─ path:line:col` locator is the
+        // whole report; it already names file, line and column once.
+        term::emit_into_string(&Config::default(), &file, &report)
+            .unwrap_or_else(|_| format!("{severity}: {}\n  at {}:{line}:{col}\n", diag.message, self.display_path))
     }
 }
 

@@ -1158,19 +1158,20 @@ impl<'c, 'a> Checker<'c, 'a> {
         self.numeric(&l, span)?;
         self.numeric(&r, span)?;
         let bool_to_int = |v: hir::Expr| if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };
-        let arith = |op| -> R<hir::Expr> {
+        // Takes the operands by value: cloning them here made long sums quadratic.
+        fn arith(op: ArithOp, l: hir::Expr, r: hir::Expr) -> R<hir::Expr> {
             if let Some(folded) = fold_literals(op, &l, &r) {
                 return Ok(folded);
             }
             let t = literal_join(&l, &r);
-            Ok(hir::Expr { kind: H::Binary(op, Box::new(convert(l.clone(), t)), Box::new(convert(r.clone(), t))), ty: t })
-        };
+            Ok(hir::Expr { kind: H::Binary(op, Box::new(convert(l, t)), Box::new(convert(r, t))), ty: t })
+        }
         match op {
-            BinOp::Add => arith(ArithOp::Add),
-            BinOp::Sub => arith(ArithOp::Sub),
-            BinOp::Mul => arith(ArithOp::Mul),
-            BinOp::FloorDiv => arith(ArithOp::FloorDiv),
-            BinOp::Mod => arith(ArithOp::Mod),
+            BinOp::Add => arith(ArithOp::Add, l, r),
+            BinOp::Sub => arith(ArithOp::Sub, l, r),
+            BinOp::Mul => arith(ArithOp::Mul, l, r),
+            BinOp::FloorDiv => arith(ArithOp::FloorDiv, l, r),
+            BinOp::Mod => arith(ArithOp::Mod, l, r),
             BinOp::Div => {
                 let t = literal_join(&l, &r);
                 let result = if let Ty::Float(w) = t { Ty::Float(w) } else { F64 };
