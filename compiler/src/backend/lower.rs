@@ -1254,7 +1254,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 let one = self.cx.b.ins().iconst(bt, 1);
                 let safe_b = self.cx.b.ins().select(neg1, one, b);
                 if is_div {
-                    if checked {
+                    // Cython (cdivision off) raises here too rather than wrap MIN // -1.
+                    let ofmsg = if t.checked { ofmsg } else { "value too large to perform division" };
+                    if checked || !self.fr.f.cdivision {
                         let ct = self.cx.b.func.dfg.value_type(a);
                         let min = if ct.bits() >= 64 { i64::MIN } else { -(1i64 << (ct.bits() - 1)) };
                         let is_min = self.cx.b.ins().icmp_imm_s(IntCC::Equal, a, min);
