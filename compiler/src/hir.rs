@@ -232,6 +232,27 @@ pub enum ExprKind {
     Index { view: LocalId, indices: Vec<Expr> },
     /// `view.shape[axis]` or `view.strides[axis]` (Py_ssize_t).
     ViewDim { view: LocalId, dim: Dim, axis: u8 },
+    /// `view[1:-1, j]`: a new view of the same memory (type `Ty::View`), one
+    /// selection per axis of the source.
+    SliceView { view: LocalId, axes: Vec<Axis> },
+}
+
+#[derive(Debug, Clone)]
+pub enum Axis {
+    /// An integer index: the axis disappears.
+    At(Expr),
+    /// `start:stop:step`, each optional (Python slice semantics).
+    Range(Option<Box<Expr>>, Option<Box<Expr>>, Option<Box<Expr>>),
+}
+
+impl ExprKind {
+    /// The memoryview local an element access, shape query or slice reads.
+    pub fn view_read(&self) -> Option<LocalId> {
+        match self {
+            ExprKind::Index { view, .. } | ExprKind::ViewDim { view, .. } | ExprKind::SliceView { view, .. } => Some(*view),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,10 +287,13 @@ pub fn visit_calls(body: &[Stmt], f: &mut impl FnMut(FuncId)) {
     }));
 }
 
-/// Calls `f` with every local an expression reads.
+/// Calls `f` with every local an expression reads (memoryviews included).
 pub fn visit_locals(e: &Expr, f: &mut impl FnMut(LocalId)) {
     visit_expr(e, &mut |x| {
         if let ExprKind::Local(id) = x.kind {
+            f(id)
+        }
+        if let Some(id) = x.kind.view_read() {
             f(id)
         }
     });
@@ -314,6 +338,14 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
     match &e.kind {
         ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } => {}
         ExprKind::Index { indices, .. } => indices.iter().for_each(|x| visit_expr(x, f)),
+        ExprKind::SliceView { axes, .. } => {
+            for a in axes {
+                match a {
+                    Axis::At(x) => visit_expr(x, f),
+                    Axis::Range(a, b, c) => [a, b, c].into_iter().flatten().for_each(|x| visit_expr(x, f)),
+                }
+            }
+        }
         ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) => visit_expr(x, f),
         ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b) => {
             visit_expr(a, f);
@@ -470,6 +502,17 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::ViewDim { view, dim, axis } => {
             let what = if *dim == Dim::Shape { "shape" } else { "strides" };
             format!("{}.{what}[{axis}]", f.locals[view.0 as usize].name)
+        }
+        ExprKind::SliceView { view, axes } => {
+            let opt = |x: &Option<Box<Expr>>| x.as_ref().map_or(String::new(), |x| d(x));
+            let a: Vec<String> = axes
+                .iter()
+                .map(|a| match a {
+                    Axis::At(x) => d(x),
+                    Axis::Range(s, e, st) => format!("{}:{}:{}", opt(s), opt(e), opt(st)),
+                })
+                .collect();
+            format!("{}[{}]", f.locals[view.0 as usize].name, a.join(", "))
         }
     };
     format!("{body}:{}", e.ty)

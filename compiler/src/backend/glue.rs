@@ -103,10 +103,12 @@ fn written_views(m: &hir::Module) -> HashSet<(FuncId, usize)> {
                 if !matches!(p.ty, Ty::View(_)) || written.contains(&(f.id, i)) {
                     continue;
                 }
+                let roots = view_roots(f);
+                let root = |v: hir::LocalId| roots.get(&v).copied().unwrap_or(v);
                 let mut writes = false;
                 visit_stores_and_calls(&f.body, &mut |kind| match kind {
-                    ViewUse::Store(v) => writes |= v == p.local,
-                    ViewUse::Pass(callee, k, v) => writes |= v == p.local && written.contains(&(callee, k)),
+                    ViewUse::Store(v) => writes |= root(v) == p.local,
+                    ViewUse::Pass(callee, k, v) => writes |= root(v) == p.local && written.contains(&(callee, k)),
                 });
                 if writes {
                     written.insert((f.id, i));
@@ -117,6 +119,45 @@ fn written_views(m: &hir::Module) -> HashSet<(FuncId, usize)> {
             return written;
         }
     }
+}
+
+/// For each memoryview local, the local it was (transitively) sliced or
+/// copied from, so a store through `row = m[i]` counts as a store to `m`.
+fn view_roots(f: &Function) -> std::collections::HashMap<hir::LocalId, hir::LocalId> {
+    let mut roots = std::collections::HashMap::new();
+    fn walk(body: &[hir::Stmt], roots: &mut std::collections::HashMap<hir::LocalId, hir::LocalId>) {
+        for s in body {
+            match &s.kind {
+                hir::StmtKind::Assign(pairs) => {
+                    for (dst, e) in pairs {
+                        let src = match &e.kind {
+                            hir::ExprKind::Local(v) if matches!(e.ty, Ty::View(_)) => Some(*v),
+                            hir::ExprKind::SliceView { view, .. } => Some(*view),
+                            _ => None,
+                        };
+                        if let Some(src) = src {
+                            let r = roots.get(&src).copied().unwrap_or(src);
+                            roots.insert(*dst, r);
+                        }
+                    }
+                }
+                hir::StmtKind::If { then, orelse, .. } => {
+                    walk(then, roots);
+                    walk(orelse, roots);
+                }
+                hir::StmtKind::While { body, orelse, .. } | hir::StmtKind::ForRange { body, orelse, .. } => {
+                    walk(body, roots);
+                    walk(orelse, roots);
+                }
+                _ => {}
+            }
+        }
+    }
+    // A view may be re-pointed in a loop before being written: iterate to a fixpoint.
+    for _ in 0..4 {
+        walk(&f.body, &mut roots);
+    }
+    roots
 }
 
 enum ViewUse {
@@ -143,8 +184,10 @@ fn visit_stores_and_calls(body: &[hir::Stmt], f: &mut impl FnMut(ViewUse)) {
         hir::visit_expr(e, &mut |x| {
             if let hir::ExprKind::Call(callee, args) = &x.kind {
                 for (k, a) in args.iter().enumerate() {
-                    if let (hir::ExprKind::Local(v), Ty::View(_)) = (&a.kind, a.ty) {
-                        f(ViewUse::Pass(*callee, k, *v));
+                    match (&a.kind, a.ty) {
+                        (hir::ExprKind::Local(v), Ty::View(_)) => f(ViewUse::Pass(*callee, k, *v)),
+                        (hir::ExprKind::SliceView { view, .. }, _) => f(ViewUse::Pass(*callee, k, *view)),
+                        _ => {}
                     }
                 }
             }

@@ -330,9 +330,26 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 self.cx.b.def_var(vars[p.local.0 as usize], *v);
             }
         }
+        let param_locals: HashSet<LocalId> = f.params.iter().map(|p| p.local).collect();
         for (i, l) in f.locals.iter().enumerate() {
-            if let (Some(dims), Ty::View(v)) = (&l.c_array, l.ty) {
-                views.insert(LocalId(i as u32), self.c_array_storage(v, dims));
+            let id = LocalId(i as u32);
+            match (&l.c_array, l.ty) {
+                (Some(dims), Ty::View(v)) => {
+                    views.insert(id, self.c_array_storage(v, dims));
+                }
+                (None, Ty::View(v)) if !param_locals.contains(&id) => {
+                    let zero = self.cx.b.ins().iconst(types::I64, 0);
+                    let mut var = || {
+                        let x = self.cx.b.declare_var(types::I64);
+                        self.cx.b.def_var(x, zero);
+                        x
+                    };
+                    let data = var();
+                    let shape = (0..v.ndim).map(|_| var()).collect();
+                    let strides = (0..v.ndim).map(|_| var()).collect();
+                    views.insert(id, ViewVars { data, shape, strides });
+                }
+                _ => {}
             }
         }
         let param_ids: HashSet<LocalId> = f.params.iter().map(|p| p.local).collect();
@@ -594,10 +611,26 @@ impl<'m> Lower<'m, '_, '_, '_> {
             StmtKind::Assign(pairs) => {
                 let mut vals = vec![];
                 for (_, e) in pairs {
-                    vals.push(self.expr(e)?);
+                    vals.push(match e.ty {
+                        Ty::View(_) => self.view_value(e)?,
+                        _ => vec![self.expr(e)?],
+                    });
                 }
                 for ((id, _), v) in pairs.iter().zip(vals) {
-                    self.assign(*id, v);
+                    match self.fr.views.get(id) {
+                        Some(vv) => {
+                            let vars: Vec<Variable> =
+                                std::iter::once(vv.data).chain(vv.shape.iter().copied()).chain(vv.strides.iter().copied()).collect();
+                            for (var, val) in vars.into_iter().zip(v) {
+                                self.cx.b.def_var(var, val);
+                            }
+                            if let Some(flag) = self.fr.flags.get(id).copied() {
+                                let one = self.cx.b.ins().iconst(types::I8, 1);
+                                self.cx.b.def_var(flag, one);
+                            }
+                        }
+                        None => self.assign(*id, v[0]),
+                    }
                 }
                 Ok(())
             }
@@ -970,8 +1003,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
             ExprKind::Call(id, args) => {
                 let mut vals = vec![];
                 for a in args {
-                    match (&a.kind, a.ty) {
-                        (ExprKind::Local(view), Ty::View(_)) => vals.extend(self.view_parts(*view)?),
+                    match a.ty {
+                        Ty::View(_) => vals.extend(self.view_value(a)?),
                         _ => vals.push(self.expr(a)?),
                     }
                 }
@@ -1037,7 +1070,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 let t = clif_type(e.ty).unwrap_or(types::I64);
                 Ok(self.cx.b.ins().load(t, element_flags(), addr, 0))
             }
+            ExprKind::SliceView { .. } => Err("a memoryview slice used as a number reached the back end".into()),
             ExprKind::ViewDim { view, dim, axis } => {
+                self.check_view_bound(*view)?;
                 let vv = self.fr.views.get(view).ok_or("memoryview without its parts")?;
                 let var = if *dim == Dim::Shape { vv.shape[*axis as usize] } else { vv.strides[*axis as usize] };
                 Ok(self.cx.b.use_var(var))
@@ -1052,8 +1087,116 @@ impl<'m> Lower<'m, '_, '_, '_> {
         }
     }
 
+    /// A memoryview local read before it surely holds a view: UnboundLocalError.
+    fn check_view_bound(&mut self, view: LocalId) -> R<()> {
+        if let Some(flag) = self.fr.flags.get(&view).copied() {
+            let f = self.cx.b.use_var(flag);
+            let unbound = self.cx.b.ins().icmp_imm_s(IntCC::Equal, f, 0);
+            let name = self.fr.f.locals[view.0 as usize].name.clone();
+            let msg = format!("cannot access local variable '{name}' where it is not associated with a value");
+            self.raise_if(unbound, "PyExc_UnboundLocalError", Some(&msg))?;
+        }
+        Ok(())
+    }
+
+    /// The native parts of a view-typed expression: a view local or a slice of one.
+    fn view_value(&mut self, e: &Expr) -> R<Vec<Value>> {
+        match &e.kind {
+            ExprKind::Local(id) => self.view_parts(*id),
+            ExprKind::SliceView { view, axes } => self.slice_parts(*view, axes),
+            other => Err(format!("a memoryview value {other:?} reached the back end")),
+        }
+    }
+
+    /// Python slice semantics per axis (`slice.indices`), no copying: the new
+    /// view's data pointer, shape and strides.
+    fn slice_parts(&mut self, view: LocalId, axes: &[hir::Axis]) -> R<Vec<Value>> {
+        let src = self.view_ty(view)?;
+        let parts = self.view_parts(view)?;
+        let nd = src.ndim as usize;
+        let mut data = parts[0];
+        let (mut shape, mut strides) = (vec![], vec![]);
+        for (k, axis) in axes.iter().enumerate() {
+            let (n, stride) = (parts[1 + k], parts[1 + nd + k]);
+            match axis {
+                hir::Axis::At(x) => {
+                    let i = self.expr(x)?;
+                    let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
+                    let wrapped = self.cx.b.ins().iadd(i, n);
+                    let i = self.cx.b.ins().select(neg, wrapped, i);
+                    let out = self.cx.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, n);
+                    let msg = format!("Out of bounds on buffer access (axis {k})");
+                    self.raise_if(out, "PyExc_IndexError", Some(&msg))?;
+                    let off = self.cx.b.ins().imul(i, stride);
+                    data = self.cx.b.ins().iadd(data, off);
+                }
+                hir::Axis::Range(lo, hi, st) => {
+                    let step = match st {
+                        Some(x) => self.expr(x)?,
+                        None => self.cx.b.ins().iconst(types::I64, 1),
+                    };
+                    let zero_step = self.cx.b.ins().icmp_imm_s(IntCC::Equal, step, 0);
+                    self.raise_if(zero_step, "PyExc_ValueError", Some("slice step cannot be zero"))?;
+                    let lo = match lo { Some(x) => Some(self.expr(x)?), None => None };
+                    let hi = match hi { Some(x) => Some(self.expr(x)?), None => None };
+                    let (start, len) = self.slice_indices(lo, hi, step, n);
+                    let off = self.cx.b.ins().imul(start, stride);
+                    data = self.cx.b.ins().iadd(data, off);
+                    shape.push(len);
+                    strides.push(self.cx.b.ins().imul(stride, step));
+                }
+            }
+        }
+        let mut out = vec![data];
+        out.extend(shape);
+        out.extend(strides);
+        Ok(out)
+    }
+
+    /// CPython's `PySlice_AdjustIndices`: clamped start and the slice length.
+    fn slice_indices(&mut self, lo: Option<Value>, hi: Option<Value>, step: Value, n: Value) -> (Value, Value) {
+        let b = &mut self.cx.b;
+        let zero = b.ins().iconst(types::I64, 0);
+        let minus1 = b.ins().iconst(types::I64, -1);
+        let n1 = b.ins().iadd_imm_s(n, -1);
+        let up = b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step, 0);
+        // Bounds for a positive step are [0, n]; for a negative one [-1, n-1].
+        let low_bound = b.ins().select(up, zero, minus1);
+        let high_bound = b.ins().select(up, n, n1);
+        let adjust = |b: &mut FunctionBuilder, v: Value| {
+            let neg = b.ins().icmp_imm_s(IntCC::SignedLessThan, v, 0);
+            let plus = b.ins().iadd(v, n);
+            let v = b.ins().select(neg, plus, v);
+            let v = b.ins().smax(v, low_bound);
+            b.ins().smin(v, high_bound)
+        };
+        let start = match lo {
+            Some(v) => adjust(b, v),
+            None => b.ins().select(up, zero, n1),
+        };
+        let stop = match hi {
+            Some(v) => adjust(b, v),
+            None => b.ins().select(up, n, minus1),
+        };
+        // len = (stop - start + step -/+ 1) / step when the range is non-empty.
+        let diff = b.ins().isub(stop, start);
+        let one = b.ins().iconst(types::I64, 1);
+        let round = b.ins().isub(step, one);
+        let round_down = b.ins().iadd(step, one);
+        let bias = b.ins().select(up, round, round_down);
+        let num = b.ins().iadd(diff, bias);
+        let safe_step = step;
+        let q = b.ins().sdiv(num, safe_step);
+        let nonempty_up = b.ins().icmp(IntCC::SignedLessThan, start, stop);
+        let nonempty_down = b.ins().icmp(IntCC::SignedGreaterThan, start, stop);
+        let nonempty = b.ins().select(up, nonempty_up, nonempty_down);
+        let len = b.ins().select(nonempty, q, zero);
+        (start, len)
+    }
+
     /// The memoryview's parts as native values, for a call.
     fn view_parts(&mut self, view: LocalId) -> R<Vec<Value>> {
+        self.check_view_bound(view)?;
         let vv = self.fr.views.get(&view).ok_or("memoryview without its parts")?;
         let vars: Vec<Variable> = std::iter::once(vv.data).chain(vv.shape.iter().copied()).chain(vv.strides.iter().copied()).collect();
         Ok(vars.into_iter().map(|v| self.cx.b.use_var(v)).collect())
@@ -1063,6 +1206,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
     /// bounds-checked unless the function's directives turn that off.
     fn element_address(&mut self, view: LocalId, indices: &[Expr]) -> R<Value> {
         let v = self.view_ty(view)?;
+        self.check_view_bound(view)?;
         let mut idx = vec![];
         for e in indices {
             idx.push(self.expr(e)?);

@@ -716,8 +716,18 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn assign_to(&mut self, name: &str, v: hir::Expr, span: &Span) -> R<hir::StmtKind> {
-        if matches!(v.ty, Ty::View(_)) || matches!(self.declared.get(name), Some(Ty::View(_))) {
-            return fallback(span, "it assigns a memoryview to a variable (only parameters are compiled)");
+        if self.c_arrays.contains_key(name) {
+            return fallback(span, "it assigns to a whole C array");
+        }
+        if let Some(existing) = self.declared.get(name).or(self.local_types.get(name)) {
+            if matches!(existing, Ty::View(_)) != matches!(v.ty, Ty::View(_)) {
+                return fallback(span, format!("`{name}` holds both a memoryview and a number"));
+            }
+        }
+        if let (Ty::View(_), Some(&old)) = (v.ty, self.local_types.get(name)) {
+            if old != v.ty && !self.declared.contains_key(name) {
+                return fallback(span, format!("`{name}` holds memoryviews of different types"));
+            }
         }
         if v.ty == Ty::Void {
             return error(Diagnostic::error(span.clone(), format!("cannot assign None to `{name}`")).with_hint("the called function returns nothing"));
@@ -1019,8 +1029,70 @@ impl<'c, 'a> Checker<'c, 'a> {
         let Some((id, v)) = self.view_local(value) else {
             return fallback(&e.span, format!("it indexes `{}`, which is not a typed memoryview", self.cx.source_text(&value.span)));
         };
-        let indices = self.view_indices(v, index, &e.span)?;
-        Ok(hir::Expr { kind: H::Index { view: id, indices }, ty: v.elem.ty() })
+        let items: Vec<&Expr> = match &index.kind {
+            ExprKind::Tuple(items) => items.iter().collect(),
+            _ => vec![index],
+        };
+        if items.len() == v.ndim as usize && !items.iter().any(|i| matches!(i.kind, ExprKind::Slice { .. } | ExprKind::Ellipsis)) {
+            let indices = self.view_indices(v, index, &e.span)?;
+            return Ok(hir::Expr { kind: H::Index { view: id, indices }, ty: v.elem.ty() });
+        }
+        self.slice_view(id, v, &items, &index.span)
+    }
+
+    /// `a[1:-1]`, `m[i]`, `m[:, j]`: a new view; the element type stays.
+    fn slice_view(&mut self, id: LocalId, v: crate::types::ViewTy, items: &[&Expr], span: &Span) -> R<hir::Expr> {
+        if items.len() > v.ndim as usize {
+            return error(
+                Diagnostic::error(span.clone(), format!("too many indices: the memoryview has {} dimension(s), got {}", v.ndim, items.len()))
+                    .with_label("too many indices"),
+            );
+        }
+        let mut axes = vec![];
+        let mut kept: Vec<(usize, bool)> = vec![];
+        let int_of = |ck: &mut Self, x: &Expr| -> R<Box<hir::Expr>> {
+            let t = ck.expr(x)?;
+            match t.ty {
+                Ty::Int(_) | Ty::Bool => Ok(Box::new(convert(t, Ty::py_int()))),
+                _ => error(Diagnostic::error(x.span.clone(), "slice indices must be integers").with_label("not an integer")),
+            }
+        };
+        for (k, item) in items.iter().enumerate() {
+            match &item.kind {
+                ExprKind::Ellipsis => return fallback(&item.span, "it slices a memoryview with `...`"),
+                ExprKind::Slice { lower, upper, step } => {
+                    if let Some(st) = step {
+                        if matches!(st.kind, ExprKind::Int(Some(0))) {
+                            return error(Diagnostic::error(st.span.clone(), "slice step cannot be zero").with_label("zero step"));
+                        }
+                    }
+                    let unit_step = step.as_ref().map_or(true, |st| matches!(st.kind, ExprKind::Int(Some(1))));
+                    let lo = match lower { Some(x) => Some(int_of(self, x)?), None => None };
+                    let hi = match upper { Some(x) => Some(int_of(self, x)?), None => None };
+                    let st = match step { Some(x) => Some(int_of(self, x)?), None => None };
+                    axes.push(hir::Axis::Range(lo, hi, st));
+                    kept.push((k, unit_step));
+                }
+                _ => {
+                    let x = self.expr(item)?;
+                    match x.ty {
+                        Ty::Int(_) | Ty::Bool => axes.push(hir::Axis::At(convert(x, Ty::py_int()))),
+                        _ => return error(Diagnostic::error(item.span.clone(), "memoryview indices must be integers").with_label("not an integer")),
+                    }
+                }
+            }
+        }
+        for k in items.len()..v.ndim as usize {
+            axes.push(hir::Axis::Range(None, None, None));
+            kept.push((k, true));
+        }
+        if kept.is_empty() {
+            return fallback(span, "it indexes a memoryview into a scalar through a slice expression");
+        }
+        let last = v.ndim as usize - 1;
+        let c_contig = v.c_contig && kept.last().is_some_and(|(k, unit)| *k == last && *unit);
+        let ty = Ty::View(crate::types::ViewTy { elem: v.elem, ndim: kept.len() as u8, c_contig });
+        Ok(hir::Expr { kind: H::SliceView { view: id, axes }, ty })
     }
 
     /// One integer index per axis; anything else (slices, fewer indices) is slicing.
