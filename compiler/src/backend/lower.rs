@@ -155,6 +155,9 @@ struct Frame<'a> {
     err_block: Block,
     err_used: bool,
     loops: Vec<LoopTargets>,
+    /// Proven while lowering a range loop's body: the loop variable lies in
+    /// `[0, view.shape[axis])`, so indexing that axis with it needs no checks.
+    in_bounds: Vec<(LocalId, LocalId, u8)>,
     line: u32,
     /// For an inlined call: where `return` jumps with its value.
     ret_block: Option<Block>,
@@ -241,9 +244,13 @@ pub fn lower_in_place(
     Ok(InPlace { ok, failed })
 }
 
-/// Whether a wrapper should contain the body instead of calling it.
+/// Whether a wrapper should contain the body instead of calling it: small
+/// functions without memoryviews. (With buffers to release after the body,
+/// float values live across calls in the wrapper, and the register allocator
+/// spills them inside hot loops; the native function does not suffer that.)
 pub fn worth_lowering_in_place(f: &hir::Function) -> bool {
-    f.inline_hint || function_size(f) <= INLINE_SIZE
+    let has_views = f.params.iter().any(|p| matches!(p.ty, Ty::View(_)));
+    !has_views && (f.inline_hint || function_size(f) <= INLINE_SIZE)
 }
 
 impl<'m> Frame<'m> {
@@ -256,6 +263,7 @@ impl<'m> Frame<'m> {
             err_block: Block::from_u32(0),
             err_used: false,
             loops: vec![],
+            in_bounds: vec![],
             line: f.line,
             ret_block: None,
         }
@@ -374,7 +382,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let err_block = self.cx.b.create_block();
         self.cx.b.append_block_param(err_block, types::I32);
         self.cx.b.set_cold_block(err_block);
-        Frame { f, vars, views, flags, err_block, err_used: false, loops: vec![], line: f.line, ret_block }
+        Frame { f, vars, views, flags, err_block, err_used: false, loops: vec![], in_bounds: vec![], line: f.line, ret_block }
     }
 
     /// A zeroed stack slot for a C array, described as a C-contiguous view.
@@ -714,8 +722,19 @@ impl<'m> Lower<'m, '_, '_, '_> {
             }
             StmtKind::Raise { exc, msg } => self.raise(exc, msg.as_deref()),
             StmtKind::Store { view, indices, value } => {
-                let addr = self.element_address(*view, indices)?;
+                // `a[i] += x`: the load in `value` already checked these very indices.
+                let same_as_load = indices.iter().all(|i| matches!(i.kind, ExprKind::Local(_))) && {
+                    let mut found = false;
+                    hir::visit_expr(value, &mut |x| {
+                        if let ExprKind::Index { view: v2, indices: i2 } = &x.kind {
+                            let locals = |ix: &[Expr]| ix.iter().map(index_local).collect::<Vec<_>>();
+                            found |= v2 == view && locals(i2) == locals(indices);
+                        }
+                    });
+                    found
+                };
                 let v = self.expr(value)?;
+                let addr = self.element_address_checked(*view, indices, !same_as_load)?;
                 self.cx.b.ins().store(element_flags(), v, addr, 0);
                 Ok(())
             }
@@ -744,6 +763,18 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 
     fn for_range(&mut self, var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], orelse: &[Stmt]) -> R<()> {
+        let fact = range_over_axis(var, start, stop, step, body, self.fr.f);
+        if let Some(f) = fact {
+            self.fr.in_bounds.push(f);
+        }
+        let r = self.for_range_inner(var, start, stop, step, body, orelse);
+        if fact.is_some() {
+            self.fr.in_bounds.pop();
+        }
+        r
+    }
+
+    fn for_range_inner(&mut self, var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], orelse: &[Stmt]) -> R<()> {
         let var_ty = match self.fr.f.locals[var.0 as usize].ty {
             Ty::Int(t) => t,
             other => return Err(format!("range loop over a {other} variable reached the back end")),
@@ -1205,6 +1236,10 @@ impl<'m> Lower<'m, '_, '_, '_> {
     /// Address of `view[indices]`: negative indices wrap and indices are
     /// bounds-checked unless the function's directives turn that off.
     fn element_address(&mut self, view: LocalId, indices: &[Expr]) -> R<Value> {
+        self.element_address_checked(view, indices, true)
+    }
+
+    fn element_address_checked(&mut self, view: LocalId, indices: &[Expr], check: bool) -> R<Value> {
         let v = self.view_ty(view)?;
         self.check_view_bound(view)?;
         let mut idx = vec![];
@@ -1216,14 +1251,16 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let mut addr = self.cx.b.use_var(data);
         for (k, i) in idx.into_iter().enumerate() {
             let len = self.cx.b.use_var(shape[k]);
-            let i = if self.fr.f.wraparound {
+            // In a range over this very axis the index is in [0, len): no wrap, no check.
+            let proven = index_local(&indices[k]).is_some_and(|l| self.fr.in_bounds.contains(&(l, view, k as u8)));
+            let i = if self.fr.f.wraparound && !proven {
                 let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
                 let wrapped = self.cx.b.ins().iadd(i, len);
                 self.cx.b.ins().select(neg, wrapped, i)
             } else {
                 i
             };
-            if self.fr.f.boundscheck {
+            if self.fr.f.boundscheck && !proven && check {
                 let out = self.cx.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
                 let msg = format!("Out of bounds on buffer access (axis {k})");
                 self.raise_if(out, "PyExc_IndexError", Some(&msg))?;
@@ -1970,6 +2007,46 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.decref(r)?;
         Ok(d)
     }
+}
+
+/// The local an index expression reads, seen through widening conversions
+/// between 64-bit integers (which keep every value of `[0, shape)`).
+fn index_local(e: &Expr) -> Option<LocalId> {
+    match &e.kind {
+        ExprKind::Local(l) => Some(*l),
+        ExprKind::Convert(x) if matches!(x.ty, Ty::Int(t) if t.bits == 64) => index_local(x),
+        _ => None,
+    }
+}
+
+/// `for i in range(view.shape[axis])` (start >= 0, positive constant step)
+/// where the body assigns neither `i` nor `view`: `i` stays inside the axis.
+fn range_over_axis(var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], f: &hir::Function) -> Option<(LocalId, LocalId, u8)> {
+    let var_is_64 = matches!(f.locals[var.0 as usize].ty, Ty::Int(t) if t.bits == 64);
+    let nonneg_start = matches!(start.as_const(), Some(Const::Int(v)) if v >= 0);
+    let pos_step = matches!(step.as_const(), Some(Const::Int(v)) if v > 0);
+    let mut stop = stop;
+    while let ExprKind::Convert(x) = &stop.kind {
+        if !matches!(x.ty, Ty::Int(t) if t.bits == 64) {
+            return None;
+        }
+        stop = x;
+    }
+    let ExprKind::ViewDim { view, dim: hir::Dim::Shape, axis } = stop.kind else { return None };
+    if !(var_is_64 && nonneg_start && pos_step) || assigns(body, var) || assigns(body, view) {
+        return None;
+    }
+    Some((var, view, axis))
+}
+
+fn assigns(body: &[Stmt], local: LocalId) -> bool {
+    body.iter().any(|s| match &s.kind {
+        StmtKind::Assign(pairs) => pairs.iter().any(|(l, _)| *l == local),
+        StmtKind::If { then, orelse, .. } => assigns(then, local) || assigns(orelse, local),
+        StmtKind::While { body, orelse, .. } => assigns(body, local) || assigns(orelse, local),
+        StmtKind::ForRange { var, body, orelse, .. } => *var == local || assigns(body, local) || assigns(orelse, local),
+        _ => false,
+    })
 }
 
 /// Small loop bodies without `break`/`continue` are run twice per trip.
