@@ -45,6 +45,38 @@ pub struct Target {
     /// The name as the user wrote it (`native` for the build machine).
     pub name: String,
     pub isa: OwnedTargetIsa,
+    /// CPU features the code may use, as Linux's /proc/cpuinfo names them;
+    /// the module checks them at import instead of dying on SIGILL later.
+    pub requires: Vec<&'static str>,
+}
+
+/// Cranelift's x86 flags, the names users write after `+`, and /proc/cpuinfo's names.
+const FEATURES: &[(&str, &str, &str)] = &[
+    ("has_sse3", "sse3", "pni"),
+    ("has_ssse3", "ssse3", "ssse3"),
+    ("has_sse41", "sse4.1", "sse4_1"),
+    ("has_sse42", "sse4.2", "sse4_2"),
+    ("has_popcnt", "popcnt", "popcnt"),
+    ("has_cmpxchg16b", "cx16", "cx16"),
+    ("has_avx", "avx", "avx"),
+    ("has_avx2", "avx2", "avx2"),
+    ("has_bmi1", "bmi1", "bmi1"),
+    ("has_bmi2", "bmi2", "bmi2"),
+    ("has_fma", "fma", "fma"),
+    ("has_lzcnt", "lzcnt", "abm"),
+    ("has_avx512f", "avx512f", "avx512f"),
+    ("has_avx512vl", "avx512vl", "avx512vl"),
+    ("has_avx512dq", "avx512dq", "avx512dq"),
+    ("has_avx512vbmi", "avx512vbmi", "avx512vbmi"),
+    ("has_avx512bitalg", "avx512bitalg", "avx512_bitalg"),
+    ("has_avx512vnni", "avx512vnni", "avx512_vnni"),
+    ("has_avx_vnni", "avxvnni", "avx_vnni"),
+];
+
+fn cpuinfo_requirements(isa: &OwnedTargetIsa) -> Vec<&'static str> {
+    let enabled: Vec<String> =
+        isa.isa_flags().iter().filter(|f| f.as_bool() == Some(true)).map(|f| f.name.to_string()).collect();
+    FEATURES.iter().filter(|(flag, _, _)| enabled.iter().any(|e| e == flag)).map(|(_, _, cpuinfo)| *cpuinfo).collect()
 }
 
 fn shared_flags() -> settings::Flags {
@@ -63,26 +95,61 @@ pub fn features_of(name: &str) -> Option<Vec<&'static str>> {
         .map(|(_, groups)| groups.iter().flat_map(|g| g.iter().copied()).collect())
 }
 
+/// `native`, a CPU name, `base+feature+…`, or `triple[:cpu]`.
 pub fn parse(spec: &str) -> Result<Target, String> {
     if spec == "native" {
         let builder = cranelift_native::builder().map_err(|e| format!("cannot detect the host CPU: {e}"))?;
         let isa = builder.finish(shared_flags()).map_err(|e| e.to_string())?;
-        return Ok(Target { name: spec.to_string(), isa });
+        let requires = cpuinfo_requirements(&isa);
+        return Ok(Target { name: spec.to_string(), isa, requires });
     }
-    let Some(features) = features_of(spec) else {
-        let mut near: Vec<&str> = CPU_TABLE.iter().map(|(n, _)| *n).filter(|n| similar(n, spec)).collect();
-        if near.is_empty() {
-            near = CPU_TABLE.iter().map(|(n, _)| *n).collect();
-        }
-        return Err(format!("unknown target `{spec}`; did you mean one of: native, {}?", near.join(", ")));
+    let (triple_text, cpu) = match spec.split_once(':') {
+        Some((t, c)) => (Some(t), c),
+        None if spec.contains("-unknown-") || spec.contains("-linux") || spec.starts_with("aarch64") => (Some(spec), ""),
+        None => (None, spec),
     };
-    let triple = Triple::from_str("x86_64-unknown-linux-gnu").map_err(|e| e.to_string())?;
-    let mut builder = isa::lookup(triple).map_err(|e| format!("Cranelift cannot target x86-64: {e}"))?;
-    for f in features {
-        builder.enable(f).map_err(|e| format!("Cranelift does not know CPU feature `{f}`: {e}"))?;
+    let triple = Triple::from_str(triple_text.unwrap_or("x86_64-unknown-linux-gnu"))
+        .map_err(|e| format!("`{}` is not a target triple: {e}", triple_text.unwrap_or("")))?;
+    let mut builder = isa::lookup(triple.clone()).map_err(|e| format!("Cranelift cannot generate code for `{triple}`: {e}"))?;
+    let is_x86 = matches!(triple.architecture, target_lexicon::Architecture::X86_64);
+    let mut parts = cpu.split('+');
+    let base = parts.next().unwrap_or("");
+    if is_x86 {
+        let base = if base.is_empty() { "x86-64" } else { base };
+        let Some(features) = features_of(base) else {
+            return Err(unknown(base));
+        };
+        for f in features {
+            builder.enable(f).map_err(|e| format!("Cranelift does not know CPU feature `{f}`: {e}"))?;
+        }
+    } else if !base.is_empty() {
+        return Err(format!("no CPU names for `{triple}`; write `{triple}` or `{triple}:+feature` (e.g. `+lse`)"));
+    }
+    for feat in parts {
+        let flag = if is_x86 {
+            match FEATURES.iter().find(|(_, user, _)| *user == feat) {
+                Some((flag, _, _)) => flag.to_string(),
+                None => {
+                    let known: Vec<&str> = FEATURES.iter().map(|(_, u, _)| *u).collect();
+                    return Err(format!("unknown CPU feature `{feat}`; known: {}", known.join(", ")));
+                }
+            }
+        } else {
+            format!("has_{feat}")
+        };
+        builder.enable(&flag).map_err(|e| format!("unknown CPU feature `{feat}` for `{triple}`: {e}"))?;
     }
     let isa = builder.finish(shared_flags()).map_err(|e| e.to_string())?;
-    Ok(Target { name: spec.to_string(), isa })
+    let requires = if is_x86 { cpuinfo_requirements(&isa) } else { vec![] };
+    Ok(Target { name: spec.to_string(), isa, requires })
+}
+
+fn unknown(name: &str) -> String {
+    let mut near: Vec<&str> = CPU_TABLE.iter().map(|(n, _)| *n).filter(|n| similar(n, name)).collect();
+    if near.is_empty() {
+        near = CPU_TABLE.iter().map(|(n, _)| *n).collect();
+    }
+    format!("unknown target `{name}`; did you mean one of: native, {}?", near.join(", "))
 }
 
 fn similar(a: &str, b: &str) -> bool {
@@ -105,6 +172,18 @@ mod tests {
         let base = parse("x86-64").unwrap();
         let avx = base.isa.isa_flags().iter().find(|f| f.name == "has_avx").and_then(|f| f.as_bool());
         assert_eq!(avx, Some(false));
+    }
+
+    #[test]
+    fn feature_edits_and_triples() {
+        let t = parse("x86-64-v2+avx2+fma+bmi2").unwrap();
+        assert!(t.requires.contains(&"avx2") && t.requires.contains(&"fma") && t.requires.contains(&"sse4_2"));
+        assert!(!t.requires.contains(&"avx512f"));
+        let t = parse("x86_64-unknown-linux-gnu:skylake-avx512").unwrap();
+        assert!(t.requires.contains(&"avx512f"));
+        let a = parse("aarch64-unknown-linux-gnu").unwrap();
+        assert_eq!(a.isa.triple().architecture.to_string(), "aarch64");
+        assert!(parse("x86-64+avx9").unwrap_err().contains("unknown CPU feature `avx9`"));
     }
 
     #[test]

@@ -92,6 +92,23 @@ def __pyc_aot_buffer_error(obj, info):
     raise ValueError("buffer for argument '%s' does not match %s" % (name, want))
 "#;
 
+/// Refuses to import on a CPU without the features the code was compiled
+/// for (Linux reports them, including OS support for AVX state, in /proc/cpuinfo).
+const CPU_CHECK_SOURCE: &str = r#"
+def __pyc_aot_check_cpu(module, target, required):
+    try:
+        with open('/proc/cpuinfo') as f:
+            flags = next((line.split(':', 1)[1].split() for line in f if line.startswith('flags')), None)
+    except OSError:
+        return
+    if flags is None:
+        return
+    missing = [r for r in required if r not in flags]
+    if missing:
+        raise ImportError("%s was compiled for %s (needs %s); this CPU lacks %s"
+                          % (module, target, ', '.join(required), ', '.join(missing)))
+"#;
+
 /// Parameters (function, index) whose memoryview the code writes to, directly
 /// or by passing it on to a function that does: those need a writable buffer.
 fn written_views(m: &hir::Module) -> HashSet<(FuncId, usize)> {
@@ -223,7 +240,7 @@ fn method_doc(f: &Function) -> String {
     format!("{}({})\n--\n\n{}", f.name, params.join(", "), f.doc.as_deref().unwrap_or(""))
 }
 
-pub(crate) fn emit_module_glue(em: &mut Emitter, m: &hir::Module, py_minor: u32, recursive: &HashSet<FuncId>) -> R<()> {
+pub(crate) fn emit_module_glue(em: &mut Emitter, m: &hir::Module, py_minor: u32, recursive: &HashSet<FuncId>, target: &crate::target::Target) -> R<()> {
     let exported: Vec<&Function> = m.functions.iter().filter(|f| f.exported).collect();
 
     let written = written_views(m);
@@ -262,7 +279,7 @@ pub(crate) fn emit_module_glue(em: &mut Emitter, m: &hir::Module, py_minor: u32,
     desc.define_zeroinit(helpers_len);
     em.module.define_data(em.helpers, &desc).map_err(|e| e.to_string())?;
 
-    let exec = emit_exec(em, m, &exported)?;
+    let exec = emit_exec(em, m, &exported, target)?;
 
     // PyModuleDef_Slot[]: {Py_mod_exec, exec}, {0, NULL}.
     let slots = em.module.declare_data("pyc_aot_slots", Linkage::Local, true, false).map_err(|e| e.to_string())?;
@@ -322,7 +339,7 @@ fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
-fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function]) -> R<ClifFuncId> {
+fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function], target: &crate::target::Target) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
     sig.params.push(ir::AbiParam::new(p));
@@ -330,6 +347,15 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function]) -> R<Cli
     let id = em.module.declare_function("pyc_aot_exec", Linkage::Local, &sig).map_err(|e| e.to_string())?;
     let mut shim = SHIM_SOURCE.to_string();
     shim.push_str(BUFFER_ERROR_SOURCE);
+    if !target.requires.is_empty() {
+        let list: Vec<String> = target.requires.iter().map(|r| format!("{r:?}")).collect();
+        shim.push_str(&format!(
+            "{CPU_CHECK_SOURCE}__pyc_aot_check_cpu({:?}, {:?}, [{}])\n",
+            m.name,
+            target.name,
+            list.join(", ")
+        ));
+    }
     for f in exported {
         shim.push_str(&binder_source(f));
     }
@@ -414,6 +440,11 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function]) -> R<Cli
         set_item(&mut cx, mod_dict, crate::frontend::SHIM_GLOBAL, shim_mod)?;
         cx.decref(shim_mod)?;
         set_item(&mut cx, mod_dict, "__builtins__", builtins)?;
+        let tname = cx.cstr(&target.name)?;
+        let tobj = cx.call_c("PyUnicode_FromString", &[p], &[p], &[tname])?[0];
+        check_null(&mut cx, tobj);
+        set_item(&mut cx, mod_dict, "__pyc_aot_target__", tobj)?;
+        cx.decref(tobj)?;
         run(&mut cx, &m.python_source, &m.source_path, mod_dict)?;
         let ok = cx.b.ins().iconst(types::I32, 0);
         cx.b.ins().return_(&[ok]);

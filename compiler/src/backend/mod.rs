@@ -94,7 +94,7 @@ pub fn compile(module: &hir::Module, target: &Target, py_minor: u32, listing: Li
     for f in &module.functions {
         lower::lower_function(&mut em, module, f, &recursive)?;
     }
-    glue::emit_module_glue(&mut em, module, py_minor, &recursive)?;
+    glue::emit_module_glue(&mut em, module, py_minor, &recursive, target)?;
     let listing = std::mem::take(&mut em.listing);
     let product = em.module.finish();
     let object = product.emit().map_err(|e| format!("cannot write the object file: {e}"))?;
