@@ -812,6 +812,11 @@ impl<'m> Lower<'m, '_, '_, '_> {
         };
         let cur = self.cx.b.declare_var(types::I64);
         self.cx.b.def_var(cur, start_v);
+        if const_step == Some(1) && !unsigned {
+            if let Some(plan) = vector_plan(var, body, self.fr.f) {
+                self.vector_prelude(&plan, var, var_ty, cur, stop_v)?;
+            }
+        }
         let line = self.fr.line;
         let else_b = self.cx.b.create_block();
         let exit = self.cx.b.create_block();
@@ -912,6 +917,95 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.cx.b.seal_block(header);
         self.fr.line = line;
         self.finish_loop(else_b, exit, orelse, targets.broke)
+    }
+
+    /// Runs as much of an element-wise loop as it can on 128-bit vectors, then
+    /// leaves `cur` at the first index the scalar loop still has to do. Each
+    /// lane does exactly the scalar operations, so results are bit-identical;
+    /// a runtime guard keeps the scalar loop for anything that could differ
+    /// (indices outside a view, negative start, overlapping arrays).
+    fn vector_prelude(&mut self, plan: &VectorPlan, var: LocalId, var_ty: IntTy, cur: Variable, stop: Value) -> R<()> {
+        let (lane_ty, vec_ty, lanes) = match plan.elem {
+            64 => (types::F64, types::F64X2, 2i64),
+            _ => (types::F32, types::F32X4, 4i64),
+        };
+        let start = self.cx.b.use_var(cur);
+        let mut ok = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, start, 0);
+        let out_parts = self.view_parts(plan.out)?;
+        for v in &plan.inputs {
+            let parts = self.view_parts(*v)?;
+            let fits = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, stop, parts[1]);
+            ok = self.cx.b.ins().band(ok, fits);
+            if *v != plan.out {
+                // Reading x[i] while writing y[i]: only a y a few elements past x
+                // would let a lane read a value the scalar loop had already replaced.
+                let d = self.cx.b.ins().isub(out_parts[0], parts[0]);
+                let ahead = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, d, 0);
+                let close = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, d, 16);
+                let bad = self.cx.b.ins().band(ahead, close);
+                let fine = self.cx.b.ins().bxor_imm_s(bad, 1);
+                ok = self.cx.b.ins().band(ok, fine);
+            }
+        }
+        let fits = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, stop, out_parts[1]);
+        ok = self.cx.b.ins().band(ok, fits);
+        let (header, body, done) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.ins().brif(ok, header, &[], done, &[]);
+        self.cx.b.switch_to_block(header); // sealed once its back edge exists
+        let c = self.cx.b.use_var(cur);
+        let next = self.cx.b.ins().iadd_imm_s(c, lanes);
+        let room = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, next, stop);
+        self.cx.b.ins().brif(room, body, &[], done, &[]);
+        self.enter(body);
+        let c = self.cx.b.use_var(cur);
+        let v = self.vector_expr(&plan.value, c, vec_ty, lane_ty, plan.elem)?;
+        let addr = self.lane_address(plan.out, c, plan.elem)?;
+        self.cx.b.ins().store(element_flags(), v, addr, 0);
+        // The loop variable ends as the last index done, as the scalar loop leaves it.
+        let last = self.cx.b.ins().iadd_imm_s(c, lanes - 1);
+        let last_v = if var_ty.bits < 64 { self.cx.b.ins().ireduce(clif_type(Ty::Int(var_ty)).unwrap_or(types::I64), last) } else { last };
+        self.assign(var, last_v);
+        let next = self.cx.b.ins().iadd_imm_s(c, lanes);
+        self.cx.b.def_var(cur, next);
+        self.cx.b.ins().jump(header, &[]);
+        self.cx.b.seal_block(header);
+        self.enter(done);
+        Ok(())
+    }
+
+    fn lane_address(&mut self, view: LocalId, index: Value, elem_bits: u8) -> R<Value> {
+        let parts = self.view_parts(view)?;
+        let off = self.cx.b.ins().imul_imm_s(index, (elem_bits / 8) as i64);
+        Ok(self.cx.b.ins().iadd(parts[0], off))
+    }
+
+    fn vector_expr(&mut self, e: &Expr, index: Value, vec_ty: ir::Type, lane_ty: ir::Type, elem_bits: u8) -> R<Value> {
+        Ok(match &e.kind {
+            ExprKind::Index { view, .. } => {
+                let addr = self.lane_address(*view, index, elem_bits)?;
+                self.cx.b.ins().load(vec_ty, element_flags(), addr, 0)
+            }
+            ExprKind::Binary(op, a, b) => {
+                let x = self.vector_expr(a, index, vec_ty, lane_ty, elem_bits)?;
+                let y = self.vector_expr(b, index, vec_ty, lane_ty, elem_bits)?;
+                match op {
+                    ArithOp::Add => self.cx.b.ins().fadd(x, y),
+                    ArithOp::Sub => self.cx.b.ins().fsub(x, y),
+                    ArithOp::Mul => self.cx.b.ins().fmul(x, y),
+                    _ => self.cx.b.ins().fdiv(x, y),
+                }
+            }
+            ExprKind::Unary(UnOp::Neg, a) => {
+                let x = self.vector_expr(a, index, vec_ty, lane_ty, elem_bits)?;
+                self.cx.b.ins().fneg(x)
+            }
+            _ => {
+                // Loop-invariant scalar: computed once per vector step, then splat.
+                let s = self.expr(e)?;
+                let s = if self.cx.b.func.dfg.value_type(s) != lane_ty { return Err("vector lane type mismatch".into()) } else { s };
+                self.cx.b.ins().splat(vec_ty, s)
+            }
+        })
     }
 
     /// `counter + k` and whether it left the 64-bit range (never for narrower loop variables).
@@ -2007,6 +2101,70 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.decref(r)?;
         Ok(d)
     }
+}
+
+/// An element-wise loop body `out[i] = value` that `vector_prelude` can run
+/// on 128-bit vectors.
+struct VectorPlan {
+    out: LocalId,
+    /// Every view read at index `i` (the output included when it is read).
+    inputs: Vec<LocalId>,
+    value: Expr,
+    elem: u8,
+}
+
+/// Recognises `for i in range(…): y[i] = <float expression of x[i], z[i], invariants>`
+/// on 1-D C-contiguous float views (also as `y[i] += …`).
+fn vector_plan(var: LocalId, body: &[Stmt], f: &hir::Function) -> Option<VectorPlan> {
+    let (store, alias) = match body {
+        [s] => (s, None),
+        // `y[i] += …` becomes `tmp = i; y[tmp] = y[tmp] + …`.
+        [Stmt { kind: StmtKind::Assign(pairs), .. }, s] if pairs.len() == 1 && index_local(&pairs[0].1) == Some(var) => {
+            (s, Some(pairs[0].0))
+        }
+        _ => return None,
+    };
+    let StmtKind::Store { view: out, indices, value } = &store.kind else { return None };
+    let is_i = |e: &Expr| index_local(e).is_some_and(|l| l == var || Some(l) == alias);
+    let float_view = |v: LocalId| match f.locals[v.0 as usize].ty {
+        Ty::View(t) if t.ndim == 1 && t.c_contig => match t.elem {
+            crate::types::Elem::Float(w) => Some(w),
+            _ => None,
+        },
+        _ => None,
+    };
+    let elem = float_view(*out)?;
+    if indices.len() != 1 || !is_i(&indices[0]) {
+        return None;
+    }
+    let mut inputs = vec![];
+    fn ok(e: &Expr, is_i: &dyn Fn(&Expr) -> bool, fv: &dyn Fn(LocalId) -> Option<u8>, elem: u8, inputs: &mut Vec<LocalId>, body: &[Stmt], cdiv: bool) -> bool {
+        if e.ty != Ty::Float(elem) {
+            return false;
+        }
+        match &e.kind {
+            ExprKind::Index { view, indices } => {
+                let good = indices.len() == 1 && is_i(&indices[0]) && fv(*view) == Some(elem);
+                if good && !inputs.contains(view) {
+                    inputs.push(*view);
+                }
+                good
+            }
+            // Python's `/` raises on a zero divisor: only C division vectorises.
+            ExprKind::Binary(op, a, b) => {
+                let vector_op = matches!(op, ArithOp::Add | ArithOp::Sub | ArithOp::Mul) || (*op == ArithOp::Div && cdiv);
+                vector_op && ok(a, is_i, fv, elem, inputs, body, cdiv) && ok(b, is_i, fv, elem, inputs, body, cdiv)
+            }
+            ExprKind::Unary(UnOp::Neg, a) => ok(a, is_i, fv, elem, inputs, body, cdiv),
+            ExprKind::Const(_) => true,
+            ExprKind::Local(l) => !assigns(body, *l),
+            _ => false,
+        }
+    }
+    if !ok(value, &is_i, &float_view, elem, &mut inputs, body, f.cdivision) {
+        return None;
+    }
+    Some(VectorPlan { out: *out, inputs, value: value.clone(), elem })
 }
 
 /// The local an index expression reads, seen through widening conversions
