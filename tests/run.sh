@@ -11,8 +11,8 @@ PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c 'import pytest' 2>/dev/null; then
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check pytest
+if ! .venv/bin/python -c 'import pytest, numpy' 2>/dev/null; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check pytest numpy
 fi
 
 export PYC_AOT_BIN="${PYC_AOT_BIN:-$PWD/target/release/pyc-aot}"

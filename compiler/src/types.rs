@@ -81,8 +81,8 @@ impl Elem {
     pub fn formats(self) -> &'static [u8] {
         match self {
             Elem::Int(i) => match (i.bits, i.signed) {
-                (8, true) => b"bc",
-                (8, false) => b"B",
+                // As in Cython: one-byte integers do not care about sign.
+                (8, _) => b"bBc",
                 (16, true) => b"h",
                 (16, false) => b"H",
                 (32, true) => b"i",

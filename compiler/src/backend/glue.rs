@@ -83,6 +83,8 @@ def __pyc_aot_buffer_error(obj, info):
     if check == 'ndim':
         raise ValueError("Buffer has wrong number of dimensions (expected %s, got %d)" % (ndim, m.ndim))
     if check == 'dtype':
+        if m.format[:1] in ('>', '!'):
+            raise ValueError("Big-endian buffer not supported on little-endian compiler")
         fmt = m.format.lstrip('@=<')
         raise ValueError("Buffer dtype mismatch, expected '%s' but got '%s'" % (want, _PYC_AOT_FORMAT_NAMES.get(fmt, fmt)))
     if check == 'contig':
@@ -750,11 +752,17 @@ impl Wrapper<'_, '_> {
             strides.push(self.cx.b.ins().load(types::I64, flags(), strides_ptr, 8 * k));
         }
         if v.c_contig {
-            let last = v.ndim as usize - 1;
-            let unit = self.cx.b.ins().icmp_imm_s(IntCC::Equal, strides[last], v.elem.size() as i64);
-            let short = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, shape[last], 1);
-            let fine = self.cx.b.ins().bor(unit, short);
-            let bad = self.cx.b.ins().icmp_imm_s(IntCC::Equal, fine, 0);
+            // `T[:, ::1]` is Cython's C-contiguous array: every axis of length
+            // above one must have the stride of a packed row-major layout.
+            let mut expected = self.cx.b.ins().iconst(types::I64, v.elem.size() as i64);
+            let mut bad = self.cx.b.ins().iconst(types::I8, 0);
+            for k in (0..v.ndim as usize).rev() {
+                let off = self.cx.b.ins().icmp(IntCC::NotEqual, strides[k], expected);
+                let long = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, shape[k], 1);
+                let wrong = self.cx.b.ins().band(off, long);
+                bad = self.cx.b.ins().bor(bad, wrong);
+                expected = self.cx.b.ins().imul(expected, shape[k]);
+            }
             reject(self, bad, "contig", true)?;
         }
         self.buffers.push(slot);

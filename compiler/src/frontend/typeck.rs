@@ -340,6 +340,9 @@ impl<'c, 'a> Checker<'c, 'a> {
             (Some(t), _) | (None, Some(&t)) => t,
             (None, None) => return fallback(&self.me.span, "its return type could not be inferred"),
         };
+        if let Ty::View(_) = ret {
+            return fallback(&self.me.span, "it returns a memoryview (only parameters are compiled)");
+        }
         let params = self
             .me
             .params
