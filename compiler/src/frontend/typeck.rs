@@ -671,6 +671,41 @@ impl<'c, 'a> Checker<'c, 'a> {
                     let val = self.coerce(val, v.elem.ty(), &value.span, "a memoryview element")?;
                     Ok(vec![hir::Stmt { kind: hir::StmtKind::Store { view: id, indices, value: val }, line }])
                 }
+                (ExprKind::Tuple(ts), ExprKind::Tuple(vs))
+                    if ts.len() == vs.len() && ts.iter().any(|t| matches!(t.kind, ExprKind::Subscript { .. })) =>
+                {
+                    // `a[i], a[j] = a[j], a[i]`: all values first (into hidden locals),
+                    // then each target left to right, its indices evaluated then.
+                    let mut out = vec![];
+                    let mut temps = vec![];
+                    let mut pairs = vec![];
+                    for (k, v) in vs.iter().enumerate() {
+                        let x = self.expr(v)?;
+                        if !x.ty.is_numeric() {
+                            return fallback(&v.span, "it unpacks a non-number into a memoryview element");
+                        }
+                        let tmp = self.local_id(&format!("<value {k} line {line}>"), x.ty);
+                        temps.push(hir::Expr::local(tmp, x.ty));
+                        pairs.push((tmp, x));
+                    }
+                    out.push(hir::Stmt { kind: hir::StmtKind::Assign(pairs), line });
+                    for (t, v) in ts.iter().zip(temps) {
+                        let kind = match &t.kind {
+                            ExprKind::Name(n) => self.assign_to(n, v, &t.span)?,
+                            ExprKind::Subscript { value: base, index } => {
+                                let Some((id, view)) = self.view_local(base) else {
+                                    return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span)));
+                                };
+                                let indices = self.view_indices(view, index, &t.span)?;
+                                let v = self.coerce(v, view.elem.ty(), &t.span, "a memoryview element")?;
+                                hir::StmtKind::Store { view: id, indices, value: v }
+                            }
+                            _ => return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span))),
+                        };
+                        out.push(hir::Stmt { kind, line });
+                    }
+                    Ok(out)
+                }
                 (ExprKind::Tuple(ts), ExprKind::Tuple(vs)) if ts.len() == vs.len() => {
                     let mut values = vec![];
                     for v in vs {
