@@ -95,6 +95,15 @@ pub fn features_of(name: &str) -> Option<Vec<&'static str>> {
         .map(|(_, groups)| groups.iter().flat_map(|g| g.iter().copied()).collect())
 }
 
+/// A comma-separated list of targets (a fat module when there are several).
+pub fn parse_list(spec: &str) -> Result<Vec<Target>, String> {
+    let targets: Vec<Target> = spec.split(',').map(|s| parse(s.trim())).collect::<Result<_, _>>()?;
+    if targets.is_empty() {
+        return Err("no target given".into());
+    }
+    Ok(targets)
+}
+
 /// `native`, a CPU name, `base+feature+…`, or `triple[:cpu]`.
 pub fn parse(spec: &str) -> Result<Target, String> {
     if spec == "native" {

@@ -75,7 +75,7 @@ fn residual_python_keeps_line_numbers() {
 fn clif_of_fib_for_baseline_x86_64() {
     let m = hir_of(FIB);
     let t = target::parse("x86-64").unwrap();
-    let out = backend::compile(&m, &t, 11, backend::Listing::Clif).unwrap();
+    let out = backend::compile(&m, std::slice::from_ref(&t), 11, backend::Listing::Clif).unwrap();
     let native = out.listing.split("\n; ").next().unwrap_or_default().to_string();
     insta::assert_snapshot!(native);
 }

@@ -13,7 +13,7 @@ use crate::types::{Ty, ViewTy};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, types, Block, BlockArg, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_module::{DataDescription, FuncId as ClifFuncId, Linkage, Module};
+use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
 
 type R<T> = Result<T, String>;
 
@@ -242,7 +242,16 @@ fn method_doc(f: &Function) -> String {
     format!("{}({})\n--\n\n{}", f.name, params.join(", "), f.doc.as_deref().unwrap_or(""))
 }
 
-pub(crate) fn emit_module_glue(em: &mut Emitter, m: &hir::Module, py_minor: u32, recursive: &HashSet<FuncId>, target: &crate::target::Target) -> R<()> {
+/// Emits one variant's CPython side and returns its `PyModuleDef`; with
+/// `with_init` also the `PyInit_<name>` that returns it.
+pub(crate) fn emit_module_glue(
+    em: &mut Emitter,
+    m: &hir::Module,
+    py_minor: u32,
+    recursive: &HashSet<FuncId>,
+    target: &crate::target::Target,
+    with_init: bool,
+) -> R<DataId> {
     let exported: Vec<&Function> = m.functions.iter().filter(|f| f.exported).collect();
 
     let written = written_views(m);
@@ -252,7 +261,7 @@ pub(crate) fn emit_module_glue(em: &mut Emitter, m: &hir::Module, py_minor: u32,
     }
 
     // PyMethodDef[]: {name, meth, flags, doc}, 32 bytes each, zero-terminated.
-    let table = em.module.declare_data("pyc_aot_methods", Linkage::Local, true, false).map_err(|e| e.to_string())?;
+    let table = em.module.declare_data(&em.symbol("pyc_aot_methods"), Linkage::Local, true, false).map_err(|e| e.to_string())?;
     let mut desc = DataDescription::new();
     let mut bytes = vec![0u8; 32 * (wrappers.len() + 1)];
     for (i, (f, _)) in wrappers.iter().enumerate() {
@@ -276,15 +285,18 @@ pub(crate) fn emit_module_glue(em: &mut Emitter, m: &hir::Module, py_minor: u32,
     }
     em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
 
-    let helpers_len = 8 * (HELPER_BINDERS + exported.len());
-    let mut desc = DataDescription::new();
-    desc.define_zeroinit(helpers_len);
-    em.module.define_data(em.helpers, &desc).map_err(|e| e.to_string())?;
+    // One helper table for all variants: only the chosen variant's exec fills it.
+    if em.variant.as_ref().is_none_or(|(k, _)| *k == 0) {
+        let helpers_len = 8 * (HELPER_BINDERS + exported.len());
+        let mut desc = DataDescription::new();
+        desc.define_zeroinit(helpers_len);
+        em.module.define_data(em.helpers, &desc).map_err(|e| e.to_string())?;
+    }
 
     let exec = emit_exec(em, m, &exported, target)?;
 
     // PyModuleDef_Slot[]: {Py_mod_exec, exec}, {0, NULL}.
-    let slots = em.module.declare_data("pyc_aot_slots", Linkage::Local, true, false).map_err(|e| e.to_string())?;
+    let slots = em.module.declare_data(&em.symbol("pyc_aot_slots"), Linkage::Local, true, false).map_err(|e| e.to_string())?;
     let mut desc = DataDescription::new();
     let mut bytes = vec![0u8; 32];
     bytes[0..4].copy_from_slice(&PY_MOD_EXEC.to_le_bytes());
@@ -294,7 +306,7 @@ pub(crate) fn emit_module_glue(em: &mut Emitter, m: &hir::Module, py_minor: u32,
     em.module.define_data(slots, &desc).map_err(|e| e.to_string())?;
 
     // PyModuleDef: m_base (refcount 1), m_name @40, m_size @56 = 0, m_methods @64, m_slots @72.
-    let def = em.module.declare_data("pyc_aot_moduledef", Linkage::Local, true, false).map_err(|e| e.to_string())?;
+    let def = em.module.declare_data(&em.symbol("pyc_aot_moduledef"), Linkage::Local, true, false).map_err(|e| e.to_string())?;
     let mut desc = DataDescription::new();
     let mut bytes = vec![0u8; 104];
     bytes[0..8].copy_from_slice(&1u64.to_le_bytes());
@@ -308,6 +320,9 @@ pub(crate) fn emit_module_glue(em: &mut Emitter, m: &hir::Module, py_minor: u32,
     desc.write_data_addr(72, gv_slots, 0);
     em.module.define_data(def, &desc).map_err(|e| e.to_string())?;
 
+    if !with_init {
+        return Ok(def);
+    }
     // PyInit_<name>: the only exported symbol.
     let mut sig = em.module.make_signature();
     sig.returns.push(ir::AbiParam::new(em.ptr));
@@ -327,8 +342,114 @@ pub(crate) fn emit_module_glue(em: &mut Emitter, m: &hir::Module, py_minor: u32,
         cx.b.ins().return_(&[r]);
         finish(cx)?;
     }
-    em.define(init, func, &format!("PyInit_{}", m.name))
+    em.define(init, func, &format!("PyInit_{}", m.name))?;
+    Ok(def)
 }
+
+/// A fat module's `PyInit_<name>`: asks a little Python which variant the
+/// CPU supports best (`PYC_AOT_DISPATCH=<target>` forces one) and returns
+/// that variant's `PyModuleDef`; every call goes straight to the variant's
+/// code after that, so nothing pays for dispatch.
+pub(crate) fn emit_dispatcher(em: &mut Emitter, m: &hir::Module, targets: &[crate::target::Target], defs: &[DataId]) -> R<()> {
+    let p = em.ptr;
+    let names: Vec<String> = targets.iter().map(|t| format!("{:?}", t.name)).collect();
+    let reqs: Vec<String> = targets
+        .iter()
+        .map(|t| format!("[{}]", t.requires.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>().join(", ")))
+        .collect();
+    let chooser = format!(
+        "{DISPATCH_SOURCE}__result__ = __pyc_aot_choose({:?}, [{}], [{}])\n",
+        m.name,
+        names.join(", "),
+        reqs.join(", ")
+    );
+    // defs[] as a table of pointers, indexed by the chooser's answer.
+    let table = em.module.declare_data("pyc_aot_variants", Linkage::Local, false, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    desc.define(vec![0u8; 8 * defs.len()].into_boxed_slice());
+    for (k, d) in defs.iter().enumerate() {
+        let gv = em.module.declare_data_in_data(*d, &mut desc);
+        desc.write_data_addr((8 * k) as u32, gv, 0);
+    }
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+
+    let mut sig = em.module.make_signature();
+    sig.returns.push(ir::AbiParam::new(p));
+    let init = em
+        .module
+        .declare_function(&format!("PyInit_{}", m.name), Linkage::Export, &sig)
+        .map_err(|e| e.to_string())?;
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(1, 2), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry = cx.b.create_block();
+        let fail = cx.b.create_block();
+        cx.b.set_cold_block(fail);
+        cx.b.switch_to_block(entry);
+        let check_null = |cx: &mut FnCx, v: Value| {
+            let bad = cx.is_null(v);
+            let ok = cx.b.create_block();
+            cx.b.ins().brif(bad, fail, &[], ok, &[]);
+            cx.b.switch_to_block(ok);
+        };
+        let globals = cx.call_c("PyDict_New", &[], &[p], &[])?[0];
+        check_null(&mut cx, globals);
+        let builtins = cx.call_c("PyEval_GetBuiltins", &[], &[p], &[])?[0];
+        let key = cx.cstr("__builtins__")?;
+        cx.call_c("PyDict_SetItemString", &[p, p, p], &[types::I32], &[globals, key, builtins])?;
+        let src = cx.cstr(&chooser)?;
+        let file = cx.cstr("<pyc-aot dispatch>")?;
+        let mode = cx.b.ins().iconst(types::I32, PY_FILE_INPUT);
+        let code = cx.call_c("Py_CompileString", &[p, p, types::I32], &[p], &[src, file, mode])?[0];
+        check_null(&mut cx, code);
+        let r = cx.call_c("PyEval_EvalCode", &[p, p, p], &[p], &[code, globals, globals])?[0];
+        cx.decref(code)?;
+        check_null(&mut cx, r);
+        cx.decref(r)?;
+        let key = cx.cstr("__result__")?;
+        let chosen = cx.call_c("PyDict_GetItemString", &[p, p], &[p], &[globals, key])?[0];
+        check_null(&mut cx, chosen);
+        let k = cx.call_c("PyLong_AsLongLong", &[p], &[types::I64], &[chosen])?[0];
+        cx.decref(globals)?;
+        let addr = cx.data_addr(table);
+        let off = cx.b.ins().imul_imm_s(k, 8);
+        let slot = cx.b.ins().iadd(addr, off);
+        let def = cx.b.ins().load(p, flags(), slot, 0);
+        let r = cx.call_c("PyModuleDef_Init", &[p], &[p], &[def])?[0];
+        cx.b.ins().return_(&[r]);
+        cx.b.switch_to_block(fail);
+        let null = cx.b.ins().iconst(p, 0);
+        cx.b.ins().return_(&[null]);
+        finish(cx)?;
+    }
+    em.define(init, func, &format!("PyInit_{} (dispatch)", m.name))
+}
+
+/// Picks a fat module's variant at import.
+const DISPATCH_SOURCE: &str = r#"
+def __pyc_aot_choose(module, names, requires):
+    import os
+    try:
+        with open('/proc/cpuinfo') as f:
+            flags = set(next((line.split(':', 1)[1].split() for line in f if line.startswith('flags')), ()))
+    except OSError:
+        flags = None
+    runs = [flags is not None and set(req) <= flags or (flags is None and not req) for req in requires]
+    forced = os.environ.get('PYC_AOT_DISPATCH')
+    if forced:
+        if forced not in names:
+            raise ImportError("%s: PYC_AOT_DISPATCH=%s names no variant; it has %s" % (module, forced, ', '.join(names)))
+        i = names.index(forced)
+        if not runs[i]:
+            raise ImportError("%s: PYC_AOT_DISPATCH=%s, but this CPU lacks %s"
+                              % (module, forced, ', '.join(r for r in requires[i] if flags is None or r not in flags)))
+        return i
+    usable = [i for i, ok in enumerate(runs) if ok]
+    if not usable:
+        raise ImportError("%s has no variant this CPU can run (variants: %s)" % (module, ', '.join(names)))
+    return max(usable, key=lambda i: (len(requires[i]), -i))
+"#;
 
 fn finish(cx: FnCx) -> R<()> {
     let FnCx { em, mut b, .. } = cx;
@@ -346,18 +467,14 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function], target: 
     let mut sig = em.module.make_signature();
     sig.params.push(ir::AbiParam::new(p));
     sig.returns.push(ir::AbiParam::new(types::I32));
-    let id = em.module.declare_function("pyc_aot_exec", Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    let id = em.module.declare_function(&em.symbol("pyc_aot_exec"), Linkage::Local, &sig).map_err(|e| e.to_string())?;
     let mut shim = SHIM_SOURCE.to_string();
     shim.push_str(BUFFER_ERROR_SOURCE);
-    if !target.requires.is_empty() {
+    // Kept apart from the shim text so a fat module's variants share one copy of it.
+    let cpu_check = (!target.requires.is_empty()).then(|| {
         let list: Vec<String> = target.requires.iter().map(|r| format!("{r:?}")).collect();
-        shim.push_str(&format!(
-            "{CPU_CHECK_SOURCE}__pyc_aot_check_cpu({:?}, {:?}, [{}])\n",
-            m.name,
-            target.name,
-            list.join(", ")
-        ));
-    }
+        format!("{CPU_CHECK_SOURCE}__pyc_aot_check_cpu({:?}, {:?}, [{}])\n", m.name, target.name, list.join(", "))
+    });
     for f in exported {
         shim.push_str(&binder_source(f));
     }
@@ -412,6 +529,9 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function], target: 
         let true_obj = cx.py_data("_Py_TrueStruct")?;
         set_item(&mut cx, shim_dict, "__pyc_aot_compiled__", true_obj)?;
         run(&mut cx, &shim, "<pyc-aot cython shim>", shim_dict)?;
+        if let Some(check) = &cpu_check {
+            run(&mut cx, check, "<pyc-aot cpu check>", shim_dict)?;
+        }
 
         let helpers = cx.em.helpers;
         let table = cx.data_addr(helpers);
@@ -492,7 +612,7 @@ fn emit_wrapper(
     sig.returns.push(ir::AbiParam::new(p));
     let id = em
         .module
-        .declare_function(&format!("pyc_aot_wrap_{}", f.name), Linkage::Local, &sig)
+        .declare_function(&em.symbol(&format!("pyc_aot_wrap_{}", f.name)), Linkage::Local, &sig)
         .map_err(|e| e.to_string())?;
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(2, f.id.0), sig);
     let mut fctx = FunctionBuilderContext::new();

@@ -57,15 +57,26 @@ pub(crate) struct Emitter {
     pub listing_kind: Listing,
     pub listing: String,
     ctx: Context,
+    /// For a fat module: the variant being emitted (symbol suffix) and its ISA,
+    /// which replaces the object's baseline ISA for that variant's code.
+    pub variant: Option<(usize, cranelift_codegen::isa::OwnedTargetIsa)>,
 }
 
-pub fn compile(module: &hir::Module, target: &Target, py_minor: u32, listing: Listing) -> Result<Output, String> {
-    let builder = ObjectBuilder::new(
-        target.isa.clone(),
-        format!("{}.o", module.name),
-        cranelift_module::default_libcall_names(),
-    )
-    .map_err(|e| format!("cannot create the object file: {e}"))?;
+/// Compiles the module for one target, or, given several, into a fat module:
+/// every variant's code in one object plus a `PyInit` that picks, at import,
+/// the most capable variant this CPU runs.
+pub fn compile(module: &hir::Module, targets: &[Target], py_minor: u32, listing: Listing) -> Result<Output, String> {
+    let first = targets.first().ok_or("no target")?;
+    let base_isa = if targets.len() == 1 {
+        first.isa.clone()
+    } else {
+        crate::target::parse("x86-64")?.isa
+    };
+    if targets.len() > 1 && targets.iter().any(|t| t.isa.triple().architecture != first.isa.triple().architecture) {
+        return Err("a fat module's targets must share one architecture".into());
+    }
+    let builder = ObjectBuilder::new(base_isa, format!("{}.o", module.name), cranelift_module::default_libcall_names())
+        .map_err(|e| format!("cannot create the object file: {e}"))?;
     let mut object = ObjectModule::new(builder);
     let helpers = object
         .declare_data("pyc_aot_helpers", Linkage::Local, true, false)
@@ -81,20 +92,34 @@ pub fn compile(module: &hir::Module, target: &Target, py_minor: u32, listing: Li
         listing_kind: listing,
         listing: String::new(),
         ctx: Context::new(),
+        variant: None,
     };
-    for f in &module.functions {
-        let sig = em.native_signature(f);
-        let id = em
-            .module
-            .declare_function(&format!("pyc_aot_native_{}", f.name), Linkage::Local, &sig)
-            .map_err(|e| e.to_string())?;
-        em.native.push(id);
-    }
     let recursive = recursive_functions(module);
-    for f in &module.functions {
-        lower::lower_function(&mut em, module, f, &recursive)?;
+    let fat = targets.len() > 1;
+    let mut defs = vec![];
+    for (k, target) in targets.iter().enumerate() {
+        em.variant = fat.then(|| (k, target.isa.clone()));
+        if fat {
+            em.listing.push_str(&format!(";; ---- variant {k}: {}\n", target.name));
+        }
+        em.native.clear();
+        for f in &module.functions {
+            let sig = em.native_signature(f);
+            let id = em
+                .module
+                .declare_function(&em.symbol(&format!("pyc_aot_native_{}", f.name)), Linkage::Local, &sig)
+                .map_err(|e| e.to_string())?;
+            em.native.push(id);
+        }
+        for f in &module.functions {
+            lower::lower_function(&mut em, module, f, &recursive)?;
+        }
+        defs.push(glue::emit_module_glue(&mut em, module, py_minor, &recursive, target, !fat)?);
     }
-    glue::emit_module_glue(&mut em, module, py_minor, &recursive, target)?;
+    em.variant = None;
+    if fat {
+        glue::emit_dispatcher(&mut em, module, targets, &defs)?;
+    }
     let listing = std::mem::take(&mut em.listing);
     let product = em.module.finish();
     let object = product.emit().map_err(|e| format!("cannot write the object file: {e}"))?;
@@ -183,6 +208,14 @@ impl Emitter {
     }
 
     /// Compiles the function in `func` under `id`, recording a listing if asked.
+    /// A symbol name, made unique per variant in a fat module.
+    pub fn symbol(&self, name: &str) -> String {
+        match &self.variant {
+            Some((k, _)) => format!("{name}_v{k}"),
+            None => name.to_string(),
+        }
+    }
+
     pub fn define(&mut self, id: ClifFuncId, func: ir::Function, title: &str) -> Result<(), String> {
         self.ctx.clear();
         self.ctx.func = func;
@@ -190,9 +223,33 @@ impl Emitter {
             self.listing.push_str(&format!("; {title}\n{}\n", self.ctx.func.display()));
         }
         self.ctx.set_disasm(self.listing_kind == Listing::Asm);
-        self.module
-            .define_function(id, &mut self.ctx)
-            .map_err(|e| format!("internal compiler error in `{title}`: {e:?}"))?;
+        match &self.variant {
+            None => self
+                .module
+                .define_function(id, &mut self.ctx)
+                .map_err(|e| format!("internal compiler error in `{title}`: {e:?}"))?,
+            Some((_, isa)) => {
+                // Compile with the variant's ISA, then place the bytes in the shared object.
+                let mut ctrl = cranelift_codegen::control::ControlPlane::default();
+                let alignment = self
+                    .ctx
+                    .compile(&**isa, &mut ctrl)
+                    .map_err(|e| format!("internal compiler error in `{title}`: {:?}", e.inner))?
+                    .buffer
+                    .alignment as u64;
+                let code = self.ctx.compiled_code().ok_or("no compiled code")?;
+                let relocs: Vec<cranelift_module::ModuleReloc> = code
+                    .buffer
+                    .relocs()
+                    .iter()
+                    .map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &self.ctx.func, id))
+                    .collect();
+                let bytes = code.buffer.data().to_vec();
+                self.module
+                    .define_function_bytes(id, alignment, &bytes, &relocs)
+                    .map_err(|e| format!("internal compiler error in `{title}`: {e:?}"))?;
+            }
+        }
         if self.listing_kind == Listing::Asm {
             if let Some(code) = self.ctx.compiled_code() {
                 if let Some(vcode) = &code.vcode {

@@ -1,0 +1,108 @@
+"""Targets: every CPU name compiles; modules refuse CPUs lacking their
+features; fat modules dispatch to the best variant and can be forced lower."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import compiler_path
+
+BIN = str(compiler_path())
+
+FIB = os.path.join(os.path.dirname(__file__), "..", "examples", "fib.py")
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def target_names():
+    out = subprocess.run([BIN, "targets"], capture_output=True, text=True, check=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+def build(tmp_path, target, name="fib"):
+    src = tmp_path / (name + ".py")
+    src.write_text(open(FIB).read())
+    p = subprocess.run([BIN, "build", str(src), "--target", target, "-q"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return tmp_path
+
+
+def run_in(dirpath, code, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run([sys.executable, "-c", code], cwd=dirpath, capture_output=True, text=True, env=e)
+
+
+PROBE = "import fib; print(fib.__pyc_aot_target__, repr(fib.fib(90)), repr(fib.fib(7)))"
+EXPECTED = "%r %r" % (2.880067194370816e+18, 13.0)
+
+
+@pytest.mark.parametrize("target", target_names())
+def test_every_target_compiles_and_runs_or_refuses(tmp_path, target):
+    d = build(tmp_path, target)
+    p = run_in(d, PROBE)
+    if p.returncode == 0:
+        assert p.stdout.split(" ", 1)[1].strip() == EXPECTED, p.stdout
+        assert p.stdout.split()[0] == target
+    else:
+        # A target whose features this CPU lacks must refuse cleanly, naming them.
+        assert "ImportError" in p.stderr and "this CPU lacks" in p.stderr, p.stderr
+
+
+def test_refuses_cpu_without_a_feature(tmp_path):
+    flags = cpu_flags()
+    if "avx_vnni" in flags:
+        pytest.skip("this CPU has every feature Cranelift can require")
+    d = build(tmp_path, "x86-64-v2+avxvnni")
+    p = run_in(d, "import fib")
+    assert p.returncode != 0
+    assert "ImportError: fib was compiled for x86-64-v2+avxvnni (needs" in p.stderr, p.stderr
+    assert "this CPU lacks avx_vnni" in p.stderr, p.stderr
+
+
+def test_feature_edits_and_triples_compile(tmp_path):
+    for t in ["x86-64-v2+avx2+fma+bmi2", "x86_64-unknown-linux-gnu:skylake-avx512"]:
+        d = build(tmp_path, t)
+        p = run_in(d, PROBE)
+        assert p.returncode == 0, p.stderr
+    asm = subprocess.run([BIN, "build", FIB, "--target", "aarch64-unknown-linux-gnu", "--emit", "asm"],
+                         capture_output=True, text=True)
+    assert asm.returncode == 0 and "fmov" in asm.stdout, asm.stderr
+
+
+def test_unknown_target_names_near_matches(tmp_path):
+    p = subprocess.run([BIN, "build", FIB, "--target", "skylake-avx", "-o", str(tmp_path)], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert "skylake-avx512" in p.stderr
+    p = subprocess.run([BIN, "build", FIB, "--target", "x86-64+avx9", "-o", str(tmp_path)], capture_output=True, text=True)
+    assert p.returncode == 1 and "unknown CPU feature `avx9`" in p.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fat_module_dispatch(tmp_path):
+    variants = ["x86-64", "x86-64-v3", "skylake-avx512"]
+    d = build(tmp_path, ",".join(variants))
+    flags = cpu_flags()
+    best = "skylake-avx512" if "avx512f" in flags else ("x86-64-v3" if "avx2" in flags else "x86-64")
+    p = run_in(d, PROBE)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split()[0] == best
+    for v in variants:
+        p = run_in(d, PROBE, {"PYC_AOT_DISPATCH": v})
+        if v == "x86-64" or v == best or (v == "x86-64-v3" and best == "skylake-avx512"):
+            assert p.returncode == 0, p.stderr
+            assert p.stdout.split()[0] == v
+            assert p.stdout.split(" ", 1)[1].strip() == EXPECTED
+    p = run_in(d, "import fib", {"PYC_AOT_DISPATCH": "znver4"})
+    assert p.returncode != 0 and "names no variant" in p.stderr
