@@ -188,7 +188,7 @@ fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> 
         return Ok(Compiled::Listing(report(None, hir::dump(&module))));
     }
 
-    let target = target::parse(&opts.target).map_err(BuildError::plain)?;
+    let targets = target::parse_list(&opts.target).map_err(BuildError::plain)?;
     let python = if opts.emit.is_some() { None } else { Some(link::query_python(&opts.python).map_err(BuildError::plain)?) };
     let listing = match opts.emit {
         Some(Emit::Clif) => backend::Listing::Clif,
@@ -196,7 +196,7 @@ fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> 
         _ => backend::Listing::None,
     };
     let minor = python.as_ref().map_or(11, |p| p.minor);
-    let out = backend::compile(&module, &target, minor, listing).map_err(BuildError::plain)?;
+    let out = backend::compile(&module, &targets, minor, listing).map_err(BuildError::plain)?;
     let Some(python) = python else {
         return Ok(Compiled::Listing(report(None, out.listing)));
     };
