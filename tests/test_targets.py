@@ -106,3 +106,51 @@ def test_fat_module_dispatch(tmp_path):
             assert p.stdout.split(" ", 1)[1].strip() == EXPECTED
     p = run_in(d, "import fib", {"PYC_AOT_DISPATCH": "znver4"})
     assert p.returncode != 0 and "names no variant" in p.stderr
+
+
+ISEL = '''
+import cython
+from cython.cimports.libc.math import fma
+
+
+def c_fma(a: float, b: float, c: float) -> float:
+    return fma(a, b, c)
+
+
+def bits(n: int) -> int:
+    return n.bit_count()
+
+
+def bits32(n: cython.int) -> int:
+    return n.bit_count()
+'''
+
+
+@pytest.mark.parametrize("target", ["x86-64", "x86-64-v2", "haswell"])
+def test_fma_and_bit_count_agree_across_targets(tmp_path, target):
+    from fractions import Fraction
+    src = tmp_path / "isel.py"
+    src.write_text(ISEL)
+    p = subprocess.run([BIN, "build", str(src), "--target", target, "-q"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    code = (
+        "import isel\n"
+        "ns = [0, 1, -1, 5, -5, 255, 2**31 - 1, -2**31, 2**62, 2**63 - 1, -2**63 + 1, -2**63]\n"
+        "print([isel.bits(n) for n in ns])\n"
+        "print([isel.bits32(n) for n in ns[:8]])\n"
+        "print([repr(isel.c_fma(a, b, c)) for a, b, c in [(0.1, 10.0, -1.0), (1e308, 10.0, -1e308), (3.0, 1/3, -1.0), (2.0, 3.0, 4.0)]])\n"
+    )
+    r = run_in(tmp_path, code)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    ns = [0, 1, -1, 5, -5, 255, 2**31 - 1, -2**31, 2**62, 2**63 - 1, -2**63 + 1, -2**63]
+    assert lines[0] == str([n.bit_count() for n in ns])
+    assert lines[1] == str([n.bit_count() for n in ns[:8]])
+
+    def exact_fma(a, b, c):
+        try:
+            return float(Fraction(a) * Fraction(b) + Fraction(c))
+        except OverflowError:
+            return float("inf")
+    expected = [repr(exact_fma(a, b, c)) for a, b, c in [(0.1, 10.0, -1.0), (1e308, 10.0, -1e308), (3.0, 1/3, -1.0), (2.0, 3.0, 4.0)]]
+    assert lines[2] == str(expected)

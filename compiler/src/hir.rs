@@ -185,6 +185,8 @@ pub enum MathOp {
     /// C `fmin`/`fmax`: a NaN operand is ignored.
     Fmin,
     Fmax,
+    /// C `fma(x, y, z)`: one rounding; an FMA instruction where the CPU has one.
+    Fma,
     /// `math.fmod`: ValueError for a zero divisor or infinite dividend.
     Fmod(MathCheck),
     /// `math.pow`: CPython's error rules for C `pow`.
@@ -228,6 +230,8 @@ pub enum ExprKind {
     Round(Box<Expr>),
     /// `round(x, ndigits)` of a float, correctly rounded as CPython does.
     RoundDigits(Box<Expr>, Box<Expr>),
+    /// `x.bit_count()` of an int: the number of one bits in `abs(x)`.
+    BitCount(Box<Expr>),
     /// `view[i, j]`: one element; indices are Python ints.
     Index { view: LocalId, indices: Vec<Expr> },
     /// `view.shape[axis]` or `view.strides[axis]` (Py_ssize_t).
@@ -346,7 +350,9 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
                 }
             }
         }
-        ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) => visit_expr(x, f),
+        ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) | ExprKind::BitCount(x) => {
+            visit_expr(x, f)
+        }
         ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b) => {
             visit_expr(a, f);
             visit_expr(b, f);
@@ -494,6 +500,7 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         }
         ExprKind::Abs(x) => format!("abs({})", d(x)),
         ExprKind::Round(x) => format!("round({})", d(x)),
+        ExprKind::BitCount(x) => format!("{}.bit_count()", d(x)),
         ExprKind::RoundDigits(x, n) => format!("round({}, {})", d(x), d(n)),
         ExprKind::Index { view, indices } => {
             let idx: Vec<String> = indices.iter().map(d).collect();

@@ -1180,6 +1180,16 @@ impl<'m> Lower<'m, '_, '_, '_> {
                     _ => Ok(v),
                 }
             }
+            ExprKind::BitCount(x) => {
+                let v = self.expr(x)?;
+                let v = match x.ty {
+                    Ty::Int(t) if t.signed => self.cx.b.ins().iabs(v),
+                    _ => v,
+                };
+                let n = self.cx.b.ins().popcnt(v);
+                let bits = self.cx.b.func.dfg.value_type(n).bits();
+                Ok(if bits < 64 { self.cx.b.ins().uextend(types::I64, n) } else { n })
+            }
             ExprKind::Round(x) => {
                 let v = self.expr(x)?;
                 let r = self.cx.b.ins().nearest(v);
@@ -2022,6 +2032,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 self.cx.b.ins().fcmp(cc, abs, inf)
             }
             MathOp::Fmin => self.libm2("fmin", v[0], v[1])?,
+            MathOp::Fma => self.cx.b.ins().fma(v[0], v[1], v[2]),
             MathOp::Fmax => self.libm2("fmax", v[0], v[1])?,
             MathOp::Fmod(check) => {
                 let r = self.libm2("fmod", v[0], v[1])?;

@@ -1415,6 +1415,16 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn call(&mut self, e: &Expr, func: &Expr, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        if let ExprKind::Attribute { value, attr } = &func.kind {
+            if attr == "bit_count" && args.is_empty() && keywords.is_empty() && self.cx.binding_of(func).is_none() {
+                let v = self.expr(value)?;
+                let v = if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };
+                return match v.ty {
+                    Ty::Int(_) => Ok(hir::Expr { kind: H::BitCount(Box::new(v)), ty: Ty::py_int() }),
+                    _ => fallback(&e.span, "it calls `.bit_count()` on a non-integer"),
+                };
+            }
+        }
         if args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) || keywords.iter().any(|k| k.name.is_none()) {
             return fallback(&e.span, "it calls with `*` or `**` unpacking");
         }

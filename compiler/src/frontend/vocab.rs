@@ -130,6 +130,7 @@ pub fn libc_math(name: &str) -> Option<MathItem> {
         "isinf" => f(MathOp::IsInf, 1),
         "isfinite" => f(MathOp::IsFinite, 1),
         "fmin" => f(MathOp::Fmin, 2),
+        "fma" => f(MathOp::Fma, 3),
         "fmax" => f(MathOp::Fmax, 2),
         "pow" => f(MathOp::Pow(MathCheck::None), 2),
         "fmod" => f(MathOp::Fmod(MathCheck::None), 2),

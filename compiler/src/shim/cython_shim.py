@@ -857,6 +857,23 @@ def _c_fmin(x, y):
     return x if x < y else y  # equal (e.g. -0.0, 0.0): y, like glibc
 
 
+def _c_fma(x, y, z):
+    """C fma: x*y + z with a single rounding (exact rational arithmetic)."""
+    x, y, z = _float(x), _float(y), _float(z)
+    if not (_math.isfinite(x) and _math.isfinite(y) and _math.isfinite(z)):
+        return x * y + z
+    from fractions import Fraction
+    exact = Fraction(x) * Fraction(y) + Fraction(z)
+    try:
+        r = _float(exact)
+    except OverflowError:
+        return _math.copysign(_math.inf, exact)
+    if r == 0.0 and exact == 0:
+        # The sign of an exact zero follows IEEE rules for x*y + z.
+        return x * y + z
+    return r
+
+
 def _c_fmax(x, y):
     x = _f(x)
     y = _f(y)
@@ -1039,6 +1056,7 @@ _libc_math_attrs = {
     "fmod": _c_fmod,
     "remainder": _c_remainder,
     "fmin": _c_fmin,
+    "fma": _c_fma,
     "fmax": _c_fmax,
     "fdim": _c_fdim,
     "hypot": _c_hypot,
