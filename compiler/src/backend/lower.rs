@@ -644,9 +644,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
             }
             StmtKind::Expr(e) => self.expr(e).map(|_| ()),
             StmtKind::If { cond, then, orelse } => {
-                let c = self.expr(cond)?;
                 let (tb, eb, merge) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
-                self.cx.b.ins().brif(c, tb, &[], eb, &[]);
+                self.branch_on(cond, tb, eb)?;
                 let mut merged = false;
                 for (blk, body) in [(tb, then), (eb, orelse)] {
                     self.enter(blk);
@@ -669,8 +668,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 self.cx.b.ins().jump(header, &[]);
                 self.cx.b.switch_to_block(header); // sealed once its back edges exist
                 let line = self.fr.line;
-                let c = self.expr(cond)?;
-                self.cx.b.ins().brif(c, body_b, &[], else_b, &[]);
+                self.branch_on(cond, body_b, else_b)?;
                 self.enter(body_b);
                 self.fr.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
                 self.stmts(body)?;
@@ -742,6 +740,33 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 let c = self.expr(cond)?;
                 let failed = self.cx.b.ins().icmp_imm_s(IntCC::Equal, c, 0);
                 self.raise_if(failed, "PyExc_AssertionError", msg.as_deref())
+            }
+        }
+    }
+
+    /// Branches on a condition without materialising `and`/`or`/`not` as
+    /// values: each operand jumps straight to its target, which keeps the
+    /// condition's blocks dominating the body (so values computed in the test,
+    /// like `zr * zr` in `while … and zr * zr + zi * zi <= 4.0`, are reused).
+    fn branch_on(&mut self, e: &Expr, yes: Block, no: Block) -> R<()> {
+        match &e.kind {
+            ExprKind::And(a, b) if e.ty == Ty::Bool => {
+                let mid = self.cx.b.create_block();
+                self.branch_on(a, mid, no)?;
+                self.enter(mid);
+                self.branch_on(b, yes, no)
+            }
+            ExprKind::Or(a, b) if e.ty == Ty::Bool => {
+                let mid = self.cx.b.create_block();
+                self.branch_on(a, yes, mid)?;
+                self.enter(mid);
+                self.branch_on(b, yes, no)
+            }
+            ExprKind::Unary(UnOp::Not, x) => self.branch_on(x, no, yes),
+            _ => {
+                let c = self.expr(e)?;
+                self.cx.b.ins().brif(c, yes, &[], no, &[]);
+                Ok(())
             }
         }
     }
