@@ -1,0 +1,101 @@
+"""The ``pyc-aot`` command line (``python -m pyc_aot`` and the ``pyc-aot``
+console script): the same subcommands, options, output and exit codes as the
+Rust ``pyc-aot`` binary, with the compiler running in this process.
+
+One difference: ``--python`` defaults to the interpreter running this
+command rather than to ``python3`` on ``PATH``.
+"""
+
+import argparse
+import sys
+from typing import List, Optional
+
+from . import COMPILER_VERSION, CompileError, compile as _compile, targets as _targets
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="pyc-aot", description="Compile typed Python to a CPython extension module"
+    )
+    p.add_argument("-V", "--version", action="version", version=f"pyc-aot {COMPILER_VERSION}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    b = sub.add_parser(
+        "build",
+        help="Compile FILE.py into FILE<EXT_SUFFIX> (e.g. fib.cpython-311-x86_64-linux-gnu.so)",
+        description="Compile FILE.py into FILE<EXT_SUFFIX> (e.g. fib.cpython-311-x86_64-linux-gnu.so).",
+    )
+    b.add_argument("file", metavar="FILE")
+    b.add_argument("-o", "--out-dir", metavar="OUT_DIR", help="Directory to write the module to (default: next to FILE)")
+    b.add_argument(
+        "--target",
+        default="native",
+        help="CPU to generate code for: `native`, `x86-64`, `x86-64-v3`, `skylake-avx512`, … "
+        "(see `pyc-aot targets`) [default: native]",
+    )
+    b.add_argument(
+        "--python",
+        default=None,
+        help="Python interpreter the module is for (its extension suffix and ABI) [default: this one]",
+    )
+    b.add_argument("--strict", action="store_true", help="Treat a function left to Python as an error")
+    b.add_argument(
+        "--emit",
+        choices=["hir", "clif", "asm"],
+        help="Print the typed HIR, Cranelift IR or machine code instead of writing a module",
+    )
+    b.add_argument("-q", "--quiet", action="store_true", help="Print nothing on success")
+    sub.add_parser(
+        "targets",
+        help="List the CPU names `--target` accepts and the features each enables",
+        description="List the CPU names `--target` accepts and the features each enables.",
+    )
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # e.g. `pyc-aot targets | head -3`
+        sys.stderr.close()
+        return 141
+
+
+def _main(argv: Optional[List[str]]) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "targets":
+        for name, features in _targets():
+            if name == "native":
+                print(f"{'native':<22} the CPU of this machine")
+                continue
+            shown = [f[len("has_"):] if f.startswith("has_") else f for f in features]
+            print(f"{name:<22} {' '.join(shown) if shown else 'baseline (SSE2)'}")
+        return 0
+
+    try:
+        path, report = _compile(
+            args.file,
+            target=args.target,
+            output_dir=args.out_dir,
+            strict=args.strict,
+            python=args.python,
+            emit=args.emit,
+        )
+    except CompileError as err:
+        sys.stdout.flush()
+        sys.stderr.write(err.rendered)
+        return 1
+    except RuntimeError as err:  # an internal compiler error
+        sys.stderr.write(f"error: {err}\n")
+        return 101
+    if report.warnings and not args.quiet:
+        print(report.warnings, file=sys.stderr)
+    if report.listing:
+        sys.stdout.write(report.listing)
+    if path is not None and not args.quiet:
+        print(report.summary())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+../../../compiler/src/shim/cython_shim.py

@@ -1,0 +1,358 @@
+"""Compile on import, in the manner of ``pyximport``.
+
+::
+
+    import pyc_aot
+    pyc_aot.install()      # every module whose source imports cython / pyc_aot
+    import fib             # compiled on first import, loaded from the cache after
+
+Opt-in, as with ``pyximport``: ``install(modules=["fib", "mypkg.*"])`` (module
+names or ``fnmatch`` patterns), ``install(paths=["*/kernels/*.py",
+"/home/me/proj"])`` (patterns or directories matched against the source's
+absolute path), or ``typed=True`` (the default when neither is given): every
+module whose source has ``import cython``, ``from cython …``, ``import
+pyc_aot`` or ``from pyc_aot …`` at the start of a line. Modules of the
+standard library and of site-packages are never picked by ``typed``; package
+``__init__`` modules always stay Python.
+
+Compiled modules are cached in the source's ``__pycache__`` directory (or,
+when that is not writable or Python was told not to write bytecode there
+(``-B``, ``PYTHONDONTWRITEBYTECODE``), in ``$XDG_CACHE_HOME/pyc-aot/imports``
+(default ``~/.cache/pyc-aot/imports``); or in ``cache_dir``) as ``<name>.pyc-aot-<key><EXT_SUFFIX>``, where the key hashes
+the source's path and bytes, the compiler, the Python version and the
+target's CPU features. A hit loads without compiling; an edited source gets
+a new key and recompiles. A module is compiled into a private temporary
+directory and renamed into place, so concurrent importers never see a
+half-written file.
+
+If compiling fails, the module is imported as plain Python with one
+:class:`~pyc_aot.CompileWarning` carrying the compiler's message (and, when
+no real Cython is installed, ``import cython`` in it gets the stand-in
+``pyc_aot.cython``); with ``install(strict=True)`` the import raises
+:class:`~pyc_aot.CompileError`.
+"""
+
+import _thread
+import importlib.machinery as machinery
+import os
+import sys
+import warnings
+
+from . import COMPILER_VERSION, EXTENSION_SUFFIX, CompileError, CompileWarning, _native, compile as _compile
+
+# Imported lazily (only when there is something to compile or match):
+# fnmatch, shutil, sysconfig, tempfile. A warm-cache import should cost
+# little more than loading the extension.
+
+__all__ = ["AotFinder", "install", "uninstall"]
+
+try:  # CPython's built-in SHA-256, without loading OpenSSL as hashlib does (~2 ms)
+    from _sha2 import sha256 as _sha256  # 3.12+
+except ImportError:
+    try:
+        from _sha256 import sha256 as _sha256  # 3.9-3.11
+    except ImportError:  # other implementations
+        from hashlib import sha256 as _sha256
+
+_IMPORTS = (b"import cython", b"import pyc_aot", b"from cython", b"from pyc_aot")
+
+
+def imports_typing_vocabulary(source: bytes) -> bool:
+    """True if a line of ``source`` starts with ``import cython``, ``from
+    cython …``, ``import pyc_aot`` or ``from pyc_aot …``."""
+    if b"cython" not in source and b"pyc_aot" not in source:
+        return False
+    for line in source.splitlines():
+        line = line.lstrip(b" \t")
+        for prefix in _IMPORTS:
+            if line.startswith(prefix):
+                rest = line[len(prefix):len(prefix) + 1]
+                if rest in (b"", b" ", b"\t", b",", b".", b"\r", b"#", b";"):
+                    return True
+    return False
+
+
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
+def _compiler_id() -> str:
+    """The compiler's version and the identity of its binary: a reinstalled
+    compiler invalidates the cache even if the version did not change."""
+    try:
+        st = os.stat(_native.__file__)
+        return f"{COMPILER_VERSION}:{st.st_size}:{st.st_mtime_ns}"
+    except OSError:
+        return COMPILER_VERSION
+
+
+def _system_dirs() -> "tuple[str, ...]":
+    """The standard library and the site-packages directories."""
+    import site  # already imported at startup, normally
+
+    dirs = [os.path.dirname(os.__file__)]
+    try:
+        dirs += site.getsitepackages()
+    except AttributeError:  # virtualenv's old site.py
+        pass
+    try:
+        dirs.append(site.getusersitepackages())
+    except AttributeError:
+        pass
+    return tuple(sorted({os.path.realpath(d).rstrip(os.sep) + os.sep for d in dirs if d}))
+
+
+def _user_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "pyc-aot", "imports")
+
+
+class AotFinder:
+    """The meta-path finder :func:`install` adds (just before ``PathFinder``).
+
+    ``compiled``, ``cached`` and ``fallbacks`` list the modules this process
+    compiled, loaded from the cache, and imported as plain Python after a
+    failed compile; ``reports`` maps each compiled module to its
+    :class:`~pyc_aot.Report` (e.g. the functions left to Python).
+    """
+
+    def __init__(
+        self,
+        modules=None,
+        paths=None,
+        typed=None,
+        target="native",
+        strict=False,
+        cache_dir=None,
+    ):
+        if isinstance(modules, str) or isinstance(paths, str):
+            raise TypeError("modules= and paths= take lists of names or patterns, not a single string")
+        self.modules = list(modules or [])
+        self.paths = [p if _is_glob(p) else os.path.abspath(os.path.expanduser(p)) for p in (paths or [])]
+        self.typed = (modules is None and paths is None) if typed is None else bool(typed)
+        self.target = target
+        self.strict = bool(strict)
+        self.cache_dir = os.path.abspath(cache_dir) if cache_dir else None
+        # Raises ValueError for an unknown target, at install() time.
+        self._target_id = _native.target_id(target)
+        self._salt = "\0".join([_compiler_id(), sys.version, EXTENSION_SUFFIX, self._target_id]).encode()
+        self._system = _system_dirs()
+        # Imported now: importing it lazily inside find_spec would recurse.
+        self._fnmatch = __import__("fnmatch") if self.modules or any(map(_is_glob, self.paths)) else None
+        self._active = _thread._local()  # inside our own find_spec on this thread
+        self._failed = {}  # (origin, key) -> CompileError
+        self.compiled = []
+        self.cached = []
+        self.fallbacks = []
+        self.reports = {}  # module name -> pyc_aot.Report, for the modules compiled here
+
+    def __repr__(self) -> str:
+        return (
+            f"<pyc_aot.importer.AotFinder modules={self.modules!r} paths={self.paths!r} "
+            f"typed={self.typed} target={self.target!r} strict={self.strict}>"
+        )
+
+    # -- which modules ----------------------------------------------------
+
+    def _name_matches(self, fullname: str) -> bool:
+        return any(self._fnmatch.fnmatchcase(fullname, pat) for pat in self.modules)
+
+    def _path_matches(self, origin: str) -> bool:
+        for pat in self.paths:
+            if _is_glob(pat):
+                if self._fnmatch.fnmatch(origin, pat):
+                    return True
+            elif origin == pat or origin.startswith(pat.rstrip(os.sep) + os.sep):
+                return True
+        return False
+
+    def _opted_in(self, fullname: str, origin: str) -> "bytes | None":
+        """The source if the module is to be compiled, else None."""
+        if not (self._name_matches(fullname) or self._path_matches(origin)):
+            if not self.typed or os.path.realpath(origin).startswith(self._system):
+                return None
+            source = _read(origin)
+            return source if source is not None and imports_typing_vocabulary(source) else None
+        return _read(origin)
+
+    # -- the finder protocol ----------------------------------------------
+
+    def find_spec(self, fullname, path=None, target=None):
+        spec = machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.submodule_search_locations is not None:
+            return spec
+        if not isinstance(spec.loader, machinery.SourceFileLoader) or not (spec.origin or "").endswith(".py"):
+            return spec
+        if fullname in ("cython", "pyc_aot") or fullname.startswith(("cython.", "pyc_aot.")):
+            return spec
+        if getattr(self._active, "on", False):
+            return spec  # an import made while compiling: never compiled itself
+        self._active.on = True
+        try:
+            origin = os.path.abspath(spec.origin)
+            source = self._opted_in(fullname, origin)
+            if source is None:
+                return spec
+            return self._compiled_spec(fullname, origin, source, spec)
+        finally:
+            self._active.on = False
+
+    def invalidate_caches(self) -> None:
+        machinery.PathFinder.invalidate_caches()
+
+    # -- compiling and caching --------------------------------------------
+
+    def key(self, origin: str, source: bytes) -> str:
+        h = _sha256(self._salt)
+        h.update(b"\0" + origin.encode("utf-8", "surrogateescape") + b"\0")
+        h.update(source)
+        return h.hexdigest()[:20]
+
+    def _cache_dirs(self, origin: str) -> "list[str]":
+        directory = os.path.dirname(origin)
+        # Shared caches get one sub-directory per source directory, so that
+        # modules of the same name from different places never evict each other.
+        shared = _sha256(directory.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        if self.cache_dir:
+            return [os.path.join(self.cache_dir, shared)]
+        user = os.path.join(_user_cache_dir(), shared)
+        if sys.dont_write_bytecode:  # PYTHONDONTWRITEBYTECODE / -B: leave the source tree alone
+            return [user]
+        return [os.path.join(directory, "__pycache__"), user]
+
+    def _compiled_spec(self, fullname: str, origin: str, source: bytes, source_spec):
+        stem = os.path.splitext(os.path.basename(origin))[0]
+        key = self.key(origin, source)
+        failed = self._failed.get((origin, key))
+        if failed is not None:
+            if self.strict:
+                raise failed
+            return source_spec
+        names = [os.path.join(d, f"{stem}.pyc-aot-{key}{EXTENSION_SUFFIX}") for d in self._cache_dirs(origin)]
+        for cached in names:
+            if os.path.isfile(cached):
+                self.cached.append(fullname)
+                return _extension_spec(fullname, cached)
+        try:
+            cached, report = self._compile(origin, stem, names)
+        except CompileError as err:
+            self._failed[(origin, key)] = err
+            if self.strict:
+                raise
+            self.fallbacks.append(fullname)
+            warnings.warn(
+                f"pyc-aot could not compile module {fullname!r} ({origin}); importing it as plain Python:\n{err}",
+                CompileWarning,
+                stacklevel=2,
+            )
+            _provide_cython()
+            return source_spec
+        self.compiled.append(fullname)
+        self.reports[fullname] = report
+        return _extension_spec(fullname, cached)
+
+    def _compile(self, origin: str, stem: str, names: "list[str]"):
+        import shutil
+        import tempfile
+
+        problems = []
+        for final in names:
+            directory = os.path.dirname(final)
+            try:
+                os.makedirs(directory, exist_ok=True)
+                scratch = tempfile.mkdtemp(prefix=f".{stem}.pyc-aot-", dir=directory)
+            except OSError as e:
+                problems.append(f"cannot write to {directory}: {e}")
+                continue
+            try:
+                try:
+                    built, report = _compile(origin, target=self.target, output_dir=scratch)
+                except RuntimeError as e:  # an internal compiler error: a failed compile all the same
+                    raise CompileError(f"error: {e}\n") from None
+                # Atomic: a concurrent importer sees the old name or the whole new file.
+                os.replace(built, final)
+            except OSError as e:
+                problems.append(f"cannot write {final}: {e}")
+                continue
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+            _remove_stale(final, stem)
+            return final, report
+        raise CompileError("error: no writable cache directory for compiled modules: " + "; ".join(problems) + "\n")
+
+
+def _read(path: str) -> "bytes | None":
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _provide_cython() -> None:
+    """A module imported as plain Python after a failed compile may `import
+    cython`: when no real ``cython`` is installed, the stand-in answers."""
+    if "cython" in sys.modules:
+        return
+    try:
+        if machinery.PathFinder.find_spec("cython") is not None:
+            return
+    except (ImportError, ValueError):
+        pass
+    from . import cython as stand_in
+
+    sys.modules.setdefault("cython", stand_in)
+
+
+def _extension_spec(fullname: str, path: str):
+    spec = machinery.ModuleSpec(fullname, machinery.ExtensionFileLoader(fullname, path), origin=path)
+    spec.has_location = True  # so the module gets __file__
+    return spec
+
+
+def _remove_stale(final: str, stem: str) -> None:
+    """Remove the entries of older versions of the same module (best effort)."""
+    directory, name = os.path.split(final)
+    prefix = f"{stem}.pyc-aot-"
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    for entry in entries:
+        if entry != name and entry.startswith(prefix) and entry.endswith(EXTENSION_SUFFIX):
+            try:
+                os.unlink(os.path.join(directory, entry))
+            except OSError:
+                pass
+
+
+def install(modules=None, paths=None, typed=None, target="native", strict=False, cache_dir=None) -> AotFinder:
+    """Add the compile-on-import hook; returns the finder (see
+    :class:`AotFinder`). Replaces a hook installed before.
+
+    ``modules``: module names or ``fnmatch`` patterns to compile.
+    ``paths``: ``fnmatch`` patterns or directories, matched against the
+    source's absolute path. ``typed``: also compile every module whose source
+    imports ``cython`` or ``pyc_aot`` (default: only when neither ``modules``
+    nor ``paths`` is given). ``target``: the CPU to compile for (default
+    ``native``). ``strict``: a module that fails to compile raises
+    :class:`~pyc_aot.CompileError` instead of importing as plain Python.
+    ``cache_dir``: where to keep compiled modules (default: ``__pycache__``
+    next to the source).
+    """
+    finder = AotFinder(modules=modules, paths=paths, typed=typed, target=target, strict=strict, cache_dir=cache_dir)
+    uninstall()
+    try:
+        index = sys.meta_path.index(machinery.PathFinder)
+    except ValueError:
+        index = len(sys.meta_path)
+    sys.meta_path.insert(index, finder)
+    return finder
+
+
+def uninstall() -> bool:
+    """Remove the hook; True if one was installed. Modules already imported stay."""
+    before = len(sys.meta_path)
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, AotFinder)]
+    machinery.PathFinder.invalidate_caches()
+    return len(sys.meta_path) != before

@@ -1,0 +1,224 @@
+"""setuptools integration: typed ``.py`` files as extension modules.
+
+::
+
+    from setuptools import setup
+    from pyc_aot.setuptools import aot_extensions, build_ext
+
+    setup(
+        name="demo",
+        ext_modules=aot_extensions(["fib.py", "pkg/kernels.py"]),
+        cmdclass={"build_ext": build_ext},
+    )
+
+``python setup.py build_ext --inplace``, ``pip install .`` and
+``python -m build`` then compile each source with pyc-aot (in this process,
+no C compiler pass) and link the object with setuptools' own compiler object,
+so ``CC``, ``LDSHARED`` and ``LDFLAGS`` apply as for any C extension.
+Up-to-date modules are skipped (``--force`` rebuilds them) and ``-j N``
+compiles in parallel.
+
+The target CPU is, in order: the extension's own ``target`` (given to
+:func:`aot_extensions` or :class:`AotExtension`), the environment variable
+``PYC_AOT_TARGET``, and the portable baseline of the platform
+(:func:`baseline_target`: ``x86-64`` on x86-64), because a wheel must run on
+any CPU of its platform.
+"""
+
+import os
+import platform
+from typing import Dict, Iterable, List, Optional, Tuple, Union
+
+from setuptools import Extension
+from setuptools.command.build_ext import build_ext as _build_ext
+
+try:  # setuptools >= 69
+    from setuptools.modified import newer_group
+except ImportError:  # pragma: no cover - older setuptools
+    from distutils.dep_util import newer_group  # type: ignore[no-redef]
+try:
+    from setuptools.errors import CompileError as _DistutilsCompileError
+    from setuptools.errors import SetupError as _SetupError
+except ImportError:  # pragma: no cover - older setuptools
+    from distutils.errors import CompileError as _DistutilsCompileError  # type: ignore[no-redef]
+    from distutils.errors import DistutilsSetupError as _SetupError  # type: ignore[no-redef]
+
+try:  # distutils' own levels: 1-5 in older setuptools, logging's in newer ones
+    from distutils import log as _log
+except ImportError:  # pragma: no cover
+    import logging as _log  # type: ignore[no-redef]
+
+from . import COMPILER_VERSION, CompileError, _native, compile_object
+
+__all__ = ["AotExtension", "aot_extensions", "baseline_target", "build_ext", "TARGET_ENV"]
+
+#: The environment variable that overrides the default target.
+TARGET_ENV = "PYC_AOT_TARGET"
+
+Source = Union[str, Tuple[str, str]]
+
+
+def baseline_target() -> str:
+    """The target every CPU of this platform runs: ``x86-64`` (SSE2) on
+    x86-64. On other platforms the compiler knows only ``native``."""
+    machine = platform.machine().lower()
+    if machine in ("x86_64", "amd64", "x64"):
+        return "x86-64"
+    return "native"
+
+
+class AotExtension(Extension):
+    """An extension module compiled by pyc-aot from one typed ``.py`` file.
+
+    ``target``: the CPU to compile for (``None``: ``$PYC_AOT_TARGET``, else
+    :func:`baseline_target`). ``strict``: a function left to Python is an
+    error. Other keyword arguments are those of :class:`setuptools.Extension`
+    that apply to linking (``libraries``, ``library_dirs``,
+    ``extra_link_args``, ``extra_objects``, ``depends``, ``optional``, …).
+    """
+
+    def __init__(self, name: str, source: str, *, target: Optional[str] = None, strict: bool = False, **kwargs):
+        if not source.endswith(".py"):
+            raise _SetupError(f"pyc-aot extension {name!r}: source {source!r} is not a .py file")
+        stem = os.path.splitext(os.path.basename(source))[0]
+        if name.rsplit(".", 1)[-1] != stem:
+            raise _SetupError(
+                f"pyc-aot extension {name!r}: its last component must be the source's name {stem!r} "
+                f"(the module exports PyInit_{stem})"
+            )
+        super().__init__(name, [source], **kwargs)
+        self.pyc_aot_target = target
+        self.pyc_aot_strict = strict
+
+    @property
+    def pyc_aot_source(self) -> str:
+        return self.sources[0]
+
+    def resolved_target(self) -> str:
+        return self.pyc_aot_target or os.environ.get(TARGET_ENV, "").strip() or baseline_target()
+
+
+def _module_name(path: str, package_dir: Dict[str, str]) -> str:
+    parts = path.replace(os.sep, "/").split("/")
+    parts = [p for p in parts if p not in ("", ".")]
+    if not parts or not parts[-1].endswith(".py"):
+        raise _SetupError(f"pyc-aot: {path!r} is not a .py file")
+    parts[-1] = parts[-1][: -len(".py")]
+    # Longest package_dir mapping first: {"": "src"} maps src/pkg/m.py to pkg.m.
+    for package, directory in sorted(package_dir.items(), key=lambda kv: -len(kv[1])):
+        prefix = [p for p in directory.replace(os.sep, "/").split("/") if p not in ("", ".")]
+        if parts[: len(prefix)] == prefix:
+            rest = parts[len(prefix):]
+            parts = (package.split(".") if package else []) + rest
+            break
+    for p in parts:
+        if not p.isidentifier():
+            raise _SetupError(f"pyc-aot: {path!r} cannot be a module: {p!r} is not a Python identifier")
+    return ".".join(parts)
+
+
+def aot_extensions(
+    sources: Iterable[Source],
+    target: Optional[str] = None,
+    strict: bool = False,
+    package_dir: Optional[Dict[str, str]] = None,
+    **extension_kwargs,
+) -> List[AotExtension]:
+    """One :class:`AotExtension` per typed source.
+
+    ``sources``: paths relative to ``setup.py`` with ``/`` separators, e.g.
+    ``"pkg/kernels.py"`` (module ``pkg.kernels``), or ``(module_name, path)``
+    pairs. ``package_dir`` maps package names to directories as in
+    ``setup()`` (``{"": "src"}`` for a src layout). ``target`` and ``strict``
+    apply to every extension; other keyword arguments go to each
+    :class:`AotExtension`.
+    """
+    if isinstance(sources, (str, bytes)):
+        raise TypeError("aot_extensions() takes a list of sources, not a single string")
+    out = []
+    for s in sources:
+        if isinstance(s, tuple):
+            name, path = s
+        else:
+            path = os.fspath(s)
+            name = _module_name(path, package_dir or {})
+        out.append(AotExtension(name, path, target=target, strict=strict, **extension_kwargs))
+    return out
+
+
+class build_ext(_build_ext):
+    """setuptools' ``build_ext`` that builds :class:`AotExtension` modules with
+    pyc-aot and any other extension as usual."""
+
+    def build_extension(self, ext) -> None:
+        if not isinstance(ext, AotExtension):
+            return super().build_extension(ext)
+        self._build_aot(ext)
+
+    def _stamp(self, ext: AotExtension) -> str:
+        target = ext.resolved_target()
+        return f"pyc-aot {COMPILER_VERSION} target={_native.target_id(target)} strict={ext.pyc_aot_strict}\n"
+
+    def _build_aot(self, ext: AotExtension) -> None:
+        source = ext.pyc_aot_source
+        ext_path = self.get_ext_fullpath(ext.name)
+        obj_path = os.path.join(self.build_temp, *ext.name.split(".")) + ".o"
+        stamp_path = obj_path + ".stamp"
+        try:
+            stamp = self._stamp(ext)
+        except ValueError as e:  # unknown target name
+            raise _DistutilsCompileError(f"pyc-aot extension {ext.name!r}: {e}") from None
+        # The compiler is part of what the module depends on.
+        depends = [source, _native.__file__] + list(ext.depends)
+        if not self.force and not newer_group(depends, ext_path, "newer") and _read(stamp_path) == stamp:
+            self.announce(f"skipping '{ext.name}' pyc-aot extension (up-to-date)", level=_log.INFO)
+            return
+
+        target = ext.resolved_target()
+        try:
+            result = compile_object(source, target=target, strict=ext.pyc_aot_strict)
+        except CompileError as err:
+            raise _DistutilsCompileError(str(err)) from None
+        report = result.report
+        if report.warnings:
+            self.announce(report.warnings, level=_log.WARN)
+        n = report.native_functions
+        self.announce(
+            f"pyc-aot: compiled {source} for {target} ({n} function{'' if n == 1 else 's'} native, "
+            f"{len(report.left_to_python)} left to Python) in {report.elapsed_ms:.0f} ms",
+            level=_log.INFO,
+        )
+
+        os.makedirs(os.path.dirname(obj_path) or ".", exist_ok=True)
+        os.makedirs(os.path.dirname(ext_path) or ".", exist_ok=True)
+        _write_atomic(obj_path, result.object)
+        libraries = list(self.get_libraries(ext))
+        libraries += [lib for lib in result.libraries if lib not in libraries]
+        self.compiler.link_shared_object(
+            [obj_path] + list(ext.extra_objects or []),
+            ext_path,
+            libraries=libraries,
+            library_dirs=ext.library_dirs,
+            runtime_library_dirs=ext.runtime_library_dirs,
+            extra_postargs=ext.extra_link_args or [],
+            export_symbols=self.get_export_symbols(ext),
+            debug=self.debug,
+            build_temp=self.build_temp,
+            target_lang="c",
+        )
+        _write_atomic(stamp_path, stamp.encode())
+
+
+def _read(path: str) -> Optional[str]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)

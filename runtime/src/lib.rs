@@ -1,0 +1,165 @@
+//! `pyc_aot._native`: the pyc-aot compiler running inside the interpreter.
+//!
+//! A thin layer over the compiler crate's public API (`pyc_aot::build`,
+//! `pyc_aot::compile_object`): Python values in, Python values out. Every
+//! compilation runs with the GIL released, on a thread with the same large
+//! stack as the `pyc-aot` binary, so `build_ext -j N` compiles in parallel.
+//! Errors are raised as `pyc_aot.CompileError` (defined in Python, in
+//! `pyc_aot/_errors.py`).
+
+use pyc_aot::{BuildError, BuildOptions, BuildReport, Emit, ObjectFile};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+use std::path::PathBuf;
+
+/// Deeply nested source recurses deeply in the parser and the front end;
+/// the same budget as the `pyc-aot` binary's compiler thread.
+const COMPILER_STACK: usize = 512 << 20;
+
+/// Runs `f` on a compiler thread with the GIL released.
+fn off_thread<T: Send + 'static>(py: Python<'_>, f: impl FnOnce() -> T + Send + 'static) -> PyResult<T> {
+    py.detach(move || {
+        std::thread::Builder::new()
+            .name("pyc-aot".into())
+            .stack_size(COMPILER_STACK)
+            .spawn(f)
+            .map_err(|e| format!("cannot start the compiler thread: {e}"))?
+            .join()
+            .map_err(|panic| {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown panic".into());
+                format!("internal compiler error (please report it): {what}")
+            })
+    })
+    .map_err(PyRuntimeError::new_err)
+}
+
+fn options(source: PathBuf, out_dir: Option<PathBuf>, target: String, python: String, strict: bool, emit: Option<&str>) -> PyResult<BuildOptions> {
+    let emit = match emit {
+        None => None,
+        Some("hir") => Some(Emit::Hir),
+        Some("clif") => Some(Emit::Clif),
+        Some("asm") => Some(Emit::Asm),
+        Some(other) => return Err(PyValueError::new_err(format!("emit must be one of 'hir', 'clif', 'asm', not {other:?}"))),
+    };
+    Ok(BuildOptions { source, out_dir, target, python, strict, emit })
+}
+
+/// `pyc_aot.CompileError(rendered, [(file, line, column, message), …])`.
+fn compile_error(py: Python<'_>, err: BuildError) -> PyErr {
+    let raise = || -> PyResult<PyErr> {
+        let class = py.import("pyc_aot._errors")?.getattr("CompileError")?;
+        let locations: Vec<(String, u32, u32, String)> =
+            err.locations.iter().map(|l| (l.file.clone(), l.line, l.column, l.message.clone())).collect();
+        Ok(PyErr::from_value(class.call1((err.rendered.clone(), locations))?))
+    };
+    raise().unwrap_or_else(|e| e)
+}
+
+fn report_dict<'py>(py: Python<'py>, r: &BuildReport) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("output", r.output.as_ref().map(|p| p.display().to_string()))?;
+    d.set_item("compiled", PyList::new(py, &r.compiled)?)?;
+    let left: Vec<(String, u32, u32, String)> =
+        r.left_to_python.iter().map(|l| (l.function.clone(), l.line, l.col, l.reason.clone())).collect();
+    d.set_item("left_to_python", left)?;
+    d.set_item("warnings", &r.warnings)?;
+    d.set_item("listing", &r.listing)?;
+    d.set_item("elapsed_ms", r.elapsed_ms)?;
+    Ok(d)
+}
+
+/// Compiles `source` into an extension module in `out_dir` (or prints a
+/// listing when `emit` is set); returns the report as a dict.
+#[pyfunction]
+#[pyo3(signature = (source, out_dir, target, python, strict, emit=None))]
+fn build<'py>(
+    py: Python<'py>,
+    source: PathBuf,
+    out_dir: Option<PathBuf>,
+    target: String,
+    python: String,
+    strict: bool,
+    emit: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let opts = options(source, out_dir, target, python, strict, emit)?;
+    match off_thread(py, move || pyc_aot::build(&opts))? {
+        Ok(report) => report_dict(py, &report),
+        Err(err) => Err(compile_error(py, err)),
+    }
+}
+
+/// `(object bytes, module name, extension suffix, libraries, report dict)`.
+type ObjectTuple<'py> = (Bound<'py, PyBytes>, String, String, Vec<String>, Bound<'py, PyDict>);
+
+/// Compiles `source` to an unlinked object; returns an [`ObjectTuple`].
+#[pyfunction]
+#[pyo3(signature = (source, target, python, strict))]
+fn compile_object<'py>(
+    py: Python<'py>,
+    source: PathBuf,
+    target: String,
+    python: String,
+    strict: bool,
+) -> PyResult<ObjectTuple<'py>> {
+    let opts = options(source, None, target, python, strict, None)?;
+    match off_thread(py, move || pyc_aot::compile_object(&opts))? {
+        Ok((ObjectFile { module, bytes, ext_suffix, libraries }, report)) => {
+            Ok((PyBytes::new(py, &bytes), module, ext_suffix, libraries, report_dict(py, &report)?))
+        }
+        Err(err) => Err(compile_error(py, err)),
+    }
+}
+
+/// Tells the compiler the facts of interpreter `exe` (normally the running
+/// one), so building for it starts no subprocess.
+#[pyfunction]
+fn remember_python(exe: &str, ext_suffix: String, minor: u32) {
+    pyc_aot::link::remember_python(exe, pyc_aot::link::Python { ext_suffix, minor });
+}
+
+/// `[(name, [feature, …]), …]` for every CPU name `target=` accepts, `native` first.
+#[pyfunction]
+fn targets() -> Vec<(String, Vec<String>)> {
+    let mut out = vec![("native".to_string(), vec![])];
+    for (name, _) in pyc_aot::target::CPU_TABLE {
+        let features = pyc_aot::target::features_of(name).unwrap_or_default();
+        out.push((name.to_string(), features.iter().map(|f| f.to_string()).collect()));
+    }
+    out
+}
+
+/// What code for `target` (one name or a comma-separated list, a fat module)
+/// will look like: per target its name, triple and the ISA flags that are on,
+/// e.g. `native:x86_64-unknown-linux-gnu:has_avx,has_avx2,…`. For `native` it
+/// names the host CPU's features, so a cache shared between machines never
+/// mixes them up.
+#[pyfunction]
+fn target_id(target: &str) -> PyResult<String> {
+    let targets = pyc_aot::target::parse_list(target).map_err(PyValueError::new_err)?;
+    let ids: Vec<String> = targets
+        .iter()
+        .map(|t| {
+            let on: Vec<String> =
+                t.isa.isa_flags().iter().filter(|f| f.as_bool() == Some(true)).map(|f| f.name.to_string()).collect();
+            format!("{}:{}:{}", t.name, t.isa.triple(), on.join(","))
+        })
+        .collect();
+    Ok(ids.join(";"))
+}
+
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("COMPILER_VERSION", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(build, m)?)?;
+    m.add_function(wrap_pyfunction!(compile_object, m)?)?;
+    m.add_function(wrap_pyfunction!(remember_python, m)?)?;
+    m.add_function(wrap_pyfunction!(targets, m)?)?;
+    m.add_function(wrap_pyfunction!(target_id, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,132 @@
+"""pyc_aot.setuptools: aot_extensions + build_ext on examples/setuptools_project."""
+import os
+import stat
+import sys
+import zipfile
+
+import pytest
+
+import pyc_aot
+from conftest import py, run
+from test_api import BAD
+
+SUFFIX = pyc_aot.EXTENSION_SUFFIX
+MODULES = ["kernels", "geometry"]
+CHECK = (
+    "import aotdemo, aotdemo.kernels as k, aotdemo.geometry as g, math\n"
+    "assert k.__file__.endswith({suffix!r}) and g.__file__.endswith({suffix!r}), (k.__file__, g.__file__)\n"
+    "assert k.longest_collatz(10000) == 6171 and k.gcd(-12, 18) == 6 and k.collatz_steps(27) == 111\n"
+    "assert abs(g.integrate_sin(0.0, math.pi, 1000) - 2.0) < 1e-5 and g.circle_area(2.0) == 4 * math.pi\n"
+    "print(k.__file__)\n"
+).format(suffix=SUFFIX)
+
+
+def build_ext(project, *args, env=None, check=True):
+    return run([sys.executable, "setup.py", "build_ext", "--inplace", *args], cwd=project, env=env, check=check)
+
+
+def built(project):
+    return {m: project / "aotdemo" / (m + SUFFIX) for m in MODULES}
+
+
+def test_build_ext_inplace_then_import_and_run_the_project_tests(project):
+    p = build_ext(project)
+    for m in MODULES:
+        assert f"pyc-aot: compiled aotdemo/{m}.py for x86-64 (" in p.stdout + p.stderr
+    assert all(f.is_file() for f in built(project).values())
+    py(CHECK, cwd=project)
+    out = run([sys.executable, "-m", "pytest", "-q", "-s", "tests"], cwd=project).stdout
+    assert "aotdemo modules are compiled" in out and "4 passed" in out
+
+
+def test_up_to_date_modules_are_skipped_and_force_rebuilds(project):
+    build_ext(project)
+    lib = project / "build"
+    so = {f: f.stat().st_mtime_ns for f in lib.rglob("*" + SUFFIX)}
+    assert len(so) == 2
+    p = build_ext(project)
+    assert p.stdout.count("(up-to-date)") + p.stderr.count("(up-to-date)") == 2
+    assert {f: f.stat().st_mtime_ns for f in so} == so
+    # Touching one source rebuilds that module only.
+    src = project / "aotdemo" / "kernels.py"
+    os.utime(src, ns=(src.stat().st_atime_ns, max(so.values()) + 10**9))
+    p = build_ext(project)
+    assert "compiled aotdemo/kernels.py" in p.stdout + p.stderr
+    assert "compiled aotdemo/geometry.py" not in p.stdout + p.stderr
+    p = build_ext(project, "--force")
+    assert "compiled aotdemo/kernels.py" in p.stdout + p.stderr and "compiled aotdemo/geometry.py" in p.stdout + p.stderr
+    py(CHECK, cwd=project)
+
+
+def test_parallel_build(project):
+    p = build_ext(project, "-j", "2")
+    assert (p.stdout + p.stderr).count("pyc-aot: compiled") == 2
+    py(CHECK, cwd=project)
+
+
+def test_target_from_environment_and_per_extension(project):
+    p = build_ext(project, env={"PYC_AOT_TARGET": "x86-64-v2"})
+    assert "for x86-64-v2 (" in p.stdout + p.stderr
+    # A different target is not up to date.
+    p = build_ext(project, env={"PYC_AOT_TARGET": "x86-64"})
+    assert "for x86-64 (" in p.stdout + p.stderr
+    p = build_ext(project, env={"PYC_AOT_TARGET": "pentium"}, check=False)
+    assert p.returncode != 0 and "unknown target `pentium`" in p.stderr
+    # Per extension: the setup.py's own target wins over the environment.
+    setup = project / "setup.py"
+    setup.write_text(setup.read_text().replace(
+        'aot_extensions(["aotdemo/kernels.py", "aotdemo/geometry.py"])',
+        'aot_extensions(["aotdemo/kernels.py"], target="x86-64-v3") + aot_extensions(["aotdemo/geometry.py"])',
+    ))
+    p = build_ext(project, "--force", env={"PYC_AOT_TARGET": "x86-64-v2"})
+    out = p.stdout + p.stderr
+    assert "compiled aotdemo/kernels.py for x86-64-v3 (" in out and "compiled aotdemo/geometry.py for x86-64-v2 (" in out
+
+
+def test_links_with_setuptools_compiler_honouring_cc_ldshared_ldflags(project, tmp_path):
+    log = tmp_path / "cc.log"
+    wrapper = tmp_path / "mycc"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> {log}\nexec gcc "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    build_ext(project, env={"CC": str(wrapper), "LDFLAGS": "-Wl,--build-id=sha1"})
+    lines = log.read_text().splitlines()
+    assert len(lines) == 2 and all("-shared" in line and "--build-id=sha1" in line for line in lines)
+    assert all("kernels.o" in line or "geometry.o" in line for line in lines)
+    py(CHECK, cwd=project)
+    log.unlink()
+    build_ext(project, "--force", env={"LDSHARED": f"{wrapper} -shared"})
+    assert len(log.read_text().splitlines()) == 2
+
+
+def test_compile_error_fails_the_build_with_the_rendered_message(project):
+    (project / "aotdemo" / "kernels.py").write_text(BAD)
+    p = build_ext(project, check=False)
+    assert p.returncode != 0
+    assert "aotdemo/kernels.py:5:12" in p.stderr and "unsupported operand type(s) for +" in p.stderr
+    assert not (project / "aotdemo" / ("kernels" + SUFFIX)).exists()
+
+
+def test_aot_extensions_names_and_validation():
+    from pyc_aot.setuptools import AotExtension, aot_extensions, baseline_target
+
+    exts = aot_extensions(["fib.py", "pkg/sub/kernels.py", ("other.name", "x/name.py")], strict=True)
+    assert [e.name for e in exts] == ["fib", "pkg.sub.kernels", "other.name"]
+    assert all(isinstance(e, AotExtension) and e.pyc_aot_strict for e in exts)
+    assert [e.name for e in aot_extensions(["src/pkg/m.py"], package_dir={"": "src"})] == ["pkg.m"]
+    assert baseline_target() == "x86-64"
+    with pytest.raises(Exception, match="not a .py file"):
+        aot_extensions(["m.pyx"])
+    with pytest.raises(Exception, match="PyInit_kernels"):
+        AotExtension("pkg.other", "pkg/kernels.py")
+    with pytest.raises(TypeError):
+        aot_extensions("fib.py")
+
+
+def test_python_m_build_wheel(project, tmp_path):
+    dist = tmp_path / "dist"
+    run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", dist], cwd=project)
+    [wheel] = dist.glob("*.whl")
+    assert "-cp311-" in wheel.name or f"-cp3{sys.version_info[1]}-" in wheel.name
+    names = zipfile.ZipFile(wheel).namelist()
+    for m in MODULES:
+        assert f"aotdemo/{m}{SUFFIX}" in names and f"aotdemo/{m}.py" in names
