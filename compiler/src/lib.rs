@@ -36,6 +36,12 @@ pub struct BuildOptions {
     pub strict: bool,
     /// Print a listing instead of writing a module.
     pub emit: Option<Emit>,
+    /// The linker (a C compiler driver) for the `.so`; `$CC` or `cc`, or
+    /// `<arch>-linux-gnu-gcc` when cross-compiling.
+    pub linker: Option<String>,
+    /// The extension suffix to write; by default the interpreter's, or for a
+    /// cross target `.cpython-3X-<arch>-linux-gnu.so` with the host's 3.X.
+    pub ext_suffix: Option<String>,
 }
 
 #[derive(Debug)]
@@ -135,10 +141,36 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         std::fs::create_dir_all(&dir).map_err(|e| BuildError::plain(format!("cannot create {}: {e}", dir.display())))?;
     }
     let path = dir.join(format!("{}{}", object.module, object.ext_suffix));
-    link::link(&object.bytes, &path).map_err(BuildError::plain)?;
+    let linker = linker_for(opts)?;
+    link::link(&object.bytes, &path, linker.as_deref()).map_err(BuildError::plain)?;
     report.output = Some(path);
     report.elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
     Ok(report)
+}
+
+/// The target's architecture when it is not this machine's.
+fn cross_arch(opts: &BuildOptions) -> Result<Option<target_lexicon::Architecture>, BuildError> {
+    let targets = target::parse_list(&opts.target).map_err(BuildError::plain)?;
+    let arch = targets[0].isa.triple().architecture;
+    Ok((arch != target_lexicon::HOST.architecture).then_some(arch))
+}
+
+/// `--linker`, else `$CC`/`cc` natively, else the Debian-style cross driver.
+fn linker_for(opts: &BuildOptions) -> Result<Option<String>, BuildError> {
+    if opts.linker.is_some() {
+        return Ok(opts.linker.clone());
+    }
+    let Some(arch) = cross_arch(opts)? else { return Ok(None) };
+    let driver = format!("{arch}-linux-gnu-gcc");
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(&driver).is_file()))
+        .unwrap_or(false);
+    if !found {
+        return Err(BuildError::plain(format!(
+            "linking for {arch} needs a cross linker: install `gcc-{arch}-linux-gnu` (Debian/Ubuntu) or pass `--linker`"
+        )));
+    }
+    Ok(Some(driver))
 }
 
 /// Source → object bytes, without linking; `opts.out_dir` is ignored and
@@ -189,7 +221,19 @@ fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> 
     }
 
     let targets = target::parse_list(&opts.target).map_err(BuildError::plain)?;
-    let python = if opts.emit.is_some() { None } else { Some(link::query_python(&opts.python).map_err(BuildError::plain)?) };
+    let cross = cross_arch(opts)?;
+    let python = if opts.emit.is_some() {
+        None
+    } else {
+        let mut py = link::query_python(&opts.python).map_err(BuildError::plain)?;
+        if let Some(arch) = cross {
+            py.ext_suffix = format!(".cpython-3{}-{arch}-linux-gnu.so", py.minor);
+        }
+        if let Some(suffix) = &opts.ext_suffix {
+            py.ext_suffix = suffix.clone();
+        }
+        Some(py)
+    };
     let listing = match opts.emit {
         Some(Emit::Clif) => backend::Listing::Clif,
         Some(Emit::Asm) => backend::Listing::Asm,

@@ -111,7 +111,7 @@ fn ask_python(exe: &str) -> Result<(Python, String), String> {
 
 /// Links `object` into a shared library at `out`, atomically: either the
 /// finished file appears or nothing does.
-pub fn link(object: &[u8], out: &Path) -> Result<(), String> {
+pub fn link(object: &[u8], out: &Path, linker: Option<&str>) -> Result<(), String> {
     let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let scratch = tempfile::Builder::new()
         .prefix(".pyc-aot-")
@@ -120,7 +120,10 @@ pub fn link(object: &[u8], out: &Path) -> Result<(), String> {
     let obj_path = scratch.path().join("module.o");
     std::fs::write(&obj_path, object).map_err(|e| format!("cannot write {}: {e}", obj_path.display()))?;
     let so_path: PathBuf = scratch.path().join("module.so");
-    let cc = std::env::var("CC").ok().filter(|c| !c.trim().is_empty()).unwrap_or_else(|| "cc".to_string());
+    let cc = match linker {
+        Some(l) => l.to_string(),
+        None => std::env::var("CC").ok().filter(|c| !c.trim().is_empty()).unwrap_or_else(|| "cc".to_string()),
+    };
     let mut parts = cc.split_whitespace();
     let program = parts.next().unwrap_or("cc");
     let output = Command::new(program)

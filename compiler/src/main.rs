@@ -40,6 +40,12 @@ enum Command {
         /// Print nothing on success.
         #[arg(short, long)]
         quiet: bool,
+        /// Linker to produce the .so with (default: $CC or cc; `<arch>-linux-gnu-gcc` for a cross target).
+        #[arg(long)]
+        linker: Option<String>,
+        /// Extension suffix of the module file (default: the interpreter's; derived for cross targets).
+        #[arg(long)]
+        ext_suffix: Option<String>,
     },
     /// List the CPU names `--target` accepts and the features each enables.
     Targets,
@@ -71,13 +77,15 @@ fn run(cli: Cli) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Build { file, out_dir, target, python, strict, emit, quiet } => {
+        Command::Build { file, out_dir, target, python, strict, emit, quiet, linker, ext_suffix } => {
             let opts = BuildOptions {
                 source: file,
                 out_dir,
                 target,
                 python,
                 strict,
+                linker,
+                ext_suffix,
                 emit: emit.map(|e| match e {
                     EmitArg::Hir => Emit::Hir,
                     EmitArg::Clif => Emit::Clif,
