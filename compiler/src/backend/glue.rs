@@ -468,15 +468,18 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function], target: 
     sig.params.push(ir::AbiParam::new(p));
     sig.returns.push(ir::AbiParam::new(types::I32));
     let id = em.module.declare_function(&em.symbol("pyc_aot_exec"), Linkage::Local, &sig).map_err(|e| e.to_string())?;
-    let mut shim = SHIM_SOURCE.to_string();
-    shim.push_str(BUFFER_ERROR_SOURCE);
-    // Kept apart from the shim text so a fat module's variants share one copy of it.
-    let cpu_check = (!target.requires.is_empty()).then(|| {
+    // The shim is the same text in every module: it is compiled once per
+    // process and shared through sys.modules under a key naming its content.
+    let shim = format!("{SHIM_SOURCE}{BUFFER_ERROR_SOURCE}");
+    let shim_key = format!("_pyc_aot_shim_{:016x}", fnv1a(shim.as_bytes()));
+    // What is particular to this module (and variant) runs in a namespace of its own.
+    let mut own = String::new();
+    if !target.requires.is_empty() {
         let list: Vec<String> = target.requires.iter().map(|r| format!("{r:?}")).collect();
-        format!("{CPU_CHECK_SOURCE}__pyc_aot_check_cpu({:?}, {:?}, [{}])\n", m.name, target.name, list.join(", "))
-    });
+        own.push_str(&format!("{CPU_CHECK_SOURCE}__pyc_aot_check_cpu({:?}, {:?}, [{}])\n", m.name, target.name, list.join(", ")));
+    }
     for f in exported {
-        shim.push_str(&binder_source(f));
+        own.push_str(&binder_source(f));
     }
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(1, 1), sig);
     let mut fctx = FunctionBuilderContext::new();
@@ -520,17 +523,35 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function], target: 
             cx.decref(r)
         };
 
-        let name = cx.cstr("cython")?;
-        let shim_mod = cx.call_c("PyModule_New", &[p], &[p], &[name])?[0];
-        check_null(&mut cx, shim_mod);
-        let shim_dict = cx.call_c("PyModule_GetDict", &[p], &[p], &[shim_mod])?[0];
         let builtins = cx.call_c("PyEval_GetBuiltins", &[], &[p], &[])?[0];
-        set_item(&mut cx, shim_dict, "__builtins__", builtins)?;
+        let modules = cx.call_c("PyImport_GetModuleDict", &[], &[p], &[])?[0];
+        let key = cx.cstr(&shim_key)?;
+        let existing = cx.call_c("PyDict_GetItemString", &[p, p], &[p], &[modules, key])?[0];
+        let (create, have) = (cx.b.create_block(), cx.b.create_block());
+        cx.b.append_block_param(have, p);
+        let missing = cx.is_null(existing);
+        cx.b.ins().brif(missing, create, &[], have, &[BlockArg::Value(existing)]);
+        cx.b.switch_to_block(create);
+        let name = cx.cstr("cython")?;
+        let fresh = cx.call_c("PyModule_New", &[p], &[p], &[name])?[0];
+        check_null(&mut cx, fresh);
+        let fresh_dict = cx.call_c("PyModule_GetDict", &[p], &[p], &[fresh])?[0];
+        set_item(&mut cx, fresh_dict, "__builtins__", builtins)?;
         let true_obj = cx.py_data("_Py_TrueStruct")?;
-        set_item(&mut cx, shim_dict, "__pyc_aot_compiled__", true_obj)?;
-        run(&mut cx, &shim, "<pyc-aot cython shim>", shim_dict)?;
-        if let Some(check) = &cpu_check {
-            run(&mut cx, check, "<pyc-aot cpu check>", shim_dict)?;
+        set_item(&mut cx, fresh_dict, "__pyc_aot_compiled__", true_obj)?;
+        run(&mut cx, &shim, "<pyc-aot cython shim>", fresh_dict)?;
+        set_item(&mut cx, modules, &shim_key, fresh)?;
+        cx.decref(fresh)?;
+        cx.b.ins().jump(have, &[BlockArg::Value(fresh)]);
+        cx.b.switch_to_block(have);
+        // Borrowed: sys.modules keeps the shared shim alive.
+        let shim_mod = cx.b.block_params(have)[0];
+        let shim_dict = cx.call_c("PyModule_GetDict", &[p], &[p], &[shim_mod])?[0];
+        let own_dict = cx.call_c("PyDict_New", &[], &[p], &[])?[0];
+        check_null(&mut cx, own_dict);
+        set_item(&mut cx, own_dict, "__builtins__", builtins)?;
+        if !own.is_empty() {
+            run(&mut cx, &own, "<pyc-aot module helpers>", own_dict)?;
         }
 
         let helpers = cx.em.helpers;
@@ -555,12 +576,12 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function], target: 
         fill(&mut cx, builtins, "round", HELPER_ROUND)?;
         fill(&mut cx, shim_dict, "__pyc_aot_buffer_error", HELPER_BUFFER_ERROR)?;
         for (k, f) in exported.iter().enumerate() {
-            fill(&mut cx, shim_dict, &binder_name(f), HELPER_BINDERS + k)?;
+            fill(&mut cx, own_dict, &binder_name(f), HELPER_BINDERS + k)?;
         }
+        cx.decref(own_dict)?;
 
         let mod_dict = cx.call_c("PyModule_GetDict", &[p], &[p], &[module])?[0];
         set_item(&mut cx, mod_dict, crate::frontend::SHIM_GLOBAL, shim_mod)?;
-        cx.decref(shim_mod)?;
         set_item(&mut cx, mod_dict, "__builtins__", builtins)?;
         let tname = cx.cstr(&target.name)?;
         let tobj = cx.call_c("PyUnicode_FromString", &[p], &[p], &[tname])?[0];
@@ -578,6 +599,11 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function], target: 
     }
     em.define(id, func, "module exec")?;
     Ok(id)
+}
+
+/// FNV-1a: a stable name for the shim's text across builds and compilers.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100000001b3))
 }
 
 /// State of one wrapper being built: where failures go and what to release.
