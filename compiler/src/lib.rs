@@ -240,7 +240,13 @@ fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> 
         _ => backend::Listing::None,
     };
     let minor = python.as_ref().map_or(11, |p| p.minor);
-    let out = backend::compile(&module, &targets, minor, listing).map_err(BuildError::plain)?;
+    // Native builds embed the shim pre-compiled for the interpreter (cached per
+    // shim text and interpreter version); cross builds embed its source.
+    let shim_code = match (&python, cross) {
+        (Some(py), None) => link::marshalled(&opts.python, py, &backend::shim_source(), "<pyc-aot cython shim>"),
+        _ => None,
+    };
+    let out = backend::compile_with_shim(&module, &targets, minor, listing, shim_code.as_deref()).map_err(BuildError::plain)?;
     let Some(python) = python else {
         return Ok(Compiled::Listing(report(None, out.listing)));
     };

@@ -109,6 +109,45 @@ fn ask_python(exe: &str) -> Result<(Python, String), String> {
     Ok((Python { ext_suffix, minor: version[1] }, real_exe))
 }
 
+/// `zlib.compress(marshal.dumps(compile(source)))` for this interpreter (smaller
+/// than the source, and no compiling at import), cached on disk by the
+/// source's hash and the interpreter's extension suffix (which names its
+/// version), so a module can load its embedded Python without compiling it.
+/// `None` when the interpreter cannot be asked: modules then embed the source.
+pub fn marshalled(exe: &str, py: &Python, source: &str, filename: &str) -> Option<Vec<u8>> {
+    let hash = source.bytes().chain(filename.bytes()).fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+    let file = cache_file()?.with_file_name(format!("code-{hash:016x}{}.marshal.z", py.ext_suffix.trim_end_matches(".so")));
+    if let Ok(bytes) = std::fs::read(&file) {
+        return Some(bytes);
+    }
+    let script = format!(
+        "import marshal, sys, zlib; sys.stdout.buffer.write(zlib.compress(marshal.dumps(compile(sys.stdin.read(), {filename:?}, 'exec')), 9))"
+    );
+    let mut child = Command::new(exe)
+        .args(["-S", "-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    {
+        use std::io::Write;
+        child.stdin.take()?.write_all(source.as_bytes()).ok()?;
+    }
+    let out = child.wait_with_output().ok()?;
+    if !out.status.success() || out.stdout.is_empty() {
+        return None;
+    }
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+        let tmp = dir.join(format!(".{}.{}", hash, std::process::id()));
+        if std::fs::write(&tmp, &out.stdout).is_ok() {
+            let _ = std::fs::rename(&tmp, &file);
+        }
+    }
+    Some(out.stdout)
+}
+
 /// Links `object` into a shared library at `out`, atomically: either the
 /// finished file appears or nothing does.
 pub fn link(object: &[u8], out: &Path, linker: Option<&str>) -> Result<(), String> {

@@ -470,7 +470,7 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function], target: 
     let id = em.module.declare_function(&em.symbol("pyc_aot_exec"), Linkage::Local, &sig).map_err(|e| e.to_string())?;
     // The shim is the same text in every module: it is compiled once per
     // process and shared through sys.modules under a key naming its content.
-    let shim = format!("{SHIM_SOURCE}{BUFFER_ERROR_SOURCE}");
+    let shim = shared_shim_source();
     let shim_key = format!("_pyc_aot_shim_{:016x}", fnv1a(shim.as_bytes()));
     // What is particular to this module (and variant) runs in a namespace of its own.
     let mut own = String::new();
@@ -539,7 +539,40 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function], target: 
         set_item(&mut cx, fresh_dict, "__builtins__", builtins)?;
         let true_obj = cx.py_data("_Py_TrueStruct")?;
         set_item(&mut cx, fresh_dict, "__pyc_aot_compiled__", true_obj)?;
-        run(&mut cx, &shim, "<pyc-aot cython shim>", fresh_dict)?;
+        match cx.em.shim_code.clone() {
+            Some(bytes) => {
+                let data = cx.em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+                let mut desc = DataDescription::new();
+                desc.define(bytes.clone().into_boxed_slice());
+                cx.em.module.define_data(data, &desc).map_err(|e| e.to_string())?;
+                // zlib.decompress(bytes) then marshal: the interpreter's own zlib.
+                let addr = cx.data_addr(data);
+                let len = cx.b.ins().iconst(p, bytes.len() as i64);
+                let packed = cx.call_c("PyBytes_FromStringAndSize", &[p, p], &[p], &[addr, len])?[0];
+                check_null(&mut cx, packed);
+                let zname = cx.cstr("zlib")?;
+                let zlib = cx.call_c("PyImport_ImportModule", &[p], &[p], &[zname])?[0];
+                check_null(&mut cx, zlib);
+                let dname = cx.cstr("decompress")?;
+                let decompress = cx.call_c("PyObject_GetAttrString", &[p, p], &[p], &[zlib, dname])?[0];
+                cx.decref(zlib)?;
+                check_null(&mut cx, decompress);
+                let raw = cx.call_c("PyObject_CallOneArg", &[p, p], &[p], &[decompress, packed])?[0];
+                cx.decref(decompress)?;
+                cx.decref(packed)?;
+                check_null(&mut cx, raw);
+                let raw_ptr = cx.call_c("PyBytes_AsString", &[p], &[p], &[raw])?[0];
+                let raw_len = cx.call_c("PyBytes_Size", &[p], &[p], &[raw])?[0];
+                let code = cx.call_c("PyMarshal_ReadObjectFromString", &[p, p], &[p], &[raw_ptr, raw_len])?[0];
+                cx.decref(raw)?;
+                check_null(&mut cx, code);
+                let r = cx.call_c("PyEval_EvalCode", &[p, p, p], &[p], &[code, fresh_dict, fresh_dict])?[0];
+                cx.decref(code)?;
+                check_null(&mut cx, r);
+                cx.decref(r)?;
+            }
+            None => run(&mut cx, &shim, "<pyc-aot cython shim>", fresh_dict)?,
+        }
         set_item(&mut cx, modules, &shim_key, fresh)?;
         cx.decref(fresh)?;
         cx.b.ins().jump(have, &[BlockArg::Value(fresh)]);
@@ -599,6 +632,10 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function], target: 
     }
     em.define(id, func, "module exec")?;
     Ok(id)
+}
+
+pub(crate) fn shared_shim_source() -> String {
+    format!("{SHIM_SOURCE}{BUFFER_ERROR_SOURCE}")
 }
 
 /// FNV-1a: a stable name for the shim's text across builds and compilers.

@@ -60,12 +60,31 @@ pub(crate) struct Emitter {
     /// For a fat module: the variant being emitted (symbol suffix) and its ISA,
     /// which replaces the object's baseline ISA for that variant's code.
     pub variant: Option<(usize, cranelift_codegen::isa::OwnedTargetIsa)>,
+    /// The shim as marshalled code for the target interpreter, when known.
+    pub shim_code: Option<Vec<u8>>,
 }
 
 /// Compiles the module for one target, or, given several, into a fat module:
 /// every variant's code in one object plus a `PyInit` that picks, at import,
 /// the most capable variant this CPU runs.
 pub fn compile(module: &hir::Module, targets: &[Target], py_minor: u32, listing: Listing) -> Result<Output, String> {
+    compile_with_shim(module, targets, py_minor, listing, None)
+}
+
+/// The Python every compiled module shares (the `cython` stand-in and helpers).
+pub fn shim_source() -> String {
+    glue::shared_shim_source()
+}
+
+/// As `compile`, embedding the shim as `marshal` data for the target
+/// interpreter (loads without compiling Python at import).
+pub fn compile_with_shim(
+    module: &hir::Module,
+    targets: &[Target],
+    py_minor: u32,
+    listing: Listing,
+    shim_code: Option<&[u8]>,
+) -> Result<Output, String> {
     let first = targets.first().ok_or("no target")?;
     let base_isa = if targets.len() == 1 {
         first.isa.clone()
@@ -93,6 +112,7 @@ pub fn compile(module: &hir::Module, targets: &[Target], py_minor: u32, listing:
         listing: String::new(),
         ctx: Context::new(),
         variant: None,
+        shim_code: shim_code.map(<[u8]>::to_vec),
     };
     let recursive = recursive_functions(module);
     let fat = targets.len() > 1;
