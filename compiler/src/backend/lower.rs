@@ -158,6 +158,9 @@ struct Frame<'a> {
     /// Proven while lowering a range loop's body: the loop variable lies in
     /// `[0, view.shape[axis])`, so indexing that axis with it needs no checks.
     in_bounds: Vec<(LocalId, LocalId, u8)>,
+    /// `(n, k)`: here `n >= k` holds, learnt from `if n < k: <leaves>` and
+    /// dropped when `n` may change; lets `n - 1` skip its overflow check.
+    lower_bounds: Vec<(LocalId, i64)>,
     line: u32,
     /// For an inlined call: where `return` jumps with its value.
     ret_block: Option<Block>,
@@ -264,6 +267,7 @@ impl<'m> Frame<'m> {
             err_used: false,
             loops: vec![],
             in_bounds: vec![],
+            lower_bounds: vec![],
             line: f.line,
             ret_block: None,
         }
@@ -382,7 +386,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let err_block = self.cx.b.create_block();
         self.cx.b.append_block_param(err_block, types::I32);
         self.cx.b.set_cold_block(err_block);
-        Frame { f, vars, views, flags, err_block, err_used: false, loops: vec![], in_bounds: vec![], line: f.line, ret_block }
+        Frame { f, vars, views, flags, err_block, err_used: false, loops: vec![], in_bounds: vec![], lower_bounds: vec![], line: f.line, ret_block }
     }
 
     /// A zeroed stack slot for a C array, described as a C-contiguous view.
@@ -595,14 +599,38 @@ impl<'m> Lower<'m, '_, '_, '_> {
     // ---- statements ----------------------------------------------------------------
 
     fn stmts(&mut self, body: &[Stmt]) -> R<()> {
+        let facts = self.fr.lower_bounds.len();
         for s in body {
             if !self.reachable {
                 break;
             }
             self.fr.line = s.line;
+            self.forget_assigned(std::slice::from_ref(s));
             self.stmt(s)?;
+            if let StmtKind::If { cond, then, .. } = &s.kind {
+                if !falls_through(then) {
+                    if let Some(fact) = lower_bound_from(cond) {
+                        self.fr.lower_bounds.push(fact);
+                    }
+                }
+            }
         }
+        // Facts learnt in a block hold only inside it.
+        self.fr.lower_bounds.truncate(facts.min(self.fr.lower_bounds.len()));
         Ok(())
+    }
+
+    /// Drops bounds on locals the statements may assign (loops: anywhere inside).
+    fn forget_assigned(&mut self, stmts: &[Stmt]) {
+        if !self.fr.lower_bounds.is_empty() {
+            self.fr.lower_bounds.retain(|(l, _)| !assigns(stmts, *l));
+        }
+    }
+
+    /// `n - k` with `n >= L` known and `0 <= k`, `L - k` representable: no overflow.
+    fn sub_cannot_overflow(&self, a: &Expr, b: &Expr) -> bool {
+        let (ExprKind::Local(n), Some(Const::Int(k))) = (&a.kind, b.as_const()) else { return false };
+        k >= 0 && self.fr.lower_bounds.iter().any(|(l, low)| l == n && low.checked_sub(k).is_some())
     }
 
     fn assign(&mut self, id: LocalId, v: Value) {
@@ -1108,6 +1136,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 match (a.ty, b.ty) {
                     (Ty::Float(_), _) | (_, Ty::Float(_)) => self.float_binary(*op, va, vb, a.ty, b.ty, e.ty, b),
                     (Ty::Int(t), _) if *op == ArithOp::Div => self.int_true_div(va, vb, t),
+                    (Ty::Int(t), _) if *op == ArithOp::Sub && t.checked && self.sub_cannot_overflow(a, b) => {
+                        Ok(self.cx.b.ins().isub(va, vb))
+                    }
                     (Ty::Int(t), _) => self.int_binary(*op, va, vb, t),
                     (Ty::Bool, _) => self.bool_binary(*op, va, vb),
                     _ => Err(format!("binary {op:?} on {} reached the back end", a.ty)),
@@ -2241,6 +2272,31 @@ fn assigns(body: &[Stmt], local: LocalId) -> bool {
         StmtKind::ForRange { var, body, orelse, .. } => *var == local || assigns(body, local) || assigns(orelse, local),
         _ => false,
     })
+}
+
+/// Whether control can reach the end of a block (no return/raise/break/continue on every path).
+fn falls_through(body: &[Stmt]) -> bool {
+    match body.last().map(|s| &s.kind) {
+        None => true,
+        Some(StmtKind::Return(_) | StmtKind::Raise { .. } | StmtKind::Break | StmtKind::Continue) => false,
+        Some(StmtKind::If { then, orelse, .. }) => falls_through(then) || falls_through(orelse),
+        Some(_) => true,
+    }
+}
+
+/// `n < k` (or `n <= k - 1`) on a signed integer local: false means `n >= k`.
+fn lower_bound_from(cond: &Expr) -> Option<(LocalId, i64)> {
+    let ExprKind::Compare { operands, ops } = &cond.kind else { return None };
+    let ([a, b], [op]) = (operands.as_slice(), ops.as_slice()) else { return None };
+    let (ExprKind::Local(n), Some(Const::Int(k)), Ty::Int(t)) = (&a.kind, b.as_const(), a.ty) else { return None };
+    if !t.signed || b.ty != a.ty {
+        return None;
+    }
+    match op {
+        CmpOp::Lt => Some((*n, k)),
+        CmpOp::Le => k.checked_add(1).map(|k1| (*n, k1)),
+        _ => None,
+    }
 }
 
 /// Small loop bodies without `break`/`continue` are run twice per trip.
