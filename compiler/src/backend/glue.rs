@@ -541,10 +541,18 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function], target: 
         set_item(&mut cx, fresh_dict, "__pyc_aot_compiled__", true_obj)?;
         match cx.em.shim_code.clone() {
             Some(bytes) => {
-                let data = cx.em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
-                let mut desc = DataDescription::new();
-                desc.define(bytes.clone().into_boxed_slice());
-                cx.em.module.define_data(data, &desc).map_err(|e| e.to_string())?;
+                // One copy per object, shared by a fat module's variants.
+                let data = match cx.em.shim_data {
+                    Some(d) => d,
+                    None => {
+                        let d = cx.em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+                        let mut desc = DataDescription::new();
+                        desc.define(bytes.clone().into_boxed_slice());
+                        cx.em.module.define_data(d, &desc).map_err(|e| e.to_string())?;
+                        cx.em.shim_data = Some(d);
+                        d
+                    }
+                };
                 // zlib.decompress(bytes) then marshal: the interpreter's own zlib.
                 let addr = cx.data_addr(data);
                 let len = cx.b.ins().iconst(p, bytes.len() as i64);

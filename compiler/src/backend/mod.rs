@@ -62,6 +62,8 @@ pub(crate) struct Emitter {
     pub variant: Option<(usize, cranelift_codegen::isa::OwnedTargetIsa)>,
     /// The shim as marshalled code for the target interpreter, when known.
     pub shim_code: Option<Vec<u8>>,
+    /// Where that code was placed in the object, once emitted.
+    pub shim_data: Option<DataId>,
 }
 
 /// Compiles the module for one target, or, given several, into a fat module:
@@ -113,6 +115,7 @@ pub fn compile_with_shim(
         ctx: Context::new(),
         variant: None,
         shim_code: shim_code.map(<[u8]>::to_vec),
+        shim_data: None,
     };
     let recursive = recursive_functions(module);
     let fat = targets.len() > 1;
