@@ -984,15 +984,42 @@ impl<'m> Lower<'m, '_, '_, '_> {
         };
         let start = self.cx.b.use_var(cur);
         let mut ok = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, start, 0);
-        let out_parts = self.view_parts(plan.out)?;
-        for v in &plan.inputs {
-            let parts = self.view_parts(*v)?;
-            let fits = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, stop, parts[1]);
+        // Each access's row: the leading (loop-invariant) indices applied once.
+        // An index out of range only fails the guard: the scalar loop then
+        // raises IndexError exactly where CPython's semantics put it.
+        let mut bases: Vec<(Access, Value)> = vec![];
+        let accesses: Vec<Access> = std::iter::once(plan.out.clone()).chain(plan.inputs.iter().cloned()).collect();
+        for acc in &accesses {
+            if bases.iter().any(|(a, _)| a == acc) {
+                continue;
+            }
+            let parts = self.view_parts(acc.view)?;
+            let nd = (parts.len() - 1) / 2;
+            let mut base = parts[0];
+            for (k, ix) in acc.leading.iter().enumerate() {
+                let i = self.cx.b.use_var(self.fr.vars[ix.0 as usize]);
+                let i = if self.fr.f.wraparound {
+                    let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
+                    let w = self.cx.b.ins().iadd(i, parts[1 + k]);
+                    self.cx.b.ins().select(neg, w, i)
+                } else {
+                    i
+                };
+                let inside = self.cx.b.ins().icmp(IntCC::UnsignedLessThan, i, parts[1 + k]);
+                ok = self.cx.b.ins().band(ok, inside);
+                let off = self.cx.b.ins().imul(i, parts[1 + nd + k]);
+                base = self.cx.b.ins().iadd(base, off);
+            }
+            let fits = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, stop, parts[nd]);
             ok = self.cx.b.ins().band(ok, fits);
-            if *v != plan.out {
+            bases.push((acc.clone(), base));
+        }
+        let out_base = bases[0].1;
+        for (acc, base) in &bases[1..] {
+            if acc.view != plan.out.view || acc.leading != plan.out.leading {
                 // Reading x[i] while writing y[i]: only a y a few elements past x
                 // would let a lane read a value the scalar loop had already replaced.
-                let d = self.cx.b.ins().isub(out_parts[0], parts[0]);
+                let d = self.cx.b.ins().isub(out_base, *base);
                 let ahead = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, d, 0);
                 let close = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, d, 16);
                 let bad = self.cx.b.ins().band(ahead, close);
@@ -1000,47 +1027,53 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 ok = self.cx.b.ins().band(ok, fine);
             }
         }
-        let fits = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, stop, out_parts[1]);
-        ok = self.cx.b.ins().band(ok, fits);
-        let (header, body, done) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
-        self.cx.b.ins().brif(ok, header, &[], done, &[]);
-        self.cx.b.switch_to_block(header); // sealed once its back edge exists
+        // Two vectors per trip, the test at the bottom (a rotated loop): one
+        // taken branch per 2 × lanes elements; the scalar loop does the rest.
+        let step = 2 * lanes;
+        let c0 = self.cx.b.use_var(cur);
+        let first = self.cx.b.ins().iadd_imm_s(c0, step);
+        let room = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, first, stop);
+        let go = self.cx.b.ins().band(ok, room);
+        let (body, done) = (self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.ins().brif(go, body, &[], done, &[]);
+        self.cx.b.switch_to_block(body); // sealed once its back edge exists
         let c = self.cx.b.use_var(cur);
-        let next = self.cx.b.ins().iadd_imm_s(c, lanes);
-        let room = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, next, stop);
-        self.cx.b.ins().brif(room, body, &[], done, &[]);
-        self.enter(body);
-        let c = self.cx.b.use_var(cur);
-        let v = self.vector_expr(&plan.value, c, vec_ty, lane_ty, plan.elem)?;
-        let addr = self.lane_address(plan.out, c, plan.elem)?;
-        self.cx.b.ins().store(element_flags(), v, addr, 0);
+        for part in 0..2 {
+            let at = if part == 0 { c } else { self.cx.b.ins().iadd_imm_s(c, lanes) };
+            let v = self.vector_expr(&plan.value, at, vec_ty, lane_ty, plan.elem, &bases)?;
+            let addr = self.lane_address(out_base, at, plan.elem);
+            self.cx.b.ins().store(element_flags(), v, addr, 0);
+        }
         // The loop variable ends as the last index done, as the scalar loop leaves it.
-        let last = self.cx.b.ins().iadd_imm_s(c, lanes - 1);
+        let last = self.cx.b.ins().iadd_imm_s(c, step - 1);
         let last_v = if var_ty.bits < 64 { self.cx.b.ins().ireduce(clif_type(Ty::Int(var_ty)).unwrap_or(types::I64), last) } else { last };
         self.assign(var, last_v);
-        let next = self.cx.b.ins().iadd_imm_s(c, lanes);
+        let next = self.cx.b.ins().iadd_imm_s(c, step);
         self.cx.b.def_var(cur, next);
-        self.cx.b.ins().jump(header, &[]);
-        self.cx.b.seal_block(header);
+        let after = self.cx.b.ins().iadd_imm_s(next, step);
+        let more = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, after, stop);
+        self.cx.b.ins().brif(more, body, &[], done, &[]);
+        self.cx.b.seal_block(body);
         self.enter(done);
         Ok(())
     }
 
-    fn lane_address(&mut self, view: LocalId, index: Value, elem_bits: u8) -> R<Value> {
-        let parts = self.view_parts(view)?;
+    fn lane_address(&mut self, base: Value, index: Value, elem_bits: u8) -> Value {
         let off = self.cx.b.ins().imul_imm_s(index, (elem_bits / 8) as i64);
-        Ok(self.cx.b.ins().iadd(parts[0], off))
+        self.cx.b.ins().iadd(base, off)
     }
 
-    fn vector_expr(&mut self, e: &Expr, index: Value, vec_ty: ir::Type, lane_ty: ir::Type, elem_bits: u8) -> R<Value> {
+    fn vector_expr(&mut self, e: &Expr, index: Value, vec_ty: ir::Type, lane_ty: ir::Type, elem_bits: u8, bases: &[(Access, Value)]) -> R<Value> {
         Ok(match &e.kind {
-            ExprKind::Index { view, .. } => {
-                let addr = self.lane_address(*view, index, elem_bits)?;
+            ExprKind::Index { view, indices } => {
+                let acc = Access::of(*view, indices).ok_or("vector access without its row")?;
+                let base = bases.iter().find(|(a, _)| *a == acc).map(|(_, b)| *b).ok_or("vector access without its row")?;
+                let addr = self.lane_address(base, index, elem_bits);
                 self.cx.b.ins().load(vec_ty, element_flags(), addr, 0)
             }
             ExprKind::Binary(op, a, b) => {
-                let x = self.vector_expr(a, index, vec_ty, lane_ty, elem_bits)?;
-                let y = self.vector_expr(b, index, vec_ty, lane_ty, elem_bits)?;
+                let x = self.vector_expr(a, index, vec_ty, lane_ty, elem_bits, bases)?;
+                let y = self.vector_expr(b, index, vec_ty, lane_ty, elem_bits, bases)?;
                 match op {
                     ArithOp::Add => self.cx.b.ins().fadd(x, y),
                     ArithOp::Sub => self.cx.b.ins().fsub(x, y),
@@ -1049,13 +1082,15 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 }
             }
             ExprKind::Unary(UnOp::Neg, a) => {
-                let x = self.vector_expr(a, index, vec_ty, lane_ty, elem_bits)?;
+                let x = self.vector_expr(a, index, vec_ty, lane_ty, elem_bits, bases)?;
                 self.cx.b.ins().fneg(x)
             }
             _ => {
                 // Loop-invariant scalar: computed once per vector step, then splat.
                 let s = self.expr(e)?;
-                let s = if self.cx.b.func.dfg.value_type(s) != lane_ty { return Err("vector lane type mismatch".into()) } else { s };
+                if self.cx.b.func.dfg.value_type(s) != lane_ty {
+                    return Err("vector lane type mismatch".into());
+                }
                 self.cx.b.ins().splat(vec_ty, s)
             }
         })
@@ -2170,68 +2205,144 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 }
 
-/// An element-wise loop body `out[i] = value` that `vector_prelude` can run
-/// on 128-bit vectors.
+/// One memoryview access of an element-wise loop: the view and the
+/// loop-invariant locals indexing its leading axes (the last is the loop's).
+#[derive(Clone, PartialEq)]
+struct Access {
+    view: LocalId,
+    leading: Vec<LocalId>,
+}
+
+impl Access {
+    fn of(view: LocalId, indices: &[Expr]) -> Option<Access> {
+        let (_, leading) = indices.split_last()?;
+        Some(Access { view, leading: leading.iter().map(index_local).collect::<Option<Vec<_>>>()? })
+    }
+}
+
+/// An element-wise loop body `out[…, i] = value` that `vector_prelude` can
+/// run on 128-bit vectors.
 struct VectorPlan {
-    out: LocalId,
-    /// Every view read at index `i` (the output included when it is read).
-    inputs: Vec<LocalId>,
+    out: Access,
+    /// Every access read at index `i` (the output included when it is read).
+    inputs: Vec<Access>,
     value: Expr,
     elem: u8,
 }
 
-/// Recognises `for i in range(…): y[i] = <float expression of x[i], z[i], invariants>`
-/// on 1-D C-contiguous float views (also as `y[i] += …`).
+/// Recognises `for i in range(…): y[…, i] = <float expression of x[…, i], invariants>`
+/// on C-contiguous float views whose leading indices are loop-invariant locals
+/// (also as `y[…, i] += …`).
 fn vector_plan(var: LocalId, body: &[Stmt], f: &hir::Function) -> Option<VectorPlan> {
     let (store, alias) = match body {
         [s] => (s, None),
-        // `y[i] += …` becomes `tmp = i; y[tmp] = y[tmp] + …`.
-        [Stmt { kind: StmtKind::Assign(pairs), .. }, s] if pairs.len() == 1 && index_local(&pairs[0].1) == Some(var) => {
-            (s, Some(pairs[0].0))
+        // `y[i] += …` becomes `tmp = i; y[tmp] = y[tmp] + …` (and `tmp0 = k` for leading axes).
+        [Stmt { kind: StmtKind::Assign(pairs), .. }, s] if pairs.iter().any(|(_, e)| index_local(e) == Some(var)) => {
+            (s, Some(pairs.clone()))
         }
         _ => return None,
     };
     let StmtKind::Store { view: out, indices, value } = &store.kind else { return None };
-    let is_i = |e: &Expr| index_local(e).is_some_and(|l| l == var || Some(l) == alias);
-    let float_view = |v: LocalId| match f.locals[v.0 as usize].ty {
-        Ty::View(t) if t.ndim == 1 && t.c_contig => match t.elem {
+    // Hidden index temporaries stand for what they were assigned from.
+    let resolve = |e: &Expr| -> Option<LocalId> {
+        let l = index_local(e)?;
+        match &alias {
+            Some(pairs) => match pairs.iter().find(|(t, _)| *t == l) {
+                Some((_, src)) => index_local(src),
+                None => Some(l),
+            },
+            None => Some(l),
+        }
+    };
+    let is_i = |e: &Expr| resolve(e) == Some(var);
+    let invariant = |e: &Expr| resolve(e).is_some_and(|l| l != var && !assigns(body, l) && f.locals[l.0 as usize].ty.is_int());
+    let float_view = |v: LocalId, n: usize| match f.locals[v.0 as usize].ty {
+        Ty::View(t) if t.ndim as usize == n && t.c_contig => match t.elem {
             crate::types::Elem::Float(w) => Some(w),
             _ => None,
         },
         _ => None,
     };
-    let elem = float_view(*out)?;
-    if indices.len() != 1 || !is_i(&indices[0]) {
-        return None;
-    }
+    let access = |view: LocalId, ix: &[Expr]| -> Option<Access> {
+        let (last, leading) = ix.split_last()?;
+        if !is_i(last) || !leading.iter().all(|e| invariant(e)) {
+            return None;
+        }
+        Some(Access { view, leading: leading.iter().map(|e| resolve(e)).collect::<Option<Vec<_>>>()? })
+    };
+    let elem = float_view(*out, indices.len())?;
+    let out_acc = access(*out, indices)?;
     let mut inputs = vec![];
-    fn ok(e: &Expr, is_i: &dyn Fn(&Expr) -> bool, fv: &dyn Fn(LocalId) -> Option<u8>, elem: u8, inputs: &mut Vec<LocalId>, body: &[Stmt], cdiv: bool) -> bool {
+    fn ok(
+        e: &Expr,
+        access: &dyn Fn(LocalId, &[Expr]) -> Option<Access>,
+        fv: &dyn Fn(LocalId, usize) -> Option<u8>,
+        elem: u8,
+        inputs: &mut Vec<Access>,
+        body: &[Stmt],
+        cdiv: bool,
+    ) -> bool {
         if e.ty != Ty::Float(elem) {
             return false;
         }
         match &e.kind {
-            ExprKind::Index { view, indices } => {
-                let good = indices.len() == 1 && is_i(&indices[0]) && fv(*view) == Some(elem);
-                if good && !inputs.contains(view) {
-                    inputs.push(*view);
+            ExprKind::Index { view, indices } => match (access(*view, indices), fv(*view, indices.len())) {
+                (Some(a), Some(w)) if w == elem => {
+                    if !inputs.contains(&a) {
+                        inputs.push(a);
+                    }
+                    true
                 }
-                good
-            }
+                _ => false,
+            },
             // Python's `/` raises on a zero divisor: only C division vectorises.
             ExprKind::Binary(op, a, b) => {
                 let vector_op = matches!(op, ArithOp::Add | ArithOp::Sub | ArithOp::Mul) || (*op == ArithOp::Div && cdiv);
-                vector_op && ok(a, is_i, fv, elem, inputs, body, cdiv) && ok(b, is_i, fv, elem, inputs, body, cdiv)
+                vector_op && ok(a, access, fv, elem, inputs, body, cdiv) && ok(b, access, fv, elem, inputs, body, cdiv)
             }
-            ExprKind::Unary(UnOp::Neg, a) => ok(a, is_i, fv, elem, inputs, body, cdiv),
+            ExprKind::Unary(UnOp::Neg, a) => ok(a, access, fv, elem, inputs, body, cdiv),
             ExprKind::Const(_) => true,
             ExprKind::Local(l) => !assigns(body, *l),
             _ => false,
         }
     }
-    if !ok(value, &is_i, &float_view, elem, &mut inputs, body, f.cdivision) {
+    if !ok(value, &access, &float_view, elem, &mut inputs, body, f.cdivision) {
         return None;
     }
-    Some(VectorPlan { out: *out, inputs, value: value.clone(), elem })
+    // The index temporaries are assigned in the body: rewrite the value to read
+    // through the original locals, which the prelude's rows use.
+    let value = match &alias {
+        Some(pairs) => substitute_indices(value, pairs),
+        None => value.clone(),
+    };
+    let inputs = inputs;
+    Some(VectorPlan { out: out_acc, inputs, value, elem })
+}
+
+/// `value` with index temporaries replaced by the locals they copy.
+fn substitute_indices(e: &Expr, pairs: &[(LocalId, Expr)]) -> Expr {
+    let mut out = e.clone();
+    fn walk(e: &mut Expr, pairs: &[(LocalId, Expr)]) {
+        if let ExprKind::Index { indices, .. } = &mut e.kind {
+            for ix in indices.iter_mut() {
+                if let Some(l) = index_local(ix) {
+                    if let Some((_, src)) = pairs.iter().find(|(t, _)| *t == l) {
+                        *ix = src.clone();
+                    }
+                }
+            }
+        }
+        match &mut e.kind {
+            ExprKind::Binary(_, a, b) => {
+                walk(a, pairs);
+                walk(b, pairs);
+            }
+            ExprKind::Unary(_, a) | ExprKind::Convert(a) => walk(a, pairs),
+            _ => {}
+        }
+    }
+    walk(&mut out, pairs);
+    out
 }
 
 /// The local an index expression reads, seen through widening conversions
