@@ -262,6 +262,7 @@ fn collect_imports(body: &[Stmt], out: &mut HashMap<String, Binding>, star: &mut
                         ("math", attr) => Some(Binding::MathAttr(attr.to_string())),
                         ("cython.cimports.libc.math", attr) => Some(Binding::LibcMathAttr(attr.to_string())),
                         ("cython.cimports.libc", "math") => Some(Binding::LibcMath),
+                        ("cython.parallel", attr) => Some(Binding::CythonAttr(format!("parallel.{attr}"))),
                         _ => None,
                     };
                     if let Some(b) = binding {

@@ -836,9 +836,18 @@ impl<'c, 'a> Checker<'c, 'a> {
         let ExprKind::Call { func, args, keywords } = &iter.kind else {
             return fallback(&iter.span, format!("it iterates over `{}`, not `range(...)`", self.cx.source_text(&iter.span)));
         };
-        if !matches!(&func.kind, ExprKind::Name(n) if n == "range" && !self.shadowed(n)) {
+        // `cython.parallel.prange` runs as a serial range (its nogil/schedule/
+        // num_threads/chunksize options are accepted and change nothing).
+        let prange = self.cx.binding_of(func) == Some(Binding::CythonAttr("parallel.prange".into()));
+        if !prange && !matches!(&func.kind, ExprKind::Name(n) if n == "range" && !self.shadowed(n)) {
             return fallback(&iter.span, format!("it iterates over `{}`, not `range(...)`", self.cx.source_text(&iter.span)));
         }
+        if prange {
+            if let Some(k) = keywords.iter().find(|k| !matches!(k.name.as_deref(), Some("nogil" | "schedule" | "num_threads" | "chunksize"))) {
+                return error(Diagnostic::error(k.span.clone(), format!("prange() got an unexpected keyword argument '{}'", k.name.as_deref().unwrap_or("**"))));
+            }
+        }
+        let keywords: &[syntax::Keyword] = if prange { &[] } else { keywords };
         if !keywords.is_empty() || args.is_empty() || args.len() > 3 || args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) {
             return error(
                 Diagnostic::error(iter.span.clone(), format!("range expected 1 to 3 positional arguments, got {}", args.len()))
