@@ -41,6 +41,8 @@ pub enum StmtKind {
     Pass,
     Break,
     Continue,
+    /// `with a, b: body` without `as` targets.
+    With { items: Vec<Expr>, body: Vec<Stmt> },
     /// A statement outside what the compiler models; `names` are the names it binds.
     Other { what: &'static str, binds: Vec<String>, body: Vec<Stmt> },
 }
@@ -279,6 +281,10 @@ fn stmt(s: &ast::Stmt) -> Stmt {
             orelse: stmts(&w.orelse),
         },
         ast::Stmt::If(i) => StmtKind::If { test: expr(&i.test), body: stmts(&i.body), orelse: stmts(&i.orelse) },
+        ast::Stmt::With(w) if w.items.iter().all(|i| i.optional_vars.is_none()) => StmtKind::With {
+            items: w.items.iter().map(|i| expr(&i.context_expr)).collect(),
+            body: stmts(&w.body),
+        },
         ast::Stmt::With(w) => {
             let mut binds = vec![];
             for item in &w.items {
@@ -286,7 +292,7 @@ fn stmt(s: &ast::Stmt) -> Stmt {
                     targets_names(v, &mut binds);
                 }
             }
-            other("a `with` statement", binds, stmts(&w.body))
+            other("a `with … as` statement", binds, stmts(&w.body))
         }
         ast::Stmt::AsyncWith(w) => other("`async with`", vec![], stmts(&w.body)),
         ast::Stmt::Match(_) => other("a `match` statement", vec![], vec![]),
@@ -507,6 +513,7 @@ pub fn bound_names(s: &Stmt, out: &mut Vec<String>) {
         StmtKind::While { body, orelse, .. } | StmtKind::If { body, orelse, .. } => {
             body.iter().chain(orelse).for_each(|s| bound_names(s, out))
         }
+        StmtKind::With { body, .. } => body.iter().for_each(|s| bound_names(s, out)),
         StmtKind::Import(names) => {
             for a in names {
                 out.push(a.asname.clone().unwrap_or_else(|| a.name.split('.').next().unwrap_or("").to_string()))

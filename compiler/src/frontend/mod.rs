@@ -277,7 +277,7 @@ fn collect_imports(body: &[Stmt], out: &mut HashMap<String, Binding>, star: &mut
                 collect_imports(body, out, star);
                 collect_imports(orelse, out, star);
             }
-            StmtKind::Other { body, .. } => collect_imports(body, out, star),
+            StmtKind::Other { body, .. } | StmtKind::With { body, .. } => collect_imports(body, out, star),
             _ => {}
         }
     }

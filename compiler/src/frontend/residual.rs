@@ -49,7 +49,7 @@ fn rewrite_imports(src: &SourceFile, body: &[Stmt], edits: &mut Vec<(Range<usize
                 rewrite_imports(src, orelse, edits);
                 None
             }
-            StmtKind::Other { body, .. } => {
+            StmtKind::Other { body, .. } | StmtKind::With { body, .. } => {
                 rewrite_imports(src, body, edits);
                 None
             }

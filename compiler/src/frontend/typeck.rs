@@ -211,7 +211,7 @@ fn returns_a_value(body: &[Stmt]) -> bool {
         StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::For { body, orelse, .. } => {
             returns_a_value(body) || returns_a_value(orelse)
         }
-        StmtKind::Other { body, .. } => returns_a_value(body),
+        StmtKind::Other { body, .. } | StmtKind::With { body, .. } => returns_a_value(body),
         _ => false,
     })
 }
@@ -433,6 +433,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     self.prescan_declarations(body)?;
                     self.prescan_declarations(orelse)?;
                 }
+                StmtKind::With { body, .. } => self.prescan_declarations(body)?,
                 _ => {}
             }
         }
@@ -612,6 +613,17 @@ impl<'c, 'a> Checker<'c, 'a> {
                 };
                 let cond = self.cond(test)?;
                 one(hir::StmtKind::Assert { cond, msg })
+            }
+            StmtKind::With { items, body } => {
+                // Compiled code never holds the GIL's release points: `with
+                // cython.nogil:` / `with cython.gil:` change nothing here.
+                for item in items {
+                    match self.cx.binding_of(item) {
+                        Some(Binding::CythonAttr(n)) if n == "nogil" || n == "gil" => {}
+                        _ => return fallback(&item.span, format!("it uses `with {}`", self.cx.source_text(&item.span))),
+                    }
+                }
+                self.block(body)
             }
             StmtKind::FunctionDef(f) => fallback(&s.span, format!("it defines the nested function `{}`", f.name)),
             StmtKind::Import(_) | StmtKind::ImportFrom { .. } => fallback(&s.span, "it imports inside the function"),
