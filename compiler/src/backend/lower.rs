@@ -158,6 +158,9 @@ struct Frame<'a> {
     /// Proven while lowering a range loop's body: the loop variable lies in
     /// `[0, view.shape[axis])`, so indexing that axis with it needs no checks.
     in_bounds: Vec<(LocalId, LocalId, u8)>,
+    /// Views whose last axis is known to have unit stride here (a loop
+    /// version taken after checking it): indexing scales by a constant.
+    unit_stride: Vec<LocalId>,
     /// `(n, k)`: here `n >= k` holds, learnt from `if n < k: <leaves>` and
     /// dropped when `n` may change; lets `n - 1` skip its overflow check.
     lower_bounds: Vec<(LocalId, i64)>,
@@ -267,6 +270,7 @@ impl<'m> Frame<'m> {
             err_used: false,
             loops: vec![],
             in_bounds: vec![],
+            unit_stride: vec![],
             lower_bounds: vec![],
             line: f.line,
             ret_block: None,
@@ -386,7 +390,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let err_block = self.cx.b.create_block();
         self.cx.b.append_block_param(err_block, types::I32);
         self.cx.b.set_cold_block(err_block);
-        Frame { f, vars, views, flags, err_block, err_used: false, loops: vec![], in_bounds: vec![], lower_bounds: vec![], line: f.line, ret_block }
+        Frame { f, vars, views, flags, err_block, err_used: false, loops: vec![], in_bounds: vec![], unit_stride: vec![], lower_bounds: vec![], line: f.line, ret_block }
     }
 
     /// A zeroed stack slot for a C array, described as a C-contiguous view.
@@ -816,6 +820,50 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 
     fn for_range(&mut self, var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], orelse: &[Stmt]) -> R<()> {
+        // An innermost loop indexing strided views' last axis with its variable
+        // runs in two versions: one for the common case where those strides are
+        // the element size (scaled addressing, like a `::1` view), one general.
+        let strided = strided_last_axis_views(var, body, self.fr.f)
+            .into_iter()
+            .filter(|v| !self.fr.unit_stride.contains(v))
+            .collect::<Vec<_>>();
+        if !strided.is_empty() {
+            let mut all_unit = self.cx.b.ins().iconst(types::I8, 1);
+            for v in &strided {
+                let size = self.view_ty(*v)?.elem.size() as i64;
+                let parts = self.view_parts(*v)?;
+                let last_stride = parts[parts.len() - 1];
+                let unit = self.cx.b.ins().icmp_imm_s(IntCC::Equal, last_stride, size);
+                all_unit = self.cx.b.ins().band(all_unit, unit);
+            }
+            let (fast, slow, merge) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+            self.cx.b.ins().brif(all_unit, fast, &[], slow, &[]);
+            let mut merged = false;
+            for (blk, assume) in [(fast, true), (slow, false)] {
+                self.enter(blk);
+                self.reachable = true;
+                let before = self.fr.unit_stride.len();
+                if assume {
+                    self.fr.unit_stride.extend(strided.iter().copied());
+                }
+                let r = self.for_range_versioned(var, start, stop, step, body, orelse);
+                self.fr.unit_stride.truncate(before);
+                r?;
+                if self.reachable {
+                    self.cx.b.ins().jump(merge, &[]);
+                    merged = true;
+                }
+            }
+            self.reachable = merged;
+            if merged {
+                self.enter(merge);
+            }
+            return Ok(());
+        }
+        self.for_range_versioned(var, start, stop, step, body, orelse)
+    }
+
+    fn for_range_versioned(&mut self, var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], orelse: &[Stmt]) -> R<()> {
         let fact = range_over_axis(var, start, stop, step, body, self.fr.f);
         if let Some(f) = fact {
             self.fr.in_bounds.push(f);
@@ -1460,7 +1508,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 let msg = format!("Out of bounds on buffer access (axis {k})");
                 self.raise_if(out, "PyExc_IndexError", Some(&msg))?;
             }
-            let offset = if v.c_contig && k + 1 == v.ndim as usize {
+            let unit = v.c_contig || self.fr.unit_stride.contains(&view);
+            let offset = if unit && k + 1 == v.ndim as usize {
                 self.cx.b.ins().imul_imm_s(i, v.elem.size() as i64)
             } else {
                 let stride = self.cx.b.use_var(strides[k]);
@@ -2408,6 +2457,57 @@ fn lower_bound_from(cond: &Expr) -> Option<(LocalId, i64)> {
         CmpOp::Le => k.checked_add(1).map(|k1| (*n, k1)),
         _ => None,
     }
+}
+
+/// 1-D-or-more views without `::1` whose last axis the innermost loop
+/// `body` indexes with `var` (and that the body does not reassign).
+fn strided_last_axis_views(var: LocalId, body: &[Stmt], f: &hir::Function) -> Vec<LocalId> {
+    let mut has_loop = false;
+    let mut found: Vec<LocalId> = vec![];
+    fn scan(body: &[Stmt], has_loop: &mut bool) {
+        for s in body {
+            match &s.kind {
+                StmtKind::While { .. } | StmtKind::ForRange { .. } => *has_loop = true,
+                StmtKind::If { then, orelse, .. } => {
+                    scan(then, has_loop);
+                    scan(orelse, has_loop);
+                }
+                _ => {}
+            }
+        }
+    }
+    scan(body, &mut has_loop);
+    if has_loop {
+        return found;
+    }
+    // `a[i] += …` indexes through a hidden copy of `i`.
+    let mut aliases = vec![var];
+    for s in body {
+        if let StmtKind::Assign(pairs) = &s.kind {
+            aliases.extend(pairs.iter().filter(|(_, e)| index_local(e) == Some(var)).map(|(t, _)| *t));
+        }
+    }
+    let mut visit = |view: LocalId, indices: &[Expr]| {
+        if let (Ty::View(v), Some(last)) = (f.locals[view.0 as usize].ty, indices.last()) {
+            let by_var = index_local(last).is_some_and(|l| aliases.contains(&l));
+            if !v.c_contig && by_var && !found.contains(&view) && !assigns(body, view) {
+                found.push(view);
+            }
+        }
+    };
+    for s in body {
+        if let StmtKind::Store { view, indices, .. } = &s.kind {
+            visit(*view, indices);
+        }
+    }
+    hir::visit_stmt_exprs(body, &mut |e| {
+        hir::visit_expr(e, &mut |x| {
+            if let ExprKind::Index { view, indices } = &x.kind {
+                visit(*view, indices);
+            }
+        })
+    });
+    found
 }
 
 /// Small loop bodies without `break`/`continue` are run twice per trip.
