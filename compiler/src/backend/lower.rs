@@ -676,23 +676,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
             }
             StmtKind::Expr(e) => self.expr(e).map(|_| ()),
             StmtKind::If { cond, then, orelse } => {
-                let (tb, eb, merge) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+                let (tb, eb) = (self.cx.b.create_block(), self.cx.b.create_block());
                 self.branch_on(cond, tb, eb)?;
-                let mut merged = false;
-                for (blk, body) in [(tb, then), (eb, orelse)] {
-                    self.enter(blk);
-                    self.reachable = true;
-                    self.stmts(body)?;
-                    if self.reachable {
-                        self.cx.b.ins().jump(merge, &[]);
-                        merged = true;
-                    }
-                }
-                self.reachable = merged;
-                if merged {
-                    self.enter(merge);
-                }
-                Ok(())
+                self.arms([tb, eb], |lw, i| lw.stmts(if i == 0 { then } else { orelse }))
             }
             StmtKind::While { cond, body, orelse } => {
                 let (header, body_b, else_b, exit) =
@@ -803,6 +789,27 @@ impl<'m> Lower<'m, '_, '_, '_> {
         }
     }
 
+    /// Lowers two alternatives, each entered from its (already branched-to)
+    /// block, and joins them where either falls through.
+    fn arms(&mut self, blocks: [Block; 2], mut arm: impl FnMut(&mut Self, usize) -> R<()>) -> R<()> {
+        let merge = self.cx.b.create_block();
+        let mut merged = false;
+        for (i, blk) in blocks.into_iter().enumerate() {
+            self.enter(blk);
+            self.reachable = true;
+            arm(self, i)?;
+            if self.reachable {
+                self.cx.b.ins().jump(merge, &[]);
+                merged = true;
+            }
+        }
+        self.reachable = merged;
+        if merged {
+            self.enter(merge);
+        }
+        Ok(())
+    }
+
     fn finish_loop(&mut self, else_b: Block, exit: Block, orelse: &[Stmt], broke: bool) -> R<()> {
         self.enter(else_b);
         self.reachable = true;
@@ -836,29 +843,17 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 let unit = self.cx.b.ins().icmp_imm_s(IntCC::Equal, last_stride, size);
                 all_unit = self.cx.b.ins().band(all_unit, unit);
             }
-            let (fast, slow, merge) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+            let (fast, slow) = (self.cx.b.create_block(), self.cx.b.create_block());
             self.cx.b.ins().brif(all_unit, fast, &[], slow, &[]);
-            let mut merged = false;
-            for (blk, assume) in [(fast, true), (slow, false)] {
-                self.enter(blk);
-                self.reachable = true;
-                let before = self.fr.unit_stride.len();
-                if assume {
-                    self.fr.unit_stride.extend(strided.iter().copied());
+            return self.arms([fast, slow], |lw, i| {
+                let before = lw.fr.unit_stride.len();
+                if i == 0 {
+                    lw.fr.unit_stride.extend(strided.iter().copied());
                 }
-                let r = self.for_range_versioned(var, start, stop, step, body, orelse);
-                self.fr.unit_stride.truncate(before);
-                r?;
-                if self.reachable {
-                    self.cx.b.ins().jump(merge, &[]);
-                    merged = true;
-                }
-            }
-            self.reachable = merged;
-            if merged {
-                self.enter(merge);
-            }
-            return Ok(());
+                let r = lw.for_range_versioned(var, start, stop, step, body, orelse);
+                lw.fr.unit_stride.truncate(before);
+                r
+            });
         }
         self.for_range_versioned(var, start, stop, step, body, orelse)
     }
