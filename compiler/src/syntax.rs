@@ -212,7 +212,7 @@ pub fn parse_module(source: &str, path: &str) -> Result<Module, Diagnostic> {
         Ok(_) => Err(Diagnostic::error(0..0, "expected a module")),
         Err(err) => {
             let at = usize::from(err.offset).min(source.len());
-            let end = source[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            let end = source.get(at..).and_then(|s| s.chars().next()).map_or(at, |c| at + c.len_utf8());
             Err(Diagnostic::error(at..end, format!("invalid syntax: {}", err.error))
                 .with_label("the parser stopped here")
                 .with_hint("pyc-aot accepts Python 3.11 syntax; fix the line so that `python3 -m py_compile` accepts it"))

@@ -200,7 +200,7 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
     let mut lw = Lower {
         cx: &mut cx,
         m,
-        fr: Frame::placeholder(f),
+        fr: Frame::bare(f),
         outer: vec![],
         recursive,
         limit: Value::from_u32(0),
@@ -236,7 +236,7 @@ pub fn lower_in_place(
     cx.b.append_block_param(ok, clif_type(f.ret).unwrap_or(types::I8));
     let failed = cx.b.create_block();
     cx.b.set_cold_block(failed);
-    let mut lw = Lower { cx, m, fr: Frame::placeholder(f), outer: vec![], recursive, limit, reachable: true };
+    let mut lw = Lower { cx, m, fr: Frame::bare(f), outer: vec![], recursive, limit, reachable: true };
     lw.fr = lw.new_frame(f, args, Some(ok));
     lw.stmts(&f.body)?;
     lw.fall_off_end()?;
@@ -260,7 +260,7 @@ pub fn worth_lowering_in_place(f: &hir::Function) -> bool {
 }
 
 impl<'m> Frame<'m> {
-    fn placeholder(f: &'m hir::Function) -> Self {
+    fn bare(f: &'m hir::Function) -> Self {
         Frame {
             f,
             vars: vec![],
