@@ -1637,3 +1637,55 @@ def test_no_memory_growth(err, views):
         tracemalloc.stop()
     # 3000 rounds of ~27 calls: leaking anything per call would be MBs
     assert grown < 200_000, "memory grew by %d bytes" % grown
+
+
+OPTIONAL = '''
+import cython
+
+
+def total(a: cython.double[:], w: cython.double[:] = None) -> float:
+    s = 0.0
+    for i in range(a.shape[0]):
+        if w is None:
+            s += a[i]
+        else:
+            s += a[i] * w[i]
+    return s
+
+
+def has(w: cython.double[:] = None) -> bool:
+    return w is not None
+
+
+def outer(a: cython.double[:]) -> float:
+    return total(a) + total(a, a)
+'''
+
+
+def test_optional_views_accept_none(tmp_path):
+    import subprocess
+    from conftest import compiler_path
+    src = tmp_path / "optviews.py"
+    src.write_text(OPTIONAL)
+    p = subprocess.run([str(compiler_path()), "build", str(src), "--strict", "-q"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    code = (
+        "import array, sys, optviews as m\n"
+        "a = array.array('d', [1.0, 2.0, 3.0]); w = array.array('d', [2.0, 2.0, 2.0])\n"
+        "print(m.total(a), m.total(a, w), m.total(a, None), m.total(a, w=w), m.has(), m.has(a), m.outer(a))\n"
+        "r = sys.getrefcount(a)\n"
+        "for _ in range(500):\n"
+        "    m.total(a, None)\n"
+        "print(sys.getrefcount(a) == r)\n"
+        "try:\n"
+        "    m.total(None)\n"
+        "except TypeError as e:\n"
+        "    print('TypeError', e)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        "6.0 12.0 6.0 12.0 False True 20.0",
+        "True",
+        "TypeError Argument 'a' must not be None",
+    ]

@@ -69,6 +69,9 @@ pub struct Param {
     pub default: Option<Const>,
     /// The default as written in the source, for the text signature.
     pub default_src: Option<String>,
+    /// A memoryview parameter declared `= None`: None arrives as a view
+    /// with a null data pointer and empty shape.
+    pub accepts_none: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -239,6 +242,10 @@ pub enum ExprKind {
     /// `view[1:-1, j]`: a new view of the same memory (type `Ty::View`), one
     /// selection per axis of the source.
     SliceView { view: LocalId, axes: Vec<Axis> },
+    /// `view is None` (a null data pointer).
+    ViewIsNone(LocalId),
+    /// The None memoryview, for an omitted `= None` argument.
+    NoneView,
 }
 
 #[derive(Debug, Clone)]
@@ -253,7 +260,7 @@ impl ExprKind {
     /// The memoryview local an element access, shape query or slice reads.
     pub fn view_read(&self) -> Option<LocalId> {
         match self {
-            ExprKind::Index { view, .. } | ExprKind::ViewDim { view, .. } | ExprKind::SliceView { view, .. } => Some(*view),
+            ExprKind::Index { view, .. } | ExprKind::ViewDim { view, .. } | ExprKind::SliceView { view, .. } | ExprKind::ViewIsNone(view) => Some(*view),
             _ => None,
         }
     }
@@ -340,7 +347,7 @@ pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
 pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
     f(e);
     match &e.kind {
-        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } => {}
+        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView => {}
         ExprKind::Index { indices, .. } => indices.iter().for_each(|x| visit_expr(x, f)),
         ExprKind::SliceView { axes, .. } => {
             for a in axes {
@@ -510,6 +517,8 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
             let what = if *dim == Dim::Shape { "shape" } else { "strides" };
             format!("{}.{what}[{axis}]", f.locals[view.0 as usize].name)
         }
+        ExprKind::ViewIsNone(view) => format!("({} is None)", f.locals[view.0 as usize].name),
+        ExprKind::NoneView => "None".to_string(),
         ExprKind::SliceView { view, axes } => {
             let opt = |x: &Option<Box<Expr>>| x.as_ref().map_or(String::new(), |x| d(x));
             let a: Vec<String> = axes

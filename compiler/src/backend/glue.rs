@@ -782,7 +782,7 @@ impl Wrapper<'_, '_> {
                 (Ty::View(v), _) => {
                     let obj = self.cx.b.ins().load(p, flags(), argv, (8 * i) as i32);
                     let writable = self.written.contains(&(f.id, i));
-                    values.extend(self.acquire_view(obj, v, &param.name, writable)?);
+                    values.extend(self.acquire_view(obj, v, &param.name, writable, param.accepts_none)?);
                 }
                 (_, Some(x)) => values.push(x),
                 _ => return Err("parameter without a value".into()),
@@ -834,10 +834,45 @@ impl Wrapper<'_, '_> {
 
     /// `PyObject_GetBuffer` with strides and format, checked against the
     /// declared memoryview type; returns data pointer, shape and strides.
-    fn acquire_view(&mut self, obj: Value, v: ViewTy, name: &str, writable: bool) -> R<Vec<Value>> {
+    fn acquire_view(&mut self, obj: Value, v: ViewTy, name: &str, writable: bool, accepts_none: bool) -> R<Vec<Value>> {
+        let p = self.cx.em.ptr;
+        if !accepts_none {
+            return self.acquire_buffer(obj, v, name, writable, None);
+        }
+        // `= None`: None becomes a view with a null data pointer and empty
+        // shape; its Py_buffer has no owner, so releasing it is a no-op.
+        let slot = self.cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 80, 3));
+        let none = self.cx.py_data("_Py_NoneStruct")?;
+        let is_none = self.cx.b.ins().icmp(IntCC::Equal, obj, none);
+        let (none_b, some_b, join) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+        let n = 1 + 2 * v.ndim as usize;
+        for _ in 0..n {
+            self.cx.b.append_block_param(join, types::I64);
+        }
+        self.cx.b.ins().brif(is_none, none_b, &[], some_b, &[]);
+        self.cx.b.switch_to_block(none_b);
+        let zero = self.cx.b.ins().iconst(types::I64, 0);
+        self.cx.b.ins().stack_store(p, zero, slot, 8);
+        let zeros = vec![BlockArg::Value(zero); n];
+        self.cx.b.ins().jump(join, &zeros);
+        self.cx.b.switch_to_block(some_b);
+        let parts = self.acquire_buffer(obj, v, name, writable, Some(slot))?;
+        self.buffers.pop();
+        let args: Vec<BlockArg> = parts.into_iter().map(BlockArg::Value).collect();
+        self.cx.b.ins().jump(join, &args);
+        self.cx.b.switch_to_block(join);
+        self.buffers.push(slot);
+        Ok(self.cx.b.block_params(join).to_vec())
+    }
+
+    fn acquire_buffer(&mut self, obj: Value, v: ViewTy, name: &str, writable: bool, slot: Option<ir::StackSlot>) -> R<Vec<Value>> {
         const PYBUF_RECORDS_RO: i64 = 0x0018 | 0x0004;
         let p = self.cx.em.ptr;
-        let slot = self.cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 80, 3));
+        let none_ok = slot.is_some();
+        let slot = match slot {
+            Some(s) => s,
+            None => self.cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 80, 3)),
+        };
         let held = self.buffers.len();
         // Leaves through `fail` after releasing the buffers acquired before this one.
         let reject = |w: &mut Self, cond: Value, check: &str, release_this: bool| -> R<()> {
@@ -877,9 +912,11 @@ impl Wrapper<'_, '_> {
             w.cx.b.switch_to_block(ok);
             Ok(())
         };
-        let none = self.cx.py_data("_Py_NoneStruct")?;
-        let is_none = self.cx.b.ins().icmp(IntCC::Equal, obj, none);
-        reject(self, is_none, "none", false)?;
+        if !none_ok {
+            let none = self.cx.py_data("_Py_NoneStruct")?;
+            let is_none = self.cx.b.ins().icmp(IntCC::Equal, obj, none);
+            reject(self, is_none, "none", false)?;
+        }
         let addr = self.cx.b.ins().stack_addr(p, slot, 0);
         let flags_v = self.cx.b.ins().iconst(types::I32, PYBUF_RECORDS_RO);
         let r = self.cx.call_c("PyObject_GetBuffer", &[p, p, types::I32], &[types::I32], &[obj, addr, flags_v])?[0];
@@ -1170,6 +1207,7 @@ mod tests {
                     kind,
                     default: d.map(|_| hir::Const::Int(1)),
                     default_src: d.map(String::from),
+                    accepts_none: false,
                 })
                 .collect(),
             ret: Ty::py_int(),

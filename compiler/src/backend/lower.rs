@@ -1339,7 +1339,11 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 let t = clif_type(e.ty).unwrap_or(types::I64);
                 Ok(self.cx.b.ins().load(t, element_flags(), addr, 0))
             }
-            ExprKind::SliceView { .. } => Err("a memoryview slice used as a number reached the back end".into()),
+            ExprKind::SliceView { .. } | ExprKind::NoneView => Err("a memoryview used as a number reached the back end".into()),
+            ExprKind::ViewIsNone(view) => {
+                let parts = self.view_parts(*view)?;
+                Ok(self.cx.b.ins().icmp_imm_s(IntCC::Equal, parts[0], 0))
+            }
             ExprKind::ViewDim { view, dim, axis } => {
                 self.check_view_bound(*view)?;
                 let vv = self.fr.views.get(view).ok_or("memoryview without its parts")?;
@@ -1373,6 +1377,11 @@ impl<'m> Lower<'m, '_, '_, '_> {
         match &e.kind {
             ExprKind::Local(id) => self.view_parts(*id),
             ExprKind::SliceView { view, axes } => self.slice_parts(*view, axes),
+            ExprKind::NoneView => {
+                let Ty::View(v) = e.ty else { return Err("a None view without a view type".into()) };
+                let zero = self.cx.b.ins().iconst(types::I64, 0);
+                Ok(vec![zero; 1 + 2 * v.ndim as usize])
+            }
             other => Err(format!("a memoryview value {other:?} reached the back end")),
         }
     }

@@ -17,6 +17,8 @@ pub(crate) struct SigParam {
     pub kind: ParamKind,
     pub default: Option<Const>,
     pub default_src: Option<String>,
+    /// A memoryview parameter declared `= None`: None is accepted.
+    pub accepts_none: bool,
 }
 
 /// A top-level function the front end is trying to compile.
@@ -92,14 +94,16 @@ impl<'a> Candidate<'a> {
             if ty == Ty::Void {
                 return error(Diagnostic::error(p.span.clone(), format!("parameter `{}` cannot have type None", p.name)));
             }
+            let accepts_none = matches!(ty, Ty::View(_)) && matches!(p.default.as_ref().map(|d| &d.kind), Some(ExprKind::NoneLit));
             let (default, default_src) = match &p.default {
                 None => (None, None),
+                Some(_) if accepts_none => (None, Some("None".to_string())),
                 Some(d) => match const_of(d) {
                     Some(k) => (Some(k), Some(cx.source_text(&d.span).to_string())),
                     None => return fallback(&d.span, format!("the default of `{}` is not a number literal", p.name)),
                 },
             };
-            c.params.push(SigParam { name: p.name.clone(), ty, kind: p.kind, default, default_src });
+            c.params.push(SigParam { name: p.name.clone(), ty, kind: p.kind, default, default_src, accepts_none });
         }
         if c.declared_ret.is_none() {
             if let Some(r) = &def.returns {
@@ -354,6 +358,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 local: LocalId(i as u32),
                 kind: p.kind,
                 default: p.default.map(|d| const_to(d, p.ty)),
+                accepts_none: p.accepts_none,
                 default_src: p.default_src.clone(),
             })
             .collect();
@@ -1402,6 +1407,20 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn compare(&mut self, left: &Expr, ops: &[syntax::CmpOp], comparators: &[Expr], span: &Span) -> R<hir::Expr> {
+        // `a is None` / `a is not None` on a memoryview that may be None.
+        if let ([op @ (syntax::CmpOp::Is | syntax::CmpOp::IsNot)], [right]) = (ops, comparators) {
+            let (view_side, none_side) = if matches!(right.kind, ExprKind::NoneLit) { (left, right) } else { (right, left) };
+            if matches!(none_side.kind, ExprKind::NoneLit) {
+                if let Some((id, _)) = self.view_local(view_side) {
+                    let is_none = hir::Expr { kind: H::ViewIsNone(id), ty: Ty::Bool };
+                    return Ok(if *op == syntax::CmpOp::Is {
+                        is_none
+                    } else {
+                        hir::Expr { kind: H::Unary(UnOp::Not, Box::new(is_none)), ty: Ty::Bool }
+                    });
+                }
+            }
+        }
         let mut operands = vec![self.expr(left)?];
         for c in comparators {
             operands.push(self.expr(c)?);
@@ -1589,6 +1608,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             let v = match (slot, p.default) {
                 (Some(v), _) => self.coerce(v, p.ty, &e.span, &p.name)?,
                 (None, Some(d)) => hir::Expr::konst(const_to(d, p.ty), p.ty),
+                (None, None) if p.accepts_none => hir::Expr { kind: H::NoneView, ty: p.ty },
                 (None, None) => {
                     return error(
                         Diagnostic::error(e.span.clone(), format!("{name}() missing 1 required positional argument: '{}'", p.name))
