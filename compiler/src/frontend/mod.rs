@@ -377,8 +377,29 @@ impl ModuleCx<'_> {
         Ok(Some((elem, dims)))
     }
 
+    /// `Optional[T]` or `T | None` around a memoryview type: the inner annotation.
+    pub fn optional_view<'e>(&self, e: &'e Expr) -> Option<&'e Expr> {
+        let inner = match &e.kind {
+            ExprKind::Subscript { value, index } => match &value.kind {
+                ExprKind::Name(n) if n == "Optional" => index.as_ref(),
+                ExprKind::Attribute { attr, .. } if attr == "Optional" => index.as_ref(),
+                _ => return None,
+            },
+            ExprKind::BinOp { left, op: crate::syntax::BinOp::BitOr, right } => match (&left.kind, &right.kind) {
+                (_, ExprKind::NoneLit) => left.as_ref(),
+                (ExprKind::NoneLit, _) => right.as_ref(),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        matches!(self.resolve_type(inner), Ok(Ty::View(_))).then_some(inner)
+    }
+
     /// Resolves an annotation or a type argument to a native type.
     pub fn resolve_type(&self, e: &Expr) -> Result<Ty, Problem> {
+        if let Some(inner) = self.optional_view(e) {
+            return self.resolve_type(inner);
+        }
         match &e.kind {
             ExprKind::NoneLit => return Ok(Ty::Void),
             ExprKind::Str(_) => return fallback(&e.span, "a string annotation is not read as a native type"),

@@ -94,7 +94,9 @@ impl<'a> Candidate<'a> {
             if ty == Ty::Void {
                 return error(Diagnostic::error(p.span.clone(), format!("parameter `{}` cannot have type None", p.name)));
             }
-            let accepts_none = matches!(ty, Ty::View(_)) && matches!(p.default.as_ref().map(|d| &d.kind), Some(ExprKind::NoneLit));
+            let optional = p.annotation.as_ref().is_some_and(|a| cx.optional_view(a).is_some());
+            let accepts_none =
+                matches!(ty, Ty::View(_)) && (optional || matches!(p.default.as_ref().map(|d| &d.kind), Some(ExprKind::NoneLit)));
             let (default, default_src) = match &p.default {
                 None => (None, None),
                 Some(_) if accepts_none => (None, Some("None".to_string())),

@@ -70,6 +70,16 @@ class CythonType(object):
     def __getitem__(self, item):
         return index_type(self, item)
 
+    # `cython.double[:] | None` in annotations (PEP 604); `typing.Optional`
+    # works through __getitem__'s generic path already.
+    def __or__(self, other):
+        import typing
+        return typing.Union[self, other]
+
+    def __ror__(self, other):
+        import typing
+        return typing.Union[other, self]
+
 
 def _default_of(t):
     if _isinstance(t, _ScalarType):
