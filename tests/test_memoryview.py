@@ -1689,3 +1689,57 @@ def test_optional_views_accept_none(tmp_path):
         "True",
         "TypeError Argument 'a' must not be None",
     ]
+
+
+FILL = '''
+import cython
+
+
+def zero(a: cython.double[:]):
+    a[:] = 0.0
+
+
+def band(m: cython.int[:, :], i: int, x: int):
+    m[i, :] = x
+    m[:, 0] = -1
+
+
+def everything(m: cython.float[:, ::1], x: float):
+    m[...] = x
+
+
+def tail(a: cython.double[:], k: int):
+    a[k:] = 7.5
+'''
+
+
+def test_slice_fill(tmp_path):
+    import subprocess
+    from conftest import compiler_path
+    src = tmp_path / "fillviews.py"
+    src.write_text(FILL)
+    p = subprocess.run([str(compiler_path()), "build", str(src), "--strict", "-q"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import fillviews as m
+    finally:
+        sys.path.remove(str(tmp_path))
+    a = np.arange(10.0)
+    m.zero(a)
+    assert (a == 0).all()
+    g = np.zeros((3, 4), dtype=np.intc)
+    m.band(g, 1, 5)
+    assert g.tolist() == [[-1, 0, 0, 0], [-1, 5, 5, 5], [-1, 0, 0, 0]]
+    f = np.zeros((2, 3), dtype=np.float32)
+    m.everything(f, 2.5)
+    assert (f == 2.5).all()
+    b = np.arange(6.0)
+    m.tail(b, -2)
+    assert b.tolist() == [0.0, 1.0, 2.0, 3.0, 7.5, 7.5]
+    m.tail(b[::2], 1)
+    assert b.tolist() == [0.0, 1.0, 7.5, 3.0, 7.5, 7.5]
+    r = np.ones(3)
+    r.setflags(write=False)
+    with pytest.raises(ValueError, match="read-only"):
+        m.zero(r)

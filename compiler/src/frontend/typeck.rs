@@ -685,6 +685,15 @@ impl<'c, 'a> Checker<'c, 'a> {
                     let Some((id, v)) = self.view_local(base) else {
                         return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span)));
                     };
+                    let items: Vec<&Expr> = match &index.kind {
+                        ExprKind::Tuple(items) => items.iter().collect(),
+                        _ => vec![index.as_ref()],
+                    };
+                    let slicing = items.len() < v.ndim as usize
+                        || items.iter().any(|i| matches!(i.kind, ExprKind::Slice { .. } | ExprKind::Ellipsis));
+                    if slicing {
+                        return self.fill(id, v, &items, index, value, &t.span, line);
+                    }
                     let indices = self.view_indices(v, index, &t.span)?;
                     let val = self.expr(value)?;
                     let val = self.coerce(val, v.elem.ty(), &value.span, "a memoryview element")?;
@@ -1104,6 +1113,53 @@ impl<'c, 'a> Checker<'c, 'a> {
             return Ok(hir::Expr { kind: H::Index { view: id, indices }, ty: v.elem.ty() });
         }
         self.slice_view(id, v, &items, &index.span)
+    }
+
+    /// `a[:] = x`, `m[i, :] = x`, `a[...] = x`: every element of the slice set
+    /// to one scalar (evaluated once), as nested range loops over a view of it.
+    #[allow(clippy::too_many_arguments)]
+    fn fill(&mut self, id: LocalId, v: crate::types::ViewTy, items: &[&Expr], index: &Expr, value: &Expr, span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
+        let items: Vec<&Expr> = match items {
+            [Expr { kind: ExprKind::Ellipsis, .. }] => vec![],
+            _ => items.to_vec(),
+        };
+        let val = self.expr(value)?;
+        if !val.ty.is_numeric() {
+            return fallback(&value.span, "it assigns a memoryview to a slice (only filling with a number is compiled)");
+        }
+        let val = self.coerce(val, v.elem.ty(), &value.span, "a memoryview element")?;
+        let target = if items.is_empty() {
+            hir::Expr::local(id, Ty::View(v))
+        } else {
+            self.slice_view(id, v, &items, &index.span)?
+        };
+        let Ty::View(tv) = target.ty else { return fallback(span, "it assigns to a single element through a slice") };
+        let view_local = self.local_id(&format!("<fill view line {line}>"), target.ty);
+        let value_local = self.local_id(&format!("<fill value line {line}>"), val.ty);
+        let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
+        let vars: Vec<LocalId> = (0..tv.ndim).map(|k| self.local_id(&format!("<fill {k} line {line}>"), ssize)).collect();
+        let indices: Vec<hir::Expr> = vars.iter().map(|l| convert(hir::Expr::local(*l, ssize), Ty::py_int())).collect();
+        let mut body = vec![hir::Stmt {
+            kind: hir::StmtKind::Store { view: view_local, indices, value: hir::Expr::local(value_local, val.ty) },
+            line,
+        }];
+        for (k, var) in vars.iter().enumerate().rev() {
+            let stop = hir::Expr { kind: H::ViewDim { view: view_local, dim: hir::Dim::Shape, axis: k as u8 }, ty: ssize };
+            body = vec![hir::Stmt {
+                kind: hir::StmtKind::ForRange {
+                    var: *var,
+                    start: hir::Expr::konst(Const::Int(0), ssize),
+                    stop,
+                    step: hir::Expr::konst(Const::Int(1), ssize),
+                    body,
+                    orelse: vec![],
+                },
+                line,
+            }];
+        }
+        let mut out = vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![(view_local, target), (value_local, val)]), line }];
+        out.extend(body);
+        Ok(out)
     }
 
     /// `a[1:-1]`, `m[i]`, `m[:, j]`: a new view; the element type stays.
