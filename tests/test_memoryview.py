@@ -1743,3 +1743,44 @@ def test_slice_fill(tmp_path):
     r.setflags(write=False)
     with pytest.raises(ValueError, match="read-only"):
         m.zero(r)
+
+
+MAYBE_UNBOUND = '''
+import cython
+
+
+def f(a: cython.double[:], c: cython.bint) -> float:
+    if c:
+        v = a[::2]
+    s = 0.0
+    for i in range(a.shape[0] // 2):
+        if c:
+            s += v[i]
+    return s
+
+
+def g(a: cython.double[:], c: cython.bint) -> float:
+    if c:
+        v = a[::2]
+    return v[0]
+'''
+
+
+def test_view_local_maybe_unbound(tmp_path):
+    import subprocess
+    from conftest import compiler_path
+    src = tmp_path / "ubviews.py"
+    src.write_text(MAYBE_UNBOUND)
+    p = subprocess.run([str(compiler_path()), "build", str(src), "--strict", "-q"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import ubviews as m
+    finally:
+        sys.path.remove(str(tmp_path))
+    a = array.array("d", range(6))
+    assert m.f(a, True) == 6.0
+    assert m.f(a, False) == 0.0
+    assert m.g(a, True) == 0.0
+    with pytest.raises(UnboundLocalError, match="cannot access local variable 'v'"):
+        m.g(a, False)

@@ -830,9 +830,11 @@ impl<'m> Lower<'m, '_, '_, '_> {
         // An innermost loop indexing strided views' last axis with its variable
         // runs in two versions: one for the common case where those strides are
         // the element size (scaled addressing, like a `::1` view), one general.
+        // (Views that may be unbound here are left alone: reading them early
+        // would raise UnboundLocalError before Python would.)
         let strided = strided_last_axis_views(var, body, self.fr.f)
             .into_iter()
-            .filter(|v| !self.fr.unit_stride.contains(v))
+            .filter(|v| !self.fr.unit_stride.contains(v) && !self.fr.flags.contains_key(v))
             .collect::<Vec<_>>();
         if !strided.is_empty() {
             let mut all_unit = self.cx.b.ins().iconst(types::I8, 1);
@@ -910,7 +912,10 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.cx.b.def_var(cur, start_v);
         if const_step == Some(1) && !unsigned {
             if let Some(plan) = vector_plan(var, body, self.fr.f) {
-                self.vector_prelude(&plan, var, var_ty, cur, stop_v)?;
+                let views_bound = std::iter::once(&plan.out).chain(&plan.inputs).all(|a| !self.fr.flags.contains_key(&a.view));
+                if views_bound {
+                    self.vector_prelude(&plan, var, var_ty, cur, stop_v)?;
+                }
             }
         }
         let line = self.fr.line;
