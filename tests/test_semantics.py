@@ -198,3 +198,52 @@ def test_three_argument_pow(pyc):
     m = pyc.pair(POW3, stem="pow3")
     same(m, "pow3", [((a, b, mod), {}) for a in (-3, 0, 2, 10 ** 9) for b in (-1, 0, 5, 10 ** 6)
                      for mod in (0, 1, 7, -7, 1000000007)])
+
+
+LOWER_BOUNDS = '''
+def f(n: int) -> int:
+    if n < 2:
+        return 0
+    else:
+        n = -9223372036854775807 - 1
+    return n - 1
+
+
+def g(n: int) -> int:
+    total = 0
+    while n >= 0:
+        if n < 2:
+            return total
+        n = n - 2
+        total += n - 1
+    return total
+'''
+
+
+def test_overflow_checks_only_dropped_where_bounds_hold(tmp_path):
+    """`if n < k: return` lets `n - c` skip its overflow check, but not after
+    a branch reassigns n."""
+    import importlib.util
+    import subprocess
+    from conftest import compiler_path
+    src = tmp_path / "lowerbounds.py"
+    src.write_text(LOWER_BOUNDS)
+    p = subprocess.run([str(compiler_path()), "build", str(src), "--strict", "-q"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    so = next(tmp_path.glob("lowerbounds.*.so"))
+    spec = importlib.util.spec_from_file_location("lowerbounds", so)
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    with pytest.raises(OverflowError):
+        m.f(5)
+    assert m.f(1) == 0
+
+    def g(n):
+        total = 0
+        while n >= 0:
+            if n < 2:
+                return total
+            n = n - 2
+            total += n - 1
+        return total
+    assert [m.g(k) for k in range(-3, 40)] == [g(k) for k in range(-3, 40)]

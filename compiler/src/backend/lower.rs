@@ -609,11 +609,20 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 break;
             }
             self.fr.line = s.line;
-            self.forget_assigned(std::slice::from_ref(s));
+            // A loop's header is re-entered after its body's assignments: forget
+            // those first. A plain assignment still reads the old value: after.
+            let is_loop = matches!(s.kind, StmtKind::While { .. } | StmtKind::ForRange { .. });
+            if is_loop {
+                self.forget_assigned(std::slice::from_ref(s));
+            }
             self.stmt(s)?;
+            if !is_loop {
+                self.forget_assigned(std::slice::from_ref(s));
+            }
             if let StmtKind::If { cond, then, .. } = &s.kind {
                 if !falls_through(then) {
-                    if let Some(fact) = lower_bound_from(cond) {
+                    // Only if neither branch reassigns the variable.
+                    if let Some(fact) = lower_bound_from(cond).filter(|(n, _)| !assigns(std::slice::from_ref(s), *n)) {
                         self.fr.lower_bounds.push(fact);
                     }
                 }
