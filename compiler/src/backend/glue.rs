@@ -771,7 +771,7 @@ impl Wrapper<'_, '_> {
         for (i, param) in f.params.iter().enumerate() {
             if !matches!(param.ty, Ty::View(_)) {
                 let obj = self.cx.b.ins().load(p, flags(), argv, (8 * i) as i32);
-                scalars.push(Some(self.unbox(obj, param.ty, &param.name)?));
+                scalars.push(Some(self.unbox(obj, param.ty)?));
             } else {
                 scalars.push(None);
             }
@@ -936,8 +936,6 @@ impl Wrapper<'_, '_> {
             let (have, join) = (self.cx.b.create_block(), self.cx.b.create_block());
             self.cx.b.append_block_param(join, p);
             let b_code = self.cx.b.ins().iconst(p, b'B' as i64);
-            let empty = self.cx.b.ins().iconst(p, 0);
-            let _ = empty;
             self.cx.b.ins().brif(fmt_null, join, &[BlockArg::Value(b_code)], have, &[]);
             self.cx.b.switch_to_block(have);
             let c0 = self.cx.b.ins().uload8(types::I64, flags(), fmt, 0);
@@ -1035,9 +1033,8 @@ impl Wrapper<'_, '_> {
         Ok(())
     }
 
-    fn unbox(&mut self, obj: Value, ty: Ty, name: &str) -> R<Value> {
+    fn unbox(&mut self, obj: Value, ty: Ty) -> R<Value> {
         let p = self.cx.em.ptr;
-        let _ = name;
         match ty {
             Ty::Float(bits) => {
                 let join = self.cx.b.create_block();

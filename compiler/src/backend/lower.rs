@@ -1226,7 +1226,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 let va = self.expr(a)?;
                 let vb = self.expr(b)?;
                 match (a.ty, b.ty) {
-                    (Ty::Float(_), _) | (_, Ty::Float(_)) => self.float_binary(*op, va, vb, a.ty, b.ty, e.ty, b),
+                    (Ty::Float(_), _) | (_, Ty::Float(_)) => self.float_binary(*op, va, vb, e.ty, b),
                     (Ty::Int(t), _) if *op == ArithOp::Div => self.int_true_div(va, vb, t),
                     (Ty::Int(t), _) if *op == ArithOp::Sub && t.checked && self.sub_cannot_overflow(a, b) => {
                         Ok(self.cx.b.ins().isub(va, vb))
@@ -1567,7 +1567,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                     let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, v, 0);
                     self.raise_if(neg, "PyExc_OverflowError", Some("Python int too large to convert to C long"))?;
                 }
-                let (ta, tb) = (clif_type(from).unwrap_or(types::I64), clif_type(to).unwrap_or(types::I64));
+                let tb = clif_type(to).unwrap_or(types::I64);
                 if a.bits < b.bits {
                     if a.signed {
                         self.cx.b.ins().sextend(tb, v)
@@ -1577,7 +1577,6 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 } else if a.bits > b.bits {
                     self.cx.b.ins().ireduce(tb, v)
                 } else {
-                    let _ = ta;
                     v
                 }
             }
@@ -1884,9 +1883,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         Ok(self.cx.b.block_params(done)[0])
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn float_binary(&mut self, op: ArithOp, a: Value, b: Value, ta: Ty, tb: Ty, ty: Ty, rhs: &Expr) -> R<Value> {
-        let _ = (ta, tb);
+    fn float_binary(&mut self, op: ArithOp, a: Value, b: Value, ty: Ty, rhs: &Expr) -> R<Value> {
         let narrow = ty == Ty::Float(32);
         let (a, b) = if narrow && !matches!(op, ArithOp::Add | ArithOp::Sub | ArithOp::Mul) {
             (self.cx.b.ins().fpromote(types::F64, a), self.cx.b.ins().fpromote(types::F64, b))
@@ -2382,7 +2379,6 @@ fn vector_plan(var: LocalId, body: &[Stmt], f: &hir::Function) -> Option<VectorP
         Some(pairs) => substitute_indices(value, pairs),
         None => value.clone(),
     };
-    let inputs = inputs;
     Some(VectorPlan { out: out_acc, inputs, value, elem })
 }
 
