@@ -663,6 +663,17 @@ struct Wrapper<'a, 'b> {
     py_minor: u32,
 }
 
+/// Which part of a FASTCALL wrapper a function is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WrapperPart {
+    /// The whole wrapper (NOARGS, O), or the fast path that hands anything
+    /// unusual to the binder path (a separate function, so the fast path keeps
+    /// no values across calls and saves no callee-saved registers).
+    Entry(Option<ClifFuncId>),
+    /// Keywords, defaults or a wrong count, sorted out by the binder.
+    Binder,
+}
+
 fn emit_wrapper(
     em: &mut Emitter,
     m: &hir::Module,
@@ -671,6 +682,25 @@ fn emit_wrapper(
     py_minor: u32,
     recursive: &HashSet<FuncId>,
     written: &HashSet<(FuncId, usize)>,
+) -> R<ClifFuncId> {
+    let slow = if call_kind(f) == CallKind::FastCall {
+        Some(emit_wrapper_part(em, m, f, binder_slot, py_minor, recursive, written, WrapperPart::Binder)?)
+    } else {
+        None
+    };
+    emit_wrapper_part(em, m, f, binder_slot, py_minor, recursive, written, WrapperPart::Entry(slow))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn emit_wrapper_part(
+    em: &mut Emitter,
+    m: &hir::Module,
+    f: &Function,
+    binder_slot: usize,
+    py_minor: u32,
+    recursive: &HashSet<FuncId>,
+    written: &HashSet<(FuncId, usize)>,
+    part: WrapperPart,
 ) -> R<ClifFuncId> {
     let p = em.ptr;
     let kind = call_kind(f);
@@ -681,11 +711,13 @@ fn emit_wrapper(
         sig.params.push(ir::AbiParam::new(*t));
     }
     sig.returns.push(ir::AbiParam::new(p));
+    let base = if part == WrapperPart::Binder { "pyc_aot_wrap_slow" } else { "pyc_aot_wrap" };
     let id = em
         .module
-        .declare_function(&em.symbol(&format!("pyc_aot_wrap_{}", f.name)), Linkage::Local, &sig)
+        .declare_function(&em.symbol(&format!("{base}_{}", f.name)), Linkage::Local, &sig)
         .map_err(|e| e.to_string())?;
-    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(2, f.id.0), sig);
+    let ns = if part == WrapperPart::Binder { 3 } else { 2 };
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(ns, f.id.0), sig.clone());
     let mut fctx = FunctionBuilderContext::new();
     {
         let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
@@ -707,7 +739,7 @@ fn emit_wrapper(
                 let argv = w.cx.b.ins().stack_addr(p, slot, 0);
                 w.call_path(m, f, argv, None, recursive)?;
             }
-            CallKind::FastCall => {
+            CallKind::FastCall if part != WrapperPart::Binder => {
                 let (args, nargs, kwnames) = (params[1], params[2], params[3]);
                 let (fast, slow) = (w.cx.b.create_block(), w.cx.b.create_block());
                 w.cx.b.set_cold_block(slow);
@@ -722,9 +754,17 @@ fn emit_wrapper(
                     w.cx.b.switch_to_block(fast);
                     w.call_path(m, f, args, None, recursive)?;
                 }
+                w.cx.b.switch_to_block(slow);
+                let WrapperPart::Entry(Some(binder_part)) = part else { return Err("a FASTCALL wrapper without its binder part".into()) };
+                let r = w.cx.func_ref(binder_part);
+                let inst = w.cx.b.ins().call(r, &params);
+                let res = w.cx.b.inst_results(inst)[0];
+                w.cx.b.ins().return_(&[res]);
+            }
+            CallKind::FastCall => {
+                let (args, nargs, kwnames) = (params[1], params[2], params[3]);
                 // Keywords, defaults or a wrong count: the binder sorts them out
                 // (or raises CPython's own TypeError) and returns a tuple.
-                w.cx.b.switch_to_block(slow);
                 let helpers = w.cx.em.helpers;
                 let table = w.cx.data_addr(helpers);
                 let binder = w.cx.b.ins().load(p, flags(), table, (8 * binder_slot) as i32);
@@ -751,7 +791,8 @@ fn emit_wrapper(
         w.cx.b.ins().return_(&[null]);
         finish(w.cx)?;
     }
-    em.define(id, func, &format!("wrapper of {}", f.name))?;
+    let title = if part == WrapperPart::Binder { "binder path of" } else { "wrapper of" };
+    em.define(id, func, &format!("{title} {}", f.name))?;
     Ok(id)
 }
 
@@ -1021,15 +1062,24 @@ impl Wrapper<'_, '_> {
 
     /// Leaves through `fail` when a C-API conversion returned its error
     /// value and an exception is set.
-    fn fail_if_error_set(&mut self, returned_error_value: Value) -> R<()> {
-        let (check, ok) = (self.cx.b.create_block(), self.cx.b.create_block());
-        self.cx.b.ins().brif(returned_error_value, check, &[], ok, &[]);
+    /// After a C-API conversion returned `r`: on its error value, leave
+    /// through `fail` if an exception is set, else continue to `join` with
+    /// the error value re-made as a constant (so `r` is not kept alive across
+    /// the PyErr_Occurred call, and the fast path saves no registers).
+    fn join_unless_error(&mut self, r: Value, is_error_value: Value, join: Block, error_value: Value) -> R<()> {
+        let check = self.cx.b.create_block();
+        self.cx.b.set_cold_block(check);
+        self.cx.b.ins().brif(is_error_value, check, &[], join, &[BlockArg::Value(r)]);
         self.cx.b.switch_to_block(check);
         let p = self.cx.em.ptr;
         let occurred = self.cx.call_c("PyErr_Occurred", &[], &[p], &[])?[0];
         let set = self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, occurred, 0);
-        self.cx.b.ins().brif(set, self.fail, &[BlockArg::Value(self.owned)], ok, &[]);
-        self.cx.b.switch_to_block(ok);
+        let again = self.cx.b.create_block();
+        self.cx.b.ins().brif(set, self.fail, &[BlockArg::Value(self.owned)], again, &[]);
+        self.cx.b.switch_to_block(again);
+        let v = self.cx.b.func.dfg.value_type(error_value);
+        let konst = if v == types::F64 { self.cx.b.ins().f64const(-1.0) } else { self.cx.b.ins().iconst(v, -1) };
+        self.cx.b.ins().jump(join, &[BlockArg::Value(konst)]);
         Ok(())
     }
 
@@ -1052,8 +1102,7 @@ impl Wrapper<'_, '_> {
                 let r = self.cx.call_c("PyFloat_AsDouble", &[p], &[types::F64], &[obj])?[0];
                 let minus_one = self.cx.b.ins().f64const(-1.0);
                 let maybe = self.cx.b.ins().fcmp(FloatCC::Equal, r, minus_one);
-                self.fail_if_error_set(maybe)?;
-                self.cx.b.ins().jump(join, &[BlockArg::Value(r)]);
+                self.join_unless_error(r, maybe, join, r)?;
                 self.cx.b.switch_to_block(join);
                 let v = self.cx.b.block_params(join)[0];
                 Ok(if bits == 32 { self.cx.b.ins().fdemote(types::F32, v) } else { v })
@@ -1112,8 +1161,7 @@ impl Wrapper<'_, '_> {
                 let conv = if !t.signed && t.bits == 64 { "PyLong_AsUnsignedLongLong" } else { "PyLong_AsLongLong" };
                 let r = self.cx.call_c(conv, &[p], &[types::I64], &[obj])?[0];
                 let maybe = self.cx.b.ins().icmp_imm_s(IntCC::Equal, r, -1);
-                self.fail_if_error_set(maybe)?;
-                self.cx.b.ins().jump(join, &[BlockArg::Value(r)]);
+                self.join_unless_error(r, maybe, join, r)?;
                 self.cx.b.switch_to_block(join);
                 let v = self.cx.b.block_params(join)[0];
                 if t.bits >= 64 {
