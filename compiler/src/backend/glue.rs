@@ -324,13 +324,7 @@ pub(crate) fn emit_module_glue(
         return Ok(def);
     }
     // PyInit_<name>: the only exported symbol.
-    let mut sig = em.module.make_signature();
-    sig.returns.push(ir::AbiParam::new(em.ptr));
-    let init = em
-        .module
-        .declare_function(&format!("PyInit_{}", m.name), Linkage::Export, &sig)
-        .map_err(|e| e.to_string())?;
-    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(1, 0), sig);
+    let (init, mut func) = declare_pyinit(em, m, 0)?;
     let mut fctx = FunctionBuilderContext::new();
     {
         let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
@@ -373,13 +367,7 @@ pub(crate) fn emit_dispatcher(em: &mut Emitter, m: &hir::Module, targets: &[crat
     }
     em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
 
-    let mut sig = em.module.make_signature();
-    sig.returns.push(ir::AbiParam::new(p));
-    let init = em
-        .module
-        .declare_function(&format!("PyInit_{}", m.name), Linkage::Export, &sig)
-        .map_err(|e| e.to_string())?;
-    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(1, 2), sig);
+    let (init, mut func) = declare_pyinit(em, m, 2)?;
     let mut fctx = FunctionBuilderContext::new();
     {
         let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
@@ -450,6 +438,18 @@ def __pyc_aot_choose(module, names, requires):
         raise ImportError("%s has no variant this CPU can run (variants: %s)" % (module, ', '.join(names)))
     return max(usable, key=lambda i: (len(requires[i]), -i))
 "#;
+
+/// Declares the module's exported `PyInit_<name>() -> PyObject*` and an
+/// empty function to build it in (`index` keeps CLIF names distinct).
+fn declare_pyinit(em: &mut Emitter, m: &hir::Module, index: u32) -> R<(ClifFuncId, ir::Function)> {
+    let mut sig = em.module.make_signature();
+    sig.returns.push(ir::AbiParam::new(em.ptr));
+    let init = em
+        .module
+        .declare_function(&format!("PyInit_{}", m.name), Linkage::Export, &sig)
+        .map_err(|e| e.to_string())?;
+    Ok((init, ir::Function::with_name_signature(ir::UserFuncName::user(1, index), sig)))
+}
 
 fn finish(cx: FnCx) -> R<()> {
     let FnCx { em, mut b, .. } = cx;
