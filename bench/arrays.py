@@ -44,6 +44,9 @@ ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, BENCH)
 import run as _run  # noqa: E402  (helpers only; bench/run.py's main() is not executed)
 
+# NumPy's OpenBLAS threads spin after use and would take a core from the
+# kernels being timed (this machine has two); no kernel here calls BLAS.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 try:
     import numpy as np
 except ImportError:  # pragma: no cover

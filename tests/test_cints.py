@@ -59,6 +59,17 @@ def make_source():
             "def widen_%s(a: cython.%s, b: cython.%s) -> cython.int:\n"
             "    return a + b\n" % (t, t, t))
     parts.append('''
+def range_trace(a: cython.int, b: cython.int) -> cython.int:
+    # A C int counter in an unrolled range loop, near the ends of its type.
+    last: cython.int = -12345
+    c: cython.int = 0
+    i: cython.int
+    for i in range(a, b):
+        last = i
+        c += 1
+    return last ^ c
+
+
 def fnv1a(n: cython.int) -> cython.uint:
     h: cython.uint = 2166136261
     i: cython.int
@@ -202,6 +213,15 @@ def test_integer_promotion(m, t):
     bits, signed = CTYPES[t]
     lo, hi = limits(bits, signed)
     m.assert_values("widen_%s" % t, [((hi, hi), 2 * hi), ((lo, lo), 2 * lo), ((hi, 1), hi + 1)])
+
+
+def test_unrolled_int_counter_near_its_limits(m):
+    ends = [0, 1, 2, 3, 4, 7]
+    top, bottom = 2 ** 31 - 1, -(2 ** 31)
+    cases = [(a, b) for a in range(-3, 9) for b in range(-3, 9)]
+    cases += [(top - d, top - e) for d in ends for e in ends]
+    cases += [(bottom + d, bottom + e) for d in ends for e in ends]
+    m.assert_same("range_trace", cases)
 
 
 def test_uint_hash_loop(m):

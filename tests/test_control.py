@@ -56,6 +56,16 @@ def test_range_near_int64_limits(m):
     m.assert_same("range_last", cases)
 
 
+def test_unrolled_constant_step_ranges_near_limits(m):
+    ends = [0, 1, 2, 3, 4, 7]
+    cases = [(a, b) for a in range(-3, 9) for b in range(-3, 9)]
+    cases += [(INT64_MAX - d, INT64_MAX - e) for d in ends for e in ends]
+    cases += [(INT64_MIN + d, INT64_MIN + e) for d in ends for e in ends]
+    cases += [(INT64_MIN, INT64_MIN + 5), (INT64_MAX - 5, INT64_MAX)]
+    m.assert_same("range_step1_trace", cases)
+    m.assert_same("range_step3_trace", cases)
+
+
 def test_range_negative_literal_step(m):
     m.assert_same("range_neg_literal", [(n,) for n in [-3, -1, 0, 1, 5, 20]])
 

@@ -38,6 +38,28 @@ def uses_list(n: int) -> int:
     return xs[n]
 "#;
 
+/// A float reduction whose terms divide: both unrolled trips' divisions run
+/// as one `fdiv.f64x2`, the lanes are added to `s` in order.
+const REDUCTION: &str = r#"import cython
+
+
+@cython.cfunc
+@cython.inline
+@cython.cdivision(True)
+def weight(i: cython.Py_ssize_t, j: cython.Py_ssize_t) -> cython.double:
+    return 1.0 / ((i + j) * (i + j + 1) // 2 + i + 1)
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def row(u: cython.double[::1], i: cython.Py_ssize_t) -> cython.double:
+    s: cython.double = 0.0
+    j: cython.Py_ssize_t
+    for j in range(u.shape[0]):
+        s += weight(i, j) * u[j]
+    return s
+"#;
+
 fn hir_of(src: &str) -> hir::Module {
     match analyze(src, "m.py", "/abs/m.py", "m") {
         Ok((m, _, _)) => m,
@@ -103,4 +125,14 @@ fn diagnostic_for_bad_directive_argument() {
 #[test]
 fn diagnostic_for_implicit_float_to_int() {
     insta::assert_snapshot!(errors_of("def f(x: float) -> int:\n    n: int = x\n    return n\n"));
+}
+
+#[test]
+fn clif_of_paired_float_reduction() {
+    let m = hir_of(REDUCTION);
+    let t = target::parse("x86-64").unwrap();
+    let out = backend::compile(&m, std::slice::from_ref(&t), 11, backend::Listing::Clif).unwrap();
+    let row = out.listing.trim_start_matches("; ").split("\n; ").find(|f| f.starts_with("row\n")).unwrap_or_default().to_string();
+    assert!(row.contains("load.f64x2") && row.contains("extractlane"), "no paired lanes in:\n{row}");
+    insta::assert_snapshot!(row);
 }

@@ -64,6 +64,25 @@ def range_count(a: int, b: int, s: int) -> int:
     return c
 
 
+def range_step1_trace(a: int, b: int) -> int:
+    # Constant steps are unrolled: both trips and the rest must stop exactly at b.
+    last = -12345
+    c = 0
+    for i in range(a, b):
+        last = i
+        c += 1
+    return last ^ c
+
+
+def range_step3_trace(a: int, b: int) -> int:
+    last = -12345
+    c = 0
+    for i in range(a, b, 3):
+        last = i
+        c += 1
+    return last ^ c
+
+
 def range_neg_literal(n: int) -> int:
     t = 0
     for i in range(n, -1, -1):

@@ -15,6 +15,8 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::Module;
 use std::collections::{HashMap, HashSet};
 
+mod reduction;
+
 type R<T> = Result<T, String>;
 
 const OVERFLOW_PY_INT: &str = "int result does not fit in 64 bits (pyc-aot compiles `int` as a 64-bit integer)";
@@ -482,13 +484,40 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let merge = self.cx.b.create_block();
         let rt = clif_type(callee.ret).unwrap_or(types::I8);
         self.cx.b.append_block_param(merge, rt);
+        self.in_callee_frame(callee, args, Some(merge), |lw| {
+            lw.stmts(&callee.body)?;
+            lw.fall_off_end()
+        })?;
+        self.enter(merge);
+        self.reachable = true;
+        Ok(self.cx.b.block_params(merge)[0])
+    }
+
+    /// Runs `run` with `callee`'s frame (parameters bound to `args`) in place
+    /// of the current one; errors inside add the callee's traceback entry
+    /// before leaving through the caller's error path.
+    fn in_callee_frame<T>(
+        &mut self,
+        callee: &'m hir::Function,
+        args: &[Value],
+        ret_block: Option<Block>,
+        run: impl FnOnce(&mut Self) -> R<T>,
+    ) -> R<T> {
         let call_line = self.fr.line;
-        let frame = self.new_frame(callee, args, Some(merge));
+        let frame = self.new_frame(callee, args, ret_block);
         let caller = std::mem::replace(&mut self.fr, frame);
         self.outer.push(caller);
-        self.stmts(&callee.body)?;
-        self.fall_off_end()?;
+        let out = run(self)?;
+        let reachable = self.reachable;
         let callee_err = self.fr.err_used.then_some(self.fr.err_block);
+        let cont = match callee_err {
+            Some(_) if reachable => {
+                let cont = self.cx.b.create_block();
+                self.cx.b.ins().jump(cont, &[]);
+                Some(cont)
+            }
+            _ => None,
+        };
         if let Some(err) = callee_err {
             self.enter(err);
             let line = self.cx.b.block_params(err)[0];
@@ -496,14 +525,15 @@ impl<'m> Lower<'m, '_, '_, '_> {
         }
         let caller = self.outer.pop().ok_or("inline frame stack underflow")?;
         self.fr = caller;
-        if callee_err.is_some() {
-            self.fr.line = call_line;
-            self.jump_to_error();
-        }
         self.fr.line = call_line;
-        self.enter(merge);
-        self.reachable = true;
-        Ok(self.cx.b.block_params(merge)[0])
+        if callee_err.is_some() {
+            self.jump_to_error();
+            if let Some(cont) = cont {
+                self.enter(cont);
+            }
+        }
+        self.reachable = reachable;
+        Ok(out)
     }
 
     // ---- small helpers -------------------------------------------------------------
@@ -933,51 +963,49 @@ impl<'m> Lower<'m, '_, '_, '_> {
         // Cranelift neither unrolls nor rotates loops. Running small bodies twice
         // per trip halves the loop overhead and lets the register allocator drop
         // the moves a loop-carried permutation (`a, b = a + b, a`) costs.
-        if let Some(k) = const_step.filter(|_| unrollable(body)) {
-            let (u_header, u_body, r_header, r_body) =
-                (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
-            self.cx.b.ins().jump(u_header, &[]);
-            self.cx.b.switch_to_block(u_header); // sealed once its back edges exist
-            let c = self.cx.b.use_var(cur);
-            let (next, of) = self.step_counter(c, k, var_ty, unsigned);
-            let (ge, le) = if unsigned {
-                (IntCC::UnsignedGreaterThanOrEqual, IntCC::UnsignedLessThanOrEqual)
+        if let Some(k) = const_step.filter(|k| unrollable(body) && (1..=1 << 20).contains(k) && !unsigned) {
+            // Two trips per test, the test at the bottom (a rotated loop), and a
+            // limit computed once so the counter needs no overflow check:
+            // `c < limit` means `c + k < stop` and `c + 2k` fits in 64 bits.
+            let limit = if var_ty.bits < 64 {
+                self.cx.b.ins().iadd_imm_s(stop_v, -k)
             } else {
-                (IntCC::SignedGreaterThanOrEqual, IntCC::SignedLessThanOrEqual)
+                let cap = self.cx.b.ins().iconst(types::I64, i64::MAX - k + 1);
+                let capped = self.cx.b.ins().smin(stop_v, cap);
+                let kv = self.cx.b.ins().iconst(types::I64, k);
+                let (below, under) = self.cx.b.ins().ssub_overflow(capped, kv);
+                let min = self.cx.b.ins().iconst(types::I64, i64::MIN);
+                self.cx.b.ins().select(under, min, below)
             };
-            let past = self.cx.b.ins().icmp(if k > 0 { ge } else { le }, next, stop_v);
-            let done = if var_ty.bits < 64 { past } else { self.cx.b.ins().bor(past, of) };
+            let (u_body, r_header, r_body) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+            let c = self.cx.b.use_var(cur);
+            let done = self.cx.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, c, limit);
             // The loop body as the branch's second successor: Cranelift's LICM
             // walks the dominator tree in an order that then visits it first.
             self.cx.b.ins().brif(done, r_header, &[], u_body, &[]);
-            self.enter(u_body);
+            self.cx.b.switch_to_block(u_body); // sealed once its back edge exists
             let c = self.cx.b.use_var(cur);
-            self.range_body_copy(var, var_ty, c, body)?;
+            self.two_trips(var, var_ty, c, k, body)?;
             if self.reachable {
-                let c2 = self.cx.b.ins().iadd_imm_s(c, k);
-                self.range_body_copy(var, var_ty, c2, body)?;
-                if self.reachable {
-                    if var_ty.bits < 64 {
-                        let after = self.cx.b.ins().iadd_imm_s(c2, k);
-                        self.cx.b.def_var(cur, after);
-                        self.cx.b.ins().jump(u_header, &[]);
-                    } else {
-                        let (after, of) = self.step_counter(c2, k, var_ty, unsigned);
-                        self.cx.b.def_var(cur, after);
-                        self.cx.b.ins().brif(of, else_b, &[], u_header, &[]);
-                    }
-                }
+                let next = self.cx.b.ins().iadd_imm_s(c, 2 * k);
+                self.cx.b.def_var(cur, next);
+                let done = self.cx.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, next, limit);
+                self.cx.b.ins().brif(done, r_header, &[], u_body, &[]);
             }
-            self.cx.b.seal_block(u_header);
-            self.enter(r_header);
+            self.cx.b.seal_block(u_body);
+            // The rest (one trip, or two when `stop` is within 2k of the 64-bit limit).
+            self.cx.b.switch_to_block(r_header); // sealed once its back edge exists
             let c = self.cx.b.use_var(cur);
-            let go = self.cx.b.ins().icmp(if k > 0 { lt } else { gt }, c, stop_v);
+            let go = self.cx.b.ins().icmp(lt, c, stop_v);
             self.cx.b.ins().brif(go, r_body, &[], else_b, &[]);
             self.enter(r_body);
             self.range_body_copy(var, var_ty, c, body)?;
             if self.reachable {
-                self.cx.b.ins().jump(else_b, &[]);
+                let (next, of) = self.step_counter(c, k, var_ty, unsigned);
+                self.cx.b.def_var(cur, next);
+                self.cx.b.ins().brif(of, else_b, &[], r_header, &[]);
             }
+            self.cx.b.seal_block(r_header);
             self.fr.line = line;
             return self.finish_loop(else_b, exit, orelse, false);
         }
@@ -1153,6 +1181,22 @@ impl<'m> Lower<'m, '_, '_, '_> {
         })
     }
 
+    /// The body run for `counter` and then `counter + k`; a float reduction's
+    /// two trips share their vector work (see `reduction`).
+    fn two_trips(&mut self, var: LocalId, var_ty: IntTy, c: Value, k: i64, body: &[Stmt]) -> R<()> {
+        if let Some(red) = reduction::reduction_shape(var, k, body, self.fr.f, self.m, self.recursive) {
+            let c2 = self.cx.b.ins().iadd_imm_s(c, k);
+            self.fr.line = body[0].line;
+            return self.paired_reduction(&red, |lw, lane| lw.set_loop_var(var, var_ty, [c, c2][lane]));
+        }
+        self.range_body_copy(var, var_ty, c, body)?;
+        if self.reachable {
+            let c2 = self.cx.b.ins().iadd_imm_s(c, k);
+            self.range_body_copy(var, var_ty, c2, body)?;
+        }
+        Ok(())
+    }
+
     /// `counter + k` and whether it left the 64-bit range (never for narrower loop variables).
     fn step_counter(&mut self, c: Value, k: i64, var_ty: IntTy, unsigned: bool) -> (Value, Value) {
         if var_ty.bits < 64 {
@@ -1169,14 +1213,18 @@ impl<'m> Lower<'m, '_, '_, '_> {
 
     /// One run of a range loop's body with the loop variable set to `counter`.
     fn range_body_copy(&mut self, var: LocalId, var_ty: IntTy, counter: Value, body: &[Stmt]) -> R<()> {
+        self.set_loop_var(var, var_ty, counter);
+        self.reachable = true;
+        self.stmts(body)
+    }
+
+    fn set_loop_var(&mut self, var: LocalId, var_ty: IntTy, counter: Value) {
         let v = if var_ty.bits < 64 {
             self.cx.b.ins().ireduce(clif_type(Ty::Int(var_ty)).unwrap_or(types::I64), counter)
         } else {
             counter
         };
         self.assign(var, v);
-        self.reachable = true;
-        self.stmts(body)
     }
 
     // ---- expressions ---------------------------------------------------------------
