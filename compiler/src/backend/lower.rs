@@ -1307,6 +1307,13 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 self.enter(merge);
                 Ok(self.cx.b.block_params(merge)[0])
             }
+            ExprKind::IfExp { cond, then, orelse } if self.selectable(e) => {
+                // Arms that cannot raise or call: both computed, one selected (no branch).
+                let c = self.expr(cond)?;
+                let t = self.expr(then)?;
+                let o = self.expr(orelse)?;
+                Ok(self.cx.b.ins().select(c, t, o))
+            }
             ExprKind::IfExp { cond, then, orelse } => {
                 let c = self.expr(cond)?;
                 let (tb, eb, merge) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
@@ -1412,6 +1419,23 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 let var = if *dim == Dim::Shape { vv.shape[*axis as usize] } else { vv.strides[*axis as usize] };
                 Ok(self.cx.b.use_var(var))
             }
+        }
+    }
+
+    /// Constants, bound integer locals, and conditional expressions of them
+    /// on integer comparisons: evaluating every part costs less than a branch.
+    fn selectable(&self, e: &Expr) -> bool {
+        let plain = |x: &Expr| match x.kind {
+            ExprKind::Const(_) => matches!(x.ty, Ty::Int(_) | Ty::Bool),
+            ExprKind::Local(id) => matches!(x.ty, Ty::Int(_) | Ty::Bool) && !self.fr.flags.contains_key(&id),
+            _ => false,
+        };
+        match &e.kind {
+            ExprKind::IfExp { cond, then, orelse } => {
+                let simple_cond = matches!(&cond.kind, ExprKind::Compare { operands, .. } if operands.iter().all(plain));
+                simple_cond && self.selectable(then) && self.selectable(orelse)
+            }
+            _ => plain(e),
         }
     }
 
