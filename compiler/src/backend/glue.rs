@@ -747,10 +747,13 @@ fn emit_wrapper_part(
                 if has_kwonly {
                     w.cx.b.ins().jump(slow, &[]);
                 } else {
+                    // Two compare-and-branch pairs: cheaper than combining the flags.
                     let exact = w.cx.b.ins().icmp_imm_s(IntCC::Equal, nargs, f.params.len() as i64);
+                    let positional = w.cx.b.create_block();
+                    w.cx.b.ins().brif(exact, positional, &[], slow, &[]);
+                    w.cx.b.switch_to_block(positional);
                     let no_kw = w.cx.is_null(kwnames);
-                    let direct = w.cx.b.ins().band(exact, no_kw);
-                    w.cx.b.ins().brif(direct, fast, &[], slow, &[]);
+                    w.cx.b.ins().brif(no_kw, fast, &[], slow, &[]);
                     w.cx.b.switch_to_block(fast);
                     w.call_path(m, f, args, None, recursive)?;
                 }
@@ -1167,20 +1170,16 @@ impl Wrapper<'_, '_> {
                 if t.bits >= 64 {
                     return Ok(v);
                 }
-                let (lo, hi) = if t.signed {
-                    (-(1i64 << (t.bits - 1)), (1i64 << (t.bits - 1)) - 1)
-                } else {
-                    (0, (1i64 << t.bits) - 1)
-                };
                 if !t.signed {
                     let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, v, 0);
                     self.raise_if(neg, "PyExc_OverflowError", &format!("can't convert negative value to {}", t.cname))?;
                 }
-                let below = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, v, lo);
-                let above = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, v, hi);
-                let out = self.cx.b.ins().bor(below, above);
+                // In range exactly when extending the low bits gives v back.
+                let narrow = self.cx.b.ins().ireduce(clif_type(ty).unwrap_or(types::I32), v);
+                let back = if t.signed { self.cx.b.ins().sextend(types::I64, narrow) } else { self.cx.b.ins().uextend(types::I64, narrow) };
+                let out = self.cx.b.ins().icmp(IntCC::NotEqual, back, v);
                 self.raise_if(out, "PyExc_OverflowError", &format!("value too large to convert to {}", t.cname))?;
-                Ok(self.cx.b.ins().ireduce(clif_type(ty).unwrap_or(types::I32), v))
+                Ok(narrow)
             }
             Ty::Void | Ty::View(_) => Err("a None or memoryview parameter reached scalar unboxing".into()),
         }
