@@ -13,7 +13,12 @@ use crate::types::{IntTy, Ty};
 pub struct Evaluator<'m> {
     m: &'m hir::Module,
     fuel: u32,
+    depth: u32,
 }
+
+/// Calls nested deeper than this are not evaluated (the evaluator recurses
+/// on the compiler's own stack).
+const MAX_DEPTH: u32 = 200;
 
 enum Flow {
     Normal,
@@ -71,7 +76,7 @@ pub fn to_const(v: i128, ty: Ty) -> Option<Const> {
 
 impl<'m> Evaluator<'m> {
     pub fn new(m: &'m hir::Module, fuel: u32) -> Self {
-        Evaluator { m, fuel }
+        Evaluator { m, fuel, depth: 0 }
     }
 
     /// `f(args)`, or `None` if it cannot be evaluated here exactly.
@@ -280,7 +285,13 @@ impl<'m> Evaluator<'m> {
                     vals.push(self.expr(a, act)?);
                 }
                 let m = self.m;
-                self.call(m.function(*id), &vals)
+                if self.depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.depth += 1;
+                let r = self.call(m.function(*id), &vals);
+                self.depth -= 1;
+                r
             }
             _ => None,
         }
