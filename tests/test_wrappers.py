@@ -95,6 +95,33 @@ def test_positional_and_keyword_calls(m):
     check_calls(m, "flag_default", [((5,), {}), ((5, True), {}), ((5,), {"neg": True})])
 
 
+def test_single_parameter_function_by_every_route(m):
+    # One-parameter functions are METH_O builtins whose vectorcall entry also
+    # takes the keyword: every way of calling must reach the same code.
+    import functools
+    import gc
+    import sys
+    f = m.native.fib
+    assert f(10) == f(n=10) == f(*[10]) == f(**{"n": 10}) == 55
+    assert functools.partial(f, n=10)() == 55 and functools.partial(f)(10) == 55
+    assert list(map(f, [1, 2, 10])) == [1, 1, 55]
+    assert f.__call__(n=10) == 55 and f.__call__(10) == 55
+    assert f.__self__ is m.native
+    with pytest.raises(ValueError, match="^boom$"):
+        m.native.boom(x=1)
+    assert m.native.boom(x=-3) == -3
+    big = 10 ** 30
+    before = sys.getrefcount(big), sys.getrefcount(f)
+    for _ in range(1000):
+        f(n=5)
+        with pytest.raises(OverflowError):
+            f(n=big)
+        with pytest.raises(TypeError):
+            f(5, n=5)
+    gc.collect()
+    assert (sys.getrefcount(big), sys.getrefcount(f)) == before
+
+
 def test_default_values(m):
     assert m.native.scale(1.5) == 3.0
     assert m.native.scale(1.5, shift=1) == 4.0

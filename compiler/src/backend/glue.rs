@@ -28,16 +28,33 @@ const PY_MOD_EXEC: u32 = 2;
 enum CallKind {
     NoArgs,
     O,
+    /// One parameter that may also be passed by keyword: registered as
+    /// `METH_O`, so CPython's specialised call of a `METH_O` builtin reaches
+    /// the wrapper directly, and the function object's vectorcall slot is then
+    /// pointed at an entry that also accepts the keyword (see `emit_exec`).
+    OKeywords,
     FastCall,
 }
 
-fn call_kind(f: &Function) -> CallKind {
+/// Interpreters whose `PyCFunctionObject` has a vectorcall slot (3.8+) and
+/// whose `PyTypeObject` keeps `tp_vectorcall_offset` at byte 56 (GIL builds).
+fn keyword_vectorcall(py_minor: u32) -> bool {
+    (8..=13).contains(&py_minor)
+}
+
+fn call_kind(f: &Function, py_minor: u32) -> CallKind {
     match f.params.as_slice() {
         [] => CallKind::NoArgs,
         [p] if p.kind == ParamKind::PositionalOnly && p.default.is_none() => CallKind::O,
+        [p] if p.kind == ParamKind::PositionalOrKeyword && p.default.is_none() && keyword_vectorcall(py_minor) => CallKind::OKeywords,
         _ => CallKind::FastCall,
     }
 }
+
+/// `PyCFunctionObject.m_self` (after the object header and `m_ml`).
+const CFUNCTION_SELF: i32 = 24;
+/// `PyTypeObject.tp_vectorcall_offset`.
+const TP_VECTORCALL_OFFSET: i32 = 56;
 
 /// Python source of a function with `f`'s exact parameters that returns them
 /// as a tuple: calling it reproduces CPython's own argument errors.
@@ -256,8 +273,11 @@ pub(crate) fn emit_module_glue(
 
     let written = written_views(m);
     let mut wrappers = vec![];
+    let mut keyword_entries = vec![];
     for (k, f) in exported.iter().enumerate() {
-        wrappers.push((f, emit_wrapper(em, m, f, HELPER_BINDERS + k, py_minor, recursive, &written)?));
+        let (entry, vectorcall) = emit_wrapper(em, m, f, HELPER_BINDERS + k, py_minor, recursive, &written)?;
+        wrappers.push((f, entry));
+        keyword_entries.extend(vectorcall.map(|v| (f.name.clone(), v)));
     }
 
     // PyMethodDef[]: {name, meth, flags, doc}, 32 bytes each, zero-terminated.
@@ -265,9 +285,9 @@ pub(crate) fn emit_module_glue(
     let mut desc = DataDescription::new();
     let mut bytes = vec![0u8; 32 * (wrappers.len() + 1)];
     for (i, (f, _)) in wrappers.iter().enumerate() {
-        let flags = match call_kind(f) {
+        let flags = match call_kind(f, py_minor) {
             CallKind::NoArgs => METH_NOARGS,
-            CallKind::O => METH_O,
+            CallKind::O | CallKind::OKeywords => METH_O,
             CallKind::FastCall => METH_VARARGS_FASTCALL_KEYWORDS,
         };
         bytes[32 * i + 16..32 * i + 20].copy_from_slice(&flags.to_le_bytes());
@@ -293,7 +313,7 @@ pub(crate) fn emit_module_glue(
         em.module.define_data(em.helpers, &desc).map_err(|e| e.to_string())?;
     }
 
-    let exec = emit_exec(em, m, &exported, target)?;
+    let exec = emit_exec(em, m, &exported, &keyword_entries, target)?;
 
     // PyModuleDef_Slot[]: {Py_mod_exec, exec}, {0, NULL}.
     let slots = em.module.declare_data(&em.symbol("pyc_aot_slots"), Linkage::Local, true, false).map_err(|e| e.to_string())?;
@@ -462,7 +482,13 @@ fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
-fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function], target: &crate::target::Target) -> R<ClifFuncId> {
+fn emit_exec(
+    em: &mut Emitter,
+    m: &hir::Module,
+    exported: &[&Function],
+    keyword_entries: &[(String, ClifFuncId)],
+    target: &crate::target::Target,
+) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
     sig.params.push(ir::AbiParam::new(p));
@@ -622,6 +648,32 @@ fn emit_exec(em: &mut Emitter, m: &hir::Module, exported: &[&Function], target: 
         cx.decref(own_dict)?;
 
         let mod_dict = cx.call_c("PyModule_GetDict", &[p], &[p], &[module])?[0];
+        // METH_O functions that take their argument by keyword too: their
+        // vectorcall slot (used for every call CPython does not specialise,
+        // e.g. with keywords) gets an entry that handles keywords.
+        let cfunction_type = if keyword_entries.is_empty() { None } else { Some(cx.py_data("PyCFunction_Type")?) };
+        for (name, entry) in keyword_entries {
+            let Some(cfunction_type) = cfunction_type else { break };
+            let k = cx.cstr(name)?;
+            let obj = cx.call_c("PyDict_GetItemString", &[p, p], &[p], &[mod_dict, k])?[0];
+            let (check, patch, next) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+            let missing = cx.is_null(obj);
+            cx.b.ins().brif(missing, next, &[], check, &[]);
+            cx.b.switch_to_block(check);
+            let ty = cx.b.ins().load(p, flags(), obj, 8);
+            let is_cfunction = cx.b.ins().icmp(IntCC::Equal, ty, cfunction_type);
+            let offset = cx.b.ins().load(p, flags(), ty, TP_VECTORCALL_OFFSET);
+            let has_slot = cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, offset, 0);
+            let ok = cx.b.ins().band(is_cfunction, has_slot);
+            cx.b.ins().brif(ok, patch, &[], next, &[]);
+            cx.b.switch_to_block(patch);
+            let r = cx.func_ref(*entry);
+            let addr = cx.b.ins().func_addr(p, r);
+            let slot = cx.b.ins().iadd(obj, offset);
+            cx.b.ins().store(flags(), addr, slot, 0);
+            cx.b.ins().jump(next, &[]);
+            cx.b.switch_to_block(next);
+        }
         set_item(&mut cx, mod_dict, crate::frontend::SHIM_GLOBAL, shim_mod)?;
         set_item(&mut cx, mod_dict, "__builtins__", builtins)?;
         let tname = cx.cstr(&target.name)?;
@@ -682,13 +734,68 @@ fn emit_wrapper(
     py_minor: u32,
     recursive: &HashSet<FuncId>,
     written: &HashSet<(FuncId, usize)>,
-) -> R<ClifFuncId> {
-    let slow = if call_kind(f) == CallKind::FastCall {
+) -> R<(ClifFuncId, Option<ClifFuncId>)> {
+    let kind = call_kind(f, py_minor);
+    let slow = if matches!(kind, CallKind::FastCall | CallKind::OKeywords) {
         Some(emit_wrapper_part(em, m, f, binder_slot, py_minor, recursive, written, WrapperPart::Binder)?)
     } else {
         None
     };
-    emit_wrapper_part(em, m, f, binder_slot, py_minor, recursive, written, WrapperPart::Entry(slow))
+    let entry_slow = if kind == CallKind::FastCall { slow } else { None };
+    let entry = emit_wrapper_part(em, m, f, binder_slot, py_minor, recursive, written, WrapperPart::Entry(entry_slow))?;
+    let vectorcall = match (kind, slow) {
+        (CallKind::OKeywords, Some(binder)) => Some(emit_keyword_vectorcall(em, f, entry, binder)?),
+        _ => None,
+    };
+    Ok((entry, vectorcall))
+}
+
+/// The vectorcall entry of a `CallKind::OKeywords` function: one positional
+/// argument goes to the `METH_O` wrapper, anything else to the binder path.
+fn emit_keyword_vectorcall(em: &mut Emitter, f: &Function, meth_o: ClifFuncId, binder: ClifFuncId) -> R<ClifFuncId> {
+    let p = em.ptr;
+    let mut sig = em.module.make_signature();
+    for t in [p, p, types::I64, p] {
+        sig.params.push(ir::AbiParam::new(t));
+    }
+    sig.returns.push(ir::AbiParam::new(p));
+    let id = em
+        .module
+        .declare_function(&em.symbol(&format!("pyc_aot_vectorcall_{}", f.name)), Linkage::Local, &sig)
+        .map_err(|e| e.to_string())?;
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(4, f.id.0), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry = cx.b.create_block();
+        cx.b.append_block_params_for_function_params(entry);
+        cx.b.switch_to_block(entry);
+        let params = cx.b.block_params(entry).to_vec();
+        let (callable, args, nargsf, kwnames) = (params[0], params[1], params[2], params[3]);
+        let module = cx.b.ins().load(p, flags(), callable, CFUNCTION_SELF);
+        // The top bit is PY_VECTORCALL_ARGUMENTS_OFFSET.
+        let nargs = cx.b.ins().band_imm_s(nargsf, i64::MAX);
+        let (positional, one, other) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+        let exact = cx.b.ins().icmp_imm_s(IntCC::Equal, nargs, 1);
+        cx.b.ins().brif(exact, positional, &[], other, &[]);
+        cx.b.switch_to_block(positional);
+        let no_kw = cx.is_null(kwnames);
+        cx.b.ins().brif(no_kw, one, &[], other, &[]);
+        cx.b.switch_to_block(one);
+        let arg = cx.b.ins().load(p, flags(), args, 0);
+        let r = cx.func_ref(meth_o);
+        let inst = cx.b.ins().call(r, &[module, arg]);
+        let res = cx.b.inst_results(inst)[0];
+        cx.b.ins().return_(&[res]);
+        cx.b.switch_to_block(other);
+        let r = cx.func_ref(binder);
+        let inst = cx.b.ins().call(r, &[module, args, nargs, kwnames]);
+        let res = cx.b.inst_results(inst)[0];
+        cx.b.ins().return_(&[res]);
+        finish(cx)?;
+    }
+    em.define(id, func, &format!("vectorcall entry of {}", f.name))?;
+    Ok(id)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -703,9 +810,9 @@ fn emit_wrapper_part(
     part: WrapperPart,
 ) -> R<ClifFuncId> {
     let p = em.ptr;
-    let kind = call_kind(f);
+    let kind = call_kind(f, py_minor);
     let mut sig = em.module.make_signature();
-    let nparams = if kind == CallKind::FastCall { 4 } else { 2 };
+    let nparams = if kind == CallKind::FastCall || part == WrapperPart::Binder { 4 } else { 2 };
     let param_types = [p, p, types::I64, p];
     for t in &param_types[..nparams] {
         sig.params.push(ir::AbiParam::new(*t));
@@ -732,7 +839,7 @@ fn emit_wrapper_part(
         let mut w = Wrapper { cx, fail, owned: null, py_minor, buffers: vec![], written: written.clone() };
         match kind {
             CallKind::NoArgs => w.call_path(m, f, null, None, recursive)?,
-            CallKind::O => {
+            CallKind::O | CallKind::OKeywords if part != WrapperPart::Binder => {
                 // METH_O passes the object itself; give it a one-slot argv.
                 let slot = w.cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8, 3));
                 w.cx.b.ins().stack_store(p, params[1], slot, 0);
@@ -764,7 +871,7 @@ fn emit_wrapper_part(
                 let res = w.cx.b.inst_results(inst)[0];
                 w.cx.b.ins().return_(&[res]);
             }
-            CallKind::FastCall => {
+            CallKind::O | CallKind::OKeywords | CallKind::FastCall => {
                 let (args, nargs, kwnames) = (params[1], params[2], params[3]);
                 // Keywords, defaults or a wrong count: the binder sorts them out
                 // (or raises CPython's own TypeError) and returns a tuple.
