@@ -116,6 +116,9 @@ pub enum StmtKind {
     Assert { cond: Expr, msg: Option<String> },
     /// `view[i, j] = value`; indices are Python ints, the value has the element type.
     Store { view: LocalId, indices: Vec<Expr>, value: Expr },
+    /// `dst[...] = src` for two views of one element type and dimension
+    /// count: every element copied, as if through a temporary (they may overlap).
+    CopyView { dst: LocalId, src: LocalId },
     Pass,
 }
 
@@ -338,7 +341,7 @@ pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
                 visit_stmt_exprs(body, f);
                 visit_stmt_exprs(orelse, f);
             }
-            StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass => {}
+            StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } => {}
         }
     }
 }
@@ -464,6 +467,9 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
                 let _ = writeln!(out, "{pad}assert {}, {:?}", dump_expr(module, f, cond), msg);
             }
             StmtKind::Pass => out.push_str(&format!("{pad}pass\n")),
+            StmtKind::CopyView { dst, src } => {
+                let _ = writeln!(out, "{pad}{}[...] = {} (copy)", f.locals[dst.0 as usize].name, f.locals[src.0 as usize].name);
+            }
             StmtKind::Store { view, indices, value } => {
                 let idx: Vec<String> = indices.iter().map(|e| dump_expr(module, f, e)).collect();
                 let _ = writeln!(out, "{pad}{}[{}] = {}", f.locals[view.0 as usize].name, idx.join(", "), dump_expr(module, f, value));

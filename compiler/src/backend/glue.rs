@@ -204,7 +204,7 @@ enum ViewUse {
 fn visit_stores_and_calls(body: &[hir::Stmt], f: &mut impl FnMut(ViewUse)) {
     for s in body {
         match &s.kind {
-            hir::StmtKind::Store { view, .. } => f(ViewUse::Store(*view)),
+            hir::StmtKind::Store { view, .. } | hir::StmtKind::CopyView { dst: view, .. } => f(ViewUse::Store(*view)),
             hir::StmtKind::If { then, orelse, .. } => {
                 visit_stores_and_calls(then, f);
                 visit_stores_and_calls(orelse, f);

@@ -15,6 +15,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::Module;
 use std::collections::{HashMap, HashSet};
 
+mod copy;
 mod reduction;
 
 type R<T> = Result<T, String>;
@@ -84,6 +85,12 @@ pub fn maybe_unbound(f: &hir::Function) -> HashSet<LocalId> {
                     reads(value, &st, out);
                     st
                 }
+                StmtKind::CopyView { dst, src } => {
+                    if let Some(s) = &st {
+                        out.extend([*dst, *src].into_iter().filter(|v| !s.contains(v)));
+                    }
+                    st
+                }
                 StmtKind::Assert { cond, .. } => {
                     reads(cond, &st, out);
                     st
@@ -128,8 +135,10 @@ pub fn maybe_unbound(f: &hir::Function) -> HashSet<LocalId> {
         st
     }
     let mut out = HashSet::new();
-    let params: HashSet<LocalId> = f.params.iter().map(|p| p.local).collect();
-    block(&f.body, Some(params), &mut out);
+    // Parameters and C arrays (storage on the stack from the start) are bound.
+    let c_arrays = f.locals.iter().enumerate().filter(|(_, l)| l.c_array.is_some()).map(|(i, _)| LocalId(i as u32));
+    let bound: HashSet<LocalId> = f.params.iter().map(|p| p.local).chain(c_arrays).collect();
+    block(&f.body, Some(bound), &mut out);
     out
 }
 
@@ -776,6 +785,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 Ok(())
             }
             StmtKind::Raise { exc, msg } => self.raise(exc, msg.as_deref()),
+            StmtKind::CopyView { dst, src } => self.copy_view(*dst, *src),
             StmtKind::Store { view, indices, value } => {
                 // `a[i] += x`: the load in `value` already checked these very indices.
                 let same_as_load = indices.iter().all(|i| matches!(i.kind, ExprKind::Local(_))) && {

@@ -1124,8 +1124,11 @@ impl<'c, 'a> Checker<'c, 'a> {
             _ => items.to_vec(),
         };
         let val = self.expr(value)?;
+        if let Ty::View(sv) = val.ty {
+            return self.copy_into(id, v, &items, index, val, sv, value, span, line);
+        }
         if !val.ty.is_numeric() {
-            return fallback(&value.span, "it assigns a memoryview to a slice (only filling with a number is compiled)");
+            return fallback(&value.span, "it assigns something other than a number or a memoryview to a slice");
         }
         let val = self.coerce(val, v.elem.ty(), &value.span, "a memoryview element")?;
         let target = if items.is_empty() {
@@ -1160,6 +1163,54 @@ impl<'c, 'a> Checker<'c, 'a> {
         let mut out = vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![(view_local, target), (value_local, val)]), line }];
         out.extend(body);
         Ok(out)
+    }
+
+    /// `dst[...] = src` with `src` a memoryview: an element-wise copy.
+    #[allow(clippy::too_many_arguments)]
+    fn copy_into(
+        &mut self,
+        id: LocalId,
+        v: crate::types::ViewTy,
+        items: &[&Expr],
+        index: &Expr,
+        val: hir::Expr,
+        sv: crate::types::ViewTy,
+        value: &Expr,
+        span: &Span,
+        line: u32,
+    ) -> R<Vec<hir::Stmt>> {
+        let target = if items.is_empty() { hir::Expr::local(id, Ty::View(v)) } else { self.slice_view(id, v, items, &index.span)? };
+        let Ty::View(tv) = target.ty else {
+            return error(
+                Diagnostic::error(value.span.clone(), "cannot assign a memoryview to a single element")
+                    .with_label("a memoryview")
+                    .with_hint("select a slice of the target (`a[i, :] = row`) to copy the elements"),
+            );
+        };
+        if tv.elem != sv.elem {
+            return error(
+                Diagnostic::error(value.span.clone(), format!("cannot copy a memoryview of {} into one of {}", sv.elem.c_name(), tv.elem.c_name()))
+                    .with_label(format!("elements of type {}", sv.elem.c_name()))
+                    .with_hint("both memoryviews need the same element type; convert element by element in a loop"),
+            );
+        }
+        if tv.ndim != sv.ndim {
+            return error(
+                Diagnostic::error(
+                    span.clone(),
+                    format!("cannot copy a {}-dimensional memoryview into a {}-dimensional slice", sv.ndim, tv.ndim),
+                )
+                .with_label("dimension counts differ")
+                .with_hint("index or slice the target so both sides have the same number of dimensions"),
+            );
+        }
+        let src_local = self.local_id(&format!("<copy source line {line}>"), val.ty);
+        let dst_local = self.local_id(&format!("<copy target line {line}>"), target.ty);
+        Ok(vec![
+            // The value first, as Python evaluates it before the target's subscript.
+            hir::Stmt { kind: hir::StmtKind::Assign(vec![(src_local, val), (dst_local, target)]), line },
+            hir::Stmt { kind: hir::StmtKind::CopyView { dst: dst_local, src: src_local }, line },
+        ])
     }
 
     /// `a[1:-1]`, `m[i]`, `m[:, j]`: a new view; the element type stays.

@@ -176,7 +176,9 @@ impl<'m> Evaluator<'m> {
                 StmtKind::Break => return Some(Flow::Break),
                 StmtKind::Continue => return Some(Flow::Continue),
                 StmtKind::Return(Some(e)) => return Some(Flow::Return(self.expr(e, act)?)),
-                StmtKind::Return(None) | StmtKind::Raise { .. } | StmtKind::Assert { .. } | StmtKind::Store { .. } => return None,
+                StmtKind::Return(None) | StmtKind::Raise { .. } | StmtKind::Assert { .. } | StmtKind::Store { .. } | StmtKind::CopyView { .. } => {
+                    return None
+                }
             }
         }
         Some(Flow::Normal)
