@@ -32,6 +32,9 @@ pub struct ViewTy {
     pub ndim: u8,
     /// `::1` on the last axis: elements of a row are adjacent.
     pub c_contig: bool,
+    /// `::1` on the first axis of a view of two or more dimensions (Fortran
+    /// order): elements of a column are adjacent.
+    pub f_contig: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -176,7 +179,7 @@ impl fmt::Display for Ty {
             Ty::Void => write!(f, "None"),
             Ty::View(v) => {
                 let axes: Vec<&str> =
-                    (0..v.ndim).map(|k| if v.c_contig && k + 1 == v.ndim { "::1" } else { ":" }).collect();
+                    (0..v.ndim).map(|k| if (v.c_contig && k + 1 == v.ndim) || (v.f_contig && k == 0) { "::1" } else { ":" }).collect();
                 write!(f, "{}[{}]", Elem::ty(v.elem), axes.join(", "))
             }
         }

@@ -106,6 +106,8 @@ def __pyc_aot_buffer_error(obj, info):
         raise ValueError("Buffer dtype mismatch, expected '%s' but got '%s'" % (want, _PYC_AOT_FORMAT_NAMES.get(fmt, fmt)))
     if check == 'contig':
         raise ValueError("ndarray is not C-contiguous")
+    if check == 'fcontig':
+        raise ValueError("ndarray is not Fortran contiguous")
     if check == 'readonly':
         raise ValueError("buffer source array is read-only")
     raise ValueError("buffer for argument '%s' does not match %s" % (name, want))
@@ -1140,13 +1142,40 @@ impl Wrapper<'_, '_> {
                 bad = self.cx.b.ins().bor(bad, wrong);
                 expected = self.cx.b.ins().imul(expected, shape[k]);
             }
+            let bad = self.unless_empty(bad, &shape);
             reject(self, bad, "contig", true)?;
+        }
+        if v.f_contig {
+            // `T[::1, :]`: the strides of a packed column-major layout.
+            let mut expected = self.cx.b.ins().iconst(types::I64, v.elem.size() as i64);
+            let mut bad = self.cx.b.ins().iconst(types::I8, 0);
+            for k in 0..v.ndim as usize {
+                let off = self.cx.b.ins().icmp(IntCC::NotEqual, strides[k], expected);
+                let long = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, shape[k], 1);
+                let wrong = self.cx.b.ins().band(off, long);
+                bad = self.cx.b.ins().bor(bad, wrong);
+                expected = self.cx.b.ins().imul(expected, shape[k]);
+            }
+            let bad = self.unless_empty(bad, &shape);
+            reject(self, bad, "fcontig", true)?;
         }
         self.buffers.push(slot);
         let mut out = vec![data];
         out.extend(shape);
         out.extend(strides);
         Ok(out)
+    }
+
+    /// `bad`, except for an empty buffer (a zero-length axis), which every
+    /// layout describes (NumPy calls it both C- and Fortran-contiguous).
+    fn unless_empty(&mut self, bad: Value, shape: &[Value]) -> Value {
+        let mut empty = self.cx.b.ins().iconst(types::I8, 0);
+        for n in shape {
+            let zero = self.cx.b.ins().icmp_imm_s(IntCC::Equal, *n, 0);
+            empty = self.cx.b.ins().bor(empty, zero);
+        }
+        let nonempty = self.cx.b.ins().bxor_imm_s(empty, 1);
+        self.cx.b.ins().band(bad, nonempty)
     }
 
     fn fail_if(&mut self, cond: Value) {

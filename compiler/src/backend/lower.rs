@@ -1609,7 +1609,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 self.raise_if(out, "PyExc_IndexError", Some(&msg))?;
             }
             let unit = v.c_contig || self.fr.unit_stride.contains(&view);
-            let offset = if unit && k + 1 == v.ndim as usize {
+            let offset = if (unit && k + 1 == v.ndim as usize) || (v.f_contig && k == 0) {
                 self.cx.b.ins().imul_imm_s(i, v.elem.size() as i64)
             } else {
                 let stride = self.cx.b.use_var(strides[k]);

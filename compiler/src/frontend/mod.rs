@@ -325,17 +325,24 @@ impl ModuleCx<'_> {
             ExprKind::Tuple(items) => items.iter().collect(),
             _ => vec![index],
         };
-        let mut c_contig = false;
+        let (mut c_contig, mut f_contig) = (false, false);
         for (k, axis) in axes.iter().enumerate() {
             match &axis.kind {
                 ExprKind::Slice { lower: None, upper: None, step: None } => {}
                 ExprKind::Slice { lower: None, upper: None, step: Some(st) }
-                    if matches!(st.kind, ExprKind::Int(Some(1))) && k + 1 == axes.len() =>
+                    if matches!(st.kind, ExprKind::Int(Some(1))) && k + 1 == axes.len() && !f_contig =>
                 {
                     c_contig = true
                 }
+                ExprKind::Slice { lower: None, upper: None, step: Some(st) } if matches!(st.kind, ExprKind::Int(Some(1))) && k == 0 => {
+                    f_contig = true
+                }
                 ExprKind::Slice { .. } => {
-                    return fallback(&axis.span, "only `:` axes and a final `::1` are compiled natively (no Fortran order yet)")
+                    return error(
+                        Diagnostic::error(axis.span.clone(), "a memoryview axis is `:`, or `::1` on the first or the last axis")
+                            .with_label("not a memoryview axis")
+                            .with_hint("`T[:, ::1]` is C-contiguous, `T[::1, :]` Fortran-contiguous, `T[:, :]` any layout"),
+                    )
                 }
                 _ => return fallback(&e.span, "C arrays are not compiled natively yet"),
             }
@@ -343,7 +350,7 @@ impl ModuleCx<'_> {
         if axes.is_empty() || axes.len() > 8 {
             return error(Diagnostic::error(e.span.clone(), "a memoryview has 1 to 8 dimensions"));
         }
-        Ok(Ty::View(types::ViewTy { elem, ndim: axes.len() as u8, c_contig }))
+        Ok(Ty::View(types::ViewTy { elem, ndim: axes.len() as u8, c_contig, f_contig }))
     }
 
     /// `cython.int[1000]`, `cython.double[4][4]`: element type and shape.

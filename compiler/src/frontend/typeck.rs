@@ -399,7 +399,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                         if value.is_some() {
                             return fallback(span, "it initialises a C array from a value (only zero-initialised C arrays are compiled)");
                         }
-                        let t = Ty::View(crate::types::ViewTy { elem, ndim: dims.len() as u8, c_contig: true });
+                        let t = Ty::View(crate::types::ViewTy { elem, ndim: dims.len() as u8, c_contig: true, f_contig: false });
                         self.declare(n, t, span)?;
                         self.c_arrays.insert(n.clone(), dims);
                         continue;
@@ -415,7 +415,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                                 if args.len() > 1 {
                                     return fallback(span, "it initialises a C array from a value (only zero-initialised C arrays are compiled)");
                                 }
-                                let t = Ty::View(crate::types::ViewTy { elem, ndim: dims.len() as u8, c_contig: true });
+                                let t = Ty::View(crate::types::ViewTy { elem, ndim: dims.len() as u8, c_contig: true, f_contig: false });
                                 self.declare(n, t, span)?;
                                 self.c_arrays.insert(n.clone(), dims);
                                 continue;
@@ -1263,8 +1263,10 @@ impl<'c, 'a> Checker<'c, 'a> {
             return fallback(span, "it indexes a memoryview into a scalar through a slice expression");
         }
         let last = v.ndim as usize - 1;
-        let c_contig = v.c_contig && kept.last().is_some_and(|(k, unit)| *k == last && *unit);
-        let ty = Ty::View(crate::types::ViewTy { elem: v.elem, ndim: kept.len() as u8, c_contig });
+        // A row of a C-contiguous view, or a column of a Fortran one, is contiguous.
+        let row = v.c_contig && kept.last().is_some_and(|(k, unit)| *k == last && *unit);
+        let column = v.f_contig && kept.len() == 1 && kept[0] == (0, true);
+        let ty = Ty::View(crate::types::ViewTy { elem: v.elem, ndim: kept.len() as u8, c_contig: row || column, f_contig: false });
         Ok(hir::Expr { kind: H::SliceView { view: id, axes }, ty })
     }
 
@@ -1817,7 +1819,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn coerce(&self, v: hir::Expr, to: Ty, span: &Span, what: &str) -> R<hir::Expr> {
         match (v.ty, to) {
             (a, b) if a == b => Ok(v),
-            (Ty::View(a), Ty::View(b)) if a.elem == b.elem && a.ndim == b.ndim && (a.c_contig || !b.c_contig) => {
+            (Ty::View(a), Ty::View(b)) if a.elem == b.elem && a.ndim == b.ndim && (a.c_contig || !b.c_contig) && (a.f_contig || !b.f_contig) => {
                 Ok(hir::Expr { kind: v.kind, ty: to })
             }
             (Ty::View(_), _) | (_, Ty::View(_)) => error(
