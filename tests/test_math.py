@@ -75,6 +75,48 @@ def test_math_extra_binary(extra, fname):
     extra.assert_same(fname, PAIRS)
 
 
+INT_EDGES = [0, 1, -1, 2, -2, 3, 6, -9, 12, 18, 20, 21, 25, 30, 60, 62, 63, 64, 66, 67, 68, 100,
+             2 ** 31, 2 ** 32 + 1, 10 ** 9 + 7, 2 ** 62, -(2 ** 62), INT64_MAX, INT64_MIN, INT64_MIN + 1,
+             4611686014132420609, 3037000499, 3037000500, 9223372030926249001, 9223372030926249000]
+
+
+def test_math_float_functions_cpython_implements(extra):
+    extra.assert_same("m_remainder", PAIRS)
+    extra.assert_same("m_nextafter", PAIRS)
+    extra.assert_same("m_ulp", [(x,) for x in MATH_FLOATS + [5e-324, -5e-324, 1.7976931348623157e308, -1.7976931348623157e308]])
+    extra.assert_same("m_ldexp", grid([0.0, -0.0, 1.0, -1.5, 1e300, 5e-324, INF, -INF, NAN],
+                                      [0, 1, -1, 10, 1023, 1024, -1074, -1075, 2 ** 31, -(2 ** 31) - 1, INT64_MAX, INT64_MIN]))
+    near = [1.0, 1.0 + 1e-10, 1.0 + 1e-8, -1.0, 0.0, -0.0, 1e-300, INF, -INF, NAN, 1e308]
+    extra.assert_same("m_isclose", grid(near, near))
+    extra.assert_same("m_isclose_tol", [(a, b, r, t) for a in near[:6] for b in near[:6]
+                                        for r in (0.0, 1e-9, 0.5) for t in (0.0, 1e-9, 2.0)])
+    extra.assert_same("m_isclose_tol", [(1.0, 1.0, -1.0, 0.0), (1.0, 2.0, 0.0, -1e-9)])
+
+
+def test_math_integer_functions(extra):
+    pairs = grid(INT_EDGES, INT_EDGES)
+    extra.assert_same("m_gcd", pairs)
+    extra.assert_same("m_lcm", pairs)
+    extra.assert_same("m_gcd_many", grid([0, 12, -18, INT64_MIN], [0, 8, 30], [0, -6, 45]))
+    extra.assert_same("m_lcm_many", grid([0, 12, -18, INT64_MIN], [0, 8, 30], [0, -6, 45]))
+    extra.assert_same("m_lcm_many", grid([2 ** 40, 3 ** 25], [2 ** 40 + 1, 5 ** 20], [0, 1]))
+    extra.assert_same("m_gcd1", [(n,) for n in INT_EDGES])
+    extra.assert_same("m_lcm1", [(n,) for n in INT_EDGES])
+    extra.assert_same("m_isqrt", [(n,) for n in INT_EDGES + [n * n + d for n in (3037000499, 2 ** 31, 10 ** 9) for d in (-1, 0, 1)]])
+    # CPython computes huge factorials and permutations (slowly): compare up
+    # to a few thousand, and check only that larger ones raise here.
+    small = [-1, 0, 1, 2, 5, 10, 20, 21, 30, 33, 34, 60, 61, 62, 66, 67, 68, 100, 1000]
+    extra.assert_same("m_factorial", [(n,) for n in small + [-(2 ** 62), INT64_MIN]])
+    extra.assert_same("m_comb", grid(small, small))
+    extra.assert_same("m_comb", grid([INT64_MAX, 2 ** 40], [0, 1, 2, 3, INT64_MAX - 1, INT64_MAX]))
+    extra.assert_same("m_perm", grid(small, small))
+    extra.assert_same("m_perm1", [(n,) for n in small])
+    huge = [10 ** 6, 2 ** 62, INT64_MAX]
+    extra.assert_values("m_factorial", [((n,), OverflowError) for n in huge])
+    extra.assert_values("m_perm", [((n, n), OverflowError) for n in huge] + [((INT64_MAX, 1), INT64_MAX)])
+    extra.assert_values("m_perm1", [((n,), OverflowError) for n in huge])
+
+
 def test_math_extra_constants(extra):
     for f in ("m_tau", "m_inf", "m_nan"):
         extra.assert_same(f, [()])

@@ -201,6 +201,20 @@ pub enum MathOp {
     LogBase,
     Degrees,
     Radians,
+    /// `math.ulp(x)`.
+    Ulp,
+    /// `math.ldexp(x, i)`: a double and a Python int.
+    Ldexp,
+    /// `math.isclose(a, b, rel_tol, abs_tol)`, giving a bint.
+    IsClose,
+    /// Integer functions of Python ints, giving a Python int (an exact
+    /// result beyond 64 bits raises OverflowError, like every `int`).
+    Gcd,
+    Lcm,
+    Isqrt,
+    Factorial,
+    Comb,
+    Perm,
 }
 
 #[derive(Debug, Clone)]

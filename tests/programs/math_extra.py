@@ -104,3 +104,71 @@ def m_inf() -> float:
 
 def m_nan() -> float:
     return math.nan
+
+
+def m_remainder(x: float, y: float) -> float:
+    return math.remainder(x, y)
+
+
+def m_nextafter(x: float, y: float) -> float:
+    return math.nextafter(x, y)
+
+
+def m_ulp(x: float) -> float:
+    return math.ulp(x)
+
+
+def m_ldexp(x: float, i: int) -> float:
+    return math.ldexp(x, i)
+
+
+def m_isclose(a: float, b: float) -> bool:
+    return math.isclose(a, b)
+
+
+def m_isclose_tol(a: float, b: float, r: float, t: float) -> bool:
+    return math.isclose(a, b, rel_tol=r, abs_tol=t)
+
+
+def m_gcd(a: int, b: int) -> int:
+    return math.gcd(a, b)
+
+
+def m_gcd_many(a: int, b: int, c: int) -> int:
+    return math.gcd(a, b, c) + math.gcd()
+
+
+def m_lcm(a: int, b: int) -> int:
+    return math.lcm(a, b)
+
+
+def m_lcm_many(a: int, b: int, c: int) -> int:
+    return math.lcm(a, b, c) + math.lcm() - 1
+
+
+def m_gcd1(a: int) -> int:
+    return math.gcd(a)
+
+
+def m_lcm1(a: int) -> int:
+    return math.lcm(a)
+
+
+def m_isqrt(n: int) -> int:
+    return math.isqrt(n)
+
+
+def m_factorial(n: int) -> int:
+    return math.factorial(n)
+
+
+def m_comb(n: int, k: int) -> int:
+    return math.comb(n, k)
+
+
+def m_perm(n: int, k: int) -> int:
+    return math.perm(n, k)
+
+
+def m_perm1(n: int) -> int:
+    return math.perm(n)

@@ -16,6 +16,7 @@ use cranelift_module::Module;
 use std::collections::{HashMap, HashSet};
 
 mod copy;
+mod intmath;
 mod reduction;
 
 type R<T> = Result<T, String>;
@@ -2319,6 +2320,15 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 let k = self.cx.b.ins().f64const(std::f64::consts::PI / 180.0);
                 self.cx.b.ins().fmul(v[0], k)
             }
+            MathOp::Ulp => self.ulp(v[0])?,
+            MathOp::Ldexp => self.ldexp(v[0], v[1])?,
+            MathOp::IsClose => self.isclose(v)?,
+            MathOp::Gcd => self.gcd(v)?,
+            MathOp::Lcm => self.lcm(v)?,
+            MathOp::Isqrt => self.isqrt(v[0])?,
+            MathOp::Factorial => self.factorial(v[0])?,
+            MathOp::Comb => self.comb(v[0], v[1])?,
+            MathOp::Perm => self.perm(v[0], v[1])?,
         })
     }
 

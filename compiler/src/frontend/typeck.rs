@@ -1738,6 +1738,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn math_call(&mut self, e: &Expr, shown: &str, item: MathItem, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        if matches!(item, MathItem::IsClose) {
+            return self.isclose(e, shown, args, keywords);
+        }
         if !keywords.is_empty() {
             return fallback(&e.span, format!("it calls `{shown}` with keyword arguments"));
         }
@@ -1774,6 +1777,52 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let rounded = hir::Expr { kind: H::Math(op, vec![convert(v, F64)]), ty: F64 };
                 Ok(convert(rounded, Ty::py_int()))
             }
+            MathItem::IntFold(_) | MathItem::IntFunc { .. } | MathItem::Perm => {
+                let mut ints = vec![];
+                for (v, a) in vals.into_iter().zip(args) {
+                    if !matches!(v.ty, Ty::Int(_) | Ty::Bool) {
+                        return fallback(&a.span, format!("it passes a {} to `{shown}`, which takes integers", v.ty));
+                    }
+                    ints.push(convert(v, Ty::py_int()));
+                }
+                let int = Ty::py_int();
+                let call = |op, args| hir::Expr { kind: H::Math(op, args), ty: int };
+                match item {
+                    MathItem::IntFold(op) => {
+                        // gcd() is 0 and lcm() is 1; the back end folds any number.
+                        let unit = if op == MathOp::Gcd { 0 } else { 1 };
+                        if ints.is_empty() {
+                            return Ok(hir::Expr::konst(Const::Int(unit), int));
+                        }
+                        Ok(call(op, ints))
+                    }
+                    MathItem::IntFunc { op, arity } => {
+                        if ints.len() != arity as usize {
+                            let n = arity as usize;
+                            return error(
+                                Diagnostic::error(e.span.clone(), format!("{shown}() takes exactly {n} argument{} ({} given)", if n == 1 { "" } else { "s" }, ints.len()))
+                                    .with_label("wrong number of arguments"),
+                            );
+                        }
+                        Ok(call(op, ints))
+                    }
+                    _ => match ints.len() {
+                        1 => Ok(call(MathOp::Factorial, ints)),
+                        2 => Ok(call(MathOp::Perm, ints)),
+                        n => error(Diagnostic::error(e.span.clone(), format!("perm expected 1 or 2 arguments, got {n}")).with_label("wrong number of arguments")),
+                    },
+                }
+            }
+            MathItem::Ldexp => {
+                want(2)?;
+                let i = vals.remove(1);
+                if !matches!(i.ty, Ty::Int(_) | Ty::Bool) {
+                    return fallback(&args[1].span, format!("it passes a {} as the exponent of `{shown}`", i.ty));
+                }
+                let x = convert(vals.remove(0), F64);
+                Ok(hir::Expr { kind: H::Math(MathOp::Ldexp, vec![x, convert(i, Ty::py_int())]), ty: F64 })
+            }
+            MathItem::IsClose => self.isclose(e, shown, args, keywords),
             MathItem::Log => match vals.len() {
                 1 => Ok(hir::Expr {
                     kind: H::Math(MathOp::Libm { symbol: "log", arity: 1, check: hir::MathCheck::Domain }, vec![convert(vals.remove(0), F64)]),
@@ -1786,6 +1835,36 @@ impl<'c, 'a> Checker<'c, 'a> {
                 _ => error(Diagnostic::error(e.span.clone(), format!("log expected 1 or 2 arguments, got {}", vals.len()))),
             },
         }
+    }
+
+    /// `math.isclose(a, b, *, rel_tol=1e-09, abs_tol=0.0)`.
+    fn isclose(&mut self, e: &Expr, shown: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        if args.len() != 2 {
+            return error(
+                Diagnostic::error(e.span.clone(), format!("{shown}() takes exactly 2 positional arguments ({} given)", args.len()))
+                    .with_label("wrong number of arguments"),
+            );
+        }
+        let mut vals = vec![];
+        for a in args {
+            let v = self.expr(a)?;
+            self.numeric(&v, &a.span)?;
+            vals.push(convert(v, F64));
+        }
+        let mut rel = hir::Expr::konst(Const::Float(1e-9), F64);
+        let mut abs = hir::Expr::konst(Const::Float(0.0), F64);
+        for k in keywords {
+            let slot = match k.name.as_deref() {
+                Some("rel_tol") => &mut rel,
+                Some("abs_tol") => &mut abs,
+                _ => return fallback(&k.value.span, format!("it calls `{shown}` with a keyword other than rel_tol and abs_tol")),
+            };
+            let v = self.expr(&k.value)?;
+            self.numeric(&v, &k.value.span)?;
+            *slot = convert(v, F64);
+        }
+        vals.extend([rel, abs]);
+        Ok(hir::Expr { kind: H::Math(MathOp::IsClose, vals), ty: Ty::Bool })
     }
 
     fn cython_call(&mut self, e: &Expr, name: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {

@@ -44,6 +44,15 @@ pub enum MathItem {
     /// `math.log`, which takes an optional base.
     Log,
     Const(f64),
+    /// `math.gcd`/`math.lcm`: any number of ints, folded pairwise.
+    IntFold(MathOp),
+    /// Integer functions of exactly `arity` ints.
+    IntFunc { op: MathOp, arity: u8 },
+    /// `math.perm(n)` or `math.perm(n, k)`.
+    Perm,
+    Ldexp,
+    /// `math.isclose(a, b, *, rel_tol=1e-09, abs_tol=0.0)`.
+    IsClose,
 }
 
 /// `math.<name>` with CPython's error behaviour.
@@ -77,6 +86,18 @@ pub fn python_math(name: &str) -> Option<MathItem> {
         "atan2" => libm("atan2", 2, None),
         "hypot" => libm("hypot", 2, None),
         "pow" => MathItem::Func { op: MathOp::Pow(Domain), arity: 2 },
+        // IEEE remainder and nextafter are exact: libm gives CPython's results.
+        "remainder" => libm("remainder", 2, Domain),
+        "nextafter" => libm("nextafter", 2, None),
+        "ulp" => MathItem::Func { op: MathOp::Ulp, arity: 1 },
+        "ldexp" => MathItem::Ldexp,
+        "isclose" => MathItem::IsClose,
+        "gcd" => MathItem::IntFold(MathOp::Gcd),
+        "lcm" => MathItem::IntFold(MathOp::Lcm),
+        "isqrt" => MathItem::IntFunc { op: MathOp::Isqrt, arity: 1 },
+        "factorial" => MathItem::IntFunc { op: MathOp::Factorial, arity: 1 },
+        "comb" => MathItem::IntFunc { op: MathOp::Comb, arity: 2 },
+        "perm" => MathItem::Perm,
         "fmod" => MathItem::Func { op: MathOp::Fmod(Domain), arity: 2 },
         "fabs" => MathItem::Func { op: MathOp::Fabs, arity: 1 },
         "copysign" => MathItem::Func { op: MathOp::Copysign, arity: 2 },
