@@ -1130,34 +1130,16 @@ impl Wrapper<'_, '_> {
             shape.push(self.cx.b.ins().load(types::I64, flags(), shape_ptr, 8 * k));
             strides.push(self.cx.b.ins().load(types::I64, flags(), strides_ptr, 8 * k));
         }
-        if v.c_contig {
-            // `T[:, ::1]` is Cython's C-contiguous array: every axis of length
-            // above one must have the stride of a packed row-major layout.
-            let mut expected = self.cx.b.ins().iconst(types::I64, v.elem.size() as i64);
-            let mut bad = self.cx.b.ins().iconst(types::I8, 0);
-            for k in (0..v.ndim as usize).rev() {
-                let off = self.cx.b.ins().icmp(IntCC::NotEqual, strides[k], expected);
-                let long = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, shape[k], 1);
-                let wrong = self.cx.b.ins().band(off, long);
-                bad = self.cx.b.ins().bor(bad, wrong);
-                expected = self.cx.b.ins().imul(expected, shape[k]);
+        // `T[:, ::1]` / `T[::1, :]` are Cython's C- / Fortran-contiguous arrays:
+        // every axis of length above one has the stride of a packed layout.
+        let nd = v.ndim as usize;
+        let layouts: [(bool, Vec<usize>, &str); 2] =
+            [(v.c_contig, (0..nd).rev().collect(), "contig"), (v.f_contig, (0..nd).collect(), "fcontig")];
+        for (wanted, order, check) in layouts {
+            if wanted {
+                let bad = self.not_packed(&shape, &strides, &order, v.elem.size() as i64);
+                reject(self, bad, check, true)?;
             }
-            let bad = self.unless_empty(bad, &shape);
-            reject(self, bad, "contig", true)?;
-        }
-        if v.f_contig {
-            // `T[::1, :]`: the strides of a packed column-major layout.
-            let mut expected = self.cx.b.ins().iconst(types::I64, v.elem.size() as i64);
-            let mut bad = self.cx.b.ins().iconst(types::I8, 0);
-            for k in 0..v.ndim as usize {
-                let off = self.cx.b.ins().icmp(IntCC::NotEqual, strides[k], expected);
-                let long = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, shape[k], 1);
-                let wrong = self.cx.b.ins().band(off, long);
-                bad = self.cx.b.ins().bor(bad, wrong);
-                expected = self.cx.b.ins().imul(expected, shape[k]);
-            }
-            let bad = self.unless_empty(bad, &shape);
-            reject(self, bad, "fcontig", true)?;
         }
         self.buffers.push(slot);
         let mut out = vec![data];
@@ -1166,9 +1148,19 @@ impl Wrapper<'_, '_> {
         Ok(out)
     }
 
-    /// `bad`, except for an empty buffer (a zero-length axis), which every
-    /// layout describes (NumPy calls it both C- and Fortran-contiguous).
-    fn unless_empty(&mut self, bad: Value, shape: &[Value]) -> Value {
+    /// Whether a non-empty buffer's strides differ from those of a packed
+    /// layout whose axes, fastest first, are `order` (an empty buffer, with a
+    /// zero-length axis, fits every layout, as NumPy says).
+    fn not_packed(&mut self, shape: &[Value], strides: &[Value], order: &[usize], size: i64) -> Value {
+        let mut expected = self.cx.b.ins().iconst(types::I64, size);
+        let mut bad = self.cx.b.ins().iconst(types::I8, 0);
+        for &k in order {
+            let off = self.cx.b.ins().icmp(IntCC::NotEqual, strides[k], expected);
+            let long = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, shape[k], 1);
+            let wrong = self.cx.b.ins().band(off, long);
+            bad = self.cx.b.ins().bor(bad, wrong);
+            expected = self.cx.b.ins().imul(expected, shape[k]);
+        }
         let mut empty = self.cx.b.ins().iconst(types::I8, 0);
         for n in shape {
             let zero = self.cx.b.ins().icmp_imm_s(IntCC::Equal, *n, 0);

@@ -177,30 +177,35 @@ impl Lower<'_, '_, '_, '_> {
         Ok(p)
     }
 
-    /// The product of `from ..= to` (1 when empty), checked.
-    fn product(&mut self, from: Value, to: Value) -> R<Value> {
+    /// `acc = init; for i in from ..= to: acc = step(acc, i)` (nothing when
+    /// `from > to`), stopping at `to` itself: `to + 1` may not exist.
+    fn fold_inclusive(&mut self, from: Value, to: Value, init: Value, mut step: impl FnMut(&mut Self, Value, Value) -> R<Value>) -> R<Value> {
         let (head, body, done) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
         for blk in [head, body] {
             self.cx.b.append_block_param(blk, types::I64);
             self.cx.b.append_block_param(blk, types::I64);
         }
         self.cx.b.append_block_param(done, types::I64);
-        let one = self.cx.b.ins().iconst(types::I64, 1);
-        self.cx.b.ins().jump(head, &[BlockArg::Value(from), BlockArg::Value(one)]);
+        let empty = self.cx.b.ins().icmp(IntCC::SignedGreaterThan, from, to);
+        self.cx.b.ins().brif(empty, done, &[BlockArg::Value(init)], head, &[BlockArg::Value(from), BlockArg::Value(init)]);
         self.cx.b.switch_to_block(head);
-        let (i, r) = (self.cx.b.block_params(head)[0], self.cx.b.block_params(head)[1]);
-        let past = self.cx.b.ins().icmp(IntCC::SignedGreaterThan, i, to);
-        self.cx.b.ins().brif(past, done, &[BlockArg::Value(r)], body, &[BlockArg::Value(i), BlockArg::Value(r)]);
+        let (i, acc) = (self.cx.b.block_params(head)[0], self.cx.b.block_params(head)[1]);
+        self.cx.b.ins().jump(body, &[BlockArg::Value(i), BlockArg::Value(acc)]);
         self.enter(body);
-        let (i, r) = (self.cx.b.block_params(body)[0], self.cx.b.block_params(body)[1]);
-        let r = self.checked_mul(r, i)?;
-        // Stop at `to` itself: `to + 1` may not exist (to = 2**63 - 1).
+        let (i, acc) = (self.cx.b.block_params(body)[0], self.cx.b.block_params(body)[1]);
+        let acc = step(self, acc, i)?;
         let last = self.cx.b.ins().icmp(IntCC::Equal, i, to);
         let next = self.cx.b.ins().iadd_imm_s(i, 1);
-        self.cx.b.ins().brif(last, done, &[BlockArg::Value(r)], head, &[BlockArg::Value(next), BlockArg::Value(r)]);
+        self.cx.b.ins().brif(last, done, &[BlockArg::Value(acc)], head, &[BlockArg::Value(next), BlockArg::Value(acc)]);
         self.cx.b.seal_block(head);
         self.enter(done);
         Ok(self.cx.b.block_params(done)[0])
+    }
+
+    /// The product of `from ..= to` (1 when empty), checked.
+    fn product(&mut self, from: Value, to: Value) -> R<Value> {
+        let one = self.cx.b.ins().iconst(types::I64, 1);
+        self.fold_inclusive(from, to, one, |lw, r, i| lw.checked_mul(r, i))
     }
 
     pub(super) fn factorial(&mut self, n: Value) -> R<Value> {
@@ -248,28 +253,16 @@ impl Lower<'_, '_, '_, '_> {
         let nk = self.cx.b.ins().isub(n, k);
         let k = self.cx.b.ins().smin(k, nk);
         let nk = self.cx.b.ins().isub(n, k);
-        let (head, body) = (self.cx.b.create_block(), self.cx.b.create_block());
-        for blk in [head, body] {
-            self.cx.b.append_block_param(blk, types::I64);
-            self.cx.b.append_block_param(blk, types::I64);
-        }
         let one = self.cx.b.ins().iconst(types::I64, 1);
-        self.cx.b.ins().jump(head, &[BlockArg::Value(one), BlockArg::Value(one)]);
-        self.cx.b.switch_to_block(head);
-        let (i, c) = (self.cx.b.block_params(head)[0], self.cx.b.block_params(head)[1]);
-        let past = self.cx.b.ins().icmp(IntCC::SignedGreaterThan, i, k);
-        self.cx.b.ins().brif(past, done, &[BlockArg::Value(c)], body, &[BlockArg::Value(i), BlockArg::Value(c)]);
-        self.enter(body);
-        let (i, c) = (self.cx.b.block_params(body)[0], self.cx.b.block_params(body)[1]);
-        let g = self.gcd_u64(c, i);
-        let cg = self.cx.b.ins().udiv(c, g);
-        let ig = self.cx.b.ins().udiv(i, g);
-        let f = self.cx.b.ins().iadd(nk, i);
-        let fq = self.cx.b.ins().udiv(f, ig);
-        let c = self.checked_mul(cg, fq)?;
-        let next = self.cx.b.ins().iadd_imm_s(i, 1);
-        self.cx.b.ins().jump(head, &[BlockArg::Value(next), BlockArg::Value(c)]);
-        self.cx.b.seal_block(head);
+        let c = self.fold_inclusive(one, k, one, |lw, c, i| {
+            let g = lw.gcd_u64(c, i);
+            let cg = lw.cx.b.ins().udiv(c, g);
+            let ig = lw.cx.b.ins().udiv(i, g);
+            let f = lw.cx.b.ins().iadd(nk, i);
+            let fq = lw.cx.b.ins().udiv(f, ig);
+            lw.checked_mul(cg, fq)
+        })?;
+        self.cx.b.ins().jump(done, &[BlockArg::Value(c)]);
         self.enter(done);
         Ok(self.cx.b.block_params(done)[0])
     }
