@@ -215,55 +215,50 @@ impl Lower<'_, '_, '_, '_> {
         self.product(two, n)
     }
 
-    fn nonnegative_n_k(&mut self, n: Value, k: Value) -> R<()> {
+    /// `perm`/`comb`'s checks (n first, then k), 0 when k > n, else `count`.
+    fn choose(&mut self, n: Value, k: Value, count: impl FnOnce(&mut Self, Value, Value) -> R<Value>) -> R<Value> {
         let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
         self.raise_if(neg, "PyExc_ValueError", Some("n must be a non-negative integer"))?;
         let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, k, 0);
-        self.raise_if(neg, "PyExc_ValueError", Some("k must be a non-negative integer"))
-    }
-
-    /// n! / (n - k)!: 0 when k > n.
-    pub(super) fn perm(&mut self, n: Value, k: Value) -> R<Value> {
-        self.nonnegative_n_k(n, k)?;
+        self.raise_if(neg, "PyExc_ValueError", Some("k must be a non-negative integer"))?;
         let (some, done) = (self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.append_block_param(done, types::I64);
         let too_many = self.cx.b.ins().icmp(IntCC::SignedGreaterThan, k, n);
         let z = self.cx.b.ins().iconst(types::I64, 0);
         self.cx.b.ins().brif(too_many, done, &[BlockArg::Value(z)], some, &[]);
         self.enter(some);
-        let nk = self.cx.b.ins().isub(n, k);
-        let from = self.cx.b.ins().iadd_imm_s(nk, 1);
-        let r = self.product(from, n)?;
+        let r = count(self, n, k)?;
         self.cx.b.ins().jump(done, &[BlockArg::Value(r)]);
         self.enter(done);
         Ok(self.cx.b.block_params(done)[0])
+    }
+
+    /// n! / (n - k)!.
+    pub(super) fn perm(&mut self, n: Value, k: Value) -> R<Value> {
+        self.choose(n, k, |lw, n, k| {
+            let nk = lw.cx.b.ins().isub(n, k);
+            let from = lw.cx.b.ins().iadd_imm_s(nk, 1);
+            lw.product(from, n)
+        })
     }
 
     /// C(n, k) by C(n, i) = C(n, i-1) * (n-k+i) / i, dividing first by
     /// g = gcd(C, i) so the multiplication is of the exact result's factors
     /// (its overflow check is exact).
     pub(super) fn comb(&mut self, n: Value, k: Value) -> R<Value> {
-        self.nonnegative_n_k(n, k)?;
-        let (some, done) = (self.cx.b.create_block(), self.cx.b.create_block());
-        self.cx.b.append_block_param(done, types::I64);
-        let too_many = self.cx.b.ins().icmp(IntCC::SignedGreaterThan, k, n);
-        let z = self.cx.b.ins().iconst(types::I64, 0);
-        self.cx.b.ins().brif(too_many, done, &[BlockArg::Value(z)], some, &[]);
-        self.enter(some);
-        let nk = self.cx.b.ins().isub(n, k);
-        let k = self.cx.b.ins().smin(k, nk);
-        let nk = self.cx.b.ins().isub(n, k);
-        let one = self.cx.b.ins().iconst(types::I64, 1);
-        let c = self.fold_inclusive(one, k, one, |lw, c, i| {
-            let g = lw.gcd_u64(c, i);
-            let cg = lw.cx.b.ins().udiv(c, g);
-            let ig = lw.cx.b.ins().udiv(i, g);
-            let f = lw.cx.b.ins().iadd(nk, i);
-            let fq = lw.cx.b.ins().udiv(f, ig);
-            lw.checked_mul(cg, fq)
-        })?;
-        self.cx.b.ins().jump(done, &[BlockArg::Value(c)]);
-        self.enter(done);
-        Ok(self.cx.b.block_params(done)[0])
+        self.choose(n, k, |lw, n, k| {
+            let nk = lw.cx.b.ins().isub(n, k);
+            let k = lw.cx.b.ins().smin(k, nk);
+            let nk = lw.cx.b.ins().isub(n, k);
+            let one = lw.cx.b.ins().iconst(types::I64, 1);
+            lw.fold_inclusive(one, k, one, |lw, c, i| {
+                let g = lw.gcd_u64(c, i);
+                let cg = lw.cx.b.ins().udiv(c, g);
+                let ig = lw.cx.b.ins().udiv(i, g);
+                let f = lw.cx.b.ins().iadd(nk, i);
+                let fq = lw.cx.b.ins().udiv(f, ig);
+                lw.checked_mul(cg, fq)
+            })
+        })
     }
 }
