@@ -1,5 +1,7 @@
-"""Builds each example for x86-64 (native) and aarch64, runs the same calls
-on both (aarch64 under qemu-user) and compares the printed results."""
+"""Builds each example (and test programs for paths the examples do not take:
+integer math, paired float reductions, view copies, folded recursion, keyword
+calls of METH_O functions) for x86-64 (native) and aarch64, runs the same
+calls on both (aarch64 under qemu-user) and compares the printed results."""
 
 import os
 import shutil
@@ -11,30 +13,48 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("PYC_AOT_BIN", os.path.join(ROOT, "target", "release", "pyc-aot"))
 SYSROOT = sys.argv[1]
 
+ARR = "__import__('array').array"
+
 CALLS = {
-    "fib": ["fib(0)", "fib(1)", "fib(90)", "fib(-5)"],
+    "fib": ["fib(0)", "fib(1)", "fib(90)", "fib(-5)", "fib(n=10)", "fib(*[3])"],
     "rfib": ["rfib(20)", "rfib(1)", "rfib(-3)"],
     "integrate": ["integrate_f(0.0, 1.0, 1000)", "integrate_f(-2.5, 3.0, 777)"],
     "primes": [c for c in ["nth_prime(100)", "count_primes(1000)"]],
     "pi": ["leibniz_pi(100000)"],
     "mandelbrot": ["mandelbrot(40, 30, 50)"],
+    # Test programs exercising code paths the examples do not.
+    "tests/programs/math_extra": ["m_gcd(12, -18)", "m_gcd(-2**63, 6)", "m_lcm(4, 6)", "m_lcm(2**40, 3**25)",
+                                  "m_isqrt(2**62 + 5)", "m_factorial(20)", "m_factorial(21)", "m_comb(60, 30)",
+                                  "m_comb(67, 33)", "m_perm(20, 10)", "m_ulp(1.0)", "m_ldexp(1.5, 1024)",
+                                  "m_isclose(1.0, 1.0 + 1e-10)", "m_remainder(10.0, 3.0)", "m_nextafter(1.0, 2.0)"],
+    "tests/programs/reductions": ["weighted_row(%s('d', [1.5, -2.0, 3.25, 0.5, 7.0]), 3)" % ARR,
+                                  "weighted_strided(memoryview(%s('d', range(11)))[::-2], 1)" % ARR,
+                                  "quotients(%s('d', [1, 2, 3, 4, 5]), %s('d', [2, 0.25, 4, 8, 1e-300]), 5)" % (ARR, ARR),
+                                  "quotients(%s('d', [1, 2, 3]), %s('d', [2, 3]), 3)" % (ARR, ARR),
+                                  "counted(2**63 - 1, 1.5)"],
+    "tests/programs/view_copy": ["=(lambda a: (m.shift_right(a, 3), a.tolist())[1])(%s('i', range(10)))" % ARR,
+                                 "=(lambda a: (m.copy_all(memoryview(a)[::2], memoryview(a)[1::2]), a.tolist())[1])(%s('d', range(10)))" % ARR,
+                                 "copy_all(%s('d', [0, 0, 0]), %s('d', [1, 2]))" % (ARR, ARR)],
+    "tests/programs/folding": ["rfib(25)", "rfib(-4)", "grows(2)", "grows(3)", "guarded(5)", "truncs(9)", "wraps(6)"],
 }
 
 
 def script(module, calls):
     lines = ["import sys", "sys.path.insert(0, '.')", "import %s as m" % module]
     for c in calls:
-        lines.append("try:\n    print(%r, repr(m.%s))\nexcept Exception as e:\n    print(%r, type(e).__name__, e)" % (c, c, c))
+        # "=expr" is printed as written; anything else is a call of the module's.
+        expr = c[1:] if c.startswith("=") else "m." + c
+        lines.append("try:\n    print(%r, repr(%s))\nexcept Exception as e:\n    print(%r, type(e).__name__, e)" % (c, expr, c))
     return "\n".join(lines) + "\n"
 
 
 def main():
     passed = failed = 0
-    for module, calls in CALLS.items():
-        src = os.path.join(ROOT, "examples", module + ".py")
+    for name, calls in CALLS.items():
+        src = os.path.join(ROOT, name + ".py") if "/" in name else os.path.join(ROOT, "examples", name + ".py")
+        module = os.path.basename(name)
         with open(src) as f:
             text = f.read()
-        calls = [c for c in calls if "def " + c.split("(")[0] + "(" in text]
         if not calls:
             continue
         outs = {}
