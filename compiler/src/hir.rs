@@ -58,6 +58,9 @@ pub struct Function {
     pub boundscheck: bool,
     /// `wraparound`: negative memoryview indices count from the end.
     pub wraparound: bool,
+    /// `# pyc-aot: associative_math=True`: float sums over views may be
+    /// split into partial sums (vector lanes), changing the rounding.
+    pub associative_math: bool,
 }
 
 #[derive(Debug, Clone)]

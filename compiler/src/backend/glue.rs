@@ -1391,6 +1391,7 @@ mod tests {
             overflowcheck: false,
             boundscheck: true,
             wraparound: true,
+            associative_math: false,
         }
     }
 

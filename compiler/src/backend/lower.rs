@@ -966,6 +966,11 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 if views_bound {
                     self.vector_prelude(&plan, var, var_ty, cur, stop_v)?;
                 }
+            } else if let Some(plan) = sum_plan(var, body, self.fr.f) {
+                let bound = !self.fr.flags.contains_key(&plan.acc) && plan.inputs.iter().all(|a| !self.fr.flags.contains_key(&a.view));
+                if bound {
+                    self.sum_prelude(&plan, var, var_ty, cur, stop_v)?;
+                }
             }
         }
         let line = self.fr.line;
@@ -1074,42 +1079,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
     /// a runtime guard keeps the scalar loop for anything that could differ
     /// (indices outside a view, negative start, overlapping arrays).
     fn vector_prelude(&mut self, plan: &VectorPlan, var: LocalId, var_ty: IntTy, cur: Variable, stop: Value) -> R<()> {
-        let (lane_ty, vec_ty, lanes) = match plan.elem {
-            64 => (types::F64, types::F64X2, 2i64),
-            _ => (types::F32, types::F32X4, 4i64),
-        };
-        let start = self.cx.b.use_var(cur);
-        let mut ok = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, start, 0);
-        // Each access's row: the leading (loop-invariant) indices applied once.
-        // An index out of range only fails the guard: the scalar loop then
-        // raises IndexError exactly where CPython's semantics put it.
-        let mut bases: Vec<(Access, Value)> = vec![];
         let accesses: Vec<Access> = std::iter::once(plan.out.clone()).chain(plan.inputs.iter().cloned()).collect();
-        for acc in &accesses {
-            if bases.iter().any(|(a, _)| a == acc) {
-                continue;
-            }
-            let parts = self.view_parts(acc.view)?;
-            let nd = (parts.len() - 1) / 2;
-            let mut base = parts[0];
-            for (k, ix) in acc.leading.iter().enumerate() {
-                let i = self.cx.b.use_var(self.fr.vars[ix.0 as usize]);
-                let i = if self.fr.f.wraparound {
-                    let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
-                    let w = self.cx.b.ins().iadd(i, parts[1 + k]);
-                    self.cx.b.ins().select(neg, w, i)
-                } else {
-                    i
-                };
-                let inside = self.cx.b.ins().icmp(IntCC::UnsignedLessThan, i, parts[1 + k]);
-                ok = self.cx.b.ins().band(ok, inside);
-                let off = self.cx.b.ins().imul(i, parts[1 + nd + k]);
-                base = self.cx.b.ins().iadd(base, off);
-            }
-            let fits = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, stop, parts[nd]);
-            ok = self.cx.b.ins().band(ok, fits);
-            bases.push((acc.clone(), base));
-        }
+        let (mut ok, bases) = self.vector_rows(&accesses, cur, stop)?;
+        let (lane_ty, vec_ty, lanes) = lanes_of(plan.elem);
         let out_base = bases[0].1;
         for (acc, base) in &bases[1..] {
             if acc.view != plan.out.view || acc.leading != plan.out.leading {
@@ -1150,6 +1122,92 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let more = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, after, stop);
         self.cx.b.ins().brif(more, body, &[], done, &[]);
         self.cx.b.seal_block(body);
+        self.enter(done);
+        Ok(())
+    }
+
+    /// The vector loops' run-time guard (start >= 0, every access's row and
+    /// `stop` inside its view; an index out of range only fails the guard, so
+    /// the scalar loop raises IndexError exactly where CPython's semantics put
+    /// it) and each access's row address (leading indices applied once).
+    fn vector_rows(&mut self, accesses: &[Access], cur: Variable, stop: Value) -> R<(Value, Vec<(Access, Value)>)> {
+        let start = self.cx.b.use_var(cur);
+        let mut ok = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, start, 0);
+        let mut bases: Vec<(Access, Value)> = vec![];
+        for acc in accesses {
+            if bases.iter().any(|(a, _)| a == acc) {
+                continue;
+            }
+            let parts = self.view_parts(acc.view)?;
+            let nd = (parts.len() - 1) / 2;
+            let mut base = parts[0];
+            for (k, ix) in acc.leading.iter().enumerate() {
+                let i = self.cx.b.use_var(self.fr.vars[ix.0 as usize]);
+                let i = if self.fr.f.wraparound {
+                    let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
+                    let w = self.cx.b.ins().iadd(i, parts[1 + k]);
+                    self.cx.b.ins().select(neg, w, i)
+                } else {
+                    i
+                };
+                let inside = self.cx.b.ins().icmp(IntCC::UnsignedLessThan, i, parts[1 + k]);
+                ok = self.cx.b.ins().band(ok, inside);
+                let off = self.cx.b.ins().imul(i, parts[1 + nd + k]);
+                base = self.cx.b.ins().iadd(base, off);
+            }
+            let fits = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, stop, parts[nd]);
+            ok = self.cx.b.ins().band(ok, fits);
+            bases.push((acc.clone(), base));
+        }
+        Ok((ok, bases))
+    }
+
+    /// `s += E(i)` under `associative_math`: two vectors of partial sums over
+    /// as much of the range as fits, added into `s` lane by lane afterwards;
+    /// the scalar loop adds the rest in order. The result's rounding differs
+    /// from the in-order sum: the user asked for that.
+    fn sum_prelude(&mut self, plan: &SumPlan, var: LocalId, var_ty: IntTy, cur: Variable, stop: Value) -> R<()> {
+        let (ok, bases) = self.vector_rows(&plan.inputs, cur, stop)?;
+        let (lane_ty, vec_ty, lanes) = lanes_of(plan.elem);
+        let step = 2 * lanes;
+        let c0 = self.cx.b.use_var(cur);
+        let first = self.cx.b.ins().iadd_imm_s(c0, step);
+        let room = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, first, stop);
+        let go = self.cx.b.ins().band(ok, room);
+        let (body, tail, done) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+        for blk in [body, tail] {
+            self.cx.b.append_block_param(blk, vec_ty);
+            self.cx.b.append_block_param(blk, vec_ty);
+        }
+        let zero = if plan.elem == 64 { self.cx.b.ins().f64const(0.0) } else { self.cx.b.ins().f32const(0.0) };
+        let z = self.cx.b.ins().splat(vec_ty, zero);
+        self.cx.b.ins().brif(go, body, &[BlockArg::Value(z), BlockArg::Value(z)], done, &[]);
+        self.cx.b.switch_to_block(body); // sealed once its back edge exists
+        let (a0, a1) = (self.cx.b.block_params(body)[0], self.cx.b.block_params(body)[1]);
+        let c = self.cx.b.use_var(cur);
+        let v0 = self.vector_expr(&plan.value, c, vec_ty, lane_ty, plan.elem, &bases)?;
+        let c1 = self.cx.b.ins().iadd_imm_s(c, lanes);
+        let v1 = self.vector_expr(&plan.value, c1, vec_ty, lane_ty, plan.elem, &bases)?;
+        let (a0, a1) = (self.cx.b.ins().fadd(a0, v0), self.cx.b.ins().fadd(a1, v1));
+        let last = self.cx.b.ins().iadd_imm_s(c, step - 1);
+        let last_v = if var_ty.bits < 64 { self.cx.b.ins().ireduce(clif_type(Ty::Int(var_ty)).unwrap_or(types::I64), last) } else { last };
+        self.assign(var, last_v);
+        let next = self.cx.b.ins().iadd_imm_s(c, step);
+        self.cx.b.def_var(cur, next);
+        let after = self.cx.b.ins().iadd_imm_s(next, step);
+        let more = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, after, stop);
+        self.cx.b.ins().brif(more, body, &[BlockArg::Value(a0), BlockArg::Value(a1)], tail, &[BlockArg::Value(a0), BlockArg::Value(a1)]);
+        self.cx.b.seal_block(body);
+        self.enter(tail);
+        let (a0, a1) = (self.cx.b.block_params(tail)[0], self.cx.b.block_params(tail)[1]);
+        let sum = self.cx.b.ins().fadd(a0, a1);
+        let mut s = self.read_local(plan.acc)?;
+        for lane in 0..lanes as u8 {
+            let x = self.cx.b.ins().extractlane(sum, lane);
+            s = self.cx.b.ins().fadd(s, x);
+        }
+        self.assign(plan.acc, s);
+        self.cx.b.ins().jump(done, &[]);
         self.enter(done);
         Ok(())
     }
@@ -2429,40 +2487,7 @@ fn vector_plan(var: LocalId, body: &[Stmt], f: &hir::Function) -> Option<VectorP
     let elem = float_view(*out, indices.len())?;
     let out_acc = access(*out, indices)?;
     let mut inputs = vec![];
-    fn ok(
-        e: &Expr,
-        access: &dyn Fn(LocalId, &[Expr]) -> Option<Access>,
-        fv: &dyn Fn(LocalId, usize) -> Option<u8>,
-        elem: u8,
-        inputs: &mut Vec<Access>,
-        body: &[Stmt],
-        cdiv: bool,
-    ) -> bool {
-        if e.ty != Ty::Float(elem) {
-            return false;
-        }
-        match &e.kind {
-            ExprKind::Index { view, indices } => match (access(*view, indices), fv(*view, indices.len())) {
-                (Some(a), Some(w)) if w == elem => {
-                    if !inputs.contains(&a) {
-                        inputs.push(a);
-                    }
-                    true
-                }
-                _ => false,
-            },
-            // Python's `/` raises on a zero divisor: only C division vectorises.
-            ExprKind::Binary(op, a, b) => {
-                let vector_op = matches!(op, ArithOp::Add | ArithOp::Sub | ArithOp::Mul) || (*op == ArithOp::Div && cdiv);
-                vector_op && ok(a, access, fv, elem, inputs, body, cdiv) && ok(b, access, fv, elem, inputs, body, cdiv)
-            }
-            ExprKind::Unary(UnOp::Neg, a) => ok(a, access, fv, elem, inputs, body, cdiv),
-            ExprKind::Const(_) => true,
-            ExprKind::Local(l) => !assigns(body, *l),
-            _ => false,
-        }
-    }
-    if !ok(value, &access, &float_view, elem, &mut inputs, body, f.cdivision) {
+    if !vector_value_ok(value, &access, &float_view, elem, &mut inputs, body, f.cdivision) {
         return None;
     }
     // The index temporaries are assigned in the body: rewrite the value to read
@@ -2472,6 +2497,100 @@ fn vector_plan(var: LocalId, body: &[Stmt], f: &hir::Function) -> Option<VectorP
         None => value.clone(),
     };
     Some(VectorPlan { out: out_acc, inputs, value, elem })
+}
+
+#[allow(clippy::too_many_arguments)]
+/// Whether `e` is a float expression of the loop's view elements (through
+/// `access`), invariants and operations that vectorise exactly; collects the
+/// accesses it reads.
+fn vector_value_ok(
+    e: &Expr,
+    access: &dyn Fn(LocalId, &[Expr]) -> Option<Access>,
+    fv: &dyn Fn(LocalId, usize) -> Option<u8>,
+    elem: u8,
+    inputs: &mut Vec<Access>,
+    body: &[Stmt],
+    cdiv: bool,
+) -> bool {
+    if e.ty != Ty::Float(elem) {
+        return false;
+    }
+    match &e.kind {
+        ExprKind::Index { view, indices } => match (access(*view, indices), fv(*view, indices.len())) {
+            (Some(a), Some(w)) if w == elem => {
+                if !inputs.contains(&a) {
+                    inputs.push(a);
+                }
+                true
+            }
+            _ => false,
+        },
+        // Python's `/` raises on a zero divisor: only C division vectorises.
+        ExprKind::Binary(op, a, b) => {
+            let vector_op = matches!(op, ArithOp::Add | ArithOp::Sub | ArithOp::Mul) || (*op == ArithOp::Div && cdiv);
+            vector_op && vector_value_ok(a, access, fv, elem, inputs, body, cdiv) && vector_value_ok(b, access, fv, elem, inputs, body, cdiv)
+        }
+        ExprKind::Unary(UnOp::Neg, a) => vector_value_ok(a, access, fv, elem, inputs, body, cdiv),
+        ExprKind::Const(_) => true,
+        ExprKind::Local(l) => !assigns(body, *l),
+        _ => false,
+    }
+}
+
+struct SumPlan {
+    acc: LocalId,
+    inputs: Vec<Access>,
+    value: Expr,
+    elem: u8,
+}
+
+/// `for i in range(…): s += <float expression of x[…, i], invariants>` in a
+/// function compiled with `associative_math` (C-contiguous float views whose
+/// leading indices are loop-invariant locals, `s` a float of their width).
+fn sum_plan(var: LocalId, body: &[Stmt], f: &hir::Function) -> Option<SumPlan> {
+    if !f.associative_math {
+        return None;
+    }
+    let [Stmt { kind: StmtKind::Assign(pairs), .. }] = body else { return None };
+    let [(acc, e)] = pairs.as_slice() else { return None };
+    let Ty::Float(elem) = f.locals[acc.0 as usize].ty else { return None };
+    let ExprKind::Binary(ArithOp::Add, lhs, value) = &e.kind else { return None };
+    if e.ty != Ty::Float(elem) || !matches!(lhs.kind, ExprKind::Local(l) if l == *acc) {
+        return None;
+    }
+    let mut reads_acc = false;
+    hir::visit_locals(value, &mut |l| reads_acc |= l == *acc);
+    if reads_acc {
+        return None;
+    }
+    let invariant = |e: &Expr| index_local(e).is_some_and(|l| l != var && !assigns(body, l) && f.locals[l.0 as usize].ty.is_int());
+    let access = |view: LocalId, ix: &[Expr]| -> Option<Access> {
+        let (last, leading) = ix.split_last()?;
+        if index_local(last) != Some(var) || !leading.iter().all(invariant) {
+            return None;
+        }
+        Some(Access { view, leading: leading.iter().map(index_local).collect::<Option<Vec<_>>>()? })
+    };
+    let float_view = |v: LocalId, n: usize| match f.locals[v.0 as usize].ty {
+        Ty::View(t) if t.ndim as usize == n && t.c_contig => match t.elem {
+            crate::types::Elem::Float(w) => Some(w),
+            _ => None,
+        },
+        _ => None,
+    };
+    let mut inputs = vec![];
+    if !vector_value_ok(value, &access, &float_view, elem, &mut inputs, body, f.cdivision) || inputs.is_empty() {
+        return None;
+    }
+    Some(SumPlan { acc: *acc, inputs, value: (**value).clone(), elem })
+}
+
+/// Lane type, vector type and lane count for float elements of `elem` bits.
+fn lanes_of(elem: u8) -> (ir::Type, ir::Type, i64) {
+    match elem {
+        64 => (types::F64, types::F64X2, 2),
+        _ => (types::F32, types::F32X4, 4),
+    }
 }
 
 /// `value` with index temporaries replaced by the locals they copy.

@@ -37,11 +37,13 @@ pub struct Directives {
     pub overflowcheck: bool,
     pub boundscheck: bool,
     pub wraparound: bool,
+    /// `# pyc-aot: associative_math=True`: float sums may be reassociated.
+    pub associative_math: bool,
 }
 
 impl Default for Directives {
     fn default() -> Self {
-        Directives { cdivision: false, overflowcheck: false, boundscheck: true, wraparound: true }
+        Directives { cdivision: false, overflowcheck: false, boundscheck: true, wraparound: true, associative_math: false }
     }
 }
 
@@ -52,6 +54,7 @@ impl Directives {
             "overflowcheck" => self.overflowcheck = value,
             "boundscheck" => self.boundscheck = value,
             "wraparound" => self.wraparound = value,
+            "associative_math" => self.associative_math = value,
             _ => {}
         }
     }
@@ -181,7 +184,10 @@ fn module_names_bound_elsewhere(body: &[Stmt], name: &str) -> bool {
     })
 }
 
-/// `# cython: key=value, …` comments before the first statement.
+/// Directives of our own, in `# pyc-aot: key=value` comments.
+const PYC_AOT_DIRECTIVES: &[&str] = &["associative_math"];
+
+/// `# cython: key=value, …` (and `# pyc-aot: …`) comments before the first statement.
 fn comment_directives(src: &SourceFile, errors: &mut Vec<Diagnostic>, warnings: &mut Vec<Diagnostic>) -> Directives {
     let mut d = Directives::default();
     let mut offset = 0;
@@ -196,8 +202,10 @@ fn comment_directives(src: &SourceFile, errors: &mut Vec<Diagnostic>, warnings: 
             break;
         }
         let body = trimmed.trim_start_matches('#').trim_start();
-        let Some(rest) = body.strip_prefix("cython:") else { continue };
-        let rest_at = line_start + line.find("cython:").map_or(0, |i| i + "cython:".len());
+        // `# cython:` comments are Cython's; `# pyc-aot:` ones only ours (Cython ignores them).
+        let Some((prefix, rest)) = ["cython:", "pyc-aot:"].iter().find_map(|p| body.strip_prefix(p).map(|r| (*p, r))) else { continue };
+        let known: &[&str] = if prefix == "cython:" { vocab::BOOL_DIRECTIVES } else { PYC_AOT_DIRECTIVES };
+        let rest_at = line_start + line.find(prefix).map_or(0, |i| i + prefix.len());
         for item in rest.split(',') {
             let item_at = rest_at + rest.find(item).unwrap_or(0);
             let span = item_at..item_at + item.len();
@@ -210,7 +218,7 @@ fn comment_directives(src: &SourceFile, errors: &mut Vec<Diagnostic>, warnings: 
                 continue;
             };
             let (key, value) = (key.trim(), value.trim());
-            if vocab::BOOL_DIRECTIVES.contains(&key) {
+            if known.contains(&key) {
                 match value {
                     "True" | "true" => d.set(key, true),
                     "False" | "false" => d.set(key, false),
@@ -220,10 +228,10 @@ fn comment_directives(src: &SourceFile, errors: &mut Vec<Diagnostic>, warnings: 
                             .with_hint(format!("write `{key}=True` or `{key}=False`")),
                     ),
                 }
-            } else if !vocab::VALUE_DIRECTIVES.contains(&key) {
+            } else if prefix == "pyc-aot:" || !vocab::VALUE_DIRECTIVES.contains(&key) {
                 warnings.push(
-                    Diagnostic::warning(span, format!("unknown cython directive `{key}` is ignored"))
-                        .with_hint(format!("known directives: {}", vocab::BOOL_DIRECTIVES.join(", "))),
+                    Diagnostic::warning(span, format!("unknown {} directive `{key}` is ignored", prefix.trim_end_matches(':')))
+                        .with_hint(format!("known directives: {}", known.join(", "))),
                 );
             }
         }

@@ -379,6 +379,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             overflowcheck: self.me.directives.overflowcheck,
             boundscheck: self.me.directives.boundscheck,
             wraparound: self.me.directives.wraparound,
+            associative_math: self.me.directives.associative_math,
         })
     }
 
