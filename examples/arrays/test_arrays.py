@@ -19,7 +19,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-EXAMPLES = ["dot", "saxpy", "matmul", "convolve", "mandelbrot2d", "nbody", "spectral_norm", "histogram"]
+EXAMPLES = ["dot", "saxpy", "matmul", "convolve", "mandelbrot2d", "nbody", "spectral_norm", "histogram", "heat"]
 
 
 def pyc_aot() -> str:
@@ -481,3 +481,33 @@ def test_histogram(built, plain, n, lo, hi, nbins):
         assert same_bits(counts, c2)
     with pytest.raises(ValueError, match="lo < hi"):
         built["histogram"].histogram(values, hi, lo, counts)
+
+
+# -- heat ---------------------------------------------------------------------
+
+def heat_reference(u, alpha, steps):
+    u = u.copy()
+    for _ in range(steps):
+        if len(u) >= 3:
+            u[1:-1] = u[1:-1] + alpha * (u[:-2] - 2.0 * u[1:-1] + u[2:])
+    return u
+
+
+@pytest.mark.parametrize("n, steps", [(0, 3), (1, 3), (2, 3), (3, 1), (10, 0), (11, 50), (101, 400)])
+def test_heat(built, plain, n, steps):
+    u0 = rng.standard_normal(n)
+    if n:
+        u0[0] = 100.0
+    u = u0.copy()
+    built["heat"].diffuse(u, np.empty_like(u), 0.25, steps)
+    assert same_bits(u, heat_reference(u0, 0.25, steps))
+    v = u0.copy()
+    plain["heat"].diffuse(v, np.empty_like(v), 0.25, steps)
+    assert same_bits(u, v)
+
+
+def test_heat_errors(built):
+    with pytest.raises(ValueError, match="^diffuse: u and tmp must have the same length$"):
+        built["heat"].diffuse(np.zeros(5), np.zeros(4), 0.25, 1)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        built["heat"].diffuse(np.zeros(10)[::2], np.zeros(5), 0.25, 1)
