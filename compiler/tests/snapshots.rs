@@ -136,3 +136,22 @@ fn clif_of_paired_float_reduction() {
     assert!(row.contains("load.f64x2") && row.contains("extractlane"), "no paired lanes in:\n{row}");
     insta::assert_snapshot!(row);
 }
+
+/// Code generation runs on several threads; the object must not depend on
+/// their timing: functions are placed in the order they were built.
+#[test]
+fn objects_are_reproducible_with_parallel_code_generation() {
+    let mut src = String::from("import cython\n");
+    for i in 0..40 {
+        src.push_str(&format!(
+            "\n\ndef f{i}(n: cython.int, x: cython.double) -> cython.double:\n    s: cython.double = 0.0\n    for k in range(n):\n        s += x * k - {i}\n    return s\n"
+        ));
+    }
+    let m = hir_of(&src);
+    let t = target::parse("x86-64").unwrap();
+    let first = backend::compile(&m, std::slice::from_ref(&t), 11, backend::Listing::None).unwrap().object;
+    for _ in 0..3 {
+        let again = backend::compile(&m, std::slice::from_ref(&t), 11, backend::Listing::None).unwrap().object;
+        assert!(again == first, "object bytes differ between two builds");
+    }
+}

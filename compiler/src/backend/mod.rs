@@ -64,6 +64,40 @@ pub(crate) struct Emitter {
     pub shim_code: Option<Vec<u8>>,
     /// Where that code was placed in the object, once emitted.
     pub shim_data: Option<DataId>,
+    /// Functions built but not yet compiled to machine code (no listing was
+    /// asked for): `finish_functions` compiles them on every core.
+    pending: Vec<Pending>,
+}
+
+/// A built function waiting for code generation, with the ISA of its variant.
+struct Pending {
+    id: ClifFuncId,
+    func: ir::Function,
+    title: String,
+    isa: Option<cranelift_codegen::isa::OwnedTargetIsa>,
+}
+
+/// Machine code and relocations of one function, ready to place in the object.
+struct Compiled {
+    id: ClifFuncId,
+    alignment: u64,
+    bytes: Vec<u8>,
+    relocs: Vec<cranelift_module::ModuleReloc>,
+}
+
+/// Code generation of one function (Cranelift's optimiser, register
+/// allocation, emission): independent of every other function.
+fn generate(isa: &dyn cranelift_codegen::isa::TargetIsa, job: Pending) -> Result<Compiled, String> {
+    let mut ctx = Context::for_function(job.func);
+    let mut ctrl = cranelift_codegen::control::ControlPlane::default();
+    let alignment = ctx
+        .compile(isa, &mut ctrl)
+        .map_err(|e| format!("internal compiler error in `{}`: {:?}", job.title, e.inner))?
+        .buffer
+        .alignment as u64;
+    let code = ctx.compiled_code().ok_or("no compiled code")?;
+    let relocs = code.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, job.id)).collect();
+    Ok(Compiled { id: job.id, alignment, bytes: code.buffer.data().to_vec(), relocs })
 }
 
 /// Compiles the module for one target, or, given several, into a fat module:
@@ -116,6 +150,7 @@ pub fn compile_with_shim(
         variant: None,
         shim_code: shim_code.map(<[u8]>::to_vec),
         shim_data: None,
+        pending: vec![],
     };
     let recursive = recursive_functions(module);
     let fat = targets.len() > 1;
@@ -143,6 +178,7 @@ pub fn compile_with_shim(
     if fat {
         glue::emit_dispatcher(&mut em, module, targets, &defs)?;
     }
+    em.finish_functions()?;
     let listing = std::mem::take(&mut em.listing);
     let product = em.module.finish();
     let object = product.emit().map_err(|e| format!("cannot write the object file: {e}"))?;
@@ -240,6 +276,11 @@ impl Emitter {
     }
 
     pub fn define(&mut self, id: ClifFuncId, func: ir::Function, title: &str) -> Result<(), String> {
+        if self.listing_kind == Listing::None {
+            let isa = self.variant.as_ref().map(|(_, isa)| isa.clone());
+            self.pending.push(Pending { id, func, title: title.to_string(), isa });
+            return Ok(());
+        }
         self.ctx.clear();
         self.ctx.func = func;
         if self.listing_kind == Listing::Clif {
@@ -279,6 +320,45 @@ impl Emitter {
                     self.listing.push_str(&format!("; {title}\n{vcode}\n"));
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+impl Emitter {
+    /// Generates the code of every pending function, split over the machine's
+    /// cores, and places it in the object in the order the functions were built
+    /// (so the object does not depend on the number of threads).
+    fn finish_functions(&mut self) -> Result<(), String> {
+        let jobs = std::mem::take(&mut self.pending);
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len()).min(8);
+        let base: &dyn cranelift_codegen::isa::TargetIsa = self.module.isa();
+        let mut slots: Vec<Option<Result<Compiled, String>>> = (0..jobs.len()).map(|_| None).collect();
+        let queue = std::sync::Mutex::new(jobs.into_iter().enumerate());
+        let results = std::sync::Mutex::new(&mut slots);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    let next = queue.lock().map(|mut q| q.next());
+                    let Ok(Some((k, job))) = next else { break };
+                    let out = match job.isa.clone() {
+                        Some(isa) => generate(&*isa, job),
+                        None => generate(base, job),
+                    };
+                    if let Ok(mut r) = results.lock() {
+                        r[k] = Some(out);
+                    }
+                });
+            }
+        });
+        for slot in slots {
+            let c = slot.ok_or("a function was not compiled")??;
+            self.module
+                .define_function_bytes(c.id, c.alignment, &c.bytes, &c.relocs)
+                .map_err(|e| format!("internal compiler error placing a function: {e:?}"))?;
         }
         Ok(())
     }
