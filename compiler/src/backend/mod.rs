@@ -69,6 +69,9 @@ pub(crate) struct Emitter {
     pending: Vec<Pending>,
 }
 
+/// Stack of each code generation thread (reserved, not committed, until used).
+const CODEGEN_STACK: usize = 256 << 20;
+
 /// A built function waiting for code generation, with the ISA of its variant.
 struct Pending {
     id: ClifFuncId,
@@ -339,9 +342,12 @@ impl Emitter {
         let mut slots: Vec<Option<Result<Compiled, String>>> = (0..jobs.len()).map(|_| None).collect();
         let queue = std::sync::Mutex::new(jobs.into_iter().enumerate());
         let results = std::sync::Mutex::new(&mut slots);
-        std::thread::scope(|scope| {
+        std::thread::scope(|scope| -> Result<(), String> {
             for _ in 0..threads {
-                scope.spawn(|| loop {
+                // As much stack as the thread that built the functions may have
+                // had: Cranelift recurses over very long expressions too.
+                let worker = std::thread::Builder::new().stack_size(CODEGEN_STACK);
+                worker.spawn_scoped(scope, || loop {
                     let next = queue.lock().map(|mut q| q.next());
                     let Ok(Some((k, job))) = next else { break };
                     let out = match job.isa.clone() {
@@ -351,9 +357,11 @@ impl Emitter {
                     if let Ok(mut r) = results.lock() {
                         r[k] = Some(out);
                     }
-                });
+                })
+                .map_err(|e| format!("cannot start a code generation thread: {e}"))?;
             }
-        });
+            Ok(())
+        })?;
         for slot in slots {
             let c = slot.ok_or("a function was not compiled")??;
             self.module
