@@ -113,3 +113,8 @@ def test_counters_near_the_ends_of_their_range(m):
     m.assert_same("counted", [(n, 1.5) for n in ns])
     ns32 = [0, 9, 2 ** 31 - 1, 2 ** 31 - 2, -(2 ** 31) + 9, -(2 ** 31) + 12]
     m.assert_same("counted_int", [(n, -2.5) for n in ns32])
+
+
+def test_unbound_accumulator_raises_first(m):
+    m.assert_same("maybe_unbound", [mv(np.ones(k), n) for k in (0, 1, 3, 200) for n in (0, 1, 3, 101, 150)],
+                  loose_types=(IndexError,))

@@ -89,3 +89,15 @@ def counted_int(n: cython.int, k: cython.double) -> cython.double:
     for i in range(n - 9, n):
         s += k / (i + 0.5)
     return s
+
+
+@cython.cdivision(True)
+def maybe_unbound(a: cython.double[:], n: cython.int) -> cython.double:
+    # `s` is bound only for n > 100: the first `s += …` raises UnboundLocalError
+    # before its term (here IndexError for a short `a`) is evaluated.
+    i: cython.int
+    if n > 100:
+        s: cython.double = 0.0
+    for i in range(n):
+        s += 1.0 / a[i]
+    return s

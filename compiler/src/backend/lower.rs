@@ -1253,7 +1253,10 @@ impl<'m> Lower<'m, '_, '_, '_> {
     /// The body run for `counter` and then `counter + k`; a float reduction's
     /// two trips share their vector work (see `reduction`).
     fn two_trips(&mut self, var: LocalId, var_ty: IntTy, c: Value, k: i64, body: &[Stmt]) -> R<()> {
-        if let Some(red) = reduction::reduction_shape(var, k, body, self.fr.f, self.m, self.recursive) {
+        // (An accumulator that may be unbound is read first by the scalar loop,
+        // raising UnboundLocalError before anything else: keep that order.)
+        let pairable = reduction::reduction_shape(var, k, body, self.fr.f, self.m, self.recursive).filter(|r| !self.fr.flags.contains_key(&r.acc));
+        if let Some(red) = pairable {
             let c2 = self.cx.b.ins().iadd_imm_s(c, k);
             self.fr.line = body[0].line;
             return self.paired_reduction(&red, |lw, lane| lw.set_loop_var(var, var_ty, [c, c2][lane]));
