@@ -26,7 +26,9 @@ TOKENS = ["(", ")", ":", ",", "=", "==", "**", "//", "%", "-", "not", "and", "or
           "\t", "    ", "\n", "\\", "'", '"', '"""', "#", "[", "]", "{", "}", "1e999", "0x",
           "9" * 40, "-2**63", "é", "\u00a0", "\ufeff", "None", "True", "self", "async ", "await ",
           "import math\n", "math.sqrt(", "global x\n", "nonlocal y\n", "del ", "@", "...", "\x00",
-          "from cython.cimports.libc.math import sqrt\n", "cython.int[:]", "b'x'", "f'{x}'"]
+          "from cython.cimports.libc.math import sqrt\n", "cython.int[:]", "b'x'", "f'{x}'",
+          "cython.double[::1, :]", "[...] = ", "[1:] = ", "# pyc-aot: associative_math=True\n",
+          "math.gcd(", "math.comb(", "math.isclose(", "rel_tol="]
 
 
 def seeds():
