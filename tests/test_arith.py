@@ -212,3 +212,22 @@ def test_float_constant_folding_pitfalls(m, fname):
                                    "int_mod_pow2", "int_mod_neg_const", "int_div_const"])
 def test_int_constant_operand_pitfalls(m, fname):
     m.assert_same(fname, [(a,) for a in POW2_EDGES + list(range(-20, 21))])
+
+
+# `a + c` / `a - c` with a constant c test `a` against a bound instead of the
+# sum's overflow flag: every constant's edges, against CPython (a result
+# outside 64 bits is OverflowError).
+CONSTS = [0, 1, -1, 7, -7, 2 ** 31, -(2 ** 31), 2 ** 62, -(2 ** 62), 2 ** 63 - 1, -(2 ** 63)]
+CONST_SOURCE = "\n".join(
+    "def add_%d(a: int) -> int:\n    return a + (%d)\n\n\ndef sub_%d(a: int) -> int:\n    return a - (%d)\n" % (k, c, k, c)
+    for k, c in enumerate(CONSTS))
+
+
+def test_int_plus_minus_constant_at_every_edge(pyc):
+    m = pyc.pair(CONST_SOURCE, stem="int_consts")
+    edges = sorted({v for c in CONSTS for d in (-1, 0, 1)
+                    for v in (INT64_MAX - c + d, INT64_MIN - c + d, INT64_MAX + c + d, INT64_MIN + c + d, c + d)
+                    if INT64_MIN <= v <= INT64_MAX})
+    for k in range(len(CONSTS)):
+        m.assert_same("add_%d" % k, [(v,) for v in edges])
+        m.assert_same("sub_%d" % k, [(v,) for v in edges])

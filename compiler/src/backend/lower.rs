@@ -1811,6 +1811,34 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let ofmsg = if t.checked { OVERFLOW_PY_INT } else { OVERFLOW_C_INT };
         let s = t.signed;
         Ok(match op {
+            ArithOp::Add | ArithOp::Sub if checked && self.int_const(b).is_some() => {
+                // With a constant operand the overflow test is one compare of
+                // `a` against a bound, which fuses with the branch and does not
+                // wait for the sum.
+                let bits = self.cx.b.func.dfg.value_type(a).bits();
+                let raw = self.int_const(b).unwrap_or(0) as i128;
+                let c = if s { raw } else { raw & ((1i128 << bits) - 1) };
+                let (lo, hi) = if s {
+                    (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+                } else {
+                    (0, (1i128 << bits) - 1)
+                };
+                // a + c stays in [lo, hi] exactly when a lies in [lo - c, hi - c].
+                let c = if op == ArithOp::Add { c } else { -c };
+                let r = if op == ArithOp::Add { self.cx.b.ins().iadd(a, b) } else { self.cx.b.ins().isub(a, b) };
+                let (below, above) = (lo - c, hi - c);
+                let (lt, gt) = if s { (IntCC::SignedLessThan, IntCC::SignedGreaterThan) } else { (IntCC::UnsignedLessThan, IntCC::UnsignedGreaterThan) };
+                let as_imm = |v: i128| if s { v as i64 } else { v as u64 as i64 };
+                if below > lo {
+                    let of = self.cx.b.ins().icmp_imm_s(lt, a, as_imm(below));
+                    self.raise_if(of, "PyExc_OverflowError", Some(ofmsg))?;
+                }
+                if above < hi {
+                    let of = self.cx.b.ins().icmp_imm_s(gt, a, as_imm(above));
+                    self.raise_if(of, "PyExc_OverflowError", Some(ofmsg))?;
+                }
+                r
+            }
             ArithOp::Add | ArithOp::Sub | ArithOp::Mul if checked => {
                 let (r, of) = match (op, s) {
                     (ArithOp::Add, true) => self.cx.b.ins().sadd_overflow(a, b),
@@ -1908,6 +1936,20 @@ impl<'m> Lower<'m, '_, '_, '_> {
             ArithOp::BitXor => self.cx.b.ins().bxor(a, b),
             ArithOp::Div => return Err("integer Div reached int_binary".into()),
         })
+    }
+
+    /// The value of an integer constant instruction, sign-extended from its width.
+    fn int_const(&self, v: Value) -> Option<i64> {
+        let dfg = &self.cx.b.func.dfg;
+        let inst = dfg.value_def(v).inst()?;
+        match dfg.insts[inst] {
+            ir::InstructionData::UnaryImm { opcode: ir::Opcode::Iconst, imm } => {
+                let bits = dfg.value_type(v).bits();
+                let raw: i64 = imm.into();
+                Some(if bits >= 64 { raw } else { (raw << (64 - bits)) >> (64 - bits) })
+            }
+            _ => None,
+        }
     }
 
     /// Floor division rounds toward minus infinity: adjust when the C
