@@ -1112,14 +1112,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             let addr = self.lane_address(out_base, at, plan.elem);
             self.cx.b.ins().store(element_flags(), v, addr, 0);
         }
-        // The loop variable ends as the last index done, as the scalar loop leaves it.
-        let last = self.cx.b.ins().iadd_imm_s(c, step - 1);
-        let last_v = if var_ty.bits < 64 { self.cx.b.ins().ireduce(clif_type(Ty::Int(var_ty)).unwrap_or(types::I64), last) } else { last };
-        self.assign(var, last_v);
-        let next = self.cx.b.ins().iadd_imm_s(c, step);
-        self.cx.b.def_var(cur, next);
-        let after = self.cx.b.ins().iadd_imm_s(next, step);
-        let more = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, after, stop);
+        let more = self.vector_step(var, var_ty, cur, c, step, stop);
         self.cx.b.ins().brif(more, body, &[], done, &[]);
         self.cx.b.seal_block(body);
         self.enter(done);
@@ -1189,13 +1182,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let c1 = self.cx.b.ins().iadd_imm_s(c, lanes);
         let v1 = self.vector_expr(&plan.value, c1, vec_ty, lane_ty, plan.elem, &bases)?;
         let (a0, a1) = (self.cx.b.ins().fadd(a0, v0), self.cx.b.ins().fadd(a1, v1));
-        let last = self.cx.b.ins().iadd_imm_s(c, step - 1);
-        let last_v = if var_ty.bits < 64 { self.cx.b.ins().ireduce(clif_type(Ty::Int(var_ty)).unwrap_or(types::I64), last) } else { last };
-        self.assign(var, last_v);
-        let next = self.cx.b.ins().iadd_imm_s(c, step);
-        self.cx.b.def_var(cur, next);
-        let after = self.cx.b.ins().iadd_imm_s(next, step);
-        let more = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, after, stop);
+        let more = self.vector_step(var, var_ty, cur, c, step, stop);
         self.cx.b.ins().brif(more, body, &[BlockArg::Value(a0), BlockArg::Value(a1)], tail, &[BlockArg::Value(a0), BlockArg::Value(a1)]);
         self.cx.b.seal_block(body);
         self.enter(tail);
@@ -1210,6 +1197,19 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.cx.b.ins().jump(done, &[]);
         self.enter(done);
         Ok(())
+    }
+
+    /// After a vector trip at `c`: the loop variable ends as the last index
+    /// done (as the scalar loop leaves it), the counter moves on by `step`, and
+    /// the result tells whether another whole trip fits before `stop`.
+    fn vector_step(&mut self, var: LocalId, var_ty: IntTy, cur: Variable, c: Value, step: i64, stop: Value) -> Value {
+        let last = self.cx.b.ins().iadd_imm_s(c, step - 1);
+        let last_v = if var_ty.bits < 64 { self.cx.b.ins().ireduce(clif_type(Ty::Int(var_ty)).unwrap_or(types::I64), last) } else { last };
+        self.assign(var, last_v);
+        let next = self.cx.b.ins().iadd_imm_s(c, step);
+        self.cx.b.def_var(cur, next);
+        let after = self.cx.b.ins().iadd_imm_s(next, step);
+        self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, after, stop)
     }
 
     fn lane_address(&mut self, base: Value, index: Value, elem_bits: u8) -> Value {
