@@ -330,37 +330,37 @@ pub fn visit_locals(e: &Expr, f: &mut impl FnMut(LocalId)) {
     });
 }
 
-/// Every expression directly held by the statements (recursing into nested blocks).
-pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
+/// Pre-order walk over every statement, nested blocks included.
+pub fn visit_stmts(body: &[Stmt], f: &mut impl FnMut(&Stmt)) {
     for s in body {
+        f(s);
         match &s.kind {
-            StmtKind::Assign(pairs) => pairs.iter().for_each(|(_, e)| f(e)),
-            StmtKind::Expr(e) | StmtKind::Assert { cond: e, .. } => f(e),
-            StmtKind::Store { indices, value, .. } => {
-                indices.iter().for_each(|e| f(e));
-                f(value);
+            StmtKind::If { then: a, orelse: b, .. } | StmtKind::While { body: a, orelse: b, .. } | StmtKind::ForRange { body: a, orelse: b, .. } => {
+                visit_stmts(a, f);
+                visit_stmts(b, f);
             }
-            StmtKind::Return(e) => e.iter().for_each(|e| f(e)),
-            StmtKind::If { cond, then, orelse } => {
-                f(cond);
-                visit_stmt_exprs(then, f);
-                visit_stmt_exprs(orelse, f);
-            }
-            StmtKind::While { cond, body, orelse } => {
-                f(cond);
-                visit_stmt_exprs(body, f);
-                visit_stmt_exprs(orelse, f);
-            }
-            StmtKind::ForRange { start, stop, step, body, orelse, .. } => {
-                f(start);
-                f(stop);
-                f(step);
-                visit_stmt_exprs(body, f);
-                visit_stmt_exprs(orelse, f);
-            }
-            StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } => {}
+            _ => {}
         }
     }
+}
+
+/// Every expression directly held by the statements (recursing into nested blocks).
+pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
+    visit_stmts(body, &mut |s| match &s.kind {
+        StmtKind::Assign(pairs) => pairs.iter().for_each(|(_, e)| f(e)),
+        StmtKind::Expr(e) | StmtKind::Assert { cond: e, .. } | StmtKind::If { cond: e, .. } | StmtKind::While { cond: e, .. } => f(e),
+        StmtKind::Store { indices, value, .. } => {
+            indices.iter().for_each(|e| f(e));
+            f(value);
+        }
+        StmtKind::Return(e) => e.iter().for_each(|e| f(e)),
+        StmtKind::ForRange { start, stop, step, .. } => {
+            f(start);
+            f(stop);
+            f(step);
+        }
+        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } => {}
+    })
 }
 
 /// Pre-order walk over an expression tree.

@@ -163,37 +163,22 @@ fn written_views(m: &hir::Module) -> HashSet<(FuncId, usize)> {
 /// copied from, so a store through `row = m[i]` counts as a store to `m`.
 fn view_roots(f: &Function) -> std::collections::HashMap<hir::LocalId, hir::LocalId> {
     let mut roots = std::collections::HashMap::new();
-    fn walk(body: &[hir::Stmt], roots: &mut std::collections::HashMap<hir::LocalId, hir::LocalId>) {
-        for s in body {
-            match &s.kind {
-                hir::StmtKind::Assign(pairs) => {
-                    for (dst, e) in pairs {
-                        let src = match &e.kind {
-                            hir::ExprKind::Local(v) if matches!(e.ty, Ty::View(_)) => Some(*v),
-                            hir::ExprKind::SliceView { view, .. } => Some(*view),
-                            _ => None,
-                        };
-                        if let Some(src) = src {
-                            let r = roots.get(&src).copied().unwrap_or(src);
-                            roots.insert(*dst, r);
-                        }
-                    }
-                }
-                hir::StmtKind::If { then, orelse, .. } => {
-                    walk(then, roots);
-                    walk(orelse, roots);
-                }
-                hir::StmtKind::While { body, orelse, .. } | hir::StmtKind::ForRange { body, orelse, .. } => {
-                    walk(body, roots);
-                    walk(orelse, roots);
-                }
-                _ => {}
-            }
-        }
-    }
     // A view may be re-pointed in a loop before being written: iterate to a fixpoint.
     for _ in 0..4 {
-        walk(&f.body, &mut roots);
+        hir::visit_stmts(&f.body, &mut |s| {
+            let hir::StmtKind::Assign(pairs) = &s.kind else { return };
+            for (dst, e) in pairs {
+                let src = match &e.kind {
+                    hir::ExprKind::Local(v) if matches!(e.ty, Ty::View(_)) => Some(*v),
+                    hir::ExprKind::SliceView { view, .. } => Some(*view),
+                    _ => None,
+                };
+                if let Some(src) = src {
+                    let r = roots.get(&src).copied().unwrap_or(src);
+                    roots.insert(*dst, r);
+                }
+            }
+        });
     }
     roots
 }
@@ -204,20 +189,11 @@ enum ViewUse {
 }
 
 fn visit_stores_and_calls(body: &[hir::Stmt], f: &mut impl FnMut(ViewUse)) {
-    for s in body {
-        match &s.kind {
-            hir::StmtKind::Store { view, .. } | hir::StmtKind::CopyView { dst: view, .. } => f(ViewUse::Store(*view)),
-            hir::StmtKind::If { then, orelse, .. } => {
-                visit_stores_and_calls(then, f);
-                visit_stores_and_calls(orelse, f);
-            }
-            hir::StmtKind::While { body, orelse, .. } | hir::StmtKind::ForRange { body, orelse, .. } => {
-                visit_stores_and_calls(body, f);
-                visit_stores_and_calls(orelse, f);
-            }
-            _ => {}
+    hir::visit_stmts(body, &mut |s| {
+        if let hir::StmtKind::Store { view, .. } | hir::StmtKind::CopyView { dst: view, .. } = &s.kind {
+            f(ViewUse::Store(*view))
         }
-    }
+    });
     hir::visit_stmt_exprs(body, &mut |e| {
         hir::visit_expr(e, &mut |x| {
             if let hir::ExprKind::Call(callee, args) = &x.kind {

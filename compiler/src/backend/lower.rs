@@ -2570,10 +2570,8 @@ fn vector_value_ok(
             }
             _ => false,
         },
-        // Python's `/` raises on a zero divisor: only C division vectorises.
         ExprKind::Binary(op, a, b) => {
-            let vector_op = matches!(op, ArithOp::Add | ArithOp::Sub | ArithOp::Mul) || (*op == ArithOp::Div && cdiv);
-            vector_op && vector_value_ok(a, access, fv, elem, inputs, body, cdiv) && vector_value_ok(b, access, fv, elem, inputs, body, cdiv)
+            lanes_exact(*op, cdiv) && vector_value_ok(a, access, fv, elem, inputs, body, cdiv) && vector_value_ok(b, access, fv, elem, inputs, body, cdiv)
         }
         ExprKind::Unary(UnOp::Neg, a) => vector_value_ok(a, access, fv, elem, inputs, body, cdiv),
         ExprKind::Const(_) => true,
@@ -2628,6 +2626,12 @@ fn sum_plan(var: LocalId, body: &[Stmt], f: &hir::Function) -> Option<SumPlan> {
         return None;
     }
     Some(SumPlan { acc: *acc, inputs, value: (**value).clone(), elem })
+}
+
+/// Whether a float operation gives each vector lane what the scalar code
+/// gives: Python's `/` raises on a zero divisor, so only C division does.
+fn lanes_exact(op: ArithOp, cdivision: bool) -> bool {
+    matches!(op, ArithOp::Add | ArithOp::Sub | ArithOp::Mul) || (op == ArithOp::Div && cdivision)
 }
 
 /// Lane type, vector type and lane count for float elements of `elem` bits.
@@ -2695,13 +2699,15 @@ fn range_over_axis(var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &
 }
 
 fn assigns(body: &[Stmt], local: LocalId) -> bool {
-    body.iter().any(|s| match &s.kind {
-        StmtKind::Assign(pairs) => pairs.iter().any(|(l, _)| *l == local),
-        StmtKind::If { then, orelse, .. } => assigns(then, local) || assigns(orelse, local),
-        StmtKind::While { body, orelse, .. } => assigns(body, local) || assigns(orelse, local),
-        StmtKind::ForRange { var, body, orelse, .. } => *var == local || assigns(body, local) || assigns(orelse, local),
-        _ => false,
-    })
+    let mut found = false;
+    hir::visit_stmts(body, &mut |s| {
+        found |= match &s.kind {
+            StmtKind::Assign(pairs) => pairs.iter().any(|(l, _)| *l == local),
+            StmtKind::ForRange { var, .. } => *var == local,
+            _ => false,
+        }
+    });
+    found
 }
 
 /// Whether control can reach the end of a block (no return/raise/break/continue on every path).
@@ -2782,18 +2788,12 @@ fn strided_last_axis_views(var: LocalId, body: &[Stmt], f: &hir::Function) -> Ve
 
 /// Small loop bodies without `break`/`continue` are run twice per trip.
 fn unrollable(body: &[Stmt]) -> bool {
-    fn jumps(body: &[Stmt]) -> bool {
-        body.iter().any(|s| match &s.kind {
-            StmtKind::Break | StmtKind::Continue => true,
-            StmtKind::If { then, orelse, .. } => jumps(then) || jumps(orelse),
-            StmtKind::While { body, orelse, .. } | StmtKind::ForRange { body, orelse, .. } => jumps(body) || jumps(orelse),
-            _ => false,
-        })
-    }
+    let mut jumps = false;
+    hir::visit_stmts(body, &mut |s| jumps |= matches!(s.kind, StmtKind::Break | StmtKind::Continue));
     let mut size = 0;
     hir::visit_stmt_exprs(body, &mut |e| hir::visit_expr(e, &mut |_| size += 1));
     size += body.len();
-    !jumps(body) && size <= 48
+    !jumps && size <= 48
 }
 
 fn int_cc(op: CmpOp, signed: bool) -> IntCC {

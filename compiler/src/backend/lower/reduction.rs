@@ -60,11 +60,7 @@ impl<'m> Vectoriser<'m, '_> {
             return false;
         }
         match &e.kind {
-            ExprKind::Binary(op, a, b) if a.ty == F64 && b.ty == F64 => match op {
-                ArithOp::Add | ArithOp::Sub | ArithOp::Mul => true,
-                ArithOp::Div => f.cdivision,
-                _ => false,
-            },
+            ExprKind::Binary(op, a, b) if a.ty == F64 && b.ty == F64 => super::lanes_exact(*op, f.cdivision),
             ExprKind::Unary(UnOp::Neg, _) => true,
             ExprKind::Call(id, _) => self.expression_function(*id).is_some(),
             _ => false,
