@@ -433,15 +433,7 @@ def main() -> int:
     if r.returncode == 0:
         cyver = r.stdout.strip()
     ccver = _run.run([os.environ.get("CC", "cc"), "--version"]).stdout.splitlines()[0]
-    cpu = platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    cpu = _run.cpu_name()
     pyc_ver = _run.run([exe, "--version"]).stdout.strip() or exe
 
     hdr = ("| kernel | pyc-aot | Cython -O3 | gcc -O3 -march=native | gcc … -ffp-contract=off "

@@ -60,6 +60,18 @@ CYTHON_SOURCES = {
 C_SOURCE = os.path.join(BENCH, "c_ext", "fastfib.c")
 
 
+def cpu_name() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -435,15 +447,7 @@ def main() -> int:
         lines.append("| " + " | ".join([title, *(cells[i] for i in IMPLS), fmt_ratio(p, c), fmt_ratio(p, x)]) + " |")
     table = "\n".join(lines)
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    cpu = cpu_name()
     cc_version = run([os.environ.get("CC", "cc"), "--version"]).stdout.splitlines()[0:1]
     commit = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).stdout.strip()
     def rel(path):
