@@ -75,7 +75,7 @@ fn read_cache(key: &str) -> Option<Python> {
 fn write_cache(key: &str, p: &Python, real_exe: &str) {
     let (Some(file), Some(stamp)) = (cache_file(), mtime(real_exe)) else { return };
     if let Some(dir) = file.parent() {
-        let _ = std::fs::create_dir_all(dir);
+        let _ = create_private_dir(dir);
     }
     let line = format!("{key}\t{}\t{}\t{real_exe}\t{stamp}\n", p.ext_suffix, p.minor);
     let _ = std::fs::OpenOptions::new().create(true).append(true).open(&file).and_then(|mut f| {
@@ -115,10 +115,75 @@ fn ask_python(exe: &str) -> Result<(Python, String), String> {
 /// version), so a module can load its embedded Python without compiling it.
 /// `None` when the interpreter cannot be asked: modules then embed the source.
 pub fn marshalled(exe: &str, py: &Python, source: &str, filename: &str) -> Option<Vec<u8>> {
+    let dir = cache_file().and_then(|f| f.parent().map(Path::to_path_buf));
+    marshalled_in(dir.as_deref(), exe, py, source, filename)
+}
+
+/// Cache entries start with this, then the payload's length (u64 LE) and
+/// CRC-32 (u32 LE): the bytes are embedded in every module built afterwards
+/// and run at its import, so a truncated or overwritten entry must never be
+/// taken for code (entries written before the header existed fail the check
+/// and are re-created).
+const MARSHAL_MAGIC: &[u8; 16] = b"pyc-aot-marshal\x01";
+
+fn seal_marshal(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 28);
+    out.extend_from_slice(MARSHAL_MAGIC);
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The payload of a cache entry, or `None` when the entry is not one we wrote whole.
+fn unseal_marshal(entry: &[u8]) -> Option<&[u8]> {
+    let rest = entry.strip_prefix(MARSHAL_MAGIC.as_slice())?;
+    let (len, rest) = rest.split_first_chunk::<8>()?;
+    let (crc, payload) = rest.split_first_chunk::<4>()?;
+    let ok = u64::from_le_bytes(*len) == payload.len() as u64
+        && u32::from_le_bytes(*crc) == crc32fast::hash(payload)
+        && !payload.is_empty();
+    ok.then_some(payload)
+}
+
+/// Whether a file or directory in the cache could only have been written by
+/// us (or root): another local user able to write there could plant code
+/// that every later build embeds.
+#[cfg(unix)]
+fn private(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    (meta.uid() == me || meta.uid() == 0) && meta.mode() & 0o022 == 0
+}
+
+#[cfg(not(unix))]
+fn private(_meta: &std::fs::Metadata) -> bool {
+    true
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+fn marshalled_in(dir: Option<&Path>, exe: &str, py: &Python, source: &str, filename: &str) -> Option<Vec<u8>> {
     let hash = source.bytes().chain(filename.bytes()).fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
-    let file = cache_file()?.with_file_name(format!("code-{hash:016x}{}.marshal.z", py.ext_suffix.trim_end_matches(".so")));
-    if let Ok(bytes) = std::fs::read(&file) {
-        return Some(bytes);
+    let file = dir.map(|d| d.join(format!("code-{hash:016x}{}.marshal.z", py.ext_suffix.trim_end_matches(".so"))));
+    let trusted_dir = file.as_deref().and_then(Path::parent).and_then(|d| {
+        if !d.exists() {
+            create_private_dir(d).ok()?;
+        }
+        std::fs::metadata(d).ok().filter(private).map(|_| d)
+    });
+    if let (Some(_), Some(file)) = (trusted_dir, &file) {
+        let meta = std::fs::symlink_metadata(file).ok().filter(|m| m.is_file() && private(m));
+        if let Some(payload) = meta.and_then(|_| std::fs::read(file).ok()).and_then(|b| unseal_marshal(&b).map(<[u8]>::to_vec)) {
+            return Some(payload);
+        }
     }
     let script = format!(
         "import marshal, sys, zlib; sys.stdout.buffer.write(zlib.compress(marshal.dumps(compile(sys.stdin.read(), {filename:?}, 'exec')), 9))"
@@ -138,11 +203,14 @@ pub fn marshalled(exe: &str, py: &Python, source: &str, filename: &str) -> Optio
     if !out.status.success() || out.stdout.is_empty() {
         return None;
     }
-    if let Some(dir) = file.parent() {
-        let _ = std::fs::create_dir_all(dir);
-        let tmp = dir.join(format!(".{}.{}", hash, std::process::id()));
-        if std::fs::write(&tmp, &out.stdout).is_ok() {
-            let _ = std::fs::rename(&tmp, &file);
+    // Written only into a directory no one else can write to, and renamed
+    // into place so that a concurrent build reads the old entry or the whole new one.
+    if let (Some(dir), Some(file)) = (trusted_dir, &file) {
+        if let Ok(mut tmp) = tempfile::Builder::new().prefix(".code-").tempfile_in(dir) {
+            use std::io::Write;
+            if tmp.write_all(&seal_marshal(&out.stdout)).is_ok() {
+                let _ = tmp.persist(file);
+            }
         }
     }
     Some(out.stdout)
@@ -181,4 +249,73 @@ pub fn link(object: &[u8], out: &Path, linker: Option<&str>) -> Result<(), Strin
         return Err(format!("linking with `{cc}` failed:\n{}", String::from_utf8_lossy(&output.stderr).trim()));
     }
     std::fs::rename(&so_path, out).map_err(|e| format!("cannot move the module to {}: {e}", out.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn python() -> Option<(String, Python)> {
+        let exe = "python3".to_string();
+        let (py, _) = ask_python(&exe).ok()?;
+        Some((exe, py))
+    }
+
+    const SOURCE: &str = "x = 6 * 7\n";
+
+    #[test]
+    fn a_truncated_or_foreign_marshal_entry_is_re_created() {
+        let Some((exe, py)) = python() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("pyc-aot");
+        let fresh = marshalled_in(Some(&cache), &exe, &py, SOURCE, "<t>").expect("the interpreter answers");
+        let entries: Vec<PathBuf> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).collect();
+        let [entry] = &entries[..] else { panic!("one cache entry, not {entries:?}") };
+        assert_eq!(std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777, 0o700);
+        let whole = std::fs::read(entry).unwrap();
+        assert_eq!(unseal_marshal(&whole), Some(&fresh[..]));
+
+        let damaged: Vec<Vec<u8>> = vec![
+            whole[..whole.len() / 2].to_vec(),
+            Vec::new(),
+            b"garbage".to_vec(),
+            fresh.clone(), // an entry from before the header existed
+            { let mut w = whole.clone(); *w.last_mut().unwrap() ^= 1; w },
+        ];
+        for bad in damaged {
+            std::fs::write(entry, &bad).unwrap();
+            let again = marshalled_in(Some(&cache), &exe, &py, SOURCE, "<t>").unwrap();
+            assert_eq!(again, fresh);
+            assert_eq!(std::fs::read(entry).unwrap(), whole, "the entry is re-created");
+        }
+    }
+
+    #[test]
+    fn a_marshal_entry_others_can_write_is_not_used() {
+        let Some((exe, py)) = python() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("pyc-aot");
+        let fresh = marshalled_in(Some(&cache), &exe, &py, SOURCE, "<t>").unwrap();
+        let entry = std::fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+        // A planted entry, well-formed, that others may have written.
+        let planted = seal_marshal(b"not the code");
+        std::fs::write(&entry, &planted).unwrap();
+        std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert_eq!(marshalled_in(Some(&cache), &exe, &py, SOURCE, "<t>").unwrap(), fresh);
+        // A shared directory: not read, not written.
+        std::fs::remove_file(&entry).unwrap();
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        let planted_path = entry.clone();
+        std::fs::write(&planted_path, &planted).unwrap();
+        std::fs::set_permissions(&planted_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(marshalled_in(Some(&cache), &exe, &py, SOURCE, "<t>").unwrap(), fresh);
+        assert_eq!(std::fs::read(&planted_path).unwrap(), planted, "nothing is written into a shared directory");
+        // Owned by another user (needs root to arrange).
+        if unsafe { libc::geteuid() } == 0 {
+            std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).unwrap();
+            std::os::unix::fs::chown(&planted_path, Some(65534), Some(65534)).unwrap();
+            assert_eq!(marshalled_in(Some(&cache), &exe, &py, SOURCE, "<t>").unwrap(), fresh);
+        }
+    }
 }
