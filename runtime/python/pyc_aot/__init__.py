@@ -18,13 +18,14 @@ import importlib.machinery as _machinery
 import os as _os
 import sys as _sys
 from . import _native
-from ._errors import CompileError, CompileWarning, ErrorLocation
+from ._errors import CacheWarning, CompileError, CompileWarning, ErrorLocation
 from ._errors import record as _record
 
 # Kept light on purpose: `import pyc_aot` runs before every hooked import, so
 # no dataclasses, typing or pathlib at import time.
 
 __all__ = [
+    "CacheWarning",
     "CompileError",
     "CompileWarning",
     "ErrorLocation",

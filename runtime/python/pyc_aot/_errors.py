@@ -2,7 +2,7 @@
 
 from operator import itemgetter as _itemgetter
 
-__all__ = ["CompileError", "CompileWarning", "ErrorLocation"]
+__all__ = ["CacheWarning", "CompileError", "CompileWarning", "ErrorLocation"]
 
 
 def record(name: str, fields: str, doc: str) -> type:
@@ -58,6 +58,11 @@ class CompileError(Exception):
 
 class CompileWarning(UserWarning):
     """A module opted in to compile-on-import was imported as plain Python."""
+
+
+class CacheWarning(UserWarning):
+    """The import hook refused a cache directory or entry that another user
+    could have written, and compiled into a private directory instead."""
 
 
 def _first_line(text: str) -> str:

@@ -18,12 +18,23 @@ standard library and of site-packages are never picked by ``typed``; package
 Compiled modules are cached in the source's ``__pycache__`` directory (or,
 when that is not writable or Python was told not to write bytecode there
 (``-B``, ``PYTHONDONTWRITEBYTECODE``), in ``$XDG_CACHE_HOME/pyc-aot/imports``
-(default ``~/.cache/pyc-aot/imports``); or in ``cache_dir``) as ``<name>.pyc-aot-<key><EXT_SUFFIX>``, where the key hashes
-the source's path and bytes, the compiler, the Python version and the
-target's CPU features. A hit loads without compiling; an edited source gets
-a new key and recompiles. A module is compiled into a private temporary
-directory and renamed into place, so concurrent importers never see a
-half-written file.
+(default ``~/.cache/pyc-aot/imports``); or in ``cache_dir``) as
+``<name>.pyc-aot-<key><EXT_SUFFIX>``, where the key hashes the source's path
+and bytes, the compiler, the Python version and the target's CPU features. A
+hit loads without compiling; an edited source gets a new key and recompiles.
+A module is compiled into a private temporary directory and renamed into
+place, so concurrent importers never see a half-written file.
+
+Loading a cache entry runs its code, so an entry is loaded only when no one
+but the current user (or root) could have written it: its directory and the
+entry itself must be owned by the current user or root and not writable by
+group or others. Directories the hook creates in the user cache are 0700. A
+directory or entry that fails this is refused with a
+:class:`~pyc_aot.CacheWarning`, and the module is compiled into the next
+candidate directory or, failing all, a private temporary directory for this
+process. Each entry ends with the SHA-256 and length of the module, written
+with it; an entry that does not match (truncated, overwritten, zero length)
+is compiled again and replaced.
 
 If compiling fails, the module is imported as plain Python with one
 :class:`~pyc_aot.CompileWarning` carrying the compiler's message (and, when
@@ -35,10 +46,11 @@ no real Cython is installed, ``import cython`` in it gets the stand-in
 import _thread
 import importlib.machinery as machinery
 import os
+import stat
 import sys
 import warnings
 
-from . import COMPILER_VERSION, EXTENSION_SUFFIX, CompileError, CompileWarning, _native, compile as _compile
+from . import COMPILER_VERSION, EXTENSION_SUFFIX, CacheWarning, CompileError, CompileWarning, _native, compile as _compile
 
 # Imported lazily (only when there is something to compile or match):
 # fnmatch, shutil, sysconfig, tempfile. A warm-cache import should cost
@@ -102,6 +114,61 @@ def _system_dirs() -> "tuple[str, ...]":
     return tuple(sorted({os.path.realpath(d).rstrip(os.sep) + os.sep for d in dirs if d}))
 
 
+# An entry is the module's bytes, then their SHA-256, their length (8 bytes,
+# little-endian) and this marker. ELF loaders ignore bytes past what the
+# headers map, so the sealed file loads as it is.
+_SEAL = b"pyc-aot\x01"
+_SEAL_LEN = 32 + 8 + len(_SEAL)
+
+
+def _seal(path: str) -> None:
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "ab") as f:
+        f.write(_sha256(data).digest() + len(data).to_bytes(8, "little") + _SEAL)
+
+
+def _damage(path: str) -> "str | None":
+    """Why the entry at ``path`` is not a whole module we wrote, or None if it is."""
+    data = _read(path)
+    if data is None:
+        return "it cannot be read"
+    if len(data) < _SEAL_LEN or not data.endswith(_SEAL):
+        return "it is not sealed (truncated, or not written by pyc-aot)"
+    body, digest, size = data[:-_SEAL_LEN], data[-_SEAL_LEN:-_SEAL_LEN + 32], data[-_SEAL_LEN + 32:-len(_SEAL)]
+    if int.from_bytes(size, "little") != len(body):
+        return f"it holds {len(body)} bytes, {int.from_bytes(size, 'little')} were written"
+    if _sha256(body).digest() != digest:
+        return "it does not match the hash recorded when it was written"
+    return None
+
+
+def _distrust(st: os.stat_result) -> "str | None":
+    """Why a cache directory or entry with status ``st`` could hold someone
+    else's code, or None if only the current user or root can have written it."""
+    if not hasattr(os, "geteuid"):  # no POSIX owners and modes to go by
+        return None
+    me = os.geteuid()
+    if st.st_uid not in (me, 0):
+        return f"it is owned by uid {st.st_uid}, not by you (uid {me}) or root"
+    if st.st_mode & 0o022:
+        who = "others" if st.st_mode & 0o002 else "its group"
+        return f"it is writable by {who} (mode {stat.S_IMODE(st.st_mode):o})"
+    return None
+
+
+def _make_private_dirs(path: str) -> None:
+    """``os.makedirs(path)`` with every directory it creates 0700
+    (``makedirs``' ``mode`` applies to the last one only)."""
+    parent = os.path.dirname(path)
+    if parent != path and not os.path.isdir(parent):
+        _make_private_dirs(parent)
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+
+
 def _user_cache_dir() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "pyc-aot", "imports")
@@ -141,6 +208,8 @@ class AotFinder:
         self._fnmatch = __import__("fnmatch") if self.modules or any(map(_is_glob, self.paths)) else None
         self._active = _thread._local()  # inside our own find_spec on this thread
         self._failed = {}  # (origin, key) -> CompileError
+        self._refused = set()  # paths already warned about
+        self._private = None  # this process's own directory, when no cache directory can be trusted
         self.compiled = []
         self.cached = []
         self.fallbacks = []
@@ -220,6 +289,30 @@ class AotFinder:
             return [user]
         return [os.path.join(directory, "__pycache__"), user]
 
+    def _refuse(self, path: str, what: str, why: str) -> None:
+        if path in self._refused:
+            return
+        self._refused.add(path)
+        warnings.warn(
+            f"pyc-aot: not using the {what} {path}: {why}. Another user could have put code there; "
+            "compiling into a directory only you can write to instead.",
+            CacheWarning,
+            stacklevel=3,
+        )
+
+    def _usable_dir(self, directory: str) -> bool:
+        """False for a cache directory that exists and is refused (or is not a directory)."""
+        try:
+            st = os.stat(directory)
+        except OSError:
+            return True  # created when an entry is written
+        if not stat.S_ISDIR(st.st_mode):
+            return False
+        why = _distrust(st)
+        if why:
+            self._refuse(directory, "cache directory", why)
+        return why is None
+
     def _compiled_spec(self, fullname: str, origin: str, source: bytes, source_spec):
         stem = os.path.splitext(os.path.basename(origin))[0]
         key = self.key(origin, source)
@@ -228,13 +321,23 @@ class AotFinder:
             if self.strict:
                 raise failed
             return source_spec
-        names = [os.path.join(d, f"{stem}.pyc-aot-{key}{EXTENSION_SUFFIX}") for d in self._cache_dirs(origin)]
+        name = f"{stem}.pyc-aot-{key}{EXTENSION_SUFFIX}"
+        names = [os.path.join(d, name) for d in self._cache_dirs(origin) if self._usable_dir(d)]
         for cached in names:
-            if os.path.isfile(cached):
+            try:
+                st = os.lstat(cached)
+            except OSError:
+                continue
+            why = _distrust(st) or (None if stat.S_ISREG(st.st_mode) else "it is not a regular file")
+            if why:
+                self._refuse(cached, "cache entry", why)
+                continue
+            if _damage(cached) is None:
                 self.cached.append(fullname)
                 return _extension_spec(fullname, cached)
+            # A damaged entry is compiled again below and replaced.
         try:
-            cached, report = self._compile(origin, stem, names)
+            cached, report = self._compile(origin, stem, name, names)
         except CompileError as err:
             self._failed[(origin, key)] = err
             if self.strict:
@@ -251,15 +354,42 @@ class AotFinder:
         self.reports[fullname] = report
         return _extension_spec(fullname, cached)
 
-    def _compile(self, origin: str, stem: str, names: "list[str]"):
+    def _private_dir(self) -> str:
+        """A directory of this process's own (mkdtemp makes it 0700), removed at exit."""
+        if self._private is None:
+            import atexit
+            import shutil
+            import tempfile
+
+            self._private = tempfile.mkdtemp(prefix="pyc-aot-imports-")
+            atexit.register(shutil.rmtree, self._private, True)
+        return self._private
+
+    def _compile(self, origin: str, stem: str, name: str, names: "list[str]"):
         import shutil
         import tempfile
 
         problems = []
-        for final in names:
+        for final in names + [None]:
+            if final is None:  # no cache directory could be used
+                try:
+                    private = self._private_dir()
+                except OSError as e:
+                    problems.append(f"cannot create a private directory: {e}")
+                    break
+                final = os.path.join(private, name)
             directory = os.path.dirname(final)
             try:
-                os.makedirs(directory, exist_ok=True)
+                if os.path.basename(directory) == "__pycache__":
+                    if not os.path.isdir(directory):
+                        os.mkdir(directory, 0o755)  # as CPython would, without group write
+                else:
+                    _make_private_dirs(directory)
+                # Checked again: another user may have created it first.
+                why = _distrust(os.stat(directory))
+                if why:
+                    self._refuse(directory, "cache directory", why)
+                    continue
                 scratch = tempfile.mkdtemp(prefix=f".{stem}.pyc-aot-", dir=directory)
             except OSError as e:
                 problems.append(f"cannot write to {directory}: {e}")
@@ -269,6 +399,8 @@ class AotFinder:
                     built, report = _compile(origin, target=self.target, output_dir=scratch)
                 except RuntimeError as e:  # an internal compiler error: a failed compile all the same
                     raise CompileError(f"error: {e}\n") from None
+                _seal(built)
+                os.chmod(built, 0o755)
                 # Atomic: a concurrent importer sees the old name or the whole new file.
                 os.replace(built, final)
             except OSError as e:
@@ -338,7 +470,8 @@ def install(modules=None, paths=None, typed=None, target="native", strict=False,
     ``native``). ``strict``: a module that fails to compile raises
     :class:`~pyc_aot.CompileError` instead of importing as plain Python.
     ``cache_dir``: where to keep compiled modules (default: ``__pycache__``
-    next to the source).
+    next to the source); it may be shared, as each source directory gets a
+    sub-directory of its own that only its creator can write to.
     """
     finder = AotFinder(modules=modules, paths=paths, typed=typed, target=target, strict=strict, cache_dir=cache_dir)
     uninstall()
