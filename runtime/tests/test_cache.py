@@ -176,3 +176,51 @@ def test_an_entry_owned_by_another_user_is_not_loaded(tmp_path):
     assert not marker.exists() and r["result"] == "49" and r["compiled"] == ["sq"]
     assert r["categories"] == ["CacheWarning"] and f"owned by uid {NOBODY}" in r["warnings"][0]
     assert r["file"] == entry and os.stat(entry).st_uid == 0, "replaced by our own build"
+
+
+def test_reload_after_an_edit_gives_the_new_code(tmp_path):
+    (tmp_path / "sq.py").write_text(SQUARE)
+    code = f"""
+import importlib, json, sys
+sys.path.insert(0, {str(tmp_path)!r})
+import pyc_aot
+hook = pyc_aot.install()
+import sq
+m, f, file = sq, sq.f, sq.__file__
+before = sq.f(7)
+open({str(tmp_path / "sq.py")!r}, "w").write({TRIPLE_PLUS!r})
+importlib.invalidate_caches()
+again = importlib.reload(sq)
+out = {{"before": before, "after": sq.f(7), "g": sq.g(2), "same": again is m and sys.modules["sq"] is m,
+        "old_f": f(7), "new_file": sq.__file__ != file and sq.__file__.endswith({SUFFIX!r}),
+        "compiled": hook.compiled, "native": type(sq.f).__name__}}
+importlib.reload(sq)  # unchanged source: loads the same build again
+out["unchanged"] = sq.f(7)
+print(json.dumps(out))
+"""
+    r = json.loads(py(code).stdout)
+    assert r == {"before": 49, "after": 21, "g": 3, "same": True, "old_f": 49, "new_file": True,
+                 "compiled": ["sq", "sq"], "native": "builtin_function_or_method", "unchanged": 21}
+
+
+TRIPLE_PLUS = ("import cython\n\n\ndef f(x: cython.int) -> cython.int:\n    return 3 * x\n\n\n"
+               "def g(x: cython.int) -> cython.int:\n    return x + 1\n")
+
+
+def test_reload_from_plain_python_to_compiled(tmp_path):
+    """A module that failed to compile (imported as Python) and compiles after the edit."""
+    (tmp_path / "sq.py").write_text(SQUARE.replace("return x * x", 'return x + "a"'))
+    code = f"""
+import importlib, json, sys, warnings
+warnings.simplefilter("ignore")
+sys.path.insert(0, {str(tmp_path)!r})
+import pyc_aot
+pyc_aot.install()
+import sq
+before = sq.__file__
+open({str(tmp_path / "sq.py")!r}, "w").write({SQUARE!r})
+importlib.invalidate_caches()
+importlib.reload(sq)
+print(json.dumps([before.endswith(".py"), sq.__file__.endswith({SUFFIX!r}), sq.f(7), type(sq.f).__name__]))
+"""
+    assert json.loads(py(code).stdout) == [True, True, 49, "builtin_function_or_method"]

@@ -36,6 +36,15 @@ process. Each entry ends with the SHA-256 and length of the module, written
 with it; an entry that does not match (truncated, overwritten, zero length)
 is compiled again and replaced.
 
+``importlib.reload(module)`` of a compiled module gives the code of the
+source as it is now: the new build has a new file name (the key), is loaded
+as a new extension module, and its namespace is copied into the module object
+being reloaded (names the new source no longer defines keep their old
+values, as with any reload). The functions of the new build keep the new
+module's namespace as their globals (``f.__self__`` for compiled functions,
+``f.__globals__`` for Python ones): assigning ``module.x = …`` after a
+reload is not seen by the new functions' code.
+
 If compiling fails, the module is imported as plain Python with one
 :class:`~pyc_aot.CompileWarning` carrying the compiler's message (and, when
 no real Cython is installed, ``import cython`` in it gets the stand-in
@@ -436,8 +445,37 @@ def _provide_cython() -> None:
     sys.modules.setdefault("cython", stand_in)
 
 
+class _ExtensionLoader(machinery.ExtensionFileLoader):
+    """CPython's loader for extension modules, plus reload.
+
+    ``importlib.reload`` calls ``exec_module`` on the existing module object,
+    and CPython's would only re-run the old module's own initialisation (the
+    module remembers the definition it was created from): the old code
+    again. Here a reload loads the new build as a module of its own and
+    copies its namespace into the module being reloaded.
+    """
+
+    _created = None  # the module create_module made, until exec_module runs it
+
+    def create_module(self, spec):
+        module = super().create_module(spec)
+        self._created = module
+        return module
+
+    def exec_module(self, module):
+        if module is self._created:
+            self._created = None
+            return super().exec_module(module)
+        import importlib.util
+
+        spec = _extension_spec(self.name, self.path)
+        fresh = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(fresh)
+        vars(module).update(vars(fresh))
+
+
 def _extension_spec(fullname: str, path: str):
-    spec = machinery.ModuleSpec(fullname, machinery.ExtensionFileLoader(fullname, path), origin=path)
+    spec = machinery.ModuleSpec(fullname, _ExtensionLoader(fullname, path), origin=path)
     spec.has_location = True  # so the module gets __file__
     return spec
 
