@@ -118,6 +118,12 @@ def test_a_pycache_others_can_write_is_refused(tmp_path):
     # The user cache is private, every level the hook created.
     for d in [xdg / "pyc-aot", xdg / "pyc-aot" / "imports", os.path.dirname(r["file"])]:
         assert stat.S_IMODE(os.stat(d).st_mode) == 0o700, d
+    # A group-writable __pycache__ with no entry for the module (umask 002):
+    # skipped for the user cache without a warning.
+    (tmp_path / "cube.py").write_text(SQUARE.replace("x * x", "x * x * x"))
+    pycache.chmod(0o775)
+    r = importing(tmp_path, "cube", env=env)
+    assert r["result"] == "343" and r["warnings"] == [] and r["file"].startswith(str(xdg))
     # A group-writable entry in a private directory is not loaded either; it is replaced.
     pycache.chmod(0o755)
     os.chmod(entry, 0o664)

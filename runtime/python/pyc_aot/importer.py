@@ -309,7 +309,7 @@ class AotFinder:
             stacklevel=3,
         )
 
-    def _usable_dir(self, directory: str) -> bool:
+    def _usable_dir(self, directory: str, name: str) -> bool:
         """False for a cache directory that exists and is refused (or is not a directory)."""
         try:
             st = os.stat(directory)
@@ -318,7 +318,9 @@ class AotFinder:
         if not stat.S_ISDIR(st.st_mode):
             return False
         why = _distrust(st)
-        if why:
+        # A group-writable __pycache__ is common (umask 002) and harmless while
+        # it holds no entry for this module: skipped without a word then.
+        if why and (os.path.basename(directory) != "__pycache__" or os.path.lexists(os.path.join(directory, name))):
             self._refuse(directory, "cache directory", why)
         return why is None
 
@@ -331,7 +333,7 @@ class AotFinder:
                 raise failed
             return source_spec
         name = f"{stem}.pyc-aot-{key}{EXTENSION_SUFFIX}"
-        names = [os.path.join(d, name) for d in self._cache_dirs(origin) if self._usable_dir(d)]
+        names = [os.path.join(d, name) for d in self._cache_dirs(origin) if self._usable_dir(d, name)]
         for cached in names:
             try:
                 st = os.lstat(cached)
