@@ -58,6 +58,28 @@ def test_up_to_date_modules_are_skipped_and_force_rebuilds(project):
     py(CHECK, cwd=project)
 
 
+def test_a_damaged_module_or_an_older_dated_edit_is_rebuilt(project):
+    """Mtimes say up to date; the contents say otherwise."""
+    build_ext(project)
+    [module] = (project / "build").rglob("kernels" + SUFFIX)
+    later = module.stat().st_mtime_ns
+    # A link cut short: a truncated module, dated after its source.
+    module.write_bytes(module.read_bytes()[:1000])
+    os.utime(module, ns=(later, later))
+    p = build_ext(project)
+    assert "compiled aotdemo/kernels.py" in p.stdout + p.stderr
+    assert "compiled aotdemo/geometry.py" not in p.stdout + p.stderr
+    # An edited source dated before the module (tar, cp -p, rsync -t).
+    [module] = (project / "build").rglob("kernels" + SUFFIX)
+    src = project / "aotdemo" / "kernels.py"
+    src.write_text(src.read_text() + "\n\ndef extra() -> int:\n    return 1\n")
+    os.utime(src, ns=(module.stat().st_mtime_ns - 10**9,) * 2)
+    p = build_ext(project)
+    assert "compiled aotdemo/kernels.py" in p.stdout + p.stderr
+    py(CHECK + "assert k.extra() == 1\n", cwd=project)
+    assert not list(project.rglob("*.tmp"))
+
+
 def test_parallel_build(project):
     p = build_ext(project, "-j", "2")
     assert (p.stdout + p.stderr).count("pyc-aot: compiled") == 2

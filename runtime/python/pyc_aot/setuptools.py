@@ -15,8 +15,10 @@
 ``python -m build`` then compile each source with pyc-aot (in this process,
 no C compiler pass) and link the object with setuptools' own compiler object,
 so ``CC``, ``LDSHARED`` and ``LDFLAGS`` apply as for any C extension.
-Up-to-date modules are skipped (``--force`` rebuilds them) and ``-j N``
-compiles in parallel.
+Up-to-date modules are skipped (``--force`` rebuilds them): a module is up to
+date when it is newer than its source, the compiler and ``depends``, and its
+source and the module itself still hash to what the last build recorded.
+``-j N`` compiles in parallel.
 
 The target CPU is, in order: the extension's own ``target`` (given to
 :func:`aot_extensions` or :class:`AotExtension`), the environment variable
@@ -170,7 +172,15 @@ class build_ext(_build_ext):
             raise _DistutilsCompileError(f"pyc-aot extension {ext.name!r}: {e}") from None
         # The compiler is part of what the module depends on.
         depends = [source, _native.__file__] + list(ext.depends)
-        if not self.force and not newer_group(depends, ext_path, "newer") and _read(stamp_path) == stamp:
+        # Mtimes alone would trust a module whose source was replaced by an
+        # older-dated copy (tar, cp -p, rsync -t) or whose link was cut short:
+        # the stamp also names the source and the module by their contents.
+        stamp += f"source={_file_hash(source)}\n"
+        if (
+            not self.force
+            and not newer_group(depends, ext_path, "newer")
+            and _read(stamp_path) == stamp + f"module={_file_hash(ext_path)}\n"
+        ):
             self.announce(f"skipping '{ext.name}' pyc-aot extension (up-to-date)", level=_log.INFO)
             return
 
@@ -194,25 +204,43 @@ class build_ext(_build_ext):
         _write_atomic(obj_path, result.object)
         libraries = list(self.get_libraries(ext))
         libraries += [lib for lib in result.libraries if lib not in libraries]
-        self.compiler.link_shared_object(
-            [obj_path] + list(ext.extra_objects or []),
-            ext_path,
-            libraries=libraries,
-            library_dirs=ext.library_dirs,
-            runtime_library_dirs=ext.runtime_library_dirs,
-            extra_postargs=ext.extra_link_args or [],
-            export_symbols=self.get_export_symbols(ext),
-            debug=self.debug,
-            build_temp=self.build_temp,
-            target_lang="c",
-        )
-        _write_atomic(stamp_path, stamp.encode())
+        # Linked under a temporary name and renamed: an interrupted link leaves
+        # no half-written module under the real name.
+        linked = f"{ext_path}.{os.getpid()}.tmp"
+        try:
+            self.compiler.link_shared_object(
+                [obj_path] + list(ext.extra_objects or []),
+                linked,
+                libraries=libraries,
+                library_dirs=ext.library_dirs,
+                runtime_library_dirs=ext.runtime_library_dirs,
+                extra_postargs=ext.extra_link_args or [],
+                export_symbols=self.get_export_symbols(ext),
+                debug=self.debug,
+                build_temp=self.build_temp,
+                target_lang="c",
+            )
+            os.replace(linked, ext_path)
+        finally:
+            if os.path.exists(linked):
+                os.unlink(linked)
+        _write_atomic(stamp_path, (stamp + f"module={_file_hash(ext_path)}\n").encode())
 
 
 def _read(path: str) -> Optional[str]:
     try:
         with open(path, encoding="utf-8") as f:
             return f.read()
+    except OSError:
+        return None
+
+
+def _file_hash(path: str) -> Optional[str]:
+    import hashlib
+
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
     except OSError:
         return None
 
