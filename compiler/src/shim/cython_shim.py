@@ -4,12 +4,13 @@ This file serves two purposes:
 
 (a) pyc-aot embeds its text and executes it, when a compiled module is
     imported, as the body of a fresh module object named ``cython`` whose
-    globals contain ``__pyc_aot_compiled__ = True``.  Then ``compiled`` is
-    True and ``sys.modules`` is left untouched.
+    globals contain ``__pyc_aot_compiled__ = True``.  Then ``sys.modules``
+    is left untouched.  Only the module's interpreted code ever reads this
+    shim (native code folds ``cython.compiled`` to True), so ``compiled``
+    is False here too: that code *is* the Python branch.
 
 (b) Copied as ``cython.py`` onto ``sys.path`` it lets a typed ``.py`` file
-    run unchanged under plain CPython.  Then ``compiled`` is False and the
-    sub-modules ``cython.cimports``, ``cython.cimports.libc``,
+    run unchanged under plain CPython.  Then the sub-modules ``cython.cimports``, ``cython.cimports.libc``,
     ``cython.cimports.libc.math`` (and a few more) are registered in
     ``sys.modules`` so that ``from cython.cimports.libc.math import sqrt``
     works.
@@ -32,7 +33,10 @@ import types as _types
 __version__ = "3.0.0-pyc-aot-shim"
 
 # True when executed by a pyc-aot compiled module (mode a).
-compiled = globals().get("__pyc_aot_compiled__", False) is True
+_embedded = globals().get("__pyc_aot_compiled__", False) is True
+
+# Whoever reads this attribute runs as interpreted Python.
+compiled = False
 
 _Unspecified = object()
 
@@ -1150,7 +1154,7 @@ _libc = _make_module("cython.cimports.libc", "C standard library (shim).",
 cimports = _make_module("cython.cimports", "cimport emulation (shim).", {"libc": _libc})
 
 
-if not compiled:
+if not _embedded:
     for _mod in (cimports, _libc, _libc_math, _libc_stdlib, _libc_limits,
                  _libc_float, parallel):
         _sys.modules.setdefault(_mod.__name__, _mod)

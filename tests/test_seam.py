@@ -1,0 +1,95 @@
+"""The seam between native and interpreted code in one compiled module:
+interpreted functions must behave as they do under CPython with the shim
+(issue 9, items 1, 2, 5, 6, 7)."""
+
+import pytest
+
+from conftest import run_compiler
+
+PRIMES = '''
+import cython
+
+
+def primes(nb_primes: cython.int):
+    i: cython.int
+    p: cython.int[1000]
+
+    if nb_primes > 1000:
+        nb_primes = 1000
+
+    if not cython.compiled:  # Only if regular Python is running
+        p = [0] * 1000       # Make p work almost like a C array
+
+    len_p: cython.int = 0
+    n: cython.int = 2
+    while len_p < nb_primes:
+        for i in p[:len_p]:
+            if n % i == 0:
+                break
+        else:
+            p[len_p] = n
+            len_p += 1
+        n += 1
+    result_as_list = [prime for prime in p[:len_p]]
+    return result_as_list
+
+
+def interpreted_sees():
+    return [cython.compiled for _ in range(1)][0]
+
+
+def native_sees() -> cython.bint:
+    return cython.compiled
+'''
+
+
+def test_interpreted_code_sees_compiled_false(pyc):
+    # Cython's tutorial `primes` stays Python (it builds a list) and takes
+    # the `not cython.compiled` branch, as under CPython.
+    m = pyc.pair(PRIMES, stem="primes")
+    m.assert_same("primes", [(0,), (1,), (10,), (25,)], native=False)
+    assert m.native.interpreted_sees() is False
+    m.assert_values("native_sees", [((), True)])
+
+
+CLIP = '''
+import cython
+
+
+@cython.cfunc
+def clip(a: cython.int, min_value: cython.int, max_value: cython.int) -> cython.int:
+    return min(max(a, min_value), max_value)
+
+
+@cython.cfunc
+@cython.exceptval(-1)
+def checked(a: cython.int) -> cython.int:
+    if a < 0:
+        raise ValueError("negative")
+    return a
+
+
+def compute(values, a: cython.int):
+    out = []
+    for v in values:
+        out.append(clip(v, 2, 10) * a)
+    return out
+
+
+def call_checked(v):
+    return checked(v)
+
+
+def call_by_keyword(v):
+    return clip(v, max_value=4, min_value=1)
+'''
+
+
+def test_interpreted_code_calls_native_cfunc(pyc):
+    # Cython's NumPy tutorial: `compute` stays Python (untyped argument) and
+    # calls the cfunc `clip`, which is native.
+    m = pyc.pair(CLIP, stem="clip")
+    m.assert_native("clip")
+    m.assert_same("compute", [([0, 5, 20, -3], 3), ([], 1)], native=False)
+    m.assert_same("call_checked", [(4,), (-1,)], native=False)
+    m.assert_same("call_by_keyword", [(0,), (3,), (9,)], native=False)
