@@ -93,3 +93,45 @@ def test_interpreted_code_calls_native_cfunc(pyc):
     m.assert_same("compute", [([0, 5, 20, -3], 3), ([], 1)], native=False)
     m.assert_same("call_checked", [(4,), (-1,)], native=False)
     m.assert_same("call_by_keyword", [(0,), (3,), (9,)], native=False)
+
+
+FALL_OFF = '''
+def never_loops():
+    while 1 == 0:
+        return False
+
+
+def first_big(n: int):
+    for i in range(n):
+        if i > 2:
+            return i
+
+
+def maybe(x: float):
+    if x > 0.0:
+        return x * 2.0
+
+
+def loops_forever_until_return(n: int):
+    while True:
+        if n > 3:
+            return n
+        n += 1
+
+
+def both_branches(x: int):
+    if x > 0:
+        return 1
+    else:
+        return 2
+'''
+
+
+def test_inferred_return_includes_none_of_falling_off_the_end(pyc):
+    m = pyc.pair(FALL_OFF, stem="falloff")
+    m.assert_same("never_loops", [()], native=False)
+    m.assert_same("first_big", [(0,), (2,), (3,), (10,)], native=False)
+    m.assert_same("maybe", [(1.5,), (-1.0,), (0.0,)], native=False)
+    # every path returns: still native
+    m.assert_same("loops_forever_until_return", [(0,), (7,)])
+    m.assert_same("both_branches", [(0,), (5,)])

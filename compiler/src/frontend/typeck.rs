@@ -222,6 +222,37 @@ fn returns_a_value(body: &[Stmt]) -> bool {
     })
 }
 
+/// Whether control can reach the end of `body`, where Python returns None.
+/// Conservative: `true` unless every path returns, raises or loops forever.
+fn may_fall_off(body: &[Stmt]) -> bool {
+    let Some(last) = body.last() else { return true };
+    match &last.kind {
+        StmtKind::Return(_) | StmtKind::Raise { .. } => false,
+        StmtKind::If { body, orelse, .. } => may_fall_off(body) || may_fall_off(orelse),
+        StmtKind::With { body, .. } => may_fall_off(body),
+        StmtKind::While { test, body, orelse } => {
+            let forever = match test.kind {
+                ExprKind::Bool(b) => b,
+                ExprKind::Int(Some(n)) => n != 0,
+                _ => false,
+            };
+            breaks_out(body) || (!forever && may_fall_off(orelse))
+        }
+        StmtKind::For { body, orelse, .. } => breaks_out(body) || may_fall_off(orelse),
+        _ => true,
+    }
+}
+
+/// Whether a `break` of this loop (not of a nested one) occurs in `body`.
+fn breaks_out(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        StmtKind::Break => true,
+        StmtKind::If { body, orelse, .. } => breaks_out(body) || breaks_out(orelse),
+        StmtKind::With { body, .. } | StmtKind::Other { body, .. } => breaks_out(body),
+        _ => false,
+    })
+}
+
 /// Types every candidate; returns the compiled functions. Functions outside the
 /// native subset, and those calling them, are moved to `left`.
 pub(crate) fn check_all(
@@ -346,6 +377,12 @@ impl<'c, 'a> Checker<'c, 'a> {
             (Some(t), _) | (None, Some(&t)) => t,
             (None, None) => return fallback(&self.me.span, "its return type could not be inferred"),
         };
+        if self.me.declared_ret.is_none() && ret != Ty::Void && may_fall_off(&self.me.def.body) {
+            return fallback(
+                &self.me.span,
+                format!("it returns {ret} on some paths and None (by reaching its end) on others"),
+            );
+        }
         if let Ty::View(_) = ret {
             return fallback(&self.me.span, "it returns a memoryview (only parameters are compiled)");
         }
