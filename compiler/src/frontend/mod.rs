@@ -434,14 +434,9 @@ impl ModuleCx<'_> {
                 if let Some(t) = types::cython_scalar(&name) {
                     return Ok(t);
                 }
-                if name.starts_with("p_") || matches!(name.as_str(), "pointer" | "struct" | "union" | "typedef" | "fused_type" | "complex" | "doublecomplex" | "floatcomplex" | "Py_UNICODE" | "unicode" | "basestring" | "object") {
-                    return fallback(&e.span, format!("`cython.{name}` is not compiled natively yet"));
-                }
-                error(
-                    Diagnostic::error(e.span.clone(), format!("`cython.{name}` is not a type"))
-                        .with_label("unknown cython type")
-                        .with_hint("scalar types are char, short, int, long, longlong, Py_ssize_t, size_t (and their u- forms), float, double, bint"),
-                )
+                // Fused types, pointers, structs …: the shim gives them meaning,
+                // so the function runs interpreted.
+                fallback(&e.span, format!("`cython.{name}` is not compiled natively yet"))
             }
             Some(_) => fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span))),
             None => match &e.kind {
@@ -452,14 +447,9 @@ impl ModuleCx<'_> {
                     if let Some(t) = types::builtin_scalar(n) {
                         return Ok(t);
                     }
-                    if vocab::is_python_builtin(n) || self.star_import {
-                        return fallback(&e.span, format!("`{n}` is not a native type"));
-                    }
-                    error(
-                        Diagnostic::error(e.span.clone(), format!("name `{n}` is not defined"))
-                            .with_label("unknown type name")
-                            .with_hint("use a PEP 484 type (int, float, bool) or a cython type after `import cython`"),
-                    )
+                    // Unevaluated (`from __future__ import annotations`) or defined
+                    // by code we do not follow: CPython decides, running it.
+                    fallback(&e.span, format!("`{n}` is not a native type"))
                 }
                 _ => fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span))),
             },

@@ -92,7 +92,7 @@ impl<'a> Candidate<'a> {
                 (None, None) => return fallback(&p.span, format!("parameter `{}` has no type annotation", p.name)),
             };
             if ty == Ty::Void {
-                return error(Diagnostic::error(p.span.clone(), format!("parameter `{}` cannot have type None", p.name)));
+                return fallback(&p.span, format!("parameter `{}` is annotated None", p.name));
             }
             let optional = p.annotation.as_ref().is_some_and(|a| cx.optional_view(a).is_some());
             let accepts_none =
@@ -134,14 +134,12 @@ impl<'a> Candidate<'a> {
             Some(Binding::CythonAttr(n)) => n,
             _ => return fallback(&d.span, format!("it is decorated with `{}`", cx.source_text(&d.span))),
         };
-        let unknown = || {
-            error(
-                Diagnostic::error(d.span.clone(), format!("unknown cython decorator `cython.{name}`"))
-                    .with_label("not a cython directive")
-                    .with_hint(format!("known decorators: {}", vocab::known_decorator_names())),
-            )
-        };
+        // The shim (like Cython's shadow module) has more decorators than we
+        // compile; the function then stays Python, where the shim applies it.
+        let unknown = || fallback(&d.span, format!("it is decorated with `cython.{name}`, which pyc-aot does not compile"));
         match name.as_str() {
+            n if vocab::TEST_DECORATORS.contains(&n) && called => Ok(()),
+            "nogil" if called && matches!((args, kw), ([Expr { kind: ExprKind::Bool(_), .. }], [])) => Ok(()),
             "cfunc" | "ccall" | "inline" | "nogil" | "with_gil" | "final" if !called => {
                 match name.as_str() {
                     "cfunc" => self.exported = false,
@@ -189,11 +187,7 @@ impl<'a> Candidate<'a> {
                 if value_ok && kw_ok {
                     Ok(())
                 } else {
-                    error(
-                        Diagnostic::error(d.span.clone(), "bad arguments to `cython.exceptval`")
-                            .with_label("expected a number literal and/or `check=True|False`")
-                            .with_hint("write e.g. `@cython.exceptval(-1, check=True)`"),
-                    )
+                    fallback(&d.span, "`cython.exceptval` with arguments other than a number literal and `check=True|False`")
                 }
             }
             "cfunc" | "ccall" | "inline" | "locals" | "returns" | "exceptval" | "nogil" | "with_gil" | "final" => error(
@@ -300,11 +294,10 @@ pub(crate) fn check_all(
                 Err(Problem::Pending) => dropped.push((i, c.span.clone(), "its types could not be inferred".into())),
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        // A caller's error may come from a callee that stays Python (a
+        // generator typed as returning None): drop first, then judge again.
         if dropped.is_empty() {
-            return Ok(functions);
+            return if errors.is_empty() { Ok(functions) } else { Err(errors) };
         }
         for (i, span, reason) in dropped.iter().rev() {
             let (line, col) = cx.src.line_col(span.start);
@@ -499,7 +492,7 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     fn declare(&mut self, name: &str, t: Ty, span: &Span) -> R<()> {
         if t == Ty::Void {
-            return error(Diagnostic::error(span.clone(), format!("local `{name}` cannot have type None")));
+            return fallback(span, format!("local `{name}` is declared None"));
         }
         match self.declared.get(name) {
             Some(&old) if old != t => error(
@@ -686,7 +679,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         match v.ty {
             Ty::Bool => Ok(v),
             Ty::Int(_) | Ty::Float(_) => Ok(hir::Expr { kind: H::Truthy(Box::new(v)), ty: Ty::Bool }),
-            Ty::Void => error(Diagnostic::error(span.clone(), "this expression has no value (the call returns None)")),
+            Ty::Void => fallback(span, "it uses the None result of a call as a value"),
             Ty::View(_) => fallback(span, "it takes the truth value of a memoryview"),
         }
     }
@@ -834,7 +827,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
         }
         if v.ty == Ty::Void {
-            return error(Diagnostic::error(span.clone(), format!("cannot assign None to `{name}`")).with_hint("the called function returns nothing"));
+            return fallback(span, format!("it assigns the None result of a call to `{name}`"));
         }
         let ty = if let Some(&t) = self.declared.get(name) {
             t
@@ -878,17 +871,13 @@ impl<'c, 'a> Checker<'c, 'a> {
                 if self.me.declared_ret.is_none() {
                     return fallback(span, "it returns both None and a number");
                 }
-                return error(
-                    Diagnostic::error(span.clone(), format!("`return` without a value in a function that returns {t}"))
-                        .with_label("returns None")
-                        .with_hint("return a value, or declare the function `-> None`"),
-                );
+                return fallback(span, format!("it returns None from a function declared to return {t}"));
             }
             (Some(v), Ty::Void) => {
                 if self.me.declared_ret.is_none() {
                     return fallback(span, "it returns both None and a number");
                 }
-                return error(Diagnostic::error(span.clone(), format!("function declared to return None returns a {}", v.ty)));
+                return fallback(span, format!("it returns {} from a function declared to return None", v.ty));
             }
             (Some(v), t) => hir::StmtKind::Return(Some(self.coerce(v, t, span, "the return value")?)),
         };
@@ -915,10 +904,8 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         let keywords: &[syntax::Keyword] = if prange { &[] } else { keywords };
         if !keywords.is_empty() || args.is_empty() || args.len() > 3 || args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) {
-            return error(
-                Diagnostic::error(iter.span.clone(), format!("range expected 1 to 3 positional arguments, got {}", args.len()))
-                    .with_label("bad `range` call"),
-            );
+            // CPython raises TypeError only when the loop runs.
+            return fallback(&iter.span, format!("range() with {} positional and {} keyword arguments", args.len(), keywords.len()));
         }
         let mut vals = vec![];
         for a in args {
@@ -932,7 +919,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                             .with_hint("convert with int(...)"),
                     )
                 }
-                Ty::Void => return error(Diagnostic::error(a.span.clone(), "this call returns None")),
+                Ty::Void => return fallback(&a.span, "it passes the None result of a call to range()"),
                 Ty::View(_) => return fallback(&a.span, "it passes a memoryview to range()"),
             }
         }
@@ -1426,14 +1413,14 @@ impl<'c, 'a> Checker<'c, 'a> {
             };
         }
         if ty == Ty::Void {
-            return error(Diagnostic::error(span.clone(), "this expression has no value (a call returns None)"));
+            return fallback(span, "it uses the None result of a call as a value");
         }
         Ok(ty)
     }
 
     fn numeric(&self, v: &hir::Expr, span: &Span) -> R<()> {
         match v.ty {
-            Ty::Void => error(Diagnostic::error(span.clone(), "this expression has no value (the call returns None)")),
+            Ty::Void => fallback(span, "it uses the None result of a call as a value"),
             Ty::View(_) => fallback(span, "it computes with a whole memoryview (only its elements are compiled)"),
             _ => Ok(()),
         }
@@ -1944,7 +1931,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     .with_label("wrong memoryview type")
                     .with_hint("element type, number of dimensions and `::1` must match"),
             ),
-            (Ty::Void, _) => error(Diagnostic::error(span.clone(), "this call returns None, not a value")),
+            (Ty::Void, _) => fallback(span, "it uses the None result of a call as a value"),
             (Ty::Float(_), Ty::Int(_)) => error(
                 Diagnostic::error(span.clone(), format!("cannot implicitly convert {} to {to} for `{what}`", v.ty))
                     .with_label("a float here")
