@@ -226,3 +226,54 @@ def test_files_cpython_runs_build(pyc, case):
     for other in ("g", "h"):
         if hasattr(m.py, other) and callable(getattr(m.py, other)):
             m.assert_same(other, [(0,), (3,)], native=False)
+
+
+CLASSES = '''import cython
+
+
+def f(x: int) -> int:
+    return x + 1
+
+
+@cython.cclass
+class A:
+    x: cython.int
+
+    def __init__(self, x: cython.int):
+        self.x = x
+
+    @cython.ccall
+    def get(self) -> cython.int:
+        return self.x
+
+
+class B:
+    pass
+
+
+def use(x: int):
+    return A(x).get()
+'''
+
+
+def test_classes_and_methods_are_reported_as_left_to_python(tmp_path):
+    src = tmp_path / "classes.py"
+    src.write_text(CLASSES)
+    b = run_compiler(src, tmp_path / "out")
+    assert b.ok, b.describe()
+    # f native; A, A.__init__, A.get, B and `use` (untyped result) stay Python
+    assert b.counts() == (1, 5), b.stdout
+    for line, what in [(9, "class `A` left to Python: `@cython.cclass`"),
+                       (12, "method `A.__init__` left to Python"),
+                       (16, "method `A.get` left to Python"),
+                       (20, "class `B` left to Python")]:
+        assert what in b.stderr, b.stderr
+        assert "classes.py:%d:" % line in b.stderr, b.stderr
+    strict = run_compiler(src, tmp_path / "strict", ["--strict"])
+    assert strict.returncode == 1
+    assert "error: class `A` left to Python" in strict.stderr, strict.stderr
+
+
+def test_class_module_matches_cpython(pyc):
+    m = pyc.pair(CLASSES, stem="classes")
+    m.assert_same("use", [(3,), (-7,)], native=False)

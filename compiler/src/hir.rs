@@ -29,6 +29,9 @@ pub struct Module {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeftToPython {
+    /// "function", "class" or "method".
+    pub kind: &'static str,
+    /// The name; `Class.method` for a method.
     pub function: String,
     pub line: u32,
     pub col: u32,

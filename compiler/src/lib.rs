@@ -201,7 +201,7 @@ fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> 
     if opts.strict && !module.left_to_python.is_empty() {
         let errors: Vec<Diagnostic> = warnings
             .iter()
-            .filter(|w| w.message.starts_with("function `"))
+            .filter(|w| ["function `", "class `", "method `"].iter().any(|k| w.message.starts_with(k)))
             .map(|w| Diagnostic { severity: diag::Severity::Error, hint: Some("remove `--strict` to leave it interpreted".into()), ..w.clone() })
             .collect();
         return Err(BuildError::from_diagnostics(&src, &errors));

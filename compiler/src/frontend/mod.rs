@@ -120,7 +120,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     let mut candidates: Vec<typeck::Candidate> = vec![];
     let left_note = |f: &syntax::FunctionDef, span: &Span, reason: String, left: &mut Vec<hir::LeftToPython>| {
         let (line, col) = src.line_col(span.start);
-        left.push(hir::LeftToPython { function: f.name.clone(), line, col, reason });
+        left.push(hir::LeftToPython { kind: "function", function: f.name.clone(), line, col, reason });
     };
     for (name, list) in &defs {
         let (f, span) = *list.last().expect("non-empty by construction");
@@ -137,7 +137,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             Err(Problem::Error(d)) => errors.push(d),
             Err(Problem::Fallback { span, reason }) => {
                 let (line, col) = src.line_col(span.start);
-                left.push(hir::LeftToPython { function: name.clone(), line, col, reason })
+                left.push(hir::LeftToPython { kind: "function", function: name.clone(), line, col, reason })
             }
             Err(Problem::Pending) => left_note(f, span, "its signature could not be typed".into(), &mut left),
         }
@@ -150,6 +150,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         Ok(functions) => functions,
         Err(errors) => return Err(errors),
     };
+    classes_left(&cx, &ast.classes, &mut left);
     left.sort_by_key(|l| l.line);
 
     let compiled: HashMap<&str, bool> = functions.iter().map(|f| (f.name.as_str(), f.exported)).collect();
@@ -157,7 +158,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     for l in &left {
         let at = src.line_range(l.line).start + l.col as usize - 1;
         warnings.push(
-            Diagnostic::warning(at..at + 1, format!("function `{}` left to Python: {}", l.function, l.reason))
+            Diagnostic::warning(at..at + 1, format!("{} `{}` left to Python: {}", l.kind, l.function, l.reason))
                 .with_hint("it still works, interpreted; `--strict` makes this an error"),
         );
     }
@@ -171,6 +172,31 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         },
         warnings,
     })
+}
+
+/// Every class and method stays Python until extension types compile; say so,
+/// one entry each, so the summary counts them and `--strict` rejects them.
+fn classes_left(cx: &ModuleCx, classes: &[syntax::ClassOutline], left: &mut Vec<hir::LeftToPython>) {
+    for c in classes {
+        let cclass = c.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cclass".into())));
+        let (line, col) = cx.src.line_col(c.span.start);
+        let reason = if cclass {
+            "`@cython.cclass` extension types are not compiled natively yet (it is a Python class)"
+        } else {
+            "classes are not compiled natively yet"
+        };
+        left.push(hir::LeftToPython { kind: "class", function: c.name.clone(), line, col, reason: reason.into() });
+        for (name, span) in &c.methods {
+            let (line, col) = cx.src.line_col(span.start);
+            left.push(hir::LeftToPython {
+                kind: "method",
+                function: format!("{}.{name}", c.name),
+                line,
+                col,
+                reason: "methods of classes are not compiled natively yet".into(),
+            });
+        }
+    }
 }
 
 fn module_names_bound_elsewhere(body: &[Stmt], name: &str) -> bool {

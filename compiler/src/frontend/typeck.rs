@@ -301,7 +301,7 @@ pub(crate) fn check_all(
         }
         for (i, span, reason) in dropped.iter().rev() {
             let (line, col) = cx.src.line_col(span.start);
-            left.push(hir::LeftToPython { function: set[*i].name.clone(), line, col, reason: reason.clone() });
+            left.push(hir::LeftToPython { kind: "function", function: set[*i].name.clone(), line, col, reason: reason.clone() });
             set.remove(*i);
         }
     }
