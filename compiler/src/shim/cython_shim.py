@@ -187,14 +187,59 @@ class _CArrayType(CythonType):
 
 
 class _PointerType(CythonType):
+    """``cython.p_int``, ``cython.pointer(T)``: calling it makes a pointer
+    value (a list of items, as in Cython's shadow module)."""
+
     def __init__(self, base):
         self.base = base
 
     def __call__(self, value=None):
-        return value
+        return _Pointer(self, value)
 
     def __repr__(self):
         return "%r *" % (self.base,)
+
+
+class _Pointer(object):
+    """A pointer value in pure mode: ``p[i]`` reads and writes its items;
+    one without items equals None (NULL)."""
+
+    def __init__(self, ptype, value=None):
+        self._type = ptype
+        if _isinstance(value, _Pointer):
+            items = value._items
+        elif _isinstance(value, list):
+            items = value
+        elif value is None or value == 0:
+            items = []
+        else:
+            raise ValueError("cannot make a pointer from %r" % (value,))
+        self._items = [cast(ptype.base, v) for v in items]
+
+    def __getitem__(self, ix):
+        if ix < 0:
+            raise IndexError("negative indexing not allowed in C")
+        return self._items[ix]
+
+    def __setitem__(self, ix, value):
+        if ix < 0:
+            raise IndexError("negative indexing not allowed in C")
+        self._items[ix] = cast(self._type.base, value)
+
+    def __eq__(self, other):
+        if other is None:
+            return not self._items
+        if not _isinstance(other, _Pointer):
+            return False
+        return not self._items and not other._items
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return "%r *" % (self._type.base,)
 
 
 class _StructType(CythonType):
@@ -298,12 +343,29 @@ def index_type(base_type, item):
     return _CArrayType(base_type, (n,))
 
 
-def pointer(basetype):
-    return _PointerType(basetype)
+class pointer(object):
+    """``cython.pointer(T)`` and ``cython.pointer[T]``."""
+
+    def __new__(cls, basetype):
+        return _PointerType(basetype)
+
+    def __class_getitem__(cls, basetype):
+        return _PointerType(basetype)
 
 
-def array(basetype, n):
-    return _CArrayType(basetype, (n,))
+class array(object):
+    """``cython.array(T, n)`` and ``cython.array[T, n]``."""
+
+    def __new__(cls, basetype, n):
+        return _CArrayType(basetype, (n,))
+
+    def __class_getitem__(cls, item):
+        basetype, n = item
+        return _CArrayType(basetype, (n,))
+
+
+def address(obj):
+    return pointer(type(obj))([obj])
 
 
 def struct(**members):
@@ -317,6 +379,10 @@ def union(**members):
 def fused_type(*args):
     if not args:
         raise TypeError("Expected at least one type as argument")
+    # As Cython's shadow module: Python number types alone give one of them
+    # (its rank is never updated, so the last), anything else a fused type.
+    if all(any(t is o for o in type_ordering) for t in args):
+        return args[-1]
     return _FusedType(*args)
 
 
@@ -388,10 +454,159 @@ py_complex = typedef(_complex, "double complex")
 unicode = typedef(_str, "unicode")
 Py_tss_t = typedef(None, "Py_tss_t")
 
-NULL = None
-integral = _FusedType()
-floating = _FusedType()
-numeric = _FusedType()
+py_bool = typedef(_bool, "bool")
+type_ordering = [py_int, py_long, py_float, py_complex]
+
+
+class const(typedef):
+    """``cython.const[T]``, ``cython.const(T)``."""
+
+    def __init__(self, type, name=None):
+        typedef.__init__(self, type, "const %s" % (name or repr(type)))
+
+    def __class_getitem__(cls, base_type):
+        return cls(base_type)
+
+
+class volatile(const):
+    def __init__(self, type, name=None):
+        typedef.__init__(self, type, "volatile %s" % (name or repr(type)))
+
+
+class restrict(const):
+    def __init__(self, type, name=None):
+        typedef.__init__(self, type, "restrict %s" % (name or repr(type)))
+
+
+int_types = ["char", "short", "Py_UNICODE", "int", "Py_UCS4", "long", "longlong",
+             "Py_hash_t", "Py_ssize_t", "size_t", "ssize_t", "ptrdiff_t"]
+float_types = ["longdouble", "double", "float"]
+complex_types = ["longdoublecomplex", "doublecomplex", "floatcomplex", "complex"]
+other_types = ["bint", "void", "Py_tss_t"]
+to_repr = {"longlong": "long long", "longdouble": "long double",
+           "longdoublecomplex": "long double complex",
+           "doublecomplex": "double complex", "floatcomplex": "float complex"}.get
+
+
+def _pointer_and_const_types():
+    """``const_int``, ``p_int``, ``pp_const_char``, ``ppp_void`` …: the same
+    set of names as Cython's shadow module."""
+    g = globals()
+    bases = []
+    for t in int_types + float_types + complex_types + other_types:
+        for v in (t, "u" + t, "s" + t):
+            if v in g and v not in bases:
+                bases.append(v)
+    for t in bases:
+        g["const_" + t] = const(g[t], t)
+    for level in (1, 2, 3):
+        for t in bases:
+            for c in ("", "const_"):
+                if c and t in ("void", "Py_tss_t"):
+                    continue
+                below = c + t if level == 1 else "p" * (level - 1) + "_" + c + t
+                g["p" * level + "_" + c + t] = pointer(g[below])
+
+
+_pointer_and_const_types()
+
+NULL = p_void(0)
+# One object, as in Cython's shadow module: pure mode cannot tell them apart.
+integral = floating = numeric = _FusedType()
+annotations = __import__("__future__").annotations
+TYPE_CHECKING = False
+
+# Names Cython's shadow module takes from `typing`: looked up on first use,
+# so importing a compiled module does not import `typing`.
+_TYPING_NAMES = ("Any", "Callable", "Generic", "Iterable", "Optional", "Sequence",
+                 "Type", "TypeVar", "overload")
+
+
+CythonTypeObject = CythonType
+PointerType = _PointerType
+ArrayType = _CArrayType
+StructType = UnionType = _StructType
+
+
+class CythonDotImportedFromElsewhere(object):
+    """``cython.dataclasses``: the standard library module of that name,
+    imported on first use."""
+
+    def __init__(self, module):
+        self.__path__ = []
+        self.__file__ = None
+        self.__name__ = module
+        self.__package__ = module
+
+    def __getattr__(self, attr):
+        import importlib
+        try:
+            mod = importlib.import_module(self.__name__)
+        except ImportError:
+            raise AttributeError("%s: the standard library module %s is not available"
+                                 % (attr, self.__name__))
+        if not _embedded:
+            _sys.modules["cython." + self.__name__] = mod
+        return getattr(mod, attr)
+
+
+dataclasses = CythonDotImportedFromElsewhere("dataclasses")
+
+
+class CythonCImports(object):
+    """A ``cython.cimports`` package: unknown attributes are Python modules
+    of the same name (so ``cimport numpy`` finds numpy), else AttributeError."""
+
+    def __init__(self, module, **attributes):
+        self.__path__ = []
+        self.__file__ = None
+        self.__name__ = module
+        self.__package__ = module
+        self.__dict__.update(attributes)
+
+    def __getattr__(self, item):
+        if item.startswith("__") and item.endswith("__"):
+            raise AttributeError(item)
+        import importlib
+        package = self.__package__[len("cython.cimports."):]
+        try:
+            return importlib.import_module(item, package or None)
+        except ImportError:
+            ex = AttributeError(item)
+            ex.__cause__ = None
+            raise ex
+
+
+class CythonDotParallel(object):
+    """The ``cython.parallel`` module as an object."""
+
+    __all__ = ["parallel", "prange", "threadid"]
+
+    def parallel(self, num_threads=None, use_threads_if=None):
+        return nogil
+
+    def prange(self, start=0, stop=None, step=1, nogil=False, schedule=None,
+               chunksize=None, num_threads=None, use_threads_if=None):
+        return _prange(start, stop, step)
+
+    def threadid(self):
+        return 0
+
+
+def __getattr__(name):
+    if name in _TYPING_NAMES:
+        import typing
+        value = getattr(typing, name)
+    elif name == "TracebackType":
+        value = _types.TracebackType
+    else:
+        raise AttributeError("module 'cython' has no attribute %r" % name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_TYPING_NAMES) | {"TracebackType"})
 
 
 # ---------------------------------------------------------------------------
@@ -448,13 +663,16 @@ def typeof(arg):
 
 
 def cdiv(a, b):
-    """C division: truncates toward zero."""
+    """C division: truncates toward zero (floats too, as in Cython's shadow
+    module, whose formula this follows for them)."""
     if _isinstance(a, _int) and _isinstance(b, _int):
         if b == 0:
             raise ZeroDivisionError("integer division or modulo by zero")
         q = _abs(a) // _abs(b)
         return q if (a < 0) == (b < 0) else -q
-    return a / b
+    if a < 0:
+        a, b = -a, -b
+    return (a + b + 1) // b if b < 0 else a // b
 
 
 def cmod(a, b):
@@ -464,7 +682,10 @@ def cmod(a, b):
             raise ZeroDivisionError("integer division or modulo by zero")
         r = _abs(a) % _abs(b)
         return -r if a < 0 else r
-    return _math.fmod(a, b)
+    r = a % b
+    if a * b < 0 and r:
+        r -= b
+    return r
 
 
 # ---------------------------------------------------------------------------
@@ -522,13 +743,15 @@ _DIRECTIVES = [
     "boundscheck", "wraparound", "initializedcheck", "nonecheck",
     "cdivision", "cdivision_warnings", "overflowcheck", "infer_types",
     "profile", "linetrace", "cpow", "c_api_binop_methods", "embedsignature",
-    "always_allows_keywords", "unraisable_tracebacks", "binding",
+    "always_allows_keywords", "always_allow_keywords", "unraisable_tracebacks", "binding",
     "annotation_typing", "emit_code_comments", "auto_pickle", "freelist",
     "type_version_tag", "no_gc_clear", "no_gc", "ccomplex", "optimize",
     "language_level", "c_string_type", "c_string_encoding", "iterable_coroutine",
     "callspec", "warn", "fast_getattr", "py2_import", "preliminary_late_includes_cy28",
     "test_assert_path_exists", "test_fail_if_path_exists", "collection_type",
-    "trashcan", "ufunc", "show_performance_hints",
+    "trashcan", "ufunc", "show_performance_hints", "auto_cpdef",
+    "allow_none_for_extension_args", "remove_unreachable", "cpp_locals",
+    "c_compile_guard", "test_body_needs_exception_handling",
 ]
 
 _g = globals()
@@ -537,14 +760,21 @@ for _name in _DIRECTIVES:
 del _g, _name
 
 overflowcheck.fold = _Directive("overflowcheck.fold")
+embedsignature.format = _Directive("embedsignature.format")
 
 
 class _Optimization(object):
-    use_switch = _Directive("optimization.use_switch")
-    unpack_method_calls = _Directive("optimization.unpack_method_calls")
+    use_switch = _Directive("optimize.use_switch")
+    unpack_method_calls = _Directive("optimize.unpack_method_calls")
 
 
-optimization = _Optimization()
+optimize = optimization = _Optimization()
+
+
+class warn(object):
+    """``@cython.warn.undeclared(True)`` and friends: no effect."""
+    undeclared = unreachable = maybe_uninitialized = unused = \
+        unused_argument = multiple_declarators = _Directive("warn")
 
 
 def locals(**arg_types):
@@ -575,7 +805,67 @@ def inline(f, *args, **kwargs):
     return f
 
 
-final = internal = with_gil = _empty_decorator
+final = internal = _empty_decorator
+type_version_tag = no_gc_clear = no_gc = total_ordering = _empty_decorator
+
+
+def compile(f):
+    raise NotImplementedError("cython.compile() needs Cython itself")
+
+
+def likely(cond):
+    return cond
+
+
+def unlikely(cond):
+    return cond
+
+
+class critical_section(object):
+    """``with cython.critical_section(obj):`` and ``@cython.critical_section``:
+    with the GIL there is nothing to lock."""
+
+    def __init__(self, arg0, arg1=None):
+        self.arg0 = arg0
+
+    def __call__(self, *args, **kwargs):
+        return self.arg0(*args, **kwargs)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        return False
+
+
+class pymutex(object):
+    """A lock usable in ``with`` (``threading.Lock`` underneath)."""
+
+    def __init__(self):
+        import threading
+        self._lock = threading.Lock()
+
+    def acquire(self):
+        return self._lock.acquire()
+
+    def release(self):
+        return self._lock.release()
+
+    def locked(self):
+        return self._lock.locked()
+
+    def can_check_locked(self):
+        return True
+
+    def __enter__(self):
+        return self._lock.__enter__()
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        return self._lock.__exit__(exc_type, exc_value, traceback)
+
+
+class pythread_type_lock(pymutex):
+    pass
 
 
 class _Nogil(object):
@@ -601,6 +891,7 @@ class _Nogil(object):
 
 nogil = _Nogil("nogil")
 gil = _Nogil("gil")
+with_gil = _Nogil("with_gil")
 
 
 # ---------------------------------------------------------------------------
@@ -1159,3 +1450,4 @@ if not _embedded:
                  _libc_float, parallel):
         _sys.modules.setdefault(_mod.__name__, _mod)
     del _mod
+    _sys.modules.setdefault("cython.dataclasses", dataclasses)
