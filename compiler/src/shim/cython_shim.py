@@ -26,9 +26,26 @@ Standard library only; Python 3.8+.
 
 import builtins as _builtins
 import math as _math
-import struct as _struct
 import sys as _sys
-import types as _types
+# `_struct`, not `struct`: a compiled module runs this shim on import, and a
+# user's `struct.py` or `types.py` next to it must not break that.
+import _struct
+
+
+class _types(object):
+    ModuleType = type(_sys)
+    FunctionType = type(lambda: None)
+    BuiltinFunctionType = type(len)
+
+    @property
+    def TracebackType(self):
+        try:
+            raise TypeError
+        except TypeError:
+            return type(_sys.exc_info()[2])
+
+
+_types = _types()
 
 __version__ = "3.0.0-pyc-aot-shim"
 
