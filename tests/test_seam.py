@@ -277,3 +277,43 @@ def test_classes_and_methods_are_reported_as_left_to_python(tmp_path):
 def test_class_module_matches_cpython(pyc):
     m = pyc.pair(CLASSES, stem="classes")
     m.assert_same("use", [(3,), (-7,)], native=False)
+
+
+LIBC = '''
+import math
+from cython.cimports.libc.math import (sqrt, floor as c_floor, atan2, fmin, fma, isnan,
+                                       log, pow, exp, sin, hypot, frexp, M_PI)
+from cython.cimports.libc.math import cos
+
+
+def typed(x: float) -> float:
+    return sqrt(x) + c_floor(x)
+
+
+def interpreted(name, *args):
+    return globals()[name](*args)
+'''
+
+LIBC_ARGS = [(-4.0,), (0.0,), (-0.0,), (2.5,), (1e308,), (float("inf"),), (float("-inf"),),
+             (float("nan"),), (3,), (-7,), (True,)]
+
+
+def test_c_library_functions_are_native_for_interpreted_code(pyc):
+    # Interpreted code calls C's sqrt at the cost of a builtin (math.sqrt),
+    # not through a Python-level emulation, with the same C semantics.
+    import types
+    m = pyc.pair(LIBC, stem="libcbind")
+    for name in ("sqrt", "c_floor", "atan2", "fmin", "fma", "isnan", "log", "pow", "exp", "sin",
+                 "hypot", "cos"):
+        assert isinstance(getattr(m.native, name), types.BuiltinFunctionType), name
+    assert isinstance(m.native.frexp, types.FunctionType)  # returns a tuple: the shim's
+    for name in ("sqrt", "c_floor", "isnan", "log", "exp", "sin", "cos", "frexp"):
+        m.assert_same("interpreted", [(name,) + a for a in LIBC_ARGS] + [(name, "4"), (name, None)],
+                      native=False)
+    for name in ("atan2", "fmin", "pow", "hypot"):
+        m.assert_same("interpreted", [(name, a, b) for (a,) in LIBC_ARGS for (b,) in LIBC_ARGS[:5]],
+                      native=False)
+    m.assert_same("interpreted", [("fma", 2.0, 3.0, 1.0), ("fma", 0.1, 10.0, -1.0)], native=False)
+    assert m.native.M_PI == m.py.M_PI
+    m.assert_same("typed", [(4.0,), (-1.0,), (2.5,)])
+    assert m.native.sqrt(x=9.0) == 3.0

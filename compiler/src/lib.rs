@@ -209,8 +209,8 @@ fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> 
     let warnings_text = warnings.iter().map(|w| src.render(w)).collect::<Vec<_>>().join("\n");
     let report = |output, listing| BuildReport {
         output,
-        native_functions: module.functions.len(),
-        compiled: module.functions.iter().map(|f| f.name.clone()).collect(),
+        native_functions: module.functions.len() - module.c_library_bindings.len(),
+        compiled: module.functions.iter().filter(|f| !module.c_library_bindings.contains(&f.name)).map(|f| f.name.clone()).collect(),
         left_to_python: module.left_to_python.clone(),
         warnings: warnings_text.clone(),
         listing,

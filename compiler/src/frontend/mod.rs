@@ -153,6 +153,8 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     classes_left(&cx, &ast.classes, &mut left);
     left.sort_by_key(|l| l.line);
 
+    let mut functions = functions;
+    let c_library_bindings = bind_c_library_natively(src, &ast.body, &mut functions);
     let compiled: HashMap<&str, bool> = functions.iter().map(|f| (f.name.as_str(), f.exported)).collect();
     let python_source = residual::python_source(src, &ast.body, &compiled);
     for l in &left {
@@ -169,9 +171,76 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             functions,
             python_source,
             left_to_python: left,
+            c_library_bindings,
         },
         warnings,
     })
+}
+
+/// `from cython.cimports.libc.math import sqrt` at module level: `sqrt`
+/// becomes a native function with C semantics, so the module's interpreted
+/// code calls it at the cost of a builtin like `math.sqrt` (the shim's
+/// Python-level C emulation is ~3x slower per call). Only names nothing else
+/// at module level binds, and only functions of doubles.
+fn bind_c_library_natively(src: &SourceFile, body: &[Stmt], functions: &mut Vec<hir::Function>) -> Vec<String> {
+    let mut bound = vec![];
+    for stmt in body {
+        let StmtKind::ImportFrom { module: Some(m), names, level: 0 } = &stmt.kind else { continue };
+        if m != "cython.cimports.libc.math" {
+            continue;
+        }
+        for a in names {
+            let name = a.asname.clone().unwrap_or_else(|| a.name.clone());
+            let Some(vocab::MathItem::Func { op, arity }) = vocab::libc_math(&a.name) else { continue };
+            let binders = body
+                .iter()
+                .filter(|s| {
+                    let mut ns = vec![];
+                    syntax::bound_names(s, &mut ns);
+                    ns.contains(&name) || matches!(&s.kind, StmtKind::ImportFrom { names, .. } | StmtKind::Import(names) if names.iter().any(|x| x.asname.as_ref().unwrap_or(&x.name) == &name || x.name == "*"))
+                })
+                .count();
+            if binders != 1 || functions.iter().any(|f| f.name == name) || bound.contains(&name) {
+                continue;
+            }
+            let ret = if matches!(op, hir::MathOp::IsNan | hir::MathOp::IsInf | hir::MathOp::IsFinite) { Ty::Bool } else { types::F64 };
+            // The shim's parameter names, so keyword calls agree.
+            let pnames: &[&str] = if a.name == "atan2" { &["y", "x"] } else { &["x", "y", "z"] };
+            let params: Vec<hir::Param> = (0..arity as usize)
+                .map(|i| hir::Param {
+                    name: pnames[i].to_string(),
+                    ty: types::F64,
+                    local: hir::LocalId(i as u32),
+                    kind: syntax::ParamKind::PositionalOrKeyword,
+                    default: None,
+                    accepts_none: false,
+                    default_src: None,
+                })
+                .collect();
+            let locals = params.iter().map(|p| hir::Local { name: p.name.clone(), ty: types::F64, c_array: None }).collect();
+            let args = params.iter().map(|p| hir::Expr::local(p.local, types::F64)).collect();
+            let line = src.line_of(stmt.span.start);
+            functions.push(hir::Function {
+                id: hir::FuncId(functions.len() as u32),
+                name: name.clone(),
+                exported: true,
+                doc: Some(format!("C's `{}` from <math.h> (C semantics: nan or inf, never an exception).", a.name)),
+                params,
+                ret,
+                locals,
+                body: vec![hir::Stmt { kind: hir::StmtKind::Return(Some(hir::Expr { kind: hir::ExprKind::Math(op, args), ty: ret })), line }],
+                line,
+                inline_hint: false,
+                cdivision: false,
+                overflowcheck: false,
+                boundscheck: true,
+                wraparound: true,
+                associative_math: false,
+            });
+            bound.push(name);
+        }
+    }
+    bound
 }
 
 /// Every class and method stays Python until extension types compile; say so,

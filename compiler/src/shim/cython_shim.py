@@ -948,12 +948,14 @@ _TWO52 = 4503599627370496.0  # 2.0 ** 52: every double at least this big is inte
 
 
 def _f(x):
-    """Convert an argument as C does for a ``double`` parameter."""
+    """Convert an argument as C does for a ``double`` parameter (CPython's
+    ``PyFloat_AsDouble``: ``__float__``, else ``__index__``)."""
     if _isinstance(x, _float):
         return x
-    if _isinstance(x, (_str, bytes, bytearray)):
-        raise TypeError("must be real number, not %s" % type(x).__name__)
-    return _float(x)
+    t = type(x)
+    if hasattr(t, "__float__") or hasattr(t, "__index__"):
+        return _float(x)
+    raise TypeError("must be real number, not %s" % t.__name__)
 
 
 def _is_odd_integer(y):
