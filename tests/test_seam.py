@@ -317,3 +317,46 @@ def test_c_library_functions_are_native_for_interpreted_code(pyc):
     assert m.native.M_PI == m.py.M_PI
     m.assert_same("typed", [(4.0,), (-1.0,), (2.5,)])
     assert m.native.sqrt(x=9.0) == 3.0
+
+
+MORE_RUNS_IN_CPYTHON = '''
+import math
+import cython
+from cython.parallel import prange
+
+FLAG = False
+
+
+@cython.boundscheck(FLAG)
+def flagged(n: int) -> int:
+    return n * 2
+
+
+def unknown_math(x: float) -> float:
+    if x > 100.0:
+        return math.no_such_function(x)
+    return x
+
+
+def big_array(n: int) -> int:
+    a: cython.int[300000]
+    if not cython.compiled:
+        a = [0] * 300000
+    a[n] = n
+    return a[n] + 1
+
+
+def prange_kw(n: int) -> int:
+    s: int = 0
+    for i in prange(n, use_threads_if=n > 10):
+        s += i
+    return s
+'''
+
+
+def test_more_files_cpython_runs_build(pyc):
+    m = pyc.pair(MORE_RUNS_IN_CPYTHON, stem="more_runs")
+    m.assert_same("flagged", [(3,)], native=False)
+    m.assert_same("unknown_math", [(1.0,), (200.0,)], native=False)
+    m.assert_same("big_array", [(0,), (299999,)], native=False)
+    m.assert_same("prange_kw", [(0,), (20,)], native=False)

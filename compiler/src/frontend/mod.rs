@@ -451,7 +451,7 @@ impl ModuleCx<'_> {
             }
         }
         if axes.is_empty() || axes.len() > 8 {
-            return error(Diagnostic::error(e.span.clone(), "a memoryview has 1 to 8 dimensions"));
+            return fallback(&e.span, "memoryviews of more than 8 dimensions are not compiled natively");
         }
         Ok(Ty::View(types::ViewTy { elem, ndim: axes.len() as u8, c_contig, f_contig }))
     }
@@ -478,11 +478,8 @@ impl ModuleCx<'_> {
         };
         let bytes = dims.iter().try_fold(elem.size() as u64, |acc, d| acc.checked_mul(*d));
         if bytes.map_or(true, |b| b > 1 << 20) {
-            return error(
-                Diagnostic::error(e.span.clone(), "this C array is larger than 1 MiB, too large for the stack")
-                    .with_label("too large")
-                    .with_hint("allocate a NumPy array (or array.array) and pass it as a typed memoryview"),
-            );
+            // Python runs it (as a list); natively it would not fit on the stack.
+            return fallback(&e.span, "its C array is larger than 1 MiB, too large for the stack");
         }
         Ok(Some((elem, dims)))
     }

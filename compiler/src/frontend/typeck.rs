@@ -39,6 +39,10 @@ pub(crate) struct Candidate<'a> {
 fn bool_arg(cx: &ModuleCx, call: &Expr, name: &str, args: &[Expr], kw: &[syntax::Keyword]) -> R<bool> {
     match (args, kw) {
         ([Expr { kind: ExprKind::Bool(b), .. }], []) => Ok(*b),
+        // A flag computed at run time: the function runs interpreted, as written.
+        ([Expr { kind: ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Call { .. }, .. }], []) => {
+            fallback(&call.span, format!("`cython.{name}` with an argument other than True or False"))
+        }
         _ => error(
             Diagnostic::error(call.span.clone(), format!("`cython.{name}` takes one argument, True or False"))
                 .with_label(format!("got `{}`", cx.source_text(&call.span)))
@@ -899,7 +903,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         if prange {
             if let Some(k) = keywords.iter().find(|k| !matches!(k.name.as_deref(), Some("nogil" | "schedule" | "num_threads" | "chunksize"))) {
-                return error(Diagnostic::error(k.span.clone(), format!("prange() got an unexpected keyword argument '{}'", k.name.as_deref().unwrap_or("**"))));
+                return fallback(&k.span, format!("prange() with the keyword argument `{}`", k.name.as_deref().unwrap_or("**")));
             }
         }
         let keywords: &[syntax::Keyword] = if prange { &[] } else { keywords };
@@ -1066,7 +1070,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                     Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
                     Some(_) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
                     None if vocab::is_python_math_name(&a) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
-                    None => error(Diagnostic::error(e.span.clone(), format!("module 'math' has no attribute '{a}'")).with_label("unknown name")),
+                    // CPython raises AttributeError only when this runs.
+                    None => fallback(&e.span, format!("`math.{a}` is not a name of `math`")),
                 },
                 Some(Binding::LibcMathAttr(a)) => match vocab::libc_math(&a) {
                     Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
@@ -1617,7 +1622,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 return match vocab::python_math(&name) {
                     Some(item) => self.math_call(e, &format!("math.{name}"), item, args, keywords),
                     None if vocab::is_python_math_name(&name) => fallback(&e.span, format!("`math.{name}` is not compiled natively")),
-                    None => error(Diagnostic::error(func.span.clone(), format!("module 'math' has no attribute '{name}'")).with_label("unknown name")),
+                    None => fallback(&func.span, format!("`math.{name}` is not a name of `math`")),
                 };
             }
             Some(Binding::LibcMathAttr(name)) => {
