@@ -98,7 +98,7 @@ pub(crate) fn error<T>(d: Diagnostic) -> Result<T, Problem> {
 pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path: &str) -> Result<Output, Vec<Diagnostic>> {
     let mut warnings = vec![];
     let mut errors = vec![];
-    let directives = comment_directives(src, &mut errors, &mut warnings);
+    let directives = comment_directives(src, &mut warnings);
 
     let mut bindings = HashMap::new();
     let mut star_import = false;
@@ -283,7 +283,7 @@ fn module_names_bound_elsewhere(body: &[Stmt], name: &str) -> bool {
 const PYC_AOT_DIRECTIVES: &[&str] = &["associative_math"];
 
 /// `# cython: key=value, …` (and `# pyc-aot: …`) comments before the first statement.
-fn comment_directives(src: &SourceFile, errors: &mut Vec<Diagnostic>, warnings: &mut Vec<Diagnostic>) -> Directives {
+fn comment_directives(src: &SourceFile, warnings: &mut Vec<Diagnostic>) -> Directives {
     let mut d = Directives::default();
     let mut offset = 0;
     for line in src.text.split_inclusive('\n') {
@@ -304,9 +304,10 @@ fn comment_directives(src: &SourceFile, errors: &mut Vec<Diagnostic>, warnings: 
         for item in rest.split(',') {
             let item_at = rest_at + rest.find(item).unwrap_or(0);
             let span = item_at..item_at + item.len();
+            // A comment CPython ignores must not fail the build: warn, keep the default.
             let Some((key, value)) = item.split_once('=') else {
-                errors.push(
-                    Diagnostic::error(span, format!("malformed cython directive `{}`", item.trim()))
+                warnings.push(
+                    Diagnostic::warning(span, format!("malformed {} directive `{}` is ignored", prefix.trim_end_matches(':'), item.trim()))
                         .with_label("expected `name=value`")
                         .with_hint("write e.g. `# cython: cdivision=True, boundscheck=False`"),
                 );
@@ -317,8 +318,8 @@ fn comment_directives(src: &SourceFile, errors: &mut Vec<Diagnostic>, warnings: 
                 match value {
                     "True" | "true" => d.set(key, true),
                     "False" | "false" => d.set(key, false),
-                    _ => errors.push(
-                        Diagnostic::error(span, format!("directive `{key}` takes True or False, not `{value}`"))
+                    _ => warnings.push(
+                        Diagnostic::warning(span, format!("directive `{key}` takes True or False, not `{value}`; it is ignored"))
                             .with_label("not a boolean")
                             .with_hint(format!("write `{key}=True` or `{key}=False`")),
                     ),
