@@ -160,3 +160,14 @@ def test_cython_doc_example(example, shim_path, tmp_path):
     bad = ["  %s: CPython %r, compiled %r" % (k, expected.get(k), got.get(k))
            for k in sorted(set(expected) | set(got)) if expected.get(k) != got.get(k)]
     assert not bad, "compiled module differs:\n" + "\n".join(bad)
+
+
+def test_selection_keeps_the_pure_mode_examples(shim_path):
+    # Guards the selection rule: a shim that broke plain runs would
+    # otherwise turn every example into a skip.
+    if ROOT is None:
+        pytest.skip("the Cython %s sdist could not be downloaded from PyPI (offline?)" % CYTHON_VERSION)
+    for example in ["tutorial/pure/exceptval_syntax.py", "tutorial/pure/py_cimport.py",
+                    "tutorial/profiling_tutorial/calc_pi_2.py", "userguide/numpy_tutorial/compute_typed.py",
+                    "userguide/numpy_tutorial/compute_memview.py", "userguide/memoryviews/copy.py"]:
+        assert runs_as_plain_python(ROOT / example, shim_path), example
