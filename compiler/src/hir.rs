@@ -25,10 +25,18 @@ pub struct Module {
     /// imports rebound to the shim; line numbers are those of the original.
     pub python_source: String,
     pub left_to_python: Vec<LeftToPython>,
+    /// Names bound at module level to C library functions
+    /// (`from cython.cimports.libc.math import sqrt`): each is also a native
+    /// function of that name in `functions`, so interpreted code calls C
+    /// semantics at the cost of a builtin. Not counted as compiled functions.
+    pub c_library_bindings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeftToPython {
+    /// "function", "class" or "method".
+    pub kind: &'static str,
+    /// The name; `Class.method` for a method.
     pub function: String,
     pub line: u32,
     pub col: u32,

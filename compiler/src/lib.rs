@@ -201,7 +201,7 @@ fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> 
     if opts.strict && !module.left_to_python.is_empty() {
         let errors: Vec<Diagnostic> = warnings
             .iter()
-            .filter(|w| w.message.starts_with("function `"))
+            .filter(|w| ["function `", "class `", "method `"].iter().any(|k| w.message.starts_with(k)))
             .map(|w| Diagnostic { severity: diag::Severity::Error, hint: Some("remove `--strict` to leave it interpreted".into()), ..w.clone() })
             .collect();
         return Err(BuildError::from_diagnostics(&src, &errors));
@@ -209,8 +209,8 @@ fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> 
     let warnings_text = warnings.iter().map(|w| src.render(w)).collect::<Vec<_>>().join("\n");
     let report = |output, listing| BuildReport {
         output,
-        native_functions: module.functions.len(),
-        compiled: module.functions.iter().map(|f| f.name.clone()).collect(),
+        native_functions: module.functions.len() - module.c_library_bindings.len(),
+        compiled: module.functions.iter().filter(|f| !module.c_library_bindings.contains(&f.name)).map(|f| f.name.clone()).collect(),
         left_to_python: module.left_to_python.clone(),
         warnings: warnings_text.clone(),
         listing,

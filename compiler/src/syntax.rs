@@ -14,6 +14,19 @@ pub type Span = Range<usize>;
 #[derive(Debug, Clone)]
 pub struct Module {
     pub body: Vec<Stmt>,
+    /// The module's top-level classes, which stay Python: kept so the front
+    /// end can report them and their methods.
+    pub classes: Vec<ClassOutline>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClassOutline {
+    pub name: String,
+    /// The `class` statement, decorators excluded.
+    pub span: Span,
+    pub decorators: Vec<Expr>,
+    /// Names and spans of the `def`s directly in the class body.
+    pub methods: Vec<(String, Span)>,
 }
 
 #[derive(Debug, Clone)]
@@ -208,7 +221,7 @@ pub struct Keyword {
 /// Parses a whole module. A syntax error becomes a diagnostic at its position.
 pub fn parse_module(source: &str, path: &str) -> Result<Module, Diagnostic> {
     match rustpython_parser::parse(source, rustpython_parser::Mode::Module, path) {
-        Ok(ast::Mod::Module(m)) => Ok(Module { body: m.body.iter().map(stmt).collect() }),
+        Ok(ast::Mod::Module(m)) => Ok(Module { body: m.body.iter().map(stmt).collect(), classes: class_outlines(&m.body) }),
         Ok(_) => Err(Diagnostic::error(0..0, "expected a module")),
         Err(err) => {
             let at = usize::from(err.offset).min(source.len());
@@ -218,6 +231,28 @@ pub fn parse_module(source: &str, path: &str) -> Result<Module, Diagnostic> {
                 .with_hint("pyc-aot accepts Python 3.11 syntax; fix the line so that `python3 -m py_compile` accepts it"))
         }
     }
+}
+
+fn class_outlines(body: &[ast::Stmt]) -> Vec<ClassOutline> {
+    body.iter()
+        .filter_map(|s| match s {
+            ast::Stmt::ClassDef(c) => Some(ClassOutline {
+                name: c.name.to_string(),
+                span: span(s),
+                decorators: c.decorator_list.iter().map(expr).collect(),
+                methods: c
+                    .body
+                    .iter()
+                    .filter_map(|m| match m {
+                        ast::Stmt::FunctionDef(f) => Some((f.name.to_string(), span(m))),
+                        ast::Stmt::AsyncFunctionDef(f) => Some((f.name.to_string(), span(m))),
+                        _ => None,
+                    })
+                    .collect(),
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 fn span<T: Ranged>(r: &T) -> Span {

@@ -247,7 +247,9 @@ pub(crate) fn emit_module_glue(
     target: &crate::target::Target,
     with_init: bool,
 ) -> R<DataId> {
-    let exported: Vec<&Function> = m.functions.iter().filter(|f| f.exported).collect();
+    // `@cfunc`s get a wrapper too: the module's interpreted functions call
+    // them by name, as they would the plain functions of CPython + the shim.
+    let exported: Vec<&Function> = m.functions.iter().collect();
 
     let written = written_views(m);
     let mut wrappers = vec![];

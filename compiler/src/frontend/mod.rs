@@ -98,7 +98,7 @@ pub(crate) fn error<T>(d: Diagnostic) -> Result<T, Problem> {
 pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path: &str) -> Result<Output, Vec<Diagnostic>> {
     let mut warnings = vec![];
     let mut errors = vec![];
-    let directives = comment_directives(src, &mut errors, &mut warnings);
+    let directives = comment_directives(src, &mut warnings);
 
     let mut bindings = HashMap::new();
     let mut star_import = false;
@@ -120,7 +120,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     let mut candidates: Vec<typeck::Candidate> = vec![];
     let left_note = |f: &syntax::FunctionDef, span: &Span, reason: String, left: &mut Vec<hir::LeftToPython>| {
         let (line, col) = src.line_col(span.start);
-        left.push(hir::LeftToPython { function: f.name.clone(), line, col, reason });
+        left.push(hir::LeftToPython { kind: "function", function: f.name.clone(), line, col, reason });
     };
     for (name, list) in &defs {
         let (f, span) = *list.last().expect("non-empty by construction");
@@ -137,7 +137,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             Err(Problem::Error(d)) => errors.push(d),
             Err(Problem::Fallback { span, reason }) => {
                 let (line, col) = src.line_col(span.start);
-                left.push(hir::LeftToPython { function: name.clone(), line, col, reason })
+                left.push(hir::LeftToPython { kind: "function", function: name.clone(), line, col, reason })
             }
             Err(Problem::Pending) => left_note(f, span, "its signature could not be typed".into(), &mut left),
         }
@@ -150,14 +150,17 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         Ok(functions) => functions,
         Err(errors) => return Err(errors),
     };
+    classes_left(&cx, &ast.classes, &mut left);
     left.sort_by_key(|l| l.line);
 
+    let mut functions = functions;
+    let c_library_bindings = bind_c_library_natively(src, &ast.body, &mut functions);
     let compiled: HashMap<&str, bool> = functions.iter().map(|f| (f.name.as_str(), f.exported)).collect();
     let python_source = residual::python_source(src, &ast.body, &compiled);
     for l in &left {
         let at = src.line_range(l.line).start + l.col as usize - 1;
         warnings.push(
-            Diagnostic::warning(at..at + 1, format!("function `{}` left to Python: {}", l.function, l.reason))
+            Diagnostic::warning(at..at + 1, format!("{} `{}` left to Python: {}", l.kind, l.function, l.reason))
                 .with_hint("it still works, interpreted; `--strict` makes this an error"),
         );
     }
@@ -168,9 +171,101 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             functions,
             python_source,
             left_to_python: left,
+            c_library_bindings,
         },
         warnings,
     })
+}
+
+/// `from cython.cimports.libc.math import sqrt` at module level: `sqrt`
+/// becomes a native function with C semantics, so the module's interpreted
+/// code calls it at the cost of a builtin like `math.sqrt` (the shim's
+/// Python-level C emulation is ~3x slower per call). Only names nothing else
+/// at module level binds, and only functions of doubles.
+fn bind_c_library_natively(src: &SourceFile, body: &[Stmt], functions: &mut Vec<hir::Function>) -> Vec<String> {
+    let mut bound = vec![];
+    for stmt in body {
+        let StmtKind::ImportFrom { module: Some(m), names, level: 0 } = &stmt.kind else { continue };
+        if m != "cython.cimports.libc.math" {
+            continue;
+        }
+        for a in names {
+            let name = a.asname.clone().unwrap_or_else(|| a.name.clone());
+            let Some(vocab::MathItem::Func { op, arity }) = vocab::libc_math(&a.name) else { continue };
+            let binders = body
+                .iter()
+                .filter(|s| {
+                    let mut ns = vec![];
+                    syntax::bound_names(s, &mut ns);
+                    ns.contains(&name) || matches!(&s.kind, StmtKind::ImportFrom { names, .. } | StmtKind::Import(names) if names.iter().any(|x| x.asname.as_ref().unwrap_or(&x.name) == &name || x.name == "*"))
+                })
+                .count();
+            if binders != 1 || functions.iter().any(|f| f.name == name) || bound.contains(&name) {
+                continue;
+            }
+            let ret = if matches!(op, hir::MathOp::IsNan | hir::MathOp::IsInf | hir::MathOp::IsFinite) { Ty::Bool } else { types::F64 };
+            // The shim's parameter names, so keyword calls agree.
+            let pnames: &[&str] = if a.name == "atan2" { &["y", "x"] } else { &["x", "y", "z"] };
+            let params: Vec<hir::Param> = (0..arity as usize)
+                .map(|i| hir::Param {
+                    name: pnames[i].to_string(),
+                    ty: types::F64,
+                    local: hir::LocalId(i as u32),
+                    kind: syntax::ParamKind::PositionalOrKeyword,
+                    default: None,
+                    accepts_none: false,
+                    default_src: None,
+                })
+                .collect();
+            let locals = params.iter().map(|p| hir::Local { name: p.name.clone(), ty: types::F64, c_array: None }).collect();
+            let args = params.iter().map(|p| hir::Expr::local(p.local, types::F64)).collect();
+            let line = src.line_of(stmt.span.start);
+            functions.push(hir::Function {
+                id: hir::FuncId(functions.len() as u32),
+                name: name.clone(),
+                exported: true,
+                doc: Some(format!("C's `{}` from <math.h> (C semantics: nan or inf, never an exception).", a.name)),
+                params,
+                ret,
+                locals,
+                body: vec![hir::Stmt { kind: hir::StmtKind::Return(Some(hir::Expr { kind: hir::ExprKind::Math(op, args), ty: ret })), line }],
+                line,
+                inline_hint: false,
+                cdivision: false,
+                overflowcheck: false,
+                boundscheck: true,
+                wraparound: true,
+                associative_math: false,
+            });
+            bound.push(name);
+        }
+    }
+    bound
+}
+
+/// Every class and method stays Python until extension types compile; say so,
+/// one entry each, so the summary counts them and `--strict` rejects them.
+fn classes_left(cx: &ModuleCx, classes: &[syntax::ClassOutline], left: &mut Vec<hir::LeftToPython>) {
+    for c in classes {
+        let cclass = c.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cclass".into())));
+        let (line, col) = cx.src.line_col(c.span.start);
+        let reason = if cclass {
+            "`@cython.cclass` extension types are not compiled natively yet (it is a Python class)"
+        } else {
+            "classes are not compiled natively yet"
+        };
+        left.push(hir::LeftToPython { kind: "class", function: c.name.clone(), line, col, reason: reason.into() });
+        for (name, span) in &c.methods {
+            let (line, col) = cx.src.line_col(span.start);
+            left.push(hir::LeftToPython {
+                kind: "method",
+                function: format!("{}.{name}", c.name),
+                line,
+                col,
+                reason: "methods of classes are not compiled natively yet".into(),
+            });
+        }
+    }
 }
 
 fn module_names_bound_elsewhere(body: &[Stmt], name: &str) -> bool {
@@ -188,7 +283,7 @@ fn module_names_bound_elsewhere(body: &[Stmt], name: &str) -> bool {
 const PYC_AOT_DIRECTIVES: &[&str] = &["associative_math"];
 
 /// `# cython: key=value, …` (and `# pyc-aot: …`) comments before the first statement.
-fn comment_directives(src: &SourceFile, errors: &mut Vec<Diagnostic>, warnings: &mut Vec<Diagnostic>) -> Directives {
+fn comment_directives(src: &SourceFile, warnings: &mut Vec<Diagnostic>) -> Directives {
     let mut d = Directives::default();
     let mut offset = 0;
     for line in src.text.split_inclusive('\n') {
@@ -209,9 +304,10 @@ fn comment_directives(src: &SourceFile, errors: &mut Vec<Diagnostic>, warnings: 
         for item in rest.split(',') {
             let item_at = rest_at + rest.find(item).unwrap_or(0);
             let span = item_at..item_at + item.len();
+            // A comment CPython ignores must not fail the build: warn, keep the default.
             let Some((key, value)) = item.split_once('=') else {
-                errors.push(
-                    Diagnostic::error(span, format!("malformed cython directive `{}`", item.trim()))
+                warnings.push(
+                    Diagnostic::warning(span, format!("malformed {} directive `{}` is ignored", prefix.trim_end_matches(':'), item.trim()))
                         .with_label("expected `name=value`")
                         .with_hint("write e.g. `# cython: cdivision=True, boundscheck=False`"),
                 );
@@ -222,8 +318,8 @@ fn comment_directives(src: &SourceFile, errors: &mut Vec<Diagnostic>, warnings: 
                 match value {
                     "True" | "true" => d.set(key, true),
                     "False" | "false" => d.set(key, false),
-                    _ => errors.push(
-                        Diagnostic::error(span, format!("directive `{key}` takes True or False, not `{value}`"))
+                    _ => warnings.push(
+                        Diagnostic::warning(span, format!("directive `{key}` takes True or False, not `{value}`; it is ignored"))
                             .with_label("not a boolean")
                             .with_hint(format!("write `{key}=True` or `{key}=False`")),
                     ),
@@ -356,7 +452,7 @@ impl ModuleCx<'_> {
             }
         }
         if axes.is_empty() || axes.len() > 8 {
-            return error(Diagnostic::error(e.span.clone(), "a memoryview has 1 to 8 dimensions"));
+            return fallback(&e.span, "memoryviews of more than 8 dimensions are not compiled natively");
         }
         Ok(Ty::View(types::ViewTy { elem, ndim: axes.len() as u8, c_contig, f_contig }))
     }
@@ -383,11 +479,8 @@ impl ModuleCx<'_> {
         };
         let bytes = dims.iter().try_fold(elem.size() as u64, |acc, d| acc.checked_mul(*d));
         if bytes.map_or(true, |b| b > 1 << 20) {
-            return error(
-                Diagnostic::error(e.span.clone(), "this C array is larger than 1 MiB, too large for the stack")
-                    .with_label("too large")
-                    .with_hint("allocate a NumPy array (or array.array) and pass it as a typed memoryview"),
-            );
+            // Python runs it (as a list); natively it would not fit on the stack.
+            return fallback(&e.span, "its C array is larger than 1 MiB, too large for the stack");
         }
         Ok(Some((elem, dims)))
     }
@@ -434,14 +527,9 @@ impl ModuleCx<'_> {
                 if let Some(t) = types::cython_scalar(&name) {
                     return Ok(t);
                 }
-                if name.starts_with("p_") || matches!(name.as_str(), "pointer" | "struct" | "union" | "typedef" | "fused_type" | "complex" | "doublecomplex" | "floatcomplex" | "Py_UNICODE" | "unicode" | "basestring" | "object") {
-                    return fallback(&e.span, format!("`cython.{name}` is not compiled natively yet"));
-                }
-                error(
-                    Diagnostic::error(e.span.clone(), format!("`cython.{name}` is not a type"))
-                        .with_label("unknown cython type")
-                        .with_hint("scalar types are char, short, int, long, longlong, Py_ssize_t, size_t (and their u- forms), float, double, bint"),
-                )
+                // Fused types, pointers, structs …: the shim gives them meaning,
+                // so the function runs interpreted.
+                fallback(&e.span, format!("`cython.{name}` is not compiled natively yet"))
             }
             Some(_) => fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span))),
             None => match &e.kind {
@@ -452,14 +540,9 @@ impl ModuleCx<'_> {
                     if let Some(t) = types::builtin_scalar(n) {
                         return Ok(t);
                     }
-                    if vocab::is_python_builtin(n) || self.star_import {
-                        return fallback(&e.span, format!("`{n}` is not a native type"));
-                    }
-                    error(
-                        Diagnostic::error(e.span.clone(), format!("name `{n}` is not defined"))
-                            .with_label("unknown type name")
-                            .with_hint("use a PEP 484 type (int, float, bool) or a cython type after `import cython`"),
-                    )
+                    // Unevaluated (`from __future__ import annotations`) or defined
+                    // by code we do not follow: CPython decides, running it.
+                    fallback(&e.span, format!("`{n}` is not a native type"))
                 }
                 _ => fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span))),
             },

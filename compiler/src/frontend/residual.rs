@@ -25,7 +25,7 @@ pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, b
             }
         }
     }
-    rewrite_imports(src, body, &mut edits);
+    rewrite_imports(src, body, compiled, &mut edits);
     edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
     let mut out = src.text.clone();
     for (range, text) in edits {
@@ -34,23 +34,28 @@ pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, b
     out
 }
 
-fn rewrite_imports(src: &SourceFile, body: &[Stmt], edits: &mut Vec<(Range<usize>, String)>) {
+fn rewrite_imports(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, bool>, edits: &mut Vec<(Range<usize>, String)>) {
     for stmt in body {
         let replacement = match &stmt.kind {
             StmtKind::Import(aliases) if aliases.iter().any(|a| is_cython_module(&a.name)) => {
                 Some(aliases.iter().map(import_piece).collect::<Vec<_>>().join("; "))
             }
             StmtKind::ImportFrom { module: Some(m), names, level: 0 } if is_cython_module(m) || m == "pyc_aot" => {
-                let pieces: Vec<String> = names.iter().map(|a| from_piece(m, a)).collect();
-                Some(pieces.join("; "))
+                // A C library function bound natively is in the module dict already.
+                let pieces: Vec<String> = names
+                    .iter()
+                    .filter(|a| !(m == "cython.cimports.libc.math" && compiled.contains_key(a.asname.as_ref().unwrap_or(&a.name).as_str())))
+                    .map(|a| from_piece(m, a))
+                    .collect();
+                Some(if pieces.is_empty() { "pass".to_string() } else { pieces.join("; ") })
             }
             StmtKind::If { body, orelse, .. } => {
-                rewrite_imports(src, body, edits);
-                rewrite_imports(src, orelse, edits);
+                rewrite_imports(src, body, compiled, edits);
+                rewrite_imports(src, orelse, compiled, edits);
                 None
             }
             StmtKind::Other { body, .. } | StmtKind::With { body, .. } => {
-                rewrite_imports(src, body, edits);
+                rewrite_imports(src, body, compiled, edits);
                 None
             }
             _ => None,

@@ -39,6 +39,10 @@ pub(crate) struct Candidate<'a> {
 fn bool_arg(cx: &ModuleCx, call: &Expr, name: &str, args: &[Expr], kw: &[syntax::Keyword]) -> R<bool> {
     match (args, kw) {
         ([Expr { kind: ExprKind::Bool(b), .. }], []) => Ok(*b),
+        // A flag computed at run time: the function runs interpreted, as written.
+        ([Expr { kind: ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Call { .. }, .. }], []) => {
+            fallback(&call.span, format!("`cython.{name}` with an argument other than True or False"))
+        }
         _ => error(
             Diagnostic::error(call.span.clone(), format!("`cython.{name}` takes one argument, True or False"))
                 .with_label(format!("got `{}`", cx.source_text(&call.span)))
@@ -92,7 +96,7 @@ impl<'a> Candidate<'a> {
                 (None, None) => return fallback(&p.span, format!("parameter `{}` has no type annotation", p.name)),
             };
             if ty == Ty::Void {
-                return error(Diagnostic::error(p.span.clone(), format!("parameter `{}` cannot have type None", p.name)));
+                return fallback(&p.span, format!("parameter `{}` is annotated None", p.name));
             }
             let optional = p.annotation.as_ref().is_some_and(|a| cx.optional_view(a).is_some());
             let accepts_none =
@@ -134,14 +138,12 @@ impl<'a> Candidate<'a> {
             Some(Binding::CythonAttr(n)) => n,
             _ => return fallback(&d.span, format!("it is decorated with `{}`", cx.source_text(&d.span))),
         };
-        let unknown = || {
-            error(
-                Diagnostic::error(d.span.clone(), format!("unknown cython decorator `cython.{name}`"))
-                    .with_label("not a cython directive")
-                    .with_hint(format!("known decorators: {}", vocab::known_decorator_names())),
-            )
-        };
+        // The shim (like Cython's shadow module) has more decorators than we
+        // compile; the function then stays Python, where the shim applies it.
+        let unknown = || fallback(&d.span, format!("it is decorated with `cython.{name}`, which pyc-aot does not compile"));
         match name.as_str() {
+            n if vocab::TEST_DECORATORS.contains(&n) && called => Ok(()),
+            "nogil" if called && matches!((args, kw), ([Expr { kind: ExprKind::Bool(_), .. }], [])) => Ok(()),
             "cfunc" | "ccall" | "inline" | "nogil" | "with_gil" | "final" if !called => {
                 match name.as_str() {
                     "cfunc" => self.exported = false,
@@ -189,11 +191,7 @@ impl<'a> Candidate<'a> {
                 if value_ok && kw_ok {
                     Ok(())
                 } else {
-                    error(
-                        Diagnostic::error(d.span.clone(), "bad arguments to `cython.exceptval`")
-                            .with_label("expected a number literal and/or `check=True|False`")
-                            .with_hint("write e.g. `@cython.exceptval(-1, check=True)`"),
-                    )
+                    fallback(&d.span, "`cython.exceptval` with arguments other than a number literal and `check=True|False`")
                 }
             }
             "cfunc" | "ccall" | "inline" | "locals" | "returns" | "exceptval" | "nogil" | "with_gil" | "final" => error(
@@ -218,6 +216,37 @@ fn returns_a_value(body: &[Stmt]) -> bool {
             returns_a_value(body) || returns_a_value(orelse)
         }
         StmtKind::Other { body, .. } | StmtKind::With { body, .. } => returns_a_value(body),
+        _ => false,
+    })
+}
+
+/// Whether control can reach the end of `body`, where Python returns None.
+/// Conservative: `true` unless every path returns, raises or loops forever.
+fn may_fall_off(body: &[Stmt]) -> bool {
+    let Some(last) = body.last() else { return true };
+    match &last.kind {
+        StmtKind::Return(_) | StmtKind::Raise { .. } => false,
+        StmtKind::If { body, orelse, .. } => may_fall_off(body) || may_fall_off(orelse),
+        StmtKind::With { body, .. } => may_fall_off(body),
+        StmtKind::While { test, body, orelse } => {
+            let forever = match test.kind {
+                ExprKind::Bool(b) => b,
+                ExprKind::Int(Some(n)) => n != 0,
+                _ => false,
+            };
+            breaks_out(body) || (!forever && may_fall_off(orelse))
+        }
+        StmtKind::For { body, orelse, .. } => breaks_out(body) || may_fall_off(orelse),
+        _ => true,
+    }
+}
+
+/// Whether a `break` of this loop (not of a nested one) occurs in `body`.
+fn breaks_out(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        StmtKind::Break => true,
+        StmtKind::If { body, orelse, .. } => breaks_out(body) || breaks_out(orelse),
+        StmtKind::With { body, .. } | StmtKind::Other { body, .. } => breaks_out(body),
         _ => false,
     })
 }
@@ -269,15 +298,14 @@ pub(crate) fn check_all(
                 Err(Problem::Pending) => dropped.push((i, c.span.clone(), "its types could not be inferred".into())),
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        // A caller's error may come from a callee that stays Python (a
+        // generator typed as returning None): drop first, then judge again.
         if dropped.is_empty() {
-            return Ok(functions);
+            return if errors.is_empty() { Ok(functions) } else { Err(errors) };
         }
         for (i, span, reason) in dropped.iter().rev() {
             let (line, col) = cx.src.line_col(span.start);
-            left.push(hir::LeftToPython { function: set[*i].name.clone(), line, col, reason: reason.clone() });
+            left.push(hir::LeftToPython { kind: "function", function: set[*i].name.clone(), line, col, reason: reason.clone() });
             set.remove(*i);
         }
     }
@@ -346,6 +374,12 @@ impl<'c, 'a> Checker<'c, 'a> {
             (Some(t), _) | (None, Some(&t)) => t,
             (None, None) => return fallback(&self.me.span, "its return type could not be inferred"),
         };
+        if self.me.declared_ret.is_none() && ret != Ty::Void && may_fall_off(&self.me.def.body) {
+            return fallback(
+                &self.me.span,
+                format!("it returns {ret} on some paths and None (by reaching its end) on others"),
+            );
+        }
         if let Ty::View(_) = ret {
             return fallback(&self.me.span, "it returns a memoryview (only parameters are compiled)");
         }
@@ -462,7 +496,7 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     fn declare(&mut self, name: &str, t: Ty, span: &Span) -> R<()> {
         if t == Ty::Void {
-            return error(Diagnostic::error(span.clone(), format!("local `{name}` cannot have type None")));
+            return fallback(span, format!("local `{name}` is declared None"));
         }
         match self.declared.get(name) {
             Some(&old) if old != t => error(
@@ -649,7 +683,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         match v.ty {
             Ty::Bool => Ok(v),
             Ty::Int(_) | Ty::Float(_) => Ok(hir::Expr { kind: H::Truthy(Box::new(v)), ty: Ty::Bool }),
-            Ty::Void => error(Diagnostic::error(span.clone(), "this expression has no value (the call returns None)")),
+            Ty::Void => fallback(span, "it uses the None result of a call as a value"),
             Ty::View(_) => fallback(span, "it takes the truth value of a memoryview"),
         }
     }
@@ -797,7 +831,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
         }
         if v.ty == Ty::Void {
-            return error(Diagnostic::error(span.clone(), format!("cannot assign None to `{name}`")).with_hint("the called function returns nothing"));
+            return fallback(span, format!("it assigns the None result of a call to `{name}`"));
         }
         let ty = if let Some(&t) = self.declared.get(name) {
             t
@@ -841,17 +875,13 @@ impl<'c, 'a> Checker<'c, 'a> {
                 if self.me.declared_ret.is_none() {
                     return fallback(span, "it returns both None and a number");
                 }
-                return error(
-                    Diagnostic::error(span.clone(), format!("`return` without a value in a function that returns {t}"))
-                        .with_label("returns None")
-                        .with_hint("return a value, or declare the function `-> None`"),
-                );
+                return fallback(span, format!("it returns None from a function declared to return {t}"));
             }
             (Some(v), Ty::Void) => {
                 if self.me.declared_ret.is_none() {
                     return fallback(span, "it returns both None and a number");
                 }
-                return error(Diagnostic::error(span.clone(), format!("function declared to return None returns a {}", v.ty)));
+                return fallback(span, format!("it returns {} from a function declared to return None", v.ty));
             }
             (Some(v), t) => hir::StmtKind::Return(Some(self.coerce(v, t, span, "the return value")?)),
         };
@@ -873,15 +903,13 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         if prange {
             if let Some(k) = keywords.iter().find(|k| !matches!(k.name.as_deref(), Some("nogil" | "schedule" | "num_threads" | "chunksize"))) {
-                return error(Diagnostic::error(k.span.clone(), format!("prange() got an unexpected keyword argument '{}'", k.name.as_deref().unwrap_or("**"))));
+                return fallback(&k.span, format!("prange() with the keyword argument `{}`", k.name.as_deref().unwrap_or("**")));
             }
         }
         let keywords: &[syntax::Keyword] = if prange { &[] } else { keywords };
         if !keywords.is_empty() || args.is_empty() || args.len() > 3 || args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) {
-            return error(
-                Diagnostic::error(iter.span.clone(), format!("range expected 1 to 3 positional arguments, got {}", args.len()))
-                    .with_label("bad `range` call"),
-            );
+            // CPython raises TypeError only when the loop runs.
+            return fallback(&iter.span, format!("range() with {} positional and {} keyword arguments", args.len(), keywords.len()));
         }
         let mut vals = vec![];
         for a in args {
@@ -895,7 +923,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                             .with_hint("convert with int(...)"),
                     )
                 }
-                Ty::Void => return error(Diagnostic::error(a.span.clone(), "this call returns None")),
+                Ty::Void => return fallback(&a.span, "it passes the None result of a call to range()"),
                 Ty::View(_) => return fallback(&a.span, "it passes a memoryview to range()"),
             }
         }
@@ -1042,7 +1070,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                     Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
                     Some(_) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
                     None if vocab::is_python_math_name(&a) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
-                    None => error(Diagnostic::error(e.span.clone(), format!("module 'math' has no attribute '{a}'")).with_label("unknown name")),
+                    // CPython raises AttributeError only when this runs.
+                    None => fallback(&e.span, format!("`math.{a}` is not a name of `math`")),
                 },
                 Some(Binding::LibcMathAttr(a)) => match vocab::libc_math(&a) {
                     Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
@@ -1389,14 +1418,14 @@ impl<'c, 'a> Checker<'c, 'a> {
             };
         }
         if ty == Ty::Void {
-            return error(Diagnostic::error(span.clone(), "this expression has no value (a call returns None)"));
+            return fallback(span, "it uses the None result of a call as a value");
         }
         Ok(ty)
     }
 
     fn numeric(&self, v: &hir::Expr, span: &Span) -> R<()> {
         match v.ty {
-            Ty::Void => error(Diagnostic::error(span.clone(), "this expression has no value (the call returns None)")),
+            Ty::Void => fallback(span, "it uses the None result of a call as a value"),
             Ty::View(_) => fallback(span, "it computes with a whole memoryview (only its elements are compiled)"),
             _ => Ok(()),
         }
@@ -1593,7 +1622,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 return match vocab::python_math(&name) {
                     Some(item) => self.math_call(e, &format!("math.{name}"), item, args, keywords),
                     None if vocab::is_python_math_name(&name) => fallback(&e.span, format!("`math.{name}` is not compiled natively")),
-                    None => error(Diagnostic::error(func.span.clone(), format!("module 'math' has no attribute '{name}'")).with_label("unknown name")),
+                    None => fallback(&func.span, format!("`math.{name}` is not a name of `math`")),
                 };
             }
             Some(Binding::LibcMathAttr(name)) => {
@@ -1907,7 +1936,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     .with_label("wrong memoryview type")
                     .with_hint("element type, number of dimensions and `::1` must match"),
             ),
-            (Ty::Void, _) => error(Diagnostic::error(span.clone(), "this call returns None, not a value")),
+            (Ty::Void, _) => fallback(span, "it uses the None result of a call as a value"),
             (Ty::Float(_), Ty::Int(_)) => error(
                 Diagnostic::error(span.clone(), format!("cannot implicitly convert {} to {to} for `{what}`", v.ty))
                     .with_label("a float here")

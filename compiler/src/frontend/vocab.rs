@@ -30,6 +30,9 @@ pub const VALUE_DIRECTIVES: &[&str] = &["language_level", "c_string_type", "c_st
 /// Decorators that only mark a function; they change nothing in how we compile it.
 pub const MARKER_DECORATORS: &[&str] = &["nogil", "with_gil", "final", "returns", "locals", "inline", "cfunc", "ccall", "exceptval"];
 
+/// Cython's test-suite assertions about its parse tree; no effect on the code.
+pub const TEST_DECORATORS: &[&str] = &["test_assert_path_exists", "test_fail_if_path_exists"];
+
 pub fn known_decorator_names() -> String {
     let mut names: Vec<&str> = BOOL_DIRECTIVES.iter().chain(MARKER_DECORATORS).copied().collect();
     names.sort_unstable();

@@ -4,12 +4,13 @@ This file serves two purposes:
 
 (a) pyc-aot embeds its text and executes it, when a compiled module is
     imported, as the body of a fresh module object named ``cython`` whose
-    globals contain ``__pyc_aot_compiled__ = True``.  Then ``compiled`` is
-    True and ``sys.modules`` is left untouched.
+    globals contain ``__pyc_aot_compiled__ = True``.  Then ``sys.modules``
+    is left untouched.  Only the module's interpreted code ever reads this
+    shim (native code folds ``cython.compiled`` to True), so ``compiled``
+    is False here too: that code *is* the Python branch.
 
 (b) Copied as ``cython.py`` onto ``sys.path`` it lets a typed ``.py`` file
-    run unchanged under plain CPython.  Then ``compiled`` is False and the
-    sub-modules ``cython.cimports``, ``cython.cimports.libc``,
+    run unchanged under plain CPython.  Then the sub-modules ``cython.cimports``, ``cython.cimports.libc``,
     ``cython.cimports.libc.math`` (and a few more) are registered in
     ``sys.modules`` so that ``from cython.cimports.libc.math import sqrt``
     works.
@@ -25,14 +26,34 @@ Standard library only; Python 3.8+.
 
 import builtins as _builtins
 import math as _math
-import struct as _struct
 import sys as _sys
-import types as _types
+# `_struct`, not `struct`: a compiled module runs this shim on import, and a
+# user's `struct.py` or `types.py` next to it must not break that.
+import _struct
+
+
+class _types(object):
+    ModuleType = type(_sys)
+    FunctionType = type(lambda: None)
+    BuiltinFunctionType = type(len)
+
+    @property
+    def TracebackType(self):
+        try:
+            raise TypeError
+        except TypeError:
+            return type(_sys.exc_info()[2])
+
+
+_types = _types()
 
 __version__ = "3.0.0-pyc-aot-shim"
 
 # True when executed by a pyc-aot compiled module (mode a).
-compiled = globals().get("__pyc_aot_compiled__", False) is True
+_embedded = globals().get("__pyc_aot_compiled__", False) is True
+
+# Whoever reads this attribute runs as interpreted Python.
+compiled = False
 
 _Unspecified = object()
 
@@ -183,14 +204,59 @@ class _CArrayType(CythonType):
 
 
 class _PointerType(CythonType):
+    """``cython.p_int``, ``cython.pointer(T)``: calling it makes a pointer
+    value (a list of items, as in Cython's shadow module)."""
+
     def __init__(self, base):
         self.base = base
 
     def __call__(self, value=None):
-        return value
+        return _Pointer(self, value)
 
     def __repr__(self):
         return "%r *" % (self.base,)
+
+
+class _Pointer(object):
+    """A pointer value in pure mode: ``p[i]`` reads and writes its items;
+    one without items equals None (NULL)."""
+
+    def __init__(self, ptype, value=None):
+        self._type = ptype
+        if _isinstance(value, _Pointer):
+            items = value._items
+        elif _isinstance(value, list):
+            items = value
+        elif value is None or value == 0:
+            items = []
+        else:
+            raise ValueError("cannot make a pointer from %r" % (value,))
+        self._items = [cast(ptype.base, v) for v in items]
+
+    def __getitem__(self, ix):
+        if ix < 0:
+            raise IndexError("negative indexing not allowed in C")
+        return self._items[ix]
+
+    def __setitem__(self, ix, value):
+        if ix < 0:
+            raise IndexError("negative indexing not allowed in C")
+        self._items[ix] = cast(self._type.base, value)
+
+    def __eq__(self, other):
+        if other is None:
+            return not self._items
+        if not _isinstance(other, _Pointer):
+            return False
+        return not self._items and not other._items
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return "%r *" % (self._type.base,)
 
 
 class _StructType(CythonType):
@@ -294,12 +360,29 @@ def index_type(base_type, item):
     return _CArrayType(base_type, (n,))
 
 
-def pointer(basetype):
-    return _PointerType(basetype)
+class pointer(object):
+    """``cython.pointer(T)`` and ``cython.pointer[T]``."""
+
+    def __new__(cls, basetype):
+        return _PointerType(basetype)
+
+    def __class_getitem__(cls, basetype):
+        return _PointerType(basetype)
 
 
-def array(basetype, n):
-    return _CArrayType(basetype, (n,))
+class array(object):
+    """``cython.array(T, n)`` and ``cython.array[T, n]``."""
+
+    def __new__(cls, basetype, n):
+        return _CArrayType(basetype, (n,))
+
+    def __class_getitem__(cls, item):
+        basetype, n = item
+        return _CArrayType(basetype, (n,))
+
+
+def address(obj):
+    return pointer(type(obj))([obj])
 
 
 def struct(**members):
@@ -313,6 +396,10 @@ def union(**members):
 def fused_type(*args):
     if not args:
         raise TypeError("Expected at least one type as argument")
+    # As Cython's shadow module: Python number types alone give one of them
+    # (its rank is never updated, so the last), anything else a fused type.
+    if all(any(t is o for o in type_ordering) for t in args):
+        return args[-1]
     return _FusedType(*args)
 
 
@@ -384,10 +471,159 @@ py_complex = typedef(_complex, "double complex")
 unicode = typedef(_str, "unicode")
 Py_tss_t = typedef(None, "Py_tss_t")
 
-NULL = None
-integral = _FusedType()
-floating = _FusedType()
-numeric = _FusedType()
+py_bool = typedef(_bool, "bool")
+type_ordering = [py_int, py_long, py_float, py_complex]
+
+
+class const(typedef):
+    """``cython.const[T]``, ``cython.const(T)``."""
+
+    def __init__(self, type, name=None):
+        typedef.__init__(self, type, "const %s" % (name or repr(type)))
+
+    def __class_getitem__(cls, base_type):
+        return cls(base_type)
+
+
+class volatile(const):
+    def __init__(self, type, name=None):
+        typedef.__init__(self, type, "volatile %s" % (name or repr(type)))
+
+
+class restrict(const):
+    def __init__(self, type, name=None):
+        typedef.__init__(self, type, "restrict %s" % (name or repr(type)))
+
+
+int_types = ["char", "short", "Py_UNICODE", "int", "Py_UCS4", "long", "longlong",
+             "Py_hash_t", "Py_ssize_t", "size_t", "ssize_t", "ptrdiff_t"]
+float_types = ["longdouble", "double", "float"]
+complex_types = ["longdoublecomplex", "doublecomplex", "floatcomplex", "complex"]
+other_types = ["bint", "void", "Py_tss_t"]
+to_repr = {"longlong": "long long", "longdouble": "long double",
+           "longdoublecomplex": "long double complex",
+           "doublecomplex": "double complex", "floatcomplex": "float complex"}.get
+
+
+def _pointer_and_const_types():
+    """``const_int``, ``p_int``, ``pp_const_char``, ``ppp_void`` …: the same
+    set of names as Cython's shadow module."""
+    g = globals()
+    bases = []
+    for t in int_types + float_types + complex_types + other_types:
+        for v in (t, "u" + t, "s" + t):
+            if v in g and v not in bases:
+                bases.append(v)
+    for t in bases:
+        g["const_" + t] = const(g[t], t)
+    for level in (1, 2, 3):
+        for t in bases:
+            for c in ("", "const_"):
+                if c and t in ("void", "Py_tss_t"):
+                    continue
+                below = c + t if level == 1 else "p" * (level - 1) + "_" + c + t
+                g["p" * level + "_" + c + t] = pointer(g[below])
+
+
+_pointer_and_const_types()
+
+NULL = p_void(0)
+# One object, as in Cython's shadow module: pure mode cannot tell them apart.
+integral = floating = numeric = _FusedType()
+annotations = __import__("__future__").annotations
+TYPE_CHECKING = False
+
+# Names Cython's shadow module takes from `typing`: looked up on first use,
+# so importing a compiled module does not import `typing`.
+_TYPING_NAMES = ("Any", "Callable", "Generic", "Iterable", "Optional", "Sequence",
+                 "Type", "TypeVar", "overload")
+
+
+CythonTypeObject = CythonType
+PointerType = _PointerType
+ArrayType = _CArrayType
+StructType = UnionType = _StructType
+
+
+class CythonDotImportedFromElsewhere(object):
+    """``cython.dataclasses``: the standard library module of that name,
+    imported on first use."""
+
+    def __init__(self, module):
+        self.__path__ = []
+        self.__file__ = None
+        self.__name__ = module
+        self.__package__ = module
+
+    def __getattr__(self, attr):
+        import importlib
+        try:
+            mod = importlib.import_module(self.__name__)
+        except ImportError:
+            raise AttributeError("%s: the standard library module %s is not available"
+                                 % (attr, self.__name__))
+        if not _embedded:
+            _sys.modules["cython." + self.__name__] = mod
+        return getattr(mod, attr)
+
+
+dataclasses = CythonDotImportedFromElsewhere("dataclasses")
+
+
+class CythonCImports(object):
+    """A ``cython.cimports`` package: unknown attributes are Python modules
+    of the same name (so ``cimport numpy`` finds numpy), else AttributeError."""
+
+    def __init__(self, module, **attributes):
+        self.__path__ = []
+        self.__file__ = None
+        self.__name__ = module
+        self.__package__ = module
+        self.__dict__.update(attributes)
+
+    def __getattr__(self, item):
+        if item.startswith("__") and item.endswith("__"):
+            raise AttributeError(item)
+        import importlib
+        package = self.__package__[len("cython.cimports."):]
+        try:
+            return importlib.import_module(item, package or None)
+        except ImportError:
+            ex = AttributeError(item)
+            ex.__cause__ = None
+            raise ex
+
+
+class CythonDotParallel(object):
+    """The ``cython.parallel`` module as an object."""
+
+    __all__ = ["parallel", "prange", "threadid"]
+
+    def parallel(self, num_threads=None, use_threads_if=None):
+        return nogil
+
+    def prange(self, start=0, stop=None, step=1, nogil=False, schedule=None,
+               chunksize=None, num_threads=None, use_threads_if=None):
+        return _prange(start, stop, step)
+
+    def threadid(self):
+        return 0
+
+
+def __getattr__(name):
+    if name in _TYPING_NAMES:
+        import typing
+        value = getattr(typing, name)
+    elif name == "TracebackType":
+        value = _types.TracebackType
+    else:
+        raise AttributeError("module 'cython' has no attribute %r" % name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_TYPING_NAMES) | {"TracebackType"})
 
 
 # ---------------------------------------------------------------------------
@@ -444,13 +680,16 @@ def typeof(arg):
 
 
 def cdiv(a, b):
-    """C division: truncates toward zero."""
+    """C division: truncates toward zero (floats too, as in Cython's shadow
+    module, whose formula this follows for them)."""
     if _isinstance(a, _int) and _isinstance(b, _int):
         if b == 0:
             raise ZeroDivisionError("integer division or modulo by zero")
         q = _abs(a) // _abs(b)
         return q if (a < 0) == (b < 0) else -q
-    return a / b
+    if a < 0:
+        a, b = -a, -b
+    return (a + b + 1) // b if b < 0 else a // b
 
 
 def cmod(a, b):
@@ -460,7 +699,10 @@ def cmod(a, b):
             raise ZeroDivisionError("integer division or modulo by zero")
         r = _abs(a) % _abs(b)
         return -r if a < 0 else r
-    return _math.fmod(a, b)
+    r = a % b
+    if a * b < 0 and r:
+        r -= b
+    return r
 
 
 # ---------------------------------------------------------------------------
@@ -518,13 +760,15 @@ _DIRECTIVES = [
     "boundscheck", "wraparound", "initializedcheck", "nonecheck",
     "cdivision", "cdivision_warnings", "overflowcheck", "infer_types",
     "profile", "linetrace", "cpow", "c_api_binop_methods", "embedsignature",
-    "always_allows_keywords", "unraisable_tracebacks", "binding",
+    "always_allows_keywords", "always_allow_keywords", "unraisable_tracebacks", "binding",
     "annotation_typing", "emit_code_comments", "auto_pickle", "freelist",
     "type_version_tag", "no_gc_clear", "no_gc", "ccomplex", "optimize",
     "language_level", "c_string_type", "c_string_encoding", "iterable_coroutine",
     "callspec", "warn", "fast_getattr", "py2_import", "preliminary_late_includes_cy28",
     "test_assert_path_exists", "test_fail_if_path_exists", "collection_type",
-    "trashcan", "ufunc", "show_performance_hints",
+    "trashcan", "ufunc", "show_performance_hints", "auto_cpdef",
+    "allow_none_for_extension_args", "remove_unreachable", "cpp_locals",
+    "c_compile_guard", "test_body_needs_exception_handling",
 ]
 
 _g = globals()
@@ -533,14 +777,21 @@ for _name in _DIRECTIVES:
 del _g, _name
 
 overflowcheck.fold = _Directive("overflowcheck.fold")
+embedsignature.format = _Directive("embedsignature.format")
 
 
 class _Optimization(object):
-    use_switch = _Directive("optimization.use_switch")
-    unpack_method_calls = _Directive("optimization.unpack_method_calls")
+    use_switch = _Directive("optimize.use_switch")
+    unpack_method_calls = _Directive("optimize.unpack_method_calls")
 
 
-optimization = _Optimization()
+optimize = optimization = _Optimization()
+
+
+class warn(object):
+    """``@cython.warn.undeclared(True)`` and friends: no effect."""
+    undeclared = unreachable = maybe_uninitialized = unused = \
+        unused_argument = multiple_declarators = _Directive("warn")
 
 
 def locals(**arg_types):
@@ -571,7 +822,67 @@ def inline(f, *args, **kwargs):
     return f
 
 
-final = internal = with_gil = _empty_decorator
+final = internal = _empty_decorator
+type_version_tag = no_gc_clear = no_gc = total_ordering = _empty_decorator
+
+
+def compile(f):
+    raise NotImplementedError("cython.compile() needs Cython itself")
+
+
+def likely(cond):
+    return cond
+
+
+def unlikely(cond):
+    return cond
+
+
+class critical_section(object):
+    """``with cython.critical_section(obj):`` and ``@cython.critical_section``:
+    with the GIL there is nothing to lock."""
+
+    def __init__(self, arg0, arg1=None):
+        self.arg0 = arg0
+
+    def __call__(self, *args, **kwargs):
+        return self.arg0(*args, **kwargs)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        return False
+
+
+class pymutex(object):
+    """A lock usable in ``with`` (``threading.Lock`` underneath)."""
+
+    def __init__(self):
+        import threading
+        self._lock = threading.Lock()
+
+    def acquire(self):
+        return self._lock.acquire()
+
+    def release(self):
+        return self._lock.release()
+
+    def locked(self):
+        return self._lock.locked()
+
+    def can_check_locked(self):
+        return True
+
+    def __enter__(self):
+        return self._lock.__enter__()
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        return self._lock.__exit__(exc_type, exc_value, traceback)
+
+
+class pythread_type_lock(pymutex):
+    pass
 
 
 class _Nogil(object):
@@ -597,6 +908,7 @@ class _Nogil(object):
 
 nogil = _Nogil("nogil")
 gil = _Nogil("gil")
+with_gil = _Nogil("with_gil")
 
 
 # ---------------------------------------------------------------------------
@@ -636,12 +948,14 @@ _TWO52 = 4503599627370496.0  # 2.0 ** 52: every double at least this big is inte
 
 
 def _f(x):
-    """Convert an argument as C does for a ``double`` parameter."""
+    """Convert an argument as C does for a ``double`` parameter (CPython's
+    ``PyFloat_AsDouble``: ``__float__``, else ``__index__``)."""
     if _isinstance(x, _float):
         return x
-    if _isinstance(x, (_str, bytes, bytearray)):
-        raise TypeError("must be real number, not %s" % type(x).__name__)
-    return _float(x)
+    t = type(x)
+    if hasattr(t, "__float__") or hasattr(t, "__index__"):
+        return _float(x)
+    raise TypeError("must be real number, not %s" % t.__name__)
 
 
 def _is_odd_integer(y):
@@ -1150,8 +1464,9 @@ _libc = _make_module("cython.cimports.libc", "C standard library (shim).",
 cimports = _make_module("cython.cimports", "cimport emulation (shim).", {"libc": _libc})
 
 
-if not compiled:
+if not _embedded:
     for _mod in (cimports, _libc, _libc_math, _libc_stdlib, _libc_limits,
                  _libc_float, parallel):
         _sys.modules.setdefault(_mod.__name__, _mod)
     del _mod
+    _sys.modules.setdefault("cython.dataclasses", dataclasses)
