@@ -596,9 +596,25 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let addr = self.cx.data_addr(sym);
         let ty = self.cx.b.ins().load(self.cx.em.ptr, flags(), addr, 0);
         match msg {
-            Some(m) => {
+            Some(m) if !m.contains('\0') => {
                 let m = self.cstr(m)?;
                 self.call_c("PyErr_SetString", &[self.cx.em.ptr, self.cx.em.ptr], &[], &[ty, m])?;
+            }
+            Some(m) => {
+                // A NUL inside the message: decoded with its length, since
+                // PyErr_SetString would stop at the NUL.
+                let p = self.cx.em.ptr;
+                let text = self.cx.text_addr(m)?;
+                let len = self.cx.b.ins().iconst(types::I64, m.len() as i64);
+                let obj = self.call_c("PyUnicode_FromStringAndSize", &[p, types::I64], &[p], &[text, len])?[0];
+                let (set, done) = (self.cx.b.create_block(), self.cx.b.create_block());
+                let null = self.is_null(obj);
+                self.cx.b.ins().brif(null, done, &[], set, &[]);
+                self.enter(set);
+                self.call_c("PyErr_SetObject", &[p, p], &[], &[ty, obj])?;
+                self.decref(obj)?;
+                self.cx.b.ins().jump(done, &[]);
+                self.enter(done);
             }
             None => {
                 self.call_c("PyErr_SetNone", &[self.cx.em.ptr], &[], &[ty])?;

@@ -254,9 +254,20 @@ impl Emitter {
         Ok(id)
     }
 
-    /// A NUL-terminated constant string, deduplicated.
+    /// A NUL-terminated constant string, deduplicated. A string with a NUL of
+    /// its own would arrive cut short in C: such text goes through `text` with
+    /// its length instead, so reaching here with one is an internal error.
     pub fn cstring(&mut self, s: &str) -> Result<DataId, String> {
-        let mut bytes: Vec<u8> = s.bytes().filter(|b| *b != 0).collect();
+        if s.contains('\0') {
+            return Err(format!("the string {s:?} has a NUL byte and cannot be passed as a C string"));
+        }
+        self.text(s)
+    }
+
+    /// `s`'s UTF-8 bytes followed by a NUL, deduplicated; with its length,
+    /// text containing NULs passes intact.
+    pub fn text(&mut self, s: &str) -> Result<DataId, String> {
+        let mut bytes: Vec<u8> = s.as_bytes().to_vec();
         bytes.push(0);
         if let Some(id) = self.strings.get(&bytes) {
             return Ok(*id);
@@ -416,6 +427,12 @@ impl<'a, 'b> FnCx<'a, 'b> {
 
     pub fn cstr(&mut self, s: &str) -> Result<ir::Value, String> {
         let id = self.em.cstring(s)?;
+        Ok(self.data_addr(id))
+    }
+
+    /// Address of `s`'s UTF-8 bytes, to be passed with the length `s.len()`.
+    pub fn text_addr(&mut self, s: &str) -> Result<ir::Value, String> {
+        let id = self.em.text(s)?;
         Ok(self.data_addr(id))
     }
 
