@@ -334,7 +334,7 @@ pub(crate) fn emit_module_glue(
         cx.b.ins().return_(&[r]);
         finish(cx)?;
     }
-    em.define(init, func, &format!("PyInit_{}", m.name))?;
+    em.define(init, func, &init_symbol(&m.name))?;
     Ok(def)
 }
 
@@ -409,7 +409,7 @@ pub(crate) fn emit_dispatcher(em: &mut Emitter, m: &hir::Module, targets: &[crat
         cx.b.ins().return_(&[null]);
         finish(cx)?;
     }
-    em.define(init, func, &format!("PyInit_{} (dispatch)", m.name))
+    em.define(init, func, &format!("{} (dispatch)", init_symbol(&m.name)))
 }
 
 /// Picks a fat module's variant at import.
@@ -437,6 +437,77 @@ def __pyc_aot_choose(module, names, requires):
     return max(usable, key=lambda i: (len(requires[i]), -i))
 "#;
 
+/// The init function CPython looks up for a module named `name` (PEP 489):
+/// `PyInit_<name>` for ASCII names, otherwise `PyInitU_` followed by the
+/// name's punycode with `-` replaced by `_`, as `importdl.c` spells it.
+pub(crate) fn init_symbol(name: &str) -> String {
+    if name.is_ascii() {
+        format!("PyInit_{name}")
+    } else {
+        format!("PyInitU_{}", punycode(name).replace('-', "_"))
+    }
+}
+
+/// RFC 3492 bootstring encoding, as Python's `punycode` codec does it: the
+/// ASCII characters in order, a `-` if there were any, then the deltas.
+fn punycode(input: &str) -> String {
+    const BASE: u32 = 36;
+    const TMIN: u32 = 1;
+    const TMAX: u32 = 26;
+    const SKEW: u32 = 38;
+    const DAMP: u32 = 700;
+    fn digit(d: u32) -> char {
+        (if d < 26 { b'a' + d as u8 } else { b'0' + (d - 26) as u8 }) as char
+    }
+    fn adapt(mut delta: u32, points: u32, first: bool) -> u32 {
+        delta /= if first { DAMP } else { 2 };
+        delta += delta / points;
+        let mut k = 0;
+        while delta > ((BASE - TMIN) * TMAX) / 2 {
+            delta /= BASE - TMIN;
+            k += BASE;
+        }
+        k + (BASE - TMIN + 1) * delta / (delta + SKEW)
+    }
+    let chars: Vec<u32> = input.chars().map(|c| c as u32).collect();
+    let mut out: String = input.chars().filter(char::is_ascii).collect();
+    let basic = out.len() as u32;
+    if basic > 0 {
+        out.push('-');
+    }
+    let (mut n, mut delta, mut bias, mut handled) = (0x80u32, 0u64, 72u32, basic);
+    while (handled as usize) < chars.len() {
+        let m = chars.iter().copied().filter(|&c| c >= n).min().unwrap_or(n);
+        delta += (m - n) as u64 * (handled as u64 + 1);
+        n = m;
+        for &c in &chars {
+            if c < n {
+                delta += 1;
+            }
+            if c == n {
+                let mut q = delta as u32;
+                let mut k = BASE;
+                loop {
+                    let t = if k <= bias { TMIN } else if k >= bias + TMAX { TMAX } else { k - bias };
+                    if q < t {
+                        break;
+                    }
+                    out.push(digit(t + (q - t) % (BASE - t)));
+                    q = (q - t) / (BASE - t);
+                    k += BASE;
+                }
+                out.push(digit(q));
+                bias = adapt(delta as u32, handled + 1, handled == basic);
+                delta = 0;
+                handled += 1;
+            }
+        }
+        delta += 1;
+        n += 1;
+    }
+    out
+}
+
 /// Declares the module's exported `PyInit_<name>() -> PyObject*` and an
 /// empty function to build it in (`index` keeps CLIF names distinct).
 fn declare_pyinit(em: &mut Emitter, m: &hir::Module, index: u32) -> R<(ClifFuncId, ir::Function)> {
@@ -444,7 +515,7 @@ fn declare_pyinit(em: &mut Emitter, m: &hir::Module, index: u32) -> R<(ClifFuncI
     sig.returns.push(ir::AbiParam::new(em.ptr));
     let init = em
         .module
-        .declare_function(&format!("PyInit_{}", m.name), Linkage::Export, &sig)
+        .declare_function(&init_symbol(&m.name), Linkage::Export, &sig)
         .map_err(|e| e.to_string())?;
     Ok((init, ir::Function::with_name_signature(ir::UserFuncName::user(1, index), sig)))
 }
@@ -1338,6 +1409,25 @@ impl Wrapper<'_, '_> {
 mod tests {
     use super::*;
     use crate::hir::{Function, LocalId, Param};
+
+    #[test]
+    fn init_symbols_follow_importdl() {
+        // Expected values from CPython: name.encode('punycode').
+        for (name, puny) in [
+            ("fïb", "fb-tja"),
+            ("ïé", "9cal"),
+            ("müller_2", "mller_2-n2a"),
+            ("日本語", "wgv71a119e"),
+            ("a€b€c", "abc-k50ab"),
+            ("Ωmega", "mega-ukd"),
+            ("xüüüüü", "x-ehaaaaa"),
+            ("ß_mod", "_mod-una"),
+        ] {
+            assert_eq!(punycode(name), puny, "{name}");
+            assert_eq!(init_symbol(name), format!("PyInitU_{}", puny.replace('-', "_")));
+        }
+        assert_eq!(init_symbol("fib"), "PyInit_fib");
+    }
 
     fn func(params: Vec<(&str, ParamKind, Option<&str>)>) -> Function {
         Function {
