@@ -53,3 +53,131 @@ def test_non_ascii_module_name_imports(tmp_path, stem):
                    env_extra={"PYTHONIOENCODING": "utf-8"})
     assert p.returncode == 0, p.stderr
     assert p.stdout.split() == [stem, str(2880067194370816120)]
+
+
+DEEP = '''
+import cython
+
+
+def rec(n: int) -> int:
+    if n == 0:
+        return 0
+    return rec(n - 1) + 1
+
+
+@cython.cfunc
+def crec(n: cython.int) -> cython.int:
+    if n == 0:
+        return 0
+    return crec(n - 1) + 1
+
+
+@cython.ccall
+def call_crec(n: cython.int) -> cython.int:
+    return crec(n)
+
+
+def big(k: cython.int) -> cython.double:
+    a: cython.double[131072]
+    b: cython.double[131072]
+    a[k] = 1.5
+    b[k] = a[k] * 2.0
+    return a[k] + b[k]
+
+
+def big_rec(n: cython.int) -> cython.double:
+    a: cython.double[8192]
+    a[0] = n
+    if n == 0:
+        return a[0]
+    return big_rec(n - 1) + a[0]
+
+
+def calls_big(k: cython.int) -> cython.double:
+    return big(k) + 1.0
+'''
+
+RUN_IN_THREAD = '''
+import threading
+threading.stack_size(%d)
+out = []
+def run():
+    try:
+        out.append(('RESULT', %s))
+    except RecursionError as e:
+        out.append(('RECURSIONERROR', str(e)))
+t = threading.Thread(target=run)
+t.start()
+t.join()
+print(*out[0])
+print('AFTER', m.rec(10))
+'''
+
+
+@pytest.fixture(scope="module")
+def deep(pyc):
+    return pyc.build(DEEP, stem="deep")
+
+
+def run_deep(build, code, preexec=""):
+    p = run_python(preexec + load_snippet(build.so, build.src.stem) + code)
+    assert p.returncode == 0, "interpreter died (%s, exit %d): %s" % (
+        signal_name(p.returncode), p.returncode, p.stderr[-2000:])
+    return p.stdout
+
+
+@pytest.mark.parametrize("call", ["m.rec(100000)", "m.call_crec(100000)", "m.rec(10**7)"])
+def test_deep_recursion_in_a_small_thread_raises(deep, call):
+    # 100000 frames need more than 256 KiB; the guard must know the thread's
+    # own stack, not assume 1 MiB below the entry.
+    out = run_deep(deep, RUN_IN_THREAD % (256 * 1024, call))
+    assert "RECURSIONERROR" in out and "AFTER 10" in out, out
+
+
+def test_moderate_recursion_in_a_small_thread_completes(deep):
+    out = run_deep(deep, RUN_IN_THREAD % (256 * 1024, "m.rec(1000)"))
+    assert "RESULT 1000" in out, out
+
+
+def test_deep_recursion_under_a_small_rlimit_raises(deep):
+    # The main thread's stack is as large as RLIMIT_STACK at exec.
+    setlimit = "import resource\nresource.setrlimit(resource.RLIMIT_STACK, (1 << 20, 1 << 20))\n"
+    code = ("import subprocess, sys\n"
+            "src = %r\n"
+            "p = subprocess.run([sys.executable, '-c', src], capture_output=True, text=True,\n"
+            "                   preexec_fn=lambda: __import__('resource').setrlimit(\n"
+            "                       __import__('resource').RLIMIT_STACK, (1 << 20, 1 << 20)))\n"
+            "print(p.returncode, p.stdout, p.stderr[-2000:])\n")
+    inner = (load_snippet(deep.so, deep.src.stem)
+             + "try:\n    print('RESULT', m.rec(10**6))\nexcept RecursionError:\n    print('RECURSIONERROR')\n"
+             + "print('AFTER', m.rec(10))\n")
+    p = run_python(code % inner)
+    assert p.returncode == 0, p.stderr
+    rc, _, rest = p.stdout.partition(" ")
+    assert rc == "0", "interpreter died (%s): %s" % (signal_name(int(rc)), rest)
+    assert "RECURSIONERROR" in rest and "AFTER 10" in rest, rest
+    del setlimit
+
+
+@pytest.mark.parametrize("call", ["m.big(3)", "m.calls_big(3)", "m.big_rec(1000)"])
+def test_big_c_arrays_in_a_small_thread_raise(deep, call):
+    # Two 1 MiB arrays cannot fit a 2 MiB thread stack with anything else on it.
+    out = run_deep(deep, RUN_IN_THREAD % (2 << 20, call))
+    assert "RECURSIONERROR" in out and "AFTER 10" in out, out
+
+
+@pytest.mark.parametrize("call, value", [("m.big(3)", 4.5), ("m.calls_big(3)", 5.5), ("m.big_rec(3)", 6.0)])
+def test_big_c_arrays_fit_a_large_thread(deep, call, value):
+    out = run_deep(deep, RUN_IN_THREAD % (16 << 20, call))
+    assert "RESULT %r" % value in out, out
+
+
+def test_recursion_error_traceback_is_bounded(deep):
+    # A RecursionError used to carry an entry per native frame (327,687 of
+    # them, seconds and hundreds of MB); now about as many as CPython keeps.
+    out = run_deep(deep, "import traceback\ntry:\n    m.rec(10**7)\nexcept RecursionError as e:\n"
+                         "    tb = e.__traceback__\n    n = 0\n    while tb:\n        n += 1\n        tb = tb.tb_next\n"
+                         "    print('ENTRIES', n)\n    print(traceback.format_exc()[-300:])\n")
+    n = int(out.split()[1])
+    assert 2 <= n <= 1100, out
+    assert "in rec" in out, out

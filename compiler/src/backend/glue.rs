@@ -5,7 +5,9 @@
 //! unboxing fast path reads CPython 3.11's digit layout and is emitted only
 //! when the target interpreter is 3.11.
 
-use super::{clif_type, lower_in_place, worth_lowering_in_place, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND, STACK_BUDGET};
+use super::{clif_type, lower_in_place, worth_lowering_in_place, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND};
+use super::lower::{frame_estimate, has_big_frame};
+use super::stack;
 use crate::hir::{self, FuncId, Function};
 use std::collections::HashSet;
 use crate::syntax::ParamKind;
@@ -992,11 +994,20 @@ impl Wrapper<'_, '_> {
             self.cx.decref(t)?;
         }
         let sp = self.cx.b.ins().get_stack_pointer(p);
-        let limit = self.cx.b.ins().iadd_imm_s(sp, -STACK_BUDGET);
+        let mut limit = self.cx.b.ins().iadd_imm_s(sp, -stack::SOFT_BUDGET);
         let null = self.cx.b.ins().iconst(p, 0);
+        if has_big_frame(f) {
+            let low = self.cx.b.ins().iadd_imm_s(sp, -frame_estimate(f));
+            let (cont, _) = stack::check(&mut self.cx, low, limit)?;
+            self.release_buffers(self.buffers.len())?;
+            self.cx.b.ins().return_(&[null]);
+            self.cx.b.switch_to_block(cont);
+            limit = self.cx.b.block_params(cont)[0];
+        }
         if worth_lowering_in_place(f) {
             let done = lower_in_place(&mut self.cx, m, f, &values, limit, recursive)?;
             self.cx.b.switch_to_block(done.failed);
+            stack::reset_traceback_count(&mut self.cx);
             self.release_buffers(self.buffers.len())?;
             self.cx.b.ins().return_(&[null]);
             self.cx.b.switch_to_block(done.ok);
@@ -1016,6 +1027,7 @@ impl Wrapper<'_, '_> {
         let (raised, ok) = (self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.ins().brif(err, raised, &[], ok, &[]);
         self.cx.b.switch_to_block(raised);
+        stack::reset_traceback_count(&mut self.cx);
         self.cx.b.ins().return_(&[null]);
         self.cx.b.switch_to_block(ok);
         let boxed = self.boxed(results.first().copied().filter(|_| results.len() == 2), f.ret)?;

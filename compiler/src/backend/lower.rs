@@ -18,13 +18,36 @@ use std::collections::{HashMap, HashSet};
 mod copy;
 mod intmath;
 mod reduction;
+pub(crate) mod stack;
 
 type R<T> = Result<T, String>;
 
 const OVERFLOW_PY_INT: &str = "int result does not fit in 64 bits (pyc-aot compiles `int` as a 64-bit integer)";
 const OVERFLOW_C_INT: &str = "value too large to perform arithmetic";
 
-/// Functions on a cycle of the call graph: only these pay for the stack check.
+/// Bytes of `f`'s own C arrays, on its frame.
+pub(crate) fn c_array_bytes(f: &hir::Function) -> u64 {
+    f.locals
+        .iter()
+        .filter_map(|l| match (&l.c_array, l.ty) {
+            (Some(dims), Ty::View(v)) => Some(dims.iter().fold(v.elem.size() as u64, |a, d| a.saturating_mul(*d))),
+            _ => None,
+        })
+        .fold(0, u64::saturating_add)
+}
+
+/// A frame too large to enter unchecked (see `stack`): kept a function of its own.
+pub(crate) fn has_big_frame(f: &hir::Function) -> bool {
+    c_array_bytes(f) >= stack::BIG_FRAME
+}
+
+/// Stack bytes a call of `f` may take: its C arrays and a page for the rest.
+pub(crate) fn frame_estimate(f: &hir::Function) -> i64 {
+    c_array_bytes(f).saturating_add(4096).min(i64::MAX as u64 / 2) as i64
+}
+
+/// Functions on a cycle of the call graph: only these pay for the stack check
+/// on entry (calls of functions with a big frame are checked by the caller).
 pub fn recursive_functions(m: &hir::Module) -> HashSet<FuncId> {
     let callees: Vec<HashSet<FuncId>> = m
         .functions
@@ -190,6 +213,8 @@ struct Lower<'m, 'c, 'e, 'b> {
     recursive: &'m HashSet<FuncId>,
     limit: Value,
     reachable: bool,
+    /// Lowered into a wrapper: its own traceback entry is always added.
+    outermost: bool,
 }
 
 /// How many calls deep one native function inlines its callees, and how deep
@@ -217,6 +242,7 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
         recursive,
         limit: Value::from_u32(0),
         reachable: true,
+        outermost: false,
     };
     lw.body(recursive.contains(&f.id))?;
     let FnCx { em, mut b, .. } = cx;
@@ -248,8 +274,9 @@ pub fn lower_in_place(
     cx.b.append_block_param(ok, clif_type(f.ret).unwrap_or(types::I8));
     let failed = cx.b.create_block();
     cx.b.set_cold_block(failed);
-    let mut lw = Lower { cx, m, fr: Frame::bare(f), outer: vec![], recursive, limit, reachable: true };
+    let mut lw = Lower { cx, m, fr: Frame::bare(f), outer: vec![], recursive, limit, reachable: true, outermost: false };
     lw.fr = lw.new_frame(f, args, Some(ok));
+    lw.outermost = true;
     lw.stmts(&f.body)?;
     lw.fall_off_end()?;
     if lw.fr.err_used {
@@ -268,7 +295,7 @@ pub fn lower_in_place(
 /// spills them inside hot loops; the native function does not suffer that.)
 pub fn worth_lowering_in_place(f: &hir::Function) -> bool {
     let has_views = f.params.iter().any(|p| matches!(p.ty, Ty::View(_)));
-    !has_views && (f.inline_hint || function_size(f) <= INLINE_SIZE)
+    !has_views && !has_big_frame(f) && (f.inline_hint || function_size(f) <= INLINE_SIZE)
 }
 
 impl<'m> Frame<'m> {
@@ -308,13 +335,22 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let params: Vec<Value> = self.cx.b.block_params(entry).to_vec();
         let f = self.fr.f;
         let (args, limit) = params.split_at(params.len() - 1);
-        self.fr = self.new_frame(f, args, None);
         self.limit = limit[0];
+        // Before the frame is set up (its C arrays zeroed): on error nothing
+        // of it exists, and the caller's traceback entry names the call.
         if recursive {
             let sp = self.cx.b.ins().get_stack_pointer(self.cx.em.ptr);
-            let over = self.cx.b.ins().icmp(IntCC::UnsignedLessThan, sp, self.limit);
-            self.raise_if(over, "PyExc_RecursionError", Some("maximum recursion depth exceeded"))?;
+            let (cont, _) = stack::check(self.cx, sp, self.limit)?;
+            let mut rets = vec![];
+            if f.ret != Ty::Void {
+                rets.push(self.zero(f.ret));
+            }
+            rets.push(self.cx.b.ins().iconst(types::I8, 1));
+            self.cx.b.ins().return_(&rets);
+            self.cx.b.switch_to_block(cont);
+            self.limit = self.cx.b.block_params(cont)[0];
         }
+        self.fr = self.new_frame(f, args, None);
         self.stmts(&f.body)?;
         self.fall_off_end()?;
         if self.fr.err_used {
@@ -438,12 +474,27 @@ impl<'m> Lower<'m, '_, '_, '_> {
         ViewVars { data, shape, strides }
     }
 
+    /// Before calling `callee`, whose frame is big: RecursionError unless the
+    /// stack has room for it; the limit to pass it.
+    fn room_for(&mut self, callee: &hir::Function) -> R<Value> {
+        let sp = self.cx.b.ins().get_stack_pointer(self.cx.em.ptr);
+        let low = self.cx.b.ins().iadd_imm_s(sp, -frame_estimate(callee));
+        let (cont, fail) = stack::check(self.cx, low, self.limit)?;
+        self.cx.b.seal_block(fail);
+        self.jump_to_error();
+        self.enter(cont);
+        Ok(self.cx.b.block_params(cont)[0])
+    }
+
     fn add_traceback(&mut self, line: Value) -> R<()> {
         let fname = self.cstr(&self.fr.f.name)?;
         let file = self.cstr(&self.m.source_path)?;
         let p = self.cx.em.ptr;
-        self.call_c("_PyTraceback_Add", &[p, p, types::I32], &[], &[fname, file, line])?;
-        Ok(())
+        if self.outermost && self.outer.is_empty() {
+            self.call_c("_PyTraceback_Add", &[p, p, types::I32], &[], &[fname, file, line])?;
+            return Ok(());
+        }
+        stack::bounded_traceback(self.cx, fname, file, line)
     }
 
     /// Control reaching the end of a function body.
@@ -478,6 +529,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let callee = self.m.function(id);
         let depth = self.outer.len();
         if depth >= MAX_INLINE_DEPTH {
+            return false;
+        }
+        if has_big_frame(callee) {
             return false;
         }
         if self.recursive.contains(&id) {
@@ -1427,7 +1481,13 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 if self.should_inline(*id) {
                     return self.inline_call(*id, &vals);
                 }
-                vals.push(self.limit);
+                let callee_f = self.m.function(*id);
+                if has_big_frame(callee_f) {
+                    let limit = self.room_for(callee_f)?;
+                    vals.push(limit);
+                } else {
+                    vals.push(self.limit);
+                }
                 let callee = self.cx.em.native_id(*id);
                 let r = self.cx.func_ref(callee);
                 let inst = self.cx.b.ins().call(r, &vals);
