@@ -181,3 +181,32 @@ def test_recursion_error_traceback_is_bounded(deep):
     n = int(out.split()[1])
     assert 2 <= n <= 1100, out
     assert "in rec" in out, out
+
+
+DUNDERS = ["__name__", "__dict__", "__spec__", "__builtins__", "__loader__", "__file__",
+           "__doc__", "__package__", "__path__", "__cached__", "__all__", "__annotations__"]
+
+DUNDER_SOURCE = "import cython\n\nBEFORE = __name__\nBEFORE_FILE = __file__\n\n" + "".join(
+    "\ndef %s(n: int) -> int:\n    return n + %d\n\n" % (name, k) for k, name in enumerate(DUNDERS)) + '''
+AFTER = __name__
+
+
+def ordinary(n: int) -> int:
+    return n * 2
+'''
+
+
+def test_functions_with_module_dunder_names_bind_like_python(pyc):
+    # Plain Python binds each `def` where it stands: code before it sees the
+    # module's own __name__, the module ends up with the functions.
+    m = pyc.pair(DUNDER_SOURCE, stem="dunders")
+    for d in (vars(m.py), vars(m.native)):
+        assert isinstance(d["BEFORE"], str) and isinstance(d["BEFORE_FILE"], str)
+        assert callable(d["AFTER"]) and d["AFTER"](1) == 1
+        for k, name in enumerate(DUNDERS):
+            assert callable(d[name]) and d[name](10) == 10 + k, name
+        assert "__pyc_aot_late__" not in d
+    m.assert_native("ordinary")
+    m.assert_same("ordinary", [(3,)])
+    for name in DUNDERS:
+        assert type(vars(m.native)[name]).__name__ == "builtin_function_or_method", name

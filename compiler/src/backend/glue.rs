@@ -260,30 +260,12 @@ pub(crate) fn emit_module_glue(
         keyword_entries.extend(vectorcall.map(|v| (f.name.clone(), v)));
     }
 
-    // PyMethodDef[]: {name, meth, flags, doc}, 32 bytes each, zero-terminated.
-    let table = em.module.declare_data(&em.symbol("pyc_aot_methods"), Linkage::Local, true, false).map_err(|e| e.to_string())?;
-    let mut desc = DataDescription::new();
-    let mut bytes = vec![0u8; 32 * (wrappers.len() + 1)];
-    for (i, (f, _)) in wrappers.iter().enumerate() {
-        let flags = match call_kind(f, py_minor) {
-            CallKind::NoArgs => METH_NOARGS,
-            CallKind::O | CallKind::OKeywords => METH_O,
-            CallKind::FastCall => METH_VARARGS_FASTCALL_KEYWORDS,
-        };
-        bytes[32 * i + 16..32 * i + 20].copy_from_slice(&flags.to_le_bytes());
-    }
-    desc.define(bytes.into_boxed_slice());
-    for (i, (f, wrapper)) in wrappers.iter().enumerate() {
-        let name = em.cstring(&f.name)?;
-        let doc = em.cstring(&method_doc(f))?;
-        let gv_name = em.module.declare_data_in_data(name, &mut desc);
-        let gv_doc = em.module.declare_data_in_data(doc, &mut desc);
-        let fr = em.module.declare_func_in_data(*wrapper, &mut desc);
-        desc.write_data_addr((32 * i) as u32, gv_name, 0);
-        desc.write_function_addr((32 * i + 8) as u32, fr);
-        desc.write_data_addr((32 * i + 24) as u32, gv_doc, 0);
-    }
-    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+    // Names like `__name__` or `__spec__` are the module's own before its code
+    // runs: such functions are bound where their `def` stands (`emit_exec`).
+    let (early, late): (Vec<_>, Vec<_>) = wrappers.iter().partition(|(f, _)| !is_dunder(&f.name));
+    let table = method_table(em, "pyc_aot_methods", &early, py_minor)?;
+    let late_table = method_table(em, "pyc_aot_late_methods", &late, py_minor)?;
+    let late_names: Vec<String> = late.iter().map(|(f, _)| f.name.clone()).collect();
 
     // One helper table for all variants: only the chosen variant's exec fills it.
     if em.variant.as_ref().is_none_or(|(k, _)| *k == 0) {
@@ -293,7 +275,7 @@ pub(crate) fn emit_module_glue(
         em.module.define_data(em.helpers, &desc).map_err(|e| e.to_string())?;
     }
 
-    let exec = emit_exec(em, m, &exported, &keyword_entries, target)?;
+    let exec = emit_exec(em, m, &exported, &keyword_entries, target, (late_table, &late_names))?;
 
     // PyModuleDef_Slot[]: {Py_mod_exec, exec}, {0, NULL}.
     let slots = em.module.declare_data(&em.symbol("pyc_aot_slots"), Linkage::Local, true, false).map_err(|e| e.to_string())?;
@@ -510,6 +492,62 @@ fn punycode(input: &str) -> String {
     out
 }
 
+/// A dunder name (`__name__`, `__getattr__` …): the module or its loader may
+/// have bound it before the module's code runs.
+fn is_dunder(name: &str) -> bool {
+    name.len() > 4 && name.starts_with("__") && name.ends_with("__")
+}
+
+/// PyMethodDef[]: {name, meth, flags, doc}, 32 bytes each, zero-terminated.
+fn method_table(em: &mut Emitter, symbol: &str, wrappers: &[&(&&Function, ClifFuncId)], py_minor: u32) -> R<DataId> {
+    let table = em.module.declare_data(&em.symbol(symbol), Linkage::Local, true, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    let mut bytes = vec![0u8; 32 * (wrappers.len() + 1)];
+    for (i, (f, _)) in wrappers.iter().enumerate() {
+        let flags = match call_kind(f, py_minor) {
+            CallKind::NoArgs => METH_NOARGS,
+            CallKind::O | CallKind::OKeywords => METH_O,
+            CallKind::FastCall => METH_VARARGS_FASTCALL_KEYWORDS,
+        };
+        bytes[32 * i + 16..32 * i + 20].copy_from_slice(&flags.to_le_bytes());
+    }
+    desc.define(bytes.into_boxed_slice());
+    for (i, (f, wrapper)) in wrappers.iter().enumerate() {
+        let name = em.cstring(&f.name)?;
+        let doc = em.cstring(&method_doc(f))?;
+        let gv_name = em.module.declare_data_in_data(name, &mut desc);
+        let gv_doc = em.module.declare_data_in_data(doc, &mut desc);
+        let fr = em.module.declare_func_in_data(*wrapper, &mut desc);
+        desc.write_data_addr((32 * i) as u32, gv_name, 0);
+        desc.write_function_addr((32 * i + 8) as u32, fr);
+        desc.write_data_addr((32 * i + 24) as u32, gv_doc, 0);
+    }
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+    Ok(table)
+}
+
+/// Module-dict name of the late-bound functions while the module's code runs.
+const LATE_GLOBAL: &str = "__pyc_aot_late__";
+
+/// The residual source with each late function bound on its (blanked) `def`
+/// line, as the `def` would bind it; those whose line is not blank (none
+/// should be) are returned to be bound before the code runs.
+fn bind_late_in_source(src: &str, late: &[(String, u32)]) -> (String, Vec<String>) {
+    let mut lines: Vec<String> = src.split_inclusive('\n').map(str::to_string).collect();
+    let mut early = vec![];
+    for (name, line) in late {
+        let k = (*line as usize).wrapping_sub(1);
+        match lines.get_mut(k) {
+            Some(l) if l.trim().is_empty() => {
+                let ending = &l[l.trim_end_matches(['\r', '\n']).len()..];
+                *l = format!("{name} = {LATE_GLOBAL}.pop({name:?}){ending}");
+            }
+            _ => early.push(name.clone()),
+        }
+    }
+    (lines.concat(), early)
+}
+
 /// Declares the module's exported `PyInit_<name>() -> PyObject*` and an
 /// empty function to build it in (`index` keeps CLIF names distinct).
 fn declare_pyinit(em: &mut Emitter, m: &hir::Module, index: u32) -> R<(ClifFuncId, ir::Function)> {
@@ -539,6 +577,7 @@ fn emit_exec(
     exported: &[&Function],
     keyword_entries: &[(String, ClifFuncId)],
     target: &crate::target::Target,
+    (late_table, late_names): (DataId, &[String]),
 ) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
@@ -699,6 +738,27 @@ fn emit_exec(
         cx.decref(own_dict)?;
 
         let mod_dict = cx.call_c("PyModule_GetDict", &[p], &[p], &[module])?[0];
+        let late_positions: Vec<(String, u32)> =
+            late_names.iter().filter_map(|n| exported.iter().find(|f| &f.name == n).map(|f| (n.clone(), f.line))).collect();
+        let (source, bind_early) = bind_late_in_source(&m.python_source, &late_positions);
+        let late_dict = if late_names.is_empty() {
+            None
+        } else {
+            let d = cx.call_c("PyDict_New", &[], &[p], &[])?[0];
+            check_null(&mut cx, d);
+            let modname = cx.call_c("PyModule_GetNameObject", &[p], &[p], &[module])?[0];
+            check_null(&mut cx, modname);
+            let table = cx.data_addr(late_table);
+            for (i, name) in late_names.iter().enumerate() {
+                let ml = cx.b.ins().iadd_imm_s(table, 32 * i as i64);
+                let fobj = cx.call_c("PyCFunction_NewEx", &[p, p, p], &[p], &[ml, module, modname])?[0];
+                check_null(&mut cx, fobj);
+                set_item(&mut cx, d, name, fobj)?;
+                cx.decref(fobj)?;
+            }
+            cx.decref(modname)?;
+            Some(d)
+        };
         // METH_O functions that take their argument by keyword too: their
         // vectorcall slot (used for every call CPython does not specialise,
         // e.g. with keywords) gets an entry that handles keywords.
@@ -706,7 +766,11 @@ fn emit_exec(
         for (name, entry) in keyword_entries {
             let Some(cfunction_type) = cfunction_type else { break };
             let k = cx.cstr(name)?;
-            let obj = cx.call_c("PyDict_GetItemString", &[p, p], &[p], &[mod_dict, k])?[0];
+            let dict = match late_dict {
+                Some(d) if late_names.contains(name) => d,
+                _ => mod_dict,
+            };
+            let obj = cx.call_c("PyDict_GetItemString", &[p, p], &[p], &[dict, k])?[0];
             let (check, patch, next) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
             let missing = cx.is_null(obj);
             cx.b.ins().brif(missing, next, &[], check, &[]);
@@ -732,7 +796,29 @@ fn emit_exec(
         check_null(&mut cx, tobj);
         set_item(&mut cx, mod_dict, "__pyc_aot_target__", tobj)?;
         cx.decref(tobj)?;
-        run(&mut cx, &m.python_source, &m.source_path, mod_dict)?;
+        if let Some(d) = late_dict {
+            for name in &bind_early {
+                let k = cx.cstr(name)?;
+                let obj = cx.call_c("PyDict_GetItemString", &[p, p], &[p], &[d, k])?[0];
+                check_null(&mut cx, obj);
+                set_item(&mut cx, mod_dict, name, obj)?;
+            }
+            set_item(&mut cx, mod_dict, LATE_GLOBAL, d)?;
+            cx.decref(d)?;
+        }
+        run(&mut cx, &source, &m.source_path, mod_dict)?;
+        if late_dict.is_some() {
+            let k = cx.cstr(LATE_GLOBAL)?;
+            let r = cx.call_c("PyDict_DelItemString", &[p, p], &[types::I32], &[mod_dict, k])?[0];
+            let (clear, done) = (cx.b.create_block(), cx.b.create_block());
+            let failed = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+            cx.b.ins().brif(failed, clear, &[], done, &[]);
+            cx.b.switch_to_block(clear);
+            // The module's code may have deleted it itself.
+            cx.call_c("PyErr_Clear", &[], &[], &[])?;
+            cx.b.ins().jump(done, &[]);
+            cx.b.switch_to_block(done);
+        }
         let ok = cx.b.ins().iconst(types::I32, 0);
         cx.b.ins().return_(&[ok]);
 
