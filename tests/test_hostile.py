@@ -210,3 +210,98 @@ def test_functions_with_module_dunder_names_bind_like_python(pyc):
     m.assert_same("ordinary", [(3,)])
     for name in DUNDERS:
         assert type(vars(m.native)[name]).__name__ == "builtin_function_or_method", name
+
+
+NARROW = '''
+import cython
+
+
+def count_uchar(n: int) -> int:
+    i: cython.uchar
+    c: int = 0
+    for i in range(n):
+        c += 1
+    return c
+
+
+def last_uchar(a: int, b: int, k: int) -> int:
+    i: cython.uchar
+    last: int = -1
+    for i in range(a, b, k):
+        last = i
+    return last
+
+
+def down_to_zero(n: cython.int) -> cython.long:
+    i: cython.uint
+    s: cython.long = 0
+    for i in range(n, -1, -1):
+        s += i
+    return s
+
+
+def count_int(n: cython.Py_ssize_t) -> cython.long:
+    i: cython.int
+    c: cython.long = 0
+    for i in range(n):
+        c += 1
+        if c == 3:
+            break
+    return c
+
+
+def over_view(a: cython.char[:]) -> cython.long:
+    i: cython.int
+    c: cython.long = 0
+    for i in range(a.shape[0]):
+        c += 1
+        if c == 3:
+            break
+    return c
+
+
+def sum_small(n: cython.int) -> cython.long:
+    i: cython.short
+    s: cython.long = 0
+    for i in range(n):
+        s += i
+    return s
+'''
+
+
+def test_narrow_loop_variable_never_truncates_the_range(pyc):
+    # The loop runs as in Python while the variable's type can hold its
+    # values; the first value it cannot hold raises OverflowError (the bound
+    # used to be wrapped into the type: 44 trips for range(300)).
+    m = pyc.pair(NARROW, stem="narrow")
+    m.assert_same("count_uchar", [(0,), (1,), (255,), (256,), (-5,)])
+    m.assert_same("last_uchar", [(0, 256, 1), (255, -1, -1), (0, 256, 7), (300, 0, 1), (10, 300, 1000),
+                                 (5, 0, -1), (-3, -10, 1), (0, 10, 2 ** 62), (0, 10, -(2 ** 62)), (-5, -1, -1)])
+    m.assert_same("down_to_zero", [(0,), (5,), (-1,), (1000,)])
+    m.assert_same("count_int", [(0,), (2,), (5,), (2 ** 31,), (2 ** 31 + 5,), (2 ** 62,), (-(2 ** 40),)])
+    m.assert_same("sum_small", [(0,), (100,), (32768,), (-1,)])
+    overflow = OverflowError
+    m.assert_values("count_uchar", [((257,), overflow), ((300,), overflow), ((2 ** 62,), overflow)])
+    m.assert_values("last_uchar", [((-1, 10, 1), overflow), ((0, 300, 1), overflow), ((256, 0, -1), overflow),
+                                   ((0, 300, 7), overflow), ((250, 300, 7), overflow), ((3, -2, -1), overflow),
+                                   ((0, 258, 2), overflow), ((0, 256, 2), 254)])
+    m.assert_values("sum_small", [((32769,), overflow)])
+
+
+def test_loop_variable_over_a_view_longer_than_its_type(pyc):
+    np = pytest.importorskip("numpy")
+    m = pyc.pair(NARROW, stem="narrow_view")
+    big = np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), shape=(2 ** 31 + 5,), strides=(0,))
+    # Three trips, as in Python (the int variable never leaves its range);
+    # it used to run no trip at all.
+    m.assert_values("over_view", [((np.zeros(5, np.int8),), 3), ((big,), 3)])
+
+
+def test_constant_range_a_narrow_variable_cannot_follow_is_refused(pyc):
+    src = "import cython\n\n\ndef f() -> cython.int:\n    i: cython.uchar\n    n: cython.int = 0\n" \
+          "    for i in range(300):\n        n += 1\n    return n\n"
+    b = pyc.build(src, stem="narrow_const")
+    assert not b.ok, b.describe()
+    assert ":7:" in b.stderr and "cannot hold 299" in b.stderr, b.stderr
+    ok = src.replace("range(300)", "range(256)")
+    assert pyc.build(ok, stem="narrow_const_ok").ok

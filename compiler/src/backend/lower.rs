@@ -25,6 +25,11 @@ type R<T> = Result<T, String>;
 const OVERFLOW_PY_INT: &str = "int result does not fit in 64 bits (pyc-aot compiles `int` as a 64-bit integer)";
 const OVERFLOW_C_INT: &str = "value too large to perform arithmetic";
 
+/// OverflowError text for a range loop its variable's type cannot follow.
+fn range_overflow_message(var_ty: IntTy) -> String {
+    format!("range() takes the loop variable past the range of its type {}", Ty::Int(var_ty))
+}
+
 /// Bytes of `f`'s own C arrays, on its frame.
 pub(crate) fn c_array_bytes(f: &hir::Function) -> u64 {
     f.locals
@@ -1006,13 +1011,17 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 lw.cx.b.ins().uextend(types::I64, v)
             }
         };
-        let v0 = self.expr(start)?;
-        let v1 = self.expr(stop)?;
-        let v2 = self.expr(step)?;
-        let (start_v, stop_v, step_v) = (widen(self, v0), widen(self, v1), widen(self, v2));
         let const_step = match step.as_const() {
             Some(Const::Int(k)) => Some(k),
             _ => None,
+        };
+        let (start_v, stop_v, step_v, uncut_stop) = if var_ty.bits < 64 {
+            self.narrow_range_bounds(var_ty, start, stop, step, const_step)?
+        } else {
+            let v0 = self.expr(start)?;
+            let v1 = self.expr(stop)?;
+            let v2 = self.expr(step)?;
+            (widen(self, v0), widen(self, v1), widen(self, v2), None)
         };
         match const_step {
             Some(0) => return self.raise("PyExc_ValueError", Some("range() arg 3 must not be zero")),
@@ -1046,6 +1055,20 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let line = self.fr.line;
         let else_b = self.cx.b.create_block();
         let exit = self.cx.b.create_block();
+        // Where an exhausted loop goes: through the check of a cut range first.
+        let (else_b, real_else) = match uncut_stop {
+            Some(_) => (self.cx.b.create_block(), else_b),
+            None => (else_b, else_b),
+        };
+        let finish_cut = |lw: &mut Self| -> R<()> {
+            if let Some(e) = uncut_stop {
+                lw.enter(else_b);
+                let c = lw.cx.b.use_var(cur);
+                lw.range_cut_short(var_ty, c, e, step_v, const_step)?;
+                lw.cx.b.ins().jump(real_else, &[]);
+            }
+            Ok(())
+        };
         // Cranelift neither unrolls nor rotates loops. Running small bodies twice
         // per trip halves the loop overhead and lets the register allocator drop
         // the moves a loop-carried permutation (`a, b = a + b, a`) costs.
@@ -1093,7 +1116,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
             }
             self.cx.b.seal_block(r_header);
             self.fr.line = line;
-            return self.finish_loop(else_b, exit, orelse, false);
+            finish_cut(self)?;
+            return self.finish_loop(real_else, exit, orelse, false);
         }
         let (header, body_b, incr) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.ins().jump(header, &[]);
@@ -1140,7 +1164,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
         }
         self.cx.b.seal_block(header);
         self.fr.line = line;
-        self.finish_loop(else_b, exit, orelse, targets.broke)
+        finish_cut(self)?;
+        self.finish_loop(real_else, exit, orelse, targets.broke)
     }
 
     /// Runs as much of an element-wise loop as it can on 128-bit vectors, then
@@ -1337,6 +1362,115 @@ impl<'m> Lower<'m, '_, '_, '_> {
             self.range_body_copy(var, var_ty, c2, body)?;
         }
         Ok(())
+    }
+
+    /// A range bound for a loop variable narrower than 64 bits, as a 64-bit
+    /// value: one the front end converted to the variable's type from a type
+    /// it does not fit is taken before that conversion (which would wrap),
+    /// with `true`.
+    fn wide_range_bound(&mut self, e: &Expr, var_ty: IntTy) -> R<(Value, bool)> {
+        let fits = |t: IntTy| (t.signed == var_ty.signed && t.bits <= var_ty.bits) || (!t.signed && var_ty.signed && t.bits < var_ty.bits);
+        let (inner, t) = match (&e.kind, e.ty) {
+            (ExprKind::Convert(x), Ty::Int(_)) => match x.ty {
+                Ty::Int(t) if !fits(t) => (&**x, t),
+                _ => (e, var_ty),
+            },
+            _ => (e, var_ty),
+        };
+        let v = self.expr(inner)?;
+        let wide = match (t.bits, t.signed) {
+            (64, true) => v,
+            // Above i64::MAX is as much out of the variable's range as i64::MAX.
+            (64, false) => {
+                let max = self.cx.b.ins().iconst(types::I64, i64::MAX);
+                self.cx.b.ins().umin(v, max)
+            }
+            (_, true) => self.cx.b.ins().sextend(types::I64, v),
+            (_, false) => self.cx.b.ins().uextend(types::I64, v),
+        };
+        Ok((wide, !std::ptr::eq(inner, e)))
+    }
+
+    /// Start, stop and step of a range loop whose variable is narrower than
+    /// 64 bits (its counter is 64-bit). Bounds of a wider type are not wrapped
+    /// into the variable's: the range is cut where the variable's type ends,
+    /// OverflowError raised before the loop if its first value does not fit,
+    /// and the original stop returned for `range_cut_short` on exhaustion. So
+    /// the loop runs as in Python until the variable would have to take a
+    /// value its type cannot hold, with no cost per trip.
+    fn narrow_range_bounds(
+        &mut self,
+        var_ty: IntTy,
+        start: &Expr,
+        stop: &Expr,
+        step: &Expr,
+        const_step: Option<i64>,
+    ) -> R<(Value, Value, Value, Option<Value>)> {
+        let (s, s_wide) = self.wide_range_bound(start, var_ty)?;
+        let (e, e_wide) = self.wide_range_bound(stop, var_ty)?;
+        let (k, k_wide) = self.wide_range_bound(step, var_ty)?;
+        // A step beyond ±2**40 takes one trip at most, as the clamped one does;
+        // the counter then cannot overflow.
+        let k = if k_wide {
+            let (min, max) = (self.cx.b.ins().iconst(types::I64, -(1 << 40)), self.cx.b.ins().iconst(types::I64, 1 << 40));
+            let k = self.cx.b.ins().smax(k, min);
+            self.cx.b.ins().smin(k, max)
+        } else {
+            k
+        };
+        if !s_wide && !e_wide {
+            return Ok((s, e, k, None));
+        }
+        let (lo, hi) = if var_ty.signed {
+            (-(1i64 << (var_ty.bits - 1)), (1i64 << (var_ty.bits - 1)) - 1)
+        } else {
+            (0, (1i64 << var_ty.bits) - 1)
+        };
+        // Below the type going up, or above it going down: the first value.
+        let up = {
+            let nonempty = self.cx.b.ins().icmp(IntCC::SignedLessThan, s, e);
+            let out = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, s, lo);
+            self.cx.b.ins().band(nonempty, out)
+        };
+        let down = {
+            let nonempty = self.cx.b.ins().icmp(IntCC::SignedGreaterThan, s, e);
+            let out = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, s, hi);
+            self.cx.b.ins().band(nonempty, out)
+        };
+        let bad = match const_step {
+            Some(c) if c > 0 => up,
+            Some(_) => down,
+            None => {
+                let positive = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, k, 0);
+                self.cx.b.ins().select(positive, up, down)
+            }
+        };
+        self.raise_if(bad, "PyExc_OverflowError", Some(&range_overflow_message(var_ty)))?;
+        // Monotonic, so an empty range stays empty and values inside the
+        // type are kept; the first value past the type ends the loop.
+        let (lo1, hi1) = (self.cx.b.ins().iconst(types::I64, lo - 1), self.cx.b.ins().iconst(types::I64, hi + 1));
+        let clamp = |lw: &mut Self, v: Value| {
+            let v = lw.cx.b.ins().smax(v, lo1);
+            lw.cx.b.ins().smin(v, hi1)
+        };
+        let (s, e_cut) = (clamp(self, s), clamp(self, e));
+        Ok((s, e_cut, k, Some(e)))
+    }
+
+    /// On leaving a cut range loop (see `narrow_range_bounds`) with the
+    /// counter at `c`: OverflowError if Python's range had more values.
+    fn range_cut_short(&mut self, var_ty: IntTy, c: Value, stop: Value, step: Value, const_step: Option<i64>) -> R<()> {
+        let up = self.cx.b.ins().icmp(IntCC::SignedLessThan, c, stop);
+        let down = self.cx.b.ins().icmp(IntCC::SignedGreaterThan, c, stop);
+        let more = match const_step {
+            Some(k) if k > 0 => up,
+            Some(_) => down,
+            None => {
+                let positive = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step, 0);
+                self.cx.b.ins().select(positive, up, down)
+            }
+        };
+        self.raise_if(more, "PyExc_OverflowError", Some(&range_overflow_message(var_ty)))
     }
 
     /// `counter + k` and whether it left the 64-bit range (never for narrower loop variables).
