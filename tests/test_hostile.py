@@ -305,3 +305,13 @@ def test_constant_range_a_narrow_variable_cannot_follow_is_refused(pyc):
     assert ":7:" in b.stderr and "cannot hold 299" in b.stderr, b.stderr
     ok = src.replace("range(300)", "range(256)")
     assert pyc.build(ok, stem="narrow_const_ok").ok
+
+
+def test_nul_in_a_docstring_builds_and_a_raw_nul_byte_is_refused(pyc):
+    doc = 'import cython\n\n\ndef f(n: int) -> int:\n    "doc\\x00here"\n    return n\n'
+    m = pyc.pair(doc, stem="nuldoc")
+    m.assert_same("f", [(3,)])
+    assert "doc" in m.native.f.__doc__
+    b = pyc.build(doc + 'x = "a\x00b"\n', stem="nulsrc")
+    assert not b.ok and "source code cannot contain null bytes" in b.stderr and ":7:" in b.stderr, b.describe()
+    assert "internal" not in b.stderr

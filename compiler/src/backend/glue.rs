@@ -236,7 +236,9 @@ fn method_doc(f: &Function) -> String {
             params.push("/".into());
         }
     }
-    format!("{}({})\n--\n\n{}", f.name, params.join(", "), f.doc.as_deref().unwrap_or(""))
+    // `ml_doc` is a C string: a NUL the docstring spells out (`\x00`) is left out.
+    let doc = f.doc.as_deref().unwrap_or("").replace('\0', "");
+    format!("{}({})\n--\n\n{}", f.name, params.join(", "), doc)
 }
 
 /// Emits one variant's CPython side and returns its `PyModuleDef`; with

@@ -262,7 +262,8 @@ impl Emitter {
     /// its length instead, so reaching here with one is an internal error.
     pub fn cstring(&mut self, s: &str) -> Result<DataId, String> {
         if s.contains('\0') {
-            return Err(format!("the string {s:?} has a NUL byte and cannot be passed as a C string"));
+            let head: String = s.chars().take(60).collect();
+            return Err(format!("internal error (a bug in pyc-aot): the text {head:?}… has a NUL byte and cannot be passed as a C string"));
         }
         self.text(s)
     }
