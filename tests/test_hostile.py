@@ -4,7 +4,7 @@ on small stacks. Crashes run in subprocesses so they fail only their test."""
 
 import pytest
 
-from conftest import INT64_MAX, INT64_MIN, load_snippet, run_python, signal_name
+from conftest import load_snippet, run_compiler, run_python, signal_name
 
 MESSAGES = r'''
 import cython
@@ -44,7 +44,6 @@ def fib(n: cython.int) -> cython.long:
 @pytest.mark.parametrize("stem", ["f\u00efb", "\u65e5\u672c\u8a9e", "m\u00fcller_2"])
 def test_non_ascii_module_name_imports(tmp_path, stem):
     # PEP 489: CPython looks up PyInitU_<punycode> for a non-ASCII name.
-    from conftest import run_compiler
     src = tmp_path / (stem + ".py")
     src.write_text(FIB, encoding="utf-8")
     b = run_compiler(src, tmp_path)
@@ -141,7 +140,6 @@ def test_moderate_recursion_in_a_small_thread_completes(deep):
 
 def test_deep_recursion_under_a_small_rlimit_raises(deep):
     # The main thread's stack is as large as RLIMIT_STACK at exec.
-    setlimit = "import resource\nresource.setrlimit(resource.RLIMIT_STACK, (1 << 20, 1 << 20))\n"
     code = ("import subprocess, sys\n"
             "src = %r\n"
             "p = subprocess.run([sys.executable, '-c', src], capture_output=True, text=True,\n"
@@ -156,7 +154,6 @@ def test_deep_recursion_under_a_small_rlimit_raises(deep):
     rc, _, rest = p.stdout.partition(" ")
     assert rc == "0", "interpreter died (%s): %s" % (signal_name(int(rc)), rest)
     assert "RECURSIONERROR" in rest and "AFTER 10" in rest, rest
-    del setlimit
 
 
 @pytest.mark.parametrize("call", ["m.big(3)", "m.calls_big(3)", "m.big_rec(1000)"])
