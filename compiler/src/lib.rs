@@ -106,6 +106,13 @@ pub fn module_name(path: &Path) -> Result<String, String> {
 /// Source → typed HIR, with warnings; errors are rendered against the source.
 pub fn analyze(source: &str, display_path: &str, abs_path: &str, module: &str) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>), BuildError> {
     let src = SourceFile::new(display_path, source);
+    // CPython refuses such a file; the residual Python could not be embedded either.
+    if let Some(at) = source.find('\0') {
+        let d = Diagnostic::error(at..at + 1, "source code cannot contain null bytes")
+            .with_label("a NUL byte")
+            .with_hint("write `\\x00` inside a string literal instead");
+        return Err(BuildError::from_diagnostics(&src, &[d]));
+    }
     let ast = syntax::parse_module(source, display_path).map_err(|d| BuildError::from_diagnostics(&src, &[d]))?;
     let mut out = frontend::lower(&src, &ast, module, abs_path).map_err(|ds| BuildError::from_diagnostics(&src, &ds))?;
     opt::optimize(&mut out.module);

@@ -5,7 +5,9 @@
 //! unboxing fast path reads CPython 3.11's digit layout and is emitted only
 //! when the target interpreter is 3.11.
 
-use super::{clif_type, lower_in_place, worth_lowering_in_place, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND, STACK_BUDGET};
+use super::{clif_type, lower_in_place, worth_lowering_in_place, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND};
+use super::lower::{frame_estimate, has_big_frame};
+use super::stack;
 use crate::hir::{self, FuncId, Function};
 use std::collections::HashSet;
 use crate::syntax::ParamKind;
@@ -234,7 +236,9 @@ fn method_doc(f: &Function) -> String {
             params.push("/".into());
         }
     }
-    format!("{}({})\n--\n\n{}", f.name, params.join(", "), f.doc.as_deref().unwrap_or(""))
+    // `ml_doc` is a C string: a NUL the docstring spells out (`\x00`) is left out.
+    let doc = f.doc.as_deref().unwrap_or("").replace('\0', "");
+    format!("{}({})\n--\n\n{}", f.name, params.join(", "), doc)
 }
 
 /// Emits one variant's CPython side and returns its `PyModuleDef`; with
@@ -260,30 +264,12 @@ pub(crate) fn emit_module_glue(
         keyword_entries.extend(vectorcall.map(|v| (f.name.clone(), v)));
     }
 
-    // PyMethodDef[]: {name, meth, flags, doc}, 32 bytes each, zero-terminated.
-    let table = em.module.declare_data(&em.symbol("pyc_aot_methods"), Linkage::Local, true, false).map_err(|e| e.to_string())?;
-    let mut desc = DataDescription::new();
-    let mut bytes = vec![0u8; 32 * (wrappers.len() + 1)];
-    for (i, (f, _)) in wrappers.iter().enumerate() {
-        let flags = match call_kind(f, py_minor) {
-            CallKind::NoArgs => METH_NOARGS,
-            CallKind::O | CallKind::OKeywords => METH_O,
-            CallKind::FastCall => METH_VARARGS_FASTCALL_KEYWORDS,
-        };
-        bytes[32 * i + 16..32 * i + 20].copy_from_slice(&flags.to_le_bytes());
-    }
-    desc.define(bytes.into_boxed_slice());
-    for (i, (f, wrapper)) in wrappers.iter().enumerate() {
-        let name = em.cstring(&f.name)?;
-        let doc = em.cstring(&method_doc(f))?;
-        let gv_name = em.module.declare_data_in_data(name, &mut desc);
-        let gv_doc = em.module.declare_data_in_data(doc, &mut desc);
-        let fr = em.module.declare_func_in_data(*wrapper, &mut desc);
-        desc.write_data_addr((32 * i) as u32, gv_name, 0);
-        desc.write_function_addr((32 * i + 8) as u32, fr);
-        desc.write_data_addr((32 * i + 24) as u32, gv_doc, 0);
-    }
-    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+    // Names like `__name__` or `__spec__` are the module's own before its code
+    // runs: such functions are bound where their `def` stands (`emit_exec`).
+    let (early, late): (Vec<_>, Vec<_>) = wrappers.iter().partition(|(f, _)| !is_dunder(&f.name));
+    let table = method_table(em, "pyc_aot_methods", &early, py_minor)?;
+    let late_table = method_table(em, "pyc_aot_late_methods", &late, py_minor)?;
+    let late_names: Vec<String> = late.iter().map(|(f, _)| f.name.clone()).collect();
 
     // One helper table for all variants: only the chosen variant's exec fills it.
     if em.variant.as_ref().is_none_or(|(k, _)| *k == 0) {
@@ -293,7 +279,7 @@ pub(crate) fn emit_module_glue(
         em.module.define_data(em.helpers, &desc).map_err(|e| e.to_string())?;
     }
 
-    let exec = emit_exec(em, m, &exported, &keyword_entries, target)?;
+    let exec = emit_exec(em, m, &exported, &keyword_entries, target, (late_table, &late_names))?;
 
     // PyModuleDef_Slot[]: {Py_mod_exec, exec}, {0, NULL}.
     let slots = em.module.declare_data(&em.symbol("pyc_aot_slots"), Linkage::Local, true, false).map_err(|e| e.to_string())?;
@@ -336,7 +322,7 @@ pub(crate) fn emit_module_glue(
         cx.b.ins().return_(&[r]);
         finish(cx)?;
     }
-    em.define(init, func, &format!("PyInit_{}", m.name))?;
+    em.define(init, func, &init_symbol(&m.name))?;
     Ok(def)
 }
 
@@ -411,7 +397,7 @@ pub(crate) fn emit_dispatcher(em: &mut Emitter, m: &hir::Module, targets: &[crat
         cx.b.ins().return_(&[null]);
         finish(cx)?;
     }
-    em.define(init, func, &format!("PyInit_{} (dispatch)", m.name))
+    em.define(init, func, &format!("{} (dispatch)", init_symbol(&m.name)))
 }
 
 /// Picks a fat module's variant at import.
@@ -439,6 +425,133 @@ def __pyc_aot_choose(module, names, requires):
     return max(usable, key=lambda i: (len(requires[i]), -i))
 "#;
 
+/// The init function CPython looks up for a module named `name` (PEP 489):
+/// `PyInit_<name>` for ASCII names, otherwise `PyInitU_` followed by the
+/// name's punycode with `-` replaced by `_`, as `importdl.c` spells it.
+pub(crate) fn init_symbol(name: &str) -> String {
+    if name.is_ascii() {
+        format!("PyInit_{name}")
+    } else {
+        format!("PyInitU_{}", punycode(name).replace('-', "_"))
+    }
+}
+
+/// RFC 3492 bootstring encoding, as Python's `punycode` codec does it: the
+/// ASCII characters in order, a `-` if there were any, then the deltas.
+fn punycode(input: &str) -> String {
+    const BASE: u32 = 36;
+    const TMIN: u32 = 1;
+    const TMAX: u32 = 26;
+    const SKEW: u32 = 38;
+    const DAMP: u32 = 700;
+    fn digit(d: u32) -> char {
+        (if d < 26 { b'a' + d as u8 } else { b'0' + (d - 26) as u8 }) as char
+    }
+    fn adapt(mut delta: u32, points: u32, first: bool) -> u32 {
+        delta /= if first { DAMP } else { 2 };
+        delta += delta / points;
+        let mut k = 0;
+        while delta > ((BASE - TMIN) * TMAX) / 2 {
+            delta /= BASE - TMIN;
+            k += BASE;
+        }
+        k + (BASE - TMIN + 1) * delta / (delta + SKEW)
+    }
+    let chars: Vec<u32> = input.chars().map(|c| c as u32).collect();
+    let mut out: String = input.chars().filter(char::is_ascii).collect();
+    let basic = out.len() as u32;
+    if basic > 0 {
+        out.push('-');
+    }
+    let (mut n, mut delta, mut bias, mut handled) = (0x80u32, 0u64, 72u32, basic);
+    while (handled as usize) < chars.len() {
+        let m = chars.iter().copied().filter(|&c| c >= n).min().unwrap_or(n);
+        delta += (m - n) as u64 * (handled as u64 + 1);
+        n = m;
+        for &c in &chars {
+            if c < n {
+                delta += 1;
+            }
+            if c == n {
+                let mut q = delta as u32;
+                let mut k = BASE;
+                loop {
+                    let t = if k <= bias { TMIN } else if k >= bias + TMAX { TMAX } else { k - bias };
+                    if q < t {
+                        break;
+                    }
+                    out.push(digit(t + (q - t) % (BASE - t)));
+                    q = (q - t) / (BASE - t);
+                    k += BASE;
+                }
+                out.push(digit(q));
+                bias = adapt(delta as u32, handled + 1, handled == basic);
+                delta = 0;
+                handled += 1;
+            }
+        }
+        delta += 1;
+        n += 1;
+    }
+    out
+}
+
+/// A dunder name (`__name__`, `__getattr__` …): the module or its loader may
+/// have bound it before the module's code runs.
+fn is_dunder(name: &str) -> bool {
+    name.len() > 4 && name.starts_with("__") && name.ends_with("__")
+}
+
+/// PyMethodDef[]: {name, meth, flags, doc}, 32 bytes each, zero-terminated.
+fn method_table(em: &mut Emitter, symbol: &str, wrappers: &[&(&&Function, ClifFuncId)], py_minor: u32) -> R<DataId> {
+    let table = em.module.declare_data(&em.symbol(symbol), Linkage::Local, true, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    let mut bytes = vec![0u8; 32 * (wrappers.len() + 1)];
+    for (i, (f, _)) in wrappers.iter().enumerate() {
+        let flags = match call_kind(f, py_minor) {
+            CallKind::NoArgs => METH_NOARGS,
+            CallKind::O | CallKind::OKeywords => METH_O,
+            CallKind::FastCall => METH_VARARGS_FASTCALL_KEYWORDS,
+        };
+        bytes[32 * i + 16..32 * i + 20].copy_from_slice(&flags.to_le_bytes());
+    }
+    desc.define(bytes.into_boxed_slice());
+    for (i, (f, wrapper)) in wrappers.iter().enumerate() {
+        let name = em.cstring(&f.name)?;
+        let doc = em.cstring(&method_doc(f))?;
+        let gv_name = em.module.declare_data_in_data(name, &mut desc);
+        let gv_doc = em.module.declare_data_in_data(doc, &mut desc);
+        let fr = em.module.declare_func_in_data(*wrapper, &mut desc);
+        desc.write_data_addr((32 * i) as u32, gv_name, 0);
+        desc.write_function_addr((32 * i + 8) as u32, fr);
+        desc.write_data_addr((32 * i + 24) as u32, gv_doc, 0);
+    }
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+    Ok(table)
+}
+
+/// Module-dict name of the late-bound functions while the module's code runs.
+const LATE_GLOBAL: &str = "__pyc_aot_late__";
+
+/// The residual source with each late function bound on its (blanked) `def`
+/// line, as the `def` would bind it; those whose line is not blank (none
+/// should be) are returned to be bound before the code runs.
+fn bind_late_in_source(src: &str, late: &[(String, u32)]) -> (String, Vec<String>) {
+    let mut lines: Vec<String> = src.split_inclusive('\n').map(str::to_string).collect();
+    let mut early = vec![];
+    for (name, line) in late {
+        let k = (*line as usize).wrapping_sub(1);
+        match lines.get_mut(k) {
+            Some(l) if l.trim().is_empty() => {
+                let ending = &l[l.trim_end_matches(['\r', '\n']).len()..];
+                *l = format!("{name} = {LATE_GLOBAL}.pop({name:?}){ending}");
+            }
+            _ => early.push(name.clone()),
+        }
+    }
+    (lines.concat(), early)
+}
+
 /// Declares the module's exported `PyInit_<name>() -> PyObject*` and an
 /// empty function to build it in (`index` keeps CLIF names distinct).
 fn declare_pyinit(em: &mut Emitter, m: &hir::Module, index: u32) -> R<(ClifFuncId, ir::Function)> {
@@ -446,7 +559,7 @@ fn declare_pyinit(em: &mut Emitter, m: &hir::Module, index: u32) -> R<(ClifFuncI
     sig.returns.push(ir::AbiParam::new(em.ptr));
     let init = em
         .module
-        .declare_function(&format!("PyInit_{}", m.name), Linkage::Export, &sig)
+        .declare_function(&init_symbol(&m.name), Linkage::Export, &sig)
         .map_err(|e| e.to_string())?;
     Ok((init, ir::Function::with_name_signature(ir::UserFuncName::user(1, index), sig)))
 }
@@ -468,6 +581,7 @@ fn emit_exec(
     exported: &[&Function],
     keyword_entries: &[(String, ClifFuncId)],
     target: &crate::target::Target,
+    (late_table, late_names): (DataId, &[String]),
 ) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
@@ -628,6 +742,27 @@ fn emit_exec(
         cx.decref(own_dict)?;
 
         let mod_dict = cx.call_c("PyModule_GetDict", &[p], &[p], &[module])?[0];
+        let late_positions: Vec<(String, u32)> =
+            late_names.iter().filter_map(|n| exported.iter().find(|f| &f.name == n).map(|f| (n.clone(), f.line))).collect();
+        let (source, bind_early) = bind_late_in_source(&m.python_source, &late_positions);
+        let late_dict = if late_names.is_empty() {
+            None
+        } else {
+            let d = cx.call_c("PyDict_New", &[], &[p], &[])?[0];
+            check_null(&mut cx, d);
+            let modname = cx.call_c("PyModule_GetNameObject", &[p], &[p], &[module])?[0];
+            check_null(&mut cx, modname);
+            let table = cx.data_addr(late_table);
+            for (i, name) in late_names.iter().enumerate() {
+                let ml = cx.b.ins().iadd_imm_s(table, 32 * i as i64);
+                let fobj = cx.call_c("PyCFunction_NewEx", &[p, p, p], &[p], &[ml, module, modname])?[0];
+                check_null(&mut cx, fobj);
+                set_item(&mut cx, d, name, fobj)?;
+                cx.decref(fobj)?;
+            }
+            cx.decref(modname)?;
+            Some(d)
+        };
         // METH_O functions that take their argument by keyword too: their
         // vectorcall slot (used for every call CPython does not specialise,
         // e.g. with keywords) gets an entry that handles keywords.
@@ -635,7 +770,11 @@ fn emit_exec(
         for (name, entry) in keyword_entries {
             let Some(cfunction_type) = cfunction_type else { break };
             let k = cx.cstr(name)?;
-            let obj = cx.call_c("PyDict_GetItemString", &[p, p], &[p], &[mod_dict, k])?[0];
+            let dict = match late_dict {
+                Some(d) if late_names.contains(name) => d,
+                _ => mod_dict,
+            };
+            let obj = cx.call_c("PyDict_GetItemString", &[p, p], &[p], &[dict, k])?[0];
             let (check, patch, next) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
             let missing = cx.is_null(obj);
             cx.b.ins().brif(missing, next, &[], check, &[]);
@@ -661,7 +800,29 @@ fn emit_exec(
         check_null(&mut cx, tobj);
         set_item(&mut cx, mod_dict, "__pyc_aot_target__", tobj)?;
         cx.decref(tobj)?;
-        run(&mut cx, &m.python_source, &m.source_path, mod_dict)?;
+        if let Some(d) = late_dict {
+            for name in &bind_early {
+                let k = cx.cstr(name)?;
+                let obj = cx.call_c("PyDict_GetItemString", &[p, p], &[p], &[d, k])?[0];
+                check_null(&mut cx, obj);
+                set_item(&mut cx, mod_dict, name, obj)?;
+            }
+            set_item(&mut cx, mod_dict, LATE_GLOBAL, d)?;
+            cx.decref(d)?;
+        }
+        run(&mut cx, &source, &m.source_path, mod_dict)?;
+        if late_dict.is_some() {
+            let k = cx.cstr(LATE_GLOBAL)?;
+            let r = cx.call_c("PyDict_DelItemString", &[p, p], &[types::I32], &[mod_dict, k])?[0];
+            let (clear, done) = (cx.b.create_block(), cx.b.create_block());
+            let failed = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+            cx.b.ins().brif(failed, clear, &[], done, &[]);
+            cx.b.switch_to_block(clear);
+            // The module's code may have deleted it itself.
+            cx.call_c("PyErr_Clear", &[], &[], &[])?;
+            cx.b.ins().jump(done, &[]);
+            cx.b.switch_to_block(done);
+        }
         let ok = cx.b.ins().iconst(types::I32, 0);
         cx.b.ins().return_(&[ok]);
 
@@ -923,11 +1084,20 @@ impl Wrapper<'_, '_> {
             self.cx.decref(t)?;
         }
         let sp = self.cx.b.ins().get_stack_pointer(p);
-        let limit = self.cx.b.ins().iadd_imm_s(sp, -STACK_BUDGET);
+        let mut limit = self.cx.b.ins().iadd_imm_s(sp, -stack::SOFT_BUDGET);
         let null = self.cx.b.ins().iconst(p, 0);
+        if has_big_frame(f) {
+            let low = self.cx.b.ins().iadd_imm_s(sp, -frame_estimate(f));
+            let (cont, _) = stack::check(&mut self.cx, low, limit)?;
+            self.release_buffers(self.buffers.len())?;
+            self.cx.b.ins().return_(&[null]);
+            self.cx.b.switch_to_block(cont);
+            limit = self.cx.b.block_params(cont)[0];
+        }
         if worth_lowering_in_place(f) {
             let done = lower_in_place(&mut self.cx, m, f, &values, limit, recursive)?;
             self.cx.b.switch_to_block(done.failed);
+            stack::reset_traceback_count(&mut self.cx);
             self.release_buffers(self.buffers.len())?;
             self.cx.b.ins().return_(&[null]);
             self.cx.b.switch_to_block(done.ok);
@@ -947,6 +1117,7 @@ impl Wrapper<'_, '_> {
         let (raised, ok) = (self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.ins().brif(err, raised, &[], ok, &[]);
         self.cx.b.switch_to_block(raised);
+        stack::reset_traceback_count(&mut self.cx);
         self.cx.b.ins().return_(&[null]);
         self.cx.b.switch_to_block(ok);
         let boxed = self.boxed(results.first().copied().filter(|_| results.len() == 2), f.ret)?;
@@ -1340,6 +1511,25 @@ impl Wrapper<'_, '_> {
 mod tests {
     use super::*;
     use crate::hir::{Function, LocalId, Param};
+
+    #[test]
+    fn init_symbols_follow_importdl() {
+        // Expected values from CPython: name.encode('punycode').
+        for (name, puny) in [
+            ("fïb", "fb-tja"),
+            ("ïé", "9cal"),
+            ("müller_2", "mller_2-n2a"),
+            ("日本語", "wgv71a119e"),
+            ("a€b€c", "abc-k50ab"),
+            ("Ωmega", "mega-ukd"),
+            ("xüüüüü", "x-ehaaaaa"),
+            ("ß_mod", "_mod-una"),
+        ] {
+            assert_eq!(punycode(name), puny, "{name}");
+            assert_eq!(init_symbol(name), format!("PyInitU_{}", puny.replace('-', "_")));
+        }
+        assert_eq!(init_symbol("fib"), "PyInit_fib");
+    }
 
     fn func(params: Vec<(&str, ParamKind, Option<&str>)>) -> Function {
         Function {

@@ -18,13 +18,41 @@ use std::collections::{HashMap, HashSet};
 mod copy;
 mod intmath;
 mod reduction;
+pub(crate) mod stack;
 
 type R<T> = Result<T, String>;
 
 const OVERFLOW_PY_INT: &str = "int result does not fit in 64 bits (pyc-aot compiles `int` as a 64-bit integer)";
 const OVERFLOW_C_INT: &str = "value too large to perform arithmetic";
 
-/// Functions on a cycle of the call graph: only these pay for the stack check.
+/// OverflowError text for a range loop its variable's type cannot follow.
+fn range_overflow_message(var_ty: IntTy) -> String {
+    format!("range() takes the loop variable past the range of its type {}", Ty::Int(var_ty))
+}
+
+/// Bytes of `f`'s own C arrays, on its frame.
+pub(crate) fn c_array_bytes(f: &hir::Function) -> u64 {
+    f.locals
+        .iter()
+        .filter_map(|l| match (&l.c_array, l.ty) {
+            (Some(dims), Ty::View(v)) => Some(dims.iter().fold(v.elem.size() as u64, |a, d| a.saturating_mul(*d))),
+            _ => None,
+        })
+        .fold(0, u64::saturating_add)
+}
+
+/// A frame too large to enter unchecked (see `stack`): kept a function of its own.
+pub(crate) fn has_big_frame(f: &hir::Function) -> bool {
+    c_array_bytes(f) >= stack::BIG_FRAME
+}
+
+/// Stack bytes a call of `f` may take: its C arrays and a page for the rest.
+pub(crate) fn frame_estimate(f: &hir::Function) -> i64 {
+    c_array_bytes(f).saturating_add(4096).min(i64::MAX as u64 / 2) as i64
+}
+
+/// Functions on a cycle of the call graph: only these pay for the stack check
+/// on entry (calls of functions with a big frame are checked by the caller).
 pub fn recursive_functions(m: &hir::Module) -> HashSet<FuncId> {
     let callees: Vec<HashSet<FuncId>> = m
         .functions
@@ -190,6 +218,8 @@ struct Lower<'m, 'c, 'e, 'b> {
     recursive: &'m HashSet<FuncId>,
     limit: Value,
     reachable: bool,
+    /// Lowered into a wrapper: its own traceback entry is always added.
+    outermost: bool,
 }
 
 /// How many calls deep one native function inlines its callees, and how deep
@@ -217,6 +247,7 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
         recursive,
         limit: Value::from_u32(0),
         reachable: true,
+        outermost: false,
     };
     lw.body(recursive.contains(&f.id))?;
     let FnCx { em, mut b, .. } = cx;
@@ -248,8 +279,9 @@ pub fn lower_in_place(
     cx.b.append_block_param(ok, clif_type(f.ret).unwrap_or(types::I8));
     let failed = cx.b.create_block();
     cx.b.set_cold_block(failed);
-    let mut lw = Lower { cx, m, fr: Frame::bare(f), outer: vec![], recursive, limit, reachable: true };
+    let mut lw = Lower { cx, m, fr: Frame::bare(f), outer: vec![], recursive, limit, reachable: true, outermost: false };
     lw.fr = lw.new_frame(f, args, Some(ok));
+    lw.outermost = true;
     lw.stmts(&f.body)?;
     lw.fall_off_end()?;
     if lw.fr.err_used {
@@ -268,7 +300,7 @@ pub fn lower_in_place(
 /// spills them inside hot loops; the native function does not suffer that.)
 pub fn worth_lowering_in_place(f: &hir::Function) -> bool {
     let has_views = f.params.iter().any(|p| matches!(p.ty, Ty::View(_)));
-    !has_views && (f.inline_hint || function_size(f) <= INLINE_SIZE)
+    !has_views && !has_big_frame(f) && (f.inline_hint || function_size(f) <= INLINE_SIZE)
 }
 
 impl<'m> Frame<'m> {
@@ -308,13 +340,22 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let params: Vec<Value> = self.cx.b.block_params(entry).to_vec();
         let f = self.fr.f;
         let (args, limit) = params.split_at(params.len() - 1);
-        self.fr = self.new_frame(f, args, None);
         self.limit = limit[0];
+        // Before the frame is set up (its C arrays zeroed): on error nothing
+        // of it exists, and the caller's traceback entry names the call.
         if recursive {
             let sp = self.cx.b.ins().get_stack_pointer(self.cx.em.ptr);
-            let over = self.cx.b.ins().icmp(IntCC::UnsignedLessThan, sp, self.limit);
-            self.raise_if(over, "PyExc_RecursionError", Some("maximum recursion depth exceeded"))?;
+            let (cont, _) = stack::check(self.cx, sp, self.limit)?;
+            let mut rets = vec![];
+            if f.ret != Ty::Void {
+                rets.push(self.zero(f.ret));
+            }
+            rets.push(self.cx.b.ins().iconst(types::I8, 1));
+            self.cx.b.ins().return_(&rets);
+            self.cx.b.switch_to_block(cont);
+            self.limit = self.cx.b.block_params(cont)[0];
         }
+        self.fr = self.new_frame(f, args, None);
         self.stmts(&f.body)?;
         self.fall_off_end()?;
         if self.fr.err_used {
@@ -438,12 +479,27 @@ impl<'m> Lower<'m, '_, '_, '_> {
         ViewVars { data, shape, strides }
     }
 
+    /// Before calling `callee`, whose frame is big: RecursionError unless the
+    /// stack has room for it; the limit to pass it.
+    fn room_for(&mut self, callee: &hir::Function) -> R<Value> {
+        let sp = self.cx.b.ins().get_stack_pointer(self.cx.em.ptr);
+        let low = self.cx.b.ins().iadd_imm_s(sp, -frame_estimate(callee));
+        let (cont, fail) = stack::check(self.cx, low, self.limit)?;
+        self.cx.b.seal_block(fail);
+        self.jump_to_error();
+        self.enter(cont);
+        Ok(self.cx.b.block_params(cont)[0])
+    }
+
     fn add_traceback(&mut self, line: Value) -> R<()> {
         let fname = self.cstr(&self.fr.f.name)?;
         let file = self.cstr(&self.m.source_path)?;
         let p = self.cx.em.ptr;
-        self.call_c("_PyTraceback_Add", &[p, p, types::I32], &[], &[fname, file, line])?;
-        Ok(())
+        if self.outermost && self.outer.is_empty() {
+            self.call_c("_PyTraceback_Add", &[p, p, types::I32], &[], &[fname, file, line])?;
+            return Ok(());
+        }
+        stack::bounded_traceback(self.cx, fname, file, line)
     }
 
     /// Control reaching the end of a function body.
@@ -478,6 +534,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let callee = self.m.function(id);
         let depth = self.outer.len();
         if depth >= MAX_INLINE_DEPTH {
+            return false;
+        }
+        if has_big_frame(callee) {
             return false;
         }
         if self.recursive.contains(&id) {
@@ -596,9 +655,25 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let addr = self.cx.data_addr(sym);
         let ty = self.cx.b.ins().load(self.cx.em.ptr, flags(), addr, 0);
         match msg {
-            Some(m) => {
+            Some(m) if !m.contains('\0') => {
                 let m = self.cstr(m)?;
                 self.call_c("PyErr_SetString", &[self.cx.em.ptr, self.cx.em.ptr], &[], &[ty, m])?;
+            }
+            Some(m) => {
+                // A NUL inside the message: decoded with its length, since
+                // PyErr_SetString would stop at the NUL.
+                let p = self.cx.em.ptr;
+                let text = self.cx.text_addr(m)?;
+                let len = self.cx.b.ins().iconst(types::I64, m.len() as i64);
+                let obj = self.call_c("PyUnicode_FromStringAndSize", &[p, types::I64], &[p], &[text, len])?[0];
+                let (set, done) = (self.cx.b.create_block(), self.cx.b.create_block());
+                let null = self.is_null(obj);
+                self.cx.b.ins().brif(null, done, &[], set, &[]);
+                self.enter(set);
+                self.call_c("PyErr_SetObject", &[p, p], &[], &[ty, obj])?;
+                self.decref(obj)?;
+                self.cx.b.ins().jump(done, &[]);
+                self.enter(done);
             }
             None => {
                 self.call_c("PyErr_SetNone", &[self.cx.em.ptr], &[], &[ty])?;
@@ -936,13 +1011,17 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 lw.cx.b.ins().uextend(types::I64, v)
             }
         };
-        let v0 = self.expr(start)?;
-        let v1 = self.expr(stop)?;
-        let v2 = self.expr(step)?;
-        let (start_v, stop_v, step_v) = (widen(self, v0), widen(self, v1), widen(self, v2));
         let const_step = match step.as_const() {
             Some(Const::Int(k)) => Some(k),
             _ => None,
+        };
+        let (start_v, stop_v, step_v, uncut_stop) = if var_ty.bits < 64 {
+            self.narrow_range_bounds(var_ty, start, stop, step, const_step)?
+        } else {
+            let v0 = self.expr(start)?;
+            let v1 = self.expr(stop)?;
+            let v2 = self.expr(step)?;
+            (widen(self, v0), widen(self, v1), widen(self, v2), None)
         };
         match const_step {
             Some(0) => return self.raise("PyExc_ValueError", Some("range() arg 3 must not be zero")),
@@ -976,6 +1055,20 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let line = self.fr.line;
         let else_b = self.cx.b.create_block();
         let exit = self.cx.b.create_block();
+        // Where an exhausted loop goes: through the check of a cut range first.
+        let (else_b, real_else) = match uncut_stop {
+            Some(_) => (self.cx.b.create_block(), else_b),
+            None => (else_b, else_b),
+        };
+        let finish_cut = |lw: &mut Self| -> R<()> {
+            if let Some(e) = uncut_stop {
+                lw.enter(else_b);
+                let c = lw.cx.b.use_var(cur);
+                lw.range_cut_short(var_ty, c, e, step_v, const_step)?;
+                lw.cx.b.ins().jump(real_else, &[]);
+            }
+            Ok(())
+        };
         // Cranelift neither unrolls nor rotates loops. Running small bodies twice
         // per trip halves the loop overhead and lets the register allocator drop
         // the moves a loop-carried permutation (`a, b = a + b, a`) costs.
@@ -1023,7 +1116,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
             }
             self.cx.b.seal_block(r_header);
             self.fr.line = line;
-            return self.finish_loop(else_b, exit, orelse, false);
+            finish_cut(self)?;
+            return self.finish_loop(real_else, exit, orelse, false);
         }
         let (header, body_b, incr) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.ins().jump(header, &[]);
@@ -1070,7 +1164,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
         }
         self.cx.b.seal_block(header);
         self.fr.line = line;
-        self.finish_loop(else_b, exit, orelse, targets.broke)
+        finish_cut(self)?;
+        self.finish_loop(real_else, exit, orelse, targets.broke)
     }
 
     /// Runs as much of an element-wise loop as it can on 128-bit vectors, then
@@ -1269,6 +1364,115 @@ impl<'m> Lower<'m, '_, '_, '_> {
         Ok(())
     }
 
+    /// A range bound for a loop variable narrower than 64 bits, as a 64-bit
+    /// value: one the front end converted to the variable's type from a type
+    /// it does not fit is taken before that conversion (which would wrap),
+    /// with `true`.
+    fn wide_range_bound(&mut self, e: &Expr, var_ty: IntTy) -> R<(Value, bool)> {
+        let fits = |t: IntTy| (t.signed == var_ty.signed && t.bits <= var_ty.bits) || (!t.signed && var_ty.signed && t.bits < var_ty.bits);
+        let (inner, t) = match (&e.kind, e.ty) {
+            (ExprKind::Convert(x), Ty::Int(_)) => match x.ty {
+                Ty::Int(t) if !fits(t) => (&**x, t),
+                _ => (e, var_ty),
+            },
+            _ => (e, var_ty),
+        };
+        let v = self.expr(inner)?;
+        let wide = match (t.bits, t.signed) {
+            (64, true) => v,
+            // Above i64::MAX is as much out of the variable's range as i64::MAX.
+            (64, false) => {
+                let max = self.cx.b.ins().iconst(types::I64, i64::MAX);
+                self.cx.b.ins().umin(v, max)
+            }
+            (_, true) => self.cx.b.ins().sextend(types::I64, v),
+            (_, false) => self.cx.b.ins().uextend(types::I64, v),
+        };
+        Ok((wide, !std::ptr::eq(inner, e)))
+    }
+
+    /// Start, stop and step of a range loop whose variable is narrower than
+    /// 64 bits (its counter is 64-bit). Bounds of a wider type are not wrapped
+    /// into the variable's: the range is cut where the variable's type ends,
+    /// OverflowError raised before the loop if its first value does not fit,
+    /// and the original stop returned for `range_cut_short` on exhaustion. So
+    /// the loop runs as in Python until the variable would have to take a
+    /// value its type cannot hold, with no cost per trip.
+    fn narrow_range_bounds(
+        &mut self,
+        var_ty: IntTy,
+        start: &Expr,
+        stop: &Expr,
+        step: &Expr,
+        const_step: Option<i64>,
+    ) -> R<(Value, Value, Value, Option<Value>)> {
+        let (s, s_wide) = self.wide_range_bound(start, var_ty)?;
+        let (e, e_wide) = self.wide_range_bound(stop, var_ty)?;
+        let (k, k_wide) = self.wide_range_bound(step, var_ty)?;
+        // A step beyond ±2**40 takes one trip at most, as the clamped one does;
+        // the counter then cannot overflow.
+        let k = if k_wide {
+            let (min, max) = (self.cx.b.ins().iconst(types::I64, -(1 << 40)), self.cx.b.ins().iconst(types::I64, 1 << 40));
+            let k = self.cx.b.ins().smax(k, min);
+            self.cx.b.ins().smin(k, max)
+        } else {
+            k
+        };
+        if !s_wide && !e_wide {
+            return Ok((s, e, k, None));
+        }
+        let (lo, hi) = if var_ty.signed {
+            (-(1i64 << (var_ty.bits - 1)), (1i64 << (var_ty.bits - 1)) - 1)
+        } else {
+            (0, (1i64 << var_ty.bits) - 1)
+        };
+        // Below the type going up, or above it going down: the first value.
+        let up = {
+            let nonempty = self.cx.b.ins().icmp(IntCC::SignedLessThan, s, e);
+            let out = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, s, lo);
+            self.cx.b.ins().band(nonempty, out)
+        };
+        let down = {
+            let nonempty = self.cx.b.ins().icmp(IntCC::SignedGreaterThan, s, e);
+            let out = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, s, hi);
+            self.cx.b.ins().band(nonempty, out)
+        };
+        let bad = match const_step {
+            Some(c) if c > 0 => up,
+            Some(_) => down,
+            None => {
+                let positive = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, k, 0);
+                self.cx.b.ins().select(positive, up, down)
+            }
+        };
+        self.raise_if(bad, "PyExc_OverflowError", Some(&range_overflow_message(var_ty)))?;
+        // Monotonic, so an empty range stays empty and values inside the
+        // type are kept; the first value past the type ends the loop.
+        let (lo1, hi1) = (self.cx.b.ins().iconst(types::I64, lo - 1), self.cx.b.ins().iconst(types::I64, hi + 1));
+        let clamp = |lw: &mut Self, v: Value| {
+            let v = lw.cx.b.ins().smax(v, lo1);
+            lw.cx.b.ins().smin(v, hi1)
+        };
+        let (s, e_cut) = (clamp(self, s), clamp(self, e));
+        Ok((s, e_cut, k, Some(e)))
+    }
+
+    /// On leaving a cut range loop (see `narrow_range_bounds`) with the
+    /// counter at `c`: OverflowError if Python's range had more values.
+    fn range_cut_short(&mut self, var_ty: IntTy, c: Value, stop: Value, step: Value, const_step: Option<i64>) -> R<()> {
+        let up = self.cx.b.ins().icmp(IntCC::SignedLessThan, c, stop);
+        let down = self.cx.b.ins().icmp(IntCC::SignedGreaterThan, c, stop);
+        let more = match const_step {
+            Some(k) if k > 0 => up,
+            Some(_) => down,
+            None => {
+                let positive = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step, 0);
+                self.cx.b.ins().select(positive, up, down)
+            }
+        };
+        self.raise_if(more, "PyExc_OverflowError", Some(&range_overflow_message(var_ty)))
+    }
+
     /// `counter + k` and whether it left the 64-bit range (never for narrower loop variables).
     fn step_counter(&mut self, c: Value, k: i64, var_ty: IntTy, unsigned: bool) -> (Value, Value) {
         if var_ty.bits < 64 {
@@ -1411,7 +1615,13 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 if self.should_inline(*id) {
                     return self.inline_call(*id, &vals);
                 }
-                vals.push(self.limit);
+                let callee_f = self.m.function(*id);
+                if has_big_frame(callee_f) {
+                    let limit = self.room_for(callee_f)?;
+                    vals.push(limit);
+                } else {
+                    vals.push(self.limit);
+                }
                 let callee = self.cx.em.native_id(*id);
                 let r = self.cx.func_ref(callee);
                 let inst = self.cx.b.ins().call(r, &vals);

@@ -9,7 +9,7 @@ mod glue;
 mod lower;
 
 pub use lower::maybe_unbound;
-pub(crate) use lower::{lower_in_place, worth_lowering_in_place, recursive_functions};
+pub(crate) use lower::{lower_in_place, worth_lowering_in_place, recursive_functions, stack};
 
 use crate::hir::{self, FuncId};
 use crate::target::Target;
@@ -34,16 +34,12 @@ pub struct Output {
     pub listing: String,
 }
 
-/// Bytes of C stack compiled code may use below the Python entry point before
-/// it raises RecursionError: 1 MiB, well inside the 8 MiB CPython threads get by default.
 /// Slots of the helpers table.
 pub const HELPER_ROUND: usize = 0;
 /// The Python function that explains a rejected buffer argument.
 pub const HELPER_BUFFER_ERROR: usize = 1;
 /// Argument binders of exported functions start here, in `functions` order.
 pub const HELPER_BINDERS: usize = 2;
-
-pub const STACK_BUDGET: i64 = 1 << 20;
 
 pub(crate) struct Emitter {
     pub module: ObjectModule,
@@ -52,6 +48,9 @@ pub(crate) struct Emitter {
     data_imports: HashMap<String, DataId>,
     /// Writable table of Python objects the generated code calls into (filled at import).
     pub helpers: DataId,
+    /// The recursion guard's per-module state and its slow path (`lower::stack`).
+    pub stack_state: DataId,
+    pub stack_limit_fn: ClifFuncId,
     strings: HashMap<Vec<u8>, DataId>,
     pub native: Vec<ClifFuncId>,
     pub listing_kind: Listing,
@@ -139,8 +138,11 @@ pub fn compile_with_shim(
     let helpers = object
         .declare_data("pyc_aot_helpers", Linkage::Local, true, false)
         .map_err(|e| e.to_string())?;
+    let (stack_limit_fn, stack_state) = stack::declare(&mut object)?;
     let mut em = Emitter {
         helpers,
+        stack_state,
+        stack_limit_fn,
         ptr: object.target_config().pointer_type(),
         module: object,
         imports: HashMap::new(),
@@ -178,6 +180,7 @@ pub fn compile_with_shim(
         defs.push(glue::emit_module_glue(&mut em, module, py_minor, &recursive, target, !fat)?);
     }
     em.variant = None;
+    stack::define(&mut em)?;
     if fat {
         glue::emit_dispatcher(&mut em, module, targets, &defs)?;
     }
@@ -254,9 +257,21 @@ impl Emitter {
         Ok(id)
     }
 
-    /// A NUL-terminated constant string, deduplicated.
+    /// A NUL-terminated constant string, deduplicated. A string with a NUL of
+    /// its own would arrive cut short in C: such text goes through `text` with
+    /// its length instead, so reaching here with one is an internal error.
     pub fn cstring(&mut self, s: &str) -> Result<DataId, String> {
-        let mut bytes: Vec<u8> = s.bytes().filter(|b| *b != 0).collect();
+        if s.contains('\0') {
+            let head: String = s.chars().take(60).collect();
+            return Err(format!("internal error (a bug in pyc-aot): the text {head:?}… has a NUL byte and cannot be passed as a C string"));
+        }
+        self.text(s)
+    }
+
+    /// `s`'s UTF-8 bytes followed by a NUL, deduplicated; with its length,
+    /// text containing NULs passes intact.
+    pub fn text(&mut self, s: &str) -> Result<DataId, String> {
+        let mut bytes: Vec<u8> = s.as_bytes().to_vec();
         bytes.push(0);
         if let Some(id) = self.strings.get(&bytes) {
             return Ok(*id);
@@ -416,6 +431,12 @@ impl<'a, 'b> FnCx<'a, 'b> {
 
     pub fn cstr(&mut self, s: &str) -> Result<ir::Value, String> {
         let id = self.em.cstring(s)?;
+        Ok(self.data_addr(id))
+    }
+
+    /// Address of `s`'s UTF-8 bytes, to be passed with the length `s.len()`.
+    pub fn text_addr(&mut self, s: &str) -> Result<ir::Value, String> {
+        let id = self.em.text(s)?;
         Ok(self.data_addr(id))
     }
 

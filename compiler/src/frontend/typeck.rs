@@ -959,7 +959,51 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         let one = hir::Expr::konst(Const::Int(1), var_ty);
         let zero = hir::Expr::konst(Const::Int(0), var_ty);
-        let conv = |v: hir::Expr| -> R<hir::Expr> { self.coerce(v, var_ty, &iter.span, var) };
+        // A constant bound outside a narrow variable's type is not folded into
+        // it (that would wrap): the back end checks the range at run time, and
+        // an all-constant range the variable cannot follow is refused here.
+        let int_range = match var_ty {
+            Ty::Int(t) if t.bits < 64 && t.signed => Some((-(1i64 << (t.bits - 1)), (1i64 << (t.bits - 1)) - 1)),
+            Ty::Int(t) if t.bits < 64 => Some((0, (1i64 << t.bits) - 1)),
+            _ => None,
+        };
+        if let Some((lo, hi)) = int_range {
+            let consts: Vec<Option<i64>> = vals.iter().map(|v| if let Some(Const::Int(k)) = v.as_const() { Some(k) } else { None }).collect();
+            if let Some(c) = consts.iter().copied().collect::<Option<Vec<i64>>>() {
+                let (a, b, k) = match c[..] {
+                    [b] => (0, b, 1),
+                    [a, b] => (a, b, 1),
+                    [a, b, k, ..] => (a, b, k),
+                    _ => (0, 0, 1),
+                };
+                let last = if k > 0 && a < b {
+                    Some(a as i128 + ((b as i128 - a as i128 - 1) / k as i128) * k as i128)
+                } else if k < 0 && a > b {
+                    Some(a as i128 - ((a as i128 - b as i128 - 1) / -(k as i128)) * -(k as i128))
+                } else {
+                    None
+                };
+                if let Some(last) = last {
+                    let outside = |v: i128| v < lo as i128 || v > hi as i128;
+                    if outside(a as i128) || outside(last) {
+                        let bad = if outside(a as i128) { a as i128 } else { last };
+                        return error(
+                            Diagnostic::error(iter.span.clone(), format!("loop variable `{var}` is {var_ty}, which cannot hold {bad}"))
+                                .with_label(format!("takes `{var}` outside {lo}..={hi}"))
+                                .with_hint(format!("declare `{var}` with a wider integer type")),
+                        );
+                    }
+                }
+            }
+        }
+        let conv = |v: hir::Expr| -> R<hir::Expr> {
+            if let (Some((lo, hi)), Some(Const::Int(k))) = (int_range, v.as_const()) {
+                if k < lo || k > hi {
+                    return Ok(hir::Expr { kind: H::Convert(Box::new(v)), ty: var_ty });
+                }
+            }
+            self.coerce(v, var_ty, &iter.span, var)
+        };
         let (start, stop, step) = match vals.len() {
             1 => (zero, conv(vals.remove(0))?, one),
             2 => {
