@@ -2453,7 +2453,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let round = self.cx.b.ins().load(ptr, flags(), table, (HELPER_ROUND * 8) as i32);
         let two = self.cx.b.ins().iconst(ptr, 2);
         let nokw = self.cx.b.ins().iconst(ptr, 0);
-        let r = self.call_c("PyObject_Vectorcall", &[ptr, ptr, ptr, ptr], &[ptr], &[round, argv, two, nokw])?[0];
+        let r = self.cx.vectorcall(round, argv, two, nokw)?;
         self.decref(ox)?;
         self.decref(on)?;
         let null = self.is_null(r);
