@@ -632,6 +632,21 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.enter(cont);
     }
 
+    /// `propagate_if`, first dropping the references the failing path owns.
+    fn propagate_if_dropping(&mut self, failed: Value, owned: &[Value]) -> R<()> {
+        let fail = self.cx.b.create_block();
+        let cont = self.cx.b.create_block();
+        self.cx.b.set_cold_block(fail);
+        self.cx.b.ins().brif(failed, fail, &[], cont, &[]);
+        self.enter(fail);
+        for &o in owned {
+            self.decref(o)?;
+        }
+        self.jump_to_error();
+        self.enter(cont);
+        Ok(())
+    }
+
     fn is_null(&mut self, v: Value) -> Value {
         self.cx.is_null(v)
     }
@@ -2056,7 +2071,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.propagate_if(null);
         let ob = self.call_c(from, &[types::I64], &[ptr], &[b])?[0];
         let null = self.is_null(ob);
-        self.propagate_if(null);
+        self.propagate_if_dropping(null, &[oa])?;
         let r = self.call_c("PyNumber_TrueDivide", &[ptr, ptr], &[ptr], &[oa, ob])?[0];
         self.decref(oa)?;
         self.decref(ob)?;
@@ -2443,7 +2458,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.propagate_if(null);
         let on = self.call_c("PyLong_FromLongLong", &[types::I64], &[ptr], &[n])?[0];
         let null = self.is_null(on);
-        self.propagate_if(null);
+        self.propagate_if_dropping(null, &[ox])?;
         let slot = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
         self.cx.b.ins().stack_store(ptr, ox, slot, 0);
         self.cx.b.ins().stack_store(ptr, on, slot, 8);
