@@ -53,6 +53,9 @@ FLOATS = [0.0, -0.0, 1.0, -1.0, 0.1, 0.5, -0.5, 1.5, 2.5, -2.5, 3.0, -7.25,
           -(2.0 ** 63), 1e16, INF, -INF, NAN]
 
 
+# Every function the suite compiles goes through Cranelift's verifier.
+os.environ.setdefault("PYC_AOT_VERIFY", "1")
+
 # Children run in other directories: make the stand-in's path absolute.
 if os.environ.get("PYC_AOT_TEST_CPUINFO"):
     os.environ["PYC_AOT_TEST_CPUINFO"] = os.path.abspath(os.environ["PYC_AOT_TEST_CPUINFO"])

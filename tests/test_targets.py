@@ -176,3 +176,25 @@ def test_fma_and_bit_count_agree_across_targets(tmp_path, target):
             return float("inf")
     expected = [repr(exact_fma(a, b, c)) for a, b, c in [(0.1, 10.0, -1.0), (1e308, 10.0, -1e308), (3.0, 1/3, -1.0), (2.0, 3.0, 4.0)]]
     assert lines[2] == str(expected)
+
+
+def test_build_for_a_cpu_this_machine_lacks_says_so(tmp_path):
+    """The build succeeds and says, in one line, why this machine cannot
+    import the module (here: a faked AVX2-only CPU)."""
+    fake = os.path.join(os.path.dirname(__file__), "cpuinfo", "epyc_zen1.txt")
+    env = dict(os.environ, PYC_AOT_TEST_CPUINFO=fake)
+    src = tmp_path / "fib.py"
+    src.write_text(open(FIB).read())
+
+    def build_note(target):
+        p = subprocess.run([BIN, "build", str(src), "--target", target, "-o", str(tmp_path / target)],
+                           capture_output=True, text=True, env=env)
+        assert p.returncode == 0, p.stderr
+        return [line for line in p.stderr.splitlines() if "cannot import" in line]
+
+    assert build_note("skylake-avx512") == [
+        "note: this machine cannot import the result: skylake-avx512 needs avx512f, avx512vl, avx512dq, "
+        "which this CPU lacks"]
+    assert build_note("x86-64-v3") == []
+    # A fat module one of whose variants runs here imports fine.
+    assert build_note("x86-64,skylake-avx512") == []
