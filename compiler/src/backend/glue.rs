@@ -78,10 +78,13 @@ fn binder_source(f: &Function) -> String {
     let names: Vec<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
     let bind = binder_name(f);
     let tuple = if names.is_empty() { "()".to_string() } else { format!("({},)", names.join(", ")) };
+    // CPython up to 3.9 names the function in argument errors by its code's
+    // co_name, later ones by __qualname__: set both.
     format!(
-        "\ndef {bind}({}):\n    return {tuple}\n{bind}.__name__ = {bind}.__qualname__ = {:?}\n",
+        "\ndef {bind}({}):\n    return {tuple}\n{bind}.__name__ = {bind}.__qualname__ = {name:?}\n\
+         {bind}.__code__ = {bind}.__code__.replace(co_name={name:?})\n",
         params.join(", "),
-        f.name
+        name = f.name
     )
 }
 
@@ -1289,7 +1292,17 @@ impl Wrapper<'_, '_> {
                 }
                 self.cx.b.switch_to_block(slow);
                 let conv = if !t.signed && t.bits == 64 { "PyLong_AsUnsignedLongLong" } else { "PyLong_AsLongLong" };
-                let r = self.cx.call_c(conv, &[p], &[types::I64], &[obj])?[0];
+                let r = if self.cx.em.py.as_long_accepts_int_method() {
+                    // Only integers (`__index__`), as later versions: no float truncated.
+                    let index = self.cx.call_c("PyNumber_Index", &[p], &[p], &[obj])?[0];
+                    let bad = self.cx.is_null(index);
+                    self.fail_if(bad);
+                    let r = self.cx.call_c(conv, &[p], &[types::I64], &[index])?[0];
+                    self.cx.decref(index)?;
+                    r
+                } else {
+                    self.cx.call_c(conv, &[p], &[types::I64], &[obj])?[0]
+                };
                 let maybe = self.cx.b.ins().icmp_imm_s(IntCC::Equal, r, -1);
                 self.join_unless_error(r, maybe, join, r)?;
                 self.cx.b.switch_to_block(join);

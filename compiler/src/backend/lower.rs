@@ -1339,7 +1339,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             let f = self.cx.b.use_var(flag);
             let unbound = self.cx.b.ins().icmp_imm_s(IntCC::Equal, f, 0);
             let name = self.fr.f.locals[id.0 as usize].name.clone();
-            let msg = format!("cannot access local variable '{name}' where it is not associated with a value");
+            let msg = self.cx.em.py.unbound_local_message(&name);
             self.raise_if(unbound, "PyExc_UnboundLocalError", Some(&msg))?;
         }
         Ok(self.cx.b.use_var(self.fr.vars[id.0 as usize]))
@@ -1539,7 +1539,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             let f = self.cx.b.use_var(flag);
             let unbound = self.cx.b.ins().icmp_imm_s(IntCC::Equal, f, 0);
             let name = self.fr.f.locals[view.0 as usize].name.clone();
-            let msg = format!("cannot access local variable '{name}' where it is not associated with a value");
+            let msg = self.cx.em.py.unbound_local_message(&name);
             self.raise_if(unbound, "PyExc_UnboundLocalError", Some(&msg))?;
         }
         Ok(())
@@ -1872,7 +1872,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             ArithOp::FloorDiv | ArithOp::Mod => {
                 let is_div = op == ArithOp::FloorDiv;
                 let zero = self.cx.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
-                let msg = if is_div { "integer division or modulo by zero" } else { "integer modulo by zero" };
+                let msg = if is_div { "integer division or modulo by zero" } else { self.cx.em.py.int_mod_zero_message() };
                 self.raise_if(zero, "PyExc_ZeroDivisionError", Some(msg))?;
                 if !s {
                     return Ok(if is_div { self.cx.b.ins().udiv(a, b) } else { self.cx.b.ins().urem(a, b) });
@@ -2118,7 +2118,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
                     };
                     return Ok(fixed_narrow(self, r));
                 }
-                zero_check(self, b, if op == ArithOp::Mod { "float modulo" } else { "float floor division by zero" })?;
+                let msg = if op == ArithOp::Mod { self.cx.em.py.float_mod_zero_message() } else { "float floor division by zero" };
+                zero_check(self, b, msg)?;
                 let (fd, m) = self.py_float_divmod(a, b)?;
                 fixed_narrow(self, if op == ArithOp::Mod { m } else { fd })
             }
@@ -2414,7 +2415,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
                     let bad = self.cx.b.ins().band(r_inf, finite);
                     let z = self.cx.b.ins().f64const(0.0);
                     let x_zero = self.cx.b.ins().fcmp(FloatCC::Equal, v[0], z);
-                    let dom0 = self.cx.b.ins().band(bad, x_zero);
+                    // Up to 3.10 any infinity from a zero base was a domain error, 0 ** -inf too.
+                    let zero_base_inf = if self.cx.em.py.pow_zero_to_minus_inf_raises() { r_inf } else { bad };
+                    let dom0 = self.cx.b.ins().band(zero_base_inf, x_zero);
                     self.raise_if(dom0, "PyExc_ValueError", Some("math domain error"))?;
                     self.raise_if(bad, "PyExc_OverflowError", Some("math range error"))?;
                 }

@@ -83,6 +83,48 @@ impl TargetPython {
     pub fn has_vectorcall_symbol(self) -> bool {
         self.minor >= 11
     }
+
+    // Messages and corner cases the interpreter itself changed between
+    // versions: the module behaves as the interpreter it is built for.
+
+    /// `UnboundLocalError` (3.11 reworded it).
+    pub fn unbound_local_message(self, name: &str) -> String {
+        if self.minor <= 10 {
+            format!("local variable '{name}' referenced before assignment")
+        } else {
+            format!("cannot access local variable '{name}' where it is not associated with a value")
+        }
+    }
+
+    /// `int % 0` (3.11 split it from `//`'s message).
+    pub fn int_mod_zero_message(self) -> &'static str {
+        if self.minor <= 10 {
+            "integer division or modulo by zero"
+        } else {
+            "integer modulo by zero"
+        }
+    }
+
+    /// `float % 0.0` (3.13 completed it).
+    pub fn float_mod_zero_message(self) -> &'static str {
+        if self.minor <= 12 {
+            "float modulo"
+        } else {
+            "float modulo by zero"
+        }
+    }
+
+    /// `PyLong_AsLongLong` falls back to `__int__` (3.9: a float argument is
+    /// truncated with a DeprecationWarning); from 3.10 it takes only
+    /// `__index__`, which is what an `int` parameter means.
+    pub fn as_long_accepts_int_method(self) -> bool {
+        self.minor <= 9
+    }
+
+    /// `math.pow(0.0, -inf)`: ValueError up to 3.10, `inf` from 3.11.
+    pub fn pow_zero_to_minus_inf_raises(self) -> bool {
+        self.minor <= 10
+    }
 }
 
 #[cfg(test)]
@@ -96,6 +138,7 @@ mod tests {
             assert!(py.small_int().is_some() && py.incref().is_some() && py.cfunction_vectorcall());
             assert_eq!(py.has_vectorcall_symbol(), minor >= 11);
             assert_eq!(py.singletons_immortal(), minor >= 12);
+            assert_eq!(py.unbound_local_message("i").starts_with("local variable 'i'"), minor <= 10);
         }
         let future = TargetPython::new(20);
         assert!(future.small_int().is_none() && future.incref().is_none() && !future.cfunction_vectorcall());
