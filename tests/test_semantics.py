@@ -226,10 +226,11 @@ def test_overflow_checks_only_dropped_where_bounds_hold(tmp_path):
     a branch reassigns n."""
     import importlib.util
     import subprocess
-    from conftest import compiler_path
+    from conftest import compiler_path, default_target
     src = tmp_path / "lowerbounds.py"
     src.write_text(LOWER_BOUNDS)
-    p = subprocess.run([str(compiler_path()), "build", str(src), "--strict", "-q", "--python", sys.executable],
+    p = subprocess.run([str(compiler_path()), "build", str(src), "--strict", "-q", "--python", sys.executable,
+                        "--target", default_target()],
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     so = next(tmp_path.glob("lowerbounds.*.so"))
