@@ -82,7 +82,11 @@ fn cpuinfo_requirements(isa: &OwnedTargetIsa) -> Vec<&'static str> {
 /// `PYC_AOT_VERIFY=1` runs Cranelift's IR verifier on every function in a
 /// release build too (the test suite sets it; debug builds always verify).
 fn verifier_wanted() -> bool {
-    cfg!(debug_assertions) || std::env::var("PYC_AOT_VERIFY").is_ok_and(|v| !v.is_empty() && v != "0")
+    cfg!(debug_assertions) || verify_requested(std::env::var("PYC_AOT_VERIFY").ok().as_deref())
+}
+
+fn verify_requested(var: Option<&str>) -> bool {
+    var.is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 fn shared_flags() -> settings::Flags {
@@ -231,6 +235,15 @@ mod tests {
         let a = parse("aarch64-unknown-linux-gnu").unwrap();
         assert_eq!(a.isa.triple().architecture.to_string(), "aarch64");
         assert!(parse("x86-64+avx9").err().unwrap_or_default().contains("unknown CPU feature `avx9`"));
+    }
+
+    #[test]
+    fn verifier_switch() {
+        assert!(verify_requested(Some("1")) && verify_requested(Some("yes")));
+        assert!(!verify_requested(None) && !verify_requested(Some("")) && !verify_requested(Some("0")));
+        let mut b = settings::builder();
+        b.set("enable_verifier", "true").unwrap();
+        assert!(settings::Flags::new(b).enable_verifier());
     }
 
     #[test]
