@@ -867,7 +867,7 @@ fn emit_wrapper_part(
                 let ok = w.cx.b.create_block();
                 w.cx.b.ins().brif(bad, fail, &[BlockArg::Value(null)], ok, &[]);
                 w.cx.b.switch_to_block(ok);
-                let items = w.cx.b.ins().iadd_imm_s(tuple, 24);
+                let items = w.cx.b.ins().iadd_imm_s(tuple, pyabi::TUPLE_ITEMS);
                 w.call_path(m, f, items, Some(tuple), recursive)?;
             }
         }
@@ -1203,13 +1203,13 @@ impl Wrapper<'_, '_> {
                 let join = self.cx.b.create_block();
                 self.cx.b.append_block_param(join, types::F64);
                 let slow = self.cx.b.create_block();
-                let ob_type = self.cx.b.ins().load(p, flags(), obj, 8);
+                let ob_type = self.cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
                 let float_type = self.cx.py_data("PyFloat_Type")?;
                 let exact = self.cx.b.ins().icmp(IntCC::Equal, ob_type, float_type);
                 let fast = self.cx.b.create_block();
                 self.cx.b.ins().brif(exact, fast, &[], slow, &[]);
                 self.cx.b.switch_to_block(fast);
-                let v = self.cx.b.ins().load(types::F64, flags(), obj, 16);
+                let v = self.cx.b.ins().load(types::F64, flags(), obj, pyabi::FLOAT_VALUE);
                 self.cx.b.ins().jump(join, &[BlockArg::Value(v)]);
                 self.cx.b.switch_to_block(slow);
                 let r = self.cx.call_c("PyFloat_AsDouble", &[p], &[types::F64], &[obj])?[0];
@@ -1247,7 +1247,7 @@ impl Wrapper<'_, '_> {
                 self.cx.b.append_block_param(join, types::I64);
                 let slow = self.cx.b.create_block();
                 if let Some(layout) = self.cx.em.py.small_int() {
-                    let ob_type = self.cx.b.ins().load(p, flags(), obj, 8);
+                    let ob_type = self.cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
                     let long_type = self.cx.py_data("PyLong_Type")?;
                     let exact = self.cx.b.ins().icmp(IntCC::Equal, ob_type, long_type);
                     let (check_size, fast) = (self.cx.b.create_block(), self.cx.b.create_block());

@@ -8,6 +8,13 @@
 //! 3.10.13, 3.11.7, 3.12.1 and 3.13.0. A version outside that range gets no
 //! inline fast paths, only C-API calls, which every version ≥ 3.9 exports.
 
+/// `PyObject.ob_type`, the same in every 64-bit GIL build.
+pub const OB_TYPE: i32 = 8;
+/// `PyFloatObject.ob_fval`.
+pub const FLOAT_VALUE: i32 = 16;
+/// `PyTupleObject.ob_item`.
+pub const TUPLE_ITEMS: i64 = 24;
+
 /// The interpreter a module is built for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TargetPython {
