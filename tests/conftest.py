@@ -53,6 +53,54 @@ FLOATS = [0.0, -0.0, 1.0, -1.0, 0.1, 0.5, -0.5, 1.5, 2.5, -2.5, 3.0, -7.25,
           -(2.0 ** 63), 1e16, INF, -INF, NAN]
 
 
+# Every function the suite compiles goes through Cranelift's verifier.
+os.environ.setdefault("PYC_AOT_VERIFY", "1")
+
+# Children run in other directories: make the stand-in's path absolute.
+if os.environ.get("PYC_AOT_TEST_CPUINFO"):
+    os.environ["PYC_AOT_TEST_CPUINFO"] = os.path.abspath(os.environ["PYC_AOT_TEST_CPUINFO"])
+
+
+def _cpuinfo_path():
+    # PYC_AOT_TEST_CPUINFO: a stand-in /proc/cpuinfo (tests/cpuinfo/README.md).
+    return os.environ.get("PYC_AOT_TEST_CPUINFO") or "/proc/cpuinfo"
+
+
+def _cpuinfo_field(name):
+    try:
+        with open(_cpuinfo_path()) as f:
+            for line in f:
+                key, sep, value = line.partition(":")
+                if sep and key.strip() == name:
+                    return value.strip()
+    except OSError:
+        pass
+    return None
+
+
+def cpu_flags():
+    """The CPU features this machine (or the faked CPU) reports."""
+    return set((_cpuinfo_field("flags") or "").split())
+
+
+def default_target():
+    """What the suite builds for: `native`, or the faked CPU's target."""
+    if os.environ.get("PYC_AOT_TEST_CPUINFO"):
+        return _cpuinfo_field("pyc-aot target") or "x86-64"
+    return "native"
+
+
+def refusal_is_justified(message):
+    """True when ``message`` is a module's import-time CPU refusal naming
+    only features this (or the faked) CPU really lacks."""
+    m = re.search(r"this CPU lacks ([\w, ]+)", message)
+    if not m:
+        return False
+    missing = [f.strip() for f in m.group(1).split(",") if f.strip()]
+    flags = cpu_flags()
+    return bool(missing) and not any(f in flags for f in missing)
+
+
 def compiler_path():
     env = os.environ.get("PYC_AOT_BIN")
     if env:
@@ -88,7 +136,20 @@ class BuildResult:
                 % (" ".join(map(str, self.cmd)), self.returncode, self.stdout, self.stderr))
 
 
-def run_compiler(src, outdir=None, args=(), timeout=120):
+# A child's limit is CPU seconds (RLIMIT_CPU: the work it does, the same on an
+# idle or a loaded machine), far above any test's need; the wall-clock guard
+# only catches a child that hangs without working, and is an hour.
+WALL_GUARD = 3600
+
+
+def _cpu_limit(seconds):
+    def apply():
+        import resource
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+    return apply
+
+
+def run_compiler(src, outdir=None, args=(), cpu_seconds=300):
     exe = compiler_path()
     if not exe.exists():
         pytest.fail("pyc-aot binary not found at %s (build it with "
@@ -98,7 +159,14 @@ def run_compiler(src, outdir=None, args=(), timeout=120):
     if outdir is not None:
         cmd += ["-o", str(outdir)]
     cmd += list(args)
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    # Build for the interpreter running the suite (tests/run.sh runs it under
+    # several CPython versions), not whatever `python3` is on PATH.
+    if "--python" not in cmd and "--emit" not in cmd:
+        cmd += ["--python", sys.executable]
+    if "--target" not in cmd:
+        cmd += ["--target", default_target()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=WALL_GUARD,
+                          preexec_fn=_cpu_limit(cpu_seconds))
     return BuildResult(cmd, proc, src, outdir if outdir is not None else src.parent)
 
 
@@ -379,7 +447,7 @@ def pyc(tmp_path_factory):
     return Builder(tmp_path_factory.mktemp("build"))
 
 
-def run_python(code, cwd=None, timeout=120, env_extra=None, path=None, flags=()):
+def run_python(code, cwd=None, cpu_seconds=300, env_extra=None, path=None, flags=()):
     """Run ``code`` in a fresh interpreter (crash-prone checks go here).
     ``path``: list of directories for sys.path (PYTHONPATH), nothing else."""
     env = dict(os.environ)
@@ -388,7 +456,7 @@ def run_python(code, cwd=None, timeout=120, env_extra=None, path=None, flags=())
         env["PYTHONPATH"] = os.pathsep.join(str(p) for p in path)
     env.update(env_extra or {})
     return subprocess.run([sys.executable] + list(flags) + ["-c", code], capture_output=True, text=True,
-                          cwd=cwd, timeout=timeout, env=env)
+                          cwd=cwd, timeout=WALL_GUARD, env=env, preexec_fn=_cpu_limit(cpu_seconds))
 
 
 def load_snippet(so_path, name):

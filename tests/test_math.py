@@ -2,6 +2,7 @@
 (C semantics), compiled vs. plain CPython with the shim."""
 
 import math
+import sys
 
 import pytest
 
@@ -37,8 +38,15 @@ def test_math_core_unary(core, fname):
     core.assert_same(fname, [(x,) for x in MATH_FLOATS])
 
 
+def hypot_39(fname):
+    if fname.endswith("hypot") and sys.version_info[:2] == (3, 9):
+        pytest.xfail("CPython 3.9's math.hypot rounds differently (3.10 made it exact); "
+                     "compiled hypot is libm's, as 3.10+")
+
+
 @pytest.mark.parametrize("fname", ["m_atan2", "m_pow", "m_hypot"])
 def test_math_core_binary(core, fname):
+    hypot_39(fname)
     core.assert_same(fname, PAIRS + [(0.0, -1.0), (-8.0, 1.0 / 3.0), (10.0, 400.0), (1e308, 1e308)])
 
 
@@ -139,6 +147,7 @@ def test_libc_math_unary(libc, fname):
 @pytest.mark.parametrize("fname", ["c_atan2", "c_pow", "c_fmod", "c_fmin", "c_fmax", "c_hypot",
                                    "c_copysign", "c_norm"])
 def test_libc_math_binary(libc, fname):
+    hypot_39(fname)
     libc.assert_same(fname, PAIRS + [(-0.0, -1.0), (-10.0, 401.0), (1e308, 1e308)])
 
 

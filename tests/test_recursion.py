@@ -76,7 +76,7 @@ DEEP = ("try:\n"
 
 def run_deep(m, fname, n):
     code = load_snippet(m.build.so, m.native.__name__) + DEEP.format(f=fname, n=n)
-    p = run_python(code, timeout=120)
+    p = run_python(code)
     assert p.returncode == 0, "interpreter died (%s, exit %d): %s" % (
         signal_name(p.returncode), p.returncode, p.stderr[-2000:])
     want = "AFTER True" if fname == "is_even" else "AFTER 10"

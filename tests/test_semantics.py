@@ -5,6 +5,7 @@ features outside the native subset.  Nativeness is not required here, only
 CPython's results."""
 
 import inspect
+import sys
 
 import pytest
 
@@ -225,10 +226,12 @@ def test_overflow_checks_only_dropped_where_bounds_hold(tmp_path):
     a branch reassigns n."""
     import importlib.util
     import subprocess
-    from conftest import compiler_path
+    from conftest import compiler_path, default_target
     src = tmp_path / "lowerbounds.py"
     src.write_text(LOWER_BOUNDS)
-    p = subprocess.run([str(compiler_path()), "build", str(src), "--strict", "-q"], capture_output=True, text=True)
+    p = subprocess.run([str(compiler_path()), "build", str(src), "--strict", "-q", "--python", sys.executable,
+                        "--target", default_target()],
+                       capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     so = next(tmp_path.glob("lowerbounds.*.so"))
     spec = importlib.util.spec_from_file_location("lowerbounds", so)

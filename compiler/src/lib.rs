@@ -55,6 +55,9 @@ pub struct BuildReport {
     pub warnings: String,
     pub listing: String,
     pub elapsed_ms: f64,
+    /// One line when this machine cannot import the module written (a CPU
+    /// or architecture it lacks); the build still succeeds.
+    pub cannot_import: Option<String>,
 }
 
 /// A failed build: the rendered report and where each problem is.
@@ -151,6 +154,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let linker = linker_for(opts)?;
     link::link(&object.bytes, &path, linker.as_deref()).map_err(BuildError::plain)?;
     report.output = Some(path);
+    report.cannot_import = target::parse_list(&opts.target).ok().and_then(|t| target::why_host_cannot_run(&t));
     report.elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
     Ok(report)
 }
@@ -222,6 +226,7 @@ fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> 
         warnings: warnings_text.clone(),
         listing,
         elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
+        cannot_import: None,
     };
     if opts.emit == Some(Emit::Hir) {
         return Ok(Compiled::Listing(report(None, hir::dump(&module))));

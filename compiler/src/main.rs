@@ -110,6 +110,9 @@ fn run(cli: Cli) -> ExitCode {
                                 report.left_to_python.len(),
                                 report.elapsed_ms
                             );
+                            if let Some(note) = &report.cannot_import {
+                                eprintln!("{note}");
+                            }
                         }
                     }
                     ExitCode::SUCCESS

@@ -79,13 +79,55 @@ fn cpuinfo_requirements(isa: &OwnedTargetIsa) -> Vec<&'static str> {
     FEATURES.iter().filter(|(flag, _, _)| enabled.iter().any(|e| e == flag)).map(|(_, _, cpuinfo)| *cpuinfo).collect()
 }
 
+/// `PYC_AOT_VERIFY=1` runs Cranelift's IR verifier on every function in a
+/// release build too (the test suite sets it; debug builds always verify).
+fn verifier_wanted() -> bool {
+    cfg!(debug_assertions) || verify_requested(std::env::var("PYC_AOT_VERIFY").ok().as_deref())
+}
+
+fn verify_requested(var: Option<&str>) -> bool {
+    var.is_some_and(|v| !v.is_empty() && v != "0")
+}
+
 fn shared_flags() -> settings::Flags {
     let mut b = settings::builder();
     // Infallible for these well-known settings; a failure would be a Cranelift API change.
     let _ = b.set("opt_level", "speed");
     let _ = b.set("is_pic", "true");
-    let _ = b.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" });
+    let _ = b.set("enable_verifier", if verifier_wanted() { "true" } else { "false" });
     settings::Flags::new(b)
+}
+
+/// This machine's CPU features as /proc/cpuinfo names them, or `None` when
+/// it cannot tell. `PYC_AOT_TEST_CPUINFO=<file>` stands in for /proc/cpuinfo
+/// (the test suite's way to act as another CPU; tests/cpuinfo/README.md).
+fn host_cpu_flags() -> Option<Vec<String>> {
+    let path = std::env::var("PYC_AOT_TEST_CPUINFO").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "/proc/cpuinfo".into());
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|l| l.split(':').next().is_some_and(|k| k.trim() == "flags"))?;
+    Some(line.split_once(':')?.1.split_whitespace().map(str::to_string).collect())
+}
+
+/// Why this machine cannot import a module built for `targets` (one line),
+/// or `None` when it can (some variant runs here) or cannot tell.
+pub fn why_host_cannot_run(targets: &[Target]) -> Option<String> {
+    let host = target_lexicon::HOST.architecture;
+    let mut reasons = vec![];
+    let mut flags = None;
+    for t in targets {
+        let arch = t.isa.triple().architecture;
+        if arch != host {
+            reasons.push(format!("{} is for {arch}, this machine is {host}", t.name));
+            continue;
+        }
+        let have = flags.get_or_insert_with(host_cpu_flags).as_ref()?;
+        let missing: Vec<&str> = t.requires.iter().copied().filter(|r| !have.iter().any(|h| h == r)).collect();
+        if missing.is_empty() {
+            return None;
+        }
+        reasons.push(format!("{} needs {}, which this CPU lacks", t.name, missing.join(", ")));
+    }
+    (!reasons.is_empty()).then(|| format!("note: this machine cannot import the result: {}", reasons.join("; ")))
 }
 
 pub fn features_of(name: &str) -> Option<Vec<&'static str>> {
@@ -193,6 +235,15 @@ mod tests {
         let a = parse("aarch64-unknown-linux-gnu").unwrap();
         assert_eq!(a.isa.triple().architecture.to_string(), "aarch64");
         assert!(parse("x86-64+avx9").err().unwrap_or_default().contains("unknown CPU feature `avx9`"));
+    }
+
+    #[test]
+    fn verifier_switch() {
+        assert!(verify_requested(Some("1")) && verify_requested(Some("yes")));
+        assert!(!verify_requested(None) && !verify_requested(Some("")) && !verify_requested(Some("0")));
+        let mut b = settings::builder();
+        b.set("enable_verifier", "true").unwrap();
+        assert!(settings::Flags::new(b).enable_verifier());
     }
 
     #[test]

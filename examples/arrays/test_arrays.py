@@ -29,6 +29,20 @@ def pyc_aot() -> str:
     return exe
 
 
+def build_target() -> str:
+    """`native`, or the target of the CPU faked by PYC_AOT_TEST_CPUINFO
+    (tests/cpuinfo/README.md), whose modules then check that file."""
+    fake = os.environ.get("PYC_AOT_TEST_CPUINFO")
+    if not fake:
+        return "native"
+    with open(fake) as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key.strip() == "pyc-aot target":
+                return value.strip()
+    return "x86-64"
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """{name: compiled module}, built once per session into a temporary directory."""
@@ -36,7 +50,8 @@ def built(tmp_path_factory):
     exe = pyc_aot()
     mods = {}
     for name in EXAMPLES:
-        r = subprocess.run([exe, "build", os.path.join(HERE, name + ".py"), "-o", str(out), "--strict"],
+        r = subprocess.run([exe, "build", os.path.join(HERE, name + ".py"), "-o", str(out), "--strict",
+                            "--python", sys.executable, "--target", build_target()],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert r.returncode == 0, f"pyc-aot build --strict {name}.py failed:\n{r.stdout}"
         assert "0 left to Python" in r.stdout, r.stdout

@@ -70,6 +70,7 @@ fn report_dict<'py>(py: Python<'py>, r: &BuildReport) -> PyResult<Bound<'py, PyD
     d.set_item("warnings", &r.warnings)?;
     d.set_item("listing", &r.listing)?;
     d.set_item("elapsed_ms", r.elapsed_ms)?;
+    d.set_item("cannot_import", r.cannot_import.as_deref())?;
     Ok(d)
 }
 

@@ -30,6 +30,17 @@ def test_build_writes_the_module(cli, tmp_path):
     assert run([*cli, "build", FIB, "-o", tmp_path, "-q"]).stdout == ""
 
 
+def test_build_for_a_cpu_this_machine_lacks_says_so(cli, tmp_path):
+    fake = REPO / "tests" / "cpuinfo" / "epyc_zen1.txt"   # AVX2, no AVX-512
+    env = {"PYC_AOT_TEST_CPUINFO": str(fake)}
+    p = run([*cli, "build", FIB, "-o", tmp_path, "--target", "skylake-avx512"], env=env)
+    assert (tmp_path / ("fib" + pyc_aot.EXTENSION_SUFFIX)).is_file()
+    assert p.stderr == ("note: this machine cannot import the result: skylake-avx512 needs avx512f, avx512vl, "
+                        "avx512dq, which this CPU lacks\n")
+    p = run([*cli, "build", FIB, "-o", tmp_path, "--target", "x86-64-v3"], env=env)
+    assert p.stderr == ""
+
+
 def test_build_next_to_the_source_by_default(cli, tmp_path):
     src = tmp_path / "fib.py"
     shutil.copy(FIB, src)

@@ -1,11 +1,11 @@
 //! The CPython-facing half of the module: argument wrappers, the method table,
 //! `PyModuleDef` with a `Py_mod_exec` slot (PEP 489), and `PyInit_<name>`.
 //!
-//! Layouts are those of 64-bit GIL builds (see DESIGN.md); the inline int
-//! unboxing fast path reads CPython 3.11's digit layout and is emitted only
-//! when the target interpreter is 3.11.
+//! Layouts are those of 64-bit GIL builds (see DESIGN.md); the inline fast
+//! paths that depend on the interpreter's version (int unboxing, incref) take
+//! their layout from `pyabi::TargetPython`.
 
-use super::{clif_type, lower_in_place, worth_lowering_in_place, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND};
+use super::{pyabi, clif_type, lower_in_place, worth_lowering_in_place, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND};
 use super::lower::{frame_estimate, has_big_frame};
 use super::stack;
 use crate::hir::{self, FuncId, Function};
@@ -41,7 +41,7 @@ enum CallKind {
 /// Interpreters whose `PyCFunctionObject` has a vectorcall slot (3.8+) and
 /// whose `PyTypeObject` keeps `tp_vectorcall_offset` at byte 56 (GIL builds).
 fn keyword_vectorcall(py_minor: u32) -> bool {
-    (8..=13).contains(&py_minor)
+    pyabi::TargetPython::new(py_minor).cfunction_vectorcall()
 }
 
 fn call_kind(f: &Function, py_minor: u32) -> CallKind {
@@ -80,10 +80,13 @@ fn binder_source(f: &Function) -> String {
     let names: Vec<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
     let bind = binder_name(f);
     let tuple = if names.is_empty() { "()".to_string() } else { format!("({},)", names.join(", ")) };
+    // CPython up to 3.9 names the function in argument errors by its code's
+    // co_name, later ones by __qualname__: set both.
     format!(
-        "\ndef {bind}({}):\n    return {tuple}\n{bind}.__name__ = {bind}.__qualname__ = {:?}\n",
+        "\ndef {bind}({}):\n    return {tuple}\n{bind}.__name__ = {bind}.__qualname__ = {name:?}\n\
+         {bind}.__code__ = {bind}.__code__.replace(co_name={name:?})\n",
         params.join(", "),
-        f.name
+        name = f.name
     )
 }
 
@@ -117,10 +120,14 @@ def __pyc_aot_buffer_error(obj, info):
 
 /// Refuses to import on a CPU without the features the code was compiled
 /// for (Linux reports them, including OS support for AVX state, in /proc/cpuinfo).
+/// `PYC_AOT_TEST_CPUINFO=<file>` stands in for /proc/cpuinfo, for the test
+/// suite only: it lets one machine check the refusals and the choices of
+/// another CPU (faking fewer features than the CPU has is safe; more is not).
 const CPU_CHECK_SOURCE: &str = r#"
 def __pyc_aot_check_cpu(module, target, required):
+    import os
     try:
-        with open('/proc/cpuinfo') as f:
+        with open(os.environ.get('PYC_AOT_TEST_CPUINFO') or '/proc/cpuinfo') as f:
             flags = next((line.split(':', 1)[1].split() for line in f if line.startswith('flags')), None)
     except OSError:
         return
@@ -400,12 +407,12 @@ pub(crate) fn emit_dispatcher(em: &mut Emitter, m: &hir::Module, targets: &[crat
     em.define(init, func, &format!("{} (dispatch)", init_symbol(&m.name)))
 }
 
-/// Picks a fat module's variant at import.
+/// Picks a fat module's variant at import (`PYC_AOT_TEST_CPUINFO`: see `CPU_CHECK_SOURCE`).
 const DISPATCH_SOURCE: &str = r#"
 def __pyc_aot_choose(module, names, requires):
     import os
     try:
-        with open('/proc/cpuinfo') as f:
+        with open(os.environ.get('PYC_AOT_TEST_CPUINFO') or '/proc/cpuinfo') as f:
             flags = set(next((line.split(':', 1)[1].split() for line in f if line.startswith('flags')), ()))
     except OSError:
         flags = None
@@ -685,7 +692,7 @@ fn emit_exec(
                 let decompress = cx.call_c("PyObject_GetAttrString", &[p, p], &[p], &[zlib, dname])?[0];
                 cx.decref(zlib)?;
                 check_null(&mut cx, decompress);
-                let raw = cx.call_c("PyObject_CallOneArg", &[p, p], &[p], &[decompress, packed])?[0];
+                let raw = cx.call_one_arg(decompress, packed)?;
                 cx.decref(decompress)?;
                 cx.decref(packed)?;
                 check_null(&mut cx, raw);
@@ -853,7 +860,6 @@ struct Wrapper<'a, 'b> {
     /// Returns NULL after releasing the bound-arguments tuple (block param, may be NULL).
     fail: Block,
     owned: Value,
-    py_minor: u32,
 }
 
 /// Which part of a FASTCALL wrapper a function is.
@@ -977,7 +983,7 @@ fn emit_wrapper_part(
         cx.b.switch_to_block(entry);
         let params = cx.b.block_params(entry).to_vec();
         let null = cx.b.ins().iconst(p, 0);
-        let mut w = Wrapper { cx, fail, owned: null, py_minor, buffers: vec![], written: written.clone() };
+        let mut w = Wrapper { cx, fail, owned: null, buffers: vec![], written: written.clone() };
         match kind {
             CallKind::NoArgs => w.call_path(m, f, null, None, recursive)?,
             CallKind::O | CallKind::OKeywords if part != WrapperPart::Binder => {
@@ -1019,12 +1025,12 @@ fn emit_wrapper_part(
                 let helpers = w.cx.em.helpers;
                 let table = w.cx.data_addr(helpers);
                 let binder = w.cx.b.ins().load(p, flags(), table, (8 * binder_slot) as i32);
-                let tuple = w.cx.call_c("PyObject_Vectorcall", &[p, p, p, p], &[p], &[binder, args, nargs, kwnames])?[0];
+                let tuple = w.cx.vectorcall(binder, args, nargs, kwnames)?;
                 let bad = w.cx.is_null(tuple);
                 let ok = w.cx.b.create_block();
                 w.cx.b.ins().brif(bad, fail, &[BlockArg::Value(null)], ok, &[]);
                 w.cx.b.switch_to_block(ok);
-                let items = w.cx.b.ins().iadd_imm_s(tuple, 24);
+                let items = w.cx.b.ins().iadd_imm_s(tuple, pyabi::TUPLE_ITEMS);
                 w.call_path(m, f, items, Some(tuple), recursive)?;
             }
         }
@@ -1198,7 +1204,7 @@ impl Wrapper<'_, '_> {
                 let argv = w.cx.b.ins().stack_addr(p, args, 0);
                 let two = w.cx.b.ins().iconst(p, 2);
                 let nokw = w.cx.b.ins().iconst(p, 0);
-                let r = w.cx.call_c("PyObject_Vectorcall", &[p, p, p, p], &[p], &[explain, argv, two, nokw])?[0];
+                let r = w.cx.vectorcall(explain, argv, two, nokw)?;
                 w.cx.call_c("Py_DecRef", &[p], &[], &[info])?;
                 // The helper always raises; should it ever return, drop the result.
                 let (drop_it, go) = (w.cx.b.create_block(), w.cx.b.create_block());
@@ -1370,13 +1376,13 @@ impl Wrapper<'_, '_> {
                 let join = self.cx.b.create_block();
                 self.cx.b.append_block_param(join, types::F64);
                 let slow = self.cx.b.create_block();
-                let ob_type = self.cx.b.ins().load(p, flags(), obj, 8);
+                let ob_type = self.cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
                 let float_type = self.cx.py_data("PyFloat_Type")?;
                 let exact = self.cx.b.ins().icmp(IntCC::Equal, ob_type, float_type);
                 let fast = self.cx.b.create_block();
                 self.cx.b.ins().brif(exact, fast, &[], slow, &[]);
                 self.cx.b.switch_to_block(fast);
-                let v = self.cx.b.ins().load(types::F64, flags(), obj, 16);
+                let v = self.cx.b.ins().load(types::F64, flags(), obj, pyabi::FLOAT_VALUE);
                 self.cx.b.ins().jump(join, &[BlockArg::Value(v)]);
                 self.cx.b.switch_to_block(slow);
                 let r = self.cx.call_c("PyFloat_AsDouble", &[p], &[types::F64], &[obj])?[0];
@@ -1413,33 +1419,63 @@ impl Wrapper<'_, '_> {
                 let join = self.cx.b.create_block();
                 self.cx.b.append_block_param(join, types::I64);
                 let slow = self.cx.b.create_block();
-                if self.py_minor == 11 {
-                    // 3.11 PyLongObject: signed digit count @16, 30-bit digits @24.
-                    let ob_type = self.cx.b.ins().load(p, flags(), obj, 8);
+                if let Some(layout) = self.cx.em.py.small_int() {
+                    let ob_type = self.cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
                     let long_type = self.cx.py_data("PyLong_Type")?;
                     let exact = self.cx.b.ins().icmp(IntCC::Equal, ob_type, long_type);
                     let (check_size, fast) = (self.cx.b.create_block(), self.cx.b.create_block());
                     self.cx.b.ins().brif(exact, check_size, &[], slow, &[]);
                     self.cx.b.switch_to_block(check_size);
-                    let size = self.cx.b.ins().load(types::I64, flags(), obj, 16);
-                    let shifted = self.cx.b.ins().iadd_imm_s(size, 1);
-                    let small = if t.signed {
-                        self.cx.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, shifted, 2)
-                    } else {
-                        self.cx.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, size, 1)
+                    // An unsigned target takes only non-negative values inline, so a
+                    // negative one gets PyLong_AsUnsigned*'s own error.
+                    let (multiplier, small, digits) = match layout {
+                        pyabi::SmallInt::SignedSize { size, digits } => {
+                            let size = self.cx.b.ins().load(types::I64, flags(), obj, size);
+                            let shifted = self.cx.b.ins().iadd_imm_s(size, 1);
+                            let small = if t.signed {
+                                self.cx.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, shifted, 2)
+                            } else {
+                                self.cx.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, size, 1)
+                            };
+                            (size, small, digits)
+                        }
+                        pyabi::SmallInt::Tagged { tag, digits } => {
+                            let tag = self.cx.b.ins().load(types::I64, flags(), obj, tag);
+                            let small = if t.signed {
+                                self.cx.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, tag, 16)
+                            } else {
+                                // Compact and sign 0 or 1: tags 0, 1, 8 and 9.
+                                let rest = self.cx.b.ins().band_imm_s(tag, !9);
+                                self.cx.b.ins().icmp_imm_s(IntCC::Equal, rest, 0)
+                            };
+                            let sign_bits = self.cx.b.ins().band_imm_s(tag, 3);
+                            let one = self.cx.b.ins().iconst(types::I64, 1);
+                            let sign = self.cx.b.ins().isub(one, sign_bits);
+                            (sign, small, digits)
+                        }
                     };
                     self.cx.b.ins().brif(small, fast, &[], slow, &[]);
                     self.cx.b.switch_to_block(fast);
-                    let digit = self.cx.b.ins().load(types::I32, flags(), obj, 24);
+                    let digit = self.cx.b.ins().load(types::I32, flags(), obj, digits);
                     let digit = self.cx.b.ins().uextend(types::I64, digit);
-                    let v = self.cx.b.ins().imul(digit, size);
+                    let v = self.cx.b.ins().imul(digit, multiplier);
                     self.cx.b.ins().jump(join, &[BlockArg::Value(v)]);
                 } else {
                     self.cx.b.ins().jump(slow, &[]);
                 }
                 self.cx.b.switch_to_block(slow);
                 let conv = if !t.signed && t.bits == 64 { "PyLong_AsUnsignedLongLong" } else { "PyLong_AsLongLong" };
-                let r = self.cx.call_c(conv, &[p], &[types::I64], &[obj])?[0];
+                let r = if self.cx.em.py.as_long_accepts_int_method() {
+                    // Only integers (`__index__`), as later versions: no float truncated.
+                    let index = self.cx.call_c("PyNumber_Index", &[p], &[p], &[obj])?[0];
+                    let bad = self.cx.is_null(index);
+                    self.fail_if(bad);
+                    let r = self.cx.call_c(conv, &[p], &[types::I64], &[index])?[0];
+                    self.cx.decref(index)?;
+                    r
+                } else {
+                    self.cx.call_c(conv, &[p], &[types::I64], &[obj])?[0]
+                };
                 let maybe = self.cx.b.ins().icmp_imm_s(IntCC::Equal, r, -1);
                 self.join_unless_error(r, maybe, join, r)?;
                 self.cx.b.switch_to_block(join);
@@ -1463,15 +1499,36 @@ impl Wrapper<'_, '_> {
     }
 
     fn incref(&mut self, obj: Value) -> R<()> {
-        if self.py_minor == 11 {
-            let rc = self.cx.b.ins().load(types::I64, flags(), obj, 0);
-            let rc = self.cx.b.ins().iadd_imm_s(rc, 1);
-            self.cx.b.ins().store(flags(), rc, obj, 0);
-            Ok(())
-        } else {
-            let p = self.cx.em.ptr;
-            self.cx.call_c("Py_IncRef", &[p], &[], &[obj]).map(|_| ())
+        match self.cx.em.py.incref() {
+            Some(pyabi::Incref::Plain) => {
+                let rc = self.cx.b.ins().load(types::I64, flags(), obj, 0);
+                let rc = self.cx.b.ins().iadd_imm_s(rc, 1);
+                self.cx.b.ins().store(flags(), rc, obj, 0);
+            }
+            Some(pyabi::Incref::Immortal32) => {
+                let rc = self.cx.b.ins().load(types::I32, flags(), obj, 0);
+                let rc = self.cx.b.ins().iadd_imm_s(rc, 1);
+                let (store, done) = (self.cx.b.create_block(), self.cx.b.create_block());
+                self.cx.b.ins().brif(rc, store, &[], done, &[]);
+                self.cx.b.switch_to_block(store);
+                self.cx.b.ins().store(flags(), rc, obj, 0);
+                self.cx.b.ins().jump(done, &[]);
+                self.cx.b.switch_to_block(done);
+            }
+            None => {
+                let p = self.cx.em.ptr;
+                self.cx.call_c("Py_IncRef", &[p], &[], &[obj])?;
+            }
         }
+        Ok(())
+    }
+
+    /// A new reference to `None`, `True` or `False`.
+    fn incref_singleton(&mut self, obj: Value) -> R<()> {
+        if self.cx.em.py.singletons_immortal() {
+            return Ok(());
+        }
+        self.incref(obj)
     }
 
     fn boxed(&mut self, v: Option<Value>, ty: Ty) -> R<Value> {
@@ -1479,7 +1536,7 @@ impl Wrapper<'_, '_> {
         match (ty, v) {
             (Ty::Void, _) => {
                 let none = self.cx.py_data("_Py_NoneStruct")?;
-                self.incref(none)?;
+                self.incref_singleton(none)?;
                 Ok(none)
             }
             (Ty::Float(bits), Some(v)) => {
@@ -1490,7 +1547,7 @@ impl Wrapper<'_, '_> {
                 let t = self.cx.py_data("_Py_TrueStruct")?;
                 let f = self.cx.py_data("_Py_FalseStruct")?;
                 let o = self.cx.b.ins().select(v, t, f);
-                self.incref(o)?;
+                self.incref_singleton(o)?;
                 Ok(o)
             }
             (Ty::Int(t), Some(v)) => {

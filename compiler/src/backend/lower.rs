@@ -707,6 +707,21 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.enter(cont);
     }
 
+    /// `propagate_if`, first dropping the references the failing path owns.
+    fn propagate_if_dropping(&mut self, failed: Value, owned: &[Value]) -> R<()> {
+        let fail = self.cx.b.create_block();
+        let cont = self.cx.b.create_block();
+        self.cx.b.set_cold_block(fail);
+        self.cx.b.ins().brif(failed, fail, &[], cont, &[]);
+        self.enter(fail);
+        for &o in owned {
+            self.decref(o)?;
+        }
+        self.jump_to_error();
+        self.enter(cont);
+        Ok(())
+    }
+
     fn is_null(&mut self, v: Value) -> Value {
         self.cx.is_null(v)
     }
@@ -1528,7 +1543,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             let f = self.cx.b.use_var(flag);
             let unbound = self.cx.b.ins().icmp_imm_s(IntCC::Equal, f, 0);
             let name = self.fr.f.locals[id.0 as usize].name.clone();
-            let msg = format!("cannot access local variable '{name}' where it is not associated with a value");
+            let msg = self.cx.em.py.unbound_local_message(&name);
             self.raise_if(unbound, "PyExc_UnboundLocalError", Some(&msg))?;
         }
         Ok(self.cx.b.use_var(self.fr.vars[id.0 as usize]))
@@ -1734,7 +1749,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             let f = self.cx.b.use_var(flag);
             let unbound = self.cx.b.ins().icmp_imm_s(IntCC::Equal, f, 0);
             let name = self.fr.f.locals[view.0 as usize].name.clone();
-            let msg = format!("cannot access local variable '{name}' where it is not associated with a value");
+            let msg = self.cx.em.py.unbound_local_message(&name);
             self.raise_if(unbound, "PyExc_UnboundLocalError", Some(&msg))?;
         }
         Ok(())
@@ -2067,7 +2082,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             ArithOp::FloorDiv | ArithOp::Mod => {
                 let is_div = op == ArithOp::FloorDiv;
                 let zero = self.cx.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
-                let msg = if is_div { "integer division or modulo by zero" } else { "integer modulo by zero" };
+                let msg = if is_div { "integer division or modulo by zero" } else { self.cx.em.py.int_mod_zero_message() };
                 self.raise_if(zero, "PyExc_ZeroDivisionError", Some(msg))?;
                 if !s {
                     return Ok(if is_div { self.cx.b.ins().udiv(a, b) } else { self.cx.b.ins().urem(a, b) });
@@ -2266,7 +2281,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.propagate_if(null);
         let ob = self.call_c(from, &[types::I64], &[ptr], &[b])?[0];
         let null = self.is_null(ob);
-        self.propagate_if(null);
+        self.propagate_if_dropping(null, &[oa])?;
         let r = self.call_c("PyNumber_TrueDivide", &[ptr, ptr], &[ptr], &[oa, ob])?[0];
         self.decref(oa)?;
         self.decref(ob)?;
@@ -2313,7 +2328,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
                     };
                     return Ok(fixed_narrow(self, r));
                 }
-                zero_check(self, b, if op == ArithOp::Mod { "float modulo" } else { "float floor division by zero" })?;
+                let msg = if op == ArithOp::Mod { self.cx.em.py.float_mod_zero_message() } else { "float floor division by zero" };
+                zero_check(self, b, msg)?;
                 let (fd, m) = self.py_float_divmod(a, b)?;
                 fixed_narrow(self, if op == ArithOp::Mod { m } else { fd })
             }
@@ -2609,7 +2625,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
                     let bad = self.cx.b.ins().band(r_inf, finite);
                     let z = self.cx.b.ins().f64const(0.0);
                     let x_zero = self.cx.b.ins().fcmp(FloatCC::Equal, v[0], z);
-                    let dom0 = self.cx.b.ins().band(bad, x_zero);
+                    // Up to 3.10 any infinity from a zero base was a domain error, 0 ** -inf too.
+                    let zero_base_inf = if self.cx.em.py.pow_zero_to_minus_inf_raises() { r_inf } else { bad };
+                    let dom0 = self.cx.b.ins().band(zero_base_inf, x_zero);
                     self.raise_if(dom0, "PyExc_ValueError", Some("math domain error"))?;
                     self.raise_if(bad, "PyExc_OverflowError", Some("math range error"))?;
                 }
@@ -2653,7 +2671,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.propagate_if(null);
         let on = self.call_c("PyLong_FromLongLong", &[types::I64], &[ptr], &[n])?[0];
         let null = self.is_null(on);
-        self.propagate_if(null);
+        self.propagate_if_dropping(null, &[ox])?;
         let slot = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
         self.cx.b.ins().stack_store(ptr, ox, slot, 0);
         self.cx.b.ins().stack_store(ptr, on, slot, 8);
@@ -2663,7 +2681,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let round = self.cx.b.ins().load(ptr, flags(), table, (HELPER_ROUND * 8) as i32);
         let two = self.cx.b.ins().iconst(ptr, 2);
         let nokw = self.cx.b.ins().iconst(ptr, 0);
-        let r = self.call_c("PyObject_Vectorcall", &[ptr, ptr, ptr, ptr], &[ptr], &[round, argv, two, nokw])?[0];
+        let r = self.cx.vectorcall(round, argv, two, nokw)?;
         self.decref(ox)?;
         self.decref(on)?;
         let null = self.is_null(r);

@@ -7,11 +7,13 @@
 
 mod glue;
 mod lower;
+pub mod pyabi;
 
 pub use lower::maybe_unbound;
 pub(crate) use lower::{lower_in_place, worth_lowering_in_place, recursive_functions, stack};
 
 use crate::hir::{self, FuncId};
+use pyabi::TargetPython;
 use crate::target::Target;
 use crate::types::Ty;
 use cranelift_codegen::ir::{self, types, AbiParam, Signature};
@@ -44,6 +46,8 @@ pub const HELPER_BINDERS: usize = 2;
 pub(crate) struct Emitter {
     pub module: ObjectModule,
     pub ptr: ir::Type,
+    /// The interpreter the module is for: its layouts and exported symbols.
+    pub py: TargetPython,
     imports: HashMap<String, ClifFuncId>,
     data_imports: HashMap<String, DataId>,
     /// Writable table of Python objects the generated code calls into (filled at import).
@@ -143,6 +147,7 @@ pub fn compile_with_shim(
         helpers,
         stack_state,
         stack_limit_fn,
+        py: TargetPython::new(py_minor),
         ptr: object.target_config().pointer_type(),
         module: object,
         imports: HashMap::new(),
@@ -451,6 +456,34 @@ impl<'a, 'b> FnCx<'a, 'b> {
     pub fn is_null(&mut self, v: ir::Value) -> ir::Value {
         use cranelift_codegen::ir::{condcodes::IntCC, InstBuilder};
         self.b.ins().icmp_imm_s(IntCC::Equal, v, 0)
+    }
+
+    /// `PyObject_Vectorcall(callable, argv, nargsf, kwnames)`, a new reference or NULL.
+    pub fn vectorcall(&mut self, callable: ir::Value, argv: ir::Value, nargsf: ir::Value, kwnames: ir::Value) -> Result<ir::Value, String> {
+        use cranelift_codegen::ir::InstBuilder;
+        let p = self.em.ptr;
+        if self.em.py.has_vectorcall_symbol() {
+            return Ok(self.call_c("PyObject_Vectorcall", &[p, p, p, p], &[p], &[callable, argv, nargsf, kwnames])?[0]);
+        }
+        // _PyObject_MakeTpCall takes a plain count: drop PY_VECTORCALL_ARGUMENTS_OFFSET.
+        let nargs = self.b.ins().band_imm_s(nargsf, i64::MAX);
+        let tstate = self.call_c("PyThreadState_Get", &[], &[p], &[])?[0];
+        Ok(self.call_c("_PyObject_MakeTpCall", &[p, p, p, p, p], &[p], &[tstate, callable, argv, nargs, kwnames])?[0])
+    }
+
+    /// `PyObject_CallOneArg(callable, arg)`, a new reference or NULL.
+    pub fn call_one_arg(&mut self, callable: ir::Value, arg: ir::Value) -> Result<ir::Value, String> {
+        use cranelift_codegen::ir::InstBuilder;
+        let p = self.em.ptr;
+        if self.em.py.has_vectorcall_symbol() {
+            return Ok(self.call_c("PyObject_CallOneArg", &[p, p], &[p], &[callable, arg])?[0]);
+        }
+        let slot = self.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8, 3));
+        self.b.ins().stack_store(p, arg, slot, 0);
+        let argv = self.b.ins().stack_addr(p, slot, 0);
+        let one = self.b.ins().iconst(p, 1);
+        let nokw = self.b.ins().iconst(p, 0);
+        self.vectorcall(callable, argv, one, nokw)
     }
 
     pub fn decref(&mut self, obj: ir::Value) -> Result<(), String> {

@@ -66,18 +66,22 @@ class Report:
     ``compiled``: names of the functions compiled to machine code;
     ``left_to_python``: :class:`LeftToPython` entries for functions kept as
     Python inside the module; ``warnings``: the rendered warnings;
-    ``listing``: what ``emit=`` asked for; ``elapsed_ms``.
+    ``listing``: what ``emit=`` asked for; ``elapsed_ms``; ``cannot_import``:
+    one line saying why this machine cannot import the module (a CPU or
+    architecture it lacks), else ``None``.
     """
 
-    __slots__ = ("path", "compiled", "left_to_python", "warnings", "listing", "elapsed_ms")
+    __slots__ = ("path", "compiled", "left_to_python", "warnings", "listing", "elapsed_ms", "cannot_import")
 
-    def __init__(self, path=None, compiled=(), left_to_python=(), warnings="", listing="", elapsed_ms=0.0):
+    def __init__(self, path=None, compiled=(), left_to_python=(), warnings="", listing="", elapsed_ms=0.0,
+                 cannot_import=None):
         self.path = path
         self.compiled = list(compiled)
         self.left_to_python = list(left_to_python)
         self.warnings = warnings
         self.listing = listing
         self.elapsed_ms = elapsed_ms
+        self.cannot_import = cannot_import
 
     @property
     def native_functions(self) -> int:
@@ -116,6 +120,7 @@ def _report(d: dict) -> Report:
         warnings=d["warnings"],
         listing=d["listing"],
         elapsed_ms=d["elapsed_ms"],
+        cannot_import=d.get("cannot_import"),
     )
 
 

@@ -94,6 +94,8 @@ def _main(argv: Optional[List[str]]) -> int:
         sys.stdout.write(report.listing)
     if path is not None and not args.quiet:
         print(report.summary())
+        if report.cannot_import:
+            print(report.cannot_import, file=sys.stderr)
     return 0
 
 

@@ -1,0 +1,154 @@
+//! What the generated code may assume about the target interpreter: object
+//! layouts and which C-API entry points are real symbols, per CPython
+//! version (64-bit GIL builds). Every inline fast path asks this module;
+//! no call site knows a version number or an offset of a version-dependent
+//! field.
+//!
+//! Checked against the headers and `nm -D libpython3.X.so` of CPython 3.9.18,
+//! 3.10.13, 3.11.7, 3.12.1 and 3.13.0. A version outside that range gets no
+//! inline fast paths, only C-API calls, which every version ≥ 3.9 exports.
+
+/// `PyObject.ob_type`, the same in every 64-bit GIL build.
+pub const OB_TYPE: i32 = 8;
+/// `PyFloatObject.ob_fval`.
+pub const FLOAT_VALUE: i32 = 16;
+/// `PyTupleObject.ob_item`.
+pub const TUPLE_ITEMS: i64 = 24;
+
+/// The interpreter a module is built for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TargetPython {
+    /// The `3.x` minor version.
+    pub minor: u32,
+}
+
+/// How an exact `int` stores a value that fits one 30-bit digit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmallInt {
+    /// 3.9–3.11: `ob_size` (signed digit count, sign of the value) at
+    /// `size`, the digits at `digits`; one digit when `-1 <= ob_size <= 1`.
+    SignedSize { size: i32, digits: i32 },
+    /// 3.12+: `lv_tag = ndigits << 3 | sign` (sign 0 positive, 1 zero,
+    /// 2 negative) at `tag`; compact (at most one digit) when `lv_tag < 16`,
+    /// value `(1 - (lv_tag & 3)) * digit[0]`.
+    Tagged { tag: i32, digits: i32 },
+}
+
+/// How to add a reference inline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Incref {
+    /// 3.9–3.11: `ob_refcnt` (64-bit) at 0, plus one.
+    Plain,
+    /// 3.12+: only the low 32 bits of `ob_refcnt` count; an immortal object
+    /// has them all set and is left alone (its increment would wrap to 0).
+    /// `None`, `True` and `False` are immortal, so they need no increment.
+    Immortal32,
+}
+
+impl TargetPython {
+    pub fn new(minor: u32) -> Self {
+        TargetPython { minor }
+    }
+
+    fn known(self) -> bool {
+        (9..=13).contains(&self.minor)
+    }
+
+    /// The inline small-int read, or `None` to go through `PyLong_As*`.
+    pub fn small_int(self) -> Option<SmallInt> {
+        match self.minor {
+            9..=11 => Some(SmallInt::SignedSize { size: 16, digits: 24 }),
+            12 | 13 => Some(SmallInt::Tagged { tag: 16, digits: 24 }),
+            _ => None,
+        }
+    }
+
+    /// The inline increment, or `None` to call `Py_IncRef`.
+    pub fn incref(self) -> Option<Incref> {
+        match self.minor {
+            9..=11 => Some(Incref::Plain),
+            12 | 13 => Some(Incref::Immortal32),
+            _ => None,
+        }
+    }
+
+    /// `None`/`True`/`False` are immortal: returning one needs no increment.
+    pub fn singletons_immortal(self) -> bool {
+        self.known() && self.minor >= 12
+    }
+
+    /// `PyCFunctionObject` has a `vectorcall` slot and `PyTypeObject` keeps
+    /// `tp_vectorcall_offset` at byte 56 (3.8+ GIL builds).
+    pub fn cfunction_vectorcall(self) -> bool {
+        self.known()
+    }
+
+    /// `PyObject_Vectorcall` and `PyObject_CallOneArg` are exported
+    /// functions from 3.11; before, they are `static inline` in the headers
+    /// and have no symbol, so calls go through `_PyObject_MakeTpCall`
+    /// (exported, with this signature, in 3.9 and 3.10).
+    pub fn has_vectorcall_symbol(self) -> bool {
+        self.minor >= 11
+    }
+
+    // Messages and corner cases the interpreter itself changed between
+    // versions: the module behaves as the interpreter it is built for.
+
+    /// `UnboundLocalError` (3.11 reworded it).
+    pub fn unbound_local_message(self, name: &str) -> String {
+        if self.minor <= 10 {
+            format!("local variable '{name}' referenced before assignment")
+        } else {
+            format!("cannot access local variable '{name}' where it is not associated with a value")
+        }
+    }
+
+    /// `int % 0` (3.11 split it from `//`'s message).
+    pub fn int_mod_zero_message(self) -> &'static str {
+        if self.minor <= 10 {
+            "integer division or modulo by zero"
+        } else {
+            "integer modulo by zero"
+        }
+    }
+
+    /// `float % 0.0` (3.13 completed it).
+    pub fn float_mod_zero_message(self) -> &'static str {
+        if self.minor <= 12 {
+            "float modulo"
+        } else {
+            "float modulo by zero"
+        }
+    }
+
+    /// `PyLong_AsLongLong` falls back to `__int__` (3.9: a float argument is
+    /// truncated with a DeprecationWarning); from 3.10 it takes only
+    /// `__index__`, which is what an `int` parameter means.
+    pub fn as_long_accepts_int_method(self) -> bool {
+        self.minor <= 9
+    }
+
+    /// `math.pow(0.0, -inf)`: ValueError up to 3.10, `inf` from 3.11.
+    pub fn pow_zero_to_minus_inf_raises(self) -> bool {
+        self.minor <= 10
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_supported_version_has_its_fast_paths() {
+        for minor in 9..=13 {
+            let py = TargetPython::new(minor);
+            assert!(py.small_int().is_some() && py.incref().is_some() && py.cfunction_vectorcall());
+            assert_eq!(py.has_vectorcall_symbol(), minor >= 11);
+            assert_eq!(py.singletons_immortal(), minor >= 12);
+            assert_eq!(py.unbound_local_message("i").starts_with("local variable 'i'"), minor <= 10);
+        }
+        let future = TargetPython::new(20);
+        assert!(future.small_int().is_none() && future.incref().is_none() && !future.cfunction_vectorcall());
+        assert!(future.has_vectorcall_symbol());
+    }
+}
