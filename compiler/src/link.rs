@@ -172,7 +172,9 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 fn marshalled_in(dir: Option<&Path>, exe: &str, py: &Python, source: &str, filename: &str) -> Option<Vec<u8>> {
     let hash = source.bytes().chain(filename.bytes()).fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
-    let file = dir.map(|d| d.join(format!("code-{hash:016x}{}.marshal.z", py.ext_suffix.trim_end_matches(".so"))));
+    // "sealed": a name of its own, so compilers from before the header and
+    // CRC never read these entries as bare zlib data, nor we theirs.
+    let file = dir.map(|d| d.join(format!("code-{hash:016x}{}.sealed.marshal.z", py.ext_suffix.trim_end_matches(".so"))));
     let trusted_dir = file.as_deref().and_then(Path::parent).and_then(|d| {
         if !d.exists() {
             create_private_dir(d).ok()?;
