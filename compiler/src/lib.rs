@@ -105,6 +105,21 @@ pub fn module_name(path: &Path) -> Result<String, String> {
 
 /// Source → typed HIR, with warnings; errors are rendered against the source.
 pub fn analyze(source: &str, display_path: &str, abs_path: &str, module: &str) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>), BuildError> {
+    on_compiler_stack(|| analyze_here(source, display_path, abs_path, module))
+}
+
+/// The stack every stage may use: nesting is bounded by `syntax::MAX_NESTING`,
+/// and each recursive pass spends at most a few KiB per level, whatever
+/// thread (a test's 2 MiB, an embedding interpreter's) the caller is on.
+const COMPILER_STACK: usize = 256 << 20;
+
+fn on_compiler_stack<T>(f: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(COMPILER_STACK / 2, COMPILER_STACK, f)
+}
+
+fn analyze_here(source: &str, display_path: &str, abs_path: &str, module: &str) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>), BuildError> {
+    let source = syntax::normalize_newlines(source);
+    let source = source.as_str();
     let src = SourceFile::new(display_path, source);
     let ast = syntax::parse_module(source, display_path).map_err(|d| BuildError::from_diagnostics(&src, &[d]))?;
     let mut out = frontend::lower(&src, &ast, module, abs_path).map_err(|ds| BuildError::from_diagnostics(&src, &ds))?;
@@ -191,12 +206,23 @@ enum Compiled {
 }
 
 fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> {
-    let source = std::fs::read_to_string(&opts.source)
-        .map_err(|e| BuildError::plain(format!("cannot read {}: {e}", opts.source.display())))?;
+    on_compiler_stack(|| compile_here(opts, start))
+}
+
+fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> {
+    let bytes = std::fs::read(&opts.source).map_err(|e| BuildError::plain(format!("cannot read {}: {e}", opts.source.display())))?;
+    let display = opts.source.display().to_string();
+    let source = syntax::decode_source(&bytes).map_err(|(at, message)| {
+        let lossy = String::from_utf8_lossy(&bytes);
+        let src = SourceFile::new(display.clone(), lossy.as_ref());
+        let line = bytes[..at.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let start = src.line_range(line).start;
+        let diag = Diagnostic::error(start..start, message).with_hint("declare the file's encoding on line 1 or 2 (`# -*- coding: latin-1 -*-`, PEP 263) or save it as UTF-8");
+        BuildError::from_diagnostics(&src, &[diag])
+    })?;
     let name = module_name(&opts.source).map_err(BuildError::plain)?;
     let abs = std::path::absolute(&opts.source).unwrap_or_else(|_| opts.source.clone());
-    let display = opts.source.display().to_string();
-    let (module, src, warnings) = analyze(&source, &display, &abs.display().to_string(), &name)?;
+    let (module, src, warnings) = analyze_here(&source, &display, &abs.display().to_string(), &name)?;
 
     if opts.strict && !module.left_to_python.is_empty() {
         let errors: Vec<Diagnostic> = warnings
