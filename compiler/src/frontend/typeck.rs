@@ -101,6 +101,15 @@ impl<'a> Candidate<'a> {
                 None => (None, None),
                 Some(_) if accepts_none => (None, Some("None".to_string())),
                 Some(d) => match const_of(d) {
+                    // Cython refuses it at compile time; compiled, every call
+                    // relying on the default would raise TypeError.
+                    Some(Const::Float(_)) if matches!(ty, Ty::Int(_)) => {
+                        return error(
+                            Diagnostic::error(d.span.clone(), format!("the default of `{}` is a float, but the parameter is {ty}", p.name))
+                                .with_label("not an integer")
+                                .with_hint(format!("give an integer default, or annotate `{}` as a float type", p.name)),
+                        )
+                    }
                     Some(k) => (Some(k), Some(cx.source_text(&d.span).to_string())),
                     None => return fallback(&d.span, format!("the default of `{}` is not a number literal", p.name)),
                 },
