@@ -75,3 +75,57 @@ def test_defaults_that_convert_still_compile(tmp_path):
     p = subprocess.run([sys.executable, "-c", "import dflt_ok; print(dflt_ok.h())"], cwd=tmp_path,
                        capture_output=True, text=True)
     assert p.stdout.strip() == "3.0", p.stderr
+
+
+WIDE = """
+def sub_literal(n: int) -> int:
+    return n - 9223372036854775808
+
+def add_power(n: int) -> int:
+    return n + 2**63
+
+def literal_minus(n: int) -> int:
+    return 2**63 - n
+
+def add_max_unsigned(n: int) -> int:
+    return 18446744073709551615 + n
+
+def folded(n: int) -> int:
+    return n - 2**63 + (2**64 - 1) // 3 + (-7 // 2) * (7 % -3) + (1 << 62)
+
+def mul_wide(n: int) -> int:
+    return n * 2**63
+"""
+
+EDGES = [(n,) for n in (-2**63, -2**63 + 1, -2**62, -5, -1, 0, 1, 5, 2**62, 2**63 - 1)]
+
+
+def test_integer_literals_outside_int64_follow_the_exact_value(pyc):
+    """Item 12: `n - 9223372036854775808` always raised OverflowError."""
+    m = pyc.pair(WIDE)
+    for name in ["sub_literal", "add_power", "literal_minus", "add_max_unsigned"]:
+        m.assert_native(name)
+        m.assert_same(name, EDGES)
+    # Python's intermediate `n - 2**63` leaves int64 for n < 0, where a
+    # compiled `int` raises (the documented difference).
+    m.assert_native("folded")
+    m.assert_same("folded", [a for a in EDGES if a[0] >= 0])
+    m.assert_values("sub_literal", [((0,), -2**63), ((5,), -2**63 + 5), ((-1,), OverflowError)])
+    m.assert_values("add_power", [((-1,), 2**63 - 1), ((0,), OverflowError)])
+    assert "outside int64" in m.fallback_reason("mul_wide")
+
+
+def test_cast_of_a_number_to_a_memoryview_is_a_located_error(tmp_path):
+    """Item 16: it leaked `a memoryview value Convert(…) reached the back end`."""
+    src = tmp_path / "castv.py"
+    src.write_text("import cython\n\ndef f(n: cython.int) -> cython.int:\n    x = cython.cast(cython.double[:], n)\n    return n\n")
+    b = run_compiler(src, tmp_path)
+    assert b.returncode == 1 and not b.so.exists()
+    assert "cannot cast cython.int to the memoryview type double[:]" in b.stderr and "castv.py:4:9" in b.stderr, b.stderr
+    assert "reached the back end" not in b.stderr
+
+
+def test_cast_between_memoryview_types_stays_python(pyc):
+    m = pyc.pair("import cython\n\ndef f(a: cython.double[:]) -> cython.double:\n"
+                 "    x = cython.cast(cython.double[::1], a)\n    return x[0]\n")
+    assert "memoryview" in m.fallback_reason("f")

@@ -993,9 +993,15 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Ellipsis => fallback(&e.span, "it uses `...` as a value"),
             ExprKind::BinOp { left, op, right } => {
                 self.check_str_operands(left, *op, right, &e.span)?;
+                if let Some(v) = exact_literal(e) {
+                    return self.expr(&Expr { kind: ExprKind::Int(Some(v)), span: e.span.clone() });
+                }
                 let l = self.expr(left)?;
                 let r = self.expr(right)?;
-                self.binop(*op, l, r, &e.span)
+                match wide_literal_operand(*op, l, r, &e.span)? {
+                    Ok(rewritten) => Ok(rewritten),
+                    Err((l, r)) => self.binop(*op, l, r, &e.span),
+                }
             }
             ExprKind::UnaryOp { op: syntax::UnaryOp::Neg, operand } if matches!(operand.kind, ExprKind::Int(Some(_))) => {
                 // `-9223372036854775808` is one literal to a reader, not the negation of an overflowing one.
@@ -1894,6 +1900,16 @@ impl<'c, 'a> Checker<'c, 'a> {
             return error(Diagnostic::error(e.span.clone(), format!("cython.{name}() takes one value to convert")).with_label("wrong arguments"));
         }
         let v = self.expr(&value_args[0])?;
+        if let Ty::View(_) = t {
+            if let Ty::View(_) = v.ty {
+                return fallback(&e.span, "it casts a memoryview to another memoryview type");
+            }
+            return error(
+                Diagnostic::error(e.span.clone(), format!("cannot cast {} to the memoryview type {t}", v.ty))
+                    .with_label("not a buffer")
+                    .with_hint("a memoryview views an array or buffer: take one as a parameter (`a: cython.double[:]`)"),
+            );
+        }
         self.numeric(&v, &e.span)?;
         if t == Ty::Bool {
             return self.truthy(v, &e.span);
@@ -1987,6 +2003,77 @@ fn fold_literals(op: ArithOp, l: &hir::Expr, r: &hir::Expr) -> Option<hir::Expr>
         _ => return None,
     };
     Some(hir::Expr::konst(Const::Int(v), Ty::py_int()))
+}
+
+/// The exact value of an expression of integer literals, as Python computes
+/// it (unbounded ints, floor division); `None` when it is not one, or
+/// leaves 128 bits.
+fn exact_literal(e: &Expr) -> Option<i128> {
+    match &e.kind {
+        ExprKind::Int(v) => *v,
+        ExprKind::UnaryOp { op: syntax::UnaryOp::Neg, operand } => exact_literal(operand)?.checked_neg(),
+        ExprKind::UnaryOp { op: syntax::UnaryOp::Pos, operand } => exact_literal(operand),
+        ExprKind::UnaryOp { op: syntax::UnaryOp::Invert, operand } => Some(!exact_literal(operand)?),
+        ExprKind::BinOp { left, op, right } => {
+            let (a, b) = (exact_literal(left)?, exact_literal(right)?);
+            match op {
+                BinOp::Add => a.checked_add(b),
+                BinOp::Sub => a.checked_sub(b),
+                BinOp::Mul => a.checked_mul(b),
+                BinOp::FloorDiv => {
+                    let (q, r) = (a.checked_div(b)?, a.checked_rem(b)?);
+                    Some(if r != 0 && (r < 0) != (b < 0) { q - 1 } else { q })
+                }
+                BinOp::Mod => {
+                    let r = a.checked_rem(b)?;
+                    Some(if r != 0 && (r < 0) != (b < 0) { r + b } else { r })
+                }
+                BinOp::Pow if (0..128).contains(&b) => a.checked_pow(b as u32),
+                BinOp::LShift if (0..127).contains(&b) => a.checked_mul(1i128 << b),
+                BinOp::RShift if b >= 0 => Some(a >> b.min(127)),
+                BinOp::BitAnd => Some(a & b),
+                BinOp::BitOr => Some(a | b),
+                BinOp::BitXor => Some(a ^ b),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `a ± L` on a Python `int` where the literal L is in [2**63, 2**64): the
+/// result may fit in int64 even though L does not, so it is computed as two
+/// checked steps through `i64::MIN` (each overflows exactly when Python's
+/// result leaves int64). Other operations with such a literal stay Python.
+/// Gives the operands back when neither applies.
+#[allow(clippy::type_complexity)]
+fn wide_literal_operand(op: BinOp, l: hir::Expr, r: hir::Expr, span: &Span) -> R<Result<hir::Expr, (hir::Expr, hir::Expr)>> {
+    let wide = |e: &hir::Expr| match (e.as_const(), e.ty) {
+        (Some(Const::Int(v)), Ty::Int(t)) if v < 0 && !t.signed && t.bits == 64 => Some(v as u64),
+        _ => None,
+    };
+    let py = Ty::py_int();
+    let (other, literal, literal_first) = match (wide(&l), wide(&r)) {
+        (None, Some(v)) if l.ty == py => (l, v, false),
+        (Some(v), None) if r.ty == py => (r, v, true),
+        _ => return Ok(Err((l, r))),
+    };
+    let k = |v: i64| hir::Expr::konst(Const::Int(v), py);
+    let bin = |op, a: hir::Expr, b: hir::Expr| hir::Expr { kind: H::Binary(op, Box::new(a), Box::new(b)), ty: py };
+    let excess = (literal - (1u64 << 63)) as i64;
+    let plus = |a: hir::Expr| bin(ArithOp::Sub, bin(ArithOp::Add, a, k(excess)), k(i64::MIN));
+    let minus = |a: hir::Expr| bin(ArithOp::Add, bin(ArithOp::Sub, a, k(excess)), k(i64::MIN));
+    Ok(Ok(match (op, literal_first) {
+        (BinOp::Add, _) => plus(other),
+        (BinOp::Sub, false) => minus(other),
+        (BinOp::Sub, true) => hir::Expr { kind: H::Unary(UnOp::Neg, Box::new(minus(other))), ty: py },
+        _ => {
+            return fallback(
+                span,
+                format!("it applies `{}` to the integer {literal}, which is outside int64", op.symbol()),
+            )
+        }
+    }))
 }
 
 fn const_to(c: Const, t: Ty) -> Const {
