@@ -166,3 +166,60 @@ def test_compiler_survives_huge_inputs(tmp_path, case):
         assert "error" in b.stderr and list(out.iterdir()) == []
     else:
         assert b.so.exists()
+
+
+def _build_cost(tmp_path, name, text):
+    """(peak RSS in KiB, CPU seconds) of one compiler run on `text`: both are
+    work done, not wall-clock time, so a loaded machine does not change them
+    by much."""
+    src = tmp_path / (name + ".py")
+    src.write_text(text)
+    out = tmp_path / ("out_" + name)
+    out.mkdir()
+    probe = ("import resource, subprocess, sys\n"
+             "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+             "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+             "print(p.returncode, r.ru_maxrss, r.ru_utime + r.ru_stime)\n"
+             "sys.stderr.write(p.stderr)\n")
+    from conftest import compiler_path
+    import subprocess
+    import sys
+    p = subprocess.run([sys.executable, "-c", probe, str(compiler_path()), "build", str(src), "-o", str(out), "-q"],
+                       capture_output=True, text=True, timeout=600)
+    rc, rss, cpu = p.stdout.split()
+    assert rc == "0", p.stderr[-500:]
+    return int(rss), float(cpu)
+
+
+def _call_sites(n):
+    return ("def g(n: int) -> int:\n    return n * 3 + 1 if n < 100 else n // 2\n\n"
+            "def f(n: int) -> int:\n" + "    n = g(n)\n" * n + "    return n\n")
+
+
+def test_many_inlinable_call_sites_cost_linear_memory(tmp_path):
+    """Issue 10, item 7: every call site inlined its callee with no budget;
+    10,000 `n = g(n)` took 2.7 GB (quadratic in the call sites)."""
+    small, _ = _build_cost(tmp_path, "calls2k", _call_sites(2000))
+    large, _ = _build_cost(tmp_path, "calls8k", _call_sites(8000))
+    assert large < 5 * small and large < 1_000_000, (small, large)
+
+
+def _conditional_chain(n):
+    return "def f(n: int) -> int:\n    return " + " else ".join(
+        "%d if n == %d" % (i, i) for i in range(n)) + " else -1\n"
+
+
+def test_conditional_chains_cost_linear_time(tmp_path):
+    """Issue 10, item 8: typing a conditional expression cloned both arms and
+    the select check walked the whole tail, at every link (2,900 links: 6.6 s)."""
+    _, small = _build_cost(tmp_path, "ifs700", _conditional_chain(725))
+    _, large = _build_cost(tmp_path, "ifs2900", _conditional_chain(2900))
+    assert large < 8 * small + 1.0, (small, large)
+
+
+def test_power_chain_cost_is_near_linear(tmp_path):
+    """Issue 10, item 8: `n ** n ** …`."""
+    text = lambda n: "def f(n: int) -> int:\n    return %s\n" % " ** ".join(["n"] * n)
+    small_rss, small = _build_cost(tmp_path, "pow700", text(725))
+    large_rss, large = _build_cost(tmp_path, "pow2900", text(2900))
+    assert large < 8 * small + 1.0 and large_rss < 8 * small_rss, (small, large, small_rss, large_rss)

@@ -1039,7 +1039,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let cond = self.cond(test)?;
                 let a = self.expr(body)?;
                 let b = self.expr(orelse)?;
-                let ty = self.join_all(&[a.clone(), b.clone()], &e.span)?;
+                // Types only: cloning the arms made conditional chains quadratic.
+                let ty = self.join_tys(&[a.ty, b.ty], &e.span)?;
                 let a = self.coerce(a, ty, &body.span, "operand")?;
                 let b = self.coerce(b, ty, &orelse.span, "operand")?;
                 Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b) }, ty })
@@ -1396,11 +1397,15 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn join_all(&self, vs: &[hir::Expr], span: &Span) -> R<Ty> {
-        let mut ty = vs[0].ty;
-        for v in &vs[1..] {
-            ty = match Ty::value_join(ty, v.ty) {
-                Some(t) => t,
-                None => return fallback(span, format!("it mixes {} and {} in one expression", ty, v.ty)),
+        self.join_tys(&vs.iter().map(|v| v.ty).collect::<Vec<_>>(), span)
+    }
+
+    fn join_tys(&self, tys: &[Ty], span: &Span) -> R<Ty> {
+        let mut ty = tys[0];
+        for &t in &tys[1..] {
+            ty = match Ty::value_join(ty, t) {
+                Some(j) => j,
+                None => return fallback(span, format!("it mixes {ty} and {t} in one expression")),
             };
         }
         if ty == Ty::Void {
