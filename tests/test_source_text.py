@@ -65,6 +65,7 @@ def test_bom(tmp_path):
     (b"# coding: no-such-codec\nimport cython\n", "unknown encoding: no-such-codec", 1),
     (b"\xef\xbb\xbf# coding: latin-1\nimport cython\n", "encoding problem", 1),
     (b"# coding: ascii\nS = '\xe9'\n", "'ascii' codec can't decode", 2),
+    (b"import cython\r\rS = '\xe9'\r", "Non-UTF-8 code starting with '\\xe9'", 3),
 ])
 def test_undecodable_source_is_a_located_error(tmp_path, data, message, line):
     src = tmp_path / "enc.py"

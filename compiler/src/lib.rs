@@ -239,9 +239,10 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
     let bytes = std::fs::read(&opts.source).map_err(|e| BuildError::plain(format!("cannot read {}: {e}", opts.source.display())))?;
     let display = opts.source.display().to_string();
     let source = syntax::decode_source(&bytes).map_err(|(at, message)| {
-        let lossy = String::from_utf8_lossy(&bytes);
-        let src = SourceFile::new(display.clone(), lossy.as_ref());
-        let line = bytes[..at.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let lossy = syntax::normalize_newlines(&String::from_utf8_lossy(&bytes));
+        let src = SourceFile::new(display.clone(), lossy);
+        let before = String::from_utf8_lossy(&bytes[..at.min(bytes.len())]);
+        let line = syntax::normalize_newlines(&before).matches('\n').count() as u32 + 1;
         let start = src.line_range(line).start;
         let diag = Diagnostic::error(start..start, message).with_hint("declare the file's encoding on line 1 or 2 (`# -*- coding: latin-1 -*-`, PEP 263) or save it as UTF-8");
         BuildError::from_diagnostics(&src, &[diag])
