@@ -223,7 +223,11 @@ pub fn compile_with_shim(
     if fat {
         glue::emit_dispatcher(&mut em, module, targets, &defs)?;
     }
-    em.finish_functions()?;
+    em.finish_functions().map_err(|message| {
+        // Code generation runs after all lowering; its errors name the function.
+        let function = module.functions.iter().find(|f| message.contains(&format!("in `{}`", f.name))).map(|f| (f.name.clone(), f.line));
+        Failure { function, message }
+    })?;
     let listing = std::mem::take(&mut em.listing);
     let product = em.module.finish();
     let object = product.emit().map_err(|e| format!("cannot write the object file: {e}"))?;
