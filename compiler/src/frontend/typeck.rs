@@ -993,7 +993,9 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Ellipsis => fallback(&e.span, "it uses `...` as a value"),
             ExprKind::BinOp { left, op, right } => {
                 self.check_str_operands(left, *op, right, &e.span)?;
-                if let Some(v) = exact_literal(e) {
+                // Beyond 64 bits the operations themselves raise OverflowError,
+                // as a compiled `int` does for a result outside int64.
+                if let Some(v) = exact_literal(e).filter(|v| i64::try_from(*v).is_ok() || u64::try_from(*v).is_ok()) {
                     return self.expr(&Expr { kind: ExprKind::Int(Some(v)), span: e.span.clone() });
                 }
                 let l = self.expr(left)?;
