@@ -69,7 +69,7 @@ fn mutated_programs_never_panic() {
 }
 
 /// Cases for `line_endings_and_nesting_never_panic`; `PYC_AOT_FUZZ_CASES`
-/// raises it for a long run by hand.
+/// (and `PYC_AOT_FUZZ_SEED`) for a long run by hand.
 fn fuzz_cases(default: usize) -> usize {
     std::env::var("PYC_AOT_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -140,7 +140,8 @@ fn nested(rng: &mut Rng, n: usize) -> String {
 #[test]
 fn line_endings_and_nesting_never_panic() {
     let cases = fuzz_cases(120);
-    let mut rng = Rng(0xD1B54A32D192ED03);
+    let seed = std::env::var("PYC_AOT_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0xD1B54A32D192ED03u64);
+    let mut rng = Rng(seed | 1);
     let target = pyc_aot::target::parse("x86-64").unwrap();
     let mut deep_errors = 0;
     for case in 0..cases {
