@@ -68,6 +68,12 @@ def mutate(rng, text):
             i = rng.randrange(len(lines))
             lines[i] = rng.choice(["", " ", "  ", "        ", "\t"]) + lines[i].lstrip(" ")
             text = "".join(lines)
+        elif kind == 7 and rng.random() < 0.3:    # line endings as old Macs and Windows write them
+            text = text.replace("\n", rng.choice(["\r", "\r\n"]))
+        elif kind == 7 and rng.random() < 0.3:    # nest something deeply
+            k = rng.choice([10, 199, 201, 2990, 3001, 50000])
+            opener, closer = rng.choice([("-", ""), ("(", ")"), ("not ", ""), ("g(", ")")])
+            text = text[:pos] + opener * k + "x" + closer * k + text[pos:]
         elif kind == 7:    # replace a character by a random printable one
             if text:
                 p = min(pos, len(text) - 1)
@@ -145,6 +151,14 @@ STRESS = {
         "    elif x == %d:\n        return %d\n" % (i, i * i) for i in range(1, 2000)) + "    return -1\n",
     "many_locals_3000": "def f(x: int) -> int:\n" + "".join(
         "    v%d = x + %d\n" % (i, i) for i in range(3000)) + "    return v0 + v2999\n",
+    # issue 10: each of these overflowed the compiler's stack or ran for minutes
+    "unary_minus_365000": "def f(x: int) -> int:\n    return %sx\n" % ("-" * 365000),
+    "nested_calls_10000": "def g(x: int) -> int:\n    return x + 1\n\ndef f(x: int) -> int:\n    return %sx%s\n" % (
+        "g(" * 10000, ")" * 10000),
+    "conditional_chain_5000": "def f(x: int) -> int:\n    return %s else -1\n" % " else ".join(
+        "%d if x == %d" % (i, i) for i in range(5000)),
+    "power_chain_20000": "def f(x: int) -> int:\n    return %s\n" % _terms("**", 20000),
+    "cr_line_endings": "import cython\r\rdef f(x: cython.int) -> cython.int:\r    return x + 1\r",
     "call_chain_500": "".join("def g%d(x: int) -> int:\n    return g%d(x) + 1\n\n" % (i, i - 1)
                               for i in range(1, 500)) + "def g0(x: int) -> int:\n    return x\n",
 }
