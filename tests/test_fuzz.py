@@ -247,3 +247,22 @@ def test_many_functions_left_to_python_cost_linear_time(tmp_path):
     _, small = _build_cost(tmp_path, "left3k", text(3000))
     _, large = _build_cost(tmp_path, "left12k", text(12000))
     assert large < 8 * small + 1.0, (small, large)
+
+
+def _bool_chain(op, n):
+    names = ["a", "b", "c", "d"]
+    return (" %s " % op).join(names[(i * 7 + i // 3) % 4] + ("" if i % 5 else " - 1") for i in range(n))
+
+
+def test_long_and_or_chains_match_cpython(pyc):
+    """A long `and`/`or` chain is typed into a balanced tree (bounded depth
+    for every later pass); value and short-circuit order stay Python's."""
+    src = "".join(
+        "def %s_%d(a: int, b: int, c: int, d: int) -> int:\n    return %s\n\n" % (op, n, _bool_chain(op, n))
+        for op in ("and", "or") for n in (3, 64, 65, 200))
+    m = pyc.pair(src)
+    args = [(a, b, c, d) for a in (0, 1) for b in (1, 2) for c in (0, 3) for d in (1, -4)]
+    for op in ("and", "or"):
+        for n in (3, 64, 65, 200):
+            m.assert_native("%s_%d" % (op, n))
+            m.assert_same("%s_%d" % (op, n), args)

@@ -183,3 +183,19 @@ fn line_endings_and_nesting_never_panic() {
     assert!(deep_errors > 0 && deep_errors < cases, "{deep_errors} of {cases} cases were errors");
     eprintln!("{cases} cases, {deep_errors} refused, 0 panics");
 }
+
+/// A flat `and` chain is one level in the syntax but was typed into a chain
+/// nested once per operand, which every later pass recursed through: 50,000
+/// operands overflowed an 8 MiB stack in the back end (CPython compiles
+/// 365,000). Balanced, the depth is log2 of the operands.
+#[test]
+fn long_boolean_chains_stay_shallow() {
+    let worker = std::thread::Builder::new().stack_size(8 << 20).spawn(|| {
+        let text = format!("def f(n: int) -> int:\n    return {}\n", vec!["n"; 50_000].join(" and "));
+        let (m, _, _) = analyze(&text, "chain.py", "/chain.py", "chain").unwrap_or_else(|e| panic!("{}", e.rendered));
+        assert_eq!(m.functions.len(), 1);
+        let target = pyc_aot::target::parse("x86-64").unwrap();
+        pyc_aot::backend::compile(&m, std::slice::from_ref(&target), 11, pyc_aot::backend::Listing::None).map(|_| ()).map_err(|e| e.to_string())
+    });
+    worker.unwrap().join().expect("no panic").unwrap();
+}

@@ -1025,13 +1025,32 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let ty = self.join_all(&vs, &e.span)?;
                 let mut vs: Vec<hir::Expr> =
                     vs.into_iter().zip(values).map(|(v, s)| self.coerce(v, ty, &s.span, "operand")).collect::<R<_>>()?;
+                let join = |a: hir::Expr, b: hir::Expr| {
+                    let kind = match op {
+                        syntax::BoolOp::And => H::And(Box::new(a), Box::new(b)),
+                        syntax::BoolOp::Or => H::Or(Box::new(a), Box::new(b)),
+                    };
+                    hir::Expr { kind, ty }
+                };
+                // `and`/`or` are associative (value and evaluation order), so
+                // a long chain becomes a balanced tree: every later pass
+                // recurses log2(n) deep instead of n (365,000 operands are
+                // valid Python). Short chains keep the usual right nesting.
+                const BALANCE_FROM: usize = 64;
+                while vs.len() > BALANCE_FROM {
+                    let mut paired = Vec::with_capacity(vs.len() / 2 + 1);
+                    let mut it = vs.into_iter();
+                    while let Some(a) = it.next() {
+                        paired.push(match it.next() {
+                            Some(b) => join(a, b),
+                            None => a,
+                        });
+                    }
+                    vs = paired;
+                }
                 let mut acc = vs.pop().expect("a BoolOp has operands");
                 while let Some(v) = vs.pop() {
-                    let kind = match op {
-                        syntax::BoolOp::And => H::And(Box::new(v), Box::new(acc)),
-                        syntax::BoolOp::Or => H::Or(Box::new(v), Box::new(acc)),
-                    };
-                    acc = hir::Expr { kind, ty };
+                    acc = join(v, acc);
                 }
                 Ok(acc)
             }
