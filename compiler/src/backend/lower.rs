@@ -2246,18 +2246,32 @@ impl<'m> Lower<'m, '_, '_, '_> {
         }
         let done = self.cx.b.create_block();
         self.cx.b.append_block_param(done, types::I8);
+        // A failed link goes to a block shared by at most `FAIL_GROUP` links:
+        // Cranelift's passes edit a block's predecessor set at a cost that grows
+        // with its size, so one block reached from every link of a long chain
+        // made compile time quadratic (300,000 links: 255 s).
+        const FAIL_GROUP: usize = 64;
+        let mut fails: Vec<Block> = vec![];
         for (i, op) in ops.iter().enumerate() {
             let right = self.expr(&operands[i + 1])?;
             let c = self.compare_pair(*op, left, operands[i].ty, right, operands[i + 1].ty)?;
             if i + 1 == ops.len() {
                 self.cx.b.ins().jump(done, &[BlockArg::Value(c)]);
             } else {
+                if i % FAIL_GROUP == 0 {
+                    fails.push(self.cx.b.create_block());
+                }
+                let fail = *fails.last().ok_or("comparison chain without a failure block")?;
                 let next = self.cx.b.create_block();
-                let f = self.cx.b.ins().iconst(types::I8, 0);
-                self.cx.b.ins().brif(c, next, &[], done, &[BlockArg::Value(f)]);
+                self.cx.b.ins().brif(c, next, &[], fail, &[]);
                 self.enter(next);
             }
             left = right;
+        }
+        for fail in fails {
+            self.enter(fail);
+            let f = self.cx.b.ins().iconst(types::I8, 0);
+            self.cx.b.ins().jump(done, &[BlockArg::Value(f)]);
         }
         self.enter(done);
         Ok(self.cx.b.block_params(done)[0])
