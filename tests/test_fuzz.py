@@ -275,3 +275,16 @@ def test_comparison_chains_cost_linear_time(tmp_path):
     _, small = _build_cost(tmp_path, "cmp10k", text(10000))
     _, large = _build_cost(tmp_path, "cmp80k", text(80000))
     assert large < 8 * small + 1.0, (small, large)
+
+
+def test_long_comparison_chains_match_cpython(pyc):
+    names = ["a", "b", "c", "d"]
+    chain = lambda n: " ".join(
+        names[i % 4] + " " + ["<=", "<", "!=", "<="][(i * 3) % 4] for i in range(n)) + " d"
+    src = "".join("def cmp_%d(a: int, b: int, c: int, d: int) -> bool:\n    return %s\n\n" % (n, chain(n))
+                  for n in (2, 63, 64, 65, 130))
+    m = pyc.pair(src)
+    args = [(a, b, c, d) for a in (0, 1) for b in (1, 2) for c in (0, 3) for d in (1, 4)]
+    for n in (2, 63, 64, 65, 130):
+        m.assert_native("cmp_%d" % n)
+        m.assert_same("cmp_%d" % n, args)
