@@ -95,6 +95,12 @@ def folded(n: int) -> int:
 
 def mul_wide(n: int) -> int:
     return n * 2**63
+
+def plus_min(n: int) -> int:
+    return n + -2**63
+
+def below_min(n: int) -> bool:
+    return n > -2**63 - 1
 """
 
 EDGES = [(n,) for n in (-2**63, -2**63 + 1, -2**62, -5, -1, 0, 1, 5, 2**62, 2**63 - 1)]
@@ -113,6 +119,11 @@ def test_integer_literals_outside_int64_follow_the_exact_value(pyc):
     m.assert_values("sub_literal", [((0,), -2**63), ((5,), -2**63 + 5), ((-1,), OverflowError)])
     m.assert_values("add_power", [((-1,), 2**63 - 1), ((0,), OverflowError)])
     assert "outside int64" in m.fallback_reason("mul_wide")
+    m.assert_same("plus_min", EDGES)
+    # -2**63 - 1 leaves int64 on the way: OverflowError, as for any compiled
+    # `int` result outside int64 (it once folded, as C unsigned, to a silent
+    # False).
+    m.assert_values("below_min", [((0,), OverflowError)])
 
 
 def test_cast_of_a_number_to_a_memoryview_is_a_located_error(tmp_path):

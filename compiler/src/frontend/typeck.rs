@@ -993,13 +993,20 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Ellipsis => fallback(&e.span, "it uses `...` as a value"),
             ExprKind::BinOp { left, op, right } => {
                 self.check_str_operands(left, *op, right, &e.span)?;
-                // Beyond 64 bits the operations themselves raise OverflowError,
+                // Outside int64 the operations themselves raise OverflowError,
                 // as a compiled `int` does for a result outside int64.
-                if let Some(v) = exact_literal(e).filter(|v| i64::try_from(*v).is_ok() || u64::try_from(*v).is_ok()) {
-                    return self.expr(&Expr { kind: ExprKind::Int(Some(v)), span: e.span.clone() });
+                if let Some(v) = exact_literal(e).filter(|v| i64::try_from(*v).is_ok()) {
+                    return Ok(hir::Expr::konst(Const::Int(v as i64), Ty::py_int()));
                 }
-                let l = self.expr(left)?;
-                let r = self.expr(right)?;
+                // An operand of literals in [2**63, 2**64) is typed as that
+                // literal written out would be, for `wide_literal_operand`.
+                let mut operand = |x: &Expr| match exact_literal(x).and_then(|v| u64::try_from(v).ok()).filter(|v| *v > i64::MAX as u64) {
+                    Some(_) if matches!(x.kind, ExprKind::Int(_)) => self.expr(x),
+                    Some(v) => self.expr(&Expr { kind: ExprKind::Int(Some(v as i128)), span: x.span.clone() }),
+                    None => self.expr(x),
+                };
+                let l = operand(left)?;
+                let r = operand(right)?;
                 match wide_literal_operand(*op, l, r, &e.span)? {
                     Ok(rewritten) => Ok(rewritten),
                     Err((l, r)) => self.binop(*op, l, r, &e.span),
@@ -1014,6 +1021,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
             }
             ExprKind::UnaryOp { op, operand } => {
+                if let Some(v) = exact_literal(e).filter(|v| i64::try_from(*v).is_ok()) {
+                    return Ok(hir::Expr::konst(Const::Int(v as i64), Ty::py_int()));
+                }
                 let v = self.expr(operand)?;
                 self.unary(*op, v, &e.span)
             }
