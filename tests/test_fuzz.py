@@ -68,6 +68,12 @@ def mutate(rng, text):
             i = rng.randrange(len(lines))
             lines[i] = rng.choice(["", " ", "  ", "        ", "\t"]) + lines[i].lstrip(" ")
             text = "".join(lines)
+        elif kind == 7 and rng.random() < 0.3:    # line endings as old Macs and Windows write them
+            text = text.replace("\n", rng.choice(["\r", "\r\n"]))
+        elif kind == 7 and rng.random() < 0.3:    # nest something deeply
+            k = rng.choice([10, 199, 201, 2990, 3001, 50000])
+            opener, closer = rng.choice([("-", ""), ("(", ")"), ("not ", ""), ("g(", ")")])
+            text = text[:pos] + opener * k + "x" + closer * k + text[pos:]
         elif kind == 7:    # replace a character by a random printable one
             if text:
                 p = min(pos, len(text) - 1)
@@ -145,6 +151,14 @@ STRESS = {
         "    elif x == %d:\n        return %d\n" % (i, i * i) for i in range(1, 2000)) + "    return -1\n",
     "many_locals_3000": "def f(x: int) -> int:\n" + "".join(
         "    v%d = x + %d\n" % (i, i) for i in range(3000)) + "    return v0 + v2999\n",
+    # issue 10: each of these overflowed the compiler's stack or ran for minutes
+    "unary_minus_365000": "def f(x: int) -> int:\n    return %sx\n" % ("-" * 365000),
+    "nested_calls_10000": "def g(x: int) -> int:\n    return x + 1\n\ndef f(x: int) -> int:\n    return %sx%s\n" % (
+        "g(" * 10000, ")" * 10000),
+    "conditional_chain_5000": "def f(x: int) -> int:\n    return %s else -1\n" % " else ".join(
+        "%d if x == %d" % (i, i) for i in range(5000)),
+    "power_chain_20000": "def f(x: int) -> int:\n    return %s\n" % _terms("**", 20000),
+    "cr_line_endings": "import cython\r\rdef f(x: cython.int) -> cython.int:\r    return x + 1\r",
     "call_chain_500": "".join("def g%d(x: int) -> int:\n    return g%d(x) + 1\n\n" % (i, i - 1)
                               for i in range(1, 500)) + "def g0(x: int) -> int:\n    return x\n",
 }
@@ -168,3 +182,111 @@ def test_compiler_survives_huge_inputs(tmp_path, case):
         assert "error" in b.stderr and list(out.iterdir()) == []
     else:
         assert b.so.exists()
+
+
+def _build_cost(tmp_path, name, text):
+    """(peak RSS in KiB, CPU seconds) of one compiler run on `text`: both are
+    work done, not wall-clock time, so a loaded machine does not change them
+    by much."""
+    src = tmp_path / (name + ".py")
+    src.write_text(text)
+    out = tmp_path / ("out_" + name)
+    out.mkdir()
+    probe = ("import resource, subprocess, sys\n"
+             "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+             "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+             "print(p.returncode, r.ru_maxrss, r.ru_utime + r.ru_stime)\n"
+             "sys.stderr.write(p.stderr)\n")
+    from conftest import compiler_path
+    import subprocess
+    import sys
+    p = subprocess.run([sys.executable, "-c", probe, str(compiler_path()), "build", str(src), "-o", str(out), "-q"],
+                       capture_output=True, text=True, timeout=600)
+    rc, rss, cpu = p.stdout.split()
+    assert rc == "0", p.stderr[-500:]
+    return int(rss), float(cpu)
+
+
+def _call_sites(n):
+    return ("def g(n: int) -> int:\n    return n * 3 + 1 if n < 100 else n // 2\n\n"
+            "def f(n: int) -> int:\n" + "    n = g(n)\n" * n + "    return n\n")
+
+
+def test_many_inlinable_call_sites_cost_linear_memory(tmp_path):
+    """Issue 10, item 7: every call site inlined its callee with no budget;
+    10,000 `n = g(n)` took 2.7 GB (quadratic in the call sites)."""
+    small, _ = _build_cost(tmp_path, "calls2k", _call_sites(2000))
+    large, _ = _build_cost(tmp_path, "calls8k", _call_sites(8000))
+    assert large < 5 * small and large < 1_000_000, (small, large)
+
+
+def _conditional_chain(n):
+    return "def f(n: int) -> int:\n    return " + " else ".join(
+        "%d if n == %d" % (i, i) for i in range(n)) + " else -1\n"
+
+
+def test_conditional_chains_cost_linear_time(tmp_path):
+    """Issue 10, item 8: typing a conditional expression cloned both arms and
+    the select check walked the whole tail, at every link (2,900 links: 6.6 s)."""
+    _, small = _build_cost(tmp_path, "ifs700", _conditional_chain(725))
+    _, large = _build_cost(tmp_path, "ifs2900", _conditional_chain(2900))
+    assert large < 8 * small + 1.0, (small, large)
+
+
+def test_power_chain_cost_is_near_linear(tmp_path):
+    """Issue 10, item 8: `n ** n ** …`."""
+    text = lambda n: "def f(n: int) -> int:\n    return %s\n" % " ** ".join(["n"] * n)
+    small_rss, small = _build_cost(tmp_path, "pow700", text(725))
+    large_rss, large = _build_cost(tmp_path, "pow2900", text(2900))
+    assert large < 8 * small + 1.0 and large_rss < 8 * small_rss, (small, large, small_rss, large_rss)
+
+
+def test_many_functions_left_to_python_cost_linear_time(tmp_path):
+    """Each function left to Python rescanned the module (the rendering of its
+    warning, and the search for other bindings of its name): 20,000 took 20 s."""
+    text = lambda n: "".join("def g%d(x):\n    return g%d(x) + 1\n\n" % (i, i - 1) for i in range(1, n)) + \
+        "def g0(x: int) -> int:\n    return x\n"
+    _, small = _build_cost(tmp_path, "left3k", text(3000))
+    _, large = _build_cost(tmp_path, "left12k", text(12000))
+    assert large < 8 * small + 1.0, (small, large)
+
+
+def _bool_chain(op, n):
+    names = ["a", "b", "c", "d"]
+    return (" %s " % op).join(names[(i * 7 + i // 3) % 4] + ("" if i % 5 else " - 1") for i in range(n))
+
+
+def test_long_and_or_chains_match_cpython(pyc):
+    """A long `and`/`or` chain is typed into a balanced tree (bounded depth
+    for every later pass); value and short-circuit order stay Python's."""
+    src = "".join(
+        "def %s_%d(a: int, b: int, c: int, d: int) -> int:\n    return %s\n\n" % (op, n, _bool_chain(op, n))
+        for op in ("and", "or") for n in (3, 64, 65, 200))
+    m = pyc.pair(src)
+    args = [(a, b, c, d) for a in (0, 1) for b in (1, 2) for c in (0, 3) for d in (1, -4)]
+    for op in ("and", "or"):
+        for n in (3, 64, 65, 200):
+            m.assert_native("%s_%d" % (op, n))
+            m.assert_same("%s_%d" % (op, n), args)
+
+
+def test_comparison_chains_cost_linear_time(tmp_path):
+    """Every failed link of `a < b < c < …` branched to one block; Cranelift's
+    cost of editing its predecessors made 300,000 links take 255 s."""
+    text = lambda n: "def f(n: int) -> bool:\n    return %s\n" % _terms("<", n, "n")
+    _, small = _build_cost(tmp_path, "cmp10k", text(10000))
+    _, large = _build_cost(tmp_path, "cmp80k", text(80000))
+    assert large < 8 * small + 1.0, (small, large)
+
+
+def test_long_comparison_chains_match_cpython(pyc):
+    names = ["a", "b", "c", "d"]
+    chain = lambda n: " ".join(
+        names[i % 4] + " " + ["<=", "<", "!=", "<="][(i * 3) % 4] for i in range(n)) + " d"
+    src = "".join("def cmp_%d(a: int, b: int, c: int, d: int) -> bool:\n    return %s\n\n" % (n, chain(n))
+                  for n in (2, 63, 64, 65, 130))
+    m = pyc.pair(src)
+    args = [(a, b, c, d) for a in (0, 1) for b in (1, 2) for c in (0, 3) for d in (1, 4)]
+    for n in (2, 63, 64, 65, 130):
+        m.assert_native("cmp_%d" % n)
+        m.assert_same("cmp_%d" % n, args)

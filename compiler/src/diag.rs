@@ -4,7 +4,7 @@
 //! into the source file; rendering (snippet, caret, hint) is codespan-reporting's job.
 
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
-use codespan_reporting::files::SimpleFile;
+use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, Config};
 use std::ops::Range;
 
@@ -105,7 +105,6 @@ impl SourceFile {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let file = SimpleFile::new(self.display_path.as_str(), self.text.as_str());
         let mut report = match diag.severity {
             Severity::Error => Report::error(),
             Severity::Warning => Report::warning(),
@@ -117,8 +116,37 @@ impl SourceFile {
         }
         // codespan's header line plus the `┌─ path:line:col` locator is the
         // whole report; it already names file, line and column once.
-        term::emit_into_string(&Config::default(), &file, &report)
+        term::emit_into_string(&Config::default(), self, &report)
             .unwrap_or_else(|_| format!("{severity}: {}\n  at {}:{line}:{col}\n", diag.message, self.display_path))
+    }
+}
+
+/// codespan-reporting reads lines through our line table: its `SimpleFile`
+/// rescans the whole text for every report, quadratic over many warnings.
+impl<'a> Files<'a> for SourceFile {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, (): ()) -> Result<&'a str, FilesError> {
+        Ok(&self.display_path)
+    }
+
+    fn source(&'a self, (): ()) -> Result<&'a str, FilesError> {
+        Ok(&self.text)
+    }
+
+    fn line_index(&'a self, (): (), byte_index: usize) -> Result<usize, FilesError> {
+        Ok(self.line_starts.binary_search(&byte_index).unwrap_or_else(|next| next - 1))
+    }
+
+    fn line_range(&'a self, (): (), line_index: usize) -> Result<Range<usize>, FilesError> {
+        let start = |i: usize| match i.cmp(&self.line_starts.len()) {
+            std::cmp::Ordering::Less => Ok(self.line_starts[i]),
+            std::cmp::Ordering::Equal => Ok(self.text.len()),
+            std::cmp::Ordering::Greater => Err(FilesError::LineTooLarge { given: i, max: self.line_starts.len() - 1 }),
+        };
+        Ok(start(line_index)?..start(line_index + 1)?)
     }
 }
 

@@ -108,6 +108,21 @@ pub fn module_name(path: &Path) -> Result<String, String> {
 
 /// Source → typed HIR, with warnings; errors are rendered against the source.
 pub fn analyze(source: &str, display_path: &str, abs_path: &str, module: &str) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>), BuildError> {
+    on_compiler_stack(|| analyze_here(source, display_path, abs_path, module))
+}
+
+/// The stack every stage may use: nesting is bounded by `syntax::MAX_NESTING`,
+/// and each recursive pass spends at most a few KiB per level, whatever
+/// thread (a test's 2 MiB, an embedding interpreter's) the caller is on.
+const COMPILER_STACK: usize = 256 << 20;
+
+fn on_compiler_stack<T>(f: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(COMPILER_STACK / 2, COMPILER_STACK, f)
+}
+
+fn analyze_here(source: &str, display_path: &str, abs_path: &str, module: &str) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>), BuildError> {
+    let source = syntax::normalize_newlines(source);
+    let source = source.as_str();
     let src = SourceFile::new(display_path, source);
     // CPython refuses such a file; the residual Python could not be embedded either.
     if let Some(at) = source.find('\0') {
@@ -202,12 +217,50 @@ enum Compiled {
 }
 
 fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> {
-    let source = std::fs::read_to_string(&opts.source)
-        .map_err(|e| BuildError::plain(format!("cannot read {}: {e}", opts.source.display())))?;
+    // A panic is a bug of ours; it must not take an embedding interpreter
+    // (the import hook, `pyc_aot.compile`) down with it.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| on_compiler_stack(|| compile_here(opts, start)))).unwrap_or_else(|panic| {
+        Err(BuildError::plain(format!(
+            "internal error while compiling {}: {}\n  this is a bug in pyc-aot; please report it with the file",
+            opts.source.display(),
+            backend::panic_message(panic.as_ref())
+        )))
+    })
+}
+
+/// A back-end failure, at the user's function when it arose in one.
+fn internal_error(src: &SourceFile, failure: backend::Failure) -> BuildError {
+    const HINT: &str = "this is a bug in pyc-aot; please report it with this file. Until it is fixed, \
+                        remove the function's type annotations to leave it to Python";
+    match &failure.function {
+        Some((name, line)) => {
+            let start = src.line_range(*line).start;
+            let text = &src.text[start..src.line_range(*line).end];
+            let indent = text.len() - text.trim_start().len();
+            let d = Diagnostic::error(start + indent..start + text.trim_end().len().max(indent), format!("internal error while compiling `{name}`: {}", failure.message))
+                .with_label("in this function")
+                .with_hint(HINT);
+            BuildError::from_diagnostics(src, &[d])
+        }
+        None => BuildError::plain(format!("internal error: {}\n  = hint: {HINT}", failure.message)),
+    }
+}
+
+fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> {
+    let bytes = std::fs::read(&opts.source).map_err(|e| BuildError::plain(format!("cannot read {}: {e}", opts.source.display())))?;
+    let display = opts.source.display().to_string();
+    let source = syntax::decode_source(&bytes).map_err(|(at, message)| {
+        let lossy = syntax::normalize_newlines(&String::from_utf8_lossy(&bytes));
+        let src = SourceFile::new(display.clone(), lossy);
+        let before = String::from_utf8_lossy(&bytes[..at.min(bytes.len())]);
+        let line = syntax::normalize_newlines(&before).matches('\n').count() as u32 + 1;
+        let start = src.line_range(line).start;
+        let diag = Diagnostic::error(start..start, message).with_hint("declare the file's encoding on line 1 or 2 (`# -*- coding: latin-1 -*-`, PEP 263) or save it as UTF-8");
+        BuildError::from_diagnostics(&src, &[diag])
+    })?;
     let name = module_name(&opts.source).map_err(BuildError::plain)?;
     let abs = std::path::absolute(&opts.source).unwrap_or_else(|_| opts.source.clone());
-    let display = opts.source.display().to_string();
-    let (module, src, warnings) = analyze(&source, &display, &abs.display().to_string(), &name)?;
+    let (module, src, warnings) = analyze_here(&source, &display, &abs.display().to_string(), &name)?;
 
     if opts.strict && !module.left_to_python.is_empty() {
         let errors: Vec<Diagnostic> = warnings
@@ -258,7 +311,7 @@ fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> 
         (Some(py), None) => link::marshalled(&opts.python, py, &backend::shim_source(), "<pyc-aot cython shim>"),
         _ => None,
     };
-    let out = backend::compile_with_shim(&module, &targets, minor, listing, shim_code.as_deref()).map_err(BuildError::plain)?;
+    let out = backend::compile_with_shim(&module, &targets, minor, listing, shim_code.as_deref()).map_err(|f| internal_error(&src, f))?;
     let Some(python) = python else {
         return Ok(Compiled::Listing(report(None, out.listing)));
     };
@@ -269,4 +322,30 @@ fn compile(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> 
         libraries: link::LIBRARIES.iter().map(|l| l.to_string()).collect(),
     };
     Ok(Compiled::Object(object, report(None, String::new())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 10, item 16: an internal error used to reach the user as
+    /// `error: a memoryview value Convert(…) reached the back end`, with no
+    /// line and no hint that the fault is ours.
+    #[test]
+    fn back_end_failures_name_the_users_function_and_line() {
+        let text = "import cython\n\n\ndef f(n: cython.int) -> cython.int:\n    return n\n";
+        let (mut m, src, _) = analyze(text, "m.py", "/m.py", "m").unwrap();
+        // HIR the front end never produces: an int converted to a memoryview.
+        let view = types::Ty::View(types::ViewTy { elem: types::Elem::Float(64), ndim: 1, c_contig: false, f_contig: false });
+        let n = hir::Expr::local(m.functions[0].params[0].local, m.functions[0].params[0].ty);
+        let bad = hir::Expr { kind: hir::ExprKind::Convert(Box::new(n)), ty: view };
+        m.functions[0].body.insert(0, hir::Stmt { kind: hir::StmtKind::Expr(bad), line: 5 });
+        let target = target::parse("x86-64").unwrap();
+        let failure = backend::compile(&m, std::slice::from_ref(&target), 11, backend::Listing::None).err().unwrap();
+        assert_eq!(failure.function, Some(("f".to_string(), 4)));
+        let err = internal_error(&src, failure);
+        assert!(err.rendered.contains("internal error while compiling `f`"), "{}", err.rendered);
+        assert!(err.rendered.contains("this is a bug in pyc-aot"), "{}", err.rendered);
+        assert_eq!((err.locations[0].line, err.locations[0].column), (4, 1));
+    }
 }

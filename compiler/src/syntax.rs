@@ -218,10 +218,217 @@ pub struct Keyword {
     pub span: Span,
 }
 
+/// A source file's bytes as CPython reads them: a UTF-8 BOM, else a PEP 263
+/// `coding` declaration on line 1 or 2, else UTF-8; then universal newlines.
+/// On failure, the byte offset of the culprit (in the raw bytes) and
+/// CPython's message.
+pub fn decode_source(bytes: &[u8]) -> Result<String, (usize, String)> {
+    const BOM: &[u8] = b"\xef\xbb\xbf";
+    let (has_bom, body) = match bytes.strip_prefix(BOM) {
+        Some(rest) => (true, rest),
+        None => (false, bytes),
+    };
+    let declared = coding_declaration(body);
+    let text = match &declared {
+        None => decode_utf8(body)?,
+        Some((at, name)) => {
+            let codec = codec(name).ok_or_else(|| (*at, format!("unknown encoding: {name}")))?;
+            if has_bom && !matches!(codec, Codec::Utf8) {
+                return Err((*at, format!("encoding problem: {name} with BOM")));
+            }
+            match codec {
+                Codec::Utf8 => decode_utf8(body)?,
+                // Python's latin-1 is ISO-8859-1 proper (every byte its code
+                // point), not the WHATWG alias for windows-1252.
+                Codec::Latin1 => body.iter().map(|&b| b as char).collect(),
+                Codec::Ascii => match body.iter().position(|b| !b.is_ascii()) {
+                    Some(i) => return Err((i, format!("(unicode error) 'ascii' codec can't decode byte 0x{:02x} in position {i}", body[i]))),
+                    None => body.iter().map(|&b| b as char).collect(),
+                },
+                Codec::Other(enc) => match enc.decode_without_bom_handling_and_without_replacement(body) {
+                    Some(text) => text.into_owned(),
+                    None => return Err((*at, format!("(unicode error) '{name}' codec can't decode the file"))),
+                },
+            }
+        }
+    };
+    Ok(normalize_newlines(&text))
+}
+
+/// `\r\n` and a lone `\r` end a line as `\n` does, as in CPython's tokenizer
+/// (which also translates them inside string literals).
+pub fn normalize_newlines(text: &str) -> String {
+    if !text.contains('\r') {
+        return text.to_string();
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+fn decode_utf8(body: &[u8]) -> Result<String, (usize, String)> {
+    std::str::from_utf8(body).map(str::to_string).map_err(|e| {
+        let at = e.valid_up_to();
+        let line = body[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        (at, format!("Non-UTF-8 code starting with '\\x{:02x}' on line {line}, but no encoding declared; see https://peps.python.org/pep-0263/", body[at]))
+    })
+}
+
+/// The PEP 263 declaration (its byte offset and name): `coding[:=]name` in
+/// a comment on line 1, or on line 2 when line 1 is blank or a comment.
+pub fn coding_declaration(body: &[u8]) -> Option<(usize, String)> {
+    let mut start = 0;
+    for _ in 0..2 {
+        let end = body[start..].iter().position(|&b| b == b'\n' || b == b'\r').map_or(body.len(), |i| start + i);
+        let line = &body[start..end];
+        let indent = line.iter().take_while(|b| matches!(b, b' ' | b'\t' | b'\x0c')).count();
+        let rest = &line[indent..];
+        if rest.first() == Some(&b'#') {
+            if let Some(found) = coding_in_comment(rest) {
+                return Some((start + indent, found));
+            }
+        } else if !rest.is_empty() {
+            return None;
+        }
+        start = end + usize::from(end < body.len());
+        if body.get(end) == Some(&b'\r') && body.get(start) == Some(&b'\n') {
+            start += 1;
+        }
+    }
+    None
+}
+
+fn coding_in_comment(comment: &[u8]) -> Option<String> {
+    let mut i = 0;
+    while let Some(j) = comment[i..].windows(6).position(|w| w == b"coding") {
+        let after = i + j + 6;
+        if matches!(comment.get(after), Some(b':' | b'=')) {
+            let value = &comment[after + 1..];
+            let value = &value[value.iter().take_while(|b| matches!(b, b' ' | b'\t')).count()..];
+            let len = value.iter().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')).count();
+            if len > 0 {
+                return Some(String::from_utf8_lossy(&value[..len]).into_owned());
+            }
+        }
+        i = after;
+    }
+    None
+}
+
+enum Codec {
+    Utf8,
+    Latin1,
+    Ascii,
+    Other(&'static encoding_rs::Encoding),
+}
+
+/// Python's codec for a declared name. Python's own aliases decide UTF-8,
+/// Latin-1 and ASCII (WHATWG, which `encoding_rs` follows, reads `latin-1`
+/// and `ascii` as windows-1252); other names go through `encoding_rs`.
+fn codec(name: &str) -> Option<Codec> {
+    let norm: String = name.to_ascii_lowercase().chars().map(|c| if c == '-' || c == ' ' { '_' } else { c }).collect();
+    if norm == "utf_8" || norm.starts_with("utf_8_") || matches!(norm.as_str(), "utf8" | "u8" | "utf" | "cp65001") {
+        return Some(Codec::Utf8);
+    }
+    let latin1 = ["latin_1", "latin1", "latin", "l1", "iso_8859_1", "iso8859_1", "8859", "cp819", "iso_ir_100", "csisolatin1", "ibm819", "iso_latin_1"];
+    if latin1.contains(&norm.as_str()) || latin1.iter().any(|l| norm.starts_with(&format!("{l}_")) && l.contains('1')) {
+        return Some(Codec::Latin1);
+    }
+    let ascii = ["ascii", "us_ascii", "646", "cp367", "csascii", "ibm367", "iso646_us", "iso_ir_6", "us", "ansi_x3.4_1968", "ansi_x3_4_1968"];
+    if ascii.contains(&norm.as_str()) {
+        return Some(Codec::Ascii);
+    }
+    let enc = encoding_rs::Encoding::for_label(name.as_bytes()).or_else(|| encoding_rs::Encoding::for_label(norm.replace('_', "-").as_bytes()))?;
+    // UTF-16/32 files cannot be Python source, and "replacement" is WHATWG's
+    // refusal, not a codec.
+    if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE || enc == encoding_rs::REPLACEMENT {
+        return None;
+    }
+    Some(if enc == encoding_rs::UTF_8 { Codec::Utf8 } else { Codec::Other(enc) })
+}
+
+/// How deep statements and expressions may nest. CPython 3.11 gives up
+/// near 3,000 levels ("RecursionError: maximum recursion depth exceeded
+/// during compilation"), so a file this deep does not run as Python either;
+/// the bound keeps every recursive pass of ours within its stack.
+pub const MAX_NESTING: u32 = 3000;
+
+/// CPython's tokenizer refuses more than 200 open brackets.
+const MAX_BRACKETS: u32 = 200;
+
+thread_local! {
+    static NESTING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    static TOO_DEEP: std::cell::Cell<Option<(usize, usize)>> = const { std::cell::Cell::new(None) };
+}
+
+/// One level of nesting while converting; `None` past `MAX_NESTING`, after
+/// recording where.
+struct Level;
+
+impl Level {
+    fn enter(sp: &Span) -> Option<Level> {
+        let depth = NESTING.with(|d| d.get()) + 1;
+        if depth > MAX_NESTING {
+            // Only the first character: the rest of a 300k-character chain
+            // is no help in a snippet.
+            TOO_DEEP.with(|t| {
+                if t.get().is_none() {
+                    t.set(Some((sp.start, sp.start + 1.min(sp.len()))));
+                }
+            });
+            return None;
+        }
+        NESTING.with(|d| d.set(depth));
+        Some(Level)
+    }
+}
+
+impl Drop for Level {
+    fn drop(&mut self) {
+        NESTING.with(|d| d.set(d.get() - 1));
+    }
+}
+
+/// The first bracket past CPython's limit, as CPython's tokenizer reports it.
+fn too_many_brackets(source: &str) -> Option<Diagnostic> {
+    use rustpython_parser::{lexer::lex, Tok};
+    let mut depth = 0u32;
+    for item in lex(source, rustpython_parser::Mode::Module) {
+        let Ok((tok, range)) = item else { return None };
+        match tok {
+            Tok::Lpar | Tok::Lsqb | Tok::Lbrace => {
+                depth += 1;
+                if depth > MAX_BRACKETS {
+                    let at = usize::from(range.start());
+                    return Some(
+                        Diagnostic::error(at..at + 1, "too many nested parentheses")
+                            .with_label("one bracket too many")
+                            .with_hint("CPython refuses more than 200 nested brackets too; split the expression"),
+                    );
+                }
+            }
+            Tok::Rpar | Tok::Rsqb | Tok::Rbrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parses a whole module. A syntax error becomes a diagnostic at its position.
 pub fn parse_module(source: &str, path: &str) -> Result<Module, Diagnostic> {
+    if let Some(d) = too_many_brackets(source) {
+        return Err(d);
+    }
     match rustpython_parser::parse(source, rustpython_parser::Mode::Module, path) {
-        Ok(ast::Mod::Module(m)) => Ok(Module { body: m.body.iter().map(stmt).collect(), classes: class_outlines(&m.body) }),
+        Ok(ast::Mod::Module(m)) => {
+            NESTING.with(|d| d.set(0));
+            TOO_DEEP.with(|t| t.set(None));
+            let body = m.body.iter().map(stmt).collect();
+            if let Some((start, end)) = TOO_DEEP.with(|t| t.take()) {
+                return Err(Diagnostic::error(start..end, format!("statements and expressions nest more than {MAX_NESTING} levels deep"))
+                    .with_label("this is nested too deeply")
+                    .with_hint("CPython cannot compile this either (RecursionError during compilation); split it with intermediate variables"));
+            }
+            Ok(Module { body, classes: class_outlines(&m.body) })
+        }
         Ok(_) => Err(Diagnostic::error(0..0, "expected a module")),
         Err(err) => {
             let at = usize::from(err.offset).min(source.len());
@@ -276,6 +483,7 @@ fn targets_names(e: &ast::Expr, out: &mut Vec<String>) {
 
 fn stmt(s: &ast::Stmt) -> Stmt {
     let sp = span(s);
+    let Some(_level) = Level::enter(&sp) else { return Stmt { kind: StmtKind::Pass, span: sp } };
     let other = |what: &'static str, binds: Vec<String>, body: Vec<Stmt>| StmtKind::Other { what, binds, body };
     let kind = match s {
         ast::Stmt::FunctionDef(f) => StmtKind::FunctionDef(Box::new(function_def(
@@ -452,6 +660,7 @@ fn bx(e: &ast::Expr) -> Box<Expr> {
 
 fn expr(e: &ast::Expr) -> Expr {
     let sp = span(e);
+    let Some(_level) = Level::enter(&sp) else { return Expr { kind: ExprKind::Other("too deep"), span: sp } };
     let kind = match e {
         ast::Expr::BoolOp(b) => ExprKind::BoolOp {
             op: match b.op {

@@ -139,6 +139,13 @@ pub fn features_of(name: &str) -> Option<Vec<&'static str>> {
 
 /// A comma-separated list of targets (a fat module when there are several).
 pub fn parse_list(spec: &str) -> Result<Vec<Target>, String> {
+    if let Some(i) = spec.split(',').position(|s| s.trim().is_empty()) {
+        return Err(if spec.trim().is_empty() {
+            "`--target` is empty: name a CPU (`native`, `x86-64`, `skylake`, …), `base+feature`, or a triple".into()
+        } else {
+            format!("`--target {spec}`: target number {} of the comma-separated list is empty", i + 1)
+        });
+    }
     let targets: Vec<Target> = spec.split(',').map(|s| parse(s.trim())).collect::<Result<_, _>>()?;
     if targets.is_empty() {
         return Err("no target given".into());
@@ -148,6 +155,9 @@ pub fn parse_list(spec: &str) -> Result<Vec<Target>, String> {
 
 /// `native`, a CPU name, `base+feature+…`, or `triple[:cpu]`.
 pub fn parse(spec: &str) -> Result<Target, String> {
+    if spec.trim().is_empty() {
+        return Err("the target is empty: name a CPU (`native`, `x86-64`, `skylake`, …), `base+feature`, or a triple".into());
+    }
     if spec == "native" {
         let builder = cranelift_native::builder().map_err(|e| format!("cannot detect the host CPU: {e}"))?;
         let isa = builder.finish(shared_flags()).map_err(|e| e.to_string())?;
@@ -211,6 +221,16 @@ fn similar(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_targets_are_errors() {
+        for spec in ["", " ", ",", "x86-64,", ",skylake", "x86-64,,skylake"] {
+            let err = parse_list(spec).err().unwrap_or_else(|| panic!("`{spec}` must be refused"));
+            assert!(err.contains("empty"), "{spec:?}: {err}");
+        }
+        assert!(parse("").is_err());
+        assert_eq!(parse_list("x86-64, skylake").unwrap().len(), 2);
+    }
 
     #[test]
     fn avx_targets_really_enable_avx() {

@@ -13,8 +13,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use std::path::PathBuf;
 
-/// Deeply nested source recurses deeply in the parser and the front end;
-/// the same budget as the `pyc-aot` binary's compiler thread.
+/// Nesting is bounded by the front end (CPython's limits), and the compiler
+/// grows its own stack when it runs short; this is the same budget as the
+/// `pyc-aot` binary's compiler thread, so neither needs to.
 const COMPILER_STACK: usize = 512 << 20;
 
 /// Runs `f` on a compiler thread with the GIL released.
@@ -32,7 +33,7 @@ fn off_thread<T: Send + 'static>(py: Python<'_>, f: impl FnOnce() -> T + Send + 
                     .cloned()
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_else(|| "unknown panic".into());
-                format!("internal compiler error (please report it): {what}")
+                format!("internal error in the compiler: {what}; this is a bug in pyc-aot, please report it with the file")
             })
     })
     .map_err(PyRuntimeError::new_err)

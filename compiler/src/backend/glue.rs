@@ -119,20 +119,24 @@ def __pyc_aot_buffer_error(obj, info):
 "#;
 
 /// Refuses to import on a CPU without the features the code was compiled
-/// for (Linux reports them, including OS support for AVX state, in /proc/cpuinfo).
-/// `PYC_AOT_TEST_CPUINFO=<file>` stands in for /proc/cpuinfo, for the test
-/// suite only: it lets one machine check the refusals and the choices of
-/// another CPU (faking fewer features than the CPU has is safe; more is not).
+/// for (Linux reports them, including OS support for AVX state, in
+/// /proc/cpuinfo). Code that needs features must not run when they cannot be
+/// read: an illegal instruction kills the interpreter.
 const CPU_CHECK_SOURCE: &str = r#"
 def __pyc_aot_check_cpu(module, target, required):
+    if not required:
+        return
     import os
     try:
         with open(os.environ.get('PYC_AOT_TEST_CPUINFO') or '/proc/cpuinfo') as f:
             flags = next((line.split(':', 1)[1].split() for line in f if line.startswith('flags')), None)
-    except OSError:
-        return
+    except OSError as e:
+        flags, why = None, "cannot read /proc/cpuinfo (%s)" % e
+    else:
+        why = "/proc/cpuinfo lists no CPU flags"
     if flags is None:
-        return
+        raise ImportError("%s was compiled for %s (needs %s), but %s; build it for a baseline target (`--target x86-64`) to run here"
+                          % (module, target, ', '.join(required), why))
     missing = [r for r in required if r not in flags]
     if missing:
         raise ImportError("%s was compiled for %s (needs %s); this CPU lacks %s"

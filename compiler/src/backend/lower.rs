@@ -220,6 +220,8 @@ struct Lower<'m, 'c, 'e, 'b> {
     reachable: bool,
     /// Lowered into a wrapper: its own traceback entry is always added.
     outermost: bool,
+    /// HIR nodes inlined into this native function so far (`INLINE_BUDGET`).
+    inlined: usize,
 }
 
 /// How many calls deep one native function inlines its callees, and how deep
@@ -227,6 +229,10 @@ struct Lower<'m, 'c, 'e, 'b> {
 const MAX_INLINE_DEPTH: usize = 4;
 const MAX_SELF_INLINE: usize = 4;
 const INLINE_SIZE: usize = 64;
+/// HIR nodes one native function may take in from its callees: past it,
+/// calls stay calls, so thousands of call sites cost compile time and memory
+/// in proportion to the source, not to the source times the callee.
+const INLINE_BUDGET: usize = 4096;
 
 fn function_size(f: &hir::Function) -> usize {
     let mut size = 0;
@@ -248,6 +254,7 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
         limit: Value::from_u32(0),
         reachable: true,
         outermost: false,
+        inlined: 0,
     };
     lw.body(recursive.contains(&f.id))?;
     let FnCx { em, mut b, .. } = cx;
@@ -279,7 +286,7 @@ pub fn lower_in_place(
     cx.b.append_block_param(ok, clif_type(f.ret).unwrap_or(types::I8));
     let failed = cx.b.create_block();
     cx.b.set_cold_block(failed);
-    let mut lw = Lower { cx, m, fr: Frame::bare(f), outer: vec![], recursive, limit, reachable: true, outermost: false };
+    let mut lw = Lower { cx, m, fr: Frame::bare(f), outer: vec![], recursive, limit, reachable: true, outermost: false, inlined: 0 };
     lw.fr = lw.new_frame(f, args, Some(ok));
     lw.outermost = true;
     lw.stmts(&f.body)?;
@@ -539,17 +546,22 @@ impl<'m> Lower<'m, '_, '_, '_> {
         if has_big_frame(callee) {
             return false;
         }
+        let size = function_size(callee);
+        if self.inlined + size > INLINE_BUDGET {
+            return false;
+        }
         if self.recursive.contains(&id) {
             let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == id).count();
-            return same <= MAX_SELF_INLINE && function_size(callee) <= INLINE_SIZE;
+            return same <= MAX_SELF_INLINE && size <= INLINE_SIZE;
         }
-        callee.inline_hint || function_size(callee) <= INLINE_SIZE
+        callee.inline_hint || size <= INLINE_SIZE
     }
 
     /// The callee's body in place of a call: its `return` jumps to the merge
     /// block, and its errors add its traceback entry before the caller's.
     fn inline_call(&mut self, id: FuncId, args: &[Value]) -> R<Value> {
         let callee = self.m.function(id);
+        self.inlined += function_size(callee);
         let merge = self.cx.b.create_block();
         let rt = clif_type(callee.ret).unwrap_or(types::I8);
         self.cx.b.append_block_param(merge, rt);
@@ -1720,8 +1732,20 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 
     /// Constants, bound integer locals, and conditional expressions of them
-    /// on integer comparisons: evaluating every part costs less than a branch.
+    /// on integer comparisons: evaluating every part costs less than a branch,
+    /// up to `SELECT_BUDGET` parts (a long chain is not cheaper without
+    /// branches, and checking each link's whole tail was quadratic).
     fn selectable(&self, e: &Expr) -> bool {
+        const SELECT_BUDGET: u32 = 16;
+        let mut budget = SELECT_BUDGET;
+        self.selectable_within(e, &mut budget)
+    }
+
+    fn selectable_within(&self, e: &Expr, budget: &mut u32) -> bool {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
         let plain = |x: &Expr| match x.kind {
             ExprKind::Const(_) => matches!(x.ty, Ty::Int(_) | Ty::Bool),
             ExprKind::Local(id) => matches!(x.ty, Ty::Int(_) | Ty::Bool) && !self.fr.flags.contains_key(&id),
@@ -1730,7 +1754,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         match &e.kind {
             ExprKind::IfExp { cond, then, orelse } => {
                 let simple_cond = matches!(&cond.kind, ExprKind::Compare { operands, .. } if operands.iter().all(plain));
-                simple_cond && self.selectable(then) && self.selectable(orelse)
+                simple_cond && self.selectable_within(then, budget) && self.selectable_within(orelse, budget)
             }
             _ => plain(e),
         }
@@ -2448,18 +2472,32 @@ impl<'m> Lower<'m, '_, '_, '_> {
         }
         let done = self.cx.b.create_block();
         self.cx.b.append_block_param(done, types::I8);
+        // A failed link goes to a block shared by at most `FAIL_GROUP` links:
+        // Cranelift's passes edit a block's predecessor set at a cost that grows
+        // with its size, so one block reached from every link of a long chain
+        // made compile time quadratic (300,000 links: 255 s).
+        const FAIL_GROUP: usize = 64;
+        let mut fails: Vec<Block> = vec![];
         for (i, op) in ops.iter().enumerate() {
             let right = self.expr(&operands[i + 1])?;
             let c = self.compare_pair(*op, left, operands[i].ty, right, operands[i + 1].ty)?;
             if i + 1 == ops.len() {
                 self.cx.b.ins().jump(done, &[BlockArg::Value(c)]);
             } else {
+                if i % FAIL_GROUP == 0 {
+                    fails.push(self.cx.b.create_block());
+                }
+                let fail = *fails.last().ok_or("comparison chain without a failure block")?;
                 let next = self.cx.b.create_block();
-                let f = self.cx.b.ins().iconst(types::I8, 0);
-                self.cx.b.ins().brif(c, next, &[], done, &[BlockArg::Value(f)]);
+                self.cx.b.ins().brif(c, next, &[], fail, &[]);
                 self.enter(next);
             }
             left = right;
+        }
+        for fail in fails {
+            self.enter(fail);
+            let f = self.cx.b.ins().iconst(types::I8, 0);
+            self.cx.b.ins().jump(done, &[BlockArg::Value(f)]);
         }
         self.enter(done);
         Ok(self.cx.b.block_params(done)[0])

@@ -109,8 +109,46 @@ fn generate(isa: &dyn cranelift_codegen::isa::TargetIsa, job: Pending) -> Result
 /// Compiles the module for one target, or, given several, into a fat module:
 /// every variant's code in one object plus a `PyInit` that picks, at import,
 /// the most capable variant this CPU runs.
-pub fn compile(module: &hir::Module, targets: &[Target], py_minor: u32, listing: Listing) -> Result<Output, String> {
+pub fn compile(module: &hir::Module, targets: &[Target], py_minor: u32, listing: Listing) -> Result<Output, Failure> {
     compile_with_shim(module, targets, py_minor, listing, None)
+}
+
+/// The back end met HIR it cannot compile: always a bug in pyc-aot, since
+/// the front end answers every user error. `function` is the user's function
+/// (name, line) when the failure arose in one.
+#[derive(Debug)]
+pub struct Failure {
+    pub function: Option<(String, u32)>,
+    pub message: String,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure { function: None, message }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        Failure { function: None, message: message.to_string() }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.function {
+            Some((name, line)) => write!(f, "function `{name}` (line {line}): {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic".into())
 }
 
 /// The Python every compiled module shares (the `cython` stand-in and helpers).
@@ -126,7 +164,7 @@ pub fn compile_with_shim(
     py_minor: u32,
     listing: Listing,
     shim_code: Option<&[u8]>,
-) -> Result<Output, String> {
+) -> Result<Output, Failure> {
     let first = targets.first().ok_or("no target")?;
     let base_isa = if targets.len() == 1 {
         first.isa.clone()
@@ -180,7 +218,11 @@ pub fn compile_with_shim(
             em.native.push(id);
         }
         for f in &module.functions {
-            lower::lower_function(&mut em, module, f, &recursive)?;
+            let at = |message: String| Failure { function: Some((f.name.clone(), f.line)), message };
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lower::lower_function(&mut em, module, f, &recursive))) {
+                Ok(lowered) => lowered.map_err(at)?,
+                Err(panic) => return Err(at(panic_message(panic.as_ref()))),
+            }
         }
         defs.push(glue::emit_module_glue(&mut em, module, py_minor, &recursive, target, !fat)?);
     }
@@ -189,7 +231,11 @@ pub fn compile_with_shim(
     if fat {
         glue::emit_dispatcher(&mut em, module, targets, &defs)?;
     }
-    em.finish_functions()?;
+    em.finish_functions().map_err(|message| {
+        // Code generation runs after all lowering; its errors name the function.
+        let function = module.functions.iter().find(|f| message.contains(&format!("in `{}`", f.name))).map(|f| (f.name.clone(), f.line));
+        Failure { function, message }
+    })?;
     let listing = std::mem::take(&mut em.listing);
     let product = em.module.finish();
     let object = product.emit().map_err(|e| format!("cannot write the object file: {e}"))?;

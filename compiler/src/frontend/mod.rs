@@ -116,6 +116,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             defs.entry(f.name.clone()).or_default().push((f, &stmt.span));
         }
     }
+    let bound_elsewhere = names_bound_outside_defs(&ast.body);
     let mut left: Vec<hir::LeftToPython> = vec![];
     let mut candidates: Vec<typeck::Candidate> = vec![];
     let left_note = |f: &syntax::FunctionDef, span: &Span, reason: String, left: &mut Vec<hir::LeftToPython>| {
@@ -128,7 +129,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             left_note(f, span, format!("`{name}` is defined more than once in the module"), &mut left);
             continue;
         }
-        if module_names_bound_elsewhere(&ast.body, name) {
+        if bound_elsewhere.contains(name.as_str()) {
             left_note(f, span, format!("the name `{name}` is also assigned elsewhere at module level"), &mut left);
             continue;
         }
@@ -268,15 +269,14 @@ fn classes_left(cx: &ModuleCx, classes: &[syntax::ClassOutline], left: &mut Vec<
     }
 }
 
-fn module_names_bound_elsewhere(body: &[Stmt], name: &str) -> bool {
-    body.iter().any(|s| {
-        if matches!(s.kind, StmtKind::FunctionDef(_)) {
-            return false;
-        }
-        let mut names = vec![];
+/// Names that module-level statements other than `def`s bind: computed once,
+/// since asking per function was quadratic in the number of functions.
+fn names_bound_outside_defs(body: &[Stmt]) -> HashSet<String> {
+    let mut names = vec![];
+    for s in body.iter().filter(|s| !matches!(s.kind, StmtKind::FunctionDef(_))) {
         syntax::bound_names(s, &mut names);
-        names.iter().any(|n| n == name)
-    })
+    }
+    names.into_iter().collect()
 }
 
 /// Directives of our own, in `# pyc-aot: key=value` comments.

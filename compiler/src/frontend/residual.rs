@@ -31,6 +31,12 @@ pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, b
     for (range, text) in edits {
         out.replace_range(range, &text);
     }
+    // The text is decoded already: a PEP 263 declaration left in it would
+    // make CPython decode it a second time.
+    if let Some((at, _)) = crate::syntax::coding_declaration(out.as_bytes()) {
+        let end = out[at..].find('\n').map_or(out.len(), |i| at + i);
+        out.replace_range(at..end, "#");
+    }
     out
 }
 

@@ -105,6 +105,15 @@ impl<'a> Candidate<'a> {
                 None => (None, None),
                 Some(_) if accepts_none => (None, Some("None".to_string())),
                 Some(d) => match const_of(d) {
+                    // Cython refuses it at compile time; compiled, every call
+                    // relying on the default would raise TypeError.
+                    Some(Const::Float(_)) if matches!(ty, Ty::Int(_)) => {
+                        return error(
+                            Diagnostic::error(d.span.clone(), format!("the default of `{}` is a float, but the parameter is {ty}", p.name))
+                                .with_label("not an integer")
+                                .with_hint(format!("give an integer default, or annotate `{}` as a float type", p.name)),
+                        )
+                    }
                     Some(k) => (Some(k), Some(cx.source_text(&d.span).to_string())),
                     None => return fallback(&d.span, format!("the default of `{}` is not a number literal", p.name)),
                 },
@@ -1056,9 +1065,24 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Ellipsis => fallback(&e.span, "it uses `...` as a value"),
             ExprKind::BinOp { left, op, right } => {
                 self.check_str_operands(left, *op, right, &e.span)?;
-                let l = self.expr(left)?;
-                let r = self.expr(right)?;
-                self.binop(*op, l, r, &e.span)
+                // Outside int64 the operations themselves raise OverflowError,
+                // as a compiled `int` does for a result outside int64.
+                if let Some(v) = exact_literal(e).filter(|v| i64::try_from(*v).is_ok()) {
+                    return Ok(hir::Expr::konst(Const::Int(v as i64), Ty::py_int()));
+                }
+                // An operand of literals in [2**63, 2**64) is typed as that
+                // literal written out would be, for `wide_literal_operand`.
+                let mut operand = |x: &Expr| match exact_literal(x).and_then(|v| u64::try_from(v).ok()).filter(|v| *v > i64::MAX as u64) {
+                    Some(_) if matches!(x.kind, ExprKind::Int(_)) => self.expr(x),
+                    Some(v) => self.expr(&Expr { kind: ExprKind::Int(Some(v as i128)), span: x.span.clone() }),
+                    None => self.expr(x),
+                };
+                let l = operand(left)?;
+                let r = operand(right)?;
+                match wide_literal_operand(*op, l, r, &e.span)? {
+                    Ok(rewritten) => Ok(rewritten),
+                    Err((l, r)) => self.binop(*op, l, r, &e.span),
+                }
             }
             ExprKind::UnaryOp { op: syntax::UnaryOp::Neg, operand } if matches!(operand.kind, ExprKind::Int(Some(_))) => {
                 // `-9223372036854775808` is one literal to a reader, not the negation of an overflowing one.
@@ -1069,6 +1093,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
             }
             ExprKind::UnaryOp { op, operand } => {
+                if let Some(v) = exact_literal(e).filter(|v| i64::try_from(*v).is_ok()) {
+                    return Ok(hir::Expr::konst(Const::Int(v as i64), Ty::py_int()));
+                }
                 let v = self.expr(operand)?;
                 self.unary(*op, v, &e.span)
             }
@@ -1080,13 +1107,32 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let ty = self.join_all(&vs, &e.span)?;
                 let mut vs: Vec<hir::Expr> =
                     vs.into_iter().zip(values).map(|(v, s)| self.coerce(v, ty, &s.span, "operand")).collect::<R<_>>()?;
+                let join = |a: hir::Expr, b: hir::Expr| {
+                    let kind = match op {
+                        syntax::BoolOp::And => H::And(Box::new(a), Box::new(b)),
+                        syntax::BoolOp::Or => H::Or(Box::new(a), Box::new(b)),
+                    };
+                    hir::Expr { kind, ty }
+                };
+                // `and`/`or` are associative (value and evaluation order), so
+                // a long chain becomes a balanced tree: every later pass
+                // recurses log2(n) deep instead of n (365,000 operands are
+                // valid Python). Short chains keep the usual right nesting.
+                const BALANCE_FROM: usize = 64;
+                while vs.len() > BALANCE_FROM {
+                    let mut paired = Vec::with_capacity(vs.len() / 2 + 1);
+                    let mut it = vs.into_iter();
+                    while let Some(a) = it.next() {
+                        paired.push(match it.next() {
+                            Some(b) => join(a, b),
+                            None => a,
+                        });
+                    }
+                    vs = paired;
+                }
                 let mut acc = vs.pop().expect("a BoolOp has operands");
                 while let Some(v) = vs.pop() {
-                    let kind = match op {
-                        syntax::BoolOp::And => H::And(Box::new(v), Box::new(acc)),
-                        syntax::BoolOp::Or => H::Or(Box::new(v), Box::new(acc)),
-                    };
-                    acc = hir::Expr { kind, ty };
+                    acc = join(v, acc);
                 }
                 Ok(acc)
             }
@@ -1096,7 +1142,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let cond = self.cond(test)?;
                 let a = self.expr(body)?;
                 let b = self.expr(orelse)?;
-                let ty = self.join_all(&[a.clone(), b.clone()], &e.span)?;
+                // Types only: cloning the arms made conditional chains quadratic.
+                let ty = self.join_tys(&[a.ty, b.ty], &e.span)?;
                 let a = self.coerce(a, ty, &body.span, "operand")?;
                 let b = self.coerce(b, ty, &orelse.span, "operand")?;
                 Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b) }, ty })
@@ -1454,11 +1501,15 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn join_all(&self, vs: &[hir::Expr], span: &Span) -> R<Ty> {
-        let mut ty = vs[0].ty;
-        for v in &vs[1..] {
-            ty = match Ty::value_join(ty, v.ty) {
-                Some(t) => t,
-                None => return fallback(span, format!("it mixes {} and {} in one expression", ty, v.ty)),
+        self.join_tys(&vs.iter().map(|v| v.ty).collect::<Vec<_>>(), span)
+    }
+
+    fn join_tys(&self, tys: &[Ty], span: &Span) -> R<Ty> {
+        let mut ty = tys[0];
+        for &t in &tys[1..] {
+            ty = match Ty::value_join(ty, t) {
+                Some(j) => j,
+                None => return fallback(span, format!("it mixes {ty} and {t} in one expression")),
             };
         }
         if ty == Ty::Void {
@@ -1958,6 +2009,16 @@ impl<'c, 'a> Checker<'c, 'a> {
             return error(Diagnostic::error(e.span.clone(), format!("cython.{name}() takes one value to convert")).with_label("wrong arguments"));
         }
         let v = self.expr(&value_args[0])?;
+        if let Ty::View(_) = t {
+            if let Ty::View(_) = v.ty {
+                return fallback(&e.span, "it casts a memoryview to another memoryview type");
+            }
+            return error(
+                Diagnostic::error(e.span.clone(), format!("cannot cast {} to the memoryview type {t}", v.ty))
+                    .with_label("not a buffer")
+                    .with_hint("a memoryview views an array or buffer: take one as a parameter (`a: cython.double[:]`)"),
+            );
+        }
         self.numeric(&v, &e.span)?;
         if t == Ty::Bool {
             return self.truthy(v, &e.span);
@@ -2051,6 +2112,77 @@ fn fold_literals(op: ArithOp, l: &hir::Expr, r: &hir::Expr) -> Option<hir::Expr>
         _ => return None,
     };
     Some(hir::Expr::konst(Const::Int(v), Ty::py_int()))
+}
+
+/// The exact value of an expression of integer literals, as Python computes
+/// it (unbounded ints, floor division); `None` when it is not one, or
+/// leaves 128 bits.
+fn exact_literal(e: &Expr) -> Option<i128> {
+    match &e.kind {
+        ExprKind::Int(v) => *v,
+        ExprKind::UnaryOp { op: syntax::UnaryOp::Neg, operand } => exact_literal(operand)?.checked_neg(),
+        ExprKind::UnaryOp { op: syntax::UnaryOp::Pos, operand } => exact_literal(operand),
+        ExprKind::UnaryOp { op: syntax::UnaryOp::Invert, operand } => Some(!exact_literal(operand)?),
+        ExprKind::BinOp { left, op, right } => {
+            let (a, b) = (exact_literal(left)?, exact_literal(right)?);
+            match op {
+                BinOp::Add => a.checked_add(b),
+                BinOp::Sub => a.checked_sub(b),
+                BinOp::Mul => a.checked_mul(b),
+                BinOp::FloorDiv => {
+                    let (q, r) = (a.checked_div(b)?, a.checked_rem(b)?);
+                    Some(if r != 0 && (r < 0) != (b < 0) { q - 1 } else { q })
+                }
+                BinOp::Mod => {
+                    let r = a.checked_rem(b)?;
+                    Some(if r != 0 && (r < 0) != (b < 0) { r + b } else { r })
+                }
+                BinOp::Pow if (0..128).contains(&b) => a.checked_pow(b as u32),
+                BinOp::LShift if (0..127).contains(&b) => a.checked_mul(1i128 << b),
+                BinOp::RShift if b >= 0 => Some(a >> b.min(127)),
+                BinOp::BitAnd => Some(a & b),
+                BinOp::BitOr => Some(a | b),
+                BinOp::BitXor => Some(a ^ b),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `a ± L` on a Python `int` where the literal L is in [2**63, 2**64): the
+/// result may fit in int64 even though L does not, so it is computed as two
+/// checked steps through `i64::MIN` (each overflows exactly when Python's
+/// result leaves int64). Other operations with such a literal stay Python.
+/// Gives the operands back when neither applies.
+#[allow(clippy::type_complexity)]
+fn wide_literal_operand(op: BinOp, l: hir::Expr, r: hir::Expr, span: &Span) -> R<Result<hir::Expr, (hir::Expr, hir::Expr)>> {
+    let wide = |e: &hir::Expr| match (e.as_const(), e.ty) {
+        (Some(Const::Int(v)), Ty::Int(t)) if v < 0 && !t.signed && t.bits == 64 => Some(v as u64),
+        _ => None,
+    };
+    let py = Ty::py_int();
+    let (other, literal, literal_first) = match (wide(&l), wide(&r)) {
+        (None, Some(v)) if l.ty == py => (l, v, false),
+        (Some(v), None) if r.ty == py => (r, v, true),
+        _ => return Ok(Err((l, r))),
+    };
+    let k = |v: i64| hir::Expr::konst(Const::Int(v), py);
+    let bin = |op, a: hir::Expr, b: hir::Expr| hir::Expr { kind: H::Binary(op, Box::new(a), Box::new(b)), ty: py };
+    let excess = (literal - (1u64 << 63)) as i64;
+    let plus = |a: hir::Expr| bin(ArithOp::Sub, bin(ArithOp::Add, a, k(excess)), k(i64::MIN));
+    let minus = |a: hir::Expr| bin(ArithOp::Add, bin(ArithOp::Sub, a, k(excess)), k(i64::MIN));
+    Ok(Ok(match (op, literal_first) {
+        (BinOp::Add, _) => plus(other),
+        (BinOp::Sub, false) => minus(other),
+        (BinOp::Sub, true) => hir::Expr { kind: H::Unary(UnOp::Neg, Box::new(minus(other))), ty: py },
+        _ => {
+            return fallback(
+                span,
+                format!("it applies `{}` to the integer {literal}, which is outside int64", op.symbol()),
+            )
+        }
+    }))
 }
 
 fn const_to(c: Const, t: Ty) -> Const {
