@@ -101,6 +101,10 @@ def plus_min(n: int) -> int:
 
 def below_min(n: int) -> bool:
     return n > -2**63 - 1
+
+
+def above_max(n: int) -> bool:
+    return n < 9223372036854775808 and 2**64 != n
 """
 
 EDGES = [(n,) for n in (-2**63, -2**63 + 1, -2**62, -5, -1, 0, 1, 5, 2**62, 2**63 - 1)]
@@ -120,10 +124,14 @@ def test_integer_literals_outside_int64_follow_the_exact_value(pyc):
     m.assert_values("add_power", [((-1,), 2**63 - 1), ((0,), OverflowError)])
     assert "outside int64" in m.fallback_reason("mul_wide")
     m.assert_same("plus_min", EDGES)
-    # -2**63 - 1 leaves int64 on the way: OverflowError, as for any compiled
-    # `int` result outside int64 (it once folded, as C unsigned, to a silent
-    # False).
-    m.assert_values("below_min", [((0,), OverflowError)])
+    # A comparison with a literal outside int64 stays Python, which compares
+    # exactly (it once folded, as C unsigned, to a silent False, then raised
+    # OverflowError).
+    for name in ["below_min", "above_max"]:
+        assert "outside int64" in m.fallback_reason(name)
+        m.assert_values(name, [(args, getattr(m.py, name)(*args)) for args in EDGES], native=False)
+    m.assert_values("below_min", [((-2**63,), True)], native=False)
+    m.assert_values("above_max", [((2**63 - 1,), True)], native=False)
 
 
 def test_cast_of_a_number_to_a_memoryview_is_a_located_error(tmp_path):

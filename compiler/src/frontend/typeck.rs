@@ -1136,7 +1136,18 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 Ok(acc)
             }
-            ExprKind::Compare { left, ops, comparators } => self.compare(left, ops, comparators, &e.span),
+            ExprKind::Compare { left, ops, comparators } => {
+                // Python compares exactly with an int outside int64; natively
+                // that literal cannot even be loaded, so such a test stays Python.
+                let wide = std::iter::once(&**left).chain(comparators).find_map(|x| {
+                    let v = exact_literal(x).or(match x.kind { ExprKind::Int(None) => Some(i128::MAX), _ => None })?;
+                    i64::try_from(v).is_err().then_some(x)
+                });
+                if let Some(x) = wide {
+                    return fallback(&x.span, "it compares with an integer literal outside int64");
+                }
+                self.compare(left, ops, comparators, &e.span)
+            }
             ExprKind::Call { func, args, keywords } => self.call(e, func, args, keywords),
             ExprKind::IfExp { test, body, orelse } => {
                 let cond = self.cond(test)?;
