@@ -54,6 +54,28 @@ def test_non_ascii_module_name_imports(tmp_path, stem):
     assert p.stdout.split() == [stem, str(2880067194370816120)]
 
 
+
+# Python reads identifiers NFKC-normalised: `ge\u0301t` (decomposed) is
+# `g\u00e9t`, and `\ufb01b` (a ligature) is `fib`. A compiled function must
+# be bound under the name the module's Python code uses.
+UNNORMALISED = (
+    "def ge\u0301t(a: int) -> int:\n    return a + 1\n\n\n"
+    "def \ufb01b(n: int) -> int:\n    return n * 2\n\n\n"
+    "R = (g\u00e9t(1), fib(3))\n"
+)
+
+
+def test_identifiers_are_nfkc_normalised_as_python_reads_them(tmp_path):
+    src = tmp_path / "unnorm.py"
+    src.write_text(UNNORMALISED, encoding="utf-8")
+    b = run_compiler(src, tmp_path)
+    assert b.ok, b.describe()
+    assert "2 functions native" in b.stdout + b.stderr
+    p = run_python("import unnorm as m\nprint(m.R, m.g\u00e9t(5), m.fib(4), m.fib.__name__ == 'fib')",
+                   cwd=tmp_path, path=[tmp_path], env_extra={"PYTHONIOENCODING": "utf-8"})
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["(2,", "6)", "6", "8", "True"]
+
 DEEP = '''
 import cython
 

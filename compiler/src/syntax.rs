@@ -444,15 +444,15 @@ fn class_outlines(body: &[ast::Stmt]) -> Vec<ClassOutline> {
     body.iter()
         .filter_map(|s| match s {
             ast::Stmt::ClassDef(c) => Some(ClassOutline {
-                name: c.name.to_string(),
+                name: ident(&c.name),
                 span: span(s),
                 decorators: c.decorator_list.iter().map(expr).collect(),
                 methods: c
                     .body
                     .iter()
                     .filter_map(|m| match m {
-                        ast::Stmt::FunctionDef(f) => Some((f.name.to_string(), span(m))),
-                        ast::Stmt::AsyncFunctionDef(f) => Some((f.name.to_string(), span(m))),
+                        ast::Stmt::FunctionDef(f) => Some((ident(&f.name), span(m))),
+                        ast::Stmt::AsyncFunctionDef(f) => Some((ident(&f.name), span(m))),
                         _ => None,
                     })
                     .collect(),
@@ -473,7 +473,7 @@ fn stmts(body: &[ast::Stmt]) -> Vec<Stmt> {
 
 fn targets_names(e: &ast::Expr, out: &mut Vec<String>) {
     match e {
-        ast::Expr::Name(n) => out.push(n.id.to_string()),
+        ast::Expr::Name(n) => out.push(ident(&n.id)),
         ast::Expr::Tuple(t) => t.elts.iter().for_each(|e| targets_names(e, out)),
         ast::Expr::List(t) => t.elts.iter().for_each(|e| targets_names(e, out)),
         ast::Expr::Starred(s) => targets_names(&s.value, out),
@@ -492,7 +492,7 @@ fn stmt(s: &ast::Stmt) -> Stmt {
         ast::Stmt::AsyncFunctionDef(f) => StmtKind::FunctionDef(Box::new(function_def(
             &f.name, &f.args, &f.returns, &f.decorator_list, &f.body, true, &sp,
         ))),
-        ast::Stmt::ClassDef(c) => other("a class definition", vec![c.name.to_string()], vec![]),
+        ast::Stmt::ClassDef(c) => other("a class definition", vec![ident(&c.name)], vec![]),
         ast::Stmt::Return(r) => StmtKind::Return(r.value.as_deref().map(expr)),
         ast::Stmt::Delete(_) => other("`del`", vec![], vec![]),
         ast::Stmt::Assign(a) => StmtKind::Assign {
@@ -551,7 +551,7 @@ fn stmt(s: &ast::Stmt) -> Stmt {
             for h in &t.handlers {
                 let ast::ExceptHandler::ExceptHandler(h) = h;
                 if let Some(n) = &h.name {
-                    binds.push(n.to_string());
+                    binds.push(ident(n));
                 }
                 body.extend(stmts(&h.body));
             }
@@ -561,11 +561,11 @@ fn stmt(s: &ast::Stmt) -> Stmt {
         ast::Stmt::Assert(a) => StmtKind::Assert { test: expr(&a.test), msg: a.msg.as_deref().map(expr) },
         ast::Stmt::Import(i) => StmtKind::Import(i.names.iter().map(alias).collect()),
         ast::Stmt::ImportFrom(i) => StmtKind::ImportFrom {
-            module: i.module.as_ref().map(|m| m.to_string()),
+            module: i.module.as_ref().map(ident),
             names: i.names.iter().map(alias).collect(),
             level: i.level.map_or(0, |l| l.to_u32()),
         },
-        ast::Stmt::Global(g) => StmtKind::Global(g.names.iter().map(|n| n.to_string()).collect()),
+        ast::Stmt::Global(g) => StmtKind::Global(g.names.iter().map(ident).collect()),
         ast::Stmt::Nonlocal(_) => other("`nonlocal`", vec![], vec![]),
         ast::Stmt::Expr(e) => StmtKind::Expr(expr(&e.value)),
         ast::Stmt::Pass(_) => StmtKind::Pass,
@@ -577,7 +577,7 @@ fn stmt(s: &ast::Stmt) -> Stmt {
 }
 
 fn alias(a: &ast::Alias) -> Alias {
-    Alias { name: a.name.to_string(), asname: a.asname.as_ref().map(|n| n.to_string()), span: span(a) }
+    Alias { name: ident(&a.name), asname: a.asname.as_ref().map(ident), span: span(a) }
 }
 
 fn function_def(
@@ -598,7 +598,7 @@ fn function_def(
     for (group, kind) in groups {
         for a in group.iter() {
             params.push(Param {
-                name: a.def.arg.to_string(),
+                name: ident(&a.def.arg),
                 kind,
                 annotation: a.def.annotation.as_deref().map(expr),
                 default: a.default.as_deref().map(expr),
@@ -609,7 +609,7 @@ fn function_def(
     // The name sits after `def ` on the def line; find it for a precise caret.
     let name_span = def_span.clone();
     FunctionDef {
-        name: name.to_string(),
+        name: ident(name),
         params,
         vararg: args.vararg.as_deref().map(|a| span(a)),
         kwarg: args.kwarg.as_deref().map(|a| span(a)),
@@ -701,7 +701,7 @@ fn expr(e: &ast::Expr) -> Expr {
             keywords: c
                 .keywords
                 .iter()
-                .map(|k| Keyword { name: k.arg.as_ref().map(|a| a.to_string()), value: expr(&k.value), span: span(k) })
+                .map(|k| Keyword { name: k.arg.as_ref().map(ident), value: expr(&k.value), span: span(k) })
                 .collect(),
         },
         ast::Expr::FormattedValue(_) | ast::Expr::JoinedStr(_) => ExprKind::Other("an f-string"),
@@ -716,10 +716,10 @@ fn expr(e: &ast::Expr) -> Expr {
             ast::Constant::Complex { .. } => ExprKind::Other("a complex number"),
             ast::Constant::Ellipsis => ExprKind::Ellipsis,
         },
-        ast::Expr::Attribute(a) => ExprKind::Attribute { value: bx(&a.value), attr: a.attr.to_string() },
+        ast::Expr::Attribute(a) => ExprKind::Attribute { value: bx(&a.value), attr: ident(&a.attr) },
         ast::Expr::Subscript(s) => ExprKind::Subscript { value: bx(&s.value), index: bx(&s.slice) },
         ast::Expr::Starred(s) => ExprKind::Starred(bx(&s.value)),
-        ast::Expr::Name(n) => ExprKind::Name(n.id.to_string()),
+        ast::Expr::Name(n) => ExprKind::Name(ident(&n.id)),
         ast::Expr::List(_) => ExprKind::Other("a list"),
         ast::Expr::Tuple(t) => ExprKind::Tuple(t.elts.iter().map(expr).collect()),
         ast::Expr::Slice(s) => ExprKind::Slice {
@@ -773,5 +773,18 @@ pub fn bound_names(s: &Stmt, out: &mut Vec<String>) {
             body.iter().for_each(|s| bound_names(s, out));
         }
         _ => {}
+    }
+}
+
+/// An identifier as CPython's tokenizer reads it: non-ASCII names are NFKC
+/// normalised (`ﬁb` is `fib`, a decomposed `é` the composed one), so the
+/// names compiled code binds are the ones Python code looks up.
+fn ident(name: &impl std::fmt::Display) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let text = name.to_string();
+    if text.is_ascii() {
+        text
+    } else {
+        text.nfkc().collect()
     }
 }

@@ -83,10 +83,10 @@ fn binder_source(f: &Function) -> String {
     // CPython up to 3.9 names the function in argument errors by its code's
     // co_name, later ones by __qualname__: set both.
     format!(
-        "\ndef {bind}({}):\n    return {tuple}\n{bind}.__name__ = {bind}.__qualname__ = {name:?}\n\
-         {bind}.__code__ = {bind}.__code__.replace(co_name={name:?})\n",
+        "\ndef {bind}({}):\n    return {tuple}\n{bind}.__name__ = {bind}.__qualname__ = {name}\n\
+         {bind}.__code__ = {bind}.__code__.replace(co_name={name})\n",
         params.join(", "),
-        name = f.name
+        name = py_str(&f.name)
     )
 }
 
@@ -343,14 +343,14 @@ pub(crate) fn emit_module_glue(
 /// code after that, so nothing pays for dispatch.
 pub(crate) fn emit_dispatcher(em: &mut Emitter, m: &hir::Module, targets: &[crate::target::Target], defs: &[DataId]) -> R<()> {
     let p = em.ptr;
-    let names: Vec<String> = targets.iter().map(|t| format!("{:?}", t.name)).collect();
+    let names: Vec<String> = targets.iter().map(|t| py_str(&t.name)).collect();
     let reqs: Vec<String> = targets
         .iter()
-        .map(|t| format!("[{}]", t.requires.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>().join(", ")))
+        .map(|t| format!("[{}]", t.requires.iter().map(|r| py_str(r)).collect::<Vec<_>>().join(", ")))
         .collect();
     let chooser = format!(
-        "{DISPATCH_SOURCE}__result__ = __pyc_aot_choose({:?}, [{}], [{}])\n",
-        m.name,
+        "{DISPATCH_SOURCE}__result__ = __pyc_aot_choose({}, [{}], [{}])\n",
+        py_str(&m.name),
         names.join(", "),
         reqs.join(", ")
     );
@@ -555,7 +555,7 @@ fn bind_late_in_source(src: &str, late: &[(String, u32)]) -> (String, Vec<String
         match lines.get_mut(k) {
             Some(l) if l.trim().is_empty() => {
                 let ending = &l[l.trim_end_matches(['\r', '\n']).len()..];
-                *l = format!("{name} = {LATE_GLOBAL}.pop({name:?}){ending}");
+                *l = format!("{name} = {LATE_GLOBAL}.pop({}){ending}", py_str(name));
             }
             _ => early.push(name.clone()),
         }
@@ -606,8 +606,8 @@ fn emit_exec(
     // What is particular to this module (and variant) runs in a namespace of its own.
     let mut own = String::new();
     if !target.requires.is_empty() {
-        let list: Vec<String> = target.requires.iter().map(|r| format!("{r:?}")).collect();
-        own.push_str(&format!("{CPU_CHECK_SOURCE}__pyc_aot_check_cpu({:?}, {:?}, [{}])\n", m.name, target.name, list.join(", ")));
+        let list: Vec<String> = target.requires.iter().map(|r| py_str(r)).collect();
+        own.push_str(&format!("{CPU_CHECK_SOURCE}__pyc_aot_check_cpu({}, {}, [{}])\n", py_str(&m.name), py_str(&target.name), list.join(", ")));
     }
     for f in exported {
         own.push_str(&binder_source(f));
@@ -1635,5 +1635,38 @@ mod tests {
         assert!(binder_source(&f).contains("def __pyc_aot_bind_f(a, /, b=1, *, c=-1):\n    return (a, b, c,)"));
         let g = func(vec![("n", ParamKind::PositionalOrKeyword, None)]);
         assert_eq!(method_doc(&g), "f($module, /, n)\n--\n\nDoc.");
+    }
+}
+
+/// `text` as a Python string literal. Rust's `{:?}` is not one: it writes
+/// `\u{301}`, a SyntaxError in Python.
+fn py_str(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            ' '..='~' => out.push(c),
+            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+#[cfg(test)]
+mod py_str_tests {
+    use super::py_str;
+
+    #[test]
+    fn python_string_literals() {
+        assert_eq!(py_str("fib"), "'fib'");
+        assert_eq!(py_str("it's \\ ok"), "'it\\'s \\\\ ok'");
+        assert_eq!(py_str("ge\u{301}t"), "'ge\\u0301t'");
+        assert_eq!(py_str("f\u{ef}b\n"), "'f\\xefb\\x0a'");
+        assert_eq!(py_str("\u{1f600}"), "'\\U0001f600'");
     }
 }
