@@ -155,6 +155,15 @@ pub fn parse_list(spec: &str) -> Result<Vec<Target>, String> {
     if targets.is_empty() {
         return Err("no target given".into());
     }
+    let arch = targets[0].isa.triple().architecture;
+    if let Some(other) = targets.iter().find(|t| t.isa.triple().architecture != arch) {
+        return Err(format!(
+            "`--target {spec}`: a fat module's variants must share one architecture, but `{}` is for {arch} and `{}` for {}",
+            targets[0].name,
+            other.name,
+            other.isa.triple().architecture
+        ));
+    }
     Ok(targets)
 }
 
@@ -226,6 +235,12 @@ fn similar(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fat_module_of_two_architectures_is_a_user_error() {
+        let e = parse_list("skylake,aarch64-unknown-linux-gnu").err().unwrap();
+        assert!(e.contains("must share one architecture") && e.contains("aarch64"), "{e}");
+    }
 
     #[test]
     fn empty_targets_are_errors() {
