@@ -334,3 +334,57 @@ def test_nul_in_a_docstring_builds_and_a_raw_nul_byte_is_refused(pyc):
     b = pyc.build(doc + 'x = "a\x00b"\n', stem="nulsrc")
     assert not b.ok and "source code cannot contain null bytes" in b.stderr and ":7:" in b.stderr, b.describe()
     assert "internal" not in b.stderr
+
+
+UNSIGNED_DOWN = """
+import cython
+
+
+def down2(a: cython.ulonglong, b: cython.ulonglong) -> cython.long:
+    i: cython.ulonglong
+    c: cython.long = 0
+    for i in range(a, b, -2):
+        c = c * 3 + cython.cast(cython.long, i % 1000)
+    return c
+
+
+def down3(a: cython.ulonglong, b: cython.ulonglong) -> cython.long:
+    i: cython.ulonglong
+    c: cython.long = 0
+    for i in range(a, b, -3):
+        c += 1
+    return c
+
+
+def by_signed(a: cython.ulonglong, b: cython.ulonglong, s: cython.longlong) -> cython.long:
+    i: cython.ulonglong
+    c: cython.long = 0
+    for i in range(a, b, s):
+        c += 1
+    return c
+
+
+def by_unsigned(a: cython.ulonglong, b: cython.ulonglong, s: cython.ulonglong) -> cython.long:
+    i: cython.ulonglong
+    c: cython.long = 0
+    for i in range(a, b, s):
+        c += 1
+    return c
+"""
+
+
+def test_unsigned_64_bit_loop_steps_down_and_by_huge_steps(pyc):
+    # A step of -2 on a ulonglong counter was added as its bit pattern, which
+    # carries: the loop ran once. A variable step >= 2**63 read as negative.
+    m = pyc.pair(UNSIGNED_DOWN, stem="udown")
+    spans = [(2**64 - 1, 2**64 - 6), (2**63 + 5, 2**63 - 6), (10, 0), (11, 0), (1, 0), (0, 0),
+             (2**63 - 1, 2**63 + 7), (2**64 - 1, 2**64 - 40), (2**64 - 40, 2**64 - 1), (0, 17)]
+    m.assert_same("down2", spans)
+    m.assert_same("down3", spans)
+
+    def short(a, b, s):
+        r = range(a, b, s)
+        return r.start == r.stop or (r.stop - r.start) // r.step < 10**5
+
+    m.assert_same("by_signed", [(a, b, s) for a, b in spans for s in (-1, -2, -5, 1, 3, 2**62, -2**63) if short(a, b, s)])
+    m.assert_same("by_unsigned", [(a, b, s) for a, b in spans for s in (7, 2**63, 2**63 + 5, 2**64 - 1) if short(a, b, s)])

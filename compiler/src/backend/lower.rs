@@ -1059,6 +1059,15 @@ impl<'m> Lower<'m, '_, '_, '_> {
             }
         }
         let unsigned = !var_ty.signed && var_ty.bits >= 64;
+        // Whether the step was unsigned before the front end converted it to
+        // the variable's type: a signed step's bits keep its sign.
+        let step_unsigned = {
+            let mut source = step;
+            while let hir::ExprKind::Convert(inner) = &source.kind {
+                source = inner;
+            }
+            matches!(source.ty, Ty::Int(t) if !t.signed)
+        };
         let (lt, gt) = if unsigned {
             (IntCC::UnsignedLessThan, IntCC::UnsignedGreaterThan)
         } else {
@@ -1156,7 +1165,12 @@ impl<'m> Lower<'m, '_, '_, '_> {
             None => {
                 let up = self.cx.b.ins().icmp(lt, c, stop_v);
                 let down = self.cx.b.ins().icmp(gt, c, stop_v);
-                let positive = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step_v, 0);
+                let positive = if step_unsigned {
+                    // An unsigned step is positive, even at 2**63 and above.
+                    self.cx.b.ins().iconst(types::I8, 1)
+                } else {
+                    self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step_v, 0)
+                };
                 self.cx.b.ins().select(positive, up, down)
             }
         };
@@ -1182,6 +1196,20 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 _ if var_ty.bits < 64 => {
                     let n = self.cx.b.ins().iadd(c, step_v);
                     (n, self.cx.b.ins().iconst(types::I8, 0))
+                }
+                // An unsigned counter steps down by the step's magnitude: adding
+                // -2's bit pattern would carry, and read as running past the end.
+                Some(k) if unsigned && k < 0 => {
+                    let magnitude = self.cx.b.ins().iconst(types::I64, k.unsigned_abs() as i64);
+                    self.cx.b.ins().usub_overflow(c, magnitude)
+                }
+                None if unsigned && !step_unsigned => {
+                    let (up, up_over) = self.cx.b.ins().uadd_overflow(c, step_v);
+                    let magnitude = self.cx.b.ins().ineg(step_v);
+                    let (down, down_over) = self.cx.b.ins().usub_overflow(c, magnitude);
+                    let negative = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, step_v, 0);
+                    let next = self.cx.b.ins().select(negative, down, up);
+                    (next, self.cx.b.ins().select(negative, down_over, up_over))
                 }
                 _ if unsigned => self.cx.b.ins().uadd_overflow(c, step_v),
                 _ => self.cx.b.ins().sadd_overflow(c, step_v),
