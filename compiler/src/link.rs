@@ -152,14 +152,39 @@ fn unseal_marshal(entry: &[u8]) -> Option<&[u8]> {
 #[cfg(unix)]
 fn private(meta: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
+    ours(meta) && meta.mode() & 0o022 == 0
+}
+
+/// Owned by us or root.
+#[cfg(unix)]
+fn ours(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
-    (meta.uid() == me || meta.uid() == 0) && meta.mode() & 0o022 == 0
+    meta.uid() == me || meta.uid() == 0
 }
 
 #[cfg(not(unix))]
 fn private(_meta: &std::fs::Metadata) -> bool {
     true
+}
+
+#[cfg(not(unix))]
+fn ours(_meta: &std::fs::Metadata) -> bool {
+    true
+}
+
+/// Whether the cache directory `d` is private (see [`private`]), looking at
+/// `d` itself first: a symlink counts only if it is ours or root's (in a
+/// sticky directory, only its owner can replace or re-point it), and then
+/// its target must be a private directory too.
+fn private_dir(d: &Path) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(d) else { return false };
+    if meta.file_type().is_symlink() {
+        ours(&meta) && std::fs::metadata(d).is_ok_and(|m| m.is_dir() && private(&m))
+    } else {
+        meta.is_dir() && private(&meta)
+    }
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
@@ -179,7 +204,7 @@ fn marshalled_in(dir: Option<&Path>, exe: &str, py: &Python, source: &str, filen
         if !d.exists() {
             create_private_dir(d).ok()?;
         }
-        std::fs::metadata(d).ok().filter(private).map(|_| d)
+        private_dir(d).then_some(d)
     });
     if let (Some(_), Some(file)) = (trusted_dir, &file) {
         let meta = std::fs::symlink_metadata(file).ok().filter(|m| m.is_file() && private(m));
@@ -318,6 +343,31 @@ mod tests {
             std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).unwrap();
             std::os::unix::fs::chown(&planted_path, Some(65534), Some(65534)).unwrap();
             assert_eq!(marshalled_in(Some(&cache), &exe, &py, SOURCE, "<t>").unwrap(), fresh);
+        }
+    }
+
+    #[test]
+    fn a_symlinked_cache_directory_is_used_only_if_the_link_is_ours() {
+        let Some((exe, py)) = python() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        create_private_dir(&real).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        // Our own link to our own private directory: written and read through it.
+        let fresh = marshalled_in(Some(&link), &exe, &py, SOURCE, "<t>").unwrap();
+        let entries: Vec<PathBuf> = std::fs::read_dir(&real).unwrap().map(|e| e.unwrap().path()).collect();
+        let [entry] = &entries[..] else { panic!("one cache entry, not {entries:?}") };
+        assert_eq!(unseal_marshal(&std::fs::read(entry).unwrap()), Some(&fresh[..]));
+        let planted = seal_marshal(b"not the code");
+        std::fs::write(entry, &planted).unwrap();
+        assert_eq!(marshalled_in(Some(&link), &exe, &py, SOURCE, "<t>").unwrap(), b"not the code", "read through our link");
+        // Someone else's link (needs root to arrange) to the same private
+        // directory: neither read nor written.
+        if unsafe { libc::geteuid() } == 0 {
+            std::os::unix::fs::lchown(&link, Some(65534), Some(65534)).unwrap();
+            assert_eq!(marshalled_in(Some(&link), &exe, &py, SOURCE, "<t>").unwrap(), fresh);
+            assert_eq!(std::fs::read(entry).unwrap(), planted, "nothing is written through it");
         }
     }
 }

@@ -170,6 +170,59 @@ def test_a_module_planted_by_another_user_in_a_shared_cache_is_not_loaded(public
 
 
 @as_root
+def test_a_symlink_planted_by_another_user_in_a_shared_cache_is_not_followed(public_dir):
+    """`nobody` creates the per-source directory of a shared (1777) cache as
+    a symlink to a private directory of root's: the target passes the
+    owner and mode checks, but the link is nobody's to re-point at will."""
+    src_dir = public_dir / "project"
+    src_dir.mkdir()
+    (src_dir / "sq.py").write_text(SQUARE)
+    private = public_dir / "roots"
+    private.mkdir(mode=0o700)
+    shared = public_dir / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    entry = entry_path(src_dir / "sq.py", cache_dir=shared)
+    link = os.path.dirname(entry)
+    subprocess.run(["ln", "-s", str(private), link], user=NOBODY, check=True)
+    assert os.lstat(link).st_uid == NOBODY and os.stat(link).st_uid == 0
+
+    r = importing(src_dir, "sq", install=f"cache_dir={str(shared)!r}")
+    assert r["result"] == "49" and r["compiled"] == ["sq"]
+    assert r["categories"] == ["CacheWarning"]
+    assert link in r["warnings"][0]
+    assert f"symbolic link owned by uid {NOBODY}, not by you (uid 0) or root" in r["warnings"][0]
+    assert not r["file"].startswith(str(shared)), "compiled into a private directory"
+    assert os.listdir(private) == [], "nothing written through the link"
+
+
+@as_root
+def test_a_symlink_of_ones_own_to_a_private_cache_directory_is_used(public_dir):
+    src_dir = public_dir / "project"
+    src_dir.mkdir()
+    (src_dir / "sq.py").write_text(SQUARE)
+    private = public_dir / "roots"
+    private.mkdir(mode=0o700)
+    shared = public_dir / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    entry = entry_path(src_dir / "sq.py", cache_dir=shared)
+    os.symlink(private, os.path.dirname(entry))
+    install = f"cache_dir={str(shared)!r}"
+    first = importing(src_dir, "sq", install=install)
+    assert first["result"] == "49" and first["compiled"] == ["sq"] and first["warnings"] == []
+    assert first["file"] == entry and os.listdir(private) == [os.path.basename(entry)]
+    second = importing(src_dir, "sq", install=install)
+    assert second["cached"] == ["sq"] and second["file"] == entry and second["warnings"] == []
+    # Its target must still pass: a link of ours to a directory others can write is refused.
+    private.chmod(0o777)
+    third = importing(src_dir, "sq", install=install)
+    assert third["compiled"] == ["sq"] and third["categories"] == ["CacheWarning"]
+    assert "writable by others (mode 777)" in third["warnings"][0]
+    assert not third["file"].startswith(str(shared))
+
+
+@as_root
 def test_an_entry_owned_by_another_user_is_not_loaded(tmp_path):
     (tmp_path / "sq.py").write_text(SQUARE)
     marker = tmp_path / "marker"

@@ -166,6 +166,22 @@ def _distrust(st: os.stat_result) -> "str | None":
     return None
 
 
+def _stat_distrust(path: str) -> "tuple[os.stat_result, str | None]":
+    """``os.stat(path)`` and why the cache directory there could hold someone
+    else's code (see :func:`_distrust`), looking at ``path`` itself first with
+    ``lstat``: a symlink is followed only if it is owned by the current user
+    or root (in a sticky directory such as a shared ``1777`` cache, only its
+    owner can replace or re-point it), and its target must then pass too.
+    Raises ``OSError`` as ``os.stat`` does (a missing path, a dangling link
+    of ours)."""
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        if hasattr(os, "geteuid") and st.st_uid not in (os.geteuid(), 0):
+            return st, f"it is a symbolic link owned by uid {st.st_uid}, not by you (uid {os.geteuid()}) or root"
+        st = os.stat(path)
+    return st, _distrust(st)
+
+
 def _make_private_dirs(path: str) -> None:
     """``os.makedirs(path)`` with every directory it creates 0700
     (``makedirs``' ``mode`` applies to the last one only)."""
@@ -312,12 +328,11 @@ class AotFinder:
     def _usable_dir(self, directory: str, name: str) -> bool:
         """False for a cache directory that exists and is refused (or is not a directory)."""
         try:
-            st = os.stat(directory)
+            st, why = _stat_distrust(directory)
         except OSError:
             return True  # created when an entry is written
-        if not stat.S_ISDIR(st.st_mode):
+        if not stat.S_ISDIR(st.st_mode) and not stat.S_ISLNK(st.st_mode):  # a link here: someone else's
             return False
-        why = _distrust(st)
         # A group-writable __pycache__ is common (umask 002) and harmless while
         # it holds no entry for this module: skipped without a word then.
         if why and (os.path.basename(directory) != "__pycache__" or os.path.lexists(os.path.join(directory, name))):
@@ -397,7 +412,7 @@ class AotFinder:
                 else:
                     _make_private_dirs(directory)
                 # Checked again: another user may have created it first.
-                why = _distrust(os.stat(directory))
+                _, why = _stat_distrust(directory)
                 if why:
                     self._refuse(directory, "cache directory", why)
                     continue
