@@ -60,6 +60,74 @@ def test_bom(tmp_path):
     assert m.S == "\u00e9" and m.f(1) == 2
 
 
+@pytest.mark.parametrize("codec, raw", [
+    ("iso-8859-9", b"\x80\x9f\xd0\xfd"),  # C1 controls are themselves; WHATWG reads windows-1254
+    ("tis-620", b"\x80\x9f\xa1"),
+    ("utf-7", b"+AOkgrA-"),
+    ("euc-jp", "\u65e5\u672c".encode("euc-jp")),
+    ("l1", b"\x80\xe9"),
+    ("UTF8", "\u00e9\u20ac".encode()),
+    ("US-ASCII", b"abc"),
+    ("latin", b"\x9f"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_declared_codec_decodes_as_cpython(tmp_path, codec, raw):
+    """Every declared name means what Python's codecs make of it (issue 13):
+    the literal holds what CPython's own import of the file gives."""
+    data = ("# -*- coding: %s -*-\r\nimport cython\r\nS = '" % codec).encode(codec) + raw \
+        + ("'\r\n\r\n" + FUNC.format(nl="\r\n")).encode(codec)  # utf-7 writes `+` as `+-`
+    expected = {}
+    exec(compile(data, "x.py", "exec", dont_inherit=True), expected)
+    name = "cod_" + codec.replace("-", "_").lower()
+    m, b = build_and_import(tmp_path, name, data)
+    assert m.S == expected["S"] and m.f(1) == 2
+    assert "1 function native" in b.stdout
+
+
+def cpython_refusal(data):
+    """CPython's SyntaxError message for importing `data`."""
+    try:
+        compile(data, "enc.py", "exec", dont_inherit=True)
+    except SyntaxError as e:
+        return e.msg
+    raise AssertionError("CPython accepts %r" % data)
+
+
+@pytest.mark.parametrize("data, line", [
+    (b"# coding: x-user-defined\nimport cython\n", 1),  # a WHATWG label, not a Python codec
+    (b"# coding: rot13\nimport cython\n", 1),
+    (b"# coding: utf-7\nx = 1\ny = '+\xff'\n", 3),
+    (b"# coding: iso-8859-8\r\nx = 1\r\ny = '\xff'\r\n", 3),
+    (b"# coding: ascii\r\nx = 1\r\ny = '\xe9'\r\n", 3),
+    (b"# coding: utf8\n\nx = '\xff'\n", 3),
+    (b"\xef\xbb\xbf# coding: utf8\nx = 1\n", 1),  # only names CPython reads as utf-8 go with a BOM
+    (b"\xef\xbb\xbf# coding: latin-1\nx = 1\n", 1),
+], ids=["x-user-defined", "rot13", "utf-7", "iso-8859-8", "ascii", "utf8", "bom-utf8", "bom-latin1"])
+def test_declared_codec_refused_as_cpython_refuses(tmp_path, data, line):
+    src = tmp_path / "enc.py"
+    src.write_bytes(data)
+    b = run_compiler(src, tmp_path)
+    assert b.returncode == 1, b.stderr
+    assert "error: %s\n" % cpython_refusal(data) in b.stderr, b.stderr
+    assert "enc.py:%d:" % line in b.stderr, b.stderr
+
+
+@pytest.mark.parametrize("data, message, where", [
+    (b"\xef\xbb\xbfab\nx = \xff\n", "(unicode error) 'utf-8' codec can't decode byte 0xff: invalid start byte", "2:5"),
+    (b"# coding: utf-8\nx = '\xe2\x82'\n", "(unicode error) 'utf-8' codec can't decode byte 0xe2: invalid continuation byte", "2:6"),
+    (b"\r\r\r\xff\n", "Non-UTF-8 code starting with '\\xff' on line 4,", "4:1"),
+    (b"x = 1\r\ny = '\xe9'\r\n", "Non-UTF-8 code starting with '\\xe9' on line 2,", "2:6"),
+], ids=["bom", "declared-utf-8", "cr", "crlf"])
+def test_utf8_error_position(tmp_path, data, message, where):
+    """The message's line and the diagnostic's position are the offending
+    byte's, counted in the raw file with universal newlines."""
+    src = tmp_path / "enc.py"
+    src.write_bytes(data)
+    b = run_compiler(src, tmp_path)
+    assert b.returncode == 1, b.stderr
+    assert message in b.stderr and "enc.py:%s\n" % where in b.stderr, b.stderr
+    assert "no encoding declared" not in b.stderr or not data.startswith((b"\xef\xbb\xbf", b"# coding"))
+
+
 @pytest.mark.parametrize("data, message, line", [
     (b"import cython\nS = '\xe9'\n", "Non-UTF-8 code starting with '\\xe9'", 2),
     (b"# coding: no-such-codec\nimport cython\n", "unknown encoding: no-such-codec", 1),

@@ -246,18 +246,39 @@ fn internal_error(src: &SourceFile, failure: backend::Failure) -> BuildError {
     }
 }
 
+/// The source's text as CPython reads it: through `syntax::decode_source`,
+/// or, for a codec only Python's registry knows, through the target
+/// interpreter. Errors are a byte offset in `bytes` and CPython's message.
+fn decode(opts: &BuildOptions, bytes: &[u8]) -> Result<String, (usize, String)> {
+    match syntax::decode_source(bytes)? {
+        syntax::Decoded::Text(text) => Ok(text),
+        syntax::Decoded::Interpreter { codec, body, declared_at } => match link::decode_with(&opts.python, &codec, &bytes[body..]) {
+            Ok(Ok(text)) => Ok(text),
+            Ok(Err((at, message))) => Err((at.map_or(declared_at, |t| body + syntax::raw_offset(&bytes[body..], t)), message)),
+            Err(cannot) => Err((declared_at, cannot)),
+        },
+    }
+}
+
+/// An error at byte `at` of a file that could not be decoded, shown on the
+/// file read as UTF-8 (BOM dropped, newlines translated).
+fn encoding_error(display: &str, bytes: &[u8], at: usize, message: String) -> BuildError {
+    let bom = if bytes.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
+    let shown = &bytes[bom..];
+    let text = syntax::normalize_newlines(&String::from_utf8_lossy(shown));
+    let mut offset = syntax::normalize_newlines(&String::from_utf8_lossy(&shown[..at.saturating_sub(bom).min(shown.len())])).len().min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let src = SourceFile::new(display, text);
+    let diag = Diagnostic::error(offset..offset, message).with_hint("declare the file's encoding on line 1 or 2 (`# -*- coding: latin-1 -*-`, PEP 263) or save it as UTF-8");
+    BuildError::from_diagnostics(&src, &[diag])
+}
+
 fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildError> {
     let bytes = std::fs::read(&opts.source).map_err(|e| BuildError::plain(format!("cannot read {}: {e}", opts.source.display())))?;
     let display = opts.source.display().to_string();
-    let source = syntax::decode_source(&bytes).map_err(|(at, message)| {
-        let lossy = syntax::normalize_newlines(&String::from_utf8_lossy(&bytes));
-        let src = SourceFile::new(display.clone(), lossy);
-        let before = String::from_utf8_lossy(&bytes[..at.min(bytes.len())]);
-        let line = syntax::normalize_newlines(&before).matches('\n').count() as u32 + 1;
-        let start = src.line_range(line).start;
-        let diag = Diagnostic::error(start..start, message).with_hint("declare the file's encoding on line 1 or 2 (`# -*- coding: latin-1 -*-`, PEP 263) or save it as UTF-8");
-        BuildError::from_diagnostics(&src, &[diag])
-    })?;
+    let source = decode(opts, &bytes).map_err(|(at, message)| encoding_error(&display, &bytes, at, message))?;
     let name = module_name(&opts.source).map_err(BuildError::plain)?;
     let abs = std::path::absolute(&opts.source).unwrap_or_else(|_| opts.source.clone());
     let (module, src, warnings) = analyze_here(&source, &display, &abs.display().to_string(), &name)?;

@@ -243,6 +243,55 @@ fn marshalled_in(dir: Option<&Path>, exe: &str, py: &Python, source: &str, filen
     Some(out.stdout)
 }
 
+/// How interpreter `exe` decodes a source file's bytes declared as `codec`,
+/// as its import (`compile(bytes)`) does: newlines translated first (`\r\n`
+/// and `\r` become `\n`, a last line gets its `\n`), then
+/// `bytes.decode(codec)` and the text's UTF-8. `Ok(Err((at, message)))` is
+/// CPython's refusal (`str()` of the exception, which `compile` gives as its
+/// SyntaxError message), with the offending byte's offset in the translated
+/// bytes when the codec names one; `Err` when the interpreter cannot be run.
+pub fn decode_with(exe: &str, codec: &str, bytes: &[u8]) -> Result<Result<String, (Option<usize>, String)>, String> {
+    const SCRIPT: &str = "import sys\n\
+        out = sys.stdout.buffer\n\
+        data = sys.stdin.buffer.read().replace(b'\\r\\n', b'\\n').replace(b'\\r', b'\\n')\n\
+        if data and not data.endswith(b'\\n'):\n    data += b'\\n'\n\
+        try:\n    text = data.decode(sys.argv[1]).encode('utf-8')\n\
+        except Exception as e:\n    \
+            at = e.start if isinstance(e, UnicodeDecodeError) else -1\n    \
+            out.write(b'error %d\\n' % at + str(e).encode('utf-8', 'backslashreplace'))\n\
+        else:\n    out.write(b'ok\\n' + text)\n";
+    let mut child = Command::new(exe)
+        .args(["-S", "-c", SCRIPT, codec])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run the Python interpreter `{exe}` ({e}) to decode the source, declared as `{codec}`; pass `--python /path/to/python3`"))?;
+    let writer = {
+        let mut stdin = child.stdin.take().ok_or("no stdin")?;
+        let bytes = bytes.to_vec();
+        // A thread, so a large file cannot deadlock against a full stdout pipe.
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&bytes);
+        })
+    };
+    let out = child.wait_with_output().map_err(|e| format!("`{exe}` failed to decode the source: {e}"))?;
+    let _ = writer.join();
+    let failed = || format!("`{exe}` failed to decode the source, declared as `{codec}`: {}", String::from_utf8_lossy(&out.stderr).trim());
+    if !out.status.success() {
+        return Err(failed());
+    }
+    let split = out.stdout.iter().position(|&b| b == b'\n').ok_or_else(failed)?;
+    let (head, payload) = (&out.stdout[..split], &out.stdout[split + 1..]);
+    let payload = String::from_utf8(payload.to_vec()).map_err(|_| failed())?;
+    match std::str::from_utf8(head).unwrap_or("").split_once(' ') {
+        None if head == b"ok" => Ok(Ok(payload)),
+        Some(("error", at)) => Ok(Err((at.parse().ok(), payload))),
+        _ => Err(failed()),
+    }
+}
+
 /// Links `object` into a shared library at `out`, atomically: either the
 /// finished file appears or nothing does.
 pub fn link(object: &[u8], out: &Path, linker: Option<&str>) -> Result<(), String> {
@@ -290,6 +339,19 @@ mod tests {
     }
 
     const SOURCE: &str = "x = 6 * 7\n";
+
+    /// Python's codecs, not WHATWG's labels (issue 13), and CPython's messages.
+    #[test]
+    fn the_interpreter_decodes_declared_codecs() {
+        let Some((exe, _)) = python() else { return };
+        assert_eq!(decode_with(&exe, "iso-8859-9", b"x = '\x80\x9f'\r\n").unwrap(), Ok("x = '\u{80}\u{9f}'\n".into()));
+        assert_eq!(decode_with(&exe, "utf-7", b"+AOk-").unwrap(), Ok("\u{e9}\n".into()));
+        assert_eq!(decode_with(&exe, "x-user-defined", b"x").unwrap(), Err((None, "unknown encoding: x-user-defined".into())));
+        let (at, msg) = decode_with(&exe, "ascii", b"a\r\nb\xe9").unwrap().unwrap_err();
+        assert_eq!(at, Some(3));
+        assert!(msg.starts_with("'ascii' codec can't decode byte 0xe9 in position 3"), "{msg}");
+        assert!(decode_with("/nonexistent/python", "utf-7", b"").unwrap_err().contains("cannot run"));
+    }
 
     #[test]
     fn a_truncated_or_foreign_marshal_entry_is_re_created() {

@@ -218,41 +218,83 @@ pub struct Keyword {
     pub span: Span,
 }
 
-/// A source file's bytes as CPython reads them: a UTF-8 BOM, else a PEP 263
-/// `coding` declaration on line 1 or 2, else UTF-8; then universal newlines.
-/// On failure, the byte offset of the culprit (in the raw bytes) and
+/// What `decode_source` makes of a file's bytes.
+#[derive(Debug, PartialEq)]
+pub enum Decoded {
+    /// The text, newlines not yet translated.
+    Text(String),
+    /// A codec only Python's codec registry can apply exactly: the target
+    /// interpreter decodes `bytes[body..]` with `codec` (as declared at
+    /// byte `declared_at`), its newlines translated first as CPython's
+    /// tokenizer does (`translate_newlines`).
+    Interpreter { codec: String, body: usize, declared_at: usize },
+}
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// A source file's bytes as CPython's import reads them (`compile(bytes)`):
+/// a UTF-8 BOM, else a PEP 263 `coding` declaration on line 1 or 2, else
+/// UTF-8. Decoded here only where the result is provably CPython's: UTF-8
+/// (undeclared, or a name CPython's tokenizer itself reads as `utf-8`), and
+/// the names `PyUnicode_Decode` decodes without the codec registry (UTF-8,
+/// Latin-1, ASCII) when they decode; anything else is left to the
+/// interpreter. On failure, the byte offset of the culprit in `bytes` and
 /// CPython's message.
-pub fn decode_source(bytes: &[u8]) -> Result<String, (usize, String)> {
-    const BOM: &[u8] = b"\xef\xbb\xbf";
-    let (has_bom, body) = match bytes.strip_prefix(BOM) {
-        Some(rest) => (true, rest),
-        None => (false, bytes),
+pub fn decode_source(bytes: &[u8]) -> Result<Decoded, (usize, String)> {
+    let (bom, body) = match bytes.strip_prefix(BOM) {
+        Some(rest) => (BOM.len(), rest),
+        None => (0, bytes),
     };
-    let declared = coding_declaration(body);
-    let text = match &declared {
-        None => decode_utf8(body)?,
-        Some((at, name)) => {
-            let codec = codec(name).ok_or_else(|| (*at, format!("unknown encoding: {name}")))?;
-            if has_bom && !matches!(codec, Codec::Utf8) {
-                return Err((*at, format!("encoding problem: {name} with BOM")));
-            }
-            match codec {
-                Codec::Utf8 => decode_utf8(body)?,
-                // Python's latin-1 is ISO-8859-1 proper (every byte its code
-                // point), not the WHATWG alias for windows-1252.
-                Codec::Latin1 => body.iter().map(|&b| b as char).collect(),
-                Codec::Ascii => match body.iter().position(|b| !b.is_ascii()) {
-                    Some(i) => return Err((i, format!("(unicode error) 'ascii' codec can't decode byte 0x{:02x} in position {i}", body[i]))),
-                    None => body.iter().map(|&b| b as char).collect(),
-                },
-                Codec::Other(enc) => match enc.decode_without_bom_handling_and_without_replacement(body) {
-                    Some(text) => text.into_owned(),
-                    None => return Err((*at, format!("(unicode error) '{name}' codec can't decode the file"))),
-                },
-            }
-        }
+    let Some((at, name)) = coding_declaration(body) else {
+        return tokenizer_utf8(body, bom > 0).map(Decoded::Text).map_err(|(i, m)| (bom + i, m));
     };
-    Ok(normalize_newlines(&text))
+    let normal = tokenizer_normal_name(&name);
+    if normal == "utf-8" {
+        return tokenizer_utf8(body, true).map(Decoded::Text).map_err(|(i, m)| (bom + i, m));
+    }
+    if bom > 0 {
+        // Tokenizer.c compares the normalised name with the BOM's "utf-8".
+        return Err((bom + at, format!("encoding problem: {normal} with BOM")));
+    }
+    let lower = normal.to_ascii_lowercase().replace('-', "_");
+    let text = match lower.as_str() {
+        "iso_8859_1" | "iso8859_1" | "latin1" => Some(body.iter().map(|&b| b as char).collect()),
+        "ascii" | "us_ascii" if body.is_ascii() => Some(body.iter().map(|&b| b as char).collect()),
+        "utf8" => std::str::from_utf8(body).ok().map(str::to_string),
+        _ => None,
+    };
+    // CPython reads the bytes as a C string: a NUL (which UTF-16 and -32
+    // have in every ASCII character) is refused before any codec runs.
+    if let Some(nul) = body.iter().position(|&b| b == 0) {
+        return Err((bom + nul, "source code cannot contain null bytes".into()));
+    }
+    // Failures too go to the interpreter, whose message is the one to give.
+    Ok(text.map_or_else(|| Decoded::Interpreter { codec: normal, body: bom, declared_at: at }, Decoded::Text))
+}
+
+/// The name CPython's tokenizer (`get_normal_name`) gives a declared
+/// encoding: its first 12 characters lower-cased with `_` as `-` decide
+/// whether it is `utf-8` or `iso-8859-1`; any other name is kept as written.
+fn tokenizer_normal_name(name: &str) -> String {
+    let buf: String = name.chars().take(12).map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() }).collect();
+    if buf == "utf-8" || buf.starts_with("utf-8-") {
+        "utf-8".into()
+    } else if ["latin-1", "iso-8859-1", "iso-latin-1"].iter().any(|l| buf == *l || buf.starts_with(&format!("{l}-"))) {
+        "iso-8859-1".into()
+    } else {
+        name.to_string()
+    }
+}
+
+/// The offset in `raw` of the byte at offset `translated` once `\r\n` and a
+/// lone `\r` are `\n` (how CPython's positions in a decoding error count).
+pub fn raw_offset(raw: &[u8], translated: usize) -> usize {
+    let (mut i, mut t) = (0, 0);
+    while i < raw.len() && t < translated {
+        i += if raw[i..].starts_with(b"\r\n") { 2 } else { 1 };
+        t += 1;
+    }
+    i
 }
 
 /// `\r\n` and a lone `\r` end a line as `\n` does, as in CPython's tokenizer
@@ -264,10 +306,23 @@ pub fn normalize_newlines(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
-fn decode_utf8(body: &[u8]) -> Result<String, (usize, String)> {
+/// UTF-8 as CPython's tokenizer checks it. Undeclared, CPython names the
+/// line (counted with `\r\n` and `\r` as line ends); with a BOM or a
+/// `utf-8` declaration it reports the codec's error (its "position" counts
+/// from the token, which we do not know: the diagnostic's column says where).
+fn tokenizer_utf8(body: &[u8], declared: bool) -> Result<String, (usize, String)> {
     std::str::from_utf8(body).map(str::to_string).map_err(|e| {
         let at = e.valid_up_to();
-        let line = body[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        if declared {
+            let reason = match (e.error_len(), body[at]) {
+                (None, _) => "unexpected end of data",
+                (Some(_), 0x80..=0xc1 | 0xf5..=0xff) => "invalid start byte",
+                (Some(_), _) => "invalid continuation byte",
+            };
+            return (at, format!("(unicode error) 'utf-8' codec can't decode byte 0x{:02x}: {reason}", body[at]));
+        }
+        let before = &body[..at];
+        let line = 1 + before.iter().enumerate().filter(|&(i, &b)| b == b'\n' || (b == b'\r' && before.get(i + 1) != Some(&b'\n'))).count();
         (at, format!("Non-UTF-8 code starting with '\\x{:02x}' on line {line}, but no encoding declared; see https://peps.python.org/pep-0263/", body[at]))
     })
 }
@@ -311,38 +366,6 @@ fn coding_in_comment(comment: &[u8]) -> Option<String> {
         i = after;
     }
     None
-}
-
-enum Codec {
-    Utf8,
-    Latin1,
-    Ascii,
-    Other(&'static encoding_rs::Encoding),
-}
-
-/// Python's codec for a declared name. Python's own aliases decide UTF-8,
-/// Latin-1 and ASCII (WHATWG, which `encoding_rs` follows, reads `latin-1`
-/// and `ascii` as windows-1252); other names go through `encoding_rs`.
-fn codec(name: &str) -> Option<Codec> {
-    let norm: String = name.to_ascii_lowercase().chars().map(|c| if c == '-' || c == ' ' { '_' } else { c }).collect();
-    if norm == "utf_8" || norm.starts_with("utf_8_") || matches!(norm.as_str(), "utf8" | "u8" | "utf" | "cp65001") {
-        return Some(Codec::Utf8);
-    }
-    let latin1 = ["latin_1", "latin1", "latin", "l1", "iso_8859_1", "iso8859_1", "8859", "cp819", "iso_ir_100", "csisolatin1", "ibm819", "iso_latin_1"];
-    if latin1.contains(&norm.as_str()) || latin1.iter().any(|l| norm.starts_with(&format!("{l}_")) && l.contains('1')) {
-        return Some(Codec::Latin1);
-    }
-    let ascii = ["ascii", "us_ascii", "646", "cp367", "csascii", "ibm367", "iso646_us", "iso_ir_6", "us", "ansi_x3.4_1968", "ansi_x3_4_1968"];
-    if ascii.contains(&norm.as_str()) {
-        return Some(Codec::Ascii);
-    }
-    let enc = encoding_rs::Encoding::for_label(name.as_bytes()).or_else(|| encoding_rs::Encoding::for_label(norm.replace('_', "-").as_bytes()))?;
-    // UTF-16/32 files cannot be Python source, and "replacement" is WHATWG's
-    // refusal, not a codec.
-    if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE || enc == encoding_rs::REPLACEMENT {
-        return None;
-    }
-    Some(if enc == encoding_rs::UTF_8 { Codec::Utf8 } else { Codec::Other(enc) })
 }
 
 /// How deep statements and expressions may nest. CPython 3.11 gives up
@@ -786,5 +809,63 @@ fn ident(name: &impl std::fmt::Display) -> String {
         text
     } else {
         text.nfkc().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn interp(codec: &str, body: usize, declared_at: usize) -> Result<Decoded, (usize, String)> {
+        Ok(Decoded::Interpreter { codec: codec.into(), body, declared_at })
+    }
+
+    /// Only UTF-8, Latin-1 and ASCII under names CPython itself resolves
+    /// without its codec registry are decoded here; WHATWG labels mean
+    /// nothing (issue 13: `iso-8859-9` was read as windows-1254).
+    #[test]
+    fn declared_names_decoded_here_or_left_to_the_interpreter() {
+        let text = |s: &str| Ok(Decoded::Text(s.into()));
+        assert_eq!(decode_source(b"# coding: Latin_1-foo\nx = '\xe9'\n"), text("# coding: Latin_1-foo\nx = '\u{e9}'\n"));
+        assert_eq!(decode_source(b"# coding: iso8859-1\n\x80"), text("# coding: iso8859-1\n\u{80}"));
+        assert_eq!(decode_source(b"# coding: US-ASCII\nx\n"), text("# coding: US-ASCII\nx\n"));
+        assert_eq!(decode_source(b"# coding: utf8\n\xc3\xa9"), text("# coding: utf8\n\u{e9}"));
+        assert_eq!(decode_source(b"# coding: iso-8859-9\n\x80"), interp("iso-8859-9", 0, 0));
+        assert_eq!(decode_source(b"#!py\n  # coding=x-user-defined\n"), interp("x-user-defined", 0, 7));
+        assert_eq!(decode_source(b"# coding: l1\n"), interp("l1", 0, 0));
+        // Failing fast paths get the interpreter's message.
+        assert_eq!(decode_source(b"# coding: ascii\n\xe9"), interp("ascii", 0, 0));
+        assert_eq!(decode_source(b"# coding: utf8\n\xff"), interp("utf8", 0, 0));
+        assert_eq!(decode_source(b"# coding: utf-16\n\0"), Err((17, "source code cannot contain null bytes".into())));
+    }
+
+    #[test]
+    fn a_bom_goes_with_names_the_tokenizer_reads_as_utf_8_only() {
+        assert_eq!(decode_source(b"\xef\xbb\xbf# coding: UTF_8-sig\nx"), Ok(Decoded::Text("# coding: UTF_8-sig\nx".into())));
+        assert_eq!(decode_source(b"\xef\xbb\xbf# coding: utf8\n"), Err((3, "encoding problem: utf8 with BOM".into())));
+        assert_eq!(decode_source(b"\xef\xbb\xbf# coding: latin-1\n"), Err((3, "encoding problem: iso-8859-1 with BOM".into())));
+    }
+
+    /// Offsets are in the raw bytes (BOM included) and lines count `\r`.
+    #[test]
+    fn utf8_errors_are_located_in_the_raw_bytes() {
+        let (at, msg) = decode_source(b"\xef\xbb\xbfab\nx = \xff\n").unwrap_err();
+        assert_eq!(at, 10);
+        assert_eq!(msg, "(unicode error) 'utf-8' codec can't decode byte 0xff: invalid start byte");
+        let (at, msg) = decode_source(b"\r\r\r\xff").unwrap_err();
+        assert_eq!(at, 3);
+        assert!(msg.starts_with("Non-UTF-8 code starting with '\\xff' on line 4,"), "{msg}");
+        let (_, msg) = decode_source(b"\r\n\r\n\xe2\x82x").unwrap_err();
+        assert!(msg.contains("on line 3,"), "{msg}");
+        let (at, msg) = decode_source(b"# coding: utf-8\n'\xe2\x82").unwrap_err();
+        assert_eq!((at, msg.as_str()), (17, "(unicode error) 'utf-8' codec can't decode byte 0xe2: unexpected end of data"));
+    }
+
+    #[test]
+    fn raw_offsets_undo_newline_translation() {
+        assert_eq!(raw_offset(b"a\r\nb\rc", 0), 0);
+        assert_eq!(raw_offset(b"a\r\nb\rc", 2), 3);
+        assert_eq!(raw_offset(b"a\r\nb\rc", 4), 5);
+        assert_eq!(raw_offset(b"a\r\nb\rc", 9), 6);
     }
 }
