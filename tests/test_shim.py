@@ -286,3 +286,24 @@ def test_typed_file_runs_unchanged_under_plain_python(tmp_path, shim_dir):
                    % str(tmp_path), path=[shim_dir])
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "10.0"
+
+
+def test_inline_source_and_compile_run_without_cython(tmp_path, shim_dir):
+    # Without Cython installed, cython.inline() of a string runs the code as
+    # a function body (names from keywords, then the caller's locals and
+    # globals) and cython.compile() leaves the function as it is.
+    script = tmp_path / "inl.py"
+    script.write_text(
+        "import sys\n"
+        "sys.modules['Cython'] = None  # as if Cython were not installed\n"
+        "import cython\n"
+        "G = 10\n"
+        "def f(x):\n"
+        "    return cython.inline('''\n        y = x * 2\n        return y + G + k\n''', k=1)\n"
+        "print(f(3), cython.inline('return a + b', a=1, b=2))\n"
+        "def g(n):\n    return n + 1\n"
+        "print(cython.compile(g) is g, cython.compile(g)(4))\n"
+    )
+    p = run_python(script.read_text(), cwd=tmp_path, path=[shim_dir])
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["17", "3", "True", "5"]

@@ -815,11 +815,42 @@ def exceptval(*args, **kwargs):
 
 def inline(f, *args, **kwargs):
     if _isinstance(f, _str):
-        raise NotImplementedError(
-            "cython.inline() of a source string needs Cython itself")
+        return _inline_source(f, args, kwargs, _sys._getframe(1))
     if args or kwargs:
         raise TypeError("cython.inline used as a decorator takes no arguments")
     return f
+
+
+# Options of Cython's cython_inline that say how to build, not what to run.
+_INLINE_BUILD_OPTIONS = ("get_type", "lib_dir", "cython_include_dirs", "cython_compiler_directives",
+                         "force", "quiet", "language_level")
+
+
+def _inline_source(code, args, kwargs, caller):
+    """``cython.inline("return a + b", a=1)``: Cython itself when it is
+    installed (as its shadow module does); otherwise the same code run as the
+    body of a Python function, its names looked up as Cython's do: the
+    keyword arguments, then the caller's locals, then its globals."""
+    try:
+        from Cython.Build.Inline import cython_inline
+    except ImportError:
+        pass
+    else:
+        return cython_inline(code, *args, **kwargs)
+    if args:
+        raise TypeError("cython.inline() takes the code and keyword arguments only")
+    for option in _INLINE_BUILD_OPTIONS:
+        kwargs.pop(option, None)
+    names = {}
+    names.update(kwargs.pop("globals", None) or caller.f_globals)
+    names.update(kwargs.pop("locals", None) or caller.f_locals)
+    names.update(kwargs)
+    lines = code.expandtabs().splitlines() or ["pass"]
+    indent = _builtins.min((_len(l) - _len(l.lstrip()) for l in lines if l.strip()), default=0)
+    body = "".join("    " + l[indent:] + "\n" for l in lines)
+    namespace = _builtins.dict(names)
+    exec(_builtins.compile("def __pyc_aot_inline__():\n" + body, "<cython.inline>", "exec"), namespace)
+    return namespace["__pyc_aot_inline__"]()
 
 
 final = internal = _empty_decorator
@@ -827,7 +858,13 @@ type_version_tag = no_gc_clear = no_gc = total_ordering = _empty_decorator
 
 
 def compile(f):
-    raise NotImplementedError("cython.compile() needs Cython itself")
+    """Cython's run-time compilation when Cython is installed (as its shadow
+    module does); otherwise the function itself, which computes the same."""
+    try:
+        from Cython.Build.Inline import RuntimeCompiledFunction
+    except ImportError:
+        return f
+    return RuntimeCompiledFunction(f)
 
 
 def likely(cond):
