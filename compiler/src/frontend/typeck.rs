@@ -1130,7 +1130,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                     }
                     vs = paired;
                 }
-                let mut acc = vs.pop().expect("a BoolOp has operands");
+                let Some(mut acc) = vs.pop() else {
+                    return fallback(&e.span, "it has an `and`/`or` without operands");
+                };
                 while let Some(v) = vs.pop() {
                     acc = join(v, acc);
                 }
