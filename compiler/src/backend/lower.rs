@@ -1159,21 +1159,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.cx.b.ins().jump(header, &[]);
         self.cx.b.switch_to_block(header); // sealed once its back edges exist
         let c = self.cx.b.use_var(cur);
-        let go = match const_step {
-            Some(k) if k > 0 => self.cx.b.ins().icmp(lt, c, stop_v),
-            Some(_) => self.cx.b.ins().icmp(gt, c, stop_v),
-            None => {
-                let up = self.cx.b.ins().icmp(lt, c, stop_v);
-                let down = self.cx.b.ins().icmp(gt, c, stop_v);
-                let positive = if step_unsigned {
-                    // An unsigned step is positive, even at 2**63 and above.
-                    self.cx.b.ins().iconst(types::I8, 1)
-                } else {
-                    self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step_v, 0)
-                };
-                self.cx.b.ins().select(positive, up, down)
-            }
-        };
+        let up = self.cx.b.ins().icmp(lt, c, stop_v);
+        let down = self.cx.b.ins().icmp(gt, c, stop_v);
+        let go = self.by_step_direction(const_step, step_v, step_unsigned, up, down);
         self.cx.b.ins().brif(go, body_b, &[], else_b, &[]);
         self.enter(body_b);
         let c = self.cx.b.use_var(cur);
@@ -1492,14 +1480,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             let out = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, s, hi);
             self.cx.b.ins().band(nonempty, out)
         };
-        let bad = match const_step {
-            Some(c) if c > 0 => up,
-            Some(_) => down,
-            None => {
-                let positive = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, k, 0);
-                self.cx.b.ins().select(positive, up, down)
-            }
-        };
+        let bad = self.by_step_direction(const_step, k, false, up, down);
         self.raise_if(bad, "PyExc_OverflowError", Some(&range_overflow_message(var_ty)))?;
         // Monotonic, so an empty range stays empty and values inside the
         // type are kept; the first value past the type ends the loop.
@@ -1512,19 +1493,27 @@ impl<'m> Lower<'m, '_, '_, '_> {
         Ok((s, e_cut, k, Some(e)))
     }
 
+    /// `up` for a range counting up, `down` for one counting down: decided
+    /// at compile time for a constant step, else by the step's sign (an
+    /// unsigned step is positive, even at 2**63 and above).
+    fn by_step_direction(&mut self, const_step: Option<i64>, step: Value, step_unsigned: bool, up: Value, down: Value) -> Value {
+        match const_step {
+            Some(k) if k > 0 => up,
+            Some(_) => down,
+            None if step_unsigned => up,
+            None => {
+                let positive = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step, 0);
+                self.cx.b.ins().select(positive, up, down)
+            }
+        }
+    }
+
     /// On leaving a cut range loop (see `narrow_range_bounds`) with the
     /// counter at `c`: OverflowError if Python's range had more values.
     fn range_cut_short(&mut self, var_ty: IntTy, c: Value, stop: Value, step: Value, const_step: Option<i64>) -> R<()> {
         let up = self.cx.b.ins().icmp(IntCC::SignedLessThan, c, stop);
         let down = self.cx.b.ins().icmp(IntCC::SignedGreaterThan, c, stop);
-        let more = match const_step {
-            Some(k) if k > 0 => up,
-            Some(_) => down,
-            None => {
-                let positive = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step, 0);
-                self.cx.b.ins().select(positive, up, down)
-            }
-        };
+        let more = self.by_step_direction(const_step, step, false, up, down);
         self.raise_if(more, "PyExc_OverflowError", Some(&range_overflow_message(var_ty)))
     }
 
