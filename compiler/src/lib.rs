@@ -169,7 +169,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let linker = linker_for(opts)?;
     link::link(&object.bytes, &path, linker.as_deref()).map_err(BuildError::plain)?;
     report.output = Some(path);
-    report.cannot_import = target::parse_list(&opts.target).ok().and_then(|t| target::why_host_cannot_run(&t));
     report.elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
     Ok(report)
 }
@@ -342,7 +341,8 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
         ext_suffix: python.ext_suffix,
         libraries: link::LIBRARIES.iter().map(|l| l.to_string()).collect(),
     };
-    Ok(Compiled::Object(object, report(None, String::new())))
+    let report = BuildReport { cannot_import: target::why_host_cannot_run(&targets), ..report(None, String::new()) };
+    Ok(Compiled::Object(object, report))
 }
 
 #[cfg(test)]
