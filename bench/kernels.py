@@ -9,8 +9,12 @@ change on a shared, noisy machine).
 
 Each kernel's module is built by each binary (target native) and called in a
 loop `for _ in repeat(None, n): call()` for two values of n in two callgrind
-runs; the difference divided by the difference of n is the cost of one call
-(interpreter start-up, imports and argument set-up cancel out). Needs NumPy
+runs; the difference divided by the difference of n is the cost of one call.
+`fib` counts the whole process (`python -S`, a fixed hash seed: the
+interpreter's own work per call is part of the call overhead). The kernels
+that need NumPy count only inside the module's wrappers (`--toggle-collect`,
+the module linked without `-s` so callgrind sees their names): NumPy's import
+alone varies between runs by more than a kernel call costs. Needs NumPy
 for the array kernels (the project's .venv has it); without it they are
 skipped, saying so.
 """
@@ -28,6 +32,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 EX = os.path.join(ROOT, "examples")
 ARR = os.path.join(EX, "arrays")
+
+# A C compiler that drops the linker's `-s`, so the module keeps its symbols.
+KEEP_SYMBOLS = """#!/usr/bin/env bash
+args=()
+for a in "$@"; do [ "$a" = -s ] || args+=("$a"); done
+exec ${REAL_CC:-cc} "${args[@]}"
+"""
 
 # name, source file, set-up code (module imported as `m`), call, (n1, n2)
 KERNELS = [
@@ -86,8 +97,13 @@ def ir_total(py, moddir, mod, setup, call, n):
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "cg.out")
         script = SCRIPT.format(dir=moddir, mod=mod, setup=setup, call=call, n=n)
-        subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, py, "-c", script],
-                       check=True, capture_output=True)
+        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out]
+        if "np." in setup:
+            cmd += ["--toggle-collect=pyc_aot_wrap*"]
+            cmd += [py, "-c", script]
+        else:
+            cmd += [py, "-S", "-c", script.replace("import numpy as np", "raise ImportError")]
+        subprocess.run(cmd, check=True, capture_output=True, env=dict(os.environ, PYTHONHASHSEED="0"))
         with open(out) as f:
             for line in f:
                 m = re.match(r"(?:summary|totals):\s+(\d+)", line)
@@ -111,7 +127,12 @@ def main():
     kernels = [k for k in KERNELS if not args.only or any(s in k[0] for s in args.only.split(","))]
     rows = []
     with tempfile.TemporaryDirectory() as work:
-        env = dict(os.environ, XDG_CACHE_HOME=os.path.join(work, "cache"))
+        cc = os.path.join(work, "cc-keep-symbols")
+        with open(cc, "w") as f:
+            f.write(KEEP_SYMBOLS)
+        os.chmod(cc, 0o755)
+        env = dict(os.environ, XDG_CACHE_HOME=os.path.join(work, "cache"), CC=cc,
+                   REAL_CC=os.environ.get("CC", "cc"))
         for name, src, setup, call, (n1, n2) in kernels:
             if "np." in setup and not has_numpy:
                 print("%s: skipped (no NumPy for %s)" % (name, args.python), file=sys.stderr)
