@@ -1,7 +1,7 @@
 //! A function's local variables: types fixed by declarations (annotations,
 //! `cython.declare`, `cython.locals`, C arrays), types inferred by joining
-//! what is assigned to them (one round of the fixpoint), and their ids in
-//! the HIR.
+//! what is assigned to them (one round of the fixpoint), their ids in the
+//! HIR, and whether a name is local at all (so a builtin may be shadowed).
 
 use crate::frontend::{error, fallback, Binding};
 use crate::diag::Diagnostic;
