@@ -5,7 +5,6 @@
 //! (our AST) and produces only `hir`.
 
 mod residual;
-pub use residual::SHIM_GLOBAL;
 mod typeck;
 pub mod vocab;
 
@@ -212,7 +211,7 @@ fn bind_c_library_natively(src: &SourceFile, body: &[Stmt], functions: &mut Vec<
                     name: pnames[i].to_string(),
                     ty: types::F64,
                     local: hir::LocalId(i as u32),
-                    kind: syntax::ParamKind::PositionalOrKeyword,
+                    kind: hir::ParamKind::PositionalOrKeyword,
                     default: None,
                     accepts_none: false,
                     default_src: None,

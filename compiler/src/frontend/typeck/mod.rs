@@ -196,7 +196,11 @@ impl<'c, 'a> Checker<'c, 'a> {
                 name: p.name.clone(),
                 ty: p.ty,
                 local: LocalId(i as u32),
-                kind: p.kind,
+                kind: match p.kind {
+                    syntax::ParamKind::PositionalOnly => hir::ParamKind::PositionalOnly,
+                    syntax::ParamKind::PositionalOrKeyword => hir::ParamKind::PositionalOrKeyword,
+                    syntax::ParamKind::KeywordOnly => hir::ParamKind::KeywordOnly,
+                },
                 default: p.default.map(|d| const_to(d, p.ty)),
                 accepts_none: p.accepts_none,
                 default_src: p.default_src.clone(),
