@@ -123,7 +123,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         left.push(hir::LeftToPython { kind: "function", function: f.name.clone(), line, col, reason });
     };
     for (name, list) in &defs {
-        let (f, span) = *list.last().expect("non-empty by construction");
+        let Some(&(f, span)) = list.last() else { continue };
         if list.len() > 1 {
             left_note(f, span, format!("`{name}` is defined more than once in the module"), &mut left);
             continue;

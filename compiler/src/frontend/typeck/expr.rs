@@ -141,27 +141,26 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let b = self.coerce(b, ty, &orelse.span, "operand")?;
                 Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b) }, ty })
             }
-            ExprKind::Attribute { value, attr } if self.view_local(value).is_some() => {
-                let (_, v) = self.view_local(value).expect("checked by the guard");
-                match attr.as_str() {
+            ExprKind::Attribute { value, attr } => match self.view_local(value) {
+                Some((_, v)) => match attr.as_str() {
                     "ndim" => Ok(hir::Expr::konst(Const::Int(v.ndim as i64), Ty::py_int())),
                     _ => fallback(&e.span, format!("it uses the memoryview attribute `{attr}` as a value")),
-                }
-            }
-            ExprKind::Attribute { .. } => match self.cx.binding_of(e) {
-                Some(Binding::CythonAttr(a)) if a == "compiled" => Ok(hir::Expr::konst(Const::Bool(true), Ty::Bool)),
-                Some(Binding::MathAttr(a)) => match vocab::python_math(&a) {
-                    Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
-                    Some(_) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
-                    None if vocab::is_python_math_name(&a) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
-                    // CPython raises AttributeError only when this runs.
-                    None => fallback(&e.span, format!("`math.{a}` is not a name of `math`")),
                 },
-                Some(Binding::LibcMathAttr(a)) => match vocab::libc_math(&a) {
-                    Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
-                    _ => fallback(&e.span, format!("it uses `{a}` from libc.math as a value")),
+                None => match self.cx.binding_of(e) {
+                    Some(Binding::CythonAttr(a)) if a == "compiled" => Ok(hir::Expr::konst(Const::Bool(true), Ty::Bool)),
+                    Some(Binding::MathAttr(a)) => match vocab::python_math(&a) {
+                        Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
+                        Some(_) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
+                        None if vocab::is_python_math_name(&a) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
+                        // CPython raises AttributeError only when this runs.
+                        None => fallback(&e.span, format!("`math.{a}` is not a name of `math`")),
+                    },
+                    Some(Binding::LibcMathAttr(a)) => match vocab::libc_math(&a) {
+                        Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
+                        _ => fallback(&e.span, format!("it uses `{a}` from libc.math as a value")),
+                    },
+                    _ => fallback(&e.span, format!("it reads the attribute `{}`", self.cx.source_text(&e.span))),
                 },
-                _ => fallback(&e.span, format!("it reads the attribute `{}`", self.cx.source_text(&e.span))),
             },
             ExprKind::Subscript { value, index } => self.subscript(e, value, index),
             ExprKind::Slice { .. } => fallback(&e.span, "it uses a slice"),
@@ -252,8 +251,11 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn join_tys(&self, tys: &[Ty], span: &Span) -> R<Ty> {
-        let mut ty = tys[0];
-        for &t in &tys[1..] {
+        let Some((&first, rest)) = tys.split_first() else {
+            return fallback(span, "it has an operator without operands");
+        };
+        let mut ty = first;
+        for &t in rest {
             ty = match Ty::value_join(ty, t) {
                 Some(j) => j,
                 None => return fallback(span, format!("it mixes {ty} and {t} in one expression")),

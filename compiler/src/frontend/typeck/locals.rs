@@ -112,7 +112,8 @@ impl<'c, 'a> Checker<'c, 'a> {
         id
     }
 
-    pub(super) fn assign_to(&mut self, name: &str, v: hir::Expr, span: &Span) -> R<hir::StmtKind> {
+    /// The local `name` an assignment of `v` writes, and `v` converted to its type.
+    pub(super) fn assign_to(&mut self, name: &str, v: hir::Expr, span: &Span) -> R<(LocalId, hir::Expr)> {
         if self.c_arrays.contains_key(name) {
             return fallback(span, "it assigns to a whole C array");
         }
@@ -146,7 +147,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         };
         let v = self.coerce(v, ty, span, name)?;
         let id = self.local_id(name, ty);
-        Ok(hir::StmtKind::Assign(vec![(id, v)]))
+        Ok((id, v))
     }
 
     /// A name that a builtin could be shadowed by: a local or any module-level binding.

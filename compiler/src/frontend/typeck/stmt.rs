@@ -54,8 +54,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 (ExprKind::Name(_), None) => Ok(vec![]),
                 (ExprKind::Name(n), Some(v)) => {
                     let v = self.expr(v)?;
-                    let st = self.assign_to(n, v, &target.span)?;
-                    one(st)
+                    let pair = self.assign_to(n, v, &target.span)?;
+                    one(hir::StmtKind::Assign(vec![pair]))
                 }
                 _ => fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span))),
             },
@@ -90,8 +90,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let cur = self.expr(target)?;
                 let rhs = self.operand(value)?;
                 let v = self.binop(*op, cur, rhs, &s.span)?;
-                let st = self.assign_to(n, v, &target.span)?;
-                one(st)
+                let pair = self.assign_to(n, v, &target.span)?;
+                one(hir::StmtKind::Assign(vec![pair]))
             }
             StmtKind::If { test, body, orelse } => {
                 let cond = self.cond(test)?;
@@ -168,14 +168,13 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
             }
         }
-        if let Some(_t) = self.declare_call_type(value)? {
-            // `x = cython.declare(T)` only declares; `cython.declare(T, v)` also assigns v.
-            let ExprKind::Call { args, .. } = &value.kind else { unreachable!("checked by declare_call_type") };
+        // `x = cython.declare(T)` only declares; `cython.declare(T, v)` also assigns v.
+        if let (Some(_), ExprKind::Call { args, .. }) = (self.declare_call_type(value)?, &value.kind) {
             return match (args.get(1), targets) {
                 (None, _) => Ok(vec![]),
                 (Some(v), [t @ Expr { kind: ExprKind::Name(n), .. }]) => {
                     let v = self.expr(v)?;
-                    Ok(vec![hir::Stmt { kind: self.assign_to(n, v, &t.span)?, line }])
+                    Ok(vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![self.assign_to(n, v, &t.span)?]), line }])
                 }
                 _ => fallback(&value.span, "`cython.declare` assigned to something other than one name"),
             };
@@ -184,7 +183,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             [t] => match (&t.kind, &value.kind) {
                 (ExprKind::Name(n), _) => {
                     let v = self.expr(value)?;
-                    Ok(vec![hir::Stmt { kind: self.assign_to(n, v, &t.span)?, line }])
+                    Ok(vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![self.assign_to(n, v, &t.span)?]), line }])
                 }
                 (ExprKind::Subscript { value: base, index }, _) => {
                     let Some((id, v)) = self.view_local(base) else {
@@ -224,7 +223,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     out.push(hir::Stmt { kind: hir::StmtKind::Assign(pairs), line });
                     for (t, v) in ts.iter().zip(temps) {
                         let kind = match &t.kind {
-                            ExprKind::Name(n) => self.assign_to(n, v, &t.span)?,
+                            ExprKind::Name(n) => hir::StmtKind::Assign(vec![self.assign_to(n, v, &t.span)?]),
                             ExprKind::Subscript { value: base, index } => {
                                 let Some((id, view)) = self.view_local(base) else {
                                     return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span)));
@@ -249,10 +248,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                         let ExprKind::Name(n) = &t.kind else {
                             return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span)));
                         };
-                        match self.assign_to(n, v, &t.span)? {
-                            hir::StmtKind::Assign(mut p) => pairs.append(&mut p),
-                            _ => unreachable!("assign_to yields Assign"),
-                        }
+                        pairs.push(self.assign_to(n, v, &t.span)?);
                     }
                     Ok(vec![hir::Stmt { kind: hir::StmtKind::Assign(pairs), line }])
                 }
@@ -273,13 +269,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                         return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span)));
                     };
                     let value = prev.take().unwrap_or_else(|| v.clone());
-                    let st = self.assign_to(n, value, &t.span)?;
-                    if let hir::StmtKind::Assign(p) = &st {
-                        let (id, _) = &p[0];
-                        let ty = self.locals.get(id.0 as usize).map(|l| l.ty).unwrap_or(v.ty);
-                        prev = Some(hir::Expr::local(*id, ty));
-                    }
-                    out.push(hir::Stmt { kind: st, line });
+                    let (id, value) = self.assign_to(n, value, &t.span)?;
+                    let ty = self.locals.get(id.0 as usize).map(|l| l.ty).unwrap_or(v.ty);
+                    prev = Some(hir::Expr::local(id, ty));
+                    out.push(hir::Stmt { kind: hir::StmtKind::Assign(vec![(id, value)]), line });
                 }
                 Ok(out)
             }
