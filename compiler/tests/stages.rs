@@ -1,6 +1,6 @@
 //! The stage boundaries of DESIGN.md ("The pipeline"), checked against the
 //! source: the HIR depends on no stage, the front end emits no code, the back
-//! end reads only the HIR, HIR passes know no Cranelift, and only `syntax.rs`
+//! end reads only the HIR, HIR passes know no Cranelift, and only `syntax`
 //! names the parser. Every path in `compiler/src` that starts at `crate::`,
 //! `super::` or `self::`, or names an external crate, is resolved to the
 //! top-level module it reaches; a forbidden one fails unless it is a known
