@@ -3,7 +3,6 @@
 //! Every expression carries its native type and every implicit conversion is an
 //! explicit `Convert` node, so the back end never re-derives typing rules.
 
-use crate::syntax::ParamKind;
 use crate::types::Ty;
 use std::fmt::Write;
 
@@ -69,6 +68,19 @@ pub struct Function {
     /// `# pyc-aot: associative_math=True`: float sums over views may be
     /// split into partial sums (vector lanes), changing the rounding.
     pub associative_math: bool,
+}
+
+/// The module-dict name under which the module's `cython` shim is bound:
+/// `Module::python_source` reads the shim through it, and the module's exec
+/// function binds it before running that source.
+pub const SHIM_GLOBAL: &str = "__pyc_aot_cython__";
+
+/// How a parameter may be passed, as in a Python signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    PositionalOnly,
+    PositionalOrKeyword,
+    KeywordOnly,
 }
 
 #[derive(Debug, Clone)]

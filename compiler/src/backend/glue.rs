@@ -10,7 +10,7 @@ use super::lower::{frame_estimate, has_big_frame};
 use super::stack;
 use crate::hir::{self, FuncId, Function};
 use std::collections::HashSet;
-use crate::syntax::ParamKind;
+use crate::hir::ParamKind;
 use crate::types::{Ty, ViewTy};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, types, Block, BlockArg, InstBuilder, MemFlagsData, Value};
@@ -804,7 +804,7 @@ fn emit_exec(
             cx.b.ins().jump(next, &[]);
             cx.b.switch_to_block(next);
         }
-        set_item(&mut cx, mod_dict, crate::frontend::SHIM_GLOBAL, shim_mod)?;
+        set_item(&mut cx, mod_dict, hir::SHIM_GLOBAL, shim_mod)?;
         set_item(&mut cx, mod_dict, "__builtins__", builtins)?;
         let tname = cx.cstr(&target.name)?;
         let tobj = cx.call_c("PyUnicode_FromString", &[p], &[p], &[tname])?[0];

@@ -4,8 +4,8 @@
 //! produces the Python source that stays interpreted. Reads only `syntax`
 //! (our AST) and produces only `hir`.
 
+mod annotation;
 mod residual;
-pub use residual::SHIM_GLOBAL;
 mod typeck;
 pub mod vocab;
 
@@ -124,7 +124,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         left.push(hir::LeftToPython { kind: "function", function: f.name.clone(), line, col, reason });
     };
     for (name, list) in &defs {
-        let (f, span) = *list.last().expect("non-empty by construction");
+        let Some(&(f, span)) = list.last() else { continue };
         if list.len() > 1 {
             left_note(f, span, format!("`{name}` is defined more than once in the module"), &mut left);
             continue;
@@ -212,7 +212,7 @@ fn bind_c_library_natively(src: &SourceFile, body: &[Stmt], functions: &mut Vec<
                     name: pnames[i].to_string(),
                     ty: types::F64,
                     local: hir::LocalId(i as u32),
-                    kind: syntax::ParamKind::PositionalOrKeyword,
+                    kind: hir::ParamKind::PositionalOrKeyword,
                     default: None,
                     accepts_none: false,
                     default_src: None,
@@ -417,135 +417,6 @@ impl ModuleCx<'_> {
                 _ => None,
             },
             _ => None,
-        }
-    }
-
-    /// `cython.double[:, ::1]` and friends.
-    fn view_type(&self, e: &Expr, elem_name: &str, index: &Expr) -> Result<Ty, Problem> {
-        let Some(elem) = types::cython_scalar(elem_name).and_then(types::Elem::of) else {
-            return fallback(&e.span, format!("memoryviews of `cython.{elem_name}` are not compiled natively"));
-        };
-        let axes: Vec<&Expr> = match &index.kind {
-            ExprKind::Tuple(items) => items.iter().collect(),
-            _ => vec![index],
-        };
-        let (mut c_contig, mut f_contig) = (false, false);
-        for (k, axis) in axes.iter().enumerate() {
-            match &axis.kind {
-                ExprKind::Slice { lower: None, upper: None, step: None } => {}
-                ExprKind::Slice { lower: None, upper: None, step: Some(st) }
-                    if matches!(st.kind, ExprKind::Int(Some(1))) && k + 1 == axes.len() && !f_contig =>
-                {
-                    c_contig = true
-                }
-                ExprKind::Slice { lower: None, upper: None, step: Some(st) } if matches!(st.kind, ExprKind::Int(Some(1))) && k == 0 => {
-                    f_contig = true
-                }
-                ExprKind::Slice { .. } => {
-                    return error(
-                        Diagnostic::error(axis.span.clone(), "a memoryview axis is `:`, or `::1` on the first or the last axis")
-                            .with_label("not a memoryview axis")
-                            .with_hint("`T[:, ::1]` is C-contiguous, `T[::1, :]` Fortran-contiguous, `T[:, :]` any layout"),
-                    )
-                }
-                _ => return fallback(&e.span, "C arrays are not compiled natively yet"),
-            }
-        }
-        if axes.is_empty() || axes.len() > 8 {
-            return fallback(&e.span, "memoryviews of more than 8 dimensions are not compiled natively");
-        }
-        Ok(Ty::View(types::ViewTy { elem, ndim: axes.len() as u8, c_contig, f_contig }))
-    }
-
-    /// `cython.int[1000]`, `cython.double[4][4]`: element type and shape.
-    pub fn resolve_c_array(&self, e: &Expr) -> Result<Option<(types::Elem, Vec<u64>)>, Problem> {
-        let mut dims = vec![];
-        let mut cur = e;
-        while let ExprKind::Subscript { value, index } = &cur.kind {
-            match index.kind {
-                ExprKind::Int(Some(n)) if n > 0 => dims.push(n as u64),
-                ExprKind::Int(_) => return error(Diagnostic::error(index.span.clone(), "a C array dimension must be a positive integer")),
-                _ => return Ok(None),
-            }
-            cur = value;
-        }
-        if dims.is_empty() {
-            return Ok(None);
-        }
-        dims.reverse();
-        let Some(Binding::CythonAttr(name)) = self.binding_of(cur) else { return Ok(None) };
-        let Some(elem) = types::cython_scalar(&name).and_then(types::Elem::of) else {
-            return fallback(&e.span, format!("C arrays of `cython.{name}` are not compiled natively"));
-        };
-        let bytes = dims.iter().try_fold(elem.size() as u64, |acc, d| acc.checked_mul(*d));
-        if bytes.map_or(true, |b| b > 1 << 20) {
-            // Python runs it (as a list); natively it would not fit on the stack.
-            return fallback(&e.span, "its C array is larger than 1 MiB, too large for the stack");
-        }
-        Ok(Some((elem, dims)))
-    }
-
-    /// `Optional[T]` or `T | None` around a memoryview type: the inner annotation.
-    pub fn optional_view<'e>(&self, e: &'e Expr) -> Option<&'e Expr> {
-        let inner = match &e.kind {
-            ExprKind::Subscript { value, index } => match &value.kind {
-                ExprKind::Name(n) if n == "Optional" => index.as_ref(),
-                ExprKind::Attribute { attr, .. } if attr == "Optional" => index.as_ref(),
-                _ => return None,
-            },
-            ExprKind::BinOp { left, op: crate::syntax::BinOp::BitOr, right } => match (&left.kind, &right.kind) {
-                (_, ExprKind::NoneLit) => left.as_ref(),
-                (ExprKind::NoneLit, _) => right.as_ref(),
-                _ => return None,
-            },
-            _ => return None,
-        };
-        matches!(self.resolve_type(inner), Ok(Ty::View(_))).then_some(inner)
-    }
-
-    /// Resolves an annotation or a type argument to a native type.
-    pub fn resolve_type(&self, e: &Expr) -> Result<Ty, Problem> {
-        if let Some(inner) = self.optional_view(e) {
-            return self.resolve_type(inner);
-        }
-        match &e.kind {
-            ExprKind::NoneLit => return Ok(Ty::Void),
-            ExprKind::Str(_) => return fallback(&e.span, "a string annotation is not read as a native type"),
-            ExprKind::Subscript { value, index } => {
-                if let Some(Binding::CythonAttr(name)) = self.binding_of(value) {
-                    return self.view_type(e, &name, index);
-                }
-                if let ExprKind::Subscript { .. } = value.kind {
-                    return fallback(&e.span, "C arrays are not compiled natively yet");
-                }
-                return fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span)));
-            }
-            _ => {}
-        }
-        match self.binding_of(e) {
-            Some(Binding::CythonAttr(name)) => {
-                if let Some(t) = types::cython_scalar(&name) {
-                    return Ok(t);
-                }
-                // Fused types, pointers, structs …: the shim gives them meaning,
-                // so the function runs interpreted.
-                fallback(&e.span, format!("`cython.{name}` is not compiled natively yet"))
-            }
-            Some(_) => fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span))),
-            None => match &e.kind {
-                ExprKind::Name(n) => {
-                    if self.module_names.contains(n) {
-                        return fallback(&e.span, format!("`{n}` is not a native type"));
-                    }
-                    if let Some(t) = types::builtin_scalar(n) {
-                        return Ok(t);
-                    }
-                    // Unevaluated (`from __future__ import annotations`) or defined
-                    // by code we do not follow: CPython decides, running it.
-                    fallback(&e.span, format!("`{n}` is not a native type"))
-                }
-                _ => fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span))),
-            },
         }
     }
 }

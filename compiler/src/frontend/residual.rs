@@ -5,12 +5,10 @@
 //! text by text with the same number of newlines.
 
 use crate::diag::SourceFile;
+use crate::hir::SHIM_GLOBAL;
 use crate::syntax::{Alias, Stmt, StmtKind};
 use std::collections::HashMap;
 use std::ops::Range;
-
-/// The module-dict name under which the module's `cython` shim is bound.
-pub const SHIM_GLOBAL: &str = "__pyc_aot_cython__";
 
 pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, bool>) -> String {
     let mut edits: Vec<(Range<usize>, String)> = vec![];

@@ -1,0 +1,369 @@
+//! Calls typed into HIR: calls of other compiled functions (arguments bound
+//! to parameters as CPython binds them; the callee's declared or inferred
+//! return type), builtins, `math` and `libc.math` functions, `cython` casts.
+
+use crate::frontend::vocab::{self, MathItem};
+use crate::frontend::{error, fallback, Binding, Problem};
+use crate::diag::Diagnostic;
+use crate::hir::{self, Const, ExprKind as H, FuncId, MathOp};
+use crate::syntax::{self, BinOp, Expr, ExprKind, ParamKind};
+use crate::types::{Ty, F64};
+
+use super::{Checker, R};
+use super::convert::{convert, const_to};
+
+impl<'c, 'a> Checker<'c, 'a> {
+    pub(super) fn call(&mut self, e: &Expr, func: &Expr, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        if let ExprKind::Attribute { value, attr } = &func.kind {
+            if attr == "bit_count" && args.is_empty() && keywords.is_empty() && self.cx.binding_of(func).is_none() {
+                let v = self.expr(value)?;
+                let v = if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };
+                return match v.ty {
+                    Ty::Int(_) => Ok(hir::Expr { kind: H::BitCount(Box::new(v)), ty: Ty::py_int() }),
+                    _ => fallback(&e.span, "it calls `.bit_count()` on a non-integer"),
+                };
+            }
+        }
+        if args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) || keywords.iter().any(|k| k.name.is_none()) {
+            return fallback(&e.span, "it calls with `*` or `**` unpacking");
+        }
+        if let ExprKind::Name(n) = &func.kind {
+            if self.local_names.contains(n) {
+                return fallback(&e.span, format!("it calls the local `{n}`"));
+            }
+            if let Some(&id) = self.ids.get(n) {
+                return self.native_call(e, id, args, keywords);
+            }
+        }
+        match self.cx.binding_of(func) {
+            Some(Binding::MathAttr(name)) => {
+                return match vocab::python_math(&name) {
+                    Some(item) => self.math_call(e, &format!("math.{name}"), item, args, keywords),
+                    None if vocab::is_python_math_name(&name) => fallback(&e.span, format!("`math.{name}` is not compiled natively")),
+                    None => fallback(&func.span, format!("`math.{name}` is not a name of `math`")),
+                };
+            }
+            Some(Binding::LibcMathAttr(name)) => {
+                return match vocab::libc_math(&name) {
+                    Some(item) => self.math_call(e, &name, item, args, keywords),
+                    None => fallback(&func.span, format!("`{name}` from libc.math is not compiled natively")),
+                };
+            }
+            Some(Binding::CythonAttr(name)) => return self.cython_call(e, &name, args, keywords),
+            Some(_) => return fallback(&e.span, format!("it calls `{}`", self.cx.source_text(&func.span))),
+            None => {}
+        }
+        let ExprKind::Name(n) = &func.kind else {
+            return fallback(&e.span, format!("it calls `{}`", self.cx.source_text(&func.span)));
+        };
+        if self.cx.module_names.contains(n) {
+            return fallback(&e.span, format!("it calls `{n}`, which is not compiled"));
+        }
+        if !vocab::is_python_builtin(n) {
+            return self.name(n, &func.span);
+        }
+        if !keywords.is_empty() {
+            return fallback(&e.span, format!("it calls `{n}` with keyword arguments"));
+        }
+        if n == "len" {
+            if let [a] = args {
+                if let Some((id, _)) = self.view_local(a) {
+                    let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
+                    return Ok(hir::Expr { kind: H::ViewDim { view: id, dim: hir::Dim::Shape, axis: 0 }, ty: ssize });
+                }
+            }
+        }
+        let mut vals = vec![];
+        for a in args {
+            vals.push(self.expr(a)?);
+        }
+        for v in &vals {
+            self.numeric(v, &e.span)?;
+        }
+        let arity_error = |want: &str| {
+            error(Diagnostic::error(e.span.clone(), format!("{n}() takes {want} ({} given)", args.len())).with_label("wrong number of arguments"))
+        };
+        match (n.as_str(), vals.len()) {
+            ("abs", 1) => {
+                let v = vals.remove(0);
+                let v = if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };
+                let ty = v.ty;
+                Ok(hir::Expr { kind: H::Abs(Box::new(v)), ty })
+            }
+            ("abs", _) => arity_error("exactly one argument"),
+            ("min" | "max", k) if k >= 2 => {
+                let ty = self.join_all(&vals, &e.span)?;
+                let ty = if ty == Ty::Bool { Ty::Bool } else { ty };
+                let lit_ty = vals.iter().map(|v| v.ty).find(|t| t.is_int() && vals.iter().all(|v| v.ty == *t || v.as_const().is_some()));
+                let ty = lit_ty.unwrap_or(ty);
+                let args = vals.into_iter().map(|v| convert(v, ty)).collect();
+                Ok(hir::Expr { kind: H::MinMax { is_max: n == "max", args }, ty })
+            }
+            ("min" | "max", _) => fallback(&e.span, format!("it calls `{n}` on an iterable")),
+            ("int", 0) => Ok(hir::Expr::konst(Const::Int(0), Ty::py_int())),
+            ("int", 1) => Ok(convert(vals.remove(0), Ty::py_int())),
+            ("float", 0) => Ok(hir::Expr::konst(Const::Float(0.0), F64)),
+            ("float", 1) => Ok(convert(vals.remove(0), F64)),
+            ("bool", 0) => Ok(hir::Expr::konst(Const::Bool(false), Ty::Bool)),
+            ("bool", 1) => self.truthy(vals.remove(0), &e.span),
+            ("round", 1) => {
+                let v = vals.remove(0);
+                match v.ty {
+                    Ty::Float(_) => Ok(hir::Expr { kind: H::Round(Box::new(convert(v, F64))), ty: Ty::py_int() }),
+                    _ => Ok(convert(v, Ty::py_int())),
+                }
+            }
+            ("round", 2) => {
+                let nd = vals.remove(1);
+                let v = vals.remove(0);
+                if !v.ty.is_float() || !nd.ty.is_int() {
+                    return fallback(&e.span, "it calls round(x, n) on integers");
+                }
+                Ok(hir::Expr { kind: H::RoundDigits(Box::new(convert(v, F64)), Box::new(convert(nd, Ty::py_int()))), ty: F64 })
+            }
+            ("pow", 2) => {
+                let r = vals.remove(1);
+                let l = vals.remove(0);
+                self.binop(BinOp::Pow, l, r, &e.span)
+            }
+            _ => fallback(&e.span, format!("it calls the builtin `{n}`")),
+        }
+        .or_else(|p| match (p, n.as_str(), args) {
+            (Problem::Fallback { .. }, "float", [Expr { kind: ExprKind::Str(s), .. }]) => match parse_py_float(s) {
+                Some(f) => Ok(hir::Expr::konst(Const::Float(f), F64)),
+                None => fallback(&e.span, "it calls float() on a string that is not a number"),
+            },
+            (p, ..) => Err(p),
+        })
+    }
+
+    fn native_call(&mut self, e: &Expr, id: FuncId, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        let callee = &self.set[id.0 as usize];
+        let name = callee.name.clone();
+        let positional: Vec<usize> =
+            callee.params.iter().enumerate().filter(|(_, p)| p.kind != ParamKind::KeywordOnly).map(|(i, _)| i).collect();
+        if args.len() > positional.len() {
+            return error(
+                Diagnostic::error(e.span.clone(), format!("{name}() takes {} positional argument{} but {} were given", positional.len(), if positional.len() == 1 { "" } else { "s" }, args.len()))
+                    .with_label("too many arguments"),
+            );
+        }
+        let mut slots: Vec<Option<hir::Expr>> = vec![None; callee.params.len()];
+        for (a, &i) in args.iter().zip(&positional) {
+            slots[i] = Some(self.expr(a)?);
+        }
+        for k in keywords {
+            let kname = k.name.as_deref().unwrap_or("");
+            let Some(i) = callee.params.iter().position(|p| p.name == kname && p.kind != ParamKind::PositionalOnly) else {
+                return error(Diagnostic::error(k.span.clone(), format!("{name}() got an unexpected keyword argument '{kname}'")).with_label("no such parameter"));
+            };
+            if slots[i].is_some() {
+                return error(Diagnostic::error(k.span.clone(), format!("{name}() got multiple values for argument '{kname}'")));
+            }
+            slots[i] = Some(self.expr(&k.value)?);
+        }
+        let mut out = vec![];
+        for (slot, p) in slots.into_iter().zip(&callee.params) {
+            let v = match (slot, p.default) {
+                (Some(v), _) => self.coerce(v, p.ty, &e.span, &p.name)?,
+                (None, Some(d)) => hir::Expr::konst(const_to(d, p.ty), p.ty),
+                (None, None) if p.accepts_none => hir::Expr { kind: H::NoneView, ty: p.ty },
+                (None, None) => {
+                    return error(
+                        Diagnostic::error(e.span.clone(), format!("{name}() missing 1 required positional argument: '{}'", p.name))
+                            .with_label("missing argument"),
+                    )
+                }
+            };
+            out.push(v);
+        }
+        let ret = match callee.declared_ret.or_else(|| self.rets.get(&name).copied()) {
+            Some(t) => t,
+            None if self.infer => return Err(Problem::Pending),
+            None => return fallback(&e.span, format!("the return type of `{name}` could not be inferred")),
+        };
+        Ok(hir::Expr { kind: H::Call(id, out), ty: ret })
+    }
+
+    fn math_call(&mut self, e: &Expr, shown: &str, item: MathItem, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        if matches!(item, MathItem::IsClose) {
+            return self.isclose(e, shown, args, keywords);
+        }
+        if !keywords.is_empty() {
+            return fallback(&e.span, format!("it calls `{shown}` with keyword arguments"));
+        }
+        let mut vals = vec![];
+        for a in args {
+            let v = self.expr(a)?;
+            self.numeric(&v, &a.span)?;
+            vals.push(v);
+        }
+        let want = |n: usize| -> R<()> {
+            if vals.len() == n {
+                Ok(())
+            } else {
+                error(
+                    Diagnostic::error(e.span.clone(), format!("{shown}() takes exactly {n} argument{} ({} given)", if n == 1 { "" } else { "s" }, vals.len()))
+                        .with_label("wrong number of arguments"),
+                )
+            }
+        };
+        match item {
+            MathItem::Const(_) => fallback(&e.span, format!("it calls the constant `{shown}`")),
+            MathItem::Func { op, arity } => {
+                want(arity as usize)?;
+                let ty = if matches!(op, MathOp::IsNan | MathOp::IsInf | MathOp::IsFinite) { Ty::Bool } else { F64 };
+                let args = vals.into_iter().map(|v| convert(v, F64)).collect();
+                Ok(hir::Expr { kind: H::Math(op, args), ty })
+            }
+            MathItem::ToInt(op) => {
+                want(1)?;
+                let v = vals.remove(0);
+                if !v.ty.is_float() {
+                    return Ok(convert(v, Ty::py_int()));
+                }
+                let rounded = hir::Expr { kind: H::Math(op, vec![convert(v, F64)]), ty: F64 };
+                Ok(convert(rounded, Ty::py_int()))
+            }
+            MathItem::IntFold(_) | MathItem::IntFunc { .. } | MathItem::Perm => {
+                let mut ints = vec![];
+                for (v, a) in vals.into_iter().zip(args) {
+                    if !matches!(v.ty, Ty::Int(_) | Ty::Bool) {
+                        return fallback(&a.span, format!("it passes a {} to `{shown}`, which takes integers", v.ty));
+                    }
+                    ints.push(convert(v, Ty::py_int()));
+                }
+                let int = Ty::py_int();
+                let call = |op, args| hir::Expr { kind: H::Math(op, args), ty: int };
+                match item {
+                    MathItem::IntFold(op) => {
+                        // gcd() is 0 and lcm() is 1; the back end folds any number.
+                        let unit = if op == MathOp::Gcd { 0 } else { 1 };
+                        if ints.is_empty() {
+                            return Ok(hir::Expr::konst(Const::Int(unit), int));
+                        }
+                        Ok(call(op, ints))
+                    }
+                    MathItem::IntFunc { op, arity } => {
+                        if ints.len() != arity as usize {
+                            let n = arity as usize;
+                            return error(
+                                Diagnostic::error(e.span.clone(), format!("{shown}() takes exactly {n} argument{} ({} given)", if n == 1 { "" } else { "s" }, ints.len()))
+                                    .with_label("wrong number of arguments"),
+                            );
+                        }
+                        Ok(call(op, ints))
+                    }
+                    _ => match ints.len() {
+                        1 => Ok(call(MathOp::Factorial, ints)),
+                        2 => Ok(call(MathOp::Perm, ints)),
+                        n => error(Diagnostic::error(e.span.clone(), format!("perm expected 1 or 2 arguments, got {n}")).with_label("wrong number of arguments")),
+                    },
+                }
+            }
+            MathItem::Ldexp => {
+                want(2)?;
+                let i = vals.remove(1);
+                if !matches!(i.ty, Ty::Int(_) | Ty::Bool) {
+                    return fallback(&args[1].span, format!("it passes a {} as the exponent of `{shown}`", i.ty));
+                }
+                let x = convert(vals.remove(0), F64);
+                Ok(hir::Expr { kind: H::Math(MathOp::Ldexp, vec![x, convert(i, Ty::py_int())]), ty: F64 })
+            }
+            MathItem::IsClose => self.isclose(e, shown, args, keywords),
+            MathItem::Log => match vals.len() {
+                1 => Ok(hir::Expr {
+                    kind: H::Math(MathOp::Libm { symbol: "log", arity: 1, check: hir::MathCheck::Domain }, vec![convert(vals.remove(0), F64)]),
+                    ty: F64,
+                }),
+                2 => {
+                    let args = vals.into_iter().map(|v| convert(v, F64)).collect();
+                    Ok(hir::Expr { kind: H::Math(MathOp::LogBase, args), ty: F64 })
+                }
+                _ => error(Diagnostic::error(e.span.clone(), format!("log expected 1 or 2 arguments, got {}", vals.len()))),
+            },
+        }
+    }
+
+    /// `math.isclose(a, b, *, rel_tol=1e-09, abs_tol=0.0)`.
+    fn isclose(&mut self, e: &Expr, shown: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        if args.len() != 2 {
+            return error(
+                Diagnostic::error(e.span.clone(), format!("{shown}() takes exactly 2 positional arguments ({} given)", args.len()))
+                    .with_label("wrong number of arguments"),
+            );
+        }
+        let mut vals = vec![];
+        for a in args {
+            let v = self.expr(a)?;
+            self.numeric(&v, &a.span)?;
+            vals.push(convert(v, F64));
+        }
+        let mut rel = hir::Expr::konst(Const::Float(1e-9), F64);
+        let mut abs = hir::Expr::konst(Const::Float(0.0), F64);
+        for k in keywords {
+            let slot = match k.name.as_deref() {
+                Some("rel_tol") => &mut rel,
+                Some("abs_tol") => &mut abs,
+                _ => return fallback(&k.value.span, format!("it calls `{shown}` with a keyword other than rel_tol and abs_tol")),
+            };
+            let v = self.expr(&k.value)?;
+            self.numeric(&v, &k.value.span)?;
+            *slot = convert(v, F64);
+        }
+        vals.extend([rel, abs]);
+        Ok(hir::Expr { kind: H::Math(MathOp::IsClose, vals), ty: Ty::Bool })
+    }
+
+    fn cython_call(&mut self, e: &Expr, name: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        let target = if name == "cast" {
+            match args.first() {
+                Some(t) => Some(self.cx.resolve_type(t)?),
+                None => return error(Diagnostic::error(e.span.clone(), "cython.cast(type, value) needs two arguments")),
+            }
+        } else {
+            crate::types::cython_scalar(name)
+        };
+        let Some(t) = target else {
+            return fallback(&e.span, format!("it calls `cython.{name}`"));
+        };
+        let value_args = if name == "cast" { &args[1..] } else { args };
+        if value_args.len() != 1 || !keywords.is_empty() {
+            return error(Diagnostic::error(e.span.clone(), format!("cython.{name}() takes one value to convert")).with_label("wrong arguments"));
+        }
+        let v = self.expr(&value_args[0])?;
+        if let Ty::View(_) = t {
+            if let Ty::View(_) = v.ty {
+                return fallback(&e.span, "it casts a memoryview to another memoryview type");
+            }
+            return error(
+                Diagnostic::error(e.span.clone(), format!("cannot cast {} to the memoryview type {t}", v.ty))
+                    .with_label("not a buffer")
+                    .with_hint("a memoryview views an array or buffer: take one as a parameter (`a: cython.double[:]`)"),
+            );
+        }
+        self.numeric(&v, &e.span)?;
+        if t == Ty::Bool {
+            return self.truthy(v, &e.span);
+        }
+        if t == Ty::Void {
+            return fallback(&e.span, "it casts to void");
+        }
+        Ok(convert(v, t))
+    }
+}
+
+/// Python's `float(str)` for the strings people write as constants.
+fn parse_py_float(s: &str) -> Option<f64> {
+    let t = s.trim().replace('_', "");
+    let lower = t.to_ascii_lowercase();
+    let (sign, body) = match lower.strip_prefix('-') {
+        Some(b) => (-1.0, b.to_string()),
+        None => (1.0, lower.strip_prefix('+').unwrap_or(&lower).to_string()),
+    };
+    match body.as_str() {
+        "inf" | "infinity" => Some(sign * f64::INFINITY),
+        "nan" => Some(f64::NAN.copysign(sign)),
+        _ => t.parse::<f64>().ok(),
+    }
+}

@@ -1,0 +1,129 @@
+//! Conversions: implicit ones on assignment, argument passing and return
+//! (`coerce`), explicit ones folded for constants (`convert`), truth values,
+//! and the type two operands are brought to.
+
+use crate::frontend::{error, fallback};
+use crate::diag::Diagnostic;
+use crate::hir::{self, Const, ExprKind as H};
+use crate::syntax::Span;
+use crate::types::Ty;
+
+use super::{Checker, R};
+
+impl<'c, 'a> Checker<'c, 'a> {
+    pub(super) fn truthy(&self, v: hir::Expr, span: &Span) -> R<hir::Expr> {
+        match v.ty {
+            Ty::Bool => Ok(v),
+            Ty::Int(_) | Ty::Float(_) => Ok(hir::Expr { kind: H::Truthy(Box::new(v)), ty: Ty::Bool }),
+            Ty::Void => fallback(span, "it uses the None result of a call as a value"),
+            Ty::View(_) => fallback(span, "it takes the truth value of a memoryview"),
+        }
+    }
+
+    /// Implicit conversion on assignment, argument passing and return.
+    pub(super) fn coerce(&self, v: hir::Expr, to: Ty, span: &Span, what: &str) -> R<hir::Expr> {
+        match (v.ty, to) {
+            (a, b) if a == b => Ok(v),
+            (Ty::View(a), Ty::View(b)) if a.elem == b.elem && a.ndim == b.ndim && (a.c_contig || !b.c_contig) && (a.f_contig || !b.f_contig) => {
+                Ok(hir::Expr { kind: v.kind, ty: to })
+            }
+            (Ty::View(_), _) | (_, Ty::View(_)) => error(
+                Diagnostic::error(span.clone(), format!("`{what}` expects {to}, got {}", v.ty))
+                    .with_label("wrong memoryview type")
+                    .with_hint("element type, number of dimensions and `::1` must match"),
+            ),
+            (Ty::Void, _) => fallback(span, "it uses the None result of a call as a value"),
+            (Ty::Float(_), Ty::Int(_)) => error(
+                Diagnostic::error(span.clone(), format!("cannot implicitly convert {} to {to} for `{what}`", v.ty))
+                    .with_label("a float here")
+                    .with_hint("convert explicitly with int(x) (truncates) or round(x)"),
+            ),
+            (_, Ty::Bool) => self.truthy(v, span),
+            _ => Ok(convert(v, to)),
+        }
+    }
+}
+
+impl Ty {
+    pub(super) fn max_if_int(self, other: Ty) -> Ty {
+        if self.is_int() {
+            self
+        } else {
+            other
+        }
+    }
+}
+
+/// The type two operands are brought to; an integer literal adapts to the
+/// integer type of the other side, as in Cython.
+pub(super) fn literal_join(l: &hir::Expr, r: &hir::Expr) -> Ty {
+    let b2i = |t: Ty| if t == Ty::Bool { Ty::py_int() } else { t };
+    let (lt, rt) = (b2i(l.ty), b2i(r.ty));
+    // Next to a C integer, a literal is a C `int` (or `long` when wider), as in
+    // Cython's generated C; next to a Python `int` it stays a Python `int`.
+    let literal = |c: Option<Const>| match c {
+        Some(Const::Int(v)) if i32::try_from(v).is_ok() => Some(crate::types::C_INT),
+        Some(Const::Int(_)) => crate::types::cython_scalar("long").and_then(|t| if let Ty::Int(i) = t { Some(i) } else { None }),
+        _ => None,
+    };
+    if let (Ty::Int(a), Ty::Int(b)) = (lt, rt) {
+        match (literal(l.as_const()), literal(r.as_const())) {
+            (Some(lit), None) if !b.checked => return Ty::Int(crate::types::int_join(lit, b)),
+            (None, Some(lit)) if !a.checked => return Ty::Int(crate::types::int_join(a, lit)),
+            _ => {}
+        }
+    }
+    Ty::arith_join(lt, rt).unwrap_or(lt)
+}
+
+pub(super) fn const_to(c: Const, t: Ty) -> Const {
+    match (c, t) {
+        (Const::Int(v), Ty::Float(_)) => Const::Float(v as f64),
+        (Const::Bool(b), Ty::Float(_)) => Const::Float(b as i64 as f64),
+        (Const::Bool(b), Ty::Int(_)) => Const::Int(b as i64),
+        (Const::Int(v), Ty::Int(i)) => Const::Int(wrap(v, i)),
+        (Const::Int(v), Ty::Bool) => Const::Bool(v != 0),
+        (Const::Float(f), Ty::Bool) => Const::Bool(f != 0.0),
+        (Const::Float(f), Ty::Float(32)) => Const::Float(f as f32 as f64),
+        (c, _) => c,
+    }
+}
+
+fn wrap(v: i64, t: crate::types::IntTy) -> i64 {
+    if t.bits >= 64 {
+        return v;
+    }
+    let shift = 64 - t.bits as u32;
+    if t.signed {
+        (v << shift) >> shift
+    } else {
+        ((v as u64) << shift >> shift) as i64
+    }
+}
+
+/// Explicit numeric conversion, folded for constants.
+pub(crate) fn convert(v: hir::Expr, to: Ty) -> hir::Expr {
+    if v.ty == to {
+        return v;
+    }
+    if let Some(c) = v.as_const() {
+        let folded = match (c, to) {
+            (Const::Float(f), Ty::Int(_)) => {
+                let t = f.trunc();
+                if t.is_finite() && t >= -9.223372036854775808e18 && t < 9.223372036854775808e18 {
+                    Some(const_to(Const::Int(t as i64), to))
+                } else {
+                    None
+                }
+            }
+            (Const::Int(_), Ty::Float(_)) if !matches!(v.ty, Ty::Int(i) if !i.signed) => Some(const_to(c, to)),
+            (Const::Int(_), Ty::Float(_)) => None,
+            (Const::Int(_), Ty::Int(_)) if matches!(v.ty, Ty::Int(i) if !i.signed && i.bits == 64) => None,
+            _ => Some(const_to(c, to)),
+        };
+        if let Some(k) = folded {
+            return hir::Expr::konst(k, to);
+        }
+    }
+    hir::Expr { kind: H::Convert(Box::new(v)), ty: to }
+}

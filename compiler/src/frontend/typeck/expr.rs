@@ -1,0 +1,441 @@
+//! Expressions typed into HIR: literals, names, operators (arithmetic, bits,
+//! unary, comparisons, `and`/`or`), conditional expressions and attribute
+//! reads.
+
+use crate::frontend::vocab::{self, MathItem};
+use crate::frontend::{error, fallback, Binding, Problem};
+use crate::diag::Diagnostic;
+use crate::hir::{self, ArithOp, CmpOp, Const, ExprKind as H, UnOp};
+use crate::syntax::{self, BinOp, Expr, ExprKind, Span};
+use crate::types::{Ty, F64};
+
+use super::{Checker, R};
+use super::convert::{convert, literal_join};
+use super::literals::{const_of, fold_literals, exact_literal, wide_literal_operand};
+
+impl<'c, 'a> Checker<'c, 'a> {
+    pub(super) fn cond(&mut self, e: &Expr) -> R<hir::Expr> {
+        let v = self.expr(e)?;
+        self.truthy(v, &e.span)
+    }
+
+    /// Types an operand, turning a string or None literal into a clear type error later.
+    pub(super) fn operand(&mut self, e: &Expr) -> R<hir::Expr> {
+        self.expr(e)
+    }
+
+    pub(super) fn expr(&mut self, e: &Expr) -> R<hir::Expr> {
+        match &e.kind {
+            ExprKind::Name(n) => self.name(n, &e.span),
+            ExprKind::Int(Some(v)) => {
+                if let Ok(v) = i64::try_from(*v) {
+                    Ok(hir::Expr::konst(Const::Int(v), Ty::py_int()))
+                } else if let Ok(v) = u64::try_from(*v) {
+                    let t = crate::types::cython_scalar("ulonglong").unwrap_or(Ty::py_int());
+                    Ok(hir::Expr::konst(Const::Int(v as i64), t))
+                } else {
+                    fallback(&e.span, "it uses an integer literal wider than 64 bits")
+                }
+            }
+            ExprKind::Int(None) => fallback(&e.span, "it uses an integer literal wider than 64 bits"),
+            ExprKind::Float(f) => Ok(hir::Expr::konst(Const::Float(*f), F64)),
+            ExprKind::Bool(b) => Ok(hir::Expr::konst(Const::Bool(*b), Ty::Bool)),
+            ExprKind::NoneLit => fallback(&e.span, "it uses None as a value"),
+            ExprKind::Str(_) => fallback(&e.span, "it uses a string"),
+            ExprKind::Ellipsis => fallback(&e.span, "it uses `...` as a value"),
+            ExprKind::BinOp { left, op, right } => {
+                self.check_str_operands(left, *op, right, &e.span)?;
+                // Outside int64 the operations themselves raise OverflowError,
+                // as a compiled `int` does for a result outside int64.
+                if let Some(v) = exact_literal(e).filter(|v| i64::try_from(*v).is_ok()) {
+                    return Ok(hir::Expr::konst(Const::Int(v as i64), Ty::py_int()));
+                }
+                // An operand of literals in [2**63, 2**64) is typed as that
+                // literal written out would be, for `wide_literal_operand`.
+                let mut operand = |x: &Expr| match exact_literal(x).and_then(|v| u64::try_from(v).ok()).filter(|v| *v > i64::MAX as u64) {
+                    Some(_) if matches!(x.kind, ExprKind::Int(_)) => self.expr(x),
+                    Some(v) => self.expr(&Expr { kind: ExprKind::Int(Some(v as i128)), span: x.span.clone() }),
+                    None => self.expr(x),
+                };
+                let l = operand(left)?;
+                let r = operand(right)?;
+                match wide_literal_operand(*op, l, r, &e.span)? {
+                    Ok(rewritten) => Ok(rewritten),
+                    Err((l, r)) => self.binop(*op, l, r, &e.span),
+                }
+            }
+            ExprKind::UnaryOp { op: syntax::UnaryOp::Neg, operand } if matches!(operand.kind, ExprKind::Int(Some(_))) => {
+                // `-9223372036854775808` is one literal to a reader, not the negation of an overflowing one.
+                match (&operand.kind, const_of(e)) {
+                    (_, Some(Const::Int(v))) => Ok(hir::Expr::konst(Const::Int(v), Ty::py_int())),
+                    (ExprKind::Int(Some(v)), _) if -*v == i64::MIN as i128 => Ok(hir::Expr::konst(Const::Int(i64::MIN), Ty::py_int())),
+                    _ => fallback(&e.span, "it uses an integer literal wider than 64 bits"),
+                }
+            }
+            ExprKind::UnaryOp { op, operand } => {
+                if let Some(v) = exact_literal(e).filter(|v| i64::try_from(*v).is_ok()) {
+                    return Ok(hir::Expr::konst(Const::Int(v as i64), Ty::py_int()));
+                }
+                let v = self.expr(operand)?;
+                self.unary(*op, v, &e.span)
+            }
+            ExprKind::BoolOp { op, values } => {
+                let mut vs = vec![];
+                for v in values {
+                    vs.push(self.expr(v)?);
+                }
+                let ty = self.join_all(&vs, &e.span)?;
+                let mut vs: Vec<hir::Expr> =
+                    vs.into_iter().zip(values).map(|(v, s)| self.coerce(v, ty, &s.span, "operand")).collect::<R<_>>()?;
+                let join = |a: hir::Expr, b: hir::Expr| {
+                    let kind = match op {
+                        syntax::BoolOp::And => H::And(Box::new(a), Box::new(b)),
+                        syntax::BoolOp::Or => H::Or(Box::new(a), Box::new(b)),
+                    };
+                    hir::Expr { kind, ty }
+                };
+                // `and`/`or` are associative (value and evaluation order), so
+                // a long chain becomes a balanced tree: every later pass
+                // recurses log2(n) deep instead of n (365,000 operands are
+                // valid Python). Short chains keep the usual right nesting.
+                const BALANCE_FROM: usize = 64;
+                while vs.len() > BALANCE_FROM {
+                    let mut paired = Vec::with_capacity(vs.len() / 2 + 1);
+                    let mut it = vs.into_iter();
+                    while let Some(a) = it.next() {
+                        paired.push(match it.next() {
+                            Some(b) => join(a, b),
+                            None => a,
+                        });
+                    }
+                    vs = paired;
+                }
+                let Some(mut acc) = vs.pop() else {
+                    return fallback(&e.span, "it has an `and`/`or` without operands");
+                };
+                while let Some(v) = vs.pop() {
+                    acc = join(v, acc);
+                }
+                Ok(acc)
+            }
+            ExprKind::Compare { left, ops, comparators } => {
+                // Python compares exactly with an int outside int64; natively
+                // that literal cannot even be loaded, so such a test stays Python.
+                let wide = std::iter::once(&**left).chain(comparators).find_map(|x| {
+                    let v = exact_literal(x).or(match x.kind { ExprKind::Int(None) => Some(i128::MAX), _ => None })?;
+                    i64::try_from(v).is_err().then_some(x)
+                });
+                if let Some(x) = wide {
+                    return fallback(&x.span, "it compares with an integer literal outside int64");
+                }
+                self.compare(left, ops, comparators, &e.span)
+            }
+            ExprKind::Call { func, args, keywords } => self.call(e, func, args, keywords),
+            ExprKind::IfExp { test, body, orelse } => {
+                let cond = self.cond(test)?;
+                let a = self.expr(body)?;
+                let b = self.expr(orelse)?;
+                // Types only: cloning the arms made conditional chains quadratic.
+                let ty = self.join_tys(&[a.ty, b.ty], &e.span)?;
+                let a = self.coerce(a, ty, &body.span, "operand")?;
+                let b = self.coerce(b, ty, &orelse.span, "operand")?;
+                Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b) }, ty })
+            }
+            ExprKind::Attribute { value, attr } => match self.view_local(value) {
+                Some((_, v)) => match attr.as_str() {
+                    "ndim" => Ok(hir::Expr::konst(Const::Int(v.ndim as i64), Ty::py_int())),
+                    _ => fallback(&e.span, format!("it uses the memoryview attribute `{attr}` as a value")),
+                },
+                None => match self.cx.binding_of(e) {
+                    Some(Binding::CythonAttr(a)) if a == "compiled" => Ok(hir::Expr::konst(Const::Bool(true), Ty::Bool)),
+                    Some(Binding::MathAttr(a)) => match vocab::python_math(&a) {
+                        Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
+                        Some(_) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
+                        None if vocab::is_python_math_name(&a) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
+                        // CPython raises AttributeError only when this runs.
+                        None => fallback(&e.span, format!("`math.{a}` is not a name of `math`")),
+                    },
+                    Some(Binding::LibcMathAttr(a)) => match vocab::libc_math(&a) {
+                        Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
+                        _ => fallback(&e.span, format!("it uses `{a}` from libc.math as a value")),
+                    },
+                    _ => fallback(&e.span, format!("it reads the attribute `{}`", self.cx.source_text(&e.span))),
+                },
+            },
+            ExprKind::Subscript { value, index } => self.subscript(e, value, index),
+            ExprKind::Slice { .. } => fallback(&e.span, "it uses a slice"),
+            ExprKind::Tuple(_) => fallback(&e.span, "it uses a tuple value"),
+            ExprKind::Starred(_) => fallback(&e.span, "it uses `*` unpacking"),
+            ExprKind::Other(what) => fallback(&e.span, format!("it uses {what}")),
+        }
+    }
+
+    pub(super) fn name(&mut self, n: &str, span: &Span) -> R<hir::Expr> {
+        if self.local_names.contains(n) {
+            return match self.local_ty(n) {
+                Some(t) => {
+                    let id = self.local_id(n, t);
+                    Ok(hir::Expr::local(id, t))
+                }
+                None if self.infer => Err(Problem::Pending),
+                None => fallback(span, format!("the type of `{n}` could not be inferred")),
+            };
+        }
+        if let Some(b) = self.cx.bindings.get(n) {
+            return match b {
+                Binding::MathAttr(a) | Binding::LibcMathAttr(a) => {
+                    let item = if matches!(b, Binding::MathAttr(_)) { vocab::python_math(a) } else { vocab::libc_math(a) };
+                    match item {
+                        Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
+                        _ => fallback(span, format!("it uses `{n}` as a value")),
+                    }
+                }
+                _ => fallback(span, format!("it uses the module `{n}` as a value")),
+            };
+        }
+        if self.ids.contains_key(n) {
+            return fallback(span, format!("it uses the function `{n}` as a value"));
+        }
+        if self.cx.module_names.contains(n) {
+            return fallback(span, format!("it reads the module-level global `{n}`"));
+        }
+        if vocab::is_python_builtin(n) || self.cx.star_import {
+            return fallback(span, format!("it uses the builtin `{n}` as a value"));
+        }
+        error(
+            Diagnostic::error(span.clone(), format!("name `{n}` is not defined"))
+                .with_label("not a local, a module-level name or a builtin")
+                .with_hint("check the spelling, or assign it before use"),
+        )
+    }
+
+    /// `1.0 + "a"` is a TypeError in Python too: report it instead of compiling it.
+    fn check_str_operands(&mut self, left: &Expr, op: BinOp, right: &Expr, span: &Span) -> R<()> {
+        let is_nonnum = |e: &Expr| matches!(e.kind, ExprKind::Str(_) | ExprKind::NoneLit);
+        if !is_nonnum(left) && !is_nonnum(right) {
+            return Ok(());
+        }
+        let other = if is_nonnum(left) { right } else { left };
+        let ty = match self.expr(other) {
+            Ok(v) if v.ty.is_numeric() => v.ty,
+            _ => return Ok(()),
+        };
+        let pyname = |e: &Expr, t: Ty| match e.kind {
+            ExprKind::Str(_) => "str",
+            ExprKind::NoneLit => "NoneType",
+            _ => match t {
+                Ty::Int(_) => "int",
+                Ty::Float(_) => "float",
+                Ty::Bool => "bool",
+                Ty::Void => "NoneType",
+                Ty::View(_) => "memoryview",
+            },
+        };
+        let str_repeat = op == BinOp::Mul && ty.is_int() && matches!(left.kind, ExprKind::Str(_)) != matches!(right.kind, ExprKind::Str(_));
+        let str_format = op == BinOp::Mod && matches!(left.kind, ExprKind::Str(_));
+        if str_repeat || str_format {
+            return fallback(span, "it uses string operations");
+        }
+        error(
+            Diagnostic::error(
+                span.clone(),
+                format!("unsupported operand type(s) for {}: '{}' and '{}'", op.symbol(), pyname(left, ty), pyname(right, ty)),
+            )
+            .with_label("this raises TypeError in Python too")
+            .with_hint("convert one side explicitly, e.g. str(x) or float(s)"),
+        )
+    }
+
+    pub(super) fn join_all(&self, vs: &[hir::Expr], span: &Span) -> R<Ty> {
+        self.join_tys(&vs.iter().map(|v| v.ty).collect::<Vec<_>>(), span)
+    }
+
+    fn join_tys(&self, tys: &[Ty], span: &Span) -> R<Ty> {
+        let Some((&first, rest)) = tys.split_first() else {
+            return fallback(span, "it has an operator without operands");
+        };
+        let mut ty = first;
+        for &t in rest {
+            ty = match Ty::value_join(ty, t) {
+                Some(j) => j,
+                None => return fallback(span, format!("it mixes {ty} and {t} in one expression")),
+            };
+        }
+        if ty == Ty::Void {
+            return fallback(span, "it uses the None result of a call as a value");
+        }
+        Ok(ty)
+    }
+
+    pub(super) fn numeric(&self, v: &hir::Expr, span: &Span) -> R<()> {
+        match v.ty {
+            Ty::Void => fallback(span, "it uses the None result of a call as a value"),
+            Ty::View(_) => fallback(span, "it computes with a whole memoryview (only its elements are compiled)"),
+            _ => Ok(()),
+        }
+    }
+
+    pub(super) fn binop(&mut self, op: BinOp, l: hir::Expr, r: hir::Expr, span: &Span) -> R<hir::Expr> {
+        self.numeric(&l, span)?;
+        self.numeric(&r, span)?;
+        let bool_to_int = |v: hir::Expr| if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };
+        // Takes the operands by value: cloning them here made long sums quadratic.
+        fn arith(op: ArithOp, l: hir::Expr, r: hir::Expr) -> R<hir::Expr> {
+            if let Some(folded) = fold_literals(op, &l, &r) {
+                return Ok(folded);
+            }
+            let t = literal_join(&l, &r);
+            Ok(hir::Expr { kind: H::Binary(op, Box::new(convert(l, t)), Box::new(convert(r, t))), ty: t })
+        }
+        match op {
+            BinOp::Add => arith(ArithOp::Add, l, r),
+            BinOp::Sub => arith(ArithOp::Sub, l, r),
+            BinOp::Mul => arith(ArithOp::Mul, l, r),
+            BinOp::FloorDiv => arith(ArithOp::FloorDiv, l, r),
+            BinOp::Mod => arith(ArithOp::Mod, l, r),
+            BinOp::Div => {
+                let t = literal_join(&l, &r);
+                let result = if let Ty::Float(w) = t { Ty::Float(w) } else { F64 };
+                Ok(hir::Expr { kind: H::Binary(ArithOp::Div, Box::new(convert(l, t)), Box::new(convert(r, t))), ty: result })
+            }
+            BinOp::Pow => {
+                let (l, r) = (bool_to_int(l), bool_to_int(r));
+                match (l.ty, r.ty) {
+                    (Ty::Int(_), Ty::Int(_)) => {
+                        if matches!(r.as_const(), Some(Const::Int(v)) if v < 0) {
+                            let kind = H::Binary(ArithOp::Pow, Box::new(convert(l, F64)), Box::new(convert(r, F64)));
+                            return Ok(hir::Expr { kind, ty: F64 });
+                        }
+                        let t = literal_join(&l, &r);
+                        Ok(hir::Expr { kind: H::Binary(ArithOp::Pow, Box::new(convert(l, t)), Box::new(convert(r, t))), ty: t })
+                    }
+                    _ => {
+                        let t = literal_join(&l, &r);
+                        Ok(hir::Expr { kind: H::Binary(ArithOp::Pow, Box::new(convert(l, t)), Box::new(convert(r, t))), ty: t })
+                    }
+                }
+            }
+            BinOp::LShift | BinOp::RShift | BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor => {
+                if l.ty.is_float() || r.ty.is_float() {
+                    let name = |t: Ty| if t.is_float() { "float" } else { "int" };
+                    return error(
+                        Diagnostic::error(span.clone(), format!("unsupported operand type(s) for {}: '{}' and '{}'", op.symbol(), name(l.ty), name(r.ty)))
+                            .with_label("bit operations need integers")
+                            .with_hint("convert with int(...)"),
+                    );
+                }
+                let aop = match op {
+                    BinOp::LShift => ArithOp::LShift,
+                    BinOp::RShift => ArithOp::RShift,
+                    BinOp::BitAnd => ArithOp::BitAnd,
+                    BinOp::BitOr => ArithOp::BitOr,
+                    _ => ArithOp::BitXor,
+                };
+                if let Some(folded) = fold_literals(aop, &l, &r) {
+                    return Ok(folded);
+                }
+                if l.ty == Ty::Bool && r.ty == Ty::Bool && !matches!(op, BinOp::LShift | BinOp::RShift) {
+                    return Ok(hir::Expr { kind: H::Binary(aop, Box::new(l), Box::new(r)), ty: Ty::Bool });
+                }
+                let (l, r) = (bool_to_int(l), bool_to_int(r));
+                let t = if matches!(op, BinOp::LShift | BinOp::RShift) {
+                    match l.ty {
+                        Ty::Int(i) if !i.checked && i.bits < 32 => Ty::Int(crate::types::C_INT),
+                        t if l.as_const().is_some() && r.ty.is_int() => literal_join(&l, &r).max_if_int(t),
+                        t => t,
+                    }
+                } else {
+                    literal_join(&l, &r)
+                };
+                Ok(hir::Expr { kind: H::Binary(aop, Box::new(convert(l, t)), Box::new(convert(r, t))), ty: t })
+            }
+            BinOp::MatMul => fallback(span, "it uses the `@` operator"),
+        }
+    }
+
+    fn unary(&mut self, op: syntax::UnaryOp, v: hir::Expr, span: &Span) -> R<hir::Expr> {
+        self.numeric(&v, span)?;
+        // C integer promotion: `-c` of a char is an int.
+        let v = match v.ty {
+            Ty::Int(t) if !t.checked && t.bits < 32 && op != syntax::UnaryOp::Not => convert(v, Ty::Int(crate::types::C_INT)),
+            _ => v,
+        };
+        match op {
+            syntax::UnaryOp::Not => {
+                let b = self.truthy(v, span)?;
+                Ok(hir::Expr { kind: H::Unary(UnOp::Not, Box::new(b)), ty: Ty::Bool })
+            }
+            syntax::UnaryOp::Pos => Ok(if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v }),
+            syntax::UnaryOp::Neg => {
+                let v = if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };
+                match v.as_const() {
+                    Some(Const::Int(i)) if v.ty == Ty::py_int() && i != i64::MIN => Ok(hir::Expr::konst(Const::Int(-i), v.ty)),
+                    Some(Const::Float(f)) => Ok(hir::Expr::konst(Const::Float(-f), v.ty)),
+                    _ => {
+                        let ty = v.ty;
+                        Ok(hir::Expr { kind: H::Unary(UnOp::Neg, Box::new(v)), ty })
+                    }
+                }
+            }
+            syntax::UnaryOp::Invert => {
+                if v.ty.is_float() {
+                    return error(Diagnostic::error(span.clone(), "bad operand type for unary ~: 'float'").with_label("needs an integer"));
+                }
+                let v = if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };
+                if let (Some(Const::Int(i)), true) = (v.as_const(), v.ty == Ty::py_int()) {
+                    return Ok(hir::Expr::konst(Const::Int(!i), v.ty));
+                }
+                let ty = v.ty;
+                Ok(hir::Expr { kind: H::Unary(UnOp::Invert, Box::new(v)), ty })
+            }
+        }
+    }
+
+    fn compare(&mut self, left: &Expr, ops: &[syntax::CmpOp], comparators: &[Expr], span: &Span) -> R<hir::Expr> {
+        // `a is None` / `a is not None` on a memoryview that may be None.
+        if let ([op @ (syntax::CmpOp::Is | syntax::CmpOp::IsNot)], [right]) = (ops, comparators) {
+            let (view_side, none_side) = if matches!(right.kind, ExprKind::NoneLit) { (left, right) } else { (right, left) };
+            if matches!(none_side.kind, ExprKind::NoneLit) {
+                if let Some((id, _)) = self.view_local(view_side) {
+                    let is_none = hir::Expr { kind: H::ViewIsNone(id), ty: Ty::Bool };
+                    return Ok(if *op == syntax::CmpOp::Is {
+                        is_none
+                    } else {
+                        hir::Expr { kind: H::Unary(UnOp::Not, Box::new(is_none)), ty: Ty::Bool }
+                    });
+                }
+            }
+        }
+        let mut operands = vec![self.expr(left)?];
+        for c in comparators {
+            operands.push(self.expr(c)?);
+        }
+        let mut hops = vec![];
+        for op in ops {
+            hops.push(match op {
+                syntax::CmpOp::Eq => CmpOp::Eq,
+                syntax::CmpOp::NotEq => CmpOp::Ne,
+                syntax::CmpOp::Lt => CmpOp::Lt,
+                syntax::CmpOp::LtE => CmpOp::Le,
+                syntax::CmpOp::Gt => CmpOp::Gt,
+                syntax::CmpOp::GtE => CmpOp::Ge,
+                other => return fallback(span, format!("it uses the `{}` operator", other.symbol())),
+            });
+        }
+        for v in &operands {
+            self.numeric(v, span)?;
+        }
+        // An integer literal takes the type of the integer it is compared with.
+        if operands.len() == 2 {
+            let t = literal_join(&operands[0], &operands[1]);
+            if t.is_int() {
+                for v in operands.iter_mut() {
+                    if v.as_const().is_some() && v.ty.is_int() {
+                        *v = convert(v.clone(), t);
+                    }
+                }
+            }
+        }
+        Ok(hir::Expr { kind: H::Compare { operands, ops: hops }, ty: Ty::Bool })
+    }
+}

@@ -1,0 +1,167 @@
+//! A function's local variables: types fixed by declarations (annotations,
+//! `cython.declare`, `cython.locals`, C arrays), types inferred by joining
+//! what is assigned to them (one round of the fixpoint), their ids in the
+//! HIR, and whether a name is local at all (so a builtin may be shadowed).
+
+use crate::frontend::{error, fallback, Binding};
+use crate::diag::Diagnostic;
+use crate::hir::{self, LocalId};
+use crate::syntax::{Expr, ExprKind, Span, Stmt, StmtKind};
+use crate::types::Ty;
+
+use super::{Checker, R};
+
+impl<'c, 'a> Checker<'c, 'a> {
+    /// Annotations and `cython.declare` fix a local's type for the whole function.
+    pub(super) fn prescan_declarations(&mut self, body: &[Stmt]) -> R<()> {
+        for s in body {
+            match &s.kind {
+                StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(n), span }, annotation, value } => {
+                    if let Some((elem, dims)) = self.cx.resolve_c_array(annotation)? {
+                        if value.is_some() {
+                            return fallback(span, "it initialises a C array from a value (only zero-initialised C arrays are compiled)");
+                        }
+                        let t = Ty::View(crate::types::ViewTy { elem, ndim: dims.len() as u8, c_contig: true, f_contig: false });
+                        self.declare(n, t, span)?;
+                        self.c_arrays.insert(n.clone(), dims);
+                        continue;
+                    }
+                    let t = self.cx.resolve_type(annotation)?;
+                    self.declare(n, t, span)?;
+                }
+                StmtKind::Assign { targets, value } => {
+                    // `p = cython.declare(cython.int[1000])`: a C array that also works uncompiled.
+                    if let (ExprKind::Call { func, args, .. }, [Expr { kind: ExprKind::Name(n), span }]) = (&value.kind, targets.as_slice()) {
+                        if self.cx.binding_of(func) == Some(Binding::CythonAttr("declare".into())) {
+                            if let Some((elem, dims)) = match args.first() { Some(t) => self.cx.resolve_c_array(t)?, None => None } {
+                                if args.len() > 1 {
+                                    return fallback(span, "it initialises a C array from a value (only zero-initialised C arrays are compiled)");
+                                }
+                                let t = Ty::View(crate::types::ViewTy { elem, ndim: dims.len() as u8, c_contig: true, f_contig: false });
+                                self.declare(n, t, span)?;
+                                self.c_arrays.insert(n.clone(), dims);
+                                continue;
+                            }
+                        }
+                    }
+                    if let (Some(t), [Expr { kind: ExprKind::Name(n), span }]) = (self.declare_call_type(value)?, targets.as_slice()) {
+                        self.declare(n, t, span)?;
+                    }
+                }
+                StmtKind::Expr(Expr { kind: ExprKind::Call { func, args, keywords }, .. })
+                    if args.is_empty() && self.cx.binding_of(func) == Some(Binding::CythonAttr("declare".into())) =>
+                {
+                    for k in keywords {
+                        if let Some(n) = &k.name {
+                            let t = self.cx.resolve_type(&k.value)?;
+                            self.declare(n, t, &k.span)?;
+                        }
+                    }
+                }
+                StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::For { body, orelse, .. } => {
+                    self.prescan_declarations(body)?;
+                    self.prescan_declarations(orelse)?;
+                }
+                StmtKind::With { body, .. } => self.prescan_declarations(body)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn declare_call_type(&self, value: &Expr) -> R<Option<Ty>> {
+        if let ExprKind::Call { func, args, .. } = &value.kind {
+            if self.cx.binding_of(func) == Some(Binding::CythonAttr("declare".into())) {
+                return match args.first() {
+                    Some(t) => Ok(Some(self.cx.resolve_type(t)?)),
+                    None => fallback(&value.span, "`cython.declare` without a type"),
+                };
+            }
+        }
+        Ok(None)
+    }
+
+    pub(super) fn declare(&mut self, name: &str, t: Ty, span: &Span) -> R<()> {
+        if t == Ty::Void {
+            return fallback(span, format!("local `{name}` is declared None"));
+        }
+        match self.declared.get(name) {
+            Some(&old) if old != t => error(
+                Diagnostic::error(span.clone(), format!("`{name}` is declared as {old} and again as {t}"))
+                    .with_label("conflicting declaration")
+                    .with_hint("a local keeps one type for the whole function; use another name"),
+            ),
+            _ => {
+                self.declared.insert(name.to_string(), t);
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) fn local_ty(&self, name: &str) -> Option<Ty> {
+        self.declared.get(name).or_else(|| self.local_types.get(name)).copied()
+    }
+
+    pub(super) fn local_id(&mut self, name: &str, ty: Ty) -> LocalId {
+        if let Some(id) = self.local_ids.get(name) {
+            return *id;
+        }
+        let id = LocalId(self.locals.len() as u32);
+        self.locals.push(hir::Local { name: name.to_string(), ty, c_array: self.c_arrays.get(name).cloned() });
+        self.local_ids.insert(name.to_string(), id);
+        id
+    }
+
+    /// The local `name` an assignment of `v` writes, and `v` converted to its type.
+    pub(super) fn assign_to(&mut self, name: &str, v: hir::Expr, span: &Span) -> R<(LocalId, hir::Expr)> {
+        if self.c_arrays.contains_key(name) {
+            return fallback(span, "it assigns to a whole C array");
+        }
+        if let Some(existing) = self.declared.get(name).or(self.local_types.get(name)) {
+            if matches!(existing, Ty::View(_)) != matches!(v.ty, Ty::View(_)) {
+                return fallback(span, format!("`{name}` holds both a memoryview and a number"));
+            }
+        }
+        if let (Ty::View(_), Some(&old)) = (v.ty, self.local_types.get(name)) {
+            if old != v.ty && !self.declared.contains_key(name) {
+                return fallback(span, format!("`{name}` holds memoryviews of different types"));
+            }
+        }
+        if v.ty == Ty::Void {
+            return fallback(span, format!("it assigns the None result of a call to `{name}`"));
+        }
+        let ty = if let Some(&t) = self.declared.get(name) {
+            t
+        } else if self.infer {
+            let joined = match self.local_types.get(name) {
+                None => v.ty,
+                Some(&old) => Ty::value_join(old, v.ty).unwrap_or(old),
+            };
+            self.local_types.insert(name.to_string(), joined);
+            joined
+        } else {
+            match self.local_types.get(name) {
+                Some(&t) => t,
+                None => return fallback(span, format!("the type of `{name}` could not be inferred")),
+            }
+        };
+        let v = self.coerce(v, ty, span, name)?;
+        let id = self.local_id(name, ty);
+        Ok((id, v))
+    }
+
+    /// A name that a builtin could be shadowed by: a local or any module-level binding.
+    pub(super) fn shadowed(&self, name: &str) -> bool {
+        self.local_names.contains(name) || self.cx.module_names.contains(name)
+    }
+
+    /// Makes sure every declared C array has its local (and so its storage).
+    pub(super) fn materialize_c_arrays(&mut self) {
+        let mut names: Vec<(String, Ty)> =
+            self.c_arrays.keys().filter_map(|n| self.declared.get(n).map(|t| (n.clone(), *t))).collect();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        for (n, t) in names {
+            self.local_id(&n, t);
+        }
+    }
+}

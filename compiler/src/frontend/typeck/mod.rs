@@ -1,0 +1,239 @@
+//! Typing function bodies into HIR: the `Checker` that types one body, and
+//! the module-wide fixpoint (`check_all`) that infers locals' and return
+//! types across functions and drops the functions that must stay Python
+//! (and, in turn, their callers).
+
+mod call;
+mod convert;
+mod expr;
+mod literals;
+mod locals;
+mod signature;
+mod stmt;
+mod view;
+
+use super::{fallback, ModuleCx, Problem};
+use crate::diag::Diagnostic;
+use crate::hir::{self, FuncId, LocalId};
+use crate::syntax::{self, ExprKind, Span, Stmt, StmtKind};
+use crate::types::Ty;
+use std::collections::{HashMap, HashSet};
+
+use convert::const_to;
+pub(crate) use signature::Candidate;
+
+type R<T> = Result<T, Problem>;
+
+/// Whether control can reach the end of `body`, where Python returns None.
+/// Conservative: `true` unless every path returns, raises or loops forever.
+fn may_fall_off(body: &[Stmt]) -> bool {
+    let Some(last) = body.last() else { return true };
+    match &last.kind {
+        StmtKind::Return(_) | StmtKind::Raise { .. } => false,
+        StmtKind::If { body, orelse, .. } => may_fall_off(body) || may_fall_off(orelse),
+        StmtKind::With { body, .. } => may_fall_off(body),
+        StmtKind::While { test, body, orelse } => {
+            let forever = match test.kind {
+                ExprKind::Bool(b) => b,
+                ExprKind::Int(Some(n)) => n != 0,
+                _ => false,
+            };
+            breaks_out(body) || (!forever && may_fall_off(orelse))
+        }
+        StmtKind::For { body, orelse, .. } => breaks_out(body) || may_fall_off(orelse),
+        _ => true,
+    }
+}
+
+/// Whether a `break` of this loop (not of a nested one) occurs in `body`.
+fn breaks_out(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        StmtKind::Break => true,
+        StmtKind::If { body, orelse, .. } => breaks_out(body) || breaks_out(orelse),
+        StmtKind::With { body, .. } | StmtKind::Other { body, .. } => breaks_out(body),
+        _ => false,
+    })
+}
+
+/// Types every candidate; returns the compiled functions. Functions outside the
+/// native subset, and those calling them, are moved to `left`.
+pub(crate) fn check_all(
+    cx: &ModuleCx,
+    mut set: Vec<Candidate>,
+    left: &mut Vec<hir::LeftToPython>,
+) -> Result<Vec<hir::Function>, Vec<Diagnostic>> {
+    loop {
+        let ids: HashMap<String, FuncId> =
+            set.iter().enumerate().map(|(i, c)| (c.name.clone(), FuncId(i as u32))).collect();
+        let mut rets: HashMap<String, Ty> =
+            set.iter().filter_map(|c| c.declared_ret.map(|t| (c.name.clone(), t))).collect();
+        let mut local_types: Vec<HashMap<String, Ty>> = set.iter().map(|_| HashMap::new()).collect();
+        for _round in 0..12 {
+            let mut changed = false;
+            for (i, c) in set.iter().enumerate() {
+                let mut ck = Checker::new(cx, &set, &ids, &rets, c, &local_types[i], true);
+                let _ = ck.function_body();
+                if ck.local_types != local_types[i] {
+                    local_types[i] = ck.local_types.clone();
+                    changed = true;
+                }
+                if c.declared_ret.is_none() {
+                    if let Some(Some(t)) = ck.ret_seen {
+                        if rets.get(&c.name) != Some(&t) {
+                            rets.insert(c.name.clone(), t);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let mut functions = vec![];
+        let mut errors = vec![];
+        let mut dropped = vec![];
+        for (i, c) in set.iter().enumerate() {
+            let mut ck = Checker::new(cx, &set, &ids, &rets, c, &local_types[i], false);
+            match ck.finish(FuncId(i as u32)) {
+                Ok(f) => functions.push(f),
+                Err(Problem::Error(d)) => errors.push(d),
+                Err(Problem::Fallback { span, reason }) => dropped.push((i, span, reason)),
+                Err(Problem::Pending) => dropped.push((i, c.span.clone(), "its types could not be inferred".into())),
+            }
+        }
+        // A caller's error may come from a callee that stays Python (a
+        // generator typed as returning None): drop first, then judge again.
+        if dropped.is_empty() {
+            return if errors.is_empty() { Ok(functions) } else { Err(errors) };
+        }
+        for (i, span, reason) in dropped.iter().rev() {
+            let (line, col) = cx.src.line_col(span.start);
+            left.push(hir::LeftToPython { kind: "function", function: set[*i].name.clone(), line, col, reason: reason.clone() });
+            set.remove(*i);
+        }
+    }
+}
+
+struct Checker<'c, 'a> {
+    cx: &'c ModuleCx<'a>,
+    set: &'c [Candidate<'a>],
+    ids: &'c HashMap<String, FuncId>,
+    rets: &'c HashMap<String, Ty>,
+    me: &'c Candidate<'a>,
+    infer: bool,
+    /// Names that are local to the function (Python's scoping rule).
+    local_names: HashSet<String>,
+    declared: HashMap<String, Ty>,
+    /// Locals declared as fixed-size C arrays, with their shapes.
+    c_arrays: HashMap<String, Vec<u64>>,
+    local_types: HashMap<String, Ty>,
+    locals: Vec<hir::Local>,
+    local_ids: HashMap<String, LocalId>,
+    loop_depth: u32,
+    /// Join of the returned types seen (`Some(None)` once they fail to join).
+    ret_seen: Option<Option<Ty>>,
+}
+
+impl<'c, 'a> Checker<'c, 'a> {
+    fn new(
+        cx: &'c ModuleCx<'a>,
+        set: &'c [Candidate<'a>],
+        ids: &'c HashMap<String, FuncId>,
+        rets: &'c HashMap<String, Ty>,
+        me: &'c Candidate<'a>,
+        inferred: &HashMap<String, Ty>,
+        infer: bool,
+    ) -> Self {
+        let mut local_names: HashSet<String> = me.params.iter().map(|p| p.name.clone()).collect();
+        let mut names = vec![];
+        me.def.body.iter().for_each(|s| syntax::bound_names(s, &mut names));
+        local_names.extend(names);
+        let mut ck = Checker {
+            cx,
+            set,
+            ids,
+            rets,
+            me,
+            infer,
+            local_names,
+            declared: me.declared_locals.clone(),
+            c_arrays: HashMap::new(),
+            local_types: inferred.clone(),
+            locals: vec![],
+            local_ids: HashMap::new(),
+            loop_depth: 0,
+            ret_seen: None,
+        };
+        for p in &me.params {
+            ck.declared.insert(p.name.clone(), p.ty);
+            ck.local_id(&p.name, p.ty);
+        }
+        ck
+    }
+
+    fn finish(&mut self, id: FuncId) -> R<hir::Function> {
+        let body = self.function_body()?;
+        let ret = match (self.me.declared_ret, self.rets.get(&self.me.name)) {
+            (Some(t), _) | (None, Some(&t)) => t,
+            (None, None) => return fallback(&self.me.span, "its return type could not be inferred"),
+        };
+        if self.me.declared_ret.is_none() && ret != Ty::Void && may_fall_off(&self.me.def.body) {
+            return fallback(
+                &self.me.span,
+                format!("it returns {ret} on some paths and None (by reaching its end) on others"),
+            );
+        }
+        if let Ty::View(_) = ret {
+            return fallback(&self.me.span, "it returns a memoryview (only parameters are compiled)");
+        }
+        let params = self
+            .me
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| hir::Param {
+                name: p.name.clone(),
+                ty: p.ty,
+                local: LocalId(i as u32),
+                kind: match p.kind {
+                    syntax::ParamKind::PositionalOnly => hir::ParamKind::PositionalOnly,
+                    syntax::ParamKind::PositionalOrKeyword => hir::ParamKind::PositionalOrKeyword,
+                    syntax::ParamKind::KeywordOnly => hir::ParamKind::KeywordOnly,
+                },
+                default: p.default.map(|d| const_to(d, p.ty)),
+                accepts_none: p.accepts_none,
+                default_src: p.default_src.clone(),
+            })
+            .collect();
+        Ok(hir::Function {
+            id,
+            name: self.me.name.clone(),
+            exported: self.me.exported,
+            doc: self.me.doc.clone(),
+            params,
+            ret,
+            locals: std::mem::take(&mut self.locals),
+            body,
+            line: self.me.line,
+            inline_hint: self.me.inline_hint,
+            cdivision: self.me.directives.cdivision,
+            overflowcheck: self.me.directives.overflowcheck,
+            boundscheck: self.me.directives.boundscheck,
+            wraparound: self.me.directives.wraparound,
+            associative_math: self.me.directives.associative_math,
+        })
+    }
+
+    fn function_body(&mut self) -> R<Vec<hir::Stmt>> {
+        self.prescan_declarations(&self.me.def.body)?;
+        self.materialize_c_arrays();
+        let body = &self.me.def.body;
+        let skip_doc = usize::from(self.me.doc.is_some());
+        self.block(&body[skip_doc..])
+    }
+
+    fn line(&self, span: &Span) -> u32 {
+        self.cx.line(span)
+    }
+}

@@ -1,0 +1,218 @@
+//! A `def`'s signature read into a `Candidate`: its decorators (`cfunc`,
+//! `locals`, `returns`, directive switches, …), its parameters with their
+//! types and literal defaults, and its declared return type.
+
+use crate::frontend::vocab;
+use crate::frontend::{error, fallback, Binding, Directives, ModuleCx};
+use crate::diag::Diagnostic;
+use crate::hir::Const;
+use crate::syntax::{self, Expr, ExprKind, ParamKind, Span, Stmt, StmtKind};
+use crate::types::Ty;
+use std::collections::HashMap;
+
+use super::R;
+use super::literals::const_of;
+
+pub(crate) struct SigParam {
+    pub name: String,
+    pub ty: Ty,
+    pub kind: ParamKind,
+    pub default: Option<Const>,
+    pub default_src: Option<String>,
+    /// A memoryview parameter declared `= None`: None is accepted.
+    pub accepts_none: bool,
+}
+
+/// A top-level function the front end is trying to compile.
+pub(crate) struct Candidate<'a> {
+    pub def: &'a syntax::FunctionDef,
+    pub name: String,
+    pub exported: bool,
+    pub inline_hint: bool,
+    pub directives: Directives,
+    pub params: Vec<SigParam>,
+    pub declared_ret: Option<Ty>,
+    pub declared_locals: HashMap<String, Ty>,
+    pub doc: Option<String>,
+    pub line: u32,
+    pub span: Span,
+}
+
+fn bool_arg(cx: &ModuleCx, call: &Expr, name: &str, args: &[Expr], kw: &[syntax::Keyword]) -> R<bool> {
+    match (args, kw) {
+        ([Expr { kind: ExprKind::Bool(b), .. }], []) => Ok(*b),
+        // A flag computed at run time: the function runs interpreted, as written.
+        ([Expr { kind: ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Call { .. }, .. }], []) => {
+            fallback(&call.span, format!("`cython.{name}` with an argument other than True or False"))
+        }
+        _ => error(
+            Diagnostic::error(call.span.clone(), format!("`cython.{name}` takes one argument, True or False"))
+                .with_label(format!("got `{}`", cx.source_text(&call.span)))
+                .with_hint(format!("write `@cython.{name}(True)` or `@cython.{name}(False)`")),
+        ),
+    }
+}
+
+impl<'a> Candidate<'a> {
+    pub fn new(cx: &ModuleCx, def: &'a syntax::FunctionDef, span: &Span) -> R<Candidate<'a>> {
+        if def.is_async {
+            return fallback(span, "it is an `async def`");
+        }
+        let mut c = Candidate {
+            def,
+            name: def.name.clone(),
+            exported: true,
+            inline_hint: false,
+            directives: cx.directives,
+            params: vec![],
+            declared_ret: None,
+            declared_locals: HashMap::new(),
+            doc: None,
+            line: cx.line(span),
+            span: span.clone(),
+        };
+        for d in &def.decorators {
+            c.decorator(cx, d)?;
+        }
+        if let Some(s) = def.vararg.as_ref().or(def.kwarg.as_ref()) {
+            return fallback(s, "it takes `*args` or `**kwargs`");
+        }
+        for p in &def.params {
+            let ty = match (&p.annotation, c.declared_locals.get(&p.name)) {
+                (_, Some(t)) => *t,
+                (Some(a), None) => cx.resolve_type(a)?,
+                (None, None) => return fallback(&p.span, format!("parameter `{}` has no type annotation", p.name)),
+            };
+            if ty == Ty::Void {
+                return fallback(&p.span, format!("parameter `{}` is annotated None", p.name));
+            }
+            let optional = p.annotation.as_ref().is_some_and(|a| cx.optional_view(a).is_some());
+            let accepts_none =
+                matches!(ty, Ty::View(_)) && (optional || matches!(p.default.as_ref().map(|d| &d.kind), Some(ExprKind::NoneLit)));
+            let (default, default_src) = match &p.default {
+                None => (None, None),
+                Some(_) if accepts_none => (None, Some("None".to_string())),
+                Some(d) => match const_of(d) {
+                    // Cython refuses it at compile time; compiled, every call
+                    // relying on the default would raise TypeError.
+                    Some(Const::Float(_)) if matches!(ty, Ty::Int(_)) => {
+                        return error(
+                            Diagnostic::error(d.span.clone(), format!("the default of `{}` is a float, but the parameter is {ty}", p.name))
+                                .with_label("not an integer")
+                                .with_hint(format!("give an integer default, or annotate `{}` as a float type", p.name)),
+                        )
+                    }
+                    Some(k) => (Some(k), Some(cx.source_text(&d.span).to_string())),
+                    None => return fallback(&d.span, format!("the default of `{}` is not a number literal", p.name)),
+                },
+            };
+            c.params.push(SigParam { name: p.name.clone(), ty, kind: p.kind, default, default_src, accepts_none });
+        }
+        if c.declared_ret.is_none() {
+            if let Some(r) = &def.returns {
+                c.declared_ret = Some(cx.resolve_type(r)?);
+            }
+        }
+        if c.declared_ret.is_none() && !returns_a_value(&def.body) {
+            c.declared_ret = Some(Ty::Void);
+        }
+        if matches!(c.declared_ret, Some(Ty::View(_))) {
+            return fallback(span, "it returns a memoryview (only parameters are compiled)");
+        }
+        if let Some(Stmt { kind: StmtKind::Expr(Expr { kind: ExprKind::Str(doc), .. }), .. }) = def.body.first() {
+            c.doc = Some(doc.clone());
+        }
+        Ok(c)
+    }
+
+    fn decorator(&mut self, cx: &ModuleCx, d: &Expr) -> R<()> {
+        let (func, args, kw) = match &d.kind {
+            ExprKind::Call { func, args, keywords } => (func.as_ref(), args.as_slice(), keywords.as_slice()),
+            _ => (d, &[][..], &[][..]),
+        };
+        let called = matches!(d.kind, ExprKind::Call { .. });
+        let name = match cx.binding_of(func) {
+            Some(Binding::CythonAttr(n)) => n,
+            _ => return fallback(&d.span, format!("it is decorated with `{}`", cx.source_text(&d.span))),
+        };
+        // The shim (like Cython's shadow module) has more decorators than we
+        // compile; the function then stays Python, where the shim applies it.
+        let unknown = || fallback(&d.span, format!("it is decorated with `cython.{name}`, which pyc-aot does not compile"));
+        match name.as_str() {
+            n if vocab::TEST_DECORATORS.contains(&n) && called => Ok(()),
+            "nogil" if called && matches!((args, kw), ([Expr { kind: ExprKind::Bool(_), .. }], [])) => Ok(()),
+            "cfunc" | "ccall" | "inline" | "nogil" | "with_gil" | "final" if !called => {
+                match name.as_str() {
+                    "cfunc" => self.exported = false,
+                    "ccall" => self.exported = true,
+                    "inline" => self.inline_hint = true,
+                    _ => {}
+                }
+                Ok(())
+            }
+            n if vocab::BOOL_DIRECTIVES.contains(&n) => {
+                let v = bool_arg(cx, d, n, args, kw)?;
+                if !called {
+                    return bool_arg(cx, d, n, &[], &[]).map(|_| ());
+                }
+                self.directives.set(n, v);
+                Ok(())
+            }
+            "locals" if called => {
+                if let Some(a) = args.first() {
+                    return error(Diagnostic::error(a.span.clone(), "`cython.locals` takes only keyword arguments").with_hint("write `@cython.locals(i=cython.int, x=cython.double)`"));
+                }
+                for k in kw {
+                    let Some(n) = &k.name else {
+                        return error(Diagnostic::error(k.span.clone(), "`cython.locals` takes only `name=type` arguments"));
+                    };
+                    let t = cx.resolve_type(&k.value)?;
+                    self.declared_locals.insert(n.clone(), t);
+                }
+                Ok(())
+            }
+            "returns" if called => match (args, kw) {
+                ([t], []) => {
+                    self.declared_ret = Some(cx.resolve_type(t)?);
+                    Ok(())
+                }
+                _ => error(Diagnostic::error(d.span.clone(), "`cython.returns` takes exactly one type").with_hint("write `@cython.returns(cython.double)`")),
+            },
+            "exceptval" if called => {
+                let value_ok = match args {
+                    [] => true,
+                    [v] => const_of(v).is_some(),
+                    _ => false,
+                };
+                let kw_ok = kw.iter().all(|k| k.name.as_deref() == Some("check") && matches!(k.value.kind, ExprKind::Bool(_)));
+                if value_ok && kw_ok {
+                    Ok(())
+                } else {
+                    fallback(&d.span, "`cython.exceptval` with arguments other than a number literal and `check=True|False`")
+                }
+            }
+            "cfunc" | "ccall" | "inline" | "locals" | "returns" | "exceptval" | "nogil" | "with_gil" | "final" => error(
+                Diagnostic::error(d.span.clone(), format!("`cython.{name}` used the wrong way as a decorator"))
+                    .with_hint(if called {
+                        format!("`@cython.{name}` takes no arguments")
+                    } else {
+                        format!("`@cython.{name}(...)` needs arguments")
+                    }),
+            ),
+            _ => unknown(),
+        }
+    }
+}
+
+/// Whether any `return` in the body (outside nested functions) has a value.
+fn returns_a_value(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        StmtKind::Return(Some(Expr { kind: ExprKind::NoneLit, .. })) | StmtKind::Return(None) => false,
+        StmtKind::Return(Some(_)) => true,
+        StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::For { body, orelse, .. } => {
+            returns_a_value(body) || returns_a_value(orelse)
+        }
+        StmtKind::Other { body, .. } | StmtKind::With { body, .. } => returns_a_value(body),
+        _ => false,
+    })
+}

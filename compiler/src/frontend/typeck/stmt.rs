@@ -1,0 +1,453 @@
+//! Statements typed into HIR: assignments (to names, memoryview elements and
+//! slices, tuple unpacking), `return`, `for … in range(…)`, `while`, `if`,
+//! `raise`, `assert` and `with cython.nogil`.
+
+use crate::frontend::vocab;
+use crate::frontend::{error, fallback, Binding};
+use crate::diag::Diagnostic;
+use crate::hir::{self, Const, ExprKind as H};
+use crate::syntax::{self, Expr, ExprKind, Span, Stmt, StmtKind};
+use crate::types::Ty;
+
+use super::{Checker, R};
+use super::literals::const_of;
+
+impl<'c, 'a> Checker<'c, 'a> {
+    pub(super) fn block(&mut self, body: &[Stmt]) -> R<Vec<hir::Stmt>> {
+        let mut out = vec![];
+        for s in body {
+            match self.stmt(s) {
+                Ok(mut v) => out.append(&mut v),
+                Err(_) if self.infer => {}
+                Err(p) => return Err(p),
+            }
+        }
+        Ok(out)
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> R<Vec<hir::Stmt>> {
+        let line = self.line(&s.span);
+        let one = |kind| Ok(vec![hir::Stmt { kind, line }]);
+        match &s.kind {
+            StmtKind::Pass => one(hir::StmtKind::Pass),
+            StmtKind::Break | StmtKind::Continue => {
+                if self.loop_depth == 0 {
+                    let w = if matches!(s.kind, StmtKind::Break) { "break" } else { "continue" };
+                    return error(Diagnostic::error(s.span.clone(), format!("'{w}' outside loop")).with_label("not inside a `for` or `while`"));
+                }
+                one(if matches!(s.kind, StmtKind::Break) { hir::StmtKind::Break } else { hir::StmtKind::Continue })
+            }
+            StmtKind::Expr(e) => match &e.kind {
+                ExprKind::Str(_) | ExprKind::Ellipsis | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) | ExprKind::NoneLit => Ok(vec![]),
+                ExprKind::Call { func, args, .. }
+                    if args.is_empty() && self.cx.binding_of(func) == Some(Binding::CythonAttr("declare".into())) =>
+                {
+                    Ok(vec![])
+                }
+                _ => {
+                    let v = self.expr(e)?;
+                    one(hir::StmtKind::Expr(v))
+                }
+            },
+            StmtKind::Assign { targets, value } => self.assign(targets, value, line),
+            StmtKind::AnnAssign { target, value, .. } => match (&target.kind, value) {
+                (ExprKind::Name(_), None) => Ok(vec![]),
+                (ExprKind::Name(n), Some(v)) => {
+                    let v = self.expr(v)?;
+                    let pair = self.assign_to(n, v, &target.span)?;
+                    one(hir::StmtKind::Assign(vec![pair]))
+                }
+                _ => fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span))),
+            },
+            StmtKind::AugAssign { target: Expr { kind: ExprKind::Subscript { value: base, index }, span: tspan }, op, value } => {
+                let Some((id, v)) = self.view_local(base) else {
+                    return fallback(tspan, format!("it assigns to `{}`", self.cx.source_text(tspan)));
+                };
+                // Indices are evaluated once, into hidden locals, as Python does.
+                let indices = self.view_indices(v, index, tspan)?;
+                let mut pairs = vec![];
+                let mut temps = vec![];
+                for (k, ix) in indices.into_iter().enumerate() {
+                    let tmp = self.local_id(&format!("<index {k} line {line}>"), Ty::py_int());
+                    temps.push(hir::Expr::local(tmp, Ty::py_int()));
+                    pairs.push((tmp, ix));
+                }
+                let cur = hir::Expr { kind: H::Index { view: id, indices: temps.clone() }, ty: v.elem.ty() };
+                let rhs = self.operand(value)?;
+                let new = self.binop(*op, cur, rhs, &s.span)?;
+                let new = self.coerce(new, v.elem.ty(), &s.span, "a memoryview element")?;
+                let mut out = vec![];
+                if !pairs.is_empty() {
+                    out.push(hir::Stmt { kind: hir::StmtKind::Assign(pairs), line });
+                }
+                out.push(hir::Stmt { kind: hir::StmtKind::Store { view: id, indices: temps, value: new }, line });
+                Ok(out)
+            }
+            StmtKind::AugAssign { target, op, value } => {
+                let ExprKind::Name(n) = &target.kind else {
+                    return fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span)));
+                };
+                let cur = self.expr(target)?;
+                let rhs = self.operand(value)?;
+                let v = self.binop(*op, cur, rhs, &s.span)?;
+                let pair = self.assign_to(n, v, &target.span)?;
+                one(hir::StmtKind::Assign(vec![pair]))
+            }
+            StmtKind::If { test, body, orelse } => {
+                let cond = self.cond(test)?;
+                let then = self.block(body)?;
+                let orelse = self.block(orelse)?;
+                one(hir::StmtKind::If { cond, then, orelse })
+            }
+            StmtKind::While { test, body, orelse } => {
+                let cond = self.cond(test)?;
+                self.loop_depth += 1;
+                let b = self.block(body);
+                self.loop_depth -= 1;
+                let body = b?;
+                let orelse = self.block(orelse)?;
+                one(hir::StmtKind::While { cond, body, orelse })
+            }
+            StmtKind::For { target, iter, body, orelse } => self.for_range(target, iter, body, orelse, line),
+            StmtKind::Return(value) => self.ret(value.as_ref(), &s.span, line),
+            StmtKind::Raise { exc, cause } => {
+                if cause.is_some() {
+                    return fallback(&s.span, "it uses `raise … from …`");
+                }
+                let Some(exc) = exc else { return fallback(&s.span, "it uses a bare `raise`") };
+                let (name_expr, msg) = match &exc.kind {
+                    ExprKind::Call { func, args, keywords } if keywords.is_empty() => match args.as_slice() {
+                        [] => (func.as_ref(), None),
+                        [Expr { kind: ExprKind::Str(m), .. }] => (func.as_ref(), Some(m.clone())),
+                        _ => return fallback(&exc.span, "it raises an exception whose message is not a string literal"),
+                    },
+                    _ => (exc, None),
+                };
+                match &name_expr.kind {
+                    ExprKind::Name(n) if !self.shadowed(n) => match vocab::builtin_exception(n) {
+                        Some(sym) => one(hir::StmtKind::Raise { exc: sym, msg }),
+                        None => fallback(&exc.span, format!("it raises `{n}`, which is not a builtin exception compiled code can raise")),
+                    },
+                    _ => fallback(&exc.span, format!("it raises `{}`", self.cx.source_text(&exc.span))),
+                }
+            }
+            StmtKind::Assert { test, msg } => {
+                let msg = match msg.as_ref().map(|m| &m.kind) {
+                    None => None,
+                    Some(ExprKind::Str(m)) => Some(m.clone()),
+                    Some(_) => return fallback(&s.span, "its `assert` message is not a string literal"),
+                };
+                let cond = self.cond(test)?;
+                one(hir::StmtKind::Assert { cond, msg })
+            }
+            StmtKind::With { items, body } => {
+                // Compiled code never holds the GIL's release points: `with
+                // cython.nogil:` / `with cython.gil:` change nothing here.
+                for item in items {
+                    match self.cx.binding_of(item) {
+                        Some(Binding::CythonAttr(n)) if n == "nogil" || n == "gil" => {}
+                        _ => return fallback(&item.span, format!("it uses `with {}`", self.cx.source_text(&item.span))),
+                    }
+                }
+                self.block(body)
+            }
+            StmtKind::FunctionDef(f) => fallback(&s.span, format!("it defines the nested function `{}`", f.name)),
+            StmtKind::Import(_) | StmtKind::ImportFrom { .. } => fallback(&s.span, "it imports inside the function"),
+            StmtKind::Global(_) => fallback(&s.span, "it uses `global`"),
+            StmtKind::Other { what, .. } => fallback(&s.span, format!("it uses {what}")),
+        }
+    }
+
+    fn assign(&mut self, targets: &[Expr], value: &Expr, line: u32) -> R<Vec<hir::Stmt>> {
+        if let [Expr { kind: ExprKind::Name(n), .. }] = targets {
+            if self.c_arrays.contains_key(n) {
+                if let ExprKind::Call { func, .. } = &value.kind {
+                    if self.cx.binding_of(func) == Some(Binding::CythonAttr("declare".into())) {
+                        return Ok(vec![]);
+                    }
+                }
+            }
+        }
+        // `x = cython.declare(T)` only declares; `cython.declare(T, v)` also assigns v.
+        if let (Some(_), ExprKind::Call { args, .. }) = (self.declare_call_type(value)?, &value.kind) {
+            return match (args.get(1), targets) {
+                (None, _) => Ok(vec![]),
+                (Some(v), [t @ Expr { kind: ExprKind::Name(n), .. }]) => {
+                    let v = self.expr(v)?;
+                    Ok(vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![self.assign_to(n, v, &t.span)?]), line }])
+                }
+                _ => fallback(&value.span, "`cython.declare` assigned to something other than one name"),
+            };
+        }
+        match targets {
+            [t] => match (&t.kind, &value.kind) {
+                (ExprKind::Name(n), _) => {
+                    let v = self.expr(value)?;
+                    Ok(vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![self.assign_to(n, v, &t.span)?]), line }])
+                }
+                (ExprKind::Subscript { value: base, index }, _) => {
+                    let Some((id, v)) = self.view_local(base) else {
+                        return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span)));
+                    };
+                    let items: Vec<&Expr> = match &index.kind {
+                        ExprKind::Tuple(items) => items.iter().collect(),
+                        _ => vec![index.as_ref()],
+                    };
+                    let slicing = items.len() < v.ndim as usize
+                        || items.iter().any(|i| matches!(i.kind, ExprKind::Slice { .. } | ExprKind::Ellipsis));
+                    if slicing {
+                        return self.fill(id, v, &items, index, value, &t.span, line);
+                    }
+                    let indices = self.view_indices(v, index, &t.span)?;
+                    let val = self.expr(value)?;
+                    let val = self.coerce(val, v.elem.ty(), &value.span, "a memoryview element")?;
+                    Ok(vec![hir::Stmt { kind: hir::StmtKind::Store { view: id, indices, value: val }, line }])
+                }
+                (ExprKind::Tuple(ts), ExprKind::Tuple(vs))
+                    if ts.len() == vs.len() && ts.iter().any(|t| matches!(t.kind, ExprKind::Subscript { .. })) =>
+                {
+                    // `a[i], a[j] = a[j], a[i]`: all values first (into hidden locals),
+                    // then each target left to right, its indices evaluated then.
+                    let mut out = vec![];
+                    let mut temps = vec![];
+                    let mut pairs = vec![];
+                    for (k, v) in vs.iter().enumerate() {
+                        let x = self.expr(v)?;
+                        if !x.ty.is_numeric() {
+                            return fallback(&v.span, "it unpacks a non-number into a memoryview element");
+                        }
+                        let tmp = self.local_id(&format!("<value {k} line {line}>"), x.ty);
+                        temps.push(hir::Expr::local(tmp, x.ty));
+                        pairs.push((tmp, x));
+                    }
+                    out.push(hir::Stmt { kind: hir::StmtKind::Assign(pairs), line });
+                    for (t, v) in ts.iter().zip(temps) {
+                        let kind = match &t.kind {
+                            ExprKind::Name(n) => hir::StmtKind::Assign(vec![self.assign_to(n, v, &t.span)?]),
+                            ExprKind::Subscript { value: base, index } => {
+                                let Some((id, view)) = self.view_local(base) else {
+                                    return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span)));
+                                };
+                                let indices = self.view_indices(view, index, &t.span)?;
+                                let v = self.coerce(v, view.elem.ty(), &t.span, "a memoryview element")?;
+                                hir::StmtKind::Store { view: id, indices, value: v }
+                            }
+                            _ => return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span))),
+                        };
+                        out.push(hir::Stmt { kind, line });
+                    }
+                    Ok(out)
+                }
+                (ExprKind::Tuple(ts), ExprKind::Tuple(vs)) if ts.len() == vs.len() => {
+                    let mut values = vec![];
+                    for v in vs {
+                        values.push(self.expr(v)?);
+                    }
+                    let mut pairs = vec![];
+                    for (t, v) in ts.iter().zip(values) {
+                        let ExprKind::Name(n) = &t.kind else {
+                            return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span)));
+                        };
+                        pairs.push(self.assign_to(n, v, &t.span)?);
+                    }
+                    Ok(vec![hir::Stmt { kind: hir::StmtKind::Assign(pairs), line }])
+                }
+                (ExprKind::Tuple(ts), ExprKind::Tuple(vs)) => error(
+                    Diagnostic::error(value.span.clone(), format!("cannot unpack {} values into {} names", vs.len(), ts.len()))
+                        .with_label("wrong number of values"),
+                ),
+                (ExprKind::Tuple(_), _) => fallback(&value.span, "it unpacks a value that is not a tuple literal"),
+                _ => fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span))),
+            },
+            _ => {
+                // `a = b = v`: v is evaluated once and assigned left to right.
+                let mut out = vec![];
+                let v = self.expr(value)?;
+                let mut prev: Option<hir::Expr> = None;
+                for t in targets {
+                    let ExprKind::Name(n) = &t.kind else {
+                        return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span)));
+                    };
+                    let value = prev.take().unwrap_or_else(|| v.clone());
+                    let (id, value) = self.assign_to(n, value, &t.span)?;
+                    let ty = self.locals.get(id.0 as usize).map(|l| l.ty).unwrap_or(v.ty);
+                    prev = Some(hir::Expr::local(id, ty));
+                    out.push(hir::Stmt { kind: hir::StmtKind::Assign(vec![(id, value)]), line });
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    fn ret(&mut self, value: Option<&Expr>, span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
+        let v = match value {
+            None => None,
+            Some(Expr { kind: ExprKind::NoneLit, .. }) => None,
+            Some(e) => Some(self.expr(e)?),
+        };
+        let seen = v.as_ref().map_or(Ty::Void, |v| v.ty);
+        self.ret_seen = Some(match self.ret_seen {
+            None => Some(seen),
+            Some(Some(t)) => Ty::value_join(t, seen),
+            Some(None) => None,
+        });
+        let declared = self.me.declared_ret.or_else(|| self.rets.get(&self.me.name).copied());
+        let Some(ret) = declared else {
+            return if self.infer { Ok(vec![]) } else { fallback(span, "its return type could not be inferred") };
+        };
+        let kind = match (v, ret) {
+            (None, Ty::Void) => hir::StmtKind::Return(None),
+            (None, t) => {
+                if self.me.declared_ret.is_none() {
+                    return fallback(span, "it returns both None and a number");
+                }
+                return fallback(span, format!("it returns None from a function declared to return {t}"));
+            }
+            (Some(v), Ty::Void) => {
+                if self.me.declared_ret.is_none() {
+                    return fallback(span, "it returns both None and a number");
+                }
+                return fallback(span, format!("it returns {} from a function declared to return None", v.ty));
+            }
+            (Some(v), t) => hir::StmtKind::Return(Some(self.coerce(v, t, span, "the return value")?)),
+        };
+        Ok(vec![hir::Stmt { kind, line }])
+    }
+
+    fn for_range(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], orelse: &[Stmt], line: u32) -> R<Vec<hir::Stmt>> {
+        let ExprKind::Name(var) = &target.kind else {
+            return fallback(&target.span, "its `for` loop target is not a single name");
+        };
+        let ExprKind::Call { func, args, keywords } = &iter.kind else {
+            return fallback(&iter.span, format!("it iterates over `{}`, not `range(...)`", self.cx.source_text(&iter.span)));
+        };
+        // `cython.parallel.prange` runs as a serial range (its nogil/schedule/
+        // num_threads/chunksize options are accepted and change nothing).
+        let prange = self.cx.binding_of(func) == Some(Binding::CythonAttr("parallel.prange".into()));
+        if !prange && !matches!(&func.kind, ExprKind::Name(n) if n == "range" && !self.shadowed(n)) {
+            return fallback(&iter.span, format!("it iterates over `{}`, not `range(...)`", self.cx.source_text(&iter.span)));
+        }
+        if prange {
+            if let Some(k) = keywords.iter().find(|k| !matches!(k.name.as_deref(), Some("nogil" | "schedule" | "num_threads" | "chunksize"))) {
+                return fallback(&k.span, format!("prange() with the keyword argument `{}`", k.name.as_deref().unwrap_or("**")));
+            }
+        }
+        let keywords: &[syntax::Keyword] = if prange { &[] } else { keywords };
+        if !keywords.is_empty() || args.is_empty() || args.len() > 3 || args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) {
+            // CPython raises TypeError only when the loop runs.
+            return fallback(&iter.span, format!("range() with {} positional and {} keyword arguments", args.len(), keywords.len()));
+        }
+        let mut vals = vec![];
+        for a in args {
+            let v = self.expr(a)?;
+            match v.ty {
+                Ty::Int(_) | Ty::Bool => vals.push(v),
+                Ty::Float(_) => {
+                    return error(
+                        Diagnostic::error(a.span.clone(), "'float' object cannot be interpreted as an integer")
+                            .with_label("range() needs integers")
+                            .with_hint("convert with int(...)"),
+                    )
+                }
+                Ty::Void => return fallback(&a.span, "it passes the None result of a call to range()"),
+                Ty::View(_) => return fallback(&a.span, "it passes a memoryview to range()"),
+            }
+        }
+        let arg_ty = vals
+            .iter()
+            .map(|v| if v.ty == Ty::Bool { Ty::py_int() } else { v.ty })
+            .filter(|_| true)
+            .reduce(|a, b| Ty::arith_join(a, b).unwrap_or(a))
+            .unwrap_or(Ty::py_int());
+        // Literal bounds adapt to a declared loop variable.
+        let var_ty = match self.declared.get(var.as_str()) {
+            Some(&t) => t,
+            None if self.infer => {
+                let lit_only = args.iter().all(|a| const_of(a).is_some());
+                let t = match self.local_types.get(var.as_str()) {
+                    Some(&old) => Ty::value_join(old, arg_ty).unwrap_or(old),
+                    None if lit_only => Ty::py_int(),
+                    None => arg_ty,
+                };
+                self.local_types.insert(var.clone(), t);
+                t
+            }
+            None => match self.local_types.get(var.as_str()) {
+                Some(&t) => t,
+                None => return fallback(&target.span, format!("the type of `{var}` could not be inferred")),
+            },
+        };
+        if !var_ty.is_int() {
+            return error(
+                Diagnostic::error(target.span.clone(), format!("loop variable `{var}` is {var_ty}, but range() yields integers"))
+                    .with_label("not an integer type"),
+            );
+        }
+        let one = hir::Expr::konst(Const::Int(1), var_ty);
+        let zero = hir::Expr::konst(Const::Int(0), var_ty);
+        // A constant bound outside a narrow variable's type is not folded into
+        // it (that would wrap): the back end checks the range at run time, and
+        // an all-constant range the variable cannot follow is refused here.
+        let int_range = match var_ty {
+            Ty::Int(t) if t.bits < 64 && t.signed => Some((-(1i64 << (t.bits - 1)), (1i64 << (t.bits - 1)) - 1)),
+            Ty::Int(t) if t.bits < 64 => Some((0, (1i64 << t.bits) - 1)),
+            _ => None,
+        };
+        if let Some((lo, hi)) = int_range {
+            let consts: Vec<Option<i64>> = vals.iter().map(|v| if let Some(Const::Int(k)) = v.as_const() { Some(k) } else { None }).collect();
+            if let Some(c) = consts.iter().copied().collect::<Option<Vec<i64>>>() {
+                let (a, b, k) = match c[..] {
+                    [b] => (0, b, 1),
+                    [a, b] => (a, b, 1),
+                    [a, b, k, ..] => (a, b, k),
+                    _ => (0, 0, 1),
+                };
+                let last = if k > 0 && a < b {
+                    Some(a as i128 + ((b as i128 - a as i128 - 1) / k as i128) * k as i128)
+                } else if k < 0 && a > b {
+                    Some(a as i128 - ((a as i128 - b as i128 - 1) / -(k as i128)) * -(k as i128))
+                } else {
+                    None
+                };
+                if let Some(last) = last {
+                    let outside = |v: i128| v < lo as i128 || v > hi as i128;
+                    if outside(a as i128) || outside(last) {
+                        let bad = if outside(a as i128) { a as i128 } else { last };
+                        return error(
+                            Diagnostic::error(iter.span.clone(), format!("loop variable `{var}` is {var_ty}, which cannot hold {bad}"))
+                                .with_label(format!("takes `{var}` outside {lo}..={hi}"))
+                                .with_hint(format!("declare `{var}` with a wider integer type")),
+                        );
+                    }
+                }
+            }
+        }
+        let conv = |v: hir::Expr| -> R<hir::Expr> {
+            if let (Some((lo, hi)), Some(Const::Int(k))) = (int_range, v.as_const()) {
+                if k < lo || k > hi {
+                    return Ok(hir::Expr { kind: H::Convert(Box::new(v)), ty: var_ty });
+                }
+            }
+            self.coerce(v, var_ty, &iter.span, var)
+        };
+        let (start, stop, step) = match vals.len() {
+            1 => (zero, conv(vals.remove(0))?, one),
+            2 => {
+                let start = conv(vals.remove(0))?;
+                (start, conv(vals.remove(0))?, one)
+            }
+            _ => {
+                let start = conv(vals.remove(0))?;
+                let stop = conv(vals.remove(0))?;
+                (start, stop, conv(vals.remove(0))?)
+            }
+        };
+        let var_id = self.local_id(var, var_ty);
+        self.loop_depth += 1;
+        let b = self.block(body);
+        self.loop_depth -= 1;
+        let body = b?;
+        let orelse = self.block(orelse)?;
+        Ok(vec![hir::Stmt { kind: hir::StmtKind::ForRange { var: var_id, start, stop, step, body, orelse }, line }])
+    }
+}
