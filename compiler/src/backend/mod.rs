@@ -9,6 +9,7 @@
 mod codegen;
 mod glue;
 mod lower;
+mod outlined;
 pub mod pyabi;
 
 pub use lower::maybe_unbound;
@@ -66,6 +67,8 @@ pub(crate) struct Emitter {
     pub stack_limit_fn: ClifFuncId,
     strings: HashMap<Vec<u8>, DataId>,
     pub native: Vec<ClifFuncId>,
+    /// The variant's outlined helpers declared so far (`outlined`).
+    outlined: Vec<(outlined::Outlined, ClifFuncId)>,
     pub listing_kind: Listing,
     pub listing: String,
     ctx: Context,
@@ -201,6 +204,7 @@ pub fn compile_with_shim(
         data_imports: HashMap::new(),
         strings: HashMap::new(),
         native: vec![],
+        outlined: vec![],
         listing_kind: listing,
         listing: String::new(),
         ctx: Context::new(),
@@ -233,6 +237,7 @@ pub fn compile_with_shim(
                 Err(panic) => return Err(at(panic_message(panic.as_ref()))),
             }
         }
+        outlined::define_used(&mut em, module, &recursive)?;
         defs.push(glue::emit_module_glue(&mut em, module, py_minor, &recursive, target, !fat)?);
     }
     em.variant = None;

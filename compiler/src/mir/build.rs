@@ -2,9 +2,10 @@
 //! and the builders of each kind of body (`wrapper`). Builders emit no
 //! reference counts and no error checks: the passes add those.
 
+pub mod outlined;
 pub mod wrapper;
 
-use super::{BasicBlock, BlockId, Body, IndexVec, Local, LocalDecl, LocalTy, Op, OpKind, Terminator};
+use super::{BasicBlock, BlockId, Body, IndexVec, Local, LocalDecl, LocalTy, Op, OpKind, Returns, Terminator};
 
 pub struct Builder {
     body: Body,
@@ -14,11 +15,11 @@ pub struct Builder {
 impl Builder {
     /// An empty body with its entry block current and its error exit (which
     /// returns the error value) made.
-    pub fn new(name: &str) -> Self {
+    pub fn new(name: &str, returns: Returns) -> Self {
         let mut blocks = IndexVec::new();
         let entry = blocks.push(BasicBlock { ops: vec![], term: None, cold: false });
         let error_exit = blocks.push(BasicBlock { ops: vec![], term: Some(Terminator::ReturnError), cold: true });
-        let body = Body { name: name.to_string(), locals: IndexVec::new(), params: vec![], blocks, error_exit };
+        let body = Body { name: name.to_string(), returns, locals: IndexVec::new(), params: vec![], blocks, error_exit };
         Builder { body, current: entry }
     }
 

@@ -94,6 +94,9 @@ pub enum OpKind {
     CallNative { func: FuncId, args: Vec<Local>, limit: Local },
     /// The function's HIR body lowered into this function (small functions).
     InlineBody { func: FuncId, args: Vec<Local>, limit: Local },
+    /// Calls the module helper `helpers[slot]` (a Python callable) with
+    /// `args`; a new reference.
+    CallHelper { slot: usize, args: Vec<Local> },
     /// A C-API primitive from the table.
     CallC { prim: &'static Primitive, args: Vec<Local> },
     /// A scalar widened to `to` (sign- or zero-extended, or promoted).
@@ -126,9 +129,9 @@ pub enum Terminator {
     /// The last op of the block can fail: on failure control goes to `err`
     /// (its dests are then undefined), else to `ok`.
     Try { ok: BlockId, err: BlockId },
-    /// Returns the object (ownership passes to the caller).
+    /// Returns the value (an object's ownership passes to the caller).
     Return(Local),
-    /// Returns the function's error value (NULL for a wrapper).
+    /// Returns the function's error value (NULL, or the error flag set).
     ReturnError,
     Unreachable,
 }
@@ -142,9 +145,20 @@ pub struct BasicBlock {
     pub cold: bool,
 }
 
+/// What a body returns, and so what `Return` and `ReturnError` mean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Returns {
+    /// A new reference, NULL on error (CPython's convention).
+    Object,
+    /// A C scalar and an error flag (the native convention), the scalar
+    /// meaningless when the flag is set.
+    ScalarAndFlag(Ty),
+}
+
 #[derive(Clone, Debug)]
 pub struct Body {
     pub name: String,
+    pub returns: Returns,
     pub locals: IndexVec<Local, LocalDecl>,
     /// Defined on entry, in the order of the function's parameters.
     pub params: Vec<Local>,
@@ -202,7 +216,7 @@ impl Op {
             ArgItem { argv, .. } => vec![*argv],
             TupleItems { tuple } => vec![*tuple],
             CallBinder { args, nargs, kwnames, .. } => vec![*args, *nargs, *kwnames],
-            CallBinderPath { args } | CallC { args, .. } => args.clone(),
+            CallBinderPath { args } | CallC { args, .. } | CallHelper { args, .. } => args.clone(),
             Unbox { obj, .. } | AcquireBuffer { obj, .. } | IncRef { obj } | DecRef { obj } => vec![*obj],
             StackLimit { .. } | NoneRef => vec![],
             CallNative { args, limit, .. } | InlineBody { args, limit, .. } => {
@@ -228,7 +242,7 @@ impl Op {
     pub fn error_kind(&self) -> ErrorKind {
         use OpKind::*;
         match &self.kind {
-            CallBinder { .. } | CallBinderPath { .. } => ErrorKind::Null,
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } => ErrorKind::Null,
             Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | InlineBody { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
                 if frame.is_some() {
@@ -252,7 +266,7 @@ impl Op {
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } if k == 0 => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | NoneRef | BoxBool { .. } => (RefKind::New, None),
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | NoneRef | BoxBool { .. } => (RefKind::New, None),
             CallC { prim, .. } => (prim.result, None),
             _ => (RefKind::Borrowed, None),
         }

@@ -62,6 +62,7 @@ primitive!(PY_LONG_FROM_LONG_LONG = "PyLong_FromLongLong"(I64) -> Some(Object), 
 primitive!(PY_LONG_FROM_UNSIGNED_LONG_LONG = "PyLong_FromUnsignedLongLong"(I64) -> Some(Object), Null, New);
 primitive!(PY_LONG_AS_LONG_LONG = "PyLong_AsLongLong"(Object) -> Some(I64), ErrorValueAndOccurred, Borrowed);
 primitive!(PY_LONG_AS_UNSIGNED_LONG_LONG = "PyLong_AsUnsignedLongLong"(Object) -> Some(I64), ErrorValueAndOccurred, Borrowed);
+primitive!(PY_NUMBER_TRUE_DIVIDE = "PyNumber_TrueDivide"(Object, Object) -> Some(Object), Null, New);
 primitive!(PY_NUMBER_INDEX = "PyNumber_Index"(Object) -> Some(Object), Null, New);
 primitive!(PY_OBJECT_IS_TRUE = "PyObject_IsTrue"(Object) -> Some(I32), Negative, Borrowed);
 

@@ -1,7 +1,7 @@
 //! MIR as text (`--emit mir`, snapshots), in the manner of mypyc's IR dumps:
 //! the locals with their types, then each block's ops and terminator.
 
-use super::{Body, ErrorKind, LocalTy, Op, OpKind, Terminator};
+use super::{Body, ErrorKind, LocalTy, Op, OpKind, Returns, Terminator};
 use std::fmt::Write;
 
 pub fn body(body: &Body) -> String {
@@ -14,7 +14,11 @@ pub fn body(body: &Body) -> String {
             None => format!("{p}: {}", ty(body.ty(*p))),
         })
         .collect();
-    let _ = writeln!(out, "def {}({}):", body.name, params.join(", "));
+    let returns = match body.returns {
+        Returns::Object => "object".to_string(),
+        Returns::ScalarAndFlag(t) => format!("({t}, error flag)"),
+    };
+    let _ = writeln!(out, "def {}({}) -> {returns}:", body.name, params.join(", "));
     for (l, decl) in body.locals.iter_enumerated() {
         if body.params.contains(&l) {
             continue;
@@ -85,6 +89,7 @@ fn op(op: &Op) -> String {
         CallNative { func, args, limit } => format!("call_native f{}({}; limit {limit})", func.0, list(args)),
         InlineBody { func, args, limit } => format!("inline_body f{}({}; limit {limit})", func.0, list(args)),
         CallC { prim, args } => format!("{}({})", prim.name, list(args)),
+        CallHelper { slot, args } => format!("call_helper helpers[{slot}]({})", list(args)),
         Widen { value, to } => format!("widen[{to}] {value}"),
         NoneRef => "None".into(),
         BoxBool { value } => format!("box_bool {value}"),

@@ -4,13 +4,13 @@
 use super::build::Builder;
 use super::primitives::{PY_FLOAT_FROM_DOUBLE, PY_NUMBER_INDEX};
 use super::verify::{check, Stage};
-use super::{pass, print, LocalTy, Op, OpKind, Terminator};
+use super::{pass, print, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::Ty;
 
 /// `index = PyNumber_Index(arg); x = float(...)`: an owned object that dies
 /// before a second op that can fail.
 fn two_failures() -> super::Body {
-    let mut b = Builder::new("two failures");
+    let mut b = Builder::new("two failures", Returns::Object);
     let arg = b.param(LocalTy::Object, "arg");
     let index = b.value(LocalTy::Object, OpKind::CallC { prim: &PY_NUMBER_INDEX, args: vec![arg] });
     let v = b.value(LocalTy::Scalar(Ty::py_int()), OpKind::Unbox { obj: index, ty: Ty::py_int() });
@@ -32,7 +32,7 @@ fn owned_values_are_released_on_both_edges_of_their_last_use() {
 
 #[test]
 fn a_returned_borrowed_object_gets_its_own_reference() {
-    let mut b = Builder::new("identity");
+    let mut b = Builder::new("identity", Returns::Object);
     let arg = b.param(LocalTy::Object, "arg");
     b.terminate(Terminator::Return(arg));
     let mut body = b.finish();
@@ -57,7 +57,7 @@ fn the_verifier_finds_leaks_double_releases_and_missing_edges() {
 
 #[test]
 fn the_verifier_finds_reads_before_definitions_and_bad_types() {
-    let mut b = Builder::new("bad");
+    let mut b = Builder::new("bad", Returns::Object);
     let arg = b.param(LocalTy::Object, "arg");
     let never = b.local(LocalTy::Object, None);
     let then = b.block(false);
@@ -67,7 +67,7 @@ fn the_verifier_finds_reads_before_definitions_and_bad_types() {
     b.terminate(Terminator::Return(never));
     assert!(check(&b.finish(), Stage::Built).unwrap_err().contains("before it is defined"));
 
-    let mut b = Builder::new("bad type");
+    let mut b = Builder::new("bad type", Returns::Object);
     let arg = b.param(LocalTy::Object, "arg");
     let f = b.value(LocalTy::Object, OpKind::CallC { prim: &PY_FLOAT_FROM_DOUBLE, args: vec![arg] });
     b.terminate(Terminator::Return(f));

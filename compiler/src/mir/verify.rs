@@ -6,7 +6,7 @@
 
 use super::pass::refcount::Ownership;
 use super::primitives::CTy;
-use super::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Terminator};
+use super::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::Ty;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -45,7 +45,13 @@ fn structure(body: &Body, stage: Stage) -> Result<(), String> {
                 return Err(format!("{b} has an error edge but its last op cannot fail"));
             }
             Terminator::Branch { cond, .. } => want(body, *cond, |t| t == LocalTy::Scalar(Ty::Bool), "a bint condition")?,
-            Terminator::Return(v) => want(body, *v, |t| t == LocalTy::Object, "an object to return")?,
+            Terminator::Return(v) => {
+                let returns = match body.returns {
+                    Returns::Object => LocalTy::Object,
+                    Returns::ScalarAndFlag(t) => LocalTy::Scalar(t),
+                };
+                want(body, *v, |t| t == returns, "the type the body returns")?
+            }
             _ => {}
         }
     }
@@ -92,6 +98,11 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
         CallBinderPath { args } => {
             dests(1)?;
             args.first().map_or(Ok(()), |m| obj(*m))
+        }
+        CallHelper { args, .. } => {
+            dests(1)?;
+            args.iter().try_for_each(|a| obj(*a))?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
         Unbox { obj: o, ty } => {
             dests(1)?;
@@ -292,6 +303,11 @@ fn references(body: &Body) -> Result<(), String> {
         }
         let leaked = |c: &Counts| c.iter().find(|(_, n)| **n != 0).map(|(l, n)| format!("{b}: {l} holds {n} reference(s) when the body returns"));
         match block.term.as_ref().ok_or_else(|| format!("{b} is not terminated"))? {
+            Terminator::Return(v) if body.ty(*v) != LocalTy::Object => {
+                if let Some(e) = leaked(&c) {
+                    return Err(e);
+                }
+            }
             Terminator::Return(v) => {
                 alive(&c, *v).map_err(|e| format!("{b}: {e}"))?;
                 let n = c.entry(*v).or_default();

@@ -11,7 +11,7 @@ pub(crate) use unbox::{incref, incref_singleton};
 
 use super::{clif_type, lower_in_place, stack, FnCx, R};
 use crate::hir::{self, FuncId};
-use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Terminator};
+use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::Ty;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, types, Block, InstBuilder, MemFlagsData, Value};
@@ -124,7 +124,8 @@ fn returns_null_as_error(body: &Body, b: BlockId) -> bool {
     let block = &body.blocks[b];
     let (Some(Terminator::Try { ok, err }), Some(op)) = (&block.term, block.ops.last()) else { return false };
     let (ok, err) = (&body.blocks[*ok], &body.blocks[*err]);
-    op.error_kind() == ErrorKind::Null
+    body.returns == Returns::Object
+        && op.error_kind() == ErrorKind::Null
         && op.dests.len() == 1
         && ok.ops.is_empty()
         && ok.term == Some(Terminator::Return(op.dests[0]))
@@ -188,12 +189,31 @@ impl Gen<'_, '_, '_, '_> {
             }
             Terminator::Return(v) => {
                 let v = self.get(*v)?;
-                self.cx.b.ins().return_(&[v]);
+                match self.body.returns {
+                    Returns::Object => self.cx.b.ins().return_(&[v]),
+                    Returns::ScalarAndFlag(_) => {
+                        let ok = self.cx.b.ins().iconst(types::I8, 0);
+                        self.cx.b.ins().return_(&[v, ok])
+                    }
+                };
                 Ok(())
             }
             Terminator::ReturnError => {
-                let null = self.cx.b.ins().iconst(self.cx.em.ptr, 0);
-                self.cx.b.ins().return_(&[null]);
+                match self.body.returns {
+                    Returns::Object => {
+                        let null = self.cx.b.ins().iconst(self.cx.em.ptr, 0);
+                        self.cx.b.ins().return_(&[null])
+                    }
+                    Returns::ScalarAndFlag(t) => {
+                        let zero = match clif_type(t).ok_or("a scalar return without a machine type")? {
+                            types::F64 => self.cx.b.ins().f64const(0.0),
+                            types::F32 => self.cx.b.ins().f32const(0.0),
+                            ct => self.cx.b.ins().iconst(ct, 0),
+                        };
+                        let failed = self.cx.b.ins().iconst(types::I8, 1);
+                        self.cx.b.ins().return_(&[zero, failed])
+                    }
+                };
                 Ok(())
             }
             Terminator::Unreachable => {
@@ -295,6 +315,20 @@ impl Gen<'_, '_, '_, '_> {
                     let v = self.cx.b.block_params(done.ok)[0];
                     self.def(d, v)?;
                 }
+            }
+            CallHelper { slot, args } => {
+                let helpers = self.cx.em.helpers;
+                let table = self.cx.data_addr(helpers);
+                let helper = self.cx.b.ins().load(p, flags(), table, (8 * slot) as i32);
+                let args = self.gets(args)?;
+                let argv = self.cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8 * args.len() as u32, 3));
+                for (k, a) in args.iter().enumerate() {
+                    self.cx.b.ins().stack_store(p, *a, argv, (8 * k) as i32);
+                }
+                let argv = self.cx.b.ins().stack_addr(p, argv, 0);
+                let n = self.cx.b.ins().iconst(p, args.len() as i64);
+                let nokw = self.cx.b.ins().iconst(p, 0);
+                result = Some(self.cx.vectorcall(helper, argv, n, nokw)?);
             }
             CallC { prim, args } => {
                 let args = self.gets(args)?;

@@ -6,7 +6,7 @@
 use super::Builder;
 use crate::hir::Function;
 use crate::mir::primitives::{PY_FLOAT_FROM_DOUBLE, PY_LONG_FROM_LONG_LONG, PY_LONG_FROM_UNSIGNED_LONG_LONG};
-use crate::mir::{Body, Local, LocalTy, OpKind, Terminator};
+use crate::mir::{Body, Local, LocalTy, OpKind, Returns, Terminator};
 use crate::types::{IntTy, Ty};
 
 /// The calling convention of the function being built.
@@ -40,7 +40,7 @@ pub fn build(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool) -> Resu
         Convention::BinderPath { .. } => format!("binder path of {}", f.name),
         _ => format!("wrapper of {}", f.name),
     };
-    let mut b = Builder::new(&title);
+    let mut b = Builder::new(&title, Returns::Object);
     let module = b.param(LocalTy::Object, "module");
     match plan.convention {
         Convention::NoArgs => {

@@ -109,7 +109,7 @@ pub fn run(body: &mut Body) -> Result<(), String> {
         let mut tail = vec![];
         match term {
             Terminator::Return(v) => {
-                if !own.owned[v] {
+                if !own.owned[v] && body.ty(v) == LocalTy::Object {
                     // The caller gets a reference of its own.
                     tail.push(Op::new(vec![], OpKind::IncRef { obj: v }));
                 }
