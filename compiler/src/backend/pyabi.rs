@@ -47,6 +47,7 @@ pub const METHOD_DEF_FLAGS: usize = 16;
 pub const METHOD_DEF_DOC: usize = 24;
 /// `PyModuleDef_Slot`: `{slot, value}`.
 pub const MODULE_SLOT_BYTES: usize = 16;
+pub const MODULE_SLOT_VALUE: u32 = 8;
 
 /// The interpreter a module is built for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -31,7 +31,7 @@ pub(super) fn binder_source(f: &Function) -> String {
             Some(d) => format!("{}={}", p.name, d),
             None => p.name.clone(),
         });
-        let next_not_posonly = f.params.get(i + 1).map_or(true, |n| n.kind != ParamKind::PositionalOnly);
+        let next_not_posonly = f.params.get(i + 1).is_none_or(|n| n.kind != ParamKind::PositionalOnly);
         if p.kind == ParamKind::PositionalOnly && next_not_posonly {
             params.push("/".to_string());
         }
@@ -307,7 +307,7 @@ pub(super) fn emit_exec(
             check_null(&mut cx, modname);
             let table = cx.data_addr(late_table);
             for (i, name) in late_names.iter().enumerate() {
-                let ml = cx.b.ins().iadd_imm_s(table, 32 * i as i64);
+                let ml = cx.b.ins().iadd_imm_s(table, (pyabi::METHOD_DEF_BYTES * i) as i64);
                 let fobj = cx.call_prim(&prim::PY_CFUNCTION_NEW_EX, &[ml, module, modname])?[0];
                 check_null(&mut cx, fobj);
                 set_item(&mut cx, d, name, fobj)?;

@@ -1,9 +1,8 @@
-//! The CPython-facing half of the module: argument wrappers, the method table,
-//! `PyModuleDef` with a `Py_mod_exec` slot (PEP 489), and `PyInit_<name>`.
-//!
-//! Layouts are those of 64-bit GIL builds (see DESIGN.md); the inline fast
-//! paths that depend on the interpreter's version (int unboxing, incref) take
-//! their layout from `pyabi::TargetPython`.
+//! The CPython-facing half of the module: each function's calling
+//! convention, the method table, `PyModuleDef` with a `Py_mod_exec` slot
+//! (PEP 489), and `PyInit_<name>`. The wrappers (`wrapper`), the exec slot
+//! (`exec`) and a fat module's dispatcher (`dispatcher`) have files of their
+//! own; every layout comes from `pyabi`.
 
 mod dispatcher;
 mod exec;
@@ -76,7 +75,7 @@ fn method_doc(f: &Function) -> String {
             Some(d) => format!("{}={}", p.name, d),
             None => p.name.clone(),
         });
-        if p.kind == ParamKind::PositionalOnly && f.params.get(i + 1).map_or(true, |n| n.kind != ParamKind::PositionalOnly) {
+        if p.kind == ParamKind::PositionalOnly && f.params.get(i + 1).is_none_or(|n| n.kind != ParamKind::PositionalOnly) {
             params.push("/".into());
         }
     }
@@ -133,7 +132,7 @@ pub(crate) fn emit_module_glue(
     bytes[0..4].copy_from_slice(&PY_MOD_EXEC.to_le_bytes());
     desc.define(bytes.into_boxed_slice());
     let fr = em.module.declare_func_in_data(exec, &mut desc);
-    desc.write_function_addr(8, fr);
+    desc.write_function_addr(pyabi::MODULE_SLOT_VALUE, fr);
     em.module.define_data(slots, &desc).map_err(|e| e.to_string())?;
 
     // PyModuleDef: m_base with refcount 1, m_size 0, the name, methods and slots.
