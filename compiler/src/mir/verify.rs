@@ -18,8 +18,9 @@ pub enum Stage {
 }
 
 pub fn check(body: &Body, stage: Stage) -> Result<(), String> {
-    structure(body, stage).and_then(|_| definitions(body)).and_then(|_| if stage == Stage::Counted { references(body) } else { Ok(()) })
-        .map_err(|e| format!("MIR of `{}` ({stage:?}): {e}", body.name))
+    let checked = structure(body, stage).and_then(|_| definitions(body));
+    let checked = if stage == Stage::Counted { checked.and_then(|_| references(body)) } else { checked };
+    checked.map_err(|e| format!("MIR of `{}` ({stage:?}): {e}", body.name))
 }
 
 fn structure(body: &Body, stage: Stage) -> Result<(), String> {
@@ -84,9 +85,15 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
     let dests = |n: usize| if op.dests.len() == n { Ok(()) } else { Err(format!("{} results, {n} expected", op.dests.len())) };
     let dest_is = |k: usize, ok: &dyn Fn(LocalTy) -> bool, what: &str| want(body, op.dests[k], ok, what);
     match &op.kind {
-        ArgItem { argv, .. } | TupleItems { tuple: argv } => {
+        ArgItem { argv, .. } => {
             dests(1)?;
-            if let ArgItem { .. } = op.kind { ptr(*argv)?; dest_is(0, &|t| t == LocalTy::Object, "an object") } else { obj(*argv)?; dest_is(0, &|t| t == LocalTy::Ptr, "a pointer") }
+            ptr(*argv)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
+        TupleItems { tuple } => {
+            dests(1)?;
+            obj(*tuple)?;
+            dest_is(0, &|t| t == LocalTy::Ptr, "a pointer")
         }
         CallBinder { args, nargs, kwnames, .. } => {
             dests(1)?;
