@@ -230,7 +230,7 @@ def test_same_source_runs_as_plain_python_with_shim(tmp_path, shim_dir):
     assert p.stdout.split() == ["False", "False", "nan", "42"]
 
 
-@pytest.mark.parametrize("what,marker", [("hir", "f"), ("clif", "function"), ("asm", "ret")])
+@pytest.mark.parametrize("what,marker", [("hir", "f"), ("mir", "def wrapper of f"), ("clif", "function"), ("asm", "ret")])
 def test_emit_prints_intermediate_code(tmp_path, what, marker):
     src, out = write(tmp_path, "emit_" + what, "def f(a: int) -> int:\n    return a + 1\n")
     b = run_compiler(src, out, ["--emit", what])

@@ -157,3 +157,105 @@ def test_second_allocation_failing_leaks_nothing(m):
         leaks[f.__name__] = growth(lambda: under_nomemory(f, *args))
     assert all(g < N // 10 for g in leaks.values()), "blocks more after %d calls: %r" % (N, leaks)
     del keep
+
+
+def test_any_failing_allocation_leaks_nothing(m):
+    """The outlined slow paths (MIR bodies: box, box, call, unbox) release
+    what they made whichever of their allocations fails."""
+    testcapi = pytest.importorskip("_testcapi")
+    n = m.native
+    keep = [float(i) + 0.25 for i in range(1000)]
+    a, b = 2 ** 60 + 7, 2 ** 59 + 3
+    for f, args in ((n.tdiv, (a, b)), (n.rnd, (2.675, 1000))):
+        refs = [sys.getrefcount(x) for x in args]
+        for start in range(1, 6):
+            def under_nomemory():
+                testcapi.set_nomemory(start, start + 1)   # only allocation `start` fails
+                try:
+                    f(*args)
+                except MemoryError:
+                    pass
+                finally:
+                    testcapi.remove_mem_hooks()
+            grown = growth(under_nomemory)
+            assert grown < N // 10, "%s%r, allocation %d failing: %d blocks more" % (f.__name__, args, start, grown)
+        assert [sys.getrefcount(x) for x in args] == refs, "%s changed its arguments' refcounts" % f.__name__
+    del keep
+
+
+WRAPPERS = '''
+import cython
+
+
+def scalars(n: cython.int, x: float, flag: cython.bint, u: cython.uint) -> cython.double:
+    return n + x + flag + u
+
+
+def views(a: cython.double[:], b: cython.double[::1]) -> cython.double:
+    b[0] = a[0]
+    return a[0]
+
+
+def maybe(a: cython.double[:] = None, k: int = 1) -> cython.double:
+    return k
+'''
+
+
+class NoTruth:
+    def __bool__(self):
+        raise ValueError("no truth value")
+
+
+@pytest.fixture(scope="module")
+def w(pyc):
+    return pyc.pair(WRAPPERS, stem="wrapper_leaks")
+
+
+def test_no_wrapper_error_path_leaks(w):
+    """Every way a wrapper can refuse its arguments (the MIR passes release
+    the binder's tuple and the buffers acquired before the failure)."""
+    import array
+    n = w.native
+    for name in ("scalars", "views", "maybe"):
+        w.assert_native(name)
+    good = array.array("d", [1.0, 2.0])
+    out = array.array("d", [0.0, 0.0])
+    ints = array.array("i", [1, 2])
+    flat = memoryview(bytearray(16)).cast("d")
+    two_d = memoryview(bytearray(32)).cast("d", (2, 2))
+    readonly = memoryview(bytes(16)).cast("d")
+    strided = memoryview(bytearray(32)).cast("d")[::2]
+    failing = [
+        (n.scalars, ("x", 1.0, True, 1), {}),           # wrong type
+        (n.scalars, (2 ** 40, 1.0, True, 1), {}),       # overflow
+        (n.scalars, (1, "x", True, 1), {}),
+        (n.scalars, (1, 1.0, NoTruth(), 1), {}),
+        (n.scalars, (1, 1.0, True, -1), {}),            # negative unsigned
+        (n.scalars, (1, 1.0, True), {}),                # binder TypeError
+        (n.scalars, (1, 1.0, True, 1), {"z": 1}),
+        (n.scalars, (1,), {"x": "x", "flag": 1, "u": 1}),  # binder path, then unboxing fails
+        (n.views, (ints, out), {}),                     # bad buffer format
+        (n.views, (good, ints), {}),                    # ... of the second, the first released
+        (n.views, (two_d, out), {}),                    # wrong ndim
+        (n.views, (good, readonly), {}),                # read-only buffer for a written view
+        (n.views, (None, out), {}),                     # None where not allowed
+        (n.views, (good, None), {}),
+        (n.views, (good, strided), {}),                 # not C-contiguous
+        (n.views, (good,), {"b": strided}),             # the same through the binder
+        (n.maybe, (ints,), {}),
+        (n.maybe, (None,), {"k": "x"}),
+    ]
+    for f, args, kw in failing:
+        with pytest.raises((TypeError, ValueError, OverflowError, BufferError)):
+            f(*args, **kw)
+        own = [a for a in list(args) + list(kw.values()) if sys.getrefcount(a) < 100]
+        refs = [sys.getrefcount(a) for a in own]
+        grown = growth(lambda: attempt(f, *args, **kw))
+        assert grown < N // 10, "%s%r %r: %d blocks more after %d calls" % (f.__name__, args, kw, grown, N)
+        assert [sys.getrefcount(a) for a in own] == refs, "%s%r changed its arguments' refcounts" % (f.__name__, args)
+    # No buffer is still exported: arrays can grow again.
+    for arr in (good, out, ints):
+        arr.append(0.0 if arr.typecode == "d" else 0)
+        arr.pop()
+    flat.release()
+    assert n.views(good, out) == 1.0 and n.maybe() == 1.0 and n.maybe(None, k=3) == 3.0

@@ -8,6 +8,7 @@ pub mod diag;
 pub mod frontend;
 pub mod hir;
 pub mod link;
+pub mod mir;
 pub mod opt;
 pub mod syntax;
 pub mod target;
@@ -20,6 +21,8 @@ use std::time::Instant;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Emit {
     Hir,
+    /// The MIR of the wrappers, after the passes.
+    Mir,
     Clif,
     Asm,
 }
@@ -322,6 +325,7 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
     let listing = match opts.emit {
         Some(Emit::Clif) => backend::Listing::Clif,
         Some(Emit::Asm) => backend::Listing::Asm,
+        Some(Emit::Mir) => backend::Listing::Mir,
         _ => backend::Listing::None,
     };
     let minor = python.as_ref().map_or(11, |p| p.minor);

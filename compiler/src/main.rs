@@ -13,6 +13,7 @@ struct Cli {
 #[derive(Clone, Copy, ValueEnum)]
 enum EmitArg {
     Hir,
+    Mir,
     Clif,
     Asm,
 }
@@ -34,7 +35,7 @@ enum Command {
         /// Treat a function left to Python as an error.
         #[arg(long)]
         strict: bool,
-        /// Print the typed HIR, Cranelift IR or machine code instead of writing a module.
+        /// Print the typed HIR, the wrappers' MIR, Cranelift IR or machine code instead of writing a module.
         #[arg(long, value_enum)]
         emit: Option<EmitArg>,
         /// Print nothing on success.
@@ -88,6 +89,7 @@ fn run(cli: Cli) -> ExitCode {
                 ext_suffix,
                 emit: emit.map(|e| match e {
                     EmitArg::Hir => Emit::Hir,
+                    EmitArg::Mir => Emit::Mir,
                     EmitArg::Clif => Emit::Clif,
                     EmitArg::Asm => Emit::Asm,
                 }),

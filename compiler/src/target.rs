@@ -81,7 +81,7 @@ fn cpuinfo_requirements(isa: &OwnedTargetIsa) -> Vec<&'static str> {
 
 /// `PYC_AOT_VERIFY=1` runs Cranelift's IR verifier on every function in a
 /// release build too (the test suite sets it; debug builds always verify).
-fn verifier_wanted() -> bool {
+pub(crate) fn verifier_wanted() -> bool {
     cfg!(debug_assertions) || verify_requested(std::env::var("PYC_AOT_VERIFY").ok().as_deref())
 }
 

@@ -43,9 +43,10 @@ fn options(source: PathBuf, out_dir: Option<PathBuf>, target: String, python: St
     let emit = match emit {
         None => None,
         Some("hir") => Some(Emit::Hir),
+        Some("mir") => Some(Emit::Mir),
         Some("clif") => Some(Emit::Clif),
         Some("asm") => Some(Emit::Asm),
-        Some(other) => return Err(PyValueError::new_err(format!("emit must be one of 'hir', 'clif', 'asm', not {other:?}"))),
+        Some(other) => return Err(PyValueError::new_err(format!("emit must be one of 'hir', 'mir', 'clif', 'asm', not {other:?}"))),
     };
     Ok(BuildOptions { source, out_dir, target, python, strict, emit, linker: None, ext_suffix: None })
 }

@@ -86,7 +86,7 @@ def test_errors_without_a_location(tmp_path):
 
 
 def test_emit_listings():
-    for emit, needle in [("hir", "fn fib"), ("clif", "function"), ("asm", "ret")]:
+    for emit, needle in [("hir", "fn fib"), ("mir", "def wrapper of fib"), ("clif", "function"), ("asm", "ret")]:
         path, report = pyc_aot.compile(FIB, emit=emit)
         assert path is None
         assert needle in report.listing, emit

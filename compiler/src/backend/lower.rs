@@ -4,7 +4,8 @@
 //! On error the Python exception is set, a traceback entry for this function
 //! and line is added, and the flag is 1.
 
-use super::{abi_types, clif_type, Emitter, FnCx, HELPER_ROUND};
+use super::outlined::Outlined;
+use super::{abi_types, clif_type, Emitter, FnCx};
 use crate::hir::{self, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, MathCheck, MathOp, Stmt, StmtKind, UnOp};
 use crate::types::{int_join, IntTy, Ty, ViewTy, PY_INT};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -717,21 +718,6 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.enter(fail);
         self.jump_to_error();
         self.enter(cont);
-    }
-
-    /// `propagate_if`, first dropping the references the failing path owns.
-    fn propagate_if_dropping(&mut self, failed: Value, owned: &[Value]) -> R<()> {
-        let fail = self.cx.b.create_block();
-        let cont = self.cx.b.create_block();
-        self.cx.b.set_cold_block(fail);
-        self.cx.b.ins().brif(failed, fail, &[], cont, &[]);
-        self.enter(fail);
-        for &o in owned {
-            self.decref(o)?;
-        }
-        self.jump_to_error();
-        self.enter(cont);
-        Ok(())
     }
 
     fn is_null(&mut self, v: Value) -> Value {
@@ -2315,21 +2301,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let q = self.cx.b.ins().fdiv(fa, fb);
         self.cx.b.ins().brif(wide, slow, &[], done, &[BlockArg::Value(q)]);
         self.enter(slow);
-        let ptr = self.cx.em.ptr;
-        let from = if t.signed { "PyLong_FromLongLong" } else { "PyLong_FromUnsignedLongLong" };
-        let oa = self.call_c(from, &[types::I64], &[ptr], &[a])?[0];
-        let null = self.is_null(oa);
-        self.propagate_if(null);
-        let ob = self.call_c(from, &[types::I64], &[ptr], &[b])?[0];
-        let null = self.is_null(ob);
-        self.propagate_if_dropping(null, &[oa])?;
-        let r = self.call_c("PyNumber_TrueDivide", &[ptr, ptr], &[ptr], &[oa, ob])?[0];
-        self.decref(oa)?;
-        self.decref(ob)?;
-        let null = self.is_null(r);
-        self.propagate_if(null);
-        let d = self.call_c("PyFloat_AsDouble", &[ptr], &[types::F64], &[r])?[0];
-        self.decref(r)?;
+        let (d, failed) = self.call_outlined(Outlined::TrueDivide { signed: t.signed }, a, b)?;
+        self.propagate_if(failed);
         self.cx.b.ins().jump(done, &[BlockArg::Value(d)]);
         self.enter(done);
         Ok(self.cx.b.block_params(done)[0])
@@ -2720,30 +2693,18 @@ impl<'m> Lower<'m, '_, '_, '_> {
 
     /// `round(x, n)` defers to CPython's correctly rounded implementation.
     fn round_digits(&mut self, x: Value, n: Value) -> R<Value> {
-        let ptr = self.cx.em.ptr;
-        let ox = self.call_c("PyFloat_FromDouble", &[types::F64], &[ptr], &[x])?[0];
-        let null = self.is_null(ox);
-        self.propagate_if(null);
-        let on = self.call_c("PyLong_FromLongLong", &[types::I64], &[ptr], &[n])?[0];
-        let null = self.is_null(on);
-        self.propagate_if_dropping(null, &[ox])?;
-        let slot = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
-        self.cx.b.ins().stack_store(ptr, ox, slot, 0);
-        self.cx.b.ins().stack_store(ptr, on, slot, 8);
-        let argv = self.cx.b.ins().stack_addr(ptr, slot, 0);
-        let helpers = self.cx.em.helpers;
-        let table = self.cx.data_addr(helpers);
-        let round = self.cx.b.ins().load(ptr, flags(), table, (HELPER_ROUND * 8) as i32);
-        let two = self.cx.b.ins().iconst(ptr, 2);
-        let nokw = self.cx.b.ins().iconst(ptr, 0);
-        let r = self.cx.vectorcall(round, argv, two, nokw)?;
-        self.decref(ox)?;
-        self.decref(on)?;
-        let null = self.is_null(r);
-        self.propagate_if(null);
-        let d = self.call_c("PyFloat_AsDouble", &[ptr], &[types::F64], &[r])?[0];
-        self.decref(r)?;
+        let (d, failed) = self.call_outlined(Outlined::RoundDigits, x, n)?;
+        self.propagate_if(failed);
         Ok(d)
+    }
+
+    /// Calls one of the module's outlined helpers: `(f64, error flag)`.
+    fn call_outlined(&mut self, kind: Outlined, a: Value, b: Value) -> R<(Value, Value)> {
+        let id = self.cx.em.outlined(kind)?;
+        let r = self.cx.func_ref(id);
+        let inst = self.cx.b.ins().call(r, &[a, b]);
+        let results = self.cx.b.inst_results(inst);
+        Ok((results[0], results[1]))
     }
 }
 

@@ -1,18 +1,22 @@
 //! Back end: typed HIR → Cranelift IR → one relocatable object.
 //!
 //! `lower` turns each HIR function into a native function; `glue` emits the
-//! CPython-facing parts (argument wrappers, method table, module init). Both
-//! write into one `ObjectModule` through `Emitter`, which owns symbol naming
-//! and the caches of imported C-API symbols and string constants.
+//! CPython-facing parts (argument wrappers as MIR bodies that `codegen`
+//! emits, method table, module init). All write into one `ObjectModule`
+//! through `Emitter`, which owns symbol naming and the caches of imported
+//! C-API symbols and string constants.
 
+mod codegen;
 mod glue;
 mod lower;
+mod outlined;
 pub mod pyabi;
 
 pub use lower::maybe_unbound;
 pub(crate) use lower::{lower_in_place, worth_lowering_in_place, recursive_functions, stack};
 
 use crate::hir::{self, FuncId};
+use crate::mir::primitives as prim;
 use pyabi::TargetPython;
 use crate::target::Target;
 use crate::types::Ty;
@@ -28,6 +32,10 @@ pub enum Listing {
     None,
     Clif,
     Asm,
+    /// The MIR of every wrapper, after its passes.
+    Mir,
+    /// The MIR of every wrapper as built and after each pass (verified).
+    MirStages,
 }
 
 pub struct Output {
@@ -35,6 +43,8 @@ pub struct Output {
     /// Per-function CLIF or disassembly when requested.
     pub listing: String,
 }
+
+type R<T> = Result<T, String>;
 
 /// Slots of the helpers table.
 pub const HELPER_ROUND: usize = 0;
@@ -57,6 +67,8 @@ pub(crate) struct Emitter {
     pub stack_limit_fn: ClifFuncId,
     strings: HashMap<Vec<u8>, DataId>,
     pub native: Vec<ClifFuncId>,
+    /// The variant's outlined helpers declared so far (`outlined`).
+    outlined: Vec<(outlined::Outlined, ClifFuncId)>,
     pub listing_kind: Listing,
     pub listing: String,
     ctx: Context,
@@ -192,6 +204,7 @@ pub fn compile_with_shim(
         data_imports: HashMap::new(),
         strings: HashMap::new(),
         native: vec![],
+        outlined: vec![],
         listing_kind: listing,
         listing: String::new(),
         ctx: Context::new(),
@@ -224,6 +237,7 @@ pub fn compile_with_shim(
                 Err(panic) => return Err(at(panic_message(panic.as_ref()))),
             }
         }
+        outlined::define_used(&mut em, module, &recursive)?;
         defs.push(glue::emit_module_glue(&mut em, module, py_minor, &recursive, target, !fat)?);
     }
     em.variant = None;
@@ -345,7 +359,7 @@ impl Emitter {
     }
 
     pub fn define(&mut self, id: ClifFuncId, func: ir::Function, title: &str) -> Result<(), String> {
-        if self.listing_kind == Listing::None {
+        if matches!(self.listing_kind, Listing::None | Listing::Mir | Listing::MirStages) {
             let isa = self.variant.as_ref().map(|(_, isa)| isa.clone());
             self.pending.push(Pending { id, func, title: title.to_string(), isa });
             return Ok(());
@@ -499,6 +513,23 @@ impl<'a, 'b> FnCx<'a, 'b> {
         Ok(self.b.inst_results(inst).to_vec())
     }
 
+    /// Calls a C-API primitive from the table (its signature declared once there).
+    pub fn call_prim(&mut self, prim: &crate::mir::primitives::Primitive, args: &[ir::Value]) -> Result<Vec<ir::Value>, String> {
+        use crate::mir::primitives::CTy;
+        let ty = |c: CTy| match c {
+            CTy::Object | CTy::Ptr => self.em.ptr,
+            CTy::I32 => types::I32,
+            CTy::I64 => types::I64,
+            CTy::F64 => types::F64,
+        };
+        let params: Vec<ir::Type> = prim.args.iter().map(|c| ty(*c)).collect();
+        let rets: Vec<ir::Type> = prim.ret.iter().map(|c| ty(*c)).collect();
+        if args.len() != params.len() {
+            return Err(format!("{} takes {} arguments, given {}", prim.name, params.len(), args.len()));
+        }
+        self.call_c(prim.name, &params, &rets, args)
+    }
+
     pub fn is_null(&mut self, v: ir::Value) -> ir::Value {
         use cranelift_codegen::ir::{condcodes::IntCC, InstBuilder};
         self.b.ins().icmp_imm_s(IntCC::Equal, v, 0)
@@ -507,14 +538,13 @@ impl<'a, 'b> FnCx<'a, 'b> {
     /// `PyObject_Vectorcall(callable, argv, nargsf, kwnames)`, a new reference or NULL.
     pub fn vectorcall(&mut self, callable: ir::Value, argv: ir::Value, nargsf: ir::Value, kwnames: ir::Value) -> Result<ir::Value, String> {
         use cranelift_codegen::ir::InstBuilder;
-        let p = self.em.ptr;
         if self.em.py.has_vectorcall_symbol() {
-            return Ok(self.call_c("PyObject_Vectorcall", &[p, p, p, p], &[p], &[callable, argv, nargsf, kwnames])?[0]);
+            return Ok(self.call_prim(&prim::PY_OBJECT_VECTORCALL, &[callable, argv, nargsf, kwnames])?[0]);
         }
         // _PyObject_MakeTpCall takes a plain count: drop PY_VECTORCALL_ARGUMENTS_OFFSET.
         let nargs = self.b.ins().band_imm_s(nargsf, i64::MAX);
-        let tstate = self.call_c("PyThreadState_Get", &[], &[p], &[])?[0];
-        Ok(self.call_c("_PyObject_MakeTpCall", &[p, p, p, p, p], &[p], &[tstate, callable, argv, nargs, kwnames])?[0])
+        let tstate = self.call_prim(&prim::PY_THREAD_STATE_GET, &[])?[0];
+        Ok(self.call_prim(&prim::PY_OBJECT_MAKE_TP_CALL, &[tstate, callable, argv, nargs, kwnames])?[0])
     }
 
     /// `PyObject_CallOneArg(callable, arg)`, a new reference or NULL.
@@ -522,7 +552,7 @@ impl<'a, 'b> FnCx<'a, 'b> {
         use cranelift_codegen::ir::InstBuilder;
         let p = self.em.ptr;
         if self.em.py.has_vectorcall_symbol() {
-            return Ok(self.call_c("PyObject_CallOneArg", &[p, p], &[p], &[callable, arg])?[0]);
+            return Ok(self.call_prim(&prim::PY_OBJECT_CALL_ONE_ARG, &[callable, arg])?[0]);
         }
         let slot = self.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8, 3));
         self.b.ins().stack_store(p, arg, slot, 0);
@@ -533,7 +563,6 @@ impl<'a, 'b> FnCx<'a, 'b> {
     }
 
     pub fn decref(&mut self, obj: ir::Value) -> Result<(), String> {
-        let p = self.em.ptr;
-        self.call_c("Py_DecRef", &[p], &[], &[obj]).map(|_| ())
+        self.call_prim(&prim::PY_DECREF, &[obj]).map(|_| ())
     }
 }

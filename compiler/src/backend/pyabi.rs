@@ -8,12 +8,46 @@
 //! 3.10.13, 3.11.7, 3.12.1 and 3.13.0. A version outside that range gets no
 //! inline fast paths, only C-API calls, which every version ≥ 3.9 exports.
 
-/// `PyObject.ob_type`, the same in every 64-bit GIL build.
+// Layouts the same in every 64-bit GIL build from 3.9 to 3.13.
+
+/// `PyObject.ob_refcnt` (3.12+: only its low 32 bits count; see `Incref`).
+pub const OB_REFCNT: i32 = 0;
+/// `PyObject.ob_type`.
 pub const OB_TYPE: i32 = 8;
 /// `PyFloatObject.ob_fval`.
 pub const FLOAT_VALUE: i32 = 16;
 /// `PyTupleObject.ob_item`.
 pub const TUPLE_ITEMS: i64 = 24;
+/// `PyCFunctionObject.m_self` (after the object header and `m_ml`).
+pub const CFUNCTION_SELF: i32 = 24;
+/// `PyTypeObject.tp_vectorcall_offset`.
+pub const TP_VECTORCALL_OFFSET: i32 = 56;
+
+/// `Py_buffer`'s fields: `buf`, `obj`, `itemsize`, `readonly`, `ndim`,
+/// `format`, `shape`, `strides`.
+pub const BUFFER_BUF: i32 = 0;
+pub const BUFFER_OBJ: i32 = 8;
+pub const BUFFER_ITEMSIZE: i32 = 24;
+pub const BUFFER_READONLY: i32 = 32;
+pub const BUFFER_NDIM: i32 = 36;
+pub const BUFFER_FORMAT: i32 = 40;
+pub const BUFFER_SHAPE: i32 = 48;
+pub const BUFFER_STRIDES: i32 = 56;
+
+/// `PyModuleDef`: its size, and `m_name`, `m_methods`, `m_slots` (after the
+/// 40-byte `m_base`, whose refcount is 1 in a static definition).
+pub const MODULE_DEF_BYTES: usize = 104;
+pub const MODULE_DEF_NAME: u32 = 40;
+pub const MODULE_DEF_METHODS: u32 = 64;
+pub const MODULE_DEF_SLOTS: u32 = 72;
+/// `PyMethodDef`: `{ml_name, ml_meth, ml_flags, ml_doc}`.
+pub const METHOD_DEF_BYTES: usize = 32;
+pub const METHOD_DEF_METH: usize = 8;
+pub const METHOD_DEF_FLAGS: usize = 16;
+pub const METHOD_DEF_DOC: usize = 24;
+/// `PyModuleDef_Slot`: `{slot, value}`.
+pub const MODULE_SLOT_BYTES: usize = 16;
+pub const MODULE_SLOT_VALUE: u32 = 8;
 
 /// The interpreter a module is built for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -132,7 +132,7 @@ def compile(path, target="native", output_dir=None, strict=False, *, python=None
     ``output_dir``: where to write ``<name><EXT_SUFFIX>`` (default: next to
     the source). ``strict``: a function left to Python is an error.
     ``python``: the interpreter to build for (default: this one).
-    ``emit``: ``"hir"``, ``"clif"`` or ``"asm"`` to get a listing in
+    ``emit``: ``"hir"``, ``"mir"``, ``"clif"`` or ``"asm"`` to get a listing in
     ``report.listing`` instead of a module.
 
     Returns ``(path of the module, report)``; the path is ``None`` with ``emit``.

@@ -40,8 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="Treat a function left to Python as an error")
     b.add_argument(
         "--emit",
-        choices=["hir", "clif", "asm"],
-        help="Print the typed HIR, Cranelift IR or machine code instead of writing a module",
+        choices=["hir", "mir", "clif", "asm"],
+        help="Print the typed HIR, the wrappers' MIR, Cranelift IR or machine code instead of writing a module",
     )
     b.add_argument("-q", "--quiet", action="store_true", help="Print nothing on success")
     sub.add_parser(

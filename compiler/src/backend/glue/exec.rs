@@ -1,0 +1,399 @@
+//! The module's exec slot (PEP 489): the shared `cython` shim (from
+//! `sys.modules`, or built from its embedded code), the module's own Python
+//! helpers (CPU check, argument binders, buffer-error explainer) stored in
+//! the helper table, the keyword entries of `METH_O` functions, and the
+//! residual Python run in the module's dict.
+
+use super::names::py_str;
+use super::{finish, flags, PY_FILE_INPUT, R};
+use crate::backend::{pyabi, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND};
+use crate::hir::{self, Function};
+use crate::mir::primitives as prim;
+use crate::hir::ParamKind;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, types, BlockArg, InstBuilder, Value};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
+
+const SHIM_SOURCE: &str = include_str!("../../shim/cython_shim.py");
+
+/// Python source of a function with `f`'s exact parameters that returns them
+/// as a tuple: calling it reproduces CPython's own argument errors.
+pub(super) fn binder_source(f: &Function) -> String {
+    let mut params = vec![];
+    let mut seen_kwonly = false;
+    for (i, p) in f.params.iter().enumerate() {
+        if p.kind == ParamKind::KeywordOnly && !seen_kwonly {
+            params.push("*".to_string());
+            seen_kwonly = true;
+        }
+        params.push(match &p.default_src {
+            Some(d) => format!("{}={}", p.name, d),
+            None => p.name.clone(),
+        });
+        let next_not_posonly = f.params.get(i + 1).is_none_or(|n| n.kind != ParamKind::PositionalOnly);
+        if p.kind == ParamKind::PositionalOnly && next_not_posonly {
+            params.push("/".to_string());
+        }
+    }
+    let names: Vec<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
+    let bind = binder_name(f);
+    let tuple = if names.is_empty() { "()".to_string() } else { format!("({},)", names.join(", ")) };
+    // CPython up to 3.9 names the function in argument errors by its code's
+    // co_name, later ones by __qualname__: set both.
+    format!(
+        "\ndef {bind}({}):\n    return {tuple}\n{bind}.__name__ = {bind}.__qualname__ = {name}\n\
+         {bind}.__code__ = {bind}.__code__.replace(co_name={name})\n",
+        params.join(", "),
+        name = py_str(&f.name)
+    )
+}
+
+fn binder_name(f: &Function) -> String {
+    format!("__pyc_aot_bind_{}", f.name)
+}
+
+/// Python that turns a rejected buffer into Cython's error messages; native
+/// code only knows *which* check failed and calls it on that cold path.
+const BUFFER_ERROR_SOURCE: &str = r#"
+_PYC_AOT_FORMAT_NAMES = {'b': 'signed char', 'c': 'char', 'B': 'unsigned char', 'h': 'short', 'H': 'unsigned short',
+    'i': 'int', 'I': 'unsigned int', 'l': 'long', 'L': 'unsigned long', 'q': 'long long', 'Q': 'unsigned long long',
+    'n': 'Py_ssize_t', 'N': 'size_t', 'f': 'float', 'd': 'double', 'g': 'long double', '?': 'bint', 'e': 'half float'}
+
+def __pyc_aot_buffer_error(obj, info):
+    name, want, ndim, check = info.split('|')
+    if obj is None:
+        raise TypeError("Argument '%s' must not be None" % name)
+    m = memoryview(obj)
+    if check == 'ndim':
+        raise ValueError("Buffer has wrong number of dimensions (expected %s, got %d)" % (ndim, m.ndim))
+    if check == 'dtype':
+        if m.format[:1] in ('>', '!'):
+            raise ValueError("Big-endian buffer not supported on little-endian compiler")
+        fmt = m.format.lstrip('@=<')
+        raise ValueError("Buffer dtype mismatch, expected '%s' but got '%s'" % (want, _PYC_AOT_FORMAT_NAMES.get(fmt, fmt)))
+    if check == 'contig':
+        raise ValueError("ndarray is not C-contiguous")
+    if check == 'fcontig':
+        raise ValueError("ndarray is not Fortran contiguous")
+    if check == 'readonly':
+        raise ValueError("buffer source array is read-only")
+    raise ValueError("buffer for argument '%s' does not match %s" % (name, want))
+"#;
+
+/// Refuses to import on a CPU without the features the code was compiled
+/// for (Linux reports them, including OS support for AVX state, in
+/// /proc/cpuinfo). Code that needs features must not run when they cannot be
+/// read: an illegal instruction kills the interpreter.
+const CPU_CHECK_SOURCE: &str = r#"
+def __pyc_aot_check_cpu(module, target, required):
+    if not required:
+        return
+    import os
+    try:
+        with open(os.environ.get('PYC_AOT_TEST_CPUINFO') or '/proc/cpuinfo') as f:
+            flags = next((line.split(':', 1)[1].split() for line in f if line.startswith('flags')), None)
+    except OSError as e:
+        flags, why = None, "cannot read /proc/cpuinfo (%s)" % e
+    else:
+        why = "/proc/cpuinfo lists no CPU flags"
+    if flags is None:
+        raise ImportError("%s was compiled for %s (needs %s), but %s; build it for a baseline target (`--target x86-64`) to run here"
+                          % (module, target, ', '.join(required), why))
+    missing = [r for r in required if r not in flags]
+    if missing:
+        raise ImportError("%s was compiled for %s (needs %s); this CPU lacks %s"
+                          % (module, target, ', '.join(required), ', '.join(missing)))
+"#;
+
+/// Module-dict name of the late-bound functions while the module's code runs.
+const LATE_GLOBAL: &str = "__pyc_aot_late__";
+
+/// The residual source with each late function bound on its (blanked) `def`
+/// line, as the `def` would bind it; those whose line is not blank (none
+/// should be) are returned to be bound before the code runs.
+fn bind_late_in_source(src: &str, late: &[(String, u32)]) -> (String, Vec<String>) {
+    let mut lines: Vec<String> = src.split_inclusive('\n').map(str::to_string).collect();
+    let mut early = vec![];
+    for (name, line) in late {
+        let k = (*line as usize).wrapping_sub(1);
+        match lines.get_mut(k) {
+            Some(l) if l.trim().is_empty() => {
+                let ending = &l[l.trim_end_matches(['\r', '\n']).len()..];
+                *l = format!("{name} = {LATE_GLOBAL}.pop({}){ending}", py_str(name));
+            }
+            _ => early.push(name.clone()),
+        }
+    }
+    (lines.concat(), early)
+}
+
+pub(super) fn emit_exec(
+    em: &mut Emitter,
+    m: &hir::Module,
+    exported: &[&Function],
+    keyword_entries: &[(String, ClifFuncId)],
+    target: &crate::target::Target,
+    (late_table, late_names): (DataId, &[String]),
+) -> R<ClifFuncId> {
+    let p = em.ptr;
+    let mut sig = em.module.make_signature();
+    sig.params.push(ir::AbiParam::new(p));
+    sig.returns.push(ir::AbiParam::new(types::I32));
+    let id = em.module.declare_function(&em.symbol("pyc_aot_exec"), Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    // The shim is the same text in every module: it is compiled once per
+    // process and shared through sys.modules under a key naming its content.
+    let shim = shared_shim_source();
+    let shim_key = format!("_pyc_aot_shim_{:016x}", fnv1a(shim.as_bytes()));
+    // What is particular to this module (and variant) runs in a namespace of its own.
+    let mut own = String::new();
+    if !target.requires.is_empty() {
+        let list: Vec<String> = target.requires.iter().map(|r| py_str(r)).collect();
+        own.push_str(&format!("{CPU_CHECK_SOURCE}__pyc_aot_check_cpu({}, {}, [{}])\n", py_str(&m.name), py_str(&target.name), list.join(", ")));
+    }
+    for f in exported {
+        own.push_str(&binder_source(f));
+    }
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(1, 1), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry = cx.b.create_block();
+        let fail = cx.b.create_block();
+        cx.b.set_cold_block(fail);
+        cx.b.append_block_params_for_function_params(entry);
+        cx.b.switch_to_block(entry);
+        let module = cx.b.block_params(entry)[0];
+
+        // Leaves through `fail` when `v` is NULL (or negative, for int results).
+        let check_null = |cx: &mut FnCx, v: Value| {
+            let bad = cx.is_null(v);
+            let ok = cx.b.create_block();
+            cx.b.ins().brif(bad, fail, &[], ok, &[]);
+            cx.b.switch_to_block(ok);
+        };
+        let check_neg = |cx: &mut FnCx, v: Value| {
+            let bad = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, v, 0);
+            let ok = cx.b.create_block();
+            cx.b.ins().brif(bad, fail, &[], ok, &[]);
+            cx.b.switch_to_block(ok);
+        };
+        let set_item = |cx: &mut FnCx, dict: Value, key: &str, val: Value| -> R<()> {
+            let k = cx.cstr(key)?;
+            let r = cx.call_prim(&prim::PY_DICT_SET_ITEM_STRING, &[dict, k, val])?[0];
+            check_neg(cx, r);
+            Ok(())
+        };
+        let run = |cx: &mut FnCx, src: &str, filename: &str, globals: Value| -> R<()> {
+            let s = cx.cstr(src)?;
+            let f = cx.cstr(filename)?;
+            let mode = cx.b.ins().iconst(types::I32, PY_FILE_INPUT);
+            let code = cx.call_prim(&prim::PY_COMPILE_STRING, &[s, f, mode])?[0];
+            check_null(cx, code);
+            let r = cx.call_prim(&prim::PY_EVAL_EVAL_CODE, &[code, globals, globals])?[0];
+            cx.decref(code)?;
+            check_null(cx, r);
+            cx.decref(r)
+        };
+
+        let builtins = cx.call_prim(&prim::PY_EVAL_GET_BUILTINS, &[])?[0];
+        let modules = cx.call_prim(&prim::PY_IMPORT_GET_MODULE_DICT, &[])?[0];
+        let key = cx.cstr(&shim_key)?;
+        let existing = cx.call_prim(&prim::PY_DICT_GET_ITEM_STRING, &[modules, key])?[0];
+        let (create, have) = (cx.b.create_block(), cx.b.create_block());
+        cx.b.append_block_param(have, p);
+        let missing = cx.is_null(existing);
+        cx.b.ins().brif(missing, create, &[], have, &[BlockArg::Value(existing)]);
+        cx.b.switch_to_block(create);
+        let name = cx.cstr("cython")?;
+        let fresh = cx.call_prim(&prim::PY_MODULE_NEW, &[name])?[0];
+        check_null(&mut cx, fresh);
+        let fresh_dict = cx.call_prim(&prim::PY_MODULE_GET_DICT, &[fresh])?[0];
+        set_item(&mut cx, fresh_dict, "__builtins__", builtins)?;
+        let true_obj = cx.py_data("_Py_TrueStruct")?;
+        set_item(&mut cx, fresh_dict, "__pyc_aot_compiled__", true_obj)?;
+        match cx.em.shim_code.clone() {
+            Some(bytes) => {
+                // One copy per object, shared by a fat module's variants.
+                let data = match cx.em.shim_data {
+                    Some(d) => d,
+                    None => {
+                        let d = cx.em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+                        let mut desc = DataDescription::new();
+                        desc.define(bytes.clone().into_boxed_slice());
+                        cx.em.module.define_data(d, &desc).map_err(|e| e.to_string())?;
+                        cx.em.shim_data = Some(d);
+                        d
+                    }
+                };
+                // zlib.decompress(bytes) then marshal: the interpreter's own zlib.
+                let addr = cx.data_addr(data);
+                let len = cx.b.ins().iconst(p, bytes.len() as i64);
+                let packed = cx.call_prim(&prim::PY_BYTES_FROM_STRING_AND_SIZE, &[addr, len])?[0];
+                check_null(&mut cx, packed);
+                let zname = cx.cstr("zlib")?;
+                let zlib = cx.call_prim(&prim::PY_IMPORT_IMPORT_MODULE, &[zname])?[0];
+                check_null(&mut cx, zlib);
+                let dname = cx.cstr("decompress")?;
+                let decompress = cx.call_prim(&prim::PY_OBJECT_GET_ATTR_STRING, &[zlib, dname])?[0];
+                cx.decref(zlib)?;
+                check_null(&mut cx, decompress);
+                let raw = cx.call_one_arg(decompress, packed)?;
+                cx.decref(decompress)?;
+                cx.decref(packed)?;
+                check_null(&mut cx, raw);
+                let raw_ptr = cx.call_prim(&prim::PY_BYTES_AS_STRING, &[raw])?[0];
+                let raw_len = cx.call_prim(&prim::PY_BYTES_SIZE, &[raw])?[0];
+                let code = cx.call_prim(&prim::PY_MARSHAL_READ_OBJECT_FROM_STRING, &[raw_ptr, raw_len])?[0];
+                cx.decref(raw)?;
+                check_null(&mut cx, code);
+                let r = cx.call_prim(&prim::PY_EVAL_EVAL_CODE, &[code, fresh_dict, fresh_dict])?[0];
+                cx.decref(code)?;
+                check_null(&mut cx, r);
+                cx.decref(r)?;
+            }
+            None => run(&mut cx, &shim, "<pyc-aot cython shim>", fresh_dict)?,
+        }
+        set_item(&mut cx, modules, &shim_key, fresh)?;
+        cx.decref(fresh)?;
+        cx.b.ins().jump(have, &[BlockArg::Value(fresh)]);
+        cx.b.switch_to_block(have);
+        // Borrowed: sys.modules keeps the shared shim alive.
+        let shim_mod = cx.b.block_params(have)[0];
+        let shim_dict = cx.call_prim(&prim::PY_MODULE_GET_DICT, &[shim_mod])?[0];
+        let own_dict = cx.call_prim(&prim::PY_DICT_NEW, &[])?[0];
+        check_null(&mut cx, own_dict);
+        set_item(&mut cx, own_dict, "__builtins__", builtins)?;
+        if !own.is_empty() {
+            run(&mut cx, &own, "<pyc-aot module helpers>", own_dict)?;
+        }
+
+        let helpers = cx.em.helpers;
+        let table = cx.data_addr(helpers);
+        let fill = |cx: &mut FnCx, dict: Value, key: &str, slot: usize| -> R<()> {
+            let k = cx.cstr(key)?;
+            let obj = cx.call_prim(&prim::PY_DICT_GET_ITEM_STRING, &[dict, k])?[0];
+            let missing = cx.is_null(obj);
+            let (bad, ok) = (cx.b.create_block(), cx.b.create_block());
+            cx.b.ins().brif(missing, bad, &[], ok, &[]);
+            cx.b.switch_to_block(bad);
+            let exc = cx.py_data("PyExc_SystemError")?;
+            let exc = cx.b.ins().load(p, flags(), exc, 0);
+            let msg = cx.cstr(&format!("pyc-aot: the module's helper `{key}` is missing"))?;
+            cx.call_prim(&prim::PY_ERR_SET_STRING, &[exc, msg])?;
+            cx.b.ins().jump(fail, &[]);
+            cx.b.switch_to_block(ok);
+            cx.call_prim(&prim::PY_INCREF, &[obj])?;
+            cx.b.ins().store(flags(), obj, table, (8 * slot) as i32);
+            Ok(())
+        };
+        fill(&mut cx, builtins, "round", HELPER_ROUND)?;
+        fill(&mut cx, shim_dict, "__pyc_aot_buffer_error", HELPER_BUFFER_ERROR)?;
+        for (k, f) in exported.iter().enumerate() {
+            fill(&mut cx, own_dict, &binder_name(f), HELPER_BINDERS + k)?;
+        }
+        cx.decref(own_dict)?;
+
+        let mod_dict = cx.call_prim(&prim::PY_MODULE_GET_DICT, &[module])?[0];
+        let late_positions: Vec<(String, u32)> =
+            late_names.iter().filter_map(|n| exported.iter().find(|f| &f.name == n).map(|f| (n.clone(), f.line))).collect();
+        let (source, bind_early) = bind_late_in_source(&m.python_source, &late_positions);
+        let late_dict = if late_names.is_empty() {
+            None
+        } else {
+            let d = cx.call_prim(&prim::PY_DICT_NEW, &[])?[0];
+            check_null(&mut cx, d);
+            let modname = cx.call_prim(&prim::PY_MODULE_GET_NAME_OBJECT, &[module])?[0];
+            check_null(&mut cx, modname);
+            let table = cx.data_addr(late_table);
+            for (i, name) in late_names.iter().enumerate() {
+                let ml = cx.b.ins().iadd_imm_s(table, (pyabi::METHOD_DEF_BYTES * i) as i64);
+                let fobj = cx.call_prim(&prim::PY_CFUNCTION_NEW_EX, &[ml, module, modname])?[0];
+                check_null(&mut cx, fobj);
+                set_item(&mut cx, d, name, fobj)?;
+                cx.decref(fobj)?;
+            }
+            cx.decref(modname)?;
+            Some(d)
+        };
+        // METH_O functions that take their argument by keyword too: their
+        // vectorcall slot (used for every call CPython does not specialise,
+        // e.g. with keywords) gets an entry that handles keywords.
+        let cfunction_type = if keyword_entries.is_empty() { None } else { Some(cx.py_data("PyCFunction_Type")?) };
+        for (name, entry) in keyword_entries {
+            let Some(cfunction_type) = cfunction_type else { break };
+            let k = cx.cstr(name)?;
+            let dict = match late_dict {
+                Some(d) if late_names.contains(name) => d,
+                _ => mod_dict,
+            };
+            let obj = cx.call_prim(&prim::PY_DICT_GET_ITEM_STRING, &[dict, k])?[0];
+            let (check, patch, next) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+            let missing = cx.is_null(obj);
+            cx.b.ins().brif(missing, next, &[], check, &[]);
+            cx.b.switch_to_block(check);
+            let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+            let is_cfunction = cx.b.ins().icmp(IntCC::Equal, ty, cfunction_type);
+            let offset = cx.b.ins().load(p, flags(), ty, pyabi::TP_VECTORCALL_OFFSET);
+            let has_slot = cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, offset, 0);
+            let ok = cx.b.ins().band(is_cfunction, has_slot);
+            cx.b.ins().brif(ok, patch, &[], next, &[]);
+            cx.b.switch_to_block(patch);
+            let r = cx.func_ref(*entry);
+            let addr = cx.b.ins().func_addr(p, r);
+            let slot = cx.b.ins().iadd(obj, offset);
+            cx.b.ins().store(flags(), addr, slot, 0);
+            cx.b.ins().jump(next, &[]);
+            cx.b.switch_to_block(next);
+        }
+        set_item(&mut cx, mod_dict, hir::SHIM_GLOBAL, shim_mod)?;
+        set_item(&mut cx, mod_dict, "__builtins__", builtins)?;
+        let tname = cx.cstr(&target.name)?;
+        let tobj = cx.call_prim(&prim::PY_UNICODE_FROM_STRING, &[tname])?[0];
+        check_null(&mut cx, tobj);
+        set_item(&mut cx, mod_dict, "__pyc_aot_target__", tobj)?;
+        cx.decref(tobj)?;
+        if let Some(d) = late_dict {
+            for name in &bind_early {
+                let k = cx.cstr(name)?;
+                let obj = cx.call_prim(&prim::PY_DICT_GET_ITEM_STRING, &[d, k])?[0];
+                check_null(&mut cx, obj);
+                set_item(&mut cx, mod_dict, name, obj)?;
+            }
+            set_item(&mut cx, mod_dict, LATE_GLOBAL, d)?;
+            cx.decref(d)?;
+        }
+        run(&mut cx, &source, &m.source_path, mod_dict)?;
+        if late_dict.is_some() {
+            let k = cx.cstr(LATE_GLOBAL)?;
+            let r = cx.call_prim(&prim::PY_DICT_DEL_ITEM_STRING, &[mod_dict, k])?[0];
+            let (clear, done) = (cx.b.create_block(), cx.b.create_block());
+            let failed = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+            cx.b.ins().brif(failed, clear, &[], done, &[]);
+            cx.b.switch_to_block(clear);
+            // The module's code may have deleted it itself.
+            cx.call_prim(&prim::PY_ERR_CLEAR, &[])?;
+            cx.b.ins().jump(done, &[]);
+            cx.b.switch_to_block(done);
+        }
+        let ok = cx.b.ins().iconst(types::I32, 0);
+        cx.b.ins().return_(&[ok]);
+
+        cx.b.switch_to_block(fail);
+        let err = cx.b.ins().iconst(types::I32, -1);
+        cx.b.ins().return_(&[err]);
+        finish(cx)?;
+    }
+    em.define(id, func, "module exec")?;
+    Ok(id)
+}
+
+pub(crate) fn shared_shim_source() -> String {
+    format!("{SHIM_SOURCE}{BUFFER_ERROR_SOURCE}")
+}
+
+/// FNV-1a: a stable name for the shim's text across builds and compilers.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100000001b3))
+}
+

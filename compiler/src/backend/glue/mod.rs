@@ -1,0 +1,278 @@
+//! The CPython-facing half of the module: each function's calling
+//! convention, the method table, `PyModuleDef` with a `Py_mod_exec` slot
+//! (PEP 489), and `PyInit_<name>`. The wrappers (`wrapper`), the exec slot
+//! (`exec`) and a fat module's dispatcher (`dispatcher`) have files of their
+//! own; every layout comes from `pyabi`.
+
+mod dispatcher;
+mod exec;
+mod names;
+mod views;
+mod wrapper;
+
+pub(crate) use dispatcher::emit_dispatcher;
+pub(crate) use exec::shared_shim_source;
+pub(crate) use names::init_symbol;
+
+use super::{pyabi, Emitter, FnCx, HELPER_BINDERS};
+use crate::hir::{self, FuncId, Function};
+use crate::mir::primitives as prim;
+use crate::hir::ParamKind;
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
+use std::collections::HashSet;
+
+type R<T> = Result<T, String>;
+
+const METH_VARARGS_FASTCALL_KEYWORDS: i32 = 0x80 | 0x02;
+const METH_O: i32 = 0x08;
+const METH_NOARGS: i32 = 0x04;
+const PY_FILE_INPUT: i64 = 257;
+const PY_MOD_EXEC: u32 = 2;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CallKind {
+    NoArgs,
+    O,
+    /// One parameter that may also be passed by keyword: registered as
+    /// `METH_O`, so CPython's specialised call of a `METH_O` builtin reaches
+    /// the wrapper directly, and the function object's vectorcall slot is then
+    /// pointed at an entry that also accepts the keyword (see `emit_exec`).
+    OKeywords,
+    FastCall,
+}
+
+/// Interpreters whose `PyCFunctionObject` has a vectorcall slot (3.8+) and
+/// whose `PyTypeObject` keeps `tp_vectorcall_offset` at byte 56 (GIL builds).
+fn keyword_vectorcall(py_minor: u32) -> bool {
+    pyabi::TargetPython::new(py_minor).cfunction_vectorcall()
+}
+
+fn call_kind(f: &Function, py_minor: u32) -> CallKind {
+    match f.params.as_slice() {
+        [] => CallKind::NoArgs,
+        [p] if p.kind == ParamKind::PositionalOnly && p.default.is_none() => CallKind::O,
+        [p] if p.kind == ParamKind::PositionalOrKeyword && p.default.is_none() && keyword_vectorcall(py_minor) => CallKind::OKeywords,
+        _ => CallKind::FastCall,
+    }
+}
+
+/// `ml_doc`: CPython derives `__text_signature__` from the first line.
+fn method_doc(f: &Function) -> String {
+    let mut params = vec!["$module".to_string()];
+    let has_posonly = f.params.iter().any(|p| p.kind == ParamKind::PositionalOnly);
+    if !has_posonly {
+        params.push("/".into());
+    }
+    let mut seen_kwonly = false;
+    for (i, p) in f.params.iter().enumerate() {
+        if p.kind == ParamKind::KeywordOnly && !seen_kwonly {
+            params.push("*".into());
+            seen_kwonly = true;
+        }
+        params.push(match &p.default_src {
+            Some(d) => format!("{}={}", p.name, d),
+            None => p.name.clone(),
+        });
+        if p.kind == ParamKind::PositionalOnly && f.params.get(i + 1).is_none_or(|n| n.kind != ParamKind::PositionalOnly) {
+            params.push("/".into());
+        }
+    }
+    // `ml_doc` is a C string: a NUL the docstring spells out (`\x00`) is left out.
+    let doc = f.doc.as_deref().unwrap_or("").replace('\0', "");
+    format!("{}({})\n--\n\n{}", f.name, params.join(", "), doc)
+}
+
+/// Emits one variant's CPython side and returns its `PyModuleDef`; with
+/// `with_init` also the `PyInit_<name>` that returns it.
+pub(crate) fn emit_module_glue(
+    em: &mut Emitter,
+    m: &hir::Module,
+    py_minor: u32,
+    recursive: &HashSet<FuncId>,
+    target: &crate::target::Target,
+    with_init: bool,
+) -> R<DataId> {
+    // `@cfunc`s get a wrapper too: the module's interpreted functions call
+    // them by name, as they would the plain functions of CPython + the shim.
+    let exported: Vec<&Function> = m.functions.iter().collect();
+
+    let written = views::written_views(m);
+    let facts = wrapper::Facts { m, py_minor, recursive, written: &written };
+    let mut wrappers = vec![];
+    let mut keyword_entries = vec![];
+    for (k, f) in exported.iter().enumerate() {
+        let (entry, vectorcall) = wrapper::emit_wrapper(em, &facts, f, HELPER_BINDERS + k)?;
+        wrappers.push((f, entry));
+        keyword_entries.extend(vectorcall.map(|v| (f.name.clone(), v)));
+    }
+
+    // Names like `__name__` or `__spec__` are the module's own before its code
+    // runs: such functions are bound where their `def` stands (`emit_exec`).
+    let (early, late): (Vec<_>, Vec<_>) = wrappers.iter().partition(|(f, _)| !names::is_dunder(&f.name));
+    let table = method_table(em, "pyc_aot_methods", &early, py_minor)?;
+    let late_table = method_table(em, "pyc_aot_late_methods", &late, py_minor)?;
+    let late_names: Vec<String> = late.iter().map(|(f, _)| f.name.clone()).collect();
+
+    // One helper table for all variants: only the chosen variant's exec fills it.
+    if em.variant.as_ref().is_none_or(|(k, _)| *k == 0) {
+        let helpers_len = 8 * (HELPER_BINDERS + exported.len());
+        let mut desc = DataDescription::new();
+        desc.define_zeroinit(helpers_len);
+        em.module.define_data(em.helpers, &desc).map_err(|e| e.to_string())?;
+    }
+
+    let exec = exec::emit_exec(em, m, &exported, &keyword_entries, target, (late_table, &late_names))?;
+
+    // PyModuleDef_Slot[]: {Py_mod_exec, exec}, {0, NULL}.
+    let slots = em.module.declare_data(&em.symbol("pyc_aot_slots"), Linkage::Local, true, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    let mut bytes = vec![0u8; 2 * pyabi::MODULE_SLOT_BYTES];
+    bytes[0..4].copy_from_slice(&PY_MOD_EXEC.to_le_bytes());
+    desc.define(bytes.into_boxed_slice());
+    let fr = em.module.declare_func_in_data(exec, &mut desc);
+    desc.write_function_addr(pyabi::MODULE_SLOT_VALUE, fr);
+    em.module.define_data(slots, &desc).map_err(|e| e.to_string())?;
+
+    // PyModuleDef: m_base with refcount 1, m_size 0, the name, methods and slots.
+    let def = em.module.declare_data(&em.symbol("pyc_aot_moduledef"), Linkage::Local, true, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    let mut bytes = vec![0u8; pyabi::MODULE_DEF_BYTES];
+    bytes[0..8].copy_from_slice(&1u64.to_le_bytes());
+    desc.define(bytes.into_boxed_slice());
+    let name = em.cstring(&m.name)?;
+    let gv_name = em.module.declare_data_in_data(name, &mut desc);
+    let gv_table = em.module.declare_data_in_data(table, &mut desc);
+    let gv_slots = em.module.declare_data_in_data(slots, &mut desc);
+    desc.write_data_addr(pyabi::MODULE_DEF_NAME, gv_name, 0);
+    desc.write_data_addr(pyabi::MODULE_DEF_METHODS, gv_table, 0);
+    desc.write_data_addr(pyabi::MODULE_DEF_SLOTS, gv_slots, 0);
+    em.module.define_data(def, &desc).map_err(|e| e.to_string())?;
+
+    if !with_init {
+        return Ok(def);
+    }
+    // PyInit_<name>: the only exported symbol.
+    let (init, mut func) = declare_pyinit(em, m, 0)?;
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry = cx.b.create_block();
+        cx.b.switch_to_block(entry);
+        let d = cx.data_addr(def);
+        let r = cx.call_prim(&prim::PY_MODULE_DEF_INIT, &[d])?[0];
+        cx.b.ins().return_(&[r]);
+        finish(cx)?;
+    }
+    em.define(init, func, &init_symbol(&m.name))?;
+    Ok(def)
+}
+
+/// PyMethodDef[]: {name, meth, flags, doc}, 32 bytes each, zero-terminated.
+fn method_table(em: &mut Emitter, symbol: &str, wrappers: &[&(&&Function, ClifFuncId)], py_minor: u32) -> R<DataId> {
+    let table = em.module.declare_data(&em.symbol(symbol), Linkage::Local, true, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    const SIZE: usize = pyabi::METHOD_DEF_BYTES;
+    let mut bytes = vec![0u8; SIZE * (wrappers.len() + 1)];
+    for (i, (f, _)) in wrappers.iter().enumerate() {
+        let flags = match call_kind(f, py_minor) {
+            CallKind::NoArgs => METH_NOARGS,
+            CallKind::O | CallKind::OKeywords => METH_O,
+            CallKind::FastCall => METH_VARARGS_FASTCALL_KEYWORDS,
+        };
+        let at = SIZE * i + pyabi::METHOD_DEF_FLAGS;
+        bytes[at..at + 4].copy_from_slice(&flags.to_le_bytes());
+    }
+    desc.define(bytes.into_boxed_slice());
+    for (i, (f, wrapper)) in wrappers.iter().enumerate() {
+        let name = em.cstring(&f.name)?;
+        let doc = em.cstring(&method_doc(f))?;
+        let gv_name = em.module.declare_data_in_data(name, &mut desc);
+        let gv_doc = em.module.declare_data_in_data(doc, &mut desc);
+        let fr = em.module.declare_func_in_data(*wrapper, &mut desc);
+        desc.write_data_addr((SIZE * i) as u32, gv_name, 0);
+        desc.write_function_addr((SIZE * i + pyabi::METHOD_DEF_METH) as u32, fr);
+        desc.write_data_addr((SIZE * i + pyabi::METHOD_DEF_DOC) as u32, gv_doc, 0);
+    }
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+    Ok(table)
+}
+
+/// Declares the module's exported `PyInit_<name>() -> PyObject*` and an
+/// empty function to build it in (`index` keeps CLIF names distinct).
+pub(super) fn declare_pyinit(em: &mut Emitter, m: &hir::Module, index: u32) -> R<(ClifFuncId, ir::Function)> {
+    let mut sig = em.module.make_signature();
+    sig.returns.push(ir::AbiParam::new(em.ptr));
+    let init = em
+        .module
+        .declare_function(&init_symbol(&m.name), Linkage::Export, &sig)
+        .map_err(|e| e.to_string())?;
+    Ok((init, ir::Function::with_name_signature(ir::UserFuncName::user(1, index), sig)))
+}
+
+pub(super) fn finish(cx: FnCx) -> R<()> {
+    let FnCx { em, mut b, .. } = cx;
+    b.seal_all_blocks();
+    b.finalize(em.module.isa().frontend_config());
+    Ok(())
+}
+
+pub(super) fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use super::exec::binder_source;
+    use crate::hir::{Function, LocalId, Param};
+    use crate::types::Ty;
+
+    fn func(params: Vec<(&str, ParamKind, Option<&str>)>) -> Function {
+        Function {
+            id: hir::FuncId(0),
+            name: "f".into(),
+            exported: true,
+            doc: Some("Doc.".into()),
+            params: params
+                .into_iter()
+                .enumerate()
+                .map(|(i, (n, kind, d))| Param {
+                    name: n.into(),
+                    ty: Ty::py_int(),
+                    local: LocalId(i as u32),
+                    kind,
+                    default: d.map(|_| hir::Const::Int(1)),
+                    default_src: d.map(String::from),
+                    accepts_none: false,
+                })
+                .collect(),
+            ret: Ty::py_int(),
+            locals: vec![],
+            body: vec![],
+            line: 1,
+            inline_hint: false,
+            cdivision: false,
+            overflowcheck: false,
+            boundscheck: true,
+            wraparound: true,
+            associative_math: false,
+        }
+    }
+
+    #[test]
+    fn signatures_follow_parameter_kinds() {
+        let f = func(vec![
+            ("a", ParamKind::PositionalOnly, None),
+            ("b", ParamKind::PositionalOrKeyword, Some("1")),
+            ("c", ParamKind::KeywordOnly, Some("-1")),
+        ]);
+        assert_eq!(method_doc(&f), "f($module, a, /, b=1, *, c=-1)\n--\n\nDoc.");
+        assert!(binder_source(&f).contains("def __pyc_aot_bind_f(a, /, b=1, *, c=-1):\n    return (a, b, c,)"));
+        let g = func(vec![("n", ParamKind::PositionalOrKeyword, None)]);
+        assert_eq!(method_doc(&g), "f($module, /, n)\n--\n\nDoc.");
+    }
+}
+

@@ -1,0 +1,170 @@
+//! The MIR of a compiled function's CPython wrapper: take the arguments
+//! (from the caller's vector, or from the tuple the binder returns), unbox
+//! the scalars, acquire the buffers, run the function (a native call, or its
+//! body lowered in place) and box the result.
+
+use super::Builder;
+use crate::hir::Function;
+use crate::mir::primitives::{PY_FLOAT_FROM_DOUBLE, PY_LONG_FROM_LONG_LONG, PY_LONG_FROM_UNSIGNED_LONG_LONG};
+use crate::mir::{Body, Local, LocalTy, OpKind, Returns, Terminator};
+use crate::types::{IntTy, Ty};
+
+/// The calling convention of the function being built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Convention {
+    /// `METH_NOARGS`: `(module, NULL)`.
+    NoArgs,
+    /// `METH_O`: `(module, arg)`.
+    O,
+    /// `METH_FASTCALL | METH_KEYWORDS`, `(module, args, nargs, kwnames)`:
+    /// exact positional calls run here, the rest go to the binder path.
+    FastCall,
+    /// The binder path of a wrapper (same arguments as `FastCall`): the
+    /// binder sorts out keywords and defaults and returns a tuple.
+    BinderPath { slot: usize },
+}
+
+/// What the back end decided about running the function.
+#[derive(Clone, Copy, Debug)]
+pub struct Plan {
+    pub convention: Convention,
+    /// Its body is lowered into the wrapper instead of called.
+    pub in_place: bool,
+    /// Bytes of a big frame to check stack room for before the call.
+    pub big_frame: Option<i64>,
+}
+
+/// `writable(i)`: whether parameter `i`'s memoryview is written through.
+pub fn build(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool) -> Result<Body, String> {
+    let title = match plan.convention {
+        Convention::BinderPath { .. } => format!("binder path of {}", f.name),
+        _ => format!("wrapper of {}", f.name),
+    };
+    let mut b = Builder::new(&title, Returns::Object);
+    let module = b.param(LocalTy::Object, "module");
+    match plan.convention {
+        Convention::NoArgs => {
+            b.param(LocalTy::Object, "null");
+            call_path(&mut b, f, plan, Args::Vector(None), writable)?;
+        }
+        Convention::O => {
+            let arg = b.param(LocalTy::Object, "arg");
+            call_path(&mut b, f, plan, Args::Single(arg), writable)?;
+        }
+        Convention::FastCall => {
+            let args = b.param(LocalTy::Ptr, "args");
+            let nargs = b.param(LocalTy::Ptr, "nargs");
+            let kwnames = b.param(LocalTy::Object, "kwnames");
+            let slow = b.block(true);
+            if f.params.iter().any(|p| p.kind == crate::hir::ParamKind::KeywordOnly) {
+                b.terminate(Terminator::Goto(slow));
+            } else {
+                // Two compare-and-branch pairs: cheaper than combining the flags.
+                let exact = b.value(LocalTy::Scalar(Ty::Bool), OpKind::EqConst { value: nargs, imm: f.params.len() as i64 });
+                let (positional, fast) = (b.block(false), b.block(false));
+                b.terminate(Terminator::Branch { cond: exact, then: positional, otherwise: slow });
+                b.switch_to(positional);
+                let no_kw = b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsNull { value: kwnames });
+                b.terminate(Terminator::Branch { cond: no_kw, then: fast, otherwise: slow });
+                b.switch_to(fast);
+                call_path(&mut b, f, plan, Args::Vector(Some(args)), writable)?;
+            }
+            b.switch_to(slow);
+            let r = b.value(LocalTy::Object, OpKind::CallBinderPath { args: vec![module, args, nargs, kwnames] });
+            b.terminate(Terminator::Return(r));
+        }
+        Convention::BinderPath { slot } => {
+            let args = b.param(LocalTy::Ptr, "args");
+            let nargs = b.param(LocalTy::Ptr, "nargs");
+            let kwnames = b.param(LocalTy::Object, "kwnames");
+            let tuple = b.value(LocalTy::Object, OpKind::CallBinder { slot, args, nargs, kwnames });
+            let items = b.value(LocalTy::Ptr, OpKind::TupleItems { tuple });
+            call_path(&mut b, f, plan, Args::Vector(Some(items)), writable)?;
+        }
+    }
+    Ok(b.finish())
+}
+
+/// Where the arguments are.
+#[derive(Clone, Copy)]
+enum Args {
+    /// An argument vector (`None` for a function without parameters).
+    Vector(Option<Local>),
+    /// `METH_O`'s one object.
+    Single(Local),
+}
+
+fn argument(b: &mut Builder, args: Args, index: usize, name: &str) -> Result<Local, String> {
+    match args {
+        Args::Single(obj) if index == 0 => Ok(obj),
+        Args::Vector(Some(argv)) => {
+            let l = b.local(LocalTy::Object, Some(name));
+            b.op(vec![l], OpKind::ArgItem { argv, index });
+            Ok(l)
+        }
+        _ => Err(format!("no argument {index} in this calling convention")),
+    }
+}
+
+fn call_path(b: &mut Builder, f: &Function, plan: Plan, args: Args, writable: &dyn Fn(usize) -> bool) -> Result<(), String> {
+    // Scalars first: a failure there has no buffer to release yet.
+    let mut scalars = vec![];
+    for (i, p) in f.params.iter().enumerate() {
+        if matches!(p.ty, Ty::View(_)) {
+            scalars.push(None);
+            continue;
+        }
+        let obj = argument(b, args, i, &p.name)?;
+        let v = b.local(LocalTy::Scalar(p.ty), Some(&p.name));
+        b.op(vec![v], OpKind::Unbox { obj, ty: p.ty });
+        scalars.push(Some(v));
+    }
+    let mut values = vec![];
+    for (i, p) in f.params.iter().enumerate() {
+        match (p.ty, scalars[i]) {
+            (Ty::View(view), _) => {
+                let obj = argument(b, args, i, &p.name)?;
+                let buf = b.local(LocalTy::PyBuffer, Some(&p.name));
+                let mut dests = vec![buf];
+                for _ in 0..1 + 2 * view.ndim as usize {
+                    dests.push(b.local(LocalTy::Ptr, None));
+                }
+                values.extend_from_slice(&dests[1..]);
+                let kind = OpKind::AcquireBuffer { obj, view, name: p.name.clone(), writable: writable(i), accepts_none: p.accepts_none };
+                b.op(dests, kind);
+            }
+            (_, Some(v)) => values.push(v),
+            _ => return Err("parameter without a value".into()),
+        }
+    }
+    let limit = b.value(LocalTy::Ptr, OpKind::StackLimit { frame: plan.big_frame });
+    let result = (f.ret != Ty::Void).then(|| b.local(LocalTy::Scalar(f.ret), None));
+    let dests: Vec<Local> = result.into_iter().collect();
+    if plan.in_place {
+        b.op(dests, OpKind::InlineBody { func: f.id, args: values, limit });
+    } else {
+        b.op(dests, OpKind::CallNative { func: f.id, args: values, limit });
+    }
+    let boxed = boxed(b, result, f.ret)?;
+    b.terminate(Terminator::Return(boxed));
+    Ok(())
+}
+
+fn boxed(b: &mut Builder, v: Option<Local>, ty: Ty) -> Result<Local, String> {
+    let obj = LocalTy::Object;
+    Ok(match (ty, v) {
+        (Ty::Void, _) => b.value(obj, OpKind::NoneRef),
+        (Ty::Float(bits), Some(v)) => {
+            let v = if bits == 32 { b.value(LocalTy::Scalar(Ty::Float(64)), OpKind::Widen { value: v, to: Ty::Float(64) }) } else { v };
+            b.value(obj, OpKind::CallC { prim: &PY_FLOAT_FROM_DOUBLE, args: vec![v] })
+        }
+        (Ty::Bool, Some(v)) => b.value(obj, OpKind::BoxBool { value: v }),
+        (Ty::Int(t), Some(v)) => {
+            let wide = Ty::Int(IntTy { bits: 64, ..t });
+            let v = if t.bits < 64 { b.value(LocalTy::Scalar(wide), OpKind::Widen { value: v, to: wide }) } else { v };
+            let prim = if t.signed { &PY_LONG_FROM_LONG_LONG } else { &PY_LONG_FROM_UNSIGNED_LONG_LONG };
+            b.value(obj, OpKind::CallC { prim, args: vec![v] })
+        }
+        _ => return Err("missing return value in wrapper".into()),
+    })
+}

@@ -1,0 +1,277 @@
+//! The mid-level IR: a function body as a control-flow graph of basic blocks
+//! over typed locals, in the manner of mypyc's IR and rustc's MIR.
+//!
+//! Builders (`build`) emit no reference-count operations and no error checks:
+//! each operation only declares how it can fail (`ErrorKind`) and whether the
+//! object it produces is a new or a borrowed reference. The passes (`pass`)
+//! then add the exception edges and the reference counts, in a fixed order;
+//! `verify` checks a body between passes and `print` shows it
+//! (`pyc-aot build --emit mir`). The back end's `codegen` turns a body into
+//! one Cranelift function, one Cranelift block per MIR block.
+
+pub mod build;
+mod index;
+pub mod pass;
+pub mod primitives;
+pub mod print;
+pub mod verify;
+
+pub use index::{BlockId, IndexVec, Local};
+
+use crate::hir::FuncId;
+use crate::types::{Ty, ViewTy};
+use primitives::Primitive;
+
+/// What a local holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalTy {
+    /// A C scalar (int of any width, float, bint).
+    Scalar(Ty),
+    /// A `PyObject*`.
+    Object,
+    /// An owned `Py_buffer` (the struct itself, on the stack).
+    PyBuffer,
+    /// A pointer-sized integer: an address, a length or a stride.
+    Ptr,
+}
+
+#[derive(Clone, Debug)]
+pub struct LocalDecl {
+    pub ty: LocalTy,
+    /// The source name it stands for, if any (for the printer).
+    pub name: Option<String>,
+}
+
+/// How an operation reports failure (the exception-edge pass turns each
+/// into a branch to the error path).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    Never,
+    /// The result is NULL.
+    Null,
+    /// The result is -1 (an `int` status).
+    Negative,
+    /// The result is the error value and `PyErr_Occurred()` is set.
+    ErrorValueAndOccurred,
+    /// The operation's code generation knows its own failure conditions
+    /// (inline fast paths with several exits, a native call's error flag).
+    Flag,
+    /// It always raises.
+    Always,
+}
+
+/// Ownership of an object (or resource) an operation produces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefKind {
+    /// A new reference (or an acquired buffer): someone must release it.
+    New,
+    /// Borrowed: valid while its owner (if a local of this body) is alive.
+    Borrowed,
+}
+
+/// The operations. Those that produce values write them to the op's `dests`.
+#[derive(Clone, Debug)]
+pub enum OpKind {
+    /// `argv[index]`: the borrowed object at that slot of an argument vector.
+    ArgItem { argv: Local, index: usize },
+    /// The address of a tuple's items (borrowed from the tuple).
+    TupleItems { tuple: Local },
+    /// Calls the function's argument binder (`helpers[slot]`) with the
+    /// vectorcall arguments; a new tuple of the bound arguments.
+    CallBinder { slot: usize, args: Local, nargs: Local, kwnames: Local },
+    /// Calls the wrapper's binder path (a function of its own) with the
+    /// wrapper's arguments.
+    CallBinderPath { args: Vec<Local> },
+    /// An object converted to the C scalar `ty`, with CPython's errors.
+    Unbox { obj: Local, ty: Ty },
+    /// `PyObject_GetBuffer` checked against the memoryview type: dests are
+    /// the `Py_buffer`, its data pointer, then `ndim` extents and strides.
+    AcquireBuffer { obj: Local, view: ViewTy, name: String, writable: bool, accepts_none: bool },
+    /// The stack limit the body runs with (`frame`: bytes of a big frame to
+    /// check room for, which can raise RecursionError).
+    StackLimit { frame: Option<i64> },
+    /// Calls the native function; fails by its error flag.
+    CallNative { func: FuncId, args: Vec<Local>, limit: Local },
+    /// The function's HIR body lowered into this function (small functions).
+    InlineBody { func: FuncId, args: Vec<Local>, limit: Local },
+    /// Calls the module helper `helpers[slot]` (a Python callable) with
+    /// `args`; a new reference.
+    CallHelper { slot: usize, args: Vec<Local> },
+    /// A C-API primitive from the table.
+    CallC { prim: &'static Primitive, args: Vec<Local> },
+    /// A scalar widened to `to` (sign- or zero-extended, or promoted).
+    Widen { value: Local, to: Ty },
+    /// A new reference to `None`.
+    NoneRef,
+    /// A new reference to `True` or `False`.
+    BoxBool { value: Local },
+    /// Whether a pointer-sized value is NULL.
+    IsNull { value: Local },
+    /// Whether an integer equals a constant.
+    EqConst { value: Local, imm: i64 },
+    /// Reference counting, inserted by the refcount pass only.
+    IncRef { obj: Local },
+    DecRef { obj: Local },
+    /// `PyBuffer_Release`, inserted by the refcount pass only.
+    ReleaseBuffer { buf: Local },
+}
+
+#[derive(Clone, Debug)]
+pub struct Op {
+    pub dests: Vec<Local>,
+    pub kind: OpKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Terminator {
+    Goto(BlockId),
+    Branch { cond: Local, then: BlockId, otherwise: BlockId },
+    /// The last op of the block can fail: on failure control goes to `err`
+    /// (its dests are then undefined), else to `ok`.
+    Try { ok: BlockId, err: BlockId },
+    /// Returns the value (an object's ownership passes to the caller).
+    Return(Local),
+    /// Returns the function's error value (NULL, or the error flag set).
+    ReturnError,
+    Unreachable,
+}
+
+#[derive(Clone, Debug)]
+pub struct BasicBlock {
+    pub ops: Vec<Op>,
+    /// `None` only while a builder is filling the block.
+    pub term: Option<Terminator>,
+    /// Reached only on error paths: laid out away from the fast path.
+    pub cold: bool,
+}
+
+/// What a body returns, and so what `Return` and `ReturnError` mean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Returns {
+    /// A new reference, NULL on error (CPython's convention).
+    Object,
+    /// A C scalar and an error flag (the native convention), the scalar
+    /// meaningless when the flag is set.
+    ScalarAndFlag(Ty),
+}
+
+#[derive(Clone, Debug)]
+pub struct Body {
+    pub name: String,
+    pub returns: Returns,
+    pub locals: IndexVec<Local, LocalDecl>,
+    /// Defined on entry, in the order of the function's parameters.
+    pub params: Vec<Local>,
+    pub blocks: IndexVec<BlockId, BasicBlock>,
+    /// Where an error goes when no handler is closer: it runs what every
+    /// error path must, then returns the error value.
+    pub error_exit: BlockId,
+}
+
+impl Body {
+    pub const ENTRY: BlockId = BlockId::from_usize_const(0);
+
+    pub fn ty(&self, l: Local) -> LocalTy {
+        self.locals[l].ty
+    }
+}
+
+impl Terminator {
+    pub fn successors(&self) -> Vec<BlockId> {
+        match *self {
+            Terminator::Goto(b) => vec![b],
+            Terminator::Branch { then, otherwise, .. } => vec![then, otherwise],
+            Terminator::Try { ok, err } => vec![ok, err],
+            Terminator::Return(_) | Terminator::ReturnError | Terminator::Unreachable => vec![],
+        }
+    }
+
+    pub fn successors_mut(&mut self) -> Vec<&mut BlockId> {
+        match self {
+            Terminator::Goto(b) => vec![b],
+            Terminator::Branch { then, otherwise, .. } => vec![then, otherwise],
+            Terminator::Try { ok, err } => vec![ok, err],
+            Terminator::Return(_) | Terminator::ReturnError | Terminator::Unreachable => vec![],
+        }
+    }
+
+    pub fn uses(&self) -> Vec<Local> {
+        match *self {
+            Terminator::Branch { cond, .. } => vec![cond],
+            Terminator::Return(v) => vec![v],
+            _ => vec![],
+        }
+    }
+}
+
+impl Op {
+    pub fn new(dests: Vec<Local>, kind: OpKind) -> Self {
+        Op { dests, kind }
+    }
+
+    /// The locals the op reads.
+    pub fn uses(&self) -> Vec<Local> {
+        use OpKind::*;
+        match &self.kind {
+            ArgItem { argv, .. } => vec![*argv],
+            TupleItems { tuple } => vec![*tuple],
+            CallBinder { args, nargs, kwnames, .. } => vec![*args, *nargs, *kwnames],
+            CallBinderPath { args } | CallC { args, .. } | CallHelper { args, .. } => args.clone(),
+            Unbox { obj, .. } | AcquireBuffer { obj, .. } | IncRef { obj } | DecRef { obj } => vec![*obj],
+            StackLimit { .. } | NoneRef => vec![],
+            CallNative { args, limit, .. } | InlineBody { args, limit, .. } => {
+                let mut v = args.clone();
+                v.push(*limit);
+                v
+            }
+            Widen { value, .. } | BoxBool { value } | IsNull { value } | EqConst { value, .. } => vec![*value],
+            ReleaseBuffer { buf } => vec![*buf],
+        }
+    }
+
+    /// Operands whose reference the op takes over (steals).
+    pub fn consumes(&self) -> Vec<Local> {
+        match &self.kind {
+            OpKind::CallC { prim, args } => prim.steals.iter().filter_map(|&k| args.get(k).copied()).collect(),
+            OpKind::DecRef { obj } => vec![*obj],
+            OpKind::ReleaseBuffer { buf } => vec![*buf],
+            _ => vec![],
+        }
+    }
+
+    pub fn error_kind(&self) -> ErrorKind {
+        use OpKind::*;
+        match &self.kind {
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } => ErrorKind::Null,
+            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | InlineBody { .. } => ErrorKind::Flag,
+            StackLimit { frame } => {
+                if frame.is_some() {
+                    ErrorKind::Flag
+                } else {
+                    ErrorKind::Never
+                }
+            }
+            CallC { prim, .. } => prim.error,
+            ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
+            | DecRef { .. } | ReleaseBuffer { .. } => ErrorKind::Never,
+        }
+    }
+
+    /// Ownership of dest `k` (meaningful for objects and buffers), and the
+    /// local it is borrowed from, which must stay alive while it is used.
+    pub fn result(&self, k: usize) -> (RefKind, Option<Local>) {
+        use OpKind::*;
+        match &self.kind {
+            ArgItem { argv, .. } => (RefKind::Borrowed, Some(*argv)),
+            TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
+            AcquireBuffer { .. } if k == 0 => (RefKind::New, None),
+            AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | NoneRef | BoxBool { .. } => (RefKind::New, None),
+            CallC { prim, .. } => (prim.result, None),
+            _ => (RefKind::Borrowed, None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

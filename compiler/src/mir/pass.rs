@@ -1,0 +1,36 @@
+//! The passes over a built body, in their fixed order: exception edges, then
+//! reference counts. With `verify` (tests, `PYC_AOT_VERIFY=1`) the verifier
+//! checks the body after building and after every pass.
+
+pub mod exceptions;
+pub mod refcount;
+
+use super::{print, verify, Body};
+
+/// The body as built and after each pass, for `--emit mir` and snapshots.
+pub type Stages = Vec<(&'static str, String)>;
+
+/// Runs every pass; `stages` (when given) collects the printed body before
+/// and after each.
+pub fn run(body: &mut Body, verify: bool, mut stages: Option<&mut Stages>) -> Result<(), String> {
+    let mut record = |name: &'static str, body: &Body| {
+        if let Some(s) = stages.as_deref_mut() {
+            s.push((name, print::body(body)));
+        }
+    };
+    record("built", body);
+    if verify {
+        verify::check(body, verify::Stage::Built)?;
+    }
+    exceptions::run(body);
+    record("exception edges", body);
+    if verify {
+        verify::check(body, verify::Stage::Edges)?;
+    }
+    refcount::run(body)?;
+    record("reference counts", body);
+    if verify {
+        verify::check(body, verify::Stage::Counted)?;
+    }
+    Ok(())
+}

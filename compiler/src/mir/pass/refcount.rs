@@ -1,0 +1,187 @@
+//! Reference counts from liveness: a new reference (or an acquired buffer)
+//! is released where it stops being live, on normal and error edges alike;
+//! a value borrowed from another local keeps that local alive (an argument
+//! taken from the binder's tuple, a buffer's data pointer); an object given
+//! away (returned, or stolen by a primitive) is not released, and gets a
+//! reference of its own first when it is borrowed or still needed.
+
+use crate::mir::{BasicBlock, BlockId, Body, IndexVec, Local, LocalTy, Op, OpKind, RefKind, Terminator};
+use std::collections::BTreeSet;
+
+pub type Set = BTreeSet<Local>;
+
+/// Which locals hold what this body must release, and what each borrowed
+/// value is borrowed from.
+pub struct Ownership {
+    pub owned: IndexVec<Local, bool>,
+    pub owner: IndexVec<Local, Option<Local>>,
+}
+
+impl Ownership {
+    pub fn of(body: &Body) -> Result<Self, String> {
+        let n = body.locals.len();
+        let mut owned = IndexVec::from_elem(false, n);
+        let mut owner = IndexVec::from_elem(None, n);
+        let mut seen = IndexVec::from_elem(false, n);
+        for block in body.blocks.iter() {
+            for op in &block.ops {
+                for (k, &d) in op.dests.iter().enumerate() {
+                    let (kind, from) = op.result(k);
+                    let counted = matches!(body.ty(d), LocalTy::Object | LocalTy::PyBuffer) && kind == RefKind::New;
+                    if seen[d] && (owned[d] != counted || owner[d] != from) {
+                        return Err(format!("{d} is defined both as an owned and as a borrowed value"));
+                    }
+                    seen[d] = true;
+                    owned[d] = counted;
+                    owner[d] = from;
+                }
+            }
+        }
+        Ok(Ownership { owned, owner })
+    }
+
+    /// `l` and the locals it is (transitively) borrowed from.
+    pub fn keep_alive(&self, l: Local) -> Vec<Local> {
+        let mut chain = vec![l];
+        let mut at = l;
+        while let Some(o) = self.owner[at] {
+            if chain.contains(&o) {
+                break;
+            }
+            chain.push(o);
+            at = o;
+        }
+        chain
+    }
+
+    /// The owned locals that reading `uses` needs alive.
+    pub fn counted_uses(&self, uses: &[Local]) -> Set {
+        uses.iter().flat_map(|&u| self.keep_alive(u)).filter(|&x| self.owned[x]).collect()
+    }
+}
+
+/// Owned locals live on entry to each block.
+pub fn live_in(body: &Body, own: &Ownership) -> IndexVec<BlockId, Set> {
+    let mut live: IndexVec<BlockId, Set> = IndexVec::from_elem(Set::new(), body.blocks.len());
+    loop {
+        let mut changed = false;
+        for b in body.blocks.indices().collect::<Vec<_>>().into_iter().rev() {
+            let block = &body.blocks[b];
+            let term = block.term.as_ref();
+            let mut set: Set = term.map(|t| t.successors()).unwrap_or_default().iter().flat_map(|s| live[*s].iter().copied()).collect();
+            set.extend(own.counted_uses(&term.map(|t| t.uses()).unwrap_or_default()));
+            for op in block.ops.iter().rev() {
+                for d in &op.dests {
+                    set.remove(d);
+                }
+                set.extend(own.counted_uses(&op.uses()));
+            }
+            if set != live[b] {
+                live[b] = set;
+                changed = true;
+            }
+        }
+        if !changed {
+            return live;
+        }
+    }
+}
+
+fn releases(body: &Body, set: &Set) -> Vec<Op> {
+    set.iter()
+        .map(|&l| match body.ty(l) {
+            LocalTy::PyBuffer => Op::new(vec![], OpKind::ReleaseBuffer { buf: l }),
+            _ => Op::new(vec![], OpKind::DecRef { obj: l }),
+        })
+        .collect()
+}
+
+pub fn run(body: &mut Body) -> Result<(), String> {
+    let own = Ownership::of(body)?;
+    let live_in = live_in(body, &own);
+    let mut edges: Vec<(BlockId, usize, Set, bool)> = vec![];
+    for b in body.blocks.indices() {
+        let block = &body.blocks[b];
+        let term = block.term.clone().ok_or_else(|| format!("{b} has no terminator"))?;
+        let succs = term.successors();
+        let live_out: Set = succs.iter().flat_map(|s| live_in[*s].iter().copied()).collect();
+        let mut live = live_out.clone();
+        let mut tail = vec![];
+        match term {
+            Terminator::Return(v) => {
+                if !own.owned[v] && body.ty(v) == LocalTy::Object {
+                    // The caller gets a reference of its own.
+                    tail.push(Op::new(vec![], OpKind::IncRef { obj: v }));
+                }
+                let mut dying = own.counted_uses(&[v]);
+                dying.remove(&v);
+                tail.extend(releases(body, &dying));
+                live.extend(own.counted_uses(&[v]));
+            }
+            ref t => live.extend(own.counted_uses(&t.uses())),
+        }
+        let n = block.ops.len();
+        let is_try = matches!(term, Terminator::Try { .. });
+        let (mut before, mut after): (Vec<Vec<Op>>, Vec<Vec<Op>>) = (vec![vec![]; n], vec![vec![]; n]);
+        let mut at_try = (Set::new(), Set::new(), vec![]);
+        for (i, op) in block.ops.iter().enumerate().rev() {
+            let uses = own.counted_uses(&op.uses());
+            let consumed: Set = op.consumes().into_iter().collect();
+            for &c in &consumed {
+                if !own.owned[c] || live.contains(&c) {
+                    before[i].push(Op::new(vec![], OpKind::IncRef { obj: c }));
+                }
+            }
+            let dying: Set = uses.iter().copied().filter(|u| !live.contains(u) && !consumed.contains(u)).collect();
+            let dead_dests: Set = op.dests.iter().copied().filter(|d| own.owned[*d] && !live.contains(d)).collect();
+            if i + 1 == n && is_try {
+                at_try = (dying, op.dests.iter().copied().filter(|d| own.owned[*d]).collect(), op.dests.clone());
+            } else {
+                after[i] = releases(body, &dying.union(&dead_dests).copied().collect());
+            }
+            for d in &op.dests {
+                live.remove(d);
+            }
+            live.extend(uses);
+        }
+        for (j, s) in succs.iter().enumerate() {
+            let err_edge = is_try && j == 1;
+            let mut avail = live_out.clone();
+            if is_try {
+                avail.extend(at_try.0.iter().copied());
+                if err_edge {
+                    for d in &at_try.2 {
+                        avail.remove(d);
+                    }
+                } else {
+                    avail.extend(at_try.1.iter().copied());
+                }
+            }
+            let release: Set = avail.difference(&live_in[*s]).copied().collect();
+            if !release.is_empty() {
+                edges.push((b, j, release, err_edge));
+            }
+        }
+        let ops = std::mem::take(&mut body.blocks[b].ops);
+        let mut out = vec![];
+        for ((op, pre), post) in ops.into_iter().zip(before).zip(after) {
+            out.extend(pre);
+            out.push(op);
+            out.extend(post);
+        }
+        out.extend(tail);
+        body.blocks[b].ops = out;
+    }
+    for (b, j, release, err_edge) in edges {
+        let Some(target) = body.blocks[b].term.as_ref().and_then(|t| t.successors().get(j).copied()) else {
+            return Err(format!("{b} lost successor {j}"));
+        };
+        let cold = err_edge || body.blocks[b].cold || body.blocks[target].cold;
+        let ops = releases(body, &release);
+        let e = body.blocks.push(BasicBlock { ops, term: Some(Terminator::Goto(target)), cold });
+        if let Some(slot) = body.blocks[b].term.as_mut().and_then(|t| t.successors_mut().into_iter().nth(j)) {
+            *slot = e;
+        }
+    }
+    Ok(())
+}

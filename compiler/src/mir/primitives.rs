@@ -1,0 +1,120 @@
+//! The C-API functions generated code calls, each declared once: C name,
+//! argument and result types, how it reports an error, whether its object
+//! result is a new or a borrowed reference, and which arguments it steals
+//! (mypyc's `primitives/registry.py`). Code generation calls them through
+//! `FnCx::call_prim`; MIR calls them with `OpKind::CallC`.
+
+use super::{ErrorKind, RefKind};
+
+/// A C type at the ABI level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CTy {
+    /// `PyObject*`.
+    Object,
+    /// Any other pointer, or `Py_ssize_t`.
+    Ptr,
+    I32,
+    I64,
+    F64,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Primitive {
+    pub name: &'static str,
+    pub args: &'static [CTy],
+    pub ret: Option<CTy>,
+    pub error: ErrorKind,
+    /// For an `Object` result.
+    pub result: RefKind,
+    /// Indices of arguments whose reference the call takes over.
+    pub steals: &'static [usize],
+}
+
+use CTy::*;
+use ErrorKind::{ErrorValueAndOccurred, Negative, Never, Null};
+use RefKind::{Borrowed, New};
+
+macro_rules! primitive {
+    ($(#[$m:meta])* $id:ident = $name:literal ($($arg:expr),*) -> $ret:expr, $err:expr, $rk:expr $(, steals $($s:literal),*)?) => {
+        $(#[$m])*
+        pub static $id: Primitive = Primitive {
+            name: $name,
+            args: &[$($arg),*],
+            ret: $ret,
+            error: $err,
+            result: $rk,
+            steals: &[$($($s),*)?],
+        };
+    };
+}
+
+// Reference counts and errors.
+primitive!(PY_INCREF = "Py_IncRef"(Object) -> None, Never, Borrowed);
+primitive!(PY_DECREF = "Py_DecRef"(Object) -> None, Never, Borrowed, steals 0);
+primitive!(PY_ERR_OCCURRED = "PyErr_Occurred"() -> Some(Object), Never, Borrowed);
+primitive!(PY_ERR_SET_STRING = "PyErr_SetString"(Object, Ptr) -> None, Never, Borrowed);
+primitive!(PY_ERR_CLEAR = "PyErr_Clear"() -> None, Never, Borrowed);
+
+// Numbers.
+primitive!(PY_FLOAT_FROM_DOUBLE = "PyFloat_FromDouble"(F64) -> Some(Object), Null, New);
+primitive!(PY_FLOAT_AS_DOUBLE = "PyFloat_AsDouble"(Object) -> Some(F64), ErrorValueAndOccurred, Borrowed);
+primitive!(PY_LONG_FROM_LONG_LONG = "PyLong_FromLongLong"(I64) -> Some(Object), Null, New);
+primitive!(PY_LONG_FROM_UNSIGNED_LONG_LONG = "PyLong_FromUnsignedLongLong"(I64) -> Some(Object), Null, New);
+primitive!(PY_LONG_AS_LONG_LONG = "PyLong_AsLongLong"(Object) -> Some(I64), ErrorValueAndOccurred, Borrowed);
+primitive!(PY_LONG_AS_UNSIGNED_LONG_LONG = "PyLong_AsUnsignedLongLong"(Object) -> Some(I64), ErrorValueAndOccurred, Borrowed);
+primitive!(PY_NUMBER_TRUE_DIVIDE = "PyNumber_TrueDivide"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_INDEX = "PyNumber_Index"(Object) -> Some(Object), Null, New);
+primitive!(PY_OBJECT_IS_TRUE = "PyObject_IsTrue"(Object) -> Some(I32), Negative, Borrowed);
+
+// Calls.
+primitive!(PY_OBJECT_VECTORCALL = "PyObject_Vectorcall"(Object, Ptr, Ptr, Object) -> Some(Object), Null, New);
+primitive!(
+    /// 3.9 and 3.10, where `PyObject_Vectorcall` is inline only.
+    PY_OBJECT_MAKE_TP_CALL = "_PyObject_MakeTpCall"(Ptr, Object, Ptr, Ptr, Object) -> Some(Object), Null, New
+);
+primitive!(PY_THREAD_STATE_GET = "PyThreadState_Get"() -> Some(Ptr), Never, Borrowed);
+primitive!(PY_OBJECT_CALL_ONE_ARG = "PyObject_CallOneArg"(Object, Object) -> Some(Object), Null, New);
+
+// Buffers.
+primitive!(PY_OBJECT_GET_BUFFER = "PyObject_GetBuffer"(Object, Ptr, I32) -> Some(I32), Negative, Borrowed);
+primitive!(PY_BUFFER_RELEASE = "PyBuffer_Release"(Ptr) -> None, Never, Borrowed);
+
+// Strings, bytes, dicts, modules, code.
+primitive!(PY_UNICODE_FROM_STRING = "PyUnicode_FromString"(Ptr) -> Some(Object), Null, New);
+primitive!(PY_BYTES_FROM_STRING_AND_SIZE = "PyBytes_FromStringAndSize"(Ptr, Ptr) -> Some(Object), Null, New);
+primitive!(PY_BYTES_AS_STRING = "PyBytes_AsString"(Object) -> Some(Ptr), Null, Borrowed);
+primitive!(PY_BYTES_SIZE = "PyBytes_Size"(Object) -> Some(Ptr), Negative, Borrowed);
+primitive!(PY_DICT_NEW = "PyDict_New"() -> Some(Object), Null, New);
+primitive!(PY_DICT_SET_ITEM_STRING = "PyDict_SetItemString"(Object, Ptr, Object) -> Some(I32), Negative, Borrowed);
+primitive!(PY_DICT_GET_ITEM_STRING = "PyDict_GetItemString"(Object, Ptr) -> Some(Object), Never, Borrowed);
+primitive!(PY_DICT_DEL_ITEM_STRING = "PyDict_DelItemString"(Object, Ptr) -> Some(I32), Negative, Borrowed);
+primitive!(PY_OBJECT_GET_ATTR_STRING = "PyObject_GetAttrString"(Object, Ptr) -> Some(Object), Null, New);
+primitive!(PY_EVAL_GET_BUILTINS = "PyEval_GetBuiltins"() -> Some(Object), Never, Borrowed);
+primitive!(PY_IMPORT_GET_MODULE_DICT = "PyImport_GetModuleDict"() -> Some(Object), Never, Borrowed);
+primitive!(PY_IMPORT_IMPORT_MODULE = "PyImport_ImportModule"(Ptr) -> Some(Object), Null, New);
+primitive!(PY_MODULE_NEW = "PyModule_New"(Ptr) -> Some(Object), Null, New);
+primitive!(PY_MODULE_GET_DICT = "PyModule_GetDict"(Object) -> Some(Object), Never, Borrowed);
+primitive!(PY_MODULE_GET_NAME_OBJECT = "PyModule_GetNameObject"(Object) -> Some(Object), Null, New);
+primitive!(PY_MODULE_DEF_INIT = "PyModuleDef_Init"(Ptr) -> Some(Object), Null, Borrowed);
+primitive!(PY_CFUNCTION_NEW_EX = "PyCFunction_NewEx"(Ptr, Object, Object) -> Some(Object), Null, New);
+primitive!(PY_COMPILE_STRING = "Py_CompileString"(Ptr, Ptr, I32) -> Some(Object), Null, New);
+primitive!(PY_EVAL_EVAL_CODE = "PyEval_EvalCode"(Object, Object, Object) -> Some(Object), Null, New);
+primitive!(PY_MARSHAL_READ_OBJECT_FROM_STRING = "PyMarshal_ReadObjectFromString"(Ptr, Ptr) -> Some(Object), Null, New);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_results_say_who_owns_them() {
+        // A NULL-on-error primitive returning an object is a new reference
+        // unless it is one of the few documented borrowed ones.
+        for p in [&PY_FLOAT_FROM_DOUBLE, &PY_NUMBER_INDEX, &PY_OBJECT_VECTORCALL, &PY_DICT_NEW] {
+            assert_eq!((p.ret, p.error, p.result), (Some(Object), Null, New), "{}", p.name);
+        }
+        for p in [&PY_DICT_GET_ITEM_STRING, &PY_MODULE_GET_DICT, &PY_EVAL_GET_BUILTINS] {
+            assert_eq!(p.result, Borrowed, "{}", p.name);
+        }
+        assert_eq!(PY_DECREF.steals, &[0]);
+    }
+}

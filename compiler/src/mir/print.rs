@@ -1,0 +1,111 @@
+//! MIR as text (`--emit mir`, snapshots), in the manner of mypyc's IR dumps:
+//! the locals with their types, then each block's ops and terminator.
+
+use super::{Body, ErrorKind, LocalTy, Op, OpKind, Returns, Terminator};
+use std::fmt::Write;
+
+pub fn body(body: &Body) -> String {
+    let mut out = String::new();
+    let params: Vec<String> = body
+        .params
+        .iter()
+        .map(|p| match &body.locals[*p].name {
+            Some(n) => format!("{p} {n}: {}", ty(body.ty(*p))),
+            None => format!("{p}: {}", ty(body.ty(*p))),
+        })
+        .collect();
+    let returns = match body.returns {
+        Returns::Object => "object".to_string(),
+        Returns::ScalarAndFlag(t) => format!("({t}, error flag)"),
+    };
+    let _ = writeln!(out, "def {}({}) -> {returns}:", body.name, params.join(", "));
+    for (l, decl) in body.locals.iter_enumerated() {
+        if body.params.contains(&l) {
+            continue;
+        }
+        let name = decl.name.as_deref().map(|n| format!("  # {n}")).unwrap_or_default();
+        let _ = writeln!(out, "    {l} :: {}{name}", ty(decl.ty));
+    }
+    for (b, block) in body.blocks.iter_enumerated() {
+        let mut notes = vec![];
+        if block.cold {
+            notes.push("cold");
+        }
+        if b == body.error_exit {
+            notes.push("error exit");
+        }
+        let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
+        let _ = writeln!(out, "{b}:{notes}");
+        for op in &block.ops {
+            let _ = writeln!(out, "    {}", self::op(op));
+        }
+        let term = match &block.term {
+            None => "<unterminated>".to_string(),
+            Some(Terminator::Goto(t)) => format!("goto {t}"),
+            Some(Terminator::Branch { cond, then, otherwise }) => format!("if {cond} goto {then} else goto {otherwise}"),
+            Some(Terminator::Try { ok, err }) => format!("goto {ok} (on error {err})"),
+            Some(Terminator::Return(v)) => format!("return {v}"),
+            Some(Terminator::ReturnError) => "return error".to_string(),
+            Some(Terminator::Unreachable) => "unreachable".to_string(),
+        };
+        let _ = writeln!(out, "    {term}");
+    }
+    out
+}
+
+fn ty(t: LocalTy) -> String {
+    match t {
+        LocalTy::Scalar(t) => t.to_string(),
+        LocalTy::Object => "object".into(),
+        LocalTy::PyBuffer => "Py_buffer".into(),
+        LocalTy::Ptr => "ptr".into(),
+    }
+}
+
+fn list(ls: &[super::Local]) -> String {
+    ls.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn op(op: &Op) -> String {
+    use OpKind::*;
+    let rhs = match &op.kind {
+        ArgItem { argv, index } => format!("{argv}[{index}]"),
+        TupleItems { tuple } => format!("tuple_items {tuple}"),
+        CallBinder { slot, args, nargs, kwnames } => format!("call_binder helpers[{slot}]({args}, {nargs}, {kwnames})"),
+        CallBinderPath { args } => format!("call_binder_path({})", list(args)),
+        Unbox { obj, ty } => format!("unbox[{ty}] {obj}"),
+        AcquireBuffer { obj, view, name, writable, accepts_none } => {
+            let mut flags = vec![format!("{}", crate::types::Ty::View(*view)), format!("'{name}'")];
+            if *writable {
+                flags.push("writable".into());
+            }
+            if *accepts_none {
+                flags.push("None ok".into());
+            }
+            format!("acquire_buffer[{}] {obj}", flags.join(", "))
+        }
+        StackLimit { frame: None } => "stack_limit".into(),
+        StackLimit { frame: Some(n) } => format!("stack_limit(room for {n} bytes)"),
+        CallNative { func, args, limit } => format!("call_native f{}({}; limit {limit})", func.0, list(args)),
+        InlineBody { func, args, limit } => format!("inline_body f{}({}; limit {limit})", func.0, list(args)),
+        CallC { prim, args } => format!("{}({})", prim.name, list(args)),
+        CallHelper { slot, args } => format!("call_helper helpers[{slot}]({})", list(args)),
+        Widen { value, to } => format!("widen[{to}] {value}"),
+        NoneRef => "None".into(),
+        BoxBool { value } => format!("box_bool {value}"),
+        IsNull { value } => format!("is_null {value}"),
+        EqConst { value, imm } => format!("{value} == {imm}"),
+        IncRef { obj } => format!("inc_ref {obj}"),
+        DecRef { obj } => format!("dec_ref {obj}"),
+        ReleaseBuffer { buf } => format!("release_buffer {buf}"),
+    };
+    let fails = match op.error_kind() {
+        ErrorKind::Never => String::new(),
+        k => format!("  ; fails: {k:?}"),
+    };
+    if op.dests.is_empty() {
+        format!("{rhs}{fails}")
+    } else {
+        format!("{} = {rhs}{fails}", list(&op.dests))
+    }
+}
