@@ -56,8 +56,6 @@ pub enum ErrorKind {
     /// The operation's code generation knows its own failure conditions
     /// (inline fast paths with several exits, a native call's error flag).
     Flag,
-    /// It always raises.
-    Always,
 }
 
 /// Ownership of an object (or resource) an operation produces.
@@ -133,7 +131,6 @@ pub enum Terminator {
     Return(Local),
     /// Returns the function's error value (NULL, or the error flag set).
     ReturnError,
-    Unreachable,
 }
 
 #[derive(Clone, Debug)]
@@ -182,7 +179,7 @@ impl Terminator {
             Terminator::Goto(b) => vec![b],
             Terminator::Branch { then, otherwise, .. } => vec![then, otherwise],
             Terminator::Try { ok, err } => vec![ok, err],
-            Terminator::Return(_) | Terminator::ReturnError | Terminator::Unreachable => vec![],
+            Terminator::Return(_) | Terminator::ReturnError => vec![],
         }
     }
 
@@ -191,7 +188,7 @@ impl Terminator {
             Terminator::Goto(b) => vec![b],
             Terminator::Branch { then, otherwise, .. } => vec![then, otherwise],
             Terminator::Try { ok, err } => vec![ok, err],
-            Terminator::Return(_) | Terminator::ReturnError | Terminator::Unreachable => vec![],
+            Terminator::Return(_) | Terminator::ReturnError => vec![],
         }
     }
 

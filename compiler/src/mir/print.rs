@@ -46,7 +46,6 @@ pub fn body(body: &Body) -> String {
             Some(Terminator::Try { ok, err }) => format!("goto {ok} (on error {err})"),
             Some(Terminator::Return(v)) => format!("return {v}"),
             Some(Terminator::ReturnError) => "return error".to_string(),
-            Some(Terminator::Unreachable) => "unreachable".to_string(),
         };
         let _ = writeln!(out, "    {term}");
     }

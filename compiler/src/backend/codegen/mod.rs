@@ -216,10 +216,6 @@ impl Gen<'_, '_, '_, '_> {
                 };
                 Ok(())
             }
-            Terminator::Unreachable => {
-                self.cx.b.ins().trap(ir::TrapCode::unwrap_user(1));
-                Ok(())
-            }
         }
     }
 
@@ -393,9 +389,6 @@ impl Gen<'_, '_, '_, '_> {
         match op.error_kind() {
             ErrorKind::Never | ErrorKind::Flag => {
                 self.cx.b.ins().jump(ok, &[]);
-            }
-            ErrorKind::Always => {
-                self.cx.b.ins().jump(err, &[]);
             }
             ErrorKind::Null => {
                 let r = result.ok_or("a NULL-failing op without a result")?;
