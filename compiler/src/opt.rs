@@ -14,10 +14,15 @@
 //! which for C integers is exact (modular arithmetic) and for Python `int` can
 //! differ only in whether an intermediate result overflows 64 bits.
 
-use crate::hir::{self, ArithOp, CmpOp, Const, Expr, ExprKind, FuncId, Function, Local, LocalId, Stmt, StmtKind};
+use crate::hir::{self, ArithOp, CmpOp, Const, Expr, ExprKind, FuncId, Function, Local, LocalId, LoopPlan, Stmt, StmtKind};
 use crate::types::Ty;
 
 mod consteval;
+mod facts;
+mod select;
+mod unroll;
+mod vectorize;
+mod versioning;
 
 pub fn optimize(module: &mut hir::Module) {
     let folds: Vec<(usize, Stmt)> =
@@ -27,6 +32,39 @@ pub fn optimize(module: &mut hir::Module) {
     }
     for f in &mut module.functions {
         accumulate_tail_calls(f);
+    }
+    for f in &mut module.functions {
+        decide(f);
+    }
+}
+
+/// The decisions the back end carries out, written into the HIR (so `--emit
+/// hir` shows them), in a fixed order: facts (checks dropped), `select`s,
+/// then each `range` loop's plan (versioning, unrolling, vectorisation). Each
+/// is made afresh from the HIR, so running them again changes nothing.
+fn decide(f: &mut Function) {
+    let unbound = hir::maybe_unbound(f);
+    facts::mark(f);
+    select::mark(f, &unbound);
+    let mut body = std::mem::take(&mut f.body);
+    plan_range_loops(&mut body, f, &unbound);
+    f.body = body;
+}
+
+fn plan_range_loops(body: &mut [Stmt], f: &Function, unbound: &std::collections::HashSet<LocalId>) {
+    for s in body.iter_mut() {
+        if let StmtKind::ForRange { var, step, body, plan, .. } = &mut s.kind {
+            let (vector, sum) = vectorize::plans(*var, step, body, f, unbound);
+            *plan = LoopPlan {
+                version_on_unit_stride: versioning::views(*var, body, f, unbound),
+                unroll: unroll::worth_it(*var, step, body, f),
+                vector,
+                sum,
+            };
+        }
+        for b in hir::blocks_mut(s) {
+            plan_range_loops(b, f, unbound);
+        }
     }
 }
 
@@ -80,7 +118,12 @@ fn small_argument_values(m: &hir::Module, f: &Function) -> Option<Stmt> {
     let mut value = Expr::konst(last, f.ret);
     for &(arg, v) in rest.iter().rev() {
         value = Expr {
-            kind: ExprKind::IfExp { cond: Box::new(compare(CmpOp::Eq, arg)), then: Box::new(Expr::konst(v, f.ret)), orelse: Box::new(value) },
+            kind: ExprKind::IfExp {
+                cond: Box::new(compare(CmpOp::Eq, arg)),
+                then: Box::new(Expr::konst(v, f.ret)),
+                orelse: Box::new(value),
+                select: false,
+            },
             ty: f.ret,
         };
     }
@@ -198,7 +241,7 @@ fn rewrite(body: Vec<Stmt>, me: FuncId, ret: Ty, op: ArithOp, acc: LocalId, para
                 },
                 line,
             }),
-            StmtKind::ForRange { var, start, stop, step, body, orelse } => out.push(Stmt {
+            StmtKind::ForRange { var, start, stop, step, body, orelse, plan } => out.push(Stmt {
                 kind: StmtKind::ForRange {
                     var,
                     start,
@@ -206,6 +249,7 @@ fn rewrite(body: Vec<Stmt>, me: FuncId, ret: Ty, op: ArithOp, acc: LocalId, para
                     step,
                     body: rewrite(body, me, ret, op, acc, params, true),
                     orelse: rewrite(orelse, me, ret, op, acc, params, true),
+                    plan,
                 },
                 line,
             }),
@@ -218,7 +262,7 @@ fn rewrite(body: Vec<Stmt>, me: FuncId, ret: Ty, op: ArithOp, acc: LocalId, para
 /// True when no local can be read before it is assigned (so carrying locals
 /// from one loop trip to the next cannot change what the code observes).
 fn all_locals_assigned_before_read(f: &Function) -> bool {
-    crate::backend::maybe_unbound(f).is_empty()
+    hir::maybe_unbound(f).is_empty()
 }
 
 #[cfg(test)]
@@ -242,7 +286,7 @@ mod tests {
         let (m, _, _) = analyze(src, "m.py", "/m.py", "m").unwrap();
         let dump = crate::hir::dump(&m);
         let (rfib, up) = dump.split_once("fn up").unwrap();
-        assert!(rfib.contains("(n:int Lt 6:int)") && rfib.contains("else 5:int"), "{rfib}");
+        assert!(rfib.contains("(n:int Lt 6:int)") && rfib.contains("select((n:int Eq 4:int):bint, 3:int, 5:int)"), "{rfib}");
         // up(0) = 4000000000 fits, up(1) overflows 64 bits: only n = 0 is folded.
         assert!(up.contains("(n:int Lt 1:int)") && up.contains("return 4000000000:int"), "{up}");
         assert_eq!(dump.matches("Lt 6:int").count(), 1, "{dump}");

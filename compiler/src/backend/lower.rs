@@ -5,7 +5,7 @@
 //! and line is added, and the flag is 1.
 
 use super::{abi_types, clif_type, Emitter, FnCx, HELPER_ROUND};
-use crate::hir::{self, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, MathCheck, MathOp, Stmt, StmtKind, UnOp};
+use crate::hir::{self, Access, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, MathCheck, MathOp, Stmt, StmtKind, SumPlan, UnOp, VectorPlan};
 use crate::types::{int_join, IntTy, Ty, ViewTy, PY_INT};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
@@ -51,126 +51,6 @@ pub(crate) fn frame_estimate(f: &hir::Function) -> i64 {
     c_array_bytes(f).saturating_add(4096).min(i64::MAX as u64 / 2) as i64
 }
 
-/// Functions on a cycle of the call graph: only these pay for the stack check
-/// on entry (calls of functions with a big frame are checked by the caller).
-pub fn recursive_functions(m: &hir::Module) -> HashSet<FuncId> {
-    let callees: Vec<HashSet<FuncId>> = m
-        .functions
-        .iter()
-        .map(|f| {
-            let mut out = HashSet::new();
-            hir::visit_calls(&f.body, &mut |id| {
-                out.insert(id);
-            });
-            out
-        })
-        .collect();
-    let mut result = HashSet::new();
-    for f in &m.functions {
-        let mut seen = HashSet::new();
-        let mut stack: Vec<FuncId> = callees[f.id.0 as usize].iter().copied().collect();
-        while let Some(g) = stack.pop() {
-            if g == f.id {
-                result.insert(f.id);
-                break;
-            }
-            if seen.insert(g) {
-                stack.extend(callees[g.0 as usize].iter().copied());
-            }
-        }
-    }
-    result
-}
-
-/// Locals read somewhere they may not have been assigned: these carry a
-/// "bound" flag and raise UnboundLocalError like CPython.
-pub fn maybe_unbound(f: &hir::Function) -> HashSet<LocalId> {
-    type State = Option<HashSet<LocalId>>;
-    fn reads(e: &Expr, st: &State, out: &mut HashSet<LocalId>) {
-        hir::visit_locals(e, &mut |id| {
-            if let Some(s) = st {
-                if !s.contains(&id) {
-                    out.insert(id);
-                }
-            }
-        });
-    }
-    fn block(body: &[Stmt], mut st: State, out: &mut HashSet<LocalId>) -> State {
-        for s in body {
-            st = match &s.kind {
-                StmtKind::Assign(pairs) => {
-                    pairs.iter().for_each(|(_, e)| reads(e, &st, out));
-                    st.map(|mut s| {
-                        s.extend(pairs.iter().map(|(id, _)| *id));
-                        s
-                    })
-                }
-                StmtKind::Expr(e) => {
-                    reads(e, &st, out);
-                    st
-                }
-                StmtKind::Store { indices, value, .. } => {
-                    indices.iter().for_each(|e| reads(e, &st, out));
-                    reads(value, &st, out);
-                    st
-                }
-                StmtKind::CopyView { dst, src } => {
-                    if let Some(s) = &st {
-                        out.extend([*dst, *src].into_iter().filter(|v| !s.contains(v)));
-                    }
-                    st
-                }
-                StmtKind::Assert { cond, .. } => {
-                    reads(cond, &st, out);
-                    st
-                }
-                StmtKind::If { cond, then, orelse } => {
-                    reads(cond, &st, out);
-                    let a = block(then, st.clone(), out);
-                    let b = block(orelse, st.clone(), out);
-                    match (a, b) {
-                        (None, x) | (x, None) => x,
-                        (Some(a), Some(b)) => Some(a.intersection(&b).copied().collect()),
-                    }
-                }
-                StmtKind::While { cond, body, orelse } => {
-                    reads(cond, &st, out);
-                    block(body, st.clone(), out);
-                    block(orelse, st.clone(), out);
-                    st
-                }
-                StmtKind::ForRange { var, start, stop, step, body, orelse } => {
-                    for e in [start, stop, step] {
-                        reads(e, &st, out);
-                    }
-                    let inner = st.clone().map(|mut s| {
-                        s.insert(*var);
-                        s
-                    });
-                    block(body, inner, out);
-                    block(orelse, st.clone(), out);
-                    st
-                }
-                StmtKind::Return(e) => {
-                    if let Some(e) = e {
-                        reads(e, &st, out);
-                    }
-                    None
-                }
-                StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } => None,
-                StmtKind::Pass => st,
-            };
-        }
-        st
-    }
-    let mut out = HashSet::new();
-    // Parameters and C arrays (storage on the stack from the start) are bound.
-    let c_arrays = f.locals.iter().enumerate().filter(|(_, l)| l.c_array.is_some()).map(|(i, _)| LocalId(i as u32));
-    let bound: HashSet<LocalId> = f.params.iter().map(|p| p.local).chain(c_arrays).collect();
-    block(&f.body, Some(bound), &mut out);
-    out
-}
-
 struct LoopTargets {
     cont: Block,
     exit: Block,
@@ -195,15 +75,9 @@ struct Frame<'a> {
     err_block: Block,
     err_used: bool,
     loops: Vec<LoopTargets>,
-    /// Proven while lowering a range loop's body: the loop variable lies in
-    /// `[0, view.shape[axis])`, so indexing that axis with it needs no checks.
-    in_bounds: Vec<(LocalId, LocalId, u8)>,
     /// Views whose last axis is known to have unit stride here (a loop
     /// version taken after checking it): indexing scales by a constant.
     unit_stride: Vec<LocalId>,
-    /// `(n, k)`: here `n >= k` holds, learnt from `if n < k: <leaves>` and
-    /// dropped when `n` may change; lets `n - 1` skip its overflow check.
-    lower_bounds: Vec<(LocalId, i64)>,
     line: u32,
     /// For an inlined call: where `return` jumps with its value.
     ret_block: Option<Block>,
@@ -320,9 +194,7 @@ impl<'m> Frame<'m> {
             err_block: Block::from_u32(0),
             err_used: false,
             loops: vec![],
-            in_bounds: vec![],
             unit_stride: vec![],
-            lower_bounds: vec![],
             line: f.line,
             ret_block: None,
         }
@@ -439,7 +311,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             }
         }
         let mut flags = HashMap::new();
-        let mut unbound: Vec<LocalId> = maybe_unbound(f).into_iter().collect();
+        let mut unbound: Vec<LocalId> = hir::maybe_unbound(f).into_iter().collect();
         unbound.sort();
         for id in unbound {
             let flag = self.cx.b.declare_var(types::I8);
@@ -450,7 +322,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let err_block = self.cx.b.create_block();
         self.cx.b.append_block_param(err_block, types::I32);
         self.cx.b.set_cold_block(err_block);
-        Frame { f, vars, views, flags, err_block, err_used: false, loops: vec![], in_bounds: vec![], unit_stride: vec![], lower_bounds: vec![], line: f.line, ret_block }
+        Frame { f, vars, views, flags, err_block, err_used: false, loops: vec![], unit_stride: vec![], line: f.line, ret_block }
     }
 
     /// A zeroed stack slot for a C array, described as a C-contiguous view.
@@ -745,47 +617,14 @@ impl<'m> Lower<'m, '_, '_, '_> {
     // ---- statements ----------------------------------------------------------------
 
     fn stmts(&mut self, body: &[Stmt]) -> R<()> {
-        let facts = self.fr.lower_bounds.len();
         for s in body {
             if !self.reachable {
                 break;
             }
             self.fr.line = s.line;
-            // A loop's header is re-entered after its body's assignments: forget
-            // those first. A plain assignment still reads the old value: after.
-            let is_loop = matches!(s.kind, StmtKind::While { .. } | StmtKind::ForRange { .. });
-            if is_loop {
-                self.forget_assigned(std::slice::from_ref(s));
-            }
             self.stmt(s)?;
-            if !is_loop {
-                self.forget_assigned(std::slice::from_ref(s));
-            }
-            if let StmtKind::If { cond, then, .. } = &s.kind {
-                if !falls_through(then) {
-                    // Only if neither branch reassigns the variable.
-                    if let Some(fact) = lower_bound_from(cond).filter(|(n, _)| !assigns(std::slice::from_ref(s), *n)) {
-                        self.fr.lower_bounds.push(fact);
-                    }
-                }
-            }
         }
-        // Facts learnt in a block hold only inside it.
-        self.fr.lower_bounds.truncate(facts.min(self.fr.lower_bounds.len()));
         Ok(())
-    }
-
-    /// Drops bounds on locals the statements may assign (loops: anywhere inside).
-    fn forget_assigned(&mut self, stmts: &[Stmt]) {
-        if !self.fr.lower_bounds.is_empty() {
-            self.fr.lower_bounds.retain(|(l, _)| !assigns(stmts, *l));
-        }
-    }
-
-    /// `n - k` with `n >= L` known and `0 <= k`, `L - k` representable: no overflow.
-    fn sub_cannot_overflow(&self, a: &Expr, b: &Expr) -> bool {
-        let (ExprKind::Local(n), Some(Const::Int(k))) = (&a.kind, b.as_const()) else { return false };
-        k >= 0 && self.fr.lower_bounds.iter().any(|(l, low)| l == n && low.checked_sub(k).is_some())
     }
 
     fn assign(&mut self, id: LocalId, v: Value) {
@@ -849,8 +688,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 self.fr.line = line;
                 self.finish_loop(else_b, exit, orelse, targets.broke)
             }
-            StmtKind::ForRange { var, start, stop, step, body, orelse } => {
-                self.for_range(*var, start, stop, step, body, orelse)
+            StmtKind::ForRange { var, start, stop, step, body, orelse, plan } => {
+                self.for_range(*var, start, stop, step, body, orelse, plan)
             }
             StmtKind::Break | StmtKind::Continue => {
                 let brk = matches!(s.kind, StmtKind::Break);
@@ -889,20 +728,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
             }
             StmtKind::Raise { exc, msg } => self.raise(exc, msg.as_deref()),
             StmtKind::CopyView { dst, src } => self.copy_view(*dst, *src),
-            StmtKind::Store { view, indices, value } => {
-                // `a[i] += x`: the load in `value` already checked these very indices.
-                let same_as_load = indices.iter().all(|i| matches!(i.kind, ExprKind::Local(_))) && {
-                    let mut found = false;
-                    hir::visit_expr(value, &mut |x| {
-                        if let ExprKind::Index { view: v2, indices: i2 } = &x.kind {
-                            let locals = |ix: &[Expr]| ix.iter().map(index_local).collect::<Vec<_>>();
-                            found |= v2 == view && locals(i2) == locals(indices);
-                        }
-                    });
-                    found
-                };
+            StmtKind::Store { view, indices, value, in_bounds, checked_by_load } => {
                 let v = self.expr(value)?;
-                let addr = self.element_address_checked(*view, indices, !same_as_load)?;
+                let addr = self.element_address(*view, indices, in_bounds, !checked_by_load)?;
                 self.cx.b.ins().store(element_flags(), v, addr, 0);
                 Ok(())
             }
@@ -978,16 +806,11 @@ impl<'m> Lower<'m, '_, '_, '_> {
         Ok(())
     }
 
-    fn for_range(&mut self, var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], orelse: &[Stmt]) -> R<()> {
-        // An innermost loop indexing strided views' last axis with its variable
-        // runs in two versions: one for the common case where those strides are
-        // the element size (scaled addressing, like a `::1` view), one general.
-        // (Views that may be unbound here are left alone: reading them early
-        // would raise UnboundLocalError before Python would.)
-        let strided = strided_last_axis_views(var, body, self.fr.f)
-            .into_iter()
-            .filter(|v| !self.fr.unit_stride.contains(v) && !self.fr.flags.contains_key(v))
-            .collect::<Vec<_>>();
+    #[allow(clippy::too_many_arguments)]
+    fn for_range(&mut self, var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], orelse: &[Stmt], plan: &LoopPlan) -> R<()> {
+        // Versioned on unit strides (`opt::versioning`): the test, then the
+        // loop twice, the first addressing those views' last axis by a constant.
+        let strided = plan.version_on_unit_stride.iter().copied().filter(|v| !self.fr.unit_stride.contains(v)).collect::<Vec<_>>();
         if !strided.is_empty() {
             let mut all_unit = self.cx.b.ins().iconst(types::I8, 1);
             for v in &strided {
@@ -1004,27 +827,16 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 if i == 0 {
                     lw.fr.unit_stride.extend(strided.iter().copied());
                 }
-                let r = lw.for_range_versioned(var, start, stop, step, body, orelse);
+                let r = lw.for_range_inner(var, start, stop, step, body, orelse, plan);
                 lw.fr.unit_stride.truncate(before);
                 r
             });
         }
-        self.for_range_versioned(var, start, stop, step, body, orelse)
+        self.for_range_inner(var, start, stop, step, body, orelse, plan)
     }
 
-    fn for_range_versioned(&mut self, var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], orelse: &[Stmt]) -> R<()> {
-        let fact = range_over_axis(var, start, stop, step, body, self.fr.f);
-        if let Some(f) = fact {
-            self.fr.in_bounds.push(f);
-        }
-        let r = self.for_range_inner(var, start, stop, step, body, orelse);
-        if fact.is_some() {
-            self.fr.in_bounds.pop();
-        }
-        r
-    }
-
-    fn for_range_inner(&mut self, var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], orelse: &[Stmt]) -> R<()> {
+    #[allow(clippy::too_many_arguments)]
+    fn for_range_inner(&mut self, var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], orelse: &[Stmt], plan: &LoopPlan) -> R<()> {
         let var_ty = match self.fr.f.locals[var.0 as usize].ty {
             Ty::Int(t) => t,
             other => return Err(format!("range loop over a {other} variable reached the back end")),
@@ -1075,18 +887,10 @@ impl<'m> Lower<'m, '_, '_, '_> {
         };
         let cur = self.cx.b.declare_var(types::I64);
         self.cx.b.def_var(cur, start_v);
-        if const_step == Some(1) && !unsigned {
-            if let Some(plan) = vector_plan(var, body, self.fr.f) {
-                let views_bound = std::iter::once(&plan.out).chain(&plan.inputs).all(|a| !self.fr.flags.contains_key(&a.view));
-                if views_bound {
-                    self.vector_prelude(&plan, var, var_ty, cur, stop_v)?;
-                }
-            } else if let Some(plan) = sum_plan(var, body, self.fr.f) {
-                let bound = !self.fr.flags.contains_key(&plan.acc) && plan.inputs.iter().all(|a| !self.fr.flags.contains_key(&a.view));
-                if bound {
-                    self.sum_prelude(&plan, var, var_ty, cur, stop_v)?;
-                }
-            }
+        if let Some(vector) = &plan.vector {
+            self.vector_prelude(vector, var, var_ty, cur, stop_v)?;
+        } else if let Some(sum) = &plan.sum {
+            self.sum_prelude(sum, var, var_ty, cur, stop_v)?;
         }
         let line = self.fr.line;
         let else_b = self.cx.b.create_block();
@@ -1105,10 +909,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
             }
             Ok(())
         };
-        // Cranelift neither unrolls nor rotates loops. Running small bodies twice
-        // per trip halves the loop overhead and lets the register allocator drop
-        // the moves a loop-carried permutation (`a, b = a + b, a`) costs.
-        if let Some(k) = const_step.filter(|k| unrollable(body) && (1..=1 << 20).contains(k) && !unsigned) {
+        // Unrolled ×2 (`opt::unroll`; the step is a constant in `1..=2^20`).
+        if let (true, Some(k)) = (plan.unroll, const_step) {
             // Two trips per test, the test at the bottom (a rotated loop), and a
             // limit computed once so the counter needs no overflow check:
             // `c < limit` means `c + k < stop` and `c + 2k` fits in 64 bits.
@@ -1357,8 +1159,10 @@ impl<'m> Lower<'m, '_, '_, '_> {
 
     fn vector_expr(&mut self, e: &Expr, index: Value, vec_ty: ir::Type, lane_ty: ir::Type, elem_bits: u8, bases: &[(Access, Value)]) -> R<Value> {
         Ok(match &e.kind {
-            ExprKind::Index { view, indices } => {
-                let acc = Access::of(*view, indices).ok_or("vector access without its row")?;
+            ExprKind::Index { view, indices, .. } => {
+                let (_, leading) = indices.split_last().ok_or("vector access without its row")?;
+                let leading = leading.iter().map(hir::index_local).collect::<Option<Vec<_>>>().ok_or("vector access without its row")?;
+                let acc = Access { view: *view, leading };
                 let base = bases.iter().find(|(a, _)| *a == acc).map(|(_, b)| *b).ok_or("vector access without its row")?;
                 let addr = self.lane_address(base, index, elem_bits);
                 self.cx.b.ins().load(vec_ty, element_flags(), addr, 0)
@@ -1596,12 +1400,17 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 match (a.ty, b.ty) {
                     (Ty::Float(_), _) | (_, Ty::Float(_)) => self.float_binary(*op, va, vb, e.ty, b),
                     (Ty::Int(t), _) if *op == ArithOp::Div => self.int_true_div(va, vb, t),
-                    (Ty::Int(t), _) if *op == ArithOp::Sub && t.checked && self.sub_cannot_overflow(a, b) => {
-                        Ok(self.cx.b.ins().isub(va, vb))
-                    }
                     (Ty::Int(t), _) => self.int_binary(*op, va, vb, t),
                     (Ty::Bool, _) => self.bool_binary(*op, va, vb),
                     _ => Err(format!("binary {op:?} on {} reached the back end", a.ty)),
+                }
+            }
+            ExprKind::NoOverflow(op, a, b) => {
+                let va = self.expr(a)?;
+                let vb = self.expr(b)?;
+                match op {
+                    ArithOp::Sub => Ok(self.cx.b.ins().isub(va, vb)),
+                    _ => Err(format!("unchecked {op:?} reached the back end")),
                 }
             }
             ExprKind::Compare { operands, ops } => self.compare_chain(operands, ops),
@@ -1627,14 +1436,14 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 self.enter(merge);
                 Ok(self.cx.b.block_params(merge)[0])
             }
-            ExprKind::IfExp { cond, then, orelse } if self.selectable(e) => {
+            ExprKind::IfExp { cond, then, orelse, select: true } => {
                 // Arms that cannot raise or call: both computed, one selected (no branch).
                 let c = self.expr(cond)?;
                 let t = self.expr(then)?;
                 let o = self.expr(orelse)?;
                 Ok(self.cx.b.ins().select(c, t, o))
             }
-            ExprKind::IfExp { cond, then, orelse } => {
+            ExprKind::IfExp { cond, then, orelse, select: false } => {
                 let c = self.expr(cond)?;
                 let (tb, eb, merge) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
                 let ct = clif_type(e.ty).unwrap_or(types::I8);
@@ -1729,8 +1538,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 let vn = self.expr(n)?;
                 self.round_digits(vx, vn)
             }
-            ExprKind::Index { view, indices } => {
-                let addr = self.element_address(*view, indices)?;
+            ExprKind::Index { view, indices, in_bounds } => {
+                let addr = self.element_address(*view, indices, in_bounds, true)?;
                 let t = clif_type(e.ty).unwrap_or(types::I64);
                 Ok(self.cx.b.ins().load(t, element_flags(), addr, 0))
             }
@@ -1745,35 +1554,6 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 let var = if *dim == Dim::Shape { vv.shape[*axis as usize] } else { vv.strides[*axis as usize] };
                 Ok(self.cx.b.use_var(var))
             }
-        }
-    }
-
-    /// Constants, bound integer locals, and conditional expressions of them
-    /// on integer comparisons: evaluating every part costs less than a branch,
-    /// up to `SELECT_BUDGET` parts (a long chain is not cheaper without
-    /// branches, and checking each link's whole tail was quadratic).
-    fn selectable(&self, e: &Expr) -> bool {
-        const SELECT_BUDGET: u32 = 16;
-        let mut budget = SELECT_BUDGET;
-        self.selectable_within(e, &mut budget)
-    }
-
-    fn selectable_within(&self, e: &Expr, budget: &mut u32) -> bool {
-        if *budget == 0 {
-            return false;
-        }
-        *budget -= 1;
-        let plain = |x: &Expr| match x.kind {
-            ExprKind::Const(_) => matches!(x.ty, Ty::Int(_) | Ty::Bool),
-            ExprKind::Local(id) => matches!(x.ty, Ty::Int(_) | Ty::Bool) && !self.fr.flags.contains_key(&id),
-            _ => false,
-        };
-        match &e.kind {
-            ExprKind::IfExp { cond, then, orelse } => {
-                let simple_cond = matches!(&cond.kind, ExprKind::Compare { operands, .. } if operands.iter().all(plain));
-                simple_cond && self.selectable_within(then, budget) && self.selectable_within(orelse, budget)
-            }
-            _ => plain(e),
         }
     }
 
@@ -1905,12 +1685,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 
     /// Address of `view[indices]`: negative indices wrap and indices are
-    /// bounds-checked unless the function's directives turn that off.
-    fn element_address(&mut self, view: LocalId, indices: &[Expr]) -> R<Value> {
-        self.element_address_checked(view, indices, true)
-    }
-
-    fn element_address_checked(&mut self, view: LocalId, indices: &[Expr], check: bool) -> R<Value> {
+    /// bounds-checked (when `check`) unless the function's directives turn
+    /// that off or the axis is one of `in_bounds`.
+    fn element_address(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], check: bool) -> R<Value> {
         let v = self.view_ty(view)?;
         self.check_view_bound(view)?;
         let mut idx = vec![];
@@ -1922,8 +1699,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let mut addr = self.cx.b.use_var(data);
         for (k, i) in idx.into_iter().enumerate() {
             let len = self.cx.b.use_var(shape[k]);
-            // In a range over this very axis the index is in [0, len): no wrap, no check.
-            let proven = index_local(&indices[k]).is_some_and(|l| self.fr.in_bounds.contains(&(l, view, k as u8)));
+            let proven = in_bounds.contains(&(k as u8));
             let i = if self.fr.f.wraparound && !proven {
                 let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
                 let wrapped = self.cx.b.ins().iadd(i, len);
@@ -2747,336 +2523,12 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 }
 
-/// One memoryview access of an element-wise loop: the view and the
-/// loop-invariant locals indexing its leading axes (the last is the loop's).
-#[derive(Clone, PartialEq)]
-struct Access {
-    view: LocalId,
-    leading: Vec<LocalId>,
-}
-
-impl Access {
-    fn of(view: LocalId, indices: &[Expr]) -> Option<Access> {
-        let (_, leading) = indices.split_last()?;
-        Some(Access { view, leading: leading.iter().map(index_local).collect::<Option<Vec<_>>>()? })
-    }
-}
-
-/// An element-wise loop body `out[…, i] = value` that `vector_prelude` can
-/// run on 128-bit vectors.
-struct VectorPlan {
-    out: Access,
-    /// Every access read at index `i` (the output included when it is read).
-    inputs: Vec<Access>,
-    value: Expr,
-    elem: u8,
-}
-
-/// Recognises `for i in range(…): y[…, i] = <float expression of x[…, i], invariants>`
-/// on C-contiguous float views whose leading indices are loop-invariant locals
-/// (also as `y[…, i] += …`).
-fn vector_plan(var: LocalId, body: &[Stmt], f: &hir::Function) -> Option<VectorPlan> {
-    let (store, alias) = match body {
-        [s] => (s, None),
-        // `y[i] += …` becomes `tmp = i; y[tmp] = y[tmp] + …` (and `tmp0 = k` for leading axes).
-        [Stmt { kind: StmtKind::Assign(pairs), .. }, s] if pairs.iter().any(|(_, e)| index_local(e) == Some(var)) => {
-            (s, Some(pairs.clone()))
-        }
-        _ => return None,
-    };
-    let StmtKind::Store { view: out, indices, value } = &store.kind else { return None };
-    // Hidden index temporaries stand for what they were assigned from.
-    let resolve = |e: &Expr| -> Option<LocalId> {
-        let l = index_local(e)?;
-        match &alias {
-            Some(pairs) => match pairs.iter().find(|(t, _)| *t == l) {
-                Some((_, src)) => index_local(src),
-                None => Some(l),
-            },
-            None => Some(l),
-        }
-    };
-    let is_i = |e: &Expr| resolve(e) == Some(var);
-    let invariant = |e: &Expr| resolve(e).is_some_and(|l| l != var && !assigns(body, l) && f.locals[l.0 as usize].ty.is_int());
-    let float_view = |v: LocalId, n: usize| match f.locals[v.0 as usize].ty {
-        Ty::View(t) if t.ndim as usize == n && t.c_contig => match t.elem {
-            crate::types::Elem::Float(w) => Some(w),
-            _ => None,
-        },
-        _ => None,
-    };
-    let access = |view: LocalId, ix: &[Expr]| -> Option<Access> {
-        let (last, leading) = ix.split_last()?;
-        if !is_i(last) || !leading.iter().all(|e| invariant(e)) {
-            return None;
-        }
-        Some(Access { view, leading: leading.iter().map(|e| resolve(e)).collect::<Option<Vec<_>>>()? })
-    };
-    let elem = float_view(*out, indices.len())?;
-    let out_acc = access(*out, indices)?;
-    let mut inputs = vec![];
-    if !vector_value_ok(value, &access, &float_view, elem, &mut inputs, body, f.cdivision) {
-        return None;
-    }
-    // The index temporaries are assigned in the body: rewrite the value to read
-    // through the original locals, which the prelude's rows use.
-    let value = match &alias {
-        Some(pairs) => substitute_indices(value, pairs),
-        None => value.clone(),
-    };
-    Some(VectorPlan { out: out_acc, inputs, value, elem })
-}
-
-#[allow(clippy::too_many_arguments)]
-/// Whether `e` is a float expression of the loop's view elements (through
-/// `access`), invariants and operations that vectorise exactly; collects the
-/// accesses it reads.
-fn vector_value_ok(
-    e: &Expr,
-    access: &dyn Fn(LocalId, &[Expr]) -> Option<Access>,
-    fv: &dyn Fn(LocalId, usize) -> Option<u8>,
-    elem: u8,
-    inputs: &mut Vec<Access>,
-    body: &[Stmt],
-    cdiv: bool,
-) -> bool {
-    if e.ty != Ty::Float(elem) {
-        return false;
-    }
-    match &e.kind {
-        ExprKind::Index { view, indices } => match (access(*view, indices), fv(*view, indices.len())) {
-            (Some(a), Some(w)) if w == elem => {
-                if !inputs.contains(&a) {
-                    inputs.push(a);
-                }
-                true
-            }
-            _ => false,
-        },
-        ExprKind::Binary(op, a, b) => {
-            lanes_exact(*op, cdiv) && vector_value_ok(a, access, fv, elem, inputs, body, cdiv) && vector_value_ok(b, access, fv, elem, inputs, body, cdiv)
-        }
-        ExprKind::Unary(UnOp::Neg, a) => vector_value_ok(a, access, fv, elem, inputs, body, cdiv),
-        ExprKind::Const(_) => true,
-        ExprKind::Local(l) => !assigns(body, *l),
-        _ => false,
-    }
-}
-
-struct SumPlan {
-    acc: LocalId,
-    inputs: Vec<Access>,
-    value: Expr,
-    elem: u8,
-}
-
-/// `for i in range(…): s += <float expression of x[…, i], invariants>` in a
-/// function compiled with `associative_math` (C-contiguous float views whose
-/// leading indices are loop-invariant locals, `s` a float of their width).
-fn sum_plan(var: LocalId, body: &[Stmt], f: &hir::Function) -> Option<SumPlan> {
-    if !f.associative_math {
-        return None;
-    }
-    let [Stmt { kind: StmtKind::Assign(pairs), .. }] = body else { return None };
-    let [(acc, e)] = pairs.as_slice() else { return None };
-    let Ty::Float(elem) = f.locals[acc.0 as usize].ty else { return None };
-    let ExprKind::Binary(ArithOp::Add, lhs, value) = &e.kind else { return None };
-    if e.ty != Ty::Float(elem) || !matches!(lhs.kind, ExprKind::Local(l) if l == *acc) {
-        return None;
-    }
-    let mut reads_acc = false;
-    hir::visit_locals(value, &mut |l| reads_acc |= l == *acc);
-    if reads_acc {
-        return None;
-    }
-    let invariant = |e: &Expr| index_local(e).is_some_and(|l| l != var && !assigns(body, l) && f.locals[l.0 as usize].ty.is_int());
-    let access = |view: LocalId, ix: &[Expr]| -> Option<Access> {
-        let (last, leading) = ix.split_last()?;
-        if index_local(last) != Some(var) || !leading.iter().all(invariant) {
-            return None;
-        }
-        Some(Access { view, leading: leading.iter().map(index_local).collect::<Option<Vec<_>>>()? })
-    };
-    let float_view = |v: LocalId, n: usize| match f.locals[v.0 as usize].ty {
-        Ty::View(t) if t.ndim as usize == n && t.c_contig => match t.elem {
-            crate::types::Elem::Float(w) => Some(w),
-            _ => None,
-        },
-        _ => None,
-    };
-    let mut inputs = vec![];
-    if !vector_value_ok(value, &access, &float_view, elem, &mut inputs, body, f.cdivision) || inputs.is_empty() {
-        return None;
-    }
-    Some(SumPlan { acc: *acc, inputs, value: (**value).clone(), elem })
-}
-
-/// Whether a float operation gives each vector lane what the scalar code
-/// gives: Python's `/` raises on a zero divisor, so only C division does.
-fn lanes_exact(op: ArithOp, cdivision: bool) -> bool {
-    matches!(op, ArithOp::Add | ArithOp::Sub | ArithOp::Mul) || (op == ArithOp::Div && cdivision)
-}
-
 /// Lane type, vector type and lane count for float elements of `elem` bits.
 fn lanes_of(elem: u8) -> (ir::Type, ir::Type, i64) {
     match elem {
         64 => (types::F64, types::F64X2, 2),
         _ => (types::F32, types::F32X4, 4),
     }
-}
-
-/// `value` with index temporaries replaced by the locals they copy.
-fn substitute_indices(e: &Expr, pairs: &[(LocalId, Expr)]) -> Expr {
-    let mut out = e.clone();
-    fn walk(e: &mut Expr, pairs: &[(LocalId, Expr)]) {
-        if let ExprKind::Index { indices, .. } = &mut e.kind {
-            for ix in indices.iter_mut() {
-                if let Some(l) = index_local(ix) {
-                    if let Some((_, src)) = pairs.iter().find(|(t, _)| *t == l) {
-                        *ix = src.clone();
-                    }
-                }
-            }
-        }
-        match &mut e.kind {
-            ExprKind::Binary(_, a, b) => {
-                walk(a, pairs);
-                walk(b, pairs);
-            }
-            ExprKind::Unary(_, a) | ExprKind::Convert(a) => walk(a, pairs),
-            _ => {}
-        }
-    }
-    walk(&mut out, pairs);
-    out
-}
-
-/// The local an index expression reads, seen through widening conversions
-/// between 64-bit integers (which keep every value of `[0, shape)`).
-fn index_local(e: &Expr) -> Option<LocalId> {
-    match &e.kind {
-        ExprKind::Local(l) => Some(*l),
-        ExprKind::Convert(x) if matches!(x.ty, Ty::Int(t) if t.bits == 64) => index_local(x),
-        _ => None,
-    }
-}
-
-/// `for i in range(view.shape[axis])` (start >= 0, positive constant step)
-/// where the body assigns neither `i` nor `view`: `i` stays inside the axis.
-fn range_over_axis(var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], f: &hir::Function) -> Option<(LocalId, LocalId, u8)> {
-    let var_is_64 = matches!(f.locals[var.0 as usize].ty, Ty::Int(t) if t.bits == 64);
-    let nonneg_start = matches!(start.as_const(), Some(Const::Int(v)) if v >= 0);
-    let pos_step = matches!(step.as_const(), Some(Const::Int(v)) if v > 0);
-    let mut stop = stop;
-    while let ExprKind::Convert(x) = &stop.kind {
-        if !matches!(x.ty, Ty::Int(t) if t.bits == 64) {
-            return None;
-        }
-        stop = x;
-    }
-    let ExprKind::ViewDim { view, dim: hir::Dim::Shape, axis } = stop.kind else { return None };
-    if !(var_is_64 && nonneg_start && pos_step) || assigns(body, var) || assigns(body, view) {
-        return None;
-    }
-    Some((var, view, axis))
-}
-
-fn assigns(body: &[Stmt], local: LocalId) -> bool {
-    let mut found = false;
-    hir::visit_stmts(body, &mut |s| {
-        found |= match &s.kind {
-            StmtKind::Assign(pairs) => pairs.iter().any(|(l, _)| *l == local),
-            StmtKind::ForRange { var, .. } => *var == local,
-            _ => false,
-        }
-    });
-    found
-}
-
-/// Whether control can reach the end of a block (no return/raise/break/continue on every path).
-fn falls_through(body: &[Stmt]) -> bool {
-    match body.last().map(|s| &s.kind) {
-        None => true,
-        Some(StmtKind::Return(_) | StmtKind::Raise { .. } | StmtKind::Break | StmtKind::Continue) => false,
-        Some(StmtKind::If { then, orelse, .. }) => falls_through(then) || falls_through(orelse),
-        Some(_) => true,
-    }
-}
-
-/// `n < k` (or `n <= k - 1`) on a signed integer local: false means `n >= k`.
-fn lower_bound_from(cond: &Expr) -> Option<(LocalId, i64)> {
-    let ExprKind::Compare { operands, ops } = &cond.kind else { return None };
-    let ([a, b], [op]) = (operands.as_slice(), ops.as_slice()) else { return None };
-    let (ExprKind::Local(n), Some(Const::Int(k)), Ty::Int(t)) = (&a.kind, b.as_const(), a.ty) else { return None };
-    if !t.signed || b.ty != a.ty {
-        return None;
-    }
-    match op {
-        CmpOp::Lt => Some((*n, k)),
-        CmpOp::Le => k.checked_add(1).map(|k1| (*n, k1)),
-        _ => None,
-    }
-}
-
-/// 1-D-or-more views without `::1` whose last axis the innermost loop
-/// `body` indexes with `var` (and that the body does not reassign).
-fn strided_last_axis_views(var: LocalId, body: &[Stmt], f: &hir::Function) -> Vec<LocalId> {
-    let mut has_loop = false;
-    let mut found: Vec<LocalId> = vec![];
-    fn scan(body: &[Stmt], has_loop: &mut bool) {
-        for s in body {
-            match &s.kind {
-                StmtKind::While { .. } | StmtKind::ForRange { .. } => *has_loop = true,
-                StmtKind::If { then, orelse, .. } => {
-                    scan(then, has_loop);
-                    scan(orelse, has_loop);
-                }
-                _ => {}
-            }
-        }
-    }
-    scan(body, &mut has_loop);
-    if has_loop {
-        return found;
-    }
-    // `a[i] += …` indexes through a hidden copy of `i`.
-    let mut aliases = vec![var];
-    for s in body {
-        if let StmtKind::Assign(pairs) = &s.kind {
-            aliases.extend(pairs.iter().filter(|(_, e)| index_local(e) == Some(var)).map(|(t, _)| *t));
-        }
-    }
-    let mut visit = |view: LocalId, indices: &[Expr]| {
-        if let (Ty::View(v), Some(last)) = (f.locals[view.0 as usize].ty, indices.last()) {
-            let by_var = index_local(last).is_some_and(|l| aliases.contains(&l));
-            if !v.c_contig && by_var && !found.contains(&view) && !assigns(body, view) {
-                found.push(view);
-            }
-        }
-    };
-    for s in body {
-        if let StmtKind::Store { view, indices, .. } = &s.kind {
-            visit(*view, indices);
-        }
-    }
-    hir::visit_stmt_exprs(body, &mut |e| {
-        hir::visit_expr(e, &mut |x| {
-            if let ExprKind::Index { view, indices } = &x.kind {
-                visit(*view, indices);
-            }
-        })
-    });
-    found
-}
-
-/// Small loop bodies without `break`/`continue` are run twice per trip.
-fn unrollable(body: &[Stmt]) -> bool {
-    let mut jumps = false;
-    hir::visit_stmts(body, &mut |s| jumps |= matches!(s.kind, StmtKind::Break | StmtKind::Continue));
-    let mut size = 0;
-    hir::visit_stmt_exprs(body, &mut |e| hir::visit_expr(e, &mut |_| size += 1));
-    size += body.len();
-    !jumps && size <= 48
 }
 
 fn int_cc(op: CmpOp, signed: bool) -> IntCC {

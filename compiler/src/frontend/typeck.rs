@@ -597,7 +597,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     temps.push(hir::Expr::local(tmp, Ty::py_int()));
                     pairs.push((tmp, ix));
                 }
-                let cur = hir::Expr { kind: H::Index { view: id, indices: temps.clone() }, ty: v.elem.ty() };
+                let cur = hir::Expr { kind: H::Index { view: id, indices: temps.clone(), in_bounds: vec![] }, ty: v.elem.ty() };
                 let rhs = self.operand(value)?;
                 let new = self.binop(*op, cur, rhs, &s.span)?;
                 let new = self.coerce(new, v.elem.ty(), &s.span, "a memoryview element")?;
@@ -605,7 +605,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 if !pairs.is_empty() {
                     out.push(hir::Stmt { kind: hir::StmtKind::Assign(pairs), line });
                 }
-                out.push(hir::Stmt { kind: hir::StmtKind::Store { view: id, indices: temps, value: new }, line });
+                out.push(hir::Stmt { kind: hir::StmtKind::Store { view: id, indices: temps, value: new, in_bounds: vec![], checked_by_load: false }, line });
                 Ok(out)
             }
             StmtKind::AugAssign { target, op, value } => {
@@ -741,7 +741,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     let indices = self.view_indices(v, index, &t.span)?;
                     let val = self.expr(value)?;
                     let val = self.coerce(val, v.elem.ty(), &value.span, "a memoryview element")?;
-                    Ok(vec![hir::Stmt { kind: hir::StmtKind::Store { view: id, indices, value: val }, line }])
+                    Ok(vec![hir::Stmt { kind: hir::StmtKind::Store { view: id, indices, value: val, in_bounds: vec![], checked_by_load: false }, line }])
                 }
                 (ExprKind::Tuple(ts), ExprKind::Tuple(vs))
                     if ts.len() == vs.len() && ts.iter().any(|t| matches!(t.kind, ExprKind::Subscript { .. })) =>
@@ -770,7 +770,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                                 };
                                 let indices = self.view_indices(view, index, &t.span)?;
                                 let v = self.coerce(v, view.elem.ty(), &t.span, "a memoryview element")?;
-                                hir::StmtKind::Store { view: id, indices, value: v }
+                                hir::StmtKind::Store { view: id, indices, value: v, in_bounds: vec![], checked_by_load: false }
                             }
                             _ => return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span))),
                         };
@@ -1031,7 +1031,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         self.loop_depth -= 1;
         let body = b?;
         let orelse = self.block(orelse)?;
-        Ok(vec![hir::Stmt { kind: hir::StmtKind::ForRange { var: var_id, start, stop, step, body, orelse }, line }])
+        Ok(vec![hir::Stmt { kind: hir::StmtKind::ForRange { var: var_id, start, stop, step, body, orelse, plan: Default::default() }, line }])
     }
 
     /// A name that a builtin could be shadowed by: a local or any module-level binding.
@@ -1159,7 +1159,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let ty = self.join_tys(&[a.ty, b.ty], &e.span)?;
                 let a = self.coerce(a, ty, &body.span, "operand")?;
                 let b = self.coerce(b, ty, &orelse.span, "operand")?;
-                Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b) }, ty })
+                Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b), select: false }, ty })
             }
             ExprKind::Attribute { value, attr } if self.view_local(value).is_some() => {
                 let (_, v) = self.view_local(value).expect("checked by the guard");
@@ -1244,7 +1244,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         };
         if items.len() == v.ndim as usize && !items.iter().any(|i| matches!(i.kind, ExprKind::Slice { .. } | ExprKind::Ellipsis)) {
             let indices = self.view_indices(v, index, &e.span)?;
-            return Ok(hir::Expr { kind: H::Index { view: id, indices }, ty: v.elem.ty() });
+            return Ok(hir::Expr { kind: H::Index { view: id, indices, in_bounds: vec![] }, ty: v.elem.ty() });
         }
         self.slice_view(id, v, &items, &index.span)
     }
@@ -1277,7 +1277,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let vars: Vec<LocalId> = (0..tv.ndim).map(|k| self.local_id(&format!("<fill {k} line {line}>"), ssize)).collect();
         let indices: Vec<hir::Expr> = vars.iter().map(|l| convert(hir::Expr::local(*l, ssize), Ty::py_int())).collect();
         let mut body = vec![hir::Stmt {
-            kind: hir::StmtKind::Store { view: view_local, indices, value: hir::Expr::local(value_local, val.ty) },
+            kind: hir::StmtKind::Store { view: view_local, indices, value: hir::Expr::local(value_local, val.ty), in_bounds: vec![], checked_by_load: false },
             line,
         }];
         for (k, var) in vars.iter().enumerate().rev() {
@@ -1290,6 +1290,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     step: hir::Expr::konst(Const::Int(1), ssize),
                     body,
                     orelse: vec![],
+                    plan: Default::default(),
                 },
                 line,
             }];

@@ -60,7 +60,7 @@ impl<'m> Vectoriser<'m, '_> {
             return false;
         }
         match &e.kind {
-            ExprKind::Binary(op, a, b) if a.ty == F64 && b.ty == F64 => super::lanes_exact(*op, f.cdivision),
+            ExprKind::Binary(op, a, b) if a.ty == F64 && b.ty == F64 => op.exact_in_lanes(f.cdivision),
             ExprKind::Unary(UnOp::Neg, _) => true,
             ExprKind::Call(id, _) => self.expression_function(*id).is_some(),
             _ => false,
@@ -148,20 +148,20 @@ impl<'m> Lower<'m, '_, '_, '_> {
 
     /// `view[..., var]` of a double view whose last axis has unit stride, with
     /// no check or wrap to apply: both lanes' elements are one 16-byte load.
-    fn adjacent_pair<'e>(&self, red: &Reduction<'_>, e: &'e Expr) -> Option<(LocalId, &'e [Expr])> {
-        let ExprKind::Index { view, indices } = &e.kind else { return None };
+    fn adjacent_pair<'e>(&self, red: &Reduction<'_>, e: &'e Expr) -> Option<(LocalId, &'e [Expr], &'e [u8])> {
+        let ExprKind::Index { view, indices, in_bounds } = &e.kind else { return None };
         let (last, leading) = indices.split_last()?;
         let axis = (indices.len() - 1) as u8;
         let vt = match self.fr.f.locals.get(view.0 as usize)?.ty {
             Ty::View(vt) => vt,
             _ => return None,
         };
-        let proven = self.fr.in_bounds.contains(&(red.var, *view, axis));
+        let proven = in_bounds.contains(&axis);
         let plain = (proven || !self.fr.f.boundscheck && !self.fr.f.wraparound) && !self.fr.flags.contains_key(view);
-        let simple = |x: &Expr| matches!(x.kind, ExprKind::Const(_)) || super::index_local(x).is_some_and(|l| l != red.var);
+        let simple = |x: &Expr| matches!(x.kind, ExprKind::Const(_)) || hir::index_local(x).is_some_and(|l| l != red.var);
         let unit = vt.c_contig || self.fr.unit_stride.contains(view);
-        (e.ty == F64 && red.step == 1 && red.no_effects && plain && unit && super::index_local(last) == Some(red.var) && leading.iter().all(simple))
-            .then_some((*view, indices.as_slice()))
+        (e.ty == F64 && red.step == 1 && red.no_effects && plain && unit && hir::index_local(last) == Some(red.var) && leading.iter().all(simple))
+            .then_some((*view, indices.as_slice(), in_bounds.as_slice()))
     }
 
     /// Evaluates, in the scalar order, every operand of `e`'s vector part
@@ -174,10 +174,10 @@ impl<'m> Lower<'m, '_, '_, '_> {
         if float_const(e).is_some() {
             return Ok(());
         }
-        if let Some((view, indices)) = self.adjacent_pair(red, e) {
+        if let Some((view, indices, in_bounds)) = self.adjacent_pair(red, e) {
             let v = match lane {
                 0 => {
-                    let addr = self.element_address_checked(view, indices, false)?;
+                    let addr = self.element_address(view, indices, in_bounds, false)?;
                     self.cx.b.ins().load(types::F64X2, super::element_flags(), addr, 0)
                 }
                 _ => *leaves[0].get(leaves[1].len()).ok_or("paired reduction lost a lane")?,
