@@ -121,7 +121,7 @@ pub enum StmtKind {
     While { cond: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
     /// `for var in range(start, stop, step)`; bounds have the variable's type.
     /// `plan` is how the back end runs it, decided by `opt::loops`.
-    ForRange { var: LocalId, start: Expr, stop: Expr, step: Expr, body: Vec<Stmt>, orelse: Vec<Stmt>, plan: LoopPlan },
+    ForRange { var: LocalId, start: Expr, stop: Expr, step: Expr, body: Vec<Stmt>, orelse: Vec<Stmt>, plan: Box<LoopPlan> },
     Break,
     Continue,
     /// The value has the function's return type.

@@ -55,7 +55,7 @@ fn plan_range_loops(body: &mut [Stmt], f: &Function, unbound: &std::collections:
     for s in body.iter_mut() {
         if let StmtKind::ForRange { var, step, body, plan, .. } = &mut s.kind {
             let (vector, sum) = vectorize::plans(*var, step, body, f, unbound);
-            *plan = LoopPlan {
+            **plan = LoopPlan {
                 version_on_unit_stride: versioning::views(*var, body, f, unbound),
                 unroll: unroll::worth_it(*var, step, body, f),
                 vector,

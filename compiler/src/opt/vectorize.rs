@@ -57,10 +57,10 @@ fn vector_plan(var: LocalId, body: &[Stmt], f: &Function) -> Option<VectorPlan> 
     let invariant = |e: &Expr| resolve(e).is_some_and(|l| l != var && !assigns(body, l) && f.locals[l.0 as usize].ty.is_int());
     let access = |view: LocalId, ix: &[Expr]| -> Option<Access> {
         let (last, leading) = ix.split_last()?;
-        if !is_i(last) || !leading.iter().all(|e| invariant(e)) {
+        if !is_i(last) || !leading.iter().all(&invariant) {
             return None;
         }
-        Some(Access { view, leading: leading.iter().map(|e| resolve(e)).collect::<Option<Vec<_>>>()? })
+        Some(Access { view, leading: leading.iter().map(&resolve).collect::<Option<Vec<_>>>()? })
     };
     let float_view = |v: LocalId, n: usize| float_view(f, v, n);
     let elem = float_view(*out, indices.len())?;
