@@ -8,7 +8,9 @@ use crate::types::Ty;
 use std::fmt::Write;
 
 mod analysis;
+mod lanes;
 pub use analysis::{assigns, index_local, maybe_unbound, recursive_functions};
+pub use lanes::Lanes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncId(pub u32);
@@ -148,6 +150,9 @@ pub struct LoopPlan {
     pub version_on_unit_stride: Vec<LocalId>,
     /// Two trips per test, in a rotated loop whose counter needs no overflow check.
     pub unroll: bool,
+    /// Unrolled only: a double reduction whose two trips share their float
+    /// work on one `f64x2`.
+    pub paired: Option<PairedReduction>,
     /// An element-wise loop whose run (as much as fits) goes on 128-bit vectors first.
     pub vector: Option<VectorPlan>,
     /// A float sum under `associative_math`, run into partial sums on vectors first.
@@ -172,6 +177,17 @@ pub struct VectorPlan {
     pub value: Expr,
     /// Element width in bits.
     pub elem: u8,
+}
+
+/// `acc = acc + value` of doubles, `value` not reading `acc` and dividing
+/// somewhere in the part that runs lane by lane (`Lanes`).
+#[derive(Debug, Clone)]
+pub struct PairedReduction {
+    pub acc: LocalId,
+    pub value: Expr,
+    /// `value` calls nothing but expression functions: no store can happen
+    /// between the two trips' loads, so adjacent elements load as one vector.
+    pub no_effects: bool,
 }
 
 /// `for i in range(…): acc += value` of C-contiguous float views.
@@ -722,6 +738,9 @@ fn dump_plan(module: &Module, f: &Function, var: LocalId, plan: &LoopPlan) -> St
     }
     if plan.unroll {
         parts.push("unrolled x2".to_string());
+    }
+    if let Some(p) = &plan.paired {
+        parts.push(format!("trips paired on f64x2: {} += {}", name(&p.acc), dump_expr(module, f, &p.value)));
     }
     if let Some(v) = &plan.vector {
         parts.push(format!(

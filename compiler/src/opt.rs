@@ -16,9 +16,11 @@
 
 use crate::hir::{self, ArithOp, CmpOp, Const, Expr, ExprKind, FuncId, Function, Local, LocalId, LoopPlan, Stmt, StmtKind};
 use crate::types::Ty;
+use std::collections::HashSet;
 
 mod consteval;
 mod facts;
+mod pairing;
 mod select;
 mod unroll;
 mod vectorize;
@@ -33,37 +35,66 @@ pub fn optimize(module: &mut hir::Module) {
     for f in &mut module.functions {
         accumulate_tail_calls(f);
     }
-    for f in &mut module.functions {
-        decide(f);
-    }
+    decide(module);
 }
 
 /// The decisions the back end carries out, written into the HIR (so `--emit
 /// hir` shows them), in a fixed order: facts (checks dropped), `select`s,
-/// then each `range` loop's plan (versioning, unrolling, vectorisation). Each
-/// is made afresh from the HIR, so running them again changes nothing.
-fn decide(f: &mut Function) {
-    let unbound = hir::maybe_unbound(f);
-    facts::mark(f);
-    select::mark(f, &unbound);
-    let mut body = std::mem::take(&mut f.body);
-    plan_range_loops(&mut body, f, &unbound);
-    f.body = body;
+/// then each `range` loop's plan (versioning, unrolling, pairing,
+/// vectorisation). Each is made afresh from the HIR, so running them again
+/// changes nothing.
+fn decide(module: &mut hir::Module) {
+    let unbound: Vec<HashSet<LocalId>> = module.functions.iter().map(hir::maybe_unbound).collect();
+    for (f, unbound) in module.functions.iter_mut().zip(&unbound) {
+        facts::mark(f);
+        select::mark(f, unbound);
+    }
+    // Plans read callees (expression functions evaluated in place): all are
+    // made before any is written.
+    let recursive = hir::recursive_functions(module);
+    let lanes = hir::Lanes { m: module, recursive: &recursive };
+    let plans: Vec<Vec<LoopPlan>> = module
+        .functions
+        .iter()
+        .zip(&unbound)
+        .map(|(f, unbound)| {
+            let mut plans = vec![];
+            plan_range_loops(&f.body, f, &lanes, unbound, &mut plans);
+            plans
+        })
+        .collect();
+    for (f, plans) in module.functions.iter_mut().zip(plans) {
+        write_plans(&mut f.body, &mut plans.into_iter());
+    }
 }
 
-fn plan_range_loops(body: &mut [Stmt], f: &Function, unbound: &std::collections::HashSet<LocalId>) {
-    for s in body.iter_mut() {
-        if let StmtKind::ForRange { var, step, body, plan, .. } = &mut s.kind {
+/// The plan of every range loop in `body`, outer loops first.
+fn plan_range_loops(body: &[Stmt], f: &Function, lanes: &hir::Lanes, unbound: &HashSet<LocalId>, out: &mut Vec<LoopPlan>) {
+    hir::visit_stmts(body, &mut |s| {
+        if let StmtKind::ForRange { var, step, body, .. } = &s.kind {
             let (vector, sum) = vectorize::plans(*var, step, body, f, unbound);
-            **plan = LoopPlan {
+            let unroll = unroll::worth_it(*var, step, body, f);
+            out.push(LoopPlan {
                 version_on_unit_stride: versioning::views(*var, body, f, unbound),
-                unroll: unroll::worth_it(*var, step, body, f),
+                unroll,
+                paired: if unroll { pairing::plan(body, f, lanes, unbound) } else { None },
                 vector,
                 sum,
-            };
+            });
+        }
+    });
+}
+
+/// Stores `plans` into the range loops of `body`, in `plan_range_loops`' order.
+fn write_plans(body: &mut [Stmt], plans: &mut impl Iterator<Item = LoopPlan>) {
+    for s in body.iter_mut() {
+        if let StmtKind::ForRange { plan, .. } = &mut s.kind {
+            if let Some(p) = plans.next() {
+                **plan = p;
+            }
         }
         for b in hir::blocks_mut(s) {
-            plan_range_loops(b, f, unbound);
+            write_plans(b, plans);
         }
     }
 }

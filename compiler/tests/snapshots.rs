@@ -140,6 +140,15 @@ fn hir_of_range_loop_over_a_strided_view_axis() {
     insta::assert_snapshot!(hir::dump(&hir_of(SCALE_STRIDED)));
 }
 
+/// The plan `clif_of_paired_float_reduction` carries out.
+#[test]
+fn hir_of_paired_float_reduction() {
+    let m = hir_of(REDUCTION);
+    let dump = hir::dump(&m);
+    assert!(dump.contains("trips paired on f64x2"), "{dump}");
+    insta::assert_snapshot!(dump);
+}
+
 #[test]
 fn hir_of_vectorised_loop() {
     insta::assert_snapshot!(hir::dump(&hir_of(SAXPY)));

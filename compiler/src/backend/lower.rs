@@ -932,7 +932,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             self.cx.b.ins().brif(done, r_header, &[], u_body, &[]);
             self.cx.b.switch_to_block(u_body); // sealed once its back edge exists
             let c = self.cx.b.use_var(cur);
-            self.two_trips(var, var_ty, c, k, body)?;
+            self.two_trips(var, var_ty, c, k, body, plan.paired.as_ref())?;
             if self.reachable {
                 let next = self.cx.b.ins().iadd_imm_s(c, 2 * k);
                 self.cx.b.def_var(cur, next);
@@ -1194,11 +1194,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
 
     /// The body run for `counter` and then `counter + k`; a float reduction's
     /// two trips share their vector work (see `reduction`).
-    fn two_trips(&mut self, var: LocalId, var_ty: IntTy, c: Value, k: i64, body: &[Stmt]) -> R<()> {
-        // (An accumulator that may be unbound is read first by the scalar loop,
-        // raising UnboundLocalError before anything else: keep that order.)
-        let pairable = reduction::reduction_shape(var, k, body, self.fr.f, self.m, self.recursive).filter(|r| !self.fr.flags.contains_key(&r.acc));
-        if let Some(red) = pairable {
+    fn two_trips(&mut self, var: LocalId, var_ty: IntTy, c: Value, k: i64, body: &[Stmt], paired: Option<&hir::PairedReduction>) -> R<()> {
+        if let Some(p) = paired {
+            let red = reduction::Reduction { acc: p.acc, value: &p.value, var, step: k, no_effects: p.no_effects };
             let c2 = self.cx.b.ins().iadd_imm_s(c, k);
             self.fr.line = body[0].line;
             return self.paired_reduction(&red, |lw, lane| lw.set_loop_var(var, var_ty, [c, c2][lane]));
