@@ -1,10 +1,12 @@
 //! Facts about values, learnt walking a function in the order its code runs,
 //! and the checks they make unnecessary:
 //!
-//! - inside `for i in range(view.shape[axis])` (start >= 0, positive constant
-//!   step, the body assigning neither `i` nor `view`) `i` lies in
-//!   `[0, view.shape[axis])`: indexing that axis with `i` needs no wrap-around
-//!   and no bounds check (`Index`/`Store` `in_bounds`);
+//! - inside the body of `for i in range(view.shape[axis])` (start >= 0,
+//!   positive constant step, the body assigning neither `i` nor `view`) `i`
+//!   lies in `[0, view.shape[axis])`: indexing that axis with `i` needs no
+//!   wrap-around and no bounds check (`Index`/`Store` `in_bounds`). Not in
+//!   its `else` clause, which also runs when the loop never ran and `i` still
+//!   holds whatever it held before;
 //! - `view[i] = … view[i] …` (what `view[i] += x` becomes): the load checked
 //!   the very indices the store uses (`Store` `checked_by_load`);
 //! - after `if n < k: <leaves the block>`, `n >= k` holds until `n` may be
@@ -71,9 +73,6 @@ impl Walk<'_> {
             StmtKind::ForRange { var, start, stop, step, body, .. } => range_over_axis(*var, start, stop, step, body, self.f),
             _ => None,
         };
-        if let Some(fact) = axis_fact {
-            self.in_bounds.push(fact);
-        }
         if let StmtKind::Store { view, indices, value, in_bounds, checked_by_load } = &mut s.kind {
             *in_bounds = self.proven_axes(*view, indices);
             *checked_by_load = loads_same_element(*view, indices, value);
@@ -81,11 +80,16 @@ impl Walk<'_> {
         for e in hir::own_exprs_mut(s) {
             self.expr(e);
         }
-        for b in hir::blocks_mut(s) {
+        for (k, b) in hir::blocks_mut(s).into_iter().enumerate() {
+            // A range loop's blocks are its body, then its `else`.
+            let fact = axis_fact.filter(|_| k == 0);
+            if let Some(fact) = fact {
+                self.in_bounds.push(fact);
+            }
             self.block(b);
-        }
-        if axis_fact.is_some() {
-            self.in_bounds.pop();
+            if fact.is_some() {
+                self.in_bounds.pop();
+            }
         }
     }
 
