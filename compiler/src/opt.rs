@@ -13,6 +13,11 @@
 //! Evaluation order is kept; the sum or product is formed in another order,
 //! which for C integers is exact (modular arithmetic) and for Python `int` can
 //! differ only in whether an intermediate result overflows 64 bits.
+//!
+//! Then the decisions the back end only carries out (`decide`): checks
+//! dropped under learnt facts (`facts`), conditional expressions as `select`
+//! (`select`), and each `range` loop's plan (`versioning`, `unroll`,
+//! `pairing`, `vectorize`), written into the HIR so `--emit hir` shows them.
 
 use crate::hir::{self, ArithOp, CmpOp, Const, Expr, ExprKind, FuncId, Function, Local, LocalId, LoopPlan, Stmt, StmtKind};
 use crate::types::Ty;
