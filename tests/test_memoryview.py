@@ -1790,3 +1790,27 @@ def test_view_local_maybe_unbound(tmp_path):
     assert m.g(a, True) == 0.0
     with pytest.raises(UnboundLocalError, match="local variable 'v'"):  # worded per version
         m.g(a, False)
+
+
+FOR_ELSE_INDEX = """import cython
+
+
+def else_reads(a: cython.double[:]) -> cython.double:
+    i: cython.Py_ssize_t = 1000000
+    for i in range(a.shape[0]):
+        pass
+    else:
+        return a[i]
+    return 0.0
+"""
+
+
+def test_for_else_index_by_the_loop_variable_is_checked(pyc):
+    # The else clause also runs when the loop never ran: the variable still
+    # holds its earlier value, which says nothing about the view's extent.
+    p = pyc.pair(FOR_ELSE_INDEX)
+    p.assert_native("else_reads")
+    f = p.fn("else_reads")
+    assert f(np.arange(3.0)) == 2.0
+    with pytest.raises(IndexError, match=r"^Out of bounds on buffer access \(axis 0\)$"):
+        f(np.zeros(0))

@@ -6,6 +6,11 @@
 use crate::types::Ty;
 use std::fmt::Write;
 
+mod analysis;
+mod lanes;
+pub use analysis::{assigns, index_local, maybe_unbound, recursive_functions};
+pub use lanes::Lanes;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncId(pub u32);
 
@@ -129,7 +134,8 @@ pub enum StmtKind {
     If { cond: Expr, then: Vec<Stmt>, orelse: Vec<Stmt> },
     While { cond: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
     /// `for var in range(start, stop, step)`; bounds have the variable's type.
-    ForRange { var: LocalId, start: Expr, stop: Expr, step: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
+    /// `plan` is how the back end runs it, decided by `opt::loops`.
+    ForRange { var: LocalId, start: Expr, stop: Expr, step: Expr, body: Vec<Stmt>, orelse: Vec<Stmt>, plan: Box<LoopPlan> },
     Break,
     Continue,
     /// The value has the function's return type.
@@ -138,11 +144,71 @@ pub enum StmtKind {
     Raise { exc: String, msg: Option<String> },
     Assert { cond: Expr, msg: Option<String> },
     /// `view[i, j] = value`; indices are Python ints, the value has the element type.
-    Store { view: LocalId, indices: Vec<Expr>, value: Expr },
+    /// `in_bounds` as for `ExprKind::Index`; `checked_by_load`: `value` loads
+    /// this very element (`a[i] += x`), so its check stands for this one's.
+    Store { view: LocalId, indices: Vec<Expr>, value: Expr, in_bounds: Vec<u8>, checked_by_load: bool },
     /// `dst[...] = src` for two views of one element type and dimension
     /// count: every element copied, as if through a temporary (they may overlap).
     CopyView { dst: LocalId, src: LocalId },
     Pass,
+}
+
+/// How the back end runs a `range` loop: the loop decisions of `opt::loops`.
+#[derive(Debug, Clone, Default)]
+pub struct LoopPlan {
+    /// Views whose last axis the (innermost) loop indexes with its variable
+    /// and whose stride is not known to be the element size: the loop runs
+    /// in two versions, one for unit strides (constant scaling), one general.
+    pub version_on_unit_stride: Vec<LocalId>,
+    /// Two trips per test, in a rotated loop whose counter needs no overflow check.
+    pub unroll: bool,
+    /// Unrolled only: a double reduction whose two trips share their float
+    /// work on one `f64x2`.
+    pub paired: Option<PairedReduction>,
+    /// An element-wise loop whose run (as much as fits) goes on 128-bit vectors first.
+    pub vector: Option<VectorPlan>,
+    /// A float sum under `associative_math`, run into partial sums on vectors first.
+    pub sum: Option<SumPlan>,
+}
+
+/// One memoryview access of a vectorised loop: the view and the
+/// loop-invariant locals indexing its leading axes (the last is the loop's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Access {
+    pub view: LocalId,
+    pub leading: Vec<LocalId>,
+}
+
+/// `for i in range(…): out[…, i] = value` on C-contiguous float views.
+#[derive(Debug, Clone)]
+pub struct VectorPlan {
+    pub out: Access,
+    /// Every access read at index `i` (the output included when it is read).
+    pub inputs: Vec<Access>,
+    /// The stored value, reading the original locals (not index temporaries).
+    pub value: Expr,
+    /// Element width in bits.
+    pub elem: u8,
+}
+
+/// `acc = acc + value` of doubles, `value` not reading `acc` and dividing
+/// somewhere in the part that runs lane by lane (`Lanes`).
+#[derive(Debug, Clone)]
+pub struct PairedReduction {
+    pub acc: LocalId,
+    pub value: Expr,
+    /// `value` calls nothing but expression functions: no store can happen
+    /// between the two trips' loads, so adjacent elements load as one vector.
+    pub no_effects: bool,
+}
+
+/// `for i in range(…): acc += value` of C-contiguous float views.
+#[derive(Debug, Clone)]
+pub struct SumPlan {
+    pub acc: LocalId,
+    pub inputs: Vec<Access>,
+    pub value: Expr,
+    pub elem: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +239,14 @@ pub enum ArithOp {
     BitAnd,
     BitOr,
     BitXor,
+}
+
+impl ArithOp {
+    /// Whether a float operation gives each vector lane what the scalar code
+    /// gives: Python's `/` raises on a zero divisor, so only C division does.
+    pub fn exact_in_lanes(self, cdivision: bool) -> bool {
+        matches!(self, ArithOp::Add | ArithOp::Sub | ArithOp::Mul) || (self == ArithOp::Div && cdivision)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,6 +327,9 @@ pub enum ExprKind {
     /// Operands have the result type, except `Div` (float operands) and `Pow`
     /// of a float base by an int exponent.
     Binary(ArithOp, Box<Expr>, Box<Expr>),
+    /// A `Binary` on a checked integer type that `opt::facts` proved cannot
+    /// overflow: computed without the check.
+    NoOverflow(ArithOp, Box<Expr>, Box<Expr>),
     /// `a < b <= c …`: each operand evaluated at most once, short-circuit.
     /// Adjacent operands are either of one type or one int and one float
     /// (compared exactly, as Python does).
@@ -262,7 +339,9 @@ pub enum ExprKind {
     /// Python's `and`/`or`: the deciding operand's value (operands have the result type).
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
-    IfExp { cond: Box<Expr>, then: Box<Expr>, orelse: Box<Expr> },
+    /// `select`: both arms computed and one selected, without a branch
+    /// (decided by `opt::select`).
+    IfExp { cond: Box<Expr>, then: Box<Expr>, orelse: Box<Expr>, select: bool },
     /// Direct native call; arguments have the parameter types.
     Call(FuncId, Vec<Expr>),
     Math(MathOp, Vec<Expr>),
@@ -275,8 +354,10 @@ pub enum ExprKind {
     RoundDigits(Box<Expr>, Box<Expr>),
     /// `x.bit_count()` of an int: the number of one bits in `abs(x)`.
     BitCount(Box<Expr>),
-    /// `view[i, j]`: one element; indices are Python ints.
-    Index { view: LocalId, indices: Vec<Expr> },
+    /// `view[i, j]`: one element; indices are Python ints. `in_bounds`: the
+    /// axes whose index `opt::facts` proved to lie in `[0, shape)` (no
+    /// wrap-around, no check).
+    Index { view: LocalId, indices: Vec<Expr>, in_bounds: Vec<u8> },
     /// `view.shape[axis]` or `view.strides[axis]` (Py_ssize_t).
     ViewDim { view: LocalId, dim: Dim, axis: u8 },
     /// `view[1:-1, j]`: a new view of the same memory (type `Ty::View`), one
@@ -400,11 +481,11 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) | ExprKind::BitCount(x) => {
             visit_expr(x, f)
         }
-        ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b) => {
+        ExprKind::Binary(_, a, b) | ExprKind::NoOverflow(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b) => {
             visit_expr(a, f);
             visit_expr(b, f);
         }
-        ExprKind::IfExp { cond, then, orelse } => {
+        ExprKind::IfExp { cond, then, orelse, .. } => {
             visit_expr(cond, f);
             visit_expr(then, f);
             visit_expr(orelse, f);
@@ -412,6 +493,59 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } => {
             xs.iter().for_each(|x| visit_expr(x, f))
         }
+    }
+}
+
+/// Pre-order walk over an expression tree that may change each node.
+pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
+    f(e);
+    match &mut e.kind {
+        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView => {}
+        ExprKind::Index { indices, .. } => indices.iter_mut().for_each(|x| visit_expr_mut(x, f)),
+        ExprKind::SliceView { axes, .. } => {
+            for a in axes {
+                match a {
+                    Axis::At(x) => visit_expr_mut(x, f),
+                    Axis::Range(a, b, c) => [a, b, c].into_iter().flatten().for_each(|x| visit_expr_mut(x, f)),
+                }
+            }
+        }
+        ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) | ExprKind::BitCount(x) => {
+            visit_expr_mut(x, f)
+        }
+        ExprKind::Binary(_, a, b) | ExprKind::NoOverflow(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b) => {
+            visit_expr_mut(a, f);
+            visit_expr_mut(b, f);
+        }
+        ExprKind::IfExp { cond, then, orelse, .. } => {
+            visit_expr_mut(cond, f);
+            visit_expr_mut(then, f);
+            visit_expr_mut(orelse, f);
+        }
+        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } => {
+            xs.iter_mut().for_each(|x| visit_expr_mut(x, f))
+        }
+    }
+}
+
+/// The expressions a statement holds itself (not those of its nested blocks),
+/// in the order they are evaluated.
+pub fn own_exprs_mut(s: &mut Stmt) -> Vec<&mut Expr> {
+    match &mut s.kind {
+        StmtKind::Assign(pairs) => pairs.iter_mut().map(|(_, e)| e).collect(),
+        StmtKind::Expr(e) | StmtKind::Assert { cond: e, .. } | StmtKind::If { cond: e, .. } | StmtKind::While { cond: e, .. } => vec![e],
+        StmtKind::Store { indices, value, .. } => std::iter::once(value).chain(indices.iter_mut()).collect(),
+        StmtKind::Return(e) => e.iter_mut().collect(),
+        StmtKind::ForRange { start, stop, step, .. } => vec![start, stop, step],
+        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } => vec![],
+    }
+}
+
+/// Every block nested directly in a statement, in the order they run.
+pub fn blocks_mut(s: &mut Stmt) -> Vec<&mut Vec<Stmt>> {
+    match &mut s.kind {
+        StmtKind::If { then: a, orelse: b, .. } | StmtKind::While { body: a, orelse: b, .. } | StmtKind::ForRange { body: a, orelse: b, .. } => vec![a, b],
+        _ => vec![],
     }
 }
 
@@ -476,14 +610,15 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
                     dump_block(module, f, orelse, depth + 1, out);
                 }
             }
-            StmtKind::ForRange { var, start, stop, step, body, orelse } => {
+            StmtKind::ForRange { var, start, stop, step, body, orelse, plan } => {
                 let _ = writeln!(
                     out,
-                    "{pad}for {} in range({}, {}, {}):",
+                    "{pad}for {} in range({}, {}, {}):{}",
                     f.locals[var.0 as usize].name,
                     dump_expr(module, f, start),
                     dump_expr(module, f, stop),
-                    dump_expr(module, f, step)
+                    dump_expr(module, f, step),
+                    dump_plan(module, f, *var, plan)
                 );
                 dump_block(module, f, body, depth + 1, out);
                 if !orelse.is_empty() {
@@ -507,9 +642,15 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
             StmtKind::CopyView { dst, src } => {
                 let _ = writeln!(out, "{pad}{}[...] = {} (copy)", f.locals[dst.0 as usize].name, f.locals[src.0 as usize].name);
             }
-            StmtKind::Store { view, indices, value } => {
-                let idx: Vec<String> = indices.iter().map(|e| dump_expr(module, f, e)).collect();
-                let _ = writeln!(out, "{pad}{}[{}] = {}", f.locals[view.0 as usize].name, idx.join(", "), dump_expr(module, f, value));
+            StmtKind::Store { view, indices, value, in_bounds, checked_by_load } => {
+                let by_load = if *checked_by_load { "  # checked by its load" } else { "" };
+                let _ = writeln!(
+                    out,
+                    "{pad}{}[{}] = {}{by_load}",
+                    f.locals[view.0 as usize].name,
+                    dump_indices(module, f, indices, in_bounds),
+                    dump_expr(module, f, value)
+                );
             }
         }
     }
@@ -525,6 +666,7 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::Convert(x) => format!("({} as {})", d(x), e.ty),
         ExprKind::Unary(op, x) => format!("{op:?}({})", d(x)),
         ExprKind::Binary(op, a, b) => format!("{op:?}({}, {})", d(a), d(b)),
+        ExprKind::NoOverflow(op, a, b) => format!("{op:?}_no_overflow({}, {})", d(a), d(b)),
         ExprKind::Compare { operands, ops } => {
             let mut s = d(&operands[0]);
             for (op, x) in ops.iter().zip(&operands[1..]) {
@@ -535,7 +677,8 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::Truthy(x) => format!("truthy({})", d(x)),
         ExprKind::And(a, b) => format!("({} and {})", d(a), d(b)),
         ExprKind::Or(a, b) => format!("({} or {})", d(a), d(b)),
-        ExprKind::IfExp { cond, then, orelse } => format!("({} if {} else {})", d(then), d(cond), d(orelse)),
+        ExprKind::IfExp { cond, then, orelse, select: false } => format!("({} if {} else {})", d(then), d(cond), d(orelse)),
+        ExprKind::IfExp { cond, then, orelse, select: true } => format!("select({}, {}, {})", d(cond), d(then), d(orelse)),
         ExprKind::Call(id, args) => {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("{}({})", module.function(*id).name, a.join(", "))
@@ -552,10 +695,7 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::Round(x) => format!("round({})", d(x)),
         ExprKind::BitCount(x) => format!("{}.bit_count()", d(x)),
         ExprKind::RoundDigits(x, n) => format!("round({}, {})", d(x), d(n)),
-        ExprKind::Index { view, indices } => {
-            let idx: Vec<String> = indices.iter().map(d).collect();
-            format!("{}[{}]", f.locals[view.0 as usize].name, idx.join(", "))
-        }
+        ExprKind::Index { view, indices, in_bounds } => format!("{}[{}]", f.locals[view.0 as usize].name, dump_indices(module, f, indices, in_bounds)),
         ExprKind::ViewDim { view, dim, axis } => {
             let what = if *dim == Dim::Shape { "shape" } else { "strides" };
             format!("{}.{what}[{axis}]", f.locals[view.0 as usize].name)
@@ -575,4 +715,60 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         }
     };
     format!("{body}:{}", e.ty)
+}
+
+/// Indices, those proven in bounds as `in_bounds(i)`.
+fn dump_indices(module: &Module, f: &Function, indices: &[Expr], in_bounds: &[u8]) -> String {
+    let idx: Vec<String> = indices
+        .iter()
+        .enumerate()
+        .map(|(k, e)| {
+            let s = dump_expr(module, f, e);
+            if in_bounds.contains(&(k as u8)) {
+                format!("in_bounds({s})")
+            } else {
+                s
+            }
+        })
+        .collect();
+    idx.join(", ")
+}
+
+/// A range loop's plan as a trailing comment (nothing for a plain loop).
+fn dump_plan(module: &Module, f: &Function, var: LocalId, plan: &LoopPlan) -> String {
+    let name = |l: &LocalId| f.locals[l.0 as usize].name.clone();
+    let access = |a: &Access| {
+        let mut ix: Vec<String> = a.leading.iter().map(name).collect();
+        ix.push(name(&var));
+        format!("{}[{}]", name(&a.view), ix.join(", "))
+    };
+    let accesses = |xs: &[Access]| xs.iter().map(access).collect::<Vec<_>>().join(", ");
+    let mut parts = vec![];
+    if !plan.version_on_unit_stride.is_empty() {
+        let views: Vec<String> = plan.version_on_unit_stride.iter().map(name).collect();
+        parts.push(format!("versioned on unit stride of {}", views.join(", ")));
+    }
+    if plan.unroll {
+        parts.push("unrolled x2".to_string());
+    }
+    if let Some(p) = &plan.paired {
+        parts.push(format!("trips paired on f64x2: {} += {}", name(&p.acc), dump_expr(module, f, &p.value)));
+    }
+    if let Some(v) = &plan.vector {
+        parts.push(format!(
+            "vectorised f{}: {} = {} reading {}",
+            v.elem,
+            access(&v.out),
+            dump_expr(module, f, &v.value),
+            accesses(&v.inputs)
+        ));
+    }
+    if let Some(s) = &plan.sum {
+        parts.push(format!("partial sums f{}: {} += {} reading {}", s.elem, name(&s.acc), dump_expr(module, f, &s.value), accesses(&s.inputs)));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("  # {}", parts.join("; "))
+    }
 }

@@ -13,11 +13,23 @@
 //! Evaluation order is kept; the sum or product is formed in another order,
 //! which for C integers is exact (modular arithmetic) and for Python `int` can
 //! differ only in whether an intermediate result overflows 64 bits.
+//!
+//! Then the decisions the back end only carries out (`decide`): checks
+//! dropped under learnt facts (`facts`), conditional expressions as `select`
+//! (`select`), and each `range` loop's plan (`versioning`, `unroll`,
+//! `pairing`, `vectorize`), written into the HIR so `--emit hir` shows them.
 
-use crate::hir::{self, ArithOp, CmpOp, Const, Expr, ExprKind, FuncId, Function, Local, LocalId, Stmt, StmtKind};
+use crate::hir::{self, ArithOp, CmpOp, Const, Expr, ExprKind, FuncId, Function, Local, LocalId, LoopPlan, Stmt, StmtKind};
 use crate::types::Ty;
+use std::collections::HashSet;
 
 mod consteval;
+mod facts;
+mod pairing;
+mod select;
+mod unroll;
+mod vectorize;
+mod versioning;
 
 pub fn optimize(module: &mut hir::Module) {
     let folds: Vec<(usize, Stmt)> =
@@ -27,6 +39,68 @@ pub fn optimize(module: &mut hir::Module) {
     }
     for f in &mut module.functions {
         accumulate_tail_calls(f);
+    }
+    decide(module);
+}
+
+/// The decisions the back end carries out, written into the HIR (so `--emit
+/// hir` shows them), in a fixed order: facts (checks dropped), `select`s,
+/// then each `range` loop's plan (versioning, unrolling, pairing,
+/// vectorisation). Each is made afresh from the HIR, so running them again
+/// changes nothing.
+fn decide(module: &mut hir::Module) {
+    let unbound: Vec<HashSet<LocalId>> = module.functions.iter().map(hir::maybe_unbound).collect();
+    for (f, unbound) in module.functions.iter_mut().zip(&unbound) {
+        facts::mark(f);
+        select::mark(f, unbound);
+    }
+    // Plans read callees (expression functions evaluated in place): all are
+    // made before any is written.
+    let recursive = hir::recursive_functions(module);
+    let lanes = hir::Lanes { m: module, recursive: &recursive };
+    let plans: Vec<Vec<LoopPlan>> = module
+        .functions
+        .iter()
+        .zip(&unbound)
+        .map(|(f, unbound)| {
+            let mut plans = vec![];
+            plan_range_loops(&f.body, f, &lanes, unbound, &mut plans);
+            plans
+        })
+        .collect();
+    for (f, plans) in module.functions.iter_mut().zip(plans) {
+        write_plans(&mut f.body, &mut plans.into_iter());
+    }
+}
+
+/// The plan of every range loop in `body`, outer loops first.
+fn plan_range_loops(body: &[Stmt], f: &Function, lanes: &hir::Lanes, unbound: &HashSet<LocalId>, out: &mut Vec<LoopPlan>) {
+    hir::visit_stmts(body, &mut |s| {
+        if let StmtKind::ForRange { var, step, body, .. } = &s.kind {
+            let (vector, sum) = vectorize::plans(*var, step, body, f, unbound);
+            let unroll = unroll::worth_it(*var, step, body, f);
+            out.push(LoopPlan {
+                version_on_unit_stride: versioning::views(*var, body, f, unbound),
+                unroll,
+                paired: if unroll { pairing::plan(body, f, lanes, unbound) } else { None },
+                vector,
+                sum,
+            });
+        }
+    });
+}
+
+/// Stores `plans` into the range loops of `body`, in `plan_range_loops`' order.
+fn write_plans(body: &mut [Stmt], plans: &mut impl Iterator<Item = LoopPlan>) {
+    for s in body.iter_mut() {
+        if let StmtKind::ForRange { plan, .. } = &mut s.kind {
+            if let Some(p) = plans.next() {
+                **plan = p;
+            }
+        }
+        for b in hir::blocks_mut(s) {
+            write_plans(b, plans);
+        }
     }
 }
 
@@ -80,7 +154,12 @@ fn small_argument_values(m: &hir::Module, f: &Function) -> Option<Stmt> {
     let mut value = Expr::konst(last, f.ret);
     for &(arg, v) in rest.iter().rev() {
         value = Expr {
-            kind: ExprKind::IfExp { cond: Box::new(compare(CmpOp::Eq, arg)), then: Box::new(Expr::konst(v, f.ret)), orelse: Box::new(value) },
+            kind: ExprKind::IfExp {
+                cond: Box::new(compare(CmpOp::Eq, arg)),
+                then: Box::new(Expr::konst(v, f.ret)),
+                orelse: Box::new(value),
+                select: false,
+            },
             ty: f.ret,
         };
     }
@@ -198,7 +277,7 @@ fn rewrite(body: Vec<Stmt>, me: FuncId, ret: Ty, op: ArithOp, acc: LocalId, para
                 },
                 line,
             }),
-            StmtKind::ForRange { var, start, stop, step, body, orelse } => out.push(Stmt {
+            StmtKind::ForRange { var, start, stop, step, body, orelse, plan } => out.push(Stmt {
                 kind: StmtKind::ForRange {
                     var,
                     start,
@@ -206,6 +285,7 @@ fn rewrite(body: Vec<Stmt>, me: FuncId, ret: Ty, op: ArithOp, acc: LocalId, para
                     step,
                     body: rewrite(body, me, ret, op, acc, params, true),
                     orelse: rewrite(orelse, me, ret, op, acc, params, true),
+                    plan,
                 },
                 line,
             }),
@@ -218,7 +298,7 @@ fn rewrite(body: Vec<Stmt>, me: FuncId, ret: Ty, op: ArithOp, acc: LocalId, para
 /// True when no local can be read before it is assigned (so carrying locals
 /// from one loop trip to the next cannot change what the code observes).
 fn all_locals_assigned_before_read(f: &Function) -> bool {
-    crate::backend::maybe_unbound(f).is_empty()
+    hir::maybe_unbound(f).is_empty()
 }
 
 #[cfg(test)]
@@ -242,7 +322,7 @@ mod tests {
         let (m, _, _) = analyze(src, "m.py", "/m.py", "m").unwrap();
         let dump = crate::hir::dump(&m);
         let (rfib, up) = dump.split_once("fn up").unwrap();
-        assert!(rfib.contains("(n:int Lt 6:int)") && rfib.contains("else 5:int"), "{rfib}");
+        assert!(rfib.contains("(n:int Lt 6:int)") && rfib.contains("select((n:int Eq 4:int):bint, 3:int, 5:int)"), "{rfib}");
         // up(0) = 4000000000 fits, up(1) overflows 64 bits: only n = 0 is folded.
         assert!(up.contains("(n:int Lt 1:int)") && up.contains("return 4000000000:int"), "{up}");
         assert_eq!(dump.matches("Lt 6:int").count(), 1, "{dump}");

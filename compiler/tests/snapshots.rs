@@ -60,6 +60,59 @@ def row(u: cython.double[::1], i: cython.Py_ssize_t) -> cython.double:
     return s
 "#;
 
+/// The loop decisions of `opt`, as `--emit hir` shows them.
+const SCALE_STRIDED: &str = r#"import cython
+
+
+def scale(a: cython.double[:], b: cython.double[:], k: cython.double) -> None:
+    i: cython.Py_ssize_t
+    for i in range(a.shape[0]):
+        b[i] = a[i] * k
+    for i in range(b.shape[0]):
+        b[i] *= k
+"#;
+
+const SAXPY: &str = r#"import cython
+
+
+def saxpy(y: cython.double[::1], a: cython.double, x: cython.double[::1]) -> None:
+    i: cython.Py_ssize_t
+    for i in range(y.shape[0]):
+        y[i] = a * x[i] + y[i]
+"#;
+
+const DOT_ASSOCIATIVE: &str = r#"# pyc-aot: associative_math=True
+import cython
+
+
+def dot(a: cython.double[::1], b: cython.double[::1]) -> cython.double:
+    s: cython.double = 0.0
+    i: cython.Py_ssize_t
+    for i in range(a.shape[0]):
+        s += a[i] * b[i]
+    return s
+"#;
+
+const FACTS_AND_SELECT: &str = r#"def down(n: int) -> int:
+    if n < 1:
+        return 0
+    m = n - 1
+    n = m * 2
+    return n - 1
+
+
+def pick(a: int, b: int) -> int:
+    return 10 if a < b else (20 if a == b else 30)
+
+
+def sum_while(n: int) -> int:
+    s = 0
+    while n > 0:
+        s += n
+        n -= 1
+    return s
+"#;
+
 fn hir_of(src: &str) -> hir::Module {
     match analyze(src, "m.py", "/abs/m.py", "m") {
         Ok((m, _, _)) => m,
@@ -77,6 +130,41 @@ fn errors_of(src: &str) -> String {
 #[test]
 fn hir_of_fib() {
     insta::assert_snapshot!(hir::dump(&hir_of(FIB)));
+}
+
+/// `a[i]` proven inside the axis the loop runs over (no wrap, no check; `b[i]`
+/// is checked), a store checked by its own load, loops versioned on the
+/// views' unit stride and unrolled ×2.
+#[test]
+fn hir_of_range_loop_over_a_strided_view_axis() {
+    insta::assert_snapshot!(hir::dump(&hir_of(SCALE_STRIDED)));
+}
+
+/// The plan `clif_of_paired_float_reduction` carries out.
+#[test]
+fn hir_of_paired_float_reduction() {
+    let m = hir_of(REDUCTION);
+    let dump = hir::dump(&m);
+    assert!(dump.contains("trips paired on f64x2"), "{dump}");
+    insta::assert_snapshot!(dump);
+}
+
+#[test]
+fn hir_of_vectorised_loop() {
+    insta::assert_snapshot!(hir::dump(&hir_of(SAXPY)));
+}
+
+#[test]
+fn hir_of_sum_into_partial_sums_under_associative_math() {
+    insta::assert_snapshot!(hir::dump(&hir_of(DOT_ASSOCIATIVE)));
+}
+
+/// `n - 1` after `if n < 1: return` needs no overflow check until `n` is
+/// reassigned; conditional expressions of constants become `select`s; a
+/// `while` loop gets no plan.
+#[test]
+fn hir_of_learnt_lower_bounds_and_selects() {
+    insta::assert_snapshot!(hir::dump(&hir_of(FACTS_AND_SELECT)));
 }
 
 #[test]

@@ -12,8 +12,7 @@ mod lower;
 mod outlined;
 pub mod pyabi;
 
-pub use lower::maybe_unbound;
-pub(crate) use lower::{lower_in_place, worth_lowering_in_place, recursive_functions, stack};
+pub(crate) use lower::{lower_in_place, worth_lowering_in_place, stack};
 
 use crate::hir::{self, FuncId};
 use crate::mir::primitives as prim;
@@ -213,7 +212,7 @@ pub fn compile_with_shim(
         shim_data: None,
         pending: vec![],
     };
-    let recursive = recursive_functions(module);
+    let recursive = hir::recursive_functions(module);
     let fat = targets.len() > 1;
     let mut defs = vec![];
     for (k, target) in targets.iter().enumerate() {

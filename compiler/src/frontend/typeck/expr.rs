@@ -139,7 +139,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let ty = self.join_tys(&[a.ty, b.ty], &e.span)?;
                 let a = self.coerce(a, ty, &body.span, "operand")?;
                 let b = self.coerce(b, ty, &orelse.span, "operand")?;
-                Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b) }, ty })
+                Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b), select: false }, ty })
             }
             ExprKind::Attribute { value, attr } => match self.view_local(value) {
                 Some((_, v)) => match attr.as_str() {

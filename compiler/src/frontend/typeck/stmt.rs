@@ -72,7 +72,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     temps.push(hir::Expr::local(tmp, Ty::py_int()));
                     pairs.push((tmp, ix));
                 }
-                let cur = hir::Expr { kind: H::Index { view: id, indices: temps.clone() }, ty: v.elem.ty() };
+                let cur = hir::Expr { kind: H::Index { view: id, indices: temps.clone(), in_bounds: vec![] }, ty: v.elem.ty() };
                 let rhs = self.operand(value)?;
                 let new = self.binop(*op, cur, rhs, &s.span)?;
                 let new = self.coerce(new, v.elem.ty(), &s.span, "a memoryview element")?;
@@ -80,7 +80,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 if !pairs.is_empty() {
                     out.push(hir::Stmt { kind: hir::StmtKind::Assign(pairs), line });
                 }
-                out.push(hir::Stmt { kind: hir::StmtKind::Store { view: id, indices: temps, value: new }, line });
+                out.push(hir::Stmt { kind: hir::StmtKind::Store { view: id, indices: temps, value: new, in_bounds: vec![], checked_by_load: false }, line });
                 Ok(out)
             }
             StmtKind::AugAssign { target, op, value } => {
@@ -201,7 +201,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     let indices = self.view_indices(v, index, &t.span)?;
                     let val = self.expr(value)?;
                     let val = self.coerce(val, v.elem.ty(), &value.span, "a memoryview element")?;
-                    Ok(vec![hir::Stmt { kind: hir::StmtKind::Store { view: id, indices, value: val }, line }])
+                    Ok(vec![hir::Stmt { kind: hir::StmtKind::Store { view: id, indices, value: val, in_bounds: vec![], checked_by_load: false }, line }])
                 }
                 (ExprKind::Tuple(ts), ExprKind::Tuple(vs))
                     if ts.len() == vs.len() && ts.iter().any(|t| matches!(t.kind, ExprKind::Subscript { .. })) =>
@@ -230,7 +230,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                                 };
                                 let indices = self.view_indices(view, index, &t.span)?;
                                 let v = self.coerce(v, view.elem.ty(), &t.span, "a memoryview element")?;
-                                hir::StmtKind::Store { view: id, indices, value: v }
+                                hir::StmtKind::Store { view: id, indices, value: v, in_bounds: vec![], checked_by_load: false }
                             }
                             _ => return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span))),
                         };
@@ -448,6 +448,6 @@ impl<'c, 'a> Checker<'c, 'a> {
         self.loop_depth -= 1;
         let body = b?;
         let orelse = self.block(orelse)?;
-        Ok(vec![hir::Stmt { kind: hir::StmtKind::ForRange { var: var_id, start, stop, step, body, orelse }, line }])
+        Ok(vec![hir::Stmt { kind: hir::StmtKind::ForRange { var: var_id, start, stop, step, body, orelse, plan: Default::default() }, line }])
     }
 }

@@ -54,7 +54,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         };
         if items.len() == v.ndim as usize && !items.iter().any(|i| matches!(i.kind, ExprKind::Slice { .. } | ExprKind::Ellipsis)) {
             let indices = self.view_indices(v, index, &e.span)?;
-            return Ok(hir::Expr { kind: H::Index { view: id, indices }, ty: v.elem.ty() });
+            return Ok(hir::Expr { kind: H::Index { view: id, indices, in_bounds: vec![] }, ty: v.elem.ty() });
         }
         self.slice_view(id, v, &items, &index.span)
     }
@@ -87,7 +87,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let vars: Vec<LocalId> = (0..tv.ndim).map(|k| self.local_id(&format!("<fill {k} line {line}>"), ssize)).collect();
         let indices: Vec<hir::Expr> = vars.iter().map(|l| convert(hir::Expr::local(*l, ssize), Ty::py_int())).collect();
         let mut body = vec![hir::Stmt {
-            kind: hir::StmtKind::Store { view: view_local, indices, value: hir::Expr::local(value_local, val.ty) },
+            kind: hir::StmtKind::Store { view: view_local, indices, value: hir::Expr::local(value_local, val.ty), in_bounds: vec![], checked_by_load: false },
             line,
         }];
         for (k, var) in vars.iter().enumerate().rev() {
@@ -100,6 +100,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     step: hir::Expr::konst(Const::Int(1), ssize),
                     body,
                     orelse: vec![],
+                    plan: Default::default(),
                 },
                 line,
             }];

@@ -1,0 +1,605 @@
+//! One HIR function → one native Cranelift function.
+//!
+//! Native calling convention: `(params…, stack_limit) -> (value?, error_flag)`.
+//! On error the Python exception is set, a traceback entry for this function
+//! and line is added, and the flag is 1.
+
+use super::outlined::Outlined;
+use super::{abi_types, clif_type, Emitter, FnCx};
+use crate::hir::{self, Access, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, MathCheck, MathOp, Stmt, StmtKind, SumPlan, UnOp, VectorPlan};
+use crate::types::{int_join, IntTy, Ty, ViewTy, PY_INT};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    self, types, Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value,
+};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_module::Module;
+use std::collections::{HashMap, HashSet};
+
+mod arith;
+mod copy;
+mod expr;
+mod intmath;
+mod loops;
+mod math;
+mod reduction;
+pub(crate) mod stack;
+mod stmt;
+mod vector;
+mod view;
+
+type R<T> = Result<T, String>;
+
+const OVERFLOW_PY_INT: &str = "int result does not fit in 64 bits (pyc-aot compiles `int` as a 64-bit integer)";
+const OVERFLOW_C_INT: &str = "value too large to perform arithmetic";
+
+/// Bytes of `f`'s own C arrays, on its frame.
+pub(crate) fn c_array_bytes(f: &hir::Function) -> u64 {
+    f.locals
+        .iter()
+        .filter_map(|l| match (&l.c_array, l.ty) {
+            (Some(dims), Ty::View(v)) => Some(dims.iter().fold(v.elem.size() as u64, |a, d| a.saturating_mul(*d))),
+            _ => None,
+        })
+        .fold(0, u64::saturating_add)
+}
+
+/// A frame too large to enter unchecked (see `stack`): kept a function of its own.
+pub(crate) fn has_big_frame(f: &hir::Function) -> bool {
+    c_array_bytes(f) >= stack::BIG_FRAME
+}
+
+/// Stack bytes a call of `f` may take: its C arrays and a page for the rest.
+pub(crate) fn frame_estimate(f: &hir::Function) -> i64 {
+    c_array_bytes(f).saturating_add(4096).min(i64::MAX as u64 / 2) as i64
+}
+
+struct LoopTargets {
+    cont: Block,
+    exit: Block,
+    continued: bool,
+    broke: bool,
+}
+
+/// Per-function state; an inlined callee gets a frame of its own.
+/// A memoryview local: data pointer, then shape and strides per axis.
+struct ViewVars {
+    data: Variable,
+    shape: Vec<Variable>,
+    strides: Vec<Variable>,
+}
+
+struct Frame<'a> {
+    f: &'a hir::Function,
+    vars: Vec<Variable>,
+    views: HashMap<LocalId, ViewVars>,
+    flags: HashMap<LocalId, Variable>,
+    /// Adds this function's traceback entry (line is the block parameter).
+    err_block: Block,
+    err_used: bool,
+    loops: Vec<LoopTargets>,
+    /// Views whose last axis is known to have unit stride here (a loop
+    /// version taken after checking it): indexing scales by a constant.
+    unit_stride: Vec<LocalId>,
+    line: u32,
+    /// For an inlined call: where `return` jumps with its value.
+    ret_block: Option<Block>,
+}
+
+struct Lower<'m, 'c, 'e, 'b> {
+    cx: &'c mut FnCx<'e, 'b>,
+    m: &'m hir::Module,
+    fr: Frame<'m>,
+    /// Frames of the callers of the function being inlined, innermost last.
+    outer: Vec<Frame<'m>>,
+    recursive: &'m HashSet<FuncId>,
+    limit: Value,
+    reachable: bool,
+    /// Lowered into a wrapper: its own traceback entry is always added.
+    outermost: bool,
+    /// HIR nodes inlined into this native function so far (`INLINE_BUDGET`).
+    inlined: usize,
+}
+
+/// How many calls deep one native function inlines its callees, and how deep
+/// a recursive function inlines itself (the rest are real calls).
+const MAX_INLINE_DEPTH: usize = 4;
+const MAX_SELF_INLINE: usize = 4;
+const INLINE_SIZE: usize = 64;
+/// HIR nodes one native function may take in from its callees: past it,
+/// calls stay calls, so thousands of call sites cost compile time and memory
+/// in proportion to the source, not to the source times the callee.
+const INLINE_BUDGET: usize = 4096;
+
+fn function_size(f: &hir::Function) -> usize {
+    let mut size = 0;
+    hir::visit_stmt_exprs(&f.body, &mut |e| hir::visit_expr(e, &mut |_| size += 1));
+    size
+}
+
+pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursive: &HashSet<FuncId>) -> R<()> {
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, f.id.0), em.native_signature(f));
+    let mut fctx = FunctionBuilderContext::new();
+    let b = FunctionBuilder::new(&mut func, &mut fctx);
+    let mut cx = FnCx::new(em, b);
+    let mut lw = Lower {
+        cx: &mut cx,
+        m,
+        fr: Frame::bare(f),
+        outer: vec![],
+        recursive,
+        limit: Value::from_u32(0),
+        reachable: true,
+        outermost: false,
+        inlined: 0,
+    };
+    lw.body(recursive.contains(&f.id))?;
+    let FnCx { em, mut b, .. } = cx;
+    b.seal_all_blocks();
+    b.finalize(em.module.isa().frontend_config());
+    let id = em.native_id(f.id);
+    em.define(id, func, &f.name)
+}
+
+/// Where control goes after a function body lowered in place (see `lower_in_place`).
+pub struct InPlace {
+    /// Reached with the returned value (an `i8` dummy for functions returning None).
+    pub ok: Block,
+    /// Reached with the exception set and this function's traceback entry added.
+    pub failed: Block,
+}
+
+/// Lowers `f`'s body into the function `cx` is building, with `args` as its
+/// parameters, instead of calling it: the wrappers use it for small functions.
+pub fn lower_in_place(
+    cx: &mut FnCx,
+    m: &hir::Module,
+    f: &hir::Function,
+    args: &[Value],
+    limit: Value,
+    recursive: &HashSet<FuncId>,
+) -> R<InPlace> {
+    let ok = cx.b.create_block();
+    cx.b.append_block_param(ok, clif_type(f.ret).unwrap_or(types::I8));
+    let failed = cx.b.create_block();
+    cx.b.set_cold_block(failed);
+    let mut lw = Lower { cx, m, fr: Frame::bare(f), outer: vec![], recursive, limit, reachable: true, outermost: false, inlined: 0 };
+    lw.fr = lw.new_frame(f, args, Some(ok));
+    lw.outermost = true;
+    lw.stmts(&f.body)?;
+    lw.fall_off_end()?;
+    if lw.fr.err_used {
+        let err = lw.fr.err_block;
+        lw.enter(err);
+        let line = lw.cx.b.block_params(err)[0];
+        lw.add_traceback(line)?;
+        lw.cx.b.ins().jump(failed, &[]);
+    }
+    Ok(InPlace { ok, failed })
+}
+
+/// Whether a wrapper should contain the body instead of calling it: small
+/// functions without memoryviews. (With buffers to release after the body,
+/// float values live across calls in the wrapper, and the register allocator
+/// spills them inside hot loops; the native function does not suffer that.)
+pub fn worth_lowering_in_place(f: &hir::Function) -> bool {
+    let has_views = f.params.iter().any(|p| matches!(p.ty, Ty::View(_)));
+    !has_views && !has_big_frame(f) && (f.inline_hint || function_size(f) <= INLINE_SIZE)
+}
+
+impl<'m> Frame<'m> {
+    fn bare(f: &'m hir::Function) -> Self {
+        Frame {
+            f,
+            vars: vec![],
+            views: HashMap::new(),
+            flags: HashMap::new(),
+            err_block: Block::from_u32(0),
+            err_used: false,
+            loops: vec![],
+            unit_stride: vec![],
+            line: f.line,
+            ret_block: None,
+        }
+    }
+}
+
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Buffer elements: never trapping once bounds are checked, but a strided
+/// view of packed data need not be aligned.
+fn element_flags() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+impl<'m> Lower<'m, '_, '_, '_> {
+    fn body(&mut self, recursive: bool) -> R<()> {
+        let entry = self.cx.b.create_block();
+        self.cx.b.append_block_params_for_function_params(entry);
+        self.enter(entry);
+        let params: Vec<Value> = self.cx.b.block_params(entry).to_vec();
+        let f = self.fr.f;
+        let (args, limit) = params.split_at(params.len() - 1);
+        self.limit = limit[0];
+        // Before the frame is set up (its C arrays zeroed): on error nothing
+        // of it exists, and the caller's traceback entry names the call.
+        if recursive {
+            let sp = self.cx.b.ins().get_stack_pointer(self.cx.em.ptr);
+            let (cont, _) = stack::check(self.cx, sp, self.limit)?;
+            let mut rets = vec![];
+            if f.ret != Ty::Void {
+                rets.push(self.zero(f.ret));
+            }
+            rets.push(self.cx.b.ins().iconst(types::I8, 1));
+            self.cx.b.ins().return_(&rets);
+            self.cx.b.switch_to_block(cont);
+            self.limit = self.cx.b.block_params(cont)[0];
+        }
+        self.fr = self.new_frame(f, args, None);
+        self.stmts(&f.body)?;
+        self.fall_off_end()?;
+        if self.fr.err_used {
+            self.cx.b.switch_to_block(self.fr.err_block);
+            let line = self.cx.b.block_params(self.fr.err_block)[0];
+            self.add_traceback(line)?;
+            let mut rets = vec![];
+            if f.ret != Ty::Void {
+                rets.push(self.zero(f.ret));
+            }
+            rets.push(self.cx.b.ins().iconst(types::I8, 1));
+            self.cx.b.ins().return_(&rets);
+        }
+        Ok(())
+    }
+
+    /// Variables for `f`'s locals, parameters bound to `args`.
+    fn new_frame(&mut self, f: &'m hir::Function, args: &[Value], ret_block: Option<Block>) -> Frame<'m> {
+        let mut vars = vec![];
+        for l in &f.locals {
+            vars.push(self.cx.b.declare_var(clif_type(l.ty).unwrap_or(types::I64)));
+        }
+        let mut views = HashMap::new();
+        let mut rest = args;
+        for p in &f.params {
+            let n = abi_types(p.ty).len();
+            let (mine, tail) = rest.split_at(n.min(rest.len()));
+            rest = tail;
+            if let Ty::View(v) = p.ty {
+                let mut var = |val: Value| {
+                    let x = self.cx.b.declare_var(types::I64);
+                    self.cx.b.def_var(x, val);
+                    x
+                };
+                let nd = v.ndim as usize;
+                let data = var(mine[0]);
+                let shape = mine[1..1 + nd].iter().map(|x| var(*x)).collect();
+                let strides = mine[1 + nd..1 + 2 * nd].iter().map(|x| var(*x)).collect();
+                views.insert(p.local, ViewVars { data, shape, strides });
+            } else if let Some(v) = mine.first() {
+                self.cx.b.def_var(vars[p.local.0 as usize], *v);
+            }
+        }
+        let param_locals: HashSet<LocalId> = f.params.iter().map(|p| p.local).collect();
+        for (i, l) in f.locals.iter().enumerate() {
+            let id = LocalId(i as u32);
+            match (&l.c_array, l.ty) {
+                (Some(dims), Ty::View(v)) => {
+                    views.insert(id, self.c_array_storage(v, dims));
+                }
+                (None, Ty::View(v)) if !param_locals.contains(&id) => {
+                    let zero = self.cx.b.ins().iconst(types::I64, 0);
+                    let mut var = || {
+                        let x = self.cx.b.declare_var(types::I64);
+                        self.cx.b.def_var(x, zero);
+                        x
+                    };
+                    let data = var();
+                    let shape = (0..v.ndim).map(|_| var()).collect();
+                    let strides = (0..v.ndim).map(|_| var()).collect();
+                    views.insert(id, ViewVars { data, shape, strides });
+                }
+                _ => {}
+            }
+        }
+        let param_ids: HashSet<LocalId> = f.params.iter().map(|p| p.local).collect();
+        for (i, l) in f.locals.iter().enumerate() {
+            if !param_ids.contains(&LocalId(i as u32)) {
+                let zero = match l.ty {
+                    Ty::View(_) => self.cx.b.ins().iconst(types::I64, 0),
+                    t => self.zero(t),
+                };
+                self.cx.b.def_var(vars[i], zero);
+            }
+        }
+        let mut flags = HashMap::new();
+        let mut unbound: Vec<LocalId> = hir::maybe_unbound(f).into_iter().collect();
+        unbound.sort();
+        for id in unbound {
+            let flag = self.cx.b.declare_var(types::I8);
+            let zero = self.cx.b.ins().iconst(types::I8, 0);
+            self.cx.b.def_var(flag, zero);
+            flags.insert(id, flag);
+        }
+        let err_block = self.cx.b.create_block();
+        self.cx.b.append_block_param(err_block, types::I32);
+        self.cx.b.set_cold_block(err_block);
+        Frame { f, vars, views, flags, err_block, err_used: false, loops: vec![], unit_stride: vec![], line: f.line, ret_block }
+    }
+
+    /// A zeroed stack slot for a C array, described as a C-contiguous view.
+    fn c_array_storage(&mut self, v: ViewTy, dims: &[u64]) -> ViewVars {
+        let size = v.elem.size() as u64;
+        let bytes = dims.iter().product::<u64>() * size;
+        let slot = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, bytes as u32, 4));
+        let p = self.cx.em.ptr;
+        let addr = self.cx.b.ins().stack_addr(p, slot, 0);
+        let config = self.cx.em.module.isa().frontend_config();
+        self.cx.b.emit_small_memset(config, addr, 0, bytes, 1, MemFlagsData::new().with_notrap());
+        let var = |lw: &mut Self, val: Value| {
+            let x = lw.cx.b.declare_var(types::I64);
+            lw.cx.b.def_var(x, val);
+            x
+        };
+        let data = var(self, addr);
+        let mut shape = vec![];
+        let mut strides = vec![];
+        let mut stride = size;
+        let mut rev_strides = vec![];
+        for d in dims.iter().rev() {
+            rev_strides.push(stride);
+            stride *= d;
+        }
+        rev_strides.reverse();
+        for (d, st) in dims.iter().zip(rev_strides) {
+            let dv = self.cx.b.ins().iconst(types::I64, *d as i64);
+            shape.push(var(self, dv));
+            let sv = self.cx.b.ins().iconst(types::I64, st as i64);
+            strides.push(var(self, sv));
+        }
+        ViewVars { data, shape, strides }
+    }
+
+    /// Before calling `callee`, whose frame is big: RecursionError unless the
+    /// stack has room for it; the limit to pass it.
+    fn room_for(&mut self, callee: &hir::Function) -> R<Value> {
+        let sp = self.cx.b.ins().get_stack_pointer(self.cx.em.ptr);
+        let low = self.cx.b.ins().iadd_imm_s(sp, -frame_estimate(callee));
+        let (cont, fail) = stack::check(self.cx, low, self.limit)?;
+        self.cx.b.seal_block(fail);
+        self.jump_to_error();
+        self.enter(cont);
+        Ok(self.cx.b.block_params(cont)[0])
+    }
+
+    fn add_traceback(&mut self, line: Value) -> R<()> {
+        let fname = self.cstr(&self.fr.f.name)?;
+        let file = self.cstr(&self.m.source_path)?;
+        let p = self.cx.em.ptr;
+        if self.outermost && self.outer.is_empty() {
+            self.call_c("_PyTraceback_Add", &[p, p, types::I32], &[], &[fname, file, line])?;
+            return Ok(());
+        }
+        stack::bounded_traceback(self.cx, fname, file, line)
+    }
+
+    /// Control reaching the end of a function body.
+    fn fall_off_end(&mut self) -> R<()> {
+        if !self.reachable {
+            return Ok(());
+        }
+        let f = self.fr.f;
+        if f.ret == Ty::Void {
+            match self.fr.ret_block {
+                Some(merge) => {
+                    let dummy = self.cx.b.ins().iconst(types::I8, 0);
+                    self.cx.b.ins().jump(merge, &[BlockArg::Value(dummy)]);
+                }
+                None => {
+                    let ok = self.cx.b.ins().iconst(types::I8, 0);
+                    self.cx.b.ins().return_(&[ok]);
+                }
+            }
+            self.reachable = false;
+            Ok(())
+        } else {
+            let msg = format!(
+                "{}() reached its end without a return statement, but it is declared to return {}",
+                f.name, f.ret
+            );
+            self.raise("PyExc_TypeError", Some(&msg))
+        }
+    }
+
+    fn should_inline(&self, id: FuncId) -> bool {
+        let callee = self.m.function(id);
+        let depth = self.outer.len();
+        if depth >= MAX_INLINE_DEPTH {
+            return false;
+        }
+        if has_big_frame(callee) {
+            return false;
+        }
+        let size = function_size(callee);
+        if self.inlined + size > INLINE_BUDGET {
+            return false;
+        }
+        if self.recursive.contains(&id) {
+            let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == id).count();
+            return same <= MAX_SELF_INLINE && size <= INLINE_SIZE;
+        }
+        callee.inline_hint || size <= INLINE_SIZE
+    }
+
+    /// The callee's body in place of a call: its `return` jumps to the merge
+    /// block, and its errors add its traceback entry before the caller's.
+    fn inline_call(&mut self, id: FuncId, args: &[Value]) -> R<Value> {
+        let callee = self.m.function(id);
+        self.inlined += function_size(callee);
+        let merge = self.cx.b.create_block();
+        let rt = clif_type(callee.ret).unwrap_or(types::I8);
+        self.cx.b.append_block_param(merge, rt);
+        self.in_callee_frame(callee, args, Some(merge), |lw| {
+            lw.stmts(&callee.body)?;
+            lw.fall_off_end()
+        })?;
+        self.enter(merge);
+        self.reachable = true;
+        Ok(self.cx.b.block_params(merge)[0])
+    }
+
+    /// Runs `run` with `callee`'s frame (parameters bound to `args`) in place
+    /// of the current one; errors inside add the callee's traceback entry
+    /// before leaving through the caller's error path.
+    fn in_callee_frame<T>(
+        &mut self,
+        callee: &'m hir::Function,
+        args: &[Value],
+        ret_block: Option<Block>,
+        run: impl FnOnce(&mut Self) -> R<T>,
+    ) -> R<T> {
+        let call_line = self.fr.line;
+        let frame = self.new_frame(callee, args, ret_block);
+        let caller = std::mem::replace(&mut self.fr, frame);
+        self.outer.push(caller);
+        let out = run(self)?;
+        let reachable = self.reachable;
+        let callee_err = self.fr.err_used.then_some(self.fr.err_block);
+        let cont = match callee_err {
+            Some(_) if reachable => {
+                let cont = self.cx.b.create_block();
+                self.cx.b.ins().jump(cont, &[]);
+                Some(cont)
+            }
+            _ => None,
+        };
+        if let Some(err) = callee_err {
+            self.enter(err);
+            let line = self.cx.b.block_params(err)[0];
+            self.add_traceback(line)?;
+        }
+        let caller = self.outer.pop().ok_or("inline frame stack underflow")?;
+        self.fr = caller;
+        self.fr.line = call_line;
+        if callee_err.is_some() {
+            self.jump_to_error();
+            if let Some(cont) = cont {
+                self.enter(cont);
+            }
+        }
+        self.reachable = reachable;
+        Ok(out)
+    }
+
+    // ---- small helpers -------------------------------------------------------------
+
+    /// Starts emitting into a block whose predecessors are all known. Sealing
+    /// early keeps SSA construction from threading every variable through
+    /// block parameters, which would hide loop invariants from Cranelift's LICM.
+    fn enter(&mut self, block: Block) {
+        self.cx.b.switch_to_block(block);
+        self.cx.b.seal_block(block);
+    }
+
+    fn zero(&mut self, t: Ty) -> Value {
+        match clif_type(t).unwrap_or(types::I8) {
+            types::F64 => self.cx.b.ins().f64const(0.0),
+            types::F32 => self.cx.b.ins().f32const(0.0),
+            ct => self.cx.b.ins().iconst(ct, 0),
+        }
+    }
+
+    fn cstr(&mut self, s: &str) -> R<Value> {
+        self.cx.cstr(s)
+    }
+
+    fn call_c(&mut self, name: &str, params: &[ir::Type], rets: &[ir::Type], args: &[Value]) -> R<Vec<Value>> {
+        self.cx.call_c(name, params, rets, args)
+    }
+
+    fn libm1(&mut self, name: &str, x: Value) -> R<Value> {
+        Ok(self.call_c(name, &[types::F64], &[types::F64], &[x])?[0])
+    }
+
+    fn libm2(&mut self, name: &str, x: Value, y: Value) -> R<Value> {
+        Ok(self.call_c(name, &[types::F64, types::F64], &[types::F64], &[x, y])?[0])
+    }
+
+    fn line_value(&mut self) -> Value {
+        self.cx.b.ins().iconst(types::I32, self.fr.line as i64)
+    }
+
+    fn jump_to_error(&mut self) {
+        let line = self.line_value();
+        self.fr.err_used = true;
+        self.cx.b.ins().jump(self.fr.err_block, &[BlockArg::Value(line)]);
+    }
+
+    /// Sets `exc(msg)` and leaves through the error path.
+    fn raise(&mut self, exc: &str, msg: Option<&str>) -> R<()> {
+        let sym = self.cx.em.import_data(exc)?;
+        let addr = self.cx.data_addr(sym);
+        let ty = self.cx.b.ins().load(self.cx.em.ptr, flags(), addr, 0);
+        match msg {
+            Some(m) if !m.contains('\0') => {
+                let m = self.cstr(m)?;
+                self.call_c("PyErr_SetString", &[self.cx.em.ptr, self.cx.em.ptr], &[], &[ty, m])?;
+            }
+            Some(m) => {
+                // A NUL inside the message: decoded with its length, since
+                // PyErr_SetString would stop at the NUL.
+                let p = self.cx.em.ptr;
+                let text = self.cx.text_addr(m)?;
+                let len = self.cx.b.ins().iconst(types::I64, m.len() as i64);
+                let obj = self.call_c("PyUnicode_FromStringAndSize", &[p, types::I64], &[p], &[text, len])?[0];
+                let (set, done) = (self.cx.b.create_block(), self.cx.b.create_block());
+                let null = self.is_null(obj);
+                self.cx.b.ins().brif(null, done, &[], set, &[]);
+                self.enter(set);
+                self.call_c("PyErr_SetObject", &[p, p], &[], &[ty, obj])?;
+                self.decref(obj)?;
+                self.cx.b.ins().jump(done, &[]);
+                self.enter(done);
+            }
+            None => {
+                self.call_c("PyErr_SetNone", &[self.cx.em.ptr], &[], &[ty])?;
+            }
+        }
+        self.jump_to_error();
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn raise_if(&mut self, cond: Value, exc: &str, msg: Option<&str>) -> R<()> {
+        let fail = self.cx.b.create_block();
+        let cont = self.cx.b.create_block();
+        self.cx.b.set_cold_block(fail);
+        self.cx.b.ins().brif(cond, fail, &[], cont, &[]);
+        self.enter(fail);
+        self.raise(exc, msg)?;
+        self.enter(cont);
+        self.reachable = true;
+        Ok(())
+    }
+
+    /// After a call that may have failed: leave through the error path if so.
+    fn propagate_if(&mut self, failed: Value) {
+        let fail = self.cx.b.create_block();
+        let cont = self.cx.b.create_block();
+        self.cx.b.set_cold_block(fail);
+        self.cx.b.ins().brif(failed, fail, &[], cont, &[]);
+        self.enter(fail);
+        self.jump_to_error();
+        self.enter(cont);
+    }
+
+    fn is_null(&mut self, v: Value) -> Value {
+        self.cx.is_null(v)
+    }
+
+    fn decref(&mut self, obj: Value) -> R<()> {
+        self.cx.decref(obj)
+    }
+}
+

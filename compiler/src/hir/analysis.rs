@@ -1,0 +1,149 @@
+//! Analyses of HIR functions that later stages share: the call graph's
+//! cycles, definite assignment, what a block assigns, what an index reads.
+
+use super::{Expr, ExprKind, FuncId, Function, LocalId, Module, Stmt, StmtKind};
+use crate::types::Ty;
+use std::collections::HashSet;
+
+/// Functions on a cycle of the call graph: only these pay for the stack check
+/// on entry (calls of functions with a big frame are checked by the caller).
+pub fn recursive_functions(m: &Module) -> HashSet<FuncId> {
+    let callees: Vec<HashSet<FuncId>> = m
+        .functions
+        .iter()
+        .map(|f| {
+            let mut out = HashSet::new();
+            super::visit_calls(&f.body, &mut |id| {
+                out.insert(id);
+            });
+            out
+        })
+        .collect();
+    let mut result = HashSet::new();
+    for f in &m.functions {
+        let mut seen = HashSet::new();
+        let mut stack: Vec<FuncId> = callees[f.id.0 as usize].iter().copied().collect();
+        while let Some(g) = stack.pop() {
+            if g == f.id {
+                result.insert(f.id);
+                break;
+            }
+            if seen.insert(g) {
+                stack.extend(callees[g.0 as usize].iter().copied());
+            }
+        }
+    }
+    result
+}
+
+/// Locals read somewhere they may not have been assigned: these carry a
+/// "bound" flag and raise UnboundLocalError like CPython.
+pub fn maybe_unbound(f: &Function) -> HashSet<LocalId> {
+    type State = Option<HashSet<LocalId>>;
+    fn reads(e: &Expr, st: &State, out: &mut HashSet<LocalId>) {
+        super::visit_locals(e, &mut |id| {
+            if let Some(s) = st {
+                if !s.contains(&id) {
+                    out.insert(id);
+                }
+            }
+        });
+    }
+    fn block(body: &[Stmt], mut st: State, out: &mut HashSet<LocalId>) -> State {
+        for s in body {
+            st = match &s.kind {
+                StmtKind::Assign(pairs) => {
+                    pairs.iter().for_each(|(_, e)| reads(e, &st, out));
+                    st.map(|mut s| {
+                        s.extend(pairs.iter().map(|(id, _)| *id));
+                        s
+                    })
+                }
+                StmtKind::Expr(e) => {
+                    reads(e, &st, out);
+                    st
+                }
+                StmtKind::Store { indices, value, .. } => {
+                    indices.iter().for_each(|e| reads(e, &st, out));
+                    reads(value, &st, out);
+                    st
+                }
+                StmtKind::CopyView { dst, src } => {
+                    if let Some(s) = &st {
+                        out.extend([*dst, *src].into_iter().filter(|v| !s.contains(v)));
+                    }
+                    st
+                }
+                StmtKind::Assert { cond, .. } => {
+                    reads(cond, &st, out);
+                    st
+                }
+                StmtKind::If { cond, then, orelse } => {
+                    reads(cond, &st, out);
+                    let a = block(then, st.clone(), out);
+                    let b = block(orelse, st.clone(), out);
+                    match (a, b) {
+                        (None, x) | (x, None) => x,
+                        (Some(a), Some(b)) => Some(a.intersection(&b).copied().collect()),
+                    }
+                }
+                StmtKind::While { cond, body, orelse } => {
+                    reads(cond, &st, out);
+                    block(body, st.clone(), out);
+                    block(orelse, st.clone(), out);
+                    st
+                }
+                StmtKind::ForRange { var, start, stop, step, body, orelse, .. } => {
+                    for e in [start, stop, step] {
+                        reads(e, &st, out);
+                    }
+                    let inner = st.clone().map(|mut s| {
+                        s.insert(*var);
+                        s
+                    });
+                    block(body, inner, out);
+                    block(orelse, st.clone(), out);
+                    st
+                }
+                StmtKind::Return(e) => {
+                    if let Some(e) = e {
+                        reads(e, &st, out);
+                    }
+                    None
+                }
+                StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } => None,
+                StmtKind::Pass => st,
+            };
+        }
+        st
+    }
+    let mut out = HashSet::new();
+    // Parameters and C arrays (storage on the stack from the start) are bound.
+    let c_arrays = f.locals.iter().enumerate().filter(|(_, l)| l.c_array.is_some()).map(|(i, _)| LocalId(i as u32));
+    let bound: HashSet<LocalId> = f.params.iter().map(|p| p.local).chain(c_arrays).collect();
+    block(&f.body, Some(bound), &mut out);
+    out
+}
+
+/// Whether the statements (nested blocks included) may assign `local`.
+pub fn assigns(body: &[Stmt], local: LocalId) -> bool {
+    let mut found = false;
+    super::visit_stmts(body, &mut |s| {
+        found |= match &s.kind {
+            StmtKind::Assign(pairs) => pairs.iter().any(|(l, _)| *l == local),
+            StmtKind::ForRange { var, .. } => *var == local,
+            _ => false,
+        }
+    });
+    found
+}
+
+/// The local an index expression reads, seen through widening conversions
+/// between 64-bit integers (which keep every value of `[0, shape)`).
+pub fn index_local(e: &Expr) -> Option<LocalId> {
+    match &e.kind {
+        ExprKind::Local(l) => Some(*l),
+        ExprKind::Convert(x) if matches!(x.ty, Ty::Int(t) if t.bits == 64) => index_local(x),
+        _ => None,
+    }
+}

@@ -1,0 +1,190 @@
+//! Facts about values, learnt walking a function in the order its code runs,
+//! and the checks they make unnecessary:
+//!
+//! - inside the body of `for i in range(view.shape[axis])` (start >= 0,
+//!   positive constant step, the body assigning neither `i` nor `view`) `i`
+//!   lies in `[0, view.shape[axis])`: indexing that axis with `i` needs no
+//!   wrap-around and no bounds check (`Index`/`Store` `in_bounds`). Not in
+//!   its `else` clause, which also runs when the loop never ran and `i` still
+//!   holds whatever it held before;
+//! - `view[i] = … view[i] …` (what `view[i] += x` becomes): the load checked
+//!   the very indices the store uses (`Store` `checked_by_load`);
+//! - after `if n < k: <leaves the block>`, `n >= k` holds until `n` may be
+//!   assigned (loops: anywhere inside them, before their header runs again),
+//!   within the block that learnt it: a checked `n - c` whose result cannot
+//!   go below `i64::MIN` needs no overflow check (`NoOverflow`).
+//!
+//! The walk follows the back end's emission order exactly (a fact forgotten
+//! in one branch stays forgotten in the next), so the decisions are those the
+//! back end made when it learnt the facts itself.
+
+use crate::hir::{self, assigns, index_local, ArithOp, CmpOp, Const, Expr, ExprKind, Function, LocalId, Stmt, StmtKind};
+use crate::types::Ty;
+
+pub fn mark(f: &mut Function) {
+    let mut body = std::mem::take(&mut f.body);
+    let mut walk = Walk { f, in_bounds: vec![], lower_bounds: vec![] };
+    walk.block(&mut body);
+    f.body = body;
+}
+
+struct Walk<'f> {
+    f: &'f Function,
+    /// `(i, view, axis)`: `i` lies in `[0, view.shape[axis])` here.
+    in_bounds: Vec<(LocalId, LocalId, u8)>,
+    /// `(n, k)`: `n >= k` here.
+    lower_bounds: Vec<(LocalId, i64)>,
+}
+
+impl Walk<'_> {
+    fn block(&mut self, body: &mut [Stmt]) {
+        let facts = self.lower_bounds.len();
+        for s in body.iter_mut() {
+            // A loop's header is re-entered after its body's assignments: forget
+            // those first. A plain assignment still reads the old value: after.
+            let is_loop = matches!(s.kind, StmtKind::While { .. } | StmtKind::ForRange { .. });
+            if is_loop {
+                self.forget_assigned(s);
+            }
+            self.stmt(s);
+            if !is_loop {
+                self.forget_assigned(s);
+            }
+            if let StmtKind::If { cond, then, .. } = &s.kind {
+                if !falls_through(then) {
+                    // Only if neither branch reassigns the variable.
+                    if let Some(fact) = lower_bound_from(cond).filter(|(n, _)| !assigns(std::slice::from_ref(s), *n)) {
+                        self.lower_bounds.push(fact);
+                    }
+                }
+            }
+        }
+        // Facts learnt in a block hold only inside it.
+        self.lower_bounds.truncate(facts.min(self.lower_bounds.len()));
+    }
+
+    /// Drops bounds on locals the statement may assign (loops: anywhere inside).
+    fn forget_assigned(&mut self, s: &Stmt) {
+        self.lower_bounds.retain(|(l, _)| !assigns(std::slice::from_ref(s), *l));
+    }
+
+    fn stmt(&mut self, s: &mut Stmt) {
+        let axis_fact = match &s.kind {
+            StmtKind::ForRange { var, start, stop, step, body, .. } => range_over_axis(*var, start, stop, step, body, self.f),
+            _ => None,
+        };
+        if let StmtKind::Store { view, indices, value, in_bounds, checked_by_load } = &mut s.kind {
+            *in_bounds = self.proven_axes(*view, indices);
+            *checked_by_load = loads_same_element(*view, indices, value);
+        }
+        for e in hir::own_exprs_mut(s) {
+            self.expr(e);
+        }
+        for (k, b) in hir::blocks_mut(s).into_iter().enumerate() {
+            // A range loop's blocks are its body, then its `else`.
+            let fact = axis_fact.filter(|_| k == 0);
+            if let Some(fact) = fact {
+                self.in_bounds.push(fact);
+            }
+            self.block(b);
+            if fact.is_some() {
+                self.in_bounds.pop();
+            }
+        }
+    }
+
+    fn expr(&mut self, e: &mut Expr) {
+        hir::visit_expr_mut(e, &mut |x| {
+            let no_overflow = match &x.kind {
+                ExprKind::Binary(ArithOp::Sub, a, b) | ExprKind::NoOverflow(ArithOp::Sub, a, b) => {
+                    let checked = matches!((a.ty, b.ty), (Ty::Int(t), bt) if t.checked && !matches!(bt, Ty::Float(_)));
+                    Some(checked && self.sub_cannot_overflow(a, b))
+                }
+                _ => None,
+            };
+            let kind = std::mem::replace(&mut x.kind, ExprKind::NoneView);
+            x.kind = match (kind, no_overflow) {
+                (ExprKind::Binary(op, a, b) | ExprKind::NoOverflow(op, a, b), Some(true)) => ExprKind::NoOverflow(op, a, b),
+                (ExprKind::Binary(op, a, b) | ExprKind::NoOverflow(op, a, b), Some(false)) => ExprKind::Binary(op, a, b),
+                (ExprKind::Index { view, indices, .. }, _) => {
+                    let in_bounds = self.proven_axes(view, &indices);
+                    ExprKind::Index { view, indices, in_bounds }
+                }
+                (other, _) => other,
+            };
+        });
+    }
+
+    /// The axes of `view[indices]` whose index is a range variable over that very axis.
+    fn proven_axes(&self, view: LocalId, indices: &[Expr]) -> Vec<u8> {
+        (0..indices.len())
+            .filter(|&k| index_local(&indices[k]).is_some_and(|l| self.in_bounds.contains(&(l, view, k as u8))))
+            .map(|k| k as u8)
+            .collect()
+    }
+
+    /// `n - k` with `n >= L` known and `0 <= k`, `L - k` representable: no overflow.
+    fn sub_cannot_overflow(&self, a: &Expr, b: &Expr) -> bool {
+        let (ExprKind::Local(n), Some(Const::Int(k))) = (&a.kind, b.as_const()) else { return false };
+        k >= 0 && self.lower_bounds.iter().any(|(l, low)| l == n && low.checked_sub(k).is_some())
+    }
+}
+
+/// `view[indices] = value` where `value` loads `view` at the same plain locals.
+fn loads_same_element(view: LocalId, indices: &[Expr], value: &Expr) -> bool {
+    indices.iter().all(|i| matches!(i.kind, ExprKind::Local(_))) && {
+        let mut found = false;
+        hir::visit_expr(value, &mut |x| {
+            if let ExprKind::Index { view: v2, indices: i2, .. } = &x.kind {
+                let locals = |ix: &[Expr]| ix.iter().map(index_local).collect::<Vec<_>>();
+                found |= *v2 == view && locals(i2) == locals(indices);
+            }
+        });
+        found
+    }
+}
+
+/// `for i in range(view.shape[axis])` (start >= 0, positive constant step)
+/// where the body assigns neither `i` nor `view`: `i` stays inside the axis.
+fn range_over_axis(var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], f: &Function) -> Option<(LocalId, LocalId, u8)> {
+    let var_is_64 = matches!(f.locals[var.0 as usize].ty, Ty::Int(t) if t.bits == 64);
+    let nonneg_start = matches!(start.as_const(), Some(Const::Int(v)) if v >= 0);
+    let pos_step = matches!(step.as_const(), Some(Const::Int(v)) if v > 0);
+    let mut stop = stop;
+    while let ExprKind::Convert(x) = &stop.kind {
+        if !matches!(x.ty, Ty::Int(t) if t.bits == 64) {
+            return None;
+        }
+        stop = x;
+    }
+    let ExprKind::ViewDim { view, dim: hir::Dim::Shape, axis } = stop.kind else { return None };
+    if !(var_is_64 && nonneg_start && pos_step) || assigns(body, var) || assigns(body, view) {
+        return None;
+    }
+    Some((var, view, axis))
+}
+
+/// Whether control can reach the end of a block (no return/raise/break/continue on every path).
+fn falls_through(body: &[Stmt]) -> bool {
+    match body.last().map(|s| &s.kind) {
+        None => true,
+        Some(StmtKind::Return(_) | StmtKind::Raise { .. } | StmtKind::Break | StmtKind::Continue) => false,
+        Some(StmtKind::If { then, orelse, .. }) => falls_through(then) || falls_through(orelse),
+        Some(_) => true,
+    }
+}
+
+/// `n < k` (or `n <= k - 1`) on a signed integer local: false means `n >= k`.
+fn lower_bound_from(cond: &Expr) -> Option<(LocalId, i64)> {
+    let ExprKind::Compare { operands, ops } = &cond.kind else { return None };
+    let ([a, b], [op]) = (operands.as_slice(), ops.as_slice()) else { return None };
+    let (ExprKind::Local(n), Some(Const::Int(k)), Ty::Int(t)) = (&a.kind, b.as_const(), a.ty) else { return None };
+    if !t.signed || b.ty != a.ty {
+        return None;
+    }
+    match op {
+        CmpOp::Lt => Some((*n, k)),
+        CmpOp::Le => k.checked_add(1).map(|k1| (*n, k1)),
+        _ => None,
+    }
+}
