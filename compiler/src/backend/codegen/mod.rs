@@ -4,9 +4,15 @@
 //! slot). An op that ends its block with an error edge branches to it itself,
 //! by its error kind, or by its own failure conditions (`Flag`).
 
+mod arith;
 mod buffer;
+mod convert;
+mod intmath;
+mod math;
+mod op;
 mod unbox;
 
+pub(crate) use op::{Directives, ErrorExit, OpCx};
 pub(crate) use unbox::{incref, incref_singleton};
 
 use super::{clif_type, lower_in_place, stack, FnCx, R};

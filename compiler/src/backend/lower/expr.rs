@@ -39,20 +39,20 @@ impl<'m> Lower<'m, '_, '_, '_> {
             ExprKind::Local(id) => self.read_local(*id),
             ExprKind::Convert(x) => {
                 let v = self.expr(x)?;
-                self.convert(v, x.ty, e.ty)
+                self.op(|o| o.convert(v, x.ty, e.ty))
             }
             ExprKind::Unary(op, x) => {
                 let v = self.expr(x)?;
-                self.unary(*op, v, e.ty)
+                self.op(|o| o.unary(*op, v, e.ty))
             }
             ExprKind::Binary(op, a, b) => {
                 let va = self.expr(a)?;
                 let vb = self.expr(b)?;
                 match (a.ty, b.ty) {
-                    (Ty::Float(_), _) | (_, Ty::Float(_)) => self.float_binary(*op, va, vb, e.ty, b),
-                    (Ty::Int(t), _) if *op == ArithOp::Div => self.int_true_div(va, vb, t),
-                    (Ty::Int(t), _) => self.int_binary(*op, va, vb, t),
-                    (Ty::Bool, _) => self.bool_binary(*op, va, vb),
+                    (Ty::Float(_), _) | (_, Ty::Float(_)) => self.op(|o| o.float_binary(*op, va, vb, e.ty, known_exponent(b))),
+                    (Ty::Int(t), _) if *op == ArithOp::Div => self.op(|o| o.int_true_div(va, vb, t)),
+                    (Ty::Int(t), _) => self.op(|o| o.int_binary(*op, va, vb, t)),
+                    (Ty::Bool, _) => self.op(|o| o.bool_binary(*op, va, vb)),
                     _ => Err(format!("binary {op:?} on {} reached the back end", a.ty)),
                 }
             }
@@ -67,12 +67,12 @@ impl<'m> Lower<'m, '_, '_, '_> {
             ExprKind::Compare { operands, ops } => self.compare_chain(operands, ops),
             ExprKind::Truthy(x) => {
                 let v = self.expr(x)?;
-                Ok(self.truthy(v, x.ty))
+                Ok(self.op(|o| o.truthy(v, x.ty)))
             }
             ExprKind::And(a, b) | ExprKind::Or(a, b) => {
                 let is_and = matches!(e.kind, ExprKind::And(..));
                 let va = self.expr(a)?;
-                let t = self.truthy(va, a.ty);
+                let t = self.op(|o| o.truthy(va, a.ty));
                 let (eval_b, merge) = (self.cx.b.create_block(), self.cx.b.create_block());
                 let ct = clif_type(e.ty).unwrap_or(types::I8);
                 self.cx.b.append_block_param(merge, ct);
@@ -139,7 +139,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 for a in args {
                     vals.push(self.expr(a)?);
                 }
-                self.math(*op, &vals)
+                self.op(|o| o.math(*op, &vals))
             }
             ExprKind::MinMax { is_max, args } => {
                 let mut acc = self.expr(&args[0])?;
@@ -156,18 +156,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             }
             ExprKind::Abs(x) => {
                 let v = self.expr(x)?;
-                match e.ty {
-                    Ty::Float(_) => Ok(self.cx.b.ins().fabs(v)),
-                    Ty::Int(t) if !t.signed => Ok(v),
-                    Ty::Int(t) => {
-                        if t.checked {
-                            let min = self.cx.b.ins().icmp_imm_s(IntCC::Equal, v, i64::MIN);
-                            self.raise_if(min, "PyExc_OverflowError", Some(OVERFLOW_PY_INT))?;
-                        }
-                        Ok(self.cx.b.ins().iabs(v))
-                    }
-                    _ => Ok(v),
-                }
+                self.op(|o| o.abs(v, e.ty))
             }
             ExprKind::BitCount(x) => {
                 let v = self.expr(x)?;
@@ -182,12 +171,12 @@ impl<'m> Lower<'m, '_, '_, '_> {
             ExprKind::Round(x) => {
                 let v = self.expr(x)?;
                 let r = self.cx.b.ins().nearest(v);
-                self.float_to_int(r, PY_INT)
+                self.op(|o| o.float_to_int(r, PY_INT))
             }
             ExprKind::RoundDigits(x, n) => {
                 let vx = self.expr(x)?;
                 let vn = self.expr(n)?;
-                self.round_digits(vx, vn)
+                self.op(|o| o.round_digits(vx, vn))
             }
             ExprKind::Index { view, indices, in_bounds } => {
                 let addr = self.element_address(*view, indices, in_bounds, true)?;
@@ -208,118 +197,52 @@ impl<'m> Lower<'m, '_, '_, '_> {
         }
     }
 
-    pub(super) fn truthy(&mut self, v: Value, ty: Ty) -> Value {
-        match ty {
-            Ty::Float(64) => {
-                let z = self.cx.b.ins().f64const(0.0);
-                self.cx.b.ins().fcmp(FloatCC::NotEqual, v, z)
-            }
-            Ty::Float(_) => {
-                let z = self.cx.b.ins().f32const(0.0);
-                self.cx.b.ins().fcmp(FloatCC::NotEqual, v, z)
-            }
-            Ty::Int(_) => self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0),
-            _ => v,
+    pub(super) fn compare_chain(&mut self, operands: &[Expr], ops: &[CmpOp]) -> R<Value> {
+        let mut left = self.expr(&operands[0])?;
+        if ops.len() == 1 {
+            let right = self.expr(&operands[1])?;
+            return self.op(|o| o.compare_pair(ops[0], left, operands[0].ty, right, operands[1].ty));
         }
-    }
-
-    pub(super) fn convert(&mut self, v: Value, from: Ty, to: Ty) -> R<Value> {
-        let from = if from == Ty::Bool && to != Ty::Bool {
-            Ty::Int(IntTy { bits: 8, signed: false, checked: false, cname: "bint" })
-        } else {
-            from
-        };
-        Ok(match (from, to) {
-            (a, b) if a == b => v,
-            (_, Ty::Bool) => self.truthy(v, from),
-            (Ty::Int(a), Ty::Int(b)) => {
-                if b.checked && !a.signed && a.bits == 64 {
-                    let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, v, 0);
-                    self.raise_if(neg, "PyExc_OverflowError", Some("Python int too large to convert to C long"))?;
+        let done = self.cx.b.create_block();
+        self.cx.b.append_block_param(done, types::I8);
+        // A failed link goes to a block shared by at most `FAIL_GROUP` links:
+        // Cranelift's passes edit a block's predecessor set at a cost that grows
+        // with its size, so one block reached from every link of a long chain
+        // made compile time quadratic (300,000 links: 255 s).
+        const FAIL_GROUP: usize = 64;
+        let mut fails: Vec<Block> = vec![];
+        for (i, op) in ops.iter().enumerate() {
+            let right = self.expr(&operands[i + 1])?;
+            let c = self.op(|o| o.compare_pair(*op, left, operands[i].ty, right, operands[i + 1].ty))?;
+            if i + 1 == ops.len() {
+                self.cx.b.ins().jump(done, &[BlockArg::Value(c)]);
+            } else {
+                if i % FAIL_GROUP == 0 {
+                    fails.push(self.cx.b.create_block());
                 }
-                let tb = clif_type(to).unwrap_or(types::I64);
-                if a.bits < b.bits {
-                    if a.signed {
-                        self.cx.b.ins().sextend(tb, v)
-                    } else {
-                        self.cx.b.ins().uextend(tb, v)
-                    }
-                } else if a.bits > b.bits {
-                    self.cx.b.ins().ireduce(tb, v)
-                } else {
-                    v
-                }
+                let fail = *fails.last().ok_or("comparison chain without a failure block")?;
+                let next = self.cx.b.create_block();
+                self.cx.b.ins().brif(c, next, &[], fail, &[]);
+                self.enter(next);
             }
-            (Ty::Int(a), Ty::Float(_)) => {
-                let ft = clif_type(to).unwrap_or(types::F64);
-                let (v, signed) = if a.bits < 32 {
-                    let w = if a.signed { self.cx.b.ins().sextend(types::I32, v) } else { self.cx.b.ins().uextend(types::I32, v) };
-                    (w, true)
-                } else {
-                    (v, a.signed)
-                };
-                if signed {
-                    self.cx.b.ins().fcvt_from_sint(ft, v)
-                } else {
-                    self.cx.b.ins().fcvt_from_uint(ft, v)
-                }
-            }
-            (Ty::Float(a), Ty::Float(b)) => {
-                if a < b {
-                    self.cx.b.ins().fpromote(types::F64, v)
-                } else {
-                    self.cx.b.ins().fdemote(types::F32, v)
-                }
-            }
-            (Ty::Float(w), Ty::Int(t)) => {
-                let v = if w == 32 { self.cx.b.ins().fpromote(types::F64, v) } else { v };
-                let tr = self.cx.b.ins().trunc(v);
-                self.float_to_int(tr, t)?
-            }
-            (a, b) => return Err(format!("conversion from {a} to {b} reached the back end")),
-        })
-    }
-
-    /// Python's `int()` of an integral-valued double, then wrapped into `t`.
-    /// One compare-and-branch on the hot path; the cold path tells NaN,
-    /// infinities, the one in-range value -2**63 and overflow apart.
-    pub(super) fn float_to_int(&mut self, v: Value, t: IntTy) -> R<Value> {
-        let abs = self.cx.b.ins().fabs(v);
-        let two63 = self.cx.b.ins().f64const(9.223372036854775808e18);
-        let fits = self.cx.b.ins().fcmp(FloatCC::LessThan, abs, two63);
-        let (cold, cont) = (self.cx.b.create_block(), self.cx.b.create_block());
-        self.cx.b.set_cold_block(cold);
-        self.cx.b.ins().brif(fits, cont, &[], cold, &[]);
-        self.enter(cold);
-        let nan = self.cx.b.ins().fcmp(FloatCC::Unordered, v, v);
-        self.raise_if(nan, "PyExc_ValueError", Some("cannot convert float NaN to integer"))?;
-        let inf = self.cx.b.ins().f64const(f64::INFINITY);
-        let is_inf = self.cx.b.ins().fcmp(FloatCC::Equal, abs, inf);
-        self.raise_if(is_inf, "PyExc_OverflowError", Some("cannot convert float infinity to integer"))?;
-        let min = self.cx.b.ins().f64const(-9.223372036854775808e18);
-        let not_min = self.cx.b.ins().fcmp(FloatCC::NotEqual, v, min);
-        self.raise_if(not_min, "PyExc_OverflowError", Some("float too large to convert to a 64-bit int"))?;
-        self.cx.b.ins().jump(cont, &[]);
-        self.enter(cont);
-        let i = self.cx.b.ins().fcvt_to_sint_sat(types::I64, v);
-        Ok(if t.bits < 64 { self.cx.b.ins().ireduce(clif_type(Ty::Int(t)).unwrap_or(types::I64), i) } else { i })
-    }
-
-    pub(super) fn unary(&mut self, op: UnOp, v: Value, ty: Ty) -> R<Value> {
-        match (op, ty) {
-            (UnOp::Not, _) => Ok(self.cx.b.ins().bxor_imm_s(v, 1)),
-            (UnOp::Neg, Ty::Float(_)) => Ok(self.cx.b.ins().fneg(v)),
-            (UnOp::Neg, Ty::Int(t)) => {
-                if t.checked || self.fr.f.overflowcheck && t.signed {
-                    let min = if t.bits >= 64 { i64::MIN } else { -(1i64 << (t.bits - 1)) };
-                    let is_min = self.cx.b.ins().icmp_imm_s(IntCC::Equal, v, min);
-                    let msg = if t.checked { OVERFLOW_PY_INT } else { OVERFLOW_C_INT };
-                    self.raise_if(is_min, "PyExc_OverflowError", Some(msg))?;
-                }
-                Ok(self.cx.b.ins().ineg(v))
-            }
-            (UnOp::Invert, _) => Ok(self.cx.b.ins().bnot(v)),
-            (op, ty) => Err(format!("unary {op:?} on {ty} reached the back end")),
+            left = right;
         }
+        for fail in fails {
+            self.enter(fail);
+            let f = self.cx.b.ins().iconst(types::I8, 0);
+            self.cx.b.ins().jump(done, &[BlockArg::Value(f)]);
+        }
+        self.enter(done);
+        Ok(self.cx.b.block_params(done)[0])
+    }
+}
+
+/// A float operation's right operand when it is a literal (a power's
+/// special cases are then decided at compile time).
+fn known_exponent(rhs: &Expr) -> Option<f64> {
+    match rhs.as_const() {
+        Some(Const::Float(f)) => Some(f),
+        Some(Const::Int(i)) => Some(i as f64),
+        _ => None,
     }
 }

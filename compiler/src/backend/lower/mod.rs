@@ -4,10 +4,10 @@
 //! On error the Python exception is set, a traceback entry for this function
 //! and line is added, and the flag is 1.
 
-use super::outlined::Outlined;
+use super::codegen::{Directives, ErrorExit, OpCx};
 use super::{abi_types, clif_type, Emitter, FnCx};
-use crate::hir::{self, Access, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, MathCheck, MathOp, Stmt, StmtKind, SumPlan, UnOp, VectorPlan};
-use crate::types::{int_join, IntTy, Ty, ViewTy, PY_INT};
+use crate::hir::{self, Access, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, Stmt, StmtKind, SumPlan, UnOp, VectorPlan};
+use crate::types::{IntTy, Ty, ViewTy, PY_INT};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     self, types, Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value,
@@ -16,12 +16,9 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::Module;
 use std::collections::{HashMap, HashSet};
 
-mod arith;
 mod copy;
 mod expr;
-mod intmath;
 mod loops;
-mod math;
 mod reduction;
 pub(crate) mod stack;
 mod stmt;
@@ -29,9 +26,6 @@ mod vector;
 mod view;
 
 type R<T> = Result<T, String>;
-
-const OVERFLOW_PY_INT: &str = "int result does not fit in 64 bits (pyc-aot compiles `int` as a 64-bit integer)";
-const OVERFLOW_C_INT: &str = "value too large to perform arithmetic";
 
 /// Bytes of `f`'s own C arrays, on its frame.
 pub(crate) fn c_array_bytes(f: &hir::Function) -> u64 {
@@ -518,88 +512,40 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.cx.call_c(name, params, rets, args)
     }
 
-    fn libm1(&mut self, name: &str, x: Value) -> R<Value> {
-        Ok(self.call_c(name, &[types::F64], &[types::F64], &[x])?[0])
-    }
-
-    fn libm2(&mut self, name: &str, x: Value, y: Value) -> R<Value> {
-        Ok(self.call_c(name, &[types::F64, types::F64], &[types::F64], &[x, y])?[0])
-    }
-
-    fn line_value(&mut self) -> Value {
-        self.cx.b.ins().iconst(types::I32, self.fr.line as i64)
+    /// Runs `emit` (an operation's code generation) with this frame's
+    /// traceback block, at the current line, as its error exit.
+    fn op<T>(&mut self, emit: impl FnOnce(&mut OpCx) -> T) -> T {
+        let exit = ErrorExit { block: self.fr.err_block, line: Some(self.fr.line) };
+        let mut o = OpCx::new(self.cx, exit, Directives::of(self.fr.f));
+        let out = emit(&mut o);
+        self.fr.err_used |= o.raised;
+        out
     }
 
     fn jump_to_error(&mut self) {
-        let line = self.line_value();
-        self.fr.err_used = true;
-        self.cx.b.ins().jump(self.fr.err_block, &[BlockArg::Value(line)]);
+        self.op(|o| o.jump_to_error());
     }
 
     /// Sets `exc(msg)` and leaves through the error path.
     fn raise(&mut self, exc: &str, msg: Option<&str>) -> R<()> {
-        let sym = self.cx.em.import_data(exc)?;
-        let addr = self.cx.data_addr(sym);
-        let ty = self.cx.b.ins().load(self.cx.em.ptr, flags(), addr, 0);
-        match msg {
-            Some(m) if !m.contains('\0') => {
-                let m = self.cstr(m)?;
-                self.call_c("PyErr_SetString", &[self.cx.em.ptr, self.cx.em.ptr], &[], &[ty, m])?;
-            }
-            Some(m) => {
-                // A NUL inside the message: decoded with its length, since
-                // PyErr_SetString would stop at the NUL.
-                let p = self.cx.em.ptr;
-                let text = self.cx.text_addr(m)?;
-                let len = self.cx.b.ins().iconst(types::I64, m.len() as i64);
-                let obj = self.call_c("PyUnicode_FromStringAndSize", &[p, types::I64], &[p], &[text, len])?[0];
-                let (set, done) = (self.cx.b.create_block(), self.cx.b.create_block());
-                let null = self.is_null(obj);
-                self.cx.b.ins().brif(null, done, &[], set, &[]);
-                self.enter(set);
-                self.call_c("PyErr_SetObject", &[p, p], &[], &[ty, obj])?;
-                self.decref(obj)?;
-                self.cx.b.ins().jump(done, &[]);
-                self.enter(done);
-            }
-            None => {
-                self.call_c("PyErr_SetNone", &[self.cx.em.ptr], &[], &[ty])?;
-            }
-        }
-        self.jump_to_error();
+        self.op(|o| o.raise(exc, msg))?;
         self.reachable = false;
         Ok(())
     }
 
     fn raise_if(&mut self, cond: Value, exc: &str, msg: Option<&str>) -> R<()> {
-        let fail = self.cx.b.create_block();
-        let cont = self.cx.b.create_block();
-        self.cx.b.set_cold_block(fail);
-        self.cx.b.ins().brif(cond, fail, &[], cont, &[]);
-        self.enter(fail);
-        self.raise(exc, msg)?;
-        self.enter(cont);
+        self.op(|o| o.raise_if(cond, exc, msg))?;
         self.reachable = true;
         Ok(())
     }
 
     /// After a call that may have failed: leave through the error path if so.
     fn propagate_if(&mut self, failed: Value) {
-        let fail = self.cx.b.create_block();
-        let cont = self.cx.b.create_block();
-        self.cx.b.set_cold_block(fail);
-        self.cx.b.ins().brif(failed, fail, &[], cont, &[]);
-        self.enter(fail);
-        self.jump_to_error();
-        self.enter(cont);
+        self.op(|o| o.propagate_if(failed));
     }
 
     fn is_null(&mut self, v: Value) -> Value {
         self.cx.is_null(v)
-    }
-
-    fn decref(&mut self, obj: Value) -> R<()> {
-        self.cx.decref(obj)
     }
 }
 

@@ -2,10 +2,21 @@
 //! integer operations, floor division and modulo, powers, true division,
 //! float operations with CPython's errors, mixed int/float comparisons.
 
-use super::*;
+use super::super::outlined::Outlined;
+use super::op::OpCx;
+use super::R;
+use crate::hir::{ArithOp, CmpOp};
+use crate::types::{int_join, IntTy, Ty};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{self, types, BlockArg, InstBuilder, Value};
 
-impl<'m> Lower<'m, '_, '_, '_> {
-    pub(super) fn bool_binary(&mut self, op: ArithOp, a: Value, b: Value) -> R<Value> {
+/// Python's message for `int` arithmetic leaving 64 bits.
+pub(crate) const OVERFLOW_PY_INT: &str = "int result does not fit in 64 bits (pyc-aot compiles `int` as a 64-bit integer)";
+/// Cython's message for C integer arithmetic overflowing under `overflowcheck`.
+pub(crate) const OVERFLOW_C_INT: &str = "value too large to perform arithmetic";
+
+impl OpCx<'_, '_, '_> {
+    pub(crate) fn bool_binary(&mut self, op: ArithOp, a: Value, b: Value) -> R<Value> {
         Ok(match op {
             ArithOp::BitAnd => self.cx.b.ins().band(a, b),
             ArithOp::BitOr => self.cx.b.ins().bor(a, b),
@@ -14,8 +25,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
         })
     }
 
-    pub(super) fn int_binary(&mut self, op: ArithOp, a: Value, b: Value, t: IntTy) -> R<Value> {
-        let checked = t.checked || self.fr.f.overflowcheck;
+    pub(crate) fn int_binary(&mut self, op: ArithOp, a: Value, b: Value, t: IntTy) -> R<Value> {
+        let checked = t.checked || self.directives.overflowcheck;
         let ofmsg = if t.checked { OVERFLOW_PY_INT } else { OVERFLOW_C_INT };
         let s = t.signed;
         Ok(match op {
@@ -78,7 +89,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 if is_div {
                     // Cython (cdivision off) raises here too rather than wrap MIN // -1.
                     let ofmsg = if t.checked { ofmsg } else { "value too large to perform division" };
-                    if checked || !self.fr.f.cdivision {
+                    if checked || !self.directives.cdivision {
                         let ct = self.cx.b.func.dfg.value_type(a);
                         let min = if ct.bits() >= 64 { i64::MIN } else { -(1i64 << (ct.bits() - 1)) };
                         let is_min = self.cx.b.ins().icmp_imm_s(IntCC::Equal, a, min);
@@ -88,7 +99,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                     let q = self.cx.b.ins().sdiv(a, safe_b);
                     let negq = self.cx.b.ins().ineg(a);
                     let q = self.cx.b.ins().select(neg1, negq, q);
-                    if self.fr.f.cdivision {
+                    if self.directives.cdivision {
                         return Ok(q);
                     }
                     let r = self.cx.b.ins().srem(a, safe_b);
@@ -98,7 +109,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                     self.cx.b.ins().isub(q, adj)
                 } else {
                     let r = self.cx.b.ins().srem(a, safe_b);
-                    if self.fr.f.cdivision {
+                    if self.directives.cdivision {
                         return Ok(r);
                     }
                     let adj = self.floor_adjust(r, b);
@@ -147,7 +158,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 
     /// The value of an integer constant instruction, sign-extended from its width.
-    pub(super) fn int_const(&self, v: Value) -> Option<i64> {
+    pub(crate) fn int_const(&self, v: Value) -> Option<i64> {
         let dfg = &self.cx.b.func.dfg;
         let inst = dfg.value_def(v).inst()?;
         match dfg.insts[inst] {
@@ -162,14 +173,14 @@ impl<'m> Lower<'m, '_, '_, '_> {
 
     /// Floor division rounds toward minus infinity: adjust when the C
     /// remainder is non-zero and has the other sign from the divisor.
-    pub(super) fn floor_adjust(&mut self, r: Value, b: Value) -> Value {
+    pub(crate) fn floor_adjust(&mut self, r: Value, b: Value) -> Value {
         let nz = self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
         let x = self.cx.b.ins().bxor(r, b);
         let diff = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, x, 0);
         self.cx.b.ins().band(nz, diff)
     }
 
-    pub(super) fn int_pow(&mut self, a: Value, b: Value, t: IntTy, checked: bool, ofmsg: &str) -> R<Value> {
+    pub(crate) fn int_pow(&mut self, a: Value, b: Value, t: IntTy, checked: bool, ofmsg: &str) -> R<Value> {
         let ct = self.cx.b.func.dfg.value_type(a);
         if t.signed {
             let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, b, 0);
@@ -225,8 +236,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
 
     /// `int / int`: exact when both fit in 53 bits, otherwise CPython's own
     /// correctly rounded long division.
-    pub(super) fn int_true_div(&mut self, a: Value, b: Value, t: IntTy) -> R<Value> {
-        if !self.fr.f.cdivision {
+    pub(crate) fn int_true_div(&mut self, a: Value, b: Value, t: IntTy) -> R<Value> {
+        if !self.directives.cdivision {
             let zero = self.cx.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
             self.raise_if(zero, "PyExc_ZeroDivisionError", Some("division by zero"))?;
         }
@@ -264,7 +275,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
         Ok(self.cx.b.block_params(done)[0])
     }
 
-    pub(super) fn float_binary(&mut self, op: ArithOp, a: Value, b: Value, ty: Ty, rhs: &Expr) -> R<Value> {
+    /// `known` is the right operand's value when it is a compile-time constant.
+    pub(crate) fn float_binary(&mut self, op: ArithOp, a: Value, b: Value, ty: Ty, known: Option<f64>) -> R<Value> {
         let narrow = ty == Ty::Float(32);
         let (a, b) = if narrow && !matches!(op, ArithOp::Add | ArithOp::Sub | ArithOp::Mul) {
             (self.cx.b.ins().fpromote(types::F64, a), self.cx.b.ins().fpromote(types::F64, b))
@@ -282,14 +294,14 @@ impl<'m> Lower<'m, '_, '_, '_> {
             ArithOp::Sub => self.cx.b.ins().fsub(a, b),
             ArithOp::Mul => self.cx.b.ins().fmul(a, b),
             ArithOp::Div => {
-                if !self.fr.f.cdivision {
+                if !self.directives.cdivision {
                     zero_check(self, b, "float division by zero")?;
                 }
                 let q = self.cx.b.ins().fdiv(a, b);
                 fixed_narrow(self, q)
             }
             ArithOp::FloorDiv | ArithOp::Mod => {
-                if self.fr.f.cdivision {
+                if self.directives.cdivision {
                     let r = if op == ArithOp::Mod {
                         self.libm2("fmod", a, b)?
                     } else {
@@ -304,7 +316,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 fixed_narrow(self, if op == ArithOp::Mod { m } else { fd })
             }
             ArithOp::Pow => {
-                let r = self.py_float_pow(a, b, rhs)?;
+                let r = self.py_float_pow(a, b, known)?;
                 fixed_narrow(self, r)
             }
             other => return Err(format!("{other:?} on floats reached the back end")),
@@ -312,7 +324,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 
     /// CPython's float floor division and modulo (floatobject.c `_float_div_mod`).
-    pub(super) fn py_float_divmod(&mut self, v: Value, w: Value) -> R<(Value, Value)> {
+    pub(crate) fn py_float_divmod(&mut self, v: Value, w: Value) -> R<(Value, Value)> {
         let m = self.libm2("fmod", v, w)?;
         let diff = self.cx.b.ins().fsub(v, m);
         let div = self.cx.b.ins().fdiv(diff, w);
@@ -343,13 +355,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 
     /// `x ** y` for floats with CPython's errors (float_pow in floatobject.c).
-    pub(super) fn py_float_pow(&mut self, x: Value, y: Value, rhs: &Expr) -> R<Value> {
-        // A literal exponent decides most of CPython's special cases at compile time.
-        let known = match rhs.as_const() {
-            Some(Const::Float(f)) => Some(f),
-            Some(Const::Int(i)) => Some(i as f64),
-            _ => None,
-        };
+    /// A literal exponent (`known`) decides most of CPython's special cases at compile time.
+    pub(crate) fn py_float_pow(&mut self, x: Value, y: Value, known: Option<f64>) -> R<Value> {
         let zero = self.cx.b.ins().f64const(0.0);
         let inf = self.cx.b.ins().f64const(f64::INFINITY);
         let ax = self.cx.b.ins().fabs(x);
@@ -410,46 +417,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         Ok(r)
     }
 
-    pub(super) fn compare_chain(&mut self, operands: &[Expr], ops: &[CmpOp]) -> R<Value> {
-        let mut left = self.expr(&operands[0])?;
-        if ops.len() == 1 {
-            let right = self.expr(&operands[1])?;
-            return self.compare_pair(ops[0], left, operands[0].ty, right, operands[1].ty);
-        }
-        let done = self.cx.b.create_block();
-        self.cx.b.append_block_param(done, types::I8);
-        // A failed link goes to a block shared by at most `FAIL_GROUP` links:
-        // Cranelift's passes edit a block's predecessor set at a cost that grows
-        // with its size, so one block reached from every link of a long chain
-        // made compile time quadratic (300,000 links: 255 s).
-        const FAIL_GROUP: usize = 64;
-        let mut fails: Vec<Block> = vec![];
-        for (i, op) in ops.iter().enumerate() {
-            let right = self.expr(&operands[i + 1])?;
-            let c = self.compare_pair(*op, left, operands[i].ty, right, operands[i + 1].ty)?;
-            if i + 1 == ops.len() {
-                self.cx.b.ins().jump(done, &[BlockArg::Value(c)]);
-            } else {
-                if i % FAIL_GROUP == 0 {
-                    fails.push(self.cx.b.create_block());
-                }
-                let fail = *fails.last().ok_or("comparison chain without a failure block")?;
-                let next = self.cx.b.create_block();
-                self.cx.b.ins().brif(c, next, &[], fail, &[]);
-                self.enter(next);
-            }
-            left = right;
-        }
-        for fail in fails {
-            self.enter(fail);
-            let f = self.cx.b.ins().iconst(types::I8, 0);
-            self.cx.b.ins().jump(done, &[BlockArg::Value(f)]);
-        }
-        self.enter(done);
-        Ok(self.cx.b.block_params(done)[0])
-    }
-
-    pub(super) fn compare_pair(&mut self, op: CmpOp, a: Value, ta: Ty, b: Value, tb: Ty) -> R<Value> {
+    pub(crate) fn compare_pair(&mut self, op: CmpOp, a: Value, ta: Ty, b: Value, tb: Ty) -> R<Value> {
         let as_int = |t: Ty| if t == Ty::Bool { Ty::Int(IntTy { bits: 8, signed: false, checked: false, cname: "bint" }) } else { t };
         let (ta, tb) = (as_int(ta), as_int(tb));
         match (ta, tb) {
@@ -478,7 +446,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 
     /// Exact int-vs-float comparison, as CPython's float_richcompare does.
-    pub(super) fn int_float_cmp(&mut self, op: CmpOp, i: Value, it: IntTy, f: Value) -> R<Value> {
+    pub(crate) fn int_float_cmp(&mut self, op: CmpOp, i: Value, it: IntTy, f: Value) -> R<Value> {
         if it.bits <= 32 {
             let fi = self.convert(i, Ty::Int(it), Ty::Float(64))?;
             return Ok(self.cx.b.ins().fcmp(float_cc(op), fi, f));

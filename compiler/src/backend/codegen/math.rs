@@ -1,9 +1,14 @@
 //! `math`/`libc.math` functions with CPython's error rules, and `round(x, n)`.
 
-use super::*;
+use super::super::outlined::Outlined;
+use super::op::OpCx;
+use super::R;
+use crate::hir::{MathCheck, MathOp};
+use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::{types, InstBuilder, Value};
 
-impl<'m> Lower<'m, '_, '_, '_> {
-    pub(super) fn math_check(&mut self, check: MathCheck, r: Value, args: &[Value]) -> R<()> {
+impl OpCx<'_, '_, '_> {
+    pub(crate) fn math_check(&mut self, check: MathCheck, r: Value, args: &[Value]) -> R<()> {
         if check == MathCheck::None {
             return Ok(());
         }
@@ -31,7 +36,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         }
     }
 
-    pub(super) fn math(&mut self, op: MathOp, v: &[Value]) -> R<Value> {
+    pub(crate) fn math(&mut self, op: MathOp, v: &[Value]) -> R<Value> {
         Ok(match op {
             MathOp::Libm { symbol, arity, check } => {
                 let r = if arity == 1 { self.libm1(symbol, v[0])? } else { self.libm2(symbol, v[0], v[1])? };
@@ -125,18 +130,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 
     /// `round(x, n)` defers to CPython's correctly rounded implementation.
-    pub(super) fn round_digits(&mut self, x: Value, n: Value) -> R<Value> {
+    pub(crate) fn round_digits(&mut self, x: Value, n: Value) -> R<Value> {
         let (d, failed) = self.call_outlined(Outlined::RoundDigits, x, n)?;
         self.propagate_if(failed);
         Ok(d)
-    }
-
-    /// Calls one of the module's outlined helpers: `(f64, error flag)`.
-    pub(super) fn call_outlined(&mut self, kind: Outlined, a: Value, b: Value) -> R<(Value, Value)> {
-        let id = self.cx.em.outlined(kind)?;
-        let r = self.cx.func_ref(id);
-        let inst = self.cx.b.ins().call(r, &[a, b]);
-        let results = self.cx.b.inst_results(inst);
-        Ok((results[0], results[1]))
     }
 }

@@ -3,14 +3,16 @@
 //! `factorial`, `comb`, `perm`) on 64-bit Python ints, with CPython's errors.
 //! An exact result beyond 64 bits raises OverflowError, as for every `int`.
 
-use super::{Lower, R, OVERFLOW_PY_INT};
+use super::arith::OVERFLOW_PY_INT;
+use super::op::OpCx;
+use super::R;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, Value};
 
-impl Lower<'_, '_, '_, '_> {
+impl OpCx<'_, '_, '_> {
     /// CPython's `math.ulp`: the gap to the next double away from zero (for
     /// the largest finite double, the gap below it).
-    pub(super) fn ulp(&mut self, x: Value) -> R<Value> {
+    pub(crate) fn ulp(&mut self, x: Value) -> R<Value> {
         let ax = self.cx.b.ins().fabs(x);
         let inf = self.cx.b.ins().f64const(f64::INFINITY);
         let ninf = self.cx.b.ins().f64const(f64::NEG_INFINITY);
@@ -29,7 +31,7 @@ impl Lower<'_, '_, '_, '_> {
     /// `math.ldexp(x, i)`: exponents beyond C `int` behave like its limits
     /// (overflow to infinity, underflow to a signed zero); an infinity from a
     /// finite non-zero `x` is OverflowError('math range error').
-    pub(super) fn ldexp(&mut self, x: Value, i: Value) -> R<Value> {
+    pub(crate) fn ldexp(&mut self, x: Value, i: Value) -> R<Value> {
         let lo = self.cx.b.ins().iconst(types::I64, i32::MIN as i64);
         let hi = self.cx.b.ins().iconst(types::I64, i32::MAX as i64);
         let clamped = self.cx.b.ins().smax(i, lo);
@@ -47,7 +49,7 @@ impl Lower<'_, '_, '_, '_> {
     }
 
     /// `math.isclose(a, b, rel_tol, abs_tol)`, CPython's algorithm.
-    pub(super) fn isclose(&mut self, v: &[Value]) -> R<Value> {
+    pub(crate) fn isclose(&mut self, v: &[Value]) -> R<Value> {
         let (a, b, rel, abs) = (v[0], v[1], v[2], v[3]);
         let zero = self.cx.b.ins().f64const(0.0);
         let neg_rel = self.cx.b.ins().fcmp(FloatCC::LessThan, rel, zero);
@@ -77,14 +79,14 @@ impl Lower<'_, '_, '_, '_> {
     }
 
     /// |x| as an unsigned 64-bit value (|i64::MIN| = 2**63 fits).
-    pub(super) fn uabs(&mut self, x: Value) -> Value {
+    pub(crate) fn uabs(&mut self, x: Value) -> Value {
         let neg = self.cx.b.ins().ineg(x);
         let is_neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, x, 0);
         self.cx.b.ins().select(is_neg, neg, x)
     }
 
     /// Euclid's algorithm on unsigned values.
-    pub(super) fn gcd_u64(&mut self, a: Value, b: Value) -> Value {
+    pub(crate) fn gcd_u64(&mut self, a: Value, b: Value) -> Value {
         let (head, body, done) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
         for blk in [head, body] {
             self.cx.b.append_block_param(blk, types::I64);
@@ -106,7 +108,7 @@ impl Lower<'_, '_, '_, '_> {
     }
 
     /// An unsigned result as a Python int: above 2**63 - 1 is OverflowError.
-    pub(super) fn fit_py_int(&mut self, u: Value) -> R<Value> {
+    pub(crate) fn fit_py_int(&mut self, u: Value) -> R<Value> {
         let big = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, u, 0);
         self.raise_if(big, "PyExc_OverflowError", Some(OVERFLOW_PY_INT))?;
         Ok(u)
@@ -114,7 +116,7 @@ impl Lower<'_, '_, '_, '_> {
 
     /// `math.gcd(*args)`: folded on absolute values (at most 2**63, so the
     /// only result that does not fit is gcd(-2**63, 0 or -2**63)).
-    pub(super) fn gcd(&mut self, args: &[Value]) -> R<Value> {
+    pub(crate) fn gcd(&mut self, args: &[Value]) -> R<Value> {
         let mut g = self.uabs(args[0]);
         for &x in &args[1..] {
             let ux = self.uabs(x);
@@ -126,7 +128,7 @@ impl Lower<'_, '_, '_, '_> {
     /// `math.lcm(*args)`: 0 if any argument is 0 (checked first, so a large
     /// intermediate cannot raise where the result is 0); otherwise folded on
     /// absolute values, never decreasing, so an overflow is the result's.
-    pub(super) fn lcm(&mut self, args: &[Value]) -> R<Value> {
+    pub(crate) fn lcm(&mut self, args: &[Value]) -> R<Value> {
         let mut any_zero = self.cx.b.ins().iconst(types::I8, 0);
         for &x in args {
             let z = self.cx.b.ins().icmp_imm_s(IntCC::Equal, x, 0);
@@ -153,7 +155,7 @@ impl Lower<'_, '_, '_, '_> {
     }
 
     /// Floor of the square root: the double estimate, corrected by one.
-    pub(super) fn isqrt(&mut self, n: Value) -> R<Value> {
+    pub(crate) fn isqrt(&mut self, n: Value) -> R<Value> {
         let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
         self.raise_if(neg, "PyExc_ValueError", Some("isqrt() argument must be nonnegative"))?;
         let f = self.cx.b.ins().fcvt_from_sint(types::F64, n);
@@ -208,7 +210,7 @@ impl Lower<'_, '_, '_, '_> {
         self.fold_inclusive(from, to, one, |lw, r, i| lw.checked_mul(r, i))
     }
 
-    pub(super) fn factorial(&mut self, n: Value) -> R<Value> {
+    pub(crate) fn factorial(&mut self, n: Value) -> R<Value> {
         let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
         self.raise_if(neg, "PyExc_ValueError", Some("factorial() not defined for negative values"))?;
         let two = self.cx.b.ins().iconst(types::I64, 2);
@@ -234,7 +236,7 @@ impl Lower<'_, '_, '_, '_> {
     }
 
     /// n! / (n - k)!.
-    pub(super) fn perm(&mut self, n: Value, k: Value) -> R<Value> {
+    pub(crate) fn perm(&mut self, n: Value, k: Value) -> R<Value> {
         self.choose(n, k, |lw, n, k| {
             let nk = lw.cx.b.ins().isub(n, k);
             let from = lw.cx.b.ins().iadd_imm_s(nk, 1);
@@ -245,7 +247,7 @@ impl Lower<'_, '_, '_, '_> {
     /// C(n, k) by C(n, i) = C(n, i-1) * (n-k+i) / i, dividing first by
     /// g = gcd(C, i) so the multiplication is of the exact result's factors
     /// (its overflow check is exact).
-    pub(super) fn comb(&mut self, n: Value, k: Value) -> R<Value> {
+    pub(crate) fn comb(&mut self, n: Value, k: Value) -> R<Value> {
         self.choose(n, k, |lw, n, k| {
             let nk = lw.cx.b.ins().isub(n, k);
             let k = lw.cx.b.ins().smin(k, nk);

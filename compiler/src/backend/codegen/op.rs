@@ -1,0 +1,147 @@
+//! `OpCx`: what a scalar operation's code generation emits into. An
+//! operation that raises sets the exception in a cold block of its own and
+//! jumps to its error exit; the caller decides where that exit leads (the
+//! native body's traceback block, or an op's error edge), so the same code
+//! serves every caller.
+
+use super::super::outlined::Outlined;
+use super::super::{FnCx, R};
+use crate::hir;
+use cranelift_codegen::ir::{self, types, Block, BlockArg, InstBuilder, MemFlagsData, Value};
+
+/// Where an operation goes once it has set an exception.
+#[derive(Clone, Copy)]
+pub(crate) struct ErrorExit {
+    pub block: Block,
+    /// The source line passed to `block` (the traceback entry's line), if it takes one.
+    pub line: Option<u32>,
+}
+
+/// The directives of the function an operation belongs to that change its code.
+#[derive(Clone, Copy)]
+pub(crate) struct Directives {
+    pub overflowcheck: bool,
+    pub cdivision: bool,
+}
+
+impl Directives {
+    pub fn of(f: &hir::Function) -> Self {
+        Directives { overflowcheck: f.overflowcheck, cdivision: f.cdivision }
+    }
+}
+
+pub(crate) struct OpCx<'c, 'a, 'b> {
+    pub cx: &'c mut FnCx<'a, 'b>,
+    pub exit: ErrorExit,
+    pub directives: Directives,
+    /// Whether anything jumped to the exit (so the caller emits it).
+    pub raised: bool,
+}
+
+impl<'c, 'a, 'b> OpCx<'c, 'a, 'b> {
+    pub fn new(cx: &'c mut FnCx<'a, 'b>, exit: ErrorExit, directives: Directives) -> Self {
+        OpCx { cx, exit, directives, raised: false }
+    }
+
+    /// Starts emitting into a block whose predecessors are all known. Sealing
+    /// early keeps SSA construction from threading every variable through
+    /// block parameters, which would hide loop invariants from Cranelift's LICM.
+    pub fn enter(&mut self, block: Block) {
+        self.cx.b.switch_to_block(block);
+        self.cx.b.seal_block(block);
+    }
+
+    pub fn call_c(&mut self, name: &str, params: &[ir::Type], rets: &[ir::Type], args: &[Value]) -> R<Vec<Value>> {
+        self.cx.call_c(name, params, rets, args)
+    }
+
+    pub fn libm1(&mut self, name: &str, x: Value) -> R<Value> {
+        Ok(self.call_c(name, &[types::F64], &[types::F64], &[x])?[0])
+    }
+
+    pub fn libm2(&mut self, name: &str, x: Value, y: Value) -> R<Value> {
+        Ok(self.call_c(name, &[types::F64, types::F64], &[types::F64], &[x, y])?[0])
+    }
+
+    /// Leaves through the error exit (the exception is set).
+    pub fn jump_to_error(&mut self) {
+        self.raised = true;
+        let ErrorExit { block, line } = self.exit;
+        match line {
+            Some(l) => {
+                let line = self.cx.b.ins().iconst(types::I32, l as i64);
+                self.cx.b.ins().jump(block, &[BlockArg::Value(line)]);
+            }
+            None => {
+                self.cx.b.ins().jump(block, &[]);
+            }
+        }
+    }
+
+    /// Sets `exc(msg)` and leaves through the error exit.
+    pub fn raise(&mut self, exc: &str, msg: Option<&str>) -> R<()> {
+        let sym = self.cx.em.import_data(exc)?;
+        let addr = self.cx.data_addr(sym);
+        let p = self.cx.em.ptr;
+        let ty = self.cx.b.ins().load(p, MemFlagsData::trusted(), addr, 0);
+        match msg {
+            Some(m) if !m.contains('\0') => {
+                let m = self.cx.cstr(m)?;
+                self.call_c("PyErr_SetString", &[p, p], &[], &[ty, m])?;
+            }
+            Some(m) => {
+                // A NUL inside the message: decoded with its length, since
+                // PyErr_SetString would stop at the NUL.
+                let text = self.cx.text_addr(m)?;
+                let len = self.cx.b.ins().iconst(types::I64, m.len() as i64);
+                let obj = self.call_c("PyUnicode_FromStringAndSize", &[p, types::I64], &[p], &[text, len])?[0];
+                let (set, done) = (self.cx.b.create_block(), self.cx.b.create_block());
+                let null = self.cx.is_null(obj);
+                self.cx.b.ins().brif(null, done, &[], set, &[]);
+                self.enter(set);
+                self.call_c("PyErr_SetObject", &[p, p], &[], &[ty, obj])?;
+                self.cx.decref(obj)?;
+                self.cx.b.ins().jump(done, &[]);
+                self.enter(done);
+            }
+            None => {
+                self.call_c("PyErr_SetNone", &[p], &[], &[ty])?;
+            }
+        }
+        self.jump_to_error();
+        Ok(())
+    }
+
+    /// Raises `exc(msg)` in a cold block when `cond` holds.
+    pub fn raise_if(&mut self, cond: Value, exc: &str, msg: Option<&str>) -> R<()> {
+        let fail = self.cx.b.create_block();
+        let cont = self.cx.b.create_block();
+        self.cx.b.set_cold_block(fail);
+        self.cx.b.ins().brif(cond, fail, &[], cont, &[]);
+        self.enter(fail);
+        self.raise(exc, msg)?;
+        self.enter(cont);
+        Ok(())
+    }
+
+    /// After a call that may have failed (its exception set): leave through
+    /// the error exit if so.
+    pub fn propagate_if(&mut self, failed: Value) {
+        let fail = self.cx.b.create_block();
+        let cont = self.cx.b.create_block();
+        self.cx.b.set_cold_block(fail);
+        self.cx.b.ins().brif(failed, fail, &[], cont, &[]);
+        self.enter(fail);
+        self.jump_to_error();
+        self.enter(cont);
+    }
+
+    /// Calls one of the module's outlined helpers: `(f64, error flag)`.
+    pub fn call_outlined(&mut self, kind: Outlined, a: Value, b: Value) -> R<(Value, Value)> {
+        let id = self.cx.em.outlined(kind)?;
+        let r = self.cx.func_ref(id);
+        let inst = self.cx.b.ins().call(r, &[a, b]);
+        let results = self.cx.b.inst_results(inst);
+        Ok((results[0], results[1]))
+    }
+}
