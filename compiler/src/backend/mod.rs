@@ -12,7 +12,8 @@ mod lower;
 mod outlined;
 pub mod pyabi;
 
-pub(crate) use lower::{lower_in_place, worth_lowering_in_place, stack};
+pub(crate) use codegen::stack;
+pub(crate) use lower::{lower_in_place, worth_lowering_in_place};
 
 use crate::hir::{self, FuncId};
 use crate::mir::primitives as prim;

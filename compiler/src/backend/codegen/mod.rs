@@ -7,15 +7,17 @@
 mod arith;
 mod buffer;
 mod convert;
+mod copy;
 mod intmath;
 mod math;
 mod op;
+pub(crate) mod stack;
 mod unbox;
 
 pub(crate) use op::{Directives, ErrorExit, OpCx};
 pub(crate) use unbox::{incref, incref_singleton};
 
-use super::{clif_type, lower_in_place, stack, FnCx, R};
+use super::{clif_type, lower_in_place, FnCx, R};
 use crate::hir::{self, FuncId};
 use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::Ty;
@@ -33,8 +35,16 @@ pub(crate) struct Env<'m> {
     pub binder_path: Option<ClifFuncId>,
 }
 
-fn flags() -> MemFlagsData {
+/// Memory the generated code owns or the interpreter guarantees (object
+/// headers, C-API data, stack slots): aligned and never trapping.
+pub(crate) fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
+}
+
+/// Buffer elements: never trapping once bounds are checked, but a strided
+/// view of packed data need not be aligned.
+pub(crate) fn element_flags() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
 }
 
 /// `Py_buffer`: 80 bytes on 64-bit builds.

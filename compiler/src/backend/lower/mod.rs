@@ -4,7 +4,7 @@
 //! On error the Python exception is set, a traceback entry for this function
 //! and line is added, and the flag is 1.
 
-use super::codegen::{Directives, ErrorExit, OpCx};
+use super::codegen::{element_flags, stack, Directives, ErrorExit, OpCx};
 use super::{abi_types, clif_type, Emitter, FnCx};
 use crate::hir::{self, Access, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, Stmt, StmtKind, SumPlan, UnOp, VectorPlan};
 use crate::types::{IntTy, Ty, ViewTy, PY_INT};
@@ -16,11 +16,9 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::Module;
 use std::collections::{HashMap, HashSet};
 
-mod copy;
 mod expr;
 mod loops;
 mod reduction;
-pub(crate) mod stack;
 mod stmt;
 mod vector;
 mod view;
@@ -198,15 +196,6 @@ impl<'m> Frame<'m> {
     }
 }
 
-fn flags() -> MemFlagsData {
-    MemFlagsData::trusted()
-}
-
-/// Buffer elements: never trapping once bounds are checked, but a strided
-/// view of packed data need not be aligned.
-fn element_flags() -> MemFlagsData {
-    MemFlagsData::new().with_notrap()
-}
 
 impl<'m> Lower<'m, '_, '_, '_> {
     fn body(&mut self, recursive: bool) -> R<()> {
@@ -542,10 +531,6 @@ impl<'m> Lower<'m, '_, '_, '_> {
     /// After a call that may have failed: leave through the error path if so.
     fn propagate_if(&mut self, failed: Value) {
         self.op(|o| o.propagate_if(failed));
-    }
-
-    fn is_null(&mut self, v: Value) -> Value {
-        self.cx.is_null(v)
     }
 }
 

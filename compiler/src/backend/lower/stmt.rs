@@ -116,7 +116,12 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 Ok(())
             }
             StmtKind::Raise { exc, msg } => self.raise(exc, msg.as_deref()),
-            StmtKind::CopyView { dst, src } => self.copy_view(*dst, *src),
+            StmtKind::CopyView { dst, src } => {
+                let vt = self.view_ty(*dst)?;
+                let s = self.view_parts(*src)?;
+                let d = self.view_parts(*dst)?;
+                self.op(|o| o.copy_view(vt, &s, &d))
+            }
             StmtKind::Store { view, indices, value, in_bounds, checked_by_load } => {
                 let v = self.expr(value)?;
                 let addr = self.element_address(*view, indices, in_bounds, !checked_by_load)?;

@@ -14,7 +14,7 @@
 //! lowered into a wrapper, and its callers check its room before the call —
 //! from inside such a frame even the call that would raise could fault.
 
-use super::{Emitter, FnCx, R};
+use super::super::{Emitter, FnCx, R};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};

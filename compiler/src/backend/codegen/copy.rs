@@ -3,8 +3,10 @@
 //! goes through a temporary C-contiguous buffer, as if the source were read
 //! whole before anything is written (Cython's and NumPy's semantics).
 
-use super::{clif_type, element_flags, flags, Lower, R};
-use crate::hir::LocalId;
+use super::super::clif_type;
+use super::op::OpCx;
+use super::{element_flags, flags, R};
+use crate::types::ViewTy;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, InstBuilder, Value};
 
@@ -14,14 +16,13 @@ struct Strided<'a> {
     strides: &'a [Value],
 }
 
-impl Lower<'_, '_, '_, '_> {
-    pub(super) fn copy_view(&mut self, dst: LocalId, src: LocalId) -> R<()> {
-        let vt = self.view_ty(dst)?;
+impl OpCx<'_, '_, '_> {
+    /// Copies the view with parts `s` into the one with parts `d` (data
+    /// pointer, shape, strides), both of type `vt`.
+    pub(crate) fn copy_view(&mut self, vt: ViewTy, s: &[Value], d: &[Value]) -> R<()> {
         let nd = vt.ndim as usize;
         let elem = clif_type(vt.elem.ty()).ok_or("memoryview element without a machine type")?;
         let size = vt.elem.size() as i64;
-        let s = self.view_parts(src)?;
-        let d = self.view_parts(dst)?;
         if s.len() != 1 + 2 * nd || d.len() != 1 + 2 * nd {
             return Err("memoryview copy between views of different dimensions".into());
         }
@@ -35,7 +36,6 @@ impl Lower<'_, '_, '_, '_> {
             let prefix = format!("got differing extents in dimension {k} (got ");
             self.raise_formatted("PyExc_ValueError", &[Piece::Text(&prefix), Piece::Int(shape[k]), Piece::Text(" and "), Piece::Int(s[1 + k]), Piece::Text(")")])?;
             self.enter(cont);
-            self.reachable = true;
         }
         // Nothing to do for an empty view; otherwise compare the byte ranges.
         let mut count = self.cx.b.ins().iconst(types::I64, 1);
@@ -65,7 +65,7 @@ impl Lower<'_, '_, '_, '_> {
         let tmp = self.call_c("PyMem_Malloc", &[p], &[p], &[bytes])?[0];
         let (no_memory, have) = (self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.set_cold_block(no_memory);
-        let null = self.is_null(tmp);
+        let null = self.cx.is_null(tmp);
         self.cx.b.ins().brif(null, no_memory, &[], have, &[]);
         self.enter(no_memory);
         self.call_c("PyErr_NoMemory", &[], &[p], &[])?;
@@ -141,7 +141,7 @@ impl Lower<'_, '_, '_, '_> {
         for piece in pieces {
             let part = match piece {
                 Piece::Text(t) => {
-                    let c = self.cstr(t)?;
+                    let c = self.cx.cstr(t)?;
                     self.call_c("PyUnicode_FromString", &[p], &[p], &[c])?[0]
                 }
                 Piece::Int(v) => {
@@ -167,7 +167,7 @@ impl Lower<'_, '_, '_, '_> {
         }
         let msg = msg.ok_or("an empty error message")?;
         let (set, failed) = (self.cx.b.create_block(), self.cx.b.create_block());
-        let null = self.is_null(msg);
+        let null = self.cx.is_null(msg);
         self.cx.b.ins().brif(null, failed, &[], set, &[]);
         self.enter(set);
         let sym = self.cx.em.import_data(exc)?;
@@ -178,12 +178,11 @@ impl Lower<'_, '_, '_, '_> {
         self.cx.b.ins().jump(failed, &[]);
         self.enter(failed);
         self.jump_to_error();
-        self.reachable = false;
         Ok(())
     }
 }
 
-pub(super) enum Piece<'a> {
+enum Piece<'a> {
     Text(&'a str),
     Int(Value),
 }
