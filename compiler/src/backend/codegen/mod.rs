@@ -13,9 +13,11 @@ mod math;
 mod op;
 pub(crate) mod stack;
 mod unbox;
+mod view;
 
 pub(crate) use op::{Directives, ErrorExit, OpCx};
 pub(crate) use unbox::{incref, incref_singleton};
+pub(crate) use view::ViewVars;
 
 use super::{clif_type, lower_in_place, FnCx, R};
 use crate::hir::{self, FuncId};

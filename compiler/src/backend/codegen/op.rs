@@ -22,11 +22,13 @@ pub(crate) struct ErrorExit {
 pub(crate) struct Directives {
     pub overflowcheck: bool,
     pub cdivision: bool,
+    pub wraparound: bool,
+    pub boundscheck: bool,
 }
 
 impl Directives {
     pub fn of(f: &hir::Function) -> Self {
-        Directives { overflowcheck: f.overflowcheck, cdivision: f.cdivision }
+        Directives { overflowcheck: f.overflowcheck, cdivision: f.cdivision, wraparound: f.wraparound, boundscheck: f.boundscheck }
     }
 }
 

@@ -4,7 +4,7 @@
 //! On error the Python exception is set, a traceback entry for this function
 //! and line is added, and the flag is 1.
 
-use super::codegen::{element_flags, stack, Directives, ErrorExit, OpCx};
+use super::codegen::{element_flags, stack, Directives, ErrorExit, OpCx, ViewVars};
 use super::{abi_types, clif_type, Emitter, FnCx};
 use crate::hir::{self, Access, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, Stmt, StmtKind, SumPlan, UnOp, VectorPlan};
 use crate::types::{IntTy, Ty, ViewTy, PY_INT};
@@ -54,13 +54,6 @@ struct LoopTargets {
 }
 
 /// Per-function state; an inlined callee gets a frame of its own.
-/// A memoryview local: data pointer, then shape and strides per axis.
-struct ViewVars {
-    data: Variable,
-    shape: Vec<Variable>,
-    strides: Vec<Variable>,
-}
-
 struct Frame<'a> {
     f: &'a hir::Function,
     vars: Vec<Variable>,

@@ -69,7 +69,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                     self.raise_if(zero_step, "PyExc_ValueError", Some("slice step cannot be zero"))?;
                     let lo = match lo { Some(x) => Some(self.expr(x)?), None => None };
                     let hi = match hi { Some(x) => Some(self.expr(x)?), None => None };
-                    let (start, len) = self.slice_indices(lo, hi, step, n);
+                    let (start, len) = self.op(|o| o.slice_indices(lo, hi, step, n));
                     let off = self.cx.b.ins().imul(start, stride);
                     data = self.cx.b.ins().iadd(data, off);
                     shape.push(len);
@@ -83,47 +83,6 @@ impl<'m> Lower<'m, '_, '_, '_> {
         Ok(out)
     }
 
-    /// CPython's `PySlice_AdjustIndices`: clamped start and the slice length.
-    pub(super) fn slice_indices(&mut self, lo: Option<Value>, hi: Option<Value>, step: Value, n: Value) -> (Value, Value) {
-        let b = &mut self.cx.b;
-        let zero = b.ins().iconst(types::I64, 0);
-        let minus1 = b.ins().iconst(types::I64, -1);
-        let n1 = b.ins().iadd_imm_s(n, -1);
-        let up = b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step, 0);
-        // Bounds for a positive step are [0, n]; for a negative one [-1, n-1].
-        let low_bound = b.ins().select(up, zero, minus1);
-        let high_bound = b.ins().select(up, n, n1);
-        let adjust = |b: &mut FunctionBuilder, v: Value| {
-            let neg = b.ins().icmp_imm_s(IntCC::SignedLessThan, v, 0);
-            let plus = b.ins().iadd(v, n);
-            let v = b.ins().select(neg, plus, v);
-            let v = b.ins().smax(v, low_bound);
-            b.ins().smin(v, high_bound)
-        };
-        let start = match lo {
-            Some(v) => adjust(b, v),
-            None => b.ins().select(up, zero, n1),
-        };
-        let stop = match hi {
-            Some(v) => adjust(b, v),
-            None => b.ins().select(up, n, minus1),
-        };
-        // len = (stop - start + step -/+ 1) / step when the range is non-empty.
-        let diff = b.ins().isub(stop, start);
-        let one = b.ins().iconst(types::I64, 1);
-        let round = b.ins().isub(step, one);
-        let round_down = b.ins().iadd(step, one);
-        let bias = b.ins().select(up, round, round_down);
-        let num = b.ins().iadd(diff, bias);
-        let safe_step = step;
-        let q = b.ins().sdiv(num, safe_step);
-        let nonempty_up = b.ins().icmp(IntCC::SignedLessThan, start, stop);
-        let nonempty_down = b.ins().icmp(IntCC::SignedGreaterThan, start, stop);
-        let nonempty = b.ins().select(up, nonempty_up, nonempty_down);
-        let len = b.ins().select(nonempty, q, zero);
-        (start, len)
-    }
-
     /// The memoryview's parts as native values, for a call.
     pub(super) fn view_parts(&mut self, view: LocalId) -> R<Vec<Value>> {
         self.check_view_bound(view)?;
@@ -132,9 +91,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         Ok(vars.into_iter().map(|v| self.cx.b.use_var(v)).collect())
     }
 
-    /// Address of `view[indices]`: negative indices wrap and indices are
-    /// bounds-checked (when `check`) unless the function's directives turn
-    /// that off or the axis is one of `in_bounds`.
+    /// Address of `view[indices]` (see `OpCx::element_address`).
     pub(super) fn element_address(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], check: bool) -> R<Value> {
         let v = self.view_ty(view)?;
         self.check_view_bound(view)?;
@@ -142,33 +99,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
         for e in indices {
             idx.push(self.expr(e)?);
         }
-        let vv = self.fr.views.get(&view).ok_or("memoryview without its parts")?;
-        let (data, shape, strides) = (vv.data, vv.shape.clone(), vv.strides.clone());
-        let mut addr = self.cx.b.use_var(data);
-        for (k, i) in idx.into_iter().enumerate() {
-            let len = self.cx.b.use_var(shape[k]);
-            let proven = in_bounds.contains(&(k as u8));
-            let i = if self.fr.f.wraparound && !proven {
-                let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
-                let wrapped = self.cx.b.ins().iadd(i, len);
-                self.cx.b.ins().select(neg, wrapped, i)
-            } else {
-                i
-            };
-            if self.fr.f.boundscheck && !proven && check {
-                let out = self.cx.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
-                let msg = format!("Out of bounds on buffer access (axis {k})");
-                self.raise_if(out, "PyExc_IndexError", Some(&msg))?;
-            }
-            let unit = v.c_contig || self.fr.unit_stride.contains(&view);
-            let offset = if (unit && k + 1 == v.ndim as usize) || (v.f_contig && k == 0) {
-                self.cx.b.ins().imul_imm_s(i, v.elem.size() as i64)
-            } else {
-                let stride = self.cx.b.use_var(strides[k]);
-                self.cx.b.ins().imul(i, stride)
-            };
-            addr = self.cx.b.ins().iadd(addr, offset);
-        }
-        Ok(addr)
+        let vv = self.fr.views.get(&view).ok_or("memoryview without its parts")?.clone();
+        let unit_stride = self.fr.unit_stride.contains(&view);
+        self.op(|o| o.element_address(v, &vv, unit_stride, idx, in_bounds, check))
     }
 }
