@@ -166,13 +166,15 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.cx.b.ins().brif(go, body_b, &[], else_b, &[]);
         self.enter(body_b);
         let c = self.cx.b.use_var(cur);
-        self.fr.loops.push(LoopTargets { cont: incr, exit, continued: false, broke: false });
-        self.range_body_copy(var, var_ty, c, body)?;
-        let falls_through = self.reachable;
-        if falls_through {
-            self.cx.b.ins().jump(incr, &[]);
-        }
-        let targets = self.fr.loops.pop().expect("pushed above");
+        let mut falls_through = false;
+        let targets = self.in_loop(incr, exit, |lw| {
+            lw.range_body_copy(var, var_ty, c, body)?;
+            falls_through = lw.reachable;
+            if falls_through {
+                lw.cx.b.ins().jump(incr, &[]);
+            }
+            Ok(())
+        })?;
         if falls_through || targets.continued {
             self.enter(incr);
             let c = self.cx.b.use_var(cur);

@@ -4,6 +4,7 @@
 //! On error the Python exception is set, a traceback entry for this function
 //! and line is added, and the flag is 1.
 
+use nonlocal::Nonlocal;
 use super::codegen::{element_flags, stack, Directives, ErrorExit, OpCx, ViewVars};
 use super::{abi_types, clif_type, Emitter, FnCx};
 use crate::hir::{self, Access, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, Stmt, StmtKind, SumPlan, UnOp, VectorPlan};
@@ -18,6 +19,7 @@ use std::collections::{HashMap, HashSet};
 
 mod expr;
 mod loops;
+mod nonlocal;
 mod reduction;
 mod stmt;
 mod vector;
@@ -46,13 +48,6 @@ pub(crate) fn frame_estimate(f: &hir::Function) -> i64 {
     c_array_bytes(f).saturating_add(4096).min(i64::MAX as u64 / 2) as i64
 }
 
-struct LoopTargets {
-    cont: Block,
-    exit: Block,
-    continued: bool,
-    broke: bool,
-}
-
 /// Per-function state; an inlined callee gets a frame of its own.
 struct Frame<'a> {
     f: &'a hir::Function,
@@ -62,13 +57,12 @@ struct Frame<'a> {
     /// Adds this function's traceback entry (line is the block parameter).
     err_block: Block,
     err_used: bool,
-    loops: Vec<LoopTargets>,
+    /// What `break`, `continue` and `return` do here, innermost last.
+    control: Vec<Nonlocal>,
     /// Views whose last axis is known to have unit stride here (a loop
     /// version taken after checking it): indexing scales by a constant.
     unit_stride: Vec<LocalId>,
     line: u32,
-    /// For an inlined call: where `return` jumps with its value.
-    ret_block: Option<Block>,
 }
 
 struct Lower<'m, 'c, 'e, 'b> {
@@ -181,10 +175,9 @@ impl<'m> Frame<'m> {
             flags: HashMap::new(),
             err_block: Block::from_u32(0),
             err_used: false,
-            loops: vec![],
+            control: vec![Nonlocal::Function],
             unit_stride: vec![],
             line: f.line,
-            ret_block: None,
         }
     }
 }
@@ -301,7 +294,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let err_block = self.cx.b.create_block();
         self.cx.b.append_block_param(err_block, types::I32);
         self.cx.b.set_cold_block(err_block);
-        Frame { f, vars, views, flags, err_block, err_used: false, loops: vec![], unit_stride: vec![], line: f.line, ret_block }
+        Frame { f, vars, views, flags, err_block, err_used: false, control: vec![Nonlocal::for_call(ret_block)], unit_stride: vec![], line: f.line }
     }
 
     /// A zeroed stack slot for a C array, described as a C-contiguous view.
@@ -367,18 +360,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         }
         let f = self.fr.f;
         if f.ret == Ty::Void {
-            match self.fr.ret_block {
-                Some(merge) => {
-                    let dummy = self.cx.b.ins().iconst(types::I8, 0);
-                    self.cx.b.ins().jump(merge, &[BlockArg::Value(dummy)]);
-                }
-                None => {
-                    let ok = self.cx.b.ins().iconst(types::I8, 0);
-                    self.cx.b.ins().return_(&[ok]);
-                }
-            }
-            self.reachable = false;
-            Ok(())
+            self.return_(None)
         } else {
             let msg = format!(
                 "{}() reached its end without a return statement, but it is declared to return {}",

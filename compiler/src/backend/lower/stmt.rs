@@ -67,12 +67,13 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 let line = self.fr.line;
                 self.branch_on(cond, body_b, else_b)?;
                 self.enter(body_b);
-                self.fr.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
-                self.stmts(body)?;
-                if self.reachable {
-                    self.cx.b.ins().jump(header, &[]);
-                }
-                let targets = self.fr.loops.pop().expect("pushed above");
+                let targets = self.in_loop(header, exit, |lw| {
+                    lw.stmts(body)?;
+                    if lw.reachable {
+                        lw.cx.b.ins().jump(header, &[]);
+                    }
+                    Ok(())
+                })?;
                 self.cx.b.seal_block(header);
                 self.fr.line = line;
                 self.finish_loop(else_b, exit, orelse, targets.broke)
@@ -80,40 +81,14 @@ impl<'m> Lower<'m, '_, '_, '_> {
             StmtKind::ForRange { var, start, stop, step, body, orelse, plan } => {
                 self.for_range(*var, start, stop, step, body, orelse, plan)
             }
-            StmtKind::Break | StmtKind::Continue => {
-                let brk = matches!(s.kind, StmtKind::Break);
-                let t = self.fr.loops.last_mut().ok_or("break outside loop reached the back end")?;
-                let target = if brk {
-                    t.broke = true;
-                    t.exit
-                } else {
-                    t.continued = true;
-                    t.cont
-                };
-                self.cx.b.ins().jump(target, &[]);
-                self.reachable = false;
-                Ok(())
-            }
+            StmtKind::Break => self.break_or_continue(true),
+            StmtKind::Continue => self.break_or_continue(false),
             StmtKind::Return(v) => {
-                let mut rets = vec![];
-                if let Some(e) = v {
-                    rets.push(self.expr(e)?);
-                }
-                match self.fr.ret_block {
-                    Some(merge) => {
-                        let v = match rets.first() {
-                            Some(v) => *v,
-                            None => self.cx.b.ins().iconst(types::I8, 0),
-                        };
-                        self.cx.b.ins().jump(merge, &[BlockArg::Value(v)]);
-                    }
-                    None => {
-                        rets.push(self.cx.b.ins().iconst(types::I8, 0));
-                        self.cx.b.ins().return_(&rets);
-                    }
-                }
-                self.reachable = false;
-                Ok(())
+                let value = match v {
+                    Some(e) => Some(self.expr(e)?),
+                    None => None,
+                };
+                self.return_(value)
             }
             StmtKind::Raise { exc, msg } => self.raise(exc, msg.as_deref()),
             StmtKind::CopyView { dst, src } => {
