@@ -6,11 +6,11 @@
 
 mod arith;
 mod buffer;
-mod convert;
 mod copy;
 mod intmath;
 mod math;
 mod op;
+mod scalar;
 pub(crate) mod stack;
 mod unbox;
 mod view;

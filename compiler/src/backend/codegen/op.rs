@@ -6,7 +6,7 @@
 
 use super::super::outlined::Outlined;
 use super::super::{FnCx, R};
-use crate::hir;
+use crate::hir::{self, FuncId};
 use cranelift_codegen::ir::{self, types, Block, BlockArg, InstBuilder, MemFlagsData, Value};
 
 /// Where an operation goes once it has set an exception.
@@ -145,5 +145,18 @@ impl<'c, 'a, 'b> OpCx<'c, 'a, 'b> {
         let inst = self.cx.b.ins().call(r, &[a, b]);
         let results = self.cx.b.inst_results(inst);
         Ok((results[0], results[1]))
+    }
+
+    /// Calls the native function `id` with `args` (its parameters and the
+    /// stack limit); its result (an `i8` dummy for a function returning
+    /// None), leaving through the error exit when its flag is set.
+    pub fn call_native(&mut self, id: FuncId, args: &[Value]) -> R<Value> {
+        let callee = self.cx.em.native_id(id);
+        let r = self.cx.func_ref(callee);
+        let inst = self.cx.b.ins().call(r, args);
+        let results = self.cx.b.inst_results(inst).to_vec();
+        let err = *results.last().ok_or("native call without error flag")?;
+        self.propagate_if(err);
+        Ok(if results.len() == 2 { results[0] } else { self.cx.b.ins().iconst(types::I8, 0) })
     }
 }

@@ -9,7 +9,7 @@ use super::codegen::{element_flags, stack, Directives, ErrorExit, OpCx, ViewVars
 use super::{abi_types, clif_type, Emitter, FnCx};
 use crate::hir::{self, Access, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, Stmt, StmtKind, SumPlan, UnOp, VectorPlan};
 use crate::types::{IntTy, Ty, ViewTy, PY_INT};
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     self, types, Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value,
 };
@@ -501,11 +501,6 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.op(|o| o.raise_if(cond, exc, msg))?;
         self.reachable = true;
         Ok(())
-    }
-
-    /// After a call that may have failed: leave through the error path if so.
-    fn propagate_if(&mut self, failed: Value) {
-        self.op(|o| o.propagate_if(failed));
     }
 }
 

@@ -1,17 +1,36 @@
-//! Conversions between C scalars with Python's errors (`int()` of a float,
-//! an unsigned 64-bit value into a Python `int`), truth values and unary
-//! operators, `abs`.
+//! Scalar operations other than arithmetic: constants, conversions between
+//! C scalars with Python's errors (`int()` of a float, an unsigned 64-bit
+//! value into a Python `int`), truth values, unary operators, `abs`,
+//! `min`/`max` steps and `int.bit_count`.
 
 use super::super::clif_type;
 use super::arith::{OVERFLOW_C_INT, OVERFLOW_PY_INT};
 use super::op::OpCx;
 use super::R;
-use crate::hir::UnOp;
+use crate::hir::{Const, UnOp};
 use crate::types::{IntTy, Ty};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, InstBuilder, Value};
 
 impl OpCx<'_, '_, '_> {
+    pub(crate) fn konst(&mut self, c: Const, ty: Ty) -> Value {
+        match (c, clif_type(ty).unwrap_or(types::I8)) {
+            (Const::Float(f), types::F64) => self.cx.b.ins().f64const(f),
+            (Const::Float(f), types::F32) => self.cx.b.ins().f32const(f as f32),
+            (Const::Int(v), types::F64) => self.cx.b.ins().f64const(v as f64),
+            (Const::Int(v), types::F32) => self.cx.b.ins().f32const(v as f32),
+            (Const::Bool(b), types::F64) => self.cx.b.ins().f64const(b as i64 as f64),
+            (Const::Bool(b), types::F32) => self.cx.b.ins().f32const(b as i64 as f32),
+            (Const::Int(v), t) => {
+                let bits = t.bits();
+                let v = if bits >= 64 { v } else { v & ((1i64 << bits) - 1) };
+                self.cx.b.ins().iconst(t, v)
+            }
+            (Const::Bool(b), t) => self.cx.b.ins().iconst(t, b as i64),
+            (Const::Float(f), t) => self.cx.b.ins().iconst(t, f as i64),
+        }
+    }
+
     pub(crate) fn truthy(&mut self, v: Value, ty: Ty) -> Value {
         match ty {
             Ty::Float(64) => {
@@ -140,6 +159,32 @@ impl OpCx<'_, '_, '_> {
                 Ok(self.cx.b.ins().iabs(v))
             }
             _ => Ok(v),
+        }
+    }
+
+    /// One step of `min`/`max` over `ty`: `v` if it beats `acc` (the first
+    /// of equals stays, as in Python).
+    pub(crate) fn min_max(&mut self, is_max: bool, ty: Ty, v: Value, acc: Value) -> Value {
+        let better = match ty {
+            Ty::Float(_) => self.cx.b.ins().fcmp(if is_max { FloatCC::GreaterThan } else { FloatCC::LessThan }, v, acc),
+            Ty::Int(t) if t.signed => self.cx.b.ins().icmp(if is_max { IntCC::SignedGreaterThan } else { IntCC::SignedLessThan }, v, acc),
+            _ => self.cx.b.ins().icmp(if is_max { IntCC::UnsignedGreaterThan } else { IntCC::UnsignedLessThan }, v, acc),
+        };
+        self.cx.b.ins().select(better, v, acc)
+    }
+
+    /// `int.bit_count()` of a value of type `ty`, as a 64-bit int.
+    pub(crate) fn bit_count(&mut self, v: Value, ty: Ty) -> Value {
+        let v = match ty {
+            Ty::Int(t) if t.signed => self.cx.b.ins().iabs(v),
+            _ => v,
+        };
+        let n = self.cx.b.ins().popcnt(v);
+        let bits = self.cx.b.func.dfg.value_type(n).bits();
+        if bits < 64 {
+            self.cx.b.ins().uextend(types::I64, n)
+        } else {
+            n
         }
     }
 }
