@@ -15,6 +15,7 @@
 //! from inside such a frame even the call that would raise could fault.
 
 use super::super::{Emitter, FnCx, R};
+use super::op::OpCx;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -203,4 +204,19 @@ pub(crate) fn reset_traceback_count(cx: &mut FnCx) {
     let st = cx.data_addr(state);
     let zero = cx.b.ins().iconst(types::I64, 0);
     cx.b.ins().store(flags(), zero, st, TB_COUNT);
+}
+
+impl OpCx<'_, '_, '_> {
+    /// Before calling a function whose frame takes `bytes` (a big one):
+    /// RecursionError unless the stack has room for it below `limit`; the
+    /// limit to pass it.
+    pub(crate) fn room_for(&mut self, bytes: i64, limit: Value) -> R<Value> {
+        let sp = self.cx.b.ins().get_stack_pointer(self.cx.em.ptr);
+        let low = self.cx.b.ins().iadd_imm_s(sp, -bytes);
+        let (cont, fail) = check(self.cx, low, limit)?;
+        self.cx.b.seal_block(fail);
+        self.jump_to_error();
+        self.enter(cont);
+        Ok(self.cx.b.block_params(cont)[0])
+    }
 }

@@ -1,4 +1,4 @@
-//! Memoryview addressing: a view's parts as variables, element addresses
+//! Memoryview addressing: a view's parts as variables, C arrays' storage, element addresses
 //! (wrap-around and bounds checks as the directives and `in_bounds` say;
 //! constant scaling for `::1` views and unit-stride loop versions) and
 //! Python's slice arithmetic.
@@ -7,8 +7,9 @@ use super::op::OpCx;
 use super::R;
 use crate::types::ViewTy;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, InstBuilder, Value};
+use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value};
 use cranelift_frontend::{FunctionBuilder, Variable};
+use cranelift_module::Module;
 
 /// A memoryview's parts: data pointer, then shape and strides per axis.
 #[derive(Clone)]
@@ -19,6 +20,39 @@ pub(crate) struct ViewVars {
 }
 
 impl OpCx<'_, '_, '_> {
+    /// A zeroed stack slot for a C array, described as a C-contiguous view.
+    pub(crate) fn c_array(&mut self, v: ViewTy, dims: &[u64]) -> ViewVars {
+        let size = v.elem.size() as u64;
+        let bytes = dims.iter().product::<u64>() * size;
+        let slot = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, bytes as u32, 4));
+        let p = self.cx.em.ptr;
+        let addr = self.cx.b.ins().stack_addr(p, slot, 0);
+        let config = self.cx.em.module.isa().frontend_config();
+        self.cx.b.emit_small_memset(config, addr, 0, bytes, 1, MemFlagsData::new().with_notrap());
+        let var = |o: &mut Self, val: Value| {
+            let x = o.cx.b.declare_var(types::I64);
+            o.cx.b.def_var(x, val);
+            x
+        };
+        let data = var(self, addr);
+        let mut shape = vec![];
+        let mut strides = vec![];
+        let mut stride = size;
+        let mut rev_strides = vec![];
+        for d in dims.iter().rev() {
+            rev_strides.push(stride);
+            stride *= d;
+        }
+        rev_strides.reverse();
+        for (d, st) in dims.iter().zip(rev_strides) {
+            let dv = self.cx.b.ins().iconst(types::I64, *d as i64);
+            shape.push(var(self, dv));
+            let sv = self.cx.b.ins().iconst(types::I64, st as i64);
+            strides.push(var(self, sv));
+        }
+        ViewVars { data, shape, strides }
+    }
+
     /// Address of the element of a view (of type `v`, parts in `vv`) at
     /// `idx`: negative indices wrap and indices are bounds-checked (when
     /// `check`) unless the function's directives turn that off or the axis is

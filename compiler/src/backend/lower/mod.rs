@@ -11,7 +11,7 @@ use crate::hir::{self, Access, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncI
 use crate::types::{IntTy, Ty, ViewTy, PY_INT};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    self, types, Block, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value,
+    self, types, Block, BlockArg, InstBuilder, Value,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::Module;
@@ -255,7 +255,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             let id = LocalId(i as u32);
             match (&l.c_array, l.ty) {
                 (Some(dims), Ty::View(v)) => {
-                    views.insert(id, self.c_array_storage(v, dims));
+                    views.insert(id, self.op(|o| o.c_array(v, dims)));
                 }
                 (None, Ty::View(v)) if !param_locals.contains(&id) => {
                     let zero = self.cx.b.ins().iconst(types::I64, 0);
@@ -297,49 +297,11 @@ impl<'m> Lower<'m, '_, '_, '_> {
         Frame { f, vars, views, flags, err_block, err_used: false, control: vec![Nonlocal::for_call(ret_block)], unit_stride: vec![], line: f.line }
     }
 
-    /// A zeroed stack slot for a C array, described as a C-contiguous view.
-    fn c_array_storage(&mut self, v: ViewTy, dims: &[u64]) -> ViewVars {
-        let size = v.elem.size() as u64;
-        let bytes = dims.iter().product::<u64>() * size;
-        let slot = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, bytes as u32, 4));
-        let p = self.cx.em.ptr;
-        let addr = self.cx.b.ins().stack_addr(p, slot, 0);
-        let config = self.cx.em.module.isa().frontend_config();
-        self.cx.b.emit_small_memset(config, addr, 0, bytes, 1, MemFlagsData::new().with_notrap());
-        let var = |lw: &mut Self, val: Value| {
-            let x = lw.cx.b.declare_var(types::I64);
-            lw.cx.b.def_var(x, val);
-            x
-        };
-        let data = var(self, addr);
-        let mut shape = vec![];
-        let mut strides = vec![];
-        let mut stride = size;
-        let mut rev_strides = vec![];
-        for d in dims.iter().rev() {
-            rev_strides.push(stride);
-            stride *= d;
-        }
-        rev_strides.reverse();
-        for (d, st) in dims.iter().zip(rev_strides) {
-            let dv = self.cx.b.ins().iconst(types::I64, *d as i64);
-            shape.push(var(self, dv));
-            let sv = self.cx.b.ins().iconst(types::I64, st as i64);
-            strides.push(var(self, sv));
-        }
-        ViewVars { data, shape, strides }
-    }
-
     /// Before calling `callee`, whose frame is big: RecursionError unless the
     /// stack has room for it; the limit to pass it.
     fn room_for(&mut self, callee: &hir::Function) -> R<Value> {
-        let sp = self.cx.b.ins().get_stack_pointer(self.cx.em.ptr);
-        let low = self.cx.b.ins().iadd_imm_s(sp, -frame_estimate(callee));
-        let (cont, fail) = stack::check(self.cx, low, self.limit)?;
-        self.cx.b.seal_block(fail);
-        self.jump_to_error();
-        self.enter(cont);
-        Ok(self.cx.b.block_params(cont)[0])
+        let limit = self.limit;
+        self.op(|o| o.room_for(frame_estimate(callee), limit))
     }
 
     fn add_traceback(&mut self, line: Value) -> R<()> {
