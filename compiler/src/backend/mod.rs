@@ -1,8 +1,9 @@
 //! Back end: typed HIR → Cranelift IR → one relocatable object.
 //!
-//! `lower` turns each HIR function into a native function; `glue` emits the
-//! CPython-facing parts (argument wrappers as MIR bodies that `codegen`
-//! emits, method table, module init). All write into one `ObjectModule`
+//! `lower` walks each HIR function into a native function, its operations'
+//! instructions from `codegen`; `glue` emits the CPython-facing parts
+//! (argument wrappers as MIR bodies that `codegen` emits, method table,
+//! module init). All write into one `ObjectModule`
 //! through `Emitter`, which owns symbol naming and the caches of imported
 //! C-API symbols and string constants.
 

@@ -3,6 +3,11 @@
 //! success) follows it; locals are Cranelift variables (a `Py_buffer` a stack
 //! slot). An op that ends its block with an error edge branches to it itself,
 //! by its error kind, or by its own failure conditions (`Flag`).
+//!
+//! The operations' own instructions (arithmetic, conversions, math, view
+//! addressing and copies, the stack guard) are emitted through `OpCx`
+//! (`op.rs`), which `lower`'s walk of native bodies uses too: an operation
+//! that raises sets the exception and jumps to the error exit its caller gives.
 
 mod arith;
 mod buffer;
