@@ -15,6 +15,7 @@ mod copy;
 mod intmath;
 mod math;
 mod op;
+mod range;
 mod scalar;
 pub(crate) mod stack;
 mod unbox;

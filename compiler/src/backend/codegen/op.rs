@@ -7,7 +7,9 @@
 use super::super::outlined::Outlined;
 use super::super::{FnCx, R};
 use crate::hir::{self, FuncId};
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, Block, BlockArg, InstBuilder, MemFlagsData, Value};
+use cranelift_frontend::Variable;
 
 /// Where an operation goes once it has set an exception.
 #[derive(Clone, Copy)]
@@ -158,5 +160,14 @@ impl<'c, 'a, 'b> OpCx<'c, 'a, 'b> {
         let err = *results.last().ok_or("native call without error flag")?;
         self.propagate_if(err);
         Ok(if results.len() == 2 { results[0] } else { self.cx.b.ins().iconst(types::I8, 0) })
+    }
+
+    /// UnboundLocalError for the local `name` unless its bound flag (an `i8`
+    /// variable) is set.
+    pub fn check_bound(&mut self, flag: Variable, name: &str) -> R<()> {
+        let f = self.cx.b.use_var(flag);
+        let unbound = self.cx.b.ins().icmp_imm_s(IntCC::Equal, f, 0);
+        let msg = self.cx.em.py.unbound_local_message(name);
+        self.raise_if(unbound, "PyExc_UnboundLocalError", Some(&msg))
     }
 }

@@ -219,4 +219,18 @@ impl OpCx<'_, '_, '_> {
         self.enter(cont);
         Ok(self.cx.b.block_params(cont)[0])
     }
+
+    /// Adds the traceback entry of function `name` in `file` at `line`:
+    /// `always` for the outermost compiled frame of a wrapper, else within
+    /// the bound of `bounded_traceback`.
+    pub(crate) fn add_traceback(&mut self, name: &str, file: &str, line: Value, always: bool) -> R<()> {
+        let fname = self.cx.cstr(name)?;
+        let file = self.cx.cstr(file)?;
+        let p = self.cx.em.ptr;
+        if always {
+            self.call_c("_PyTraceback_Add", &[p, p, types::I32], &[], &[fname, file, line])?;
+            return Ok(());
+        }
+        bounded_traceback(self.cx, fname, file, line)
+    }
 }

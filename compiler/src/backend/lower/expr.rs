@@ -5,14 +5,21 @@
 use super::*;
 
 impl<'m> Lower<'m, '_, '_, '_> {
-    pub(super) fn read_local(&mut self, id: LocalId) -> R<Value> {
-        if let Some(flag) = self.fr.flags.get(&id).copied() {
-            let f = self.cx.b.use_var(flag);
-            let unbound = self.cx.b.ins().icmp_imm_s(IntCC::Equal, f, 0);
-            let name = self.fr.f.locals[id.0 as usize].name.clone();
-            let msg = self.cx.em.py.unbound_local_message(&name);
-            self.raise_if(unbound, "PyExc_UnboundLocalError", Some(&msg))?;
+    /// A local read before it is surely assigned (it has a bound flag,
+    /// `hir::maybe_unbound`): UnboundLocalError unless the flag is set.
+    pub(super) fn check_bound(&mut self, id: LocalId) -> R<()> {
+        match self.fr.flags.get(&id).copied() {
+            Some(flag) => {
+                let f = self.fr.f;
+                let name = &f.locals[id.0 as usize].name;
+                self.op(|o| o.check_bound(flag, name))
+            }
+            None => Ok(()),
         }
+    }
+
+    pub(super) fn read_local(&mut self, id: LocalId) -> R<Value> {
+        self.check_bound(id)?;
         Ok(self.cx.b.use_var(self.fr.vars[id.0 as usize]))
     }
 
@@ -155,7 +162,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 Ok(self.cx.b.ins().icmp_imm_s(IntCC::Equal, parts[0], 0))
             }
             ExprKind::ViewDim { view, dim, axis } => {
-                self.check_view_bound(*view)?;
+                self.check_bound(*view)?;
                 let vv = self.fr.views.get(view).ok_or("memoryview without its parts")?;
                 let var = if *dim == Dim::Shape { vv.shape[*axis as usize] } else { vv.strides[*axis as usize] };
                 Ok(self.cx.b.use_var(var))

@@ -103,7 +103,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             if let Some(e) = uncut_stop {
                 lw.enter(else_b);
                 let c = lw.cx.b.use_var(cur);
-                lw.range_cut_short(var_ty, c, e, step_v, const_step)?;
+                lw.op(|o| o.range_cut_short(var_ty, c, e, step_v, const_step))?;
                 lw.cx.b.ins().jump(real_else, &[]);
             }
             Ok(())
@@ -147,7 +147,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             self.enter(r_body);
             self.range_body_copy(var, var_ty, c, body)?;
             if self.reachable {
-                let (next, of) = self.step_counter(c, k, var_ty, unsigned);
+                let (next, of) = self.op(|o| o.step_counter(c, k, var_ty, unsigned));
                 self.cx.b.def_var(cur, next);
                 self.cx.b.ins().brif(of, else_b, &[], r_header, &[]);
             }
@@ -162,7 +162,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let c = self.cx.b.use_var(cur);
         let up = self.cx.b.ins().icmp(lt, c, stop_v);
         let down = self.cx.b.ins().icmp(gt, c, stop_v);
-        let go = self.by_step_direction(const_step, step_v, step_unsigned, up, down);
+        let go = self.op(|o| o.by_step_direction(const_step, step_v, step_unsigned, up, down));
         self.cx.b.ins().brif(go, body_b, &[], else_b, &[]);
         self.enter(body_b);
         let c = self.cx.b.use_var(cur);
@@ -245,16 +245,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             _ => (e, var_ty),
         };
         let v = self.expr(inner)?;
-        let wide = match (t.bits, t.signed) {
-            (64, true) => v,
-            // Above i64::MAX is as much out of the variable's range as i64::MAX.
-            (64, false) => {
-                let max = self.cx.b.ins().iconst(types::I64, i64::MAX);
-                self.cx.b.ins().umin(v, max)
-            }
-            (_, true) => self.cx.b.ins().sextend(types::I64, v),
-            (_, false) => self.cx.b.ins().uextend(types::I64, v),
-        };
+        let wide = self.op(|o| o.widen_bound(v, t));
         Ok((wide, !std::ptr::eq(inner, e)))
     }
 
@@ -276,83 +267,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         let (s, s_wide) = self.wide_range_bound(start, var_ty)?;
         let (e, e_wide) = self.wide_range_bound(stop, var_ty)?;
         let (k, k_wide) = self.wide_range_bound(step, var_ty)?;
-        // A step beyond ±2**40 takes one trip at most, as the clamped one does;
-        // the counter then cannot overflow.
-        let k = if k_wide {
-            let (min, max) = (self.cx.b.ins().iconst(types::I64, -(1 << 40)), self.cx.b.ins().iconst(types::I64, 1 << 40));
-            let k = self.cx.b.ins().smax(k, min);
-            self.cx.b.ins().smin(k, max)
-        } else {
-            k
-        };
-        if !s_wide && !e_wide {
-            return Ok((s, e, k, None));
-        }
-        let (lo, hi) = if var_ty.signed {
-            (-(1i64 << (var_ty.bits - 1)), (1i64 << (var_ty.bits - 1)) - 1)
-        } else {
-            (0, (1i64 << var_ty.bits) - 1)
-        };
-        // Below the type going up, or above it going down: the first value.
-        let up = {
-            let nonempty = self.cx.b.ins().icmp(IntCC::SignedLessThan, s, e);
-            let out = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, s, lo);
-            self.cx.b.ins().band(nonempty, out)
-        };
-        let down = {
-            let nonempty = self.cx.b.ins().icmp(IntCC::SignedGreaterThan, s, e);
-            let out = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, s, hi);
-            self.cx.b.ins().band(nonempty, out)
-        };
-        let bad = self.by_step_direction(const_step, k, false, up, down);
-        self.raise_if(bad, "PyExc_OverflowError", Some(&range_overflow_message(var_ty)))?;
-        // Monotonic, so an empty range stays empty and values inside the
-        // type are kept; the first value past the type ends the loop.
-        let (lo1, hi1) = (self.cx.b.ins().iconst(types::I64, lo - 1), self.cx.b.ins().iconst(types::I64, hi + 1));
-        let clamp = |lw: &mut Self, v: Value| {
-            let v = lw.cx.b.ins().smax(v, lo1);
-            lw.cx.b.ins().smin(v, hi1)
-        };
-        let (s, e_cut) = (clamp(self, s), clamp(self, e));
-        Ok((s, e_cut, k, Some(e)))
-    }
-
-    /// `up` for a range counting up, `down` for one counting down: decided
-    /// at compile time for a constant step, else by the step's sign (an
-    /// unsigned step is positive, even at 2**63 and above).
-    pub(super) fn by_step_direction(&mut self, const_step: Option<i64>, step: Value, step_unsigned: bool, up: Value, down: Value) -> Value {
-        match const_step {
-            Some(k) if k > 0 => up,
-            Some(_) => down,
-            None if step_unsigned => up,
-            None => {
-                let positive = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step, 0);
-                self.cx.b.ins().select(positive, up, down)
-            }
-        }
-    }
-
-    /// On leaving a cut range loop (see `narrow_range_bounds`) with the
-    /// counter at `c`: OverflowError if Python's range had more values.
-    pub(super) fn range_cut_short(&mut self, var_ty: IntTy, c: Value, stop: Value, step: Value, const_step: Option<i64>) -> R<()> {
-        let up = self.cx.b.ins().icmp(IntCC::SignedLessThan, c, stop);
-        let down = self.cx.b.ins().icmp(IntCC::SignedGreaterThan, c, stop);
-        let more = self.by_step_direction(const_step, step, false, up, down);
-        self.raise_if(more, "PyExc_OverflowError", Some(&range_overflow_message(var_ty)))
-    }
-
-    /// `counter + k` and whether it left the 64-bit range (never for narrower loop variables).
-    pub(super) fn step_counter(&mut self, c: Value, k: i64, var_ty: IntTy, unsigned: bool) -> (Value, Value) {
-        if var_ty.bits < 64 {
-            let n = self.cx.b.ins().iadd_imm_s(c, k);
-            return (n, self.cx.b.ins().iconst(types::I8, 0));
-        }
-        let kv = self.cx.b.ins().iconst(types::I64, k);
-        if unsigned {
-            self.cx.b.ins().uadd_overflow(c, kv)
-        } else {
-            self.cx.b.ins().sadd_overflow(c, kv)
-        }
+        self.op(|o| o.cut_range(var_ty, (s, e, k), s_wide || e_wide, k_wide, const_step))
     }
 
     /// One run of a range loop's body with the loop variable set to `counter`.
@@ -370,9 +285,4 @@ impl<'m> Lower<'m, '_, '_, '_> {
         };
         self.assign(var, v);
     }
-}
-
-/// OverflowError text for a range loop its variable's type cannot follow.
-fn range_overflow_message(var_ty: IntTy) -> String {
-    format!("range() takes the loop variable past the range of its type {}", Ty::Int(var_ty))
 }

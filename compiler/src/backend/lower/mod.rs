@@ -182,7 +182,6 @@ impl<'m> Frame<'m> {
     }
 }
 
-
 impl<'m> Lower<'m, '_, '_, '_> {
     fn body(&mut self, recursive: bool) -> R<()> {
         let entry = self.cx.b.create_block();
@@ -305,14 +304,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 
     fn add_traceback(&mut self, line: Value) -> R<()> {
-        let fname = self.cstr(&self.fr.f.name)?;
-        let file = self.cstr(&self.m.source_path)?;
-        let p = self.cx.em.ptr;
-        if self.outermost && self.outer.is_empty() {
-            self.call_c("_PyTraceback_Add", &[p, p, types::I32], &[], &[fname, file, line])?;
-            return Ok(());
-        }
-        stack::bounded_traceback(self.cx, fname, file, line)
+        let (f, m) = (self.fr.f, self.m);
+        let always = self.outermost && self.outer.is_empty();
+        self.op(|o| o.add_traceback(&f.name, &m.source_path, line, always))
     }
 
     /// Control reaching the end of a function body.
@@ -428,14 +422,6 @@ impl<'m> Lower<'m, '_, '_, '_> {
             types::F32 => self.cx.b.ins().f32const(0.0),
             ct => self.cx.b.ins().iconst(ct, 0),
         }
-    }
-
-    fn cstr(&mut self, s: &str) -> R<Value> {
-        self.cx.cstr(s)
-    }
-
-    fn call_c(&mut self, name: &str, params: &[ir::Type], rets: &[ir::Type], args: &[Value]) -> R<Vec<Value>> {
-        self.cx.call_c(name, params, rets, args)
     }
 
     /// Runs `emit` (an operation's code generation) with this frame's

@@ -12,18 +12,6 @@ impl<'m> Lower<'m, '_, '_, '_> {
         }
     }
 
-    /// A memoryview local read before it surely holds a view: UnboundLocalError.
-    pub(super) fn check_view_bound(&mut self, view: LocalId) -> R<()> {
-        if let Some(flag) = self.fr.flags.get(&view).copied() {
-            let f = self.cx.b.use_var(flag);
-            let unbound = self.cx.b.ins().icmp_imm_s(IntCC::Equal, f, 0);
-            let name = self.fr.f.locals[view.0 as usize].name.clone();
-            let msg = self.cx.em.py.unbound_local_message(&name);
-            self.raise_if(unbound, "PyExc_UnboundLocalError", Some(&msg))?;
-        }
-        Ok(())
-    }
-
     /// The native parts of a view-typed expression: a view local or a slice of one.
     pub(super) fn view_value(&mut self, e: &Expr) -> R<Vec<Value>> {
         match &e.kind {
@@ -85,7 +73,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
 
     /// The memoryview's parts as native values, for a call.
     pub(super) fn view_parts(&mut self, view: LocalId) -> R<Vec<Value>> {
-        self.check_view_bound(view)?;
+        self.check_bound(view)?;
         let vv = self.fr.views.get(&view).ok_or("memoryview without its parts")?;
         let vars: Vec<Variable> = std::iter::once(vv.data).chain(vv.shape.iter().copied()).chain(vv.strides.iter().copied()).collect();
         Ok(vars.into_iter().map(|v| self.cx.b.use_var(v)).collect())
@@ -94,7 +82,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
     /// Address of `view[indices]` (see `OpCx::element_address`).
     pub(super) fn element_address(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], check: bool) -> R<Value> {
         let v = self.view_ty(view)?;
-        self.check_view_bound(view)?;
+        self.check_bound(view)?;
         let mut idx = vec![];
         for e in indices {
             idx.push(self.expr(e)?);
