@@ -152,7 +152,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 self.cx.b.ins().brif(of, else_b, &[], r_header, &[]);
             }
             self.cx.b.seal_block(r_header);
-            self.fr.line = line;
+            self.at_line(line);
             finish_cut(self)?;
             return self.finish_loop(real_else, exit, orelse, false);
         }
@@ -209,7 +209,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             self.cx.b.ins().brif(overflow, else_b, &[], header, &[]);
         }
         self.cx.b.seal_block(header);
-        self.fr.line = line;
+        self.at_line(line);
         finish_cut(self)?;
         self.finish_loop(real_else, exit, orelse, targets.broke)
     }
@@ -220,7 +220,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         if let Some(p) = paired {
             let red = reduction::Reduction { acc: p.acc, value: &p.value, var, step: k, no_effects: p.no_effects };
             let c2 = self.cx.b.ins().iadd_imm_s(c, k);
-            self.fr.line = body[0].line;
+            self.at_line(body[0].line);
             return self.paired_reduction(&red, |lw, lane| lw.set_loop_var(var, var_ty, [c, c2][lane]));
         }
         self.range_body_copy(var, var_ty, c, body)?;

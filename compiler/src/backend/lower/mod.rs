@@ -147,6 +147,8 @@ pub fn lower_in_place(
     lw.outermost = true;
     lw.stmts(&f.body)?;
     lw.fall_off_end()?;
+    // The wrapper's own code after the body belongs to no statement.
+    lw.cx.b.set_srcloc(ir::SourceLoc::default());
     if lw.fr.err_used {
         let err = lw.fr.err_block;
         lw.enter(err);
@@ -209,6 +211,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.stmts(&f.body)?;
         self.fall_off_end()?;
         if self.fr.err_used {
+            self.cx.b.set_srcloc(ir::SourceLoc::default());
             self.cx.b.switch_to_block(self.fr.err_block);
             let line = self.cx.b.block_params(self.fr.err_block)[0];
             self.add_traceback(line)?;
@@ -389,13 +392,14 @@ impl<'m> Lower<'m, '_, '_, '_> {
             _ => None,
         };
         if let Some(err) = callee_err {
+            self.cx.b.set_srcloc(ir::SourceLoc::default());
             self.enter(err);
             let line = self.cx.b.block_params(err)[0];
             self.add_traceback(line)?;
         }
         let caller = self.outer.pop().ok_or("inline frame stack underflow")?;
         self.fr = caller;
-        self.fr.line = call_line;
+        self.at_line(call_line);
         if callee_err.is_some() {
             self.jump_to_error();
             if let Some(cont) = cont {
@@ -414,6 +418,14 @@ impl<'m> Lower<'m, '_, '_, '_> {
     fn enter(&mut self, block: Block) {
         self.cx.b.switch_to_block(block);
         self.cx.b.seal_block(block);
+    }
+
+    /// Code from here on belongs to the statement at `line`: its errors'
+    /// traceback entries name it, and its instructions carry it as their
+    /// source location (for reports that map machine code back to lines).
+    fn at_line(&mut self, line: u32) {
+        self.fr.line = line;
+        self.cx.b.set_srcloc(ir::SourceLoc::new(line));
     }
 
     fn zero(&mut self, t: Ty) -> Value {

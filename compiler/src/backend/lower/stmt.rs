@@ -10,7 +10,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             if !self.reachable {
                 break;
             }
-            self.fr.line = s.line;
+            self.at_line(s.line);
             self.stmt(s)?;
         }
         Ok(())
@@ -75,7 +75,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
                     Ok(())
                 })?;
                 self.cx.b.seal_block(header);
-                self.fr.line = line;
+                self.at_line(line);
                 self.finish_loop(else_b, exit, orelse, targets.broke)
             }
             StmtKind::ForRange { var, start, stop, step, body, orelse, plan } => {
