@@ -1,4 +1,7 @@
-//! One HIR function → one native Cranelift function.
+//! One HIR function → one native Cranelift function, by a walk of its body:
+//! frames, statements, expressions in evaluation order, inlining, loop plans.
+//! Every operation's instructions come from `codegen`'s `OpCx`, given this
+//! frame's error block and the current statement's line.
 //!
 //! Native calling convention: `(params…, stack_limit) -> (value?, error_flag)`.
 //! On error the Python exception is set, a traceback entry for this function
