@@ -54,3 +54,21 @@ fn mir_of_a_void_return() {
 fn mir_of_a_bint_return() {
     insta::assert_snapshot!(mir_stages("import cython\n\ndef f(x: cython.bint, /) -> cython.bint:\n    return not x\n"));
 }
+
+#[test]
+fn mir_of_a_body_with_a_loop_break_and_continue() {
+    insta::assert_snapshot!(mir_stages(
+        "def f(n: int) -> int:\n    s = 0\n    i = 0\n    while i < n:\n        i += 1\n        if i % 3 == 0:\n            continue\n        if s > 100:\n            break\n        s += i\n    else:\n        s = -s\n    return s\n"
+    ));
+}
+
+#[test]
+fn mir_of_a_body_that_raises() {
+    insta::assert_snapshot!(mir_stages("def f(x: int) -> int:\n    if x < 0:\n        raise ValueError('negative')\n    return x // 2\n"));
+}
+
+#[test]
+fn mir_of_a_body_with_an_unbound_local() {
+    // `y` may be read before it is assigned: a bound flag, checked on read.
+    insta::assert_snapshot!(mir_stages("def f(x: int) -> int:\n    if x > 0:\n        y = x\n    return y\n"));
+}

@@ -2,6 +2,7 @@
 //! and the builders of each kind of body (`wrapper`). Builders emit no
 //! reference counts and no error checks: the passes add those.
 
+pub mod body;
 pub mod outlined;
 pub mod wrapper;
 
@@ -10,6 +11,10 @@ use super::{BasicBlock, BlockId, Body, IndexVec, Local, LocalDecl, LocalTy, Op, 
 pub struct Builder {
     body: Body,
     current: BlockId,
+    /// The source line of the ops and terminators added from here on.
+    line: u32,
+    /// Blocks in the order they were first made current.
+    entered: Vec<BlockId>,
 }
 
 impl Builder {
@@ -17,10 +22,10 @@ impl Builder {
     /// returns the error value) made.
     pub fn new(name: &str, returns: Returns) -> Self {
         let mut blocks = IndexVec::new();
-        let entry = blocks.push(BasicBlock { ops: vec![], term: None, cold: false });
-        let error_exit = blocks.push(BasicBlock { ops: vec![], term: Some(Terminator::ReturnError), cold: true });
+        let entry = blocks.push(BasicBlock::new(vec![], None, false));
+        let error_exit = blocks.push(BasicBlock::new(vec![], Some(Terminator::ReturnError), true));
         let body = Body { name: name.to_string(), returns, locals: IndexVec::new(), params: vec![], blocks, error_exit };
-        Builder { body, current: entry }
+        Builder { body, current: entry, line: 0, entered: vec![entry] }
     }
 
     pub fn local(&mut self, ty: LocalTy, name: Option<&str>) -> Local {
@@ -34,15 +39,38 @@ impl Builder {
     }
 
     pub fn block(&mut self, cold: bool) -> BlockId {
-        self.body.blocks.push(BasicBlock { ops: vec![], term: None, cold })
+        self.body.blocks.push(BasicBlock::new(vec![], None, cold))
     }
 
     pub fn switch_to(&mut self, b: BlockId) {
+        if !self.entered.contains(&b) {
+            self.entered.push(b);
+        }
         self.current = b;
     }
 
+    /// Ops and terminators from here on belong to `line`.
+    pub fn at_line(&mut self, line: u32) {
+        self.line = line;
+    }
+
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    pub fn error_exit(&self) -> BlockId {
+        self.body.error_exit
+    }
+
+    /// The error exit's block, to fill with what every error path runs.
+    pub fn error_exit_mut(&mut self) -> &mut BasicBlock {
+        let e = self.body.error_exit;
+        &mut self.body.blocks[e]
+    }
+
     pub fn op(&mut self, dests: Vec<Local>, kind: OpKind) {
-        self.body.blocks[self.current].ops.push(Op::new(dests, kind));
+        let op = Op { line: self.line, ..Op::new(dests, kind) };
+        self.body.blocks[self.current].ops.push(op);
     }
 
     /// An op with one result of type `ty`.
@@ -53,7 +81,35 @@ impl Builder {
     }
 
     pub fn terminate(&mut self, t: Terminator) {
-        self.body.blocks[self.current].term = Some(t);
+        let block = &mut self.body.blocks[self.current];
+        block.term = Some(t);
+        block.line = self.line;
+    }
+
+    /// The body with its blocks numbered in the order they were first made
+    /// current (the error exit last), which is the order code generation
+    /// lays them out in; blocks never made current are dropped.
+    pub fn finish_in_entry_order(self) -> Result<Body, String> {
+        let mut body = self.body;
+        let mut order = self.entered;
+        order.retain(|b| *b != body.error_exit);
+        order.push(body.error_exit);
+        let mut new_id: IndexVec<BlockId, Option<BlockId>> = IndexVec::from_elem(None, body.blocks.len());
+        for (k, b) in order.iter().enumerate() {
+            new_id[*b] = Some(BlockId::from_usize_const(k));
+        }
+        let mut old = std::mem::take(&mut body.blocks).into_options();
+        for b in order {
+            let mut block = old[b].take().ok_or("a block entered twice")?;
+            if let Some(t) = block.term.as_mut() {
+                for s in t.successors_mut() {
+                    *s = new_id[*s].ok_or_else(|| format!("`{}` branches to a block it never filled", body.name))?;
+                }
+            }
+            body.blocks.push(block);
+        }
+        body.error_exit = new_id[body.error_exit].ok_or("the error exit was lost")?;
+        Ok(body)
     }
 
     pub fn finish(self) -> Body {

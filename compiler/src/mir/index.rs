@@ -66,6 +66,11 @@ impl<I: Idx, T> IndexVec<I, T> {
         IndexVec { raw: vec![elem; len], _index: PhantomData }
     }
 
+    /// The elements, to move each out once.
+    pub fn into_options(self) -> IndexVec<I, Option<T>> {
+        IndexVec { raw: self.raw.into_iter().map(Some).collect(), _index: PhantomData }
+    }
+
     pub fn push(&mut self, t: T) -> I {
         self.raw.push(t);
         I::from_usize(self.raw.len() - 1)

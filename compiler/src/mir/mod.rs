@@ -9,6 +9,7 @@
 //! (`pyc-aot build --emit mir`). The back end's `codegen` turns a body into
 //! one Cranelift function, one Cranelift block per MIR block.
 
+pub mod body;
 pub mod build;
 mod index;
 pub mod pass;
@@ -16,7 +17,7 @@ pub mod primitives;
 pub mod print;
 pub mod verify;
 
-pub use index::{BlockId, IndexVec, Local};
+pub use index::{BlockId, Idx, IndexVec, Local};
 
 use crate::hir::FuncId;
 use crate::types::{Ty, ViewTy};
@@ -56,6 +57,8 @@ pub enum ErrorKind {
     /// The operation's code generation knows its own failure conditions
     /// (inline fast paths with several exits, a native call's error flag).
     Flag,
+    /// It always fails (`raise`): nothing after it runs.
+    Always,
 }
 
 /// Ownership of an object (or resource) an operation produces.
@@ -112,12 +115,17 @@ pub enum OpKind {
     DecRef { obj: Local },
     /// `PyBuffer_Release`, inserted by the refcount pass only.
     ReleaseBuffer { buf: Local },
+    /// An operation of a native function body (`body.rs`).
+    Body(body::BodyOp),
 }
 
 #[derive(Clone, Debug)]
 pub struct Op {
     pub dests: Vec<Local>,
     pub kind: OpKind,
+    /// The source line it belongs to (0: none): its traceback entry's line
+    /// when it fails, and its instructions' source location.
+    pub line: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,6 +139,10 @@ pub enum Terminator {
     Return(Local),
     /// Returns the function's error value (NULL, or the error flag set).
     ReturnError,
+    /// Returns from a function returning None (`Returns::Flag`).
+    ReturnNone,
+    /// Nothing reaches here (after an op that always fails).
+    Unreachable,
 }
 
 #[derive(Clone, Debug)]
@@ -140,6 +152,17 @@ pub struct BasicBlock {
     pub term: Option<Terminator>,
     /// Reached only on error paths: laid out away from the fast path.
     pub cold: bool,
+    /// The local (an `i32`) that receives the line of the op that failed,
+    /// when the block is an error edge's target that takes it.
+    pub takes_line: Option<Local>,
+    /// The source line of the terminator (0: none).
+    pub line: u32,
+}
+
+impl BasicBlock {
+    pub fn new(ops: Vec<Op>, term: Option<Terminator>, cold: bool) -> Self {
+        BasicBlock { ops, term, cold, takes_line: None, line: 0 }
+    }
 }
 
 /// What a body returns, and so what `Return` and `ReturnError` mean.
@@ -150,6 +173,8 @@ pub enum Returns {
     /// A C scalar and an error flag (the native convention), the scalar
     /// meaningless when the flag is set.
     ScalarAndFlag(Ty),
+    /// Only the error flag (a native function returning None).
+    Flag,
 }
 
 #[derive(Clone, Debug)]
@@ -179,7 +204,7 @@ impl Terminator {
             Terminator::Goto(b) => vec![b],
             Terminator::Branch { then, otherwise, .. } => vec![then, otherwise],
             Terminator::Try { ok, err } => vec![ok, err],
-            Terminator::Return(_) | Terminator::ReturnError => vec![],
+            Terminator::Return(_) | Terminator::ReturnError | Terminator::ReturnNone | Terminator::Unreachable => vec![],
         }
     }
 
@@ -188,7 +213,7 @@ impl Terminator {
             Terminator::Goto(b) => vec![b],
             Terminator::Branch { then, otherwise, .. } => vec![then, otherwise],
             Terminator::Try { ok, err } => vec![ok, err],
-            Terminator::Return(_) | Terminator::ReturnError => vec![],
+            Terminator::Return(_) | Terminator::ReturnError | Terminator::ReturnNone | Terminator::Unreachable => vec![],
         }
     }
 
@@ -203,7 +228,7 @@ impl Terminator {
 
 impl Op {
     pub fn new(dests: Vec<Local>, kind: OpKind) -> Self {
-        Op { dests, kind }
+        Op { dests, kind, line: 0 }
     }
 
     /// The locals the op reads.
@@ -223,6 +248,7 @@ impl Op {
             }
             Widen { value, .. } | BoxBool { value } | IsNull { value } | EqConst { value, .. } => vec![*value],
             ReleaseBuffer { buf } => vec![*buf],
+            Body(op) => op.uses(),
         }
     }
 
@@ -251,6 +277,7 @@ impl Op {
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
             | DecRef { .. } | ReleaseBuffer { .. } => ErrorKind::Never,
+            Body(op) => op.error_kind(),
         }
     }
 

@@ -17,6 +17,7 @@ pub fn body(body: &Body) -> String {
     let returns = match body.returns {
         Returns::Object => "object".to_string(),
         Returns::ScalarAndFlag(t) => format!("({t}, error flag)"),
+        Returns::Flag => "error flag".to_string(),
     };
     let _ = writeln!(out, "def {}({}) -> {returns}:", body.name, params.join(", "));
     for (l, decl) in body.locals.iter_enumerated() {
@@ -29,10 +30,13 @@ pub fn body(body: &Body) -> String {
     for (b, block) in body.blocks.iter_enumerated() {
         let mut notes = vec![];
         if block.cold {
-            notes.push("cold");
+            notes.push("cold".to_string());
         }
         if b == body.error_exit {
-            notes.push("error exit");
+            notes.push("error exit".to_string());
+        }
+        if let Some(l) = block.takes_line {
+            notes.push(format!("the failing line in {l}"));
         }
         let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
         let _ = writeln!(out, "{b}:{notes}");
@@ -46,6 +50,8 @@ pub fn body(body: &Body) -> String {
             Some(Terminator::Try { ok, err }) => format!("goto {ok} (on error {err})"),
             Some(Terminator::Return(v)) => format!("return {v}"),
             Some(Terminator::ReturnError) => "return error".to_string(),
+            Some(Terminator::ReturnNone) => "return None".to_string(),
+            Some(Terminator::Unreachable) => "unreachable".to_string(),
         };
         let _ = writeln!(out, "    {term}");
     }
@@ -97,14 +103,16 @@ fn op(op: &Op) -> String {
         IncRef { obj } => format!("inc_ref {obj}"),
         DecRef { obj } => format!("dec_ref {obj}"),
         ReleaseBuffer { buf } => format!("release_buffer {buf}"),
+        Body(b) => b.show(),
     };
     let fails = match op.error_kind() {
         ErrorKind::Never => String::new(),
         k => format!("  ; fails: {k:?}"),
     };
+    let line = if op.line == 0 { String::new() } else { format!("  @{}", op.line) };
     if op.dests.is_empty() {
-        format!("{rhs}{fails}")
+        format!("{rhs}{fails}{line}")
     } else {
-        format!("{} = {rhs}{fails}", list(&op.dests))
+        format!("{} = {rhs}{fails}{line}", list(&op.dests))
     }
 }

@@ -6,9 +6,9 @@
 
 use super::pass::refcount::Ownership;
 use super::primitives::CTy;
-use super::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
+use super::{BlockId, Body, ErrorKind, Idx, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::Ty;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stage {
@@ -45,11 +45,13 @@ fn structure(body: &Body, stage: Stage) -> Result<(), String> {
             Terminator::Try { .. } if block.ops.last().is_none_or(|op| op.error_kind() == ErrorKind::Never) => {
                 return Err(format!("{b} has an error edge but its last op cannot fail"));
             }
+            Terminator::ReturnNone if body.returns != Returns::Flag => return Err(format!("{b} returns None from a body returning a value")),
             Terminator::Branch { cond, .. } => want(body, *cond, |t| t == LocalTy::Scalar(Ty::Bool), "a bint condition")?,
             Terminator::Return(v) => {
                 let returns = match body.returns {
                     Returns::Object => LocalTy::Object,
                     Returns::ScalarAndFlag(t) => LocalTy::Scalar(t),
+                    Returns::Flag => return Err(format!("{b} returns a value from a body returning None")),
                 };
                 want(body, *v, |t| t == returns, "the type the body returns")?
             }
@@ -173,7 +175,40 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dests(0)?;
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }
+        Body(b) => {
+            if op.dests.len() > 1 {
+                return Err(format!("{} results, at most 1 expected", op.dests.len()));
+            }
+            b.uses().into_iter().chain(op.dests.iter().copied()).try_for_each(|l| want(body, l, |t| matches!(t, LocalTy::Scalar(_) | LocalTy::Ptr), "a scalar"))
+        }
     }
+}
+
+/// Blocks reachable from the entry, each after its predecessors except
+/// along back edges: a forward analysis visiting them in this order settles
+/// in as many rounds as loops nest, however the blocks are numbered.
+fn reverse_postorder(body: &Body) -> Vec<BlockId> {
+    let mut post = vec![];
+    let mut seen = IndexVec::from_elem(false, body.blocks.len());
+    let mut stack = vec![(Body::ENTRY, false)];
+    while let Some((b, done)) = stack.pop() {
+        if done {
+            post.push(b);
+            continue;
+        }
+        if seen[b] {
+            continue;
+        }
+        seen[b] = true;
+        stack.push((b, true));
+        for s in body.blocks[b].term.as_ref().map(|t| t.successors()).unwrap_or_default() {
+            if !seen[s] {
+                stack.push((s, false));
+            }
+        }
+    }
+    post.reverse();
+    post
 }
 
 fn predecessors(body: &Body) -> IndexVec<BlockId, Vec<BlockId>> {
@@ -189,36 +224,47 @@ fn predecessors(body: &Body) -> IndexVec<BlockId, Vec<BlockId>> {
 /// Forward must-analysis: a read needs a definition on every path to it.
 /// The dests of an op that failed are not defined on its error edge.
 fn definitions(body: &Body) -> Result<(), String> {
-    let all: BTreeSet<Local> = body.locals.indices().collect();
-    let mut out: IndexVec<BlockId, Option<BTreeSet<Local>>> = IndexVec::from_elem(None, body.blocks.len());
+    let n = body.locals.len();
+    let mut out: IndexVec<BlockId, Option<Bits>> = IndexVec::from_elem(None, body.blocks.len());
     let preds = predecessors(body);
-    let entry_in: BTreeSet<Local> = body.params.iter().copied().collect();
-    let defined_in = |b: BlockId, out: &IndexVec<BlockId, Option<BTreeSet<Local>>>| -> Option<BTreeSet<Local>> {
+    let mut entry_in = Bits::new(n);
+    for p in &body.params {
+        entry_in.insert(*p);
+    }
+    let defined_in = |b: BlockId, out: &IndexVec<BlockId, Option<Bits>>| -> Option<Bits> {
         if b == Body::ENTRY {
             return Some(entry_in.clone());
         }
-        let mut acc: Option<BTreeSet<Local>> = None;
+        let mut acc: Option<Bits> = None;
         for &p in &preds[b] {
             let Some(mut set) = out[p].clone() else { continue };
             let pb = &body.blocks[p];
             if matches!(pb.term, Some(Terminator::Try { err, ok }) if err == b && ok != b) {
                 for d in pb.ops.last().map(|op| op.dests.as_slice()).unwrap_or_default() {
-                    set.remove(d);
+                    set.remove(*d);
                 }
             }
-            acc = Some(match acc {
-                None => set,
-                Some(a) => a.intersection(&set).copied().collect(),
-            });
+            match acc.as_mut() {
+                None => acc = Some(set),
+                Some(a) => a.intersect(&set),
+            }
         }
-        acc
+        acc.map(|mut set| {
+            if let Some(l) = body.blocks[b].takes_line {
+                set.insert(l);
+            }
+            set
+        })
     };
+    let order = reverse_postorder(body);
     loop {
         let mut changed = false;
-        for b in body.blocks.indices() {
+        for &b in &order {
             let Some(mut set) = defined_in(b, &out) else { continue };
             for op in &body.blocks[b].ops {
-                set.extend(op.dests.iter().copied());
+                for d in &op.dests {
+                    set.insert(*d);
+                }
             }
             if out[b].as_ref() != Some(&set) {
                 out[b] = Some(set);
@@ -233,16 +279,51 @@ fn definitions(body: &Body) -> Result<(), String> {
         let Some(mut set) = defined_in(b, &out) else { continue };
         let block = &body.blocks[b];
         for (i, op) in block.ops.iter().enumerate() {
-            if let Some(u) = op.uses().into_iter().find(|u| !set.contains(u) || !all.contains(u)) {
+            if let Some(u) = op.uses().into_iter().find(|u| u.index() >= n || !set.contains(*u)) {
                 return Err(format!("{b}, op {i} reads {u} before it is defined on every path"));
             }
-            set.extend(op.dests.iter().copied());
+            for d in &op.dests {
+                set.insert(*d);
+            }
         }
-        if let Some(u) = block.term.as_ref().map(|t| t.uses()).unwrap_or_default().into_iter().find(|u| !set.contains(u)) {
+        if let Some(u) = block.term.as_ref().map(|t| t.uses()).unwrap_or_default().into_iter().find(|u| u.index() >= n || !set.contains(*u)) {
             return Err(format!("{b}'s terminator reads {u} before it is defined on every path"));
         }
     }
     Ok(())
+}
+
+/// A set of locals as bits: the definitions analysis holds one per block,
+/// so big bodies (thousands of blocks and locals) stay cheap to check.
+#[derive(Clone, PartialEq, Eq)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: usize) -> Self {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+
+    fn insert(&mut self, l: Local) {
+        if let Some(w) = self.0.get_mut(l.index() / 64) {
+            *w |= 1 << (l.index() % 64);
+        }
+    }
+
+    fn remove(&mut self, l: Local) {
+        if let Some(w) = self.0.get_mut(l.index() / 64) {
+            *w &= !(1 << (l.index() % 64));
+        }
+    }
+
+    fn contains(&self, l: Local) -> bool {
+        self.0.get(l.index() / 64).is_some_and(|w| w & (1 << (l.index() % 64)) != 0)
+    }
+
+    fn intersect(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= b;
+        }
+    }
 }
 
 /// References held per owned local (or counted borrowed one) on each path:
@@ -326,7 +407,7 @@ fn references(body: &Body) -> Result<(), String> {
                     return Err(e);
                 }
             }
-            Terminator::ReturnError => {
+            Terminator::ReturnError | Terminator::ReturnNone => {
                 if let Some(e) = leaked(&c) {
                     return Err(e);
                 }

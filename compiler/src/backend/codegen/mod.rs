@@ -10,6 +10,7 @@
 //! that raises sets the exception and jumps to the error exit its caller gives.
 
 mod arith;
+pub(crate) mod body;
 mod buffer;
 mod copy;
 mod intmath;
@@ -213,33 +214,11 @@ impl Gen<'_, '_, '_, '_> {
             }
             Terminator::Return(v) => {
                 let v = self.get(*v)?;
-                match self.body.returns {
-                    Returns::Object => self.cx.b.ins().return_(&[v]),
-                    Returns::ScalarAndFlag(_) => {
-                        let ok = self.cx.b.ins().iconst(types::I8, 0);
-                        self.cx.b.ins().return_(&[v, ok])
-                    }
-                };
-                Ok(())
+                return_value(self.cx, self.body.returns, Some(v))
             }
-            Terminator::ReturnError => {
-                match self.body.returns {
-                    Returns::Object => {
-                        let null = self.cx.b.ins().iconst(self.cx.em.ptr, 0);
-                        self.cx.b.ins().return_(&[null])
-                    }
-                    Returns::ScalarAndFlag(t) => {
-                        let zero = match clif_type(t).ok_or("a scalar return without a machine type")? {
-                            types::F64 => self.cx.b.ins().f64const(0.0),
-                            types::F32 => self.cx.b.ins().f32const(0.0),
-                            ct => self.cx.b.ins().iconst(ct, 0),
-                        };
-                        let failed = self.cx.b.ins().iconst(types::I8, 1);
-                        self.cx.b.ins().return_(&[zero, failed])
-                    }
-                };
-                Ok(())
-            }
+            Terminator::ReturnNone => return_value(self.cx, self.body.returns, None),
+            Terminator::ReturnError => return_error(self.cx, self.body.returns),
+            Terminator::Unreachable => Ok(()),
         }
     }
 
@@ -400,6 +379,7 @@ impl Gen<'_, '_, '_, '_> {
                 let a = self.buf_addr(*buf)?;
                 self.cx.call_prim(&crate::mir::primitives::PY_BUFFER_RELEASE, &[a])?;
             }
+            Body(_) => return Err(format!("a native body's op in `{}`", self.body.name)),
         }
         if fused {
             let r = result.ok_or("a fused return without a result")?;
@@ -411,7 +391,7 @@ impl Gen<'_, '_, '_, '_> {
         }
         let (Some(ok), Some(err)) = (ok, err) else { return Ok(()) };
         match op.error_kind() {
-            ErrorKind::Never | ErrorKind::Flag => {
+            ErrorKind::Never | ErrorKind::Flag | ErrorKind::Always => {
                 self.cx.b.ins().jump(ok, &[]);
             }
             ErrorKind::Null => {
@@ -460,4 +440,48 @@ impl Gen<'_, '_, '_, '_> {
         stack::reset_traceback_count(self.cx);
         self.cx.b.ins().jump(err, &[]);
     }
+}
+
+/// Returns `value` (absent for a body returning None) with the error flag clear.
+pub(super) fn return_value(cx: &mut FnCx, returns: Returns, value: Option<Value>) -> R<()> {
+    match (returns, value) {
+        (Returns::Object, Some(v)) => {
+            cx.b.ins().return_(&[v]);
+        }
+        (Returns::ScalarAndFlag(_), Some(v)) => {
+            let ok = cx.b.ins().iconst(types::I8, 0);
+            cx.b.ins().return_(&[v, ok]);
+        }
+        (Returns::Flag, None) => {
+            let ok = cx.b.ins().iconst(types::I8, 0);
+            cx.b.ins().return_(&[ok]);
+        }
+        _ => return Err("a return that does not match what the body returns".into()),
+    }
+    Ok(())
+}
+
+/// Returns the body's error value: NULL, or the error flag set (after a
+/// meaningless zero scalar).
+pub(super) fn return_error(cx: &mut FnCx, returns: Returns) -> R<()> {
+    match returns {
+        Returns::Object => {
+            let null = cx.b.ins().iconst(cx.em.ptr, 0);
+            cx.b.ins().return_(&[null]);
+        }
+        Returns::ScalarAndFlag(t) => {
+            let zero = match clif_type(t).ok_or("a scalar return without a machine type")? {
+                types::F64 => cx.b.ins().f64const(0.0),
+                types::F32 => cx.b.ins().f32const(0.0),
+                ct => cx.b.ins().iconst(ct, 0),
+            };
+            let failed = cx.b.ins().iconst(types::I8, 1);
+            cx.b.ins().return_(&[zero, failed]);
+        }
+        Returns::Flag => {
+            let failed = cx.b.ins().iconst(types::I8, 1);
+            cx.b.ins().return_(&[failed]);
+        }
+    }
+    Ok(())
 }

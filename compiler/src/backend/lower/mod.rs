@@ -9,7 +9,8 @@
 
 use nonlocal::Nonlocal;
 use super::codegen::{element_flags, stack, Directives, ErrorExit, OpCx, ViewVars};
-use super::{abi_types, clif_type, Emitter, FnCx};
+use super::{abi_types, clif_type, codegen, Emitter, FnCx, Listing};
+use crate::mir;
 use crate::hir::{self, Access, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, Stmt, StmtKind, SumPlan, UnOp, VectorPlan};
 use crate::types::{IntTy, Ty, ViewTy, PY_INT};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -93,6 +94,23 @@ const INLINE_SIZE: usize = 64;
 /// in proportion to the source, not to the source times the callee.
 const INLINE_BUDGET: usize = 4096;
 
+/// Whether a call of `id` is inlined `depth` calls deep, with `inlined` HIR
+/// nodes taken in so far and `same` frames of `id` itself around the call.
+fn inlines(m: &hir::Module, recursive: &HashSet<FuncId>, id: FuncId, depth: usize, inlined: usize, same: usize) -> bool {
+    let callee = m.function(id);
+    if depth >= MAX_INLINE_DEPTH || has_big_frame(callee) {
+        return false;
+    }
+    let size = function_size(callee);
+    if inlined + size > INLINE_BUDGET {
+        return false;
+    }
+    if recursive.contains(&id) {
+        return same <= MAX_SELF_INLINE && size <= INLINE_SIZE;
+    }
+    callee.inline_hint || size <= INLINE_SIZE
+}
+
 fn function_size(f: &hir::Function) -> usize {
     let mut size = 0;
     hir::visit_stmt_exprs(&f.body, &mut |e| hir::visit_expr(e, &mut |_| size += 1));
@@ -104,6 +122,29 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
     let mut fctx = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(&mut func, &mut fctx);
     let mut cx = FnCx::new(em, b);
+    let is_recursive = recursive.contains(&f.id);
+    let plain_call = |id: FuncId| !has_big_frame(m.function(id)) && !inlines(m, recursive, id, 0, 0, usize::from(id == f.id));
+    let plan = mir::build::body::Plan { plain_call: &plain_call, stack_check: is_recursive, file: &m.source_path };
+    if let Some(mut body) = mir::build::body::build(f, &plan)? {
+        let mut stages = mir::pass::Stages::new();
+        let all_stages = cx.em.listing_kind == Listing::MirStages;
+        mir::pass::run(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
+        match cx.em.listing_kind {
+            Listing::Mir => cx.em.listing.push_str(&format!("{}\n", mir::print::body(&body))),
+            Listing::MirStages => {
+                for (stage, text) in stages {
+                    cx.em.listing.push_str(&format!("# {stage}\n{text}\n"));
+                }
+            }
+            _ => {}
+        }
+        codegen::body::emit(&mut cx, &body, f)?;
+        let FnCx { em, mut b, .. } = cx;
+        b.seal_all_blocks();
+        b.finalize(em.module.isa().frontend_config());
+        let id = em.native_id(f.id);
+        return em.define(id, func, &f.name);
+    }
     let mut lw = Lower {
         cx: &mut cx,
         m,
@@ -333,23 +374,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 
     fn should_inline(&self, id: FuncId) -> bool {
-        let callee = self.m.function(id);
-        let depth = self.outer.len();
-        if depth >= MAX_INLINE_DEPTH {
-            return false;
-        }
-        if has_big_frame(callee) {
-            return false;
-        }
-        let size = function_size(callee);
-        if self.inlined + size > INLINE_BUDGET {
-            return false;
-        }
-        if self.recursive.contains(&id) {
-            let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == id).count();
-            return same <= MAX_SELF_INLINE && size <= INLINE_SIZE;
-        }
-        callee.inline_hint || size <= INLINE_SIZE
+        let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == id).count();
+        inlines(self.m, self.recursive, id, self.outer.len(), self.inlined, same)
     }
 
     /// The callee's body in place of a call: its `return` jumps to the merge

@@ -178,7 +178,7 @@ pub fn run(body: &mut Body) -> Result<(), String> {
         };
         let cold = err_edge || body.blocks[b].cold || body.blocks[target].cold;
         let ops = releases(body, &release);
-        let e = body.blocks.push(BasicBlock { ops, term: Some(Terminator::Goto(target)), cold });
+        let e = body.blocks.push(BasicBlock::new(ops, Some(Terminator::Goto(target)), cold));
         if let Some(slot) = body.blocks[b].term.as_mut().and_then(|t| t.successors_mut().into_iter().nth(j)) {
             *slot = e;
         }

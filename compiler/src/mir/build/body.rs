@@ -1,0 +1,411 @@
+//! A native function's body as MIR: statements in order, expressions in
+//! evaluation order, each HIR operation one `BodyOp` on locals, with no error
+//! checks (the exception-edge pass adds the edges to the error exit, which
+//! adds the function's traceback entry at the failing op's line).
+//!
+//! Blocks are made and entered in the order the code runs (`if`: test,
+//! then, else, join; `while`: header, body, else, exit), which is the order
+//! code generation lays them out in. Locals start zeroed in the entry block,
+//! and a local that may be read before it is assigned (`hir::maybe_unbound`)
+//! has a bound flag that each read checks.
+//!
+//! Not built here yet (`Ok(None)`: the function goes through `lower`'s
+//! walk): memoryviews and C arrays, `for … in range`, calls inlined or of a
+//! big frame, recursive functions' stack check, `and`/`or` values,
+//! conditional expressions that branch, comparison chains.
+
+use super::Builder;
+use crate::hir::{self, ArithOp, Const, Expr, ExprKind, FuncId, LocalId, Stmt, StmtKind, UnOp};
+use crate::mir::body::BodyOp;
+use crate::mir::{BlockId, Body, Local, LocalTy, OpKind, Returns, Terminator};
+use crate::types::{IntTy, Ty, PY_INT};
+use std::collections::HashMap;
+
+/// What the back end decided that the body depends on.
+pub struct Plan<'p> {
+    /// Whether a call of this function is a plain native call (not inlined,
+    /// no big frame to check room for).
+    pub plain_call: &'p dyn Fn(FuncId) -> bool,
+    /// The function checks the stack on entry (it is recursive).
+    pub stack_check: bool,
+    /// The source file, for traceback entries.
+    pub file: &'p str,
+}
+
+/// Not (yet) expressible here: the walk lowers the function.
+struct Unsupported;
+
+type B<T> = Result<T, Result<Unsupported, String>>;
+
+fn unsupported<T>() -> B<T> {
+    Err(Ok(Unsupported))
+}
+
+struct LoopTargets {
+    cont: BlockId,
+    exit: BlockId,
+    broke: bool,
+}
+
+struct BodyBuilder<'m, 'p> {
+    b: Builder,
+    f: &'m hir::Function,
+    plan: &'p Plan<'p>,
+    locals: Vec<Local>,
+    flags: HashMap<LocalId, Local>,
+    limit: Local,
+    reachable: bool,
+    loops: Vec<LoopTargets>,
+}
+
+/// The MIR of `f`'s body, or `None` when it uses what is not built here yet.
+pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
+    if plan.stack_check {
+        return Ok(None);
+    }
+    let returns = match f.ret {
+        Ty::Void => Returns::Flag,
+        Ty::View(_) => return Ok(None),
+        t => Returns::ScalarAndFlag(t),
+    };
+    if f.locals.iter().any(|l| matches!(l.ty, Ty::View(_) | Ty::Void)) {
+        return Ok(None);
+    }
+    let mut b = Builder::new(&f.name, returns);
+    let mut locals: Vec<Option<Local>> = vec![None; f.locals.len()];
+    for p in &f.params {
+        let l = b.param(LocalTy::Scalar(p.ty), &f.locals[p.local.0 as usize].name);
+        locals[p.local.0 as usize] = Some(l);
+    }
+    let limit = b.param(LocalTy::Ptr, "stack limit");
+    // Every local starts zeroed, in order, then the bound flags (cleared).
+    let mut all = vec![];
+    for (decl, l) in f.locals.iter().zip(locals) {
+        let l = match l {
+            Some(l) => l,
+            None => {
+                let l = b.local(LocalTy::Scalar(decl.ty), Some(&decl.name));
+                let zero = match decl.ty {
+                    Ty::Float(_) => Const::Float(0.0),
+                    Ty::Bool => Const::Bool(false),
+                    _ => Const::Int(0),
+                };
+                b.op(vec![l], OpKind::Body(BodyOp::Const { c: zero, ty: decl.ty }));
+                l
+            }
+        };
+        all.push(l);
+    }
+    let mut unbound: Vec<LocalId> = hir::maybe_unbound(f).into_iter().collect();
+    unbound.sort();
+    let mut flags = HashMap::new();
+    for id in unbound {
+        let name = format!("{} bound", f.locals[id.0 as usize].name);
+        let flag = b.local(LocalTy::Scalar(Ty::Bool), Some(&name));
+        b.op(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }));
+        flags.insert(id, flag);
+    }
+    let line = b.local(LocalTy::Scalar(Ty::Int(IntTy { bits: 32, signed: true, checked: false, cname: "int" })), Some("failing line"));
+    let exit = b.error_exit_mut();
+    exit.takes_line = Some(line);
+    exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
+    let mut bb = BodyBuilder { b, f, plan, locals: all, flags, limit, reachable: true, loops: vec![] };
+    match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
+        Ok(()) => bb.b.finish_in_entry_order().map(Some),
+        Err(Ok(Unsupported)) => Ok(None),
+        Err(Err(e)) => Err(e),
+    }
+}
+
+impl BodyBuilder<'_, '_> {
+    fn op(&mut self, dests: Vec<Local>, op: BodyOp) {
+        self.b.op(dests, OpKind::Body(op));
+    }
+
+    fn value(&mut self, ty: Ty, op: BodyOp) -> Local {
+        self.b.value(LocalTy::Scalar(ty), OpKind::Body(op))
+    }
+
+    fn terminate(&mut self, t: Terminator) {
+        self.b.terminate(t);
+        self.reachable = false;
+    }
+
+    fn stmts(&mut self, body: &[Stmt]) -> B<()> {
+        for s in body {
+            if !self.reachable {
+                break;
+            }
+            self.b.at_line(s.line);
+            self.stmt(s)?;
+        }
+        Ok(())
+    }
+
+    fn fall_off_end(&mut self) -> B<()> {
+        if !self.reachable {
+            return Ok(());
+        }
+        if self.f.ret == Ty::Void {
+            self.terminate(Terminator::ReturnNone);
+            return Ok(());
+        }
+        let msg = format!("{}() reached its end without a return statement, but it is declared to return {}", self.f.name, self.f.ret);
+        self.raise("PyExc_TypeError", Some(&msg));
+        Ok(())
+    }
+
+    fn raise(&mut self, exc: &str, msg: Option<&str>) {
+        self.op(vec![], BodyOp::Raise { exc: exc.to_string(), msg: msg.map(str::to_string) });
+        self.terminate(Terminator::Unreachable);
+    }
+
+    fn assign(&mut self, id: LocalId, v: Local) {
+        let var = self.locals[id.0 as usize];
+        self.op(vec![var], BodyOp::Copy { src: v });
+        if let Some(flag) = self.flags.get(&id).copied() {
+            self.op(vec![flag], BodyOp::Const { c: Const::Bool(true), ty: Ty::Bool });
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> B<()> {
+        match &s.kind {
+            StmtKind::Pass => Ok(()),
+            StmtKind::Assign(pairs) => {
+                let mut vals = vec![];
+                for (_, e) in pairs {
+                    vals.push(self.expr(e)?);
+                }
+                for ((id, _), v) in pairs.iter().zip(vals) {
+                    self.assign(*id, v);
+                }
+                Ok(())
+            }
+            StmtKind::Expr(e) => self.expr(e).map(|_| ()),
+            StmtKind::If { cond, then, orelse } => {
+                let (tb, eb) = (self.b.block(false), self.b.block(false));
+                self.branch_on(cond, tb, eb)?;
+                let merge = self.b.block(false);
+                let mut merged = false;
+                for (blk, arm) in [(tb, then), (eb, orelse)] {
+                    self.b.switch_to(blk);
+                    self.reachable = true;
+                    self.stmts(arm)?;
+                    if self.reachable {
+                        self.terminate(Terminator::Goto(merge));
+                        merged = true;
+                    }
+                }
+                self.reachable = merged;
+                if merged {
+                    self.b.switch_to(merge);
+                }
+                Ok(())
+            }
+            StmtKind::While { cond, body, orelse } => {
+                let (header, body_b, else_b, exit) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+                self.terminate(Terminator::Goto(header));
+                self.b.switch_to(header);
+                self.reachable = true;
+                let line = self.b.line();
+                self.branch_on(cond, body_b, else_b)?;
+                self.b.switch_to(body_b);
+                self.reachable = true;
+                self.loops.push(LoopTargets { cont: header, exit, broke: false });
+                self.stmts(body)?;
+                if self.reachable {
+                    self.terminate(Terminator::Goto(header));
+                }
+                let broke = self.loops.pop().is_some_and(|t| t.broke);
+                self.b.at_line(line);
+                self.b.switch_to(else_b);
+                self.reachable = true;
+                self.stmts(orelse)?;
+                let mut exit_used = broke;
+                if self.reachable {
+                    self.terminate(Terminator::Goto(exit));
+                    exit_used = true;
+                }
+                self.reachable = exit_used;
+                if exit_used {
+                    self.b.switch_to(exit);
+                }
+                Ok(())
+            }
+            StmtKind::Break | StmtKind::Continue => {
+                let brk = matches!(s.kind, StmtKind::Break);
+                let t = self.loops.last_mut().ok_or(Err("break outside loop reached the back end".to_string()))?;
+                let target = if brk {
+                    t.broke = true;
+                    t.exit
+                } else {
+                    t.cont
+                };
+                self.terminate(Terminator::Goto(target));
+                Ok(())
+            }
+            StmtKind::Return(v) => {
+                match v {
+                    Some(e) => {
+                        let v = self.expr(e)?;
+                        self.terminate(Terminator::Return(v));
+                    }
+                    None => self.terminate(Terminator::ReturnNone),
+                }
+                Ok(())
+            }
+            StmtKind::Raise { exc, msg } => {
+                self.raise(exc, msg.as_deref());
+                Ok(())
+            }
+            StmtKind::Assert { cond, msg } => {
+                let c = self.expr(cond)?;
+                self.op(vec![], BodyOp::Assert { value: c, msg: msg.clone() });
+                Ok(())
+            }
+            StmtKind::ForRange { .. } | StmtKind::CopyView { .. } | StmtKind::Store { .. } => unsupported(),
+        }
+    }
+
+    /// Branches on a condition without materialising `and`/`or`/`not`.
+    fn branch_on(&mut self, e: &Expr, yes: BlockId, no: BlockId) -> B<()> {
+        match &e.kind {
+            ExprKind::And(a, b) if e.ty == Ty::Bool => {
+                let mid = self.b.block(false);
+                self.branch_on(a, mid, no)?;
+                self.b.switch_to(mid);
+                self.reachable = true;
+                self.branch_on(b, yes, no)
+            }
+            ExprKind::Or(a, b) if e.ty == Ty::Bool => {
+                let mid = self.b.block(false);
+                self.branch_on(a, yes, mid)?;
+                self.b.switch_to(mid);
+                self.reachable = true;
+                self.branch_on(b, yes, no)
+            }
+            ExprKind::Unary(UnOp::Not, x) => self.branch_on(x, no, yes),
+            _ if e.ty == Ty::Bool => {
+                let c = self.expr(e)?;
+                self.terminate(Terminator::Branch { cond: c, then: yes, otherwise: no });
+                Ok(())
+            }
+            _ => unsupported(),
+        }
+    }
+
+    fn read_local(&mut self, id: LocalId) -> Local {
+        if let Some(flag) = self.flags.get(&id).copied() {
+            let name = self.f.locals[id.0 as usize].name.clone();
+            self.op(vec![], BodyOp::CheckBound { flag, name });
+        }
+        let var = self.locals[id.0 as usize];
+        let ty = self.f.locals[id.0 as usize].ty;
+        self.value(ty, BodyOp::Copy { src: var })
+    }
+
+    fn expr(&mut self, e: &Expr) -> B<Local> {
+        let ty = e.ty;
+        Ok(match &e.kind {
+            ExprKind::Const(c) => self.value(ty, BodyOp::Const { c: *c, ty }),
+            ExprKind::Local(id) => self.read_local(*id),
+            ExprKind::Convert(x) => {
+                let v = self.expr(x)?;
+                self.value(ty, BodyOp::Convert { value: v, from: x.ty, to: ty })
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.expr(x)?;
+                self.value(ty, BodyOp::Unary { op: *op, value: v, ty })
+            }
+            ExprKind::Binary(op, a, b) => {
+                let va = self.expr(a)?;
+                let vb = self.expr(b)?;
+                let op = match (a.ty, b.ty) {
+                    (Ty::Float(_), _) | (_, Ty::Float(_)) => BodyOp::FloatBinary { op: *op, a: va, b: vb, ty, known: known_exponent(b) },
+                    (Ty::Int(t), _) if *op == ArithOp::Div => BodyOp::IntTrueDiv { a: va, b: vb, t },
+                    (Ty::Int(t), _) => BodyOp::IntBinary { op: *op, a: va, b: vb, t },
+                    (Ty::Bool, _) => BodyOp::BoolBinary { op: *op, a: va, b: vb },
+                    _ => return Err(Err(format!("binary {op:?} on {} reached the back end", a.ty))),
+                };
+                self.value(ty, op)
+            }
+            ExprKind::NoOverflow(ArithOp::Sub, a, b) => {
+                let va = self.expr(a)?;
+                let vb = self.expr(b)?;
+                self.value(ty, BodyOp::Sub { a: va, b: vb })
+            }
+            ExprKind::NoOverflow(op, ..) => return Err(Err(format!("unchecked {op:?} reached the back end"))),
+            ExprKind::Compare { operands, ops } if ops.len() == 1 => {
+                let a = self.expr(&operands[0])?;
+                let b = self.expr(&operands[1])?;
+                self.value(Ty::Bool, BodyOp::Compare { op: ops[0], a, ta: operands[0].ty, b, tb: operands[1].ty })
+            }
+            ExprKind::Truthy(x) => {
+                let v = self.expr(x)?;
+                self.value(Ty::Bool, BodyOp::Truthy { value: v, ty: x.ty })
+            }
+            ExprKind::IfExp { cond, then, orelse, select: true } => {
+                let c = self.expr(cond)?;
+                let t = self.expr(then)?;
+                let o = self.expr(orelse)?;
+                self.value(ty, BodyOp::Select { cond: c, a: t, b: o })
+            }
+            ExprKind::Call(id, args) => {
+                if !(self.plan.plain_call)(*id) || args.iter().any(|a| matches!(a.ty, Ty::View(_))) {
+                    return unsupported();
+                }
+                let mut vals = vec![];
+                for a in args {
+                    vals.push(self.expr(a)?);
+                }
+                // A call returning None gives a dummy bint.
+                let rt = if ty == Ty::Void { Ty::Bool } else { ty };
+                self.value(rt, BodyOp::Call { func: *id, args: vals, limit: self.limit })
+            }
+            ExprKind::Math(op, args) => {
+                let mut vals = vec![];
+                for a in args {
+                    vals.push(self.expr(a)?);
+                }
+                self.value(ty, BodyOp::Math { op: *op, args: vals })
+            }
+            ExprKind::MinMax { is_max, args } => {
+                let (first, rest) = args.split_first().ok_or(Err("min/max without arguments reached the back end".to_string()))?;
+                let mut acc = self.expr(first)?;
+                for a in rest {
+                    let v = self.expr(a)?;
+                    acc = self.value(ty, BodyOp::MinMax { is_max: *is_max, ty, v, acc });
+                }
+                acc
+            }
+            ExprKind::Abs(x) => {
+                let v = self.expr(x)?;
+                self.value(ty, BodyOp::Abs { value: v, ty })
+            }
+            ExprKind::BitCount(x) => {
+                let v = self.expr(x)?;
+                self.value(ty, BodyOp::BitCount { value: v, ty: x.ty })
+            }
+            ExprKind::Round(x) => {
+                let v = self.expr(x)?;
+                self.value(Ty::Int(PY_INT), BodyOp::Round { value: v })
+            }
+            ExprKind::RoundDigits(x, n) => {
+                let vx = self.expr(x)?;
+                let vn = self.expr(n)?;
+                self.value(ty, BodyOp::RoundDigits { x: vx, n: vn })
+            }
+            _ => return unsupported(),
+        })
+    }
+}
+
+/// A float operation's right operand when it is a literal (a power's
+/// special cases are then decided at compile time).
+fn known_exponent(rhs: &Expr) -> Option<f64> {
+    match rhs.as_const() {
+        Some(Const::Float(f)) => Some(f),
+        Some(Const::Int(i)) => Some(i as f64),
+        _ => None,
+    }
+}
