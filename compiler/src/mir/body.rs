@@ -41,6 +41,10 @@ pub enum BodyOp {
     Assert { value: Local, msg: Option<String> },
     /// UnboundLocalError for the local `name` unless its bound flag is set.
     CheckBound { flag: Local, name: String },
+    /// On entry of a recursive function: the stack limit to pass on, or,
+    /// when the stack has no room, RecursionError returned at once (no
+    /// traceback entry: the caller's names the call).
+    StackCheck { limit: Local },
     /// The function's traceback entry at `line` (`always`: the outermost
     /// compiled frame, never bounded).
     AddTraceback { line: Local, name: String, file: String, always: bool },
@@ -52,7 +56,7 @@ impl BodyOp {
         match self {
             Const { .. } | Raise { .. } => vec![],
             Copy { src: v } | Convert { value: v, .. } | Unary { value: v, .. } | Truthy { value: v, .. } | Abs { value: v, .. }
-            | BitCount { value: v, .. } | Round { value: v } | Assert { value: v, .. } | CheckBound { flag: v, .. } | AddTraceback { line: v, .. } => vec![*v],
+            | BitCount { value: v, .. } | Round { value: v } | Assert { value: v, .. } | CheckBound { flag: v, .. } | AddTraceback { line: v, .. } | StackCheck { limit: v } => vec![*v],
             FloatBinary { a, b, .. } | IntTrueDiv { a, b, .. } | IntBinary { a, b, .. } | BoolBinary { a, b, .. } | Sub { a, b }
             | Compare { a, b, .. } | RoundDigits { x: a, n: b } => vec![*a, *b],
             MinMax { v, acc, .. } => vec![*v, *acc],
@@ -65,7 +69,7 @@ impl BodyOp {
     pub fn error_kind(&self) -> ErrorKind {
         use BodyOp::*;
         match self {
-            Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } => {
+            Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } | StackCheck { .. } => {
                 ErrorKind::Never
             }
             Raise { .. } => ErrorKind::Always,
@@ -101,6 +105,7 @@ impl BodyOp {
             Raise { exc, msg } => format!("raise {exc}({msg:?})"),
             Assert { value, msg } => format!("assert {value}, {msg:?}"),
             CheckBound { flag, name } => format!("check_bound '{name}' {flag}"),
+            StackCheck { limit } => format!("stack_check {limit}"),
             AddTraceback { line, name, always, .. } => format!("add_traceback '{name}' line {line}{}", if *always { " always" } else { "" }),
         }
     }

@@ -13,7 +13,7 @@ use super::super::{clif_type, FnCx, R};
 use super::{return_error, return_value, Directives, ErrorExit, OpCx};
 use crate::hir;
 use crate::mir::body::BodyOp;
-use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Terminator};
+use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::PY_INT;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, Block, InstBuilder, Value};
@@ -36,6 +36,12 @@ struct Gen<'c, 'a, 'b, 'm> {
     /// are, as the walk passed values. They get no Cranelift variable: the
     /// SSA builder's tables grow as variables times blocks.
     temps: HashMap<Local, Value>,
+    /// The values of the pointer-sized locals (the stack limit, as passed or
+    /// as checked on entry): defined once on entry, they dominate every use,
+    /// and are passed as they are, as the walk passed its limit.
+    pinned: HashMap<Local, Value>,
+    /// The parameters' values on entry.
+    params: Vec<(Local, Value)>,
 }
 
 /// Emits `body` (built by `mir::build::body` for `f`) into the native
@@ -52,10 +58,12 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, f: &hir::Function) -> R<()> {
         entered: IndexVec::from_elem(false, n),
         error_used: false,
         temps: HashMap::new(),
+        pinned: HashMap::new(),
+        params: vec![],
     };
     let p = g.cx.em.ptr;
     for (l, decl) in body.locals.iter_enumerated() {
-        if decl.name.is_none() {
+        if decl.name.is_none() || decl.ty == LocalTy::Ptr {
             continue;
         }
         let t = match decl.ty {
@@ -82,6 +90,7 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, f: &hir::Function) -> R<()> {
     }
     for (l, v) in body.params.iter().zip(params) {
         g.def(*l, v)?;
+        g.params.push((*l, v));
     }
     // A block reached only as the success edge of the op ending another is
     // emitted with it.
@@ -136,6 +145,9 @@ impl Gen<'_, '_, '_, '_> {
     }
 
     fn get(&mut self, l: Local) -> R<Value> {
+        if self.body.ty(l) == LocalTy::Ptr {
+            return self.pinned.get(&l).copied().ok_or_else(|| format!("{l} of `{}` is used before its definition on entry", self.body.name));
+        }
         if self.body.locals[l].name.is_none() {
             return self.temps.get(&l).copied().ok_or_else(|| format!("{l} of `{}` is used outside the blocks defining it", self.body.name));
         }
@@ -144,6 +156,10 @@ impl Gen<'_, '_, '_, '_> {
     }
 
     fn def(&mut self, l: Local, v: Value) -> R<()> {
+        if self.body.ty(l) == LocalTy::Ptr {
+            self.pinned.insert(l, v);
+            return Ok(());
+        }
         if self.body.locals[l].name.is_none() {
             self.temps.insert(l, v);
             return Ok(());
@@ -252,7 +268,7 @@ impl Gen<'_, '_, '_, '_> {
             args.push(self.get(u)?);
         }
         let mut o = OpCx::new(self.cx, exit, self.directives);
-        let r = emit_op(&mut o, kind, &args)?;
+        let r = emit_op(&mut o, kind, &args, self.body.returns)?;
         let raised = o.raised;
         if let (Some(e), true) = (err, raised) {
             self.pending[e] = self.pending[e].saturating_sub(1);
@@ -263,12 +279,19 @@ impl Gen<'_, '_, '_, '_> {
         if let (Some(d), Some(v)) = (op.dests.first(), r) {
             self.def(*d, v)?;
         }
+        if matches!(kind, BodyOp::StackCheck { .. }) {
+            // The frame is set up past the check: the parameters are bound
+            // in the block it continues in, as the walk bound them.
+            for (l, v) in self.params.clone() {
+                self.def(l, v)?;
+            }
+        }
         Ok(())
     }
 }
 
 /// What `OpCx` emits for `op`, whose operands' values are `a` (in `uses` order).
-fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value]) -> R<Option<Value>> {
+fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option<Value>> {
     use BodyOp::*;
     Ok(Some(match op {
         Const { c, ty } => o.konst(*c, *ty),
@@ -307,6 +330,14 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value]) -> R<Option<Value>> {
             let msg = o.cx.em.py.unbound_local_message(name);
             o.raise_if(unbound, "PyExc_UnboundLocalError", Some(&msg))?;
             return Ok(None);
+        }
+        StackCheck { .. } => {
+            let sp = o.cx.b.ins().get_stack_pointer(o.cx.em.ptr);
+            let (cont, _) = super::stack::check(o.cx, sp, a[0])?;
+            return_error(o.cx, returns)?;
+            // Left unsealed, as the walk left it (sealed with the rest at the end).
+            o.cx.b.switch_to_block(cont);
+            o.cx.b.block_params(cont)[0]
         }
         AddTraceback { name, file, always, .. } => {
             o.add_traceback(name, file, a[0], *always)?;

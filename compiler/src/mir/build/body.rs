@@ -11,7 +11,7 @@
 //!
 //! Not built here yet (`Ok(None)`: the function goes through `lower`'s
 //! walk): memoryviews and C arrays, `for … in range`, calls inlined or of a
-//! big frame, recursive functions' stack check, `and`/`or` values,
+//! big frame, `and`/`or` values,
 //! conditional expressions that branch, comparison chains.
 
 use super::Builder;
@@ -60,9 +60,6 @@ struct BodyBuilder<'m, 'p> {
 
 /// The MIR of `f`'s body, or `None` when it uses what is not built here yet.
 pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
-    if plan.stack_check {
-        return Ok(None);
-    }
     let returns = match f.ret {
         Ty::Void => Returns::Flag,
         Ty::View(_) => return Ok(None),
@@ -77,7 +74,11 @@ pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
         let l = b.param(LocalTy::Scalar(p.ty), &f.locals[p.local.0 as usize].name);
         locals[p.local.0 as usize] = Some(l);
     }
-    let limit = b.param(LocalTy::Ptr, "stack limit");
+    let mut limit = b.param(LocalTy::Ptr, "stack limit");
+    // Before the frame is set up: on error nothing of it exists.
+    if plan.stack_check {
+        limit = b.value(LocalTy::Ptr, OpKind::Body(BodyOp::StackCheck { limit }));
+    }
     // Every local starts zeroed, in order, then the bound flags (cleared).
     let mut all = vec![];
     for (decl, l) in f.locals.iter().zip(locals) {
