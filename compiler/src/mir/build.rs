@@ -15,6 +15,7 @@ pub struct Builder {
     line: u32,
     /// Blocks in the order they were first made current.
     entered: Vec<BlockId>,
+    was_entered: IndexVec<BlockId, bool>,
 }
 
 impl Builder {
@@ -25,7 +26,9 @@ impl Builder {
         let entry = blocks.push(BasicBlock::new(vec![], None, false));
         let error_exit = blocks.push(BasicBlock::new(vec![], Some(Terminator::ReturnError), true));
         let body = Body { name: name.to_string(), returns, locals: IndexVec::new(), params: vec![], blocks, error_exit };
-        Builder { body, current: entry, line: 0, entered: vec![entry] }
+        let mut was_entered = IndexVec::from_elem(false, 2);
+        was_entered[entry] = true;
+        Builder { body, current: entry, line: 0, entered: vec![entry], was_entered }
     }
 
     pub fn local(&mut self, ty: LocalTy, name: Option<&str>) -> Local {
@@ -39,11 +42,13 @@ impl Builder {
     }
 
     pub fn block(&mut self, cold: bool) -> BlockId {
+        self.was_entered.push(false);
         self.body.blocks.push(BasicBlock::new(vec![], None, cold))
     }
 
     pub fn switch_to(&mut self, b: BlockId) {
-        if !self.entered.contains(&b) {
+        if !self.was_entered[b] {
+            self.was_entered[b] = true;
             self.entered.push(b);
         }
         self.current = b;

@@ -31,9 +31,11 @@ struct Gen<'c, 'a, 'b, 'm> {
     entered: IndexVec<BlockId, bool>,
     /// Whether anything jumped to the error exit.
     error_used: bool,
-    /// The values of the unnamed locals (an expression's parts) defined in
-    /// the blocks being emitted, which their later ops there take as they
-    /// are, as the walk passed values. They get no Cranelift variable: the
+    /// The values of the unnamed locals (an expression's parts), which
+    /// their ops take as they are, as the walk passed values: each is defined
+    /// once, where it dominates its uses (the verifier's definitions check).
+    /// They get no Cranelift variable: a variable read in a block not sealed
+    /// yet adds a block parameter Cranelift removes again (an alias), and the
     /// SSA builder's tables grow as variables times blocks.
     temps: HashMap<Local, Value>,
     /// The values of the pointer-sized locals (the stack limit, as passed or
@@ -149,7 +151,7 @@ impl Gen<'_, '_, '_, '_> {
             return self.pinned.get(&l).copied().ok_or_else(|| format!("{l} of `{}` is used before its definition on entry", self.body.name));
         }
         if self.body.locals[l].name.is_none() {
-            return self.temps.get(&l).copied().ok_or_else(|| format!("{l} of `{}` is used outside the blocks defining it", self.body.name));
+            return self.temps.get(&l).copied().ok_or_else(|| format!("{l} of `{}` is used before its definition is emitted", self.body.name));
         }
         let v = self.var(l)?;
         Ok(self.cx.b.use_var(v))
@@ -199,7 +201,6 @@ impl Gen<'_, '_, '_, '_> {
 
     /// Emits `b` and the blocks its ops' success edges lead to.
     fn emit_from(&mut self, mut b: BlockId) -> R<()> {
-        self.temps.clear();
         loop {
             let block = &self.body.blocks[b];
             let term = block.term.as_ref().ok_or_else(|| format!("{b} is not terminated"))?;

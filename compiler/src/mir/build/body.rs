@@ -11,8 +11,9 @@
 //!
 //! Not built here yet (`Ok(None)`: the function goes through `lower`'s
 //! walk): memoryviews and C arrays, `for … in range`, calls inlined or of a
-//! big frame, `and`/`or` values,
-//! conditional expressions that branch, comparison chains.
+//! big frame, comparison chains. A value joining two paths (`and`/`or`, a
+//! conditional expression that branches) is a local assigned on each, which Cranelift's SSA construction turns into the join block's
+//! parameter, as the walk made it.
 
 use super::Builder;
 use crate::hir::{self, ArithOp, Const, Expr, ExprKind, FuncId, LocalId, Stmt, StmtKind, UnOp};
@@ -344,6 +345,40 @@ impl BodyBuilder<'_, '_> {
             ExprKind::Truthy(x) => {
                 let v = self.expr(x)?;
                 self.value(Ty::Bool, BodyOp::Truthy { value: v, ty: x.ty })
+            }
+            ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+                let is_and = matches!(e.kind, ExprKind::And(..));
+                let va = self.expr(a)?;
+                let t = self.value(Ty::Bool, BodyOp::Truthy { value: va, ty: a.ty });
+                let joined = self.b.local(LocalTy::Scalar(ty), Some(if is_and { "and value" } else { "or value" }));
+                self.op(vec![joined], BodyOp::Copy { src: va });
+                let (eval_b, merge) = (self.b.block(false), self.b.block(false));
+                let (then, otherwise) = if is_and { (eval_b, merge) } else { (merge, eval_b) };
+                self.terminate(Terminator::Branch { cond: t, then, otherwise });
+                self.b.switch_to(eval_b);
+                self.reachable = true;
+                let vb = self.expr(b)?;
+                self.op(vec![joined], BodyOp::Copy { src: vb });
+                self.terminate(Terminator::Goto(merge));
+                self.b.switch_to(merge);
+                self.reachable = true;
+                self.value(ty, BodyOp::Copy { src: joined })
+            }
+            ExprKind::IfExp { cond, then, orelse, select: false } => {
+                let c = self.expr(cond)?;
+                let (tb, eb, merge) = (self.b.block(false), self.b.block(false), self.b.block(false));
+                let joined = self.b.local(LocalTy::Scalar(ty), Some("conditional value"));
+                self.terminate(Terminator::Branch { cond: c, then: tb, otherwise: eb });
+                for (blk, x) in [(tb, then), (eb, orelse)] {
+                    self.b.switch_to(blk);
+                    self.reachable = true;
+                    let v = self.expr(x)?;
+                    self.op(vec![joined], BodyOp::Copy { src: v });
+                    self.terminate(Terminator::Goto(merge));
+                }
+                self.b.switch_to(merge);
+                self.reachable = true;
+                self.value(ty, BodyOp::Copy { src: joined })
             }
             ExprKind::IfExp { cond, then, orelse, select: true } => {
                 let c = self.expr(cond)?;
