@@ -25,6 +25,19 @@ impl<'m> Lower<'m, '_, '_, '_> {
     }
 
     pub(super) fn stmt(&mut self, s: &Stmt) -> R<()> {
+        if self.cx.em.listing_kind != crate::backend::Listing::Annotate {
+            return self.stmt_code(s);
+        }
+        // The annotate report groups code by the statement it came from; what
+        // follows a nested statement (a loop's step) is the enclosing one's again.
+        let outer = self.cx.b.srcloc();
+        self.cx.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(s.line));
+        let done = self.stmt_code(s);
+        self.cx.b.set_srcloc(outer);
+        done
+    }
+
+    fn stmt_code(&mut self, s: &Stmt) -> R<()> {
         match &s.kind {
             StmtKind::Pass => Ok(()),
             StmtKind::Assign(pairs) => {
