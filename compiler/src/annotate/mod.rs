@@ -11,7 +11,7 @@ mod score;
 
 use crate::backend::{self, FunctionCode, LineCode};
 use crate::{hir, link, target, BuildError, BuildOptions};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -77,11 +77,12 @@ fn annotate_here(opts: &BuildOptions) -> Result<Annotation, BuildError> {
     let (module, src, _) = crate::analyze_here(&source, &display, &abs.display().to_string(), &name)?;
     let targets = target::parse_list(&opts.target).map_err(BuildError::plain)?;
     let minor = link::query_python(&opts.python).map_err(BuildError::plain)?.minor;
-    let out = backend::compile(&module, &targets[..1], minor, backend::Listing::Annotate).map_err(|f| crate::internal_error(&src, f))?;
+    let first = targets.first().ok_or_else(|| BuildError::plain("no target given"))?;
+    let out = backend::compile(&module, std::slice::from_ref(first), minor, backend::Listing::Annotate).map_err(|f| crate::internal_error(&src, f))?;
     let native = module.functions.len() - module.c_library_bindings.len();
     let facts = Facts {
         file: &display,
-        target: &targets[0].name,
+        target: &first.name,
         elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
         native,
         left: &module.left_to_python,
@@ -91,28 +92,35 @@ fn annotate_here(opts: &BuildOptions) -> Result<Annotation, BuildError> {
     Ok(Annotation { html, native_functions: native, left_to_python: module.left_to_python.len() })
 }
 
-/// The user function a compiled function belongs to: its own name, or the
-/// name a wrapper's title ends with (`wrapper of fib`).
-fn owner<'m>(module: &'m hir::Module, title: &str) -> Option<&'m hir::Function> {
-    let name = title.rsplit(" of ").next().unwrap_or(title);
-    module.functions.iter().find(|f| f.name == name)
+/// The symbols of the code each user function compiles to (its native
+/// function and wrappers, as `backend` and `glue` name them), to its `def` line.
+fn owners(module: &hir::Module) -> HashMap<String, u32> {
+    const PREFIXES: [&str; 4] = ["pyc_aot_native_", "pyc_aot_wrap_", "pyc_aot_wrap_slow_", "pyc_aot_vectorcall_"];
+    let mut owners = HashMap::new();
+    for f in &module.functions {
+        for prefix in PREFIXES {
+            owners.entry(format!("{prefix}{}", f.name)).or_insert(f.line);
+        }
+    }
+    owners
 }
 
 /// The functions' code regrouped by source line; code with no line of its
 /// own (prologues, wrappers) belongs to its function's `def` line. Module
 /// glue (init, exec slot, helpers) belongs to no user function and is left out.
 fn by_line<'a>(module: &hir::Module, code: &'a [FunctionCode]) -> BTreeMap<u32, Vec<LineEntry<'a>>> {
+    let owners = owners(module);
     let mut lines: BTreeMap<u32, Vec<LineEntry<'a>>> = BTreeMap::new();
     for f in code {
-        let Some(user) = owner(module, &f.title) else { continue };
+        let Some(&def_line) = owners.get(&f.symbol) else { continue };
         for (line, code) in &f.lines {
-            let at = line.unwrap_or(user.line);
-            let mir = if at == user.line { f.mir.as_deref() } else { None };
+            let at = line.unwrap_or(def_line);
+            let mir = if at == def_line { f.mir.as_deref() } else { None };
             lines.entry(at).or_default().push(LineEntry { function: &f.title, mir, code });
         }
         if f.lines.get(&None).is_none() && f.mir.is_some() {
             // A wrapper whose every instruction came from statements lowered in place.
-            lines.entry(user.line).or_default().push(LineEntry { function: &f.title, mir: f.mir.as_deref(), code: &EMPTY });
+            lines.entry(def_line).or_default().push(LineEntry { function: &f.title, mir: f.mir.as_deref(), code: &EMPTY });
         }
     }
     lines

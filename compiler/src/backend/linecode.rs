@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 pub struct FunctionCode {
     /// As `--emit clif` titles it: `fib`, `wrapper of fib`, `module exec`, …
     pub title: String,
+    /// Its symbol in the object (`pyc_aot_native_fib`, `pyc_aot_wrap_fib`, …).
+    pub symbol: String,
     /// The wrapper's MIR after its passes (wrappers are MIR bodies).
     pub mir: Option<String>,
     /// Code without a line (prologue, epilogue, all of a wrapper) under `None`.
@@ -54,7 +56,7 @@ fn symbol(module: &ObjectModule, func: &ir::Function, name: &ExternalName) -> St
 }
 
 /// Groups `func` (as compiled) and its machine code by line.
-pub fn collect(module: &ObjectModule, isa: &dyn cranelift_codegen::isa::TargetIsa, func: &ir::Function, code: &CompiledCode, title: &str, mir: Option<String>) -> Result<FunctionCode, String> {
+pub fn collect(module: &ObjectModule, isa: &dyn cranelift_codegen::isa::TargetIsa, id: FuncId, func: &ir::Function, code: &CompiledCode, title: &str, mir: Option<String>) -> Result<FunctionCode, String> {
     let mut lines: BTreeMap<Option<u32>, LineCode> = BTreeMap::new();
     // The block each line's listing is in, to head a new one with its label.
     let mut in_block: BTreeMap<Option<u32>, ir::Block> = BTreeMap::new();
@@ -97,7 +99,8 @@ pub fn collect(module: &ObjectModule, isa: &dyn cranelift_codegen::isa::TargetIs
         }
         lines.entry(line_of(loc)).or_default().asm.push(text.trim_end().to_string());
     }
-    Ok(FunctionCode { title: title.to_string(), mir, lines })
+    let symbol = module.declarations().get_function_decl(id).name.clone().unwrap_or_default();
+    Ok(FunctionCode { title: title.to_string(), symbol, mir, lines })
 }
 
 fn disassembler(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Result<capstone::Capstone, String> {

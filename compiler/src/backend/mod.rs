@@ -413,7 +413,7 @@ impl Emitter {
             let code = self.ctx.compiled_code().ok_or("no compiled code")?;
             let isa = self.variant.as_ref().map_or(self.module.isa(), |(_, isa)| &**isa);
             let mir = self.wrapper_mir.take();
-            self.code.push(linecode::collect(&self.module, isa, &self.ctx.func, code, title, mir)?);
+            self.code.push(linecode::collect(&self.module, isa, id, &self.ctx.func, code, title, mir)?);
         }
         if self.listing_kind == Listing::Asm {
             if let Some(code) = self.ctx.compiled_code() {
