@@ -58,7 +58,7 @@ def test_a_second_run_comes_from_the_cache(shell):
 def test_annotate_renders_the_report_inline(shell):
     out = shell.run_cell_magic("pyc_aot", "--annotate", CELL + "\n# annotated\n")
     page = out.data
-    assert page.startswith("<iframe srcdoc=")
+    assert page.startswith("<div><iframe srcdoc=")
     assert "Machine code" in page and "Cranelift IR" in page
     assert shell.user_ns["fib"](5) == 5.0
 

@@ -97,7 +97,7 @@ def register(ipython) -> None:
         with open(report, encoding="utf-8") as f:
             page = f.read()
         # In a frame of its own, so the report's styles and script stay in it.
-        return HTML('<iframe srcdoc="%s" style="width: 100%%; height: 32em; border: 1px solid #ddd"></iframe>'
+        return HTML('<div><iframe srcdoc="%s" style="width: 100%%; height: 32em; border: 1px solid #ddd"></iframe></div>'
                     % html.escape(page, quote=True))
 
     ipython.register_magic_function(pyc_aot, magic_kind="cell", magic_name="pyc_aot")
