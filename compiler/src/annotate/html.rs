@@ -54,7 +54,8 @@ pub fn page(source: &str, facts: &Facts) -> String {
     out.push_str("</style>\n</head>\n<body>\n");
     header(&mut out, facts);
     out.push_str("<div class=\"src\">\n");
-    for (k, line) in source.split('\n').enumerate() {
+    // A final newline ends the last line; it starts no line of its own.
+    for (k, line) in source.strip_suffix('\n').unwrap_or(source).split('\n').enumerate() {
         let n = k as u32 + 1;
         let entries = facts.lines.get(&n).map(Vec::as_slice).unwrap_or(&[]);
         source_line(&mut out, n, line, entries, facts);

@@ -78,7 +78,7 @@ pub fn collect(module: &ObjectModule, isa: &dyn cranelift_codegen::isa::TargetIs
     }
     let bytes = code.buffer.data();
     let ranges = code.buffer.get_srclocs_sorted();
-    let relocs: Vec<(u32, String)> = code
+    let mut relocs: Vec<(u32, String)> = code
         .buffer
         .relocs()
         .iter()
@@ -87,15 +87,25 @@ pub fn collect(module: &ObjectModule, isa: &dyn cranelift_codegen::isa::TargetIs
             FinalizedRelocTarget::Func(_) => None,
         })
         .collect();
+    relocs.sort_by_key(|(offset, _)| *offset);
     let disasm = disassembler(isa)?;
     let insns = disasm.disasm_all(bytes, 0).map_err(|e| format!("cannot disassemble `{title}`: {e}"))?;
+    // Instructions, ranges and relocations all ascend in address: one pass.
+    let (mut range, mut reloc) = (0, 0);
     for insn in insns.iter() {
         let at = insn.address() as u32;
         let end = at + insn.bytes().len() as u32;
-        let loc = ranges.iter().find(|r| r.start <= at && at < r.end).map_or(ir::SourceLoc::default(), |r| r.loc);
+        while range < ranges.len() && ranges[range].end <= at {
+            range += 1;
+        }
+        let loc = ranges.get(range).filter(|r| r.start <= at).map_or(ir::SourceLoc::default(), |r| r.loc);
         let mut text = format!("{at:5x}:  {} {}", insn.mnemonic().unwrap_or("?"), insn.op_str().unwrap_or(""));
-        for (_, name) in relocs.iter().filter(|(o, _)| at <= *o && *o < end) {
-            text.push_str(&format!("  ; {name}"));
+        while reloc < relocs.len() && relocs[reloc].0 < at {
+            reloc += 1;
+        }
+        while reloc < relocs.len() && relocs[reloc].0 < end {
+            text.push_str(&format!("  ; {}", relocs[reloc].1));
+            reloc += 1;
         }
         lines.entry(line_of(loc)).or_default().asm.push(text.trim_end().to_string());
     }
