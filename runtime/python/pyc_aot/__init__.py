@@ -10,6 +10,8 @@ Entry points:
 * ``pyc_aot.setuptools`` — ``aot_extensions(...)`` and ``build_ext`` for
   ``setup.py``.
 * ``pyc_aot.install()`` / ``pyc_aot.uninstall()`` — compile on import.
+* ``pyc_aot.annotate("fib.py")`` — write ``fib.html``, the annotate report.
+* ``%load_ext pyc_aot`` then ``%%pyc_aot`` in IPython/Jupyter — compile a cell.
 * ``from pyc_aot import cython`` — the plain-Python stand-ins for Cython's
   pure-Python-mode names, so typed files run uncompiled too.
 """

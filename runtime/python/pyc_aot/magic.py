@@ -70,13 +70,15 @@ def run_cell(cell: str, target: str = "native", want_annotation: bool = False):
     if not os.path.exists(built) or not os.path.exists(source):
         with open(source, "w", encoding="utf-8") as f:
             f.write(cell)
-        compile(source, target=target, output_dir=directory)
-    report = None
+        _, report = compile(source, target=target, output_dir=directory)
+        if report.warnings:  # functions left to Python, and why
+            print(report.warnings, file=sys.stderr)
+    page = None
     if want_annotation:
-        report = os.path.join(directory, name + ".html")
-        if not os.path.exists(report):
-            annotate(source, target=target, output=report)
-    return _load(name, built), report
+        page = os.path.join(directory, name + ".html")
+        if not os.path.exists(page):
+            annotate(source, target=target, output=page)
+    return _load(name, built), page
 
 
 def register(ipython) -> None:
