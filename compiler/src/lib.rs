@@ -3,6 +3,7 @@
 //! The pipeline, one data type between each stage:
 //! source ─`syntax`─▶ AST ─`frontend`─▶ typed `hir` ─`opt`─▶ `hir` ─`backend`─▶ object ─`link`─▶ `.so`.
 
+pub mod annotate;
 pub mod backend;
 pub mod diag;
 pub mod frontend;

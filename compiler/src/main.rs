@@ -47,6 +47,22 @@ enum Command {
         /// Extension suffix of the module file (default: the interpreter's; derived for cross targets).
         #[arg(long)]
         ext_suffix: Option<String>,
+        /// Also write the annotate report FILE.html (see `pyc-aot annotate`).
+        #[arg(long)]
+        annotate: bool,
+    },
+    /// Write FILE.html: the source shaded by the Python interaction of each line's compiled code; click a line for its MIR, Cranelift IR and machine code.
+    Annotate {
+        file: PathBuf,
+        /// Where to write the report (default: FILE.html next to FILE).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        /// CPU to generate code for (the first one of a list).
+        #[arg(long, default_value = "native")]
+        target: String,
+        /// Python interpreter the code is for.
+        #[arg(long, default_value = "python3")]
+        python: String,
     },
     /// List the CPU names `--target` accepts and the features each enables.
     Targets,
@@ -78,7 +94,11 @@ fn run(cli: Cli) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Build { file, out_dir, target, python, strict, emit, quiet, linker, ext_suffix } => {
+        Command::Annotate { file, output, target, python } => {
+            let opts = BuildOptions { source: file, out_dir: None, target, python, strict: false, emit: None, linker: None, ext_suffix: None };
+            write_annotation(&opts, output.as_deref(), false)
+        }
+        Command::Build { file, out_dir, target, python, strict, emit, quiet, linker, ext_suffix, annotate } => {
             let opts = BuildOptions {
                 source: file,
                 out_dir,
@@ -117,6 +137,9 @@ fn run(cli: Cli) -> ExitCode {
                             }
                         }
                     }
+                    if annotate && opts.emit.is_none() {
+                        return write_annotation(&opts, None, quiet);
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(err) => {
@@ -126,4 +149,24 @@ fn run(cli: Cli) -> ExitCode {
             }
         }
     }
+}
+
+/// `pyc-aot annotate` and `build --annotate`: the report, or the error as the build renders it.
+fn write_annotation(opts: &BuildOptions, output: Option<&std::path::Path>, quiet: bool) -> ExitCode {
+    match pyc_aot::annotate::write(opts, output) {
+        Ok((path, a)) => {
+            if !quiet {
+                println!("wrote {} ({} native, {} left to Python)", path.display(), plural(a.native_functions, "function"), a.left_to_python);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprint!("{}", err.rendered);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }

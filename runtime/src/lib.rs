@@ -118,6 +118,18 @@ fn compile_object<'py>(
     }
 }
 
+/// The annotate report of `source` written to `output` (default: the source
+/// with `.html`); returns `(path written, functions native, left to Python)`.
+#[pyfunction]
+#[pyo3(signature = (source, target, python, output=None))]
+fn annotate(py: Python<'_>, source: PathBuf, target: String, python: String, output: Option<PathBuf>) -> PyResult<(String, usize, usize)> {
+    let opts = options(source, None, target, python, false, None)?;
+    match off_thread(py, move || pyc_aot::annotate::write(&opts, output.as_deref()))? {
+        Ok((path, a)) => Ok((path.display().to_string(), a.native_functions, a.left_to_python)),
+        Err(err) => Err(compile_error(py, err)),
+    }
+}
+
 /// Tells the compiler the facts of interpreter `exe` (normally the running
 /// one), so building for it starts no subprocess.
 #[pyfunction]
@@ -164,5 +176,6 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(remember_python, m)?)?;
     m.add_function(wrap_pyfunction!(targets, m)?)?;
     m.add_function(wrap_pyfunction!(target_id, m)?)?;
+    m.add_function(wrap_pyfunction!(annotate, m)?)?;
     Ok(())
 }

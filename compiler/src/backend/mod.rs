@@ -9,12 +9,14 @@
 
 mod codegen;
 mod glue;
+mod linecode;
 mod lower;
 mod outlined;
 pub mod pyabi;
 
 pub(crate) use codegen::stack;
 pub(crate) use lower::{lower_in_place, worth_lowering_in_place};
+pub use linecode::{FunctionCode, LineCode};
 
 use crate::hir::{self, FuncId};
 use crate::mir::primitives as prim;
@@ -37,12 +39,16 @@ pub enum Listing {
     Mir,
     /// The MIR of every wrapper as built and after each pass (verified).
     MirStages,
+    /// Each function's code by source line (`Output::code`), for the annotate report.
+    Annotate,
 }
 
 pub struct Output {
     pub object: Vec<u8>,
     /// Per-function CLIF or disassembly when requested.
     pub listing: String,
+    /// With `Listing::Annotate`: every function's code by line, in build order.
+    pub code: Vec<FunctionCode>,
 }
 
 type R<T> = Result<T, String>;
@@ -83,6 +89,10 @@ pub(crate) struct Emitter {
     /// Functions built but not yet compiled to machine code (no listing was
     /// asked for): `finish_functions` compiles them on every core.
     pending: Vec<Pending>,
+    /// With `Listing::Annotate`: the functions' code by line so far, and the
+    /// MIR of the wrapper about to be defined.
+    pub code: Vec<FunctionCode>,
+    pub wrapper_mir: Option<String>,
 }
 
 /// Stack of each code generation thread (reserved, not committed, until used).
@@ -213,6 +223,8 @@ pub fn compile_with_shim(
         shim_code: shim_code.map(<[u8]>::to_vec),
         shim_data: None,
         pending: vec![],
+        code: vec![],
+        wrapper_mir: None,
     };
     let recursive = hir::recursive_functions(module);
     let fat = targets.len() > 1;
@@ -252,9 +264,10 @@ pub fn compile_with_shim(
         Failure { function, message }
     })?;
     let listing = std::mem::take(&mut em.listing);
+    let code = std::mem::take(&mut em.code);
     let product = em.module.finish();
     let object = product.emit().map_err(|e| format!("cannot write the object file: {e}"))?;
-    Ok(Output { object, listing })
+    Ok(Output { object, listing, code })
 }
 
 pub(crate) fn clif_type(t: Ty) -> Option<ir::Type> {
@@ -397,6 +410,12 @@ impl Emitter {
                     .define_function_bytes(id, alignment, &bytes, &relocs)
                     .map_err(|e| format!("internal compiler error in `{title}`: {e:?}"))?;
             }
+        }
+        if self.listing_kind == Listing::Annotate {
+            let code = self.ctx.compiled_code().ok_or("no compiled code")?;
+            let isa = self.variant.as_ref().map_or(self.module.isa(), |(_, isa)| &**isa);
+            let mir = self.wrapper_mir.take();
+            self.code.push(linecode::collect(&self.module, isa, id, &self.ctx.func, code, title, mir)?);
         }
         if self.listing_kind == Listing::Asm {
             if let Some(code) = self.ctx.compiled_code() {

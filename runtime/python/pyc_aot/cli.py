@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import List, Optional
 
-from . import COMPILER_VERSION, CompileError, compile as _compile, targets as _targets
+from . import COMPILER_VERSION, CompileError, annotate as _annotate, compile as _compile, targets as _targets
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,12 +44,39 @@ def _parser() -> argparse.ArgumentParser:
         help="Print the typed HIR, the wrappers' MIR, Cranelift IR or machine code instead of writing a module",
     )
     b.add_argument("-q", "--quiet", action="store_true", help="Print nothing on success")
+    b.add_argument("--annotate", action="store_true", help="Also write the annotate report FILE.html (see `pyc-aot annotate`)")
+    _add_annotate_parser(sub)
     sub.add_parser(
         "targets",
         help="List the CPU names `--target` accepts and the features each enables",
         description="List the CPU names `--target` accepts and the features each enables.",
     )
     return p
+
+
+def _add_annotate_parser(sub) -> None:
+    what = ("Write FILE.html: the source shaded by the Python interaction of each line's compiled code; "
+            "click a line for its MIR, Cranelift IR and machine code")
+    a = sub.add_parser("annotate", help=what, description=what + ".")
+    a.add_argument("file", metavar="FILE")
+    a.add_argument("-o", "--output", help="Where to write the report (default: FILE.html next to FILE)")
+    a.add_argument("--target", default="native", help="CPU to generate code for (the first one of a list) [default: native]")
+    a.add_argument("--python", default=None, help="Python interpreter the code is for [default: this one]")
+
+
+def _run_annotate(file, output, target, python, quiet) -> int:
+    try:
+        written = _annotate(file, target=target, output=output, python=python)
+    except CompileError as err:
+        sys.stdout.flush()
+        sys.stderr.write(err.rendered)
+        return 1
+    except RuntimeError as err:  # an internal compiler error
+        sys.stderr.write(f"error: {err}\n")
+        return 101
+    if not quiet:
+        print(f"wrote {written}")
+    return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -71,6 +98,8 @@ def _main(argv: Optional[List[str]]) -> int:
             shown = [f[len("has_"):] if f.startswith("has_") else f for f in features]
             print(f"{name:<22} {' '.join(shown) if shown else 'baseline (SSE2)'}")
         return 0
+    if args.command == "annotate":
+        return _run_annotate(args.file, args.output, args.target, args.python, False)
 
     try:
         path, report = _compile(
@@ -96,6 +125,8 @@ def _main(argv: Optional[List[str]]) -> int:
         print(report.summary())
         if report.cannot_import:
             print(report.cannot_import, file=sys.stderr)
+    if args.annotate and path is not None:
+        return _run_annotate(args.file, None, args.target, args.python, args.quiet)
     return 0
 
 

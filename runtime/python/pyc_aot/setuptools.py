@@ -50,7 +50,7 @@ try:  # distutils' own levels: 1-5 in older setuptools, logging's in newer ones
 except ImportError:  # pragma: no cover
     import logging as _log  # type: ignore[no-redef]
 
-from . import COMPILER_VERSION, CompileError, _native, compile_object
+from . import COMPILER_VERSION, CompileError, _native, annotate, compile_object
 
 __all__ = ["AotExtension", "aot_extensions", "baseline_target", "build_ext", "TARGET_ENV"]
 
@@ -79,7 +79,8 @@ class AotExtension(Extension):
     ``extra_link_args``, ``extra_objects``, ``depends``, ``optional``, …).
     """
 
-    def __init__(self, name: str, source: str, *, target: Optional[str] = None, strict: bool = False, **kwargs):
+    def __init__(self, name: str, source: str, *, target: Optional[str] = None, strict: bool = False,
+                 annotate: bool = False, **kwargs):
         if not source.endswith(".py"):
             raise _SetupError(f"pyc-aot extension {name!r}: source {source!r} is not a .py file")
         stem = os.path.splitext(os.path.basename(source))[0]
@@ -91,6 +92,7 @@ class AotExtension(Extension):
         super().__init__(name, [source], **kwargs)
         self.pyc_aot_target = target
         self.pyc_aot_strict = strict
+        self.pyc_aot_annotate = annotate
 
     @property
     def pyc_aot_source(self) -> str:
@@ -124,6 +126,7 @@ def aot_extensions(
     target: Optional[str] = None,
     strict: bool = False,
     package_dir: Optional[Dict[str, str]] = None,
+    annotate: bool = False,
     **extension_kwargs,
 ) -> List[AotExtension]:
     """One :class:`AotExtension` per typed source.
@@ -132,7 +135,9 @@ def aot_extensions(
     ``"pkg/kernels.py"`` (module ``pkg.kernels``), or ``(module_name, path)``
     pairs. ``package_dir`` maps package names to directories as in
     ``setup()`` (``{"": "src"}`` for a src layout). ``target`` and ``strict``
-    apply to every extension; other keyword arguments go to each
+    apply to every extension; ``annotate=True`` also writes each source's
+    annotate report beside it (``pyc-aot annotate``: ``kernels.py`` →
+    ``kernels.html``); other keyword arguments go to each
     :class:`AotExtension`.
     """
     if isinstance(sources, (str, bytes)):
@@ -144,7 +149,7 @@ def aot_extensions(
         else:
             path = os.fspath(s)
             name = _module_name(path, package_dir or {})
-        out.append(AotExtension(name, path, target=target, strict=strict, **extension_kwargs))
+        out.append(AotExtension(name, path, target=target, strict=strict, annotate=annotate, **extension_kwargs))
     return out
 
 
@@ -176,6 +181,8 @@ class build_ext(_build_ext):
         # older-dated copy (tar, cp -p, rsync -t) or whose link was cut short:
         # the stamp also names the source and the module by their contents.
         stamp += f"source={_file_hash(source)}\n"
+        if ext.pyc_aot_annotate:
+            self._annotate(ext, source)
         if (
             not self.force
             and not newer_group(depends, ext_path, "newer")
@@ -225,6 +232,18 @@ class build_ext(_build_ext):
             if os.path.exists(linked):
                 os.unlink(linked)
         _write_atomic(stamp_path, (stamp + f"module={_file_hash(ext_path)}\n").encode())
+
+
+    def _annotate(self, ext: AotExtension, source: str) -> None:
+        """The report beside the source, rewritten when older than it or the compiler."""
+        report = os.path.splitext(source)[0] + ".html"
+        if not self.force and not newer_group([source, _native.__file__], report, "newer"):
+            return
+        try:
+            written = annotate(source, target=ext.resolved_target())
+        except CompileError as err:
+            raise _DistutilsCompileError(str(err)) from None
+        self.announce(f"pyc-aot: wrote the annotate report {written}", level=_log.INFO)
 
 
 def _read(path: str) -> Optional[str]:
