@@ -8,6 +8,7 @@ pub mod diag;
 pub mod frontend;
 pub mod hir;
 pub mod link;
+pub mod many;
 pub mod mir;
 pub mod opt;
 pub mod syntax;
@@ -161,10 +162,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         Compiled::Listing(report) => return Ok(report),
         Compiled::Object(object, report) => (object, report),
     };
-    let dir = match &opts.out_dir {
-        Some(d) => d.clone(),
-        None => opts.source.parent().map(Path::to_path_buf).unwrap_or_default(),
-    };
+    let dir = out_dir_of(opts);
     if !dir.as_os_str().is_empty() && !dir.is_dir() {
         std::fs::create_dir_all(&dir).map_err(|e| BuildError::plain(format!("cannot create {}: {e}", dir.display())))?;
     }
@@ -183,8 +181,34 @@ fn cross_arch(opts: &BuildOptions) -> Result<Option<target_lexicon::Architecture
     Ok((arch != target_lexicon::HOST.architecture).then_some(arch))
 }
 
+/// The interpreter the module is for, with the extension suffix to write.
+fn target_python(opts: &BuildOptions, cross: Option<target_lexicon::Architecture>) -> Result<link::Python, BuildError> {
+    let mut py = link::query_python(&opts.python).map_err(BuildError::plain)?;
+    if let Some(arch) = cross {
+        py.ext_suffix = format!(".cpython-3{}-{arch}-linux-gnu.so", py.minor);
+    }
+    if let Some(suffix) = &opts.ext_suffix {
+        py.ext_suffix = suffix.clone();
+    }
+    Ok(py)
+}
+
+/// The file `build(opts)` writes, known before building it.
+pub fn output_path(opts: &BuildOptions) -> Result<PathBuf, BuildError> {
+    let name = module_name(&opts.source).map_err(BuildError::plain)?;
+    let python = target_python(opts, cross_arch(opts)?)?;
+    Ok(out_dir_of(opts).join(format!("{name}{}", python.ext_suffix)))
+}
+
+fn out_dir_of(opts: &BuildOptions) -> PathBuf {
+    match &opts.out_dir {
+        Some(d) => d.clone(),
+        None => opts.source.parent().map(Path::to_path_buf).unwrap_or_default(),
+    }
+}
+
 /// `--linker`, else `$CC`/`cc` natively, else the Debian-style cross driver.
-fn linker_for(opts: &BuildOptions) -> Result<Option<String>, BuildError> {
+pub(crate) fn linker_for(opts: &BuildOptions) -> Result<Option<String>, BuildError> {
     if opts.linker.is_some() {
         return Ok(opts.linker.clone());
     }
@@ -310,18 +334,7 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
 
     let targets = target::parse_list(&opts.target).map_err(BuildError::plain)?;
     let cross = cross_arch(opts)?;
-    let python = if opts.emit.is_some() {
-        None
-    } else {
-        let mut py = link::query_python(&opts.python).map_err(BuildError::plain)?;
-        if let Some(arch) = cross {
-            py.ext_suffix = format!(".cpython-3{}-{arch}-linux-gnu.so", py.minor);
-        }
-        if let Some(suffix) = &opts.ext_suffix {
-            py.ext_suffix = suffix.clone();
-        }
-        Some(py)
-    };
+    let python = if opts.emit.is_some() { None } else { Some(target_python(opts, cross)?) };
     let listing = match opts.emit {
         Some(Emit::Clif) => backend::Listing::Clif,
         Some(Emit::Asm) => backend::Listing::Asm,

@@ -144,15 +144,7 @@ fn targets() -> Vec<(String, Vec<String>)> {
 #[pyfunction]
 fn target_id(target: &str) -> PyResult<String> {
     let targets = pyc_aot::target::parse_list(target).map_err(PyValueError::new_err)?;
-    let ids: Vec<String> = targets
-        .iter()
-        .map(|t| {
-            let on: Vec<String> =
-                t.isa.isa_flags().iter().filter(|f| f.as_bool() == Some(true)).map(|f| f.name.to_string()).collect();
-            format!("{}:{}:{}", t.name, t.isa.triple(), on.join(","))
-        })
-        .collect();
-    Ok(ids.join(";"))
+    Ok(pyc_aot::target::fingerprint(&targets))
 }
 
 #[pymodule]
