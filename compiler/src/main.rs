@@ -1,5 +1,4 @@
 use clap::{Parser, Subcommand, ValueEnum};
-use pyc_aot::many::{Outcome, Progress};
 use pyc_aot::{build, BuildOptions, Emit};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -146,73 +145,17 @@ fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// `pyc-aot build src/ 'lib/**/*.py' …`: one line per module as it finishes
-/// (errors and warnings below it, on stderr), then the summary.
+/// `pyc-aot build src/ 'lib/**/*.py' …`: progress as `many::run` words it.
 fn build_many(inputs: &[PathBuf], opts: &BuildOptions, threads: usize, quiet: bool) -> ExitCode {
-    let sources = pyc_aot::many::collect(inputs, opts.out_dir.as_deref());
-    for e in &sources.errors {
-        eprintln!("error: {e}");
-    }
-    if !quiet {
-        for s in &sources.skipped {
-            eprintln!("skipped: {s}");
-        }
-    }
-    let width = sources.jobs.len().to_string().len();
-    let on_done = |p: Progress| {
-        let source = p.job.source.display();
-        let head = format!("[{:>width$}/{}]", p.done, p.total);
-        match p.outcome {
-            Outcome::Built(r) => {
-                if !quiet {
-                    let n = r.native_functions;
-                    let s = if n == 1 { "" } else { "s" };
-                    let written = r.output.as_ref().map_or(String::new(), |o| format!(" -> {}", o.display()));
-                    println!("{head} built {source}{written}: {n} function{s} native, {} left to Python, {:.0} ms", r.left_to_python.len(), r.elapsed_ms);
-                    if !r.warnings.is_empty() {
-                        eprintln!("{}", r.warnings);
-                    }
-                }
-            }
-            Outcome::UpToDate { .. } => {
-                if !quiet {
-                    println!("{head} up to date {source}");
-                }
-            }
-            Outcome::Failed(e) => {
-                let cause = e.locations.first().map_or_else(
-                    || e.rendered.lines().next().unwrap_or("").trim_start_matches("error: ").to_string(),
-                    |l| format!("{}:{}:{}: {}", l.file, l.line, l.column, l.message),
-                );
-                println!("{head} FAILED {source}: {cause}");
-                eprint!("{}", e.rendered);
-            }
-        }
+    use std::io::Write;
+    // Written as is: a closed pipe (`| head`) must not stop the build.
+    let echo = |out: &str, err: &str| {
+        let _ = std::io::stdout().lock().write_all(out.as_bytes()).and_then(|_| std::io::stdout().flush());
+        let _ = std::io::stderr().lock().write_all(err.as_bytes());
     };
-    let summary = match pyc_aot::many::build_all(&sources.jobs, opts, threads, &on_done) {
-        Ok(s) => s,
-        Err(e) => {
-            eprint!("{}", e.rendered);
-            return ExitCode::from(1);
-        }
-    };
-    if !quiet || summary.failed > 0 || !sources.errors.is_empty() {
-        let m = sources.jobs.len();
-        println!(
-            "{m} module{}: {} built, {} up to date, {} failed; {} function{} native, {} left to Python; {:.2} s",
-            if m == 1 { "" } else { "s" },
-            summary.built,
-            summary.up_to_date,
-            summary.failed,
-            summary.native,
-            if summary.native == 1 { "" } else { "s" },
-            summary.left_to_python,
-            summary.elapsed_ms / 1e3
-        );
-    }
-    if summary.failed > 0 || !sources.errors.is_empty() {
-        ExitCode::from(1)
-    } else {
+    if pyc_aot::many::run(inputs, opts, threads, quiet, &echo) {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }

@@ -241,6 +241,86 @@ pub fn build_all(jobs: &[Job], base: &BuildOptions, threads: usize, on_done: &(d
     Ok(s)
 }
 
+/// The many-module build as the command line does it: `collect`, then
+/// `build_all`, telling `echo(stdout text, stderr text)` one line per module
+/// as it finishes (its warnings or its error on stderr), then the summary.
+/// `quiet` leaves out all but failures. True when every module built or was
+/// up to date.
+pub fn run(inputs: &[PathBuf], opts: &BuildOptions, threads: usize, quiet: bool, echo: &(dyn Fn(&str, &str) + Sync)) -> bool {
+    let sources = collect(inputs, opts.out_dir.as_deref());
+    for e in &sources.errors {
+        echo("", &format!("error: {e}\n"));
+    }
+    if !quiet {
+        for s in &sources.skipped {
+            echo("", &format!("skipped: {s}\n"));
+        }
+    }
+    let width = sources.jobs.len().to_string().len();
+    let on_done = |p: Progress| {
+        let (out, err) = progress_text(&p, width, quiet);
+        echo(&out, &err);
+    };
+    let summary = match build_all(&sources.jobs, opts, threads, &on_done) {
+        Ok(s) => s,
+        Err(e) => {
+            echo("", &e.rendered);
+            return false;
+        }
+    };
+    let ok = summary.failed == 0 && sources.errors.is_empty();
+    if !quiet || !ok {
+        let (m, n) = (sources.jobs.len(), summary.native);
+        echo(
+            &format!(
+                "{m} module{}: {} built, {} up to date, {} failed; {n} function{} native, {} left to Python; {:.2} s\n",
+                plural(m),
+                summary.built,
+                summary.up_to_date,
+                summary.failed,
+                plural(n),
+                summary.left_to_python,
+                summary.elapsed_ms / 1e3
+            ),
+            "",
+        );
+    }
+    ok
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `[ 3/20] built src/m.py -> src/m….so: 2 functions native, 1 left to Python, 80 ms`,
+/// `[ 4/20] up to date src/n.py` or `[ 5/20] FAILED src/bad.py: src/bad.py:4:12: cause`.
+fn progress_text(p: &Progress, width: usize, quiet: bool) -> (String, String) {
+    let source = p.job.source.display();
+    let head = format!("[{:>width$}/{}]", p.done, p.total);
+    match p.outcome {
+        Outcome::Built(_) | Outcome::UpToDate { .. } if quiet => (String::new(), String::new()),
+        Outcome::Built(r) => {
+            let n = r.native_functions;
+            let written = r.output.as_ref().map_or(String::new(), |o| format!(" -> {}", o.display()));
+            let warnings = if r.warnings.is_empty() { String::new() } else { format!("{}\n", r.warnings) };
+            let line = format!("{head} built {source}{written}: {n} function{} native, {} left to Python, {:.0} ms\n", plural(n), r.left_to_python.len(), r.elapsed_ms);
+            (line, warnings)
+        }
+        Outcome::UpToDate { .. } => (format!("{head} up to date {source}\n"), String::new()),
+        Outcome::Failed(e) => {
+            let cause = e.locations.first().map_or_else(
+                || e.rendered.lines().next().unwrap_or("").trim_start_matches("error: ").to_string(),
+                |l| format!("{}:{}:{}: {}", l.file, l.line, l.column, l.message),
+            );
+            (format!("{head} FAILED {source}: {cause}\n"), e.rendered.clone())
+        }
+    }
+}
+
 /// What every module's build depends on besides its source, found once.
 struct Context {
     /// The stamp's lines after the source's hash.
