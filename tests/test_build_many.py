@@ -151,6 +151,14 @@ def test_globs_output_dir_and_init_named_explicitly(package):
     assert (out / ("__init__" + EXT_SUFFIX)).is_file()
     assert not (package / "src/pkg" / ("m0" + EXT_SUFFIX)).exists()
 
+    # In place, the package's compiled __init__ is the package (PyInit_pkg).
+    (package / "src/pkg/__init__.py").write_text(
+        "import cython\nfrom . import m0\n\ndef twice(n: cython.int) -> cython.int:\n    return 2 * n\n")
+    build("src/pkg/__init__.py", "src/pkg/m0.py", cwd=package, check=0)
+    code = "import pkg; print(pkg.__file__.endswith(%r), pkg.twice(4), pkg.m0.scale_0(1), pkg.__path__)"
+    r = run_python(code % EXT_SUFFIX, path=[package / "src"])
+    assert r.stdout == f"True 8 1 {[str(package / 'src' / 'pkg')]}\n", r.stderr
+
     only = build("src/pkg/sub/*.py", cwd=package, check=0)
     assert lines(only, "built") == [f"src/pkg/sub/m{i}.py" for i in sorted(range(4, N, 5), key=str)]
     assert build("src/nothing/*.py", cwd=package, check=1).stderr == "error: src/nothing/*.py: matches no .py file\n"

@@ -98,13 +98,19 @@ impl BuildError {
     }
 }
 
-/// The module name a source file compiles to.
+/// The module name a source file compiles to: its stem, or for a package's
+/// `__init__.py` the package's (CPython loads `pkg/__init__<EXT_SUFFIX>`
+/// through `PyInit_pkg`).
 pub fn module_name(path: &Path) -> Result<String, String> {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let mut stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+    if stem == "__init__" {
+        let package = std::path::absolute(path).ok().and_then(|p| p.parent()?.file_name()?.to_str().map(str::to_string));
+        stem = package.unwrap_or_default();
+    }
     let valid = stem.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && stem.chars().all(|c| c.is_alphanumeric() || c == '_');
     if valid {
-        Ok(stem.to_string())
+        Ok(stem)
     } else {
         Err(format!("`{}` cannot be a module: its name must be a Python identifier", path.display()))
     }
@@ -166,7 +172,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     if !dir.as_os_str().is_empty() && !dir.is_dir() {
         std::fs::create_dir_all(&dir).map_err(|e| BuildError::plain(format!("cannot create {}: {e}", dir.display())))?;
     }
-    let path = dir.join(format!("{}{}", object.module, object.ext_suffix));
+    let path = dir.join(format!("{}{}", file_stem(opts), object.ext_suffix));
     let linker = linker_for(opts)?;
     link::link(&object.bytes, &path, linker.as_deref()).map_err(BuildError::plain)?;
     report.output = Some(path);
@@ -195,9 +201,14 @@ fn target_python(opts: &BuildOptions, cross: Option<target_lexicon::Architecture
 
 /// The file `build(opts)` writes, known before building it.
 pub fn output_path(opts: &BuildOptions) -> Result<PathBuf, BuildError> {
-    let name = module_name(&opts.source).map_err(BuildError::plain)?;
+    module_name(&opts.source).map_err(BuildError::plain)?;
     let python = target_python(opts, cross_arch(opts)?)?;
-    Ok(out_dir_of(opts).join(format!("{name}{}", python.ext_suffix)))
+    Ok(out_dir_of(opts).join(format!("{}{}", file_stem(opts), python.ext_suffix)))
+}
+
+/// The module file's name before its suffix: the source's (`__init__` for a package).
+fn file_stem(opts: &BuildOptions) -> String {
+    opts.source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 fn out_dir_of(opts: &BuildOptions) -> PathBuf {

@@ -78,7 +78,7 @@ pub fn collect(inputs: &[PathBuf], out_dir: Option<&Path>) -> Sources {
 struct Collector<'a> {
     out_dir: Option<&'a Path>,
     sources: Sources,
-    /// Output directory and module name → the source that writes it.
+    /// Output directory and module file stem → the source that writes it.
     seen: HashMap<(PathBuf, String), PathBuf>,
 }
 
@@ -140,19 +140,19 @@ impl Collector<'_> {
         if !explicit && KEPT_PYTHON.contains(&name.as_str()) {
             return;
         }
-        let module = match crate::module_name(source) {
-            Ok(m) => m,
-            // Named explicitly, it fails as a single-file build would.
+        match crate::module_name(source) {
             Err(why) if !explicit => return self.sources.skipped.push(why),
-            Err(_) => name.trim_end_matches(".py").to_string(),
-        };
+            // Named explicitly, it fails as a single-file build would.
+            _ => {}
+        }
+        let stem = name.trim_end_matches(".py").to_string();
         let dir = source.parent().unwrap_or(Path::new(""));
         let out_dir = match self.out_dir {
             Some(out) => out.join(dir.strip_prefix(base).unwrap_or(Path::new(""))),
             None => dir.to_path_buf(),
         };
         let real = std::fs::canonicalize(source).unwrap_or_else(|_| source.to_path_buf());
-        let key = (std::path::absolute(&out_dir).unwrap_or_else(|_| out_dir.clone()), module);
+        let key = (std::path::absolute(&out_dir).unwrap_or_else(|_| out_dir.clone()), stem);
         match self.seen.get(&key) {
             Some(first) if std::fs::canonicalize(first).unwrap_or_else(|_| first.clone()) == real => {}
             Some(first) => self.sources.errors.push(format!(
@@ -174,7 +174,7 @@ impl Collector<'_> {
 pub enum Outcome {
     Built(BuildReport),
     /// The stamp matched: the counts are those of the build that wrote it.
-    UpToDate { module: PathBuf, native: usize, left_to_python: usize },
+    UpToDate { native: usize, left_to_python: usize },
     Failed(BuildError),
 }
 
@@ -365,7 +365,7 @@ impl Context {
         let inputs = format!("{STAMP_HEADER}\nsource {}\n{}", hex_sha256(&source), self.record);
         let stamp = stamp_path(&module);
         if let Some((native, left_to_python)) = up_to_date(&stamp, &inputs, &module) {
-            return Outcome::UpToDate { module, native, left_to_python };
+            return Outcome::UpToDate { native, left_to_python };
         }
         match crate::build(&opts) {
             Ok(report) => {

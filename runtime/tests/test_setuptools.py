@@ -186,7 +186,8 @@ class counting_build_ext(build_ext):
 
 setup(
     name="globbed", version="0", packages=["pkg"], package_dir={"": "src"},
-    ext_modules=aot_extensions("src/**/*.py", package_dir={"": "src"}),
+    # The glob leaves __init__.py to Python; named, it is compiled (PyInit_pkg).
+    ext_modules=aot_extensions(["src/**/*.py", "src/pkg/__init__.py"], package_dir={"": "src"}),
     cmdclass={"build_ext": counting_build_ext},
 )
 print("most at once:", most[0])
@@ -196,16 +197,16 @@ print("most at once:", most[0])
 def test_setup_py_with_a_glob_and_build_ext_j2(tmp_path):
     pkg = tmp_path / "src" / "pkg"
     pkg.mkdir(parents=True)
-    (pkg / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("import cython\n\ndef twice(n: cython.int) -> cython.int:\n    return 2 * n\n")
     for i in range(6):
         (pkg / f"m{i}.py").write_text(f"import cython\n\ndef f(n: cython.int) -> cython.int:\n    return n + {i}\n")
     (tmp_path / "setup.py").write_text(GLOB_SETUP)
     p = run([sys.executable, "setup.py", "build_ext", "--inplace", "-j", "2"], cwd=tmp_path)
-    assert (p.stdout + p.stderr).count("pyc-aot: compiled") == 6
+    assert (p.stdout + p.stderr).count("pyc-aot: compiled") == 7
     assert "most at once: 2" in p.stdout
-    assert not (pkg / ("__init__" + SUFFIX)).exists()
-    check = "import pkg.m0, pkg.m5; assert pkg.m5.__file__.endswith(%r); print(pkg.m0.f(1), pkg.m5.f(1))" % SUFFIX
-    assert py(check, cwd=tmp_path / "src").stdout == "1 6\n"
+    check = ("import pkg, pkg.m0, pkg.m5; assert pkg.m5.__file__.endswith(%r) and pkg.__file__.endswith(%r)\n"
+             "print(pkg.m0.f(1), pkg.m5.f(1), pkg.twice(3))" % (SUFFIX, SUFFIX))
+    assert py(check, cwd=tmp_path / "src").stdout == "1 6 6\n"
 
 
 def test_python_m_build_wheel(project, tmp_path):
