@@ -2,7 +2,9 @@
 built in parallel (-j), up-to-date modules skipped by their stamps, one
 progress line per module and a summary, one module's error failing alone."""
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -33,8 +35,8 @@ def listed_{i}(x):
 '''
 
 
-def build(*args, cwd, check=None, jobs=2):
-    cmd = [str(compiler_path()), "build", *map(str, args), "--python", sys.executable]
+def build(*args, cwd, check=None, jobs=2, exe=None):
+    cmd = [str(exe or compiler_path()), "build", *map(str, args), "--python", sys.executable]
     if "--target" not in args:
         cmd += ["--target", default_target()]
     if jobs is not None and "-j" not in args:
@@ -171,3 +173,15 @@ def test_emit_and_bad_options_with_many_files(package):
     assert p.stdout == "" and "no-such-cpu" in p.stderr
     p = build("src/", "-j", "0", cwd=package, jobs=None)
     assert p.returncode == 2 and "-j" in p.stderr
+
+
+def test_a_rebuilt_compiler_rebuilds_every_module(package, tmp_path):
+    exe = tmp_path / "pyc-aot"
+    shutil.copy2(compiler_path(), exe)
+    assert lines(build("src/pkg/sub", cwd=package, check=0, exe=exe), "built") == [
+        f"src/pkg/sub/m{i}.py" for i in sorted(range(4, N, 5), key=str)]
+    assert lines(build("src/pkg/sub", cwd=package, check=0, exe=exe), "built") == []
+    # Same version, same path, another binary (here: another modification time).
+    st = exe.stat()
+    os.utime(exe, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert len(lines(build("src/pkg/sub", cwd=package, check=0, exe=exe), "built")) == 4

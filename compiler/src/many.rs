@@ -430,6 +430,7 @@ fn compiler_identity() -> String {
 }
 
 /// The shared object or executable this function's code is in.
+#[cfg(unix)]
 fn code_file() -> Option<PathBuf> {
     let mut info = libc::Dl_info { dli_fname: std::ptr::null(), dli_fbase: std::ptr::null_mut(), dli_sname: std::ptr::null(), dli_saddr: std::ptr::null_mut() };
     // SAFETY: dladdr only reads the address and fills `info`; `dli_fname`
@@ -443,6 +444,11 @@ fn code_file() -> Option<PathBuf> {
             return Some(path);
         }
     }
+    std::env::current_exe().ok()
+}
+
+#[cfg(not(unix))]
+fn code_file() -> Option<PathBuf> {
     std::env::current_exe().ok()
 }
 

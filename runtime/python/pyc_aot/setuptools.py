@@ -200,6 +200,16 @@ class build_ext(_build_ext):
             return super().build_extension(ext)
         self._build_aot(ext)
 
+    def copy_extensions_to_source(self) -> None:
+        # setuptools copies --inplace modules only when newer by whole-second
+        # mtimes (and gives the copy the build's, truncated): a module rebuilt
+        # within the second of the last copy would be left behind.
+        force, self.force = self.force, True
+        try:
+            super().copy_extensions_to_source()
+        finally:
+            self.force = force
+
     def _stamp(self, ext: AotExtension) -> str:
         target = ext.resolved_target()
         return f"pyc-aot {COMPILER_VERSION} target={_native.target_id(target)} strict={ext.pyc_aot_strict}\n"
