@@ -7,10 +7,11 @@ command rather than to ``python3`` on ``PATH``.
 """
 
 import argparse
+import os
 import sys
 from typing import List, Optional
 
-from . import COMPILER_VERSION, CompileError, annotate as _annotate, compile as _compile, targets as _targets
+from . import COMPILER_VERSION, CompileError, _native, annotate as _annotate, compile as _compile, targets as _targets
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,10 +23,21 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser(
         "build",
         help="Compile FILE.py into FILE<EXT_SUFFIX> (e.g. fib.cpython-311-x86_64-linux-gnu.so)",
-        description="Compile FILE.py into FILE<EXT_SUFFIX> (e.g. fib.cpython-311-x86_64-linux-gnu.so).",
+        description="Compile FILE.py into FILE<EXT_SUFFIX> (e.g. fib.cpython-311-x86_64-linux-gnu.so). "
+        "Given directories, globs ('src/**/*.py') or several files, build every module they name, in parallel, "
+        "skipping those that are up to date; a package's __init__.py found in a directory or glob stays Python.",
     )
-    b.add_argument("file", metavar="FILE")
-    b.add_argument("-o", "--out-dir", metavar="OUT_DIR", help="Directory to write the module to (default: next to FILE)")
+    b.add_argument("files", metavar="FILE", nargs="+")
+    b.add_argument(
+        "-o",
+        "--out-dir",
+        metavar="OUT_DIR",
+        help="Directory to write the module to (default: next to FILE); for many modules, "
+        "the root of their package layout",
+    )
+    b.add_argument(
+        "-j", "--jobs", metavar="N", type=_positive, help="Modules to build at once when building many (default: one per core)"
+    )
     b.add_argument(
         "--target",
         default="native",
@@ -79,6 +91,25 @@ def _run_annotate(file, output, target, python, quiet) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: at least 1")
+    return n
+
+
+def _echo(out: str, err: str) -> None:
+    if out:
+        sys.stdout.write(out)
+        sys.stdout.flush()
+    if err:
+        sys.stderr.write(err)
+        sys.stderr.flush()
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
     try:
@@ -101,9 +132,21 @@ def _main(argv: Optional[List[str]]) -> int:
     if args.command == "annotate":
         return _run_annotate(args.file, args.output, args.target, args.python, False)
 
+    if _native.is_many(args.files):
+        if args.emit:
+            sys.stderr.write("error: `--emit` prints the code of one module: name one file\n")
+            return 2
+        if args.annotate:
+            sys.stderr.write("error: `--annotate` writes the report of one module: name one file (or run `annotate` on each)\n")
+            return 2
+        jobs = args.jobs or os.cpu_count() or 1
+        ok = _native.build_many(
+            args.files, args.out_dir, args.target, args.python or sys.executable or "python3", args.strict, jobs, args.quiet, _echo
+        )
+        return 0 if ok else 1
     try:
         path, report = _compile(
-            args.file,
+            args.files[0],
             target=args.target,
             output_dir=args.out_dir,
             strict=args.strict,
@@ -126,7 +169,7 @@ def _main(argv: Optional[List[str]]) -> int:
         if report.cannot_import:
             print(report.cannot_import, file=sys.stderr)
     if args.annotate and path is not None:
-        return _run_annotate(args.file, None, args.target, args.python, args.quiet)
+        return _run_annotate(args.files[0], None, args.target, args.python, args.quiet)
     return 0
 
 

@@ -7,7 +7,7 @@
 
     setup(
         name="demo",
-        ext_modules=aot_extensions(["fib.py", "pkg/kernels.py"]),
+        ext_modules=aot_extensions(["fib.py", "pkg/**/*.py"]),
         cmdclass={"build_ext": build_ext},
     )
 
@@ -18,7 +18,8 @@ so ``CC``, ``LDSHARED`` and ``LDFLAGS`` apply as for any C extension.
 Up-to-date modules are skipped (``--force`` rebuilds them): a module is up to
 date when it is newer than its source, the compiler and ``depends``, and its
 source and the module itself still hash to what the last build recorded.
-``-j N`` compiles in parallel.
+``build_ext -j N`` compiles N modules at once (threads: the compiler runs
+with the GIL released).
 
 The target CPU is, in order: the extension's own ``target`` (given to
 :func:`aot_extensions` or :class:`AotExtension`), the environment variable
@@ -132,25 +133,67 @@ def aot_extensions(
     """One :class:`AotExtension` per typed source.
 
     ``sources``: paths relative to ``setup.py`` with ``/`` separators, e.g.
-    ``"pkg/kernels.py"`` (module ``pkg.kernels``), or ``(module_name, path)``
-    pairs. ``package_dir`` maps package names to directories as in
+    ``"pkg/kernels.py"`` (module ``pkg.kernels``), directories (every ``.py``
+    file below), globs (``"src/**/*.py"``), or ``(module_name, path)`` pairs.
+    A package's ``__init__.py`` (and ``__main__.py``) found in a directory or
+    glob stays Python; name it explicitly to compile it. ``package_dir`` maps package names to directories as in
     ``setup()`` (``{"": "src"}`` for a src layout). ``target`` and ``strict``
     apply to every extension; ``annotate=True`` also writes each source's
     annotate report beside it (``pyc-aot annotate``: ``kernels.py`` →
     ``kernels.html``); other keyword arguments go to each
     :class:`AotExtension`.
     """
-    if isinstance(sources, (str, bytes)):
-        raise TypeError("aot_extensions() takes a list of sources, not a single string")
+    if isinstance(sources, bytes):
+        raise TypeError("aot_extensions() takes a list of sources or one glob or directory, not bytes")
+    if isinstance(sources, str):  # one pattern or directory: aot_extensions("src/**/*.py")
+        sources = [sources]
     out = []
+    seen = set()
     for s in sources:
-        if isinstance(s, tuple):
-            name, path = s
-        else:
-            path = os.fspath(s)
-            name = _module_name(path, package_dir or {})
-        out.append(AotExtension(name, path, target=target, strict=strict, annotate=annotate, **extension_kwargs))
+        pairs = [s] if isinstance(s, tuple) else [(None, p) for p in _expand(os.fspath(s))]
+        for name, path in pairs:
+            if name is None:
+                name = _module_name(path, package_dir or {})
+            if name in seen:
+                continue
+            seen.add(name)
+            out.append(AotExtension(name, path, target=target, strict=strict, annotate=annotate, **extension_kwargs))
     return out
+
+
+#: Found in a directory or glob, these stay Python: a package's namespace,
+#: and what ``python -m pkg`` runs through runpy (which needs a code object).
+_KEPT_PYTHON = ("__init__.py", "__main__.py")
+
+
+def _expand(source: str) -> List[str]:
+    """The ``.py`` files a path, directory or glob names (sorted, with ``/``)."""
+    import glob
+
+    if any(c in source for c in "*?[") and not os.path.exists(source):
+        found = sorted(glob.glob(source, recursive=True))
+        if not found:
+            raise _SetupError(f"pyc-aot: {source!r} matches no file")
+        files = []
+        for f in found:
+            files += _walk(f) if os.path.isdir(f) else [f] if f.endswith(".py") and _found_ok(f) else []
+        return files
+    if os.path.isdir(source):
+        return _walk(source)
+    return [source]
+
+
+def _found_ok(path: str) -> bool:
+    parts = path.replace(os.sep, "/").split("/")
+    return parts[-1] not in _KEPT_PYTHON and "__pycache__" not in parts
+
+
+def _walk(directory: str) -> List[str]:
+    files = []
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        files += [os.path.join(root, n) for n in sorted(names) if n.endswith(".py") and n not in _KEPT_PYTHON]
+    return [f.replace(os.sep, "/") for f in files]
 
 
 class build_ext(_build_ext):
@@ -161,6 +204,16 @@ class build_ext(_build_ext):
         if not isinstance(ext, AotExtension):
             return super().build_extension(ext)
         self._build_aot(ext)
+
+    def copy_extensions_to_source(self) -> None:
+        # setuptools copies --inplace modules only when newer by whole-second
+        # mtimes (and gives the copy the build's, truncated): a module rebuilt
+        # within the second of the last copy would be left behind.
+        force, self.force = self.force, True
+        try:
+            super().copy_extensions_to_source()
+        finally:
+            self.force = force
 
     def _stamp(self, ext: AotExtension) -> str:
         target = ext.resolved_target()
