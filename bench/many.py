@@ -173,9 +173,9 @@ def main() -> None:
         "",
         "CPU is the compiler's and its linkers' user + system time: the same work whatever `-j`, so the wall-time "
         "ratio is how much of the machine the build got. Each module is ~30 ms of CPU, ~12 ms of it the "
-        "`cc` → `collect2` → `ld` link; code generation inside one module already uses both cores, so `-j 1` is "
-        "not fully serial. On a machine shared with other jobs (the load average above) the ratio is noisy: "
-        "compare runs made at similar loads.",
+        "`cc` → `collect2` → `ld` link; a many-module build generates each module's code on one thread (`-j` "
+        "is its parallelism), so `-j 1` is serial. On a machine shared with other jobs (the load average "
+        "above) the ratio is noisy: compare runs made at similar loads.",
         "",
     ]
     text = "\n".join(lines)

@@ -47,6 +47,10 @@ pub struct BuildOptions {
     /// The extension suffix to write; by default the interpreter's, or for a
     /// cross target `.cpython-3X-<arch>-linux-gnu.so` with the host's 3.X.
     pub ext_suffix: Option<String>,
+    /// Threads generating one module's functions; `None`: one per core (at
+    /// most 8). A many-module build runs one per module, its parallelism
+    /// being across modules.
+    pub codegen_threads: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -360,7 +364,7 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
         (Some(py), None) => link::marshalled(&opts.python, py, &backend::shim_source(), "<pyc-aot cython shim>"),
         _ => None,
     };
-    let out = backend::compile_with_shim(&module, &targets, minor, listing, shim_code.as_deref()).map_err(|f| internal_error(&src, f))?;
+    let out = backend::compile_with_shim(&module, &targets, minor, listing, shim_code.as_deref(), opts.codegen_threads).map_err(|f| internal_error(&src, f))?;
     let Some(python) = python else {
         return Ok(Compiled::Listing(report(None, out.listing)));
     };

@@ -104,7 +104,7 @@ fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Annotate { file, output, target, python } => {
-            let opts = BuildOptions { source: file, out_dir: None, target, python, strict: false, emit: None, linker: None, ext_suffix: None };
+            let opts = BuildOptions { source: file, out_dir: None, target, python, strict: false, emit: None, linker: None, ext_suffix: None, codegen_threads: None };
             write_annotation(&opts, output.as_deref(), false)
         }
         Command::Build { files, out_dir, jobs, target, python, strict, emit, quiet, linker, ext_suffix, annotate } => {
@@ -122,6 +122,7 @@ fn run(cli: Cli) -> ExitCode {
                     EmitArg::Clif => Emit::Clif,
                     EmitArg::Asm => Emit::Asm,
                 }),
+                codegen_threads: None,
             };
             if pyc_aot::many::is_many(&files) {
                 if emit.is_some() {

@@ -353,7 +353,9 @@ impl Context {
     }
 
     fn build_one(&self, job: &Job, base: &BuildOptions) -> Outcome {
-        let opts = BuildOptions { source: job.source.clone(), out_dir: Some(job.out_dir.clone()), ..base.clone() };
+        // One thread per module: `-j` is the build's parallelism (more would only
+        // contend for the cores, and `-j 1` would not be serial).
+        let opts = BuildOptions { source: job.source.clone(), out_dir: Some(job.out_dir.clone()), codegen_threads: Some(1), ..base.clone() };
         let source = match std::fs::read(&opts.source) {
             Ok(bytes) => bytes,
             Err(e) => return Outcome::Failed(BuildError::plain(format!("cannot read {}: {e}", opts.source.display()))),

@@ -89,6 +89,8 @@ pub(crate) struct Emitter {
     /// Functions built but not yet compiled to machine code (no listing was
     /// asked for): `finish_functions` compiles them on every core.
     pending: Vec<Pending>,
+    /// Threads for `finish_functions`; `None`: one per core.
+    codegen_threads: Option<usize>,
     /// With `Listing::Annotate`: the functions' code by line so far, and the
     /// MIR of the wrapper about to be defined.
     pub code: Vec<FunctionCode>,
@@ -133,7 +135,7 @@ fn generate(isa: &dyn cranelift_codegen::isa::TargetIsa, job: Pending) -> Result
 /// every variant's code in one object plus a `PyInit` that picks, at import,
 /// the most capable variant this CPU runs.
 pub fn compile(module: &hir::Module, targets: &[Target], py_minor: u32, listing: Listing) -> Result<Output, Failure> {
-    compile_with_shim(module, targets, py_minor, listing, None)
+    compile_with_shim(module, targets, py_minor, listing, None, None)
 }
 
 /// The back end met HIR it cannot compile: always a bug in pyc-aot, since
@@ -187,6 +189,7 @@ pub fn compile_with_shim(
     py_minor: u32,
     listing: Listing,
     shim_code: Option<&[u8]>,
+    codegen_threads: Option<usize>,
 ) -> Result<Output, Failure> {
     let first = targets.first().ok_or("no target")?;
     let base_isa = if targets.len() == 1 {
@@ -218,6 +221,7 @@ pub fn compile_with_shim(
         outlined: vec![],
         listing_kind: listing,
         listing: String::new(),
+        codegen_threads,
         ctx: Context::new(),
         variant: None,
         shim_code: shim_code.map(<[u8]>::to_vec),
@@ -437,7 +441,8 @@ impl Emitter {
         if jobs.is_empty() {
             return Ok(());
         }
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len()).min(8);
+        let cores = || std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = self.codegen_threads.unwrap_or_else(cores).clamp(1, 8).min(jobs.len());
         let base: &dyn cranelift_codegen::isa::TargetIsa = self.module.isa();
         let mut slots: Vec<Option<Result<Compiled, String>>> = (0..jobs.len()).map(|_| None).collect();
         let queue = std::sync::Mutex::new(jobs.into_iter().enumerate());
