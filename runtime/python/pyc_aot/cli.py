@@ -76,16 +76,21 @@ def _add_annotate_parser(sub) -> None:
     a.add_argument("--python", default=None, help="Python interpreter the code is for [default: this one]")
 
 
-def _run_annotate(file, output, target, python, quiet) -> int:
-    try:
-        written = _annotate(file, target=target, output=output, python=python)
-    except CompileError as err:
+def _failed(err: Exception) -> int:
+    """Print a compile error as the binary does (or an internal error); its exit code."""
+    if isinstance(err, CompileError):
         sys.stdout.flush()
         sys.stderr.write(err.rendered)
         return 1
-    except RuntimeError as err:  # an internal compiler error
-        sys.stderr.write(f"error: {err}\n")
-        return 101
+    sys.stderr.write(f"error: {err}\n")  # an internal compiler error
+    return 101
+
+
+def _run_annotate(file, output, target, python, quiet) -> int:
+    try:
+        written = _annotate(file, target=target, output=output, python=python)
+    except (CompileError, RuntimeError) as err:
+        return _failed(err)
     if not quiet:
         print(f"wrote {written}")
     return 0
@@ -153,13 +158,8 @@ def _main(argv: Optional[List[str]]) -> int:
             python=args.python,
             emit=args.emit,
         )
-    except CompileError as err:
-        sys.stdout.flush()
-        sys.stderr.write(err.rendered)
-        return 1
-    except RuntimeError as err:  # an internal compiler error
-        sys.stderr.write(f"error: {err}\n")
-        return 101
+    except (CompileError, RuntimeError) as err:
+        return _failed(err)
     if report.warnings and not args.quiet:
         print(report.warnings, file=sys.stderr)
     if report.listing:
