@@ -52,17 +52,22 @@ def find_python(version):
     return None
 
 
-def ir_total(py, moddir, module, n):
+def callgrind_total(args, env=None):
+    """Instructions counted by `valgrind --tool=callgrind <args...>`."""
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "cg.out")
-        subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, py, "-S", "-c",
-                        LOOP % (moddir, module, n)], check=True, capture_output=True)
+        subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, *args],
+                       check=True, capture_output=True, env=env)
         with open(out) as f:
             for line in f:
                 m = re.match(r"(?:summary|totals):\s+(\d+)", line)
                 if m:
                     return int(m.group(1))
     raise RuntimeError("no totals in callgrind output")
+
+
+def ir_total(py, moddir, module, n):
+    return callgrind_total([py, "-S", "-c", LOOP % (moddir, module, n)])
 
 
 def per_call(py, moddir, module):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +31,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 EX = os.path.join(ROOT, "examples")
 ARR = os.path.join(EX, "arrays")
+sys.path.insert(0, HERE)
+from callgrind import callgrind_total  # noqa: E402
 
 # A C compiler that drops the linker's `-s`, so the module keeps its symbols.
 KEEP_SYMBOLS = """#!/usr/bin/env bash
@@ -94,22 +95,13 @@ run({n})
 
 
 def ir_total(py, moddir, mod, setup, call, n):
-    with tempfile.TemporaryDirectory() as d:
-        out = os.path.join(d, "cg.out")
-        script = SCRIPT.format(dir=moddir, mod=mod, setup=setup, call=call, n=n)
-        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out]
-        if "np." in setup:
-            cmd += ["--toggle-collect=pyc_aot_wrap*"]
-            cmd += [py, "-c", script]
-        else:
-            cmd += [py, "-S", "-c", script.replace("import numpy as np", "raise ImportError")]
-        subprocess.run(cmd, check=True, capture_output=True, env=dict(os.environ, PYTHONHASHSEED="0"))
-        with open(out) as f:
-            for line in f:
-                m = re.match(r"(?:summary|totals):\s+(\d+)", line)
-                if m:
-                    return int(m.group(1))
-    raise RuntimeError("no totals in callgrind output")
+    script = SCRIPT.format(dir=moddir, mod=mod, setup=setup, call=call, n=n)
+    if "np." in setup:
+        args = ["--toggle-collect=pyc_aot_wrap*", py, "-c", script]
+    else:
+        args = [py, "-S", "-c", script.replace("import numpy as np", "raise ImportError")]
+    # A fixed hash seed: start-up otherwise differs between runs.
+    return callgrind_total(args, env=dict(os.environ, PYTHONHASHSEED="0"))
 
 
 def main():

@@ -19,6 +19,10 @@ pip_install() { python -m pip install --quiet --disable-pip-version-check "$@"; 
 if ! python -c 'import maturin, pytest, setuptools, wheel, build' 2>/dev/null; then
     pip_install --upgrade "maturin>=1.9,<2" pytest setuptools wheel build
 fi
+# The notebook magic's tests run it in IPython's InteractiveShell.
+if ! python -c 'import IPython' 2>/dev/null; then
+    pip_install ipython
+fi
 
 # The working tree's package, built by maturin into the workspace's target/.
 pip_install --no-build-isolation --no-deps --force-reinstall .

@@ -43,7 +43,9 @@ venv_with() {  # venv_with DIR PYTHON PACKAGES...: a venv that has the packages
 }
 
 export PYC_AOT_BIN="${PYC_AOT_BIN:-$ROOT/target/release/pyc-aot}"
-if venv_with .venv "$PY" pytest numpy; then
+# playwright drives Debian's chromium for the annotate report's tests (it
+# never downloads a browser of its own); ipython runs the notebook magic's.
+if venv_with .venv "$PY" pytest numpy playwright IPython; then
     part "pytest (full suite, $(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'))" \
         .venv/bin/python -m pytest tests examples/arrays -q "$@"
 else

@@ -3,11 +3,13 @@
 //! The pipeline, one data type between each stage:
 //! source ─`syntax`─▶ AST ─`frontend`─▶ typed `hir` ─`opt`─▶ `hir` ─`backend`─▶ object ─`link`─▶ `.so`.
 
+pub mod annotate;
 pub mod backend;
 pub mod diag;
 pub mod frontend;
 pub mod hir;
 pub mod link;
+pub mod many;
 pub mod mir;
 pub mod opt;
 pub mod syntax;
@@ -45,6 +47,10 @@ pub struct BuildOptions {
     /// The extension suffix to write; by default the interpreter's, or for a
     /// cross target `.cpython-3X-<arch>-linux-gnu.so` with the host's 3.X.
     pub ext_suffix: Option<String>,
+    /// Threads generating one module's functions; `None`: one per core (at
+    /// most 8). A many-module build runs one per module, its parallelism
+    /// being across modules.
+    pub codegen_threads: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -97,13 +103,19 @@ impl BuildError {
     }
 }
 
-/// The module name a source file compiles to.
+/// The module name a source file compiles to: its stem, or for a package's
+/// `__init__.py` the package's (CPython loads `pkg/__init__<EXT_SUFFIX>`
+/// through `PyInit_pkg`).
 pub fn module_name(path: &Path) -> Result<String, String> {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let mut stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+    if stem == "__init__" {
+        let package = std::path::absolute(path).ok().and_then(|p| p.parent()?.file_name()?.to_str().map(str::to_string));
+        stem = package.unwrap_or_default();
+    }
     let valid = stem.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && stem.chars().all(|c| c.is_alphanumeric() || c == '_');
     if valid {
-        Ok(stem.to_string())
+        Ok(stem)
     } else {
         Err(format!("`{}` cannot be a module: its name must be a Python identifier", path.display()))
     }
@@ -161,14 +173,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         Compiled::Listing(report) => return Ok(report),
         Compiled::Object(object, report) => (object, report),
     };
-    let dir = match &opts.out_dir {
-        Some(d) => d.clone(),
-        None => opts.source.parent().map(Path::to_path_buf).unwrap_or_default(),
-    };
+    let dir = out_dir_of(opts);
     if !dir.as_os_str().is_empty() && !dir.is_dir() {
         std::fs::create_dir_all(&dir).map_err(|e| BuildError::plain(format!("cannot create {}: {e}", dir.display())))?;
     }
-    let path = dir.join(format!("{}{}", object.module, object.ext_suffix));
+    let path = dir.join(format!("{}{}", file_stem(opts), object.ext_suffix));
     let linker = linker_for(opts)?;
     link::link(&object.bytes, &path, linker.as_deref()).map_err(BuildError::plain)?;
     report.output = Some(path);
@@ -183,8 +192,39 @@ fn cross_arch(opts: &BuildOptions) -> Result<Option<target_lexicon::Architecture
     Ok((arch != target_lexicon::HOST.architecture).then_some(arch))
 }
 
+/// The interpreter the module is for, with the extension suffix to write.
+fn target_python(opts: &BuildOptions, cross: Option<target_lexicon::Architecture>) -> Result<link::Python, BuildError> {
+    let mut py = link::query_python(&opts.python).map_err(BuildError::plain)?;
+    if let Some(arch) = cross {
+        py.ext_suffix = format!(".cpython-3{}-{arch}-linux-gnu.so", py.minor);
+    }
+    if let Some(suffix) = &opts.ext_suffix {
+        py.ext_suffix = suffix.clone();
+    }
+    Ok(py)
+}
+
+/// The file `build(opts)` writes, known before building it.
+pub fn output_path(opts: &BuildOptions) -> Result<PathBuf, BuildError> {
+    module_name(&opts.source).map_err(BuildError::plain)?;
+    let python = target_python(opts, cross_arch(opts)?)?;
+    Ok(out_dir_of(opts).join(format!("{}{}", file_stem(opts), python.ext_suffix)))
+}
+
+/// The module file's name before its suffix: the source's (`__init__` for a package).
+fn file_stem(opts: &BuildOptions) -> String {
+    opts.source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn out_dir_of(opts: &BuildOptions) -> PathBuf {
+    match &opts.out_dir {
+        Some(d) => d.clone(),
+        None => opts.source.parent().map(Path::to_path_buf).unwrap_or_default(),
+    }
+}
+
 /// `--linker`, else `$CC`/`cc` natively, else the Debian-style cross driver.
-fn linker_for(opts: &BuildOptions) -> Result<Option<String>, BuildError> {
+pub(crate) fn linker_for(opts: &BuildOptions) -> Result<Option<String>, BuildError> {
     if opts.linker.is_some() {
         return Ok(opts.linker.clone());
     }
@@ -310,18 +350,7 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
 
     let targets = target::parse_list(&opts.target).map_err(BuildError::plain)?;
     let cross = cross_arch(opts)?;
-    let python = if opts.emit.is_some() {
-        None
-    } else {
-        let mut py = link::query_python(&opts.python).map_err(BuildError::plain)?;
-        if let Some(arch) = cross {
-            py.ext_suffix = format!(".cpython-3{}-{arch}-linux-gnu.so", py.minor);
-        }
-        if let Some(suffix) = &opts.ext_suffix {
-            py.ext_suffix = suffix.clone();
-        }
-        Some(py)
-    };
+    let python = if opts.emit.is_some() { None } else { Some(target_python(opts, cross)?) };
     let listing = match opts.emit {
         Some(Emit::Clif) => backend::Listing::Clif,
         Some(Emit::Asm) => backend::Listing::Asm,
@@ -335,7 +364,7 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
         (Some(py), None) => link::marshalled(&opts.python, py, &backend::shim_source(), "<pyc-aot cython shim>"),
         _ => None,
     };
-    let out = backend::compile_with_shim(&module, &targets, minor, listing, shim_code.as_deref()).map_err(|f| internal_error(&src, f))?;
+    let out = backend::compile_with_shim(&module, &targets, minor, listing, shim_code.as_deref(), opts.codegen_threads).map_err(|f| internal_error(&src, f))?;
     let Some(python) = python else {
         return Ok(Compiled::Listing(report(None, out.listing)));
     };

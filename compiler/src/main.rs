@@ -21,11 +21,20 @@ enum EmitArg {
 #[derive(Subcommand)]
 enum Command {
     /// Compile FILE.py into FILE<EXT_SUFFIX> (e.g. fib.cpython-311-x86_64-linux-gnu.so).
+    ///
+    /// Given directories, globs (`'src/**/*.py'`) or several files, build every
+    /// module they name, in parallel, skipping those that are up to date; a
+    /// package's `__init__.py` found in a directory or glob stays Python.
     Build {
-        file: PathBuf,
-        /// Directory to write the module to (default: next to FILE).
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// Directory to write the module to (default: next to FILE); for many
+        /// modules, the root of their package layout.
         #[arg(short = 'o', long = "out-dir")]
         out_dir: Option<PathBuf>,
+        /// Modules to build at once when building many (default: one per core).
+        #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        jobs: Option<u32>,
         /// CPU to generate code for: `native`, `x86-64`, `x86-64-v3`, `skylake-avx512`, … (see `pyc-aot targets`).
         #[arg(long, default_value = "native")]
         target: String,
@@ -47,6 +56,22 @@ enum Command {
         /// Extension suffix of the module file (default: the interpreter's; derived for cross targets).
         #[arg(long)]
         ext_suffix: Option<String>,
+        /// Also write the annotate report FILE.html (see `pyc-aot annotate`).
+        #[arg(long)]
+        annotate: bool,
+    },
+    /// Write FILE.html: the source shaded by the Python interaction of each line's compiled code; click a line for its MIR, Cranelift IR and machine code.
+    Annotate {
+        file: PathBuf,
+        /// Where to write the report (default: FILE.html next to FILE).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        /// CPU to generate code for (the first one of a list).
+        #[arg(long, default_value = "native")]
+        target: String,
+        /// Python interpreter the code is for.
+        #[arg(long, default_value = "python3")]
+        python: String,
     },
     /// List the CPU names `--target` accepts and the features each enables.
     Targets,
@@ -78,9 +103,13 @@ fn run(cli: Cli) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Build { file, out_dir, target, python, strict, emit, quiet, linker, ext_suffix } => {
+        Command::Annotate { file, output, target, python } => {
+            let opts = BuildOptions { source: file, out_dir: None, target, python, strict: false, emit: None, linker: None, ext_suffix: None, codegen_threads: None };
+            write_annotation(&opts, output.as_deref(), false)
+        }
+        Command::Build { files, out_dir, jobs, target, python, strict, emit, quiet, linker, ext_suffix, annotate } => {
             let opts = BuildOptions {
-                source: file,
+                source: files[0].clone(),
                 out_dir,
                 target,
                 python,
@@ -93,7 +122,20 @@ fn run(cli: Cli) -> ExitCode {
                     EmitArg::Clif => Emit::Clif,
                     EmitArg::Asm => Emit::Asm,
                 }),
+                codegen_threads: None,
             };
+            if pyc_aot::many::is_many(&files) {
+                if emit.is_some() {
+                    eprintln!("error: `--emit` prints the code of one module: name one file");
+                    return ExitCode::from(2);
+                }
+                if annotate {
+                    eprintln!("error: `--annotate` writes the report of one module: name one file (or run `pyc-aot annotate` on each)");
+                    return ExitCode::from(2);
+                }
+                let threads = jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
+                return build_many(&files, &opts, threads, quiet);
+            }
             match build(&opts) {
                 Ok(report) => {
                     if !report.warnings.is_empty() && !quiet {
@@ -117,6 +159,9 @@ fn run(cli: Cli) -> ExitCode {
                             }
                         }
                     }
+                    if annotate && opts.emit.is_none() {
+                        return write_annotation(&opts, None, quiet);
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(err) => {
@@ -125,5 +170,40 @@ fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// `pyc-aot annotate` and `build --annotate`: the report, or the error as the build renders it.
+fn write_annotation(opts: &BuildOptions, output: Option<&std::path::Path>, quiet: bool) -> ExitCode {
+    match pyc_aot::annotate::write(opts, output) {
+        Ok((path, a)) => {
+            if !quiet {
+                println!("wrote {} ({} native, {} left to Python)", path.display(), plural(a.native_functions, "function"), a.left_to_python);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprint!("{}", err.rendered);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `pyc-aot build src/ 'lib/**/*.py' …`: progress as `many::run` words it.
+fn build_many(inputs: &[PathBuf], opts: &BuildOptions, threads: usize, quiet: bool) -> ExitCode {
+    use std::io::Write;
+    // Written as is: a closed pipe (`| head`) must not stop the build.
+    let echo = |out: &str, err: &str| {
+        let _ = std::io::stdout().lock().write_all(out.as_bytes()).and_then(|_| std::io::stdout().flush());
+        let _ = std::io::stderr().lock().write_all(err.as_bytes());
+    };
+    if pyc_aot::many::run(inputs, opts, threads, quiet, &echo) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }

@@ -167,6 +167,21 @@ pub fn parse_list(spec: &str) -> Result<Vec<Target>, String> {
     Ok(targets)
 }
 
+/// What code for `targets` will look like: per target its name, triple and
+/// the ISA flags that are on, e.g. `native:x86_64-unknown-linux-gnu:has_avx,…`.
+/// For `native` it names the host CPU's features, so caches and build stamps
+/// shared between machines never mix them up.
+pub fn fingerprint(targets: &[Target]) -> String {
+    let ids: Vec<String> = targets
+        .iter()
+        .map(|t| {
+            let on: Vec<String> = t.isa.isa_flags().iter().filter(|f| f.as_bool() == Some(true)).map(|f| f.name.to_string()).collect();
+            format!("{}:{}:{}", t.name, t.isa.triple(), on.join(","))
+        })
+        .collect();
+    ids.join(";")
+}
+
 /// `native`, a CPU name, `base+feature+…`, or `triple[:cpu]`.
 pub fn parse(spec: &str) -> Result<Target, String> {
     if spec.trim().is_empty() {

@@ -48,7 +48,7 @@ fn options(source: PathBuf, out_dir: Option<PathBuf>, target: String, python: St
         Some("asm") => Some(Emit::Asm),
         Some(other) => return Err(PyValueError::new_err(format!("emit must be one of 'hir', 'mir', 'clif', 'asm', not {other:?}"))),
     };
-    Ok(BuildOptions { source, out_dir, target, python, strict, emit, linker: None, ext_suffix: None })
+    Ok(BuildOptions { source, out_dir, target, python, strict, emit, linker: None, ext_suffix: None, codegen_threads: None })
 }
 
 /// `pyc_aot.CompileError(rendered, [(file, line, column, message), …])`.
@@ -96,6 +96,43 @@ fn build<'py>(
     }
 }
 
+/// True when `inputs` (paths, directories, globs) ask for a build of many
+/// modules rather than of one file.
+#[pyfunction]
+fn is_many(inputs: Vec<PathBuf>) -> bool {
+    pyc_aot::many::is_many(&inputs)
+}
+
+/// Builds every module `inputs` name on `jobs` threads, skipping those up to
+/// date (`pyc_aot::many::run`), calling `echo(stdout_text, stderr_text)` as
+/// each finishes; True when none failed.
+#[pyfunction]
+#[pyo3(signature = (inputs, out_dir, target, python, strict, jobs, quiet, echo))]
+#[allow(clippy::too_many_arguments)]
+fn build_many(
+    py: Python<'_>,
+    inputs: Vec<PathBuf>,
+    out_dir: Option<PathBuf>,
+    target: String,
+    python: String,
+    strict: bool,
+    jobs: usize,
+    quiet: bool,
+    echo: Py<PyAny>,
+) -> PyResult<bool> {
+    let opts = options(inputs.first().cloned().unwrap_or_default(), out_dir, target, python, strict, None)?;
+    off_thread(py, move || {
+        let say = |out: &str, err: &str| {
+            Python::attach(|py| {
+                if let Err(e) = echo.call1(py, (out, err)) {
+                    e.print(py);
+                }
+            })
+        };
+        pyc_aot::many::run(&inputs, &opts, jobs.max(1), quiet, &say)
+    })
+}
+
 /// `(object bytes, module name, extension suffix, libraries, report dict)`.
 type ObjectTuple<'py> = (Bound<'py, PyBytes>, String, String, Vec<String>, Bound<'py, PyDict>);
 
@@ -114,6 +151,18 @@ fn compile_object<'py>(
         Ok((ObjectFile { module, bytes, ext_suffix, libraries }, report)) => {
             Ok((PyBytes::new(py, &bytes), module, ext_suffix, libraries, report_dict(py, &report)?))
         }
+        Err(err) => Err(compile_error(py, err)),
+    }
+}
+
+/// The annotate report of `source` written to `output` (default: the source
+/// with `.html`); returns `(path written, functions native, left to Python)`.
+#[pyfunction]
+#[pyo3(signature = (source, target, python, output=None))]
+fn annotate(py: Python<'_>, source: PathBuf, target: String, python: String, output: Option<PathBuf>) -> PyResult<(String, usize, usize)> {
+    let opts = options(source, None, target, python, false, None)?;
+    match off_thread(py, move || pyc_aot::annotate::write(&opts, output.as_deref()))? {
+        Ok((path, a)) => Ok((path.display().to_string(), a.native_functions, a.left_to_python)),
         Err(err) => Err(compile_error(py, err)),
     }
 }
@@ -144,15 +193,7 @@ fn targets() -> Vec<(String, Vec<String>)> {
 #[pyfunction]
 fn target_id(target: &str) -> PyResult<String> {
     let targets = pyc_aot::target::parse_list(target).map_err(PyValueError::new_err)?;
-    let ids: Vec<String> = targets
-        .iter()
-        .map(|t| {
-            let on: Vec<String> =
-                t.isa.isa_flags().iter().filter(|f| f.as_bool() == Some(true)).map(|f| f.name.to_string()).collect();
-            format!("{}:{}:{}", t.name, t.isa.triple(), on.join(","))
-        })
-        .collect();
-    Ok(ids.join(";"))
+    Ok(pyc_aot::target::fingerprint(&targets))
 }
 
 #[pymodule]
@@ -161,8 +202,11 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("COMPILER_VERSION", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(build, m)?)?;
     m.add_function(wrap_pyfunction!(compile_object, m)?)?;
+    m.add_function(wrap_pyfunction!(is_many, m)?)?;
+    m.add_function(wrap_pyfunction!(build_many, m)?)?;
     m.add_function(wrap_pyfunction!(remember_python, m)?)?;
     m.add_function(wrap_pyfunction!(targets, m)?)?;
     m.add_function(wrap_pyfunction!(target_id, m)?)?;
+    m.add_function(wrap_pyfunction!(annotate, m)?)?;
     Ok(())
 }

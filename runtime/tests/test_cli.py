@@ -98,3 +98,27 @@ def test_same_output_as_the_rust_binary(args, tmp_path):
     assert ours.returncode == theirs.returncode
     assert timing.sub("", ours.stdout) == timing.sub("", theirs.stdout)
     assert ours.stderr == theirs.stderr
+
+
+@pytest.mark.parametrize("args", [["build", "src", "-j", "1"], ["build", "src/**/*.py", "-o", "out", "-j", "1"],
+                                  ["build", "src/", "--emit", "hir"], ["build", "nothing/*.py"]])
+def test_many_modules_same_output_as_the_rust_binary(args, tmp_path):
+    rust = _rust_binary()
+    clis = {"ours": [sys.executable, "-m", "pyc_aot"], "theirs": [rust]}
+    outputs = {}
+    for who, cli in clis.items():  # each in a tree of its own: their stamps name different compilers
+        root = tmp_path / who
+        (root / "src" / "pkg").mkdir(parents=True)
+        (root / "src" / "pkg" / "__init__.py").write_text("")
+        shutil.copy(FIB, root / "src" / "pkg" / "fib.py")
+        (root / "src" / "pkg" / "partial.py").write_text(PARTIAL)
+        (root / "src" / "bad.py").write_text(BAD)
+        # Built, then up to date.
+        outputs[who] = [run([*cli, *args, "--python", "python3"], cwd=root, check=False) for _ in range(2)]
+    timing = re.compile(r"(, \d+ ms|; [\d.]+ s)$", re.M)
+    for ours, theirs in zip(outputs["ours"], outputs["theirs"]):
+        assert ours.returncode == theirs.returncode != 0
+        assert timing.sub("", ours.stdout) == timing.sub("", theirs.stdout)
+        assert ours.stderr == theirs.stderr
+    if "-j" in args:
+        assert "up to date src/pkg/fib.py" in outputs["ours"][1].stdout

@@ -227,3 +227,28 @@ def test_typed_source_detection():
     for src in [b"import cythonize\n", b"# import cython\n", b"x = 'import cython'\n", b"import cython_utils\n",
                 b"from pyc_aot_extra import x\n", b"import math\n"]:
         assert not typed(src), src
+
+
+PARTLY = "import cython\n\n\ndef f(x: cython.int) -> cython.int:\n    return x * x\n\n\ndef g(x):\n    return [x]\n"
+
+
+@pytest.mark.parametrize("how", ["env", "install"])
+def test_verbose_says_what_was_compiled_and_what_stayed_python(tmp_path, how):
+    (tmp_path / "partly.py").write_text(PARTLY)
+    (tmp_path / "broken.py").write_text(BAD)
+    env, install = ({"PYC_AOT_VERBOSE": "1"}, "") if how == "env" else ({}, "verbose=True")
+    code = (f"import sys, warnings; sys.path.insert(0, {str(tmp_path)!r}); warnings.simplefilter('ignore')\n"
+            f"import pyc_aot; pyc_aot.install({install})\nimport partly, broken\nprint(partly.f(3))")
+    p = py(code, env=env)
+    assert p.stdout == "9\n"
+    lines = p.stderr.splitlines()
+    assert any(l.startswith(f"pyc-aot: partly: compiled {tmp_path / 'partly.py'} in ")
+               and l.endswith(": 1 function native (f), 1 left to Python") for l in lines), p.stderr
+    assert "pyc-aot: partly: `g` (line 8) stays Python: parameter `x` has no type annotation" in lines, p.stderr
+    [failed] = [l for l in lines if l.startswith("pyc-aot: broken: stays Python: it did not compile: ")]
+    assert "broken.py:5:12: " in failed and "unsupported operand type(s) for +" in failed
+
+    again = py(code, env=env)
+    assert f"pyc-aot: partly: loaded from the cache (" in again.stderr
+    # Quiet by default, and with PYC_AOT_VERBOSE=0.
+    assert "pyc-aot:" not in py(code.replace(install, ""), env={"PYC_AOT_VERBOSE": "0"}).stderr

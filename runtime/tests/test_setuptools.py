@@ -140,8 +140,73 @@ def test_aot_extensions_names_and_validation():
         aot_extensions(["m.pyx"])
     with pytest.raises(Exception, match="PyInit_kernels"):
         AotExtension("pkg.other", "pkg/kernels.py")
+    # One string is one path, directory or glob.
+    assert [e.name for e in aot_extensions("fib.py")] == ["fib"]
     with pytest.raises(TypeError):
-        aot_extensions("fib.py")
+        aot_extensions(b"fib.py")
+
+
+def test_globs_and_directories(tmp_path, monkeypatch):
+    from pyc_aot.setuptools import aot_extensions
+
+    for f in ["src/pkg/__init__.py", "src/pkg/a.py", "src/pkg/sub/__init__.py", "src/pkg/sub/b.py",
+              "src/pkg/__main__.py", "src/pkg/__pycache__/c.py", "src/pkg/.hidden/d.py", "src/pkg/notes.txt"]:
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / f).write_text("")
+    monkeypatch.chdir(tmp_path)
+    names = ["pkg.a", "pkg.sub.b"]
+    assert [e.name for e in aot_extensions("src/**/*.py", package_dir={"": "src"})] == names
+    assert [e.name for e in aot_extensions(["src/pkg"], package_dir={"": "src"})] == names
+    # Named explicitly, __init__.py is compiled; a module named twice is built once.
+    exts = aot_extensions(["src/pkg/__init__.py", "src/pkg/*.py", "src/pkg/a.py"], package_dir={"": "src"})
+    assert [e.name for e in exts] == ["pkg.__init__", "pkg.a"]
+    with pytest.raises(Exception, match="matches no file"):
+        aot_extensions("src/nothing/**/*.py")
+
+
+GLOB_SETUP = """
+import threading, time
+from setuptools import setup
+from pyc_aot.setuptools import aot_extensions, build_ext
+
+active, most = set(), [0]
+lock = threading.Lock()
+
+class counting_build_ext(build_ext):
+    def build_extension(self, ext):
+        with lock:
+            active.add(ext.name)
+            most[0] = max(most[0], len(active))
+        time.sleep(0.3)  # long enough for the other thread to start its module
+        try:
+            super().build_extension(ext)
+        finally:
+            with lock:
+                active.discard(ext.name)
+
+setup(
+    name="globbed", version="0", packages=["pkg"], package_dir={"": "src"},
+    # The glob leaves __init__.py to Python; named, it is compiled (PyInit_pkg).
+    ext_modules=aot_extensions(["src/**/*.py", "src/pkg/__init__.py"], package_dir={"": "src"}),
+    cmdclass={"build_ext": counting_build_ext},
+)
+print("most at once:", most[0])
+"""
+
+
+def test_setup_py_with_a_glob_and_build_ext_j2(tmp_path):
+    pkg = tmp_path / "src" / "pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("import cython\n\ndef twice(n: cython.int) -> cython.int:\n    return 2 * n\n")
+    for i in range(6):
+        (pkg / f"m{i}.py").write_text(f"import cython\n\ndef f(n: cython.int) -> cython.int:\n    return n + {i}\n")
+    (tmp_path / "setup.py").write_text(GLOB_SETUP)
+    p = run([sys.executable, "setup.py", "build_ext", "--inplace", "-j", "2"], cwd=tmp_path)
+    assert (p.stdout + p.stderr).count("pyc-aot: compiled") == 7
+    assert "most at once: 2" in p.stdout
+    check = ("import pkg, pkg.m0, pkg.m5; assert pkg.m5.__file__.endswith(%r) and pkg.__file__.endswith(%r)\n"
+             "print(pkg.m0.f(1), pkg.m5.f(1), pkg.twice(3))" % (SUFFIX, SUFFIX))
+    assert py(check, cwd=tmp_path / "src").stdout == "1 6 6\n"
 
 
 def test_python_m_build_wheel(project, tmp_path):

@@ -9,12 +9,14 @@
 
 mod codegen;
 mod glue;
+mod linecode;
 mod lower;
 mod outlined;
 pub mod pyabi;
 
 pub(crate) use codegen::stack;
 pub(crate) use lower::{lower_in_place, worth_lowering_in_place};
+pub use linecode::{FunctionCode, LineCode};
 
 use crate::hir::{self, FuncId};
 use crate::mir::primitives as prim;
@@ -37,12 +39,16 @@ pub enum Listing {
     Mir,
     /// The MIR of every wrapper as built and after each pass (verified).
     MirStages,
+    /// Each function's code by source line (`Output::code`), for the annotate report.
+    Annotate,
 }
 
 pub struct Output {
     pub object: Vec<u8>,
     /// Per-function CLIF or disassembly when requested.
     pub listing: String,
+    /// With `Listing::Annotate`: every function's code by line, in build order.
+    pub code: Vec<FunctionCode>,
 }
 
 type R<T> = Result<T, String>;
@@ -83,6 +89,12 @@ pub(crate) struct Emitter {
     /// Functions built but not yet compiled to machine code (no listing was
     /// asked for): `finish_functions` compiles them on every core.
     pending: Vec<Pending>,
+    /// Threads for `finish_functions`; `None`: one per core.
+    codegen_threads: Option<usize>,
+    /// With `Listing::Annotate`: the functions' code by line so far, and the
+    /// MIR of the wrapper about to be defined.
+    pub code: Vec<FunctionCode>,
+    pub wrapper_mir: Option<String>,
 }
 
 /// Stack of each code generation thread (reserved, not committed, until used).
@@ -123,7 +135,7 @@ fn generate(isa: &dyn cranelift_codegen::isa::TargetIsa, job: Pending) -> Result
 /// every variant's code in one object plus a `PyInit` that picks, at import,
 /// the most capable variant this CPU runs.
 pub fn compile(module: &hir::Module, targets: &[Target], py_minor: u32, listing: Listing) -> Result<Output, Failure> {
-    compile_with_shim(module, targets, py_minor, listing, None)
+    compile_with_shim(module, targets, py_minor, listing, None, None)
 }
 
 /// The back end met HIR it cannot compile: always a bug in pyc-aot, since
@@ -177,6 +189,7 @@ pub fn compile_with_shim(
     py_minor: u32,
     listing: Listing,
     shim_code: Option<&[u8]>,
+    codegen_threads: Option<usize>,
 ) -> Result<Output, Failure> {
     let first = targets.first().ok_or("no target")?;
     let base_isa = if targets.len() == 1 {
@@ -208,11 +221,14 @@ pub fn compile_with_shim(
         outlined: vec![],
         listing_kind: listing,
         listing: String::new(),
+        codegen_threads,
         ctx: Context::new(),
         variant: None,
         shim_code: shim_code.map(<[u8]>::to_vec),
         shim_data: None,
         pending: vec![],
+        code: vec![],
+        wrapper_mir: None,
     };
     let recursive = hir::recursive_functions(module);
     let fat = targets.len() > 1;
@@ -252,9 +268,10 @@ pub fn compile_with_shim(
         Failure { function, message }
     })?;
     let listing = std::mem::take(&mut em.listing);
+    let code = std::mem::take(&mut em.code);
     let product = em.module.finish();
     let object = product.emit().map_err(|e| format!("cannot write the object file: {e}"))?;
-    Ok(Output { object, listing })
+    Ok(Output { object, listing, code })
 }
 
 pub(crate) fn clif_type(t: Ty) -> Option<ir::Type> {
@@ -398,6 +415,12 @@ impl Emitter {
                     .map_err(|e| format!("internal compiler error in `{title}`: {e:?}"))?;
             }
         }
+        if self.listing_kind == Listing::Annotate {
+            let code = self.ctx.compiled_code().ok_or("no compiled code")?;
+            let isa = self.variant.as_ref().map_or(self.module.isa(), |(_, isa)| &**isa);
+            let mir = self.wrapper_mir.take();
+            self.code.push(linecode::collect(&self.module, isa, id, &self.ctx.func, code, title, mir)?);
+        }
         if self.listing_kind == Listing::Asm {
             if let Some(code) = self.ctx.compiled_code() {
                 if let Some(vcode) = &code.vcode {
@@ -418,7 +441,8 @@ impl Emitter {
         if jobs.is_empty() {
             return Ok(());
         }
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len()).min(8);
+        let cores = || std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = self.codegen_threads.unwrap_or_else(cores).clamp(1, 8).min(jobs.len());
         let base: &dyn cranelift_codegen::isa::TargetIsa = self.module.isa();
         let mut slots: Vec<Option<Result<Compiled, String>>> = (0..jobs.len()).map(|_| None).collect();
         let queue = std::sync::Mutex::new(jobs.into_iter().enumerate());

@@ -10,6 +10,8 @@ Entry points:
 * ``pyc_aot.setuptools`` — ``aot_extensions(...)`` and ``build_ext`` for
   ``setup.py``.
 * ``pyc_aot.install()`` / ``pyc_aot.uninstall()`` — compile on import.
+* ``pyc_aot.annotate("fib.py")`` — write ``fib.html``, the annotate report.
+* ``%load_ext pyc_aot`` then ``%%pyc_aot`` in IPython/Jupyter — compile a cell.
 * ``from pyc_aot import cython`` — the plain-Python stand-ins for Cython's
   pure-Python-mode names, so typed files run uncompiled too.
 """
@@ -32,6 +34,7 @@ __all__ = [
     "LeftToPython",
     "ObjectResult",
     "Report",
+    "annotate",
     "compile",
     "compile_object",
     "install",
@@ -149,6 +152,24 @@ def compile_object(path, target="native", strict=False, *, python=None) -> Objec
     systems that link with their own tools). Raises :class:`CompileError`."""
     obj, module, suffix, libraries, d = _native.compile_object(_os.fspath(path), target, python or _SELF, bool(strict))
     return ObjectResult(obj, module, suffix, list(libraries), _report(d))
+
+
+def annotate(path, target="native", output=None, *, python=None) -> str:
+    """Write the annotate report of ``path`` (``pyc-aot annotate``): the
+    source as HTML, each line shaded by the Python interaction of its compiled
+    code, a click showing its MIR, Cranelift IR and machine code. ``output``:
+    the file to write (default: ``path`` with ``.html``). Returns its path.
+    Raises :class:`CompileError`."""
+    out = _os.fspath(output) if output is not None else None
+    written, _native_count, _left = _native.annotate(_os.fspath(path), target, python or _SELF, out)
+    return written
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext pyc_aot``: registers the ``%%pyc_aot`` cell magic."""
+    from .magic import register
+
+    register(ipython)
 
 
 def targets() -> "list[tuple[str, list[str]]]":

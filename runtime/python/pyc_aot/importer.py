@@ -45,6 +45,12 @@ module's namespace as their globals (``f.__self__`` for compiled functions,
 ``f.__globals__`` for Python ones): assigning ``module.x = …`` after a
 reload is not seen by the new functions' code.
 
+``install(verbose=True)``, or ``PYC_AOT_VERBOSE=1`` in the environment, prints
+to stderr what the hook does with each module it picks: compiled (the
+functions now native, and each function left to Python with the reason the
+``pyc-aot build`` warnings give), loaded from the cache, or imported as plain
+Python because it did not compile (with the error's place and cause).
+
 If compiling fails, the module is imported as plain Python with one
 :class:`~pyc_aot.CompileWarning` carrying the compiler's message (and, when
 no real Cython is installed, ``import cython`` in it gets the stand-in
@@ -216,6 +222,7 @@ class AotFinder:
         target="native",
         strict=False,
         cache_dir=None,
+        verbose=None,
     ):
         if isinstance(modules, str) or isinstance(paths, str):
             raise TypeError("modules= and paths= take lists of names or patterns, not a single string")
@@ -225,6 +232,9 @@ class AotFinder:
         self.target = target
         self.strict = bool(strict)
         self.cache_dir = os.path.abspath(cache_dir) if cache_dir else None
+        if verbose is None:
+            verbose = os.environ.get("PYC_AOT_VERBOSE", "").strip() not in ("", "0")
+        self.verbose = bool(verbose)
         # Raises ValueError for an unknown target, at install() time.
         self._target_id = _native.target_id(target)
         self._salt = "\0".join([_compiler_id(), sys.version, EXTENSION_SUFFIX, self._target_id]).encode()
@@ -243,7 +253,7 @@ class AotFinder:
     def __repr__(self) -> str:
         return (
             f"<pyc_aot.importer.AotFinder modules={self.modules!r} paths={self.paths!r} "
-            f"typed={self.typed} target={self.target!r} strict={self.strict}>"
+            f"typed={self.typed} target={self.target!r} strict={self.strict} verbose={self.verbose}>"
         )
 
     # -- which modules ----------------------------------------------------
@@ -360,6 +370,7 @@ class AotFinder:
                 continue
             if _damage(cached) is None:
                 self.cached.append(fullname)
+                self._say(f"{fullname}: loaded from the cache ({cached})")
                 return _extension_spec(fullname, cached)
             # A damaged entry is compiled again below and replaced.
         try:
@@ -369,6 +380,9 @@ class AotFinder:
             if self.strict:
                 raise
             self.fallbacks.append(fullname)
+            if self.verbose:
+                where = f"{err.file}:{err.line}:{err.column}: " if err.line is not None else ""
+                self._say(f"{fullname}: stays Python: it did not compile: {where}{err.message}")
             warnings.warn(
                 f"pyc-aot could not compile module {fullname!r} ({origin}); importing it as plain Python:\n{err}",
                 CompileWarning,
@@ -378,7 +392,23 @@ class AotFinder:
             return source_spec
         self.compiled.append(fullname)
         self.reports[fullname] = report
+        if self.verbose:
+            self._say_compiled(fullname, origin, report)
         return _extension_spec(fullname, cached)
+
+    def _say(self, line: str) -> None:
+        if self.verbose:
+            print(f"pyc-aot: {line}", file=sys.stderr, flush=True)
+
+    def _say_compiled(self, fullname: str, origin: str, report) -> None:
+        n = len(report.compiled)
+        native = f" ({', '.join(report.compiled)})" if n else ""
+        self._say(
+            f"{fullname}: compiled {origin} in {report.elapsed_ms:.0f} ms: {n} function{'' if n == 1 else 's'} "
+            f"native{native}, {len(report.left_to_python)} left to Python"
+        )
+        for left in report.left_to_python:
+            self._say(f"{fullname}: `{left.function}` (line {left.line}) stays Python: {left.reason}")
 
     def _private_dir(self) -> str:
         """A directory of this process's own (mkdtemp makes it 0700), removed at exit."""
@@ -513,7 +543,8 @@ def _remove_stale(final: str, stem: str) -> None:
                 pass
 
 
-def install(modules=None, paths=None, typed=None, target="native", strict=False, cache_dir=None) -> AotFinder:
+def install(modules=None, paths=None, typed=None, target="native", strict=False, cache_dir=None,
+            verbose=None) -> AotFinder:
     """Add the compile-on-import hook; returns the finder (see
     :class:`AotFinder`). Replaces a hook installed before.
 
@@ -527,8 +558,12 @@ def install(modules=None, paths=None, typed=None, target="native", strict=False,
     ``cache_dir``: where to keep compiled modules (default: ``__pycache__``
     next to the source); it may be shared, as each source directory gets a
     sub-directory of its own that only its creator can write to.
+    ``verbose``: print to stderr what was compiled, what stayed Python and
+    why (default: whether ``PYC_AOT_VERBOSE`` is set to something other than
+    ``0``).
     """
-    finder = AotFinder(modules=modules, paths=paths, typed=typed, target=target, strict=strict, cache_dir=cache_dir)
+    finder = AotFinder(modules=modules, paths=paths, typed=typed, target=target, strict=strict, cache_dir=cache_dir,
+                       verbose=verbose)
     uninstall()
     try:
         index = sys.meta_path.index(machinery.PathFinder)

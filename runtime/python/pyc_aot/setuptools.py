@@ -7,7 +7,7 @@
 
     setup(
         name="demo",
-        ext_modules=aot_extensions(["fib.py", "pkg/kernels.py"]),
+        ext_modules=aot_extensions(["fib.py", "pkg/**/*.py"]),
         cmdclass={"build_ext": build_ext},
     )
 
@@ -18,7 +18,8 @@ so ``CC``, ``LDSHARED`` and ``LDFLAGS`` apply as for any C extension.
 Up-to-date modules are skipped (``--force`` rebuilds them): a module is up to
 date when it is newer than its source, the compiler and ``depends``, and its
 source and the module itself still hash to what the last build recorded.
-``-j N`` compiles in parallel.
+``build_ext -j N`` compiles N modules at once (threads: the compiler runs
+with the GIL released).
 
 The target CPU is, in order: the extension's own ``target`` (given to
 :func:`aot_extensions` or :class:`AotExtension`), the environment variable
@@ -50,7 +51,7 @@ try:  # distutils' own levels: 1-5 in older setuptools, logging's in newer ones
 except ImportError:  # pragma: no cover
     import logging as _log  # type: ignore[no-redef]
 
-from . import COMPILER_VERSION, CompileError, _native, compile_object
+from . import COMPILER_VERSION, CompileError, _native, annotate, compile_object
 
 __all__ = ["AotExtension", "aot_extensions", "baseline_target", "build_ext", "TARGET_ENV"]
 
@@ -79,7 +80,8 @@ class AotExtension(Extension):
     ``extra_link_args``, ``extra_objects``, ``depends``, ``optional``, …).
     """
 
-    def __init__(self, name: str, source: str, *, target: Optional[str] = None, strict: bool = False, **kwargs):
+    def __init__(self, name: str, source: str, *, target: Optional[str] = None, strict: bool = False,
+                 annotate: bool = False, **kwargs):
         if not source.endswith(".py"):
             raise _SetupError(f"pyc-aot extension {name!r}: source {source!r} is not a .py file")
         stem = os.path.splitext(os.path.basename(source))[0]
@@ -91,6 +93,7 @@ class AotExtension(Extension):
         super().__init__(name, [source], **kwargs)
         self.pyc_aot_target = target
         self.pyc_aot_strict = strict
+        self.pyc_aot_annotate = annotate
 
     @property
     def pyc_aot_source(self) -> str:
@@ -124,28 +127,73 @@ def aot_extensions(
     target: Optional[str] = None,
     strict: bool = False,
     package_dir: Optional[Dict[str, str]] = None,
+    annotate: bool = False,
     **extension_kwargs,
 ) -> List[AotExtension]:
     """One :class:`AotExtension` per typed source.
 
     ``sources``: paths relative to ``setup.py`` with ``/`` separators, e.g.
-    ``"pkg/kernels.py"`` (module ``pkg.kernels``), or ``(module_name, path)``
-    pairs. ``package_dir`` maps package names to directories as in
+    ``"pkg/kernels.py"`` (module ``pkg.kernels``), directories (every ``.py``
+    file below), globs (``"src/**/*.py"``), or ``(module_name, path)`` pairs.
+    A package's ``__init__.py`` (and ``__main__.py``) found in a directory or
+    glob stays Python; name it explicitly to compile it. ``package_dir`` maps package names to directories as in
     ``setup()`` (``{"": "src"}`` for a src layout). ``target`` and ``strict``
-    apply to every extension; other keyword arguments go to each
+    apply to every extension; ``annotate=True`` also writes each source's
+    annotate report beside it (``pyc-aot annotate``: ``kernels.py`` →
+    ``kernels.html``); other keyword arguments go to each
     :class:`AotExtension`.
     """
-    if isinstance(sources, (str, bytes)):
-        raise TypeError("aot_extensions() takes a list of sources, not a single string")
+    if isinstance(sources, bytes):
+        raise TypeError("aot_extensions() takes a list of sources or one glob or directory, not bytes")
+    if isinstance(sources, str):  # one pattern or directory: aot_extensions("src/**/*.py")
+        sources = [sources]
     out = []
+    seen = set()
     for s in sources:
-        if isinstance(s, tuple):
-            name, path = s
-        else:
-            path = os.fspath(s)
-            name = _module_name(path, package_dir or {})
-        out.append(AotExtension(name, path, target=target, strict=strict, **extension_kwargs))
+        pairs = [s] if isinstance(s, tuple) else [(None, p) for p in _expand(os.fspath(s))]
+        for name, path in pairs:
+            if name is None:
+                name = _module_name(path, package_dir or {})
+            if name in seen:
+                continue
+            seen.add(name)
+            out.append(AotExtension(name, path, target=target, strict=strict, annotate=annotate, **extension_kwargs))
     return out
+
+
+#: Found in a directory or glob, these stay Python: a package's namespace,
+#: and what ``python -m pkg`` runs through runpy (which needs a code object).
+_KEPT_PYTHON = ("__init__.py", "__main__.py")
+
+
+def _expand(source: str) -> List[str]:
+    """The ``.py`` files a path, directory or glob names (sorted, with ``/``)."""
+    import glob
+
+    if any(c in source for c in "*?[") and not os.path.exists(source):
+        found = sorted(glob.glob(source, recursive=True))
+        if not found:
+            raise _SetupError(f"pyc-aot: {source!r} matches no file")
+        files = []
+        for f in found:
+            files += _walk(f) if os.path.isdir(f) else [f] if f.endswith(".py") and _found_ok(f) else []
+        return files
+    if os.path.isdir(source):
+        return _walk(source)
+    return [source]
+
+
+def _found_ok(path: str) -> bool:
+    parts = path.replace(os.sep, "/").split("/")
+    return parts[-1] not in _KEPT_PYTHON and "__pycache__" not in parts
+
+
+def _walk(directory: str) -> List[str]:
+    files = []
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        files += [os.path.join(root, n) for n in sorted(names) if n.endswith(".py") and n not in _KEPT_PYTHON]
+    return [f.replace(os.sep, "/") for f in files]
 
 
 class build_ext(_build_ext):
@@ -156,6 +204,16 @@ class build_ext(_build_ext):
         if not isinstance(ext, AotExtension):
             return super().build_extension(ext)
         self._build_aot(ext)
+
+    def copy_extensions_to_source(self) -> None:
+        # setuptools copies --inplace modules only when newer by whole-second
+        # mtimes (and gives the copy the build's, truncated): a module rebuilt
+        # within the second of the last copy would be left behind.
+        force, self.force = self.force, True
+        try:
+            super().copy_extensions_to_source()
+        finally:
+            self.force = force
 
     def _stamp(self, ext: AotExtension) -> str:
         target = ext.resolved_target()
@@ -176,6 +234,8 @@ class build_ext(_build_ext):
         # older-dated copy (tar, cp -p, rsync -t) or whose link was cut short:
         # the stamp also names the source and the module by their contents.
         stamp += f"source={_file_hash(source)}\n"
+        if ext.pyc_aot_annotate:
+            self._annotate(ext, source)
         if (
             not self.force
             and not newer_group(depends, ext_path, "newer")
@@ -225,6 +285,18 @@ class build_ext(_build_ext):
             if os.path.exists(linked):
                 os.unlink(linked)
         _write_atomic(stamp_path, (stamp + f"module={_file_hash(ext_path)}\n").encode())
+
+
+    def _annotate(self, ext: AotExtension, source: str) -> None:
+        """The report beside the source, rewritten when older than it or the compiler."""
+        report = os.path.splitext(source)[0] + ".html"
+        if not self.force and not newer_group([source, _native.__file__], report, "newer"):
+            return
+        try:
+            written = annotate(source, target=ext.resolved_target())
+        except CompileError as err:
+            raise _DistutilsCompileError(str(err)) from None
+        self.announce(f"pyc-aot: wrote the annotate report {written}", level=_log.INFO)
 
 
 def _read(path: str) -> Optional[str]:

@@ -9,7 +9,6 @@ use super::{finish, flags, PY_FILE_INPUT, R};
 use crate::backend::{pyabi, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND};
 use crate::hir::{self, Function};
 use crate::mir::primitives as prim;
-use crate::hir::ParamKind;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, BlockArg, InstBuilder, Value};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -20,22 +19,7 @@ const SHIM_SOURCE: &str = include_str!("../../shim/cython_shim.py");
 /// Python source of a function with `f`'s exact parameters that returns them
 /// as a tuple: calling it reproduces CPython's own argument errors.
 pub(super) fn binder_source(f: &Function) -> String {
-    let mut params = vec![];
-    let mut seen_kwonly = false;
-    for (i, p) in f.params.iter().enumerate() {
-        if p.kind == ParamKind::KeywordOnly && !seen_kwonly {
-            params.push("*".to_string());
-            seen_kwonly = true;
-        }
-        params.push(match &p.default_src {
-            Some(d) => format!("{}={}", p.name, d),
-            None => p.name.clone(),
-        });
-        let next_not_posonly = f.params.get(i + 1).is_none_or(|n| n.kind != ParamKind::PositionalOnly);
-        if p.kind == ParamKind::PositionalOnly && next_not_posonly {
-            params.push("/".to_string());
-        }
-    }
+    let params = super::python_parameters(f);
     let names: Vec<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
     let bind = binder_name(f);
     let tuple = if names.is_empty() { "()".to_string() } else { format!("({},)", names.join(", ")) };

@@ -58,13 +58,9 @@ fn call_kind(f: &Function, py_minor: u32) -> CallKind {
     }
 }
 
-/// `ml_doc`: CPython derives `__text_signature__` from the first line.
-fn method_doc(f: &Function) -> String {
-    let mut params = vec!["$module".to_string()];
-    let has_posonly = f.params.iter().any(|p| p.kind == ParamKind::PositionalOnly);
-    if !has_posonly {
-        params.push("/".into());
-    }
+/// `f`'s parameters as a `def` spells them, with the `/` and `*` markers.
+pub(super) fn python_parameters(f: &Function) -> Vec<String> {
+    let mut params = vec![];
     let mut seen_kwonly = false;
     for (i, p) in f.params.iter().enumerate() {
         if p.kind == ParamKind::KeywordOnly && !seen_kwonly {
@@ -79,6 +75,16 @@ fn method_doc(f: &Function) -> String {
             params.push("/".into());
         }
     }
+    params
+}
+
+/// `ml_doc`: CPython derives `__text_signature__` from the first line.
+fn method_doc(f: &Function) -> String {
+    let mut params = vec!["$module".to_string()];
+    if !f.params.iter().any(|p| p.kind == ParamKind::PositionalOnly) {
+        params.push("/".into());
+    }
+    params.extend(python_parameters(f));
     // `ml_doc` is a C string: a NUL the docstring spells out (`\x00`) is left out.
     let doc = f.doc.as_deref().unwrap_or("").replace('\0', "");
     format!("{}({})\n--\n\n{}", f.name, params.join(", "), doc)

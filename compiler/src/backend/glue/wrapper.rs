@@ -135,6 +135,7 @@ fn emit_wrapper_part(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot:
     pass::run(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
     match listing {
         Listing::Mir => em.listing.push_str(&format!("{}\n", print::body(&body))),
+        Listing::Annotate => em.wrapper_mir = Some(print::body(&body)),
         Listing::MirStages => {
             for (stage, text) in stages {
                 em.listing.push_str(&format!("# {stage}\n{text}\n"));
