@@ -11,6 +11,7 @@
 
 pub mod body;
 pub mod build;
+pub mod cfg;
 mod index;
 pub mod pass;
 pub mod primitives;

@@ -73,3 +73,38 @@ fn the_verifier_finds_reads_before_definitions_and_bad_types() {
     b.terminate(Terminator::Return(f));
     assert!(check(&b.finish(), Stage::Built).unwrap_err().contains("F64 argument of PyFloat_FromDouble"));
 }
+
+/// `x` set in one arm of a diamond, or in both, or by an op that failed.
+#[test]
+fn the_verifier_needs_a_definition_on_every_path() {
+    let diamond = |both: bool| {
+        let mut b = Builder::new("diamond", Returns::Object);
+        let arg = b.param(LocalTy::Object, "arg");
+        let x = b.local(LocalTy::Object, Some("x"));
+        let (left, right, join) = (b.block(false), b.block(false), b.block(false));
+        let cond = b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsNull { value: arg });
+        b.terminate(Terminator::Branch { cond, then: left, otherwise: right });
+        b.switch_to(left);
+        b.op(vec![x], OpKind::NoneRef);
+        b.terminate(Terminator::Goto(join));
+        b.switch_to(right);
+        if both {
+            b.op(vec![x], OpKind::NoneRef);
+        }
+        b.terminate(Terminator::Goto(join));
+        b.switch_to(join);
+        b.terminate(Terminator::Return(x));
+        b.finish()
+    };
+    assert!(check(&diamond(false), Stage::Built).unwrap_err().contains("terminator reads r1 before it is defined"));
+    check(&diamond(true), Stage::Built).unwrap();
+
+    // The index made by a failing call is not there on its error edge.
+    let mut body = two_failures();
+    pass::exceptions::run(&mut body);
+    check(&body, Stage::Edges).unwrap();
+    let failing = body.blocks.indices().find(|b| body.blocks[*b].ops.iter().any(|op| matches!(op.kind, OpKind::CallC { .. }))).unwrap();
+    let Some(Terminator::Try { err, .. }) = body.blocks[failing].term else { panic!("no error edge after the call") };
+    body.blocks[err].ops.insert(0, Op::new(vec![], OpKind::IncRef { obj: super::Local::from_usize_const(1) }));
+    assert!(check(&body, Stage::Edges).unwrap_err().contains("reads r1 before it is defined"));
+}

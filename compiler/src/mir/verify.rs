@@ -6,7 +6,7 @@
 
 use super::pass::refcount::Ownership;
 use super::primitives::CTy;
-use super::{BlockId, Body, ErrorKind, Idx, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
+use super::{cfg, BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::Ty;
 use std::collections::BTreeMap;
 
@@ -184,52 +184,64 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
     }
 }
 
-/// Blocks reachable from the entry, each after its predecessors except
-/// along back edges: a forward analysis visiting them in this order settles
-/// in as many rounds as loops nest, however the blocks are numbered.
-fn reverse_postorder(body: &Body) -> Vec<BlockId> {
-    let mut post = vec![];
-    let mut seen = IndexVec::from_elem(false, body.blocks.len());
-    let mut stack = vec![(Body::ENTRY, false)];
-    while let Some((b, done)) = stack.pop() {
-        if done {
-            post.push(b);
-            continue;
+/// Where a local gets its value: a block and the op index in it (`None`:
+/// on entry to the block, as parameters and a block's failing line do).
+#[derive(Clone, Copy)]
+struct Def {
+    block: BlockId,
+    at: Option<usize>,
+}
+
+/// A read needs a definition on every path to it. A local defined once is
+/// checked by dominance (its definition's block dominates the read's); only
+/// locals assigned in several places (variables, values joining paths) go
+/// through a forward must-analysis over sets of them, so checking stays
+/// linear in a long chain of single-use temporaries. The dests of an op
+/// that failed are not defined on its error edge: defined by an op that
+/// ends a block on an error edge, a local counts as defined on entry to
+/// the success block (if that block has no other predecessor).
+fn definitions(body: &Body) -> Result<(), String> {
+    let n = body.locals.len();
+    let preds = cfg::predecessors(body);
+    let order = cfg::reverse_postorder(body);
+    let dom = cfg::Dominators::of(body, &preds);
+    let mut defs: IndexVec<Local, Vec<Def>> = IndexVec::from_elem(vec![], n);
+    for p in &body.params {
+        defs[*p].push(Def { block: Body::ENTRY, at: None });
+    }
+    for (b, block) in body.blocks.iter_enumerated() {
+        if let Some(l) = block.takes_line {
+            if let Some(d) = defs.get(l).map(|_| Def { block: b, at: None }) {
+                defs[l].push(d);
+            }
         }
-        if seen[b] {
-            continue;
-        }
-        seen[b] = true;
-        stack.push((b, true));
-        for s in body.blocks[b].term.as_ref().map(|t| t.successors()).unwrap_or_default() {
-            if !seen[s] {
-                stack.push((s, false));
+        for (i, op) in block.ops.iter().enumerate() {
+            let ends_on_edge = i + 1 == block.ops.len() && matches!(block.term, Some(Terminator::Try { .. }));
+            for d in &op.dests {
+                let def = match block.term {
+                    Some(Terminator::Try { ok, err }) if ends_on_edge && ok != err && preds[ok].len() == 1 => Def { block: ok, at: None },
+                    _ if ends_on_edge => Def { block: b, at: Some(usize::MAX) },
+                    _ => Def { block: b, at: Some(i) },
+                };
+                if let Some(ds) = defs.get(*d).map(|_| def) {
+                    defs[*d].push(ds);
+                }
             }
         }
     }
-    post.reverse();
-    post
-}
-
-fn predecessors(body: &Body) -> IndexVec<BlockId, Vec<BlockId>> {
-    let mut preds = IndexVec::from_elem(vec![], body.blocks.len());
-    for (b, block) in body.blocks.iter_enumerated() {
-        for s in block.term.as_ref().map(|t| t.successors()).unwrap_or_default() {
-            preds[s].push(b);
+    // Locals the must-analysis tracks, numbered densely.
+    let mut tracked: IndexVec<Local, Option<usize>> = IndexVec::from_elem(None, n);
+    let mut count = 0;
+    for (l, ds) in defs.iter_enumerated() {
+        if ds.len() > 1 || ds.first().is_some_and(|d| d.at == Some(usize::MAX)) {
+            tracked[l] = Some(count);
+            count += 1;
         }
     }
-    preds
-}
-
-/// Forward must-analysis: a read needs a definition on every path to it.
-/// The dests of an op that failed are not defined on its error edge.
-fn definitions(body: &Body) -> Result<(), String> {
-    let n = body.locals.len();
     let mut out: IndexVec<BlockId, Option<Bits>> = IndexVec::from_elem(None, body.blocks.len());
-    let preds = predecessors(body);
-    let mut entry_in = Bits::new(n);
+    let mut entry_in = Bits::new(count);
     for p in &body.params {
-        entry_in.insert(*p);
+        entry_in.insert(tracked[*p]);
     }
     let defined_in = |b: BlockId, out: &IndexVec<BlockId, Option<Bits>>| -> Option<Bits> {
         if b == Body::ENTRY {
@@ -241,7 +253,7 @@ fn definitions(body: &Body) -> Result<(), String> {
             let pb = &body.blocks[p];
             if matches!(pb.term, Some(Terminator::Try { err, ok }) if err == b && ok != b) {
                 for d in pb.ops.last().map(|op| op.dests.as_slice()).unwrap_or_default() {
-                    set.remove(*d);
+                    set.remove(tracked[*d]);
                 }
             }
             match acc.as_mut() {
@@ -251,50 +263,63 @@ fn definitions(body: &Body) -> Result<(), String> {
         }
         acc.map(|mut set| {
             if let Some(l) = body.blocks[b].takes_line {
-                set.insert(l);
+                set.insert(tracked.get(l).copied().flatten());
             }
             set
         })
     };
-    let order = reverse_postorder(body);
-    loop {
-        let mut changed = false;
-        for &b in &order {
-            let Some(mut set) = defined_in(b, &out) else { continue };
-            for op in &body.blocks[b].ops {
-                for d in &op.dests {
-                    set.insert(*d);
+    if count > 0 {
+        loop {
+            let mut changed = false;
+            for &b in &order {
+                let Some(mut set) = defined_in(b, &out) else { continue };
+                for op in &body.blocks[b].ops {
+                    for d in &op.dests {
+                        set.insert(tracked[*d]);
+                    }
+                }
+                if out[b].as_ref() != Some(&set) {
+                    out[b] = Some(set);
+                    changed = true;
                 }
             }
-            if out[b].as_ref() != Some(&set) {
-                out[b] = Some(set);
-                changed = true;
+            if !changed {
+                break;
             }
-        }
-        if !changed {
-            break;
         }
     }
-    for b in body.blocks.indices() {
-        let Some(mut set) = defined_in(b, &out) else { continue };
+    // A once-defined local read at op `i` of `b` (the terminator: `ops.len()`).
+    let dominated = |u: Local, b: BlockId, i: usize| -> bool {
+        defs[u].first().is_some_and(|d| if d.block == b { d.at.is_none_or(|at| at < i) } else { dom.dominates(d.block, b) })
+    };
+    for &b in &order {
+        let mut set = if count > 0 { defined_in(b, &out) } else { None };
         let block = &body.blocks[b];
+        let defined = |set: &Option<Bits>, u: Local, i: usize| match tracked.get(u) {
+            None => false,
+            Some(Some(k)) => set.as_ref().is_some_and(|s| s.contains(*k)),
+            Some(None) => dominated(u, b, i),
+        };
         for (i, op) in block.ops.iter().enumerate() {
-            if let Some(u) = op.uses().into_iter().find(|u| u.index() >= n || !set.contains(*u)) {
+            if let Some(u) = op.uses().into_iter().find(|u| !defined(&set, *u, i)) {
                 return Err(format!("{b}, op {i} reads {u} before it is defined on every path"));
             }
-            for d in &op.dests {
-                set.insert(*d);
+            if let Some(s) = set.as_mut() {
+                for d in &op.dests {
+                    s.insert(tracked[*d]);
+                }
             }
         }
-        if let Some(u) = block.term.as_ref().map(|t| t.uses()).unwrap_or_default().into_iter().find(|u| u.index() >= n || !set.contains(*u)) {
+        let end = block.ops.len();
+        if let Some(u) = block.term.as_ref().map(|t| t.uses()).unwrap_or_default().into_iter().find(|u| !defined(&set, *u, end)) {
             return Err(format!("{b}'s terminator reads {u} before it is defined on every path"));
         }
     }
     Ok(())
 }
 
-/// A set of locals as bits: the definitions analysis holds one per block,
-/// so big bodies (thousands of blocks and locals) stay cheap to check.
+/// A set of tracked locals as bits (by their dense number): the
+/// definitions analysis holds one per block.
 #[derive(Clone, PartialEq, Eq)]
 struct Bits(Vec<u64>);
 
@@ -303,20 +328,21 @@ impl Bits {
         Bits(vec![0; n.div_ceil(64)])
     }
 
-    fn insert(&mut self, l: Local) {
-        if let Some(w) = self.0.get_mut(l.index() / 64) {
-            *w |= 1 << (l.index() % 64);
+    /// Adds a tracked local (a local the set does not track: no change).
+    fn insert(&mut self, k: Option<usize>) {
+        if let Some(w) = k.and_then(|k| self.0.get_mut(k / 64).map(|w| (w, k))) {
+            *w.0 |= 1 << (w.1 % 64);
         }
     }
 
-    fn remove(&mut self, l: Local) {
-        if let Some(w) = self.0.get_mut(l.index() / 64) {
-            *w &= !(1 << (l.index() % 64));
+    fn remove(&mut self, k: Option<usize>) {
+        if let Some(w) = k.and_then(|k| self.0.get_mut(k / 64).map(|w| (w, k))) {
+            *w.0 &= !(1 << (w.1 % 64));
         }
     }
 
-    fn contains(&self, l: Local) -> bool {
-        self.0.get(l.index() / 64).is_some_and(|w| w & (1 << (l.index() % 64)) != 0)
+    fn contains(&self, k: usize) -> bool {
+        self.0.get(k / 64).is_some_and(|w| w & (1 << (k % 64)) != 0)
     }
 
     fn intersect(&mut self, other: &Bits) {

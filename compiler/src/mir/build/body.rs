@@ -11,7 +11,7 @@
 //!
 //! Not built here yet (`Ok(None)`: the function goes through `lower`'s
 //! walk): memoryviews and C arrays, `for … in range`, calls inlined or of a
-//! big frame, comparison chains. A value joining two paths (`and`/`or`, a
+//! big frame. A value joining two paths (`and`/`or`, a
 //! conditional expression that branches) is a local assigned on each, which Cranelift's SSA construction turns into the join block's
 //! parameter, as the walk made it.
 
@@ -337,11 +337,7 @@ impl BodyBuilder<'_, '_> {
                 self.value(ty, BodyOp::Sub { a: va, b: vb })
             }
             ExprKind::NoOverflow(op, ..) => return Err(Err(format!("unchecked {op:?} reached the back end"))),
-            ExprKind::Compare { operands, ops } if ops.len() == 1 => {
-                let a = self.expr(&operands[0])?;
-                let b = self.expr(&operands[1])?;
-                self.value(Ty::Bool, BodyOp::Compare { op: ops[0], a, ta: operands[0].ty, b, tb: operands[1].ty })
-            }
+            ExprKind::Compare { operands, ops } => self.compare_chain(operands, ops)?,
             ExprKind::Truthy(x) => {
                 let v = self.expr(x)?;
                 self.value(Ty::Bool, BodyOp::Truthy { value: v, ty: x.ty })
@@ -433,6 +429,58 @@ impl BodyBuilder<'_, '_> {
             }
             _ => return unsupported(),
         })
+    }
+}
+
+impl BodyBuilder<'_, '_> {
+    /// `a < b < c …`: each operand evaluated once, in order, and the chain
+    /// stops at the first link that fails. A failed link goes to a block
+    /// shared by at most `FAIL_GROUP` links: Cranelift's passes edit a
+    /// block's predecessor set at a cost that grows with its size, so one
+    /// block reached from every link of a long chain made compile time
+    /// quadratic (300,000 links: 255 s).
+    fn compare_chain(&mut self, operands: &[Expr], ops: &[hir::CmpOp]) -> B<Local> {
+        const FAIL_GROUP: usize = 64;
+        let (Some(first), Some(last)) = (operands.first(), ops.len().checked_sub(1)) else {
+            return Err(Err("a comparison without operands reached the back end".into()));
+        };
+        if operands.len() != ops.len() + 1 {
+            return Err(Err("a comparison chain with operands and operators that do not pair up reached the back end".into()));
+        }
+        let mut left = self.expr(first)?;
+        if last == 0 {
+            let right = self.expr(&operands[1])?;
+            return Ok(self.value(Ty::Bool, BodyOp::Compare { op: ops[0], a: left, ta: first.ty, b: right, tb: operands[1].ty }));
+        }
+        let joined = self.b.local(LocalTy::Scalar(Ty::Bool), Some("comparison value"));
+        let done = self.b.block(false);
+        let mut fails = vec![];
+        for (i, op) in ops.iter().enumerate() {
+            let right = self.expr(&operands[i + 1])?;
+            let c = self.value(Ty::Bool, BodyOp::Compare { op: *op, a: left, ta: operands[i].ty, b: right, tb: operands[i + 1].ty });
+            if i == last {
+                self.op(vec![joined], BodyOp::Copy { src: c });
+                self.terminate(Terminator::Goto(done));
+            } else {
+                if i % FAIL_GROUP == 0 {
+                    fails.push(self.b.block(false));
+                }
+                let fail = *fails.last().ok_or(Err("a comparison chain without a failure block".to_string()))?;
+                let next = self.b.block(false);
+                self.terminate(Terminator::Branch { cond: c, then: next, otherwise: fail });
+                self.b.switch_to(next);
+                self.reachable = true;
+            }
+            left = right;
+        }
+        for fail in fails {
+            self.b.switch_to(fail);
+            self.op(vec![joined], BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool });
+            self.terminate(Terminator::Goto(done));
+        }
+        self.b.switch_to(done);
+        self.reachable = true;
+        Ok(self.value(Ty::Bool, BodyOp::Copy { src: joined }))
     }
 }
 
