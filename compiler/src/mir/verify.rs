@@ -8,6 +8,7 @@ use super::pass::refcount::Ownership;
 use super::primitives::CTy;
 use super::{cfg, BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::Ty;
+use fixedbitset::FixedBitSet;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -238,32 +239,34 @@ fn definitions(body: &Body) -> Result<(), String> {
             count += 1;
         }
     }
-    let mut out: IndexVec<BlockId, Option<Bits>> = IndexVec::from_elem(None, body.blocks.len());
-    let mut entry_in = Bits::new(count);
+    let mut out: IndexVec<BlockId, Option<FixedBitSet>> = IndexVec::from_elem(None, body.blocks.len());
+    let mut entry_in = FixedBitSet::with_capacity(count);
     for p in &body.params {
-        entry_in.insert(tracked[*p]);
+        add(&mut entry_in, tracked[*p]);
     }
-    let defined_in = |b: BlockId, out: &IndexVec<BlockId, Option<Bits>>| -> Option<Bits> {
+    let defined_in = |b: BlockId, out: &IndexVec<BlockId, Option<FixedBitSet>>| -> Option<FixedBitSet> {
         if b == Body::ENTRY {
             return Some(entry_in.clone());
         }
-        let mut acc: Option<Bits> = None;
+        let mut acc: Option<FixedBitSet> = None;
         for &p in &preds[b] {
             let Some(mut set) = out[p].clone() else { continue };
             let pb = &body.blocks[p];
             if matches!(pb.term, Some(Terminator::Try { err, ok }) if err == b && ok != b) {
                 for d in pb.ops.last().map(|op| op.dests.as_slice()).unwrap_or_default() {
-                    set.remove(tracked[*d]);
+                    if let Some(k) = tracked[*d] {
+                        set.remove(k);
+                    }
                 }
             }
             match acc.as_mut() {
                 None => acc = Some(set),
-                Some(a) => a.intersect(&set),
+                Some(a) => a.intersect_with(&set),
             }
         }
         acc.map(|mut set| {
             if let Some(l) = body.blocks[b].takes_line {
-                set.insert(tracked.get(l).copied().flatten());
+                add(&mut set, tracked.get(l).copied().flatten());
             }
             set
         })
@@ -275,7 +278,7 @@ fn definitions(body: &Body) -> Result<(), String> {
                 let Some(mut set) = defined_in(b, &out) else { continue };
                 for op in &body.blocks[b].ops {
                     for d in &op.dests {
-                        set.insert(tracked[*d]);
+                        add(&mut set, tracked[*d]);
                     }
                 }
                 if out[b].as_ref() != Some(&set) {
@@ -295,7 +298,7 @@ fn definitions(body: &Body) -> Result<(), String> {
     for &b in &order {
         let mut set = if count > 0 { defined_in(b, &out) } else { None };
         let block = &body.blocks[b];
-        let defined = |set: &Option<Bits>, u: Local, i: usize| match tracked.get(u) {
+        let defined = |set: &Option<FixedBitSet>, u: Local, i: usize| match tracked.get(u) {
             None => false,
             Some(Some(k)) => set.as_ref().is_some_and(|s| s.contains(*k)),
             Some(None) => dominated(u, b, i),
@@ -306,7 +309,7 @@ fn definitions(body: &Body) -> Result<(), String> {
             }
             if let Some(s) = set.as_mut() {
                 for d in &op.dests {
-                    s.insert(tracked[*d]);
+                    add(s, tracked[*d]);
                 }
             }
         }
@@ -318,37 +321,10 @@ fn definitions(body: &Body) -> Result<(), String> {
     Ok(())
 }
 
-/// A set of tracked locals as bits (by their dense number): the
-/// definitions analysis holds one per block.
-#[derive(Clone, PartialEq, Eq)]
-struct Bits(Vec<u64>);
-
-impl Bits {
-    fn new(n: usize) -> Self {
-        Bits(vec![0; n.div_ceil(64)])
-    }
-
-    /// Adds a tracked local (a local the set does not track: no change).
-    fn insert(&mut self, k: Option<usize>) {
-        if let Some(w) = k.and_then(|k| self.0.get_mut(k / 64).map(|w| (w, k))) {
-            *w.0 |= 1 << (w.1 % 64);
-        }
-    }
-
-    fn remove(&mut self, k: Option<usize>) {
-        if let Some(w) = k.and_then(|k| self.0.get_mut(k / 64).map(|w| (w, k))) {
-            *w.0 &= !(1 << (w.1 % 64));
-        }
-    }
-
-    fn contains(&self, k: usize) -> bool {
-        self.0.get(k / 64).is_some_and(|w| w & (1 << (k % 64)) != 0)
-    }
-
-    fn intersect(&mut self, other: &Bits) {
-        for (a, b) in self.0.iter_mut().zip(&other.0) {
-            *a &= b;
-        }
+/// Adds a tracked local's number to a set (an untracked local: no change).
+fn add(set: &mut FixedBitSet, k: Option<usize>) {
+    if let Some(k) = k {
+        set.insert(k);
     }
 }
 
