@@ -74,6 +74,11 @@ def test_loop_variable_after_loop_and_unbound(m):
     # for n <= 0 the loop never binds i: UnboundLocalError with CPython's message
     m.assert_same("last_i", [(n,) for n in [-2, 0, 1, 5]])
     m.assert_same("unbound", [(True,), (False,)])
+    m.assert_same("unbound_twice", [(True,), (False,)])
+    m.assert_same("unbound_in_loop", [(n,) for n in range(0, 9)])
+    m.assert_same("unbound_after_while", [(n,) for n in [-1, 0, 1, 4]])
+    for name in ("unbound", "unbound_twice", "unbound_in_loop", "unbound_after_while"):
+        m.assert_native(name)
 
 
 def test_for_else_and_while_else(m):

@@ -119,6 +119,17 @@ pub enum Const {
     Bool(bool),
 }
 
+impl Const {
+    /// The zero of a scalar type: what a local holds before its first assignment.
+    pub fn zero(ty: Ty) -> Const {
+        match ty {
+            Ty::Float(_) => Const::Float(0.0),
+            Ty::Bool => Const::Bool(false),
+            _ => Const::Int(0),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Stmt {
     pub kind: StmtKind,

@@ -329,3 +329,27 @@ def chained_assign(n: int) -> int:
 def falls_off_end(x: int) -> int:
     if x > 0:
         return 1
+
+
+def unbound_twice(flag: bool) -> int:
+    if flag:
+        y = 1
+    z = y
+    return z + y
+
+
+def unbound_in_loop(n: int) -> int:
+    total = 0
+    for i in range(n):
+        if i % 3 == 2:
+            total += last
+        if i == 3:
+            last = i
+    return total
+
+
+def unbound_after_while(n: int) -> int:
+    while n > 0:
+        w = n
+        n -= 1
+    return w

@@ -1,7 +1,8 @@
-//! The passes over a built body, in their fixed order: exception edges, then
-//! reference counts. With `verify` (tests, `PYC_AOT_VERIFY=1`) the verifier
+//! The passes over a built body, in their fixed order: definite
+//! assignment, exception edges, then reference counts. With `verify` (tests, `PYC_AOT_VERIFY=1`) the verifier
 //! checks the body after building and after every pass.
 
+pub mod assign;
 pub mod exceptions;
 pub mod refcount;
 
@@ -21,6 +22,11 @@ pub fn run(body: &mut Body, verify: bool, mut stages: Option<&mut Stages>) -> Re
     record("built", body);
     if verify {
         verify::check(body, verify::Stage::Built)?;
+    }
+    assign::run(body)?;
+    record("definite assignment", body);
+    if verify {
+        verify::check(body, verify::Stage::Assigned)?;
     }
     exceptions::run(body);
     record("exception edges", body);

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stage {
     Built,
+    Assigned,
     Edges,
     Counted,
 }
@@ -37,6 +38,9 @@ fn structure(body: &Body, stage: Stage) -> Result<(), String> {
         }
         for (i, op) in block.ops.iter().enumerate() {
             op_types(body, op).map_err(|e| format!("{b}, op {i}: {e}"))?;
+            if stage >= Stage::Assigned && matches!(op.kind, OpKind::Body(super::body::BodyOp::ReadVar { .. })) {
+                return Err(format!("{b}, op {i} reads a variable that definite assignment did not resolve"));
+            }
             let last = i + 1 == block.ops.len();
             if stage >= Stage::Edges && op.error_kind() != ErrorKind::Never && !(last && matches!(term, Terminator::Try { .. })) {
                 return Err(format!("{b}, op {i} can fail but has no error edge"));

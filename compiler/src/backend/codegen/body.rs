@@ -296,6 +296,8 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
     use BodyOp::*;
     Ok(Some(match op {
         Const { c, ty } => o.konst(*c, *ty),
+        Unassigned { ty } => o.konst(crate::hir::Const::zero(*ty), *ty),
+        ReadVar { .. } => return Err("a variable read reached code generation before definite assignment".into()),
         Copy { .. } => a[0],
         Convert { from, to, .. } => o.convert(a[0], *from, *to)?,
         Unary { op, ty, .. } => o.unary(*op, a[0], *ty)?,

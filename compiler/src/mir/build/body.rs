@@ -5,9 +5,9 @@
 //!
 //! Blocks are made and entered in the order the code runs (`if`: test,
 //! then, else, join; `while`: header, body, else, exit), which is the order
-//! code generation lays them out in. Locals start zeroed in the entry block,
-//! and a local that may be read before it is assigned (`hir::maybe_unbound`)
-//! has a bound flag that each read checks.
+//! code generation lays them out in. Locals start `Unassigned` (zero) in the
+//! entry block and each read of one is a `ReadVar`: the definite-assignment
+//! pass decides which reads need a bound flag's check.
 //!
 //! Not built here yet (`Ok(None)`: the function goes through `lower`'s
 //! walk): memoryviews and C arrays, `for … in range`, calls inlined or of a
@@ -20,7 +20,6 @@ use crate::hir::{self, ArithOp, Const, Expr, ExprKind, FuncId, LocalId, Stmt, St
 use crate::mir::body::BodyOp;
 use crate::mir::{BlockId, Body, Local, LocalTy, OpKind, Returns, Terminator};
 use crate::types::{IntTy, Ty, PY_INT};
-use std::collections::HashMap;
 
 /// What the back end decided that the body depends on.
 pub struct Plan<'p> {
@@ -53,7 +52,6 @@ struct BodyBuilder<'m, 'p> {
     f: &'m hir::Function,
     plan: &'p Plan<'p>,
     locals: Vec<Local>,
-    flags: HashMap<LocalId, Local>,
     limit: Local,
     reachable: bool,
     loops: Vec<LoopTargets>,
@@ -80,38 +78,24 @@ pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
     if plan.stack_check {
         limit = b.value(LocalTy::Ptr, OpKind::Body(BodyOp::StackCheck { limit }));
     }
-    // Every local starts zeroed, in order, then the bound flags (cleared).
+    // Every local starts unassigned (zero), in order.
     let mut all = vec![];
     for (decl, l) in f.locals.iter().zip(locals) {
         let l = match l {
             Some(l) => l,
             None => {
                 let l = b.local(LocalTy::Scalar(decl.ty), Some(&decl.name));
-                let zero = match decl.ty {
-                    Ty::Float(_) => Const::Float(0.0),
-                    Ty::Bool => Const::Bool(false),
-                    _ => Const::Int(0),
-                };
-                b.op(vec![l], OpKind::Body(BodyOp::Const { c: zero, ty: decl.ty }));
+                b.op(vec![l], OpKind::Body(BodyOp::Unassigned { ty: decl.ty }));
                 l
             }
         };
         all.push(l);
     }
-    let mut unbound: Vec<LocalId> = hir::maybe_unbound(f).into_iter().collect();
-    unbound.sort();
-    let mut flags = HashMap::new();
-    for id in unbound {
-        let name = format!("{} bound", f.locals[id.0 as usize].name);
-        let flag = b.local(LocalTy::Scalar(Ty::Bool), Some(&name));
-        b.op(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }));
-        flags.insert(id, flag);
-    }
     let line = b.local(LocalTy::Scalar(Ty::Int(IntTy { bits: 32, signed: true, checked: false, cname: "int" })), Some("failing line"));
     let exit = b.error_exit_mut();
     exit.takes_line = Some(line);
     exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
-    let mut bb = BodyBuilder { b, f, plan, locals: all, flags, limit, reachable: true, loops: vec![] };
+    let mut bb = BodyBuilder { b, f, plan, locals: all, limit, reachable: true, loops: vec![] };
     match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
         Ok(()) => bb.b.finish_in_entry_order().map(Some),
         Err(Ok(Unsupported)) => Ok(None),
@@ -165,9 +149,6 @@ impl BodyBuilder<'_, '_> {
     fn assign(&mut self, id: LocalId, v: Local) {
         let var = self.locals[id.0 as usize];
         self.op(vec![var], BodyOp::Copy { src: v });
-        if let Some(flag) = self.flags.get(&id).copied() {
-            self.op(vec![flag], BodyOp::Const { c: Const::Bool(true), ty: Ty::Bool });
-        }
     }
 
     fn stmt(&mut self, s: &Stmt) -> B<()> {
@@ -297,13 +278,9 @@ impl BodyBuilder<'_, '_> {
     }
 
     fn read_local(&mut self, id: LocalId) -> Local {
-        if let Some(flag) = self.flags.get(&id).copied() {
-            let name = self.f.locals[id.0 as usize].name.clone();
-            self.op(vec![], BodyOp::CheckBound { flag, name });
-        }
         let var = self.locals[id.0 as usize];
         let ty = self.f.locals[id.0 as usize].ty;
-        self.value(ty, BodyOp::Copy { src: var })
+        self.value(ty, BodyOp::ReadVar { var })
     }
 
     fn expr(&mut self, e: &Expr) -> B<Local> {
