@@ -10,11 +10,6 @@ use crate::types::{IntTy, Ty};
 #[derive(Clone, Debug)]
 pub enum BodyOp {
     Const { c: Const, ty: Ty },
-    /// A source variable's value before its first assignment (zero).
-    Unassigned { ty: Ty },
-    /// A read of a source variable (`var`): the definite-assignment pass
-    /// makes it a plain read, checked when the variable may be unassigned.
-    ReadVar { var: Local },
     /// The value of another local (no code: a snapshot of it for later reads).
     Copy { src: Local },
     Convert { value: Local, from: Ty, to: Ty },
@@ -59,8 +54,8 @@ impl BodyOp {
     pub fn uses(&self) -> Vec<Local> {
         use BodyOp::*;
         match self {
-            Const { .. } | Unassigned { .. } | Raise { .. } => vec![],
-            Copy { src: v } | ReadVar { var: v } | Convert { value: v, .. } | Unary { value: v, .. } | Truthy { value: v, .. } | Abs { value: v, .. }
+            Const { .. } | Raise { .. } => vec![],
+            Copy { src: v } | Convert { value: v, .. } | Unary { value: v, .. } | Truthy { value: v, .. } | Abs { value: v, .. }
             | BitCount { value: v, .. } | Round { value: v } | Assert { value: v, .. } | CheckBound { flag: v, .. } | AddTraceback { line: v, .. } | StackCheck { limit: v } => vec![*v],
             FloatBinary { a, b, .. } | IntTrueDiv { a, b, .. } | IntBinary { a, b, .. } | BoolBinary { a, b, .. } | Sub { a, b }
             | Compare { a, b, .. } | RoundDigits { x: a, n: b } => vec![*a, *b],
@@ -74,7 +69,7 @@ impl BodyOp {
     pub fn error_kind(&self) -> ErrorKind {
         use BodyOp::*;
         match self {
-            Const { .. } | Unassigned { .. } | ReadVar { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } | StackCheck { .. } => {
+            Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } | StackCheck { .. } => {
                 ErrorKind::Never
             }
             Raise { .. } => ErrorKind::Always,
@@ -89,8 +84,6 @@ impl BodyOp {
         let list = |ls: &[Local]| ls.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ");
         match self {
             Const { c, ty } => format!("const[{ty}] {c:?}"),
-            Unassigned { ty } => format!("unassigned[{ty}]"),
-            ReadVar { var } => format!("read_var {var}"),
             Copy { src } => format!("{src}"),
             Convert { value, from, to } => format!("convert[{from} -> {to}] {value}"),
             Unary { op, value, ty } => format!("{op:?}[{ty}] {value}"),

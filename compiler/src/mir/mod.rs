@@ -111,9 +111,23 @@ pub enum OpKind {
     IsNull { value: Local },
     /// Whether an integer equals a constant.
     EqConst { value: Local, imm: i64 },
-    /// Reference counting, inserted by the refcount pass only.
+    /// A variable's value before its first assignment: zero, or NULL for an
+    /// object (which then holds no reference).
+    Unassigned,
+    /// A read of a variable: the definite-assignment pass turns it into a
+    /// plain read, checked where the variable may be unassigned.
+    ReadVar { var: Local },
+    /// An object variable's new value: the reference passes to the variable.
+    Assign { src: Local },
+    /// The object in a variable, borrowed from it.
+    Borrow { var: Local },
+    /// UnboundLocalError for the object variable `var` (named `name`) when
+    /// it is NULL (unassigned).
+    CheckAssigned { var: Local, name: String },
+    /// Reference counting, inserted by the refcount pass only (`maybe_null`:
+    /// an object variable that may be unassigned, `Py_XDECREF`).
     IncRef { obj: Local },
-    DecRef { obj: Local },
+    DecRef { obj: Local, maybe_null: bool },
     /// `PyBuffer_Release`, inserted by the refcount pass only.
     ReleaseBuffer { buf: Local },
     /// An operation of a native function body (`body.rs`).
@@ -240,8 +254,9 @@ impl Op {
             TupleItems { tuple } => vec![*tuple],
             CallBinder { args, nargs, kwnames, .. } => vec![*args, *nargs, *kwnames],
             CallBinderPath { args } | CallC { args, .. } | CallHelper { args, .. } => args.clone(),
-            Unbox { obj, .. } | AcquireBuffer { obj, .. } | IncRef { obj } | DecRef { obj } => vec![*obj],
-            StackLimit { .. } | NoneRef => vec![],
+            Unbox { obj, .. } | AcquireBuffer { obj, .. } | IncRef { obj } | DecRef { obj, .. } => vec![*obj],
+            ReadVar { var: v } | Assign { src: v } | Borrow { var: v } | CheckAssigned { var: v, .. } => vec![*v],
+            StackLimit { .. } | NoneRef | Unassigned => vec![],
             CallNative { args, limit, .. } | InlineBody { args, limit, .. } => {
                 let mut v = args.clone();
                 v.push(*limit);
@@ -257,7 +272,8 @@ impl Op {
     pub fn consumes(&self) -> Vec<Local> {
         match &self.kind {
             OpKind::CallC { prim, args } => prim.steals.iter().filter_map(|&k| args.get(k).copied()).collect(),
-            OpKind::DecRef { obj } => vec![*obj],
+            OpKind::DecRef { obj, .. } => vec![*obj],
+            OpKind::Assign { src } => vec![*src],
             OpKind::ReleaseBuffer { buf } => vec![*buf],
             _ => vec![],
         }
@@ -267,7 +283,7 @@ impl Op {
         use OpKind::*;
         match &self.kind {
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } => ErrorKind::Null,
-            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | InlineBody { .. } => ErrorKind::Flag,
+            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | InlineBody { .. } | CheckAssigned { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
                 if frame.is_some() {
                     ErrorKind::Flag
@@ -277,7 +293,7 @@ impl Op {
             }
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
-            | DecRef { .. } | ReleaseBuffer { .. } => ErrorKind::Never,
+            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } => ErrorKind::Never,
             Body(op) => op.error_kind(),
         }
     }
@@ -291,7 +307,8 @@ impl Op {
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } if k == 0 => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | NoneRef | BoxBool { .. } => (RefKind::New, None),
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. } => (RefKind::New, None),
+            ReadVar { var } | Borrow { var } => (RefKind::Borrowed, Some(*var)),
             CallC { prim, .. } => (prim.result, None),
             _ => (RefKind::Borrowed, None),
         }

@@ -51,7 +51,7 @@ fn the_verifier_finds_leaks_double_releases_and_missing_edges() {
     pass::refcount::run(&mut body).unwrap();
     check(&body, Stage::Counted).unwrap();
     let b = body.blocks.indices().find(|b| body.blocks[*b].ops.iter().any(|op| matches!(op.kind, OpKind::DecRef { .. }))).unwrap();
-    body.blocks[b].ops.push(Op::new(vec![], OpKind::DecRef { obj: super::Local::from_usize_const(1) }));
+    body.blocks[b].ops.push(Op::new(vec![], OpKind::DecRef { obj: super::Local::from_usize_const(1), maybe_null: false }));
     assert!(check(&body, Stage::Counted).unwrap_err().contains("without a reference held"));
 }
 
@@ -107,4 +107,71 @@ fn the_verifier_needs_a_definition_on_every_path() {
     let Some(Terminator::Try { err, .. }) = body.blocks[failing].term else { panic!("no error edge after the call") };
     body.blocks[err].ops.insert(0, Op::new(vec![], OpKind::IncRef { obj: super::Local::from_usize_const(1) }));
     assert!(check(&body, Stage::Edges).unwrap_err().contains("reads r1 before it is defined"));
+}
+
+/// `x = None if c` (a loop's body when `looped`), then `return x`: an
+/// object variable that may be unassigned where it is read.
+fn object_variable(looped: bool) -> super::Body {
+    let mut b = Builder::new("maybe assigned", Returns::Object);
+    let c = b.param(LocalTy::Scalar(Ty::Bool), "c");
+    let x = b.local(LocalTy::Object, Some("x"));
+    b.op(vec![x], OpKind::Unassigned);
+    let (head, assign, exit) = (b.block(false), b.block(false), b.block(false));
+    b.terminate(Terminator::Goto(head));
+    b.switch_to(head);
+    b.terminate(Terminator::Branch { cond: c, then: assign, otherwise: exit });
+    b.switch_to(assign);
+    let none = b.value(LocalTy::Object, OpKind::NoneRef);
+    b.op(vec![x], OpKind::Assign { src: none });
+    b.terminate(Terminator::Goto(if looped { head } else { exit }));
+    b.switch_to(exit);
+    let r = b.value(LocalTy::Object, OpKind::ReadVar { var: x });
+    b.terminate(Terminator::Return(r));
+    b.finish()
+}
+
+#[test]
+fn an_object_variable_is_checked_where_it_may_be_unassigned_and_released_if_assigned() {
+    for looped in [false, true] {
+        let mut body = object_variable(looped);
+        pass::run(&mut body, true, None).unwrap();
+        let text = print::body(&body);
+        assert_eq!(text.matches("check_assigned 'x' r1").count(), 1, "{text}");
+        // Returned borrowed from the variable: a reference of its own, and
+        // the variable released (NULL-tolerant: it may be unassigned on the
+        // error edge of the check).
+        assert!(text.contains("inc_ref r") && text.contains("xdec_ref r1"), "{text}");
+        assert!(!text.contains("dec_ref r1\n") || text.contains("xdec_ref r1"), "{text}");
+    }
+    // In the loop the previous value is released before the next assignment.
+    let mut body = object_variable(true);
+    pass::run(&mut body, true, None).unwrap();
+    let text = print::body(&body);
+    assert!(text.matches("xdec_ref r1").count() >= 2, "{text}");
+}
+
+#[test]
+fn the_verifier_refuses_an_object_variable_used_or_released_where_it_may_be_unassigned() {
+    // Read without the check.
+    let mut body = object_variable(false);
+    pass::assign::run(&mut body).unwrap();
+    for b in body.blocks.indices() {
+        body.blocks[b].ops.retain(|op| !matches!(op.kind, OpKind::CheckAssigned { .. }));
+    }
+    pass::exceptions::run(&mut body);
+    let err = pass::refcount::run(&mut body).and_then(|()| check(&body, Stage::Counted)).unwrap_err();
+    assert!(err.contains("may be unassigned"), "{err}");
+
+    // Released as if it were always assigned.
+    let mut body = object_variable(false);
+    pass::run(&mut body, false, None).unwrap();
+    for b in body.blocks.indices() {
+        for op in body.blocks[b].ops.iter_mut() {
+            if let OpKind::DecRef { maybe_null, .. } = &mut op.kind {
+                *maybe_null = false;
+            }
+        }
+    }
+    let err = check(&body, Stage::Counted).unwrap_err();
+    assert!(err.contains("may be unassigned"), "{err}");
 }

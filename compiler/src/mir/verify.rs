@@ -9,7 +9,7 @@ use super::primitives::CTy;
 use super::{cfg, BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::Ty;
 use fixedbitset::FixedBitSet;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stage {
@@ -38,7 +38,7 @@ fn structure(body: &Body, stage: Stage) -> Result<(), String> {
         }
         for (i, op) in block.ops.iter().enumerate() {
             op_types(body, op).map_err(|e| format!("{b}, op {i}: {e}"))?;
-            if stage >= Stage::Assigned && matches!(op.kind, OpKind::Body(super::body::BodyOp::ReadVar { .. })) {
+            if stage >= Stage::Assigned && matches!(op.kind, OpKind::ReadVar { .. }) {
                 return Err(format!("{b}, op {i} reads a variable that definite assignment did not resolve"));
             }
             let last = i + 1 == block.ops.len();
@@ -172,9 +172,23 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             want(body, *value, |t| matches!(t, LocalTy::Ptr | LocalTy::Object | LocalTy::Scalar(Ty::Int(_))), "an integer or pointer")?;
             dest_is(0, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
-        IncRef { obj: o } | DecRef { obj: o } => {
+        IncRef { obj: o } | DecRef { obj: o, .. } | CheckAssigned { var: o, .. } => {
             dests(0)?;
             obj(*o)
+        }
+        Unassigned => {
+            dests(1)?;
+            dest_is(0, &|t| t != LocalTy::PyBuffer, "a variable")
+        }
+        ReadVar { var } => {
+            dests(1)?;
+            let t = body.locals.get(*var).ok_or_else(|| format!("{var} is not a local"))?.ty;
+            dest_is(0, &|d| d == t, "the variable's type")
+        }
+        Assign { src: o } | Borrow { var: o } => {
+            dests(1)?;
+            obj(*o)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
         ReleaseBuffer { buf } => {
             dests(0)?;
@@ -332,37 +346,85 @@ fn add(set: &mut FixedBitSet, k: Option<usize>) {
     }
 }
 
+/// What a path holds of an owned local: a number of references, or, for an
+/// object variable that one path assigned and another did not, one
+/// reference or NULL.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Held {
+    Refs(i64),
+    OneOrNull,
+}
+
+impl std::fmt::Display for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Held::Refs(n) => write!(f, "{n}"),
+            Held::OneOrNull => write!(f, "1 or NULL"),
+        }
+    }
+}
+
+type Holds = BTreeMap<Local, Held>;
+
 /// References held per owned local (or counted borrowed one) on each path:
-/// they must agree where paths join, and be zero wherever the body returns.
+/// they must agree where paths join (an unassigned variable may meet an
+/// assigned one: then it holds one or none, which only a check that it is
+/// assigned or a NULL-tolerant release settles), and be zero wherever the
+/// body returns.
 fn references(body: &Body) -> Result<(), String> {
-    type Counts = BTreeMap<Local, i64>;
     let own = Ownership::of(body)?;
-    let mut state: IndexVec<BlockId, Option<Counts>> = IndexVec::from_elem(None, body.blocks.len());
-    state[Body::ENTRY] = Some(Counts::new());
+    let mut state: IndexVec<BlockId, Option<Holds>> = IndexVec::from_elem(None, body.blocks.len());
+    state[Body::ENTRY] = Some(Holds::new());
     let mut work = vec![Body::ENTRY];
-    let count = |c: &Counts, l: Local| c.get(&l).copied().unwrap_or(0);
-    let alive = |c: &Counts, l: Local| -> Result<(), String> {
+    let count = |c: &Holds, l: Local| c.get(&l).copied().unwrap_or(Held::Refs(0));
+    let alive = |c: &Holds, l: Local| -> Result<(), String> {
         for x in own.keep_alive(l) {
-            if own.owned[x] && count(c, x) < 1 {
-                return Err(if x == l { format!("{l} is used after its release") } else { format!("{l} is used after {x}, which it borrows from, was released") });
+            match count(c, x) {
+                // A borrowed value given a reference of its own no longer
+                // needs what it was borrowed from.
+                Held::Refs(n) if n >= 1 && !own.owned[x] => return Ok(()),
+                Held::Refs(0) if own.nullable[x] => return Err(format!("{x} is used where it may be unassigned")),
+                Held::Refs(n) if own.owned[x] && n < 1 => {
+                    return Err(if x == l { format!("{l} is used after its release") } else { format!("{l} is used after {x}, which it borrows from, was released") });
+                }
+                Held::OneOrNull => return Err(format!("{x} is used where it may be unassigned")),
+                _ => {}
             }
         }
         Ok(())
     };
-    let merge = |state: &mut IndexVec<BlockId, Option<Counts>>, work: &mut Vec<BlockId>, to: BlockId, c: Counts, from: BlockId| -> Result<(), String> {
-        let c: Counts = c.into_iter().filter(|(_, n)| *n != 0).collect();
-        match &state[to] {
-            None => {
-                state[to] = Some(c);
-                work.push(to);
-                Ok(())
-            }
-            Some(have) if *have == c => Ok(()),
-            Some(have) => {
-                let show = |c: &Counts| c.iter().map(|(l, n)| format!("{l}: {n}")).collect::<Vec<_>>().join(", ");
-                Err(format!("references held on entry to {to} differ between paths ({{{}}}, but {{{}}} from {from}): a leak or a double release", show(have), show(&c)))
-            }
+    let show = |c: &Holds| c.iter().map(|(l, h)| format!("{l}: {h}")).collect::<Vec<_>>().join(", ");
+    let merge = |state: &mut IndexVec<BlockId, Option<Holds>>, work: &mut Vec<BlockId>, to: BlockId, c: Holds, from: BlockId| -> Result<(), String> {
+        let c: Holds = c.into_iter().filter(|(_, h)| *h != Held::Refs(0)).collect();
+        let Some(have) = &state[to] else {
+            state[to] = Some(c);
+            work.push(to);
+            return Ok(());
+        };
+        if *have == c {
+            return Ok(());
         }
+        let mut joined = have.clone();
+        for l in have.keys().chain(c.keys()).copied().collect::<BTreeSet<_>>() {
+            let (a, b) = (count(have, l), count(&c, l));
+            if a == b {
+                continue;
+            }
+            let one_or_none = |h: Held| matches!(h, Held::Refs(0) | Held::Refs(1) | Held::OneOrNull);
+            if !(own.nullable[l] && one_or_none(a) && one_or_none(b)) {
+                return Err(format!(
+                    "references held on entry to {to} differ between paths ({{{}}}, but {{{}}} from {from}): a leak or a double release",
+                    show(have),
+                    show(&c)
+                ));
+            }
+            joined.insert(l, Held::OneOrNull);
+        }
+        if joined != *have {
+            state[to] = Some(joined);
+            work.push(to);
+        }
+        Ok(())
     };
     while let Some(b) = work.pop() {
         let Some(mut c) = state[b].clone() else { continue };
@@ -370,32 +432,54 @@ fn references(body: &Body) -> Result<(), String> {
         let mut before_last = c.clone();
         for (i, op) in block.ops.iter().enumerate() {
             let consumed = op.consumes();
-            for u in op.uses().into_iter().filter(|u| !consumed.contains(u)) {
+            // Testing a variable for NULL needs no reference held.
+            let tests_null = matches!(op.kind, OpKind::CheckAssigned { .. });
+            for u in op.uses().into_iter().filter(|u| !consumed.contains(u) && !tests_null) {
                 alive(&c, u).map_err(|e| format!("{b}, op {i}: {e}"))?;
             }
             match &op.kind {
-                OpKind::IncRef { obj } => *c.entry(*obj).or_default() += 1,
+                OpKind::IncRef { obj } => match count(&c, *obj) {
+                    Held::Refs(n) => {
+                        c.insert(*obj, Held::Refs(n + 1));
+                    }
+                    Held::OneOrNull => return Err(format!("{b}, op {i}: {obj} gets a reference where it may be unassigned")),
+                },
+                OpKind::DecRef { obj, maybe_null: true } => {
+                    if !own.nullable[*obj] {
+                        return Err(format!("{b}, op {i}: {obj} is released as if it could be NULL, but it is no variable"));
+                    }
+                    match count(&c, *obj) {
+                        Held::Refs(n) if n > 1 => return Err(format!("{b}, op {i}: {obj} holds {n} references where one or none is released")),
+                        _ => {
+                            c.insert(*obj, Held::Refs(0));
+                        }
+                    }
+                }
                 _ => {
                     for x in op.consumes() {
-                        let n = c.entry(x).or_default();
-                        if *n < 1 {
-                            return Err(format!("{b}, op {i}: {x} is released (or given away) without a reference held"));
+                        match count(&c, x) {
+                            Held::Refs(n) if n >= 1 => {
+                                c.insert(x, Held::Refs(n - 1));
+                            }
+                            Held::Refs(_) if !own.nullable[x] => return Err(format!("{b}, op {i}: {x} is released (or given away) without a reference held")),
+                            Held::Refs(_) | Held::OneOrNull => return Err(format!("{b}, op {i}: {x} is released (or given away) where it may be unassigned")),
                         }
-                        *n -= 1;
                     }
                 }
             }
             before_last = c.clone();
             for d in &op.dests {
                 if own.owned[*d] {
-                    if count(&c, *d) != 0 {
+                    if count(&c, *d) != Held::Refs(0) {
                         return Err(format!("{b}, op {i}: {d} is overwritten while it holds a reference (leaked)"));
                     }
-                    c.insert(*d, 1);
+                    // A variable's unassigned NULL holds nothing.
+                    let held = if matches!(op.kind, OpKind::Unassigned) { 0 } else { 1 };
+                    c.insert(*d, Held::Refs(held));
                 }
             }
         }
-        let leaked = |c: &Counts| c.iter().find(|(_, n)| **n != 0).map(|(l, n)| format!("{b}: {l} holds {n} reference(s) when the body returns"));
+        let leaked = |c: &Holds| c.iter().find(|(_, h)| **h != Held::Refs(0)).map(|(l, h)| format!("{b}: {l} holds {h} reference(s) when the body returns"));
         match block.term.as_ref().ok_or_else(|| format!("{b} is not terminated"))? {
             Terminator::Return(v) if body.ty(*v) != LocalTy::Object => {
                 if let Some(e) = leaked(&c) {
@@ -404,11 +488,12 @@ fn references(body: &Body) -> Result<(), String> {
             }
             Terminator::Return(v) => {
                 alive(&c, *v).map_err(|e| format!("{b}: {e}"))?;
-                let n = c.entry(*v).or_default();
-                if *n < 1 {
-                    return Err(format!("{b} returns {v} without holding a reference to it"));
+                match count(&c, *v) {
+                    Held::Refs(n) if n >= 1 => {
+                        c.insert(*v, Held::Refs(n - 1));
+                    }
+                    _ => return Err(format!("{b} returns {v} without holding a reference to it")),
                 }
-                *n -= 1;
                 if let Some(e) = leaked(&c) {
                     return Err(e);
                 }
@@ -419,6 +504,10 @@ fn references(body: &Body) -> Result<(), String> {
                 }
             }
             Terminator::Try { ok, err } => {
+                // Past a successful check, the variable is assigned.
+                if let Some(OpKind::CheckAssigned { var, .. }) = block.ops.last().map(|op| &op.kind) {
+                    c.insert(*var, Held::Refs(1));
+                }
                 merge(&mut state, &mut work, *ok, c, b)?;
                 merge(&mut state, &mut work, *err, before_last, b)?;
             }

@@ -246,8 +246,18 @@ impl Gen<'_, '_, '_, '_> {
 
     /// One op; `err` is its error edge's target when it ends its block.
     fn op(&mut self, op: &Op, err: Option<BlockId>) -> R<()> {
-        let OpKind::Body(kind) = &op.kind else {
-            return Err(format!("a wrapper's op in the native body `{}`", self.body.name));
+        let zero;
+        let kind = match &op.kind {
+            OpKind::Body(kind) => kind,
+            // A scalar variable holds zero until assigned, as the walk's did.
+            OpKind::Unassigned => match op.dests.first().map(|d| self.body.ty(*d)) {
+                Some(LocalTy::Scalar(ty)) => {
+                    zero = BodyOp::Const { c: hir::Const::zero(ty), ty };
+                    &zero
+                }
+                _ => return Err(format!("an unassigned value that is not a scalar in the native body `{}`", self.body.name)),
+            },
+            _ => return Err(format!("a wrapper's op in the native body `{}`", self.body.name)),
         };
         if op.line != 0 {
             // The frame is set up (its locals zeroed, the ops without a
@@ -296,8 +306,6 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
     use BodyOp::*;
     Ok(Some(match op {
         Const { c, ty } => o.konst(*c, *ty),
-        Unassigned { ty } => o.konst(crate::hir::Const::zero(*ty), *ty),
-        ReadVar { .. } => return Err("a variable read reached code generation before definite assignment".into()),
         Copy { .. } => a[0],
         Convert { from, to, .. } => o.convert(a[0], *from, *to)?,
         Unary { op, ty, .. } => o.unary(*op, a[0], *ty)?,

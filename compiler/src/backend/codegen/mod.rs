@@ -371,7 +371,28 @@ impl Gen<'_, '_, '_, '_> {
                 let o = self.get(*obj)?;
                 incref(self.cx, o)?;
             }
-            DecRef { obj } => {
+            Unassigned => {
+                let d = dest.ok_or("an unassigned value without its variable")?;
+                result = Some(match self.body.ty(d) {
+                    LocalTy::Scalar(t) => {
+                        let zero = hir::Const::zero(t);
+                        OpCx::new(self.cx, ErrorExit { block: Block::from_u32(0), line: None }, Directives::default()).konst(zero, t)
+                    }
+                    LocalTy::Object | LocalTy::Ptr => self.cx.b.ins().iconst(p, 0),
+                    LocalTy::PyBuffer => return Err("a buffer as a variable".into()),
+                });
+            }
+            ReadVar { .. } => return Err(format!("a variable read before definite assignment in `{}`", self.body.name)),
+            Assign { src: v } | Borrow { var: v } => result = Some(self.get(*v)?),
+            CheckAssigned { var, name } => {
+                let v = self.get(*var)?;
+                let unassigned = self.cx.is_null(v);
+                let msg = self.cx.em.py.unbound_local_message(name);
+                let exit = ErrorExit { block: err_block()?, line: None };
+                OpCx::new(self.cx, exit, Directives::default()).raise_if(unassigned, "PyExc_UnboundLocalError", Some(&msg))?;
+            }
+            // `Py_DecRef` is `Py_XDECREF`: a variable that may be NULL too.
+            DecRef { obj, .. } => {
                 let o = self.get(*obj)?;
                 self.cx.call_prim(&crate::mir::primitives::PY_DECREF, &[o])?;
             }

@@ -34,6 +34,13 @@ impl Directives {
     }
 }
 
+/// Cython's defaults, for ops of a body that is no user function's.
+impl Default for Directives {
+    fn default() -> Self {
+        Directives { overflowcheck: false, cdivision: false, wraparound: true, boundscheck: true }
+    }
+}
+
 pub(crate) struct OpCx<'c, 'a, 'b> {
     pub cx: &'c mut FnCx<'a, 'b>,
     pub exit: ErrorExit,

@@ -85,7 +85,7 @@ pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
             Some(l) => l,
             None => {
                 let l = b.local(LocalTy::Scalar(decl.ty), Some(&decl.name));
-                b.op(vec![l], OpKind::Body(BodyOp::Unassigned { ty: decl.ty }));
+                b.op(vec![l], OpKind::Unassigned);
                 l
             }
         };
@@ -280,7 +280,7 @@ impl BodyBuilder<'_, '_> {
     fn read_local(&mut self, id: LocalId) -> Local {
         let var = self.locals[id.0 as usize];
         let ty = self.f.locals[id.0 as usize].ty;
-        self.value(ty, BodyOp::ReadVar { var })
+        self.b.value(LocalTy::Scalar(ty), OpKind::ReadVar { var })
     }
 
     fn expr(&mut self, e: &Expr) -> B<Local> {

@@ -1,8 +1,9 @@
-//! Definite assignment: a source variable read where some path to the read
-//! never assigned it gets a bound flag, set at each assignment and checked
-//! at each such read, which raises UnboundLocalError as CPython does. Every
-//! other read becomes a plain read. Builders write `ReadVar` for
-//! each read of a variable and `Unassigned` for its value on entry, and
+//! Definite assignment: where some path to a read of a variable never
+//! assigned it, the read is checked and raises UnboundLocalError as CPython
+//! does: an object variable is NULL until assigned, a scalar one gets a
+//! bound flag, set at each assignment. Every other read becomes a plain
+//! read (an object's borrowed from its variable). Builders write `ReadVar`
+//! for each read of a variable and `Unassigned` for its value on entry, and
 //! know nothing of flags.
 
 use super::super::body::BodyOp;
@@ -13,13 +14,13 @@ use fixedbitset::FixedBitSet;
 
 fn read_var(op: &Op) -> Option<Local> {
     match op.kind {
-        OpKind::Body(BodyOp::ReadVar { var }) => Some(var),
+        OpKind::ReadVar { var } => Some(var),
         _ => None,
     }
 }
 
 fn is_unassigned(op: &Op) -> bool {
-    matches!(op.kind, OpKind::Body(BodyOp::Unassigned { .. }))
+    matches!(op.kind, OpKind::Unassigned)
 }
 
 pub fn run(body: &mut Body) -> Result<(), String> {
@@ -118,8 +119,8 @@ pub fn run(body: &mut Body) -> Result<(), String> {
     }
     let mut flags: IndexVec<Local, Option<Local>> = IndexVec::from_elem(None, body.locals.len());
     let mut clear = vec![];
-    for k in flagged.ones() {
-        let var = vars[k];
+    let scalars: Vec<Local> = flagged.ones().map(|k| vars[k]).filter(|v| body.ty(*v) != LocalTy::Object).collect();
+    for var in scalars {
         let name = format!("{} bound", body.locals[var].name.as_deref().unwrap_or("variable"));
         let flag = body.locals.push(LocalDecl { ty: LocalTy::Scalar(Ty::Bool), name: Some(name) });
         flags[var] = Some(flag);
@@ -140,11 +141,19 @@ pub fn run(body: &mut Body) -> Result<(), String> {
             let at_line = |kind: BodyOp| Op { line, ..Op::new(vec![], OpKind::Body(kind)) };
             match read_var(&op) {
                 Some(var) => {
-                    if let Some(flag) = flag_of(var).filter(|_| unsure[b].binary_search(&i).is_ok()) {
-                        let name = body.locals[var].name.clone().unwrap_or_default();
-                        rewritten.push(at_line(BodyOp::CheckBound { flag, name }));
+                    let unsure = unsure[b].binary_search(&i).is_ok();
+                    let name = || body.locals[var].name.clone().unwrap_or_default();
+                    if body.ty(var) == LocalTy::Object {
+                        if unsure {
+                            rewritten.push(Op { line, ..Op::new(vec![], OpKind::CheckAssigned { var, name: name() }) });
+                        }
+                        rewritten.push(Op { kind: OpKind::Borrow { var }, ..op });
+                    } else {
+                        if let Some(flag) = flag_of(var).filter(|_| unsure) {
+                            rewritten.push(at_line(BodyOp::CheckBound { flag, name: name() }));
+                        }
+                        rewritten.push(Op { kind: OpKind::Body(BodyOp::Copy { src: var }), ..op });
                     }
-                    rewritten.push(Op { kind: OpKind::Body(BodyOp::Copy { src: var }), ..op });
                 }
                 None => {
                     let sets: Vec<Local> = if is_unassigned(&op) { vec![] } else { op.dests.iter().filter_map(|d| flag_of(*d)).collect() };

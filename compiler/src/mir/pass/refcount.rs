@@ -3,7 +3,10 @@
 //! a value borrowed from another local keeps that local alive (an argument
 //! taken from the binder's tuple, a buffer's data pointer); an object given
 //! away (returned, or stolen by a primitive) is not released, and gets a
-//! reference of its own first when it is borrowed or still needed.
+//! reference of its own first when it is borrowed or still needed. An
+//! object variable owns its value (an assignment takes over the value's
+//! reference) and holds NULL until assigned: its releases tolerate NULL,
+//! and its unassigned NULL is never released.
 
 use crate::mir::{BasicBlock, BlockId, Body, IndexVec, Local, LocalTy, Op, OpKind, RefKind, Terminator};
 use std::collections::BTreeSet;
@@ -15,6 +18,8 @@ pub type Set = BTreeSet<Local>;
 pub struct Ownership {
     pub owned: IndexVec<Local, bool>,
     pub owner: IndexVec<Local, Option<Local>>,
+    /// Object variables, which hold NULL (and no reference) until assigned.
+    pub nullable: IndexVec<Local, bool>,
 }
 
 impl Ownership {
@@ -23,8 +28,14 @@ impl Ownership {
         let mut owned = IndexVec::from_elem(false, n);
         let mut owner = IndexVec::from_elem(None, n);
         let mut seen = IndexVec::from_elem(false, n);
+        let mut nullable = IndexVec::from_elem(false, n);
         for block in body.blocks.iter() {
             for op in &block.ops {
+                if matches!(op.kind, OpKind::Unassigned) {
+                    for &d in &op.dests {
+                        nullable[d] = body.ty(d) == LocalTy::Object;
+                    }
+                }
                 for (k, &d) in op.dests.iter().enumerate() {
                     let (kind, from) = op.result(k);
                     let counted = matches!(body.ty(d), LocalTy::Object | LocalTy::PyBuffer) && kind == RefKind::New;
@@ -37,7 +48,7 @@ impl Ownership {
                 }
             }
         }
-        Ok(Ownership { owned, owner })
+        Ok(Ownership { owned, owner, nullable })
     }
 
     /// `l` and the locals it is (transitively) borrowed from.
@@ -87,11 +98,11 @@ pub fn live_in(body: &Body, own: &Ownership) -> IndexVec<BlockId, Set> {
     }
 }
 
-fn releases(body: &Body, set: &Set) -> Vec<Op> {
+fn releases(body: &Body, own: &Ownership, set: &Set) -> Vec<Op> {
     set.iter()
         .map(|&l| match body.ty(l) {
             LocalTy::PyBuffer => Op::new(vec![], OpKind::ReleaseBuffer { buf: l }),
-            _ => Op::new(vec![], OpKind::DecRef { obj: l }),
+            _ => Op::new(vec![], OpKind::DecRef { obj: l, maybe_null: own.nullable[l] }),
         })
         .collect()
 }
@@ -115,7 +126,7 @@ pub fn run(body: &mut Body) -> Result<(), String> {
                 }
                 let mut dying = own.counted_uses(&[v]);
                 dying.remove(&v);
-                tail.extend(releases(body, &dying));
+                tail.extend(releases(body, &own, &dying));
                 live.extend(own.counted_uses(&[v]));
             }
             ref t => live.extend(own.counted_uses(&t.uses())),
@@ -133,11 +144,13 @@ pub fn run(body: &mut Body) -> Result<(), String> {
                 }
             }
             let dying: Set = uses.iter().copied().filter(|u| !live.contains(u) && !consumed.contains(u)).collect();
-            let dead_dests: Set = op.dests.iter().copied().filter(|d| own.owned[*d] && !live.contains(d)).collect();
+            // A variable's unassigned NULL holds nothing to release.
+            let unassigned = matches!(op.kind, OpKind::Unassigned);
+            let dead_dests: Set = op.dests.iter().copied().filter(|d| own.owned[*d] && !live.contains(d) && !unassigned).collect();
             if i + 1 == n && is_try {
                 at_try = (dying, op.dests.iter().copied().filter(|d| own.owned[*d]).collect(), op.dests.clone());
             } else {
-                after[i] = releases(body, &dying.union(&dead_dests).copied().collect());
+                after[i] = releases(body, &own, &dying.union(&dead_dests).copied().collect());
             }
             for d in &op.dests {
                 live.remove(d);
@@ -177,7 +190,7 @@ pub fn run(body: &mut Body) -> Result<(), String> {
             return Err(format!("{b} lost successor {j}"));
         };
         let cold = err_edge || body.blocks[b].cold || body.blocks[target].cold;
-        let ops = releases(body, &release);
+        let ops = releases(body, &own, &release);
         let e = body.blocks.push(BasicBlock::new(ops, Some(Terminator::Goto(target)), cold));
         if let Some(slot) = body.blocks[b].term.as_mut().and_then(|t| t.successors_mut().into_iter().nth(j)) {
             *slot = e;
