@@ -7,6 +7,9 @@ use super::{ErrorKind, Local};
 use crate::hir::{ArithOp, CmpOp, Const, FuncId, MathOp, UnOp};
 use crate::types::{IntTy, Ty};
 
+/// Range counters and a memoryview's parts (Py_ssize_t).
+pub const SSIZE: IntTy = IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" };
+
 #[derive(Clone, Debug)]
 pub enum BodyOp {
     Const { c: Const, ty: Ty },
@@ -45,16 +48,57 @@ pub enum BodyOp {
     /// when the stack has no room, RecursionError returned at once (no
     /// traceback entry: the caller's names the call).
     StackCheck { limit: Local },
+    /// A range loop's step that is not a constant: ValueError if it is zero.
+    CheckRangeStep { step: Local },
+    /// A bound of a loop variable narrower than 64 bits, of type `t`, as a
+    /// 64-bit value for its counter.
+    WidenBound { value: Local, t: IntTy },
+    /// The 64-bit start, stop and step of a narrow loop variable's range,
+    /// the range cut where its type ends when a bound was taken before a
+    /// conversion that would wrap it (`wide`; OverflowError if the first
+    /// value does not fit), the step clamped when it was (`step_wide`).
+    CutRange { start: Local, stop: Local, step: Local, var_ty: IntTy, wide: bool, step_wide: bool, const_step: Option<i64> },
+    /// Whether the counter `c` is still short of `stop` in the step's direction.
+    RangeContinues { c: Local, stop: Local, step: Local, const_step: Option<i64>, step_unsigned: bool, unsigned: bool },
+    /// The counter after a trip, and whether it left the 64-bit range.
+    RangeNext { c: Local, step: Local, const_step: Option<i64>, var_ty: IntTy, unsigned: bool, step_unsigned: bool },
+    /// Leaving a cut range loop with the counter at `c`: OverflowError if
+    /// Python's range (to the uncut `stop`) had more values.
+    RangeCutShort { c: Local, stop: Local, step: Local, var_ty: IntTy, const_step: Option<i64> },
+    /// The counter limit of a loop unrolled ×2 with the step `k`, below
+    /// which two trips run without an overflow check.
+    UnrolledLimit { stop: Local, k: i64, narrow: bool },
+    /// `value + imm` of a counter that cannot overflow.
+    AddImm { value: Local, imm: i64 },
+    /// The counter after one trip of an unrolled loop's rest (step `k`),
+    /// and whether it left the 64-bit range.
+    StepCounter { c: Local, k: i64, var_ty: IntTy, unsigned: bool },
+    /// `a op b` of two counters, signed unless `unsigned`.
+    CounterCmp { op: CmpOp, a: Local, b: Local, unsigned: bool },
     /// The function's traceback entry at `line` (`always`: the outermost
     /// compiled frame, never bounded).
     AddTraceback { line: Local, name: String, file: String, always: bool },
 }
 
 impl BodyOp {
+    /// How many results it writes (its dests).
+    pub fn results(&self) -> usize {
+        use BodyOp::*;
+        match self {
+            CutRange { .. } => 3,
+            RangeNext { .. } | StepCounter { .. } => 2,
+            _ => 1,
+        }
+    }
+
     pub fn uses(&self) -> Vec<Local> {
         use BodyOp::*;
         match self {
             Const { .. } | Raise { .. } => vec![],
+            CheckRangeStep { step: v } | WidenBound { value: v, .. } | UnrolledLimit { stop: v, .. } | AddImm { value: v, .. } | StepCounter { c: v, .. } => vec![*v],
+            CutRange { start, stop, step, .. } => vec![*start, *stop, *step],
+            RangeContinues { c, stop, step, .. } | RangeCutShort { c, stop, step, .. } => vec![*c, *stop, *step],
+            RangeNext { c, step, .. } | CounterCmp { a: c, b: step, .. } => vec![*c, *step],
             Copy { src: v } | Convert { value: v, .. } | Unary { value: v, .. } | Truthy { value: v, .. } | Abs { value: v, .. }
             | BitCount { value: v, .. } | Round { value: v } | Assert { value: v, .. } | CheckBound { flag: v, .. } | AddTraceback { line: v, .. } | StackCheck { limit: v } => vec![*v],
             FloatBinary { a, b, .. } | IntTrueDiv { a, b, .. } | IntBinary { a, b, .. } | BoolBinary { a, b, .. } | Sub { a, b }
@@ -69,6 +113,17 @@ impl BodyOp {
     pub fn error_kind(&self) -> ErrorKind {
         use BodyOp::*;
         match self {
+            CutRange { wide, .. } => {
+                if *wide {
+                    ErrorKind::Flag
+                } else {
+                    ErrorKind::Never
+                }
+            }
+            WidenBound { .. } | RangeContinues { .. } | RangeNext { .. } | UnrolledLimit { .. } | AddImm { .. } | StepCounter { .. } | CounterCmp { .. } => {
+                ErrorKind::Never
+            }
+            CheckRangeStep { .. } | RangeCutShort { .. } => ErrorKind::Flag,
             Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } | StackCheck { .. } => {
                 ErrorKind::Never
             }
@@ -106,6 +161,20 @@ impl BodyOp {
             Assert { value, msg } => format!("assert {value}, {msg:?}"),
             CheckBound { flag, name } => format!("check_bound '{name}' {flag}"),
             StackCheck { limit } => format!("stack_check {limit}"),
+            CheckRangeStep { step } => format!("check_range_step {step}"),
+            WidenBound { value, t } => format!("widen_bound[{}] {value}", Ty::Int(*t)),
+            CutRange { start, stop, step, var_ty, wide, step_wide, .. } => {
+                format!("cut_range[{}{}{}] {start}, {stop}, {step}", Ty::Int(*var_ty), if *wide { ", wide" } else { "" }, if *step_wide { ", wide step" } else { "" })
+            }
+            RangeContinues { c, stop, step, const_step, unsigned, .. } => {
+                format!("range_continues{} {c}, {stop}, step {}", if *unsigned { "[unsigned]" } else { "" }, const_step.map_or(step.to_string(), |k| k.to_string()))
+            }
+            RangeNext { c, step, const_step, .. } => format!("range_next {c}, step {}", const_step.map_or(step.to_string(), |k| k.to_string())),
+            RangeCutShort { c, stop, step, .. } => format!("range_cut_short {c}, {stop}, {step}"),
+            UnrolledLimit { stop, k, .. } => format!("unrolled_limit {stop}, step {k}"),
+            AddImm { value, imm } => format!("{value} + {imm}"),
+            StepCounter { c, k, .. } => format!("step_counter {c}, {k}"),
+            CounterCmp { op, a, b, unsigned } => format!("{op:?}{} {a}, {b}", if *unsigned { "[unsigned]" } else { "" }),
             AddTraceback { line, name, always, .. } => format!("add_traceback '{name}' line {line}{}", if *always { " always" } else { "" }),
         }
     }

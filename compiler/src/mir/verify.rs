@@ -176,8 +176,8 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }
         Body(b) => {
-            if op.dests.len() > 1 {
-                return Err(format!("{} results, at most 1 expected", op.dests.len()));
+            if op.dests.len() > b.results() {
+                return Err(format!("{} results, at most {} expected", op.dests.len(), b.results()));
             }
             b.uses().into_iter().chain(op.dests.iter().copied()).try_for_each(|l| want(body, l, |t| matches!(t, LocalTy::Scalar(_) | LocalTy::Ptr), "a scalar"))
         }

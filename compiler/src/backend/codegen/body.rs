@@ -269,7 +269,10 @@ impl Gen<'_, '_, '_, '_> {
             args.push(self.get(u)?);
         }
         let mut o = OpCx::new(self.cx, exit, self.directives);
-        let r = emit_op(&mut o, kind, &args, self.body.returns)?;
+        let r = match emit_multi(&mut o, kind, &args)? {
+            Some(vs) => vs,
+            None => emit_op(&mut o, kind, &args, self.body.returns)?.into_iter().collect(),
+        };
         let raised = o.raised;
         if let (Some(e), true) = (err, raised) {
             self.pending[e] = self.pending[e].saturating_sub(1);
@@ -277,7 +280,7 @@ impl Gen<'_, '_, '_, '_> {
                 self.error_used = true;
             }
         }
-        if let (Some(d), Some(v)) = (op.dests.first(), r) {
+        for (d, v) in op.dests.iter().zip(r) {
             self.def(*d, v)?;
         }
         if matches!(kind, BodyOp::StackCheck { .. }) {
@@ -289,6 +292,26 @@ impl Gen<'_, '_, '_, '_> {
         }
         Ok(())
     }
+}
+
+/// What `OpCx` emits for an op with several results (`None` for the others).
+fn emit_multi(o: &mut OpCx, op: &BodyOp, a: &[Value]) -> R<Option<Vec<Value>>> {
+    use BodyOp::*;
+    Ok(Some(match op {
+        CutRange { var_ty, wide, step_wide, const_step, .. } => {
+            let (s, e, k, _) = o.cut_range(*var_ty, (a[0], a[1], a[2]), *wide, *step_wide, *const_step)?;
+            vec![s, e, k]
+        }
+        RangeNext { const_step, var_ty, unsigned, step_unsigned, .. } => {
+            let (next, over) = o.range_next(a[0], a[1], *const_step, *var_ty, *unsigned, *step_unsigned);
+            vec![next, over]
+        }
+        StepCounter { k, var_ty, unsigned, .. } => {
+            let (next, over) = o.step_counter(a[0], *k, *var_ty, *unsigned);
+            vec![next, over]
+        }
+        _ => return Ok(None),
+    }))
 }
 
 /// What `OpCx` emits for `op`, whose operands' values are `a` (in `uses` order).
@@ -340,9 +363,38 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
             o.cx.b.switch_to_block(cont);
             o.cx.b.block_params(cont)[0]
         }
+        CheckRangeStep { .. } => {
+            o.check_range_step(a[0])?;
+            return Ok(None);
+        }
+        WidenBound { t, .. } => o.widen_bound(a[0], *t),
+        RangeContinues { const_step, step_unsigned, unsigned, .. } => o.range_continues(a[0], a[1], a[2], *const_step, *step_unsigned, *unsigned),
+        RangeCutShort { var_ty, const_step, .. } => {
+            o.range_cut_short(*var_ty, a[0], a[1], a[2], *const_step)?;
+            return Ok(None);
+        }
+        UnrolledLimit { k, narrow, .. } => o.unrolled_limit(a[0], *k, *narrow),
+        AddImm { imm, .. } => o.cx.b.ins().iadd_imm_s(a[0], *imm),
+        CounterCmp { op, unsigned, .. } => {
+            let cc = counter_cc(*op, *unsigned)?;
+            o.cx.b.ins().icmp(cc, a[0], a[1])
+        }
+        CutRange { .. } | RangeNext { .. } | StepCounter { .. } => return Err("an op with several results reached the one-result path".into()),
         AddTraceback { name, file, always, .. } => {
             o.add_traceback(name, file, a[0], *always)?;
             return Ok(None);
         }
     }))
+}
+
+/// The condition code comparing two range counters.
+fn counter_cc(op: hir::CmpOp, unsigned: bool) -> R<IntCC> {
+    use hir::CmpOp::*;
+    Ok(match (op, unsigned) {
+        (Lt, false) => IntCC::SignedLessThan,
+        (Lt, true) => IntCC::UnsignedLessThan,
+        (Ge, false) => IntCC::SignedGreaterThanOrEqual,
+        (Ge, true) => IntCC::UnsignedGreaterThanOrEqual,
+        _ => return Err(format!("a counter comparison {op:?}")),
+    })
 }

@@ -15,6 +15,8 @@
 //! conditional expression that branches) is a local assigned on each, which Cranelift's SSA construction turns into the join block's
 //! parameter, as the walk made it.
 
+mod range;
+
 use super::Builder;
 use crate::hir::{self, ArithOp, Const, Expr, ExprKind, FuncId, LocalId, Stmt, StmtKind, UnOp};
 use crate::mir::body::BodyOp;
@@ -45,6 +47,8 @@ fn unsupported<T>() -> B<T> {
 struct LoopTargets {
     cont: BlockId,
     exit: BlockId,
+    /// Whether anything jumped to `cont` / `exit`.
+    continued: bool,
     broke: bool,
 }
 
@@ -213,26 +217,14 @@ impl BodyBuilder<'_, '_> {
                 self.branch_on(cond, body_b, else_b)?;
                 self.b.switch_to(body_b);
                 self.reachable = true;
-                self.loops.push(LoopTargets { cont: header, exit, broke: false });
+                self.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
                 self.stmts(body)?;
                 if self.reachable {
                     self.terminate(Terminator::Goto(header));
                 }
                 let broke = self.loops.pop().is_some_and(|t| t.broke);
                 self.b.at_line(line);
-                self.b.switch_to(else_b);
-                self.reachable = true;
-                self.stmts(orelse)?;
-                let mut exit_used = broke;
-                if self.reachable {
-                    self.terminate(Terminator::Goto(exit));
-                    exit_used = true;
-                }
-                self.reachable = exit_used;
-                if exit_used {
-                    self.b.switch_to(exit);
-                }
-                Ok(())
+                self.finish_loop(else_b, exit, orelse, broke)
             }
             StmtKind::Break | StmtKind::Continue => {
                 let brk = matches!(s.kind, StmtKind::Break);
@@ -241,6 +233,7 @@ impl BodyBuilder<'_, '_> {
                     t.broke = true;
                     t.exit
                 } else {
+                    t.continued = true;
                     t.cont
                 };
                 self.terminate(Terminator::Goto(target));
@@ -265,8 +258,27 @@ impl BodyBuilder<'_, '_> {
                 self.op(vec![], BodyOp::Assert { value: c, msg: msg.clone() });
                 Ok(())
             }
-            StmtKind::ForRange { .. } | StmtKind::CopyView { .. } | StmtKind::Store { .. } => unsupported(),
+            StmtKind::ForRange { var, start, stop, step, body, orelse, plan } => self.for_range(*var, [start, stop, step], body, orelse, plan),
+            StmtKind::CopyView { .. } | StmtKind::Store { .. } => unsupported(),
         }
+    }
+
+    /// A loop's `else` block and its exit, which `break` (`broke`) or the
+    /// `else` falling through reaches.
+    fn finish_loop(&mut self, else_b: BlockId, exit: BlockId, orelse: &[Stmt], broke: bool) -> B<()> {
+        self.b.switch_to(else_b);
+        self.reachable = true;
+        self.stmts(orelse)?;
+        let mut exit_used = broke;
+        if self.reachable {
+            self.terminate(Terminator::Goto(exit));
+            exit_used = true;
+        }
+        self.reachable = exit_used;
+        if exit_used {
+            self.b.switch_to(exit);
+        }
+        Ok(())
     }
 
     /// Branches on a condition without materialising `and`/`or`/`not`.
