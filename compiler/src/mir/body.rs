@@ -5,7 +5,7 @@
 
 use super::{ErrorKind, Local};
 use crate::hir::{ArithOp, CmpOp, Const, FuncId, MathOp, UnOp};
-use crate::types::{IntTy, Ty};
+use crate::types::{IntTy, Ty, ViewTy};
 
 /// Range counters and a memoryview's parts (Py_ssize_t).
 pub const SSIZE: IntTy = IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" };
@@ -75,6 +75,34 @@ pub enum BodyOp {
     StepCounter { c: Local, k: i64, var_ty: IntTy, unsigned: bool },
     /// `a op b` of two counters, signed unless `unsigned`.
     CounterCmp { op: CmpOp, a: Local, b: Local, unsigned: bool },
+    /// A C array's zeroed storage on the stack, as a C-contiguous view: dests
+    /// are its data pointer, then shape and strides per axis.
+    CArray { ty: ViewTy, dims: Vec<u64> },
+    /// The element of type `elem` at `indices` of the view whose parts
+    /// (data pointer, shape, strides) are the locals `view`: negative
+    /// indices wrap and indices are bounds-checked as the directives and
+    /// `in_bounds` say (`checked`: some axis is); the last axis scales by a
+    /// constant when the view is C-contiguous or `unit_stride`.
+    Load { view: Vec<Local>, ty: ViewTy, indices: Vec<Local>, in_bounds: Vec<u8>, unit_stride: bool, checked: bool, elem: Ty },
+    /// Stores `value` at `indices` (as `Load`; `check`: unless a load of
+    /// this very element checked the indices).
+    Store { view: Vec<Local>, ty: ViewTy, indices: Vec<Local>, value: Local, in_bounds: Vec<u8>, unit_stride: bool, check: bool, checked: bool },
+    /// `view is None`: whether its data pointer is null.
+    ViewIsNone { data: Local },
+    /// `dst[...] = src`, parts as in `Load` (extents checked, through a
+    /// temporary when the memory overlaps).
+    CopyView { ty: ViewTy, src: Vec<Local>, dst: Vec<Local> },
+    /// Whether each of the strides (a view's last, with its element size)
+    /// is the element size: a loop versioned on unit strides takes its fast version.
+    UnitStrides { strides: Vec<(Local, i64)> },
+    /// `[index]` on an axis of a slice: the data pointer moved there
+    /// (IndexError outside the axis's extent `len`).
+    SliceAt { data: Local, len: Local, stride: Local, index: Local, axis: usize },
+    /// A slice's step: ValueError if it is zero.
+    CheckSliceStep { step: Local },
+    /// `[lo:hi:step]` on an axis of a slice: dests are the data pointer moved
+    /// to its start, its length and its stride.
+    SliceRange { data: Local, len: Local, stride: Local, lo: Option<Local>, hi: Option<Local>, step: Local },
     /// The function's traceback entry at `line` (`always`: the outermost
     /// compiled frame, never bounded).
     AddTraceback { line: Local, name: String, file: String, always: bool },
@@ -85,7 +113,8 @@ impl BodyOp {
     pub fn results(&self) -> usize {
         use BodyOp::*;
         match self {
-            CutRange { .. } => 3,
+            CutRange { .. } | SliceRange { .. } => 3,
+            CArray { ty, .. } => 1 + 2 * ty.ndim as usize,
             RangeNext { .. } | StepCounter { .. } => 2,
             _ => 1,
         }
@@ -97,6 +126,14 @@ impl BodyOp {
             Const { .. } | Raise { .. } => vec![],
             CheckRangeStep { step: v } | WidenBound { value: v, .. } | UnrolledLimit { stop: v, .. } | AddImm { value: v, .. } | StepCounter { c: v, .. } => vec![*v],
             CutRange { start, stop, step, .. } => vec![*start, *stop, *step],
+            CArray { .. } => vec![],
+            Load { view, indices, .. } => view.iter().chain(indices).copied().collect(),
+            Store { view, indices, value, .. } => view.iter().chain(indices).chain([value]).copied().collect(),
+            ViewIsNone { data: v } | CheckSliceStep { step: v } => vec![*v],
+            CopyView { src, dst, .. } => src.iter().chain(dst).copied().collect(),
+            UnitStrides { strides } => strides.iter().map(|s| s.0).collect(),
+            SliceAt { data, len, stride, index, .. } => vec![*data, *len, *stride, *index],
+            SliceRange { data, len, stride, lo, hi, step } => [*data, *len, *stride].into_iter().chain(*lo).chain(*hi).chain([*step]).collect(),
             RangeContinues { c, stop, step, .. } | RangeCutShort { c, stop, step, .. } => vec![*c, *stop, *step],
             RangeNext { c, step, .. } | CounterCmp { a: c, b: step, .. } => vec![*c, *step],
             Copy { src: v } | Convert { value: v, .. } | Unary { value: v, .. } | Truthy { value: v, .. } | Abs { value: v, .. }
@@ -123,13 +160,30 @@ impl BodyOp {
             WidenBound { .. } | RangeContinues { .. } | RangeNext { .. } | UnrolledLimit { .. } | AddImm { .. } | StepCounter { .. } | CounterCmp { .. } => {
                 ErrorKind::Never
             }
-            CheckRangeStep { .. } | RangeCutShort { .. } => ErrorKind::Flag,
+            CheckRangeStep { .. } | RangeCutShort { .. } | CopyView { .. } | SliceAt { .. } | CheckSliceStep { .. } => ErrorKind::Flag,
+            Load { checked, .. } | Store { checked, .. } => {
+                if *checked {
+                    ErrorKind::Flag
+                } else {
+                    ErrorKind::Never
+                }
+            }
+            CArray { .. } | ViewIsNone { .. } | UnitStrides { .. } | SliceRange { .. } => ErrorKind::Never,
             Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } | StackCheck { .. } => {
                 ErrorKind::Never
             }
             Raise { .. } => ErrorKind::Always,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
             | Math { .. } | Abs { .. } | Round { .. } | RoundDigits { .. } | Call { .. } | CheckBound { .. } | Assert { .. } => ErrorKind::Flag,
+        }
+    }
+
+    /// The view whose parts the op's code generation reads itself, as it
+    /// addresses the element (first in `uses`).
+    pub fn addressed_view(&self) -> Option<(&[Local], ViewTy)> {
+        match self {
+            BodyOp::Load { view, ty, .. } | BodyOp::Store { view, ty, .. } => Some((view, *ty)),
+            _ => None,
         }
     }
 
@@ -175,7 +229,36 @@ impl BodyOp {
             AddImm { value, imm } => format!("{value} + {imm}"),
             StepCounter { c, k, .. } => format!("step_counter {c}, {k}"),
             CounterCmp { op, a, b, unsigned } => format!("{op:?}{} {a}, {b}", if *unsigned { "[unsigned]" } else { "" }),
+            CArray { ty, dims } => format!("c_array[{}] {dims:?}", Ty::View(*ty)),
+            Load { view, indices, in_bounds, unit_stride, checked, .. } => format!("load {}[{}]{}", view[0], list(indices), access_notes(in_bounds, *unit_stride, *checked)),
+            Store { view, indices, value, in_bounds, unit_stride, checked, .. } => {
+                format!("store {}[{}] = {value}{}", view[0], list(indices), access_notes(in_bounds, *unit_stride, *checked))
+            }
+            ViewIsNone { data } => format!("view_is_none {data}"),
+            CopyView { src, dst, .. } => format!("copy_view {}[...] = {}[...]", dst[0], src[0]),
+            UnitStrides { strides } => format!("unit_strides {}", strides.iter().map(|(l, size)| format!("{l} == {size}")).collect::<Vec<_>>().join(", ")),
+            SliceAt { data, len, stride, index, .. } => format!("slice_at {data}, len {len}, stride {stride}, [{index}]"),
+            CheckSliceStep { step } => format!("check_slice_step {step}"),
+            SliceRange { data, len, stride, lo, hi, step } => {
+                let opt = |l: &Option<Local>| l.map_or(String::new(), |l| l.to_string());
+                format!("slice_range {data}, len {len}, stride {stride}, [{}:{}:{step}]", opt(lo), opt(hi))
+            }
             AddTraceback { line, name, always, .. } => format!("add_traceback '{name}' line {line}{}", if *always { " always" } else { "" }),
         }
     }
+}
+
+/// How the printer shows an element access's decisions.
+fn access_notes(in_bounds: &[u8], unit_stride: bool, checked: bool) -> String {
+    let mut notes = String::new();
+    if !in_bounds.is_empty() {
+        notes.push_str(&format!(" in_bounds {in_bounds:?}"));
+    }
+    if unit_stride {
+        notes.push_str(" unit_stride");
+    }
+    if checked {
+        notes.push_str(" checked");
+    }
+    notes
 }

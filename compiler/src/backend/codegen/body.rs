@@ -10,7 +10,7 @@
 //! line as their source location.
 
 use super::super::{clif_type, FnCx, R};
-use super::{return_error, return_value, Directives, ErrorExit, OpCx};
+use super::{return_error, return_value, Directives, ErrorExit, OpCx, ViewVars};
 use crate::hir;
 use crate::mir::body::BodyOp;
 use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
@@ -171,6 +171,16 @@ impl Gen<'_, '_, '_, '_> {
         Ok(())
     }
 
+    /// The variables of a view's parts (named locals), for code that reads
+    /// them as it needs them.
+    fn view_vars(&self, parts: &[Local], nd: usize) -> R<ViewVars> {
+        let var = |l: &Local| self.var(*l);
+        let data = var(&parts[0])?;
+        let shape = parts[1..1 + nd].iter().map(var).collect::<R<_>>()?;
+        let strides = parts[1 + nd..1 + 2 * nd].iter().map(var).collect::<R<_>>()?;
+        Ok(ViewVars { data, shape, strides })
+    }
+
     fn at_line(&mut self, line: u32) {
         let loc = if line == 0 { ir::SourceLoc::default() } else { ir::SourceLoc::new(line) };
         self.cx.b.set_srcloc(loc);
@@ -264,12 +274,17 @@ impl Gen<'_, '_, '_, '_> {
             None if op.error_kind() == ErrorKind::Never => ErrorExit { block: Block::from_u32(0), line: None },
             None => return Err(format!("an op that can fail without an error edge in `{}`", self.body.name)),
         };
+        let view = match kind.addressed_view() {
+            Some((parts, ty)) => Some(self.view_vars(parts, ty.ndim as usize)?),
+            None => None,
+        };
+        let skip = kind.addressed_view().map_or(0, |(parts, _)| parts.len());
         let mut args = vec![];
-        for u in kind.uses() {
+        for u in kind.uses().into_iter().skip(skip) {
             args.push(self.get(u)?);
         }
         let mut o = OpCx::new(self.cx, exit, self.directives);
-        let r = match emit_multi(&mut o, kind, &args)? {
+        let r = match emit_loop_or_view(&mut o, kind, &args, view.as_ref())? {
             Some(vs) => vs,
             None => emit_op(&mut o, kind, &args, self.body.returns)?.into_iter().collect(),
         };
@@ -294,9 +309,11 @@ impl Gen<'_, '_, '_, '_> {
     }
 }
 
-/// What `OpCx` emits for an op with several results (`None` for the others).
-fn emit_multi(o: &mut OpCx, op: &BodyOp, a: &[Value]) -> R<Option<Vec<Value>>> {
+/// What `OpCx` emits for a loop op with several results or a view op
+/// (`None` for the others); `view`: the variables of the view it addresses.
+fn emit_loop_or_view(o: &mut OpCx, op: &BodyOp, a: &[Value], view: Option<&ViewVars>) -> R<Option<Vec<Value>>> {
     use BodyOp::*;
+    let addressed = || view.ok_or_else(|| "an element access without its view".to_string());
     Ok(Some(match op {
         CutRange { var_ty, wide, step_wide, const_step, .. } => {
             let (s, e, k, _) = o.cut_range(*var_ty, (a[0], a[1], a[2]), *wide, *step_wide, *const_step)?;
@@ -309,6 +326,41 @@ fn emit_multi(o: &mut OpCx, op: &BodyOp, a: &[Value]) -> R<Option<Vec<Value>>> {
         StepCounter { k, var_ty, unsigned, .. } => {
             let (next, over) = o.step_counter(a[0], *k, *var_ty, *unsigned);
             vec![next, over]
+        }
+        CArray { ty, dims } => o.c_array(*ty, dims),
+        Load { ty, indices, in_bounds, unit_stride, elem, .. } => {
+            let t = clif_type(*elem).ok_or("an element without a machine type")?;
+            vec![o.load_element(*ty, addressed()?, *unit_stride, a[..indices.len()].to_vec(), in_bounds, t)?]
+        }
+        Store { ty, indices, in_bounds, unit_stride, check, .. } => {
+            let n = indices.len();
+            o.store_element(*ty, addressed()?, *unit_stride, a[..n].to_vec(), in_bounds, *check, a[n])?;
+            vec![]
+        }
+        ViewIsNone { .. } => vec![o.cx.b.ins().icmp_imm_s(IntCC::Equal, a[0], 0)],
+        CopyView { ty, src, .. } => {
+            o.copy_view(*ty, &a[..src.len()], &a[src.len()..])?;
+            vec![]
+        }
+        UnitStrides { strides } => {
+            let mut all_unit = o.cx.b.ins().iconst(types::I8, 1);
+            for (v, (_, size)) in a.iter().zip(strides) {
+                let unit = o.cx.b.ins().icmp_imm_s(IntCC::Equal, *v, *size);
+                all_unit = o.cx.b.ins().band(all_unit, unit);
+            }
+            vec![all_unit]
+        }
+        SliceAt { axis, .. } => vec![o.slice_at(a[0], a[1], a[2], a[3], *axis)?],
+        CheckSliceStep { .. } => {
+            o.check_slice_step(a[0])?;
+            vec![]
+        }
+        SliceRange { lo, hi, .. } => {
+            let mut rest = a[3..].iter().copied();
+            let lo = lo.and_then(|_| rest.next());
+            let hi = hi.and_then(|_| rest.next());
+            let step = rest.next().ok_or("a slice without its step")?;
+            o.slice_range(a[0], a[1], a[2], lo, hi, step).to_vec()
         }
         _ => return Ok(None),
     }))
@@ -379,7 +431,8 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
             let cc = counter_cc(*op, *unsigned)?;
             o.cx.b.ins().icmp(cc, a[0], a[1])
         }
-        CutRange { .. } | RangeNext { .. } | StepCounter { .. } => return Err("an op with several results reached the one-result path".into()),
+        CutRange { .. } | RangeNext { .. } | StepCounter { .. } | CArray { .. } | Load { .. } | Store { .. } | ViewIsNone { .. } | CopyView { .. }
+        | UnitStrides { .. } | SliceAt { .. } | CheckSliceStep { .. } | SliceRange { .. } => return Err("a loop or view op reached the scalar path".into()),
         AddTraceback { name, file, always, .. } => {
             o.add_traceback(name, file, a[0], *always)?;
             return Ok(None);

@@ -16,10 +16,11 @@
 //! parameter, as the walk made it.
 
 mod range;
+mod view;
 
 use super::Builder;
 use crate::hir::{self, ArithOp, Const, Expr, ExprKind, FuncId, LocalId, Stmt, StmtKind, UnOp};
-use crate::mir::body::BodyOp;
+use crate::mir::body::{BodyOp, SSIZE};
 use crate::mir::{BlockId, Body, Local, LocalTy, OpKind, Returns, Terminator};
 use crate::types::{IntTy, Ty, PY_INT};
 use std::collections::HashMap;
@@ -61,6 +62,11 @@ struct BodyBuilder<'m, 'p> {
     limit: Local,
     reachable: bool,
     loops: Vec<LoopTargets>,
+    /// The parts of each memoryview and C array local (see `view`).
+    views: HashMap<LocalId, Vec<Local>>,
+    /// Views whose last axis has unit stride here (a loop version taken
+    /// after checking it): their elements are addressed by constant scaling.
+    unit_stride: Vec<LocalId>,
 }
 
 /// The MIR of `f`'s body, or `None` when it uses what is not built here yet.
@@ -70,13 +76,23 @@ pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
         Ty::View(_) => return Ok(None),
         t => Returns::ScalarAndFlag(t),
     };
-    if f.locals.iter().any(|l| matches!(l.ty, Ty::View(_) | Ty::Void)) {
+    if f.locals.iter().any(|l| l.ty == Ty::Void) {
         return Ok(None);
     }
     let mut b = Builder::new(&f.name, returns);
     let mut locals: Vec<Option<Local>> = vec![None; f.locals.len()];
+    let mut views = HashMap::new();
+    let ssize = LocalTy::Scalar(Ty::Int(SSIZE));
     for p in &f.params {
-        let l = b.param(LocalTy::Scalar(p.ty), &f.locals[p.local.0 as usize].name);
+        let name = &f.locals[p.local.0 as usize].name;
+        let l = match p.ty {
+            Ty::View(v) => {
+                let parts: Vec<Local> = view::part_names(name, v.ndim).iter().map(|n| b.param(ssize, n)).collect();
+                views.insert(p.local, parts.clone());
+                parts[0]
+            }
+            t => b.param(LocalTy::Scalar(t), name),
+        };
         locals[p.local.0 as usize] = Some(l);
     }
     let mut limit = b.param(LocalTy::Ptr, "stack limit");
@@ -84,7 +100,26 @@ pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
     if plan.stack_check {
         limit = b.value(LocalTy::Ptr, OpKind::Body(BodyOp::StackCheck { limit }));
     }
-    // Every local starts zeroed, in order, then the bound flags (cleared).
+    // The C arrays' storage and the other views' parts (zeroed), in order;
+    // then every scalar local starts zeroed, in order, then the bound flags (cleared).
+    for (i, decl) in f.locals.iter().enumerate() {
+        let (id, Ty::View(v)) = (LocalId(i as u32), decl.ty) else { continue };
+        if views.contains_key(&id) {
+            continue;
+        }
+        let parts: Vec<Local> = view::part_names(&decl.name, v.ndim).iter().map(|n| b.local(ssize, Some(n))).collect();
+        match &decl.c_array {
+            Some(dims) => b.op(parts.clone(), OpKind::Body(BodyOp::CArray { ty: v, dims: dims.clone() })),
+            None => {
+                let zero = b.value(ssize, OpKind::Body(BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) }));
+                for part in &parts {
+                    b.op(vec![*part], OpKind::Body(BodyOp::Copy { src: zero }));
+                }
+            }
+        }
+        locals[i] = Some(parts[0]);
+        views.insert(id, parts);
+    }
     let mut all = vec![];
     for (decl, l) in f.locals.iter().zip(locals) {
         let l = match l {
@@ -115,7 +150,7 @@ pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
     let exit = b.error_exit_mut();
     exit.takes_line = Some(line);
     exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
-    let mut bb = BodyBuilder { b, f, plan, locals: all, flags, limit, reachable: true, loops: vec![] };
+    let mut bb = BodyBuilder { b, f, plan, locals: all, flags, limit, reachable: true, loops: vec![], views, unit_stride: vec![] };
     match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
         Ok(()) => bb.b.finish_in_entry_order().map(Some),
         Err(Ok(Unsupported)) => Ok(None),
@@ -169,8 +204,21 @@ impl BodyBuilder<'_, '_> {
     fn assign(&mut self, id: LocalId, v: Local) {
         let var = self.locals[id.0 as usize];
         self.op(vec![var], BodyOp::Copy { src: v });
+        self.mark_bound(id);
+    }
+
+    /// Sets the bound flag of `id`, if it has one.
+    fn mark_bound(&mut self, id: LocalId) {
         if let Some(flag) = self.flags.get(&id).copied() {
             self.op(vec![flag], BodyOp::Const { c: Const::Bool(true), ty: Ty::Bool });
+        }
+    }
+
+    /// UnboundLocalError unless `id` is assigned (when it may not be).
+    fn check_bound(&mut self, id: LocalId) {
+        if let Some(flag) = self.flags.get(&id).copied() {
+            let name = self.f.locals[id.0 as usize].name.clone();
+            self.op(vec![], BodyOp::CheckBound { flag, name });
         }
     }
 
@@ -180,10 +228,16 @@ impl BodyBuilder<'_, '_> {
             StmtKind::Assign(pairs) => {
                 let mut vals = vec![];
                 for (_, e) in pairs {
-                    vals.push(self.expr(e)?);
+                    vals.push(match e.ty {
+                        Ty::View(_) => self.view_value(e)?,
+                        _ => vec![self.expr(e)?],
+                    });
                 }
                 for ((id, _), v) in pairs.iter().zip(vals) {
-                    self.assign(*id, v);
+                    match v[..] {
+                        [v] if !self.views.contains_key(id) => self.assign(*id, v),
+                        _ => self.assign_view(*id, v)?,
+                    }
                 }
                 Ok(())
             }
@@ -259,7 +313,8 @@ impl BodyBuilder<'_, '_> {
                 Ok(())
             }
             StmtKind::ForRange { var, start, stop, step, body, orelse, plan } => self.for_range(*var, [start, stop, step], body, orelse, plan),
-            StmtKind::CopyView { .. } | StmtKind::Store { .. } => unsupported(),
+            StmtKind::CopyView { dst, src } => self.copy_view(*dst, *src),
+            StmtKind::Store { view, indices, value, in_bounds, checked_by_load } => self.store(*view, indices, value, in_bounds, *checked_by_load),
         }
     }
 
@@ -309,10 +364,7 @@ impl BodyBuilder<'_, '_> {
     }
 
     fn read_local(&mut self, id: LocalId) -> Local {
-        if let Some(flag) = self.flags.get(&id).copied() {
-            let name = self.f.locals[id.0 as usize].name.clone();
-            self.op(vec![], BodyOp::CheckBound { flag, name });
-        }
+        self.check_bound(id);
         let var = self.locals[id.0 as usize];
         let ty = self.f.locals[id.0 as usize].ty;
         self.value(ty, BodyOp::Copy { src: var })
@@ -399,12 +451,15 @@ impl BodyBuilder<'_, '_> {
                 self.value(ty, BodyOp::Select { cond: c, a: t, b: o })
             }
             ExprKind::Call(id, args) => {
-                if !(self.plan.plain_call)(*id) || args.iter().any(|a| matches!(a.ty, Ty::View(_))) {
+                if !(self.plan.plain_call)(*id) {
                     return unsupported();
                 }
                 let mut vals = vec![];
                 for a in args {
-                    vals.push(self.expr(a)?);
+                    match a.ty {
+                        Ty::View(_) => vals.extend(self.view_value(a)?),
+                        _ => vals.push(self.expr(a)?),
+                    }
                 }
                 // A call returning None gives a dummy bint.
                 let rt = if ty == Ty::Void { Ty::Bool } else { ty };
@@ -443,6 +498,9 @@ impl BodyBuilder<'_, '_> {
                 let vn = self.expr(n)?;
                 self.value(ty, BodyOp::RoundDigits { x: vx, n: vn })
             }
+            ExprKind::Index { view, indices, in_bounds } => self.load(*view, indices, in_bounds, ty)?,
+            ExprKind::ViewDim { view, dim, axis } => self.view_dim(*view, *dim, *axis, ty)?,
+            ExprKind::ViewIsNone(view) => self.view_is_none(*view)?,
             _ => return unsupported(),
         })
     }

@@ -26,9 +26,48 @@ struct Range {
 
 impl BodyBuilder<'_, '_> {
     pub(super) fn for_range(&mut self, var: LocalId, bounds: [&Expr; 3], body: &[Stmt], orelse: &[Stmt], plan: &LoopPlan) -> B<()> {
-        if !plan.version_on_unit_stride.is_empty() || plan.paired.is_some() || plan.vector.is_some() || plan.sum.is_some() {
+        if plan.paired.is_some() || plan.vector.is_some() || plan.sum.is_some() {
             return unsupported();
         }
+        // Versioned on unit strides (`opt::versioning`): the test, then the
+        // loop twice, the first addressing those views' last axis by a constant.
+        let strided: Vec<LocalId> = plan.version_on_unit_stride.iter().copied().filter(|v| !self.unit_stride.contains(v)).collect();
+        if strided.is_empty() {
+            return self.for_range_inner(var, bounds, body, orelse, plan);
+        }
+        let mut strides = vec![];
+        for v in &strided {
+            let size = self.view_ty(*v)?.elem.size() as i64;
+            let parts = self.read_view(*v)?;
+            strides.push((parts[parts.len() - 1], size));
+        }
+        let all_unit = self.value(Ty::Bool, BodyOp::UnitStrides { strides });
+        let (fast, slow, merge) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        self.terminate(Terminator::Branch { cond: all_unit, then: fast, otherwise: slow });
+        let mut merged = false;
+        for (i, blk) in [fast, slow].into_iter().enumerate() {
+            self.b.switch_to(blk);
+            self.reachable = true;
+            let before = self.unit_stride.len();
+            if i == 0 {
+                self.unit_stride.extend(strided.iter().copied());
+            }
+            let r = self.for_range_inner(var, bounds, body, orelse, plan);
+            self.unit_stride.truncate(before);
+            r?;
+            if self.reachable {
+                self.terminate(Terminator::Goto(merge));
+                merged = true;
+            }
+        }
+        self.reachable = merged;
+        if merged {
+            self.b.switch_to(merge);
+        }
+        Ok(())
+    }
+
+    fn for_range_inner(&mut self, var: LocalId, bounds: [&Expr; 3], body: &[Stmt], orelse: &[Stmt], plan: &LoopPlan) -> B<()> {
         let [start, stop, step] = bounds;
         let var_ty = match self.f.locals[var.0 as usize].ty {
             Ty::Int(t) => t,
