@@ -9,11 +9,15 @@
 //! and a local that may be read before it is assigned (`hir::maybe_unbound`)
 //! has a bound flag that each read checks.
 //!
-//! Not built here yet (`Ok(None)`: the function goes through `lower`'s
-//! walk): memoryviews and C arrays, `for … in range`, calls inlined or of a
-//! big frame, comparison chains. A value joining two paths (`and`/`or`, a
-//! conditional expression that branches) is a local assigned on each, which Cranelift's SSA construction turns into the join block's
-//! parameter, as the walk made it.
+//! `range` loops are built in `range` (plain, unrolled, versioned on unit
+//! strides), memoryviews and C arrays in `view` (each is its parts as
+//! locals). Not built here yet (`Ok(None)`: the function goes through
+//! `lower`'s walk): calls inlined or of a big frame, comparison chains, and
+//! loops whose plan pairs a reduction's trips or runs a vector or
+//! partial-sum prelude. A value joining two paths (`and`/`or`, a
+//! conditional expression that branches) is a local assigned on each, which
+//! Cranelift's SSA construction turns into the join block's parameter, as
+//! the walk made it.
 
 mod range;
 mod view;
