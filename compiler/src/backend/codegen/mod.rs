@@ -20,10 +20,12 @@ mod range;
 mod scalar;
 pub(crate) mod stack;
 mod unbox;
+mod vector;
 mod view;
 
 pub(crate) use op::{Directives, ErrorExit, OpCx};
 pub(crate) use unbox::{incref, incref_singleton};
+pub(crate) use vector::PreludeVars;
 pub(crate) use view::ViewVars;
 
 use super::{clif_type, lower_in_place, FnCx, R};

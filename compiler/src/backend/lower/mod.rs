@@ -8,10 +8,10 @@
 //! and line is added, and the flag is 1.
 
 use nonlocal::Nonlocal;
-use super::codegen::{element_flags, stack, Directives, ErrorExit, OpCx, ViewVars};
+use super::codegen::{element_flags, stack, Directives, ErrorExit, OpCx, PreludeVars, ViewVars};
 use super::{abi_types, clif_type, codegen, Emitter, FnCx, Listing};
 use crate::mir;
-use crate::hir::{self, Access, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, Stmt, StmtKind, SumPlan, UnOp, VectorPlan};
+use crate::hir::{self, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, Stmt, StmtKind, UnOp};
 use crate::types::{IntTy, Ty, ViewTy, PY_INT};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
@@ -26,7 +26,6 @@ mod loops;
 mod nonlocal;
 mod reduction;
 mod stmt;
-mod vector;
 mod view;
 
 type R<T> = Result<T, String>;
