@@ -4,8 +4,17 @@
 //! constant operand stays with its op.
 
 use super::{ErrorKind, Local};
-use crate::hir::{ArithOp, CmpOp, Const, FuncId, MathOp, UnOp};
+use crate::hir::{ArithOp, CmpOp, Const, FuncId, LocalId, MathOp, SumPlan, UnOp, VectorPlan};
 use crate::types::{IntTy, Ty, ViewTy};
+
+/// What a vector prelude runs, with the loop variable it advances.
+#[derive(Clone, Debug)]
+pub enum Prelude {
+    /// An element-wise loop.
+    Vector { var: LocalId, plan: VectorPlan },
+    /// A float sum under `associative_math`, into partial sums.
+    Sum { var: LocalId, plan: SumPlan },
+}
 
 /// Range counters and a memoryview's parts (Py_ssize_t).
 pub const SSIZE: IntTy = IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" };
@@ -103,6 +112,13 @@ pub enum BodyOp {
     /// `[lo:hi:step]` on an axis of a slice: dests are the data pointer moved
     /// to its start, its length and its stride.
     SliceRange { data: Local, len: Local, stride: Local, lo: Option<Local>, hi: Option<Local>, step: Local },
+    /// The 128-bit vector prelude of a `range` loop (`Prelude`): as much of
+    /// the range as fits, behind a run-time guard, in a loop of its own
+    /// that raises nothing but UnboundLocalError for a leaf local that may
+    /// be unassigned (`flags`, with the local's name); it reads and advances the counter, the loop
+    /// variable (and the sum) through their variables. `locals` and `views`
+    /// map the HIR locals the plan names to this body's (a view to its parts).
+    VectorPrelude { plan: Box<Prelude>, counter: Local, stop: Local, var_ty: IntTy, locals: Vec<(LocalId, Local)>, flags: Vec<(LocalId, Local, String)>, views: Vec<(LocalId, Vec<Local>)> },
     /// The function's traceback entry at `line` (`always`: the outermost
     /// compiled frame, never bounded).
     AddTraceback { line: Local, name: String, file: String, always: bool },
@@ -115,6 +131,8 @@ impl BodyOp {
         match self {
             CutRange { .. } | SliceRange { .. } => 3,
             CArray { ty, .. } => 1 + 2 * ty.ndim as usize,
+            // The counter, the loop variable and the sum, and their flags.
+            VectorPrelude { .. } => 5,
             RangeNext { .. } | StepCounter { .. } => 2,
             _ => 1,
         }
@@ -127,6 +145,9 @@ impl BodyOp {
             CheckRangeStep { step: v } | WidenBound { value: v, .. } | UnrolledLimit { stop: v, .. } | AddImm { value: v, .. } | StepCounter { c: v, .. } => vec![*v],
             CutRange { start, stop, step, .. } => vec![*start, *stop, *step],
             CArray { .. } => vec![],
+            VectorPrelude { counter, stop, locals, flags, views, .. } => {
+                [*stop, *counter].into_iter().chain(locals.iter().map(|l| l.1)).chain(flags.iter().map(|l| l.1)).chain(views.iter().flat_map(|v| v.1.iter().copied())).collect()
+            }
             Load { view, indices, .. } => view.iter().chain(indices).copied().collect(),
             Store { view, indices, value, .. } => view.iter().chain(indices).chain([value]).copied().collect(),
             ViewIsNone { data: v } | CheckSliceStep { step: v } => vec![*v],
@@ -169,6 +190,18 @@ impl BodyOp {
                 }
             }
             CArray { .. } | ViewIsNone { .. } | UnitStrides { .. } | SliceRange { .. } => ErrorKind::Never,
+            VectorPrelude { plan, flags, .. } => {
+                let (var, acc) = match &**plan {
+                    Prelude::Vector { var, .. } => (*var, None),
+                    Prelude::Sum { var, plan } => (*var, Some(plan.acc)),
+                };
+                // The loop variable's and the sum's flags are only set.
+                if flags.iter().any(|(id, ..)| *id != var && Some(*id) != acc) {
+                    ErrorKind::Flag
+                } else {
+                    ErrorKind::Never
+                }
+            }
             Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } | StackCheck { .. } => {
                 ErrorKind::Never
             }
@@ -184,6 +217,17 @@ impl BodyOp {
         match self {
             BodyOp::Load { view, ty, .. } | BodyOp::Store { view, ty, .. } => Some((view, *ty)),
             _ => None,
+        }
+    }
+
+    /// The operands code generation takes as values (the rest it reads
+    /// through their variables, as it needs them).
+    pub fn values(&self) -> Vec<Local> {
+        match self {
+            BodyOp::Load { indices, .. } => indices.clone(),
+            BodyOp::Store { indices, value, .. } => indices.iter().chain([value]).copied().collect(),
+            BodyOp::VectorPrelude { stop, .. } => vec![*stop],
+            _ => self.uses(),
         }
     }
 
@@ -243,6 +287,10 @@ impl BodyOp {
                 let opt = |l: &Option<Local>| l.map_or(String::new(), |l| l.to_string());
                 format!("slice_range {data}, len {len}, stride {stride}, [{}:{}:{step}]", opt(lo), opt(hi))
             }
+            VectorPrelude { plan, counter, stop, .. } => match &**plan {
+                Prelude::Vector { plan, .. } => format!("vector_prelude[f{}] counter {counter}, stop {stop}", plan.elem),
+                Prelude::Sum { plan, .. } => format!("sum_prelude[f{}] counter {counter}, stop {stop}", plan.elem),
+            },
             AddTraceback { line, name, always, .. } => format!("add_traceback '{name}' line {line}{}", if *always { " always" } else { "" }),
         }
     }

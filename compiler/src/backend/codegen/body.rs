@@ -10,9 +10,9 @@
 //! line as their source location.
 
 use super::super::{clif_type, FnCx, R};
-use super::{return_error, return_value, Directives, ErrorExit, OpCx, ViewVars};
+use super::{return_error, return_value, Directives, ErrorExit, OpCx, PreludeVars, ViewVars};
 use crate::hir;
-use crate::mir::body::BodyOp;
+use crate::mir::body::{BodyOp, Prelude};
 use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::PY_INT;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -278,13 +278,13 @@ impl Gen<'_, '_, '_, '_> {
             Some((parts, ty)) => Some(self.view_vars(parts, ty.ndim as usize)?),
             None => None,
         };
-        let skip = kind.addressed_view().map_or(0, |(parts, _)| parts.len());
         let mut args = vec![];
-        for u in kind.uses().into_iter().skip(skip) {
+        for u in kind.values() {
             args.push(self.get(u)?);
         }
+        let vars = matches!(kind, BodyOp::VectorPrelude { .. }).then(|| self.vars.clone());
         let mut o = OpCx::new(self.cx, exit, self.directives);
-        let r = match emit_loop_or_view(&mut o, kind, &args, view.as_ref())? {
+        let r = match emit_loop_or_view(&mut o, kind, &args, view.as_ref(), vars.as_ref())? {
             Some(vs) => vs,
             None => emit_op(&mut o, kind, &args, self.body.returns)?.into_iter().collect(),
         };
@@ -310,8 +310,9 @@ impl Gen<'_, '_, '_, '_> {
 }
 
 /// What `OpCx` emits for a loop op with several results or a view op
-/// (`None` for the others); `view`: the variables of the view it addresses.
-fn emit_loop_or_view(o: &mut OpCx, op: &BodyOp, a: &[Value], view: Option<&ViewVars>) -> R<Option<Vec<Value>>> {
+/// (`None` for the others); `view`: the variables of the view it addresses;
+/// `vars`: every local's variable, for a vector prelude.
+fn emit_loop_or_view(o: &mut OpCx, op: &BodyOp, a: &[Value], view: Option<&ViewVars>, vars: Option<&IndexVec<Local, Option<Variable>>>) -> R<Option<Vec<Value>>> {
     use BodyOp::*;
     let addressed = || view.ok_or_else(|| "an element access without its view".to_string());
     Ok(Some(match op {
@@ -328,6 +329,29 @@ fn emit_loop_or_view(o: &mut OpCx, op: &BodyOp, a: &[Value], view: Option<&ViewV
             vec![next, over]
         }
         CArray { ty, dims } => o.c_array(*ty, dims),
+        VectorPrelude { plan, counter, var_ty, locals, flags, views, .. } => {
+            let vars = vars.ok_or("a vector prelude without the variables")?;
+            let var = |l: Local| vars[l].ok_or_else(|| format!("{l} has no variable"));
+            let local = |id: hir::LocalId| locals.iter().find(|x| x.0 == id).map_or(Err(format!("a vector prelude without local {}", id.0)), |x| var(x.1));
+            let flag = |id: hir::LocalId| flags.iter().find(|x| x.0 == id).and_then(|x| Some((vars[x.1]?, x.2.clone())));
+            let view = |id: hir::LocalId| {
+                let (_, parts) = views.iter().find(|x| x.0 == id).ok_or("a vector prelude without its view")?;
+                let nd = (parts.len() - 1) / 2;
+                Ok(ViewVars { data: var(parts[0])?, shape: parts[1..1 + nd].iter().map(|p| var(*p)).collect::<R<_>>()?, strides: parts[1 + nd..].iter().map(|p| var(*p)).collect::<R<_>>()? })
+            };
+            let counter = var(*counter)?;
+            match &**plan {
+                Prelude::Vector { var: v, plan } => {
+                    let pv = PreludeVars { counter, var: *v, var_ty: *var_ty, local: &local, flag: &flag, view: &view };
+                    o.vector_prelude(plan, &pv, a[0])?
+                }
+                Prelude::Sum { var: v, plan } => {
+                    let pv = PreludeVars { counter, var: *v, var_ty: *var_ty, local: &local, flag: &flag, view: &view };
+                    o.sum_prelude(plan, &pv, a[0])?
+                }
+            }
+            vec![]
+        }
         Load { ty, indices, in_bounds, unit_stride, elem, .. } => {
             let t = clif_type(*elem).ok_or("an element without a machine type")?;
             vec![o.load_element(*ty, addressed()?, *unit_stride, a[..indices.len()].to_vec(), in_bounds, t)?]
@@ -432,7 +456,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
             o.cx.b.ins().icmp(cc, a[0], a[1])
         }
         CutRange { .. } | RangeNext { .. } | StepCounter { .. } | CArray { .. } | Load { .. } | Store { .. } | ViewIsNone { .. } | CopyView { .. }
-        | UnitStrides { .. } | SliceAt { .. } | CheckSliceStep { .. } | SliceRange { .. } => return Err("a loop or view op reached the scalar path".into()),
+        | UnitStrides { .. } | SliceAt { .. } | CheckSliceStep { .. } | SliceRange { .. } | VectorPrelude { .. } => return Err("a loop or view op reached the scalar path".into()),
         AddTraceback { name, file, always, .. } => {
             o.add_traceback(name, file, a[0], *always)?;
             return Ok(None);

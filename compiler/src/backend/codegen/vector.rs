@@ -14,16 +14,15 @@ use cranelift_codegen::ir::{self, types, BlockArg, InstBuilder, Value};
 use cranelift_frontend::Variable;
 
 /// The variables of what a prelude reads and advances: the range counter,
-/// and the HIR locals (scalars, bound flags, views' parts) of the function
-/// being built.
+/// and the HIR locals (scalars, bound flags with the local's name, views'
+/// parts) of the function being built.
 pub(crate) struct PreludeVars<'a> {
-    pub f: &'a hir::Function,
     pub counter: Variable,
     /// The loop variable and its type.
     pub var: LocalId,
     pub var_ty: IntTy,
     pub local: &'a dyn Fn(LocalId) -> R<Variable>,
-    pub flag: &'a dyn Fn(LocalId) -> Option<Variable>,
+    pub flag: &'a dyn Fn(LocalId) -> Option<(Variable, String)>,
     pub view: &'a dyn Fn(LocalId) -> R<ViewVars>,
 }
 
@@ -31,7 +30,7 @@ impl PreludeVars<'_> {
     fn assign(&self, o: &mut OpCx, id: LocalId, v: Value) -> R<()> {
         let var = (self.local)(id)?;
         o.cx.b.def_var(var, v);
-        if let Some(flag) = (self.flag)(id) {
+        if let Some((flag, _)) = (self.flag)(id) {
             let one = o.cx.b.ins().iconst(types::I8, 1);
             o.cx.b.def_var(flag, one);
         }
@@ -39,8 +38,8 @@ impl PreludeVars<'_> {
     }
 
     fn read(&self, o: &mut OpCx, id: LocalId) -> R<Value> {
-        if let Some(flag) = (self.flag)(id) {
-            o.check_bound(flag, &self.f.locals[id.0 as usize].name)?;
+        if let Some((flag, name)) = (self.flag)(id) {
+            o.check_bound(flag, &name)?;
         }
         let var = (self.local)(id)?;
         Ok(o.cx.b.use_var(var))
@@ -106,8 +105,8 @@ impl OpCx<'_, '_, '_> {
             if bases.iter().any(|(a, _)| a == acc) {
                 continue;
             }
-            if let Some(flag) = (pv.flag)(acc.view) {
-                self.check_bound(flag, &pv.f.locals[acc.view.0 as usize].name)?;
+            if let Some((flag, name)) = (pv.flag)(acc.view) {
+                self.check_bound(flag, &name)?;
             }
             let vv = (pv.view)(acc.view)?;
             let parts: Vec<Value> = std::iter::once(vv.data).chain(vv.shape).chain(vv.strides).map(|v| self.cx.b.use_var(v)).collect();
@@ -115,7 +114,7 @@ impl OpCx<'_, '_, '_> {
             let mut base = parts[0];
             for (k, ix) in acc.leading.iter().enumerate() {
                 let i = self.cx.b.use_var((pv.local)(*ix)?);
-                let i = if pv.f.wraparound {
+                let i = if self.directives.wraparound {
                     let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
                     let w = self.cx.b.ins().iadd(i, parts[1 + k]);
                     self.cx.b.ins().select(neg, w, i)

@@ -81,9 +81,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
         if plan.vector.is_some() || plan.sum.is_some() {
             let (f, vars, flags, views) = (self.fr.f, self.fr.vars.clone(), self.fr.flags.clone(), self.fr.views.clone());
             let local = |id: LocalId| vars.get(id.0 as usize).copied().ok_or_else(|| "a prelude's local without its variable".to_string());
-            let flag = |id: LocalId| flags.get(&id).copied();
+            let flag = |id: LocalId| flags.get(&id).map(|v| (*v, f.locals[id.0 as usize].name.clone()));
             let view = |id: LocalId| views.get(&id).cloned().ok_or_else(|| "memoryview without its parts".to_string());
-            let pv = PreludeVars { f, counter: cur, var, var_ty, local: &local, flag: &flag, view: &view };
+            let pv = PreludeVars { counter: cur, var, var_ty, local: &local, flag: &flag, view: &view };
             match (&plan.vector, &plan.sum) {
                 (Some(vector), _) => self.op(|o| o.vector_prelude(vector, &pv, stop_v))?,
                 (None, Some(sum)) => self.op(|o| o.sum_prelude(sum, &pv, stop_v))?,

@@ -7,8 +7,9 @@
 //! on exhaustion, and the `else` block.
 
 use super::{unsupported, BodyBuilder, LoopTargets, B};
-use crate::hir::{self, CmpOp, Const, Expr, ExprKind, LocalId, LoopPlan, Stmt};
-use crate::mir::body::{BodyOp, SSIZE};
+use crate::hir::{self, Access, CmpOp, Const, Expr, ExprKind, LocalId, LoopPlan, Stmt};
+use crate::mir::body::{BodyOp, Prelude, SSIZE};
+use std::collections::HashSet;
 use crate::mir::{BlockId, Local, LocalTy, Terminator};
 use crate::types::{IntTy, Ty};
 
@@ -26,7 +27,7 @@ struct Range {
 
 impl BodyBuilder<'_, '_> {
     pub(super) fn for_range(&mut self, var: LocalId, bounds: [&Expr; 3], body: &[Stmt], orelse: &[Stmt], plan: &LoopPlan) -> B<()> {
-        if plan.paired.is_some() || plan.vector.is_some() || plan.sum.is_some() {
+        if plan.paired.is_some() {
             return unsupported();
         }
         // Versioned on unit strides (`opt::versioning`): the test, then the
@@ -101,6 +102,7 @@ impl BodyBuilder<'_, '_> {
         };
         let counter = self.b.local(LocalTy::Scalar(Ty::Int(SSIZE)), Some("range counter"));
         self.op(vec![counter], BodyOp::Copy { src: start_v });
+        self.vector_prelude(plan, var, var_ty, counter, stop_v);
         let r = Range { var, var_ty, counter, stop: stop_v, step: step_v, const_step, unsigned: !var_ty.signed && var_ty.bits >= 64 };
         let line = self.b.line();
         let (else_b, exit) = (self.b.block(false), self.b.block(false));
@@ -197,6 +199,51 @@ impl BodyBuilder<'_, '_> {
             self.terminate(Terminator::Branch { cond: over, then: else_b, otherwise: r_header });
         }
         Ok(())
+    }
+
+    /// The loop's vector or partial-sum prelude, if its plan has one: it
+    /// names the HIR locals it reads or advances, mapped to this body's.
+    fn vector_prelude(&mut self, plan: &LoopPlan, var: LocalId, var_ty: IntTy, counter: Local, stop: Local) {
+        let (prelude, value, acc) = match (&plan.vector, &plan.sum) {
+            (Some(v), _) => (Prelude::Vector { var, plan: v.clone() }, &v.value, None),
+            (None, Some(s)) => (Prelude::Sum { var, plan: s.clone() }, &s.value, Some(s.acc)),
+            (None, None) => return,
+        };
+        let accesses: Vec<&Access> = match (&plan.vector, &plan.sum) {
+            (Some(v), _) => std::iter::once(&v.out).chain(&v.inputs).collect(),
+            (None, Some(s)) => s.inputs.iter().collect(),
+            (None, None) => vec![],
+        };
+        let mut ids: Vec<LocalId> = std::iter::once(var).chain(acc).collect();
+        for a in accesses {
+            ids.push(a.view);
+            ids.extend(a.leading.iter().copied());
+        }
+        hir::visit_expr(value, &mut |x| match &x.kind {
+            ExprKind::Local(l) => ids.push(*l),
+            k => ids.extend(k.view_read()),
+        });
+        let (mut locals, mut flags, mut views) = (vec![], vec![], vec![]);
+        let mut seen = HashSet::new();
+        for id in ids {
+            if !seen.insert(id) {
+                continue;
+            }
+            match self.views.get(&id) {
+                Some(parts) => views.push((id, parts.clone())),
+                None => locals.push((id, self.locals[id.0 as usize])),
+            }
+            if let Some(flag) = self.flags.get(&id) {
+                flags.push((id, *flag, self.f.locals[id.0 as usize].name.clone()));
+            }
+        }
+        // What it writes: the counter, the loop variable and the sum, and their flags.
+        let mut dests = vec![counter];
+        for id in std::iter::once(var).chain(acc) {
+            dests.push(self.locals[id.0 as usize]);
+            dests.extend(self.flags.get(&id).copied());
+        }
+        self.op(dests, BodyOp::VectorPrelude { plan: Box::new(prelude), counter, stop, var_ty, locals, flags, views });
     }
 
     fn read_counter(&mut self, r: &Range) -> Local {
