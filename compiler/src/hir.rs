@@ -9,7 +9,7 @@ use std::fmt::Write;
 mod analysis;
 mod lanes;
 pub use analysis::{assigns, index_local, maybe_unbound, recursive_functions};
-pub use lanes::Lanes;
+pub use lanes::{lane_arith, Lanes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncId(pub u32);

@@ -7,6 +7,18 @@ use super::{ErrorKind, Local};
 use crate::hir::{ArithOp, CmpOp, Const, FuncId, LocalId, MathOp, SumPlan, UnOp, VectorPlan};
 use crate::types::{IntTy, Ty, ViewTy};
 
+/// The f64x2 arithmetic of a paired reduction's value
+/// (`hir::PairedReduction`) over its leaves: each lane's values of the
+/// operands outside the vector part, gathered in the scalar order.
+#[derive(Clone, Debug)]
+pub enum PairTree {
+    Const(f64),
+    /// The next leaf (`pair`: both lanes' elements loaded as one vector).
+    Leaf { pair: bool },
+    Binary(ArithOp, Box<PairTree>, Box<PairTree>),
+    Neg(Box<PairTree>),
+}
+
 /// What a vector prelude runs, with the loop variable it advances.
 #[derive(Clone, Debug)]
 pub enum Prelude {
@@ -119,6 +131,12 @@ pub enum BodyOp {
     /// variable (and the sum) through their variables. `locals` and `views`
     /// map the HIR locals the plan names to this body's (a view to its parts).
     VectorPrelude { plan: Box<Prelude>, counter: Local, stop: Local, var_ty: IntTy, locals: Vec<(LocalId, Local)>, flags: Vec<(LocalId, Local, String)>, views: Vec<(LocalId, Vec<Local>)> },
+    /// `view[..., i]` and `view[..., i + 1]` of a double view as one f64x2
+    /// (no check or wrap to apply, the last axis of unit stride).
+    LoadPair { view: Vec<Local>, ty: ViewTy, indices: Vec<Local>, in_bounds: Vec<u8>, unit_stride: bool },
+    /// `acc` plus both lanes of the paired reduction's value (`tree` over
+    /// the leaves `lanes`), lane 0 first: the scalar loop's two additions.
+    PairedSum { acc: Local, tree: PairTree, lanes: [Vec<Local>; 2] },
     /// The function's traceback entry at `line` (`always`: the outermost
     /// compiled frame, never bounded).
     AddTraceback { line: Local, name: String, file: String, always: bool },
@@ -145,6 +163,8 @@ impl BodyOp {
             CheckRangeStep { step: v } | WidenBound { value: v, .. } | UnrolledLimit { stop: v, .. } | AddImm { value: v, .. } | StepCounter { c: v, .. } => vec![*v],
             CutRange { start, stop, step, .. } => vec![*start, *stop, *step],
             CArray { .. } => vec![],
+            LoadPair { view, indices, .. } => view.iter().chain(indices).copied().collect(),
+            PairedSum { acc, lanes, .. } => std::iter::once(acc).chain(&lanes[0]).chain(&lanes[1]).copied().collect(),
             VectorPrelude { counter, stop, locals, flags, views, .. } => {
                 [*stop, *counter].into_iter().chain(locals.iter().map(|l| l.1)).chain(flags.iter().map(|l| l.1)).chain(views.iter().flat_map(|v| v.1.iter().copied())).collect()
             }
@@ -189,7 +209,7 @@ impl BodyOp {
                     ErrorKind::Never
                 }
             }
-            CArray { .. } | ViewIsNone { .. } | UnitStrides { .. } | SliceRange { .. } => ErrorKind::Never,
+            CArray { .. } | ViewIsNone { .. } | UnitStrides { .. } | SliceRange { .. } | LoadPair { .. } | PairedSum { .. } => ErrorKind::Never,
             VectorPrelude { plan, flags, .. } => {
                 let (var, acc) = match &**plan {
                     Prelude::Vector { var, .. } => (*var, None),
@@ -215,7 +235,7 @@ impl BodyOp {
     /// addresses the element (first in `uses`).
     pub fn addressed_view(&self) -> Option<(&[Local], ViewTy)> {
         match self {
-            BodyOp::Load { view, ty, .. } | BodyOp::Store { view, ty, .. } => Some((view, *ty)),
+            BodyOp::Load { view, ty, .. } | BodyOp::Store { view, ty, .. } | BodyOp::LoadPair { view, ty, .. } => Some((view, *ty)),
             _ => None,
         }
     }
@@ -224,7 +244,7 @@ impl BodyOp {
     /// through their variables, as it needs them).
     pub fn values(&self) -> Vec<Local> {
         match self {
-            BodyOp::Load { indices, .. } => indices.clone(),
+            BodyOp::Load { indices, .. } | BodyOp::LoadPair { indices, .. } => indices.clone(),
             BodyOp::Store { indices, value, .. } => indices.iter().chain([value]).copied().collect(),
             BodyOp::VectorPrelude { stop, .. } => vec![*stop],
             _ => self.uses(),
@@ -287,6 +307,8 @@ impl BodyOp {
                 let opt = |l: &Option<Local>| l.map_or(String::new(), |l| l.to_string());
                 format!("slice_range {data}, len {len}, stride {stride}, [{}:{}:{step}]", opt(lo), opt(hi))
             }
+            LoadPair { view, indices, .. } => format!("load_pair[f64x2] {}[{}]", view[0], list(indices)),
+            PairedSum { acc, tree, lanes } => format!("paired_sum {acc} + {} with [{}], [{}]", show_tree(tree), list(&lanes[0]), list(&lanes[1])),
             VectorPrelude { plan, counter, stop, .. } => match &**plan {
                 Prelude::Vector { plan, .. } => format!("vector_prelude[f{}] counter {counter}, stop {stop}", plan.elem),
                 Prelude::Sum { plan, .. } => format!("sum_prelude[f{}] counter {counter}, stop {stop}", plan.elem),
@@ -309,4 +331,15 @@ fn access_notes(in_bounds: &[u8], unit_stride: bool, checked: bool) -> String {
         notes.push_str(" checked");
     }
     notes
+}
+
+/// How the printer shows a paired reduction's f64x2 arithmetic.
+fn show_tree(t: &PairTree) -> String {
+    match t {
+        PairTree::Const(x) => format!("{x:?}"),
+        PairTree::Leaf { pair: true } => "pair".into(),
+        PairTree::Leaf { pair: false } => "leaf".into(),
+        PairTree::Binary(op, a, b) => format!("{op:?}({}, {})", show_tree(a), show_tree(b)),
+        PairTree::Neg(a) => format!("Neg({})", show_tree(a)),
+    }
 }

@@ -34,6 +34,8 @@ pub enum LocalTy {
     PyBuffer,
     /// A pointer-sized integer: an address, a length or a stride.
     Ptr,
+    /// Two doubles in one 128-bit vector (a paired reduction's two trips).
+    F64x2,
 }
 
 #[derive(Clone, Debug)]

@@ -179,7 +179,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             if op.dests.len() > b.results() {
                 return Err(format!("{} results, at most {} expected", op.dests.len(), b.results()));
             }
-            b.uses().into_iter().chain(op.dests.iter().copied()).try_for_each(|l| want(body, l, |t| matches!(t, LocalTy::Scalar(_) | LocalTy::Ptr), "a scalar"))
+            b.uses().into_iter().chain(op.dests.iter().copied()).try_for_each(|l| want(body, l, |t| matches!(t, LocalTy::Scalar(_) | LocalTy::Ptr | LocalTy::F64x2), "a scalar"))
         }
     }
 }

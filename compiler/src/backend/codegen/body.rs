@@ -71,6 +71,7 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, f: &hir::Function) -> R<()> {
         let t = match decl.ty {
             LocalTy::Scalar(t) => clif_type(t).ok_or("a scalar local without a machine type")?,
             LocalTy::Ptr => p,
+            LocalTy::F64x2 => types::F64X2,
             LocalTy::Object | LocalTy::PyBuffer => return Err(format!("`{}`: a native body holding an object", body.name)),
         };
         g.vars[l] = Some(g.cx.b.declare_var(t));
@@ -329,6 +330,11 @@ fn emit_loop_or_view(o: &mut OpCx, op: &BodyOp, a: &[Value], view: Option<&ViewV
             vec![next, over]
         }
         CArray { ty, dims } => o.c_array(*ty, dims),
+        LoadPair { ty, in_bounds, unit_stride, .. } => vec![o.load_pair(*ty, addressed()?, *unit_stride, a.to_vec(), in_bounds)?],
+        PairedSum { lanes, tree, .. } => {
+            let n = lanes[0].len();
+            vec![o.paired_sum(tree, [&a[1..1 + n], &a[1 + n..]], a[0])?]
+        }
         VectorPrelude { plan, counter, var_ty, locals, flags, views, .. } => {
             let vars = vars.ok_or("a vector prelude without the variables")?;
             let var = |l: Local| vars[l].ok_or_else(|| format!("{l} has no variable"));
@@ -456,7 +462,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
             o.cx.b.ins().icmp(cc, a[0], a[1])
         }
         CutRange { .. } | RangeNext { .. } | StepCounter { .. } | CArray { .. } | Load { .. } | Store { .. } | ViewIsNone { .. } | CopyView { .. }
-        | UnitStrides { .. } | SliceAt { .. } | CheckSliceStep { .. } | SliceRange { .. } | VectorPrelude { .. } => return Err("a loop or view op reached the scalar path".into()),
+        | UnitStrides { .. } | SliceAt { .. } | CheckSliceStep { .. } | SliceRange { .. } | VectorPrelude { .. } | LoadPair { .. } | PairedSum { .. } => return Err("a loop or view op reached the scalar path".into()),
         AddTraceback { name, file, always, .. } => {
             o.add_traceback(name, file, a[0], *always)?;
             return Ok(None);

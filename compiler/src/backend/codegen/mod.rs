@@ -16,6 +16,7 @@ mod copy;
 mod intmath;
 mod math;
 mod op;
+mod pair;
 mod range;
 mod scalar;
 pub(crate) mod stack;
@@ -83,6 +84,7 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, env: &Env) -> R<()> {
             }
             LocalTy::Scalar(t) => g.vars[l] = Some(g.cx.b.declare_var(clif_type(t).ok_or("a scalar local without a machine type")?)),
             LocalTy::Object | LocalTy::Ptr => g.vars[l] = Some(g.cx.b.declare_var(p)),
+            LocalTy::F64x2 => g.vars[l] = Some(g.cx.b.declare_var(ir::types::F64X2)),
         }
     }
     let order = layout(body);

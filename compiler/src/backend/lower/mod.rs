@@ -8,7 +8,7 @@
 //! and line is added, and the flag is 1.
 
 use nonlocal::Nonlocal;
-use super::codegen::{element_flags, stack, Directives, ErrorExit, OpCx, PreludeVars, ViewVars};
+use super::codegen::{stack, Directives, ErrorExit, OpCx, PreludeVars, ViewVars};
 use super::{abi_types, clif_type, codegen, Emitter, FnCx, Listing};
 use crate::mir;
 use crate::hir::{self, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, Stmt, StmtKind, UnOp};

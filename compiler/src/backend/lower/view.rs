@@ -70,12 +70,6 @@ impl<'m> Lower<'m, '_, '_, '_> {
         Ok(vars.into_iter().map(|v| self.cx.b.use_var(v)).collect())
     }
 
-    /// Address of `view[indices]` (see `OpCx::element_address`).
-    pub(super) fn element_address(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], check: bool) -> R<Value> {
-        let (v, vv, unit_stride, idx) = self.element(view, indices)?;
-        self.op(|o| o.element_address(v, &vv, unit_stride, idx, in_bounds, check))
-    }
-
     /// What addressing `view[indices]` takes: the view's type and parts,
     /// whether its last axis has unit stride here, the indices' values.
     pub(super) fn element(&mut self, view: LocalId, indices: &[Expr]) -> R<(ViewTy, ViewVars, bool, Vec<Value>)> {
