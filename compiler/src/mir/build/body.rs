@@ -19,6 +19,7 @@
 //! Cranelift's SSA construction turns into the join block's parameter, as
 //! the walk made it.
 
+mod pair;
 mod range;
 mod view;
 

@@ -6,16 +6,16 @@
 //! computed once, then the rest one trip at a time), the cut range's check
 //! on exhaustion, and the `else` block.
 
-use super::{unsupported, BodyBuilder, LoopTargets, B};
-use crate::hir::{self, Access, CmpOp, Const, Expr, ExprKind, LocalId, LoopPlan, Stmt};
+use super::{BodyBuilder, LoopTargets, B};
+use crate::hir::{self, Access, CmpOp, Const, Expr, ExprKind, LocalId, LoopPlan, PairedReduction, Stmt};
 use crate::mir::body::{BodyOp, Prelude, SSIZE};
 use std::collections::HashSet;
 use crate::mir::{BlockId, Local, LocalTy, Terminator};
 use crate::types::{IntTy, Ty};
 
 /// What the trips of one range loop share.
-struct Range {
-    var: LocalId,
+pub(super) struct Range {
+    pub var: LocalId,
     var_ty: IntTy,
     counter: Local,
     stop: Local,
@@ -27,9 +27,6 @@ struct Range {
 
 impl BodyBuilder<'_, '_> {
     pub(super) fn for_range(&mut self, var: LocalId, bounds: [&Expr; 3], body: &[Stmt], orelse: &[Stmt], plan: &LoopPlan) -> B<()> {
-        if plan.paired.is_some() {
-            return unsupported();
-        }
         // Versioned on unit strides (`opt::versioning`): the test, then the
         // loop twice, the first addressing those views' last axis by a constant.
         let strided: Vec<LocalId> = plan.version_on_unit_stride.iter().copied().filter(|v| !self.unit_stride.contains(v)).collect();
@@ -113,7 +110,7 @@ impl BodyBuilder<'_, '_> {
         };
         let broke = match (plan.unroll, const_step) {
             (true, Some(k)) => {
-                self.unrolled(&r, k, body, else_b)?;
+                self.unrolled(&r, k, body, else_b, plan.paired.as_ref())?;
                 false
             }
             _ => self.plain_loop(&r, body, else_b, exit, step_unsigned)?,
@@ -162,7 +159,7 @@ impl BodyBuilder<'_, '_> {
     /// Two trips per test at the bottom of a rotated loop while the counter
     /// is below a limit computed once (so it needs no overflow check), then
     /// the rest one trip at a time (`opt::unroll`: no `break`/`continue`).
-    fn unrolled(&mut self, r: &Range, k: i64, body: &[Stmt], else_b: BlockId) -> B<()> {
+    fn unrolled(&mut self, r: &Range, k: i64, body: &[Stmt], else_b: BlockId, paired: Option<&PairedReduction>) -> B<()> {
         let ssize = Ty::Int(SSIZE);
         let limit = self.value(ssize, BodyOp::UnrolledLimit { stop: r.stop, k, narrow: r.var_ty.bits < 64 });
         let (u_body, r_header, r_body) = (self.b.block(false), self.b.block(false), self.b.block(false));
@@ -172,11 +169,17 @@ impl BodyBuilder<'_, '_> {
         // walks the dominator tree in an order that then visits it first.
         self.terminate(Terminator::Branch { cond: done, then: r_header, otherwise: u_body });
         self.b.switch_to(u_body);
+        self.reachable = true;
         let c = self.read_counter(r);
-        self.trip(r, c, body)?;
-        if self.reachable {
-            let c2 = self.value(ssize, BodyOp::AddImm { value: c, imm: k });
-            self.trip(r, c2, body)?;
+        match paired {
+            Some(p) => self.paired_trips(p, r, c, k, body)?,
+            None => {
+                self.trip(r, c, body)?;
+                if self.reachable {
+                    let c2 = self.value(ssize, BodyOp::AddImm { value: c, imm: k });
+                    self.trip(r, c2, body)?;
+                }
+            }
         }
         if self.reachable {
             let next = self.value(ssize, BodyOp::AddImm { value: c, imm: 2 * k });
@@ -252,14 +255,19 @@ impl BodyBuilder<'_, '_> {
 
     /// One run of the body with the loop variable set to the counter `c`.
     fn trip(&mut self, r: &Range, c: Local, body: &[Stmt]) -> B<()> {
+        self.set_loop_var(r, c);
+        self.reachable = true;
+        self.stmts(body)
+    }
+
+    /// The loop variable set to the counter `c`.
+    pub(super) fn set_loop_var(&mut self, r: &Range, c: Local) {
         let v = if r.var_ty.bits < 64 {
             self.value(Ty::Int(r.var_ty), BodyOp::Convert { value: c, from: Ty::Int(SSIZE), to: Ty::Int(r.var_ty) })
         } else {
             c
         };
         self.assign(r.var, v);
-        self.reachable = true;
-        self.stmts(body)
     }
 
     /// A range bound for a loop variable narrower than 64 bits, as a 64-bit

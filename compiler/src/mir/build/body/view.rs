@@ -104,7 +104,7 @@ impl BodyBuilder<'_, '_> {
     /// What addressing `view[indices]` takes: its type, parts, indices,
     /// whether its last axis has unit stride here, and whether some axis is
     /// bounds-checked (`check`: unless a load of this element checked it).
-    fn element(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], check: bool) -> B<(ViewTy, Vec<Local>, Vec<Local>, bool, bool)> {
+    pub(super) fn element(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], check: bool) -> B<(ViewTy, Vec<Local>, Vec<Local>, bool, bool)> {
         let ty = self.view_ty(view)?;
         self.check_bound(view);
         let mut idx = vec![];
