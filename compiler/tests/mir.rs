@@ -91,3 +91,12 @@ fn mir_of_a_versioned_unrolled_loop() {
         "import cython\n\ndef f(y: cython.double[:], c: cython.double) -> None:\n    for i in range(y.shape[0]):\n        y[i] = c\n"
     ));
 }
+
+#[test]
+fn mir_of_a_paired_reduction() {
+    // Unrolled ×2, both trips' leaves evaluated in the scalar order, then
+    // the division on one f64x2 and both lanes added to `s` in order.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\n@cython.cdivision(True)\ndef f(n: cython.long, k: cython.double) -> cython.double:\n    s: cython.double = 0.0\n    for i in range(n):\n        s += k / (i + 0.5)\n    return s\n"
+    ));
+}

@@ -10,11 +10,12 @@
 //! has a bound flag that each read checks.
 //!
 //! `range` loops are built in `range` (plain, unrolled, versioned on unit
-//! strides), memoryviews and C arrays in `view` (each is its parts as
-//! locals). Not built here yet (`Ok(None)`: the function goes through
-//! `lower`'s walk): calls inlined or of a big frame, comparison chains, and
-//! loops whose plan pairs a reduction's trips or runs a vector or
-//! partial-sum prelude. A value joining two paths (`and`/`or`, a
+//! strides; a vector or partial-sum prelude as one composite op), a paired
+//! reduction's trips in `pair`, memoryviews and C arrays in `view` (each is
+//! its parts as locals). Not built here yet (`Ok(None)`: the function goes
+//! through `lower`'s walk): calls inlined or of a big frame, comparison
+//! chains, and a paired reduction whose vector part reads an expression
+//! function (evaluated in place, lane by lane). A value joining two paths (`and`/`or`, a
 //! conditional expression that branches) is a local assigned on each, which
 //! Cranelift's SSA construction turns into the join block's parameter, as
 //! the walk made it.
