@@ -211,12 +211,9 @@ impl BodyOp {
             }
             CArray { .. } | ViewIsNone { .. } | UnitStrides { .. } | SliceRange { .. } | LoadPair { .. } | PairedSum { .. } => ErrorKind::Never,
             VectorPrelude { plan, flags, .. } => {
-                let (var, acc) = match &**plan {
-                    Prelude::Vector { var, .. } => (*var, None),
-                    Prelude::Sum { var, plan } => (*var, Some(plan.acc)),
-                };
-                // The loop variable's and the sum's flags are only set.
-                if flags.iter().any(|(id, ..)| *id != var && Some(*id) != acc) {
+                let (Prelude::Vector { var, .. } | Prelude::Sum { var, .. }) = &**plan;
+                // The loop variable's flag is only set; any other is checked.
+                if flags.iter().any(|(id, ..)| id != var) {
                     ErrorKind::Flag
                 } else {
                     ErrorKind::Never

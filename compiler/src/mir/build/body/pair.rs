@@ -5,6 +5,7 @@
 //! f64x2 and both lanes added to `s` in order (`PairedSum`).
 
 use super::range::Range;
+use super::view::Element;
 use super::{unsupported, BodyBuilder, B};
 use crate::hir::{self, Const, Expr, ExprKind, LocalId, PairedReduction, Stmt};
 use crate::mir::body::{BodyOp, PairTree, SSIZE};
@@ -46,7 +47,7 @@ impl BodyBuilder<'_, '_> {
         if let Some((view, indices, in_bounds)) = self.adjacent_pair(var, step, p.no_effects, e) {
             let v = match lane {
                 0 => {
-                    let (ty, view, indices, unit_stride, _) = self.element(view, indices, in_bounds, false)?;
+                    let Element { ty, view, indices, unit_stride, .. } = self.element(view, indices, in_bounds, false)?;
                     let op = BodyOp::LoadPair { view, ty, indices, in_bounds: in_bounds.to_vec(), unit_stride };
                     self.b.value(LocalTy::F64x2, OpKind::Body(op))
                 }

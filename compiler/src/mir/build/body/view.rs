@@ -19,6 +19,15 @@ pub(super) fn part_names(view: &str, ndim: u8) -> Vec<String> {
     names
 }
 
+/// What addressing one element takes (see `BodyBuilder::element`).
+pub(super) struct Element {
+    pub ty: ViewTy,
+    pub view: Vec<Local>,
+    pub indices: Vec<Local>,
+    pub unit_stride: bool,
+    pub checked: bool,
+}
+
 impl BodyBuilder<'_, '_> {
     pub(super) fn view_ty(&self, view: LocalId) -> B<ViewTy> {
         match self.f.locals[view.0 as usize].ty {
@@ -104,7 +113,7 @@ impl BodyBuilder<'_, '_> {
     /// What addressing `view[indices]` takes: its type, parts, indices,
     /// whether its last axis has unit stride here, and whether some axis is
     /// bounds-checked (`check`: unless a load of this element checked it).
-    pub(super) fn element(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], check: bool) -> B<(ViewTy, Vec<Local>, Vec<Local>, bool, bool)> {
+    pub(super) fn element(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], check: bool) -> B<Element> {
         let ty = self.view_ty(view)?;
         self.check_bound(view);
         let mut idx = vec![];
@@ -112,18 +121,18 @@ impl BodyBuilder<'_, '_> {
             idx.push(self.expr(e)?);
         }
         let checked = self.f.boundscheck && check && (0..indices.len()).any(|k| !in_bounds.contains(&(k as u8)));
-        Ok((ty, self.parts(view)?, idx, self.unit_stride.contains(&view), checked))
+        Ok(Element { ty, view: self.parts(view)?, indices: idx, unit_stride: self.unit_stride.contains(&view), checked })
     }
 
     pub(super) fn load(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], elem: Ty) -> B<Local> {
-        let (ty, view, indices, unit_stride, checked) = self.element(view, indices, in_bounds, true)?;
+        let Element { ty, view, indices, unit_stride, checked } = self.element(view, indices, in_bounds, true)?;
         Ok(self.value(elem, BodyOp::Load { view, ty, indices, in_bounds: in_bounds.to_vec(), unit_stride, checked, elem }))
     }
 
     pub(super) fn store(&mut self, view: LocalId, indices: &[Expr], value: &Expr, in_bounds: &[u8], checked_by_load: bool) -> B<()> {
         let value = self.expr(value)?;
         let check = !checked_by_load;
-        let (ty, view, indices, unit_stride, checked) = self.element(view, indices, in_bounds, check)?;
+        let Element { ty, view, indices, unit_stride, checked } = self.element(view, indices, in_bounds, check)?;
         self.op(vec![], BodyOp::Store { view, ty, indices, value, in_bounds: in_bounds.to_vec(), unit_stride, check, checked });
         Ok(())
     }
