@@ -9,7 +9,7 @@ use std::fmt::Write;
 mod analysis;
 mod lanes;
 pub use analysis::{assigns, index_local, maybe_unbound, recursive_functions};
-pub use lanes::Lanes;
+pub use lanes::{lane_arith, Lanes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncId(pub u32);
@@ -117,17 +117,6 @@ pub enum Const {
     /// An unsigned 64-bit value above `i64::MAX` is stored as its bit pattern.
     Float(f64),
     Bool(bool),
-}
-
-impl Const {
-    /// The zero of a scalar type: what a local holds before its first assignment.
-    pub fn zero(ty: Ty) -> Const {
-        match ty {
-            Ty::Float(_) => Const::Float(0.0),
-            Ty::Bool => Const::Bool(false),
-            _ => Const::Int(0),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]

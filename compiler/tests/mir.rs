@@ -72,3 +72,31 @@ fn mir_of_a_body_with_an_unbound_local() {
     // `y` may be read before it is assigned: a bound flag, checked on read.
     insta::assert_snapshot!(mir_stages("def f(x: int) -> int:\n    if x > 0:\n        y = x\n    return y\n"));
 }
+
+#[test]
+fn mir_of_a_view_loop_with_a_checked_load() {
+    // `a[i]` is not proven in bounds (the range is not over `a`'s extent):
+    // its load is checked, with an error edge; the `break` keeps the loop
+    // plain (header, body, increment), and `::1` needs no versioning.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\ndef f(a: cython.double[::1], n: cython.Py_ssize_t) -> cython.double:\n    s: cython.double = 0.0\n    for i in range(n):\n        s += a[i]\n        if s > 10.0:\n            break\n    return s\n"
+    ));
+}
+
+#[test]
+fn mir_of_a_versioned_unrolled_loop() {
+    // The loop runs in two versions (unit stride of `y` checked at run
+    // time, then constant scaling) and each two trips per test.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\ndef f(y: cython.double[:], c: cython.double) -> None:\n    for i in range(y.shape[0]):\n        y[i] = c\n"
+    ));
+}
+
+#[test]
+fn mir_of_a_paired_reduction() {
+    // Unrolled ×2, both trips' leaves evaluated in the scalar order, then
+    // the division on one f64x2 and both lanes added to `s` in order.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\n@cython.cdivision(True)\ndef f(n: cython.long, k: cython.double) -> cython.double:\n    s: cython.double = 0.0\n    for i in range(n):\n        s += k / (i + 0.5)\n    return s\n"
+    ));
+}

@@ -20,14 +20,9 @@ impl<'m> Lanes<'m, '_> {
     /// Whether `e` (in function `f`) lowers to a single float operation that
     /// can neither raise nor call: only those move into the vector.
     pub fn vector_op(&self, e: &Expr, f: &Function) -> bool {
-        if e.ty != F64 {
-            return false;
-        }
         match &e.kind {
-            ExprKind::Binary(op, a, b) if a.ty == F64 && b.ty == F64 => op.exact_in_lanes(f.cdivision),
-            ExprKind::Unary(UnOp::Neg, _) => true,
-            ExprKind::Call(id, _) => self.expression_function(*id).is_some(),
-            _ => false,
+            ExprKind::Call(id, _) => e.ty == F64 && self.expression_function(*id).is_some(),
+            _ => lane_arith(e, f),
         }
     }
 
@@ -58,5 +53,18 @@ impl<'m> Lanes<'m, '_> {
             },
             _ => vec![],
         }
+    }
+}
+
+/// Whether `e` (in function `f`, not a call) is a single float operation
+/// that can neither raise nor call (see `Lanes::vector_op`).
+pub fn lane_arith(e: &Expr, f: &Function) -> bool {
+    if e.ty != F64 {
+        return false;
+    }
+    match &e.kind {
+        ExprKind::Binary(op, a, b) if a.ty == F64 && b.ty == F64 => op.exact_in_lanes(f.cdivision),
+        ExprKind::Unary(UnOp::Neg, _) => true,
+        _ => false,
     }
 }

@@ -4,8 +4,32 @@
 //! constant operand stays with its op.
 
 use super::{ErrorKind, Local};
-use crate::hir::{ArithOp, CmpOp, Const, FuncId, MathOp, UnOp};
-use crate::types::{IntTy, Ty};
+use crate::hir::{ArithOp, CmpOp, Const, FuncId, LocalId, MathOp, SumPlan, UnOp, VectorPlan};
+use crate::types::{IntTy, Ty, ViewTy};
+
+/// The f64x2 arithmetic of a paired reduction's value
+/// (`hir::PairedReduction`) over its leaves: each lane's values of the
+/// operands outside the vector part, gathered in the scalar order.
+#[derive(Clone, Debug)]
+pub enum PairTree {
+    Const(f64),
+    /// The next leaf (`pair`: both lanes' elements loaded as one vector).
+    Leaf { pair: bool },
+    Binary(ArithOp, Box<PairTree>, Box<PairTree>),
+    Neg(Box<PairTree>),
+}
+
+/// What a vector prelude runs, with the loop variable it advances.
+#[derive(Clone, Debug)]
+pub enum Prelude {
+    /// An element-wise loop.
+    Vector { var: LocalId, plan: VectorPlan },
+    /// A float sum under `associative_math`, into partial sums.
+    Sum { var: LocalId, plan: SumPlan },
+}
+
+/// Range counters and a memoryview's parts (Py_ssize_t).
+pub const SSIZE: IntTy = IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" };
 
 #[derive(Clone, Debug)]
 pub enum BodyOp {
@@ -45,16 +69,114 @@ pub enum BodyOp {
     /// when the stack has no room, RecursionError returned at once (no
     /// traceback entry: the caller's names the call).
     StackCheck { limit: Local },
+    /// A range loop's step that is not a constant: ValueError if it is zero.
+    CheckRangeStep { step: Local },
+    /// A bound of a loop variable narrower than 64 bits, of type `t`, as a
+    /// 64-bit value for its counter.
+    WidenBound { value: Local, t: IntTy },
+    /// The 64-bit start, stop and step of a narrow loop variable's range,
+    /// the range cut where its type ends when a bound was taken before a
+    /// conversion that would wrap it (`wide`; OverflowError if the first
+    /// value does not fit), the step clamped when it was (`step_wide`).
+    CutRange { start: Local, stop: Local, step: Local, var_ty: IntTy, wide: bool, step_wide: bool, const_step: Option<i64> },
+    /// Whether the counter `c` is still short of `stop` in the step's direction.
+    RangeContinues { c: Local, stop: Local, step: Local, const_step: Option<i64>, step_unsigned: bool, unsigned: bool },
+    /// The counter after a trip, and whether it left the 64-bit range.
+    RangeNext { c: Local, step: Local, const_step: Option<i64>, var_ty: IntTy, unsigned: bool, step_unsigned: bool },
+    /// Leaving a cut range loop with the counter at `c`: OverflowError if
+    /// Python's range (to the uncut `stop`) had more values.
+    RangeCutShort { c: Local, stop: Local, step: Local, var_ty: IntTy, const_step: Option<i64> },
+    /// The counter limit of a loop unrolled ×2 with the step `k`, below
+    /// which two trips run without an overflow check.
+    UnrolledLimit { stop: Local, k: i64, narrow: bool },
+    /// `value + imm` of a counter that cannot overflow.
+    AddImm { value: Local, imm: i64 },
+    /// The counter after one trip of an unrolled loop's rest (step `k`),
+    /// and whether it left the 64-bit range.
+    StepCounter { c: Local, k: i64, var_ty: IntTy, unsigned: bool },
+    /// `a op b` of two counters, signed unless `unsigned`.
+    CounterCmp { op: CmpOp, a: Local, b: Local, unsigned: bool },
+    /// A C array's zeroed storage on the stack, as a C-contiguous view: dests
+    /// are its data pointer, then shape and strides per axis.
+    CArray { ty: ViewTy, dims: Vec<u64> },
+    /// The element of type `elem` at `indices` of the view whose parts
+    /// (data pointer, shape, strides) are the locals `view`: negative
+    /// indices wrap and indices are bounds-checked as the directives and
+    /// `in_bounds` say (`checked`: some axis is); the last axis scales by a
+    /// constant when the view is C-contiguous or `unit_stride`.
+    Load { view: Vec<Local>, ty: ViewTy, indices: Vec<Local>, in_bounds: Vec<u8>, unit_stride: bool, checked: bool, elem: Ty },
+    /// Stores `value` at `indices` (as `Load`; `check`: unless a load of
+    /// this very element checked the indices).
+    Store { view: Vec<Local>, ty: ViewTy, indices: Vec<Local>, value: Local, in_bounds: Vec<u8>, unit_stride: bool, check: bool, checked: bool },
+    /// `view is None`: whether its data pointer is null.
+    ViewIsNone { data: Local },
+    /// `dst[...] = src`, parts as in `Load` (extents checked, through a
+    /// temporary when the memory overlaps).
+    CopyView { ty: ViewTy, src: Vec<Local>, dst: Vec<Local> },
+    /// Whether each of the strides (a view's last, with its element size)
+    /// is the element size: a loop versioned on unit strides takes its fast version.
+    UnitStrides { strides: Vec<(Local, i64)> },
+    /// `[index]` on an axis of a slice: the data pointer moved there
+    /// (IndexError outside the axis's extent `len`).
+    SliceAt { data: Local, len: Local, stride: Local, index: Local, axis: usize },
+    /// A slice's step: ValueError if it is zero.
+    CheckSliceStep { step: Local },
+    /// `[lo:hi:step]` on an axis of a slice: dests are the data pointer moved
+    /// to its start, its length and its stride.
+    SliceRange { data: Local, len: Local, stride: Local, lo: Option<Local>, hi: Option<Local>, step: Local },
+    /// The 128-bit vector prelude of a `range` loop (`Prelude`): as much of
+    /// the range as fits, behind a run-time guard, in a loop of its own
+    /// that raises nothing but UnboundLocalError for a leaf local that may
+    /// be unassigned (`flags`, with the local's name); it reads and advances the counter, the loop
+    /// variable (and the sum) through their variables. `locals` and `views`
+    /// map the HIR locals the plan names to this body's (a view to its parts).
+    VectorPrelude { plan: Box<Prelude>, counter: Local, stop: Local, var_ty: IntTy, locals: Vec<(LocalId, Local)>, flags: Vec<(LocalId, Local, String)>, views: Vec<(LocalId, Vec<Local>)> },
+    /// `view[..., i]` and `view[..., i + 1]` of a double view as one f64x2
+    /// (no check or wrap to apply, the last axis of unit stride).
+    LoadPair { view: Vec<Local>, ty: ViewTy, indices: Vec<Local>, in_bounds: Vec<u8>, unit_stride: bool },
+    /// `acc` plus both lanes of the paired reduction's value (`tree` over
+    /// the leaves `lanes`), lane 0 first: the scalar loop's two additions.
+    PairedSum { acc: Local, tree: PairTree, lanes: [Vec<Local>; 2] },
     /// The function's traceback entry at `line` (`always`: the outermost
     /// compiled frame, never bounded).
     AddTraceback { line: Local, name: String, file: String, always: bool },
 }
 
 impl BodyOp {
+    /// How many results it writes (its dests).
+    pub fn results(&self) -> usize {
+        use BodyOp::*;
+        match self {
+            CutRange { .. } | SliceRange { .. } => 3,
+            CArray { ty, .. } => 1 + 2 * ty.ndim as usize,
+            // The counter, the loop variable and the sum, and their flags.
+            VectorPrelude { .. } => 5,
+            RangeNext { .. } | StepCounter { .. } => 2,
+            _ => 1,
+        }
+    }
+
     pub fn uses(&self) -> Vec<Local> {
         use BodyOp::*;
         match self {
             Const { .. } | Raise { .. } => vec![],
+            CheckRangeStep { step: v } | WidenBound { value: v, .. } | UnrolledLimit { stop: v, .. } | AddImm { value: v, .. } | StepCounter { c: v, .. } => vec![*v],
+            CutRange { start, stop, step, .. } => vec![*start, *stop, *step],
+            CArray { .. } => vec![],
+            LoadPair { view, indices, .. } => view.iter().chain(indices).copied().collect(),
+            PairedSum { acc, lanes, .. } => std::iter::once(acc).chain(&lanes[0]).chain(&lanes[1]).copied().collect(),
+            VectorPrelude { counter, stop, locals, flags, views, .. } => {
+                [*stop, *counter].into_iter().chain(locals.iter().map(|l| l.1)).chain(flags.iter().map(|l| l.1)).chain(views.iter().flat_map(|v| v.1.iter().copied())).collect()
+            }
+            Load { view, indices, .. } => view.iter().chain(indices).copied().collect(),
+            Store { view, indices, value, .. } => view.iter().chain(indices).chain([value]).copied().collect(),
+            ViewIsNone { data: v } | CheckSliceStep { step: v } => vec![*v],
+            CopyView { src, dst, .. } => src.iter().chain(dst).copied().collect(),
+            UnitStrides { strides } => strides.iter().map(|s| s.0).collect(),
+            SliceAt { data, len, stride, index, .. } => vec![*data, *len, *stride, *index],
+            SliceRange { data, len, stride, lo, hi, step } => [*data, *len, *stride].into_iter().chain(*lo).chain(*hi).chain([*step]).collect(),
+            RangeContinues { c, stop, step, .. } | RangeCutShort { c, stop, step, .. } => vec![*c, *stop, *step],
+            RangeNext { c, step, .. } | CounterCmp { a: c, b: step, .. } => vec![*c, *step],
             Copy { src: v } | Convert { value: v, .. } | Unary { value: v, .. } | Truthy { value: v, .. } | Abs { value: v, .. }
             | BitCount { value: v, .. } | Round { value: v } | Assert { value: v, .. } | CheckBound { flag: v, .. } | AddTraceback { line: v, .. } | StackCheck { limit: v } => vec![*v],
             FloatBinary { a, b, .. } | IntTrueDiv { a, b, .. } | IntBinary { a, b, .. } | BoolBinary { a, b, .. } | Sub { a, b }
@@ -69,12 +191,60 @@ impl BodyOp {
     pub fn error_kind(&self) -> ErrorKind {
         use BodyOp::*;
         match self {
+            CutRange { wide, .. } => {
+                if *wide {
+                    ErrorKind::Flag
+                } else {
+                    ErrorKind::Never
+                }
+            }
+            WidenBound { .. } | RangeContinues { .. } | RangeNext { .. } | UnrolledLimit { .. } | AddImm { .. } | StepCounter { .. } | CounterCmp { .. } => {
+                ErrorKind::Never
+            }
+            CheckRangeStep { .. } | RangeCutShort { .. } | CopyView { .. } | SliceAt { .. } | CheckSliceStep { .. } => ErrorKind::Flag,
+            Load { checked, .. } | Store { checked, .. } => {
+                if *checked {
+                    ErrorKind::Flag
+                } else {
+                    ErrorKind::Never
+                }
+            }
+            CArray { .. } | ViewIsNone { .. } | UnitStrides { .. } | SliceRange { .. } | LoadPair { .. } | PairedSum { .. } => ErrorKind::Never,
+            VectorPrelude { plan, flags, .. } => {
+                let (Prelude::Vector { var, .. } | Prelude::Sum { var, .. }) = &**plan;
+                // The loop variable's flag is only set; any other is checked.
+                if flags.iter().any(|(id, ..)| id != var) {
+                    ErrorKind::Flag
+                } else {
+                    ErrorKind::Never
+                }
+            }
             Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } | StackCheck { .. } => {
                 ErrorKind::Never
             }
             Raise { .. } => ErrorKind::Always,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
             | Math { .. } | Abs { .. } | Round { .. } | RoundDigits { .. } | Call { .. } | CheckBound { .. } | Assert { .. } => ErrorKind::Flag,
+        }
+    }
+
+    /// The view whose parts the op's code generation reads itself, as it
+    /// addresses the element (first in `uses`).
+    pub fn addressed_view(&self) -> Option<(&[Local], ViewTy)> {
+        match self {
+            BodyOp::Load { view, ty, .. } | BodyOp::Store { view, ty, .. } | BodyOp::LoadPair { view, ty, .. } => Some((view, *ty)),
+            _ => None,
+        }
+    }
+
+    /// The operands code generation takes as values (the rest it reads
+    /// through their variables, as it needs them).
+    pub fn values(&self) -> Vec<Local> {
+        match self {
+            BodyOp::Load { indices, .. } | BodyOp::LoadPair { indices, .. } => indices.clone(),
+            BodyOp::Store { indices, value, .. } => indices.iter().chain([value]).copied().collect(),
+            BodyOp::VectorPrelude { stop, .. } => vec![*stop],
+            _ => self.uses(),
         }
     }
 
@@ -106,7 +276,67 @@ impl BodyOp {
             Assert { value, msg } => format!("assert {value}, {msg:?}"),
             CheckBound { flag, name } => format!("check_bound '{name}' {flag}"),
             StackCheck { limit } => format!("stack_check {limit}"),
+            CheckRangeStep { step } => format!("check_range_step {step}"),
+            WidenBound { value, t } => format!("widen_bound[{}] {value}", Ty::Int(*t)),
+            CutRange { start, stop, step, var_ty, wide, step_wide, .. } => {
+                format!("cut_range[{}{}{}] {start}, {stop}, {step}", Ty::Int(*var_ty), if *wide { ", wide" } else { "" }, if *step_wide { ", wide step" } else { "" })
+            }
+            RangeContinues { c, stop, step, const_step, unsigned, .. } => {
+                format!("range_continues{} {c}, {stop}, step {}", if *unsigned { "[unsigned]" } else { "" }, const_step.map_or(step.to_string(), |k| k.to_string()))
+            }
+            RangeNext { c, step, const_step, .. } => format!("range_next {c}, step {}", const_step.map_or(step.to_string(), |k| k.to_string())),
+            RangeCutShort { c, stop, step, .. } => format!("range_cut_short {c}, {stop}, {step}"),
+            UnrolledLimit { stop, k, .. } => format!("unrolled_limit {stop}, step {k}"),
+            AddImm { value, imm } => format!("{value} + {imm}"),
+            StepCounter { c, k, .. } => format!("step_counter {c}, {k}"),
+            CounterCmp { op, a, b, unsigned } => format!("{op:?}{} {a}, {b}", if *unsigned { "[unsigned]" } else { "" }),
+            CArray { ty, dims } => format!("c_array[{}] {dims:?}", Ty::View(*ty)),
+            Load { view, indices, in_bounds, unit_stride, checked, .. } => format!("load {}[{}]{}", view[0], list(indices), access_notes(in_bounds, *unit_stride, *checked)),
+            Store { view, indices, value, in_bounds, unit_stride, checked, .. } => {
+                format!("store {}[{}] = {value}{}", view[0], list(indices), access_notes(in_bounds, *unit_stride, *checked))
+            }
+            ViewIsNone { data } => format!("view_is_none {data}"),
+            CopyView { src, dst, .. } => format!("copy_view {}[...] = {}[...]", dst[0], src[0]),
+            UnitStrides { strides } => format!("unit_strides {}", strides.iter().map(|(l, size)| format!("{l} == {size}")).collect::<Vec<_>>().join(", ")),
+            SliceAt { data, len, stride, index, .. } => format!("slice_at {data}, len {len}, stride {stride}, [{index}]"),
+            CheckSliceStep { step } => format!("check_slice_step {step}"),
+            SliceRange { data, len, stride, lo, hi, step } => {
+                let opt = |l: &Option<Local>| l.map_or(String::new(), |l| l.to_string());
+                format!("slice_range {data}, len {len}, stride {stride}, [{}:{}:{step}]", opt(lo), opt(hi))
+            }
+            LoadPair { view, indices, .. } => format!("load_pair[f64x2] {}[{}]", view[0], list(indices)),
+            PairedSum { acc, tree, lanes } => format!("paired_sum {acc} + {} with [{}], [{}]", show_tree(tree), list(&lanes[0]), list(&lanes[1])),
+            VectorPrelude { plan, counter, stop, .. } => match &**plan {
+                Prelude::Vector { plan, .. } => format!("vector_prelude[f{}] counter {counter}, stop {stop}", plan.elem),
+                Prelude::Sum { plan, .. } => format!("sum_prelude[f{}] counter {counter}, stop {stop}", plan.elem),
+            },
             AddTraceback { line, name, always, .. } => format!("add_traceback '{name}' line {line}{}", if *always { " always" } else { "" }),
         }
+    }
+}
+
+/// How the printer shows an element access's decisions.
+fn access_notes(in_bounds: &[u8], unit_stride: bool, checked: bool) -> String {
+    let mut notes = String::new();
+    if !in_bounds.is_empty() {
+        notes.push_str(&format!(" in_bounds {in_bounds:?}"));
+    }
+    if unit_stride {
+        notes.push_str(" unit_stride");
+    }
+    if checked {
+        notes.push_str(" checked");
+    }
+    notes
+}
+
+/// How the printer shows a paired reduction's f64x2 arithmetic.
+fn show_tree(t: &PairTree) -> String {
+    match t {
+        PairTree::Const(x) => format!("{x:?}"),
+        PairTree::Leaf { pair: true } => "pair".into(),
+        PairTree::Leaf { pair: false } => "leaf".into(),
+        PairTree::Binary(op, a, b) => format!("{op:?}({}, {})", show_tree(a), show_tree(b)),
+        PairTree::Neg(a) => format!("Neg({})", show_tree(a)),
     }
 }

@@ -35,6 +35,8 @@ pub enum LocalTy {
     PyBuffer,
     /// A pointer-sized integer: an address, a length or a stride.
     Ptr,
+    /// Two doubles in one 128-bit vector (a paired reduction's two trips).
+    F64x2,
 }
 
 #[derive(Clone, Debug)]
@@ -111,11 +113,11 @@ pub enum OpKind {
     IsNull { value: Local },
     /// Whether an integer equals a constant.
     EqConst { value: Local, imm: i64 },
-    /// A variable's value before its first assignment: zero, or NULL for an
-    /// object (which then holds no reference).
+    /// An object variable's value before its first assignment: NULL, which
+    /// holds no reference.
     Unassigned,
-    /// A read of a variable: the definite-assignment pass turns it into a
-    /// plain read, checked where the variable may be unassigned.
+    /// A read of an object variable: the definite-assignment pass turns it
+    /// into a borrow, checked where the variable may be unassigned.
     ReadVar { var: Local },
     /// An object variable's new value: the reference passes to the variable.
     Assign { src: Local },

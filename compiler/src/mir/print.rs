@@ -64,6 +64,7 @@ fn ty(t: LocalTy) -> String {
         LocalTy::Object => "object".into(),
         LocalTy::PyBuffer => "Py_buffer".into(),
         LocalTy::Ptr => "ptr".into(),
+        LocalTy::F64x2 => "f64x2".into(),
     }
 }
 

@@ -178,7 +178,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
         }
         Unassigned => {
             dests(1)?;
-            dest_is(0, &|t| t != LocalTy::PyBuffer, "a variable")
+            dest_is(0, &|t| t == LocalTy::Object, "an object variable")
         }
         ReadVar { var } => {
             dests(1)?;
@@ -195,10 +195,10 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }
         Body(b) => {
-            if op.dests.len() > 1 {
-                return Err(format!("{} results, at most 1 expected", op.dests.len()));
+            if op.dests.len() > b.results() {
+                return Err(format!("{} results, at most {} expected", op.dests.len(), b.results()));
             }
-            b.uses().into_iter().chain(op.dests.iter().copied()).try_for_each(|l| want(body, l, |t| matches!(t, LocalTy::Scalar(_) | LocalTy::Ptr), "a scalar"))
+            b.uses().into_iter().chain(op.dests.iter().copied()).try_for_each(|l| want(body, l, |t| matches!(t, LocalTy::Scalar(_) | LocalTy::Ptr | LocalTy::F64x2), "a scalar"))
         }
     }
 }

@@ -10,9 +10,9 @@
 //! line as their source location.
 
 use super::super::{clif_type, FnCx, R};
-use super::{return_error, return_value, Directives, ErrorExit, OpCx};
+use super::{return_error, return_value, Directives, ErrorExit, OpCx, PreludeVars, ViewVars};
 use crate::hir;
-use crate::mir::body::BodyOp;
+use crate::mir::body::{BodyOp, Prelude};
 use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::PY_INT;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -71,6 +71,7 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, f: &hir::Function) -> R<()> {
         let t = match decl.ty {
             LocalTy::Scalar(t) => clif_type(t).ok_or("a scalar local without a machine type")?,
             LocalTy::Ptr => p,
+            LocalTy::F64x2 => types::F64X2,
             LocalTy::Object | LocalTy::PyBuffer => return Err(format!("`{}`: a native body holding an object", body.name)),
         };
         g.vars[l] = Some(g.cx.b.declare_var(t));
@@ -171,6 +172,16 @@ impl Gen<'_, '_, '_, '_> {
         Ok(())
     }
 
+    /// The variables of a view's parts (named locals), for code that reads
+    /// them as it needs them.
+    fn view_vars(&self, parts: &[Local], nd: usize) -> R<ViewVars> {
+        let var = |l: &Local| self.var(*l);
+        let data = var(&parts[0])?;
+        let shape = parts[1..1 + nd].iter().map(var).collect::<R<_>>()?;
+        let strides = parts[1 + nd..1 + 2 * nd].iter().map(var).collect::<R<_>>()?;
+        Ok(ViewVars { data, shape, strides })
+    }
+
     fn at_line(&mut self, line: u32) {
         let loc = if line == 0 { ir::SourceLoc::default() } else { ir::SourceLoc::new(line) };
         self.cx.b.set_srcloc(loc);
@@ -246,18 +257,8 @@ impl Gen<'_, '_, '_, '_> {
 
     /// One op; `err` is its error edge's target when it ends its block.
     fn op(&mut self, op: &Op, err: Option<BlockId>) -> R<()> {
-        let zero;
-        let kind = match &op.kind {
-            OpKind::Body(kind) => kind,
-            // A scalar variable holds zero until assigned, as the walk's did.
-            OpKind::Unassigned => match op.dests.first().map(|d| self.body.ty(*d)) {
-                Some(LocalTy::Scalar(ty)) => {
-                    zero = BodyOp::Const { c: hir::Const::zero(ty), ty };
-                    &zero
-                }
-                _ => return Err(format!("an unassigned value that is not a scalar in the native body `{}`", self.body.name)),
-            },
-            _ => return Err(format!("a wrapper's op in the native body `{}`", self.body.name)),
+        let OpKind::Body(kind) = &op.kind else {
+            return Err(format!("a wrapper's op in the native body `{}`", self.body.name));
         };
         if op.line != 0 {
             // The frame is set up (its locals zeroed, the ops without a
@@ -274,12 +275,20 @@ impl Gen<'_, '_, '_, '_> {
             None if op.error_kind() == ErrorKind::Never => ErrorExit { block: Block::from_u32(0), line: None },
             None => return Err(format!("an op that can fail without an error edge in `{}`", self.body.name)),
         };
+        let view = match kind.addressed_view() {
+            Some((parts, ty)) => Some(self.view_vars(parts, ty.ndim as usize)?),
+            None => None,
+        };
         let mut args = vec![];
-        for u in kind.uses() {
+        for u in kind.values() {
             args.push(self.get(u)?);
         }
+        let vars = matches!(kind, BodyOp::VectorPrelude { .. }).then(|| self.vars.clone());
         let mut o = OpCx::new(self.cx, exit, self.directives);
-        let r = emit_op(&mut o, kind, &args, self.body.returns)?;
+        let r = match emit_loop_or_view(&mut o, kind, &args, view.as_ref(), vars.as_ref())? {
+            Some(vs) => vs,
+            None => emit_op(&mut o, kind, &args, self.body.returns)?.into_iter().collect(),
+        };
         let raised = o.raised;
         if let (Some(e), true) = (err, raised) {
             self.pending[e] = self.pending[e].saturating_sub(1);
@@ -287,7 +296,7 @@ impl Gen<'_, '_, '_, '_> {
                 self.error_used = true;
             }
         }
-        if let (Some(d), Some(v)) = (op.dests.first(), r) {
+        for (d, v) in op.dests.iter().zip(r) {
             self.def(*d, v)?;
         }
         if matches!(kind, BodyOp::StackCheck { .. }) {
@@ -299,6 +308,92 @@ impl Gen<'_, '_, '_, '_> {
         }
         Ok(())
     }
+}
+
+/// What `OpCx` emits for a loop op with several results or a view op
+/// (`None` for the others); `view`: the variables of the view it addresses;
+/// `vars`: every local's variable, for a vector prelude.
+fn emit_loop_or_view(o: &mut OpCx, op: &BodyOp, a: &[Value], view: Option<&ViewVars>, vars: Option<&IndexVec<Local, Option<Variable>>>) -> R<Option<Vec<Value>>> {
+    use BodyOp::*;
+    let addressed = || view.ok_or_else(|| "an element access without its view".to_string());
+    Ok(Some(match op {
+        CutRange { var_ty, wide, step_wide, const_step, .. } => {
+            let (s, e, k, _) = o.cut_range(*var_ty, (a[0], a[1], a[2]), *wide, *step_wide, *const_step)?;
+            vec![s, e, k]
+        }
+        RangeNext { const_step, var_ty, unsigned, step_unsigned, .. } => {
+            let (next, over) = o.range_next(a[0], a[1], *const_step, *var_ty, *unsigned, *step_unsigned);
+            vec![next, over]
+        }
+        StepCounter { k, var_ty, unsigned, .. } => {
+            let (next, over) = o.step_counter(a[0], *k, *var_ty, *unsigned);
+            vec![next, over]
+        }
+        CArray { ty, dims } => o.c_array(*ty, dims),
+        LoadPair { ty, in_bounds, unit_stride, .. } => vec![o.load_pair(*ty, addressed()?, *unit_stride, a.to_vec(), in_bounds)?],
+        PairedSum { lanes, tree, .. } => {
+            let n = lanes[0].len();
+            vec![o.paired_sum(tree, [&a[1..1 + n], &a[1 + n..]], a[0])?]
+        }
+        VectorPrelude { plan, counter, var_ty, locals, flags, views, .. } => {
+            let vars = vars.ok_or("a vector prelude without the variables")?;
+            let var = |l: Local| vars[l].ok_or_else(|| format!("{l} has no variable"));
+            let local = |id: hir::LocalId| locals.iter().find(|x| x.0 == id).map_or(Err(format!("a vector prelude without local {}", id.0)), |x| var(x.1));
+            let flag = |id: hir::LocalId| flags.iter().find(|x| x.0 == id).and_then(|x| Some((vars[x.1]?, x.2.clone())));
+            let view = |id: hir::LocalId| {
+                let (_, parts) = views.iter().find(|x| x.0 == id).ok_or("a vector prelude without its view")?;
+                let nd = (parts.len() - 1) / 2;
+                Ok(ViewVars { data: var(parts[0])?, shape: parts[1..1 + nd].iter().map(|p| var(*p)).collect::<R<_>>()?, strides: parts[1 + nd..].iter().map(|p| var(*p)).collect::<R<_>>()? })
+            };
+            let counter = var(*counter)?;
+            match &**plan {
+                Prelude::Vector { var: v, plan } => {
+                    let pv = PreludeVars { counter, var: *v, var_ty: *var_ty, local: &local, flag: &flag, view: &view };
+                    o.vector_prelude(plan, &pv, a[0])?
+                }
+                Prelude::Sum { var: v, plan } => {
+                    let pv = PreludeVars { counter, var: *v, var_ty: *var_ty, local: &local, flag: &flag, view: &view };
+                    o.sum_prelude(plan, &pv, a[0])?
+                }
+            }
+            vec![]
+        }
+        Load { ty, indices, in_bounds, unit_stride, elem, .. } => {
+            let t = clif_type(*elem).ok_or("an element without a machine type")?;
+            vec![o.load_element(*ty, addressed()?, *unit_stride, a[..indices.len()].to_vec(), in_bounds, t)?]
+        }
+        Store { ty, indices, in_bounds, unit_stride, check, .. } => {
+            let n = indices.len();
+            o.store_element(*ty, addressed()?, *unit_stride, a[..n].to_vec(), in_bounds, *check, a[n])?;
+            vec![]
+        }
+        ViewIsNone { .. } => vec![o.cx.b.ins().icmp_imm_s(IntCC::Equal, a[0], 0)],
+        CopyView { ty, src, .. } => {
+            o.copy_view(*ty, &a[..src.len()], &a[src.len()..])?;
+            vec![]
+        }
+        UnitStrides { strides } => {
+            let mut all_unit = o.cx.b.ins().iconst(types::I8, 1);
+            for (v, (_, size)) in a.iter().zip(strides) {
+                let unit = o.cx.b.ins().icmp_imm_s(IntCC::Equal, *v, *size);
+                all_unit = o.cx.b.ins().band(all_unit, unit);
+            }
+            vec![all_unit]
+        }
+        SliceAt { axis, .. } => vec![o.slice_at(a[0], a[1], a[2], a[3], *axis)?],
+        CheckSliceStep { .. } => {
+            o.check_slice_step(a[0])?;
+            vec![]
+        }
+        SliceRange { lo, hi, .. } => {
+            let mut rest = a[3..].iter().copied();
+            let lo = lo.and_then(|_| rest.next());
+            let hi = hi.and_then(|_| rest.next());
+            let step = rest.next().ok_or("a slice without its step")?;
+            o.slice_range(a[0], a[1], a[2], lo, hi, step).to_vec()
+        }
+        _ => return Ok(None),
+    }))
 }
 
 /// What `OpCx` emits for `op`, whose operands' values are `a` (in `uses` order).
@@ -350,9 +445,39 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
             o.cx.b.switch_to_block(cont);
             o.cx.b.block_params(cont)[0]
         }
+        CheckRangeStep { .. } => {
+            o.check_range_step(a[0])?;
+            return Ok(None);
+        }
+        WidenBound { t, .. } => o.widen_bound(a[0], *t),
+        RangeContinues { const_step, step_unsigned, unsigned, .. } => o.range_continues(a[0], a[1], a[2], *const_step, *step_unsigned, *unsigned),
+        RangeCutShort { var_ty, const_step, .. } => {
+            o.range_cut_short(*var_ty, a[0], a[1], a[2], *const_step)?;
+            return Ok(None);
+        }
+        UnrolledLimit { k, narrow, .. } => o.unrolled_limit(a[0], *k, *narrow),
+        AddImm { imm, .. } => o.cx.b.ins().iadd_imm_s(a[0], *imm),
+        CounterCmp { op, unsigned, .. } => {
+            let cc = counter_cc(*op, *unsigned)?;
+            o.cx.b.ins().icmp(cc, a[0], a[1])
+        }
+        CutRange { .. } | RangeNext { .. } | StepCounter { .. } | CArray { .. } | Load { .. } | Store { .. } | ViewIsNone { .. } | CopyView { .. }
+        | UnitStrides { .. } | SliceAt { .. } | CheckSliceStep { .. } | SliceRange { .. } | VectorPrelude { .. } | LoadPair { .. } | PairedSum { .. } => return Err("a loop or view op reached the scalar path".into()),
         AddTraceback { name, file, always, .. } => {
             o.add_traceback(name, file, a[0], *always)?;
             return Ok(None);
         }
     }))
+}
+
+/// The condition code comparing two range counters.
+fn counter_cc(op: hir::CmpOp, unsigned: bool) -> R<IntCC> {
+    use hir::CmpOp::*;
+    Ok(match (op, unsigned) {
+        (Lt, false) => IntCC::SignedLessThan,
+        (Lt, true) => IntCC::UnsignedLessThan,
+        (Ge, false) => IntCC::SignedGreaterThanOrEqual,
+        (Ge, true) => IntCC::UnsignedGreaterThanOrEqual,
+        _ => return Err(format!("a counter comparison {op:?}")),
+    })
 }

@@ -16,14 +16,17 @@ mod copy;
 mod intmath;
 mod math;
 mod op;
+mod pair;
 mod range;
 mod scalar;
 pub(crate) mod stack;
 mod unbox;
+mod vector;
 mod view;
 
 pub(crate) use op::{Directives, ErrorExit, OpCx};
 pub(crate) use unbox::{incref, incref_singleton};
+pub(crate) use vector::PreludeVars;
 pub(crate) use view::ViewVars;
 
 use super::{clif_type, lower_in_place, FnCx, R};
@@ -81,6 +84,7 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, env: &Env) -> R<()> {
             }
             LocalTy::Scalar(t) => g.vars[l] = Some(g.cx.b.declare_var(clif_type(t).ok_or("a scalar local without a machine type")?)),
             LocalTy::Object | LocalTy::Ptr => g.vars[l] = Some(g.cx.b.declare_var(p)),
+            LocalTy::F64x2 => g.vars[l] = Some(g.cx.b.declare_var(ir::types::F64X2)),
         }
     }
     let order = layout(body);
@@ -371,17 +375,7 @@ impl Gen<'_, '_, '_, '_> {
                 let o = self.get(*obj)?;
                 incref(self.cx, o)?;
             }
-            Unassigned => {
-                let d = dest.ok_or("an unassigned value without its variable")?;
-                result = Some(match self.body.ty(d) {
-                    LocalTy::Scalar(t) => {
-                        let zero = hir::Const::zero(t);
-                        OpCx::new(self.cx, ErrorExit { block: Block::from_u32(0), line: None }, Directives::default()).konst(zero, t)
-                    }
-                    LocalTy::Object | LocalTy::Ptr => self.cx.b.ins().iconst(p, 0),
-                    LocalTy::PyBuffer => return Err("a buffer as a variable".into()),
-                });
-            }
+            Unassigned => result = Some(self.cx.b.ins().iconst(p, 0)),
             ReadVar { .. } => return Err(format!("a variable read before definite assignment in `{}`", self.body.name)),
             Assign { src: v } | Borrow { var: v } => result = Some(self.get(*v)?),
             CheckAssigned { var, name } => {

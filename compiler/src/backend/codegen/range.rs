@@ -95,6 +95,75 @@ impl OpCx<'_, '_, '_> {
         }
     }
 
+    /// A range loop's step that is not a constant: ValueError if it is zero.
+    pub(crate) fn check_range_step(&mut self, step: Value) -> R<()> {
+        let z = self.cx.b.ins().icmp_imm_s(IntCC::Equal, step, 0);
+        self.raise_if(z, "PyExc_ValueError", Some("range() arg 3 must not be zero"))
+    }
+
+    /// Whether the counter `c` is still short of `stop` in the step's
+    /// direction (`unsigned`: a 64-bit unsigned counter).
+    pub(crate) fn range_continues(&mut self, c: Value, stop: Value, step: Value, const_step: Option<i64>, step_unsigned: bool, unsigned: bool) -> Value {
+        let (lt, gt) = if unsigned {
+            (IntCC::UnsignedLessThan, IntCC::UnsignedGreaterThan)
+        } else {
+            (IntCC::SignedLessThan, IntCC::SignedGreaterThan)
+        };
+        let up = self.cx.b.ins().icmp(lt, c, stop);
+        let down = self.cx.b.ins().icmp(gt, c, stop);
+        self.by_step_direction(const_step, step, step_unsigned, up, down)
+    }
+
+    /// The counter's next value after a trip entered with `c` strictly
+    /// inside the range, and whether it left the 64-bit range (`step_unsigned`:
+    /// the step was unsigned before the front end converted it to the
+    /// variable's type).
+    pub(crate) fn range_next(&mut self, c: Value, step: Value, const_step: Option<i64>, var_ty: IntTy, unsigned: bool, step_unsigned: bool) -> (Value, Value) {
+        match const_step {
+            // Inside the range, a unit step cannot overflow.
+            Some(1) | Some(-1) => {
+                let n = self.cx.b.ins().iadd(c, step);
+                (n, self.cx.b.ins().iconst(types::I8, 0))
+            }
+            _ if var_ty.bits < 64 => {
+                let n = self.cx.b.ins().iadd(c, step);
+                (n, self.cx.b.ins().iconst(types::I8, 0))
+            }
+            // An unsigned counter steps down by the step's magnitude: adding
+            // -2's bit pattern would carry, and read as running past the end.
+            Some(k) if unsigned && k < 0 => {
+                let magnitude = self.cx.b.ins().iconst(types::I64, k.unsigned_abs() as i64);
+                self.cx.b.ins().usub_overflow(c, magnitude)
+            }
+            None if unsigned && !step_unsigned => {
+                let (up, up_over) = self.cx.b.ins().uadd_overflow(c, step);
+                let magnitude = self.cx.b.ins().ineg(step);
+                let (down, down_over) = self.cx.b.ins().usub_overflow(c, magnitude);
+                let negative = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, step, 0);
+                let next = self.cx.b.ins().select(negative, down, up);
+                (next, self.cx.b.ins().select(negative, down_over, up_over))
+            }
+            _ if unsigned => self.cx.b.ins().uadd_overflow(c, step),
+            _ => self.cx.b.ins().sadd_overflow(c, step),
+        }
+    }
+
+    /// The limit of a loop unrolled ×2 with the constant step `k`, computed
+    /// once so the counter needs no overflow check: `c < limit` means
+    /// `c + k < stop` and `c + 2k` fits in 64 bits (`narrow`: a loop
+    /// variable narrower than 64 bits, whose bounds are far from the limits).
+    pub(crate) fn unrolled_limit(&mut self, stop: Value, k: i64, narrow: bool) -> Value {
+        if narrow {
+            return self.cx.b.ins().iadd_imm_s(stop, -k);
+        }
+        let cap = self.cx.b.ins().iconst(types::I64, i64::MAX - k + 1);
+        let capped = self.cx.b.ins().smin(stop, cap);
+        let kv = self.cx.b.ins().iconst(types::I64, k);
+        let (below, under) = self.cx.b.ins().ssub_overflow(capped, kv);
+        let min = self.cx.b.ins().iconst(types::I64, i64::MIN);
+        self.cx.b.ins().select(under, min, below)
+    }
+
     /// On leaving a cut range loop (see `narrow_range_bounds`) with the
     /// counter at `c`: OverflowError if Python's range had more values.
     pub(crate) fn range_cut_short(&mut self, var_ty: IntTy, c: Value, stop: Value, step: Value, const_step: Option<i64>) -> R<()> {

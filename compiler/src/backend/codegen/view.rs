@@ -7,7 +7,8 @@ use super::op::OpCx;
 use super::R;
 use crate::types::ViewTy;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value};
+use super::element_flags;
+use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value};
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_module::Module;
 
@@ -20,8 +21,9 @@ pub(crate) struct ViewVars {
 }
 
 impl OpCx<'_, '_, '_> {
-    /// A zeroed stack slot for a C array, described as a C-contiguous view.
-    pub(crate) fn c_array(&mut self, v: ViewTy, dims: &[u64]) -> ViewVars {
+    /// A zeroed stack slot for a C array, described as a C-contiguous view:
+    /// its data pointer, then shape and strides per axis.
+    pub(crate) fn c_array(&mut self, v: ViewTy, dims: &[u64]) -> Vec<Value> {
         let size = v.elem.size() as u64;
         let bytes = dims.iter().product::<u64>() * size;
         let slot = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, bytes as u32, 4));
@@ -29,12 +31,6 @@ impl OpCx<'_, '_, '_> {
         let addr = self.cx.b.ins().stack_addr(p, slot, 0);
         let config = self.cx.em.module.isa().frontend_config();
         self.cx.b.emit_small_memset(config, addr, 0, bytes, 1, MemFlagsData::new().with_notrap());
-        let var = |o: &mut Self, val: Value| {
-            let x = o.cx.b.declare_var(types::I64);
-            o.cx.b.def_var(x, val);
-            x
-        };
-        let data = var(self, addr);
         let mut shape = vec![];
         let mut strides = vec![];
         let mut stride = size;
@@ -45,12 +41,55 @@ impl OpCx<'_, '_, '_> {
         }
         rev_strides.reverse();
         for (d, st) in dims.iter().zip(rev_strides) {
-            let dv = self.cx.b.ins().iconst(types::I64, *d as i64);
-            shape.push(var(self, dv));
-            let sv = self.cx.b.ins().iconst(types::I64, st as i64);
-            strides.push(var(self, sv));
+            shape.push(self.cx.b.ins().iconst(types::I64, *d as i64));
+            strides.push(self.cx.b.ins().iconst(types::I64, st as i64));
         }
-        ViewVars { data, shape, strides }
+        std::iter::once(addr).chain(shape).chain(strides).collect()
+    }
+
+    /// The element of type `t` at `idx` (see `element_address`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn load_element(&mut self, v: ViewTy, vv: &ViewVars, unit_stride: bool, idx: Vec<Value>, in_bounds: &[u8], t: Type) -> R<Value> {
+        let addr = self.element_address(v, vv, unit_stride, idx, in_bounds, true)?;
+        Ok(self.cx.b.ins().load(t, element_flags(), addr, 0))
+    }
+
+    /// Stores `value` at `idx` (see `element_address`; `check`: unless a
+    /// load of this very element checked the index).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn store_element(&mut self, v: ViewTy, vv: &ViewVars, unit_stride: bool, idx: Vec<Value>, in_bounds: &[u8], check: bool, value: Value) -> R<()> {
+        let addr = self.element_address(v, vv, unit_stride, idx, in_bounds, check)?;
+        self.cx.b.ins().store(element_flags(), value, addr, 0);
+        Ok(())
+    }
+
+    /// `view[i]` on an axis of extent `n` and stride `stride` in a slice:
+    /// the data pointer moved to index `i` (wrapped, IndexError outside the
+    /// axis; `axis` for the message).
+    pub(crate) fn slice_at(&mut self, data: Value, n: Value, stride: Value, i: Value, axis: usize) -> R<Value> {
+        let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
+        let wrapped = self.cx.b.ins().iadd(i, n);
+        let i = self.cx.b.ins().select(neg, wrapped, i);
+        let out = self.cx.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, n);
+        let msg = format!("Out of bounds on buffer access (axis {axis})");
+        self.raise_if(out, "PyExc_IndexError", Some(&msg))?;
+        let off = self.cx.b.ins().imul(i, stride);
+        Ok(self.cx.b.ins().iadd(data, off))
+    }
+
+    /// A slice's step: ValueError if it is zero.
+    pub(crate) fn check_slice_step(&mut self, step: Value) -> R<()> {
+        let zero_step = self.cx.b.ins().icmp_imm_s(IntCC::Equal, step, 0);
+        self.raise_if(zero_step, "PyExc_ValueError", Some("slice step cannot be zero"))
+    }
+
+    /// `lo:hi:step` on an axis of extent `n` and stride `stride`: the data
+    /// pointer moved to the slice's start, its length and stride.
+    pub(crate) fn slice_range(&mut self, data: Value, n: Value, stride: Value, lo: Option<Value>, hi: Option<Value>, step: Value) -> [Value; 3] {
+        let (start, len) = self.slice_indices(lo, hi, step, n);
+        let off = self.cx.b.ins().imul(start, stride);
+        let data = self.cx.b.ins().iadd(data, off);
+        [data, len, self.cx.b.ins().imul(stride, step)]
     }
 
     /// Address of the element of a view (of type `v`, parts in `vv`) at

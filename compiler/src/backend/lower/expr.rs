@@ -152,9 +152,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 self.op(|o| o.round_digits(vx, vn))
             }
             ExprKind::Index { view, indices, in_bounds } => {
-                let addr = self.element_address(*view, indices, in_bounds, true)?;
+                let (v, vv, unit_stride, idx) = self.element(*view, indices)?;
                 let t = clif_type(e.ty).unwrap_or(types::I64);
-                Ok(self.cx.b.ins().load(t, element_flags(), addr, 0))
+                self.op(|o| o.load_element(v, &vv, unit_stride, idx, in_bounds, t))
             }
             ExprKind::SliceView { .. } | ExprKind::NoneView => Err("a memoryview used as a number reached the back end".into()),
             ExprKind::ViewIsNone(view) => {

@@ -64,10 +64,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         match const_step {
             Some(0) => return self.raise("PyExc_ValueError", Some("range() arg 3 must not be zero")),
             Some(_) => {}
-            None => {
-                let z = self.cx.b.ins().icmp_imm_s(IntCC::Equal, step_v, 0);
-                self.raise_if(z, "PyExc_ValueError", Some("range() arg 3 must not be zero"))?;
-            }
+            None => self.op(|o| o.check_range_step(step_v))?,
         }
         let unsigned = !var_ty.signed && var_ty.bits >= 64;
         // Whether the step was unsigned before the front end converted it to
@@ -79,17 +76,19 @@ impl<'m> Lower<'m, '_, '_, '_> {
             }
             matches!(source.ty, Ty::Int(t) if !t.signed)
         };
-        let (lt, gt) = if unsigned {
-            (IntCC::UnsignedLessThan, IntCC::UnsignedGreaterThan)
-        } else {
-            (IntCC::SignedLessThan, IntCC::SignedGreaterThan)
-        };
         let cur = self.cx.b.declare_var(types::I64);
         self.cx.b.def_var(cur, start_v);
-        if let Some(vector) = &plan.vector {
-            self.vector_prelude(vector, var, var_ty, cur, stop_v)?;
-        } else if let Some(sum) = &plan.sum {
-            self.sum_prelude(sum, var, var_ty, cur, stop_v)?;
+        if plan.vector.is_some() || plan.sum.is_some() {
+            let (f, vars, flags, views) = (self.fr.f, self.fr.vars.clone(), self.fr.flags.clone(), self.fr.views.clone());
+            let local = |id: LocalId| vars.get(id.0 as usize).copied().ok_or_else(|| "a prelude's local without its variable".to_string());
+            let flag = |id: LocalId| flags.get(&id).map(|v| (*v, f.locals[id.0 as usize].name.clone()));
+            let view = |id: LocalId| views.get(&id).cloned().ok_or_else(|| "memoryview without its parts".to_string());
+            let pv = PreludeVars { counter: cur, var, var_ty, local: &local, flag: &flag, view: &view };
+            match (&plan.vector, &plan.sum) {
+                (Some(vector), _) => self.op(|o| o.vector_prelude(vector, &pv, stop_v))?,
+                (None, Some(sum)) => self.op(|o| o.sum_prelude(sum, &pv, stop_v))?,
+                (None, None) => {}
+            }
         }
         let line = self.fr.line;
         let else_b = self.cx.b.create_block();
@@ -113,16 +112,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             // Two trips per test, the test at the bottom (a rotated loop), and a
             // limit computed once so the counter needs no overflow check:
             // `c < limit` means `c + k < stop` and `c + 2k` fits in 64 bits.
-            let limit = if var_ty.bits < 64 {
-                self.cx.b.ins().iadd_imm_s(stop_v, -k)
-            } else {
-                let cap = self.cx.b.ins().iconst(types::I64, i64::MAX - k + 1);
-                let capped = self.cx.b.ins().smin(stop_v, cap);
-                let kv = self.cx.b.ins().iconst(types::I64, k);
-                let (below, under) = self.cx.b.ins().ssub_overflow(capped, kv);
-                let min = self.cx.b.ins().iconst(types::I64, i64::MIN);
-                self.cx.b.ins().select(under, min, below)
-            };
+            let limit = self.op(|o| o.unrolled_limit(stop_v, k, var_ty.bits < 64));
             let (u_body, r_header, r_body) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
             let c = self.cx.b.use_var(cur);
             let done = self.cx.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, c, limit);
@@ -142,6 +132,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             // The rest (one trip, or two when `stop` is within 2k of the 64-bit limit).
             self.cx.b.switch_to_block(r_header); // sealed once its back edge exists
             let c = self.cx.b.use_var(cur);
+            let lt = if unsigned { IntCC::UnsignedLessThan } else { IntCC::SignedLessThan };
             let go = self.cx.b.ins().icmp(lt, c, stop_v);
             self.cx.b.ins().brif(go, r_body, &[], else_b, &[]);
             self.enter(r_body);
@@ -160,9 +151,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.cx.b.ins().jump(header, &[]);
         self.cx.b.switch_to_block(header); // sealed once its back edges exist
         let c = self.cx.b.use_var(cur);
-        let up = self.cx.b.ins().icmp(lt, c, stop_v);
-        let down = self.cx.b.ins().icmp(gt, c, stop_v);
-        let go = self.op(|o| o.by_step_direction(const_step, step_v, step_unsigned, up, down));
+        let go = self.op(|o| o.range_continues(c, stop_v, step_v, const_step, step_unsigned, unsigned));
         self.cx.b.ins().brif(go, body_b, &[], else_b, &[]);
         self.enter(body_b);
         let c = self.cx.b.use_var(cur);
@@ -178,33 +167,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         if falls_through || targets.continued {
             self.enter(incr);
             let c = self.cx.b.use_var(cur);
-            // Entered with `c` strictly inside the range: a unit step cannot overflow.
-            let (next, overflow) = match const_step {
-                Some(1) | Some(-1) => {
-                    let n = self.cx.b.ins().iadd(c, step_v);
-                    (n, self.cx.b.ins().iconst(types::I8, 0))
-                }
-                _ if var_ty.bits < 64 => {
-                    let n = self.cx.b.ins().iadd(c, step_v);
-                    (n, self.cx.b.ins().iconst(types::I8, 0))
-                }
-                // An unsigned counter steps down by the step's magnitude: adding
-                // -2's bit pattern would carry, and read as running past the end.
-                Some(k) if unsigned && k < 0 => {
-                    let magnitude = self.cx.b.ins().iconst(types::I64, k.unsigned_abs() as i64);
-                    self.cx.b.ins().usub_overflow(c, magnitude)
-                }
-                None if unsigned && !step_unsigned => {
-                    let (up, up_over) = self.cx.b.ins().uadd_overflow(c, step_v);
-                    let magnitude = self.cx.b.ins().ineg(step_v);
-                    let (down, down_over) = self.cx.b.ins().usub_overflow(c, magnitude);
-                    let negative = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, step_v, 0);
-                    let next = self.cx.b.ins().select(negative, down, up);
-                    (next, self.cx.b.ins().select(negative, down_over, up_over))
-                }
-                _ if unsigned => self.cx.b.ins().uadd_overflow(c, step_v),
-                _ => self.cx.b.ins().sadd_overflow(c, step_v),
-            };
+            let (next, overflow) = self.op(|o| o.range_next(c, step_v, const_step, var_ty, unsigned, step_unsigned));
             self.cx.b.def_var(cur, next);
             self.cx.b.ins().brif(overflow, else_b, &[], header, &[]);
         }

@@ -8,10 +8,10 @@
 //! and line is added, and the flag is 1.
 
 use nonlocal::Nonlocal;
-use super::codegen::{element_flags, stack, Directives, ErrorExit, OpCx, ViewVars};
+use super::codegen::{stack, Directives, ErrorExit, OpCx, PreludeVars, ViewVars};
 use super::{abi_types, clif_type, codegen, Emitter, FnCx, Listing};
 use crate::mir;
-use crate::hir::{self, Access, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, Stmt, StmtKind, SumPlan, UnOp, VectorPlan};
+use crate::hir::{self, ArithOp, CmpOp, Const, Dim, Expr, ExprKind, FuncId, LocalId, LoopPlan, Stmt, StmtKind, UnOp};
 use crate::types::{IntTy, Ty, ViewTy, PY_INT};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
@@ -26,7 +26,6 @@ mod loops;
 mod nonlocal;
 mod reduction;
 mod stmt;
-mod vector;
 mod view;
 
 type R<T> = Result<T, String>;
@@ -282,16 +281,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
             let (mine, tail) = rest.split_at(n.min(rest.len()));
             rest = tail;
             if let Ty::View(v) = p.ty {
-                let mut var = |val: Value| {
-                    let x = self.cx.b.declare_var(types::I64);
-                    self.cx.b.def_var(x, val);
-                    x
-                };
-                let nd = v.ndim as usize;
-                let data = var(mine[0]);
-                let shape = mine[1..1 + nd].iter().map(|x| var(*x)).collect();
-                let strides = mine[1 + nd..1 + 2 * nd].iter().map(|x| var(*x)).collect();
-                views.insert(p.local, ViewVars { data, shape, strides });
+                views.insert(p.local, self.view_vars(mine, v.ndim as usize));
             } else if let Some(v) = mine.first() {
                 self.cx.b.def_var(vars[p.local.0 as usize], *v);
             }
@@ -301,7 +291,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
             let id = LocalId(i as u32);
             match (&l.c_array, l.ty) {
                 (Some(dims), Ty::View(v)) => {
-                    views.insert(id, self.op(|o| o.c_array(v, dims)));
+                    let parts = self.op(|o| o.c_array(v, dims));
+                    views.insert(id, self.view_vars(&parts, v.ndim as usize));
                 }
                 (None, Ty::View(v)) if !param_locals.contains(&id) => {
                     let zero = self.cx.b.ins().iconst(types::I64, 0);
@@ -341,6 +332,19 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.cx.b.append_block_param(err_block, types::I32);
         self.cx.b.set_cold_block(err_block);
         Frame { f, vars, views, flags, err_block, err_used: false, control: vec![Nonlocal::for_call(ret_block)], unit_stride: vec![], line: f.line }
+    }
+
+    /// Variables holding a view's parts (data pointer, `nd` extents, `nd` strides).
+    fn view_vars(&mut self, parts: &[Value], nd: usize) -> ViewVars {
+        let mut var = |val: Value| {
+            let x = self.cx.b.declare_var(types::I64);
+            self.cx.b.def_var(x, val);
+            x
+        };
+        let data = var(parts[0]);
+        let shape = parts[1..1 + nd].iter().map(|x| var(*x)).collect();
+        let strides = parts[1 + nd..1 + 2 * nd].iter().map(|x| var(*x)).collect();
+        ViewVars { data, shape, strides }
     }
 
     /// Before calling `callee`, whose frame is big: RecursionError unless the

@@ -11,9 +11,10 @@
 //! work moved, and a local's value is not observable before the loop ends.
 
 use super::{Lower, R};
-use crate::hir::{self, ArithOp, Const, Expr, ExprKind, Lanes, LocalId};
+use crate::hir::{self, Const, Expr, ExprKind, Lanes, LocalId};
+use crate::mir::body::PairTree;
 use crate::types::Ty;
-use cranelift_codegen::ir::{types, InstBuilder, Value};
+use cranelift_codegen::ir::Value;
 
 const F64: Ty = Ty::Float(64);
 
@@ -48,13 +49,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
             }
         }
         let f = self.fr.f;
-        let mut next = 0;
-        let v = self.build(red, red.value, f, &lanes, &mut next)?;
-        let mut s = self.read_local(red.acc)?;
-        for lane in 0..2u8 {
-            let x = self.cx.b.ins().extractlane(v, lane);
-            s = self.cx.b.ins().fadd(s, x);
-        }
+        let tree = self.pair_tree(red, red.value, f)?;
+        let s = self.read_local(red.acc)?;
+        let s = self.op(|o| o.paired_sum(&tree, [&lanes[0], &lanes[1]], s))?;
         self.assign(red.acc, s);
         Ok(())
     }
@@ -90,8 +87,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
         if let Some((view, indices, in_bounds)) = self.adjacent_pair(red, e) {
             let v = match lane {
                 0 => {
-                    let addr = self.element_address(view, indices, in_bounds, false)?;
-                    self.cx.b.ins().load(types::F64X2, super::element_flags(), addr, 0)
+                    let (v, vv, unit_stride, idx) = self.element(view, indices)?;
+                    self.op(|o| o.load_pair(v, &vv, unit_stride, idx, in_bounds))?
                 }
                 _ => *leaves[0].get(leaves[1].len()).ok_or("paired reduction lost a lane")?,
             };
@@ -117,46 +114,27 @@ impl<'m> Lower<'m, '_, '_, '_> {
         Ok(())
     }
 
-    /// The vector value of `e`, taking its leaves' lanes in `gather`'s order.
-    fn build<'e>(&mut self, red: &Reduction<'_>, e: &'e Expr, f: &'e hir::Function, lanes: &[Vec<Value>; 2], next: &mut usize) -> R<Value>
+    /// The f64x2 arithmetic of `e` over its leaves (in `gather`'s order).
+    fn pair_tree<'e>(&self, red: &Reduction<'_>, e: &'e Expr, f: &'e hir::Function) -> R<PairTree>
     where
         'm: 'e,
     {
         let vx = Lanes { m: self.m, recursive: self.recursive };
         if let Some(x) = float_const(e) {
-            let s = self.cx.b.ins().f64const(x);
-            return Ok(self.cx.b.ins().splat(types::F64X2, s));
+            return Ok(PairTree::Const(x));
         }
         let pair = self.adjacent_pair(red, e).is_some();
         if pair || !vx.vector_op(e, f) {
-            let (a, b) = (lanes[0].get(*next), lanes[1].get(*next));
-            let (Some(&a), Some(&b)) = (a, b) else { return Err("paired reduction lost a lane".into()) };
-            *next += 1;
-            if pair {
-                return Ok(a);
-            }
-            if a == b {
-                return Ok(self.cx.b.ins().splat(types::F64X2, a));
-            }
-            // (A splat then a lane insert is two instructions on x86-64;
-            // scalar_to_vector first zeroes a register.)
-            let v = self.cx.b.ins().splat(types::F64X2, a);
-            return Ok(self.cx.b.ins().insertlane(v, b, 1));
+            return Ok(PairTree::Leaf { pair });
         }
-        let ops = vx.operands(e, f);
-        let mut vals = vec![];
-        for (x, g) in ops {
-            vals.push(self.build(red, x, g, lanes, next)?);
+        let mut ops = vec![];
+        for (x, g) in vx.operands(e, f) {
+            ops.push(self.pair_tree(red, x, g)?);
         }
-        Ok(match (&e.kind, vals.as_slice()) {
-            (ExprKind::Binary(op, ..), [x, y]) => match op {
-                ArithOp::Add => self.cx.b.ins().fadd(*x, *y),
-                ArithOp::Sub => self.cx.b.ins().fsub(*x, *y),
-                ArithOp::Mul => self.cx.b.ins().fmul(*x, *y),
-                _ => self.cx.b.ins().fdiv(*x, *y),
-            },
-            (ExprKind::Unary(_, _), [x]) => self.cx.b.ins().fneg(*x),
-            (ExprKind::Call(..), [x]) => *x,
+        Ok(match (&e.kind, <[PairTree; 2]>::try_from(ops)) {
+            (ExprKind::Binary(op, ..), Ok([x, y])) => PairTree::Binary(*op, Box::new(x), Box::new(y)),
+            (ExprKind::Unary(..), Err(mut ops)) if ops.len() == 1 => PairTree::Neg(Box::new(ops.remove(0))),
+            (ExprKind::Call(..), Err(mut ops)) if ops.len() == 1 => ops.remove(0),
             _ => return Err("paired reduction: unexpected operand count".into()),
         })
     }

@@ -98,10 +98,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 self.op(|o| o.copy_view(vt, &s, &d))
             }
             StmtKind::Store { view, indices, value, in_bounds, checked_by_load } => {
-                let v = self.expr(value)?;
-                let addr = self.element_address(*view, indices, in_bounds, !checked_by_load)?;
-                self.cx.b.ins().store(element_flags(), v, addr, 0);
-                Ok(())
+                let value = self.expr(value)?;
+                let (v, vv, unit_stride, idx) = self.element(*view, indices)?;
+                self.op(|o| o.store_element(v, &vv, unit_stride, idx, in_bounds, !checked_by_load, value))
             }
             StmtKind::Assert { cond, msg } => {
                 let c = self.expr(cond)?;

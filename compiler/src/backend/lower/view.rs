@@ -39,29 +39,20 @@ impl<'m> Lower<'m, '_, '_, '_> {
             match axis {
                 hir::Axis::At(x) => {
                     let i = self.expr(x)?;
-                    let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
-                    let wrapped = self.cx.b.ins().iadd(i, n);
-                    let i = self.cx.b.ins().select(neg, wrapped, i);
-                    let out = self.cx.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, n);
-                    let msg = format!("Out of bounds on buffer access (axis {k})");
-                    self.raise_if(out, "PyExc_IndexError", Some(&msg))?;
-                    let off = self.cx.b.ins().imul(i, stride);
-                    data = self.cx.b.ins().iadd(data, off);
+                    data = self.op(|o| o.slice_at(data, n, stride, i, k))?;
                 }
                 hir::Axis::Range(lo, hi, st) => {
                     let step = match st {
                         Some(x) => self.expr(x)?,
                         None => self.cx.b.ins().iconst(types::I64, 1),
                     };
-                    let zero_step = self.cx.b.ins().icmp_imm_s(IntCC::Equal, step, 0);
-                    self.raise_if(zero_step, "PyExc_ValueError", Some("slice step cannot be zero"))?;
+                    self.op(|o| o.check_slice_step(step))?;
                     let lo = match lo { Some(x) => Some(self.expr(x)?), None => None };
                     let hi = match hi { Some(x) => Some(self.expr(x)?), None => None };
-                    let (start, len) = self.op(|o| o.slice_indices(lo, hi, step, n));
-                    let off = self.cx.b.ins().imul(start, stride);
-                    data = self.cx.b.ins().iadd(data, off);
+                    let [d, len, st] = self.op(|o| o.slice_range(data, n, stride, lo, hi, step));
+                    data = d;
                     shape.push(len);
-                    strides.push(self.cx.b.ins().imul(stride, step));
+                    strides.push(st);
                 }
             }
         }
@@ -79,8 +70,9 @@ impl<'m> Lower<'m, '_, '_, '_> {
         Ok(vars.into_iter().map(|v| self.cx.b.use_var(v)).collect())
     }
 
-    /// Address of `view[indices]` (see `OpCx::element_address`).
-    pub(super) fn element_address(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], check: bool) -> R<Value> {
+    /// What addressing `view[indices]` takes: the view's type and parts,
+    /// whether its last axis has unit stride here, the indices' values.
+    pub(super) fn element(&mut self, view: LocalId, indices: &[Expr]) -> R<(ViewTy, ViewVars, bool, Vec<Value>)> {
         let v = self.view_ty(view)?;
         self.check_bound(view)?;
         let mut idx = vec![];
@@ -88,7 +80,6 @@ impl<'m> Lower<'m, '_, '_, '_> {
             idx.push(self.expr(e)?);
         }
         let vv = self.fr.views.get(&view).ok_or("memoryview without its parts")?.clone();
-        let unit_stride = self.fr.unit_stride.contains(&view);
-        self.op(|o| o.element_address(v, &vv, unit_stride, idx, in_bounds, check))
+        Ok((v, vv, self.fr.unit_stride.contains(&view), idx))
     }
 }

@@ -5,21 +5,31 @@
 //!
 //! Blocks are made and entered in the order the code runs (`if`: test,
 //! then, else, join; `while`: header, body, else, exit), which is the order
-//! code generation lays them out in. Locals start `Unassigned` (zero) in the
-//! entry block and each read of one is a `ReadVar`: the definite-assignment
-//! pass decides which reads need a bound flag's check.
+//! code generation lays them out in. Locals start zeroed in the entry block,
+//! and a local that may be read before it is assigned (`hir::maybe_unbound`)
+//! has a bound flag that each read checks.
 //!
-//! Not built here yet (`Ok(None)`: the function goes through `lower`'s
-//! walk): memoryviews and C arrays, `for … in range`, calls inlined or of a
-//! big frame. A value joining two paths (`and`/`or`, a
-//! conditional expression that branches) is a local assigned on each, which Cranelift's SSA construction turns into the join block's
-//! parameter, as the walk made it.
+//! `range` loops are built in `range` (plain, unrolled, versioned on unit
+//! strides; a vector or partial-sum prelude as one composite op), a paired
+//! reduction's trips in `pair`, memoryviews and C arrays in `view` (each is
+//! its parts as locals). Not built here yet (`Ok(None)`: the function goes
+//! through `lower`'s walk): calls inlined or of a big frame, and a paired
+//! reduction whose vector part reads an expression
+//! function (evaluated in place, lane by lane). A value joining two paths (`and`/`or`, a
+//! conditional expression that branches) is a local assigned on each, which
+//! Cranelift's SSA construction turns into the join block's parameter, as
+//! the walk made it.
+
+mod pair;
+mod range;
+mod view;
 
 use super::Builder;
 use crate::hir::{self, ArithOp, Const, Expr, ExprKind, FuncId, LocalId, Stmt, StmtKind, UnOp};
-use crate::mir::body::BodyOp;
+use crate::mir::body::{BodyOp, SSIZE};
 use crate::mir::{BlockId, Body, Local, LocalTy, OpKind, Returns, Terminator};
 use crate::types::{IntTy, Ty, PY_INT};
+use std::collections::HashMap;
 
 /// What the back end decided that the body depends on.
 pub struct Plan<'p> {
@@ -44,6 +54,8 @@ fn unsupported<T>() -> B<T> {
 struct LoopTargets {
     cont: BlockId,
     exit: BlockId,
+    /// Whether anything jumped to `cont` / `exit`.
+    continued: bool,
     broke: bool,
 }
 
@@ -52,9 +64,15 @@ struct BodyBuilder<'m, 'p> {
     f: &'m hir::Function,
     plan: &'p Plan<'p>,
     locals: Vec<Local>,
+    flags: HashMap<LocalId, Local>,
     limit: Local,
     reachable: bool,
     loops: Vec<LoopTargets>,
+    /// The parts of each memoryview and C array local (see `view`).
+    views: HashMap<LocalId, Vec<Local>>,
+    /// Views whose last axis has unit stride here (a loop version taken
+    /// after checking it): their elements are addressed by constant scaling.
+    unit_stride: Vec<LocalId>,
 }
 
 /// The MIR of `f`'s body, or `None` when it uses what is not built here yet.
@@ -64,13 +82,23 @@ pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
         Ty::View(_) => return Ok(None),
         t => Returns::ScalarAndFlag(t),
     };
-    if f.locals.iter().any(|l| matches!(l.ty, Ty::View(_) | Ty::Void)) {
+    if f.locals.iter().any(|l| l.ty == Ty::Void) {
         return Ok(None);
     }
     let mut b = Builder::new(&f.name, returns);
     let mut locals: Vec<Option<Local>> = vec![None; f.locals.len()];
+    let mut views = HashMap::new();
+    let ssize = LocalTy::Scalar(Ty::Int(SSIZE));
     for p in &f.params {
-        let l = b.param(LocalTy::Scalar(p.ty), &f.locals[p.local.0 as usize].name);
+        let name = &f.locals[p.local.0 as usize].name;
+        let l = match p.ty {
+            Ty::View(v) => {
+                let parts: Vec<Local> = view::part_names(name, v.ndim).iter().map(|n| b.param(ssize, n)).collect();
+                views.insert(p.local, parts.clone());
+                parts[0]
+            }
+            t => b.param(LocalTy::Scalar(t), name),
+        };
         locals[p.local.0 as usize] = Some(l);
     }
     let mut limit = b.param(LocalTy::Ptr, "stack limit");
@@ -78,24 +106,57 @@ pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
     if plan.stack_check {
         limit = b.value(LocalTy::Ptr, OpKind::Body(BodyOp::StackCheck { limit }));
     }
-    // Every local starts unassigned (zero), in order.
+    // The C arrays' storage and the other views' parts (zeroed), in order;
+    // then every scalar local starts zeroed, in order, then the bound flags (cleared).
+    for (i, decl) in f.locals.iter().enumerate() {
+        let (id, Ty::View(v)) = (LocalId(i as u32), decl.ty) else { continue };
+        if views.contains_key(&id) {
+            continue;
+        }
+        let parts: Vec<Local> = view::part_names(&decl.name, v.ndim).iter().map(|n| b.local(ssize, Some(n))).collect();
+        match &decl.c_array {
+            Some(dims) => b.op(parts.clone(), OpKind::Body(BodyOp::CArray { ty: v, dims: dims.clone() })),
+            None => {
+                let zero = b.value(ssize, OpKind::Body(BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) }));
+                for part in &parts {
+                    b.op(vec![*part], OpKind::Body(BodyOp::Copy { src: zero }));
+                }
+            }
+        }
+        locals[i] = Some(parts[0]);
+        views.insert(id, parts);
+    }
     let mut all = vec![];
     for (decl, l) in f.locals.iter().zip(locals) {
         let l = match l {
             Some(l) => l,
             None => {
                 let l = b.local(LocalTy::Scalar(decl.ty), Some(&decl.name));
-                b.op(vec![l], OpKind::Unassigned);
+                let zero = match decl.ty {
+                    Ty::Float(_) => Const::Float(0.0),
+                    Ty::Bool => Const::Bool(false),
+                    _ => Const::Int(0),
+                };
+                b.op(vec![l], OpKind::Body(BodyOp::Const { c: zero, ty: decl.ty }));
                 l
             }
         };
         all.push(l);
     }
+    let mut unbound: Vec<LocalId> = hir::maybe_unbound(f).into_iter().collect();
+    unbound.sort();
+    let mut flags = HashMap::new();
+    for id in unbound {
+        let name = format!("{} bound", f.locals[id.0 as usize].name);
+        let flag = b.local(LocalTy::Scalar(Ty::Bool), Some(&name));
+        b.op(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }));
+        flags.insert(id, flag);
+    }
     let line = b.local(LocalTy::Scalar(Ty::Int(IntTy { bits: 32, signed: true, checked: false, cname: "int" })), Some("failing line"));
     let exit = b.error_exit_mut();
     exit.takes_line = Some(line);
     exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
-    let mut bb = BodyBuilder { b, f, plan, locals: all, limit, reachable: true, loops: vec![] };
+    let mut bb = BodyBuilder { b, f, plan, locals: all, flags, limit, reachable: true, loops: vec![], views, unit_stride: vec![] };
     match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
         Ok(()) => bb.b.finish_in_entry_order().map(Some),
         Err(Ok(Unsupported)) => Ok(None),
@@ -149,6 +210,22 @@ impl BodyBuilder<'_, '_> {
     fn assign(&mut self, id: LocalId, v: Local) {
         let var = self.locals[id.0 as usize];
         self.op(vec![var], BodyOp::Copy { src: v });
+        self.mark_bound(id);
+    }
+
+    /// Sets the bound flag of `id`, if it has one.
+    fn mark_bound(&mut self, id: LocalId) {
+        if let Some(flag) = self.flags.get(&id).copied() {
+            self.op(vec![flag], BodyOp::Const { c: Const::Bool(true), ty: Ty::Bool });
+        }
+    }
+
+    /// UnboundLocalError unless `id` is assigned (when it may not be).
+    fn check_bound(&mut self, id: LocalId) {
+        if let Some(flag) = self.flags.get(&id).copied() {
+            let name = self.f.locals[id.0 as usize].name.clone();
+            self.op(vec![], BodyOp::CheckBound { flag, name });
+        }
     }
 
     fn stmt(&mut self, s: &Stmt) -> B<()> {
@@ -157,10 +234,16 @@ impl BodyBuilder<'_, '_> {
             StmtKind::Assign(pairs) => {
                 let mut vals = vec![];
                 for (_, e) in pairs {
-                    vals.push(self.expr(e)?);
+                    vals.push(match e.ty {
+                        Ty::View(_) => self.view_value(e)?,
+                        _ => vec![self.expr(e)?],
+                    });
                 }
                 for ((id, _), v) in pairs.iter().zip(vals) {
-                    self.assign(*id, v);
+                    match v[..] {
+                        [v] if !self.views.contains_key(id) => self.assign(*id, v),
+                        _ => self.assign_view(*id, v)?,
+                    }
                 }
                 Ok(())
             }
@@ -194,26 +277,14 @@ impl BodyBuilder<'_, '_> {
                 self.branch_on(cond, body_b, else_b)?;
                 self.b.switch_to(body_b);
                 self.reachable = true;
-                self.loops.push(LoopTargets { cont: header, exit, broke: false });
+                self.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
                 self.stmts(body)?;
                 if self.reachable {
                     self.terminate(Terminator::Goto(header));
                 }
                 let broke = self.loops.pop().is_some_and(|t| t.broke);
                 self.b.at_line(line);
-                self.b.switch_to(else_b);
-                self.reachable = true;
-                self.stmts(orelse)?;
-                let mut exit_used = broke;
-                if self.reachable {
-                    self.terminate(Terminator::Goto(exit));
-                    exit_used = true;
-                }
-                self.reachable = exit_used;
-                if exit_used {
-                    self.b.switch_to(exit);
-                }
-                Ok(())
+                self.finish_loop(else_b, exit, orelse, broke)
             }
             StmtKind::Break | StmtKind::Continue => {
                 let brk = matches!(s.kind, StmtKind::Break);
@@ -222,6 +293,7 @@ impl BodyBuilder<'_, '_> {
                     t.broke = true;
                     t.exit
                 } else {
+                    t.continued = true;
                     t.cont
                 };
                 self.terminate(Terminator::Goto(target));
@@ -246,8 +318,28 @@ impl BodyBuilder<'_, '_> {
                 self.op(vec![], BodyOp::Assert { value: c, msg: msg.clone() });
                 Ok(())
             }
-            StmtKind::ForRange { .. } | StmtKind::CopyView { .. } | StmtKind::Store { .. } => unsupported(),
+            StmtKind::ForRange { var, start, stop, step, body, orelse, plan } => self.for_range(*var, [start, stop, step], body, orelse, plan),
+            StmtKind::CopyView { dst, src } => self.copy_view(*dst, *src),
+            StmtKind::Store { view, indices, value, in_bounds, checked_by_load } => self.store(*view, indices, value, in_bounds, *checked_by_load),
         }
+    }
+
+    /// A loop's `else` block and its exit, which `break` (`broke`) or the
+    /// `else` falling through reaches.
+    fn finish_loop(&mut self, else_b: BlockId, exit: BlockId, orelse: &[Stmt], broke: bool) -> B<()> {
+        self.b.switch_to(else_b);
+        self.reachable = true;
+        self.stmts(orelse)?;
+        let mut exit_used = broke;
+        if self.reachable {
+            self.terminate(Terminator::Goto(exit));
+            exit_used = true;
+        }
+        self.reachable = exit_used;
+        if exit_used {
+            self.b.switch_to(exit);
+        }
+        Ok(())
     }
 
     /// Branches on a condition without materialising `and`/`or`/`not`.
@@ -278,9 +370,10 @@ impl BodyBuilder<'_, '_> {
     }
 
     fn read_local(&mut self, id: LocalId) -> Local {
+        self.check_bound(id);
         let var = self.locals[id.0 as usize];
         let ty = self.f.locals[id.0 as usize].ty;
-        self.b.value(LocalTy::Scalar(ty), OpKind::ReadVar { var })
+        self.value(ty, BodyOp::Copy { src: var })
     }
 
     fn expr(&mut self, e: &Expr) -> B<Local> {
@@ -360,12 +453,15 @@ impl BodyBuilder<'_, '_> {
                 self.value(ty, BodyOp::Select { cond: c, a: t, b: o })
             }
             ExprKind::Call(id, args) => {
-                if !(self.plan.plain_call)(*id) || args.iter().any(|a| matches!(a.ty, Ty::View(_))) {
+                if !(self.plan.plain_call)(*id) {
                     return unsupported();
                 }
                 let mut vals = vec![];
                 for a in args {
-                    vals.push(self.expr(a)?);
+                    match a.ty {
+                        Ty::View(_) => vals.extend(self.view_value(a)?),
+                        _ => vals.push(self.expr(a)?),
+                    }
                 }
                 // A call returning None gives a dummy bint.
                 let rt = if ty == Ty::Void { Ty::Bool } else { ty };
@@ -404,6 +500,9 @@ impl BodyBuilder<'_, '_> {
                 let vn = self.expr(n)?;
                 self.value(ty, BodyOp::RoundDigits { x: vx, n: vn })
             }
+            ExprKind::Index { view, indices, in_bounds } => self.load(*view, indices, in_bounds, ty)?,
+            ExprKind::ViewDim { view, dim, axis } => self.view_dim(*view, *dim, *axis, ty)?,
+            ExprKind::ViewIsNone(view) => self.view_is_none(*view)?,
             _ => return unsupported(),
         })
     }

@@ -1,15 +1,12 @@
-//! Definite assignment: where some path to a read of a variable never
-//! assigned it, the read is checked and raises UnboundLocalError as CPython
-//! does: an object variable is NULL until assigned, a scalar one gets a
-//! bound flag, set at each assignment. Every other read becomes a plain
-//! read (an object's borrowed from its variable). Builders write `ReadVar`
-//! for each read of a variable and `Unassigned` for its value on entry, and
-//! know nothing of flags.
+//! Definite assignment of object variables: where some path to a read of
+//! one never assigned it, the read checks that it is not NULL (its value
+//! until assigned) and raises UnboundLocalError as CPython does; every read
+//! becomes a borrow from the variable. Builders write `Unassigned` for a
+//! variable's value on entry and `ReadVar` for each read. (A scalar
+//! variable's bound flag is the body builder's, from `hir::maybe_unbound`:
+//! loop preludes and memoryviews check it inside composite ops.)
 
-use super::super::body::BodyOp;
-use super::super::{cfg, BlockId, Body, IndexVec, Local, LocalDecl, LocalTy, Op, OpKind, Terminator};
-use crate::hir::Const;
-use crate::types::Ty;
+use super::super::{cfg, BlockId, Body, IndexVec, Local, LocalTy, Op, OpKind, Terminator};
 use fixedbitset::FixedBitSet;
 
 fn read_var(op: &Op) -> Option<Local> {
@@ -102,70 +99,35 @@ pub fn run(body: &mut Body) -> Result<(), String> {
             break;
         }
     }
-    // The reads where the variable may be unassigned, and their variables.
-    let mut flagged = FixedBitSet::with_capacity(vars.len());
+    // The reads where the variable may be unassigned.
     let mut unsure: IndexVec<BlockId, Vec<usize>> = IndexVec::from_elem(vec![], body.blocks.len());
     for &b in &order {
         let Some(mut set) = assigned_in(b, &out) else { continue };
         for (i, op) in body.blocks[b].ops.iter().enumerate() {
             if let Some(k) = read_var(op).and_then(|v| number[v]) {
                 if !set.contains(k) {
-                    flagged.insert(k);
                     unsure[b].push(i);
                 }
             }
             assign(&mut set, op);
         }
     }
-    let mut flags: IndexVec<Local, Option<Local>> = IndexVec::from_elem(None, body.locals.len());
-    let mut clear = vec![];
-    let scalars: Vec<Local> = flagged.ones().map(|k| vars[k]).filter(|v| body.ty(*v) != LocalTy::Object).collect();
-    for var in scalars {
-        let name = format!("{} bound", body.locals[var].name.as_deref().unwrap_or("variable"));
-        let flag = body.locals.push(LocalDecl { ty: LocalTy::Scalar(Ty::Bool), name: Some(name) });
-        flags[var] = Some(flag);
-        clear.push(Op::new(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool })));
-    }
-    let flag_of = |l: Local| flags.get(l).copied().flatten();
     for b in body.blocks.indices() {
         let ops = std::mem::take(&mut body.blocks[b].ops);
         let mut rewritten = Vec::with_capacity(ops.len());
-        // Flags start cleared once the variables are: after the entry's
-        // last `Unassigned`.
-        let clear_after = if b == Body::ENTRY { ops.iter().rposition(is_unassigned) } else { None };
-        if b == Body::ENTRY && clear_after.is_none() {
-            rewritten.append(&mut clear);
-        }
         for (i, op) in ops.into_iter().enumerate() {
-            let line = op.line;
-            let at_line = |kind: BodyOp| Op { line, ..Op::new(vec![], OpKind::Body(kind)) };
-            match read_var(&op) {
-                Some(var) => {
-                    let unsure = unsure[b].binary_search(&i).is_ok();
-                    let name = || body.locals[var].name.clone().unwrap_or_default();
-                    if body.ty(var) == LocalTy::Object {
-                        if unsure {
-                            rewritten.push(Op { line, ..Op::new(vec![], OpKind::CheckAssigned { var, name: name() }) });
-                        }
-                        rewritten.push(Op { kind: OpKind::Borrow { var }, ..op });
-                    } else {
-                        if let Some(flag) = flag_of(var).filter(|_| unsure) {
-                            rewritten.push(at_line(BodyOp::CheckBound { flag, name: name() }));
-                        }
-                        rewritten.push(Op { kind: OpKind::Body(BodyOp::Copy { src: var }), ..op });
-                    }
-                }
-                None => {
-                    let sets: Vec<Local> = if is_unassigned(&op) { vec![] } else { op.dests.iter().filter_map(|d| flag_of(*d)).collect() };
-                    rewritten.push(op);
-                    for flag in sets {
-                        rewritten.push(Op { dests: vec![flag], ..at_line(BodyOp::Const { c: Const::Bool(true), ty: Ty::Bool }) });
-                    }
-                }
+            let Some(var) = read_var(&op) else {
+                rewritten.push(op);
+                continue;
+            };
+            if body.ty(var) != LocalTy::Object {
+                return Err(format!("`{}` reads {var}, a variable that is not an object, through definite assignment", body.name));
             }
-            if clear_after == Some(i) {
-                rewritten.append(&mut clear);
+            if unsure[b].binary_search(&i).is_ok() {
+                let name = body.locals[var].name.clone().unwrap_or_default();
+                rewritten.push(Op { line: op.line, ..Op::new(vec![], OpKind::CheckAssigned { var, name }) });
             }
+            rewritten.push(Op { kind: OpKind::Borrow { var }, ..op });
         }
         body.blocks[b].ops = rewritten;
     }

@@ -1,18 +1,60 @@
 //! The 128-bit vector preludes of element-wise loops and of float sums
 //! under `associative_math` (`hir::VectorPlan`, `hir::SumPlan`), behind a
-//! run-time guard that leaves anything that could differ to the scalar loop.
+//! run-time guard that leaves anything that could differ to the scalar
+//! loop. Each is one loop of its own that raises nothing (only a leaf local
+//! read before it is surely assigned can, as the scalar loop would); it
+//! reads and advances the loop's variables through `PreludeVars`.
 
-use super::*;
+use super::op::OpCx;
+use super::{element_flags, ViewVars, R};
+use crate::hir::{self, Access, ArithOp, ExprKind, LocalId, SumPlan, UnOp, VectorPlan};
+use crate::types::{IntTy, Ty};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, types, BlockArg, InstBuilder, Value};
+use cranelift_frontend::Variable;
 
-impl<'m> Lower<'m, '_, '_, '_> {
+/// The variables of what a prelude reads and advances: the range counter,
+/// and the HIR locals (scalars, bound flags with the local's name, views'
+/// parts) of the function being built.
+pub(crate) struct PreludeVars<'a> {
+    pub counter: Variable,
+    /// The loop variable and its type.
+    pub var: LocalId,
+    pub var_ty: IntTy,
+    pub local: &'a dyn Fn(LocalId) -> R<Variable>,
+    pub flag: &'a dyn Fn(LocalId) -> Option<(Variable, String)>,
+    pub view: &'a dyn Fn(LocalId) -> R<ViewVars>,
+}
+
+impl PreludeVars<'_> {
+    fn assign(&self, o: &mut OpCx, id: LocalId, v: Value) -> R<()> {
+        let var = (self.local)(id)?;
+        o.cx.b.def_var(var, v);
+        if let Some((flag, _)) = (self.flag)(id) {
+            let one = o.cx.b.ins().iconst(types::I8, 1);
+            o.cx.b.def_var(flag, one);
+        }
+        Ok(())
+    }
+
+    fn read(&self, o: &mut OpCx, id: LocalId) -> R<Value> {
+        if let Some((flag, name)) = (self.flag)(id) {
+            o.check_bound(flag, &name)?;
+        }
+        let var = (self.local)(id)?;
+        Ok(o.cx.b.use_var(var))
+    }
+}
+
+impl OpCx<'_, '_, '_> {
     /// Runs as much of an element-wise loop as it can on 128-bit vectors, then
-    /// leaves `cur` at the first index the scalar loop still has to do. Each
+    /// leaves the counter at the first index the scalar loop still has to do. Each
     /// lane does exactly the scalar operations, so results are bit-identical;
     /// a runtime guard keeps the scalar loop for anything that could differ
     /// (indices outside a view, negative start, overlapping arrays).
-    pub(super) fn vector_prelude(&mut self, plan: &VectorPlan, var: LocalId, var_ty: IntTy, cur: Variable, stop: Value) -> R<()> {
+    pub(crate) fn vector_prelude(&mut self, plan: &VectorPlan, pv: &PreludeVars, stop: Value) -> R<()> {
         let accesses: Vec<Access> = std::iter::once(plan.out.clone()).chain(plan.inputs.iter().cloned()).collect();
-        let (mut ok, bases) = self.vector_rows(&accesses, cur, stop)?;
+        let (mut ok, bases) = self.vector_rows(&accesses, pv, stop)?;
         let (lane_ty, vec_ty, lanes) = lanes_of(plan.elem);
         let out_base = bases[0].1;
         for (acc, base) in &bases[1..] {
@@ -30,21 +72,21 @@ impl<'m> Lower<'m, '_, '_, '_> {
         // Two vectors per trip, the test at the bottom (a rotated loop): one
         // taken branch per 2 × lanes elements; the scalar loop does the rest.
         let step = 2 * lanes;
-        let c0 = self.cx.b.use_var(cur);
+        let c0 = self.cx.b.use_var(pv.counter);
         let first = self.cx.b.ins().iadd_imm_s(c0, step);
         let room = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, first, stop);
         let go = self.cx.b.ins().band(ok, room);
         let (body, done) = (self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.ins().brif(go, body, &[], done, &[]);
         self.cx.b.switch_to_block(body); // sealed once its back edge exists
-        let c = self.cx.b.use_var(cur);
+        let c = self.cx.b.use_var(pv.counter);
         for part in 0..2 {
             let at = if part == 0 { c } else { self.cx.b.ins().iadd_imm_s(c, lanes) };
-            let v = self.vector_expr(&plan.value, at, vec_ty, lane_ty, plan.elem, &bases)?;
+            let v = self.vector_expr(&plan.value, at, vec_ty, lane_ty, plan.elem, &bases, pv)?;
             let addr = self.lane_address(out_base, at, plan.elem);
             self.cx.b.ins().store(element_flags(), v, addr, 0);
         }
-        let more = self.vector_step(var, var_ty, cur, c, step, stop);
+        let more = self.vector_step(pv, c, step, stop)?;
         self.cx.b.ins().brif(more, body, &[], done, &[]);
         self.cx.b.seal_block(body);
         self.enter(done);
@@ -55,20 +97,24 @@ impl<'m> Lower<'m, '_, '_, '_> {
     /// `stop` inside its view; an index out of range only fails the guard, so
     /// the scalar loop raises IndexError exactly where CPython's semantics put
     /// it) and each access's row address (leading indices applied once).
-    pub(super) fn vector_rows(&mut self, accesses: &[Access], cur: Variable, stop: Value) -> R<(Value, Vec<(Access, Value)>)> {
-        let start = self.cx.b.use_var(cur);
+    fn vector_rows(&mut self, accesses: &[Access], pv: &PreludeVars, stop: Value) -> R<(Value, Vec<(Access, Value)>)> {
+        let start = self.cx.b.use_var(pv.counter);
         let mut ok = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, start, 0);
         let mut bases: Vec<(Access, Value)> = vec![];
         for acc in accesses {
             if bases.iter().any(|(a, _)| a == acc) {
                 continue;
             }
-            let parts = self.view_parts(acc.view)?;
+            if let Some((flag, name)) = (pv.flag)(acc.view) {
+                self.check_bound(flag, &name)?;
+            }
+            let vv = (pv.view)(acc.view)?;
+            let parts: Vec<Value> = std::iter::once(vv.data).chain(vv.shape).chain(vv.strides).map(|v| self.cx.b.use_var(v)).collect();
             let nd = (parts.len() - 1) / 2;
             let mut base = parts[0];
             for (k, ix) in acc.leading.iter().enumerate() {
-                let i = self.cx.b.use_var(self.fr.vars[ix.0 as usize]);
-                let i = if self.fr.f.wraparound {
+                let i = self.cx.b.use_var((pv.local)(*ix)?);
+                let i = if self.directives.wraparound {
                     let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
                     let w = self.cx.b.ins().iadd(i, parts[1 + k]);
                     self.cx.b.ins().select(neg, w, i)
@@ -91,11 +137,11 @@ impl<'m> Lower<'m, '_, '_, '_> {
     /// as much of the range as fits, added into `s` lane by lane afterwards;
     /// the scalar loop adds the rest in order. The result's rounding differs
     /// from the in-order sum: the user asked for that.
-    pub(super) fn sum_prelude(&mut self, plan: &SumPlan, var: LocalId, var_ty: IntTy, cur: Variable, stop: Value) -> R<()> {
-        let (ok, bases) = self.vector_rows(&plan.inputs, cur, stop)?;
+    pub(crate) fn sum_prelude(&mut self, plan: &SumPlan, pv: &PreludeVars, stop: Value) -> R<()> {
+        let (ok, bases) = self.vector_rows(&plan.inputs, pv, stop)?;
         let (lane_ty, vec_ty, lanes) = lanes_of(plan.elem);
         let step = 2 * lanes;
-        let c0 = self.cx.b.use_var(cur);
+        let c0 = self.cx.b.use_var(pv.counter);
         let first = self.cx.b.ins().iadd_imm_s(c0, step);
         let room = self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, first, stop);
         let go = self.cx.b.ins().band(ok, room);
@@ -109,23 +155,23 @@ impl<'m> Lower<'m, '_, '_, '_> {
         self.cx.b.ins().brif(go, body, &[BlockArg::Value(z), BlockArg::Value(z)], done, &[]);
         self.cx.b.switch_to_block(body); // sealed once its back edge exists
         let (a0, a1) = (self.cx.b.block_params(body)[0], self.cx.b.block_params(body)[1]);
-        let c = self.cx.b.use_var(cur);
-        let v0 = self.vector_expr(&plan.value, c, vec_ty, lane_ty, plan.elem, &bases)?;
+        let c = self.cx.b.use_var(pv.counter);
+        let v0 = self.vector_expr(&plan.value, c, vec_ty, lane_ty, plan.elem, &bases, pv)?;
         let c1 = self.cx.b.ins().iadd_imm_s(c, lanes);
-        let v1 = self.vector_expr(&plan.value, c1, vec_ty, lane_ty, plan.elem, &bases)?;
+        let v1 = self.vector_expr(&plan.value, c1, vec_ty, lane_ty, plan.elem, &bases, pv)?;
         let (a0, a1) = (self.cx.b.ins().fadd(a0, v0), self.cx.b.ins().fadd(a1, v1));
-        let more = self.vector_step(var, var_ty, cur, c, step, stop);
+        let more = self.vector_step(pv, c, step, stop)?;
         self.cx.b.ins().brif(more, body, &[BlockArg::Value(a0), BlockArg::Value(a1)], tail, &[BlockArg::Value(a0), BlockArg::Value(a1)]);
         self.cx.b.seal_block(body);
         self.enter(tail);
         let (a0, a1) = (self.cx.b.block_params(tail)[0], self.cx.b.block_params(tail)[1]);
         let sum = self.cx.b.ins().fadd(a0, a1);
-        let mut s = self.read_local(plan.acc)?;
+        let mut s = pv.read(self, plan.acc)?;
         for lane in 0..lanes as u8 {
             let x = self.cx.b.ins().extractlane(sum, lane);
             s = self.cx.b.ins().fadd(s, x);
         }
-        self.assign(plan.acc, s);
+        pv.assign(self, plan.acc, s)?;
         self.cx.b.ins().jump(done, &[]);
         self.enter(done);
         Ok(())
@@ -134,22 +180,36 @@ impl<'m> Lower<'m, '_, '_, '_> {
     /// After a vector trip at `c`: the loop variable ends as the last index
     /// done (as the scalar loop leaves it), the counter moves on by `step`, and
     /// the result tells whether another whole trip fits before `stop`.
-    pub(super) fn vector_step(&mut self, var: LocalId, var_ty: IntTy, cur: Variable, c: Value, step: i64, stop: Value) -> Value {
+    fn vector_step(&mut self, pv: &PreludeVars, c: Value, step: i64, stop: Value) -> R<Value> {
         let last = self.cx.b.ins().iadd_imm_s(c, step - 1);
-        let last_v = if var_ty.bits < 64 { self.cx.b.ins().ireduce(clif_type(Ty::Int(var_ty)).unwrap_or(types::I64), last) } else { last };
-        self.assign(var, last_v);
+        let last_v = if pv.var_ty.bits < 64 {
+            self.cx.b.ins().ireduce(super::super::clif_type(Ty::Int(pv.var_ty)).unwrap_or(types::I64), last)
+        } else {
+            last
+        };
+        pv.assign(self, pv.var, last_v)?;
         let next = self.cx.b.ins().iadd_imm_s(c, step);
-        self.cx.b.def_var(cur, next);
+        self.cx.b.def_var(pv.counter, next);
         let after = self.cx.b.ins().iadd_imm_s(next, step);
-        self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, after, stop)
+        Ok(self.cx.b.ins().icmp(IntCC::SignedLessThanOrEqual, after, stop))
     }
 
-    pub(super) fn lane_address(&mut self, base: Value, index: Value, elem_bits: u8) -> Value {
+    fn lane_address(&mut self, base: Value, index: Value, elem_bits: u8) -> Value {
         let off = self.cx.b.ins().imul_imm_s(index, (elem_bits / 8) as i64);
         self.cx.b.ins().iadd(base, off)
     }
 
-    pub(super) fn vector_expr(&mut self, e: &Expr, index: Value, vec_ty: ir::Type, lane_ty: ir::Type, elem_bits: u8, bases: &[(Access, Value)]) -> R<Value> {
+    #[allow(clippy::too_many_arguments)]
+    fn vector_expr(
+        &mut self,
+        e: &hir::Expr,
+        index: Value,
+        vec_ty: ir::Type,
+        lane_ty: ir::Type,
+        elem_bits: u8,
+        bases: &[(Access, Value)],
+        pv: &PreludeVars,
+    ) -> R<Value> {
         Ok(match &e.kind {
             ExprKind::Index { view, indices, .. } => {
                 let (_, leading) = indices.split_last().ok_or("vector access without its row")?;
@@ -160,8 +220,8 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 self.cx.b.ins().load(vec_ty, element_flags(), addr, 0)
             }
             ExprKind::Binary(op, a, b) => {
-                let x = self.vector_expr(a, index, vec_ty, lane_ty, elem_bits, bases)?;
-                let y = self.vector_expr(b, index, vec_ty, lane_ty, elem_bits, bases)?;
+                let x = self.vector_expr(a, index, vec_ty, lane_ty, elem_bits, bases, pv)?;
+                let y = self.vector_expr(b, index, vec_ty, lane_ty, elem_bits, bases, pv)?;
                 match op {
                     ArithOp::Add => self.cx.b.ins().fadd(x, y),
                     ArithOp::Sub => self.cx.b.ins().fsub(x, y),
@@ -170,18 +230,28 @@ impl<'m> Lower<'m, '_, '_, '_> {
                 }
             }
             ExprKind::Unary(UnOp::Neg, a) => {
-                let x = self.vector_expr(a, index, vec_ty, lane_ty, elem_bits, bases)?;
+                let x = self.vector_expr(a, index, vec_ty, lane_ty, elem_bits, bases, pv)?;
                 self.cx.b.ins().fneg(x)
             }
-            _ => {
-                // Loop-invariant scalar: computed once per vector step, then splat.
-                let s = self.expr(e)?;
-                if self.cx.b.func.dfg.value_type(s) != lane_ty {
-                    return Err("vector lane type mismatch".into());
-                }
-                self.cx.b.ins().splat(vec_ty, s)
+            // Loop-invariant scalars (constants and locals the loop does not
+            // assign, `opt::vectorize`): computed once per vector step, then splat.
+            ExprKind::Const(c) => {
+                let s = self.konst(*c, e.ty);
+                self.splat_lane(s, vec_ty, lane_ty)?
             }
+            ExprKind::Local(id) => {
+                let s = pv.read(self, *id)?;
+                self.splat_lane(s, vec_ty, lane_ty)?
+            }
+            other => return Err(format!("a vector prelude's value reading {other:?}")),
         })
+    }
+
+    fn splat_lane(&mut self, s: Value, vec_ty: ir::Type, lane_ty: ir::Type) -> R<Value> {
+        if self.cx.b.func.dfg.value_type(s) != lane_ty {
+            return Err("vector lane type mismatch".into());
+        }
+        Ok(self.cx.b.ins().splat(vec_ty, s))
     }
 }
 

@@ -1,0 +1,97 @@
+//! The two trips of a paired float reduction `s += E` (`opt/pairing.rs`)
+//! in a loop unrolled ×2: each trip's leaves (the operands outside `E`'s
+//! vector part) evaluated in the scalar order, adjacent elements of a
+//! unit-stride view loaded once as an f64x2, then `E`'s float work on one
+//! f64x2 and both lanes added to `s` in order (`PairedSum`).
+
+use super::range::Range;
+use super::view::Element;
+use super::{unsupported, BodyBuilder, B};
+use crate::hir::{self, Const, Expr, ExprKind, LocalId, PairedReduction, Stmt};
+use crate::mir::body::{BodyOp, PairTree, SSIZE};
+use crate::mir::{Local, LocalTy, OpKind};
+use crate::types::Ty;
+
+const F64: Ty = Ty::Float(64);
+
+impl BodyBuilder<'_, '_> {
+    /// The trips at counter `c` and `c + k`, paired.
+    pub(super) fn paired_trips(&mut self, p: &PairedReduction, r: &Range, c: Local, k: i64, body: &[Stmt]) -> B<()> {
+        let c2 = self.value(Ty::Int(SSIZE), BodyOp::AddImm { value: c, imm: k });
+        if let Some(s) = body.first() {
+            self.b.at_line(s.line);
+        }
+        let mut lanes: [Vec<Local>; 2] = [vec![], vec![]];
+        let mut tree = None;
+        for (lane, at) in [c, c2].into_iter().enumerate() {
+            self.set_loop_var(r, at);
+            let t = self.gather(p, r.var, k, &p.value, lane, &mut lanes)?;
+            tree.get_or_insert(t);
+            if !self.reachable {
+                return Ok(());
+            }
+        }
+        let tree = tree.ok_or(Err("a paired reduction without its lanes".to_string()))?;
+        let acc = self.read_local(p.acc);
+        let s = self.value(F64, BodyOp::PairedSum { acc, tree, lanes });
+        self.assign(p.acc, s);
+        Ok(())
+    }
+
+    /// Evaluates, in the scalar order, every leaf of `e`'s vector part for
+    /// `lane`; the f64x2 arithmetic over them.
+    fn gather(&mut self, p: &PairedReduction, var: LocalId, step: i64, e: &Expr, lane: usize, lanes: &mut [Vec<Local>; 2]) -> B<PairTree> {
+        if let (ExprKind::Const(Const::Float(x)), F64) = (&e.kind, e.ty) {
+            return Ok(PairTree::Const(*x));
+        }
+        if let Some((view, indices, in_bounds)) = self.adjacent_pair(var, step, p.no_effects, e) {
+            let v = match lane {
+                0 => {
+                    let Element { ty, view, indices, unit_stride, .. } = self.element(view, indices, in_bounds, false)?;
+                    let op = BodyOp::LoadPair { view, ty, indices, in_bounds: in_bounds.to_vec(), unit_stride };
+                    self.b.value(LocalTy::F64x2, OpKind::Body(op))
+                }
+                _ => *lanes[0].get(lanes[1].len()).ok_or(Err("paired reduction lost a lane".to_string()))?,
+            };
+            lanes[lane].push(v);
+            return Ok(PairTree::Leaf { pair: true });
+        }
+        // An expression function's body would be evaluated in place, lane
+        // by lane (`hir::Lanes`): not built here yet.
+        if matches!(e.kind, ExprKind::Call(..)) {
+            return unsupported();
+        }
+        if !hir::lane_arith(e, self.f) {
+            let v = self.expr(e)?;
+            lanes[lane].push(v);
+            return Ok(PairTree::Leaf { pair: false });
+        }
+        Ok(match &e.kind {
+            ExprKind::Binary(op, a, b) => {
+                let x = self.gather(p, var, step, a, lane, lanes)?;
+                let y = self.gather(p, var, step, b, lane, lanes)?;
+                PairTree::Binary(*op, Box::new(x), Box::new(y))
+            }
+            ExprKind::Unary(_, a) => PairTree::Neg(Box::new(self.gather(p, var, step, a, lane, lanes)?)),
+            other => return Err(Err(format!("a paired reduction's vector part {other:?}"))),
+        })
+    }
+
+    /// `view[..., var]` of a double view whose last axis has unit stride, with
+    /// no check or wrap to apply: both lanes' elements are one 16-byte load.
+    fn adjacent_pair<'e>(&self, var: LocalId, step: i64, no_effects: bool, e: &'e Expr) -> Option<(LocalId, &'e [Expr], &'e [u8])> {
+        let ExprKind::Index { view, indices, in_bounds } = &e.kind else { return None };
+        let (last, leading) = indices.split_last()?;
+        let axis = (indices.len() - 1) as u8;
+        let vt = match self.f.locals.get(view.0 as usize)?.ty {
+            Ty::View(vt) => vt,
+            _ => return None,
+        };
+        let proven = in_bounds.contains(&axis);
+        let plain = (proven || !self.f.boundscheck && !self.f.wraparound) && !self.flags.contains_key(view);
+        let simple = |x: &Expr| matches!(x.kind, ExprKind::Const(_)) || hir::index_local(x).is_some_and(|l| l != var);
+        let unit = vt.c_contig || self.unit_stride.contains(view);
+        (e.ty == F64 && step == 1 && no_effects && plain && unit && hir::index_local(last) == Some(var) && leading.iter().all(simple))
+            .then_some((*view, indices.as_slice(), in_bounds.as_slice()))
+    }
+}

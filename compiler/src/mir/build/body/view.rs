@@ -1,0 +1,161 @@
+//! Memoryviews and C arrays in a body: each is its parts as locals (data
+//! pointer, then shape and strides per axis; a C array's are its zeroed
+//! stack storage's), read as a whole where the walk passed them as values
+//! (assignments, calls, slices, copies) and addressed element by element
+//! by `Load`/`Store`, which carry `opt`'s decisions (`in_bounds`,
+//! `checked_by_load`) and the loop version's unit strides.
+
+use super::{BodyBuilder, B};
+use crate::hir::{Axis, Const, Dim, Expr, ExprKind, LocalId};
+use crate::mir::body::{BodyOp, SSIZE};
+use crate::mir::{Local, LocalTy};
+use crate::types::{Ty, ViewTy};
+
+/// The names of a view's parts, for the printer.
+pub(super) fn part_names(view: &str, ndim: u8) -> Vec<String> {
+    let mut names = vec![format!("{view}.data")];
+    names.extend((0..ndim).map(|k| format!("{view}.shape[{k}]")));
+    names.extend((0..ndim).map(|k| format!("{view}.strides[{k}]")));
+    names
+}
+
+/// What addressing one element takes (see `BodyBuilder::element`).
+pub(super) struct Element {
+    pub ty: ViewTy,
+    pub view: Vec<Local>,
+    pub indices: Vec<Local>,
+    pub unit_stride: bool,
+    pub checked: bool,
+}
+
+impl BodyBuilder<'_, '_> {
+    pub(super) fn view_ty(&self, view: LocalId) -> B<ViewTy> {
+        match self.f.locals[view.0 as usize].ty {
+            Ty::View(v) => Ok(v),
+            other => Err(Err(format!("indexing a {other} reached the back end"))),
+        }
+    }
+
+    fn parts(&self, view: LocalId) -> B<Vec<Local>> {
+        self.views.get(&view).cloned().ok_or(Err("memoryview without its parts".to_string()))
+    }
+
+    /// The view's parts as they are now (UnboundLocalError if it may not be assigned).
+    pub(super) fn read_view(&mut self, view: LocalId) -> B<Vec<Local>> {
+        self.check_bound(view);
+        let parts = self.parts(view)?;
+        Ok(parts.into_iter().map(|p| self.value(Ty::Int(SSIZE), BodyOp::Copy { src: p })).collect())
+    }
+
+    /// The parts of a view-typed expression: a view local, a slice of one, None.
+    pub(super) fn view_value(&mut self, e: &Expr) -> B<Vec<Local>> {
+        match &e.kind {
+            ExprKind::Local(id) => self.read_view(*id),
+            ExprKind::SliceView { view, axes } => self.slice(*view, axes),
+            ExprKind::NoneView => {
+                let Ty::View(v) = e.ty else { return Err(Err("a None view without a view type".to_string())) };
+                let zero = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) });
+                Ok(vec![zero; 1 + 2 * v.ndim as usize])
+            }
+            other => Err(Err(format!("a memoryview value {other:?} reached the back end"))),
+        }
+    }
+
+    /// Python slice semantics per axis (`slice.indices`), no copying: the
+    /// new view's data pointer, shape and strides.
+    fn slice(&mut self, view: LocalId, axes: &[Axis]) -> B<Vec<Local>> {
+        let nd = self.view_ty(view)?.ndim as usize;
+        let parts = self.read_view(view)?;
+        let ssize = Ty::Int(SSIZE);
+        let mut data = parts[0];
+        let (mut shape, mut strides) = (vec![], vec![]);
+        for (k, axis) in axes.iter().enumerate() {
+            let (len, stride) = (parts[1 + k], parts[1 + nd + k]);
+            match axis {
+                Axis::At(x) => {
+                    let index = self.expr(x)?;
+                    data = self.value(ssize, BodyOp::SliceAt { data, len, stride, index, axis: k });
+                }
+                Axis::Range(lo, hi, st) => {
+                    let step = match st {
+                        Some(x) => self.expr(x)?,
+                        None => self.value(ssize, BodyOp::Const { c: Const::Int(1), ty: ssize }),
+                    };
+                    self.op(vec![], BodyOp::CheckSliceStep { step });
+                    let lo = match lo {
+                        Some(x) => Some(self.expr(x)?),
+                        None => None,
+                    };
+                    let hi = match hi {
+                        Some(x) => Some(self.expr(x)?),
+                        None => None,
+                    };
+                    let out: Vec<Local> = (0..3).map(|_| self.b.local(LocalTy::Scalar(ssize), None)).collect();
+                    self.op(out.clone(), BodyOp::SliceRange { data, len, stride, lo, hi, step });
+                    data = out[0];
+                    shape.push(out[1]);
+                    strides.push(out[2]);
+                }
+            }
+        }
+        Ok(std::iter::once(data).chain(shape).chain(strides).collect())
+    }
+
+    /// The view local `id` takes the parts `vals`.
+    pub(super) fn assign_view(&mut self, id: LocalId, vals: Vec<Local>) -> B<()> {
+        for (part, v) in self.parts(id)?.into_iter().zip(vals) {
+            self.op(vec![part], BodyOp::Copy { src: v });
+        }
+        self.mark_bound(id);
+        Ok(())
+    }
+
+    /// What addressing `view[indices]` takes: its type, parts, indices,
+    /// whether its last axis has unit stride here, and whether some axis is
+    /// bounds-checked (`check`: unless a load of this element checked it).
+    pub(super) fn element(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], check: bool) -> B<Element> {
+        let ty = self.view_ty(view)?;
+        self.check_bound(view);
+        let mut idx = vec![];
+        for e in indices {
+            idx.push(self.expr(e)?);
+        }
+        let checked = self.f.boundscheck && check && (0..indices.len()).any(|k| !in_bounds.contains(&(k as u8)));
+        Ok(Element { ty, view: self.parts(view)?, indices: idx, unit_stride: self.unit_stride.contains(&view), checked })
+    }
+
+    pub(super) fn load(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], elem: Ty) -> B<Local> {
+        let Element { ty, view, indices, unit_stride, checked } = self.element(view, indices, in_bounds, true)?;
+        Ok(self.value(elem, BodyOp::Load { view, ty, indices, in_bounds: in_bounds.to_vec(), unit_stride, checked, elem }))
+    }
+
+    pub(super) fn store(&mut self, view: LocalId, indices: &[Expr], value: &Expr, in_bounds: &[u8], checked_by_load: bool) -> B<()> {
+        let value = self.expr(value)?;
+        let check = !checked_by_load;
+        let Element { ty, view, indices, unit_stride, checked } = self.element(view, indices, in_bounds, check)?;
+        self.op(vec![], BodyOp::Store { view, ty, indices, value, in_bounds: in_bounds.to_vec(), unit_stride, check, checked });
+        Ok(())
+    }
+
+    pub(super) fn copy_view(&mut self, dst: LocalId, src: LocalId) -> B<()> {
+        let ty = self.view_ty(dst)?;
+        let src = self.read_view(src)?;
+        let dst = self.read_view(dst)?;
+        self.op(vec![], BodyOp::CopyView { ty, src, dst });
+        Ok(())
+    }
+
+    /// `view.shape[axis]` or `view.strides[axis]`.
+    pub(super) fn view_dim(&mut self, view: LocalId, dim: Dim, axis: u8, ty: Ty) -> B<Local> {
+        let nd = self.view_ty(view)?.ndim as usize;
+        self.check_bound(view);
+        let parts = self.parts(view)?;
+        let part = if dim == Dim::Shape { parts[1 + axis as usize] } else { parts[1 + nd + axis as usize] };
+        Ok(self.value(ty, BodyOp::Copy { src: part }))
+    }
+
+    pub(super) fn view_is_none(&mut self, view: LocalId) -> B<Local> {
+        let parts = self.read_view(view)?;
+        Ok(self.value(Ty::Bool, BodyOp::ViewIsNone { data: parts[0] }))
+    }
+}
