@@ -23,8 +23,10 @@ pub fn run(body: &mut Body, verify: bool, mut stages: Option<&mut Stages>) -> Re
     if verify {
         verify::check(body, verify::Stage::Built)?;
     }
-    assign::run(body)?;
-    record("definite assignment", body);
+    // Shown only for a body with object variables: the others are unchanged.
+    if assign::run(body)? {
+        record("definite assignment", body);
+    }
     if verify {
         verify::check(body, verify::Stage::Assigned)?;
     }

@@ -20,7 +20,8 @@ fn is_unassigned(op: &Op) -> bool {
     matches!(op.kind, OpKind::Unassigned)
 }
 
-pub fn run(body: &mut Body) -> Result<(), String> {
+/// Whether the body had variables to resolve.
+pub fn run(body: &mut Body) -> Result<bool, String> {
     // The variables, numbered densely in the order of their locals.
     let mut number: IndexVec<Local, Option<usize>> = IndexVec::from_elem(None, body.locals.len());
     for op in body.blocks.iter().flat_map(|b| &b.ops) {
@@ -31,7 +32,7 @@ pub fn run(body: &mut Body) -> Result<(), String> {
     }
     let vars: Vec<Local> = number.indices().filter(|l| number[*l].is_some()).collect();
     if vars.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     for (k, v) in vars.iter().enumerate() {
         number[*v] = Some(k);
@@ -131,5 +132,5 @@ pub fn run(body: &mut Body) -> Result<(), String> {
         }
         body.blocks[b].ops = rewritten;
     }
-    Ok(())
+    Ok(true)
 }
