@@ -48,15 +48,23 @@ pub enum BodyOp {
     /// The function's traceback entry at `line` (`always`: the outermost
     /// compiled frame, never bounded).
     AddTraceback { line: Local, name: String, file: String, always: bool },
+    /// Before calling a function with a big frame: the stack limit to pass
+    /// it, or RecursionError unless the stack has room for `bytes`.
+    RoomFor { bytes: i64, limit: Local },
+    /// Leaves through the error edge with the exception already set: an
+    /// inlined callee's error, its traceback entry added, goes on to its
+    /// caller's handler at the call's line.
+    Propagate,
 }
 
 impl BodyOp {
     pub fn uses(&self) -> Vec<Local> {
         use BodyOp::*;
         match self {
-            Const { .. } | Raise { .. } => vec![],
+            Const { .. } | Raise { .. } | Propagate => vec![],
             Copy { src: v } | Convert { value: v, .. } | Unary { value: v, .. } | Truthy { value: v, .. } | Abs { value: v, .. }
-            | BitCount { value: v, .. } | Round { value: v } | Assert { value: v, .. } | CheckBound { flag: v, .. } | AddTraceback { line: v, .. } | StackCheck { limit: v } => vec![*v],
+            | BitCount { value: v, .. } | Round { value: v } | Assert { value: v, .. } | CheckBound { flag: v, .. } | AddTraceback { line: v, .. } | StackCheck { limit: v }
+            | RoomFor { limit: v, .. } => vec![*v],
             FloatBinary { a, b, .. } | IntTrueDiv { a, b, .. } | IntBinary { a, b, .. } | BoolBinary { a, b, .. } | Sub { a, b }
             | Compare { a, b, .. } | RoundDigits { x: a, n: b } => vec![*a, *b],
             MinMax { v, acc, .. } => vec![*v, *acc],
@@ -72,9 +80,9 @@ impl BodyOp {
             Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } | StackCheck { .. } => {
                 ErrorKind::Never
             }
-            Raise { .. } => ErrorKind::Always,
+            Raise { .. } | Propagate => ErrorKind::Always,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
-            | Math { .. } | Abs { .. } | Round { .. } | RoundDigits { .. } | Call { .. } | CheckBound { .. } | Assert { .. } => ErrorKind::Flag,
+            | Math { .. } | Abs { .. } | Round { .. } | RoundDigits { .. } | Call { .. } | CheckBound { .. } | Assert { .. } | RoomFor { .. } => ErrorKind::Flag,
         }
     }
 
@@ -107,6 +115,8 @@ impl BodyOp {
             CheckBound { flag, name } => format!("check_bound '{name}' {flag}"),
             StackCheck { limit } => format!("stack_check {limit}"),
             AddTraceback { line, name, always, .. } => format!("add_traceback '{name}' line {line}{}", if *always { " always" } else { "" }),
+            RoomFor { bytes, limit } => format!("room_for {bytes} bytes, limit {limit}"),
+            Propagate => "propagate".to_string(),
         }
     }
 }

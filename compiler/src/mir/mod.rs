@@ -126,6 +126,9 @@ pub struct Op {
     /// The source line it belongs to (0: none): its traceback entry's line
     /// when it fails, and its instructions' source location.
     pub line: u32,
+    /// Where its error goes when it fails (an inlined callee's error block,
+    /// which adds the callee's traceback entry); `None`: the error exit.
+    pub handler: Option<BlockId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -228,7 +231,7 @@ impl Terminator {
 
 impl Op {
     pub fn new(dests: Vec<Local>, kind: OpKind) -> Self {
-        Op { dests, kind, line: 0 }
+        Op { dests, kind, line: 0, handler: None }
     }
 
     /// The locals the op reads.

@@ -105,9 +105,10 @@ fn op(op: &Op) -> String {
         ReleaseBuffer { buf } => format!("release_buffer {buf}"),
         Body(b) => b.show(),
     };
-    let fails = match op.error_kind() {
-        ErrorKind::Never => String::new(),
-        k => format!("  ; fails: {k:?}"),
+    let fails = match (op.error_kind(), op.handler) {
+        (ErrorKind::Never, _) => String::new(),
+        (k, None) => format!("  ; fails: {k:?}"),
+        (k, Some(h)) => format!("  ; fails: {k:?} to {h}"),
     };
     let line = if op.line == 0 { String::new() } else { format!("  @{}", op.line) };
     if op.dests.is_empty() {

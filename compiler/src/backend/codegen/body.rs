@@ -29,8 +29,8 @@ struct Gen<'c, 'a, 'b, 'm> {
     /// Predecessor edges of each block not yet emitted.
     pending: IndexVec<BlockId, usize>,
     entered: IndexVec<BlockId, bool>,
-    /// Whether anything jumped to the error exit.
-    error_used: bool,
+    /// Whether anything jumped to the block (an error exit: emitted only then).
+    raised_to: IndexVec<BlockId, bool>,
     /// The values of the unnamed locals (an expression's parts), which
     /// their ops take as they are, as the walk passed values: each is defined
     /// once, where it dominates its uses (the verifier's definitions check).
@@ -38,9 +38,10 @@ struct Gen<'c, 'a, 'b, 'm> {
     /// yet adds a block parameter Cranelift removes again (an alias), and the
     /// SSA builder's tables grow as variables times blocks.
     temps: HashMap<Local, Value>,
-    /// The values of the pointer-sized locals (the stack limit, as passed or
-    /// as checked on entry): defined once on entry, they dominate every use,
-    /// and are passed as they are, as the walk passed its limit.
+    /// The values of the pointer-sized locals (the stack limit, as passed,
+    /// as checked on entry or before a call of a big frame): each defined
+    /// once, where it dominates every use, and passed as it is, as the walk
+    /// passed its limit.
     pinned: HashMap<Local, Value>,
     /// The parameters' values on entry.
     params: Vec<(Local, Value)>,
@@ -58,7 +59,7 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, f: &hir::Function) -> R<()> {
         blocks: IndexVec::from_elem(None, n),
         pending: IndexVec::from_elem(0, n),
         entered: IndexVec::from_elem(false, n),
-        error_used: false,
+        raised_to: IndexVec::from_elem(false, n),
         temps: HashMap::new(),
         pinned: HashMap::new(),
         params: vec![],
@@ -106,12 +107,27 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, f: &hir::Function) -> R<()> {
         if merged[b] || b == body.error_exit {
             continue;
         }
+        let takes_line = body.blocks[b].takes_line;
+        if takes_line.is_some() && !g.raised_to[b] {
+            // An inlined callee's error block nothing jumped to.
+            continue;
+        }
+        if takes_line.is_some() {
+            // Every jump here is emitted (the callee's body came first); the
+            // edges that raised nothing add none.
+            g.pending[b] = 0;
+        }
         if b != Body::ENTRY {
             g.enter(b)?;
         }
+        if let Some(line) = takes_line {
+            let block = g.block(b);
+            let v = g.cx.b.block_params(block)[0];
+            g.def(line, v)?;
+        }
         g.emit_from(b)?;
     }
-    if g.error_used {
+    if g.raised_to[body.error_exit] {
         g.cx.b.set_srcloc(ir::SourceLoc::default());
         let exit = g.block(body.error_exit);
         g.cx.b.switch_to_block(exit);
@@ -138,6 +154,23 @@ impl Gen<'_, '_, '_, '_> {
                 }
                 self.blocks[b] = Some(block);
                 block
+            }
+        }
+    }
+
+    /// The error blocks of the frame whose errors go to `handler` and of
+    /// the frames around it, outermost first (an inlined callee's error
+    /// block's own ops run in its caller's frame).
+    fn frame_set_up(&mut self, handler: Option<BlockId>) {
+        match handler {
+            Some(h) if self.blocks[h].is_none() => {
+                let outer = self.body.blocks[h].ops.first().and_then(|op| op.handler);
+                self.frame_set_up(outer);
+                self.block(h);
+            }
+            Some(_) => {}
+            None => {
+                self.block(self.body.error_exit);
             }
         }
     }
@@ -251,8 +284,8 @@ impl Gen<'_, '_, '_, '_> {
         };
         if op.line != 0 {
             // The frame is set up (its locals zeroed, the ops without a
-            // line): its error exit comes next, as the walk made it.
-            self.block(self.body.error_exit);
+            // line): its error block comes next, as the walk made it.
+            self.frame_set_up(op.handler);
         }
         self.at_line(op.line);
         let exit = match err {
@@ -273,9 +306,7 @@ impl Gen<'_, '_, '_, '_> {
         let raised = o.raised;
         if let (Some(e), true) = (err, raised) {
             self.pending[e] = self.pending[e].saturating_sub(1);
-            if e == self.body.error_exit {
-                self.error_used = true;
-            }
+            self.raised_to[e] = true;
         }
         if let (Some(d), Some(v)) = (op.dests.first(), r) {
             self.def(*d, v)?;
@@ -342,6 +373,11 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         }
         AddTraceback { name, file, always, .. } => {
             o.add_traceback(name, file, a[0], *always)?;
+            return Ok(None);
+        }
+        RoomFor { bytes, .. } => o.room_for(*bytes, a[0])?,
+        Propagate => {
+            o.jump_to_error();
             return Ok(None);
         }
     }))

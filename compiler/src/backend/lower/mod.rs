@@ -123,8 +123,12 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
     let b = FunctionBuilder::new(&mut func, &mut fctx);
     let mut cx = FnCx::new(em, b);
     let is_recursive = recursive.contains(&f.id);
-    let plain_call = |id: FuncId| !has_big_frame(m.function(id)) && !inlines(m, recursive, id, 0, 0, usize::from(id == f.id));
-    let plan = mir::build::body::Plan { plain_call: &plain_call, stack_check: is_recursive, file: &m.source_path };
+    let inline = |id: FuncId, depth: usize, inlined: usize, same: usize| inlines(m, recursive, id, depth, inlined, same).then(|| function_size(m.function(id)));
+    let big_frame = |id: FuncId| {
+        let callee = m.function(id);
+        has_big_frame(callee).then(|| frame_estimate(callee))
+    };
+    let plan = mir::build::body::Plan { m, inlines: &inline, big_frame: &big_frame, stack_check: is_recursive, file: &m.source_path };
     if let Some(mut body) = mir::build::body::build(f, &plan)? {
         let mut stages = mir::pass::Stages::new();
         let all_stages = cx.em.listing_kind == Listing::MirStages;

@@ -24,9 +24,13 @@ use std::collections::HashMap;
 
 /// What the back end decided that the body depends on.
 pub struct Plan<'p> {
-    /// Whether a call of this function is a plain native call (not inlined,
-    /// no big frame to check room for).
-    pub plain_call: &'p dyn Fn(FuncId) -> bool,
+    pub m: &'p hir::Module,
+    /// Whether a call of a function is inlined `depth` calls deep, with
+    /// `inlined` HIR nodes taken in so far and `same` frames of it around
+    /// the call: the HIR nodes it takes in when it is.
+    pub inlines: &'p dyn Fn(FuncId, usize, usize, usize) -> Option<usize>,
+    /// Bytes of a callee's big frame: the stack room checked before calling it.
+    pub big_frame: &'p dyn Fn(FuncId) -> Option<i64>,
     /// The function checks the stack on entry (it is recursive).
     pub stack_check: bool,
     /// The source file, for traceback entries.
@@ -48,45 +52,85 @@ struct LoopTargets {
     broke: bool,
 }
 
-struct BodyBuilder<'m, 'p> {
-    b: Builder,
+/// One function's part of the body: the built function's own, or a callee
+/// inlined into it.
+struct Frame<'m> {
     f: &'m hir::Function,
-    plan: &'p Plan<'p>,
     locals: Vec<Local>,
     flags: HashMap<LocalId, Local>,
+    loops: Vec<LoopTargets>,
+    /// An inlined callee's `return`: the join block, and the local its
+    /// value goes to.
+    ret: Option<(BlockId, Local)>,
+}
+
+struct BodyBuilder<'p> {
+    b: Builder,
+    plan: &'p Plan<'p>,
+    fr: Frame<'p>,
+    /// The frames of the callers of the callee being inlined, innermost last.
+    outer: Vec<Frame<'p>>,
     limit: Local,
     reachable: bool,
-    loops: Vec<LoopTargets>,
+    /// HIR nodes inlined into this body so far (`Plan::inlines`).
+    inlined: usize,
 }
 
 /// The MIR of `f`'s body, or `None` when it uses what is not built here yet.
-pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
+pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Option<Body>, String> {
     let returns = match f.ret {
         Ty::Void => Returns::Flag,
         Ty::View(_) => return Ok(None),
         t => Returns::ScalarAndFlag(t),
     };
-    if f.locals.iter().any(|l| matches!(l.ty, Ty::View(_) | Ty::Void)) {
+    if has_views(f) {
         return Ok(None);
     }
     let mut b = Builder::new(&f.name, returns);
-    let mut locals: Vec<Option<Local>> = vec![None; f.locals.len()];
+    let mut params: Vec<Option<Local>> = vec![None; f.locals.len()];
     for p in &f.params {
         let l = b.param(LocalTy::Scalar(p.ty), &f.locals[p.local.0 as usize].name);
-        locals[p.local.0 as usize] = Some(l);
+        params[p.local.0 as usize] = Some(l);
     }
     let mut limit = b.param(LocalTy::Ptr, "stack limit");
     // Before the frame is set up: on error nothing of it exists.
     if plan.stack_check {
         limit = b.value(LocalTy::Ptr, OpKind::Body(BodyOp::StackCheck { limit }));
     }
-    // Every local starts zeroed, in order, then the bound flags (cleared).
-    let mut all = vec![];
-    for (decl, l) in f.locals.iter().zip(locals) {
+    let fr = set_up_frame(&mut b, f, params, None, None);
+    let line = b.local(LocalTy::Scalar(Ty::Int(LINE)), Some("failing line"));
+    let exit = b.error_exit_mut();
+    exit.takes_line = Some(line);
+    exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
+    let mut bb = BodyBuilder { b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0 };
+    match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
+        Ok(()) => bb.b.finish_in_entry_order().map(Some),
+        Err(Ok(Unsupported)) => Ok(None),
+        Err(Err(e)) => Err(e),
+    }
+}
+
+/// A traceback entry's line.
+const LINE: IntTy = IntTy { bits: 32, signed: true, checked: false, cname: "int" };
+
+fn has_views(f: &hir::Function) -> bool {
+    f.locals.iter().any(|l| matches!(l.ty, Ty::View(_) | Ty::Void))
+}
+
+/// `f`'s frame: its parameters (`params`, by local), every other local
+/// zeroed in order, then the bound flags cleared. An inlined callee's locals
+/// are named after it (`prefix`).
+fn set_up_frame<'m>(b: &mut Builder, f: &'m hir::Function, params: Vec<Option<Local>>, prefix: Option<&str>, ret: Option<(BlockId, Local)>) -> Frame<'m> {
+    let name = |n: &str| match prefix {
+        Some(p) => format!("{p}.{n}"),
+        None => n.to_string(),
+    };
+    let mut locals = vec![];
+    for (decl, l) in f.locals.iter().zip(params) {
         let l = match l {
             Some(l) => l,
             None => {
-                let l = b.local(LocalTy::Scalar(decl.ty), Some(&decl.name));
+                let l = b.local(LocalTy::Scalar(decl.ty), Some(&name(&decl.name)));
                 let zero = match decl.ty {
                     Ty::Float(_) => Const::Float(0.0),
                     Ty::Bool => Const::Bool(false),
@@ -96,30 +140,20 @@ pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
                 l
             }
         };
-        all.push(l);
+        locals.push(l);
     }
     let mut unbound: Vec<LocalId> = hir::maybe_unbound(f).into_iter().collect();
     unbound.sort();
     let mut flags = HashMap::new();
     for id in unbound {
-        let name = format!("{} bound", f.locals[id.0 as usize].name);
-        let flag = b.local(LocalTy::Scalar(Ty::Bool), Some(&name));
+        let flag = b.local(LocalTy::Scalar(Ty::Bool), Some(&name(&format!("{} bound", f.locals[id.0 as usize].name))));
         b.op(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }));
         flags.insert(id, flag);
     }
-    let line = b.local(LocalTy::Scalar(Ty::Int(IntTy { bits: 32, signed: true, checked: false, cname: "int" })), Some("failing line"));
-    let exit = b.error_exit_mut();
-    exit.takes_line = Some(line);
-    exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
-    let mut bb = BodyBuilder { b, f, plan, locals: all, flags, limit, reachable: true, loops: vec![] };
-    match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
-        Ok(()) => bb.b.finish_in_entry_order().map(Some),
-        Err(Ok(Unsupported)) => Ok(None),
-        Err(Err(e)) => Err(e),
-    }
+    Frame { f, locals, flags, loops: vec![], ret }
 }
 
-impl BodyBuilder<'_, '_> {
+impl BodyBuilder<'_> {
     fn op(&mut self, dests: Vec<Local>, op: BodyOp) {
         self.b.op(dests, OpKind::Body(op));
     }
@@ -148,13 +182,82 @@ impl BodyBuilder<'_, '_> {
         if !self.reachable {
             return Ok(());
         }
-        if self.f.ret == Ty::Void {
-            self.terminate(Terminator::ReturnNone);
+        if self.fr.f.ret == Ty::Void {
+            self.return_(None);
             return Ok(());
         }
-        let msg = format!("{}() reached its end without a return statement, but it is declared to return {}", self.f.name, self.f.ret);
+        let msg = format!("{}() reached its end without a return statement, but it is declared to return {}", self.fr.f.name, self.fr.f.ret);
         self.raise("PyExc_TypeError", Some(&msg));
         Ok(())
+    }
+
+    /// `return v` (`None`: from a function returning None): an inlined
+    /// callee's goes to its join block with the value (a dummy bint for None).
+    fn return_(&mut self, v: Option<Local>) {
+        match (self.fr.ret, v) {
+            (Some((join, ret)), Some(v)) => {
+                self.op(vec![ret], BodyOp::Copy { src: v });
+                self.terminate(Terminator::Goto(join));
+            }
+            (Some((join, ret)), None) => {
+                self.op(vec![ret], BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool });
+                self.terminate(Terminator::Goto(join));
+            }
+            (None, Some(v)) => self.terminate(Terminator::Return(v)),
+            (None, None) => self.terminate(Terminator::ReturnNone),
+        }
+    }
+
+    /// The callee's body in place of a call: its locals fresh (its
+    /// parameters bound to `args`), its `return` a jump to a join block with
+    /// the value in a local, its errors through an error block of its own
+    /// that adds its traceback entry at the failing line, then goes on to
+    /// the caller's handler at the call's line.
+    fn inline_call(&mut self, id: FuncId, args: Vec<Local>, rt: Ty) -> B<Local> {
+        let callee = self.plan.m.functions.get(id.0 as usize).ok_or(Err("a call of an unknown function".to_string()))?;
+        let root = self.outer.first().unwrap_or(&self.fr).f;
+        // Code generation applies the built function's directives to every op.
+        let same_directives = (callee.overflowcheck, callee.cdivision, callee.wraparound, callee.boundscheck)
+            == (root.overflowcheck, root.cdivision, root.wraparound, root.boundscheck);
+        if has_views(callee) || !same_directives {
+            return unsupported();
+        }
+        if args.len() != callee.params.len() {
+            return Err(Err(format!("a call of {} with {} arguments reached the back end", callee.name, args.len())));
+        }
+        let join = self.b.block(false);
+        let ret = self.b.local(LocalTy::Scalar(rt), Some(&format!("{} return value", callee.name)));
+        let (call_line, caller_handler) = (self.b.line(), self.b.handler());
+        let err = self.b.block(true);
+        let mut params: Vec<Option<Local>> = vec![None; callee.locals.len()];
+        self.b.set_handler(Some(err));
+        // The frame's set-up belongs to no line (code generation makes the
+        // callee's error block once it is done, as the walk made it).
+        self.b.at_line(0);
+        for (p, a) in callee.params.iter().zip(args) {
+            let l = self.b.local(LocalTy::Scalar(p.ty), Some(&format!("{}.{}", callee.name, callee.locals[p.local.0 as usize].name)));
+            self.op(vec![l], BodyOp::Copy { src: a });
+            params[p.local.0 as usize] = Some(l);
+        }
+        let frame = set_up_frame(&mut self.b, callee, params, Some(&callee.name), Some((join, ret)));
+        let caller = std::mem::replace(&mut self.fr, frame);
+        self.outer.push(caller);
+        self.stmts(&callee.body)?;
+        self.fall_off_end()?;
+        self.fr = self.outer.pop().ok_or(Err("the inlined frames lost their caller".to_string()))?;
+        self.b.set_handler(caller_handler);
+        self.b.switch_to(err);
+        let line = self.b.local(LocalTy::Scalar(Ty::Int(LINE)), Some(&format!("{} failing line", callee.name)));
+        self.b.takes_line(err, line);
+        self.b.at_line(0);
+        self.op(vec![], BodyOp::AddTraceback { line, name: callee.name.clone(), file: self.plan.file.to_string(), always: false });
+        self.b.at_line(call_line);
+        self.op(vec![], BodyOp::Propagate);
+        self.terminate(Terminator::Unreachable);
+        // Reached even when the callee always raises, as in the walk.
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(self.value(rt, BodyOp::Copy { src: ret }))
     }
 
     fn raise(&mut self, exc: &str, msg: Option<&str>) {
@@ -163,9 +266,9 @@ impl BodyBuilder<'_, '_> {
     }
 
     fn assign(&mut self, id: LocalId, v: Local) {
-        let var = self.locals[id.0 as usize];
+        let var = self.fr.locals[id.0 as usize];
         self.op(vec![var], BodyOp::Copy { src: v });
-        if let Some(flag) = self.flags.get(&id).copied() {
+        if let Some(flag) = self.fr.flags.get(&id).copied() {
             self.op(vec![flag], BodyOp::Const { c: Const::Bool(true), ty: Ty::Bool });
         }
     }
@@ -213,12 +316,12 @@ impl BodyBuilder<'_, '_> {
                 self.branch_on(cond, body_b, else_b)?;
                 self.b.switch_to(body_b);
                 self.reachable = true;
-                self.loops.push(LoopTargets { cont: header, exit, broke: false });
+                self.fr.loops.push(LoopTargets { cont: header, exit, broke: false });
                 self.stmts(body)?;
                 if self.reachable {
                     self.terminate(Terminator::Goto(header));
                 }
-                let broke = self.loops.pop().is_some_and(|t| t.broke);
+                let broke = self.fr.loops.pop().is_some_and(|t| t.broke);
                 self.b.at_line(line);
                 self.b.switch_to(else_b);
                 self.reachable = true;
@@ -236,7 +339,7 @@ impl BodyBuilder<'_, '_> {
             }
             StmtKind::Break | StmtKind::Continue => {
                 let brk = matches!(s.kind, StmtKind::Break);
-                let t = self.loops.last_mut().ok_or(Err("break outside loop reached the back end".to_string()))?;
+                let t = self.fr.loops.last_mut().ok_or(Err("break outside loop reached the back end".to_string()))?;
                 let target = if brk {
                     t.broke = true;
                     t.exit
@@ -247,13 +350,11 @@ impl BodyBuilder<'_, '_> {
                 Ok(())
             }
             StmtKind::Return(v) => {
-                match v {
-                    Some(e) => {
-                        let v = self.expr(e)?;
-                        self.terminate(Terminator::Return(v));
-                    }
-                    None => self.terminate(Terminator::ReturnNone),
-                }
+                let v = match v {
+                    Some(e) => Some(self.expr(e)?),
+                    None => None,
+                };
+                self.return_(v);
                 Ok(())
             }
             StmtKind::Raise { exc, msg } => {
@@ -297,12 +398,12 @@ impl BodyBuilder<'_, '_> {
     }
 
     fn read_local(&mut self, id: LocalId) -> Local {
-        if let Some(flag) = self.flags.get(&id).copied() {
-            let name = self.f.locals[id.0 as usize].name.clone();
+        if let Some(flag) = self.fr.flags.get(&id).copied() {
+            let name = self.fr.f.locals[id.0 as usize].name.clone();
             self.op(vec![], BodyOp::CheckBound { flag, name });
         }
-        let var = self.locals[id.0 as usize];
-        let ty = self.f.locals[id.0 as usize].ty;
+        let var = self.fr.locals[id.0 as usize];
+        let ty = self.fr.f.locals[id.0 as usize].ty;
         self.value(ty, BodyOp::Copy { src: var })
     }
 
@@ -387,7 +488,7 @@ impl BodyBuilder<'_, '_> {
                 self.value(ty, BodyOp::Select { cond: c, a: t, b: o })
             }
             ExprKind::Call(id, args) => {
-                if !(self.plan.plain_call)(*id) || args.iter().any(|a| matches!(a.ty, Ty::View(_))) {
+                if args.iter().any(|a| matches!(a.ty, Ty::View(_))) {
                     return unsupported();
                 }
                 let mut vals = vec![];
@@ -396,7 +497,16 @@ impl BodyBuilder<'_, '_> {
                 }
                 // A call returning None gives a dummy bint.
                 let rt = if ty == Ty::Void { Ty::Bool } else { ty };
-                self.value(rt, BodyOp::Call { func: *id, args: vals, limit: self.limit })
+                let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == *id).count();
+                if let Some(size) = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same) {
+                    self.inlined += size;
+                    return self.inline_call(*id, vals, rt);
+                }
+                let limit = match (self.plan.big_frame)(*id) {
+                    Some(bytes) => self.b.value(LocalTy::Ptr, OpKind::Body(BodyOp::RoomFor { bytes, limit: self.limit })),
+                    None => self.limit,
+                };
+                self.value(rt, BodyOp::Call { func: *id, args: vals, limit })
             }
             ExprKind::Math(op, args) => {
                 let mut vals = vec![];
