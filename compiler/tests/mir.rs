@@ -72,3 +72,22 @@ fn mir_of_a_body_with_an_unbound_local() {
     // `y` may be read before it is assigned: a bound flag, checked on read.
     insta::assert_snapshot!(mir_stages("def f(x: int) -> int:\n    if x > 0:\n        y = x\n    return y\n"));
 }
+
+#[test]
+fn mir_of_an_inlined_callee_that_raises() {
+    // `half` is inlined into `twice`: its locals are fresh, its `return` goes
+    // to a join block, and its errors go to a block of its own that adds its
+    // traceback entry (at the failing line) and propagates at the call's line.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\n@cython.cfunc\ndef half(n: cython.int) -> cython.int:\n    if n < 0:\n        raise ValueError('negative')\n    return n // 2\n\ndef twice(n: cython.int, /) -> cython.int:\n    return half(n) + 1\n"
+    ));
+}
+
+#[test]
+fn mir_of_a_call_of_a_big_frame() {
+    // `big` holds a large C array: never inlined, and the caller checks the
+    // stack has room for its frame before calling it.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\n@cython.cfunc\ndef big(n: cython.int) -> cython.int:\n    a: cython.int[100000]\n    a[0] = n\n    return a[0]\n\ndef f(n: cython.int, /) -> cython.int:\n    return big(n) + 1\n"
+    ));
+}

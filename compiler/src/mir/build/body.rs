@@ -9,11 +9,21 @@
 //! and a local that may be read before it is assigned (`hir::maybe_unbound`)
 //! has a bound flag that each read checks.
 //!
+//! A call the back end inlines (`Plan::inlines`) builds the callee's body
+//! here, in a frame of its own: fresh locals, its `return` a jump to a join
+//! block with the value in a local, its ops' errors (`Op::handler`) to an
+//! error block that adds the callee's traceback entry at the failing line
+//! and propagates to the caller's handler at the call's line. A call of a
+//! function with a big frame checks the stack's room first (`RoomFor`).
+//!
 //! Not built here yet (`Ok(None)`: the function goes through `lower`'s
-//! walk): memoryviews and C arrays, `for … in range`, calls inlined or of a
-//! big frame, comparison chains. A value joining two paths (`and`/`or`, a
-//! conditional expression that branches) is a local assigned on each, which Cranelift's SSA construction turns into the join block's
-//! parameter, as the walk made it.
+//! walk): memoryviews and C arrays (also in an inlined callee or passed to
+//! a call), `for … in range`, comparison chains, a callee inlined whose
+//! directives differ from the function's (code generation applies the
+//! function's). A value joining two paths (`and`/`or`, a conditional
+//! expression that branches, an inlined callee's result) is a local
+//! assigned on each, which Cranelift's SSA construction turns into the join
+//! block's parameter, as the walk made it.
 
 use super::Builder;
 use crate::hir::{self, ArithOp, Const, Expr, ExprKind, FuncId, LocalId, Stmt, StmtKind, UnOp};
