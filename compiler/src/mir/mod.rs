@@ -95,6 +95,9 @@ pub enum OpKind {
     CallNative { func: FuncId, args: Vec<Local>, limit: Local },
     /// The function's HIR body lowered into this function (small functions).
     InlineBody { func: FuncId, args: Vec<Local>, limit: Local },
+    /// A body in place failed (its traceback entries added): the error
+    /// leaves compiled code here, so the next one counts its entries afresh.
+    LeaveCompiledCode,
     /// Calls the module helper `helpers[slot]` (a Python callable) with
     /// `args`; a new reference.
     CallHelper { slot: usize, args: Vec<Local> },
@@ -243,7 +246,7 @@ impl Op {
             CallBinder { args, nargs, kwnames, .. } => vec![*args, *nargs, *kwnames],
             CallBinderPath { args } | CallC { args, .. } | CallHelper { args, .. } => args.clone(),
             Unbox { obj, .. } | AcquireBuffer { obj, .. } | IncRef { obj } | DecRef { obj } => vec![*obj],
-            StackLimit { .. } | NoneRef => vec![],
+            StackLimit { .. } | NoneRef | LeaveCompiledCode => vec![],
             CallNative { args, limit, .. } | InlineBody { args, limit, .. } => {
                 let mut v = args.clone();
                 v.push(*limit);
@@ -269,6 +272,7 @@ impl Op {
         use OpKind::*;
         match &self.kind {
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } => ErrorKind::Null,
+            LeaveCompiledCode => ErrorKind::Always,
             Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | InlineBody { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
                 if frame.is_some() {

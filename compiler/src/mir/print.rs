@@ -93,6 +93,7 @@ fn op(op: &Op) -> String {
         StackLimit { frame: Some(n) } => format!("stack_limit(room for {n} bytes)"),
         CallNative { func, args, limit } => format!("call_native f{}({}; limit {limit})", func.0, list(args)),
         InlineBody { func, args, limit } => format!("inline_body f{}({}; limit {limit})", func.0, list(args)),
+        LeaveCompiledCode => "leave_compiled_code".into(),
         CallC { prim, args } => format!("{}({})", prim.name, list(args)),
         CallHelper { slot, args } => format!("call_helper helpers[{slot}]({})", list(args)),
         Widen { value, to } => format!("widen[{to}] {value}"),

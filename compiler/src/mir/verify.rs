@@ -175,6 +175,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dests(0)?;
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }
+        LeaveCompiledCode => dests(0),
         Body(b) => {
             if op.dests.len() > 1 {
                 return Err(format!("{} results, at most 1 expected", op.dests.len()));
