@@ -81,6 +81,11 @@ impl Builder {
         self.body.blocks[b].takes_line = Some(line);
     }
 
+    /// The jumps to `b` pass the value of `l` (`BasicBlock::passed`).
+    pub fn passes(&mut self, b: BlockId, l: Local) {
+        self.body.blocks[b].passed = Some(l);
+    }
+
     pub fn error_exit(&self) -> BlockId {
         self.body.error_exit
     }

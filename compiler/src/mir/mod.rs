@@ -163,11 +163,14 @@ pub struct BasicBlock {
     pub takes_line: Option<Local>,
     /// The source line of the terminator (0: none).
     pub line: u32,
+    /// The local whose value each jump here passes as the block's
+    /// parameter (a callee's join block: its result, as the walk passed it).
+    pub passed: Option<Local>,
 }
 
 impl BasicBlock {
     pub fn new(ops: Vec<Op>, term: Option<Terminator>, cold: bool) -> Self {
-        BasicBlock { ops, term, cold, takes_line: None, line: 0 }
+        BasicBlock { ops, term, cold, takes_line: None, line: 0, passed: None }
     }
 }
 

@@ -38,6 +38,9 @@ pub fn body(body: &Body) -> String {
         if let Some(l) = block.takes_line {
             notes.push(format!("the failing line in {l}"));
         }
+        if let Some(l) = block.passed {
+            notes.push(format!("{l} passed"));
+        }
         let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
         let _ = writeln!(out, "{b}:{notes}");
         for op in &block.ops {

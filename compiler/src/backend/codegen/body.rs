@@ -10,13 +10,13 @@
 //! line as their source location.
 
 use super::super::{clif_type, FnCx, R};
-use super::{return_error, return_value, Directives, ErrorExit, OpCx};
+use super::{return_error, return_value, returns_null_as_error, wrapper_ops, Directives, Env, ErrorExit, OpCx};
 use crate::hir;
 use crate::mir::body::BodyOp;
 use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::PY_INT;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, types, Block, InstBuilder, Value};
+use cranelift_codegen::ir::{self, types, Block, BlockArg, InstBuilder, Value};
 use cranelift_frontend::Variable;
 use std::collections::HashMap;
 
@@ -45,11 +45,16 @@ struct Gen<'c, 'a, 'b, 'm> {
     pinned: HashMap<Local, Value>,
     /// The parameters' values on entry.
     params: Vec<(Local, Value)>,
+    /// What a wrapper's ops refer to (a wrapper with the body in place).
+    env: Option<&'m Env<'m>>,
+    /// Error edges' targets added by the passes, emitted after the rest.
+    deferred: Vec<BlockId>,
 }
 
-/// Emits `body` (built by `mir::build::body` for `f`) into the native
-/// function `cx` is building.
-pub(crate) fn emit(cx: &mut FnCx, body: &Body, f: &hir::Function) -> R<()> {
+/// Emits `body` (built by `mir::build::body` for `f`, or a wrapper of `f`
+/// with its body in place, whose ops refer to `env`) into the function `cx`
+/// is building.
+pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Option<&'m Env<'m>>) -> R<()> {
     let n = body.blocks.len();
     let mut g = Gen {
         cx,
@@ -63,16 +68,36 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, f: &hir::Function) -> R<()> {
         temps: HashMap::new(),
         pinned: HashMap::new(),
         params: vec![],
+        env,
+        deferred: vec![],
     };
     let p = g.cx.em.ptr;
+    // A wrapper's own locals are variables, as in a wrapper without the body
+    // in place; the stack limit it runs the body with is a value, as the
+    // walk's was.
+    let mut wrapper_vars = IndexVec::from_elem(false, body.locals.len());
+    if env.is_some() {
+        for p in &body.params {
+            wrapper_vars[*p] = true;
+        }
+        for block in body.blocks.iter() {
+            for op in &block.ops {
+                if !matches!(op.kind, OpKind::Body(_) | OpKind::StackLimit { .. }) {
+                    for d in &op.dests {
+                        wrapper_vars[*d] = true;
+                    }
+                }
+            }
+        }
+    }
     for (l, decl) in body.locals.iter_enumerated() {
-        if decl.name.is_none() || decl.ty == LocalTy::Ptr {
+        if !wrapper_vars[l] && (decl.name.is_none() || decl.ty == LocalTy::Ptr) {
             continue;
         }
         let t = match decl.ty {
             LocalTy::Scalar(t) => clif_type(t).ok_or("a scalar local without a machine type")?,
-            LocalTy::Ptr => p,
-            LocalTy::Object | LocalTy::PyBuffer => return Err(format!("`{}`: a native body holding an object", body.name)),
+            LocalTy::Ptr | LocalTy::Object => p,
+            LocalTy::PyBuffer => return Err(format!("`{}`: a Py_buffer in a body generated as a native one", body.name)),
         };
         g.vars[l] = Some(g.cx.b.declare_var(t));
     }
@@ -103,29 +128,20 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, f: &hir::Function) -> R<()> {
             merged[ok] = true;
         }
     }
+    // Blocks past the error exit were added by the passes (the builder
+    // numbers the error exit last): each is emitted after the block that
+    // leads to it (as the walk emitted a release on an edge), an error
+    // edge's after every block the builder made.
     for b in body.blocks.indices() {
-        if merged[b] || b == body.error_exit {
+        if merged[b] || b >= body.error_exit {
             continue;
         }
-        let takes_line = body.blocks[b].takes_line;
-        if takes_line.is_some() && !g.raised_to[b] {
-            // An inlined callee's error block nothing jumped to.
-            continue;
+        g.emit_block(b)?;
+    }
+    for b in std::mem::take(&mut g.deferred) {
+        if !g.entered[b] {
+            g.emit_block(b)?;
         }
-        if takes_line.is_some() {
-            // Every jump here is emitted (the callee's body came first); the
-            // edges that raised nothing add none.
-            g.pending[b] = 0;
-        }
-        if b != Body::ENTRY {
-            g.enter(b)?;
-        }
-        if let Some(line) = takes_line {
-            let block = g.block(b);
-            let v = g.cx.b.block_params(block)[0];
-            g.def(line, v)?;
-        }
-        g.emit_from(b)?;
     }
     if g.raised_to[body.error_exit] {
         g.cx.b.set_srcloc(ir::SourceLoc::default());
@@ -152,6 +168,13 @@ impl Gen<'_, '_, '_, '_> {
                 if self.body.blocks[b].takes_line.is_some() {
                     self.cx.b.append_block_param(block, types::I32);
                 }
+                if let Some(l) = self.body.blocks[b].passed {
+                    if let LocalTy::Scalar(t) = self.body.ty(l) {
+                        if let Some(ct) = clif_type(t) {
+                            self.cx.b.append_block_param(block, ct);
+                        }
+                    }
+                }
                 self.blocks[b] = Some(block);
                 block
             }
@@ -175,32 +198,24 @@ impl Gen<'_, '_, '_, '_> {
         }
     }
 
-    fn var(&self, l: Local) -> R<Variable> {
-        self.vars[l].ok_or_else(|| format!("{l} of `{}` has no variable", self.body.name))
-    }
-
     fn get(&mut self, l: Local) -> R<Value> {
+        if let Some(v) = self.vars[l] {
+            return Ok(self.cx.b.use_var(v));
+        }
         if self.body.ty(l) == LocalTy::Ptr {
             return self.pinned.get(&l).copied().ok_or_else(|| format!("{l} of `{}` is used before its definition on entry", self.body.name));
         }
-        if self.body.locals[l].name.is_none() {
-            return self.temps.get(&l).copied().ok_or_else(|| format!("{l} of `{}` is used before its definition is emitted", self.body.name));
-        }
-        let v = self.var(l)?;
-        Ok(self.cx.b.use_var(v))
+        self.temps.get(&l).copied().ok_or_else(|| format!("{l} of `{}` is used before its definition is emitted", self.body.name))
     }
 
     fn def(&mut self, l: Local, v: Value) -> R<()> {
-        if self.body.ty(l) == LocalTy::Ptr {
+        if let Some(var) = self.vars[l] {
+            self.cx.b.def_var(var, v);
+        } else if self.body.ty(l) == LocalTy::Ptr {
             self.pinned.insert(l, v);
-            return Ok(());
-        }
-        if self.body.locals[l].name.is_none() {
+        } else {
             self.temps.insert(l, v);
-            return Ok(());
         }
-        let var = self.var(l)?;
-        self.cx.b.def_var(var, v);
         Ok(())
     }
 
@@ -232,6 +247,40 @@ impl Gen<'_, '_, '_, '_> {
         }
     }
 
+    /// Emits `b` (not the entry) unless it is an error block nothing jumped to.
+    fn emit_block(&mut self, b: BlockId) -> R<()> {
+        let takes_line = self.body.blocks[b].takes_line;
+        if takes_line.is_some() && !self.raised_to[b] {
+            // An inlined callee's error block nothing jumped to.
+            return Ok(());
+        }
+        if takes_line.is_some() {
+            // Every jump here is emitted (the callee's body came first); the
+            // edges that raised nothing add none.
+            self.pending[b] = 0;
+        }
+        if b != Body::ENTRY {
+            self.enter(b)?;
+        }
+        if let Some(l) = takes_line.or(self.body.blocks[b].passed) {
+            let block = self.block(b);
+            let v = *self.cx.b.block_params(block).first().ok_or("a block passed a value without its parameter")?;
+            self.def(l, v)?;
+        }
+        self.emit_from(b)
+    }
+
+    /// After a chain of blocks ending in `term`: the blocks the passes added
+    /// that it leads to.
+    fn added_successors(&mut self, term: &Terminator) -> R<()> {
+        for s in term.successors() {
+            if s > self.body.error_exit && !self.entered[s] {
+                self.emit_block(s)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Emits `b` and the blocks its ops' success edges lead to.
     fn emit_from(&mut self, mut b: BlockId) -> R<()> {
         loop {
@@ -242,13 +291,23 @@ impl Gen<'_, '_, '_, '_> {
                 _ => None,
             };
             let n = block.ops.len();
+            // Its last op's result returned as is, NULL or not (`returns_null_as_error`).
+            let fused = returns_null_as_error(self.body, b);
             for (i, op) in block.ops.iter().enumerate() {
                 let err = if i + 1 == n { edge.map(|(_, err)| err) } else { None };
+                if fused && i + 1 == n {
+                    let r = wrapper_ops::emit(self, self.env, op, None)?.ok_or("a fused return without a result")?;
+                    self.cx.b.ins().return_(&[r]);
+                    return Ok(());
+                }
                 self.op(op, err)?;
             }
             self.at_line(block.line);
             match term {
-                Terminator::Try { ok, .. } => {
+                Terminator::Try { ok, err } => {
+                    if *err > self.body.error_exit {
+                        self.deferred.push(*err);
+                    }
                     self.pending[*ok] = self.pending[*ok].saturating_sub(1);
                     self.entered[*ok] = true;
                     b = *ok;
@@ -256,7 +315,11 @@ impl Gen<'_, '_, '_, '_> {
                 }
                 Terminator::Goto(t) => {
                     let block = self.block(*t);
-                    self.cx.b.ins().jump(block, &[]);
+                    let args = match self.body.blocks[*t].passed {
+                        Some(l) => vec![BlockArg::Value(self.get(l)?)],
+                        None => vec![],
+                    };
+                    self.cx.b.ins().jump(block, &args);
                     self.edges_emitted(&[*t]);
                 }
                 Terminator::Branch { cond, then, otherwise } => {
@@ -273,14 +336,37 @@ impl Gen<'_, '_, '_, '_> {
                 Terminator::ReturnError => return_error(self.cx, self.body.returns)?,
                 Terminator::Unreachable => {}
             }
-            return Ok(());
+            return self.added_successors(term);
         }
+    }
+
+    /// A wrapper's op; `err` is its error edge's target when it ends its
+    /// block.
+    fn wrapper_op(&mut self, op: &Op, err: Option<BlockId>) -> R<()> {
+        self.at_line(op.line);
+        let exit = err.map(|e| self.block(e));
+        let result = wrapper_ops::emit(self, self.env, op, exit)?;
+        if let (Some(d), Some(v)) = (op.dests.first().copied(), result) {
+            self.def(d, v)?;
+        }
+        let (Some(e), Some(exit)) = (err, exit) else { return Ok(()) };
+        self.pending[e] = self.pending[e].saturating_sub(1);
+        self.raised_to[e] = true;
+        if op.error_kind() != ErrorKind::Always {
+            // The rest of the block goes on in a Cranelift block of its own,
+            // as in a wrapper without the body in place.
+            let next = self.cx.b.create_block();
+            wrapper_ops::check(self, op, result, next, exit)?;
+            self.cx.b.switch_to_block(next);
+            self.cx.b.seal_block(next);
+        }
+        Ok(())
     }
 
     /// One op; `err` is its error edge's target when it ends its block.
     fn op(&mut self, op: &Op, err: Option<BlockId>) -> R<()> {
         let OpKind::Body(kind) = &op.kind else {
-            return Err(format!("a wrapper's op in the native body `{}`", self.body.name));
+            return self.wrapper_op(op, err);
         };
         if op.line != 0 {
             // The frame is set up (its locals zeroed, the ops without a
@@ -381,4 +467,26 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
             return Ok(None);
         }
     }))
+}
+
+impl<'a, 'b> wrapper_ops::Locals<'a, 'b> for Gen<'_, 'a, 'b, '_> {
+    fn cx(&mut self) -> &mut FnCx<'a, 'b> {
+        self.cx
+    }
+
+    fn body(&self) -> &Body {
+        self.body
+    }
+
+    fn get(&mut self, l: Local) -> R<Value> {
+        Gen::get(self, l)
+    }
+
+    fn def(&mut self, l: Local, v: Value) -> R<()> {
+        Gen::def(self, l, v)
+    }
+
+    fn buf_slot(&self, l: Local) -> R<ir::StackSlot> {
+        Err(format!("{l}: a Py_buffer in a body generated as a native one"))
+    }
 }

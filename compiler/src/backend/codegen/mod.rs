@@ -144,7 +144,7 @@ fn layout(body: &Body) -> Vec<BlockId> {
 /// returns as is, and whose failure returns the error value with nothing to
 /// release: returning the result covers both (as `return PyFloat_FromDouble(x)`
 /// in C), with no test on the fast path.
-fn returns_null_as_error(body: &Body, b: BlockId) -> bool {
+pub(super) fn returns_null_as_error(body: &Body, b: BlockId) -> bool {
     let block = &body.blocks[b];
     let (Some(Terminator::Try { ok, err }), Some(op)) = (&block.term, block.ops.last()) else { return false };
     let (ok, err) = (&body.blocks[*ok], &body.blocks[*err]);

@@ -74,8 +74,8 @@ struct Frame<'m> {
     ret: Option<(BlockId, Local)>,
 }
 
-struct BodyBuilder<'p> {
-    b: Builder,
+struct BodyBuilder<'p, 'b> {
+    b: &'b mut Builder,
     plan: &'p Plan<'p>,
     fr: Frame<'p>,
     /// The frames of the callers of the callee being inlined, innermost last.
@@ -112,12 +112,68 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Option<Body
     let exit = b.error_exit_mut();
     exit.takes_line = Some(line);
     exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
-    let mut bb = BodyBuilder { b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0 };
+    let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0 };
     match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
-        Ok(()) => bb.b.finish_in_entry_order().map(Some),
+        Ok(()) => b.finish_in_entry_order().map(Some),
         Err(Ok(Unsupported)) => Ok(None),
         Err(Err(e)) => Err(e),
     }
+}
+
+/// `f`'s body built into a wrapper `b` is building, in place of a call
+/// with `args` (as the walk's `lower_in_place`): its `return` goes to a join
+/// block with the value in a local, its errors through an error block that
+/// adds its traceback entry (always: the outermost compiled frame), then a
+/// block where the error leaves compiled code and goes on to the wrapper's
+/// handler. The value (a dummy bint for None), or `None` when the body uses
+/// what is not built here yet (`b` is then to be dropped).
+pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<'p>, args: Vec<Local>, limit: Local) -> Result<Option<Local>, String> {
+    if has_views(f) || matches!(f.ret, Ty::View(_)) {
+        return Ok(None);
+    }
+    if args.len() != f.params.len() {
+        return Err(format!("{} called in place with {} arguments", f.name, args.len()));
+    }
+    let rt = if f.ret == Ty::Void { Ty::Bool } else { f.ret };
+    let join = b.block(false);
+    let ret = b.local(LocalTy::Scalar(rt), Some(&format!("{} return value", f.name)));
+    b.passes(join, ret);
+    let (err, failed) = (b.block(true), b.block(true));
+    let wrapper_handler = b.handler();
+    b.set_handler(Some(err));
+    b.at_line(0);
+    let mut params: Vec<Option<Local>> = vec![None; f.locals.len()];
+    for (p, a) in f.params.iter().zip(args) {
+        let l = b.local(LocalTy::Scalar(p.ty), Some(&format!("{}.{}", f.name, f.locals[p.local.0 as usize].name)));
+        b.op(vec![l], OpKind::Body(BodyOp::Copy { src: a }));
+        params[p.local.0 as usize] = Some(l);
+    }
+    let fr = set_up_frame(b, f, params, Some(&f.name), Some((join, ret)));
+    let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0 };
+    match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
+        Ok(()) => {}
+        Err(Ok(Unsupported)) => return Ok(None),
+        Err(Err(e)) => return Err(e),
+    }
+    b.set_handler(Some(failed));
+    b.switch_to(err);
+    let line = b.local(LocalTy::Scalar(Ty::Int(LINE)), Some(&format!("{} failing line", f.name)));
+    b.takes_line(err, line);
+    b.at_line(0);
+    b.op(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: true }));
+    b.op(vec![], OpKind::Body(BodyOp::Propagate));
+    b.terminate(Terminator::Unreachable);
+    b.set_handler(wrapper_handler);
+    b.switch_to(failed);
+    b.op(vec![], OpKind::LeaveCompiledCode);
+    b.terminate(Terminator::Unreachable);
+    b.switch_to(join);
+    let v = b.value(LocalTy::Scalar(rt), OpKind::Body(BodyOp::Copy { src: ret }));
+    // The wrapper goes on in a block of its own, as after a call.
+    let cont = b.block(false);
+    b.terminate(Terminator::Goto(cont));
+    b.switch_to(cont);
+    Ok(Some(v))
 }
 
 /// A traceback entry's line.
@@ -163,7 +219,7 @@ fn set_up_frame<'m>(b: &mut Builder, f: &'m hir::Function, params: Vec<Option<Lo
     Frame { f, locals, flags, loops: vec![], ret }
 }
 
-impl BodyBuilder<'_> {
+impl BodyBuilder<'_, '_> {
     fn op(&mut self, dests: Vec<Local>, op: BodyOp) {
         self.b.op(dests, OpKind::Body(op));
     }
@@ -237,6 +293,7 @@ impl BodyBuilder<'_> {
         }
         let join = self.b.block(false);
         let ret = self.b.local(LocalTy::Scalar(rt), Some(&format!("{} return value", callee.name)));
+        self.b.passes(join, ret);
         let (call_line, caller_handler) = (self.b.line(), self.b.handler());
         let err = self.b.block(true);
         let mut params: Vec<Option<Local>> = vec![None; callee.locals.len()];
@@ -249,7 +306,7 @@ impl BodyBuilder<'_> {
             self.op(vec![l], BodyOp::Copy { src: a });
             params[p.local.0 as usize] = Some(l);
         }
-        let frame = set_up_frame(&mut self.b, callee, params, Some(&callee.name), Some((join, ret)));
+        let frame = set_up_frame(self.b, callee, params, Some(&callee.name), Some((join, ret)));
         let caller = std::mem::replace(&mut self.fr, frame);
         self.outer.push(caller);
         self.stmts(&callee.body)?;
