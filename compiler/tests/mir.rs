@@ -91,3 +91,14 @@ fn mir_of_a_call_of_a_big_frame() {
         "import cython\n\n@cython.cfunc\ndef big(n: cython.int) -> cython.int:\n    a: cython.int[100000]\n    a[0] = n\n    return a[0]\n\ndef f(n: cython.int, /) -> cython.int:\n    return big(n) + 1\n"
     ));
 }
+
+#[test]
+fn mir_of_a_wrapper_with_the_body_in_place() {
+    // The wrapper (and its binder path) take the body's MIR in place of the
+    // call: the body's `return` goes to a join block, its errors add its
+    // traceback entry (always: the outermost compiled frame) and leave
+    // compiled code before the wrapper's error exit.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\ndef f(n: cython.int, m: cython.int) -> cython.int:\n    if n < m:\n        raise ValueError('n < m')\n    return n - m\n"
+    ));
+}
