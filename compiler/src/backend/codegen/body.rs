@@ -2,12 +2,19 @@
 //! made: an op that can fail is emitted by `OpCx` with the error edge's
 //! block (taking the op's line) as its exit, and the rest of its block goes
 //! on in the Cranelift block the op ends in (an op's success edge has one
-//! predecessor and adds no jump); the error exit is emitted only when
-//! something jumped to it. Blocks are laid out in MIR order (the builder's
-//! entry order), the error exit last, each sealed once all its predecessors
-//! are emitted (a loop header after its back edge, which keeps loop
-//! invariants visible to Cranelift's LICM). Each op's instructions carry its
-//! line as their source location.
+//! predecessor and adds no jump); the error exit, and an inlined callee's
+//! error block, is emitted only when something jumped to it, each frame's
+//! error block made once the frame is set up. Blocks are laid out in MIR
+//! order (the builder's entry order), the error exit last, those the passes
+//! added after the block leading to them; each is sealed once all its
+//! predecessors are emitted (a loop header after its back edge, which keeps
+//! loop invariants visible to Cranelift's LICM). Each op's instructions
+//! carry its line as their source location.
+//!
+//! A wrapper with its function's body in place as MIR comes here too: its
+//! own ops through `wrapper_ops` (each going on in a block of its own, its
+//! locals as variables, as in a wrapper without the body in place), the
+//! body's as a native body's, so the code is the walk's in the wrapper.
 
 use super::super::{clif_type, FnCx, R};
 use super::{return_error, return_value, returns_null_as_error, wrapper_ops, Directives, Env, ErrorExit, OpCx};
