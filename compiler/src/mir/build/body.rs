@@ -135,20 +135,10 @@ pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<
         return Err(format!("{} called in place with {} arguments", f.name, args.len()));
     }
     let rt = if f.ret == Ty::Void { Ty::Bool } else { f.ret };
-    let join = b.block(false);
-    let ret = b.local(LocalTy::Scalar(rt), Some(&format!("{} return value", f.name)));
-    b.passes(join, ret);
-    let (err, failed) = (b.block(true), b.block(true));
     let wrapper_handler = b.handler();
-    b.set_handler(Some(err));
-    b.at_line(0);
-    let mut params: Vec<Option<Local>> = vec![None; f.locals.len()];
-    for (p, a) in f.params.iter().zip(args) {
-        let l = b.local(LocalTy::Scalar(p.ty), Some(&format!("{}.{}", f.name, f.locals[p.local.0 as usize].name)));
-        b.op(vec![l], OpKind::Body(BodyOp::Copy { src: a }));
-        params[p.local.0 as usize] = Some(l);
-    }
-    let fr = set_up_frame(b, f, params, Some(&f.name), Some((join, ret)));
+    let failed = b.block(true);
+    let (fr, err) = enter_frame(b, f, args, rt);
+    let (join, ret) = fr.ret.ok_or("a body in place without its join block")?;
     let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0 };
     match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
         Ok(()) => {}
@@ -156,13 +146,7 @@ pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<
         Err(Err(e)) => return Err(e),
     }
     b.set_handler(Some(failed));
-    b.switch_to(err);
-    let line = b.local(LocalTy::Scalar(Ty::Int(LINE)), Some(&format!("{} failing line", f.name)));
-    b.takes_line(err, line);
-    b.at_line(0);
-    b.op(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: true }));
-    b.op(vec![], OpKind::Body(BodyOp::Propagate));
-    b.terminate(Terminator::Unreachable);
+    error_block(b, err, f, plan.file, true, 0);
     b.set_handler(wrapper_handler);
     b.switch_to(failed);
     b.op(vec![], OpKind::LeaveCompiledCode);
@@ -217,6 +201,42 @@ fn set_up_frame<'m>(b: &mut Builder, f: &'m hir::Function, params: Vec<Option<Lo
         flags.insert(id, flag);
     }
     Frame { f, locals, flags, loops: vec![], ret }
+}
+
+/// The frame of `f` run in place of a call with `args` (its parameters
+/// fresh locals bound to them), whose `return` goes to a join block passed
+/// the value (`rt`); the errors of the ops added from here on go to its
+/// error block, returned with it.
+fn enter_frame<'m>(b: &mut Builder, f: &'m hir::Function, args: Vec<Local>, rt: Ty) -> (Frame<'m>, BlockId) {
+    let join = b.block(false);
+    let ret = b.local(LocalTy::Scalar(rt), Some(&format!("{} return value", f.name)));
+    b.passes(join, ret);
+    let err = b.block(true);
+    b.set_handler(Some(err));
+    // The frame's set-up belongs to no line (code generation makes its
+    // error block once it is done, as the walk made it).
+    b.at_line(0);
+    let mut params: Vec<Option<Local>> = vec![None; f.locals.len()];
+    for (p, a) in f.params.iter().zip(args) {
+        let l = b.local(LocalTy::Scalar(p.ty), Some(&format!("{}.{}", f.name, f.locals[p.local.0 as usize].name)));
+        b.op(vec![l], OpKind::Body(BodyOp::Copy { src: a }));
+        params[p.local.0 as usize] = Some(l);
+    }
+    (set_up_frame(b, f, params, Some(&f.name), Some((join, ret))), err)
+}
+
+/// Fills `err`, the error block of `f`'s frame run in place: `f`'s
+/// traceback entry at the failing line (`always`: the outermost compiled
+/// frame), then on to the current handler, at `line` (the call's).
+fn error_block(b: &mut Builder, err: BlockId, f: &hir::Function, file: &str, always: bool, line: u32) {
+    b.switch_to(err);
+    let failing = b.local(LocalTy::Scalar(Ty::Int(LINE)), Some(&format!("{} failing line", f.name)));
+    b.takes_line(err, failing);
+    b.at_line(0);
+    b.op(vec![], OpKind::Body(BodyOp::AddTraceback { line: failing, name: f.name.clone(), file: file.to_string(), always }));
+    b.at_line(line);
+    b.op(vec![], OpKind::Body(BodyOp::Propagate));
+    b.terminate(Terminator::Unreachable);
 }
 
 impl BodyBuilder<'_, '_> {
@@ -291,36 +311,16 @@ impl BodyBuilder<'_, '_> {
         if args.len() != callee.params.len() {
             return Err(Err(format!("a call of {} with {} arguments reached the back end", callee.name, args.len())));
         }
-        let join = self.b.block(false);
-        let ret = self.b.local(LocalTy::Scalar(rt), Some(&format!("{} return value", callee.name)));
-        self.b.passes(join, ret);
         let (call_line, caller_handler) = (self.b.line(), self.b.handler());
-        let err = self.b.block(true);
-        let mut params: Vec<Option<Local>> = vec![None; callee.locals.len()];
-        self.b.set_handler(Some(err));
-        // The frame's set-up belongs to no line (code generation makes the
-        // callee's error block once it is done, as the walk made it).
-        self.b.at_line(0);
-        for (p, a) in callee.params.iter().zip(args) {
-            let l = self.b.local(LocalTy::Scalar(p.ty), Some(&format!("{}.{}", callee.name, callee.locals[p.local.0 as usize].name)));
-            self.op(vec![l], BodyOp::Copy { src: a });
-            params[p.local.0 as usize] = Some(l);
-        }
-        let frame = set_up_frame(self.b, callee, params, Some(&callee.name), Some((join, ret)));
+        let (frame, err) = enter_frame(self.b, callee, args, rt);
+        let (join, ret) = frame.ret.ok_or(Err("a callee's frame without its join block".to_string()))?;
         let caller = std::mem::replace(&mut self.fr, frame);
         self.outer.push(caller);
         self.stmts(&callee.body)?;
         self.fall_off_end()?;
         self.fr = self.outer.pop().ok_or(Err("the inlined frames lost their caller".to_string()))?;
         self.b.set_handler(caller_handler);
-        self.b.switch_to(err);
-        let line = self.b.local(LocalTy::Scalar(Ty::Int(LINE)), Some(&format!("{} failing line", callee.name)));
-        self.b.takes_line(err, line);
-        self.b.at_line(0);
-        self.op(vec![], BodyOp::AddTraceback { line, name: callee.name.clone(), file: self.plan.file.to_string(), always: false });
-        self.b.at_line(call_line);
-        self.op(vec![], BodyOp::Propagate);
-        self.terminate(Terminator::Unreachable);
+        error_block(self.b, err, callee, self.plan.file, false, call_line);
         // Reached even when the callee always raises, as in the walk.
         self.b.switch_to(join);
         self.reachable = true;
