@@ -102,3 +102,12 @@ fn mir_of_a_wrapper_with_the_body_in_place() {
         "import cython\n\ndef f(n: cython.int, m: cython.int) -> cython.int:\n    if n < m:\n        raise ValueError('n < m')\n    return n - m\n"
     ));
 }
+
+#[test]
+fn mir_of_an_inlined_callee_with_other_directives() {
+    // `cdiv` divides as C does: its error block carries its directives, which
+    // code generation applies to the ops whose errors go there.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\n@cython.cfunc\n@cython.cdivision(True)\ndef cdiv(a: cython.int, b: cython.int) -> cython.int:\n    return a // b\n\n@cython.cfunc\ndef f(a: cython.int, b: cython.int) -> cython.int:\n    return cdiv(a, b) + a // b\n"
+    ));
+}

@@ -4,8 +4,23 @@
 //! constant operand stays with its op.
 
 use super::{ErrorKind, Local};
-use crate::hir::{ArithOp, CmpOp, Const, FuncId, MathOp, UnOp};
+use crate::hir::{self, ArithOp, CmpOp, Const, FuncId, MathOp, UnOp};
 use crate::types::{IntTy, Ty};
+
+/// The directives of the function an operation belongs to that change its code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Directives {
+    pub overflowcheck: bool,
+    pub cdivision: bool,
+    pub wraparound: bool,
+    pub boundscheck: bool,
+}
+
+impl Directives {
+    pub fn of(f: &hir::Function) -> Self {
+        Directives { overflowcheck: f.overflowcheck, cdivision: f.cdivision, wraparound: f.wraparound, boundscheck: f.boundscheck }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub enum BodyOp {

@@ -86,6 +86,11 @@ impl Builder {
         self.body.blocks[b].passed = Some(l);
     }
 
+    /// The ops whose errors go to `b` have directives `d` (`BasicBlock::directives`).
+    pub fn frame_directives(&mut self, b: BlockId, d: super::body::Directives) {
+        self.body.blocks[b].directives = Some(d);
+    }
+
     pub fn error_exit(&self) -> BlockId {
         self.body.error_exit
     }

@@ -166,11 +166,14 @@ pub struct BasicBlock {
     /// The local whose value each jump here passes as the block's
     /// parameter (a callee's join block: its result, as the walk passed it).
     pub passed: Option<Local>,
+    /// On an inlined callee's error block: the directives of the ops whose
+    /// errors come here (`Op::handler`), when they are not the function's.
+    pub directives: Option<body::Directives>,
 }
 
 impl BasicBlock {
     pub fn new(ops: Vec<Op>, term: Option<Terminator>, cold: bool) -> Self {
-        BasicBlock { ops, term, cold, takes_line: None, line: 0, passed: None }
+        BasicBlock { ops, term, cold, takes_line: None, line: 0, passed: None, directives: None }
     }
 }
 

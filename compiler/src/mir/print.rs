@@ -41,6 +41,9 @@ pub fn body(body: &Body) -> String {
         if let Some(l) = block.passed {
             notes.push(format!("{l} passed"));
         }
+        if let Some(d) = block.directives {
+            notes.push(format!("{d:?}"));
+        }
         let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
         let _ = writeln!(out, "{b}:{notes}");
         for op in &block.ops {

@@ -394,7 +394,8 @@ impl Gen<'_, '_, '_, '_> {
         for u in kind.uses() {
             args.push(self.get(u)?);
         }
-        let mut o = OpCx::new(self.cx, exit, self.directives);
+        let directives = op.handler.and_then(|h| self.body.blocks[h].directives).unwrap_or(self.directives);
+        let mut o = OpCx::new(self.cx, exit, directives);
         let r = emit_op(&mut o, kind, &args, self.body.returns)?;
         let raised = o.raised;
         if let (Some(e), true) = (err, raised) {

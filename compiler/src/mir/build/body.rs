@@ -13,21 +13,22 @@
 //! here, in a frame of its own: fresh locals, its `return` a jump to a join
 //! block with the value in a local, its ops' errors (`Op::handler`) to an
 //! error block that adds the callee's traceback entry at the failing line
-//! and propagates to the caller's handler at the call's line. A call of a
-//! function with a big frame checks the stack's room first (`RoomFor`).
+//! and propagates to the caller's handler at the call's line (a callee
+//! with other directives than the function's has them on that block, for
+//! its ops). A call of a function with a big frame checks the stack's room
+//! first (`RoomFor`). A wrapper takes a body in place the same way
+//! (`build_in_place`).
 //!
 //! Not built here yet (`Ok(None)`: the function goes through `lower`'s
 //! walk): memoryviews and C arrays (also in an inlined callee or passed to
-//! a call), `for … in range`, comparison chains, a callee inlined whose
-//! directives differ from the function's (code generation applies the
-//! function's). A value joining two paths (`and`/`or`, a conditional
+//! a call), `for … in range`, comparison chains. A value joining two paths (`and`/`or`, a conditional
 //! expression that branches, an inlined callee's result) is a local
 //! assigned on each, which Cranelift's SSA construction turns into the join
 //! block's parameter, as the walk made it.
 
 use super::Builder;
 use crate::hir::{self, ArithOp, Const, Expr, ExprKind, FuncId, LocalId, Stmt, StmtKind, UnOp};
-use crate::mir::body::BodyOp;
+use crate::mir::body::{BodyOp, Directives};
 use crate::mir::{BlockId, Body, Local, LocalTy, OpKind, Returns, Terminator};
 use crate::types::{IntTy, Ty, PY_INT};
 use std::collections::HashMap;
@@ -301,11 +302,7 @@ impl BodyBuilder<'_, '_> {
     /// the caller's handler at the call's line.
     fn inline_call(&mut self, id: FuncId, args: Vec<Local>, rt: Ty) -> B<Local> {
         let callee = self.plan.m.functions.get(id.0 as usize).ok_or(Err("a call of an unknown function".to_string()))?;
-        let root = self.outer.first().unwrap_or(&self.fr).f;
-        // Code generation applies the built function's directives to every op.
-        let same_directives = (callee.overflowcheck, callee.cdivision, callee.wraparound, callee.boundscheck)
-            == (root.overflowcheck, root.cdivision, root.wraparound, root.boundscheck);
-        if has_views(callee) || !same_directives {
+        if has_views(callee) {
             return unsupported();
         }
         if args.len() != callee.params.len() {
@@ -313,6 +310,10 @@ impl BodyBuilder<'_, '_> {
         }
         let (call_line, caller_handler) = (self.b.line(), self.b.handler());
         let (frame, err) = enter_frame(self.b, callee, args, rt);
+        let root = self.outer.first().unwrap_or(&self.fr).f;
+        if Directives::of(callee) != Directives::of(root) {
+            self.b.frame_directives(err, Directives::of(callee));
+        }
         let (join, ret) = frame.ret.ok_or(Err("a callee's frame without its join block".to_string()))?;
         let caller = std::mem::replace(&mut self.fr, frame);
         self.outer.push(caller);
