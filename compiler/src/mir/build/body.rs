@@ -164,6 +164,7 @@ pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<
 /// A traceback entry's line.
 const LINE: IntTy = IntTy { bits: 32, signed: true, checked: false, cname: "int" };
 
+/// Locals not built here yet: memoryviews and C arrays (or a void one).
 fn has_views(f: &hir::Function) -> bool {
     f.locals.iter().any(|l| matches!(l.ty, Ty::View(_) | Ty::Void))
 }
