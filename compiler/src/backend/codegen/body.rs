@@ -137,33 +137,50 @@ pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Op
     }
     // Blocks past the error exit were added by the passes (the builder
     // numbers the error exit last): each is emitted after the block that
-    // leads to it (as the walk emitted a release on an edge), an error
-    // edge's after every block the builder made.
-    for b in body.blocks.indices() {
-        if merged[b] || b >= body.error_exit {
-            continue;
+    // leads to it (a release on an edge), an error edge's after every block
+    // the builder made, before the error exit (`emit_tail`). A
+    // wrapper's error exit comes after its fast path, before its cold
+    // blocks past it (its binder path), where a wrapper without the body in
+    // place has it.
+    let builder_blocks = || body.blocks.indices().filter(|b| !merged[*b] && *b < body.error_exit);
+    let last_hot = builder_blocks().filter(|b| !body.blocks[*b].cold).last();
+    let tail_at = if env.is_some() { builder_blocks().find(|b| Some(*b) > last_hot) } else { None };
+    for b in builder_blocks() {
+        if Some(b) == tail_at {
+            g.emit_tail()?;
         }
         g.emit_block(b)?;
     }
-    for b in std::mem::take(&mut g.deferred) {
-        if !g.entered[b] {
-            g.emit_block(b)?;
-        }
-    }
-    if g.raised_to[body.error_exit] {
-        g.cx.b.set_srcloc(ir::SourceLoc::default());
-        let exit = g.block(body.error_exit);
-        g.cx.b.switch_to_block(exit);
-        if let Some(line) = body.blocks[body.error_exit].takes_line {
-            let v = g.cx.b.block_params(exit)[0];
-            g.def(line, v)?;
-        }
-        g.emit_from(body.error_exit)?;
+    if tail_at.is_none() {
+        g.emit_tail()?;
     }
     Ok(())
 }
 
 impl Gen<'_, '_, '_, '_> {
+    /// The error edges' targets the passes added (the last reached first,
+    /// as a wrapper without the body in place lays them out), then the
+    /// error exit.
+    fn emit_tail(&mut self) -> R<()> {
+        for b in std::mem::take(&mut self.deferred).into_iter().rev() {
+            if !self.entered[b] {
+                self.emit_block(b)?;
+            }
+        }
+        let exit = self.body.error_exit;
+        if self.raised_to[exit] {
+            self.cx.b.set_srcloc(ir::SourceLoc::default());
+            let block = self.block(exit);
+            self.cx.b.switch_to_block(block);
+            if let Some(line) = self.body.blocks[exit].takes_line {
+                let v = self.cx.b.block_params(block)[0];
+                self.def(line, v)?;
+            }
+            self.emit_from(exit)?;
+        }
+        Ok(())
+    }
+
     fn block(&mut self, b: BlockId) -> Block {
         match self.blocks[b] {
             Some(block) => block,
@@ -254,7 +271,8 @@ impl Gen<'_, '_, '_, '_> {
         }
     }
 
-    /// Emits `b` (not the entry) unless it is an error block nothing jumped to.
+    /// Emits `b` and the blocks its ops' success edges lead to, unless it is
+    /// an error block nothing jumped to.
     fn emit_block(&mut self, b: BlockId) -> R<()> {
         let takes_line = self.body.blocks[b].takes_line;
         if takes_line.is_some() && !self.raised_to[b] {
