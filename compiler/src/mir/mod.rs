@@ -164,7 +164,8 @@ pub struct BasicBlock {
     /// The source line of the terminator (0: none).
     pub line: u32,
     /// The local whose value each jump here passes as the block's
-    /// parameter (a callee's join block: its result, as the walk passed it).
+    /// parameter (a join block: of `and`/`or`, of a conditional expression,
+    /// of a callee's result; as the walk passed it).
     pub passed: Option<Local>,
     /// On an inlined callee's error block: the directives of the ops whose
     /// errors come here (`Op::handler`), when they are not the function's.

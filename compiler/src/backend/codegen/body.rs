@@ -271,6 +271,14 @@ impl Gen<'_, '_, '_, '_> {
         }
     }
 
+    /// The value a jump to `b` passes (`BasicBlock::passed`), if any.
+    fn passed_to(&mut self, b: BlockId) -> R<Vec<BlockArg>> {
+        Ok(match self.body.blocks[b].passed {
+            Some(l) => vec![BlockArg::Value(self.get(l)?)],
+            None => vec![],
+        })
+    }
+
     /// Emits `b` and the blocks its ops' success edges lead to, unless it is
     /// an error block nothing jumped to.
     fn emit_block(&mut self, b: BlockId) -> R<()> {
@@ -340,17 +348,15 @@ impl Gen<'_, '_, '_, '_> {
                 }
                 Terminator::Goto(t) => {
                     let block = self.block(*t);
-                    let args = match self.body.blocks[*t].passed {
-                        Some(l) => vec![BlockArg::Value(self.get(l)?)],
-                        None => vec![],
-                    };
+                    let args = self.passed_to(*t)?;
                     self.cx.b.ins().jump(block, &args);
                     self.edges_emitted(&[*t]);
                 }
                 Terminator::Branch { cond, then, otherwise } => {
                     let c = self.get(*cond)?;
                     let (t, e) = (self.block(*then), self.block(*otherwise));
-                    self.cx.b.ins().brif(c, t, &[], e, &[]);
+                    let (targs, eargs) = (self.passed_to(*then)?, self.passed_to(*otherwise)?);
+                    self.cx.b.ins().brif(c, t, &targs, e, &eargs);
                     self.edges_emitted(&[*then, *otherwise]);
                 }
                 Terminator::Return(v) => {

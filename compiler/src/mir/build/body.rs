@@ -21,10 +21,12 @@
 //!
 //! Not built here yet (`Ok(None)`: the function goes through `lower`'s
 //! walk): memoryviews and C arrays (also in an inlined callee or passed to
-//! a call), `for … in range`, comparison chains. A value joining two paths (`and`/`or`, a conditional
-//! expression that branches, an inlined callee's result) is a local
-//! assigned on each, which Cranelift's SSA construction turns into the join
-//! block's parameter, as the walk made it.
+//! a call), `for … in range`, comparison chains.
+//!
+//! A value joining two paths (`and`/`or`, a conditional expression that
+//! branches, an inlined callee's result) is a local assigned on each, which
+//! the jumps pass to the join block as its parameter (`BasicBlock::passed`),
+//! as the walk passed it.
 
 use super::Builder;
 use crate::hir::{self, ArithOp, Const, Expr, ExprKind, FuncId, LocalId, Stmt, StmtKind, UnOp};
@@ -523,6 +525,7 @@ impl BodyBuilder<'_, '_> {
                 let joined = self.b.local(LocalTy::Scalar(ty), Some(if is_and { "and value" } else { "or value" }));
                 self.op(vec![joined], BodyOp::Copy { src: va });
                 let (eval_b, merge) = (self.b.block(false), self.b.block(false));
+                self.b.passes(merge, joined);
                 let (then, otherwise) = if is_and { (eval_b, merge) } else { (merge, eval_b) };
                 self.terminate(Terminator::Branch { cond: t, then, otherwise });
                 self.b.switch_to(eval_b);
@@ -538,6 +541,7 @@ impl BodyBuilder<'_, '_> {
                 let c = self.expr(cond)?;
                 let (tb, eb, merge) = (self.b.block(false), self.b.block(false), self.b.block(false));
                 let joined = self.b.local(LocalTy::Scalar(ty), Some("conditional value"));
+                self.b.passes(merge, joined);
                 self.terminate(Terminator::Branch { cond: c, then: tb, otherwise: eb });
                 for (blk, x) in [(tb, then), (eb, orelse)] {
                     self.b.switch_to(blk);
