@@ -50,20 +50,17 @@ enum Run<'p> {
     Call,
     /// The body built here as MIR.
     Mir(&'p body::Plan<'p>),
-    /// The body lowered in place by the walk (`InlineBody`).
+    /// The body lowered in place by the walk (`InlineBody`): what the body
+    /// builder does not build yet.
     Walk,
 }
 
 /// `writable(i)`: whether parameter `i`'s memoryview is written through;
 /// `body`: how to build the function's body, to take it in place as MIR.
-pub fn build(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, body: Option<&body::Plan>) -> Result<Built, String> {
-    let run = match (plan.in_place, body) {
-        (false, _) => Run::Call,
-        (true, Some(p)) => Run::Mir(p),
-        (true, None) => Run::Walk,
-    };
+pub fn build(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, body: &body::Plan) -> Result<Built, String> {
+    let run = if plan.in_place { Run::Mir(body) } else { Run::Call };
     if let Some(body) = build_with(f, plan, writable, run)? {
-        return Ok(Built { body, body_in_place: matches!(run, Run::Mir(_)) });
+        return Ok(Built { body, body_in_place: plan.in_place });
     }
     let body = build_with(f, plan, writable, Run::Walk)?.ok_or("a wrapper the walk cannot run")?;
     Ok(Built { body, body_in_place: false })
@@ -107,8 +104,8 @@ fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: R
                 b.terminate(Terminator::Branch { cond: no_kw, then: fast, otherwise: slow });
                 b.switch_to(fast);
                 if !call_path(&mut b, f, plan, Args::Vector(Some(args)), writable, run)? {
-                return Ok(None);
-            }
+                    return Ok(None);
+                }
             }
             b.switch_to(slow);
             let r = b.value(LocalTy::Object, OpKind::CallBinderPath { args: vec![module, args, nargs, kwnames] });
