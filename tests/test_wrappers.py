@@ -273,3 +273,47 @@ def test_loading_twice_gives_working_modules(m):
         assert again.scale(1.0) == 2.0
     finally:
         sys.modules[name] = saved
+
+
+CHAIN = '''
+import cython
+
+
+@cython.cfunc
+def leaf(x: cython.int) -> cython.int:
+    if x < 0:
+        raise ValueError("leaf failed")
+    return x // 2
+
+
+@cython.cfunc
+@cython.cdivision(True)
+def middle(x: cython.int) -> cython.int:
+    y: cython.int = leaf(x) - 7
+    return y // 3
+
+
+def top(x: cython.int) -> cython.int:
+    z: cython.int = middle(x)
+    return z + leaf(z)
+'''
+
+
+@pytest.fixture(scope="module")
+def chain(pyc):
+    return pyc.pair(CHAIN, stem="wrappers_chain")
+
+
+@pytest.mark.parametrize("x", [-1, 0, 7, 40])
+def test_callees_inlined_two_deep_raise_and_divide_as_python(chain, x):
+    # `middle` (with directives of its own) and `leaf` are inlined into
+    # `top`, and `top`'s body into its wrapper: an error adds each frame's
+    # entry at its line. (The arguments keep C and Python division alike.)
+    def outcome(f):
+        try:
+            return ("ok", f(x))
+        except Exception as e:
+            frames = [(fr.name, fr.lineno) for fr in traceback.extract_tb(e.__traceback__)
+                      if fr.name in ("top", "middle", "leaf")]
+            return (type(e).__name__, str(e), frames)
+    assert outcome(chain.native.top) == outcome(chain.py.top)

@@ -74,6 +74,45 @@ fn mir_of_a_body_with_an_unbound_local() {
 }
 
 #[test]
+fn mir_of_an_inlined_callee_that_raises() {
+    // `half` is inlined into `twice`: its locals are fresh, its `return` goes
+    // to a join block, and its errors go to a block of its own that adds its
+    // traceback entry (at the failing line) and propagates at the call's line.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\n@cython.cfunc\ndef half(n: cython.int) -> cython.int:\n    if n < 0:\n        raise ValueError('negative')\n    return n // 2\n\ndef twice(n: cython.int, /) -> cython.int:\n    return half(n) + 1\n"
+    ));
+}
+
+#[test]
+fn mir_of_a_call_of_a_big_frame() {
+    // `big` holds a large C array: never inlined, and the caller checks the
+    // stack has room for its frame before calling it.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\n@cython.cfunc\ndef big(n: cython.int) -> cython.int:\n    a: cython.int[100000]\n    a[0] = n\n    return a[0]\n\ndef f(n: cython.int, /) -> cython.int:\n    return big(n) + 1\n"
+    ));
+}
+
+#[test]
+fn mir_of_a_wrapper_with_the_body_in_place() {
+    // The wrapper (and its binder path) take the body's MIR in place of the
+    // call: the body's `return` goes to a join block, its errors add its
+    // traceback entry (always: the outermost compiled frame) and leave
+    // compiled code before the wrapper's error exit.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\ndef f(n: cython.int, m: cython.int) -> cython.int:\n    if n < m:\n        raise ValueError('n < m')\n    return n - m\n"
+    ));
+}
+
+#[test]
+fn mir_of_an_inlined_callee_with_other_directives() {
+    // `cdiv` divides as C does: its error block carries its directives, which
+    // code generation applies to the ops whose errors go there.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\n@cython.cfunc\n@cython.cdivision(True)\ndef cdiv(a: cython.int, b: cython.int) -> cython.int:\n    return a // b\n\n@cython.cfunc\ndef f(a: cython.int, b: cython.int) -> cython.int:\n    return cdiv(a, b) + a // b\n"
+    ));
+}
+
+#[test]
 fn mir_of_a_view_loop_with_a_checked_load() {
     // `a[i]` is not proven in bounds (the range is not over `a`'s extent):
     // its load is checked, with an error edge; the `break` keeps the loop

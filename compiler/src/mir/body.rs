@@ -4,7 +4,7 @@
 //! constant operand stays with its op.
 
 use super::{ErrorKind, Local};
-use crate::hir::{ArithOp, CmpOp, Const, FuncId, LocalId, MathOp, SumPlan, UnOp, VectorPlan};
+use crate::hir::{self, ArithOp, CmpOp, Const, FuncId, LocalId, MathOp, SumPlan, UnOp, VectorPlan};
 use crate::types::{IntTy, Ty, ViewTy};
 
 /// The f64x2 arithmetic of a paired reduction's value
@@ -30,6 +30,28 @@ pub enum Prelude {
 
 /// Range counters and a memoryview's parts (Py_ssize_t).
 pub const SSIZE: IntTy = IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" };
+
+/// The directives of the function an operation belongs to that change its code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Directives {
+    pub overflowcheck: bool,
+    pub cdivision: bool,
+    pub wraparound: bool,
+    pub boundscheck: bool,
+}
+
+impl Directives {
+    pub fn of(f: &hir::Function) -> Self {
+        Directives { overflowcheck: f.overflowcheck, cdivision: f.cdivision, wraparound: f.wraparound, boundscheck: f.boundscheck }
+    }
+}
+
+/// Cython's defaults, for ops of a body that is no user function's.
+impl Default for Directives {
+    fn default() -> Self {
+        Directives { overflowcheck: false, cdivision: false, wraparound: true, boundscheck: true }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub enum BodyOp {
@@ -140,6 +162,13 @@ pub enum BodyOp {
     /// The function's traceback entry at `line` (`always`: the outermost
     /// compiled frame, never bounded).
     AddTraceback { line: Local, name: String, file: String, always: bool },
+    /// Before calling a function with a big frame: the stack limit to pass
+    /// it, or RecursionError unless the stack has room for `bytes`.
+    RoomFor { bytes: i64, limit: Local },
+    /// Leaves through the error edge with the exception already set: an
+    /// inlined callee's error, its traceback entry added, goes on to its
+    /// caller's handler at the call's line.
+    Propagate,
 }
 
 impl BodyOp {
@@ -159,7 +188,7 @@ impl BodyOp {
     pub fn uses(&self) -> Vec<Local> {
         use BodyOp::*;
         match self {
-            Const { .. } | Raise { .. } => vec![],
+            Const { .. } | Raise { .. } | Propagate => vec![],
             CheckRangeStep { step: v } | WidenBound { value: v, .. } | UnrolledLimit { stop: v, .. } | AddImm { value: v, .. } | StepCounter { c: v, .. } => vec![*v],
             CutRange { start, stop, step, .. } => vec![*start, *stop, *step],
             CArray { .. } => vec![],
@@ -178,7 +207,8 @@ impl BodyOp {
             RangeContinues { c, stop, step, .. } | RangeCutShort { c, stop, step, .. } => vec![*c, *stop, *step],
             RangeNext { c, step, .. } | CounterCmp { a: c, b: step, .. } => vec![*c, *step],
             Copy { src: v } | Convert { value: v, .. } | Unary { value: v, .. } | Truthy { value: v, .. } | Abs { value: v, .. }
-            | BitCount { value: v, .. } | Round { value: v } | Assert { value: v, .. } | CheckBound { flag: v, .. } | AddTraceback { line: v, .. } | StackCheck { limit: v } => vec![*v],
+            | BitCount { value: v, .. } | Round { value: v } | Assert { value: v, .. } | CheckBound { flag: v, .. } | AddTraceback { line: v, .. } | StackCheck { limit: v }
+            | RoomFor { limit: v, .. } => vec![*v],
             FloatBinary { a, b, .. } | IntTrueDiv { a, b, .. } | IntBinary { a, b, .. } | BoolBinary { a, b, .. } | Sub { a, b }
             | Compare { a, b, .. } | RoundDigits { x: a, n: b } => vec![*a, *b],
             MinMax { v, acc, .. } => vec![*v, *acc],
@@ -222,9 +252,9 @@ impl BodyOp {
             Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } | StackCheck { .. } => {
                 ErrorKind::Never
             }
-            Raise { .. } => ErrorKind::Always,
+            Raise { .. } | Propagate => ErrorKind::Always,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
-            | Math { .. } | Abs { .. } | Round { .. } | RoundDigits { .. } | Call { .. } | CheckBound { .. } | Assert { .. } => ErrorKind::Flag,
+            | Math { .. } | Abs { .. } | Round { .. } | RoundDigits { .. } | Call { .. } | CheckBound { .. } | Assert { .. } | RoomFor { .. } => ErrorKind::Flag,
         }
     }
 
@@ -311,6 +341,8 @@ impl BodyOp {
                 Prelude::Sum { plan, .. } => format!("sum_prelude[f{}] counter {counter}, stop {stop}", plan.elem),
             },
             AddTraceback { line, name, always, .. } => format!("add_traceback '{name}' line {line}{}", if *always { " always" } else { "" }),
+            RoomFor { bytes, limit } => format!("room_for {bytes} bytes, limit {limit}"),
+            Propagate => "propagate".to_string(),
         }
     }
 }

@@ -13,6 +13,9 @@ pub struct Builder {
     current: BlockId,
     /// The source line of the ops and terminators added from here on.
     line: u32,
+    /// Where the errors of the ops added from here on go (`Op::handler`).
+    handler: Option<BlockId>,
+
     /// Blocks in the order they were first made current.
     entered: Vec<BlockId>,
     was_entered: IndexVec<BlockId, bool>,
@@ -28,7 +31,7 @@ impl Builder {
         let body = Body { name: name.to_string(), returns, locals: IndexVec::new(), params: vec![], blocks, error_exit };
         let mut was_entered = IndexVec::from_elem(false, 2);
         was_entered[entry] = true;
-        Builder { body, current: entry, line: 0, entered: vec![entry], was_entered }
+        Builder { body, current: entry, line: 0, handler: None, entered: vec![entry], was_entered }
     }
 
     pub fn local(&mut self, ty: LocalTy, name: Option<&str>) -> Local {
@@ -63,6 +66,31 @@ impl Builder {
         self.line
     }
 
+    /// The errors of the ops added from here on go to `handler` (`None`:
+    /// the error exit).
+    pub fn set_handler(&mut self, handler: Option<BlockId>) {
+        self.handler = handler;
+    }
+
+    pub fn handler(&self) -> Option<BlockId> {
+        self.handler
+    }
+
+    /// `b` is an error edge's target that receives the failing line in `line`.
+    pub fn takes_line(&mut self, b: BlockId, line: Local) {
+        self.body.blocks[b].takes_line = Some(line);
+    }
+
+    /// The jumps to `b` pass the value of `l` (`BasicBlock::passed`).
+    pub fn passes(&mut self, b: BlockId, l: Local) {
+        self.body.blocks[b].passed = Some(l);
+    }
+
+    /// The ops whose errors go to `b` have directives `d` (`BasicBlock::directives`).
+    pub fn frame_directives(&mut self, b: BlockId, d: super::body::Directives) {
+        self.body.blocks[b].directives = Some(d);
+    }
+
     pub fn error_exit(&self) -> BlockId {
         self.body.error_exit
     }
@@ -74,7 +102,7 @@ impl Builder {
     }
 
     pub fn op(&mut self, dests: Vec<Local>, kind: OpKind) {
-        let op = Op { line: self.line, ..Op::new(dests, kind) };
+        let op = Op { line: self.line, handler: self.handler, ..Op::new(dests, kind) };
         self.body.blocks[self.current].ops.push(op);
     }
 
@@ -106,9 +134,15 @@ impl Builder {
         let mut old = std::mem::take(&mut body.blocks).into_options();
         for b in order {
             let mut block = old[b].take().ok_or("a block entered twice")?;
+            let lost = || format!("`{}` branches to a block it never filled", body.name);
             if let Some(t) = block.term.as_mut() {
                 for s in t.successors_mut() {
-                    *s = new_id[*s].ok_or_else(|| format!("`{}` branches to a block it never filled", body.name))?;
+                    *s = new_id[*s].ok_or_else(lost)?;
+                }
+            }
+            for op in &mut block.ops {
+                if let Some(h) = op.handler.as_mut() {
+                    *h = new_id[*h].ok_or_else(lost)?;
                 }
             }
             body.blocks.push(block);

@@ -98,6 +98,9 @@ pub enum OpKind {
     CallNative { func: FuncId, args: Vec<Local>, limit: Local },
     /// The function's HIR body lowered into this function (small functions).
     InlineBody { func: FuncId, args: Vec<Local>, limit: Local },
+    /// A body in place failed (its traceback entries added): the error
+    /// leaves compiled code here, so the next one counts its entries afresh.
+    LeaveCompiledCode,
     /// Calls the module helper `helpers[slot]` (a Python callable) with
     /// `args`; a new reference.
     CallHelper { slot: usize, args: Vec<Local> },
@@ -143,6 +146,9 @@ pub struct Op {
     /// The source line it belongs to (0: none): its traceback entry's line
     /// when it fails, and its instructions' source location.
     pub line: u32,
+    /// Where its error goes when it fails (an inlined callee's error block,
+    /// which adds the callee's traceback entry); `None`: the error exit.
+    pub handler: Option<BlockId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -174,11 +180,18 @@ pub struct BasicBlock {
     pub takes_line: Option<Local>,
     /// The source line of the terminator (0: none).
     pub line: u32,
+    /// The local whose value each jump here passes as the block's
+    /// parameter (a join block: of `and`/`or`, of a conditional expression,
+    /// of a callee's result; as the walk passed it).
+    pub passed: Option<Local>,
+    /// On an inlined callee's error block: the directives of the ops whose
+    /// errors come here (`Op::handler`), when they are not the function's.
+    pub directives: Option<body::Directives>,
 }
 
 impl BasicBlock {
     pub fn new(ops: Vec<Op>, term: Option<Terminator>, cold: bool) -> Self {
-        BasicBlock { ops, term, cold, takes_line: None, line: 0 }
+        BasicBlock { ops, term, cold, takes_line: None, line: 0, passed: None, directives: None }
     }
 }
 
@@ -245,7 +258,7 @@ impl Terminator {
 
 impl Op {
     pub fn new(dests: Vec<Local>, kind: OpKind) -> Self {
-        Op { dests, kind, line: 0 }
+        Op { dests, kind, line: 0, handler: None }
     }
 
     /// The locals the op reads.
@@ -258,7 +271,7 @@ impl Op {
             CallBinderPath { args } | CallC { args, .. } | CallHelper { args, .. } => args.clone(),
             Unbox { obj, .. } | AcquireBuffer { obj, .. } | IncRef { obj } | DecRef { obj, .. } => vec![*obj],
             ReadVar { var: v } | Assign { src: v } | Borrow { var: v } | CheckAssigned { var: v, .. } => vec![*v],
-            StackLimit { .. } | NoneRef | Unassigned => vec![],
+            StackLimit { .. } | NoneRef | Unassigned | LeaveCompiledCode => vec![],
             CallNative { args, limit, .. } | InlineBody { args, limit, .. } => {
                 let mut v = args.clone();
                 v.push(*limit);
@@ -285,6 +298,7 @@ impl Op {
         use OpKind::*;
         match &self.kind {
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } => ErrorKind::Null,
+            LeaveCompiledCode => ErrorKind::Always,
             Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | InlineBody { .. } | CheckAssigned { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
                 if frame.is_some() {

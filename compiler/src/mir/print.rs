@@ -38,6 +38,12 @@ pub fn body(body: &Body) -> String {
         if let Some(l) = block.takes_line {
             notes.push(format!("the failing line in {l}"));
         }
+        if let Some(l) = block.passed {
+            notes.push(format!("{l} passed"));
+        }
+        if let Some(d) = block.directives {
+            notes.push(format!("{d:?}"));
+        }
         let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
         let _ = writeln!(out, "{b}:{notes}");
         for op in &block.ops {
@@ -94,6 +100,7 @@ fn op(op: &Op) -> String {
         StackLimit { frame: Some(n) } => format!("stack_limit(room for {n} bytes)"),
         CallNative { func, args, limit } => format!("call_native f{}({}; limit {limit})", func.0, list(args)),
         InlineBody { func, args, limit } => format!("inline_body f{}({}; limit {limit})", func.0, list(args)),
+        LeaveCompiledCode => "leave_compiled_code".into(),
         CallC { prim, args } => format!("{}({})", prim.name, list(args)),
         CallHelper { slot, args } => format!("call_helper helpers[{slot}]({})", list(args)),
         Widen { value, to } => format!("widen[{to}] {value}"),
@@ -112,9 +119,10 @@ fn op(op: &Op) -> String {
         ReleaseBuffer { buf } => format!("release_buffer {buf}"),
         Body(b) => b.show(),
     };
-    let fails = match op.error_kind() {
-        ErrorKind::Never => String::new(),
-        k => format!("  ; fails: {k:?}"),
+    let fails = match (op.error_kind(), op.handler) {
+        (ErrorKind::Never, _) => String::new(),
+        (k, None) => format!("  ; fails: {k:?}"),
+        (k, Some(h)) => format!("  ; fails: {k:?} to {h}"),
     };
     let line = if op.line == 0 { String::new() } else { format!("  @{}", op.line) };
     if op.dests.is_empty() {

@@ -194,6 +194,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dests(0)?;
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }
+        LeaveCompiledCode => dests(0),
         Body(b) => {
             if op.dests.len() > b.results() {
                 return Err(format!("{} results, at most {} expected", op.dests.len(), b.results()));

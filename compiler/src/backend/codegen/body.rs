@@ -2,21 +2,28 @@
 //! made: an op that can fail is emitted by `OpCx` with the error edge's
 //! block (taking the op's line) as its exit, and the rest of its block goes
 //! on in the Cranelift block the op ends in (an op's success edge has one
-//! predecessor and adds no jump); the error exit is emitted only when
-//! something jumped to it. Blocks are laid out in MIR order (the builder's
-//! entry order), the error exit last, each sealed once all its predecessors
-//! are emitted (a loop header after its back edge, which keeps loop
-//! invariants visible to Cranelift's LICM). Each op's instructions carry its
-//! line as their source location.
+//! predecessor and adds no jump); the error exit, and an inlined callee's
+//! error block, is emitted only when something jumped to it, each frame's
+//! error block made once the frame is set up. Blocks are laid out in MIR
+//! order (the builder's entry order), the error exit last, those the passes
+//! added after the block leading to them; each is sealed once all its
+//! predecessors are emitted (a loop header after its back edge, which keeps
+//! loop invariants visible to Cranelift's LICM). Each op's instructions
+//! carry its line as their source location.
+//!
+//! A wrapper with its function's body in place as MIR comes here too: its
+//! own ops through `wrapper_ops` (each going on in a block of its own, its
+//! locals as variables, as in a wrapper without the body in place), the
+//! body's as a native body's, so the code is the walk's in the wrapper.
 
 use super::super::{clif_type, FnCx, R};
-use super::{return_error, return_value, Directives, ErrorExit, OpCx, PreludeVars, ViewVars};
+use super::{return_error, return_value, returns_null_as_error, wrapper_ops, Directives, Env, ErrorExit, OpCx, PreludeVars, ViewVars};
 use crate::hir;
 use crate::mir::body::{BodyOp, Prelude};
 use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::PY_INT;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, types, Block, InstBuilder, Value};
+use cranelift_codegen::ir::{self, types, Block, BlockArg, InstBuilder, Value};
 use cranelift_frontend::Variable;
 use std::collections::HashMap;
 
@@ -29,8 +36,8 @@ struct Gen<'c, 'a, 'b, 'm> {
     /// Predecessor edges of each block not yet emitted.
     pending: IndexVec<BlockId, usize>,
     entered: IndexVec<BlockId, bool>,
-    /// Whether anything jumped to the error exit.
-    error_used: bool,
+    /// Whether anything jumped to the block (an error exit: emitted only then).
+    raised_to: IndexVec<BlockId, bool>,
     /// The values of the unnamed locals (an expression's parts), which
     /// their ops take as they are, as the walk passed values: each is defined
     /// once, where it dominates its uses (the verifier's definitions check).
@@ -38,17 +45,23 @@ struct Gen<'c, 'a, 'b, 'm> {
     /// yet adds a block parameter Cranelift removes again (an alias), and the
     /// SSA builder's tables grow as variables times blocks.
     temps: HashMap<Local, Value>,
-    /// The values of the pointer-sized locals (the stack limit, as passed or
-    /// as checked on entry): defined once on entry, they dominate every use,
-    /// and are passed as they are, as the walk passed its limit.
+    /// The values of the pointer-sized locals (the stack limit, as passed,
+    /// as checked on entry or before a call of a big frame): each defined
+    /// once, where it dominates every use, and passed as it is, as the walk
+    /// passed its limit.
     pinned: HashMap<Local, Value>,
     /// The parameters' values on entry.
     params: Vec<(Local, Value)>,
+    /// What a wrapper's ops refer to (a wrapper with the body in place).
+    env: Option<&'m Env<'m>>,
+    /// Error edges' targets added by the passes, emitted after the rest.
+    deferred: Vec<BlockId>,
 }
 
-/// Emits `body` (built by `mir::build::body` for `f`) into the native
-/// function `cx` is building.
-pub(crate) fn emit(cx: &mut FnCx, body: &Body, f: &hir::Function) -> R<()> {
+/// Emits `body` (built by `mir::build::body` for `f`, or a wrapper of `f`
+/// with its body in place, whose ops refer to `env`) into the function `cx`
+/// is building.
+pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Option<&'m Env<'m>>) -> R<()> {
     let n = body.blocks.len();
     let mut g = Gen {
         cx,
@@ -58,21 +71,41 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, f: &hir::Function) -> R<()> {
         blocks: IndexVec::from_elem(None, n),
         pending: IndexVec::from_elem(0, n),
         entered: IndexVec::from_elem(false, n),
-        error_used: false,
+        raised_to: IndexVec::from_elem(false, n),
         temps: HashMap::new(),
         pinned: HashMap::new(),
         params: vec![],
+        env,
+        deferred: vec![],
     };
     let p = g.cx.em.ptr;
+    // A wrapper's own locals are variables, as in a wrapper without the body
+    // in place; the stack limit it runs the body with is a value, as the
+    // walk's was.
+    let mut wrapper_vars = IndexVec::from_elem(false, body.locals.len());
+    if env.is_some() {
+        for p in &body.params {
+            wrapper_vars[*p] = true;
+        }
+        for block in body.blocks.iter() {
+            for op in &block.ops {
+                if !matches!(op.kind, OpKind::Body(_) | OpKind::StackLimit { .. }) {
+                    for d in &op.dests {
+                        wrapper_vars[*d] = true;
+                    }
+                }
+            }
+        }
+    }
     for (l, decl) in body.locals.iter_enumerated() {
-        if decl.name.is_none() || decl.ty == LocalTy::Ptr {
+        if !wrapper_vars[l] && (decl.name.is_none() || decl.ty == LocalTy::Ptr) {
             continue;
         }
         let t = match decl.ty {
             LocalTy::Scalar(t) => clif_type(t).ok_or("a scalar local without a machine type")?,
-            LocalTy::Ptr => p,
+            LocalTy::Ptr | LocalTy::Object => p,
             LocalTy::F64x2 => types::F64X2,
-            LocalTy::Object | LocalTy::PyBuffer => return Err(format!("`{}`: a native body holding an object", body.name)),
+            LocalTy::PyBuffer => return Err(format!("`{}`: a Py_buffer in a body generated as a native one", body.name)),
         };
         g.vars[l] = Some(g.cx.b.declare_var(t));
     }
@@ -103,29 +136,52 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, f: &hir::Function) -> R<()> {
             merged[ok] = true;
         }
     }
-    for b in body.blocks.indices() {
-        if merged[b] || b == body.error_exit {
-            continue;
+    // Blocks past the error exit were added by the passes (the builder
+    // numbers the error exit last): each is emitted after the block that
+    // leads to it (a release on an edge), an error edge's after every block
+    // the builder made, before the error exit (`emit_tail`). A
+    // wrapper's error exit comes after its fast path, before its cold
+    // blocks past it (its binder path), where a wrapper without the body in
+    // place has it.
+    let builder_blocks = || body.blocks.indices().filter(|b| !merged[*b] && *b < body.error_exit);
+    let last_hot = builder_blocks().filter(|b| !body.blocks[*b].cold).last();
+    let tail_at = if env.is_some() { builder_blocks().find(|b| Some(*b) > last_hot) } else { None };
+    for b in builder_blocks() {
+        if Some(b) == tail_at {
+            g.emit_tail()?;
         }
-        if b != Body::ENTRY {
-            g.enter(b)?;
-        }
-        g.emit_from(b)?;
+        g.emit_block(b)?;
     }
-    if g.error_used {
-        g.cx.b.set_srcloc(ir::SourceLoc::default());
-        let exit = g.block(body.error_exit);
-        g.cx.b.switch_to_block(exit);
-        if let Some(line) = body.blocks[body.error_exit].takes_line {
-            let v = g.cx.b.block_params(exit)[0];
-            g.def(line, v)?;
-        }
-        g.emit_from(body.error_exit)?;
+    if tail_at.is_none() {
+        g.emit_tail()?;
     }
     Ok(())
 }
 
 impl Gen<'_, '_, '_, '_> {
+    /// The error edges' targets the passes added (the last reached first,
+    /// as a wrapper without the body in place lays them out), then the
+    /// error exit.
+    fn emit_tail(&mut self) -> R<()> {
+        for b in std::mem::take(&mut self.deferred).into_iter().rev() {
+            if !self.entered[b] {
+                self.emit_block(b)?;
+            }
+        }
+        let exit = self.body.error_exit;
+        if self.raised_to[exit] {
+            self.cx.b.set_srcloc(ir::SourceLoc::default());
+            let block = self.block(exit);
+            self.cx.b.switch_to_block(block);
+            if let Some(line) = self.body.blocks[exit].takes_line {
+                let v = self.cx.b.block_params(block)[0];
+                self.def(line, v)?;
+            }
+            self.emit_from(exit)?;
+        }
+        Ok(())
+    }
+
     fn block(&mut self, b: BlockId) -> Block {
         match self.blocks[b] {
             Some(block) => block,
@@ -137,8 +193,32 @@ impl Gen<'_, '_, '_, '_> {
                 if self.body.blocks[b].takes_line.is_some() {
                     self.cx.b.append_block_param(block, types::I32);
                 }
+                if let Some(l) = self.body.blocks[b].passed {
+                    if let LocalTy::Scalar(t) = self.body.ty(l) {
+                        if let Some(ct) = clif_type(t) {
+                            self.cx.b.append_block_param(block, ct);
+                        }
+                    }
+                }
                 self.blocks[b] = Some(block);
                 block
+            }
+        }
+    }
+
+    /// The error blocks of the frame whose errors go to `handler` and of
+    /// the frames around it, outermost first (an inlined callee's error
+    /// block's own ops run in its caller's frame).
+    fn frame_set_up(&mut self, handler: Option<BlockId>) {
+        match handler {
+            Some(h) if self.blocks[h].is_none() => {
+                let outer = self.body.blocks[h].ops.first().and_then(|op| op.handler);
+                self.frame_set_up(outer);
+                self.block(h);
+            }
+            Some(_) => {}
+            None => {
+                self.block(self.body.error_exit);
             }
         }
     }
@@ -148,27 +228,23 @@ impl Gen<'_, '_, '_, '_> {
     }
 
     fn get(&mut self, l: Local) -> R<Value> {
+        if let Some(v) = self.vars[l] {
+            return Ok(self.cx.b.use_var(v));
+        }
         if self.body.ty(l) == LocalTy::Ptr {
             return self.pinned.get(&l).copied().ok_or_else(|| format!("{l} of `{}` is used before its definition on entry", self.body.name));
         }
-        if self.body.locals[l].name.is_none() {
-            return self.temps.get(&l).copied().ok_or_else(|| format!("{l} of `{}` is used before its definition is emitted", self.body.name));
-        }
-        let v = self.var(l)?;
-        Ok(self.cx.b.use_var(v))
+        self.temps.get(&l).copied().ok_or_else(|| format!("{l} of `{}` is used before its definition is emitted", self.body.name))
     }
 
     fn def(&mut self, l: Local, v: Value) -> R<()> {
-        if self.body.ty(l) == LocalTy::Ptr {
+        if let Some(var) = self.vars[l] {
+            self.cx.b.def_var(var, v);
+        } else if self.body.ty(l) == LocalTy::Ptr {
             self.pinned.insert(l, v);
-            return Ok(());
-        }
-        if self.body.locals[l].name.is_none() {
+        } else {
             self.temps.insert(l, v);
-            return Ok(());
         }
-        let var = self.var(l)?;
-        self.cx.b.def_var(var, v);
         Ok(())
     }
 
@@ -210,6 +286,49 @@ impl Gen<'_, '_, '_, '_> {
         }
     }
 
+    /// The value a jump to `b` passes (`BasicBlock::passed`), if any.
+    fn passed_to(&mut self, b: BlockId) -> R<Vec<BlockArg>> {
+        Ok(match self.body.blocks[b].passed {
+            Some(l) => vec![BlockArg::Value(self.get(l)?)],
+            None => vec![],
+        })
+    }
+
+    /// Emits `b` and the blocks its ops' success edges lead to, unless it is
+    /// an error block nothing jumped to.
+    fn emit_block(&mut self, b: BlockId) -> R<()> {
+        let takes_line = self.body.blocks[b].takes_line;
+        if takes_line.is_some() && !self.raised_to[b] {
+            // An inlined callee's error block nothing jumped to.
+            return Ok(());
+        }
+        if takes_line.is_some() {
+            // Every jump here is emitted (the callee's body came first); the
+            // edges that raised nothing add none.
+            self.pending[b] = 0;
+        }
+        if b != Body::ENTRY {
+            self.enter(b)?;
+        }
+        if let Some(l) = takes_line.or(self.body.blocks[b].passed) {
+            let block = self.block(b);
+            let v = *self.cx.b.block_params(block).first().ok_or("a block passed a value without its parameter")?;
+            self.def(l, v)?;
+        }
+        self.emit_from(b)
+    }
+
+    /// After a chain of blocks ending in `term`: the blocks the passes added
+    /// that it leads to.
+    fn added_successors(&mut self, term: &Terminator) -> R<()> {
+        for s in term.successors() {
+            if s > self.body.error_exit && !self.entered[s] {
+                self.emit_block(s)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Emits `b` and the blocks its ops' success edges lead to.
     fn emit_from(&mut self, mut b: BlockId) -> R<()> {
         loop {
@@ -220,13 +339,23 @@ impl Gen<'_, '_, '_, '_> {
                 _ => None,
             };
             let n = block.ops.len();
+            // Its last op's result returned as is, NULL or not (`returns_null_as_error`).
+            let fused = returns_null_as_error(self.body, b);
             for (i, op) in block.ops.iter().enumerate() {
                 let err = if i + 1 == n { edge.map(|(_, err)| err) } else { None };
+                if fused && i + 1 == n {
+                    let r = wrapper_ops::emit(self, self.env, op, None)?.ok_or("a fused return without a result")?;
+                    self.cx.b.ins().return_(&[r]);
+                    return Ok(());
+                }
                 self.op(op, err)?;
             }
             self.at_line(block.line);
             match term {
-                Terminator::Try { ok, .. } => {
+                Terminator::Try { ok, err } => {
+                    if *err > self.body.error_exit {
+                        self.deferred.push(*err);
+                    }
                     self.pending[*ok] = self.pending[*ok].saturating_sub(1);
                     self.entered[*ok] = true;
                     b = *ok;
@@ -234,13 +363,15 @@ impl Gen<'_, '_, '_, '_> {
                 }
                 Terminator::Goto(t) => {
                     let block = self.block(*t);
-                    self.cx.b.ins().jump(block, &[]);
+                    let args = self.passed_to(*t)?;
+                    self.cx.b.ins().jump(block, &args);
                     self.edges_emitted(&[*t]);
                 }
                 Terminator::Branch { cond, then, otherwise } => {
                     let c = self.get(*cond)?;
                     let (t, e) = (self.block(*then), self.block(*otherwise));
-                    self.cx.b.ins().brif(c, t, &[], e, &[]);
+                    let (targs, eargs) = (self.passed_to(*then)?, self.passed_to(*otherwise)?);
+                    self.cx.b.ins().brif(c, t, &targs, e, &eargs);
                     self.edges_emitted(&[*then, *otherwise]);
                 }
                 Terminator::Return(v) => {
@@ -251,19 +382,42 @@ impl Gen<'_, '_, '_, '_> {
                 Terminator::ReturnError => return_error(self.cx, self.body.returns)?,
                 Terminator::Unreachable => {}
             }
-            return Ok(());
+            return self.added_successors(term);
         }
+    }
+
+    /// A wrapper's op; `err` is its error edge's target when it ends its
+    /// block.
+    fn wrapper_op(&mut self, op: &Op, err: Option<BlockId>) -> R<()> {
+        self.at_line(op.line);
+        let exit = err.map(|e| self.block(e));
+        let result = wrapper_ops::emit(self, self.env, op, exit)?;
+        if let (Some(d), Some(v)) = (op.dests.first().copied(), result) {
+            self.def(d, v)?;
+        }
+        let (Some(e), Some(exit)) = (err, exit) else { return Ok(()) };
+        self.pending[e] = self.pending[e].saturating_sub(1);
+        self.raised_to[e] = true;
+        if op.error_kind() != ErrorKind::Always {
+            // The rest of the block goes on in a Cranelift block of its own,
+            // as in a wrapper without the body in place.
+            let next = self.cx.b.create_block();
+            wrapper_ops::check(self, op, result, next, exit)?;
+            self.cx.b.switch_to_block(next);
+            self.cx.b.seal_block(next);
+        }
+        Ok(())
     }
 
     /// One op; `err` is its error edge's target when it ends its block.
     fn op(&mut self, op: &Op, err: Option<BlockId>) -> R<()> {
         let OpKind::Body(kind) = &op.kind else {
-            return Err(format!("a wrapper's op in the native body `{}`", self.body.name));
+            return self.wrapper_op(op, err);
         };
         if op.line != 0 {
             // The frame is set up (its locals zeroed, the ops without a
-            // line): its error exit comes next, as the walk made it.
-            self.block(self.body.error_exit);
+            // line): its error block comes next, as the walk made it.
+            self.frame_set_up(op.handler);
         }
         self.at_line(op.line);
         let exit = match err {
@@ -284,7 +438,8 @@ impl Gen<'_, '_, '_, '_> {
             args.push(self.get(u)?);
         }
         let vars = matches!(kind, BodyOp::VectorPrelude { .. }).then(|| self.vars.clone());
-        let mut o = OpCx::new(self.cx, exit, self.directives);
+        let directives = op.handler.and_then(|h| self.body.blocks[h].directives).unwrap_or(self.directives);
+        let mut o = OpCx::new(self.cx, exit, directives);
         let r = match emit_loop_or_view(&mut o, kind, &args, view.as_ref(), vars.as_ref())? {
             Some(vs) => vs,
             None => emit_op(&mut o, kind, &args, self.body.returns)?.into_iter().collect(),
@@ -292,9 +447,7 @@ impl Gen<'_, '_, '_, '_> {
         let raised = o.raised;
         if let (Some(e), true) = (err, raised) {
             self.pending[e] = self.pending[e].saturating_sub(1);
-            if e == self.body.error_exit {
-                self.error_used = true;
-            }
+            self.raised_to[e] = true;
         }
         for (d, v) in op.dests.iter().zip(r) {
             self.def(*d, v)?;
@@ -467,6 +620,11 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
             o.add_traceback(name, file, a[0], *always)?;
             return Ok(None);
         }
+        RoomFor { bytes, .. } => o.room_for(*bytes, a[0])?,
+        Propagate => {
+            o.jump_to_error();
+            return Ok(None);
+        }
     }))
 }
 
@@ -480,4 +638,26 @@ fn counter_cc(op: hir::CmpOp, unsigned: bool) -> R<IntCC> {
         (Ge, true) => IntCC::UnsignedGreaterThanOrEqual,
         _ => return Err(format!("a counter comparison {op:?}")),
     })
+}
+
+impl<'a, 'b> wrapper_ops::Locals<'a, 'b> for Gen<'_, 'a, 'b, '_> {
+    fn cx(&mut self) -> &mut FnCx<'a, 'b> {
+        self.cx
+    }
+
+    fn body(&self) -> &Body {
+        self.body
+    }
+
+    fn get(&mut self, l: Local) -> R<Value> {
+        Gen::get(self, l)
+    }
+
+    fn def(&mut self, l: Local, v: Value) -> R<()> {
+        Gen::def(self, l, v)
+    }
+
+    fn buf_slot(&self, l: Local) -> R<ir::StackSlot> {
+        Err(format!("{l}: a Py_buffer in a body generated as a native one"))
+    }
 }

@@ -6,7 +6,7 @@
 
 use super::super::outlined::Outlined;
 use super::super::{FnCx, R};
-use crate::hir::{self, FuncId};
+use crate::hir::FuncId;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, Block, BlockArg, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::Variable;
@@ -19,27 +19,8 @@ pub(crate) struct ErrorExit {
     pub line: Option<u32>,
 }
 
-/// The directives of the function an operation belongs to that change its code.
-#[derive(Clone, Copy)]
-pub(crate) struct Directives {
-    pub overflowcheck: bool,
-    pub cdivision: bool,
-    pub wraparound: bool,
-    pub boundscheck: bool,
-}
+pub(crate) use crate::mir::body::Directives;
 
-impl Directives {
-    pub fn of(f: &hir::Function) -> Self {
-        Directives { overflowcheck: f.overflowcheck, cdivision: f.cdivision, wraparound: f.wraparound, boundscheck: f.boundscheck }
-    }
-}
-
-/// Cython's defaults, for ops of a body that is no user function's.
-impl Default for Directives {
-    fn default() -> Self {
-        Directives { overflowcheck: false, cdivision: false, wraparound: true, boundscheck: true }
-    }
-}
 
 pub(crate) struct OpCx<'c, 'a, 'b> {
     pub cx: &'c mut FnCx<'a, 'b>,

@@ -8,7 +8,7 @@
 
 use super::{call_kind, finish, flags, CallKind, R};
 use crate::backend::codegen::{self, Env};
-use crate::backend::lower::{frame_estimate, has_big_frame};
+use crate::backend::lower::{frame_estimate, has_big_frame, with_body_plan};
 use crate::backend::{pyabi, worth_lowering_in_place, Emitter, FnCx, Listing};
 use crate::hir::{self, FuncId, Function};
 use crate::mir::build::wrapper::{self as build, Convention, Plan};
@@ -128,7 +128,8 @@ fn emit_wrapper_part(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot:
         .map_err(|e| e.to_string())?;
 
     let plan = Plan { convention, in_place: worth_lowering_in_place(f), big_frame: has_big_frame(f).then(|| frame_estimate(f)) };
-    let mut body = build::build(f, plan, &|i| facts.written.contains(&(f.id, i)))?;
+    let built = with_body_plan(facts.m, facts.recursive, false, |body| build::build(f, plan, &|i| facts.written.contains(&(f.id, i)), body))?;
+    let mut body = built.body;
     let mut stages = pass::Stages::new();
     let listing = em.listing_kind;
     let all_stages = listing == Listing::MirStages;
@@ -153,7 +154,12 @@ fn emit_wrapper_part(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot:
             WrapperPart::Entry(b) => b,
             WrapperPart::Binder => None,
         };
-        codegen::emit(&mut cx, &body, &Env { m: facts.m, recursive: facts.recursive, binder_path })?;
+        let env = Env { m: facts.m, recursive: facts.recursive, binder_path };
+        if built.body_in_place {
+            codegen::body::emit(&mut cx, &body, f, Some(&env))?;
+        } else {
+            codegen::emit(&mut cx, &body, &env)?;
+        }
         finish(cx)?;
     }
     let title = if binder_part { "binder path of" } else { "wrapper of" };

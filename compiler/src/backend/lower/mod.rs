@@ -116,15 +116,26 @@ fn function_size(f: &hir::Function) -> usize {
     size
 }
 
+/// Runs `run` with the plan a body is built by (`mir::build::body`):
+/// callees inlined as the walk inlines them, the stack's room checked
+/// before a call of a big frame, the stack checked on entry when
+/// `stack_check` (a recursive function).
+pub(crate) fn with_body_plan<T>(m: &hir::Module, recursive: &HashSet<FuncId>, stack_check: bool, run: impl FnOnce(&mir::build::body::Plan) -> T) -> T {
+    let inline = |id: FuncId, depth: usize, inlined: usize, same: usize| inlines(m, recursive, id, depth, inlined, same).then(|| function_size(m.function(id)));
+    let big_frame = |id: FuncId| {
+        let callee = m.function(id);
+        has_big_frame(callee).then(|| frame_estimate(callee))
+    };
+    run(&mir::build::body::Plan { m, inlines: &inline, big_frame: &big_frame, stack_check, file: &m.source_path })
+}
+
 pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursive: &HashSet<FuncId>) -> R<()> {
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, f.id.0), em.native_signature(f));
     let mut fctx = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(&mut func, &mut fctx);
     let mut cx = FnCx::new(em, b);
     let is_recursive = recursive.contains(&f.id);
-    let plain_call = |id: FuncId| !has_big_frame(m.function(id)) && !inlines(m, recursive, id, 0, 0, usize::from(id == f.id));
-    let plan = mir::build::body::Plan { plain_call: &plain_call, stack_check: is_recursive, file: &m.source_path };
-    if let Some(mut body) = mir::build::body::build(f, &plan)? {
+    if let Some(mut body) = with_body_plan(m, recursive, is_recursive, |plan| mir::build::body::build(f, plan))? {
         let mut stages = mir::pass::Stages::new();
         let all_stages = cx.em.listing_kind == Listing::MirStages;
         mir::pass::run(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
@@ -137,7 +148,7 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
             }
             _ => {}
         }
-        codegen::body::emit(&mut cx, &body, f)?;
+        codegen::body::emit(&mut cx, &body, f, None)?;
         let FnCx { em, mut b, .. } = cx;
         b.seal_all_blocks();
         b.finalize(em.module.isa().frontend_config());

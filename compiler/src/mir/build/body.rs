@@ -9,16 +9,30 @@
 //! and a local that may be read before it is assigned (`hir::maybe_unbound`)
 //! has a bound flag that each read checks.
 //!
+//! A call the back end inlines (`Plan::inlines`) builds the callee's body
+//! here, in a frame of its own: fresh locals, its `return` a jump to a join
+//! block with the value in a local, its ops' errors (`Op::handler`) to an
+//! error block that adds the callee's traceback entry at the failing line
+//! and propagates to the caller's handler at the call's line (a callee
+//! with other directives than the function's has them on that block, for
+//! its ops). A call of a function with a big frame checks the stack's room
+//! first (`RoomFor`). A wrapper takes a body in place the same way
+//! (`build_in_place`).
+//!
 //! `range` loops are built in `range` (plain, unrolled, versioned on unit
 //! strides; a vector or partial-sum prelude as one composite op), a paired
 //! reduction's trips in `pair`, memoryviews and C arrays in `view` (each is
-//! its parts as locals). Not built here yet (`Ok(None)`: the function goes
-//! through `lower`'s walk): calls inlined or of a big frame, and a paired
-//! reduction whose vector part reads an expression
-//! function (evaluated in place, lane by lane). A value joining two paths (`and`/`or`, a
-//! conditional expression that branches) is a local assigned on each, which
-//! Cranelift's SSA construction turns into the join block's parameter, as
-//! the walk made it.
+//! its parts as locals).
+//!
+//! Not built here yet (`Ok(None)`: the function goes through `lower`'s
+//! walk): memoryviews and C arrays in an inlined callee or a body in place,
+//! and a paired reduction whose vector part reads an expression function
+//! (evaluated in place, lane by lane).
+//!
+//! A value joining two paths (`and`/`or`, a conditional expression that
+//! branches, an inlined callee's result, a comparison chain) is a local
+//! assigned on each, which the jumps pass to the join block as its
+//! parameter (`BasicBlock::passed`), as the walk passed it.
 
 mod pair;
 mod range;
@@ -26,16 +40,20 @@ mod view;
 
 use super::Builder;
 use crate::hir::{self, ArithOp, Const, Expr, ExprKind, FuncId, LocalId, Stmt, StmtKind, UnOp};
-use crate::mir::body::{BodyOp, SSIZE};
+use crate::mir::body::{BodyOp, Directives, SSIZE};
 use crate::mir::{BlockId, Body, Local, LocalTy, OpKind, Returns, Terminator};
 use crate::types::{IntTy, Ty, PY_INT};
 use std::collections::HashMap;
 
 /// What the back end decided that the body depends on.
 pub struct Plan<'p> {
-    /// Whether a call of this function is a plain native call (not inlined,
-    /// no big frame to check room for).
-    pub plain_call: &'p dyn Fn(FuncId) -> bool,
+    pub m: &'p hir::Module,
+    /// Whether a call of a function is inlined `depth` calls deep, with
+    /// `inlined` HIR nodes taken in so far and `same` frames of it around
+    /// the call: the HIR nodes it takes in when it is.
+    pub inlines: &'p dyn Fn(FuncId, usize, usize, usize) -> Option<usize>,
+    /// Bytes of a callee's big frame: the stack room checked before calling it.
+    pub big_frame: &'p dyn Fn(FuncId) -> Option<i64>,
     /// The function checks the stack on entry (it is recursive).
     pub stack_check: bool,
     /// The source file, for traceback entries.
@@ -59,15 +77,16 @@ struct LoopTargets {
     broke: bool,
 }
 
-struct BodyBuilder<'m, 'p> {
-    b: Builder,
+/// One function's part of the body: the built function's own, or a callee
+/// inlined into it.
+struct Frame<'m> {
     f: &'m hir::Function,
-    plan: &'p Plan<'p>,
     locals: Vec<Local>,
     flags: HashMap<LocalId, Local>,
-    limit: Local,
-    reachable: bool,
     loops: Vec<LoopTargets>,
+    /// An inlined callee's `return`: the join block, and the local its
+    /// value goes to.
+    ret: Option<(BlockId, Local)>,
     /// The parts of each memoryview and C array local (see `view`).
     views: HashMap<LocalId, Vec<Local>>,
     /// Views whose last axis has unit stride here (a loop version taken
@@ -75,8 +94,20 @@ struct BodyBuilder<'m, 'p> {
     unit_stride: Vec<LocalId>,
 }
 
+struct BodyBuilder<'p, 'b> {
+    b: &'b mut Builder,
+    plan: &'p Plan<'p>,
+    fr: Frame<'p>,
+    /// The frames of the callers of the callee being inlined, innermost last.
+    outer: Vec<Frame<'p>>,
+    limit: Local,
+    reachable: bool,
+    /// HIR nodes inlined into this body so far (`Plan::inlines`).
+    inlined: usize,
+}
+
 /// The MIR of `f`'s body, or `None` when it uses what is not built here yet.
-pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
+pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Option<Body>, String> {
     let returns = match f.ret {
         Ty::Void => Returns::Flag,
         Ty::View(_) => return Ok(None),
@@ -86,52 +117,130 @@ pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
         return Ok(None);
     }
     let mut b = Builder::new(&f.name, returns);
-    let mut locals: Vec<Option<Local>> = vec![None; f.locals.len()];
+    let mut params: Vec<Option<Local>> = vec![None; f.locals.len()];
     let mut views = HashMap::new();
-    let ssize = LocalTy::Scalar(Ty::Int(SSIZE));
     for p in &f.params {
         let name = &f.locals[p.local.0 as usize].name;
         let l = match p.ty {
             Ty::View(v) => {
-                let parts: Vec<Local> = view::part_names(name, v.ndim).iter().map(|n| b.param(ssize, n)).collect();
+                let parts: Vec<Local> = view::part_names(name, v.ndim).iter().map(|n| b.param(SSIZE_LOCAL, n)).collect();
                 views.insert(p.local, parts.clone());
                 parts[0]
             }
             t => b.param(LocalTy::Scalar(t), name),
         };
-        locals[p.local.0 as usize] = Some(l);
+        params[p.local.0 as usize] = Some(l);
     }
     let mut limit = b.param(LocalTy::Ptr, "stack limit");
     // Before the frame is set up: on error nothing of it exists.
     if plan.stack_check {
         limit = b.value(LocalTy::Ptr, OpKind::Body(BodyOp::StackCheck { limit }));
     }
-    // The C arrays' storage and the other views' parts (zeroed), in order;
-    // then every scalar local starts zeroed, in order, then the bound flags (cleared).
+    let fr = set_up_frame(&mut b, f, params, views, None, None);
+    let line = b.local(LocalTy::Scalar(Ty::Int(LINE)), Some("failing line"));
+    let exit = b.error_exit_mut();
+    exit.takes_line = Some(line);
+    exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
+    let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0 };
+    match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
+        Ok(()) => b.finish_in_entry_order().map(Some),
+        Err(Ok(Unsupported)) => Ok(None),
+        Err(Err(e)) => Err(e),
+    }
+}
+
+/// `f`'s body built into a wrapper `b` is building, in place of a call
+/// with `args` (as the walk's `lower_in_place`): its `return` goes to a join
+/// block with the value in a local, its errors through an error block that
+/// adds its traceback entry (always: the outermost compiled frame), then a
+/// block where the error leaves compiled code and goes on to the wrapper's
+/// handler. The value (a dummy bint for None), or `None` when the body uses
+/// what is not built here yet (`b` is then to be dropped).
+pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<'p>, args: Vec<Local>, limit: Local) -> Result<Option<Local>, String> {
+    if has_views(f) || matches!(f.ret, Ty::View(_)) {
+        return Ok(None);
+    }
+    if args.len() != f.params.len() {
+        return Err(format!("{} called in place with {} arguments", f.name, args.len()));
+    }
+    let rt = if f.ret == Ty::Void { Ty::Bool } else { f.ret };
+    let wrapper_handler = b.handler();
+    let failed = b.block(true);
+    let (fr, err) = enter_frame(b, f, args, rt);
+    let (join, ret) = fr.ret.ok_or("a body in place without its join block")?;
+    let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0 };
+    match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
+        Ok(()) => {}
+        Err(Ok(Unsupported)) => return Ok(None),
+        Err(Err(e)) => return Err(e),
+    }
+    b.set_handler(Some(failed));
+    error_block(b, err, f, plan.file, true, 0);
+    b.set_handler(wrapper_handler);
+    b.switch_to(failed);
+    b.op(vec![], OpKind::LeaveCompiledCode);
+    b.terminate(Terminator::Unreachable);
+    b.switch_to(join);
+    let v = b.value(LocalTy::Scalar(rt), OpKind::Body(BodyOp::Copy { src: ret }));
+    // The wrapper goes on in a block of its own, as after a call.
+    let cont = b.block(false);
+    b.terminate(Terminator::Goto(cont));
+    b.switch_to(cont);
+    Ok(Some(v))
+}
+
+/// A traceback entry's line.
+const LINE: IntTy = IntTy { bits: 32, signed: true, checked: false, cname: "int" };
+
+/// Locals not built here yet in an inlined callee or a body in place:
+/// memoryviews and C arrays (or a void one).
+fn has_views(f: &hir::Function) -> bool {
+    f.locals.iter().any(|l| matches!(l.ty, Ty::View(_) | Ty::Void))
+}
+
+/// A memoryview's part (data pointer, extent, stride) as a local.
+const SSIZE_LOCAL: LocalTy = LocalTy::Scalar(Ty::Int(SSIZE));
+
+/// `f`'s frame: its parameters (`params`, by local; a view parameter's
+/// parts in `views`), the C arrays' storage and the other views' parts
+/// (zeroed), every other local zeroed in order, then the bound flags
+/// cleared. An inlined callee's locals are named after it (`prefix`).
+fn set_up_frame<'m>(
+    b: &mut Builder,
+    f: &'m hir::Function,
+    mut params: Vec<Option<Local>>,
+    mut views: HashMap<LocalId, Vec<Local>>,
+    prefix: Option<&str>,
+    ret: Option<(BlockId, Local)>,
+) -> Frame<'m> {
+    let name = |n: &str| match prefix {
+        Some(p) => format!("{p}.{n}"),
+        None => n.to_string(),
+    };
     for (i, decl) in f.locals.iter().enumerate() {
         let (id, Ty::View(v)) = (LocalId(i as u32), decl.ty) else { continue };
         if views.contains_key(&id) {
             continue;
         }
-        let parts: Vec<Local> = view::part_names(&decl.name, v.ndim).iter().map(|n| b.local(ssize, Some(n))).collect();
+        let parts: Vec<Local> = view::part_names(&name(&decl.name), v.ndim).iter().map(|n| b.local(SSIZE_LOCAL, Some(n))).collect();
         match &decl.c_array {
             Some(dims) => b.op(parts.clone(), OpKind::Body(BodyOp::CArray { ty: v, dims: dims.clone() })),
             None => {
-                let zero = b.value(ssize, OpKind::Body(BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) }));
+                let zero = b.value(SSIZE_LOCAL, OpKind::Body(BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) }));
                 for part in &parts {
                     b.op(vec![*part], OpKind::Body(BodyOp::Copy { src: zero }));
                 }
             }
         }
-        locals[i] = Some(parts[0]);
+        params[i] = Some(parts[0]);
         views.insert(id, parts);
     }
-    let mut all = vec![];
-    for (decl, l) in f.locals.iter().zip(locals) {
+    let mut locals = vec![];
+    for (decl, l) in f.locals.iter().zip(params) {
         let l = match l {
             Some(l) => l,
             None => {
-                let l = b.local(LocalTy::Scalar(decl.ty), Some(&decl.name));
+                let l = b.local(LocalTy::Scalar(decl.ty), Some(&name(&decl.name)));
                 let zero = match decl.ty {
                     Ty::Float(_) => Const::Float(0.0),
                     Ty::Bool => Const::Bool(false),
@@ -141,27 +250,53 @@ pub fn build(f: &hir::Function, plan: &Plan) -> Result<Option<Body>, String> {
                 l
             }
         };
-        all.push(l);
+        locals.push(l);
     }
     let mut unbound: Vec<LocalId> = hir::maybe_unbound(f).into_iter().collect();
     unbound.sort();
     let mut flags = HashMap::new();
     for id in unbound {
-        let name = format!("{} bound", f.locals[id.0 as usize].name);
-        let flag = b.local(LocalTy::Scalar(Ty::Bool), Some(&name));
+        let flag = b.local(LocalTy::Scalar(Ty::Bool), Some(&name(&format!("{} bound", f.locals[id.0 as usize].name))));
         b.op(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }));
         flags.insert(id, flag);
     }
-    let line = b.local(LocalTy::Scalar(Ty::Int(IntTy { bits: 32, signed: true, checked: false, cname: "int" })), Some("failing line"));
-    let exit = b.error_exit_mut();
-    exit.takes_line = Some(line);
-    exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
-    let mut bb = BodyBuilder { b, f, plan, locals: all, flags, limit, reachable: true, loops: vec![], views, unit_stride: vec![] };
-    match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
-        Ok(()) => bb.b.finish_in_entry_order().map(Some),
-        Err(Ok(Unsupported)) => Ok(None),
-        Err(Err(e)) => Err(e),
+    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![] }
+}
+
+/// The frame of `f` run in place of a call with `args` (its parameters
+/// fresh locals bound to them), whose `return` goes to a join block passed
+/// the value (`rt`); the errors of the ops added from here on go to its
+/// error block, returned with it.
+fn enter_frame<'m>(b: &mut Builder, f: &'m hir::Function, args: Vec<Local>, rt: Ty) -> (Frame<'m>, BlockId) {
+    let join = b.block(false);
+    let ret = b.local(LocalTy::Scalar(rt), Some(&format!("{} return value", f.name)));
+    b.passes(join, ret);
+    let err = b.block(true);
+    b.set_handler(Some(err));
+    // The frame's set-up belongs to no line (code generation makes its
+    // error block once it is done, as the walk made it).
+    b.at_line(0);
+    let mut params: Vec<Option<Local>> = vec![None; f.locals.len()];
+    for (p, a) in f.params.iter().zip(args) {
+        let l = b.local(LocalTy::Scalar(p.ty), Some(&format!("{}.{}", f.name, f.locals[p.local.0 as usize].name)));
+        b.op(vec![l], OpKind::Body(BodyOp::Copy { src: a }));
+        params[p.local.0 as usize] = Some(l);
     }
+    (set_up_frame(b, f, params, HashMap::new(), Some(&f.name), Some((join, ret))), err)
+}
+
+/// Fills `err`, the error block of `f`'s frame run in place: `f`'s
+/// traceback entry at the failing line (`always`: the outermost compiled
+/// frame), then on to the current handler, at `line` (the call's).
+fn error_block(b: &mut Builder, err: BlockId, f: &hir::Function, file: &str, always: bool, line: u32) {
+    b.switch_to(err);
+    let failing = b.local(LocalTy::Scalar(Ty::Int(LINE)), Some(&format!("{} failing line", f.name)));
+    b.takes_line(err, failing);
+    b.at_line(0);
+    b.op(vec![], OpKind::Body(BodyOp::AddTraceback { line: failing, name: f.name.clone(), file: file.to_string(), always }));
+    b.at_line(line);
+    b.op(vec![], OpKind::Body(BodyOp::Propagate));
+    b.terminate(Terminator::Unreachable);
 }
 
 impl BodyBuilder<'_, '_> {
@@ -193,13 +328,63 @@ impl BodyBuilder<'_, '_> {
         if !self.reachable {
             return Ok(());
         }
-        if self.f.ret == Ty::Void {
-            self.terminate(Terminator::ReturnNone);
+        if self.fr.f.ret == Ty::Void {
+            self.return_(None);
             return Ok(());
         }
-        let msg = format!("{}() reached its end without a return statement, but it is declared to return {}", self.f.name, self.f.ret);
+        let msg = format!("{}() reached its end without a return statement, but it is declared to return {}", self.fr.f.name, self.fr.f.ret);
         self.raise("PyExc_TypeError", Some(&msg));
         Ok(())
+    }
+
+    /// `return v` (`None`: from a function returning None): an inlined
+    /// callee's goes to its join block with the value (a dummy bint for None).
+    fn return_(&mut self, v: Option<Local>) {
+        match (self.fr.ret, v) {
+            (Some((join, ret)), Some(v)) => {
+                self.op(vec![ret], BodyOp::Copy { src: v });
+                self.terminate(Terminator::Goto(join));
+            }
+            (Some((join, ret)), None) => {
+                self.op(vec![ret], BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool });
+                self.terminate(Terminator::Goto(join));
+            }
+            (None, Some(v)) => self.terminate(Terminator::Return(v)),
+            (None, None) => self.terminate(Terminator::ReturnNone),
+        }
+    }
+
+    /// The callee's body in place of a call: its locals fresh (its
+    /// parameters bound to `args`), its `return` a jump to a join block with
+    /// the value in a local, its errors through an error block of its own
+    /// that adds its traceback entry at the failing line, then goes on to
+    /// the caller's handler at the call's line.
+    fn inline_call(&mut self, id: FuncId, args: Vec<Local>, rt: Ty) -> B<Local> {
+        let callee = self.plan.m.functions.get(id.0 as usize).ok_or(Err("a call of an unknown function".to_string()))?;
+        if has_views(callee) {
+            return unsupported();
+        }
+        if args.len() != callee.params.len() {
+            return Err(Err(format!("a call of {} with {} arguments reached the back end", callee.name, args.len())));
+        }
+        let (call_line, caller_handler) = (self.b.line(), self.b.handler());
+        let (frame, err) = enter_frame(self.b, callee, args, rt);
+        let root = self.outer.first().unwrap_or(&self.fr).f;
+        if Directives::of(callee) != Directives::of(root) {
+            self.b.frame_directives(err, Directives::of(callee));
+        }
+        let (join, ret) = frame.ret.ok_or(Err("a callee's frame without its join block".to_string()))?;
+        let caller = std::mem::replace(&mut self.fr, frame);
+        self.outer.push(caller);
+        self.stmts(&callee.body)?;
+        self.fall_off_end()?;
+        self.fr = self.outer.pop().ok_or(Err("the inlined frames lost their caller".to_string()))?;
+        self.b.set_handler(caller_handler);
+        error_block(self.b, err, callee, self.plan.file, false, call_line);
+        // Reached even when the callee always raises, as in the walk.
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(self.value(rt, BodyOp::Copy { src: ret }))
     }
 
     fn raise(&mut self, exc: &str, msg: Option<&str>) {
@@ -208,22 +393,22 @@ impl BodyBuilder<'_, '_> {
     }
 
     fn assign(&mut self, id: LocalId, v: Local) {
-        let var = self.locals[id.0 as usize];
+        let var = self.fr.locals[id.0 as usize];
         self.op(vec![var], BodyOp::Copy { src: v });
         self.mark_bound(id);
     }
 
     /// Sets the bound flag of `id`, if it has one.
     fn mark_bound(&mut self, id: LocalId) {
-        if let Some(flag) = self.flags.get(&id).copied() {
+        if let Some(flag) = self.fr.flags.get(&id).copied() {
             self.op(vec![flag], BodyOp::Const { c: Const::Bool(true), ty: Ty::Bool });
         }
     }
 
     /// UnboundLocalError unless `id` is assigned (when it may not be).
     fn check_bound(&mut self, id: LocalId) {
-        if let Some(flag) = self.flags.get(&id).copied() {
-            let name = self.f.locals[id.0 as usize].name.clone();
+        if let Some(flag) = self.fr.flags.get(&id).copied() {
+            let name = self.fr.f.locals[id.0 as usize].name.clone();
             self.op(vec![], BodyOp::CheckBound { flag, name });
         }
     }
@@ -241,7 +426,7 @@ impl BodyBuilder<'_, '_> {
                 }
                 for ((id, _), v) in pairs.iter().zip(vals) {
                     match v[..] {
-                        [v] if !self.views.contains_key(id) => self.assign(*id, v),
+                        [v] if !self.fr.views.contains_key(id) => self.assign(*id, v),
                         _ => self.assign_view(*id, v)?,
                     }
                 }
@@ -277,18 +462,18 @@ impl BodyBuilder<'_, '_> {
                 self.branch_on(cond, body_b, else_b)?;
                 self.b.switch_to(body_b);
                 self.reachable = true;
-                self.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
+                self.fr.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
                 self.stmts(body)?;
                 if self.reachable {
                     self.terminate(Terminator::Goto(header));
                 }
-                let broke = self.loops.pop().is_some_and(|t| t.broke);
+                let broke = self.fr.loops.pop().is_some_and(|t| t.broke);
                 self.b.at_line(line);
                 self.finish_loop(else_b, exit, orelse, broke)
             }
             StmtKind::Break | StmtKind::Continue => {
                 let brk = matches!(s.kind, StmtKind::Break);
-                let t = self.loops.last_mut().ok_or(Err("break outside loop reached the back end".to_string()))?;
+                let t = self.fr.loops.last_mut().ok_or(Err("break outside loop reached the back end".to_string()))?;
                 let target = if brk {
                     t.broke = true;
                     t.exit
@@ -300,13 +485,11 @@ impl BodyBuilder<'_, '_> {
                 Ok(())
             }
             StmtKind::Return(v) => {
-                match v {
-                    Some(e) => {
-                        let v = self.expr(e)?;
-                        self.terminate(Terminator::Return(v));
-                    }
-                    None => self.terminate(Terminator::ReturnNone),
-                }
+                let v = match v {
+                    Some(e) => Some(self.expr(e)?),
+                    None => None,
+                };
+                self.return_(v);
                 Ok(())
             }
             StmtKind::Raise { exc, msg } => {
@@ -371,8 +554,8 @@ impl BodyBuilder<'_, '_> {
 
     fn read_local(&mut self, id: LocalId) -> Local {
         self.check_bound(id);
-        let var = self.locals[id.0 as usize];
-        let ty = self.f.locals[id.0 as usize].ty;
+        let var = self.fr.locals[id.0 as usize];
+        let ty = self.fr.f.locals[id.0 as usize].ty;
         self.value(ty, BodyOp::Copy { src: var })
     }
 
@@ -407,7 +590,6 @@ impl BodyBuilder<'_, '_> {
                 self.value(ty, BodyOp::Sub { a: va, b: vb })
             }
             ExprKind::NoOverflow(op, ..) => return Err(Err(format!("unchecked {op:?} reached the back end"))),
-            ExprKind::Compare { operands, ops } => self.compare_chain(operands, ops)?,
             ExprKind::Truthy(x) => {
                 let v = self.expr(x)?;
                 self.value(Ty::Bool, BodyOp::Truthy { value: v, ty: x.ty })
@@ -419,6 +601,7 @@ impl BodyBuilder<'_, '_> {
                 let joined = self.b.local(LocalTy::Scalar(ty), Some(if is_and { "and value" } else { "or value" }));
                 self.op(vec![joined], BodyOp::Copy { src: va });
                 let (eval_b, merge) = (self.b.block(false), self.b.block(false));
+                self.b.passes(merge, joined);
                 let (then, otherwise) = if is_and { (eval_b, merge) } else { (merge, eval_b) };
                 self.terminate(Terminator::Branch { cond: t, then, otherwise });
                 self.b.switch_to(eval_b);
@@ -434,6 +617,7 @@ impl BodyBuilder<'_, '_> {
                 let c = self.expr(cond)?;
                 let (tb, eb, merge) = (self.b.block(false), self.b.block(false), self.b.block(false));
                 let joined = self.b.local(LocalTy::Scalar(ty), Some("conditional value"));
+                self.b.passes(merge, joined);
                 self.terminate(Terminator::Branch { cond: c, then: tb, otherwise: eb });
                 for (blk, x) in [(tb, then), (eb, orelse)] {
                     self.b.switch_to(blk);
@@ -453,9 +637,6 @@ impl BodyBuilder<'_, '_> {
                 self.value(ty, BodyOp::Select { cond: c, a: t, b: o })
             }
             ExprKind::Call(id, args) => {
-                if !(self.plan.plain_call)(*id) {
-                    return unsupported();
-                }
                 let mut vals = vec![];
                 for a in args {
                     match a.ty {
@@ -465,7 +646,16 @@ impl BodyBuilder<'_, '_> {
                 }
                 // A call returning None gives a dummy bint.
                 let rt = if ty == Ty::Void { Ty::Bool } else { ty };
-                self.value(rt, BodyOp::Call { func: *id, args: vals, limit: self.limit })
+                let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == *id).count();
+                if let Some(size) = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same) {
+                    self.inlined += size;
+                    return self.inline_call(*id, vals, rt);
+                }
+                let limit = match (self.plan.big_frame)(*id) {
+                    Some(bytes) => self.b.value(LocalTy::Ptr, OpKind::Body(BodyOp::RoomFor { bytes, limit: self.limit })),
+                    None => self.limit,
+                };
+                self.value(rt, BodyOp::Call { func: *id, args: vals, limit })
             }
             ExprKind::Math(op, args) => {
                 let mut vals = vec![];
@@ -503,6 +693,7 @@ impl BodyBuilder<'_, '_> {
             ExprKind::Index { view, indices, in_bounds } => self.load(*view, indices, in_bounds, ty)?,
             ExprKind::ViewDim { view, dim, axis } => self.view_dim(*view, *dim, *axis, ty)?,
             ExprKind::ViewIsNone(view) => self.view_is_none(*view)?,
+            ExprKind::Compare { operands, ops } => self.compare_chain(operands, ops)?,
             _ => return unsupported(),
         })
     }
@@ -530,6 +721,7 @@ impl BodyBuilder<'_, '_> {
         }
         let joined = self.b.local(LocalTy::Scalar(Ty::Bool), Some("comparison value"));
         let done = self.b.block(false);
+        self.b.passes(done, joined);
         let mut fails = vec![];
         for (i, op) in ops.iter().enumerate() {
             let right = self.expr(&operands[i + 1])?;

@@ -1,9 +1,10 @@
 //! The MIR of a compiled function's CPython wrapper: take the arguments
 //! (from the caller's vector, or from the tuple the binder returns), unbox
 //! the scalars, acquire the buffers, run the function (a native call, or its
-//! body lowered in place) and box the result.
+//! body in place: built here as MIR by `body::build_in_place` when it can be,
+//! else lowered in place by the walk) and box the result.
 
-use super::Builder;
+use super::{body, Builder};
 use crate::hir::Function;
 use crate::mir::primitives::{PY_FLOAT_FROM_DOUBLE, PY_LONG_FROM_LONG_LONG, PY_LONG_FROM_UNSIGNED_LONG_LONG};
 use crate::mir::{Body, Local, LocalTy, OpKind, Returns, Terminator};
@@ -34,8 +35,39 @@ pub struct Plan {
     pub big_frame: Option<i64>,
 }
 
-/// `writable(i)`: whether parameter `i`'s memoryview is written through.
-pub fn build(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool) -> Result<Body, String> {
+/// A wrapper's MIR.
+pub struct Built {
+    pub body: Body,
+    /// The function's body is in it as MIR (its blocks numbered in the order
+    /// they were entered, as a native body's).
+    pub body_in_place: bool,
+}
+
+/// How the wrapper runs the function.
+#[derive(Clone, Copy)]
+enum Run<'p> {
+    /// `Plan::in_place` false: a native call.
+    Call,
+    /// The body built here as MIR.
+    Mir(&'p body::Plan<'p>),
+    /// The body lowered in place by the walk (`InlineBody`): what the body
+    /// builder does not build yet.
+    Walk,
+}
+
+/// `writable(i)`: whether parameter `i`'s memoryview is written through;
+/// `body`: how to build the function's body, to take it in place as MIR.
+pub fn build(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, body: &body::Plan) -> Result<Built, String> {
+    let run = if plan.in_place { Run::Mir(body) } else { Run::Call };
+    if let Some(body) = build_with(f, plan, writable, run)? {
+        return Ok(Built { body, body_in_place: plan.in_place });
+    }
+    let body = build_with(f, plan, writable, Run::Walk)?.ok_or("a wrapper the walk cannot run")?;
+    Ok(Built { body, body_in_place: false })
+}
+
+/// The wrapper, or `None` when the body cannot be built here as MIR.
+fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: Run) -> Result<Option<Body>, String> {
     let title = match plan.convention {
         Convention::BinderPath { .. } => format!("binder path of {}", f.name),
         _ => format!("wrapper of {}", f.name),
@@ -45,11 +77,15 @@ pub fn build(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool) -> Resu
     match plan.convention {
         Convention::NoArgs => {
             b.param(LocalTy::Object, "null");
-            call_path(&mut b, f, plan, Args::Vector(None), writable)?;
+            if !call_path(&mut b, f, plan, Args::Vector(None), writable, run)? {
+                return Ok(None);
+            }
         }
         Convention::O => {
             let arg = b.param(LocalTy::Object, "arg");
-            call_path(&mut b, f, plan, Args::Single(arg), writable)?;
+            if !call_path(&mut b, f, plan, Args::Single(arg), writable, run)? {
+                return Ok(None);
+            }
         }
         Convention::FastCall => {
             let args = b.param(LocalTy::Ptr, "args");
@@ -67,7 +103,9 @@ pub fn build(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool) -> Resu
                 let no_kw = b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsNull { value: kwnames });
                 b.terminate(Terminator::Branch { cond: no_kw, then: fast, otherwise: slow });
                 b.switch_to(fast);
-                call_path(&mut b, f, plan, Args::Vector(Some(args)), writable)?;
+                if !call_path(&mut b, f, plan, Args::Vector(Some(args)), writable, run)? {
+                    return Ok(None);
+                }
             }
             b.switch_to(slow);
             let r = b.value(LocalTy::Object, OpKind::CallBinderPath { args: vec![module, args, nargs, kwnames] });
@@ -79,10 +117,15 @@ pub fn build(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool) -> Resu
             let kwnames = b.param(LocalTy::Object, "kwnames");
             let tuple = b.value(LocalTy::Object, OpKind::CallBinder { slot, args, nargs, kwnames });
             let items = b.value(LocalTy::Ptr, OpKind::TupleItems { tuple });
-            call_path(&mut b, f, plan, Args::Vector(Some(items)), writable)?;
+            if !call_path(&mut b, f, plan, Args::Vector(Some(items)), writable, run)? {
+                return Ok(None);
+            }
         }
     }
-    Ok(b.finish())
+    match run {
+        Run::Mir(_) => b.finish_in_entry_order().map(Some),
+        Run::Call | Run::Walk => Ok(Some(b.finish())),
+    }
 }
 
 /// Where the arguments are.
@@ -106,7 +149,9 @@ fn argument(b: &mut Builder, args: Args, index: usize, name: &str) -> Result<Loc
     }
 }
 
-fn call_path(b: &mut Builder, f: &Function, plan: Plan, args: Args, writable: &dyn Fn(usize) -> bool) -> Result<(), String> {
+/// The arguments converted, the function run, its result boxed; `false`
+/// when the body cannot be built here as MIR.
+fn call_path(b: &mut Builder, f: &Function, plan: Plan, args: Args, writable: &dyn Fn(usize) -> bool, run: Run) -> Result<bool, String> {
     // Scalars first: a failure there has no buffer to release yet.
     let mut scalars = vec![];
     for (i, p) in f.params.iter().enumerate() {
@@ -138,16 +183,25 @@ fn call_path(b: &mut Builder, f: &Function, plan: Plan, args: Args, writable: &d
         }
     }
     let limit = b.value(LocalTy::Ptr, OpKind::StackLimit { frame: plan.big_frame });
-    let result = (f.ret != Ty::Void).then(|| b.local(LocalTy::Scalar(f.ret), None));
-    let dests: Vec<Local> = result.into_iter().collect();
-    if plan.in_place {
-        b.op(dests, OpKind::InlineBody { func: f.id, args: values, limit });
-    } else {
-        b.op(dests, OpKind::CallNative { func: f.id, args: values, limit });
-    }
+    let result = match run {
+        Run::Mir(p) => match body::build_in_place(b, f, p, values, limit)? {
+            Some(v) => (f.ret != Ty::Void).then_some(v),
+            None => return Ok(false),
+        },
+        Run::Call | Run::Walk => {
+            let result = (f.ret != Ty::Void).then(|| b.local(LocalTy::Scalar(f.ret), None));
+            let dests: Vec<Local> = result.into_iter().collect();
+            if matches!(run, Run::Walk) {
+                b.op(dests, OpKind::InlineBody { func: f.id, args: values, limit });
+            } else {
+                b.op(dests, OpKind::CallNative { func: f.id, args: values, limit });
+            }
+            result
+        }
+    };
     let boxed = boxed(b, result, f.ret)?;
     b.terminate(Terminator::Return(boxed));
-    Ok(())
+    Ok(true)
 }
 
 fn boxed(b: &mut Builder, v: Option<Local>, ty: Ty) -> Result<Local, String> {

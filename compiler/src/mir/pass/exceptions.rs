@@ -1,12 +1,12 @@
 //! Exception edges: every op that can fail ends its block, whose terminator
 //! then goes on to the rest of the block or, on failure, to the innermost
-//! handler (a body without handlers: its error exit).
+//! handler: the op's own (an inlined callee's error block), else the error
+//! exit.
 
 use crate::mir::{BasicBlock, BlockId, Body, ErrorKind, Op, Terminator};
 use std::collections::{HashMap, VecDeque};
 
 pub fn run(body: &mut Body) {
-    let handler = body.error_exit;
     // Each block is cut after its fallible ops at once (cutting the rest off
     // one op at a time would copy it again for every op: quadratic in a long
     // block); the pieces after the first become blocks appended in turn.
@@ -42,6 +42,7 @@ pub fn run(body: &mut Body) {
             continue;
         }
         let (cold, line) = (block.cold, block.line);
+        let handler = block.ops.last().and_then(|op| op.handler).unwrap_or(body.error_exit);
         let ok = body.blocks.push(BasicBlock { line, ..BasicBlock::new(vec![], None, cold) });
         body.blocks[b].term = Some(Terminator::Try { ok, err: handler });
         later.insert(ok, (pieces, term));

@@ -61,7 +61,7 @@ impl BodyBuilder<'_, '_> {
         if matches!(e.kind, ExprKind::Call(..)) {
             return unsupported();
         }
-        if !hir::lane_arith(e, self.f) {
+        if !hir::lane_arith(e, self.fr.f) {
             let v = self.expr(e)?;
             lanes[lane].push(v);
             return Ok(PairTree::Leaf { pair: false });
@@ -83,14 +83,14 @@ impl BodyBuilder<'_, '_> {
         let ExprKind::Index { view, indices, in_bounds } = &e.kind else { return None };
         let (last, leading) = indices.split_last()?;
         let axis = (indices.len() - 1) as u8;
-        let vt = match self.f.locals.get(view.0 as usize)?.ty {
+        let vt = match self.fr.f.locals.get(view.0 as usize)?.ty {
             Ty::View(vt) => vt,
             _ => return None,
         };
         let proven = in_bounds.contains(&axis);
-        let plain = (proven || !self.f.boundscheck && !self.f.wraparound) && !self.flags.contains_key(view);
+        let plain = (proven || !self.fr.f.boundscheck && !self.fr.f.wraparound) && !self.fr.flags.contains_key(view);
         let simple = |x: &Expr| matches!(x.kind, ExprKind::Const(_)) || hir::index_local(x).is_some_and(|l| l != var);
-        let unit = vt.c_contig || self.unit_stride.contains(view);
+        let unit = vt.c_contig || self.fr.unit_stride.contains(view);
         (e.ty == F64 && step == 1 && no_effects && plain && unit && hir::index_local(last) == Some(var) && leading.iter().all(simple))
             .then_some((*view, indices.as_slice(), in_bounds.as_slice()))
     }

@@ -29,7 +29,7 @@ impl BodyBuilder<'_, '_> {
     pub(super) fn for_range(&mut self, var: LocalId, bounds: [&Expr; 3], body: &[Stmt], orelse: &[Stmt], plan: &LoopPlan) -> B<()> {
         // Versioned on unit strides (`opt::versioning`): the test, then the
         // loop twice, the first addressing those views' last axis by a constant.
-        let strided: Vec<LocalId> = plan.version_on_unit_stride.iter().copied().filter(|v| !self.unit_stride.contains(v)).collect();
+        let strided: Vec<LocalId> = plan.version_on_unit_stride.iter().copied().filter(|v| !self.fr.unit_stride.contains(v)).collect();
         if strided.is_empty() {
             return self.for_range_inner(var, bounds, body, orelse, plan);
         }
@@ -46,12 +46,12 @@ impl BodyBuilder<'_, '_> {
         for (i, blk) in [fast, slow].into_iter().enumerate() {
             self.b.switch_to(blk);
             self.reachable = true;
-            let before = self.unit_stride.len();
+            let before = self.fr.unit_stride.len();
             if i == 0 {
-                self.unit_stride.extend(strided.iter().copied());
+                self.fr.unit_stride.extend(strided.iter().copied());
             }
             let r = self.for_range_inner(var, bounds, body, orelse, plan);
-            self.unit_stride.truncate(before);
+            self.fr.unit_stride.truncate(before);
             r?;
             if self.reachable {
                 self.terminate(Terminator::Goto(merge));
@@ -67,7 +67,7 @@ impl BodyBuilder<'_, '_> {
 
     fn for_range_inner(&mut self, var: LocalId, bounds: [&Expr; 3], body: &[Stmt], orelse: &[Stmt], plan: &LoopPlan) -> B<()> {
         let [start, stop, step] = bounds;
-        let var_ty = match self.f.locals[var.0 as usize].ty {
+        let var_ty = match self.fr.f.locals[var.0 as usize].ty {
             Ty::Int(t) => t,
             other => return Err(Err(format!("range loop over a {other} variable reached the back end"))),
         };
@@ -137,13 +137,13 @@ impl BodyBuilder<'_, '_> {
         self.terminate(Terminator::Branch { cond: go, then: body_b, otherwise: else_b });
         self.b.switch_to(body_b);
         let c = self.read_counter(r);
-        self.loops.push(LoopTargets { cont: incr, exit, continued: false, broke: false });
+        self.fr.loops.push(LoopTargets { cont: incr, exit, continued: false, broke: false });
         self.trip(r, c, body)?;
         let falls_through = self.reachable;
         if falls_through {
             self.terminate(Terminator::Goto(incr));
         }
-        let targets = self.loops.pop().ok_or(Err("the loop stack lost its loop".to_string()))?;
+        let targets = self.fr.loops.pop().ok_or(Err("the loop stack lost its loop".to_string()))?;
         if falls_through || targets.continued {
             self.b.switch_to(incr);
             let c = self.read_counter(r);
@@ -232,19 +232,19 @@ impl BodyBuilder<'_, '_> {
             if !seen.insert(id) {
                 continue;
             }
-            match self.views.get(&id) {
+            match self.fr.views.get(&id) {
                 Some(parts) => views.push((id, parts.clone())),
-                None => locals.push((id, self.locals[id.0 as usize])),
+                None => locals.push((id, self.fr.locals[id.0 as usize])),
             }
-            if let Some(flag) = self.flags.get(&id) {
-                flags.push((id, *flag, self.f.locals[id.0 as usize].name.clone()));
+            if let Some(flag) = self.fr.flags.get(&id) {
+                flags.push((id, *flag, self.fr.f.locals[id.0 as usize].name.clone()));
             }
         }
         // What it writes: the counter, the loop variable and the sum, and their flags.
         let mut dests = vec![counter];
         for id in std::iter::once(var).chain(acc) {
-            dests.push(self.locals[id.0 as usize]);
-            dests.extend(self.flags.get(&id).copied());
+            dests.push(self.fr.locals[id.0 as usize]);
+            dests.extend(self.fr.flags.get(&id).copied());
         }
         self.op(dests, BodyOp::VectorPrelude { plan: Box::new(prelude), counter, stop, var_ty, locals, flags, views });
     }

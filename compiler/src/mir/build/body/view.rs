@@ -30,14 +30,14 @@ pub(super) struct Element {
 
 impl BodyBuilder<'_, '_> {
     pub(super) fn view_ty(&self, view: LocalId) -> B<ViewTy> {
-        match self.f.locals[view.0 as usize].ty {
+        match self.fr.f.locals[view.0 as usize].ty {
             Ty::View(v) => Ok(v),
             other => Err(Err(format!("indexing a {other} reached the back end"))),
         }
     }
 
     fn parts(&self, view: LocalId) -> B<Vec<Local>> {
-        self.views.get(&view).cloned().ok_or(Err("memoryview without its parts".to_string()))
+        self.fr.views.get(&view).cloned().ok_or(Err("memoryview without its parts".to_string()))
     }
 
     /// The view's parts as they are now (UnboundLocalError if it may not be assigned).
@@ -120,8 +120,8 @@ impl BodyBuilder<'_, '_> {
         for e in indices {
             idx.push(self.expr(e)?);
         }
-        let checked = self.f.boundscheck && check && (0..indices.len()).any(|k| !in_bounds.contains(&(k as u8)));
-        Ok(Element { ty, view: self.parts(view)?, indices: idx, unit_stride: self.unit_stride.contains(&view), checked })
+        let checked = self.fr.f.boundscheck && check && (0..indices.len()).any(|k| !in_bounds.contains(&(k as u8)));
+        Ok(Element { ty, view: self.parts(view)?, indices: idx, unit_stride: self.fr.unit_stride.contains(&view), checked })
     }
 
     pub(super) fn load(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], elem: Ty) -> B<Local> {

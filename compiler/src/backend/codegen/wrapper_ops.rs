@@ -1,0 +1,262 @@
+//! The wrapper ops' own instructions (arguments, the binder, unboxing,
+//! buffers, the stack limit, native calls and bodies in place, C-API calls,
+//! boxing, reference counts), for both generators: `mod.rs`'s (wrappers and
+//! outlined helpers) and `body.rs`'s (a wrapper with its function's body in
+//! place as MIR, emitted as the walk emitted it).
+
+use super::super::{clif_type, lower_in_place, FnCx, R};
+use super::{buffer, flags, incref, incref_singleton, stack, unbox, Directives, Env, ErrorExit, OpCx};
+use crate::mir::{Body, ErrorKind, Local, LocalTy, Op, OpKind};
+use crate::types::Ty;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{self, types, Block, InstBuilder, Value};
+
+/// What a generator gives a wrapper op: the function being built, the
+/// values of locals and the `Py_buffer` slots.
+pub(super) trait Locals<'a, 'b> {
+    fn cx(&mut self) -> &mut FnCx<'a, 'b>;
+    fn body(&self) -> &Body;
+    fn get(&mut self, l: Local) -> R<Value>;
+    fn def(&mut self, l: Local, v: Value) -> R<()>;
+    fn buf_slot(&self, l: Local) -> R<ir::StackSlot>;
+}
+
+fn gets<'a, 'b>(g: &mut impl Locals<'a, 'b>, ls: &[Local]) -> R<Vec<Value>> {
+    ls.iter().map(|l| g.get(*l)).collect()
+}
+
+fn buf_addr<'a, 'b>(g: &mut impl Locals<'a, 'b>, l: Local) -> R<Value> {
+    let slot = g.buf_slot(l)?;
+    let p = g.cx().em.ptr;
+    Ok(g.cx().b.ins().stack_addr(p, slot, 0))
+}
+
+/// Emits a wrapper op (`err`: its error edge's block, when it ends its
+/// block); the value of a NULL/-1/error-value result to test, if any.
+pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &Op, err: Option<Block>) -> R<Option<Value>> {
+    use OpKind::*;
+    let p = g.cx().em.ptr;
+    let err_block = || err.ok_or("a wrapper op that fails by its own rules has no error edge");
+    let env = || env.ok_or("a wrapper's op in a native body");
+    let dest = op.dests.first().copied();
+    let mut result = None;
+    match &op.kind {
+        ArgItem { argv, index } => {
+            let a = g.get(*argv)?;
+            let v = g.cx().b.ins().load(p, flags(), a, (8 * index) as i32);
+            result = Some(v);
+        }
+        TupleItems { tuple } => {
+            let t = g.get(*tuple)?;
+            result = Some(g.cx().b.ins().iadd_imm_s(t, super::super::pyabi::TUPLE_ITEMS));
+        }
+        CallBinder { slot, args, nargs, kwnames } => {
+            let helpers = g.cx().em.helpers;
+            let table = g.cx().data_addr(helpers);
+            let binder = g.cx().b.ins().load(p, flags(), table, (8 * slot) as i32);
+            let (a, n, k) = (g.get(*args)?, g.get(*nargs)?, g.get(*kwnames)?);
+            result = Some(g.cx().vectorcall(binder, a, n, k)?);
+        }
+        CallBinderPath { args } => {
+            let f = env()?.binder_path.ok_or("a wrapper without its binder path")?;
+            let r = g.cx().func_ref(f);
+            let args = gets(g, args)?;
+            let inst = g.cx().b.ins().call(r, &args);
+            result = Some(g.cx().b.inst_results(inst)[0]);
+        }
+        Unbox { obj, ty } => {
+            let o = g.get(*obj)?;
+            let v = unbox::unbox(g.cx(), o, *ty, err_block()?)?;
+            result = Some(v);
+        }
+        AcquireBuffer { obj, view, name, writable, accepts_none } => {
+            let o = g.get(*obj)?;
+            let slot = g.buf_slot(op.dests[0])?;
+            let spec = buffer::Spec { view: *view, name, writable: *writable, accepts_none: *accepts_none };
+            let parts = buffer::acquire(g.cx(), o, &spec, slot, err_block()?)?;
+            for (d, v) in op.dests[1..].iter().zip(parts) {
+                g.def(*d, v)?;
+            }
+        }
+        StackLimit { frame } => {
+            let sp = g.cx().b.ins().get_stack_pointer(p);
+            let mut limit = g.cx().b.ins().iadd_imm_s(sp, -stack::SOFT_BUDGET);
+            if let Some(bytes) = frame {
+                let low = g.cx().b.ins().iadd_imm_s(sp, -bytes);
+                let (cont, fail) = stack::check(g.cx(), low, limit)?;
+                g.cx().b.switch_to_block(fail);
+                g.cx().b.ins().jump(err_block()?, &[]);
+                g.cx().b.switch_to_block(cont);
+                limit = g.cx().b.block_params(cont)[0];
+            }
+            result = Some(limit);
+        }
+        CallNative { func, args, limit } => {
+            let mut values = gets(g, args)?;
+            values.push(g.get(*limit)?);
+            let native = g.cx().em.native_id(*func);
+            let r = g.cx().func_ref(native);
+            let inst = g.cx().b.ins().call(r, &values);
+            let results = g.cx().b.inst_results(inst).to_vec();
+            let flag = *results.last().ok_or("native function without error flag")?;
+            let (raised, next) = (g.cx().b.create_block(), g.cx().b.create_block());
+            g.cx().b.set_cold_block(raised);
+            g.cx().b.ins().brif(flag, raised, &[], next, &[]);
+            leave_compiled_code(g.cx(), raised, err_block()?);
+            g.cx().b.switch_to_block(next);
+            if let Some(d) = dest {
+                g.def(d, results[0])?;
+            }
+        }
+        InlineBody { func, args, limit } => {
+            let f = env()?.m.functions.get(func.0 as usize).ok_or("inlined body of an unknown function")?;
+            let values = gets(g, args)?;
+            let limit = g.get(*limit)?;
+            let done = lower_in_place(g.cx(), env()?.m, f, &values, limit, env()?.recursive)?;
+            leave_compiled_code(g.cx(), done.failed, err_block()?);
+            g.cx().b.switch_to_block(done.ok);
+            if let Some(d) = dest {
+                let v = g.cx().b.block_params(done.ok)[0];
+                g.def(d, v)?;
+            }
+        }
+        CallHelper { slot, args } => {
+            let helpers = g.cx().em.helpers;
+            let table = g.cx().data_addr(helpers);
+            let helper = g.cx().b.ins().load(p, flags(), table, (8 * slot) as i32);
+            let args = gets(g, args)?;
+            let argv = g.cx().b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8 * args.len() as u32, 3));
+            for (k, a) in args.iter().enumerate() {
+                g.cx().b.ins().stack_store(p, *a, argv, (8 * k) as i32);
+            }
+            let argv = g.cx().b.ins().stack_addr(p, argv, 0);
+            let n = g.cx().b.ins().iconst(p, args.len() as i64);
+            let nokw = g.cx().b.ins().iconst(p, 0);
+            result = Some(g.cx().vectorcall(helper, argv, n, nokw)?);
+        }
+        CallC { prim, args } => {
+            let args = gets(g, args)?;
+            result = g.cx().call_prim(prim, &args)?.first().copied();
+        }
+        Widen { value, to } => {
+            let v = g.get(*value)?;
+            let from = match g.body().ty(*value) {
+                LocalTy::Scalar(t) => t,
+                _ => return Err("widening a non-scalar".into()),
+            };
+            let to_ty = clif_type(*to).ok_or("widening to a type without a machine type")?;
+            result = Some(match from {
+                Ty::Float(_) => g.cx().b.ins().fpromote(to_ty, v),
+                Ty::Int(t) if t.signed => g.cx().b.ins().sextend(to_ty, v),
+                _ => g.cx().b.ins().uextend(to_ty, v),
+            });
+        }
+        NoneRef => {
+            let none = g.cx().py_data("_Py_NoneStruct")?;
+            incref_singleton(g.cx(), none)?;
+            result = Some(none);
+        }
+        BoxBool { value } => {
+            let v = g.get(*value)?;
+            let t = g.cx().py_data("_Py_TrueStruct")?;
+            let f = g.cx().py_data("_Py_FalseStruct")?;
+            let o = g.cx().b.ins().select(v, t, f);
+            incref_singleton(g.cx(), o)?;
+            result = Some(o);
+        }
+        IsNull { value } => {
+            let v = g.get(*value)?;
+            result = Some(g.cx().is_null(v));
+        }
+        EqConst { value, imm } => {
+            let v = g.get(*value)?;
+            result = Some(g.cx().b.ins().icmp_imm_s(IntCC::Equal, v, *imm));
+        }
+        IncRef { obj } => {
+            let o = g.get(*obj)?;
+            incref(g.cx(), o)?;
+        }
+        Unassigned => result = Some(g.cx().b.ins().iconst(p, 0)),
+        ReadVar { .. } => return Err("a variable read before definite assignment".into()),
+        Assign { src: v } | Borrow { var: v } => result = Some(g.get(*v)?),
+        CheckAssigned { var, name } => {
+            let v = g.get(*var)?;
+            let unassigned = g.cx().is_null(v);
+            let msg = g.cx().em.py.unbound_local_message(name);
+            let exit = ErrorExit { block: err_block()?, line: None };
+            OpCx::new(g.cx(), exit, Directives::default()).raise_if(unassigned, "PyExc_UnboundLocalError", Some(&msg))?;
+        }
+        // `Py_DecRef` is `Py_XDECREF`: a variable that may be NULL too.
+        DecRef { obj, .. } => {
+            let o = g.get(*obj)?;
+            g.cx().call_prim(&crate::mir::primitives::PY_DECREF, &[o])?;
+        }
+        ReleaseBuffer { buf } => {
+            let a = buf_addr(g, *buf)?;
+            g.cx().call_prim(&crate::mir::primitives::PY_BUFFER_RELEASE, &[a])?;
+        }
+        LeaveCompiledCode => {
+            stack::reset_traceback_count(g.cx());
+            g.cx().b.ins().jump(err_block()?, &[]);
+        }
+        Body(_) => return Err("a native body's op taken for a wrapper's".into()),
+    }
+    Ok(result)
+}
+
+/// After `op` (which ends its block) made `result`: on to `ok`, or to `err`
+/// as its error kind says.
+pub(super) fn check<'a, 'b>(g: &mut impl Locals<'a, 'b>, op: &Op, result: Option<Value>, ok: Block, err: Block) -> R<()> {
+    let dest = op.dests.first().copied();
+    match op.error_kind() {
+        ErrorKind::Never | ErrorKind::Flag => {
+            g.cx().b.ins().jump(ok, &[]);
+        }
+        // The op left through `err` itself.
+        ErrorKind::Always => {}
+        ErrorKind::Null => {
+            let r = result.ok_or("a NULL-failing op without a result")?;
+            let bad = g.cx().is_null(r);
+            g.cx().b.ins().brif(bad, err, &[], ok, &[]);
+        }
+        ErrorKind::Negative => {
+            let r = result.ok_or("a -1-failing op without a result")?;
+            let bad = g.cx().b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+            g.cx().b.ins().brif(bad, err, &[], ok, &[]);
+        }
+        ErrorKind::ErrorValueAndOccurred => {
+            let r = result.ok_or("an error-value op without a result")?;
+            let d = dest.ok_or("an error-value op without a destination")?;
+            let is_float = g.cx().b.func.dfg.value_type(r) == types::F64;
+            let maybe = if is_float {
+                let minus_one = g.cx().b.ins().f64const(-1.0);
+                g.cx().b.ins().fcmp(FloatCC::Equal, r, minus_one)
+            } else {
+                g.cx().b.ins().icmp_imm_s(IntCC::Equal, r, -1)
+            };
+            let (check, again) = (g.cx().b.create_block(), g.cx().b.create_block());
+            g.cx().b.set_cold_block(check);
+            g.cx().b.ins().brif(maybe, check, &[], ok, &[]);
+            g.cx().b.switch_to_block(check);
+            let occurred = g.cx().call_prim(&crate::mir::primitives::PY_ERR_OCCURRED, &[])?[0];
+            let set = g.cx().b.ins().icmp_imm_s(IntCC::NotEqual, occurred, 0);
+            g.cx().b.ins().brif(set, err, &[], again, &[]);
+            g.cx().b.switch_to_block(again);
+            // The error value re-made as a constant, so `r` is not kept
+            // alive across PyErr_Occurred.
+            let t = g.cx().b.func.dfg.value_type(r);
+            let konst = if is_float { g.cx().b.ins().f64const(-1.0) } else { g.cx().b.ins().iconst(t, -1) };
+            g.def(d, konst)?;
+            g.cx().b.ins().jump(ok, &[]);
+        }
+    }
+    Ok(())
+}
+
+/// A native body failed: its traceback entries are in, and the error
+/// leaves compiled code here, so the next error counts afresh.
+fn leave_compiled_code(cx: &mut FnCx, from: Block, err: Block) {
+    cx.b.switch_to_block(from);
+    stack::reset_traceback_count(cx);
+    cx.b.ins().jump(err, &[]);
+}
