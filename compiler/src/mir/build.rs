@@ -57,6 +57,11 @@ impl Builder {
         self.current = b;
     }
 
+    /// The block ops are added to.
+    pub fn current(&self) -> BlockId {
+        self.current
+    }
+
     /// Ops and terminators from here on belong to `line`.
     pub fn at_line(&mut self, line: u32) {
         self.line = line;
@@ -89,6 +94,11 @@ impl Builder {
     /// The ops whose errors go to `b` have directives `d` (`BasicBlock::directives`).
     pub fn frame_directives(&mut self, b: BlockId, d: super::body::Directives) {
         self.body.blocks[b].directives = Some(d);
+    }
+
+    /// `b` goes on after the error block `err` (`BasicBlock::resumes_after`).
+    pub fn resumes_after(&mut self, b: BlockId, err: BlockId) {
+        self.body.blocks[b].resumes_after = Some(err);
     }
 
     pub fn error_exit(&self) -> BlockId {
@@ -139,6 +149,9 @@ impl Builder {
                 for s in t.successors_mut() {
                     *s = new_id[*s].ok_or_else(lost)?;
                 }
+            }
+            if let Some(e) = block.resumes_after.as_mut() {
+                *e = new_id[*e].ok_or_else(lost)?;
             }
             for op in &mut block.ops {
                 if let Some(h) = op.handler.as_mut() {

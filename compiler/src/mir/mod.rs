@@ -187,11 +187,16 @@ pub struct BasicBlock {
     /// On an inlined callee's error block: the directives of the ops whose
     /// errors come here (`Op::handler`), when they are not the function's.
     pub directives: Option<body::Directives>,
+    /// On the block an expression function's lane goes on in after its
+    /// frame: that frame's error block. When nothing raised to it, the
+    /// code goes on in the Cranelift block the jump here leaves (the walk
+    /// made a block of its own only to step over a used error block).
+    pub resumes_after: Option<BlockId>,
 }
 
 impl BasicBlock {
     pub fn new(ops: Vec<Op>, term: Option<Terminator>, cold: bool) -> Self {
-        BasicBlock { ops, term, cold, takes_line: None, line: 0, passed: None, directives: None }
+        BasicBlock { ops, term, cold, takes_line: None, line: 0, passed: None, directives: None, resumes_after: None }
     }
 }
 

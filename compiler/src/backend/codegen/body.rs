@@ -150,6 +150,10 @@ pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Op
         if Some(b) == tail_at {
             g.emit_tail()?;
         }
+        if b != Body::ENTRY && g.entered[b] {
+            // Emitted where the jump to it was (`BasicBlock::resumes_after`).
+            continue;
+        }
         g.emit_block(b)?;
     }
     if tail_at.is_none() {
@@ -359,6 +363,13 @@ impl Gen<'_, '_, '_, '_> {
                     self.pending[*ok] = self.pending[*ok].saturating_sub(1);
                     self.entered[*ok] = true;
                     b = *ok;
+                    continue;
+                }
+                Terminator::Goto(t) if self.body.blocks[*t].resumes_after.is_some_and(|e| !self.raised_to[e]) => {
+                    // Goes on here: no error block to step over.
+                    self.pending[*t] = self.pending[*t].saturating_sub(1);
+                    self.entered[*t] = true;
+                    b = *t;
                     continue;
                 }
                 Terminator::Goto(t) => {

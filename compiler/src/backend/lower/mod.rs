@@ -126,7 +126,7 @@ pub(crate) fn with_body_plan<T>(m: &hir::Module, recursive: &HashSet<FuncId>, st
         let callee = m.function(id);
         has_big_frame(callee).then(|| frame_estimate(callee))
     };
-    run(&mir::build::body::Plan { m, inlines: &inline, big_frame: &big_frame, stack_check, file: &m.source_path })
+    run(&mir::build::body::Plan { m, inlines: &inline, big_frame: &big_frame, stack_check, file: &m.source_path, recursive })
 }
 
 pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursive: &HashSet<FuncId>) -> R<()> {

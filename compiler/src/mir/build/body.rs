@@ -43,7 +43,7 @@ use crate::hir::{self, ArithOp, Const, Expr, ExprKind, FuncId, LocalId, Stmt, St
 use crate::mir::body::{BodyOp, Directives, SSIZE};
 use crate::mir::{BlockId, Body, Local, LocalTy, OpKind, Returns, Terminator};
 use crate::types::{IntTy, Ty, PY_INT};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What the back end decided that the body depends on.
 pub struct Plan<'p> {
@@ -58,6 +58,9 @@ pub struct Plan<'p> {
     pub stack_check: bool,
     /// The source file, for traceback entries.
     pub file: &'p str,
+    /// The functions on a call-graph cycle (`hir::Lanes`: never evaluated
+    /// in place, lane by lane).
+    pub recursive: &'p HashSet<FuncId>,
 }
 
 /// Not (yet) expressible here: the walk lowers the function.
@@ -276,13 +279,39 @@ fn enter_frame<'m>(b: &mut Builder, f: &'m hir::Function, args: Vec<Local>, rt: 
     // The frame's set-up belongs to no line (code generation makes its
     // error block once it is done, as the walk made it).
     b.at_line(0);
+    let (params, views) = bind_params(b, f, args);
+    (set_up_frame(b, f, params, views, Some(&f.name), Some((join, ret))), err)
+}
+
+/// `f`'s parameters as fresh locals named after it, bound to `args` (a
+/// memoryview's parts one by one, in the order the native call passes them).
+fn bind_params(b: &mut Builder, f: &hir::Function, args: Vec<Local>) -> (Vec<Option<Local>>, HashMap<LocalId, Vec<Local>>) {
     let mut params: Vec<Option<Local>> = vec![None; f.locals.len()];
-    for (p, a) in f.params.iter().zip(args) {
-        let l = b.local(LocalTy::Scalar(p.ty), Some(&format!("{}.{}", f.name, f.locals[p.local.0 as usize].name)));
-        b.op(vec![l], OpKind::Body(BodyOp::Copy { src: a }));
-        params[p.local.0 as usize] = Some(l);
+    let mut views = HashMap::new();
+    let mut args = args.into_iter();
+    for p in &f.params {
+        let name = format!("{}.{}", f.name, f.locals[p.local.0 as usize].name);
+        let (names, ty) = match p.ty {
+            Ty::View(v) => (view::part_names(&name, v.ndim), SSIZE_LOCAL),
+            t => (vec![name], LocalTy::Scalar(t)),
+        };
+        let mut parts = vec![];
+        for (n, a) in names.iter().zip(args.by_ref()) {
+            let l = b.local(ty, Some(n));
+            b.op(vec![l], OpKind::Body(BodyOp::Copy { src: a }));
+            parts.push(l);
+        }
+        params[p.local.0 as usize] = parts.first().copied();
+        if matches!(p.ty, Ty::View(_)) {
+            views.insert(p.local, parts);
+        }
     }
-    (set_up_frame(b, f, params, HashMap::new(), Some(&f.name), Some((join, ret))), err)
+    (params, views)
+}
+
+/// The number of values a call of `f` passes (a memoryview as its parts).
+fn arg_count(f: &hir::Function) -> usize {
+    f.params.iter().map(|p| if let Ty::View(v) = p.ty { 1 + 2 * v.ndim as usize } else { 1 }).sum()
 }
 
 /// Fills `err`, the error block of `f`'s frame run in place: `f`'s
@@ -361,10 +390,7 @@ impl BodyBuilder<'_, '_> {
     /// the caller's handler at the call's line.
     fn inline_call(&mut self, id: FuncId, args: Vec<Local>, rt: Ty) -> B<Local> {
         let callee = self.plan.m.functions.get(id.0 as usize).ok_or(Err("a call of an unknown function".to_string()))?;
-        if has_views(callee) {
-            return unsupported();
-        }
-        if args.len() != callee.params.len() {
+        if args.len() != arg_count(callee) {
             return Err(Err(format!("a call of {} with {} arguments reached the back end", callee.name, args.len())));
         }
         let (call_line, caller_handler) = (self.b.line(), self.b.handler());

@@ -6,15 +6,15 @@
 
 use super::range::Range;
 use super::view::Element;
-use super::{unsupported, BodyBuilder, B};
+use super::{bind_params, error_block, set_up_frame, BodyBuilder, B};
 use crate::hir::{self, Const, Expr, ExprKind, LocalId, PairedReduction, Stmt};
-use crate::mir::body::{BodyOp, PairTree, SSIZE};
-use crate::mir::{Local, LocalTy, OpKind};
+use crate::mir::body::{BodyOp, Directives, PairTree, SSIZE};
+use crate::mir::{Local, LocalTy, OpKind, Terminator};
 use crate::types::Ty;
 
 const F64: Ty = Ty::Float(64);
 
-impl BodyBuilder<'_, '_> {
+impl<'p> BodyBuilder<'p, '_> {
     /// The trips at counter `c` and `c + k`, paired.
     pub(super) fn paired_trips(&mut self, p: &PairedReduction, r: &Range, c: Local, k: i64, body: &[Stmt]) -> B<()> {
         let c2 = self.value(Ty::Int(SSIZE), BodyOp::AddImm { value: c, imm: k });
@@ -56,10 +56,11 @@ impl BodyBuilder<'_, '_> {
             lanes[lane].push(v);
             return Ok(PairTree::Leaf { pair: true });
         }
-        // An expression function's body would be evaluated in place, lane
-        // by lane (`hir::Lanes`): not built here yet.
-        if matches!(e.kind, ExprKind::Call(..)) {
-            return unsupported();
+        let lanes_of = hir::Lanes { m: self.plan.m, recursive: self.plan.recursive };
+        if let ExprKind::Call(id, args) = &e.kind {
+            if let (F64, Some((callee, value))) = (e.ty, lanes_of.expression_function(*id)) {
+                return self.gather_in_callee(p, var, step, callee, value, args, lane, lanes);
+            }
         }
         if !hir::lane_arith(e, self.fr.f) {
             let v = self.expr(e)?;
@@ -75,6 +76,48 @@ impl BodyBuilder<'_, '_> {
             ExprKind::Unary(_, a) => PairTree::Neg(Box::new(self.gather(p, var, step, a, lane, lanes)?)),
             other => return Err(Err(format!("a paired reduction's vector part {other:?}"))),
         })
+    }
+
+    /// An expression function's value (`hir::Lanes`) gathered in place, in
+    /// a frame of its own (its parameters bound to `args`, evaluated here):
+    /// its errors add its traceback entry, then go on to the caller's
+    /// handler at the call's line.
+    #[allow(clippy::too_many_arguments)]
+    fn gather_in_callee(&mut self, p: &PairedReduction, var: LocalId, step: i64, callee: &'p hir::Function, value: &'p Expr, args: &[Expr], lane: usize, lanes: &mut [Vec<Local>; 2]) -> B<PairTree> {
+        let mut vals = vec![];
+        for a in args {
+            vals.push(self.expr(a)?);
+        }
+        let (call_line, caller_handler) = (self.b.line(), self.b.handler());
+        let err = self.b.block(true);
+        self.b.set_handler(Some(err));
+        self.b.at_line(0);
+        let (params, views) = bind_params(self.b, callee, vals);
+        let frame = set_up_frame(self.b, callee, params, views, Some(&callee.name), None);
+        let root = self.outer.first().unwrap_or(&self.fr).f;
+        if Directives::of(callee) != Directives::of(root) {
+            self.b.frame_directives(err, Directives::of(callee));
+        }
+        let caller = std::mem::replace(&mut self.fr, frame);
+        self.outer.push(caller);
+        // Its errors name the `def` line, as the walk's did.
+        self.b.at_line(callee.line);
+        let tree = self.gather(p, var, step, value, lane, lanes);
+        self.fr = self.outer.pop().ok_or(Err("the inlined frames lost their caller".to_string()))?;
+        let tree = tree?;
+        // The trip goes on after the error block, as the walk laid it out.
+        let cont = self.reachable.then(|| self.b.block(false));
+        if let Some(cont) = cont {
+            self.b.terminate(Terminator::Goto(cont));
+            self.b.resumes_after(cont, err);
+        }
+        self.b.set_handler(caller_handler);
+        error_block(self.b, err, callee, self.plan.file, false, call_line);
+        if let Some(cont) = cont {
+            self.b.switch_to(cont);
+        }
+        self.b.at_line(call_line);
+        Ok(tree)
     }
 
     /// `view[..., var]` of a double view whose last axis has unit stride, with
