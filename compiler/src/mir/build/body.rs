@@ -160,10 +160,10 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Option<Body
 /// handler. The value (a dummy bint for None), or `None` when the body uses
 /// what is not built here yet (`b` is then to be dropped).
 pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<'p>, args: Vec<Local>, limit: Local) -> Result<Option<Local>, String> {
-    if has_views(f) || matches!(f.ret, Ty::View(_)) {
+    if matches!(f.ret, Ty::View(_)) {
         return Ok(None);
     }
-    if args.len() != f.params.len() {
+    if args.len() != arg_count(f) {
         return Err(format!("{} called in place with {} arguments", f.name, args.len()));
     }
     let rt = if f.ret == Ty::Void { Ty::Bool } else { f.ret };
@@ -194,12 +194,6 @@ pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<
 
 /// A traceback entry's line.
 const LINE: IntTy = IntTy { bits: 32, signed: true, checked: false, cname: "int" };
-
-/// Locals not built here yet in an inlined callee or a body in place:
-/// memoryviews and C arrays (or a void one).
-fn has_views(f: &hir::Function) -> bool {
-    f.locals.iter().any(|l| matches!(l.ty, Ty::View(_) | Ty::Void))
-}
 
 /// A memoryview's part (data pointer, extent, stride) as a local.
 const SSIZE_LOCAL: LocalTy = LocalTy::Scalar(Ty::Int(SSIZE));
