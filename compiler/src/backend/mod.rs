@@ -1,21 +1,21 @@
 //! Back end: typed HIR → Cranelift IR → one relocatable object.
 //!
-//! `lower` walks each HIR function into a native function, its operations'
-//! instructions from `codegen`; `glue` emits the CPython-facing parts
+//! `body` builds each HIR function's body as MIR and has `codegen` emit it
+//! as a native function; `glue` emits the CPython-facing parts
 //! (argument wrappers as MIR bodies that `codegen` emits, method table,
 //! module init). All write into one `ObjectModule`
 //! through `Emitter`, which owns symbol naming and the caches of imported
 //! C-API symbols and string constants.
 
+mod body;
 mod codegen;
 mod glue;
 mod linecode;
-mod lower;
 mod outlined;
 pub mod pyabi;
 
 pub(crate) use codegen::stack;
-pub(crate) use lower::{lower_in_place, worth_lowering_in_place};
+pub(crate) use body::worth_lowering_in_place;
 pub use linecode::{FunctionCode, LineCode};
 
 use crate::hir::{self, FuncId};
@@ -69,7 +69,7 @@ pub(crate) struct Emitter {
     data_imports: HashMap<String, DataId>,
     /// Writable table of Python objects the generated code calls into (filled at import).
     pub helpers: DataId,
-    /// The recursion guard's per-module state and its slow path (`lower::stack`).
+    /// The recursion guard's per-module state and its slow path (`codegen::stack`).
     pub stack_state: DataId,
     pub stack_limit_fn: ClifFuncId,
     strings: HashMap<Vec<u8>, DataId>,
@@ -249,12 +249,12 @@ pub fn compile_with_shim(
         }
         for f in &module.functions {
             let at = |message: String| Failure { function: Some((f.name.clone(), f.line)), message };
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lower::lower_function(&mut em, module, f, &recursive))) {
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body::lower_function(&mut em, module, f, &recursive))) {
                 Ok(lowered) => lowered.map_err(at)?,
                 Err(panic) => return Err(at(panic_message(panic.as_ref()))),
             }
         }
-        outlined::define_used(&mut em, module, &recursive)?;
+        outlined::define_used(&mut em)?;
         defs.push(glue::emit_module_glue(&mut em, module, py_minor, &recursive, target, !fat)?);
     }
     em.variant = None;

@@ -6,13 +6,11 @@
 
 use super::codegen::{self, Env};
 use super::{Emitter, FnCx, Listing, HELPER_ROUND, R};
-use crate::hir::{self, FuncId};
 use crate::mir::build::outlined as build;
 use crate::mir::{pass, print, Body};
 use cranelift_codegen::ir::{self, types, AbiParam};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{FuncId as ClifFuncId, Linkage, Module};
-use std::collections::HashSet;
 
 /// The helpers there are; each takes two scalars and returns `(f64, error flag)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,7 +59,7 @@ impl Emitter {
 }
 
 /// Defines the helpers the variant's code declared.
-pub(crate) fn define_used(em: &mut Emitter, m: &hir::Module, recursive: &HashSet<FuncId>) -> R<()> {
+pub(crate) fn define_used(em: &mut Emitter) -> R<()> {
     for (k, (kind, id)) in std::mem::take(&mut em.outlined).into_iter().enumerate() {
         let mut body = kind.body();
         pass::run(&mut body, crate::target::verifier_wanted(), None)?;
@@ -73,7 +71,7 @@ pub(crate) fn define_used(em: &mut Emitter, m: &hir::Module, recursive: &HashSet
         let mut fctx = FunctionBuilderContext::new();
         {
             let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
-            codegen::emit(&mut cx, &body, &Env { m, recursive, binder_path: None })?;
+            codegen::emit(&mut cx, &body, &Env { binder_path: None })?;
             let FnCx { em, mut b, .. } = cx;
             b.seal_all_blocks();
             b.finalize(em.module.isa().frontend_config());

@@ -96,8 +96,6 @@ pub enum OpKind {
     StackLimit { frame: Option<i64> },
     /// Calls the native function; fails by its error flag.
     CallNative { func: FuncId, args: Vec<Local>, limit: Local },
-    /// The function's HIR body lowered into this function (small functions).
-    InlineBody { func: FuncId, args: Vec<Local>, limit: Local },
     /// A body in place failed (its traceback entries added): the error
     /// leaves compiled code here, so the next one counts its entries afresh.
     LeaveCompiledCode,
@@ -277,7 +275,7 @@ impl Op {
             Unbox { obj, .. } | AcquireBuffer { obj, .. } | IncRef { obj } | DecRef { obj, .. } => vec![*obj],
             ReadVar { var: v } | Assign { src: v } | Borrow { var: v } | CheckAssigned { var: v, .. } => vec![*v],
             StackLimit { .. } | NoneRef | Unassigned | LeaveCompiledCode => vec![],
-            CallNative { args, limit, .. } | InlineBody { args, limit, .. } => {
+            CallNative { args, limit, .. } => {
                 let mut v = args.clone();
                 v.push(*limit);
                 v
@@ -304,7 +302,7 @@ impl Op {
         match &self.kind {
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } => ErrorKind::Null,
             LeaveCompiledCode => ErrorKind::Always,
-            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | InlineBody { .. } | CheckAssigned { .. } => ErrorKind::Flag,
+            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
                 if frame.is_some() {
                     ErrorKind::Flag

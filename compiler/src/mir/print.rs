@@ -99,7 +99,6 @@ fn op(op: &Op) -> String {
         StackLimit { frame: None } => "stack_limit".into(),
         StackLimit { frame: Some(n) } => format!("stack_limit(room for {n} bytes)"),
         CallNative { func, args, limit } => format!("call_native f{}({}; limit {limit})", func.0, list(args)),
-        InlineBody { func, args, limit } => format!("inline_body f{}({}; limit {limit})", func.0, list(args)),
         LeaveCompiledCode => "leave_compiled_code".into(),
         CallC { prim, args } => format!("{}({})", prim.name, list(args)),
         CallHelper { slot, args } => format!("call_helper helpers[{slot}]({})", list(args)),

@@ -133,7 +133,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dests(1)?;
             ptr(op.dests[0])
         }
-        CallNative { args, limit, .. } | InlineBody { args, limit, .. } => {
+        CallNative { args, limit, .. } => {
             ptr(*limit)?;
             args.iter().try_for_each(|a| want(body, *a, |t| matches!(t, LocalTy::Scalar(_) | LocalTy::Ptr), "a native argument"))?;
             op.dests.iter().try_for_each(|d| scalar(*d))

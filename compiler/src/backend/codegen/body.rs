@@ -53,7 +53,7 @@ struct Gen<'c, 'a, 'b, 'm> {
     /// The parameters' values on entry.
     params: Vec<(Local, Value)>,
     /// What a wrapper's ops refer to (a wrapper with the body in place).
-    env: Option<&'m Env<'m>>,
+    env: Option<&'m Env>,
     /// Error edges' targets added by the passes, emitted after the rest.
     deferred: Vec<BlockId>,
 }
@@ -61,7 +61,7 @@ struct Gen<'c, 'a, 'b, 'm> {
 /// Emits `body` (built by `mir::build::body` for `f`, or a wrapper of `f`
 /// with its body in place, whose ops refer to `env`) into the function `cx`
 /// is building.
-pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Option<&'m Env<'m>>) -> R<()> {
+pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Option<&'m Env>) -> R<()> {
     let n = body.blocks.len();
     let mut g = Gen {
         cx,

@@ -31,17 +31,13 @@ pub(crate) use vector::PreludeVars;
 pub(crate) use view::ViewVars;
 
 use super::{clif_type, FnCx, R};
-use crate::hir::{self, FuncId};
 use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, Returns, Terminator};
 use cranelift_codegen::ir::{self, types, Block, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::Variable;
 use cranelift_module::FuncId as ClifFuncId;
-use std::collections::HashSet;
 
 /// What the body's ops refer to outside it.
-pub(crate) struct Env<'m> {
-    pub m: &'m hir::Module,
-    pub recursive: &'m HashSet<FuncId>,
+pub(crate) struct Env {
     /// The function `CallBinderPath` calls.
     pub binder_path: Option<ClifFuncId>,
 }
@@ -64,7 +60,7 @@ const PY_BUFFER_BYTES: u32 = 80;
 struct Gen<'c, 'a, 'b, 'm> {
     cx: &'c mut FnCx<'a, 'b>,
     body: &'m Body,
-    env: &'m Env<'m>,
+    env: &'m Env,
     vars: IndexVec<Local, Option<Variable>>,
     bufs: IndexVec<Local, Option<ir::StackSlot>>,
     blocks: IndexVec<BlockId, Option<Block>>,

@@ -4,7 +4,7 @@
 //! outlined helpers) and `body.rs`'s (a wrapper with its function's body in
 //! place as MIR, emitted as the walk emitted it).
 
-use super::super::{clif_type, lower_in_place, FnCx, R};
+use super::super::{clif_type, FnCx, R};
 use super::{buffer, flags, incref, incref_singleton, stack, unbox, Directives, Env, ErrorExit, OpCx};
 use crate::mir::{Body, ErrorKind, Local, LocalTy, Op, OpKind};
 use crate::types::Ty;
@@ -106,18 +106,6 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.cx().b.switch_to_block(next);
             if let Some(d) = dest {
                 g.def(d, results[0])?;
-            }
-        }
-        InlineBody { func, args, limit } => {
-            let f = env()?.m.functions.get(func.0 as usize).ok_or("inlined body of an unknown function")?;
-            let values = gets(g, args)?;
-            let limit = g.get(*limit)?;
-            let done = lower_in_place(g.cx(), env()?.m, f, &values, limit, env()?.recursive)?;
-            leave_compiled_code(g.cx(), done.failed, err_block()?);
-            g.cx().b.switch_to_block(done.ok);
-            if let Some(d) = dest {
-                let v = g.cx().b.block_params(done.ok)[0];
-                g.def(d, v)?;
             }
         }
         CallHelper { slot, args } => {

@@ -8,7 +8,7 @@
 
 use super::{call_kind, finish, flags, CallKind, R};
 use crate::backend::codegen::{self, Env};
-use crate::backend::lower::{frame_estimate, has_big_frame, with_body_plan};
+use crate::backend::body::{frame_estimate, has_big_frame, with_body_plan};
 use crate::backend::{pyabi, worth_lowering_in_place, Emitter, FnCx, Listing};
 use crate::hir::{self, FuncId, Function};
 use crate::mir::build::wrapper::{self as build, Convention, Plan};
@@ -154,7 +154,7 @@ fn emit_wrapper_part(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot:
             WrapperPart::Entry(b) => b,
             WrapperPart::Binder => None,
         };
-        let env = Env { m: facts.m, recursive: facts.recursive, binder_path };
+        let env = Env { binder_path };
         if built.body_in_place {
             codegen::body::emit(&mut cx, &body, f, Some(&env))?;
         } else {

@@ -24,10 +24,11 @@
 //! reduction's trips in `pair`, memoryviews and C arrays in `view` (each is
 //! its parts as locals).
 //!
-//! Not built here yet (`Ok(None)`: the function goes through `lower`'s
-//! walk): memoryviews and C arrays in an inlined callee or a body in place,
-//! and a paired reduction whose vector part reads an expression function
-//! (evaluated in place, lane by lane).
+//! Every native function's body is built here (`backend::body` runs the
+//! passes and code generation on it): what cannot be built is an internal
+//! error. An inlined callee's memoryview parameters are bound to the
+//! caller's parts; an expression function in a paired reduction's vector
+//! part is evaluated in place, lane by lane, in a frame of its own.
 //!
 //! A value joining two paths (`and`/`or`, a conditional expression that
 //! branches, an inlined callee's result, a comparison chain) is a local
@@ -63,14 +64,8 @@ pub struct Plan<'p> {
     pub recursive: &'p HashSet<FuncId>,
 }
 
-/// Not (yet) expressible here: the walk lowers the function.
-struct Unsupported;
-
-type B<T> = Result<T, Result<Unsupported, String>>;
-
-fn unsupported<T>() -> B<T> {
-    Err(Ok(Unsupported))
-}
+/// What the builder cannot build is an internal error.
+type B<T> = Result<T, String>;
 
 struct LoopTargets {
     cont: BlockId,
@@ -109,15 +104,15 @@ struct BodyBuilder<'p, 'b> {
     inlined: usize,
 }
 
-/// The MIR of `f`'s body, or `None` when it uses what is not built here yet.
-pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Option<Body>, String> {
+/// The MIR of `f`'s body.
+pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, String> {
     let returns = match f.ret {
         Ty::Void => Returns::Flag,
-        Ty::View(_) => return Ok(None),
+        Ty::View(_) => return Err(format!("{} returns a memoryview", f.name)),
         t => Returns::ScalarAndFlag(t),
     };
-    if f.locals.iter().any(|l| l.ty == Ty::Void) {
-        return Ok(None);
+    if let Some(l) = f.locals.iter().find(|l| l.ty == Ty::Void) {
+        return Err(format!("local `{}` of {} holds None", l.name, f.name));
     }
     let mut b = Builder::new(&f.name, returns);
     let mut params: Vec<Option<Local>> = vec![None; f.locals.len()];
@@ -145,11 +140,9 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Option<Body
     exit.takes_line = Some(line);
     exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
     let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0 };
-    match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
-        Ok(()) => b.finish_in_entry_order().map(Some),
-        Err(Ok(Unsupported)) => Ok(None),
-        Err(Err(e)) => Err(e),
-    }
+    bb.stmts(&f.body)?;
+    bb.fall_off_end()?;
+    b.finish_in_entry_order()
 }
 
 /// `f`'s body built into a wrapper `b` is building, in place of a call
@@ -157,11 +150,10 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Option<Body
 /// block with the value in a local, its errors through an error block that
 /// adds its traceback entry (always: the outermost compiled frame), then a
 /// block where the error leaves compiled code and goes on to the wrapper's
-/// handler. The value (a dummy bint for None), or `None` when the body uses
-/// what is not built here yet (`b` is then to be dropped).
-pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<'p>, args: Vec<Local>, limit: Local) -> Result<Option<Local>, String> {
+/// handler. The value (a dummy bint for None).
+pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<'p>, args: Vec<Local>, limit: Local) -> Result<Local, String> {
     if matches!(f.ret, Ty::View(_)) {
-        return Ok(None);
+        return Err(format!("{} returns a memoryview", f.name));
     }
     if args.len() != arg_count(f) {
         return Err(format!("{} called in place with {} arguments", f.name, args.len()));
@@ -172,11 +164,8 @@ pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<
     let (fr, err) = enter_frame(b, f, args, rt);
     let (join, ret) = fr.ret.ok_or("a body in place without its join block")?;
     let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0 };
-    match bb.stmts(&f.body).and_then(|()| bb.fall_off_end()) {
-        Ok(()) => {}
-        Err(Ok(Unsupported)) => return Ok(None),
-        Err(Err(e)) => return Err(e),
-    }
+    bb.stmts(&f.body)?;
+    bb.fall_off_end()?;
     b.set_handler(Some(failed));
     error_block(b, err, f, plan.file, true, 0);
     b.set_handler(wrapper_handler);
@@ -189,7 +178,7 @@ pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<
     let cont = b.block(false);
     b.terminate(Terminator::Goto(cont));
     b.switch_to(cont);
-    Ok(Some(v))
+    Ok(v)
 }
 
 /// A traceback entry's line.
@@ -383,9 +372,9 @@ impl BodyBuilder<'_, '_> {
     /// that adds its traceback entry at the failing line, then goes on to
     /// the caller's handler at the call's line.
     fn inline_call(&mut self, id: FuncId, args: Vec<Local>, rt: Ty) -> B<Local> {
-        let callee = self.plan.m.functions.get(id.0 as usize).ok_or(Err("a call of an unknown function".to_string()))?;
+        let callee = self.plan.m.functions.get(id.0 as usize).ok_or("a call of an unknown function".to_string())?;
         if args.len() != arg_count(callee) {
-            return Err(Err(format!("a call of {} with {} arguments reached the back end", callee.name, args.len())));
+            return Err(format!("a call of {} with {} arguments reached the back end", callee.name, args.len()));
         }
         let (call_line, caller_handler) = (self.b.line(), self.b.handler());
         let (frame, err) = enter_frame(self.b, callee, args, rt);
@@ -393,12 +382,12 @@ impl BodyBuilder<'_, '_> {
         if Directives::of(callee) != Directives::of(root) {
             self.b.frame_directives(err, Directives::of(callee));
         }
-        let (join, ret) = frame.ret.ok_or(Err("a callee's frame without its join block".to_string()))?;
+        let (join, ret) = frame.ret.ok_or("a callee's frame without its join block".to_string())?;
         let caller = std::mem::replace(&mut self.fr, frame);
         self.outer.push(caller);
         self.stmts(&callee.body)?;
         self.fall_off_end()?;
-        self.fr = self.outer.pop().ok_or(Err("the inlined frames lost their caller".to_string()))?;
+        self.fr = self.outer.pop().ok_or("the inlined frames lost their caller".to_string())?;
         self.b.set_handler(caller_handler);
         error_block(self.b, err, callee, self.plan.file, false, call_line);
         // Reached even when the callee always raises, as in the walk.
@@ -493,7 +482,7 @@ impl BodyBuilder<'_, '_> {
             }
             StmtKind::Break | StmtKind::Continue => {
                 let brk = matches!(s.kind, StmtKind::Break);
-                let t = self.fr.loops.last_mut().ok_or(Err("break outside loop reached the back end".to_string()))?;
+                let t = self.fr.loops.last_mut().ok_or("break outside loop reached the back end".to_string())?;
                 let target = if brk {
                     t.broke = true;
                     t.exit
@@ -568,7 +557,7 @@ impl BodyBuilder<'_, '_> {
                 self.terminate(Terminator::Branch { cond: c, then: yes, otherwise: no });
                 Ok(())
             }
-            _ => unsupported(),
+            _ => Err(format!("a condition of type {} reached the back end", e.ty)),
         }
     }
 
@@ -600,7 +589,7 @@ impl BodyBuilder<'_, '_> {
                     (Ty::Int(t), _) if *op == ArithOp::Div => BodyOp::IntTrueDiv { a: va, b: vb, t },
                     (Ty::Int(t), _) => BodyOp::IntBinary { op: *op, a: va, b: vb, t },
                     (Ty::Bool, _) => BodyOp::BoolBinary { op: *op, a: va, b: vb },
-                    _ => return Err(Err(format!("binary {op:?} on {} reached the back end", a.ty))),
+                    _ => return Err(format!("binary {op:?} on {} reached the back end", a.ty)),
                 };
                 self.value(ty, op)
             }
@@ -609,7 +598,7 @@ impl BodyBuilder<'_, '_> {
                 let vb = self.expr(b)?;
                 self.value(ty, BodyOp::Sub { a: va, b: vb })
             }
-            ExprKind::NoOverflow(op, ..) => return Err(Err(format!("unchecked {op:?} reached the back end"))),
+            ExprKind::NoOverflow(op, ..) => return Err(format!("unchecked {op:?} reached the back end")),
             ExprKind::Truthy(x) => {
                 let v = self.expr(x)?;
                 self.value(Ty::Bool, BodyOp::Truthy { value: v, ty: x.ty })
@@ -685,7 +674,7 @@ impl BodyBuilder<'_, '_> {
                 self.value(ty, BodyOp::Math { op: *op, args: vals })
             }
             ExprKind::MinMax { is_max, args } => {
-                let (first, rest) = args.split_first().ok_or(Err("min/max without arguments reached the back end".to_string()))?;
+                let (first, rest) = args.split_first().ok_or("min/max without arguments reached the back end".to_string())?;
                 let mut acc = self.expr(first)?;
                 for a in rest {
                     let v = self.expr(a)?;
@@ -714,7 +703,7 @@ impl BodyBuilder<'_, '_> {
             ExprKind::ViewDim { view, dim, axis } => self.view_dim(*view, *dim, *axis, ty)?,
             ExprKind::ViewIsNone(view) => self.view_is_none(*view)?,
             ExprKind::Compare { operands, ops } => self.compare_chain(operands, ops)?,
-            _ => return unsupported(),
+            other => return Err(format!("{other:?} as a scalar value reached the back end")),
         })
     }
 }
@@ -729,10 +718,10 @@ impl BodyBuilder<'_, '_> {
     fn compare_chain(&mut self, operands: &[Expr], ops: &[hir::CmpOp]) -> B<Local> {
         const FAIL_GROUP: usize = 64;
         let (Some(first), Some(last)) = (operands.first(), ops.len().checked_sub(1)) else {
-            return Err(Err("a comparison without operands reached the back end".into()));
+            return Err("a comparison without operands reached the back end".into());
         };
         if operands.len() != ops.len() + 1 {
-            return Err(Err("a comparison chain with operands and operators that do not pair up reached the back end".into()));
+            return Err("a comparison chain with operands and operators that do not pair up reached the back end".into());
         }
         let mut left = self.expr(first)?;
         if last == 0 {
@@ -753,7 +742,7 @@ impl BodyBuilder<'_, '_> {
                 if i % FAIL_GROUP == 0 {
                     fails.push(self.b.block(false));
                 }
-                let fail = *fails.last().ok_or(Err("a comparison chain without a failure block".to_string()))?;
+                let fail = *fails.last().ok_or("a comparison chain without a failure block".to_string())?;
                 let next = self.b.block(false);
                 self.terminate(Terminator::Branch { cond: c, then: next, otherwise: fail });
                 self.b.switch_to(next);

@@ -1,8 +1,7 @@
 //! The MIR of a compiled function's CPython wrapper: take the arguments
 //! (from the caller's vector, or from the tuple the binder returns), unbox
 //! the scalars, acquire the buffers, run the function (a native call, or its
-//! body in place: built here as MIR by `body::build_in_place` when it can be,
-//! else lowered in place by the walk) and box the result.
+//! body in place, built by `body::build_in_place`) and box the result.
 
 use super::{body, Builder};
 use crate::hir::Function;
@@ -50,24 +49,17 @@ enum Run<'p> {
     Call,
     /// The body built here as MIR.
     Mir(&'p body::Plan<'p>),
-    /// The body lowered in place by the walk (`InlineBody`): what the body
-    /// builder does not build yet.
-    Walk,
 }
 
 /// `writable(i)`: whether parameter `i`'s memoryview is written through;
 /// `body`: how to build the function's body, to take it in place as MIR.
 pub fn build(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, body: &body::Plan) -> Result<Built, String> {
     let run = if plan.in_place { Run::Mir(body) } else { Run::Call };
-    if let Some(body) = build_with(f, plan, writable, run)? {
-        return Ok(Built { body, body_in_place: plan.in_place });
-    }
-    let body = build_with(f, plan, writable, Run::Walk)?.ok_or("a wrapper the walk cannot run")?;
-    Ok(Built { body, body_in_place: false })
+    let body = build_with(f, plan, writable, run)?;
+    Ok(Built { body, body_in_place: plan.in_place })
 }
 
-/// The wrapper, or `None` when the body cannot be built here as MIR.
-fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: Run) -> Result<Option<Body>, String> {
+fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: Run) -> Result<Body, String> {
     let title = match plan.convention {
         Convention::BinderPath { .. } => format!("binder path of {}", f.name),
         _ => format!("wrapper of {}", f.name),
@@ -77,15 +69,11 @@ fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: R
     match plan.convention {
         Convention::NoArgs => {
             b.param(LocalTy::Object, "null");
-            if !call_path(&mut b, f, plan, Args::Vector(None), writable, run)? {
-                return Ok(None);
-            }
+            call_path(&mut b, f, plan, Args::Vector(None), writable, run)?;
         }
         Convention::O => {
             let arg = b.param(LocalTy::Object, "arg");
-            if !call_path(&mut b, f, plan, Args::Single(arg), writable, run)? {
-                return Ok(None);
-            }
+            call_path(&mut b, f, plan, Args::Single(arg), writable, run)?;
         }
         Convention::FastCall => {
             let args = b.param(LocalTy::Ptr, "args");
@@ -103,9 +91,7 @@ fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: R
                 let no_kw = b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsNull { value: kwnames });
                 b.terminate(Terminator::Branch { cond: no_kw, then: fast, otherwise: slow });
                 b.switch_to(fast);
-                if !call_path(&mut b, f, plan, Args::Vector(Some(args)), writable, run)? {
-                    return Ok(None);
-                }
+                call_path(&mut b, f, plan, Args::Vector(Some(args)), writable, run)?;
             }
             b.switch_to(slow);
             let r = b.value(LocalTy::Object, OpKind::CallBinderPath { args: vec![module, args, nargs, kwnames] });
@@ -117,14 +103,12 @@ fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: R
             let kwnames = b.param(LocalTy::Object, "kwnames");
             let tuple = b.value(LocalTy::Object, OpKind::CallBinder { slot, args, nargs, kwnames });
             let items = b.value(LocalTy::Ptr, OpKind::TupleItems { tuple });
-            if !call_path(&mut b, f, plan, Args::Vector(Some(items)), writable, run)? {
-                return Ok(None);
-            }
+            call_path(&mut b, f, plan, Args::Vector(Some(items)), writable, run)?;
         }
     }
     match run {
-        Run::Mir(_) => b.finish_in_entry_order().map(Some),
-        Run::Call | Run::Walk => Ok(Some(b.finish())),
+        Run::Mir(_) => b.finish_in_entry_order(),
+        Run::Call => Ok(b.finish()),
     }
 }
 
@@ -149,9 +133,8 @@ fn argument(b: &mut Builder, args: Args, index: usize, name: &str) -> Result<Loc
     }
 }
 
-/// The arguments converted, the function run, its result boxed; `false`
-/// when the body cannot be built here as MIR.
-fn call_path(b: &mut Builder, f: &Function, plan: Plan, args: Args, writable: &dyn Fn(usize) -> bool, run: Run) -> Result<bool, String> {
+/// The arguments converted, the function run, its result boxed.
+fn call_path(b: &mut Builder, f: &Function, plan: Plan, args: Args, writable: &dyn Fn(usize) -> bool, run: Run) -> Result<(), String> {
     // Scalars first: a failure there has no buffer to release yet.
     let mut scalars = vec![];
     for (i, p) in f.params.iter().enumerate() {
@@ -184,24 +167,20 @@ fn call_path(b: &mut Builder, f: &Function, plan: Plan, args: Args, writable: &d
     }
     let limit = b.value(LocalTy::Ptr, OpKind::StackLimit { frame: plan.big_frame });
     let result = match run {
-        Run::Mir(p) => match body::build_in_place(b, f, p, values, limit)? {
-            Some(v) => (f.ret != Ty::Void).then_some(v),
-            None => return Ok(false),
-        },
-        Run::Call | Run::Walk => {
+        Run::Mir(p) => {
+            let v = body::build_in_place(b, f, p, values, limit)?;
+            (f.ret != Ty::Void).then_some(v)
+        }
+        Run::Call => {
             let result = (f.ret != Ty::Void).then(|| b.local(LocalTy::Scalar(f.ret), None));
             let dests: Vec<Local> = result.into_iter().collect();
-            if matches!(run, Run::Walk) {
-                b.op(dests, OpKind::InlineBody { func: f.id, args: values, limit });
-            } else {
-                b.op(dests, OpKind::CallNative { func: f.id, args: values, limit });
-            }
+            b.op(dests, OpKind::CallNative { func: f.id, args: values, limit });
             result
         }
     };
     let boxed = boxed(b, result, f.ret)?;
     b.terminate(Terminator::Return(boxed));
-    Ok(true)
+    Ok(())
 }
 
 fn boxed(b: &mut Builder, v: Option<Local>, ty: Ty) -> Result<Local, String> {

@@ -31,7 +31,7 @@ impl<'p> BodyBuilder<'p, '_> {
                 return Ok(());
             }
         }
-        let tree = tree.ok_or(Err("a paired reduction without its lanes".to_string()))?;
+        let tree = tree.ok_or("a paired reduction without its lanes".to_string())?;
         let acc = self.read_local(p.acc);
         let s = self.value(F64, BodyOp::PairedSum { acc, tree, lanes });
         self.assign(p.acc, s);
@@ -51,7 +51,7 @@ impl<'p> BodyBuilder<'p, '_> {
                     let op = BodyOp::LoadPair { view, ty, indices, in_bounds: in_bounds.to_vec(), unit_stride };
                     self.b.value(LocalTy::F64x2, OpKind::Body(op))
                 }
-                _ => *lanes[0].get(lanes[1].len()).ok_or(Err("paired reduction lost a lane".to_string()))?,
+                _ => *lanes[0].get(lanes[1].len()).ok_or("paired reduction lost a lane".to_string())?,
             };
             lanes[lane].push(v);
             return Ok(PairTree::Leaf { pair: true });
@@ -74,7 +74,7 @@ impl<'p> BodyBuilder<'p, '_> {
                 PairTree::Binary(*op, Box::new(x), Box::new(y))
             }
             ExprKind::Unary(_, a) => PairTree::Neg(Box::new(self.gather(p, var, step, a, lane, lanes)?)),
-            other => return Err(Err(format!("a paired reduction's vector part {other:?}"))),
+            other => return Err(format!("a paired reduction's vector part {other:?}")),
         })
     }
 
@@ -103,7 +103,7 @@ impl<'p> BodyBuilder<'p, '_> {
         // Its errors name the `def` line, as the walk's did.
         self.b.at_line(callee.line);
         let tree = self.gather(p, var, step, value, lane, lanes);
-        self.fr = self.outer.pop().ok_or(Err("the inlined frames lost their caller".to_string()))?;
+        self.fr = self.outer.pop().ok_or("the inlined frames lost their caller".to_string())?;
         let tree = tree?;
         // The trip goes on after the error block, as the walk laid it out.
         let cont = self.reachable.then(|| self.b.block(false));

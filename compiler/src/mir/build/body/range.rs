@@ -69,7 +69,7 @@ impl BodyBuilder<'_, '_> {
         let [start, stop, step] = bounds;
         let var_ty = match self.fr.f.locals[var.0 as usize].ty {
             Ty::Int(t) => t,
-            other => return Err(Err(format!("range loop over a {other} variable reached the back end"))),
+            other => return Err(format!("range loop over a {other} variable reached the back end")),
         };
         let const_step = match step.as_const() {
             Some(Const::Int(k)) => Some(k),
@@ -143,7 +143,7 @@ impl BodyBuilder<'_, '_> {
         if falls_through {
             self.terminate(Terminator::Goto(incr));
         }
-        let targets = self.fr.loops.pop().ok_or(Err("the loop stack lost its loop".to_string()))?;
+        let targets = self.fr.loops.pop().ok_or("the loop stack lost its loop".to_string())?;
         if falls_through || targets.continued {
             self.b.switch_to(incr);
             let c = self.read_counter(r);

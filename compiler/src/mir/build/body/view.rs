@@ -32,12 +32,12 @@ impl BodyBuilder<'_, '_> {
     pub(super) fn view_ty(&self, view: LocalId) -> B<ViewTy> {
         match self.fr.f.locals[view.0 as usize].ty {
             Ty::View(v) => Ok(v),
-            other => Err(Err(format!("indexing a {other} reached the back end"))),
+            other => Err(format!("indexing a {other} reached the back end")),
         }
     }
 
     fn parts(&self, view: LocalId) -> B<Vec<Local>> {
-        self.fr.views.get(&view).cloned().ok_or(Err("memoryview without its parts".to_string()))
+        self.fr.views.get(&view).cloned().ok_or("memoryview without its parts".to_string())
     }
 
     /// The view's parts as they are now (UnboundLocalError if it may not be assigned).
@@ -53,11 +53,11 @@ impl BodyBuilder<'_, '_> {
             ExprKind::Local(id) => self.read_view(*id),
             ExprKind::SliceView { view, axes } => self.slice(*view, axes),
             ExprKind::NoneView => {
-                let Ty::View(v) = e.ty else { return Err(Err("a None view without a view type".to_string())) };
+                let Ty::View(v) = e.ty else { return Err("a None view without a view type".to_string()) };
                 let zero = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) });
                 Ok(vec![zero; 1 + 2 * v.ndim as usize])
             }
-            other => Err(Err(format!("a memoryview value {other:?} reached the back end"))),
+            other => Err(format!("a memoryview value {other:?} reached the back end")),
         }
     }
 

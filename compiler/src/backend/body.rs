@@ -1,0 +1,124 @@
+//! One HIR function → one native Cranelift function, through MIR: the body
+//! built by `mir::build::body`, the passes, then `codegen::body`. Here are
+//! the back end's decisions a body is built by (`with_body_plan`): which
+//! calls are inlined (within a depth, a count of self-copies and a budget of
+//! HIR nodes per native function: limits on the copies the back end emits),
+//! which callees have a frame too big to enter unchecked, and which small
+//! functions their wrappers take in place.
+//!
+//! Native calling convention: `(params…, stack_limit) -> (value?, error_flag)`.
+//! On error the Python exception is set, a traceback entry for this function
+//! and line is added, and the flag is 1.
+
+use super::codegen::{self, stack};
+use super::{Emitter, FnCx, Listing, R};
+use crate::hir::{self, FuncId};
+use crate::mir;
+use crate::types::Ty;
+use cranelift_codegen::ir;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::Module;
+use std::collections::HashSet;
+
+/// Bytes of `f`'s own C arrays, on its frame.
+pub(crate) fn c_array_bytes(f: &hir::Function) -> u64 {
+    f.locals
+        .iter()
+        .filter_map(|l| match (&l.c_array, l.ty) {
+            (Some(dims), Ty::View(v)) => Some(dims.iter().fold(v.elem.size() as u64, |a, d| a.saturating_mul(*d))),
+            _ => None,
+        })
+        .fold(0, u64::saturating_add)
+}
+
+/// A frame too large to enter unchecked (see `stack`): kept a function of its own.
+pub(crate) fn has_big_frame(f: &hir::Function) -> bool {
+    c_array_bytes(f) >= stack::BIG_FRAME
+}
+
+/// Stack bytes a call of `f` may take: its C arrays and a page for the rest.
+pub(crate) fn frame_estimate(f: &hir::Function) -> i64 {
+    c_array_bytes(f).saturating_add(4096).min(i64::MAX as u64 / 2) as i64
+}
+
+/// How many calls deep one native function inlines its callees, and how deep
+/// a recursive function inlines itself (the rest are real calls).
+const MAX_INLINE_DEPTH: usize = 4;
+const MAX_SELF_INLINE: usize = 4;
+const INLINE_SIZE: usize = 64;
+/// HIR nodes one native function may take in from its callees: past it,
+/// calls stay calls, so thousands of call sites cost compile time and memory
+/// in proportion to the source, not to the source times the callee.
+const INLINE_BUDGET: usize = 4096;
+
+/// Whether a call of `id` is inlined `depth` calls deep, with `inlined` HIR
+/// nodes taken in so far and `same` frames of `id` itself around the call.
+fn inlines(m: &hir::Module, recursive: &HashSet<FuncId>, id: FuncId, depth: usize, inlined: usize, same: usize) -> bool {
+    let callee = m.function(id);
+    if depth >= MAX_INLINE_DEPTH || has_big_frame(callee) {
+        return false;
+    }
+    let size = function_size(callee);
+    if inlined + size > INLINE_BUDGET {
+        return false;
+    }
+    if recursive.contains(&id) {
+        return same <= MAX_SELF_INLINE && size <= INLINE_SIZE;
+    }
+    callee.inline_hint || size <= INLINE_SIZE
+}
+
+fn function_size(f: &hir::Function) -> usize {
+    let mut size = 0;
+    hir::visit_stmt_exprs(&f.body, &mut |e| hir::visit_expr(e, &mut |_| size += 1));
+    size
+}
+
+/// Runs `run` with the plan a body is built by (`mir::build::body`):
+/// callees inlined as `inlines` decides, the stack's room checked before a
+/// call of a big frame, the stack checked on entry when `stack_check` (a
+/// recursive function).
+pub(crate) fn with_body_plan<T>(m: &hir::Module, recursive: &HashSet<FuncId>, stack_check: bool, run: impl FnOnce(&mir::build::body::Plan) -> T) -> T {
+    let inline = |id: FuncId, depth: usize, inlined: usize, same: usize| inlines(m, recursive, id, depth, inlined, same).then(|| function_size(m.function(id)));
+    let big_frame = |id: FuncId| {
+        let callee = m.function(id);
+        has_big_frame(callee).then(|| frame_estimate(callee))
+    };
+    run(&mir::build::body::Plan { m, inlines: &inline, big_frame: &big_frame, stack_check, file: &m.source_path, recursive })
+}
+
+pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursive: &HashSet<FuncId>) -> R<()> {
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, f.id.0), em.native_signature(f));
+    let mut fctx = FunctionBuilderContext::new();
+    let b = FunctionBuilder::new(&mut func, &mut fctx);
+    let mut cx = FnCx::new(em, b);
+    let mut body = with_body_plan(m, recursive, recursive.contains(&f.id), |plan| mir::build::body::build(f, plan))?;
+    let mut stages = mir::pass::Stages::new();
+    let all_stages = cx.em.listing_kind == Listing::MirStages;
+    mir::pass::run(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
+    match cx.em.listing_kind {
+        Listing::Mir => cx.em.listing.push_str(&format!("{}\n", mir::print::body(&body))),
+        Listing::MirStages => {
+            for (stage, text) in stages {
+                cx.em.listing.push_str(&format!("# {stage}\n{text}\n"));
+            }
+        }
+        _ => {}
+    }
+    codegen::body::emit(&mut cx, &body, f, None)?;
+    let FnCx { em, mut b, .. } = cx;
+    b.seal_all_blocks();
+    b.finalize(em.module.isa().frontend_config());
+    let id = em.native_id(f.id);
+    em.define(id, func, &f.name)
+}
+
+/// Whether a wrapper should contain the body instead of calling it: small
+/// functions without memoryview parameters. (With buffers to release after
+/// the body, float values live across calls in the wrapper, and the register
+/// allocator spills them inside hot loops; the native function does not
+/// suffer that.)
+pub fn worth_lowering_in_place(f: &hir::Function) -> bool {
+    let has_views = f.params.iter().any(|p| matches!(p.ty, Ty::View(_)));
+    !has_views && !has_big_frame(f) && (f.inline_hint || function_size(f) <= INLINE_SIZE)
+}
