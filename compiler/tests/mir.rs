@@ -139,3 +139,22 @@ fn mir_of_a_paired_reduction() {
         "import cython\n\n@cython.cdivision(True)\ndef f(n: cython.long, k: cython.double) -> cython.double:\n    s: cython.double = 0.0\n    for i in range(n):\n        s += k / (i + 0.5)\n    return s\n"
     ));
 }
+
+#[test]
+fn mir_of_a_wrapper_with_a_c_array_body_in_place() {
+    // The body in place holds a C array: its storage and parts are set up
+    // with the frame, as in a native body, and its store is bounds-checked
+    // (an error edge through the body's traceback entry).
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\ndef f(n: cython.int, /) -> cython.double:\n    a: cython.double[2]\n    a[n] = 1.5\n    return a[1]\n"
+    ));
+}
+
+#[test]
+fn mir_of_an_inlined_callee_with_a_view_argument() {
+    // `first` is inlined into `f`: its view parameter's parts are fresh
+    // locals bound to the caller's parts, which its load addresses.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\n@cython.cfunc\ndef first(v: cython.double[:]) -> cython.double:\n    return v[0]\n\ndef f(a: cython.double[:], /) -> cython.double:\n    return first(a) + 1.0\n"
+    ));
+}
