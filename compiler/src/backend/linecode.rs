@@ -1,6 +1,6 @@
 //! The code of one compiled function grouped by the source line it came from,
 //! for the annotate report: the optimised CLIF instructions (by their source
-//! location, which lowering sets to the statement's line when annotating) and
+//! location, each MIR op's line) and
 //! the machine instructions (by the code ranges Cranelift records per source
 //! location), each call named by the symbol it reaches.
 

@@ -478,7 +478,7 @@ impl Emitter {
 }
 
 /// A function under construction plus the module it lands in: the shared
-/// plumbing of `lower` and `glue` (imports, constants, C calls).
+/// plumbing of `codegen` and `glue` (imports, constants, C calls).
 pub(crate) struct FnCx<'a, 'b> {
     pub em: &'a mut Emitter,
     pub b: cranelift_frontend::FunctionBuilder<'b>,

@@ -1,8 +1,8 @@
 //! Helper functions of the module for the native code's rare slow paths
 //! through Python objects (`round(x, n)`, huge-int true division): MIR bodies
 //! (`mir::build::outlined`), so the passes release every object they make on
-//! every path. Lowering declares one on first use; each variant defines the
-//! ones it used after its functions are lowered.
+//! every path. Code generation declares one on first use; each variant
+//! defines the ones it used after its functions are generated.
 
 use super::codegen::{self, Env};
 use super::{Emitter, FnCx, Listing, HELPER_ROUND, R};

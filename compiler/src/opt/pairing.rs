@@ -1,7 +1,7 @@
 //! Float reductions `s += E(i)` in a loop unrolled ×2 whose vector part
 //! divides: the back end computes both trips' operands in the scalar order,
 //! then `E`'s float work once on an `f64x2`, and adds the lanes to `s` in
-//! order (bit-identical; see `backend/lower/reduction.rs`). Packing the lanes
+//! order (bit-identical; see `mir/build/body/pair.rs` and `backend/codegen/pair.rs`). Packing the lanes
 //! costs more than a multiply or add saves, so only a division pays.
 
 use crate::hir::{self, ArithOp, Expr, ExprKind, Function, Lanes, LocalId, PairedReduction, Stmt, StmtKind};

@@ -1,10 +1,14 @@
-//! A native function's MIR body → Cranelift, with the code `lower`'s walk
-//! made: an op that can fail is emitted by `OpCx` with the error edge's
+//! A native function's MIR body → Cranelift, with the code the HIR walk
+//! (`backend/lower/`, deleted once every body was MIR) made, so machine
+//! code stayed identical ("as the walk …" below names a choice kept for
+//! that): an op that can fail is emitted by `OpCx` with the error edge's
 //! block (taking the op's line) as its exit, and the rest of its block goes
 //! on in the Cranelift block the op ends in (an op's success edge has one
 //! predecessor and adds no jump); the error exit, and an inlined callee's
 //! error block, is emitted only when something jumped to it, each frame's
-//! error block made once the frame is set up. Blocks are laid out in MIR
+//! error block made once the frame is set up; the block an expression
+//! function's lane goes on in after its frame is no block of its own when
+//! nothing raised to that frame's error block (`resumes_after`). Blocks are laid out in MIR
 //! order (the builder's entry order), the error exit last, those the passes
 //! added after the block leading to them; each is sealed once all its
 //! predecessors are emitted (a loop header after its back edge, which keeps
@@ -14,7 +18,7 @@
 //! A wrapper with its function's body in place as MIR comes here too: its
 //! own ops through `wrapper_ops` (each going on in a block of its own, its
 //! locals as variables, as in a wrapper without the body in place), the
-//! body's as a native body's, so the code is the walk's in the wrapper.
+//! body's as a native body's.
 
 use super::super::{clif_type, FnCx, R};
 use super::{return_error, return_value, returns_null_as_error, wrapper_ops, Directives, Env, ErrorExit, OpCx, PreludeVars, ViewVars};

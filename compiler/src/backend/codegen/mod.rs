@@ -6,8 +6,8 @@
 //!
 //! The operations' own instructions (arithmetic, conversions, math, view
 //! addressing and copies, the stack guard) are emitted through `OpCx`
-//! (`op.rs`), which `lower`'s walk of native bodies uses too: an operation
-//! that raises sets the exception and jumps to the error exit its caller gives.
+//! (`op.rs`), which `body.rs` uses for native bodies: an operation that
+//! raises sets the exception and jumps to the error exit its caller gives.
 
 mod arith;
 pub(crate) mod body;

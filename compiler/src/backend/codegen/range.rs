@@ -28,7 +28,7 @@ impl OpCx<'_, '_, '_> {
     /// Start, stop and step (`bounds`, 64-bit) of a range loop whose variable
     /// is narrower than 64 bits, when the start or stop (`wide`) or the step
     /// (`step_wide`) was taken before a conversion that would wrap it (see
-    /// `lower`'s `narrow_range_bounds`); the original stop for
+    /// `mir::build::body`'s `narrow_range_bounds`); the original stop for
     /// `range_cut_short` when the range is cut.
     pub(crate) fn cut_range(
         &mut self,

@@ -11,7 +11,7 @@
 //!
 //! A frame is only known to be small when it holds no large C array: a
 //! function with `BIG_FRAME` bytes of arrays or more is never inlined or
-//! lowered into a wrapper, and its callers check its room before the call —
+//! taken into a wrapper, and its callers check its room before the call —
 //! from inside such a frame even the call that would raise could fault.
 
 use super::super::{Emitter, FnCx, R};

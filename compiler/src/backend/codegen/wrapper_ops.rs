@@ -2,7 +2,7 @@
 //! buffers, the stack limit, native calls and bodies in place, C-API calls,
 //! boxing, reference counts), for both generators: `mod.rs`'s (wrappers and
 //! outlined helpers) and `body.rs`'s (a wrapper with its function's body in
-//! place as MIR, emitted as the walk emitted it).
+//! place as MIR).
 
 use super::super::{clif_type, FnCx, R};
 use super::{buffer, flags, incref, incref_singleton, stack, unbox, Directives, Env, ErrorExit, OpCx};

@@ -146,7 +146,7 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, Strin
 }
 
 /// `f`'s body built into a wrapper `b` is building, in place of a call
-/// with `args` (as the walk's `lower_in_place`): its `return` goes to a join
+/// with `args`: its `return` goes to a join
 /// block with the value in a local, its errors through an error block that
 /// adds its traceback entry (always: the outermost compiled frame), then a
 /// block where the error leaves compiled code and goes on to the wrapper's

@@ -28,7 +28,7 @@ pub enum Convention {
 #[derive(Clone, Copy, Debug)]
 pub struct Plan {
     pub convention: Convention,
-    /// Its body is lowered into the wrapper instead of called.
+    /// Its body is built into the wrapper instead of called.
     pub in_place: bool,
     /// Bytes of a big frame to check stack room for before the call.
     pub big_frame: Option<i64>,

@@ -1,5 +1,4 @@
-//! `for … in range` loops as their `LoopPlan` says, built as the walk
-//! lowered them: the bounds (narrow loop variables' widened and cut), the
+//! `for … in range` loops as their `LoopPlan` says: the bounds (narrow loop variables' widened and cut), the
 //! step's zero check, a 64-bit counter local, then either the plain loop
 //! (header testing the counter, body, increment with its overflow flag) or
 //! the loop unrolled ×2 (a rotated loop of two trips per test below a limit
