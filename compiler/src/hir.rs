@@ -73,6 +73,9 @@ pub struct Function {
     /// `# pyc-aot: associative_math=True`: float sums over views may be
     /// split into partial sums (vector lanes), changing the rounding.
     pub associative_math: bool,
+    /// `@cython.nogil`: it may run without the GIL (called inside `with
+    /// cython.nogil:`), so raising takes the GIL to set the exception.
+    pub nogil: bool,
 }
 
 /// The module-dict name under which the module's `cython` shim is bound:
@@ -150,6 +153,8 @@ pub enum StmtKind {
     /// `dst[...] = src` for two views of one element type and dimension
     /// count: every element copied, as if through a temporary (they may overlap).
     CopyView { dst: LocalId, src: LocalId },
+    /// `with cython.nogil:` (`release`) or `with cython.gil:` around `body`.
+    Gil { release: bool, body: Vec<Stmt> },
     Pass,
 }
 
@@ -440,6 +445,7 @@ pub fn visit_stmts(body: &[Stmt], f: &mut impl FnMut(&Stmt)) {
                 visit_stmts(a, f);
                 visit_stmts(b, f);
             }
+            StmtKind::Gil { body, .. } => visit_stmts(body, f),
             _ => {}
         }
     }
@@ -460,7 +466,7 @@ pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
             f(stop);
             f(step);
         }
-        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } => {}
+        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } | StmtKind::Gil { .. } => {}
     })
 }
 
@@ -537,7 +543,7 @@ pub fn own_exprs_mut(s: &mut Stmt) -> Vec<&mut Expr> {
         StmtKind::Store { indices, value, .. } => std::iter::once(value).chain(indices.iter_mut()).collect(),
         StmtKind::Return(e) => e.iter_mut().collect(),
         StmtKind::ForRange { start, stop, step, .. } => vec![start, stop, step],
-        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } => vec![],
+        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } | StmtKind::Gil { .. } => vec![],
     }
 }
 
@@ -545,6 +551,7 @@ pub fn own_exprs_mut(s: &mut Stmt) -> Vec<&mut Expr> {
 pub fn blocks_mut(s: &mut Stmt) -> Vec<&mut Vec<Stmt>> {
     match &mut s.kind {
         StmtKind::If { then: a, orelse: b, .. } | StmtKind::While { body: a, orelse: b, .. } | StmtKind::ForRange { body: a, orelse: b, .. } => vec![a, b],
+        StmtKind::Gil { body, .. } => vec![body],
         _ => vec![],
     }
 }
@@ -639,6 +646,10 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
                 let _ = writeln!(out, "{pad}assert {}, {:?}", dump_expr(module, f, cond), msg);
             }
             StmtKind::Pass => out.push_str(&format!("{pad}pass\n")),
+            StmtKind::Gil { release, body } => {
+                let _ = writeln!(out, "{pad}with {}:", if *release { "nogil" } else { "gil" });
+                dump_block(module, f, body, depth + 1, out);
+            }
             StmtKind::CopyView { dst, src } => {
                 let _ = writeln!(out, "{pad}{}[...] = {} (copy)", f.locals[dst.0 as usize].name, f.locals[src.0 as usize].name);
             }

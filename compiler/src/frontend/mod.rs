@@ -237,6 +237,7 @@ fn bind_c_library_natively(src: &SourceFile, body: &[Stmt], functions: &mut Vec<
                 boundscheck: true,
                 wraparound: true,
                 associative_math: false,
+                nogil: false,
             });
             bound.push(name);
         }

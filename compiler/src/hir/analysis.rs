@@ -87,6 +87,7 @@ pub fn maybe_unbound(f: &Function) -> HashSet<LocalId> {
                         (Some(a), Some(b)) => Some(a.intersection(&b).copied().collect()),
                     }
                 }
+                StmtKind::Gil { body, .. } => block(body, st, out),
                 StmtKind::While { cond, body, orelse } => {
                     reads(cond, &st, out);
                     block(body, st.clone(), out);

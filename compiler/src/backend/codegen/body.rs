@@ -592,7 +592,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         }
         StackCheck { .. } => {
             let sp = o.cx.b.ins().get_stack_pointer(o.cx.em.ptr);
-            let (cont, _) = super::stack::check(o.cx, sp, a[0])?;
+            let (cont, _) = super::stack::check_gil(o.cx, sp, a[0], o.directives.nogil)?;
             return_error(o.cx, returns)?;
             // Left unsealed, as the walk left it (sealed with the rest at the end).
             o.cx.b.switch_to_block(cont);
@@ -623,6 +623,21 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         RoomFor { bytes, .. } => o.room_for(*bytes, a[0])?,
         Propagate => {
             o.jump_to_error();
+            return Ok(None);
+        }
+        PropagateLine { .. } => {
+            o.jump_to_error_at(a[0]);
+            return Ok(None);
+        }
+        SaveThread => o.call_c("PyEval_SaveThread", &[], &[o.cx.em.ptr], &[])?[0],
+        RestoreThread { .. } => {
+            let p = o.cx.em.ptr;
+            o.call_c("PyEval_RestoreThread", &[p], &[], &[a[0]])?;
+            return Ok(None);
+        }
+        GilEnsure => o.call_c("PyGILState_Ensure", &[], &[types::I32], &[])?[0],
+        GilRelease { .. } => {
+            o.call_c("PyGILState_Release", &[types::I32], &[], &[a[0]])?;
             return Ok(None);
         }
     }))

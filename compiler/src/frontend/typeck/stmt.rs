@@ -141,15 +141,41 @@ impl<'c, 'a> Checker<'c, 'a> {
                 one(hir::StmtKind::Assert { cond, msg })
             }
             StmtKind::With { items, body } => {
-                // Compiled code never holds the GIL's release points: `with
-                // cython.nogil:` / `with cython.gil:` change nothing here.
+                // `with cython.nogil:` releases the GIL around its body,
+                // `with cython.gil:` takes it back; several items nest.
+                let mut releases = vec![];
+                let mut nogil = self.nogil;
                 for item in items {
                     match self.cx.binding_of(item) {
-                        Some(Binding::CythonAttr(n)) if n == "nogil" || n == "gil" => {}
+                        Some(Binding::CythonAttr(n)) if n == "nogil" => {
+                            if nogil {
+                                return error(
+                                    Diagnostic::error(item.span.clone(), "trying to release the GIL while it was previously released")
+                                        .with_label("this code already runs without the GIL")
+                                        .with_hint("remove this `with cython.nogil:`"),
+                                );
+                            }
+                            nogil = true;
+                            releases.push(true);
+                        }
+                        // Holding the GIL already, it changes nothing.
+                        Some(Binding::CythonAttr(n)) if n == "gil" => {
+                            if nogil {
+                                releases.push(false);
+                            }
+                            nogil = false;
+                        }
                         _ => return fallback(&item.span, format!("it uses `with {}`", self.cx.source_text(&item.span))),
                     }
                 }
-                self.block(body)
+                let outer = std::mem::replace(&mut self.nogil, nogil);
+                let body = self.block(body);
+                self.nogil = outer;
+                let mut body = body?;
+                for release in releases.into_iter().rev() {
+                    body = vec![hir::Stmt { kind: hir::StmtKind::Gil { release, body }, line }];
+                }
+                Ok(body)
             }
             StmtKind::FunctionDef(f) => fallback(&s.span, format!("it defines the nested function `{}`", f.name)),
             StmtKind::Import(_) | StmtKind::ImportFrom { .. } => fallback(&s.span, "it imports inside the function"),

@@ -34,6 +34,7 @@
 //! assigned on each, which the jumps pass to the join block as its
 //! parameter (`BasicBlock::passed`), as the walk passed it.
 
+mod gil;
 mod pair;
 mod range;
 mod view;
@@ -92,6 +93,8 @@ struct Frame<'m> {
     /// Views whose last axis has unit stride here (a loop version taken
     /// after checking it): their elements are addressed by constant scaling.
     unit_stride: Vec<LocalId>,
+    /// The `with cython.nogil:`/`gil:` blocks open here, innermost last.
+    gil: Vec<gil::GilRegion>,
 }
 
 struct BodyBuilder<'p, 'b> {
@@ -260,7 +263,7 @@ fn set_up_frame<'m>(
         b.op(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }));
         flags.insert(id, flag);
     }
-    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![] }
+    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], gil: vec![] }
 }
 
 /// The frame of `f` run in place of a call with `args` (its parameters
@@ -340,6 +343,7 @@ impl BodyBuilder<'_, '_> {
     /// `return v` (`None`: from a function returning None): an inlined
     /// callee's goes to its join block with the value (a dummy bint for None).
     fn return_(&mut self, v: Option<Local>) {
+        self.leave_regions();
         match (self.fr.ret, v) {
             (Some((join, ret)), Some(v)) => {
                 self.op(vec![ret], BodyOp::Copy { src: v });
@@ -416,6 +420,7 @@ impl BodyBuilder<'_, '_> {
     fn stmt(&mut self, s: &Stmt) -> B<()> {
         match &s.kind {
             StmtKind::Pass => Ok(()),
+            StmtKind::Gil { release, body } => self.gil_block(*release, body),
             StmtKind::Assign(pairs) => {
                 let mut vals = vec![];
                 for (_, e) in pairs {
@@ -473,6 +478,7 @@ impl BodyBuilder<'_, '_> {
             }
             StmtKind::Break | StmtKind::Continue => {
                 let brk = matches!(s.kind, StmtKind::Break);
+                self.leave_loop_regions();
                 let t = self.fr.loops.last_mut().ok_or(Err("break outside loop reached the back end".to_string()))?;
                 let target = if brk {
                     t.broke = true;
