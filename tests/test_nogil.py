@@ -37,6 +37,12 @@ def test_views_inside_nogil(m):
         m.native.fill(array.array("d", [0.0] * 3), array.array("d", [1.0] * 4), 0)
 
 
+def test_callee_with_views_releasing_the_gil(m):
+    np = pytest.importorskip("numpy")
+    for a in (np.arange(5.0), np.zeros(0), np.arange(7.0)[::2]):
+        assert m.native.total_plus_one(a) == m.py.total_plus_one(a)
+
+
 def test_deep_recursion_without_the_gil(m):
     with pytest.raises(RecursionError):
         m.native.recurse(10 ** 7)

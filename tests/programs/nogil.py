@@ -90,3 +90,17 @@ def assert_in(n: cython.int) -> cython.int:
         assert n < 100, "n is too large"
         n = n * n
     return n
+
+
+@cython.cfunc
+def total(a: cython.double[:]) -> cython.double:
+    s: cython.double = 0.0
+    i: cython.Py_ssize_t
+    with cython.nogil:
+        for i in range(a.shape[0]):
+            s += a[i]
+    return s
+
+
+def total_plus_one(a: cython.double[:]) -> cython.double:
+    return total(a) + 1.0

@@ -148,3 +148,11 @@ pub fn index_local(e: &Expr) -> Option<LocalId> {
         _ => None,
     }
 }
+
+/// Whether `f` has `with cython.nogil:`/`gil:` blocks (such a function is
+/// called, never inlined or taken into its wrapper).
+pub fn has_gil_blocks(f: &Function) -> bool {
+    let mut found = false;
+    super::visit_stmts(&f.body, &mut |s| found |= matches!(s.kind, StmtKind::Gil { .. }));
+    found
+}

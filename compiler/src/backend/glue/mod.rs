@@ -265,6 +265,7 @@ mod tests {
             boundscheck: true,
             wraparound: true,
             associative_math: false,
+            nogil: false,
         }
     }
 

@@ -653,7 +653,10 @@ impl BodyBuilder<'_, '_> {
                 // A call returning None gives a dummy bint.
                 let rt = if ty == Ty::Void { Ty::Bool } else { ty };
                 let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == *id).count();
-                if let Some(size) = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same) {
+                // A callee releasing the GIL is called (what inlining saves
+                // is small beside that, and the walk does not build its blocks).
+                let releases = self.plan.m.functions.get(id.0 as usize).is_some_and(hir::has_gil_blocks);
+                if let Some(size) = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same).filter(|_| !releases) {
                     self.inlined += size;
                     return self.inline_call(*id, vals, rt);
                 }
