@@ -76,6 +76,9 @@ pub struct Function {
     /// `@cython.nogil`: it may run without the GIL (called inside `with
     /// cython.nogil:`), so raising takes the GIL to set the exception.
     pub nogil: bool,
+    /// A `prange` body outlined from this function (`opt::outline`): run by
+    /// the loop's thread team, never seen by Python.
+    pub outlined_from: Option<FuncId>,
 }
 
 /// The module-dict name under which the module's `cython` shim is bound:
@@ -155,7 +158,47 @@ pub enum StmtKind {
     CopyView { dst: LocalId, src: LocalId },
     /// `with cython.nogil:` (`release`) or `with cython.gil:` around `body`.
     Gil { release: bool, body: Vec<Stmt> },
+    /// `for var in cython.parallel.prange(...)` on a thread team, without the GIL.
+    Prange(Box<Prange>),
     Pass,
+}
+
+/// A `prange` loop: Cython's variable rules applied by the front end, its
+/// body outlined into a function of the module by `opt::outline`.
+#[derive(Debug, Clone)]
+pub struct Prange {
+    /// Lastprivate: after the loop, its last value (when the range is not empty).
+    pub var: LocalId,
+    pub start: Expr,
+    pub stop: Expr,
+    pub step: Expr,
+    pub body: PrangeBody,
+    /// Locals the body reads and never assigns: passed to the outlined body.
+    pub shared: Vec<LocalId>,
+    /// The local only updated in place (`s += …`, `s *= …`): each thread's
+    /// partial, the first starting from its value, the others from the
+    /// operation's identity, combined in thread order after the loop.
+    pub reduction: Option<(LocalId, ArithOp)>,
+    pub schedule: Schedule,
+    /// `chunksize=` (a positive integer), `num_threads=` (0 or absent: OpenMP's default).
+    pub chunksize: Option<Expr>,
+    pub num_threads: Option<Expr>,
+}
+
+#[derive(Debug, Clone)]
+pub enum PrangeBody {
+    /// As the front end typed it, over the function's locals.
+    Inline(Vec<Stmt>),
+    /// The function running `for var in range(lo, hi, step)` over the body:
+    /// parameters lo, hi, step, the reduction's local, then the shared ones.
+    Outlined(FuncId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    Static,
+    Dynamic,
+    Guided,
 }
 
 /// How the back end runs a `range` loop: the loop decisions of `opt::loops`.
@@ -446,6 +489,11 @@ pub fn visit_stmts(body: &[Stmt], f: &mut impl FnMut(&Stmt)) {
                 visit_stmts(b, f);
             }
             StmtKind::Gil { body, .. } => visit_stmts(body, f),
+            StmtKind::Prange(p) => {
+                if let PrangeBody::Inline(body) = &p.body {
+                    visit_stmts(body, f);
+                }
+            }
             _ => {}
         }
     }
@@ -466,6 +514,7 @@ pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
             f(stop);
             f(step);
         }
+        StmtKind::Prange(p) => [&p.start, &p.stop, &p.step].into_iter().chain(p.chunksize.as_ref()).chain(p.num_threads.as_ref()).for_each(|e| f(e)),
         StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } | StmtKind::Gil { .. } => {}
     })
 }
@@ -543,6 +592,10 @@ pub fn own_exprs_mut(s: &mut Stmt) -> Vec<&mut Expr> {
         StmtKind::Store { indices, value, .. } => std::iter::once(value).chain(indices.iter_mut()).collect(),
         StmtKind::Return(e) => e.iter_mut().collect(),
         StmtKind::ForRange { start, stop, step, .. } => vec![start, stop, step],
+        StmtKind::Prange(p) => {
+            let p = &mut **p;
+            [&mut p.start, &mut p.stop, &mut p.step].into_iter().chain(p.chunksize.as_mut()).chain(p.num_threads.as_mut()).collect()
+        }
         StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } | StmtKind::Gil { .. } => vec![],
     }
 }
@@ -552,6 +605,10 @@ pub fn blocks_mut(s: &mut Stmt) -> Vec<&mut Vec<Stmt>> {
     match &mut s.kind {
         StmtKind::If { then: a, orelse: b, .. } | StmtKind::While { body: a, orelse: b, .. } | StmtKind::ForRange { body: a, orelse: b, .. } => vec![a, b],
         StmtKind::Gil { body, .. } => vec![body],
+        StmtKind::Prange(p) => match &mut p.body {
+            PrangeBody::Inline(body) => vec![body],
+            PrangeBody::Outlined(_) => vec![],
+        },
         _ => vec![],
     }
 }
@@ -649,6 +706,30 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
             StmtKind::Gil { release, body } => {
                 let _ = writeln!(out, "{pad}with {}:", if *release { "nogil" } else { "gil" });
                 dump_block(module, f, body, depth + 1, out);
+            }
+            StmtKind::Prange(p) => {
+                let name = |id: &LocalId| f.locals[id.0 as usize].name.clone();
+                let shared: Vec<String> = p.shared.iter().map(name).collect();
+                let red = p.reduction.map_or(String::new(), |(id, op)| format!(", reduction {} {op:?}", name(&id)));
+                let opt = |e: &Option<Expr>| e.as_ref().map_or("-".to_string(), |e| dump_expr(module, f, e));
+                let _ = writeln!(
+                    out,
+                    "{pad}for {} in prange({}, {}, {}): # {:?}, chunksize {}, num_threads {}, shared [{}]{red}",
+                    name(&p.var),
+                    dump_expr(module, f, &p.start),
+                    dump_expr(module, f, &p.stop),
+                    dump_expr(module, f, &p.step),
+                    p.schedule,
+                    opt(&p.chunksize),
+                    opt(&p.num_threads),
+                    shared.join(", ")
+                );
+                match &p.body {
+                    PrangeBody::Inline(body) => dump_block(module, f, body, depth + 1, out),
+                    PrangeBody::Outlined(id) => {
+                        let _ = writeln!(out, "{pad}    outlined into {}", module.function(*id).name);
+                    }
+                }
             }
             StmtKind::CopyView { dst, src } => {
                 let _ = writeln!(out, "{pad}{}[...] = {} (copy)", f.locals[dst.0 as usize].name, f.locals[src.0 as usize].name);

@@ -238,6 +238,7 @@ fn bind_c_library_natively(src: &SourceFile, body: &[Stmt], functions: &mut Vec<
                 wraparound: true,
                 associative_math: false,
                 nogil: false,
+                outlined_from: None,
             });
             bound.push(name);
         }

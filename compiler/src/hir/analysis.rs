@@ -88,6 +88,23 @@ pub fn maybe_unbound(f: &Function) -> HashSet<LocalId> {
                     }
                 }
                 StmtKind::Gil { body, .. } => block(body, st, out),
+                StmtKind::Prange(p) => {
+                    for e in [&p.start, &p.stop, &p.step].into_iter().chain(p.chunksize.as_ref()).chain(p.num_threads.as_ref()) {
+                        reads(e, &st, out);
+                    }
+                    if let Some(s) = &st {
+                        let passed = p.shared.iter().chain(p.reduction.as_ref().map(|r| &r.0));
+                        out.extend(passed.filter(|id| !s.contains(id)));
+                    }
+                    if let super::PrangeBody::Inline(body) = &p.body {
+                        let inner = st.clone().map(|mut s| {
+                            s.insert(p.var);
+                            s
+                        });
+                        block(body, inner, out);
+                    }
+                    st
+                }
                 StmtKind::While { cond, body, orelse } => {
                     reads(cond, &st, out);
                     block(body, st.clone(), out);
@@ -133,6 +150,7 @@ pub fn assigns(body: &[Stmt], local: LocalId) -> bool {
         found |= match &s.kind {
             StmtKind::Assign(pairs) => pairs.iter().any(|(l, _)| *l == local),
             StmtKind::ForRange { var, .. } => *var == local,
+            StmtKind::Prange(p) => p.var == local || p.reduction.is_some_and(|r| r.0 == local),
             _ => false,
         }
     });

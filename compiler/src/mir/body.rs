@@ -195,6 +195,25 @@ pub enum BodyOp {
     GilEnsure,
     /// `PyGILState_Release(state)`.
     GilRelease { state: Local },
+    /// A `prange` on a thread team: the outlined body `func` called per
+    /// chunk of `range(start, stop, step)` with `args` (the reduction's
+    /// value, then the shared locals; a view as its parts), `threads` (absent
+    /// or not positive: OpenMP's default) and `chunk` as `hir::Prange` says.
+    /// Dests: the loop variable's last value (`var` when the range is
+    /// empty), whether any trip ran, then the reduction's combined value.
+    Parallel {
+        func: FuncId,
+        start: Local,
+        stop: Local,
+        step: Local,
+        var: Local,
+        threads: Option<Local>,
+        chunk: Option<Local>,
+        schedule: hir::Schedule,
+        args: Vec<Local>,
+        reduction: Option<(ArithOp, Ty)>,
+        var_ty: Ty,
+    },
 }
 
 impl BodyOp {
@@ -206,6 +225,7 @@ impl BodyOp {
             CArray { ty, .. } => 1 + 2 * ty.ndim as usize,
             // The counter, the loop variable and the sum, and their flags.
             VectorPrelude { .. } => 5,
+            Parallel { reduction, .. } => 2 + usize::from(reduction.is_some()),
             RangeNext { .. } | StepCounter { .. } => 2,
             _ => 1,
         }
@@ -216,6 +236,9 @@ impl BodyOp {
         match self {
             Const { .. } | Raise { .. } | Propagate | SaveThread | GilEnsure => vec![],
             PropagateLine { line: v } | RestoreThread { state: v } | GilRelease { state: v } => vec![*v],
+            Parallel { start, stop, step, var, threads, chunk, args, .. } => {
+                [*start, *stop, *step, *var].into_iter().chain(*threads).chain(*chunk).chain(args.iter().copied()).collect()
+            }
             CheckRangeStep { step: v } | WidenBound { value: v, .. } | UnrolledLimit { stop: v, .. } | AddImm { value: v, .. } | StepCounter { c: v, .. } => vec![*v],
             CutRange { start, stop, step, .. } => vec![*start, *stop, *step],
             CArray { .. } => vec![],
@@ -280,6 +303,7 @@ impl BodyOp {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
+            Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } => ErrorKind::Never,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
             | Math { .. } | Abs { .. } | Round { .. } | RoundDigits { .. } | Call { .. } | CheckBound { .. } | Assert { .. } | RoomFor { .. } => ErrorKind::Flag,
@@ -376,6 +400,11 @@ impl BodyOp {
             RestoreThread { state } => format!("restore_thread {state}"),
             GilEnsure => "gil_ensure".to_string(),
             GilRelease { state } => format!("gil_release {state}"),
+            Parallel { func, start, stop, step, threads, chunk, schedule, args, reduction, .. } => {
+                let opt = |l: &Option<Local>| l.map_or("-".to_string(), |l| l.to_string());
+                let red = reduction.map_or(String::new(), |(op, ty)| format!(", reduction {op:?}[{ty}]"));
+                format!("parallel f{}({}) over {start}, {stop}, {step}, {schedule:?}, chunk {}, threads {}{red}", func.0, list(args), opt(chunk), opt(threads))
+            }
         }
     }
 }

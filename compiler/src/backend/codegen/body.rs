@@ -470,6 +470,10 @@ fn emit_loop_or_view(o: &mut OpCx, op: &BodyOp, a: &[Value], view: Option<&ViewV
     use BodyOp::*;
     let addressed = || view.ok_or_else(|| "an element access without its view".to_string());
     Ok(Some(match op {
+        Parallel { func, schedule, reduction, threads, chunk, .. } => {
+            let team = super::parallel::Team { func: *func, schedule: *schedule, reduction: *reduction };
+            o.parallel(&team, a, threads.is_some(), chunk.is_some())?
+        }
         CutRange { var_ty, wide, step_wide, const_step, .. } => {
             let (s, e, k, _) = o.cut_range(*var_ty, (a[0], a[1], a[2]), *wide, *step_wide, *const_step)?;
             vec![s, e, k]
@@ -615,7 +619,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
             o.cx.b.ins().icmp(cc, a[0], a[1])
         }
         CutRange { .. } | RangeNext { .. } | StepCounter { .. } | CArray { .. } | Load { .. } | Store { .. } | ViewIsNone { .. } | CopyView { .. }
-        | UnitStrides { .. } | SliceAt { .. } | CheckSliceStep { .. } | SliceRange { .. } | VectorPrelude { .. } | LoadPair { .. } | PairedSum { .. } => return Err("a loop or view op reached the scalar path".into()),
+        | UnitStrides { .. } | SliceAt { .. } | CheckSliceStep { .. } | SliceRange { .. } | VectorPrelude { .. } | LoadPair { .. } | PairedSum { .. } | Parallel { .. } => return Err("a loop or view op reached the scalar path".into()),
         AddTraceback { name, file, always, .. } => {
             o.add_traceback(name, file, a[0], *always)?;
             return Ok(None);

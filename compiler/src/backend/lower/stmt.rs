@@ -27,7 +27,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
     pub(super) fn stmt(&mut self, s: &Stmt) -> R<()> {
         match &s.kind {
             StmtKind::Pass => Ok(()),
-            StmtKind::Gil { .. } => Err("a `with cython.nogil`/`gil` block reached the walk (MIR builds it)".into()),
+            StmtKind::Gil { .. } | StmtKind::Prange(_) => Err("a `with cython.nogil`/`gil` block or a `prange` reached the walk (MIR builds them)".into()),
             StmtKind::Assign(pairs) => {
                 let mut vals = vec![];
                 for (_, e) in pairs {

@@ -8,6 +8,7 @@ mod convert;
 mod expr;
 mod literals;
 mod locals;
+mod parallel;
 mod signature;
 mod stmt;
 mod view;
@@ -227,6 +228,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             wraparound: self.me.directives.wraparound,
             associative_math: self.me.directives.associative_math,
             nogil: self.me.nogil,
+            outlined_from: None,
         })
     }
 

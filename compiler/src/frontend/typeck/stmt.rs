@@ -347,17 +347,11 @@ impl<'c, 'a> Checker<'c, 'a> {
         let ExprKind::Call { func, args, keywords } = &iter.kind else {
             return fallback(&iter.span, format!("it iterates over `{}`, not `range(...)`", self.cx.source_text(&iter.span)));
         };
-        // `cython.parallel.prange` runs as a serial range (its nogil/schedule/
-        // num_threads/chunksize options are accepted and change nothing).
-        let prange = self.cx.binding_of(func) == Some(Binding::CythonAttr("parallel.prange".into()));
+        let prange = self.is_prange(func);
         if !prange && !matches!(&func.kind, ExprKind::Name(n) if n == "range" && !self.shadowed(n)) {
             return fallback(&iter.span, format!("it iterates over `{}`, not `range(...)`", self.cx.source_text(&iter.span)));
         }
-        if prange {
-            if let Some(k) = keywords.iter().find(|k| !matches!(k.name.as_deref(), Some("nogil" | "schedule" | "num_threads" | "chunksize"))) {
-                return fallback(&k.span, format!("prange() with the keyword argument `{}`", k.name.as_deref().unwrap_or("**")));
-            }
-        }
+        let options = if prange { Some(self.prange_options(keywords)?) } else { None };
         let keywords: &[syntax::Keyword] = if prange { &[] } else { keywords };
         if !keywords.is_empty() || args.is_empty() || args.len() > 3 || args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) {
             // CPython raises TypeError only when the loop runs.
@@ -470,10 +464,17 @@ impl<'c, 'a> Checker<'c, 'a> {
         };
         let var_id = self.local_id(var, var_ty);
         self.loop_depth += 1;
+        // A parallel body runs without the GIL.
+        let outer_nogil = self.nogil;
+        self.nogil |= options.as_ref().is_some_and(|o| o.parallel);
         let b = self.block(body);
+        self.nogil = outer_nogil;
         self.loop_depth -= 1;
         let body = b?;
         let orelse = self.block(orelse)?;
+        if let Some(o) = options {
+            return self.prange(var_id, [start, stop, step], body, orelse, o, &iter.span, line);
+        }
         Ok(vec![hir::Stmt { kind: hir::StmtKind::ForRange { var: var_id, start, stop, step, body, orelse, plan: Default::default() }, line }])
     }
 }

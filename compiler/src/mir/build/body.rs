@@ -36,6 +36,7 @@
 
 mod gil;
 mod pair;
+mod parallel;
 mod range;
 mod view;
 
@@ -421,6 +422,7 @@ impl BodyBuilder<'_, '_> {
         match &s.kind {
             StmtKind::Pass => Ok(()),
             StmtKind::Gil { release, body } => self.gil_block(*release, body),
+            StmtKind::Prange(p) => self.prange(p),
             StmtKind::Assign(pairs) => {
                 let mut vals = vec![];
                 for (_, e) in pairs {
