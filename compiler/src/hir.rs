@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 mod analysis;
 mod lanes;
-pub use analysis::{assigns, has_gil_blocks, index_local, maybe_unbound, recursive_functions};
+pub use analysis::{assigns, has_gil_blocks, index_local, maybe_unbound, recursive_functions, uses_openmp};
 pub use lanes::{lane_arith, Lanes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -402,6 +402,9 @@ pub enum ExprKind {
     RoundDigits(Box<Expr>, Box<Expr>),
     /// `x.bit_count()` of an int: the number of one bits in `abs(x)`.
     BitCount(Box<Expr>),
+    /// `cython.parallel.threadid()`: the thread's number in its `prange`
+    /// team (0 outside one).
+    ThreadId,
     /// `view[i, j]`: one element; indices are Python ints. `in_bounds`: the
     /// axes whose index `opt::facts` proved to lie in `[0, shape)` (no
     /// wrap-around, no check).
@@ -523,7 +526,7 @@ pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
 pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
     f(e);
     match &e.kind {
-        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView => {}
+        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView | ExprKind::ThreadId => {}
         ExprKind::Index { indices, .. } => indices.iter().for_each(|x| visit_expr(x, f)),
         ExprKind::SliceView { axes, .. } => {
             for a in axes {
@@ -555,7 +558,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
 pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
     f(e);
     match &mut e.kind {
-        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView => {}
+        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView | ExprKind::ThreadId => {}
         ExprKind::Index { indices, .. } => indices.iter_mut().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::SliceView { axes, .. } => {
             for a in axes {
@@ -755,6 +758,7 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::Const(Const::Float(x)) => format!("{x:?}"),
         ExprKind::Const(Const::Bool(b)) => b.to_string(),
         ExprKind::Local(l) => f.locals[l.0 as usize].name.clone(),
+        ExprKind::ThreadId => "threadid()".to_string(),
         ExprKind::Convert(x) => format!("({} as {})", d(x), e.ty),
         ExprKind::Unary(op, x) => format!("{op:?}({})", d(x)),
         ExprKind::Binary(op, a, b) => format!("{op:?}({}, {})", d(a), d(b)),

@@ -174,3 +174,13 @@ pub fn has_gil_blocks(f: &Function) -> bool {
     super::visit_stmts(&f.body, &mut |s| found |= matches!(s.kind, StmtKind::Gil { .. }));
     found
 }
+
+/// Whether the module runs code on OpenMP's thread team or asks it for the
+/// thread's number (so it links the OpenMP runtime).
+pub fn uses_openmp(m: &Module) -> bool {
+    let mut found = m.functions.iter().any(|f| f.outlined_from.is_some());
+    for f in &m.functions {
+        super::visit_stmt_exprs(&f.body, &mut |e| super::visit_expr(e, &mut |x| found |= matches!(x.kind, ExprKind::ThreadId)));
+    }
+    found
+}

@@ -195,6 +195,8 @@ pub enum BodyOp {
     GilEnsure,
     /// `PyGILState_Release(state)`.
     GilRelease { state: Local },
+    /// `omp_get_thread_num()`: the thread's number in its team.
+    ThreadId,
     /// A `prange` on a thread team: the outlined body `func` called per
     /// chunk of `range(start, stop, step)` with `args` (the reduction's
     /// value, then the shared locals; a view as its parts), `threads` (absent
@@ -234,7 +236,7 @@ impl BodyOp {
     pub fn uses(&self) -> Vec<Local> {
         use BodyOp::*;
         match self {
-            Const { .. } | Raise { .. } | Propagate | SaveThread | GilEnsure => vec![],
+            Const { .. } | Raise { .. } | Propagate | SaveThread | GilEnsure | ThreadId => vec![],
             PropagateLine { line: v } | RestoreThread { state: v } | GilRelease { state: v } => vec![*v],
             Parallel { start, stop, step, var, threads, chunk, args, .. } => {
                 [*start, *stop, *step, *var].into_iter().chain(*threads).chain(*chunk).chain(args.iter().copied()).collect()
@@ -304,7 +306,7 @@ impl BodyOp {
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
             Parallel { .. } => ErrorKind::Flag,
-            SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } => ErrorKind::Never,
+            SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
             | Math { .. } | Abs { .. } | Round { .. } | RoundDigits { .. } | Call { .. } | CheckBound { .. } | Assert { .. } | RoomFor { .. } => ErrorKind::Flag,
         }
@@ -399,6 +401,7 @@ impl BodyOp {
             SaveThread => "save_thread".to_string(),
             RestoreThread { state } => format!("restore_thread {state}"),
             GilEnsure => "gil_ensure".to_string(),
+            ThreadId => "thread_id".to_string(),
             GilRelease { state } => format!("gil_release {state}"),
             Parallel { func, start, stop, step, threads, chunk, schedule, args, reduction, .. } => {
                 let opt = |l: &Option<Local>| l.map_or("-".to_string(), |l| l.to_string());

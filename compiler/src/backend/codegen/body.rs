@@ -640,6 +640,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
             return Ok(None);
         }
         GilEnsure => o.call_c("PyGILState_Ensure", &[], &[types::I32], &[])?[0],
+        ThreadId => o.call_c("omp_get_thread_num", &[], &[types::I32], &[])?[0],
         GilRelease { .. } => {
             o.call_c("PyGILState_Release", &[types::I32], &[], &[a[0]])?;
             return Ok(None);

@@ -27,6 +27,7 @@ impl<'m> Lower<'m, '_, '_, '_> {
         match &e.kind {
             ExprKind::Const(c) => Ok(self.op(|o| o.konst(*c, e.ty))),
             ExprKind::Local(id) => self.read_local(*id),
+            ExprKind::ThreadId => Err("threadid() reached the walk (MIR builds it)".into()),
             ExprKind::Convert(x) => {
                 let v = self.expr(x)?;
                 self.op(|o| o.convert(v, x.ty, e.ty))

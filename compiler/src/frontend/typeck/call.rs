@@ -324,6 +324,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn cython_call(&mut self, e: &Expr, name: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        if name == "parallel.threadid" && args.is_empty() && keywords.is_empty() {
+            return Ok(hir::Expr { kind: H::ThreadId, ty: Ty::Int(crate::types::C_INT) });
+        }
         let target = if name == "cast" {
             match args.first() {
                 Some(t) => Some(self.cx.resolve_type(t)?),

@@ -688,6 +688,7 @@ impl BodyBuilder<'_, '_> {
                 let v = self.expr(x)?;
                 self.value(ty, BodyOp::Abs { value: v, ty })
             }
+            ExprKind::ThreadId => self.value(ty, BodyOp::ThreadId),
             ExprKind::BitCount(x) => {
                 let v = self.expr(x)?;
                 self.value(ty, BodyOp::BitCount { value: v, ty: x.ty })
