@@ -79,6 +79,10 @@ pub struct Function {
     /// A `prange` body outlined from this function (`opt::outline`): run by
     /// the loop's thread team, never seen by Python.
     pub outlined_from: Option<FuncId>,
+    /// An outlined `prange` body whose loop's range was
+    /// `range(view.shape[axis])` (`opt::facts`' rule): `(var, view, axis)`,
+    /// the fact its chunk of that range keeps.
+    pub chunk_in_axis: Option<(LocalId, LocalId, u8)>,
 }
 
 /// The module-dict name under which the module's `cython` shim is bound:

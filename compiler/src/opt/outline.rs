@@ -42,6 +42,7 @@ fn outline_block(body: &mut [Stmt], f: &Function, next: usize, made: &mut Vec<Fu
 }
 
 fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u32, k: usize) -> Function {
+    let chunk_in_axis = super::facts::range_over_axis(p.var, &p.start, &p.stop, &p.step, &body, f);
     // Shared C arrays arrive as views; no other needs storage here.
     let mut locals: Vec<Local> = f.locals.iter().map(|l| Local { c_array: None, ..l.clone() }).collect();
     let var_ty = f.locals[p.var.0 as usize].ty;
@@ -64,8 +65,10 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
     let at = |v: LocalId| Expr::local(v, var_ty);
     let ret = p.reduction.map_or(Ty::Void, |(r, _)| f.locals[r.0 as usize].ty);
     let result = p.reduction.map(|(r, _)| Expr::local(r, ret));
+    // A constant step stays one, so the loop gets the plans it would get serially.
+    let step = if p.step.as_const().is_some() { p.step.clone() } else { at(step) };
     let body = vec![
-        Stmt { kind: StmtKind::ForRange { var: p.var, start: at(lo), stop: at(hi), step: at(step), body, orelse: vec![], plan: Default::default() }, line },
+        Stmt { kind: StmtKind::ForRange { var: p.var, start: at(lo), stop: at(hi), step, body, orelse: vec![], plan: Default::default() }, line },
         Stmt { kind: StmtKind::Return(result), line },
     ];
     Function {
@@ -86,5 +89,6 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
         associative_math: f.associative_math,
         nogil: true,
         outlined_from: Some(f.id),
+        chunk_in_axis,
     }
 }

@@ -268,6 +268,7 @@ mod tests {
             associative_math: false,
             nogil: false,
             outlined_from: None,
+            chunk_in_axis: None,
         }
     }
 

@@ -229,6 +229,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             associative_math: self.me.directives.associative_math,
             nogil: self.me.nogil,
             outlined_from: None,
+            chunk_in_axis: None,
         })
     }
 
