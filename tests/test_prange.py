@@ -62,6 +62,18 @@ def test_error_in_the_1000th_trip_raised_once(m):
     m.assert_same("overflow", [(0,), (1,), (2,), (3,)])
 
 
+def test_recursion_in_threads(m):
+    m.assert_same("deep", [(0, 5), (4, 100), (3, 0)])
+    with pytest.raises(RecursionError):
+        m.native.deep(4, 10 ** 7)
+    assert m.native.deep(4, 10) == 40
+
+
+def test_view_callee_beside_prange(m):
+    a = np.arange(1.0, 6.0)
+    assert m.native.with_view_callee(a) == m.py.with_view_callee(a) == 16.0
+
+
 def test_errors_leak_nothing(m):
     a = np.arange(10.0)
     def run():

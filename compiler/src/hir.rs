@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 mod analysis;
 mod lanes;
-pub use analysis::{assigns, has_gil_blocks, index_local, maybe_unbound, recursive_functions, uses_openmp};
+pub use analysis::{assigns, index_local, maybe_unbound, mir_only, recursive_functions, uses_openmp};
 pub use lanes::{lane_arith, Lanes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

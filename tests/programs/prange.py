@@ -117,3 +117,35 @@ def serial_with_gil(n: cython.long) -> cython.long:
     for i in prange(n):
         s += i
     return s
+
+
+@cython.nogil
+@cython.cfunc
+def depth(n: cython.long) -> cython.long:
+    if n <= 0:
+        return 0
+    d: cython.long = depth(n - 1)
+    if d < 0:
+        return d
+    return d + 1
+
+
+def deep(n: cython.long, k: cython.long) -> cython.long:
+    s: cython.long = 0
+    i: cython.long
+    for i in prange(n, nogil=True, num_threads=2):
+        s += depth(k)
+    return s
+
+
+@cython.cfunc
+def first(a: cython.double[:]) -> cython.double:
+    return a[0]
+
+
+def with_view_callee(a: cython.double[:]) -> cython.double:
+    s: cython.double = first(a)
+    i: cython.Py_ssize_t
+    for i in prange(a.shape[0], nogil=True):
+        s += a[i]
+    return s

@@ -167,11 +167,14 @@ pub fn index_local(e: &Expr) -> Option<LocalId> {
     }
 }
 
-/// Whether `f` has `with cython.nogil:`/`gil:` blocks (such a function is
-/// called, never inlined or taken into its wrapper).
-pub fn has_gil_blocks(f: &Function) -> bool {
-    let mut found = false;
-    super::visit_stmts(&f.body, &mut |s| found |= matches!(s.kind, StmtKind::Gil { .. }));
+/// Whether only MIR builds `f` (the walk does not build `nogil`/`gil`
+/// blocks, `prange` loops, `threadid()` or outlined bodies): it is called,
+/// never inlined or taken into its wrapper, and calls with memoryviews
+/// (which the body builder does not inline) instead of inlining them.
+pub fn mir_only(f: &Function) -> bool {
+    let mut found = f.outlined_from.is_some();
+    super::visit_stmts(&f.body, &mut |s| found |= matches!(s.kind, StmtKind::Gil { .. } | StmtKind::Prange(_)));
+    super::visit_stmt_exprs(&f.body, &mut |e| super::visit_expr(e, &mut |x| found |= matches!(x.kind, ExprKind::ThreadId)));
     found
 }
 

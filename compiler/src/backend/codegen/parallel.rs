@@ -6,7 +6,8 @@
 //! first error raised or the partials combined in thread order.
 //!
 //! The team function (one per outlined body) gives its thread a Python
-//! thread state for the call (`PyGILState_Ensure`, then the GIL released:
+//! thread state for the call and asks for its stack limit
+//! (`PyGILState_Ensure`, then the GIL released:
 //! the body takes the GIL only to set an exception, and the exception is
 //! kept until it is fetched), runs its chunks (static: blocks of
 //! `chunksize`, or one block per thread, dealt round-robin; dynamic and
@@ -296,6 +297,12 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
     let nth = cx.call_c("omp_get_num_threads", &[], &[types::I32], &[])?[0];
     let nth = cx.b.ins().sextend(types::I64, nth);
     let gil = cx.call_c("PyGILState_Ensure", &[], &[types::I32], &[])?[0];
+    // This thread's stack limit, asked once while it holds the GIL.
+    let sp = cx.b.ins().get_stack_pointer(p);
+    let limit_fn = cx.em.stack_limit_fn;
+    let r = cx.func_ref(limit_fn);
+    let inst = cx.b.ins().call(r, &[sp]);
+    let limit = cx.b.inst_results(inst)[0];
     let ts = cx.call_c("PyEval_SaveThread", &[], &[p], &[])?[0];
     let load = |cx: &mut FnCx, t: ir::Type, at: i32| cx.b.ins().load(t, flags(), env, at);
     let (start, step, n, chunk, stop, partials) =
@@ -317,7 +324,6 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
     let no = cx.b.ins().iconst(types::I8, 0);
     cx.b.def_var(failed, no);
     cx.b.def_var(won, no);
-    let limit = cx.b.ins().get_stack_pointer(p);
     let native = cx.em.native_id(team.func);
     let body = Chunks { env, start, stop, step, n, args, limit, native, acc, failed, won, reduction: team.reduction.is_some() };
 

@@ -655,10 +655,11 @@ impl BodyBuilder<'_, '_> {
                 // A call returning None gives a dummy bint.
                 let rt = if ty == Ty::Void { Ty::Bool } else { ty };
                 let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == *id).count();
-                // A callee releasing the GIL is called (what inlining saves
-                // is small beside that, and the walk does not build its blocks).
-                let releases = self.plan.m.functions.get(id.0 as usize).is_some_and(hir::has_gil_blocks);
-                if let Some(size) = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same).filter(|_| !releases) {
+                // What only MIR builds is called, and so is a callee with
+                // views (not inlined here yet) of such a function.
+                let root = self.outer.first().unwrap_or(&self.fr).f;
+                let call = self.plan.m.functions.get(id.0 as usize).is_some_and(|c| hir::mir_only(c) || (hir::mir_only(root) && has_views(c)));
+                if let Some(size) = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same).filter(|_| !call) {
                     self.inlined += size;
                     return self.inline_call(*id, vals, rt);
                 }
