@@ -378,7 +378,7 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
             let lo = cx.b.ins().load(types::I64, flags(), lo_at, 0);
             let hi = cx.b.ins().load(types::I64, flags(), hi_at, 0);
             let ok = body.call(cx, lo, hi)?;
-            let (again, _) = (cx.b.create_block(), ());
+            let again = cx.b.create_block();
             cx.b.ins().brif(ok, again, &[], end, &[]);
             cx.b.switch_to_block(again);
             let got = cx.call_c(&format!("GOMP_loop_{kind}_next"), &[p, p], &[types::I8], &[lo_at, hi_at])?[0];
