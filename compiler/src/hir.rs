@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 mod analysis;
 mod lanes;
-pub use analysis::{assigns, index_local, maybe_unbound, recursive_functions};
+pub use analysis::{assigns, index_local, maybe_unbound, keeps_own_frame, recursive_functions, uses_openmp};
 pub use lanes::{lane_arith, Lanes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,6 +73,16 @@ pub struct Function {
     /// `# pyc-aot: associative_math=True`: float sums over views may be
     /// split into partial sums (vector lanes), changing the rounding.
     pub associative_math: bool,
+    /// `@cython.nogil`: it may run without the GIL (called inside `with
+    /// cython.nogil:`), so raising takes the GIL to set the exception.
+    pub nogil: bool,
+    /// A `prange` body outlined from this function (`opt::outline`): run by
+    /// the loop's thread team, never seen by Python.
+    pub outlined_from: Option<FuncId>,
+    /// An outlined `prange` body whose loop's range was
+    /// `range(view.shape[axis])` (`opt::facts`' rule): `(var, view, axis)`,
+    /// the fact its chunk of that range keeps.
+    pub chunk_in_axis: Option<(LocalId, LocalId, u8)>,
 }
 
 /// The module-dict name under which the module's `cython` shim is bound:
@@ -150,7 +160,49 @@ pub enum StmtKind {
     /// `dst[...] = src` for two views of one element type and dimension
     /// count: every element copied, as if through a temporary (they may overlap).
     CopyView { dst: LocalId, src: LocalId },
+    /// `with cython.nogil:` (`release`) or `with cython.gil:` around `body`.
+    Gil { release: bool, body: Vec<Stmt> },
+    /// `for var in cython.parallel.prange(...)` on a thread team, without the GIL.
+    Prange(Box<Prange>),
     Pass,
+}
+
+/// A `prange` loop: Cython's variable rules applied by the front end, its
+/// body outlined into a function of the module by `opt::outline`.
+#[derive(Debug, Clone)]
+pub struct Prange {
+    /// Lastprivate: after the loop, its last value (when the range is not empty).
+    pub var: LocalId,
+    pub start: Expr,
+    pub stop: Expr,
+    pub step: Expr,
+    pub body: PrangeBody,
+    /// Locals the body reads and never assigns: passed to the outlined body.
+    pub shared: Vec<LocalId>,
+    /// The local only updated in place (`s += …`, `s *= …`): each thread's
+    /// partial, the first starting from its value, the others from the
+    /// operation's identity, combined in thread order after the loop.
+    pub reduction: Option<(LocalId, ArithOp)>,
+    pub schedule: Schedule,
+    /// `chunksize=` (a positive integer), `num_threads=` (0 or absent: OpenMP's default).
+    pub chunksize: Option<Expr>,
+    pub num_threads: Option<Expr>,
+}
+
+#[derive(Debug, Clone)]
+pub enum PrangeBody {
+    /// As the front end typed it, over the function's locals.
+    Inline(Vec<Stmt>),
+    /// The function running `for var in range(lo, hi, step)` over the body:
+    /// parameters lo, hi, step, the reduction's local, then the shared ones.
+    Outlined(FuncId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    Static,
+    Dynamic,
+    Guided,
 }
 
 /// How the back end runs a `range` loop: the loop decisions of `opt::loops`.
@@ -354,6 +406,9 @@ pub enum ExprKind {
     RoundDigits(Box<Expr>, Box<Expr>),
     /// `x.bit_count()` of an int: the number of one bits in `abs(x)`.
     BitCount(Box<Expr>),
+    /// `cython.parallel.threadid()`: the thread's number in its `prange`
+    /// team (0 outside one).
+    ThreadId,
     /// `view[i, j]`: one element; indices are Python ints. `in_bounds`: the
     /// axes whose index `opt::facts` proved to lie in `[0, shape)` (no
     /// wrap-around, no check).
@@ -440,6 +495,12 @@ pub fn visit_stmts(body: &[Stmt], f: &mut impl FnMut(&Stmt)) {
                 visit_stmts(a, f);
                 visit_stmts(b, f);
             }
+            StmtKind::Gil { body, .. } => visit_stmts(body, f),
+            StmtKind::Prange(p) => {
+                if let PrangeBody::Inline(body) = &p.body {
+                    visit_stmts(body, f);
+                }
+            }
             _ => {}
         }
     }
@@ -460,7 +521,8 @@ pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
             f(stop);
             f(step);
         }
-        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } => {}
+        StmtKind::Prange(p) => [&p.start, &p.stop, &p.step].into_iter().chain(p.chunksize.as_ref()).chain(p.num_threads.as_ref()).for_each(|e| f(e)),
+        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } | StmtKind::Gil { .. } => {}
     })
 }
 
@@ -468,7 +530,7 @@ pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
 pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
     f(e);
     match &e.kind {
-        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView => {}
+        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView | ExprKind::ThreadId => {}
         ExprKind::Index { indices, .. } => indices.iter().for_each(|x| visit_expr(x, f)),
         ExprKind::SliceView { axes, .. } => {
             for a in axes {
@@ -500,7 +562,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
 pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
     f(e);
     match &mut e.kind {
-        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView => {}
+        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView | ExprKind::ThreadId => {}
         ExprKind::Index { indices, .. } => indices.iter_mut().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::SliceView { axes, .. } => {
             for a in axes {
@@ -537,7 +599,11 @@ pub fn own_exprs_mut(s: &mut Stmt) -> Vec<&mut Expr> {
         StmtKind::Store { indices, value, .. } => std::iter::once(value).chain(indices.iter_mut()).collect(),
         StmtKind::Return(e) => e.iter_mut().collect(),
         StmtKind::ForRange { start, stop, step, .. } => vec![start, stop, step],
-        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } => vec![],
+        StmtKind::Prange(p) => {
+            let p = &mut **p;
+            [&mut p.start, &mut p.stop, &mut p.step].into_iter().chain(p.chunksize.as_mut()).chain(p.num_threads.as_mut()).collect()
+        }
+        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } | StmtKind::Gil { .. } => vec![],
     }
 }
 
@@ -545,6 +611,11 @@ pub fn own_exprs_mut(s: &mut Stmt) -> Vec<&mut Expr> {
 pub fn blocks_mut(s: &mut Stmt) -> Vec<&mut Vec<Stmt>> {
     match &mut s.kind {
         StmtKind::If { then: a, orelse: b, .. } | StmtKind::While { body: a, orelse: b, .. } | StmtKind::ForRange { body: a, orelse: b, .. } => vec![a, b],
+        StmtKind::Gil { body, .. } => vec![body],
+        StmtKind::Prange(p) => match &mut p.body {
+            PrangeBody::Inline(body) => vec![body],
+            PrangeBody::Outlined(_) => vec![],
+        },
         _ => vec![],
     }
 }
@@ -639,6 +710,34 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
                 let _ = writeln!(out, "{pad}assert {}, {:?}", dump_expr(module, f, cond), msg);
             }
             StmtKind::Pass => out.push_str(&format!("{pad}pass\n")),
+            StmtKind::Gil { release, body } => {
+                let _ = writeln!(out, "{pad}with {}:", if *release { "nogil" } else { "gil" });
+                dump_block(module, f, body, depth + 1, out);
+            }
+            StmtKind::Prange(p) => {
+                let name = |id: &LocalId| f.locals[id.0 as usize].name.clone();
+                let shared: Vec<String> = p.shared.iter().map(name).collect();
+                let red = p.reduction.map_or(String::new(), |(id, op)| format!(", reduction {} {op:?}", name(&id)));
+                let opt = |e: &Option<Expr>| e.as_ref().map_or("-".to_string(), |e| dump_expr(module, f, e));
+                let _ = writeln!(
+                    out,
+                    "{pad}for {} in prange({}, {}, {}): # {:?}, chunksize {}, num_threads {}, shared [{}]{red}",
+                    name(&p.var),
+                    dump_expr(module, f, &p.start),
+                    dump_expr(module, f, &p.stop),
+                    dump_expr(module, f, &p.step),
+                    p.schedule,
+                    opt(&p.chunksize),
+                    opt(&p.num_threads),
+                    shared.join(", ")
+                );
+                match &p.body {
+                    PrangeBody::Inline(body) => dump_block(module, f, body, depth + 1, out),
+                    PrangeBody::Outlined(id) => {
+                        let _ = writeln!(out, "{pad}    outlined into {}", module.function(*id).name);
+                    }
+                }
+            }
             StmtKind::CopyView { dst, src } => {
                 let _ = writeln!(out, "{pad}{}[...] = {} (copy)", f.locals[dst.0 as usize].name, f.locals[src.0 as usize].name);
             }
@@ -663,6 +762,7 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::Const(Const::Float(x)) => format!("{x:?}"),
         ExprKind::Const(Const::Bool(b)) => b.to_string(),
         ExprKind::Local(l) => f.locals[l.0 as usize].name.clone(),
+        ExprKind::ThreadId => "threadid()".to_string(),
         ExprKind::Convert(x) => format!("({} as {})", d(x), e.ty),
         ExprKind::Unary(op, x) => format!("{op:?}({})", d(x)),
         ExprKind::Binary(op, a, b) => format!("{op:?}({}, {})", d(a), d(b)),

@@ -179,7 +179,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
     let path = dir.join(format!("{}{}", file_stem(opts), object.ext_suffix));
     let linker = linker_for(opts)?;
-    link::link(&object.bytes, &path, linker.as_deref()).map_err(BuildError::plain)?;
+    link::link(&object.bytes, &path, linker.as_deref(), &object.libraries).map_err(BuildError::plain)?;
     report.output = Some(path);
     report.elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
     Ok(report)
@@ -336,8 +336,9 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
     let warnings_text = warnings.iter().map(|w| src.render(w)).collect::<Vec<_>>().join("\n");
     let report = |output, listing| BuildReport {
         output,
-        native_functions: module.functions.len() - module.c_library_bindings.len(),
-        compiled: module.functions.iter().filter(|f| !module.c_library_bindings.contains(&f.name)).map(|f| f.name.clone()).collect(),
+        // Outlined `prange` bodies are parts of their functions.
+        native_functions: module.functions.iter().filter(|f| f.outlined_from.is_none()).count() - module.c_library_bindings.len(),
+        compiled: module.functions.iter().filter(|f| !module.c_library_bindings.contains(&f.name) && f.outlined_from.is_none()).map(|f| f.name.clone()).collect(),
         left_to_python: module.left_to_python.clone(),
         warnings: warnings_text.clone(),
         listing,
@@ -372,7 +373,7 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
         module: name,
         bytes: out.object,
         ext_suffix: python.ext_suffix,
-        libraries: link::LIBRARIES.iter().map(|l| l.to_string()).collect(),
+        libraries: link::LIBRARIES.iter().map(|l| l.to_string()).chain(hir::uses_openmp(&module).then(|| link::OPENMP.to_string())).collect(),
     };
     let report = BuildReport { cannot_import: target::why_host_cannot_run(&targets), ..report(None, String::new()) };
     Ok(Compiled::Object(object, report))

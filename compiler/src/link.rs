@@ -14,6 +14,10 @@ pub struct Python {
 /// Libraries every module links with (`-l` names): libm.
 pub const LIBRARIES: &[&str] = &["m"];
 
+/// The library a module with `prange` loops links with too: GNU OpenMP's
+/// runtime (it ships with gcc, the cross gcc included).
+pub const OPENMP: &str = "gomp";
+
 /// Facts given by the process itself, e.g. by the `pyc_aot` Python package,
 /// which runs inside the interpreter it builds for.
 static KNOWN: std::sync::Mutex<Vec<(String, Python)>> = std::sync::Mutex::new(Vec::new());
@@ -294,7 +298,7 @@ pub fn decode_with(exe: &str, codec: &str, bytes: &[u8]) -> Result<Result<String
 
 /// Links `object` into a shared library at `out`, atomically: either the
 /// finished file appears or nothing does.
-pub fn link(object: &[u8], out: &Path, linker: Option<&str>) -> Result<(), String> {
+pub fn link(object: &[u8], out: &Path, linker: Option<&str>, libraries: &[String]) -> Result<(), String> {
     let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let scratch = tempfile::Builder::new()
         .prefix(".pyc-aot-")
@@ -315,7 +319,7 @@ pub fn link(object: &[u8], out: &Path, linker: Option<&str>) -> Result<(), Strin
         .arg("-o")
         .arg(&so_path)
         .arg(&obj_path)
-        .args(LIBRARIES.iter().map(|l| format!("-l{l}")))
+        .args(libraries.iter().map(|l| format!("-l{l}")))
         .arg("-s")
         .output()
         .map_err(|e| {

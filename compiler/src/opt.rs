@@ -14,6 +14,8 @@
 //! which for C integers is exact (modular arithmetic) and for Python `int` can
 //! differ only in whether an intermediate result overflows 64 bits.
 //!
+//! First each `prange` body is outlined into a function of its own (`outline`).
+//!
 //! Then the decisions the back end only carries out (`decide`): checks
 //! dropped under learnt facts (`facts`), conditional expressions as `select`
 //! (`select`), and each `range` loop's plan (`versioning`, `unroll`,
@@ -25,6 +27,7 @@ use std::collections::HashSet;
 
 mod consteval;
 mod facts;
+mod outline;
 mod pairing;
 mod select;
 mod unroll;
@@ -32,6 +35,7 @@ mod vectorize;
 mod versioning;
 
 pub fn optimize(module: &mut hir::Module) {
+    outline::outline(module);
     let folds: Vec<(usize, Stmt)> =
         module.functions.iter().enumerate().filter_map(|(i, f)| small_argument_values(module, f).map(|s| (i, s))).collect();
     for (i, guard) in folds {

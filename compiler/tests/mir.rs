@@ -151,10 +151,31 @@ fn mir_of_a_wrapper_with_a_c_array_body_in_place() {
 }
 
 #[test]
+fn mir_of_a_nogil_block() {
+    // The GIL released around the block and taken back after it; the
+    // division's error goes through the block's own handler (ops setting
+    // exceptions holding the GIL), which takes the GIL back and passes the
+    // failing line on; `return` inside takes it back first.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\ndef f(a: cython.long, b: cython.long) -> cython.long:\n    with cython.nogil:\n        if a > 100:\n            return a\n        a = a // b\n    return a\n"
+    ));
+}
+
+#[test]
 fn mir_of_an_inlined_callee_with_a_view_argument() {
     // `first` is inlined into `f`: its view parameter's parts are fresh
     // locals bound to the caller's parts, which its load addresses.
     insta::assert_snapshot!(mir_stages(
         "import cython\n\n@cython.cfunc\ndef first(v: cython.double[:]) -> cython.double:\n    return v[0]\n\ndef f(a: cython.double[:], /) -> cython.double:\n    return first(a) + 1.0\n"
+    ));
+}
+
+#[test]
+fn mir_of_a_prange_sum() {
+    // One `parallel` op over the outlined body (a function of its own,
+    // taking the chunk, the sum's value and the view), then the loop
+    // variable's last value and the combined sum assigned.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\nfrom cython.parallel import prange\n\ndef f(a: cython.double[:]) -> cython.double:\n    s: cython.double = 0.0\n    i: cython.Py_ssize_t\n    for i in prange(a.shape[0], nogil=True):\n        s += a[i]\n    return s\n"
     ));
 }

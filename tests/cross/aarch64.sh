@@ -15,12 +15,12 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 SYSROOT="$PWD/.cross/aarch64"
-if [ ! -x "$SYSROOT/usr/bin/python3.11" ]; then
+if [ ! -x "$SYSROOT/usr/bin/python3.11" ] || [ ! -e "$SYSROOT/usr/lib/aarch64-linux-gnu/libgomp.so.1" ]; then
     dpkg --add-architecture arm64
     apt-get update -qq
     debs="$(mktemp -d)"
     (cd "$debs" && apt-get download -qq python3.11-minimal:arm64 libpython3.11-minimal:arm64 \
-        libpython3.11-stdlib:arm64 libc6:arm64 libexpat1:arm64 zlib1g:arm64 libgcc-s1:arm64 2>/dev/null)
+        libpython3.11-stdlib:arm64 libc6:arm64 libexpat1:arm64 zlib1g:arm64 libgcc-s1:arm64 libgomp1:arm64 2>/dev/null)
     mkdir -p "$SYSROOT"
     for d in "$debs"/*.deb; do dpkg -x "$d" "$SYSROOT"; done
     rm -rf "$debs"

@@ -22,6 +22,9 @@ CALLS = {
     "primes": [c for c in ["nth_prime(100)", "count_primes(1000)"]],
     "pi": ["leibniz_pi(100000)"],
     "mandelbrot": ["mandelbrot(40, 30, 50)"],
+    # On a thread team (libgomp): integer-valued sums are exact in any order.
+    "prange_sum": ["parallel_sum(%s('d', range(100001)))" % ARR, "parallel_sum_on(%s('d', range(1001)), 2)" % ARR,
+                   "parallel_sum_on(%s('d', [0.1, 0.2, 0.3]), 1)" % ARR, "parallel_sum(%s('d'))" % ARR],
     # Test programs exercising code paths the examples do not.
     "tests/programs/math_extra": ["m_gcd(12, -18)", "m_gcd(-2**63, 6)", "m_lcm(4, 6)", "m_lcm(2**40, 3**25)",
                                   "m_isqrt(2**62 + 5)", "m_factorial(20)", "m_factorial(21)", "m_comb(60, 30)",

@@ -79,7 +79,8 @@ fn annotate_here(opts: &BuildOptions) -> Result<Annotation, BuildError> {
     let minor = link::query_python(&opts.python).map_err(BuildError::plain)?.minor;
     let first = targets.first().ok_or_else(|| BuildError::plain("no target given"))?;
     let out = backend::compile(&module, std::slice::from_ref(first), minor, backend::Listing::Annotate).map_err(|f| crate::internal_error(&src, f))?;
-    let native = module.functions.len() - module.c_library_bindings.len();
+    // Outlined `prange` bodies are parts of their functions.
+    let native = module.functions.iter().filter(|f| f.outlined_from.is_none()).count() - module.c_library_bindings.len();
     let facts = Facts {
         file: &display,
         target: &first.name,

@@ -74,6 +74,8 @@ pub(crate) struct Emitter {
     pub stack_limit_fn: ClifFuncId,
     strings: HashMap<Vec<u8>, DataId>,
     pub native: Vec<ClifFuncId>,
+    /// The variant's `prange` team functions, by outlined body (`codegen::parallel`).
+    pub teams: HashMap<FuncId, ClifFuncId>,
     /// The variant's outlined helpers declared so far (`outlined`).
     outlined: Vec<(outlined::Outlined, ClifFuncId)>,
     pub listing_kind: Listing,
@@ -229,6 +231,7 @@ pub fn compile_with_shim(
         pending: vec![],
         code: vec![],
         wrapper_mir: None,
+        teams: HashMap::new(),
     };
     let recursive = hir::recursive_functions(module);
     let fat = targets.len() > 1;
@@ -239,6 +242,7 @@ pub fn compile_with_shim(
             em.listing.push_str(&format!(";; ---- variant {k}: {}\n", target.name));
         }
         em.native.clear();
+        em.teams.clear();
         for f in &module.functions {
             let sig = em.native_signature(f);
             let id = em

@@ -237,6 +237,9 @@ fn bind_c_library_natively(src: &SourceFile, body: &[Stmt], functions: &mut Vec<
                 boundscheck: true,
                 wraparound: true,
                 associative_math: false,
+                nogil: false,
+                outlined_from: None,
+                chunk_in_axis: None,
             });
             bound.push(name);
         }

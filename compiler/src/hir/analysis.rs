@@ -87,6 +87,24 @@ pub fn maybe_unbound(f: &Function) -> HashSet<LocalId> {
                         (Some(a), Some(b)) => Some(a.intersection(&b).copied().collect()),
                     }
                 }
+                StmtKind::Gil { body, .. } => block(body, st, out),
+                StmtKind::Prange(p) => {
+                    for e in [&p.start, &p.stop, &p.step].into_iter().chain(p.chunksize.as_ref()).chain(p.num_threads.as_ref()) {
+                        reads(e, &st, out);
+                    }
+                    if let Some(s) = &st {
+                        let passed = p.shared.iter().chain(p.reduction.as_ref().map(|r| &r.0));
+                        out.extend(passed.filter(|id| !s.contains(id)));
+                    }
+                    if let super::PrangeBody::Inline(body) = &p.body {
+                        let inner = st.clone().map(|mut s| {
+                            s.insert(p.var);
+                            s
+                        });
+                        block(body, inner, out);
+                    }
+                    st
+                }
                 StmtKind::While { cond, body, orelse } => {
                     reads(cond, &st, out);
                     block(body, st.clone(), out);
@@ -132,6 +150,7 @@ pub fn assigns(body: &[Stmt], local: LocalId) -> bool {
         found |= match &s.kind {
             StmtKind::Assign(pairs) => pairs.iter().any(|(l, _)| *l == local),
             StmtKind::ForRange { var, .. } => *var == local,
+            StmtKind::Prange(p) => p.var == local || p.reduction.is_some_and(|r| r.0 == local),
             _ => false,
         }
     });
@@ -146,4 +165,26 @@ pub fn index_local(e: &Expr) -> Option<LocalId> {
         ExprKind::Convert(x) if matches!(x.ty, Ty::Int(t) if t.bits == 64) => index_local(x),
         _ => None,
     }
+}
+
+/// Whether `f` has `nogil`/`gil` blocks, `prange` loops or `threadid()`,
+/// or is an outlined `prange` body: it keeps a frame of its own (called,
+/// never inlined or taken into its wrapper, and calling its callees with
+/// memoryviews rather than inlining them): inlining such bodies and into
+/// them is not built yet.
+pub fn keeps_own_frame(f: &Function) -> bool {
+    let mut found = f.outlined_from.is_some();
+    super::visit_stmts(&f.body, &mut |s| found |= matches!(s.kind, StmtKind::Gil { .. } | StmtKind::Prange(_)));
+    super::visit_stmt_exprs(&f.body, &mut |e| super::visit_expr(e, &mut |x| found |= matches!(x.kind, ExprKind::ThreadId)));
+    found
+}
+
+/// Whether the module runs code on OpenMP's thread team or asks it for the
+/// thread's number (so it links the OpenMP runtime).
+pub fn uses_openmp(m: &Module) -> bool {
+    let mut found = m.functions.iter().any(|f| f.outlined_from.is_some());
+    for f in &m.functions {
+        super::visit_stmt_exprs(&f.body, &mut |e| super::visit_expr(e, &mut |x| found |= matches!(x.kind, ExprKind::ThreadId)));
+    }
+    found
 }

@@ -31,25 +31,40 @@ pub enum Prelude {
 /// Range counters and a memoryview's parts (Py_ssize_t).
 pub const SSIZE: IntTy = IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" };
 
-/// The directives of the function an operation belongs to that change its code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The directives of the function an operation belongs to that change its
+/// code, and whether it may run without the GIL (`nogil`: setting an
+/// exception takes the GIL first).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Directives {
     pub overflowcheck: bool,
     pub cdivision: bool,
     pub wraparound: bool,
     pub boundscheck: bool,
+    pub nogil: bool,
 }
 
 impl Directives {
     pub fn of(f: &hir::Function) -> Self {
-        Directives { overflowcheck: f.overflowcheck, cdivision: f.cdivision, wraparound: f.wraparound, boundscheck: f.boundscheck }
+        Directives { overflowcheck: f.overflowcheck, cdivision: f.cdivision, wraparound: f.wraparound, boundscheck: f.boundscheck, nogil: f.nogil }
     }
 }
 
 /// Cython's defaults, for ops of a body that is no user function's.
 impl Default for Directives {
     fn default() -> Self {
-        Directives { overflowcheck: false, cdivision: false, wraparound: true, boundscheck: true }
+        Directives { overflowcheck: false, cdivision: false, wraparound: true, boundscheck: true, nogil: false }
+    }
+}
+
+/// As the MIR printer shows them (`nogil` only when set).
+impl std::fmt::Debug for Directives {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Directives { overflowcheck, cdivision, wraparound, boundscheck, nogil } = self;
+        write!(f, "Directives {{ overflowcheck: {overflowcheck}, cdivision: {cdivision}, wraparound: {wraparound}, boundscheck: {boundscheck}")?;
+        if *nogil {
+            write!(f, ", nogil: true")?;
+        }
+        write!(f, " }}")
     }
 }
 
@@ -169,6 +184,38 @@ pub enum BodyOp {
     /// inlined callee's error, its traceback entry added, goes on to its
     /// caller's handler at the call's line.
     Propagate,
+    /// As `Propagate`, at the failing op's line `line` (an error leaving a
+    /// `with cython.nogil:`/`gil:` block, the GIL put back as it was).
+    PropagateLine { line: Local },
+    /// `PyEval_SaveThread()`: the GIL released, the thread state to restore.
+    SaveThread,
+    /// `PyEval_RestoreThread(state)`: the GIL taken back.
+    RestoreThread { state: Local },
+    /// `PyGILState_Ensure()`: the GIL taken (whoever held it), the state to release.
+    GilEnsure,
+    /// `PyGILState_Release(state)`.
+    GilRelease { state: Local },
+    /// `omp_get_thread_num()`: the thread's number in its team.
+    ThreadId,
+    /// A `prange` on a thread team: the outlined body `func` called per
+    /// chunk of `range(start, stop, step)` with `args` (the reduction's
+    /// value, then the shared locals; a view as its parts), `threads` (absent
+    /// or not positive: OpenMP's default) and `chunk` as `hir::Prange` says.
+    /// Dests: the loop variable's last value (`var` when the range is
+    /// empty), whether any trip ran, then the reduction's combined value.
+    Parallel {
+        func: FuncId,
+        start: Local,
+        stop: Local,
+        step: Local,
+        var: Local,
+        threads: Option<Local>,
+        chunk: Option<Local>,
+        schedule: hir::Schedule,
+        args: Vec<Local>,
+        reduction: Option<(ArithOp, Ty)>,
+        var_ty: Ty,
+    },
 }
 
 impl BodyOp {
@@ -180,6 +227,7 @@ impl BodyOp {
             CArray { ty, .. } => 1 + 2 * ty.ndim as usize,
             // The counter, the loop variable and the sum, and their flags.
             VectorPrelude { .. } => 5,
+            Parallel { reduction, .. } => 2 + usize::from(reduction.is_some()),
             RangeNext { .. } | StepCounter { .. } => 2,
             _ => 1,
         }
@@ -188,7 +236,11 @@ impl BodyOp {
     pub fn uses(&self) -> Vec<Local> {
         use BodyOp::*;
         match self {
-            Const { .. } | Raise { .. } | Propagate => vec![],
+            Const { .. } | Raise { .. } | Propagate | SaveThread | GilEnsure | ThreadId => vec![],
+            PropagateLine { line: v } | RestoreThread { state: v } | GilRelease { state: v } => vec![*v],
+            Parallel { start, stop, step, var, threads, chunk, args, .. } => {
+                [*start, *stop, *step, *var].into_iter().chain(*threads).chain(*chunk).chain(args.iter().copied()).collect()
+            }
             CheckRangeStep { step: v } | WidenBound { value: v, .. } | UnrolledLimit { stop: v, .. } | AddImm { value: v, .. } | StepCounter { c: v, .. } => vec![*v],
             CutRange { start, stop, step, .. } => vec![*start, *stop, *step],
             CArray { .. } => vec![],
@@ -252,7 +304,9 @@ impl BodyOp {
             Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } | StackCheck { .. } => {
                 ErrorKind::Never
             }
-            Raise { .. } | Propagate => ErrorKind::Always,
+            Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
+            Parallel { .. } => ErrorKind::Flag,
+            SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
             | Math { .. } | Abs { .. } | Round { .. } | RoundDigits { .. } | Call { .. } | CheckBound { .. } | Assert { .. } | RoomFor { .. } => ErrorKind::Flag,
         }
@@ -343,6 +397,17 @@ impl BodyOp {
             AddTraceback { line, name, always, .. } => format!("add_traceback '{name}' line {line}{}", if *always { " always" } else { "" }),
             RoomFor { bytes, limit } => format!("room_for {bytes} bytes, limit {limit}"),
             Propagate => "propagate".to_string(),
+            PropagateLine { line } => format!("propagate line {line}"),
+            SaveThread => "save_thread".to_string(),
+            RestoreThread { state } => format!("restore_thread {state}"),
+            GilEnsure => "gil_ensure".to_string(),
+            ThreadId => "thread_id".to_string(),
+            GilRelease { state } => format!("gil_release {state}"),
+            Parallel { func, start, stop, step, threads, chunk, schedule, args, reduction, .. } => {
+                let opt = |l: &Option<Local>| l.map_or("-".to_string(), |l| l.to_string());
+                let red = reduction.map_or(String::new(), |(op, ty)| format!(", reduction {op:?}[{ty}]"));
+                format!("parallel f{}({}) over {start}, {stop}, {step}, {schedule:?}, chunk {}, threads {}{red}", func.0, list(args), opt(chunk), opt(threads))
+            }
         }
     }
 }

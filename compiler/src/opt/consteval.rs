@@ -108,6 +108,15 @@ impl<'m> Evaluator<'m> {
             self.tick()?;
             match &s.kind {
                 StmtKind::Pass => {}
+                // Threads are not run at compile time.
+                StmtKind::Prange(_) => return None,
+                // Run at compile time, the GIL changes nothing.
+                StmtKind::Gil { body, .. } => {
+                    let flow = self.block(body, act)?;
+                    if !matches!(flow, Flow::Normal) {
+                        return Some(flow);
+                    }
+                }
                 StmtKind::Expr(e) => {
                     self.expr(e, act)?;
                 }

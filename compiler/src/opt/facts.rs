@@ -7,6 +7,8 @@
 //!   wrap-around and no bounds check (`Index`/`Store` `in_bounds`). Not in
 //!   its `else` clause, which also runs when the loop never ran and `i` still
 //!   holds whatever it held before;
+//!   The same holds in an outlined `prange` body's loop over a chunk of such
+//!   a range (`Function::chunk_in_axis`);
 //! - `view[i] = … view[i] …` (what `view[i] += x` becomes): the load checked
 //!   the very indices the store uses (`Store` `checked_by_load`);
 //! - after `if n < k: <leaves the block>`, `n >= k` holds until `n` may be
@@ -70,7 +72,8 @@ impl Walk<'_> {
 
     fn stmt(&mut self, s: &mut Stmt) {
         let axis_fact = match &s.kind {
-            StmtKind::ForRange { var, start, stop, step, body, .. } => range_over_axis(*var, start, stop, step, body, self.f),
+            StmtKind::ForRange { var, start, stop, step, body, .. } => range_over_axis(*var, start, stop, step, body, self.f)
+                .or(self.f.chunk_in_axis.filter(|(v, view, _)| v == var && !assigns(body, *var) && !assigns(body, *view))),
             _ => None,
         };
         if let StmtKind::Store { view, indices, value, in_bounds, checked_by_load } = &mut s.kind {
@@ -146,7 +149,7 @@ fn loads_same_element(view: LocalId, indices: &[Expr], value: &Expr) -> bool {
 
 /// `for i in range(view.shape[axis])` (start >= 0, positive constant step)
 /// where the body assigns neither `i` nor `view`: `i` stays inside the axis.
-fn range_over_axis(var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], f: &Function) -> Option<(LocalId, LocalId, u8)> {
+pub(super) fn range_over_axis(var: LocalId, start: &Expr, stop: &Expr, step: &Expr, body: &[Stmt], f: &Function) -> Option<(LocalId, LocalId, u8)> {
     let var_is_64 = matches!(f.locals[var.0 as usize].ty, Ty::Int(t) if t.bits == 64);
     let nonneg_start = matches!(start.as_const(), Some(Const::Int(v)) if v >= 0);
     let pos_step = matches!(step.as_const(), Some(Const::Int(v)) if v > 0);

@@ -485,6 +485,10 @@ fn emit_loop_or_view(o: &mut OpCx, op: &BodyOp, a: &[Value], view: Option<&ViewV
     use BodyOp::*;
     let addressed = || view.ok_or_else(|| "an element access without its view".to_string());
     Ok(Some(match op {
+        Parallel { func, schedule, reduction, threads, chunk, .. } => {
+            let team = super::parallel::Team { func: *func, schedule: *schedule, reduction: *reduction };
+            o.parallel(&team, a, threads.is_some(), chunk.is_some())?
+        }
         CutRange { var_ty, wide, step_wide, const_step, .. } => {
             let (s, e, k, _) = o.cut_range(*var_ty, (a[0], a[1], a[2]), *wide, *step_wide, *const_step)?;
             vec![s, e, k]
@@ -607,7 +611,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         }
         StackCheck { .. } => {
             let sp = o.cx.b.ins().get_stack_pointer(o.cx.em.ptr);
-            let (cont, _) = super::stack::check(o.cx, sp, a[0])?;
+            let (cont, _) = super::stack::check_gil(o.cx, sp, a[0], o.directives.nogil)?;
             return_error(o.cx, returns)?;
             // Left unsealed, as the walk left it (sealed with the rest at the end).
             o.cx.b.switch_to_block(cont);
@@ -630,7 +634,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
             o.cx.b.ins().icmp(cc, a[0], a[1])
         }
         CutRange { .. } | RangeNext { .. } | StepCounter { .. } | CArray { .. } | Load { .. } | Store { .. } | ViewIsNone { .. } | CopyView { .. }
-        | UnitStrides { .. } | SliceAt { .. } | CheckSliceStep { .. } | SliceRange { .. } | VectorPrelude { .. } | LoadPair { .. } | PairedSum { .. } => return Err("a loop or view op reached the scalar path".into()),
+        | UnitStrides { .. } | SliceAt { .. } | CheckSliceStep { .. } | SliceRange { .. } | VectorPrelude { .. } | LoadPair { .. } | PairedSum { .. } | Parallel { .. } => return Err("a loop or view op reached the scalar path".into()),
         AddTraceback { name, file, always, .. } => {
             o.add_traceback(name, file, a[0], *always)?;
             return Ok(None);
@@ -638,6 +642,22 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         RoomFor { bytes, .. } => o.room_for(*bytes, a[0])?,
         Propagate => {
             o.jump_to_error();
+            return Ok(None);
+        }
+        PropagateLine { .. } => {
+            o.jump_to_error_at(a[0]);
+            return Ok(None);
+        }
+        SaveThread => o.call_c("PyEval_SaveThread", &[], &[o.cx.em.ptr], &[])?[0],
+        RestoreThread { .. } => {
+            let p = o.cx.em.ptr;
+            o.call_c("PyEval_RestoreThread", &[p], &[], &[a[0]])?;
+            return Ok(None);
+        }
+        GilEnsure => o.call_c("PyGILState_Ensure", &[], &[types::I32], &[])?[0],
+        ThreadId => o.call_c("omp_get_thread_num", &[], &[types::I32], &[])?[0],
+        GilRelease { .. } => {
+            o.call_c("PyGILState_Release", &[types::I32], &[], &[a[0]])?;
             return Ok(None);
         }
     }))

@@ -62,13 +62,15 @@ impl OpCx<'_, '_, '_> {
         self.enter(staged);
         let p = self.cx.em.ptr;
         let bytes = self.cx.b.ins().imul_imm_s(count, size);
-        let tmp = self.call_c("PyMem_Malloc", &[p], &[p], &[bytes])?[0];
+        // The raw allocator needs no GIL.
+        let (malloc, free) = if self.directives.nogil { ("PyMem_RawMalloc", "PyMem_RawFree") } else { ("PyMem_Malloc", "PyMem_Free") };
+        let tmp = self.call_c(malloc, &[p], &[p], &[bytes])?[0];
         let (no_memory, have) = (self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.set_cold_block(no_memory);
         let null = self.cx.is_null(tmp);
         self.cx.b.ins().brif(null, no_memory, &[], have, &[]);
         self.enter(no_memory);
-        self.call_c("PyErr_NoMemory", &[], &[p], &[])?;
+        self.holding_gil(|o| o.call_c("PyErr_NoMemory", &[], &[p], &[]).map(|_| ()))?;
         self.jump_to_error();
         self.enter(have);
         // C-contiguous strides of the temporary, last axis first.
@@ -78,7 +80,7 @@ impl OpCx<'_, '_, '_> {
         }
         self.strided_copy(elem, shape, Strided { base: s[0], strides: s_strides }, Strided { base: tmp, strides: &tmp_strides });
         self.strided_copy(elem, shape, Strided { base: tmp, strides: &tmp_strides }, Strided { base: d[0], strides: d_strides });
-        self.call_c("PyMem_Free", &[p], &[], &[tmp])?;
+        self.call_c(free, &[p], &[], &[tmp])?;
         self.cx.b.ins().jump(done, &[]);
         self.enter(done);
         Ok(())
@@ -136,6 +138,12 @@ impl OpCx<'_, '_, '_> {
     /// leaves through the error path (C-API calls only: no variadic
     /// `PyErr_Format` from Cranelift).
     fn raise_formatted(&mut self, exc: &str, pieces: &[Piece<'_>]) -> R<()> {
+        self.holding_gil(|o| o.set_formatted(exc, pieces))?;
+        self.jump_to_error();
+        Ok(())
+    }
+
+    fn set_formatted(&mut self, exc: &str, pieces: &[Piece<'_>]) -> R<()> {
         let p = self.cx.em.ptr;
         let mut msg: Option<Value> = None;
         for piece in pieces {
@@ -177,7 +185,6 @@ impl OpCx<'_, '_, '_> {
         self.call_c("Py_DecRef", &[p], &[], &[msg])?;
         self.cx.b.ins().jump(failed, &[]);
         self.enter(failed);
-        self.jump_to_error();
         Ok(())
     }
 }

@@ -17,6 +17,7 @@ mod intmath;
 mod math;
 mod op;
 mod pair;
+mod parallel;
 mod range;
 mod scalar;
 pub(crate) mod stack;

@@ -70,8 +70,35 @@ impl<'c, 'a, 'b> OpCx<'c, 'a, 'b> {
         }
     }
 
+    /// Leaves through the error exit at the run-time `line` (when the exit
+    /// takes one): an error passed on from a block that took the failing line.
+    pub fn jump_to_error_at(&mut self, line: Value) {
+        self.raised = true;
+        let args = if self.exit.line.is_some() { vec![BlockArg::Value(line)] } else { vec![] };
+        self.cx.b.ins().jump(self.exit.block, &args);
+    }
+
+    /// Runs `touch` (code that sets an exception or calls into the
+    /// interpreter) holding the GIL: code that may run without it
+    /// (`Directives::nogil`) takes it around, as Cython does.
+    pub fn holding_gil(&mut self, touch: impl FnOnce(&mut Self) -> R<()>) -> R<()> {
+        if !self.directives.nogil {
+            return touch(self);
+        }
+        let state = self.call_c("PyGILState_Ensure", &[], &[types::I32], &[])?[0];
+        touch(self)?;
+        self.call_c("PyGILState_Release", &[types::I32], &[], &[state])?;
+        Ok(())
+    }
+
     /// Sets `exc(msg)` and leaves through the error exit.
     pub fn raise(&mut self, exc: &str, msg: Option<&str>) -> R<()> {
+        self.holding_gil(|o| o.set_exception(exc, msg))?;
+        self.jump_to_error();
+        Ok(())
+    }
+
+    fn set_exception(&mut self, exc: &str, msg: Option<&str>) -> R<()> {
         let sym = self.cx.em.import_data(exc)?;
         let addr = self.cx.data_addr(sym);
         let p = self.cx.em.ptr;
@@ -100,7 +127,6 @@ impl<'c, 'a, 'b> OpCx<'c, 'a, 'b> {
                 self.call_c("PyErr_SetNone", &[p], &[], &[ty])?;
             }
         }
-        self.jump_to_error();
         Ok(())
     }
 
@@ -132,9 +158,17 @@ impl<'c, 'a, 'b> OpCx<'c, 'a, 'b> {
     pub fn call_outlined(&mut self, kind: Outlined, a: Value, b: Value) -> R<(Value, Value)> {
         let id = self.cx.em.outlined(kind)?;
         let r = self.cx.func_ref(id);
-        let inst = self.cx.b.ins().call(r, &[a, b]);
-        let results = self.cx.b.inst_results(inst);
-        Ok((results[0], results[1]))
+        let mut results = vec![];
+        // The helpers call into the interpreter.
+        self.holding_gil(|o| {
+            let inst = o.cx.b.ins().call(r, &[a, b]);
+            results = o.cx.b.inst_results(inst).to_vec();
+            Ok(())
+        })?;
+        match results[..] {
+            [v, failed] => Ok((v, failed)),
+            _ => Err("an outlined helper without its two results".into()),
+        }
     }
 
     /// Calls the native function `id` with `args` (its parameters and the

@@ -149,11 +149,18 @@ pub(crate) fn define(em: &mut Emitter) -> R<()> {
     em.define(id, func, "pyc_aot_stack_limit")
 }
 
+/// `check_gil` in code holding the GIL.
+pub(crate) fn check(cx: &mut FnCx, low: Value, limit: Value) -> R<(Block, Block)> {
+    check_gil(cx, low, limit, false)
+}
+
 /// Whether `low`, the lowest stack address about to be used, keeps above the
 /// limit. Returns the block reached when it does, whose parameter is the
 /// limit to pass on (the real one once asked for), and the block, with
 /// RecursionError set, the caller leaves through: the builder is left in it.
-pub(crate) fn check(cx: &mut FnCx, low: Value, limit: Value) -> R<(Block, Block)> {
+/// Code that may run without the GIL (`nogil`) takes it to ask for the
+/// limit (it reads the thread state) and to raise.
+pub(crate) fn check_gil(cx: &mut FnCx, low: Value, limit: Value, nogil: bool) -> R<(Block, Block)> {
     let p = cx.em.ptr;
     let (slow, fail, cont) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
     cx.b.set_cold_block(slow);
@@ -165,15 +172,23 @@ pub(crate) fn check(cx: &mut FnCx, low: Value, limit: Value) -> R<(Block, Block)
     let sp = cx.b.ins().get_stack_pointer(p);
     let f = cx.em.stack_limit_fn;
     let r = cx.func_ref(f);
+    let gil = if nogil { Some(cx.call_c("PyGILState_Ensure", &[], &[types::I32], &[])?[0]) } else { None };
     let inst = cx.b.ins().call(r, &[sp]);
     let real = cx.b.inst_results(inst)[0];
+    if let Some(g) = gil {
+        cx.call_c("PyGILState_Release", &[types::I32], &[], &[g])?;
+    }
     let still = cx.b.ins().icmp(IntCC::UnsignedLessThan, low, real);
     cx.b.ins().brif(still, fail, &[], cont, &[BlockArg::Value(real)]);
     cx.b.switch_to_block(fail);
     let exc = cx.py_data("PyExc_RecursionError")?;
     let exc = cx.b.ins().load(p, flags(), exc, 0);
     let msg = cx.cstr("maximum recursion depth exceeded")?;
+    let gil = if nogil { Some(cx.call_c("PyGILState_Ensure", &[], &[types::I32], &[])?[0]) } else { None };
     cx.call_c("PyErr_SetString", &[p, p], &[], &[exc, msg])?;
+    if let Some(g) = gil {
+        cx.call_c("PyGILState_Release", &[types::I32], &[], &[g])?;
+    }
     Ok((cont, fail))
 }
 
@@ -213,7 +228,7 @@ impl OpCx<'_, '_, '_> {
     pub(crate) fn room_for(&mut self, bytes: i64, limit: Value) -> R<Value> {
         let sp = self.cx.b.ins().get_stack_pointer(self.cx.em.ptr);
         let low = self.cx.b.ins().iadd_imm_s(sp, -bytes);
-        let (cont, fail) = check(self.cx, low, limit)?;
+        let (cont, fail) = check_gil(self.cx, low, limit, self.directives.nogil)?;
         self.cx.b.seal_block(fail);
         self.jump_to_error();
         self.enter(cont);
@@ -227,10 +242,12 @@ impl OpCx<'_, '_, '_> {
         let fname = self.cx.cstr(name)?;
         let file = self.cx.cstr(file)?;
         let p = self.cx.em.ptr;
-        if always {
-            self.call_c("_PyTraceback_Add", &[p, p, types::I32], &[], &[fname, file, line])?;
-            return Ok(());
-        }
-        bounded_traceback(self.cx, fname, file, line)
+        self.holding_gil(|o| {
+            if always {
+                o.call_c("_PyTraceback_Add", &[p, p, types::I32], &[], &[fname, file, line])?;
+                return Ok(());
+            }
+            bounded_traceback(o.cx, fname, file, line)
+        })
     }
 }

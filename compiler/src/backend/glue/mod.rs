@@ -102,7 +102,8 @@ pub(crate) fn emit_module_glue(
 ) -> R<DataId> {
     // `@cfunc`s get a wrapper too: the module's interpreted functions call
     // them by name, as they would the plain functions of CPython + the shim.
-    let exported: Vec<&Function> = m.functions.iter().collect();
+    // Outlined `prange` bodies are only called by their loops.
+    let exported: Vec<&Function> = m.functions.iter().filter(|f| f.outlined_from.is_none()).collect();
 
     let written = views::written_views(m);
     let facts = wrapper::Facts { m, py_minor, recursive, written: &written };
@@ -265,6 +266,9 @@ mod tests {
             boundscheck: true,
             wraparound: true,
             associative_math: false,
+            nogil: false,
+            outlined_from: None,
+            chunk_in_axis: None,
         }
     }
 

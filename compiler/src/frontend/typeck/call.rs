@@ -140,6 +140,14 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn native_call(&mut self, e: &Expr, id: FuncId, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
         let callee = &self.set[id.0 as usize];
         let name = callee.name.clone();
+        if self.nogil && !callee.nogil {
+            // Its errors would be set without the GIL (Cython's rule).
+            return error(
+                Diagnostic::error(e.span.clone(), format!("`{name}` needs the GIL, but is called without it"))
+                    .with_label(format!("`{}` runs inside `with cython.nogil:`", self.cx.source_text(&e.span)))
+                    .with_hint(format!("decorate `{name}` with `@cython.nogil`, or call it inside `with cython.gil:`")),
+            );
+        }
         let positional: Vec<usize> =
             callee.params.iter().enumerate().filter(|(_, p)| p.kind != ParamKind::KeywordOnly).map(|(i, _)| i).collect();
         if args.len() > positional.len() {
@@ -316,6 +324,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn cython_call(&mut self, e: &Expr, name: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        if name == "parallel.threadid" && args.is_empty() && keywords.is_empty() {
+            return Ok(hir::Expr { kind: H::ThreadId, ty: Ty::Int(crate::types::C_INT) });
+        }
         let target = if name == "cast" {
             match args.first() {
                 Some(t) => Some(self.cx.resolve_type(t)?),

@@ -8,6 +8,7 @@ mod convert;
 mod expr;
 mod literals;
 mod locals;
+mod parallel;
 mod signature;
 mod stmt;
 mod view;
@@ -131,6 +132,9 @@ struct Checker<'c, 'a> {
     locals: Vec<hir::Local>,
     local_ids: HashMap<String, LocalId>,
     loop_depth: u32,
+    /// Typing code that runs without the GIL (`with cython.nogil:`, or a
+    /// `@cython.nogil` function outside `with cython.gil:`).
+    nogil: bool,
     /// Join of the returned types seen (`Some(None)` once they fail to join).
     ret_seen: Option<Option<Ty>>,
 }
@@ -163,6 +167,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             locals: vec![],
             local_ids: HashMap::new(),
             loop_depth: 0,
+            nogil: me.nogil,
             ret_seen: None,
         };
         for p in &me.params {
@@ -222,6 +227,9 @@ impl<'c, 'a> Checker<'c, 'a> {
             boundscheck: self.me.directives.boundscheck,
             wraparound: self.me.directives.wraparound,
             associative_math: self.me.directives.associative_math,
+            nogil: self.me.nogil,
+            outlined_from: None,
+            chunk_in_axis: None,
         })
     }
 

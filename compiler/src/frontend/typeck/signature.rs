@@ -29,6 +29,8 @@ pub(crate) struct Candidate<'a> {
     pub name: String,
     pub exported: bool,
     pub inline_hint: bool,
+    /// `@cython.nogil`: callable inside `with cython.nogil:`.
+    pub nogil: bool,
     pub directives: Directives,
     pub params: Vec<SigParam>,
     pub declared_ret: Option<Ty>,
@@ -63,6 +65,7 @@ impl<'a> Candidate<'a> {
             name: def.name.clone(),
             exported: true,
             inline_hint: false,
+            nogil: false,
             directives: cx.directives,
             params: vec![],
             declared_ret: None,
@@ -140,12 +143,16 @@ impl<'a> Candidate<'a> {
         let unknown = || fallback(&d.span, format!("it is decorated with `cython.{name}`, which pyc-aot does not compile"));
         match name.as_str() {
             n if vocab::TEST_DECORATORS.contains(&n) && called => Ok(()),
-            "nogil" if called && matches!((args, kw), ([Expr { kind: ExprKind::Bool(_), .. }], [])) => Ok(()),
+            "nogil" if called && matches!((args, kw), ([Expr { kind: ExprKind::Bool(_), .. }], [])) => {
+                self.nogil = matches!(args, [Expr { kind: ExprKind::Bool(true), .. }]);
+                Ok(())
+            }
             "cfunc" | "ccall" | "inline" | "nogil" | "with_gil" | "final" if !called => {
                 match name.as_str() {
                     "cfunc" => self.exported = false,
                     "ccall" => self.exported = true,
                     "inline" => self.inline_hint = true,
+                    "nogil" => self.nogil = true,
                     _ => {}
                 }
                 Ok(())

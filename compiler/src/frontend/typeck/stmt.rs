@@ -141,15 +141,41 @@ impl<'c, 'a> Checker<'c, 'a> {
                 one(hir::StmtKind::Assert { cond, msg })
             }
             StmtKind::With { items, body } => {
-                // Compiled code never holds the GIL's release points: `with
-                // cython.nogil:` / `with cython.gil:` change nothing here.
+                // `with cython.nogil:` releases the GIL around its body,
+                // `with cython.gil:` takes it back; several items nest.
+                let mut releases = vec![];
+                let mut nogil = self.nogil;
                 for item in items {
                     match self.cx.binding_of(item) {
-                        Some(Binding::CythonAttr(n)) if n == "nogil" || n == "gil" => {}
+                        Some(Binding::CythonAttr(n)) if n == "nogil" => {
+                            if nogil {
+                                return error(
+                                    Diagnostic::error(item.span.clone(), "trying to release the GIL while it was previously released")
+                                        .with_label("this code already runs without the GIL")
+                                        .with_hint("remove this `with cython.nogil:`"),
+                                );
+                            }
+                            nogil = true;
+                            releases.push(true);
+                        }
+                        // Holding the GIL already, it changes nothing.
+                        Some(Binding::CythonAttr(n)) if n == "gil" => {
+                            if nogil {
+                                releases.push(false);
+                            }
+                            nogil = false;
+                        }
                         _ => return fallback(&item.span, format!("it uses `with {}`", self.cx.source_text(&item.span))),
                     }
                 }
-                self.block(body)
+                let outer = std::mem::replace(&mut self.nogil, nogil);
+                let body = self.block(body);
+                self.nogil = outer;
+                let mut body = body?;
+                for release in releases.into_iter().rev() {
+                    body = vec![hir::Stmt { kind: hir::StmtKind::Gil { release, body }, line }];
+                }
+                Ok(body)
             }
             StmtKind::FunctionDef(f) => fallback(&s.span, format!("it defines the nested function `{}`", f.name)),
             StmtKind::Import(_) | StmtKind::ImportFrom { .. } => fallback(&s.span, "it imports inside the function"),
@@ -321,17 +347,11 @@ impl<'c, 'a> Checker<'c, 'a> {
         let ExprKind::Call { func, args, keywords } = &iter.kind else {
             return fallback(&iter.span, format!("it iterates over `{}`, not `range(...)`", self.cx.source_text(&iter.span)));
         };
-        // `cython.parallel.prange` runs as a serial range (its nogil/schedule/
-        // num_threads/chunksize options are accepted and change nothing).
-        let prange = self.cx.binding_of(func) == Some(Binding::CythonAttr("parallel.prange".into()));
+        let prange = self.is_prange(func);
         if !prange && !matches!(&func.kind, ExprKind::Name(n) if n == "range" && !self.shadowed(n)) {
             return fallback(&iter.span, format!("it iterates over `{}`, not `range(...)`", self.cx.source_text(&iter.span)));
         }
-        if prange {
-            if let Some(k) = keywords.iter().find(|k| !matches!(k.name.as_deref(), Some("nogil" | "schedule" | "num_threads" | "chunksize"))) {
-                return fallback(&k.span, format!("prange() with the keyword argument `{}`", k.name.as_deref().unwrap_or("**")));
-            }
-        }
+        let options = if prange { Some(self.prange_options(keywords)?) } else { None };
         let keywords: &[syntax::Keyword] = if prange { &[] } else { keywords };
         if !keywords.is_empty() || args.is_empty() || args.len() > 3 || args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) {
             // CPython raises TypeError only when the loop runs.
@@ -444,10 +464,17 @@ impl<'c, 'a> Checker<'c, 'a> {
         };
         let var_id = self.local_id(var, var_ty);
         self.loop_depth += 1;
+        // A parallel body runs without the GIL.
+        let outer_nogil = self.nogil;
+        self.nogil |= options.as_ref().is_some_and(|o| o.parallel);
         let b = self.block(body);
+        self.nogil = outer_nogil;
         self.loop_depth -= 1;
         let body = b?;
         let orelse = self.block(orelse)?;
+        if let Some(o) = options {
+            return self.prange(var_id, [start, stop, step], body, orelse, o, &iter.span, line);
+        }
         Ok(vec![hir::Stmt { kind: hir::StmtKind::ForRange { var: var_id, start, stop, step, body, orelse, plan: Default::default() }, line }])
     }
 }

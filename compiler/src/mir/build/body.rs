@@ -35,7 +35,9 @@
 //! assigned on each, which the jumps pass to the join block as its
 //! parameter (`BasicBlock::passed`), as the walk passed it.
 
+mod gil;
 mod pair;
+mod parallel;
 mod range;
 mod view;
 
@@ -90,6 +92,8 @@ struct Frame<'m> {
     /// Views whose last axis has unit stride here (a loop version taken
     /// after checking it): their elements are addressed by constant scaling.
     unit_stride: Vec<LocalId>,
+    /// The `with cython.nogil:`/`gil:` blocks open here, innermost last.
+    gil: Vec<gil::GilRegion>,
 }
 
 struct BodyBuilder<'p, 'b> {
@@ -246,7 +250,7 @@ fn set_up_frame<'m>(
         b.op(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }));
         flags.insert(id, flag);
     }
-    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![] }
+    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], gil: vec![] }
 }
 
 /// The frame of `f` run in place of a call with `args` (its parameters
@@ -352,6 +356,7 @@ impl BodyBuilder<'_, '_> {
     /// `return v` (`None`: from a function returning None): an inlined
     /// callee's goes to its join block with the value (a dummy bint for None).
     fn return_(&mut self, v: Option<Local>) {
+        self.leave_regions();
         match (self.fr.ret, v) {
             (Some((join, ret)), Some(v)) => {
                 self.op(vec![ret], BodyOp::Copy { src: v });
@@ -425,6 +430,8 @@ impl BodyBuilder<'_, '_> {
     fn stmt(&mut self, s: &Stmt) -> B<()> {
         match &s.kind {
             StmtKind::Pass => Ok(()),
+            StmtKind::Gil { release, body } => self.gil_block(*release, body),
+            StmtKind::Prange(p) => self.prange(p),
             StmtKind::Assign(pairs) => {
                 let mut vals = vec![];
                 for (_, e) in pairs {
@@ -482,6 +489,7 @@ impl BodyBuilder<'_, '_> {
             }
             StmtKind::Break | StmtKind::Continue => {
                 let brk = matches!(s.kind, StmtKind::Break);
+                self.leave_loop_regions();
                 let t = self.fr.loops.last_mut().ok_or("break outside loop reached the back end".to_string())?;
                 let target = if brk {
                     t.broke = true;
@@ -656,7 +664,13 @@ impl BodyBuilder<'_, '_> {
                 // A call returning None gives a dummy bint.
                 let rt = if ty == Ty::Void { Ty::Bool } else { ty };
                 let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == *id).count();
-                if let Some(size) = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same) {
+                // A function with GIL regions or a prange is called, and so
+                // is a callee with views of such a function (inlining them
+                // into a GIL region is not tested yet).
+                let root = self.outer.first().unwrap_or(&self.fr).f;
+                let has_views = |c: &hir::Function| c.locals.iter().any(|l| matches!(l.ty, Ty::View(_)));
+                let call = self.plan.m.functions.get(id.0 as usize).is_some_and(|c| hir::keeps_own_frame(c) || (hir::keeps_own_frame(root) && has_views(c)));
+                if let Some(size) = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same).filter(|_| !call) {
                     self.inlined += size;
                     return self.inline_call(*id, vals, rt);
                 }
@@ -686,6 +700,7 @@ impl BodyBuilder<'_, '_> {
                 let v = self.expr(x)?;
                 self.value(ty, BodyOp::Abs { value: v, ty })
             }
+            ExprKind::ThreadId => self.value(ty, BodyOp::ThreadId),
             ExprKind::BitCount(x) => {
                 let v = self.expr(x)?;
                 self.value(ty, BodyOp::BitCount { value: v, ty: x.ty })

@@ -1,0 +1,488 @@
+//! A `prange` loop on GNU OpenMP's thread team (libgomp, the runtime Cython
+//! uses): the trip count, an environment on the stack (the range, the trip
+//! count, the chunk size, the threads' partials, the first error and its
+//! exception, the outlined body's arguments), `GOMP_parallel` running this
+//! loop's team function on every thread with the GIL released, then the
+//! first error raised or the partials combined in thread order.
+//!
+//! The team function (one per outlined body) gives its thread a Python
+//! thread state for the call and asks for its stack limit
+//! (`PyGILState_Ensure`, then the GIL released:
+//! the body takes the GIL only to set an exception, and the exception is
+//! kept until it is fetched), runs its chunks (static: blocks of
+//! `chunksize`, or one block per thread, dealt round-robin; dynamic and
+//! guided: `GOMP_loop_*_start/next`), each a call of the outlined body over
+//! `range(lo, hi, step)`, stops at the first error of any thread, and stores
+//! its partial. The first thread to fail keeps its exception for the loop to
+//! raise; the others' are cleared.
+
+use super::super::{FnCx, R};
+use super::op::OpCx;
+use crate::hir::{ArithOp, FuncId, Schedule};
+use crate::types::Ty;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, types, AbiParam, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_module::{Linkage, Module};
+
+/// Threads one loop runs on at most (its partials live on the stack).
+const MAX_THREADS: i64 = 256;
+
+// The environment's slots (8 bytes each).
+const START: i32 = 0;
+const STEP: i32 = 8;
+const COUNT: i32 = 16;
+const CHUNK: i32 = 24;
+const PARTIALS: i32 = 32;
+const FAILED: i32 = 40;
+const EXC: i32 = 48;
+const STOP: i32 = 72;
+const ARGS: i32 = 80;
+
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// What the team function needs to know of its loop.
+pub(crate) struct Team {
+    pub func: FuncId,
+    pub schedule: Schedule,
+    pub reduction: Option<(ArithOp, Ty)>,
+}
+
+/// The reduction's identity as a value of `ty`.
+fn identity(cx: &mut FnCx, op: ArithOp, ty: Ty) -> R<Value> {
+    let t = super::super::clif_type(ty).ok_or("a reduction without a machine type")?;
+    let one = op == ArithOp::Mul;
+    Ok(match ty {
+        // -0.0 + x is x for every x: a thread's partial is its trips' exact sum.
+        Ty::Float(32) => cx.b.ins().f32const(if one { 1.0 } else { -0.0 }),
+        Ty::Float(_) => cx.b.ins().f64const(if one { 1.0 } else { -0.0 }),
+        _ => cx.b.ins().iconst(t, i64::from(one)),
+    })
+}
+
+impl OpCx<'_, '_, '_> {
+    /// The loop (`BodyOp::Parallel`): `a` is start, stop, step, the loop
+    /// variable, the thread count and chunk size when given, then the body's
+    /// arguments. The variable's last value, whether a trip ran, and the
+    /// reduction's combined value.
+    pub(crate) fn parallel(&mut self, team: &Team, a: &[Value], threads: bool, chunk: bool) -> R<Vec<Value>> {
+        let p = self.cx.em.ptr;
+        let (start, stop, step, var) = (a[0], a[1], a[2], a[3]);
+        let mut k = 4;
+        let mut next = |given: bool| {
+            let v = given.then(|| a[k]);
+            k += usize::from(given);
+            v
+        };
+        let (threads, chunk) = (next(threads), next(chunk));
+        let args = &a[k..];
+        self.check_range_step(step)?;
+        let n = self.trip_count(start, stop, step);
+        let acc_in = match team.reduction {
+            Some(_) => Some(*args.first().ok_or("a reduction without its value")?),
+            None => None,
+        };
+        let (run, join) = (self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.append_block_param(join, types::I64);
+        self.cx.b.append_block_param(join, types::I8);
+        if let Some(v) = acc_in {
+            let t = self.cx.b.func.dfg.value_type(v);
+            self.cx.b.append_block_param(join, t);
+        }
+        let any = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, n, 0);
+        let no = self.cx.b.ins().iconst(types::I8, 0);
+        let skip: Vec<BlockArg> = [var, no].into_iter().chain(acc_in).map(BlockArg::Value).collect();
+        self.cx.b.ins().brif(any, run, &[], join, &skip);
+        self.enter(run);
+
+        // The team: as many threads as asked for (OpenMP's default when not
+        // positive), at most MAX_THREADS.
+        let mut t = self.call_c("omp_get_max_threads", &[], &[types::I32], &[])?[0];
+        t = self.cx.b.ins().sextend(types::I64, t);
+        if let Some(asked) = threads {
+            let asked = asked;
+            let positive = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, asked, 0);
+            t = self.cx.b.ins().select(positive, asked, t);
+        }
+        let max = self.cx.b.ins().iconst(types::I64, MAX_THREADS);
+        t = self.cx.b.ins().smin(t, max);
+        let one = self.cx.b.ins().iconst(types::I64, 1);
+        t = self.cx.b.ins().smax(t, one);
+
+        let env = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, ARGS as u32 + 8 * args.len() as u32, 3));
+        let partials = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8 * MAX_THREADS as u32, 3));
+        let env_addr = self.cx.b.ins().stack_addr(p, env, 0);
+        let partials_addr = self.cx.b.ins().stack_addr(p, partials, 0);
+        let zero = self.cx.b.ins().iconst(types::I64, 0);
+        let chunk = match chunk {
+            Some(c) => c,
+            None => zero,
+        };
+        for (v, at) in [(start, START), (step, STEP), (n, COUNT), (chunk, CHUNK), (partials_addr, PARTIALS), (zero, FAILED), (zero, EXC), (zero, EXC + 8), (zero, EXC + 16), (stop, STOP)] {
+            self.cx.b.ins().store(flags(), v, env_addr, at);
+        }
+        for (i, v) in args.iter().enumerate() {
+            self.cx.b.ins().store(flags(), *v, env_addr, ARGS + 8 * i as i32);
+        }
+        if let (Some((op, ty)), Some(acc)) = (team.reduction, acc_in) {
+            // Thread 0 goes on from the value before the loop, the others
+            // from the identity; a thread the team does not get adds nothing.
+            let id = identity(self.cx, op, ty)?;
+            self.fill_partials(partials_addr, t, id)?;
+            self.cx.b.ins().store(flags(), acc, partials_addr, 0);
+        }
+
+        let team_fn = self.team_function(team, args)?;
+        let r = self.cx.func_ref(team_fn);
+        let fn_addr = self.cx.b.ins().func_addr(p, r);
+        // The team runs without the GIL: released here if this thread holds it.
+        let held = self.call_c("PyGILState_Check", &[], &[types::I32], &[])?[0];
+        let (save, call) = (self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.append_block_param(call, p);
+        let none = self.cx.b.ins().iconst(p, 0);
+        self.cx.b.ins().brif(held, save, &[], call, &[BlockArg::Value(none)]);
+        self.enter(save);
+        let ts = self.call_c("PyEval_SaveThread", &[], &[p], &[])?[0];
+        self.cx.b.ins().jump(call, &[BlockArg::Value(ts)]);
+        self.enter(call);
+        let ts = self.cx.b.block_params(call)[0];
+        let t32 = self.cx.b.ins().ireduce(types::I32, t);
+        let no_flags = self.cx.b.ins().iconst(types::I32, 0);
+        self.call_c("GOMP_parallel", &[p, p, types::I32, types::I32], &[], &[fn_addr, env_addr, t32, no_flags])?;
+        let (restore, after) = (self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.ins().brif(ts, restore, &[], after, &[]);
+        self.enter(restore);
+        self.call_c("PyEval_RestoreThread", &[p], &[], &[ts])?;
+        self.cx.b.ins().jump(after, &[]);
+        self.enter(after);
+
+        // The first error, raised here.
+        let failed = self.cx.b.ins().load(types::I64, flags(), env_addr, FAILED);
+        let (raise, ok) = (self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.set_cold_block(raise);
+        self.cx.b.ins().brif(failed, raise, &[], ok, &[]);
+        self.enter(raise);
+        let exc: Vec<Value> = (0..3).map(|i| self.cx.b.ins().load(p, flags(), env_addr, EXC + 8 * i)).collect();
+        self.holding_gil(|o| o.call_c("PyErr_Restore", &[p, p, p], &[], &exc).map(|_| ()))?;
+        self.jump_to_error();
+        self.enter(ok);
+
+        let nm1 = self.cx.b.ins().iadd_imm_s(n, -1);
+        let span = self.cx.b.ins().imul(nm1, step);
+        let last = self.cx.b.ins().iadd(start, span);
+        let yes = self.cx.b.ins().iconst(types::I8, 1);
+        let mut out = vec![last, yes];
+        if let Some((op, ty)) = team.reduction {
+            out.push(self.combine(op, ty, partials_addr, t)?);
+        }
+        let out_args: Vec<BlockArg> = out.into_iter().map(BlockArg::Value).collect();
+        self.cx.b.ins().jump(join, &out_args);
+        self.enter(join);
+        Ok(self.cx.b.block_params(join).to_vec())
+    }
+
+    /// `len(range(start, stop, step))` for a step that is not zero.
+    fn trip_count(&mut self, start: Value, stop: Value, step: Value) -> Value {
+        let b = &mut self.cx.b;
+        let up = b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step, 0);
+        let zero = b.ins().iconst(types::I64, 0);
+        // Distances as unsigned: they fit even across the whole 64-bit range.
+        let d_up = b.ins().isub(stop, start);
+        let d_up = b.ins().iadd_imm_s(d_up, -1);
+        let n_up = b.ins().udiv(d_up, step);
+        let n_up = b.ins().iadd_imm_s(n_up, 1);
+        let has_up = b.ins().icmp(IntCC::SignedGreaterThan, stop, start);
+        let n_up = b.ins().select(has_up, n_up, zero);
+        let d_down = b.ins().isub(start, stop);
+        let d_down = b.ins().iadd_imm_s(d_down, -1);
+        let neg = b.ins().ineg(step);
+        let n_down = b.ins().udiv(d_down, neg);
+        let n_down = b.ins().iadd_imm_s(n_down, 1);
+        let has_down = b.ins().icmp(IntCC::SignedGreaterThan, start, stop);
+        let n_down = b.ins().select(has_down, n_down, zero);
+        b.ins().select(up, n_up, n_down)
+    }
+
+    /// Every partial slot of the `t` threads set to `v`.
+    fn fill_partials(&mut self, partials: Value, t: Value, v: Value) -> R<()> {
+        let (header, body, done) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.append_block_param(header, types::I64);
+        let zero = self.cx.b.ins().iconst(types::I64, 0);
+        self.cx.b.ins().jump(header, &[BlockArg::Value(zero)]);
+        self.cx.b.switch_to_block(header);
+        let k = self.cx.b.block_params(header)[0];
+        let more = self.cx.b.ins().icmp(IntCC::SignedLessThan, k, t);
+        self.cx.b.ins().brif(more, body, &[], done, &[]);
+        self.enter(body);
+        let off = self.cx.b.ins().ishl_imm_s(k, 3);
+        let at = self.cx.b.ins().iadd(partials, off);
+        self.cx.b.ins().store(flags(), v, at, 0);
+        let k1 = self.cx.b.ins().iadd_imm_s(k, 1);
+        self.cx.b.ins().jump(header, &[BlockArg::Value(k1)]);
+        self.cx.b.seal_block(header);
+        self.enter(done);
+        Ok(())
+    }
+
+    /// The partials of the `t` threads combined in thread order, with the
+    /// operation's own checks (an integer overflow raises as in the loop).
+    fn combine(&mut self, op: ArithOp, ty: Ty, partials: Value, t: Value) -> R<Value> {
+        let ct = super::super::clif_type(ty).ok_or("a reduction without a machine type")?;
+        let first = self.cx.b.ins().load(ct, flags(), partials, 0);
+        let (header, body, done) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.append_block_param(header, types::I64);
+        self.cx.b.append_block_param(header, ct);
+        self.cx.b.append_block_param(done, ct);
+        let one = self.cx.b.ins().iconst(types::I64, 1);
+        self.cx.b.ins().jump(header, &[BlockArg::Value(one), BlockArg::Value(first)]);
+        self.cx.b.switch_to_block(header);
+        let (k, acc) = (self.cx.b.block_params(header)[0], self.cx.b.block_params(header)[1]);
+        let more = self.cx.b.ins().icmp(IntCC::SignedLessThan, k, t);
+        self.cx.b.ins().brif(more, body, &[], done, &[BlockArg::Value(acc)]);
+        self.enter(body);
+        let off = self.cx.b.ins().ishl_imm_s(k, 3);
+        let at = self.cx.b.ins().iadd(partials, off);
+        let part = self.cx.b.ins().load(ct, flags(), at, 0);
+        let acc = match ty {
+            Ty::Int(it) => self.int_binary(op, acc, part, it)?,
+            Ty::Bool => return Err("a bint reduction".into()),
+            _ => self.float_binary(op, acc, part, ty, None)?,
+        };
+        let k1 = self.cx.b.ins().iadd_imm_s(k, 1);
+        self.cx.b.ins().jump(header, &[BlockArg::Value(k1), BlockArg::Value(acc)]);
+        self.cx.b.seal_block(header);
+        self.enter(done);
+        Ok(self.cx.b.block_params(done)[0])
+    }
+
+    /// The team function of `team`'s loop, defined on first use: the body's
+    /// arguments are read back from the environment with the types of `args`.
+    fn team_function(&mut self, team: &Team, args: &[Value]) -> R<cranelift_module::FuncId> {
+        if let Some(id) = self.cx.em.teams.get(&team.func) {
+            return Ok(*id);
+        }
+        let arg_types: Vec<ir::Type> = args.iter().map(|v| self.cx.b.func.dfg.value_type(*v)).collect();
+        let em = &mut *self.cx.em;
+        let p = em.ptr;
+        let mut sig = em.module.make_signature();
+        sig.params.push(AbiParam::new(p));
+        let name = em.symbol(&format!("pyc_aot_team_{}", team.func.0));
+        let id = em.module.declare_function(&name, Linkage::Local, &sig).map_err(|e| e.to_string())?;
+        em.teams.insert(team.func, id);
+        let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(4, team.func.0), sig);
+        let mut fctx = FunctionBuilderContext::new();
+        {
+            let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+            build_team(&mut cx, team, &arg_types)?;
+            let FnCx { em, mut b, .. } = cx;
+            b.seal_all_blocks();
+            b.finalize(em.module.isa().frontend_config());
+        }
+        self.cx.em.define(id, func, &name)?;
+        Ok(id)
+    }
+}
+
+/// The team function's body (see the module's comment).
+fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
+    let p = cx.em.ptr;
+    let entry = cx.b.create_block();
+    cx.b.append_block_params_for_function_params(entry);
+    cx.b.switch_to_block(entry);
+    let env = cx.b.block_params(entry)[0];
+    let tid = cx.call_c("omp_get_thread_num", &[], &[types::I32], &[])?[0];
+    let tid = cx.b.ins().sextend(types::I64, tid);
+    let nth = cx.call_c("omp_get_num_threads", &[], &[types::I32], &[])?[0];
+    let nth = cx.b.ins().sextend(types::I64, nth);
+    let gil = cx.call_c("PyGILState_Ensure", &[], &[types::I32], &[])?[0];
+    // This thread's stack limit, asked once while it holds the GIL.
+    let sp = cx.b.ins().get_stack_pointer(p);
+    let limit_fn = cx.em.stack_limit_fn;
+    let r = cx.func_ref(limit_fn);
+    let inst = cx.b.ins().call(r, &[sp]);
+    let limit = cx.b.inst_results(inst)[0];
+    let ts = cx.call_c("PyEval_SaveThread", &[], &[p], &[])?[0];
+    let load = |cx: &mut FnCx, t: ir::Type, at: i32| cx.b.ins().load(t, flags(), env, at);
+    let (start, step, n, chunk, stop, partials) =
+        (load(cx, types::I64, START), load(cx, types::I64, STEP), load(cx, types::I64, COUNT), load(cx, types::I64, CHUNK), load(cx, types::I64, STOP), load(cx, p, PARTIALS));
+    let args: Vec<Value> = arg_types.iter().enumerate().map(|(i, t)| load(cx, *t, ARGS + 8 * i as i32)).collect();
+    let acc_ty = match team.reduction {
+        Some((_, ty)) => super::super::clif_type(ty).ok_or("a reduction without a machine type")?,
+        None => types::I8,
+    };
+    let acc = cx.b.declare_var(acc_ty);
+    let failed = cx.b.declare_var(types::I8);
+    let won = cx.b.declare_var(types::I8);
+    if team.reduction.is_some() {
+        let mine = cx.b.ins().ishl_imm_s(tid, 3);
+        let mine = cx.b.ins().iadd(partials, mine);
+        let v = cx.b.ins().load(acc_ty, flags(), mine, 0);
+        cx.b.def_var(acc, v);
+    }
+    let no = cx.b.ins().iconst(types::I8, 0);
+    cx.b.def_var(failed, no);
+    cx.b.def_var(won, no);
+    let native = cx.em.native_id(team.func);
+    let body = Chunks { env, start, stop, step, n, args, limit, native, acc, failed, won, reduction: team.reduction.is_some() };
+
+    let finish = cx.b.create_block();
+    match team.schedule {
+        Schedule::Static => {
+            // Blocks of `chunk` trips (one per thread when not positive), dealt round-robin.
+            let whole = cx.b.ins().iadd(n, nth);
+            let whole = cx.b.ins().iadd_imm_s(whole, -1);
+            let whole = cx.b.ins().sdiv(whole, nth);
+            let given = cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, chunk, 0);
+            let c = cx.b.ins().select(given, chunk, whole);
+            let (header, run) = (cx.b.create_block(), cx.b.create_block());
+            cx.b.append_block_param(header, types::I64);
+            let first = cx.b.ins().imul(tid, c);
+            cx.b.ins().jump(header, &[BlockArg::Value(first)]);
+            cx.b.switch_to_block(header);
+            let i = cx.b.block_params(header)[0];
+            let more = cx.b.ins().icmp(IntCC::SignedLessThan, i, n);
+            let others_failed = others_failed(cx, env);
+            let go = cx.b.ins().band(more, others_failed);
+            cx.b.ins().brif(go, run, &[], finish, &[]);
+            cx.b.switch_to_block(run);
+            let end = cx.b.ins().iadd(i, c);
+            let end = cx.b.ins().smin(end, n);
+            let ok = body.call(cx, i, end)?;
+            let stride = cx.b.ins().imul(nth, c);
+            let i1 = cx.b.ins().iadd(i, stride);
+            cx.b.ins().brif(ok, header, &[BlockArg::Value(i1)], finish, &[]);
+        }
+        Schedule::Dynamic | Schedule::Guided => {
+            let kind = if team.schedule == Schedule::Dynamic { "dynamic" } else { "guided" };
+            let bounds = cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
+            let lo_at = cx.b.ins().stack_addr(p, bounds, 0);
+            let hi_at = cx.b.ins().stack_addr(p, bounds, 8);
+            let one = cx.b.ins().iconst(types::I64, 1);
+            let given = cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, chunk, 0);
+            let c = cx.b.ins().select(given, chunk, one);
+            let zero = cx.b.ins().iconst(types::I64, 0);
+            let i64s = [types::I64, types::I64, types::I64, types::I64, p, p];
+            let got = cx.call_c(&format!("GOMP_loop_{kind}_start"), &i64s, &[types::I8], &[zero, n, one, c, lo_at, hi_at])?[0];
+            let (header, run, end) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+            cx.b.append_block_param(header, types::I8);
+            cx.b.ins().jump(header, &[BlockArg::Value(got)]);
+            cx.b.switch_to_block(header);
+            let got = cx.b.block_params(header)[0];
+            let others_failed = others_failed(cx, env);
+            let got = cx.b.ins().icmp_imm_s(IntCC::NotEqual, got, 0);
+            let go = cx.b.ins().band(got, others_failed);
+            cx.b.ins().brif(go, run, &[], end, &[]);
+            cx.b.switch_to_block(run);
+            let lo = cx.b.ins().load(types::I64, flags(), lo_at, 0);
+            let hi = cx.b.ins().load(types::I64, flags(), hi_at, 0);
+            let ok = body.call(cx, lo, hi)?;
+            let again = cx.b.create_block();
+            cx.b.ins().brif(ok, again, &[], end, &[]);
+            cx.b.switch_to_block(again);
+            let got = cx.call_c(&format!("GOMP_loop_{kind}_next"), &[p, p], &[types::I8], &[lo_at, hi_at])?[0];
+            cx.b.ins().jump(header, &[BlockArg::Value(got)]);
+            cx.b.switch_to_block(end);
+            cx.call_c("GOMP_loop_end_nowait", &[], &[], &[])?;
+            cx.b.ins().jump(finish, &[]);
+        }
+    }
+
+    cx.b.switch_to_block(finish);
+    if team.reduction.is_some() {
+        let mine = cx.b.ins().ishl_imm_s(tid, 3);
+        let mine = cx.b.ins().iadd(partials, mine);
+        let v = cx.b.use_var(acc);
+        cx.b.ins().store(flags(), v, mine, 0);
+    }
+    cx.call_c("PyEval_RestoreThread", &[p], &[], &[ts])?;
+    let f = cx.b.use_var(failed);
+    let (fetch, clear, done, check) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.ins().brif(f, check, &[], done, &[]);
+    cx.b.switch_to_block(check);
+    let w = cx.b.use_var(won);
+    cx.b.ins().brif(w, fetch, &[], clear, &[]);
+    cx.b.switch_to_block(fetch);
+    let slots: Vec<Value> = (0..3).map(|i| cx.b.ins().iadd_imm_s(env, i64::from(EXC + 8 * i))).collect();
+    cx.call_c("PyErr_Fetch", &[p, p, p], &[], &slots)?;
+    cx.b.ins().jump(done, &[]);
+    cx.b.switch_to_block(clear);
+    cx.call_c("PyErr_Clear", &[], &[], &[])?;
+    cx.b.ins().jump(done, &[]);
+    cx.b.switch_to_block(done);
+    cx.call_c("PyGILState_Release", &[types::I32], &[], &[gil])?;
+    cx.b.ins().return_(&[]);
+    Ok(())
+}
+
+/// Whether no thread has failed yet (an `i8` truth value).
+fn others_failed(cx: &mut FnCx, env: Value) -> Value {
+    let at = cx.b.ins().iadd_imm_s(env, i64::from(FAILED));
+    let f = cx.b.ins().atomic_load(types::I64, flags(), at);
+    cx.b.ins().icmp_imm_s(IntCC::Equal, f, 0)
+}
+
+/// One chunk's call of the outlined body, in the team function.
+struct Chunks {
+    env: Value,
+    start: Value,
+    stop: Value,
+    step: Value,
+    n: Value,
+    args: Vec<Value>,
+    limit: Value,
+    native: cranelift_module::FuncId,
+    acc: Variable,
+    failed: Variable,
+    won: Variable,
+    reduction: bool,
+}
+
+impl Chunks {
+    /// Runs trips `[lo, hi)` of the range; whether they all finished.
+    fn call(&self, cx: &mut FnCx, lo: Value, hi: Value) -> R<Value> {
+        let span = cx.b.ins().imul(lo, self.step);
+        let lo_v = cx.b.ins().iadd(self.start, span);
+        let span = cx.b.ins().imul(hi, self.step);
+        let hi_v = cx.b.ins().iadd(self.start, span);
+        // The last chunk ends at `stop` itself (past it may not fit 64 bits).
+        let last = cx.b.ins().icmp(IntCC::Equal, hi, self.n);
+        let hi_v = cx.b.ins().select(last, self.stop, hi_v);
+        let mut call_args = vec![lo_v, hi_v, self.step];
+        let mut rest = self.args.clone();
+        if self.reduction {
+            rest[0] = cx.b.use_var(self.acc);
+        }
+        call_args.extend(rest);
+        call_args.push(self.limit);
+        let r = cx.func_ref(self.native);
+        let inst = cx.b.ins().call(r, &call_args);
+        let results = cx.b.inst_results(inst).to_vec();
+        let err = *results.last().ok_or("an outlined body without its error flag")?;
+        if self.reduction {
+            cx.b.def_var(self.acc, results[0]);
+        }
+        let (fail, ok) = (cx.b.create_block(), cx.b.create_block());
+        cx.b.set_cold_block(fail);
+        cx.b.ins().brif(err, fail, &[], ok, &[]);
+        cx.b.switch_to_block(fail);
+        let yes = cx.b.ins().iconst(types::I8, 1);
+        cx.b.def_var(self.failed, yes);
+        let at = cx.b.ins().iadd_imm_s(self.env, i64::from(FAILED));
+        let (zero, one) = (cx.b.ins().iconst(types::I64, 0), cx.b.ins().iconst(types::I64, 1));
+        let old = cx.b.ins().atomic_cas(flags(), at, zero, one);
+        let first = cx.b.ins().icmp_imm_s(IntCC::Equal, old, 0);
+        cx.b.def_var(self.won, first);
+        let no = cx.b.ins().iconst(types::I8, 0);
+        let join = cx.b.create_block();
+        cx.b.append_block_param(join, types::I8);
+        cx.b.ins().jump(join, &[BlockArg::Value(no)]);
+        cx.b.switch_to_block(ok);
+        let yes = cx.b.ins().iconst(types::I8, 1);
+        cx.b.ins().jump(join, &[BlockArg::Value(yes)]);
+        cx.b.switch_to_block(join);
+        Ok(cx.b.block_params(join)[0])
+    }
+}
+

@@ -1,0 +1,214 @@
+//! `for i in cython.parallel.prange(...)`: its options read, and Cython's
+//! variable rules applied to the typed body: the loop variable is
+//! lastprivate, a local the body assigns is private, a local it only updates
+//! in place (`s += …`, `s *= …`) is a reduction (reading it otherwise is an
+//! error), the locals it only reads are shared. A `prange` runs on a thread
+//! team only without the GIL (`nogil=True`, or inside `with cython.nogil:`);
+//! with the GIL held it runs serially, as before (Cython refuses it). What
+//! this slice does not run in parallel yet also runs serially: an `else:`,
+//! `break` or `return` in the body, a loop variable narrower than 64 bits,
+//! more than one reduction, a reduction other than `+`/`*`.
+
+use super::{Checker, R};
+use crate::diag::Diagnostic;
+use crate::frontend::{error, fallback, Binding};
+use crate::hir::{self, ArithOp, Expr as HExpr, ExprKind as H, LocalId, PrangeBody, Schedule, StmtKind as S};
+use crate::syntax::{self, ExprKind, Span};
+use crate::types::Ty;
+use std::collections::HashSet;
+
+/// A `prange`'s keyword options, typed.
+pub(super) struct Options {
+    /// Whether the loop runs without the GIL (so on a thread team).
+    pub parallel: bool,
+    pub schedule: Schedule,
+    pub chunksize: Option<HExpr>,
+    pub num_threads: Option<HExpr>,
+}
+
+impl Checker<'_, '_> {
+    pub(super) fn prange_options(&mut self, keywords: &[syntax::Keyword]) -> R<Options> {
+        let mut o = Options { parallel: self.nogil, schedule: Schedule::Static, chunksize: None, num_threads: None };
+        for k in keywords {
+            let v = &k.value;
+            match k.name.as_deref() {
+                Some("nogil") => match &v.kind {
+                    ExprKind::Bool(b) => o.parallel |= *b,
+                    _ => return fallback(&v.span, "prange() with a `nogil=` other than True or False"),
+                },
+                Some("schedule") => {
+                    o.schedule = match &v.kind {
+                        ExprKind::Str(s) if s == "static" => Schedule::Static,
+                        ExprKind::Str(s) if s == "dynamic" => Schedule::Dynamic,
+                        ExprKind::Str(s) if s == "guided" => Schedule::Guided,
+                        _ => {
+                            return error(
+                                Diagnostic::error(v.span.clone(), format!("prange() schedule `{}` is not supported", self.cx.source_text(&v.span)))
+                                    .with_hint("write schedule='static', 'dynamic' or 'guided'"),
+                            )
+                        }
+                    }
+                }
+                Some(name @ ("chunksize" | "num_threads")) => {
+                    let e = self.expr(v)?;
+                    if !e.ty.is_int() {
+                        return error(Diagnostic::error(v.span.clone(), format!("prange() `{name}` must be an integer")).with_label(format!("this is {}", e.ty)));
+                    }
+                    let e = self.coerce(e, Ty::py_int(), &v.span, name)?;
+                    if name == "chunksize" {
+                        o.chunksize = Some(e);
+                    } else {
+                        o.num_threads = Some(e);
+                    }
+                }
+                _ => return fallback(&k.span, format!("prange() with the keyword argument `{}`", k.name.as_deref().unwrap_or("**"))),
+            }
+        }
+        Ok(o)
+    }
+
+    /// The typed loop as a `Prange`, or as the serial `ForRange` when it
+    /// does not run on a thread team.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn prange(&mut self, var: LocalId, range: [HExpr; 3], body: Vec<hir::Stmt>, orelse: Vec<hir::Stmt>, o: Options, span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
+        let [start, stop, step] = range;
+        let wide = matches!(start.ty, Ty::Int(t) if t.bits == 64);
+        let serial = !o.parallel || !orelse.is_empty() || !wide || leaves_loop(&body);
+        let classes = if serial { None } else { classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone())? };
+        let Some((shared, reduction)) = classes else {
+            return Ok(vec![hir::Stmt { kind: S::ForRange { var, start, stop, step, body, orelse, plan: Default::default() }, line }]);
+        };
+        let p = hir::Prange { var, start, stop, step, body: PrangeBody::Inline(body), shared, reduction, schedule: o.schedule, chunksize: o.chunksize, num_threads: o.num_threads };
+        Ok(vec![hir::Stmt { kind: S::Prange(Box::new(p)), line }])
+    }
+
+    /// Whether `e` is `cython.parallel.prange`.
+    pub(super) fn is_prange(&self, e: &syntax::Expr) -> bool {
+        self.cx.binding_of(e) == Some(Binding::CythonAttr("parallel.prange".into()))
+    }
+}
+
+/// Whether the body leaves the loop other than by finishing a trip: a
+/// `return` anywhere, or a `break` of this loop.
+fn leaves_loop(body: &[hir::Stmt]) -> bool {
+    fn walk(body: &[hir::Stmt], in_inner: bool) -> bool {
+        body.iter().any(|s| match &s.kind {
+            S::Return(_) => true,
+            S::Break => !in_inner,
+            S::If { then, orelse, .. } => walk(then, in_inner) || walk(orelse, in_inner),
+            S::Gil { body, .. } => walk(body, in_inner),
+            S::While { body, orelse, .. } | S::ForRange { body, orelse, .. } => walk(body, true) || walk(orelse, in_inner),
+            S::Prange(p) => matches!(&p.body, PrangeBody::Inline(b) if walk(b, true)),
+            _ => false,
+        })
+    }
+    walk(body, false)
+}
+
+/// The shared locals and the reduction of a parallel body (`None`: it runs
+/// serially); an error when a reduction variable is read in the body.
+fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId) -> String) -> R<Option<(Vec<LocalId>, Option<(LocalId, ArithOp)>)>> {
+    let mut assigned: Vec<LocalId> = vec![];
+    let mut reads: Vec<LocalId> = vec![];
+    hir::visit_stmts(body, &mut |s| match &s.kind {
+        S::Assign(pairs) => assigned.extend(pairs.iter().map(|p| p.0)),
+        S::ForRange { var, .. } => assigned.push(*var),
+        S::Prange(p) => {
+            assigned.push(p.var);
+            reads.extend(p.shared.iter().copied());
+            if let Some((r, _)) = p.reduction {
+                assigned.push(r);
+                reads.push(r);
+            }
+        }
+        S::Store { view, .. } => reads.push(*view),
+        S::CopyView { dst, src } => reads.extend([*dst, *src]),
+        _ => {}
+    });
+    hir::visit_stmt_exprs(body, &mut |e| hir::visit_locals(e, &mut |id| reads.push(id)));
+    let assigned_set: HashSet<LocalId> = assigned.iter().copied().collect();
+    let mut reductions = vec![];
+    let mut seen = HashSet::new();
+    for &x in &assigned {
+        if x == var || !seen.insert(x) {
+            continue;
+        }
+        let Some(op) = in_place_op(body, x) else { continue };
+        let updates = count_assignments(body, x);
+        let read_count = reads.iter().filter(|r| **r == x).count();
+        if read_count > updates {
+            return error(
+                Diagnostic::error(span.clone(), format!("the reduction variable `{}` is read inside the prange loop", name(x)))
+                    .with_label(format!("`{}` is updated in place here, so each thread has its own partial value", name(x)))
+                    .with_hint("read it after the loop, or assign it (not in place) to make it private"),
+            );
+        }
+        reductions.push((x, op));
+    }
+    if reductions.len() > 1 {
+        return Ok(None);
+    }
+    let mut shared = vec![];
+    for id in reads {
+        if id != var && !assigned_set.contains(&id) && !shared.contains(&id) {
+            shared.push(id);
+        }
+    }
+    Ok(Some((shared, reductions.pop())))
+}
+
+/// `Some(op)` when every assignment to `x` in the body is `x = x op e` in
+/// `x`'s type, with `op` `+` or `*` (one for all) and `e` not reading `x`.
+fn in_place_op(body: &[hir::Stmt], x: LocalId) -> Option<ArithOp> {
+    let mut op: Option<Option<ArithOp>> = None;
+    hir::visit_stmts(body, &mut |s| {
+        let pairs: &[(LocalId, HExpr)] = match &s.kind {
+            S::Assign(pairs) => pairs,
+            S::ForRange { var, .. } if *var == x => {
+                op = Some(None);
+                return;
+            }
+            _ => return,
+        };
+        for (id, e) in pairs {
+            if *id != x {
+                continue;
+            }
+            // Combined in `x`'s own type: no conversion of the result.
+            let this = match &e.kind {
+                H::Binary(o @ (ArithOp::Add | ArithOp::Mul), a, b) if matches!(peel(a).kind, H::Local(l) if l == x) && !reads_local(b, x) => Some(*o),
+                _ => None,
+            };
+            op = match op {
+                None => Some(this),
+                Some(prev) if prev == this => Some(prev),
+                Some(_) => Some(None),
+            };
+        }
+    });
+    op.flatten()
+}
+
+fn count_assignments(body: &[hir::Stmt], x: LocalId) -> usize {
+    let mut n = 0;
+    hir::visit_stmts(body, &mut |s| {
+        if let S::Assign(pairs) = &s.kind {
+            n += pairs.iter().filter(|p| p.0 == x).count();
+        }
+    });
+    n
+}
+
+fn reads_local(e: &HExpr, x: LocalId) -> bool {
+    let mut found = false;
+    hir::visit_locals(e, &mut |id| found |= id == x);
+    found
+}
+
+/// `e` seen through conversions.
+fn peel(e: &HExpr) -> &HExpr {
+    match &e.kind {
+        H::Convert(inner) => peel(inner),
+        _ => e,
+    }
+}
