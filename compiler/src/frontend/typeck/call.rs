@@ -140,6 +140,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn native_call(&mut self, e: &Expr, id: FuncId, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
         let callee = &self.set[id.0 as usize];
         let name = callee.name.clone();
+        self.calls_object_function |= super::holds_objects(callee) || self.rets.get(&name) == Some(&Ty::Object);
         let positional: Vec<usize> =
             callee.params.iter().enumerate().filter(|(_, p)| p.kind != ParamKind::KeywordOnly).map(|(i, _)| i).collect();
         if args.len() > positional.len() {

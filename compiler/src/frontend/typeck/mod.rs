@@ -97,6 +97,11 @@ pub(crate) fn check_all(
             let mut ck = Checker::new(cx, &set, &ids, &rets, c, &local_types[i], false);
             match ck.finish(FuncId(i as u32)) {
                 Ok(f) => functions.push(f),
+                // Until every operation on objects compiles, what the checker
+                // refuses in a function holding objects is a gap of ours, not
+                // the user's error: the function stays Python, as it did
+                // before objects compiled at all.
+                Err(Problem::Error(d)) if holds_objects(c) || ck.touches_objects() => dropped.push((i, c.span.clone(), format!("it uses objects in a way not compiled yet ({})", d.message))),
                 Err(Problem::Error(d)) => errors.push(d),
                 Err(Problem::Fallback { span, reason }) => dropped.push((i, span, reason)),
                 Err(Problem::Pending) => dropped.push((i, c.span.clone(), "its types could not be inferred".into())),
@@ -113,6 +118,11 @@ pub(crate) fn check_all(
             set.remove(*i);
         }
     }
+}
+
+/// Whether a candidate's signature or `cython.locals` hold objects.
+pub(super) fn holds_objects(c: &Candidate) -> bool {
+    c.params.iter().any(|p| p.ty == Ty::Object) || c.declared_ret == Some(Ty::Object) || c.declared_locals.values().any(|t| *t == Ty::Object)
 }
 
 struct Checker<'c, 'a> {
@@ -133,6 +143,8 @@ struct Checker<'c, 'a> {
     loop_depth: u32,
     /// Join of the returned types seen (`Some(None)` once they fail to join).
     ret_seen: Option<Option<Ty>>,
+    /// It calls a compiled function that takes or returns objects.
+    calls_object_function: bool,
 }
 
 impl<'c, 'a> Checker<'c, 'a> {
@@ -164,6 +176,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             local_ids: HashMap::new(),
             loop_depth: 0,
             ret_seen: None,
+            calls_object_function: false,
         };
         for p in &me.params {
             ck.declared.insert(p.name.clone(), p.ty);
@@ -178,7 +191,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             (Some(t), _) | (None, Some(&t)) => t,
             (None, None) => return fallback(&self.me.span, "its return type could not be inferred"),
         };
-        if self.me.declared_ret.is_none() && ret != Ty::Void && may_fall_off(&self.me.def.body) {
+        if self.me.declared_ret.is_none() && !matches!(ret, Ty::Void | Ty::Object) && may_fall_off(&self.me.def.body) {
             return fallback(
                 &self.me.span,
                 format!("it returns {ret} on some paths and None (by reaching its end) on others"),
@@ -231,6 +244,12 @@ impl<'c, 'a> Checker<'c, 'a> {
         let body = &self.me.def.body;
         let skip_doc = usize::from(self.me.doc.is_some());
         self.block(&body[skip_doc..])
+    }
+
+    /// Whether objects reached what it typed: declared, inferred or
+    /// passed to or from a compiled function.
+    fn touches_objects(&self) -> bool {
+        self.calls_object_function || self.declared.values().chain(self.local_types.values()).any(|t| *t == Ty::Object)
     }
 
     fn line(&self, span: &Span) -> u32 {

@@ -92,6 +92,9 @@ struct Frame<'m> {
     /// Views whose last axis has unit stride here (a loop version taken
     /// after checking it): their elements are addressed by constant scaling.
     unit_stride: Vec<LocalId>,
+    /// Object parameters never assigned: read in place, borrowed from the
+    /// caller for the whole call (no variable, no reference of their own).
+    borrowed_params: Vec<LocalId>,
 }
 
 struct BodyBuilder<'p, 'b> {
@@ -111,6 +114,7 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Option<Body
     let returns = match f.ret {
         Ty::Void => Returns::Flag,
         Ty::View(_) => return Ok(None),
+        Ty::Object => Returns::Object,
         t => Returns::ScalarAndFlag(t),
     };
     if f.locals.iter().any(|l| l.ty == Ty::Void) {
@@ -127,6 +131,7 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Option<Body
                 views.insert(p.local, parts.clone());
                 parts[0]
             }
+            Ty::Object => b.param(LocalTy::Object, name),
             t => b.param(LocalTy::Scalar(t), name),
         };
         params[p.local.0 as usize] = Some(l);
@@ -236,8 +241,27 @@ fn set_up_frame<'m>(
         views.insert(id, parts);
     }
     let mut locals = vec![];
-    for (decl, l) in f.locals.iter().zip(params) {
+    let mut borrowed_params = vec![];
+    for (i, (decl, l)) in f.locals.iter().zip(params).enumerate() {
+        let id = LocalId(i as u32);
         let l = match l {
+            Some(arg) if decl.ty == Ty::Object && !hir::assigns(&f.body, id) => {
+                borrowed_params.push(id);
+                arg
+            }
+            // An object local is an object variable (NULL until assigned,
+            // owning its value); an assigned parameter's starts with a
+            // reference of its own to the argument.
+            Some(arg) if decl.ty == Ty::Object => {
+                let var = b.local(LocalTy::Object, Some(&name(&decl.name)));
+                b.op(vec![var], OpKind::Assign { src: arg });
+                var
+            }
+            None if decl.ty == Ty::Object => {
+                let var = b.local(LocalTy::Object, Some(&name(&decl.name)));
+                b.op(vec![var], OpKind::Unassigned);
+                var
+            }
             Some(l) => l,
             None => {
                 let l = b.local(LocalTy::Scalar(decl.ty), Some(&name(&decl.name)));
@@ -252,7 +276,8 @@ fn set_up_frame<'m>(
         };
         locals.push(l);
     }
-    let mut unbound: Vec<LocalId> = hir::maybe_unbound(f).into_iter().collect();
+    // Object variables are checked by the definite-assignment pass instead.
+    let mut unbound: Vec<LocalId> = hir::maybe_unbound(f).into_iter().filter(|id| f.locals[id.0 as usize].ty != Ty::Object).collect();
     unbound.sort();
     let mut flags = HashMap::new();
     for id in unbound {
@@ -260,7 +285,7 @@ fn set_up_frame<'m>(
         b.op(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }));
         flags.insert(id, flag);
     }
-    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![] }
+    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], borrowed_params }
 }
 
 /// The frame of `f` run in place of a call with `args` (its parameters
@@ -305,7 +330,8 @@ impl BodyBuilder<'_, '_> {
     }
 
     fn value(&mut self, ty: Ty, op: BodyOp) -> Local {
-        self.b.value(LocalTy::Scalar(ty), OpKind::Body(op))
+        let ty = if ty == Ty::Object { LocalTy::Object } else { LocalTy::Scalar(ty) };
+        self.b.value(ty, OpKind::Body(op))
     }
 
     fn terminate(&mut self, t: Terminator) {
@@ -328,7 +354,7 @@ impl BodyBuilder<'_, '_> {
         if !self.reachable {
             return Ok(());
         }
-        if self.fr.f.ret == Ty::Void {
+        if matches!(self.fr.f.ret, Ty::Void | Ty::Object) {
             self.return_(None);
             return Ok(());
         }
@@ -350,6 +376,11 @@ impl BodyBuilder<'_, '_> {
                 self.terminate(Terminator::Goto(join));
             }
             (None, Some(v)) => self.terminate(Terminator::Return(v)),
+            // A function returning an object returns None at its end or on a bare `return`.
+            (None, None) if self.fr.f.ret == Ty::Object => {
+                let none = self.b.value(LocalTy::Object, OpKind::NoneRef);
+                self.terminate(Terminator::Return(none));
+            }
             (None, None) => self.terminate(Terminator::ReturnNone),
         }
     }
@@ -394,6 +425,10 @@ impl BodyBuilder<'_, '_> {
 
     fn assign(&mut self, id: LocalId, v: Local) {
         let var = self.fr.locals[id.0 as usize];
+        if self.fr.f.locals[id.0 as usize].ty == Ty::Object {
+            self.b.op(vec![var], OpKind::Assign { src: v });
+            return;
+        }
         self.op(vec![var], BodyOp::Copy { src: v });
         self.mark_bound(id);
     }
@@ -553,14 +588,23 @@ impl BodyBuilder<'_, '_> {
     }
 
     fn read_local(&mut self, id: LocalId) -> Local {
-        self.check_bound(id);
         let var = self.fr.locals[id.0 as usize];
         let ty = self.fr.f.locals[id.0 as usize].ty;
+        if self.fr.borrowed_params.contains(&id) {
+            return var;
+        }
+        if ty == Ty::Object {
+            return self.b.value(LocalTy::Object, OpKind::ReadVar { var });
+        }
+        self.check_bound(id);
         self.value(ty, BodyOp::Copy { src: var })
     }
 
     fn expr(&mut self, e: &Expr) -> B<Local> {
         let ty = e.ty;
+        if ty == Ty::Object && !matches!(e.kind, ExprKind::Local(_) | ExprKind::Call(..)) {
+            return Err(Err(format!("an object expression the body builder does not build reached it: {:?}", e.kind)));
+        }
         Ok(match &e.kind {
             ExprKind::Const(c) => self.value(ty, BodyOp::Const { c: *c, ty }),
             ExprKind::Local(id) => self.read_local(*id),
@@ -647,7 +691,8 @@ impl BodyBuilder<'_, '_> {
                 // A call returning None gives a dummy bint.
                 let rt = if ty == Ty::Void { Ty::Bool } else { ty };
                 let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == *id).count();
-                if let Some(size) = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same) {
+                let objects = self.plan.m.functions.get(id.0 as usize).is_some_and(hir::Function::has_objects);
+                if let Some(size) = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same).filter(|_| !objects) {
                     self.inlined += size;
                     return self.inline_call(*id, vals, rt);
                 }

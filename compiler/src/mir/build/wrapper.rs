@@ -160,6 +160,11 @@ fn call_path(b: &mut Builder, f: &Function, plan: Plan, args: Args, writable: &d
             continue;
         }
         let obj = argument(b, args, i, &p.name)?;
+        if p.ty == Ty::Object {
+            // Passed through, borrowed from the caller.
+            scalars.push(Some(obj));
+            continue;
+        }
         let v = b.local(LocalTy::Scalar(p.ty), Some(&p.name));
         b.op(vec![v], OpKind::Unbox { obj, ty: p.ty });
         scalars.push(Some(v));
@@ -189,7 +194,8 @@ fn call_path(b: &mut Builder, f: &Function, plan: Plan, args: Args, writable: &d
             None => return Ok(false),
         },
         Run::Call | Run::Walk => {
-            let result = (f.ret != Ty::Void).then(|| b.local(LocalTy::Scalar(f.ret), None));
+            let ty = if f.ret == Ty::Object { LocalTy::Object } else { LocalTy::Scalar(f.ret) };
+            let result = (f.ret != Ty::Void).then(|| b.local(ty, None));
             let dests: Vec<Local> = result.into_iter().collect();
             if matches!(run, Run::Walk) {
                 b.op(dests, OpKind::InlineBody { func: f.id, args: values, limit });
@@ -208,6 +214,7 @@ fn boxed(b: &mut Builder, v: Option<Local>, ty: Ty) -> Result<Local, String> {
     let obj = LocalTy::Object;
     Ok(match (ty, v) {
         (Ty::Void, _) => b.value(obj, OpKind::NoneRef),
+        (Ty::Object, Some(v)) => v,
         (Ty::Float(bits), Some(v)) => {
             let v = if bits == 32 { b.value(LocalTy::Scalar(Ty::Float(64)), OpKind::Widen { value: v, to: Ty::Float(64) }) } else { v };
             b.value(obj, OpKind::CallC { prim: &PY_FLOAT_FROM_DOUBLE, args: vec![v] })
