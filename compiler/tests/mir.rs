@@ -139,3 +139,10 @@ fn mir_of_a_paired_reduction() {
         "import cython\n\n@cython.cdivision(True)\ndef f(n: cython.long, k: cython.double) -> cython.double:\n    s: cython.double = 0.0\n    for i in range(n):\n        s += k / (i + 0.5)\n    return s\n"
     ));
 }
+
+#[test]
+fn mir_of_object_variables() {
+    // An object parameter read in place, one assigned (its own reference),
+    // an object variable that may be unassigned, an object result.
+    insta::assert_snapshot!(mir_stages("import cython\n\ndef f(a, b, flag: cython.bint):\n    b = a\n    if flag:\n        z = b\n    return z\n"));
+}
