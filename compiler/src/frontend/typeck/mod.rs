@@ -120,6 +120,41 @@ pub(crate) fn check_all(
     }
 }
 
+/// The first operation on objects in `body` beyond what compiles today:
+/// objects are read, assigned, returned and passed to and from compiled
+/// functions; anything else done to them is named here.
+fn object_operation(body: &[hir::Stmt]) -> Option<String> {
+    // One walk: every object must be a read or a call, and be used whole by
+    // a statement (assigned, returned, evaluated) or as a call's argument.
+    let (mut objects, mut used_whole, mut found) = (0usize, 0usize, None);
+    hir::visit_stmt_exprs(body, &mut |e| {
+        used_whole += usize::from(e.ty == Ty::Object);
+        hir::visit_expr(e, &mut |x| {
+            if let hir::ExprKind::Call(_, args) = &x.kind {
+                used_whole += args.iter().filter(|a| a.ty == Ty::Object).count();
+            }
+            if x.ty == Ty::Object {
+                objects += 1;
+                if found.is_none() && !matches!(x.kind, hir::ExprKind::Local(_) | hir::ExprKind::Call(..)) {
+                    found = Some(describe(&x.kind).to_string());
+                }
+            }
+        })
+    });
+    found.or_else(|| (objects != used_whole).then(|| "a conversion, comparison or truth value of an object".to_string()))
+}
+
+fn describe(k: &hir::ExprKind) -> &'static str {
+    use hir::ExprKind as H;
+    match k {
+        H::Convert(_) => "a conversion between objects and C values",
+        H::Unary(..) | H::Binary(..) | H::NoOverflow(..) => "arithmetic",
+        H::Compare { .. } => "a comparison",
+        H::Truthy(_) | H::And(..) | H::Or(..) | H::IfExp { .. } => "a truth value",
+        _ => "an operation",
+    }
+}
+
 /// Whether a candidate's signature or `cython.locals` hold objects.
 pub(super) fn holds_objects(c: &Candidate) -> bool {
     c.params.iter().any(|p| p.ty == Ty::Object) || c.declared_ret == Some(Ty::Object) || c.declared_locals.values().any(|t| *t == Ty::Object)
@@ -187,6 +222,9 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     fn finish(&mut self, id: FuncId) -> R<hir::Function> {
         let body = self.function_body()?;
+        if let Some(what) = object_operation(&body) {
+            return fallback(&self.me.span, format!("it operates on objects ({what}), which is not compiled yet"));
+        }
         let ret = match (self.me.declared_ret, self.rets.get(&self.me.name)) {
             (Some(t), _) | (None, Some(&t)) => t,
             (None, None) => return fallback(&self.me.span, "its return type could not be inferred"),
