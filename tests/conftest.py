@@ -275,8 +275,9 @@ def expected_native(py):
     return py, False
 
 
-def outcomes_match(py, nat, loose_types=()):
-    exp, loose = expected_native(py)
+def outcomes_match(py, nat, loose_types=(), exact=False):
+    # `exact`: values that stay Python objects (no int64 or complex limits).
+    exp, loose = (py, False) if exact else expected_native(py)
     if exp.ok:
         return nat.ok and same_value(exp.value, nat.value)
     if nat.ok or nat.exc_type is not exp.exc_type:
@@ -324,8 +325,9 @@ class Pair:
             % (name, self.fallback_reason(name)))
 
     def assert_same(self, name, args_list, kwargs=None, loose_types=(), native=True,
-                    limit=25):
-        """Call ``name`` in both modules on every argument tuple and compare."""
+                    limit=25, exact=False):
+        """Call ``name`` in both modules on every argument tuple and compare
+        (``exact``: results are objects, so CPython's exactly)."""
         if native:
             self.assert_native(name)
         fpy = getattr(self.py, name)
@@ -336,8 +338,8 @@ class Pair:
                 args = (args,)
             p = call(fpy, args, kwargs)
             n = call(fnat, args, kwargs)
-            if not outcomes_match(p, n, loose_types):
-                exp, loose = expected_native(p)
+            if not outcomes_match(p, n, loose_types, exact):
+                exp, loose = (p, False) if exact else expected_native(p)
                 bad.append("  %s(%s): CPython %r, expected %r%s, got %r"
                            % (name, format_args(args, kwargs), p, exp,
                               " (type only)" if loose else "", n))

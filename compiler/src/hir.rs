@@ -626,6 +626,14 @@ impl Module {
     }
 }
 
+impl Function {
+    /// Whether it holds Python objects (parameters, locals or its result):
+    /// such a body is always called, never inlined or put in its wrapper.
+    pub fn has_objects(&self) -> bool {
+        self.ret == Ty::Object || self.locals.iter().any(|l| l.ty == Ty::Object)
+    }
+}
+
 /// A stable, readable dump of the HIR, for `--emit hir` and snapshot tests.
 pub fn dump(module: &Module) -> String {
     let mut out = String::new();

@@ -23,6 +23,9 @@ pub enum Ty {
     /// A typed memoryview `T[:, ::1]`: a buffer acquired from any object that
     /// exports one, passed natively as data pointer, shape and strides.
     View(ViewTy),
+    /// A Python object (`PyObject*`): untyped parameters and `object`, as in
+    /// Cython.
+    Object,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -139,6 +142,10 @@ impl Ty {
         if a == b {
             return Some(a);
         }
+        if matches!((a, b), (Ty::Object, Ty::Void) | (Ty::Void, Ty::Object)) {
+            // None is an object.
+            return Some(Ty::Object);
+        }
         Ty::arith_join(a, b)
     }
 }
@@ -177,6 +184,7 @@ impl fmt::Display for Ty {
             Ty::Float(_) => write!(f, "cython.float"),
             Ty::Bool => write!(f, "bint"),
             Ty::Void => write!(f, "None"),
+            Ty::Object => write!(f, "object"),
             Ty::View(v) => {
                 let axes: Vec<&str> =
                     (0..v.ndim).map(|k| if (v.c_contig && k + 1 == v.ndim) || (v.f_contig && k == 0) { "::1" } else { ":" }).collect();
@@ -220,6 +228,7 @@ pub fn builtin_scalar(name: &str) -> Option<Ty> {
         "float" => F64,
         "bool" => Ty::Bool,
         "None" => Ty::Void,
+        "object" => Ty::Object,
         _ => return None,
     })
 }

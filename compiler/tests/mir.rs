@@ -179,3 +179,10 @@ fn mir_of_a_prange_sum() {
         "import cython\nfrom cython.parallel import prange\n\ndef f(a: cython.double[:]) -> cython.double:\n    s: cython.double = 0.0\n    i: cython.Py_ssize_t\n    for i in prange(a.shape[0], nogil=True):\n        s += a[i]\n    return s\n"
     ));
 }
+
+#[test]
+fn mir_of_object_variables() {
+    // An object parameter read in place, one assigned (its own reference),
+    // an object variable that may be unassigned, an object result.
+    insta::assert_snapshot!(mir_stages("import cython\n\ndef f(a, b, flag: cython.bint):\n    b = a\n    if flag:\n        z = b\n    return z\n"));
+}

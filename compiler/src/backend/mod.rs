@@ -289,6 +289,8 @@ pub(crate) fn clif_type(t: Ty) -> Option<ir::Type> {
         Ty::Float(32) => Some(types::F32),
         Ty::Float(_) => Some(types::F64),
         Ty::Bool => Some(types::I8),
+        // A `PyObject*` (every supported target has 64-bit pointers).
+        Ty::Object => Some(types::I64),
         Ty::Void | Ty::View(_) => None,
     }
 }
@@ -303,13 +305,19 @@ pub(crate) fn abi_types(t: Ty) -> Vec<ir::Type> {
 }
 
 impl Emitter {
-    /// `(params…, stack_limit) -> (value?, error_flag)`.
+    /// `(params…, stack_limit) -> (value?, error_flag)`, or `-> object` (a
+    /// new reference, NULL on error) for a function returning an object, as
+    /// CPython's own functions return them.
     pub fn native_signature(&self, f: &hir::Function) -> Signature {
         let mut sig = self.module.make_signature();
         for p in &f.params {
             sig.params.extend(abi_types(p.ty).into_iter().map(AbiParam::new));
         }
         sig.params.push(AbiParam::new(self.ptr));
+        if f.ret == Ty::Object {
+            sig.returns.push(AbiParam::new(self.ptr));
+            return sig;
+        }
         if let Some(t) = clif_type(f.ret) {
             sig.returns.push(AbiParam::new(t));
         }

@@ -329,6 +329,8 @@ impl Op {
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. } => (RefKind::New, None),
             ReadVar { var } | Borrow { var } => (RefKind::Borrowed, Some(*var)),
             CallC { prim, .. } => (prim.result, None),
+            // A native function returning an object returns a new reference.
+            CallNative { .. } | Body(body::BodyOp::Call { .. }) => (RefKind::New, None),
             _ => (RefKind::Borrowed, None),
         }
     }

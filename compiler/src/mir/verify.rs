@@ -135,8 +135,9 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
         }
         CallNative { args, limit, .. } => {
             ptr(*limit)?;
-            args.iter().try_for_each(|a| want(body, *a, |t| matches!(t, LocalTy::Scalar(_) | LocalTy::Ptr), "a native argument"))?;
-            op.dests.iter().try_for_each(|d| scalar(*d))
+            // Objects are passed borrowed, and an object result is a new reference.
+            args.iter().try_for_each(|a| want(body, *a, |t| matches!(t, LocalTy::Scalar(_) | LocalTy::Ptr | LocalTy::Object), "a native argument"))?;
+            op.dests.iter().try_for_each(|d| want(body, *d, |t| matches!(t, LocalTy::Scalar(_) | LocalTy::Object), "a native result"))
         }
         CallC { prim, args } => {
             if args.len() != prim.args.len() {
@@ -199,7 +200,11 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             if op.dests.len() > b.results() {
                 return Err(format!("{} results, at most {} expected", op.dests.len(), b.results()));
             }
-            b.uses().into_iter().chain(op.dests.iter().copied()).try_for_each(|l| want(body, l, |t| matches!(t, LocalTy::Scalar(_) | LocalTy::Ptr | LocalTy::F64x2), "a scalar"))
+            // A native call's arguments and result may be objects.
+            let objects = matches!(b, super::body::BodyOp::Call { .. });
+            b.uses().into_iter().chain(op.dests.iter().copied()).try_for_each(|l| {
+                want(body, l, |t| matches!(t, LocalTy::Scalar(_) | LocalTy::Ptr | LocalTy::F64x2) || (objects && t == LocalTy::Object), "a scalar")
+            })
         }
     }
 }

@@ -378,7 +378,12 @@ impl Gen<'_, '_, '_, '_> {
                 }
                 Terminator::Goto(t) => {
                     let block = self.block(*t);
-                    let args = self.passed_to(*t)?;
+                    let mut args = self.passed_to(*t)?;
+                    if let (Some(_), Some(line)) = (self.body.blocks[*t].takes_line, self.body.blocks[b].takes_line) {
+                        // Releases on an error edge pass on the failing line.
+                        args.push(BlockArg::Value(self.get(line)?));
+                        self.raised_to[*t] = true;
+                    }
                     self.cx.b.ins().jump(block, &args);
                     self.edges_emitted(&[*t]);
                 }
@@ -405,7 +410,17 @@ impl Gen<'_, '_, '_, '_> {
     /// block.
     fn wrapper_op(&mut self, op: &Op, err: Option<BlockId>) -> R<()> {
         self.at_line(op.line);
-        let exit = err.map(|e| self.block(e));
+        // An error target that takes the failing line (a native body's
+        // error exit, or releases on the way to it) is reached through a
+        // block of its own that passes the op's line.
+        let with_line = match err {
+            Some(e) if self.body.blocks[e].takes_line.is_some() => Some((self.block(e), self.cx.b.create_block())),
+            _ => None,
+        };
+        let exit = match with_line {
+            Some((_, via)) => Some(via),
+            None => err.map(|e| self.block(e)),
+        };
         let result = wrapper_ops::emit(self, self.env, op, exit)?;
         if let (Some(d), Some(v)) = (op.dests.first().copied(), result) {
             self.def(d, v)?;
@@ -413,13 +428,25 @@ impl Gen<'_, '_, '_, '_> {
         let (Some(e), Some(exit)) = (err, exit) else { return Ok(()) };
         self.pending[e] = self.pending[e].saturating_sub(1);
         self.raised_to[e] = true;
+        let mut next = None;
         if op.error_kind() != ErrorKind::Always {
             // The rest of the block goes on in a Cranelift block of its own,
             // as in a wrapper without the body in place.
-            let next = self.cx.b.create_block();
-            wrapper_ops::check(self, op, result, next, exit)?;
-            self.cx.b.switch_to_block(next);
-            self.cx.b.seal_block(next);
+            let block = self.cx.b.create_block();
+            wrapper_ops::check(self, op, result, block, exit)?;
+            self.cx.b.switch_to_block(block);
+            self.cx.b.seal_block(block);
+            next = Some(block);
+        }
+        if let Some((target, via)) = with_line {
+            self.cx.b.switch_to_block(via);
+            self.cx.b.set_cold_block(via);
+            let line = self.cx.b.ins().iconst(types::I32, i64::from(op.line));
+            self.cx.b.ins().jump(target, &[BlockArg::Value(line)]);
+            self.cx.b.seal_block(via);
+            if let Some(block) = next {
+                self.cx.b.switch_to_block(block);
+            }
         }
         Ok(())
     }

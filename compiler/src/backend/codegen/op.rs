@@ -179,6 +179,14 @@ impl<'c, 'a, 'b> OpCx<'c, 'a, 'b> {
         let r = self.cx.func_ref(callee);
         let inst = self.cx.b.ins().call(r, args);
         let results = self.cx.b.inst_results(inst).to_vec();
+        if let [obj] = results[..] {
+            if self.cx.b.func.dfg.value_type(obj) == self.cx.em.ptr {
+                // A function returning an object returns NULL on error.
+                let err = self.cx.b.ins().icmp_imm_u(IntCC::Equal, obj, 0);
+                self.propagate_if(err);
+                return Ok(obj);
+            }
+        }
         let err = *results.last().ok_or("native call without error flag")?;
         self.propagate_if(err);
         Ok(if results.len() == 2 { results[0] } else { self.cx.b.ins().iconst(types::I8, 0) })

@@ -139,7 +139,7 @@ pub(super) fn unbox(cx: &mut FnCx, obj: Value, ty: Ty, err: Block) -> R<Value> {
             raise_if(cx, out, "PyExc_OverflowError", &format!("value too large to convert to {}", t.cname), err)?;
             Ok(narrow)
         }
-        Ty::Void | Ty::View(_) => Err("a None or memoryview parameter reached scalar unboxing".into()),
+        Ty::Void | Ty::View(_) | Ty::Object => Err("a None, memoryview or object parameter reached scalar unboxing".into()),
     }
 }
 

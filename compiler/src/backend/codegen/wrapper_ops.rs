@@ -98,7 +98,13 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             let r = g.cx().func_ref(native);
             let inst = g.cx().b.ins().call(r, &values);
             let results = g.cx().b.inst_results(inst).to_vec();
-            let flag = *results.last().ok_or("native function without error flag")?;
+            let returns_object = matches!(op.dests.first(), Some(d) if g.body().ty(*d) == LocalTy::Object);
+            let flag = match results.last() {
+                // A function returning an object returns NULL on error.
+                Some(&obj) if returns_object => g.cx().b.ins().icmp_imm_u(IntCC::Equal, obj, 0),
+                Some(&flag) => flag,
+                None => return Err("native function without error flag".into()),
+            };
             let (raised, next) = (g.cx().b.create_block(), g.cx().b.create_block());
             g.cx().b.set_cold_block(raised);
             g.cx().b.ins().brif(flag, raised, &[], next, &[]);

@@ -127,7 +127,7 @@ fn emit_wrapper_part(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot:
         .declare_function(&em.symbol(&format!("{base}_{}", f.name)), Linkage::Local, &sig)
         .map_err(|e| e.to_string())?;
 
-    let plan = Plan { convention, in_place: worth_lowering_in_place(f) && !hir::keeps_own_frame(f), big_frame: has_big_frame(f).then(|| frame_estimate(f)) };
+    let plan = Plan { convention, in_place: worth_lowering_in_place(f) && !hir::keeps_own_frame(f) && !f.has_objects(), big_frame: has_big_frame(f).then(|| frame_estimate(f)) };
     let built = with_body_plan(facts.m, facts.recursive, false, |body| build::build(f, plan, &|i| facts.written.contains(&(f.id, i)), body))?;
     let mut body = built.body;
     let mut stages = pass::Stages::new();

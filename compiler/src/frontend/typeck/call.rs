@@ -148,6 +148,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     .with_hint(format!("decorate `{name}` with `@cython.nogil`, or call it inside `with cython.gil:`")),
             );
         }
+        self.calls_object_function |= super::holds_objects(callee) || self.rets.get(&name) == Some(&Ty::Object);
         let positional: Vec<usize> =
             callee.params.iter().enumerate().filter(|(_, p)| p.kind != ParamKind::KeywordOnly).map(|(i, _)| i).collect();
         if args.len() > positional.len() {

@@ -17,6 +17,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             Ty::Int(_) | Ty::Float(_) => Ok(hir::Expr { kind: H::Truthy(Box::new(v)), ty: Ty::Bool }),
             Ty::Void => fallback(span, "it uses the None result of a call as a value"),
             Ty::View(_) => fallback(span, "it takes the truth value of a memoryview"),
+            Ty::Object => fallback(span, "it takes the truth value of an object"),
         }
     }
 
@@ -33,6 +34,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                     .with_hint("element type, number of dimensions and `::1` must match"),
             ),
             (Ty::Void, _) => fallback(span, "it uses the None result of a call as a value"),
+            (_, Ty::Object) => fallback(span, format!("it converts {} to an object for `{what}`", v.ty)),
+            (Ty::Object, _) => fallback(span, format!("it converts an object to {to} for `{what}`")),
             (Ty::Float(_), Ty::Int(_)) => error(
                 Diagnostic::error(span.clone(), format!("cannot implicitly convert {} to {to} for `{what}`", v.ty))
                     .with_label("a float here")

@@ -85,6 +85,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                     vs.push(self.expr(v)?);
                 }
                 let ty = self.join_all(&vs, &e.span)?;
+                if ty == Ty::Object {
+                    return fallback(&e.span, "it uses `and`/`or` on objects");
+                }
                 let mut vs: Vec<hir::Expr> =
                     vs.into_iter().zip(values).map(|(v, s)| self.coerce(v, ty, &s.span, "operand")).collect::<R<_>>()?;
                 let join = |a: hir::Expr, b: hir::Expr| {
@@ -137,6 +140,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let b = self.expr(orelse)?;
                 // Types only: cloning the arms made conditional chains quadratic.
                 let ty = self.join_tys(&[a.ty, b.ty], &e.span)?;
+                if ty == Ty::Object {
+                    return fallback(&e.span, "it has a conditional expression of objects");
+                }
                 let a = self.coerce(a, ty, &body.span, "operand")?;
                 let b = self.coerce(b, ty, &orelse.span, "operand")?;
                 Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b), select: false }, ty })
@@ -229,6 +235,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Ty::Bool => "bool",
                 Ty::Void => "NoneType",
                 Ty::View(_) => "memoryview",
+                Ty::Object => "object",
             },
         };
         let str_repeat = op == BinOp::Mul && ty.is_int() && matches!(left.kind, ExprKind::Str(_)) != matches!(right.kind, ExprKind::Str(_));

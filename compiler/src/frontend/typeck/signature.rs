@@ -84,7 +84,8 @@ impl<'a> Candidate<'a> {
             let ty = match (&p.annotation, c.declared_locals.get(&p.name)) {
                 (_, Some(t)) => *t,
                 (Some(a), None) => cx.resolve_type(a)?,
-                (None, None) => return fallback(&p.span, format!("parameter `{}` has no type annotation", p.name)),
+                // Cython's rule: an untyped parameter is an object.
+                (None, None) => Ty::Object,
             };
             if ty == Ty::Void {
                 return fallback(&p.span, format!("parameter `{}` is annotated None", p.name));
@@ -94,6 +95,7 @@ impl<'a> Candidate<'a> {
                 matches!(ty, Ty::View(_)) && (optional || matches!(p.default.as_ref().map(|d| &d.kind), Some(ExprKind::NoneLit)));
             let (default, default_src) = match &p.default {
                 None => (None, None),
+                Some(d) if ty == Ty::Object => return fallback(&d.span, format!("object parameter `{}` has a default", p.name)),
                 Some(_) if accepts_none => (None, Some("None".to_string())),
                 Some(d) => match const_of(d) {
                     // Cython refuses it at compile time; compiled, every call

@@ -322,7 +322,8 @@ impl<'c, 'a> Checker<'c, 'a> {
             return if self.infer { Ok(vec![]) } else { fallback(span, "its return type could not be inferred") };
         };
         let kind = match (v, ret) {
-            (None, Ty::Void) => hir::StmtKind::Return(None),
+            // None returned as an object (the body builder makes it).
+            (None, Ty::Void | Ty::Object) => hir::StmtKind::Return(None),
             (None, t) => {
                 if self.me.declared_ret.is_none() {
                     return fallback(span, "it returns both None and a number");
@@ -371,6 +372,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 Ty::Void => return fallback(&a.span, "it passes the None result of a call to range()"),
                 Ty::View(_) => return fallback(&a.span, "it passes a memoryview to range()"),
+                Ty::Object => return fallback(&a.span, "it passes an object to range()"),
             }
         }
         let arg_ty = vals

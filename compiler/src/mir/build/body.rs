@@ -94,6 +94,9 @@ struct Frame<'m> {
     unit_stride: Vec<LocalId>,
     /// The `with cython.nogil:`/`gil:` blocks open here, innermost last.
     gil: Vec<gil::GilRegion>,
+    /// Object parameters never assigned: read in place, borrowed from the
+    /// caller for the whole call (no variable, no reference of their own).
+    borrowed_params: Vec<LocalId>,
 }
 
 struct BodyBuilder<'p, 'b> {
@@ -113,6 +116,7 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, Strin
     let returns = match f.ret {
         Ty::Void => Returns::Flag,
         Ty::View(_) => return Err(format!("{} returns a memoryview", f.name)),
+        Ty::Object => Returns::Object,
         t => Returns::ScalarAndFlag(t),
     };
     if let Some(l) = f.locals.iter().find(|l| l.ty == Ty::Void) {
@@ -129,6 +133,7 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, Strin
                 views.insert(p.local, parts.clone());
                 parts[0]
             }
+            Ty::Object => b.param(LocalTy::Object, name),
             t => b.param(LocalTy::Scalar(t), name),
         };
         params[p.local.0 as usize] = Some(l);
@@ -226,8 +231,27 @@ fn set_up_frame<'m>(
         views.insert(id, parts);
     }
     let mut locals = vec![];
-    for (decl, l) in f.locals.iter().zip(params) {
+    let mut borrowed_params = vec![];
+    for (i, (decl, l)) in f.locals.iter().zip(params).enumerate() {
+        let id = LocalId(i as u32);
         let l = match l {
+            Some(arg) if decl.ty == Ty::Object && !hir::assigns(&f.body, id) => {
+                borrowed_params.push(id);
+                arg
+            }
+            // An object local is an object variable (NULL until assigned,
+            // owning its value); an assigned parameter's starts with a
+            // reference of its own to the argument.
+            Some(arg) if decl.ty == Ty::Object => {
+                let var = b.local(LocalTy::Object, Some(&name(&decl.name)));
+                b.op(vec![var], OpKind::Assign { src: arg });
+                var
+            }
+            None if decl.ty == Ty::Object => {
+                let var = b.local(LocalTy::Object, Some(&name(&decl.name)));
+                b.op(vec![var], OpKind::Unassigned);
+                var
+            }
             Some(l) => l,
             None => {
                 let l = b.local(LocalTy::Scalar(decl.ty), Some(&name(&decl.name)));
@@ -242,7 +266,8 @@ fn set_up_frame<'m>(
         };
         locals.push(l);
     }
-    let mut unbound: Vec<LocalId> = hir::maybe_unbound(f).into_iter().collect();
+    // Object variables are checked by the definite-assignment pass instead.
+    let mut unbound: Vec<LocalId> = hir::maybe_unbound(f).into_iter().filter(|id| f.locals[id.0 as usize].ty != Ty::Object).collect();
     unbound.sort();
     let mut flags = HashMap::new();
     for id in unbound {
@@ -250,7 +275,7 @@ fn set_up_frame<'m>(
         b.op(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }));
         flags.insert(id, flag);
     }
-    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], gil: vec![] }
+    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], gil: vec![], borrowed_params }
 }
 
 /// The frame of `f` run in place of a call with `args` (its parameters
@@ -321,7 +346,8 @@ impl BodyBuilder<'_, '_> {
     }
 
     fn value(&mut self, ty: Ty, op: BodyOp) -> Local {
-        self.b.value(LocalTy::Scalar(ty), OpKind::Body(op))
+        let ty = if ty == Ty::Object { LocalTy::Object } else { LocalTy::Scalar(ty) };
+        self.b.value(ty, OpKind::Body(op))
     }
 
     fn terminate(&mut self, t: Terminator) {
@@ -344,7 +370,7 @@ impl BodyBuilder<'_, '_> {
         if !self.reachable {
             return Ok(());
         }
-        if self.fr.f.ret == Ty::Void {
+        if matches!(self.fr.f.ret, Ty::Void | Ty::Object) {
             self.return_(None);
             return Ok(());
         }
@@ -367,6 +393,11 @@ impl BodyBuilder<'_, '_> {
                 self.terminate(Terminator::Goto(join));
             }
             (None, Some(v)) => self.terminate(Terminator::Return(v)),
+            // A function returning an object returns None at its end or on a bare `return`.
+            (None, None) if self.fr.f.ret == Ty::Object => {
+                let none = self.b.value(LocalTy::Object, OpKind::NoneRef);
+                self.terminate(Terminator::Return(none));
+            }
             (None, None) => self.terminate(Terminator::ReturnNone),
         }
     }
@@ -408,6 +439,10 @@ impl BodyBuilder<'_, '_> {
 
     fn assign(&mut self, id: LocalId, v: Local) {
         let var = self.fr.locals[id.0 as usize];
+        if self.fr.f.locals[id.0 as usize].ty == Ty::Object {
+            self.b.op(vec![var], OpKind::Assign { src: v });
+            return;
+        }
         self.op(vec![var], BodyOp::Copy { src: v });
         self.mark_bound(id);
     }
@@ -570,14 +605,23 @@ impl BodyBuilder<'_, '_> {
     }
 
     fn read_local(&mut self, id: LocalId) -> Local {
-        self.check_bound(id);
         let var = self.fr.locals[id.0 as usize];
         let ty = self.fr.f.locals[id.0 as usize].ty;
+        if self.fr.borrowed_params.contains(&id) {
+            return var;
+        }
+        if ty == Ty::Object {
+            return self.b.value(LocalTy::Object, OpKind::ReadVar { var });
+        }
+        self.check_bound(id);
         self.value(ty, BodyOp::Copy { src: var })
     }
 
     fn expr(&mut self, e: &Expr) -> B<Local> {
         let ty = e.ty;
+        if ty == Ty::Object && !matches!(e.kind, ExprKind::Local(_) | ExprKind::Call(..)) {
+            return Err(format!("an object expression the body builder does not build reached it: {:?}", e.kind));
+        }
         Ok(match &e.kind {
             ExprKind::Const(c) => self.value(ty, BodyOp::Const { c: *c, ty }),
             ExprKind::Local(id) => self.read_local(*id),
@@ -666,10 +710,16 @@ impl BodyBuilder<'_, '_> {
                 let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == *id).count();
                 // A function with GIL regions or a prange is called, and so
                 // is a callee with views of such a function (inlining them
-                // into a GIL region is not tested yet).
+                // into a GIL region is not tested yet); a function holding
+                // objects is called too.
                 let root = self.outer.first().unwrap_or(&self.fr).f;
                 let has_views = |c: &hir::Function| c.locals.iter().any(|l| matches!(l.ty, Ty::View(_)));
-                let call = self.plan.m.functions.get(id.0 as usize).is_some_and(|c| hir::keeps_own_frame(c) || (hir::keeps_own_frame(root) && has_views(c)));
+                let call = self
+                    .plan
+                    .m
+                    .functions
+                    .get(id.0 as usize)
+                    .is_some_and(|c| hir::keeps_own_frame(c) || (hir::keeps_own_frame(root) && has_views(c)) || c.has_objects());
                 if let Some(size) = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same).filter(|_| !call) {
                     self.inlined += size;
                     return self.inline_call(*id, vals, rt);

@@ -143,6 +143,11 @@ fn call_path(b: &mut Builder, f: &Function, plan: Plan, args: Args, writable: &d
             continue;
         }
         let obj = argument(b, args, i, &p.name)?;
+        if p.ty == Ty::Object {
+            // Passed through, borrowed from the caller.
+            scalars.push(Some(obj));
+            continue;
+        }
         let v = b.local(LocalTy::Scalar(p.ty), Some(&p.name));
         b.op(vec![v], OpKind::Unbox { obj, ty: p.ty });
         scalars.push(Some(v));
@@ -172,7 +177,8 @@ fn call_path(b: &mut Builder, f: &Function, plan: Plan, args: Args, writable: &d
             (f.ret != Ty::Void).then_some(v)
         }
         Run::Call => {
-            let result = (f.ret != Ty::Void).then(|| b.local(LocalTy::Scalar(f.ret), None));
+            let ty = if f.ret == Ty::Object { LocalTy::Object } else { LocalTy::Scalar(f.ret) };
+            let result = (f.ret != Ty::Void).then(|| b.local(ty, None));
             let dests: Vec<Local> = result.into_iter().collect();
             b.op(dests, OpKind::CallNative { func: f.id, args: values, limit });
             result
@@ -187,6 +193,7 @@ fn boxed(b: &mut Builder, v: Option<Local>, ty: Ty) -> Result<Local, String> {
     let obj = LocalTy::Object;
     Ok(match (ty, v) {
         (Ty::Void, _) => b.value(obj, OpKind::NoneRef),
+        (Ty::Object, Some(v)) => v,
         (Ty::Float(bits), Some(v)) => {
             let v = if bits == 32 { b.value(LocalTy::Scalar(Ty::Float(64)), OpKind::Widen { value: v, to: Ty::Float(64) }) } else { v };
             b.value(obj, OpKind::CallC { prim: &PY_FLOAT_FROM_DOUBLE, args: vec![v] })

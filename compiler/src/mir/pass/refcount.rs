@@ -191,7 +191,12 @@ pub fn run(body: &mut Body) -> Result<(), String> {
         };
         let cold = err_edge || body.blocks[b].cold || body.blocks[target].cold;
         let ops = releases(body, &own, &release);
-        let e = body.blocks.push(BasicBlock::new(ops, Some(Terminator::Goto(target)), cold));
+        let mut block = BasicBlock::new(ops, Some(Terminator::Goto(target)), cold);
+        if let Some(line) = body.blocks[target].takes_line {
+            // The failing op's line passes through the releases on its way.
+            block.takes_line = Some(body.locals.push(body.locals[line].clone()));
+        }
+        let e = body.blocks.push(block);
         if let Some(slot) = body.blocks[b].term.as_mut().and_then(|t| t.successors_mut().into_iter().nth(j)) {
             *slot = e;
         }
