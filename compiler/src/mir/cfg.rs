@@ -1,7 +1,9 @@
 //! The shape of a body's control-flow graph: predecessors, reverse
-//! postorder and dominators, for the analyses that walk it.
+//! postorder and dominators, and the forward must-analysis over locals that
+//! the verifier and definite assignment run on it.
 
-use super::{BlockId, Body, IndexVec};
+use super::{BlockId, Body, IndexVec, Local, Op, Terminator};
+use fixedbitset::FixedBitSet;
 
 pub fn successors(body: &Body, b: BlockId) -> Vec<BlockId> {
     body.blocks[b].term.as_ref().map(|t| t.successors()).unwrap_or_default()
@@ -150,6 +152,69 @@ impl Dominators {
         match (self.interval.get(a).copied().flatten(), self.interval.get(b).copied().flatten()) {
             (Some((a_in, a_out)), Some((b_in, b_out))) => a_in <= b_in && b_out <= a_out,
             _ => false,
+        }
+    }
+}
+
+/// Which of the locals numbered in `number` (densely, below `width`) hold
+/// on entry to each reachable block (`None`: unreachable) on every path:
+/// `entry` on entry to the body, what each op adds (`gen`), what a block
+/// adds on entry (`at_block`). The dests of an op that failed are not
+/// added on its error edge.
+pub fn must_hold(
+    body: &Body,
+    number: &IndexVec<Local, Option<usize>>,
+    width: usize,
+    gen: impl Fn(&mut FixedBitSet, &Op),
+    at_block: impl Fn(&mut FixedBitSet, BlockId),
+) -> IndexVec<BlockId, Option<FixedBitSet>> {
+    let preds = predecessors(body);
+    let order = reverse_postorder(body);
+    let mut out: IndexVec<BlockId, Option<FixedBitSet>> = IndexVec::from_elem(None, body.blocks.len());
+    let holding_in = |b: BlockId, out: &IndexVec<BlockId, Option<FixedBitSet>>| -> Option<FixedBitSet> {
+        let mut acc: Option<FixedBitSet> = None;
+        if b == Body::ENTRY {
+            let mut set = FixedBitSet::with_capacity(width);
+            for k in body.params.iter().filter_map(|p| number.get(*p).copied().flatten()) {
+                set.insert(k);
+            }
+            acc = Some(set);
+        }
+        for &p in &preds[b] {
+            let Some(mut set) = out[p].clone() else { continue };
+            let pb = &body.blocks[p];
+            if matches!(pb.term, Some(Terminator::Try { err, ok }) if err == b && ok != b) {
+                for k in pb.ops.last().map(|op| op.dests.as_slice()).unwrap_or_default().iter().filter_map(|d| number.get(*d).copied().flatten()) {
+                    set.remove(k);
+                }
+            }
+            match acc.as_mut() {
+                None => acc = Some(set),
+                Some(a) => a.intersect_with(&set),
+            }
+        }
+        acc.map(|mut set| {
+            at_block(&mut set, b);
+            set
+        })
+    };
+    let mut ins: IndexVec<BlockId, Option<FixedBitSet>> = IndexVec::from_elem(None, body.blocks.len());
+    loop {
+        let mut changed = false;
+        for &b in &order {
+            let Some(set) = holding_in(b, &out) else { continue };
+            let mut end = set.clone();
+            for op in &body.blocks[b].ops {
+                gen(&mut end, op);
+            }
+            ins[b] = Some(set);
+            if out[b].as_ref() != Some(&end) {
+                out[b] = Some(end);
+                changed = true;
+            }
+        }
+        if !changed {
+            return ins;
         }
     }
 }

@@ -263,64 +263,19 @@ fn definitions(body: &Body) -> Result<(), String> {
             count += 1;
         }
     }
-    let mut out: IndexVec<BlockId, Option<FixedBitSet>> = IndexVec::from_elem(None, body.blocks.len());
-    let mut entry_in = FixedBitSet::with_capacity(count);
-    for p in &body.params {
-        add(&mut entry_in, tracked[*p]);
-    }
-    let defined_in = |b: BlockId, out: &IndexVec<BlockId, Option<FixedBitSet>>| -> Option<FixedBitSet> {
-        if b == Body::ENTRY {
-            return Some(entry_in.clone());
-        }
-        let mut acc: Option<FixedBitSet> = None;
-        for &p in &preds[b] {
-            let Some(mut set) = out[p].clone() else { continue };
-            let pb = &body.blocks[p];
-            if matches!(pb.term, Some(Terminator::Try { err, ok }) if err == b && ok != b) {
-                for d in pb.ops.last().map(|op| op.dests.as_slice()).unwrap_or_default() {
-                    if let Some(k) = tracked[*d] {
-                        set.remove(k);
-                    }
-                }
-            }
-            match acc.as_mut() {
-                None => acc = Some(set),
-                Some(a) => a.intersect_with(&set),
-            }
-        }
-        acc.map(|mut set| {
-            if let Some(l) = body.blocks[b].takes_line {
-                add(&mut set, tracked.get(l).copied().flatten());
-            }
-            set
-        })
+    let defined_in = if count > 0 {
+        let gen = |set: &mut FixedBitSet, op: &Op| op.dests.iter().for_each(|d| add(set, tracked[*d]));
+        let takes_line = |set: &mut FixedBitSet, b: BlockId| add(set, body.blocks[b].takes_line.and_then(|l| tracked.get(l).copied().flatten()));
+        cfg::must_hold(body, &tracked, count, gen, takes_line)
+    } else {
+        IndexVec::from_elem(None, body.blocks.len())
     };
-    if count > 0 {
-        loop {
-            let mut changed = false;
-            for &b in &order {
-                let Some(mut set) = defined_in(b, &out) else { continue };
-                for op in &body.blocks[b].ops {
-                    for d in &op.dests {
-                        add(&mut set, tracked[*d]);
-                    }
-                }
-                if out[b].as_ref() != Some(&set) {
-                    out[b] = Some(set);
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-    }
     // A once-defined local read at op `i` of `b` (the terminator: `ops.len()`).
     let dominated = |u: Local, b: BlockId, i: usize| -> bool {
         defs[u].first().is_some_and(|d| if d.block == b { d.at.is_none_or(|at| at < i) } else { dom.dominates(d.block, b) })
     };
     for &b in &order {
-        let mut set = if count > 0 { defined_in(b, &out) } else { None };
+        let mut set = defined_in[b].clone();
         let block = &body.blocks[b];
         let defined = |set: &Option<FixedBitSet>, u: Local, i: usize| match tracked.get(u) {
             None => false,

@@ -6,7 +6,7 @@
 //! variable's bound flag is the body builder's, from `hir::maybe_unbound`:
 //! loop preludes and memoryviews check it inside composite ops.)
 
-use super::super::{cfg, BlockId, Body, IndexVec, Local, LocalTy, Op, OpKind, Terminator};
+use super::super::{cfg, BlockId, Body, IndexVec, Local, LocalTy, Op, OpKind};
 use fixedbitset::FixedBitSet;
 
 fn read_var(op: &Op) -> Option<Local> {
@@ -51,59 +51,13 @@ pub fn run(body: &mut Body) -> Result<bool, String> {
             }
         }
     };
-    // Forward must-analysis: the variables assigned on every path to each
-    // block's end (an op that failed assigned nothing on its error edge).
-    let preds = cfg::predecessors(body);
-    let order = cfg::reverse_postorder(body);
-    let mut on_entry = FixedBitSet::with_capacity(vars.len());
-    for p in &body.params {
-        if let Some(Some(k)) = number.get(*p) {
-            on_entry.insert(*k);
-        }
-    }
-    let mut out: IndexVec<BlockId, Option<FixedBitSet>> = IndexVec::from_elem(None, body.blocks.len());
-    let assigned_in = |b: BlockId, out: &IndexVec<BlockId, Option<FixedBitSet>>| -> Option<FixedBitSet> {
-        if b == Body::ENTRY {
-            return Some(on_entry.clone());
-        }
-        let mut acc: Option<FixedBitSet> = None;
-        for &p in &preds[b] {
-            let Some(mut set) = out[p].clone() else { continue };
-            let pb = &body.blocks[p];
-            if matches!(pb.term, Some(Terminator::Try { err, ok }) if err == b && ok != b) {
-                for d in pb.ops.last().map(|op| op.dests.as_slice()).unwrap_or_default() {
-                    if let Some(Some(k)) = number.get(*d) {
-                        set.remove(*k);
-                    }
-                }
-            }
-            match acc.as_mut() {
-                None => acc = Some(set),
-                Some(a) => a.intersect_with(&set),
-            }
-        }
-        acc
-    };
-    loop {
-        let mut changed = false;
-        for &b in &order {
-            let Some(mut set) = assigned_in(b, &out) else { continue };
-            for op in &body.blocks[b].ops {
-                assign(&mut set, op);
-            }
-            if out[b].as_ref() != Some(&set) {
-                out[b] = Some(set);
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
+    // The variables assigned on every path to each block (an op that
+    // failed assigned nothing on its error edge).
+    let assigned_in = cfg::must_hold(body, &number, vars.len(), assign, |_, _| {});
     // The reads where the variable may be unassigned.
     let mut unsure: IndexVec<BlockId, Vec<usize>> = IndexVec::from_elem(vec![], body.blocks.len());
-    for &b in &order {
-        let Some(mut set) = assigned_in(b, &out) else { continue };
+    for b in body.blocks.indices() {
+        let Some(mut set) = assigned_in[b].clone() else { continue };
         for (i, op) in body.blocks[b].ops.iter().enumerate() {
             if let Some(k) = read_var(op).and_then(|v| number[v]) {
                 if !set.contains(k) {
