@@ -22,6 +22,11 @@ EXTRA = {
     "primes.py": ["count_primes(2)", "count_primes(1000)", "nth_prime(1)"],
     "integrate.py": ["integrate_f(-1.0, 2.0, 300)"],
     "mandelbrot.py": ["mandelbrot(30, 20, 50)"],
+    # Whole numbers add up exactly in any order, so the thread count cannot show.
+    "prange_sum.py": ["parallel_sum(memoryview(__import__('array').array('d', range(1000))))",
+                      "parallel_sum_on(memoryview(__import__('array').array('d', range(1000))), 1)",
+                      "parallel_sum(memoryview(__import__('array').array('d')))",
+                      "serial_sum(memoryview(__import__('array').array('d', [0.5, 1.25, -3.0])))"],
 }
 PROJECT_CALLS = {
     "aotdemo/kernels.py": ["harmonic(1000)", "harmonic(0)", "gcd(-12, 18)", "gcd(0, 0)", "collatz_steps(27)",
