@@ -17,6 +17,7 @@ comparison, and only these:
 Everything else must match CPython exactly.
 """
 
+import gc
 import importlib.machinery
 import importlib.util
 import itertools
@@ -233,6 +234,30 @@ def call(fn, args=(), kwargs=None):
         return Outcome(True, fn(*args, **(kwargs or {})))
     except Exception as e:  # noqa: BLE001 - we compare every exception
         return Outcome(False, exc_type=type(e), message=str(e))
+
+
+# Calls of a compiled function whose allocated blocks a leak test compares.
+LEAK_CALLS = 2000
+
+
+def growth(fn):
+    """Allocated blocks gained by LEAK_CALLS more calls of ``fn`` (after a warm-up)."""
+    for _ in range(50):
+        fn()
+    gc.collect()
+    before = sys.getallocatedblocks()
+    for _ in range(LEAK_CALLS):
+        fn()
+    gc.collect()
+    return sys.getallocatedblocks() - before
+
+
+def attempt(f, *args, **kw):
+    """``f(*args, **kw)``, or None when it raises: a leak test's error path."""
+    try:
+        return f(*args, **kw)
+    except Exception:  # noqa: BLE001 - the error path is what we exercise
+        return None
 
 
 def float_bits(x):

@@ -5,10 +5,11 @@ grow. The slow paths that call back into Python (`round(x, n)`, true
 division of ints beyond 2**53) are also run with an allocation made to fail
 (`_testcapi.set_nomemory`) between their two boxed temporaries."""
 
-import gc
 import sys
 
 import pytest
+
+from conftest import LEAK_CALLS, attempt, growth
 
 SOURCE = '''
 import math
@@ -66,31 +67,12 @@ def kw(a: int, b: int = 2, *, c: int = 3) -> int:
     return a + b + c
 '''
 
-N = 2000
+N = LEAK_CALLS
 
 
 @pytest.fixture(scope="module")
 def m(pyc):
     return pyc.pair(SOURCE, stem="leaks")
-
-
-def growth(fn):
-    """Allocated blocks gained by N more calls of ``fn`` (after a warm-up)."""
-    for _ in range(50):
-        fn()
-    gc.collect()
-    before = sys.getallocatedblocks()
-    for _ in range(N):
-        fn()
-    gc.collect()
-    return sys.getallocatedblocks() - before
-
-
-def attempt(f, *args, **kw):
-    try:
-        return f(*args, **kw)
-    except Exception:  # noqa: BLE001 - the error path is what we exercise
-        return None
 
 
 def cases(n):

@@ -3,11 +3,12 @@ are objects, passed borrowed to native functions and returned as new
 references; results, exceptions and tracebacks match CPython, and nothing
 leaks on the normal or the error path."""
 
-import gc
 import sys
 import traceback
 
 import pytest
+
+from conftest import LEAK_CALLS, attempt, growth
 
 
 @pytest.fixture(scope="module")
@@ -62,25 +63,7 @@ def test_unbound_object_local(m):
     assert last.line.strip() == "return z"
 
 
-N = 2000
-
-
-def growth(fn):
-    for _ in range(50):
-        fn()
-    gc.collect()
-    before = sys.getallocatedblocks()
-    for _ in range(N):
-        fn()
-    gc.collect()
-    return sys.getallocatedblocks() - before
-
-
-def attempt(f, *args, **kw):
-    try:
-        return f(*args, **kw)
-    except Exception:  # noqa: BLE001 - the error path is what we exercise
-        return None
+N = LEAK_CALLS
 
 
 @pytest.mark.parametrize("name, args", [

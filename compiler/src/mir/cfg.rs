@@ -23,6 +23,13 @@ pub fn predecessors(body: &Body) -> IndexVec<BlockId, Vec<BlockId>> {
 /// along back edges: a forward analysis visiting them in this order settles
 /// in as many rounds as loops nest, however the blocks are numbered.
 pub fn reverse_postorder(body: &Body) -> Vec<BlockId> {
+    reverse_postorder_by(body, |b| successors(body, b))
+}
+
+/// Reverse postorder of a depth-first walk from the entry over the edges
+/// `succs` gives: a block's first successor is visited last, so it comes
+/// right after the block.
+pub fn reverse_postorder_by(body: &Body, succs: impl Fn(BlockId) -> Vec<BlockId>) -> Vec<BlockId> {
     let mut post = vec![];
     let mut seen = IndexVec::from_elem(false, body.blocks.len());
     let mut stack = vec![(Body::ENTRY, false)];
@@ -36,7 +43,7 @@ pub fn reverse_postorder(body: &Body) -> Vec<BlockId> {
         }
         seen[b] = true;
         stack.push((b, true));
-        for s in successors(body, b) {
+        for s in succs(b) {
             if !seen[s] {
                 stack.push((s, false));
             }

@@ -115,30 +115,13 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, env: &Env) -> R<()> {
 /// block's first successor right after it (the other successors are error
 /// or slow paths). Blocks only a fused return would reach are left out.
 fn layout(body: &Body) -> Vec<BlockId> {
-    let mut post = vec![];
-    let mut seen = IndexVec::from_elem(false, body.blocks.len());
-    let mut stack = vec![(Body::ENTRY, false)];
-    while let Some((b, done)) = stack.pop() {
-        if done {
-            post.push(b);
-            continue;
+    crate::mir::cfg::reverse_postorder_by(body, |b| {
+        if returns_null_as_error(body, b) {
+            vec![]
+        } else {
+            body.blocks[b].term.as_ref().map(|t| t.successors()).unwrap_or_default()
         }
-        if seen[b] {
-            continue;
-        }
-        seen[b] = true;
-        stack.push((b, true));
-        // Pushed last, visited first, placed last: the first successor is
-        // visited last, so it comes first after `b` in reverse postorder.
-        let succs = if returns_null_as_error(body, b) { vec![] } else { body.blocks[b].term.as_ref().map(|t| t.successors()).unwrap_or_default() };
-        for s in succs {
-            if !seen[s] {
-                stack.push((s, false));
-            }
-        }
-    }
-    post.reverse();
-    post
+    })
 }
 
 /// A block whose last op fails with a NULL result that the success path

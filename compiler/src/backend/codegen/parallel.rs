@@ -17,11 +17,12 @@
 //! raise; the others' are cleared.
 
 use super::super::{FnCx, R};
+use super::flags;
 use super::op::OpCx;
 use crate::hir::{ArithOp, FuncId, Schedule};
 use crate::types::Ty;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, types, AbiParam, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value};
+use cranelift_codegen::ir::{self, types, AbiParam, BlockArg, InstBuilder, StackSlotData, StackSlotKind, Value};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{Linkage, Module};
 
@@ -38,10 +39,6 @@ const FAILED: i32 = 40;
 const EXC: i32 = 48;
 const STOP: i32 = 72;
 const ARGS: i32 = 80;
-
-fn flags() -> MemFlagsData {
-    MemFlagsData::trusted()
-}
 
 /// What the team function needs to know of its loop.
 pub(crate) struct Team {

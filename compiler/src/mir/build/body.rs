@@ -109,6 +109,8 @@ struct BodyBuilder<'p, 'b> {
     reachable: bool,
     /// HIR nodes inlined into this body so far (`Plan::inlines`).
     inlined: usize,
+    /// The built function has GIL regions or a prange (`hir::keeps_own_frame`).
+    root_keeps_frame: bool,
 }
 
 /// The MIR of `f`'s body.
@@ -148,7 +150,7 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, Strin
     let exit = b.error_exit_mut();
     exit.takes_line = Some(line);
     exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
-    let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0 };
+    let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f) };
     bb.stmts(&f.body)?;
     bb.fall_off_end()?;
     b.finish_in_entry_order()
@@ -172,7 +174,7 @@ pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<
     let failed = b.block(true);
     let (fr, err) = enter_frame(b, f, args, rt);
     let (join, ret) = fr.ret.ok_or("a body in place without its join block")?;
-    let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0 };
+    let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f) };
     bb.stmts(&f.body)?;
     bb.fall_off_end()?;
     b.set_handler(Some(failed));
@@ -488,21 +490,7 @@ impl BodyBuilder<'_, '_> {
                 let (tb, eb) = (self.b.block(false), self.b.block(false));
                 self.branch_on(cond, tb, eb)?;
                 let merge = self.b.block(false);
-                let mut merged = false;
-                for (blk, arm) in [(tb, then), (eb, orelse)] {
-                    self.b.switch_to(blk);
-                    self.reachable = true;
-                    self.stmts(arm)?;
-                    if self.reachable {
-                        self.terminate(Terminator::Goto(merge));
-                        merged = true;
-                    }
-                }
-                self.reachable = merged;
-                if merged {
-                    self.b.switch_to(merge);
-                }
-                Ok(())
+                self.arms_then_merge([tb, eb], merge, |bb, i| bb.stmts([then, orelse][i]))
             }
             StmtKind::While { cond, body, orelse } => {
                 let (header, body_b, else_b, exit) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
@@ -557,6 +545,26 @@ impl BodyBuilder<'_, '_> {
             StmtKind::CopyView { dst, src } => self.copy_view(*dst, *src),
             StmtKind::Store { view, indices, value, in_bounds, checked_by_load } => self.store(*view, indices, value, in_bounds, *checked_by_load),
         }
+    }
+
+    /// Each of two blocks built by `arm` (given its index), then the block
+    /// they fall through to, when either does.
+    fn arms_then_merge(&mut self, arms: [BlockId; 2], merge: BlockId, mut arm: impl FnMut(&mut Self, usize) -> B<()>) -> B<()> {
+        let mut merged = false;
+        for (i, blk) in arms.into_iter().enumerate() {
+            self.b.switch_to(blk);
+            self.reachable = true;
+            arm(self, i)?;
+            if self.reachable {
+                self.terminate(Terminator::Goto(merge));
+                merged = true;
+            }
+        }
+        self.reachable = merged;
+        if merged {
+            self.b.switch_to(merge);
+        }
+        Ok(())
     }
 
     /// A loop's `else` block and its exit, which `break` (`broke`) or the
@@ -711,16 +719,16 @@ impl BodyBuilder<'_, '_> {
                 // A function with GIL regions or a prange is called, and so
                 // is a callee with views of such a function (inlining them
                 // into a GIL region is not tested yet); a function holding
-                // objects is called too.
-                let root = self.outer.first().unwrap_or(&self.fr).f;
-                let has_views = |c: &hir::Function| c.locals.iter().any(|l| matches!(l.ty, Ty::View(_)));
-                let call = self
-                    .plan
-                    .m
-                    .functions
-                    .get(id.0 as usize)
-                    .is_some_and(|c| hir::keeps_own_frame(c) || (hir::keeps_own_frame(root) && has_views(c)) || c.has_objects());
-                if let Some(size) = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same).filter(|_| !call) {
+                // objects is called too. Asked only of a callee that would
+                // be inlined (small), so no call site walks a big body.
+                let root_keeps_frame = self.root_keeps_frame;
+                let called = |c: &hir::Function| {
+                    let has_views = || c.locals.iter().any(|l| matches!(l.ty, Ty::View(_)));
+                    c.has_objects() || (root_keeps_frame && has_views()) || hir::keeps_own_frame(c)
+                };
+                let inline = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same)
+                    .filter(|_| !self.plan.m.functions.get(id.0 as usize).is_some_and(called));
+                if let Some(size) = inline {
                     self.inlined += size;
                     return self.inline_call(*id, vals, rt);
                 }

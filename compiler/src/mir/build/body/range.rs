@@ -41,27 +41,15 @@ impl BodyBuilder<'_, '_> {
         let all_unit = self.value(Ty::Bool, BodyOp::UnitStrides { strides });
         let (fast, slow, merge) = (self.b.block(false), self.b.block(false), self.b.block(false));
         self.terminate(Terminator::Branch { cond: all_unit, then: fast, otherwise: slow });
-        let mut merged = false;
-        for (i, blk) in [fast, slow].into_iter().enumerate() {
-            self.b.switch_to(blk);
-            self.reachable = true;
-            let before = self.fr.unit_stride.len();
+        self.arms_then_merge([fast, slow], merge, |bb, i| {
+            let before = bb.fr.unit_stride.len();
             if i == 0 {
-                self.fr.unit_stride.extend(strided.iter().copied());
+                bb.fr.unit_stride.extend(strided.iter().copied());
             }
-            let r = self.for_range_inner(var, bounds, body, orelse, plan);
-            self.fr.unit_stride.truncate(before);
-            r?;
-            if self.reachable {
-                self.terminate(Terminator::Goto(merge));
-                merged = true;
-            }
-        }
-        self.reachable = merged;
-        if merged {
-            self.b.switch_to(merge);
-        }
-        Ok(())
+            let r = bb.for_range_inner(var, bounds, body, orelse, plan);
+            bb.fr.unit_stride.truncate(before);
+            r
+        })
     }
 
     fn for_range_inner(&mut self, var: LocalId, bounds: [&Expr; 3], body: &[Stmt], orelse: &[Stmt], plan: &LoopPlan) -> B<()> {
