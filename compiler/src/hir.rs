@@ -8,8 +8,10 @@ use std::fmt::Write;
 
 mod analysis;
 mod lanes;
+mod object;
 pub use analysis::{assigns, index_local, maybe_unbound, keeps_own_frame, recursive_functions, uses_openmp};
 pub use lanes::{lane_arith, Lanes};
+pub use object::{ObjBinOp, ObjConst, ObjUnOp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncId(pub u32);
@@ -422,6 +424,18 @@ pub enum ExprKind {
     ViewIsNone(LocalId),
     /// The None memoryview, for an omitted `= None` argument.
     NoneView,
+    /// A constant object (type `Object`), borrowed from the module.
+    ObjConst(ObjConst),
+    /// `a op b` on objects (C operands boxed first); `inplace`: an augmented
+    /// assignment's (`PyNumber_InPlace*`).
+    ObjBinary { op: ObjBinOp, a: Box<Expr>, b: Box<Expr>, inplace: bool },
+    ObjUnary(ObjUnOp, Box<Expr>),
+    /// `a op b` on objects: the object the comparison returns.
+    ObjCompare(CmpOp, Box<Expr>, Box<Expr>),
+    /// `a is b` on objects (`bint`).
+    ObjIs(Box<Expr>, Box<Expr>),
+    /// `item in container` on objects (`bint`).
+    ObjContains { item: Box<Expr>, container: Box<Expr> },
 }
 
 #[derive(Debug, Clone)]
@@ -530,7 +544,7 @@ pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
 pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
     f(e);
     match &e.kind {
-        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView | ExprKind::ThreadId => {}
+        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView | ExprKind::ThreadId| ExprKind::ObjConst(_) => {}
         ExprKind::Index { indices, .. } => indices.iter().for_each(|x| visit_expr(x, f)),
         ExprKind::SliceView { axes, .. } => {
             for a in axes {
@@ -540,10 +554,11 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
                 }
             }
         }
-        ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) | ExprKind::BitCount(x) => {
+        ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) | ExprKind::BitCount(x) | ExprKind::ObjUnary(_, x) => {
             visit_expr(x, f)
         }
-        ExprKind::Binary(_, a, b) | ExprKind::NoOverflow(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b) => {
+        ExprKind::Binary(_, a, b) | ExprKind::NoOverflow(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b)
+        | ExprKind::ObjBinary { a, b, .. } | ExprKind::ObjCompare(_, a, b) | ExprKind::ObjIs(a, b) | ExprKind::ObjContains { item: a, container: b } => {
             visit_expr(a, f);
             visit_expr(b, f);
         }
@@ -562,7 +577,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
 pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
     f(e);
     match &mut e.kind {
-        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView | ExprKind::ThreadId => {}
+        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView | ExprKind::ThreadId| ExprKind::ObjConst(_) => {}
         ExprKind::Index { indices, .. } => indices.iter_mut().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::SliceView { axes, .. } => {
             for a in axes {
@@ -572,10 +587,11 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
                 }
             }
         }
-        ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) | ExprKind::BitCount(x) => {
+        ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) | ExprKind::BitCount(x) | ExprKind::ObjUnary(_, x) => {
             visit_expr_mut(x, f)
         }
-        ExprKind::Binary(_, a, b) | ExprKind::NoOverflow(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b) => {
+        ExprKind::Binary(_, a, b) | ExprKind::NoOverflow(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b)
+        | ExprKind::ObjBinary { a, b, .. } | ExprKind::ObjCompare(_, a, b) | ExprKind::ObjIs(a, b) | ExprKind::ObjContains { item: a, container: b } => {
             visit_expr_mut(a, f);
             visit_expr_mut(b, f);
         }
@@ -810,6 +826,12 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         }
         ExprKind::ViewIsNone(view) => format!("({} is None)", f.locals[view.0 as usize].name),
         ExprKind::NoneView => "None".to_string(),
+        ExprKind::ObjConst(c) => c.python_literal(),
+        ExprKind::ObjBinary { op, a, b, inplace } => format!("{op:?}{}({}, {})", if *inplace { "_inplace" } else { "" }, d(a), d(b)),
+        ExprKind::ObjUnary(op, x) => format!("{op:?}({})", d(x)),
+        ExprKind::ObjCompare(op, a, b) => format!("({} {op:?} {})", d(a), d(b)),
+        ExprKind::ObjIs(a, b) => format!("({} is {})", d(a), d(b)),
+        ExprKind::ObjContains { item, container } => format!("({} in {})", d(item), d(container)),
         ExprKind::SliceView { view, axes } => {
             let opt = |x: &Option<Box<Expr>>| x.as_ref().map_or(String::new(), |x| d(x));
             let a: Vec<String> = axes

@@ -142,8 +142,11 @@ impl Ty {
         if a == b {
             return Some(a);
         }
-        if matches!((a, b), (Ty::Object, Ty::Void) | (Ty::Void, Ty::Object)) {
-            // None is an object.
+        // None is an object, and so is a value that is an object or a C
+        // number (the number boxed) or None, as in Cython.
+        let object_or_none = |t: Ty| matches!(t, Ty::Object | Ty::Void);
+        let boxes = |t: Ty| object_or_none(t) || matches!(t, Ty::Int(_) | Ty::Float(_) | Ty::Bool);
+        if (object_or_none(a) || object_or_none(b)) && boxes(a) && boxes(b) {
             return Some(Ty::Object);
         }
         Ty::arith_join(a, b)

@@ -97,6 +97,11 @@ pub(crate) struct Emitter {
     /// MIR of the wrapper about to be defined.
     pub code: Vec<FunctionCode>,
     pub wrapper_mir: Option<String>,
+    /// The module's constant objects by table slot (`constant_slot`), and
+    /// the table, declared on first use and filled by the exec slot.
+    pub constants: Vec<crate::hir::ObjConst>,
+    constant_slots: HashMap<String, usize>,
+    pub constant_table: Option<DataId>,
 }
 
 /// Stack of each code generation thread (reserved, not committed, until used).
@@ -232,6 +237,9 @@ pub fn compile_with_shim(
         code: vec![],
         wrapper_mir: None,
         teams: HashMap::new(),
+        constants: vec![],
+        constant_slots: HashMap::new(),
+        constant_table: None,
     };
     let recursive = hir::recursive_functions(module);
     let fat = targets.len() > 1;
@@ -262,6 +270,7 @@ pub fn compile_with_shim(
         defs.push(glue::emit_module_glue(&mut em, module, py_minor, &recursive, target, !fat)?);
     }
     em.variant = None;
+    glue::define_constant_table(&mut em)?;
     stack::define(&mut em)?;
     if fat {
         glue::emit_dispatcher(&mut em, module, targets, &defs)?;
@@ -355,6 +364,25 @@ impl Emitter {
     /// A NUL-terminated constant string, deduplicated. A string with a NUL of
     /// its own would arrive cut short in C: such text goes through `text` with
     /// its length instead, so reaching here with one is an internal error.
+    /// The constant table and `c`'s slot in it (one slot per distinct
+    /// constant of the module, shared by a fat module's variants).
+    pub fn constant_slot(&mut self, c: &crate::hir::ObjConst) -> Result<(DataId, usize), String> {
+        let table = match self.constant_table {
+            Some(t) => t,
+            None => {
+                let t = self.module.declare_data("pyc_aot_constants", Linkage::Local, true, false).map_err(|e| e.to_string())?;
+                self.constant_table = Some(t);
+                t
+            }
+        };
+        let next = self.constants.len();
+        let slot = *self.constant_slots.entry(c.python_literal()).or_insert(next);
+        if slot == next {
+            self.constants.push(c.clone());
+        }
+        Ok((table, slot))
+    }
+
     pub fn cstring(&mut self, s: &str) -> Result<DataId, String> {
         if s.contains('\0') {
             let head: String = s.chars().take(60).collect();

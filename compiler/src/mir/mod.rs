@@ -135,6 +135,11 @@ pub enum OpKind {
     ReleaseBuffer { buf: Local },
     /// An operation of a native function body (`body.rs`).
     Body(body::BodyOp),
+    /// A constant object, borrowed: the interpreter's static (None, True,
+    /// False) or the module's constant table's, alive as long as the module.
+    LoadConst(crate::hir::ObjConst),
+    /// `a is b`: whether two objects are the same one (a `bint`).
+    SameObject { a: Local, b: Local },
 }
 
 #[derive(Clone, Debug)]
@@ -283,6 +288,8 @@ impl Op {
             Widen { value, .. } | BoxBool { value } | IsNull { value } | EqConst { value, .. } => vec![*value],
             ReleaseBuffer { buf } => vec![*buf],
             Body(op) => op.uses(),
+            LoadConst(_) => vec![],
+            SameObject { a, b } => vec![*a, *b],
         }
     }
 
@@ -312,7 +319,9 @@ impl Op {
             }
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
-            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } => ErrorKind::Never,
+            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } => {
+                ErrorKind::Never
+            }
             Body(op) => op.error_kind(),
         }
     }

@@ -66,6 +66,41 @@ primitive!(PY_NUMBER_TRUE_DIVIDE = "PyNumber_TrueDivide"(Object, Object) -> Some
 primitive!(PY_NUMBER_INDEX = "PyNumber_Index"(Object) -> Some(Object), Null, New);
 primitive!(PY_OBJECT_IS_TRUE = "PyObject_IsTrue"(Object) -> Some(I32), Negative, Borrowed);
 
+// Operators on objects.
+primitive!(PY_NUMBER_ADD = "PyNumber_Add"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_SUBTRACT = "PyNumber_Subtract"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_MULTIPLY = "PyNumber_Multiply"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_FLOOR_DIVIDE = "PyNumber_FloorDivide"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_REMAINDER = "PyNumber_Remainder"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_POWER = "PyNumber_Power"(Object, Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_LSHIFT = "PyNumber_Lshift"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_RSHIFT = "PyNumber_Rshift"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_AND = "PyNumber_And"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_OR = "PyNumber_Or"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_XOR = "PyNumber_Xor"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_MATRIX_MULTIPLY = "PyNumber_MatrixMultiply"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_IN_PLACE_ADD = "PyNumber_InPlaceAdd"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_IN_PLACE_SUBTRACT = "PyNumber_InPlaceSubtract"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_IN_PLACE_MULTIPLY = "PyNumber_InPlaceMultiply"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_IN_PLACE_TRUE_DIVIDE = "PyNumber_InPlaceTrueDivide"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_IN_PLACE_FLOOR_DIVIDE = "PyNumber_InPlaceFloorDivide"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_IN_PLACE_REMAINDER = "PyNumber_InPlaceRemainder"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_IN_PLACE_POWER = "PyNumber_InPlacePower"(Object, Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_IN_PLACE_LSHIFT = "PyNumber_InPlaceLshift"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_IN_PLACE_RSHIFT = "PyNumber_InPlaceRshift"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_IN_PLACE_AND = "PyNumber_InPlaceAnd"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_IN_PLACE_OR = "PyNumber_InPlaceOr"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_IN_PLACE_XOR = "PyNumber_InPlaceXor"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_IN_PLACE_MATRIX_MULTIPLY = "PyNumber_InPlaceMatrixMultiply"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_NEGATIVE = "PyNumber_Negative"(Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_POSITIVE = "PyNumber_Positive"(Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_INVERT = "PyNumber_Invert"(Object) -> Some(Object), Null, New);
+primitive!(
+    /// The third argument is the comparison (`Py_LT` … `Py_GE`).
+    PY_OBJECT_RICH_COMPARE = "PyObject_RichCompare"(Object, Object, I32) -> Some(Object), Null, New
+);
+primitive!(PY_SEQUENCE_CONTAINS = "PySequence_Contains"(Object, Object) -> Some(I32), Negative, Borrowed);
+
 // Calls.
 primitive!(PY_OBJECT_VECTORCALL = "PyObject_Vectorcall"(Object, Ptr, Ptr, Object) -> Some(Object), Null, New);
 primitive!(

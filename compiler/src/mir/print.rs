@@ -117,6 +117,8 @@ fn op(op: &Op) -> String {
         CheckAssigned { var, name } => format!("check_assigned '{name}' {var}"),
         ReleaseBuffer { buf } => format!("release_buffer {buf}"),
         Body(b) => b.show(),
+        LoadConst(c) => format!("const_object {c}"),
+        SameObject { a, b } => format!("{a} is {b}"),
     };
     let fails = match (op.error_kind(), op.handler) {
         (ErrorKind::Never, _) => String::new(),

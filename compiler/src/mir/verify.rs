@@ -196,6 +196,16 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }
         LeaveCompiledCode => dests(0),
+        LoadConst(_) => {
+            dests(1)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
+        SameObject { a, b } => {
+            dests(1)?;
+            obj(*a)?;
+            obj(*b)?;
+            dest_is(0, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
+        }
         Body(b) => {
             if op.dests.len() > b.results() {
                 return Err(format!("{} results, at most {} expected", op.dests.len(), b.results()));

@@ -15,6 +15,7 @@ mod buffer;
 mod copy;
 mod intmath;
 mod math;
+mod object;
 mod op;
 mod pair;
 mod parallel;

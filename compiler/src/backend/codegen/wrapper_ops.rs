@@ -193,6 +193,11 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             stack::reset_traceback_count(g.cx());
             g.cx().b.ins().jump(err_block()?, &[]);
         }
+        LoadConst(c) => result = Some(super::object::load_const(g.cx(), c)?),
+        SameObject { a, b } => {
+            let (a, b) = (g.get(*a)?, g.get(*b)?);
+            result = Some(super::object::same_object(g.cx(), a, b));
+        }
         Body(_) => return Err("a native body's op taken for a wrapper's".into()),
     }
     Ok(result)

@@ -138,6 +138,7 @@ pub(super) fn emit_exec(
     for f in exported {
         own.push_str(&binder_source(f));
     }
+    own.push_str(&constants_source(&em.constants));
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(1, 1), sig);
     let mut fctx = FunctionBuilderContext::new();
     {
@@ -271,6 +272,7 @@ pub(super) fn emit_exec(
             cx.b.ins().store(flags(), obj, table, (8 * slot) as i32);
             Ok(())
         };
+        fill_constants(&mut cx, own_dict, fail)?;
         fill(&mut cx, builtins, "round", HELPER_ROUND)?;
         fill(&mut cx, shim_dict, "__pyc_aot_buffer_error", HELPER_BUFFER_ERROR)?;
         for (k, f) in exported.iter().enumerate() {
@@ -370,6 +372,42 @@ pub(super) fn emit_exec(
     }
     em.define(id, func, "module exec")?;
     Ok(id)
+}
+
+/// Module-helper name of the tuple of the module's constant objects.
+const CONSTANTS_GLOBAL: &str = "__pyc_aot_constants";
+
+/// Python making the module's constant objects, in table order (the
+/// interpreter's own parser makes each as its literal would).
+fn constants_source(constants: &[hir::ObjConst]) -> String {
+    if constants.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> = constants.iter().map(hir::ObjConst::python_literal).collect();
+    format!("\n{CONSTANTS_GLOBAL} = ({},)\n", items.join(", "))
+}
+
+/// The constant table filled from the helpers' tuple: each slot a
+/// reference of its own, held for the life of the process.
+fn fill_constants(cx: &mut FnCx, own_dict: Value, fail: ir::Block) -> R<()> {
+    let Some(table) = cx.em.constant_table else { return Ok(()) };
+    if cx.em.constants.is_empty() {
+        return Ok(());
+    }
+    let p = cx.em.ptr;
+    let key = cx.cstr(CONSTANTS_GLOBAL)?;
+    let tuple = cx.call_prim(&prim::PY_DICT_GET_ITEM_STRING, &[own_dict, key])?[0];
+    let missing = cx.is_null(tuple);
+    let ok = cx.b.create_block();
+    cx.b.ins().brif(missing, fail, &[], ok, &[]);
+    cx.b.switch_to_block(ok);
+    let base = cx.data_addr(table);
+    for k in 0..cx.em.constants.len() {
+        let item = cx.b.ins().load(p, flags(), tuple, (pyabi::TUPLE_ITEMS + 8 * k as i64) as i32);
+        cx.call_prim(&prim::PY_INCREF, &[item])?;
+        cx.b.ins().store(flags(), item, base, (8 * k) as i32);
+    }
+    Ok(())
 }
 
 pub(crate) fn shared_shim_source() -> String {

@@ -90,6 +90,15 @@ fn method_doc(f: &Function) -> String {
     format!("{}({})\n--\n\n{}", f.name, params.join(", "), doc)
 }
 
+/// The constant table, once every variant's code has taken its slots
+/// (`Emitter::constant_slot`); none when no code loads a constant.
+pub(crate) fn define_constant_table(em: &mut Emitter) -> R<()> {
+    let Some(table) = em.constant_table else { return Ok(()) };
+    let mut desc = DataDescription::new();
+    desc.define_zeroinit(8 * em.constants.len());
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())
+}
+
 /// Emits one variant's CPython side and returns its `PyModuleDef`; with
 /// `with_init` also the `PyInit_<name>` that returns it.
 pub(crate) fn emit_module_glue(

@@ -17,7 +17,8 @@ impl<'c, 'a> Checker<'c, 'a> {
             Ty::Int(_) | Ty::Float(_) => Ok(hir::Expr { kind: H::Truthy(Box::new(v)), ty: Ty::Bool }),
             Ty::Void => fallback(span, "it uses the None result of a call as a value"),
             Ty::View(_) => fallback(span, "it takes the truth value of a memoryview"),
-            Ty::Object => fallback(span, "it takes the truth value of an object"),
+            // `PyObject_IsTrue`.
+            Ty::Object => Ok(hir::Expr { kind: H::Truthy(Box::new(v)), ty: Ty::Bool }),
         }
     }
 
@@ -34,6 +35,11 @@ impl<'c, 'a> Checker<'c, 'a> {
                     .with_hint("element type, number of dimensions and `::1` must match"),
             ),
             (Ty::Void, _) => fallback(span, "it uses the None result of a call as a value"),
+            (Ty::Int(_) | Ty::Float(_) | Ty::Bool, Ty::Object) => Ok(super::object::boxed(v)),
+            // Cython's conversions: a bint is the object's truth value,
+            // numbers are unboxed with CPython's errors.
+            (Ty::Object, Ty::Bool) => self.truthy(v, span),
+            (Ty::Object, Ty::Int(_) | Ty::Float(_)) => Ok(hir::Expr { kind: H::Convert(Box::new(v)), ty: to }),
             (_, Ty::Object) => fallback(span, format!("it converts {} to an object for `{what}`", v.ty)),
             (Ty::Object, _) => fallback(span, format!("it converts an object to {to} for `{what}`")),
             (Ty::Float(_), Ty::Int(_)) => error(

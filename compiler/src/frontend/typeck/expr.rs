@@ -15,6 +15,17 @@ use super::literals::{const_of, fold_literals, exact_literal, wide_literal_opera
 
 impl<'c, 'a> Checker<'c, 'a> {
     pub(super) fn cond(&mut self, e: &Expr) -> R<hir::Expr> {
+        if let ExprKind::BoolOp { op, values } = &e.kind {
+            let mut vs = vec![];
+            for v in values {
+                vs.push(self.expr(v)?);
+            }
+            if vs.iter().any(|v| v.ty == Ty::Object) {
+                return self.object_condition(*op, vs, values, &e.span);
+            }
+            let v = self.bool_op(*op, vs, values, &e.span)?;
+            return self.truthy(v, &e.span);
+        }
         let v = self.expr(e)?;
         self.truthy(v, &e.span)
     }
@@ -40,8 +51,8 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Int(None) => fallback(&e.span, "it uses an integer literal wider than 64 bits"),
             ExprKind::Float(f) => Ok(hir::Expr::konst(Const::Float(*f), F64)),
             ExprKind::Bool(b) => Ok(hir::Expr::konst(Const::Bool(*b), Ty::Bool)),
-            ExprKind::NoneLit => fallback(&e.span, "it uses None as a value"),
-            ExprKind::Str(_) => fallback(&e.span, "it uses a string"),
+            ExprKind::NoneLit => Ok(super::object::konst(hir::ObjConst::None)),
+            ExprKind::Str(s) => Ok(super::object::konst(hir::ObjConst::Str(s.clone()))),
             ExprKind::Ellipsis => fallback(&e.span, "it uses `...` as a value"),
             ExprKind::BinOp { left, op, right } => {
                 self.check_str_operands(left, *op, right, &e.span)?;
@@ -84,42 +95,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 for v in values {
                     vs.push(self.expr(v)?);
                 }
-                let ty = self.join_all(&vs, &e.span)?;
-                if ty == Ty::Object {
-                    return fallback(&e.span, "it uses `and`/`or` on objects");
-                }
-                let mut vs: Vec<hir::Expr> =
-                    vs.into_iter().zip(values).map(|(v, s)| self.coerce(v, ty, &s.span, "operand")).collect::<R<_>>()?;
-                let join = |a: hir::Expr, b: hir::Expr| {
-                    let kind = match op {
-                        syntax::BoolOp::And => H::And(Box::new(a), Box::new(b)),
-                        syntax::BoolOp::Or => H::Or(Box::new(a), Box::new(b)),
-                    };
-                    hir::Expr { kind, ty }
-                };
-                // `and`/`or` are associative (value and evaluation order), so
-                // a long chain becomes a balanced tree: every later pass
-                // recurses log2(n) deep instead of n (365,000 operands are
-                // valid Python). Short chains keep the usual right nesting.
-                const BALANCE_FROM: usize = 64;
-                while vs.len() > BALANCE_FROM {
-                    let mut paired = Vec::with_capacity(vs.len() / 2 + 1);
-                    let mut it = vs.into_iter();
-                    while let Some(a) = it.next() {
-                        paired.push(match it.next() {
-                            Some(b) => join(a, b),
-                            None => a,
-                        });
-                    }
-                    vs = paired;
-                }
-                let Some(mut acc) = vs.pop() else {
-                    return fallback(&e.span, "it has an `and`/`or` without operands");
-                };
-                while let Some(v) = vs.pop() {
-                    acc = join(v, acc);
-                }
-                Ok(acc)
+                self.bool_op(*op, vs, values, &e.span)
             }
             ExprKind::Compare { left, ops, comparators } => {
                 // Python compares exactly with an int outside int64; natively
@@ -174,6 +150,54 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Starred(_) => fallback(&e.span, "it uses `*` unpacking"),
             ExprKind::Other(what) => fallback(&e.span, format!("it uses {what}")),
         }
+    }
+
+    /// `a and b …` / `a or b …` of typed operands: the deciding operand's
+    /// value, of the operands' joined type.
+    fn bool_op(&mut self, op: syntax::BoolOp, vs: Vec<hir::Expr>, values: &[Expr], span: &Span) -> R<hir::Expr> {
+        let ty = self.join_all(&vs, span)?;
+        if ty == Ty::Object {
+            return fallback(span, "it uses `and`/`or` on objects");
+        }
+        let mut vs: Vec<hir::Expr> =
+            vs.into_iter().zip(values).map(|(v, s)| self.coerce(v, ty, &s.span, "operand")).collect::<R<_>>()?;
+        let join = |a: hir::Expr, b: hir::Expr| {
+            let kind = match op {
+                syntax::BoolOp::And => H::And(Box::new(a), Box::new(b)),
+                syntax::BoolOp::Or => H::Or(Box::new(a), Box::new(b)),
+            };
+            hir::Expr { kind, ty }
+        };
+        // `and`/`or` are associative (value and evaluation order), so
+        // a long chain becomes a balanced tree: every later pass
+        // recurses log2(n) deep instead of n (365,000 operands are
+        // valid Python). Short chains keep the usual right nesting.
+        const BALANCE_FROM: usize = 64;
+        while vs.len() > BALANCE_FROM {
+            let mut paired = Vec::with_capacity(vs.len() / 2 + 1);
+            let mut it = vs.into_iter();
+            while let Some(a) = it.next() {
+                paired.push(match it.next() {
+                    Some(b) => join(a, b),
+                    None => a,
+                });
+            }
+            vs = paired;
+        }
+        let Some(mut acc) = vs.pop() else {
+            return fallback(span, "it has an `and`/`or` without operands");
+        };
+        while let Some(v) = vs.pop() {
+            acc = join(v, acc);
+        }
+        Ok(acc)
+    }
+
+    /// `and`/`or` of operands some of which are objects, as a condition:
+    /// each operand's truth value, in order, as far as Python evaluates them.
+    fn object_condition(&mut self, op: syntax::BoolOp, vs: Vec<hir::Expr>, values: &[Expr], span: &Span) -> R<hir::Expr> {
+        let tests: Vec<hir::Expr> = vs.into_iter().zip(values).map(|(v, s)| self.truthy(v, &s.span)).collect::<R<_>>()?;
+        self.bool_op(op, tests, values, span)
     }
 
     pub(super) fn name(&mut self, n: &str, span: &Span) -> R<hir::Expr> {
@@ -283,6 +307,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     pub(super) fn binop(&mut self, op: BinOp, l: hir::Expr, r: hir::Expr, span: &Span) -> R<hir::Expr> {
+        if l.ty == Ty::Object || r.ty == Ty::Object {
+            return self.object_binop(op, l, r, false, span);
+        }
         self.numeric(&l, span)?;
         self.numeric(&r, span)?;
         let bool_to_int = |v: hir::Expr| if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };
@@ -361,6 +388,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn unary(&mut self, op: syntax::UnaryOp, v: hir::Expr, span: &Span) -> R<hir::Expr> {
+        if v.ty == Ty::Object {
+            return self.object_unary(op, v, span);
+        }
         self.numeric(&v, span)?;
         // C integer promotion: `-c` of a char is an int.
         let v = match v.ty {
@@ -416,6 +446,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         let mut operands = vec![self.expr(left)?];
         for c in comparators {
             operands.push(self.expr(c)?);
+        }
+        let identity_or_membership = ops.iter().any(|op| matches!(op, syntax::CmpOp::Is | syntax::CmpOp::IsNot | syntax::CmpOp::In | syntax::CmpOp::NotIn));
+        if identity_or_membership || operands.iter().any(|v| v.ty == Ty::Object) {
+            return self.object_compare(operands, ops, span);
         }
         let mut hops = vec![];
         for op in ops {

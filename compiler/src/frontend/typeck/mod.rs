@@ -8,6 +8,7 @@ mod convert;
 mod expr;
 mod literals;
 mod locals;
+mod object;
 mod parallel;
 mod signature;
 mod stmt;
@@ -122,21 +123,20 @@ pub(crate) fn check_all(
 }
 
 /// The first operation on objects in `body` beyond what compiles today:
-/// objects are read, assigned, returned and passed to and from compiled
-/// functions; anything else done to them is named here.
+/// objects are read, assigned, returned, passed to and from compiled
+/// functions, made from constants and C values, and operated on through the
+/// C-API (`object.rs`); anything else done to them is named here.
 fn object_operation(body: &[hir::Stmt]) -> Option<String> {
-    // One walk: every object must be a read or a call, and be used whole by
-    // a statement (assigned, returned, evaluated) or as a call's argument.
+    // One walk: every object must be made by an operation the body builder
+    // builds, and be used whole by a statement or as an operand of one.
     let (mut objects, mut used_whole, mut found) = (0usize, 0usize, None);
     hir::visit_stmt_exprs(body, &mut |e| {
         used_whole += usize::from(e.ty == Ty::Object);
         hir::visit_expr(e, &mut |x| {
-            if let hir::ExprKind::Call(_, args) = &x.kind {
-                used_whole += args.iter().filter(|a| a.ty == Ty::Object).count();
-            }
+            used_whole += object_operands(&x.kind).iter().filter(|a| a.ty == Ty::Object).count();
             if x.ty == Ty::Object {
                 objects += 1;
-                if found.is_none() && !matches!(x.kind, hir::ExprKind::Local(_) | hir::ExprKind::Call(..)) {
+                if found.is_none() && !makes_object(&x.kind) {
                     found = Some(describe(&x.kind).to_string());
                 }
             }
@@ -145,10 +145,26 @@ fn object_operation(body: &[hir::Stmt]) -> Option<String> {
     found.or_else(|| (objects != used_whole).then(|| "a conversion, comparison or truth value of an object".to_string()))
 }
 
+/// The operands an expression takes as objects (the others it does not).
+fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
+    use hir::ExprKind as H;
+    match k {
+        H::Call(_, args) => args.iter().collect(),
+        H::Convert(x) | H::Truthy(x) | H::ObjUnary(_, x) => vec![&**x],
+        H::ObjBinary { a, b, .. } | H::ObjCompare(_, a, b) | H::ObjIs(a, b) | H::ObjContains { item: a, container: b } => vec![&**a, &**b],
+        _ => vec![],
+    }
+}
+
+/// Whether the body builder makes an object of this kind of expression.
+fn makes_object(k: &hir::ExprKind) -> bool {
+    use hir::ExprKind as H;
+    matches!(k, H::Local(_) | H::Call(..) | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..))
+}
+
 fn describe(k: &hir::ExprKind) -> &'static str {
     use hir::ExprKind as H;
     match k {
-        H::Convert(_) => "a conversion between objects and C values",
         H::Unary(..) | H::Binary(..) | H::NoOverflow(..) => "arithmetic",
         H::Compare { .. } => "a comparison",
         H::Truthy(_) | H::And(..) | H::Or(..) | H::IfExp { .. } => "a truth value",

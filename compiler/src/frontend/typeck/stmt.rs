@@ -89,7 +89,11 @@ impl<'c, 'a> Checker<'c, 'a> {
                 };
                 let cur = self.expr(target)?;
                 let rhs = self.operand(value)?;
-                let v = self.binop(*op, cur, rhs, &s.span)?;
+                // An object variable is updated in place (`PyNumber_InPlace*`).
+                let v = match cur.ty {
+                    Ty::Object => self.object_binop(*op, cur, rhs, true, &s.span)?,
+                    _ => self.binop(*op, cur, rhs, &s.span)?,
+                };
                 let pair = self.assign_to(n, v, &target.span)?;
                 one(hir::StmtKind::Assign(vec![pair]))
             }

@@ -36,6 +36,7 @@
 //! parameter (`BasicBlock::passed`), as the walk passed it.
 
 mod gil;
+mod object;
 mod pair;
 mod parallel;
 mod range;
@@ -627,6 +628,9 @@ impl BodyBuilder<'_, '_> {
 
     fn expr(&mut self, e: &Expr) -> B<Local> {
         let ty = e.ty;
+        if let Some(v) = self.object_expr(e)? {
+            return Ok(v);
+        }
         if ty == Ty::Object && !matches!(e.kind, ExprKind::Local(_) | ExprKind::Call(..)) {
             return Err(format!("an object expression the body builder does not build reached it: {:?}", e.kind));
         }

@@ -189,7 +189,8 @@ fn call_path(b: &mut Builder, f: &Function, plan: Plan, args: Args, writable: &d
     Ok(())
 }
 
-fn boxed(b: &mut Builder, v: Option<Local>, ty: Ty) -> Result<Local, String> {
+/// `v` of type `ty` as a new object (None for `Void`).
+pub(crate) fn boxed(b: &mut Builder, v: Option<Local>, ty: Ty) -> Result<Local, String> {
     let obj = LocalTy::Object;
     Ok(match (ty, v) {
         (Ty::Void, _) => b.value(obj, OpKind::NoneRef),

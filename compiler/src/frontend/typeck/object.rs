@@ -1,0 +1,104 @@
+//! Operations on objects typed into HIR: constant objects, C values boxed
+//! where they meet objects (Cython's rule: the result is an object), the
+//! operators through the C-API, truth values and conversions to C types.
+
+use crate::frontend::fallback;
+use crate::hir::{self, CmpOp, Const, ExprKind as H, ObjBinOp, ObjConst, ObjUnOp, UnOp};
+use crate::syntax::{self, BinOp, Span};
+use crate::types::Ty;
+
+use super::{Checker, R};
+
+/// A C value as an object: a constant folds to a constant object.
+pub(super) fn boxed(v: hir::Expr) -> hir::Expr {
+    if v.ty == Ty::Object {
+        return v;
+    }
+    let c = match (v.as_const(), v.ty) {
+        (Some(Const::Bool(b)), _) => Some(ObjConst::Bool(b)),
+        (Some(Const::Float(f)), _) => Some(ObjConst::Float(f)),
+        // An unsigned 64-bit constant is stored as its bit pattern.
+        (Some(Const::Int(i)), Ty::Int(t)) if !t.signed => Some(ObjConst::Int(i128::from(i as u64))),
+        (Some(Const::Int(i)), _) => Some(ObjConst::Int(i128::from(i))),
+        _ => None,
+    };
+    match c {
+        Some(c) => konst(c),
+        None => hir::Expr { kind: H::Convert(Box::new(v)), ty: Ty::Object },
+    }
+}
+
+pub(super) fn konst(c: ObjConst) -> hir::Expr {
+    hir::Expr { kind: H::ObjConst(c), ty: Ty::Object }
+}
+
+fn obj(kind: H) -> hir::Expr {
+    hir::Expr { kind, ty: Ty::Object }
+}
+
+impl<'c, 'a> Checker<'c, 'a> {
+    /// `l op r` where one side is an object.
+    pub(super) fn object_binop(&mut self, op: BinOp, l: hir::Expr, r: hir::Expr, inplace: bool, span: &Span) -> R<hir::Expr> {
+        for v in [&l, &r] {
+            if !matches!(v.ty, Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool) {
+                return fallback(span, format!("it computes with {} and an object", v.ty));
+            }
+        }
+        let op = match op {
+            BinOp::Add => ObjBinOp::Add,
+            BinOp::Sub => ObjBinOp::Sub,
+            BinOp::Mul => ObjBinOp::Mul,
+            BinOp::Div => ObjBinOp::TrueDiv,
+            BinOp::FloorDiv => ObjBinOp::FloorDiv,
+            BinOp::Mod => ObjBinOp::Mod,
+            BinOp::Pow => ObjBinOp::Pow,
+            BinOp::LShift => ObjBinOp::LShift,
+            BinOp::RShift => ObjBinOp::RShift,
+            BinOp::BitAnd => ObjBinOp::And,
+            BinOp::BitOr => ObjBinOp::Or,
+            BinOp::BitXor => ObjBinOp::Xor,
+            BinOp::MatMul => ObjBinOp::MatMul,
+        };
+        Ok(obj(H::ObjBinary { op, a: Box::new(boxed(l)), b: Box::new(boxed(r)), inplace }))
+    }
+
+    /// `-o`, `+o`, `~o` of an object (`not` is a truth value).
+    pub(super) fn object_unary(&mut self, op: syntax::UnaryOp, v: hir::Expr, span: &Span) -> R<hir::Expr> {
+        let op = match op {
+            syntax::UnaryOp::Neg => ObjUnOp::Neg,
+            syntax::UnaryOp::Pos => ObjUnOp::Pos,
+            syntax::UnaryOp::Invert => ObjUnOp::Invert,
+            syntax::UnaryOp::Not => {
+                let t = self.truthy(v, span)?;
+                return Ok(hir::Expr { kind: H::Unary(UnOp::Not, Box::new(t)), ty: Ty::Bool });
+            }
+        };
+        Ok(obj(H::ObjUnary(op, Box::new(v))))
+    }
+
+    /// A comparison with an object operand, or `is`/`in` of any operands.
+    pub(super) fn object_compare(&mut self, operands: Vec<hir::Expr>, ops: &[syntax::CmpOp], span: &Span) -> R<hir::Expr> {
+        if let Some(v) = operands.iter().find(|v| !matches!(v.ty, Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool)) {
+            return fallback(span, format!("it compares {} with an object", v.ty));
+        }
+        let mut it = operands.into_iter();
+        let (Some(a), Some(b), None, [op]) = (it.next(), it.next(), it.next(), ops) else {
+            return fallback(span, "it chains comparisons of objects");
+        };
+        let (a, b) = (Box::new(boxed(a)), Box::new(boxed(b)));
+        let not = |e: hir::Expr| hir::Expr { kind: H::Unary(UnOp::Not, Box::new(e)), ty: Ty::Bool };
+        let test = |kind: H| hir::Expr { kind, ty: Ty::Bool };
+        Ok(match op {
+            syntax::CmpOp::Is => test(H::ObjIs(a, b)),
+            syntax::CmpOp::IsNot => not(test(H::ObjIs(a, b))),
+            syntax::CmpOp::In => test(H::ObjContains { item: a, container: b }),
+            syntax::CmpOp::NotIn => not(test(H::ObjContains { item: a, container: b })),
+            syntax::CmpOp::Eq => obj(H::ObjCompare(CmpOp::Eq, a, b)),
+            syntax::CmpOp::NotEq => obj(H::ObjCompare(CmpOp::Ne, a, b)),
+            syntax::CmpOp::Lt => obj(H::ObjCompare(CmpOp::Lt, a, b)),
+            syntax::CmpOp::LtE => obj(H::ObjCompare(CmpOp::Le, a, b)),
+            syntax::CmpOp::Gt => obj(H::ObjCompare(CmpOp::Gt, a, b)),
+            syntax::CmpOp::GtE => obj(H::ObjCompare(CmpOp::Ge, a, b)),
+        })
+    }
+}

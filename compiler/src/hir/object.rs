@@ -1,0 +1,104 @@
+//! The HIR's vocabulary for operations on Python objects: constant objects
+//! (made once when the module runs, then loaded borrowed) and the operators
+//! that go through the C-API.
+
+use std::fmt;
+
+/// A constant object. `None`, `True` and `False` are the interpreter's
+/// statics; the others live in the module's constant table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObjConst {
+    None,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(String),
+}
+
+impl ObjConst {
+    /// Whether it is one of the interpreter's static objects (no table slot).
+    pub fn is_static(&self) -> bool {
+        matches!(self, ObjConst::None | ObjConst::Bool(_))
+    }
+
+    /// The constant as a Python literal that evaluates to an equal object of
+    /// the same type (also its identity in the module's table: `1`, `1.0`
+    /// and `-0.0` stay apart).
+    pub fn python_literal(&self) -> String {
+        match self {
+            ObjConst::None => "None".into(),
+            ObjConst::Bool(b) => if *b { "True" } else { "False" }.into(),
+            ObjConst::Int(i) => i.to_string(),
+            ObjConst::Float(f) if f.is_nan() => "float('nan')".into(),
+            ObjConst::Float(f) if f.is_infinite() => if *f > 0.0 { "float('inf')" } else { "float('-inf')" }.into(),
+            // Rust's shortest round-trip form is valid Python (`1e100`, `0.1`, `-0.0`).
+            ObjConst::Float(f) => format!("{f:?}"),
+            ObjConst::Str(s) => python_str(s),
+        }
+    }
+}
+
+/// A Python string literal for `text`, ASCII only.
+fn python_str(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            ' '..='~' => out.push(c),
+            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Binary operators on objects (`PyNumber_*`, in place for augmented assignment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjBinOp {
+    Add,
+    Sub,
+    Mul,
+    TrueDiv,
+    FloorDiv,
+    Mod,
+    Pow,
+    LShift,
+    RShift,
+    And,
+    Or,
+    Xor,
+    MatMul,
+}
+
+/// Unary operators on objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjUnOp {
+    Neg,
+    Pos,
+    Invert,
+}
+
+impl fmt::Display for ObjConst {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(&self.python_literal())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ObjConst;
+
+    #[test]
+    fn literals_keep_type_and_value() {
+        assert_eq!(ObjConst::Int(-(1i128 << 100)).python_literal(), "-1267650600228229401496703205376");
+        assert_eq!(ObjConst::Float(1.0).python_literal(), "1.0");
+        assert_eq!(ObjConst::Float(-0.0).python_literal(), "-0.0");
+        assert_eq!(ObjConst::Float(1e100).python_literal(), "1e100");
+        assert_eq!(ObjConst::Float(f64::NEG_INFINITY).python_literal(), "float('-inf')");
+        assert_eq!(ObjConst::Str("it's\n\u{e9}".into()).python_literal(), "'it\\'s\\x0a\\xe9'");
+    }
+}

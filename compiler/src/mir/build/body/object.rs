@@ -1,0 +1,119 @@
+//! Operations on objects in a native body: constant objects, C values boxed
+//! and objects unboxed where they meet, operators, comparisons, `is`, `in`
+//! and truth values, each a C-API primitive (`mir::primitives`) or a MIR op
+//! of its own; the passes add their reference counts and error edges.
+
+use super::{BodyBuilder, B};
+use crate::hir::{CmpOp, Const, Expr, ExprKind, ObjBinOp, ObjConst, ObjUnOp};
+use crate::mir::body::BodyOp;
+use crate::mir::build::wrapper::boxed;
+use crate::mir::primitives::{self as p, Primitive};
+use crate::mir::{Local, LocalTy, OpKind};
+use crate::types::{Ty, C_INT};
+
+/// The C-API function of a binary operator (`inplace`: augmented assignment's).
+fn binary_prim(op: ObjBinOp, inplace: bool) -> &'static Primitive {
+    use ObjBinOp::*;
+    match (op, inplace) {
+        (Add, false) => &p::PY_NUMBER_ADD,
+        (Sub, false) => &p::PY_NUMBER_SUBTRACT,
+        (Mul, false) => &p::PY_NUMBER_MULTIPLY,
+        (TrueDiv, false) => &p::PY_NUMBER_TRUE_DIVIDE,
+        (FloorDiv, false) => &p::PY_NUMBER_FLOOR_DIVIDE,
+        (Mod, false) => &p::PY_NUMBER_REMAINDER,
+        (Pow, false) => &p::PY_NUMBER_POWER,
+        (LShift, false) => &p::PY_NUMBER_LSHIFT,
+        (RShift, false) => &p::PY_NUMBER_RSHIFT,
+        (And, false) => &p::PY_NUMBER_AND,
+        (Or, false) => &p::PY_NUMBER_OR,
+        (Xor, false) => &p::PY_NUMBER_XOR,
+        (MatMul, false) => &p::PY_NUMBER_MATRIX_MULTIPLY,
+        (Add, true) => &p::PY_NUMBER_IN_PLACE_ADD,
+        (Sub, true) => &p::PY_NUMBER_IN_PLACE_SUBTRACT,
+        (Mul, true) => &p::PY_NUMBER_IN_PLACE_MULTIPLY,
+        (TrueDiv, true) => &p::PY_NUMBER_IN_PLACE_TRUE_DIVIDE,
+        (FloorDiv, true) => &p::PY_NUMBER_IN_PLACE_FLOOR_DIVIDE,
+        (Mod, true) => &p::PY_NUMBER_IN_PLACE_REMAINDER,
+        (Pow, true) => &p::PY_NUMBER_IN_PLACE_POWER,
+        (LShift, true) => &p::PY_NUMBER_IN_PLACE_LSHIFT,
+        (RShift, true) => &p::PY_NUMBER_IN_PLACE_RSHIFT,
+        (And, true) => &p::PY_NUMBER_IN_PLACE_AND,
+        (Or, true) => &p::PY_NUMBER_IN_PLACE_OR,
+        (Xor, true) => &p::PY_NUMBER_IN_PLACE_XOR,
+        (MatMul, true) => &p::PY_NUMBER_IN_PLACE_MATRIX_MULTIPLY,
+    }
+}
+
+/// CPython's `Py_LT` … `Py_GE`.
+fn rich_compare_op(op: CmpOp) -> i64 {
+    match op {
+        CmpOp::Lt => 0,
+        CmpOp::Le => 1,
+        CmpOp::Eq => 2,
+        CmpOp::Ne => 3,
+        CmpOp::Gt => 4,
+        CmpOp::Ge => 5,
+    }
+}
+
+const STATUS: Ty = Ty::Int(C_INT);
+
+impl BodyBuilder<'_, '_> {
+    /// The value of `e` when it is an operation on objects (or a conversion
+    /// between an object and a C value); `None` when it is not one.
+    pub(super) fn object_expr(&mut self, e: &Expr) -> B<Option<Local>> {
+        let obj = LocalTy::Object;
+        Ok(Some(match &e.kind {
+            ExprKind::ObjConst(c) => self.b.value(obj, OpKind::LoadConst(c.clone())),
+            ExprKind::Convert(x) if e.ty == Ty::Object => {
+                let v = self.expr(x)?;
+                boxed(self.b, Some(v), x.ty)?
+            }
+            ExprKind::Convert(x) if x.ty == Ty::Object => {
+                let v = self.expr(x)?;
+                self.b.value(LocalTy::Scalar(e.ty), OpKind::Unbox { obj: v, ty: e.ty })
+            }
+            ExprKind::Truthy(x) if x.ty == Ty::Object => {
+                let v = self.expr(x)?;
+                self.truth_of_status(&p::PY_OBJECT_IS_TRUE, vec![v])
+            }
+            ExprKind::ObjBinary { op, a, b, inplace } => {
+                let mut args = vec![self.expr(a)?, self.expr(b)?];
+                if *op == ObjBinOp::Pow {
+                    args.push(self.b.value(obj, OpKind::LoadConst(ObjConst::None)));
+                }
+                self.b.value(obj, OpKind::CallC { prim: binary_prim(*op, *inplace), args })
+            }
+            ExprKind::ObjUnary(op, x) => {
+                let v = self.expr(x)?;
+                let prim = match op {
+                    ObjUnOp::Neg => &p::PY_NUMBER_NEGATIVE,
+                    ObjUnOp::Pos => &p::PY_NUMBER_POSITIVE,
+                    ObjUnOp::Invert => &p::PY_NUMBER_INVERT,
+                };
+                self.b.value(obj, OpKind::CallC { prim, args: vec![v] })
+            }
+            ExprKind::ObjCompare(op, a, b) => {
+                let (va, vb) = (self.expr(a)?, self.expr(b)?);
+                let how = self.value(STATUS, BodyOp::Const { c: Const::Int(rich_compare_op(*op)), ty: STATUS });
+                self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_RICH_COMPARE, args: vec![va, vb, how] })
+            }
+            ExprKind::ObjIs(a, b) => {
+                let (va, vb) = (self.expr(a)?, self.expr(b)?);
+                self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::SameObject { a: va, b: vb })
+            }
+            ExprKind::ObjContains { item, container } => {
+                let vi = self.expr(item)?;
+                let vc = self.expr(container)?;
+                self.truth_of_status(&p::PY_SEQUENCE_CONTAINS, vec![vc, vi])
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// A primitive's 0/1 status (-1 on error) as a `bint`.
+    fn truth_of_status(&mut self, prim: &'static Primitive, args: Vec<Local>) -> Local {
+        let status = self.b.value(LocalTy::Scalar(STATUS), OpKind::CallC { prim, args });
+        self.value(Ty::Bool, BodyOp::Truthy { value: status, ty: STATUS })
+    }
+}
