@@ -45,7 +45,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                     let t = crate::types::cython_scalar("ulonglong").unwrap_or(Ty::py_int());
                     Ok(hir::Expr::konst(Const::Int(v as i64), t))
                 } else {
-                    fallback(&e.span, "it uses an integer literal wider than 64 bits")
+                    // A Python int, as in Python.
+                    Ok(super::object::konst(hir::ObjConst::Int(*v)))
                 }
             }
             ExprKind::Int(None) => fallback(&e.span, "it uses an integer literal wider than 64 bits"),
@@ -80,6 +81,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 match (&operand.kind, const_of(e)) {
                     (_, Some(Const::Int(v))) => Ok(hir::Expr::konst(Const::Int(v), Ty::py_int())),
                     (ExprKind::Int(Some(v)), _) if -*v == i64::MIN as i128 => Ok(hir::Expr::konst(Const::Int(i64::MIN), Ty::py_int())),
+                    (ExprKind::Int(Some(v)), _) => Ok(super::object::konst(hir::ObjConst::Int(-*v))),
                     _ => fallback(&e.span, "it uses an integer literal wider than 64 bits"),
                 }
             }

@@ -242,9 +242,12 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn finish(&mut self, id: FuncId) -> R<hir::Function> {
-        let body = self.function_body()?;
+        let mut body = self.function_body()?;
         if let Some(what) = object_operation(&body) {
             return fallback(&self.me.span, format!("it operates on objects ({what}), which is not compiled yet"));
+        }
+        if let Some(line) = object::objects_without_gil(&mut body, self.me.nogil) {
+            return fallback(&self.me.span, format!("it uses objects where the GIL is released (line {line}), which needs the GIL"));
         }
         let ret = match (self.me.declared_ret, self.rets.get(&self.me.name)) {
             (Some(t), _) | (None, Some(&t)) => t,

@@ -102,3 +102,29 @@ impl<'c, 'a> Checker<'c, 'a> {
         })
     }
 }
+
+/// The line of the first statement of `body` that touches an object where
+/// the GIL is released (`nogil`: released where `body` starts); reference
+/// counts and the C-API need the GIL.
+pub(super) fn objects_without_gil(body: &mut [hir::Stmt], nogil: bool) -> Option<u32> {
+    for s in body.iter_mut() {
+        if nogil {
+            let mut found = false;
+            for e in hir::own_exprs_mut(s) {
+                hir::visit_expr(e, &mut |x| found |= x.ty == Ty::Object);
+            }
+            if found {
+                return Some(s.line);
+            }
+        }
+        let inner = match &s.kind {
+            hir::StmtKind::Gil { release, .. } => *release,
+            hir::StmtKind::Prange(_) => true,
+            _ => nogil,
+        };
+        if let Some(line) = hir::blocks_mut(s).into_iter().find_map(|b| objects_without_gil(b, inner)) {
+            return Some(line);
+        }
+    }
+    None
+}
