@@ -186,3 +186,13 @@ fn mir_of_object_variables() {
     // an object variable that may be unassigned, an object result.
     insta::assert_snapshot!(mir_stages("import cython\n\ndef f(a, b, flag: cython.bint):\n    b = a\n    if flag:\n        z = b\n    return z\n"));
 }
+
+#[test]
+fn mir_of_object_operations() {
+    // Constants borrowed from the module's table, a C value boxed beside an
+    // object, an augmented assignment in place, a comparison's truth value
+    // in a branch, an object unboxed into a C double.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\ndef f(a, n: cython.int) -> cython.double:\n    s = \"x\"\n    s += a * n\n    if s < 2.5:\n        return a\n    return 1.0\n"
+    ));
+}
