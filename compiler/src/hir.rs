@@ -11,7 +11,7 @@ mod lanes;
 mod object;
 pub use analysis::{assigns, index_local, maybe_unbound, keeps_own_frame, recursive_functions, uses_openmp};
 pub use lanes::{lane_arith, Lanes};
-pub use object::{ObjBinOp, ObjConst, ObjUnOp};
+pub use object::{ObjBinOp, ObjConst, ObjOp, ObjUnOp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncId(pub u32);
@@ -436,6 +436,8 @@ pub enum ExprKind {
     ObjIs(Box<Expr>, Box<Expr>),
     /// `item in container` on objects (`bint`).
     ObjContains { item: Box<Expr>, container: Box<Expr> },
+    /// Attributes, items, calls, displays and `len` of objects.
+    ObjOp { op: ObjOp, operands: Vec<Expr> },
 }
 
 #[derive(Debug, Clone)]
@@ -567,7 +569,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
             visit_expr(then, f);
             visit_expr(orelse, f);
         }
-        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } => {
+        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
             xs.iter().for_each(|x| visit_expr(x, f))
         }
     }
@@ -600,7 +602,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
             visit_expr_mut(then, f);
             visit_expr_mut(orelse, f);
         }
-        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } => {
+        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
             xs.iter_mut().for_each(|x| visit_expr_mut(x, f))
         }
     }
@@ -832,6 +834,10 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::ObjCompare(op, a, b) => format!("({} {op:?} {})", d(a), d(b)),
         ExprKind::ObjIs(a, b) => format!("({} is {})", d(a), d(b)),
         ExprKind::ObjContains { item, container } => format!("({} in {})", d(item), d(container)),
+        ExprKind::ObjOp { op, operands } => {
+            let a: Vec<String> = operands.iter().map(d).collect();
+            format!("{op:?}({})", a.join(", "))
+        }
         ExprKind::SliceView { view, axes } => {
             let opt = |x: &Option<Box<Expr>>| x.as_ref().map_or(String::new(), |x| d(x));
             let a: Vec<String> = axes

@@ -74,6 +74,28 @@ pub enum ObjBinOp {
     MatMul,
 }
 
+/// Other operations on objects, each of `ExprKind::ObjOp`'s operands in
+/// the order Python evaluates them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjOp {
+    /// `[obj]`: `obj.name`.
+    GetAttr(String),
+    /// `[value, obj]`: `obj.name = value` (type `Void`).
+    SetAttr(String),
+    /// `[obj, key]`: `obj[key]`.
+    GetItem,
+    /// `[value, obj, key]`: `obj[key] = value` (type `Void`).
+    SetItem,
+    /// `[callable, args…]`: a call with positional arguments.
+    Call,
+    /// Displays of their items (a dict's: key, value, key, value, …).
+    Tuple,
+    List,
+    Dict,
+    /// `[obj]`: `len(obj)` (type `Py_ssize_t`).
+    Len,
+}
+
 /// Unary operators on objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjUnOp {

@@ -140,6 +140,8 @@ pub enum OpKind {
     LoadConst(crate::hir::ObjConst),
     /// `a is b`: whether two objects are the same one (a `bint`).
     SameObject { a: Local, b: Local },
+    /// Calls the object `func` with positional `args` (vectorcall); a new reference.
+    CallObject { func: Local, args: Vec<Local> },
 }
 
 #[derive(Clone, Debug)]
@@ -290,6 +292,7 @@ impl Op {
             Body(op) => op.uses(),
             LoadConst(_) => vec![],
             SameObject { a, b } => vec![*a, *b],
+            CallObject { func, args } => std::iter::once(*func).chain(args.iter().copied()).collect(),
         }
     }
 
@@ -307,7 +310,7 @@ impl Op {
     pub fn error_kind(&self) -> ErrorKind {
         use OpKind::*;
         match &self.kind {
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } => ErrorKind::Null,
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } => ErrorKind::Null,
             LeaveCompiledCode => ErrorKind::Always,
             Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
@@ -335,7 +338,9 @@ impl Op {
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } if k == 0 => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. } => (RefKind::New, None),
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. } => {
+                (RefKind::New, None)
+            }
             ReadVar { var } | Borrow { var } => (RefKind::Borrowed, Some(*var)),
             CallC { prim, .. } => (prim.result, None),
             // A native function returning an object returns a new reference.

@@ -99,6 +99,16 @@ primitive!(
     /// The third argument is the comparison (`Py_LT` … `Py_GE`).
     PY_OBJECT_RICH_COMPARE = "PyObject_RichCompare"(Object, Object, I32) -> Some(Object), Null, New
 );
+primitive!(PY_OBJECT_GET_ATTR = "PyObject_GetAttr"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_OBJECT_SET_ATTR = "PyObject_SetAttr"(Object, Object, Object) -> Some(I32), Negative, Borrowed);
+primitive!(PY_OBJECT_GET_ITEM = "PyObject_GetItem"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_OBJECT_SET_ITEM = "PyObject_SetItem"(Object, Object, Object) -> Some(I32), Negative, Borrowed);
+primitive!(PY_OBJECT_SIZE = "PyObject_Size"(Object) -> Some(I64), Negative, Borrowed);
+primitive!(PY_TUPLE_NEW = "PyTuple_New"(I64) -> Some(Object), Null, New);
+primitive!(PY_TUPLE_SET_ITEM = "PyTuple_SetItem"(Object, I64, Object) -> Some(I32), Negative, Borrowed, steals 2);
+primitive!(PY_LIST_NEW = "PyList_New"(I64) -> Some(Object), Null, New);
+primitive!(PY_LIST_SET_ITEM = "PyList_SetItem"(Object, I64, Object) -> Some(I32), Negative, Borrowed, steals 2);
+primitive!(PY_DICT_SET_ITEM = "PyDict_SetItem"(Object, Object, Object) -> Some(I32), Negative, Borrowed);
 primitive!(PY_SEQUENCE_CONTAINS = "PySequence_Contains"(Object, Object) -> Some(I32), Negative, Borrowed);
 
 // Calls.

@@ -119,6 +119,7 @@ fn op(op: &Op) -> String {
         Body(b) => b.show(),
         LoadConst(c) => format!("const_object {c}"),
         SameObject { a, b } => format!("{a} is {b}"),
+        CallObject { func, args } => format!("call_object {func}({})", list(args)),
     };
     let fails = match (op.error_kind(), op.handler) {
         (ErrorKind::Never, _) => String::new(),

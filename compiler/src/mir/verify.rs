@@ -200,6 +200,12 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dests(1)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
+        CallObject { func, args } => {
+            dests(1)?;
+            obj(*func)?;
+            args.iter().try_for_each(|a| obj(*a))?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
         SameObject { a, b } => {
             dests(1)?;
             obj(*a)?;

@@ -211,6 +211,9 @@ pub enum ExprKind {
     Tuple(Vec<Expr>),
     Starred(Box<Expr>),
     Other(&'static str),
+    List(Vec<Expr>),
+    /// `{k: v, …}` (a `**` entry makes it `Other`).
+    Dict(Vec<(Expr, Expr)>),
 }
 
 #[derive(Debug, Clone)]
@@ -558,7 +561,10 @@ fn expr(e: &ast::Expr) -> Expr {
         },
         ast::Expr::Lambda(_) => ExprKind::Other("a lambda"),
         ast::Expr::IfExp(i) => ExprKind::IfExp { test: bx(&i.test), body: bx(&i.body), orelse: bx(&i.orelse) },
-        ast::Expr::Dict(_) => ExprKind::Other("a dict"),
+        ast::Expr::Dict(d) if d.keys.iter().all(Option::is_some) => {
+            ExprKind::Dict(d.keys.iter().flatten().zip(&d.values).map(|(k, v)| (expr(k), expr(v))).collect())
+        }
+        ast::Expr::Dict(_) => ExprKind::Other("a dict with `**`"),
         ast::Expr::Set(_) => ExprKind::Other("a set"),
         ast::Expr::ListComp(_) => ExprKind::Other("a list comprehension"),
         ast::Expr::SetComp(_) => ExprKind::Other("a set comprehension"),
@@ -596,7 +602,7 @@ fn expr(e: &ast::Expr) -> Expr {
         ast::Expr::Subscript(s) => ExprKind::Subscript { value: bx(&s.value), index: bx(&s.slice) },
         ast::Expr::Starred(s) => ExprKind::Starred(bx(&s.value)),
         ast::Expr::Name(n) => ExprKind::Name(ident(&n.id)),
-        ast::Expr::List(_) => ExprKind::Other("a list"),
+        ast::Expr::List(l) => ExprKind::List(l.elts.iter().map(expr).collect()),
         ast::Expr::Tuple(t) => ExprKind::Tuple(t.elts.iter().map(expr).collect()),
         ast::Expr::Slice(s) => ExprKind::Slice {
             lower: s.lower.as_deref().map(bx),

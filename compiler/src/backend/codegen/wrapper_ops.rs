@@ -194,6 +194,11 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.cx().b.ins().jump(err_block()?, &[]);
         }
         LoadConst(c) => result = Some(super::object::load_const(g.cx(), c)?),
+        CallObject { func, args } => {
+            let f = g.get(*func)?;
+            let args = gets(g, args)?;
+            result = Some(super::object::call_object(g.cx(), f, &args)?);
+        }
         SameObject { a, b } => {
             let (a, b) = (g.get(*a)?, g.get(*b)?);
             result = Some(super::object::same_object(g.cx(), a, b));

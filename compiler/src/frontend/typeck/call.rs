@@ -29,6 +29,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         if let ExprKind::Name(n) = &func.kind {
             if self.local_names.contains(n) {
+                let f = self.name(n, &func.span)?;
+                if f.ty == Ty::Object {
+                    return self.object_call(e, f, args, keywords);
+                }
                 return fallback(&e.span, format!("it calls the local `{n}`"));
             }
             if let Some(&id) = self.ids.get(n) {
@@ -54,6 +58,11 @@ impl<'c, 'a> Checker<'c, 'a> {
             None => {}
         }
         let ExprKind::Name(n) = &func.kind else {
+            if let ExprKind::Attribute { value, attr } = &func.kind {
+                if let Some(call) = self.method_call(e, value, attr, args, keywords)? {
+                    return Ok(call);
+                }
+            }
             return fallback(&e.span, format!("it calls `{}`", self.cx.source_text(&func.span)));
         };
         if self.cx.module_names.contains(n) {
@@ -70,6 +79,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 if let Some((id, _)) = self.view_local(a) {
                     let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
                     return Ok(hir::Expr { kind: H::ViewDim { view: id, dim: hir::Dim::Shape, axis: 0 }, ty: ssize });
+                }
+                if let Some(len) = self.object_len(a)? {
+                    return Ok(len);
                 }
             }
         }

@@ -2,9 +2,9 @@
 //! where they meet objects (Cython's rule: the result is an object), the
 //! operators through the C-API, truth values and conversions to C types.
 
-use crate::frontend::fallback;
-use crate::hir::{self, CmpOp, Const, ExprKind as H, ObjBinOp, ObjConst, ObjUnOp, UnOp};
-use crate::syntax::{self, BinOp, Span};
+use crate::frontend::{fallback, Problem};
+use crate::hir::{self, CmpOp, Const, ExprKind as H, ObjBinOp, ObjConst, ObjOp, ObjUnOp, UnOp};
+use crate::syntax::{self, BinOp, Expr, ExprKind, Span};
 use crate::types::Ty;
 
 use super::{Checker, R};
@@ -127,4 +127,101 @@ pub(super) fn objects_without_gil(body: &mut [hir::Stmt], nogil: bool) -> Option
         }
     }
     None
+}
+
+fn op(op: ObjOp, operands: Vec<hir::Expr>, ty: Ty) -> hir::Expr {
+    hir::Expr { kind: H::ObjOp { op, operands }, ty }
+}
+
+impl<'c, 'a> Checker<'c, 'a> {
+    /// `value` typed, when it is an object (`None` otherwise: the caller
+    /// goes on as it would without objects).
+    fn object_operand(&mut self, value: &Expr) -> R<Option<hir::Expr>> {
+        match self.expr(value) {
+            Ok(v) if v.ty == Ty::Object => Ok(Some(v)),
+            Err(Problem::Pending) => Err(Problem::Pending),
+            _ => Ok(None),
+        }
+    }
+
+    /// `e` typed and boxed: an operand an object operation takes.
+    fn boxed_operand(&mut self, e: &Expr) -> R<hir::Expr> {
+        let v = self.expr(e)?;
+        match v.ty {
+            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => Ok(boxed(v)),
+            t => fallback(&e.span, format!("it passes {t} where an object is needed")),
+        }
+    }
+
+    /// A tuple, list or dict display.
+    pub(super) fn display(&mut self, kind: ObjOp, items: &[&Expr]) -> R<hir::Expr> {
+        let mut operands = vec![];
+        for x in items {
+            operands.push(self.boxed_operand(x)?);
+        }
+        Ok(op(kind, operands, Ty::Object))
+    }
+
+    /// `value.attr` of an object.
+    pub(super) fn object_attribute(&mut self, e: &Expr, value: &Expr, attr: &str) -> R<hir::Expr> {
+        match self.object_operand(value)? {
+            Some(o) => Ok(op(ObjOp::GetAttr(attr.to_string()), vec![o], Ty::Object)),
+            None => fallback(&e.span, format!("it reads the attribute `{}`", self.cx.source_text(&e.span))),
+        }
+    }
+
+    /// `value[index]` of an object; `None` when `value` is not one.
+    pub(super) fn object_subscript(&mut self, value: &Expr, index: &Expr) -> R<Option<hir::Expr>> {
+        let Some(o) = self.object_operand(value)? else { return Ok(None) };
+        if matches!(index.kind, ExprKind::Slice { .. }) {
+            return fallback(&index.span, "it slices an object");
+        }
+        let k = self.boxed_operand(index)?;
+        Ok(Some(op(ObjOp::GetItem, vec![o, k], Ty::Object)))
+    }
+
+    /// `target = value` where the target is an object's item or attribute;
+    /// `None` when it is neither.
+    pub(super) fn object_store(&mut self, target: &Expr, value: &Expr) -> R<Option<hir::Expr>> {
+        match &target.kind {
+            ExprKind::Subscript { value: base, index } if !matches!(index.kind, ExprKind::Slice { .. }) => {
+                let v = self.boxed_operand(value)?;
+                let Some(o) = self.object_operand(base)? else { return Ok(None) };
+                let k = self.boxed_operand(index)?;
+                Ok(Some(op(ObjOp::SetItem, vec![v, o, k], Ty::Void)))
+            }
+            ExprKind::Attribute { value: base, attr } if self.cx.binding_of(target).is_none() => {
+                let v = self.boxed_operand(value)?;
+                let Some(o) = self.object_operand(base)? else { return Ok(None) };
+                Ok(Some(op(ObjOp::SetAttr(attr.clone()), vec![v, o], Ty::Void)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// A call of an object (`f` already typed) with positional arguments.
+    pub(super) fn object_call(&mut self, e: &Expr, f: hir::Expr, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        if !keywords.is_empty() {
+            return fallback(&e.span, "it calls an object with keyword arguments");
+        }
+        let mut operands = vec![f];
+        for a in args {
+            operands.push(self.boxed_operand(a)?);
+        }
+        Ok(op(ObjOp::Call, operands, Ty::Object))
+    }
+
+    /// `value.attr(args…)` where `value` is an object; `None` when it is not.
+    pub(super) fn method_call(&mut self, e: &Expr, value: &Expr, attr: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
+        let Some(o) = self.object_operand(value)? else { return Ok(None) };
+        let m = op(ObjOp::GetAttr(attr.to_string()), vec![o], Ty::Object);
+        self.object_call(e, m, args, keywords).map(Some)
+    }
+
+    /// `len(x)` of an object (`None` when `x` is not one): a `Py_ssize_t`.
+    pub(super) fn object_len(&mut self, x: &Expr) -> R<Option<hir::Expr>> {
+        let Some(o) = self.object_operand(x)? else { return Ok(None) };
+        let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
+        Ok(Some(op(ObjOp::Len, vec![o], ssize)))
+    }
 }

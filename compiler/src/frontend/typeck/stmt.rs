@@ -217,6 +217,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 (ExprKind::Subscript { value: base, index }, _) => {
                     let Some((id, v)) = self.view_local(base) else {
+                        if let Some(store) = self.object_store(t, value)? {
+                            return one_stmt(hir::StmtKind::Expr(store), line);
+                        }
                         return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span)));
                     };
                     let items: Vec<&Expr> = match &index.kind {
@@ -287,6 +290,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                         .with_label("wrong number of values"),
                 ),
                 (ExprKind::Tuple(_), _) => fallback(&value.span, "it unpacks a value that is not a tuple literal"),
+                (ExprKind::Attribute { .. }, _) => match self.object_store(t, value)? {
+                    Some(store) => one_stmt(hir::StmtKind::Expr(store), line),
+                    None => fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span))),
+                },
                 _ => fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span))),
             },
             _ => {
@@ -483,4 +490,8 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         Ok(vec![hir::Stmt { kind: hir::StmtKind::ForRange { var: var_id, start, stop, step, body, orelse, plan: Default::default() }, line }])
     }
+}
+
+fn one_stmt(kind: hir::StmtKind, line: u32) -> R<Vec<hir::Stmt>> {
+    Ok(vec![hir::Stmt { kind, line }])
 }

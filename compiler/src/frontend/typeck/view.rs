@@ -46,6 +46,9 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
         }
         let Some((id, v)) = self.view_local(value) else {
+            if let Some(item) = self.object_subscript(value, index)? {
+                return Ok(item);
+            }
             return fallback(&e.span, format!("it indexes `{}`, which is not a typed memoryview", self.cx.source_text(&value.span)));
         };
         let items: Vec<&Expr> = match &index.kind {

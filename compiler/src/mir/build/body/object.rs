@@ -1,11 +1,12 @@
 //! Operations on objects in a native body: constant objects, C values boxed
-//! and objects unboxed where they meet, operators, comparisons, `is`, `in`
-//! and truth values, each a C-API primitive (`mir::primitives`) or a MIR op
-//! of its own; the passes add their reference counts and error edges.
+//! and objects unboxed where they meet, operators, comparisons, `is`, `in`,
+//! truth values, attributes, items, calls, displays and `len`, each a C-API
+//! primitive (`mir::primitives`) or a MIR op of its own; the passes add
+//! their reference counts and error edges.
 
 use super::{BodyBuilder, B};
-use crate::hir::{CmpOp, Const, Expr, ExprKind, ObjBinOp, ObjConst, ObjUnOp};
-use crate::mir::body::BodyOp;
+use crate::hir::{CmpOp, Const, Expr, ExprKind, ObjBinOp, ObjConst, ObjOp, ObjUnOp};
+use crate::mir::body::{BodyOp, SSIZE};
 use crate::mir::build::wrapper::boxed;
 use crate::mir::primitives::{self as p, Primitive};
 use crate::mir::{Local, LocalTy, OpKind};
@@ -107,8 +108,56 @@ impl BodyBuilder<'_, '_> {
                 let vc = self.expr(container)?;
                 self.truth_of_status(&p::PY_SEQUENCE_CONTAINS, vec![vc, vi])
             }
+            ExprKind::ObjOp { op, operands } => {
+                let mut vals = vec![];
+                for x in operands {
+                    vals.push(self.expr(x)?);
+                }
+                self.object_op(op, vals)?
+            }
             _ => return Ok(None),
         }))
+    }
+
+    /// `op` of its evaluated operands.
+    fn object_op(&mut self, op: &ObjOp, vals: Vec<Local>) -> B<Local> {
+        let obj = LocalTy::Object;
+        let status = LocalTy::Scalar(STATUS);
+        let call = |bb: &mut Self, ty: LocalTy, prim: &'static Primitive, args: Vec<Local>| bb.b.value(ty, OpKind::CallC { prim, args });
+        Ok(match (op, &vals[..]) {
+            (ObjOp::GetAttr(name), [o]) => {
+                let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.clone())));
+                call(self, obj, &p::PY_OBJECT_GET_ATTR, vec![*o, n])
+            }
+            (ObjOp::SetAttr(name), [v, o]) => {
+                let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.clone())));
+                call(self, status, &p::PY_OBJECT_SET_ATTR, vec![*o, n, *v])
+            }
+            (ObjOp::GetItem, [o, k]) => call(self, obj, &p::PY_OBJECT_GET_ITEM, vec![*o, *k]),
+            (ObjOp::SetItem, [v, o, k]) => call(self, status, &p::PY_OBJECT_SET_ITEM, vec![*o, *k, *v]),
+            (ObjOp::Call, [f, args @ ..]) => self.b.value(obj, OpKind::CallObject { func: *f, args: args.to_vec() }),
+            (ObjOp::Len, [o]) => call(self, LocalTy::Scalar(Ty::Int(SSIZE)), &p::PY_OBJECT_SIZE, vec![*o]),
+            (ObjOp::Tuple | ObjOp::List, items) => {
+                let (new, set) = if *op == ObjOp::Tuple { (&p::PY_TUPLE_NEW, &p::PY_TUPLE_SET_ITEM) } else { (&p::PY_LIST_NEW, &p::PY_LIST_SET_ITEM) };
+                let n = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(items.len() as i64), ty: Ty::Int(SSIZE) });
+                let display = call(self, obj, new, vec![n]);
+                for (k, item) in items.iter().enumerate() {
+                    let at = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(k as i64), ty: Ty::Int(SSIZE) });
+                    call(self, status, set, vec![display, at, *item]);
+                }
+                display
+            }
+            (ObjOp::Dict, items) => {
+                let display = call(self, obj, &p::PY_DICT_NEW, vec![]);
+                for pair in items.chunks(2) {
+                    if let [k, v] = pair {
+                        call(self, status, &p::PY_DICT_SET_ITEM, vec![display, *k, *v]);
+                    }
+                }
+                display
+            }
+            (op, vals) => return Err(format!("{op:?} of {} operands reached the body builder", vals.len())),
+        })
     }
 
     /// A primitive's 0/1 status (-1 on error) as a `bint`.
