@@ -225,3 +225,62 @@ def unbox_bint(a):
 
 def strings(s, n: cython.int):
     return s * n + "!"
+
+
+def get_attr(o):
+    return o.real
+
+
+def set_attr(o, v):
+    o.x = v
+    return o.x
+
+
+def get_item(d, k):
+    return d[k]
+
+
+def set_item(d, k, v: cython.int):
+    d[k] = v
+    return d
+
+
+def call(f, a):
+    return f(a, 1)
+
+
+def methods(s):
+    return s.upper().strip()
+
+
+def displays(a, b: cython.double):
+    return (a, b), [a, b, 1], {a: b, "k": None}, (), [], {}
+
+
+def length(v):
+    n = len(v)
+    return n * 2
+
+
+def sum_items(v):
+    s = 0.0
+    i: cython.Py_ssize_t
+    for i in range(len(v)):
+        s += v[i]
+    return s
+
+
+def squares(n: cython.int):
+    out = []
+    i: cython.int
+    for i in range(n):
+        out.append(i * i)
+    return out
+
+
+def call_each(fs, x):
+    total = 0
+    i: cython.Py_ssize_t
+    for i in range(len(fs)):
+        total = total + fs[i](x)
+    return total

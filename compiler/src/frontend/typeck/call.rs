@@ -62,6 +62,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 if let Some(call) = self.method_call(e, value, attr, args, keywords)? {
                     return Ok(call);
                 }
+            } else if let Some(f) = self.object_value(func)? {
+                return self.object_call(e, f, args, keywords);
             }
             return fallback(&e.span, format!("it calls `{}`", self.cx.source_text(&func.span)));
         };

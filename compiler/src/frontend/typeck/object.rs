@@ -136,7 +136,7 @@ fn op(op: ObjOp, operands: Vec<hir::Expr>, ty: Ty) -> hir::Expr {
 impl<'c, 'a> Checker<'c, 'a> {
     /// `value` typed, when it is an object (`None` otherwise: the caller
     /// goes on as it would without objects).
-    fn object_operand(&mut self, value: &Expr) -> R<Option<hir::Expr>> {
+    pub(super) fn object_value(&mut self, value: &Expr) -> R<Option<hir::Expr>> {
         match self.expr(value) {
             Ok(v) if v.ty == Ty::Object => Ok(Some(v)),
             Err(Problem::Pending) => Err(Problem::Pending),
@@ -164,7 +164,7 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     /// `value.attr` of an object.
     pub(super) fn object_attribute(&mut self, e: &Expr, value: &Expr, attr: &str) -> R<hir::Expr> {
-        match self.object_operand(value)? {
+        match self.object_value(value)? {
             Some(o) => Ok(op(ObjOp::GetAttr(attr.to_string()), vec![o], Ty::Object)),
             None => fallback(&e.span, format!("it reads the attribute `{}`", self.cx.source_text(&e.span))),
         }
@@ -172,7 +172,7 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     /// `value[index]` of an object; `None` when `value` is not one.
     pub(super) fn object_subscript(&mut self, value: &Expr, index: &Expr) -> R<Option<hir::Expr>> {
-        let Some(o) = self.object_operand(value)? else { return Ok(None) };
+        let Some(o) = self.object_value(value)? else { return Ok(None) };
         if matches!(index.kind, ExprKind::Slice { .. }) {
             return fallback(&index.span, "it slices an object");
         }
@@ -186,13 +186,13 @@ impl<'c, 'a> Checker<'c, 'a> {
         match &target.kind {
             ExprKind::Subscript { value: base, index } if !matches!(index.kind, ExprKind::Slice { .. }) => {
                 let v = self.boxed_operand(value)?;
-                let Some(o) = self.object_operand(base)? else { return Ok(None) };
+                let Some(o) = self.object_value(base)? else { return Ok(None) };
                 let k = self.boxed_operand(index)?;
                 Ok(Some(op(ObjOp::SetItem, vec![v, o, k], Ty::Void)))
             }
             ExprKind::Attribute { value: base, attr } if self.cx.binding_of(target).is_none() => {
                 let v = self.boxed_operand(value)?;
-                let Some(o) = self.object_operand(base)? else { return Ok(None) };
+                let Some(o) = self.object_value(base)? else { return Ok(None) };
                 Ok(Some(op(ObjOp::SetAttr(attr.clone()), vec![v, o], Ty::Void)))
             }
             _ => Ok(None),
@@ -213,14 +213,14 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     /// `value.attr(args…)` where `value` is an object; `None` when it is not.
     pub(super) fn method_call(&mut self, e: &Expr, value: &Expr, attr: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
-        let Some(o) = self.object_operand(value)? else { return Ok(None) };
+        let Some(o) = self.object_value(value)? else { return Ok(None) };
         let m = op(ObjOp::GetAttr(attr.to_string()), vec![o], Ty::Object);
         self.object_call(e, m, args, keywords).map(Some)
     }
 
     /// `len(x)` of an object (`None` when `x` is not one): a `Py_ssize_t`.
     pub(super) fn object_len(&mut self, x: &Expr) -> R<Option<hir::Expr>> {
-        let Some(o) = self.object_operand(x)? else { return Ok(None) };
+        let Some(o) = self.object_value(x)? else { return Ok(None) };
         let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
         Ok(Some(op(ObjOp::Len, vec![o], ssize)))
     }
