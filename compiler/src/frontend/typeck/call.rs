@@ -91,6 +91,9 @@ impl<'c, 'a> Checker<'c, 'a> {
         for a in args {
             vals.push(self.expr(a)?);
         }
+        // Python's builtins convert objects their own way (`int("3")`), not
+        // as C unboxing does.
+        let on_object = vals.iter().any(|v| v.ty == Ty::Object);
         for v in &vals {
             self.numeric(v, &e.span)?;
         }
@@ -98,6 +101,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             error(Diagnostic::error(e.span.clone(), format!("{n}() takes {want} ({} given)", args.len())).with_label("wrong number of arguments"))
         };
         match (n.as_str(), vals.len()) {
+            _ if on_object => fallback(&e.span, format!("it calls the builtin `{n}` on an object")),
             ("abs", 1) => {
                 let v = vals.remove(0);
                 let v = if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };
