@@ -102,6 +102,9 @@ pub(crate) struct Emitter {
     pub constants: Vec<crate::hir::ObjConst>,
     constant_slots: HashMap<String, usize>,
     pub constant_table: Option<DataId>,
+    /// Where the exec slot keeps the module's dict for global lookups,
+    /// declared on first use.
+    pub module_dict: Option<DataId>,
 }
 
 /// Stack of each code generation thread (reserved, not committed, until used).
@@ -240,6 +243,7 @@ pub fn compile_with_shim(
         constants: vec![],
         constant_slots: HashMap::new(),
         constant_table: None,
+        module_dict: None,
     };
     let recursive = hir::recursive_functions(module);
     let fat = targets.len() > 1;
@@ -364,6 +368,16 @@ impl Emitter {
     /// A NUL-terminated constant string, deduplicated. A string with a NUL of
     /// its own would arrive cut short in C: such text goes through `text` with
     /// its length instead, so reaching here with one is an internal error.
+    /// The slot holding the module's dict (a reference of its own).
+    pub fn module_dict_slot(&mut self) -> Result<DataId, String> {
+        if let Some(d) = self.module_dict {
+            return Ok(d);
+        }
+        let d = self.module.declare_data("pyc_aot_module_dict", Linkage::Local, true, false).map_err(|e| e.to_string())?;
+        self.module_dict = Some(d);
+        Ok(d)
+    }
+
     /// The constant table and `c`'s slot in it (one slot per distinct
     /// constant of the module, shared by a fat module's variants).
     pub fn constant_slot(&mut self, c: &crate::hir::ObjConst) -> Result<(DataId, usize), String> {

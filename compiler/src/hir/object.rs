@@ -94,6 +94,9 @@ pub enum ObjOp {
     Dict,
     /// `[obj]`: `len(obj)` (type `Py_ssize_t`).
     Len,
+    /// `[]`: a module global or, failing that, a builtin, read when it runs
+    /// (NameError when neither is bound).
+    Global(String),
 }
 
 /// Unary operators on objects.

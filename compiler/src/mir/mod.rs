@@ -142,6 +142,9 @@ pub enum OpKind {
     SameObject { a: Local, b: Local },
     /// Calls the object `func` with positional `args` (vectorcall); a new reference.
     CallObject { func: Local, args: Vec<Local> },
+    /// The module global `name`, or the builtin, when the code runs; a new
+    /// reference (NameError when neither is bound).
+    LoadGlobal { name: String },
 }
 
 #[derive(Clone, Debug)]
@@ -290,7 +293,7 @@ impl Op {
             Widen { value, .. } | BoxBool { value } | IsNull { value } | EqConst { value, .. } => vec![*value],
             ReleaseBuffer { buf } => vec![*buf],
             Body(op) => op.uses(),
-            LoadConst(_) => vec![],
+            LoadConst(_) | LoadGlobal { .. } => vec![],
             SameObject { a, b } => vec![*a, *b],
             CallObject { func, args } => std::iter::once(*func).chain(args.iter().copied()).collect(),
         }
@@ -310,7 +313,7 @@ impl Op {
     pub fn error_kind(&self) -> ErrorKind {
         use OpKind::*;
         match &self.kind {
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } => ErrorKind::Null,
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } => ErrorKind::Null,
             LeaveCompiledCode => ErrorKind::Always,
             Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
@@ -338,7 +341,7 @@ impl Op {
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } if k == 0 => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. } => {
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. } => {
                 (RefKind::New, None)
             }
             ReadVar { var } | Borrow { var } => (RefKind::Borrowed, Some(*var)),

@@ -109,6 +109,11 @@ primitive!(PY_TUPLE_SET_ITEM = "PyTuple_SetItem"(Object, I64, Object) -> Some(I3
 primitive!(PY_LIST_NEW = "PyList_New"(I64) -> Some(Object), Null, New);
 primitive!(PY_LIST_SET_ITEM = "PyList_SetItem"(Object, I64, Object) -> Some(I32), Negative, Borrowed, steals 2);
 primitive!(PY_DICT_SET_ITEM = "PyDict_SetItem"(Object, Object, Object) -> Some(I32), Negative, Borrowed);
+primitive!(
+    /// NULL without an exception set when the key is missing (code generation tells the two apart).
+    PY_DICT_GET_ITEM_WITH_ERROR = "PyDict_GetItemWithError"(Object, Object) -> Some(Object), Never, Borrowed
+);
+primitive!(PY_ERR_SET_OBJECT = "PyErr_SetObject"(Object, Object) -> None, Never, Borrowed);
 primitive!(PY_SEQUENCE_CONTAINS = "PySequence_Contains"(Object, Object) -> Some(I32), Negative, Borrowed);
 
 // Calls.

@@ -120,6 +120,7 @@ fn op(op: &Op) -> String {
         LoadConst(c) => format!("const_object {c}"),
         SameObject { a, b } => format!("{a} is {b}"),
         CallObject { func, args } => format!("call_object {func}({})", list(args)),
+        LoadGlobal { name } => format!("global '{name}'"),
     };
     let fails = match (op.error_kind(), op.handler) {
         (ErrorKind::Never, _) => String::new(),

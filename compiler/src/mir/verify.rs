@@ -196,7 +196,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }
         LeaveCompiledCode => dests(0),
-        LoadConst(_) => {
+        LoadConst(_) | LoadGlobal { .. } => {
             dests(1)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }

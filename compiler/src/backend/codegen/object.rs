@@ -1,13 +1,16 @@
 //! Code of the MIR ops on objects that are no single C-API call: loading a
 //! constant object (an interpreter static, or a slot of the module's
-//! constant table that the exec slot fills), `is`, and calling an object
-//! with its arguments in a vector on the stack.
+//! constant table that the exec slot fills), a module global or builtin
+//! looked up when the code runs, `is`, and calling an object with its
+//! arguments in a vector on the stack.
 
 use super::super::{FnCx, R};
 use super::flags;
+use super::incref;
 use crate::hir::ObjConst;
+use crate::mir::primitives as prim;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, InstBuilder, Value};
+use cranelift_codegen::ir::{self, BlockArg, InstBuilder, Value};
 
 /// The constant object `c`, borrowed (alive as long as the module).
 pub(super) fn load_const(cx: &mut FnCx, c: &ObjConst) -> R<Value> {
@@ -40,4 +43,48 @@ pub(super) fn call_object(cx: &mut FnCx, f: Value, args: &[Value]) -> R<Value> {
     let n = cx.b.ins().iconst(p, args.len() as i64);
     let no_keywords = cx.b.ins().iconst(p, 0);
     cx.vectorcall(f, argv, n, no_keywords)
+}
+
+/// `name` from the module's dict, else from the builtins, as a new
+/// reference; NULL with NameError (CPython's message) when neither has it,
+/// or with the lookup's own error.
+pub(super) fn load_global(cx: &mut FnCx, name: &str) -> R<Value> {
+    let p = cx.em.ptr;
+    let slot = cx.em.module_dict_slot()?;
+    let slot = cx.data_addr(slot);
+    let globals = cx.b.ins().load(p, flags(), slot, 0);
+    let key = load_const(cx, &ObjConst::Str(name.to_string()))?;
+    let (found, in_builtins, unbound, join) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(found, p);
+    cx.b.append_block_param(join, p);
+    cx.b.set_cold_block(unbound);
+    let null = cx.b.ins().iconst(p, 0);
+    // A miss with an exception set (a key whose hash or comparison raised) is that error.
+    let lookup = |cx: &mut FnCx, dict: Value, otherwise: ir::Block| -> R<()> {
+        let v = cx.call_prim(&prim::PY_DICT_GET_ITEM_WITH_ERROR, &[dict, key])?[0];
+        let none = cx.is_null(v);
+        let check = cx.b.create_block();
+        cx.b.ins().brif(none, check, &[], found, &[BlockArg::Value(v)]);
+        cx.b.switch_to_block(check);
+        let raised = cx.call_prim(&prim::PY_ERR_OCCURRED, &[])?[0];
+        let raised = cx.b.ins().icmp_imm_u(IntCC::NotEqual, raised, 0);
+        cx.b.ins().brif(raised, join, &[BlockArg::Value(null)], otherwise, &[]);
+        Ok(())
+    };
+    lookup(cx, globals, in_builtins)?;
+    cx.b.switch_to_block(in_builtins);
+    let builtins = cx.call_prim(&prim::PY_EVAL_GET_BUILTINS, &[])?[0];
+    lookup(cx, builtins, unbound)?;
+    cx.b.switch_to_block(unbound);
+    let exc = cx.py_data("PyExc_NameError")?;
+    let exc = cx.b.ins().load(p, flags(), exc, 0);
+    let msg = load_const(cx, &ObjConst::Str(format!("name '{name}' is not defined")))?;
+    cx.call_prim(&prim::PY_ERR_SET_OBJECT, &[exc, msg])?;
+    cx.b.ins().jump(join, &[BlockArg::Value(null)]);
+    cx.b.switch_to_block(found);
+    let v = cx.b.block_params(found)[0];
+    incref(cx, v)?;
+    cx.b.ins().jump(join, &[BlockArg::Value(v)]);
+    cx.b.switch_to_block(join);
+    Ok(cx.b.block_params(join)[0])
 }

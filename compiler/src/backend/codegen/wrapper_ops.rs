@@ -199,6 +199,7 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             let args = gets(g, args)?;
             result = Some(super::object::call_object(g.cx(), f, &args)?);
         }
+        LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
         SameObject { a, b } => {
             let (a, b) = (g.get(*a)?, g.get(*b)?);
             result = Some(super::object::same_object(g.cx(), a, b));

@@ -281,6 +281,12 @@ pub(super) fn emit_exec(
         cx.decref(own_dict)?;
 
         let mod_dict = cx.call_prim(&prim::PY_MODULE_GET_DICT, &[module])?[0];
+        if let Some(slot) = cx.em.module_dict {
+            // Compiled code reads globals from it (`codegen::object::load_global`).
+            cx.call_prim(&prim::PY_INCREF, &[mod_dict])?;
+            let slot = cx.data_addr(slot);
+            cx.b.ins().store(flags(), mod_dict, slot, 0);
+        }
         let late_positions: Vec<(String, u32)> =
             late_names.iter().filter_map(|n| exported.iter().find(|f| &f.name == n).map(|f| (n.clone(), f.line))).collect();
         let (source, bind_early) = bind_late_in_source(&m.python_source, &late_positions);

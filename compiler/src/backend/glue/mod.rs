@@ -91,8 +91,14 @@ fn method_doc(f: &Function) -> String {
 }
 
 /// The constant table, once every variant's code has taken its slots
-/// (`Emitter::constant_slot`); none when no code loads a constant.
+/// (`Emitter::constant_slot`), and the module dict's slot; each only when
+/// some code uses it.
 pub(crate) fn define_constant_table(em: &mut Emitter) -> R<()> {
+    if let Some(dict) = em.module_dict {
+        let mut desc = DataDescription::new();
+        desc.define_zeroinit(8);
+        em.module.define_data(dict, &desc).map_err(|e| e.to_string())?;
+    }
     let Some(table) = em.constant_table else { return Ok(()) };
     let mut desc = DataDescription::new();
     desc.define_zeroinit(8 * em.constants.len());

@@ -43,7 +43,13 @@ impl<'c, 'a> Checker<'c, 'a> {
             Some(Binding::MathAttr(name)) => {
                 return match vocab::python_math(&name) {
                     Some(item) => self.math_call(e, &format!("math.{name}"), item, args, keywords),
-                    None if vocab::is_python_math_name(&name) => fallback(&e.span, format!("`math.{name}` is not compiled natively")),
+                    None if vocab::is_python_math_name(&name) => match &func.kind {
+                        ExprKind::Attribute { value, attr } => match self.method_call(e, value, attr, args, keywords)? {
+                            Some(call) => Ok(call),
+                            None => fallback(&e.span, format!("`math.{name}` is not compiled natively")),
+                        },
+                        _ => fallback(&e.span, format!("`math.{name}` is not compiled natively")),
+                    },
                     None => fallback(&func.span, format!("`math.{name}` is not a name of `math`")),
                 };
             }
@@ -68,7 +74,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             return fallback(&e.span, format!("it calls `{}`", self.cx.source_text(&func.span)));
         };
         if self.cx.module_names.contains(n) {
-            return fallback(&e.span, format!("it calls `{n}`, which is not compiled"));
+            return self.object_call(e, super::object::global(n), args, keywords);
         }
         if !vocab::is_python_builtin(n) {
             return self.name(n, &func.span);
@@ -151,6 +157,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Some(f) => Ok(hir::Expr::konst(Const::Float(f), F64)),
                 None => fallback(&e.span, "it calls float() on a string that is not a number"),
             },
+            // Any other builtin, or one called on objects: the builtin itself.
+            (Problem::Fallback { .. }, ..) if keywords.is_empty() => self.object_call(e, super::object::global(n), args, keywords),
             (p, ..) => Err(p),
         })
     }
@@ -223,6 +231,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         for a in args {
             let v = self.expr(a)?;
             self.numeric(&v, &a.span)?;
+            if v.ty == Ty::Object {
+                // `math.floor(2**70)` is exact in Python: no C double in between.
+                return fallback(&e.span, format!("it calls `{shown}` on an object"));
+            }
             vals.push(v);
         }
         let want = |n: usize| -> R<()> {

@@ -224,17 +224,14 @@ impl<'c, 'a> Checker<'c, 'a> {
                         _ => fallback(span, format!("it uses `{n}` as a value")),
                     }
                 }
+                Binding::Math => Ok(super::object::global(n)),
                 _ => fallback(span, format!("it uses the module `{n}` as a value")),
             };
         }
-        if self.ids.contains_key(n) {
-            return fallback(span, format!("it uses the function `{n}` as a value"));
-        }
-        if self.cx.module_names.contains(n) {
-            return fallback(span, format!("it reads the module-level global `{n}`"));
-        }
-        if vocab::is_python_builtin(n) || self.cx.star_import {
-            return fallback(span, format!("it uses the builtin `{n}` as a value"));
+        // Functions (compiled ones too), module-level names and builtins
+        // as objects: looked up in the module's dict, then the builtins.
+        if self.ids.contains_key(n) || self.cx.module_names.contains(n) || vocab::is_python_builtin(n) || self.cx.star_import {
+            return Ok(super::object::global(n));
         }
         error(
             Diagnostic::error(span.clone(), format!("name `{n}` is not defined"))

@@ -225,3 +225,8 @@ impl<'c, 'a> Checker<'c, 'a> {
         Ok(Some(op(ObjOp::Len, vec![o], ssize)))
     }
 }
+
+/// The module global (or builtin) `name`, read when the code runs.
+pub(super) fn global(name: &str) -> hir::Expr {
+    op(ObjOp::Global(name.to_string()), vec![], Ty::Object)
+}

@@ -136,6 +136,7 @@ impl BodyBuilder<'_, '_> {
             (ObjOp::GetItem, [o, k]) => call(self, obj, &p::PY_OBJECT_GET_ITEM, vec![*o, *k]),
             (ObjOp::SetItem, [v, o, k]) => call(self, status, &p::PY_OBJECT_SET_ITEM, vec![*o, *k, *v]),
             (ObjOp::Call, [f, args @ ..]) => self.b.value(obj, OpKind::CallObject { func: *f, args: args.to_vec() }),
+            (ObjOp::Global(name), []) => self.b.value(obj, OpKind::LoadGlobal { name: name.clone() }),
             (ObjOp::Len, [o]) => call(self, LocalTy::Scalar(Ty::Int(SSIZE)), &p::PY_OBJECT_SIZE, vec![*o]),
             (ObjOp::Tuple | ObjOp::List, items) => {
                 let (new, set) = if *op == ObjOp::Tuple { (&p::PY_TUPLE_NEW, &p::PY_TUPLE_SET_ITEM) } else { (&p::PY_LIST_NEW, &p::PY_LIST_SET_ITEM) };
