@@ -21,7 +21,7 @@ def native_add(a: int, b: int) -> int:
 
 
 def show(x: int) -> int:
-    print("value", x)
+    print(f"value {x}")
     return x * 2
 
 
