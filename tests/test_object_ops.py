@@ -45,7 +45,7 @@ NAMES = ["consts", "same_const", "add", "binary", "unary", "mixed_int", "mixed_f
          "compare", "branch", "compare_c", "truth", "and_or", "countdown", "identity", "membership",
          "inplace", "inplace_ops", "total", "boxed_local", "pass_boxed", "unbox_double", "unbox_int",
          "unbox_longlong", "unbox_bint", "strings", "get_attr", "set_attr", "get_item", "set_item", "call",
-         "methods", "displays", "length", "sum_items", "squares", "call_each"]
+         "methods", "displays", "length", "sum_items", "squares", "call_each", "item_at", "item_at_u64"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -149,6 +149,22 @@ def test_attributes_and_items(m):
     assert m.native.set_item(d, "k", 7) is d and d == {"k": 7}
 
 
+class MyList(list):
+    def __getitem__(self, i):
+        return ("mine", i)
+
+
+def test_items_by_c_integers(m):
+    # Lists and tuples read in place when the index is in range (negative
+    # ones wrapped once); everything else, and every miss, as CPython does.
+    containers = [[10, 20, 30], (1, "b"), [], (), "xyz", {0: "zero", -1: "m"}, MyList([1]), range(5), b"ab", None, 3]
+    indices = [0, 1, 2, 3, -1, -2, -3, -4, 2 ** 62, -(2 ** 63), 2 ** 63 - 1]
+    m.assert_same("item_at", pairs(containers, indices), exact=True)
+    m.assert_same("item_at_u64", pairs(containers, [0, 1, 2 ** 64 - 1, 2 ** 63]), exact=True)
+    v = [object()]
+    assert m.native.item_at(v, 0) is v[0] and m.native.item_at(v, -1) is v[0]
+
+
 def test_calls(m):
     def three(a, b):
         return (a, b, 3)
@@ -182,7 +198,8 @@ N = LEAK_CALLS
     ("get_item", ({}, "a")), ("set_item", ({}, "k", 3)), ("set_item", (None, "k", 3)), ("call", (max, [1])),
     ("call", (None, [1])), ("methods", (" ab ",)), ("methods", (None,)), ("displays", (Thing(), 1.5)),
     ("displays", ([], -1.0)), ("length", ([1],)), ("length", (3,)), ("sum_items", ([1.0, 2.0],)),
-    ("sum_items", ([1.0, "a"],)), ("squares", (10,)), ("call_each", ([abs, float], -2)), ("call_each", ([abs, "x"], 1)),
+    ("sum_items", ([1.0, "a"],)), ("squares", (10,)), ("item_at", ([Thing()], 0)), ("item_at", ([Thing()], 5)),
+    ("item_at", ((Thing(),), -1)), ("item_at", ({1: Thing()}, 1)), ("item_at", (None, 1)), ("call_each", ([abs, float], -2)), ("call_each", ([abs, "x"], 1)),
 ])
 def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
     f = getattr(m.native, name)

@@ -284,3 +284,11 @@ def call_each(fs, x):
     for i in range(len(fs)):
         total = total + fs[i](x)
     return total
+
+
+def item_at(v, i: cython.Py_ssize_t):
+    return v[i]
+
+
+def item_at_u64(v, i: cython.ulonglong):
+    return v[i]

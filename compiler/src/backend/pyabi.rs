@@ -18,6 +18,10 @@ pub const OB_TYPE: i32 = 8;
 pub const FLOAT_VALUE: i32 = 16;
 /// `PyTupleObject.ob_item`.
 pub const TUPLE_ITEMS: i64 = 24;
+/// `PyVarObject.ob_size` (a list's or tuple's length).
+pub const VAR_SIZE: i32 = 16;
+/// `PyListObject.ob_item` (the pointer to the items).
+pub const LIST_ITEMS: i32 = 24;
 /// `PyCFunctionObject.m_self` (after the object header and `m_ml`).
 pub const CFUNCTION_SELF: i32 = 24;
 /// `PyTypeObject.tp_vectorcall_offset`.

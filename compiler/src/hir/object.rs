@@ -84,6 +84,9 @@ pub enum ObjOp {
     SetAttr(String),
     /// `[obj, key]`: `obj[key]`.
     GetItem,
+    /// `[obj, index]`: `obj[index]` by a C integer (`Py_ssize_t`): a list's
+    /// or tuple's item read in place.
+    GetItemInt,
     /// `[value, obj, key]`: `obj[key] = value` (type `Void`).
     SetItem,
     /// `[callable, args…]`: a call with positional arguments.

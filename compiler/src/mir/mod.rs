@@ -145,6 +145,10 @@ pub enum OpKind {
     /// The module global `name`, or the builtin, when the code runs; a new
     /// reference (NameError when neither is bound).
     LoadGlobal { name: String },
+    /// `obj[index]` by a `Py_ssize_t`: a list's or tuple's item in place
+    /// when the index is in range, else `PyObject_GetItem` of the boxed
+    /// index; a new reference.
+    GetItemInt { obj: Local, index: Local },
 }
 
 #[derive(Clone, Debug)]
@@ -294,7 +298,7 @@ impl Op {
             ReleaseBuffer { buf } => vec![*buf],
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } => vec![],
-            SameObject { a, b } => vec![*a, *b],
+            SameObject { a, b } | GetItemInt { obj: a, index: b } => vec![*a, *b],
             CallObject { func, args } => std::iter::once(*func).chain(args.iter().copied()).collect(),
         }
     }
@@ -313,7 +317,7 @@ impl Op {
     pub fn error_kind(&self) -> ErrorKind {
         use OpKind::*;
         match &self.kind {
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } => ErrorKind::Null,
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } => ErrorKind::Null,
             LeaveCompiledCode => ErrorKind::Always,
             Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
@@ -341,7 +345,7 @@ impl Op {
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } if k == 0 => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. } => {
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. } => {
                 (RefKind::New, None)
             }
             ReadVar { var } | Borrow { var } => (RefKind::Borrowed, Some(*var)),

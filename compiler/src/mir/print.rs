@@ -121,6 +121,7 @@ fn op(op: &Op) -> String {
         SameObject { a, b } => format!("{a} is {b}"),
         CallObject { func, args } => format!("call_object {func}({})", list(args)),
         LoadGlobal { name } => format!("global '{name}'"),
+        GetItemInt { obj, index } => format!("{obj}[{index}]"),
     };
     let fails = match (op.error_kind(), op.handler) {
         (ErrorKind::Never, _) => String::new(),

@@ -200,6 +200,12 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dests(1)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
+        GetItemInt { obj: o, index } => {
+            dests(1)?;
+            obj(*o)?;
+            want(body, *index, |t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
         CallObject { func, args } => {
             dests(1)?;
             obj(*func)?;

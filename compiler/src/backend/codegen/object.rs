@@ -1,10 +1,11 @@
 //! Code of the MIR ops on objects that are no single C-API call: loading a
 //! constant object (an interpreter static, or a slot of the module's
 //! constant table that the exec slot fills), a module global or builtin
-//! looked up when the code runs, `is`, and calling an object with its
-//! arguments in a vector on the stack.
+//! looked up when the code runs, `is`, an item by a C integer (a list's or
+//! tuple's in place), and calling an object with its arguments in a vector
+//! on the stack.
 
-use super::super::{FnCx, R};
+use super::super::{pyabi, FnCx, R};
 use super::flags;
 use super::incref;
 use crate::hir::ObjConst;
@@ -85,6 +86,61 @@ pub(super) fn load_global(cx: &mut FnCx, name: &str) -> R<Value> {
     let v = cx.b.block_params(found)[0];
     incref(cx, v)?;
     cx.b.ins().jump(join, &[BlockArg::Value(v)]);
+    cx.b.switch_to_block(join);
+    Ok(cx.b.block_params(join)[0])
+}
+
+/// `obj[index]` (`index` a `Py_ssize_t`) as a new reference, NULL on error:
+/// an exact list's or tuple's item read in place when the index (wrapped
+/// once if negative) is in range, else `PyObject_GetItem` of the boxed
+/// index, which raises CPython's errors.
+pub(super) fn get_item_int(cx: &mut FnCx, obj: Value, index: Value) -> R<Value> {
+    let p = cx.em.ptr;
+    let (list, not_list, tuple, in_place, slow, join) =
+        (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(in_place, p);
+    cx.b.append_block_param(in_place, p);
+    cx.b.append_block_param(join, p);
+    cx.b.set_cold_block(slow);
+    let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+    let list_type = cx.py_data("PyList_Type")?;
+    let is_list = cx.b.ins().icmp(IntCC::Equal, ty, list_type);
+    cx.b.ins().brif(is_list, list, &[], not_list, &[]);
+    // Each branch: its items' address, then the bounds test.
+    let in_range = |cx: &mut FnCx, items: Value| {
+        let size = cx.b.ins().load(p, flags(), obj, pyabi::VAR_SIZE);
+        let negative = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, index, 0);
+        let wrapped = cx.b.ins().iadd(index, size);
+        let k = cx.b.ins().select(negative, wrapped, index);
+        let inside = cx.b.ins().icmp(IntCC::UnsignedLessThan, k, size);
+        cx.b.ins().brif(inside, in_place, &[BlockArg::Value(items), BlockArg::Value(k)], slow, &[]);
+    };
+    cx.b.switch_to_block(list);
+    let items = cx.b.ins().load(p, flags(), obj, pyabi::LIST_ITEMS);
+    in_range(cx, items);
+    cx.b.switch_to_block(not_list);
+    let tuple_type = cx.py_data("PyTuple_Type")?;
+    let is_tuple = cx.b.ins().icmp(IntCC::Equal, ty, tuple_type);
+    cx.b.ins().brif(is_tuple, tuple, &[], slow, &[]);
+    cx.b.switch_to_block(tuple);
+    let items = cx.b.ins().iadd_imm_s(obj, pyabi::TUPLE_ITEMS);
+    in_range(cx, items);
+    cx.b.switch_to_block(in_place);
+    let (items, k) = (cx.b.block_params(in_place)[0], cx.b.block_params(in_place)[1]);
+    let offset = cx.b.ins().ishl_imm_u(k, 3);
+    let at = cx.b.ins().iadd(items, offset);
+    let v = cx.b.ins().load(p, flags(), at, 0);
+    incref(cx, v)?;
+    cx.b.ins().jump(join, &[BlockArg::Value(v)]);
+    cx.b.switch_to_block(slow);
+    let boxed = cx.call_prim(&prim::PY_LONG_FROM_LONG_LONG, &[index])?[0];
+    let failed = cx.is_null(boxed);
+    let (get, null) = (cx.b.create_block(), cx.b.ins().iconst(p, 0));
+    cx.b.ins().brif(failed, join, &[BlockArg::Value(null)], get, &[]);
+    cx.b.switch_to_block(get);
+    let r = cx.call_prim(&prim::PY_OBJECT_GET_ITEM, &[obj, boxed])?[0];
+    cx.call_prim(&prim::PY_DECREF, &[boxed])?;
+    cx.b.ins().jump(join, &[BlockArg::Value(r)]);
     cx.b.switch_to_block(join);
     Ok(cx.b.block_params(join)[0])
 }

@@ -200,6 +200,10 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             result = Some(super::object::call_object(g.cx(), f, &args)?);
         }
         LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
+        GetItemInt { obj, index } => {
+            let (o, i) = (g.get(*obj)?, g.get(*index)?);
+            result = Some(super::object::get_item_int(g.cx(), o, i)?);
+        }
         SameObject { a, b } => {
             let (a, b) = (g.get(*a)?, g.get(*b)?);
             result = Some(super::object::same_object(g.cx(), a, b));

@@ -176,7 +176,18 @@ impl<'c, 'a> Checker<'c, 'a> {
         if matches!(index.kind, ExprKind::Slice { .. }) {
             return fallback(&index.span, "it slices an object");
         }
-        let k = self.boxed_operand(index)?;
+        let k = self.expr(index)?;
+        // A C integer that fits `Py_ssize_t` indexes without being boxed.
+        if let Ty::Int(t) = k.ty {
+            if t.signed || t.bits < 64 {
+                let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
+                return Ok(Some(op(ObjOp::GetItemInt, vec![o, super::convert::convert(k, ssize)], Ty::Object)));
+            }
+        }
+        let k = match k.ty {
+            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => boxed(k),
+            t => return fallback(&index.span, format!("it indexes an object with {t}")),
+        };
         Ok(Some(op(ObjOp::GetItem, vec![o, k], Ty::Object)))
     }
 

@@ -134,6 +134,7 @@ impl BodyBuilder<'_, '_> {
                 call(self, status, &p::PY_OBJECT_SET_ATTR, vec![*o, n, *v])
             }
             (ObjOp::GetItem, [o, k]) => call(self, obj, &p::PY_OBJECT_GET_ITEM, vec![*o, *k]),
+            (ObjOp::GetItemInt, [o, i]) => self.b.value(obj, OpKind::GetItemInt { obj: *o, index: *i }),
             (ObjOp::SetItem, [v, o, k]) => call(self, status, &p::PY_OBJECT_SET_ITEM, vec![*o, *k, *v]),
             (ObjOp::Call, [f, args @ ..]) => self.b.value(obj, OpKind::CallObject { func: *f, args: args.to_vec() }),
             (ObjOp::Global(name), []) => self.b.value(obj, OpKind::LoadGlobal { name: name.clone() }),
