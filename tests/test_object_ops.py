@@ -45,7 +45,8 @@ NAMES = ["consts", "same_const", "add", "binary", "unary", "mixed_int", "mixed_f
          "compare", "branch", "compare_c", "truth", "and_or", "countdown", "identity", "membership",
          "inplace", "inplace_ops", "total", "boxed_local", "pass_boxed", "unbox_double", "unbox_int",
          "unbox_longlong", "unbox_bint", "strings", "get_attr", "set_attr", "get_item", "set_item", "call",
-         "methods", "displays", "length", "sum_items", "squares", "call_each", "item_at", "item_at_u64"]
+         "methods", "displays", "length", "sum_items", "squares", "call_each", "item_at", "item_at_u64",
+         "keywords", "sort_by"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -170,6 +171,14 @@ def test_calls(m):
         return (a, b, 3)
     m.assert_same("call", pairs([max, min, three, divmod, 3, None, str], [0, 5, "a", None]), exact=True)
     m.assert_same("methods", [("  ab ",), ("x",), (3,), (None,)], exact=True)
+
+    def kw(a, b=0, c=1):
+        return (a, b, c)
+
+    def kw_only(a, *, b):
+        return (a, b)
+    m.assert_same("keywords", pairs([kw, kw_only, dict, max, None], [1, "x"]), exact=True)
+    m.assert_same("sort_by", [([3, -5, 1],), ([],), (["a"],), (None,)], exact=True)
     m.assert_same("call_each", [([abs, float], -2), ([], 1), ([abs, "x"], 1), (None, 1), ([lambda v: 1 / v], 0)], exact=True)
 
 
@@ -196,7 +205,7 @@ N = LEAK_CALLS
     ("strings", ("ab", 3)), ("strings", (None, 3)), ("get_attr", (1.5,)), ("get_attr", ("x",)),
     ("set_attr", (Thing(), [1])), ("set_attr", (Slots(), Thing())), ("set_attr", (1, [1])), ("get_item", ({"a": [1]}, "a")),
     ("get_item", ({}, "a")), ("set_item", ({}, "k", 3)), ("set_item", (None, "k", 3)), ("call", (max, [1])),
-    ("call", (None, [1])), ("methods", (" ab ",)), ("methods", (None,)), ("displays", (Thing(), 1.5)),
+    ("call", (None, [1])), ("keywords", (dict, [1])), ("keywords", (max, [1])), ("sort_by", ([3, -5, 1],)), ("methods", (" ab ",)), ("methods", (None,)), ("displays", (Thing(), 1.5)),
     ("displays", ([], -1.0)), ("length", ([1],)), ("length", (3,)), ("sum_items", ([1.0, 2.0],)),
     ("sum_items", ([1.0, "a"],)), ("squares", (10,)), ("item_at", ([Thing()], 0)), ("item_at", ([Thing()], 5)),
     ("item_at", ((Thing(),), -1)), ("item_at", ({1: Thing()}, 1)), ("item_at", (None, 1)), ("call_each", ([abs, float], -2)), ("call_each", ([abs, "x"], 1)),

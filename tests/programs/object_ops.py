@@ -292,3 +292,11 @@ def item_at(v, i: cython.Py_ssize_t):
 
 def item_at_u64(v, i: cython.ulonglong):
     return v[i]
+
+
+def keywords(f, a):
+    return f(a, b=2), f(a, c=a, b=None)
+
+
+def sort_by(v):
+    return sorted(v, key=abs, reverse=True)

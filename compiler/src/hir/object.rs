@@ -13,6 +13,8 @@ pub enum ObjConst {
     Int(i128),
     Float(f64),
     Str(String),
+    /// A tuple of names: a call's keywords (vectorcall's `kwnames`).
+    Names(Vec<String>),
 }
 
 impl ObjConst {
@@ -34,6 +36,7 @@ impl ObjConst {
             // Rust's shortest round-trip form is valid Python (`1e100`, `0.1`, `-0.0`).
             ObjConst::Float(f) => format!("{f:?}"),
             ObjConst::Str(s) => python_str(s),
+            ObjConst::Names(names) => format!("({})", names.iter().map(|n| python_str(n) + ",").collect::<String>()),
         }
     }
 }
@@ -89,8 +92,9 @@ pub enum ObjOp {
     GetItemInt,
     /// `[value, obj, key]`: `obj[key] = value` (type `Void`).
     SetItem,
-    /// `[callable, args…]`: a call with positional arguments.
-    Call,
+    /// `[callable, args…, keyword values…]`: a call, the last operands
+    /// passed by the keywords named.
+    Call { keywords: Vec<String> },
     /// Displays of their items (a dict's: key, value, key, value, …).
     Tuple,
     List,
@@ -128,5 +132,6 @@ mod tests {
         assert_eq!(ObjConst::Float(1e100).python_literal(), "1e100");
         assert_eq!(ObjConst::Float(f64::NEG_INFINITY).python_literal(), "float('-inf')");
         assert_eq!(ObjConst::Str("it's\n\u{e9}".into()).python_literal(), "'it\\'s\\x0a\\xe9'");
+        assert_eq!(ObjConst::Names(vec!["a".into()]).python_literal(), "('a',)");
     }
 }

@@ -140,8 +140,9 @@ pub enum OpKind {
     LoadConst(crate::hir::ObjConst),
     /// `a is b`: whether two objects are the same one (a `bint`).
     SameObject { a: Local, b: Local },
-    /// Calls the object `func` with positional `args` (vectorcall); a new reference.
-    CallObject { func: Local, args: Vec<Local> },
+    /// Calls the object `func` with `args` (vectorcall), the last
+    /// `keywords` of them by the names in the tuple `kwnames`; a new reference.
+    CallObject { func: Local, args: Vec<Local>, kwnames: Option<Local>, keywords: usize },
     /// The module global `name`, or the builtin, when the code runs; a new
     /// reference (NameError when neither is bound).
     LoadGlobal { name: String },
@@ -299,7 +300,7 @@ impl Op {
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } => vec![],
             SameObject { a, b } | GetItemInt { obj: a, index: b } => vec![*a, *b],
-            CallObject { func, args } => std::iter::once(*func).chain(args.iter().copied()).collect(),
+            CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
         }
     }
 

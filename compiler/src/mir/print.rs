@@ -119,7 +119,8 @@ fn op(op: &Op) -> String {
         Body(b) => b.show(),
         LoadConst(c) => format!("const_object {c}"),
         SameObject { a, b } => format!("{a} is {b}"),
-        CallObject { func, args } => format!("call_object {func}({})", list(args)),
+        CallObject { func, args, kwnames: None, .. } => format!("call_object {func}({})", list(args)),
+        CallObject { func, args, kwnames: Some(k), .. } => format!("call_object {func}({}; kwnames {k})", list(args)),
         LoadGlobal { name } => format!("global '{name}'"),
         GetItemInt { obj, index } => format!("{obj}[{index}]"),
     };

@@ -206,9 +206,10 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             want(body, *index, |t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
-        CallObject { func, args } => {
+        CallObject { func, args, kwnames, .. } => {
             dests(1)?;
             obj(*func)?;
+            kwnames.map_or(Ok(()), obj)?;
             args.iter().try_for_each(|a| obj(*a))?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }

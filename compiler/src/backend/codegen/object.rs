@@ -33,17 +33,22 @@ pub(super) fn same_object(cx: &mut FnCx, a: Value, b: Value) -> Value {
     cx.b.ins().icmp(IntCC::Equal, a, b)
 }
 
-/// `f(*args)` through vectorcall; a new reference, NULL on error.
-pub(super) fn call_object(cx: &mut FnCx, f: Value, args: &[Value]) -> R<Value> {
+/// `f(*args)` through vectorcall, the last `len(kwnames)` of `args` by
+/// keyword; a new reference, NULL on error.
+pub(super) fn call_object(cx: &mut FnCx, f: Value, args: &[Value], kwnames: Option<(Value, usize)>) -> R<Value> {
     let p = cx.em.ptr;
     let slot = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8 * args.len().max(1) as u32, 3));
     for (k, a) in args.iter().enumerate() {
         cx.b.ins().stack_store(p, *a, slot, (8 * k) as i32);
     }
     let argv = cx.b.ins().stack_addr(p, slot, 0);
-    let n = cx.b.ins().iconst(p, args.len() as i64);
-    let no_keywords = cx.b.ins().iconst(p, 0);
-    cx.vectorcall(f, argv, n, no_keywords)
+    let (kwnames, keywords) = match kwnames {
+        Some((names, k)) => (names, k),
+        None => (cx.b.ins().iconst(p, 0), 0),
+    };
+    let positional = args.len().checked_sub(keywords).ok_or("a call with more keywords than arguments")?;
+    let n = cx.b.ins().iconst(p, positional as i64);
+    cx.vectorcall(f, argv, n, kwnames)
 }
 
 /// `name` from the module's dict, else from the builtins, as a new

@@ -194,10 +194,14 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.cx().b.ins().jump(err_block()?, &[]);
         }
         LoadConst(c) => result = Some(super::object::load_const(g.cx(), c)?),
-        CallObject { func, args } => {
+        CallObject { func, args, kwnames, keywords } => {
             let f = g.get(*func)?;
             let args = gets(g, args)?;
-            result = Some(super::object::call_object(g.cx(), f, &args)?);
+            let kwnames = match kwnames {
+                Some(k) => Some((g.get(*k)?, *keywords)),
+                None => None,
+            };
+            result = Some(super::object::call_object(g.cx(), f, &args, kwnames)?);
         }
         LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
         GetItemInt { obj, index } => {

@@ -31,7 +31,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             if self.local_names.contains(n) {
                 let f = self.name(n, &func.span)?;
                 if f.ty == Ty::Object {
-                    return self.object_call(e, f, args, keywords);
+                    return self.object_call(f, args, keywords);
                 }
                 return fallback(&e.span, format!("it calls the local `{n}`"));
             }
@@ -44,7 +44,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 return match vocab::python_math(&name) {
                     Some(item) => self.math_call(e, &format!("math.{name}"), item, args, keywords),
                     None if vocab::is_python_math_name(&name) => match &func.kind {
-                        ExprKind::Attribute { value, attr } => match self.method_call(e, value, attr, args, keywords)? {
+                        ExprKind::Attribute { value, attr } => match self.method_call(value, attr, args, keywords)? {
                             Some(call) => Ok(call),
                             None => fallback(&e.span, format!("`math.{name}` is not compiled natively")),
                         },
@@ -65,22 +65,23 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         let ExprKind::Name(n) = &func.kind else {
             if let ExprKind::Attribute { value, attr } = &func.kind {
-                if let Some(call) = self.method_call(e, value, attr, args, keywords)? {
+                if let Some(call) = self.method_call(value, attr, args, keywords)? {
                     return Ok(call);
                 }
             } else if let Some(f) = self.object_value(func)? {
-                return self.object_call(e, f, args, keywords);
+                return self.object_call(f, args, keywords);
             }
             return fallback(&e.span, format!("it calls `{}`", self.cx.source_text(&func.span)));
         };
         if self.cx.module_names.contains(n) {
-            return self.object_call(e, super::object::global(n), args, keywords);
+            return self.object_call(super::object::global(n), args, keywords);
         }
         if !vocab::is_python_builtin(n) {
             return self.name(n, &func.span);
         }
         if !keywords.is_empty() {
-            return fallback(&e.span, format!("it calls `{n}` with keyword arguments"));
+            // The builtin itself, which reads its keywords as CPython does.
+            return self.object_call(super::object::global(n), args, keywords);
         }
         if n == "len" {
             if let [a] = args {
@@ -158,7 +159,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 None => fallback(&e.span, "it calls float() on a string that is not a number"),
             },
             // Any other builtin, or one called on objects: the builtin itself.
-            (Problem::Fallback { .. }, ..) if keywords.is_empty() => self.object_call(e, super::object::global(n), args, keywords),
+            (Problem::Fallback { .. }, ..) => self.object_call(super::object::global(n), args, keywords),
             (p, ..) => Err(p),
         })
     }

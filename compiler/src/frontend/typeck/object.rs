@@ -210,23 +210,31 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
     }
 
-    /// A call of an object (`f` already typed) with positional arguments.
-    pub(super) fn object_call(&mut self, e: &Expr, f: hir::Expr, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
-        if !keywords.is_empty() {
-            return fallback(&e.span, "it calls an object with keyword arguments");
-        }
+    /// A call of an object (`f` already typed) with positional and keyword
+    /// arguments.
+    /// (`call` has refused `*` and `**` unpacking.)
+    pub(super) fn object_call(&mut self, f: hir::Expr, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
         let mut operands = vec![f];
         for a in args {
             operands.push(self.boxed_operand(a)?);
         }
-        Ok(op(ObjOp::Call, operands, Ty::Object))
+        let mut names = vec![];
+        for k in keywords {
+            let Some(name) = &k.name else { return fallback(&k.span, "it calls an object with `**` unpacking") };
+            if names.contains(name) {
+                return fallback(&k.span, format!("it repeats the keyword `{name}`"));
+            }
+            names.push(name.clone());
+            operands.push(self.boxed_operand(&k.value)?);
+        }
+        Ok(op(ObjOp::Call { keywords: names }, operands, Ty::Object))
     }
 
     /// `value.attr(args…)` where `value` is an object; `None` when it is not.
-    pub(super) fn method_call(&mut self, e: &Expr, value: &Expr, attr: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
+    pub(super) fn method_call(&mut self, value: &Expr, attr: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
         let Some(o) = self.object_value(value)? else { return Ok(None) };
         let m = op(ObjOp::GetAttr(attr.to_string()), vec![o], Ty::Object);
-        self.object_call(e, m, args, keywords).map(Some)
+        self.object_call(m, args, keywords).map(Some)
     }
 
     /// `len(x)` of an object (`None` when `x` is not one): a `Py_ssize_t`.

@@ -136,7 +136,13 @@ impl BodyBuilder<'_, '_> {
             (ObjOp::GetItem, [o, k]) => call(self, obj, &p::PY_OBJECT_GET_ITEM, vec![*o, *k]),
             (ObjOp::GetItemInt, [o, i]) => self.b.value(obj, OpKind::GetItemInt { obj: *o, index: *i }),
             (ObjOp::SetItem, [v, o, k]) => call(self, status, &p::PY_OBJECT_SET_ITEM, vec![*o, *k, *v]),
-            (ObjOp::Call, [f, args @ ..]) => self.b.value(obj, OpKind::CallObject { func: *f, args: args.to_vec() }),
+            (ObjOp::Call { keywords }, [f, args @ ..]) => {
+                let kwnames = match keywords.is_empty() {
+                    true => None,
+                    false => Some(self.b.value(obj, OpKind::LoadConst(ObjConst::Names(keywords.clone())))),
+                };
+                self.b.value(obj, OpKind::CallObject { func: *f, args: args.to_vec(), kwnames, keywords: keywords.len() })
+            }
             (ObjOp::Global(name), []) => self.b.value(obj, OpKind::LoadGlobal { name: name.clone() }),
             (ObjOp::Len, [o]) => call(self, LocalTy::Scalar(Ty::Int(SSIZE)), &p::PY_OBJECT_SIZE, vec![*o]),
             (ObjOp::Tuple | ObjOp::List, items) => {
