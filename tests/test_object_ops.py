@@ -46,7 +46,7 @@ NAMES = ["consts", "same_const", "add", "binary", "unary", "mixed_int", "mixed_f
          "inplace", "inplace_ops", "total", "boxed_local", "pass_boxed", "unbox_double", "unbox_int",
          "unbox_longlong", "unbox_bint", "strings", "get_attr", "set_attr", "get_item", "set_item", "call",
          "methods", "displays", "length", "sum_items", "squares", "call_each", "item_at", "item_at_u64",
-         "keywords", "sort_by"]
+         "keywords", "sort_by", "in_range", "chained"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -85,6 +85,9 @@ def test_unary_and_mixed(m):
 def test_comparisons(m):
     m.assert_same("compare", [(a, b, k) for a in VALUES for b in VALUES for k in range(6)], exact=True)
     m.assert_same("branch", pairs(VALUES, VALUES), exact=True)
+    small = [0, 1, -1, 2.5, float("nan"), None, "a", Thing()]
+    m.assert_same("in_range", [(a, b, c) for a in small for b in small for c in small], exact=True)
+    m.assert_same("chained", pairs([0, 3, 2.5, 10, -1, None, "a"], [0, 5]), exact=True)
     m.assert_same("compare_c", pairs(VALUES, [0, 1, -1, 2 ** 62, -(2 ** 63)]), exact=True)
     m.assert_same("identity", pairs(VALUES, VALUES) + [(x, x) for x in VALUES], exact=True)
     m.assert_same("membership", pairs(VALUES, OTHERS + [range(3), "a", "xab"]), exact=True)
@@ -205,7 +208,7 @@ N = LEAK_CALLS
     ("strings", ("ab", 3)), ("strings", (None, 3)), ("get_attr", (1.5,)), ("get_attr", ("x",)),
     ("set_attr", (Thing(), [1])), ("set_attr", (Slots(), Thing())), ("set_attr", (1, [1])), ("get_item", ({"a": [1]}, "a")),
     ("get_item", ({}, "a")), ("set_item", ({}, "k", 3)), ("set_item", (None, "k", 3)), ("call", (max, [1])),
-    ("call", (None, [1])), ("keywords", (dict, [1])), ("keywords", (max, [1])), ("sort_by", ([3, -5, 1],)), ("methods", (" ab ",)), ("methods", (None,)), ("displays", (Thing(), 1.5)),
+    ("call", (None, [1])), ("keywords", (dict, [1])), ("keywords", (max, [1])), ("sort_by", ([3, -5, 1],)), ("in_range", (Thing(), 1, 2)), ("in_range", (0, 2 ** 70, 2 ** 71)), ("methods", (" ab ",)), ("methods", (None,)), ("displays", (Thing(), 1.5)),
     ("displays", ([], -1.0)), ("length", ([1],)), ("length", (3,)), ("sum_items", ([1.0, 2.0],)),
     ("sum_items", ([1.0, "a"],)), ("squares", (10,)), ("item_at", ([Thing()], 0)), ("item_at", ([Thing()], 5)),
     ("item_at", ((Thing(),), -1)), ("item_at", ({1: Thing()}, 1)), ("item_at", (None, 1)), ("call_each", ([abs, float], -2)), ("call_each", ([abs, "x"], 1)),

@@ -645,10 +645,16 @@ impl Module {
 }
 
 impl Function {
-    /// Whether it holds Python objects (parameters, locals or its result):
-    /// such a body is always called, never inlined or put in its wrapper.
+    /// Whether it holds Python objects (parameters, locals, its result or
+    /// a temporary): such a body is always called, never inlined or put in
+    /// its wrapper.
     pub fn has_objects(&self) -> bool {
-        self.ret == Ty::Object || self.locals.iter().any(|l| l.ty == Ty::Object)
+        if self.ret == Ty::Object || self.locals.iter().any(|l| l.ty == Ty::Object) {
+            return true;
+        }
+        let mut found = false;
+        visit_stmt_exprs(&self.body, &mut |e| visit_expr(e, &mut |x| found |= x.ty == Ty::Object));
+        found
     }
 }
 

@@ -300,3 +300,15 @@ def keywords(f, a):
 
 def sort_by(v):
     return sorted(v, key=abs, reverse=True)
+
+
+def in_range(lo, x, hi):
+    if lo <= x < hi:
+        return "in"
+    return "out"
+
+
+def chained(x, n: cython.int):
+    while 0 < x <= n:
+        x = x - 1
+    return x

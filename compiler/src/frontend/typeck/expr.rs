@@ -15,6 +15,9 @@ use super::literals::{const_of, fold_literals, exact_literal, wide_literal_opera
 
 impl<'c, 'a> Checker<'c, 'a> {
     pub(super) fn cond(&mut self, e: &Expr) -> R<hir::Expr> {
+        if let Some(test) = self.object_chain_condition(e)? {
+            return Ok(test);
+        }
         if let ExprKind::BoolOp { op, values } = &e.kind {
             let mut vs = vec![];
             for v in values {

@@ -237,6 +237,39 @@ impl<'c, 'a> Checker<'c, 'a> {
         self.object_call(m, args, keywords).map(Some)
     }
 
+    /// `a < b < c …` with an object operand, as a condition: each link's
+    /// truth value, in order, while they hold (`None`: not such a chain).
+    /// Only a chain whose inner operands are names or literals: each is read
+    /// once per link it belongs to, which is the same when reading has no
+    /// effect.
+    pub(super) fn object_chain_condition(&mut self, e: &Expr) -> R<Option<hir::Expr>> {
+        let ExprKind::Compare { left, ops, comparators } = &e.kind else { return Ok(None) };
+        let plain = |x: &Expr| matches!(x.kind, ExprKind::Name(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::NoneLit);
+        // (A long chain stays Python: its links would nest as deep as it is long.)
+        if !(2..=64).contains(&ops.len()) || !comparators[..comparators.len() - 1].iter().all(plain) {
+            return Ok(None);
+        }
+        let operands: Vec<&Expr> = std::iter::once(&**left).chain(comparators).collect();
+        let mut typed = vec![];
+        for x in &operands {
+            typed.push(self.expr(x)?);
+        }
+        if !typed.iter().any(|v| v.ty == Ty::Object) {
+            return Ok(None);
+        }
+        let mut tests = vec![];
+        for (k, op) in ops.iter().enumerate() {
+            let link = self.object_compare(vec![typed[k].clone(), typed[k + 1].clone()], std::slice::from_ref(op), &e.span)?;
+            tests.push(self.truthy(link, &e.span)?);
+        }
+        let mut tests = tests.into_iter().rev();
+        let Some(mut acc) = tests.next() else { return Ok(None) };
+        for t in tests {
+            acc = hir::Expr { kind: H::And(Box::new(t), Box::new(acc)), ty: Ty::Bool };
+        }
+        Ok(Some(acc))
+    }
+
     /// `len(x)` of an object (`None` when `x` is not one): a `Py_ssize_t`.
     pub(super) fn object_len(&mut self, x: &Expr) -> R<Option<hir::Expr>> {
         let Some(o) = self.object_value(x)? else { return Ok(None) };
