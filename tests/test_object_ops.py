@@ -46,7 +46,8 @@ NAMES = ["consts", "same_const", "add", "binary", "unary", "mixed_int", "mixed_f
          "inplace", "inplace_ops", "total", "boxed_local", "pass_boxed", "unbox_double", "unbox_int",
          "unbox_longlong", "unbox_bint", "strings", "get_attr", "set_attr", "get_item", "set_item", "call",
          "methods", "displays", "length", "sum_items", "squares", "call_each", "item_at", "item_at_u64",
-         "keywords", "sort_by", "in_range", "chained"]
+         "keywords", "sort_by", "in_range", "chained", "iter_total", "iter_find", "iter_typed", "word_counts",
+         "iter_nested"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -192,6 +193,25 @@ def test_displays_and_len(m):
     m.assert_same("squares", [(n,) for n in (0, 1, 5, -1)], exact=True)
 
 
+def failing_iter():
+    yield 1
+    raise ValueError("boom")
+
+
+def test_for_over_iterators(m):
+    iterables = [[1, 2, 3], (), range(5), "abc", {1: 2, 3: 4}, {5}, [1, "a"], [2 ** 70, 1.5], 5, None, [[1]]]
+    m.assert_same("iter_total", [(v,) for v in iterables], exact=True)
+    m.assert_same("iter_find", pairs(iterables, [1, 3, "b", None]), exact=True)
+    # A C double total (Cython's), each item unboxed.
+    assert [m.native.iter_typed(v) for v in ([1, 2.5], [], (True, 2 ** 40))] == [3.5, 0.0, 2.0 ** 40 + 1]
+    m.assert_same("word_counts", [("a b a c b a",), ("",), (" x  y x ",), (None,), (3,)], exact=True)
+    m.assert_same("iter_nested", [([[1, -2], [3], []],), ([],), ([[1], 2],), ([["ab"]],)], exact=True)
+    # An iterator's own exception passes through, with the same message.
+    m.assert_same("iter_total", [(failing_iter(),)], exact=True)
+    with pytest.raises(TypeError, match="must be real number, not str"):
+        m.native.iter_typed(["x"])
+
+
 N = LEAK_CALLS
 
 
@@ -208,7 +228,9 @@ N = LEAK_CALLS
     ("strings", ("ab", 3)), ("strings", (None, 3)), ("get_attr", (1.5,)), ("get_attr", ("x",)),
     ("set_attr", (Thing(), [1])), ("set_attr", (Slots(), Thing())), ("set_attr", (1, [1])), ("get_item", ({"a": [1]}, "a")),
     ("get_item", ({}, "a")), ("set_item", ({}, "k", 3)), ("set_item", (None, "k", 3)), ("call", (max, [1])),
-    ("call", (None, [1])), ("keywords", (dict, [1])), ("keywords", (max, [1])), ("sort_by", ([3, -5, 1],)), ("in_range", (Thing(), 1, 2)), ("in_range", (0, 2 ** 70, 2 ** 71)), ("methods", (" ab ",)), ("methods", (None,)), ("displays", (Thing(), 1.5)),
+    ("call", (None, [1])), ("keywords", (dict, [1])), ("keywords", (max, [1])), ("sort_by", ([3, -5, 1],)), ("in_range", (Thing(), 1, 2)), ("iter_total", ([2 ** 70] * 5,)),
+    ("iter_total", ([1, "a"],)), ("iter_find", ([Thing(), 3], 3)), ("iter_find", ([Thing()], 3)), ("iter_typed", (["x"],)),
+    ("word_counts", ("a b a",)), ("iter_nested", ([[1, -2], [Thing()]],)), ("iter_nested", ([[1], 2],)), ("in_range", (0, 2 ** 70, 2 ** 71)), ("methods", (" ab ",)), ("methods", (None,)), ("displays", (Thing(), 1.5)),
     ("displays", ([], -1.0)), ("length", ([1],)), ("length", (3,)), ("sum_items", ([1.0, 2.0],)),
     ("sum_items", ([1.0, "a"],)), ("squares", (10,)), ("item_at", ([Thing()], 0)), ("item_at", ([Thing()], 5)),
     ("item_at", ((Thing(),), -1)), ("item_at", ({1: Thing()}, 1)), ("item_at", (None, 1)), ("call_each", ([abs, float], -2)), ("call_each", ([abs, "x"], 1)),

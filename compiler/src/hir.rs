@@ -148,6 +148,10 @@ pub enum StmtKind {
     /// `for var in range(start, stop, step)`; bounds have the variable's type.
     /// `plan` is how the back end runs it, decided by `opt::loops`.
     ForRange { var: LocalId, start: Expr, stop: Expr, step: Expr, body: Vec<Stmt>, orelse: Vec<Stmt>, plan: Box<LoopPlan> },
+    /// `for … in iter` over an object's iterator: each item is assigned to
+    /// the object local `item` before `body` (whose first statement assigns
+    /// it to the loop's target).
+    ForIter { item: LocalId, iter: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
     Break,
     Continue,
     /// The value has the function's return type.
@@ -507,7 +511,10 @@ pub fn visit_stmts(body: &[Stmt], f: &mut impl FnMut(&Stmt)) {
     for s in body {
         f(s);
         match &s.kind {
-            StmtKind::If { then: a, orelse: b, .. } | StmtKind::While { body: a, orelse: b, .. } | StmtKind::ForRange { body: a, orelse: b, .. } => {
+            StmtKind::If { then: a, orelse: b, .. }
+            | StmtKind::While { body: a, orelse: b, .. }
+            | StmtKind::ForRange { body: a, orelse: b, .. }
+            | StmtKind::ForIter { body: a, orelse: b, .. } => {
                 visit_stmts(a, f);
                 visit_stmts(b, f);
             }
@@ -526,7 +533,7 @@ pub fn visit_stmts(body: &[Stmt], f: &mut impl FnMut(&Stmt)) {
 pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
     visit_stmts(body, &mut |s| match &s.kind {
         StmtKind::Assign(pairs) => pairs.iter().for_each(|(_, e)| f(e)),
-        StmtKind::Expr(e) | StmtKind::Assert { cond: e, .. } | StmtKind::If { cond: e, .. } | StmtKind::While { cond: e, .. } => f(e),
+        StmtKind::Expr(e) | StmtKind::Assert { cond: e, .. } | StmtKind::If { cond: e, .. } | StmtKind::While { cond: e, .. } | StmtKind::ForIter { iter: e, .. } => f(e),
         StmtKind::Store { indices, value, .. } => {
             indices.iter().for_each(|e| f(e));
             f(value);
@@ -613,7 +620,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
 pub fn own_exprs_mut(s: &mut Stmt) -> Vec<&mut Expr> {
     match &mut s.kind {
         StmtKind::Assign(pairs) => pairs.iter_mut().map(|(_, e)| e).collect(),
-        StmtKind::Expr(e) | StmtKind::Assert { cond: e, .. } | StmtKind::If { cond: e, .. } | StmtKind::While { cond: e, .. } => vec![e],
+        StmtKind::Expr(e) | StmtKind::Assert { cond: e, .. } | StmtKind::If { cond: e, .. } | StmtKind::While { cond: e, .. } | StmtKind::ForIter { iter: e, .. } => vec![e],
         StmtKind::Store { indices, value, .. } => std::iter::once(value).chain(indices.iter_mut()).collect(),
         StmtKind::Return(e) => e.iter_mut().collect(),
         StmtKind::ForRange { start, stop, step, .. } => vec![start, stop, step],
@@ -628,7 +635,10 @@ pub fn own_exprs_mut(s: &mut Stmt) -> Vec<&mut Expr> {
 /// Every block nested directly in a statement, in the order they run.
 pub fn blocks_mut(s: &mut Stmt) -> Vec<&mut Vec<Stmt>> {
     match &mut s.kind {
-        StmtKind::If { then: a, orelse: b, .. } | StmtKind::While { body: a, orelse: b, .. } | StmtKind::ForRange { body: a, orelse: b, .. } => vec![a, b],
+        StmtKind::If { then: a, orelse: b, .. }
+        | StmtKind::While { body: a, orelse: b, .. }
+        | StmtKind::ForRange { body: a, orelse: b, .. }
+        | StmtKind::ForIter { body: a, orelse: b, .. } => vec![a, b],
         StmtKind::Gil { body, .. } => vec![body],
         StmtKind::Prange(p) => match &mut p.body {
             PrangeBody::Inline(body) => vec![body],
@@ -696,6 +706,14 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
             }
             StmtKind::Expr(e) => {
                 let _ = writeln!(out, "{pad}{}", dump_expr(module, f, e));
+            }
+            StmtKind::ForIter { item, iter, body, orelse } => {
+                let _ = writeln!(out, "{pad}for {} in {}:", f.locals[item.0 as usize].name, dump_expr(module, f, iter));
+                dump_block(module, f, body, depth + 1, out);
+                if !orelse.is_empty() {
+                    let _ = writeln!(out, "{pad}else:");
+                    dump_block(module, f, orelse, depth + 1, out);
+                }
             }
             StmtKind::If { cond, then, orelse } => {
                 let _ = writeln!(out, "{pad}if {}:", dump_expr(module, f, cond));

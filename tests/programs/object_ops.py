@@ -312,3 +312,44 @@ def chained(x, n: cython.int):
     while 0 < x <= n:
         x = x - 1
     return x
+
+
+def iter_total(v):
+    s = 0
+    for x in v:
+        s += x
+    return s
+
+
+def iter_find(v, k):
+    for x in v:
+        if x == k:
+            break
+    else:
+        return "none"
+    return x
+
+
+def iter_typed(v) -> cython.double:
+    t: cython.double = 0
+    x: cython.double
+    for x in v:
+        t += x
+    return t
+
+
+def word_counts(text):
+    counts = {}
+    for w in text.split():
+        counts[w] = counts.get(w, 0) + 1
+    return counts
+
+
+def iter_nested(m):
+    out = []
+    for row in m:
+        for x in row:
+            if x < 0:
+                continue
+            out.append(x)
+    return out

@@ -105,6 +105,12 @@ pub fn maybe_unbound(f: &Function) -> HashSet<LocalId> {
                     }
                     st
                 }
+                StmtKind::ForIter { iter, body, orelse, .. } => {
+                    reads(iter, &st, out);
+                    block(body, st.clone(), out);
+                    block(orelse, st.clone(), out);
+                    st
+                }
                 StmtKind::While { cond, body, orelse } => {
                     reads(cond, &st, out);
                     block(body, st.clone(), out);

@@ -150,6 +150,9 @@ pub enum OpKind {
     /// when the index is in range, else `PyObject_GetItem` of the boxed
     /// index; a new reference.
     GetItemInt { obj: Local, index: Local },
+    /// The iterator's next item (a new reference) and whether it is done
+    /// (then the item is NULL); fails when the iterator raised.
+    IterNext { iter: Local },
 }
 
 #[derive(Clone, Debug)]
@@ -299,6 +302,7 @@ impl Op {
             ReleaseBuffer { buf } => vec![*buf],
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } => vec![],
+            IterNext { iter } => vec![*iter],
             SameObject { a, b } | GetItemInt { obj: a, index: b } => vec![*a, *b],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
         }
@@ -320,7 +324,7 @@ impl Op {
         match &self.kind {
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } => ErrorKind::Null,
             LeaveCompiledCode => ErrorKind::Always,
-            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } => ErrorKind::Flag,
+            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
                 if frame.is_some() {
                     ErrorKind::Flag
@@ -344,7 +348,7 @@ impl Op {
         match &self.kind {
             ArgItem { argv, .. } => (RefKind::Borrowed, Some(*argv)),
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
-            AcquireBuffer { .. } if k == 0 => (RefKind::New, None),
+            AcquireBuffer { .. } | IterNext { .. } if k == 0 => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. } => {
                 (RefKind::New, None)

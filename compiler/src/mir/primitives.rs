@@ -114,6 +114,11 @@ primitive!(
     PY_DICT_GET_ITEM_WITH_ERROR = "PyDict_GetItemWithError"(Object, Object) -> Some(Object), Never, Borrowed
 );
 primitive!(PY_ERR_SET_OBJECT = "PyErr_SetObject"(Object, Object) -> None, Never, Borrowed);
+primitive!(PY_OBJECT_GET_ITER = "PyObject_GetIter"(Object) -> Some(Object), Null, New);
+primitive!(
+    /// NULL at the end too, without an exception set (`OpKind::IterNext` tells the two apart).
+    PY_ITER_NEXT = "PyIter_Next"(Object) -> Some(Object), Never, New
+);
 primitive!(PY_SEQUENCE_CONTAINS = "PySequence_Contains"(Object, Object) -> Some(I32), Negative, Borrowed);
 
 // Calls.

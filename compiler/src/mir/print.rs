@@ -123,6 +123,7 @@ fn op(op: &Op) -> String {
         CallObject { func, args, kwnames: Some(k), .. } => format!("call_object {func}({}; kwnames {k})", list(args)),
         LoadGlobal { name } => format!("global '{name}'"),
         GetItemInt { obj, index } => format!("{obj}[{index}]"),
+        IterNext { iter } => format!("iter_next {iter}"),
     };
     let fails = match (op.error_kind(), op.handler) {
         (ErrorKind::Never, _) => String::new(),

@@ -200,6 +200,12 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dests(1)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
+        IterNext { iter } => {
+            dests(2)?;
+            obj(*iter)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")?;
+            dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
+        }
         GetItemInt { obj: o, index } => {
             dests(1)?;
             obj(*o)?;

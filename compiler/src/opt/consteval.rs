@@ -108,8 +108,8 @@ impl<'m> Evaluator<'m> {
             self.tick()?;
             match &s.kind {
                 StmtKind::Pass => {}
-                // Threads are not run at compile time.
-                StmtKind::Prange(_) => return None,
+                // Threads and objects are not run at compile time.
+                StmtKind::Prange(_) | StmtKind::ForIter { .. } => return None,
                 // Run at compile time, the GIL changes nothing.
                 StmtKind::Gil { body, .. } => {
                     let flow = self.block(body, act)?;

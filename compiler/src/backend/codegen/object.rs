@@ -149,3 +149,19 @@ pub(super) fn get_item_int(cx: &mut FnCx, obj: Value, index: Value) -> R<Value> 
     cx.b.switch_to_block(join);
     Ok(cx.b.block_params(join)[0])
 }
+
+/// The iterator's next item (NULL at its end) and whether it ended; to
+/// `err` when it raised.
+pub(super) fn iter_next(cx: &mut FnCx, iter: Value, err: ir::Block) -> R<(Value, Value)> {
+    let item = cx.call_prim(&prim::PY_ITER_NEXT, &[iter])?[0];
+    let ended = cx.is_null(item);
+    let (check, join) = (cx.b.create_block(), cx.b.create_block());
+    cx.b.set_cold_block(check);
+    cx.b.ins().brif(ended, check, &[], join, &[]);
+    cx.b.switch_to_block(check);
+    let raised = cx.call_prim(&prim::PY_ERR_OCCURRED, &[])?[0];
+    let raised = cx.b.ins().icmp_imm_u(IntCC::NotEqual, raised, 0);
+    cx.b.ins().brif(raised, err, &[], join, &[]);
+    cx.b.switch_to_block(join);
+    Ok((item, ended))
+}

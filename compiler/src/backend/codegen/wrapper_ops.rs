@@ -204,6 +204,12 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             result = Some(super::object::call_object(g.cx(), f, &args, kwnames)?);
         }
         LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
+        IterNext { iter } => {
+            let it = g.get(*iter)?;
+            let (item, done) = super::object::iter_next(g.cx(), it, err_block()?)?;
+            g.def(op.dests[0], item)?;
+            g.def(op.dests[1], done)?;
+        }
         GetItemInt { obj, index } => {
             let (o, i) = (g.get(*obj)?, g.get(*index)?);
             result = Some(super::object::get_item_int(g.cx(), o, i)?);

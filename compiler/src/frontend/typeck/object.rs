@@ -270,6 +270,22 @@ impl<'c, 'a> Checker<'c, 'a> {
         Ok(Some(acc))
     }
 
+    /// `for var in iter` over anything but `range`: the iterator's items
+    /// through a hidden object local, assigned to `var` (unboxed if it is
+    /// C-typed) first thing in the body.
+    pub(super) fn for_iter(&mut self, target: &Expr, var: &str, iter: &Expr, body: &[syntax::Stmt], orelse: &[syntax::Stmt], line: u32) -> R<Vec<hir::Stmt>> {
+        let it = self.boxed_operand(iter)?;
+        let item = self.local_id(&format!("<item line {line}>"), Ty::Object);
+        let first = self.assign_to(var, hir::Expr::local(item, Ty::Object), &target.span)?;
+        self.loop_depth += 1;
+        let b = self.block(body);
+        self.loop_depth -= 1;
+        let mut stmts = vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![first]), line }];
+        stmts.extend(b?);
+        let orelse = self.block(orelse)?;
+        Ok(vec![hir::Stmt { kind: hir::StmtKind::ForIter { item, iter: it, body: stmts, orelse }, line }])
+    }
+
     /// `len(x)` of an object (`None` when `x` is not one): a `Py_ssize_t`.
     pub(super) fn object_len(&mut self, x: &Expr) -> R<Option<hir::Expr>> {
         let Some(o) = self.object_value(x)? else { return Ok(None) };

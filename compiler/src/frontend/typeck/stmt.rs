@@ -357,11 +357,11 @@ impl<'c, 'a> Checker<'c, 'a> {
             return fallback(&target.span, "its `for` loop target is not a single name");
         };
         let ExprKind::Call { func, args, keywords } = &iter.kind else {
-            return fallback(&iter.span, format!("it iterates over `{}`, not `range(...)`", self.cx.source_text(&iter.span)));
+            return self.for_iter(target, var, iter, body, orelse, line);
         };
         let prange = self.is_prange(func);
         if !prange && !matches!(&func.kind, ExprKind::Name(n) if n == "range" && !self.shadowed(n)) {
-            return fallback(&iter.span, format!("it iterates over `{}`, not `range(...)`", self.cx.source_text(&iter.span)));
+            return self.for_iter(target, var, iter, body, orelse, line);
         }
         let options = if prange { Some(self.prange_options(keywords)?) } else { None };
         let keywords: &[syntax::Keyword] = if prange { &[] } else { keywords };

@@ -543,6 +543,7 @@ impl BodyBuilder<'_, '_> {
                 Ok(())
             }
             StmtKind::ForRange { var, start, stop, step, body, orelse, plan } => self.for_range(*var, [start, stop, step], body, orelse, plan),
+            StmtKind::ForIter { item, iter, body, orelse } => self.for_iter(*item, iter, body, orelse),
             StmtKind::CopyView { dst, src } => self.copy_view(*dst, *src),
             StmtKind::Store { view, indices, value, in_bounds, checked_by_load } => self.store(*view, indices, value, in_bounds, *checked_by_load),
         }

@@ -1,15 +1,16 @@
 //! Operations on objects in a native body: constant objects, C values boxed
 //! and objects unboxed where they meet, operators, comparisons, `is`, `in`,
-//! truth values, attributes, items, calls, displays and `len`, each a C-API
+//! truth values, attributes, items, calls, displays, `len` and `for` over an
+//! iterator, each a C-API
 //! primitive (`mir::primitives`) or a MIR op of its own; the passes add
 //! their reference counts and error edges.
 
-use super::{BodyBuilder, B};
-use crate::hir::{CmpOp, Const, Expr, ExprKind, ObjBinOp, ObjConst, ObjOp, ObjUnOp};
+use super::{BodyBuilder, LoopTargets, B};
+use crate::hir::{CmpOp, Const, Expr, ExprKind, LocalId, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Stmt};
 use crate::mir::body::{BodyOp, SSIZE};
 use crate::mir::build::wrapper::boxed;
 use crate::mir::primitives::{self as p, Primitive};
-use crate::mir::{Local, LocalTy, OpKind};
+use crate::mir::{Local, LocalTy, OpKind, Terminator};
 use crate::types::{Ty, C_INT};
 
 /// The C-API function of a binary operator (`inplace`: augmented assignment's).
@@ -166,6 +167,33 @@ impl BodyBuilder<'_, '_> {
             }
             (op, vals) => return Err(format!("{op:?} of {} operands reached the body builder", vals.len())),
         })
+    }
+
+    /// `for … in iter`: the iterator's items, each assigned to `item`
+    /// before the body, until it ends (then the `else` block) or raises.
+    pub(super) fn for_iter(&mut self, item: LocalId, iter: &Expr, body: &[Stmt], orelse: &[Stmt]) -> B<()> {
+        let o = self.expr(iter)?;
+        let it = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_GET_ITER, args: vec![o] });
+        let (header, body_b, else_b, exit) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        self.terminate(Terminator::Goto(header));
+        self.b.switch_to(header);
+        self.reachable = true;
+        let line = self.b.line();
+        let next = self.b.local(LocalTy::Object, None);
+        let done = self.b.local(LocalTy::Scalar(Ty::Bool), None);
+        self.b.op(vec![next, done], OpKind::IterNext { iter: it });
+        self.terminate(Terminator::Branch { cond: done, then: else_b, otherwise: body_b });
+        self.b.switch_to(body_b);
+        self.reachable = true;
+        self.assign(item, next);
+        self.fr.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
+        self.stmts(body)?;
+        if self.reachable {
+            self.terminate(Terminator::Goto(header));
+        }
+        let broke = self.fr.loops.pop().is_some_and(|t| t.broke);
+        self.b.at_line(line);
+        self.finish_loop(else_b, exit, orelse, broke)
     }
 
     /// A primitive's 0/1 status (-1 on error) as a `bint`.
