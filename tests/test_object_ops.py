@@ -47,7 +47,7 @@ NAMES = ["consts", "same_const", "add", "binary", "unary", "mixed_int", "mixed_f
          "unbox_longlong", "unbox_bint", "strings", "get_attr", "set_attr", "get_item", "set_item", "call",
          "methods", "displays", "length", "sum_items", "squares", "call_each", "item_at", "item_at_u64",
          "keywords", "sort_by", "in_range", "chained", "iter_total", "iter_find", "iter_typed", "word_counts",
-         "iter_nested"]
+         "iter_nested", "slices", "range_of_objects"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -170,6 +170,12 @@ def test_items_by_c_integers(m):
     assert m.native.item_at(v, 0) is v[0] and m.native.item_at(v, -1) is v[0]
 
 
+def test_slices_and_ranges_of_objects(m):
+    m.assert_same("slices", [(v, a, b) for v in ["abcdef", [1, 2, 3, 4], (5, 6), range(9), None, 3, {1: 2}]
+                             for a in [0, 1, -2, None, 2 ** 70, "x"] for b in [0, 2, -1]], exact=True)
+    m.assert_same("range_of_objects", [(n,) for n in [0, 5, -3, 2 ** 64 + 3 - 2 ** 64, True, 2.5, None, "x"]], exact=True)
+
+
 def test_calls(m):
     def three(a, b):
         return (a, b, 3)
@@ -230,7 +236,8 @@ N = LEAK_CALLS
     ("strings", ("ab", 3)), ("strings", (None, 3)), ("get_attr", (1.5,)), ("get_attr", ("x",)),
     ("set_attr", (Thing(), [1])), ("set_attr", (Slots(), Thing())), ("set_attr", (1, [1])), ("get_item", ({"a": [1]}, "a")),
     ("get_item", ({}, "a")), ("set_item", ({}, "k", 3)), ("set_item", (None, "k", 3)), ("call", (max, [1])),
-    ("call", (None, [1])), ("keywords", (dict, [1])), ("keywords", (max, [1])), ("sort_by", ([3, -5, 1],)), ("in_range", (Thing(), 1, 2)), ("iter_total", ([2 ** 70] * 5,)),
+    ("call", (None, [1])), ("keywords", (dict, [1])), ("keywords", (max, [1])), ("sort_by", ([3, -5, 1],)), ("in_range", (Thing(), 1, 2)), ("iter_total", ([2 ** 70] * 5,)), ("slices", ([Thing()] * 4, 1, 3)), ("slices", ("abc", "x", 1)),
+    ("range_of_objects", (10,)), ("range_of_objects", (2.5,)),
     ("iter_total", ([1, "a"],)), ("iter_find", ([Thing(), 3], 3)), ("iter_find", ([Thing()], 3)), ("iter_typed", (["x"],)),
     ("word_counts", ("a b a",)), ("iter_nested", ([[1, -2], [Thing()]],)), ("iter_nested", ([[1], 2],)), ("in_range", (0, 2 ** 70, 2 ** 71)), ("methods", (" ab ",)), ("methods", (None,)), ("displays", (Thing(), 1.5)),
     ("displays", ([], -1.0)), ("length", ([1],)), ("length", (3,)), ("sum_items", ([1.0, 2.0],)),

@@ -353,3 +353,14 @@ def iter_nested(m):
                 continue
             out.append(x)
     return out
+
+
+def slices(v, a, b: cython.int):
+    return v[a:b], v[:b], v[a:], v[::2], v[a:b:-1], v[:]
+
+
+def range_of_objects(n):
+    s = 0
+    for i in range(n):
+        s += i
+    return s

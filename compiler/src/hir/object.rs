@@ -87,6 +87,9 @@ pub enum ObjOp {
     SetAttr(String),
     /// `[obj, key]`: `obj[key]`.
     GetItem,
+    /// `[start, stop, step]`: a slice object (`start:stop:step`, None for
+    /// what is left out).
+    Slice,
     /// `[obj, index]`: `obj[index]` by a C integer (`Py_ssize_t`): a list's
     /// or tuple's item read in place.
     GetItemInt,

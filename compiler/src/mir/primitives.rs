@@ -119,6 +119,7 @@ primitive!(
     /// NULL at the end too, without an exception set (`OpKind::IterNext` tells the two apart).
     PY_ITER_NEXT = "PyIter_Next"(Object) -> Some(Object), Never, New
 );
+primitive!(PY_SLICE_NEW = "PySlice_New"(Object, Object, Object) -> Some(Object), Null, New);
 primitive!(PY_SEQUENCE_CONTAINS = "PySequence_Contains"(Object, Object) -> Some(I32), Negative, Borrowed);
 
 // Calls.

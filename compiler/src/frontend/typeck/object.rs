@@ -173,8 +173,16 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// `value[index]` of an object; `None` when `value` is not one.
     pub(super) fn object_subscript(&mut self, value: &Expr, index: &Expr) -> R<Option<hir::Expr>> {
         let Some(o) = self.object_value(value)? else { return Ok(None) };
-        if matches!(index.kind, ExprKind::Slice { .. }) {
-            return fallback(&index.span, "it slices an object");
+        if let ExprKind::Slice { lower, upper, step } = &index.kind {
+            let mut parts = vec![];
+            for part in [lower, upper, step] {
+                parts.push(match part {
+                    Some(x) => self.boxed_operand(x)?,
+                    None => konst(ObjConst::None),
+                });
+            }
+            let slice = op(ObjOp::Slice, parts, Ty::Object);
+            return Ok(Some(op(ObjOp::GetItem, vec![o, slice], Ty::Object)));
         }
         let k = self.expr(index)?;
         // A C integer that fits `Py_ssize_t` indexes without being boxed.

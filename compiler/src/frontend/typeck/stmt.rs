@@ -383,7 +383,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 Ty::Void => return fallback(&a.span, "it passes the None result of a call to range()"),
                 Ty::View(_) => return fallback(&a.span, "it passes a memoryview to range()"),
-                Ty::Object => return fallback(&a.span, "it passes an object to range()"),
+                // A Python range object of the objects, iterated.
+                Ty::Object if !prange => return self.for_iter(target, var, iter, body, orelse, line),
+                Ty::Object => return fallback(&a.span, "it passes an object to prange()"),
             }
         }
         let arg_ty = vals

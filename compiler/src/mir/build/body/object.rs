@@ -134,6 +134,7 @@ impl BodyBuilder<'_, '_> {
                 let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.clone())));
                 call(self, status, &p::PY_OBJECT_SET_ATTR, vec![*o, n, *v])
             }
+            (ObjOp::Slice, [start, stop, step]) => call(self, obj, &p::PY_SLICE_NEW, vec![*start, *stop, *step]),
             (ObjOp::GetItem, [o, k]) => call(self, obj, &p::PY_OBJECT_GET_ITEM, vec![*o, *k]),
             (ObjOp::GetItemInt, [o, i]) => self.b.value(obj, OpKind::GetItemInt { obj: *o, index: *i }),
             (ObjOp::SetItem, [v, o, k]) => call(self, status, &p::PY_OBJECT_SET_ITEM, vec![*o, *k, *v]),
