@@ -254,7 +254,7 @@ def methods(s):
 
 
 def displays(a, b: cython.double):
-    return (a, b), [a, b, 1], {a: b, "k": None}, (), [], {}
+    return (a, b), [a, b, 1], {a: b, "k": None}, (), [], {}, {a, b, a}
 
 
 def length(v):

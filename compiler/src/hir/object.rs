@@ -102,6 +102,7 @@ pub enum ObjOp {
     Tuple,
     List,
     Dict,
+    Set,
     /// `[obj]`: `len(obj)` (type `Py_ssize_t`).
     Len,
     /// `[]`: a module global or, failing that, a builtin, read when it runs

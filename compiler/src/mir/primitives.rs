@@ -120,6 +120,11 @@ primitive!(
     PY_ITER_NEXT = "PyIter_Next"(Object) -> Some(Object), Never, New
 );
 primitive!(PY_SLICE_NEW = "PySlice_New"(Object, Object, Object) -> Some(Object), Null, New);
+primitive!(
+    /// Its argument is the iterable to fill it from: always NULL here, passed as a zero `Py_ssize_t`.
+    PY_SET_NEW = "PySet_New"(I64) -> Some(Object), Null, New
+);
+primitive!(PY_SET_ADD = "PySet_Add"(Object, Object) -> Some(I32), Negative, Borrowed);
 primitive!(PY_SEQUENCE_CONTAINS = "PySequence_Contains"(Object, Object) -> Some(I32), Negative, Borrowed);
 
 // Calls.

@@ -214,6 +214,7 @@ pub enum ExprKind {
     List(Vec<Expr>),
     /// `{k: v, …}` (a `**` entry makes it `Other`).
     Dict(Vec<(Expr, Expr)>),
+    Set(Vec<Expr>),
 }
 
 #[derive(Debug, Clone)]
@@ -565,7 +566,7 @@ fn expr(e: &ast::Expr) -> Expr {
             ExprKind::Dict(d.keys.iter().flatten().zip(&d.values).map(|(k, v)| (expr(k), expr(v))).collect())
         }
         ast::Expr::Dict(_) => ExprKind::Other("a dict with `**`"),
-        ast::Expr::Set(_) => ExprKind::Other("a set"),
+        ast::Expr::Set(s) => ExprKind::Set(s.elts.iter().map(expr).collect()),
         ast::Expr::ListComp(_) => ExprKind::Other("a list comprehension"),
         ast::Expr::SetComp(_) => ExprKind::Other("a set comprehension"),
         ast::Expr::DictComp(_) => ExprKind::Other("a dict comprehension"),

@@ -153,6 +153,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Slice { .. } => fallback(&e.span, "it uses a slice"),
             ExprKind::Tuple(items) => self.display(hir::ObjOp::Tuple, &items.iter().collect::<Vec<_>>()),
             ExprKind::List(items) => self.display(hir::ObjOp::List, &items.iter().collect::<Vec<_>>()),
+            ExprKind::Set(items) => self.display(hir::ObjOp::Set, &items.iter().collect::<Vec<_>>()),
             ExprKind::Dict(pairs) => self.display(hir::ObjOp::Dict, &pairs.iter().flat_map(|(k, v)| [k, v]).collect::<Vec<_>>()),
             ExprKind::Starred(_) => fallback(&e.span, "it uses `*` unpacking"),
             ExprKind::Other(what) => fallback(&e.span, format!("it uses {what}")),

@@ -157,6 +157,14 @@ impl BodyBuilder<'_, '_> {
                 }
                 display
             }
+            (ObjOp::Set, items) => {
+                let empty = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) });
+                let display = call(self, obj, &p::PY_SET_NEW, vec![empty]);
+                for item in items {
+                    call(self, status, &p::PY_SET_ADD, vec![display, *item]);
+                }
+                display
+            }
             (ObjOp::Dict, items) => {
                 let display = call(self, obj, &p::PY_DICT_NEW, vec![]);
                 for pair in items.chunks(2) {
