@@ -179,9 +179,11 @@ pub struct Prange {
     pub body: PrangeBody,
     /// Locals the body reads and never assigns: passed to the outlined body.
     pub shared: Vec<LocalId>,
-    /// The local only updated in place (`s += …`, `s *= …`): each thread's
-    /// partial, the first starting from its value, the others from the
-    /// operation's identity, combined in thread order after the loop.
+    /// The local only updated in place (`s += …`, `-=`, `*=`, `&=`, `|=`,
+    /// `^=`) and the operation combining its partials (`Add` for `+=` and
+    /// `-=`): each thread's partial, the first starting from its value, the
+    /// others from the operation's identity, combined in thread order after
+    /// the loop.
     pub reduction: Option<(LocalId, ArithOp)>,
     pub schedule: Schedule,
     /// `chunksize=` (a positive integer), `num_threads=` (0 or absent: OpenMP's default).

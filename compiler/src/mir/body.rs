@@ -202,7 +202,9 @@ pub enum BodyOp {
     /// value, then the shared locals; a view as its parts), `threads` (absent
     /// or not positive: OpenMP's default) and `chunk` as `hir::Prange` says.
     /// Dests: the loop variable's last value (`var` when the range is
-    /// empty), whether any trip ran, then the reduction's combined value.
+    /// empty), whether any trip ran, for a variable narrower than 64 bits
+    /// the counter after the last trip (`start` when none ran), then the
+    /// reduction's combined value.
     Parallel {
         func: FuncId,
         start: Local,
@@ -227,7 +229,7 @@ impl BodyOp {
             CArray { ty, .. } => 1 + 2 * ty.ndim as usize,
             // The counter, the loop variable and the sum, and their flags.
             VectorPrelude { .. } => 5,
-            Parallel { reduction, .. } => 2 + usize::from(reduction.is_some()),
+            Parallel { reduction, var_ty, .. } => 2 + usize::from(matches!(var_ty, Ty::Int(t) if t.bits < 64)) + usize::from(reduction.is_some()),
             RangeNext { .. } | StepCounter { .. } => 2,
             _ => 1,
         }

@@ -7,8 +7,8 @@
 //! the range; the function's other locals are its private ones. It may run
 //! without the GIL (`nogil`), and Python never sees it (`outlined_from`).
 
-use crate::hir::{self, Expr, FuncId, Function, Local, LocalId, Param, ParamKind, PrangeBody, Stmt, StmtKind};
-use crate::types::Ty;
+use crate::hir::{self, Expr, ExprKind, FuncId, Function, Local, LocalId, Param, ParamKind, PrangeBody, Stmt, StmtKind};
+use crate::types::{IntTy, Ty};
 
 pub fn outline(module: &mut hir::Module) {
     // Outlined functions are visited in turn: a nested `prange` is outlined too.
@@ -46,8 +46,13 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
     // Shared C arrays arrive as views; no other needs storage here.
     let mut locals: Vec<Local> = f.locals.iter().map(|l| Local { c_array: None, ..l.clone() }).collect();
     let var_ty = f.locals[p.var.0 as usize].ty;
+    // A narrower variable's chunk bounds are 64-bit: its range may end past its type.
+    let bound_ty = match var_ty {
+        Ty::Int(t) if t.bits < 64 => Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" }),
+        t => t,
+    };
     let bound = |name: &str, locals: &mut Vec<Local>| {
-        locals.push(Local { name: name.to_string(), ty: var_ty, c_array: None });
+        locals.push(Local { name: name.to_string(), ty: bound_ty, c_array: None });
         LocalId(locals.len() as u32 - 1)
     };
     let (lo, hi, step) = (bound("<prange lo>", &mut locals), bound("<prange hi>", &mut locals), bound("<prange step>", &mut locals));
@@ -62,7 +67,14 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
     };
     let ids = [lo, hi, step].into_iter().chain(p.reduction.map(|r| r.0)).chain(p.shared.iter().copied());
     let params = ids.map(|id| param(id, &locals)).collect();
-    let at = |v: LocalId| Expr::local(v, var_ty);
+    let at = |v: LocalId| {
+        let wide = Expr::local(v, bound_ty);
+        if var_ty == bound_ty {
+            wide
+        } else {
+            Expr { kind: ExprKind::Convert(Box::new(wide)), ty: var_ty }
+        }
+    };
     let ret = p.reduction.map_or(Ty::Void, |(r, _)| f.locals[r.0 as usize].ty);
     let result = p.reduction.map(|(r, _)| Expr::local(r, ret));
     // A constant step stays one, so the loop gets the plans it would get serially.

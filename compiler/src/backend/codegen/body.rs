@@ -512,9 +512,9 @@ fn emit_loop_or_view(o: &mut OpCx, op: &BodyOp, a: &[Value], view: Option<&ViewV
     use BodyOp::*;
     let addressed = || view.ok_or_else(|| "an element access without its view".to_string());
     Ok(Some(match op {
-        Parallel { func, schedule, reduction, threads, chunk, .. } => {
+        Parallel { func, schedule, reduction, threads, chunk, var_ty, .. } => {
             let team = super::parallel::Team { func: *func, schedule: *schedule, reduction: *reduction };
-            o.parallel(&team, a, threads.is_some(), chunk.is_some())?
+            o.parallel(&team, a, threads.is_some(), chunk.is_some(), *var_ty)?
         }
         CutRange { var_ty, wide, step_wide, const_step, .. } => {
             let (s, e, k, _) = o.cut_range(*var_ty, (a[0], a[1], a[2]), *wide, *step_wide, *const_step)?;

@@ -47,7 +47,7 @@ pub(crate) struct Team {
     pub reduction: Option<(ArithOp, Ty)>,
 }
 
-/// The reduction's identity as a value of `ty`.
+/// The identity of the reduction's combining operation as a value of `ty`.
 fn identity(cx: &mut FnCx, op: ArithOp, ty: Ty) -> R<Value> {
     let t = super::super::clif_type(ty).ok_or("a reduction without a machine type")?;
     let one = op == ArithOp::Mul;
@@ -55,6 +55,8 @@ fn identity(cx: &mut FnCx, op: ArithOp, ty: Ty) -> R<Value> {
         // -0.0 + x is x for every x: a thread's partial is its trips' exact sum.
         Ty::Float(32) => cx.b.ins().f32const(if one { 1.0 } else { -0.0 }),
         Ty::Float(_) => cx.b.ins().f64const(if one { 1.0 } else { -0.0 }),
+        // Every bit set, in the type's width.
+        _ if op == ArithOp::BitAnd => cx.b.ins().iconst(t, if t.bits() >= 64 { -1 } else { (1i64 << t.bits()) - 1 }),
         _ => cx.b.ins().iconst(t, i64::from(one)),
     })
 }
@@ -64,7 +66,10 @@ impl OpCx<'_, '_, '_> {
     /// variable, the thread count and chunk size when given, then the body's
     /// arguments. The variable's last value, whether a trip ran, and the
     /// reduction's combined value.
-    pub(crate) fn parallel(&mut self, team: &Team, a: &[Value], threads: bool, chunk: bool) -> R<Vec<Value>> {
+    /// A loop variable narrower than 64 bits also gets the counter after the
+    /// last trip (`start` when none ran), for the check of a cut range.
+    pub(crate) fn parallel(&mut self, team: &Team, a: &[Value], threads: bool, chunk: bool, var_ty: Ty) -> R<Vec<Value>> {
+        let narrow = matches!(var_ty, Ty::Int(t) if t.bits < 64);
         let p = self.cx.em.ptr;
         let (start, stop, step, var) = (a[0], a[1], a[2], a[3]);
         let mut k = 4;
@@ -82,15 +87,19 @@ impl OpCx<'_, '_, '_> {
             None => None,
         };
         let (run, join) = (self.cx.b.create_block(), self.cx.b.create_block());
-        self.cx.b.append_block_param(join, types::I64);
+        let var_t = self.cx.b.func.dfg.value_type(var);
+        self.cx.b.append_block_param(join, var_t);
         self.cx.b.append_block_param(join, types::I8);
+        if narrow {
+            self.cx.b.append_block_param(join, types::I64);
+        }
         if let Some(v) = acc_in {
             let t = self.cx.b.func.dfg.value_type(v);
             self.cx.b.append_block_param(join, t);
         }
         let any = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, n, 0);
         let no = self.cx.b.ins().iconst(types::I8, 0);
-        let skip: Vec<BlockArg> = [var, no].into_iter().chain(acc_in).map(BlockArg::Value).collect();
+        let skip: Vec<BlockArg> = [var, no].into_iter().chain(narrow.then_some(start)).chain(acc_in).map(BlockArg::Value).collect();
         self.cx.b.ins().brif(any, run, &[], join, &skip);
         self.enter(run);
 
@@ -168,9 +177,16 @@ impl OpCx<'_, '_, '_> {
 
         let nm1 = self.cx.b.ins().iadd_imm_s(n, -1);
         let span = self.cx.b.ins().imul(nm1, step);
-        let last = self.cx.b.ins().iadd(start, span);
+        let mut last = self.cx.b.ins().iadd(start, span);
+        if var_t != types::I64 {
+            last = self.cx.b.ins().ireduce(var_t, last);
+        }
         let yes = self.cx.b.ins().iconst(types::I8, 1);
         let mut out = vec![last, yes];
+        if narrow {
+            let span = self.cx.b.ins().imul(n, step);
+            out.push(self.cx.b.ins().iadd(start, span));
+        }
         if let Some((op, ty)) = team.reduction {
             out.push(self.combine(op, ty, partials_addr, t)?);
         }

@@ -1,13 +1,14 @@
 //! `for i in cython.parallel.prange(...)`: its options read, and Cython's
 //! variable rules applied to the typed body: the loop variable is
 //! lastprivate, a local the body assigns is private, a local it only updates
-//! in place (`s += …`, `s *= …`) is a reduction (reading it otherwise is an
-//! error), the locals it only reads are shared. A `prange` runs on a thread
-//! team only without the GIL (`nogil=True`, or inside `with cython.nogil:`);
-//! with the GIL held it runs serially, as before (Cython refuses it). What
-//! this slice does not run in parallel yet also runs serially: an `else:`,
-//! `break` or `return` in the body, a loop variable narrower than 64 bits,
-//! more than one reduction, a reduction other than `+`/`*`.
+//! in place (`s += …`, `-=`, `*=`, `&=`, `|=`, `^=`, one operator per
+//! variable) is a reduction (reading it otherwise is an error, as is an
+//! in-place update Cython cannot reduce), the locals it only reads are
+//! shared. A `prange` runs on a thread team only without the GIL
+//! (`nogil=True`, or inside `with cython.nogil:`); with the GIL held it runs
+//! serially, as before (Cython refuses it). What this slice does not run in
+//! parallel yet also runs serially: an `else:`, `break` or `return` in the
+//! body, more than one reduction.
 
 use super::{Checker, R};
 use crate::diag::Diagnostic;
@@ -72,9 +73,8 @@ impl Checker<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn prange(&mut self, var: LocalId, range: [HExpr; 3], body: Vec<hir::Stmt>, orelse: Vec<hir::Stmt>, o: Options, span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
         let [start, stop, step] = range;
-        let wide = matches!(start.ty, Ty::Int(t) if t.bits == 64);
-        let serial = !o.parallel || !orelse.is_empty() || !wide || leaves_loop(&body);
-        let classes = if serial { None } else { classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone())? };
+        let serial = !o.parallel || !orelse.is_empty() || leaves_loop(&body);
+        let classes = if serial { None } else { classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty)? };
         let Some((shared, reduction)) = classes else {
             return Ok(vec![hir::Stmt { kind: S::ForRange { var, start, stop, step, body, orelse, plan: Default::default() }, line }]);
         };
@@ -107,7 +107,7 @@ fn leaves_loop(body: &[hir::Stmt]) -> bool {
 
 /// The shared locals and the reduction of a parallel body (`None`: it runs
 /// serially); an error when a reduction variable is read in the body.
-fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId) -> String) -> R<Option<(Vec<LocalId>, Option<(LocalId, ArithOp)>)>> {
+fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId) -> String, ty: impl Fn(LocalId) -> Ty) -> R<Option<(Vec<LocalId>, Option<(LocalId, ArithOp)>)>> {
     let mut assigned: Vec<LocalId> = vec![];
     let mut reads: Vec<LocalId> = vec![];
     hir::visit_stmts(body, &mut |s| match &s.kind {
@@ -133,7 +133,24 @@ fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId
         if x == var || !seen.insert(x) {
             continue;
         }
-        let Some(op) = in_place_op(body, x) else { continue };
+        let op = match update_of(body, x) {
+            Some(Update::InPlace(op)) => op,
+            Some(Update::Unreducible(op)) => {
+                return error(
+                    Diagnostic::error(span.clone(), format!("`{}` is updated in place with `{}` inside the prange loop, which no reduction combines", name(x), op_symbol(op)))
+                        .with_label("Cython reduces only `+=`, `-=`, `*=`, `&=`, `|=` and `^=`, one kind per variable")
+                        .with_hint("assign it with `=` to make it private, or compute it after the loop"),
+                )
+            }
+            _ => continue,
+        };
+        if ty(x) == Ty::Bool {
+            return error(
+                Diagnostic::error(span.clone(), format!("the reduction variable `{}` is a bint", name(x)))
+                    .with_label("its partials would be combined as integers")
+                    .with_hint("declare it with an integer type"),
+            );
+        }
         let updates = count_assignments(body, x);
         let read_count = reads.iter().filter(|r| **r == x).count();
         if read_count > updates {
@@ -157,15 +174,26 @@ fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId
     Ok(Some((shared, reductions.pop())))
 }
 
-/// `Some(op)` when every assignment to `x` in the body is `x = x op e` in
-/// `x`'s type, with `op` `+` or `*` (one for all) and `e` not reading `x`.
-fn in_place_op(body: &[hir::Stmt], x: LocalId) -> Option<ArithOp> {
-    let mut op: Option<Option<ArithOp>> = None;
+/// How the body updates a local it assigns.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Update {
+    /// Every assignment is `x = x op e` with one operator (`e` not reading
+    /// `x`; `+` and `-` count as one, both combined by `+`).
+    InPlace(ArithOp),
+    /// Every assignment is in place, but with operators no reduction combines.
+    Unreducible(ArithOp),
+    /// Some assignment is not in place: a private local.
+    Assigned,
+}
+
+/// How every assignment to `x` in the body updates it (`None`: never assigned).
+fn update_of(body: &[hir::Stmt], x: LocalId) -> Option<Update> {
+    let mut found: Option<Update> = None;
     hir::visit_stmts(body, &mut |s| {
         let pairs: &[(LocalId, HExpr)] = match &s.kind {
             S::Assign(pairs) => pairs,
             S::ForRange { var, .. } if *var == x => {
-                op = Some(None);
+                found = Some(Update::Assigned);
                 return;
             }
             _ => return,
@@ -174,19 +202,25 @@ fn in_place_op(body: &[hir::Stmt], x: LocalId) -> Option<ArithOp> {
             if *id != x {
                 continue;
             }
-            // Combined in `x`'s own type: no conversion of the result.
-            let this = match &e.kind {
-                H::Binary(o @ (ArithOp::Add | ArithOp::Mul), a, b) if matches!(peel(a).kind, H::Local(l) if l == x) && !reads_local(b, x) => Some(*o),
-                _ => None,
+            // A narrow type's update is converted back to it: the partials
+            // are combined in that type, as the C compiler combines Cython's.
+            let this = match &peel(e).kind {
+                H::Binary(o, a, b) if matches!(peel(a).kind, H::Local(l) if l == x) && !reads_local(b, x) => match o {
+                    ArithOp::Add | ArithOp::Sub => Update::InPlace(ArithOp::Add),
+                    ArithOp::Mul | ArithOp::BitAnd | ArithOp::BitOr | ArithOp::BitXor => Update::InPlace(*o),
+                    other => Update::Unreducible(*other),
+                },
+                _ => Update::Assigned,
             };
-            op = match op {
-                None => Some(this),
-                Some(prev) if prev == this => Some(prev),
-                Some(_) => Some(None),
-            };
+            found = Some(match (found, this) {
+                (None, t) => t,
+                (Some(Update::Assigned), _) | (_, Update::Assigned) => Update::Assigned,
+                (Some(Update::InPlace(a)), Update::InPlace(b)) if a == b => this,
+                (Some(Update::InPlace(a) | Update::Unreducible(a)), Update::InPlace(b) | Update::Unreducible(b)) => Update::Unreducible(if a == b { a } else { b }),
+            });
         }
     });
-    op.flatten()
+    found
 }
 
 fn count_assignments(body: &[hir::Stmt], x: LocalId) -> usize {
@@ -210,5 +244,22 @@ fn peel(e: &HExpr) -> &HExpr {
     match &e.kind {
         H::Convert(inner) => peel(inner),
         _ => e,
+    }
+}
+
+fn op_symbol(op: ArithOp) -> &'static str {
+    match op {
+        ArithOp::Add => "+",
+        ArithOp::Sub => "-",
+        ArithOp::Mul => "*",
+        ArithOp::Div => "/",
+        ArithOp::FloorDiv => "//",
+        ArithOp::Mod => "%",
+        ArithOp::Pow => "**",
+        ArithOp::LShift => "<<",
+        ArithOp::RShift => ">>",
+        ArithOp::BitAnd => "&",
+        ArithOp::BitOr => "|",
+        ArithOp::BitXor => "^",
     }
 }

@@ -2,11 +2,14 @@
 //! bounds and options evaluated, the shared locals checked bound, then one
 //! `Parallel` op running the outlined body on the thread team; after it,
 //! the loop variable holds its last value (when a trip ran) and the
-//! reduction's local the combined partials.
+//! reduction's local the combined partials. A loop variable narrower than
+//! 64 bits has its range cut where its type ends, as a serial loop's, and
+//! the OverflowError of a range it cannot follow is raised after the trips
+//! it can.
 
 use super::{BodyBuilder, B};
 use crate::hir::{self, PrangeBody};
-use crate::mir::body::BodyOp;
+use crate::mir::body::{BodyOp, SSIZE};
 use crate::mir::{LocalTy, OpKind};
 use crate::types::Ty;
 
@@ -15,9 +18,20 @@ impl BodyBuilder<'_, '_> {
         let PrangeBody::Outlined(func) = p.body else {
             return Err("a prange body not outlined reached the back end".to_string());
         };
-        let start = self.expr(&p.start)?;
-        let stop = self.expr(&p.stop)?;
-        let step = self.expr(&p.step)?;
+        let var_ty = self.fr.f.locals[p.var.0 as usize].ty;
+        let narrow = match var_ty {
+            Ty::Int(t) if t.bits < 64 => Some(t),
+            _ => None,
+        };
+        let const_step = match p.step.as_const() {
+            Some(hir::Const::Int(k)) => Some(k),
+            _ => None,
+        };
+        // A narrow variable's range as 64-bit bounds, cut where its type ends.
+        let (start, stop, step, uncut_stop) = match narrow {
+            Some(t) => self.narrow_range_bounds(t, [&p.start, &p.stop, &p.step], const_step)?,
+            None => (self.expr(&p.start)?, self.expr(&p.stop)?, self.expr(&p.step)?, None),
+        };
         let chunk = match &p.chunksize {
             Some(e) => Some(self.expr(e)?),
             None => None,
@@ -39,11 +53,12 @@ impl BodyBuilder<'_, '_> {
                 None => args.push(self.fr.locals[id.0 as usize]),
             }
         }
-        let var_ty = self.fr.f.locals[p.var.0 as usize].ty;
         let var = self.fr.locals[p.var.0 as usize];
         let last = self.b.local(LocalTy::Scalar(var_ty), None);
         let ran = self.b.local(LocalTy::Scalar(Ty::Bool), None);
         let mut dests = vec![last, ran];
+        let end = narrow.map(|_| self.b.local(LocalTy::Scalar(Ty::Int(SSIZE)), None));
+        dests.extend(end);
         let combined = reduction.map(|(_, _, ty)| self.b.local(LocalTy::Scalar(ty), None));
         dests.extend(combined);
         let op = BodyOp::Parallel {
@@ -60,6 +75,10 @@ impl BodyBuilder<'_, '_> {
             var_ty,
         };
         self.b.op(dests, OpKind::Body(op));
+        if let (Some(var_ty), Some(c), Some(uncut)) = (narrow, end, uncut_stop) {
+            // As the serial loop: OverflowError after the trips the type can follow.
+            self.op(vec![], BodyOp::RangeCutShort { c, stop: uncut, step, var_ty, const_step });
+        }
         self.op(vec![var], BodyOp::Copy { src: last });
         if let Some(flag) = self.fr.flags.get(&p.var).copied() {
             // Bound only if a trip ran.

@@ -1,0 +1,127 @@
+"""`prange` forms beyond a 64-bit loop variable with one `+=`: narrow loop
+variables (and ranges they cannot follow), the other reduction operators,
+reductions in narrow and float32 types."""
+import cython
+from cython.parallel import prange
+
+
+def narrow_sum(n: cython.int, t: cython.int) -> cython.long:
+    s: cython.long = 0
+    i: cython.int
+    for i in prange(n, nogil=True, num_threads=t):
+        s += i * 3 % 11
+    return s
+
+
+def narrow_last(start: cython.long, stop: cython.long, step: cython.long) -> cython.long:
+    s: cython.long = 0
+    i: cython.short = -1
+    for i in prange(start, stop, step, nogil=True, num_threads=2):
+        s += i
+    return s * 100000 + i
+
+
+def narrow_unsigned(n: cython.long) -> cython.long:
+    s: cython.long = 0
+    i: cython.uchar = 7
+    for i in prange(n, nogil=True, num_threads=2, schedule='dynamic', chunksize=5):
+        s += i
+    return s * 1000 + i
+
+
+def narrow_views(a: cython.double[:], b: cython.double[:]) -> cython.int:
+    i: cython.int = -1
+    for i in prange(a.shape[0], nogil=True):
+        b[i] = a[i] * 2.0
+    return i
+
+
+def minus(n: cython.long, t: cython.int) -> cython.long:
+    s: cython.long = 1000
+    i: cython.long
+    for i in prange(n, nogil=True, num_threads=t):
+        s -= i % 5
+    return s
+
+
+def mixed_plus_minus(n: cython.long) -> cython.long:
+    s: cython.long = 0
+    i: cython.long
+    for i in prange(n, nogil=True, num_threads=2):
+        if i % 3 == 0:
+            s -= i
+        else:
+            s += 2 * i
+    return s
+
+
+def bits(n: cython.long, t: cython.int) -> cython.long:
+    a: cython.long = -1
+    o: cython.long = 0
+    x: cython.long = 0
+    i: cython.long
+    for i in prange(n, nogil=True, num_threads=t):
+        a &= ~(1 << (i % 40)) | (i % 3)
+    for i in prange(n, nogil=True, num_threads=t):
+        o |= 1 << (i % 50)
+    for i in prange(n, nogil=True, num_threads=t):
+        x ^= i * 2654435761 % 1000003
+    return (a ^ o) + x
+
+
+def narrow_add(n: cython.long, t: cython.int) -> cython.int:
+    s: cython.int = 0
+    i: cython.long
+    for i in prange(n, nogil=True, num_threads=t):
+        s += i * 1000003
+    return s
+
+
+def narrow_mul(n: cython.long, t: cython.int) -> cython.uint:
+    p: cython.uint = 1
+    i: cython.long
+    for i in prange(n, nogil=True, num_threads=t):
+        p *= i * 2 + 1
+    return p
+
+
+def narrow_and(n: cython.long, t: cython.int) -> cython.uchar:
+    c: cython.uchar = 255
+    i: cython.long
+    for i in prange(n, nogil=True, num_threads=t):
+        c &= 255 - (i % 7)
+    return c
+
+
+def float32_sum(a: cython.float[:], t: cython.int) -> cython.float:
+    s: cython.float = 0.0
+    i: cython.Py_ssize_t
+    for i in prange(a.shape[0], nogil=True, num_threads=t):
+        s += a[i]
+    return s
+
+
+def float_minus(a: cython.double[:], t: cython.int) -> cython.double:
+    s: cython.double = 0.0
+    i: cython.Py_ssize_t
+    for i in prange(a.shape[0], nogil=True, num_threads=t):
+        s -= a[i]
+    return s
+
+
+def float_prod(a: cython.double[:], t: cython.int) -> cython.double:
+    p: cython.double = 1.0
+    i: cython.Py_ssize_t
+    for i in prange(a.shape[0], nogil=True, num_threads=t):
+        p *= a[i]
+    return p
+
+
+def narrow_fails(n: cython.int) -> cython.long:
+    s: cython.long = 0
+    i: cython.int
+    for i in prange(n, nogil=True, num_threads=2):
+        if i == 999:
+            raise ValueError("iteration 1000")
+        s -= i
+    return s

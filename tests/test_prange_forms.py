@@ -1,0 +1,121 @@
+"""`prange` forms that used to run serially, now on the thread team:
+narrow loop variables, the reductions `-=`, `&=`, `|=`, `^=` and `*=`/`+=`
+in every numeric type. Against CPython running the same file where C
+integers cannot wrap; against the serial loop's C arithmetic (and one
+thread against two or more) where they do."""
+
+import pytest
+
+np = pytest.importorskip("numpy")
+
+
+@pytest.fixture(scope="module")
+def m(pyc):
+    return pyc.pair("prange_forms")
+
+
+def wrap(v, bits, signed):
+    v &= (1 << bits) - 1
+    return v - (1 << bits) if signed and v >> (bits - 1) else v
+
+
+def test_narrow_loop_variables(m):
+    m.assert_same("narrow_sum", [(0, 2), (1, 2), (1000, 2), (1000, 1), (1001, 3), (-5, 2)])
+    m.assert_same("narrow_last", [(0, 100, 1), (5, 5, 1), (7, 6, 1), (0, 1, 1), (-300, 30000, 7), (100, -100, -3), (0, 10, 0)])
+    m.assert_same("narrow_unsigned", [(0,), (1,), (256,)])
+    for n in (0, 1, 5, 1001):
+        a = np.arange(float(n))
+        b1, b2 = np.zeros(n), np.zeros(n)
+        assert m.native.narrow_views(a, b1) == m.py.narrow_views(a, b2)
+        assert (b1 == b2).all()
+
+
+def test_a_range_the_narrow_variable_cannot_follow(m):
+    # As the serial loop: OverflowError after the trips the type can hold.
+    with pytest.raises(OverflowError, match="past the range of its type cython.short"):
+        m.native.narrow_last(0, 40000, 7)
+    with pytest.raises(OverflowError, match="cython.unsignedchar"):
+        m.native.narrow_unsigned(300)
+    with pytest.raises(OverflowError):
+        m.native.narrow_last(40000, 50000, 1)
+
+
+def test_minus_and_bitwise_reductions(m):
+    m.assert_same("minus", [(0, 2), (1, 2), (1000, 1), (1000, 2), (1000, 7)])
+    m.assert_same("mixed_plus_minus", [(0,), (1,), (999,), (10_000,)])
+    m.assert_same("bits", [(0, 2), (1, 2), (3, 1), (1000, 2), (1000, 3), (100_000, 2)])
+
+
+def test_narrow_integer_reductions_wrap_as_the_serial_loop(m):
+    for n in (0, 1, 2, 1000, 100_000):
+        s = wrap(sum(i * 1000003 for i in range(n)), 32, True)
+        p = 1
+        for i in range(n):
+            p = wrap(p * (i * 2 + 1), 32, False)
+        c = 255
+        for i in range(n):
+            c &= 255 - (i % 7)
+        for t in (1, 2, 3):
+            assert (m.native.narrow_add(n, t), m.native.narrow_mul(n, t), m.native.narrow_and(n, t)) == (s, p, c), (n, t)
+
+
+def test_float_reductions(m):
+    rng = np.random.default_rng(15)
+    for n in (0, 1, 2, 1000, 100_001):
+        a = rng.standard_normal(n)
+        for f in ("float_minus", "float_prod"):
+            serial = getattr(m.py, f)(a, 1)
+            assert getattr(m.native, f)(a, 1) == serial
+            for t in (2, 3):
+                assert getattr(m.native, f)(a, t) == pytest.approx(serial, rel=1e-12, abs=1e-12)
+        a32 = a.astype(np.float32)
+        one = m.native.float32_sum(a32, 1)
+        acc = np.float32(0)
+        for x in a32:
+            acc = np.float32(acc + x)
+        assert one == acc  # one thread adds in order, in float32
+        for t in (2, 3):
+            assert m.native.float32_sum(a32, t) == pytest.approx(one, rel=1e-4, abs=1e-3)
+
+
+def test_error_in_the_1000th_trip_with_a_narrow_variable(m):
+    m.assert_same("narrow_fails", [(999,), (0,), (1,)])
+    with pytest.raises(ValueError, match="iteration 1000") as e:
+        m.native.narrow_fails(100_000)
+    assert e.value.__context__ is None
+
+
+UNREDUCIBLE = '''
+import cython
+from cython.parallel import prange
+
+
+def f(n: cython.long) -> cython.double:
+    s: cython.double = 1.0
+    i: cython.long
+    for i in prange(n, nogil=True):
+        s /= 2.0
+    return s
+'''
+
+INCONSISTENT = '''
+import cython
+from cython.parallel import prange
+
+
+def f(n: cython.long) -> cython.long:
+    s: cython.long = 1
+    i: cython.long
+    for i in prange(n, nogil=True):
+        s += i
+        s *= 2
+    return s
+'''
+
+
+@pytest.mark.parametrize("src, op", [(UNREDUCIBLE, "/"), (INCONSISTENT, "*")])
+def test_an_update_no_reduction_combines_is_an_error(pyc, src, op):
+    b = pyc.build(src)
+    assert not b.ok
+    assert f"`s` is updated in place with `{op}` inside the prange loop, which no reduction combines" in b.stderr, b.stderr
+    assert ":9:" in b.stderr, b.stderr
