@@ -119,3 +119,19 @@ def test_an_update_no_reduction_combines_is_an_error(pyc, src, op):
     assert not b.ok
     assert f"`s` is updated in place with `{op}` inside the prange loop, which no reduction combines" in b.stderr, b.stderr
     assert ":9:" in b.stderr, b.stderr
+
+
+def test_several_reductions(m):
+    m.assert_same("counts", [(0, 2), (1, 2), (2, 1), (1000, 2), (1001, 3), (10_000, 7)])
+    m.assert_same("two_fail", [(0,), (1,), (999,), (10,)])
+    with pytest.raises(ValueError, match="iteration 1000"):
+        m.native.two_fail(100_000)
+    # Whole numbers: the float sums are exact in any order.
+    for n in (0, 1, 2, 1000, 100_001):
+        a = np.arange(n, dtype=float) - n // 3
+        for t in (1, 2, 3):
+            assert m.native.stats(a, t) == m.py.stats(a, t), (n, t)
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal(100_001)
+    assert m.native.stats(a, 1) == m.py.stats(a, 1)
+    assert m.native.stats(a, 2) == pytest.approx(m.py.stats(a, 1), rel=1e-12)

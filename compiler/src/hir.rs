@@ -179,12 +179,12 @@ pub struct Prange {
     pub body: PrangeBody,
     /// Locals the body reads and never assigns: passed to the outlined body.
     pub shared: Vec<LocalId>,
-    /// The local only updated in place (`s += …`, `-=`, `*=`, `&=`, `|=`,
-    /// `^=`) and the operation combining its partials (`Add` for `+=` and
-    /// `-=`): each thread's partial, the first starting from its value, the
-    /// others from the operation's identity, combined in thread order after
-    /// the loop.
-    pub reduction: Option<(LocalId, ArithOp)>,
+    /// The locals only updated in place (`s += …`, `-=`, `*=`, `&=`, `|=`,
+    /// `^=`) and the operations combining their partials (`Add` for `+=`
+    /// and `-=`): each thread's partials, the first thread's starting from
+    /// the locals' values, the others' from the operations' identities,
+    /// combined in thread order after the loop.
+    pub reductions: Vec<(LocalId, ArithOp)>,
     pub schedule: Schedule,
     /// `chunksize=` (a positive integer), `num_threads=` (0 or absent: OpenMP's default).
     pub chunksize: Option<Expr>,
@@ -196,7 +196,9 @@ pub enum PrangeBody {
     /// As the front end typed it, over the function's locals.
     Inline(Vec<Stmt>),
     /// The function running `for var in range(lo, hi, step)` over the body:
-    /// parameters lo, hi, step, the reduction's local, then the shared ones.
+    /// parameters lo, hi, step, the first reduction's local (its partial
+    /// in, its result out), one-element views of the other reductions'
+    /// partials, then the shared locals.
     Outlined(FuncId),
 }
 
@@ -727,7 +729,7 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
             StmtKind::Prange(p) => {
                 let name = |id: &LocalId| f.locals[id.0 as usize].name.clone();
                 let shared: Vec<String> = p.shared.iter().map(name).collect();
-                let red = p.reduction.map_or(String::new(), |(id, op)| format!(", reduction {} {op:?}", name(&id)));
+                let red: String = p.reductions.iter().map(|(id, op)| format!(", reduction {} {op:?}", name(id))).collect();
                 let opt = |e: &Option<Expr>| e.as_ref().map_or("-".to_string(), |e| dump_expr(module, f, e));
                 let _ = writeln!(
                     out,

@@ -125,3 +125,47 @@ def narrow_fails(n: cython.int) -> cython.long:
             raise ValueError("iteration 1000")
         s -= i
     return s
+
+
+def stats(a: cython.double[:], t: cython.int) -> cython.double:
+    s: cython.double = 0.0
+    q: cython.double = 0.0
+    neg: cython.long = 0
+    m: cython.long = -1
+    x: cython.int = 0
+    i: cython.Py_ssize_t
+    for i in prange(a.shape[0], nogil=True, num_threads=t):
+        s += a[i]
+        q += a[i] * a[i]
+        if a[i] < 0:
+            neg += 1
+        m &= ~(i % 64)
+        x ^= i
+    return s + q * 1000 + neg * 1000000 + m * 1e9 + x * 1e12
+
+
+def counts(n: cython.long, t: cython.int) -> cython.long:
+    evens: cython.long = 0
+    odds: cython.long = 0
+    p: cython.long = 1
+    i: cython.int
+    for i in prange(n, nogil=True, num_threads=t, schedule='dynamic', chunksize=7):
+        if i % 2 == 0:
+            evens += 1
+        else:
+            odds -= 1
+        if i < 20:
+            p *= 2
+    return evens * 1000000 + odds * 1000 + p
+
+
+def two_fail(n: cython.long) -> cython.long:
+    s: cython.long = 0
+    c: cython.long = 0
+    i: cython.long
+    for i in prange(n, nogil=True, num_threads=2):
+        if i == 999:
+            raise ValueError("iteration 1000")
+        s += i
+        c += 1
+    return s + c

@@ -198,13 +198,13 @@ pub enum BodyOp {
     /// `omp_get_thread_num()`: the thread's number in its team.
     ThreadId,
     /// A `prange` on a thread team: the outlined body `func` called per
-    /// chunk of `range(start, stop, step)` with `args` (the reduction's
-    /// value, then the shared locals; a view as its parts), `threads` (absent
-    /// or not positive: OpenMP's default) and `chunk` as `hir::Prange` says.
-    /// Dests: the loop variable's last value (`var` when the range is
-    /// empty), whether any trip ran, for a variable narrower than 64 bits
-    /// the counter after the last trip (`start` when none ran), then the
-    /// reduction's combined value.
+    /// chunk of `range(start, stop, step)`; `args` are the reductions'
+    /// values before the loop, then the shared locals (a view as its parts);
+    /// `threads` (absent or not positive: OpenMP's default) and `chunk` as
+    /// `hir::Prange` says. Dests: the loop variable's last value (`var` when
+    /// the range is empty), whether any trip ran, for a variable narrower
+    /// than 64 bits the counter after the last trip (`start` when none ran),
+    /// then the reductions' combined values.
     Parallel {
         func: FuncId,
         start: Local,
@@ -215,7 +215,7 @@ pub enum BodyOp {
         chunk: Option<Local>,
         schedule: hir::Schedule,
         args: Vec<Local>,
-        reduction: Option<(ArithOp, Ty)>,
+        reductions: Vec<(ArithOp, Ty)>,
         var_ty: Ty,
     },
 }
@@ -229,7 +229,7 @@ impl BodyOp {
             CArray { ty, .. } => 1 + 2 * ty.ndim as usize,
             // The counter, the loop variable and the sum, and their flags.
             VectorPrelude { .. } => 5,
-            Parallel { reduction, var_ty, .. } => 2 + usize::from(matches!(var_ty, Ty::Int(t) if t.bits < 64)) + usize::from(reduction.is_some()),
+            Parallel { reductions, var_ty, .. } => 2 + usize::from(matches!(var_ty, Ty::Int(t) if t.bits < 64)) + reductions.len(),
             RangeNext { .. } | StepCounter { .. } => 2,
             _ => 1,
         }
@@ -405,9 +405,9 @@ impl BodyOp {
             GilEnsure => "gil_ensure".to_string(),
             ThreadId => "thread_id".to_string(),
             GilRelease { state } => format!("gil_release {state}"),
-            Parallel { func, start, stop, step, threads, chunk, schedule, args, reduction, .. } => {
+            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, .. } => {
                 let opt = |l: &Option<Local>| l.map_or("-".to_string(), |l| l.to_string());
-                let red = reduction.map_or(String::new(), |(op, ty)| format!(", reduction {op:?}[{ty}]"));
+                let red: String = reductions.iter().map(|(op, ty)| format!(", reduction {op:?}[{ty}]")).collect();
                 format!("parallel f{}({}) over {start}, {stop}, {step}, {schedule:?}, chunk {}, threads {}{red}", func.0, list(args), opt(chunk), opt(threads))
             }
         }

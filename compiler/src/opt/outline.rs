@@ -2,13 +2,18 @@
 //! (`PrangeBody::Outlined`), before the decisions, so its inner `range`
 //! loop gets its plan like any other: `for var in range(lo, hi, step):
 //! body` over a copy of the function's locals, taking lo, hi, step, the
-//! reduction's local (its starting value; its final one returned) and the
-//! shared locals as parameters. The thread team calls it once per chunk of
-//! the range; the function's other locals are its private ones. It may run
-//! without the GIL (`nogil`), and Python never sees it (`outlined_from`).
+//! first reduction's local (its starting value; its final one returned),
+//! one-element views of the other reductions' partials (read before the
+//! trips, written after them) and the shared locals as parameters. The
+//! thread team calls it once per chunk of the range; the function's other
+//! locals are its private ones. It may run without the GIL (`nogil`), and
+//! Python never sees it (`outlined_from`).
 
-use crate::hir::{self, Expr, ExprKind, FuncId, Function, Local, LocalId, Param, ParamKind, PrangeBody, Stmt, StmtKind};
-use crate::types::{IntTy, Ty};
+use crate::hir::{self, Const, Expr, ExprKind, FuncId, Function, Local, LocalId, Param, ParamKind, PrangeBody, Stmt, StmtKind};
+use crate::types::{Elem, IntTy, Ty, ViewTy};
+
+/// The type of a narrow loop variable's chunk bounds and of a partial's index.
+const SSIZE: Ty = Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" });
 
 pub fn outline(module: &mut hir::Module) {
     // Outlined functions are visited in turn: a nested `prange` is outlined too.
@@ -48,7 +53,7 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
     let var_ty = f.locals[p.var.0 as usize].ty;
     // A narrower variable's chunk bounds are 64-bit: its range may end past its type.
     let bound_ty = match var_ty {
-        Ty::Int(t) if t.bits < 64 => Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" }),
+        Ty::Int(t) if t.bits < 64 => SSIZE,
         t => t,
     };
     let bound = |name: &str, locals: &mut Vec<Local>| {
@@ -65,7 +70,17 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
         default_src: None,
         accepts_none: true,
     };
-    let ids = [lo, hi, step].into_iter().chain(p.reduction.map(|r| r.0)).chain(p.shared.iter().copied());
+    // The reductions after the first keep their partials in the thread's
+    // slots, read before the chunk's trips and written after them.
+    let mut partials = vec![];
+    for &(r, _) in p.reductions.iter().skip(1) {
+        let l = &f.locals[r.0 as usize];
+        let elem = Elem::of(l.ty).unwrap_or(Elem::Float(64));
+        locals.push(Local { name: format!("<partial {}>", l.name), ty: Ty::View(ViewTy { elem, ndim: 1, c_contig: true, f_contig: false }), c_array: None });
+        partials.push((r, LocalId(locals.len() as u32 - 1), l.ty));
+    }
+    let first = p.reductions.first().map(|r| r.0);
+    let ids = [lo, hi, step].into_iter().chain(first).chain(partials.iter().map(|p| p.1)).chain(p.shared.iter().copied());
     let params = ids.map(|id| param(id, &locals)).collect();
     let at = |v: LocalId| {
         let wide = Expr::local(v, bound_ty);
@@ -75,14 +90,19 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
             Expr { kind: ExprKind::Convert(Box::new(wide)), ty: var_ty }
         }
     };
-    let ret = p.reduction.map_or(Ty::Void, |(r, _)| f.locals[r.0 as usize].ty);
-    let result = p.reduction.map(|(r, _)| Expr::local(r, ret));
+    let ret = first.map_or(Ty::Void, |r| f.locals[r.0 as usize].ty);
+    let result = first.map(|r| Expr::local(r, ret));
+    let element = |view: LocalId, ty: Ty| Expr { kind: ExprKind::Index { view, indices: vec![Expr::konst(Const::Int(0), SSIZE)], in_bounds: vec![] }, ty };
     // A constant step stays one, so the loop gets the plans it would get serially.
     let step = if p.step.as_const().is_some() { p.step.clone() } else { at(step) };
-    let body = vec![
-        Stmt { kind: StmtKind::ForRange { var: p.var, start: at(lo), stop: at(hi), step, body, orelse: vec![], plan: Default::default() }, line },
-        Stmt { kind: StmtKind::Return(result), line },
-    ];
+    let mut out: Vec<Stmt> = partials.iter().map(|&(r, view, ty)| Stmt { kind: StmtKind::Assign(vec![(r, element(view, ty))]), line }).collect();
+    out.push(Stmt { kind: StmtKind::ForRange { var: p.var, start: at(lo), stop: at(hi), step, body, orelse: vec![], plan: Default::default() }, line });
+    for &(r, view, ty) in &partials {
+        let value = Expr::local(r, ty);
+        out.push(Stmt { kind: StmtKind::Store { view, indices: vec![Expr::konst(Const::Int(0), SSIZE)], value, in_bounds: vec![], checked_by_load: false }, line });
+    }
+    out.push(Stmt { kind: StmtKind::Return(result), line });
+    let body = out;
     Function {
         id,
         name: format!("{}.prange{k}", f.name),

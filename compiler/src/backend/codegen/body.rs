@@ -512,8 +512,8 @@ fn emit_loop_or_view(o: &mut OpCx, op: &BodyOp, a: &[Value], view: Option<&ViewV
     use BodyOp::*;
     let addressed = || view.ok_or_else(|| "an element access without its view".to_string());
     Ok(Some(match op {
-        Parallel { func, schedule, reduction, threads, chunk, var_ty, .. } => {
-            let team = super::parallel::Team { func: *func, schedule: *schedule, reduction: *reduction };
+        Parallel { func, schedule, reductions, threads, chunk, var_ty, .. } => {
+            let team = super::parallel::Team { func: *func, schedule: *schedule, reductions: reductions.clone() };
             o.parallel(&team, a, threads.is_some(), chunk.is_some(), *var_ty)?
         }
         CutRange { var_ty, wide, step_wide, const_step, .. } => {

@@ -44,7 +44,8 @@ const ARGS: i32 = 80;
 pub(crate) struct Team {
     pub func: FuncId,
     pub schedule: Schedule,
-    pub reduction: Option<(ArithOp, Ty)>,
+    /// The reductions' combining operations and types.
+    pub reductions: Vec<(ArithOp, Ty)>,
 }
 
 /// The identity of the reduction's combining operation as a value of `ty`.
@@ -63,9 +64,9 @@ fn identity(cx: &mut FnCx, op: ArithOp, ty: Ty) -> R<Value> {
 
 impl OpCx<'_, '_, '_> {
     /// The loop (`BodyOp::Parallel`): `a` is start, stop, step, the loop
-    /// variable, the thread count and chunk size when given, then the body's
-    /// arguments. The variable's last value, whether a trip ran, and the
-    /// reduction's combined value.
+    /// variable, the thread count and chunk size when given, the reductions'
+    /// values, then the shared locals. The variable's last value, whether a
+    /// trip ran, and the reductions' combined values.
     /// A loop variable narrower than 64 bits also gets the counter after the
     /// last trip (`start` when none ran), for the check of a cut range.
     pub(crate) fn parallel(&mut self, team: &Team, a: &[Value], threads: bool, chunk: bool, var_ty: Ty) -> R<Vec<Value>> {
@@ -79,13 +80,12 @@ impl OpCx<'_, '_, '_> {
             v
         };
         let (threads, chunk) = (next(threads), next(chunk));
-        let args = &a[k..];
+        let reductions = team.reductions.len();
+        let inits = a.get(k..k + reductions).ok_or("a reduction without its value")?;
+        // The body's arguments: the first reduction's value, then the shared locals.
+        let args: Vec<Value> = inits.iter().take(1).chain(&a[k + reductions..]).copied().collect();
         self.check_range_step(step)?;
         let n = self.trip_count(start, stop, step);
-        let acc_in = match team.reduction {
-            Some(_) => Some(*args.first().ok_or("a reduction without its value")?),
-            None => None,
-        };
         let (run, join) = (self.cx.b.create_block(), self.cx.b.create_block());
         let var_t = self.cx.b.func.dfg.value_type(var);
         self.cx.b.append_block_param(join, var_t);
@@ -93,13 +93,13 @@ impl OpCx<'_, '_, '_> {
         if narrow {
             self.cx.b.append_block_param(join, types::I64);
         }
-        if let Some(v) = acc_in {
-            let t = self.cx.b.func.dfg.value_type(v);
+        for v in inits {
+            let t = self.cx.b.func.dfg.value_type(*v);
             self.cx.b.append_block_param(join, t);
         }
         let any = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, n, 0);
         let no = self.cx.b.ins().iconst(types::I8, 0);
-        let skip: Vec<BlockArg> = [var, no].into_iter().chain(narrow.then_some(start)).chain(acc_in).map(BlockArg::Value).collect();
+        let skip: Vec<BlockArg> = [var, no].into_iter().chain(narrow.then_some(start)).chain(inits.iter().copied()).map(BlockArg::Value).collect();
         self.cx.b.ins().brif(any, run, &[], join, &skip);
         self.enter(run);
 
@@ -118,7 +118,9 @@ impl OpCx<'_, '_, '_> {
         t = self.cx.b.ins().smax(t, one);
 
         let env = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, ARGS as u32 + 8 * args.len() as u32, 3));
-        let partials = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8 * MAX_THREADS as u32, 3));
+        // Each reduction's partials: MAX_THREADS slots of 8 bytes.
+        let slots = 8 * MAX_THREADS as u32 * reductions.max(1) as u32;
+        let partials = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, slots, 3));
         let env_addr = self.cx.b.ins().stack_addr(p, env, 0);
         let partials_addr = self.cx.b.ins().stack_addr(p, partials, 0);
         let zero = self.cx.b.ins().iconst(types::I64, 0);
@@ -132,15 +134,17 @@ impl OpCx<'_, '_, '_> {
         for (i, v) in args.iter().enumerate() {
             self.cx.b.ins().store(flags(), *v, env_addr, ARGS + 8 * i as i32);
         }
-        if let (Some((op, ty)), Some(acc)) = (team.reduction, acc_in) {
+        let slots_of = |o: &mut Self, j: usize| if j == 0 { partials_addr } else { o.cx.b.ins().iadd_imm_s(partials_addr, 8 * MAX_THREADS * j as i64) };
+        for (j, (&(op, ty), &init)) in team.reductions.iter().zip(inits).enumerate() {
             // Thread 0 goes on from the value before the loop, the others
             // from the identity; a thread the team does not get adds nothing.
             let id = identity(self.cx, op, ty)?;
-            self.fill_partials(partials_addr, t, id)?;
-            self.cx.b.ins().store(flags(), acc, partials_addr, 0);
+            let mine = slots_of(self, j);
+            self.fill_partials(mine, t, id)?;
+            self.cx.b.ins().store(flags(), init, mine, 0);
         }
 
-        let team_fn = self.team_function(team, args)?;
+        let team_fn = self.team_function(team, &args)?;
         let r = self.cx.func_ref(team_fn);
         let fn_addr = self.cx.b.ins().func_addr(p, r);
         // The team runs without the GIL: released here if this thread holds it.
@@ -187,8 +191,9 @@ impl OpCx<'_, '_, '_> {
             let span = self.cx.b.ins().imul(n, step);
             out.push(self.cx.b.ins().iadd(start, span));
         }
-        if let Some((op, ty)) = team.reduction {
-            out.push(self.combine(op, ty, partials_addr, t)?);
+        for (j, &(op, ty)) in team.reductions.iter().enumerate() {
+            let mine = slots_of(self, j);
+            out.push(self.combine(op, ty, mine, t)?);
         }
         let out_args: Vec<BlockArg> = out.into_iter().map(BlockArg::Value).collect();
         self.cx.b.ins().jump(join, &out_args);
@@ -321,24 +326,35 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
     let (start, step, n, chunk, stop, partials) =
         (load(cx, types::I64, START), load(cx, types::I64, STEP), load(cx, types::I64, COUNT), load(cx, types::I64, CHUNK), load(cx, types::I64, STOP), load(cx, p, PARTIALS));
     let args: Vec<Value> = arg_types.iter().enumerate().map(|(i, t)| load(cx, *t, ARGS + 8 * i as i32)).collect();
-    let acc_ty = match team.reduction {
-        Some((_, ty)) => super::super::clif_type(ty).ok_or("a reduction without a machine type")?,
+    let acc_ty = match team.reductions.first() {
+        Some(&(_, ty)) => super::super::clif_type(ty).ok_or("a reduction without a machine type")?,
         None => types::I8,
     };
     let acc = cx.b.declare_var(acc_ty);
     let failed = cx.b.declare_var(types::I8);
     let won = cx.b.declare_var(types::I8);
-    if team.reduction.is_some() {
+    let reduction = !team.reductions.is_empty();
+    if reduction {
         let mine = cx.b.ins().ishl_imm_s(tid, 3);
         let mine = cx.b.ins().iadd(partials, mine);
         let v = cx.b.ins().load(acc_ty, flags(), mine, 0);
         cx.b.def_var(acc, v);
     }
+    // The other reductions' partials: this thread's slots, as one-element views.
+    let mut partial_views = vec![];
+    for (j, &(_, ty)) in team.reductions.iter().enumerate().skip(1) {
+        let size = super::super::clif_type(ty).ok_or("a reduction without a machine type")?.bytes();
+        let at = cx.b.ins().iadd_imm_s(tid, MAX_THREADS * j as i64);
+        let at = cx.b.ins().ishl_imm_s(at, 3);
+        let data = cx.b.ins().iadd(partials, at);
+        let (shape, stride) = (cx.b.ins().iconst(types::I64, 1), cx.b.ins().iconst(types::I64, i64::from(size)));
+        partial_views.extend([data, shape, stride]);
+    }
     let no = cx.b.ins().iconst(types::I8, 0);
     cx.b.def_var(failed, no);
     cx.b.def_var(won, no);
     let native = cx.em.native_id(team.func);
-    let body = Chunks { env, start, stop, step, n, args, limit, native, acc, failed, won, reduction: team.reduction.is_some() };
+    let body = Chunks { env, start, stop, step, n, args, partial_views, limit, native, acc, failed, won, reduction };
 
     let finish = cx.b.create_block();
     match team.schedule {
@@ -403,7 +419,7 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
     }
 
     cx.b.switch_to_block(finish);
-    if team.reduction.is_some() {
+    if reduction {
         let mine = cx.b.ins().ishl_imm_s(tid, 3);
         let mine = cx.b.ins().iadd(partials, mine);
         let v = cx.b.use_var(acc);
@@ -443,7 +459,10 @@ struct Chunks {
     stop: Value,
     step: Value,
     n: Value,
+    /// The first reduction's value before the loop (when there is one), then the shared locals.
     args: Vec<Value>,
+    /// The parts of the views of the other reductions' partials.
+    partial_views: Vec<Value>,
     limit: Value,
     native: cranelift_module::FuncId,
     acc: Variable,
@@ -463,11 +482,13 @@ impl Chunks {
         let last = cx.b.ins().icmp(IntCC::Equal, hi, self.n);
         let hi_v = cx.b.ins().select(last, self.stop, hi_v);
         let mut call_args = vec![lo_v, hi_v, self.step];
-        let mut rest = self.args.clone();
-        if self.reduction {
-            rest[0] = cx.b.use_var(self.acc);
-        }
-        call_args.extend(rest);
+        let shared = if self.reduction {
+            call_args.push(cx.b.use_var(self.acc));
+            self.args.get(1..).ok_or("a reduction without its value")?
+        } else {
+            &self.args[..]
+        };
+        call_args.extend(self.partial_views.iter().chain(shared));
         call_args.push(self.limit);
         let r = cx.func_ref(self.native);
         let inst = cx.b.ins().call(r, &call_args);

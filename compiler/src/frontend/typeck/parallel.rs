@@ -8,7 +8,7 @@
 //! (`nogil=True`, or inside `with cython.nogil:`); with the GIL held it runs
 //! serially, as before (Cython refuses it). What this slice does not run in
 //! parallel yet also runs serially: an `else:`, `break` or `return` in the
-//! body, more than one reduction.
+//! body.
 
 use super::{Checker, R};
 use crate::diag::Diagnostic;
@@ -74,11 +74,11 @@ impl Checker<'_, '_> {
     pub(super) fn prange(&mut self, var: LocalId, range: [HExpr; 3], body: Vec<hir::Stmt>, orelse: Vec<hir::Stmt>, o: Options, span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
         let [start, stop, step] = range;
         let serial = !o.parallel || !orelse.is_empty() || leaves_loop(&body);
-        let classes = if serial { None } else { classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty)? };
-        let Some((shared, reduction)) = classes else {
+        let classes = if serial { None } else { Some(classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty)?) };
+        let Some((shared, reductions)) = classes else {
             return Ok(vec![hir::Stmt { kind: S::ForRange { var, start, stop, step, body, orelse, plan: Default::default() }, line }]);
         };
-        let p = hir::Prange { var, start, stop, step, body: PrangeBody::Inline(body), shared, reduction, schedule: o.schedule, chunksize: o.chunksize, num_threads: o.num_threads };
+        let p = hir::Prange { var, start, stop, step, body: PrangeBody::Inline(body), shared, reductions, schedule: o.schedule, chunksize: o.chunksize, num_threads: o.num_threads };
         Ok(vec![hir::Stmt { kind: S::Prange(Box::new(p)), line }])
     }
 
@@ -105,9 +105,10 @@ fn leaves_loop(body: &[hir::Stmt]) -> bool {
     walk(body, false)
 }
 
-/// The shared locals and the reduction of a parallel body (`None`: it runs
-/// serially); an error when a reduction variable is read in the body.
-fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId) -> String, ty: impl Fn(LocalId) -> Ty) -> R<Option<(Vec<LocalId>, Option<(LocalId, ArithOp)>)>> {
+/// The shared locals and the reductions of a parallel body; an error when a
+/// reduction variable is read in the body or updated in a way no reduction
+/// combines.
+fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId) -> String, ty: impl Fn(LocalId) -> Ty) -> R<(Vec<LocalId>, Vec<(LocalId, ArithOp)>)> {
     let mut assigned: Vec<LocalId> = vec![];
     let mut reads: Vec<LocalId> = vec![];
     hir::visit_stmts(body, &mut |s| match &s.kind {
@@ -116,7 +117,7 @@ fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId
         S::Prange(p) => {
             assigned.push(p.var);
             reads.extend(p.shared.iter().copied());
-            if let Some((r, _)) = p.reduction {
+            for &(r, _) in &p.reductions {
                 assigned.push(r);
                 reads.push(r);
             }
@@ -162,16 +163,13 @@ fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId
         }
         reductions.push((x, op));
     }
-    if reductions.len() > 1 {
-        return Ok(None);
-    }
     let mut shared = vec![];
     for id in reads {
         if id != var && !assigned_set.contains(&id) && !shared.contains(&id) {
             shared.push(id);
         }
     }
-    Ok(Some((shared, reductions.pop())))
+    Ok((shared, reductions))
 }
 
 /// How the body updates a local it assigns.

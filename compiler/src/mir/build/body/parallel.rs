@@ -2,7 +2,7 @@
 //! bounds and options evaluated, the shared locals checked bound, then one
 //! `Parallel` op running the outlined body on the thread team; after it,
 //! the loop variable holds its last value (when a trip ran) and the
-//! reduction's local the combined partials. A loop variable narrower than
+//! reductions' locals the combined partials. A loop variable narrower than
 //! 64 bits has its range cut where its type ends, as a serial loop's, and
 //! the OverflowError of a range it cannot follow is raised after the trips
 //! it can.
@@ -41,8 +41,8 @@ impl BodyBuilder<'_, '_> {
             None => None,
         };
         let mut args = vec![];
-        let reduction = p.reduction.map(|(id, op)| (id, op, self.fr.f.locals[id.0 as usize].ty));
-        if let Some((id, ..)) = reduction {
+        let reductions: Vec<_> = p.reductions.iter().map(|&(id, op)| (id, op, self.fr.f.locals[id.0 as usize].ty)).collect();
+        for &(id, ..) in &reductions {
             self.check_bound(id);
             args.push(self.fr.locals[id.0 as usize]);
         }
@@ -59,8 +59,8 @@ impl BodyBuilder<'_, '_> {
         let mut dests = vec![last, ran];
         let end = narrow.map(|_| self.b.local(LocalTy::Scalar(Ty::Int(SSIZE)), None));
         dests.extend(end);
-        let combined = reduction.map(|(_, _, ty)| self.b.local(LocalTy::Scalar(ty), None));
-        dests.extend(combined);
+        let combined: Vec<_> = reductions.iter().map(|&(_, _, ty)| self.b.local(LocalTy::Scalar(ty), None)).collect();
+        dests.extend(combined.iter().copied());
         let op = BodyOp::Parallel {
             func,
             start,
@@ -71,7 +71,7 @@ impl BodyBuilder<'_, '_> {
             chunk,
             schedule: p.schedule,
             args,
-            reduction: reduction.map(|(_, op, ty)| (op, ty)),
+            reductions: reductions.iter().map(|&(_, op, ty)| (op, ty)).collect(),
             var_ty,
         };
         self.b.op(dests, OpKind::Body(op));
@@ -86,7 +86,7 @@ impl BodyBuilder<'_, '_> {
             let now = self.value(Ty::Bool, BodyOp::Select { cond: ran, a: t, b: flag });
             self.b.op(vec![flag], OpKind::Body(BodyOp::Copy { src: now }));
         }
-        if let (Some((id, ..)), Some(v)) = (reduction, combined) {
+        for (&(id, ..), v) in reductions.iter().zip(combined) {
             self.assign(id, v);
         }
         Ok(())
