@@ -135,3 +135,45 @@ def test_several_reductions(m):
     a = rng.standard_normal(100_001)
     assert m.native.stats(a, 1) == m.py.stats(a, 1)
     assert m.native.stats(a, 2) == pytest.approx(m.py.stats(a, 1), rel=1e-12)
+
+
+def test_return_from_the_loop(m):
+    for n in (0, 1, 2, 1000, 100_001):
+        a = np.arange(float(n))
+        for x in (0.0, 1.0, n - 1.0, n / 2 // 1, -5.0):
+            for t in (1, 2, 3):
+                assert m.native.find(a, x, t) == m.py.find(a, x, t), (n, x, t)
+            assert m.native.find_narrow(a, x) == m.py.find_narrow(a, x), (n, x)
+        b = np.ones(n)
+        assert m.native.any_negative(b) is False
+        if n:
+            b[n // 2] = -1.0
+            assert m.native.any_negative(b) is True
+    for n, k in ((10, 3), (10, 20), (0, 0), (1, 0)):
+        a1, a2 = np.zeros(n), np.zeros(n)
+        assert m.native.fill_until(a1, k) is None and m.py.fill_until(a2, k) is None
+        assert (a1 == a2).all()
+
+
+def test_break_and_continue(m):
+    # One thread runs the trips in order: the serial result.
+    m.assert_same("break_at", [(0, 0, 1), (1, 0, 1), (1, 5, 1), (1000, 500, 1), (1000, 2000, 1)])
+    m.assert_same("skip_some", [(0, 2), (1, 2), (1000, 2), (10_001, 3)])
+    for n, k in ((1000, 500), (1000, 0), (1000, 999), (100_000, 77_777)):
+        for t in (2, 3):
+            # The trip that broke sets the loop variable; which others ran is
+            # up to the threads, but every trip before the break's in its own
+            # thread did, and none ran at k.
+            assert m.native.break_at(n, k, t) % 1_000_000 == k
+            assert m.native.last_before_break(n, k, t) == k
+    # No break taken: the loop ran out, as serially.
+    assert m.native.break_at(100, 200, 2) == m.py.break_at(100, 200, 2)
+    assert m.native.last_before_break(100, 200, 2) == 99
+    assert m.native.last_before_break(0, 200, 2) == -7
+
+
+def test_an_exception_or_a_return(m):
+    assert m.native.leave_or_fail(500, 10) == 100
+    assert m.native.leave_or_fail(500, -1) == -1
+    with pytest.raises(ValueError, match="iteration 1000"):
+        m.native.leave_or_fail(100_000, -1)

@@ -185,6 +185,11 @@ pub struct Prange {
     /// the locals' values, the others' from the operations' identities,
     /// combined in thread order after the loop.
     pub reductions: Vec<(LocalId, ArithOp)>,
+    /// `Some` when the body may leave the loop (`break`, `return`): the
+    /// first thread to leave stops every thread's later trips, and after the
+    /// loop the variable holds the trip that left; `true` when it holds a
+    /// `return` (passing a value unless the function returns None).
+    pub leaves: Option<bool>,
     pub schedule: Schedule,
     /// `chunksize=` (a positive integer), `num_threads=` (0 or absent: OpenMP's default).
     pub chunksize: Option<Expr>,
@@ -729,7 +734,12 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
             StmtKind::Prange(p) => {
                 let name = |id: &LocalId| f.locals[id.0 as usize].name.clone();
                 let shared: Vec<String> = p.shared.iter().map(name).collect();
-                let red: String = p.reductions.iter().map(|(id, op)| format!(", reduction {} {op:?}", name(id))).collect();
+                let mut red: String = p.reductions.iter().map(|(id, op)| format!(", reduction {} {op:?}", name(id))).collect();
+                red += match p.leaves {
+                    Some(true) => ", leaves (break/return)",
+                    Some(false) => ", leaves (break)",
+                    None => "",
+                };
                 let opt = |e: &Option<Expr>| e.as_ref().map_or("-".to_string(), |e| dump_expr(module, f, e));
                 let _ = writeln!(
                     out,

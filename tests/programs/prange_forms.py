@@ -169,3 +169,77 @@ def two_fail(n: cython.long) -> cython.long:
         s += i
         c += 1
     return s + c
+
+
+def find(a: cython.double[:], x: cython.double, t: cython.int) -> cython.Py_ssize_t:
+    i: cython.Py_ssize_t
+    for i in prange(a.shape[0], nogil=True, num_threads=t):
+        if a[i] == x:
+            return i
+    return -1
+
+
+def find_narrow(a: cython.double[:], x: cython.double) -> cython.double:
+    i: cython.int
+    for i in prange(a.shape[0], nogil=True, schedule='dynamic', chunksize=3):
+        if a[i] == x:
+            return a[i] * 2.0
+    return -1.0
+
+
+def break_at(n: cython.long, k: cython.long, t: cython.int) -> cython.long:
+    s: cython.long = 0
+    i: cython.long = -7
+    for i in prange(n, nogil=True, num_threads=t):
+        if i == k:
+            break
+        s += i
+    return s * 1000000 + i
+
+
+def last_before_break(n: cython.long, k: cython.long, t: cython.int) -> cython.long:
+    i: cython.long = -7
+    j: cython.long
+    for i in prange(n, nogil=True, num_threads=t):
+        for j in range(3):
+            if j == 5:
+                break
+        if i == k:
+            break
+    return i
+
+
+def skip_some(n: cython.long, t: cython.int) -> cython.long:
+    s: cython.long = 0
+    i: cython.long
+    for i in prange(n, nogil=True, num_threads=t):
+        if i % 3 == 1:
+            continue
+        s += i
+    return s
+
+
+def fill_until(a: cython.double[:], k: cython.Py_ssize_t) -> None:
+    i: cython.Py_ssize_t
+    for i in prange(a.shape[0], nogil=True, num_threads=1):
+        if i == k:
+            return
+        a[i] = 1.0
+
+
+def any_negative(a: cython.double[:]) -> cython.bint:
+    i: cython.Py_ssize_t
+    for i in prange(a.shape[0], nogil=True):
+        if a[i] < 0:
+            return True
+    return False
+
+
+def leave_or_fail(n: cython.long, k: cython.long) -> cython.long:
+    i: cython.long
+    for i in prange(n, nogil=True, num_threads=2):
+        if i == 999:
+            raise ValueError("iteration 1000")
+        if i == k:
+            return i * 10
+    return -1

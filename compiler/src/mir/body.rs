@@ -217,6 +217,11 @@ pub enum BodyOp {
         args: Vec<Local>,
         reductions: Vec<(ArithOp, Ty)>,
         var_ty: Ty,
+        /// `Some` when the body may leave the loop (`hir::Prange::leaves`),
+        /// with the type of the value a `return` passes: then also the dests
+        /// whether a trip left, whether by `return`, the loop variable's
+        /// value then and the returned value.
+        leaves: Option<Option<Ty>>,
     },
 }
 
@@ -229,7 +234,10 @@ impl BodyOp {
             CArray { ty, .. } => 1 + 2 * ty.ndim as usize,
             // The counter, the loop variable and the sum, and their flags.
             VectorPrelude { .. } => 5,
-            Parallel { reductions, var_ty, .. } => 2 + usize::from(matches!(var_ty, Ty::Int(t) if t.bits < 64)) + reductions.len(),
+            Parallel { reductions, var_ty, leaves, .. } => {
+                let exits = leaves.map_or(0, |value| 3 + usize::from(value.is_some()));
+                2 + usize::from(matches!(var_ty, Ty::Int(t) if t.bits < 64)) + reductions.len() + exits
+            }
             RangeNext { .. } | StepCounter { .. } => 2,
             _ => 1,
         }
@@ -405,9 +413,14 @@ impl BodyOp {
             GilEnsure => "gil_ensure".to_string(),
             ThreadId => "thread_id".to_string(),
             GilRelease { state } => format!("gil_release {state}"),
-            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, .. } => {
+            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, leaves, .. } => {
                 let opt = |l: &Option<Local>| l.map_or("-".to_string(), |l| l.to_string());
-                let red: String = reductions.iter().map(|(op, ty)| format!(", reduction {op:?}[{ty}]")).collect();
+                let mut red: String = reductions.iter().map(|(op, ty)| format!(", reduction {op:?}[{ty}]")).collect();
+                red += &match leaves {
+                    Some(Some(ty)) => format!(", leaves returning {ty}"),
+                    Some(None) => ", leaves".to_string(),
+                    None => String::new(),
+                };
                 format!("parallel f{}({}) over {start}, {stop}, {step}, {schedule:?}, chunk {}, threads {}{red}", func.0, list(args), opt(chunk), opt(threads))
             }
         }

@@ -9,7 +9,7 @@
 //! locals are its private ones. It may run without the GIL (`nogil`), and
 //! Python never sees it (`outlined_from`).
 
-use crate::hir::{self, Const, Expr, ExprKind, FuncId, Function, Local, LocalId, Param, ParamKind, PrangeBody, Stmt, StmtKind};
+use crate::hir::{self, CmpOp, Const, Expr, ExprKind, FuncId, Function, Local, LocalId, Param, ParamKind, PrangeBody, Stmt, StmtKind};
 use crate::types::{Elem, IntTy, Ty, ViewTy};
 
 /// The type of a narrow loop variable's chunk bounds and of a partial's index.
@@ -79,8 +79,20 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
         locals.push(Local { name: format!("<partial {}>", l.name), ty: Ty::View(ViewTy { elem, ndim: 1, c_contig: true, f_contig: false }), c_array: None });
         partials.push((r, LocalId(locals.len() as u32 - 1), l.ty));
     }
+    // A body that leaves the loop reports how through views of its thread's slots.
+    let exits = p.leaves.map(|has_return| {
+        let mut slot = |name: &str, ty: Ty| {
+            let elem = Elem::of(ty).unwrap_or(Elem::Float(64));
+            locals.push(Local { name: name.to_string(), ty: Ty::View(ViewTy { elem, ndim: 1, c_contig: true, f_contig: false }), c_array: None });
+            LocalId(locals.len() as u32 - 1)
+        };
+        let (how, at) = (slot("<left how>", SSIZE), slot("<left at>", var_ty));
+        let value = (has_return && f.ret != Ty::Void).then(|| slot("<returned>", f.ret));
+        Exits { how, at, value, stop: slot("<stop>", SSIZE) }
+    });
     let first = p.reductions.first().map(|r| r.0);
-    let ids = [lo, hi, step].into_iter().chain(first).chain(partials.iter().map(|p| p.1)).chain(p.shared.iter().copied());
+    let exit_ids = exits.iter().flat_map(|e| [Some(e.how), Some(e.at), e.value, Some(e.stop)]).flatten();
+    let ids = [lo, hi, step].into_iter().chain(first).chain(partials.iter().map(|p| p.1)).chain(exit_ids).chain(p.shared.iter().copied());
     let params = ids.map(|id| param(id, &locals)).collect();
     let at = |v: LocalId| {
         let wide = Expr::local(v, bound_ty);
@@ -92,16 +104,22 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
     };
     let ret = first.map_or(Ty::Void, |r| f.locals[r.0 as usize].ty);
     let result = first.map(|r| Expr::local(r, ret));
-    let element = |view: LocalId, ty: Ty| Expr { kind: ExprKind::Index { view, indices: vec![Expr::konst(Const::Int(0), SSIZE)], in_bounds: vec![] }, ty };
     // A constant step stays one, so the loop gets the plans it would get serially.
     let step = if p.step.as_const().is_some() { p.step.clone() } else { at(step) };
     let mut out: Vec<Stmt> = partials.iter().map(|&(r, view, ty)| Stmt { kind: StmtKind::Assign(vec![(r, element(view, ty))]), line }).collect();
+    let mut epilogue: Vec<Stmt> = partials.iter().map(|&(r, view, ty)| store(view, Expr::local(r, ty), line)).collect();
+    epilogue.push(Stmt { kind: StmtKind::Return(result), line });
+    let body = match &exits {
+        Some(e) => {
+            // Once a thread has left, every later trip of every thread is skipped.
+            let stopped = Expr { kind: ExprKind::Compare { operands: vec![element(e.stop, SSIZE), Expr::konst(Const::Int(0), SSIZE)], ops: vec![CmpOp::Ne] }, ty: Ty::Bool };
+            let skip = Stmt { kind: StmtKind::If { cond: stopped, then: vec![Stmt { kind: StmtKind::Break, line }], orelse: vec![] }, line };
+            std::iter::once(skip).chain(e.rewrite(body, false, p.var, var_ty, &epilogue)).collect()
+        }
+        None => body,
+    };
     out.push(Stmt { kind: StmtKind::ForRange { var: p.var, start: at(lo), stop: at(hi), step, body, orelse: vec![], plan: Default::default() }, line });
-    for &(r, view, ty) in &partials {
-        let value = Expr::local(r, ty);
-        out.push(Stmt { kind: StmtKind::Store { view, indices: vec![Expr::konst(Const::Int(0), SSIZE)], value, in_bounds: vec![], checked_by_load: false }, line });
-    }
-    out.push(Stmt { kind: StmtKind::Return(result), line });
+    out.extend(epilogue);
     let body = out;
     Function {
         id,
@@ -122,5 +140,71 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
         nogil: true,
         outlined_from: Some(f.id),
         chunk_in_axis,
+    }
+}
+
+fn element(view: LocalId, ty: Ty) -> Expr {
+    Expr { kind: ExprKind::Index { view, indices: vec![Expr::konst(Const::Int(0), SSIZE)], in_bounds: vec![] }, ty }
+}
+
+fn store(view: LocalId, value: Expr, line: u32) -> Stmt {
+    Stmt { kind: StmtKind::Store { view, indices: vec![Expr::konst(Const::Int(0), SSIZE)], value, in_bounds: vec![], checked_by_load: false }, line }
+}
+
+/// The thread's slots a body that leaves the loop writes: how it left (1:
+/// `break`, 2: `return`), the loop variable's value then, the returned
+/// value, and the flag every thread's trips test (shared by the team).
+struct Exits {
+    how: LocalId,
+    at: LocalId,
+    value: Option<LocalId>,
+    stop: LocalId,
+}
+
+impl Exits {
+    /// `body` with its `break` of the loop and every `return` reporting
+    /// through the slots: a `break` then leaves the chunk's loop, a `return`
+    /// the chunk (after `epilogue`'s stores, with its result).
+    fn rewrite(&self, body: Vec<Stmt>, in_inner: bool, var: LocalId, var_ty: Ty, epilogue: &[Stmt]) -> Vec<Stmt> {
+        let mut out = vec![];
+        for s in body {
+            let line = s.line;
+            let report = |how: i64, value: Option<Expr>| {
+                let mut r = vec![store(self.how, Expr::konst(Const::Int(how), SSIZE), line), store(self.at, Expr::local(var, var_ty), line)];
+                r.extend(self.value.zip(value).map(|(slot, v)| store(slot, v, line)));
+                r.push(store(self.stop, Expr::konst(Const::Int(1), SSIZE), line));
+                r
+            };
+            let kind = match s.kind {
+                StmtKind::Break if !in_inner => {
+                    out.extend(report(1, None));
+                    StmtKind::Break
+                }
+                StmtKind::Return(v) => {
+                    out.extend(report(2, v));
+                    out.extend(epilogue.iter().cloned());
+                    continue;
+                }
+                StmtKind::If { cond, then, orelse } => {
+                    StmtKind::If { cond, then: self.rewrite(then, in_inner, var, var_ty, epilogue), orelse: self.rewrite(orelse, in_inner, var, var_ty, epilogue) }
+                }
+                StmtKind::While { cond, body, orelse } => {
+                    StmtKind::While { cond, body: self.rewrite(body, true, var, var_ty, epilogue), orelse: self.rewrite(orelse, in_inner, var, var_ty, epilogue) }
+                }
+                StmtKind::ForRange { var: v, start, stop, step, body, orelse, plan } => StmtKind::ForRange {
+                    var: v,
+                    start,
+                    stop,
+                    step,
+                    body: self.rewrite(body, true, var, var_ty, epilogue),
+                    orelse: self.rewrite(orelse, in_inner, var, var_ty, epilogue),
+                    plan,
+                },
+                StmtKind::Gil { release, body } => StmtKind::Gil { release, body: self.rewrite(body, in_inner, var, var_ty, epilogue) },
+                other => other,
+            };
+            out.push(Stmt { kind, line });
+        }
+        out
     }
 }

@@ -512,9 +512,9 @@ fn emit_loop_or_view(o: &mut OpCx, op: &BodyOp, a: &[Value], view: Option<&ViewV
     use BodyOp::*;
     let addressed = || view.ok_or_else(|| "an element access without its view".to_string());
     Ok(Some(match op {
-        Parallel { func, schedule, reductions, threads, chunk, var_ty, .. } => {
-            let team = super::parallel::Team { func: *func, schedule: *schedule, reductions: reductions.clone() };
-            o.parallel(&team, a, threads.is_some(), chunk.is_some(), *var_ty)?
+        Parallel { func, schedule, reductions, threads, chunk, var_ty, leaves, .. } => {
+            let team = super::parallel::Team { func: *func, schedule: *schedule, reductions: reductions.clone(), var_ty: *var_ty, leaves: *leaves };
+            o.parallel(&team, a, threads.is_some(), chunk.is_some())?
         }
         CutRange { var_ty, wide, step_wide, const_step, .. } => {
             let (s, e, k, _) = o.cut_range(*var_ty, (a[0], a[1], a[2]), *wide, *step_wide, *const_step)?;

@@ -20,6 +20,7 @@ use super::super::{FnCx, R};
 use super::flags;
 use super::op::OpCx;
 use crate::hir::{ArithOp, FuncId, Schedule};
+use crate::mir::body::SSIZE;
 use crate::types::Ty;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, AbiParam, BlockArg, InstBuilder, StackSlotData, StackSlotKind, Value};
@@ -46,6 +47,26 @@ pub(crate) struct Team {
     pub schedule: Schedule,
     /// The reductions' combining operations and types.
     pub reductions: Vec<(ArithOp, Ty)>,
+    pub var_ty: Ty,
+    /// `mir::body::BodyOp::Parallel`'s `leaves`.
+    pub leaves: Option<Option<Ty>>,
+}
+
+impl Team {
+    /// The partial slots' arrays (MAX_THREADS slots of 8 bytes each): one
+    /// per reduction, then, for a body that leaves the loop, how each thread
+    /// left, its loop variable then, its returned value, and the stop flag
+    /// (its first slot, shared).
+    fn slot_arrays(&self) -> usize {
+        let exits = self.leaves.map_or(0, |value| 3 + usize::from(value.is_some()));
+        (self.reductions.len() + exits).max(1)
+    }
+
+    /// The element types of the exit slots' arrays, from the first.
+    fn exit_slots(&self) -> Vec<Ty> {
+        let Some(value) = self.leaves else { return vec![] };
+        [Some(Ty::Int(SSIZE)), Some(self.var_ty)].into_iter().chain([value, Some(Ty::Int(SSIZE))]).flatten().collect()
+    }
 }
 
 /// The identity of the reduction's combining operation as a value of `ty`.
@@ -69,8 +90,8 @@ impl OpCx<'_, '_, '_> {
     /// trip ran, and the reductions' combined values.
     /// A loop variable narrower than 64 bits also gets the counter after the
     /// last trip (`start` when none ran), for the check of a cut range.
-    pub(crate) fn parallel(&mut self, team: &Team, a: &[Value], threads: bool, chunk: bool, var_ty: Ty) -> R<Vec<Value>> {
-        let narrow = matches!(var_ty, Ty::Int(t) if t.bits < 64);
+    pub(crate) fn parallel(&mut self, team: &Team, a: &[Value], threads: bool, chunk: bool) -> R<Vec<Value>> {
+        let narrow = matches!(team.var_ty, Ty::Int(t) if t.bits < 64);
         let p = self.cx.em.ptr;
         let (start, stop, step, var) = (a[0], a[1], a[2], a[3]);
         let mut k = 4;
@@ -99,7 +120,22 @@ impl OpCx<'_, '_, '_> {
         }
         let any = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, n, 0);
         let no = self.cx.b.ins().iconst(types::I8, 0);
-        let skip: Vec<BlockArg> = [var, no].into_iter().chain(narrow.then_some(start)).chain(inits.iter().copied()).map(BlockArg::Value).collect();
+        let mut skip: Vec<Value> = [var, no].into_iter().chain(narrow.then_some(start)).chain(inits.iter().copied()).collect();
+        let exit_types = match team.leaves {
+            Some(value) => {
+                let value_t = value.map(|ty| super::super::clif_type(ty).ok_or("a returned value without a machine type")).transpose()?;
+                let types_ = [types::I8, types::I8, var_t].into_iter().chain(value_t).collect::<Vec<_>>();
+                for t in &types_ {
+                    self.cx.b.append_block_param(join, *t);
+                }
+                // Nothing left the loop: the values are not read.
+                skip.extend([no, no, var]);
+                skip.extend(value_t.map(|t| zero_of(self.cx, t)));
+                Some(value_t)
+            }
+            None => None,
+        };
+        let skip: Vec<BlockArg> = skip.into_iter().map(BlockArg::Value).collect();
         self.cx.b.ins().brif(any, run, &[], join, &skip);
         self.enter(run);
 
@@ -119,7 +155,7 @@ impl OpCx<'_, '_, '_> {
 
         let env = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, ARGS as u32 + 8 * args.len() as u32, 3));
         // Each reduction's partials: MAX_THREADS slots of 8 bytes.
-        let slots = 8 * MAX_THREADS as u32 * reductions.max(1) as u32;
+        let slots = 8 * MAX_THREADS as u32 * team.slot_arrays() as u32;
         let partials = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, slots, 3));
         let env_addr = self.cx.b.ins().stack_addr(p, env, 0);
         let partials_addr = self.cx.b.ins().stack_addr(p, partials, 0);
@@ -142,6 +178,13 @@ impl OpCx<'_, '_, '_> {
             let mine = slots_of(self, j);
             self.fill_partials(mine, t, id)?;
             self.cx.b.ins().store(flags(), init, mine, 0);
+        }
+        if team.leaves.is_some() {
+            // No thread has left, and the stop flag is down.
+            let how = slots_of(self, reductions);
+            self.fill_partials(how, t, zero)?;
+            let stop_flag = slots_of(self, reductions + team.exit_slots().len() - 1);
+            self.cx.b.ins().store(flags(), zero, stop_flag, 0);
         }
 
         let team_fn = self.team_function(team, &args)?;
@@ -195,10 +238,54 @@ impl OpCx<'_, '_, '_> {
             let mine = slots_of(self, j);
             out.push(self.combine(op, ty, mine, t)?);
         }
+        if let Some(value_t) = exit_types {
+            let how = slots_of(self, reductions);
+            out.extend(self.first_exit(how, t, var_t, value_t)?);
+        }
         let out_args: Vec<BlockArg> = out.into_iter().map(BlockArg::Value).collect();
         self.cx.b.ins().jump(join, &out_args);
         self.enter(join);
         Ok(self.cx.b.block_params(join).to_vec())
+    }
+
+    /// Whether a thread left the loop, whether by `return`, the loop
+    /// variable then and the returned value: those of the first thread (in
+    /// thread order) whose `how` slot is set; `how` is the first exit array.
+    fn first_exit(&mut self, how: Value, t: Value, var_t: ir::Type, value_t: Option<ir::Type>) -> R<Vec<Value>> {
+        let (header, body, found, done) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.append_block_param(header, types::I64);
+        for t in [types::I8, types::I8, var_t].into_iter().chain(value_t) {
+            self.cx.b.append_block_param(done, t);
+        }
+        let zero_k = self.cx.b.ins().iconst(types::I64, 0);
+        self.cx.b.ins().jump(header, &[BlockArg::Value(zero_k)]);
+        self.cx.b.switch_to_block(header);
+        let k = self.cx.b.block_params(header)[0];
+        let more = self.cx.b.ins().icmp(IntCC::SignedLessThan, k, t);
+        let no = self.cx.b.ins().iconst(types::I8, 0);
+        let mut none: Vec<Value> = vec![no, no, zero_of(self.cx, var_t)];
+        none.extend(value_t.map(|t| zero_of(self.cx, t)));
+        let none: Vec<BlockArg> = none.into_iter().map(BlockArg::Value).collect();
+        self.cx.b.ins().brif(more, body, &[], done, &none);
+        self.enter(body);
+        let off = self.cx.b.ins().ishl_imm_s(k, 3);
+        let at = self.cx.b.ins().iadd(how, off);
+        let h = self.cx.b.ins().load(types::I64, flags(), at, 0);
+        let k1 = self.cx.b.ins().iadd_imm_s(k, 1);
+        self.cx.b.ins().brif(h, found, &[], header, &[BlockArg::Value(k1)]);
+        self.cx.b.seal_block(header);
+        self.enter(found);
+        let yes = self.cx.b.ins().iconst(types::I8, 1);
+        let returned = self.cx.b.ins().icmp_imm_s(IntCC::Equal, h, 2);
+        let var = self.cx.b.ins().load(var_t, flags(), at, 8 * MAX_THREADS as i32);
+        let mut out = vec![yes, returned, var];
+        if let Some(vt) = value_t {
+            out.push(self.cx.b.ins().load(vt, flags(), at, 16 * MAX_THREADS as i32));
+        }
+        let out: Vec<BlockArg> = out.into_iter().map(BlockArg::Value).collect();
+        self.cx.b.ins().jump(done, &out);
+        self.enter(done);
+        Ok(self.cx.b.block_params(done).to_vec())
     }
 
     /// `len(range(start, stop, step))` for a step that is not zero.
@@ -350,6 +437,18 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
         let (shape, stride) = (cx.b.ins().iconst(types::I64, 1), cx.b.ins().iconst(types::I64, i64::from(size)));
         partial_views.extend([data, shape, stride]);
     }
+    // A body that leaves the loop: its exit slots, the stop flag shared.
+    let exits = team.exit_slots();
+    for (e, &ty) in exits.iter().enumerate() {
+        let size = super::super::clif_type(ty).ok_or("an exit slot without a machine type")?.bytes();
+        let j = (team.reductions.len() + e) as i64;
+        let thread = if e + 1 == exits.len() { cx.b.ins().iconst(types::I64, 0) } else { tid };
+        let at = cx.b.ins().iadd_imm_s(thread, MAX_THREADS * j);
+        let at = cx.b.ins().ishl_imm_s(at, 3);
+        let data = cx.b.ins().iadd(partials, at);
+        let (shape, stride) = (cx.b.ins().iconst(types::I64, 1), cx.b.ins().iconst(types::I64, i64::from(size)));
+        partial_views.extend([data, shape, stride]);
+    }
     let no = cx.b.ins().iconst(types::I8, 0);
     cx.b.def_var(failed, no);
     cx.b.def_var(won, no);
@@ -445,6 +544,15 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
     Ok(())
 }
 
+/// A zero of the machine type `t`.
+fn zero_of(cx: &mut FnCx, t: ir::Type) -> Value {
+    match t {
+        types::F32 => cx.b.ins().f32const(0.0),
+        types::F64 => cx.b.ins().f64const(0.0),
+        t => cx.b.ins().iconst(t, 0),
+    }
+}
+
 /// Whether no thread has failed yet (an `i8` truth value).
 fn others_failed(cx: &mut FnCx, env: Value) -> Value {
     let at = cx.b.ins().iadd_imm_s(env, i64::from(FAILED));
@@ -461,7 +569,7 @@ struct Chunks {
     n: Value,
     /// The first reduction's value before the loop (when there is one), then the shared locals.
     args: Vec<Value>,
-    /// The parts of the views of the other reductions' partials.
+    /// The parts of the views of the other reductions' partials and of the exit slots.
     partial_views: Vec<Value>,
     limit: Value,
     native: cranelift_module::FuncId,

@@ -4,18 +4,20 @@
 //! in place (`s += …`, `-=`, `*=`, `&=`, `|=`, `^=`, one operator per
 //! variable) is a reduction (reading it otherwise is an error, as is an
 //! in-place update Cython cannot reduce), the locals it only reads are
-//! shared. A `prange` runs on a thread team only without the GIL
-//! (`nogil=True`, or inside `with cython.nogil:`); with the GIL held it runs
-//! serially, as before (Cython refuses it). What this slice does not run in
-//! parallel yet also runs serially: an `else:`, `break` or `return` in the
-//! body.
+//! shared. A body may leave the loop (`break`, `return`): the first thread
+//! to leave stops the others' later trips, as in Cython. A `prange` runs on
+//! a thread team only without the GIL (`nogil=True`, or inside `with
+//! cython.nogil:`); with the GIL held it runs serially, as before (Cython
+//! refuses it). What this slice does not run in parallel also runs
+//! serially: an `else:` clause, a `break` or `return` in a body holding
+//! another `prange`, a `return` of a value without a C type.
 
 use super::{Checker, R};
 use crate::diag::Diagnostic;
 use crate::frontend::{error, fallback, Binding};
 use crate::hir::{self, ArithOp, Expr as HExpr, ExprKind as H, LocalId, PrangeBody, Schedule, StmtKind as S};
 use crate::syntax::{self, ExprKind, Span};
-use crate::types::Ty;
+use crate::types::{Elem, Ty};
 use std::collections::HashSet;
 
 /// A `prange`'s keyword options, typed.
@@ -73,12 +75,18 @@ impl Checker<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn prange(&mut self, var: LocalId, range: [HExpr; 3], body: Vec<hir::Stmt>, orelse: Vec<hir::Stmt>, o: Options, span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
         let [start, stop, step] = range;
-        let serial = !o.parallel || !orelse.is_empty() || leaves_loop(&body);
+        let leaves = leaves_loop(&body);
+        // A `return` passes its value through a slot of the function's type.
+        let has_return = has_return(&body);
+        let ret = self.me.declared_ret.or_else(|| self.rets.get(&self.me.name).copied());
+        let no_slot = has_return && ret != Some(Ty::Void) && ret.and_then(Elem::of).is_none();
+        let serial = !o.parallel || !orelse.is_empty() || no_slot || (leaves && has_prange(&body));
         let classes = if serial { None } else { Some(classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty)?) };
         let Some((shared, reductions)) = classes else {
             return Ok(vec![hir::Stmt { kind: S::ForRange { var, start, stop, step, body, orelse, plan: Default::default() }, line }]);
         };
-        let p = hir::Prange { var, start, stop, step, body: PrangeBody::Inline(body), shared, reductions, schedule: o.schedule, chunksize: o.chunksize, num_threads: o.num_threads };
+        let leaves = leaves.then_some(has_return);
+        let p = hir::Prange { var, start, stop, step, body: PrangeBody::Inline(body), shared, reductions, leaves, schedule: o.schedule, chunksize: o.chunksize, num_threads: o.num_threads };
         Ok(vec![hir::Stmt { kind: S::Prange(Box::new(p)), line }])
     }
 
@@ -103,6 +111,20 @@ fn leaves_loop(body: &[hir::Stmt]) -> bool {
         })
     }
     walk(body, false)
+}
+
+fn has_return(body: &[hir::Stmt]) -> bool {
+    let mut found = false;
+    hir::visit_stmts(body, &mut |s| found |= matches!(s.kind, S::Return(_)));
+    found
+}
+
+/// Whether the body holds another `prange` (a `return` there would leave
+/// its own outlined body).
+fn has_prange(body: &[hir::Stmt]) -> bool {
+    let mut found = false;
+    hir::visit_stmts(body, &mut |s| found |= matches!(s.kind, S::Prange(_)));
+    found
 }
 
 /// The shared locals and the reductions of a parallel body; an error when a

@@ -10,7 +10,7 @@
 use super::{BodyBuilder, B};
 use crate::hir::{self, PrangeBody};
 use crate::mir::body::{BodyOp, SSIZE};
-use crate::mir::{LocalTy, OpKind};
+use crate::mir::{LocalTy, OpKind, Terminator};
 use crate::types::Ty;
 
 impl BodyBuilder<'_, '_> {
@@ -61,6 +61,15 @@ impl BodyBuilder<'_, '_> {
         dests.extend(end);
         let combined: Vec<_> = reductions.iter().map(|&(_, _, ty)| self.b.local(LocalTy::Scalar(ty), None)).collect();
         dests.extend(combined.iter().copied());
+        let ret_ty = self.fr.f.ret;
+        // The returned value's type, when a `return` passes one.
+        let value_ty = p.leaves.map(|has_return| (has_return && ret_ty != Ty::Void).then_some(ret_ty));
+        let exit = value_ty.map(|value| {
+            let mut local = |ty: Ty| self.b.local(LocalTy::Scalar(ty), None);
+            let (left, returned, at) = (local(Ty::Bool), local(Ty::Bool), local(var_ty));
+            (left, returned, at, value.map(local))
+        });
+        dests.extend(exit.iter().flat_map(|&(left, returned, at, value)| [Some(left), Some(returned), Some(at), value]).flatten());
         let op = BodyOp::Parallel {
             func,
             start,
@@ -73,11 +82,13 @@ impl BodyBuilder<'_, '_> {
             args,
             reductions: reductions.iter().map(|&(_, op, ty)| (op, ty)).collect(),
             var_ty,
+            leaves: value_ty,
         };
         self.b.op(dests, OpKind::Body(op));
-        if let (Some(var_ty), Some(c), Some(uncut)) = (narrow, end, uncut_stop) {
+        let cut_check = narrow.zip(end).zip(uncut_stop).map(|((var_ty, c), uncut)| BodyOp::RangeCutShort { c, stop: uncut, step, var_ty, const_step });
+        if exit.is_none() {
             // As the serial loop: OverflowError after the trips the type can follow.
-            self.op(vec![], BodyOp::RangeCutShort { c, stop: uncut, step, var_ty, const_step });
+            cut_check.clone().into_iter().for_each(|op| self.op(vec![], op));
         }
         self.op(vec![var], BodyOp::Copy { src: last });
         if let Some(flag) = self.fr.flags.get(&p.var).copied() {
@@ -88,6 +99,30 @@ impl BodyBuilder<'_, '_> {
         }
         for (&(id, ..), v) in reductions.iter().zip(combined) {
             self.assign(id, v);
+        }
+        if let Some((left, returned, at, value)) = exit {
+            // A trip left the loop: the variable holds its value, and a
+            // `return` returns; a loop that ran out checks its cut range.
+            let (gone, ran_out, merge) = (self.b.block(false), self.b.block(false), self.b.block(false));
+            self.terminate(Terminator::Branch { cond: left, then: gone, otherwise: ran_out });
+            self.b.switch_to(gone);
+            self.reachable = true;
+            self.op(vec![var], BodyOp::Copy { src: at });
+            if p.leaves == Some(true) {
+                let ret = self.b.block(false);
+                self.terminate(Terminator::Branch { cond: returned, then: ret, otherwise: merge });
+                self.b.switch_to(ret);
+                self.reachable = true;
+                self.return_(value);
+            } else {
+                self.terminate(Terminator::Goto(merge));
+            }
+            self.b.switch_to(ran_out);
+            self.reachable = true;
+            cut_check.into_iter().for_each(|op| self.op(vec![], op));
+            self.terminate(Terminator::Goto(merge));
+            self.b.switch_to(merge);
+            self.reachable = true;
         }
         Ok(())
     }
