@@ -177,3 +177,26 @@ def test_an_exception_or_a_return(m):
     assert m.native.leave_or_fail(500, -1) == -1
     with pytest.raises(ValueError, match="iteration 1000"):
         m.native.leave_or_fail(100_000, -1)
+
+
+SERIAL_ELSE = '''
+import cython
+from cython.parallel import prange
+
+
+def f(n: cython.long) -> cython.long:
+    s: cython.long = 0
+    i: cython.long
+    for i in prange(n, nogil=True):
+        s += i
+    else:
+        s += 1
+    return s
+'''
+
+
+def test_a_prange_that_runs_serially_says_so(pyc):
+    b = pyc.build(SERIAL_ELSE)
+    assert b.ok, b.describe()
+    assert "warning: this prange runs serially: it has an `else:` clause" in b.stderr, b.stderr
+    assert ":9:" in b.stderr

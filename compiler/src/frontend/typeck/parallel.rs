@@ -80,7 +80,22 @@ impl Checker<'_, '_> {
         let has_return = has_return(&body);
         let ret = self.me.declared_ret.or_else(|| self.rets.get(&self.me.name).copied());
         let no_slot = has_return && ret != Some(Ty::Void) && ret.and_then(Elem::of).is_none();
-        let serial = !o.parallel || !orelse.is_empty() || no_slot || (leaves && has_prange(&body));
+        let why = if !o.parallel {
+            Some("the GIL is held here (Cython refuses this)")
+        } else if !orelse.is_empty() {
+            Some("it has an `else:` clause")
+        } else if no_slot {
+            Some("a `return` in it passes an object")
+        } else if leaves && has_prange(&body) {
+            Some("it leaves the loop from a body holding another prange")
+        } else {
+            None
+        };
+        if let (Some(why), false) = (why, self.infer) {
+            let hint = if o.parallel { "see docs/semantics.md, \"Parallelism\"" } else { "pass nogil=True, or put the loop inside `with cython.nogil:`" };
+            self.notes.push(Diagnostic::warning(span.clone(), format!("this prange runs serially: {why}")).with_hint(hint));
+        }
+        let serial = why.is_some();
         let classes = if serial { None } else { Some(classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty)?) };
         let Some((shared, reductions)) = classes else {
             return Ok(vec![hir::Stmt { kind: S::ForRange { var, start, stop, step, body, orelse, plan: Default::default() }, line }]);
