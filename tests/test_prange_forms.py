@@ -189,6 +189,8 @@ def f(n: cython.long) -> cython.long:
     i: cython.long
     for i in prange(n, nogil=True):
         s += i
+        if s > 100:
+            break
     else:
         s += 1
     return s
@@ -198,5 +200,13 @@ def f(n: cython.long) -> cython.long:
 def test_a_prange_that_runs_serially_says_so(pyc):
     b = pyc.build(SERIAL_ELSE)
     assert b.ok, b.describe()
-    assert "warning: this prange runs serially: it has an `else:` clause" in b.stderr, b.stderr
+    assert "warning: this prange runs serially: it has an `else:` clause and a `break`" in b.stderr, b.stderr
     assert ":9:" in b.stderr
+
+
+def test_an_else_clause_without_break(m):
+    m.assert_same("with_else", [(0, 2), (1, 2), (1000, 2), (1000, 1)])
+    for n in (0, 1, 1000):
+        a = np.arange(float(n))
+        for x in (0.0, n - 1.0, -3.0):
+            assert m.native.return_or_else(a, x) == m.py.return_or_else(a, x)

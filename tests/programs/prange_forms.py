@@ -243,3 +243,24 @@ def leave_or_fail(n: cython.long, k: cython.long) -> cython.long:
         if i == k:
             return i * 10
     return -1
+
+
+def with_else(n: cython.long, t: cython.int) -> cython.long:
+    s: cython.long = 0
+    i: cython.long
+    for i in prange(n, nogil=True, num_threads=t):
+        s += i
+    else:
+        s += 1000000
+    return s
+
+
+def return_or_else(a: cython.double[:], x: cython.double) -> cython.Py_ssize_t:
+    i: cython.Py_ssize_t
+    r: cython.Py_ssize_t = 0
+    for i in prange(a.shape[0], nogil=True):
+        if a[i] == x:
+            return i
+    else:
+        r = -1
+    return r * 2

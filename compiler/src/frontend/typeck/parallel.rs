@@ -9,8 +9,8 @@
 //! a thread team only without the GIL (`nogil=True`, or inside `with
 //! cython.nogil:`); with the GIL held it runs serially, as before (Cython
 //! refuses it). What this slice does not run in parallel also runs
-//! serially: an `else:` clause, a `break` or `return` in a body holding
-//! another `prange`, a `return` of a value without a C type.
+//! serially: an `else:` clause with a `break`, a `break` or `return` in a
+//! body holding another `prange`, a `return` of a value without a C type.
 
 use super::{Checker, R};
 use crate::diag::Diagnostic;
@@ -75,15 +75,15 @@ impl Checker<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn prange(&mut self, var: LocalId, range: [HExpr; 3], body: Vec<hir::Stmt>, orelse: Vec<hir::Stmt>, o: Options, span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
         let [start, stop, step] = range;
-        let leaves = leaves_loop(&body);
+        let (leaves, breaks) = (leaves_loop(&body, true), leaves_loop(&body, false));
         // A `return` passes its value through a slot of the function's type.
         let has_return = has_return(&body);
         let ret = self.me.declared_ret.or_else(|| self.rets.get(&self.me.name).copied());
         let no_slot = has_return && ret != Some(Ty::Void) && ret.and_then(Elem::of).is_none();
         let why = if !o.parallel {
             Some("the GIL is held here (Cython refuses this)")
-        } else if !orelse.is_empty() {
-            Some("it has an `else:` clause")
+        } else if !orelse.is_empty() && breaks {
+            Some("it has an `else:` clause and a `break`")
         } else if no_slot {
             Some("a `return` in it passes an object")
         } else if leaves && has_prange(&body) {
@@ -102,7 +102,9 @@ impl Checker<'_, '_> {
         };
         let leaves = leaves.then_some(has_return);
         let p = hir::Prange { var, start, stop, step, body: PrangeBody::Inline(body), shared, reductions, leaves, schedule: o.schedule, chunksize: o.chunksize, num_threads: o.num_threads };
-        Ok(vec![hir::Stmt { kind: S::Prange(Box::new(p)), line }])
+        // Without a `break`, the `else:` clause runs whenever the loop ends
+        // (a `return` leaves the function, an exception propagates).
+        Ok(std::iter::once(hir::Stmt { kind: S::Prange(Box::new(p)), line }).chain(orelse).collect())
     }
 
     /// Whether `e` is `cython.parallel.prange`.
@@ -112,20 +114,20 @@ impl Checker<'_, '_> {
 }
 
 /// Whether the body leaves the loop other than by finishing a trip: a
-/// `return` anywhere, or a `break` of this loop.
-fn leaves_loop(body: &[hir::Stmt]) -> bool {
-    fn walk(body: &[hir::Stmt], in_inner: bool) -> bool {
+/// `break` of this loop, or (`returns`) a `return` anywhere.
+fn leaves_loop(body: &[hir::Stmt], returns: bool) -> bool {
+    fn walk(body: &[hir::Stmt], in_inner: bool, returns: bool) -> bool {
         body.iter().any(|s| match &s.kind {
-            S::Return(_) => true,
+            S::Return(_) => returns,
             S::Break => !in_inner,
-            S::If { then, orelse, .. } => walk(then, in_inner) || walk(orelse, in_inner),
-            S::Gil { body, .. } => walk(body, in_inner),
-            S::While { body, orelse, .. } | S::ForRange { body, orelse, .. } => walk(body, true) || walk(orelse, in_inner),
-            S::Prange(p) => matches!(&p.body, PrangeBody::Inline(b) if walk(b, true)),
+            S::If { then, orelse, .. } => walk(then, in_inner, returns) || walk(orelse, in_inner, returns),
+            S::Gil { body, .. } => walk(body, in_inner, returns),
+            S::While { body, orelse, .. } | S::ForRange { body, orelse, .. } => walk(body, true, returns) || walk(orelse, in_inner, returns),
+            S::Prange(p) => matches!(&p.body, PrangeBody::Inline(b) if walk(b, true, returns)),
             _ => false,
         })
     }
-    walk(body, false)
+    walk(body, false, returns)
 }
 
 fn has_return(body: &[hir::Stmt]) -> bool {
