@@ -210,3 +210,65 @@ def test_an_else_clause_without_break(m):
         a = np.arange(float(n))
         for x in (0.0, n - 1.0, -3.0):
             assert m.native.return_or_else(a, x) == m.py.return_or_else(a, x)
+
+
+@pytest.fixture(scope="module")
+def pb(pyc):
+    return pyc.pair("parallel_block")
+
+
+def test_parallel_block(pb):
+    # One thread: what plain Python (the shim runs the block once) computes.
+    pb.assert_same("threads", [(1,)])
+    o1, o2 = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    assert pb.native.per_thread(o1, 1) == pb.py.per_thread(o2, 1)
+    assert (o1 == o2).all()
+    for t in (2, 3, 4):
+        assert pb.native.threads(t) == t
+        out = np.zeros(t, dtype=np.int64)
+        assert pb.native.per_thread(out, t) == sum(499500 * (k + 1) for k in range(t))
+        assert list(out) == [499500 * (k + 1) for k in range(t)]
+        # A local assigned in the block is private: the function's own is unchanged.
+        assert pb.native.private_after(t) == -1
+
+
+def test_parallel_block_error_raised_once(pb):
+    pb.assert_same("fails", [(1,)])
+    for t in (2, 4):
+        with pytest.raises(ValueError, match="the last thread") as e:
+            pb.native.fails(t)
+        assert e.value.__context__ is None
+
+
+HOLDS_THE_GIL = '''
+import cython
+from cython.parallel import parallel
+
+
+def f(t: cython.int) -> cython.long:
+    n: cython.long = 0
+    with parallel(num_threads=t):
+        n += 1
+    return n
+'''
+
+PRANGE_INSIDE = '''
+import cython
+from cython.parallel import parallel, prange
+
+
+def f(n: cython.long) -> cython.long:
+    s: cython.long = 0
+    i: cython.long
+    with cython.nogil, parallel():
+        for i in prange(n):
+            s += i
+    return s
+'''
+
+
+def test_parallel_block_rules(pyc):
+    b = pyc.build(HOLDS_THE_GIL)
+    assert not b.ok and "cython.parallel.parallel() can only be used without the GIL" in b.stderr and ":8:" in b.stderr, b.stderr
+    b = pyc.build(PRANGE_INSIDE)
+    assert b.ok and "left to Python" in b.stderr and "a prange inside `with cython.parallel.parallel():`" in b.stderr, b.stderr

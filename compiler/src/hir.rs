@@ -212,6 +212,9 @@ pub enum Schedule {
     Static,
     Dynamic,
     Guided,
+    /// `with cython.parallel.parallel():`: each thread of the team runs the
+    /// body once, with the loop variable its thread number.
+    Team,
 }
 
 /// How the back end runs a `range` loop: the loop decisions of `opt::loops`.

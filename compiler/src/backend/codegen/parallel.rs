@@ -457,6 +457,12 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
 
     let finish = cx.b.create_block();
     match team.schedule {
+        Schedule::Team => {
+            // One trip per thread: the thread's own number.
+            let next = cx.b.ins().iadd_imm_s(tid, 1);
+            body.call(cx, tid, next)?;
+            cx.b.ins().jump(finish, &[]);
+        }
         Schedule::Static => {
             // Blocks of `chunk` trips (one per thread when not positive), dealt round-robin.
             let whole = cx.b.ins().iadd(n, nth);

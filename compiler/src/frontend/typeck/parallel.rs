@@ -1,4 +1,6 @@
-//! `for i in cython.parallel.prange(...)`: its options read, and Cython's
+//! `for i in cython.parallel.prange(...)` and `with
+//! cython.parallel.parallel():` (a `prange` whose team's threads each run
+//! the body once): their options read, and Cython's
 //! variable rules applied to the typed body: the loop variable is
 //! lastprivate, a local the body assigns is private, a local it only updates
 //! in place (`s += …`, `-=`, `*=`, `&=`, `|=`, `^=`, one operator per
@@ -17,7 +19,7 @@ use crate::diag::Diagnostic;
 use crate::frontend::{error, fallback, Binding};
 use crate::hir::{self, ArithOp, Expr as HExpr, ExprKind as H, LocalId, PrangeBody, Schedule, StmtKind as S};
 use crate::syntax::{self, ExprKind, Span};
-use crate::types::{Elem, Ty};
+use crate::types::{Elem, IntTy, Ty};
 use std::collections::HashSet;
 
 /// A `prange`'s keyword options, typed.
@@ -107,6 +109,55 @@ impl Checker<'_, '_> {
         Ok(std::iter::once(hir::Stmt { kind: S::Prange(Box::new(p)), line }).chain(orelse).collect())
     }
 
+    /// `cython.parallel.parallel(...)`'s arguments, when `e` is that call.
+    pub(super) fn parallel_call<'e>(&self, e: &'e syntax::Expr) -> Option<(&'e [syntax::Expr], &'e [syntax::Keyword])> {
+        match &e.kind {
+            ExprKind::Call { func, args, keywords } if self.cx.binding_of(func) == Some(Binding::CythonAttr("parallel.parallel".into())) => Some((args, keywords)),
+            _ => None,
+        }
+    }
+
+    /// `with cython.parallel.parallel(num_threads=…):`: the body run once
+    /// by each thread of a team, as a `prange` whose hidden variable is the
+    /// thread's number (`Schedule::Team`); the variable rules are the same
+    /// (a local assigned in the block is private to its thread).
+    pub(super) fn parallel_block(&mut self, args: &[syntax::Expr], keywords: &[syntax::Keyword], body: &[syntax::Stmt], span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
+        if let Some(a) = args.first() {
+            return fallback(&a.span, "it passes `cython.parallel.parallel()` a positional argument");
+        }
+        let mut num_threads = None;
+        for k in keywords {
+            if k.name.as_deref() != Some("num_threads") {
+                return fallback(&k.span, format!("parallel() with the keyword argument `{}`", k.name.as_deref().unwrap_or("**")));
+            }
+            let e = self.expr(&k.value)?;
+            if !e.ty.is_int() {
+                return error(Diagnostic::error(k.value.span.clone(), "parallel() `num_threads` must be an integer").with_label(format!("this is {}", e.ty)));
+            }
+            num_threads = Some(self.coerce(e, Ty::py_int(), &k.value.span, "num_threads")?);
+        }
+        if !self.nogil {
+            return error(
+                Diagnostic::error(span.clone(), "cython.parallel.parallel() can only be used without the GIL")
+                    .with_label("the GIL is held here")
+                    .with_hint("write `with cython.nogil, cython.parallel.parallel():`"),
+            );
+        }
+        let body = self.block(body)?;
+        if leaves_loop(&body, true) || continues(&body) {
+            return fallback(span, "it leaves a `with cython.parallel.parallel():` block by `break`, `continue` or `return`");
+        }
+        if has_prange(&body) {
+            return fallback(span, "it has a prange inside `with cython.parallel.parallel():` (sharing the block's team is not compiled yet)");
+        }
+        let ssize = Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" });
+        let var = self.local_id("<parallel thread>", ssize);
+        let (shared, reductions) = classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty)?;
+        let k = |v: i64| HExpr::konst(hir::Const::Int(v), ssize);
+        let p = hir::Prange { var, start: k(0), stop: k(1), step: k(1), body: PrangeBody::Inline(body), shared, reductions, leaves: None, schedule: Schedule::Team, chunksize: None, num_threads };
+        Ok(vec![hir::Stmt { kind: S::Prange(Box::new(p)), line }])
+    }
+
     /// Whether `e` is `cython.parallel.prange`.
     pub(super) fn is_prange(&self, e: &syntax::Expr) -> bool {
         self.cx.binding_of(e) == Some(Binding::CythonAttr("parallel.prange".into()))
@@ -128,6 +179,17 @@ fn leaves_loop(body: &[hir::Stmt], returns: bool) -> bool {
         })
     }
     walk(body, false, returns)
+}
+
+/// Whether a `continue` of an enclosing loop is in the body.
+fn continues(body: &[hir::Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        S::Continue => true,
+        S::If { then, orelse, .. } => continues(then) || continues(orelse),
+        S::Gil { body, .. } => continues(body),
+        S::While { orelse, .. } | S::ForRange { orelse, .. } => continues(orelse),
+        _ => false,
+    })
 }
 
 fn has_return(body: &[hir::Stmt]) -> bool {

@@ -145,7 +145,15 @@ impl<'c, 'a> Checker<'c, 'a> {
                 // `with cython.gil:` takes it back; several items nest.
                 let mut releases = vec![];
                 let mut nogil = self.nogil;
-                for item in items {
+                let mut team = None;
+                for (k, item) in items.iter().enumerate() {
+                    if let Some((args, keywords)) = self.parallel_call(item) {
+                        if k + 1 != items.len() {
+                            return fallback(&item.span, "`cython.parallel.parallel()` is not the last item of its `with`");
+                        }
+                        team = Some((args, keywords, item));
+                        continue;
+                    }
                     match self.cx.binding_of(item) {
                         Some(Binding::CythonAttr(n)) if n == "nogil" => {
                             if nogil {
@@ -169,7 +177,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                     }
                 }
                 let outer = std::mem::replace(&mut self.nogil, nogil);
-                let body = self.block(body);
+                let body = match team {
+                    Some((args, keywords, item)) => self.parallel_block(args, keywords, body, &item.span, line),
+                    None => self.block(body),
+                };
                 self.nogil = outer;
                 let mut body = body?;
                 for release in releases.into_iter().rev() {
