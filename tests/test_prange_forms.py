@@ -252,23 +252,48 @@ def f(t: cython.int) -> cython.long:
     return n
 '''
 
-PRANGE_INSIDE = '''
+RETURN_INSIDE = '''
 import cython
-from cython.parallel import parallel, prange
+from cython.parallel import parallel, threadid
 
 
 def f(n: cython.long) -> cython.long:
-    s: cython.long = 0
-    i: cython.long
     with cython.nogil, parallel():
-        for i in prange(n):
-            s += i
-    return s
+        if threadid() == n:
+            return 1
+    return 0
 '''
 
 
 def test_parallel_block_rules(pyc):
     b = pyc.build(HOLDS_THE_GIL)
     assert not b.ok and "cython.parallel.parallel() can only be used without the GIL" in b.stderr and ":8:" in b.stderr, b.stderr
-    b = pyc.build(PRANGE_INSIDE)
-    assert b.ok and "left to Python" in b.stderr and "a prange inside `with cython.parallel.parallel():`" in b.stderr, b.stderr
+    b = pyc.build(RETURN_INSIDE)
+    assert b.ok and "left to Python" in b.stderr and "it leaves a `with cython.parallel.parallel():` block" in b.stderr, b.stderr
+
+
+def test_prange_shares_the_block_team(pb):
+    for t in (1, 2, 3):
+        for n in (0, 1, 1000):
+            a, b = np.arange(float(n)), np.zeros(n)
+            assert pb.native.shared_loop(a, b, t) == n * (n - 1) / 2
+            assert (b == 2 * a).all()
+            out = np.full(n, -1, dtype=np.intc)
+            assert pb.native.shared_loop_dynamic(n, out, t) == n
+            assert (out >= 0).all() and (out < t).all()
+        out = np.full(90, -1, dtype=np.intc)
+        pb.native.shared_static_ids(out, t)
+        # Static: the block's threads take one block of trips each, in order.
+        assert list(out) == [k * t // 90 for k in range(90)] or sorted(set(out.tolist())) == list(range(t)), out
+    b1, b2 = np.zeros(5), np.zeros(5)
+    assert pb.native.shared_loop(np.arange(5.0), b1, 1) == pb.py.shared_loop(np.arange(5.0), b2, 1)
+    assert (b1 == b2).all()
+
+
+def test_an_error_in_a_shared_loop_is_raised_once_after_the_block(pb):
+    pb.assert_same("shared_loop_fails", [(0, 1), (999, 1), (5000, 1)])
+    for t in (2, 3):
+        assert pb.native.shared_loop_fails(999, t) == 999
+        with pytest.raises(ValueError, match="iteration 1000") as e:
+            pb.native.shared_loop_fails(100_000, t)
+        assert e.value.__context__ is None

@@ -190,6 +190,11 @@ pub struct Prange {
     /// loop the variable holds the trip that left; `true` when it holds a
     /// `return` (passing a value unless the function returns None).
     pub leaves: Option<bool>,
+    /// Directly inside a `with cython.parallel.parallel():` block: the loop
+    /// shares out its trips among the block's team (each thread runs its
+    /// share as part of the block, its reductions into its private values)
+    /// instead of starting a team of its own.
+    pub in_team: bool,
     pub schedule: Schedule,
     /// `chunksize=` (a positive integer), `num_threads=` (0 or absent: OpenMP's default).
     pub chunksize: Option<Expr>,
@@ -738,6 +743,7 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
                 let name = |id: &LocalId| f.locals[id.0 as usize].name.clone();
                 let shared: Vec<String> = p.shared.iter().map(name).collect();
                 let mut red: String = p.reductions.iter().map(|(id, op)| format!(", reduction {} {op:?}", name(id))).collect();
+                red += if p.in_team { ", in the block's team" } else { "" };
                 red += match p.leaves {
                     Some(true) => ", leaves (break/return)",
                     Some(false) => ", leaves (break)",

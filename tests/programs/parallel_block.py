@@ -1,7 +1,7 @@
 """`with cython.parallel.parallel():` blocks: the body once per thread of a
 team, thread-private locals, `threadid()`, reductions, errors raised once."""
 import cython
-from cython.parallel import parallel, threadid
+from cython.parallel import parallel, prange, threadid
 
 
 def per_thread(out: cython.long[:], t: cython.int) -> cython.long:
@@ -42,3 +42,45 @@ def fails(t: cython.int) -> cython.long:
                 raise ValueError("the last thread")
             n += 1
     return n
+
+
+def shared_loop(a: cython.double[:], b: cython.double[:], t: cython.int) -> cython.double:
+    i: cython.Py_ssize_t
+    s: cython.double = 0.0
+    scale: cython.double
+    with cython.nogil, parallel(num_threads=t):
+        scale = 2.0 + threadid() * 0.0
+        for i in prange(a.shape[0]):
+            b[i] = a[i] * scale
+            s += a[i]
+    return s
+
+
+def shared_loop_dynamic(n: cython.long, out: cython.int[:], t: cython.int) -> cython.long:
+    i: cython.long
+    c: cython.long = 0
+    with cython.nogil, parallel(num_threads=t):
+        for i in prange(n, schedule='dynamic', chunksize=3):
+            out[i] = threadid()
+            c += 1
+    return c
+
+
+def shared_static_ids(out: cython.int[:], t: cython.int) -> cython.long:
+    i: cython.Py_ssize_t
+    last: cython.Py_ssize_t = -1
+    with cython.nogil, parallel(num_threads=t):
+        for i in prange(out.shape[0]):
+            out[i] = threadid()
+    return last
+
+
+def shared_loop_fails(n: cython.long, t: cython.int) -> cython.long:
+    i: cython.long
+    c: cython.long = 0
+    with cython.nogil, parallel(num_threads=t):
+        for i in prange(n):
+            if i == 999:
+                raise ValueError("iteration 1000")
+            c += 1
+    return c

@@ -222,6 +222,10 @@ pub enum BodyOp {
         /// whether a trip left, whether by `return`, the loop variable's
         /// value then and the returned value.
         leaves: Option<Option<Ty>>,
+        /// `hir::Prange::in_team`: the team function called on this thread
+        /// (every thread of the block's team calls it) instead of a team
+        /// started for the loop.
+        workshare: bool,
     },
 }
 
@@ -413,9 +417,10 @@ impl BodyOp {
             GilEnsure => "gil_ensure".to_string(),
             ThreadId => "thread_id".to_string(),
             GilRelease { state } => format!("gil_release {state}"),
-            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, leaves, .. } => {
+            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, leaves, workshare, .. } => {
                 let opt = |l: &Option<Local>| l.map_or("-".to_string(), |l| l.to_string());
                 let mut red: String = reductions.iter().map(|(op, ty)| format!(", reduction {op:?}[{ty}]")).collect();
+                red += if *workshare { ", workshare" } else { "" };
                 red += &match leaves {
                     Some(Some(ty)) => format!(", leaves returning {ty}"),
                     Some(None) => ", leaves".to_string(),

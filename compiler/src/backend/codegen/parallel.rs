@@ -3,7 +3,9 @@
 //! count, the chunk size, the threads' partials, the first error and its
 //! exception, the outlined body's arguments), `GOMP_parallel` running this
 //! loop's team function on every thread with the GIL released, then the
-//! first error raised or the partials combined in thread order.
+//! first error raised or the partials combined in thread order. A loop
+//! sharing a parallel block's team calls the team function on each of the
+//! block's threads instead, with its own environment.
 //!
 //! The team function (one per outlined body) gives its thread a Python
 //! thread state for the call and asks for its stack limit
@@ -48,8 +50,9 @@ pub(crate) struct Team {
     /// The reductions' combining operations and types.
     pub reductions: Vec<(ArithOp, Ty)>,
     pub var_ty: Ty,
-    /// `mir::body::BodyOp::Parallel`'s `leaves`.
+    /// `mir::body::BodyOp::Parallel`'s `leaves` and `workshare`.
     pub leaves: Option<Option<Ty>>,
+    pub workshare: bool,
 }
 
 impl Team {
@@ -140,10 +143,11 @@ impl OpCx<'_, '_, '_> {
         self.enter(run);
 
         // The team: as many threads as asked for (OpenMP's default when not
-        // positive), at most MAX_THREADS.
-        let mut t = self.call_c("omp_get_max_threads", &[], &[types::I32], &[])?[0];
+        // positive), at most MAX_THREADS; sharing a block's team, that team.
+        let size = if team.workshare { "omp_get_num_threads" } else { "omp_get_max_threads" };
+        let mut t = self.call_c(size, &[], &[types::I32], &[])?[0];
         t = self.cx.b.ins().sextend(types::I64, t);
-        if let Some(asked) = threads {
+        if let (Some(asked), false) = (threads, team.workshare) {
             let asked = asked;
             let positive = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, asked, 0);
             t = self.cx.b.ins().select(positive, asked, t);
@@ -201,9 +205,15 @@ impl OpCx<'_, '_, '_> {
         self.cx.b.ins().jump(call, &[BlockArg::Value(ts)]);
         self.enter(call);
         let ts = self.cx.b.block_params(call)[0];
-        let t32 = self.cx.b.ins().ireduce(types::I32, t);
-        let no_flags = self.cx.b.ins().iconst(types::I32, 0);
-        self.call_c("GOMP_parallel", &[p, p, types::I32, types::I32], &[], &[fn_addr, env_addr, t32, no_flags])?;
+        if team.workshare {
+            // Every thread of the block's team runs its own share here.
+            let r = self.cx.func_ref(team_fn);
+            self.cx.b.ins().call(r, &[env_addr]);
+        } else {
+            let t32 = self.cx.b.ins().ireduce(types::I32, t);
+            let no_flags = self.cx.b.ins().iconst(types::I32, 0);
+            self.call_c("GOMP_parallel", &[p, p, types::I32, types::I32], &[], &[fn_addr, env_addr, t32, no_flags])?;
+        }
         let (restore, after) = (self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.ins().brif(ts, restore, &[], after, &[]);
         self.enter(restore);

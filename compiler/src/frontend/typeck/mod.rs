@@ -194,6 +194,9 @@ struct Checker<'c, 'a> {
     /// Warnings for the build report (the final typing only): a `prange`
     /// that runs serially, and why.
     notes: Vec<Diagnostic>,
+    /// Typing the body of a `with cython.parallel.parallel():` block (not
+    /// inside a `prange` of it): a `prange` here shares the block's team.
+    in_team: bool,
 }
 
 impl<'c, 'a> Checker<'c, 'a> {
@@ -228,6 +231,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             ret_seen: None,
             calls_object_function: false,
             notes: vec![],
+            in_team: false,
         };
         for p in &me.params {
             ck.declared.insert(p.name.clone(), p.ty);

@@ -103,7 +103,20 @@ impl Checker<'_, '_> {
             return Ok(vec![hir::Stmt { kind: S::ForRange { var, start, stop, step, body, orelse, plan: Default::default() }, line }]);
         };
         let leaves = leaves.then_some(has_return);
-        let p = hir::Prange { var, start, stop, step, body: PrangeBody::Inline(body), shared, reductions, leaves, schedule: o.schedule, chunksize: o.chunksize, num_threads: o.num_threads };
+        let p = hir::Prange {
+            var,
+            start,
+            stop,
+            step,
+            body: PrangeBody::Inline(body),
+            shared,
+            reductions,
+            leaves,
+            in_team: self.in_team,
+            schedule: o.schedule,
+            chunksize: o.chunksize,
+            num_threads: o.num_threads,
+        };
         // Without a `break`, the `else:` clause runs whenever the loop ends
         // (a `return` leaves the function, an exception propagates).
         Ok(std::iter::once(hir::Stmt { kind: S::Prange(Box::new(p)), line }).chain(orelse).collect())
@@ -143,18 +156,18 @@ impl Checker<'_, '_> {
                     .with_hint("write `with cython.nogil, cython.parallel.parallel():`"),
             );
         }
-        let body = self.block(body)?;
+        let in_team = std::mem::replace(&mut self.in_team, true);
+        let body = self.block(body);
+        self.in_team = in_team;
+        let body = body?;
         if leaves_loop(&body, true) || continues(&body) {
             return fallback(span, "it leaves a `with cython.parallel.parallel():` block by `break`, `continue` or `return`");
-        }
-        if has_prange(&body) {
-            return fallback(span, "it has a prange inside `with cython.parallel.parallel():` (sharing the block's team is not compiled yet)");
         }
         let ssize = Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" });
         let var = self.local_id("<parallel thread>", ssize);
         let (shared, reductions) = classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty)?;
         let k = |v: i64| HExpr::konst(hir::Const::Int(v), ssize);
-        let p = hir::Prange { var, start: k(0), stop: k(1), step: k(1), body: PrangeBody::Inline(body), shared, reductions, leaves: None, schedule: Schedule::Team, chunksize: None, num_threads };
+        let p = hir::Prange { var, start: k(0), stop: k(1), step: k(1), body: PrangeBody::Inline(body), shared, reductions, leaves: None, in_team: false, schedule: Schedule::Team, chunksize: None, num_threads };
         Ok(vec![hir::Stmt { kind: S::Prange(Box::new(p)), line }])
     }
 
@@ -218,10 +231,9 @@ fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId
         S::Prange(p) => {
             assigned.push(p.var);
             reads.extend(p.shared.iter().copied());
-            for &(r, _) in &p.reductions {
-                assigned.push(r);
-                reads.push(r);
-            }
+            // An inner loop's reduction is updated in place by its body,
+            // whose statements are counted below.
+            assigned.extend(p.reductions.iter().map(|r| r.0));
         }
         S::Store { view, .. } => reads.push(*view),
         S::CopyView { dst, src } => reads.extend([*dst, *src]),

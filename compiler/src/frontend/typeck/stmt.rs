@@ -480,7 +480,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         // A parallel body runs without the GIL.
         let outer_nogil = self.nogil;
         self.nogil |= options.as_ref().is_some_and(|o| o.parallel);
+        // A loop nested in a parallel block's `prange` starts a team of its own.
+        let in_team = std::mem::replace(&mut self.in_team, false);
         let b = self.block(body);
+        self.in_team = in_team;
         self.nogil = outer_nogil;
         self.loop_depth -= 1;
         let body = b?;

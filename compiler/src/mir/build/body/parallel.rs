@@ -83,6 +83,7 @@ impl BodyBuilder<'_, '_> {
             reductions: reductions.iter().map(|&(_, op, ty)| (op, ty)).collect(),
             var_ty,
             leaves: value_ty,
+            workshare: p.in_team,
         };
         self.b.op(dests, OpKind::Body(op));
         let cut_check = narrow.zip(end).zip(uncut_stop).map(|((var_ty, c), uncut)| BodyOp::RangeCutShort { c, stop: uncut, step, var_ty, const_step });
