@@ -16,7 +16,7 @@
 
 use super::{Checker, R};
 use crate::diag::Diagnostic;
-use crate::frontend::{error, fallback, Binding};
+use crate::frontend::{error, fallback, Binding, Problem};
 use crate::hir::{self, ArithOp, Expr as HExpr, ExprKind as H, LocalId, PrangeBody, Schedule, StmtKind as S};
 use crate::syntax::{self, ExprKind, Span};
 use crate::types::{Elem, IntTy, Ty};
@@ -165,7 +165,15 @@ impl Checker<'_, '_> {
         }
         let ssize = Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" });
         let var = self.local_id("<parallel thread>", ssize);
-        let (shared, reductions) = classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty)?;
+        // A variable a shared loop reduces and the block reads is combined
+        // across the team after that loop in Cython: not compiled yet.
+        let (shared, reductions) = match classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty) {
+            Err(Problem::Error(d)) => {
+                let why = format!("its `with cython.parallel.parallel():` block reads a variable a loop in it reduces, which is not compiled yet ({})", d.message);
+                return fallback(span, why);
+            }
+            other => other?,
+        };
         let k = |v: i64| HExpr::konst(hir::Const::Int(v), ssize);
         let p = hir::Prange { var, start: k(0), stop: k(1), step: k(1), body: PrangeBody::Inline(body), shared, reductions, leaves: None, in_team: false, schedule: Schedule::Team, chunksize: None, num_threads };
         Ok(vec![hir::Stmt { kind: S::Prange(Box::new(p)), line }])
