@@ -1,8 +1,14 @@
 """`prange` forms that used to run serially, now on the thread team:
 narrow loop variables, the reductions `-=`, `&=`, `|=`, `^=` and `*=`/`+=`
-in every numeric type. Against CPython running the same file where C
-integers cannot wrap; against the serial loop's C arithmetic (and one
-thread against two or more) where they do."""
+in every numeric type, several reductions, `break`/`continue`/`return`, an
+`else:` clause; `with cython.parallel.parallel():` blocks and the `prange`
+loops sharing their team; the build report's note of a loop that runs
+serially. Against CPython running the same file where C integers cannot
+wrap and the thread order cannot show; against the serial loop's C
+arithmetic (and one thread against two or more) where they do. Errors in
+the 1000th trip, empty and one-trip ranges and `num_threads=1` for each."""
+
+import sys
 
 import pytest
 
@@ -297,3 +303,21 @@ def test_an_error_in_a_shared_loop_is_raised_once_after_the_block(pb):
         with pytest.raises(ValueError, match="iteration 1000") as e:
             pb.native.shared_loop_fails(100_000, t)
         assert e.value.__context__ is None
+
+
+def test_leaving_and_failing_leak_nothing(m, pb):
+    a = np.arange(1000.0)
+
+    def run():
+        for _ in range(200):
+            m.native.find(a, 500.0, 2)
+            m.native.break_at(1000, 300, 2)
+            for f, args in ((m.native.leave_or_fail, (100_000, -1)), (pb.native.fails, (2,)), (pb.native.shared_loop_fails, (5000, 2))):
+                try:
+                    f(*args)
+                except ValueError:
+                    pass
+    run()
+    before = sys.getallocatedblocks()
+    run()
+    assert sys.getallocatedblocks() - before < 50
