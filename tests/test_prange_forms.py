@@ -321,3 +321,12 @@ def test_leaving_and_failing_leak_nothing(m, pb):
     before = sys.getallocatedblocks()
     run()
     assert sys.getallocatedblocks() - before < 50
+
+
+def test_use_threads_if(m, pb):
+    for flag in (False, True):
+        out1, out2 = np.full(100, 7, dtype=np.intc), np.full(100, 7, dtype=np.intc)
+        assert m.native.threads_if(out1, flag) == m.py.threads_if(out2, flag) == 4950
+        assert sorted(set(out1.tolist())) == ([0, 1] if flag else [0])
+    assert pb.native.block_threads_if(False) == pb.py.block_threads_if(False) == 1
+    assert pb.native.block_threads_if(True) == 3

@@ -84,3 +84,10 @@ def shared_loop_fails(n: cython.long, t: cython.int) -> cython.long:
                 raise ValueError("iteration 1000")
             c += 1
     return c
+
+
+def block_threads_if(flag: cython.bint) -> cython.long:
+    n: cython.long = 0
+    with cython.nogil, parallel(use_threads_if=flag, num_threads=3):
+        n += 1
+    return n

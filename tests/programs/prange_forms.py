@@ -264,3 +264,12 @@ def return_or_else(a: cython.double[:], x: cython.double) -> cython.Py_ssize_t:
     else:
         r = -1
     return r * 2
+
+
+def threads_if(out: cython.int[:], flag: cython.bint) -> cython.long:
+    i: cython.Py_ssize_t
+    s: cython.long = 0
+    for i in prange(out.shape[0], nogil=True, use_threads_if=flag, num_threads=2):
+        out[i] = cython.parallel.threadid()
+        s += i
+    return s

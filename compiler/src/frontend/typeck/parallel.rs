@@ -54,6 +54,10 @@ impl Checker<'_, '_> {
                         }
                     }
                 }
+                Some("use_threads_if") => {
+                    let c = self.cond(v)?;
+                    o.num_threads = Some(one_thread_unless(c, o.num_threads.take()));
+                }
                 Some(name @ ("chunksize" | "num_threads")) => {
                     let e = self.expr(v)?;
                     if !e.ty.is_int() {
@@ -63,7 +67,11 @@ impl Checker<'_, '_> {
                     if name == "chunksize" {
                         o.chunksize = Some(e);
                     } else {
-                        o.num_threads = Some(e);
+                        // After `use_threads_if=`, its condition still decides.
+                        o.num_threads = Some(match o.num_threads.take() {
+                            Some(HExpr { kind: H::IfExp { cond, .. }, .. }) => one_thread_unless(*cond, Some(e)),
+                            _ => e,
+                        });
                     }
                 }
                 _ => return fallback(&k.span, format!("prange() with the keyword argument `{}`", k.name.as_deref().unwrap_or("**"))),
@@ -138,16 +146,22 @@ impl Checker<'_, '_> {
         if let Some(a) = args.first() {
             return fallback(&a.span, "it passes `cython.parallel.parallel()` a positional argument");
         }
-        let mut num_threads = None;
+        let (mut num_threads, mut use_threads_if) = (None, None);
         for k in keywords {
-            if k.name.as_deref() != Some("num_threads") {
-                return fallback(&k.span, format!("parallel() with the keyword argument `{}`", k.name.as_deref().unwrap_or("**")));
+            match k.name.as_deref() {
+                Some("num_threads") => {
+                    let e = self.expr(&k.value)?;
+                    if !e.ty.is_int() {
+                        return error(Diagnostic::error(k.value.span.clone(), "parallel() `num_threads` must be an integer").with_label(format!("this is {}", e.ty)));
+                    }
+                    num_threads = Some(self.coerce(e, Ty::py_int(), &k.value.span, "num_threads")?);
+                }
+                Some("use_threads_if") => use_threads_if = Some(self.cond(&k.value)?),
+                _ => return fallback(&k.span, format!("parallel() with the keyword argument `{}`", k.name.as_deref().unwrap_or("**"))),
             }
-            let e = self.expr(&k.value)?;
-            if !e.ty.is_int() {
-                return error(Diagnostic::error(k.value.span.clone(), "parallel() `num_threads` must be an integer").with_label(format!("this is {}", e.ty)));
-            }
-            num_threads = Some(self.coerce(e, Ty::py_int(), &k.value.span, "num_threads")?);
+        }
+        if let Some(c) = use_threads_if {
+            num_threads = Some(one_thread_unless(c, num_threads));
         }
         if !self.nogil {
             return error(
@@ -381,4 +395,12 @@ fn op_symbol(op: ArithOp) -> &'static str {
         ArithOp::BitOr => "|",
         ArithOp::BitXor => "^",
     }
+}
+
+/// `num_threads` under `use_threads_if=cond`: one thread unless `cond` holds
+/// (then `threads`, or OpenMP's default when absent).
+fn one_thread_unless(cond: HExpr, threads: Option<HExpr>) -> HExpr {
+    let k = |v: i64| HExpr::konst(hir::Const::Int(v), Ty::py_int());
+    let then = Box::new(threads.unwrap_or_else(|| k(0)));
+    HExpr { kind: H::IfExp { cond: Box::new(cond), then, orelse: Box::new(k(1)), select: false }, ty: Ty::py_int() }
 }
