@@ -1,20 +1,29 @@
 #!/usr/bin/env python3
 """`prange` on this machine's cores against the same loop compiled serially
-(one run, best of N calls each, ratios), and a `nogil` function called from
-two Python threads against one call.
+and against Cython with OpenMP (`-fopenmp`) on the same `.py` files (one
+run, best of N calls each, ratios), and a `nogil` function called from two
+Python threads against one call.
 
-    .venv/bin/python bench/prange.py [--bin target/release/pyc-aot] [--write]
+    .venv/bin/python bench/prange.py [--bin target/release/pyc-aot] [--no-cython] [--callgrind] [--write]
 
-Kernels: examples/prange_sum.py (a sum over a double[:], memory-bound) and a
-compute-bound sum (a division and a square root per element). Wall-clock
-times on a shared machine: the load average is printed with them, since
-other processes on the same cores take from the parallel runs first.
+Kernels: examples/prange_sum.py (a sum over a double[:], memory-bound), a
+compute-bound sum (a division and a square root per element),
+examples/mandelbrot_prange.py (rows, `schedule='dynamic'`) and
+examples/matmul_prange.py (rows of the product). Wall-clock times on a
+shared machine: the load average is printed with them, since other
+processes on the same cores take from the parallel runs first. Cython comes
+from bench/.work/venv (created by bench/run.py's way, from PyPI), each file
+cythonized with CFLAGS="-O3 -fopenmp". `--callgrind` also counts the
+instructions of one call of each kernel on small inputs, serial against
+`prange` on one thread (load cannot change those).
 """
 from __future__ import annotations
 
 import argparse
 import importlib.util
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,6 +32,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+EXAMPLES = os.path.join(ROOT, "examples")
 
 HEAVY = '''
 import cython
@@ -47,6 +57,7 @@ def heavy_serial(a: cython.double[:]) -> cython.double:
 
 @cython.nogil
 @cython.cfunc
+@cython.exceptval(check=False)
 def _spin(n: cython.long) -> cython.double:
     s: cython.double = 0.0
     i: cython.long
@@ -70,11 +81,34 @@ def load(path, name):
     return m
 
 
+def so_of(out, stem):
+    return os.path.join(out, next(f for f in os.listdir(out) if f.startswith(stem + ".") and f.endswith(".so")))
+
+
 def build(binary, src, out):
     subprocess.run([binary, "build", src, "-o", out], check=True, capture_output=True)
     stem = os.path.splitext(os.path.basename(src))[0]
-    so = next(f for f in os.listdir(out) if f.startswith(stem + ".") and f.endswith(".so"))
-    return load(os.path.join(out, so), stem)
+    return load(so_of(out, stem), stem)
+
+
+def build_cython(srcs, out):
+    """Each source cythonized and compiled with OpenMP, as Cython's docs say; {stem: module}."""
+    sys.path.insert(0, HERE)
+    import run  # bench/run.py: its Cython venv
+
+    err = run.ensure_cython_venv()
+    if err:
+        raise RuntimeError(err)
+    os.makedirs(out, exist_ok=True)
+    for s in srcs:
+        shutil.copy(s, out)
+    names = [os.path.basename(s) for s in srcs]
+    env = dict(os.environ, CFLAGS="-O3 -fopenmp", LDFLAGS="-fopenmp")
+    r = subprocess.run([os.path.join(run.VENV, "bin", "cythonize"), "-i", "-3", "-q", *names], cwd=out, env=env,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("cythonize failed:\n" + r.stdout[-2000:] + r.stderr[-2000:])
+    return {os.path.splitext(n)[0]: load(so_of(out, os.path.splitext(n)[0]), os.path.splitext(n)[0]) for n in names}
 
 
 def best(f, *args, n=15):
@@ -86,42 +120,120 @@ def best(f, *args, n=15):
     return b
 
 
+def kernels(mods, np, small=False):
+    """(name, serial call, prange call with a thread count, calls to time) per kernel."""
+    ps, hv, mb, mm = mods["prange_sum"], mods["prange_heavy"], mods["mandelbrot_prange"], mods["matmul_prange"]
+    rng = np.random.default_rng(15)
+    a = rng.random(10 ** 5 if small else 10 ** 7)
+    b = a[: 10 ** 5 if small else 10 ** 6].copy()
+    img = np.zeros((60, 80) if small else (600, 800), dtype=np.intc)
+    it = 100 if small else 200
+    m = rng.random((60, 60) if small else (400, 400))
+    c = np.zeros_like(m)
+    return [
+        ("sum of %s doubles (prange_sum.py)" % ("10^5" if small else "10^7"), lambda: ps.serial_sum(a), lambda t: ps.parallel_sum_on(a, t), 15),
+        ("division + sqrt per element, %s doubles" % ("10^5" if small else "10^6"), lambda: hv.heavy_serial(b), lambda t: hv.heavy_parallel(b, t), 15),
+        ("Mandelbrot %dx%d, %d iterations, dynamic rows (mandelbrot_prange.py)" % (img.shape[1], img.shape[0], it),
+         lambda: mb.mandelbrot_serial(img, it), lambda t: mb.mandelbrot(img, it, t), 7),
+        ("matrix product %dx%d (matmul_prange.py)" % m.shape, lambda: mm.matmul_serial(m, m, c), lambda t: mm.matmul(m, m, c, t), 7),
+    ]
+
+
+CALLGRIND = """
+import sys, importlib.util
+import numpy as np
+sys.path.insert(0, {here!r})
+from prange import kernels
+def load(stem):
+    spec = importlib.util.spec_from_file_location(stem, {sos!r}[stem])
+    m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); return m
+k = kernels({{s: load(s) for s in {sos!r}}}, np, small=True)[{k}]
+f = k[1] if {serial} else (lambda: k[2](1))
+for _ in range({n}):
+    f()
+"""
+
+
+def instructions(sos, k, serial, n):
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "cg.out")
+        code = CALLGRIND.format(here=HERE, sos=sos, k=k, serial=serial, n=n)
+        subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, sys.executable, "-c", code],
+                       check=True, capture_output=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+        with open(out) as f:
+            for line in f:
+                m = re.match(r"(?:summary|totals):\s+(\d+)", line)
+                if m:
+                    return int(m.group(1))
+    raise RuntimeError("no totals in callgrind output")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "pyc-aot"))
+    ap.add_argument("--no-cython", action="store_true")
+    ap.add_argument("--callgrind", action="store_true")
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     import numpy as np
     cores = os.cpu_count()
     with tempfile.TemporaryDirectory() as tmp:
-        ps = build(args.bin, os.path.join(ROOT, "examples", "prange_sum.py"), tmp)
-        heavy_src = os.path.join(tmp, "prange_heavy.py")
+        heavy_src = os.path.join(tmp, "src", "prange_heavy.py")
+        os.makedirs(os.path.dirname(heavy_src))
         with open(heavy_src, "w") as f:
             f.write(HEAVY)
-        hv = build(args.bin, heavy_src, tmp)
-        a = np.random.default_rng(15).random(10 ** 7)
-        b = a[: 10 ** 6].copy()
+        srcs = [os.path.join(EXAMPLES, n + ".py") for n in ("prange_sum", "mandelbrot_prange", "matmul_prange")] + [heavy_src]
+        ours = {}
+        for src in srcs:
+            stem = os.path.splitext(os.path.basename(src))[0]
+            ours[stem] = build(args.bin, src, os.path.join(tmp, "pyc"))
+        cy = None if args.no_cython else build_cython(srcs, os.path.join(tmp, "cython"))
         rows = []
-        s = best(ps.serial_sum, a)
-        rows.append(("sum of 10^7 doubles (prange_sum.py)", s, best(ps.parallel_sum_on, a, 1), best(ps.parallel_sum_on, a, cores)))
-        s = best(hv.heavy_serial, b)
-        rows.append(("division + sqrt per element, 10^6 doubles", s, best(hv.heavy_parallel, b, 1), best(hv.heavy_parallel, b, cores)))
-        n = 50_000_000
-        one = best(hv.spin, n, n=5)
+        cy_kernels = kernels(cy, np) if cy else None
+        for i, (name, serial, par, n) in enumerate(kernels(ours, np)):
+            row = [name, best(serial, n=n), best(par, 1, n=n), best(par, cores, n=n)]
+            if cy_kernels:
+                _, cserial, cpar, _ = cy_kernels[i]
+                row += [best(cserial, n=n), best(cpar, cores, n=n)]
+            rows.append(row)
+        hv = ours["prange_heavy"]
+        spins = 50_000_000
+        one = best(hv.spin, spins, n=5)
 
         def two():
-            ts = [threading.Thread(target=hv.spin, args=(n,)) for _ in range(2)]
+            ts = [threading.Thread(target=hv.spin, args=(spins,)) for _ in range(2)]
             for t in ts:
                 t.start()
             for t in ts:
                 t.join()
         both = best(two, n=5)
+        counts = []
+        if args.callgrind:
+            sos = {stem: so_of(os.path.join(tmp, "pyc"), stem) for stem in ours}
+            for k, (name, *_rest) in enumerate(kernels(ours, np, small=True)):
+                per = [(instructions(sos, k, s, 11) - instructions(sos, k, s, 1)) / 10 for s in (True, False)]
+                counts.append((name, *per))
     load_avg = os.getloadavg()[0]
-    lines = [f"`prange` on {cores} cores, load average {load_avg:.2f} when measured (best of 15 calls; one run)", "",
-             f"| kernel | serial `range` | `prange`, 1 thread | `prange`, {cores} threads | serial / {cores} threads |", "|---|---|---|---|---|"]
-    for name, s, p1, pn in rows:
-        lines.append(f"| {name} | {s * 1e3:.2f} ms | {p1 * 1e3:.2f} ms | {pn * 1e3:.2f} ms | {s / pn:.2f}x |")
+    lines = [f"`prange` on {cores} cores, load average {load_avg:.2f} when measured (best of 15 or 7 calls; one run)", ""]
+    head = f"| kernel | serial `range` | `prange`, 1 thread | `prange`, {cores} threads | serial / {cores} threads |"
+    rule = "|---|---|---|---|---|"
+    if rows and len(rows[0]) > 4:
+        head += f" Cython -fopenmp serial | Cython `prange`, {cores} threads | Cython / pyc-aot, {cores} threads |"
+        rule += "---|---|---|"
+    lines += [head, rule]
+    for row in rows:
+        name, s, p1, pn = row[:4]
+        line = f"| {name} | {s * 1e3:.2f} ms | {p1 * 1e3:.2f} ms | {pn * 1e3:.2f} ms | {s / pn:.2f}x |"
+        if len(row) > 4:
+            cs, cn = row[4:]
+            line += f" {cs * 1e3:.2f} ms | {cn * 1e3:.2f} ms | {cn / pn:.2f}x |"
+        lines.append(line)
     lines += ["", f"`nogil` function from Python threads: one call {one * 1e3:.1f} ms, two threads at once {both * 1e3:.1f} ms ({both / one:.2f}x one call's time)"]
+    if counts:
+        lines += ["", "Instructions per call (callgrind, small inputs, `OMP_NUM_THREADS=1`):", "",
+                  "| kernel | serial `range` | `prange`, 1 thread | ratio |", "|---|---|---|---|"]
+        for name, s, p in counts:
+            lines.append(f"| {name} | {s:,.0f} | {p:,.0f} | {p / s:.3f} |")
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:

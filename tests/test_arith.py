@@ -199,7 +199,7 @@ def test_int_and_float_subclass_arguments(m):
 # -0.0 and -inf, x * 0.0 is not 0.0 for inf/nan/negatives, x - x is nan for
 # inf, x // 2 is not a plain shift for negative x, ...
 @pytest.mark.parametrize("fname", ["fpow_lit2", "fpow_lit3", "fpow_lit_half", "fpow_lit_neg1",
-                                   "fpow_lit0", "fpow_lit1", "fpow_lit_neg2", "mul_by_zero",
+                                   "fpow_lit0", "fpow_lit1", "fpow_lit_neg2", "mul_by_zero", "mul_by_two", "two_times",
                                    "add_zero", "sub_zero", "self_sub", "self_div", "self_eq",
                                    "double_neg", "float_div_const", "float_floordiv_const"])
 def test_float_constant_folding_pitfalls(m, fname):

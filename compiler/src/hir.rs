@@ -185,10 +185,22 @@ pub struct Prange {
     pub body: PrangeBody,
     /// Locals the body reads and never assigns: passed to the outlined body.
     pub shared: Vec<LocalId>,
-    /// The local only updated in place (`s += …`, `s *= …`): each thread's
-    /// partial, the first starting from its value, the others from the
-    /// operation's identity, combined in thread order after the loop.
-    pub reduction: Option<(LocalId, ArithOp)>,
+    /// The locals only updated in place (`s += …`, `-=`, `*=`, `&=`, `|=`,
+    /// `^=`) and the operations combining their partials (`Add` for `+=`
+    /// and `-=`): each thread's partials, the first thread's starting from
+    /// the locals' values, the others' from the operations' identities,
+    /// combined in thread order after the loop.
+    pub reductions: Vec<(LocalId, ArithOp)>,
+    /// `Some` when the body may leave the loop (`break`, `return`): the
+    /// first thread to leave stops every thread's later trips, and after the
+    /// loop the variable holds the trip that left; `true` when it holds a
+    /// `return` (passing a value unless the function returns None).
+    pub leaves: Option<bool>,
+    /// Directly inside a `with cython.parallel.parallel():` block: the loop
+    /// shares out its trips among the block's team (each thread runs its
+    /// share as part of the block, its reductions into its private values)
+    /// instead of starting a team of its own.
+    pub in_team: bool,
     pub schedule: Schedule,
     /// `chunksize=` (a positive integer), `num_threads=` (0 or absent: OpenMP's default).
     pub chunksize: Option<Expr>,
@@ -200,7 +212,9 @@ pub enum PrangeBody {
     /// As the front end typed it, over the function's locals.
     Inline(Vec<Stmt>),
     /// The function running `for var in range(lo, hi, step)` over the body:
-    /// parameters lo, hi, step, the reduction's local, then the shared ones.
+    /// parameters lo, hi, step, the first reduction's local (its partial
+    /// in, its result out), one-element views of the other reductions'
+    /// partials, then the shared locals.
     Outlined(FuncId),
 }
 
@@ -209,6 +223,9 @@ pub enum Schedule {
     Static,
     Dynamic,
     Guided,
+    /// `with cython.parallel.parallel():`: each thread of the team runs the
+    /// body once, with the loop variable its thread number.
+    Team,
 }
 
 /// How the back end runs a `range` loop: the loop decisions of `opt::loops`.
@@ -767,7 +784,13 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
             StmtKind::Prange(p) => {
                 let name = |id: &LocalId| f.locals[id.0 as usize].name.clone();
                 let shared: Vec<String> = p.shared.iter().map(name).collect();
-                let red = p.reduction.map_or(String::new(), |(id, op)| format!(", reduction {} {op:?}", name(&id)));
+                let mut red: String = p.reductions.iter().map(|(id, op)| format!(", reduction {} {op:?}", name(id))).collect();
+                red += if p.in_team { ", in the block's team" } else { "" };
+                red += match p.leaves {
+                    Some(true) => ", leaves (break/return)",
+                    Some(false) => ", leaves (break)",
+                    None => "",
+                };
                 let opt = |e: &Option<Expr>| e.as_ref().map_or("-".to_string(), |e| dump_expr(module, f, e));
                 let _ = writeln!(
                     out,

@@ -27,6 +27,17 @@ EXTRA = {
                       "parallel_sum_on(memoryview(__import__('array').array('d', range(1000))), 1)",
                       "parallel_sum(memoryview(__import__('array').array('d')))",
                       "serial_sum(memoryview(__import__('array').array('d', [0.5, 1.25, -3.0])))"],
+    # Every pixel and every product is computed as serially, in any thread.
+    "mandelbrot_prange.py": [
+        "(lambda v: (mandelbrot(v, 60, 2), v.tolist()))(memoryview(__import__('array').array('i', bytes(4 * 21 * 17))).cast('B').cast('i', (21, 17)))",
+        "(lambda v: (mandelbrot(v, 60, 1), v.tolist()))(memoryview(__import__('array').array('i', bytes(4 * 1 * 5))).cast('B').cast('i', (1, 5)))",
+        "mandelbrot(memoryview(__import__('array').array('i')).cast('B').cast('i', (0, 3)), 60, 2)",
+        "(lambda v: (mandelbrot_serial(v, 30), v.tolist()))(memoryview(__import__('array').array('i', bytes(4 * 6 * 7))).cast('B').cast('i', (6, 7)))"],
+    "matmul_prange.py": [
+        "(lambda a, b, c: (matmul(a, b, c, 2), c.tolist()))(*(memoryview(__import__('array').array('d', [1.0 / (v + 1) for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((9, 5), (5, 7), (9, 7))))",
+        "(lambda a, b, c: (matmul(a, b, c, 1), c.tolist()))(*(memoryview(__import__('array').array('d', [0.1 * v for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((1, 3), (3, 2), (1, 2))))",
+        "(lambda a, b, c: (matmul(a, b, c, 2), c.tolist()))(*(memoryview(__import__('array').array('d', [0.1 * v for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((2, 3), (2, 2), (2, 2))))",
+        "(lambda a, b, c: (matmul_serial(a, b, c), c.tolist()))(*(memoryview(__import__('array').array('d', [v - 3.5 for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((4, 4), (4, 4), (4, 4))))"],
 }
 PROJECT_CALLS = {
     "aotdemo/kernels.py": ["harmonic(1000)", "harmonic(0)", "gcd(-12, 18)", "gcd(0, 0)", "collatz_steps(27)",

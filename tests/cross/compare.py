@@ -25,6 +25,8 @@ CALLS = {
     # On a thread team (libgomp): integer-valued sums are exact in any order.
     "prange_sum": ["parallel_sum(%s('d', range(100001)))" % ARR, "parallel_sum_on(%s('d', range(1001)), 2)" % ARR,
                    "parallel_sum_on(%s('d', [0.1, 0.2, 0.3]), 1)" % ARR, "parallel_sum(%s('d'))" % ARR],
+    "mandelbrot_prange": ["=(lambda v: (m.mandelbrot(v, 50, 2), v.tolist()))(memoryview(%s('i', bytes(4 * 12 * 10))).cast('B').cast('i', (12, 10)))" % ARR],
+    "matmul_prange": ["=(lambda a, b, c: (m.matmul(a, b, c, 2), c.tolist()))(*(memoryview(%s('d', [1.0 / (v + 1) for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((6, 5), (5, 4), (6, 4))))" % ARR],
     # Test programs exercising code paths the examples do not.
     "tests/programs/math_extra": ["m_gcd(12, -18)", "m_gcd(-2**63, 6)", "m_lcm(4, 6)", "m_lcm(2**40, 3**25)",
                                   "m_isqrt(2**62 + 5)", "m_factorial(20)", "m_factorial(21)", "m_comb(60, 30)",

@@ -189,6 +189,14 @@ def mul_by_zero(x: float) -> float:
     return x * 0.0
 
 
+def mul_by_two(x: float) -> float:
+    return x * 2.0
+
+
+def two_times(x: float) -> float:
+    return 2.0 * x
+
+
 def add_zero(x: float) -> float:
     return x + 0.0
 

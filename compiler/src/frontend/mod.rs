@@ -147,7 +147,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         return Err(errors);
     }
 
-    let functions = match typeck::check_all(&cx, candidates, &mut left) {
+    let functions = match typeck::check_all(&cx, candidates, &mut left, &mut warnings) {
         Ok(functions) => functions,
         Err(errors) => return Err(errors),
     };

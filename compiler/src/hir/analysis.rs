@@ -93,7 +93,7 @@ pub fn maybe_unbound(f: &Function) -> HashSet<LocalId> {
                         reads(e, &st, out);
                     }
                     if let Some(s) = &st {
-                        let passed = p.shared.iter().chain(p.reduction.as_ref().map(|r| &r.0));
+                        let passed = p.shared.iter().chain(p.reductions.iter().map(|r| &r.0));
                         out.extend(passed.filter(|id| !s.contains(id)));
                     }
                     if let super::PrangeBody::Inline(body) = &p.body {
@@ -156,7 +156,7 @@ pub fn assigns(body: &[Stmt], local: LocalId) -> bool {
         found |= match &s.kind {
             StmtKind::Assign(pairs) => pairs.iter().any(|(l, _)| *l == local),
             StmtKind::ForRange { var, .. } => *var == local,
-            StmtKind::Prange(p) => p.var == local || p.reduction.is_some_and(|r| r.0 == local),
+            StmtKind::Prange(p) => p.var == local || p.reductions.iter().any(|r| r.0 == local),
             _ => false,
         }
     });

@@ -198,11 +198,13 @@ pub enum BodyOp {
     /// `omp_get_thread_num()`: the thread's number in its team.
     ThreadId,
     /// A `prange` on a thread team: the outlined body `func` called per
-    /// chunk of `range(start, stop, step)` with `args` (the reduction's
-    /// value, then the shared locals; a view as its parts), `threads` (absent
-    /// or not positive: OpenMP's default) and `chunk` as `hir::Prange` says.
-    /// Dests: the loop variable's last value (`var` when the range is
-    /// empty), whether any trip ran, then the reduction's combined value.
+    /// chunk of `range(start, stop, step)`; `args` are the reductions'
+    /// values before the loop, then the shared locals (a view as its parts);
+    /// `threads` (absent or not positive: OpenMP's default) and `chunk` as
+    /// `hir::Prange` says. Dests: the loop variable's last value (`var` when
+    /// the range is empty), whether any trip ran, for a variable narrower
+    /// than 64 bits the counter after the last trip (`start` when none ran),
+    /// then the reductions' combined values.
     Parallel {
         func: FuncId,
         start: Local,
@@ -213,8 +215,17 @@ pub enum BodyOp {
         chunk: Option<Local>,
         schedule: hir::Schedule,
         args: Vec<Local>,
-        reduction: Option<(ArithOp, Ty)>,
+        reductions: Vec<(ArithOp, Ty)>,
         var_ty: Ty,
+        /// `Some` when the body may leave the loop (`hir::Prange::leaves`),
+        /// with the type of the value a `return` passes: then also the dests
+        /// whether a trip left, whether by `return`, the loop variable's
+        /// value then and the returned value.
+        leaves: Option<Option<Ty>>,
+        /// `hir::Prange::in_team`: the team function called on this thread
+        /// (every thread of the block's team calls it) instead of a team
+        /// started for the loop.
+        workshare: bool,
     },
 }
 
@@ -227,7 +238,10 @@ impl BodyOp {
             CArray { ty, .. } => 1 + 2 * ty.ndim as usize,
             // The counter, the loop variable and the sum, and their flags.
             VectorPrelude { .. } => 5,
-            Parallel { reduction, .. } => 2 + usize::from(reduction.is_some()),
+            Parallel { reductions, var_ty, leaves, .. } => {
+                let exits = leaves.map_or(0, |value| 3 + usize::from(value.is_some()));
+                2 + usize::from(matches!(var_ty, Ty::Int(t) if t.bits < 64)) + reductions.len() + exits
+            }
             RangeNext { .. } | StepCounter { .. } => 2,
             _ => 1,
         }
@@ -403,9 +417,15 @@ impl BodyOp {
             GilEnsure => "gil_ensure".to_string(),
             ThreadId => "thread_id".to_string(),
             GilRelease { state } => format!("gil_release {state}"),
-            Parallel { func, start, stop, step, threads, chunk, schedule, args, reduction, .. } => {
+            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, leaves, workshare, .. } => {
                 let opt = |l: &Option<Local>| l.map_or("-".to_string(), |l| l.to_string());
-                let red = reduction.map_or(String::new(), |(op, ty)| format!(", reduction {op:?}[{ty}]"));
+                let mut red: String = reductions.iter().map(|(op, ty)| format!(", reduction {op:?}[{ty}]")).collect();
+                red += if *workshare { ", workshare" } else { "" };
+                red += &match leaves {
+                    Some(Some(ty)) => format!(", leaves returning {ty}"),
+                    Some(None) => ", leaves".to_string(),
+                    None => String::new(),
+                };
                 format!("parallel f{}({}) over {start}, {stop}, {step}, {schedule:?}, chunk {}, threads {}{red}", func.0, list(args), opt(chunk), opt(threads))
             }
         }

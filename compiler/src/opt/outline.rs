@@ -2,13 +2,18 @@
 //! (`PrangeBody::Outlined`), before the decisions, so its inner `range`
 //! loop gets its plan like any other: `for var in range(lo, hi, step):
 //! body` over a copy of the function's locals, taking lo, hi, step, the
-//! reduction's local (its starting value; its final one returned) and the
-//! shared locals as parameters. The thread team calls it once per chunk of
-//! the range; the function's other locals are its private ones. It may run
-//! without the GIL (`nogil`), and Python never sees it (`outlined_from`).
+//! first reduction's local (its starting value; its final one returned),
+//! one-element views of the other reductions' partials (read before the
+//! trips, written after them) and the shared locals as parameters. The
+//! thread team calls it once per chunk of the range; the function's other
+//! locals are its private ones. It may run without the GIL (`nogil`), and
+//! Python never sees it (`outlined_from`).
 
-use crate::hir::{self, Expr, FuncId, Function, Local, LocalId, Param, ParamKind, PrangeBody, Stmt, StmtKind};
-use crate::types::Ty;
+use crate::hir::{self, CmpOp, Const, Expr, ExprKind, FuncId, Function, Local, LocalId, Param, ParamKind, PrangeBody, Stmt, StmtKind};
+use crate::types::{Elem, IntTy, Ty, ViewTy};
+
+/// The type of a narrow loop variable's chunk bounds and of a partial's index.
+const SSIZE: Ty = Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" });
 
 pub fn outline(module: &mut hir::Module) {
     // Outlined functions are visited in turn: a nested `prange` is outlined too.
@@ -46,8 +51,13 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
     // Shared C arrays arrive as views; no other needs storage here.
     let mut locals: Vec<Local> = f.locals.iter().map(|l| Local { c_array: None, ..l.clone() }).collect();
     let var_ty = f.locals[p.var.0 as usize].ty;
+    // A narrower variable's chunk bounds are 64-bit: its range may end past its type.
+    let bound_ty = match var_ty {
+        Ty::Int(t) if t.bits < 64 => SSIZE,
+        t => t,
+    };
     let bound = |name: &str, locals: &mut Vec<Local>| {
-        locals.push(Local { name: name.to_string(), ty: var_ty, c_array: None });
+        locals.push(Local { name: name.to_string(), ty: bound_ty, c_array: None });
         LocalId(locals.len() as u32 - 1)
     };
     let (lo, hi, step) = (bound("<prange lo>", &mut locals), bound("<prange hi>", &mut locals), bound("<prange step>", &mut locals));
@@ -60,17 +70,57 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
         default_src: None,
         accepts_none: true,
     };
-    let ids = [lo, hi, step].into_iter().chain(p.reduction.map(|r| r.0)).chain(p.shared.iter().copied());
+    // The reductions after the first keep their partials in the thread's
+    // slots, read before the chunk's trips and written after them.
+    let mut partials = vec![];
+    for &(r, _) in p.reductions.iter().skip(1) {
+        let l = &f.locals[r.0 as usize];
+        let elem = Elem::of(l.ty).unwrap_or(Elem::Float(64));
+        locals.push(Local { name: format!("<partial {}>", l.name), ty: Ty::View(ViewTy { elem, ndim: 1, c_contig: true, f_contig: false }), c_array: None });
+        partials.push((r, LocalId(locals.len() as u32 - 1), l.ty));
+    }
+    // A body that leaves the loop reports how through views of its thread's slots.
+    let exits = p.leaves.map(|has_return| {
+        let mut slot = |name: &str, ty: Ty| {
+            let elem = Elem::of(ty).unwrap_or(Elem::Float(64));
+            locals.push(Local { name: name.to_string(), ty: Ty::View(ViewTy { elem, ndim: 1, c_contig: true, f_contig: false }), c_array: None });
+            LocalId(locals.len() as u32 - 1)
+        };
+        let (how, at) = (slot("<left how>", SSIZE), slot("<left at>", var_ty));
+        let value = (has_return && f.ret != Ty::Void).then(|| slot("<returned>", f.ret));
+        Exits { how, at, value, stop: slot("<stop>", SSIZE) }
+    });
+    let first = p.reductions.first().map(|r| r.0);
+    let exit_ids = exits.iter().flat_map(|e| [Some(e.how), Some(e.at), e.value, Some(e.stop)]).flatten();
+    let ids = [lo, hi, step].into_iter().chain(first).chain(partials.iter().map(|p| p.1)).chain(exit_ids).chain(p.shared.iter().copied());
     let params = ids.map(|id| param(id, &locals)).collect();
-    let at = |v: LocalId| Expr::local(v, var_ty);
-    let ret = p.reduction.map_or(Ty::Void, |(r, _)| f.locals[r.0 as usize].ty);
-    let result = p.reduction.map(|(r, _)| Expr::local(r, ret));
+    let at = |v: LocalId| {
+        let wide = Expr::local(v, bound_ty);
+        if var_ty == bound_ty {
+            wide
+        } else {
+            Expr { kind: ExprKind::Convert(Box::new(wide)), ty: var_ty }
+        }
+    };
+    let ret = first.map_or(Ty::Void, |r| f.locals[r.0 as usize].ty);
+    let result = first.map(|r| Expr::local(r, ret));
     // A constant step stays one, so the loop gets the plans it would get serially.
     let step = if p.step.as_const().is_some() { p.step.clone() } else { at(step) };
-    let body = vec![
-        Stmt { kind: StmtKind::ForRange { var: p.var, start: at(lo), stop: at(hi), step, body, orelse: vec![], plan: Default::default() }, line },
-        Stmt { kind: StmtKind::Return(result), line },
-    ];
+    let mut out: Vec<Stmt> = partials.iter().map(|&(r, view, ty)| Stmt { kind: StmtKind::Assign(vec![(r, element(view, ty))]), line }).collect();
+    let mut epilogue: Vec<Stmt> = partials.iter().map(|&(r, view, ty)| store(view, Expr::local(r, ty), line)).collect();
+    epilogue.push(Stmt { kind: StmtKind::Return(result), line });
+    let body = match &exits {
+        Some(e) => {
+            // Once a thread has left, every later trip of every thread is skipped.
+            let stopped = Expr { kind: ExprKind::Compare { operands: vec![element(e.stop, SSIZE), Expr::konst(Const::Int(0), SSIZE)], ops: vec![CmpOp::Ne] }, ty: Ty::Bool };
+            let skip = Stmt { kind: StmtKind::If { cond: stopped, then: vec![Stmt { kind: StmtKind::Break, line }], orelse: vec![] }, line };
+            std::iter::once(skip).chain(e.rewrite(body, false, p.var, var_ty, &epilogue)).collect()
+        }
+        None => body,
+    };
+    out.push(Stmt { kind: StmtKind::ForRange { var: p.var, start: at(lo), stop: at(hi), step, body, orelse: vec![], plan: Default::default() }, line });
+    out.extend(epilogue);
+    let body = out;
     Function {
         id,
         name: format!("{}.prange{k}", f.name),
@@ -90,5 +140,71 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
         nogil: true,
         outlined_from: Some(f.id),
         chunk_in_axis,
+    }
+}
+
+fn element(view: LocalId, ty: Ty) -> Expr {
+    Expr { kind: ExprKind::Index { view, indices: vec![Expr::konst(Const::Int(0), SSIZE)], in_bounds: vec![] }, ty }
+}
+
+fn store(view: LocalId, value: Expr, line: u32) -> Stmt {
+    Stmt { kind: StmtKind::Store { view, indices: vec![Expr::konst(Const::Int(0), SSIZE)], value, in_bounds: vec![], checked_by_load: false }, line }
+}
+
+/// The thread's slots a body that leaves the loop writes: how it left (1:
+/// `break`, 2: `return`), the loop variable's value then, the returned
+/// value, and the flag every thread's trips test (shared by the team).
+struct Exits {
+    how: LocalId,
+    at: LocalId,
+    value: Option<LocalId>,
+    stop: LocalId,
+}
+
+impl Exits {
+    /// `body` with its `break` of the loop and every `return` reporting
+    /// through the slots: a `break` then leaves the chunk's loop, a `return`
+    /// the chunk (after `epilogue`'s stores, with its result).
+    fn rewrite(&self, body: Vec<Stmt>, in_inner: bool, var: LocalId, var_ty: Ty, epilogue: &[Stmt]) -> Vec<Stmt> {
+        let mut out = vec![];
+        for s in body {
+            let line = s.line;
+            let report = |how: i64, value: Option<Expr>| {
+                let mut r = vec![store(self.how, Expr::konst(Const::Int(how), SSIZE), line), store(self.at, Expr::local(var, var_ty), line)];
+                r.extend(self.value.zip(value).map(|(slot, v)| store(slot, v, line)));
+                r.push(store(self.stop, Expr::konst(Const::Int(1), SSIZE), line));
+                r
+            };
+            let kind = match s.kind {
+                StmtKind::Break if !in_inner => {
+                    out.extend(report(1, None));
+                    StmtKind::Break
+                }
+                StmtKind::Return(v) => {
+                    out.extend(report(2, v));
+                    out.extend(epilogue.iter().cloned());
+                    continue;
+                }
+                StmtKind::If { cond, then, orelse } => {
+                    StmtKind::If { cond, then: self.rewrite(then, in_inner, var, var_ty, epilogue), orelse: self.rewrite(orelse, in_inner, var, var_ty, epilogue) }
+                }
+                StmtKind::While { cond, body, orelse } => {
+                    StmtKind::While { cond, body: self.rewrite(body, true, var, var_ty, epilogue), orelse: self.rewrite(orelse, in_inner, var, var_ty, epilogue) }
+                }
+                StmtKind::ForRange { var: v, start, stop, step, body, orelse, plan } => StmtKind::ForRange {
+                    var: v,
+                    start,
+                    stop,
+                    step,
+                    body: self.rewrite(body, true, var, var_ty, epilogue),
+                    orelse: self.rewrite(orelse, in_inner, var, var_ty, epilogue),
+                    plan,
+                },
+                StmtKind::Gil { release, body } => StmtKind::Gil { release, body: self.rewrite(body, in_inner, var, var_ty, epilogue) },
+                other => other,
+            };
+            out.push(Stmt { kind, line });
+        }
+        out
     }
 }

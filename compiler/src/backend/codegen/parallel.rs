@@ -3,7 +3,9 @@
 //! count, the chunk size, the threads' partials, the first error and its
 //! exception, the outlined body's arguments), `GOMP_parallel` running this
 //! loop's team function on every thread with the GIL released, then the
-//! first error raised or the partials combined in thread order.
+//! first error raised or the partials combined in thread order. A loop
+//! sharing a parallel block's team calls the team function on each of the
+//! block's threads instead, with its own environment.
 //!
 //! The team function (one per outlined body) gives its thread a Python
 //! thread state for the call and asks for its stack limit
@@ -20,6 +22,7 @@ use super::super::{FnCx, R};
 use super::flags;
 use super::op::OpCx;
 use crate::hir::{ArithOp, FuncId, Schedule};
+use crate::mir::body::SSIZE;
 use crate::types::Ty;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, AbiParam, BlockArg, InstBuilder, StackSlotData, StackSlotKind, Value};
@@ -44,10 +47,32 @@ const ARGS: i32 = 80;
 pub(crate) struct Team {
     pub func: FuncId,
     pub schedule: Schedule,
-    pub reduction: Option<(ArithOp, Ty)>,
+    /// The reductions' combining operations and types.
+    pub reductions: Vec<(ArithOp, Ty)>,
+    pub var_ty: Ty,
+    /// `mir::body::BodyOp::Parallel`'s `leaves` and `workshare`.
+    pub leaves: Option<Option<Ty>>,
+    pub workshare: bool,
 }
 
-/// The reduction's identity as a value of `ty`.
+impl Team {
+    /// The partial slots' arrays (MAX_THREADS slots of 8 bytes each): one
+    /// per reduction, then, for a body that leaves the loop, how each thread
+    /// left, its loop variable then, its returned value, and the stop flag
+    /// (its first slot, shared).
+    fn slot_arrays(&self) -> usize {
+        let exits = self.leaves.map_or(0, |value| 3 + usize::from(value.is_some()));
+        (self.reductions.len() + exits).max(1)
+    }
+
+    /// The element types of the exit slots' arrays, from the first.
+    fn exit_slots(&self) -> Vec<Ty> {
+        let Some(value) = self.leaves else { return vec![] };
+        [Some(Ty::Int(SSIZE)), Some(self.var_ty)].into_iter().chain([value, Some(Ty::Int(SSIZE))]).flatten().collect()
+    }
+}
+
+/// The identity of the reduction's combining operation as a value of `ty`.
 fn identity(cx: &mut FnCx, op: ArithOp, ty: Ty) -> R<Value> {
     let t = super::super::clif_type(ty).ok_or("a reduction without a machine type")?;
     let one = op == ArithOp::Mul;
@@ -55,16 +80,21 @@ fn identity(cx: &mut FnCx, op: ArithOp, ty: Ty) -> R<Value> {
         // -0.0 + x is x for every x: a thread's partial is its trips' exact sum.
         Ty::Float(32) => cx.b.ins().f32const(if one { 1.0 } else { -0.0 }),
         Ty::Float(_) => cx.b.ins().f64const(if one { 1.0 } else { -0.0 }),
+        // Every bit set, in the type's width.
+        _ if op == ArithOp::BitAnd => cx.b.ins().iconst(t, if t.bits() >= 64 { -1 } else { (1i64 << t.bits()) - 1 }),
         _ => cx.b.ins().iconst(t, i64::from(one)),
     })
 }
 
 impl OpCx<'_, '_, '_> {
     /// The loop (`BodyOp::Parallel`): `a` is start, stop, step, the loop
-    /// variable, the thread count and chunk size when given, then the body's
-    /// arguments. The variable's last value, whether a trip ran, and the
-    /// reduction's combined value.
+    /// variable, the thread count and chunk size when given, the reductions'
+    /// values, then the shared locals. The variable's last value, whether a
+    /// trip ran, and the reductions' combined values.
+    /// A loop variable narrower than 64 bits also gets the counter after the
+    /// last trip (`start` when none ran), for the check of a cut range.
     pub(crate) fn parallel(&mut self, team: &Team, a: &[Value], threads: bool, chunk: bool) -> R<Vec<Value>> {
+        let narrow = matches!(team.var_ty, Ty::Int(t) if t.bits < 64);
         let p = self.cx.em.ptr;
         let (start, stop, step, var) = (a[0], a[1], a[2], a[3]);
         let mut k = 4;
@@ -74,31 +104,50 @@ impl OpCx<'_, '_, '_> {
             v
         };
         let (threads, chunk) = (next(threads), next(chunk));
-        let args = &a[k..];
+        let reductions = team.reductions.len();
+        let inits = a.get(k..k + reductions).ok_or("a reduction without its value")?;
+        // The body's arguments: the first reduction's value, then the shared locals.
+        let args: Vec<Value> = inits.iter().take(1).chain(&a[k + reductions..]).copied().collect();
         self.check_range_step(step)?;
         let n = self.trip_count(start, stop, step);
-        let acc_in = match team.reduction {
-            Some(_) => Some(*args.first().ok_or("a reduction without its value")?),
-            None => None,
-        };
         let (run, join) = (self.cx.b.create_block(), self.cx.b.create_block());
-        self.cx.b.append_block_param(join, types::I64);
+        let var_t = self.cx.b.func.dfg.value_type(var);
+        self.cx.b.append_block_param(join, var_t);
         self.cx.b.append_block_param(join, types::I8);
-        if let Some(v) = acc_in {
-            let t = self.cx.b.func.dfg.value_type(v);
+        if narrow {
+            self.cx.b.append_block_param(join, types::I64);
+        }
+        for v in inits {
+            let t = self.cx.b.func.dfg.value_type(*v);
             self.cx.b.append_block_param(join, t);
         }
         let any = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, n, 0);
         let no = self.cx.b.ins().iconst(types::I8, 0);
-        let skip: Vec<BlockArg> = [var, no].into_iter().chain(acc_in).map(BlockArg::Value).collect();
+        let mut skip: Vec<Value> = [var, no].into_iter().chain(narrow.then_some(start)).chain(inits.iter().copied()).collect();
+        let exit_types = match team.leaves {
+            Some(value) => {
+                let value_t = value.map(|ty| super::super::clif_type(ty).ok_or("a returned value without a machine type")).transpose()?;
+                let types_ = [types::I8, types::I8, var_t].into_iter().chain(value_t).collect::<Vec<_>>();
+                for t in &types_ {
+                    self.cx.b.append_block_param(join, *t);
+                }
+                // Nothing left the loop: the values are not read.
+                skip.extend([no, no, var]);
+                skip.extend(value_t.map(|t| zero_of(self.cx, t)));
+                Some(value_t)
+            }
+            None => None,
+        };
+        let skip: Vec<BlockArg> = skip.into_iter().map(BlockArg::Value).collect();
         self.cx.b.ins().brif(any, run, &[], join, &skip);
         self.enter(run);
 
         // The team: as many threads as asked for (OpenMP's default when not
-        // positive), at most MAX_THREADS.
-        let mut t = self.call_c("omp_get_max_threads", &[], &[types::I32], &[])?[0];
+        // positive), at most MAX_THREADS; sharing a block's team, that team.
+        let size = if team.workshare { "omp_get_num_threads" } else { "omp_get_max_threads" };
+        let mut t = self.call_c(size, &[], &[types::I32], &[])?[0];
         t = self.cx.b.ins().sextend(types::I64, t);
-        if let Some(asked) = threads {
+        if let (Some(asked), false) = (threads, team.workshare) {
             let asked = asked;
             let positive = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, asked, 0);
             t = self.cx.b.ins().select(positive, asked, t);
@@ -109,7 +158,9 @@ impl OpCx<'_, '_, '_> {
         t = self.cx.b.ins().smax(t, one);
 
         let env = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, ARGS as u32 + 8 * args.len() as u32, 3));
-        let partials = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8 * MAX_THREADS as u32, 3));
+        // Each reduction's partials: MAX_THREADS slots of 8 bytes.
+        let slots = 8 * MAX_THREADS as u32 * team.slot_arrays() as u32;
+        let partials = self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, slots, 3));
         let env_addr = self.cx.b.ins().stack_addr(p, env, 0);
         let partials_addr = self.cx.b.ins().stack_addr(p, partials, 0);
         let zero = self.cx.b.ins().iconst(types::I64, 0);
@@ -123,15 +174,24 @@ impl OpCx<'_, '_, '_> {
         for (i, v) in args.iter().enumerate() {
             self.cx.b.ins().store(flags(), *v, env_addr, ARGS + 8 * i as i32);
         }
-        if let (Some((op, ty)), Some(acc)) = (team.reduction, acc_in) {
+        let slots_of = |o: &mut Self, j: usize| if j == 0 { partials_addr } else { o.cx.b.ins().iadd_imm_s(partials_addr, 8 * MAX_THREADS * j as i64) };
+        for (j, (&(op, ty), &init)) in team.reductions.iter().zip(inits).enumerate() {
             // Thread 0 goes on from the value before the loop, the others
             // from the identity; a thread the team does not get adds nothing.
             let id = identity(self.cx, op, ty)?;
-            self.fill_partials(partials_addr, t, id)?;
-            self.cx.b.ins().store(flags(), acc, partials_addr, 0);
+            let mine = slots_of(self, j);
+            self.fill_partials(mine, t, id)?;
+            self.cx.b.ins().store(flags(), init, mine, 0);
+        }
+        if team.leaves.is_some() {
+            // No thread has left, and the stop flag is down.
+            let how = slots_of(self, reductions);
+            self.fill_partials(how, t, zero)?;
+            let stop_flag = slots_of(self, reductions + team.exit_slots().len() - 1);
+            self.cx.b.ins().store(flags(), zero, stop_flag, 0);
         }
 
-        let team_fn = self.team_function(team, args)?;
+        let team_fn = self.team_function(team, &args)?;
         let r = self.cx.func_ref(team_fn);
         let fn_addr = self.cx.b.ins().func_addr(p, r);
         // The team runs without the GIL: released here if this thread holds it.
@@ -145,9 +205,15 @@ impl OpCx<'_, '_, '_> {
         self.cx.b.ins().jump(call, &[BlockArg::Value(ts)]);
         self.enter(call);
         let ts = self.cx.b.block_params(call)[0];
-        let t32 = self.cx.b.ins().ireduce(types::I32, t);
-        let no_flags = self.cx.b.ins().iconst(types::I32, 0);
-        self.call_c("GOMP_parallel", &[p, p, types::I32, types::I32], &[], &[fn_addr, env_addr, t32, no_flags])?;
+        if team.workshare {
+            // Every thread of the block's team runs its own share here.
+            let r = self.cx.func_ref(team_fn);
+            self.cx.b.ins().call(r, &[env_addr]);
+        } else {
+            let t32 = self.cx.b.ins().ireduce(types::I32, t);
+            let no_flags = self.cx.b.ins().iconst(types::I32, 0);
+            self.call_c("GOMP_parallel", &[p, p, types::I32, types::I32], &[], &[fn_addr, env_addr, t32, no_flags])?;
+        }
         let (restore, after) = (self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.ins().brif(ts, restore, &[], after, &[]);
         self.enter(restore);
@@ -168,16 +234,68 @@ impl OpCx<'_, '_, '_> {
 
         let nm1 = self.cx.b.ins().iadd_imm_s(n, -1);
         let span = self.cx.b.ins().imul(nm1, step);
-        let last = self.cx.b.ins().iadd(start, span);
+        let mut last = self.cx.b.ins().iadd(start, span);
+        if var_t != types::I64 {
+            last = self.cx.b.ins().ireduce(var_t, last);
+        }
         let yes = self.cx.b.ins().iconst(types::I8, 1);
         let mut out = vec![last, yes];
-        if let Some((op, ty)) = team.reduction {
-            out.push(self.combine(op, ty, partials_addr, t)?);
+        if narrow {
+            let span = self.cx.b.ins().imul(n, step);
+            out.push(self.cx.b.ins().iadd(start, span));
+        }
+        for (j, &(op, ty)) in team.reductions.iter().enumerate() {
+            let mine = slots_of(self, j);
+            out.push(self.combine(op, ty, mine, t)?);
+        }
+        if let Some(value_t) = exit_types {
+            let how = slots_of(self, reductions);
+            out.extend(self.first_exit(how, t, var_t, value_t)?);
         }
         let out_args: Vec<BlockArg> = out.into_iter().map(BlockArg::Value).collect();
         self.cx.b.ins().jump(join, &out_args);
         self.enter(join);
         Ok(self.cx.b.block_params(join).to_vec())
+    }
+
+    /// Whether a thread left the loop, whether by `return`, the loop
+    /// variable then and the returned value: those of the first thread (in
+    /// thread order) whose `how` slot is set; `how` is the first exit array.
+    fn first_exit(&mut self, how: Value, t: Value, var_t: ir::Type, value_t: Option<ir::Type>) -> R<Vec<Value>> {
+        let (header, body, found, done) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.append_block_param(header, types::I64);
+        for t in [types::I8, types::I8, var_t].into_iter().chain(value_t) {
+            self.cx.b.append_block_param(done, t);
+        }
+        let zero_k = self.cx.b.ins().iconst(types::I64, 0);
+        self.cx.b.ins().jump(header, &[BlockArg::Value(zero_k)]);
+        self.cx.b.switch_to_block(header);
+        let k = self.cx.b.block_params(header)[0];
+        let more = self.cx.b.ins().icmp(IntCC::SignedLessThan, k, t);
+        let no = self.cx.b.ins().iconst(types::I8, 0);
+        let mut none: Vec<Value> = vec![no, no, zero_of(self.cx, var_t)];
+        none.extend(value_t.map(|t| zero_of(self.cx, t)));
+        let none: Vec<BlockArg> = none.into_iter().map(BlockArg::Value).collect();
+        self.cx.b.ins().brif(more, body, &[], done, &none);
+        self.enter(body);
+        let off = self.cx.b.ins().ishl_imm_s(k, 3);
+        let at = self.cx.b.ins().iadd(how, off);
+        let h = self.cx.b.ins().load(types::I64, flags(), at, 0);
+        let k1 = self.cx.b.ins().iadd_imm_s(k, 1);
+        self.cx.b.ins().brif(h, found, &[], header, &[BlockArg::Value(k1)]);
+        self.cx.b.seal_block(header);
+        self.enter(found);
+        let yes = self.cx.b.ins().iconst(types::I8, 1);
+        let returned = self.cx.b.ins().icmp_imm_s(IntCC::Equal, h, 2);
+        let var = self.cx.b.ins().load(var_t, flags(), at, 8 * MAX_THREADS as i32);
+        let mut out = vec![yes, returned, var];
+        if let Some(vt) = value_t {
+            out.push(self.cx.b.ins().load(vt, flags(), at, 16 * MAX_THREADS as i32));
+        }
+        let out: Vec<BlockArg> = out.into_iter().map(BlockArg::Value).collect();
+        self.cx.b.ins().jump(done, &out);
+        self.enter(done);
+        Ok(self.cx.b.block_params(done).to_vec())
     }
 
     /// `len(range(start, stop, step))` for a step that is not zero.
@@ -305,27 +423,56 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
     let (start, step, n, chunk, stop, partials) =
         (load(cx, types::I64, START), load(cx, types::I64, STEP), load(cx, types::I64, COUNT), load(cx, types::I64, CHUNK), load(cx, types::I64, STOP), load(cx, p, PARTIALS));
     let args: Vec<Value> = arg_types.iter().enumerate().map(|(i, t)| load(cx, *t, ARGS + 8 * i as i32)).collect();
-    let acc_ty = match team.reduction {
-        Some((_, ty)) => super::super::clif_type(ty).ok_or("a reduction without a machine type")?,
+    let acc_ty = match team.reductions.first() {
+        Some(&(_, ty)) => super::super::clif_type(ty).ok_or("a reduction without a machine type")?,
         None => types::I8,
     };
     let acc = cx.b.declare_var(acc_ty);
     let failed = cx.b.declare_var(types::I8);
     let won = cx.b.declare_var(types::I8);
-    if team.reduction.is_some() {
+    let reduction = !team.reductions.is_empty();
+    if reduction {
         let mine = cx.b.ins().ishl_imm_s(tid, 3);
         let mine = cx.b.ins().iadd(partials, mine);
         let v = cx.b.ins().load(acc_ty, flags(), mine, 0);
         cx.b.def_var(acc, v);
     }
+    // The other reductions' partials: this thread's slots, as one-element views.
+    let mut partial_views = vec![];
+    for (j, &(_, ty)) in team.reductions.iter().enumerate().skip(1) {
+        let size = super::super::clif_type(ty).ok_or("a reduction without a machine type")?.bytes();
+        let at = cx.b.ins().iadd_imm_s(tid, MAX_THREADS * j as i64);
+        let at = cx.b.ins().ishl_imm_s(at, 3);
+        let data = cx.b.ins().iadd(partials, at);
+        let (shape, stride) = (cx.b.ins().iconst(types::I64, 1), cx.b.ins().iconst(types::I64, i64::from(size)));
+        partial_views.extend([data, shape, stride]);
+    }
+    // A body that leaves the loop: its exit slots, the stop flag shared.
+    let exits = team.exit_slots();
+    for (e, &ty) in exits.iter().enumerate() {
+        let size = super::super::clif_type(ty).ok_or("an exit slot without a machine type")?.bytes();
+        let j = (team.reductions.len() + e) as i64;
+        let thread = if e + 1 == exits.len() { cx.b.ins().iconst(types::I64, 0) } else { tid };
+        let at = cx.b.ins().iadd_imm_s(thread, MAX_THREADS * j);
+        let at = cx.b.ins().ishl_imm_s(at, 3);
+        let data = cx.b.ins().iadd(partials, at);
+        let (shape, stride) = (cx.b.ins().iconst(types::I64, 1), cx.b.ins().iconst(types::I64, i64::from(size)));
+        partial_views.extend([data, shape, stride]);
+    }
     let no = cx.b.ins().iconst(types::I8, 0);
     cx.b.def_var(failed, no);
     cx.b.def_var(won, no);
     let native = cx.em.native_id(team.func);
-    let body = Chunks { env, start, stop, step, n, args, limit, native, acc, failed, won, reduction: team.reduction.is_some() };
+    let body = Chunks { env, start, stop, step, n, args, partial_views, limit, native, acc, failed, won, reduction };
 
     let finish = cx.b.create_block();
     match team.schedule {
+        Schedule::Team => {
+            // One trip per thread: the thread's own number.
+            let next = cx.b.ins().iadd_imm_s(tid, 1);
+            body.call(cx, tid, next)?;
+            cx.b.ins().jump(finish, &[]);
+        }
         Schedule::Static => {
             // Blocks of `chunk` trips (one per thread when not positive), dealt round-robin.
             let whole = cx.b.ins().iadd(n, nth);
@@ -387,7 +534,7 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
     }
 
     cx.b.switch_to_block(finish);
-    if team.reduction.is_some() {
+    if reduction {
         let mine = cx.b.ins().ishl_imm_s(tid, 3);
         let mine = cx.b.ins().iadd(partials, mine);
         let v = cx.b.use_var(acc);
@@ -413,6 +560,15 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
     Ok(())
 }
 
+/// A zero of the machine type `t`.
+fn zero_of(cx: &mut FnCx, t: ir::Type) -> Value {
+    match t {
+        types::F32 => cx.b.ins().f32const(0.0),
+        types::F64 => cx.b.ins().f64const(0.0),
+        t => cx.b.ins().iconst(t, 0),
+    }
+}
+
 /// Whether no thread has failed yet (an `i8` truth value).
 fn others_failed(cx: &mut FnCx, env: Value) -> Value {
     let at = cx.b.ins().iadd_imm_s(env, i64::from(FAILED));
@@ -427,7 +583,10 @@ struct Chunks {
     stop: Value,
     step: Value,
     n: Value,
+    /// The first reduction's value before the loop (when there is one), then the shared locals.
     args: Vec<Value>,
+    /// The parts of the views of the other reductions' partials and of the exit slots.
+    partial_views: Vec<Value>,
     limit: Value,
     native: cranelift_module::FuncId,
     acc: Variable,
@@ -447,11 +606,13 @@ impl Chunks {
         let last = cx.b.ins().icmp(IntCC::Equal, hi, self.n);
         let hi_v = cx.b.ins().select(last, self.stop, hi_v);
         let mut call_args = vec![lo_v, hi_v, self.step];
-        let mut rest = self.args.clone();
-        if self.reduction {
-            rest[0] = cx.b.use_var(self.acc);
-        }
-        call_args.extend(rest);
+        let shared = if self.reduction {
+            call_args.push(cx.b.use_var(self.acc));
+            self.args.get(1..).ok_or("a reduction without its value")?
+        } else {
+            &self.args[..]
+        };
+        call_args.extend(self.partial_views.iter().chain(shared));
         call_args.push(self.limit);
         let r = cx.func_ref(self.native);
         let inst = cx.b.ins().call(r, &call_args);

@@ -58,11 +58,13 @@ fn breaks_out(body: &[Stmt]) -> bool {
 }
 
 /// Types every candidate; returns the compiled functions. Functions outside the
-/// native subset, and those calling them, are moved to `left`.
+/// native subset, and those calling them, are moved to `left`; the compiled
+/// functions' warnings go to `notes`.
 pub(crate) fn check_all(
     cx: &ModuleCx,
     mut set: Vec<Candidate>,
     left: &mut Vec<hir::LeftToPython>,
+    notes: &mut Vec<Diagnostic>,
 ) -> Result<Vec<hir::Function>, Vec<Diagnostic>> {
     loop {
         let ids: HashMap<String, FuncId> =
@@ -95,10 +97,14 @@ pub(crate) fn check_all(
         let mut functions = vec![];
         let mut errors = vec![];
         let mut dropped = vec![];
+        let mut round_notes = vec![];
         for (i, c) in set.iter().enumerate() {
             let mut ck = Checker::new(cx, &set, &ids, &rets, c, &local_types[i], false);
             match ck.finish(FuncId(i as u32)) {
-                Ok(f) => functions.push(f),
+                Ok(f) => {
+                    functions.push(f);
+                    round_notes.append(&mut ck.notes);
+                }
                 // Until every operation on objects compiles, what the checker
                 // refuses in a function holding objects is a gap of ours, not
                 // the user's error: the function stays Python, as it did
@@ -112,6 +118,7 @@ pub(crate) fn check_all(
         // A caller's error may come from a callee that stays Python (a
         // generator typed as returning None): drop first, then judge again.
         if dropped.is_empty() {
+            notes.extend(round_notes);
             return if errors.is_empty() { Ok(functions) } else { Err(errors) };
         }
         for (i, span, reason) in dropped.iter().rev() {
@@ -201,6 +208,12 @@ struct Checker<'c, 'a> {
     ret_seen: Option<Option<Ty>>,
     /// It calls a compiled function that takes or returns objects.
     calls_object_function: bool,
+    /// Warnings for the build report (the final typing only): a `prange`
+    /// that runs serially, and why.
+    notes: Vec<Diagnostic>,
+    /// Typing the body of a `with cython.parallel.parallel():` block (not
+    /// inside a `prange` of it): a `prange` here shares the block's team.
+    in_team: bool,
 }
 
 impl<'c, 'a> Checker<'c, 'a> {
@@ -234,6 +247,8 @@ impl<'c, 'a> Checker<'c, 'a> {
             nogil: me.nogil,
             ret_seen: None,
             calls_object_function: false,
+            notes: vec![],
+            in_team: false,
         };
         for p in &me.params {
             ck.declared.insert(p.name.clone(), p.ty);

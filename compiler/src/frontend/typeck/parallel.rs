@@ -1,20 +1,25 @@
-//! `for i in cython.parallel.prange(...)`: its options read, and Cython's
+//! `for i in cython.parallel.prange(...)` and `with
+//! cython.parallel.parallel():` (a `prange` whose team's threads each run
+//! the body once): their options read, and Cython's
 //! variable rules applied to the typed body: the loop variable is
 //! lastprivate, a local the body assigns is private, a local it only updates
-//! in place (`s += …`, `s *= …`) is a reduction (reading it otherwise is an
-//! error), the locals it only reads are shared. A `prange` runs on a thread
-//! team only without the GIL (`nogil=True`, or inside `with cython.nogil:`);
-//! with the GIL held it runs serially, as before (Cython refuses it). What
-//! this slice does not run in parallel yet also runs serially: an `else:`,
-//! `break` or `return` in the body, a loop variable narrower than 64 bits,
-//! more than one reduction, a reduction other than `+`/`*`.
+//! in place (`s += …`, `-=`, `*=`, `&=`, `|=`, `^=`, one operator per
+//! variable) is a reduction (reading it otherwise is an error, as is an
+//! in-place update Cython cannot reduce), the locals it only reads are
+//! shared. A body may leave the loop (`break`, `return`): the first thread
+//! to leave stops the others' later trips, as in Cython. A `prange` runs on
+//! a thread team only without the GIL (`nogil=True`, or inside `with
+//! cython.nogil:`); with the GIL held it runs serially, as before (Cython
+//! refuses it). What this slice does not run in parallel also runs
+//! serially: an `else:` clause with a `break`, a `break` or `return` in a
+//! body holding another `prange`, a `return` of a value without a C type.
 
 use super::{Checker, R};
 use crate::diag::Diagnostic;
-use crate::frontend::{error, fallback, Binding};
+use crate::frontend::{error, fallback, Binding, Problem};
 use crate::hir::{self, ArithOp, Expr as HExpr, ExprKind as H, LocalId, PrangeBody, Schedule, StmtKind as S};
 use crate::syntax::{self, ExprKind, Span};
-use crate::types::Ty;
+use crate::types::{Elem, IntTy, Ty};
 use std::collections::HashSet;
 
 /// A `prange`'s keyword options, typed.
@@ -49,6 +54,10 @@ impl Checker<'_, '_> {
                         }
                     }
                 }
+                Some("use_threads_if") => {
+                    let c = self.cond(v)?;
+                    o.num_threads = Some(one_thread_unless(c, o.num_threads.take()));
+                }
                 Some(name @ ("chunksize" | "num_threads")) => {
                     let e = self.expr(v)?;
                     if !e.ty.is_int() {
@@ -58,7 +67,11 @@ impl Checker<'_, '_> {
                     if name == "chunksize" {
                         o.chunksize = Some(e);
                     } else {
-                        o.num_threads = Some(e);
+                        // After `use_threads_if=`, its condition still decides.
+                        o.num_threads = Some(match o.num_threads.take() {
+                            Some(HExpr { kind: H::IfExp { cond, .. }, .. }) => one_thread_unless(*cond, Some(e)),
+                            _ => e,
+                        });
                     }
                 }
                 _ => return fallback(&k.span, format!("prange() with the keyword argument `{}`", k.name.as_deref().unwrap_or("**"))),
@@ -72,13 +85,111 @@ impl Checker<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn prange(&mut self, var: LocalId, range: [HExpr; 3], body: Vec<hir::Stmt>, orelse: Vec<hir::Stmt>, o: Options, span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
         let [start, stop, step] = range;
-        let wide = matches!(start.ty, Ty::Int(t) if t.bits == 64);
-        let serial = !o.parallel || !orelse.is_empty() || !wide || leaves_loop(&body);
-        let classes = if serial { None } else { classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone())? };
-        let Some((shared, reduction)) = classes else {
+        let (leaves, breaks) = (leaves_loop(&body, true), leaves_loop(&body, false));
+        // A `return` passes its value through a slot of the function's type.
+        let has_return = has_return(&body);
+        let ret = self.me.declared_ret.or_else(|| self.rets.get(&self.me.name).copied());
+        let no_slot = has_return && ret != Some(Ty::Void) && ret.and_then(Elem::of).is_none();
+        let why = if !o.parallel {
+            Some("the GIL is held here (Cython refuses this)")
+        } else if !orelse.is_empty() && breaks {
+            Some("it has an `else:` clause and a `break`")
+        } else if no_slot {
+            Some("a `return` in it passes an object")
+        } else if leaves && has_prange(&body) {
+            Some("it leaves the loop from a body holding another prange")
+        } else {
+            None
+        };
+        if let (Some(why), false) = (why, self.infer) {
+            let hint = if o.parallel { "see docs/semantics.md, \"Parallelism\"" } else { "pass nogil=True, or put the loop inside `with cython.nogil:`" };
+            self.notes.push(Diagnostic::warning(span.clone(), format!("this prange runs serially: {why}")).with_hint(hint));
+        }
+        let serial = why.is_some();
+        let classes = if serial { None } else { Some(classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty)?) };
+        let Some((shared, reductions)) = classes else {
             return Ok(vec![hir::Stmt { kind: S::ForRange { var, start, stop, step, body, orelse, plan: Default::default() }, line }]);
         };
-        let p = hir::Prange { var, start, stop, step, body: PrangeBody::Inline(body), shared, reduction, schedule: o.schedule, chunksize: o.chunksize, num_threads: o.num_threads };
+        let leaves = leaves.then_some(has_return);
+        let p = hir::Prange {
+            var,
+            start,
+            stop,
+            step,
+            body: PrangeBody::Inline(body),
+            shared,
+            reductions,
+            leaves,
+            in_team: self.in_team,
+            schedule: o.schedule,
+            chunksize: o.chunksize,
+            num_threads: o.num_threads,
+        };
+        // Without a `break`, the `else:` clause runs whenever the loop ends
+        // (a `return` leaves the function, an exception propagates).
+        Ok(std::iter::once(hir::Stmt { kind: S::Prange(Box::new(p)), line }).chain(orelse).collect())
+    }
+
+    /// `cython.parallel.parallel(...)`'s arguments, when `e` is that call.
+    pub(super) fn parallel_call<'e>(&self, e: &'e syntax::Expr) -> Option<(&'e [syntax::Expr], &'e [syntax::Keyword])> {
+        match &e.kind {
+            ExprKind::Call { func, args, keywords } if self.cx.binding_of(func) == Some(Binding::CythonAttr("parallel.parallel".into())) => Some((args, keywords)),
+            _ => None,
+        }
+    }
+
+    /// `with cython.parallel.parallel(num_threads=…):`: the body run once
+    /// by each thread of a team, as a `prange` whose hidden variable is the
+    /// thread's number (`Schedule::Team`); the variable rules are the same
+    /// (a local assigned in the block is private to its thread).
+    pub(super) fn parallel_block(&mut self, args: &[syntax::Expr], keywords: &[syntax::Keyword], body: &[syntax::Stmt], span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
+        if let Some(a) = args.first() {
+            return fallback(&a.span, "it passes `cython.parallel.parallel()` a positional argument");
+        }
+        let (mut num_threads, mut use_threads_if) = (None, None);
+        for k in keywords {
+            match k.name.as_deref() {
+                Some("num_threads") => {
+                    let e = self.expr(&k.value)?;
+                    if !e.ty.is_int() {
+                        return error(Diagnostic::error(k.value.span.clone(), "parallel() `num_threads` must be an integer").with_label(format!("this is {}", e.ty)));
+                    }
+                    num_threads = Some(self.coerce(e, Ty::py_int(), &k.value.span, "num_threads")?);
+                }
+                Some("use_threads_if") => use_threads_if = Some(self.cond(&k.value)?),
+                _ => return fallback(&k.span, format!("parallel() with the keyword argument `{}`", k.name.as_deref().unwrap_or("**"))),
+            }
+        }
+        if let Some(c) = use_threads_if {
+            num_threads = Some(one_thread_unless(c, num_threads));
+        }
+        if !self.nogil {
+            return error(
+                Diagnostic::error(span.clone(), "cython.parallel.parallel() can only be used without the GIL")
+                    .with_label("the GIL is held here")
+                    .with_hint("write `with cython.nogil, cython.parallel.parallel():`"),
+            );
+        }
+        let in_team = std::mem::replace(&mut self.in_team, true);
+        let body = self.block(body);
+        self.in_team = in_team;
+        let body = body?;
+        if leaves_loop(&body, true) || continues(&body) {
+            return fallback(span, "it leaves a `with cython.parallel.parallel():` block by `break`, `continue` or `return`");
+        }
+        let ssize = Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" });
+        let var = self.local_id("<parallel thread>", ssize);
+        // A variable a shared loop reduces and the block reads is combined
+        // across the team after that loop in Cython: not compiled yet.
+        let (shared, reductions) = match classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty) {
+            Err(Problem::Error(d)) => {
+                let why = format!("its `with cython.parallel.parallel():` block reads a variable a loop in it reduces, which is not compiled yet ({})", d.message);
+                return fallback(span, why);
+            }
+            other => other?,
+        };
+        let k = |v: i64| HExpr::konst(hir::Const::Int(v), ssize);
+        let p = hir::Prange { var, start: k(0), stop: k(1), step: k(1), body: PrangeBody::Inline(body), shared, reductions, leaves: None, in_team: false, schedule: Schedule::Team, chunksize: None, num_threads };
         Ok(vec![hir::Stmt { kind: S::Prange(Box::new(p)), line }])
     }
 
@@ -89,25 +200,51 @@ impl Checker<'_, '_> {
 }
 
 /// Whether the body leaves the loop other than by finishing a trip: a
-/// `return` anywhere, or a `break` of this loop.
-fn leaves_loop(body: &[hir::Stmt]) -> bool {
-    fn walk(body: &[hir::Stmt], in_inner: bool) -> bool {
+/// `break` of this loop, or (`returns`) a `return` anywhere.
+fn leaves_loop(body: &[hir::Stmt], returns: bool) -> bool {
+    fn walk(body: &[hir::Stmt], in_inner: bool, returns: bool) -> bool {
         body.iter().any(|s| match &s.kind {
-            S::Return(_) => true,
+            S::Return(_) => returns,
             S::Break => !in_inner,
-            S::If { then, orelse, .. } => walk(then, in_inner) || walk(orelse, in_inner),
-            S::Gil { body, .. } => walk(body, in_inner),
-            S::While { body, orelse, .. } | S::ForRange { body, orelse, .. } => walk(body, true) || walk(orelse, in_inner),
-            S::Prange(p) => matches!(&p.body, PrangeBody::Inline(b) if walk(b, true)),
+            S::If { then, orelse, .. } => walk(then, in_inner, returns) || walk(orelse, in_inner, returns),
+            S::Gil { body, .. } => walk(body, in_inner, returns),
+            S::While { body, orelse, .. } | S::ForRange { body, orelse, .. } => walk(body, true, returns) || walk(orelse, in_inner, returns),
+            S::Prange(p) => matches!(&p.body, PrangeBody::Inline(b) if walk(b, true, returns)),
             _ => false,
         })
     }
-    walk(body, false)
+    walk(body, false, returns)
 }
 
-/// The shared locals and the reduction of a parallel body (`None`: it runs
-/// serially); an error when a reduction variable is read in the body.
-fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId) -> String) -> R<Option<(Vec<LocalId>, Option<(LocalId, ArithOp)>)>> {
+/// Whether a `continue` of an enclosing loop is in the body.
+fn continues(body: &[hir::Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        S::Continue => true,
+        S::If { then, orelse, .. } => continues(then) || continues(orelse),
+        S::Gil { body, .. } => continues(body),
+        S::While { orelse, .. } | S::ForRange { orelse, .. } => continues(orelse),
+        _ => false,
+    })
+}
+
+fn has_return(body: &[hir::Stmt]) -> bool {
+    let mut found = false;
+    hir::visit_stmts(body, &mut |s| found |= matches!(s.kind, S::Return(_)));
+    found
+}
+
+/// Whether the body holds another `prange` (a `return` there would leave
+/// its own outlined body).
+fn has_prange(body: &[hir::Stmt]) -> bool {
+    let mut found = false;
+    hir::visit_stmts(body, &mut |s| found |= matches!(s.kind, S::Prange(_)));
+    found
+}
+
+/// The shared locals and the reductions of a parallel body; an error when a
+/// reduction variable is read in the body or updated in a way no reduction
+/// combines.
+fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId) -> String, ty: impl Fn(LocalId) -> Ty) -> R<(Vec<LocalId>, Vec<(LocalId, ArithOp)>)> {
     let mut assigned: Vec<LocalId> = vec![];
     let mut reads: Vec<LocalId> = vec![];
     hir::visit_stmts(body, &mut |s| match &s.kind {
@@ -116,10 +253,9 @@ fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId
         S::Prange(p) => {
             assigned.push(p.var);
             reads.extend(p.shared.iter().copied());
-            if let Some((r, _)) = p.reduction {
-                assigned.push(r);
-                reads.push(r);
-            }
+            // An inner loop's reduction is updated in place by its body,
+            // whose statements are counted below.
+            assigned.extend(p.reductions.iter().map(|r| r.0));
         }
         S::Store { view, .. } => reads.push(*view),
         S::CopyView { dst, src } => reads.extend([*dst, *src]),
@@ -133,7 +269,24 @@ fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId
         if x == var || !seen.insert(x) {
             continue;
         }
-        let Some(op) = in_place_op(body, x) else { continue };
+        let op = match update_of(body, x) {
+            Some(Update::InPlace(op)) => op,
+            Some(Update::Unreducible(op)) => {
+                return error(
+                    Diagnostic::error(span.clone(), format!("`{}` is updated in place with `{}` inside the prange loop, which no reduction combines", name(x), op_symbol(op)))
+                        .with_label("Cython reduces only `+=`, `-=`, `*=`, `&=`, `|=` and `^=`, one kind per variable")
+                        .with_hint("assign it with `=` to make it private, or compute it after the loop"),
+                )
+            }
+            _ => continue,
+        };
+        if ty(x) == Ty::Bool {
+            return error(
+                Diagnostic::error(span.clone(), format!("the reduction variable `{}` is a bint", name(x)))
+                    .with_label("its partials would be combined as integers")
+                    .with_hint("declare it with an integer type"),
+            );
+        }
         let updates = count_assignments(body, x);
         let read_count = reads.iter().filter(|r| **r == x).count();
         if read_count > updates {
@@ -145,27 +298,35 @@ fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId
         }
         reductions.push((x, op));
     }
-    if reductions.len() > 1 {
-        return Ok(None);
-    }
     let mut shared = vec![];
     for id in reads {
         if id != var && !assigned_set.contains(&id) && !shared.contains(&id) {
             shared.push(id);
         }
     }
-    Ok(Some((shared, reductions.pop())))
+    Ok((shared, reductions))
 }
 
-/// `Some(op)` when every assignment to `x` in the body is `x = x op e` in
-/// `x`'s type, with `op` `+` or `*` (one for all) and `e` not reading `x`.
-fn in_place_op(body: &[hir::Stmt], x: LocalId) -> Option<ArithOp> {
-    let mut op: Option<Option<ArithOp>> = None;
+/// How the body updates a local it assigns.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Update {
+    /// Every assignment is `x = x op e` with one operator (`e` not reading
+    /// `x`; `+` and `-` count as one, both combined by `+`).
+    InPlace(ArithOp),
+    /// Every assignment is in place, but with operators no reduction combines.
+    Unreducible(ArithOp),
+    /// Some assignment is not in place: a private local.
+    Assigned,
+}
+
+/// How every assignment to `x` in the body updates it (`None`: never assigned).
+fn update_of(body: &[hir::Stmt], x: LocalId) -> Option<Update> {
+    let mut found: Option<Update> = None;
     hir::visit_stmts(body, &mut |s| {
         let pairs: &[(LocalId, HExpr)] = match &s.kind {
             S::Assign(pairs) => pairs,
             S::ForRange { var, .. } if *var == x => {
-                op = Some(None);
+                found = Some(Update::Assigned);
                 return;
             }
             _ => return,
@@ -174,19 +335,25 @@ fn in_place_op(body: &[hir::Stmt], x: LocalId) -> Option<ArithOp> {
             if *id != x {
                 continue;
             }
-            // Combined in `x`'s own type: no conversion of the result.
-            let this = match &e.kind {
-                H::Binary(o @ (ArithOp::Add | ArithOp::Mul), a, b) if matches!(peel(a).kind, H::Local(l) if l == x) && !reads_local(b, x) => Some(*o),
-                _ => None,
+            // A narrow type's update is converted back to it: the partials
+            // are combined in that type, as the C compiler combines Cython's.
+            let this = match &peel(e).kind {
+                H::Binary(o, a, b) if matches!(peel(a).kind, H::Local(l) if l == x) && !reads_local(b, x) => match o {
+                    ArithOp::Add | ArithOp::Sub => Update::InPlace(ArithOp::Add),
+                    ArithOp::Mul | ArithOp::BitAnd | ArithOp::BitOr | ArithOp::BitXor => Update::InPlace(*o),
+                    other => Update::Unreducible(*other),
+                },
+                _ => Update::Assigned,
             };
-            op = match op {
-                None => Some(this),
-                Some(prev) if prev == this => Some(prev),
-                Some(_) => Some(None),
-            };
+            found = Some(match (found, this) {
+                (None, t) => t,
+                (Some(Update::Assigned), _) | (_, Update::Assigned) => Update::Assigned,
+                (Some(Update::InPlace(a)), Update::InPlace(b)) if a == b => this,
+                (Some(Update::InPlace(a) | Update::Unreducible(a)), Update::InPlace(b) | Update::Unreducible(b)) => Update::Unreducible(if a == b { a } else { b }),
+            });
         }
     });
-    op.flatten()
+    found
 }
 
 fn count_assignments(body: &[hir::Stmt], x: LocalId) -> usize {
@@ -211,4 +378,29 @@ fn peel(e: &HExpr) -> &HExpr {
         H::Convert(inner) => peel(inner),
         _ => e,
     }
+}
+
+fn op_symbol(op: ArithOp) -> &'static str {
+    match op {
+        ArithOp::Add => "+",
+        ArithOp::Sub => "-",
+        ArithOp::Mul => "*",
+        ArithOp::Div => "/",
+        ArithOp::FloorDiv => "//",
+        ArithOp::Mod => "%",
+        ArithOp::Pow => "**",
+        ArithOp::LShift => "<<",
+        ArithOp::RShift => ">>",
+        ArithOp::BitAnd => "&",
+        ArithOp::BitOr => "|",
+        ArithOp::BitXor => "^",
+    }
+}
+
+/// `num_threads` under `use_threads_if=cond`: one thread unless `cond` holds
+/// (then `threads`, or OpenMP's default when absent).
+fn one_thread_unless(cond: HExpr, threads: Option<HExpr>) -> HExpr {
+    let k = |v: i64| HExpr::konst(hir::Const::Int(v), Ty::py_int());
+    let then = Box::new(threads.unwrap_or_else(|| k(0)));
+    HExpr { kind: H::IfExp { cond: Box::new(cond), then, orelse: Box::new(k(1)), select: false }, ty: Ty::py_int() }
 }

@@ -149,7 +149,15 @@ impl<'c, 'a> Checker<'c, 'a> {
                 // `with cython.gil:` takes it back; several items nest.
                 let mut releases = vec![];
                 let mut nogil = self.nogil;
-                for item in items {
+                let mut team = None;
+                for (k, item) in items.iter().enumerate() {
+                    if let Some((args, keywords)) = self.parallel_call(item) {
+                        if k + 1 != items.len() {
+                            return fallback(&item.span, "`cython.parallel.parallel()` is not the last item of its `with`");
+                        }
+                        team = Some((args, keywords, item));
+                        continue;
+                    }
                     match self.cx.binding_of(item) {
                         Some(Binding::CythonAttr(n)) if n == "nogil" => {
                             if nogil {
@@ -173,7 +181,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                     }
                 }
                 let outer = std::mem::replace(&mut self.nogil, nogil);
-                let body = self.block(body);
+                let body = match team {
+                    Some((args, keywords, item)) => self.parallel_block(args, keywords, body, &item.span, line),
+                    None => self.block(body),
+                };
                 self.nogil = outer;
                 let mut body = body?;
                 for release in releases.into_iter().rev() {
@@ -482,7 +493,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         // A parallel body runs without the GIL.
         let outer_nogil = self.nogil;
         self.nogil |= options.as_ref().is_some_and(|o| o.parallel);
+        // A loop nested in a parallel block's `prange` starts a team of its own.
+        let in_team = std::mem::replace(&mut self.in_team, false);
         let b = self.block(body);
+        self.in_team = in_team;
         self.nogil = outer_nogil;
         self.loop_depth -= 1;
         let body = b?;

@@ -2,12 +2,15 @@
 //! bounds and options evaluated, the shared locals checked bound, then one
 //! `Parallel` op running the outlined body on the thread team; after it,
 //! the loop variable holds its last value (when a trip ran) and the
-//! reduction's local the combined partials.
+//! reductions' locals the combined partials. A loop variable narrower than
+//! 64 bits has its range cut where its type ends, as a serial loop's, and
+//! the OverflowError of a range it cannot follow is raised after the trips
+//! it can.
 
 use super::{BodyBuilder, B};
 use crate::hir::{self, PrangeBody};
-use crate::mir::body::BodyOp;
-use crate::mir::{LocalTy, OpKind};
+use crate::mir::body::{BodyOp, SSIZE};
+use crate::mir::{LocalTy, OpKind, Terminator};
 use crate::types::Ty;
 
 impl BodyBuilder<'_, '_> {
@@ -15,9 +18,20 @@ impl BodyBuilder<'_, '_> {
         let PrangeBody::Outlined(func) = p.body else {
             return Err("a prange body not outlined reached the back end".to_string());
         };
-        let start = self.expr(&p.start)?;
-        let stop = self.expr(&p.stop)?;
-        let step = self.expr(&p.step)?;
+        let var_ty = self.fr.f.locals[p.var.0 as usize].ty;
+        let narrow = match var_ty {
+            Ty::Int(t) if t.bits < 64 => Some(t),
+            _ => None,
+        };
+        let const_step = match p.step.as_const() {
+            Some(hir::Const::Int(k)) => Some(k),
+            _ => None,
+        };
+        // A narrow variable's range as 64-bit bounds, cut where its type ends.
+        let (start, stop, step, uncut_stop) = match narrow {
+            Some(t) => self.narrow_range_bounds(t, [&p.start, &p.stop, &p.step], const_step)?,
+            None => (self.expr(&p.start)?, self.expr(&p.stop)?, self.expr(&p.step)?, None),
+        };
         let chunk = match &p.chunksize {
             Some(e) => Some(self.expr(e)?),
             None => None,
@@ -27,8 +41,8 @@ impl BodyBuilder<'_, '_> {
             None => None,
         };
         let mut args = vec![];
-        let reduction = p.reduction.map(|(id, op)| (id, op, self.fr.f.locals[id.0 as usize].ty));
-        if let Some((id, ..)) = reduction {
+        let reductions: Vec<_> = p.reductions.iter().map(|&(id, op)| (id, op, self.fr.f.locals[id.0 as usize].ty)).collect();
+        for &(id, ..) in &reductions {
             self.check_bound(id);
             args.push(self.fr.locals[id.0 as usize]);
         }
@@ -39,13 +53,23 @@ impl BodyBuilder<'_, '_> {
                 None => args.push(self.fr.locals[id.0 as usize]),
             }
         }
-        let var_ty = self.fr.f.locals[p.var.0 as usize].ty;
         let var = self.fr.locals[p.var.0 as usize];
         let last = self.b.local(LocalTy::Scalar(var_ty), None);
         let ran = self.b.local(LocalTy::Scalar(Ty::Bool), None);
         let mut dests = vec![last, ran];
-        let combined = reduction.map(|(_, _, ty)| self.b.local(LocalTy::Scalar(ty), None));
-        dests.extend(combined);
+        let end = narrow.map(|_| self.b.local(LocalTy::Scalar(Ty::Int(SSIZE)), None));
+        dests.extend(end);
+        let combined: Vec<_> = reductions.iter().map(|&(_, _, ty)| self.b.local(LocalTy::Scalar(ty), None)).collect();
+        dests.extend(combined.iter().copied());
+        let ret_ty = self.fr.f.ret;
+        // The returned value's type, when a `return` passes one.
+        let value_ty = p.leaves.map(|has_return| (has_return && ret_ty != Ty::Void).then_some(ret_ty));
+        let exit = value_ty.map(|value| {
+            let mut local = |ty: Ty| self.b.local(LocalTy::Scalar(ty), None);
+            let (left, returned, at) = (local(Ty::Bool), local(Ty::Bool), local(var_ty));
+            (left, returned, at, value.map(local))
+        });
+        dests.extend(exit.iter().flat_map(|&(left, returned, at, value)| [Some(left), Some(returned), Some(at), value]).flatten());
         let op = BodyOp::Parallel {
             func,
             start,
@@ -56,10 +80,17 @@ impl BodyBuilder<'_, '_> {
             chunk,
             schedule: p.schedule,
             args,
-            reduction: reduction.map(|(_, op, ty)| (op, ty)),
+            reductions: reductions.iter().map(|&(_, op, ty)| (op, ty)).collect(),
             var_ty,
+            leaves: value_ty,
+            workshare: p.in_team,
         };
         self.b.op(dests, OpKind::Body(op));
+        let cut_check = narrow.zip(end).zip(uncut_stop).map(|((var_ty, c), uncut)| BodyOp::RangeCutShort { c, stop: uncut, step, var_ty, const_step });
+        if exit.is_none() {
+            // As the serial loop: OverflowError after the trips the type can follow.
+            cut_check.clone().into_iter().for_each(|op| self.op(vec![], op));
+        }
         self.op(vec![var], BodyOp::Copy { src: last });
         if let Some(flag) = self.fr.flags.get(&p.var).copied() {
             // Bound only if a trip ran.
@@ -67,8 +98,32 @@ impl BodyBuilder<'_, '_> {
             let now = self.value(Ty::Bool, BodyOp::Select { cond: ran, a: t, b: flag });
             self.b.op(vec![flag], OpKind::Body(BodyOp::Copy { src: now }));
         }
-        if let (Some((id, ..)), Some(v)) = (reduction, combined) {
+        for (&(id, ..), v) in reductions.iter().zip(combined) {
             self.assign(id, v);
+        }
+        if let Some((left, returned, at, value)) = exit {
+            // A trip left the loop: the variable holds its value, and a
+            // `return` returns; a loop that ran out checks its cut range.
+            let (gone, ran_out, merge) = (self.b.block(false), self.b.block(false), self.b.block(false));
+            self.terminate(Terminator::Branch { cond: left, then: gone, otherwise: ran_out });
+            self.b.switch_to(gone);
+            self.reachable = true;
+            self.op(vec![var], BodyOp::Copy { src: at });
+            if p.leaves == Some(true) {
+                let ret = self.b.block(false);
+                self.terminate(Terminator::Branch { cond: returned, then: ret, otherwise: merge });
+                self.b.switch_to(ret);
+                self.reachable = true;
+                self.return_(value);
+            } else {
+                self.terminate(Terminator::Goto(merge));
+            }
+            self.b.switch_to(ran_out);
+            self.reachable = true;
+            cut_check.into_iter().for_each(|op| self.op(vec![], op));
+            self.terminate(Terminator::Goto(merge));
+            self.b.switch_to(merge);
+            self.reachable = true;
         }
         Ok(())
     }

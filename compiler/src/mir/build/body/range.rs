@@ -278,7 +278,7 @@ impl BodyBuilder<'_, '_> {
     /// Start, stop and step of a range loop whose variable is narrower than
     /// 64 bits (its counter is 64-bit), and the uncut stop when the range is
     /// cut where the variable's type ends (see `BodyOp::CutRange`).
-    fn narrow_range_bounds(&mut self, var_ty: IntTy, bounds: [&hir::Expr; 3], const_step: Option<i64>) -> B<(Local, Local, Local, Option<Local>)> {
+    pub(super) fn narrow_range_bounds(&mut self, var_ty: IntTy, bounds: [&hir::Expr; 3], const_step: Option<i64>) -> B<(Local, Local, Local, Option<Local>)> {
         let (s, s_wide) = self.wide_range_bound(bounds[0], var_ty)?;
         let (e, e_wide) = self.wide_range_bound(bounds[1], var_ty)?;
         let (k, step_wide) = self.wide_range_bound(bounds[2], var_ty)?;

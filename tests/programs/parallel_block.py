@@ -1,0 +1,93 @@
+"""`with cython.parallel.parallel():` blocks: the body once per thread of a
+team, thread-private locals, `threadid()`, reductions, errors raised once."""
+import cython
+from cython.parallel import parallel, prange, threadid
+
+
+def per_thread(out: cython.long[:], t: cython.int) -> cython.long:
+    me: cython.int
+    k: cython.long
+    acc: cython.long = -1
+    total: cython.long = 0
+    with cython.nogil, parallel(num_threads=t):
+        me = threadid()
+        acc = 0
+        for k in range(1000):
+            acc += k * (me + 1)
+        out[me] = acc
+        total += acc
+    return total
+
+
+def private_after(t: cython.int) -> cython.long:
+    acc: cython.long = -1
+    with cython.nogil, parallel(num_threads=t):
+        acc = threadid() + 5
+    return acc
+
+
+def threads(t: cython.int) -> cython.long:
+    n: cython.long = 0
+    with cython.nogil:
+        with parallel(num_threads=t):
+            n += 1
+    return n
+
+
+def fails(t: cython.int) -> cython.long:
+    n: cython.long = 0
+    with cython.nogil:
+        with parallel(num_threads=t):
+            if threadid() == t - 1:
+                raise ValueError("the last thread")
+            n += 1
+    return n
+
+
+def shared_loop(a: cython.double[:], b: cython.double[:], t: cython.int) -> cython.double:
+    i: cython.Py_ssize_t
+    s: cython.double = 0.0
+    scale: cython.double
+    with cython.nogil, parallel(num_threads=t):
+        scale = 2.0 + threadid() * 0.0
+        for i in prange(a.shape[0]):
+            b[i] = a[i] * scale
+            s += a[i]
+    return s
+
+
+def shared_loop_dynamic(n: cython.long, out: cython.int[:], t: cython.int) -> cython.long:
+    i: cython.long
+    c: cython.long = 0
+    with cython.nogil, parallel(num_threads=t):
+        for i in prange(n, schedule='dynamic', chunksize=3):
+            out[i] = threadid()
+            c += 1
+    return c
+
+
+def shared_static_ids(out: cython.int[:], t: cython.int) -> cython.long:
+    i: cython.Py_ssize_t
+    last: cython.Py_ssize_t = -1
+    with cython.nogil, parallel(num_threads=t):
+        for i in prange(out.shape[0]):
+            out[i] = threadid()
+    return last
+
+
+def shared_loop_fails(n: cython.long, t: cython.int) -> cython.long:
+    i: cython.long
+    c: cython.long = 0
+    with cython.nogil, parallel(num_threads=t):
+        for i in prange(n):
+            if i == 999:
+                raise ValueError("iteration 1000")
+            c += 1
+    return c
+
+
+def block_threads_if(flag: cython.bint) -> cython.long:
+    n: cython.long = 0
+    with cython.nogil, parallel(use_threads_if=flag, num_threads=3):
+        n += 1
+    return n
