@@ -53,10 +53,12 @@ else
 fi
 
 # The other CPython versions: the tests of every construct's semantics, the
-# wrappers and reference counts, targets, and memoryviews when NumPy installs.
+# wrappers and reference counts, Python objects (their layouts and C-API differ
+# between versions), targets, and memoryviews when NumPy installs.
 SUBSET=(tests/test_arith.py tests/test_control.py tests/test_logic.py tests/test_wrappers.py
         tests/test_refcounts.py tests/test_semantics.py tests/test_math.py tests/test_builtins.py
-        tests/test_recursion.py tests/test_targets.py tests/test_pythons.py tests/test_leaks.py)
+        tests/test_recursion.py tests/test_targets.py tests/test_pythons.py tests/test_leaks.py
+        tests/test_objects.py tests/test_object_ops.py)
 find_python() {  # find_python 3.X: an interpreter of that version, or nothing
     local v="$1" c
     for c in "python$v" "$(pyenv root 2>/dev/null)"/versions/"$v".*/bin/"python$v"; do
