@@ -5,6 +5,7 @@
 //! (our AST) and produces only `hir`.
 
 mod annotation;
+mod pxd;
 mod residual;
 mod typeck;
 pub mod vocab;
