@@ -397,6 +397,12 @@ pub enum ExprKind {
     /// Direct native call; arguments have the parameter types.
     Call(FuncId, Vec<Expr>),
     Math(MathOp, Vec<Expr>),
+    /// A call of a C function a `.pxd` declares: the symbol resolved at
+    /// link time, arguments of its parameter types; never raises (extern
+    /// functions are `noexcept`, as in Cython 3).
+    CCall { symbol: String, args: Vec<Expr> },
+    /// A C variable a `.pxd` declares, read from its symbol.
+    CGlobal(String),
     /// `min`/`max` of two or more operands of the result type.
     MinMax { is_max: bool, args: Vec<Expr> },
     Abs(Box<Expr>),
@@ -555,6 +561,8 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } => {
             xs.iter().for_each(|x| visit_expr(x, f))
         }
+        ExprKind::CCall { args, .. } => args.iter().for_each(|x| visit_expr(x, f)),
+        ExprKind::CGlobal(_) => {}
     }
 }
 
@@ -587,6 +595,8 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
         ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } => {
             xs.iter_mut().for_each(|x| visit_expr_mut(x, f))
         }
+        ExprKind::CCall { args, .. } => args.iter_mut().for_each(|x| visit_expr_mut(x, f)),
+        ExprKind::CGlobal(_) => {}
     }
 }
 
@@ -795,6 +805,11 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("{op:?}({})", a.join(", "))
         }
+        ExprKind::CCall { symbol, args } => {
+            let a: Vec<String> = args.iter().map(d).collect();
+            format!("extern {symbol}({})", a.join(", "))
+        }
+        ExprKind::CGlobal(symbol) => format!("extern {symbol}"),
         ExprKind::MinMax { is_max, args } => {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("{}({})", if *is_max { "max" } else { "min" }, a.join(", "))

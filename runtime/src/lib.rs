@@ -48,7 +48,7 @@ fn options(source: PathBuf, out_dir: Option<PathBuf>, target: String, python: St
         Some("asm") => Some(Emit::Asm),
         Some(other) => return Err(PyValueError::new_err(format!("emit must be one of 'hir', 'mir', 'clif', 'asm', not {other:?}"))),
     };
-    Ok(BuildOptions { source, out_dir, target, python, strict, emit, linker: None, ext_suffix: None, codegen_threads: None })
+    Ok(BuildOptions { source, out_dir, target, python, strict, emit, linker: None, ext_suffix: None, codegen_threads: None, c: Default::default() })
 }
 
 /// `pyc_aot.CompileError(rendered, [(file, line, column, message), …])`.

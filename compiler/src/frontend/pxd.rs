@@ -35,7 +35,7 @@ pub(crate) enum Decl {
     Type(Ty),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub(crate) struct Pxd {
     /// Each name with the byte offset of its declaration.
     pub names: HashMap<String, (Decl, usize)>,

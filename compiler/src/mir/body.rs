@@ -87,6 +87,11 @@ pub enum BodyOp {
     /// `cond ? a : b` without a branch.
     Select { cond: Local, a: Local, b: Local },
     Math { op: MathOp, args: Vec<Local> },
+    /// A call of a C function declared in a `.pxd` (`params`: its parameter
+    /// types; a `void` one gives a dummy bint).
+    CCall { symbol: String, args: Vec<Local>, params: Vec<Ty>, ret: Ty },
+    /// A C variable's value, read from its symbol.
+    CGlobal { symbol: String, ty: Ty },
     /// One step of `min`/`max`: `acc` against the next argument `v`.
     MinMax { is_max: bool, ty: Ty, v: Local, acc: Local },
     Abs { value: Local, ty: Ty },
@@ -266,6 +271,8 @@ impl BodyOp {
             MinMax { v, acc, .. } => vec![*v, *acc],
             Select { cond, a, b } => vec![*cond, *a, *b],
             Math { args, .. } => args.clone(),
+            CCall { args, .. } => args.clone(),
+            CGlobal { .. } => vec![],
             Call { args, limit, .. } => args.iter().copied().chain([*limit]).collect(),
         }
     }
@@ -305,6 +312,7 @@ impl BodyOp {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
+            CCall { .. } | CGlobal { .. } => ErrorKind::Never,
             Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
@@ -350,6 +358,8 @@ impl BodyOp {
             Truthy { value, ty } => format!("truthy[{ty}] {value}"),
             Select { cond, a, b } => format!("select {cond}, {a}, {b}"),
             Math { op, args } => format!("{op:?}({})", list(args)),
+            CCall { symbol, args, .. } => format!("extern {symbol}({})", list(args)),
+            CGlobal { symbol, .. } => format!("extern {symbol}"),
             MinMax { is_max, v, acc, .. } => format!("{}({acc}, {v})", if *is_max { "max" } else { "min" }),
             Abs { value, .. } => format!("abs {value}"),
             BitCount { value, .. } => format!("bit_count {value}"),

@@ -612,6 +612,8 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         Truthy { ty, .. } => o.truthy(a[0], *ty),
         Select { .. } => o.cx.b.ins().select(a[0], a[1], a[2]),
         Math { op, .. } => o.math(*op, a)?,
+        CCall { symbol, params, ret, .. } => o.c_call(symbol, params, *ret, a)?,
+        CGlobal { symbol, ty } => o.c_global(symbol, *ty)?,
         MinMax { is_max, ty, .. } => o.min_max(*is_max, *ty, a[0], a[1]),
         Abs { ty, .. } => o.abs(a[0], *ty)?,
         BitCount { ty, .. } => o.bit_count(a[0], *ty),

@@ -50,6 +50,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 };
             }
             Some(Binding::CythonAttr(name)) => return self.cython_call(e, &name, args, keywords),
+            Some(Binding::CDecl(crate::frontend::pxd::Decl::Func(f))) => {
+                return self.c_call(e, self.cx.source_text(&func.span), &f, args, keywords);
+            }
             Some(_) => return fallback(&e.span, format!("it calls `{}`", self.cx.source_text(&func.span))),
             None => {}
         }

@@ -165,6 +165,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                         Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
                         _ => fallback(&e.span, format!("it uses `{a}` from libc.math as a value")),
                     },
+                    Some(Binding::CDecl(d)) => self.c_value(&d, self.cx.source_text(&e.span), &e.span),
                     _ => fallback(&e.span, format!("it reads the attribute `{}`", self.cx.source_text(&e.span))),
                 },
             },
@@ -196,6 +197,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                         _ => fallback(span, format!("it uses `{n}` as a value")),
                     }
                 }
+                Binding::CDecl(d) => self.c_value(&d.clone(), n, span),
                 _ => fallback(span, format!("it uses the module `{n}` as a value")),
             };
         }

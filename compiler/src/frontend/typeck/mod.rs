@@ -6,6 +6,7 @@
 mod call;
 mod convert;
 mod expr;
+mod extern_c;
 mod literals;
 mod locals;
 mod parallel;

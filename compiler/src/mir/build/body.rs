@@ -745,6 +745,16 @@ impl BodyBuilder<'_, '_> {
                 }
                 self.value(ty, BodyOp::Math { op: *op, args: vals })
             }
+            ExprKind::CCall { symbol, args } => {
+                let mut vals = vec![];
+                for a in args {
+                    vals.push(self.expr(a)?);
+                }
+                let params = args.iter().map(|a| a.ty).collect();
+                let rt = if ty == Ty::Void { Ty::Bool } else { ty };
+                self.value(rt, BodyOp::CCall { symbol: symbol.clone(), args: vals, params, ret: ty })
+            }
+            ExprKind::CGlobal(symbol) => self.value(ty, BodyOp::CGlobal { symbol: symbol.clone(), ty }),
             ExprKind::MinMax { is_max, args } => {
                 let (first, rest) = args.split_first().ok_or("min/max without arguments reached the back end".to_string())?;
                 let mut acc = self.expr(first)?;
