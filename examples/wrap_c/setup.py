@@ -1,10 +1,12 @@
 """Builds wrap_fib with pyc-aot: `python setup.py build_ext --inplace`.
 
-The C source goes beside the Python module in `sources`, as with Cython's
-`Extension`; cfib.pxd is found beside wrap_fib.py."""
-from setuptools import setup
+As with Cython, the C source goes beside the Python module in the
+Extension's `sources`; cfib.pxd is found beside wrap_fib.py and cfib.h
+beside cfib.c (`include_dirs=`, `libraries=`, `library_dirs=` work as for
+any extension)."""
+from setuptools import Extension, setup
 
-from pyc_aot.setuptools import Extension, build_ext
+from pyc_aot.setuptools import build_ext
 
 setup(
     name="wrap_fib",
