@@ -48,11 +48,13 @@ pub fn compiler(cc: &str) -> (String, Vec<String>) {
     (program, parts.collect())
 }
 
-/// Compiles each C source into an object in `dir` (`-O2 -fPIC`, the include
-/// directories on the header path); a compile error is the compiler's
-/// message, which names the file and line.
+/// Compiles each C source into an object in `dir` (`-O2 -fPIC`, then
+/// `$CFLAGS` as setuptools adds them, the include directories on the header
+/// path); a compile error is the compiler's message, which names the file
+/// and line.
 pub fn compile_sources(cc: &str, c: &CInputs, dir: &Path) -> Result<Vec<PathBuf>, String> {
     let (program, lead) = compiler(cc);
+    let cflags: Vec<String> = std::env::var("CFLAGS").map(|f| f.split_whitespace().map(str::to_string).collect()).unwrap_or_default();
     let mut objects = vec![];
     for (i, source) in c.sources.iter().enumerate() {
         if !source.is_file() {
@@ -63,6 +65,7 @@ pub fn compile_sources(cc: &str, c: &CInputs, dir: &Path) -> Result<Vec<PathBuf>
         let output = Command::new(&program)
             .args(&lead)
             .args(["-O2", "-fPIC", "-c"])
+            .args(&cflags)
             .arg(source)
             .arg("-o")
             .arg(&obj)

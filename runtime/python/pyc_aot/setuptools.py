@@ -70,6 +70,12 @@ def baseline_target() -> str:
     return "native"
 
 
+#: What :meth:`AotExtension.of` carries over from a plain Extension.
+_EXTENSION_KWARGS = ("include_dirs", "define_macros", "undef_macros", "library_dirs", "libraries",
+                     "runtime_library_dirs", "extra_objects", "extra_compile_args", "extra_link_args",
+                     "export_symbols", "depends", "language", "optional")
+
+
 class AotExtension(Extension):
     """An extension module compiled by pyc-aot from one typed ``.py`` file.
 
@@ -124,12 +130,6 @@ class AotExtension(Extension):
             return None
         kwargs = {k: getattr(ext, k) for k in _EXTENSION_KWARGS if getattr(ext, k, None)}
         return cls(ext.name, py + [s for s in ext.sources if s not in py], **kwargs)
-
-
-#: What :meth:`AotExtension.of` carries over from a plain Extension.
-_EXTENSION_KWARGS = ("include_dirs", "define_macros", "undef_macros", "library_dirs", "libraries",
-                     "runtime_library_dirs", "extra_objects", "extra_compile_args", "extra_link_args",
-                     "export_symbols", "depends", "language", "optional")
 
     def resolved_target(self) -> str:
         return self.pyc_aot_target or os.environ.get(TARGET_ENV, "").strip() or baseline_target()
