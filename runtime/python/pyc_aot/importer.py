@@ -20,8 +20,11 @@ when that is not writable or Python was told not to write bytecode there
 (``-B``, ``PYTHONDONTWRITEBYTECODE``), in ``$XDG_CACHE_HOME/pyc-aot/imports``
 (default ``~/.cache/pyc-aot/imports``); or in ``cache_dir``) as
 ``<name>.pyc-aot-<key><EXT_SUFFIX>``, where the key hashes the source's path
-and bytes, the compiler, the Python version and the target's CPU features. A
-hit loads without compiling; an edited source gets a new key and recompiles.
+and bytes, the compiler, the Python version and the target's CPU features
+(and the contents of the C sources and ``.pxd`` files a module wrapping C
+reads: its ``# distutils: sources = …`` comment, as Cython's, names the C
+sources, with ``include_dirs``, ``libraries``, ``library_dirs``). A hit loads
+without compiling; an edited source gets a new key and recompiles.
 A module is compiled into a private temporary directory and renamed into
 place, so concurrent importers never see a half-written file.
 
