@@ -58,3 +58,10 @@ def test_import_hook_reads_the_distutils_comment_and_rebuilds_on_c_edits(tmp_pat
     # A C source edit is a new build, whose result shows it.
     (d / "cfib.c").write_text((d / "cfib.c").read_text().replace("return a;", "return 2 * a;"))
     assert py(code).stdout.split() == ["['wrap_fib']", "[]", "5.760134388741632e+18", "True"]
+
+
+def test_the_python_cli_takes_c_sources(tmp_path):
+    d = example(tmp_path)
+    p = run([sys.executable, "-m", "pyc_aot", "build", "wrap_fib.py", "cfib.c", "-I", "."], cwd=d)
+    assert "1 function native" in p.stdout
+    assert py(CHECK, cwd=d).stdout.strip() == "2.880067194370816e+18"
