@@ -127,7 +127,7 @@ pub fn module_name(path: &Path) -> Result<String, String> {
 
 /// Source → typed HIR, with warnings; errors are rendered against the source.
 pub fn analyze(source: &str, display_path: &str, abs_path: &str, module: &str) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>), BuildError> {
-    on_compiler_stack(|| analyze_here(source, display_path, abs_path, module, &[]).map(|(m, src, w, _)| (m, src, w)))
+    on_compiler_stack(|| analyze_here(source, display_path, abs_path, module, &[]))
 }
 
 /// The stack every stage may use: nesting is bounded by `syntax::MAX_NESTING`,
@@ -139,9 +139,9 @@ fn on_compiler_stack<T>(f: impl FnOnce() -> T) -> T {
     stacker::maybe_grow(COMPILER_STACK / 2, COMPILER_STACK, f)
 }
 
-/// Source → typed HIR, with warnings and the `.pxd` files read (looked for
-/// beside the module, then in `include_dirs`).
-fn analyze_here(source: &str, display_path: &str, abs_path: &str, module: &str, include_dirs: &[PathBuf]) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>, Vec<(PathBuf, String)>), BuildError> {
+/// Source → typed HIR, with warnings; `.pxd` files are looked for beside
+/// the module, then in `include_dirs`.
+fn analyze_here(source: &str, display_path: &str, abs_path: &str, module: &str, include_dirs: &[PathBuf]) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>), BuildError> {
     let source = syntax::normalize_newlines(source);
     let source = source.as_str();
     let src = SourceFile::new(display_path, source);
@@ -160,7 +160,7 @@ fn analyze_here(source: &str, display_path: &str, abs_path: &str, module: &str, 
     })?;
     let mut out = frontend::lower(&src, &ast, module, abs_path, &cimported).map_err(|ds| BuildError::from_diagnostics(&src, &ds))?;
     opt::optimize(&mut out.module);
-    Ok((out.module, src, out.warnings, cimported.files))
+    Ok((out.module, src, out.warnings))
 }
 
 /// A compiled module before linking, for callers that link it themselves
@@ -178,8 +178,6 @@ pub struct ObjectFile {
     /// The C symbols its `.pxd` declarations made it use: the C sources and
     /// libraries linked with it must define them.
     pub extern_symbols: Vec<String>,
-    /// The `.pxd` files it cimports from, with their text.
-    pub pxd_files: Vec<(PathBuf, String)>,
 }
 
 /// Source → `.so` (or a listing when `opts.emit` is set).
@@ -339,7 +337,7 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
     let source = decode(opts, &bytes).map_err(|(at, message)| encoding_error(&display, &bytes, at, message))?;
     let name = module_name(&opts.source).map_err(BuildError::plain)?;
     let abs = std::path::absolute(&opts.source).unwrap_or_else(|_| opts.source.clone());
-    let (module, src, warnings, pxd_files) = analyze_here(&source, &display, &abs.display().to_string(), &name, &opts.c.include_dirs)?;
+    let (module, src, warnings) = analyze_here(&source, &display, &abs.display().to_string(), &name, &opts.c.include_dirs)?;
 
     if opts.strict && !module.left_to_python.is_empty() {
         let errors: Vec<Diagnostic> = warnings
@@ -391,7 +389,6 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
         ext_suffix: python.ext_suffix,
         libraries: link::LIBRARIES.iter().map(|l| l.to_string()).chain(hir::uses_openmp(&module).then(|| link::OPENMP.to_string())).collect(),
         extern_symbols: clink::extern_symbols(&module),
-        pxd_files,
     };
     let report = BuildReport { cannot_import: target::why_host_cannot_run(&targets), ..report(None, String::new()) };
     Ok(Compiled::Object(object, report))

@@ -20,8 +20,6 @@ const CYTHON_PACKAGES: &[&str] = &["libc", "libcpp", "cpython", "posix", "openmp
 pub struct Cimports {
     /// Module-level names bound to declarations or to a whole `.pxd`.
     pub(crate) bindings: Vec<(String, Binding)>,
-    /// Each `.pxd` read, with its text (build stamps hash them).
-    pub files: Vec<(PathBuf, String)>,
     /// The dotted names of the `.pxd` modules (the residual drops their imports).
     pub(crate) modules: Vec<String>,
 }
@@ -140,7 +138,6 @@ fn load(
     let parsed = pxd::parse(&text).map_err(|d| CimportError::InPxd(SourceFile::new(shown, text.clone()), d))?;
     let p = Arc::new(parsed);
     read.push((module.to_string(), p.clone()));
-    out.files.push((path, text));
     out.modules.push(module.to_string());
     Ok(Some(p))
 }
