@@ -234,3 +234,24 @@ def test_c_compile_errors_and_missing_symbols_name_their_file_and_symbol(tmp_pat
     assert not b.so.exists()
     b = run_compiler(tmp_path / "m.py", args=[str(tmp_path / "missing.c")])
     assert b.returncode == 1 and "cannot find the C source" in b.stderr, b.describe()
+
+
+def test_dotted_and_module_cimports(tmp_path):
+    write(tmp_path, {
+        "pkg/ops.pxd": 'cdef extern from *:\n    int add3(int a, int b, int c) nogil\n    enum: TEN = 10\n',
+        "ops.c": "int add3(int a, int b, int c) { return a + b + c; }\n",
+        "m.py": """
+            import cython
+            from cython.cimports.pkg.ops import add3, TEN
+            import cython.cimports.pkg.ops as o
+            from cython.cimports.pkg import ops
+
+            def f(x: cython.int) -> cython.int:
+                with cython.nogil:
+                    x = add3(x, o.add3(1, 2, 3), ops.TEN)
+                return x + TEN
+        """,
+    })
+    b = run_compiler(tmp_path / "m.py", args=[str(tmp_path / "ops.c")])
+    assert b.ok and b.counts() == (1, 0), b.describe()
+    assert run_py("import m; print(m.f(1), m.add3(1, 1, 1), m.TEN)", tmp_path).split() == ["27", "3", "10"]

@@ -346,7 +346,7 @@ pub fn link_wrapping(object: &[u8], out: &Path, linker: Option<&str>, libraries:
     if !missing.is_empty() {
         let names: Vec<String> = missing.iter().map(|s| format!("`{s}`")).collect();
         return Err(format!(
-            "the C symbol{} {} declared in a .pxd {} not defined by the C sources or libraries linked\n  = hint: name the C file that defines it after the module (`pyc-aot build m.py lib.c`) or its library with `-l`",
+            "the C symbol{} {} declared in a .pxd {} not defined by the C sources or libraries linked\n  = hint: link the C file that defines it (`pyc-aot build m.py lib.c`, `# distutils: sources = lib.c` for the import hook) or its library (`-l name`, `# distutils: libraries = name`)",
             if missing.len() == 1 { "" } else { "s" },
             names.join(", "),
             if missing.len() == 1 { "is" } else { "are" }

@@ -65,3 +65,17 @@ def test_the_python_cli_takes_c_sources(tmp_path):
     p = run([sys.executable, "-m", "pyc_aot", "build", "wrap_fib.py", "cfib.c", "-I", "."], cwd=d)
     assert "1 function native" in p.stdout
     assert py(CHECK, cwd=d).stdout.strip() == "2.880067194370816e+18"
+
+
+def test_a_missing_c_symbol_is_named(tmp_path):
+    d = example(tmp_path)
+    (d / "other.c").write_text("int other(void) { return 1; }\n")
+    (d / "wrap_fib.py").write_text((d / "wrap_fib.py").read_text().replace("sources = cfib.c", "sources = other.c"))
+    # The import hook's build names it (and the module stays Python, whose cimport fails).
+    p = py(HOOK.format(d=str(d), suffix=SUFFIX), check=False)
+    assert "the C symbol `cfib` declared in a .pxd is not defined" in p.stderr, p.stderr
+    # setuptools links with its own compiler: the loader names it at import.
+    (d / "setup.py").write_text((d / "setup.py").read_text().replace('"cfib.c"', '"other.c"'))
+    run([sys.executable, "setup.py", "build_ext", "--inplace"], cwd=d)
+    p = py("import wrap_fib", cwd=d, check=False)
+    assert p.returncode != 0 and "undefined symbol: cfib" in p.stderr, p.stderr

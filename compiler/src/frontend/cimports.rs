@@ -67,6 +67,14 @@ pub fn resolve(body: &[Stmt], dir: &Path, include_dirs: &[PathBuf]) -> Result<Ci
                 }
                 continue;
             }
+            // `from cython.cimports.pkg import ops`: the `.pxd` pkg/ops.pxd itself.
+            let submodule = format!("{module}.{}", a.name);
+            if find(&submodule, dir, include_dirs).is_some() {
+                if let Some(p) = load(&submodule, &a.span, dir, include_dirs, &mut read, &mut out, &mut errors)? {
+                    out.bindings.push((bound, Binding::CModule(p)));
+                }
+                continue;
+            }
             let Some(p) = load(&module, &stmt.span, dir, include_dirs, &mut read, &mut out, &mut errors)? else { break };
             match p.names.get(&a.name) {
                 Some((decl, _)) => match declared(decl, &a.name, &module) {
@@ -101,6 +109,12 @@ fn pxd_path(module: &str) -> PathBuf {
     PathBuf::from(format!("{}.pxd", module.replace('.', "/")))
 }
 
+/// Where `module.pxd` is: beside the module, else in the first include directory holding it.
+fn find(module: &str, dir: &Path, include_dirs: &[PathBuf]) -> Option<PathBuf> {
+    let rel = pxd_path(module);
+    std::iter::once(dir).chain(include_dirs.iter().map(PathBuf::as_path)).map(|d| d.join(&rel)).find(|p| p.is_file())
+}
+
 /// `module.pxd` read and parsed once; `None` for Cython's own packages, or
 /// when it is missing (an error about `span` is noted).
 #[allow(clippy::too_many_arguments)]
@@ -120,7 +134,7 @@ fn load(
         return Ok(Some(p.clone()));
     }
     let rel = pxd_path(module);
-    let Some(path) = std::iter::once(dir).chain(include_dirs.iter().map(PathBuf::as_path)).map(|d| d.join(&rel)).find(|p| p.is_file()) else {
+    let Some(path) = find(module, dir, include_dirs) else {
         let looked: Vec<String> = std::iter::once(dir).chain(include_dirs.iter().map(PathBuf::as_path)).map(|d| d.display().to_string()).collect();
         errors.push(
             Diagnostic::error(span.clone(), format!("cannot find {} for `cython.cimports.{module}`", rel.display()))

@@ -85,7 +85,11 @@ fn is_pxd_module(name: &str, cimported: &Cimports) -> bool {
 /// module dict already; other C names nothing (interpreted code cannot
 /// read C variables).
 fn pxd_piece(module: &str, a: &Alias, cimported: &Cimports) -> Option<Option<String>> {
-    let whole = module == "cython.cimports" && cimported.modules.contains(&a.name);
+    // `from cython.cimports[.pkg] import mod`: the `.pxd` [pkg/]mod.pxd itself.
+    let whole = module.strip_prefix("cython.cimports").is_some_and(|pkg| {
+        let dotted = format!("{pkg}.{}", a.name);
+        cimported.modules.iter().any(|x| *x == dotted[1..])
+    });
     let from_pxd = module.strip_prefix("cython.cimports.").is_some_and(|m| cimported.modules.iter().any(|x| x == m));
     if !whole && !from_pxd {
         return None;
