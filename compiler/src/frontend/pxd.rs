@@ -679,4 +679,21 @@ mod tests {
             assert_eq!(error_at(text), (line.to_string(), message.to_string()), "{text}");
         }
     }
+
+    /// Whatever a `.pxd` holds is read or refused, never a panic: every
+    /// prefix of a file using each construct, and its bytes shuffled.
+    #[test]
+    fn never_panics_on_cut_or_mangled_files() {
+        let text = "# c\ncdef extern from \"h.h\" nogil:\n    const unsigned long long f(int a, \\\n        signed char b) noexcept\n    enum E:\n        A = -0x10, B\n    ctypedef short s\n    s g(s x, ...)\n\u{e9}t\u{e9} \"str\n'x' [*] (\n";
+        for end in (0..=text.len()).filter(|&e| text.is_char_boundary(e)) {
+            let _ = parse(&text[..end]);
+        }
+        let mut chars: Vec<char> = text.chars().collect();
+        let n = chars.len();
+        for step in 1..40 {
+            chars.rotate_left(step % n);
+            chars.swap(step, (step * 7) % n);
+            let _ = parse(&chars.iter().collect::<String>());
+        }
+    }
 }
