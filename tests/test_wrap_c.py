@@ -255,3 +255,26 @@ def test_dotted_and_module_cimports(tmp_path):
     b = run_compiler(tmp_path / "m.py", args=[str(tmp_path / "ops.c")])
     assert b.ok and b.counts() == (1, 0), b.describe()
     assert run_py("import m; print(m.f(1), m.add3(1, 1, 1), m.TEN)", tmp_path).split() == ["27", "3", "10"]
+
+
+def test_nogil_c_functions_in_a_prange_body(tmp_path):
+    write(tmp_path, {
+        "sq.pxd": 'cdef extern from "sq.h" nogil:\n    double sq(double x)\n',
+        "sq.h": "double sq(double x);\n",
+        "sq.c": '#include "sq.h"\ndouble sq(double x) { return x * x; }\n',
+        "m.py": """
+            import cython
+            from cython.parallel import prange
+            from cython.cimports.sq import sq
+
+            def total(n: cython.Py_ssize_t) -> cython.double:
+                s: cython.double = 0.0
+                i: cython.Py_ssize_t
+                for i in prange(n, nogil=True):
+                    s += sq(i)
+                return s
+        """,
+    })
+    b = run_compiler(tmp_path / "m.py", args=[str(tmp_path / "sq.c")])
+    assert b.ok and b.counts() == (1, 0), b.describe()
+    assert run_py("import m; print(m.total(1000))", tmp_path).strip() == repr(float(sum(i * i for i in range(1000))))
