@@ -156,7 +156,7 @@ fn analyze_here(source: &str, display_path: &str, abs_path: &str, module: &str, 
     let module_dir = Path::new(abs_path).parent().unwrap_or(Path::new("."));
     let cimported = frontend::cimports::resolve(&ast.body, module_dir, include_dirs).map_err(|e| match e {
         frontend::cimports::CimportError::InSource(ds) => BuildError::from_diagnostics(&src, &ds),
-        frontend::cimports::CimportError::InPxd(pxd, d) => BuildError::from_diagnostics(&pxd, &[d]),
+        frontend::cimports::CimportError::InPxd(at) => BuildError::from_diagnostics(&at.0, std::slice::from_ref(&at.1)),
     })?;
     let mut out = frontend::lower(&src, &ast, module, abs_path, &cimported).map_err(|ds| BuildError::from_diagnostics(&src, &ds))?;
     opt::optimize(&mut out.module);

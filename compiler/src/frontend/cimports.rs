@@ -27,7 +27,7 @@ pub struct Cimports {
 /// Where a cimport went wrong: in the module's source, or in a `.pxd` (its file).
 pub enum CimportError {
     InSource(Vec<Diagnostic>),
-    InPxd(SourceFile, Diagnostic),
+    InPxd(Box<(SourceFile, Diagnostic)>),
 }
 
 /// The cimports of a module's top level, `dir` being the module's directory.
@@ -149,7 +149,7 @@ fn load(
     let text = crate::syntax::normalize_newlines(&text);
     // Shown as the user named the module's directory, when it is found there.
     let shown = path.strip_prefix(std::env::current_dir().unwrap_or_default()).unwrap_or(&path).display().to_string();
-    let parsed = pxd::parse(&text).map_err(|d| CimportError::InPxd(SourceFile::new(shown, text.clone()), d))?;
+    let parsed = pxd::parse(&text).map_err(|d| CimportError::InPxd(Box::new((SourceFile::new(shown, text.clone()), d))))?;
     let p = Arc::new(parsed);
     read.push((module.to_string(), p.clone()));
     out.modules.push(module.to_string());
