@@ -278,3 +278,20 @@ def test_nogil_c_functions_in_a_prange_body(tmp_path):
     b = run_compiler(tmp_path / "m.py", args=[str(tmp_path / "sq.c")])
     assert b.ok and b.counts() == (1, 0), b.describe()
     assert run_py("import m; print(m.total(1000))", tmp_path).strip() == repr(float(sum(i * i for i in range(1000))))
+
+
+def test_a_many_module_build_rebuilds_when_a_pxd_changes(tmp_path):
+    # libm is linked into every module: a .pxd may declare its functions.
+    write(tmp_path, {
+        "src/cm.pxd": 'cdef extern from "math.h" nogil:\n    double erf(double x)\n',
+        "src/a.py": "import cython\nfrom cython.cimports.cm import erf\n\ndef f(x: cython.double) -> cython.double:\n    return erf(x)\n",
+        "src/b.py": "def g(x: int) -> int:\n    return x + 1\n",
+    })
+    b = run_compiler(tmp_path / "src")
+    assert b.ok and "2 built" in b.stdout, b.describe()
+    assert run_py("import a; print(a.f(0.5))", tmp_path / "src").strip() == repr(__import__("math").erf(0.5))
+    b = run_compiler(tmp_path / "src")
+    assert b.ok and "2 up to date" in b.stdout, b.describe()
+    (tmp_path / "src" / "cm.pxd").write_text('cdef extern from "math.h" nogil:\n    double erf(double x)\n    double erfc(double x)\n')
+    b = run_compiler(tmp_path / "src")
+    assert b.ok and "1 built, 1 up to date" in b.stdout, b.describe()

@@ -71,6 +71,8 @@ pub struct BuildReport {
     /// One line when this machine cannot import the module written (a CPU
     /// or architecture it lacks); the build still succeeds.
     pub cannot_import: Option<String>,
+    /// The `.pxd` files the module cimports from (build stamps hash them).
+    pub pxd_files: Vec<PathBuf>,
 }
 
 /// A failed build: the rendered report and where each problem is.
@@ -127,7 +129,7 @@ pub fn module_name(path: &Path) -> Result<String, String> {
 
 /// Source → typed HIR, with warnings; errors are rendered against the source.
 pub fn analyze(source: &str, display_path: &str, abs_path: &str, module: &str) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>), BuildError> {
-    on_compiler_stack(|| analyze_here(source, display_path, abs_path, module, &[]))
+    on_compiler_stack(|| analyze_here(source, display_path, abs_path, module, &[]).map(|(m, src, w, _)| (m, src, w)))
 }
 
 /// The stack every stage may use: nesting is bounded by `syntax::MAX_NESTING`,
@@ -139,9 +141,9 @@ fn on_compiler_stack<T>(f: impl FnOnce() -> T) -> T {
     stacker::maybe_grow(COMPILER_STACK / 2, COMPILER_STACK, f)
 }
 
-/// Source → typed HIR, with warnings; `.pxd` files are looked for beside
-/// the module, then in `include_dirs`.
-fn analyze_here(source: &str, display_path: &str, abs_path: &str, module: &str, include_dirs: &[PathBuf]) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>), BuildError> {
+/// Source → typed HIR, with warnings and the `.pxd` files read (looked for
+/// beside the module, then in `include_dirs`).
+fn analyze_here(source: &str, display_path: &str, abs_path: &str, module: &str, include_dirs: &[PathBuf]) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>, Vec<PathBuf>), BuildError> {
     let source = syntax::normalize_newlines(source);
     let source = source.as_str();
     let src = SourceFile::new(display_path, source);
@@ -160,7 +162,7 @@ fn analyze_here(source: &str, display_path: &str, abs_path: &str, module: &str, 
     })?;
     let mut out = frontend::lower(&src, &ast, module, abs_path, &cimported).map_err(|ds| BuildError::from_diagnostics(&src, &ds))?;
     opt::optimize(&mut out.module);
-    Ok((out.module, src, out.warnings))
+    Ok((out.module, src, out.warnings, cimported.files))
 }
 
 /// A compiled module before linking, for callers that link it themselves
@@ -337,7 +339,7 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
     let source = decode(opts, &bytes).map_err(|(at, message)| encoding_error(&display, &bytes, at, message))?;
     let name = module_name(&opts.source).map_err(BuildError::plain)?;
     let abs = std::path::absolute(&opts.source).unwrap_or_else(|_| opts.source.clone());
-    let (module, src, warnings) = analyze_here(&source, &display, &abs.display().to_string(), &name, &opts.c.include_dirs)?;
+    let (module, src, warnings, pxd_files) = analyze_here(&source, &display, &abs.display().to_string(), &name, &opts.c.include_dirs)?;
 
     if opts.strict && !module.left_to_python.is_empty() {
         let errors: Vec<Diagnostic> = warnings
@@ -358,6 +360,7 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
         listing,
         elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
         cannot_import: None,
+        pxd_files: pxd_files.clone(),
     };
     if opts.emit == Some(Emit::Hir) {
         return Ok(Compiled::Listing(report(None, hir::dump(&module))));

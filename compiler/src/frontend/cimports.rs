@@ -20,6 +20,8 @@ const CYTHON_PACKAGES: &[&str] = &["libc", "libcpp", "cpython", "posix", "openmp
 pub struct Cimports {
     /// Module-level names bound to declarations or to a whole `.pxd`.
     pub(crate) bindings: Vec<(String, Binding)>,
+    /// Each `.pxd` read.
+    pub files: Vec<PathBuf>,
     /// The dotted names of the `.pxd` modules (the residual drops their imports).
     pub(crate) modules: Vec<String>,
 }
@@ -152,6 +154,7 @@ fn load(
     let parsed = pxd::parse(&text).map_err(|d| CimportError::InPxd(Box::new((SourceFile::new(shown, text.clone()), d))))?;
     let p = Arc::new(parsed);
     read.push((module.to_string(), p.clone()));
+    out.files.push(path);
     out.modules.push(module.to_string());
     Ok(Some(p))
 }
