@@ -323,6 +323,8 @@ class build_ext(_build_ext):
                 build_temp=self.build_temp,
                 target_lang="c",
             )
+            if wrapped:
+                _check_c_symbols(linked)
             os.replace(linked, ext_path)
         finally:
             if os.path.exists(linked):
@@ -348,6 +350,25 @@ def _read(path: str) -> Optional[str]:
             return f.read()
     except OSError:
         return None
+
+
+def _check_c_symbols(path: str) -> None:
+    """A C symbol the module's .pxd declares that nothing linked defines is
+    named now, not at import: the dynamic loader resolves every symbol of the
+    linked module (the interpreter's are this process's). Other loader errors
+    (a library not on the loader's path yet) are left to import time."""
+    import ctypes
+    import re
+
+    try:
+        ctypes.CDLL(os.path.abspath(path), mode=os.RTLD_NOW | os.RTLD_LOCAL)
+    except OSError as e:
+        missing = re.search(r"undefined symbol: (\S+)", str(e))
+        if missing:
+            raise _DistutilsCompileError(
+                f"the C symbol `{missing.group(1)}` declared in a .pxd is not defined by the C sources or libraries "
+                "linked: add the C file that defines it to the Extension's sources, or its library to libraries="
+            ) from None
 
 
 def _read_bytes(path: str) -> bytes:
