@@ -8,6 +8,7 @@ mod annotation;
 pub mod cimports;
 mod pxd;
 mod residual;
+mod structs;
 mod typeck;
 pub mod vocab;
 
@@ -123,6 +124,11 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             defs.entry(f.name.clone()).or_default().push((f, &stmt.span));
         }
     }
+    let structs = structs::module_structs(&cx, &ast.body);
+    let lowered: HashMap<&str, Result<syntax::FunctionDef, Problem>> = defs
+        .iter()
+        .filter_map(|(name, list)| Some((name.as_str(), structs::lower_function(&cx, &structs, list.last()?.0)?)))
+        .collect();
     let bound_elsewhere = names_bound_outside_defs(&ast.body);
     let mut left: Vec<hir::LeftToPython> = vec![];
     let mut candidates: Vec<typeck::Candidate> = vec![];
@@ -140,6 +146,21 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             left_note(f, span, format!("the name `{name}` is also assigned elsewhere at module level"), &mut left);
             continue;
         }
+        let f = match lowered.get(name.as_str()) {
+            Some(Ok(g)) => g,
+            Some(Err(p)) => {
+                match p.clone() {
+                    Problem::Error(d) => errors.push(d),
+                    Problem::Fallback { span, reason } => {
+                        let (line, col) = src.line_col(span.start);
+                        left.push(hir::LeftToPython { kind: "function", function: name.clone(), line, col, reason })
+                    }
+                    Problem::Pending => left_note(f, span, "its structs could not be typed".into(), &mut left),
+                }
+                continue;
+            }
+            None => f,
+        };
         match typeck::Candidate::new(&cx, f, span) {
             Ok(c) => candidates.push(c),
             Err(Problem::Error(d)) => errors.push(d),
