@@ -171,3 +171,18 @@ def test_what_stays_python_still_runs(tmp_path):
     assert "the union `Num` is not compiled natively yet" in b.stderr
     assert nat.whole(2.0).x == py.whole(2.0).x == 2.0
     assert nat.as_union(4) == 4
+
+
+def test_the_particles_example(tmp_path):
+    import shutil
+    from conftest import ROOT
+    shutil.copy(ROOT / "examples" / "particles_c.py", tmp_path / "particles_c.py")
+    b = run_compiler(tmp_path / "particles_c.py", outdir=tmp_path / "out")
+    assert b.ok and b.counts() == (1, 0), b.describe()
+    py = import_source("particles_c_py", tmp_path / "particles_c.py")
+    nat = import_extension("particles_c", tmp_path / "out" / ("particles_c" + SUFFIX))
+    for args in [(1, 10, 0.01), (100, 50, 0.02), (4096, 3, 0.1)]:
+        assert same_value(py.simulate(*args), nat.simulate(*args)), args
+    for bad in (0, 4097):
+        want, got = call(py.simulate, (bad, 1, 0.1)), call(nat.simulate, (bad, 1, 0.1))
+        assert not want.ok and not got.ok and want.exc_type is got.exc_type is ValueError and want.message == got.message
