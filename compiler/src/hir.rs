@@ -428,6 +428,12 @@ pub enum ExprKind {
     ViewIsNone(LocalId),
     /// The None memoryview, for an omitted `= None` argument.
     NoneView,
+    /// `p[i]` of a C pointer to a scalar (type: the pointee); `index` is a
+    /// Py_ssize_t. Unchecked, as in C.
+    PtrLoad { ptr: Box<Expr>, index: Box<Expr> },
+    /// `p[i] = value` (type: None, evaluated as a statement): `ptr`, then
+    /// `index`, then `value`, as Cython evaluates it.
+    PtrStore { ptr: Box<Expr>, index: Box<Expr>, value: Box<Expr> },
 }
 
 #[derive(Debug, Clone)]
@@ -563,6 +569,8 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         }
         ExprKind::CCall { args, .. } => args.iter().for_each(|x| visit_expr(x, f)),
         ExprKind::CGlobal(_) => {}
+        ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr(x, f)),
+        ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr(x, f)),
     }
 }
 
@@ -597,6 +605,8 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
         }
         ExprKind::CCall { args, .. } => args.iter_mut().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::CGlobal(_) => {}
+        ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr_mut(x, f)),
+        ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
     }
 }
 
@@ -810,6 +820,8 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
             format!("extern {symbol}({})", a.join(", "))
         }
         ExprKind::CGlobal(symbol) => format!("extern {symbol}"),
+        ExprKind::PtrLoad { ptr, index } => format!("{}[{}]", d(ptr), d(index)),
+        ExprKind::PtrStore { ptr, index, value } => format!("{}[{}] = {}", d(ptr), d(index), d(value)),
         ExprKind::MinMax { is_max, args } => {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("{}({})", if *is_max { "max" } else { "min" }, a.join(", "))

@@ -406,6 +406,8 @@ fn collect_imports(body: &[Stmt], out: &mut HashMap<String, Binding>, star: &mut
                         ("cython.cimports.libc.math", attr) => Some(Binding::LibcMathAttr(attr.to_string())),
                         ("cython.cimports.libc", "math") => Some(Binding::LibcMath),
                         ("cython.parallel", attr) => Some(Binding::CythonAttr(format!("parallel.{attr}"))),
+                        ("cython.cimports.libc.stdlib", attr) => Some(Binding::CythonAttr(format!("cimports.libc.stdlib.{attr}"))),
+                        ("cython.cimports.libc.string", attr) => Some(Binding::CythonAttr(format!("cimports.libc.string.{attr}"))),
                         _ => None,
                     };
                     if let Some(b) = binding {

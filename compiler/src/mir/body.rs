@@ -92,6 +92,10 @@ pub enum BodyOp {
     CCall { symbol: String, args: Vec<Local>, params: Vec<Ty>, ret: Ty },
     /// A C variable's value, read from its symbol.
     CGlobal { symbol: String, ty: Ty },
+    /// `ptr[index]` of a C pointer to `elem` (unchecked, as in C).
+    PtrLoad { ptr: Local, index: Local, elem: Ty },
+    /// `ptr[index] = value` (gives a dummy bint, as a `void` C call).
+    PtrStore { ptr: Local, index: Local, value: Local, elem: Ty },
     /// One step of `min`/`max`: `acc` against the next argument `v`.
     MinMax { is_max: bool, ty: Ty, v: Local, acc: Local },
     Abs { value: Local, ty: Ty },
@@ -273,6 +277,8 @@ impl BodyOp {
             Math { args, .. } => args.clone(),
             CCall { args, .. } => args.clone(),
             CGlobal { .. } => vec![],
+            PtrLoad { ptr, index, .. } => vec![*ptr, *index],
+            PtrStore { ptr, index, value, .. } => vec![*ptr, *index, *value],
             Call { args, limit, .. } => args.iter().copied().chain([*limit]).collect(),
         }
     }
@@ -312,7 +318,7 @@ impl BodyOp {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
-            CCall { .. } | CGlobal { .. } => ErrorKind::Never,
+            CCall { .. } | CGlobal { .. } | PtrLoad { .. } | PtrStore { .. } => ErrorKind::Never,
             Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
@@ -360,6 +366,8 @@ impl BodyOp {
             Math { op, args } => format!("{op:?}({})", list(args)),
             CCall { symbol, args, .. } => format!("extern {symbol}({})", list(args)),
             CGlobal { symbol, .. } => format!("extern {symbol}"),
+            PtrLoad { ptr, index, .. } => format!("load {ptr}[{index}] (pointer)"),
+            PtrStore { ptr, index, value, .. } => format!("store {ptr}[{index}] = {value} (pointer)"),
             MinMax { is_max, v, acc, .. } => format!("{}({acc}, {v})", if *is_max { "max" } else { "min" }),
             Abs { value, .. } => format!("abs {value}"),
             BitCount { value, .. } => format!("bit_count {value}"),

@@ -253,6 +253,9 @@ class _Pointer(object):
     def __ne__(self, other):
         return not self.__eq__(other)
 
+    def __bool__(self):
+        return _bool(self._items)
+
     __hash__ = None
 
     def __repr__(self):
@@ -1462,7 +1465,48 @@ def _c_abs(x):
     return _abs(_int(x))
 
 
-_libc_stdlib_attrs = {"abs": _c_abs, "labs": _c_abs, "llabs": _c_abs}
+# C memory in pure mode: a block is a pointer whose items are its bytes,
+# zeroed; `cython.cast(cython.p_double, p)` makes items of the element type
+# (more than the block holds, which C code never reads).
+def _malloc(size):
+    return _Pointer(p_char, [0] * _int(size))
+
+
+def _calloc(n, size):
+    return _Pointer(p_char, [0] * (_int(n) * _int(size)))
+
+
+def _realloc(p, size):
+    items = list(p._items[:size]) if _isinstance(p, _Pointer) else []
+    return _Pointer(p_char, items + [0] * (_int(size) - _len(items)))
+
+
+def _free(p):
+    return None
+
+
+def _elements(p, n):
+    """How many of `p`'s elements `n` bytes are."""
+    return _int(n) // _max(1, sizeof(p._type.base))
+
+
+def _memset(p, c, n):
+    if c != 0:
+        raise NotImplementedError("memset with a value other than 0 in pure mode")
+    count = _elements(p, n)
+    p._items[:count] = [cast(p._type.base, 0)] * count
+    return p
+
+
+def _memcpy(dst, src, n):
+    count = _elements(dst, n)
+    dst._items[:count] = [cast(dst._type.base, v) for v in src._items[:count]]
+    return dst
+
+
+_libc_stdlib_attrs = {"abs": _c_abs, "labs": _c_abs, "llabs": _c_abs,
+                      "malloc": _malloc, "calloc": _calloc, "realloc": _realloc, "free": _free}
+_libc_string_attrs = {"memset": _memset, "memcpy": _memcpy, "memmove": _memcpy}
 
 _libc_limits_attrs = {
     "CHAR_BIT": 8,
@@ -1491,18 +1535,20 @@ _libc_math = _make_module("cython.cimports.libc.math",
                           _libc_math_attrs, package=False)
 _libc_stdlib = _make_module("cython.cimports.libc.stdlib", "C <stdlib.h> (subset).",
                             _libc_stdlib_attrs, package=False)
+_libc_string = _make_module("cython.cimports.libc.string", "C <string.h> (subset).",
+                            _libc_string_attrs, package=False)
 _libc_limits = _make_module("cython.cimports.libc.limits", "C <limits.h>.",
                             _libc_limits_attrs, package=False)
 _libc_float = _make_module("cython.cimports.libc.float", "C <float.h> (subset).",
                            _libc_float_attrs, package=False)
 _libc = _make_module("cython.cimports.libc", "C standard library (shim).",
-                     {"math": _libc_math, "stdlib": _libc_stdlib,
+                     {"math": _libc_math, "stdlib": _libc_stdlib, "string": _libc_string,
                       "limits": _libc_limits, "float": _libc_float})
 cimports = _make_module("cython.cimports", "cimport emulation (shim).", {"libc": _libc})
 
 
 if not _embedded:
-    for _mod in (cimports, _libc, _libc_math, _libc_stdlib, _libc_limits,
+    for _mod in (cimports, _libc, _libc_math, _libc_stdlib, _libc_string, _libc_limits,
                  _libc_float, parallel):
         _sys.modules.setdefault(_mod.__name__, _mod)
     del _mod

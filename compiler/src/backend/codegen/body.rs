@@ -614,6 +614,8 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         Math { op, .. } => o.math(*op, a)?,
         CCall { symbol, params, ret, .. } => o.c_call(symbol, params, *ret, a)?,
         CGlobal { symbol, ty } => o.c_global(symbol, *ty)?,
+        PtrLoad { elem, .. } => o.ptr_load(a[0], a[1], *elem)?,
+        PtrStore { elem, .. } => o.ptr_store(a[0], a[1], a[2], *elem)?,
         MinMax { is_max, ty, .. } => o.min_max(*is_max, *ty, a[0], a[1]),
         Abs { ty, .. } => o.abs(a[0], *ty)?,
         BitCount { ty, .. } => o.bit_count(a[0], *ty),

@@ -1,5 +1,6 @@
-//! Calls of C functions and reads of C variables that a `.pxd` declares:
-//! symbols imported by name and resolved when the module is linked.
+//! Calls of C functions and reads of C variables that a `.pxd` declares
+//! (symbols imported by name and resolved when the module is linked), and
+//! loads and stores through C pointers.
 
 use super::op::OpCx;
 use super::R;
@@ -38,6 +39,27 @@ impl OpCx<'_, '_, '_> {
             (_, Some(&v)) => v,
             (_, None) => return Err(format!("the call of `{symbol}` gave no result")),
         })
+    }
+
+    /// The address of `ptr[index]`.
+    fn element_addr(&mut self, ptr: Value, index: Value, elem: Ty) -> R<(Value, cranelift_codegen::ir::Type)> {
+        let ct = clif_type(elem).ok_or_else(|| format!("a pointer to {elem} reached the back end"))?;
+        let offset = self.cx.b.ins().imul_imm_s(index, i64::from(ct.bytes()));
+        Ok((self.cx.b.ins().iadd(ptr, offset), ct))
+    }
+
+    /// `ptr[index]`: memory the user manages, so neither aligned nor known
+    /// not to trap.
+    pub(crate) fn ptr_load(&mut self, ptr: Value, index: Value, elem: Ty) -> R<Value> {
+        let (addr, ct) = self.element_addr(ptr, index, elem)?;
+        Ok(self.cx.b.ins().load(ct, MemFlagsData::new(), addr, 0))
+    }
+
+    /// `ptr[index] = value`; the dummy bint a statement's value is.
+    pub(crate) fn ptr_store(&mut self, ptr: Value, index: Value, value: Value, elem: Ty) -> R<Value> {
+        let (addr, _) = self.element_addr(ptr, index, elem)?;
+        self.cx.b.ins().store(MemFlagsData::new(), value, addr, 0);
+        Ok(self.cx.b.ins().iconst(types::I8, 0))
     }
 
     /// The value of the C variable `symbol`.

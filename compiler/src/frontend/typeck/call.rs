@@ -328,6 +328,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn cython_call(&mut self, e: &Expr, name: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        if let Some(x) = self.pointer_call(e, name, args, keywords)? {
+            return Ok(x);
+        }
         if name == "parallel.threadid" && args.is_empty() && keywords.is_empty() {
             return Ok(hir::Expr { kind: H::ThreadId, ty: Ty::Int(crate::types::C_INT) });
         }

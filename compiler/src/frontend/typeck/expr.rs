@@ -154,6 +154,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 },
                 None => match self.cx.binding_of(e) {
                     Some(Binding::CythonAttr(a)) if a == "compiled" => Ok(hir::Expr::konst(Const::Bool(true), Ty::Bool)),
+                    Some(Binding::CythonAttr(a)) if a == "NULL" => Ok(Self::null()),
                     Some(Binding::MathAttr(a)) => match vocab::python_math(&a) {
                         Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
                         Some(_) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
@@ -169,7 +170,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                     _ => fallback(&e.span, format!("it reads the attribute `{}`", self.cx.source_text(&e.span))),
                 },
             },
-            ExprKind::Subscript { value, index } => self.subscript(e, value, index),
+            ExprKind::Subscript { value, index } => match self.ptr_subscript(value, index, &e.span)? {
+                Some(load) => Ok(load),
+                None => self.subscript(e, value, index),
+            },
             ExprKind::Slice { .. } => fallback(&e.span, "it uses a slice"),
             ExprKind::Tuple(_) => fallback(&e.span, "it uses a tuple value"),
             ExprKind::Starred(_) => fallback(&e.span, "it uses `*` unpacking"),
@@ -238,6 +242,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Ty::Void => "NoneType",
                 Ty::View(_) => "memoryview",
                 Ty::Object => "object",
+                Ty::Ptr(_) => "pointer",
             },
         };
         let str_repeat = op == BinOp::Mul && ty.is_int() && matches!(left.kind, ExprKind::Str(_)) != matches!(right.kind, ExprKind::Str(_));
@@ -280,6 +285,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         match v.ty {
             Ty::Void => fallback(span, "it uses the None result of a call as a value"),
             Ty::View(_) => fallback(span, "it computes with a whole memoryview (only its elements are compiled)"),
+            Ty::Ptr(_) => fallback(span, "it computes with a C pointer (pointer arithmetic is not compiled natively yet)"),
             _ => Ok(()),
         }
     }
@@ -363,7 +369,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn unary(&mut self, op: syntax::UnaryOp, v: hir::Expr, span: &Span) -> R<hir::Expr> {
-        self.numeric(&v, span)?;
+        if !(op == syntax::UnaryOp::Not && matches!(v.ty, Ty::Ptr(_))) {
+            self.numeric(&v, span)?;
+        }
         // C integer promotion: `-c` of a char is an int.
         let v = match v.ty {
             Ty::Int(t) if !t.checked && t.bits < 32 && op != syntax::UnaryOp::Not => convert(v, Ty::Int(crate::types::C_INT)),
@@ -431,6 +439,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 other => return fallback(span, format!("it uses the `{}` operator", other.symbol())),
             });
         }
+        self.pointer_operands(&mut operands, span)?;
         for v in &operands {
             self.numeric(v, span)?;
         }

@@ -10,6 +10,7 @@ mod extern_c;
 mod literals;
 mod locals;
 mod parallel;
+mod pointer;
 mod signature;
 mod stmt;
 mod view;

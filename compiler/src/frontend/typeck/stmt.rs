@@ -60,6 +60,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 _ => fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span))),
             },
             StmtKind::AugAssign { target: Expr { kind: ExprKind::Subscript { value: base, index }, span: tspan }, op, value } => {
+                if let Some(stores) = self.ptr_aug_store(base, index, *op, value, tspan, line)? {
+                    return Ok(stores);
+                }
                 let Some((id, v)) = self.view_local(base) else {
                     return fallback(tspan, format!("it assigns to `{}`", self.cx.source_text(tspan)));
                 };
@@ -212,6 +215,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                     Ok(vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![self.assign_to(n, v, &t.span)?]), line }])
                 }
                 (ExprKind::Subscript { value: base, index }, _) => {
+                    if let Some(stores) = self.ptr_store(t, value, line)? {
+                        return Ok(stores);
+                    }
                     let Some((id, v)) = self.view_local(base) else {
                         return fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span)));
                     };
@@ -311,6 +317,9 @@ impl<'c, 'a> Checker<'c, 'a> {
             Some(Expr { kind: ExprKind::NoneLit, .. }) => None,
             Some(e) => Some(self.expr(e)?),
         };
+        if let Some(v @ hir::Expr { ty: Ty::Ptr(_), .. }) = &v {
+            return fallback(span, format!("it returns a C pointer ({})", v.ty));
+        }
         let seen = v.as_ref().map_or(Ty::Void, |v| v.ty);
         self.ret_seen = Some(match self.ret_seen {
             None => Some(seen),
@@ -373,6 +382,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Ty::Void => return fallback(&a.span, "it passes the None result of a call to range()"),
                 Ty::View(_) => return fallback(&a.span, "it passes a memoryview to range()"),
                 Ty::Object => return fallback(&a.span, "it passes an object to range()"),
+                Ty::Ptr(_) => return fallback(&a.span, "it passes a C pointer to range()"),
             }
         }
         let arg_ty = vals

@@ -755,6 +755,17 @@ impl BodyBuilder<'_, '_> {
                 self.value(rt, BodyOp::CCall { symbol: symbol.clone(), args: vals, params, ret: ty })
             }
             ExprKind::CGlobal(symbol) => self.value(ty, BodyOp::CGlobal { symbol: symbol.clone(), ty }),
+            ExprKind::PtrLoad { ptr, index } => {
+                let p = self.expr(ptr)?;
+                let i = self.expr(index)?;
+                self.value(ty, BodyOp::PtrLoad { ptr: p, index: i, elem: ty })
+            }
+            ExprKind::PtrStore { ptr, index, value } => {
+                let p = self.expr(ptr)?;
+                let i = self.expr(index)?;
+                let v = self.expr(value)?;
+                self.value(Ty::Bool, BodyOp::PtrStore { ptr: p, index: i, value: v, elem: value.ty })
+            }
             ExprKind::MinMax { is_max, args } => {
                 let (first, rest) = args.split_first().ok_or("min/max without arguments reached the back end".to_string())?;
                 let mut acc = self.expr(first)?;
