@@ -434,6 +434,9 @@ pub enum ExprKind {
     /// `p[i] = value` (type: None, evaluated as a statement): `ptr`, then
     /// `index`, then `value`, as Cython evaluates it.
     PtrStore { ptr: Box<Expr>, index: Box<Expr>, value: Box<Expr> },
+    /// `p + n` (`p - n`: `negate`) of a C pointer to a scalar: `n` (a
+    /// Py_ssize_t) elements further (back), as C computes it.
+    PtrOffset { ptr: Box<Expr>, offset: Box<Expr>, negate: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -571,6 +574,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         ExprKind::CGlobal(_) => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr(x, f)),
+        ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr(x, f)),
     }
 }
 
@@ -607,6 +611,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
         ExprKind::CGlobal(_) => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
+        ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr_mut(x, f)),
     }
 }
 
@@ -822,6 +827,7 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::CGlobal(symbol) => format!("extern {symbol}"),
         ExprKind::PtrLoad { ptr, index } => format!("{}[{}]", d(ptr), d(index)),
         ExprKind::PtrStore { ptr, index, value } => format!("{}[{}] = {}", d(ptr), d(index), d(value)),
+        ExprKind::PtrOffset { ptr, offset, negate } => format!("({} {} {})", d(ptr), if *negate { "-" } else { "+" }, d(offset)),
         ExprKind::MinMax { is_max, args } => {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("{}({})", if *is_max { "max" } else { "min" }, a.join(", "))

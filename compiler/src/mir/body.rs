@@ -96,6 +96,8 @@ pub enum BodyOp {
     PtrLoad { ptr: Local, index: Local, elem: Ty },
     /// `ptr[index] = value` (gives a dummy bint, as a `void` C call).
     PtrStore { ptr: Local, index: Local, value: Local, elem: Ty },
+    /// `ptr + index` elements of `elem` (`ptr - index`: `negate`).
+    PtrOffset { ptr: Local, index: Local, elem: Ty, negate: bool },
     /// One step of `min`/`max`: `acc` against the next argument `v`.
     MinMax { is_max: bool, ty: Ty, v: Local, acc: Local },
     Abs { value: Local, ty: Ty },
@@ -277,7 +279,7 @@ impl BodyOp {
             Math { args, .. } => args.clone(),
             CCall { args, .. } => args.clone(),
             CGlobal { .. } => vec![],
-            PtrLoad { ptr, index, .. } => vec![*ptr, *index],
+            PtrLoad { ptr, index, .. } | PtrOffset { ptr, index, .. } => vec![*ptr, *index],
             PtrStore { ptr, index, value, .. } => vec![*ptr, *index, *value],
             Call { args, limit, .. } => args.iter().copied().chain([*limit]).collect(),
         }
@@ -318,7 +320,7 @@ impl BodyOp {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
-            CCall { .. } | CGlobal { .. } | PtrLoad { .. } | PtrStore { .. } => ErrorKind::Never,
+            CCall { .. } | CGlobal { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } => ErrorKind::Never,
             Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
@@ -368,6 +370,7 @@ impl BodyOp {
             CGlobal { symbol, .. } => format!("extern {symbol}"),
             PtrLoad { ptr, index, .. } => format!("load {ptr}[{index}] (pointer)"),
             PtrStore { ptr, index, value, .. } => format!("store {ptr}[{index}] = {value} (pointer)"),
+            PtrOffset { ptr, index, negate, .. } => format!("{ptr} {} {index} (pointer)", if *negate { "-" } else { "+" }),
             MinMax { is_max, v, acc, .. } => format!("{}({acc}, {v})", if *is_max { "max" } else { "min" }),
             Abs { value, .. } => format!("abs {value}"),
             BitCount { value, .. } => format!("bit_count {value}"),

@@ -224,7 +224,7 @@ class _Pointer(object):
     def __init__(self, ptype, value=None):
         self._type = ptype
         if _isinstance(value, _Pointer):
-            items = value._items
+            items = value._items[value._off:]
         elif _isinstance(value, list):
             items = value
         elif value is None or value == 0:
@@ -232,23 +232,59 @@ class _Pointer(object):
         else:
             raise ValueError("cannot make a pointer from %r" % (value,))
         self._items = [cast(ptype.base, v) for v in items]
+        self._off = 0
 
     def __getitem__(self, ix):
         if ix < 0:
             raise IndexError("negative indexing not allowed in C")
-        return self._items[ix]
+        return self._items[self._off + ix]
 
     def __setitem__(self, ix, value):
         if ix < 0:
             raise IndexError("negative indexing not allowed in C")
-        self._items[ix] = cast(self._type.base, value)
+        self._items[self._off + ix] = cast(self._type.base, value)
+
+    def __add__(self, n):
+        """`p + n`: the same items from `n` further on (C pointer arithmetic)."""
+        if not _isinstance(n, _int):
+            return NotImplemented
+        q = _Pointer(self._type)
+        q._items = self._items
+        q._off = self._off + n
+        return q
+
+    __radd__ = __add__
+
+    def __sub__(self, n):
+        if not _isinstance(n, _int):
+            return NotImplemented
+        return self + (-n)
 
     def __eq__(self, other):
         if other is None:
             return not self._items
         if not _isinstance(other, _Pointer):
             return False
+        if self._items is other._items:
+            return self._off == other._off
         return not self._items and not other._items
+
+    def _order(self, other):
+        if not _isinstance(other, _Pointer) or self._items is not other._items:
+            raise TypeError("pointers into different blocks are not ordered")
+        return self._off - other._off
+
+    def __lt__(self, other):
+        return self._order(other) < 0
+
+    def __le__(self, other):
+        return self._order(other) <= 0
+
+    def __gt__(self, other):
+        return self._order(other) > 0
+
+    def __ge__(self, other):
+        return self._order(other) >= 0
 
     def __ne__(self, other):
         return not self.__eq__(other)
@@ -1477,7 +1513,7 @@ def _calloc(n, size):
 
 
 def _realloc(p, size):
-    items = list(p._items[:size]) if _isinstance(p, _Pointer) else []
+    items = list(p._items[p._off:p._off + size]) if _isinstance(p, _Pointer) else []
     return _Pointer(p_char, items + [0] * (_int(size) - _len(items)))
 
 
@@ -1494,13 +1530,13 @@ def _memset(p, c, n):
     if c != 0:
         raise NotImplementedError("memset with a value other than 0 in pure mode")
     count = _elements(p, n)
-    p._items[:count] = [cast(p._type.base, 0)] * count
+    p._items[p._off:p._off + count] = [cast(p._type.base, 0)] * count
     return p
 
 
 def _memcpy(dst, src, n):
     count = _elements(dst, n)
-    dst._items[:count] = [cast(dst._type.base, v) for v in src._items[:count]]
+    dst._items[dst._off:dst._off + count] = [cast(dst._type.base, v) for v in src._items[src._off:src._off + count]]
     return dst
 
 

@@ -616,6 +616,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         CGlobal { symbol, ty } => o.c_global(symbol, *ty)?,
         PtrLoad { elem, .. } => o.ptr_load(a[0], a[1], *elem)?,
         PtrStore { elem, .. } => o.ptr_store(a[0], a[1], a[2], *elem)?,
+        PtrOffset { elem, negate, .. } => o.ptr_offset(a[0], a[1], *elem, *negate)?,
         MinMax { is_max, ty, .. } => o.min_max(*is_max, *ty, a[0], a[1]),
         Abs { ty, .. } => o.abs(a[0], *ty)?,
         BitCount { ty, .. } => o.bit_count(a[0], *ty),

@@ -48,6 +48,13 @@ impl OpCx<'_, '_, '_> {
         Ok((self.cx.b.ins().iadd(ptr, offset), ct))
     }
 
+    /// `ptr + index` (`ptr - index`) elements, wrapping as C's addresses do.
+    pub(crate) fn ptr_offset(&mut self, ptr: Value, index: Value, elem: Ty, negate: bool) -> R<Value> {
+        let ct = clif_type(elem).ok_or_else(|| format!("a pointer to {elem} reached the back end"))?;
+        let bytes = self.cx.b.ins().imul_imm_s(index, i64::from(ct.bytes()));
+        Ok(if negate { self.cx.b.ins().isub(ptr, bytes) } else { self.cx.b.ins().iadd(ptr, bytes) })
+    }
+
     /// `ptr[index]`: memory the user manages, so neither aligned nor known
     /// not to trap.
     pub(crate) fn ptr_load(&mut self, ptr: Value, index: Value, elem: Ty) -> R<Value> {

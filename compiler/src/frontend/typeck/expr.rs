@@ -285,12 +285,15 @@ impl<'c, 'a> Checker<'c, 'a> {
         match v.ty {
             Ty::Void => fallback(span, "it uses the None result of a call as a value"),
             Ty::View(_) => fallback(span, "it computes with a whole memoryview (only its elements are compiled)"),
-            Ty::Ptr(_) => fallback(span, "it computes with a C pointer (pointer arithmetic is not compiled natively yet)"),
+            Ty::Ptr(_) => fallback(span, "it uses a C pointer as a number"),
             _ => Ok(()),
         }
     }
 
     pub(super) fn binop(&mut self, op: BinOp, l: hir::Expr, r: hir::Expr, span: &Span) -> R<hir::Expr> {
+        if matches!(l.ty, Ty::Ptr(_)) || matches!(r.ty, Ty::Ptr(_)) {
+            return self.pointer_arith(op, l, r, span);
+        }
         self.numeric(&l, span)?;
         self.numeric(&r, span)?;
         let bool_to_int = |v: hir::Expr| if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };

@@ -2,8 +2,8 @@
 //! (unchecked, as in C), `cython.NULL`, truth values and comparisons of
 //! addresses, `cython.cast` between pointer types, `cython.sizeof`, and
 //! libc's `malloc`/`calloc`/`realloc`/`free`/`memset`/`memcpy` called
-//! directly. Pointer arithmetic and `cython.address` leave the function to
-//! Python (the shim cannot run them either).
+//! directly, and `p + n`/`p - n`. The difference of two pointers and
+//! `cython.address` leave the function to Python.
 
 use crate::diag::Diagnostic;
 use crate::frontend::{error, fallback};
@@ -50,8 +50,18 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// `p[i]` of a pointer local.
+    /// `p[i]` of a pointer local, or of pointer arithmetic or a cast to a
+    /// pointer (`(p + 1)[0]`, `cython.cast(cython.p_int, q)[i]`).
     pub(super) fn ptr_subscript(&mut self, value: &Expr, index: &Expr, span: &Span) -> R<Option<hir::Expr>> {
+        if matches!(value.kind, ExprKind::BinOp { .. } | ExprKind::Call { .. }) {
+            // Nothing else indexes these (memoryviews are names), so typing
+            // the value here is its only typing.
+            let ptr = self.expr(value)?;
+            let Ty::Ptr(Some(elem)) = ptr.ty else {
+                return fallback(span, format!("it indexes `{}`", self.cx.source_text(&value.span)));
+            };
+            return self.ptr_element(ptr, elem, index).map(Some);
+        }
         let Some(elem) = self.pointer_local(value) else {
             if let ExprKind::Name(n) = &value.kind {
                 if self.local_names.contains(n) && self.local_ty(n) == Some(Ty::Ptr(None)) {
@@ -64,12 +74,16 @@ impl Checker<'_, '_> {
             return Ok(None);
         };
         let ptr = self.expr(value)?;
+        self.ptr_element(ptr, elem, index).map(Some)
+    }
+
+    fn ptr_element(&mut self, ptr: hir::Expr, elem: Elem, index: &Expr) -> R<hir::Expr> {
         let i = self.expr(index)?;
         if !matches!(i.ty, Ty::Int(_) | Ty::Bool) {
             return error(Diagnostic::error(index.span.clone(), format!("a pointer index must be an integer, not {}", i.ty)).with_label("not an integer"));
         }
         let i = self.coerce(i, ssize_t(), &index.span, "index")?;
-        Ok(Some(hir::Expr { kind: H::PtrLoad { ptr: Box::new(ptr), index: Box::new(i) }, ty: elem.ty() }))
+        Ok(hir::Expr { kind: H::PtrLoad { ptr: Box::new(ptr), index: Box::new(i) }, ty: elem.ty() })
     }
 
     /// `p[i] = value` of a pointer local (`None`: not a pointer).
@@ -124,6 +138,32 @@ impl Checker<'_, '_> {
             *v = hir::Expr { kind: H::Convert(Box::new(inner)), ty: size_t() };
         }
         Ok(())
+    }
+
+    /// `p + n`, `n + p`, `p - n` of a typed pointer (one operand a pointer).
+    pub(super) fn pointer_arith(&self, op: syntax::BinOp, l: hir::Expr, r: hir::Expr, span: &Span) -> R<hir::Expr> {
+        let (ptr, n, negate) = match (op, l.ty, r.ty) {
+            (_, Ty::Ptr(_), Ty::Ptr(_)) => return fallback(span, "it subtracts or adds two pointers (not compiled natively yet)"),
+            (syntax::BinOp::Add, Ty::Ptr(_), _) => (l, r, false),
+            (syntax::BinOp::Sub, Ty::Ptr(_), _) => (l, r, true),
+            // `n + p`: the caller passes only operands one of which is a pointer.
+            (syntax::BinOp::Add, _, _) => (r, l, false),
+            _ => {
+                return error(Diagnostic::error(span.clone(), format!("`{}` is not defined on pointers", op.symbol())).with_hint("pointers take `+ n` and `- n`"))
+            }
+        };
+        if ptr.ty == Ty::Ptr(None) {
+            return error(
+                Diagnostic::error(span.clone(), "arithmetic on a void* (its element size is unknown)")
+                    .with_hint("cast it to a typed pointer first: `cython.cast(cython.p_double, p)`"),
+            );
+        }
+        if !matches!(n.ty, Ty::Int(_) | Ty::Bool) {
+            return error(Diagnostic::error(span.clone(), format!("a pointer moves by an integer, not {}", n.ty)).with_label("not an integer"));
+        }
+        let ty = ptr.ty;
+        let n = self.coerce(n, ssize_t(), span, "pointer offset")?;
+        Ok(hir::Expr { kind: H::PtrOffset { ptr: Box::new(ptr), offset: Box::new(n), negate }, ty })
     }
 
     /// `cython.NULL`.

@@ -766,6 +766,14 @@ impl BodyBuilder<'_, '_> {
                 let v = self.expr(value)?;
                 self.value(Ty::Bool, BodyOp::PtrStore { ptr: p, index: i, value: v, elem: value.ty })
             }
+            ExprKind::PtrOffset { ptr, offset, negate } => {
+                // The pointer moved decides the step: the sum itself may have
+                // been passed on as a `void*`.
+                let Ty::Ptr(Some(elem)) = ptr.ty else { return Err(format!("arithmetic on {} reached the back end", ptr.ty)) };
+                let p = self.expr(ptr)?;
+                let i = self.expr(offset)?;
+                self.value(ty, BodyOp::PtrOffset { ptr: p, index: i, elem: elem.ty(), negate: *negate })
+            }
             ExprKind::MinMax { is_max, args } => {
                 let (first, rest) = args.split_first().ok_or("min/max without arguments reached the back end".to_string())?;
                 let mut acc = self.expr(first)?;
