@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""examples/particles_c.py (a particle simulation over a C array of structs)
+"""examples/particles_c.py (a particle simulation over a malloc'ed C array of structs)
 timed once each: built by pyc-aot, by Cython (`cythonize -i -3`, the same
 file), and run by CPython with the `cython` shim. Wall-clock seconds of one
 `simulate(N, STEPS, 0.01)` call (the best of three for the compiled builds),
@@ -54,7 +54,7 @@ def main():
     cy = subprocess.run([VENV_PY, "-c", "import Cython; print(Cython.__version__)"], capture_output=True, text=True).stdout.strip()
     pyver = subprocess.run([VENV_PY, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True).stdout.strip()
     lines = [
-        "# A particle simulation over a C array of structs (`examples/particles_c.py`)",
+        "# A particle simulation over a malloc'ed C array of structs (`examples/particles_c.py`)",
         "",
         "Seconds for one `simulate(%d, %d, 0.01)` (%d particles, %d steps; result %s)," % (N, STEPS, N, STEPS, rows[0][1]),
         "the best of three for the compiled builds, one run for CPython. Written by",

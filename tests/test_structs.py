@@ -181,8 +181,85 @@ def test_the_particles_example(tmp_path):
     assert b.ok and b.counts() == (1, 0), b.describe()
     py = import_source("particles_c_py", tmp_path / "particles_c.py")
     nat = import_extension("particles_c", tmp_path / "out" / ("particles_c" + SUFFIX))
-    for args in [(1, 10, 0.01), (100, 50, 0.02), (4096, 3, 0.1)]:
+    for args in [(1, 10, 0.01), (100, 50, 0.02), (5000, 3, 0.1)]:
         assert same_value(py.simulate(*args), nat.simulate(*args)), args
-    for bad in (0, 4097):
+    for bad in (0, -3):
         want, got = call(py.simulate, (bad, 1, 0.1)), call(nat.simulate, (bad, 1, 0.1))
         assert not want.ok and not got.ok and want.exc_type is got.exc_type is ValueError and want.message == got.message
+
+
+IN_C_MEMORY = """
+import cython
+from cython.cimports.libc.stdlib import malloc, free
+
+Body = cython.struct(x=cython.double, v=cython.float, mass=cython.int, tag=cython.char)
+
+
+def bodies(n: cython.int, steps: cython.int) -> cython.double:
+    bs: cython.pointer(Body) = cython.cast(cython.pointer(Body), malloc(n * cython.sizeof(Body)))
+    if not bs:
+        raise MemoryError()
+    i: cython.int
+    k: cython.int
+    for i in range(n):
+        bs[i].x = i * 0.5
+        bs[i].v = (i % 5) - 2.0
+        bs[i].mass = i + 1
+        bs[i].tag = i % 100
+    for k in range(steps):
+        for i in range(n):
+            bs[i].x += bs[i].v * 0.25
+            bs[i].mass += 1
+    t: cython.double = 0.0
+    for i in range(n):
+        t += bs[i].x * bs[i].mass + bs[i].tag
+    free(bs)
+    return t
+
+
+def size() -> cython.long:
+    return cython.sizeof(Body)
+"""
+
+
+def test_structs_in_c_memory_match_the_shim(tmp_path):
+    b, py, nat = _both(tmp_path, IN_C_MEMORY, "structs_c_memory")
+    assert b.counts() == (2, 0), b.describe()
+    assert nat.size() == py.size() == 24
+    for args in [(1, 1), (10, 3), (1000, 20)]:
+        assert same_value(py.bodies(*args), nat.bodies(*args)), args
+
+
+def test_structs_in_c_memory_errors_and_what_stays_python(tmp_path):
+    path = tmp_path / "bad_pointer_field.py"
+    path.write_text(textwrap.dedent("""
+        import cython
+        from cython.cimports.libc.stdlib import malloc
+        Point = cython.struct(x=cython.double, y=cython.double)
+
+        def f(n: cython.int) -> cython.double:
+            ps: cython.pointer(Point) = cython.cast(cython.pointer(Point), malloc(n * cython.sizeof(Point)))
+            return ps[0].z
+    """))
+    b = run_compiler(path, outdir=tmp_path / "out")
+    assert not b.ok
+    assert "error: struct `Point` has no field `z`" in b.stderr and "bad_pointer_field.py:8:12" in b.stderr, b.describe()
+    b, py, nat = _both(tmp_path, """
+        import cython
+        from cython.cimports.libc.stdlib import malloc, free
+        Point = cython.struct(x=cython.double, y=cython.double)
+
+        def moved(n: cython.int) -> cython.double:
+            ps: cython.pointer(Point) = cython.cast(cython.pointer(Point), malloc(n * cython.sizeof(Point)))
+            ps[1].x = 2.0
+            q: cython.pointer(Point) = ps + 1
+            return q[0].x
+
+        def whole(n: cython.int) -> cython.double:
+            ps: cython.pointer(Point) = cython.cast(cython.pointer(Point), malloc(n * cython.sizeof(Point)))
+            ps[0] = Point(x=1.0, y=2.0)
+            return ps[0].x
+    """, "struct_pointer_left")
+    assert b.counts() == (0, 2), b.describe()
+    assert "it moves a pointer to structs" in b.stderr and "it uses a struct in C memory whole" in b.stderr, b.describe()
+    assert nat.whole(2) == py.whole(2) == 1.0

@@ -3,8 +3,10 @@
 //! tree before typing: a struct local `p` becomes one local per field, named
 //! `p.x` (no Python code can spell that name, so nothing clashes), a C array
 //! of structs one C array per field, and `p.x`, `ps[i].x`, whole-struct
-//! copies and `Point(x=…, y=…)` their per-field forms. Anything else done to
-//! a struct (passing, returning or reading it whole, unions) leaves the
+//! copies and `Point(x=…, y=…)` their per-field forms. A pointer to structs
+//! in C memory (`cython.pointer(Point)`) becomes a `char*`, and `ps[i].x` a
+//! load or store of the field's type at C's offset of it. Anything else done
+//! to a struct (passing, returning or reading it whole, unions) leaves the
 //! function to Python, where the shim runs it.
 
 use super::{error, fallback, Binding, ModuleCx, Problem};
@@ -62,7 +64,7 @@ pub(crate) fn lower_function(cx: &ModuleCx, structs: &HashMap<String, StructDef>
     if structs.is_empty() || !f.body.iter().any(|s| mentions(s, structs)) {
         return None;
     }
-    let mut lw = Lower { cx, structs, locals: HashMap::new() };
+    let mut lw = Lower { cx, structs, locals: HashMap::new(), pointers: HashMap::new() };
     Some((|| {
         lw.find_locals(&f.body)?;
         let body = lw.block(&f.body)?;
@@ -140,6 +142,9 @@ struct Lower<'l, 'a> {
     cx: &'l ModuleCx<'a>,
     structs: &'l HashMap<String, StructDef>,
     locals: HashMap<String, Local>,
+    /// Pointers to structs (`ps: cython.pointer(S)`): the struct, and the
+    /// expression naming the `cython` module the pointer type was spelt with.
+    pointers: HashMap<String, (String, Expr)>,
 }
 
 impl Lower<'_, '_> {
@@ -158,6 +163,40 @@ impl Lower<'_, '_> {
         }
         dims.reverse();
         Ok(Some((n.clone(), dims)))
+    }
+
+    /// `cython.pointer(S)`: the struct and the `cython` module expression.
+    fn struct_pointer_type(&self, e: &Expr) -> R<Option<(String, Expr)>> {
+        let ExprKind::Call { func, args, keywords } = &e.kind else { return Ok(None) };
+        let ([Expr { kind: ExprKind::Name(s), .. }], true) = (args.as_slice(), keywords.is_empty()) else { return Ok(None) };
+        if !self.structs.contains_key(s) || self.cx.binding_of(func) != Some(Binding::CythonAttr("pointer".into())) {
+            return Ok(None);
+        }
+        match &func.kind {
+            ExprKind::Attribute { value, .. } if self.cx.binding_of(value) == Some(Binding::Cython) => {
+                self.struct_type(&args[0])?;
+                Ok(Some((s.clone(), (**value).clone())))
+            }
+            _ => fallback(&e.span, "a pointer to a struct spelt other than `cython.pointer(S)`"),
+        }
+    }
+
+    /// C's layout of struct `s`: its size and each field's offset and type
+    /// expression (scalar fields, each aligned to its size).
+    fn layout(&self, s: &str, span: &syntax::Span) -> R<(i64, Vec<(String, i64, Expr)>)> {
+        let (mut offset, mut align, mut out) = (0i64, 1i64, vec![]);
+        for (f, t) in self.fields(s) {
+            let size = match self.cx.resolve_type(t)? {
+                crate::types::Ty::Int(i) => i64::from(i.bits / 8),
+                crate::types::Ty::Float(w) => i64::from(w / 8),
+                other => return fallback(span, format!("a struct in C memory with a field of type {other} is not compiled natively yet")),
+            };
+            offset = (offset + size - 1) / size * size;
+            out.push((f.clone(), offset, t.clone()));
+            offset += size;
+            align = align.max(size);
+        }
+        Ok(((offset + align - 1) / align * align, out))
     }
 
     fn is_declare(&self, func: &Expr) -> bool {
@@ -187,6 +226,10 @@ impl Lower<'_, '_> {
                 _ => {}
             }
             for (p, t, span) in found {
+                if let Some(pointee) = self.struct_pointer_type(t)? {
+                    self.pointers.insert(p.clone(), pointee);
+                    continue;
+                }
                 let Some((ty, dims)) = self.struct_type(t)? else { continue };
                 if let Some(old) = self.locals.get(p) {
                     if old.ty != ty || old.dims.len() != dims.len() {
@@ -254,6 +297,55 @@ impl Lower<'_, '_> {
         Some(Expr { kind: ExprKind::Subscript { value: Box::new(name(field_local(&p, f), &e.span)), index: Box::new(index.clone()) }, span: e.span.clone() })
     }
 
+    /// `ps[i].f` with `ps` a pointer to structs: the index.
+    fn pointer_field<'e>(&self, e: &'e Expr) -> Option<&'e Expr> {
+        let ExprKind::Attribute { value, .. } = &e.kind else { return None };
+        let ExprKind::Subscript { value: base, index } = &value.kind else { return None };
+        matches!(&base.kind, ExprKind::Name(n) if self.pointers.contains_key(n)).then_some(&**index)
+    }
+
+    /// `M.attr`: a name of the `cython` module `m`.
+    fn cython_name(m: &Expr, attr: &str, span: &syntax::Span) -> Expr {
+        Expr { kind: ExprKind::Attribute { value: Box::new(m.clone()), attr: attr.to_string() }, span: span.clone() }
+    }
+
+    fn call(func: Expr, args: Vec<Expr>, span: &syntax::Span) -> Expr {
+        Expr { kind: ExprKind::Call { func: Box::new(func), args, keywords: vec![] }, span: span.clone() }
+    }
+
+    /// `ps[i].f` of a pointer to structs, read as C does: the field's type
+    /// at `i * sizeof(S) + offsetof(S, f)` bytes from `ps` (a `char*` here):
+    /// `cython.cast(cython.pointer(T), ps + (cython.Py_ssize_t(i) * size + offset))[0]`.
+    fn pointer_field_access(&self, p: &str, index: &Expr, field: &str, sp: &syntax::Span) -> R<Expr> {
+        let Some((s, m)) = self.pointers.get(p) else { return fallback(sp, "a pointer to a struct it cannot read") };
+        let (size, fields) = self.layout(s, sp)?;
+        let Some((_, offset, fty)) = fields.into_iter().find(|(f, _, _)| f == field) else {
+            return error(
+                Diagnostic::error(sp.clone(), format!("struct `{s}` has no field `{field}`"))
+                    .with_label(format!("`{p}` points to `{s}`s"))
+                    .with_hint(format!("its fields are {}", self.fields(s).iter().map(|(f, _)| format!("`{f}`")).collect::<Vec<_>>().join(", "))),
+            );
+        };
+        let int = |v: i64| Expr { kind: ExprKind::Int(Some(i128::from(v))), span: sp.clone() };
+        let bin = |l: Expr, op, r: Expr| Expr { kind: ExprKind::BinOp { left: Box::new(l), op, right: Box::new(r) }, span: sp.clone() };
+        let i = Self::call(Self::cython_name(m, "Py_ssize_t", sp), vec![self.expr(index)?], sp);
+        let bytes = bin(bin(i, syntax::BinOp::Mul, int(size)), syntax::BinOp::Add, int(offset));
+        let moved = bin(name(p.to_string(), sp), syntax::BinOp::Add, bytes);
+        let ptr_ty = Self::call(Self::cython_name(m, "pointer", sp), vec![fty], sp);
+        let cast = Self::call(Self::cython_name(m, "cast", sp), vec![ptr_ty, moved], sp);
+        Ok(Expr { kind: ExprKind::Subscript { value: Box::new(cast), index: Box::new(int(0)) }, span: sp.clone() })
+    }
+
+    /// `cython.sizeof(S)` of a struct: `S`.
+    fn sized_struct(&self, func: &Expr, args: &[Expr]) -> Option<String> {
+        match args {
+            [Expr { kind: ExprKind::Name(s), .. }] if self.structs.contains_key(s) && self.cx.binding_of(func) == Some(Binding::CythonAttr("sizeof".into())) => {
+                Some(s.clone())
+            }
+            _ => None,
+        }
+    }
+
     /// The struct type of a whole-struct place.
     fn place_type(&self, e: &Expr) -> Option<String> {
         self.struct_local(e).filter(|(_, l)| l.dims.is_empty()).map(|(_, l)| l.ty).or_else(|| self.struct_element(e).map(|(_, l, _)| l.ty))
@@ -308,6 +400,16 @@ impl Lower<'_, '_> {
                 Ok(out)
             }
             StmtKind::Assign { targets, value } if targets.len() == 1 && self.place_type(&targets[0]).is_some() => self.assign(&targets[0], value, sp),
+            StmtKind::AugAssign { target, op, value } if self.pointer_field(target).is_some() => {
+                // `ps[i].f op= v` as `ps[i].f = ps[i].f op v`: the same
+                // element, as `i` is a name or a literal.
+                let Some(index) = self.pointer_field(target) else { return Ok(vec![]) };
+                if !matches!(index.kind, ExprKind::Name(_) | ExprKind::Int(_)) {
+                    return fallback(&index.span, "it updates a field of a struct in C memory at a computed index in place");
+                }
+                let sum = Expr { kind: ExprKind::BinOp { left: Box::new(target.clone()), op: *op, right: Box::new(value.clone()) }, span: sp.clone() };
+                self.rewrite_stmt(&stmt(StmtKind::Assign { targets: vec![target.clone()], value: sum }, sp))
+            }
             _ => self.rewrite_stmt(s),
         }
     }
@@ -402,7 +504,7 @@ impl Lower<'_, '_> {
             StmtKind::AugAssign { target, op, value } => StmtKind::AugAssign { target: self.expr(target)?, op: *op, value: self.expr(value)? },
             StmtKind::AnnAssign { target, annotation, value } => StmtKind::AnnAssign {
                 target: self.expr(target)?,
-                annotation: annotation.clone(),
+                annotation: self.expr(annotation)?,
                 value: value.as_ref().map(|v| self.expr(v)).transpose()?,
             },
             StmtKind::For { target, iter, body, orelse } => StmtKind::For {
@@ -437,6 +539,31 @@ impl Lower<'_, '_> {
         let kind = match &e.kind {
             ExprKind::Name(n) if self.locals.contains_key(n) => {
                 return fallback(sp, format!("it uses the struct `{n}` whole (only its fields are compiled natively yet)"))
+            }
+            ExprKind::Attribute { value, attr } if self.pointer_field(e).is_some() => {
+                let ExprKind::Subscript { value: base, index } = &value.kind else {
+                    return fallback(sp, "a field of a struct in C memory it cannot address");
+                };
+                let ExprKind::Name(p) = &base.kind else { return fallback(sp, "a field of a struct in C memory it cannot address") };
+                return self.pointer_field_access(p, index, attr, sp);
+            }
+            ExprKind::Subscript { value, .. } if matches!(&value.kind, ExprKind::Name(n) if self.pointers.contains_key(n)) => {
+                return fallback(sp, "it uses a struct in C memory whole (only its fields are compiled natively yet)");
+            }
+            ExprKind::BinOp { left, right, .. }
+                if [left, right].iter().any(|x| matches!(&x.kind, ExprKind::Name(n) if self.pointers.contains_key(n))) =>
+            {
+                return fallback(sp, "it moves a pointer to structs (not compiled natively yet)");
+            }
+            ExprKind::Call { func, args, keywords } if keywords.is_empty() && self.sized_struct(func, args).is_some() => {
+                let Some(s) = self.sized_struct(func, args) else { return fallback(sp, "a struct's size") };
+                let (size, _) = self.layout(&s, sp)?;
+                ExprKind::Int(Some(i128::from(size)))
+            }
+            ExprKind::Call { .. } if self.struct_pointer_type(e)?.is_some() => {
+                let Some((_, m)) = self.struct_pointer_type(e)? else { return fallback(sp, "a pointer to a struct") };
+                let ExprKind::Call { func, .. } = &e.kind else { return fallback(sp, "a pointer to a struct") };
+                ExprKind::Call { func: func.clone(), args: vec![Self::cython_name(&m, "char", sp)], keywords: vec![] }
             }
             ExprKind::Attribute { value, attr } => {
                 if let Some((p, l)) = self.struct_local(value) {

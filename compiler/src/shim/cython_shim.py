@@ -231,7 +231,12 @@ class _Pointer(object):
             items = []
         else:
             raise ValueError("cannot make a pointer from %r" % (value,))
-        self._items = [cast(ptype.base, v) for v in items]
+        base = ptype.base
+        if _isinstance(base, _StructType):
+            # A block's zeroed bytes seen as structs: empty ones.
+            self._items = [v if _isinstance(v, _StructInstanceBase) else base() for v in items]
+        else:
+            self._items = [cast(base, v) for v in items]
         self._off = 0
 
     def __getitem__(self, ix):
@@ -242,7 +247,9 @@ class _Pointer(object):
     def __setitem__(self, ix, value):
         if ix < 0:
             raise IndexError("negative indexing not allowed in C")
-        self._items[self._off + ix] = cast(self._type.base, value)
+        if not _isinstance(value, _StructInstanceBase):
+            value = cast(self._type.base, value)
+        self._items[self._off + ix] = value
 
     def __add__(self, n):
         """`p + n`: the same items from `n` further on (C pointer arithmetic)."""
@@ -298,6 +305,10 @@ class _Pointer(object):
         return "%r *" % (self._type.base,)
 
 
+class _StructInstanceBase(object):
+    __slots__ = ()
+
+
 class _StructType(CythonType):
     def __init__(self, members, is_union=False):
         self.members = dict(members)
@@ -312,7 +323,7 @@ class _StructType(CythonType):
             src = args[0]
             kwargs = dict(src) if _isinstance(src, dict) else dict(vars(src))
 
-        class _StructInstance(object):
+        class _StructInstance(_StructInstanceBase):
             __slots__ = ("_data",)
 
             def __init__(inst):
@@ -707,6 +718,16 @@ def sizeof(arg):
         return n
     if _isinstance(arg, (_PointerType, _MemoryViewType)):
         return _SIZE
+    if _isinstance(arg, _StructType):
+        # C's layout: each member aligned to its size, the whole to the largest.
+        sizes = [sizeof(m) for m in arg.members.values()]
+        if arg.is_union:
+            return _max(sizes or [1])
+        offset = 0
+        for n in sizes:
+            offset = (offset + n - 1) // n * n + n
+        align = _max(sizes or [1])
+        return (offset + align - 1) // align * align
     if _isinstance(arg, _bool):
         return 4
     if _isinstance(arg, (_int, _float)):
