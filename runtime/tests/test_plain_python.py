@@ -27,6 +27,7 @@ EXTRA = {
                       "parallel_sum_on(memoryview(__import__('array').array('d', range(1000))), 1)",
                       "parallel_sum(memoryview(__import__('array').array('d')))",
                       "serial_sum(memoryview(__import__('array').array('d', [0.5, 1.25, -3.0])))"],
+    "particles_c.py": ["simulate(1, 10, 0.01)", "simulate(300, 40, 0.02)", "simulate(0, 1, 0.1)"],
 }
 PROJECT_CALLS = {
     "aotdemo/kernels.py": ["harmonic(1000)", "harmonic(0)", "gcd(-12, 18)", "gcd(0, 0)", "collatz_steps(27)",
