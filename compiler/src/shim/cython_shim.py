@@ -263,6 +263,8 @@ class _Pointer(object):
     __radd__ = __add__
 
     def __sub__(self, n):
+        if _isinstance(n, _Pointer) and n._items is self._items:
+            return self._off - n._off
         if not _isinstance(n, _int):
             return NotImplemented
         return self + (-n)

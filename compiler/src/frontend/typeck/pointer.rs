@@ -2,8 +2,8 @@
 //! (unchecked, as in C), `cython.NULL`, truth values and comparisons of
 //! addresses, `cython.cast` between pointer types, `cython.sizeof`, and
 //! libc's `malloc`/`calloc`/`realloc`/`free`/`memset`/`memcpy` called
-//! directly, and `p + n`/`p - n`. The difference of two pointers and
-//! `cython.address` leave the function to Python.
+//! directly, and `p + n`/`p - n`/`q - p`. `cython.address` leaves the
+//! function to Python.
 
 use crate::diag::Diagnostic;
 use crate::frontend::{error, fallback};
@@ -143,7 +143,14 @@ impl Checker<'_, '_> {
     /// `p + n`, `n + p`, `p - n` of a typed pointer (one operand a pointer).
     pub(super) fn pointer_arith(&self, op: syntax::BinOp, l: hir::Expr, r: hir::Expr, span: &Span) -> R<hir::Expr> {
         let (ptr, n, negate) = match (op, l.ty, r.ty) {
-            (_, Ty::Ptr(_), Ty::Ptr(_)) => return fallback(span, "it subtracts or adds two pointers (not compiled natively yet)"),
+            (syntax::BinOp::Sub, Ty::Ptr(Some(a)), Ty::Ptr(Some(b))) if a == b => return Ok(Self::difference(l, r, a)),
+            (syntax::BinOp::Sub, Ty::Ptr(_), Ty::Ptr(_)) => {
+                return error(
+                    Diagnostic::error(span.clone(), format!("cannot subtract {} from {}", r.ty, l.ty))
+                        .with_hint("the difference of two pointers of one element type counts elements"),
+                )
+            }
+            (_, Ty::Ptr(_), Ty::Ptr(_)) => return error(Diagnostic::error(span.clone(), "two pointers cannot be added").with_hint("add an integer to a pointer")),
             (syntax::BinOp::Add, Ty::Ptr(_), _) => (l, r, false),
             (syntax::BinOp::Sub, Ty::Ptr(_), _) => (l, r, true),
             // `n + p`: the caller passes only operands one of which is a pointer.
@@ -164,6 +171,17 @@ impl Checker<'_, '_> {
         let ty = ptr.ty;
         let n = self.coerce(n, ssize_t(), span, "pointer offset")?;
         Ok(hir::Expr { kind: H::PtrOffset { ptr: Box::new(ptr), offset: Box::new(n), negate }, ty })
+    }
+
+    /// `q - p`: the elements between them, a Py_ssize_t, as C computes it
+    /// (the byte distance divided by the element size, exact for pointers
+    /// into one block).
+    fn difference(q: hir::Expr, p: hir::Expr, elem: Elem) -> hir::Expr {
+        let ss = ssize_t();
+        let address = |v: hir::Expr| Box::new(hir::Expr { kind: H::Convert(Box::new(v)), ty: ss });
+        let bytes = hir::Expr { kind: H::Binary(hir::ArithOp::Sub, address(q), address(p)), ty: ss };
+        let size = hir::Expr::konst(Const::Int(i64::from(elem.size())), ss);
+        hir::Expr { kind: H::Binary(hir::ArithOp::FloorDiv, Box::new(bytes), Box::new(size)), ty: ss }
     }
 
     /// `cython.NULL`.
