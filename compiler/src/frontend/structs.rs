@@ -50,6 +50,9 @@ pub(crate) fn module_structs(cx: &ModuleCx, body: &[Stmt]) -> HashMap<String, St
     out
 }
 
+/// A field of a struct in C memory: its name, byte offset and type expression.
+type FieldAt = (String, i64, Expr);
+
 /// What a struct-typed local is.
 #[derive(Clone)]
 struct Local {
@@ -183,7 +186,7 @@ impl Lower<'_, '_> {
 
     /// C's layout of struct `s`: its size and each field's offset and type
     /// expression (scalar fields, each aligned to its size).
-    fn layout(&self, s: &str, span: &syntax::Span) -> R<(i64, Vec<(String, i64, Expr)>)> {
+    fn layout(&self, s: &str, span: &syntax::Span) -> R<(i64, Vec<FieldAt>)> {
         let (mut offset, mut align, mut out) = (0i64, 1i64, vec![]);
         for (f, t) in self.fields(s) {
             let size = match self.cx.resolve_type(t)? {
