@@ -420,6 +420,12 @@ pub enum ExprKind {
     /// Direct native call; arguments have the parameter types.
     Call(FuncId, Vec<Expr>),
     Math(MathOp, Vec<Expr>),
+    /// A call of a C function a `.pxd` declares: the symbol resolved at
+    /// link time, arguments of its parameter types; never raises (extern
+    /// functions are `noexcept`, as in Cython 3).
+    CCall { symbol: String, args: Vec<Expr> },
+    /// A C variable a `.pxd` declares, read from its symbol.
+    CGlobal(String),
     /// `min`/`max` of two or more operands of the result type.
     MinMax { is_max: bool, args: Vec<Expr> },
     Abs(Box<Expr>),
@@ -459,6 +465,15 @@ pub enum ExprKind {
     ObjContains { item: Box<Expr>, container: Box<Expr> },
     /// Attributes, items, calls, displays and `len` of objects.
     ObjOp { op: ObjOp, operands: Vec<Expr> },
+    /// `p[i]` of a C pointer to a scalar (type: the pointee); `index` is a
+    /// Py_ssize_t. Unchecked, as in C.
+    PtrLoad { ptr: Box<Expr>, index: Box<Expr> },
+    /// `p[i] = value` (type: None, evaluated as a statement): `ptr`, then
+    /// `index`, then `value`, as Cython evaluates it.
+    PtrStore { ptr: Box<Expr>, index: Box<Expr>, value: Box<Expr> },
+    /// `p + n` (`p - n`: `negate`) of a C pointer to a scalar: `n` (a
+    /// Py_ssize_t) elements further (back), as C computes it.
+    PtrOffset { ptr: Box<Expr>, offset: Box<Expr>, negate: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -596,6 +611,11 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
             xs.iter().for_each(|x| visit_expr(x, f))
         }
+        ExprKind::CCall { args, .. } => args.iter().for_each(|x| visit_expr(x, f)),
+        ExprKind::CGlobal(_) => {}
+        ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr(x, f)),
+        ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr(x, f)),
+        ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr(x, f)),
     }
 }
 
@@ -629,6 +649,11 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
         ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
             xs.iter_mut().for_each(|x| visit_expr_mut(x, f))
         }
+        ExprKind::CCall { args, .. } => args.iter_mut().for_each(|x| visit_expr_mut(x, f)),
+        ExprKind::CGlobal(_) => {}
+        ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr_mut(x, f)),
+        ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
+        ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr_mut(x, f)),
     }
 }
 
@@ -860,6 +885,14 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("{op:?}({})", a.join(", "))
         }
+        ExprKind::CCall { symbol, args } => {
+            let a: Vec<String> = args.iter().map(d).collect();
+            format!("extern {symbol}({})", a.join(", "))
+        }
+        ExprKind::CGlobal(symbol) => format!("extern {symbol}"),
+        ExprKind::PtrLoad { ptr, index } => format!("{}[{}]", d(ptr), d(index)),
+        ExprKind::PtrStore { ptr, index, value } => format!("{}[{}] = {}", d(ptr), d(index), d(value)),
+        ExprKind::PtrOffset { ptr, offset, negate } => format!("({} {} {})", d(ptr), if *negate { "-" } else { "+" }, d(offset)),
         ExprKind::MinMax { is_max, args } => {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("{}({})", if *is_max { "max" } else { "min" }, a.join(", "))

@@ -5,6 +5,7 @@
 
 pub mod annotate;
 pub mod backend;
+pub mod clink;
 pub mod diag;
 pub mod frontend;
 pub mod hir;
@@ -51,6 +52,9 @@ pub struct BuildOptions {
     /// most 8). A many-module build runs one per module, its parallelism
     /// being across modules.
     pub codegen_threads: Option<usize>,
+    /// C sources, include and library directories and libraries of the C
+    /// code the module wraps (`.pxd` files are looked for on the include path).
+    pub c: clink::CInputs,
 }
 
 #[derive(Debug)]
@@ -67,6 +71,8 @@ pub struct BuildReport {
     /// One line when this machine cannot import the module written (a CPU
     /// or architecture it lacks); the build still succeeds.
     pub cannot_import: Option<String>,
+    /// The `.pxd` files the module cimports from (build stamps hash them).
+    pub pxd_files: Vec<PathBuf>,
 }
 
 /// A failed build: the rendered report and where each problem is.
@@ -123,7 +129,7 @@ pub fn module_name(path: &Path) -> Result<String, String> {
 
 /// Source → typed HIR, with warnings; errors are rendered against the source.
 pub fn analyze(source: &str, display_path: &str, abs_path: &str, module: &str) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>), BuildError> {
-    on_compiler_stack(|| analyze_here(source, display_path, abs_path, module))
+    on_compiler_stack(|| analyze_here(source, display_path, abs_path, module, &[]).map(|(m, src, w, _)| (m, src, w)))
 }
 
 /// The stack every stage may use: nesting is bounded by `syntax::MAX_NESTING`,
@@ -135,7 +141,9 @@ fn on_compiler_stack<T>(f: impl FnOnce() -> T) -> T {
     stacker::maybe_grow(COMPILER_STACK / 2, COMPILER_STACK, f)
 }
 
-fn analyze_here(source: &str, display_path: &str, abs_path: &str, module: &str) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>), BuildError> {
+/// Source → typed HIR, with warnings and the `.pxd` files read (looked for
+/// beside the module, then in `include_dirs`).
+fn analyze_here(source: &str, display_path: &str, abs_path: &str, module: &str, include_dirs: &[PathBuf]) -> Result<(hir::Module, SourceFile, Vec<Diagnostic>, Vec<PathBuf>), BuildError> {
     let source = syntax::normalize_newlines(source);
     let source = source.as_str();
     let src = SourceFile::new(display_path, source);
@@ -147,9 +155,14 @@ fn analyze_here(source: &str, display_path: &str, abs_path: &str, module: &str) 
         return Err(BuildError::from_diagnostics(&src, &[d]));
     }
     let ast = syntax::parse_module(source, display_path).map_err(|d| BuildError::from_diagnostics(&src, &[d]))?;
-    let mut out = frontend::lower(&src, &ast, module, abs_path).map_err(|ds| BuildError::from_diagnostics(&src, &ds))?;
+    let module_dir = Path::new(abs_path).parent().unwrap_or(Path::new("."));
+    let cimported = frontend::cimports::resolve(&ast.body, module_dir, include_dirs).map_err(|e| match e {
+        frontend::cimports::CimportError::InSource(ds) => BuildError::from_diagnostics(&src, &ds),
+        frontend::cimports::CimportError::InPxd(at) => BuildError::from_diagnostics(&at.0, std::slice::from_ref(&at.1)),
+    })?;
+    let mut out = frontend::lower(&src, &ast, module, abs_path, &cimported).map_err(|ds| BuildError::from_diagnostics(&src, &ds))?;
     opt::optimize(&mut out.module);
-    Ok((out.module, src, out.warnings))
+    Ok((out.module, src, out.warnings, cimported.files))
 }
 
 /// A compiled module before linking, for callers that link it themselves
@@ -164,6 +177,9 @@ pub struct ObjectFile {
     pub ext_suffix: String,
     /// Libraries to link with (`-l` names).
     pub libraries: Vec<String>,
+    /// The C symbols its `.pxd` declarations made it use: the C sources and
+    /// libraries linked with it must define them.
+    pub extern_symbols: Vec<String>,
 }
 
 /// Source → `.so` (or a listing when `opts.emit` is set).
@@ -179,7 +195,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
     let path = dir.join(format!("{}{}", file_stem(opts), object.ext_suffix));
     let linker = linker_for(opts)?;
-    link::link(&object.bytes, &path, linker.as_deref(), &object.libraries).map_err(BuildError::plain)?;
+    link::link_wrapping(&object.bytes, &path, linker.as_deref(), &object.libraries, &opts.c, &object.extern_symbols).map_err(BuildError::plain)?;
     report.output = Some(path);
     report.elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
     Ok(report)
@@ -323,7 +339,7 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
     let source = decode(opts, &bytes).map_err(|(at, message)| encoding_error(&display, &bytes, at, message))?;
     let name = module_name(&opts.source).map_err(BuildError::plain)?;
     let abs = std::path::absolute(&opts.source).unwrap_or_else(|_| opts.source.clone());
-    let (module, src, warnings) = analyze_here(&source, &display, &abs.display().to_string(), &name)?;
+    let (module, src, warnings, pxd_files) = analyze_here(&source, &display, &abs.display().to_string(), &name, &opts.c.include_dirs)?;
 
     if opts.strict && !module.left_to_python.is_empty() {
         let errors: Vec<Diagnostic> = warnings
@@ -344,6 +360,7 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
         listing,
         elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
         cannot_import: None,
+        pxd_files: pxd_files.clone(),
     };
     if opts.emit == Some(Emit::Hir) {
         return Ok(Compiled::Listing(report(None, hir::dump(&module))));
@@ -374,6 +391,7 @@ fn compile_here(opts: &BuildOptions, start: Instant) -> Result<Compiled, BuildEr
         bytes: out.object,
         ext_suffix: python.ext_suffix,
         libraries: link::LIBRARIES.iter().map(|l| l.to_string()).chain(hir::uses_openmp(&module).then(|| link::OPENMP.to_string())).collect(),
+        extern_symbols: clink::extern_symbols(&module),
     };
     let report = BuildReport { cannot_import: target::why_host_cannot_run(&targets), ..report(None, String::new()) };
     Ok(Compiled::Object(object, report))

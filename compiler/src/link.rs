@@ -1,6 +1,7 @@
 //! The last stage: object bytes → `.so`, linked by the system C compiler, and
 //! the facts about the target interpreter the build needs.
 
+use crate::clink::{self, CInputs};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -299,6 +300,15 @@ pub fn decode_with(exe: &str, codec: &str, bytes: &[u8]) -> Result<Result<String
 /// Links `object` into a shared library at `out`, atomically: either the
 /// finished file appears or nothing does.
 pub fn link(object: &[u8], out: &Path, linker: Option<&str>, libraries: &[String]) -> Result<(), String> {
+    link_wrapping(object, out, linker, libraries, &CInputs::default(), &[])
+}
+
+/// `link` with the C code the module wraps: its sources compiled (with the
+/// header path of `c` and the output's directory) and linked in, with its
+/// library directories and libraries. Each of `symbols` (the C symbols the
+/// module's `.pxd` declarations made it use) must be defined by them: one
+/// that is not fails the build, named.
+pub fn link_wrapping(object: &[u8], out: &Path, linker: Option<&str>, libraries: &[String], c: &CInputs, symbols: &[String]) -> Result<(), String> {
     let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let scratch = tempfile::Builder::new()
         .prefix(".pyc-aot-")
@@ -311,15 +321,19 @@ pub fn link(object: &[u8], out: &Path, linker: Option<&str>, libraries: &[String
         Some(l) => l.to_string(),
         None => std::env::var("CC").ok().filter(|c| !c.trim().is_empty()).unwrap_or_else(|| "cc".to_string()),
     };
-    let mut parts = cc.split_whitespace();
-    let program = parts.next().unwrap_or("cc");
-    let output = Command::new(program)
-        .args(parts)
+    let c_objects = clink::compile_sources(&cc, c, scratch.path())?;
+    let (program, lead) = clink::compiler(&cc);
+    let output = Command::new(&program)
+        .args(&lead)
         .arg("-shared")
         .arg("-o")
         .arg(&so_path)
         .arg(&obj_path)
+        .args(&c_objects)
+        .args(c.library_dirs.iter().map(|d| format!("-L{}", d.display())))
+        .args(c.libraries.iter().map(|l| format!("-l{l}")))
         .args(libraries.iter().map(|l| format!("-l{l}")))
+        .args(if symbols.is_empty() { &[][..] } else { clink::REPORT_UNDEFINED })
         .arg("-s")
         .output()
         .map_err(|e| {
@@ -327,6 +341,16 @@ pub fn link(object: &[u8], out: &Path, linker: Option<&str>, libraries: &[String
         })?;
     if !output.status.success() {
         return Err(format!("linking with `{cc}` failed:\n{}", String::from_utf8_lossy(&output.stderr).trim()));
+    }
+    let missing = clink::undefined_in(&String::from_utf8_lossy(&output.stderr), symbols);
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|s| format!("`{s}`")).collect();
+        return Err(format!(
+            "the C symbol{} {} declared in a .pxd {} not defined by the C sources or libraries linked\n  = hint: link the C file that defines it (`pyc-aot build m.py lib.c`, `# distutils: sources = lib.c` for the import hook) or its library (`-l name`, `# distutils: libraries = name`)",
+            if missing.len() == 1 { "" } else { "s" },
+            names.join(", "),
+            if missing.len() == 1 { "is" } else { "are" }
+        ));
     }
     std::fs::rename(&so_path, out).map_err(|e| format!("cannot move the module to {}: {e}", out.display()))
 }

@@ -59,6 +59,15 @@ enum Command {
         /// Also write the annotate report FILE.html (see `pyc-aot annotate`).
         #[arg(long)]
         annotate: bool,
+        /// Directory where `.pxd` files (after the module's own) and C headers are found.
+        #[arg(short = 'I', value_name = "DIR")]
+        include_dirs: Vec<PathBuf>,
+        /// Directory where libraries given with `-l` are found.
+        #[arg(short = 'L', value_name = "DIR")]
+        library_dirs: Vec<PathBuf>,
+        /// Library to link the module with (C code its `.pxd` declares).
+        #[arg(short = 'l', value_name = "NAME")]
+        libraries: Vec<String>,
     },
     /// Write FILE.html: the source shaded by the Python interaction of each line's compiled code; click a line for its MIR, Cranelift IR and machine code.
     Annotate {
@@ -104,12 +113,24 @@ fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Annotate { file, output, target, python } => {
-            let opts = BuildOptions { source: file, out_dir: None, target, python, strict: false, emit: None, linker: None, ext_suffix: None, codegen_threads: None };
+            let opts = BuildOptions { source: file, out_dir: None, target, python, strict: false, emit: None, linker: None, ext_suffix: None, codegen_threads: None, c: Default::default() };
             write_annotation(&opts, output.as_deref(), false)
         }
-        Command::Build { files, out_dir, jobs, target, python, strict, emit, quiet, linker, ext_suffix, annotate } => {
+        Command::Build { files, out_dir, jobs, target, python, strict, emit, quiet, linker, ext_suffix, annotate, include_dirs, library_dirs, libraries } => {
+            // `pyc-aot build wrap_fib.py cfib.c`: C sources go into the module.
+            let (sources, files): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(|f| f.extension().is_some_and(|e| e == "c"));
+            let c = pyc_aot::clink::CInputs { sources, include_dirs, library_dirs, libraries };
+            let Some(first) = files.first().cloned() else {
+                eprintln!("error: name the Python module to build (the C sources go into it)");
+                return ExitCode::from(2);
+            };
+            if pyc_aot::many::is_many(&files) && !c.is_empty() {
+                eprintln!("error: C sources, `-I`, `-L` and `-l` go with one module: name one Python file");
+                return ExitCode::from(2);
+            }
             let opts = BuildOptions {
-                source: files[0].clone(),
+                c,
+                source: first,
                 out_dir,
                 target,
                 python,

@@ -373,7 +373,10 @@ impl Context {
             Ok(report) => {
                 // Best effort: a stamp that cannot be written costs a rebuild next time.
                 if let Ok(bytes) = std::fs::read(&module) {
-                    let text = format!("{inputs}module {}\nfunctions {} {}\n", hex_sha256(&bytes), report.native_functions, report.left_to_python.len());
+                    let mut text = format!("{inputs}module {}\nfunctions {} {}\n", hex_sha256(&bytes), report.native_functions, report.left_to_python.len());
+                    for pxd in &report.pxd_files {
+                        text += &format!("pxd {} {}\n", std::fs::read(pxd).map_or_else(|_| "missing".into(), |b| hex_sha256(&b)), pxd.display());
+                    }
                     write_atomic(&stamp, text.as_bytes());
                 }
                 Outcome::Built(report)
@@ -398,6 +401,13 @@ fn up_to_date(stamp: &Path, inputs: &str, module: &Path) -> Option<(usize, usize
     let recorded = lines.next()?.strip_prefix("module ")?;
     let counts: Vec<usize> = lines.next()?.strip_prefix("functions ")?.split(' ').filter_map(|n| n.parse().ok()).collect();
     let [native, left] = counts.as_slice() else { return None };
+    // The `.pxd` files it cimported from, as they were.
+    for line in lines {
+        let (hash, path) = line.strip_prefix("pxd ")?.split_once(' ')?;
+        if std::fs::read(path).ok().map(|b| hex_sha256(&b)).as_deref() != Some(hash) {
+            return None;
+        }
+    }
     (hex_sha256(&std::fs::read(module).ok()?) == recorded).then_some((*native, *left))
 }
 

@@ -26,6 +26,9 @@ pub enum Ty {
     /// A Python object (`PyObject*`): untyped parameters and `object`, as in
     /// Cython.
     Object,
+    /// A C pointer to a scalar (`cython.p_double`, `cython.pointer(cython.int)`),
+    /// or `void*` (`None`).
+    Ptr(Option<Elem>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -188,6 +191,8 @@ impl fmt::Display for Ty {
             Ty::Bool => write!(f, "bint"),
             Ty::Void => write!(f, "None"),
             Ty::Object => write!(f, "object"),
+            Ty::Ptr(Some(e)) => write!(f, "{}*", e.c_name()),
+            Ty::Ptr(None) => write!(f, "void*"),
             Ty::View(v) => {
                 let axes: Vec<&str> =
                     (0..v.ndim).map(|k| if (v.c_contig && k + 1 == v.ndim) || (v.f_contig && k == 0) { "::1" } else { ":" }).collect();

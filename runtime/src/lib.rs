@@ -7,6 +7,7 @@
 //! Errors are raised as `pyc_aot.CompileError` (defined in Python, in
 //! `pyc_aot/_errors.py`).
 
+use pyc_aot::clink::CInputs;
 use pyc_aot::{BuildError, BuildOptions, BuildReport, Emit, ObjectFile};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -40,6 +41,11 @@ fn off_thread<T: Send + 'static>(py: Python<'_>, f: impl FnOnce() -> T + Send + 
 }
 
 fn options(source: PathBuf, out_dir: Option<PathBuf>, target: String, python: String, strict: bool, emit: Option<&str>) -> PyResult<BuildOptions> {
+    options_wrapping(source, out_dir, target, python, strict, emit, CInputs::default())
+}
+
+/// `options` with the C code the module wraps.
+fn options_wrapping(source: PathBuf, out_dir: Option<PathBuf>, target: String, python: String, strict: bool, emit: Option<&str>, c: CInputs) -> PyResult<BuildOptions> {
     let emit = match emit {
         None => None,
         Some("hir") => Some(Emit::Hir),
@@ -48,7 +54,7 @@ fn options(source: PathBuf, out_dir: Option<PathBuf>, target: String, python: St
         Some("asm") => Some(Emit::Asm),
         Some(other) => return Err(PyValueError::new_err(format!("emit must be one of 'hir', 'mir', 'clif', 'asm', not {other:?}"))),
     };
-    Ok(BuildOptions { source, out_dir, target, python, strict, emit, linker: None, ext_suffix: None, codegen_threads: None })
+    Ok(BuildOptions { source, out_dir, target, python, strict, emit, linker: None, ext_suffix: None, codegen_threads: None, c })
 }
 
 /// `pyc_aot.CompileError(rendered, [(file, line, column, message), …])`.
@@ -77,9 +83,12 @@ fn report_dict<'py>(py: Python<'py>, r: &BuildReport) -> PyResult<Bound<'py, PyD
 }
 
 /// Compiles `source` into an extension module in `out_dir` (or prints a
-/// listing when `emit` is set); returns the report as a dict.
+/// listing when `emit` is set), with the C sources, include and library
+/// directories and libraries of the C code it wraps; returns the report as
+/// a dict.
 #[pyfunction]
-#[pyo3(signature = (source, out_dir, target, python, strict, emit=None))]
+#[pyo3(signature = (source, out_dir, target, python, strict, emit=None, c_sources=vec![], include_dirs=vec![], library_dirs=vec![], libraries=vec![]))]
+#[allow(clippy::too_many_arguments)]
 fn build<'py>(
     py: Python<'py>,
     source: PathBuf,
@@ -88,8 +97,13 @@ fn build<'py>(
     python: String,
     strict: bool,
     emit: Option<&str>,
+    c_sources: Vec<PathBuf>,
+    include_dirs: Vec<PathBuf>,
+    library_dirs: Vec<PathBuf>,
+    libraries: Vec<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let opts = options(source, out_dir, target, python, strict, emit)?;
+    let c = CInputs { sources: c_sources, include_dirs, library_dirs, libraries };
+    let opts = options_wrapping(source, out_dir, target, python, strict, emit, c)?;
     match off_thread(py, move || pyc_aot::build(&opts))? {
         Ok(report) => report_dict(py, &report),
         Err(err) => Err(compile_error(py, err)),
@@ -136,19 +150,22 @@ fn build_many(
 /// `(object bytes, module name, extension suffix, libraries, report dict)`.
 type ObjectTuple<'py> = (Bound<'py, PyBytes>, String, String, Vec<String>, Bound<'py, PyDict>);
 
-/// Compiles `source` to an unlinked object; returns an [`ObjectTuple`].
+/// Compiles `source` to an unlinked object (`.pxd` files looked for beside
+/// it, then in `include_dirs`); returns an [`ObjectTuple`].
 #[pyfunction]
-#[pyo3(signature = (source, target, python, strict))]
+#[pyo3(signature = (source, target, python, strict, include_dirs=vec![]))]
 fn compile_object<'py>(
     py: Python<'py>,
     source: PathBuf,
     target: String,
     python: String,
     strict: bool,
+    include_dirs: Vec<PathBuf>,
 ) -> PyResult<ObjectTuple<'py>> {
-    let opts = options(source, None, target, python, strict, None)?;
+    let c = CInputs { include_dirs, ..CInputs::default() };
+    let opts = options_wrapping(source, None, target, python, strict, None, c)?;
     match off_thread(py, move || pyc_aot::compile_object(&opts))? {
-        Ok((ObjectFile { module, bytes, ext_suffix, libraries }, report)) => {
+        Ok((ObjectFile { module, bytes, ext_suffix, libraries, .. }, report)) => {
             Ok((PyBytes::new(py, &bytes), module, ext_suffix, libraries, report_dict(py, &report)?))
         }
         Err(err) => Err(compile_error(py, err)),

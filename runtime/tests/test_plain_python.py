@@ -38,6 +38,7 @@ EXTRA = {
         "(lambda a, b, c: (matmul(a, b, c, 1), c.tolist()))(*(memoryview(__import__('array').array('d', [0.1 * v for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((1, 3), (3, 2), (1, 2))))",
         "(lambda a, b, c: (matmul(a, b, c, 2), c.tolist()))(*(memoryview(__import__('array').array('d', [0.1 * v for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((2, 3), (2, 2), (2, 2))))",
         "(lambda a, b, c: (matmul_serial(a, b, c), c.tolist()))(*(memoryview(__import__('array').array('d', [v - 3.5 for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((4, 4), (4, 4), (4, 4))))"],
+    "particles_c.py": ["simulate(1, 10, 0.01)", "simulate(300, 40, 0.02)", "simulate(0, 1, 0.1)"],
 }
 PROJECT_CALLS = {
     "aotdemo/kernels.py": ["harmonic(1000)", "harmonic(0)", "gcd(-12, 18)", "gcd(0, 0)", "collatz_steps(27)",

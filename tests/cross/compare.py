@@ -1,4 +1,5 @@
-"""Builds each example (and test programs for paths the examples do not take:
+"""Builds each example (examples/wrap_c's with its C source, compiled by the
+target's C compiler; and test programs for paths the examples do not take:
 integer math, paired float reductions, view copies, folded recursion, keyword
 calls of METH_O functions) for x86-64 (native) and aarch64, runs the same
 calls on both (aarch64 under qemu-user) and compares the printed results."""
@@ -40,8 +41,14 @@ CALLS = {
     "tests/programs/view_copy": ["=(lambda a: (m.shift_right(a, 3), a.tolist())[1])(%s('i', range(10)))" % ARR,
                                  "=(lambda a: (m.copy_all(memoryview(a)[::2], memoryview(a)[1::2]), a.tolist())[1])(%s('d', range(10)))" % ARR,
                                  "copy_all(%s('d', [0, 0, 0]), %s('d', [1, 2]))" % (ARR, ARR)],
+    # Wrapping C: cfib.c compiled by the target's C compiler, linked in.
+    "examples/wrap_c/wrap_fib": ["fib(90)", "fib(0)", "cfib(10)", "fib(n=30)"],
     "tests/programs/folding": ["rfib(25)", "rfib(-4)", "grows(2)", "grows(3)", "guarded(5)", "truncs(9)", "wraps(6)"],
 }
+
+
+# Files a module's build needs beside it; the C sources among them are built in.
+BESIDE = {"wrap_fib": ["cfib.c", "cfib.h", "cfib.pxd"]}
 
 
 def script(module, calls):
@@ -66,7 +73,10 @@ def main():
         for arch, target in [("x86_64", "native"), ("aarch64", "aarch64-unknown-linux-gnu")]:
             d = tempfile.mkdtemp(prefix="pyc-aot-cross-")
             shutil.copy(src, d)
-            b = subprocess.run([BIN, "build", os.path.join(d, module + ".py"), "--target", target, "-q"],
+            for f in BESIDE.get(module, []):
+                shutil.copy(os.path.join(os.path.dirname(src), f), d)
+            c_sources = [os.path.join(d, f) for f in BESIDE.get(module, []) if f.endswith(".c")]
+            b = subprocess.run([BIN, "build", os.path.join(d, module + ".py"), *c_sources, "--target", target, "-q"],
                                capture_output=True, text=True)
             if b.returncode != 0:
                 print("FAILED build %s for %s:\n%s" % (module, target, b.stderr))

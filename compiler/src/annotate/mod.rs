@@ -74,7 +74,7 @@ fn annotate_here(opts: &BuildOptions) -> Result<Annotation, BuildError> {
     let source = crate::decode(opts, &bytes).map_err(|(at, message)| crate::encoding_error(&display, &bytes, at, message))?;
     let name = crate::module_name(&opts.source).map_err(BuildError::plain)?;
     let abs = std::path::absolute(&opts.source).unwrap_or_else(|_| opts.source.clone());
-    let (module, src, _) = crate::analyze_here(&source, &display, &abs.display().to_string(), &name)?;
+    let (module, src, _, _) = crate::analyze_here(&source, &display, &abs.display().to_string(), &name, &opts.c.include_dirs)?;
     let targets = target::parse_list(&opts.target).map_err(BuildError::plain)?;
     let minor = link::query_python(&opts.python).map_err(BuildError::plain)?.minor;
     let first = targets.first().ok_or_else(|| BuildError::plain("no target given"))?;

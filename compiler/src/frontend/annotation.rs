@@ -93,10 +93,45 @@ impl ModuleCx<'_> {
         matches!(self.resolve_type(inner), Ok(Ty::View(_))).then_some(inner)
     }
 
+    /// `cython.p_double`, `cython.pointer(cython.int)`, `cython.pointer[T]`,
+    /// `cython.p_void`: pointers to scalars (one level).
+    fn pointer_type(&self, e: &Expr) -> Result<Option<Ty>, Problem> {
+        let pointee = |t: Ty| match t {
+            Ty::Void => Ok(Some(Ty::Ptr(None))),
+            Ty::Bool => fallback(&e.span, "pointers to bint are not compiled natively yet"),
+            t => match types::Elem::of(t) {
+                Some(elem) => Ok(Some(Ty::Ptr(Some(elem)))),
+                None => fallback(&e.span, format!("pointers to {t} are not compiled natively yet")),
+            },
+        };
+        let base = match &e.kind {
+            ExprKind::Call { func, args, keywords } if keywords.is_empty() && args.len() == 1 => (func, &args[0]),
+            ExprKind::Subscript { value, index } => (value, &**index),
+            _ => {
+                let Some(Binding::CythonAttr(name)) = self.binding_of(e) else { return Ok(None) };
+                let Some(scalar) = name.strip_prefix("p_") else { return Ok(None) };
+                return match types::cython_scalar(scalar) {
+                    Some(t) => pointee(t),
+                    None => Ok(None),
+                };
+            }
+        };
+        if self.binding_of(base.0) != Some(Binding::CythonAttr("pointer".into())) {
+            return Ok(None);
+        }
+        match self.resolve_type(base.1)? {
+            Ty::Ptr(_) => fallback(&e.span, "pointers to pointers are not compiled natively yet"),
+            t => pointee(t),
+        }
+    }
+
     /// Resolves an annotation or a type argument to a native type.
     pub fn resolve_type(&self, e: &Expr) -> Result<Ty, Problem> {
         if let Some(inner) = self.optional_view(e) {
             return self.resolve_type(inner);
+        }
+        if let Some(t) = self.pointer_type(e)? {
+            return Ok(t);
         }
         match &e.kind {
             ExprKind::NoneLit => return Ok(Ty::Void),

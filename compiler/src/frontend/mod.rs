@@ -5,7 +5,10 @@
 //! (our AST) and produces only `hir`.
 
 mod annotation;
+pub mod cimports;
+mod pxd;
 mod residual;
+mod structs;
 mod typeck;
 pub mod vocab;
 
@@ -28,6 +31,10 @@ pub(crate) enum Binding {
     /// `cython.cimports.libc.math`.
     LibcMath,
     LibcMathAttr(String),
+    /// A declaration of a `.pxd` (`from cython.cimports.cfib import cfib`).
+    CDecl(pxd::Decl),
+    /// A whole `.pxd` (`from cython.cimports import cfib`).
+    CModule(std::sync::Arc<pxd::Pxd>),
 }
 
 /// Switches that change code generation, from `# cython:` comments and decorators.
@@ -95,7 +102,7 @@ pub(crate) fn error<T>(d: Diagnostic) -> Result<T, Problem> {
     Err(Problem::Error(d))
 }
 
-pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path: &str) -> Result<Output, Vec<Diagnostic>> {
+pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path: &str, cimported: &cimports::Cimports) -> Result<Output, Vec<Diagnostic>> {
     let mut warnings = vec![];
     let mut errors = vec![];
     let directives = comment_directives(src, &mut warnings);
@@ -103,6 +110,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     let mut bindings = HashMap::new();
     let mut star_import = false;
     collect_imports(&ast.body, &mut bindings, &mut star_import);
+    bindings.extend(cimported.bindings.iter().cloned());
     let mut names = vec![];
     ast.body.iter().for_each(|s| syntax::bound_names(s, &mut names));
     let module_names: HashSet<String> = names.into_iter().collect();
@@ -116,6 +124,11 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             defs.entry(f.name.clone()).or_default().push((f, &stmt.span));
         }
     }
+    let structs = structs::module_structs(&cx, &ast.body);
+    let lowered: HashMap<&str, Result<syntax::FunctionDef, Problem>> = defs
+        .iter()
+        .filter_map(|(name, list)| Some((name.as_str(), structs::lower_function(&cx, &structs, list.last()?.0)?)))
+        .collect();
     let bound_elsewhere = names_bound_outside_defs(&ast.body);
     let mut left: Vec<hir::LeftToPython> = vec![];
     let mut candidates: Vec<typeck::Candidate> = vec![];
@@ -133,6 +146,21 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             left_note(f, span, format!("the name `{name}` is also assigned elsewhere at module level"), &mut left);
             continue;
         }
+        let f = match lowered.get(name.as_str()) {
+            Some(Ok(g)) => g,
+            Some(Err(p)) => {
+                match p.clone() {
+                    Problem::Error(d) => errors.push(d),
+                    Problem::Fallback { span, reason } => {
+                        let (line, col) = src.line_col(span.start);
+                        left.push(hir::LeftToPython { kind: "function", function: name.clone(), line, col, reason })
+                    }
+                    Problem::Pending => left_note(f, span, "its structs could not be typed".into(), &mut left),
+                }
+                continue;
+            }
+            None => f,
+        };
         match typeck::Candidate::new(&cx, f, span) {
             Ok(c) => candidates.push(c),
             Err(Problem::Error(d)) => errors.push(d),
@@ -155,9 +183,10 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     left.sort_by_key(|l| l.line);
 
     let mut functions = functions;
-    let c_library_bindings = bind_c_library_natively(src, &ast.body, &mut functions);
+    let mut c_library_bindings = bind_c_library_natively(src, &ast.body, &mut functions);
+    cimports::bind_natively(src, &ast.body, cimported, &mut functions, &mut c_library_bindings);
     let compiled: HashMap<&str, bool> = functions.iter().map(|f| (f.name.as_str(), f.exported)).collect();
-    let python_source = residual::python_source(src, &ast.body, &compiled);
+    let python_source = residual::python_source(src, &ast.body, &compiled, cimported);
     for l in &left {
         let at = src.line_range(l.line).start + l.col as usize - 1;
         warnings.push(
@@ -193,15 +222,7 @@ fn bind_c_library_natively(src: &SourceFile, body: &[Stmt], functions: &mut Vec<
         for a in names {
             let name = a.asname.clone().unwrap_or_else(|| a.name.clone());
             let Some(vocab::MathItem::Func { op, arity }) = vocab::libc_math(&a.name) else { continue };
-            let binders = body
-                .iter()
-                .filter(|s| {
-                    let mut ns = vec![];
-                    syntax::bound_names(s, &mut ns);
-                    ns.contains(&name) || matches!(&s.kind, StmtKind::ImportFrom { names, .. } | StmtKind::Import(names) if names.iter().any(|x| x.asname.as_ref().unwrap_or(&x.name) == &name || x.name == "*"))
-                })
-                .count();
-            if binders != 1 || functions.iter().any(|f| f.name == name) || bound.contains(&name) {
+            if !bound_once(body, &name) || functions.iter().any(|f| f.name == name) || bound.contains(&name) {
                 continue;
             }
             let ret = if matches!(op, hir::MathOp::IsNan | hir::MathOp::IsInf | hir::MathOp::IsFinite) { Ty::Bool } else { types::F64 };
@@ -245,6 +266,21 @@ fn bind_c_library_natively(src: &SourceFile, body: &[Stmt], functions: &mut Vec<
         }
     }
     bound
+}
+
+/// Whether one module-level statement alone binds `name` (its import), so
+/// a native function may take the name.
+fn bound_once(body: &[Stmt], name: &str) -> bool {
+    let binders = body
+        .iter()
+        .filter(|s| {
+            let mut ns = vec![];
+            syntax::bound_names(s, &mut ns);
+            ns.iter().any(|n| n == name)
+                || matches!(&s.kind, StmtKind::ImportFrom { names, .. } | StmtKind::Import(names) if names.iter().any(|x| x.asname.as_ref().unwrap_or(&x.name) == name || x.name == "*"))
+        })
+        .count();
+    binders == 1
 }
 
 /// Every class and method stays Python until extension types compile; say so,
@@ -370,6 +406,8 @@ fn collect_imports(body: &[Stmt], out: &mut HashMap<String, Binding>, star: &mut
                         ("cython.cimports.libc.math", attr) => Some(Binding::LibcMathAttr(attr.to_string())),
                         ("cython.cimports.libc", "math") => Some(Binding::LibcMath),
                         ("cython.parallel", attr) => Some(Binding::CythonAttr(format!("parallel.{attr}"))),
+                        ("cython.cimports.libc.stdlib", attr) => Some(Binding::CythonAttr(format!("cimports.libc.stdlib.{attr}"))),
+                        ("cython.cimports.libc.string", attr) => Some(Binding::CythonAttr(format!("cimports.libc.string.{attr}"))),
                         _ => None,
                     };
                     if let Some(b) = binding {
@@ -407,6 +445,7 @@ impl ModuleCx<'_> {
                 Binding::Cython => Some(Binding::CythonAttr(attr.clone())),
                 Binding::Math => Some(Binding::MathAttr(attr.clone())),
                 Binding::LibcMath => Some(Binding::LibcMathAttr(attr.clone())),
+                Binding::CModule(p) => p.names.get(attr).map(|(d, _)| Binding::CDecl(d.clone())),
                 Binding::CythonAttr(path) => {
                     let path = format!("{path}.{attr}");
                     if path == "cimports.libc.math" {

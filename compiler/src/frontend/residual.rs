@@ -4,13 +4,16 @@
 //! Line numbers must stay those of the original file, so every edit replaces
 //! text by text with the same number of newlines.
 
+use super::cimports::Cimports;
+use super::pxd::Decl;
+use super::Binding;
 use crate::diag::SourceFile;
 use crate::hir::SHIM_GLOBAL;
 use crate::syntax::{Alias, Stmt, StmtKind};
 use std::collections::HashMap;
 use std::ops::Range;
 
-pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, bool>) -> String {
+pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, bool>, cimported: &Cimports) -> String {
     let mut edits: Vec<(Range<usize>, String)> = vec![];
     for stmt in body {
         if let StmtKind::FunctionDef(f) = &stmt.kind {
@@ -23,7 +26,7 @@ pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, b
             }
         }
     }
-    rewrite_imports(src, body, compiled, &mut edits);
+    rewrite_imports(src, body, compiled, cimported, &mut edits);
     edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
     let mut out = src.text.clone();
     for (range, text) in edits {
@@ -38,28 +41,29 @@ pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, b
     out
 }
 
-fn rewrite_imports(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, bool>, edits: &mut Vec<(Range<usize>, String)>) {
+fn rewrite_imports(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, bool>, cimported: &Cimports, edits: &mut Vec<(Range<usize>, String)>) {
     for stmt in body {
         let replacement = match &stmt.kind {
             StmtKind::Import(aliases) if aliases.iter().any(|a| is_cython_module(&a.name)) => {
-                Some(aliases.iter().map(import_piece).collect::<Vec<_>>().join("; "))
+                let pieces: Vec<String> = aliases.iter().filter(|a| !is_pxd_module(&a.name, cimported)).map(import_piece).collect();
+                Some(if pieces.is_empty() { "pass".to_string() } else { pieces.join("; ") })
             }
             StmtKind::ImportFrom { module: Some(m), names, level: 0 } if is_cython_module(m) || m == "pyc_aot" => {
                 // A C library function bound natively is in the module dict already.
                 let pieces: Vec<String> = names
                     .iter()
                     .filter(|a| !(m == "cython.cimports.libc.math" && compiled.contains_key(a.asname.as_ref().unwrap_or(&a.name).as_str())))
-                    .map(|a| from_piece(m, a))
+                    .filter_map(|a| pxd_piece(m, a, cimported).unwrap_or_else(|| Some(from_piece(m, a))))
                     .collect();
                 Some(if pieces.is_empty() { "pass".to_string() } else { pieces.join("; ") })
             }
             StmtKind::If { body, orelse, .. } => {
-                rewrite_imports(src, body, compiled, edits);
-                rewrite_imports(src, orelse, compiled, edits);
+                rewrite_imports(src, body, compiled, cimported, edits);
+                rewrite_imports(src, orelse, compiled, cimported, edits);
                 None
             }
             StmtKind::Other { body, .. } | StmtKind::With { body, .. } => {
-                rewrite_imports(src, body, compiled, edits);
+                rewrite_imports(src, body, compiled, cimported, edits);
                 None
             }
             _ => None,
@@ -69,6 +73,32 @@ fn rewrite_imports(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, boo
             edits.push((stmt.span.clone(), text + &"\n".repeat(newlines)));
         }
     }
+}
+
+/// `import cython.cimports.cfib as c`: a `.pxd`, nothing for Python.
+fn is_pxd_module(name: &str, cimported: &Cimports) -> bool {
+    name.strip_prefix("cython.cimports.").is_some_and(|m| cimported.modules.iter().any(|x| x == m))
+}
+
+/// What interpreted code gets of a name imported from a `.pxd` (`None`: not
+/// one): an enum member its value; a C function bound natively is in the
+/// module dict already; other C names nothing (interpreted code cannot
+/// read C variables).
+fn pxd_piece(module: &str, a: &Alias, cimported: &Cimports) -> Option<Option<String>> {
+    // `from cython.cimports[.pkg] import mod`: the `.pxd` [pkg/]mod.pxd itself.
+    let whole = module.strip_prefix("cython.cimports").is_some_and(|pkg| {
+        let dotted = format!("{pkg}.{}", a.name);
+        cimported.modules.iter().any(|x| *x == dotted[1..])
+    });
+    let from_pxd = module.strip_prefix("cython.cimports.").is_some_and(|m| cimported.modules.iter().any(|x| x == m));
+    if !whole && !from_pxd {
+        return None;
+    }
+    let bound = a.asname.as_ref().unwrap_or(&a.name);
+    Some(cimported.bindings.iter().find(|(n, _)| n == bound).and_then(|(_, b)| match b {
+        Binding::CDecl(Decl::Enum(v)) => Some(format!("{bound} = {v}")),
+        _ => None,
+    }))
 }
 
 fn is_cython_module(name: &str) -> bool {
@@ -116,7 +146,7 @@ mod tests {
         let src = SourceFile::new("m.py", text);
         let ast = parse_module(text, "m.py").unwrap();
         let compiled = HashMap::from([("f", false)]);
-        let out = python_source(&src, &ast.body, &compiled);
+        let out = python_source(&src, &ast.body, &compiled, &Cimports::default());
         assert_eq!(out.lines().count(), text.lines().count());
         assert_eq!(
             out,

@@ -87,6 +87,17 @@ pub enum BodyOp {
     /// `cond ? a : b` without a branch.
     Select { cond: Local, a: Local, b: Local },
     Math { op: MathOp, args: Vec<Local> },
+    /// A call of a C function declared in a `.pxd` (`params`: its parameter
+    /// types; a `void` one gives a dummy bint).
+    CCall { symbol: String, args: Vec<Local>, params: Vec<Ty>, ret: Ty },
+    /// A C variable's value, read from its symbol.
+    CGlobal { symbol: String, ty: Ty },
+    /// `ptr[index]` of a C pointer to `elem` (unchecked, as in C).
+    PtrLoad { ptr: Local, index: Local, elem: Ty },
+    /// `ptr[index] = value` (gives a dummy bint, as a `void` C call).
+    PtrStore { ptr: Local, index: Local, value: Local, elem: Ty },
+    /// `ptr + index` elements of `elem` (`ptr - index`: `negate`).
+    PtrOffset { ptr: Local, index: Local, elem: Ty, negate: bool },
     /// One step of `min`/`max`: `acc` against the next argument `v`.
     MinMax { is_max: bool, ty: Ty, v: Local, acc: Local },
     Abs { value: Local, ty: Ty },
@@ -280,6 +291,10 @@ impl BodyOp {
             MinMax { v, acc, .. } => vec![*v, *acc],
             Select { cond, a, b } => vec![*cond, *a, *b],
             Math { args, .. } => args.clone(),
+            CCall { args, .. } => args.clone(),
+            CGlobal { .. } => vec![],
+            PtrLoad { ptr, index, .. } | PtrOffset { ptr, index, .. } => vec![*ptr, *index],
+            PtrStore { ptr, index, value, .. } => vec![*ptr, *index, *value],
             Call { args, limit, .. } => args.iter().copied().chain([*limit]).collect(),
         }
     }
@@ -319,6 +334,7 @@ impl BodyOp {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
+            CCall { .. } | CGlobal { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } => ErrorKind::Never,
             Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
@@ -364,6 +380,11 @@ impl BodyOp {
             Truthy { value, ty } => format!("truthy[{ty}] {value}"),
             Select { cond, a, b } => format!("select {cond}, {a}, {b}"),
             Math { op, args } => format!("{op:?}({})", list(args)),
+            CCall { symbol, args, .. } => format!("extern {symbol}({})", list(args)),
+            CGlobal { symbol, .. } => format!("extern {symbol}"),
+            PtrLoad { ptr, index, .. } => format!("load {ptr}[{index}] (pointer)"),
+            PtrStore { ptr, index, value, .. } => format!("store {ptr}[{index}] = {value} (pointer)"),
+            PtrOffset { ptr, index, negate, .. } => format!("{ptr} {} {index} (pointer)", if *negate { "-" } else { "+" }),
             MinMax { is_max, v, acc, .. } => format!("{}({acc}, {v})", if *is_max { "max" } else { "min" }),
             Abs { value, .. } => format!("abs {value}"),
             BitCount { value, .. } => format!("bit_count {value}"),

@@ -224,39 +224,91 @@ class _Pointer(object):
     def __init__(self, ptype, value=None):
         self._type = ptype
         if _isinstance(value, _Pointer):
-            items = value._items
+            items = value._items[value._off:]
         elif _isinstance(value, list):
             items = value
         elif value is None or value == 0:
             items = []
         else:
             raise ValueError("cannot make a pointer from %r" % (value,))
-        self._items = [cast(ptype.base, v) for v in items]
+        base = ptype.base
+        if _isinstance(base, _StructType):
+            # A block's zeroed bytes seen as structs: empty ones.
+            self._items = [v if _isinstance(v, _StructInstanceBase) else base() for v in items]
+        else:
+            self._items = [cast(base, v) for v in items]
+        self._off = 0
 
     def __getitem__(self, ix):
         if ix < 0:
             raise IndexError("negative indexing not allowed in C")
-        return self._items[ix]
+        return self._items[self._off + ix]
 
     def __setitem__(self, ix, value):
         if ix < 0:
             raise IndexError("negative indexing not allowed in C")
-        self._items[ix] = cast(self._type.base, value)
+        if not _isinstance(value, _StructInstanceBase):
+            value = cast(self._type.base, value)
+        self._items[self._off + ix] = value
+
+    def __add__(self, n):
+        """`p + n`: the same items from `n` further on (C pointer arithmetic)."""
+        if not _isinstance(n, _int):
+            return NotImplemented
+        q = _Pointer(self._type)
+        q._items = self._items
+        q._off = self._off + n
+        return q
+
+    __radd__ = __add__
+
+    def __sub__(self, n):
+        if _isinstance(n, _Pointer) and n._items is self._items:
+            return self._off - n._off
+        if not _isinstance(n, _int):
+            return NotImplemented
+        return self + (-n)
 
     def __eq__(self, other):
         if other is None:
             return not self._items
         if not _isinstance(other, _Pointer):
             return False
+        if self._items is other._items:
+            return self._off == other._off
         return not self._items and not other._items
+
+    def _order(self, other):
+        if not _isinstance(other, _Pointer) or self._items is not other._items:
+            raise TypeError("pointers into different blocks are not ordered")
+        return self._off - other._off
+
+    def __lt__(self, other):
+        return self._order(other) < 0
+
+    def __le__(self, other):
+        return self._order(other) <= 0
+
+    def __gt__(self, other):
+        return self._order(other) > 0
+
+    def __ge__(self, other):
+        return self._order(other) >= 0
 
     def __ne__(self, other):
         return not self.__eq__(other)
+
+    def __bool__(self):
+        return _bool(self._items)
 
     __hash__ = None
 
     def __repr__(self):
         return "%r *" % (self._type.base,)
+
+
+class _StructInstanceBase(object):
+    __slots__ = ()
 
 
 class _StructType(CythonType):
@@ -273,7 +325,7 @@ class _StructType(CythonType):
             src = args[0]
             kwargs = dict(src) if _isinstance(src, dict) else dict(vars(src))
 
-        class _StructInstance(object):
+        class _StructInstance(_StructInstanceBase):
             __slots__ = ("_data",)
 
             def __init__(inst):
@@ -668,6 +720,16 @@ def sizeof(arg):
         return n
     if _isinstance(arg, (_PointerType, _MemoryViewType)):
         return _SIZE
+    if _isinstance(arg, _StructType):
+        # C's layout: each member aligned to its size, the whole to the largest.
+        sizes = [sizeof(m) for m in arg.members.values()]
+        if arg.is_union:
+            return _max(sizes or [1])
+        offset = 0
+        for n in sizes:
+            offset = (offset + n - 1) // n * n + n
+        align = _max(sizes or [1])
+        return (offset + align - 1) // align * align
     if _isinstance(arg, _bool):
         return 4
     if _isinstance(arg, (_int, _float)):
@@ -1462,7 +1524,48 @@ def _c_abs(x):
     return _abs(_int(x))
 
 
-_libc_stdlib_attrs = {"abs": _c_abs, "labs": _c_abs, "llabs": _c_abs}
+# C memory in pure mode: a block is a pointer whose items are its bytes,
+# zeroed; `cython.cast(cython.p_double, p)` makes items of the element type
+# (more than the block holds, which C code never reads).
+def _malloc(size):
+    return _Pointer(p_char, [0] * _int(size))
+
+
+def _calloc(n, size):
+    return _Pointer(p_char, [0] * (_int(n) * _int(size)))
+
+
+def _realloc(p, size):
+    items = list(p._items[p._off:p._off + size]) if _isinstance(p, _Pointer) else []
+    return _Pointer(p_char, items + [0] * (_int(size) - _len(items)))
+
+
+def _free(p):
+    return None
+
+
+def _elements(p, n):
+    """How many of `p`'s elements `n` bytes are."""
+    return _int(n) // _max(1, sizeof(p._type.base))
+
+
+def _memset(p, c, n):
+    if c != 0:
+        raise NotImplementedError("memset with a value other than 0 in pure mode")
+    count = _elements(p, n)
+    p._items[p._off:p._off + count] = [cast(p._type.base, 0)] * count
+    return p
+
+
+def _memcpy(dst, src, n):
+    count = _elements(dst, n)
+    dst._items[dst._off:dst._off + count] = [cast(dst._type.base, v) for v in src._items[src._off:src._off + count]]
+    return dst
+
+
+_libc_stdlib_attrs = {"abs": _c_abs, "labs": _c_abs, "llabs": _c_abs,
+                      "malloc": _malloc, "calloc": _calloc, "realloc": _realloc, "free": _free}
+_libc_string_attrs = {"memset": _memset, "memcpy": _memcpy, "memmove": _memcpy}
 
 _libc_limits_attrs = {
     "CHAR_BIT": 8,
@@ -1491,18 +1594,20 @@ _libc_math = _make_module("cython.cimports.libc.math",
                           _libc_math_attrs, package=False)
 _libc_stdlib = _make_module("cython.cimports.libc.stdlib", "C <stdlib.h> (subset).",
                             _libc_stdlib_attrs, package=False)
+_libc_string = _make_module("cython.cimports.libc.string", "C <string.h> (subset).",
+                            _libc_string_attrs, package=False)
 _libc_limits = _make_module("cython.cimports.libc.limits", "C <limits.h>.",
                             _libc_limits_attrs, package=False)
 _libc_float = _make_module("cython.cimports.libc.float", "C <float.h> (subset).",
                            _libc_float_attrs, package=False)
 _libc = _make_module("cython.cimports.libc", "C standard library (shim).",
-                     {"math": _libc_math, "stdlib": _libc_stdlib,
+                     {"math": _libc_math, "stdlib": _libc_stdlib, "string": _libc_string,
                       "limits": _libc_limits, "float": _libc_float})
 cimports = _make_module("cython.cimports", "cimport emulation (shim).", {"libc": _libc})
 
 
 if not _embedded:
-    for _mod in (cimports, _libc, _libc_math, _libc_stdlib, _libc_limits,
+    for _mod in (cimports, _libc, _libc_math, _libc_stdlib, _libc_string, _libc_limits,
                  _libc_float, parallel):
         _sys.modules.setdefault(_mod.__name__, _mod)
     del _mod

@@ -127,7 +127,12 @@ def _report(d: dict) -> Report:
     )
 
 
-def compile(path, target="native", output_dir=None, strict=False, *, python=None, emit=None):
+def _paths(xs) -> "list[str]":
+    return [_os.fspath(x) for x in xs]
+
+
+def compile(path, target="native", output_dir=None, strict=False, *, python=None, emit=None,
+            sources=(), include_dirs=(), library_dirs=(), libraries=()):
     """Compile the typed Python file ``path`` into an extension module.
 
     ``target``: ``native`` (the CPU of this machine), ``x86-64`` (any x86-64
@@ -137,20 +142,27 @@ def compile(path, target="native", output_dir=None, strict=False, *, python=None
     ``python``: the interpreter to build for (default: this one).
     ``emit``: ``"hir"``, ``"mir"``, ``"clif"`` or ``"asm"`` to get a listing in
     ``report.listing`` instead of a module.
+    ``sources``, ``include_dirs``, ``library_dirs``, ``libraries``: the C code
+    the module wraps (C sources compiled into it with ``$CC``/``cc``, where
+    ``.pxd`` files and headers are found, libraries to link), as for
+    ``pyc-aot build m.py lib.c -I dir -L dir -l name``.
 
     Returns ``(path of the module, report)``; the path is ``None`` with ``emit``.
     Raises :class:`CompileError`.
     """
     out = _os.fspath(output_dir) if output_dir is not None else None
-    d = _native.build(_os.fspath(path), out, target, python or _SELF, bool(strict), emit)
+    d = _native.build(_os.fspath(path), out, target, python or _SELF, bool(strict), emit,
+                      _paths(sources), _paths(include_dirs), _paths(library_dirs), list(libraries))
     report = _report(d)
     return report.path, report
 
 
-def compile_object(path, target="native", strict=False, *, python=None) -> ObjectResult:
+def compile_object(path, target="native", strict=False, *, python=None, include_dirs=()) -> ObjectResult:
     """Compile ``path`` to an object file's bytes without linking (for build
-    systems that link with their own tools). Raises :class:`CompileError`."""
-    obj, module, suffix, libraries, d = _native.compile_object(_os.fspath(path), target, python or _SELF, bool(strict))
+    systems that link with their own tools; ``.pxd`` files are looked for
+    beside it, then in ``include_dirs``). Raises :class:`CompileError`."""
+    obj, module, suffix, libraries, d = _native.compile_object(
+        _os.fspath(path), target, python or _SELF, bool(strict), _paths(include_dirs))
     return ObjectResult(obj, module, suffix, list(libraries), _report(d))
 
 

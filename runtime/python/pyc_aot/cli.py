@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("-q", "--quiet", action="store_true", help="Print nothing on success")
     b.add_argument("--annotate", action="store_true", help="Also write the annotate report FILE.html (see `pyc-aot annotate`)")
+    b.add_argument("-I", dest="include_dirs", metavar="DIR", action="append", default=[],
+                   help="Directory where .pxd files (after the module's own) and C headers are found")
+    b.add_argument("-L", dest="library_dirs", metavar="DIR", action="append", default=[],
+                   help="Directory where libraries given with -l are found")
+    b.add_argument("-l", dest="libraries", metavar="NAME", action="append", default=[],
+                   help="Library to link the module with (C code its .pxd declares)")
     _add_annotate_parser(sub)
     sub.add_parser(
         "targets",
@@ -137,7 +143,17 @@ def _main(argv: Optional[List[str]]) -> int:
     if args.command == "annotate":
         return _run_annotate(args.file, args.output, args.target, args.python, False)
 
+    # `build wrap_fib.py cfib.c`: C sources go into the module.
+    c_sources = [f for f in args.files if f.endswith(".c")]
+    args.files = [f for f in args.files if not f.endswith(".c")]
+    wraps_c = c_sources or args.include_dirs or args.library_dirs or args.libraries
+    if not args.files:
+        sys.stderr.write("error: name the Python module to build (the C sources go into it)\n")
+        return 2
     if _native.is_many(args.files):
+        if wraps_c:
+            sys.stderr.write("error: C sources, `-I`, `-L` and `-l` go with one module: name one Python file\n")
+            return 2
         if args.emit:
             sys.stderr.write("error: `--emit` prints the code of one module: name one file\n")
             return 2
@@ -157,6 +173,10 @@ def _main(argv: Optional[List[str]]) -> int:
             strict=args.strict,
             python=args.python,
             emit=args.emit,
+            sources=c_sources,
+            include_dirs=args.include_dirs,
+            library_dirs=args.library_dirs,
+            libraries=args.libraries,
         )
     except (CompileError, RuntimeError) as err:
         return _failed(err)

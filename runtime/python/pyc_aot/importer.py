@@ -20,8 +20,11 @@ when that is not writable or Python was told not to write bytecode there
 (``-B``, ``PYTHONDONTWRITEBYTECODE``), in ``$XDG_CACHE_HOME/pyc-aot/imports``
 (default ``~/.cache/pyc-aot/imports``); or in ``cache_dir``) as
 ``<name>.pyc-aot-<key><EXT_SUFFIX>``, where the key hashes the source's path
-and bytes, the compiler, the Python version and the target's CPU features. A
-hit loads without compiling; an edited source gets a new key and recompiles.
+and bytes, the compiler, the Python version and the target's CPU features
+(and the contents of the C sources and ``.pxd`` files a module wrapping C
+reads: its ``# distutils: sources = …`` comment, as Cython's, names the C
+sources, with ``include_dirs``, ``libraries``, ``library_dirs``). A hit loads
+without compiling; an edited source gets a new key and recompiles.
 A module is compiled into a private temporary directory and renamed into
 place, so concurrent importers never see a half-written file.
 
@@ -65,6 +68,7 @@ import stat
 import sys
 import warnings
 
+from . import _cdeps
 from . import COMPILER_VERSION, EXTENSION_SUFFIX, CacheWarning, CompileError, CompileWarning, _native, compile as _compile
 
 # Imported lazily (only when there is something to compile or match):
@@ -310,6 +314,10 @@ class AotFinder:
         h = _sha256(self._salt)
         h.update(b"\0" + origin.encode("utf-8", "surrogateescape") + b"\0")
         h.update(source)
+        # The C sources and .pxd files the module wraps: editing one rebuilds it.
+        _, files = _cdeps.inputs(origin, source)
+        if files:
+            h.update(b"\0" + _cdeps.contents(files))
         return h.hexdigest()[:20]
 
     def _cache_dirs(self, origin: str) -> "list[str]":
@@ -374,7 +382,7 @@ class AotFinder:
                 return _extension_spec(fullname, cached)
             # A damaged entry is compiled again below and replaced.
         try:
-            cached, report = self._compile(origin, stem, name, names)
+            cached, report = self._compile(origin, stem, name, names, _cdeps.inputs(origin, source)[0])
         except CompileError as err:
             self._failed[(origin, key)] = err
             if self.strict:
@@ -421,7 +429,7 @@ class AotFinder:
             atexit.register(shutil.rmtree, self._private, True)
         return self._private
 
-    def _compile(self, origin: str, stem: str, name: str, names: "list[str]"):
+    def _compile(self, origin: str, stem: str, name: str, names: "list[str]", c_options=None):
         import shutil
         import tempfile
 
@@ -452,7 +460,7 @@ class AotFinder:
                 continue
             try:
                 try:
-                    built, report = _compile(origin, target=self.target, output_dir=scratch)
+                    built, report = _compile(origin, target=self.target, output_dir=scratch, **(c_options or {}))
                 except RuntimeError as e:  # an internal compiler error: a failed compile all the same
                     raise CompileError(f"error: {e}\n") from None
                 _seal(built)

@@ -51,7 +51,7 @@ try:  # distutils' own levels: 1-5 in older setuptools, logging's in newer ones
 except ImportError:  # pragma: no cover
     import logging as _log  # type: ignore[no-redef]
 
-from . import COMPILER_VERSION, CompileError, _native, annotate, compile_object
+from . import COMPILER_VERSION, CompileError, _cdeps, _native, annotate, compile_object
 
 __all__ = ["AotExtension", "aot_extensions", "baseline_target", "build_ext", "TARGET_ENV"]
 
@@ -70,27 +70,46 @@ def baseline_target() -> str:
     return "native"
 
 
+#: What :meth:`AotExtension.of` carries over from a plain Extension.
+_EXTENSION_KWARGS = ("include_dirs", "define_macros", "undef_macros", "library_dirs", "libraries",
+                     "runtime_library_dirs", "extra_objects", "extra_compile_args", "extra_link_args",
+                     "export_symbols", "depends", "language", "optional")
+
+
 class AotExtension(Extension):
     """An extension module compiled by pyc-aot from one typed ``.py`` file.
 
+    ``source``: the ``.py`` file, or a list of it and the C sources the
+    module wraps (compiled with setuptools' compiler and linked in;
+    ``.pxd`` files are found beside the ``.py``, then in ``include_dirs``).
     ``target``: the CPU to compile for (``None``: ``$PYC_AOT_TARGET``, else
     :func:`baseline_target`). ``strict``: a function left to Python is an
     error. Other keyword arguments are those of :class:`setuptools.Extension`
-    that apply to linking (``libraries``, ``library_dirs``,
-    ``extra_link_args``, ``extra_objects``, ``depends``, ``optional``, …).
+    (``include_dirs``, ``libraries``, ``library_dirs``, ``extra_compile_args``
+    for the C sources, ``extra_link_args``, ``extra_objects``, ``depends``,
+    ``optional``, …).
+
+    :class:`build_ext` also builds a plain :class:`setuptools.Extension`
+    whose sources are one ``.py`` file and C files this way, as Cython's
+    does: ``Extension("wrap_fib", sources=["wrap_fib.py", "cfib.c"])``.
     """
 
-    def __init__(self, name: str, source: str, *, target: Optional[str] = None, strict: bool = False,
+    def __init__(self, name: str, source: Union[str, List[str]], *, target: Optional[str] = None, strict: bool = False,
                  annotate: bool = False, **kwargs):
+        sources = [source] if isinstance(source, str) else list(source)
+        source, c_sources = (sources[0] if sources else ""), sources[1:]
         if not source.endswith(".py"):
             raise _SetupError(f"pyc-aot extension {name!r}: source {source!r} is not a .py file")
+        for c in c_sources:
+            if not c.endswith(".c"):
+                raise _SetupError(f"pyc-aot extension {name!r}: {c!r} is not a C source (.c) to link with {source!r}")
         stem = os.path.splitext(os.path.basename(source))[0]
         if name.rsplit(".", 1)[-1] != stem:
             raise _SetupError(
                 f"pyc-aot extension {name!r}: its last component must be the source's name {stem!r} "
                 f"(the module exports PyInit_{stem})"
             )
-        super().__init__(name, [source], **kwargs)
+        super().__init__(name, [source] + c_sources, **kwargs)
         self.pyc_aot_target = target
         self.pyc_aot_strict = strict
         self.pyc_aot_annotate = annotate
@@ -98,6 +117,19 @@ class AotExtension(Extension):
     @property
     def pyc_aot_source(self) -> str:
         return self.sources[0]
+
+    @property
+    def c_sources(self) -> List[str]:
+        return self.sources[1:]
+
+    @classmethod
+    def of(cls, ext: Extension) -> Optional["AotExtension"]:
+        """A plain Extension of one ``.py`` source and C sources, as an AotExtension."""
+        py = [s for s in ext.sources if s.endswith(".py")]
+        if len(py) != 1:
+            return None
+        kwargs = {k: getattr(ext, k) for k in _EXTENSION_KWARGS if getattr(ext, k, None)}
+        return cls(ext.name, py + [s for s in ext.sources if s not in py], **kwargs)
 
     def resolved_target(self) -> str:
         return self.pyc_aot_target or os.environ.get(TARGET_ENV, "").strip() or baseline_target()
@@ -202,7 +234,10 @@ class build_ext(_build_ext):
 
     def build_extension(self, ext) -> None:
         if not isinstance(ext, AotExtension):
-            return super().build_extension(ext)
+            aot = AotExtension.of(ext)
+            if aot is None:
+                return super().build_extension(ext)
+            ext = aot
         self._build_aot(ext)
 
     def copy_extensions_to_source(self) -> None:
@@ -228,12 +263,15 @@ class build_ext(_build_ext):
             stamp = self._stamp(ext)
         except ValueError as e:  # unknown target name
             raise _DistutilsCompileError(f"pyc-aot extension {ext.name!r}: {e}") from None
-        # The compiler is part of what the module depends on.
-        depends = [source, _native.__file__] + list(ext.depends)
+        # The compiler is part of what the module depends on, and so are the
+        # C sources and .pxd files it wraps.
+        wrapped = list(ext.c_sources) + _cdeps.pxd_files(_read_bytes(source), os.path.dirname(source) or ".", ext.include_dirs)
+        depends = [source, _native.__file__] + wrapped + list(ext.depends)
         # Mtimes alone would trust a module whose source was replaced by an
         # older-dated copy (tar, cp -p, rsync -t) or whose link was cut short:
         # the stamp also names the source and the module by their contents.
         stamp += f"source={_file_hash(source)}\n"
+        stamp += "".join(f"wraps {w}={_file_hash(w)}\n" for w in wrapped)
         if ext.pyc_aot_annotate:
             self._annotate(ext, source)
         if (
@@ -246,7 +284,7 @@ class build_ext(_build_ext):
 
         target = ext.resolved_target()
         try:
-            result = compile_object(source, target=target, strict=ext.pyc_aot_strict)
+            result = compile_object(source, target=target, strict=ext.pyc_aot_strict, include_dirs=ext.include_dirs)
         except CompileError as err:
             raise _DistutilsCompileError(str(err)) from None
         report = result.report
@@ -262,6 +300,11 @@ class build_ext(_build_ext):
         os.makedirs(os.path.dirname(obj_path) or ".", exist_ok=True)
         os.makedirs(os.path.dirname(ext_path) or ".", exist_ok=True)
         _write_atomic(obj_path, result.object)
+        macros = list(ext.define_macros or []) + [(m,) for m in ext.undef_macros or []]
+        c_objects = self.compiler.compile(
+            ext.c_sources, output_dir=self.build_temp, macros=macros, include_dirs=ext.include_dirs,
+            debug=self.debug, extra_postargs=ext.extra_compile_args or [], depends=ext.depends,
+        ) if ext.c_sources else []
         libraries = list(self.get_libraries(ext))
         libraries += [lib for lib in result.libraries if lib not in libraries]
         # Linked under a temporary name and renamed: an interrupted link leaves
@@ -269,7 +312,7 @@ class build_ext(_build_ext):
         linked = f"{ext_path}.{os.getpid()}.tmp"
         try:
             self.compiler.link_shared_object(
-                [obj_path] + list(ext.extra_objects or []),
+                [obj_path] + c_objects + list(ext.extra_objects or []),
                 linked,
                 libraries=libraries,
                 library_dirs=ext.library_dirs,
@@ -280,6 +323,8 @@ class build_ext(_build_ext):
                 build_temp=self.build_temp,
                 target_lang="c",
             )
+            if wrapped:
+                _check_c_symbols(linked)
             os.replace(linked, ext_path)
         finally:
             if os.path.exists(linked):
@@ -305,6 +350,33 @@ def _read(path: str) -> Optional[str]:
             return f.read()
     except OSError:
         return None
+
+
+def _check_c_symbols(path: str) -> None:
+    """A C symbol the module's .pxd declares that nothing linked defines is
+    named now, not at import: the dynamic loader resolves every symbol of the
+    linked module (the interpreter's are this process's). Other loader errors
+    (a library not on the loader's path yet) are left to import time."""
+    import ctypes
+    import re
+
+    try:
+        ctypes.CDLL(os.path.abspath(path), mode=os.RTLD_NOW | os.RTLD_LOCAL)
+    except OSError as e:
+        missing = re.search(r"undefined symbol: (\S+)", str(e))
+        if missing:
+            raise _DistutilsCompileError(
+                f"the C symbol `{missing.group(1)}` declared in a .pxd is not defined by the C sources or libraries "
+                "linked: add the C file that defines it to the Extension's sources, or its library to libraries="
+            ) from None
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
 
 
 def _file_hash(path: str) -> Optional[str]:

@@ -60,6 +60,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 };
             }
             Some(Binding::CythonAttr(name)) => return self.cython_call(e, &name, args, keywords),
+            Some(Binding::CDecl(crate::frontend::pxd::Decl::Func(f))) => {
+                return self.c_call(e, self.cx.source_text(&func.span), &f, args, keywords);
+            }
             Some(_) => return fallback(&e.span, format!("it calls `{}`", self.cx.source_text(&func.span))),
             None => {}
         }
@@ -356,6 +359,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn cython_call(&mut self, e: &Expr, name: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        if let Some(x) = self.pointer_call(e, name, args, keywords)? {
+            return Ok(x);
+        }
         if name == "parallel.threadid" && args.is_empty() && keywords.is_empty() {
             return Ok(hir::Expr { kind: H::ThreadId, ty: Ty::Int(crate::types::C_INT) });
         }

@@ -14,7 +14,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     pub(super) fn truthy(&self, v: hir::Expr, span: &Span) -> R<hir::Expr> {
         match v.ty {
             Ty::Bool => Ok(v),
-            Ty::Int(_) | Ty::Float(_) => Ok(hir::Expr { kind: H::Truthy(Box::new(v)), ty: Ty::Bool }),
+            Ty::Int(_) | Ty::Float(_) | Ty::Ptr(_) => Ok(hir::Expr { kind: H::Truthy(Box::new(v)), ty: Ty::Bool }),
             Ty::Void => fallback(span, "it uses the None result of a call as a value"),
             Ty::View(_) => fallback(span, "it takes the truth value of a memoryview"),
             // `PyObject_IsTrue`.
@@ -33,6 +33,13 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Diagnostic::error(span.clone(), format!("`{what}` expects {to}, got {}", v.ty))
                     .with_label("wrong memoryview type")
                     .with_hint("element type, number of dimensions and `::1` must match"),
+            ),
+            // C: `void*` converts to and from any pointer implicitly.
+            (Ty::Ptr(None), Ty::Ptr(_)) | (Ty::Ptr(_), Ty::Ptr(None)) => Ok(hir::Expr { kind: v.kind, ty: to }),
+            (Ty::Ptr(_), _) | (_, Ty::Ptr(_)) => error(
+                Diagnostic::error(span.clone(), format!("cannot convert {} to {to} for `{what}`", v.ty))
+                    .with_label(format!("a {} here", v.ty))
+                    .with_hint("pointers convert to other pointer types through `cython.cast`, never to or from numbers"),
             ),
             (Ty::Void, _) => fallback(span, "it uses the None result of a call as a value"),
             (Ty::Int(_) | Ty::Float(_) | Ty::Bool, Ty::Object) => Ok(super::object::boxed(v)),

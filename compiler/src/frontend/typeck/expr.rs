@@ -135,6 +135,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 },
                 None => match self.cx.binding_of(e) {
                     Some(Binding::CythonAttr(a)) if a == "compiled" => Ok(hir::Expr::konst(Const::Bool(true), Ty::Bool)),
+                    Some(Binding::CythonAttr(a)) if a == "NULL" => Ok(Self::null()),
                     Some(Binding::MathAttr(a)) => match vocab::python_math(&a) {
                         Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
                         Some(_) => fallback(&e.span, format!("it uses `math.{a}` as a value")),
@@ -146,10 +147,14 @@ impl<'c, 'a> Checker<'c, 'a> {
                         Some(MathItem::Const(c)) => Ok(hir::Expr::konst(Const::Float(c), F64)),
                         _ => fallback(&e.span, format!("it uses `{a}` from libc.math as a value")),
                     },
+                    Some(Binding::CDecl(d)) => self.c_value(&d, self.cx.source_text(&e.span), &e.span),
                     _ => self.object_attribute(e, value, attr),
                 },
             },
-            ExprKind::Subscript { value, index } => self.subscript(e, value, index),
+            ExprKind::Subscript { value, index } => match self.ptr_subscript(value, index, &e.span)? {
+                Some(load) => Ok(load),
+                None => self.subscript(e, value, index),
+            },
             ExprKind::Slice { .. } => fallback(&e.span, "it uses a slice"),
             ExprKind::Tuple(items) => self.display(hir::ObjOp::Tuple, &items.iter().collect::<Vec<_>>()),
             ExprKind::List(items) => self.display(hir::ObjOp::List, &items.iter().collect::<Vec<_>>()),
@@ -229,6 +234,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     }
                 }
                 Binding::Math => Ok(super::object::global(n)),
+                Binding::CDecl(d) => self.c_value(&d.clone(), n, span),
                 _ => fallback(span, format!("it uses the module `{n}` as a value")),
             };
         }
@@ -265,6 +271,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Ty::Void => "NoneType",
                 Ty::View(_) => "memoryview",
                 Ty::Object => "object",
+                Ty::Ptr(_) => "pointer",
             },
         };
         let str_repeat = op == BinOp::Mul && ty.is_int() && matches!(left.kind, ExprKind::Str(_)) != matches!(right.kind, ExprKind::Str(_));
@@ -307,11 +314,15 @@ impl<'c, 'a> Checker<'c, 'a> {
         match v.ty {
             Ty::Void => fallback(span, "it uses the None result of a call as a value"),
             Ty::View(_) => fallback(span, "it computes with a whole memoryview (only its elements are compiled)"),
+            Ty::Ptr(_) => fallback(span, "it uses a C pointer as a number"),
             _ => Ok(()),
         }
     }
 
     pub(super) fn binop(&mut self, op: BinOp, l: hir::Expr, r: hir::Expr, span: &Span) -> R<hir::Expr> {
+        if matches!(l.ty, Ty::Ptr(_)) || matches!(r.ty, Ty::Ptr(_)) {
+            return self.pointer_arith(op, l, r, span);
+        }
         if l.ty == Ty::Object || r.ty == Ty::Object {
             return self.object_binop(op, l, r, false, span);
         }
@@ -396,7 +407,9 @@ impl<'c, 'a> Checker<'c, 'a> {
         if v.ty == Ty::Object {
             return self.object_unary(op, v, span);
         }
-        self.numeric(&v, span)?;
+        if !(op == syntax::UnaryOp::Not && matches!(v.ty, Ty::Ptr(_))) {
+            self.numeric(&v, span)?;
+        }
         // C integer promotion: `-c` of a char is an int.
         let v = match v.ty {
             Ty::Int(t) if !t.checked && t.bits < 32 && op != syntax::UnaryOp::Not => convert(v, Ty::Int(crate::types::C_INT)),
@@ -468,6 +481,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 other => return fallback(span, format!("it uses the `{}` operator", other.symbol())),
             });
         }
+        self.pointer_operands(&mut operands, span)?;
         for v in &operands {
             self.numeric(v, span)?;
         }

@@ -6,10 +6,12 @@
 mod call;
 mod convert;
 mod expr;
+mod extern_c;
 mod literals;
 mod locals;
 mod object;
 mod parallel;
+mod pointer;
 mod signature;
 mod stmt;
 mod view;

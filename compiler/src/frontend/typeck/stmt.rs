@@ -60,6 +60,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 _ => fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span))),
             },
             StmtKind::AugAssign { target: Expr { kind: ExprKind::Subscript { value: base, index }, span: tspan }, op, value } => {
+                if let Some(stores) = self.ptr_aug_store(base, index, *op, value, tspan, line)? {
+                    return Ok(stores);
+                }
                 let Some((id, v)) = self.view_local(base) else {
                     return fallback(tspan, format!("it assigns to `{}`", self.cx.source_text(tspan)));
                 };
@@ -227,6 +230,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                     Ok(vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![self.assign_to(n, v, &t.span)?]), line }])
                 }
                 (ExprKind::Subscript { value: base, index }, _) => {
+                    if let Some(stores) = self.ptr_store(t, value, line)? {
+                        return Ok(stores);
+                    }
                     let Some((id, v)) = self.view_local(base) else {
                         if let Some(store) = self.object_store(t, value)? {
                             return one_stmt(hir::StmtKind::Expr(store), line);
@@ -333,6 +339,9 @@ impl<'c, 'a> Checker<'c, 'a> {
             Some(Expr { kind: ExprKind::NoneLit, .. }) => None,
             Some(e) => Some(self.expr(e)?),
         };
+        if let Some(v @ hir::Expr { ty: Ty::Ptr(_), .. }) = &v {
+            return fallback(span, format!("it returns a C pointer ({})", v.ty));
+        }
         let seen = v.as_ref().map_or(Ty::Void, |v| v.ty);
         self.ret_seen = Some(match self.ret_seen {
             None => Some(seen),
@@ -397,6 +406,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 // A Python range object of the objects, iterated.
                 Ty::Object if !prange => return self.for_iter(target, var, iter, body, orelse, line),
                 Ty::Object => return fallback(&a.span, "it passes an object to prange()"),
+                Ty::Ptr(_) => return fallback(&a.span, "it passes a C pointer to range()"),
             }
         }
         let arg_ty = vals

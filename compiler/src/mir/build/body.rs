@@ -750,6 +750,35 @@ impl BodyBuilder<'_, '_> {
                 }
                 self.value(ty, BodyOp::Math { op: *op, args: vals })
             }
+            ExprKind::CCall { symbol, args } => {
+                let mut vals = vec![];
+                for a in args {
+                    vals.push(self.expr(a)?);
+                }
+                let params = args.iter().map(|a| a.ty).collect();
+                let rt = if ty == Ty::Void { Ty::Bool } else { ty };
+                self.value(rt, BodyOp::CCall { symbol: symbol.clone(), args: vals, params, ret: ty })
+            }
+            ExprKind::CGlobal(symbol) => self.value(ty, BodyOp::CGlobal { symbol: symbol.clone(), ty }),
+            ExprKind::PtrLoad { ptr, index } => {
+                let p = self.expr(ptr)?;
+                let i = self.expr(index)?;
+                self.value(ty, BodyOp::PtrLoad { ptr: p, index: i, elem: ty })
+            }
+            ExprKind::PtrStore { ptr, index, value } => {
+                let p = self.expr(ptr)?;
+                let i = self.expr(index)?;
+                let v = self.expr(value)?;
+                self.value(Ty::Bool, BodyOp::PtrStore { ptr: p, index: i, value: v, elem: value.ty })
+            }
+            ExprKind::PtrOffset { ptr, offset, negate } => {
+                // The pointer moved decides the step: the sum itself may have
+                // been passed on as a `void*`.
+                let Ty::Ptr(Some(elem)) = ptr.ty else { return Err(format!("arithmetic on {} reached the back end", ptr.ty)) };
+                let p = self.expr(ptr)?;
+                let i = self.expr(offset)?;
+                self.value(ty, BodyOp::PtrOffset { ptr: p, index: i, elem: elem.ty(), negate: *negate })
+            }
             ExprKind::MinMax { is_max, args } => {
                 let (first, rest) = args.split_first().ok_or("min/max without arguments reached the back end".to_string())?;
                 let mut acc = self.expr(first)?;

@@ -1,0 +1,224 @@
+//! `from cython.cimports.<mod> import name`: finding `<mod>.pxd` beside the
+//! module (then on the include path), reading it, and what each imported
+//! name is bound to. Cython's own `.pxd` packages (`libc`, `cpython`, …)
+//! are not looked for: `libc.math` is the vocabulary's.
+
+use super::pxd::{self, Decl, Pxd};
+use super::Binding;
+use crate::diag::{Diagnostic, SourceFile};
+use crate::hir;
+use crate::types::Ty;
+use crate::syntax::{Alias, Stmt, StmtKind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Packages Cython ships `.pxd` files for.
+const CYTHON_PACKAGES: &[&str] = &["libc", "libcpp", "cpython", "posix", "openmp", "numpy", "cython"];
+
+/// The `.pxd` files a module cimports from, read.
+#[derive(Debug, Default)]
+pub struct Cimports {
+    /// Module-level names bound to declarations or to a whole `.pxd`.
+    pub(crate) bindings: Vec<(String, Binding)>,
+    /// Each `.pxd` read.
+    pub files: Vec<PathBuf>,
+    /// The dotted names of the `.pxd` modules (the residual drops their imports).
+    pub(crate) modules: Vec<String>,
+}
+
+/// Where a cimport went wrong: in the module's source, or in a `.pxd` (its file).
+pub enum CimportError {
+    InSource(Vec<Diagnostic>),
+    InPxd(Box<(SourceFile, Diagnostic)>),
+}
+
+/// The cimports of a module's top level, `dir` being the module's directory.
+pub fn resolve(body: &[Stmt], dir: &Path, include_dirs: &[PathBuf]) -> Result<Cimports, CimportError> {
+    let mut out = Cimports::default();
+    let mut errors = vec![];
+    let mut read: Vec<(String, Arc<Pxd>)> = vec![];
+    for stmt in body {
+        let (module, names): (String, Vec<(&Alias, bool)>) = match &stmt.kind {
+            // `from cython.cimports.cfib import cfib`: names of the `.pxd`.
+            StmtKind::ImportFrom { module: Some(m), names, level: 0 } if m.starts_with("cython.cimports.") => {
+                (m["cython.cimports.".len()..].to_string(), names.iter().map(|a| (a, false)).collect())
+            }
+            // `from cython.cimports import cfib`: the `.pxd` itself.
+            StmtKind::ImportFrom { module: Some(m), names, level: 0 } if m == "cython.cimports" => (String::new(), names.iter().map(|a| (a, true)).collect()),
+            // `import cython.cimports.cfib as c`.
+            StmtKind::Import(aliases) => {
+                for a in aliases.iter().filter(|a| a.asname.is_some()) {
+                    if let Some(m) = a.name.strip_prefix("cython.cimports.") {
+                        if let Some(p) = load(m, &a.span, dir, include_dirs, &mut read, &mut out, &mut errors)? {
+                            out.bindings.push((a.asname.clone().unwrap_or_default(), Binding::CModule(p)));
+                        }
+                    }
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        for (a, whole) in names {
+            if a.name == "*" {
+                continue;
+            }
+            let bound = a.asname.clone().unwrap_or_else(|| a.name.clone());
+            if whole {
+                if let Some(p) = load(&a.name, &a.span, dir, include_dirs, &mut read, &mut out, &mut errors)? {
+                    out.bindings.push((bound, Binding::CModule(p)));
+                }
+                continue;
+            }
+            // `from cython.cimports.pkg import ops`: the `.pxd` pkg/ops.pxd itself.
+            let submodule = format!("{module}.{}", a.name);
+            if find(&submodule, dir, include_dirs).is_some() {
+                if let Some(p) = load(&submodule, &a.span, dir, include_dirs, &mut read, &mut out, &mut errors)? {
+                    out.bindings.push((bound, Binding::CModule(p)));
+                }
+                continue;
+            }
+            let Some(p) = load(&module, &stmt.span, dir, include_dirs, &mut read, &mut out, &mut errors)? else { break };
+            match p.names.get(&a.name) {
+                Some((decl, _)) => match declared(decl, &a.name, &module) {
+                    Ok(()) => out.bindings.push((bound, Binding::CDecl(decl.clone()))),
+                    Err(message) => errors.push(Diagnostic::error(a.span.clone(), message).with_label("cimported here")),
+                },
+                None => errors.push(
+                    Diagnostic::error(a.span.clone(), format!("`{}` is not declared in {module}.pxd", a.name))
+                        .with_label("not in the .pxd")
+                        .with_hint(format!("declare it in a `cdef extern from` block of {}", pxd_path(&module).display())),
+                ),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(CimportError::InSource(errors))
+    }
+}
+
+/// What a cimported name may be, as far as calls and reads go.
+fn declared(decl: &Decl, name: &str, module: &str) -> Result<(), String> {
+    match decl {
+        Decl::Func(_) | Decl::Var { .. } | Decl::Enum(_) => Ok(()),
+        Decl::ModuleFunc => Err(format!("`{name}` is a cfunc of the module `{module}`: calling another module's cfuncs is not supported yet")),
+        Decl::Type(_) => Err(format!("`{name}` is a type: cimported types are not supported yet")),
+    }
+}
+
+fn pxd_path(module: &str) -> PathBuf {
+    PathBuf::from(format!("{}.pxd", module.replace('.', "/")))
+}
+
+/// Where `module.pxd` is: beside the module, else in the first include directory holding it.
+fn find(module: &str, dir: &Path, include_dirs: &[PathBuf]) -> Option<PathBuf> {
+    let rel = pxd_path(module);
+    std::iter::once(dir).chain(include_dirs.iter().map(PathBuf::as_path)).map(|d| d.join(&rel)).find(|p| p.is_file())
+}
+
+/// `module.pxd` read and parsed once; `None` for Cython's own packages, or
+/// when it is missing (an error about `span` is noted).
+#[allow(clippy::too_many_arguments)]
+fn load(
+    module: &str,
+    span: &std::ops::Range<usize>,
+    dir: &Path,
+    include_dirs: &[PathBuf],
+    read: &mut Vec<(String, Arc<Pxd>)>,
+    out: &mut Cimports,
+    errors: &mut Vec<Diagnostic>,
+) -> Result<Option<Arc<Pxd>>, CimportError> {
+    if CYTHON_PACKAGES.contains(&module.split('.').next().unwrap_or("")) || module.is_empty() {
+        return Ok(None);
+    }
+    if let Some((_, p)) = read.iter().find(|(m, _)| m == module) {
+        return Ok(Some(p.clone()));
+    }
+    let rel = pxd_path(module);
+    let Some(path) = find(module, dir, include_dirs) else {
+        let looked: Vec<String> = std::iter::once(dir).chain(include_dirs.iter().map(PathBuf::as_path)).map(|d| d.display().to_string()).collect();
+        errors.push(
+            Diagnostic::error(span.clone(), format!("cannot find {} for `cython.cimports.{module}`", rel.display()))
+                .with_label("cimported here")
+                .with_hint(format!("looked in {}; pass its directory with `-I`", looked.join(", "))),
+        );
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        CimportError::InSource(vec![Diagnostic::error(span.clone(), format!("cannot read {}: {e}", path.display())).with_label("cimported here")])
+    })?;
+    let text = crate::syntax::normalize_newlines(&text);
+    // Shown as the user named the module's directory, when it is found there.
+    let shown = path.strip_prefix(std::env::current_dir().unwrap_or_default()).unwrap_or(&path).display().to_string();
+    let parsed = pxd::parse(&text).map_err(|d| CimportError::InPxd(Box::new((SourceFile::new(shown, text.clone()), d))))?;
+    let p = Arc::new(parsed);
+    read.push((module.to_string(), p.clone()));
+    out.files.push(path);
+    out.modules.push(module.to_string());
+    Ok(Some(p))
+}
+
+/// `from cython.cimports.cfib import cfib` at module level: `cfib` also
+/// becomes a native function of the module calling the C function, so
+/// interpreted code of the module can call it (at a builtin's cost), as
+/// `libc.math` names are bound. Only names nothing else at module level binds.
+pub(crate) fn bind_natively(src: &SourceFile, body: &[Stmt], cimported: &Cimports, functions: &mut Vec<hir::Function>, bound: &mut Vec<String>) {
+    for stmt in body {
+        let StmtKind::ImportFrom { module: Some(m), names, level: 0 } = &stmt.kind else { continue };
+        if !m.starts_with("cython.cimports.") {
+            continue;
+        }
+        for a in names {
+            let name = a.asname.clone().unwrap_or_else(|| a.name.clone());
+            let Some((_, Binding::CDecl(Decl::Func(f)))) = cimported.bindings.iter().find(|(n, _)| *n == name) else { continue };
+            if !super::bound_once(body, &name) || functions.iter().any(|g| g.name == name) || bound.contains(&name) {
+                continue;
+            }
+            let params: Vec<hir::Param> = f
+                .params
+                .iter()
+                .enumerate()
+                .map(|(i, (pname, ty))| hir::Param {
+                    name: pname.clone(),
+                    ty: *ty,
+                    local: hir::LocalId(i as u32),
+                    kind: hir::ParamKind::PositionalOrKeyword,
+                    default: None,
+                    accepts_none: false,
+                    default_src: None,
+                })
+                .collect();
+            let locals = params.iter().map(|p| hir::Local { name: p.name.clone(), ty: p.ty, c_array: None }).collect();
+            let args = params.iter().map(|p| hir::Expr::local(p.local, p.ty)).collect();
+            let line = src.line_of(stmt.span.start);
+            let call = hir::Expr { kind: hir::ExprKind::CCall { symbol: f.symbol.clone(), args }, ty: f.ret };
+            let body = if f.ret == Ty::Void {
+                vec![hir::Stmt { kind: hir::StmtKind::Expr(call), line }, hir::Stmt { kind: hir::StmtKind::Return(None), line }]
+            } else {
+                vec![hir::Stmt { kind: hir::StmtKind::Return(Some(call)), line }]
+            };
+            functions.push(hir::Function {
+                id: hir::FuncId(functions.len() as u32),
+                name: name.clone(),
+                exported: true,
+                doc: Some(format!("The C function `{}` declared in {m}.pxd.", f.symbol, m = &m["cython.cimports.".len()..])),
+                params,
+                ret: f.ret,
+                locals,
+                body,
+                line,
+                inline_hint: false,
+                cdivision: false,
+                overflowcheck: false,
+                boundscheck: true,
+                wraparound: true,
+                associative_math: false,
+                nogil: false,
+                outlined_from: None,
+                chunk_in_axis: None,
+            });
+            bound.push(name);
+        }
+    }
+}

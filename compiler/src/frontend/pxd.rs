@@ -1,0 +1,699 @@
+//! `.pxd` declaration files: the subset Cython's `cdef extern from` blocks
+//! hold (functions and variables of C scalar types, enums, `ctypedef`s of
+//! scalars) and `cdef` declarations of cfuncs. Whatever else a `.pxd` may
+//! say (structs, pointers, function pointers, classes) is an error naming
+//! its line, never skipped: a declaration read wrongly would call C wrongly.
+
+use crate::diag::Diagnostic;
+use crate::types::{IntTy, Ty};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// A C function declared in an extern block.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CFunc {
+    /// The C symbol (the declared name: pyc-aot reads no `"cname"` strings).
+    pub symbol: String,
+    pub params: Vec<(String, Ty)>,
+    pub ret: Ty,
+    /// Declared `nogil` (itself or by its block): callable without the GIL.
+    pub nogil: bool,
+}
+
+/// What a name of a `.pxd` declares.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Decl {
+    Func(CFunc),
+    /// A C variable (`int X`, `const double Y`): read from its symbol.
+    Var { symbol: String, ty: Ty },
+    /// An enum member: a C `int` known here.
+    Enum(i64),
+    /// `cdef` function of the module the `.pxd` belongs to (a cfunc shared
+    /// between modules).
+    ModuleFunc,
+    /// A `ctypedef` name.
+    Type(Ty),
+}
+
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Pxd {
+    /// Each name with the byte offset of its declaration.
+    pub names: HashMap<String, (Decl, usize)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Int(i64),
+    Str,
+    Punct(char),
+    Ellipsis,
+}
+
+#[derive(Debug)]
+struct Line {
+    indent: usize,
+    toks: Vec<(Tok, Range<usize>)>,
+    end: usize,
+}
+
+type R<T> = Result<T, Diagnostic>;
+
+fn unsupported<T>(span: Range<usize>, what: &str) -> R<T> {
+    Err(Diagnostic::error(span, format!("{what} in a .pxd are not supported yet"))
+        .with_label("not supported")
+        .with_hint("pyc-aot reads extern functions and variables of C scalar types, enums and `ctypedef`s of scalars; structs and pointers come with the rest of the C level"))
+}
+
+/// Reads a `.pxd` file's text.
+pub(crate) fn parse(text: &str) -> R<Pxd> {
+    let lines = logical_lines(text)?;
+    let mut p = Parser { lines, at: 0, pxd: Pxd::default(), typedefs: HashMap::new() };
+    while p.at < p.lines.len() {
+        let indent = p.lines[p.at].indent;
+        if indent != 0 {
+            let span = p.lines[p.at].toks[0].1.clone();
+            return Err(Diagnostic::error(span, "unexpected indentation").with_label("indented outside a block"));
+        }
+        p.top_level()?;
+    }
+    Ok(p.pxd)
+}
+
+/// The text cut into logical lines of tokens: comments dropped, lines joined
+/// inside brackets and after a backslash, blank lines skipped.
+fn logical_lines(text: &str) -> R<Vec<Line>> {
+    let bytes = text.as_bytes();
+    let mut lines = vec![];
+    let mut i = 0;
+    let mut current: Option<Line> = None;
+    let mut depth = 0usize;
+    let mut line_start = true;
+    let mut indent = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if line_start {
+            indent = 0;
+            while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
+                indent += if bytes[i] == b'\t' { 8 - indent % 8 } else { 1 };
+                i += 1;
+            }
+            line_start = false;
+            continue;
+        }
+        match c {
+            b'\n' => {
+                i += 1;
+                line_start = true;
+                if depth == 0 {
+                    if let Some(l) = current.take() {
+                        lines.push(l);
+                    }
+                }
+            }
+            b'\\' if bytes.get(i + 1) == Some(&b'\n') => i += 2,
+            b' ' | b'\t' | b'\r' | b'\x0c' => i += 1,
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ => {
+                let (tok, len) = token(text, i)?;
+                match tok {
+                    Tok::Punct('(' | '[') => depth += 1,
+                    Tok::Punct(')' | ']') => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                let l = current.get_or_insert_with(|| Line { indent, toks: vec![], end: i });
+                l.toks.push((tok, i..i + len));
+                l.end = i + len;
+                i += len;
+            }
+        }
+    }
+    if let Some(l) = current.take() {
+        lines.push(l);
+    }
+    Ok(lines)
+}
+
+fn token(text: &str, i: usize) -> R<(Tok, usize)> {
+    let rest = &text[i..];
+    let c = rest.chars().next().unwrap_or(' ');
+    if c.is_alphabetic() || c == '_' {
+        let len = rest.find(|ch: char| !(ch.is_alphanumeric() || ch == '_')).unwrap_or(rest.len());
+        return Ok((Tok::Ident(rest[..len].to_string()), len));
+    }
+    if c.is_ascii_digit() {
+        let len = rest.find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_')).unwrap_or(rest.len());
+        let digits = rest[..len].replace('_', "");
+        let digits = digits.trim_end_matches(['u', 'U', 'l', 'L']);
+        let value = match digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+            Some(hex) => i64::from_str_radix(hex, 16).ok(),
+            None => digits.parse::<i64>().ok(),
+        };
+        return match value {
+            Some(v) => Ok((Tok::Int(v), len)),
+            None => Err(Diagnostic::error(i..i + len, format!("`{}` is not an integer pyc-aot reads", &rest[..len])).with_label("here")),
+        };
+    }
+    if c == '"' || c == '\'' {
+        let end = rest[1..].find([c, '\n']).filter(|&e| rest[1 + e..].starts_with(c));
+        return match end {
+            Some(e) => Ok((Tok::Str, e + 2)),
+            None => Err(Diagnostic::error(i..i + 1, "unterminated string").with_label("this string does not end on its line")),
+        };
+    }
+    if rest.starts_with("...") {
+        return Ok((Tok::Ellipsis, 3));
+    }
+    if "()[],:=*&.-+<>{}".contains(c) {
+        return Ok((Tok::Punct(c), 1));
+    }
+    Err(Diagnostic::error(i..i + c.len_utf8(), format!("unexpected character `{c}`")).with_label("not part of a declaration"))
+}
+
+struct Parser {
+    lines: Vec<Line>,
+    at: usize,
+    pxd: Pxd,
+    typedefs: HashMap<String, Ty>,
+}
+
+/// One logical line's tokens, read left to right.
+struct Cursor<'l> {
+    toks: &'l [(Tok, Range<usize>)],
+    at: usize,
+    end: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.at).map(|t| &t.0)
+    }
+
+    fn span(&self) -> Range<usize> {
+        self.toks.get(self.at).map_or(self.end..self.end, |t| t.1.clone())
+    }
+
+    fn is(&self, word: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Ident(w)) if w == word)
+    }
+
+    fn is_punct(&self, c: char) -> bool {
+        self.peek() == Some(&Tok::Punct(c))
+    }
+
+    fn eat(&mut self, word: &str) -> bool {
+        let yes = self.is(word);
+        self.at += yes as usize;
+        yes
+    }
+
+    fn eat_punct(&mut self, c: char) -> bool {
+        let yes = self.is_punct(c);
+        self.at += yes as usize;
+        yes
+    }
+
+    fn ident(&mut self, what: &str) -> R<(String, usize)> {
+        match self.toks.get(self.at) {
+            Some((Tok::Ident(w), span)) => {
+                self.at += 1;
+                Ok((w.clone(), span.start))
+            }
+            _ => Err(Diagnostic::error(self.span(), format!("expected {what}")).with_label("here")),
+        }
+    }
+
+    fn expect_punct(&mut self, c: char) -> R<()> {
+        if self.eat_punct(c) {
+            Ok(())
+        } else {
+            Err(Diagnostic::error(self.span(), format!("expected `{c}`")).with_label("here"))
+        }
+    }
+
+    fn done(&self) -> R<()> {
+        match self.toks.get(self.at) {
+            None => Ok(()),
+            Some((_, span)) => Err(Diagnostic::error(span.clone(), "unexpected text after the declaration").with_label("not understood")),
+        }
+    }
+}
+
+/// Words that start a declaration pyc-aot does not read yet.
+fn unsupported_word(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "struct" | "packed" => "structs",
+        "union" => "unions",
+        "class" | "cppclass" => "classes",
+        "fused" => "fused types",
+        "cimport" | "from" | "include" => "cimports",
+        _ => return None,
+    })
+}
+
+impl Parser {
+    /// The current line's tokens (a copy: reading them declares names).
+    fn line(&self) -> (Vec<(Tok, Range<usize>)>, usize) {
+        let l = &self.lines[self.at];
+        (l.toks.clone(), l.end)
+    }
+
+    /// The lines of the block a header line opens (more indented than it).
+    fn block_end(&self) -> usize {
+        let indent = self.lines[self.at].indent;
+        let mut end = self.at + 1;
+        while end < self.lines.len() && self.lines[end].indent > indent {
+            end += 1;
+        }
+        end
+    }
+
+    fn declare(&mut self, name: String, decl: Decl, at: usize) -> R<()> {
+        if self.pxd.names.contains_key(&name) {
+            return Err(Diagnostic::error(at..at + name.len(), format!("`{name}` is declared twice")).with_label("declared again here"));
+        }
+        self.pxd.names.insert(name, (decl, at));
+        Ok(())
+    }
+
+    fn top_level(&mut self) -> R<()> {
+        let (toks, end) = self.line();
+        let mut c = Cursor { toks: &toks, at: 0, end };
+        let header_end = self.block_end();
+        if c.eat("pass") {
+            c.done()?;
+            self.at += 1;
+            return Ok(());
+        }
+        if c.eat("ctypedef") {
+            return self.ctypedef(header_end);
+        }
+        if !(c.eat("cdef") || c.eat("cpdef")) {
+            let word = match c.peek() {
+                Some(Tok::Ident(w)) => w.clone(),
+                _ => String::new(),
+            };
+            if let Some(what) = unsupported_word(&word) {
+                return unsupported(c.span(), what);
+            }
+            return Err(Diagnostic::error(c.span(), "expected a `cdef extern from` block, a `cdef` or `ctypedef` declaration")
+                .with_label("not a declaration pyc-aot reads"));
+        }
+        if c.eat("extern") {
+            if !c.eat("from") {
+                return Err(Diagnostic::error(c.span(), "expected `from` after `cdef extern`").with_label("here"));
+            }
+            if !(c.eat_punct('*') || matches!(c.peek(), Some(Tok::Str))) {
+                return Err(Diagnostic::error(c.span(), "expected a header name in quotes or `*`").with_label("here"));
+            }
+            c.at += (c.peek() == Some(&Tok::Str)) as usize;
+            let mut nogil = false;
+            while c.eat("nogil") || c.eat("noexcept") {
+                nogil |= c.toks[c.at - 1].0 == Tok::Ident("nogil".into());
+            }
+            if c.is("namespace") {
+                return unsupported(c.span(), "C++ namespaces");
+            }
+            c.expect_punct(':')?;
+            if c.peek().is_some() {
+                // `cdef extern from "h.h": double f(int)`: one declaration on the header line.
+                let (toks, at) = (c.toks, c.at);
+                self.at += 1;
+                return self.extern_decl(toks, at, nogil);
+            }
+            let end = header_end;
+            self.at += 1;
+            if self.at == end {
+                let span = self.lines[self.at - 1].toks[0].1.clone();
+                return Err(Diagnostic::error(span, "an extern block needs an indented body (or `pass`)").with_label("empty block"));
+            }
+            while self.at < end {
+                self.block_item(end, nogil)?;
+            }
+            return Ok(());
+        }
+        if c.is("enum") {
+            return self.enumeration(header_end, false);
+        }
+        if let Some(Tok::Ident(w)) = c.peek() {
+            if let Some(what) = unsupported_word(w) {
+                return unsupported(c.span(), what);
+            }
+        }
+        // `cdef double f(int x)`: a cfunc of the module this `.pxd` declares.
+        let (toks, at) = (c.toks, c.at);
+        self.at += 1;
+        self.declaration(toks, at, false, true)
+    }
+
+    /// One item of an extern block (a line, or an enum with its body).
+    fn block_item(&mut self, end: usize, nogil: bool) -> R<()> {
+        let (toks, line_end) = self.line();
+        let mut c = Cursor { toks: &toks, at: 0, end: line_end };
+        if c.eat("pass") {
+            c.done()?;
+            self.at += 1;
+            return Ok(());
+        }
+        if c.eat("ctypedef") {
+            return self.ctypedef(self.block_end().min(end));
+        }
+        let at = c.at + c.is("cdef") as usize;
+        if matches!(c.toks.get(at), Some((Tok::Ident(w), _)) if w == "enum") {
+            return self.enumeration(self.block_end().min(end), true);
+        }
+        let toks = c.toks;
+        self.at += 1;
+        self.extern_decl(toks, at, nogil)
+    }
+
+    fn extern_decl(&mut self, toks: &[(Tok, Range<usize>)], at: usize, nogil: bool) -> R<()> {
+        if let Some((Tok::Ident(w), span)) = toks.get(at) {
+            if let Some(what) = unsupported_word(w) {
+                return unsupported(span.clone(), what);
+            }
+        }
+        self.declaration(toks, at, nogil, false)
+    }
+
+    /// `[const] type name(params) [nogil] [noexcept]` or `[const] type name[, name…]`.
+    fn declaration(&mut self, toks: &[(Tok, Range<usize>)], at: usize, block_nogil: bool, module_cdef: bool) -> R<()> {
+        let end = toks.last().map_or(0, |t| t.1.end);
+        let mut c = Cursor { toks, at, end };
+        let ty = self.ty(&mut c)?;
+        loop {
+            let (name, name_at) = c.ident("a name")?;
+            if c.is_punct('[') {
+                return unsupported(c.span(), "C arrays");
+            }
+            if c.eat_punct('(') {
+                let params = self.params(&mut c)?;
+                let mut nogil = block_nogil;
+                loop {
+                    if c.eat("nogil") {
+                        nogil = true;
+                    } else if c.eat("noexcept") {
+                    } else if c.is("except") {
+                        return Err(Diagnostic::error(c.span(), "exception values on extern functions are not supported yet")
+                            .with_label("C functions here are `noexcept`")
+                            .with_hint("remove the `except` clause: an extern function never raises (Cython 3's rule)"));
+                    } else {
+                        break;
+                    }
+                }
+                c.done()?;
+                let decl = if module_cdef { Decl::ModuleFunc } else { Decl::Func(CFunc { symbol: name.clone(), params, ret: ty, nogil }) };
+                return self.declare(name, decl, name_at);
+            }
+            if module_cdef {
+                return Err(Diagnostic::error(name_at..name_at + name.len(), "module-level variables in a .pxd are not supported yet")
+                    .with_label("a `cdef` variable")
+                    .with_hint("declare C variables inside a `cdef extern from` block"));
+            }
+            if ty == Ty::Void {
+                return Err(Diagnostic::error(name_at..name_at + name.len(), format!("variable `{name}` cannot be void")).with_label("void"));
+            }
+            self.declare(name.clone(), Decl::Var { symbol: name, ty }, name_at)?;
+            if !c.eat_punct(',') {
+                return c.done();
+            }
+        }
+    }
+
+    fn params(&mut self, c: &mut Cursor) -> R<Vec<(String, Ty)>> {
+        let mut params = vec![];
+        if c.eat_punct(')') {
+            return Ok(params);
+        }
+        if c.is("void") && c.toks.get(c.at + 1).map(|t| &t.0) == Some(&Tok::Punct(')')) {
+            c.at += 2;
+            return Ok(params);
+        }
+        loop {
+            if c.peek() == Some(&Tok::Ellipsis) {
+                return unsupported(c.span(), "variadic functions (`...`)");
+            }
+            let ty_at = c.span();
+            let ty = self.ty(c)?;
+            if ty == Ty::Void {
+                return Err(Diagnostic::error(ty_at, "a parameter cannot be void").with_label("void"));
+            }
+            let name = match c.peek() {
+                Some(Tok::Ident(_)) => c.ident("a parameter name")?.0,
+                _ => format!("arg{}", params.len()),
+            };
+            if c.is_punct('[') {
+                return unsupported(c.span(), "array parameters");
+            }
+            if c.is_punct('=') {
+                return unsupported(c.span(), "default arguments");
+            }
+            params.push((name, ty));
+            if c.eat_punct(')') {
+                return Ok(params);
+            }
+            c.expect_punct(',')?;
+        }
+    }
+
+    /// A C scalar type: modifiers and a base name, or a `ctypedef` name.
+    fn ty(&mut self, c: &mut Cursor) -> R<Ty> {
+        let start = c.span().start;
+        let mut words: Vec<String> = vec![];
+        let is_modifier = |w: &str| matches!(w, "signed" | "unsigned" | "long" | "short");
+        while c.eat("const") {}
+        while let Some(Tok::Ident(w)) = c.peek() {
+            let w = w.clone();
+            // After modifiers only `int`, `char` or `double` continue the
+            // type; any other word is the declared name (`unsigned n`).
+            let continues = words.is_empty() || is_modifier(&w) || matches!(w.as_str(), "int" | "char" | "double");
+            if !continues {
+                break;
+            }
+            c.at += 1;
+            let base = !is_modifier(&w);
+            words.push(w);
+            if base {
+                break;
+            }
+        }
+        while c.eat("const") {}
+        let span = start..c.toks.get(c.at.saturating_sub(1)).map_or(start, |t| t.1.end);
+        if words.is_empty() {
+            return Err(Diagnostic::error(c.span(), "expected a type").with_label("here"));
+        }
+        if c.is_punct('*') || c.is_punct('&') {
+            return unsupported(c.span(), "pointers");
+        }
+        if c.is_punct('(') && c.toks.get(c.at + 1).map(|t| &t.0) == Some(&Tok::Punct('*')) {
+            return unsupported(c.span(), "function pointers");
+        }
+        let spelled = words.join(" ");
+        match scalar(&spelled).or_else(|| self.typedefs.get(&spelled).copied()) {
+            Some(t) => Ok(t),
+            None if spelled == "long double" => Err(Diagnostic::error(span, "`long double` is not supported").with_label("no native type").with_hint("declare it `double` in a C wrapper function")),
+            None => Err(Diagnostic::error(span, format!("unknown type `{spelled}`"))
+                .with_label("not a C scalar type or a `ctypedef` of this file")
+                .with_hint("pyc-aot knows char, short, int, long, long long (signed and unsigned), size_t, Py_ssize_t, float, double, bint and void")),
+        }
+    }
+
+    fn ctypedef(&mut self, end: usize) -> R<()> {
+        let toks = self.lines[self.at].toks.clone();
+        let line_end = self.lines[self.at].end;
+        let mut c = Cursor { toks: &toks, at: 1, end: line_end };
+        if c.is("enum") {
+            // `ctypedef enum Name:`: members are constants, `Name` an int type.
+            return self.enumeration(end, false);
+        }
+        if let Some(Tok::Ident(w)) = c.peek() {
+            if let Some(what) = unsupported_word(w) {
+                return unsupported(c.span(), what);
+            }
+        }
+        let ty = self.ty(&mut c)?;
+        let (name, at) = c.ident("the new type's name")?;
+        c.done()?;
+        self.at += 1;
+        self.typedefs.insert(name.clone(), ty);
+        self.declare(name, Decl::Type(ty), at)
+    }
+
+    /// `[cdef|cpdef|ctypedef] enum [Name]:` and its members, `A`, `B = 2`, `C, D`.
+    fn enumeration(&mut self, end: usize, in_extern: bool) -> R<()> {
+        let toks = self.lines[self.at].toks.clone();
+        let line_end = self.lines[self.at].end;
+        let mut c = Cursor { toks: &toks, at: 0, end: line_end };
+        while c.eat("cdef") || c.eat("cpdef") || c.eat("ctypedef") {}
+        c.eat("enum");
+        let type_name = match c.peek() {
+            Some(Tok::Ident(_)) => Some(c.ident("the enum's name")?),
+            _ => None,
+        };
+        c.expect_punct(':')?;
+        if let Some((name, at)) = type_name {
+            let int = Ty::Int(IntTy { bits: 32, signed: true, checked: false, cname: "int" });
+            self.typedefs.insert(name.clone(), int);
+            self.declare(name, Decl::Type(int), at)?;
+        }
+        self.at += 1;
+        let mut next = 0i64;
+        if c.peek().is_some() {
+            // `enum: A = 1, B = 2` on the header line.
+            return self.members(&mut c, in_extern, &mut next);
+        }
+        while self.at < end {
+            let toks = self.lines[self.at].toks.clone();
+            let line_end = self.lines[self.at].end;
+            let mut c = Cursor { toks: &toks, at: 0, end: line_end };
+            self.at += 1;
+            if c.eat("pass") {
+                c.done()?;
+                continue;
+            }
+            self.members(&mut c, in_extern, &mut next)?;
+        }
+        Ok(())
+    }
+
+    /// `A`, `B = 2`, `C = B, D` to the end of the line; `next` is the value
+    /// of a member without one (outside extern blocks).
+    fn members(&mut self, c: &mut Cursor, in_extern: bool, next: &mut i64) -> R<()> {
+        loop {
+            let (name, at) = c.ident("an enum member")?;
+            let value = if c.eat_punct('=') {
+                let negative = c.eat_punct('-');
+                match c.toks.get(c.at) {
+                    Some((Tok::Int(v), _)) => {
+                        c.at += 1;
+                        if negative { -v } else { *v }
+                    }
+                    Some((Tok::Ident(other), span)) => match self.pxd.names.get(other) {
+                        Some((Decl::Enum(v), _)) => {
+                            c.at += 1;
+                            if negative { -v } else { *v }
+                        }
+                        _ => return Err(Diagnostic::error(span.clone(), format!("`{other}` is not an enum member declared before")).with_label("not a known constant")),
+                    },
+                    _ => return Err(Diagnostic::error(c.span(), "expected an integer").with_label("here")),
+                }
+            } else if in_extern {
+                return Err(Diagnostic::error(at..at + name.len(), format!("the value of `{name}` is in the C header, which pyc-aot does not read"))
+                    .with_label("no value given")
+                    .with_hint(format!("write the header's value in the .pxd: `{name} = …`")));
+            } else {
+                *next
+            };
+            if i32::try_from(value).is_err() {
+                return Err(Diagnostic::error(at..at + name.len(), format!("the value of `{name}` does not fit a C int")).with_label("out of range"));
+            }
+            *next = value + 1;
+            self.declare(name, Decl::Enum(value), at)?;
+            if !c.eat_punct(',') || c.peek().is_none() {
+                return c.done();
+            }
+        }
+    }
+}
+
+/// The C spellings of the scalar types (C `long` is 64 bits on the LP64
+/// targets pyc-aot builds for).
+fn scalar(spelled: &str) -> Option<Ty> {
+    let name = match spelled {
+        "char" | "signed char" => "char",
+        "unsigned char" => "uchar",
+        "short" | "short int" | "signed short" | "signed short int" => "short",
+        "unsigned short" | "unsigned short int" => "ushort",
+        "int" | "signed" | "signed int" => "int",
+        "unsigned" | "unsigned int" => "uint",
+        "long" | "long int" | "signed long" | "signed long int" => "long",
+        "unsigned long" | "unsigned long int" => "ulong",
+        "long long" | "long long int" | "signed long long" | "signed long long int" => "longlong",
+        "unsigned long long" | "unsigned long long int" => "ulonglong",
+        "size_t" => "size_t",
+        "Py_ssize_t" | "ssize_t" => "Py_ssize_t",
+        "float" => "float",
+        "double" => "double",
+        "bint" => "bint",
+        "void" => "void",
+        _ => return None,
+    };
+    crate::types::cython_scalar(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{cython_scalar, F64};
+
+    fn decl(p: &Pxd, name: &str) -> Decl {
+        p.names.get(name).unwrap_or_else(|| panic!("{name} in {p:?}")).0.clone()
+    }
+
+    #[test]
+    fn reads_extern_blocks() {
+        let text = "# the book's wrapper\ncdef extern from \"cfib.h\" nogil:\n    double cfib(int n)\n    unsigned long long big(long long a,\n                           unsigned b, const char c)  # joined\n    void reset()\n    const double Y\n    int X, Z\n    ctypedef unsigned short u16\n    u16 half(u16 x) noexcept\n    enum: RED = 1, GREEN = 4\n    cdef enum Mode:\n        FAST = 0\n        SLOW = FAST\n\ncdef extern from *:\n    pass\n\ncdef enum Color:\n    A\n    B, C\ncdef double helper(double x)\n";
+        let p = parse(text).unwrap();
+        let int = cython_scalar("int").unwrap();
+        assert_eq!(decl(&p, "cfib"), Decl::Func(CFunc { symbol: "cfib".into(), params: vec![("n".into(), int)], ret: F64, nogil: true }));
+        let Decl::Func(big) = decl(&p, "big") else { panic!() };
+        assert_eq!(big.params.iter().map(|p| p.1).collect::<Vec<_>>(), vec![cython_scalar("longlong").unwrap(), cython_scalar("uint").unwrap(), cython_scalar("char").unwrap()]);
+        assert_eq!(big.ret, cython_scalar("ulonglong").unwrap());
+        let Decl::Func(reset) = decl(&p, "reset") else { panic!() };
+        assert_eq!((reset.ret, reset.params.len()), (Ty::Void, 0));
+        assert_eq!(decl(&p, "Y"), Decl::Var { symbol: "Y".into(), ty: F64 });
+        assert_eq!(decl(&p, "Z"), Decl::Var { symbol: "Z".into(), ty: int });
+        let Decl::Func(half) = decl(&p, "half") else { panic!() };
+        assert_eq!(half.params[0].1, cython_scalar("ushort").unwrap());
+        assert_eq!((decl(&p, "RED"), decl(&p, "GREEN"), decl(&p, "SLOW")), (Decl::Enum(1), Decl::Enum(4), Decl::Enum(0)));
+        assert_eq!((decl(&p, "A"), decl(&p, "B"), decl(&p, "C")), (Decl::Enum(0), Decl::Enum(1), Decl::Enum(2)));
+        assert_eq!(decl(&p, "helper"), Decl::ModuleFunc);
+    }
+
+    fn error_at(text: &str) -> (String, String) {
+        let d = parse(text).unwrap_err();
+        let line = text[..d.span.start].matches('\n').count() + 1;
+        (format!("{line}"), d.message)
+    }
+
+    #[test]
+    fn what_it_does_not_read_is_a_located_error() {
+        let cases = [
+            ("cdef extern from \"h.h\":\n    double f(double *x)\n", "2", "pointers in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    ctypedef struct P:\n        int x\n", "2", "structs in a .pxd are not supported yet"),
+            ("cdef struct P:\n    int x\n", "1", "structs in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    quad f(int n)\n", "2", "unknown type `quad`"),
+            ("cdef extern from \"h.h\":\n    int f(int n) except -1\n", "2", "exception values on extern functions are not supported yet"),
+            ("cdef extern from \"h.h\":\n    int printf(char c, ...)\n", "2", "variadic functions (`...`) in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    enum: A\n", "2", "the value of `A` is in the C header, which pyc-aot does not read"),
+            ("cdef extern from \"h.h\"\n    int f()\n", "1", "expected `:`"),
+            ("cdef extern from \"h.h\":\n    void (*cb)(int)\n", "2", "function pointers in a .pxd are not supported yet"),
+            ("from libc.stdlib cimport malloc\n", "1", "cimports in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    int f()\n    int f()\n", "3", "`f` is declared twice"),
+        ];
+        for (text, line, message) in cases {
+            assert_eq!(error_at(text), (line.to_string(), message.to_string()), "{text}");
+        }
+    }
+
+    /// Whatever a `.pxd` holds is read or refused, never a panic: every
+    /// prefix of a file using each construct, and its bytes shuffled.
+    #[test]
+    fn never_panics_on_cut_or_mangled_files() {
+        let text = "# c\ncdef extern from \"h.h\" nogil:\n    const unsigned long long f(int a, \\\n        signed char b) noexcept\n    enum E:\n        A = -0x10, B\n    ctypedef short s\n    s g(s x, ...)\n\u{e9}t\u{e9} \"str\n'x' [*] (\n";
+        for end in (0..=text.len()).filter(|&e| text.is_char_boundary(e)) {
+            let _ = parse(&text[..end]);
+        }
+        let mut chars: Vec<char> = text.chars().collect();
+        let n = chars.len();
+        for step in 1..40 {
+            chars.rotate_left(step % n);
+            chars.swap(step, (step * 7) % n);
+            let _ = parse(&chars.iter().collect::<String>());
+        }
+    }
+}

@@ -1,0 +1,627 @@
+//! C structs (`Point = cython.struct(x=cython.double, y=cython.double)` at
+//! module level) in compiled functions, by scalar replacement on the syntax
+//! tree before typing: a struct local `p` becomes one local per field, named
+//! `p.x` (no Python code can spell that name, so nothing clashes), a C array
+//! of structs one C array per field, and `p.x`, `ps[i].x`, whole-struct
+//! copies and `Point(x=…, y=…)` their per-field forms. A pointer to structs
+//! in C memory (`cython.pointer(Point)`) becomes a `char*`, and `ps[i].x` a
+//! load or store of the field's type at C's offset of it. Anything else done
+//! to a struct (passing, returning or reading it whole, unions) leaves the
+//! function to Python, where the shim runs it.
+
+use super::{error, fallback, Binding, ModuleCx, Problem};
+use crate::diag::Diagnostic;
+use crate::syntax::{self, Expr, ExprKind, FunctionDef, Keyword, Stmt, StmtKind};
+use std::collections::HashMap;
+
+type R<T> = Result<T, Problem>;
+
+/// A struct type bound once at module level.
+pub(crate) struct StructDef {
+    /// Each field's name and the type expression it was declared with.
+    fields: Vec<(String, Expr)>,
+    union: bool,
+}
+
+/// The module's struct types: `Name = cython.struct(…)` (or `union`) with
+/// field types given by keyword, the name bound nowhere else in the module.
+pub(crate) fn module_structs(cx: &ModuleCx, body: &[Stmt]) -> HashMap<String, StructDef> {
+    let mut names = vec![];
+    body.iter().for_each(|s| syntax::bound_names(s, &mut names));
+    let mut out = HashMap::new();
+    for s in body {
+        let StmtKind::Assign { targets, value } = &s.kind else { continue };
+        let ([Expr { kind: ExprKind::Name(n), .. }], ExprKind::Call { func, args, keywords }) = (targets.as_slice(), &value.kind) else {
+            continue;
+        };
+        let union = match cx.binding_of(func) {
+            Some(Binding::CythonAttr(a)) if a == "struct" => false,
+            Some(Binding::CythonAttr(a)) if a == "union" => true,
+            _ => continue,
+        };
+        if !args.is_empty() || keywords.is_empty() || names.iter().filter(|m| *m == n).count() != 1 {
+            continue;
+        }
+        let Some(fields) = keywords.iter().map(|k| Some((k.name.clone()?, k.value.clone()))).collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        out.insert(n.clone(), StructDef { fields, union });
+    }
+    out
+}
+
+/// A field of a struct in C memory: its name, byte offset and type expression.
+type FieldAt = (String, i64, Expr);
+
+/// What a struct-typed local is.
+#[derive(Clone)]
+struct Local {
+    ty: String,
+    /// The C array's dimensions (`ps: Point[10][4]`); empty for one struct.
+    dims: Vec<Expr>,
+}
+
+/// `f` with its struct locals replaced by their fields, or `None` when it
+/// names no struct type (it is then compiled exactly as before).
+pub(crate) fn lower_function(cx: &ModuleCx, structs: &HashMap<String, StructDef>, f: &FunctionDef) -> Option<R<FunctionDef>> {
+    if structs.is_empty() || !f.body.iter().any(|s| mentions(s, structs)) {
+        return None;
+    }
+    let mut lw = Lower { cx, structs, locals: HashMap::new(), pointers: HashMap::new() };
+    Some((|| {
+        lw.find_locals(&f.body)?;
+        let body = lw.block(&f.body)?;
+        Ok(FunctionDef { body, ..f.clone() })
+    })())
+}
+
+/// Whether a statement names one of the struct types anywhere.
+fn mentions(s: &Stmt, structs: &HashMap<String, StructDef>) -> bool {
+    let mut found = false;
+    let mut see = |e: &Expr| walk_expr(e, &mut |x| found |= matches!(&x.kind, ExprKind::Name(n) if structs.contains_key(n)));
+    walk_stmt_exprs(s, &mut see);
+    found
+}
+
+fn walk_stmt_exprs(s: &Stmt, f: &mut dyn FnMut(&Expr)) {
+    match &s.kind {
+        StmtKind::Return(Some(e)) | StmtKind::Expr(e) => f(e),
+        StmtKind::Assign { targets, value } => targets.iter().chain([value]).for_each(f),
+        StmtKind::AugAssign { target, value, .. } => [target, value].into_iter().for_each(f),
+        StmtKind::AnnAssign { target, annotation, value } => [target, annotation].into_iter().chain(value).for_each(f),
+        StmtKind::For { target, iter, body, orelse } => {
+            f(target);
+            f(iter);
+            body.iter().chain(orelse).for_each(|s| walk_stmt_exprs(s, f));
+        }
+        StmtKind::While { test, body, orelse } | StmtKind::If { test, body, orelse } => {
+            f(test);
+            body.iter().chain(orelse).for_each(|s| walk_stmt_exprs(s, f));
+        }
+        StmtKind::Raise { exc, cause } => exc.iter().chain(cause).for_each(f),
+        StmtKind::Assert { test, msg } => std::iter::once(test).chain(msg).for_each(f),
+        StmtKind::With { items, body } => {
+            items.iter().for_each(&mut *f);
+            body.iter().for_each(|s| walk_stmt_exprs(s, f));
+        }
+        StmtKind::Other { body, .. } => body.iter().for_each(|s| walk_stmt_exprs(s, f)),
+        _ => {}
+    }
+}
+
+fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::BinOp { left, right, .. } => [left, right].into_iter().for_each(|x| walk_expr(x, f)),
+        ExprKind::UnaryOp { operand, .. } | ExprKind::Starred(operand) => walk_expr(operand, f),
+        ExprKind::BoolOp { values, .. } | ExprKind::Tuple(values) => values.iter().for_each(|x| walk_expr(x, f)),
+        ExprKind::Compare { left, comparators, .. } => std::iter::once(&**left).chain(comparators).for_each(|x| walk_expr(x, f)),
+        ExprKind::Call { func, args, keywords } => {
+            walk_expr(func, f);
+            args.iter().chain(keywords.iter().map(|k| &k.value)).for_each(|x| walk_expr(x, f));
+        }
+        ExprKind::IfExp { test, body, orelse } => [test, body, orelse].into_iter().for_each(|x| walk_expr(x, f)),
+        ExprKind::Attribute { value, .. } => walk_expr(value, f),
+        ExprKind::Subscript { value, index } => [value, index].into_iter().for_each(|x| walk_expr(x, f)),
+        ExprKind::Slice { lower, upper, step } => lower.iter().chain(upper).chain(step).for_each(|x| walk_expr(x, f)),
+        _ => {}
+    }
+}
+
+/// The local a field of struct local `p` lives in.
+fn field_local(p: &str, field: &str) -> String {
+    format!("{p}.{field}")
+}
+
+fn name(n: String, span: &syntax::Span) -> Expr {
+    Expr { kind: ExprKind::Name(n), span: span.clone() }
+}
+
+fn stmt(kind: StmtKind, span: &syntax::Span) -> Stmt {
+    Stmt { kind, span: span.clone() }
+}
+
+struct Lower<'l, 'a> {
+    cx: &'l ModuleCx<'a>,
+    structs: &'l HashMap<String, StructDef>,
+    locals: HashMap<String, Local>,
+    /// Pointers to structs (`ps: cython.pointer(S)`): the struct, and the
+    /// expression naming the `cython` module the pointer type was spelt with.
+    pointers: HashMap<String, (String, Expr)>,
+}
+
+impl Lower<'_, '_> {
+    /// `S` or `S[n]…[m]`: the struct type named and the dimensions.
+    fn struct_type(&self, e: &Expr) -> R<Option<(String, Vec<Expr>)>> {
+        let mut dims = vec![];
+        let mut cur = e;
+        while let ExprKind::Subscript { value, index } = &cur.kind {
+            dims.push((**index).clone());
+            cur = value;
+        }
+        let ExprKind::Name(n) = &cur.kind else { return Ok(None) };
+        let Some(def) = self.structs.get(n) else { return Ok(None) };
+        if def.union {
+            return fallback(&e.span, format!("the union `{n}` is not compiled natively yet"));
+        }
+        dims.reverse();
+        Ok(Some((n.clone(), dims)))
+    }
+
+    /// `cython.pointer(S)`: the struct and the `cython` module expression.
+    fn struct_pointer_type(&self, e: &Expr) -> R<Option<(String, Expr)>> {
+        let ExprKind::Call { func, args, keywords } = &e.kind else { return Ok(None) };
+        let ([Expr { kind: ExprKind::Name(s), .. }], true) = (args.as_slice(), keywords.is_empty()) else { return Ok(None) };
+        if !self.structs.contains_key(s) || self.cx.binding_of(func) != Some(Binding::CythonAttr("pointer".into())) {
+            return Ok(None);
+        }
+        match &func.kind {
+            ExprKind::Attribute { value, .. } if self.cx.binding_of(value) == Some(Binding::Cython) => {
+                self.struct_type(&args[0])?;
+                Ok(Some((s.clone(), (**value).clone())))
+            }
+            _ => fallback(&e.span, "a pointer to a struct spelt other than `cython.pointer(S)`"),
+        }
+    }
+
+    /// C's layout of struct `s`: its size and each field's offset and type
+    /// expression (scalar fields, each aligned to its size).
+    fn layout(&self, s: &str, span: &syntax::Span) -> R<(i64, Vec<FieldAt>)> {
+        let (mut offset, mut align, mut out) = (0i64, 1i64, vec![]);
+        for (f, t) in self.fields(s) {
+            let size = match self.cx.resolve_type(t)? {
+                crate::types::Ty::Int(i) => i64::from(i.bits / 8),
+                crate::types::Ty::Float(w) => i64::from(w / 8),
+                other => return fallback(span, format!("a struct in C memory with a field of type {other} is not compiled natively yet")),
+            };
+            offset = (offset + size - 1) / size * size;
+            out.push((f.clone(), offset, t.clone()));
+            offset += size;
+            align = align.max(size);
+        }
+        Ok(((offset + align - 1) / align * align, out))
+    }
+
+    fn is_declare(&self, func: &Expr) -> bool {
+        self.cx.binding_of(func) == Some(Binding::CythonAttr("declare".into()))
+    }
+
+    /// The declarations of struct locals: `p: S`, `ps: S[n]`,
+    /// `p = cython.declare(S)`, `cython.declare(p=S)`.
+    fn find_locals(&mut self, body: &[Stmt]) -> R<()> {
+        for s in body {
+            let mut found: Vec<(&String, &Expr, &syntax::Span)> = vec![];
+            match &s.kind {
+                StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(p), span }, annotation, .. } => found.push((p, annotation, span)),
+                StmtKind::Assign { targets, value: Expr { kind: ExprKind::Call { func, args, .. }, .. } } if self.is_declare(func) => {
+                    if let ([Expr { kind: ExprKind::Name(p), span }], Some(t)) = (targets.as_slice(), args.first()) {
+                        found.push((p, t, span));
+                    }
+                }
+                StmtKind::Expr(Expr { kind: ExprKind::Call { func, args, keywords }, .. }) if args.is_empty() && self.is_declare(func) => {
+                    found.extend(keywords.iter().filter_map(|k| Some((k.name.as_ref()?, &k.value, &k.span))));
+                }
+                StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::For { body, orelse, .. } => {
+                    self.find_locals(body)?;
+                    self.find_locals(orelse)?;
+                }
+                StmtKind::With { body, .. } => self.find_locals(body)?,
+                _ => {}
+            }
+            for (p, t, span) in found {
+                if let Some(pointee) = self.struct_pointer_type(t)? {
+                    self.pointers.insert(p.clone(), pointee);
+                    continue;
+                }
+                let Some((ty, dims)) = self.struct_type(t)? else { continue };
+                if let Some(old) = self.locals.get(p) {
+                    if old.ty != ty || old.dims.len() != dims.len() {
+                        return error(
+                            Diagnostic::error(span.clone(), format!("`{p}` is declared twice with different struct types"))
+                                .with_hint("a local keeps one type for the whole function; use another name"),
+                        );
+                    }
+                }
+                self.locals.insert(p.clone(), Local { ty, dims });
+            }
+        }
+        Ok(())
+    }
+
+    fn fields(&self, ty: &str) -> &[(String, Expr)] {
+        self.structs.get(ty).map_or(&[], |d| d.fields.as_slice())
+    }
+
+    fn has_field(&self, p: &str, field: &str, span: &syntax::Span) -> R<()> {
+        let ty = self.locals.get(p).map_or("", |l| l.ty.as_str());
+        if self.fields(ty).iter().any(|(f, _)| f == field) {
+            return Ok(());
+        }
+        error(
+            Diagnostic::error(span.clone(), format!("struct `{ty}` has no field `{field}`"))
+                .with_label(format!("`{p}` is a `{ty}`"))
+                .with_hint(format!(
+                    "its fields are {}",
+                    self.fields(ty).iter().map(|(f, _)| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+                )),
+        )
+    }
+
+    fn block(&mut self, body: &[Stmt]) -> R<Vec<Stmt>> {
+        let mut out = vec![];
+        for s in body {
+            out.extend(self.stmt(s)?);
+        }
+        Ok(out)
+    }
+
+    /// The struct local a plain name is, with its struct type.
+    fn struct_local(&self, e: &Expr) -> Option<(String, Local)> {
+        match &e.kind {
+            ExprKind::Name(n) => self.locals.get(n).map(|l| (n.clone(), l.clone())),
+            _ => None,
+        }
+    }
+
+    /// `ps[i]` with `ps` a 1-d array of structs and `i` a name or literal (so
+    /// reading it once per field reads the same element).
+    fn struct_element<'e>(&self, e: &'e Expr) -> Option<(String, Local, &'e Expr)> {
+        let ExprKind::Subscript { value, index } = &e.kind else { return None };
+        let (p, l) = self.struct_local(value)?;
+        (l.dims.len() == 1 && matches!(index.kind, ExprKind::Name(_) | ExprKind::Int(_))).then_some((p, l, &**index))
+    }
+
+    /// Field `f` of a whole-struct place: a struct local or an element of an array of them.
+    fn place_field(&self, e: &Expr, f: &str) -> Option<Expr> {
+        if let Some((p, l)) = self.struct_local(e) {
+            return l.dims.is_empty().then(|| name(field_local(&p, f), &e.span));
+        }
+        let (p, _, index) = self.struct_element(e)?;
+        Some(Expr { kind: ExprKind::Subscript { value: Box::new(name(field_local(&p, f), &e.span)), index: Box::new(index.clone()) }, span: e.span.clone() })
+    }
+
+    /// `ps[i].f` with `ps` a pointer to structs: the index.
+    fn pointer_field<'e>(&self, e: &'e Expr) -> Option<&'e Expr> {
+        let ExprKind::Attribute { value, .. } = &e.kind else { return None };
+        let ExprKind::Subscript { value: base, index } = &value.kind else { return None };
+        matches!(&base.kind, ExprKind::Name(n) if self.pointers.contains_key(n)).then_some(&**index)
+    }
+
+    /// `M.attr`: a name of the `cython` module `m`.
+    fn cython_name(m: &Expr, attr: &str, span: &syntax::Span) -> Expr {
+        Expr { kind: ExprKind::Attribute { value: Box::new(m.clone()), attr: attr.to_string() }, span: span.clone() }
+    }
+
+    fn call(func: Expr, args: Vec<Expr>, span: &syntax::Span) -> Expr {
+        Expr { kind: ExprKind::Call { func: Box::new(func), args, keywords: vec![] }, span: span.clone() }
+    }
+
+    /// `ps[i].f` of a pointer to structs, read as C does: the field's type
+    /// at `i * sizeof(S) + offsetof(S, f)` bytes from `ps` (a `char*` here):
+    /// `cython.cast(cython.pointer(T), ps + (cython.Py_ssize_t(i) * size + offset))[0]`.
+    fn pointer_field_access(&self, p: &str, index: &Expr, field: &str, sp: &syntax::Span) -> R<Expr> {
+        let Some((s, m)) = self.pointers.get(p) else { return fallback(sp, "a pointer to a struct it cannot read") };
+        let (size, fields) = self.layout(s, sp)?;
+        let Some((_, offset, fty)) = fields.into_iter().find(|(f, _, _)| f == field) else {
+            return error(
+                Diagnostic::error(sp.clone(), format!("struct `{s}` has no field `{field}`"))
+                    .with_label(format!("`{p}` points to `{s}`s"))
+                    .with_hint(format!("its fields are {}", self.fields(s).iter().map(|(f, _)| format!("`{f}`")).collect::<Vec<_>>().join(", "))),
+            );
+        };
+        let int = |v: i64| Expr { kind: ExprKind::Int(Some(i128::from(v))), span: sp.clone() };
+        let bin = |l: Expr, op, r: Expr| Expr { kind: ExprKind::BinOp { left: Box::new(l), op, right: Box::new(r) }, span: sp.clone() };
+        let i = Self::call(Self::cython_name(m, "Py_ssize_t", sp), vec![self.expr(index)?], sp);
+        let bytes = bin(bin(i, syntax::BinOp::Mul, int(size)), syntax::BinOp::Add, int(offset));
+        let moved = bin(name(p.to_string(), sp), syntax::BinOp::Add, bytes);
+        let ptr_ty = Self::call(Self::cython_name(m, "pointer", sp), vec![fty], sp);
+        let cast = Self::call(Self::cython_name(m, "cast", sp), vec![ptr_ty, moved], sp);
+        Ok(Expr { kind: ExprKind::Subscript { value: Box::new(cast), index: Box::new(int(0)) }, span: sp.clone() })
+    }
+
+    /// `cython.sizeof(S)` of a struct: `S`.
+    fn sized_struct(&self, func: &Expr, args: &[Expr]) -> Option<String> {
+        match args {
+            [Expr { kind: ExprKind::Name(s), .. }] if self.structs.contains_key(s) && self.cx.binding_of(func) == Some(Binding::CythonAttr("sizeof".into())) => {
+                Some(s.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// The struct type of a whole-struct place.
+    fn place_type(&self, e: &Expr) -> Option<String> {
+        self.struct_local(e).filter(|(_, l)| l.dims.is_empty()).map(|(_, l)| l.ty).or_else(|| self.struct_element(e).map(|(_, l, _)| l.ty))
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> R<Vec<Stmt>> {
+        let sp = &s.span;
+        match &s.kind {
+            StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(p), .. }, annotation, value } if self.locals.contains_key(p) => {
+                if self.struct_type(annotation)?.is_none() {
+                    return fallback(&annotation.span, format!("`{p}` is declared a struct and something else"));
+                }
+                let l = self.locals[p].clone();
+                let mut out: Vec<Stmt> = self
+                    .fields(&l.ty)
+                    .iter()
+                    .map(|(f, t)| {
+                        let annotation = l.dims.iter().fold(t.clone(), |acc, d| Expr {
+                            span: d.span.clone(),
+                            kind: ExprKind::Subscript { value: Box::new(acc), index: Box::new(d.clone()) },
+                        });
+                        stmt(StmtKind::AnnAssign { target: name(field_local(p, f), sp), annotation, value: None }, sp)
+                    })
+                    .collect();
+                if let Some(v) = value {
+                    out.extend(self.assign(&name(p.clone(), sp), v, sp)?);
+                }
+                Ok(out)
+            }
+            StmtKind::Assign { targets, value: Expr { kind: ExprKind::Call { func, args, .. }, span: vspan } }
+                if self.is_declare(func) && matches!(targets.as_slice(), [t] if self.struct_local(t).is_some()) =>
+            {
+                let Some((p, l)) = targets.first().and_then(|t| self.struct_local(t)) else { return Ok(vec![]) };
+                if args.len() != 1 {
+                    return fallback(vspan, format!("it initialises the struct `{p}` in `cython.declare`"));
+                }
+                Ok(self.declare_fields(&p, &l, func, sp))
+            }
+            StmtKind::Expr(Expr { kind: ExprKind::Call { func, args, keywords }, span: cspan }) if args.is_empty() && self.is_declare(func) => {
+                let mut out = vec![];
+                let mut rest = vec![];
+                for k in keywords {
+                    match k.name.as_ref().and_then(|n| self.locals.get(n).map(|l| (n.clone(), l.clone()))) {
+                        Some((p, l)) => out.extend(self.declare_fields(&p, &l, func, &k.span)),
+                        None => rest.push(k.clone()),
+                    }
+                }
+                if !rest.is_empty() {
+                    let call = ExprKind::Call { func: func.clone(), args: vec![], keywords: rest };
+                    out.push(stmt(StmtKind::Expr(Expr { kind: call, span: cspan.clone() }), sp));
+                }
+                Ok(out)
+            }
+            StmtKind::Assign { targets, value } if targets.len() == 1 && self.place_type(&targets[0]).is_some() => self.assign(&targets[0], value, sp),
+            StmtKind::AugAssign { target, op, value } if self.pointer_field(target).is_some() => {
+                // `ps[i].f op= v` as `ps[i].f = ps[i].f op v`: the same
+                // element, as `i` is a name or a literal.
+                let Some(index) = self.pointer_field(target) else { return Ok(vec![]) };
+                if !matches!(index.kind, ExprKind::Name(_) | ExprKind::Int(_)) {
+                    return fallback(&index.span, "it updates a field of a struct in C memory at a computed index in place");
+                }
+                let sum = Expr { kind: ExprKind::BinOp { left: Box::new(target.clone()), op: *op, right: Box::new(value.clone()) }, span: sp.clone() };
+                self.rewrite_stmt(&stmt(StmtKind::Assign { targets: vec![target.clone()], value: sum }, sp))
+            }
+            _ => self.rewrite_stmt(s),
+        }
+    }
+
+    /// `p.f = cython.declare(T_f)` (or `T_f[dims]`) for each field.
+    fn declare_fields(&self, p: &str, l: &Local, declare: &Expr, sp: &syntax::Span) -> Vec<Stmt> {
+        self.fields(&l.ty)
+            .iter()
+            .map(|(f, t)| {
+                let ty = l.dims.iter().fold(t.clone(), |acc, d| Expr {
+                    span: d.span.clone(),
+                    kind: ExprKind::Subscript { value: Box::new(acc), index: Box::new(d.clone()) },
+                });
+                let call = Expr { kind: ExprKind::Call { func: Box::new(declare.clone()), args: vec![ty], keywords: vec![] }, span: sp.clone() };
+                stmt(StmtKind::Assign { targets: vec![name(field_local(p, f), sp)], value: call }, sp)
+            })
+            .collect()
+    }
+
+    /// A whole struct assigned: from another struct place of the same type
+    /// (field by field) or from `S(f=…, …)` naming every field.
+    fn assign(&mut self, target: &Expr, value: &Expr, sp: &syntax::Span) -> R<Vec<Stmt>> {
+        let Some(ty) = self.place_type(target) else {
+            return fallback(&target.span, "it assigns a whole array of structs");
+        };
+        let fields: Vec<String> = self.fields(&ty).iter().map(|(f, _)| f.clone()).collect();
+        let mut out = vec![];
+        if let Some(src_ty) = self.place_type(value) {
+            if src_ty != ty {
+                return error(
+                    Diagnostic::error(value.span.clone(), format!("cannot assign a `{src_ty}` to a `{ty}`"))
+                        .with_label(format!("a `{src_ty}`"))
+                        .with_hint("a struct is assigned from a struct of its own type"),
+                );
+            }
+            for f in &fields {
+                let (Some(t), Some(v)) = (self.place_field(target, f), self.place_field(value, f)) else {
+                    return fallback(&value.span, "it copies a struct it cannot address field by field");
+                };
+                out.push(stmt(StmtKind::Assign { targets: vec![t], value: v }, sp));
+            }
+            return Ok(out);
+        }
+        let ExprKind::Call { func, args, keywords } = &value.kind else {
+            return fallback(&value.span, format!("it assigns `{}` to a struct", self.cx.source_text(&value.span)));
+        };
+        if !matches!(&func.kind, ExprKind::Name(n) if *n == ty) || !args.is_empty() {
+            return fallback(&value.span, format!("it assigns `{}` to a struct", self.cx.source_text(&value.span)));
+        }
+        let target_root = match &target.kind {
+            ExprKind::Subscript { value, .. } => value,
+            _ => target,
+        };
+        let mut seen: Vec<&str> = vec![];
+        for Keyword { name: k, value: v, span } in keywords {
+            let Some(k) = k else { return fallback(span, "it builds a struct from `**` arguments") };
+            if !fields.contains(k) {
+                return error(
+                    Diagnostic::error(span.clone(), format!("struct `{ty}` has no field `{k}`"))
+                        .with_hint(format!("its fields are {}", fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "))),
+                );
+            }
+            seen.push(k);
+            // The new value may read the struct it replaces: Python evaluates
+            // every field's value before any is stored.
+            let mut reads_target = false;
+            walk_expr(v, &mut |x| reads_target |= matches!((&x.kind, &target_root.kind), (ExprKind::Name(a), ExprKind::Name(b)) if a == b));
+            if reads_target {
+                return fallback(&v.span, "a struct's new value reads the struct it replaces");
+            }
+        }
+        if let Some(missing) = fields.iter().find(|f| !seen.contains(&f.as_str())) {
+            return fallback(&value.span, format!("it builds a `{ty}` without its field `{missing}`"));
+        }
+        for Keyword { name: k, value: v, .. } in keywords {
+            if let Some(t) = k.as_ref().and_then(|k| self.place_field(target, k)) {
+                out.push(stmt(StmtKind::Assign { targets: vec![t], value: self.expr(v)? }, sp));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Any other statement: its expressions rewritten, its blocks lowered.
+    fn rewrite_stmt(&mut self, s: &Stmt) -> R<Vec<Stmt>> {
+        let kind = match &s.kind {
+            StmtKind::Return(e) => StmtKind::Return(e.as_ref().map(|e| self.expr(e)).transpose()?),
+            StmtKind::Expr(e) => StmtKind::Expr(self.expr(e)?),
+            StmtKind::Assign { targets, value } => StmtKind::Assign {
+                targets: targets.iter().map(|t| self.expr(t)).collect::<R<_>>()?,
+                value: self.expr(value)?,
+            },
+            StmtKind::AugAssign { target, op, value } => StmtKind::AugAssign { target: self.expr(target)?, op: *op, value: self.expr(value)? },
+            StmtKind::AnnAssign { target, annotation, value } => StmtKind::AnnAssign {
+                target: self.expr(target)?,
+                annotation: self.expr(annotation)?,
+                value: value.as_ref().map(|v| self.expr(v)).transpose()?,
+            },
+            StmtKind::For { target, iter, body, orelse } => StmtKind::For {
+                target: self.expr(target)?,
+                iter: self.expr(iter)?,
+                body: self.block(body)?,
+                orelse: self.block(orelse)?,
+            },
+            StmtKind::While { test, body, orelse } => StmtKind::While { test: self.expr(test)?, body: self.block(body)?, orelse: self.block(orelse)? },
+            StmtKind::If { test, body, orelse } => StmtKind::If { test: self.expr(test)?, body: self.block(body)?, orelse: self.block(orelse)? },
+            StmtKind::Raise { exc, cause } => StmtKind::Raise {
+                exc: exc.as_ref().map(|e| self.expr(e)).transpose()?,
+                cause: cause.as_ref().map(|e| self.expr(e)).transpose()?,
+            },
+            StmtKind::Assert { test, msg } => StmtKind::Assert { test: self.expr(test)?, msg: msg.as_ref().map(|e| self.expr(e)).transpose()? },
+            StmtKind::With { items, body } => StmtKind::With { items: items.iter().map(|e| self.expr(e)).collect::<R<_>>()?, body: self.block(body)? },
+            StmtKind::Other { what, binds, body } => {
+                if let Some(p) = binds.iter().find(|b| self.locals.contains_key(*b)) {
+                    return fallback(&s.span, format!("{what} binds the struct `{p}`"));
+                }
+                StmtKind::Other { what, binds: binds.clone(), body: self.block(body)? }
+            }
+            other => other.clone(),
+        };
+        Ok(vec![Stmt { kind, span: s.span.clone() }])
+    }
+
+    /// Field accesses become their locals; a struct used whole is a fallback.
+    fn expr(&self, e: &Expr) -> R<Expr> {
+        let sp = &e.span;
+        let bx = |x: &Expr| -> R<Box<Expr>> { Ok(Box::new(self.expr(x)?)) };
+        let kind = match &e.kind {
+            ExprKind::Name(n) if self.locals.contains_key(n) => {
+                return fallback(sp, format!("it uses the struct `{n}` whole (only its fields are compiled natively yet)"))
+            }
+            ExprKind::Attribute { value, attr } if self.pointer_field(e).is_some() => {
+                let ExprKind::Subscript { value: base, index } = &value.kind else {
+                    return fallback(sp, "a field of a struct in C memory it cannot address");
+                };
+                let ExprKind::Name(p) = &base.kind else { return fallback(sp, "a field of a struct in C memory it cannot address") };
+                return self.pointer_field_access(p, index, attr, sp);
+            }
+            ExprKind::Subscript { value, .. } if matches!(&value.kind, ExprKind::Name(n) if self.pointers.contains_key(n)) => {
+                return fallback(sp, "it uses a struct in C memory whole (only its fields are compiled natively yet)");
+            }
+            ExprKind::BinOp { left, right, .. }
+                if [left, right].iter().any(|x| matches!(&x.kind, ExprKind::Name(n) if self.pointers.contains_key(n))) =>
+            {
+                return fallback(sp, "it moves a pointer to structs (not compiled natively yet)");
+            }
+            ExprKind::Call { func, args, keywords } if keywords.is_empty() && self.sized_struct(func, args).is_some() => {
+                let Some(s) = self.sized_struct(func, args) else { return fallback(sp, "a struct's size") };
+                let (size, _) = self.layout(&s, sp)?;
+                ExprKind::Int(Some(i128::from(size)))
+            }
+            ExprKind::Call { .. } if self.struct_pointer_type(e)?.is_some() => {
+                let Some((_, m)) = self.struct_pointer_type(e)? else { return fallback(sp, "a pointer to a struct") };
+                let ExprKind::Call { func, .. } = &e.kind else { return fallback(sp, "a pointer to a struct") };
+                ExprKind::Call { func: func.clone(), args: vec![Self::cython_name(&m, "char", sp)], keywords: vec![] }
+            }
+            ExprKind::Attribute { value, attr } => {
+                if let Some((p, l)) = self.struct_local(value) {
+                    if !l.dims.is_empty() {
+                        return fallback(sp, format!("it reads the attribute `{attr}` of the array `{p}`"));
+                    }
+                    self.has_field(&p, attr, sp)?;
+                    return Ok(name(field_local(&p, attr), sp));
+                }
+                // `ps[i].x`, `ps[i][j].x`: the field's C array at `[i]`, `[i, j]`.
+                let mut subs = vec![];
+                let mut cur = &**value;
+                while let ExprKind::Subscript { value: v, index } = &cur.kind {
+                    subs.push(self.expr(index)?);
+                    cur = v;
+                }
+                if let (Some((p, l)), false) = (self.struct_local(cur), subs.is_empty()) {
+                    if subs.len() != l.dims.len() {
+                        return fallback(sp, format!("it indexes the array of structs `{p}` with {} subscripts", subs.len()));
+                    }
+                    self.has_field(&p, attr, sp)?;
+                    subs.reverse();
+                    let index = match subs.len() {
+                        1 => subs.remove(0),
+                        _ => Expr { span: value.span.clone(), kind: ExprKind::Tuple(subs) },
+                    };
+                    let array = Box::new(name(field_local(&p, attr), &cur.span));
+                    return Ok(Expr { kind: ExprKind::Subscript { value: array, index: Box::new(index) }, span: sp.clone() });
+                }
+                ExprKind::Attribute { value: bx(value)?, attr: attr.clone() }
+            }
+            ExprKind::BinOp { left, op, right } => ExprKind::BinOp { left: bx(left)?, op: *op, right: bx(right)? },
+            ExprKind::UnaryOp { op, operand } => ExprKind::UnaryOp { op: *op, operand: bx(operand)? },
+            ExprKind::BoolOp { op, values } => ExprKind::BoolOp { op: *op, values: values.iter().map(|v| self.expr(v)).collect::<R<_>>()? },
+            ExprKind::Compare { left, ops, comparators } => ExprKind::Compare {
+                left: bx(left)?,
+                ops: ops.clone(),
+                comparators: comparators.iter().map(|v| self.expr(v)).collect::<R<_>>()?,
+            },
+            ExprKind::Call { func, args, keywords } => ExprKind::Call {
+                func: bx(func)?,
+                args: args.iter().map(|v| self.expr(v)).collect::<R<_>>()?,
+                keywords: keywords.iter().map(|k| Ok(Keyword { value: self.expr(&k.value)?, ..k.clone() })).collect::<R<_>>()?,
+            },
+            ExprKind::IfExp { test, body, orelse } => ExprKind::IfExp { test: bx(test)?, body: bx(body)?, orelse: bx(orelse)? },
+            ExprKind::Subscript { value, index } => ExprKind::Subscript { value: bx(value)?, index: bx(index)? },
+            ExprKind::Slice { lower, upper, step } => ExprKind::Slice {
+                lower: lower.as_deref().map(bx).transpose()?,
+                upper: upper.as_deref().map(bx).transpose()?,
+                step: step.as_deref().map(bx).transpose()?,
+            },
+            ExprKind::Tuple(items) => ExprKind::Tuple(items.iter().map(|v| self.expr(v)).collect::<R<_>>()?),
+            ExprKind::Starred(x) => ExprKind::Starred(bx(x)?),
+            other => other.clone(),
+        };
+        Ok(Expr { kind, span: sp.clone() })
+    }
+}

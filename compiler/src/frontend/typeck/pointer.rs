@@ -1,0 +1,257 @@
+//! C pointers to scalars in function bodies: `p[i]` loads and stores
+//! (unchecked, as in C), `cython.NULL`, truth values and comparisons of
+//! addresses, `cython.cast` between pointer types, `cython.sizeof`, and
+//! libc's `malloc`/`calloc`/`realloc`/`free`/`memset`/`memcpy` called
+//! directly, and `p + n`/`p - n`/`q - p`. `cython.address` leaves the
+//! function to Python.
+
+use crate::diag::Diagnostic;
+use crate::frontend::{error, fallback};
+use crate::hir::{self, Const, ExprKind as H};
+use crate::syntax::{self, Expr, ExprKind, Span};
+use crate::types::{Elem, Ty};
+
+use super::{Checker, R};
+
+/// `size_t`, what `sizeof` gives and the C library takes.
+fn size_t() -> Ty {
+    crate::types::cython_scalar("size_t").unwrap_or(Ty::py_int())
+}
+
+fn ssize_t() -> Ty {
+    crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int())
+}
+
+/// The C library functions called directly: parameters and result.
+fn libc_function(name: &str) -> Option<(&'static str, Vec<Ty>, Ty)> {
+    let (void_p, size) = (Ty::Ptr(None), size_t());
+    let int = Ty::Int(crate::types::C_INT);
+    Some(match name {
+        "stdlib.malloc" => ("malloc", vec![size], void_p),
+        "stdlib.calloc" => ("calloc", vec![size, size], void_p),
+        "stdlib.realloc" => ("realloc", vec![void_p, size], void_p),
+        "stdlib.free" => ("free", vec![void_p], Ty::Void),
+        "string.memset" => ("memset", vec![void_p, int, size], void_p),
+        "string.memcpy" => ("memcpy", vec![void_p, void_p, size], void_p),
+        "string.memmove" => ("memmove", vec![void_p, void_p, size], void_p),
+        _ => return None,
+    })
+}
+
+impl Checker<'_, '_> {
+    /// The pointer local `e` names, with what it points to.
+    fn pointer_local(&self, e: &Expr) -> Option<Elem> {
+        match &e.kind {
+            ExprKind::Name(n) if self.local_names.contains(n) => match self.local_ty(n)? {
+                Ty::Ptr(elem) => elem,
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `p[i]` of a pointer local, or of pointer arithmetic or a cast to a
+    /// pointer (`(p + 1)[0]`, `cython.cast(cython.p_int, q)[i]`).
+    pub(super) fn ptr_subscript(&mut self, value: &Expr, index: &Expr, span: &Span) -> R<Option<hir::Expr>> {
+        if matches!(value.kind, ExprKind::BinOp { .. } | ExprKind::Call { .. }) {
+            // Nothing else indexes these (memoryviews are names), so typing
+            // the value here is its only typing.
+            let ptr = self.expr(value)?;
+            let Ty::Ptr(Some(elem)) = ptr.ty else {
+                return fallback(span, format!("it indexes `{}`", self.cx.source_text(&value.span)));
+            };
+            return self.ptr_element(ptr, elem, index).map(Some);
+        }
+        let Some(elem) = self.pointer_local(value) else {
+            if let ExprKind::Name(n) = &value.kind {
+                if self.local_names.contains(n) && self.local_ty(n) == Some(Ty::Ptr(None)) {
+                    return error(
+                        Diagnostic::error(span.clone(), format!("cannot index `{n}`, a void*"))
+                            .with_hint("cast it to a typed pointer first: `cython.cast(cython.p_double, p)`"),
+                    );
+                }
+            }
+            return Ok(None);
+        };
+        let ptr = self.expr(value)?;
+        self.ptr_element(ptr, elem, index).map(Some)
+    }
+
+    fn ptr_element(&mut self, ptr: hir::Expr, elem: Elem, index: &Expr) -> R<hir::Expr> {
+        let i = self.expr(index)?;
+        if !matches!(i.ty, Ty::Int(_) | Ty::Bool) {
+            return error(Diagnostic::error(index.span.clone(), format!("a pointer index must be an integer, not {}", i.ty)).with_label("not an integer"));
+        }
+        let i = self.coerce(i, ssize_t(), &index.span, "index")?;
+        Ok(hir::Expr { kind: H::PtrLoad { ptr: Box::new(ptr), index: Box::new(i) }, ty: elem.ty() })
+    }
+
+    /// `p[i] = value` of a pointer local (`None`: not a pointer).
+    pub(super) fn ptr_store(&mut self, target: &Expr, value: &Expr, line: u32) -> R<Option<Vec<hir::Stmt>>> {
+        let ExprKind::Subscript { value: base, index } = &target.kind else { return Ok(None) };
+        let Some(load) = self.ptr_subscript(base, index, &target.span)? else { return Ok(None) };
+        let v = self.expr(value)?;
+        let v = self.coerce(v, load.ty, &value.span, "pointer element")?;
+        Ok(Some(vec![self.store_stmt(load, v, line)]))
+    }
+
+    /// `p[i] op= value` of a pointer local, `i` a name or literal so reading
+    /// it twice reads the same index.
+    pub(super) fn ptr_aug_store(&mut self, base: &Expr, index: &Expr, op: syntax::BinOp, value: &Expr, span: &Span, line: u32) -> R<Option<Vec<hir::Stmt>>> {
+        if self.pointer_local(base).is_none() {
+            return Ok(None);
+        }
+        if !matches!(index.kind, ExprKind::Name(_) | ExprKind::Int(_)) {
+            return fallback(&index.span, "it updates a pointer's element at a computed index in place");
+        }
+        let Some(load) = self.ptr_subscript(base, index, span)? else { return Ok(None) };
+        let target = Expr { kind: ExprKind::Subscript { value: Box::new(base.clone()), index: Box::new(index.clone()) }, span: span.clone() };
+        let sum = Expr { kind: ExprKind::BinOp { left: Box::new(target), op, right: Box::new(value.clone()) }, span: span.clone() };
+        let v = self.expr(&sum)?;
+        let v = self.coerce(v, load.ty, span, "pointer element")?;
+        Ok(Some(vec![self.store_stmt(load, v, line)]))
+    }
+
+    fn store_stmt(&self, load: hir::Expr, v: hir::Expr, line: u32) -> hir::Stmt {
+        let (ptr, index) = match load.kind {
+            H::PtrLoad { ptr, index } => (ptr, index),
+            _ => (Box::new(load), Box::new(hir::Expr::konst(Const::Int(0), ssize_t()))),
+        };
+        let store = hir::Expr { kind: H::PtrStore { ptr, index, value: Box::new(v) }, ty: Ty::Void };
+        hir::Stmt { kind: hir::StmtKind::Expr(store), line }
+    }
+
+    /// Comparisons of addresses: both sides pointers (or NULL), compared as
+    /// `size_t`.
+    pub(super) fn pointer_operands(&self, operands: &mut [hir::Expr], span: &Span) -> R<()> {
+        if !operands.iter().any(|v| matches!(v.ty, Ty::Ptr(_))) {
+            return Ok(());
+        }
+        if let Some(v) = operands.iter().find(|v| !matches!(v.ty, Ty::Ptr(_))) {
+            return error(
+                Diagnostic::error(span.clone(), format!("cannot compare a pointer with {}", v.ty))
+                    .with_hint("compare a pointer with another pointer or `cython.NULL`"),
+            );
+        }
+        for v in operands.iter_mut() {
+            let inner = std::mem::replace(v, hir::Expr::konst(Const::Int(0), size_t()));
+            *v = hir::Expr { kind: H::Convert(Box::new(inner)), ty: size_t() };
+        }
+        Ok(())
+    }
+
+    /// `p + n`, `n + p`, `p - n` of a typed pointer (one operand a pointer).
+    pub(super) fn pointer_arith(&self, op: syntax::BinOp, l: hir::Expr, r: hir::Expr, span: &Span) -> R<hir::Expr> {
+        let (ptr, n, negate) = match (op, l.ty, r.ty) {
+            (syntax::BinOp::Sub, Ty::Ptr(Some(a)), Ty::Ptr(Some(b))) if a == b => return Ok(Self::difference(l, r, a)),
+            (syntax::BinOp::Sub, Ty::Ptr(_), Ty::Ptr(_)) => {
+                return error(
+                    Diagnostic::error(span.clone(), format!("cannot subtract {} from {}", r.ty, l.ty))
+                        .with_hint("the difference of two pointers of one element type counts elements"),
+                )
+            }
+            (_, Ty::Ptr(_), Ty::Ptr(_)) => return error(Diagnostic::error(span.clone(), "two pointers cannot be added").with_hint("add an integer to a pointer")),
+            (syntax::BinOp::Add, Ty::Ptr(_), _) => (l, r, false),
+            (syntax::BinOp::Sub, Ty::Ptr(_), _) => (l, r, true),
+            // `n + p`: the caller passes only operands one of which is a pointer.
+            (syntax::BinOp::Add, _, _) => (r, l, false),
+            _ => {
+                return error(Diagnostic::error(span.clone(), format!("`{}` is not defined on pointers", op.symbol())).with_hint("pointers take `+ n` and `- n`"))
+            }
+        };
+        if ptr.ty == Ty::Ptr(None) {
+            return error(
+                Diagnostic::error(span.clone(), "arithmetic on a void* (its element size is unknown)")
+                    .with_hint("cast it to a typed pointer first: `cython.cast(cython.p_double, p)`"),
+            );
+        }
+        if !matches!(n.ty, Ty::Int(_) | Ty::Bool) {
+            return error(Diagnostic::error(span.clone(), format!("a pointer moves by an integer, not {}", n.ty)).with_label("not an integer"));
+        }
+        let ty = ptr.ty;
+        let n = self.coerce(n, ssize_t(), span, "pointer offset")?;
+        Ok(hir::Expr { kind: H::PtrOffset { ptr: Box::new(ptr), offset: Box::new(n), negate }, ty })
+    }
+
+    /// `q - p`: the elements between them, a Py_ssize_t, as C computes it
+    /// (the byte distance divided by the element size, exact for pointers
+    /// into one block).
+    fn difference(q: hir::Expr, p: hir::Expr, elem: Elem) -> hir::Expr {
+        let ss = ssize_t();
+        let address = |v: hir::Expr| Box::new(hir::Expr { kind: H::Convert(Box::new(v)), ty: ss });
+        let bytes = hir::Expr { kind: H::Binary(hir::ArithOp::Sub, address(q), address(p)), ty: ss };
+        let size = hir::Expr::konst(Const::Int(i64::from(elem.size())), ss);
+        hir::Expr { kind: H::Binary(hir::ArithOp::FloorDiv, Box::new(bytes), Box::new(size)), ty: ss }
+    }
+
+    /// `cython.NULL`.
+    pub(super) fn null() -> hir::Expr {
+        hir::Expr::konst(Const::Int(0), Ty::Ptr(None))
+    }
+
+    /// The `cython.` calls pointers bring: `sizeof`, `cast` to or from a
+    /// pointer, `address`, and the C library's memory functions.
+    pub(super) fn pointer_call(&mut self, e: &Expr, name: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
+        if let Some(f) = name.strip_prefix("cimports.libc.") {
+            let Some((symbol, params, ret)) = libc_function(f) else {
+                return fallback(&e.span, format!("`libc.{f}` is not compiled natively"));
+            };
+            if !keywords.is_empty() || args.len() != params.len() {
+                return error(
+                    Diagnostic::error(e.span.clone(), format!("`{symbol}` takes {} arguments, got {}", params.len(), args.len() + keywords.len()))
+                        .with_label("wrong arguments"),
+                );
+            }
+            let mut vals = vec![];
+            for (a, &t) in args.iter().zip(&params) {
+                let v = self.expr(a)?;
+                vals.push(match (v.ty, t) {
+                    (Ty::Ptr(_), Ty::Ptr(None)) => hir::Expr { kind: v.kind, ty: t },
+                    (Ty::Ptr(_), _) | (_, Ty::Ptr(_)) => {
+                        return error(
+                            Diagnostic::error(a.span.clone(), format!("`{symbol}` expects {t} here, got {}", v.ty)).with_label("wrong type"),
+                        )
+                    }
+                    _ => self.coerce(v, t, &a.span, symbol)?,
+                });
+            }
+            return Ok(Some(hir::Expr { kind: H::CCall { symbol: symbol.to_string(), args: vals }, ty: ret }));
+        }
+        match name {
+            "sizeof" => {
+                let [t] = args else {
+                    return error(Diagnostic::error(e.span.clone(), "cython.sizeof takes one type").with_label("wrong arguments"));
+                };
+                let bytes = match self.cx.resolve_type(t)? {
+                    Ty::Int(i) => i64::from(i.bits / 8),
+                    Ty::Float(w) => i64::from(w / 8),
+                    Ty::Bool => 4,
+                    Ty::Ptr(_) => 8,
+                    other => return fallback(&t.span, format!("it takes the size of {other}")),
+                };
+                Ok(Some(hir::Expr::konst(Const::Int(bytes), size_t())))
+            }
+            "address" => fallback(&e.span, "`cython.address` is not compiled natively yet"),
+            "cast" if args.len() == 2 && keywords.is_empty() => {
+                let to = self.cx.resolve_type(&args[0])?;
+                let from_pointer = matches!(&args[1].kind, ExprKind::Name(n) if self.local_names.contains(n) && matches!(self.local_ty(n), Some(Ty::Ptr(_))));
+                if !matches!(to, Ty::Ptr(_)) {
+                    if !from_pointer {
+                        return Ok(None);
+                    }
+                    let v = self.expr(&args[1])?;
+                    return match to {
+                        Ty::Int(i) if i.bits == 64 => Ok(Some(hir::Expr { kind: H::Convert(Box::new(v)), ty: to })),
+                        _ => fallback(&e.span, format!("it casts a pointer to {to}")),
+                    };
+                }
+                let v = self.expr(&args[1])?;
+                match v.ty {
+                    Ty::Ptr(_) => Ok(Some(hir::Expr { kind: H::Convert(Box::new(v)), ty: to })),
+                    other => fallback(&e.span, format!("it casts {other} to a pointer")),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+}

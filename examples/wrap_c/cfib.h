@@ -1,0 +1,6 @@
+#ifndef CFIB_H
+#define CFIB_H
+
+double cfib(int n);
+
+#endif

@@ -1,0 +1,2 @@
+cdef extern from "cfib.h":
+    double cfib(int n)

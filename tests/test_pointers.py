@@ -1,0 +1,204 @@
+"""C pointers to scalars and C memory (issue 14): `cython.p_double`,
+`cython.pointer(T)`, `p[i]` loads and stores (also `+=`, inside `prange`),
+`p + n`/`p - n`/`q - p`, `cython.NULL`, truth values and comparisons,
+`cython.cast` between pointer types,
+`cython.sizeof`, and `malloc`/`calloc`/`realloc`/`free`/`memset`/`memcpy`
+from `cython.cimports.libc` called directly; checked against CPython running
+the same file with the shim; the located errors, and what stays Python."""
+
+import sysconfig
+import textwrap
+
+from conftest import call, import_extension, import_source, run_compiler, same_value
+
+SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
+
+POINTERS = """
+import cython
+from cython.parallel import prange
+from cython.cimports.libc.stdlib import malloc, free, calloc, realloc
+from cython.cimports.libc.string import memset, memcpy
+
+
+def squares(n: cython.int) -> cython.double:
+    p: cython.p_double = cython.cast(cython.p_double, malloc(n * cython.sizeof(cython.double)))
+    if p == cython.NULL:
+        raise MemoryError()
+    i: cython.int
+    for i in range(n):
+        p[i] = i * i
+    s: cython.double = 0.0
+    for i in range(n):
+        p[i] += 0.5
+        s += p[i]
+    free(p)
+    return s
+
+
+def ints(n: cython.int) -> cython.long:
+    a: cython.pointer(cython.int) = cython.cast(cython.pointer(cython.int), calloc(n, cython.sizeof(cython.int)))
+    if not a:
+        raise MemoryError()
+    b = cython.cast(cython.p_int, malloc(n * cython.sizeof(cython.int)))
+    i: cython.int
+    for i in range(0, n, 2):
+        a[i] = i - 7
+    memcpy(b, a, n * cython.sizeof(cython.int))
+    memset(a, 0, n * cython.sizeof(cython.int))
+    a = cython.cast(cython.p_int, realloc(a, 2 * n * cython.sizeof(cython.int)))
+    t: cython.long = 0
+    for i in range(n):
+        t += b[i] * 3 + a[i]
+    free(a)
+    free(b)
+    return t
+
+
+def narrow(n: cython.int) -> cython.long:
+    c = cython.cast(cython.p_uchar, malloc(n))
+    f = cython.cast(cython.p_float, malloc(n * cython.sizeof(cython.float)))
+    i: cython.int
+    t: cython.long = 0
+    for i in range(n):
+        c[i] = (i * 37) % 256
+        f[i] = i / 3
+    for i in range(n):
+        t += c[i] + cython.cast(cython.long, f[i] * 1000)
+    free(c)
+    free(f)
+    return t
+
+
+def in_parallel(n: cython.int) -> cython.double:
+    p: cython.p_double = cython.cast(cython.p_double, malloc(n * cython.sizeof(cython.double)))
+    if not p:
+        raise MemoryError()
+    i: cython.int
+    s: cython.double = 0.0
+    with cython.nogil:
+        for i in prange(n):
+            p[i] = i * 0.5
+        for i in prange(n):
+            s += p[i]
+    free(p)
+    return s
+
+
+def walk(n: cython.int) -> cython.double:
+    base: cython.p_double = cython.cast(cython.p_double, malloc(n * cython.sizeof(cython.double)))
+    p: cython.p_double = base
+    i: cython.int
+    for i in range(n):
+        p[0] = i * 1.5
+        p += 1
+    q = base + 2
+    s: cython.double = q[0] + (q - 1)[0] + (1 + q)[0]
+    end: cython.p_double = base + n
+    r: cython.p_double = base
+    while r < end:
+        s += r[0]
+        r = r + 1
+    memset(base + 1, 0, 2 * cython.sizeof(cython.double))
+    memcpy(base + 4, base, 2 * cython.sizeof(cython.double))
+    s += base[1] + base[2] + base[4] + base[5] * 10
+    s += (end - base) * 1000 + ((base + 3) - (q - 1)) * 100000
+    free(base)
+    return s
+
+
+def sizes() -> cython.long:
+    return cython.sizeof(cython.char) + 10 * cython.sizeof(cython.short) + 100 * cython.sizeof(cython.float) + 1000 * cython.sizeof(cython.p_double)
+
+
+def null_is_false(n: cython.int) -> cython.int:
+    p: cython.p_double = cython.NULL
+    if n > 0:
+        p = cython.cast(cython.p_double, malloc(8))
+    r: cython.int = 0 if p == cython.NULL else 1
+    r += 0 if not p else 10
+    free(p)
+    return r
+"""
+
+
+def _both(tmp_path, src, name):
+    path = tmp_path / (name + ".py")
+    path.write_text(textwrap.dedent(src))
+    b = run_compiler(path, outdir=tmp_path / "out")
+    assert b.ok, b.describe()
+    py = import_source(name + "_py", path)
+    nat = import_extension(name, tmp_path / "out" / (name + SUFFIX))
+    return b, py, nat
+
+
+def test_pointers_match_cpython_with_the_shim(tmp_path):
+    b, py, nat = _both(tmp_path, POINTERS, "pointers_mod")
+    assert b.counts() == (7, 0), b.describe()
+    cases = {
+        "squares": [(1,), (10,), (1000,)],
+        "ints": [(1,), (11,), (500,)],
+        "narrow": [(1,), (300,)],
+        "in_parallel": [(1,), (1000,)],
+        "sizes": [()],
+        "walk": [(6,), (10,)],
+        "null_is_false": [(0,), (1,)],
+    }
+    for fn, arglist in cases.items():
+        for args in arglist:
+            want, got = call(getattr(py, fn), args), call(getattr(nat, fn), args)
+            assert want.ok and got.ok and same_value(want.value, got.value), (fn, args, want, got)
+
+
+def _build(tmp_path, name, src):
+    path = tmp_path / (name + ".py")
+    path.write_text(textwrap.dedent(src))
+    return run_compiler(path, outdir=tmp_path / "out")
+
+
+HEAD = """
+import cython
+from cython.cimports.libc.stdlib import malloc, free
+"""
+
+
+def test_pointer_errors_are_located(tmp_path):
+    for name, body, message, at in [
+        ("void_index", "def f(n: cython.int) -> cython.double:\n    p = malloc(n * 8)\n    return p[0]\n",
+         "cannot index `p`, a void*", ":8:12"),
+        ("wrong_pointer", "def f(n: cython.int) -> cython.int:\n    p: cython.p_double = cython.cast(cython.p_double, malloc(8))\n    q: cython.p_int = p\n    return 0\n",
+         "cannot convert double* to int* for `q`", ":8:5"),
+        ("pointer_number", "def f(n: cython.int) -> cython.bint:\n    p: cython.p_double = cython.cast(cython.p_double, malloc(8))\n    return p == 0\n",
+         "cannot compare a pointer with int", ":8:12"),
+        ("void_arith", "def f(n: cython.int) -> cython.int:\n    p = malloc(8)\n    q = p + 1\n    return 0\n",
+         "arithmetic on a void* (its element size is unknown)", ":8:9"),
+        ("times_pointer", "def f(n: cython.int) -> cython.int:\n    p: cython.p_int = cython.cast(cython.p_int, malloc(8))\n    q = p * 2\n    return 0\n",
+         "`*` is not defined on pointers", ":8:9"),
+        ("add_pointers", "def f(n: cython.int) -> cython.int:\n    p: cython.p_int = cython.cast(cython.p_int, malloc(8))\n    q = p + p\n    return 0\n",
+         "two pointers cannot be added", ":8:9"),
+        ("free_number", "def f(n: cython.int) -> cython.int:\n    free(n)\n    return 0\n",
+         "`free` expects void* here, got cython.int", ":7:10"),
+    ]:
+        b = _build(tmp_path, name, HEAD + "\n\n" + body)
+        assert not b.ok, b.describe()
+        assert "error: " + message in b.stderr and name + ".py" + at in b.stderr, b.describe()
+
+
+def test_what_stays_python_still_runs(tmp_path):
+    b, py, nat = _both(tmp_path, HEAD + """
+
+def takes(p: cython.p_double) -> cython.double:
+    return p[0]
+
+def gives(n: cython.int):
+    p: cython.p_double = cython.cast(cython.p_double, malloc(n * 8))
+    return p
+
+def addr(x: cython.double) -> cython.double:
+    p: cython.p_double = cython.address(x)
+    return p[0]
+""", "pointers_left")
+    assert b.counts() == (0, 3), b.describe()
+    for reason in ["it takes or returns a C pointer",
+                   "it returns a C pointer (double*)", "`cython.address` is not compiled natively yet"]:
+        assert reason in b.stderr, b.describe()
+    assert nat.addr(2.5) == py.addr(2.5) == 2.5
