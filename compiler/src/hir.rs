@@ -11,7 +11,7 @@ mod lanes;
 mod object;
 pub use analysis::{assigns, index_local, maybe_unbound, keeps_own_frame, recursive_functions, uses_openmp};
 pub use lanes::{lane_arith, Lanes};
-pub use object::{ObjBinOp, ObjConst, ObjOp, ObjUnOp};
+pub use object::{python_str, ObjBinOp, ObjConst, ObjOp, ObjUnOp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncId(pub u32);

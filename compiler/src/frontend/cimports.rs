@@ -175,49 +175,17 @@ pub(crate) fn bind_natively(src: &SourceFile, body: &[Stmt], cimported: &Cimport
             if !super::bound_once(body, &name) || functions.iter().any(|g| g.name == name) || bound.contains(&name) {
                 continue;
             }
-            let params: Vec<hir::Param> = f
-                .params
-                .iter()
-                .enumerate()
-                .map(|(i, (pname, ty))| hir::Param {
-                    name: pname.clone(),
-                    ty: *ty,
-                    local: hir::LocalId(i as u32),
-                    kind: hir::ParamKind::PositionalOrKeyword,
-                    default: None,
-                    accepts_none: false,
-                    default_src: None,
-                })
-                .collect();
-            let locals = params.iter().map(|p| hir::Local { name: p.name.clone(), ty: p.ty, c_array: None }).collect();
-            let args = params.iter().map(|p| hir::Expr::local(p.local, p.ty)).collect();
+            let doc = format!("The C function `{}` declared in {m}.pxd.", f.symbol, m = &m["cython.cimports.".len()..]);
             let line = src.line_of(stmt.span.start);
-            let call = hir::Expr { kind: hir::ExprKind::CCall { symbol: f.symbol.clone(), args }, ty: f.ret };
-            let body = if f.ret == Ty::Void {
-                vec![hir::Stmt { kind: hir::StmtKind::Expr(call), line }, hir::Stmt { kind: hir::StmtKind::Return(None), line }]
-            } else {
-                vec![hir::Stmt { kind: hir::StmtKind::Return(Some(call)), line }]
-            };
-            functions.push(hir::Function {
-                id: hir::FuncId(functions.len() as u32),
-                name: name.clone(),
-                exported: true,
-                doc: Some(format!("The C function `{}` declared in {m}.pxd.", f.symbol, m = &m["cython.cimports.".len()..])),
-                params,
-                ret: f.ret,
-                locals,
-                body,
-                line,
-                inline_hint: false,
-                cdivision: false,
-                overflowcheck: false,
-                boundscheck: true,
-                wraparound: true,
-                associative_math: false,
-                nogil: false,
-                outlined_from: None,
-                chunk_in_axis: None,
-            });
+            let (symbol, ret) = (f.symbol.clone(), f.ret);
+            functions.push(super::c_binding(hir::FuncId(functions.len() as u32), name.clone(), doc, &f.params, ret, line, |args| {
+                let call = hir::Expr { kind: hir::ExprKind::CCall { symbol, args }, ty: ret };
+                if ret == Ty::Void {
+                    vec![hir::Stmt { kind: hir::StmtKind::Expr(call), line }, hir::Stmt { kind: hir::StmtKind::Return(None), line }]
+                } else {
+                    vec![hir::Stmt { kind: hir::StmtKind::Return(Some(call)), line }]
+                }
+            }));
             bound.push(name);
         }
     }

@@ -207,6 +207,55 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     })
 }
 
+/// A native function of the module that passes its parameters to C (a
+/// `libc.math` function, a `.pxd`-declared one) in the body `body` makes of
+/// them: interpreted code of the module calls C at a builtin's cost.
+pub(crate) fn c_binding(
+    id: hir::FuncId,
+    name: String,
+    doc: String,
+    params: &[(String, Ty)],
+    ret: Ty,
+    line: u32,
+    body: impl FnOnce(Vec<hir::Expr>) -> Vec<hir::Stmt>,
+) -> hir::Function {
+    let params: Vec<hir::Param> = params
+        .iter()
+        .enumerate()
+        .map(|(i, (pname, ty))| hir::Param {
+            name: pname.clone(),
+            ty: *ty,
+            local: hir::LocalId(i as u32),
+            kind: hir::ParamKind::PositionalOrKeyword,
+            default: None,
+            accepts_none: false,
+            default_src: None,
+        })
+        .collect();
+    let locals = params.iter().map(|p| hir::Local { name: p.name.clone(), ty: p.ty, c_array: None }).collect();
+    let body = body(params.iter().map(|p| hir::Expr::local(p.local, p.ty)).collect());
+    hir::Function {
+        id,
+        name,
+        exported: true,
+        doc: Some(doc),
+        params,
+        ret,
+        locals,
+        body,
+        line,
+        inline_hint: false,
+        cdivision: false,
+        overflowcheck: false,
+        boundscheck: true,
+        wraparound: true,
+        associative_math: false,
+        nogil: false,
+        outlined_from: None,
+        chunk_in_axis: None,
+    }
+}
+
 /// `from cython.cimports.libc.math import sqrt` at module level: `sqrt`
 /// becomes a native function with C semantics, so the module's interpreted
 /// code calls it at the cost of a builtin like `math.sqrt` (the shim's
@@ -228,40 +277,13 @@ fn bind_c_library_natively(src: &SourceFile, body: &[Stmt], functions: &mut Vec<
             let ret = if matches!(op, hir::MathOp::IsNan | hir::MathOp::IsInf | hir::MathOp::IsFinite) { Ty::Bool } else { types::F64 };
             // The shim's parameter names, so keyword calls agree.
             let pnames: &[&str] = if a.name == "atan2" { &["y", "x"] } else { &["x", "y", "z"] };
-            let params: Vec<hir::Param> = (0..arity as usize)
-                .map(|i| hir::Param {
-                    name: pnames[i].to_string(),
-                    ty: types::F64,
-                    local: hir::LocalId(i as u32),
-                    kind: hir::ParamKind::PositionalOrKeyword,
-                    default: None,
-                    accepts_none: false,
-                    default_src: None,
-                })
-                .collect();
-            let locals = params.iter().map(|p| hir::Local { name: p.name.clone(), ty: types::F64, c_array: None }).collect();
-            let args = params.iter().map(|p| hir::Expr::local(p.local, types::F64)).collect();
+            let params: Vec<(String, Ty)> = pnames[..arity as usize].iter().map(|n| (n.to_string(), types::F64)).collect();
+            let doc = format!("C's `{}` from <math.h> (C semantics: nan or inf, never an exception).", a.name);
             let line = src.line_of(stmt.span.start);
-            functions.push(hir::Function {
-                id: hir::FuncId(functions.len() as u32),
-                name: name.clone(),
-                exported: true,
-                doc: Some(format!("C's `{}` from <math.h> (C semantics: nan or inf, never an exception).", a.name)),
-                params,
-                ret,
-                locals,
-                body: vec![hir::Stmt { kind: hir::StmtKind::Return(Some(hir::Expr { kind: hir::ExprKind::Math(op, args), ty: ret })), line }],
-                line,
-                inline_hint: false,
-                cdivision: false,
-                overflowcheck: false,
-                boundscheck: true,
-                wraparound: true,
-                associative_math: false,
-                nogil: false,
-                outlined_from: None,
-                chunk_in_axis: None,
+            let f = c_binding(hir::FuncId(functions.len() as u32), name.clone(), doc, &params, ret, line, |args| {
+                vec![hir::Stmt { kind: hir::StmtKind::Return(Some(hir::Expr { kind: hir::ExprKind::Math(op, args), ty: ret })), line }]
             });
+            functions.push(f);
             bound.push(name);
         }
     }

@@ -41,8 +41,9 @@ impl ObjConst {
     }
 }
 
-/// A Python string literal for `text`, ASCII only.
-fn python_str(text: &str) -> String {
+/// `text` as a Python string literal, ASCII only. Rust's `{:?}` is not one:
+/// it writes `\u{301}`, a SyntaxError in Python.
+pub fn python_str(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('\'');
     for c in text.chars() {

@@ -502,14 +502,7 @@ impl BodyBuilder<'_, '_> {
                 self.branch_on(cond, body_b, else_b)?;
                 self.b.switch_to(body_b);
                 self.reachable = true;
-                self.fr.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
-                self.stmts(body)?;
-                if self.reachable {
-                    self.terminate(Terminator::Goto(header));
-                }
-                let broke = self.fr.loops.pop().is_some_and(|t| t.broke);
-                self.b.at_line(line);
-                self.finish_loop(else_b, exit, orelse, broke)
+                self.loop_body(body, header, line, else_b, exit, orelse)
             }
             StmtKind::Break | StmtKind::Continue => {
                 let brk = matches!(s.kind, StmtKind::Break);
@@ -567,6 +560,20 @@ impl BodyBuilder<'_, '_> {
             self.b.switch_to(merge);
         }
         Ok(())
+    }
+
+    /// A `while` or `for`-over-an-iterator body, in the current block, going
+    /// back to `header` (what `continue` reaches), then the loop's `else`
+    /// and exit at the loop's `line`.
+    fn loop_body(&mut self, body: &[Stmt], header: BlockId, line: u32, else_b: BlockId, exit: BlockId, orelse: &[Stmt]) -> B<()> {
+        self.fr.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
+        self.stmts(body)?;
+        if self.reachable {
+            self.terminate(Terminator::Goto(header));
+        }
+        let broke = self.fr.loops.pop().is_some_and(|t| t.broke);
+        self.b.at_line(line);
+        self.finish_loop(else_b, exit, orelse, broke)
     }
 
     /// A loop's `else` block and its exit, which `break` (`broke`) or the

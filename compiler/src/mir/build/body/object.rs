@@ -5,7 +5,7 @@
 //! primitive (`mir::primitives`) or a MIR op of its own; the passes add
 //! their reference counts and error edges.
 
-use super::{BodyBuilder, LoopTargets, B};
+use super::{BodyBuilder, B};
 use crate::hir::{CmpOp, Const, Expr, ExprKind, LocalId, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Stmt};
 use crate::mir::body::{BodyOp, SSIZE};
 use crate::mir::build::wrapper::boxed;
@@ -195,14 +195,7 @@ impl BodyBuilder<'_, '_> {
         self.b.switch_to(body_b);
         self.reachable = true;
         self.assign(item, next);
-        self.fr.loops.push(LoopTargets { cont: header, exit, continued: false, broke: false });
-        self.stmts(body)?;
-        if self.reachable {
-            self.terminate(Terminator::Goto(header));
-        }
-        let broke = self.fr.loops.pop().is_some_and(|t| t.broke);
-        self.b.at_line(line);
-        self.finish_loop(else_b, exit, orelse, broke)
+        self.loop_body(body, header, line, else_b, exit, orelse)
     }
 
     /// A primitive's 0/1 status (-1 on error) as a `bint`.
