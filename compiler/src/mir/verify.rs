@@ -436,7 +436,7 @@ fn references(body: &Body) -> Result<(), String> {
                 },
                 OpKind::DecRef { obj, maybe_null: true } => {
                     if !own.nullable[*obj] {
-                        return Err(format!("{b}, op {i}: {obj} is released as if it could be NULL, but it is no variable"));
+                        return Err(format!("{b}, op {i}: {obj} is released as if it could be NULL, but it never is"));
                     }
                     match count(&c, *obj) {
                         Held::Refs(n) if n > 1 => return Err(format!("{b}, op {i}: {obj} holds {n} references where one or none is released")),

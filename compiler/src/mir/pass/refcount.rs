@@ -18,7 +18,8 @@ pub type Set = BTreeSet<Local>;
 pub struct Ownership {
     pub owned: IndexVec<Local, bool>,
     pub owner: IndexVec<Local, Option<Local>>,
-    /// Object variables, which hold NULL (and no reference) until assigned.
+    /// Object variables, which hold NULL (and no reference) until assigned,
+    /// and an iterator's next item, NULL when the iterator is exhausted.
     pub nullable: IndexVec<Local, bool>,
 }
 
@@ -35,6 +36,9 @@ impl Ownership {
                     for &d in &op.dests {
                         nullable[d] = body.ty(d) == LocalTy::Object;
                     }
+                }
+                if let (OpKind::IterNext { .. }, Some(&item)) = (&op.kind, op.dests.first()) {
+                    nullable[item] = true;
                 }
                 for (k, &d) in op.dests.iter().enumerate() {
                     let (kind, from) = op.result(k);
