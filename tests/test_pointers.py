@@ -118,6 +118,20 @@ def null_is_false(n: cython.int) -> cython.int:
     r += 0 if not p else 10
     free(p)
     return r
+
+
+def filled(n: cython.int, c: cython.int):
+    p: cython.p_int = cython.cast(cython.p_int, malloc(4 * n))
+    q: cython.p_double = cython.cast(cython.p_double, malloc(8 * n))
+    u: cython.p_uchar = cython.cast(cython.p_uchar, malloc(n))
+    memset(p, c, 4 * n)
+    memset(q, c, 8 * n)
+    memset(u, c, n)
+    out = [p[0], p[n - 1], q[0], q[n - 1], u[n - 1]]
+    free(p)
+    free(q)
+    free(u)
+    return out
 """
 
 
@@ -133,7 +147,7 @@ def _both(tmp_path, src, name):
 
 def test_pointers_match_cpython_with_the_shim(tmp_path):
     b, py, nat = _both(tmp_path, POINTERS, "pointers_mod")
-    assert b.counts() == (7, 0), b.describe()
+    assert b.counts() == (8, 0), b.describe()
     cases = {
         "squares": [(1,), (10,), (1000,)],
         "ints": [(1,), (11,), (500,)],
@@ -142,6 +156,8 @@ def test_pointers_match_cpython_with_the_shim(tmp_path):
         "sizes": [()],
         "walk": [(6,), (10,)],
         "null_is_false": [(0,), (1,)],
+        # memset writes bytes: -1 for an int of 0xff bytes, NaN for a double.
+        "filled": [(3, 0), (3, 1), (2, 255), (4, 127), (1, -1), (5, 0x1ab)],
     }
     for fn, arglist in cases.items():
         for args in arglist:

@@ -1549,11 +1549,32 @@ def _elements(p, n):
     return _int(n) // _max(1, sizeof(p._type.base))
 
 
+def _filled(t, byte):
+    """The value of type `t` each of whose bytes is `byte`, as memset leaves
+    it (x86-64 and aarch64 are little-endian)."""
+    if _isinstance(t, _ScalarType):
+        raw = _builtins.bytes([byte]) * _max(1, t.size)
+        if t.kind == "float":
+            return _struct.unpack("<d" if t.size == 8 else "<f", raw)[0]
+        if t.kind == "complex":
+            part = _struct.unpack("<d" if t.size == 16 else "<f", raw[:t.size // 2])[0]
+            return _builtins.complex(part, part)
+        if t.kind == "bint":
+            return byte != 0
+        if t.kind == "int":
+            return _int.from_bytes(raw, "little", signed=t.signed)
+        return None
+    if _isinstance(t, _StructType):
+        names = list(t.members)[:1] if t.is_union else list(t.members)
+        return t(**{k: _filled(t.members[k], byte) for k in names})
+    # A pointer: NULL, or an address no pure-mode pointer has.
+    return cast(t, 0) if byte == 0 else _int.from_bytes(_builtins.bytes([byte]) * _SIZE, "little")
+
+
 def _memset(p, c, n):
-    if c != 0:
-        raise NotImplementedError("memset with a value other than 0 in pure mode")
     count = _elements(p, n)
-    p._items[p._off:p._off + count] = [cast(p._type.base, 0)] * count
+    byte = _int(c) & 0xFF
+    p._items[p._off:p._off + count] = [_filled(p._type.base, byte) for _ in _range(count)]
     return p
 
 
