@@ -48,6 +48,9 @@ pub enum Elem {
     Int(IntTy),
     Float(u8),
     Bool,
+    /// A `void*` (the elements of a `void**`: pointer fields of structs in C
+    /// memory, `cython.pointer(cython.p_void)`); never a memoryview's element.
+    VoidPtr,
 }
 
 impl Elem {
@@ -56,6 +59,7 @@ impl Elem {
             Elem::Int(i) => Ty::Int(i),
             Elem::Float(w) => Ty::Float(w),
             Elem::Bool => Ty::Bool,
+            Elem::VoidPtr => Ty::Ptr(None),
         }
     }
 
@@ -73,6 +77,7 @@ impl Elem {
             Elem::Int(i) => i.bits / 8,
             Elem::Float(w) => w / 8,
             Elem::Bool => 1,
+            Elem::VoidPtr => 8,
         }
     }
 
@@ -83,6 +88,7 @@ impl Elem {
             Elem::Float(64) => "double",
             Elem::Float(_) => "float",
             Elem::Bool => "bint",
+            Elem::VoidPtr => "void*",
         }
     }
 
@@ -102,6 +108,7 @@ impl Elem {
             Elem::Float(32) => b"f",
             Elem::Float(_) => b"d",
             Elem::Bool => b"?",
+            Elem::VoidPtr => b"P",
         }
     }
 }

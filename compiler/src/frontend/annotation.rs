@@ -94,7 +94,8 @@ impl ModuleCx<'_> {
     }
 
     /// `cython.p_double`, `cython.pointer(cython.int)`, `cython.pointer[T]`,
-    /// `cython.p_void`: pointers to scalars (one level).
+    /// `cython.p_void`: pointers to scalars (one level), and `void**`
+    /// (`cython.pp_void`, `cython.pointer(cython.p_void)`).
     fn pointer_type(&self, e: &Expr) -> Result<Option<Ty>, Problem> {
         let pointee = |t: Ty| match t {
             Ty::Void => Ok(Some(Ty::Ptr(None))),
@@ -109,6 +110,9 @@ impl ModuleCx<'_> {
             ExprKind::Subscript { value, index } => (value, &**index),
             _ => {
                 let Some(Binding::CythonAttr(name)) = self.binding_of(e) else { return Ok(None) };
+                if name == "pp_void" {
+                    return Ok(Some(Ty::Ptr(Some(types::Elem::VoidPtr))));
+                }
                 let Some(scalar) = name.strip_prefix("p_") else { return Ok(None) };
                 return match types::cython_scalar(scalar) {
                     Some(t) => pointee(t),
@@ -120,7 +124,9 @@ impl ModuleCx<'_> {
             return Ok(None);
         }
         match self.resolve_type(base.1)? {
-            Ty::Ptr(_) => fallback(&e.span, "pointers to pointers are not compiled natively yet"),
+            // `void**`: what a pointer field of a struct in C memory is read through.
+            Ty::Ptr(None) => Ok(Some(Ty::Ptr(Some(types::Elem::VoidPtr)))),
+            Ty::Ptr(_) => fallback(&e.span, "pointers to typed pointers are not compiled natively yet (a `void**` is)"),
             t => pointee(t),
         }
     }

@@ -50,8 +50,10 @@ pub(crate) fn module_structs(cx: &ModuleCx, body: &[Stmt]) -> HashMap<String, St
     out
 }
 
-/// A field of a struct in C memory: its name, byte offset and type expression.
-type FieldAt = (String, i64, Expr);
+/// A field of a struct in C memory: its name, byte offset, type expression
+/// (a pointer to structs already spelt `cython.pointer(cython.char)`) and
+/// whether it is a pointer (stored as a `void*`).
+type FieldAt = (String, i64, Expr, bool);
 
 /// What a struct-typed local is.
 #[derive(Clone)]
@@ -185,17 +187,22 @@ impl Lower<'_, '_> {
     }
 
     /// C's layout of struct `s`: its size and each field's offset and type
-    /// expression (scalar fields, each aligned to its size).
+    /// expression (scalar and pointer fields, each aligned to its size).
     fn layout(&self, s: &str, span: &syntax::Span) -> R<(i64, Vec<FieldAt>)> {
         let (mut offset, mut align, mut out) = (0i64, 1i64, vec![]);
         for (f, t) in self.fields(s) {
-            let size = match self.cx.resolve_type(t)? {
-                crate::types::Ty::Int(i) => i64::from(i.bits / 8),
-                crate::types::Ty::Float(w) => i64::from(w / 8),
-                other => return fallback(span, format!("a struct in C memory with a field of type {other} is not compiled natively yet")),
+            let (size, t, is_ptr) = if let Some((_, m)) = self.struct_pointer_type(t)? {
+                (8, Self::call(Self::cython_name(&m, "pointer", &t.span), vec![Self::cython_name(&m, "char", &t.span)], &t.span), true)
+            } else {
+                match self.cx.resolve_type(t)? {
+                    crate::types::Ty::Int(i) => (i64::from(i.bits / 8), t.clone(), false),
+                    crate::types::Ty::Float(w) => (i64::from(w / 8), t.clone(), false),
+                    crate::types::Ty::Ptr(_) => (8, t.clone(), true),
+                    other => return fallback(span, format!("a struct in C memory with a field of type {other} is not compiled natively yet")),
+                }
             };
             offset = (offset + size - 1) / size * size;
-            out.push((f.clone(), offset, t.clone()));
+            out.push((f.clone(), offset, t, is_ptr));
             offset += size;
             align = align.max(size);
         }
@@ -300,11 +307,19 @@ impl Lower<'_, '_> {
         Some(Expr { kind: ExprKind::Subscript { value: Box::new(name(field_local(&p, f), &e.span)), index: Box::new(index.clone()) }, span: e.span.clone() })
     }
 
-    /// `ps[i].f` with `ps` a pointer to structs: the index.
-    fn pointer_field<'e>(&self, e: &'e Expr) -> Option<&'e Expr> {
-        let ExprKind::Attribute { value, .. } = &e.kind else { return None };
-        let ExprKind::Subscript { value: base, index } = &value.kind else { return None };
-        matches!(&base.kind, ExprKind::Name(n) if self.pointers.contains_key(n)).then_some(&**index)
+    /// `ps[i].f` with `ps` a pointer to structs, or `ps.f` (C's `ps->f`,
+    /// `ps[0].f`): the pointer, the index and the field.
+    fn pointer_field(&self, e: &Expr) -> Option<(String, Expr, String)> {
+        let ExprKind::Attribute { value, attr } = &e.kind else { return None };
+        let (base, index) = match &value.kind {
+            ExprKind::Subscript { value: base, index } => (&**base, (**index).clone()),
+            ExprKind::Name(_) => (&**value, Expr { kind: ExprKind::Int(Some(0)), span: value.span.clone() }),
+            _ => return None,
+        };
+        match &base.kind {
+            ExprKind::Name(n) if self.pointers.contains_key(n) => Some((n.clone(), index, attr.clone())),
+            _ => None,
+        }
     }
 
     /// `M.attr`: a name of the `cython` module `m`.
@@ -319,10 +334,31 @@ impl Lower<'_, '_> {
     /// `ps[i].f` of a pointer to structs, read as C does: the field's type
     /// at `i * sizeof(S) + offsetof(S, f)` bytes from `ps` (a `char*` here):
     /// `cython.cast(cython.pointer(T), ps + (cython.Py_ssize_t(i) * size + offset))[0]`.
-    fn pointer_field_access(&self, p: &str, index: &Expr, field: &str, sp: &syntax::Span) -> R<Expr> {
+    /// A pointer field is a `void*` there (`cython.pointer(cython.p_void)`),
+    /// read cast to its type; as a target (`store`) it takes any pointer.
+    fn pointer_field_access(&self, p: &str, index: &Expr, field: &str, store: bool, sp: &syntax::Span) -> R<Expr> {
+        let (addr, fty, is_ptr, m) = self.pointer_field_address(p, index, field, sp)?;
+        let int0 = Expr { kind: ExprKind::Int(Some(0)), span: sp.clone() };
+        let (cast_to, slot_ty) = if is_ptr {
+            (Some(fty), Self::call(Self::cython_name(&m, "pointer", sp), vec![Self::cython_name(&m, "p_void", sp)], sp))
+        } else {
+            (None, Self::call(Self::cython_name(&m, "pointer", sp), vec![fty], sp))
+        };
+        let slot = Self::call(Self::cython_name(&m, "cast", sp), vec![slot_ty, addr], sp);
+        let load = Expr { kind: ExprKind::Subscript { value: Box::new(slot), index: Box::new(int0) }, span: sp.clone() };
+        Ok(match cast_to {
+            Some(t) if !store => Self::call(Self::cython_name(&m, "cast", sp), vec![t, load], sp),
+            _ => load,
+        })
+    }
+
+    /// `ps + (cython.Py_ssize_t(i) * size + offsetof(S, f))`, the address of
+    /// `ps[i].f` as a `char*`, with the field's type expression, whether it is
+    /// a pointer, and the `cython` module expression.
+    fn pointer_field_address(&self, p: &str, index: &Expr, field: &str, sp: &syntax::Span) -> R<(Expr, Expr, bool, Expr)> {
         let Some((s, m)) = self.pointers.get(p) else { return fallback(sp, "a pointer to a struct it cannot read") };
         let (size, fields) = self.layout(s, sp)?;
-        let Some((_, offset, fty)) = fields.into_iter().find(|(f, _, _)| f == field) else {
+        let Some((_, offset, fty, is_ptr)) = fields.into_iter().find(|(f, _, _, _)| f == field) else {
             return error(
                 Diagnostic::error(sp.clone(), format!("struct `{s}` has no field `{field}`"))
                     .with_label(format!("`{p}` points to `{s}`s"))
@@ -334,9 +370,7 @@ impl Lower<'_, '_> {
         let i = Self::call(Self::cython_name(m, "Py_ssize_t", sp), vec![self.expr(index)?], sp);
         let bytes = bin(bin(i, syntax::BinOp::Mul, int(size)), syntax::BinOp::Add, int(offset));
         let moved = bin(name(p.to_string(), sp), syntax::BinOp::Add, bytes);
-        let ptr_ty = Self::call(Self::cython_name(m, "pointer", sp), vec![fty], sp);
-        let cast = Self::call(Self::cython_name(m, "cast", sp), vec![ptr_ty, moved], sp);
-        Ok(Expr { kind: ExprKind::Subscript { value: Box::new(cast), index: Box::new(int(0)) }, span: sp.clone() })
+        Ok((moved, fty, is_ptr, m.clone()))
     }
 
     /// `cython.sizeof(S)` of a struct: `S`.
@@ -406,7 +440,7 @@ impl Lower<'_, '_> {
             StmtKind::AugAssign { target, op, value } if self.pointer_field(target).is_some() => {
                 // `ps[i].f op= v` as `ps[i].f = ps[i].f op v`: the same
                 // element, as `i` is a name or a literal.
-                let Some(index) = self.pointer_field(target) else { return Ok(vec![]) };
+                let Some((_, index, _)) = self.pointer_field(target) else { return Ok(vec![]) };
                 if !matches!(index.kind, ExprKind::Name(_) | ExprKind::Int(_)) {
                     return fallback(&index.span, "it updates a field of a struct in C memory at a computed index in place");
                 }
@@ -501,7 +535,7 @@ impl Lower<'_, '_> {
             StmtKind::Return(e) => StmtKind::Return(e.as_ref().map(|e| self.expr(e)).transpose()?),
             StmtKind::Expr(e) => StmtKind::Expr(self.expr(e)?),
             StmtKind::Assign { targets, value } => StmtKind::Assign {
-                targets: targets.iter().map(|t| self.expr(t)).collect::<R<_>>()?,
+                targets: targets.iter().map(|t| self.target(t)).collect::<R<_>>()?,
                 value: self.expr(value)?,
             },
             StmtKind::AugAssign { target, op, value } => StmtKind::AugAssign { target: self.expr(target)?, op: *op, value: self.expr(value)? },
@@ -535,6 +569,77 @@ impl Lower<'_, '_> {
         Ok(vec![Stmt { kind, span: s.span.clone() }])
     }
 
+    /// An assignment's target: a pointer field of a struct in C memory is
+    /// its `void*` slot; anything else as an expression.
+    fn target(&self, t: &Expr) -> R<Expr> {
+        match self.pointer_field(t) {
+            Some((p, index, attr)) => self.pointer_field_access(&p, &index, &attr, true, &t.span),
+            None => self.expr(t),
+        }
+    }
+
+    fn is_struct_pointer(&self, e: &Expr) -> bool {
+        matches!(&e.kind, ExprKind::Name(n) if self.pointers.contains_key(n))
+    }
+
+    /// `ps + n`, `n + ps`, `ps - n` (moving by whole structs) and `q - p`
+    /// (the structs between them) of pointers to structs, on their `char*`s.
+    fn struct_pointer_arith(&self, left: &Expr, op: syntax::BinOp, right: &Expr, sp: &syntax::Span) -> R<Expr> {
+        let pointee = |x: &Expr| match &x.kind {
+            ExprKind::Name(n) => self.pointers.get(n).cloned(),
+            _ => None,
+        };
+        let (l, r) = (pointee(left), pointee(right));
+        let int = |v: i64| Expr { kind: ExprKind::Int(Some(i128::from(v))), span: sp.clone() };
+        let bin = |l: Expr, op, r: Expr| Expr { kind: ExprKind::BinOp { left: Box::new(l), op, right: Box::new(r) }, span: sp.clone() };
+        match (op, l, r) {
+            (syntax::BinOp::Sub, Some((a, m)), Some((b, _))) => {
+                if a != b {
+                    return error(
+                        Diagnostic::error(sp.clone(), format!("cannot subtract a pointer to `{b}` from a pointer to `{a}`"))
+                            .with_hint("the difference of two pointers to one struct type counts structs"),
+                    );
+                }
+                let (size, _) = self.layout(&a, sp)?;
+                let bytes = bin(left.clone(), op, right.clone());
+                let ssize = Self::call(Self::cython_name(&m, "Py_ssize_t", sp), vec![bytes], sp);
+                Ok(bin(ssize, syntax::BinOp::FloorDiv, int(size)))
+            }
+            (syntax::BinOp::Add | syntax::BinOp::Sub, Some((s, m)), None) | (syntax::BinOp::Add, None, Some((s, m))) => {
+                let (ptr, n) = if self.is_struct_pointer(left) { (left, right) } else { (right, left) };
+                let (size, _) = self.layout(&s, sp)?;
+                let count = Self::call(Self::cython_name(&m, "Py_ssize_t", sp), vec![self.expr(n)?], sp);
+                Ok(bin(ptr.clone(), op, bin(count, syntax::BinOp::Mul, int(size))))
+            }
+            _ => error(
+                Diagnostic::error(sp.clone(), format!("`{}` is not defined on pointers to structs", op.symbol()))
+                    .with_hint("pointers take `+ n` and `- n`, and one pointer subtracts another"),
+            ),
+        }
+    }
+
+    /// `cython.address(x)`: of a field of a struct in C memory (`ps[i].f`,
+    /// `ps.f`: a typed pointer to it) or of a struct in C memory (`ps[i]`).
+    fn address_of(&self, func: &Expr, x: &Expr, sp: &syntax::Span) -> R<Expr> {
+        if let Some((p, index, attr)) = self.pointer_field(x) {
+            let (addr, fty, is_ptr, m) = self.pointer_field_address(&p, &index, &attr, sp)?;
+            let pointee = if is_ptr { Self::cython_name(&m, "p_void", sp) } else { fty };
+            let ty = Self::call(Self::cython_name(&m, "pointer", sp), vec![pointee], sp);
+            return Ok(Self::call(Self::cython_name(&m, "cast", sp), vec![ty, addr], sp));
+        }
+        if let ExprKind::Subscript { value, index } = &x.kind {
+            if self.is_struct_pointer(value) {
+                let plus = syntax::BinOp::Add;
+                return self.struct_pointer_arith(value, plus, index, sp);
+            }
+        }
+        if let Some((p, _)) = self.struct_local(x).or_else(|| self.struct_element(x).map(|(p, l, _)| (p, l))) {
+            return fallback(sp, format!("it takes the address of the struct `{p}` (its fields live in registers)"));
+        }
+        let kind = ExprKind::Call { func: Box::new(func.clone()), args: vec![self.expr(x)?], keywords: vec![] };
+        Ok(Expr { kind, span: sp.clone() })
+    }
+
     /// Field accesses become their locals; a struct used whole is a fallback.
     fn expr(&self, e: &Expr) -> R<Expr> {
         let sp = &e.span;
@@ -543,20 +648,20 @@ impl Lower<'_, '_> {
             ExprKind::Name(n) if self.locals.contains_key(n) => {
                 return fallback(sp, format!("it uses the struct `{n}` whole (only its fields are compiled natively yet)"))
             }
-            ExprKind::Attribute { value, attr } if self.pointer_field(e).is_some() => {
-                let ExprKind::Subscript { value: base, index } = &value.kind else {
-                    return fallback(sp, "a field of a struct in C memory it cannot address");
-                };
-                let ExprKind::Name(p) = &base.kind else { return fallback(sp, "a field of a struct in C memory it cannot address") };
-                return self.pointer_field_access(p, index, attr, sp);
+            ExprKind::Attribute { .. } if self.pointer_field(e).is_some() => {
+                let Some((p, index, attr)) = self.pointer_field(e) else { return fallback(sp, "a field of a struct in C memory it cannot address") };
+                return self.pointer_field_access(&p, &index, &attr, false, sp);
+            }
+            ExprKind::Call { func, args, keywords }
+                if keywords.is_empty() && self.cx.binding_of(func) == Some(Binding::CythonAttr("address".into())) && args.len() == 1 =>
+            {
+                return self.address_of(func, &args[0], sp);
             }
             ExprKind::Subscript { value, .. } if matches!(&value.kind, ExprKind::Name(n) if self.pointers.contains_key(n)) => {
                 return fallback(sp, "it uses a struct in C memory whole (only its fields are compiled natively yet)");
             }
-            ExprKind::BinOp { left, right, .. }
-                if [left, right].iter().any(|x| matches!(&x.kind, ExprKind::Name(n) if self.pointers.contains_key(n))) =>
-            {
-                return fallback(sp, "it moves a pointer to structs (not compiled natively yet)");
+            ExprKind::BinOp { left, op, right } if [left, right].iter().any(|x| self.is_struct_pointer(x)) => {
+                return self.struct_pointer_arith(left, *op, right, sp);
             }
             ExprKind::Call { func, args, keywords } if keywords.is_empty() && self.sized_struct(func, args).is_some() => {
                 let Some(s) = self.sized_struct(func, args) else { return fallback(sp, "a struct's size") };

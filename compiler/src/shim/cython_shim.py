@@ -62,6 +62,9 @@ _int = _builtins.int
 _float = _builtins.float
 _complex = _builtins.complex
 _isinstance = _builtins.isinstance
+_getattr = _builtins.getattr
+_type_of = _builtins.type
+_setattr = _builtins.setattr
 _callable = _builtins.callable
 _len = _builtins.len
 _range = _builtins.range
@@ -219,10 +222,21 @@ class _PointerType(CythonType):
 
 class _Pointer(object):
     """A pointer value in pure mode: ``p[i]`` reads and writes its items;
-    one without items equals None (NULL)."""
+    one without items equals None (NULL). A pointer to structs also reads
+    and writes ``p.x`` (C's ``p->x``, ``p[0].x``). A cast that keeps the
+    items' meaning (to or from ``void*`` when they are already of the new
+    type, or to the same type) is the same address: stored in a struct's
+    ``void*`` field and cast back, it is the pointer it was."""
+
+    __slots__ = ("_type", "_items", "_off")
 
     def __init__(self, ptype, value=None):
         self._type = ptype
+        base = ptype.base
+        if _isinstance(value, _Pointer) and value._shares_with(base):
+            self._items = value._items
+            self._off = value._off
+            return
         if _isinstance(value, _Pointer):
             items = value._items[value._off:]
         elif _isinstance(value, list):
@@ -231,7 +245,6 @@ class _Pointer(object):
             items = []
         else:
             raise ValueError("cannot make a pointer from %r" % (value,))
-        base = ptype.base
         if _isinstance(base, _StructType):
             # A block's zeroed bytes seen as structs: empty ones.
             self._items = [v if _isinstance(v, _StructInstanceBase) else base() for v in items]
@@ -239,10 +252,36 @@ class _Pointer(object):
             self._items = [cast(base, v) for v in items]
         self._off = 0
 
+    def _shares_with(self, base):
+        """Whether this pointer seen as a pointer to `base` is this very
+        address over the same items."""
+        mine = self._type.base
+        if base is mine or base is void or not self._items:
+            return True
+        if mine is not void or self._off >= _len(self._items):
+            return False
+        item = self._items[self._off]
+        if _isinstance(base, _StructType):
+            return _getattr(_type_of(item), "_ctype", None) is base
+        return not _isinstance(item, _StructInstanceBase)
+
     def __getitem__(self, ix):
         if ix < 0:
             raise IndexError("negative indexing not allowed in C")
         return self._items[self._off + ix]
+
+    def __getattr__(self, key):
+        if key.startswith("__") or not _isinstance(self._type.base, _StructType):
+            raise AttributeError(key)
+        return _getattr(self._items[self._off], key)
+
+    def __setattr__(self, key, value):
+        if key in _Pointer.__slots__:
+            object.__setattr__(self, key, value)
+        elif _isinstance(self._type.base, _StructType):
+            _setattr(self._items[self._off], key, value)
+        else:
+            raise AttributeError("%r has no attribute %r" % (self, key))
 
     def __setitem__(self, ix, value):
         if ix < 0:
@@ -327,6 +366,7 @@ class _StructType(CythonType):
 
         class _StructInstance(_StructInstanceBase):
             __slots__ = ("_data",)
+            _ctype = self
 
             def __init__(inst):
                 object.__setattr__(inst, "_data", {})

@@ -23,7 +23,9 @@ impl<'c, 'a> Checker<'c, 'a> {
             for v in values {
                 vs.push(self.expr(v)?);
             }
-            if vs.iter().any(|v| v.ty == Ty::Object) {
+            // Objects and pointers (`while p and p.x > 0:`): each operand's
+            // truth value, as C's `&&`/`||` take a pointer's.
+            if vs.iter().any(|v| v.ty == Ty::Object || matches!(v.ty, Ty::Ptr(_))) {
                 return self.object_condition(*op, vs, values, &e.span);
             }
             let v = self.bool_op(*op, vs, values, &e.span)?;
