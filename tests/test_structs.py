@@ -260,6 +260,173 @@ def test_structs_in_c_memory_errors_and_what_stays_python(tmp_path):
             ps[0] = Point(x=1.0, y=2.0)
             return ps[0].x
     """, "struct_pointer_left")
-    assert b.counts() == (0, 2), b.describe()
-    assert "it moves a pointer to structs" in b.stderr and "it uses a struct in C memory whole" in b.stderr, b.describe()
+    # Moving a pointer to structs compiles (by whole structs, as in C).
+    assert b.counts() == (1, 1), b.describe()
+    assert "it uses a struct in C memory whole" in b.stderr, b.describe()
     assert nat.whole(2) == py.whole(2) == 1.0
+    assert nat.moved(3) == py.moved(3) == 2.0
+
+
+STRUCT_POINTERS = """
+import cython
+from cython.cimports.libc.stdlib import malloc, free
+
+Vec = cython.struct(x=cython.double, y=cython.double, tag=cython.short)
+Pair = cython.struct(a=cython.pointer(Vec), b=cython.p_void, k=cython.int)
+
+
+def arrow(n: cython.int) -> cython.double:
+    vs: cython.pointer(Vec) = cython.cast(cython.pointer(Vec), malloc(n * cython.sizeof(Vec)))
+    i: cython.int
+    for i in range(n):
+        vs[i].x = i * 0.5
+        vs[i].y = -i
+        vs[i].tag = i * 3
+    q: cython.pointer(Vec) = vs + 2
+    s: cython.double = q.x + q[0].y * 10 + (q - 1).x * 100 + q[1].tag * 1000
+    q.x += 7.25
+    s += vs[2].x + (q - vs) * 10000 + (vs + n - 1).tag
+    free(vs)
+    return s
+
+
+def fields_of_pointers(n: cython.int) -> cython.double:
+    vs: cython.pointer(Vec) = cython.cast(cython.pointer(Vec), malloc(2 * cython.sizeof(Vec)))
+    pr: cython.pointer(Pair) = cython.cast(cython.pointer(Pair), malloc(cython.sizeof(Pair)))
+    vs[0].x = n
+    vs[1].x = n * 2.5
+    pr.a = vs + 1
+    pr.b = vs
+    pr.k = 4
+    first: cython.pointer(Vec) = cython.cast(cython.pointer(Vec), pr.b)
+    r: cython.double = pr.a.x * 100 + first.x + pr.k + cython.sizeof(Pair) * 1000
+    if pr.a and pr.b != cython.NULL and pr.k > 0:
+        r += 0.5
+    pr.a = cython.NULL
+    if not pr.a or pr.k < 0:
+        r += 0.25
+    free(pr)
+    free(vs)
+    return r
+
+
+def through_address(n: cython.int) -> cython.double:
+    vs: cython.pointer(Vec) = cython.cast(cython.pointer(Vec), malloc(3 * cython.sizeof(Vec)))
+    px: cython.p_double = cython.address(vs[1].x)
+    py: cython.p_double = cython.address(vs.y)
+    pt: cython.p_short = cython.address(vs[2].tag)
+    px[0] = n * 1.5
+    py[0] = n - 1.0
+    pt[0] = n
+    v1: cython.pointer(Vec) = cython.address(vs[1])
+    r: cython.double = vs[1].x * 100 + vs[0].y + vs[2].tag * 10000 + v1.x
+    free(vs)
+    return r
+
+
+def void_slots(n: cython.int) -> cython.long:
+    slots: cython.pp_void = cython.cast(cython.pp_void, malloc(4 * cython.sizeof(cython.p_void)))
+    data: cython.p_long = cython.cast(cython.p_long, malloc(4 * cython.sizeof(cython.long)))
+    i: cython.int
+    for i in range(4):
+        data[i] = (i + 1) * n
+        slots[i] = data + (3 - i)
+    t: cython.long = 0
+    for i in range(4):
+        t = t * 10 + cython.cast(cython.p_long, slots[i])[0]
+    free(slots)
+    free(data)
+    return t
+"""
+
+
+def test_pointers_to_structs_match_the_shim(tmp_path):
+    """`p.x` (C's `p->x`), `p[0].x`, `(q - 1).x`, `pr.a.x` through a field
+    of pointer type, pointer fields (`void*` and `cython.pointer(S)`) stored
+    and loaded, struct pointer arithmetic, `void**` slots, pointers in
+    `and`/`or` conditions."""
+    b, py, nat = _both(tmp_path, STRUCT_POINTERS, "struct_ptrs")
+    assert b.counts() == (4, 0), b.describe()
+    for fn in ["arrow", "fields_of_pointers", "void_slots"]:
+        for n in (4, 5, 7, 40):
+            want, got = call(getattr(py, fn), (n,)), call(getattr(nat, fn), (n,))
+            assert want.ok and got.ok and same_value(want.value, got.value), (fn, n, want, got)
+    # Values Cython 3.3.1 computes for the same file (`cythonize -i -3`).
+    assert [nat.arrow(n) for n in (5, 7)] == [29051.25, 29057.25]
+    assert [nat.fields_of_pointers(n) for n in (3, 5, 7)] == [24757.75, 25259.75, 25761.75]
+    assert [nat.void_slots(n) for n in (3, 5, 7)] == [12963, 21605, 30247]
+
+
+def test_address_of_fields_in_c_memory_writes_through(tmp_path):
+    """`cython.address(ps[i].f)`/`cython.address(ps.f)`/`cython.address(ps[i])`
+    are addresses into the block, so stores through them land there, as in
+    Cython (the shim's `address` copies the value, so this compares with the
+    numbers Cython 3.3.1 gives)."""
+    b, py, nat = _both(tmp_path, STRUCT_POINTERS, "struct_ptrs_addr")
+    assert b.counts() == (4, 0), b.describe()
+    assert [nat.through_address(n) for n in (3, 5, 7)] == [30456.5, 50761.5, 71066.5]
+    assert nat.through_address(-2) == -2 * 1.5 * 100 - 3.0 - 20000 - 3.0
+
+
+def test_pointers_to_structs_do_not_leak(tmp_path):
+    import sys
+    from conftest import growth
+    b, py, nat = _both(tmp_path, STRUCT_POINTERS, "struct_ptrs_leak")
+    assert b.counts() == (4, 0), b.describe()
+    n = 6
+    assert sys.getrefcount(n) == sys.getrefcount(n)
+    assert growth(lambda: (nat.arrow(n), nat.fields_of_pointers(n), nat.void_slots(n))) < 50
+
+
+def test_the_linked_list_example(tmp_path):
+    import shutil
+    from conftest import ROOT
+    shutil.copy(ROOT / "examples" / "linked_list_c.py", tmp_path / "linked_list_c.py")
+    b = run_compiler(tmp_path / "linked_list_c.py", outdir=tmp_path / "out")
+    assert b.ok and b.counts() == (1, 0), b.describe()
+    py = import_source("linked_list_c_py", tmp_path / "linked_list_c.py")
+    nat = import_extension("linked_list_c", tmp_path / "out" / ("linked_list_c" + SUFFIX))
+    for args in [(0, 1), (1, 1), (1, 2), (7, 2), (10, 1), (100, 3), (1000, 3), (2000, 7), (-5, 2)]:
+        want, got = call(py.checksum, args), call(nat.checksum, args)
+        assert want.ok and got.ok and want.value == got.value, (args, want, got)
+    # What Cython 3.3.1 gives for the same file.
+    assert nat.checksum(1000, 3) == 774423990 and nat.checksum(7, 2) == 3000100
+    for bad in (0, -1):
+        want, got = call(py.checksum, (5, bad)), call(nat.checksum, (5, bad))
+        assert not want.ok and not got.ok and want.exc_type is got.exc_type is ValueError and want.message == got.message
+    from conftest import growth
+    assert growth(lambda: nat.checksum(50, 3)) < 50
+
+
+def test_struct_pointer_errors_are_located(tmp_path):
+    head = "import cython\nfrom cython.cimports.libc.stdlib import malloc, free\n\nNode = cython.struct(value=cython.int, next=cython.p_void)\nOther = cython.struct(a=cython.int)\n\n"
+    for name, body, message, at in [
+        ("no_field", "def f() -> cython.int:\n    p: cython.pointer(Node) = cython.cast(cython.pointer(Node), malloc(16))\n    return p.nope\n",
+         "struct `Node` has no field `nope`", ":9:12"),
+        ("mixed_diff", "def f() -> cython.long:\n    p: cython.pointer(Node) = cython.NULL\n    q: cython.pointer(Other) = cython.NULL\n    return p - q\n",
+         "cannot subtract a pointer to `Other` from a pointer to `Node`", ":10:12"),
+        ("times", "def f() -> cython.long:\n    p: cython.pointer(Node) = cython.NULL\n    q = p * 2\n    return 0\n",
+         "`*` is not defined on pointers to structs", ":9:9"),
+    ]:
+        path = tmp_path / (name + ".py")
+        path.write_text(head + body)
+        b = run_compiler(path, outdir=tmp_path / "out")
+        assert not b.ok, b.describe()
+        assert "error: " + message in b.stderr and name + ".py" + at in b.stderr, b.describe()
+
+
+def test_address_of_a_struct_local_stays_python(tmp_path):
+    b, py, nat = _both(tmp_path, """
+import cython
+
+Point = cython.struct(x=cython.double, y=cython.double)
+
+
+def addr(a: cython.double) -> cython.double:
+    p: Point = Point(x=a, y=a)
+    q: cython.pointer(Point) = cython.address(p)
+    return q.x
+""", "struct_addr_left")
+    assert b.counts() == (0, 1), b.describe()
+    assert "it takes the address of the struct `p`" in b.stderr, b.describe()
+    assert nat.addr(2.5) == py.addr(2.5) == 2.5

@@ -308,16 +308,42 @@ impl Lower<'_, '_> {
     }
 
     /// `ps[i].f` with `ps` a pointer to structs, or `ps.f` (C's `ps->f`,
-    /// `ps[0].f`): the pointer, the index and the field.
-    fn pointer_field(&self, e: &Expr) -> Option<(String, Expr, String)> {
+    /// `ps[0].f`): the pointer expression, the index and the field.
+    fn pointer_field(&self, e: &Expr) -> Option<(Expr, Expr, String)> {
         let ExprKind::Attribute { value, attr } = &e.kind else { return None };
-        let (base, index) = match &value.kind {
-            ExprKind::Subscript { value: base, index } => (&**base, (**index).clone()),
-            ExprKind::Name(_) => (&**value, Expr { kind: ExprKind::Int(Some(0)), span: value.span.clone() }),
-            _ => return None,
-        };
-        match &base.kind {
-            ExprKind::Name(n) if self.pointers.contains_key(n) => Some((n.clone(), index, attr.clone())),
+        if let ExprKind::Subscript { value: base, index } = &value.kind {
+            if self.pointee(base).is_some() {
+                return Some(((**base).clone(), (**index).clone(), attr.clone()));
+            }
+        }
+        self.pointee(value)?;
+        Some(((**value).clone(), Expr { kind: ExprKind::Int(Some(0)), span: value.span.clone() }, attr.clone()))
+    }
+
+    /// The struct an expression points to, with the `cython` module
+    /// expression its type was spelt with: a pointer local, `p + n`/`p - n`,
+    /// a field of type `cython.pointer(S)`, `cython.cast(cython.pointer(S), …)`,
+    /// `cython.address(ps[i])`.
+    fn pointee(&self, e: &Expr) -> Option<(String, Expr)> {
+        match &e.kind {
+            ExprKind::Name(n) => self.pointers.get(n).cloned(),
+            ExprKind::BinOp { left, op: syntax::BinOp::Add, right } => match (self.pointee(left), self.pointee(right)) {
+                (Some(p), None) | (None, Some(p)) => Some(p),
+                _ => None,
+            },
+            // `q - p` of two pointers is a count, not a pointer.
+            ExprKind::BinOp { left, op: syntax::BinOp::Sub, right } if self.pointee(right).is_none() => self.pointee(left),
+            ExprKind::Attribute { .. } => {
+                let (base, _, attr) = self.pointer_field(e)?;
+                let (s, _) = self.pointee(&base)?;
+                let (_, t) = self.fields(&s).iter().find(|(f, _)| *f == attr)?;
+                self.struct_pointer_type(t).ok().flatten()
+            }
+            ExprKind::Call { func, args, keywords } if keywords.is_empty() => match (self.cx.binding_of(func), args.as_slice()) {
+                (Some(Binding::CythonAttr(c)), [t, _]) if c == "cast" => self.struct_pointer_type(t).ok().flatten(),
+                (Some(Binding::CythonAttr(c)), [Expr { kind: ExprKind::Subscript { value, .. }, .. }]) if c == "address" => self.pointee(value),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -336,7 +362,7 @@ impl Lower<'_, '_> {
     /// `cython.cast(cython.pointer(T), ps + (cython.Py_ssize_t(i) * size + offset))[0]`.
     /// A pointer field is a `void*` there (`cython.pointer(cython.p_void)`),
     /// read cast to its type; as a target (`store`) it takes any pointer.
-    fn pointer_field_access(&self, p: &str, index: &Expr, field: &str, store: bool, sp: &syntax::Span) -> R<Expr> {
+    fn pointer_field_access(&self, p: &Expr, index: &Expr, field: &str, store: bool, sp: &syntax::Span) -> R<Expr> {
         let (addr, fty, is_ptr, m) = self.pointer_field_address(p, index, field, sp)?;
         let int0 = Expr { kind: ExprKind::Int(Some(0)), span: sp.clone() };
         let (cast_to, slot_ty) = if is_ptr {
@@ -355,13 +381,14 @@ impl Lower<'_, '_> {
     /// `ps + (cython.Py_ssize_t(i) * size + offsetof(S, f))`, the address of
     /// `ps[i].f` as a `char*`, with the field's type expression, whether it is
     /// a pointer, and the `cython` module expression.
-    fn pointer_field_address(&self, p: &str, index: &Expr, field: &str, sp: &syntax::Span) -> R<(Expr, Expr, bool, Expr)> {
-        let Some((s, m)) = self.pointers.get(p) else { return fallback(sp, "a pointer to a struct it cannot read") };
+    fn pointer_field_address(&self, p: &Expr, index: &Expr, field: &str, sp: &syntax::Span) -> R<(Expr, Expr, bool, Expr)> {
+        let Some((s, m)) = self.pointee(p) else { return fallback(sp, "a pointer to a struct it cannot read") };
+        let (s, m) = (&s, &m);
         let (size, fields) = self.layout(s, sp)?;
         let Some((_, offset, fty, is_ptr)) = fields.into_iter().find(|(f, _, _, _)| f == field) else {
             return error(
                 Diagnostic::error(sp.clone(), format!("struct `{s}` has no field `{field}`"))
-                    .with_label(format!("`{p}` points to `{s}`s"))
+                    .with_label(format!("`{}` points to `{s}`s", self.cx.source_text(&p.span)))
                     .with_hint(format!("its fields are {}", self.fields(s).iter().map(|(f, _)| format!("`{f}`")).collect::<Vec<_>>().join(", "))),
             );
         };
@@ -369,7 +396,7 @@ impl Lower<'_, '_> {
         let bin = |l: Expr, op, r: Expr| Expr { kind: ExprKind::BinOp { left: Box::new(l), op, right: Box::new(r) }, span: sp.clone() };
         let i = Self::call(Self::cython_name(m, "Py_ssize_t", sp), vec![self.expr(index)?], sp);
         let bytes = bin(bin(i, syntax::BinOp::Mul, int(size)), syntax::BinOp::Add, int(offset));
-        let moved = bin(name(p.to_string(), sp), syntax::BinOp::Add, bytes);
+        let moved = bin(self.expr(p)?, syntax::BinOp::Add, bytes);
         Ok((moved, fty, is_ptr, m.clone()))
     }
 
@@ -440,8 +467,8 @@ impl Lower<'_, '_> {
             StmtKind::AugAssign { target, op, value } if self.pointer_field(target).is_some() => {
                 // `ps[i].f op= v` as `ps[i].f = ps[i].f op v`: the same
                 // element, as `i` is a name or a literal.
-                let Some((_, index, _)) = self.pointer_field(target) else { return Ok(vec![]) };
-                if !matches!(index.kind, ExprKind::Name(_) | ExprKind::Int(_)) {
+                let Some((base, index, _)) = self.pointer_field(target) else { return Ok(vec![]) };
+                if !matches!(index.kind, ExprKind::Name(_) | ExprKind::Int(_)) || !matches!(base.kind, ExprKind::Name(_)) {
                     return fallback(&index.span, "it updates a field of a struct in C memory at a computed index in place");
                 }
                 let sum = Expr { kind: ExprKind::BinOp { left: Box::new(target.clone()), op: *op, right: Box::new(value.clone()) }, span: sp.clone() };
@@ -578,18 +605,10 @@ impl Lower<'_, '_> {
         }
     }
 
-    fn is_struct_pointer(&self, e: &Expr) -> bool {
-        matches!(&e.kind, ExprKind::Name(n) if self.pointers.contains_key(n))
-    }
-
     /// `ps + n`, `n + ps`, `ps - n` (moving by whole structs) and `q - p`
     /// (the structs between them) of pointers to structs, on their `char*`s.
     fn struct_pointer_arith(&self, left: &Expr, op: syntax::BinOp, right: &Expr, sp: &syntax::Span) -> R<Expr> {
-        let pointee = |x: &Expr| match &x.kind {
-            ExprKind::Name(n) => self.pointers.get(n).cloned(),
-            _ => None,
-        };
-        let (l, r) = (pointee(left), pointee(right));
+        let (l, r) = (self.pointee(left), self.pointee(right));
         let int = |v: i64| Expr { kind: ExprKind::Int(Some(i128::from(v))), span: sp.clone() };
         let bin = |l: Expr, op, r: Expr| Expr { kind: ExprKind::BinOp { left: Box::new(l), op, right: Box::new(r) }, span: sp.clone() };
         match (op, l, r) {
@@ -601,15 +620,15 @@ impl Lower<'_, '_> {
                     );
                 }
                 let (size, _) = self.layout(&a, sp)?;
-                let bytes = bin(left.clone(), op, right.clone());
+                let bytes = bin(self.expr(left)?, op, self.expr(right)?);
                 let ssize = Self::call(Self::cython_name(&m, "Py_ssize_t", sp), vec![bytes], sp);
                 Ok(bin(ssize, syntax::BinOp::FloorDiv, int(size)))
             }
             (syntax::BinOp::Add | syntax::BinOp::Sub, Some((s, m)), None) | (syntax::BinOp::Add, None, Some((s, m))) => {
-                let (ptr, n) = if self.is_struct_pointer(left) { (left, right) } else { (right, left) };
+                let (ptr, n) = if self.pointee(left).is_some() { (left, right) } else { (right, left) };
                 let (size, _) = self.layout(&s, sp)?;
                 let count = Self::call(Self::cython_name(&m, "Py_ssize_t", sp), vec![self.expr(n)?], sp);
-                Ok(bin(ptr.clone(), op, bin(count, syntax::BinOp::Mul, int(size))))
+                Ok(bin(self.expr(ptr)?, op, bin(count, syntax::BinOp::Mul, int(size))))
             }
             _ => error(
                 Diagnostic::error(sp.clone(), format!("`{}` is not defined on pointers to structs", op.symbol()))
@@ -628,7 +647,7 @@ impl Lower<'_, '_> {
             return Ok(Self::call(Self::cython_name(&m, "cast", sp), vec![ty, addr], sp));
         }
         if let ExprKind::Subscript { value, index } = &x.kind {
-            if self.is_struct_pointer(value) {
+            if self.pointee(value).is_some() {
                 let plus = syntax::BinOp::Add;
                 return self.struct_pointer_arith(value, plus, index, sp);
             }
@@ -657,10 +676,10 @@ impl Lower<'_, '_> {
             {
                 return self.address_of(func, &args[0], sp);
             }
-            ExprKind::Subscript { value, .. } if matches!(&value.kind, ExprKind::Name(n) if self.pointers.contains_key(n)) => {
+            ExprKind::Subscript { value, .. } if self.pointee(value).is_some() => {
                 return fallback(sp, "it uses a struct in C memory whole (only its fields are compiled natively yet)");
             }
-            ExprKind::BinOp { left, op, right } if [left, right].iter().any(|x| self.is_struct_pointer(x)) => {
+            ExprKind::BinOp { left, op, right } if [left, right].iter().any(|x| self.pointee(x).is_some()) => {
                 return self.struct_pointer_arith(left, *op, right, sp);
             }
             ExprKind::Call { func, args, keywords } if keywords.is_empty() && self.sized_struct(func, args).is_some() => {

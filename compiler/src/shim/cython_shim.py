@@ -474,7 +474,9 @@ class array(object):
 
 
 def address(obj):
-    return pointer(type(obj))([obj])
+    # A struct's address points to that very struct (`p.x` reads and writes it).
+    ctype = _getattr(_type_of(obj), "_ctype", None)
+    return pointer(ctype if ctype is not None else type(obj))([obj])
 
 
 def struct(**members):
