@@ -87,6 +87,16 @@ pub struct Function {
     pub chunk_in_axis: Option<(LocalId, LocalId, u8)>,
 }
 
+impl Function {
+    /// Whether Python code can call it: a C pointer in its signature (only
+    /// `@cfunc`s have one) makes it callable from compiled code only, as in
+    /// Cython; such a function has no wrapper and its `def` stays in the
+    /// residual Python for interpreted callers.
+    pub fn python_callable(&self) -> bool {
+        !(matches!(self.ret, Ty::Ptr(_)) || self.params.iter().any(|p| matches!(p.ty, Ty::Ptr(_))))
+    }
+}
+
 /// The module-dict name under which the module's `cython` shim is bound:
 /// `Module::python_source` reads the shim through it, and the module's exec
 /// function binds it before running that source.

@@ -185,7 +185,9 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     let mut functions = functions;
     let mut c_library_bindings = bind_c_library_natively(src, &ast.body, &mut functions);
     cimports::bind_natively(src, &ast.body, cimported, &mut functions, &mut c_library_bindings);
-    let compiled: HashMap<&str, bool> = functions.iter().map(|f| (f.name.as_str(), f.exported)).collect();
+    // A `@cfunc` taking or returning a C pointer has no wrapper: its `def`
+    // stays for the module's interpreted callers (which pass the shim's pointers).
+    let compiled: HashMap<&str, bool> = functions.iter().filter(|f| f.python_callable()).map(|f| (f.name.as_str(), f.exported)).collect();
     let python_source = residual::python_source(src, &ast.body, &compiled, cimported);
     for l in &left {
         let at = src.line_range(l.line).start + l.col as usize - 1;

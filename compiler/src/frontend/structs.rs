@@ -66,14 +66,32 @@ struct Local {
 /// `f` with its struct locals replaced by their fields, or `None` when it
 /// names no struct type (it is then compiled exactly as before).
 pub(crate) fn lower_function(cx: &ModuleCx, structs: &HashMap<String, StructDef>, f: &FunctionDef) -> Option<R<FunctionDef>> {
-    if structs.is_empty() || !f.body.iter().any(|s| mentions(s, structs)) {
+    let mut in_signature = false;
+    for a in f.params.iter().filter_map(|p| p.annotation.as_ref()).chain(&f.returns) {
+        walk_expr(a, &mut |x| in_signature |= matches!(&x.kind, ExprKind::Name(n) if structs.contains_key(n)));
+    }
+    if structs.is_empty() || !(in_signature || f.body.iter().any(|s| mentions(s, structs))) {
         return None;
     }
     let mut lw = Lower { cx, structs, locals: HashMap::new(), pointers: HashMap::new() };
     Some((|| {
+        // Parameters and results that point to structs (`@cfunc`s only:
+        // Python cannot pass a pointer) are `char*`s like pointer locals.
+        let mut params = f.params.clone();
+        for p in &mut params {
+            let Some(a) = &p.annotation else { continue };
+            if let Some(pointee) = lw.struct_pointer_type(a)? {
+                lw.pointers.insert(p.name.clone(), pointee);
+                p.annotation = Some(lw.expr(a)?);
+            }
+        }
+        let returns = match &f.returns {
+            Some(r) if lw.struct_pointer_type(r)?.is_some() => Some(lw.expr(r)?),
+            other => other.clone(),
+        };
         lw.find_locals(&f.body)?;
         let body = lw.block(&f.body)?;
-        Ok(FunctionDef { body, ..f.clone() })
+        Ok(FunctionDef { body, params, returns, ..f.clone() })
     })())
 }
 

@@ -117,8 +117,9 @@ pub(crate) fn emit_module_glue(
 ) -> R<DataId> {
     // `@cfunc`s get a wrapper too: the module's interpreted functions call
     // them by name, as they would the plain functions of CPython + the shim.
-    // Outlined `prange` bodies are only called by their loops.
-    let exported: Vec<&Function> = m.functions.iter().filter(|f| f.outlined_from.is_none()).collect();
+    // Outlined `prange` bodies are only called by their loops, `@cfunc`s
+    // with C pointers in their signatures only by compiled code.
+    let exported: Vec<&Function> = m.functions.iter().filter(|f| f.outlined_from.is_none() && f.python_callable()).collect();
 
     let written = views::written_views(m);
     let facts = wrapper::Facts { m, py_minor, recursive, written: &written };

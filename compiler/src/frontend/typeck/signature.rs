@@ -124,8 +124,8 @@ impl<'a> Candidate<'a> {
         if matches!(c.declared_ret, Some(Ty::View(_))) {
             return fallback(span, "it returns a memoryview (only parameters are compiled)");
         }
-        if matches!(c.declared_ret, Some(Ty::Ptr(_))) || c.params.iter().any(|p| matches!(p.ty, Ty::Ptr(_))) {
-            return fallback(span, "it takes or returns a C pointer (only pointer locals are compiled natively yet)");
+        if c.exported && (matches!(c.declared_ret, Some(Ty::Ptr(_))) || c.params.iter().any(|p| matches!(p.ty, Ty::Ptr(_)))) {
+            return fallback(span, "it takes or returns a C pointer, which Python cannot pass (only a `@cython.cfunc` can, called from compiled code)");
         }
         if let Some(Stmt { kind: StmtKind::Expr(Expr { kind: ExprKind::Str(doc), .. }), .. }) = def.body.first() {
             c.doc = Some(doc.clone());

@@ -340,7 +340,11 @@ impl<'c, 'a> Checker<'c, 'a> {
             Some(e) => Some(self.expr(e)?),
         };
         if let Some(v @ hir::Expr { ty: Ty::Ptr(_), .. }) = &v {
-            return fallback(span, format!("it returns a C pointer ({})", v.ty));
+            // Only a `@cfunc` declared to return a pointer returns one (no
+            // Python caller could take it).
+            if self.me.exported || !matches!(self.me.declared_ret, Some(Ty::Ptr(_))) {
+                return fallback(span, format!("it returns a C pointer ({})", v.ty));
+            }
         }
         let seen = v.as_ref().map_or(Ty::Void, |v| v.ty);
         self.ret_seen = Some(match self.ret_seen {
