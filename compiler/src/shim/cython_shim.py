@@ -246,7 +246,10 @@ class _Pointer(object):
         else:
             raise ValueError("cannot make a pointer from %r" % (value,))
         if _isinstance(base, _StructType):
-            # A block's zeroed bytes seen as structs: empty ones.
+            # A block's zeroed bytes seen as structs: empty ones, as many as
+            # whole structs fit in the bytes.
+            if items and not _isinstance(items[0], _StructInstanceBase):
+                items = items[:_max(1, _len(items) // _max(1, sizeof(base)))]
             self._items = [v if _isinstance(v, _StructInstanceBase) else base() for v in items]
         else:
             self._items = [cast(base, v) for v in items]
@@ -356,13 +359,27 @@ class _StructType(CythonType):
         self.is_union = is_union
 
     def __call__(self, *args, **kwargs):
-        members = self.members
         is_union = self.is_union
         if args:
             if _len(args) != 1 or kwargs:
                 raise ValueError("Cannot accept keyword arguments when casting.")
             src = args[0]
             kwargs = dict(src) if _isinstance(src, dict) else dict(vars(src))
+        inst = self._instance_class()()
+        if is_union and _len(kwargs) > 1:
+            raise AttributeError("Union can only store one field at a time.")
+        for key, value in kwargs.items():
+            setattr(inst, key, value)
+        return inst
+
+    def _instance_class(self):
+        """The class of this struct type's values, made once (a block of C
+        memory seen as structs makes many)."""
+        cls = self.__dict__.get("_instances")
+        if cls is not None:
+            return cls
+        members = self.members
+        is_union = self.is_union
 
         class _StructInstance(_StructInstanceBase):
             __slots__ = ("_data",)
@@ -387,12 +404,8 @@ class _StructType(CythonType):
                     data.clear()
                 data[key] = cast(members[key], value)
 
-        inst = _StructInstance()
-        if is_union and _len(kwargs) > 1:
-            raise AttributeError("Union can only store one field at a time.")
-        for key, value in kwargs.items():
-            setattr(inst, key, value)
-        return inst
+        self._instances = _StructInstance
+        return _StructInstance
 
     def __repr__(self):
         return "%s(%s)" % ("union" if self.is_union else "struct",
