@@ -67,9 +67,9 @@ def drop_multiples(head: cython.pointer(Node), k: cython.long) -> cython.pointer
 
 
 @cython.cfunc
-def free_list(head: cython.pointer(Node)) -> cython.int:
+def free_list(head: cython.pointer(Node)) -> cython.long:
     """Frees every node; how many there were."""
-    count: cython.int = 0
+    count: cython.long = 0
     nxt: cython.pointer(Node)
     while head:
         nxt = following(head)
