@@ -215,7 +215,7 @@ def addr(x: cython.double) -> cython.double:
 """, "pointers_left")
     assert b.counts() == (0, 3), b.describe()
     for reason in ["it takes or returns a C pointer",
-                   "it returns a C pointer (double*)", "`cython.address` is not compiled natively yet"]:
+                   "it returns a C pointer (double*)", "`cython.address` of the local `x` is not compiled natively yet"]:
         assert reason in b.stderr, b.describe()
     assert nat.addr(2.5) == py.addr(2.5) == 2.5
 
@@ -325,3 +325,81 @@ def test_pointer_argument_errors_are_located(tmp_path):
         b = _build(tmp_path, name, HEAD + "\n\n" + body)
         assert not b.ok, b.describe()
         assert "error: " + message in b.stderr and name + ".py" + at in b.stderr, b.describe()
+
+
+ADDRESSES = """
+import cython
+from cython.cimports.libc.string import memset
+
+
+@cython.cfunc
+def bump(p: cython.p_double, n: cython.int) -> cython.void:
+    i: cython.int
+    for i in range(n):
+        p[i] += 1.0
+
+
+def in_array(n: cython.int) -> cython.double:
+    a: cython.double[8]
+    i: cython.int
+    for i in range(8):
+        a[i] = i * 0.5
+    bump(cython.address(a[2]), n)
+    q: cython.p_double = cython.address(a[0])
+    q[7] = 100.0
+    s: cython.double = 0.0
+    for i in range(8):
+        s += a[i]
+    return s
+
+
+def in_view(m: cython.double[:, ::1], r: cython.int) -> cython.double:
+    p: cython.p_double = cython.address(m[r, 0])
+    bump(p, m.shape[1])
+    memset(cython.address(m[0, 0]), 0, cython.sizeof(cython.double))
+    return m[r, 0] + m[r, m.shape[1] - 1]
+
+
+def ints(v: cython.int[:]) -> cython.long:
+    p = cython.address(v[1])
+    p[0] = -7
+    return v[0] + v[1] * 10
+
+
+def of_local(x: cython.double) -> cython.double:
+    p: cython.p_double = cython.address(x)
+    return p[0]
+"""
+
+
+def test_address_of_view_and_c_array_elements(tmp_path):
+    """`cython.address(a[i])` of a C array, memoryview (any dimension) or
+    element is a pointer into that memory: stores through it (directly, in
+    a cfunc, by `memset`) land there, the index is checked as an element
+    access is, and the buffer must be writable. The numbers are those
+    Cython 3.3.1 gives for the same file (the shim's `address` copies)."""
+    import array
+    import numpy as np
+    b = _build(tmp_path, "addr_mod", ADDRESSES)
+    assert b.ok and b.counts() == (4, 1), b.describe()
+    assert "`cython.address` of the local `x` is not compiled natively yet" in b.stderr, b.describe()
+    nat = import_extension("addr_mod", tmp_path / "out" / ("addr_mod" + SUFFIX))
+    assert (nat.in_array(3), nat.in_array(0)) == (113.5, 110.5)
+    m = np.arange(12.0).reshape(3, 4)
+    assert nat.in_view(m, 1) == 13.0
+    assert m.tolist() == [[0.0, 1.0, 2.0, 3.0], [5.0, 6.0, 7.0, 8.0], [8.0, 9.0, 10.0, 11.0]]
+    v = array.array("i", [5, 6, 7])
+    assert nat.ints(v) == -65 and list(v) == [5, -7, 7]
+    got = call(nat.in_view, (m, 5))
+    assert not got.ok and got.exc_type is IndexError and got.message == "Out of bounds on buffer access (axis 0)"
+    ro = np.arange(12.0).reshape(3, 4)
+    ro.setflags(write=False)
+    got = call(nat.in_view, (ro, 0))
+    assert not got.ok and got.exc_type is ValueError and "read-only" in got.message
+    assert ro.tolist() == np.arange(12.0).reshape(3, 4).tolist()
+    assert nat.of_local(2.5) == 2.5
+    import sys
+    from conftest import growth
+    before = sys.getrefcount(m)
+    assert growth(lambda: (nat.in_view(m, 2), call(nat.in_view, (m, 9)), nat.ints(v))) < 50
+    assert sys.getrefcount(m) == before

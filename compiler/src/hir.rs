@@ -452,6 +452,10 @@ pub enum ExprKind {
     /// axes whose index `opt::facts` proved to lie in `[0, shape)` (no
     /// wrap-around, no check).
     Index { view: LocalId, indices: Vec<Expr>, in_bounds: Vec<u8> },
+    /// `cython.address(view[i, j])`: the element's address (type
+    /// `Ty::Ptr(elem)`), the index checked as the `Index` inside (always an
+    /// `Index`) says.
+    ElemAddr(Box<Expr>),
     /// `view.shape[axis]` or `view.strides[axis]` (Py_ssize_t).
     ViewDim { view: LocalId, dim: Dim, axis: u8 },
     /// `view[1:-1, j]`: a new view of the same memory (type `Ty::View`), one
@@ -597,6 +601,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
     match &e.kind {
         ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView | ExprKind::ThreadId| ExprKind::ObjConst(_) => {}
         ExprKind::Index { indices, .. } => indices.iter().for_each(|x| visit_expr(x, f)),
+        ExprKind::ElemAddr(x) => visit_expr(x, f),
         ExprKind::SliceView { axes, .. } => {
             for a in axes {
                 match a {
@@ -635,6 +640,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
     match &mut e.kind {
         ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::ViewDim { .. } | ExprKind::ViewIsNone(_) | ExprKind::NoneView | ExprKind::ThreadId| ExprKind::ObjConst(_) => {}
         ExprKind::Index { indices, .. } => indices.iter_mut().for_each(|x| visit_expr_mut(x, f)),
+        ExprKind::ElemAddr(x) => visit_expr_mut(x, f),
         ExprKind::SliceView { axes, .. } => {
             for a in axes {
                 match a {
@@ -912,6 +918,7 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::BitCount(x) => format!("{}.bit_count()", d(x)),
         ExprKind::RoundDigits(x, n) => format!("round({}, {})", d(x), d(n)),
         ExprKind::Index { view, indices, in_bounds } => format!("{}[{}]", f.locals[view.0 as usize].name, dump_indices(module, f, indices, in_bounds)),
+        ExprKind::ElemAddr(x) => format!("&{}", d(x)),
         ExprKind::ViewDim { view, dim, axis } => {
             let what = if *dim == Dim::Shape { "shape" } else { "strides" };
             format!("{}.{what}[{axis}]", f.locals[view.0 as usize].name)

@@ -151,8 +151,10 @@ pub enum BodyOp {
     /// (data pointer, shape, strides) are the locals `view`: negative
     /// indices wrap and indices are bounds-checked as the directives and
     /// `in_bounds` say (`checked`: some axis is); the last axis scales by a
-    /// constant when the view is C-contiguous or `unit_stride`.
-    Load { view: Vec<Local>, ty: ViewTy, indices: Vec<Local>, in_bounds: Vec<u8>, unit_stride: bool, checked: bool, elem: Ty },
+    /// constant when the view is C-contiguous or `unit_stride`. `address`:
+    /// the element's address (`cython.address(view[i])`, `elem` a pointer
+    /// type), not its value.
+    Load { view: Vec<Local>, ty: ViewTy, indices: Vec<Local>, in_bounds: Vec<u8>, unit_stride: bool, checked: bool, elem: Ty, address: bool },
     /// Stores `value` at `indices` (as `Load`; `check`: unless a load of
     /// this very element checked the indices).
     Store { view: Vec<Local>, ty: ViewTy, indices: Vec<Local>, value: Local, in_bounds: Vec<u8>, unit_stride: bool, check: bool, checked: bool },
@@ -410,7 +412,9 @@ impl BodyOp {
             StepCounter { c, k, .. } => format!("step_counter {c}, {k}"),
             CounterCmp { op, a, b, unsigned } => format!("{op:?}{} {a}, {b}", if *unsigned { "[unsigned]" } else { "" }),
             CArray { ty, dims } => format!("c_array[{}] {dims:?}", Ty::View(*ty)),
-            Load { view, indices, in_bounds, unit_stride, checked, .. } => format!("load {}[{}]{}", view[0], list(indices), access_notes(in_bounds, *unit_stride, *checked)),
+            Load { view, indices, in_bounds, unit_stride, checked, address, .. } => {
+                format!("{} {}[{}]{}", if *address { "address of" } else { "load" }, view[0], list(indices), access_notes(in_bounds, *unit_stride, *checked))
+            }
             Store { view, indices, value, in_bounds, unit_stride, checked, .. } => {
                 format!("store {}[{}] = {value}{}", view[0], list(indices), access_notes(in_bounds, *unit_stride, *checked))
             }

@@ -557,6 +557,9 @@ fn emit_loop_or_view(o: &mut OpCx, op: &BodyOp, a: &[Value], view: Option<&ViewV
             }
             vec![]
         }
+        Load { ty, indices, in_bounds, unit_stride, address: true, .. } => {
+            vec![o.element_address(*ty, addressed()?, *unit_stride, a[..indices.len()].to_vec(), in_bounds, true)?]
+        }
         Load { ty, indices, in_bounds, unit_stride, elem, .. } => {
             let t = clif_type(*elem).ok_or("an element without a machine type")?;
             vec![o.load_element(*ty, addressed()?, *unit_stride, a[..indices.len()].to_vec(), in_bounds, t)?]

@@ -1,5 +1,6 @@
 //! Which memoryview parameters the code writes through (directly, through a
-//! view sliced from them, or by passing them to a function that does): their
+//! view sliced from them, by passing them to a function that does, or by
+//! taking an element's address, which C code may store through): their
 //! wrappers ask for a writable buffer.
 
 use crate::hir::{self, FuncId, Function};
@@ -72,6 +73,11 @@ fn visit_stores_and_calls(body: &[hir::Stmt], f: &mut impl FnMut(ViewUse)) {
     });
     hir::visit_stmt_exprs(body, &mut |e| {
         hir::visit_expr(e, &mut |x| {
+            if let hir::ExprKind::ElemAddr(elem) = &x.kind {
+                if let hir::ExprKind::Index { view, .. } = &elem.kind {
+                    f(ViewUse::Store(*view))
+                }
+            }
             if let hir::ExprKind::Call(callee, args) = &x.kind {
                 for (k, a) in args.iter().enumerate() {
                     match (&a.kind, a.ty) {

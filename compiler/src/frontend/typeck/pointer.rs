@@ -184,6 +184,31 @@ impl Checker<'_, '_> {
         hir::Expr { kind: H::Binary(hir::ArithOp::FloorDiv, Box::new(bytes), Box::new(size)), ty: ss }
     }
 
+    /// `cython.address(view[i, j])` of a memoryview or C array element: a
+    /// typed pointer to it (the index checked as an element access is).
+    /// Of a local it stays Python (locals live in registers).
+    fn address(&mut self, e: &Expr, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        let ([x], true) = (args, keywords.is_empty()) else {
+            return error(Diagnostic::error(e.span.clone(), "cython.address takes one argument").with_label("wrong arguments"));
+        };
+        if let ExprKind::Subscript { value, .. } = &x.kind {
+            if self.view_local(value).is_some() {
+                let v = self.expr(x)?;
+                return match (&v.kind, Elem::of(v.ty)) {
+                    (H::Index { .. }, Some(elem)) if elem != Elem::Bool => Ok(hir::Expr { kind: H::ElemAddr(Box::new(v)), ty: Ty::Ptr(Some(elem)) }),
+                    (H::Index { .. }, _) => fallback(&e.span, format!("it takes the address of a {} element (pointers to it are not compiled natively yet)", v.ty)),
+                    _ => fallback(&e.span, "it takes the address of a slice"),
+                };
+            }
+        }
+        if let ExprKind::Name(n) = &x.kind {
+            if self.local_names.contains(n) {
+                return fallback(&e.span, format!("`cython.address` of the local `{n}` is not compiled natively yet (only of elements of memoryviews, C arrays and C memory)"));
+            }
+        }
+        fallback(&e.span, format!("it takes the address of `{}`", self.cx.source_text(&x.span)))
+    }
+
     /// `cython.NULL`.
     pub(super) fn null() -> hir::Expr {
         hir::Expr::konst(Const::Int(0), Ty::Ptr(None))
@@ -231,7 +256,7 @@ impl Checker<'_, '_> {
                 };
                 Ok(Some(hir::Expr::konst(Const::Int(bytes), size_t())))
             }
-            "address" => fallback(&e.span, "`cython.address` is not compiled natively yet"),
+            "address" => self.address(e, args, keywords).map(Some),
             "cast" if args.len() == 2 && keywords.is_empty() => {
                 let to = self.cx.resolve_type(&args[0])?;
                 let from_pointer = matches!(&args[1].kind, ExprKind::Name(n) if self.local_names.contains(n) && matches!(self.local_ty(n), Some(Ty::Ptr(_))));

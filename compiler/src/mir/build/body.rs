@@ -813,7 +813,11 @@ impl BodyBuilder<'_, '_> {
                 let vn = self.expr(n)?;
                 self.value(ty, BodyOp::RoundDigits { x: vx, n: vn })
             }
-            ExprKind::Index { view, indices, in_bounds } => self.load(*view, indices, in_bounds, ty)?,
+            ExprKind::Index { view, indices, in_bounds } => self.load(*view, indices, in_bounds, ty, false)?,
+            ExprKind::ElemAddr(x) => {
+                let ExprKind::Index { view, indices, in_bounds } = &x.kind else { return Err("an address of something other than an element reached the back end".into()) };
+                self.load(*view, indices, in_bounds, ty, true)?
+            }
             ExprKind::ViewDim { view, dim, axis } => self.view_dim(*view, *dim, *axis, ty)?,
             ExprKind::ViewIsNone(view) => self.view_is_none(*view)?,
             ExprKind::Compare { operands, ops } => self.compare_chain(operands, ops)?,

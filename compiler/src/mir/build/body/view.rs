@@ -124,9 +124,10 @@ impl BodyBuilder<'_, '_> {
         Ok(Element { ty, view: self.parts(view)?, indices: idx, unit_stride: self.fr.unit_stride.contains(&view), checked })
     }
 
-    pub(super) fn load(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], elem: Ty) -> B<Local> {
+    /// The element at `indices`, or (`address`, `elem` a pointer type) its address.
+    pub(super) fn load(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], elem: Ty, address: bool) -> B<Local> {
         let Element { ty, view, indices, unit_stride, checked } = self.element(view, indices, in_bounds, true)?;
-        Ok(self.value(elem, BodyOp::Load { view, ty, indices, in_bounds: in_bounds.to_vec(), unit_stride, checked, elem }))
+        Ok(self.value(elem, BodyOp::Load { view, ty, indices, in_bounds: in_bounds.to_vec(), unit_stride, checked, elem, address }))
     }
 
     pub(super) fn store(&mut self, view: LocalId, indices: &[Expr], value: &Expr, in_bounds: &[u8], checked_by_load: bool) -> B<()> {
