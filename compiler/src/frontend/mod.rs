@@ -4,6 +4,7 @@
 //! produces the Python source that stays interpreted. Reads only `syntax`
 //! (our AST) and produces only `hir`.
 
+mod addressed;
 mod annotation;
 pub mod cimports;
 mod pxd;
@@ -127,7 +128,17 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     let structs = structs::module_structs(&cx, &ast.body);
     let lowered: HashMap<&str, Result<syntax::FunctionDef, Problem>> = defs
         .iter()
-        .filter_map(|(name, list)| Some((name.as_str(), structs::lower_function(&cx, &structs, list.last()?.0)?)))
+        .filter_map(|(name, list)| {
+            let f = list.last()?.0;
+            // Structs first (their fields become locals), then the locals
+            // whose address is taken.
+            let lowered = match structs::lower_function(&cx, &structs, f) {
+                Some(Ok(g)) => addressed::lower_function(&cx, &g).unwrap_or(Ok(g)),
+                Some(Err(p)) => Err(p),
+                None => addressed::lower_function(&cx, f)?,
+            };
+            Some((name.as_str(), lowered))
+        })
         .collect();
     let bound_elsewhere = names_bound_outside_defs(&ast.body);
     let mut left: Vec<hir::LeftToPython> = vec![];

@@ -103,7 +103,8 @@ fn mentions(s: &Stmt, structs: &HashMap<String, StructDef>) -> bool {
     found
 }
 
-fn walk_stmt_exprs(s: &Stmt, f: &mut dyn FnMut(&Expr)) {
+/// Every expression of a statement (nested blocks too), outermost first.
+pub(super) fn walk_stmt_exprs(s: &Stmt, f: &mut dyn FnMut(&Expr)) {
     match &s.kind {
         StmtKind::Return(Some(e)) | StmtKind::Expr(e) => f(e),
         StmtKind::Assign { targets, value } => targets.iter().chain([value]).for_each(f),
@@ -129,12 +130,16 @@ fn walk_stmt_exprs(s: &Stmt, f: &mut dyn FnMut(&Expr)) {
     }
 }
 
-fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+/// Pre-order walk over an expression's syntax tree.
+pub(super) fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
     match &e.kind {
         ExprKind::BinOp { left, right, .. } => [left, right].into_iter().for_each(|x| walk_expr(x, f)),
         ExprKind::UnaryOp { operand, .. } | ExprKind::Starred(operand) => walk_expr(operand, f),
-        ExprKind::BoolOp { values, .. } | ExprKind::Tuple(values) => values.iter().for_each(|x| walk_expr(x, f)),
+        ExprKind::BoolOp { values, .. } | ExprKind::Tuple(values) | ExprKind::List(values) | ExprKind::Set(values) => {
+            values.iter().for_each(|x| walk_expr(x, f))
+        }
+        ExprKind::Dict(pairs) => pairs.iter().for_each(|(k, v)| [k, v].into_iter().for_each(|x| walk_expr(x, f))),
         ExprKind::Compare { left, comparators, .. } => std::iter::once(&**left).chain(comparators).for_each(|x| walk_expr(x, f)),
         ExprKind::Call { func, args, keywords } => {
             walk_expr(func, f);
