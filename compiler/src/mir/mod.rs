@@ -82,7 +82,8 @@ pub enum OpKind {
     TupleItems { tuple: Local },
     /// Calls the function's argument binder (`helpers[slot]`) with the
     /// vectorcall arguments; a new tuple of the bound arguments.
-    CallBinder { slot: usize, args: Local, nargs: Local, kwnames: Local },
+    /// `bound`: a method's `self`, passed first (the binder bound to it).
+    CallBinder { slot: usize, args: Local, nargs: Local, kwnames: Local, bound: Option<Local> },
     /// Calls the wrapper's binder path (a function of its own) with the
     /// wrapper's arguments.
     CallBinderPath { args: Vec<Local> },
@@ -288,7 +289,7 @@ impl Op {
         match &self.kind {
             ArgItem { argv, .. } => vec![*argv],
             TupleItems { tuple } => vec![*tuple],
-            CallBinder { args, nargs, kwnames, .. } => vec![*args, *nargs, *kwnames],
+            CallBinder { args, nargs, kwnames, bound, .. } => [*args, *nargs, *kwnames].into_iter().chain(*bound).collect(),
             CallBinderPath { args } | CallC { args, .. } | CallHelper { args, .. } => args.clone(),
             Unbox { obj, .. } | AcquireBuffer { obj, .. } | IncRef { obj } | DecRef { obj, .. } => vec![*obj],
             ReadVar { var: v } | Assign { src: v } | Borrow { var: v } | CheckAssigned { var: v, .. } => vec![*v],

@@ -4,6 +4,7 @@
 //! (and, in turn, their callers).
 
 mod call;
+mod cclass;
 mod convert;
 mod expr;
 mod extern_c;
@@ -159,7 +160,7 @@ fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
     use hir::ExprKind as H;
     match k {
         H::Call(_, args) => args.iter().collect(),
-        H::Convert(x) | H::Truthy(x) | H::ObjUnary(_, x) => vec![&**x],
+        H::Convert(x) | H::Truthy(x) | H::ObjUnary(_, x) | H::ObjectData(x) => vec![&**x],
         H::ObjBinary { a, b, .. } | H::ObjCompare(_, a, b) | H::ObjIs(a, b) | H::ObjContains { item: a, container: b } => vec![&**a, &**b],
         H::ObjOp { operands, .. } => operands.iter().collect(),
         _ => vec![],

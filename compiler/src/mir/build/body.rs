@@ -786,6 +786,10 @@ impl BodyBuilder<'_, '_> {
                 let i = self.expr(offset)?;
                 self.value(ty, BodyOp::PtrOffset { ptr: p, index: i, elem: elem.ty(), negate: *negate })
             }
+            ExprKind::ObjectData(obj) => {
+                let o = self.expr(obj)?;
+                self.value(ty, BodyOp::ObjectData { obj: o })
+            }
             ExprKind::MinMax { is_max, args } => {
                 let (first, rest) = args.split_first().ok_or("min/max without arguments reached the back end".to_string())?;
                 let mut acc = self.expr(first)?;
