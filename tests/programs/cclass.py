@@ -1,0 +1,93 @@
+"""Extension types (issue 13, first slice): @cython.cclass classes with C
+number fields, a compiled __init__ and def methods."""
+import cython
+
+
+@cython.cclass
+class Point:
+    """A point of the plane."""
+    x: cython.double
+    y: cython.double
+    hits = cython.declare(cython.int, visibility='public')
+    total = cython.declare(cython.double, visibility='readonly')
+
+    def __init__(self, x: cython.double, y: cython.double):
+        self.x = x
+        self.y = y
+        self.hits = 0
+        self.total = x + y
+
+    def norm2(self) -> cython.double:
+        self.hits += 1
+        return self.x * self.x + self.y * self.y
+
+    def move(self, dx: cython.double, dy: cython.double = 1.0):
+        self.x += dx
+        self.y += dy
+        self.total = self.x + self.y
+
+    def coords(self):
+        return (self.x, self.y)
+
+    def scaled(self, k):
+        return Point(self.x * k, self.y * k)
+
+
+@cython.cclass
+class Counter:
+    count: cython.long
+    small = cython.declare(cython.short, visibility='public')
+    flag = cython.declare(cython.bint, visibility='public')
+    ratio = cython.declare(cython.float, visibility='public')
+
+    def __init__(self):
+        self.count = 0
+        self.small = 0
+        self.flag = False
+        self.ratio = 0.0
+
+    def bump(self, by: cython.long) -> cython.long:
+        self.count += by
+        self.flag = self.count > 10
+        return self.count
+
+
+@cython.cclass
+class Blank:
+    """No __init__: C fields start at zero, as in Cython."""
+    v = cython.declare(cython.longlong, visibility='public')
+
+
+@cython.cclass
+class Named:
+    name: object
+
+    def __init__(self, name):
+        self.name = name
+
+    def greet(self):
+        return "hello " + self.name
+
+
+def walk(x, y, steps: cython.int):
+    p = Point(x, y)
+    s = 0.0
+    for i in range(steps):
+        p.move(0.5)
+        s += p.norm2()
+    return (s, p.coords(), p.hits, p.total)
+
+
+def count_to(n: cython.long):
+    c = Counter()
+    for i in range(n):
+        c.bump(i)
+    return (c.bump(0), c.flag, c.small, c.ratio)
+
+
+def greet(name):
+    return Named(name).greet()
+
+
+def scaled(x, y, k):
+    return Point(x, y).scaled(k).coords()
