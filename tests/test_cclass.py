@@ -157,3 +157,30 @@ def test_not_picklable_yet(m):
     # No auto-pickling in this slice: CPython's own refusal, never garbage.
     with pytest.raises((TypeError, pickle.PicklingError)):
         pickle.loads(pickle.dumps(m.native.Point(1.0, 2.0)))
+
+
+TYPED_USE = '''
+import cython
+
+@cython.cclass
+class Cell:
+    v: cython.double
+
+    def __init__(self, v: cython.double):
+        self.v = v
+
+    def get(self) -> cython.double:
+        return self.v
+
+def read(c: Cell) -> cython.double:
+    return c.v + c.get()
+'''
+
+
+def test_class_used_as_a_type_stays_python(pyc):
+    # `c: Cell` is not compiled yet: `read` stays Python and would need the
+    # private field, so the class stays a Python class as a whole.
+    m = pyc.pair(TYPED_USE)
+    assert isinstance(m.native.Cell.__dict__["get"], types.FunctionType)
+    assert "`Cell` is used as a type by `read`" in m.build.stderr
+    m.assert_same("read", [(m.native.Cell(1.5),), (m.native.Cell(-2.0),)], native=False, exact=True)

@@ -119,6 +119,12 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline) -> Result<Plan<'a>, (
     Ok(Plan { outline: c, layout, doc, methods })
 }
 
+/// Whether a fallback reason quotes the class's name (in a backticked
+/// piece of code, as a whole identifier).
+pub(crate) fn names_class(reason: &str, class: &str) -> bool {
+    reason.split('`').skip(1).step_by(2).any(|code| code.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == class))
+}
+
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }

@@ -230,6 +230,20 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
                 Some((k, span.clone(), format!("method `{m}` stays Python ({why})")))
             })
         });
+        // A function that stays Python because it types a variable as the
+        // class would read private fields Cython reads natively: the class
+        // stays Python too (its fields are then plain attributes).
+        let missing = missing.or_else(|| {
+            plans.iter().enumerate().find_map(|(k, p)| {
+                let l = left.iter().find(|l| l.kind == "function" && cclass::names_class(&l.reason, &p.layout.name))?;
+                let at = cx.src.line_range(l.line).start + l.col as usize - 1;
+                let reason = format!(
+                    "`{}` is used as a type by `{}` (line {}), and variables typed as an extension type are not compiled yet",
+                    p.layout.name, l.function, l.line
+                );
+                Some((k, at..at + 1, reason))
+            })
+        });
         match missing {
             None => break functions,
             Some((k, span, reason)) => {
