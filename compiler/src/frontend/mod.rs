@@ -409,7 +409,10 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
 /// A `@cython.cclass` left to Python as a whole (the shim makes it a plain
 /// class), with the located reason; its methods say so too.
 fn class_stays_python(cx: &ModuleCx, c: &syntax::ClassOutline, at: &Span, reason: &str, left: &mut Vec<hir::LeftToPython>) {
-    let (line, col) = cx.src.line_col(at.start);
+    // Reported at the class statement, naming the line of the cause.
+    let (line, col) = cx.src.line_col(c.span.start);
+    let cause = cx.src.line_of(at.start);
+    let reason = if cause == line || reason.contains(&format!("(line {cause})")) { reason.to_string() } else { format!("{reason} (line {cause})") };
     left.push(hir::LeftToPython { kind: "class", function: c.name.clone(), line, col, reason: format!("`@cython.cclass` stays a Python class: {reason}") });
     for (name, span) in &c.methods {
         let (line, col) = cx.src.line_col(span.start);
