@@ -32,7 +32,7 @@ def test_classes_are_extension_types(m):
 
 def test_class_with_object_field_stays_python(m):
     assert isinstance(m.native.Named.__dict__["greet"], types.FunctionType)
-    assert "attribute `name` is `object`" in m.build.stderr
+    assert "attribute `name` is `str`" in m.build.stderr
     assert "class `Named` left to Python" in m.build.stderr
     m.assert_same("greet", ["x", ""], exact=True)
 
@@ -184,3 +184,80 @@ def test_class_used_as_a_type_stays_python(pyc):
     assert isinstance(m.native.Cell.__dict__["get"], types.FunctionType)
     assert "`Cell` is used as a type by `read`" in m.build.stderr
     m.assert_same("read", [(m.native.Cell(1.5),), (m.native.Cell(-2.0),)], native=False, exact=True)
+
+
+def test_object_fields_match_cpython(m):
+    assert isinstance(m.native.Node.__dict__["get"], types.MethodDescriptorType)
+    m.assert_same("node_ops", [(1, 2), ("a", "b"), (1.5, 2), ((1,), (2,)), (None, None), ("a", 1)], exact=True)
+    m.assert_same("build_chain", [([],), ([1],), (list(range(10)),), (["x", None, 3],)], exact=True)
+
+
+def test_object_fields_start_none_and_readonly(m):
+    N = m.native.Node
+    n = N.__new__(N)
+    assert n.get() == (None, True, 0.0) and n.tag is None
+    n = N("v", 1.0)
+    assert n.tag == ("node", "v")
+    with pytest.raises(AttributeError):
+        n.tag = 1
+    with pytest.raises(AttributeError):
+        del n.tag
+    with pytest.raises(AttributeError):
+        n.value
+
+
+def test_object_fields_keep_reference_counts(m):
+    N = m.native.Node
+    v, w = object(), object()
+    before = (sys.getrefcount(v), sys.getrefcount(w))
+    n = N(v, 0.0)
+    assert sys.getrefcount(v) == before[0] + 2  # the field and the tag tuple
+    assert n.swap(w) is v
+    assert sys.getrefcount(v) == before[0] + 1  # the tag only
+    del n
+    assert (sys.getrefcount(v), sys.getrefcount(w)) == before
+    assert growth(lambda: N(v, 1.0).link(N(w, 2.0)).get()) < LEAK_CALLS // 10
+    assert growth(lambda: attempt(N(1, 1.0).add, "x")) < LEAK_CALLS // 10
+    assert (sys.getrefcount(v), sys.getrefcount(w)) == before
+
+
+def test_cycles_are_collected(m):
+    import gc
+    import weakref
+
+    class Payload:
+        pass
+
+    N = m.native.Node
+    gc.collect()
+    p = Payload()
+    alive = weakref.ref(p)
+    a, b = N(p, 1.0), N(None, 2.0)
+    a.link(b)
+    b.link(a)
+    assert a.chain_length() == 2
+    del a, b, p
+    assert alive() is not None  # only the collector frees a cycle
+    gc.collect()
+    assert alive() is None
+
+    def cycle():
+        x = N(Payload(), 1.0)
+        x.link(x)
+    for _ in range(50):
+        cycle()
+    gc.collect()
+    before = sys.getallocatedblocks()
+    for _ in range(LEAK_CALLS):
+        cycle()
+    gc.collect()
+    assert sys.getallocatedblocks() - before < LEAK_CALLS // 10
+
+    class Sub(N):
+        pass
+    s = Sub(Payload(), 1.0)
+    alive = weakref.ref(s.get.__self__)
+    s.link(s)
+    del s
+    gc.collect()
+    assert alive() is None

@@ -518,6 +518,13 @@ pub enum ExprKind {
     /// pointer): its C fields are `PtrLoad`/`PtrStore`s at their offsets.
     /// The object must be an instance of the class (a method's `self`).
     ObjectData(Box<Expr>),
+    /// An object field of an extension type instance (`obj`, a method's
+    /// `self`) at byte `offset`: a new reference to its value (never NULL:
+    /// fields start as None and are cleared to None).
+    FieldLoad { obj: Box<Expr>, offset: u32 },
+    /// `obj.field = value` of an object field (type: None, a statement): the
+    /// field takes a reference of its own and releases the old value.
+    FieldStore { obj: Box<Expr>, offset: u32, value: Box<Expr> },
 }
 
 #[derive(Debug, Clone)]
@@ -660,7 +667,8 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr(x, f)),
-        ExprKind::ObjectData(x) => visit_expr(x, f),
+        ExprKind::ObjectData(x) | ExprKind::FieldLoad { obj: x, .. } => visit_expr(x, f),
+        ExprKind::FieldStore { obj, value, .. } => [obj, value].into_iter().for_each(|x| visit_expr(x, f)),
     }
 }
 
@@ -699,7 +707,8 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr_mut(x, f)),
-        ExprKind::ObjectData(x) => visit_expr_mut(x, f),
+        ExprKind::ObjectData(x) | ExprKind::FieldLoad { obj: x, .. } => visit_expr_mut(x, f),
+        ExprKind::FieldStore { obj, value, .. } => [obj, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
     }
 }
 
@@ -940,6 +949,8 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::PtrStore { ptr, index, value } => format!("{}[{}] = {}", d(ptr), d(index), d(value)),
         ExprKind::PtrOffset { ptr, offset, negate } => format!("({} {} {})", d(ptr), if *negate { "-" } else { "+" }, d(offset)),
         ExprKind::ObjectData(x) => format!("data({})", d(x)),
+        ExprKind::FieldLoad { obj, offset } => format!("{}.field@{offset}", d(obj)),
+        ExprKind::FieldStore { obj, offset, value } => format!("{}.field@{offset} = {}", d(obj), d(value)),
         ExprKind::MinMax { is_max, args } => {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("{}({})", if *is_max { "max" } else { "min" }, a.join(", "))

@@ -60,13 +60,72 @@ class Blank:
 
 @cython.cclass
 class Named:
-    name: object
+    name: str
 
     def __init__(self, name):
         self.name = name
 
     def greet(self):
         return "hello " + self.name
+
+
+@cython.cclass
+class Node:
+    """Object fields: None until set, released with the node, traversed by the GC."""
+    value: object
+    next: object
+    weight: cython.double
+    tag = cython.declare(object, visibility='readonly')
+
+    def __init__(self, value, weight: cython.double):
+        self.value = value
+        self.next = None
+        self.weight = weight
+        self.tag = ("node", value)
+
+    def link(self, other):
+        self.next = other
+        return self
+
+    def get(self):
+        return (self.value, self.next is None, self.weight)
+
+    def add(self, extra):
+        self.value += extra
+        return self.value
+
+    def swap(self, new):
+        old = self.value
+        self.value = new
+        return old
+
+    def chain_length(self) -> cython.int:
+        n: cython.int = 1
+        node = self.next
+        while node is not None and node is not self:
+            n += 1
+            node = node.next_node()
+        return n
+
+    def next_node(self):
+        return self.next
+
+
+def build_chain(values):
+    head = None
+    for v in values:
+        head = Node(v, 1.0).link(head)
+    if head is None:
+        return 0
+    return head.chain_length()
+
+
+def node_ops(v, extra):
+    a = Node(v, 2.5)
+    r1 = a.get()
+    r2 = a.add(extra)
+    r3 = a.swap([v])
+    return (r1, r2, r3, a.get(), a.tag)
 
 
 def walk(x, y, steps: cython.int):

@@ -103,6 +103,11 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline) -> Result<Plan<'a>, (
             }
             _ => return Err((s.span.clone(), format!("its body has `{}` (only attribute declarations and `def`s compile)", first_line(cx.source_text(&s.span))))),
         };
+        if ty == Ty::Object && visibility == Visibility::Public {
+            // `del obj.x` through a PyMemberDef would leave NULL where
+            // compiled code expects an object (Cython sets None).
+            return Err((at.clone(), format!("object attribute `{name}` is public (only private and readonly ones compile yet)")));
+        }
         if fields.iter().any(|f| f.name == name) || methods.iter().any(|(m, ..)| *m == name) {
             return Err((at.clone(), format!("`{name}` is declared twice in the class body")));
         }
@@ -129,23 +134,27 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
 
-/// A C number (a Cython type, or `float`): the fields this slice stores.
-/// Python objects (`object`, `int`, `str`, `list`, other cclasses) are
-/// refused: their fields would need reference counting and GC support.
+/// A C number (a Cython type, or `float`) or `object`: the fields this
+/// slice stores. Typed objects (`int`, `str`, `list`, other cclasses) are
+/// refused: Cython checks their type on every store.
 fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<Ty, (Span, String)> {
     let spelled = cx.source_text(&ann.span).to_string();
+    if matches!(&ann.kind, ExprKind::Name(n) if n == "object") || cx.binding_of(ann) == Some(Binding::CythonAttr("object".into())) {
+        return Ok(Ty::Object);
+    }
     let c_name = matches!(cx.binding_of(ann), Some(Binding::CythonAttr(_))) || matches!(&ann.kind, ExprKind::Name(n) if n == "float");
     let ty = if c_name { cx.resolve_type(ann).ok() } else { None };
     match ty {
         Some(t @ Ty::Float(_)) => Ok(t),
         Some(t @ Ty::Int(i)) if !i.checked => Ok(t),
         Some(Ty::Bool) => Ok(Ty::Bool),
-        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number attributes compile yet (object attributes do not)"))),
+        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number and `object` attributes compile yet"))),
     }
 }
 
 fn byte_size(t: Ty) -> u32 {
     match t {
+        Ty::Object => 8,
         Ty::Int(i) => u32::from(i.bits / 8),
         Ty::Float(w) => u32::from(w / 8),
         _ => 1,

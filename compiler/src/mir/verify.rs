@@ -220,6 +220,16 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             args.iter().try_for_each(|a| obj(*a))?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
+        LoadField { obj: o, .. } => {
+            dests(1)?;
+            obj(*o)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
+        StoreField { obj: o, value, .. } => {
+            dests(0)?;
+            obj(*o)?;
+            obj(*value)
+        }
         SameObject { a, b } => {
             dests(1)?;
             obj(*a)?;

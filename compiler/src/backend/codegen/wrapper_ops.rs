@@ -222,6 +222,21 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             result = Some(super::object::call_object(g.cx(), f, &args, kwnames)?);
         }
         LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
+        LoadField { obj, offset } => {
+            let o = g.get(*obj)?;
+            let v = g.cx().b.ins().load(p, flags(), o, *offset);
+            incref(g.cx(), v)?;
+            result = Some(v);
+        }
+        StoreField { obj, offset, value } => {
+            // The new value's reference first: releasing the old one may
+            // run code that reads the field.
+            let (o, v) = (g.get(*obj)?, g.get(*value)?);
+            incref(g.cx(), v)?;
+            let old = g.cx().b.ins().load(p, flags(), o, *offset);
+            g.cx().b.ins().store(flags(), v, o, *offset);
+            g.cx().decref(old)?;
+        }
         IterNext { iter } => {
             let it = g.get(*iter)?;
             let (item, done) = super::object::iter_next(g.cx(), it, err_block()?)?;

@@ -18,7 +18,11 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
 
 const METH_FASTCALL_KEYWORDS: i32 = 0x80 | 0x02;
+const PY_TP_CLEAR: i32 = 51;
 const PY_TP_DEALLOC: i32 = 52;
+const PY_TP_TRAVERSE: i32 = 71;
+const TPFLAGS_HAVE_GC: u32 = 1 << 14;
+const T_OBJECT_EX: i32 = 16;
 const PY_TP_DOC: i32 = 56;
 const PY_TP_INIT: i32 = 60;
 const PY_TP_METHODS: i32 = 64;
@@ -147,6 +151,7 @@ fn member_type(t: Ty) -> R<i32> {
         Ty::Float(32) => 3,
         Ty::Float(_) => 4,
         Ty::Bool => 14,
+        Ty::Object => T_OBJECT_EX,
         _ => return Err(format!("a field of {t}")),
     })
 }
@@ -178,8 +183,13 @@ fn member_table(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
 /// `PyType_Spec` with its slots.
 fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<ClifFuncId>, methods: DataId, members: DataId) -> R<DataId> {
     let p = em.ptr;
-    let generic_new = em.import("PyType_GenericNew", &[p, p, p], &[p])?;
-    let mut slots: Vec<(i32, Slot)> = vec![(PY_TP_NEW, Slot::Func(generic_new)), (PY_TP_DEALLOC, Slot::Func(dealloc))];
+    let gc = has_objects(c);
+    let new = if gc { emit_new(em, c)? } else { em.import("PyType_GenericNew", &[p, p, p], &[p])? };
+    let mut slots: Vec<(i32, Slot)> = vec![(PY_TP_NEW, Slot::Func(new)), (PY_TP_DEALLOC, Slot::Func(dealloc))];
+    if gc {
+        slots.push((PY_TP_TRAVERSE, Slot::Func(emit_traverse(em, c)?)));
+        slots.push((PY_TP_CLEAR, Slot::Func(emit_clear(em, c)?)));
+    }
     if let Some(init) = init {
         slots.push((PY_TP_INIT, Slot::Func(init)));
     }
@@ -216,7 +226,7 @@ fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, in
     let mut bytes = vec![0u8; 32];
     bytes[8..12].copy_from_slice(&c.basicsize.to_le_bytes());
     // Python classes may subclass it, as Cython's types (without `@final`).
-    let flags = TPFLAGS_DEFAULT | TPFLAGS_BASETYPE;
+    let flags = TPFLAGS_DEFAULT | TPFLAGS_BASETYPE | if gc { TPFLAGS_HAVE_GC } else { 0 };
     bytes[16..20].copy_from_slice(&flags.to_le_bytes());
     let mut desc = DataDescription::new();
     desc.define(bytes.into_boxed_slice());
@@ -235,8 +245,130 @@ enum Slot {
     Data(DataId),
 }
 
-/// `tp_dealloc`: the type's `tp_free`, then the reference every instance
-/// of a heap type holds to its type (C fields hold nothing to release).
+fn has_objects(c: &ExtClass) -> bool {
+    c.fields.iter().any(|f| f.ty == Ty::Object)
+}
+
+fn object_offsets(c: &ExtClass) -> Vec<i32> {
+    c.fields.iter().filter(|f| f.ty == Ty::Object).map(|f| f.offset as i32).collect()
+}
+
+/// A function of the module with `n` pointer parameters (and an `i32`
+/// result when `ret`), built by `body` from its entry block's parameters.
+fn emit_fn(em: &mut Emitter, symbol: &str, ns: u32, title: &str, n: usize, ret: Option<ir::Type>, body: impl FnOnce(&mut FnCx, &[ir::Value]) -> R<()>) -> R<ClifFuncId> {
+    let p = em.ptr;
+    let mut sig = em.module.make_signature();
+    for _ in 0..n {
+        sig.params.push(ir::AbiParam::new(p));
+    }
+    sig.returns.extend(ret.map(ir::AbiParam::new));
+    let id = em.module.declare_function(&em.symbol(symbol), Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(ns, id.as_u32()), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry = cx.b.create_block();
+        cx.b.append_block_params_for_function_params(entry);
+        cx.b.switch_to_block(entry);
+        let params = cx.b.block_params(entry).to_vec();
+        body(&mut cx, &params)?;
+        finish(cx)?;
+    }
+    em.define(id, func, title)?;
+    Ok(id)
+}
+
+/// `tp_new` of a type with object fields: `PyType_GenericNew` (zeroed, and
+/// tracked by the GC), then each object field None, as Cython's are.
+fn emit_new(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
+    let offsets = object_offsets(c);
+    emit_fn(em, &format!("pyc_aot_new_{}", c.name), 8, &format!("tp_new of {}", c.name), 3, Some(em.ptr), |cx, a| {
+        let p = cx.em.ptr;
+        let obj = cx.call_c("PyType_GenericNew", &[p, p, p], &[p], a)?[0];
+        let (fill, done) = (cx.b.create_block(), cx.b.create_block());
+        let failed = cx.is_null(obj);
+        cx.b.ins().brif(failed, done, &[], fill, &[]);
+        cx.b.switch_to_block(fill);
+        let none = cx.py_data("_Py_NoneStruct")?;
+        for off in &offsets {
+            crate::backend::codegen::incref(cx, none)?;
+            cx.b.ins().store(flags(), none, obj, *off);
+        }
+        cx.b.ins().jump(done, &[]);
+        cx.b.switch_to_block(done);
+        cx.b.ins().return_(&[obj]);
+        Ok(())
+    })
+}
+
+/// `tp_traverse(self, visit, arg)`: each object field, then the type (a
+/// heap type's instances own a reference to it).
+fn emit_traverse(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
+    let offsets = object_offsets(c);
+    emit_fn(em, &format!("pyc_aot_traverse_{}", c.name), 9, &format!("tp_traverse of {}", c.name), 3, Some(types::I32), |cx, a| {
+        let p = cx.em.ptr;
+        let (obj, visit, arg) = (a[0], a[1], a[2]);
+        let mut vsig = cx.em.module.make_signature();
+        vsig.params.push(ir::AbiParam::new(p));
+        vsig.params.push(ir::AbiParam::new(p));
+        vsig.returns.push(ir::AbiParam::new(types::I32));
+        let sref = cx.b.import_signature(vsig);
+        let stop = cx.b.create_block();
+        cx.b.append_block_param(stop, types::I32);
+        let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+        let values: Vec<ir::Value> = offsets.iter().map(|off| cx.b.ins().load(p, flags(), obj, *off)).collect();
+        for v in values.into_iter().chain([tp]) {
+            let (call, next) = (cx.b.create_block(), cx.b.create_block());
+            let null = cx.is_null(v);
+            cx.b.ins().brif(null, next, &[], call, &[]);
+            cx.b.switch_to_block(call);
+            let inst = cx.b.ins().call_indirect(sref, visit, &[v, arg]);
+            let r = cx.b.inst_results(inst)[0];
+            cx.b.ins().brif(r, stop, &[ir::BlockArg::Value(r)], next, &[]);
+            cx.b.switch_to_block(next);
+        }
+        let zero = cx.b.ins().iconst(types::I32, 0);
+        cx.b.ins().return_(&[zero]);
+        cx.b.switch_to_block(stop);
+        let r = cx.b.block_params(stop)[0];
+        cx.b.ins().return_(&[r]);
+        Ok(())
+    })
+}
+
+/// Each object field set to None and its old value released (Cython's
+/// `tp_clear`: compiled code never finds NULL there).
+fn clear_fields(cx: &mut FnCx, obj: ir::Value, offsets: &[i32], to_none: bool) -> R<()> {
+    let p = cx.em.ptr;
+    for off in offsets {
+        let old = cx.b.ins().load(p, flags(), obj, *off);
+        if to_none {
+            let none = cx.py_data("_Py_NoneStruct")?;
+            crate::backend::codegen::incref(cx, none)?;
+            cx.b.ins().store(flags(), none, obj, *off);
+        } else {
+            let null = cx.b.ins().iconst(p, 0);
+            cx.b.ins().store(flags(), null, obj, *off);
+        }
+        // `Py_DecRef` is `Py_XDECREF`.
+        cx.decref(old)?;
+    }
+    Ok(())
+}
+
+fn emit_clear(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
+    let offsets = object_offsets(c);
+    emit_fn(em, &format!("pyc_aot_clear_{}", c.name), 10, &format!("tp_clear of {}", c.name), 1, Some(types::I32), |cx, a| {
+        clear_fields(cx, a[0], &offsets, true)?;
+        let zero = cx.b.ins().iconst(types::I32, 0);
+        cx.b.ins().return_(&[zero]);
+        Ok(())
+    })
+}
+
+/// `tp_dealloc`: untracked from the GC and its object fields released
+/// (when it has any), the type's `tp_free`, then the reference every
+/// instance of a heap type holds to its type.
 fn emit_dealloc(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
@@ -250,6 +382,10 @@ fn emit_dealloc(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
         cx.b.append_block_params_for_function_params(entry);
         cx.b.switch_to_block(entry);
         let obj = cx.b.block_params(entry)[0];
+        if has_objects(c) {
+            cx.call_prim(&prim::PY_OBJECT_GC_UNTRACK, &[obj])?;
+            clear_fields(&mut cx, obj, &object_offsets(c), false)?;
+        }
         let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
         let which = cx.b.ins().iconst(types::I32, i64::from(PY_TP_FREE));
         let free = cx.call_prim(&prim::PY_TYPE_GET_SLOT, &[tp, which])?[0];

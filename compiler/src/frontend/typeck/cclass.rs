@@ -25,6 +25,11 @@ impl<'c, 'a> Checker<'c, 'a> {
         Some(load(id, &field))
     }
 
+    /// Whether `base.attr` is an object field of `self`.
+    fn object_field(&self, base: &Expr, attr: &str) -> bool {
+        self.self_field(base, attr).is_some_and(|(_, f)| f.ty == Ty::Object)
+    }
+
     /// `self.x = value` of a C field: the value converted to the field's
     /// type as an assignment converts it, then stored.
     pub(super) fn field_store(&mut self, base: &Expr, attr: &str, value: &Expr, span: &Span, line: u32) -> R<Option<hir::Stmt>> {
@@ -40,7 +45,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let Some((id, field)) = self.self_field(base, attr) else { return Ok(None) };
         let cur = load(id, &field);
         let rhs = self.operand(value)?;
-        let new = self.binop(op, cur, rhs, span)?;
+        let new = if self.object_field(base, attr) { self.object_binop(op, cur, rhs, true, span)? } else { self.binop(op, cur, rhs, span)? };
         let new = self.coerce(new, field.ty, span, "attribute")?;
         Ok(Some(store(id, &field, new, line)))
     }
@@ -58,11 +63,20 @@ fn address(id: hir::LocalId, field: &Field) -> (hir::Expr, hir::Expr) {
 }
 
 fn load(id: hir::LocalId, field: &Field) -> hir::Expr {
+    if field.ty == Ty::Object {
+        let obj = Box::new(hir::Expr::local(id, Ty::Object));
+        return hir::Expr { kind: H::FieldLoad { obj, offset: field.offset }, ty: Ty::Object };
+    }
     let (ptr, index) = address(id, field);
     hir::Expr { kind: H::PtrLoad { ptr: Box::new(ptr), index: Box::new(index) }, ty: field.ty }
 }
 
 fn store(id: hir::LocalId, field: &Field, v: hir::Expr, line: u32) -> hir::Stmt {
+    if field.ty == Ty::Object {
+        let obj = Box::new(hir::Expr::local(id, Ty::Object));
+        let e = hir::Expr { kind: H::FieldStore { obj, offset: field.offset, value: Box::new(v) }, ty: Ty::Void };
+        return hir::Stmt { kind: hir::StmtKind::Expr(e), line };
+    }
     let (ptr, index) = address(id, field);
     let e = hir::Expr { kind: H::PtrStore { ptr: Box::new(ptr), index: Box::new(index), value: Box::new(v) }, ty: Ty::Void };
     hir::Stmt { kind: hir::StmtKind::Expr(e), line }

@@ -786,6 +786,12 @@ impl BodyBuilder<'_, '_> {
                 let i = self.expr(offset)?;
                 self.value(ty, BodyOp::PtrOffset { ptr: p, index: i, elem: elem.ty(), negate: *negate })
             }
+            ExprKind::FieldStore { obj, offset, value } => {
+                let o = self.expr(obj)?;
+                let v = self.expr(value)?;
+                self.b.op(vec![], OpKind::StoreField { obj: o, offset: *offset as i32, value: v });
+                self.value(Ty::Bool, BodyOp::Const { c: crate::hir::Const::Bool(false), ty: Ty::Bool })
+            }
             ExprKind::ObjectData(obj) => {
                 let o = self.expr(obj)?;
                 self.value(ty, BodyOp::ObjectData { obj: o })
