@@ -261,3 +261,42 @@ def test_cycles_are_collected(m):
     del s
     gc.collect()
     assert alive() is None
+
+
+LEFT = '''
+import cython
+
+@cython.cclass
+class Tries:
+    n: cython.int
+
+    def safe(self, d: cython.int):
+        try:
+            return self.n // d
+        except ZeroDivisionError:
+            return -1
+
+@cython.cclass
+class Returns:
+    n: cython.int
+
+    def __init__(self):
+        return None if self.n else 1
+
+def use_tries(d):
+    t = Tries()
+    return t.safe(d)
+'''
+
+
+def test_what_does_not_compile_leaves_the_class_to_python(pyc):
+    m = pyc.pair(LEFT)
+    err = m.build.stderr
+    for cls, line in (("Tries", 5), ("Returns", 15)):
+        assert isinstance(getattr(m.native, cls), type)
+        assert not any(isinstance(v, types.MethodDescriptorType) for v in vars(getattr(m.native, cls)).values())
+        assert "class `%s` left to Python: `@cython.cclass` stays a Python class" % cls in err, err
+        assert ":%d:" % line in err, err
+    assert "method `safe` stays Python" in err, err
+    assert "`__init__` returns a value" in err, err
+    m.assert_same("use_tries", [(0,), (2,)], native=False, exact=True)

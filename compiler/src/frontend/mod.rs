@@ -200,6 +200,10 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         for (k, p) in plans.iter().enumerate() {
             for (m, def, span) in &p.methods {
                 match typeck::Candidate::new(&cx, def, span) {
+                    // CPython's TypeError for that is the interpreter's to raise.
+                    Ok(c) if m == "__init__" && c.declared_ret != Some(Ty::Void) => {
+                        refused = refused.or(Some((k, span.clone(), "`__init__` returns a value or declares a return type".to_string())))
+                    }
                     Ok(mut c) => {
                         c.name = cclass::method_function_name(&p.layout.name, m);
                         c.class = Some(p.layout.clone());
