@@ -41,6 +41,7 @@ def test_methods_match_cpython(m):
     m.assert_same("walk", [(0.0, 0.0, 0), (1, 2, 3), (-1.5, 2.25, 10), (1e300, 1e300, 2),
                            (float("nan"), 0.0, 1), (float("inf"), 1.0, 2), (True, 2, 1)], exact=True)
     m.assert_same("count_to", [0, 1, 5, 100], exact=True)
+    m.assert_same("project", [(1.0, 2.0, 3.0, 4.0), (0.0, -1.0, 2, True), (1e308, 1e308, 10.0, 0.0)], exact=True)
     m.assert_same("scaled", [(1.0, 2.0, 3.0), (1.0, 2.0, 0.0), (1.5, -2.0, -1.0)], exact=True)
 
 
@@ -80,6 +81,17 @@ def test_typed_fields_convert_as_cython(m):
     with pytest.raises(OverflowError):
         c.bump(2 ** 63)
     assert c.bump(-3) == -3
+
+
+def test_cfunc_methods_are_c_only(m):
+    P = m.native.Point
+    # Called directly by the other methods; Python does not see them (Cython's rule).
+    assert "dot" not in vars(P) and "times" not in vars(P)
+    with pytest.raises(AttributeError):
+        P(1.0, 2.0).dot
+    with pytest.raises(TypeError, match="must be real number, not str"):
+        P(1.0, 2.0).project("a", 1.0)
+    assert not hasattr(m.native, "Point.dot")
 
 
 def test_visibility(m):

@@ -56,6 +56,8 @@ pub struct ExtClass {
     pub methods: Vec<(String, FuncId)>,
     /// `__init__`, the type's `tp_init`.
     pub init: Option<FuncId>,
+    /// `@cython.cfunc` methods: C only, called directly, invisible to Python.
+    pub c_methods: Vec<FuncId>,
 }
 
 /// A C field of an extension type's instances.

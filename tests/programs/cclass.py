@@ -32,6 +32,18 @@ class Point:
     def scaled(self, k):
         return Point(self.x * k, self.y * k)
 
+    @cython.cfunc
+    def dot(self, ox: cython.double, oy: cython.double) -> cython.double:
+        return self.x * ox + self.y * oy
+
+    @cython.cfunc
+    @cython.locals(k=cython.int)
+    def times(self, k) -> cython.double:
+        return self.dot(self.x, self.y) * k
+
+    def project(self, ox, oy):
+        return (self.dot(ox, oy), self.times(3), self.dot(oy=oy, ox=ox))
+
 
 @cython.cclass
 class Counter:
@@ -146,6 +158,10 @@ def count_to(n: cython.long):
 
 def greet(name):
     return Named(name).greet()
+
+
+def project(x, y, ox, oy):
+    return Point(x, y).project(ox, oy)
 
 
 def scaled(x, y, k):

@@ -23,6 +23,8 @@ pub(crate) struct Layout {
     pub name: String,
     pub fields: Vec<Field>,
     pub basicsize: u32,
+    /// Its `@cython.cfunc` methods: C-only, called directly on `self`.
+    pub cfuncs: Vec<String>,
 }
 
 impl Layout {
@@ -65,6 +67,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline) -> Result<Plan<'a>, (
     let mut fields: Vec<Field> = vec![];
     let mut methods = vec![];
     let mut doc = None;
+    let mut cfuncs = vec![];
     let mut offset = HEADER_BYTES;
     for (k, s) in c.body.iter().enumerate() {
         let (name, ty, visibility, at) = match &s.kind {
@@ -75,6 +78,9 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline) -> Result<Plan<'a>, (
             StmtKind::Pass => continue,
             StmtKind::FunctionDef(f) => {
                 method(cx, f, &s.span)?;
+                if is_cfunc(cx, f) {
+                    cfuncs.push(f.name.clone());
+                }
                 methods.push((f.name.clone(), &**f, s.span.clone()));
                 continue;
             }
@@ -120,7 +126,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline) -> Result<Plan<'a>, (
         return Err((span.clone(), format!("`{m}` is declared twice in the class body")));
     }
     let basicsize = offset.div_ceil(8) * 8;
-    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize });
+    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs });
     Ok(Plan { outline: c, layout, doc, methods })
 }
 
@@ -161,11 +167,35 @@ fn byte_size(t: Ty) -> u32 {
     }
 }
 
-/// A method this slice compiles: a plain `def` (or `__init__`) whose first
-/// parameter is an unannotated `self` that the body never rebinds.
+/// The decorators a method may carry: `@cython.cfunc` and what a compiled
+/// function takes (`locals`, `returns`, `exceptval`, `inline`, directives).
+fn method_decorator(cx: &ModuleCx, d: &Expr) -> bool {
+    let func = match &d.kind {
+        ExprKind::Call { func, .. } => &**func,
+        _ => d,
+    };
+    match cx.binding_of(func) {
+        Some(Binding::CythonAttr(n)) => {
+            matches!(n.as_str(), "cfunc" | "inline" | "locals" | "returns" | "exceptval")
+                || crate::frontend::vocab::BOOL_DIRECTIVES.contains(&n.as_str())
+        }
+        _ => false,
+    }
+}
+
+fn is_cfunc(cx: &ModuleCx, f: &syntax::FunctionDef) -> bool {
+    f.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cfunc".into())))
+}
+
+/// A method this slice compiles: a `def` (or `__init__`, or a
+/// `@cython.cfunc`) whose first parameter is an unannotated `self` that
+/// the body never rebinds.
 fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Span, String)> {
-    if let Some(d) = f.decorators.first() {
-        return Err((d.span.clone(), format!("method `{}` is decorated with `{}` (only plain `def` methods compile yet)", f.name, cx.source_text(&d.span))));
+    if let Some(d) = f.decorators.iter().find(|d| !method_decorator(cx, d)) {
+        return Err((d.span.clone(), format!("method `{}` is decorated with `{}` (only `def` and `@cython.cfunc` methods compile yet)", f.name, cx.source_text(&d.span))));
+    }
+    if is_cfunc(cx, f) && f.name.starts_with("__") && f.name.ends_with("__") {
+        return Err((f.name_span.clone(), format!("special method `{}` is a `cfunc`", f.name)));
     }
     if f.name.starts_with("__") && f.name.ends_with("__") && f.name != "__init__" {
         return Err((f.name_span.clone(), format!("special method `{}` is not compiled yet", f.name)));

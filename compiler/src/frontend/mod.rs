@@ -398,7 +398,9 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
         let name = cclass::method_function_name(&p.layout.name, m);
         functions.iter().find(|f| f.name == name).map(|f| f.id)
     };
-    let methods = p.methods.iter().filter(|(m, ..)| m != "__init__").filter_map(|(m, ..)| Some((m.clone(), id(m)?))).collect();
+    let is_c = |m: &String| p.layout.cfuncs.contains(m);
+    let methods = p.methods.iter().filter(|(m, ..)| m != "__init__" && !is_c(m)).filter_map(|(m, ..)| Some((m.clone(), id(m)?))).collect();
+    let c_methods = p.methods.iter().filter(|(m, ..)| is_c(m)).filter_map(|(m, ..)| id(m)).collect();
     hir::ExtClass {
         name: p.layout.name.clone(),
         doc: p.doc.clone(),
@@ -407,6 +409,7 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
         basicsize: p.layout.basicsize,
         methods,
         init: id("__init__"),
+        c_methods,
     }
 }
 

@@ -42,6 +42,11 @@ pub(super) fn method_functions(m: &hir::Module) -> Vec<FuncId> {
 
 use crate::hir::FuncId;
 
+/// Every function that is a method (`cfunc`s too): none is a module function.
+pub(super) fn all_method_functions(m: &hir::Module) -> Vec<FuncId> {
+    method_functions(m).into_iter().chain(m.classes.iter().flat_map(|c| c.c_methods.iter().copied())).collect()
+}
+
 fn function(m: &hir::Module, id: FuncId) -> R<&Function> {
     m.functions.get(id.0 as usize).filter(|f| f.id == id).ok_or_else(|| format!("method f{} is not among the functions", id.0))
 }

@@ -121,7 +121,8 @@ pub(crate) fn emit_module_glue(
     // Outlined `prange` bodies are only called by their loops.
     // Methods of extension types are reached through their types only.
     let methods = cclass::method_functions(m);
-    let exported: Vec<&Function> = m.functions.iter().filter(|f| f.outlined_from.is_none() && !methods.contains(&f.id)).collect();
+    let all_methods = cclass::all_method_functions(m);
+    let exported: Vec<&Function> = m.functions.iter().filter(|f| f.outlined_from.is_none() && !all_methods.contains(&f.id)).collect();
 
     let written = views::written_views(m);
     let facts = wrapper::Facts { m, py_minor, recursive, written: &written };

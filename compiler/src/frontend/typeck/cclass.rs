@@ -19,6 +19,18 @@ impl<'c, 'a> Checker<'c, 'a> {
         Some((*self.local_ids.get(n)?, field))
     }
 
+    /// The compiled function of `self.m` when `m` is a `@cython.cfunc`
+    /// method of the class: C-only, so no Python subclass overrides it and
+    /// the call is direct.
+    pub(super) fn cfunc_method(&self, base: &Expr, attr: &str) -> Option<hir::FuncId> {
+        let layout = self.me.class.as_ref()?;
+        let ExprKind::Name(n) = &base.kind else { return None };
+        if self.me.params.first().map(|p| &p.name) != Some(n) || !layout.cfuncs.iter().any(|c| c == attr) {
+            return None;
+        }
+        self.ids.get(&crate::frontend::cclass::method_function_name(&layout.name, attr)).copied()
+    }
+
     /// `self.x` of a C field: its value, loaded in place.
     pub(super) fn field_load(&self, base: &Expr, attr: &str) -> Option<hir::Expr> {
         let (id, field) = self.self_field(base, attr)?;
