@@ -10,7 +10,7 @@ use super::names::py_str;
 use super::wrapper::{self, Facts};
 use super::{finish, flags, python_parameters, R};
 use crate::backend::{pyabi, Emitter, FnCx};
-use crate::hir::{self, ExtClass, Function, Visibility};
+use crate::hir::{self, ExtClass, FuncId, Function, Visibility};
 use crate::mir::primitives as prim;
 use crate::types::Ty;
 use cranelift_codegen::ir::{self, types, InstBuilder};
@@ -40,7 +40,6 @@ pub(super) fn method_functions(m: &hir::Module) -> Vec<FuncId> {
     m.classes.iter().flat_map(|c| c.init.into_iter().chain(c.methods.iter().map(|(_, id)| *id))).collect()
 }
 
-use crate::hir::FuncId;
 
 /// Every function that is a method (`cfunc`s too): none is a module function.
 pub(super) fn all_method_functions(m: &hir::Module) -> Vec<FuncId> {
@@ -104,14 +103,14 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
             Some((entry, f)) => Some(emit_init(em, c, entry, f)?),
             None => None,
         };
-        let methods = method_table(em, c, &entries)?;
+        let methods = method_table(em, &entries)?;
         let members = member_table(em, c)?;
         specs.push((c.name.clone(), c.line, spec(em, m, c, dealloc, init, methods, members)?));
     }
     Ok(specs)
 }
 
-fn method_table(em: &mut Emitter, c: &ExtClass, entries: &[(ClifFuncId, &Function)]) -> R<DataId> {
+fn method_table(em: &mut Emitter, entries: &[(ClifFuncId, &Function)]) -> R<DataId> {
     let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
     const SIZE: usize = pyabi::METHOD_DEF_BYTES;
     let mut bytes = vec![0u8; SIZE * (entries.len() + 1)];
@@ -135,7 +134,6 @@ fn method_table(em: &mut Emitter, c: &ExtClass, entries: &[(ClifFuncId, &Functio
         desc.write_data_addr((SIZE * i + pyabi::METHOD_DEF_DOC) as u32, gv_doc, 0);
     }
     em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
-    let _ = c;
     Ok(table)
 }
 
