@@ -28,6 +28,8 @@ def test_classes_are_extension_types(m):
     assert type(p).__name__ == "Point" and isinstance(p, P)
     assert not hasattr(p, "__dict__")
     assert isinstance(m.native.Counter.__dict__["bump"], types.MethodDescriptorType)
+    import inspect
+    assert str(inspect.signature(p.move)) == str(inspect.signature(m.py.Point(1.0, 2.0).move)) == "(dx, dy=1.0)"
 
 
 def test_class_with_object_field_stays_python(m):

@@ -122,8 +122,13 @@ fn method_table(em: &mut Emitter, entries: &[(ClifFuncId, &Function)]) -> R<Data
     desc.define(bytes.into_boxed_slice());
     for (i, (entry, f)) in entries.iter().enumerate() {
         let name = em.cstring(method_name(f))?;
-        // `__text_signature__` from the first line, as for module functions.
-        let params = python_parameters(f);
+        // `__text_signature__` from the first line, as for module functions:
+        // `$self` is the bound parameter.
+        let mut params = vec!["$self".to_string()];
+        if !f.params.iter().any(|p| p.kind == hir::ParamKind::PositionalOnly) {
+            params.push("/".into());
+        }
+        params.extend(python_parameters(f).into_iter().skip(1));
         let sig = format!("{}({})\n--\n\n{}", method_name(f), params.join(", "), f.doc.as_deref().unwrap_or("").replace('\0', ""));
         let doc = em.cstring(&sig)?;
         let gv_name = em.module.declare_data_in_data(name, &mut desc);
