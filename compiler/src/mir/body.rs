@@ -93,9 +93,11 @@ pub enum BodyOp {
     /// A C variable's value, read from its symbol.
     CGlobal { symbol: String, ty: Ty },
     /// `ptr[index]` of a C pointer to `elem` (unchecked, as in C).
-    PtrLoad { ptr: Local, index: Local, elem: Ty },
+    /// `in_object`: the pointer is an extension type instance's memory
+    /// (`ObjectData`): valid and aligned, so the access cannot trap.
+    PtrLoad { ptr: Local, index: Local, elem: Ty, in_object: bool },
     /// `ptr[index] = value` (gives a dummy bint, as a `void` C call).
-    PtrStore { ptr: Local, index: Local, value: Local, elem: Ty },
+    PtrStore { ptr: Local, index: Local, value: Local, elem: Ty, in_object: bool },
     /// The address of an extension type instance's memory (`obj`, borrowed
     /// for as long as the address is used: a method's `self`).
     ObjectData { obj: Local },
@@ -385,8 +387,8 @@ impl BodyOp {
             Math { op, args } => format!("{op:?}({})", list(args)),
             CCall { symbol, args, .. } => format!("extern {symbol}({})", list(args)),
             CGlobal { symbol, .. } => format!("extern {symbol}"),
-            PtrLoad { ptr, index, .. } => format!("load {ptr}[{index}] (pointer)"),
-            PtrStore { ptr, index, value, .. } => format!("store {ptr}[{index}] = {value} (pointer)"),
+            PtrLoad { ptr, index, in_object, .. } => format!("load {ptr}[{index}] ({})", if *in_object { "field" } else { "pointer" }),
+            PtrStore { ptr, index, value, in_object, .. } => format!("store {ptr}[{index}] = {value} ({})", if *in_object { "field" } else { "pointer" }),
             PtrOffset { ptr, index, negate, .. } => format!("{ptr} {} {index} (pointer)", if *negate { "-" } else { "+" }),
             ObjectData { obj } => format!("data {obj} (object)"),
             MinMax { is_max, v, acc, .. } => format!("{}({acc}, {v})", if *is_max { "max" } else { "min" }),

@@ -770,13 +770,15 @@ impl BodyBuilder<'_, '_> {
             ExprKind::PtrLoad { ptr, index } => {
                 let p = self.expr(ptr)?;
                 let i = self.expr(index)?;
-                self.value(ty, BodyOp::PtrLoad { ptr: p, index: i, elem: ty })
+                let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
+                self.value(ty, BodyOp::PtrLoad { ptr: p, index: i, elem: ty, in_object })
             }
             ExprKind::PtrStore { ptr, index, value } => {
                 let p = self.expr(ptr)?;
                 let i = self.expr(index)?;
                 let v = self.expr(value)?;
-                self.value(Ty::Bool, BodyOp::PtrStore { ptr: p, index: i, value: v, elem: value.ty })
+                let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
+                self.value(Ty::Bool, BodyOp::PtrStore { ptr: p, index: i, value: v, elem: value.ty, in_object })
             }
             ExprKind::PtrOffset { ptr, offset, negate } => {
                 // The pointer moved decides the step: the sum itself may have
