@@ -82,7 +82,8 @@ pub enum OpKind {
     TupleItems { tuple: Local },
     /// Calls the function's argument binder (`helpers[slot]`) with the
     /// vectorcall arguments; a new tuple of the bound arguments.
-    CallBinder { slot: usize, args: Local, nargs: Local, kwnames: Local },
+    /// `bound`: a method's `self`, passed first (the binder bound to it).
+    CallBinder { slot: usize, args: Local, nargs: Local, kwnames: Local, bound: Option<Local> },
     /// Calls the wrapper's binder path (a function of its own) with the
     /// wrapper's arguments.
     CallBinderPath { args: Vec<Local> },
@@ -150,6 +151,12 @@ pub enum OpKind {
     /// when the index is in range, else `PyObject_GetItem` of the boxed
     /// index; a new reference.
     GetItemInt { obj: Local, index: Local },
+    /// An extension type instance's object field at byte `offset`: a new
+    /// reference (the field is never NULL).
+    LoadField { obj: Local, offset: i32 },
+    /// Stores `value` into an object field: the field takes a reference of
+    /// its own (`value` stays the caller's) and releases the old one.
+    StoreField { obj: Local, offset: i32, value: Local },
     /// The iterator's next item (a new reference) and whether it is done
     /// (then the item is NULL); fails when the iterator raised.
     IterNext { iter: Local },
@@ -288,7 +295,7 @@ impl Op {
         match &self.kind {
             ArgItem { argv, .. } => vec![*argv],
             TupleItems { tuple } => vec![*tuple],
-            CallBinder { args, nargs, kwnames, .. } => vec![*args, *nargs, *kwnames],
+            CallBinder { args, nargs, kwnames, bound, .. } => [*args, *nargs, *kwnames].into_iter().chain(*bound).collect(),
             CallBinderPath { args } | CallC { args, .. } | CallHelper { args, .. } => args.clone(),
             Unbox { obj, .. } | AcquireBuffer { obj, .. } | IncRef { obj } | DecRef { obj, .. } => vec![*obj],
             ReadVar { var: v } | Assign { src: v } | Borrow { var: v } | CheckAssigned { var: v, .. } => vec![*v],
@@ -303,6 +310,8 @@ impl Op {
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } => vec![],
             IterNext { iter } => vec![*iter],
+            LoadField { obj, .. } => vec![*obj],
+            StoreField { obj, value, .. } => vec![*obj, *value],
             SameObject { a, b } | GetItemInt { obj: a, index: b } => vec![*a, *b],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
         }
@@ -334,7 +343,8 @@ impl Op {
             }
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
-            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } => {
+            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. }
+            | LoadField { .. } | StoreField { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),
@@ -350,7 +360,8 @@ impl Op {
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } | IterNext { .. } if k == 0 => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. } => {
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
+            | LoadField { .. } => {
                 (RefKind::New, None)
             }
             ReadVar { var } | Borrow { var } => (RefKind::Borrowed, Some(*var)),

@@ -83,9 +83,12 @@ fn op(op: &Op) -> String {
     let rhs = match &op.kind {
         ArgItem { argv, index } => format!("{argv}[{index}]"),
         TupleItems { tuple } => format!("tuple_items {tuple}"),
-        CallBinder { slot, args, nargs, kwnames } => format!("call_binder helpers[{slot}]({args}, {nargs}, {kwnames})"),
+        CallBinder { slot, args, nargs, kwnames, bound: None } => format!("call_binder helpers[{slot}]({args}, {nargs}, {kwnames})"),
+        CallBinder { slot, args, nargs, kwnames, bound: Some(s) } => format!("call_binder helpers[{slot}] bound to {s} ({args}, {nargs}, {kwnames})"),
         CallBinderPath { args } => format!("call_binder_path({})", list(args)),
         Unbox { obj, ty } => format!("unbox[{ty}] {obj}"),
+        LoadField { obj, offset } => format!("load_field {obj}@{offset}"),
+        StoreField { obj, offset, value } => format!("store_field {obj}@{offset} = {value}"),
         AcquireBuffer { obj, view, name, writable, accepts_none } => {
             let mut flags = vec![format!("{}", crate::types::Ty::View(*view)), format!("'{name}'")];
             if *writable {

@@ -67,6 +67,10 @@ impl BodyBuilder<'_, '_> {
         let obj = LocalTy::Object;
         Ok(Some(match &e.kind {
             ExprKind::ObjConst(c) => self.b.value(obj, OpKind::LoadConst(c.clone())),
+            ExprKind::FieldLoad { obj: o, offset } => {
+                let v = self.expr(o)?;
+                self.b.value(obj, OpKind::LoadField { obj: v, offset: *offset as i32 })
+            }
             ExprKind::Convert(x) if e.ty == Ty::Object => {
                 let v = self.expr(x)?;
                 boxed(self.b, Some(v), x.ty)?
