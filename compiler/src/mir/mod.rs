@@ -153,6 +153,14 @@ pub enum OpKind {
     /// The iterator's next item (a new reference) and whether it is done
     /// (then the item is NULL); fails when the iterator raised.
     IterNext { iter: Local },
+    /// Whether `obj` is an exact `int` of at most one 30-bit digit, and its
+    /// value (a `Py_ssize_t`, 0 when it is not): the test before an int
+    /// fast path, whose slow path is the ordinary C-API call.
+    SmallInt { obj: Local },
+    /// `a op b` on two `Py_ssize_t` with Python's semantics (`//` and `%`
+    /// floored), for operands of an int fast path: each below 2**32 in
+    /// magnitude (so nothing overflows) and `b` not 0 for `//` and `%`.
+    SmallIntArith { op: crate::hir::ObjBinOp, a: Local, b: Local },
 }
 
 #[derive(Clone, Debug)]
@@ -303,6 +311,8 @@ impl Op {
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } => vec![],
             IterNext { iter } => vec![*iter],
+            SmallInt { obj } => vec![*obj],
+            SmallIntArith { a, b, .. } => vec![*a, *b],
             SameObject { a, b } | GetItemInt { obj: a, index: b } => vec![*a, *b],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
         }
@@ -334,7 +344,7 @@ impl Op {
             }
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
-            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } => {
+            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),

@@ -124,6 +124,8 @@ fn op(op: &Op) -> String {
         LoadGlobal { name } => format!("global '{name}'"),
         GetItemInt { obj, index } => format!("{obj}[{index}]"),
         IterNext { iter } => format!("iter_next {iter}"),
+        SmallInt { obj } => format!("small_int {obj}"),
+        SmallIntArith { op, a, b } => format!("small_int_{op:?} {a}, {b}"),
     };
     let fails = match (op.error_kind(), op.handler) {
         (ErrorKind::Never, _) => String::new(),

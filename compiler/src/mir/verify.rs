@@ -206,6 +206,19 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dest_is(0, &|t| t == LocalTy::Object, "an object")?;
             dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
+        SmallInt { obj: o } => {
+            dests(2)?;
+            obj(*o)?;
+            dest_is(0, &|t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")?;
+            dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
+        }
+        SmallIntArith { a, b, .. } => {
+            dests(1)?;
+            let ssize = |t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE));
+            want(body, *a, ssize, "a Py_ssize_t")?;
+            want(body, *b, ssize, "a Py_ssize_t")?;
+            dest_is(0, &ssize, "a Py_ssize_t")
+        }
         GetItemInt { obj: o, index } => {
             dests(1)?;
             obj(*o)?;

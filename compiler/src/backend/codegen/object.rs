@@ -2,16 +2,17 @@
 //! constant object (an interpreter static, or a slot of the module's
 //! constant table that the exec slot fills), a module global or builtin
 //! looked up when the code runs, `is`, an item by a C integer (a list's or
-//! tuple's in place), and calling an object with its arguments in a vector
+//! tuple's in place), an exact small int's value and the arithmetic of the
+//! int fast paths, and calling an object with its arguments in a vector
 //! on the stack.
 
 use super::super::{pyabi, FnCx, R};
 use super::flags;
 use super::incref;
-use crate::hir::ObjConst;
+use crate::hir::{ObjBinOp, ObjConst};
 use crate::mir::primitives as prim;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, BlockArg, InstBuilder, Value};
+use cranelift_codegen::ir::{self, types, BlockArg, InstBuilder, Value};
 
 /// The constant object `c`, borrowed (alive as long as the module).
 pub(super) fn load_const(cx: &mut FnCx, c: &ObjConst) -> R<Value> {
@@ -148,6 +149,82 @@ pub(super) fn get_item_int(cx: &mut FnCx, obj: Value, index: Value) -> R<Value> 
     cx.b.ins().jump(join, &[BlockArg::Value(r)]);
     cx.b.switch_to_block(join);
     Ok(cx.b.block_params(join)[0])
+}
+
+/// Whether `obj` is an exact `int` of at most one digit, and its value
+/// (0 when not): the type, then the size or tag, read in place as
+/// `pyabi::SmallInt` lays them out; never on an interpreter without a
+/// known layout.
+pub(super) fn small_int(cx: &mut FnCx, obj: Value) -> R<(Value, Value)> {
+    let p = cx.em.ptr;
+    let zero = cx.b.ins().iconst(types::I64, 0);
+    let no = cx.b.ins().iconst(types::I8, 0);
+    let Some(layout) = cx.em.py.small_int() else {
+        return Ok((zero, no));
+    };
+    let (check, fast, join) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(join, types::I64);
+    cx.b.append_block_param(join, types::I8);
+    let ob_type = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+    let long_type = cx.py_data("PyLong_Type")?;
+    let exact = cx.b.ins().icmp(IntCC::Equal, ob_type, long_type);
+    cx.b.ins().brif(exact, check, &[], join, &[BlockArg::Value(zero), BlockArg::Value(no)]);
+    cx.b.switch_to_block(check);
+    let (multiplier, small, digits) = match layout {
+        pyabi::SmallInt::SignedSize { size, digits } => {
+            let size = cx.b.ins().load(types::I64, flags(), obj, size);
+            let shifted = cx.b.ins().iadd_imm_s(size, 1);
+            (size, cx.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, shifted, 2), digits)
+        }
+        pyabi::SmallInt::Tagged { tag, digits } => {
+            let tag = cx.b.ins().load(types::I64, flags(), obj, tag);
+            let small = cx.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, tag, 16);
+            let sign_bits = cx.b.ins().band_imm_s(tag, 3);
+            let one = cx.b.ins().iconst(types::I64, 1);
+            (cx.b.ins().isub(one, sign_bits), small, digits)
+        }
+    };
+    cx.b.ins().brif(small, fast, &[], join, &[BlockArg::Value(zero), BlockArg::Value(no)]);
+    cx.b.switch_to_block(fast);
+    let digit = cx.b.ins().load(types::I32, flags(), obj, digits);
+    let digit = cx.b.ins().uextend(types::I64, digit);
+    let v = cx.b.ins().imul(digit, multiplier);
+    let yes = cx.b.ins().iconst(types::I8, 1);
+    cx.b.ins().jump(join, &[BlockArg::Value(v), BlockArg::Value(yes)]);
+    cx.b.switch_to_block(join);
+    let params = cx.b.block_params(join);
+    Ok((params[0], params[1]))
+}
+
+/// `a op b` with Python's semantics on operands small enough that nothing
+/// overflows (`OpKind::SmallIntArith`; `b` is not 0 for `//` and `%`).
+pub(super) fn small_int_arith(cx: &mut FnCx, op: ObjBinOp, a: Value, b: Value) -> R<Value> {
+    // Floored: a truncated remainder of the divisor's opposite sign moves one step.
+    let adjust = |cx: &mut FnCx, r: Value| {
+        let nonzero = cx.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+        let signs = cx.b.ins().bxor(r, b);
+        let opposite = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, signs, 0);
+        cx.b.ins().band(nonzero, opposite)
+    };
+    Ok(match op {
+        ObjBinOp::Add => cx.b.ins().iadd(a, b),
+        ObjBinOp::Sub => cx.b.ins().isub(a, b),
+        ObjBinOp::Mul => cx.b.ins().imul(a, b),
+        ObjBinOp::Mod => {
+            let r = cx.b.ins().srem(a, b);
+            let adj = adjust(cx, r);
+            let moved = cx.b.ins().iadd(r, b);
+            cx.b.ins().select(adj, moved, r)
+        }
+        ObjBinOp::FloorDiv => {
+            let q = cx.b.ins().sdiv(a, b);
+            let r = cx.b.ins().srem(a, b);
+            let adj = adjust(cx, r);
+            let adj = cx.b.ins().uextend(types::I64, adj);
+            cx.b.ins().isub(q, adj)
+        }
+        _ => return Err(format!("{op:?} has no small-int fast path")),
+    })
 }
 
 /// The iterator's next item (NULL at its end) and whether it ended; to

@@ -214,6 +214,16 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             let (o, i) = (g.get(*obj)?, g.get(*index)?);
             result = Some(super::object::get_item_int(g.cx(), o, i)?);
         }
+        SmallInt { obj } => {
+            let o = g.get(*obj)?;
+            let (value, ok) = super::object::small_int(g.cx(), o)?;
+            g.def(op.dests[0], value)?;
+            g.def(op.dests[1], ok)?;
+        }
+        SmallIntArith { op: how, a, b } => {
+            let (a, b) = (g.get(*a)?, g.get(*b)?);
+            result = Some(super::object::small_int_arith(g.cx(), *how, a, b)?);
+        }
         SameObject { a, b } => {
             let (a, b) = (g.get(*a)?, g.get(*b)?);
             result = Some(super::object::same_object(g.cx(), a, b));

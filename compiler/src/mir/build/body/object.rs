@@ -59,6 +59,39 @@ fn rich_compare_op(op: CmpOp) -> i64 {
 }
 
 const STATUS: Ty = Ty::Int(C_INT);
+const WIDE: Ty = Ty::Int(SSIZE);
+
+/// Whether `e` (an object operand) is an int of an int fast path: a C
+/// integer of at most 32 bits boxed, or an int constant below 2**31 in
+/// magnitude (so the fast path's arithmetic on it and a one-digit int
+/// cannot overflow 64 bits).
+fn int_side(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::ObjConst(ObjConst::Int(c)) => c.unsigned_abs() <= i32::MAX as u128,
+        ExprKind::Convert(x) => e.ty == Ty::Object && matches!(x.ty, Ty::Int(t) if t.bits <= 32),
+        _ => false,
+    }
+}
+
+/// The operators with an int fast path (Cython's `__Pyx_PyInt_AddObjC` & co.).
+fn small_int_op(op: ObjBinOp) -> bool {
+    matches!(op, ObjBinOp::Add | ObjBinOp::Sub | ObjBinOp::Mul | ObjBinOp::FloorDiv | ObjBinOp::Mod)
+}
+
+/// An int side evaluated: its value as a `Py_ssize_t`, and how to box it
+/// for the slow path (the C value and its type, or the constant).
+enum IntSide {
+    C { wide: Local, value: Local, ty: Ty },
+    Const { wide: Local, c: ObjConst },
+}
+
+impl IntSide {
+    fn wide(&self) -> Local {
+        match self {
+            IntSide::C { wide, .. } | IntSide::Const { wide, .. } => *wide,
+        }
+    }
+}
 
 impl BodyBuilder<'_, '_> {
     /// The value of `e` when it is an operation on objects (or a conversion
@@ -76,8 +109,16 @@ impl BodyBuilder<'_, '_> {
                 self.b.value(LocalTy::Scalar(e.ty), OpKind::Unbox { obj: v, ty: e.ty })
             }
             ExprKind::Truthy(x) if x.ty == Ty::Object => {
+                if let ExprKind::ObjCompare(op, a, b) = &x.kind {
+                    if let Some(t) = self.small_int_compare(*op, a, b)? {
+                        return Ok(Some(t));
+                    }
+                }
                 let v = self.expr(x)?;
                 self.truth_of_status(&p::PY_OBJECT_IS_TRUE, vec![v])
+            }
+            ExprKind::ObjBinary { op, a, b, inplace } if small_int_op(*op) && (int_side(a) != int_side(b)) => {
+                self.small_int_binary(*op, a, b, *inplace)?
             }
             ExprKind::ObjBinary { op, a, b, inplace } => {
                 let mut args = vec![self.expr(a)?, self.expr(b)?];
@@ -196,6 +237,115 @@ impl BodyBuilder<'_, '_> {
         self.reachable = true;
         self.assign(item, next);
         self.loop_body(body, header, line, else_b, exit, orelse)
+    }
+
+    /// An int side (`int_side`), evaluated.
+    fn eval_int_side(&mut self, e: &Expr) -> B<IntSide> {
+        match &e.kind {
+            ExprKind::ObjConst(c @ ObjConst::Int(v)) => {
+                let v = i64::try_from(*v).map_err(|_| "an int fast path's constant out of range".to_string())?;
+                let wide = self.value(WIDE, BodyOp::Const { c: Const::Int(v), ty: WIDE });
+                Ok(IntSide::Const { wide, c: c.clone() })
+            }
+            ExprKind::Convert(x) => {
+                let value = self.expr(x)?;
+                let wide = self.b.value(LocalTy::Scalar(WIDE), OpKind::Widen { value, to: WIDE });
+                Ok(IntSide::C { wide, value, ty: x.ty })
+            }
+            _ => Err("an int fast path without an int side reached the body builder".into()),
+        }
+    }
+
+    /// The int side as an object, for the slow path.
+    fn box_int_side(&mut self, side: &IntSide) -> B<Local> {
+        match side {
+            IntSide::C { value, ty, .. } => boxed(self.b, Some(*value), *ty),
+            IntSide::Const { c, .. } => Ok(self.b.value(LocalTy::Object, OpKind::LoadConst(c.clone()))),
+        }
+    }
+
+    /// Both operands of an int fast path, in evaluation order: the int side
+    /// and the object, whose `SmallInt` test ends the block (to `fast` when
+    /// it is an exact one-digit int, else to `slow`). Returns the int side,
+    /// the object, its value, and whether the int side is the left one.
+    fn small_int_operands(&mut self, a: &Expr, b: &Expr, fast: crate::mir::BlockId, slow: crate::mir::BlockId) -> B<(IntSide, Local, Local, bool)> {
+        let left = int_side(a);
+        let (side, obj) = if left {
+            let side = self.eval_int_side(a)?;
+            (side, self.expr(b)?)
+        } else {
+            let obj = self.expr(a)?;
+            (self.eval_int_side(b)?, obj)
+        };
+        let value = self.b.local(LocalTy::Scalar(WIDE), None);
+        let ok = self.b.local(LocalTy::Scalar(Ty::Bool), None);
+        self.b.op(vec![value, ok], OpKind::SmallInt { obj });
+        self.terminate(Terminator::Branch { cond: ok, then: fast, otherwise: slow });
+        Ok((side, obj, value, left))
+    }
+
+    /// The truth of `a op b` where one side is an int (`int_side`) and the
+    /// other an object: compared in registers when the object is an exact
+    /// one-digit int, else `PyObject_RichCompare` and its truth (an `__eq__`
+    /// returning anything). `None` when it has no fast path.
+    fn small_int_compare(&mut self, op: CmpOp, a: &Expr, b: &Expr) -> B<Option<Local>> {
+        if int_side(a) == int_side(b) || a.ty != Ty::Object || b.ty != Ty::Object {
+            return Ok(None);
+        }
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let joined = self.b.local(LocalTy::Scalar(Ty::Bool), Some("int comparison"));
+        self.b.passes(join, joined);
+        let (side, obj, value, left) = self.small_int_operands(a, b, fast, slow)?;
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let (x, y) = if left { (side.wide(), value) } else { (value, side.wide()) };
+        let t = self.value(Ty::Bool, BodyOp::Compare { op, a: x, ta: WIDE, b: y, tb: WIDE });
+        self.op(vec![joined], BodyOp::Copy { src: t });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let boxed = self.box_int_side(&side)?;
+        let (va, vb) = if left { (boxed, obj) } else { (obj, boxed) };
+        let how = self.value(STATUS, BodyOp::Const { c: Const::Int(rich_compare_op(op)), ty: STATUS });
+        let r = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_RICH_COMPARE, args: vec![va, vb, how] });
+        let t = self.truth_of_status(&p::PY_OBJECT_IS_TRUE, vec![r]);
+        self.op(vec![joined], BodyOp::Copy { src: t });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(Some(self.value(Ty::Bool, BodyOp::Copy { src: joined })))
+    }
+
+    /// `a op b` (`small_int_op`) where one side is an int (`int_side`) and
+    /// the other an object: computed in registers and boxed when the object
+    /// is an exact one-digit int (and, for `//` and `%`, the divisor is not
+    /// 0), else the operator's C-API call with the int side boxed.
+    fn small_int_binary(&mut self, op: ObjBinOp, a: &Expr, b: &Expr, inplace: bool) -> B<Local> {
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("int result"));
+        let (side, obj, value, left) = self.small_int_operands(a, b, fast, slow)?;
+        let (x, y) = if left { (side.wide(), value) } else { (value, side.wide()) };
+        self.b.switch_to(fast);
+        self.reachable = true;
+        if matches!(op, ObjBinOp::FloorDiv | ObjBinOp::Mod) {
+            let zero = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::EqConst { value: y, imm: 0 });
+            let compute = self.b.block(false);
+            self.terminate(Terminator::Branch { cond: zero, then: slow, otherwise: compute });
+            self.b.switch_to(compute);
+            self.reachable = true;
+        }
+        let r = self.b.value(LocalTy::Scalar(WIDE), OpKind::SmallIntArith { op, a: x, b: y });
+        self.b.op(vec![result], OpKind::CallC { prim: &p::PY_LONG_FROM_LONG_LONG, args: vec![r] });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let boxed = self.box_int_side(&side)?;
+        let args = if left { vec![boxed, obj] } else { vec![obj, boxed] };
+        self.b.op(vec![result], OpKind::CallC { prim: binary_prim(op, inplace), args });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
     }
 
     /// A primitive's 0/1 status (-1 on error) as a `bint`.
