@@ -78,7 +78,7 @@ OTHERS = [True, False, 0.0, -0.0, 2.5, -7.5, float("nan"), float("inf"), MyInt(5
 VALUES = INTS + OTHERS
 C_INTS = [0, 1, -1, 3, -3, 7, 2 ** 31 - 1, -(2 ** 31)]
 NAMES = ["cond_const", "cond_c", "cond_uint", "while_countdown", "not_and_or", "arith_const", "arith_c",
-         "arith_uint", "arith_long", "arith_short", "augmented", "count_multiples", "primes"]
+         "arith_uint", "arith_long", "arith_short", "augmented", "count_multiples", "primes", "fused"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -94,6 +94,10 @@ def test_comparisons_with_c_ints(m):
     m.assert_same("cond_c", [(x, n) for x in VALUES for n in C_INTS], exact=True)
     m.assert_same("cond_uint", [(x, n) for x in VALUES for n in [0, 1, 7, 2 ** 31, 2 ** 32 - 1]], exact=True)
     m.assert_same("not_and_or", [(x, n) for x in VALUES for n in [0, 5, 100]], exact=True)
+
+
+def test_operation_compared_unboxed(m):
+    m.assert_same("fused", [(x, n) for x in VALUES for n in C_INTS], exact=True)
 
 
 def test_loop_condition(m):
@@ -151,7 +155,8 @@ N = LEAK_CALLS
     ("arith_const", (1000, 10)), ("arith_const", (Weird(), 6)), ("arith_const", ("ab", 0)),
     ("arith_c", (1000, 7, 5)), ("arith_c", (1000, 0, 5)), ("arith_c", (2 ** 70, 7, 6)), ("arith_c", (None, 1, 0)),
     ("augmented", (1000, 5)), ("augmented", ([1], 5)), ("count_multiples", ([3, 5, 2 ** 70, 1000], 15)),
-    ("count_multiples", ([0], 5)), ("primes", (50,)),
+    ("count_multiples", ([0], 5)), ("primes", (50,)), ("fused", (7, 3)), ("fused", (0, 0)), ("fused", (2 ** 70, 3)),
+    ("fused", (Weird(), 3)), ("fused", (MyInt(4), 2)),
 ])
 def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
     f = getattr(m.native, name)

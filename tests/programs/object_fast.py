@@ -168,3 +168,20 @@ def primes(nb_primes: cython.int):
             len_p += 1
         n += 1
     return p
+
+
+def fused(x, n: cython.int):
+    out = []
+    if x % 3 == 1:
+        out.append("x%3==1")
+    if 10 - x < 4:
+        out.append("10-x<4")
+    if x + n == 0:
+        out.append("x+n==0")
+    if 0 == x // n:
+        out.append("0==x//n")
+    if n % x != 2:
+        out.append("n%x!=2")
+    if -5 >= x * n:
+        out.append("-5>=x*n")
+    return out

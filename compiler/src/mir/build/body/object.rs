@@ -10,7 +10,7 @@ use crate::hir::{CmpOp, Const, Expr, ExprKind, LocalId, ObjBinOp, ObjConst, ObjO
 use crate::mir::body::{BodyOp, SSIZE};
 use crate::mir::build::wrapper::boxed;
 use crate::mir::primitives::{self as p, Primitive};
-use crate::mir::{Local, LocalTy, OpKind, Terminator};
+use crate::mir::{BlockId, Local, LocalTy, OpKind, Terminator};
 use crate::types::{Ty, C_INT};
 
 /// The C-API function of a binary operator (`inplace`: augmented assignment's).
@@ -264,48 +264,101 @@ impl BodyBuilder<'_, '_> {
         }
     }
 
-    /// Both operands of an int fast path, in evaluation order: the int side
-    /// and the object, whose `SmallInt` test ends the block (to `fast` when
-    /// it is an exact one-digit int, else to `slow`). Returns the int side,
-    /// the object, its value, and whether the int side is the left one.
-    fn small_int_operands(&mut self, a: &Expr, b: &Expr, fast: crate::mir::BlockId, slow: crate::mir::BlockId) -> B<(IntSide, Local, Local, bool)> {
-        let left = int_side(a);
-        let (side, obj) = if left {
+    /// Both operands of an int fast path (one an int side, `int_side`),
+    /// evaluated in order: the int side, the object, and whether the int
+    /// side is the left one.
+    fn int_and_object(&mut self, a: &Expr, b: &Expr) -> B<(IntSide, Local, bool)> {
+        Ok(if int_side(a) {
             let side = self.eval_int_side(a)?;
-            (side, self.expr(b)?)
+            (side, self.expr(b)?, true)
         } else {
             let obj = self.expr(a)?;
-            (self.eval_int_side(b)?, obj)
-        };
+            (self.eval_int_side(b)?, obj, false)
+        })
+    }
+
+    /// The `SmallInt` test of `obj`, ending the block: to `fast` when it
+    /// is an exact one-digit int (its value the local returned), else to `slow`.
+    fn small_int_test(&mut self, obj: Local, fast: BlockId, slow: BlockId) -> Local {
         let value = self.b.local(LocalTy::Scalar(WIDE), None);
         let ok = self.b.local(LocalTy::Scalar(Ty::Bool), None);
         self.b.op(vec![value, ok], OpKind::SmallInt { obj });
         self.terminate(Terminator::Branch { cond: ok, then: fast, otherwise: slow });
-        Ok((side, obj, value, left))
+        value
+    }
+
+    /// In the fast block of `op`: to `slow` when the divisor `y` of `//`
+    /// or `%` is 0 (the C-API call raises CPython's error), then `x op y`.
+    fn small_int_arith(&mut self, op: ObjBinOp, x: Local, y: Local, slow: BlockId) -> Local {
+        if matches!(op, ObjBinOp::FloorDiv | ObjBinOp::Mod) {
+            let zero = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::EqConst { value: y, imm: 0 });
+            let compute = self.b.block(false);
+            self.terminate(Terminator::Branch { cond: zero, then: slow, otherwise: compute });
+            self.b.switch_to(compute);
+            self.reachable = true;
+        }
+        self.b.value(LocalTy::Scalar(WIDE), OpKind::SmallIntArith { op, a: x, b: y })
     }
 
     /// The truth of `a op b` where one side is an int (`int_side`) and the
     /// other an object: compared in registers when the object is an exact
     /// one-digit int, else `PyObject_RichCompare` and its truth (an `__eq__`
-    /// returning anything). `None` when it has no fast path.
+    /// may return anything). When the object is itself an int fast path's
+    /// operation (`n % i == 0`), its result is compared unboxed. `None`
+    /// when it has no fast path.
     fn small_int_compare(&mut self, op: CmpOp, a: &Expr, b: &Expr) -> B<Option<Local>> {
         if int_side(a) == int_side(b) || a.ty != Ty::Object || b.ty != Ty::Object {
             return Ok(None);
         }
+        let left = int_side(a);
+        let other = if left { b } else { a };
+        let inner = match &other.kind {
+            ExprKind::ObjBinary { op, a, b, inplace } if small_int_op(*op) && int_side(a) != int_side(b) => Some((*op, &**a, &**b, *inplace)),
+            _ => None,
+        };
         let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
         let joined = self.b.local(LocalTy::Scalar(Ty::Bool), Some("int comparison"));
         self.b.passes(join, joined);
-        let (side, obj, value, left) = self.small_int_operands(a, b, fast, slow)?;
+        // The operands in order: the comparison's int side, the object
+        // (or the inner operation's two operands), in the source's order.
+        let mut side = if left { Some(self.eval_int_side(a)?) } else { None };
+        let (inner_side, obj, inner_left) = match inner {
+            Some((_, ia, ib, _)) => {
+                let (s, o, l) = self.int_and_object(ia, ib)?;
+                (Some(s), o, l)
+            }
+            None => (None, self.expr(other)?, false),
+        };
+        if side.is_none() {
+            side = Some(self.eval_int_side(b)?);
+        }
+        let side = side.ok_or("an int comparison without its int side")?;
+        let value = self.small_int_test(obj, fast, slow);
         self.b.switch_to(fast);
         self.reachable = true;
-        let (x, y) = if left { (side.wide(), value) } else { (value, side.wide()) };
+        let other_value = match (&inner, &inner_side) {
+            (Some((iop, ..)), Some(s)) => {
+                let (x, y) = if inner_left { (s.wide(), value) } else { (value, s.wide()) };
+                self.small_int_arith(*iop, x, y, slow)
+            }
+            _ => value,
+        };
+        let (x, y) = if left { (side.wide(), other_value) } else { (other_value, side.wide()) };
         let t = self.value(Ty::Bool, BodyOp::Compare { op, a: x, ta: WIDE, b: y, tb: WIDE });
         self.op(vec![joined], BodyOp::Copy { src: t });
         self.terminate(Terminator::Goto(join));
         self.b.switch_to(slow);
         self.reachable = true;
+        let other_obj = match (&inner, &inner_side) {
+            (Some((iop, _, _, inplace)), Some(s)) => {
+                let boxed = self.box_int_side(s)?;
+                let args = if inner_left { vec![boxed, obj] } else { vec![obj, boxed] };
+                self.b.value(LocalTy::Object, OpKind::CallC { prim: binary_prim(*iop, *inplace), args })
+            }
+            _ => obj,
+        };
         let boxed = self.box_int_side(&side)?;
-        let (va, vb) = if left { (boxed, obj) } else { (obj, boxed) };
+        let (va, vb) = if left { (boxed, other_obj) } else { (other_obj, boxed) };
         let how = self.value(STATUS, BodyOp::Const { c: Const::Int(rich_compare_op(op)), ty: STATUS });
         let r = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_RICH_COMPARE, args: vec![va, vb, how] });
         let t = self.truth_of_status(&p::PY_OBJECT_IS_TRUE, vec![r]);
@@ -323,18 +376,12 @@ impl BodyBuilder<'_, '_> {
     fn small_int_binary(&mut self, op: ObjBinOp, a: &Expr, b: &Expr, inplace: bool) -> B<Local> {
         let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
         let result = self.b.local(LocalTy::Object, Some("int result"));
-        let (side, obj, value, left) = self.small_int_operands(a, b, fast, slow)?;
+        let (side, obj, left) = self.int_and_object(a, b)?;
+        let value = self.small_int_test(obj, fast, slow);
         let (x, y) = if left { (side.wide(), value) } else { (value, side.wide()) };
         self.b.switch_to(fast);
         self.reachable = true;
-        if matches!(op, ObjBinOp::FloorDiv | ObjBinOp::Mod) {
-            let zero = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::EqConst { value: y, imm: 0 });
-            let compute = self.b.block(false);
-            self.terminate(Terminator::Branch { cond: zero, then: slow, otherwise: compute });
-            self.b.switch_to(compute);
-            self.reachable = true;
-        }
-        let r = self.b.value(LocalTy::Scalar(WIDE), OpKind::SmallIntArith { op, a: x, b: y });
+        let r = self.small_int_arith(op, x, y, slow);
         self.b.op(vec![result], OpKind::CallC { prim: &p::PY_LONG_FROM_LONG_LONG, args: vec![r] });
         self.terminate(Terminator::Goto(join));
         self.b.switch_to(slow);
