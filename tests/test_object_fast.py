@@ -6,6 +6,7 @@ whose comparisons return non-bools, zero divisors) goes through the C-API,
 so results, exception types and messages are CPython's exactly; no leak on
 either path."""
 
+import copy
 import sys
 
 import pytest
@@ -78,7 +79,8 @@ OTHERS = [True, False, 0.0, -0.0, 2.5, -7.5, float("nan"), float("inf"), MyInt(5
 VALUES = INTS + OTHERS
 C_INTS = [0, 1, -1, 3, -3, 7, 2 ** 31 - 1, -(2 ** 31)]
 NAMES = ["cond_const", "cond_c", "cond_uint", "while_countdown", "not_and_or", "arith_const", "arith_c",
-         "arith_uint", "arith_long", "arith_short", "augmented", "count_multiples", "primes", "fused"]
+         "arith_uint", "arith_long", "arith_short", "augmented", "count_multiples", "primes", "fused",
+         "loop_rebind", "loop_grow", "loop_shrink", "loop_clear", "loop_else", "loop_nested"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -145,6 +147,46 @@ def test_loops_over_lists(m):
     assert m.native.primes(300)[-1] == 1987
 
 
+class ListWithIter(list):
+    """A list subclass whose own `__iter__` the loop must call."""
+
+    def __iter__(self):
+        return iter([-1] + list(list.__iter__(self)))
+
+
+class TupleSub(tuple):
+    pass
+
+
+def gen(n):
+    yield from range(n)
+
+
+def failing_iter():
+    yield 1
+    raise ValueError("boom")
+
+
+def test_loops_by_index_and_by_iterator(m):
+    seqs = [[], [1], [1, 2, 3], (), (4, 5), ListWithIter([1, 2]), TupleSub((7, 8)), "abc", range(3), {1: 2, 3: 4}]
+    m.assert_same("loop_rebind", [(s,) for s in seqs], exact=True)
+    # Lists changed while the loop runs over them: each call gets a fresh copy.
+    for name, lists in [("loop_grow", [[1], [1, 2, 3], [], ListWithIter([1])]),
+                        ("loop_shrink", [[1, 2, 3, 4, 5], [1], []]), ("loop_clear", [[1, 2, 3], []])]:
+        for v in lists:
+            a, b = copy.copy(v), copy.copy(v)
+            assert getattr(m.native, name)(b) == getattr(m.py, name)(a) and a == b, (name, v)
+    m.assert_same("loop_else", [(s, k) for s in seqs for k in (1, 3, 8, "b", 99)], exact=True)
+    m.assert_same("loop_nested", [([[1, 2], (3,), [], range(4)],), ([(1, 2), ListWithIter([5])],),
+                                  ([[1], 2],), ([[1, "a"]],), ((),)], exact=True)
+    for f in (m.py.loop_nested, m.native.loop_nested):
+        assert f([gen(3), (4,)]) == 7
+        with pytest.raises(ValueError, match="boom"):
+            f([failing_iter()])
+    with pytest.raises(TypeError, match="'int' object is not iterable"):
+        m.native.loop_else(3, 1)
+
+
 N = LEAK_CALLS
 
 
@@ -156,7 +198,10 @@ N = LEAK_CALLS
     ("arith_c", (1000, 7, 5)), ("arith_c", (1000, 0, 5)), ("arith_c", (2 ** 70, 7, 6)), ("arith_c", (None, 1, 0)),
     ("augmented", (1000, 5)), ("augmented", ([1], 5)), ("count_multiples", ([3, 5, 2 ** 70, 1000], 15)),
     ("count_multiples", ([0], 5)), ("primes", (50,)), ("fused", (7, 3)), ("fused", (0, 0)), ("fused", (2 ** 70, 3)),
-    ("fused", (Weird(), 3)), ("fused", (MyInt(4), 2)),
+    ("fused", (Weird(), 3)), ("fused", (MyInt(4), 2)), ("loop_rebind", ([Weird(), 2 ** 70],)),
+    ("loop_rebind", ((Weird(), 1),)), ("loop_rebind", (ListWithIter([Weird()]),)), ("loop_grow", ([Weird()],)),
+    ("loop_shrink", ([Weird(), Weird()],)), ("loop_clear", ([Weird(), 1],)), ("loop_else", ([Weird(), 3], 3)),
+    ("loop_else", (3, 1)), ("loop_nested", ([[1], 2],)), ("loop_nested", ([failing_iter()],)),
 ])
 def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
     f = getattr(m.native, name)

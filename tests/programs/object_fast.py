@@ -185,3 +185,53 @@ def fused(x, n: cython.int):
     if -5 >= x * n:
         out.append("-5>=x*n")
     return out
+
+
+def loop_rebind(p):
+    out = []
+    for x in p:
+        p = [99]
+        out.append(x)
+    return out, p
+
+
+def loop_grow(p):
+    out = []
+    for x in p:
+        if len(p) < 8:
+            p.append(x * 2)
+        out.append(x)
+    return out
+
+
+def loop_shrink(p):
+    out = []
+    for x in p:
+        p.pop()
+        out.append(x)
+    return out
+
+
+def loop_clear(p):
+    out = []
+    for x in p:
+        p.clear()
+        out.append(x)
+    return out
+
+
+def loop_else(p, stop):
+    for x in p:
+        if x == stop:
+            break
+    else:
+        return "no break"
+    return x
+
+
+def loop_nested(rows):
+    total = 0
+    for row in rows:
+        for x in row:
+            total += x
+    return total

@@ -153,6 +153,16 @@ pub enum OpKind {
     /// The iterator's next item (a new reference) and whether it is done
     /// (then the item is NULL); fails when the iterator raised.
     IterNext { iter: Local },
+    /// The start of `for … in obj`: NULL (no iterator, which is no error)
+    /// for an exact list or tuple, which the loop reads by index
+    /// (`SeqLen`, `SeqItem`), else `PyObject_GetIter(obj)`, a new reference.
+    IterStart { obj: Local },
+    /// An exact list's or tuple's length, read again at each step (a list
+    /// may change size while a loop runs over it).
+    SeqLen { seq: Local },
+    /// An exact list's or tuple's item `index` (below its length), borrowed
+    /// from it.
+    SeqItem { seq: Local, index: Local },
     /// Whether `obj` is an exact `int` of at most one 30-bit digit, and its
     /// value (a `Py_ssize_t`, 0 when it is not): the test before an int
     /// fast path, whose slow path is the ordinary C-API call.
@@ -311,7 +321,9 @@ impl Op {
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } => vec![],
             IterNext { iter } => vec![*iter],
-            SmallInt { obj } => vec![*obj],
+            SmallInt { obj } | IterStart { obj } => vec![*obj],
+            SeqLen { seq } => vec![*seq],
+            SeqItem { seq, index } => vec![*seq, *index],
             SmallIntArith { a, b, .. } => vec![*a, *b],
             SameObject { a, b } | GetItemInt { obj: a, index: b } => vec![*a, *b],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
@@ -334,7 +346,7 @@ impl Op {
         match &self.kind {
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } => ErrorKind::Null,
             LeaveCompiledCode => ErrorKind::Always,
-            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } => ErrorKind::Flag,
+            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } | IterStart { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
                 if frame.is_some() {
                     ErrorKind::Flag
@@ -344,7 +356,7 @@ impl Op {
             }
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
-            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } => {
+            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),
@@ -364,6 +376,8 @@ impl Op {
                 (RefKind::New, None)
             }
             ReadVar { var } | Borrow { var } => (RefKind::Borrowed, Some(*var)),
+            IterStart { .. } => (RefKind::New, None),
+            SeqItem { seq, .. } => (RefKind::Borrowed, Some(*seq)),
             CallC { prim, .. } => (prim.result, None),
             // A native function returning an object returns a new reference.
             CallNative { .. } | Body(body::BodyOp::Call { .. }) => (RefKind::New, None),

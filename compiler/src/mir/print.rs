@@ -125,6 +125,9 @@ fn op(op: &Op) -> String {
         GetItemInt { obj, index } => format!("{obj}[{index}]"),
         IterNext { iter } => format!("iter_next {iter}"),
         SmallInt { obj } => format!("small_int {obj}"),
+        IterStart { obj } => format!("iter_start {obj}"),
+        SeqLen { seq } => format!("seq_len {seq}"),
+        SeqItem { seq, index } => format!("seq_item {seq}[{index}]"),
         SmallIntArith { op, a, b } => format!("small_int_{op:?} {a}, {b}"),
     };
     let fails = match (op.error_kind(), op.handler) {

@@ -227,6 +227,46 @@ pub(super) fn small_int_arith(cx: &mut FnCx, op: ObjBinOp, a: Value, b: Value) -
     })
 }
 
+/// The iterator of `for … in obj`, a new reference; NULL (no error) for an
+/// exact list or tuple, which the loop reads by index; to `err` when
+/// `PyObject_GetIter` raised.
+pub(super) fn iter_start(cx: &mut FnCx, obj: Value, err: ir::Block) -> R<Value> {
+    let p = cx.em.ptr;
+    let (not_list, get, join) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(join, p);
+    let null = cx.b.ins().iconst(p, 0);
+    let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+    let list_type = cx.py_data("PyList_Type")?;
+    let is_list = cx.b.ins().icmp(IntCC::Equal, ty, list_type);
+    cx.b.ins().brif(is_list, join, &[BlockArg::Value(null)], not_list, &[]);
+    cx.b.switch_to_block(not_list);
+    let tuple_type = cx.py_data("PyTuple_Type")?;
+    let is_tuple = cx.b.ins().icmp(IntCC::Equal, ty, tuple_type);
+    cx.b.ins().brif(is_tuple, join, &[BlockArg::Value(null)], get, &[]);
+    cx.b.switch_to_block(get);
+    let it = cx.call_prim(&prim::PY_OBJECT_GET_ITER, &[obj])?[0];
+    let failed = cx.is_null(it);
+    cx.b.ins().brif(failed, err, &[], join, &[BlockArg::Value(it)]);
+    cx.b.switch_to_block(join);
+    Ok(cx.b.block_params(join)[0])
+}
+
+/// Item `index` (in range) of an exact list or tuple, borrowed: a list's
+/// from its item array, a tuple's from its inline items.
+pub(super) fn seq_item(cx: &mut FnCx, seq: Value, index: Value) -> R<Value> {
+    let p = cx.em.ptr;
+    let ty = cx.b.ins().load(p, flags(), seq, pyabi::OB_TYPE);
+    let list_type = cx.py_data("PyList_Type")?;
+    let is_list = cx.b.ins().icmp(IntCC::Equal, ty, list_type);
+    // A non-empty tuple's first item is where a list keeps its array pointer: both loads are valid.
+    let list_items = cx.b.ins().load(p, flags(), seq, pyabi::LIST_ITEMS);
+    let tuple_items = cx.b.ins().iadd_imm_s(seq, pyabi::TUPLE_ITEMS);
+    let items = cx.b.ins().select(is_list, list_items, tuple_items);
+    let offset = cx.b.ins().ishl_imm_u(index, 3);
+    let at = cx.b.ins().iadd(items, offset);
+    Ok(cx.b.ins().load(p, flags(), at, 0))
+}
+
 /// The iterator's next item (NULL at its end) and whether it ended; to
 /// `err` when it raised.
 pub(super) fn iter_next(cx: &mut FnCx, iter: Value, err: ir::Block) -> R<(Value, Value)> {

@@ -214,6 +214,18 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             let (o, i) = (g.get(*obj)?, g.get(*index)?);
             result = Some(super::object::get_item_int(g.cx(), o, i)?);
         }
+        IterStart { obj } => {
+            let o = g.get(*obj)?;
+            result = Some(super::object::iter_start(g.cx(), o, err_block()?)?);
+        }
+        SeqLen { seq } => {
+            let o = g.get(*seq)?;
+            result = Some(g.cx().b.ins().load(p, flags(), o, crate::backend::pyabi::VAR_SIZE));
+        }
+        SeqItem { seq, index } => {
+            let (o, i) = (g.get(*seq)?, g.get(*index)?);
+            result = Some(super::object::seq_item(g.cx(), o, i)?);
+        }
         SmallInt { obj } => {
             let o = g.get(*obj)?;
             let (value, ok) = super::object::small_int(g.cx(), o)?;

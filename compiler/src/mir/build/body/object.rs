@@ -219,23 +219,58 @@ impl BodyBuilder<'_, '_> {
         })
     }
 
-    /// `for … in iter`: the iterator's items, each assigned to `item`
-    /// before the body, until it ends (then the `else` block) or raises.
+    /// `for … in iter`: its items, each assigned to `item` before the
+    /// body, until they end (then the `else` block) or the iterator raises.
+    /// An exact list or tuple is read by index, its length read again at
+    /// each step (as its own iterator does), with no iterator object;
+    /// anything else through `PyObject_GetIter` and `PyIter_Next`.
     pub(super) fn for_iter(&mut self, item: LocalId, iter: &Expr, body: &[Stmt], orelse: &[Stmt]) -> B<()> {
         let o = self.expr(iter)?;
-        let it = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_GET_ITER, args: vec![o] });
-        let (header, body_b, else_b, exit) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        // A reference of the loop's own: the body may rebind the variable it came from.
+        let o = self.b.value(LocalTy::Object, OpKind::Assign { src: o });
+        let it = self.b.value(LocalTy::Object, OpKind::IterStart { obj: o });
+        let index = self.b.local(LocalTy::Scalar(WIDE), Some("for index"));
+        self.op(vec![index], BodyOp::Const { c: Const::Int(0), ty: WIDE });
+        let (header, by_index, take, by_iter, got, body_b, else_b, exit) = (
+            self.b.block(false),
+            self.b.block(false),
+            self.b.block(false),
+            self.b.block(false),
+            self.b.block(false),
+            self.b.block(false),
+            self.b.block(false),
+            self.b.block(false),
+        );
         self.terminate(Terminator::Goto(header));
         self.b.switch_to(header);
         self.reachable = true;
         let line = self.b.line();
+        let indexed = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsNull { value: it });
+        self.terminate(Terminator::Branch { cond: indexed, then: by_index, otherwise: by_iter });
+        self.b.switch_to(by_index);
+        self.reachable = true;
+        let len = self.b.value(LocalTy::Scalar(WIDE), OpKind::SeqLen { seq: o });
+        let more = self.value(Ty::Bool, BodyOp::Compare { op: CmpOp::Lt, a: index, ta: WIDE, b: len, tb: WIDE });
+        self.terminate(Terminator::Branch { cond: more, then: take, otherwise: else_b });
+        self.b.switch_to(take);
+        self.reachable = true;
+        let v = self.b.value(LocalTy::Object, OpKind::SeqItem { seq: o, index });
+        let one = self.value(WIDE, BodyOp::Const { c: Const::Int(1), ty: WIDE });
+        self.b.op(vec![index], OpKind::SmallIntArith { op: ObjBinOp::Add, a: index, b: one });
+        self.assign(item, v);
+        self.terminate(Terminator::Goto(body_b));
+        self.b.switch_to(by_iter);
+        self.reachable = true;
         let next = self.b.local(LocalTy::Object, None);
         let done = self.b.local(LocalTy::Scalar(Ty::Bool), None);
         self.b.op(vec![next, done], OpKind::IterNext { iter: it });
-        self.terminate(Terminator::Branch { cond: done, then: else_b, otherwise: body_b });
-        self.b.switch_to(body_b);
+        self.terminate(Terminator::Branch { cond: done, then: else_b, otherwise: got });
+        self.b.switch_to(got);
         self.reachable = true;
         self.assign(item, next);
+        self.terminate(Terminator::Goto(body_b));
+        self.b.switch_to(body_b);
+        self.reachable = true;
         self.loop_body(body, header, line, else_b, exit, orelse)
     }
 
