@@ -146,10 +146,11 @@ pub enum OpKind {
     /// The module global `name`, or the builtin, when the code runs; a new
     /// reference (NameError when neither is bound).
     LoadGlobal { name: String },
-    /// `obj[index]` by a `Py_ssize_t`: a list's or tuple's item in place
-    /// when the index is in range, else `PyObject_GetItem` of the boxed
-    /// index; a new reference.
-    GetItemInt { obj: Local, index: Local },
+    /// `obj[index]` by a `Py_ssize_t` read in place: an exact list's or
+    /// tuple's item (borrowed from it) when the index, wrapped once if
+    /// negative, is in range, and whether it was (else the item is NULL
+    /// and the builder's slow path is `PyObject_GetItem` of the boxed index).
+    ItemInPlace { obj: Local, index: Local },
     /// The iterator's next item (a new reference) and whether it is done
     /// (then the item is NULL); fails when the iterator raised.
     IterNext { iter: Local },
@@ -325,7 +326,7 @@ impl Op {
             SeqLen { seq } => vec![*seq],
             SeqItem { seq, index } => vec![*seq, *index],
             SmallIntArith { a, b, .. } => vec![*a, *b],
-            SameObject { a, b } | GetItemInt { obj: a, index: b } => vec![*a, *b],
+            SameObject { a, b } | ItemInPlace { obj: a, index: b } => vec![*a, *b],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
         }
     }
@@ -344,7 +345,7 @@ impl Op {
     pub fn error_kind(&self) -> ErrorKind {
         use OpKind::*;
         match &self.kind {
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } => ErrorKind::Null,
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } => ErrorKind::Null,
             LeaveCompiledCode => ErrorKind::Always,
             Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } | IterStart { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
@@ -356,7 +357,7 @@ impl Op {
             }
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
-            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } => {
+            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),
@@ -372,12 +373,12 @@ impl Op {
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } | IterNext { .. } if k == 0 => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. } => {
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. } => {
                 (RefKind::New, None)
             }
             ReadVar { var } | Borrow { var } => (RefKind::Borrowed, Some(*var)),
             IterStart { .. } => (RefKind::New, None),
-            SeqItem { seq, .. } => (RefKind::Borrowed, Some(*seq)),
+            SeqItem { seq: from, .. } | ItemInPlace { obj: from, .. } => (RefKind::Borrowed, Some(*from)),
             CallC { prim, .. } => (prim.result, None),
             // A native function returning an object returns a new reference.
             CallNative { .. } | Body(body::BodyOp::Call { .. }) => (RefKind::New, None),

@@ -122,7 +122,7 @@ fn op(op: &Op) -> String {
         CallObject { func, args, kwnames: None, .. } => format!("call_object {func}({})", list(args)),
         CallObject { func, args, kwnames: Some(k), .. } => format!("call_object {func}({}; kwnames {k})", list(args)),
         LoadGlobal { name } => format!("global '{name}'"),
-        GetItemInt { obj, index } => format!("{obj}[{index}]"),
+        ItemInPlace { obj, index } => format!("item_in_place {obj}[{index}]"),
         IterNext { iter } => format!("iter_next {iter}"),
         SmallInt { obj } => format!("small_int {obj}"),
         IterStart { obj } => format!("iter_start {obj}"),

@@ -235,11 +235,12 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             want(body, *b, ssize, "a Py_ssize_t")?;
             dest_is(0, &ssize, "a Py_ssize_t")
         }
-        GetItemInt { obj: o, index } => {
-            dests(1)?;
+        ItemInPlace { obj: o, index } => {
+            dests(2)?;
             obj(*o)?;
             want(body, *index, |t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")?;
-            dest_is(0, &|t| t == LocalTy::Object, "an object")
+            dest_is(0, &|t| t == LocalTy::Object, "an object")?;
+            dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
         CallObject { func, args, kwnames, .. } => {
             dests(1)?;

@@ -96,18 +96,21 @@ pub(super) fn load_global(cx: &mut FnCx, name: &str) -> R<Value> {
     Ok(cx.b.block_params(join)[0])
 }
 
-/// `obj[index]` (`index` a `Py_ssize_t`) as a new reference, NULL on error:
-/// an exact list's or tuple's item read in place when the index (wrapped
-/// once if negative) is in range, else `PyObject_GetItem` of the boxed
-/// index, which raises CPython's errors.
-pub(super) fn get_item_int(cx: &mut FnCx, obj: Value, index: Value) -> R<Value> {
+/// `obj[index]` (`index` a `Py_ssize_t`) read in place, borrowed, and
+/// whether it was: an exact list's or tuple's item when the index (wrapped
+/// once if negative) is in range; else NULL and false (the builder's slow
+/// path calls `PyObject_GetItem`, which raises CPython's errors).
+pub(super) fn item_in_place(cx: &mut FnCx, obj: Value, index: Value) -> R<(Value, Value)> {
     let p = cx.em.ptr;
-    let (list, not_list, tuple, in_place, slow, join) =
-        (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    let (list, not_list, tuple, in_place, join) =
+        (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
     cx.b.append_block_param(in_place, p);
     cx.b.append_block_param(in_place, p);
     cx.b.append_block_param(join, p);
-    cx.b.set_cold_block(slow);
+    cx.b.append_block_param(join, types::I8);
+    let null = cx.b.ins().iconst(p, 0);
+    let no = cx.b.ins().iconst(types::I8, 0);
+    let missed = [BlockArg::Value(null), BlockArg::Value(no)];
     let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
     let list_type = cx.py_data("PyList_Type")?;
     let is_list = cx.b.ins().icmp(IntCC::Equal, ty, list_type);
@@ -119,7 +122,7 @@ pub(super) fn get_item_int(cx: &mut FnCx, obj: Value, index: Value) -> R<Value> 
         let wrapped = cx.b.ins().iadd(index, size);
         let k = cx.b.ins().select(negative, wrapped, index);
         let inside = cx.b.ins().icmp(IntCC::UnsignedLessThan, k, size);
-        cx.b.ins().brif(inside, in_place, &[BlockArg::Value(items), BlockArg::Value(k)], slow, &[]);
+        cx.b.ins().brif(inside, in_place, &[BlockArg::Value(items), BlockArg::Value(k)], join, &missed);
     };
     cx.b.switch_to_block(list);
     let items = cx.b.ins().load(p, flags(), obj, pyabi::LIST_ITEMS);
@@ -127,7 +130,7 @@ pub(super) fn get_item_int(cx: &mut FnCx, obj: Value, index: Value) -> R<Value> 
     cx.b.switch_to_block(not_list);
     let tuple_type = cx.py_data("PyTuple_Type")?;
     let is_tuple = cx.b.ins().icmp(IntCC::Equal, ty, tuple_type);
-    cx.b.ins().brif(is_tuple, tuple, &[], slow, &[]);
+    cx.b.ins().brif(is_tuple, tuple, &[], join, &missed);
     cx.b.switch_to_block(tuple);
     let items = cx.b.ins().iadd_imm_s(obj, pyabi::TUPLE_ITEMS);
     in_range(cx, items);
@@ -136,19 +139,11 @@ pub(super) fn get_item_int(cx: &mut FnCx, obj: Value, index: Value) -> R<Value> 
     let offset = cx.b.ins().ishl_imm_u(k, 3);
     let at = cx.b.ins().iadd(items, offset);
     let v = cx.b.ins().load(p, flags(), at, 0);
-    incref(cx, v)?;
-    cx.b.ins().jump(join, &[BlockArg::Value(v)]);
-    cx.b.switch_to_block(slow);
-    let boxed = cx.call_prim(&prim::PY_LONG_FROM_LONG_LONG, &[index])?[0];
-    let failed = cx.is_null(boxed);
-    let (get, null) = (cx.b.create_block(), cx.b.ins().iconst(p, 0));
-    cx.b.ins().brif(failed, join, &[BlockArg::Value(null)], get, &[]);
-    cx.b.switch_to_block(get);
-    let r = cx.call_prim(&prim::PY_OBJECT_GET_ITEM, &[obj, boxed])?[0];
-    cx.call_prim(&prim::PY_DECREF, &[boxed])?;
-    cx.b.ins().jump(join, &[BlockArg::Value(r)]);
+    let yes = cx.b.ins().iconst(types::I8, 1);
+    cx.b.ins().jump(join, &[BlockArg::Value(v), BlockArg::Value(yes)]);
     cx.b.switch_to_block(join);
-    Ok(cx.b.block_params(join)[0])
+    let params = cx.b.block_params(join);
+    Ok((params[0], params[1]))
 }
 
 /// Whether `obj` is an exact `int` of at most one digit, and its value

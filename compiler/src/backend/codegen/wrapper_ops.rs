@@ -210,9 +210,11 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.def(op.dests[0], item)?;
             g.def(op.dests[1], done)?;
         }
-        GetItemInt { obj, index } => {
+        ItemInPlace { obj, index } => {
             let (o, i) = (g.get(*obj)?, g.get(*index)?);
-            result = Some(super::object::get_item_int(g.cx(), o, i)?);
+            let (item, found) = super::object::item_in_place(g.cx(), o, i)?;
+            g.def(op.dests[0], item)?;
+            g.def(op.dests[1], found)?;
         }
         IterStart { obj } => {
             let o = g.get(*obj)?;

@@ -177,7 +177,7 @@ impl BodyBuilder<'_, '_> {
             }
             (ObjOp::Slice, [start, stop, step]) => call(self, obj, &p::PY_SLICE_NEW, vec![*start, *stop, *step]),
             (ObjOp::GetItem, [o, k]) => call(self, obj, &p::PY_OBJECT_GET_ITEM, vec![*o, *k]),
-            (ObjOp::GetItemInt, [o, i]) => self.b.value(obj, OpKind::GetItemInt { obj: *o, index: *i }),
+            (ObjOp::GetItemInt, [o, i]) => self.item_int(*o, *i)?,
             (ObjOp::SetItem, [v, o, k]) => call(self, status, &p::PY_OBJECT_SET_ITEM, vec![*o, *k, *v]),
             (ObjOp::Call { keywords }, [f, args @ ..]) => {
                 let kwnames = match keywords.is_empty() {
@@ -272,6 +272,30 @@ impl BodyBuilder<'_, '_> {
         self.b.switch_to(body_b);
         self.reachable = true;
         self.loop_body(body, header, line, else_b, exit, orelse)
+    }
+
+    /// `o[i]` by a `Py_ssize_t`: an exact list's or tuple's item read in
+    /// place when `i` is in range, else `PyObject_GetItem` with `i` boxed
+    /// (which raises CPython's errors); a new reference either way.
+    fn item_int(&mut self, o: Local, i: Local) -> B<Local> {
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("item"));
+        let item = self.b.local(LocalTy::Object, None);
+        let found = self.b.local(LocalTy::Scalar(Ty::Bool), None);
+        self.b.op(vec![item, found], OpKind::ItemInPlace { obj: o, index: i });
+        self.terminate(Terminator::Branch { cond: found, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        self.b.op(vec![result], OpKind::Assign { src: item });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let boxed = boxed(self.b, Some(i), WIDE)?;
+        self.b.op(vec![result], OpKind::CallC { prim: &p::PY_OBJECT_GET_ITEM, args: vec![o, boxed] });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
     }
 
     /// An int side (`int_side`), evaluated.
