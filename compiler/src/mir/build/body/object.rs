@@ -4,6 +4,12 @@
 //! iterator, each a C-API
 //! primitive (`mir::primitives`) or a MIR op of its own; the passes add
 //! their reference counts and error edges.
+//!
+//! Cython's fast paths are branches built here, each slow path the
+//! ordinary primitive call: an object with a C int or a small int constant
+//! (`SmallInt`, `SmallIntArith`), `for` over an exact list or tuple by index
+//! (`IterStart`, `SeqLen`, `SeqItem`), an item by a C index in place
+//! (`ItemInPlace`).
 
 use super::{BodyBuilder, B};
 use crate::hir::{CmpOp, Const, Expr, ExprKind, LocalId, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Stmt};
