@@ -147,10 +147,11 @@ pub enum OpKind {
     /// The module global `name`, or the builtin, when the code runs; a new
     /// reference (NameError when neither is bound).
     LoadGlobal { name: String },
-    /// `obj[index]` by a `Py_ssize_t`: a list's or tuple's item in place
-    /// when the index is in range, else `PyObject_GetItem` of the boxed
-    /// index; a new reference.
-    GetItemInt { obj: Local, index: Local },
+    /// `obj[index]` by a `Py_ssize_t` read in place: an exact list's or
+    /// tuple's item (borrowed from it) when the index, wrapped once if
+    /// negative, is in range, and whether it was (else the item is NULL
+    /// and the builder's slow path is `PyObject_GetItem` of the boxed index).
+    ItemInPlace { obj: Local, index: Local },
     /// An extension type instance's object field at byte `offset`: a new
     /// reference (the field is never NULL).
     LoadField { obj: Local, offset: i32 },
@@ -160,6 +161,24 @@ pub enum OpKind {
     /// The iterator's next item (a new reference) and whether it is done
     /// (then the item is NULL); fails when the iterator raised.
     IterNext { iter: Local },
+    /// The start of `for … in obj`: NULL (no iterator, which is no error)
+    /// for an exact list or tuple, which the loop reads by index
+    /// (`SeqLen`, `SeqItem`), else `PyObject_GetIter(obj)`, a new reference.
+    IterStart { obj: Local },
+    /// An exact list's or tuple's length, read again at each step (a list
+    /// may change size while a loop runs over it).
+    SeqLen { seq: Local },
+    /// An exact list's or tuple's item `index` (below its length), borrowed
+    /// from it.
+    SeqItem { seq: Local, index: Local },
+    /// Whether `obj` is an exact `int` of at most one 30-bit digit, and its
+    /// value (a `Py_ssize_t`, 0 when it is not): the test before an int
+    /// fast path, whose slow path is the ordinary C-API call.
+    SmallInt { obj: Local },
+    /// `a op b` on two `Py_ssize_t` with Python's semantics (`//` and `%`
+    /// floored), for operands of an int fast path: each below 2**32 in
+    /// magnitude (so nothing overflows) and `b` not 0 for `//` and `%`.
+    SmallIntArith { op: crate::hir::ObjBinOp, a: Local, b: Local },
 }
 
 #[derive(Clone, Debug)]
@@ -310,9 +329,13 @@ impl Op {
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } => vec![],
             IterNext { iter } => vec![*iter],
+            SmallInt { obj } | IterStart { obj } => vec![*obj],
+            SeqLen { seq } => vec![*seq],
+            SeqItem { seq, index } => vec![*seq, *index],
+            SmallIntArith { a, b, .. } => vec![*a, *b],
             LoadField { obj, .. } => vec![*obj],
             StoreField { obj, value, .. } => vec![*obj, *value],
-            SameObject { a, b } | GetItemInt { obj: a, index: b } => vec![*a, *b],
+            SameObject { a, b } | ItemInPlace { obj: a, index: b } => vec![*a, *b],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
         }
     }
@@ -331,9 +354,9 @@ impl Op {
     pub fn error_kind(&self) -> ErrorKind {
         use OpKind::*;
         match &self.kind {
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } => ErrorKind::Null,
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } => ErrorKind::Null,
             LeaveCompiledCode => ErrorKind::Always,
-            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } => ErrorKind::Flag,
+            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } | IterStart { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
                 if frame.is_some() {
                     ErrorKind::Flag
@@ -343,7 +366,7 @@ impl Op {
             }
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
-            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. }
+            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
             | LoadField { .. } | StoreField { .. } => {
                 ErrorKind::Never
             }
@@ -360,11 +383,13 @@ impl Op {
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } | IterNext { .. } if k == 0 => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
             | LoadField { .. } => {
                 (RefKind::New, None)
             }
             ReadVar { var } | Borrow { var } => (RefKind::Borrowed, Some(*var)),
+            IterStart { .. } => (RefKind::New, None),
+            SeqItem { seq: from, .. } | ItemInPlace { obj: from, .. } => (RefKind::Borrowed, Some(*from)),
             CallC { prim, .. } => (prim.result, None),
             // A native function returning an object returns a new reference.
             CallNative { .. } | Body(body::BodyOp::Call { .. }) => (RefKind::New, None),

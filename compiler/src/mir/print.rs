@@ -125,8 +125,13 @@ fn op(op: &Op) -> String {
         CallObject { func, args, kwnames: None, .. } => format!("call_object {func}({})", list(args)),
         CallObject { func, args, kwnames: Some(k), .. } => format!("call_object {func}({}; kwnames {k})", list(args)),
         LoadGlobal { name } => format!("global '{name}'"),
-        GetItemInt { obj, index } => format!("{obj}[{index}]"),
+        ItemInPlace { obj, index } => format!("item_in_place {obj}[{index}]"),
         IterNext { iter } => format!("iter_next {iter}"),
+        SmallInt { obj } => format!("small_int {obj}"),
+        IterStart { obj } => format!("iter_start {obj}"),
+        SeqLen { seq } => format!("seq_len {seq}"),
+        SeqItem { seq, index } => format!("seq_item {seq}[{index}]"),
+        SmallIntArith { op, a, b } => format!("small_int_{op:?} {a}, {b}"),
     };
     let fails = match (op.error_kind(), op.handler) {
         (ErrorKind::Never, _) => String::new(),

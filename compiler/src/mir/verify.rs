@@ -207,11 +207,41 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dest_is(0, &|t| t == LocalTy::Object, "an object")?;
             dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
-        GetItemInt { obj: o, index } => {
+        SmallInt { obj: o } => {
+            dests(2)?;
+            obj(*o)?;
+            dest_is(0, &|t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")?;
+            dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
+        }
+        IterStart { obj: o } => {
             dests(1)?;
             obj(*o)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
+        SeqLen { seq } => {
+            dests(1)?;
+            obj(*seq)?;
+            dest_is(0, &|t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")
+        }
+        SeqItem { seq, index } => {
+            dests(1)?;
+            obj(*seq)?;
             want(body, *index, |t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
+        SmallIntArith { a, b, .. } => {
+            dests(1)?;
+            let ssize = |t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE));
+            want(body, *a, ssize, "a Py_ssize_t")?;
+            want(body, *b, ssize, "a Py_ssize_t")?;
+            dest_is(0, &ssize, "a Py_ssize_t")
+        }
+        ItemInPlace { obj: o, index } => {
+            dests(2)?;
+            obj(*o)?;
+            want(body, *index, |t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")?;
+            dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
         CallObject { func, args, kwnames, .. } => {
             dests(1)?;

@@ -243,9 +243,33 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.def(op.dests[0], item)?;
             g.def(op.dests[1], done)?;
         }
-        GetItemInt { obj, index } => {
+        ItemInPlace { obj, index } => {
             let (o, i) = (g.get(*obj)?, g.get(*index)?);
-            result = Some(super::object::get_item_int(g.cx(), o, i)?);
+            let (item, found) = super::object::item_in_place(g.cx(), o, i)?;
+            g.def(op.dests[0], item)?;
+            g.def(op.dests[1], found)?;
+        }
+        IterStart { obj } => {
+            let o = g.get(*obj)?;
+            result = Some(super::object::iter_start(g.cx(), o, err_block()?)?);
+        }
+        SeqLen { seq } => {
+            let o = g.get(*seq)?;
+            result = Some(g.cx().b.ins().load(p, flags(), o, crate::backend::pyabi::VAR_SIZE));
+        }
+        SeqItem { seq, index } => {
+            let (o, i) = (g.get(*seq)?, g.get(*index)?);
+            result = Some(super::object::seq_item(g.cx(), o, i)?);
+        }
+        SmallInt { obj } => {
+            let o = g.get(*obj)?;
+            let (value, ok) = super::object::small_int(g.cx(), o)?;
+            g.def(op.dests[0], value)?;
+            g.def(op.dests[1], ok)?;
+        }
+        SmallIntArith { op: how, a, b } => {
+            let (a, b) = (g.get(*a)?, g.get(*b)?);
+            result = Some(super::object::small_int_arith(g.cx(), *how, a, b)?);
         }
         SameObject { a, b } => {
             let (a, b) = (g.get(*a)?, g.get(*b)?);
