@@ -105,6 +105,10 @@ fn walk_stmt_exprs(s: &Stmt, f: &mut dyn FnMut(&Expr)) {
             body.iter().for_each(|s| walk_stmt_exprs(s, f));
         }
         StmtKind::Other { body, .. } => body.iter().for_each(|s| walk_stmt_exprs(s, f)),
+        StmtKind::Try { handlers, .. } => {
+            handlers.iter().filter_map(|h| h.types.as_ref()).for_each(&mut *f);
+            s.kind.try_blocks().into_iter().flatten().for_each(|s| walk_stmt_exprs(s, f));
+        }
         _ => {}
     }
 }
@@ -529,6 +533,17 @@ impl Lower<'_, '_> {
                     return fallback(&s.span, format!("{what} binds the struct `{p}`"));
                 }
                 StmtKind::Other { what, binds: binds.clone(), body: self.block(body)? }
+            }
+            StmtKind::Try { body, handlers, orelse, finalbody, has_finally } => {
+                if let Some(p) = handlers.iter().filter_map(|h| h.name.as_ref()).find(|n| self.locals.contains_key(*n)) {
+                    return fallback(&s.span, format!("an `except` clause binds the struct `{p}`"));
+                }
+                let mut hs = vec![];
+                for h in handlers {
+                    let types = h.types.as_ref().map(|e| self.expr(e)).transpose()?;
+                    hs.push(crate::syntax::ExceptHandler { types, name: h.name.clone(), body: self.block(&h.body)?, span: h.span.clone() });
+                }
+                StmtKind::Try { body: self.block(body)?, handlers: hs, orelse: self.block(orelse)?, finalbody: self.block(finalbody)?, has_finally: *has_finally }
             }
             other => other.clone(),
         };

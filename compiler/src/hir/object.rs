@@ -111,6 +111,47 @@ pub enum ObjOp {
     Global(String),
 }
 
+/// `try` with its `except` clauses, `else` and `finally`
+/// (`mir/build/body/exception.rs` builds it).
+#[derive(Debug, Clone)]
+pub struct Try {
+    pub body: Vec<super::Stmt>,
+    pub handlers: Vec<Handler>,
+    pub orelse: Vec<super::Stmt>,
+    /// `None`: no `finally` clause.
+    pub finalbody: Option<Vec<super::Stmt>>,
+}
+
+/// `except types as name:` (`types` absent: a bare `except:`).
+#[derive(Debug, Clone)]
+pub struct Handler {
+    /// An object: a class or a tuple of classes.
+    pub types: Option<super::Expr>,
+    /// The object local `as name` binds (unbound again when the clause ends).
+    pub name: Option<super::LocalId>,
+    pub body: Vec<super::Stmt>,
+    pub line: u32,
+}
+
+impl Try {
+    /// Its blocks in the order they appear.
+    pub fn blocks(&self) -> Vec<&Vec<super::Stmt>> {
+        let mut v = vec![&self.body];
+        v.extend(self.handlers.iter().map(|h| &h.body));
+        v.push(&self.orelse);
+        v.extend(self.finalbody.as_ref());
+        v
+    }
+
+    pub fn blocks_mut(&mut self) -> Vec<&mut Vec<super::Stmt>> {
+        let mut v = vec![&mut self.body];
+        v.extend(self.handlers.iter_mut().map(|h| &mut h.body));
+        v.push(&mut self.orelse);
+        v.extend(self.finalbody.as_mut());
+        v
+    }
+}
+
 /// Unary operators on objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjUnOp {

@@ -59,8 +59,32 @@ pub enum StmtKind {
     Continue,
     /// `with a, b: body` without `as` targets.
     With { items: Vec<Expr>, body: Vec<Stmt> },
+    /// `try` with its `except` clauses, `else` and `finally` (empty when absent:
+    /// `has_finally` tells an empty one, which Python cannot write, apart).
+    Try { body: Vec<Stmt>, handlers: Vec<ExceptHandler>, orelse: Vec<Stmt>, finalbody: Vec<Stmt>, has_finally: bool },
     /// A statement outside what the compiler models; `names` are the names it binds.
     Other { what: &'static str, binds: Vec<String>, body: Vec<Stmt> },
+}
+
+/// `except types as name: body` (`types` absent: a bare `except:`).
+#[derive(Debug, Clone)]
+pub struct ExceptHandler {
+    pub types: Option<Expr>,
+    pub name: Option<String>,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+}
+
+impl StmtKind {
+    /// The blocks of a `try` statement, in the order they appear.
+    pub fn try_blocks(&self) -> Vec<&Vec<Stmt>> {
+        match self {
+            StmtKind::Try { body, handlers, orelse, finalbody, .. } => {
+                std::iter::once(body).chain(handlers.iter().map(|h| &h.body)).chain([orelse, finalbody]).collect()
+            }
+            _ => vec![],
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -423,20 +447,20 @@ fn stmt(s: &ast::Stmt) -> Stmt {
             exc: r.exc.as_deref().map(expr),
             cause: r.cause.as_deref().map(expr),
         },
-        ast::Stmt::Try(t) => {
-            let mut body = stmts(&t.body);
-            body.extend(stmts(&t.orelse));
-            body.extend(stmts(&t.finalbody));
-            let mut binds = vec![];
-            for h in &t.handlers {
-                let ast::ExceptHandler::ExceptHandler(h) = h;
-                if let Some(n) = &h.name {
-                    binds.push(ident(n));
-                }
-                body.extend(stmts(&h.body));
-            }
-            other("a `try` statement", binds, body)
-        }
+        ast::Stmt::Try(t) => StmtKind::Try {
+            body: stmts(&t.body),
+            handlers: t
+                .handlers
+                .iter()
+                .map(|h| {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    ExceptHandler { types: h.type_.as_deref().map(expr), name: h.name.as_ref().map(ident), body: stmts(&h.body), span: usize::from(h.range.start())..usize::from(h.range.end()) }
+                })
+                .collect(),
+            orelse: stmts(&t.orelse),
+            finalbody: stmts(&t.finalbody),
+            has_finally: !t.finalbody.is_empty(),
+        },
         ast::Stmt::TryStar(_) => other("`try`/`except*`", vec![], vec![]),
         ast::Stmt::Assert(a) => StmtKind::Assert { test: expr(&a.test), msg: a.msg.as_deref().map(expr) },
         ast::Stmt::Import(i) => StmtKind::Import(i.names.iter().map(alias).collect()),
@@ -654,6 +678,10 @@ pub fn bound_names(s: &Stmt, out: &mut Vec<String>) {
         StmtKind::Other { binds, body, .. } => {
             out.extend(binds.iter().cloned());
             body.iter().for_each(|s| bound_names(s, out));
+        }
+        StmtKind::Try { handlers, .. } => {
+            out.extend(handlers.iter().filter_map(|h| h.name.clone()));
+            s.kind.try_blocks().into_iter().flatten().for_each(|s| bound_names(s, out));
         }
         _ => {}
     }

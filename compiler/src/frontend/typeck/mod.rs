@@ -15,6 +15,7 @@ mod pointer;
 mod signature;
 mod stmt;
 mod view;
+mod try_stmt;
 
 use super::{fallback, ModuleCx, Problem};
 use crate::diag::Diagnostic;
@@ -55,6 +56,7 @@ fn breaks_out(body: &[Stmt]) -> bool {
         StmtKind::Break => true,
         StmtKind::If { body, orelse, .. } => breaks_out(body) || breaks_out(orelse),
         StmtKind::With { body, .. } | StmtKind::Other { body, .. } => breaks_out(body),
+        StmtKind::Try { .. } => s.kind.try_blocks().into_iter().any(|b| breaks_out(b)),
         _ => false,
     })
 }
