@@ -28,6 +28,7 @@ pub fn run(body: &mut Body, verify: bool, mut stages: Option<&mut Stages>) -> Re
     // them first (the pass runs again after it, for the checks it adds).
     if body.blocks.iter().any(|b| b.catches) {
         exceptions::run(body);
+        record("exception edges (to the handlers, before definite assignment)", body);
     }
     // Shown only for a body with object variables: the others are unchanged.
     if assign::run(body)? {

@@ -269,6 +269,9 @@ impl<'c, 'a> Checker<'c, 'a> {
         if let Some(line) = object::objects_without_gil(&mut body, self.me.nogil) {
             return fallback(&self.me.span, format!("it uses objects where the GIL is released (line {line}), which needs the GIL"));
         }
+        if let Some(line) = try_stmt::handling_in_gil_region(&body, self.me.nogil) {
+            return fallback(&self.me.span, format!("it uses `try` or a bare `raise` in a function that releases the GIL (line {line}), which is not compiled yet"));
+        }
         let ret = match (self.me.declared_ret, self.rets.get(&self.me.name)) {
             (Some(t), _) | (None, Some(&t)) => t,
             (None, None) => return fallback(&self.me.span, "its return type could not be inferred"),

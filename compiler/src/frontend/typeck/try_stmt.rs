@@ -103,3 +103,27 @@ impl<'c, 'a> Checker<'c, 'a> {
         Ok(hir::StmtKind::Try(Box::new(t)))
     }
 }
+
+/// The line of a `try` or a bare `raise` in a `nogil` function or inside a
+/// `with cython.nogil:`/`gil:` block: an exception raised again as it is
+/// leaves the function without putting the GIL back as it was.
+pub(super) fn handling_in_gil_region(body: &[hir::Stmt], nogil: bool) -> Option<u32> {
+    let mut found = None;
+    hir::visit_stmts(body, &mut |s| {
+        if found.is_some() {
+            return;
+        }
+        match &s.kind {
+            hir::StmtKind::Try(_) | hir::StmtKind::RaiseObject { exc: None, .. } if nogil => found = Some(s.line),
+            hir::StmtKind::Gil { body, .. } => {
+                hir::visit_stmts(body, &mut |t| {
+                    if found.is_none() && matches!(t.kind, hir::StmtKind::Try(_) | hir::StmtKind::RaiseObject { exc: None, .. }) {
+                        found = Some(t.line);
+                    }
+                })
+            }
+            _ => {}
+        }
+    });
+    found
+}
