@@ -283,3 +283,10 @@ def catch_everything(f, x):
         return f(x)
     except BaseException as e:
         return type(e).__name__
+
+
+def catch_with(types, x):
+    try:
+        return 10 // x
+    except types:
+        return "caught"

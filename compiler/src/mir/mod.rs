@@ -170,7 +170,8 @@ pub enum OpKind {
     /// None for none) is the handled one again.
     SetHandled { saved: Local },
     /// Whether the exception `exc` matches `types` (a class or a tuple of
-    /// them), as an `except` clause tests it (`PyErr_GivenExceptionMatches`).
+    /// them), as an `except` clause tests it (`PyErr_GivenExceptionMatches`;
+    /// TypeError when `types` is or holds no exception class).
     ExceptionMatches { exc: Local, types: Local },
     /// The caught exception `exc` raised again, its traceback as it is.
     RestoreError { exc: Local },
@@ -353,7 +354,8 @@ impl Op {
         match &self.kind {
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } => ErrorKind::Null,
             LeaveCompiledCode | RaiseObject { .. } | Reraise | RestoreError { .. } => ErrorKind::Always,
-            CatchException | SetHandled { .. } | ExceptionMatches { .. } | IsHandling => ErrorKind::Never,
+            CatchException | SetHandled { .. } | IsHandling => ErrorKind::Never,
+            ExceptionMatches { .. } => ErrorKind::Flag,
             Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
                 if frame.is_some() {

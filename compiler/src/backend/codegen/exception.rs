@@ -18,6 +18,8 @@ use cranelift_codegen::ir::{self, Block, BlockArg, InstBuilder, Value};
 /// on every supported CPython.
 const TYPE_SUBCLASS: i64 = 1 << 31;
 const BASE_EXC_SUBCLASS: i64 = 1 << 30;
+/// `Py_TPFLAGS_TUPLE_SUBCLASS`.
+const TUPLE_SUBCLASS: i64 = 1 << 26;
 
 fn type_of(cx: &mut FnCx, obj: Value) -> Value {
     let p = cx.em.ptr;
@@ -243,8 +245,55 @@ pub(super) fn restore_error(cx: &mut FnCx, exc: Value, err: Block) -> R<()> {
     Ok(())
 }
 
-/// Whether `exc` matches the class or tuple of classes `types` (a bint).
-pub(super) fn matches(cx: &mut FnCx, exc: Value, types: Value) -> R<Value> {
+/// Whether `obj` is an exception class (a bint).
+fn exception_class(cx: &mut FnCx, obj: Value) -> R<Value> {
+    let (class, join) = (cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(join, ir::types::I8);
+    let ty = type_of(cx, obj);
+    let is_type = has_flag(cx, ty, TYPE_SUBCLASS)?;
+    let no = cx.b.ins().iconst(ir::types::I8, 0);
+    cx.b.ins().brif(is_type, class, &[], join, &[BlockArg::Value(no)]);
+    cx.b.switch_to_block(class);
+    let is_exc = has_flag(cx, obj, BASE_EXC_SUBCLASS)?;
+    cx.b.ins().jump(join, &[BlockArg::Value(is_exc)]);
+    cx.b.switch_to_block(join);
+    Ok(cx.b.block_params(join)[0])
+}
+
+/// Whether `exc` matches the class or tuple of classes `types` (a bint);
+/// CPython's TypeError, and on to `err`, when `types` is (or holds)
+/// something that is no exception class.
+pub(super) fn matches(cx: &mut FnCx, exc: Value, types: Value, err: Block) -> R<Value> {
+    let p = cx.em.ptr;
+    let b = |cx: &mut FnCx| cx.b.create_block();
+    let (tuple, single, head, item, bad, ok) = (b(cx), b(cx), b(cx), b(cx), b(cx), b(cx));
+    cx.b.set_cold_block(bad);
+    cx.b.append_block_param(head, p);
+    let ty = type_of(cx, types);
+    let is_tuple = has_flag(cx, ty, TUPLE_SUBCLASS)?;
+    cx.b.ins().brif(is_tuple, tuple, &[], single, &[]);
+    cx.b.switch_to_block(single);
+    let valid = exception_class(cx, types)?;
+    cx.b.ins().brif(valid, ok, &[], bad, &[]);
+    cx.b.switch_to_block(tuple);
+    let zero = cx.b.ins().iconst(p, 0);
+    cx.b.ins().jump(head, &[BlockArg::Value(zero)]);
+    cx.b.switch_to_block(head);
+    let k = cx.b.block_params(head)[0];
+    let size = cx.b.ins().load(p, flags(), types, pyabi::VAR_SIZE);
+    let more = cx.b.ins().icmp(IntCC::SignedLessThan, k, size);
+    cx.b.ins().brif(more, item, &[], ok, &[]);
+    cx.b.switch_to_block(item);
+    let offset = cx.b.ins().ishl_imm_u(k, 3);
+    let at = cx.b.ins().iadd(types, offset);
+    let x = cx.b.ins().load(p, flags(), at, pyabi::TUPLE_ITEMS as i32);
+    let valid = exception_class(cx, x)?;
+    let next = cx.b.ins().iadd_imm_s(k, 1);
+    cx.b.ins().brif(valid, head, &[BlockArg::Value(next)], bad, &[]);
+    cx.b.switch_to_block(bad);
+    set_error(cx, "PyExc_TypeError", "catching classes that do not inherit from BaseException is not allowed")?;
+    cx.b.ins().jump(err, &[]);
+    cx.b.switch_to_block(ok);
     let r = cx.call_prim(&prim::PY_ERR_GIVEN_EXCEPTION_MATCHES, &[exc, types])?[0];
     Ok(cx.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0))
 }

@@ -239,7 +239,7 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
         }
         ExceptionMatches { exc, types } => {
             let (e, t) = (g.get(*exc)?, g.get(*types)?);
-            result = Some(super::exception::matches(g.cx(), e, t)?);
+            result = Some(super::exception::matches(g.cx(), e, t, err_block()?)?);
         }
         RestoreError { exc } => {
             let e = g.get(*exc)?;
