@@ -27,7 +27,7 @@ NAMES = ["raise_class", "raise_instance", "raise_from", "raise_from_none", "rais
          "context_chain", "reraise", "reraise_named", "name_unbound", "maybe_unbound", "finally_overrides",
          "finally_order", "finally_on_error", "nested", "error_in_else", "error_in_finally", "bare_except",
          "unmatched", "loop_catch", "return_in_except", "convert_error", "break_in_except",
-         "continue_in_finally_loop", "typed_try", "catch_everything", "catch_with"]
+         "continue_in_finally_loop", "typed_try", "catch_everything", "catch_with", "typed_finally", "nested_loops", "deep"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -65,7 +65,8 @@ CASES = [
     ("catch_with", ZeroDivisionError, 0), ("catch_with", ArithmeticError, 0), ("catch_with", KeyError, 0),
     ("catch_with", (KeyError, ZeroDivisionError), 0), ("catch_with", (), 0), ("catch_with", 5, 0), ("catch_with", int, 0),
     ("catch_with", (KeyError, "x"), 0), ("catch_with", (ZeroDivisionError, 5), 0), ("catch_with", 5, 1),
-    ("catch_with", ((KeyError, ZeroDivisionError),), 0),
+    ("catch_with", ((KeyError, ZeroDivisionError),), 0), ("typed_finally", 10), ("typed_finally", 0),
+    ("nested_loops", [1, 0, 2]), ("nested_loops", []), ("nested_loops", [3, "a"]), ("deep", 3), ("deep", 0),
 ]
 
 
@@ -133,6 +134,7 @@ N = LEAK_CALLS
     ("handler_restores", ("h",)), ("loop_catch", (12,)), ("return_in_except", ([3],)), ("convert_error", ("z",)),
     ("break_in_except", ([1, 0, 2],)), ("continue_in_finally_loop", (9,)), ("typed_try", (1, 0)),
     ("catch_everything", (int, "x")), ("catch_with", ((KeyError, "x"), 0)), ("catch_with", ((KeyError, ArithmeticError), 0)),
+    ("typed_finally", (9,)), ("nested_loops", ([2, 0, 1],)), ("deep", (20,)),
 ])
 def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
     f = getattr(m.native, name)

@@ -290,3 +290,52 @@ def catch_with(types, x):
         return 10 // x
     except types:
         return "caught"
+
+
+@cython.cfunc
+def checked(x: cython.double) -> cython.double:
+    if x < 0:
+        raise Fail("negative", x)
+    return x * 2.0
+
+
+def typed_finally(n: cython.int) -> cython.double:
+    total: cython.double = 0.0
+    i: cython.int
+    for i in range(n):
+        try:
+            total += checked(i - 3.0)
+        except Fail:
+            total -= 1.0
+            if i == 1:
+                continue
+        finally:
+            total += 0.5
+        if i > 6:
+            break
+    return total
+
+
+def nested_loops(v):
+    out = []
+    for a in v:
+        for b in v:
+            try:
+                if b == 0:
+                    raise Fail(a)
+                out.append(a // b)
+            except Fail as e:
+                out.append(e.args)
+                break
+            finally:
+                out.append(None)
+    return out
+
+
+def deep(n: cython.int) -> cython.int:
+    if n == 0:
+        raise Fail("bottom")
+    try:
+        return deep(n - 1) + 1
+    finally:
+        pass
