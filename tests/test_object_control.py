@@ -27,7 +27,8 @@ NAMES = ["raise_class", "raise_instance", "raise_from", "raise_from_none", "rais
          "context_chain", "reraise", "reraise_named", "name_unbound", "maybe_unbound", "finally_overrides",
          "finally_order", "finally_on_error", "nested", "error_in_else", "error_in_finally", "bare_except",
          "unmatched", "loop_catch", "return_in_except", "convert_error", "break_in_except",
-         "continue_in_finally_loop", "typed_try", "catch_everything", "catch_with", "typed_finally", "nested_loops", "deep"]
+         "continue_in_finally_loop", "typed_try", "catch_everything", "catch_with", "typed_finally", "nested_loops", "deep", "fstring_plain", "fstring_mixed", "fstring_conversions",
+         "fstring_nested", "fstring_literals", "fstring_spec", "fstring_in_raise"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -44,6 +45,27 @@ def describe(module, name, *args):
         lines = [(f.name, f.lineno) for f in traceback.extract_tb(e.__traceback__) if f.filename != __file__]
         return ("raised", type(e).__name__, str(e), repr(e.args), type(e.__cause__).__name__,
                 type(e.__context__).__name__, e.__suppress_context__, lines)
+
+
+class Formatted:
+    def __repr__(self):
+        return "Formatted()"
+
+    def __format__(self, spec):
+        return "fmt[%s]" % spec
+
+
+class BadRepr:
+    def __repr__(self):
+        raise RuntimeError("no repr")
+
+    def __str__(self):
+        return "bad"
+
+
+class BadFormat:
+    def __format__(self, spec):
+        return 5
 
 
 CASES = [
@@ -67,10 +89,17 @@ CASES = [
     ("catch_with", (KeyError, "x"), 0), ("catch_with", (ZeroDivisionError, 5), 0), ("catch_with", 5, 1),
     ("catch_with", ((KeyError, ZeroDivisionError),), 0), ("typed_finally", 10), ("typed_finally", 0),
     ("nested_loops", [1, 0, 2]), ("nested_loops", []), ("nested_loops", [3, "a"]), ("deep", 3), ("deep", 0),
+    ("fstring_plain", 1), ("fstring_plain", "s"), ("fstring_plain", None), ("fstring_plain", 1.5), ("fstring_plain", Formatted()),
+    ("fstring_mixed", "ab", 42, 3.14159), ("fstring_mixed", None, -1, float("nan")), ("fstring_mixed", Formatted(), 0, -0.0),
+    ("fstring_conversions", "\u00e9\n"), ("fstring_conversions", [1]), ("fstring_conversions", Formatted()),
+    ("fstring_conversions", BadRepr()), ("fstring_nested", 3.14159, 10, 3), ("fstring_nested", 2, "x", 1),
+    ("fstring_nested", "abc", 5, 2), ("fstring_nested", Formatted(), 1, 2), ("fstring_literals",), ("fstring_spec", 3),
+    ("fstring_spec", Formatted()), ("fstring_spec", BadFormat()), ("fstring_in_raise", -1.5), ("fstring_in_raise", 10 ** 7),
+    ("fstring_in_raise", "s"),
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: "%s%r" % (c[0], c[1:]))
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c[0])
 def test_same_as_cpython(m, case):
     name, *args = case
     # A fresh exception instance for each run (raising one adds to its traceback).
@@ -134,7 +163,9 @@ N = LEAK_CALLS
     ("handler_restores", ("h",)), ("loop_catch", (12,)), ("return_in_except", ([3],)), ("convert_error", ("z",)),
     ("break_in_except", ([1, 0, 2],)), ("continue_in_finally_loop", (9,)), ("typed_try", (1, 0)),
     ("catch_everything", (int, "x")), ("catch_with", ((KeyError, "x"), 0)), ("catch_with", ((KeyError, ArithmeticError), 0)),
-    ("typed_finally", (9,)), ("nested_loops", ([2, 0, 1],)), ("deep", (20,)),
+    ("typed_finally", (9,)), ("nested_loops", ([2, 0, 1],)), ("deep", (20,)), ("fstring_mixed", ("ab", 4, 1.5)),
+    ("fstring_conversions", (BadRepr(),)), ("fstring_nested", (2.5, "x", 1)), ("fstring_spec", (BadFormat(),)),
+    ("fstring_in_raise", (-2,)),
 ])
 def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
     f = getattr(m.native, name)

@@ -339,3 +339,34 @@ def deep(n: cython.int) -> cython.int:
         return deep(n - 1) + 1
     finally:
         pass
+
+
+# f-strings (issue 12): PyObject_Format of each value, the parts joined.
+def fstring_plain(x):
+    return f"{x}"
+
+
+def fstring_mixed(name, n: cython.int, x: cython.double):
+    return f"name={name!r} n={n:>5} x={x:.3f} end"
+
+
+def fstring_conversions(v):
+    return f"{v!s}|{v!r}|{v!a}|{v}"
+
+
+def fstring_nested(x, width, prec):
+    return f"[{x:{width}.{prec}}]"
+
+
+def fstring_literals():
+    return f"" + f"just text {{braces}}"
+
+
+def fstring_spec(v):
+    return f"<{v:spec}> {v=}"
+
+
+def fstring_in_raise(x):
+    if x < 0:
+        raise Fail(f"negative: {x!r} ({x:+.2e})")
+    return f"{x:,}"

@@ -11,7 +11,7 @@
 
 use super::{error, fallback, Binding, ModuleCx, Problem};
 use crate::diag::Diagnostic;
-use crate::syntax::{self, Expr, ExprKind, FunctionDef, Keyword, Stmt, StmtKind};
+use crate::syntax::{self, Expr, ExprKind, FPart, FunctionDef, Keyword, Stmt, StmtKind};
 use std::collections::HashMap;
 
 type R<T> = Result<T, Problem>;
@@ -128,6 +128,14 @@ fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         ExprKind::Attribute { value, .. } => walk_expr(value, f),
         ExprKind::Subscript { value, index } => [value, index].into_iter().for_each(|x| walk_expr(x, f)),
         ExprKind::Slice { lower, upper, step } => lower.iter().chain(upper).chain(step).for_each(|x| walk_expr(x, f)),
+        ExprKind::FString(parts) => {
+            for part in parts {
+                if let FPart::Value { value, spec, .. } = part {
+                    walk_expr(value, f);
+                    spec.iter().for_each(|x| walk_expr(x, f));
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -635,6 +643,18 @@ impl Lower<'_, '_> {
             },
             ExprKind::Tuple(items) => ExprKind::Tuple(items.iter().map(|v| self.expr(v)).collect::<R<_>>()?),
             ExprKind::Starred(x) => ExprKind::Starred(bx(x)?),
+            ExprKind::FString(parts) => {
+                let mut out = vec![];
+                for part in parts {
+                    out.push(match part {
+                        FPart::Lit(s) => FPart::Lit(s.clone()),
+                        FPart::Value { value, conversion, spec } => {
+                            FPart::Value { value: bx(value)?, conversion: *conversion, spec: spec.as_deref().map(bx).transpose()? }
+                        }
+                    });
+                }
+                ExprKind::FString(out)
+            }
             other => other.clone(),
         };
         Ok(Expr { kind, span: sp.clone() })

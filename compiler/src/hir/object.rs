@@ -109,6 +109,11 @@ pub enum ObjOp {
     /// `[]`: a module global or, failing that, a builtin, read when it runs
     /// (NameError when neither is bound).
     Global(String),
+    /// `[value]` or `[value, spec]`: an f-string's `{value!conversion:spec}`
+    /// (`conversion` `r`, `s` or `a`; the spec a str).
+    Format { conversion: Option<char> },
+    /// `[parts…]`: the str parts of an f-string joined.
+    JoinStr,
 }
 
 /// `try` with its `except` clauses, `else` and `finally`

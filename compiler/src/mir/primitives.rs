@@ -180,6 +180,13 @@ mod tests {
     }
 }
 
+// f-strings.
+primitive!(PY_OBJECT_FORMAT = "PyObject_Format"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_OBJECT_REPR = "PyObject_Repr"(Object) -> Some(Object), Null, New);
+primitive!(PY_OBJECT_STR = "PyObject_Str"(Object) -> Some(Object), Null, New);
+primitive!(PY_OBJECT_ASCII = "PyObject_ASCII"(Object) -> Some(Object), Null, New);
+primitive!(PY_UNICODE_JOIN = "PyUnicode_Join"(Object, Object) -> Some(Object), Null, New);
+
 // Exceptions: `raise`, `try`/`except`/`finally` (`backend/codegen/exception.rs`).
 primitive!(PY_TYPE_GET_FLAGS = "PyType_GetFlags"(Object) -> Some(I64), Never, Borrowed);
 primitive!(PY_OBJECT_CALL_NO_ARGS = "PyObject_CallNoArgs"(Object) -> Some(Object), Null, New);

@@ -66,6 +66,14 @@ pub enum StmtKind {
     Other { what: &'static str, binds: Vec<String>, body: Vec<Stmt> },
 }
 
+/// A part of an f-string.
+#[derive(Debug, Clone)]
+pub enum FPart {
+    Lit(String),
+    /// `{value!conversion:spec}` (`spec` an f-string itself).
+    Value { value: Box<Expr>, conversion: Option<char>, spec: Option<Box<Expr>> },
+}
+
 /// `except types as name: body` (`types` absent: a bare `except:`).
 #[derive(Debug, Clone)]
 pub struct ExceptHandler {
@@ -235,6 +243,8 @@ pub enum ExprKind {
     Tuple(Vec<Expr>),
     Starred(Box<Expr>),
     Other(&'static str),
+    /// An f-string: its literal parts and formatted values, in order.
+    FString(Vec<FPart>),
     List(Vec<Expr>),
     /// `{k: v, …}` (a `**` entry makes it `Other`).
     Dict(Vec<(Expr, Expr)>),
@@ -611,7 +621,25 @@ fn expr(e: &ast::Expr) -> Expr {
                 .map(|k| Keyword { name: k.arg.as_ref().map(ident), value: expr(&k.value), span: span(k) })
                 .collect(),
         },
-        ast::Expr::FormattedValue(_) | ast::Expr::JoinedStr(_) => ExprKind::Other("an f-string"),
+        ast::Expr::JoinedStr(j) => {
+            let mut parts = vec![];
+            for v in &j.values {
+                match v {
+                    ast::Expr::Constant(c) => match &c.value {
+                        ast::Constant::Str(s) => parts.push(FPart::Lit(s.clone())),
+                        _ => return Expr { kind: ExprKind::Other("an f-string"), span: sp },
+                    },
+                    ast::Expr::FormattedValue(f) => parts.push(FPart::Value {
+                        value: Box::new(expr(&f.value)),
+                        conversion: f.conversion.to_byte().map(char::from),
+                        spec: f.format_spec.as_deref().map(|s| Box::new(expr(s))),
+                    }),
+                    _ => return Expr { kind: ExprKind::Other("an f-string"), span: sp },
+                }
+            }
+            ExprKind::FString(parts)
+        }
+        ast::Expr::FormattedValue(_) => ExprKind::Other("an f-string"),
         ast::Expr::Constant(c) => match &c.value {
             ast::Constant::None => ExprKind::NoneLit,
             ast::Constant::Bool(b) => ExprKind::Bool(*b),

@@ -162,6 +162,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Dict(pairs) => self.display(hir::ObjOp::Dict, &pairs.iter().flat_map(|(k, v)| [k, v]).collect::<Vec<_>>()),
             ExprKind::Starred(_) => fallback(&e.span, "it uses `*` unpacking"),
             ExprKind::Other(what) => fallback(&e.span, format!("it uses {what}")),
+            ExprKind::FString(parts) => self.fstring(parts, &e.span),
         }
     }
 

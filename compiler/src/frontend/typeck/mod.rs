@@ -15,6 +15,7 @@ mod pointer;
 mod signature;
 mod stmt;
 mod view;
+mod fstring;
 mod try_stmt;
 
 use super::{fallback, ModuleCx, Problem};

@@ -174,6 +174,26 @@ impl BodyBuilder<'_, '_> {
                 }
                 display
             }
+            (ObjOp::Format { conversion }, [v, spec @ ..]) if spec.len() <= 1 => {
+                let converted = match conversion {
+                    None => *v,
+                    Some('r') => call(self, obj, &p::PY_OBJECT_REPR, vec![*v]),
+                    Some('s') => call(self, obj, &p::PY_OBJECT_STR, vec![*v]),
+                    Some('a') => call(self, obj, &p::PY_OBJECT_ASCII, vec![*v]),
+                    Some(c) => return Err(format!("the f-string conversion !{c} reached the body builder")),
+                };
+                let spec = match spec {
+                    [s] => *s,
+                    _ => self.b.value(obj, OpKind::LoadConst(ObjConst::Str(String::new()))),
+                };
+                call(self, obj, &p::PY_OBJECT_FORMAT, vec![converted, spec])
+            }
+            (ObjOp::JoinStr, parts) => {
+                // A tuple of the parts joined with "" (what BUILD_STRING does).
+                let tuple = self.object_op(&ObjOp::Tuple, parts.to_vec())?;
+                let empty = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(String::new())));
+                call(self, obj, &p::PY_UNICODE_JOIN, vec![empty, tuple])
+            }
             (op, vals) => return Err(format!("{op:?} of {} operands reached the body builder", vals.len())),
         })
     }
