@@ -11,7 +11,7 @@ mod lanes;
 mod object;
 pub use analysis::{assigns, index_local, maybe_unbound, keeps_own_frame, recursive_functions, uses_openmp};
 pub use lanes::{lane_arith, Lanes};
-pub use object::{python_str, Handler, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Try};
+pub use object::{python_str, CompFor, CompKind, Comprehension, Handler, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Try};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncId(pub u32);
@@ -471,6 +471,8 @@ pub enum ExprKind {
     ObjContains { item: Box<Expr>, container: Box<Expr> },
     /// Attributes, items, calls, displays and `len` of objects.
     ObjOp { op: ObjOp, operands: Vec<Expr> },
+    /// A list, set or dict comprehension (an object).
+    Comprehension(Box<Comprehension>),
     /// `p[i]` of a C pointer to a scalar (type: the pointee); `index` is a
     /// Py_ssize_t. Unchecked, as in C.
     PtrLoad { ptr: Box<Expr>, index: Box<Expr> },
@@ -621,6 +623,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
             xs.iter().for_each(|x| visit_expr(x, f))
         }
         ExprKind::CCall { args, .. } => args.iter().for_each(|x| visit_expr(x, f)),
+        ExprKind::Comprehension(c) => c.exprs().into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::CGlobal(_) => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr(x, f)),
@@ -659,6 +662,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
             xs.iter_mut().for_each(|x| visit_expr_mut(x, f))
         }
         ExprKind::CCall { args, .. } => args.iter_mut().for_each(|x| visit_expr_mut(x, f)),
+        ExprKind::Comprehension(c) => c.exprs_mut().into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::CGlobal(_) => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
@@ -961,6 +965,21 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::ObjOp { op, operands } => {
             let a: Vec<String> = operands.iter().map(d).collect();
             format!("{op:?}({})", a.join(", "))
+        }
+        ExprKind::Comprehension(c) => {
+            let item = match &c.value {
+                Some(v) => format!("{}: {}", d(&c.elt), d(v)),
+                None => d(&c.elt),
+            };
+            let gens: String = c
+                .generators
+                .iter()
+                .map(|g| {
+                    let conds: String = g.conds.iter().map(|x| format!(" if {}", d(x))).collect();
+                    format!(" for {} in {}{conds}", f.locals[g.target.0 as usize].name, d(&g.iter))
+                })
+                .collect();
+            format!("{:?}[{item}{gens}]", c.kind)
         }
         ExprKind::SliceView { view, axes } => {
             let opt = |x: &Option<Box<Expr>>| x.as_ref().map_or(String::new(), |x| d(x));

@@ -370,3 +370,65 @@ def fstring_in_raise(x):
     if x < 0:
         raise Fail(f"negative: {x!r} ({x:+.2e})")
     return f"{x:,}"
+
+
+# Comprehensions (issue 12): loops appending to a new container; the
+# targets are the comprehension's own; generator expressions given to
+# list/tuple/sorted/"".join alone.
+def comp_squares(v):
+    return [x * x for x in v]
+
+
+def comp_set(n: cython.int):
+    return {i % 7 for i in range(n) if i % 2 == 0}
+
+
+def comp_pairs(v, w):
+    return [(a, b) for a in v for b in w if a != b]
+
+
+def comp_dict(d):
+    return {k: d[k] * 2 for k in d if k}
+
+
+def comp_scope(x):
+    y = [x for x in range(3)]
+    return x, y
+
+
+def comp_first_iterable_outside(x):
+    return [x for x in x]
+
+
+def comp_nested(m):
+    return [[c * 2 for c in row] for row in m]
+
+
+def comp_join(words):
+    return ", ".join(w.upper() for w in words)
+
+
+def comp_list_of_gen(n: cython.int):
+    return list(i * 0.5 for i in range(n))
+
+
+def comp_tuple_of_gen(v):
+    return tuple(str(x) for x in v if x)
+
+
+def comp_sorted_gen(v):
+    return sorted((x % 5 for x in v), reverse=True)
+
+
+def comp_typed(n: cython.int) -> cython.double:
+    s: cython.double = 0.0
+    for y in [i * 1.5 for i in range(n)]:
+        s += y
+    return s
+
+
+def comp_in_try(v):
+    try:
+        return [10 // x for x in v]
+    except ZeroDivisionError as e:
+        return [str(e) for _ in range(2)]

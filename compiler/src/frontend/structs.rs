@@ -128,6 +128,13 @@ fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         ExprKind::Attribute { value, .. } => walk_expr(value, f),
         ExprKind::Subscript { value, index } => [value, index].into_iter().for_each(|x| walk_expr(x, f)),
         ExprKind::Slice { lower, upper, step } => lower.iter().chain(upper).chain(step).for_each(|x| walk_expr(x, f)),
+        ExprKind::Comp { elt, value, generators, .. } => {
+            walk_expr(elt, f);
+            value.iter().for_each(|x| walk_expr(x, f));
+            for g in generators {
+                std::iter::once(&g.target).chain([&g.iter]).chain(&g.ifs).for_each(|x| walk_expr(x, f));
+            }
+        }
         ExprKind::FString(parts) => {
             for part in parts {
                 if let FPart::Value { value, spec, .. } = part {
@@ -643,6 +650,18 @@ impl Lower<'_, '_> {
             },
             ExprKind::Tuple(items) => ExprKind::Tuple(items.iter().map(|v| self.expr(v)).collect::<R<_>>()?),
             ExprKind::Starred(x) => ExprKind::Starred(bx(x)?),
+            ExprKind::Comp { .. } => {
+                let mut uses = false;
+                walk_expr(e, &mut |x| {
+                    if let ExprKind::Name(n) = &x.kind {
+                        uses |= self.locals.contains_key(n) || self.pointers.contains_key(n);
+                    }
+                });
+                if uses {
+                    return fallback(sp, "a comprehension uses a struct");
+                }
+                e.kind.clone()
+            }
             ExprKind::FString(parts) => {
                 let mut out = vec![];
                 for part in parts {

@@ -116,6 +116,60 @@ pub enum ObjOp {
     JoinStr,
 }
 
+/// A list, set or dict comprehension (`mir/build/body/object.rs` builds
+/// it as loops appending to the new container).
+#[derive(Debug, Clone)]
+pub struct Comprehension {
+    pub kind: CompKind,
+    pub generators: Vec<CompFor>,
+    /// The item (a dict's key), then a dict's value; objects.
+    pub elt: super::Expr,
+    pub value: Option<super::Expr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompKind {
+    List,
+    Set,
+    Dict,
+}
+
+/// `for target in iter if conds…`: `target` an object local of the
+/// comprehension's own (not the function's variable of that name), the
+/// conditions bints.
+#[derive(Debug, Clone)]
+pub struct CompFor {
+    pub target: super::LocalId,
+    pub iter: super::Expr,
+    pub conds: Vec<super::Expr>,
+}
+
+impl Comprehension {
+    /// Its expressions in the order they are evaluated (each generator's
+    /// iterable, then its conditions; the item, the value).
+    pub fn exprs(&self) -> Vec<&super::Expr> {
+        let mut v = vec![];
+        for g in &self.generators {
+            v.push(&g.iter);
+            v.extend(&g.conds);
+        }
+        v.push(&self.elt);
+        v.extend(self.value.as_ref());
+        v
+    }
+
+    pub fn exprs_mut(&mut self) -> Vec<&mut super::Expr> {
+        let mut v = vec![];
+        for g in &mut self.generators {
+            v.push(&mut g.iter);
+            v.extend(g.conds.iter_mut());
+        }
+        v.push(&mut self.elt);
+        v.extend(self.value.as_mut());
+        v
+    }
+}
+
 /// `try` with its `except` clauses, `else` and `finally`
 /// (`mir/build/body/exception.rs` builds it).
 #[derive(Debug, Clone)]

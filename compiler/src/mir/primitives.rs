@@ -180,6 +180,9 @@ mod tests {
     }
 }
 
+// Comprehensions.
+primitive!(PY_LIST_APPEND = "PyList_Append"(Object, Object) -> Some(I32), Negative, Borrowed);
+
 // f-strings.
 primitive!(PY_OBJECT_FORMAT = "PyObject_Format"(Object, Object) -> Some(Object), Null, New);
 primitive!(PY_OBJECT_REPR = "PyObject_Repr"(Object) -> Some(Object), Null, New);

@@ -66,6 +66,22 @@ pub enum StmtKind {
     Other { what: &'static str, binds: Vec<String>, body: Vec<Stmt> },
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompKind {
+    List,
+    Set,
+    Dict,
+    Gen,
+}
+
+/// `for target in iter if cond…` of a comprehension.
+#[derive(Debug, Clone)]
+pub struct CompFor {
+    pub target: Expr,
+    pub iter: Expr,
+    pub ifs: Vec<Expr>,
+}
+
 /// A part of an f-string.
 #[derive(Debug, Clone)]
 pub enum FPart {
@@ -245,6 +261,9 @@ pub enum ExprKind {
     Other(&'static str),
     /// An f-string: its literal parts and formatted values, in order.
     FString(Vec<FPart>),
+    /// A list, set or dict comprehension or a generator expression
+    /// (`value`: a dict comprehension's, `elt` then its key).
+    Comp { kind: CompKind, elt: Box<Expr>, value: Option<Box<Expr>>, generators: Vec<CompFor> },
     List(Vec<Expr>),
     /// `{k: v, …}` (a `**` entry makes it `Other`).
     Dict(Vec<(Expr, Expr)>),
@@ -379,6 +398,18 @@ fn class_outlines(body: &[ast::Stmt]) -> Vec<ClassOutline> {
 fn span<T: Ranged>(r: &T) -> Span {
     let r = r.range();
     usize::from(r.start())..usize::from(r.end())
+}
+
+fn comp(kind: CompKind, elt: &ast::Expr, value: Option<&ast::Expr>, generators: &[ast::Comprehension]) -> ExprKind {
+    if generators.iter().any(|g| g.is_async) {
+        return ExprKind::Other("an asynchronous comprehension");
+    }
+    ExprKind::Comp {
+        kind,
+        elt: Box::new(expr(elt)),
+        value: value.map(|v| Box::new(expr(v))),
+        generators: generators.iter().map(|g| CompFor { target: expr(&g.target), iter: expr(&g.iter), ifs: g.ifs.iter().map(expr).collect() }).collect(),
+    }
 }
 
 fn stmts(body: &[ast::Stmt]) -> Vec<Stmt> {
@@ -601,10 +632,10 @@ fn expr(e: &ast::Expr) -> Expr {
         }
         ast::Expr::Dict(_) => ExprKind::Other("a dict with `**`"),
         ast::Expr::Set(s) => ExprKind::Set(s.elts.iter().map(expr).collect()),
-        ast::Expr::ListComp(_) => ExprKind::Other("a list comprehension"),
-        ast::Expr::SetComp(_) => ExprKind::Other("a set comprehension"),
-        ast::Expr::DictComp(_) => ExprKind::Other("a dict comprehension"),
-        ast::Expr::GeneratorExp(_) => ExprKind::Other("a generator expression"),
+        ast::Expr::ListComp(c) => comp(CompKind::List, &c.elt, None, &c.generators),
+        ast::Expr::SetComp(c) => comp(CompKind::Set, &c.elt, None, &c.generators),
+        ast::Expr::DictComp(c) => comp(CompKind::Dict, &c.key, Some(&c.value), &c.generators),
+        ast::Expr::GeneratorExp(c) => comp(CompKind::Gen, &c.elt, None, &c.generators),
         ast::Expr::Await(_) => ExprKind::Other("`await`"),
         ast::Expr::Yield(_) | ast::Expr::YieldFrom(_) => ExprKind::Other("`yield`"),
         ast::Expr::Compare(c) => ExprKind::Compare {

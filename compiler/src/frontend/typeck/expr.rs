@@ -114,6 +114,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 self.compare(left, ops, comparators, &e.span)
             }
+            ExprKind::Call { .. } if self.genexpr_call(e).is_some() => match self.genexpr_call(e) {
+                Some(call) => self.expr(&call),
+                None => fallback(&e.span, "it calls with a generator expression"),
+            },
             ExprKind::Call { func, args, keywords } => self.call(e, func, args, keywords),
             ExprKind::IfExp { test, body, orelse } => {
                 let cond = self.cond(test)?;
@@ -163,6 +167,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Starred(_) => fallback(&e.span, "it uses `*` unpacking"),
             ExprKind::Other(what) => fallback(&e.span, format!("it uses {what}")),
             ExprKind::FString(parts) => self.fstring(parts, &e.span),
+            ExprKind::Comp { kind, elt, value, generators } => self.comprehension(*kind, elt, value.as_deref(), generators, &e.span),
         }
     }
 

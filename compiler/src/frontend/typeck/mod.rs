@@ -15,6 +15,7 @@ mod pointer;
 mod signature;
 mod stmt;
 mod view;
+mod comprehension;
 mod fstring;
 mod try_stmt;
 
@@ -165,6 +166,7 @@ fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
         H::Convert(x) | H::Truthy(x) | H::ObjUnary(_, x) => vec![&**x],
         H::ObjBinary { a, b, .. } | H::ObjCompare(_, a, b) | H::ObjIs(a, b) | H::ObjContains { item: a, container: b } => vec![&**a, &**b],
         H::ObjOp { operands, .. } => operands.iter().collect(),
+        H::Comprehension(c) => c.exprs().into_iter().filter(|x| x.ty == Ty::Object).collect(),
         _ => vec![],
     }
 }
@@ -172,7 +174,7 @@ fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
 /// Whether the body builder makes an object of this kind of expression.
 fn makes_object(k: &hir::ExprKind) -> bool {
     use hir::ExprKind as H;
-    matches!(k, H::Local(_) | H::Call(..) | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. })
+    matches!(k, H::Local(_) | H::Call(..) | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. } | H::Comprehension(_))
 }
 
 fn describe(k: &hir::ExprKind) -> &'static str {

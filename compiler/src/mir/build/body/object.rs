@@ -6,11 +6,11 @@
 //! their reference counts and error edges.
 
 use super::{BodyBuilder, B};
-use crate::hir::{CmpOp, Const, Expr, ExprKind, LocalId, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Stmt};
+use crate::hir::{CmpOp, CompKind, Comprehension, Const, Expr, ExprKind, LocalId, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Stmt};
 use crate::mir::body::{BodyOp, SSIZE};
 use crate::mir::build::wrapper::boxed;
 use crate::mir::primitives::{self as p, Primitive};
-use crate::mir::{Local, LocalTy, OpKind, Terminator};
+use crate::mir::{BlockId, Local, LocalTy, OpKind, Terminator};
 use crate::types::{Ty, C_INT};
 
 /// The C-API function of a binary operator (`inplace`: augmented assignment's).
@@ -116,6 +116,7 @@ impl BodyBuilder<'_, '_> {
                 }
                 self.object_op(op, vals)?
             }
+            ExprKind::Comprehension(c) => self.comprehension(c)?,
             _ => return Ok(None),
         }))
     }
@@ -216,6 +217,69 @@ impl BodyBuilder<'_, '_> {
         self.reachable = true;
         self.assign(item, next);
         self.loop_body(body, header, line, else_b, exit, orelse)
+    }
+
+    /// A comprehension: the new container, filled by one loop per
+    /// generator (each over its iterable's iterator, its conditions going
+    /// on to the next item), the innermost adding each item.
+    fn comprehension(&mut self, c: &Comprehension) -> B<Local> {
+        let obj = LocalTy::Object;
+        let display = match c.kind {
+            CompKind::List => {
+                let n = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) });
+                self.b.value(obj, OpKind::CallC { prim: &p::PY_LIST_NEW, args: vec![n] })
+            }
+            CompKind::Set => {
+                let n = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) });
+                self.b.value(obj, OpKind::CallC { prim: &p::PY_SET_NEW, args: vec![n] })
+            }
+            CompKind::Dict => self.b.value(obj, OpKind::CallC { prim: &p::PY_DICT_NEW, args: vec![] }),
+        };
+        let done = self.b.block(false);
+        self.comprehension_level(c, 0, display, done)?;
+        self.b.switch_to(done);
+        self.reachable = true;
+        Ok(display)
+    }
+
+    /// Generator `level` of `c`, going on to `done` when its iterator ends.
+    fn comprehension_level(&mut self, c: &Comprehension, level: usize, display: Local, done: BlockId) -> B<()> {
+        let g = &c.generators[level];
+        let o = self.expr(&g.iter)?;
+        let it = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_GET_ITER, args: vec![o] });
+        let (header, body_b) = (self.b.block(false), self.b.block(false));
+        self.terminate(Terminator::Goto(header));
+        self.b.switch_to(header);
+        self.reachable = true;
+        let next = self.b.local(LocalTy::Object, None);
+        let ended = self.b.local(LocalTy::Scalar(Ty::Bool), None);
+        self.b.op(vec![next, ended], OpKind::IterNext { iter: it });
+        self.terminate(Terminator::Branch { cond: ended, then: done, otherwise: body_b });
+        self.b.switch_to(body_b);
+        self.reachable = true;
+        self.assign(g.target, next);
+        for cond in &g.conds {
+            let yes = self.b.block(false);
+            self.branch_on(cond, yes, header)?;
+            self.b.switch_to(yes);
+            self.reachable = true;
+        }
+        if level + 1 < c.generators.len() {
+            return self.comprehension_level(c, level + 1, display, header);
+        }
+        let status = LocalTy::Scalar(STATUS);
+        let item = self.expr(&c.elt)?;
+        match (c.kind, &c.value) {
+            (CompKind::List, None) => self.b.value(status, OpKind::CallC { prim: &p::PY_LIST_APPEND, args: vec![display, item] }),
+            (CompKind::Set, None) => self.b.value(status, OpKind::CallC { prim: &p::PY_SET_ADD, args: vec![display, item] }),
+            (CompKind::Dict, Some(v)) => {
+                let value = self.expr(v)?;
+                self.b.value(status, OpKind::CallC { prim: &p::PY_DICT_SET_ITEM, args: vec![display, item, value] })
+            }
+            _ => return Err("a comprehension without its value reached the body builder".into()),
+        };
+        self.terminate(Terminator::Goto(header));
+        Ok(())
     }
 
     /// A primitive's 0/1 status (-1 on error) as a `bint`.
