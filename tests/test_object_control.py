@@ -30,7 +30,8 @@ NAMES = ["raise_class", "raise_instance", "raise_from", "raise_from_none", "rais
          "continue_in_finally_loop", "typed_try", "catch_everything", "catch_with", "typed_finally", "nested_loops", "deep", "fstring_plain", "fstring_mixed", "fstring_conversions",
          "fstring_nested", "fstring_literals", "fstring_spec", "fstring_in_raise", "comp_squares", "comp_set", "comp_pairs",
          "comp_dict", "comp_scope", "comp_first_iterable_outside", "comp_nested", "comp_join", "comp_list_of_gen",
-         "comp_tuple_of_gen", "comp_sorted_gen", "comp_typed", "comp_in_try"]
+         "comp_tuple_of_gen", "comp_sorted_gen", "comp_typed", "comp_in_try", "value_or", "value_and", "value_if",
+         "value_chain", "value_in_loop", "value_typed_cond"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -66,6 +67,11 @@ class BadRepr:
 
     def __str__(self):
         return "bad"
+
+
+class BadBool:
+    def __bool__(self):
+        raise ValueError("no truth")
 
 
 class BadFormat:
@@ -108,6 +114,11 @@ CASES = [
     ("comp_nested", [[1], 2]), ("comp_join", ["a", "bc"]), ("comp_join", ["a", 1]), ("comp_join", []),
     ("comp_list_of_gen", 4), ("comp_list_of_gen", -1), ("comp_tuple_of_gen", [0, 1, "", 2]), ("comp_sorted_gen", [7, 3, 12]),
     ("comp_sorted_gen", [1, "x"]), ("comp_typed", 5), ("comp_in_try", [1, 2]), ("comp_in_try", [1, 0]),
+    ("value_or", 0, [1]), ("value_or", "x", None), ("value_or", BadBool(), 1), ("value_and", 0, [1]), ("value_and", "x", None),
+    ("value_and", BadBool(), 1), ("value_if", 1, "a", "b"), ("value_if", [], "a", "b"), ("value_if", BadBool(), "a", "b"),
+    ("value_chain", 1, 0, "c", 3), ("value_chain", 1, 2, "c", 3), ("value_chain", 0, 2, None, 3), ("value_chain", 0, 2, [], 0),
+    ("value_in_loop", ["", None, "a", 0, [1]]), ("value_in_loop", [BadBool()]), ("value_typed_cond", 1, "a"),
+    ("value_typed_cond", -1, "a"),
 ]
 
 
@@ -179,7 +190,8 @@ N = LEAK_CALLS
     ("fstring_conversions", (BadRepr(),)), ("fstring_nested", (2.5, "x", 1)), ("fstring_spec", (BadFormat(),)),
     ("fstring_in_raise", (-2,)), ("comp_pairs", ([1, 2, 3], [3, 4])), ("comp_pairs", ([1], 5)), ("comp_dict", ({"a": 1, "b": None},)),
     ("comp_nested", ([[1], 2],)), ("comp_join", (["a", 1],)), ("comp_sorted_gen", ([3, "x"],)), ("comp_in_try", ([1, 0],)),
-    ("comp_scope", ("s",)),
+    ("comp_scope", ("s",)), ("value_or", ("", [1])), ("value_or", (BadBool(), 1)), ("value_if", ([], "a", [2])),
+    ("value_chain", (0, 2, [], 5)), ("value_in_loop", (["", [1], BadBool()],)),
 ])
 def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
     f = getattr(m.native, name)

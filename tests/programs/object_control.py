@@ -432,3 +432,31 @@ def comp_in_try(v):
         return [10 // x for x in v]
     except ZeroDivisionError as e:
         return [str(e) for _ in range(2)]
+
+
+# `and`/`or`/`x if c else y` as object values: the deciding operand itself.
+def value_or(a, b):
+    return a or b
+
+
+def value_and(a, b):
+    return a and b
+
+
+def value_if(c, a, b):
+    return a if c else b
+
+
+def value_chain(a, b, c, n: cython.int):
+    return a and b or c or n
+
+
+def value_in_loop(v):
+    out = []
+    for x in v:
+        out.append(x or "empty")
+    return out
+
+
+def value_typed_cond(n: cython.int, a):
+    return a if n > 0 else n

@@ -125,9 +125,6 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let b = self.expr(orelse)?;
                 // Types only: cloning the arms made conditional chains quadratic.
                 let ty = self.join_tys(&[a.ty, b.ty], &e.span)?;
-                if ty == Ty::Object {
-                    return fallback(&e.span, "it has a conditional expression of objects");
-                }
                 let a = self.coerce(a, ty, &body.span, "operand")?;
                 let b = self.coerce(b, ty, &orelse.span, "operand")?;
                 Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b), select: false }, ty })
@@ -175,9 +172,6 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// value, of the operands' joined type.
     fn bool_op(&mut self, op: syntax::BoolOp, vs: Vec<hir::Expr>, values: &[Expr], span: &Span) -> R<hir::Expr> {
         let ty = self.join_all(&vs, span)?;
-        if ty == Ty::Object {
-            return fallback(span, "it uses `and`/`or` on objects");
-        }
         let mut vs: Vec<hir::Expr> =
             vs.into_iter().zip(values).map(|(v, s)| self.coerce(v, ty, &s.span, "operand")).collect::<R<_>>()?;
         let join = |a: hir::Expr, b: hir::Expr| {

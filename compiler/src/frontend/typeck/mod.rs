@@ -167,6 +167,8 @@ fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
         H::ObjBinary { a, b, .. } | H::ObjCompare(_, a, b) | H::ObjIs(a, b) | H::ObjContains { item: a, container: b } => vec![&**a, &**b],
         H::ObjOp { operands, .. } => operands.iter().collect(),
         H::Comprehension(c) => c.exprs().into_iter().filter(|x| x.ty == Ty::Object).collect(),
+        // Object values of `and`/`or`/`x if c else y` (operands of the joined type).
+        H::And(a, b) | H::Or(a, b) | H::IfExp { then: a, orelse: b, .. } if a.ty == Ty::Object => vec![&**a, &**b],
         _ => vec![],
     }
 }
@@ -174,7 +176,11 @@ fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
 /// Whether the body builder makes an object of this kind of expression.
 fn makes_object(k: &hir::ExprKind) -> bool {
     use hir::ExprKind as H;
-    matches!(k, H::Local(_) | H::Call(..) | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. } | H::Comprehension(_))
+    let joins_objects = match k {
+        H::And(a, _) | H::Or(a, _) | H::IfExp { then: a, .. } => a.ty == Ty::Object,
+        _ => false,
+    };
+    joins_objects || matches!(k, H::Local(_) | H::Call(..) | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. } | H::Comprehension(_))
 }
 
 fn describe(k: &hir::ExprKind) -> &'static str {

@@ -117,6 +117,40 @@ impl BodyBuilder<'_, '_> {
                 self.object_op(op, vals)?
             }
             ExprKind::Comprehension(c) => self.comprehension(c)?,
+            ExprKind::And(a, b) | ExprKind::Or(a, b) if e.ty == Ty::Object => {
+                // The deciding operand's value, in a variable both paths assign.
+                let is_and = matches!(e.kind, ExprKind::And(..));
+                let joined = self.b.local(obj, Some(if is_and { "and value" } else { "or value" }));
+                let va = self.expr(a)?;
+                let t = self.truth_of_status(&p::PY_OBJECT_IS_TRUE, vec![va]);
+                self.b.op(vec![joined], OpKind::Assign { src: va });
+                let (eval_b, merge) = (self.b.block(false), self.b.block(false));
+                let (then, otherwise) = if is_and { (eval_b, merge) } else { (merge, eval_b) };
+                self.terminate(Terminator::Branch { cond: t, then, otherwise });
+                self.b.switch_to(eval_b);
+                self.reachable = true;
+                let vb = self.expr(b)?;
+                self.b.op(vec![joined], OpKind::Assign { src: vb });
+                self.terminate(Terminator::Goto(merge));
+                self.b.switch_to(merge);
+                self.reachable = true;
+                self.b.value(obj, OpKind::ReadVar { var: joined })
+            }
+            ExprKind::IfExp { cond, then, orelse, .. } if e.ty == Ty::Object => {
+                let joined = self.b.local(obj, Some("conditional value"));
+                let (tb, eb, merge) = (self.b.block(false), self.b.block(false), self.b.block(false));
+                self.branch_on(cond, tb, eb)?;
+                for (blk, x) in [(tb, then), (eb, orelse)] {
+                    self.b.switch_to(blk);
+                    self.reachable = true;
+                    let v = self.expr(x)?;
+                    self.b.op(vec![joined], OpKind::Assign { src: v });
+                    self.terminate(Terminator::Goto(merge));
+                }
+                self.b.switch_to(merge);
+                self.reachable = true;
+                self.b.value(obj, OpKind::ReadVar { var: joined })
+            }
             _ => return Ok(None),
         }))
     }
