@@ -22,6 +22,17 @@ fn ssize_t() -> Ty {
     crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int())
 }
 
+/// `t` as C spells it in a function pointer's signature.
+fn c_spelling(t: Ty) -> String {
+    match t {
+        Ty::Int(i) if !i.checked => i.cname.to_string(),
+        Ty::Float(64) => "double".into(),
+        Ty::Float(_) => "float".into(),
+        Ty::Void => "void".into(),
+        t => t.to_string(),
+    }
+}
+
 /// The C library functions called directly: parameters and result.
 fn libc_function(name: &str) -> Option<(&'static str, Vec<Ty>, Ty)> {
     let (void_p, size) = (Ty::Ptr(None), size_t());
@@ -309,29 +320,40 @@ impl Checker<'_, '_> {
     /// signature, declared `@cython.exceptval(check=False)` and
     /// `@cython.nogil` as Cython requires; its C entry's address.
     fn function_pointer(&mut self, a: &Expr, callee: &str, params: &[Ty], ret: Ty) -> R<hir::Expr> {
-        let wanted = format!("{ret} (*)({}) noexcept nogil", params.iter().map(|t| if *t == Ty::Ptr(None) { "const void*".to_string() } else { t.to_string() }).collect::<Vec<_>>().join(", "));
+        let wanted = format!("{} (*)({}) noexcept nogil", c_spelling(ret), params.iter().map(|t| if *t == Ty::Ptr(None) { "const void*".to_string() } else { c_spelling(*t) }).collect::<Vec<_>>().join(", "));
         let spelled = "`@cython.cfunc`, `@cython.exceptval(check=False)`, `@cython.nogil`, and `def cmp(a: cython.pointer(cython.const[cython.void]), b: cython.pointer(cython.const[cython.void])) -> cython.int`";
         let ExprKind::Name(name) = &a.kind else {
             return fallback(&a.span, format!("it passes `{}` as a C function pointer (only a `@cython.cfunc`'s name is compiled)", self.cx.source_text(&a.span)));
         };
+        let not_cfunc = |kind: Option<&str>, line: u32| {
+            let kind = if kind == Some("ccall") { "a `@cython.ccall` function" } else { "a Python function (`def`)" };
+            error(
+                Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) is {kind}: `{callee}` needs a C function pointer, {wanted}"))
+                    .with_label("not a cfunc")
+                    .with_hint(format!("only a `@cython.cfunc` has a C function's address; declare `{name}` with {spelled}")),
+            )
+        };
         let id = match self.ids.get(name) {
             Some(&id) if !self.local_names.contains(name) => id,
-            _ => return fallback(&a.span, format!("it passes `{name}` as a C function pointer, and `{name}` is not a compiled `@cython.cfunc`")),
+            _ if self.local_names.contains(name) => {
+                return fallback(&a.span, format!("it passes the local `{name}` as a C function pointer (only a `@cython.cfunc`'s name is compiled)"))
+            }
+            _ => {
+                return match self.cx.top_defs.get(name) {
+                    Some(&(kind, line)) if kind != Some("cfunc") => not_cfunc(kind, line),
+                    _ => fallback(&a.span, format!("it passes `{name}` as a C function pointer, and `{name}` is not a compiled `@cython.cfunc`")),
+                }
+            }
         };
         let c = &self.set[id.0 as usize];
         let line = c.line;
         if c.exported {
-            let kind = if c.ccall { "a `@cython.ccall` function" } else { "a Python function (`def`)" };
-            return error(
-                Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) is {kind}: `{callee}` needs a C function pointer, {wanted}"))
-                    .with_label("not a cfunc")
-                    .with_hint(format!("only a `@cython.cfunc` has a C function's address; declare `{name}` with {spelled}")),
-            );
+            return not_cfunc(c.ccall.then_some("ccall"), line);
         }
         let got: Vec<Ty> = c.params.iter().map(|p| p.ty).collect();
         let got_ret = c.declared_ret;
         if got != params || got_ret != Some(ret) {
-            let shown = |t: Ty| if t == Ty::Object { "object".to_string() } else { t.to_string() };
+            let shown = c_spelling;
             let sig = format!(
                 "{} ({})",
                 got_ret.map(shown).unwrap_or_else(|| "an undeclared type".into()),
