@@ -36,14 +36,16 @@ def descending(a: cython.pointer(cython.const[cython.void]), b: cython.pointer(c
 @cython.cfunc
 def random_doubles(n: cython.int, seed: cython.long) -> cython.p_double:
     """`n` doubles in [0, 1) from a linear congruential generator (C's
-    classic constants), in a new block the caller frees."""
+    classic constants, modulo 2**31 - 1, which fits a C int: Cython would
+    make 2**31 a Python int and this loop Python arithmetic), in a new
+    block the caller frees."""
     p: cython.p_double = cython.cast(cython.p_double, malloc(max(n, 1) * cython.sizeof(cython.double)))
     if not p:
         raise MemoryError()
     i: cython.int
     for i in range(n):
-        seed = (seed * 1103515245 + 12345) % 2147483648
-        p[i] = seed / 2147483648.0
+        seed = (seed * 1103515245 + 12345) % 2147483647
+        p[i] = seed / 2147483647.0
     return p
 
 
