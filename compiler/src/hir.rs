@@ -36,6 +36,48 @@ pub struct Module {
     /// function of that name in `functions`, so interpreted code calls C
     /// semantics at the cost of a builtin. Not counted as compiled functions.
     pub c_library_bindings: Vec<String>,
+    /// `@cython.cclass` classes compiled into extension types
+    /// (`frontend/cclass.rs`); their methods are functions of `functions`.
+    pub classes: Vec<ExtClass>,
+}
+
+/// An extension type: a `PyTypeObject` made at module exec from a spec,
+/// its instances a `PyObject` header followed by C fields.
+#[derive(Debug, Clone)]
+pub struct ExtClass {
+    pub name: String,
+    pub doc: Option<String>,
+    /// Line of the `class` statement, where the residual Python binds it.
+    pub line: u32,
+    pub fields: Vec<Field>,
+    /// `tp_basicsize`: the header and the fields, 8-byte aligned.
+    pub basicsize: u32,
+    /// Compiled `def` methods other than `__init__`: their Python names and functions.
+    pub methods: Vec<(String, FuncId)>,
+    /// `__init__`, the type's `tp_init`.
+    pub init: Option<FuncId>,
+    /// `@cython.cfunc` methods: C only, called directly, invisible to Python.
+    pub c_methods: Vec<FuncId>,
+}
+
+/// A C field of an extension type's instances.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub name: String,
+    /// A C scalar (`Int`, `Float`, `Bool`: one byte).
+    pub ty: Ty,
+    /// Byte offset from the start of the object.
+    pub offset: u32,
+    pub visibility: Visibility,
+}
+
+/// `cython.declare(..., visibility=...)`: what Python code sees of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Only compiled code reads and writes it (AttributeError from Python).
+    Private,
+    Readonly,
+    Public,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -493,6 +535,17 @@ pub enum ExprKind {
     /// `p + n` (`p - n`: `negate`) of a C pointer to a scalar: `n` (a
     /// Py_ssize_t) elements further (back), as C computes it.
     PtrOffset { ptr: Box<Expr>, offset: Box<Expr>, negate: bool },
+    /// The address of an extension type instance's memory (type: a C
+    /// pointer): its C fields are `PtrLoad`/`PtrStore`s at their offsets.
+    /// The object must be an instance of the class (a method's `self`).
+    ObjectData(Box<Expr>),
+    /// An object field of an extension type instance (`obj`, a method's
+    /// `self`) at byte `offset`: a new reference to its value (never NULL:
+    /// fields start as None and are cleared to None).
+    FieldLoad { obj: Box<Expr>, offset: u32 },
+    /// `obj.field = value` of an object field (type: None, a statement): the
+    /// field takes a reference of its own and releases the old value.
+    FieldStore { obj: Box<Expr>, offset: u32, value: Box<Expr> },
 }
 
 #[derive(Debug, Clone)]
@@ -636,6 +689,8 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr(x, f)),
+        ExprKind::ObjectData(x) | ExprKind::FieldLoad { obj: x, .. } => visit_expr(x, f),
+        ExprKind::FieldStore { obj, value, .. } => [obj, value].into_iter().for_each(|x| visit_expr(x, f)),
     }
 }
 
@@ -675,6 +730,8 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr_mut(x, f)),
+        ExprKind::ObjectData(x) | ExprKind::FieldLoad { obj: x, .. } => visit_expr_mut(x, f),
+        ExprKind::FieldStore { obj, value, .. } => [obj, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
     }
 }
 
@@ -915,6 +972,9 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::PtrLoad { ptr, index } => format!("{}[{}]", d(ptr), d(index)),
         ExprKind::PtrStore { ptr, index, value } => format!("{}[{}] = {}", d(ptr), d(index), d(value)),
         ExprKind::PtrOffset { ptr, offset, negate } => format!("({} {} {})", d(ptr), if *negate { "-" } else { "+" }, d(offset)),
+        ExprKind::ObjectData(x) => format!("data({})", d(x)),
+        ExprKind::FieldLoad { obj, offset } => format!("{}.field@{offset}", d(obj)),
+        ExprKind::FieldStore { obj, offset, value } => format!("{}.field@{offset} = {}", d(obj), d(value)),
         ExprKind::MinMax { is_max, args } => {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("{}({})", if *is_max { "max" } else { "min" }, a.join(", "))

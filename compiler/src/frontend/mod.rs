@@ -6,6 +6,7 @@
 
 mod addressed;
 mod annotation;
+pub(crate) mod cclass;
 pub mod cimports;
 mod pxd;
 mod residual;
@@ -203,11 +204,89 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         return Err(errors);
     }
 
-    let functions = match typeck::check_all(&cx, candidates, &mut left, &mut warnings) {
-        Ok(functions) => functions,
-        Err(errors) => return Err(errors),
+    // `@cython.cclass` classes compile as a whole: typed with the module's
+    // functions, and left to Python (with the reason) if any method is not.
+    let mut plans = vec![];
+    let mut cclass_left: Vec<hir::LeftToPython> = vec![];
+    for c in ast.classes.iter().filter(|c| cclass::is_cclass(&cx, c)) {
+        let planned = if bound_once(&ast.body, &c.name) {
+            cclass::plan(&cx, c)
+        } else {
+            Err((c.span.clone(), format!("the name `{}` is also bound elsewhere at module level", c.name)))
+        };
+        match planned {
+            Ok(p) => plans.push(p),
+            Err((span, reason)) => class_stays_python(&cx, c, &span, &reason, &mut cclass_left),
+        }
+    }
+    let (base_left, base_warnings) = (left.len(), warnings.len());
+    let functions = loop {
+        left.truncate(base_left);
+        warnings.truncate(base_warnings);
+        let mut set = candidates.clone();
+        let mut refused = None;
+        for (k, p) in plans.iter().enumerate() {
+            for (m, def, span) in &p.methods {
+                match typeck::Candidate::new(&cx, def, span) {
+                    // CPython's TypeError for that is the interpreter's to raise.
+                    Ok(c) if m == "__init__" && c.declared_ret != Some(Ty::Void) => {
+                        refused = refused.or(Some((k, span.clone(), "`__init__` returns a value or declares a return type".to_string())))
+                    }
+                    Ok(mut c) => {
+                        c.name = cclass::method_function_name(&p.layout.name, m);
+                        c.class = Some(p.layout.clone());
+                        set.push(c);
+                    }
+                    Err(Problem::Fallback { span, reason }) => refused = refused.or(Some((k, span, format!("method `{m}`: {reason}")))),
+                    Err(Problem::Error(d)) => refused = refused.or(Some((k, d.span.clone(), format!("method `{m}`: {}", d.message)))),
+                    Err(Problem::Pending) => refused = refused.or(Some((k, span.clone(), format!("method `{m}`: its signature could not be typed")))),
+                }
+            }
+        }
+        if let Some((k, span, reason)) = refused {
+            let p = plans.remove(k);
+            class_stays_python(&cx, p.outline, &span, &reason, &mut cclass_left);
+            continue;
+        }
+        let functions = match typeck::check_all(&cx, set, &mut left, &mut warnings) {
+            Ok(functions) => functions,
+            Err(errors) => return Err(errors),
+        };
+        let missing = plans.iter().enumerate().find_map(|(k, p)| {
+            p.methods.iter().find_map(|(m, _, span)| {
+                let name = cclass::method_function_name(&p.layout.name, m);
+                if functions.iter().any(|f| f.name == name) {
+                    return None;
+                }
+                let why = left.iter().find(|l| l.function == name).map_or("it does not compile".to_string(), |l| l.reason.clone());
+                Some((k, span.clone(), format!("method `{m}` stays Python ({why})")))
+            })
+        });
+        // A function that stays Python because it types a variable as the
+        // class would read private fields Cython reads natively: the class
+        // stays Python too (its fields are then plain attributes).
+        let missing = missing.or_else(|| {
+            plans.iter().enumerate().find_map(|(k, p)| {
+                let l = left.iter().find(|l| l.kind == "function" && cclass::names_class(&l.reason, &p.layout.name))?;
+                let at = cx.src.line_range(l.line).start + l.col as usize - 1;
+                let reason = format!(
+                    "`{}` is used as a type by `{}` (line {}), and variables typed as an extension type are not compiled yet",
+                    p.layout.name, l.function, l.line
+                );
+                Some((k, at..at + 1, reason))
+            })
+        });
+        match missing {
+            None => break functions,
+            Some((k, span, reason)) => {
+                let p = plans.remove(k);
+                class_stays_python(&cx, p.outline, &span, &reason, &mut cclass_left);
+            }
+        }
     };
+    let classes: Vec<hir::ExtClass> = plans.iter().map(|p| ext_class(&cx, p, &functions)).collect();
     classes_left(&cx, &ast.classes, &mut left);
+    left.extend(cclass_left);
     left.sort_by_key(|l| l.line);
 
     let mut functions = functions;
@@ -216,7 +295,8 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     // A `@cfunc` taking or returning a C pointer has no wrapper: its `def`
     // stays for the module's interpreted callers (which pass the shim's pointers).
     let compiled: HashMap<&str, bool> = functions.iter().filter(|f| f.python_callable()).map(|f| (f.name.as_str(), f.exported)).collect();
-    let python_source = residual::python_source(src, &ast.body, &compiled, cimported);
+    let class_ranges: Vec<std::ops::Range<usize>> = plans.iter().map(|p| class_range(p.outline)).collect();
+    let python_source = residual::python_source(src, &ast.body, &compiled, &class_ranges, cimported);
     for l in &left {
         let at = src.line_range(l.line).start + l.col as usize - 1;
         warnings.push(
@@ -232,6 +312,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             python_source,
             left_to_python: left,
             c_library_bindings,
+            classes,
         },
         warnings,
     })
@@ -335,17 +416,62 @@ fn bound_once(body: &[Stmt], name: &str) -> bool {
     binders == 1
 }
 
-/// Every class and method stays Python until extension types compile; say so,
-/// one entry each, so the summary counts them and `--strict` rejects them.
+/// The source a compiled cclass takes: its decorators to its last line.
+fn class_range(c: &syntax::ClassOutline) -> std::ops::Range<usize> {
+    let start = c.decorators.iter().map(|d| d.span.start).chain([c.span.start]).min().unwrap_or(c.span.start);
+    start..c.span.end
+}
+
+/// The extension type of a cclass whose methods all compiled.
+fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hir::ExtClass {
+    let id = |m: &str| {
+        let name = cclass::method_function_name(&p.layout.name, m);
+        functions.iter().find(|f| f.name == name).map(|f| f.id)
+    };
+    let is_c = |m: &String| p.layout.cfuncs.contains(m);
+    let methods = p.methods.iter().filter(|(m, ..)| m != "__init__" && !is_c(m)).filter_map(|(m, ..)| Some((m.clone(), id(m)?))).collect();
+    let c_methods = p.methods.iter().filter(|(m, ..)| is_c(m)).filter_map(|(m, ..)| id(m)).collect();
+    hir::ExtClass {
+        name: p.layout.name.clone(),
+        doc: p.doc.clone(),
+        line: cx.src.line_of(class_range(p.outline).start),
+        fields: p.layout.fields.clone(),
+        basicsize: p.layout.basicsize,
+        methods,
+        init: id("__init__"),
+        c_methods,
+    }
+}
+
+/// A `@cython.cclass` left to Python as a whole (the shim makes it a plain
+/// class), with the located reason; its methods say so too.
+fn class_stays_python(cx: &ModuleCx, c: &syntax::ClassOutline, at: &Span, reason: &str, left: &mut Vec<hir::LeftToPython>) {
+    // Reported at the class statement, naming the line of the cause.
+    let (line, col) = cx.src.line_col(c.span.start);
+    let cause = cx.src.line_of(at.start);
+    let reason = if cause == line || reason.contains(&format!("(line {cause})")) { reason.to_string() } else { format!("{reason} (line {cause})") };
+    left.push(hir::LeftToPython { kind: "class", function: c.name.clone(), line, col, reason: format!("`@cython.cclass` stays a Python class: {reason}") });
+    for (name, span) in &c.methods {
+        let (line, col) = cx.src.line_col(span.start);
+        left.push(hir::LeftToPython {
+            kind: "method",
+            function: format!("{}.{name}", c.name),
+            line,
+            col,
+            reason: format!("its class `{}` stays Python", c.name),
+        });
+    }
+}
+
+/// Plain classes stay Python; say so, one entry each, so the summary counts
+/// them and `--strict` rejects them (cclasses say it themselves).
 fn classes_left(cx: &ModuleCx, classes: &[syntax::ClassOutline], left: &mut Vec<hir::LeftToPython>) {
     for c in classes {
-        let cclass = c.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cclass".into())));
+        if cclass::is_cclass(cx, c) {
+            continue;
+        }
         let (line, col) = cx.src.line_col(c.span.start);
-        let reason = if cclass {
-            "`@cython.cclass` extension types are not compiled natively yet (it is a Python class)"
-        } else {
-            "classes are not compiled natively yet"
-        };
+        let reason = "classes are not compiled natively yet";
         left.push(hir::LeftToPython { kind: "class", function: c.name.clone(), line, col, reason: reason.into() });
         for (name, span) in &c.methods {
             let (line, col) = cx.src.line_col(span.start);

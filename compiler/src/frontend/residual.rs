@@ -13,8 +13,16 @@ use crate::syntax::{Alias, Stmt, StmtKind};
 use std::collections::HashMap;
 use std::ops::Range;
 
-pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, bool>, cimported: &Cimports) -> String {
+/// `classes`: the source of each compiled cclass (its decorators included),
+/// blanked as compiled functions are.
+pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, bool>, classes: &[Range<usize>], cimported: &Cimports) -> String {
     let mut edits: Vec<(Range<usize>, String)> = vec![];
+    for c in classes {
+        let first = src.line_of(c.start);
+        let last = src.line_of(c.end.saturating_sub(1).max(c.start));
+        let range = src.line_range(first).start..src.line_range(last).end;
+        edits.push((range, "\n".repeat((last - first) as usize)));
+    }
     for stmt in body {
         if let StmtKind::FunctionDef(f) = &stmt.kind {
             if compiled.contains_key(f.name.as_str()) {
@@ -146,7 +154,7 @@ mod tests {
         let src = SourceFile::new("m.py", text);
         let ast = parse_module(text, "m.py").unwrap();
         let compiled = HashMap::from([("f", false)]);
-        let out = python_source(&src, &ast.body, &compiled, &Cimports::default());
+        let out = python_source(&src, &ast.body, &compiled, &[], &Cimports::default());
         assert_eq!(out.lines().count(), text.lines().count());
         assert_eq!(
             out,

@@ -96,9 +96,14 @@ pub enum BodyOp {
     /// `hir::ExprKind::FuncAddr`).
     FuncAddr { func: FuncId, params: Vec<Ty>, ret: Ty, name: String },
     /// `ptr[index]` of a C pointer to `elem` (unchecked, as in C).
-    PtrLoad { ptr: Local, index: Local, elem: Ty },
+    /// `in_object`: the pointer is an extension type instance's memory
+    /// (`ObjectData`): valid and aligned, so the access cannot trap.
+    PtrLoad { ptr: Local, index: Local, elem: Ty, in_object: bool },
     /// `ptr[index] = value` (gives a dummy bint, as a `void` C call).
-    PtrStore { ptr: Local, index: Local, value: Local, elem: Ty },
+    PtrStore { ptr: Local, index: Local, value: Local, elem: Ty, in_object: bool },
+    /// The address of an extension type instance's memory (`obj`, borrowed
+    /// for as long as the address is used: a method's `self`).
+    ObjectData { obj: Local },
     /// `ptr + index` elements of `elem` (`ptr - index`: `negate`).
     PtrOffset { ptr: Local, index: Local, elem: Ty, negate: bool },
     /// One step of `min`/`max`: `acc` against the next argument `v`.
@@ -290,7 +295,7 @@ impl BodyOp {
             RangeNext { c, step, .. } | CounterCmp { a: c, b: step, .. } => vec![*c, *step],
             Copy { src: v } | Convert { value: v, .. } | Unary { value: v, .. } | Truthy { value: v, .. } | Abs { value: v, .. }
             | BitCount { value: v, .. } | Round { value: v } | Assert { value: v, .. } | CheckBound { flag: v, .. } | AddTraceback { line: v, .. } | StackCheck { limit: v }
-            | RoomFor { limit: v, .. } => vec![*v],
+            | RoomFor { limit: v, .. } | ObjectData { obj: v } => vec![*v],
             FloatBinary { a, b, .. } | IntTrueDiv { a, b, .. } | IntBinary { a, b, .. } | BoolBinary { a, b, .. } | Sub { a, b }
             | Compare { a, b, .. } | RoundDigits { x: a, n: b } => vec![*a, *b],
             MinMax { v, acc, .. } => vec![*v, *acc],
@@ -339,7 +344,7 @@ impl BodyOp {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
-            CCall { .. } | CGlobal { .. } | FuncAddr { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } => ErrorKind::Never,
+            CCall { .. } | CGlobal { .. } | FuncAddr { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } | ObjectData { .. } => ErrorKind::Never,
             Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
@@ -388,9 +393,10 @@ impl BodyOp {
             CCall { symbol, args, .. } => format!("extern {symbol}({})", list(args)),
             CGlobal { symbol, .. } => format!("extern {symbol}"),
             FuncAddr { func, name, .. } => format!("centry f{}({name})", func.0),
-            PtrLoad { ptr, index, .. } => format!("load {ptr}[{index}] (pointer)"),
-            PtrStore { ptr, index, value, .. } => format!("store {ptr}[{index}] = {value} (pointer)"),
+            PtrLoad { ptr, index, in_object, .. } => format!("load {ptr}[{index}] ({})", if *in_object { "field" } else { "pointer" }),
+            PtrStore { ptr, index, value, in_object, .. } => format!("store {ptr}[{index}] = {value} ({})", if *in_object { "field" } else { "pointer" }),
             PtrOffset { ptr, index, negate, .. } => format!("{ptr} {} {index} (pointer)", if *negate { "-" } else { "+" }),
+            ObjectData { obj } => format!("data {obj} (object)"),
             MinMax { is_max, v, acc, .. } => format!("{}({acc}, {v})", if *is_max { "max" } else { "min" }),
             Abs { value, .. } => format!("abs {value}"),
             BitCount { value, .. } => format!("bit_count {value}"),

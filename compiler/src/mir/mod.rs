@@ -82,7 +82,8 @@ pub enum OpKind {
     TupleItems { tuple: Local },
     /// Calls the function's argument binder (`helpers[slot]`) with the
     /// vectorcall arguments; a new tuple of the bound arguments.
-    CallBinder { slot: usize, args: Local, nargs: Local, kwnames: Local },
+    /// `bound`: a method's `self`, passed first (the binder bound to it).
+    CallBinder { slot: usize, args: Local, nargs: Local, kwnames: Local, bound: Option<Local> },
     /// Calls the wrapper's binder path (a function of its own) with the
     /// wrapper's arguments.
     CallBinderPath { args: Vec<Local> },
@@ -146,13 +147,38 @@ pub enum OpKind {
     /// The module global `name`, or the builtin, when the code runs; a new
     /// reference (NameError when neither is bound).
     LoadGlobal { name: String },
-    /// `obj[index]` by a `Py_ssize_t`: a list's or tuple's item in place
-    /// when the index is in range, else `PyObject_GetItem` of the boxed
-    /// index; a new reference.
-    GetItemInt { obj: Local, index: Local },
+    /// `obj[index]` by a `Py_ssize_t` read in place: an exact list's or
+    /// tuple's item (borrowed from it) when the index, wrapped once if
+    /// negative, is in range, and whether it was (else the item is NULL
+    /// and the builder's slow path is `PyObject_GetItem` of the boxed index).
+    ItemInPlace { obj: Local, index: Local },
+    /// An extension type instance's object field at byte `offset`: a new
+    /// reference (the field is never NULL).
+    LoadField { obj: Local, offset: i32 },
+    /// Stores `value` into an object field: the field takes a reference of
+    /// its own (`value` stays the caller's) and releases the old one.
+    StoreField { obj: Local, offset: i32, value: Local },
     /// The iterator's next item (a new reference) and whether it is done
     /// (then the item is NULL); fails when the iterator raised.
     IterNext { iter: Local },
+    /// The start of `for … in obj`: NULL (no iterator, which is no error)
+    /// for an exact list or tuple, which the loop reads by index
+    /// (`SeqLen`, `SeqItem`), else `PyObject_GetIter(obj)`, a new reference.
+    IterStart { obj: Local },
+    /// An exact list's or tuple's length, read again at each step (a list
+    /// may change size while a loop runs over it).
+    SeqLen { seq: Local },
+    /// An exact list's or tuple's item `index` (below its length), borrowed
+    /// from it.
+    SeqItem { seq: Local, index: Local },
+    /// Whether `obj` is an exact `int` of at most one 30-bit digit, and its
+    /// value (a `Py_ssize_t`, 0 when it is not): the test before an int
+    /// fast path, whose slow path is the ordinary C-API call.
+    SmallInt { obj: Local },
+    /// `a op b` on two `Py_ssize_t` with Python's semantics (`//` and `%`
+    /// floored), for operands of an int fast path: each below 2**32 in
+    /// magnitude (so nothing overflows) and `b` not 0 for `//` and `%`.
+    SmallIntArith { op: crate::hir::ObjBinOp, a: Local, b: Local },
 }
 
 #[derive(Clone, Debug)]
@@ -288,7 +314,7 @@ impl Op {
         match &self.kind {
             ArgItem { argv, .. } => vec![*argv],
             TupleItems { tuple } => vec![*tuple],
-            CallBinder { args, nargs, kwnames, .. } => vec![*args, *nargs, *kwnames],
+            CallBinder { args, nargs, kwnames, bound, .. } => [*args, *nargs, *kwnames].into_iter().chain(*bound).collect(),
             CallBinderPath { args } | CallC { args, .. } | CallHelper { args, .. } => args.clone(),
             Unbox { obj, .. } | AcquireBuffer { obj, .. } | IncRef { obj } | DecRef { obj, .. } => vec![*obj],
             ReadVar { var: v } | Assign { src: v } | Borrow { var: v } | CheckAssigned { var: v, .. } => vec![*v],
@@ -303,7 +329,13 @@ impl Op {
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } => vec![],
             IterNext { iter } => vec![*iter],
-            SameObject { a, b } | GetItemInt { obj: a, index: b } => vec![*a, *b],
+            SmallInt { obj } | IterStart { obj } => vec![*obj],
+            SeqLen { seq } => vec![*seq],
+            SeqItem { seq, index } => vec![*seq, *index],
+            SmallIntArith { a, b, .. } => vec![*a, *b],
+            LoadField { obj, .. } => vec![*obj],
+            StoreField { obj, value, .. } => vec![*obj, *value],
+            SameObject { a, b } | ItemInPlace { obj: a, index: b } => vec![*a, *b],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
         }
     }
@@ -322,9 +354,9 @@ impl Op {
     pub fn error_kind(&self) -> ErrorKind {
         use OpKind::*;
         match &self.kind {
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } => ErrorKind::Null,
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } => ErrorKind::Null,
             LeaveCompiledCode => ErrorKind::Always,
-            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } => ErrorKind::Flag,
+            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } | IterStart { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
                 if frame.is_some() {
                     ErrorKind::Flag
@@ -334,7 +366,8 @@ impl Op {
             }
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
-            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } => {
+            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
+            | LoadField { .. } | StoreField { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),
@@ -350,10 +383,13 @@ impl Op {
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } | IterNext { .. } if k == 0 => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | GetItemInt { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. } => {
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
+            | LoadField { .. } => {
                 (RefKind::New, None)
             }
             ReadVar { var } | Borrow { var } => (RefKind::Borrowed, Some(*var)),
+            IterStart { .. } => (RefKind::New, None),
+            SeqItem { seq: from, .. } | ItemInPlace { obj: from, .. } => (RefKind::Borrowed, Some(*from)),
             CallC { prim, .. } => (prim.result, None),
             // A native function returning an object returns a new reference.
             CallNative { .. } | Body(body::BodyOp::Call { .. }) => (RefKind::New, None),

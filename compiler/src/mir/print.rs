@@ -83,9 +83,12 @@ fn op(op: &Op) -> String {
     let rhs = match &op.kind {
         ArgItem { argv, index } => format!("{argv}[{index}]"),
         TupleItems { tuple } => format!("tuple_items {tuple}"),
-        CallBinder { slot, args, nargs, kwnames } => format!("call_binder helpers[{slot}]({args}, {nargs}, {kwnames})"),
+        CallBinder { slot, args, nargs, kwnames, bound: None } => format!("call_binder helpers[{slot}]({args}, {nargs}, {kwnames})"),
+        CallBinder { slot, args, nargs, kwnames, bound: Some(s) } => format!("call_binder helpers[{slot}] bound to {s} ({args}, {nargs}, {kwnames})"),
         CallBinderPath { args } => format!("call_binder_path({})", list(args)),
         Unbox { obj, ty } => format!("unbox[{ty}] {obj}"),
+        LoadField { obj, offset } => format!("load_field {obj}@{offset}"),
+        StoreField { obj, offset, value } => format!("store_field {obj}@{offset} = {value}"),
         AcquireBuffer { obj, view, name, writable, accepts_none } => {
             let mut flags = vec![format!("{}", crate::types::Ty::View(*view)), format!("'{name}'")];
             if *writable {
@@ -122,8 +125,13 @@ fn op(op: &Op) -> String {
         CallObject { func, args, kwnames: None, .. } => format!("call_object {func}({})", list(args)),
         CallObject { func, args, kwnames: Some(k), .. } => format!("call_object {func}({}; kwnames {k})", list(args)),
         LoadGlobal { name } => format!("global '{name}'"),
-        GetItemInt { obj, index } => format!("{obj}[{index}]"),
+        ItemInPlace { obj, index } => format!("item_in_place {obj}[{index}]"),
         IterNext { iter } => format!("iter_next {iter}"),
+        SmallInt { obj } => format!("small_int {obj}"),
+        IterStart { obj } => format!("iter_start {obj}"),
+        SeqLen { seq } => format!("seq_len {seq}"),
+        SeqItem { seq, index } => format!("seq_item {seq}[{index}]"),
+        SmallIntArith { op, a, b } => format!("small_int_{op:?} {a}, {b}"),
     };
     let fails = match (op.error_kind(), op.handler) {
         (ErrorKind::Never, _) => String::new(),

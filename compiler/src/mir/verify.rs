@@ -102,8 +102,9 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             obj(*tuple)?;
             dest_is(0, &|t| t == LocalTy::Ptr, "a pointer")
         }
-        CallBinder { args, nargs, kwnames, .. } => {
+        CallBinder { args, nargs, kwnames, bound, .. } => {
             dests(1)?;
+            bound.map_or(Ok(()), obj)?;
             ptr(*args)?;
             ptr(*nargs)?;
             obj(*kwnames)?;
@@ -206,11 +207,41 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dest_is(0, &|t| t == LocalTy::Object, "an object")?;
             dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
-        GetItemInt { obj: o, index } => {
+        SmallInt { obj: o } => {
+            dests(2)?;
+            obj(*o)?;
+            dest_is(0, &|t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")?;
+            dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
+        }
+        IterStart { obj: o } => {
             dests(1)?;
             obj(*o)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
+        SeqLen { seq } => {
+            dests(1)?;
+            obj(*seq)?;
+            dest_is(0, &|t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")
+        }
+        SeqItem { seq, index } => {
+            dests(1)?;
+            obj(*seq)?;
             want(body, *index, |t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
+        SmallIntArith { a, b, .. } => {
+            dests(1)?;
+            let ssize = |t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE));
+            want(body, *a, ssize, "a Py_ssize_t")?;
+            want(body, *b, ssize, "a Py_ssize_t")?;
+            dest_is(0, &ssize, "a Py_ssize_t")
+        }
+        ItemInPlace { obj: o, index } => {
+            dests(2)?;
+            obj(*o)?;
+            want(body, *index, |t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")?;
+            dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
         CallObject { func, args, kwnames, .. } => {
             dests(1)?;
@@ -218,6 +249,16 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             kwnames.map_or(Ok(()), obj)?;
             args.iter().try_for_each(|a| obj(*a))?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
+        LoadField { obj: o, .. } => {
+            dests(1)?;
+            obj(*o)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
+        StoreField { obj: o, value, .. } => {
+            dests(0)?;
+            obj(*o)?;
+            obj(*value)
         }
         SameObject { a, b } => {
             dests(1)?;
@@ -229,8 +270,9 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             if op.dests.len() > b.results() {
                 return Err(format!("{} results, at most {} expected", op.dests.len(), b.results()));
             }
-            // A native call's arguments and result may be objects.
-            let objects = matches!(b, super::body::BodyOp::Call { .. });
+            // A native call's arguments and result may be objects, and an
+            // extension type instance is addressed through its object.
+            let objects = matches!(b, super::body::BodyOp::Call { .. } | super::body::BodyOp::ObjectData { .. });
             b.uses().into_iter().chain(op.dests.iter().copied()).try_for_each(|l| {
                 want(body, l, |t| matches!(t, LocalTy::Scalar(_) | LocalTy::Ptr | LocalTy::F64x2) || (objects && t == LocalTy::Object), "a scalar")
             })

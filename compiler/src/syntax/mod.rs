@@ -30,6 +30,10 @@ pub struct ClassOutline {
     pub decorators: Vec<Expr>,
     /// Names and spans of the `def`s directly in the class body.
     pub methods: Vec<(String, Span)>,
+    /// How many base classes and keywords (`metaclass=`) the statement has.
+    pub bases: usize,
+    /// The class body, for `@cython.cclass` layouts (`frontend/cclass.rs`).
+    pub body: Vec<Stmt>,
 }
 
 #[derive(Debug, Clone)]
@@ -336,6 +340,8 @@ fn class_outlines(body: &[ast::Stmt]) -> Vec<ClassOutline> {
                         _ => None,
                     })
                     .collect(),
+                bases: c.bases.len() + c.keywords.len(),
+                body: stmts(&c.body),
             }),
             _ => None,
         })

@@ -618,9 +618,11 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         CCall { symbol, params, ret, .. } => o.c_call(symbol, params, *ret, a)?,
         CGlobal { symbol, ty } => o.c_global(symbol, *ty)?,
         FuncAddr { func, params, ret, name } => o.func_addr(*func, params, *ret, name)?,
-        PtrLoad { elem, .. } => o.ptr_load(a[0], a[1], *elem)?,
-        PtrStore { elem, .. } => o.ptr_store(a[0], a[1], a[2], *elem)?,
+        PtrLoad { elem, in_object, .. } => o.ptr_load(a[0], a[1], *elem, *in_object)?,
+        PtrStore { elem, in_object, .. } => o.ptr_store(a[0], a[1], a[2], *elem, *in_object)?,
         PtrOffset { elem, negate, .. } => o.ptr_offset(a[0], a[1], *elem, *negate)?,
+        // The object's address is its memory's: fields are loads at offsets.
+        ObjectData { .. } => a[0],
         MinMax { is_max, ty, .. } => o.min_max(*is_max, *ty, a[0], a[1]),
         Abs { ty, .. } => o.abs(a[0], *ty)?,
         BitCount { ty, .. } => o.bit_count(a[0], *ty),

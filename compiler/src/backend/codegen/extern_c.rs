@@ -61,15 +61,15 @@ impl OpCx<'_, '_, '_> {
 
     /// `ptr[index]`: memory the user manages, so neither aligned nor known
     /// not to trap.
-    pub(crate) fn ptr_load(&mut self, ptr: Value, index: Value, elem: Ty) -> R<Value> {
+    pub(crate) fn ptr_load(&mut self, ptr: Value, index: Value, elem: Ty, in_object: bool) -> R<Value> {
         let (addr, ct) = self.element_addr(ptr, index, elem)?;
-        Ok(self.cx.b.ins().load(ct, MemFlagsData::new(), addr, 0))
+        Ok(self.cx.b.ins().load(ct, access_flags(in_object), addr, 0))
     }
 
     /// `ptr[index] = value`; the dummy bint a statement's value is.
-    pub(crate) fn ptr_store(&mut self, ptr: Value, index: Value, value: Value, elem: Ty) -> R<Value> {
+    pub(crate) fn ptr_store(&mut self, ptr: Value, index: Value, value: Value, elem: Ty, in_object: bool) -> R<Value> {
         let (addr, _) = self.element_addr(ptr, index, elem)?;
-        self.cx.b.ins().store(MemFlagsData::new(), value, addr, 0);
+        self.cx.b.ins().store(access_flags(in_object), value, addr, 0);
         Ok(self.cx.b.ins().iconst(types::I8, 0))
     }
 
@@ -182,4 +182,15 @@ fn c_entry(cx: &mut FnCx, func: FuncId, params: &[Ty], ret: Ty, name: &str) -> R
     }
     cx.em.define(id, f, &symbol)?;
     Ok(id)
+}
+
+/// Memory the user manages may trap and be unaligned; an extension type
+/// instance's field is neither, which lets Cranelift forward a field's
+/// store to its next load.
+fn access_flags(in_object: bool) -> MemFlagsData {
+    if in_object {
+        MemFlagsData::trusted()
+    } else {
+        MemFlagsData::new()
+    }
 }

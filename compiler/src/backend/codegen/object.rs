@@ -2,16 +2,17 @@
 //! constant object (an interpreter static, or a slot of the module's
 //! constant table that the exec slot fills), a module global or builtin
 //! looked up when the code runs, `is`, an item by a C integer (a list's or
-//! tuple's in place), and calling an object with its arguments in a vector
+//! tuple's in place), an exact small int's value and the arithmetic of the
+//! int fast paths, and calling an object with its arguments in a vector
 //! on the stack.
 
 use super::super::{pyabi, FnCx, R};
 use super::flags;
 use super::incref;
-use crate::hir::ObjConst;
+use crate::hir::{ObjBinOp, ObjConst};
 use crate::mir::primitives as prim;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, BlockArg, InstBuilder, Value};
+use cranelift_codegen::ir::{self, types, BlockArg, InstBuilder, Value};
 
 /// The constant object `c`, borrowed (alive as long as the module).
 pub(super) fn load_const(cx: &mut FnCx, c: &ObjConst) -> R<Value> {
@@ -95,18 +96,21 @@ pub(super) fn load_global(cx: &mut FnCx, name: &str) -> R<Value> {
     Ok(cx.b.block_params(join)[0])
 }
 
-/// `obj[index]` (`index` a `Py_ssize_t`) as a new reference, NULL on error:
-/// an exact list's or tuple's item read in place when the index (wrapped
-/// once if negative) is in range, else `PyObject_GetItem` of the boxed
-/// index, which raises CPython's errors.
-pub(super) fn get_item_int(cx: &mut FnCx, obj: Value, index: Value) -> R<Value> {
+/// `obj[index]` (`index` a `Py_ssize_t`) read in place, borrowed, and
+/// whether it was: an exact list's or tuple's item when the index (wrapped
+/// once if negative) is in range; else NULL and false (the builder's slow
+/// path calls `PyObject_GetItem`, which raises CPython's errors).
+pub(super) fn item_in_place(cx: &mut FnCx, obj: Value, index: Value) -> R<(Value, Value)> {
     let p = cx.em.ptr;
-    let (list, not_list, tuple, in_place, slow, join) =
-        (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    let (list, not_list, tuple, in_place, join) =
+        (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
     cx.b.append_block_param(in_place, p);
     cx.b.append_block_param(in_place, p);
     cx.b.append_block_param(join, p);
-    cx.b.set_cold_block(slow);
+    cx.b.append_block_param(join, types::I8);
+    let null = cx.b.ins().iconst(p, 0);
+    let no = cx.b.ins().iconst(types::I8, 0);
+    let missed = [BlockArg::Value(null), BlockArg::Value(no)];
     let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
     let list_type = cx.py_data("PyList_Type")?;
     let is_list = cx.b.ins().icmp(IntCC::Equal, ty, list_type);
@@ -118,7 +122,7 @@ pub(super) fn get_item_int(cx: &mut FnCx, obj: Value, index: Value) -> R<Value> 
         let wrapped = cx.b.ins().iadd(index, size);
         let k = cx.b.ins().select(negative, wrapped, index);
         let inside = cx.b.ins().icmp(IntCC::UnsignedLessThan, k, size);
-        cx.b.ins().brif(inside, in_place, &[BlockArg::Value(items), BlockArg::Value(k)], slow, &[]);
+        cx.b.ins().brif(inside, in_place, &[BlockArg::Value(items), BlockArg::Value(k)], join, &missed);
     };
     cx.b.switch_to_block(list);
     let items = cx.b.ins().load(p, flags(), obj, pyabi::LIST_ITEMS);
@@ -126,7 +130,7 @@ pub(super) fn get_item_int(cx: &mut FnCx, obj: Value, index: Value) -> R<Value> 
     cx.b.switch_to_block(not_list);
     let tuple_type = cx.py_data("PyTuple_Type")?;
     let is_tuple = cx.b.ins().icmp(IntCC::Equal, ty, tuple_type);
-    cx.b.ins().brif(is_tuple, tuple, &[], slow, &[]);
+    cx.b.ins().brif(is_tuple, tuple, &[], join, &missed);
     cx.b.switch_to_block(tuple);
     let items = cx.b.ins().iadd_imm_s(obj, pyabi::TUPLE_ITEMS);
     in_range(cx, items);
@@ -135,19 +139,127 @@ pub(super) fn get_item_int(cx: &mut FnCx, obj: Value, index: Value) -> R<Value> 
     let offset = cx.b.ins().ishl_imm_u(k, 3);
     let at = cx.b.ins().iadd(items, offset);
     let v = cx.b.ins().load(p, flags(), at, 0);
-    incref(cx, v)?;
-    cx.b.ins().jump(join, &[BlockArg::Value(v)]);
-    cx.b.switch_to_block(slow);
-    let boxed = cx.call_prim(&prim::PY_LONG_FROM_LONG_LONG, &[index])?[0];
-    let failed = cx.is_null(boxed);
-    let (get, null) = (cx.b.create_block(), cx.b.ins().iconst(p, 0));
-    cx.b.ins().brif(failed, join, &[BlockArg::Value(null)], get, &[]);
+    let yes = cx.b.ins().iconst(types::I8, 1);
+    cx.b.ins().jump(join, &[BlockArg::Value(v), BlockArg::Value(yes)]);
+    cx.b.switch_to_block(join);
+    let params = cx.b.block_params(join);
+    Ok((params[0], params[1]))
+}
+
+/// Whether `obj` is an exact `int` of at most one digit, and its value
+/// (0 when not): the type, then the size or tag, read in place as
+/// `pyabi::SmallInt` lays them out; never on an interpreter without a
+/// known layout.
+pub(super) fn small_int(cx: &mut FnCx, obj: Value) -> R<(Value, Value)> {
+    let p = cx.em.ptr;
+    let zero = cx.b.ins().iconst(types::I64, 0);
+    let no = cx.b.ins().iconst(types::I8, 0);
+    let Some(layout) = cx.em.py.small_int() else {
+        return Ok((zero, no));
+    };
+    let (check, fast, join) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(join, types::I64);
+    cx.b.append_block_param(join, types::I8);
+    let ob_type = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+    let long_type = cx.py_data("PyLong_Type")?;
+    let exact = cx.b.ins().icmp(IntCC::Equal, ob_type, long_type);
+    cx.b.ins().brif(exact, check, &[], join, &[BlockArg::Value(zero), BlockArg::Value(no)]);
+    cx.b.switch_to_block(check);
+    let (multiplier, small, digits) = match layout {
+        pyabi::SmallInt::SignedSize { size, digits } => {
+            let size = cx.b.ins().load(types::I64, flags(), obj, size);
+            let shifted = cx.b.ins().iadd_imm_s(size, 1);
+            (size, cx.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, shifted, 2), digits)
+        }
+        pyabi::SmallInt::Tagged { tag, digits } => {
+            let tag = cx.b.ins().load(types::I64, flags(), obj, tag);
+            let small = cx.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, tag, 16);
+            let sign_bits = cx.b.ins().band_imm_s(tag, 3);
+            let one = cx.b.ins().iconst(types::I64, 1);
+            (cx.b.ins().isub(one, sign_bits), small, digits)
+        }
+    };
+    cx.b.ins().brif(small, fast, &[], join, &[BlockArg::Value(zero), BlockArg::Value(no)]);
+    cx.b.switch_to_block(fast);
+    let digit = cx.b.ins().load(types::I32, flags(), obj, digits);
+    let digit = cx.b.ins().uextend(types::I64, digit);
+    let v = cx.b.ins().imul(digit, multiplier);
+    let yes = cx.b.ins().iconst(types::I8, 1);
+    cx.b.ins().jump(join, &[BlockArg::Value(v), BlockArg::Value(yes)]);
+    cx.b.switch_to_block(join);
+    let params = cx.b.block_params(join);
+    Ok((params[0], params[1]))
+}
+
+/// `a op b` with Python's semantics on operands small enough that nothing
+/// overflows (`OpKind::SmallIntArith`; `b` is not 0 for `//` and `%`).
+pub(super) fn small_int_arith(cx: &mut FnCx, op: ObjBinOp, a: Value, b: Value) -> R<Value> {
+    // Floored: a truncated remainder of the divisor's opposite sign moves one step.
+    let adjust = |cx: &mut FnCx, r: Value| {
+        let nonzero = cx.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+        let signs = cx.b.ins().bxor(r, b);
+        let opposite = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, signs, 0);
+        cx.b.ins().band(nonzero, opposite)
+    };
+    Ok(match op {
+        ObjBinOp::Add => cx.b.ins().iadd(a, b),
+        ObjBinOp::Sub => cx.b.ins().isub(a, b),
+        ObjBinOp::Mul => cx.b.ins().imul(a, b),
+        ObjBinOp::Mod => {
+            let r = cx.b.ins().srem(a, b);
+            let adj = adjust(cx, r);
+            let moved = cx.b.ins().iadd(r, b);
+            cx.b.ins().select(adj, moved, r)
+        }
+        ObjBinOp::FloorDiv => {
+            let q = cx.b.ins().sdiv(a, b);
+            let r = cx.b.ins().srem(a, b);
+            let adj = adjust(cx, r);
+            let adj = cx.b.ins().uextend(types::I64, adj);
+            cx.b.ins().isub(q, adj)
+        }
+        _ => return Err(format!("{op:?} has no small-int fast path")),
+    })
+}
+
+/// The iterator of `for … in obj`, a new reference; NULL (no error) for an
+/// exact list or tuple, which the loop reads by index; to `err` when
+/// `PyObject_GetIter` raised.
+pub(super) fn iter_start(cx: &mut FnCx, obj: Value, err: ir::Block) -> R<Value> {
+    let p = cx.em.ptr;
+    let (not_list, get, join) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(join, p);
+    let null = cx.b.ins().iconst(p, 0);
+    let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+    let list_type = cx.py_data("PyList_Type")?;
+    let is_list = cx.b.ins().icmp(IntCC::Equal, ty, list_type);
+    cx.b.ins().brif(is_list, join, &[BlockArg::Value(null)], not_list, &[]);
+    cx.b.switch_to_block(not_list);
+    let tuple_type = cx.py_data("PyTuple_Type")?;
+    let is_tuple = cx.b.ins().icmp(IntCC::Equal, ty, tuple_type);
+    cx.b.ins().brif(is_tuple, join, &[BlockArg::Value(null)], get, &[]);
     cx.b.switch_to_block(get);
-    let r = cx.call_prim(&prim::PY_OBJECT_GET_ITEM, &[obj, boxed])?[0];
-    cx.call_prim(&prim::PY_DECREF, &[boxed])?;
-    cx.b.ins().jump(join, &[BlockArg::Value(r)]);
+    let it = cx.call_prim(&prim::PY_OBJECT_GET_ITER, &[obj])?[0];
+    let failed = cx.is_null(it);
+    cx.b.ins().brif(failed, err, &[], join, &[BlockArg::Value(it)]);
     cx.b.switch_to_block(join);
     Ok(cx.b.block_params(join)[0])
+}
+
+/// Item `index` (in range) of an exact list or tuple, borrowed: a list's
+/// from its item array, a tuple's from its inline items.
+pub(super) fn seq_item(cx: &mut FnCx, seq: Value, index: Value) -> R<Value> {
+    let p = cx.em.ptr;
+    let ty = cx.b.ins().load(p, flags(), seq, pyabi::OB_TYPE);
+    let list_type = cx.py_data("PyList_Type")?;
+    let is_list = cx.b.ins().icmp(IntCC::Equal, ty, list_type);
+    // A non-empty tuple's first item is where a list keeps its array pointer: both loads are valid.
+    let list_items = cx.b.ins().load(p, flags(), seq, pyabi::LIST_ITEMS);
+    let tuple_items = cx.b.ins().iadd_imm_s(seq, pyabi::TUPLE_ITEMS);
+    let items = cx.b.ins().select(is_list, list_items, tuple_items);
+    let offset = cx.b.ins().ishl_imm_u(index, 3);
+    let at = cx.b.ins().iadd(items, offset);
+    Ok(cx.b.ins().load(p, flags(), at, 0))
 }
 
 /// The iterator's next item (NULL at its end) and whether it ended; to

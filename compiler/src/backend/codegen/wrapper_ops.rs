@@ -50,12 +50,30 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             let t = g.get(*tuple)?;
             result = Some(g.cx().b.ins().iadd_imm_s(t, super::super::pyabi::TUPLE_ITEMS));
         }
-        CallBinder { slot, args, nargs, kwnames } => {
+        CallBinder { slot, args, nargs, kwnames, bound } => {
             let helpers = g.cx().em.helpers;
             let table = g.cx().data_addr(helpers);
             let binder = g.cx().b.ins().load(p, flags(), table, (8 * slot) as i32);
             let (a, n, k) = (g.get(*args)?, g.get(*nargs)?, g.get(*kwnames)?);
-            result = Some(g.cx().vectorcall(binder, a, n, k)?);
+            match bound {
+                None => result = Some(g.cx().vectorcall(binder, a, n, k)?),
+                Some(s) => {
+                    // A method's binder takes `self` first: called as a
+                    // bound method (NULL when that cannot be made).
+                    let s = g.get(*s)?;
+                    let method = g.cx().call_prim(&crate::mir::primitives::PY_METHOD_NEW, &[binder, s])?[0];
+                    let (call, done) = (g.cx().b.create_block(), g.cx().b.create_block());
+                    g.cx().b.append_block_param(done, p);
+                    let failed = g.cx().is_null(method);
+                    g.cx().b.ins().brif(failed, done, &[ir::BlockArg::Value(method)], call, &[]);
+                    g.cx().b.switch_to_block(call);
+                    let r = g.cx().vectorcall(method, a, n, k)?;
+                    g.cx().decref(method)?;
+                    g.cx().b.ins().jump(done, &[ir::BlockArg::Value(r)]);
+                    g.cx().b.switch_to_block(done);
+                    result = Some(g.cx().b.block_params(done)[0]);
+                }
+            }
         }
         CallBinderPath { args } => {
             let f = env()?.binder_path.ok_or("a wrapper without its binder path")?;
@@ -204,15 +222,54 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             result = Some(super::object::call_object(g.cx(), f, &args, kwnames)?);
         }
         LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
+        LoadField { obj, offset } => {
+            let o = g.get(*obj)?;
+            let v = g.cx().b.ins().load(p, flags(), o, *offset);
+            incref(g.cx(), v)?;
+            result = Some(v);
+        }
+        StoreField { obj, offset, value } => {
+            // The new value's reference first: releasing the old one may
+            // run code that reads the field.
+            let (o, v) = (g.get(*obj)?, g.get(*value)?);
+            incref(g.cx(), v)?;
+            let old = g.cx().b.ins().load(p, flags(), o, *offset);
+            g.cx().b.ins().store(flags(), v, o, *offset);
+            g.cx().decref(old)?;
+        }
         IterNext { iter } => {
             let it = g.get(*iter)?;
             let (item, done) = super::object::iter_next(g.cx(), it, err_block()?)?;
             g.def(op.dests[0], item)?;
             g.def(op.dests[1], done)?;
         }
-        GetItemInt { obj, index } => {
+        ItemInPlace { obj, index } => {
             let (o, i) = (g.get(*obj)?, g.get(*index)?);
-            result = Some(super::object::get_item_int(g.cx(), o, i)?);
+            let (item, found) = super::object::item_in_place(g.cx(), o, i)?;
+            g.def(op.dests[0], item)?;
+            g.def(op.dests[1], found)?;
+        }
+        IterStart { obj } => {
+            let o = g.get(*obj)?;
+            result = Some(super::object::iter_start(g.cx(), o, err_block()?)?);
+        }
+        SeqLen { seq } => {
+            let o = g.get(*seq)?;
+            result = Some(g.cx().b.ins().load(p, flags(), o, crate::backend::pyabi::VAR_SIZE));
+        }
+        SeqItem { seq, index } => {
+            let (o, i) = (g.get(*seq)?, g.get(*index)?);
+            result = Some(super::object::seq_item(g.cx(), o, i)?);
+        }
+        SmallInt { obj } => {
+            let o = g.get(*obj)?;
+            let (value, ok) = super::object::small_int(g.cx(), o)?;
+            g.def(op.dests[0], value)?;
+            g.def(op.dests[1], ok)?;
+        }
+        SmallIntArith { op: how, a, b } => {
+            let (a, b) = (g.get(*a)?, g.get(*b)?);
+            result = Some(super::object::small_int_arith(g.cx(), *how, a, b)?);
         }
         SameObject { a, b } => {
             let (a, b) = (g.get(*a)?, g.get(*b)?);

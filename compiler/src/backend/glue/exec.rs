@@ -119,6 +119,7 @@ pub(super) fn emit_exec(
     keyword_entries: &[(String, ClifFuncId)],
     target: &crate::target::Target,
     (late_table, late_names): (DataId, &[String]),
+    classes: &[(String, u32, DataId)],
 ) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
@@ -138,6 +139,7 @@ pub(super) fn emit_exec(
     for f in exported {
         own.push_str(&binder_source(f));
     }
+    own.push_str(&super::cclass::binders_source(m)?);
     own.push_str(&constants_source(&em.constants));
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(1, 1), sig);
     let mut fctx = FunctionBuilderContext::new();
@@ -278,6 +280,9 @@ pub(super) fn emit_exec(
         for (k, f) in exported.iter().enumerate() {
             fill(&mut cx, own_dict, &binder_name(f), HELPER_BINDERS + k)?;
         }
+        for k in 0..super::cclass::method_functions(m).len() {
+            fill(&mut cx, own_dict, &super::cclass::binder_name(k), HELPER_BINDERS + exported.len() + k)?;
+        }
         cx.decref(own_dict)?;
 
         let mod_dict = cx.call_prim(&prim::PY_MODULE_GET_DICT, &[module])?[0];
@@ -287,10 +292,12 @@ pub(super) fn emit_exec(
             let slot = cx.data_addr(slot);
             cx.b.ins().store(flags(), mod_dict, slot, 0);
         }
-        let late_positions: Vec<(String, u32)> =
+        let mut late_positions: Vec<(String, u32)> =
             late_names.iter().filter_map(|n| exported.iter().find(|f| &f.name == n).map(|f| (n.clone(), f.line))).collect();
+        // Extension types are bound where their (blanked) class statement stands.
+        late_positions.extend(classes.iter().map(|(name, line, _)| (name.clone(), *line)));
         let (source, bind_early) = bind_late_in_source(&m.python_source, &late_positions);
-        let late_dict = if late_names.is_empty() {
+        let late_dict = if late_names.is_empty() && classes.is_empty() {
             None
         } else {
             let d = cx.call_prim(&prim::PY_DICT_NEW, &[])?[0];
@@ -306,6 +313,14 @@ pub(super) fn emit_exec(
                 cx.decref(fobj)?;
             }
             cx.decref(modname)?;
+            for (name, _, spec) in classes {
+                let spec = cx.data_addr(*spec);
+                let null = cx.b.ins().iconst(p, 0);
+                let t = cx.call_prim(&prim::PY_TYPE_FROM_MODULE_AND_SPEC, &[module, spec, null])?[0];
+                check_null(&mut cx, t);
+                set_item(&mut cx, d, name, t)?;
+                cx.decref(t)?;
+            }
             Some(d)
         };
         // METH_O functions that take their argument by keyword too: their

@@ -4,6 +4,7 @@
 //! (`exec`) and a fat module's dispatcher (`dispatcher`) have files of their
 //! own; every layout comes from `pyabi`.
 
+mod cclass;
 mod dispatcher;
 mod exec;
 mod names;
@@ -119,7 +120,11 @@ pub(crate) fn emit_module_glue(
     // them by name, as they would the plain functions of CPython + the shim.
     // Outlined `prange` bodies are only called by their loops, `@cfunc`s
     // with C pointers in their signatures only by compiled code.
-    let exported: Vec<&Function> = m.functions.iter().filter(|f| f.outlined_from.is_none() && f.python_callable()).collect();
+    // Methods of extension types are reached through their types only.
+    let methods = cclass::method_functions(m);
+    let all_methods = cclass::all_method_functions(m);
+    let exported: Vec<&Function> =
+        m.functions.iter().filter(|f| f.outlined_from.is_none() && f.python_callable() && !all_methods.contains(&f.id)).collect();
 
     let written = views::written_views(m);
     let facts = wrapper::Facts { m, py_minor, recursive, written: &written };
@@ -131,6 +136,8 @@ pub(crate) fn emit_module_glue(
         keyword_entries.extend(vectorcall.map(|v| (f.name.clone(), v)));
     }
 
+    let classes = cclass::emit_specs(em, &facts, HELPER_BINDERS + exported.len())?;
+
     // Names like `__name__` or `__spec__` are the module's own before its code
     // runs: such functions are bound where their `def` stands (`emit_exec`).
     let (early, late): (Vec<_>, Vec<_>) = wrappers.iter().partition(|(f, _)| !names::is_dunder(&f.name));
@@ -140,13 +147,13 @@ pub(crate) fn emit_module_glue(
 
     // One helper table for all variants: only the chosen variant's exec fills it.
     if em.variant.as_ref().is_none_or(|(k, _)| *k == 0) {
-        let helpers_len = 8 * (HELPER_BINDERS + exported.len());
+        let helpers_len = 8 * (HELPER_BINDERS + exported.len() + methods.len());
         let mut desc = DataDescription::new();
         desc.define_zeroinit(helpers_len);
         em.module.define_data(em.helpers, &desc).map_err(|e| e.to_string())?;
     }
 
-    let exec = exec::emit_exec(em, m, &exported, &keyword_entries, target, (late_table, &late_names))?;
+    let exec = exec::emit_exec(em, m, &exported, &keyword_entries, target, (late_table, &late_names), &classes)?;
 
     // PyModuleDef_Slot[]: {Py_mod_exec, exec}, {0, NULL}.
     let slots = em.module.declare_data(&em.symbol("pyc_aot_slots"), Linkage::Local, true, false).map_err(|e| e.to_string())?;

@@ -104,17 +104,30 @@ fn emit_keyword_vectorcall(em: &mut Emitter, f: &Function, meth_o: ClifFuncId, b
     Ok(id)
 }
 
+/// A cclass method's descriptor entry (`METH_FASTCALL | METH_KEYWORDS`,
+/// `self` first) and its binder path.
+pub(super) fn emit_method_wrapper(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot: usize) -> R<ClifFuncId> {
+    let slow = emit_wrapper_part_as(em, facts, f, binder_slot, WrapperPart::Binder, true)?;
+    emit_wrapper_part_as(em, facts, f, binder_slot, WrapperPart::Entry(Some(slow)), true)
+}
+
 fn emit_wrapper_part(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot: usize, part: WrapperPart) -> R<ClifFuncId> {
+    emit_wrapper_part_as(em, facts, f, binder_slot, part, false)
+}
+
+fn emit_wrapper_part_as(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot: usize, part: WrapperPart, method: bool) -> R<ClifFuncId> {
     let p = em.ptr;
     let kind = call_kind(f, facts.py_minor);
     let convention = match (kind, part) {
+        (_, WrapperPart::Binder) if method => Convention::MethodBinderPath { slot: binder_slot },
+        (_, WrapperPart::Entry(_)) if method => Convention::Method,
         (_, WrapperPart::Binder) => Convention::BinderPath { slot: binder_slot },
         (CallKind::NoArgs, _) => Convention::NoArgs,
         (CallKind::O | CallKind::OKeywords, _) => Convention::O,
         (CallKind::FastCall, _) => Convention::FastCall,
     };
     let mut sig = em.module.make_signature();
-    let nparams = if matches!(convention, Convention::FastCall | Convention::BinderPath { .. }) { 4 } else { 2 };
+    let nparams = if matches!(convention, Convention::FastCall | Convention::BinderPath { .. } | Convention::Method | Convention::MethodBinderPath { .. }) { 4 } else { 2 };
     let param_types = [p, p, types::I64, p];
     for t in &param_types[..nparams] {
         sig.params.push(ir::AbiParam::new(*t));

@@ -27,6 +27,13 @@ impl<'c, 'a> Checker<'c, 'a> {
         if args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) || keywords.iter().any(|k| k.name.is_none()) {
             return fallback(&e.span, "it calls with `*` or `**` unpacking");
         }
+        if let ExprKind::Attribute { value, attr } = &func.kind {
+            if let Some(id) = self.cfunc_method(value, attr) {
+                // `self.m(a, b)` is `Class.m(self, a, b)`.
+                let all: Vec<Expr> = std::iter::once((**value).clone()).chain(args.iter().cloned()).collect();
+                return self.native_call(e, id, &all, keywords);
+            }
+        }
         if let ExprKind::Name(n) = &func.kind {
             if self.local_names.contains(n) {
                 let f = self.name(n, &func.span)?;

@@ -130,6 +130,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let b = self.coerce(b, ty, &orelse.span, "operand")?;
                 Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b), select: false }, ty })
             }
+            ExprKind::Attribute { value, attr } if self.field_load(value, attr).is_some() => {
+                self.field_load(value, attr).ok_or_else(|| Problem::Fallback { span: e.span.clone(), reason: "a cclass field".into() })
+            }
             ExprKind::Attribute { value, attr } => match self.view_local(value) {
                 Some((_, v)) => match attr.as_str() {
                     "ndim" => Ok(hir::Expr::konst(Const::Int(v.ndim as i64), Ty::py_int())),

@@ -4,6 +4,7 @@
 //! (and, in turn, their callers).
 
 mod call;
+mod cclass;
 mod convert;
 mod expr;
 mod extern_c;
@@ -159,7 +160,8 @@ fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
     use hir::ExprKind as H;
     match k {
         H::Call(_, args) => args.iter().collect(),
-        H::Convert(x) | H::Truthy(x) | H::ObjUnary(_, x) => vec![&**x],
+        H::Convert(x) | H::Truthy(x) | H::ObjUnary(_, x) | H::ObjectData(x) | H::FieldLoad { obj: x, .. } => vec![&**x],
+        H::FieldStore { obj, value, .. } => vec![&**obj, &**value],
         H::ObjBinary { a, b, .. } | H::ObjCompare(_, a, b) | H::ObjIs(a, b) | H::ObjContains { item: a, container: b } => vec![&**a, &**b],
         H::ObjOp { operands, .. } => operands.iter().collect(),
         _ => vec![],
@@ -169,7 +171,7 @@ fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
 /// Whether the body builder makes an object of this kind of expression.
 fn makes_object(k: &hir::ExprKind) -> bool {
     use hir::ExprKind as H;
-    matches!(k, H::Local(_) | H::Call(..) | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. })
+    matches!(k, H::Local(_) | H::Call(..) | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. } | H::FieldLoad { .. })
 }
 
 fn describe(k: &hir::ExprKind) -> &'static str {

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use super::R;
 use super::literals::const_of;
 
+#[derive(Clone)]
 pub(crate) struct SigParam {
     pub name: String,
     pub ty: Ty,
@@ -23,7 +24,8 @@ pub(crate) struct SigParam {
     pub accepts_none: bool,
 }
 
-/// A top-level function the front end is trying to compile.
+/// A top-level function (or a cclass method) the front end is trying to compile.
+#[derive(Clone)]
 pub(crate) struct Candidate<'a> {
     pub def: &'a syntax::FunctionDef,
     pub name: String,
@@ -43,6 +45,9 @@ pub(crate) struct Candidate<'a> {
     pub doc: Option<String>,
     pub line: u32,
     pub span: Span,
+    /// A method of a `@cython.cclass`: its first parameter is an instance,
+    /// whose fields it reads and writes in place (`typeck/cclass.rs`).
+    pub class: Option<std::sync::Arc<crate::frontend::cclass::Layout>>,
 }
 
 fn bool_arg(cx: &ModuleCx, call: &Expr, name: &str, args: &[Expr], kw: &[syntax::Keyword]) -> R<bool> {
@@ -80,6 +85,7 @@ impl<'a> Candidate<'a> {
             doc: None,
             line: cx.line(span),
             span: span.clone(),
+            class: None,
         };
         for d in &def.decorators {
             c.decorator(cx, d)?;

@@ -86,6 +86,14 @@ impl<'c, 'a> Checker<'c, 'a> {
                 out.push(hir::Stmt { kind: hir::StmtKind::Store { view: id, indices: temps, value: new, in_bounds: vec![], checked_by_load: false }, line });
                 Ok(out)
             }
+            StmtKind::AugAssign { target: Expr { kind: ExprKind::Attribute { value: base, attr }, span: tspan }, op, value }
+                if self.field_load(base, attr).is_some() =>
+            {
+                match self.field_aug_store(base, attr, *op, value, tspan, line)? {
+                    Some(store) => Ok(vec![store]),
+                    None => fallback(tspan, format!("it assigns to `{}`", self.cx.source_text(tspan))),
+                }
+            }
             StmtKind::AugAssign { target, op, value } => {
                 let ExprKind::Name(n) = &target.kind else {
                     return fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span)));
@@ -307,6 +315,12 @@ impl<'c, 'a> Checker<'c, 'a> {
                         .with_label("wrong number of values"),
                 ),
                 (ExprKind::Tuple(_), _) => fallback(&value.span, "it unpacks a value that is not a tuple literal"),
+                (ExprKind::Attribute { value: base, attr }, _) if self.field_load(base, attr).is_some() => {
+                    match self.field_store(base, attr, value, &t.span, line)? {
+                        Some(store) => Ok(vec![store]),
+                        None => fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span))),
+                    }
+                }
                 (ExprKind::Attribute { .. }, _) => match self.object_store(t, value)? {
                     Some(store) => one_stmt(hir::StmtKind::Expr(store), line),
                     None => fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span))),

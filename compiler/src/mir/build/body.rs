@@ -773,13 +773,15 @@ impl BodyBuilder<'_, '_> {
             ExprKind::PtrLoad { ptr, index } => {
                 let p = self.expr(ptr)?;
                 let i = self.expr(index)?;
-                self.value(ty, BodyOp::PtrLoad { ptr: p, index: i, elem: ty })
+                let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
+                self.value(ty, BodyOp::PtrLoad { ptr: p, index: i, elem: ty, in_object })
             }
             ExprKind::PtrStore { ptr, index, value } => {
                 let p = self.expr(ptr)?;
                 let i = self.expr(index)?;
                 let v = self.expr(value)?;
-                self.value(Ty::Bool, BodyOp::PtrStore { ptr: p, index: i, value: v, elem: value.ty })
+                let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
+                self.value(Ty::Bool, BodyOp::PtrStore { ptr: p, index: i, value: v, elem: value.ty, in_object })
             }
             ExprKind::PtrOffset { ptr, offset, negate } => {
                 // The pointer moved decides the step: the sum itself may have
@@ -788,6 +790,16 @@ impl BodyBuilder<'_, '_> {
                 let p = self.expr(ptr)?;
                 let i = self.expr(offset)?;
                 self.value(ty, BodyOp::PtrOffset { ptr: p, index: i, elem: elem.ty(), negate: *negate })
+            }
+            ExprKind::FieldStore { obj, offset, value } => {
+                let o = self.expr(obj)?;
+                let v = self.expr(value)?;
+                self.b.op(vec![], OpKind::StoreField { obj: o, offset: *offset as i32, value: v });
+                self.value(Ty::Bool, BodyOp::Const { c: crate::hir::Const::Bool(false), ty: Ty::Bool })
+            }
+            ExprKind::ObjectData(obj) => {
+                let o = self.expr(obj)?;
+                self.value(ty, BodyOp::ObjectData { obj: o })
             }
             ExprKind::MinMax { is_max, args } => {
                 let (first, rest) = args.split_first().ok_or("min/max without arguments reached the back end".to_string())?;

@@ -22,6 +22,11 @@ pub enum Convention {
     /// The binder path of a wrapper (same arguments as `FastCall`): the
     /// binder sorts out keywords and defaults and returns a tuple.
     BinderPath { slot: usize },
+    /// A cclass method's `METH_FASTCALL | METH_KEYWORDS` descriptor entry,
+    /// `(self, args, nargs, kwnames)`: `self` is the first parameter.
+    Method,
+    /// The binder path of a method: its binder is called bound to `self`.
+    MethodBinderPath { slot: usize },
 }
 
 /// What the back end decided about running the function.
@@ -61,7 +66,7 @@ pub fn build(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, body: &
 
 fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: Run) -> Result<Body, String> {
     let title = match plan.convention {
-        Convention::BinderPath { .. } => format!("binder path of {}", f.name),
+        Convention::BinderPath { .. } | Convention::MethodBinderPath { .. } => format!("binder path of {}", f.name),
         _ => format!("wrapper of {}", f.name),
     };
     let mut b = Builder::new(&title, Returns::Object);
@@ -97,11 +102,42 @@ fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: R
             let r = b.value(LocalTy::Object, OpKind::CallBinderPath { args: vec![module, args, nargs, kwnames] });
             b.terminate(Terminator::Return(r));
         }
+        Convention::Method => {
+            let this = module;
+            let args = b.param(LocalTy::Ptr, "args");
+            let nargs = b.param(LocalTy::Ptr, "nargs");
+            let kwnames = b.param(LocalTy::Object, "kwnames");
+            let slow = b.block(true);
+            if f.params.iter().any(|p| p.kind == crate::hir::ParamKind::KeywordOnly) {
+                b.terminate(Terminator::Goto(slow));
+            } else {
+                let expected = f.params.len().saturating_sub(1) as i64;
+                let exact = b.value(LocalTy::Scalar(Ty::Bool), OpKind::EqConst { value: nargs, imm: expected });
+                let (positional, fast) = (b.block(false), b.block(false));
+                b.terminate(Terminator::Branch { cond: exact, then: positional, otherwise: slow });
+                b.switch_to(positional);
+                let no_kw = b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsNull { value: kwnames });
+                b.terminate(Terminator::Branch { cond: no_kw, then: fast, otherwise: slow });
+                b.switch_to(fast);
+                call_path(&mut b, f, plan, Args::Method(this, args), writable, run)?;
+            }
+            b.switch_to(slow);
+            let r = b.value(LocalTy::Object, OpKind::CallBinderPath { args: vec![this, args, nargs, kwnames] });
+            b.terminate(Terminator::Return(r));
+        }
+        Convention::MethodBinderPath { slot } => {
+            let args = b.param(LocalTy::Ptr, "args");
+            let nargs = b.param(LocalTy::Ptr, "nargs");
+            let kwnames = b.param(LocalTy::Object, "kwnames");
+            let tuple = b.value(LocalTy::Object, OpKind::CallBinder { slot, args, nargs, kwnames, bound: Some(module) });
+            let items = b.value(LocalTy::Ptr, OpKind::TupleItems { tuple });
+            call_path(&mut b, f, plan, Args::Vector(Some(items)), writable, run)?;
+        }
         Convention::BinderPath { slot } => {
             let args = b.param(LocalTy::Ptr, "args");
             let nargs = b.param(LocalTy::Ptr, "nargs");
             let kwnames = b.param(LocalTy::Object, "kwnames");
-            let tuple = b.value(LocalTy::Object, OpKind::CallBinder { slot, args, nargs, kwnames });
+            let tuple = b.value(LocalTy::Object, OpKind::CallBinder { slot, args, nargs, kwnames, bound: None });
             let items = b.value(LocalTy::Ptr, OpKind::TupleItems { tuple });
             call_path(&mut b, f, plan, Args::Vector(Some(items)), writable, run)?;
         }
@@ -119,11 +155,18 @@ enum Args {
     Vector(Option<Local>),
     /// `METH_O`'s one object.
     Single(Local),
+    /// A method's `self`, then the vector of the other arguments.
+    Method(Local, Local),
 }
 
 fn argument(b: &mut Builder, args: Args, index: usize, name: &str) -> Result<Local, String> {
     match args {
-        Args::Single(obj) if index == 0 => Ok(obj),
+        Args::Single(obj) | Args::Method(obj, _) if index == 0 => Ok(obj),
+        Args::Method(_, argv) => {
+            let l = b.local(LocalTy::Object, Some(name));
+            b.op(vec![l], OpKind::ArgItem { argv, index: index - 1 });
+            Ok(l)
+        }
         Args::Vector(Some(argv)) => {
             let l = b.local(LocalTy::Object, Some(name));
             b.op(vec![l], OpKind::ArgItem { argv, index });

@@ -19,7 +19,8 @@ pub struct Ownership {
     pub owned: IndexVec<Local, bool>,
     pub owner: IndexVec<Local, Option<Local>>,
     /// Object variables, which hold NULL (and no reference) until assigned,
-    /// and an iterator's next item, NULL when the iterator is exhausted.
+    /// an iterator's next item, NULL when the iterator is exhausted, and
+    /// a loop's iterator, NULL when the loop reads a list or tuple by index.
     pub nullable: IndexVec<Local, bool>,
 }
 
@@ -37,7 +38,7 @@ impl Ownership {
                         nullable[d] = body.ty(d) == LocalTy::Object;
                     }
                 }
-                if let (OpKind::IterNext { .. }, Some(&item)) = (&op.kind, op.dests.first()) {
+                if let (OpKind::IterNext { .. } | OpKind::IterStart { .. }, Some(&item)) = (&op.kind, op.dests.first()) {
                     nullable[item] = true;
                 }
                 for (k, &d) in op.dests.iter().enumerate() {

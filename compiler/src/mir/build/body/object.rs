@@ -4,13 +4,19 @@
 //! iterator, each a C-API
 //! primitive (`mir::primitives`) or a MIR op of its own; the passes add
 //! their reference counts and error edges.
+//!
+//! Cython's fast paths are branches built here, each slow path the
+//! ordinary primitive call: an object with a C int or a small int constant
+//! (`SmallInt`, `SmallIntArith`), `for` over an exact list or tuple by index
+//! (`IterStart`, `SeqLen`, `SeqItem`), an item by a C index in place
+//! (`ItemInPlace`).
 
 use super::{BodyBuilder, B};
 use crate::hir::{CmpOp, Const, Expr, ExprKind, LocalId, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Stmt};
 use crate::mir::body::{BodyOp, SSIZE};
 use crate::mir::build::wrapper::boxed;
 use crate::mir::primitives::{self as p, Primitive};
-use crate::mir::{Local, LocalTy, OpKind, Terminator};
+use crate::mir::{BlockId, Local, LocalTy, OpKind, Terminator};
 use crate::types::{Ty, C_INT};
 
 /// The C-API function of a binary operator (`inplace`: augmented assignment's).
@@ -59,6 +65,39 @@ fn rich_compare_op(op: CmpOp) -> i64 {
 }
 
 const STATUS: Ty = Ty::Int(C_INT);
+const WIDE: Ty = Ty::Int(SSIZE);
+
+/// Whether `e` (an object operand) is an int of an int fast path: a C
+/// integer of at most 32 bits boxed, or an int constant below 2**31 in
+/// magnitude (so the fast path's arithmetic on it and a one-digit int
+/// cannot overflow 64 bits).
+fn int_side(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::ObjConst(ObjConst::Int(c)) => c.unsigned_abs() <= i32::MAX as u128,
+        ExprKind::Convert(x) => e.ty == Ty::Object && matches!(x.ty, Ty::Int(t) if t.bits <= 32),
+        _ => false,
+    }
+}
+
+/// The operators with an int fast path (Cython's `__Pyx_PyInt_AddObjC` & co.).
+fn small_int_op(op: ObjBinOp) -> bool {
+    matches!(op, ObjBinOp::Add | ObjBinOp::Sub | ObjBinOp::Mul | ObjBinOp::FloorDiv | ObjBinOp::Mod)
+}
+
+/// An int side evaluated: its value as a `Py_ssize_t`, and how to box it
+/// for the slow path (the C value and its type, or the constant).
+enum IntSide {
+    C { wide: Local, value: Local, ty: Ty },
+    Const { wide: Local, c: ObjConst },
+}
+
+impl IntSide {
+    fn wide(&self) -> Local {
+        match self {
+            IntSide::C { wide, .. } | IntSide::Const { wide, .. } => *wide,
+        }
+    }
+}
 
 impl BodyBuilder<'_, '_> {
     /// The value of `e` when it is an operation on objects (or a conversion
@@ -67,6 +106,10 @@ impl BodyBuilder<'_, '_> {
         let obj = LocalTy::Object;
         Ok(Some(match &e.kind {
             ExprKind::ObjConst(c) => self.b.value(obj, OpKind::LoadConst(c.clone())),
+            ExprKind::FieldLoad { obj: o, offset } => {
+                let v = self.expr(o)?;
+                self.b.value(obj, OpKind::LoadField { obj: v, offset: *offset as i32 })
+            }
             ExprKind::Convert(x) if e.ty == Ty::Object => {
                 let v = self.expr(x)?;
                 boxed(self.b, Some(v), x.ty)?
@@ -76,8 +119,16 @@ impl BodyBuilder<'_, '_> {
                 self.b.value(LocalTy::Scalar(e.ty), OpKind::Unbox { obj: v, ty: e.ty })
             }
             ExprKind::Truthy(x) if x.ty == Ty::Object => {
+                if let ExprKind::ObjCompare(op, a, b) = &x.kind {
+                    if let Some(t) = self.small_int_compare(*op, a, b)? {
+                        return Ok(Some(t));
+                    }
+                }
                 let v = self.expr(x)?;
                 self.truth_of_status(&p::PY_OBJECT_IS_TRUE, vec![v])
+            }
+            ExprKind::ObjBinary { op, a, b, inplace } if small_int_op(*op) && (int_side(a) != int_side(b)) => {
+                self.small_int_binary(*op, a, b, *inplace)?
             }
             ExprKind::ObjBinary { op, a, b, inplace } => {
                 let mut args = vec![self.expr(a)?, self.expr(b)?];
@@ -136,7 +187,7 @@ impl BodyBuilder<'_, '_> {
             }
             (ObjOp::Slice, [start, stop, step]) => call(self, obj, &p::PY_SLICE_NEW, vec![*start, *stop, *step]),
             (ObjOp::GetItem, [o, k]) => call(self, obj, &p::PY_OBJECT_GET_ITEM, vec![*o, *k]),
-            (ObjOp::GetItemInt, [o, i]) => self.b.value(obj, OpKind::GetItemInt { obj: *o, index: *i }),
+            (ObjOp::GetItemInt, [o, i]) => self.item_int(*o, *i)?,
             (ObjOp::SetItem, [v, o, k]) => call(self, status, &p::PY_OBJECT_SET_ITEM, vec![*o, *k, *v]),
             (ObjOp::Call { keywords }, [f, args @ ..]) => {
                 let kwnames = match keywords.is_empty() {
@@ -178,24 +229,239 @@ impl BodyBuilder<'_, '_> {
         })
     }
 
-    /// `for … in iter`: the iterator's items, each assigned to `item`
-    /// before the body, until it ends (then the `else` block) or raises.
+    /// `for … in iter`: its items, each assigned to `item` before the
+    /// body, until they end (then the `else` block) or the iterator raises.
+    /// An exact list or tuple is read by index, its length read again at
+    /// each step (as its own iterator does), with no iterator object;
+    /// anything else through `PyObject_GetIter` and `PyIter_Next`.
     pub(super) fn for_iter(&mut self, item: LocalId, iter: &Expr, body: &[Stmt], orelse: &[Stmt]) -> B<()> {
         let o = self.expr(iter)?;
-        let it = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_GET_ITER, args: vec![o] });
-        let (header, body_b, else_b, exit) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        // A reference of the loop's own: the body may rebind the variable it came from.
+        let o = self.b.value(LocalTy::Object, OpKind::Assign { src: o });
+        let it = self.b.value(LocalTy::Object, OpKind::IterStart { obj: o });
+        let index = self.b.local(LocalTy::Scalar(WIDE), Some("for index"));
+        self.op(vec![index], BodyOp::Const { c: Const::Int(0), ty: WIDE });
+        let (header, by_index, take, by_iter, got, body_b, else_b, exit) = (
+            self.b.block(false),
+            self.b.block(false),
+            self.b.block(false),
+            self.b.block(false),
+            self.b.block(false),
+            self.b.block(false),
+            self.b.block(false),
+            self.b.block(false),
+        );
         self.terminate(Terminator::Goto(header));
         self.b.switch_to(header);
         self.reachable = true;
         let line = self.b.line();
+        let indexed = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsNull { value: it });
+        self.terminate(Terminator::Branch { cond: indexed, then: by_index, otherwise: by_iter });
+        self.b.switch_to(by_index);
+        self.reachable = true;
+        let len = self.b.value(LocalTy::Scalar(WIDE), OpKind::SeqLen { seq: o });
+        let more = self.value(Ty::Bool, BodyOp::Compare { op: CmpOp::Lt, a: index, ta: WIDE, b: len, tb: WIDE });
+        self.terminate(Terminator::Branch { cond: more, then: take, otherwise: else_b });
+        self.b.switch_to(take);
+        self.reachable = true;
+        let v = self.b.value(LocalTy::Object, OpKind::SeqItem { seq: o, index });
+        let one = self.value(WIDE, BodyOp::Const { c: Const::Int(1), ty: WIDE });
+        self.b.op(vec![index], OpKind::SmallIntArith { op: ObjBinOp::Add, a: index, b: one });
+        self.assign(item, v);
+        self.terminate(Terminator::Goto(body_b));
+        self.b.switch_to(by_iter);
+        self.reachable = true;
         let next = self.b.local(LocalTy::Object, None);
         let done = self.b.local(LocalTy::Scalar(Ty::Bool), None);
         self.b.op(vec![next, done], OpKind::IterNext { iter: it });
-        self.terminate(Terminator::Branch { cond: done, then: else_b, otherwise: body_b });
-        self.b.switch_to(body_b);
+        self.terminate(Terminator::Branch { cond: done, then: else_b, otherwise: got });
+        self.b.switch_to(got);
         self.reachable = true;
         self.assign(item, next);
+        self.terminate(Terminator::Goto(body_b));
+        self.b.switch_to(body_b);
+        self.reachable = true;
         self.loop_body(body, header, line, else_b, exit, orelse)
+    }
+
+    /// `o[i]` by a `Py_ssize_t`: an exact list's or tuple's item read in
+    /// place when `i` is in range, else `PyObject_GetItem` with `i` boxed
+    /// (which raises CPython's errors); a new reference either way.
+    fn item_int(&mut self, o: Local, i: Local) -> B<Local> {
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("item"));
+        let item = self.b.local(LocalTy::Object, None);
+        let found = self.b.local(LocalTy::Scalar(Ty::Bool), None);
+        self.b.op(vec![item, found], OpKind::ItemInPlace { obj: o, index: i });
+        self.terminate(Terminator::Branch { cond: found, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        self.b.op(vec![result], OpKind::Assign { src: item });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let boxed = boxed(self.b, Some(i), WIDE)?;
+        self.b.op(vec![result], OpKind::CallC { prim: &p::PY_OBJECT_GET_ITEM, args: vec![o, boxed] });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
+    }
+
+    /// An int side (`int_side`), evaluated.
+    fn eval_int_side(&mut self, e: &Expr) -> B<IntSide> {
+        match &e.kind {
+            ExprKind::ObjConst(c @ ObjConst::Int(v)) => {
+                let v = i64::try_from(*v).map_err(|_| "an int fast path's constant out of range".to_string())?;
+                let wide = self.value(WIDE, BodyOp::Const { c: Const::Int(v), ty: WIDE });
+                Ok(IntSide::Const { wide, c: c.clone() })
+            }
+            ExprKind::Convert(x) => {
+                let value = self.expr(x)?;
+                let wide = self.b.value(LocalTy::Scalar(WIDE), OpKind::Widen { value, to: WIDE });
+                Ok(IntSide::C { wide, value, ty: x.ty })
+            }
+            _ => Err("an int fast path without an int side reached the body builder".into()),
+        }
+    }
+
+    /// The int side as an object, for the slow path.
+    fn box_int_side(&mut self, side: &IntSide) -> B<Local> {
+        match side {
+            IntSide::C { value, ty, .. } => boxed(self.b, Some(*value), *ty),
+            IntSide::Const { c, .. } => Ok(self.b.value(LocalTy::Object, OpKind::LoadConst(c.clone()))),
+        }
+    }
+
+    /// Both operands of an int fast path (one an int side, `int_side`),
+    /// evaluated in order: the int side, the object, and whether the int
+    /// side is the left one.
+    fn int_and_object(&mut self, a: &Expr, b: &Expr) -> B<(IntSide, Local, bool)> {
+        Ok(if int_side(a) {
+            let side = self.eval_int_side(a)?;
+            (side, self.expr(b)?, true)
+        } else {
+            let obj = self.expr(a)?;
+            (self.eval_int_side(b)?, obj, false)
+        })
+    }
+
+    /// The `SmallInt` test of `obj`, ending the block: to `fast` when it
+    /// is an exact one-digit int (its value the local returned), else to `slow`.
+    fn small_int_test(&mut self, obj: Local, fast: BlockId, slow: BlockId) -> Local {
+        let value = self.b.local(LocalTy::Scalar(WIDE), None);
+        let ok = self.b.local(LocalTy::Scalar(Ty::Bool), None);
+        self.b.op(vec![value, ok], OpKind::SmallInt { obj });
+        self.terminate(Terminator::Branch { cond: ok, then: fast, otherwise: slow });
+        value
+    }
+
+    /// In the fast block of `op`: to `slow` when the divisor `y` of `//`
+    /// or `%` is 0 (the C-API call raises CPython's error), then `x op y`.
+    fn small_int_arith(&mut self, op: ObjBinOp, x: Local, y: Local, slow: BlockId) -> Local {
+        if matches!(op, ObjBinOp::FloorDiv | ObjBinOp::Mod) {
+            let zero = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::EqConst { value: y, imm: 0 });
+            let compute = self.b.block(false);
+            self.terminate(Terminator::Branch { cond: zero, then: slow, otherwise: compute });
+            self.b.switch_to(compute);
+            self.reachable = true;
+        }
+        self.b.value(LocalTy::Scalar(WIDE), OpKind::SmallIntArith { op, a: x, b: y })
+    }
+
+    /// The truth of `a op b` where one side is an int (`int_side`) and the
+    /// other an object: compared in registers when the object is an exact
+    /// one-digit int, else `PyObject_RichCompare` and its truth (an `__eq__`
+    /// may return anything). When the object is itself an int fast path's
+    /// operation (`n % i == 0`), its result is compared unboxed. `None`
+    /// when it has no fast path.
+    fn small_int_compare(&mut self, op: CmpOp, a: &Expr, b: &Expr) -> B<Option<Local>> {
+        if int_side(a) == int_side(b) || a.ty != Ty::Object || b.ty != Ty::Object {
+            return Ok(None);
+        }
+        let left = int_side(a);
+        let other = if left { b } else { a };
+        let inner = match &other.kind {
+            ExprKind::ObjBinary { op, a, b, inplace } if small_int_op(*op) && int_side(a) != int_side(b) => Some((*op, &**a, &**b, *inplace)),
+            _ => None,
+        };
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let joined = self.b.local(LocalTy::Scalar(Ty::Bool), Some("int comparison"));
+        self.b.passes(join, joined);
+        // The operands in order: the comparison's int side, the object
+        // (or the inner operation's two operands), in the source's order.
+        let mut side = if left { Some(self.eval_int_side(a)?) } else { None };
+        let (inner_side, obj, inner_left) = match inner {
+            Some((_, ia, ib, _)) => {
+                let (s, o, l) = self.int_and_object(ia, ib)?;
+                (Some(s), o, l)
+            }
+            None => (None, self.expr(other)?, false),
+        };
+        if side.is_none() {
+            side = Some(self.eval_int_side(b)?);
+        }
+        let side = side.ok_or("an int comparison without its int side")?;
+        let value = self.small_int_test(obj, fast, slow);
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let other_value = match (&inner, &inner_side) {
+            (Some((iop, ..)), Some(s)) => {
+                let (x, y) = if inner_left { (s.wide(), value) } else { (value, s.wide()) };
+                self.small_int_arith(*iop, x, y, slow)
+            }
+            _ => value,
+        };
+        let (x, y) = if left { (side.wide(), other_value) } else { (other_value, side.wide()) };
+        let t = self.value(Ty::Bool, BodyOp::Compare { op, a: x, ta: WIDE, b: y, tb: WIDE });
+        self.op(vec![joined], BodyOp::Copy { src: t });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let other_obj = match (&inner, &inner_side) {
+            (Some((iop, _, _, inplace)), Some(s)) => {
+                let boxed = self.box_int_side(s)?;
+                let args = if inner_left { vec![boxed, obj] } else { vec![obj, boxed] };
+                self.b.value(LocalTy::Object, OpKind::CallC { prim: binary_prim(*iop, *inplace), args })
+            }
+            _ => obj,
+        };
+        let boxed = self.box_int_side(&side)?;
+        let (va, vb) = if left { (boxed, other_obj) } else { (other_obj, boxed) };
+        let how = self.value(STATUS, BodyOp::Const { c: Const::Int(rich_compare_op(op)), ty: STATUS });
+        let r = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_RICH_COMPARE, args: vec![va, vb, how] });
+        let t = self.truth_of_status(&p::PY_OBJECT_IS_TRUE, vec![r]);
+        self.op(vec![joined], BodyOp::Copy { src: t });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(Some(self.value(Ty::Bool, BodyOp::Copy { src: joined })))
+    }
+
+    /// `a op b` (`small_int_op`) where one side is an int (`int_side`) and
+    /// the other an object: computed in registers and boxed when the object
+    /// is an exact one-digit int (and, for `//` and `%`, the divisor is not
+    /// 0), else the operator's C-API call with the int side boxed.
+    fn small_int_binary(&mut self, op: ObjBinOp, a: &Expr, b: &Expr, inplace: bool) -> B<Local> {
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("int result"));
+        let (side, obj, left) = self.int_and_object(a, b)?;
+        let value = self.small_int_test(obj, fast, slow);
+        let (x, y) = if left { (side.wide(), value) } else { (value, side.wide()) };
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let r = self.small_int_arith(op, x, y, slow);
+        self.b.op(vec![result], OpKind::CallC { prim: &p::PY_LONG_FROM_LONG_LONG, args: vec![r] });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let boxed = self.box_int_side(&side)?;
+        let args = if left { vec![boxed, obj] } else { vec![obj, boxed] };
+        self.b.op(vec![result], OpKind::CallC { prim: binary_prim(op, inplace), args });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
     }
 
     /// A primitive's 0/1 status (-1 on error) as a `bint`.

@@ -1,0 +1,490 @@
+//! Extension types of `@cython.cclass` classes: each a `PyType_Spec` the
+//! exec slot turns into a heap type (`PyType_FromModuleAndSpec`, 3.9+),
+//! with the instance size of its C fields, `tp_new` (`PyType_GenericNew`:
+//! fields start zeroed, as Cython's C numbers do), a `tp_dealloc`, a
+//! `tp_init` that runs the compiled `__init__`, its compiled methods as
+//! `METH_FASTCALL | METH_KEYWORDS` descriptors, and `PyMemberDef`s for its
+//! public and readonly fields.
+
+use super::names::py_str;
+use super::wrapper::{self, Facts};
+use super::{finish, flags, python_parameters, R};
+use crate::backend::{pyabi, Emitter, FnCx};
+use crate::hir::{self, ExtClass, FuncId, Function, Visibility};
+use crate::mir::primitives as prim;
+use crate::types::Ty;
+use cranelift_codegen::ir::{self, types, InstBuilder};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
+
+const METH_FASTCALL_KEYWORDS: i32 = 0x80 | 0x02;
+const PY_TP_CLEAR: i32 = 51;
+const PY_TP_DEALLOC: i32 = 52;
+const PY_TP_TRAVERSE: i32 = 71;
+const TPFLAGS_HAVE_GC: u32 = 1 << 14;
+const T_OBJECT_EX: i32 = 16;
+const PY_TP_DOC: i32 = 56;
+const PY_TP_INIT: i32 = 60;
+const PY_TP_METHODS: i32 = 64;
+const PY_TP_NEW: i32 = 65;
+const PY_TP_MEMBERS: i32 = 72;
+const PY_TP_FREE: i32 = 74;
+const TPFLAGS_DEFAULT: u32 = 1 << 18;
+const TPFLAGS_BASETYPE: u32 = 1 << 10;
+const MEMBER_DEF_BYTES: usize = 40;
+const READONLY: i32 = 1;
+
+/// The compiled functions of the module's classes, in helper-slot order:
+/// each class's `__init__`, then its other methods.
+pub(super) fn method_functions(m: &hir::Module) -> Vec<FuncId> {
+    m.classes.iter().flat_map(|c| c.init.into_iter().chain(c.methods.iter().map(|(_, id)| *id))).collect()
+}
+
+
+/// Every function that is a method (`cfunc`s too): none is a module function.
+pub(super) fn all_method_functions(m: &hir::Module) -> Vec<FuncId> {
+    method_functions(m).into_iter().chain(m.classes.iter().flat_map(|c| c.c_methods.iter().copied())).collect()
+}
+
+fn function(m: &hir::Module, id: FuncId) -> R<&Function> {
+    m.functions.get(id.0 as usize).filter(|f| f.id == id).ok_or_else(|| format!("method f{} is not among the functions", id.0))
+}
+
+/// The Python name of a compiled method function (`Class.method`).
+fn method_name(f: &Function) -> &str {
+    f.name.rsplit('.').next().unwrap_or(&f.name)
+}
+
+/// Python binders of the methods (with `self` first), named by slot order.
+pub(super) fn binders_source(m: &hir::Module) -> R<String> {
+    let mut out = String::new();
+    for (k, id) in method_functions(m).into_iter().enumerate() {
+        let f = function(m, id)?;
+        let names: Vec<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
+        let bind = binder_name(k);
+        out.push_str(&format!(
+            "\ndef {bind}({}):\n    return ({},)\n{bind}.__name__ = {name}\n{bind}.__qualname__ = {qual}\n\
+             {bind}.__code__ = {bind}.__code__.replace(co_name={name})\n",
+            python_parameters(f).join(", "),
+            names.join(", "),
+            name = py_str(method_name(f)),
+            qual = py_str(&f.name),
+        ));
+    }
+    Ok(out)
+}
+
+pub(super) fn binder_name(k: usize) -> String {
+    format!("__pyc_aot_bind_method_{k}")
+}
+
+/// Each class's spec (its name as the exec slot binds it), after emitting
+/// its methods' wrappers, `tp_init` and `tp_dealloc`. `first_slot`: the
+/// helper slot of the first method's binder.
+pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> R<Vec<(String, u32, DataId)>> {
+    let m = facts.m;
+    let mut slot = first_slot;
+    let mut specs = vec![];
+    for c in &m.classes {
+        let mut entries = vec![];
+        let mut init_entry = None;
+        for id in c.init.into_iter().chain(c.methods.iter().map(|(_, id)| *id)) {
+            let f = function(m, id)?;
+            let entry = wrapper::emit_method_wrapper(em, facts, f, slot)?;
+            slot += 1;
+            if Some(id) == c.init {
+                init_entry = Some((entry, f));
+            } else {
+                entries.push((entry, f));
+            }
+        }
+        let dealloc = emit_dealloc(em, c)?;
+        let init = match init_entry {
+            Some((entry, f)) => Some(emit_init(em, c, entry, f)?),
+            None => None,
+        };
+        let methods = method_table(em, &entries)?;
+        let members = member_table(em, c)?;
+        specs.push((c.name.clone(), c.line, spec(em, m, c, dealloc, init, methods, members)?));
+    }
+    Ok(specs)
+}
+
+fn method_table(em: &mut Emitter, entries: &[(ClifFuncId, &Function)]) -> R<DataId> {
+    let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    const SIZE: usize = pyabi::METHOD_DEF_BYTES;
+    let mut bytes = vec![0u8; SIZE * (entries.len() + 1)];
+    for i in 0..entries.len() {
+        let at = SIZE * i + pyabi::METHOD_DEF_FLAGS;
+        bytes[at..at + 4].copy_from_slice(&METH_FASTCALL_KEYWORDS.to_le_bytes());
+    }
+    let mut desc = DataDescription::new();
+    desc.define(bytes.into_boxed_slice());
+    for (i, (entry, f)) in entries.iter().enumerate() {
+        let name = em.cstring(method_name(f))?;
+        // `__text_signature__` from the first line, as for module functions:
+        // `$self` is the bound parameter.
+        let mut params = vec!["$self".to_string()];
+        if !f.params.iter().any(|p| p.kind == hir::ParamKind::PositionalOnly) {
+            params.push("/".into());
+        }
+        params.extend(python_parameters(f).into_iter().skip(1));
+        let sig = format!("{}({})\n--\n\n{}", method_name(f), params.join(", "), f.doc.as_deref().unwrap_or("").replace('\0', ""));
+        let doc = em.cstring(&sig)?;
+        let gv_name = em.module.declare_data_in_data(name, &mut desc);
+        let gv_doc = em.module.declare_data_in_data(doc, &mut desc);
+        let fr = em.module.declare_func_in_data(*entry, &mut desc);
+        desc.write_data_addr((SIZE * i) as u32, gv_name, 0);
+        desc.write_function_addr((SIZE * i + pyabi::METHOD_DEF_METH) as u32, fr);
+        desc.write_data_addr((SIZE * i + pyabi::METHOD_DEF_DOC) as u32, gv_doc, 0);
+    }
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+    Ok(table)
+}
+
+/// `structmember.h`'s type code of a field.
+fn member_type(t: Ty) -> R<i32> {
+    Ok(match t {
+        Ty::Int(i) => match (i.bits, i.signed) {
+            (8, true) => 8,
+            (8, false) => 9,
+            (16, true) => 0,
+            (16, false) => 10,
+            (32, true) => 1,
+            (32, false) => 11,
+            (64, true) => 17,
+            (64, false) => 18,
+            _ => return Err(format!("a field of {t}")),
+        },
+        Ty::Float(32) => 3,
+        Ty::Float(_) => 4,
+        Ty::Bool => 14,
+        Ty::Object => T_OBJECT_EX,
+        _ => return Err(format!("a field of {t}")),
+    })
+}
+
+/// `PyMemberDef`s of the public and readonly fields (private ones are
+/// reachable from compiled code only).
+fn member_table(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
+    let exposed: Vec<&hir::Field> = c.fields.iter().filter(|f| f.visibility != Visibility::Private).collect();
+    let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let mut bytes = vec![0u8; MEMBER_DEF_BYTES * (exposed.len() + 1)];
+    for (i, f) in exposed.iter().enumerate() {
+        let at = MEMBER_DEF_BYTES * i;
+        bytes[at + 8..at + 12].copy_from_slice(&member_type(f.ty)?.to_le_bytes());
+        bytes[at + 16..at + 24].copy_from_slice(&i64::from(f.offset).to_le_bytes());
+        let fl = if f.visibility == Visibility::Readonly { READONLY } else { 0 };
+        bytes[at + 24..at + 28].copy_from_slice(&fl.to_le_bytes());
+    }
+    let mut desc = DataDescription::new();
+    desc.define(bytes.into_boxed_slice());
+    for (i, f) in exposed.iter().enumerate() {
+        let name = em.cstring(&f.name)?;
+        let gv = em.module.declare_data_in_data(name, &mut desc);
+        desc.write_data_addr((MEMBER_DEF_BYTES * i) as u32, gv, 0);
+    }
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+    Ok(table)
+}
+
+/// `PyType_Spec` with its slots.
+fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<ClifFuncId>, methods: DataId, members: DataId) -> R<DataId> {
+    let p = em.ptr;
+    let gc = has_objects(c);
+    let new = if gc { emit_new(em, c)? } else { em.import("PyType_GenericNew", &[p, p, p], &[p])? };
+    let mut slots: Vec<(i32, Slot)> = vec![(PY_TP_NEW, Slot::Func(new)), (PY_TP_DEALLOC, Slot::Func(dealloc))];
+    if gc {
+        slots.push((PY_TP_TRAVERSE, Slot::Func(emit_traverse(em, c)?)));
+        slots.push((PY_TP_CLEAR, Slot::Func(emit_clear(em, c)?)));
+    }
+    if let Some(init) = init {
+        slots.push((PY_TP_INIT, Slot::Func(init)));
+    }
+    slots.push((PY_TP_METHODS, Slot::Data(methods)));
+    slots.push((PY_TP_MEMBERS, Slot::Data(members)));
+    if let Some(doc) = &c.doc {
+        let d = em.cstring(&doc.replace('\0', ""))?;
+        slots.push((PY_TP_DOC, Slot::Data(d)));
+    }
+    let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let mut bytes = vec![0u8; 16 * (slots.len() + 1)];
+    for (i, (id, _)) in slots.iter().enumerate() {
+        bytes[16 * i..16 * i + 4].copy_from_slice(&id.to_le_bytes());
+    }
+    let mut desc = DataDescription::new();
+    desc.define(bytes.into_boxed_slice());
+    for (i, (_, s)) in slots.iter().enumerate() {
+        let at = (16 * i + 8) as u32;
+        match s {
+            Slot::Func(f) => {
+                let fr = em.module.declare_func_in_data(*f, &mut desc);
+                desc.write_function_addr(at, fr);
+            }
+            Slot::Data(d) => {
+                let gv = em.module.declare_data_in_data(*d, &mut desc);
+                desc.write_data_addr(at, gv, 0);
+            }
+        }
+    }
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+
+    // PyType_Spec: name, basicsize, itemsize, flags, slots.
+    let spec = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let mut bytes = vec![0u8; 32];
+    bytes[8..12].copy_from_slice(&c.basicsize.to_le_bytes());
+    // Python classes may subclass it, as Cython's types (without `@final`).
+    let flags = TPFLAGS_DEFAULT | TPFLAGS_BASETYPE | if gc { TPFLAGS_HAVE_GC } else { 0 };
+    bytes[16..20].copy_from_slice(&flags.to_le_bytes());
+    let mut desc = DataDescription::new();
+    desc.define(bytes.into_boxed_slice());
+    // `module.Class`: CPython sets `__module__` and `__qualname__` from it.
+    let name = em.cstring(&format!("{}.{}", m.name, c.name))?;
+    let gv_name = em.module.declare_data_in_data(name, &mut desc);
+    let gv_slots = em.module.declare_data_in_data(table, &mut desc);
+    desc.write_data_addr(0, gv_name, 0);
+    desc.write_data_addr(24, gv_slots, 0);
+    em.module.define_data(spec, &desc).map_err(|e| e.to_string())?;
+    Ok(spec)
+}
+
+enum Slot {
+    Func(ClifFuncId),
+    Data(DataId),
+}
+
+fn has_objects(c: &ExtClass) -> bool {
+    c.fields.iter().any(|f| f.ty == Ty::Object)
+}
+
+fn object_offsets(c: &ExtClass) -> Vec<i32> {
+    c.fields.iter().filter(|f| f.ty == Ty::Object).map(|f| f.offset as i32).collect()
+}
+
+/// A function of the module with `n` pointer parameters (and an `i32`
+/// result when `ret`), built by `body` from its entry block's parameters.
+fn emit_fn(em: &mut Emitter, symbol: &str, ns: u32, title: &str, n: usize, ret: Option<ir::Type>, body: impl FnOnce(&mut FnCx, &[ir::Value]) -> R<()>) -> R<ClifFuncId> {
+    let p = em.ptr;
+    let mut sig = em.module.make_signature();
+    for _ in 0..n {
+        sig.params.push(ir::AbiParam::new(p));
+    }
+    sig.returns.extend(ret.map(ir::AbiParam::new));
+    let id = em.module.declare_function(&em.symbol(symbol), Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(ns, id.as_u32()), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry = cx.b.create_block();
+        cx.b.append_block_params_for_function_params(entry);
+        cx.b.switch_to_block(entry);
+        let params = cx.b.block_params(entry).to_vec();
+        body(&mut cx, &params)?;
+        finish(cx)?;
+    }
+    em.define(id, func, title)?;
+    Ok(id)
+}
+
+/// `tp_new` of a type with object fields: `PyType_GenericNew` (zeroed, and
+/// tracked by the GC), then each object field None, as Cython's are.
+fn emit_new(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
+    let offsets = object_offsets(c);
+    emit_fn(em, &format!("pyc_aot_new_{}", c.name), 8, &format!("tp_new of {}", c.name), 3, Some(em.ptr), |cx, a| {
+        let p = cx.em.ptr;
+        let obj = cx.call_c("PyType_GenericNew", &[p, p, p], &[p], a)?[0];
+        let (fill, done) = (cx.b.create_block(), cx.b.create_block());
+        let failed = cx.is_null(obj);
+        cx.b.ins().brif(failed, done, &[], fill, &[]);
+        cx.b.switch_to_block(fill);
+        let none = cx.py_data("_Py_NoneStruct")?;
+        for off in &offsets {
+            crate::backend::codegen::incref(cx, none)?;
+            cx.b.ins().store(flags(), none, obj, *off);
+        }
+        cx.b.ins().jump(done, &[]);
+        cx.b.switch_to_block(done);
+        cx.b.ins().return_(&[obj]);
+        Ok(())
+    })
+}
+
+/// `tp_traverse(self, visit, arg)`: each object field, then the type (a
+/// heap type's instances own a reference to it).
+fn emit_traverse(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
+    let offsets = object_offsets(c);
+    emit_fn(em, &format!("pyc_aot_traverse_{}", c.name), 9, &format!("tp_traverse of {}", c.name), 3, Some(types::I32), |cx, a| {
+        let p = cx.em.ptr;
+        let (obj, visit, arg) = (a[0], a[1], a[2]);
+        let mut vsig = cx.em.module.make_signature();
+        vsig.params.push(ir::AbiParam::new(p));
+        vsig.params.push(ir::AbiParam::new(p));
+        vsig.returns.push(ir::AbiParam::new(types::I32));
+        let sref = cx.b.import_signature(vsig);
+        let stop = cx.b.create_block();
+        cx.b.append_block_param(stop, types::I32);
+        let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+        let values: Vec<ir::Value> = offsets.iter().map(|off| cx.b.ins().load(p, flags(), obj, *off)).collect();
+        for v in values.into_iter().chain([tp]) {
+            let (call, next) = (cx.b.create_block(), cx.b.create_block());
+            let null = cx.is_null(v);
+            cx.b.ins().brif(null, next, &[], call, &[]);
+            cx.b.switch_to_block(call);
+            let inst = cx.b.ins().call_indirect(sref, visit, &[v, arg]);
+            let r = cx.b.inst_results(inst)[0];
+            cx.b.ins().brif(r, stop, &[ir::BlockArg::Value(r)], next, &[]);
+            cx.b.switch_to_block(next);
+        }
+        let zero = cx.b.ins().iconst(types::I32, 0);
+        cx.b.ins().return_(&[zero]);
+        cx.b.switch_to_block(stop);
+        let r = cx.b.block_params(stop)[0];
+        cx.b.ins().return_(&[r]);
+        Ok(())
+    })
+}
+
+/// Each object field set to None and its old value released (Cython's
+/// `tp_clear`: compiled code never finds NULL there).
+fn clear_fields(cx: &mut FnCx, obj: ir::Value, offsets: &[i32], to_none: bool) -> R<()> {
+    let p = cx.em.ptr;
+    for off in offsets {
+        let old = cx.b.ins().load(p, flags(), obj, *off);
+        if to_none {
+            let none = cx.py_data("_Py_NoneStruct")?;
+            crate::backend::codegen::incref(cx, none)?;
+            cx.b.ins().store(flags(), none, obj, *off);
+        } else {
+            let null = cx.b.ins().iconst(p, 0);
+            cx.b.ins().store(flags(), null, obj, *off);
+        }
+        // `Py_DecRef` is `Py_XDECREF`.
+        cx.decref(old)?;
+    }
+    Ok(())
+}
+
+fn emit_clear(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
+    let offsets = object_offsets(c);
+    emit_fn(em, &format!("pyc_aot_clear_{}", c.name), 10, &format!("tp_clear of {}", c.name), 1, Some(types::I32), |cx, a| {
+        clear_fields(cx, a[0], &offsets, true)?;
+        let zero = cx.b.ins().iconst(types::I32, 0);
+        cx.b.ins().return_(&[zero]);
+        Ok(())
+    })
+}
+
+/// `tp_dealloc`: untracked from the GC and its object fields released
+/// (when it has any), the type's `tp_free`, then the reference every
+/// instance of a heap type holds to its type.
+fn emit_dealloc(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
+    let p = em.ptr;
+    let mut sig = em.module.make_signature();
+    sig.params.push(ir::AbiParam::new(p));
+    let id = em.module.declare_function(&em.symbol(&format!("pyc_aot_dealloc_{}", c.name)), Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(6, id.as_u32()), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry = cx.b.create_block();
+        cx.b.append_block_params_for_function_params(entry);
+        cx.b.switch_to_block(entry);
+        let obj = cx.b.block_params(entry)[0];
+        if has_objects(c) {
+            cx.call_prim(&prim::PY_OBJECT_GC_UNTRACK, &[obj])?;
+            clear_fields(&mut cx, obj, &object_offsets(c), false)?;
+        }
+        let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+        let which = cx.b.ins().iconst(types::I32, i64::from(PY_TP_FREE));
+        let free = cx.call_prim(&prim::PY_TYPE_GET_SLOT, &[tp, which])?[0];
+        let mut fsig = cx.em.module.make_signature();
+        fsig.params.push(ir::AbiParam::new(p));
+        let sref = cx.b.import_signature(fsig);
+        cx.b.ins().call_indirect(sref, free, &[obj]);
+        cx.decref(tp)?;
+        cx.b.ins().return_(&[]);
+        finish(cx)?;
+    }
+    em.define(id, func, &format!("tp_dealloc of {}", c.name))?;
+    Ok(id)
+}
+
+/// `tp_init(self, args, kwargs)`: the compiled `__init__`'s method entry
+/// with the tuple's items when no keywords are given; otherwise the entry
+/// bound to `self` called with the tuple and dict.
+fn emit_init(em: &mut Emitter, c: &ExtClass, entry: ClifFuncId, f: &Function) -> R<ClifFuncId> {
+    let p = em.ptr;
+    let mut sig = em.module.make_signature();
+    for _ in 0..3 {
+        sig.params.push(ir::AbiParam::new(p));
+    }
+    sig.returns.push(ir::AbiParam::new(types::I32));
+    let id = em.module.declare_function(&em.symbol(&format!("pyc_aot_init_{}", c.name)), Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    // A PyMethodDef of the entry, for the bound call with keywords.
+    let def = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    {
+        let mut bytes = vec![0u8; pyabi::METHOD_DEF_BYTES];
+        bytes[pyabi::METHOD_DEF_FLAGS..pyabi::METHOD_DEF_FLAGS + 4].copy_from_slice(&METH_FASTCALL_KEYWORDS.to_le_bytes());
+        let mut desc = DataDescription::new();
+        desc.define(bytes.into_boxed_slice());
+        let name = em.cstring(method_name(f))?;
+        let gv = em.module.declare_data_in_data(name, &mut desc);
+        desc.write_data_addr(0, gv, 0);
+        let fr = em.module.declare_func_in_data(entry, &mut desc);
+        desc.write_function_addr(pyabi::METHOD_DEF_METH as u32, fr);
+        em.module.define_data(def, &desc).map_err(|e| e.to_string())?;
+    }
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(7, id.as_u32()), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry_block = cx.b.create_block();
+        cx.b.append_block_params_for_function_params(entry_block);
+        cx.b.switch_to_block(entry_block);
+        let params = cx.b.block_params(entry_block).to_vec();
+        let (obj, args, kwargs) = (params[0], params[1], params[2]);
+        let (positional, keywords, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+        cx.b.append_block_param(done, p);
+        let no_kw = cx.is_null(kwargs);
+        cx.b.ins().brif(no_kw, positional, &[], keywords, &[]);
+
+        cx.b.switch_to_block(positional);
+        let items = cx.b.ins().iadd_imm_s(args, pyabi::TUPLE_ITEMS);
+        let n = cx.b.ins().load(p, flags(), args, pyabi::VAR_SIZE);
+        let null = cx.b.ins().iconst(p, 0);
+        let r = cx.func_ref(entry);
+        let inst = cx.b.ins().call(r, &[obj, items, n, null]);
+        let res = cx.b.inst_results(inst)[0];
+        cx.b.ins().jump(done, &[ir::BlockArg::Value(res)]);
+
+        cx.b.switch_to_block(keywords);
+        let d = cx.data_addr(def);
+        let null = cx.b.ins().iconst(p, 0);
+        let bound = cx.call_prim(&prim::PY_CFUNCTION_NEW_EX, &[d, obj, null])?[0];
+        let (call, failed) = (cx.b.create_block(), cx.b.create_block());
+        let is_null = cx.is_null(bound);
+        cx.b.ins().brif(is_null, failed, &[], call, &[]);
+        cx.b.switch_to_block(failed);
+        cx.b.ins().jump(done, &[ir::BlockArg::Value(bound)]);
+        cx.b.switch_to_block(call);
+        let res = cx.call_prim(&prim::PY_OBJECT_CALL, &[bound, args, kwargs])?[0];
+        cx.decref(bound)?;
+        cx.b.ins().jump(done, &[ir::BlockArg::Value(res)]);
+
+        cx.b.switch_to_block(done);
+        let res = cx.b.block_params(done)[0];
+        let (ok, bad) = (cx.b.create_block(), cx.b.create_block());
+        let is_null = cx.is_null(res);
+        cx.b.ins().brif(is_null, bad, &[], ok, &[]);
+        cx.b.switch_to_block(bad);
+        let minus = cx.b.ins().iconst(types::I32, -1);
+        cx.b.ins().return_(&[minus]);
+        cx.b.switch_to_block(ok);
+        cx.decref(res)?;
+        let zero = cx.b.ins().iconst(types::I32, 0);
+        cx.b.ins().return_(&[zero]);
+        finish(cx)?;
+    }
+    em.define(id, func, &format!("tp_init of {}", c.name))?;
+    Ok(id)
+}

@@ -1,0 +1,215 @@
+//! `@cython.cclass` classes read into extension type layouts: the C fields
+//! declared in the class body (`x: cython.double`, or
+//! `x = cython.declare(cython.int, visibility='public')`) at fixed offsets
+//! after the `PyObject` header, and the methods compiled as functions named
+//! `Class.method` whose first parameter (`self`) is an instance.
+//!
+//! A class compiles as a whole or not at all: its private fields are
+//! reachable only from compiled code. Whatever this slice does not handle
+//! (bases, object fields, decorated or special methods, class-level code)
+//! leaves the class to Python with the reason.
+
+use super::{Binding, ModuleCx};
+use crate::hir::{Field, Visibility};
+use crate::syntax::{self, ClassOutline, Expr, ExprKind, ParamKind, Span, StmtKind};
+use crate::types::Ty;
+
+/// `PyObject` (refcount, type) on every GIL build of CPython 3.9–3.13.
+pub(crate) const HEADER_BYTES: u32 = 16;
+
+/// What compiled code needs of a class to type `self.x`.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    pub name: String,
+    pub fields: Vec<Field>,
+    pub basicsize: u32,
+    /// Its `@cython.cfunc` methods: C-only, called directly on `self`.
+    pub cfuncs: Vec<String>,
+}
+
+impl Layout {
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// A `@cython.cclass` this slice can compile, if its methods type.
+pub(crate) struct Plan<'a> {
+    pub outline: &'a ClassOutline,
+    pub layout: std::sync::Arc<Layout>,
+    pub doc: Option<String>,
+    /// Its `def`s: the Python name, the definition and its statement's span.
+    pub methods: Vec<(String, &'a syntax::FunctionDef, Span)>,
+}
+
+/// The function name a method compiles under (never a Python identifier,
+/// so no call by name reaches it).
+pub(crate) fn method_function_name(class: &str, method: &str) -> String {
+    format!("{class}.{method}")
+}
+
+/// Whether the class statement is decorated `@cython.cclass`.
+pub(crate) fn is_cclass(cx: &ModuleCx, c: &ClassOutline) -> bool {
+    c.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cclass".into())))
+}
+
+/// The layout and methods of a `@cython.cclass`, or where and why it stays Python.
+pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline) -> Result<Plan<'a>, (Span, String)> {
+    for d in &c.decorators {
+        match cx.binding_of(d) {
+            Some(Binding::CythonAttr(n)) if n == "cclass" || n == "final" => {}
+            _ => return Err((d.span.clone(), format!("it is decorated with `{}`, which pyc-aot does not compile on a cclass yet", cx.source_text(&d.span)))),
+        }
+    }
+    if c.bases > 0 {
+        return Err((c.span.clone(), "it has base classes or class keywords (cclass inheritance is not compiled yet)".into()));
+    }
+    let mut fields: Vec<Field> = vec![];
+    let mut methods = vec![];
+    let mut doc = None;
+    let mut cfuncs = vec![];
+    let mut offset = HEADER_BYTES;
+    for (k, s) in c.body.iter().enumerate() {
+        let (name, ty, visibility, at) = match &s.kind {
+            StmtKind::Expr(Expr { kind: ExprKind::Str(d), .. }) if k == 0 => {
+                doc = Some(d.clone());
+                continue;
+            }
+            StmtKind::Pass => continue,
+            StmtKind::FunctionDef(f) => {
+                method(cx, f, &s.span)?;
+                if is_cfunc(cx, f) {
+                    cfuncs.push(f.name.clone());
+                }
+                methods.push((f.name.clone(), &**f, s.span.clone()));
+                continue;
+            }
+            StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(n), .. }, annotation, value: None } => {
+                (n.clone(), field_type(cx, annotation, n)?, Visibility::Private, &s.span)
+            }
+            StmtKind::Assign { targets, value: Expr { kind: ExprKind::Call { func, args, keywords }, span: vspan } }
+                if cx.binding_of(func) == Some(Binding::CythonAttr("declare".into())) =>
+            {
+                let [Expr { kind: ExprKind::Name(n), .. }] = targets.as_slice() else {
+                    return Err((s.span.clone(), "it declares attributes other than one name at a time".into()));
+                };
+                let [t] = args.as_slice() else {
+                    return Err((vspan.clone(), format!("attribute `{n}` is declared with other than one type")));
+                };
+                let mut visibility = Visibility::Private;
+                for kw in keywords {
+                    visibility = match (kw.name.as_deref(), &kw.value.kind) {
+                        (Some("visibility"), ExprKind::Str(v)) if v == "public" => Visibility::Public,
+                        (Some("visibility"), ExprKind::Str(v)) if v == "readonly" => Visibility::Readonly,
+                        (Some("visibility"), ExprKind::Str(v)) if v == "private" => Visibility::Private,
+                        _ => return Err((kw.span.clone(), format!("attribute `{n}` is declared with `{}`", cx.source_text(&kw.span)))),
+                    };
+                }
+                (n.clone(), field_type(cx, t, n)?, visibility, &s.span)
+            }
+            _ => return Err((s.span.clone(), format!("its body has `{}` (only attribute declarations and `def`s compile)", first_line(cx.source_text(&s.span))))),
+        };
+        if ty == Ty::Object && visibility == Visibility::Public {
+            // `del obj.x` through a PyMemberDef would leave NULL where
+            // compiled code expects an object (Cython sets None).
+            return Err((at.clone(), format!("object attribute `{name}` is public (only private and readonly ones compile yet)")));
+        }
+        if fields.iter().any(|f| f.name == name) || methods.iter().any(|(m, ..)| *m == name) {
+            return Err((at.clone(), format!("`{name}` is declared twice in the class body")));
+        }
+        let size = byte_size(ty);
+        offset = offset.div_ceil(size) * size;
+        fields.push(Field { name, ty, offset, visibility });
+        offset += size;
+    }
+    if let Some((m, _, span)) = methods.iter().find(|(m, ..)| fields.iter().any(|f| f.name == *m)) {
+        return Err((span.clone(), format!("`{m}` is declared twice in the class body")));
+    }
+    let basicsize = offset.div_ceil(8) * 8;
+    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs });
+    Ok(Plan { outline: c, layout, doc, methods })
+}
+
+/// Whether a fallback reason quotes the class's name (in a backticked
+/// piece of code, as a whole identifier).
+pub(crate) fn names_class(reason: &str, class: &str) -> bool {
+    reason.split('`').skip(1).step_by(2).any(|code| code.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == class))
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// A C number (a Cython type, or `float`) or `object`: the fields this
+/// slice stores. Typed objects (`int`, `str`, `list`, other cclasses) are
+/// refused: Cython checks their type on every store.
+fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<Ty, (Span, String)> {
+    let spelled = cx.source_text(&ann.span).to_string();
+    if matches!(&ann.kind, ExprKind::Name(n) if n == "object") || cx.binding_of(ann) == Some(Binding::CythonAttr("object".into())) {
+        return Ok(Ty::Object);
+    }
+    let c_name = matches!(cx.binding_of(ann), Some(Binding::CythonAttr(_))) || matches!(&ann.kind, ExprKind::Name(n) if n == "float");
+    let ty = if c_name { cx.resolve_type(ann).ok() } else { None };
+    match ty {
+        Some(t @ Ty::Float(_)) => Ok(t),
+        Some(t @ Ty::Int(i)) if !i.checked => Ok(t),
+        Some(Ty::Bool) => Ok(Ty::Bool),
+        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number and `object` attributes compile yet"))),
+    }
+}
+
+fn byte_size(t: Ty) -> u32 {
+    match t {
+        Ty::Object => 8,
+        Ty::Int(i) => u32::from(i.bits / 8),
+        Ty::Float(w) => u32::from(w / 8),
+        _ => 1,
+    }
+}
+
+/// The decorators a method may carry: `@cython.cfunc` and what a compiled
+/// function takes (`locals`, `returns`, `exceptval`, `inline`, directives).
+fn method_decorator(cx: &ModuleCx, d: &Expr) -> bool {
+    let func = match &d.kind {
+        ExprKind::Call { func, .. } => &**func,
+        _ => d,
+    };
+    match cx.binding_of(func) {
+        Some(Binding::CythonAttr(n)) => {
+            matches!(n.as_str(), "cfunc" | "inline" | "locals" | "returns" | "exceptval")
+                || crate::frontend::vocab::BOOL_DIRECTIVES.contains(&n.as_str())
+        }
+        _ => false,
+    }
+}
+
+fn is_cfunc(cx: &ModuleCx, f: &syntax::FunctionDef) -> bool {
+    f.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cfunc".into())))
+}
+
+/// A method this slice compiles: a `def` (or `__init__`, or a
+/// `@cython.cfunc`) whose first parameter is an unannotated `self` that
+/// the body never rebinds.
+fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Span, String)> {
+    if let Some(d) = f.decorators.iter().find(|d| !method_decorator(cx, d)) {
+        return Err((d.span.clone(), format!("method `{}` is decorated with `{}` (only `def` and `@cython.cfunc` methods compile yet)", f.name, cx.source_text(&d.span))));
+    }
+    if is_cfunc(cx, f) && f.name.starts_with("__") && f.name.ends_with("__") {
+        return Err((f.name_span.clone(), format!("special method `{}` is a `cfunc`", f.name)));
+    }
+    if f.name.starts_with("__") && f.name.ends_with("__") && f.name != "__init__" {
+        return Err((f.name_span.clone(), format!("special method `{}` is not compiled yet", f.name)));
+    }
+    let Some(first) = f.params.first() else {
+        return Err((f.name_span.clone(), format!("method `{}` takes no `self`", f.name)));
+    };
+    if first.kind == ParamKind::KeywordOnly || first.annotation.is_some() || first.default.is_some() {
+        return Err((first.span.clone(), format!("method `{}` has a `self` parameter that is annotated, defaulted or keyword-only", f.name)));
+    }
+    let mut bound = vec![];
+    f.body.iter().for_each(|s| syntax::bound_names(s, &mut bound));
+    if bound.contains(&first.name) {
+        return Err((span.clone(), format!("method `{}` assigns to `{}`", f.name, first.name)));
+    }
+    Ok(())
+}

@@ -1,0 +1,212 @@
+"""The int fast paths on objects (issue 12): an object compared with, or
+added to, subtracted from, multiplied, floor-divided or taken modulo a C
+int or an int constant. An exact one-digit int is computed in registers;
+everything else (big ints, bools, int subclasses, floats, NaN, objects
+whose comparisons return non-bools, zero divisors) goes through the C-API,
+so results, exception types and messages are CPython's exactly; no leak on
+either path."""
+
+import copy
+import sys
+
+import pytest
+
+from conftest import LEAK_CALLS, attempt, growth
+
+
+@pytest.fixture(scope="module")
+def m(pyc):
+    return pyc.pair("object_fast")
+
+
+class MyInt(int):
+    def __eq__(self, other):
+        return "eq!"
+
+    def __lt__(self, other):
+        return []
+
+    def __mod__(self, other):
+        return ("mod", other)
+
+    def __rmod__(self, other):
+        return ("rmod", other)
+
+    def __add__(self, other):
+        return ("add", other)
+
+    __hash__ = int.__hash__
+
+
+class Weird:
+    """Comparisons returning non-bools (truthy and falsy), or raising."""
+
+    def __eq__(self, other):
+        return [0]
+
+    def __ne__(self, other):
+        return ""
+
+    def __lt__(self, other):
+        return 0
+
+    def __le__(self, other):
+        return "yes"
+
+    def __gt__(self, other):
+        raise ValueError("no >")
+
+    def __ge__(self, other):
+        return None
+
+    def __add__(self, other):
+        return ("add", other)
+
+    def __rsub__(self, other):
+        return ("rsub", other)
+
+    def __mod__(self, other):
+        raise ZeroDivisionError("weird mod")
+
+    __hash__ = object.__hash__
+
+
+ONE_DIGIT = 2 ** 30 - 1
+INTS = [0, 1, -1, 2, -2, 3, -3, 5, 7, -7, 100, -101, 2147483647, -2147483647, ONE_DIGIT, -ONE_DIGIT,
+        2 ** 30, -(2 ** 30), 2 ** 31, -(2 ** 31), 2 ** 62, -(2 ** 63), 2 ** 64 + 3, -(2 ** 100)]
+OTHERS = [True, False, 0.0, -0.0, 2.5, -7.5, float("nan"), float("inf"), MyInt(5), MyInt(0), Weird(),
+          None, "ab", [1], (2,)]
+VALUES = INTS + OTHERS
+C_INTS = [0, 1, -1, 3, -3, 7, 2 ** 31 - 1, -(2 ** 31)]
+NAMES = ["cond_const", "cond_c", "cond_uint", "while_countdown", "not_and_or", "arith_const", "arith_c",
+         "arith_uint", "arith_long", "arith_short", "augmented", "count_multiples", "primes", "fused",
+         "loop_rebind", "loop_grow", "loop_shrink", "loop_clear", "loop_else", "loop_nested"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_native(m, name):
+    m.assert_native(name)
+
+
+def test_comparisons_with_constants(m):
+    m.assert_same("cond_const", [(x,) for x in VALUES], exact=True)
+
+
+def test_comparisons_with_c_ints(m):
+    m.assert_same("cond_c", [(x, n) for x in VALUES for n in C_INTS], exact=True)
+    m.assert_same("cond_uint", [(x, n) for x in VALUES for n in [0, 1, 7, 2 ** 31, 2 ** 32 - 1]], exact=True)
+    m.assert_same("not_and_or", [(x, n) for x in VALUES for n in [0, 5, 100]], exact=True)
+
+
+def test_operation_compared_unboxed(m):
+    m.assert_same("fused", [(x, n) for x in VALUES for n in C_INTS], exact=True)
+
+
+def test_loop_condition(m):
+    m.assert_same("while_countdown", [(x,) for x in [0, 1, 5, -3, 2 ** 30 + 2, 3.5, True, MyInt(3)]],
+                  exact=True)
+
+
+def huge_repeat(x, n):
+    """A sequence repeated 2**31 times: gigabytes, in CPython too."""
+    return isinstance(x, (str, list, tuple)) and abs(n) > 1000
+
+
+def test_arithmetic_with_constants(m):
+    m.assert_same("arith_const", [(x, k) for x in VALUES for k in range(15) if not (k == 12 and huge_repeat(x, 2 ** 31))],
+                  exact=True)
+
+
+def test_arithmetic_with_c_ints(m):
+    m.assert_same("arith_c", [(x, n, k) for x in VALUES for n in C_INTS for k in range(8)
+                              if not (k == 2 and huge_repeat(x, n))], exact=True)
+    m.assert_same("arith_uint", [(x, n, k) for x in VALUES for n in [0, 1, 7, 2 ** 32 - 1] for k in range(3)],
+                  exact=True)
+    m.assert_same("arith_long", [(x, n, k) for x in VALUES for n in [0, 3, -(2 ** 63), 2 ** 63 - 1]
+                                 for k in range(3)], exact=True)
+    m.assert_same("arith_short", [(x, n) for x in VALUES for n in [0, -(2 ** 15), 2 ** 15 - 1]], exact=True)
+    m.assert_same("augmented", [(x, n) for x in VALUES for n in C_INTS], exact=True)
+
+
+def test_zero_divisor_messages(m):
+    # CPython's own ZeroDivisionError (its message differs between versions).
+    for f in (m.py, m.native):
+        for k in (9, 10):
+            with pytest.raises(ZeroDivisionError):
+                f.arith_const(3, k)
+    m.assert_same("arith_const", [(x, k) for x in [0, 3, -3, 2 ** 70, True] for k in (5, 7, 9, 10, 13)],
+                  exact=True)
+    m.assert_same("arith_c", [(x, 0, k) for x in [0, 5, -5, 2 ** 70] for k in (3, 5)]
+                  + [(0, n, k) for n in C_INTS for k in (4, 6)], exact=True)
+
+
+def test_loops_over_lists(m):
+    lists = [[], [1, 2, 3], [2, -3, 0, 5], [2 ** 70, 7, MyInt(2)], [2.0, 3, 0.5], [1, "a"]]
+    m.assert_same("count_multiples", [(v, n) for v in lists for n in [0, 6, -12, 2 ** 31 - 1]], exact=True)
+    m.assert_same("primes", [(k,) for k in [0, 1, 2, 10, 100]], exact=True)
+    assert m.native.primes(300)[-1] == 1987
+
+
+class ListWithIter(list):
+    """A list subclass whose own `__iter__` the loop must call."""
+
+    def __iter__(self):
+        return iter([-1] + list(list.__iter__(self)))
+
+
+class TupleSub(tuple):
+    pass
+
+
+def gen(n):
+    yield from range(n)
+
+
+def failing_iter():
+    yield 1
+    raise ValueError("boom")
+
+
+def test_loops_by_index_and_by_iterator(m):
+    seqs = [[], [1], [1, 2, 3], (), (4, 5), ListWithIter([1, 2]), TupleSub((7, 8)), "abc", range(3), {1: 2, 3: 4}]
+    m.assert_same("loop_rebind", [(s,) for s in seqs], exact=True)
+    # Lists changed while the loop runs over them: each call gets a fresh copy.
+    for name, lists in [("loop_grow", [[1], [1, 2, 3], [], ListWithIter([1])]),
+                        ("loop_shrink", [[1, 2, 3, 4, 5], [1], []]), ("loop_clear", [[1, 2, 3], []])]:
+        for v in lists:
+            a, b = copy.copy(v), copy.copy(v)
+            assert getattr(m.native, name)(b) == getattr(m.py, name)(a) and a == b, (name, v)
+    m.assert_same("loop_else", [(s, k) for s in seqs for k in (1, 3, 8, "b", 99)], exact=True)
+    m.assert_same("loop_nested", [([[1, 2], (3,), [], range(4)],), ([(1, 2), ListWithIter([5])],),
+                                  ([[1], 2],), ([[1, "a"]],), ((),)], exact=True)
+    for f in (m.py.loop_nested, m.native.loop_nested):
+        assert f([gen(3), (4,)]) == 7
+        with pytest.raises(ValueError, match="boom"):
+            f([failing_iter()])
+    with pytest.raises(TypeError, match="'int' object is not iterable"):
+        m.native.loop_else(3, 1)
+
+
+N = LEAK_CALLS
+
+
+@pytest.mark.parametrize("name, args", [
+    ("cond_const", (3,)), ("cond_const", (2 ** 70,)), ("cond_const", (Weird(),)), ("cond_const", (MyInt(3),)),
+    ("cond_c", (7, 7)), ("cond_c", (2 ** 70, 3)), ("cond_c", (Weird(), 3)), ("cond_c", (2.5, 1)),
+    ("arith_const", (1000, 0)), ("arith_const", (2 ** 70, 6)), ("arith_const", (1000, 9)),
+    ("arith_const", (1000, 10)), ("arith_const", (Weird(), 6)), ("arith_const", ("ab", 0)),
+    ("arith_c", (1000, 7, 5)), ("arith_c", (1000, 0, 5)), ("arith_c", (2 ** 70, 7, 6)), ("arith_c", (None, 1, 0)),
+    ("augmented", (1000, 5)), ("augmented", ([1], 5)), ("count_multiples", ([3, 5, 2 ** 70, 1000], 15)),
+    ("count_multiples", ([0], 5)), ("primes", (50,)), ("fused", (7, 3)), ("fused", (0, 0)), ("fused", (2 ** 70, 3)),
+    ("fused", (Weird(), 3)), ("fused", (MyInt(4), 2)), ("loop_rebind", ([Weird(), 2 ** 70],)),
+    ("loop_rebind", ((Weird(), 1),)), ("loop_rebind", (ListWithIter([Weird()]),)), ("loop_grow", ([Weird()],)),
+    ("loop_shrink", ([Weird(), Weird()],)), ("loop_clear", ([Weird(), 1],)), ("loop_else", ([Weird(), 3], 3)),
+    ("loop_else", (3, 1)), ("loop_nested", ([[1], 2],)), ("loop_nested", ([failing_iter()],)),
+])
+def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
+    f = getattr(m.native, name)
+    own = [a for a in args if not (a is None or type(a) is int and -5 <= a <= 256)]
+    refs = [sys.getrefcount(a) for a in own]
+    grown = growth(lambda: attempt(f, *args))
+    assert grown < N // 10, "%s: %d blocks more after %d calls" % (name, grown, N)
+    assert [sys.getrefcount(a) for a in own] == refs
