@@ -21,12 +21,12 @@ def native_add(a: int, b: int) -> int:
 
 
 def show(x: int) -> int:
-    print(f"value {x}")
+    print(*("value", x))
     return x * 2
 
 
 def make_list(n: int):
-    return [i * i for i in range(n)]
+    return list(map(lambda i: i * i, range(n)))
 
 
 class Point:

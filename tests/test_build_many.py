@@ -31,7 +31,7 @@ def total_{i}(n: cython.int) -> cython.long:
 
 
 def listed_{i}(x):
-    return [x, {i}] + [y for y in ()]
+    return [x, {i}] + list(map(lambda y: y, ()))
 '''
 
 

@@ -11,7 +11,7 @@ mod lanes;
 mod object;
 pub use analysis::{assigns, index_local, maybe_unbound, keeps_own_frame, recursive_functions, uses_openmp};
 pub use lanes::{lane_arith, Lanes};
-pub use object::{python_str, ObjBinOp, ObjConst, ObjOp, ObjUnOp};
+pub use object::{python_str, CompFor, CompKind, Comprehension, Handler, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Try};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncId(pub u32);
@@ -210,6 +210,12 @@ pub enum StmtKind {
     Return(Option<Expr>),
     /// `raise Exc("message")`; `exc` is the C-API name, e.g. `PyExc_ValueError`.
     Raise { exc: String, msg: Option<String> },
+    /// `raise exc` / `raise exc from cause` of objects (a class is called
+    /// without arguments, as Python does); `exc` absent: a bare `raise`,
+    /// which raises again the exception being handled.
+    RaiseObject { exc: Option<Expr>, cause: Option<Expr> },
+    /// `try`/`except`/`else`/`finally` (`hir/object.rs`).
+    Try(Box<Try>),
     Assert { cond: Expr, msg: Option<String> },
     /// `view[i, j] = value`; indices are Python ints, the value has the element type.
     /// `in_bounds` as for `ExprKind::Index`; `checked_by_load`: `value` loads
@@ -526,6 +532,8 @@ pub enum ExprKind {
     ObjContains { item: Box<Expr>, container: Box<Expr> },
     /// Attributes, items, calls, displays and `len` of objects.
     ObjOp { op: ObjOp, operands: Vec<Expr> },
+    /// A list, set or dict comprehension (an object).
+    Comprehension(Box<Comprehension>),
     /// `p[i]` of a C pointer to a scalar (type: the pointee); `index` is a
     /// Py_ssize_t. Unchecked, as in C.
     PtrLoad { ptr: Box<Expr>, index: Box<Expr> },
@@ -628,6 +636,7 @@ pub fn visit_stmts(body: &[Stmt], f: &mut impl FnMut(&Stmt)) {
                     visit_stmts(body, f);
                 }
             }
+            StmtKind::Try(t) => t.blocks().into_iter().for_each(|b| visit_stmts(b, f)),
             _ => {}
         }
     }
@@ -649,6 +658,8 @@ pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
             f(step);
         }
         StmtKind::Prange(p) => [&p.start, &p.stop, &p.step].into_iter().chain(p.chunksize.as_ref()).chain(p.num_threads.as_ref()).for_each(|e| f(e)),
+        StmtKind::RaiseObject { exc, cause } => exc.iter().chain(cause).for_each(|e| f(e)),
+        StmtKind::Try(t) => t.handlers.iter().filter_map(|h| h.types.as_ref()).for_each(|e| f(e)),
         StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } | StmtKind::Gil { .. } => {}
     })
 }
@@ -685,6 +696,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
             xs.iter().for_each(|x| visit_expr(x, f))
         }
         ExprKind::CCall { args, .. } => args.iter().for_each(|x| visit_expr(x, f)),
+        ExprKind::Comprehension(c) => c.exprs().into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::CGlobal(_) | ExprKind::FuncAddr { .. } => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr(x, f)),
@@ -726,6 +738,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
             xs.iter_mut().for_each(|x| visit_expr_mut(x, f))
         }
         ExprKind::CCall { args, .. } => args.iter_mut().for_each(|x| visit_expr_mut(x, f)),
+        ExprKind::Comprehension(c) => c.exprs_mut().into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::CGlobal(_) | ExprKind::FuncAddr { .. } => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
@@ -748,6 +761,8 @@ pub fn own_exprs_mut(s: &mut Stmt) -> Vec<&mut Expr> {
             let p = &mut **p;
             [&mut p.start, &mut p.stop, &mut p.step].into_iter().chain(p.chunksize.as_mut()).chain(p.num_threads.as_mut()).collect()
         }
+        StmtKind::RaiseObject { exc, cause } => exc.iter_mut().chain(cause.iter_mut()).collect(),
+        StmtKind::Try(t) => t.handlers.iter_mut().filter_map(|h| h.types.as_mut()).collect(),
         StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } | StmtKind::Gil { .. } => vec![],
     }
 }
@@ -764,6 +779,7 @@ pub fn blocks_mut(s: &mut Stmt) -> Vec<&mut Vec<Stmt>> {
             PrangeBody::Inline(body) => vec![body],
             PrangeBody::Outlined(_) => vec![],
         },
+        StmtKind::Try(t) => t.blocks_mut(),
         _ => vec![],
     }
 }
@@ -775,6 +791,15 @@ impl Module {
 }
 
 impl Function {
+    /// Whether it has a `try` statement or a bare `raise`: errors raised
+    /// again as they are leave it through an exit of its own, so it is
+    /// built as a function (never in a wrapper's place).
+    pub fn reraises(&self) -> bool {
+        let mut found = false;
+        visit_stmts(&self.body, &mut |s| found |= matches!(s.kind, StmtKind::Try(_) | StmtKind::RaiseObject { exc: None, .. }));
+        found
+    }
+
     /// Whether it holds Python objects (parameters, locals, its result or
     /// a temporary): such a body is always called, never inlined or put in
     /// its wrapper.
@@ -875,6 +900,29 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
             }
             StmtKind::Raise { exc, msg } => {
                 let _ = writeln!(out, "{pad}raise {exc}({:?})", msg.as_deref().unwrap_or(""));
+            }
+            StmtKind::RaiseObject { exc, cause } => {
+                let e = exc.as_ref().map_or(String::new(), |e| format!(" {}", dump_expr(module, f, e)));
+                let c = cause.as_ref().map_or(String::new(), |c| format!(" from {}", dump_expr(module, f, c)));
+                let _ = writeln!(out, "{pad}raise{e}{c}");
+            }
+            StmtKind::Try(t) => {
+                let _ = writeln!(out, "{pad}try:");
+                dump_block(module, f, &t.body, depth + 1, out);
+                for h in &t.handlers {
+                    let ty = h.types.as_ref().map_or(String::new(), |e| format!(" {}", dump_expr(module, f, e)));
+                    let name = h.name.map_or(String::new(), |id| format!(" as {}", f.locals[id.0 as usize].name));
+                    let _ = writeln!(out, "{pad}except{ty}{name}:");
+                    dump_block(module, f, &h.body, depth + 1, out);
+                }
+                if !t.orelse.is_empty() {
+                    let _ = writeln!(out, "{pad}else:");
+                    dump_block(module, f, &t.orelse, depth + 1, out);
+                }
+                if let Some(fin) = &t.finalbody {
+                    let _ = writeln!(out, "{pad}finally:");
+                    dump_block(module, f, fin, depth + 1, out);
+                }
             }
             StmtKind::Assert { cond, msg } => {
                 let _ = writeln!(out, "{pad}assert {}, {:?}", dump_expr(module, f, cond), msg);
@@ -1000,6 +1048,21 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::ObjOp { op, operands } => {
             let a: Vec<String> = operands.iter().map(d).collect();
             format!("{op:?}({})", a.join(", "))
+        }
+        ExprKind::Comprehension(c) => {
+            let item = match &c.value {
+                Some(v) => format!("{}: {}", d(&c.elt), d(v)),
+                None => d(&c.elt),
+            };
+            let gens: String = c
+                .generators
+                .iter()
+                .map(|g| {
+                    let conds: String = g.conds.iter().map(|x| format!(" if {}", d(x))).collect();
+                    format!(" for {} in {}{conds}", f.locals[g.target.0 as usize].name, d(&g.iter))
+                })
+                .collect();
+            format!("{:?}[{item}{gens}]", c.kind)
         }
         ExprKind::SliceView { view, axes } => {
             let opt = |x: &Option<Box<Expr>>| x.as_ref().map_or(String::new(), |x| d(x));

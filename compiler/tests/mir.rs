@@ -188,6 +188,18 @@ fn mir_of_object_variables() {
 }
 
 #[test]
+fn mir_of_a_try_with_except_and_finally() {
+    // The landing adds the traceback entry, the dispatch catches and
+    // matches; the clause's errors put the handled exception back; the
+    // `finally` body is built for the `return`, for falling through and
+    // for an error (then raised again as it is, untraced); `e` is unbound
+    // after its clause.
+    insta::assert_snapshot!(mir_stages(
+        "class E(Exception):\n    pass\n\ndef f(x):\n    try:\n        if x:\n            return x()\n    except E as e:\n        raise ValueError(e) from None\n    finally:\n        x = 1\n    return x\n"
+    ));
+}
+
+#[test]
 fn mir_of_object_operations() {
     // Constants borrowed from the module's table, a C value boxed beside an
     // object, an augmented assignment in place, a comparison's truth value

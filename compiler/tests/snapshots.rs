@@ -34,7 +34,7 @@ def area(r: float, k: int = 3) -> float:
 
 
 def uses_list(n: int) -> int:
-    xs = [i + 1 for i in range(3)]
+    xs = list(map(lambda i: i + 1, range(3)))
     return xs[n]
 "#;
 

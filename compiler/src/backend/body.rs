@@ -120,5 +120,5 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
 /// suffer that.)
 pub fn worth_lowering_in_place(f: &hir::Function) -> bool {
     let has_views = f.params.iter().any(|p| matches!(p.ty, Ty::View(_)));
-    !has_views && !has_big_frame(f) && (f.inline_hint || function_size(f) <= INLINE_SIZE)
+    !has_views && !has_big_frame(f) && !f.reraises() && (f.inline_hint || function_size(f) <= INLINE_SIZE)
 }

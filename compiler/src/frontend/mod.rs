@@ -601,6 +601,7 @@ fn collect_imports(body: &[Stmt], out: &mut HashMap<String, Binding>, star: &mut
                 collect_imports(orelse, out, star);
             }
             StmtKind::Other { body, .. } | StmtKind::With { body, .. } => collect_imports(body, out, star),
+            StmtKind::Try { .. } => s.kind.try_blocks().into_iter().for_each(|b| collect_imports(b, out, star)),
             _ => {}
         }
     }

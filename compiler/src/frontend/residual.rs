@@ -74,6 +74,12 @@ fn rewrite_imports(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, boo
                 rewrite_imports(src, body, compiled, cimported, edits);
                 None
             }
+            StmtKind::Try { .. } => {
+                for b in stmt.kind.try_blocks() {
+                    rewrite_imports(src, b, compiled, cimported, edits);
+                }
+                None
+            }
             _ => None,
         };
         if let Some(text) = replacement {

@@ -11,7 +11,7 @@
 
 use super::{error, fallback, Binding, ModuleCx, Problem};
 use crate::diag::Diagnostic;
-use crate::syntax::{self, Expr, ExprKind, FunctionDef, Keyword, Stmt, StmtKind};
+use crate::syntax::{self, Expr, ExprKind, FPart, FunctionDef, Keyword, Stmt, StmtKind};
 use std::collections::HashMap;
 
 type R<T> = Result<T, Problem>;
@@ -126,6 +126,10 @@ pub(super) fn walk_stmt_exprs(s: &Stmt, f: &mut dyn FnMut(&Expr)) {
             body.iter().for_each(|s| walk_stmt_exprs(s, f));
         }
         StmtKind::Other { body, .. } => body.iter().for_each(|s| walk_stmt_exprs(s, f)),
+        StmtKind::Try { handlers, .. } => {
+            handlers.iter().filter_map(|h| h.types.as_ref()).for_each(&mut *f);
+            s.kind.try_blocks().into_iter().flatten().for_each(|s| walk_stmt_exprs(s, f));
+        }
         _ => {}
     }
 }
@@ -149,6 +153,21 @@ pub(super) fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         ExprKind::Attribute { value, .. } => walk_expr(value, f),
         ExprKind::Subscript { value, index } => [value, index].into_iter().for_each(|x| walk_expr(x, f)),
         ExprKind::Slice { lower, upper, step } => lower.iter().chain(upper).chain(step).for_each(|x| walk_expr(x, f)),
+        ExprKind::Comp { elt, value, generators, .. } => {
+            walk_expr(elt, f);
+            value.iter().for_each(|x| walk_expr(x, f));
+            for g in generators {
+                std::iter::once(&g.target).chain([&g.iter]).chain(&g.ifs).for_each(|x| walk_expr(x, f));
+            }
+        }
+        ExprKind::FString(parts) => {
+            for part in parts {
+                if let FPart::Value { value, spec, .. } = part {
+                    walk_expr(value, f);
+                    spec.iter().for_each(|x| walk_expr(x, f));
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -614,6 +633,17 @@ impl Lower<'_, '_> {
                 }
                 StmtKind::Other { what, binds: binds.clone(), body: self.block(body)? }
             }
+            StmtKind::Try { body, handlers, orelse, finalbody, has_finally } => {
+                if let Some(p) = handlers.iter().filter_map(|h| h.name.as_ref()).find(|n| self.locals.contains_key(*n)) {
+                    return fallback(&s.span, format!("an `except` clause binds the struct `{p}`"));
+                }
+                let mut hs = vec![];
+                for h in handlers {
+                    let types = h.types.as_ref().map(|e| self.expr(e)).transpose()?;
+                    hs.push(crate::syntax::ExceptHandler { types, name: h.name.clone(), body: self.block(&h.body)?, span: h.span.clone() });
+                }
+                StmtKind::Try { body: self.block(body)?, handlers: hs, orelse: self.block(orelse)?, finalbody: self.block(finalbody)?, has_finally: *has_finally }
+            }
             other => other.clone(),
         };
         Ok(vec![Stmt { kind, span: s.span.clone() }])
@@ -767,6 +797,30 @@ impl Lower<'_, '_> {
             },
             ExprKind::Tuple(items) => ExprKind::Tuple(items.iter().map(|v| self.expr(v)).collect::<R<_>>()?),
             ExprKind::Starred(x) => ExprKind::Starred(bx(x)?),
+            ExprKind::Comp { .. } => {
+                let mut uses = false;
+                walk_expr(e, &mut |x| {
+                    if let ExprKind::Name(n) = &x.kind {
+                        uses |= self.locals.contains_key(n) || self.pointers.contains_key(n);
+                    }
+                });
+                if uses {
+                    return fallback(sp, "a comprehension uses a struct");
+                }
+                e.kind.clone()
+            }
+            ExprKind::FString(parts) => {
+                let mut out = vec![];
+                for part in parts {
+                    out.push(match part {
+                        FPart::Lit(s) => FPart::Lit(s.clone()),
+                        FPart::Value { value, conversion, spec } => {
+                            FPart::Value { value: bx(value)?, conversion: *conversion, spec: spec.as_deref().map(bx).transpose()? }
+                        }
+                    });
+                }
+                ExprKind::FString(out)
+            }
             other => other.clone(),
         };
         Ok(Expr { kind, span: sp.clone() })

@@ -136,6 +136,37 @@ pub fn maybe_unbound(f: &Function) -> HashSet<LocalId> {
                     None
                 }
                 StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } => None,
+                StmtKind::RaiseObject { exc, cause } => {
+                    exc.iter().chain(cause).for_each(|e| reads(e, &st, out));
+                    None
+                }
+                // An exception may come anywhere in the body: the clauses
+                // and `finally` start from what was bound before it.
+                StmtKind::Try(t) => {
+                    let after_body = block(&t.body, st.clone(), out);
+                    let mut ends = vec![block(&t.orelse, after_body, out)];
+                    for h in &t.handlers {
+                        if let Some(e) = &h.types {
+                            reads(e, &st, out);
+                        }
+                        let start = st.clone().map(|mut s| {
+                            s.extend(h.name);
+                            s
+                        });
+                        ends.push(block(&h.body, start, out));
+                    }
+                    let joined = ends.into_iter().flatten().reduce(|a, b| a.intersection(&b).copied().collect());
+                    match &t.finalbody {
+                        Some(fin) => match (block(fin, st.clone(), out), joined) {
+                            (Some(f), Some(mut j)) => {
+                                j.extend(f);
+                                Some(j)
+                            }
+                            _ => None,
+                        },
+                        None => joined,
+                    }
+                }
                 StmtKind::Pass => st,
             };
         }

@@ -109,6 +109,106 @@ pub enum ObjOp {
     /// `[]`: a module global or, failing that, a builtin, read when it runs
     /// (NameError when neither is bound).
     Global(String),
+    /// `[value]` or `[value, spec]`: an f-string's `{value!conversion:spec}`
+    /// (`conversion` `r`, `s` or `a`; the spec a str).
+    Format { conversion: Option<char> },
+    /// `[parts…]`: the str parts of an f-string joined.
+    JoinStr,
+}
+
+/// A list, set or dict comprehension (`mir/build/body/object.rs` builds
+/// it as loops appending to the new container).
+#[derive(Debug, Clone)]
+pub struct Comprehension {
+    pub kind: CompKind,
+    pub generators: Vec<CompFor>,
+    /// The item (a dict's key), then a dict's value; objects.
+    pub elt: super::Expr,
+    pub value: Option<super::Expr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompKind {
+    List,
+    Set,
+    Dict,
+}
+
+/// `for target in iter if conds…`: `target` an object local of the
+/// comprehension's own (not the function's variable of that name), the
+/// conditions bints.
+#[derive(Debug, Clone)]
+pub struct CompFor {
+    pub target: super::LocalId,
+    pub iter: super::Expr,
+    pub conds: Vec<super::Expr>,
+}
+
+impl Comprehension {
+    /// Its expressions in the order they are evaluated (each generator's
+    /// iterable, then its conditions; the item, the value).
+    pub fn exprs(&self) -> Vec<&super::Expr> {
+        let mut v = vec![];
+        for g in &self.generators {
+            v.push(&g.iter);
+            v.extend(&g.conds);
+        }
+        v.push(&self.elt);
+        v.extend(self.value.as_ref());
+        v
+    }
+
+    pub fn exprs_mut(&mut self) -> Vec<&mut super::Expr> {
+        let mut v = vec![];
+        for g in &mut self.generators {
+            v.push(&mut g.iter);
+            v.extend(g.conds.iter_mut());
+        }
+        v.push(&mut self.elt);
+        v.extend(self.value.as_mut());
+        v
+    }
+}
+
+/// `try` with its `except` clauses, `else` and `finally`
+/// (`mir/build/body/exception.rs` builds it).
+#[derive(Debug, Clone)]
+pub struct Try {
+    pub body: Vec<super::Stmt>,
+    pub handlers: Vec<Handler>,
+    pub orelse: Vec<super::Stmt>,
+    /// `None`: no `finally` clause.
+    pub finalbody: Option<Vec<super::Stmt>>,
+}
+
+/// `except types as name:` (`types` absent: a bare `except:`).
+#[derive(Debug, Clone)]
+pub struct Handler {
+    /// An object: a class or a tuple of classes.
+    pub types: Option<super::Expr>,
+    /// The object local `as name` binds (unbound again when the clause ends).
+    pub name: Option<super::LocalId>,
+    pub body: Vec<super::Stmt>,
+    pub line: u32,
+}
+
+impl Try {
+    /// Its blocks in the order they appear.
+    pub fn blocks(&self) -> Vec<&Vec<super::Stmt>> {
+        let mut v = vec![&self.body];
+        v.extend(self.handlers.iter().map(|h| &h.body));
+        v.push(&self.orelse);
+        v.extend(self.finalbody.as_ref());
+        v
+    }
+
+    pub fn blocks_mut(&mut self) -> Vec<&mut Vec<super::Stmt>> {
+        let mut v = vec![&mut self.body];
+        v.extend(self.handlers.iter_mut().map(|h| &mut h.body));
+        v.push(&mut self.orelse);
+        v.extend(self.finalbody.as_mut());
+        v
+    }
 }
 
 /// Unary operators on objects.

@@ -96,6 +96,11 @@ impl Builder {
         self.body.blocks[b].directives = Some(d);
     }
 
+    /// `b` is a `try` statement's block that errors go to (`BasicBlock::catches`).
+    pub fn catches(&mut self, b: BlockId) {
+        self.body.blocks[b].catches = true;
+    }
+
     /// `b` goes on after the error block `err` (`BasicBlock::resumes_after`).
     pub fn resumes_after(&mut self, b: BlockId, err: BlockId) {
         self.body.blocks[b].resumes_after = Some(err);

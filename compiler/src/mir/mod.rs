@@ -179,6 +179,28 @@ pub enum OpKind {
     /// floored), for operands of an int fast path: each below 2**32 in
     /// magnitude (so nothing overflows) and `b` not 0 for `//` and `%`.
     SmallIntArith { op: crate::hir::ObjBinOp, a: Local, b: Local },
+    /// `raise exc` (`from cause`): a class is called without arguments,
+    /// the cause (None: no cause) set on the instance, which is raised.
+    RaiseObject { exc: Local, cause: Option<Local> },
+    /// A bare `raise`: the exception being handled raised again as it is
+    /// (RuntimeError when there is none, which `IsHandling` tests first).
+    Reraise,
+    /// Whether an exception is being handled (a bint).
+    IsHandling,
+    /// Entering an `except` clause or a `finally` run for an error: the
+    /// raised exception, fetched and normalised (with its traceback), becomes
+    /// the one being handled (`sys.exc_info()`); dests are it and the one
+    /// handled before (None when there was none), both new references.
+    CatchException,
+    /// Leaving such a clause: the exception handled before it (`saved`,
+    /// None for none) is the handled one again.
+    SetHandled { saved: Local },
+    /// Whether the exception `exc` matches `types` (a class or a tuple of
+    /// them), as an `except` clause tests it (`PyErr_GivenExceptionMatches`;
+    /// TypeError when `types` is or holds no exception class).
+    ExceptionMatches { exc: Local, types: Local },
+    /// The caught exception `exc` raised again, its traceback as it is.
+    RestoreError { exc: Local },
 }
 
 #[derive(Clone, Debug)]
@@ -234,11 +256,15 @@ pub struct BasicBlock {
     /// code goes on in the Cranelift block the jump here leaves (the walk
     /// made a block of its own only to step over a used error block).
     pub resumes_after: Option<BlockId>,
+    /// A `try` statement's block that errors go to (its landing, or a
+    /// clause's cleanup): code generation emits it after every block that
+    /// may jump to it.
+    pub catches: bool,
 }
 
 impl BasicBlock {
     pub fn new(ops: Vec<Op>, term: Option<Terminator>, cold: bool) -> Self {
-        BasicBlock { ops, term, cold, takes_line: None, line: 0, passed: None, directives: None, resumes_after: None }
+        BasicBlock { ops, term, cold, takes_line: None, line: 0, passed: None, directives: None, resumes_after: None, catches: false }
     }
 }
 
@@ -336,6 +362,10 @@ impl Op {
             LoadField { obj, .. } => vec![*obj],
             StoreField { obj, value, .. } => vec![*obj, *value],
             SameObject { a, b } | ItemInPlace { obj: a, index: b } => vec![*a, *b],
+            RaiseObject { exc, cause } => std::iter::once(*exc).chain(*cause).collect(),
+            Reraise | CatchException | IsHandling => vec![],
+            SetHandled { saved: v } | RestoreError { exc: v } => vec![*v],
+            ExceptionMatches { exc, types } => vec![*exc, *types],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
         }
     }
@@ -355,7 +385,9 @@ impl Op {
         use OpKind::*;
         match &self.kind {
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } => ErrorKind::Null,
-            LeaveCompiledCode => ErrorKind::Always,
+            LeaveCompiledCode | RaiseObject { .. } | Reraise | RestoreError { .. } => ErrorKind::Always,
+            CatchException | SetHandled { .. } | IsHandling => ErrorKind::Never,
+            ExceptionMatches { .. } => ErrorKind::Flag,
             Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } | IterStart { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
                 if frame.is_some() {
@@ -382,6 +414,7 @@ impl Op {
             ArgItem { argv, .. } => (RefKind::Borrowed, Some(*argv)),
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } | IterNext { .. } if k == 0 => (RefKind::New, None),
+            CatchException => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
             | LoadField { .. } => {

@@ -23,6 +23,13 @@ pub fn run(body: &mut Body, verify: bool, mut stages: Option<&mut Stages>) -> Re
     if verify {
         verify::check(body, verify::Stage::Built)?;
     }
+    // Errors inside a `try` go on to its handlers, where variables are
+    // read too: definite assignment needs those edges, so such a body gets
+    // them first (the pass runs again after it, for the checks it adds).
+    if body.blocks.iter().any(|b| b.catches) {
+        exceptions::run(body);
+        record("exception edges (to the handlers, before definite assignment)", body);
+    }
     // Shown only for a body with object variables: the others are unchanged.
     if assign::run(body)? {
         record("definite assignment", body);

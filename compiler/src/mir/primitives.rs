@@ -184,3 +184,32 @@ mod tests {
         assert_eq!(PY_DECREF.steals, &[0]);
     }
 }
+
+// Comprehensions.
+primitive!(PY_LIST_APPEND = "PyList_Append"(Object, Object) -> Some(I32), Negative, Borrowed);
+
+// f-strings.
+primitive!(PY_OBJECT_FORMAT = "PyObject_Format"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_OBJECT_REPR = "PyObject_Repr"(Object) -> Some(Object), Null, New);
+primitive!(PY_OBJECT_STR = "PyObject_Str"(Object) -> Some(Object), Null, New);
+primitive!(PY_OBJECT_ASCII = "PyObject_ASCII"(Object) -> Some(Object), Null, New);
+primitive!(PY_UNICODE_JOIN = "PyUnicode_Join"(Object, Object) -> Some(Object), Null, New);
+
+// Exceptions: `raise`, `try`/`except`/`finally` (`backend/codegen/exception.rs`).
+primitive!(PY_TYPE_GET_FLAGS = "PyType_GetFlags"(Object) -> Some(I64), Never, Borrowed);
+primitive!(PY_OBJECT_CALL_NO_ARGS = "PyObject_CallNoArgs"(Object) -> Some(Object), Null, New);
+primitive!(
+    /// Steals the cause (NULL: `from None`).
+    PY_EXCEPTION_SET_CAUSE = "PyException_SetCause"(Object, Object) -> None, Never, Borrowed, steals 1
+);
+primitive!(PY_EXCEPTION_GET_TRACEBACK = "PyException_GetTraceback"(Object) -> Some(Object), Never, New);
+primitive!(PY_EXCEPTION_SET_TRACEBACK = "PyException_SetTraceback"(Object, Object) -> Some(I32), Negative, Borrowed);
+primitive!(
+    /// Out-parameters: three `PyObject**`, each given a new reference or NULL.
+    PY_ERR_FETCH = "PyErr_Fetch"(Ptr, Ptr, Ptr) -> None, Never, Borrowed
+);
+primitive!(PY_ERR_NORMALIZE_EXCEPTION = "PyErr_NormalizeException"(Ptr, Ptr, Ptr) -> None, Never, Borrowed);
+primitive!(PY_ERR_RESTORE = "PyErr_Restore"(Object, Object, Object) -> None, Never, Borrowed, steals 0, 1, 2);
+primitive!(PY_ERR_GET_EXC_INFO = "PyErr_GetExcInfo"(Ptr, Ptr, Ptr) -> None, Never, Borrowed);
+primitive!(PY_ERR_SET_EXC_INFO = "PyErr_SetExcInfo"(Object, Object, Object) -> None, Never, Borrowed, steals 0, 1, 2);
+primitive!(PY_ERR_GIVEN_EXCEPTION_MATCHES = "PyErr_GivenExceptionMatches"(Object, Object) -> Some(I32), Never, Borrowed);

@@ -41,6 +41,9 @@ pub fn body(body: &Body) -> String {
         if let Some(l) = block.passed {
             notes.push(format!("{l} passed"));
         }
+        if block.catches {
+            notes.push("catches".to_string());
+        }
         if let Some(d) = block.directives {
             notes.push(format!("{d:?}"));
         }
@@ -132,6 +135,14 @@ fn op(op: &Op) -> String {
         SeqLen { seq } => format!("seq_len {seq}"),
         SeqItem { seq, index } => format!("seq_item {seq}[{index}]"),
         SmallIntArith { op, a, b } => format!("small_int_{op:?} {a}, {b}"),
+        RaiseObject { exc, cause: None } => format!("raise {exc}"),
+        RaiseObject { exc, cause: Some(c) } => format!("raise {exc} from {c}"),
+        Reraise => "reraise".into(),
+        IsHandling => "is_handling".into(),
+        CatchException => "catch_exception".into(),
+        SetHandled { saved } => format!("set_handled {saved}"),
+        ExceptionMatches { exc, types } => format!("exception_matches {exc}, {types}"),
+        RestoreError { exc } => format!("restore_error {exc}"),
     };
     let fails = match (op.error_kind(), op.handler) {
         (ErrorKind::Never, _) => String::new(),

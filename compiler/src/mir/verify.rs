@@ -260,6 +260,31 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             obj(*o)?;
             obj(*value)
         }
+        RaiseObject { exc, cause } => {
+            dests(0)?;
+            obj(*exc)?;
+            cause.map_or(Ok(()), obj)
+        }
+        Reraise => dests(0),
+        IsHandling => {
+            dests(1)?;
+            dest_is(0, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
+        }
+        CatchException => {
+            dests(2)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")?;
+            dest_is(1, &|t| t == LocalTy::Object, "an object")
+        }
+        SetHandled { saved: o } | RestoreError { exc: o } => {
+            dests(0)?;
+            obj(*o)
+        }
+        ExceptionMatches { exc, types } => {
+            dests(1)?;
+            obj(*exc)?;
+            obj(*types)?;
+            dest_is(0, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
+        }
         SameObject { a, b } => {
             dests(1)?;
             obj(*a)?;

@@ -63,8 +63,56 @@ pub enum StmtKind {
     Continue,
     /// `with a, b: body` without `as` targets.
     With { items: Vec<Expr>, body: Vec<Stmt> },
+    /// `try` with its `except` clauses, `else` and `finally` (empty when absent:
+    /// `has_finally` tells an empty one, which Python cannot write, apart).
+    Try { body: Vec<Stmt>, handlers: Vec<ExceptHandler>, orelse: Vec<Stmt>, finalbody: Vec<Stmt>, has_finally: bool },
     /// A statement outside what the compiler models; `names` are the names it binds.
     Other { what: &'static str, binds: Vec<String>, body: Vec<Stmt> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompKind {
+    List,
+    Set,
+    Dict,
+    Gen,
+}
+
+/// `for target in iter if cond…` of a comprehension.
+#[derive(Debug, Clone)]
+pub struct CompFor {
+    pub target: Expr,
+    pub iter: Expr,
+    pub ifs: Vec<Expr>,
+}
+
+/// A part of an f-string.
+#[derive(Debug, Clone)]
+pub enum FPart {
+    Lit(String),
+    /// `{value!conversion:spec}` (`spec` an f-string itself).
+    Value { value: Box<Expr>, conversion: Option<char>, spec: Option<Box<Expr>> },
+}
+
+/// `except types as name: body` (`types` absent: a bare `except:`).
+#[derive(Debug, Clone)]
+pub struct ExceptHandler {
+    pub types: Option<Expr>,
+    pub name: Option<String>,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+}
+
+impl StmtKind {
+    /// The blocks of a `try` statement, in the order they appear.
+    pub fn try_blocks(&self) -> Vec<&Vec<Stmt>> {
+        match self {
+            StmtKind::Try { body, handlers, orelse, finalbody, .. } => {
+                std::iter::once(body).chain(handlers.iter().map(|h| &h.body)).chain([orelse, finalbody]).collect()
+            }
+            _ => vec![],
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -215,6 +263,11 @@ pub enum ExprKind {
     Tuple(Vec<Expr>),
     Starred(Box<Expr>),
     Other(&'static str),
+    /// An f-string: its literal parts and formatted values, in order.
+    FString(Vec<FPart>),
+    /// A list, set or dict comprehension or a generator expression
+    /// (`value`: a dict comprehension's, `elt` then its key).
+    Comp { kind: CompKind, elt: Box<Expr>, value: Option<Box<Expr>>, generators: Vec<CompFor> },
     List(Vec<Expr>),
     /// `{k: v, …}` (a `**` entry makes it `Other`).
     Dict(Vec<(Expr, Expr)>),
@@ -353,6 +406,18 @@ fn span<T: Ranged>(r: &T) -> Span {
     usize::from(r.start())..usize::from(r.end())
 }
 
+fn comp(kind: CompKind, elt: &ast::Expr, value: Option<&ast::Expr>, generators: &[ast::Comprehension]) -> ExprKind {
+    if generators.iter().any(|g| g.is_async) {
+        return ExprKind::Other("an asynchronous comprehension");
+    }
+    ExprKind::Comp {
+        kind,
+        elt: Box::new(expr(elt)),
+        value: value.map(|v| Box::new(expr(v))),
+        generators: generators.iter().map(|g| CompFor { target: expr(&g.target), iter: expr(&g.iter), ifs: g.ifs.iter().map(expr).collect() }).collect(),
+    }
+}
+
 fn stmts(body: &[ast::Stmt]) -> Vec<Stmt> {
     body.iter().map(stmt).collect()
 }
@@ -429,20 +494,20 @@ fn stmt(s: &ast::Stmt) -> Stmt {
             exc: r.exc.as_deref().map(expr),
             cause: r.cause.as_deref().map(expr),
         },
-        ast::Stmt::Try(t) => {
-            let mut body = stmts(&t.body);
-            body.extend(stmts(&t.orelse));
-            body.extend(stmts(&t.finalbody));
-            let mut binds = vec![];
-            for h in &t.handlers {
-                let ast::ExceptHandler::ExceptHandler(h) = h;
-                if let Some(n) = &h.name {
-                    binds.push(ident(n));
-                }
-                body.extend(stmts(&h.body));
-            }
-            other("a `try` statement", binds, body)
-        }
+        ast::Stmt::Try(t) => StmtKind::Try {
+            body: stmts(&t.body),
+            handlers: t
+                .handlers
+                .iter()
+                .map(|h| {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    ExceptHandler { types: h.type_.as_deref().map(expr), name: h.name.as_ref().map(ident), body: stmts(&h.body), span: usize::from(h.range.start())..usize::from(h.range.end()) }
+                })
+                .collect(),
+            orelse: stmts(&t.orelse),
+            finalbody: stmts(&t.finalbody),
+            has_finally: !t.finalbody.is_empty(),
+        },
         ast::Stmt::TryStar(_) => other("`try`/`except*`", vec![], vec![]),
         ast::Stmt::Assert(a) => StmtKind::Assert { test: expr(&a.test), msg: a.msg.as_deref().map(expr) },
         ast::Stmt::Import(i) => StmtKind::Import(i.names.iter().map(alias).collect()),
@@ -573,10 +638,10 @@ fn expr(e: &ast::Expr) -> Expr {
         }
         ast::Expr::Dict(_) => ExprKind::Other("a dict with `**`"),
         ast::Expr::Set(s) => ExprKind::Set(s.elts.iter().map(expr).collect()),
-        ast::Expr::ListComp(_) => ExprKind::Other("a list comprehension"),
-        ast::Expr::SetComp(_) => ExprKind::Other("a set comprehension"),
-        ast::Expr::DictComp(_) => ExprKind::Other("a dict comprehension"),
-        ast::Expr::GeneratorExp(_) => ExprKind::Other("a generator expression"),
+        ast::Expr::ListComp(c) => comp(CompKind::List, &c.elt, None, &c.generators),
+        ast::Expr::SetComp(c) => comp(CompKind::Set, &c.elt, None, &c.generators),
+        ast::Expr::DictComp(c) => comp(CompKind::Dict, &c.key, Some(&c.value), &c.generators),
+        ast::Expr::GeneratorExp(c) => comp(CompKind::Gen, &c.elt, None, &c.generators),
         ast::Expr::Await(_) => ExprKind::Other("`await`"),
         ast::Expr::Yield(_) | ast::Expr::YieldFrom(_) => ExprKind::Other("`yield`"),
         ast::Expr::Compare(c) => ExprKind::Compare {
@@ -593,7 +658,25 @@ fn expr(e: &ast::Expr) -> Expr {
                 .map(|k| Keyword { name: k.arg.as_ref().map(ident), value: expr(&k.value), span: span(k) })
                 .collect(),
         },
-        ast::Expr::FormattedValue(_) | ast::Expr::JoinedStr(_) => ExprKind::Other("an f-string"),
+        ast::Expr::JoinedStr(j) => {
+            let mut parts = vec![];
+            for v in &j.values {
+                match v {
+                    ast::Expr::Constant(c) => match &c.value {
+                        ast::Constant::Str(s) => parts.push(FPart::Lit(s.clone())),
+                        _ => return Expr { kind: ExprKind::Other("an f-string"), span: sp },
+                    },
+                    ast::Expr::FormattedValue(f) => parts.push(FPart::Value {
+                        value: Box::new(expr(&f.value)),
+                        conversion: f.conversion.to_byte().map(char::from),
+                        spec: f.format_spec.as_deref().map(|s| Box::new(expr(s))),
+                    }),
+                    _ => return Expr { kind: ExprKind::Other("an f-string"), span: sp },
+                }
+            }
+            ExprKind::FString(parts)
+        }
+        ast::Expr::FormattedValue(_) => ExprKind::Other("an f-string"),
         ast::Expr::Constant(c) => match &c.value {
             ast::Constant::None => ExprKind::NoneLit,
             ast::Constant::Bool(b) => ExprKind::Bool(*b),
@@ -660,6 +743,10 @@ pub fn bound_names(s: &Stmt, out: &mut Vec<String>) {
         StmtKind::Other { binds, body, .. } => {
             out.extend(binds.iter().cloned());
             body.iter().for_each(|s| bound_names(s, out));
+        }
+        StmtKind::Try { handlers, .. } => {
+            out.extend(handlers.iter().filter_map(|h| h.name.clone()));
+            s.kind.try_blocks().into_iter().flatten().for_each(|s| bound_names(s, out));
         }
         _ => {}
     }

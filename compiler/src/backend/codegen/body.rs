@@ -60,6 +60,9 @@ struct Gen<'c, 'a, 'b, 'm> {
     env: Option<&'m Env>,
     /// Error edges' targets added by the passes, emitted after the rest.
     deferred: Vec<BlockId>,
+    /// Blocks of `try` statements errors go to (`BasicBlock::catches`),
+    /// emitted after every block that may jump to them.
+    late: Vec<BlockId>,
 }
 
 /// Emits `body` (built by `mir::build::body` for `f`, or a wrapper of `f`
@@ -81,6 +84,7 @@ pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Op
         params: vec![],
         env,
         deferred: vec![],
+        late: vec![],
     };
     let p = g.cx.em.ptr;
     // A wrapper's own locals are variables, as in a wrapper without the body
@@ -158,6 +162,10 @@ pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Op
             // Emitted where the jump to it was (`BasicBlock::resumes_after`).
             continue;
         }
+        if body.blocks[b].catches {
+            g.late.push(b);
+            continue;
+        }
         g.emit_block(b)?;
     }
     if tail_at.is_none() {
@@ -171,10 +179,17 @@ impl Gen<'_, '_, '_, '_> {
     /// as a wrapper without the body in place lays them out), then the
     /// error exit.
     fn emit_tail(&mut self) -> R<()> {
-        for b in std::mem::take(&mut self.deferred).into_iter().rev() {
-            if !self.entered[b] {
-                self.emit_block(b)?;
+        loop {
+            for b in std::mem::take(&mut self.deferred).into_iter().rev() {
+                if !self.entered[b] {
+                    self.emit_block(b)?;
+                }
             }
+            // The first `try` block something jumped to (its own code may
+            // jump to a later one, or add releases on the way there).
+            let Some(k) = self.late.iter().position(|b| self.raised_to[*b] && !self.entered[*b]) else { break };
+            let b = self.late.remove(k);
+            self.emit_block(b)?;
         }
         let exit = self.body.error_exit;
         if self.raised_to[exit] {
@@ -310,7 +325,7 @@ impl Gen<'_, '_, '_, '_> {
             // An inlined callee's error block nothing jumped to.
             return Ok(());
         }
-        if takes_line.is_some() {
+        if takes_line.is_some() && !self.body.blocks[b].catches {
             // Every jump here is emitted (the callee's body came first); the
             // edges that raised nothing add none.
             self.pending[b] = 0;

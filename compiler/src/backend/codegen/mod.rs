@@ -13,6 +13,7 @@ mod arith;
 pub(crate) mod body;
 mod buffer;
 mod copy;
+mod exception;
 mod extern_c;
 mod intmath;
 mod math;

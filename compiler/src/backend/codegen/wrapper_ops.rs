@@ -275,6 +275,33 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             let (a, b) = (g.get(*a)?, g.get(*b)?);
             result = Some(super::object::same_object(g.cx(), a, b));
         }
+        RaiseObject { exc, cause } => {
+            let e = g.get(*exc)?;
+            let c = match cause {
+                Some(c) => Some(g.get(*c)?),
+                None => None,
+            };
+            super::exception::raise_object(g.cx(), e, c, err_block()?)?;
+        }
+        Reraise => super::exception::reraise(g.cx(), err_block()?)?,
+        IsHandling => result = Some(super::exception::is_handling(g.cx())?),
+        CatchException => {
+            let (exc, saved) = super::exception::catch(g.cx())?;
+            g.def(op.dests[0], exc)?;
+            g.def(op.dests[1], saved)?;
+        }
+        SetHandled { saved } => {
+            let s = g.get(*saved)?;
+            super::exception::set_handled(g.cx(), s)?;
+        }
+        ExceptionMatches { exc, types } => {
+            let (e, t) = (g.get(*exc)?, g.get(*types)?);
+            result = Some(super::exception::matches(g.cx(), e, t, err_block()?)?);
+        }
+        RestoreError { exc } => {
+            let e = g.get(*exc)?;
+            super::exception::restore_error(g.cx(), e, err_block()?)?;
+        }
         Body(_) => return Err("a native body's op taken for a wrapper's".into()),
     }
     Ok(result)

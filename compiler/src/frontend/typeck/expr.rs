@@ -116,6 +116,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 self.compare(left, ops, comparators, &e.span)
             }
+            ExprKind::Call { .. } if self.genexpr_call(e).is_some() => match self.genexpr_call(e) {
+                Some(call) => self.expr(&call),
+                None => fallback(&e.span, "it calls with a generator expression"),
+            },
             ExprKind::Call { func, args, keywords } => self.call(e, func, args, keywords),
             ExprKind::IfExp { test, body, orelse } => {
                 let cond = self.cond(test)?;
@@ -123,9 +127,6 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let b = self.expr(orelse)?;
                 // Types only: cloning the arms made conditional chains quadratic.
                 let ty = self.join_tys(&[a.ty, b.ty], &e.span)?;
-                if ty == Ty::Object {
-                    return fallback(&e.span, "it has a conditional expression of objects");
-                }
                 let a = self.coerce(a, ty, &body.span, "operand")?;
                 let b = self.coerce(b, ty, &orelse.span, "operand")?;
                 Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b), select: false }, ty })
@@ -167,6 +168,8 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Dict(pairs) => self.display(hir::ObjOp::Dict, &pairs.iter().flat_map(|(k, v)| [k, v]).collect::<Vec<_>>()),
             ExprKind::Starred(_) => fallback(&e.span, "it uses `*` unpacking"),
             ExprKind::Other(what) => fallback(&e.span, format!("it uses {what}")),
+            ExprKind::FString(parts) => self.fstring(parts, &e.span),
+            ExprKind::Comp { kind, elt, value, generators } => self.comprehension(*kind, elt, value.as_deref(), generators, &e.span),
         }
     }
 
@@ -174,9 +177,6 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// value, of the operands' joined type.
     fn bool_op(&mut self, op: syntax::BoolOp, vs: Vec<hir::Expr>, values: &[Expr], span: &Span) -> R<hir::Expr> {
         let ty = self.join_all(&vs, span)?;
-        if ty == Ty::Object {
-            return fallback(span, "it uses `and`/`or` on objects");
-        }
         let mut vs: Vec<hir::Expr> =
             vs.into_iter().zip(values).map(|(v, s)| self.coerce(v, ty, &s.span, "operand")).collect::<R<_>>()?;
         let join = |a: hir::Expr, b: hir::Expr| {

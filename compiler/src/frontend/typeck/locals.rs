@@ -63,6 +63,11 @@ impl<'c, 'a> Checker<'c, 'a> {
                     self.prescan_declarations(orelse)?;
                 }
                 StmtKind::With { body, .. } => self.prescan_declarations(body)?,
+                StmtKind::Try { .. } => {
+                    for b in s.kind.try_blocks() {
+                        self.prescan_declarations(b)?;
+                    }
+                }
                 _ => {}
             }
         }

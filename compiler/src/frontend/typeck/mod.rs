@@ -16,6 +16,9 @@ mod pointer;
 mod signature;
 mod stmt;
 mod view;
+mod comprehension;
+mod fstring;
+mod try_stmt;
 
 use super::{fallback, ModuleCx, Problem};
 use crate::diag::Diagnostic;
@@ -56,6 +59,7 @@ fn breaks_out(body: &[Stmt]) -> bool {
         StmtKind::Break => true,
         StmtKind::If { body, orelse, .. } => breaks_out(body) || breaks_out(orelse),
         StmtKind::With { body, .. } | StmtKind::Other { body, .. } => breaks_out(body),
+        StmtKind::Try { .. } => s.kind.try_blocks().into_iter().any(|b| breaks_out(b)),
         _ => false,
     })
 }
@@ -164,6 +168,9 @@ fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
         H::FieldStore { obj, value, .. } => vec![&**obj, &**value],
         H::ObjBinary { a, b, .. } | H::ObjCompare(_, a, b) | H::ObjIs(a, b) | H::ObjContains { item: a, container: b } => vec![&**a, &**b],
         H::ObjOp { operands, .. } => operands.iter().collect(),
+        H::Comprehension(c) => c.exprs().into_iter().filter(|x| x.ty == Ty::Object).collect(),
+        // Object values of `and`/`or`/`x if c else y` (operands of the joined type).
+        H::And(a, b) | H::Or(a, b) | H::IfExp { then: a, orelse: b, .. } if a.ty == Ty::Object => vec![&**a, &**b],
         _ => vec![],
     }
 }
@@ -171,7 +178,11 @@ fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
 /// Whether the body builder makes an object of this kind of expression.
 fn makes_object(k: &hir::ExprKind) -> bool {
     use hir::ExprKind as H;
-    matches!(k, H::Local(_) | H::Call(..) | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. } | H::FieldLoad { .. })
+    let joins_objects = match k {
+        H::And(a, _) | H::Or(a, _) | H::IfExp { then: a, .. } => a.ty == Ty::Object,
+        _ => false,
+    };
+    joins_objects || matches!(k, H::Local(_) | H::Call(..) | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. } | H::Comprehension(_) | H::FieldLoad { .. })
 }
 
 fn describe(k: &hir::ExprKind) -> &'static str {
@@ -268,6 +279,9 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         if let Some(line) = object::objects_without_gil(&mut body, self.me.nogil) {
             return fallback(&self.me.span, format!("it uses objects where the GIL is released (line {line}), which needs the GIL"));
+        }
+        if let Some(line) = try_stmt::handling_in_gil_region(&body, self.me.nogil) {
+            return fallback(&self.me.span, format!("it uses `try` or a bare `raise` in a function that releases the GIL (line {line}), which is not compiled yet"));
         }
         let ret = match (self.me.declared_ret, self.rets.get(&self.me.name)) {
             (Some(t), _) | (None, Some(&t)) => t,

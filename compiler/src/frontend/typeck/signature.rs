@@ -244,6 +244,7 @@ fn returns_a_value(body: &[Stmt]) -> bool {
             returns_a_value(body) || returns_a_value(orelse)
         }
         StmtKind::Other { body, .. } | StmtKind::With { body, .. } => returns_a_value(body),
+        StmtKind::Try { .. } => s.kind.try_blocks().into_iter().any(|b| returns_a_value(b)),
         _ => false,
     })
 }

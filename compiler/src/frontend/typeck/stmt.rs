@@ -2,7 +2,6 @@
 //! slices, tuple unpacking), `return`, `for … in range(…)`, `while`, `if`,
 //! `raise`, `assert` and `with cython.nogil`.
 
-use crate::frontend::vocab;
 use crate::frontend::{error, fallback, Binding};
 use crate::diag::Diagnostic;
 use crate::hir::{self, Const, ExprKind as H};
@@ -126,25 +125,12 @@ impl<'c, 'a> Checker<'c, 'a> {
             StmtKind::For { target, iter, body, orelse } => self.for_range(target, iter, body, orelse, line),
             StmtKind::Return(value) => self.ret(value.as_ref(), &s.span, line),
             StmtKind::Raise { exc, cause } => {
-                if cause.is_some() {
-                    return fallback(&s.span, "it uses `raise … from …`");
-                }
-                let Some(exc) = exc else { return fallback(&s.span, "it uses a bare `raise`") };
-                let (name_expr, msg) = match &exc.kind {
-                    ExprKind::Call { func, args, keywords } if keywords.is_empty() => match args.as_slice() {
-                        [] => (func.as_ref(), None),
-                        [Expr { kind: ExprKind::Str(m), .. }] => (func.as_ref(), Some(m.clone())),
-                        _ => return fallback(&exc.span, "it raises an exception whose message is not a string literal"),
-                    },
-                    _ => (exc, None),
-                };
-                match &name_expr.kind {
-                    ExprKind::Name(n) if !self.shadowed(n) => match vocab::builtin_exception(n) {
-                        Some(sym) => one(hir::StmtKind::Raise { exc: sym, msg }),
-                        None => fallback(&exc.span, format!("it raises `{n}`, which is not a builtin exception compiled code can raise")),
-                    },
-                    _ => fallback(&exc.span, format!("it raises `{}`", self.cx.source_text(&exc.span))),
-                }
+                let k = self.raise(exc.as_ref(), cause.as_ref(), &s.span)?;
+                one(k)
+            }
+            StmtKind::Try { body, handlers, orelse, finalbody, has_finally } => {
+                let k = self.try_stmt(body, handlers, orelse, has_finally.then_some(finalbody.as_slice()), &s.span)?;
+                one(k)
             }
             StmtKind::Assert { test, msg } => {
                 let msg = match msg.as_ref().map(|m| &m.kind) {

@@ -35,6 +35,7 @@
 //! assigned on each, which the jumps pass to the join block as its
 //! parameter (`BasicBlock::passed`), as the walk passed it.
 
+mod exception;
 mod gil;
 mod object;
 mod pair;
@@ -98,6 +99,9 @@ struct Frame<'m> {
     /// Object parameters never assigned: read in place, borrowed from the
     /// caller for the whole call (no variable, no reference of their own).
     borrowed_params: Vec<LocalId>,
+    /// The parts of `try` statements open here, innermost last: what a
+    /// `return`, `break` or `continue` crossing them runs (`exception`).
+    unwind: Vec<exception::Open>,
 }
 
 struct BodyBuilder<'p, 'b> {
@@ -112,6 +116,11 @@ struct BodyBuilder<'p, 'b> {
     inlined: usize,
     /// The built function has GIL regions or a prange (`hir::keeps_own_frame`).
     root_keeps_frame: bool,
+    /// Where an exception raised again as it is goes (`exception`): the
+    /// enclosing `try`'s dispatch; `None`: the function's exit for those,
+    /// `reraise_exit`, made when first needed.
+    untraced: Option<BlockId>,
+    reraise_exit: Option<BlockId>,
 }
 
 /// The MIR of `f`'s body.
@@ -151,9 +160,10 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, Strin
     let exit = b.error_exit_mut();
     exit.takes_line = Some(line);
     exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
-    let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f) };
+    let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None };
     bb.stmts(&f.body)?;
     bb.fall_off_end()?;
+    bb.finish_reraise_exit();
     b.finish_in_entry_order()
 }
 
@@ -175,9 +185,12 @@ pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<
     let failed = b.block(true);
     let (fr, err) = enter_frame(b, f, args, rt);
     let (join, ret) = fr.ret.ok_or("a body in place without its join block")?;
-    let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f) };
+    let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None };
     bb.stmts(&f.body)?;
     bb.fall_off_end()?;
+    if bb.reraise_exit.is_some() {
+        return Err(format!("{} raises again as it is in a wrapper's place", f.name));
+    }
     b.set_handler(Some(failed));
     error_block(b, err, f, plan.file, true, 0);
     b.set_handler(wrapper_handler);
@@ -278,7 +291,7 @@ fn set_up_frame<'m>(
         b.op(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }));
         flags.insert(id, flag);
     }
-    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], gil: vec![], borrowed_params }
+    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], gil: vec![], borrowed_params, unwind: vec![] }
 }
 
 /// The frame of `f` run in place of a call with `args` (its parameters
@@ -374,8 +387,7 @@ impl BodyBuilder<'_, '_> {
             return Ok(());
         }
         if matches!(self.fr.f.ret, Ty::Void | Ty::Object) {
-            self.return_(None);
-            return Ok(());
+            return self.return_(None);
         }
         let msg = format!("{}() reached its end without a return statement, but it is declared to return {}", self.fr.f.name, self.fr.f.ret);
         self.raise("PyExc_TypeError", Some(&msg));
@@ -384,7 +396,11 @@ impl BodyBuilder<'_, '_> {
 
     /// `return v` (`None`: from a function returning None): an inlined
     /// callee's goes to its join block with the value (a dummy bint for None).
-    fn return_(&mut self, v: Option<Local>) {
+    fn return_(&mut self, v: Option<Local>) -> B<()> {
+        // The `finally` bodies it crosses run first (one may return instead).
+        if !self.unwind(None)? {
+            return Ok(());
+        }
         self.leave_regions();
         match (self.fr.ret, v) {
             (Some((join, ret)), Some(v)) => {
@@ -403,6 +419,7 @@ impl BodyBuilder<'_, '_> {
             }
             (None, None) => self.terminate(Terminator::ReturnNone),
         }
+        Ok(())
     }
 
     /// The callee's body in place of a call: its locals fresh (its
@@ -506,6 +523,9 @@ impl BodyBuilder<'_, '_> {
             }
             StmtKind::Break | StmtKind::Continue => {
                 let brk = matches!(s.kind, StmtKind::Break);
+                if !self.unwind(Some(self.fr.loops.len()))? {
+                    return Ok(());
+                }
                 self.leave_loop_regions();
                 let t = self.fr.loops.last_mut().ok_or("break outside loop reached the back end".to_string())?;
                 let target = if brk {
@@ -523,13 +543,14 @@ impl BodyBuilder<'_, '_> {
                     Some(e) => Some(self.expr(e)?),
                     None => None,
                 };
-                self.return_(v);
-                Ok(())
+                self.return_(v)
             }
             StmtKind::Raise { exc, msg } => {
                 self.raise(exc, msg.as_deref());
                 Ok(())
             }
+            StmtKind::RaiseObject { exc, cause } => self.raise_object(exc.as_ref(), cause.as_ref()),
+            StmtKind::Try(t) => self.try_stmt(t),
             StmtKind::Assert { cond, msg } => {
                 let c = self.expr(cond)?;
                 self.op(vec![], BodyOp::Assert { value: c, msg: msg.clone() });
@@ -736,7 +757,7 @@ impl BodyBuilder<'_, '_> {
                 let root_keeps_frame = self.root_keeps_frame;
                 let called = |c: &hir::Function| {
                     let has_views = || c.locals.iter().any(|l| matches!(l.ty, Ty::View(_)));
-                    c.has_objects() || (root_keeps_frame && has_views()) || hir::keeps_own_frame(c)
+                    c.has_objects() || c.reraises() || (root_keeps_frame && has_views()) || hir::keeps_own_frame(c)
                 };
                 let inline = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same)
                     .filter(|_| !self.plan.m.functions.get(id.0 as usize).is_some_and(called));

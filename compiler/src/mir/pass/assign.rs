@@ -43,11 +43,12 @@ pub fn run(body: &mut Body) -> Result<bool, String> {
         if let Some(k) = read_var(op).and_then(|v| number[v]) {
             set.insert(k);
         }
-        if !is_unassigned(op) {
-            for d in &op.dests {
-                if let Some(Some(k)) = number.get(*d) {
-                    set.insert(*k);
-                }
+        // `Unassigned` unbinds the variable again (`except … as name`
+        // at the clause's end).
+        let bound = !is_unassigned(op);
+        for d in &op.dests {
+            if let Some(Some(k)) = number.get(*d) {
+                set.set(*k, bound);
             }
         }
     };

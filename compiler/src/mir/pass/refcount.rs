@@ -162,8 +162,13 @@ pub fn run(body: &mut Body) -> Result<(), String> {
             }
             live.extend(uses);
         }
+        // Nothing runs past an op that always fails: its success edge releases nothing.
+        let always_fails = is_try && block.ops.last().is_some_and(|op| op.error_kind() == crate::mir::ErrorKind::Always);
         for (j, s) in succs.iter().enumerate() {
             let err_edge = is_try && j == 1;
+            if always_fails && !err_edge {
+                continue;
+            }
             let mut avail = live_out.clone();
             if is_try {
                 avail.extend(at_try.0.iter().copied());

@@ -12,7 +12,7 @@
 //! (`ItemInPlace`).
 
 use super::{BodyBuilder, B};
-use crate::hir::{CmpOp, Const, Expr, ExprKind, LocalId, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Stmt};
+use crate::hir::{CmpOp, CompKind, Comprehension, Const, Expr, ExprKind, LocalId, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Stmt};
 use crate::mir::body::{BodyOp, SSIZE};
 use crate::mir::build::wrapper::boxed;
 use crate::mir::primitives::{self as p, Primitive};
@@ -167,6 +167,41 @@ impl BodyBuilder<'_, '_> {
                 }
                 self.object_op(op, vals)?
             }
+            ExprKind::Comprehension(c) => self.comprehension(c)?,
+            ExprKind::And(a, b) | ExprKind::Or(a, b) if e.ty == Ty::Object => {
+                // The deciding operand's value, in a variable both paths assign.
+                let is_and = matches!(e.kind, ExprKind::And(..));
+                let joined = self.b.local(obj, Some(if is_and { "and value" } else { "or value" }));
+                let va = self.expr(a)?;
+                let t = self.truth_of_status(&p::PY_OBJECT_IS_TRUE, vec![va]);
+                self.b.op(vec![joined], OpKind::Assign { src: va });
+                let (eval_b, merge) = (self.b.block(false), self.b.block(false));
+                let (then, otherwise) = if is_and { (eval_b, merge) } else { (merge, eval_b) };
+                self.terminate(Terminator::Branch { cond: t, then, otherwise });
+                self.b.switch_to(eval_b);
+                self.reachable = true;
+                let vb = self.expr(b)?;
+                self.b.op(vec![joined], OpKind::Assign { src: vb });
+                self.terminate(Terminator::Goto(merge));
+                self.b.switch_to(merge);
+                self.reachable = true;
+                self.b.value(obj, OpKind::ReadVar { var: joined })
+            }
+            ExprKind::IfExp { cond, then, orelse, .. } if e.ty == Ty::Object => {
+                let joined = self.b.local(obj, Some("conditional value"));
+                let (tb, eb, merge) = (self.b.block(false), self.b.block(false), self.b.block(false));
+                self.branch_on(cond, tb, eb)?;
+                for (blk, x) in [(tb, then), (eb, orelse)] {
+                    self.b.switch_to(blk);
+                    self.reachable = true;
+                    let v = self.expr(x)?;
+                    self.b.op(vec![joined], OpKind::Assign { src: v });
+                    self.terminate(Terminator::Goto(merge));
+                }
+                self.b.switch_to(merge);
+                self.reachable = true;
+                self.b.value(obj, OpKind::ReadVar { var: joined })
+            }
             _ => return Ok(None),
         }))
     }
@@ -224,6 +259,26 @@ impl BodyBuilder<'_, '_> {
                     }
                 }
                 display
+            }
+            (ObjOp::Format { conversion }, [v, spec @ ..]) if spec.len() <= 1 => {
+                let converted = match conversion {
+                    None => *v,
+                    Some('r') => call(self, obj, &p::PY_OBJECT_REPR, vec![*v]),
+                    Some('s') => call(self, obj, &p::PY_OBJECT_STR, vec![*v]),
+                    Some('a') => call(self, obj, &p::PY_OBJECT_ASCII, vec![*v]),
+                    Some(c) => return Err(format!("the f-string conversion !{c} reached the body builder")),
+                };
+                let spec = match spec {
+                    [s] => *s,
+                    _ => self.b.value(obj, OpKind::LoadConst(ObjConst::Str(String::new()))),
+                };
+                call(self, obj, &p::PY_OBJECT_FORMAT, vec![converted, spec])
+            }
+            (ObjOp::JoinStr, parts) => {
+                // A tuple of the parts joined with "" (what BUILD_STRING does).
+                let tuple = self.object_op(&ObjOp::Tuple, parts.to_vec())?;
+                let empty = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(String::new())));
+                call(self, obj, &p::PY_UNICODE_JOIN, vec![empty, tuple])
             }
             (op, vals) => return Err(format!("{op:?} of {} operands reached the body builder", vals.len())),
         })
@@ -462,6 +517,69 @@ impl BodyBuilder<'_, '_> {
         self.b.switch_to(join);
         self.reachable = true;
         Ok(result)
+    }
+
+    /// A comprehension: the new container, filled by one loop per
+    /// generator (each over its iterable's iterator, its conditions going
+    /// on to the next item), the innermost adding each item.
+    fn comprehension(&mut self, c: &Comprehension) -> B<Local> {
+        let obj = LocalTy::Object;
+        let display = match c.kind {
+            CompKind::List => {
+                let n = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) });
+                self.b.value(obj, OpKind::CallC { prim: &p::PY_LIST_NEW, args: vec![n] })
+            }
+            CompKind::Set => {
+                let n = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) });
+                self.b.value(obj, OpKind::CallC { prim: &p::PY_SET_NEW, args: vec![n] })
+            }
+            CompKind::Dict => self.b.value(obj, OpKind::CallC { prim: &p::PY_DICT_NEW, args: vec![] }),
+        };
+        let done = self.b.block(false);
+        self.comprehension_level(c, 0, display, done)?;
+        self.b.switch_to(done);
+        self.reachable = true;
+        Ok(display)
+    }
+
+    /// Generator `level` of `c`, going on to `done` when its iterator ends.
+    fn comprehension_level(&mut self, c: &Comprehension, level: usize, display: Local, done: BlockId) -> B<()> {
+        let g = &c.generators[level];
+        let o = self.expr(&g.iter)?;
+        let it = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_GET_ITER, args: vec![o] });
+        let (header, body_b) = (self.b.block(false), self.b.block(false));
+        self.terminate(Terminator::Goto(header));
+        self.b.switch_to(header);
+        self.reachable = true;
+        let next = self.b.local(LocalTy::Object, None);
+        let ended = self.b.local(LocalTy::Scalar(Ty::Bool), None);
+        self.b.op(vec![next, ended], OpKind::IterNext { iter: it });
+        self.terminate(Terminator::Branch { cond: ended, then: done, otherwise: body_b });
+        self.b.switch_to(body_b);
+        self.reachable = true;
+        self.assign(g.target, next);
+        for cond in &g.conds {
+            let yes = self.b.block(false);
+            self.branch_on(cond, yes, header)?;
+            self.b.switch_to(yes);
+            self.reachable = true;
+        }
+        if level + 1 < c.generators.len() {
+            return self.comprehension_level(c, level + 1, display, header);
+        }
+        let status = LocalTy::Scalar(STATUS);
+        let item = self.expr(&c.elt)?;
+        match (c.kind, &c.value) {
+            (CompKind::List, None) => self.b.value(status, OpKind::CallC { prim: &p::PY_LIST_APPEND, args: vec![display, item] }),
+            (CompKind::Set, None) => self.b.value(status, OpKind::CallC { prim: &p::PY_SET_ADD, args: vec![display, item] }),
+            (CompKind::Dict, Some(v)) => {
+                let value = self.expr(v)?;
+                self.b.value(status, OpKind::CallC { prim: &p::PY_DICT_SET_ITEM, args: vec![display, item, value] })
+            }
+            _ => return Err("a comprehension without its value reached the body builder".into()),
+        };
+        self.terminate(Terminator::Goto(header));
+        Ok(())
     }
 
     /// A primitive's 0/1 status (-1 on error) as a `bint`.

@@ -114,7 +114,7 @@ impl BodyBuilder<'_, '_> {
                 self.terminate(Terminator::Branch { cond: returned, then: ret, otherwise: merge });
                 self.b.switch_to(ret);
                 self.reachable = true;
-                self.return_(value);
+                self.return_(value)?;
             } else {
                 self.terminate(Terminator::Goto(merge));
             }

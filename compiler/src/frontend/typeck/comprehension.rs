@@ -1,0 +1,147 @@
+//! List, set and dict comprehensions typed into HIR
+//! (`hir::ExprKind::Comprehension`), and a generator expression passed
+//! alone to a builtin that makes a list of its argument before anything
+//! else (`list`, `tuple`, `sorted`, `"sep".join`), typed as a list
+//! comprehension: the same calls, results and errors.
+//!
+//! Python's scoping: a comprehension's targets are its own variables, so
+//! each is renamed (in the syntax of the parts that see it) to a hidden
+//! local that cannot clash with the function's; the first iterable is
+//! evaluated where the comprehension is, the rest inside it. Targets other
+//! than one name, and generator expressions anywhere else, stay Python.
+
+use crate::frontend::fallback;
+use crate::hir::{self, CompFor, CompKind as H, Comprehension};
+use crate::syntax::{self, CompKind, Expr, ExprKind, FPart, Span};
+use crate::types::Ty;
+
+use super::object::{boxed, konst};
+use super::{Checker, R};
+
+/// `e` with the free names in `map` renamed (the last pair for a name wins).
+fn rename(e: &Expr, map: &[(String, String)]) -> Expr {
+    let r = |x: &Expr| rename(x, map);
+    let b = |x: &Expr| Box::new(rename(x, map));
+    let kind = match &e.kind {
+        ExprKind::Name(n) => match map.iter().rev().find(|(from, _)| from == n) {
+            Some((_, to)) => ExprKind::Name(to.clone()),
+            None => ExprKind::Name(n.clone()),
+        },
+        ExprKind::BinOp { left, op, right } => ExprKind::BinOp { left: b(left), op: *op, right: b(right) },
+        ExprKind::UnaryOp { op, operand } => ExprKind::UnaryOp { op: *op, operand: b(operand) },
+        ExprKind::BoolOp { op, values } => ExprKind::BoolOp { op: *op, values: values.iter().map(r).collect() },
+        ExprKind::Compare { left, ops, comparators } => ExprKind::Compare { left: b(left), ops: ops.clone(), comparators: comparators.iter().map(r).collect() },
+        ExprKind::Call { func, args, keywords } => ExprKind::Call {
+            func: b(func),
+            args: args.iter().map(r).collect(),
+            keywords: keywords.iter().map(|k| syntax::Keyword { value: r(&k.value), ..k.clone() }).collect(),
+        },
+        ExprKind::IfExp { test, body, orelse } => ExprKind::IfExp { test: b(test), body: b(body), orelse: b(orelse) },
+        ExprKind::Attribute { value, attr } => ExprKind::Attribute { value: b(value), attr: attr.clone() },
+        ExprKind::Subscript { value, index } => ExprKind::Subscript { value: b(value), index: b(index) },
+        ExprKind::Slice { lower, upper, step } => {
+            ExprKind::Slice { lower: lower.as_deref().map(b), upper: upper.as_deref().map(b), step: step.as_deref().map(b) }
+        }
+        ExprKind::Tuple(xs) => ExprKind::Tuple(xs.iter().map(r).collect()),
+        ExprKind::List(xs) => ExprKind::List(xs.iter().map(r).collect()),
+        ExprKind::Set(xs) => ExprKind::Set(xs.iter().map(r).collect()),
+        ExprKind::Dict(kvs) => ExprKind::Dict(kvs.iter().map(|(k, v)| (r(k), r(v))).collect()),
+        ExprKind::Starred(x) => ExprKind::Starred(b(x)),
+        ExprKind::FString(parts) => ExprKind::FString(
+            parts
+                .iter()
+                .map(|p| match p {
+                    FPart::Lit(s) => FPart::Lit(s.clone()),
+                    FPart::Value { value, conversion, spec } => FPart::Value { value: b(value), conversion: *conversion, spec: spec.as_deref().map(b) },
+                })
+                .collect(),
+        ),
+        ExprKind::Comp { kind, elt, value, generators } => {
+            // The first iterable is outside the inner comprehension; the
+            // rest see its own targets, which hide the outer names.
+            let mut inner: Vec<(String, String)> = map.to_vec();
+            let mut gens = vec![];
+            for (i, g) in generators.iter().enumerate() {
+                let iter = rename(&g.iter, if i == 0 { map } else { &inner });
+                if let ExprKind::Name(t) = &g.target.kind {
+                    inner.retain(|(from, _)| from != t);
+                } else {
+                    inner.clear();
+                }
+                gens.push(syntax::CompFor { target: g.target.clone(), iter, ifs: g.ifs.iter().map(|c| rename(c, &inner)).collect() });
+            }
+            ExprKind::Comp { kind: *kind, elt: Box::new(rename(elt, &inner)), value: value.as_deref().map(|v| Box::new(rename(v, &inner))), generators: gens }
+        }
+        other => other.clone(),
+    };
+    Expr { kind, span: e.span.clone() }
+}
+
+impl<'c, 'a> Checker<'c, 'a> {
+    /// A comprehension (`CompKind::Gen` only as a list, where a call takes it so).
+    pub(super) fn comprehension(&mut self, kind: CompKind, elt: &Expr, value: Option<&Expr>, generators: &[syntax::CompFor], span: &Span) -> R<hir::Expr> {
+        let kind = match kind {
+            CompKind::List => H::List,
+            CompKind::Set => H::Set,
+            CompKind::Dict => H::Dict,
+            CompKind::Gen => return fallback(span, "it uses a generator expression (compiled only as the one argument of `list`, `tuple`, `sorted` or `\"…\".join`)"),
+        };
+        let mut map: Vec<(String, String)> = vec![];
+        let mut gens = vec![];
+        for (i, g) in generators.iter().enumerate() {
+            let iter = if i == 0 { g.iter.clone() } else { rename(&g.iter, &map) };
+            let iter = self.object_expr_of(&iter)?;
+            let ExprKind::Name(n) = &g.target.kind else {
+                return fallback(&g.target.span, "a comprehension's target is not one name");
+            };
+            // A name no Python identifier can be: the comprehension's own.
+            let hidden = format!("{n}<comprehension {}>", span.start);
+            map.push((n.clone(), hidden.clone()));
+            self.local_names.insert(hidden.clone());
+            let (target, _) = self.assign_to(&hidden, konst(hir::ObjConst::None), &g.target.span)?;
+            let mut conds = vec![];
+            for c in &g.ifs {
+                conds.push(self.cond(&rename(c, &map))?);
+            }
+            gens.push(CompFor { target, iter, conds });
+        }
+        let elt = self.object_expr_of(&rename(elt, &map))?;
+        let value = match value {
+            Some(v) => Some(self.object_expr_of(&rename(v, &map))?),
+            None => None,
+        };
+        Ok(hir::Expr { kind: hir::ExprKind::Comprehension(Box::new(Comprehension { kind, generators: gens, elt, value })), ty: Ty::Object })
+    }
+
+    /// `e` typed as an object (a C value boxed).
+    fn object_expr_of(&mut self, e: &Expr) -> R<hir::Expr> {
+        let v = self.expr(e)?;
+        match v.ty {
+            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => Ok(boxed(v)),
+            t => fallback(&e.span, format!("a comprehension holds {t}, which is not an object")),
+        }
+    }
+
+    /// `list(x for …)`, `tuple(…)`, `sorted(…, key=…)` or `"sep".join(…)`
+    /// of the builtin (not shadowed): the call with a list comprehension in
+    /// place of the generator expression (each of them makes a list of its
+    /// argument first), else `None`.
+    pub(super) fn genexpr_call(&self, e: &Expr) -> Option<Expr> {
+        let ExprKind::Call { func, args, keywords } = &e.kind else { return None };
+        let [arg @ Expr { kind: ExprKind::Comp { kind: CompKind::Gen, elt, value, generators }, .. }] = args.as_slice() else { return None };
+        let takes_a_list = match &func.kind {
+            ExprKind::Name(n) if !self.shadowed(n) => match n.as_str() {
+                "list" | "tuple" => keywords.is_empty(),
+                "sorted" => true,
+                _ => false,
+            },
+            ExprKind::Attribute { value, attr } => attr == "join" && matches!(value.kind, ExprKind::Str(_)) && keywords.is_empty(),
+            _ => false,
+        };
+        if !takes_a_list {
+            return None;
+        }
+        let list = Expr { kind: ExprKind::Comp { kind: CompKind::List, elt: elt.clone(), value: value.clone(), generators: generators.clone() }, span: arg.span.clone() };
+        Some(Expr { kind: ExprKind::Call { func: func.clone(), args: vec![list], keywords: keywords.clone() }, span: e.span.clone() })
+    }
+}
