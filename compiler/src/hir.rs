@@ -484,6 +484,11 @@ pub enum ExprKind {
     CCall { symbol: String, args: Vec<Expr> },
     /// A C variable a `.pxd` declares, read from its symbol.
     CGlobal(String),
+    /// The address of a C-ABI entry of the `@cfunc` `func` (a C function
+    /// pointer, typed `void*`): C code calls it as `ret (*)(params…)`; the
+    /// cfunc is `noexcept`, so an exception it raises is written as
+    /// unraisable under `name` (`module.func`) and the entry returns 0.
+    FuncAddr { func: FuncId, params: Vec<Ty>, ret: Ty, name: String },
     /// `min`/`max` of two or more operands of the result type.
     MinMax { is_max: bool, args: Vec<Expr> },
     Abs(Box<Expr>),
@@ -692,7 +697,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         }
         ExprKind::CCall { args, .. } => args.iter().for_each(|x| visit_expr(x, f)),
         ExprKind::Comprehension(c) => c.exprs().into_iter().for_each(|x| visit_expr(x, f)),
-        ExprKind::CGlobal(_) => {}
+        ExprKind::CGlobal(_) | ExprKind::FuncAddr { .. } => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr(x, f)),
@@ -734,7 +739,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
         }
         ExprKind::CCall { args, .. } => args.iter_mut().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::Comprehension(c) => c.exprs_mut().into_iter().for_each(|x| visit_expr_mut(x, f)),
-        ExprKind::CGlobal(_) => {}
+        ExprKind::CGlobal(_) | ExprKind::FuncAddr { .. } => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr_mut(x, f)),
@@ -1011,6 +1016,7 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
             format!("extern {symbol}({})", a.join(", "))
         }
         ExprKind::CGlobal(symbol) => format!("extern {symbol}"),
+        ExprKind::FuncAddr { func, name, .. } => format!("&centry f{}({name})", func.0),
         ExprKind::PtrLoad { ptr, index } => format!("{}[{}]", d(ptr), d(index)),
         ExprKind::PtrStore { ptr, index, value } => format!("{}[{}] = {}", d(ptr), d(index), d(value)),
         ExprKind::PtrOffset { ptr, offset, negate } => format!("({} {} {})", d(ptr), if *negate { "-" } else { "+" }, d(offset)),

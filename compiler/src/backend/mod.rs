@@ -76,6 +76,9 @@ pub(crate) struct Emitter {
     pub native: Vec<ClifFuncId>,
     /// The variant's `prange` team functions, by outlined body (`codegen::parallel`).
     pub teams: HashMap<FuncId, ClifFuncId>,
+    /// The variant's C-ABI entries of cfuncs used as C function pointers,
+    /// by native function (`codegen::extern_c`).
+    pub c_entries: HashMap<FuncId, ClifFuncId>,
     /// The variant's outlined helpers declared so far (`outlined`).
     outlined: Vec<(outlined::Outlined, ClifFuncId)>,
     pub listing_kind: Listing,
@@ -240,6 +243,7 @@ pub fn compile_with_shim(
         code: vec![],
         wrapper_mir: None,
         teams: HashMap::new(),
+        c_entries: HashMap::new(),
         constants: vec![],
         constant_slots: HashMap::new(),
         constant_table: None,
@@ -255,6 +259,7 @@ pub fn compile_with_shim(
         }
         em.native.clear();
         em.teams.clear();
+        em.c_entries.clear();
         for f in &module.functions {
             let sig = em.native_signature(f);
             let id = em

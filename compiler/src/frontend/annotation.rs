@@ -123,7 +123,13 @@ impl ModuleCx<'_> {
         if self.binding_of(base.0) != Some(Binding::CythonAttr("pointer".into())) {
             return Ok(None);
         }
-        match self.resolve_type(base.1)? {
+        // `cython.const[T]`: a pointer to const T (C's
+        // qualifier only restricts the C code, so it is dropped).
+        let pointee_expr = match &base.1.kind {
+            ExprKind::Subscript { value, index } if self.binding_of(value) == Some(Binding::CythonAttr("const".into())) => &**index,
+            _ => base.1,
+        };
+        match self.resolve_type(pointee_expr)? {
             // `void**`: what a pointer field of a struct in C memory is read through.
             Ty::Ptr(None) => Ok(Some(Ty::Ptr(Some(types::Elem::VoidPtr)))),
             Ty::Ptr(_) => fallback(&e.span, "pointers to typed pointers are not compiled natively yet (a `void**` is)"),

@@ -83,6 +83,11 @@ pub(crate) struct ModuleCx<'a> {
     pub module_names: HashSet<String>,
     pub star_import: bool,
     pub directives: Directives,
+    /// Top-level `def`s by name (the last one's), with what their
+    /// decorators make them: `Some("cfunc")`/`Some("ccall")`, `None` for a
+    /// plain `def` (so a function that stays Python can still be named in
+    /// an error: passed as a C function pointer).
+    pub top_defs: HashMap<String, (Option<&'static str>, u32)>,
 }
 
 /// A problem found while typing a function.
@@ -117,7 +122,19 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     ast.body.iter().for_each(|s| syntax::bound_names(s, &mut names));
     let module_names: HashSet<String> = names.into_iter().collect();
 
-    let cx = ModuleCx { src, bindings, module_names, star_import, directives };
+    let mut cx = ModuleCx { src, bindings, module_names, star_import, directives, top_defs: HashMap::new() };
+    for stmt in &ast.body {
+        if let StmtKind::FunctionDef(f) = &stmt.kind {
+            let kind = f.decorators.iter().find_map(|d| match cx.binding_of(d) {
+                Some(Binding::CythonAttr(n)) if n == "cfunc" => Some("cfunc"),
+                Some(Binding::CythonAttr(n)) if n == "ccall" => Some("ccall"),
+                _ => None,
+            });
+            let line = cx.line(&stmt.span);
+            cx.top_defs.insert(f.name.clone(), (kind, line));
+        }
+    }
+    let cx = cx;
 
     // Top-level defs are the candidates; a name defined twice keeps Python's last-one-wins.
     let mut defs: BTreeMap<String, Vec<(&syntax::FunctionDef, &Span)>> = BTreeMap::new();

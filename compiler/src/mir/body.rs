@@ -92,6 +92,9 @@ pub enum BodyOp {
     CCall { symbol: String, args: Vec<Local>, params: Vec<Ty>, ret: Ty },
     /// A C variable's value, read from its symbol.
     CGlobal { symbol: String, ty: Ty },
+    /// The address of the C-ABI entry of the native function `func` (see
+    /// `hir::ExprKind::FuncAddr`).
+    FuncAddr { func: FuncId, params: Vec<Ty>, ret: Ty, name: String },
     /// `ptr[index]` of a C pointer to `elem` (unchecked, as in C).
     /// `in_object`: the pointer is an extension type instance's memory
     /// (`ObjectData`): valid and aligned, so the access cannot trap.
@@ -299,7 +302,7 @@ impl BodyOp {
             Select { cond, a, b } => vec![*cond, *a, *b],
             Math { args, .. } => args.clone(),
             CCall { args, .. } => args.clone(),
-            CGlobal { .. } => vec![],
+            CGlobal { .. } | FuncAddr { .. } => vec![],
             PtrLoad { ptr, index, .. } | PtrOffset { ptr, index, .. } => vec![*ptr, *index],
             PtrStore { ptr, index, value, .. } => vec![*ptr, *index, *value],
             Call { args, limit, .. } => args.iter().copied().chain([*limit]).collect(),
@@ -341,7 +344,7 @@ impl BodyOp {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
-            CCall { .. } | CGlobal { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } | ObjectData { .. } => ErrorKind::Never,
+            CCall { .. } | CGlobal { .. } | FuncAddr { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } | ObjectData { .. } => ErrorKind::Never,
             Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
@@ -389,6 +392,7 @@ impl BodyOp {
             Math { op, args } => format!("{op:?}({})", list(args)),
             CCall { symbol, args, .. } => format!("extern {symbol}({})", list(args)),
             CGlobal { symbol, .. } => format!("extern {symbol}"),
+            FuncAddr { func, name, .. } => format!("centry f{}({name})", func.0),
             PtrLoad { ptr, index, in_object, .. } => format!("load {ptr}[{index}] ({})", if *in_object { "field" } else { "pointer" }),
             PtrStore { ptr, index, value, in_object, .. } => format!("store {ptr}[{index}] = {value} ({})", if *in_object { "field" } else { "pointer" }),
             PtrOffset { ptr, index, negate, .. } => format!("{ptr} {} {index} (pointer)", if *negate { "-" } else { "+" }),

@@ -29,6 +29,7 @@ import math as _math
 import sys as _sys
 # `_struct`, not `struct`: a compiled module runs this shim on import, and a
 # user's `struct.py` or `types.py` next to it must not break that.
+import _functools
 import _struct
 
 
@@ -1639,8 +1640,35 @@ def _memcpy(dst, src, n):
     return dst
 
 
+def _qsort(base, n, size, compar):
+    """C's qsort over the shim's pointers: the `n` elements of `size` bytes
+    at `base` put in the order `compar(a, b)` gives (negative: a first),
+    `a` and `b` pointers (of `base`'s type) to the elements compared.
+    Python's sort is stable; C's qsort need not be, so elements `compar`
+    calls equal may end in another order than in compiled code."""
+    n = _int(n)
+    if n <= 1:
+        return None
+    per = _elements(base, size)
+    if per < 1:
+        raise ValueError("qsort: an element of %d bytes is smaller than %r's items" % (_int(size), base))
+    items, off, ptype = base._items, base._off, base._type
+
+    def pointer(element):
+        q = _Pointer(ptype)
+        q._items = element
+        q._off = 0
+        return q
+
+    elements = [pointer(items[off + i * per:off + (i + 1) * per]) for i in _range(n)]
+    elements.sort(key=_functools.cmp_to_key(lambda a, b: _int(compar(a, b))))
+    items[off:off + n * per] = [v for q in elements for v in q._items]
+    return None
+
+
 _libc_stdlib_attrs = {"abs": _c_abs, "labs": _c_abs, "llabs": _c_abs,
-                      "malloc": _malloc, "calloc": _calloc, "realloc": _realloc, "free": _free}
+                      "malloc": _malloc, "calloc": _calloc, "realloc": _realloc, "free": _free,
+                      "qsort": _qsort}
 _libc_string_attrs = {"memset": _memset, "memcpy": _memcpy, "memmove": _memcpy}
 
 _libc_limits_attrs = {

@@ -22,6 +22,17 @@ fn ssize_t() -> Ty {
     crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int())
 }
 
+/// `t` as C spells it in a function pointer's signature.
+fn c_spelling(t: Ty) -> String {
+    match t {
+        Ty::Int(i) if !i.checked => i.cname.to_string(),
+        Ty::Float(64) => "double".into(),
+        Ty::Float(_) => "float".into(),
+        Ty::Void => "void".into(),
+        t => t.to_string(),
+    }
+}
+
 /// The C library functions called directly: parameters and result.
 fn libc_function(name: &str) -> Option<(&'static str, Vec<Ty>, Ty)> {
     let (void_p, size) = (Ty::Ptr(None), size_t());
@@ -218,6 +229,9 @@ impl Checker<'_, '_> {
     /// pointer, `address`, and the C library's memory functions.
     pub(super) fn pointer_call(&mut self, e: &Expr, name: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
         if let Some(f) = name.strip_prefix("cimports.libc.") {
+            if f == "stdlib.qsort" {
+                return self.qsort(e, args, keywords).map(Some);
+            }
             let Some((symbol, params, ret)) = libc_function(f) else {
                 return fallback(&e.span, format!("`libc.{f}` is not compiled natively"));
             };
@@ -278,5 +292,95 @@ impl Checker<'_, '_> {
             }
             _ => Ok(None),
         }
+    }
+
+    /// `qsort(base, n, size, compar)`: a direct call of the C library's,
+    /// `compar` a `@cfunc` passed as its C entry's address.
+    fn qsort(&mut self, e: &Expr, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        let ([base, n, size, compar], true) = (args, keywords.is_empty()) else {
+            return error(
+                Diagnostic::error(e.span.clone(), format!("`qsort` takes 4 arguments, got {}", args.len() + keywords.len()))
+                    .with_label("wrong arguments")
+                    .with_hint("qsort(base, count, cython.sizeof(element), comparator)"),
+            );
+        };
+        let b = self.expr(base)?;
+        if !matches!(b.ty, Ty::Ptr(_)) {
+            return error(Diagnostic::error(base.span.clone(), format!("`qsort` expects void* here, got {}", b.ty)).with_label("wrong type"));
+        }
+        let b = hir::Expr { kind: b.kind, ty: Ty::Ptr(None) };
+        let n = self.expr(n).and_then(|v| self.coerce(v, size_t(), &n.span, "qsort"))?;
+        let size = self.expr(size).and_then(|v| self.coerce(v, size_t(), &size.span, "qsort"))?;
+        let f = self.function_pointer(compar, "qsort", &[Ty::Ptr(None), Ty::Ptr(None)], Ty::Int(crate::types::C_INT))?;
+        Ok(hir::Expr { kind: H::CCall { symbol: "qsort".into(), args: vec![b, n, size, f] }, ty: Ty::Void })
+    }
+
+    /// `a` passed where the C function `callee` takes a function pointer
+    /// `int (*)(params…) noexcept nogil`: the name of a `@cfunc` of that
+    /// signature, declared `@cython.exceptval(check=False)` and
+    /// `@cython.nogil` as Cython requires; its C entry's address.
+    fn function_pointer(&mut self, a: &Expr, callee: &str, params: &[Ty], ret: Ty) -> R<hir::Expr> {
+        let wanted = format!("{} (*)({}) noexcept nogil", c_spelling(ret), params.iter().map(|t| if *t == Ty::Ptr(None) { "const void*".to_string() } else { c_spelling(*t) }).collect::<Vec<_>>().join(", "));
+        let spelled = "`@cython.cfunc`, `@cython.exceptval(check=False)`, `@cython.nogil`, and `def cmp(a: cython.pointer(cython.const[cython.void]), b: cython.pointer(cython.const[cython.void])) -> cython.int`";
+        let ExprKind::Name(name) = &a.kind else {
+            return fallback(&a.span, format!("it passes `{}` as a C function pointer (only a `@cython.cfunc`'s name is compiled)", self.cx.source_text(&a.span)));
+        };
+        let not_cfunc = |kind: Option<&str>, line: u32| {
+            let kind = if kind == Some("ccall") { "a `@cython.ccall` function" } else { "a Python function (`def`)" };
+            error(
+                Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) is {kind}: `{callee}` needs a C function pointer, {wanted}"))
+                    .with_label("not a cfunc")
+                    .with_hint(format!("only a `@cython.cfunc` has a C function's address; declare `{name}` with {spelled}")),
+            )
+        };
+        let id = match self.ids.get(name) {
+            Some(&id) if !self.local_names.contains(name) => id,
+            _ if self.local_names.contains(name) => {
+                return fallback(&a.span, format!("it passes the local `{name}` as a C function pointer (only a `@cython.cfunc`'s name is compiled)"))
+            }
+            _ => {
+                return match self.cx.top_defs.get(name) {
+                    Some(&(kind, line)) if kind != Some("cfunc") => not_cfunc(kind, line),
+                    _ => fallback(&a.span, format!("it passes `{name}` as a C function pointer, and `{name}` is not a compiled `@cython.cfunc`")),
+                }
+            }
+        };
+        let c = &self.set[id.0 as usize];
+        let line = c.line;
+        if c.exported {
+            return not_cfunc(c.ccall.then_some("ccall"), line);
+        }
+        let got: Vec<Ty> = c.params.iter().map(|p| p.ty).collect();
+        let got_ret = c.declared_ret;
+        if got != params || got_ret != Some(ret) {
+            let shown = c_spelling;
+            let sig = format!(
+                "{} ({})",
+                got_ret.map(shown).unwrap_or_else(|| "an undeclared type".into()),
+                got.iter().map(|t| shown(*t)).collect::<Vec<_>>().join(", ")
+            );
+            return error(
+                Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) has the signature {sig}, but `{callee}` needs {wanted}"))
+                    .with_label("wrong signature")
+                    .with_hint(format!("declare `{name}` with {spelled}; cast the pointers inside it")),
+            );
+        }
+        if !c.noexcept {
+            return error(
+                Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) can raise, but `{callee}` calls it from C, which cannot check for an exception"))
+                    .with_label(format!("`{callee}` needs {wanted}"))
+                    .with_hint(format!("decorate `{name}` with `@cython.exceptval(check=False)` (Cython's `noexcept`): an exception it raises is then printed as unraisable and it returns 0")),
+            );
+        }
+        if !c.nogil {
+            return error(
+                Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) needs the GIL, but `{callee}` takes a `nogil` function pointer"))
+                    .with_label(format!("`{callee}` needs {wanted}"))
+                    .with_hint(format!("decorate `{name}` with `@cython.nogil`, as Cython requires")),
+            );
+        }
+        let module = std::path::Path::new(&self.cx.src.display_path).file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+        let qualified = if module.is_empty() { name.clone() } else { format!("{module}.{name}") };
+        Ok(hir::Expr { kind: H::FuncAddr { func: id, params: params.to_vec(), ret, name: qualified }, ty: Ty::Ptr(None) })
     }
 }

@@ -33,6 +33,11 @@ pub(crate) struct Candidate<'a> {
     pub inline_hint: bool,
     /// `@cython.nogil`: callable inside `with cython.nogil:`.
     pub nogil: bool,
+    /// `@cython.exceptval(check=False)`: Cython's `noexcept`, what C code
+    /// calling it through a function pointer (`qsort`'s comparator) needs.
+    pub noexcept: bool,
+    /// `@cython.ccall`: visible to Python and C (a `def` is visible to Python only).
+    pub ccall: bool,
     pub directives: Directives,
     pub params: Vec<SigParam>,
     pub declared_ret: Option<Ty>,
@@ -71,6 +76,8 @@ impl<'a> Candidate<'a> {
             exported: true,
             inline_hint: false,
             nogil: false,
+            noexcept: false,
+            ccall: false,
             directives: cx.directives,
             params: vec![],
             declared_ret: None,
@@ -161,7 +168,10 @@ impl<'a> Candidate<'a> {
             "cfunc" | "ccall" | "inline" | "nogil" | "with_gil" | "final" if !called => {
                 match name.as_str() {
                     "cfunc" => self.exported = false,
-                    "ccall" => self.exported = true,
+                    "ccall" => {
+                        self.exported = true;
+                        self.ccall = true;
+                    }
                     "inline" => self.inline_hint = true,
                     "nogil" => self.nogil = true,
                     _ => {}
@@ -204,6 +214,9 @@ impl<'a> Candidate<'a> {
                 };
                 let kw_ok = kw.iter().all(|k| k.name.as_deref() == Some("check") && matches!(k.value.kind, ExprKind::Bool(_)));
                 if value_ok && kw_ok {
+                    // No value and `check=False`: no error return at all (`noexcept`).
+                    let unchecked = kw.iter().any(|k| matches!(k.value.kind, ExprKind::Bool(false)));
+                    self.noexcept = args.is_empty() && unchecked;
                     Ok(())
                 } else {
                     fallback(&d.span, "`cython.exceptval` with arguments other than a number literal and `check=True|False`")

@@ -788,6 +788,9 @@ impl BodyBuilder<'_, '_> {
                 self.value(rt, BodyOp::CCall { symbol: symbol.clone(), args: vals, params, ret: ty })
             }
             ExprKind::CGlobal(symbol) => self.value(ty, BodyOp::CGlobal { symbol: symbol.clone(), ty }),
+            ExprKind::FuncAddr { func, params, ret, name } => {
+                self.value(ty, BodyOp::FuncAddr { func: *func, params: params.clone(), ret: *ret, name: name.clone() })
+            }
             ExprKind::PtrLoad { ptr, index } => {
                 let p = self.expr(ptr)?;
                 let i = self.expr(index)?;
