@@ -144,6 +144,10 @@ pub enum OpKind {
     /// Calls the object `func` with `args` (vectorcall), the last
     /// `keywords` of them by the names in the tuple `kwnames`; a new reference.
     CallObject { func: Local, args: Vec<Local>, kwnames: Option<Local>, keywords: usize },
+    /// `args[0].name(*args[1:])` without a bound method object
+    /// (`PyObject_VectorcallMethod`), the last `keywords` arguments by the
+    /// names in `kwnames`; a new reference. `name` is a constant str.
+    CallMethod { name: Local, args: Vec<Local>, kwnames: Option<Local>, keywords: usize },
     /// The module global `name`, or the builtin, when the code runs; a new
     /// reference (NameError when neither is bound).
     LoadGlobal { name: String },
@@ -337,6 +341,7 @@ impl Op {
             StoreField { obj, value, .. } => vec![*obj, *value],
             SameObject { a, b } | ItemInPlace { obj: a, index: b } => vec![*a, *b],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
+            CallMethod { name, args, kwnames, .. } => std::iter::once(*name).chain(args.iter().copied()).chain(*kwnames).collect(),
         }
     }
 
@@ -354,7 +359,7 @@ impl Op {
     pub fn error_kind(&self) -> ErrorKind {
         use OpKind::*;
         match &self.kind {
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } => ErrorKind::Null,
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } => ErrorKind::Null,
             LeaveCompiledCode => ErrorKind::Always,
             Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } | IterStart { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
@@ -383,7 +388,7 @@ impl Op {
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } | IterNext { .. } if k == 0 => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
             | LoadField { .. } => {
                 (RefKind::New, None)
             }

@@ -124,6 +124,8 @@ fn op(op: &Op) -> String {
         SameObject { a, b } => format!("{a} is {b}"),
         CallObject { func, args, kwnames: None, .. } => format!("call_object {func}({})", list(args)),
         CallObject { func, args, kwnames: Some(k), .. } => format!("call_object {func}({}; kwnames {k})", list(args)),
+        CallMethod { name, args, kwnames: None, .. } => format!("call_method {name}({})", list(args)),
+        CallMethod { name, args, kwnames: Some(k), .. } => format!("call_method {name}({}; kwnames {k})", list(args)),
         LoadGlobal { name } => format!("global '{name}'"),
         ItemInPlace { obj, index } => format!("item_in_place {obj}[{index}]"),
         IterNext { iter } => format!("iter_next {iter}"),

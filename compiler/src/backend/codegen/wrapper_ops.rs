@@ -221,6 +221,15 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             };
             result = Some(super::object::call_object(g.cx(), f, &args, kwnames)?);
         }
+        CallMethod { name, args, kwnames, keywords } => {
+            let n = g.get(*name)?;
+            let args = gets(g, args)?;
+            let kwnames = match kwnames {
+                Some(k) => Some((g.get(*k)?, *keywords)),
+                None => None,
+            };
+            result = Some(super::object::call_method(g.cx(), n, &args, kwnames)?);
+        }
         LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
         LoadField { obj, offset } => {
             let o = g.get(*obj)?;

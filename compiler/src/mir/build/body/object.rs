@@ -9,7 +9,8 @@
 //! ordinary primitive call: an object with a C int or a small int constant
 //! (`SmallInt`, `SmallIntArith`), `for` over an exact list or tuple by index
 //! (`IterStart`, `SeqLen`, `SeqItem`), an item by a C index in place
-//! (`ItemInPlace`).
+//! (`ItemInPlace`); a method call `o.m(args)` makes no bound method
+//! (`CallMethod`).
 
 use super::{BodyBuilder, B};
 use crate::hir::{CmpOp, Const, Expr, ExprKind, LocalId, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Stmt};
@@ -76,6 +77,30 @@ fn int_side(e: &Expr) -> bool {
         ExprKind::ObjConst(ObjConst::Int(c)) => c.unsigned_abs() <= i32::MAX as u128,
         ExprKind::Convert(x) => e.ty == Ty::Object && matches!(x.ty, Ty::Int(t) if t.bits <= 32),
         _ => false,
+    }
+}
+
+/// Whether evaluating `e` can neither run Python code nor raise (but for
+/// an unassigned local's UnboundLocalError): a constant, a local, a C
+/// value boxed.
+fn quiet(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::ObjConst(_) | ExprKind::Const(_) | ExprKind::Local(_) => true,
+        ExprKind::Convert(x) => x.ty != Ty::Object && quiet(x),
+        _ => false,
+    }
+}
+
+/// `o.m(args)` whose arguments are `quiet`: the method's name and the
+/// receiver `o`, for a call without a bound method object
+/// (`OpKind::CallMethod`). The method is looked up after the arguments
+/// are evaluated, where Python looks it up before: only arguments whose
+/// evaluation nothing can observe keep the order unobservable.
+fn method_call(operands: &[Expr]) -> Option<(&str, &Expr)> {
+    let (f, args) = operands.split_first()?;
+    match &f.kind {
+        ExprKind::ObjOp { op: ObjOp::GetAttr(name), operands } if operands.len() == 1 && args.iter().all(quiet) => Some((name.as_str(), &operands[0])),
+        _ => None,
     }
 }
 
@@ -159,6 +184,21 @@ impl BodyBuilder<'_, '_> {
                 let vi = self.expr(item)?;
                 let vc = self.expr(container)?;
                 self.truth_of_status(&p::PY_SEQUENCE_CONTAINS, vec![vc, vi])
+            }
+            ExprKind::ObjOp { op: ObjOp::Call { keywords }, operands } if method_call(operands).is_some() => {
+                let Some((name, receiver)) = method_call(operands) else {
+                    return Err("a method call without its receiver".into());
+                };
+                let mut args = vec![self.expr(receiver)?];
+                for x in &operands[1..] {
+                    args.push(self.expr(x)?);
+                }
+                let name = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.to_string())));
+                let kwnames = match keywords.is_empty() {
+                    true => None,
+                    false => Some(self.b.value(obj, OpKind::LoadConst(ObjConst::Names(keywords.clone())))),
+                };
+                self.b.value(obj, OpKind::CallMethod { name, args, kwnames, keywords: keywords.len() })
             }
             ExprKind::ObjOp { op, operands } => {
                 let mut vals = vec![];
