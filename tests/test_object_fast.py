@@ -290,7 +290,7 @@ class Raising:
 RECEIVERS = [Plain(1), Sub(2), Attrs(), Dyn(), Slotted(), WithCallable(), Raising(), 3, "ab", [1], None, Plain]
 CALL_NAMES = ["call_m", "call_m_kw", "call_none", "call_many", "call_cm", "call_sm", "call_f", "call_dyn",
               "missing", "call_on_class", "order", "nested", "builtins_methods", "word_count", "get_scale",
-              "scaled_sum", "sorted_of", "read_many"]
+              "scaled_sum", "sorted_of", "read_many", "dict_get", "dict_get_default", "dict_set", "dict_count"]
 
 
 @pytest.mark.parametrize("name", CALL_NAMES)
@@ -394,7 +394,82 @@ def test_builtin_shadowed_by_a_global_later(c):
         assert mod.sorted_of([2, 1]) == [1, 2]
 
 
+class LoudDict(dict):
+    """A dict subclass whose own `get` and `__setitem__` the calls must use."""
+
+    def get(self, k, d=None):
+        return ("loud get", k, d)
+
+    def __setitem__(self, k, v):
+        dict.__setitem__(self, k, ("loud", v))
+
+
+class BadKey:
+    def __init__(self, h, eq_raises=False, hash_raises=False):
+        self.h, self.eq_raises, self.hash_raises = h, eq_raises, hash_raises
+
+    def __hash__(self):
+        if self.hash_raises:
+            raise ValueError("bad hash")
+        return self.h
+
+    def __eq__(self, other):
+        if other is self:
+            return True
+        if self.eq_raises:
+            raise RuntimeError("bad eq")
+        return False
+
+
+def dict_cases():
+    same = BadKey(1)
+    return [{}, {"a": 1, 2: None, (1, 2): "t", same: "same"}, LoudDict(a=1), [10, 20], "ab", 3, None, Plain()], same
+
+
+def test_dict_get_and_set(c):
+    dicts, same = dict_cases()
+    keys = ["a", "b", 2, (1, 2), (1, [2]), [1], same, BadKey(1), BadKey(1, eq_raises=True),
+            BadKey(5, hash_raises=True), 0, -1, 1.0, True]
+    c.assert_same("dict_get", [(d, k) for d in dicts for k in keys], exact=True)
+    c.assert_same("dict_get_default", [(d, k, dflt) for d in dicts for k in keys for dflt in (0, None, "x")],
+                  exact=True)
+    for d in dicts + [LoudDict()]:
+        for k in keys:
+            a, b = copy.copy(d), copy.copy(d)
+            pr, nr = [call_outcome(f, (x, k, 7)) for f, x in ((c.py.dict_set, a), (c.native.dict_set, b))]
+            assert same_contents(pr, nr) and same_contents(a, b), (d, k, pr, nr)
+    c.assert_same("dict_count", [({}, "abcab"), ({"a": 5}, ["a", "b", "a"]), (LoudDict(), "ab"), ({}, [[1]]),
+                                 ({"a": "s"}, "a"), ([0, 1], [0, 1, 1]), ({}, [BadKey(3, hash_raises=True)])],
+                  exact=True)
+
+
+def same_contents(a, b):
+    """`a == b` where keys compare by identity first (a key whose `__eq__`
+    raises is the same object in both)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        a, b = list(a.items()), list(b.items())
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(x is y or same_contents(x, y) for x, y in zip(a, b))
+    if isinstance(a, Plain):
+        return type(a) is type(b) and vars(a) == vars(b)
+    return type(a) is type(b) and a == b
+
+
+def call_outcome(f, args):
+    try:
+        return ("ok", f(*args))
+    except Exception as e:  # noqa: BLE001 - the exception is what is compared
+        return ("raised", type(e), str(e))
+
+
 @pytest.mark.parametrize("name, args", [
+    ("dict_get", ({"a": 1}, "a")), ("dict_get", ({"a": 1}, "b")), ("dict_get", ({}, [1])),
+    ("dict_get", (LoudDict(), "a")), ("dict_get", ([1], 0)), ("dict_get_default", ({"a": 1}, "b", "dflt")),
+    ("dict_get_default", ({"a": 1}, "a", "dflt")), ("dict_get_default", ({1: 2}, BadKey(1, eq_raises=True), 0)),
+    # Containers that already hold what is stored: the arguments' counts stay.
+    ("dict_set", ({"k": "v"}, "k", "v")), ("dict_set", ({}, [1], "v")), ("dict_set", (["v"], 0, "v")),
+    ("dict_set", (LoudDict(k=("loud", "v")), "k", "v")), ("dict_set", (3, "k", "v")), ("dict_count", (dict.fromkeys("abc", 0), "abcab")),
+    ("dict_count", ({}, [[1]])),
     ("call_m", (Plain(1), "x")), ("call_m", (Attrs(), 1)), ("call_m", (3, 1)), ("call_m", (Raising(), 1)),
     ("call_m_kw", (Plain(), 1, 2)), ("call_m_kw", (Dyn(), 1, 2)), ("call_many", (Sub(), 2, 0.5)),
     ("call_cm", (Plain(), 1)), ("call_sm", (Sub(), 1)), ("call_f", (Attrs(),)), ("call_f", (WithCallable(),)),

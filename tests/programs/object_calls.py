@@ -131,3 +131,25 @@ def read_many(n: cython.int):
     for i in range(n):
         out.append((SCALE, sorted([i, -i])))
     return out
+
+
+# Exact dicts: get and item assignment.
+
+
+def dict_get(d, k):
+    return d.get(k)
+
+
+def dict_get_default(d, k, dflt):
+    return d.get(k, dflt)
+
+
+def dict_set(d, k, v):
+    d[k] = v
+    return d
+
+
+def dict_count(d, keys):
+    for k in keys:
+        d[k] = d.get(k, 0) + 1
+    return d

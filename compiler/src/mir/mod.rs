@@ -148,6 +148,13 @@ pub enum OpKind {
     /// (`PyObject_VectorcallMethod`), the last `keywords` arguments by the
     /// names in `kwnames`; a new reference. `name` is a constant str.
     CallMethod { name: Local, args: Vec<Local>, kwnames: Option<Local>, keywords: usize },
+    /// Whether `obj` is an exact dict (no subclass: its methods and items
+    /// are dict's own).
+    IsExactDict { obj: Local },
+    /// `dict[key]` of an exact dict (`PyDict_GetItemWithError`): the value,
+    /// borrowed from the dict, and whether it is there (else NULL); fails
+    /// when hashing or comparing the key raised.
+    DictItem { dict: Local, key: Local },
     /// The module global `name`, or the builtin, when the code runs; a new
     /// reference (NameError when neither is bound).
     LoadGlobal { name: String },
@@ -333,7 +340,8 @@ impl Op {
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } => vec![],
             IterNext { iter } => vec![*iter],
-            SmallInt { obj } | IterStart { obj } => vec![*obj],
+            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } => vec![*obj],
+            DictItem { dict, key } => vec![*dict, *key],
             SeqLen { seq } => vec![*seq],
             SeqItem { seq, index } => vec![*seq, *index],
             SmallIntArith { a, b, .. } => vec![*a, *b],
@@ -361,7 +369,7 @@ impl Op {
         match &self.kind {
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } => ErrorKind::Null,
             LeaveCompiledCode => ErrorKind::Always,
-            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } | IterStart { .. } => ErrorKind::Flag,
+            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } | IterStart { .. } | DictItem { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
                 if frame.is_some() {
                     ErrorKind::Flag
@@ -372,7 +380,7 @@ impl Op {
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
             | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
-            | LoadField { .. } | StoreField { .. } => {
+            | IsExactDict { .. } | LoadField { .. } | StoreField { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),
@@ -394,7 +402,7 @@ impl Op {
             }
             ReadVar { var } | Borrow { var } => (RefKind::Borrowed, Some(*var)),
             IterStart { .. } => (RefKind::New, None),
-            SeqItem { seq: from, .. } | ItemInPlace { obj: from, .. } => (RefKind::Borrowed, Some(*from)),
+            SeqItem { seq: from, .. } | ItemInPlace { obj: from, .. } | DictItem { dict: from, .. } => (RefKind::Borrowed, Some(*from)),
             CallC { prim, .. } => (prim.result, None),
             // A native function returning an object returns a new reference.
             CallNative { .. } | Body(body::BodyOp::Call { .. }) => (RefKind::New, None),

@@ -129,6 +129,8 @@ fn op(op: &Op) -> String {
         LoadGlobal { name } => format!("global '{name}'"),
         ItemInPlace { obj, index } => format!("item_in_place {obj}[{index}]"),
         IterNext { iter } => format!("iter_next {iter}"),
+        IsExactDict { obj } => format!("is_exact_dict {obj}"),
+        DictItem { dict, key } => format!("dict_item {dict}[{key}]"),
         SmallInt { obj } => format!("small_int {obj}"),
         IterStart { obj } => format!("iter_start {obj}"),
         SeqLen { seq } => format!("seq_len {seq}"),

@@ -353,6 +353,22 @@ pub(super) fn seq_item(cx: &mut FnCx, seq: Value, index: Value) -> R<Value> {
     Ok(cx.b.ins().load(p, flags(), at, 0))
 }
 
+/// `dict[key]` of an exact dict, borrowed (NULL when it is not there),
+/// and whether it is there; to `err` when the lookup raised.
+pub(super) fn dict_item(cx: &mut FnCx, dict: Value, key: Value, err: ir::Block) -> R<(Value, Value)> {
+    let item = cx.call_prim(&prim::PY_DICT_GET_ITEM_WITH_ERROR, &[dict, key])?[0];
+    let missing = cx.is_null(item);
+    let (check, join) = (cx.b.create_block(), cx.b.create_block());
+    cx.b.ins().brif(missing, check, &[], join, &[]);
+    cx.b.switch_to_block(check);
+    let raised = cx.call_prim(&prim::PY_ERR_OCCURRED, &[])?[0];
+    let raised = cx.b.ins().icmp_imm_u(IntCC::NotEqual, raised, 0);
+    cx.b.ins().brif(raised, err, &[], join, &[]);
+    cx.b.switch_to_block(join);
+    let found = cx.b.ins().icmp_imm_u(IntCC::NotEqual, item, 0);
+    Ok((item, found))
+}
+
 /// The iterator's next item (NULL at its end) and whether it ended; to
 /// `err` when it raised.
 pub(super) fn iter_next(cx: &mut FnCx, iter: Value, err: ir::Block) -> R<(Value, Value)> {
