@@ -290,7 +290,7 @@ class Raising:
 RECEIVERS = [Plain(1), Sub(2), Attrs(), Dyn(), Slotted(), WithCallable(), Raising(), 3, "ab", [1], None, Plain]
 CALL_NAMES = ["call_m", "call_m_kw", "call_none", "call_many", "call_cm", "call_sm", "call_f", "call_dyn",
               "missing", "call_on_class", "order", "nested", "builtins_methods", "word_count", "get_scale",
-              "scaled_sum", "sorted_of", "read_many", "dict_get", "dict_get_default", "dict_set", "dict_count"]
+              "scaled_sum", "sorted_of", "read_many", "dict_get", "dict_get_default", "dict_set", "dict_count", "dict_get_c"]
 
 
 @pytest.mark.parametrize("name", CALL_NAMES)
@@ -438,6 +438,8 @@ def test_dict_get_and_set(c):
             a, b = copy.copy(d), copy.copy(d)
             pr, nr = [call_outcome(f, (x, k, 7)) for f, x in ((c.py.dict_set, a), (c.native.dict_set, b))]
             assert same_contents(pr, nr) and same_contents(a, b), (d, k, pr, nr)
+    c.assert_same("dict_get_c", [(d, k, n) for d in dicts for k in ("a", 2, [1]) for n in (0, 5000, -2 ** 31)],
+                  exact=True)
     c.assert_same("dict_count", [({}, "abcab"), ({"a": 5}, ["a", "b", "a"]), (LoudDict(), "ab"), ({}, [[1]]),
                                  ({"a": "s"}, "a"), ([0, 1], [0, 1, 1]), ({}, [BadKey(3, hash_raises=True)])],
                   exact=True)
@@ -469,7 +471,8 @@ def call_outcome(f, args):
     # Containers that already hold what is stored: the arguments' counts stay.
     ("dict_set", ({"k": "v"}, "k", "v")), ("dict_set", ({}, [1], "v")), ("dict_set", (["v"], 0, "v")),
     ("dict_set", (LoudDict(k=("loud", "v")), "k", "v")), ("dict_set", (3, "k", "v")), ("dict_count", (dict.fromkeys("abc", 0), "abcab")),
-    ("dict_count", ({}, [[1]])),
+    ("dict_count", ({}, [[1]])), ("dict_get_c", ({"a": 1}, "a", 5000)), ("dict_get_c", ({"a": 1}, "b", 5000)),
+    ("dict_get_c", (LoudDict(), "b", 5000)), ("dict_get_c", ({}, [1], 5000)), ("dict_get_c", (3, "b", 5000)),
     ("call_m", (Plain(1), "x")), ("call_m", (Attrs(), 1)), ("call_m", (3, 1)), ("call_m", (Raising(), 1)),
     ("call_m_kw", (Plain(), 1, 2)), ("call_m_kw", (Dyn(), 1, 2)), ("call_many", (Sub(), 2, 0.5)),
     ("call_cm", (Plain(), 1)), ("call_sm", (Sub(), 1)), ("call_f", (Attrs(),)), ("call_f", (WithCallable(),)),

@@ -153,3 +153,8 @@ def dict_count(d, keys):
     for k in keys:
         d[k] = d.get(k, 0) + 1
     return d
+
+
+def dict_get_c(d, k, n: cython.int):
+    # The default a new reference (a boxed C int): used on one path only.
+    return d.get(k, n)
