@@ -1,10 +1,13 @@
-"""The int fast paths on objects (issue 12): an object compared with, or
+"""The fast paths on objects (issue 12): an object compared with, or
 added to, subtracted from, multiplied, floor-divided or taken modulo a C
 int or an int constant. An exact one-digit int is computed in registers;
 everything else (big ints, bools, int subclasses, floats, NaN, objects
 whose comparisons return non-bools, zero divisors) goes through the C-API,
 so results, exception types and messages are CPython's exactly; no leak on
-either path."""
+either path. Method calls without a bound method object (builtins, Python
+classes, callable attributes, class- and staticmethods, `__getattr__`,
+missing methods) and cached global and builtin lookups (rebound, deleted,
+shadowed later), against the same source run as Python."""
 
 import copy
 import sys
@@ -208,5 +211,281 @@ def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
     own = [a for a in args if not (a is None or type(a) is int and -5 <= a <= 256)]
     refs = [sys.getrefcount(a) for a in own]
     grown = growth(lambda: attempt(f, *args))
+    assert grown < N // 10, "%s: %d blocks more after %d calls" % (name, grown, N)
+    assert [sys.getrefcount(a) for a in own] == refs
+
+
+# Method calls without a bound method object, cached global lookups.
+
+@pytest.fixture(scope="module")
+def c(pyc):
+    return pyc.pair("object_calls")
+
+
+def free(*args, **kw):
+    return ("free", args, sorted(kw.items()))
+
+
+class Plain:
+    def __init__(self, k=0):
+        self.k = k
+
+    def m(self, a=None, b=10, *rest):
+        return ("m", self.k, a, b, rest)
+
+    @classmethod
+    def cm(cls, a):
+        return ("cm", cls.__name__, a)
+
+    @staticmethod
+    def sm(a, b=2):
+        return ("sm", a, b)
+
+
+class Sub(Plain):
+    def m(self, a=None, b=20, *rest):
+        return ("sub", super().m(a, b, *rest))
+
+
+class Attrs:
+    """Callable attributes of the instance: called without the instance."""
+
+    def __init__(self):
+        self.m = lambda *a, **k: ("lam", a, sorted(k.items()))
+        self.f = free
+        self.cm = abs
+        self.sm = len
+
+
+class Dyn:
+    def __getattr__(self, name):
+        if name.startswith("x") or name == "m":
+            return lambda *a, **k: ("dyn", name, a, sorted(k.items()))
+        raise AttributeError("Dyn has no %s" % name)
+
+
+class Slotted:
+    __slots__ = ("m",)
+
+    def __init__(self):
+        self.m = free
+
+
+class CallableObj:
+    def __call__(self, *a, **k):
+        return ("called", a, sorted(k.items()))
+
+
+class WithCallable:
+    m = CallableObj()
+    f = staticmethod(free)
+
+
+class Raising:
+    @property
+    def m(self):
+        raise KeyError("from property")
+
+
+RECEIVERS = [Plain(1), Sub(2), Attrs(), Dyn(), Slotted(), WithCallable(), Raising(), 3, "ab", [1], None, Plain]
+CALL_NAMES = ["call_m", "call_m_kw", "call_none", "call_many", "call_cm", "call_sm", "call_f", "call_dyn",
+              "missing", "call_on_class", "order", "nested", "builtins_methods", "word_count", "get_scale",
+              "scaled_sum", "sorted_of", "read_many", "dict_get", "dict_get_default", "dict_set", "dict_count", "dict_get_c"]
+
+
+@pytest.mark.parametrize("name", CALL_NAMES)
+def test_calls_native(c, name):
+    c.assert_native(name)
+
+
+def test_method_calls(c):
+    c.assert_same("call_m", [(o, a) for o in RECEIVERS for a in (0, "x", None)], exact=True)
+    c.assert_same("call_m_kw", [(o, 1, b) for o in RECEIVERS for b in (2, None)], exact=True)
+    c.assert_same("call_none", [(o,) for o in RECEIVERS + [[3, 1]]], exact=True)
+    c.assert_same("call_many", [(o, n, x) for o in RECEIVERS for n, x in ((0, 0.5), (-3, float("nan")))],
+                  exact=True)
+    c.assert_same("call_cm", [(o, 7) for o in RECEIVERS], exact=True)
+    c.assert_same("call_sm", [(o, 7) for o in RECEIVERS], exact=True)
+    c.assert_same("call_f", [(o,) for o in RECEIVERS], exact=True)
+    c.assert_same("call_dyn", [(o, 4) for o in RECEIVERS], exact=True)
+    c.assert_same("call_on_class", [(cls, o, 5) for cls in (Plain, Sub) for o in (Plain(3), Sub(4), 1)],
+                  exact=True)
+    c.assert_same("nested", [(o, 1) for o in RECEIVERS], exact=True)
+    c.assert_same("builtins_methods", [("a b  ab a", " "), ("", ","), ("abc,a,,b", ","), ("x", "")], exact=True)
+    text = "the cat and the dog and the bird " * 5
+    c.assert_same("word_count", [(text,), ("",), ("one",), (3,)], exact=True)
+
+
+def test_missing_method_message(c):
+    for o, msg in [(3, "'int' object has no attribute 'nope'"), (Plain(), "'Plain' object has no attribute 'nope'"),
+                   (Dyn(), "Dyn has no nope"), (None, "'NoneType' object has no attribute 'nope'")]:
+        for f in (c.py.missing, c.native.missing):
+            with pytest.raises(AttributeError) as e:
+                f(o, 1)
+            assert str(e.value) == msg
+    with pytest.raises(KeyError, match="from property"):
+        c.native.call_m(Raising(), 1)
+
+
+def test_method_looked_up_before_arguments(c):
+    for f in (c.py.order, c.native.order):
+        log = []
+        with pytest.raises(AttributeError):
+            f(3, log)
+        assert log == []
+        log = []
+        assert f(Plain(1), log) == ("m", 1, None, 10, ())
+        assert log == ["arg"]
+
+
+def test_global_rebound_between_calls_and_inside_a_loop(c):
+    for mod in (c.py, c.native):
+        mod.set_scale(3)
+        assert mod.get_scale() == 3
+        mod.set_scale("s")
+        assert mod.get_scale() == "s"
+        mod.SCALE = 4  # from outside, through the module's dict
+        assert mod.get_scale() == 4
+        mod.set_scale(3)
+    c.assert_same("scaled_sum", [(0,), (1,), (2,), (5,)], exact=True)
+    for mod in (c.py, c.native):
+        mod.set_scale(3)
+    assert c.native.scaled_sum(4) == c.py.scaled_sum(4) == 3 + 3 + 30 + 30
+    assert c.native.get_scale() == c.py.get_scale() == 30
+    for mod in (c.py, c.native):
+        mod.set_scale(3)
+
+
+def test_global_deleted_and_restored(c):
+    for mod in (c.py, c.native):
+        mod.set_scale(3)
+        assert mod.get_scale() == 3
+        mod.del_scale()
+        with pytest.raises(NameError, match="^name 'SCALE' is not defined$"):
+            mod.get_scale()
+        with pytest.raises(NameError, match="^name 'SCALE' is not defined$"):
+            mod.scaled_sum(2)
+        mod.set_scale(5)
+        assert mod.get_scale() == 5
+        assert mod.scaled_sum(1) == 5
+        mod.set_scale(3)
+
+
+def test_builtin_shadowed_by_a_global_later(c):
+    import builtins
+    for mod in (c.py, c.native):
+        assert mod.sorted_of([3, 1]) == [1, 3]
+        mod.shadow_sorted(True)
+        assert mod.sorted_of([3, 1]) == ["shadowed", [3, 1]]
+        assert mod.read_many(2) == [(3, ["shadowed", [0, 0]]), (3, ["shadowed", [1, -1]])]
+        mod.shadow_sorted(False)
+        assert mod.sorted_of([3, 1]) == [1, 3]
+        assert mod.read_many(2) == [(3, [0, 0]), (3, [-1, 1])]
+        # The builtins dict itself changed: seen too.
+        saved = builtins.sorted
+        try:
+            builtins.sorted = lambda x: "patched"
+            assert mod.sorted_of([2, 1]) == "patched"
+            del builtins.sorted
+            with pytest.raises(NameError, match="^name 'sorted' is not defined$"):
+                mod.sorted_of([2, 1])
+        finally:
+            builtins.sorted = saved
+        assert mod.sorted_of([2, 1]) == [1, 2]
+
+
+class LoudDict(dict):
+    """A dict subclass whose own `get` and `__setitem__` the calls must use."""
+
+    def get(self, k, d=None):
+        return ("loud get", k, d)
+
+    def __setitem__(self, k, v):
+        dict.__setitem__(self, k, ("loud", v))
+
+
+class BadKey:
+    def __init__(self, h, eq_raises=False, hash_raises=False):
+        self.h, self.eq_raises, self.hash_raises = h, eq_raises, hash_raises
+
+    def __hash__(self):
+        if self.hash_raises:
+            raise ValueError("bad hash")
+        return self.h
+
+    def __eq__(self, other):
+        if other is self:
+            return True
+        if self.eq_raises:
+            raise RuntimeError("bad eq")
+        return False
+
+
+def dict_cases():
+    same = BadKey(1)
+    return [{}, {"a": 1, 2: None, (1, 2): "t", same: "same"}, LoudDict(a=1), [10, 20], "ab", 3, None, Plain()], same
+
+
+def test_dict_get_and_set(c):
+    dicts, same = dict_cases()
+    keys = ["a", "b", 2, (1, 2), (1, [2]), [1], same, BadKey(1), BadKey(1, eq_raises=True),
+            BadKey(5, hash_raises=True), 0, -1, 1.0, True]
+    c.assert_same("dict_get", [(d, k) for d in dicts for k in keys], exact=True)
+    c.assert_same("dict_get_default", [(d, k, dflt) for d in dicts for k in keys for dflt in (0, None, "x")],
+                  exact=True)
+    for d in dicts + [LoudDict()]:
+        for k in keys:
+            a, b = copy.copy(d), copy.copy(d)
+            pr, nr = [call_outcome(f, (x, k, 7)) for f, x in ((c.py.dict_set, a), (c.native.dict_set, b))]
+            assert same_contents(pr, nr) and same_contents(a, b), (d, k, pr, nr)
+    c.assert_same("dict_get_c", [(d, k, n) for d in dicts for k in ("a", 2, [1]) for n in (0, 5000, -2 ** 31)],
+                  exact=True)
+    c.assert_same("dict_count", [({}, "abcab"), ({"a": 5}, ["a", "b", "a"]), (LoudDict(), "ab"), ({}, [[1]]),
+                                 ({"a": "s"}, "a"), ([0, 1], [0, 1, 1]), ({}, [BadKey(3, hash_raises=True)])],
+                  exact=True)
+
+
+def same_contents(a, b):
+    """`a == b` where keys compare by identity first (a key whose `__eq__`
+    raises is the same object in both)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        a, b = list(a.items()), list(b.items())
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(x is y or same_contents(x, y) for x, y in zip(a, b))
+    if isinstance(a, Plain):
+        return type(a) is type(b) and vars(a) == vars(b)
+    return type(a) is type(b) and a == b
+
+
+def call_outcome(f, args):
+    try:
+        return ("ok", f(*args))
+    except Exception as e:  # noqa: BLE001 - the exception is what is compared
+        return ("raised", type(e), str(e))
+
+
+@pytest.mark.parametrize("name, args", [
+    ("dict_get", ({"a": 1}, "a")), ("dict_get", ({"a": 1}, "b")), ("dict_get", ({}, [1])),
+    ("dict_get", (LoudDict(), "a")), ("dict_get", ([1], 0)), ("dict_get_default", ({"a": 1}, "b", "dflt")),
+    ("dict_get_default", ({"a": 1}, "a", "dflt")), ("dict_get_default", ({1: 2}, BadKey(1, eq_raises=True), 0)),
+    # Containers that already hold what is stored: the arguments' counts stay.
+    ("dict_set", ({"k": "v"}, "k", "v")), ("dict_set", ({}, [1], "v")), ("dict_set", (["v"], 0, "v")),
+    ("dict_set", (LoudDict(k=("loud", "v")), "k", "v")), ("dict_set", (3, "k", "v")), ("dict_count", (dict.fromkeys("abc", 0), "abcab")),
+    ("dict_count", ({}, [[1]])), ("dict_get_c", ({"a": 1}, "a", 5000)), ("dict_get_c", ({"a": 1}, "b", 5000)),
+    ("dict_get_c", (LoudDict(), "b", 5000)), ("dict_get_c", ({}, [1], 5000)), ("dict_get_c", (3, "b", 5000)),
+    ("call_m", (Plain(1), "x")), ("call_m", (Attrs(), 1)), ("call_m", (3, 1)), ("call_m", (Raising(), 1)),
+    ("call_m_kw", (Plain(), 1, 2)), ("call_m_kw", (Dyn(), 1, 2)), ("call_many", (Sub(), 2, 0.5)),
+    ("call_cm", (Plain(), 1)), ("call_sm", (Sub(), 1)), ("call_f", (Attrs(),)), ("call_f", (WithCallable(),)),
+    ("call_dyn", (Dyn(), 2)), ("missing", (Plain(), 2)), ("missing", (Dyn(), 2)), ("order", (3, [])),
+    ("nested", (Plain(), 1)), ("builtins_methods", ("a b c a", " ")), ("word_count", ("a b a c " * 10,)),
+    ("word_count", (3,)), ("get_scale", ()), ("scaled_sum", (3,)), ("sorted_of", ([3, 2, 1],)),
+    ("read_many", (3,)),
+])
+def test_calls_no_leak_and_arguments_keep_their_refcounts(c, name, args):
+    c.native.set_scale(3)
+    f = getattr(c.native, name)
+    own = [a for a in args if not (a is None or type(a) is int and -5 <= a <= 256)]
+    refs = [sys.getrefcount(a) for a in own]
+    grown = growth(lambda: (attempt(f, *args), c.native.set_scale(3)))
     assert grown < N // 10, "%s: %d blocks more after %d calls" % (name, grown, N)
     assert [sys.getrefcount(a) for a in own] == refs

@@ -108,7 +108,16 @@ pub(crate) struct Emitter {
     /// Where the exec slot keeps the module's dict for global lookups,
     /// declared on first use.
     pub module_dict: Option<DataId>,
+    /// The global lookups' caches (`codegen::object::load_global`), four
+    /// words a site, declared on first use; and how many sites took one.
+    pub global_cache: Option<DataId>,
+    pub global_cache_sites: usize,
 }
+
+/// A global lookup cache's size: the module dict's version tag and the
+/// value found there (NULL: not there), the builtins dict's version tag and
+/// the value found there (`codegen::object::load_global`).
+pub const GLOBAL_CACHE_BYTES: usize = 32;
 
 /// Stack of each code generation thread (reserved, not committed, until used).
 const CODEGEN_STACK: usize = 256 << 20;
@@ -248,6 +257,8 @@ pub fn compile_with_shim(
         constant_slots: HashMap::new(),
         constant_table: None,
         module_dict: None,
+        global_cache: None,
+        global_cache_sites: 0,
     };
     let recursive = hir::recursive_functions(module);
     let fat = targets.len() > 1;
@@ -382,6 +393,21 @@ impl Emitter {
         let d = self.module.declare_data("pyc_aot_module_dict", Linkage::Local, true, false).map_err(|e| e.to_string())?;
         self.module_dict = Some(d);
         Ok(d)
+    }
+
+    /// A new global lookup cache: the table and the site's number in it
+    /// (zero-initialized, which no dict's version tag is).
+    pub fn global_cache_site(&mut self) -> Result<(DataId, usize), String> {
+        let table = match self.global_cache {
+            Some(t) => t,
+            None => {
+                let t = self.module.declare_data("pyc_aot_global_cache", Linkage::Local, true, false).map_err(|e| e.to_string())?;
+                self.global_cache = Some(t);
+                t
+            }
+        };
+        self.global_cache_sites += 1;
+        Ok((table, self.global_cache_sites - 1))
     }
 
     /// The constant table and `c`'s slot in it (one slot per distinct

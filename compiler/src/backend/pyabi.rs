@@ -101,6 +101,18 @@ impl TargetPython {
         }
     }
 
+    /// The offset of a dict's `ma_version_tag` (3.9–3.13: a `uint64_t`
+    /// after `ma_used`, changed by every mutation to a value no dict of the
+    /// interpreter had before, never 0; deprecated from 3.12 but still
+    /// maintained, the low bits then holding the dict's watchers), or `None`
+    /// to look globals up every time.
+    pub fn dict_version_tag(self) -> Option<i32> {
+        match self.minor {
+            9..=13 => Some(24),
+            _ => None,
+        }
+    }
+
     /// The inline increment, or `None` to call `Py_IncRef`.
     pub fn incref(self) -> Option<Incref> {
         match self.minor {

@@ -144,6 +144,17 @@ pub enum OpKind {
     /// Calls the object `func` with `args` (vectorcall), the last
     /// `keywords` of them by the names in the tuple `kwnames`; a new reference.
     CallObject { func: Local, args: Vec<Local>, kwnames: Option<Local>, keywords: usize },
+    /// `args[0].name(*args[1:])` without a bound method object
+    /// (`PyObject_VectorcallMethod`), the last `keywords` arguments by the
+    /// names in `kwnames`; a new reference. `name` is a constant str.
+    CallMethod { name: Local, args: Vec<Local>, kwnames: Option<Local>, keywords: usize },
+    /// Whether `obj` is an exact dict (no subclass: its methods and items
+    /// are dict's own).
+    IsExactDict { obj: Local },
+    /// `dict[key]` of an exact dict (`PyDict_GetItemWithError`): the value,
+    /// borrowed from the dict, and whether it is there (else NULL); fails
+    /// when hashing or comparing the key raised.
+    DictItem { dict: Local, key: Local },
     /// The module global `name`, or the builtin, when the code runs; a new
     /// reference (NameError when neither is bound).
     LoadGlobal { name: String },
@@ -355,7 +366,8 @@ impl Op {
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } => vec![],
             IterNext { iter } => vec![*iter],
-            SmallInt { obj } | IterStart { obj } => vec![*obj],
+            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } => vec![*obj],
+            DictItem { dict, key } => vec![*dict, *key],
             SeqLen { seq } => vec![*seq],
             SeqItem { seq, index } => vec![*seq, *index],
             SmallIntArith { a, b, .. } => vec![*a, *b],
@@ -367,6 +379,7 @@ impl Op {
             SetHandled { saved: v } | RestoreError { exc: v } => vec![*v],
             ExceptionMatches { exc, types } => vec![*exc, *types],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
+            CallMethod { name, args, kwnames, .. } => std::iter::once(*name).chain(args.iter().copied()).chain(*kwnames).collect(),
         }
     }
 
@@ -384,11 +397,11 @@ impl Op {
     pub fn error_kind(&self) -> ErrorKind {
         use OpKind::*;
         match &self.kind {
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } => ErrorKind::Null,
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } => ErrorKind::Null,
             LeaveCompiledCode | RaiseObject { .. } | Reraise | RestoreError { .. } => ErrorKind::Always,
             CatchException | SetHandled { .. } | IsHandling => ErrorKind::Never,
             ExceptionMatches { .. } => ErrorKind::Flag,
-            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } | IterStart { .. } => ErrorKind::Flag,
+            Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } | IterStart { .. } | DictItem { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
                 if frame.is_some() {
                     ErrorKind::Flag
@@ -399,7 +412,7 @@ impl Op {
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
             | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
-            | LoadField { .. } | StoreField { .. } => {
+            | IsExactDict { .. } | LoadField { .. } | StoreField { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),
@@ -416,13 +429,13 @@ impl Op {
             AcquireBuffer { .. } | IterNext { .. } if k == 0 => (RefKind::New, None),
             CatchException => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | LoadGlobal { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
             | LoadField { .. } => {
                 (RefKind::New, None)
             }
             ReadVar { var } | Borrow { var } => (RefKind::Borrowed, Some(*var)),
             IterStart { .. } => (RefKind::New, None),
-            SeqItem { seq: from, .. } | ItemInPlace { obj: from, .. } => (RefKind::Borrowed, Some(*from)),
+            SeqItem { seq: from, .. } | ItemInPlace { obj: from, .. } | DictItem { dict: from, .. } => (RefKind::Borrowed, Some(*from)),
             CallC { prim, .. } => (prim.result, None),
             // A native function returning an object returns a new reference.
             CallNative { .. } | Body(body::BodyOp::Call { .. }) => (RefKind::New, None),

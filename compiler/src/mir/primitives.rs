@@ -133,6 +133,10 @@ primitive!(
     /// 3.9 and 3.10, where `PyObject_Vectorcall` is inline only.
     PY_OBJECT_MAKE_TP_CALL = "_PyObject_MakeTpCall"(Ptr, Object, Ptr, Ptr, Object) -> Some(Object), Null, New
 );
+primitive!(
+    /// `args[0]` is the receiver; exported from 3.9.
+    PY_OBJECT_VECTORCALL_METHOD = "PyObject_VectorcallMethod"(Object, Ptr, Ptr, Object) -> Some(Object), Null, New
+);
 primitive!(PY_THREAD_STATE_GET = "PyThreadState_Get"() -> Some(Ptr), Never, Borrowed);
 primitive!(PY_OBJECT_CALL_ONE_ARG = "PyObject_CallOneArg"(Object, Object) -> Some(Object), Null, New);
 

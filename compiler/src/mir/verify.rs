@@ -207,6 +207,18 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dest_is(0, &|t| t == LocalTy::Object, "an object")?;
             dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
+        IsExactDict { obj: o } => {
+            dests(1)?;
+            obj(*o)?;
+            dest_is(0, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
+        }
+        DictItem { dict, key } => {
+            dests(2)?;
+            obj(*dict)?;
+            obj(*key)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")?;
+            dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
+        }
         SmallInt { obj: o } => {
             dests(2)?;
             obj(*o)?;
@@ -243,9 +255,9 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dest_is(0, &|t| t == LocalTy::Object, "an object")?;
             dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
-        CallObject { func, args, kwnames, .. } => {
+        CallObject { func: first, args, kwnames, .. } | CallMethod { name: first, args, kwnames, .. } => {
             dests(1)?;
-            obj(*func)?;
+            obj(*first)?;
             kwnames.map_or(Ok(()), obj)?;
             args.iter().try_for_each(|a| obj(*a))?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")

@@ -3,8 +3,8 @@
 //! constant table that the exec slot fills), a module global or builtin
 //! looked up when the code runs, `is`, an item by a C integer (a list's or
 //! tuple's in place), an exact small int's value and the arithmetic of the
-//! int fast paths, and calling an object with its arguments in a vector
-//! on the stack.
+//! int fast paths, and calling an object or a method with its arguments in
+//! a vector on the stack.
 
 use super::super::{pyabi, FnCx, R};
 use super::flags;
@@ -34,9 +34,9 @@ pub(super) fn same_object(cx: &mut FnCx, a: Value, b: Value) -> Value {
     cx.b.ins().icmp(IntCC::Equal, a, b)
 }
 
-/// `f(*args)` through vectorcall, the last `len(kwnames)` of `args` by
-/// keyword; a new reference, NULL on error.
-pub(super) fn call_object(cx: &mut FnCx, f: Value, args: &[Value], kwnames: Option<(Value, usize)>) -> R<Value> {
+/// `args` in a vector on the stack, and the count of the positional ones
+/// (all but the last `len(kwnames)`) with the names, NULL when none.
+fn arg_vector(cx: &mut FnCx, args: &[Value], kwnames: Option<(Value, usize)>) -> R<(Value, usize, Value)> {
     let p = cx.em.ptr;
     let slot = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8 * args.len().max(1) as u32, 3));
     for (k, a) in args.iter().enumerate() {
@@ -48,13 +48,47 @@ pub(super) fn call_object(cx: &mut FnCx, f: Value, args: &[Value], kwnames: Opti
         None => (cx.b.ins().iconst(p, 0), 0),
     };
     let positional = args.len().checked_sub(keywords).ok_or("a call with more keywords than arguments")?;
-    let n = cx.b.ins().iconst(p, positional as i64);
+    Ok((argv, positional, kwnames))
+}
+
+/// `f(*args)` through vectorcall, the last `len(kwnames)` of `args` by
+/// keyword; a new reference, NULL on error.
+pub(super) fn call_object(cx: &mut FnCx, f: Value, args: &[Value], kwnames: Option<(Value, usize)>) -> R<Value> {
+    let (argv, positional, kwnames) = arg_vector(cx, args, kwnames)?;
+    let n = cx.b.ins().iconst(cx.em.ptr, positional as i64);
     cx.vectorcall(f, argv, n, kwnames)
+}
+
+/// `args[0].name(*args[1:])` through `PyObject_VectorcallMethod`, which
+/// looks the method up without making a bound method when it is a plain
+/// function or method descriptor of the type (else it calls the attribute
+/// with the other arguments); a new reference, NULL on error. The count
+/// carries `PY_VECTORCALL_ARGUMENTS_OFFSET`: a callable attribute called
+/// without the receiver may borrow its slot.
+pub(super) fn call_method(cx: &mut FnCx, name: Value, args: &[Value], kwnames: Option<(Value, usize)>) -> R<Value> {
+    if args.is_empty() {
+        return Err("a method call without its receiver".into());
+    }
+    let (argv, positional, kwnames) = arg_vector(cx, args, kwnames)?;
+    let n = cx.b.ins().iconst(cx.em.ptr, positional as i64 | i64::MIN);
+    Ok(cx.call_prim(&prim::PY_OBJECT_VECTORCALL_METHOD, &[name, argv, n, kwnames])?[0])
 }
 
 /// `name` from the module's dict, else from the builtins, as a new
 /// reference; NULL with NameError (CPython's message) when neither has it,
 /// or with the lookup's own error.
+///
+/// Where the interpreter keeps dict version tags (`pyabi`), each site
+/// caches what it found (Cython's `__Pyx_GetModuleGlobalName`): the module
+/// dict's tag and the value there (NULL: absent), then the builtins dict's
+/// tag and the value there. A tag changes with every mutation of its dict
+/// and no two dicts' states share one, so while the module dict's tag is
+/// the cached one the cached value is still its entry (alive, borrowed from
+/// the dict), and likewise for the builtins: a rebound or deleted global or
+/// a builtin shadowed later changes a tag and the site looks up again. A
+/// cache entry is written only after a lookup that succeeded or missed
+/// without error, with the tag read before it (a lookup whose key
+/// comparison mutated the dict leaves a tag that never matches again).
 pub(super) fn load_global(cx: &mut FnCx, name: &str) -> R<Value> {
     let p = cx.em.ptr;
     let slot = cx.em.module_dict_slot()?;
@@ -66,22 +100,79 @@ pub(super) fn load_global(cx: &mut FnCx, name: &str) -> R<Value> {
     cx.b.append_block_param(join, p);
     cx.b.set_cold_block(unbound);
     let null = cx.b.ins().iconst(p, 0);
-    // A miss with an exception set (a key whose hash or comparison raised) is that error.
-    let lookup = |cx: &mut FnCx, dict: Value, otherwise: ir::Block| -> R<()> {
+    let cache = match cx.em.py.dict_version_tag() {
+        Some(tag_at) => {
+            let (table, site) = cx.em.global_cache_site()?;
+            let table = cx.data_addr(table);
+            Some((tag_at, cx.b.ins().iadd_imm_s(table, (site * crate::backend::GLOBAL_CACHE_BYTES) as i64)))
+        }
+        None => None,
+    };
+    // A miss with an exception set (a key whose hash or comparison raised)
+    // is that error; a value found or a clean miss is cached at `at` (the
+    // tag's word, the value's next) when there is a cache.
+    let lookup = |cx: &mut FnCx, dict: Value, at: Option<(i32, Value, i32)>, otherwise: ir::Block| -> R<()> {
+        let tag = at.map(|(tag_at, ..)| cx.b.ins().load(types::I64, flags(), dict, tag_at));
         let v = cx.call_prim(&prim::PY_DICT_GET_ITEM_WITH_ERROR, &[dict, key])?[0];
         let none = cx.is_null(v);
-        let check = cx.b.create_block();
-        cx.b.ins().brif(none, check, &[], found, &[BlockArg::Value(v)]);
+        let (check, hit, missed) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+        cx.b.ins().brif(none, check, &[], hit, &[]);
         cx.b.switch_to_block(check);
         let raised = cx.call_prim(&prim::PY_ERR_OCCURRED, &[])?[0];
         let raised = cx.b.ins().icmp_imm_u(IntCC::NotEqual, raised, 0);
-        cx.b.ins().brif(raised, join, &[BlockArg::Value(null)], otherwise, &[]);
+        cx.b.ins().brif(raised, join, &[BlockArg::Value(null)], missed, &[]);
+        for (block, then) in [(hit, found), (missed, otherwise)] {
+            cx.b.switch_to_block(block);
+            if let (Some(tag), Some((_, entry, offset))) = (tag, at) {
+                cx.b.ins().store(flags(), v, entry, offset + 8);
+                cx.b.ins().store(flags(), tag, entry, offset);
+            }
+            if then == found {
+                cx.b.ins().jump(found, &[BlockArg::Value(v)]);
+            } else {
+                cx.b.ins().jump(otherwise, &[]);
+            }
+        }
         Ok(())
     };
-    lookup(cx, globals, in_builtins)?;
-    cx.b.switch_to_block(in_builtins);
-    let builtins = cx.call_prim(&prim::PY_EVAL_GET_BUILTINS, &[])?[0];
-    lookup(cx, builtins, unbound)?;
+    match cache {
+        None => {
+            lookup(cx, globals, None, in_builtins)?;
+            cx.b.switch_to_block(in_builtins);
+            let builtins = cx.call_prim(&prim::PY_EVAL_GET_BUILTINS, &[])?[0];
+            lookup(cx, builtins, None, unbound)?;
+        }
+        Some((tag_at, entry)) => {
+            let (global_hit, builtins_cached, global_lookup, builtins_lookup) =
+                (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+            cx.b.append_block_param(builtins_lookup, p);
+            cx.b.set_cold_block(global_lookup);
+            cx.b.set_cold_block(builtins_lookup);
+            let tag = cx.b.ins().load(types::I64, flags(), globals, tag_at);
+            let cached = cx.b.ins().load(types::I64, flags(), entry, 0);
+            let same = cx.b.ins().icmp(IntCC::Equal, tag, cached);
+            cx.b.ins().brif(same, global_hit, &[], global_lookup, &[]);
+            cx.b.switch_to_block(global_hit);
+            let v = cx.b.ins().load(p, flags(), entry, 8);
+            let absent = cx.is_null(v);
+            cx.b.ins().brif(absent, in_builtins, &[], found, &[BlockArg::Value(v)]);
+            cx.b.switch_to_block(global_lookup);
+            lookup(cx, globals, Some((tag_at, entry, 0)), in_builtins)?;
+            cx.b.switch_to_block(in_builtins);
+            let builtins = cx.call_prim(&prim::PY_EVAL_GET_BUILTINS, &[])?[0];
+            let tag = cx.b.ins().load(types::I64, flags(), builtins, tag_at);
+            let cached = cx.b.ins().load(types::I64, flags(), entry, 16);
+            let same = cx.b.ins().icmp(IntCC::Equal, tag, cached);
+            cx.b.ins().brif(same, builtins_cached, &[], builtins_lookup, &[BlockArg::Value(builtins)]);
+            cx.b.switch_to_block(builtins_cached);
+            let v = cx.b.ins().load(p, flags(), entry, 24);
+            let absent = cx.is_null(v);
+            cx.b.ins().brif(absent, unbound, &[], found, &[BlockArg::Value(v)]);
+            cx.b.switch_to_block(builtins_lookup);
+            let builtins = cx.b.block_params(builtins_lookup)[0];
+            lookup(cx, builtins, Some((tag_at, entry, 16)), unbound)?;
+        }
+    }
     cx.b.switch_to_block(unbound);
     let exc = cx.py_data("PyExc_NameError")?;
     let exc = cx.b.ins().load(p, flags(), exc, 0);
@@ -260,6 +351,22 @@ pub(super) fn seq_item(cx: &mut FnCx, seq: Value, index: Value) -> R<Value> {
     let offset = cx.b.ins().ishl_imm_u(index, 3);
     let at = cx.b.ins().iadd(items, offset);
     Ok(cx.b.ins().load(p, flags(), at, 0))
+}
+
+/// `dict[key]` of an exact dict, borrowed (NULL when it is not there),
+/// and whether it is there; to `err` when the lookup raised.
+pub(super) fn dict_item(cx: &mut FnCx, dict: Value, key: Value, err: ir::Block) -> R<(Value, Value)> {
+    let item = cx.call_prim(&prim::PY_DICT_GET_ITEM_WITH_ERROR, &[dict, key])?[0];
+    let missing = cx.is_null(item);
+    let (check, join) = (cx.b.create_block(), cx.b.create_block());
+    cx.b.ins().brif(missing, check, &[], join, &[]);
+    cx.b.switch_to_block(check);
+    let raised = cx.call_prim(&prim::PY_ERR_OCCURRED, &[])?[0];
+    let raised = cx.b.ins().icmp_imm_u(IntCC::NotEqual, raised, 0);
+    cx.b.ins().brif(raised, err, &[], join, &[]);
+    cx.b.switch_to_block(join);
+    let found = cx.b.ins().icmp_imm_u(IntCC::NotEqual, item, 0);
+    Ok((item, found))
 }
 
 /// The iterator's next item (NULL at its end) and whether it ended; to

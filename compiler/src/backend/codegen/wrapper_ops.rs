@@ -221,6 +221,15 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             };
             result = Some(super::object::call_object(g.cx(), f, &args, kwnames)?);
         }
+        CallMethod { name, args, kwnames, keywords } => {
+            let n = g.get(*name)?;
+            let args = gets(g, args)?;
+            let kwnames = match kwnames {
+                Some(k) => Some((g.get(*k)?, *keywords)),
+                None => None,
+            };
+            result = Some(super::object::call_method(g.cx(), n, &args, kwnames)?);
+        }
         LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
         LoadField { obj, offset } => {
             let o = g.get(*obj)?;
@@ -242,6 +251,18 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             let (item, done) = super::object::iter_next(g.cx(), it, err_block()?)?;
             g.def(op.dests[0], item)?;
             g.def(op.dests[1], done)?;
+        }
+        IsExactDict { obj } => {
+            let o = g.get(*obj)?;
+            let ty = g.cx().b.ins().load(p, flags(), o, crate::backend::pyabi::OB_TYPE);
+            let dict_type = g.cx().py_data("PyDict_Type")?;
+            result = Some(g.cx().b.ins().icmp(IntCC::Equal, ty, dict_type));
+        }
+        DictItem { dict, key } => {
+            let (d, k) = (g.get(*dict)?, g.get(*key)?);
+            let (item, found) = super::object::dict_item(g.cx(), d, k, err_block()?)?;
+            g.def(op.dests[0], item)?;
+            g.def(op.dests[1], found)?;
         }
         ItemInPlace { obj, index } => {
             let (o, i) = (g.get(*obj)?, g.get(*index)?);

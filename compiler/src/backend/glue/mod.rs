@@ -92,13 +92,18 @@ fn method_doc(f: &Function) -> String {
 }
 
 /// The constant table, once every variant's code has taken its slots
-/// (`Emitter::constant_slot`), and the module dict's slot; each only when
-/// some code uses it.
+/// (`Emitter::constant_slot`), the module dict's slot and the global
+/// lookups' caches; each only when some code uses it.
 pub(crate) fn define_constant_table(em: &mut Emitter) -> R<()> {
     if let Some(dict) = em.module_dict {
         let mut desc = DataDescription::new();
         desc.define_zeroinit(8);
         em.module.define_data(dict, &desc).map_err(|e| e.to_string())?;
+    }
+    if let Some(cache) = em.global_cache {
+        let mut desc = DataDescription::new();
+        desc.define_zeroinit(crate::backend::GLOBAL_CACHE_BYTES * em.global_cache_sites.max(1));
+        em.module.define_data(cache, &desc).map_err(|e| e.to_string())?;
     }
     let Some(table) = em.constant_table else { return Ok(()) };
     let mut desc = DataDescription::new();

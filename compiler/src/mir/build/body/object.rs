@@ -9,7 +9,9 @@
 //! ordinary primitive call: an object with a C int or a small int constant
 //! (`SmallInt`, `SmallIntArith`), `for` over an exact list or tuple by index
 //! (`IterStart`, `SeqLen`, `SeqItem`), an item by a C index in place
-//! (`ItemInPlace`).
+//! (`ItemInPlace`); a method call `o.m(args)` makes no bound method
+//! (`CallMethod`); an exact dict's `get` and item assignment are
+//! `PyDict_GetItemWithError` and `PyDict_SetItem` (`IsExactDict`, `DictItem`).
 
 use super::{BodyBuilder, B};
 use crate::hir::{CmpOp, CompKind, Comprehension, Const, Expr, ExprKind, LocalId, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Stmt};
@@ -76,6 +78,30 @@ fn int_side(e: &Expr) -> bool {
         ExprKind::ObjConst(ObjConst::Int(c)) => c.unsigned_abs() <= i32::MAX as u128,
         ExprKind::Convert(x) => e.ty == Ty::Object && matches!(x.ty, Ty::Int(t) if t.bits <= 32),
         _ => false,
+    }
+}
+
+/// Whether evaluating `e` can neither run Python code nor raise (but for
+/// an unassigned local's UnboundLocalError): a constant, a local, a C
+/// value boxed.
+fn quiet(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::ObjConst(_) | ExprKind::Const(_) | ExprKind::Local(_) => true,
+        ExprKind::Convert(x) => x.ty != Ty::Object && quiet(x),
+        _ => false,
+    }
+}
+
+/// `o.m(args)` whose arguments are `quiet`: the method's name and the
+/// receiver `o`, for a call without a bound method object
+/// (`OpKind::CallMethod`). The method is looked up after the arguments
+/// are evaluated, where Python looks it up before: only arguments whose
+/// evaluation nothing can observe keep the order unobservable.
+fn method_call(operands: &[Expr]) -> Option<(&str, &Expr)> {
+    let (f, args) = operands.split_first()?;
+    match &f.kind {
+        ExprKind::ObjOp { op: ObjOp::GetAttr(name), operands } if operands.len() == 1 && args.iter().all(quiet) => Some((name.as_str(), &operands[0])),
+        _ => None,
     }
 }
 
@@ -160,6 +186,19 @@ impl BodyBuilder<'_, '_> {
                 let vc = self.expr(container)?;
                 self.truth_of_status(&p::PY_SEQUENCE_CONTAINS, vec![vc, vi])
             }
+            ExprKind::ObjOp { op: ObjOp::Call { keywords }, operands } if method_call(operands).is_some() => {
+                let Some((name, receiver)) = method_call(operands) else {
+                    return Err("a method call without its receiver".into());
+                };
+                let mut args = vec![self.expr(receiver)?];
+                for x in &operands[1..] {
+                    args.push(self.expr(x)?);
+                }
+                if name == "get" && keywords.is_empty() && matches!(args.len(), 2 | 3) {
+                    return Ok(Some(self.dict_get(args)?));
+                }
+                self.call_method(name, args, keywords)?
+            }
             ExprKind::ObjOp { op, operands } => {
                 let mut vals = vec![];
                 for x in operands {
@@ -223,7 +262,7 @@ impl BodyBuilder<'_, '_> {
             (ObjOp::Slice, [start, stop, step]) => call(self, obj, &p::PY_SLICE_NEW, vec![*start, *stop, *step]),
             (ObjOp::GetItem, [o, k]) => call(self, obj, &p::PY_OBJECT_GET_ITEM, vec![*o, *k]),
             (ObjOp::GetItemInt, [o, i]) => self.item_int(*o, *i)?,
-            (ObjOp::SetItem, [v, o, k]) => call(self, status, &p::PY_OBJECT_SET_ITEM, vec![*o, *k, *v]),
+            (ObjOp::SetItem, [v, o, k]) => self.set_item(*o, *k, *v)?,
             (ObjOp::Call { keywords }, [f, args @ ..]) => {
                 let kwnames = match keywords.is_empty() {
                     true => None,
@@ -282,6 +321,74 @@ impl BodyBuilder<'_, '_> {
             }
             (op, vals) => return Err(format!("{op:?} of {} operands reached the body builder", vals.len())),
         })
+    }
+
+    /// `args[0].name(*args[1:])`, the last `len(keywords)` by keyword,
+    /// without a bound method.
+    fn call_method(&mut self, name: &str, args: Vec<Local>, keywords: &[String]) -> B<Local> {
+        let obj = LocalTy::Object;
+        let name = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.to_string())));
+        let kwnames = match keywords.is_empty() {
+            true => None,
+            false => Some(self.b.value(obj, OpKind::LoadConst(ObjConst::Names(keywords.to_vec())))),
+        };
+        Ok(self.b.value(obj, OpKind::CallMethod { name, args, kwnames, keywords: keywords.len() }))
+    }
+
+    /// `o.get(key[, default])` (`args`: `o`, `key`, `default`): an exact
+    /// dict's value by `PyDict_GetItemWithError`, or the default (None when
+    /// not given) when the key is not there; anything else calls its `get`.
+    fn dict_get(&mut self, args: Vec<Local>) -> B<Local> {
+        let (fast, hit, miss, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("get"));
+        let exact = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsExactDict { obj: args[0] });
+        self.terminate(Terminator::Branch { cond: exact, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let item = self.b.local(LocalTy::Object, None);
+        let found = self.b.local(LocalTy::Scalar(Ty::Bool), None);
+        self.b.op(vec![item, found], OpKind::DictItem { dict: args[0], key: args[1] });
+        self.terminate(Terminator::Branch { cond: found, then: hit, otherwise: miss });
+        self.b.switch_to(hit);
+        self.reachable = true;
+        self.b.op(vec![result], OpKind::Assign { src: item });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(miss);
+        self.reachable = true;
+        let default = match args.get(2) {
+            Some(d) => *d,
+            None => self.b.value(LocalTy::Object, OpKind::LoadConst(ObjConst::None)),
+        };
+        self.b.op(vec![result], OpKind::Assign { src: default });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let r = self.call_method("get", args, &[])?;
+        self.b.op(vec![result], OpKind::Assign { src: r });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
+    }
+
+    /// `o[k] = v`: `PyDict_SetItem` on an exact dict, else
+    /// `PyObject_SetItem`; the status (0, or -1 on error).
+    fn set_item(&mut self, o: Local, k: Local, v: Local) -> B<Local> {
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let joined = self.b.local(LocalTy::Scalar(STATUS), Some("setitem"));
+        self.b.passes(join, joined);
+        let exact = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsExactDict { obj: o });
+        self.terminate(Terminator::Branch { cond: exact, then: fast, otherwise: slow });
+        for (block, prim) in [(fast, &p::PY_DICT_SET_ITEM), (slow, &p::PY_OBJECT_SET_ITEM)] {
+            self.b.switch_to(block);
+            self.reachable = true;
+            let status = self.b.value(LocalTy::Scalar(STATUS), OpKind::CallC { prim, args: vec![o, k, v] });
+            self.op(vec![joined], BodyOp::Copy { src: status });
+            self.terminate(Terminator::Goto(join));
+        }
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(self.value(STATUS, BodyOp::Copy { src: joined }))
     }
 
     /// `for … in iter`: its items, each assigned to `item` before the
