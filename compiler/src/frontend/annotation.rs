@@ -165,6 +165,11 @@ impl ModuleCx<'_> {
             Some(_) => fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span))),
             None => match &e.kind {
                 ExprKind::Name(n) => {
+                    if self.cclasses.borrow().contains_key(n) {
+                        // An extension type's instance (or None): an object
+                        // the checker knows the layout of (`typeck/cclass.rs`).
+                        return Ok(Ty::Object);
+                    }
                     if self.module_names.contains(n) {
                         return fallback(&e.span, format!("`{n}` is not a native type"));
                     }
