@@ -141,6 +141,9 @@ impl ModuleCx<'_> {
         }
         match &e.kind {
             ExprKind::NoneLit => return Ok(Ty::Void),
+            // `other: "Body"` in the class's own body (not defined yet when
+            // CPython evaluates it): an instance, as a `Body` annotation.
+            ExprKind::Str(n) if self.cclasses.borrow().contains_key(n) => return Ok(Ty::Object),
             ExprKind::Str(_) => return fallback(&e.span, "a string annotation is not read as a native type"),
             ExprKind::Subscript { value, index } => {
                 if let Some(Binding::CythonAttr(name)) = self.binding_of(value) {

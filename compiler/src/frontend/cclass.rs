@@ -153,7 +153,7 @@ pub(crate) fn annotated_names(def: &syntax::FunctionDef) -> Vec<(&str, &Expr)> {
 
 /// Whether a function types a variable or its result as the class `class`.
 pub(crate) fn uses_class_type(def: &syntax::FunctionDef, class: &str) -> bool {
-    let names = |e: &Expr| matches!(&e.kind, ExprKind::Name(n) if n == class);
+    let names = |e: &Expr| matches!(&e.kind, ExprKind::Name(n) | ExprKind::Str(n) if n == class);
     annotated_names(def).iter().any(|(_, a)| names(a)) || def.returns.as_ref().is_some_and(names)
 }
 

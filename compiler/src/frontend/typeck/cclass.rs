@@ -18,7 +18,7 @@ use std::sync::Arc;
 /// The cclass a variable's annotation names, if any.
 fn annotated_class(ann: &Expr, names: &std::collections::HashSet<String>) -> Option<String> {
     match &ann.kind {
-        ExprKind::Name(n) if names.contains(n) => Some(n.clone()),
+        ExprKind::Name(n) | ExprKind::Str(n) if names.contains(n) => Some(n.clone()),
         _ => None,
     }
 }
