@@ -534,3 +534,91 @@ def test_what_does_not_compile_leaves_the_class_to_python(pyc):
     assert "method `safe` stays Python" in err, err
     assert "`__init__` returns a value" in err, err
     m.assert_same("use_tries", [(0,), (2,)], native=False, exact=True)
+
+
+IN_REGISTERS = '''
+import cython
+
+@cython.cclass
+class Acc:
+    a: cython.double
+    b: cython.double
+    n: cython.int
+    w: cython.longlong
+
+    def __init__(self, a: cython.double, b: cython.double):
+        self.a = a
+        self.b = b
+        self.n = 0
+        self.w = 0
+
+    def run(self, steps: cython.int, limit: cython.double):
+        for i in range(steps):
+            self.a += self.b * 0.5
+            self.w = self.w * 3 + i
+            if self.a > limit:
+                self.n += 1
+                break
+            self.b = -self.b * 1.25
+        else:
+            self.n -= 1
+        return (self.a, self.b, self.n, self.w)
+
+    def spin(self, k: cython.int):
+        while self.n < k:
+            self.n += 1
+            self.a = self.a * 1.5 + 1.0
+        return (self.a, self.n)
+
+    def divide(self, steps: cython.int):
+        for i in range(steps):
+            self.a += 1.0
+            self.b = self.b / (3 - i)
+        return (self.a, self.b)
+
+    def calling(self, steps: cython.int):
+        for i in range(steps):
+            self.a += 1.0
+            self.b = self.peek()
+        return (self.a, self.b)
+
+    def peek(self) -> cython.double:
+        return self.a
+
+    def state(self):
+        return (self.a, self.b)
+
+def run(a, b, steps, limit):
+    x = Acc(a, b)
+    return x.run(steps, limit), x.spin(steps), x.run(steps, limit)
+
+def divide(steps):
+    x = Acc(1.0, 6.0)
+    try:
+        x.divide(steps)
+    except ZeroDivisionError as e:
+        return ("raised", str(e), x.state())
+    return x.state()
+
+def calling(steps):
+    return Acc(1.0, 2.0).calling(steps)
+'''
+
+
+def test_fields_kept_in_locals_across_loops_match_cpython(pyc, tmp_path):
+    m = pyc.pair(IN_REGISTERS)
+    m.assert_same("run", [(1.0, 2.0, 0, 10.0), (1.0, 2.0, 5, 1e9), (1.0, 2.0, 15, 1e9), (0.0, 3.0, 15, 4.0),
+                          (float("nan"), 1.0, 3, 0.0), (-1.0, float("inf"), 4, 1e300)], exact=True)
+    # A division may raise midway: the fields hold what was stored before.
+    assert isinstance(m.native.Acc.__dict__["divide"], types.MethodDescriptorType)
+    m.assert_same("divide", [(0,), (2,), (3,), (5,)], native=False, exact=True)
+    m.assert_same("calling", [(0,), (3,)], exact=True)
+    from conftest import run_compiler
+    src = tmp_path / "in_registers.py"
+    src.write_text(IN_REGISTERS)
+    out = run_compiler(src, tmp_path, ["--emit", "hir"])
+    assert out.ok, out.describe()
+    fn = lambda name: out.stdout.split("fn Acc.%s(" % name, 1)[1].split("\nfn ", 1)[0]
+    assert "<field" in fn("run") and "<field" in fn("spin")
+    # What can raise or call keeps its fields in memory.
+    assert "<field" not in fn("divide") and "<field" not in fn("calling")
