@@ -58,8 +58,8 @@ pub const HELPER_ROUND: usize = 0;
 /// The Python function that explains a rejected buffer argument.
 pub const HELPER_BUFFER_ERROR: usize = 1;
 /// The Python function that raises Cython's TypeError for an object that is
-/// not an instance of an extension type (`hir::ExprKind::TypeTest`).
-pub const HELPER_TYPE_ERROR: usize = 2;
+/// not an instance of an extension type (the MIR builder calls it).
+pub use crate::mir::HELPER_TYPE_ERROR;
 /// Argument binders of exported functions start here, in `functions` order.
 pub const HELPER_BINDERS: usize = 3;
 

@@ -165,7 +165,7 @@ impl BodyBuilder<'_, '_> {
         let want = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(qualified.to_string())));
         let name = self.b.value(obj, OpKind::LoadConst(arg.map_or(ObjConst::None, |a| ObjConst::Str(a.to_string()))));
         // It always raises (NULL): the error edge leaves here.
-        self.b.value(obj, OpKind::CallHelper { slot: crate::backend::HELPER_TYPE_ERROR, args: vec![v, want, name] });
+        self.b.value(obj, OpKind::CallHelper { slot: crate::mir::HELPER_TYPE_ERROR, args: vec![v, want, name] });
         self.b.terminate(Terminator::Goto(ok));
         self.b.switch_to(ok);
         v
