@@ -622,3 +622,32 @@ def test_fields_kept_in_locals_across_loops_match_cpython(pyc, tmp_path):
     assert "<field" in fn("run") and "<field" in fn("spin")
     # What can raise or call keeps its fields in memory.
     assert "<field" not in fn("divide") and "<field" not in fn("calling")
+
+
+CFUNC_ON_VARIABLE = '''
+import cython
+
+@cython.cclass
+class Cell:
+    v: cython.double
+
+    def __init__(self, v: cython.double):
+        self.v = v
+
+    @cython.cfunc
+    def twice(self) -> cython.double:
+        return 2 * self.v
+
+def twice_of(c: Cell) -> cython.double:
+    return c.twice()
+'''
+
+
+def test_cfunc_called_on_a_variable_leaves_function_and_class_to_python(pyc):
+    # Python cannot see a cfunc; the direct call on a variable is not
+    # compiled yet: the function stays Python, and the class with it.
+    m = pyc.pair(CFUNC_ON_VARIABLE)
+    err = m.build.stderr
+    assert "it calls the `cfunc` method `twice` of `Cell` on a variable" in err, err
+    assert "`Cell` is used as a type by `twice_of`" in err, err
+    same(m, "twice_of", [lambda M: (M.Cell(1.25),), lambda M: (M.Cell(-3.0),)])

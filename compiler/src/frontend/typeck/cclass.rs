@@ -6,7 +6,7 @@
 //! variables, typed parameters and `-> Body` results check the type
 //! (`TypeTest`).
 
-use super::{Checker, R};
+use super::{fallback, Checker, R};
 use crate::frontend::cclass::Layout;
 use crate::frontend::ModuleCx;
 use crate::hir::{self, Const, ExprKind as H, Field};
@@ -89,6 +89,20 @@ impl<'c, 'a> Checker<'c, 'a> {
             return None;
         }
         self.ids.get(&crate::frontend::cclass::method_function_name(&r.layout.name, attr)).copied()
+    }
+
+    /// `p.m(...)` of a `cfunc` method on a variable typed as the class:
+    /// Python cannot see the method, and the direct call on another
+    /// receiver is not compiled yet, so the function stays Python (and
+    /// with it the class).
+    pub(super) fn refuse_cfunc_on_variable(&self, base: &Expr, attr: &str, span: &Span) -> R<()> {
+        match self.receiver(base) {
+            Some(r) if !r.is_self && r.layout.cfuncs.iter().any(|c| c == attr) => fallback(
+                span,
+                format!("it calls the `cfunc` method `{attr}` of `{}` on a variable (only `self.{attr}(...)` compiles yet)", r.layout.name),
+            ),
+            _ => Ok(()),
+        }
     }
 
     /// `base.x` of a field: its value, loaded in place. A typed variable
