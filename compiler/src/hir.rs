@@ -554,6 +554,15 @@ pub enum ExprKind {
     /// `obj.field = value` of an object field (type: None, a statement): the
     /// field takes a reference of its own and releases the old value.
     FieldStore { obj: Box<Expr>, offset: u32, value: Box<Expr> },
+    /// `obj` (type `Object`, the same object) once it is checked to be an
+    /// instance of the extension type bound to the module global `class`
+    /// (`tp_name` `qualified`), or None: a TypeError otherwise, Cython's
+    /// message for an argument `arg` or for an assignment.
+    TypeTest { obj: Box<Expr>, class: String, qualified: String, arg: Option<String> },
+    /// `obj` (type `Object`, the same object) once it is known not to be
+    /// None: None raises Python's AttributeError for `attr` (the receiver
+    /// of a field access on a variable typed as an extension type).
+    NoneGuard { obj: Box<Expr>, attr: String },
 }
 
 #[derive(Debug, Clone)]
@@ -701,7 +710,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr(x, f)),
-        ExprKind::ObjectData(x) | ExprKind::FieldLoad { obj: x, .. } => visit_expr(x, f),
+        ExprKind::ObjectData(x) | ExprKind::FieldLoad { obj: x, .. } | ExprKind::TypeTest { obj: x, .. } | ExprKind::NoneGuard { obj: x, .. } => visit_expr(x, f),
         ExprKind::FieldStore { obj, value, .. } => [obj, value].into_iter().for_each(|x| visit_expr(x, f)),
     }
 }
@@ -743,7 +752,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr_mut(x, f)),
-        ExprKind::ObjectData(x) | ExprKind::FieldLoad { obj: x, .. } => visit_expr_mut(x, f),
+        ExprKind::ObjectData(x) | ExprKind::FieldLoad { obj: x, .. } | ExprKind::TypeTest { obj: x, .. } | ExprKind::NoneGuard { obj: x, .. } => visit_expr_mut(x, f),
         ExprKind::FieldStore { obj, value, .. } => [obj, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
     }
 }
@@ -1023,6 +1032,8 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::ObjectData(x) => format!("data({})", d(x)),
         ExprKind::FieldLoad { obj, offset } => format!("{}.field@{offset}", d(obj)),
         ExprKind::FieldStore { obj, offset, value } => format!("{}.field@{offset} = {}", d(obj), d(value)),
+        ExprKind::TypeTest { obj, class, .. } => format!("({} as {class})", d(obj)),
+        ExprKind::NoneGuard { obj, .. } => format!("({} not None)", d(obj)),
         ExprKind::MinMax { is_max, args } => {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("{}({})", if *is_max { "max" } else { "min" }, a.join(", "))

@@ -14,6 +14,10 @@
 //! which for C integers is exact (modular arithmetic) and for Python `int` can
 //! differ only in whether an intermediate result overflows 64 bits.
 //!
+//! `fields::keep_in_locals`: the C fields of `self` that a loop reads and
+//! writes live in locals across it (stored back after it), where nothing in
+//! the loop can fail, call or store elsewhere.
+//!
 //! First each `prange` body is outlined into a function of its own (`outline`).
 //!
 //! Then the decisions the back end only carries out (`decide`): checks
@@ -27,6 +31,7 @@ use std::collections::HashSet;
 
 mod consteval;
 mod facts;
+mod fields;
 mod outline;
 mod pairing;
 mod select;
@@ -43,6 +48,7 @@ pub fn optimize(module: &mut hir::Module) {
     }
     for f in &mut module.functions {
         accumulate_tail_calls(f);
+        fields::keep_in_locals(f);
     }
     decide(module);
 }

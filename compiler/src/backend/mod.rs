@@ -57,8 +57,11 @@ type R<T> = Result<T, String>;
 pub const HELPER_ROUND: usize = 0;
 /// The Python function that explains a rejected buffer argument.
 pub const HELPER_BUFFER_ERROR: usize = 1;
+/// The Python function that raises Cython's TypeError for an object that is
+/// not an instance of an extension type (the MIR builder calls it).
+pub use crate::mir::HELPER_TYPE_ERROR;
 /// Argument binders of exported functions start here, in `functions` order.
-pub const HELPER_BINDERS: usize = 2;
+pub const HELPER_BINDERS: usize = 3;
 
 pub(crate) struct Emitter {
     pub module: ObjectModule,

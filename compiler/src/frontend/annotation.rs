@@ -147,6 +147,9 @@ impl ModuleCx<'_> {
         }
         match &e.kind {
             ExprKind::NoneLit => return Ok(Ty::Void),
+            // `other: "Body"` in the class's own body (not defined yet when
+            // CPython evaluates it): an instance, as a `Body` annotation.
+            ExprKind::Str(n) if self.cclasses.borrow().contains_key(n) => return Ok(Ty::Object),
             ExprKind::Str(_) => return fallback(&e.span, "a string annotation is not read as a native type"),
             ExprKind::Subscript { value, index } => {
                 if let Some(Binding::CythonAttr(name)) = self.binding_of(value) {
@@ -171,6 +174,11 @@ impl ModuleCx<'_> {
             Some(_) => fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span))),
             None => match &e.kind {
                 ExprKind::Name(n) => {
+                    if self.cclasses.borrow().contains_key(n) {
+                        // An extension type's instance (or None): an object
+                        // the checker knows the layout of (`typeck/cclass.rs`).
+                        return Ok(Ty::Object);
+                    }
                     if self.module_names.contains(n) {
                         return fallback(&e.span, format!("`{n}` is not a native type"));
                     }

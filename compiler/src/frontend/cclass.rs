@@ -130,6 +130,33 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline) -> Result<Plan<'a>, (
     Ok(Plan { outline: c, layout, doc, methods })
 }
 
+/// The variables a function annotates (its parameters, and the names of
+/// annotated assignments anywhere in its body), with their annotations.
+pub(crate) fn annotated_names(def: &syntax::FunctionDef) -> Vec<(&str, &Expr)> {
+    fn walk<'s>(body: &'s [syntax::Stmt], out: &mut Vec<(&'s str, &'s Expr)>) {
+        for s in body {
+            match &s.kind {
+                StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(n), .. }, annotation, .. } => out.push((n, annotation)),
+                StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::For { body, orelse, .. } => {
+                    walk(body, out);
+                    walk(orelse, out);
+                }
+                StmtKind::With { body, .. } | StmtKind::Other { body, .. } => walk(body, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out: Vec<(&str, &Expr)> = def.params.iter().filter_map(|p| Some((p.name.as_str(), p.annotation.as_ref()?))).collect();
+    walk(&def.body, &mut out);
+    out
+}
+
+/// Whether a function types a variable or its result as the class `class`.
+pub(crate) fn uses_class_type(def: &syntax::FunctionDef, class: &str) -> bool {
+    let names = |e: &Expr| matches!(&e.kind, ExprKind::Name(n) | ExprKind::Str(n) if n == class);
+    annotated_names(def).iter().any(|(_, a)| names(a)) || def.returns.as_ref().is_some_and(names)
+}
+
 /// Whether a fallback reason quotes the class's name (in a backticked
 /// piece of code, as a whole identifier).
 pub(crate) fn names_class(reason: &str, class: &str) -> bool {

@@ -88,6 +88,12 @@ pub(crate) struct ModuleCx<'a> {
     /// plain `def` (so a function that stays Python can still be named in
     /// an error: passed as a C function pointer).
     pub top_defs: HashMap<String, (Option<&'static str>, u32)>,
+    /// The module's name (extension types are `module.Class`).
+    pub module_name: String,
+    /// Every `@cython.cclass` of the module, and the layouts of those that
+    /// compile (so far): a variable annotated as one holds an instance.
+    pub cclass_names: HashSet<String>,
+    pub cclasses: std::cell::RefCell<HashMap<String, std::sync::Arc<cclass::Layout>>>,
 }
 
 /// A problem found while typing a function.
@@ -122,7 +128,34 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     ast.body.iter().for_each(|s| syntax::bound_names(s, &mut names));
     let module_names: HashSet<String> = names.into_iter().collect();
 
-    let mut cx = ModuleCx { src, bindings, module_names, star_import, directives, top_defs: HashMap::new() };
+    let mut cx = ModuleCx {
+        src,
+        bindings,
+        module_names,
+        star_import,
+        directives,
+        module_name: module_name.to_string(),
+        cclass_names: HashSet::new(),
+        cclasses: Default::default(),
+        top_defs: HashMap::new(),
+    };
+    cx.cclass_names = ast.classes.iter().filter(|c| cclass::is_cclass(&cx, c)).map(|c| c.name.clone()).collect();
+    // The cclasses are planned before the functions are typed: a function
+    // may type a variable as one.
+    let mut plans = vec![];
+    let mut cclass_left: Vec<hir::LeftToPython> = vec![];
+    for c in ast.classes.iter().filter(|c| cclass::is_cclass(&cx, c)) {
+        let planned = if bound_once(&ast.body, &c.name) {
+            cclass::plan(&cx, c)
+        } else {
+            Err((c.span.clone(), format!("the name `{}` is also bound elsewhere at module level", c.name)))
+        };
+        match planned {
+            Ok(p) => plans.push(p),
+            Err((span, reason)) => class_stays_python(&cx, c, &span, &reason, &mut cclass_left),
+        }
+    }
+    *cx.cclasses.borrow_mut() = plans.iter().map(|p| (p.layout.name.clone(), p.layout.clone())).collect();
     for stmt in &ast.body {
         if let StmtKind::FunctionDef(f) = &stmt.kind {
             let kind = f.decorators.iter().find_map(|d| match cx.binding_of(d) {
@@ -134,7 +167,6 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             cx.top_defs.insert(f.name.clone(), (kind, line));
         }
     }
-    let cx = cx;
 
     // Top-level defs are the candidates; a name defined twice keeps Python's last-one-wins.
     let mut defs: BTreeMap<String, Vec<(&syntax::FunctionDef, &Span)>> = BTreeMap::new();
@@ -206,21 +238,9 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
 
     // `@cython.cclass` classes compile as a whole: typed with the module's
     // functions, and left to Python (with the reason) if any method is not.
-    let mut plans = vec![];
-    let mut cclass_left: Vec<hir::LeftToPython> = vec![];
-    for c in ast.classes.iter().filter(|c| cclass::is_cclass(&cx, c)) {
-        let planned = if bound_once(&ast.body, &c.name) {
-            cclass::plan(&cx, c)
-        } else {
-            Err((c.span.clone(), format!("the name `{}` is also bound elsewhere at module level", c.name)))
-        };
-        match planned {
-            Ok(p) => plans.push(p),
-            Err((span, reason)) => class_stays_python(&cx, c, &span, &reason, &mut cclass_left),
-        }
-    }
     let (base_left, base_warnings) = (left.len(), warnings.len());
     let functions = loop {
+        *cx.cclasses.borrow_mut() = plans.iter().map(|p| (p.layout.name.clone(), p.layout.clone())).collect();
         left.truncate(base_left);
         warnings.truncate(base_warnings);
         let mut set = candidates.clone();
@@ -262,17 +282,18 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
                 Some((k, span.clone(), format!("method `{m}` stays Python ({why})")))
             })
         });
-        // A function that stays Python because it types a variable as the
-        // class would read private fields Cython reads natively: the class
-        // stays Python too (its fields are then plain attributes).
+        // A function that stays Python and types a variable as the class
+        // would read private fields Cython reads natively: the class stays
+        // Python too (its fields are then plain attributes).
         let missing = missing.or_else(|| {
             plans.iter().enumerate().find_map(|(k, p)| {
-                let l = left.iter().find(|l| l.kind == "function" && cclass::names_class(&l.reason, &p.layout.name))?;
+                let class = &p.layout.name;
+                let l = left.iter().find(|l| {
+                    l.kind == "function"
+                        && (cclass::names_class(&l.reason, class) || defs.get(&l.function).and_then(|v| v.last()).is_some_and(|(f, _)| cclass::uses_class_type(f, class)))
+                })?;
                 let at = cx.src.line_range(l.line).start + l.col as usize - 1;
-                let reason = format!(
-                    "`{}` is used as a type by `{}` (line {}), and variables typed as an extension type are not compiled yet",
-                    p.layout.name, l.function, l.line
-                );
+                let reason = format!("`{class}` is used as a type by `{}` (line {}), which stays Python ({})", l.function, l.line, l.reason);
                 Some((k, at..at + 1, reason))
             })
         });

@@ -46,6 +46,11 @@ pub struct LocalDecl {
     pub name: Option<String>,
 }
 
+/// The helper-table slot (`OpKind::CallHelper`) of the module's Python
+/// function that raises Cython's TypeError for an object that is not an
+/// instance of an extension type (`hir::ExprKind::TypeTest`).
+pub const HELPER_TYPE_ERROR: usize = 2;
+
 /// How an operation reports failure (the exception-edge pass turns each
 /// into a branch to the error path).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 
 use super::names::py_str;
 use super::{finish, flags, PY_FILE_INPUT, R};
-use crate::backend::{pyabi, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND};
+use crate::backend::{pyabi, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND, HELPER_TYPE_ERROR};
 use crate::hir::{self, Function};
 use crate::mir::primitives as prim;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -63,6 +63,18 @@ def __pyc_aot_buffer_error(obj, info):
     if check == 'readonly':
         raise ValueError("buffer source array is read-only")
     raise ValueError("buffer for argument '%s' does not match %s" % (name, want))
+
+def __pyc_aot_type_error(obj, want, arg):
+    t = type(obj)
+    # The type's C name, as Cython prints it: a class defined in Python (a
+    # heap type with a dict or slots) and a builtin are named bare.
+    if t.__module__ == 'builtins' or (t.__flags__ & 512 and (t.__dictoffset__ or '__slots__' in vars(t))):
+        got = t.__name__
+    else:
+        got = t.__module__ + '.' + t.__qualname__
+    if arg is not None:
+        raise TypeError("Argument '%s' has incorrect type (expected %s, got %s)" % (arg, want, got))
+    raise TypeError("Cannot convert %s to %s" % (got, want))
 "#;
 
 /// Refuses to import on a CPU without the features the code was compiled
@@ -277,6 +289,7 @@ pub(super) fn emit_exec(
         fill_constants(&mut cx, own_dict, fail)?;
         fill(&mut cx, builtins, "round", HELPER_ROUND)?;
         fill(&mut cx, shim_dict, "__pyc_aot_buffer_error", HELPER_BUFFER_ERROR)?;
+        fill(&mut cx, shim_dict, "__pyc_aot_type_error", HELPER_TYPE_ERROR)?;
         for (k, f) in exported.iter().enumerate() {
             fill(&mut cx, own_dict, &binder_name(f), HELPER_BINDERS + k)?;
         }

@@ -28,6 +28,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             return fallback(&e.span, "it calls with `*` or `**` unpacking");
         }
         if let ExprKind::Attribute { value, attr } = &func.kind {
+            self.refuse_cfunc_on_variable(value, attr, &e.span)?;
             if let Some(id) = self.cfunc_method(value, attr) {
                 // `self.m(a, b)` is `Class.m(self, a, b)`.
                 let all: Vec<Expr> = std::iter::once((**value).clone()).chain(args.iter().cloned()).collect();

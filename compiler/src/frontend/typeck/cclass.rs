@@ -1,95 +1,223 @@
-//! A cclass method's `self.x` on a C field: a load or store at the field's
-//! offset in the instance (`ObjectData` addressed as a C pointer), with the
-//! conversions (and TypeErrors) of an assignment to a typed variable.
+//! A cclass method's `self.x`, and `p.x` of a variable typed as a cclass
+//! (`p: Body`): a load or store at the field's offset in the instance
+//! (`ObjectData` addressed as a C pointer), with the conversions (and
+//! TypeErrors) of an assignment to a typed variable; a typed variable
+//! holding None raises Python's AttributeError. Assignments to typed
+//! variables, typed parameters and `-> Body` results check the type
+//! (`TypeTest`).
 
-use super::{Checker, R};
+use super::{fallback, Checker, R};
+use crate::frontend::cclass::Layout;
+use crate::frontend::ModuleCx;
 use crate::hir::{self, Const, ExprKind as H, Field};
 use crate::syntax::{self, Expr, ExprKind, Span};
 use crate::types::{Elem, Ty};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The cclass a variable's annotation names, if any.
+fn annotated_class(ann: &Expr, names: &std::collections::HashSet<String>) -> Option<String> {
+    match &ann.kind {
+        ExprKind::Name(n) | ExprKind::Str(n) if names.contains(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+
+/// The parameters and locals a function annotates as a cclass (a name
+/// bound once at module level to the class): each holds an instance or
+/// None. `Err`: one names a cclass that stays Python.
+pub(super) fn typed_variables(cx: &ModuleCx, def: &syntax::FunctionDef) -> Result<HashMap<String, Arc<Layout>>, (Span, String)> {
+    let live = cx.cclasses.borrow();
+    let mut out = HashMap::new();
+    let mut found = |name: &str, ann: &Expr| -> Result<(), (Span, String)> {
+        let Some(c) = annotated_class(ann, &cx.cclass_names) else { return Ok(()) };
+        match live.get(&c) {
+            Some(l) => {
+                out.insert(name.to_string(), l.clone());
+                Ok(())
+            }
+            None => Err((ann.span.clone(), format!("`{c}` is not a native type (its `@cython.cclass` stays Python)"))),
+        }
+    };
+    for (name, ann) in crate::frontend::cclass::annotated_names(def) {
+        found(name, ann)?;
+    }
+    Ok(out)
+}
+
+/// The class a function's return annotation names (`-> Body`), if any.
+pub(super) fn returned_class(cx: &ModuleCx, def: &syntax::FunctionDef) -> Option<Arc<Layout>> {
+    let c = annotated_class(def.returns.as_ref()?, &cx.cclass_names)?;
+    cx.cclasses.borrow().get(&c).cloned()
+}
+
+/// A typed receiver: the local, the class, and whether it is the method's
+/// `self` (never None).
+struct Receiver {
+    id: hir::LocalId,
+    layout: Arc<Layout>,
+    is_self: bool,
+}
 
 impl<'c, 'a> Checker<'c, 'a> {
-    /// The field `base.attr` names when `base` is the method's `self`.
-    fn self_field(&self, base: &Expr, attr: &str) -> Option<(hir::LocalId, Field)> {
-        let layout = self.me.class.as_ref()?;
+    fn receiver(&self, base: &Expr) -> Option<Receiver> {
         let ExprKind::Name(n) = &base.kind else { return None };
-        if self.me.params.first().map(|p| &p.name) != Some(n) {
-            return None;
+        let id = *self.local_ids.get(n)?;
+        if let Some(layout) = &self.me.class {
+            if self.me.params.first().map(|p| &p.name) == Some(n) {
+                return Some(Receiver { id, layout: layout.clone(), is_self: true });
+            }
         }
-        let field = layout.field(attr)?.clone();
-        Some((*self.local_ids.get(n)?, field))
+        let layout = self.classes.get(n)?.clone();
+        Some(Receiver { id, layout, is_self: false })
+    }
+
+    /// The field `base.attr` names when `base` is the method's `self` or a
+    /// variable typed as a cclass.
+    fn typed_field(&self, base: &Expr, attr: &str) -> Option<(Receiver, Field)> {
+        let r = self.receiver(base)?;
+        let field = r.layout.field(attr)?.clone();
+        Some((r, field))
     }
 
     /// The compiled function of `self.m` when `m` is a `@cython.cfunc`
     /// method of the class: C-only, so no Python subclass overrides it and
     /// the call is direct.
     pub(super) fn cfunc_method(&self, base: &Expr, attr: &str) -> Option<hir::FuncId> {
-        let layout = self.me.class.as_ref()?;
-        let ExprKind::Name(n) = &base.kind else { return None };
-        if self.me.params.first().map(|p| &p.name) != Some(n) || !layout.cfuncs.iter().any(|c| c == attr) {
+        let r = self.receiver(base)?;
+        if !r.is_self || !r.layout.cfuncs.iter().any(|c| c == attr) {
             return None;
         }
-        self.ids.get(&crate::frontend::cclass::method_function_name(&layout.name, attr)).copied()
+        self.ids.get(&crate::frontend::cclass::method_function_name(&r.layout.name, attr)).copied()
     }
 
-    /// `self.x` of a C field: its value, loaded in place.
+    /// `p.m(...)` of a `cfunc` method on a variable typed as the class:
+    /// Python cannot see the method, and the direct call on another
+    /// receiver is not compiled yet, so the function stays Python (and
+    /// with it the class).
+    pub(super) fn refuse_cfunc_on_variable(&self, base: &Expr, attr: &str, span: &Span) -> R<()> {
+        match self.receiver(base) {
+            Some(r) if !r.is_self && r.layout.cfuncs.iter().any(|c| c == attr) => fallback(
+                span,
+                format!("it calls the `cfunc` method `{attr}` of `{}` on a variable (only `self.{attr}(...)` compiles yet)", r.layout.name),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// `base.x` of a field: its value, loaded in place. A typed variable
+    /// holding None raises Python's AttributeError (the attribute looked
+    /// up on None) where Cython without `nonecheck` would crash.
     pub(super) fn field_load(&self, base: &Expr, attr: &str) -> Option<hir::Expr> {
-        let (id, field) = self.self_field(base, attr)?;
-        Some(load(id, &field))
+        let (r, field) = self.typed_field(base, attr)?;
+        Some(load(receiver_value(&r, attr), &field))
     }
 
-    /// Whether `base.attr` is an object field of `self`.
+    /// Whether `base.attr` is an object field.
     fn object_field(&self, base: &Expr, attr: &str) -> bool {
-        self.self_field(base, attr).is_some_and(|(_, f)| f.ty == Ty::Object)
+        self.typed_field(base, attr).is_some_and(|(_, f)| f.ty == Ty::Object)
     }
 
-    /// `self.x = value` of a C field: the value converted to the field's
-    /// type as an assignment converts it, then stored.
-    pub(super) fn field_store(&mut self, base: &Expr, attr: &str, value: &Expr, span: &Span, line: u32) -> R<Option<hir::Stmt>> {
-        let Some((id, field)) = self.self_field(base, attr) else { return Ok(None) };
+    /// `base.x = value` of a field: the value converted to the field's
+    /// type as an assignment converts it, then stored (on a typed
+    /// variable: the value first, then None's AttributeError, as Python).
+    pub(super) fn field_store(&mut self, base: &Expr, attr: &str, value: &Expr, span: &Span, line: u32) -> R<Option<Vec<hir::Stmt>>> {
+        let Some((r, field)) = self.typed_field(base, attr) else { return Ok(None) };
         let v = self.expr(value)?;
         let v = self.coerce(v, field.ty, span, "attribute")?;
-        Ok(Some(store(id, &field, v, line)))
+        if r.is_self {
+            return Ok(Some(vec![store(receiver_value(&r, attr), &field, v, line)]));
+        }
+        // Python evaluates the value before it finds the receiver None.
+        let tmp = self.local_id(&format!("<{attr} value line {line}>"), field.ty);
+        let set = hir::Stmt { kind: hir::StmtKind::Assign(vec![(tmp, v)]), line };
+        let stored = store(receiver_value(&r, attr), &field, hir::Expr::local(tmp, field.ty), line);
+        Ok(Some(vec![set, stored]))
     }
 
-    /// `self.x op= value` of a C field (`self` is a parameter the method
-    /// never rebinds, so reading it twice reads the same object).
-    pub(super) fn field_aug_store(&mut self, base: &Expr, attr: &str, op: syntax::BinOp, value: &Expr, span: &Span, line: u32) -> R<Option<hir::Stmt>> {
-        let Some((id, field)) = self.self_field(base, attr) else { return Ok(None) };
-        let cur = load(id, &field);
+    /// `base.x op= value` of a field (`base` a local: reading it twice
+    /// reads the same object).
+    pub(super) fn field_aug_store(&mut self, base: &Expr, attr: &str, op: syntax::BinOp, value: &Expr, span: &Span, line: u32) -> R<Option<Vec<hir::Stmt>>> {
+        let Some((r, field)) = self.typed_field(base, attr) else { return Ok(None) };
+        let cur = load(receiver_value(&r, attr), &field);
         let rhs = self.operand(value)?;
         let new = if self.object_field(base, attr) { self.object_binop(op, cur, rhs, true, span)? } else { self.binop(op, cur, rhs, span)? };
         let new = self.coerce(new, field.ty, span, "attribute")?;
-        Ok(Some(store(id, &field, new, line)))
+        // The load checked the receiver.
+        let obj = hir::Expr::local(r.id, Ty::Object);
+        Ok(Some(vec![store(obj, &field, new, line)]))
     }
+
+    /// `v` (an object) checked to be an instance of the class `name` is
+    /// typed as, or None: Cython's TypeError otherwise.
+    pub(super) fn class_checked(&self, name: &str, v: hir::Expr) -> hir::Expr {
+        match self.classes.get(name) {
+            Some(l) if v.ty == Ty::Object => self.type_test(l, v, None),
+            _ => v,
+        }
+    }
+
+    pub(super) fn type_test(&self, l: &Layout, v: hir::Expr, arg: Option<String>) -> hir::Expr {
+        let qualified = format!("{}.{}", self.cx.module_name, l.name);
+        hir::Expr { kind: H::TypeTest { obj: Box::new(v), class: l.name.clone(), qualified, arg }, ty: Ty::Object }
+    }
+
+    /// The checks of the parameters typed as a cclass, first thing in the
+    /// body (a compiled caller passes any object): Cython's "Argument 'a'
+    /// has incorrect type".
+    pub(super) fn parameter_checks(&self) -> Vec<hir::Stmt> {
+        let mut out = vec![];
+        for (i, p) in self.me.params.iter().enumerate() {
+            if i == 0 && self.me.class.is_some() {
+                continue;
+            }
+            if let Some(l) = self.classes.get(&p.name) {
+                let v = hir::Expr::local(hir::LocalId(i as u32), Ty::Object);
+                let e = self.type_test(l, v, Some(p.name.clone()));
+                out.push(hir::Stmt { kind: hir::StmtKind::Expr(e), line: self.me.line });
+            }
+        }
+        out
+    }
+}
+
+/// The receiver's object: `self` as it is, a typed variable checked not
+/// to be None (Python's AttributeError for `attr`, where Cython without
+/// `nonecheck` would crash).
+fn receiver_value(r: &Receiver, attr: &str) -> hir::Expr {
+    let v = hir::Expr::local(r.id, Ty::Object);
+    if r.is_self {
+        return v;
+    }
+    hir::Expr { kind: H::NoneGuard { obj: Box::new(v), attr: attr.to_string() }, ty: Ty::Object }
 }
 
 /// The instance's memory as a pointer to the field's type, and the field's
 /// index in units of that type (fields are aligned to their size).
-fn address(id: hir::LocalId, field: &Field) -> (hir::Expr, hir::Expr) {
+fn address(obj: hir::Expr, field: &Field) -> (hir::Expr, hir::Expr) {
     let elem = Elem::of(field.ty);
     let size = elem.map_or(1, |e| u32::from(e.size()));
-    let obj = hir::Expr::local(id, Ty::Object);
     let ptr = hir::Expr { kind: H::ObjectData(Box::new(obj)), ty: Ty::Ptr(elem) };
     let index = hir::Expr::konst(Const::Int(i64::from(field.offset / size.max(1))), ssize_t());
     (ptr, index)
 }
 
-fn load(id: hir::LocalId, field: &Field) -> hir::Expr {
+fn load(obj: hir::Expr, field: &Field) -> hir::Expr {
     if field.ty == Ty::Object {
-        let obj = Box::new(hir::Expr::local(id, Ty::Object));
+        let obj = Box::new(obj);
         return hir::Expr { kind: H::FieldLoad { obj, offset: field.offset }, ty: Ty::Object };
     }
-    let (ptr, index) = address(id, field);
+    let (ptr, index) = address(obj, field);
     hir::Expr { kind: H::PtrLoad { ptr: Box::new(ptr), index: Box::new(index) }, ty: field.ty }
 }
 
-fn store(id: hir::LocalId, field: &Field, v: hir::Expr, line: u32) -> hir::Stmt {
+fn store(obj: hir::Expr, field: &Field, v: hir::Expr, line: u32) -> hir::Stmt {
     if field.ty == Ty::Object {
-        let obj = Box::new(hir::Expr::local(id, Ty::Object));
+        let obj = Box::new(obj);
         let e = hir::Expr { kind: H::FieldStore { obj, offset: field.offset, value: Box::new(v) }, ty: Ty::Void };
         return hir::Stmt { kind: hir::StmtKind::Expr(e), line };
     }
-    let (ptr, index) = address(id, field);
+    let (ptr, index) = address(obj, field);
     let e = hir::Expr { kind: H::PtrStore { ptr: Box::new(ptr), index: Box::new(index), value: Box::new(v) }, ty: Ty::Void };
     hir::Stmt { kind: hir::StmtKind::Expr(e), line }
 }

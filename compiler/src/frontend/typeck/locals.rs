@@ -151,6 +151,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
         };
         let v = self.coerce(v, ty, span, name)?;
+        let v = self.class_checked(name, v);
         let id = self.local_id(name, ty);
         Ok((id, v))
     }

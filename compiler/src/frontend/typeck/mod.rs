@@ -164,7 +164,7 @@ fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
     use hir::ExprKind as H;
     match k {
         H::Call(_, args) => args.iter().collect(),
-        H::Convert(x) | H::Truthy(x) | H::ObjUnary(_, x) | H::ObjectData(x) | H::FieldLoad { obj: x, .. } => vec![&**x],
+        H::Convert(x) | H::Truthy(x) | H::ObjUnary(_, x) | H::ObjectData(x) | H::FieldLoad { obj: x, .. } | H::TypeTest { obj: x, .. } | H::NoneGuard { obj: x, .. } => vec![&**x],
         H::FieldStore { obj, value, .. } => vec![&**obj, &**value],
         H::ObjBinary { a, b, .. } | H::ObjCompare(_, a, b) | H::ObjIs(a, b) | H::ObjContains { item: a, container: b } => vec![&**a, &**b],
         H::ObjOp { operands, .. } => operands.iter().collect(),
@@ -182,7 +182,7 @@ fn makes_object(k: &hir::ExprKind) -> bool {
         H::And(a, _) | H::Or(a, _) | H::IfExp { then: a, .. } => a.ty == Ty::Object,
         _ => false,
     };
-    joins_objects || matches!(k, H::Local(_) | H::Call(..) | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. } | H::Comprehension(_) | H::FieldLoad { .. })
+    joins_objects || matches!(k, H::Local(_) | H::Call(..) | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. } | H::Comprehension(_) | H::FieldLoad { .. } | H::TypeTest { .. } | H::NoneGuard { .. })
 }
 
 fn describe(k: &hir::ExprKind) -> &'static str {
@@ -229,6 +229,10 @@ struct Checker<'c, 'a> {
     /// Typing the body of a `with cython.parallel.parallel():` block (not
     /// inside a `prange` of it): a `prange` here shares the block's team.
     in_team: bool,
+    /// Parameters and locals annotated as a cclass (`typeck/cclass.rs`).
+    classes: HashMap<String, std::sync::Arc<crate::frontend::cclass::Layout>>,
+    /// An annotation naming a cclass that stays Python.
+    class_refused: Option<(Span, String)>,
 }
 
 impl<'c, 'a> Checker<'c, 'a> {
@@ -264,7 +268,13 @@ impl<'c, 'a> Checker<'c, 'a> {
             calls_object_function: false,
             notes: vec![],
             in_team: false,
+            classes: HashMap::new(),
+            class_refused: None,
         };
+        match cclass::typed_variables(cx, me.def) {
+            Ok(c) => ck.classes = c,
+            Err(e) => ck.class_refused = Some(e),
+        }
         for p in &me.params {
             ck.declared.insert(p.name.clone(), p.ty);
             ck.local_id(&p.name, p.ty);
@@ -273,6 +283,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn finish(&mut self, id: FuncId) -> R<hir::Function> {
+        if let Some((span, reason)) = self.class_refused.clone() {
+            return fallback(&span, reason);
+        }
         let mut body = self.function_body()?;
         if let Some(what) = object_operation(&body) {
             return fallback(&self.me.span, format!("it operates on objects ({what}), which is not compiled yet"));
@@ -342,7 +355,9 @@ impl<'c, 'a> Checker<'c, 'a> {
         self.materialize_c_arrays();
         let body = &self.me.def.body;
         let skip_doc = usize::from(self.me.doc.is_some());
-        self.block(&body[skip_doc..])
+        let mut out = self.parameter_checks();
+        out.extend(self.block(&body[skip_doc..])?);
+        Ok(out)
     }
 
     /// Whether objects reached what it typed: declared, inferred or

@@ -89,7 +89,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 if self.field_load(base, attr).is_some() =>
             {
                 match self.field_aug_store(base, attr, *op, value, tspan, line)? {
-                    Some(store) => Ok(vec![store]),
+                    Some(stmts) => Ok(stmts),
                     None => fallback(tspan, format!("it assigns to `{}`", self.cx.source_text(tspan))),
                 }
             }
@@ -303,7 +303,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 (ExprKind::Tuple(_), _) => fallback(&value.span, "it unpacks a value that is not a tuple literal"),
                 (ExprKind::Attribute { value: base, attr }, _) if self.field_load(base, attr).is_some() => {
                     match self.field_store(base, attr, value, &t.span, line)? {
-                        Some(store) => Ok(vec![store]),
+                        Some(stmts) => Ok(stmts),
                         None => fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span))),
                     }
                 }
@@ -371,7 +371,13 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 return fallback(span, format!("it returns {} from a function declared to return None", v.ty));
             }
-            (Some(v), t) => hir::StmtKind::Return(Some(self.coerce(v, t, span, "the return value")?)),
+            (Some(v), t) => {
+                let v = self.coerce(v, t, span, "the return value")?;
+                match super::cclass::returned_class(self.cx, self.me.def) {
+                    Some(l) if t == Ty::Object => hir::StmtKind::Return(Some(self.type_test(&l, v, None))),
+                    _ => hir::StmtKind::Return(Some(v)),
+                }
+            }
         };
         Ok(vec![hir::Stmt { kind, line }])
     }

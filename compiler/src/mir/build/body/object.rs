@@ -136,6 +136,24 @@ impl BodyBuilder<'_, '_> {
                 let v = self.expr(o)?;
                 self.b.value(obj, OpKind::LoadField { obj: v, offset: *offset as i32 })
             }
+            ExprKind::TypeTest { obj: o, class, qualified, arg } => {
+                let v = self.expr(o)?;
+                self.type_test(v, class, qualified, arg.as_deref())
+            }
+            ExprKind::NoneGuard { obj: o, attr } => {
+                let v = self.expr(o)?;
+                let none = self.b.value(obj, OpKind::LoadConst(ObjConst::None));
+                let is_none = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::SameObject { a: v, b: none });
+                let (raise, ok) = (self.b.block(true), self.b.block(false));
+                self.b.terminate(Terminator::Branch { cond: is_none, then: raise, otherwise: ok });
+                self.b.switch_to(raise);
+                // `None.attr` always raises: the error edge leaves here.
+                let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(attr.clone())));
+                self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_GET_ATTR, args: vec![v, n] });
+                self.b.terminate(Terminator::Goto(ok));
+                self.b.switch_to(ok);
+                v
+            }
             ExprKind::Convert(x) if e.ty == Ty::Object => {
                 let v = self.expr(x)?;
                 boxed(self.b, Some(v), x.ty)?
@@ -243,6 +261,35 @@ impl BodyBuilder<'_, '_> {
             }
             _ => return Ok(None),
         }))
+    }
+
+    /// `v` checked to be an instance of the extension type bound to the
+    /// global `class`, or None: its exact type first, then
+    /// `PyObject_IsInstance` (subclasses), and on the cold path the module
+    /// helper that raises Cython's TypeError.
+    fn type_test(&mut self, v: Local, class: &str, qualified: &str, arg: Option<&str>) -> Local {
+        let obj = LocalTy::Object;
+        let bool_ty = LocalTy::Scalar(Ty::Bool);
+        let cls = self.b.value(obj, OpKind::LoadGlobal { name: class.to_string() });
+        let t = self.b.value(obj, OpKind::LoadField { obj: v, offset: 8 });
+        let same = self.b.value(bool_ty, OpKind::SameObject { a: t, b: cls });
+        let (ok, not_exact, not_none, fail) = (self.b.block(false), self.b.block(true), self.b.block(true), self.b.block(true));
+        self.b.terminate(Terminator::Branch { cond: same, then: ok, otherwise: not_exact });
+        self.b.switch_to(not_exact);
+        let none = self.b.value(obj, OpKind::LoadConst(ObjConst::None));
+        let is_none = self.b.value(bool_ty, OpKind::SameObject { a: v, b: none });
+        self.b.terminate(Terminator::Branch { cond: is_none, then: ok, otherwise: not_none });
+        self.b.switch_to(not_none);
+        let inst = self.truth_of_status(&p::PY_OBJECT_IS_INSTANCE, vec![v, cls]);
+        self.b.terminate(Terminator::Branch { cond: inst, then: ok, otherwise: fail });
+        self.b.switch_to(fail);
+        let want = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(qualified.to_string())));
+        let name = self.b.value(obj, OpKind::LoadConst(arg.map_or(ObjConst::None, |a| ObjConst::Str(a.to_string()))));
+        // It always raises (NULL): the error edge leaves here.
+        self.b.value(obj, OpKind::CallHelper { slot: crate::mir::HELPER_TYPE_ERROR, args: vec![v, want, name] });
+        self.b.terminate(Terminator::Goto(ok));
+        self.b.switch_to(ok);
+        v
     }
 
     /// `op` of its evaluated operands.
