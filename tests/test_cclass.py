@@ -645,9 +645,69 @@ def twice_of(c: Cell) -> cython.double:
 
 def test_cfunc_called_on_a_variable_leaves_function_and_class_to_python(pyc):
     # Python cannot see a cfunc; the direct call on a variable is not
-    # compiled yet: the function stays Python, and the class with it.
+    # compiled yet: the class stays Python (its cfunc is named outside it).
     m = pyc.pair(CFUNC_ON_VARIABLE)
     err = m.build.stderr
-    assert "it calls the `cfunc` method `twice` of `Cell` on a variable" in err, err
-    assert "`Cell` is used as a type by `twice_of`" in err, err
+    assert "class `Cell` left to Python" in err, err
+    assert "`twice` is named outside the class" in err, err
     same(m, "twice_of", [lambda M: (M.Cell(1.25),), lambda M: (M.Cell(-3.0),)])
+
+
+CFUNC_FROM_PYTHON = '''
+import cython
+
+@cython.cclass
+class Parrot:
+    @cython.cfunc
+    def describe(self) -> cython.int:
+        return 1
+
+    def tell(self):
+        return self.describe()
+
+@cython.cclass
+class Norwegian(Parrot):
+    @cython.cfunc
+    def describe(self) -> cython.int:
+        return Parrot.describe(self) + 10
+
+@cython.cclass
+class Quiet:
+    @cython.cfunc
+    def level(self) -> cython.int:
+        return 3
+
+    def tell(self):
+        return self.level()
+
+@cython.cclass
+class Loud:
+    @cython.cfunc
+    def volume(self) -> cython.int:
+        return 7
+
+    def tell(self):
+        return self.volume()
+
+def levels():
+    return Quiet().tell(), Loud().tell(), Loud().volume()
+
+def describe_both():
+    return Parrot().tell(), Norwegian().tell()
+'''
+
+
+def test_cfuncs_reached_from_python_leave_the_class_to_python(pyc):
+    # Cython's pets.py: a cclass subclass overrides a cfunc and calls the
+    # base's; compiled code has no method table yet, so Parrot stays Python
+    # (as does Loud, whose cfunc a function outside the class reads), while
+    # Quiet, reached only through `self`, compiles. (The rule goes by the
+    # method's name: any `.volume` outside Loud's own `self.volume` counts.)
+    m = pyc.pair(CFUNC_FROM_PYTHON)
+    err = m.build.stderr
+    assert "class `Parrot` left to Python" in err and "overridden in the subclass `Norwegian`" in err, err
+    assert "class `Loud` left to Python" in err and "`volume` is named outside the class" in err, err
+    assert "class `Quiet` left to Python" not in err, err
+    assert any(isinstance(v, types.MethodDescriptorType) for v in vars(m.native.Quiet).values())
+    m.assert_same("describe_both", [()], native=False, exact=True)
+    m.assert_same("levels", [()], native=False, exact=True)

@@ -145,10 +145,12 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     let mut plans = vec![];
     let mut cclass_left: Vec<hir::LeftToPython> = vec![];
     for c in ast.classes.iter().filter(|c| cclass::is_cclass(&cx, c)) {
-        let planned = if bound_once(&ast.body, &c.name) {
-            cclass::plan(&cx, c)
-        } else {
+        let planned = if !bound_once(&ast.body, &c.name) {
             Err((c.span.clone(), format!("the name `{}` is also bound elsewhere at module level", c.name)))
+        } else if let Some(why) = cfunc_reached_from_python(src, c, &ast.classes, &cx) {
+            Err(why)
+        } else {
+            cclass::plan(&cx, c)
         };
         match planned {
             Ok(p) => plans.push(p),
@@ -435,6 +437,48 @@ fn bound_once(body: &[Stmt], name: &str) -> bool {
         })
         .count();
     binders == 1
+}
+
+/// Why a cclass's `@cython.cfunc` methods would be reached from code that
+/// stays Python, which cannot call them (they have no Python entry): a
+/// subclass in the module defining a method of the same name (Cython
+/// dispatches such overrides through the class's table, which compiled
+/// classes do not have yet), or the name read as an attribute anywhere but
+/// on `self` inside the class (`Parrot.describe(self)`, `p.describe()` at
+/// module level). Then the class stays Python, where the shim makes every
+/// method a plain one.
+fn cfunc_reached_from_python(src: &SourceFile, c: &syntax::ClassOutline, classes: &[syntax::ClassOutline], cx: &ModuleCx) -> Option<(Span, String)> {
+    let cfuncs: Vec<&str> = c
+        .body
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StmtKind::FunctionDef(f) if f.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cfunc".into()))) => Some(f.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    for sub in classes.iter().filter(|s| s.base_names.iter().any(|b| *b == c.name)) {
+        if let Some((m, span)) = sub.methods.iter().find(|(m, _)| cfuncs.contains(&m.as_str())) {
+            return Some((span.clone(), format!("its `@cython.cfunc` method `{m}` is overridden in the subclass `{}` (overrides through a method table are not compiled yet)", sub.name)));
+        }
+    }
+    let own = class_range(c);
+    let text = src.text.as_str();
+    let is_ident = |ch: char| ch == '_' || ch.is_alphanumeric();
+    for m in cfuncs {
+        let pattern = format!(".{m}");
+        for (at, _) in text.match_indices(&pattern) {
+            let end = at + pattern.len();
+            if text[end..].chars().next().is_some_and(is_ident) {
+                continue;
+            }
+            let on_self = text[..at].trim_end().ends_with("self") && !text[..at].trim_end().trim_end_matches("self").ends_with(is_ident);
+            if own.contains(&at) && on_self {
+                continue;
+            }
+            return Some((at..end, format!("its `@cython.cfunc` method `{m}` is named outside the class's own `self.{m}` calls, where compiled code cannot reach it yet")));
+        }
+    }
+    None
 }
 
 /// The source a compiled cclass takes: its decorators to its last line.

@@ -32,6 +32,8 @@ pub struct ClassOutline {
     pub methods: Vec<(String, Span)>,
     /// How many base classes and keywords (`metaclass=`) the statement has.
     pub bases: usize,
+    /// The bases that are plain names.
+    pub base_names: Vec<String>,
     /// The class body, for `@cython.cclass` layouts (`frontend/cclass.rs`).
     pub body: Vec<Stmt>,
 }
@@ -394,6 +396,14 @@ fn class_outlines(body: &[ast::Stmt]) -> Vec<ClassOutline> {
                     })
                     .collect(),
                 bases: c.bases.len() + c.keywords.len(),
+                base_names: c
+                    .bases
+                    .iter()
+                    .filter_map(|b| match b {
+                        ast::Expr::Name(n) => Some(ident(&n.id)),
+                        _ => None,
+                    })
+                    .collect(),
                 body: stmts(&c.body),
             }),
             _ => None,
