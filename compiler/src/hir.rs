@@ -561,8 +561,9 @@ pub enum ExprKind {
     TypeTest { obj: Box<Expr>, class: String, qualified: String, arg: Option<String> },
     /// `obj` (type `Object`, the same object) once it is known not to be
     /// None: None raises Python's AttributeError for `attr` (the receiver
-    /// of a field access on a variable typed as an extension type).
-    NoneGuard { obj: Box<Expr>, attr: String },
+    /// of a field access on a variable typed as an extension type; a
+    /// `store`'s is the one for setting it).
+    NoneGuard { obj: Box<Expr>, attr: String, store: bool },
 }
 
 #[derive(Debug, Clone)]

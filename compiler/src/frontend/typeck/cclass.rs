@@ -110,7 +110,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// up on None) where Cython without `nonecheck` would crash.
     pub(super) fn field_load(&self, base: &Expr, attr: &str) -> Option<hir::Expr> {
         let (r, field) = self.typed_field(base, attr)?;
-        Some(load(receiver_value(&r, attr), &field))
+        Some(load(receiver_value(&r, attr, false), &field))
     }
 
     /// Whether `base.attr` is an object field.
@@ -126,12 +126,12 @@ impl<'c, 'a> Checker<'c, 'a> {
         let v = self.expr(value)?;
         let v = self.coerce(v, field.ty, span, "attribute")?;
         if r.is_self {
-            return Ok(Some(vec![store(receiver_value(&r, attr), &field, v, line)]));
+            return Ok(Some(vec![store(receiver_value(&r, attr, true), &field, v, line)]));
         }
         // Python evaluates the value before it finds the receiver None.
         let tmp = self.local_id(&format!("<{attr} value line {line}>"), field.ty);
         let set = hir::Stmt { kind: hir::StmtKind::Assign(vec![(tmp, v)]), line };
-        let stored = store(receiver_value(&r, attr), &field, hir::Expr::local(tmp, field.ty), line);
+        let stored = store(receiver_value(&r, attr, true), &field, hir::Expr::local(tmp, field.ty), line);
         Ok(Some(vec![set, stored]))
     }
 
@@ -139,7 +139,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// reads the same object).
     pub(super) fn field_aug_store(&mut self, base: &Expr, attr: &str, op: syntax::BinOp, value: &Expr, span: &Span, line: u32) -> R<Option<Vec<hir::Stmt>>> {
         let Some((r, field)) = self.typed_field(base, attr) else { return Ok(None) };
-        let cur = load(receiver_value(&r, attr), &field);
+        let cur = load(receiver_value(&r, attr, false), &field);
         let rhs = self.operand(value)?;
         let new = if self.object_field(base, attr) { self.object_binop(op, cur, rhs, true, span)? } else { self.binop(op, cur, rhs, span)? };
         let new = self.coerce(new, field.ty, span, "attribute")?;
@@ -183,13 +183,14 @@ impl<'c, 'a> Checker<'c, 'a> {
 
 /// The receiver's object: `self` as it is, a typed variable checked not
 /// to be None (Python's AttributeError for `attr`, where Cython without
-/// `nonecheck` would crash).
-fn receiver_value(r: &Receiver, attr: &str) -> hir::Expr {
+/// `nonecheck` would crash; a store's message is CPython's for setting an
+/// attribute, which 3.13 words differently).
+fn receiver_value(r: &Receiver, attr: &str, store: bool) -> hir::Expr {
     let v = hir::Expr::local(r.id, Ty::Object);
     if r.is_self {
         return v;
     }
-    hir::Expr { kind: H::NoneGuard { obj: Box::new(v), attr: attr.to_string() }, ty: Ty::Object }
+    hir::Expr { kind: H::NoneGuard { obj: Box::new(v), attr: attr.to_string(), store }, ty: Ty::Object }
 }
 
 /// The instance's memory as a pointer to the field's type, and the field's

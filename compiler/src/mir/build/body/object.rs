@@ -140,7 +140,7 @@ impl BodyBuilder<'_, '_> {
                 let v = self.expr(o)?;
                 self.type_test(v, class, qualified, arg.as_deref())
             }
-            ExprKind::NoneGuard { obj: o, attr } => {
+            ExprKind::NoneGuard { obj: o, attr, store } => {
                 let v = self.expr(o)?;
                 let none = self.b.value(obj, OpKind::LoadConst(ObjConst::None));
                 let is_none = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::SameObject { a: v, b: none });
@@ -149,7 +149,12 @@ impl BodyBuilder<'_, '_> {
                 self.b.switch_to(raise);
                 // `None.attr` always raises: the error edge leaves here.
                 let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(attr.clone())));
-                self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_GET_ATTR, args: vec![v, n] });
+                if *store {
+                    // Setting an attribute of None (to None: the message names no value).
+                    self.b.value(LocalTy::Scalar(STATUS), OpKind::CallC { prim: &p::PY_OBJECT_SET_ATTR, args: vec![v, n, none] });
+                } else {
+                    self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_GET_ATTR, args: vec![v, n] });
+                }
                 self.b.terminate(Terminator::Goto(ok));
                 self.b.switch_to(ok);
                 v
