@@ -1,76 +1,13 @@
 #!/usr/bin/env python3
 """examples/linked_list_c.py (a linked list of malloc'ed C structs, handed
-between cfuncs as `Node*`) timed once each: built by pyc-aot, by Cython
-(`cythonize -i -3`, the same file), and run by CPython with the `cython`
-shim. Wall-clock seconds of one `checksum(N, DROP)` call (the best of three
-for the compiled builds), and the three results must agree.
+between cfuncs as `Node*`), timed by `example_timing.compare`: pyc-aot,
+Cython and CPython with the shim on the same file.
 
     .venv/bin/python bench/linked_list_c.py     # writes bench/linked_list_c_results.md
-
-Needs bench/.work/venv with Cython (`python3 bench/run.py` creates it); the
-interpreter is that venv's.
 """
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-from run import cpu_name  # noqa: E402
-
-VENV_PY = os.path.join(HERE, ".work", "venv", "bin", "python")
-N, DROP = 200000, 3
-TIME = ("import sys, time; sys.path.insert(0, %r)\nimport linked_list_c\nbest = None\n"
-        "for _ in range(%d):\n    t = time.perf_counter(); r = linked_list_c.checksum(%d, %d); t = time.perf_counter() - t\n"
-        "    best = t if best is None else min(best, t)\nprint(repr(r), best)\n")
-
-
-def timed(moddir, repeats):
-    out = subprocess.run([VENV_PY, "-S", "-c", TIME % (moddir, repeats, N, DROP)], capture_output=True, text=True, check=True).stdout.split()
-    return out[0], float(out[1])
-
-
-def main():
-    if not os.path.exists(VENV_PY):
-        print("needs bench/.work/venv with Cython (see the docstring)", file=sys.stderr)
-        return 1
-    exe = os.environ.get("PYC_AOT_BIN") or os.path.join(ROOT, "target", "release", "pyc-aot")
-    src = os.path.join(ROOT, "examples", "linked_list_c.py")
-    with tempfile.TemporaryDirectory() as d:
-        ours, theirs, plain = (os.path.join(d, k) for k in ("pyc", "cy", "py"))
-        for dest in (ours, theirs, plain):
-            os.mkdir(dest)
-            shutil.copy(src, dest)
-        shutil.copy(os.path.join(ROOT, "compiler", "src", "shim", "cython_shim.py"), os.path.join(plain, "cython.py"))
-        subprocess.run([exe, "build", "linked_list_c.py", "-q", "--python", VENV_PY], cwd=ours, check=True)
-        cythonize = os.path.join(os.path.dirname(VENV_PY), "cythonize")
-        subprocess.run([cythonize, "-i", "-3", "-q", "linked_list_c.py"], cwd=theirs, check=True, capture_output=True)
-        rows = [("pyc-aot",) + timed(ours, 3), ("Cython",) + timed(theirs, 3), ("CPython + shim",) + timed(plain, 1)]
-    results = {r for _, r, _ in rows}
-    assert len(results) == 1, rows
-    cy = subprocess.run([VENV_PY, "-c", "import Cython; print(Cython.__version__)"], capture_output=True, text=True).stdout.strip()
-    pyver = subprocess.run([VENV_PY, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True).stdout.strip()
-    lines = [
-        "# A linked list of malloc'ed C structs (`examples/linked_list_c.py`)",
-        "",
-        "Seconds for one `checksum(%d, %d)` (%d nodes pushed, reversed, thinned, walked, freed; result %s)," % (N, DROP, N, rows[0][1]),
-        "the best of three for the compiled builds, one run for CPython. Written by",
-        "`bench/linked_list_c.py`; wall-clock times depend on the machine's load.",
-        "",
-        "| build | seconds | vs pyc-aot |",
-        "|---|---:|---:|",
-    ]
-    for name, _, t in rows:
-        lines.append("| %s | %.4f | %.2fx |" % (name, t, t / rows[0][2]))
-    lines += ["", "CPU: %s; CPython %s; Cython %s." % (cpu_name(), pyver, cy), ""]
-    with open(os.path.join(HERE, "linked_list_c_results.md"), "w") as f:
-        f.write("\n".join(lines))
-    print("\n".join(lines))
-    return 0
-
+from example_timing import compare
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(compare('linked_list_c', 'm.checksum(200000, 3)', "A linked list of malloc'ed C structs", '200000 nodes pushed, reversed, thinned, walked, freed; result %s'))
