@@ -215,21 +215,8 @@ impl BodyBuilder<'_, '_> {
                 break;
             }
         }
-        if self.reachable {
-            // No clause matched: raised again as it is.
-            self.b.at_line(line);
-            self.b.set_handler(handler);
-            self.untraced = untraced;
-            self.b.op(vec![], OpKind::SetHandled { saved });
-            self.untraced_op(OpKind::RestoreError { exc });
-            self.terminate(Terminator::Unreachable);
-        }
-        self.b.set_handler(handler);
-        self.untraced = untraced;
-        self.reachable = merged;
-        if merged {
-            self.b.switch_to(after);
-        }
+        // No clause matched: raised again as it is.
+        self.reraise_then_join(line, handler, untraced, saved, exc, merged, after);
         Ok(())
     }
 
@@ -302,6 +289,16 @@ impl BodyBuilder<'_, '_> {
         self.fill_landing(landing, dispatch, failing);
         let (exc, saved) = self.catch_at(dispatch, handler, untraced);
         self.clause_body(fin, saved, handler, untraced)?;
+        self.reraise_then_join(line, handler, untraced, saved, exc, merged, after);
+        Ok(())
+    }
+
+    /// The end of a `try`'s error path, when it is still reachable: the
+    /// exception handled before (`saved`) put back and `exc` raised again as
+    /// it is; then the enclosing handlers again, and the code after the
+    /// statement when some path reaches it (`merged`).
+    #[allow(clippy::too_many_arguments)]
+    fn reraise_then_join(&mut self, line: u32, handler: Option<BlockId>, untraced: Option<BlockId>, saved: Local, exc: Local, merged: bool, after: BlockId) {
         if self.reachable {
             self.b.at_line(line);
             self.b.set_handler(handler);
@@ -316,7 +313,6 @@ impl BodyBuilder<'_, '_> {
         if merged {
             self.b.switch_to(after);
         }
-        Ok(())
     }
 
     /// Before leaving the open `try` parts for a `return` (`loops`
