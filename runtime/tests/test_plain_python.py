@@ -39,7 +39,12 @@ EXTRA = {
         "(lambda a, b, c: (matmul(a, b, c, 2), c.tolist()))(*(memoryview(__import__('array').array('d', [0.1 * v for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((2, 3), (2, 2), (2, 2))))",
         "(lambda a, b, c: (matmul_serial(a, b, c), c.tolist()))(*(memoryview(__import__('array').array('d', [v - 3.5 for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((4, 4), (4, 4), (4, 4))))"],
     "particles_c.py": ["simulate(1, 10, 0.01)", "simulate(300, 40, 0.02)", "simulate(0, 1, 0.1)"],
+    "linked_list_c.py": ["checksum(1000, 3)", "checksum(0, 2)", "checksum(10, 1)", "checksum(5, 0)"],
+    "qsort_c.py": ["checksum(1000, 3)", "checksum(0, 1)", "largest(100, 7, 5)", "largest(3, 1, 5)"],
 }
+# What an example leaves to Python on purpose: plain classes are not compiled
+# natively yet (newton.py's exception class; its functions all compile).
+LEFT_BY_DESIGN = {"newton.py": {"NoConvergence"}}
 PROJECT_CALLS = {
     "aotdemo/kernels.py": ["harmonic(1000)", "harmonic(0)", "gcd(-12, 18)", "gcd(0, 0)", "collatz_steps(27)",
                            "longest_collatz(10000)", "collatz_steps(0)"],
@@ -98,7 +103,8 @@ def both_ways(source_path, calls, tmp_path, shim_dir):
 @pytest.mark.parametrize("name", EXAMPLE_FILES)
 def test_example_plain_equals_compiled(name, tmp_path, shim_dir):
     plain, compiled, report = both_ways(EXAMPLES / name, EXTRA.get(name, []), tmp_path, shim_dir)
-    assert report.left_to_python == [], "every example compiles completely"
+    left = {entry.function for entry in report.left_to_python}
+    assert left == LEFT_BY_DESIGN.get(name, set()), "every example compiles completely"
     assert plain == compiled
 
 
