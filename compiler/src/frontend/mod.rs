@@ -516,15 +516,14 @@ fn class_stays_python(cx: &ModuleCx, c: &syntax::ClassOutline, at: &Span, reason
     let cause = cx.src.line_of(at.start);
     let reason = if cause == line || reason.contains(&format!("(line {cause})")) { reason.to_string() } else { format!("{reason} (line {cause})") };
     left.push(hir::LeftToPython { kind: "class", function: c.name.clone(), line, col, reason: format!("`@cython.cclass` stays a Python class: {reason}") });
+    methods_left(cx, c, &format!("its class `{}` stays Python", c.name), left);
+}
+
+/// One entry per method of a class left to Python, each at its `def`.
+fn methods_left(cx: &ModuleCx, c: &syntax::ClassOutline, reason: &str, left: &mut Vec<hir::LeftToPython>) {
     for (name, span) in &c.methods {
         let (line, col) = cx.src.line_col(span.start);
-        left.push(hir::LeftToPython {
-            kind: "method",
-            function: format!("{}.{name}", c.name),
-            line,
-            col,
-            reason: format!("its class `{}` stays Python", c.name),
-        });
+        left.push(hir::LeftToPython { kind: "method", function: format!("{}.{name}", c.name), line, col, reason: reason.into() });
     }
 }
 
@@ -538,16 +537,7 @@ fn classes_left(cx: &ModuleCx, classes: &[syntax::ClassOutline], left: &mut Vec<
         let (line, col) = cx.src.line_col(c.span.start);
         let reason = "classes are not compiled natively yet";
         left.push(hir::LeftToPython { kind: "class", function: c.name.clone(), line, col, reason: reason.into() });
-        for (name, span) in &c.methods {
-            let (line, col) = cx.src.line_col(span.start);
-            left.push(hir::LeftToPython {
-                kind: "method",
-                function: format!("{}.{name}", c.name),
-                line,
-                col,
-                reason: "methods of classes are not compiled natively yet".into(),
-            });
-        }
+        methods_left(cx, c, "methods of classes are not compiled natively yet", left);
     }
 }
 

@@ -17,7 +17,6 @@ use cranelift_codegen::ir::{self, types, InstBuilder};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
 
-const METH_FASTCALL_KEYWORDS: i32 = 0x80 | 0x02;
 const PY_TP_CLEAR: i32 = 51;
 const PY_TP_DEALLOC: i32 = 52;
 const PY_TP_TRAVERSE: i32 = 71;
@@ -112,33 +111,21 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
 
 fn method_table(em: &mut Emitter, entries: &[(ClifFuncId, &Function)]) -> R<DataId> {
     let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
-    const SIZE: usize = pyabi::METHOD_DEF_BYTES;
-    let mut bytes = vec![0u8; SIZE * (entries.len() + 1)];
-    for i in 0..entries.len() {
-        let at = SIZE * i + pyabi::METHOD_DEF_FLAGS;
-        bytes[at..at + 4].copy_from_slice(&METH_FASTCALL_KEYWORDS.to_le_bytes());
-    }
-    let mut desc = DataDescription::new();
-    desc.define(bytes.into_boxed_slice());
-    for (i, (entry, f)) in entries.iter().enumerate() {
-        let name = em.cstring(method_name(f))?;
-        // `__text_signature__` from the first line, as for module functions:
-        // `$self` is the bound parameter.
-        let mut params = vec!["$self".to_string()];
-        if !f.params.iter().any(|p| p.kind == hir::ParamKind::PositionalOnly) {
-            params.push("/".into());
-        }
-        params.extend(python_parameters(f).into_iter().skip(1));
-        let sig = format!("{}({})\n--\n\n{}", method_name(f), params.join(", "), f.doc.as_deref().unwrap_or("").replace('\0', ""));
-        let doc = em.cstring(&sig)?;
-        let gv_name = em.module.declare_data_in_data(name, &mut desc);
-        let gv_doc = em.module.declare_data_in_data(doc, &mut desc);
-        let fr = em.module.declare_func_in_data(*entry, &mut desc);
-        desc.write_data_addr((SIZE * i) as u32, gv_name, 0);
-        desc.write_function_addr((SIZE * i + pyabi::METHOD_DEF_METH) as u32, fr);
-        desc.write_data_addr((SIZE * i + pyabi::METHOD_DEF_DOC) as u32, gv_doc, 0);
-    }
-    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+    let defs = entries
+        .iter()
+        .map(|(entry, f)| {
+            // `__text_signature__` from the first line, as for module functions:
+            // `$self` is the bound parameter.
+            let mut params = vec!["$self".to_string()];
+            if !f.params.iter().any(|p| p.kind == hir::ParamKind::PositionalOnly) {
+                params.push("/".into());
+            }
+            params.extend(python_parameters(f).into_iter().skip(1));
+            let doc = format!("{}({})\n--\n\n{}", method_name(f), params.join(", "), f.doc.as_deref().unwrap_or("").replace('\0', ""));
+            super::MethodDef { name: method_name(f).to_string(), flags: super::METH_VARARGS_FASTCALL_KEYWORDS, entry: *entry, doc }
+        })
+        .collect::<Vec<_>>();
+    super::define_method_table(em, table, &defs)?;
     Ok(table)
 }
 
@@ -424,7 +411,7 @@ fn emit_init(em: &mut Emitter, c: &ExtClass, entry: ClifFuncId, f: &Function) ->
     let def = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
     {
         let mut bytes = vec![0u8; pyabi::METHOD_DEF_BYTES];
-        bytes[pyabi::METHOD_DEF_FLAGS..pyabi::METHOD_DEF_FLAGS + 4].copy_from_slice(&METH_FASTCALL_KEYWORDS.to_le_bytes());
+        bytes[pyabi::METHOD_DEF_FLAGS..pyabi::METHOD_DEF_FLAGS + 4].copy_from_slice(&super::METH_VARARGS_FASTCALL_KEYWORDS.to_le_bytes());
         let mut desc = DataDescription::new();
         desc.define(bytes.into_boxed_slice());
         let name = em.cstring(method_name(f))?;

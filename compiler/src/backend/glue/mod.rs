@@ -26,7 +26,7 @@ use std::collections::HashSet;
 
 type R<T> = Result<T, String>;
 
-const METH_VARARGS_FASTCALL_KEYWORDS: i32 = 0x80 | 0x02;
+pub(super) const METH_VARARGS_FASTCALL_KEYWORDS: i32 = 0x80 | 0x02;
 const METH_O: i32 = 0x08;
 const METH_NOARGS: i32 = 0x04;
 const PY_FILE_INPUT: i64 = 257;
@@ -207,31 +207,52 @@ pub(crate) fn emit_module_glue(
 /// PyMethodDef[]: {name, meth, flags, doc}, 32 bytes each, zero-terminated.
 fn method_table(em: &mut Emitter, symbol: &str, wrappers: &[&(&&Function, ClifFuncId)], py_minor: u32) -> R<DataId> {
     let table = em.module.declare_data(&em.symbol(symbol), Linkage::Local, true, false).map_err(|e| e.to_string())?;
-    let mut desc = DataDescription::new();
+    let defs = wrappers
+        .iter()
+        .map(|(f, wrapper)| {
+            let flags = match call_kind(f, py_minor) {
+                CallKind::NoArgs => METH_NOARGS,
+                CallKind::O | CallKind::OKeywords => METH_O,
+                CallKind::FastCall => METH_VARARGS_FASTCALL_KEYWORDS,
+            };
+            MethodDef { name: f.name.clone(), flags, entry: *wrapper, doc: method_doc(f) }
+        })
+        .collect::<Vec<_>>();
+    define_method_table(em, table, &defs)?;
+    Ok(table)
+}
+
+/// One entry of a `PyMethodDef[]`.
+pub(super) struct MethodDef {
+    pub name: String,
+    pub flags: i32,
+    pub entry: ClifFuncId,
+    pub doc: String,
+}
+
+/// Defines `table` as the `PyMethodDef[]` of `defs` (module functions or an
+/// extension type's methods), zero-terminated.
+pub(super) fn define_method_table(em: &mut Emitter, table: DataId, defs: &[MethodDef]) -> R<()> {
     const SIZE: usize = pyabi::METHOD_DEF_BYTES;
-    let mut bytes = vec![0u8; SIZE * (wrappers.len() + 1)];
-    for (i, (f, _)) in wrappers.iter().enumerate() {
-        let flags = match call_kind(f, py_minor) {
-            CallKind::NoArgs => METH_NOARGS,
-            CallKind::O | CallKind::OKeywords => METH_O,
-            CallKind::FastCall => METH_VARARGS_FASTCALL_KEYWORDS,
-        };
+    let mut bytes = vec![0u8; SIZE * (defs.len() + 1)];
+    for (i, d) in defs.iter().enumerate() {
         let at = SIZE * i + pyabi::METHOD_DEF_FLAGS;
-        bytes[at..at + 4].copy_from_slice(&flags.to_le_bytes());
+        bytes[at..at + 4].copy_from_slice(&d.flags.to_le_bytes());
     }
+    let mut desc = DataDescription::new();
     desc.define(bytes.into_boxed_slice());
-    for (i, (f, wrapper)) in wrappers.iter().enumerate() {
-        let name = em.cstring(&f.name)?;
-        let doc = em.cstring(&method_doc(f))?;
+    for (i, d) in defs.iter().enumerate() {
+        let name = em.cstring(&d.name)?;
+        let doc = em.cstring(&d.doc)?;
         let gv_name = em.module.declare_data_in_data(name, &mut desc);
         let gv_doc = em.module.declare_data_in_data(doc, &mut desc);
-        let fr = em.module.declare_func_in_data(*wrapper, &mut desc);
+        let fr = em.module.declare_func_in_data(d.entry, &mut desc);
         desc.write_data_addr((SIZE * i) as u32, gv_name, 0);
         desc.write_function_addr((SIZE * i + pyabi::METHOD_DEF_METH) as u32, fr);
         desc.write_data_addr((SIZE * i + pyabi::METHOD_DEF_DOC) as u32, gv_doc, 0);
     }
     em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
-    Ok(table)
+    Ok(())
 }
 
 /// Declares the module's exported `PyInit_<name>() -> PyObject*` and an
