@@ -28,6 +28,14 @@ CALLS = {
                    "parallel_sum_on(%s('d', [0.1, 0.2, 0.3]), 1)" % ARR, "parallel_sum(%s('d'))" % ARR],
     "mandelbrot_prange": ["=(lambda v: (m.mandelbrot(v, 50, 2), v.tolist()))(memoryview(%s('i', bytes(4 * 12 * 10))).cast('B').cast('i', (12, 10)))" % ARR],
     "matmul_prange": ["=(lambda a, b, c: (m.matmul(a, b, c, 2), c.tolist()))(*(memoryview(%s('d', [1.0 / (v + 1) for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((6, 5), (5, 4), (6, 4))))" % ARR],
+    # Python objects, exceptions, extension types and C pointers.
+    "newton": ["roots([0.5, 2.0, 1e308, -4.0, 0.0], 3, 40)", "total_of_roots(50, 2, 30)", "newton_root(2.0, 2, 1)",
+               "roots([], 2, 5)", "roots(None, 2, 5)"],
+    "particles_c": ["simulate(1, 10, 0.01)", "simulate(300, 40, 0.02)", "simulate(0, 1, 0.1)"],
+    "particles_cclass": ["simulate(50, 100, 0.001)", "simulate(0, 1, 0.1)"],
+    "nbody_cclass": ["simulate(200)", "simulate(0)"],
+    "linked_list_c": ["checksum(1000, 3)", "checksum(0, 2)", "checksum(5, 0)"],
+    "qsort_c": ["checksum(1000, 3)", "checksum(0, 1)", "largest(100, 7, 5)", "largest(3, 1, 5)"],
     # Test programs exercising code paths the examples do not.
     "tests/programs/math_extra": ["m_gcd(12, -18)", "m_gcd(-2**63, 6)", "m_lcm(4, 6)", "m_lcm(2**40, 3**25)",
                                   "m_isqrt(2**62 + 5)", "m_factorial(20)", "m_factorial(21)", "m_comb(60, 30)",
