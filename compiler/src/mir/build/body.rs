@@ -660,7 +660,7 @@ impl BodyBuilder<'_, '_> {
         if let Some(v) = self.object_expr(e)? {
             return Ok(v);
         }
-        if ty == Ty::Object && !matches!(e.kind, ExprKind::Local(_) | ExprKind::Call(..)) {
+        if ty == Ty::Object && !matches!(e.kind, ExprKind::Local(_) | ExprKind::Call(..) | ExprKind::VirtualCall { .. }) {
             return Err(format!("an object expression the body builder does not build reached it: {:?}", e.kind));
         }
         Ok(match &e.kind {
@@ -769,7 +769,19 @@ impl BodyBuilder<'_, '_> {
                     Some(bytes) => self.b.value(LocalTy::Ptr, OpKind::Body(BodyOp::RoomFor { bytes, limit: self.limit })),
                     None => self.limit,
                 };
-                self.value(rt, BodyOp::Call { func: *id, args: vals, limit })
+                self.value(rt, BodyOp::Call { func: *id, args: vals, limit, virt: None })
+            }
+            ExprKind::VirtualCall { impls, slot, vtab_offset, args } => {
+                let vals = args.iter().map(|a| self.expr(a)).collect::<B<Vec<_>>>()?;
+                let rt = if ty == Ty::Void { Ty::Bool } else { ty };
+                let func = *impls.first().ok_or("a table call without an implementation")?;
+                // Never inlined: the entry is chosen at run time; room for
+                // the biggest frame of the implementations.
+                let limit = match impls.iter().filter_map(|id| (self.plan.big_frame)(*id)).max() {
+                    Some(bytes) => self.b.value(LocalTy::Ptr, OpKind::Body(BodyOp::RoomFor { bytes, limit: self.limit })),
+                    None => self.limit,
+                };
+                self.value(rt, BodyOp::Call { func, args: vals, limit, virt: Some((*vtab_offset, *slot)) })
             }
             ExprKind::Math(op, args) => {
                 let mut vals = vec![];
