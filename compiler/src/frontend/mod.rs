@@ -155,6 +155,9 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             Err((span, reason)) => class_stays_python(&cx, c, &span, &reason, &mut cclass_left),
         }
     }
+    while let Some((k, span, reason)) = plans.iter().enumerate().find_map(|(k, p)| cfunc_read_at_module_level(src, &ast.body, &ast.classes, &p.layout).map(|(s, r)| (k, s, r))) {
+        leave_family(&cx, &mut plans, k, &span, &reason, &mut cclass_left);
+    }
     *cx.cclasses.borrow_mut() = plans.iter().map(|p| (p.layout.name.clone(), p.layout.clone())).collect();
     for stmt in &ast.body {
         if let StmtKind::FunctionDef(f) = &stmt.kind {
@@ -449,6 +452,37 @@ fn bound_once(body: &[Stmt], name: &str) -> bool {
         })
         .count();
     binders == 1
+}
+
+/// Where module-level code reads one of the class's cfuncs as an attribute
+/// (`p2.describe()` in Cython's pets.py): Cython compiles module-level code
+/// and calls the cfunc there (on a receiver `cython.declare`d as the
+/// class); pyc-aot leaves that code to Python, where a cfunc is not
+/// visible, so the class stays Python (where the method is a plain one).
+/// Inside functions the rule is Cython's: a compiled function calls the
+/// cfunc natively on a typed receiver; on an untyped one (and in a function
+/// left to Python) it is an AttributeError, as Cython's.
+fn cfunc_read_at_module_level(src: &SourceFile, body: &[Stmt], classes: &[syntax::ClassOutline], l: &cclass::Layout) -> Option<(Span, String)> {
+    let text = src.text.as_str();
+    let is_ident = |ch: char| ch == '_' || ch.is_alphanumeric();
+    let in_class = |at: usize| classes.iter().any(|c| class_range(c).contains(&at));
+    for stmt in body.iter().filter(|s| !matches!(s.kind, StmtKind::FunctionDef(_)) && !in_class(s.span.start)) {
+        let code = &text[stmt.span.clone()];
+        for (m, _) in &l.vtable {
+            let pattern = format!(".{m}");
+            for (at, _) in code.match_indices(&pattern) {
+                if code[at + pattern.len()..].chars().next().is_some_and(is_ident) {
+                    continue;
+                }
+                let start = stmt.span.start + at;
+                let reason = format!(
+                    "its `cfunc` `{m}` is read at module level (code left to Python, where a cfunc is not visible; Cython compiles that code and calls it natively)"
+                );
+                return Some((start..start + pattern.len(), reason));
+            }
+        }
+    }
+    None
 }
 
 /// The cclass `plans[k]` left to Python with the reason, and with it the
