@@ -152,7 +152,14 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         };
         match planned {
             Ok(p) => plans.push(p),
-            Err((span, reason)) => class_stays_python(&cx, c, &span, &reason, &mut cclass_left),
+            Err((span, reason)) => {
+                class_stays_python(&cx, c, &span, &reason, &mut cclass_left);
+                // Its compiled bases would not see its overrides.
+                if let Some(k) = plans.iter().position(|p| c.base_names.contains(&p.layout.name)) {
+                    let why = format!("its subclass `{}` stays Python", c.name);
+                    leave_family(&cx, &mut plans, k, &c.span, &why, &mut cclass_left);
+                }
+            }
         }
     }
     while let Some((k, span, reason)) = plans.iter().enumerate().find_map(|(k, p)| cfunc_read_at_module_level(src, &ast.body, &ast.classes, &p.layout).map(|(s, r)| (k, s, r))) {
