@@ -329,16 +329,30 @@ pub(super) fn emit_exec(
             for (name, _, spec, base) in classes {
                 let spec = cx.data_addr(*spec);
                 // A base is a class of the module, made (and put in `d`) before.
-                let base = match base {
+                // (as a 1-tuple: 3.9 takes no single type there).
+                let bases = match base {
                     Some(b) => {
                         let k = cx.cstr(b)?;
                         let t = cx.call_prim(&prim::PY_DICT_GET_ITEM_STRING, &[d, k])?[0];
                         check_null(&mut cx, t);
-                        t
+                        let one = cx.b.ins().iconst(types::I64, 1);
+                        let tuple = cx.call_prim(&prim::PY_TUPLE_NEW, &[one])?[0];
+                        check_null(&mut cx, tuple);
+                        cx.call_prim(&prim::PY_INCREF, &[t])?;
+                        let zero = cx.b.ins().iconst(types::I64, 0);
+                        cx.call_prim(&prim::PY_TUPLE_SET_ITEM, &[tuple, zero, t])?;
+                        Some(tuple)
                     }
+                    None => None,
+                };
+                let base_arg = match bases {
+                    Some(b) => b,
                     None => cx.b.ins().iconst(p, 0),
                 };
-                let t = cx.call_prim(&prim::PY_TYPE_FROM_MODULE_AND_SPEC, &[module, spec, base])?[0];
+                let t = cx.call_prim(&prim::PY_TYPE_FROM_MODULE_AND_SPEC, &[module, spec, base_arg])?[0];
+                if let Some(b) = bases {
+                    cx.decref(b)?;
+                }
                 check_null(&mut cx, t);
                 set_item(&mut cx, d, name, t)?;
                 cx.decref(t)?;
