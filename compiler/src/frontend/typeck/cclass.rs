@@ -88,6 +88,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// cclass of the module below the receiver's class overrides it.
     /// `Base.m(self, ...)`: the base's implementation, directly (Cython's
     /// non-virtual call). `None`: not a cfunc call.
+    #[inline(never)]
     pub(super) fn cfunc_call(&mut self, e: &Expr, value: &Expr, attr: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
         if let Some(call) = self.base_cfunc_call(e, value, attr, args, keywords)? {
             return Ok(Some(call));
@@ -140,6 +141,7 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     /// `Base.m(self, ...)` in a method of `Base` or of a class below it,
     /// `m` a cfunc of `Base`: its implementation for `Base`, directly.
+    #[inline(never)]
     fn base_cfunc_call(&mut self, e: &Expr, value: &Expr, attr: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
         let ExprKind::Name(n) = &value.kind else { return Ok(None) };
         if self.local_names.contains(n) || self.cx.binding_of(value).is_some() {
