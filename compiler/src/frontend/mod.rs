@@ -470,23 +470,16 @@ fn bound_once(body: &[Stmt], name: &str) -> bool {
 /// cfunc natively on a typed receiver; on an untyped one (and in a function
 /// left to Python) it is an AttributeError, as Cython's.
 fn cfunc_read_at_module_level(src: &SourceFile, body: &[Stmt], classes: &[syntax::ClassOutline], l: &cclass::Layout) -> Option<(Span, String)> {
-    use rustpython_parser::{lexer, Mode, Tok};
     let in_class = |at: usize| classes.iter().any(|c| class_range(c).contains(&at));
     for stmt in body.iter().filter(|s| !matches!(s.kind, StmtKind::FunctionDef(_)) && !in_class(s.span.start)) {
-        // `.name` tokens (not in strings or comments).
-        let mut after_dot = false;
-        for tok in lexer::lex(&src.text[stmt.span.clone()], Mode::Module) {
-            let Ok((tok, range)) = tok else { break };
-            if let (true, Tok::Name { name }) = (after_dot, &tok) {
-                if l.vtable.iter().any(|(m, _)| m == name.as_str()) {
-                    let start = stmt.span.start + usize::from(range.start());
-                    let reason = format!(
-                        "its `cfunc` `{name}` is read at module level (code left to Python, where a cfunc is not visible; Cython compiles that code and calls it natively)"
-                    );
-                    return Some((start..start + name.len(), reason));
-                }
+        for (at, name) in syntax::attribute_names(&src.text[stmt.span.clone()]) {
+            if l.vtable.iter().any(|(m, _)| *m == name) {
+                let start = stmt.span.start + at;
+                let reason = format!(
+                    "its `cfunc` `{name}` is read at module level (code left to Python, where a cfunc is not visible; Cython compiles that code and calls it natively)"
+                );
+                return Some((start..start + name.len(), reason));
             }
-            after_dot = tok == Tok::Dot;
         }
     }
     None
