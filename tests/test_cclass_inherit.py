@@ -338,3 +338,53 @@ def test_what_does_not_compile_leaves_the_line_to_python(pyc):
     assert "class `C` left to Python" in err and "its subclass `D` stays Python" in err, err
     assert "class `E` left to Python" in err and "is not a compiled `@cython.cclass` of the module" in err, err
     m.assert_same("gs", [()], native=False, exact=True)
+
+
+OBJECTS = '''
+import cython
+
+@cython.cclass
+class A:
+    a: cython.int
+
+    def __init__(self):
+        self.a = 1
+
+@cython.cclass
+class B(A):
+    @cython.cfunc
+    def f(self, x):
+        return [x, self.a]
+
+    def g(self, x):
+        return self.f(x)
+
+@cython.cclass
+class C(B):
+    @cython.cfunc
+    def f(self, x):
+        if x is None:
+            raise KeyError("none")
+        return (x, self.a + 1)
+
+def call(b: B, x):
+    return b.f(x)
+
+def both(x):
+    return call(B(), x), call(C(), x), C().g(x), B().g(x)
+'''
+
+
+def test_object_cfuncs_through_a_table_the_subclass_starts(pyc):
+    # A has no cfunc: B's instances hold the table pointer after A's fields.
+    m = pyc.pair(OBJECTS, args=("--strict",), stem="inherit_objects")
+    m.assert_same("both", [1, "s", (), None], exact=True)
+    x = object()
+    rc = sys.getrefcount(x)
+    for _ in range(200):
+        m.native.call(m.native.C(), x)
+        m.native.call(m.native.B(), x)
+        attempt(m.native.call, m.native.C(), None)
+    assert sys.getrefcount(x) == rc
+    assert growth(lambda: attempt(m.native.both, None)) < LEAK_CALLS // 10
+    assert growth(lambda: m.native.both(x)) < LEAK_CALLS // 10
