@@ -2,7 +2,7 @@
 (`cythonize -i -3`, the same file), and run by CPython with the `cython`
 shim. Wall-clock seconds of one call (the best of three for the compiled
 builds, one run for CPython); the three results must agree. The scripts
-beside this one (`particles_c.py`, `particles_cclass.py`, `nbody_cclass.py`,
+beside this one (`particles_c.py`, `particles_cclass.py`, `particles_override.py`, `nbody_cclass.py`,
 `linked_list_c.py`, `qsort_c.py`) each name an example, its call and what
 the results file says of it.
 

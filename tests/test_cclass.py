@@ -643,14 +643,18 @@ def twice_of(c: Cell) -> cython.double:
 '''
 
 
-def test_cfunc_called_on_a_variable_leaves_function_and_class_to_python(pyc):
-    # Python cannot see a cfunc; the direct call on a variable is not
-    # compiled yet: the class stays Python (its cfunc is named outside it).
+def test_cfunc_called_on_a_typed_variable(pyc):
+    # A cfunc called on a variable typed as the class is a direct call, as
+    # in Cython; None raises Python's AttributeError.
     m = pyc.pair(CFUNC_ON_VARIABLE)
-    err = m.build.stderr
-    assert "class `Cell` left to Python" in err, err
-    assert "`twice` is named outside the class" in err, err
+    assert "left to Python" not in m.build.stderr, m.build.stderr
+    m.assert_native("twice_of")
     same(m, "twice_of", [lambda M: (M.Cell(1.25),), lambda M: (M.Cell(-3.0),)])
+    assert m.native.twice_of(m.native.Cell(2.0)) == m.py.twice_of(m.py.Cell(2.0))
+    with pytest.raises(AttributeError, match="'NoneType' object has no attribute 'twice'"):
+        m.native.twice_of(None)
+    with pytest.raises(AttributeError):
+        m.native.Cell(1.0).twice()  # not visible to Python, as in Cython
 
 
 CFUNC_FROM_PYTHON = '''
@@ -697,17 +701,48 @@ def describe_both():
 '''
 
 
-def test_cfuncs_reached_from_python_leave_the_class_to_python(pyc):
+def test_cfuncs_overridden_and_called_on_new_instances(pyc):
     # Cython's pets.py: a cclass subclass overrides a cfunc and calls the
-    # base's; compiled code has no method table yet, so Parrot stays Python
-    # (as does Loud, whose cfunc a function outside the class reads), while
-    # Quiet, reached only through `self`, compiles. (The rule goes by the
-    # method's name: any `.volume` outside Loud's own `self.volume` counts.)
+    # base's (`Parrot.describe(self)`, direct); `self.describe()` goes
+    # through the table. `Loud().volume()` in a function is a direct call
+    # on a new instance, as Cython types `Loud()` as the class.
     m = pyc.pair(CFUNC_FROM_PYTHON)
     err = m.build.stderr
-    assert "class `Parrot` left to Python" in err and "overridden in the subclass `Norwegian`" in err, err
-    assert "class `Loud` left to Python" in err and "`volume` is named outside the class" in err, err
-    assert "class `Quiet` left to Python" not in err, err
+    for c in ("Parrot", "Norwegian", "Quiet", "Loud"):
+        assert "class `%s` left to Python" % c not in err, err
     assert any(isinstance(v, types.MethodDescriptorType) for v in vars(m.native.Quiet).values())
-    m.assert_same("describe_both", [()], native=False, exact=True)
-    m.assert_same("levels", [()], native=False, exact=True)
+    m.assert_same("describe_both", [()], exact=True)
+    m.assert_same("levels", [()], exact=True)
+    assert m.native.describe_both() == (1, 11)
+
+
+PETS = '''
+import cython
+
+@cython.cclass
+class Parrot:
+    @cython.cfunc
+    def describe(self) -> cython.int:
+        return 1
+
+@cython.cclass
+class Norwegian(Parrot):
+    @cython.cfunc
+    def describe(self) -> cython.int:
+        return Parrot.describe(self) + 10
+
+cython.declare(p2=Parrot)
+p2 = Norwegian()
+said = p2.describe()
+'''
+
+
+def test_cfunc_read_at_module_level_leaves_the_classes_to_python(pyc):
+    # Cython compiles module-level code and calls the cfunc there; pyc-aot
+    # leaves that code to Python, where a cfunc is not visible: the class
+    # and its subclass stay Python, so the module runs as under CPython.
+    m = pyc.pair(PETS)
+    err = m.build.stderr
+    assert "class `Parrot` left to Python" in err and "`describe` is read at module level" in err, err
+    assert "class `Norwegian` left to Python" in err, err
+    assert m.native.said == m.py.said == 11

@@ -58,6 +58,15 @@ pub struct ExtClass {
     pub init: Option<FuncId>,
     /// `@cython.cfunc` methods: C only, called directly, invisible to Python.
     pub c_methods: Vec<FuncId>,
+    /// The cclass of the module it extends (created first, its `tp_base`).
+    pub base: Option<String>,
+    /// `@cython.final`: not `Py_TPFLAGS_BASETYPE`.
+    pub is_final: bool,
+    /// Where `tp_new` stores the pointer to `vtable` in each instance.
+    pub vtab_offset: Option<u32>,
+    /// The cfunc entries of its table (Cython's `__pyx_vtab`), the base's
+    /// slots first: what `VirtualCall`s of an instance of the class call.
+    pub vtable: Vec<FuncId>,
 }
 
 /// A C field of an extension type's instances.
@@ -477,6 +486,12 @@ pub enum ExprKind {
     IfExp { cond: Box<Expr>, then: Box<Expr>, orelse: Box<Expr>, select: bool },
     /// Direct native call; arguments have the parameter types.
     Call(FuncId, Vec<Expr>),
+    /// A `cfunc` method called through the receiver's table (Cython's
+    /// `__pyx_vtab`): `args[0]` is the receiver, an instance of the class
+    /// (never None), whose pointer at byte `vtab_offset` leads to the table;
+    /// its entry `slot` is one of `impls` (the first: the static class's,
+    /// whose parameter and result types every one shares).
+    VirtualCall { impls: Vec<FuncId>, slot: u32, vtab_offset: u32, args: Vec<Expr> },
     Math(MathOp, Vec<Expr>),
     /// A call of a C function a `.pxd` declares: the symbol resolved at
     /// link time, arguments of its parameter types; never raises (extern
@@ -613,6 +628,9 @@ pub fn visit_calls(body: &[Stmt], f: &mut impl FnMut(FuncId)) {
         if let ExprKind::Call(id, _) = x.kind {
             f(id)
         }
+        if let ExprKind::VirtualCall { impls, .. } = &x.kind {
+            impls.iter().for_each(|id| f(*id))
+        }
     }));
 }
 
@@ -702,7 +720,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
             visit_expr(then, f);
             visit_expr(orelse, f);
         }
-        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
+        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::VirtualCall { args: xs, .. } | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
             xs.iter().for_each(|x| visit_expr(x, f))
         }
         ExprKind::CCall { args, .. } => args.iter().for_each(|x| visit_expr(x, f)),
@@ -744,7 +762,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
             visit_expr_mut(then, f);
             visit_expr_mut(orelse, f);
         }
-        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
+        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::VirtualCall { args: xs, .. } | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
             xs.iter_mut().for_each(|x| visit_expr_mut(x, f))
         }
         ExprKind::CCall { args, .. } => args.iter_mut().for_each(|x| visit_expr_mut(x, f)),
@@ -1016,6 +1034,11 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::Call(id, args) => {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("{}({})", module.function(*id).name, a.join(", "))
+        }
+        ExprKind::VirtualCall { impls, slot, args, .. } => {
+            let a: Vec<String> = args.iter().map(d).collect();
+            let f = impls.first().map_or("?".to_string(), |id| module.function(*id).name.clone());
+            format!("vtable[{slot}] {f}({})", a.join(", "))
         }
         ExprKind::Math(op, args) => {
             let a: Vec<String> = args.iter().map(d).collect();

@@ -23,13 +23,46 @@ pub(crate) struct Layout {
     pub name: String,
     pub fields: Vec<Field>,
     pub basicsize: u32,
-    /// Its `@cython.cfunc` methods: C-only, called directly on `self`.
+    /// Its own `@cython.cfunc` methods: C-only.
     pub cfuncs: Vec<String>,
+    /// The cclass of the module it extends (whose fields come first).
+    pub base: Option<std::sync::Arc<Layout>>,
+    /// `@cython.final`: no subclass, so its cfuncs are called directly.
+    pub is_final: bool,
+    /// Where its instances hold the pointer to their class's table of
+    /// cfunc entries (Cython's `__pyx_vtab`), when it or a base has cfuncs.
+    pub vtab_offset: Option<u32>,
+    /// The table's slots: each cfunc (the base's first, in the base's
+    /// order) and the class whose implementation the slot holds.
+    pub vtable: Vec<(String, String)>,
+    /// Its cfuncs (own or inherited) that a cclass subclass in the module
+    /// overrides: a call on an instance goes through the table.
+    pub overridden: Vec<String>,
+    /// Its `def` methods, own and inherited (a subclass's cfunc may not
+    /// take one of these names, as in Cython).
+    pub py_methods: Vec<String>,
 }
 
 impl Layout {
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The cfunc `m` of the class (own or inherited): its table slot and
+    /// the class that implements it for an instance of exactly this class.
+    pub fn cfunc(&self, m: &str) -> Option<(u32, &str)> {
+        self.vtable.iter().position(|(n, _)| n == m).map(|k| (k as u32, self.vtable[k].1.as_str()))
+    }
+
+    /// Whether a call of the cfunc `m` on an instance typed as this class
+    /// must go through the table (a subclass of the module overrides it).
+    pub fn dispatched(&self, m: &str) -> bool {
+        !self.is_final && self.overridden.iter().any(|o| o == m)
+    }
+
+    /// Whether `other` is this class or one of its bases.
+    pub fn extends(&self, other: &str) -> bool {
+        self.name == other || self.base.as_ref().is_some_and(|b| b.extends(other))
     }
 }
 
@@ -54,21 +87,42 @@ pub(crate) fn is_cclass(cx: &ModuleCx, c: &ClassOutline) -> bool {
 }
 
 /// The layout and methods of a `@cython.cclass`, or where and why it stays Python.
-pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline) -> Result<Plan<'a>, (Span, String)> {
+/// `planned`: the cclasses planned so far (a base comes before its
+/// subclasses in the source); `classes`: every class of the module.
+pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], classes: &[ClassOutline]) -> Result<Plan<'a>, (Span, String)> {
+    let mut is_final = false;
     for d in &c.decorators {
         match cx.binding_of(d) {
-            Some(Binding::CythonAttr(n)) if n == "cclass" || n == "final" => {}
+            Some(Binding::CythonAttr(n)) if n == "cclass" => {}
+            Some(Binding::CythonAttr(n)) if n == "final" => is_final = true,
             _ => return Err((d.span.clone(), format!("it is decorated with `{}`, which pyc-aot does not compile on a cclass yet", cx.source_text(&d.span)))),
         }
     }
-    if c.bases > 0 {
-        return Err((c.span.clone(), "it has base classes or class keywords (cclass inheritance is not compiled yet)".into()));
-    }
-    let mut fields: Vec<Field> = vec![];
+    let base = match (c.bases, c.base_names.as_slice()) {
+        (0, _) => None,
+        (1, [b]) => match planned.iter().find(|p| p.layout.name == *b) {
+            Some(p) if p.layout.is_final => return Err((c.span.clone(), format!("its base `{b}` is `@cython.final`"))),
+            Some(p) => Some(p.layout.clone()),
+            None => return Err((c.span.clone(), format!("its base `{b}` is not a compiled `@cython.cclass` of the module (defined before it)"))),
+        },
+        _ => return Err((c.span.clone(), "it has more than one base, a base that is not a name, or class keywords".into())),
+    };
+    let mut fields: Vec<Field> = base.as_ref().map_or(vec![], |b| b.fields.clone());
     let mut methods = vec![];
     let mut doc = None;
     let mut cfuncs = vec![];
-    let mut offset = HEADER_BYTES;
+    let mut offset = base.as_ref().map_or(HEADER_BYTES, |b| b.basicsize);
+    // The table pointer: the base's, or first of this class's own memory
+    // when it is the first of its line to have cfuncs.
+    let own_cfunc = c.body.iter().any(|s| matches!(&s.kind, StmtKind::FunctionDef(f) if is_cfunc(cx, f)));
+    let vtab_offset = match base.as_ref().and_then(|b| b.vtab_offset) {
+        Some(o) => Some(o),
+        None if own_cfunc => {
+            offset += 8;
+            Some(offset - 8)
+        }
+        None => None,
+    };
     for (k, s) in c.body.iter().enumerate() {
         let (name, ty, visibility, at) = match &s.kind {
             StmtKind::Expr(Expr { kind: ExprKind::Str(d), .. }) if k == 0 => {
@@ -78,8 +132,15 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline) -> Result<Plan<'a>, (
             StmtKind::Pass => continue,
             StmtKind::FunctionDef(f) => {
                 method(cx, f, &s.span)?;
+                let inherited_c = base.as_ref().is_some_and(|b| b.cfunc(&f.name).is_some());
+                let inherited_py = base.as_ref().is_some_and(|b| b.py_methods.contains(&f.name));
                 if is_cfunc(cx, f) {
+                    if inherited_py {
+                        return Err((f.name_span.clone(), format!("its `cfunc` `{}` overrides a `def` method of its base (Cython refuses that)", f.name)));
+                    }
                     cfuncs.push(f.name.clone());
+                } else if inherited_c {
+                    return Err((f.name_span.clone(), format!("its `def` method `{}` overrides a `cfunc` of its base (Cython refuses that)", f.name)));
                 }
                 methods.push((f.name.clone(), &**f, s.span.clone()));
                 continue;
@@ -115,7 +176,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline) -> Result<Plan<'a>, (
             return Err((at.clone(), format!("object attribute `{name}` is public (only private and readonly ones compile yet)")));
         }
         if fields.iter().any(|f| f.name == name) || methods.iter().any(|(m, ..)| *m == name) {
-            return Err((at.clone(), format!("`{name}` is declared twice in the class body")));
+            return Err((at.clone(), format!("`{name}` is declared twice in the class body or its base")));
         }
         let size = byte_size(ty);
         offset = offset.div_ceil(size) * size;
@@ -126,7 +187,29 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline) -> Result<Plan<'a>, (
         return Err((span.clone(), format!("`{m}` is declared twice in the class body")));
     }
     let basicsize = offset.div_ceil(8) * 8;
-    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs });
+    let mut vtable: Vec<(String, String)> = base.as_ref().map_or(vec![], |b| b.vtable.clone());
+    for m in &cfuncs {
+        match vtable.iter_mut().find(|(n, _)| n == m) {
+            Some(slot) => slot.1 = c.name.clone(),
+            None => vtable.push((m.clone(), c.name.clone())),
+        }
+    }
+    let mut py_methods: Vec<String> = base.as_ref().map_or(vec![], |b| b.py_methods.clone());
+    py_methods.extend(methods.iter().filter(|(m, ..)| !cfuncs.contains(m)).map(|(m, ..)| m.clone()));
+    // The cfuncs a cclass below it in the module defines again.
+    let mut overridden = vec![];
+    let mut below: Vec<&str> = vec![c.name.as_str()];
+    while let Some(n) = below.pop() {
+        for sub in classes.iter().filter(|s| s.bases == 1 && s.base_names.iter().any(|b| b == n) && is_cclass(cx, s)) {
+            below.push(&sub.name);
+            for (m, _) in &sub.methods {
+                if vtable.iter().any(|(v, _)| v == m) && !overridden.contains(m) {
+                    overridden.push(m.clone());
+                }
+            }
+        }
+    }
+    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, base, is_final, vtab_offset, vtable, overridden, py_methods });
     Ok(Plan { outline: c, layout, doc, methods })
 }
 

@@ -147,15 +147,23 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     for c in ast.classes.iter().filter(|c| cclass::is_cclass(&cx, c)) {
         let planned = if !bound_once(&ast.body, &c.name) {
             Err((c.span.clone(), format!("the name `{}` is also bound elsewhere at module level", c.name)))
-        } else if let Some(why) = cfunc_reached_from_python(src, c, &ast.classes, &cx) {
-            Err(why)
         } else {
-            cclass::plan(&cx, c)
+            cclass::plan(&cx, c, &plans, &ast.classes)
         };
         match planned {
             Ok(p) => plans.push(p),
-            Err((span, reason)) => class_stays_python(&cx, c, &span, &reason, &mut cclass_left),
+            Err((span, reason)) => {
+                class_stays_python(&cx, c, &span, &reason, &mut cclass_left);
+                // Its compiled bases would not see its overrides.
+                if let Some(k) = plans.iter().position(|p| c.base_names.contains(&p.layout.name)) {
+                    let why = format!("its subclass `{}` stays Python", c.name);
+                    leave_family(&cx, &mut plans, k, &c.span, &why, &mut cclass_left);
+                }
+            }
         }
+    }
+    while let Some((k, span, reason)) = plans.iter().enumerate().find_map(|(k, p)| cfunc_read_at_module_level(src, &ast.body, &ast.classes, &p.layout).map(|(s, r)| (k, s, r))) {
+        leave_family(&cx, &mut plans, k, &span, &reason, &mut cclass_left);
     }
     *cx.cclasses.borrow_mut() = plans.iter().map(|p| (p.layout.name.clone(), p.layout.clone())).collect();
     for stmt in &ast.body {
@@ -266,8 +274,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             }
         }
         if let Some((k, span, reason)) = refused {
-            let p = plans.remove(k);
-            class_stays_python(&cx, p.outline, &span, &reason, &mut cclass_left);
+            leave_family(&cx, &mut plans, k, &span, &reason, &mut cclass_left);
             continue;
         }
         let functions = match typeck::check_all(&cx, set, &mut left, &mut warnings) {
@@ -299,12 +306,27 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
                 Some((k, at..at + 1, reason))
             })
         });
+        // An override called through the table takes and returns what the
+        // base's method does (Cython refuses other signatures).
+        let missing = missing.or_else(|| {
+            plans.iter().enumerate().find_map(|(k, p)| {
+                let base = p.layout.base.as_ref()?;
+                p.layout.cfuncs.iter().find_map(|m| {
+                    let (_, owner) = base.cfunc(m)?;
+                    let f = functions.iter().find(|f| f.name == cclass::method_function_name(&p.layout.name, m))?;
+                    let g = functions.iter().find(|f| f.name == cclass::method_function_name(owner, m))?;
+                    let types = |f: &hir::Function| (f.params.iter().skip(1).map(|p| p.ty).collect::<Vec<_>>(), f.ret);
+                    if types(f) == types(g) && !f.params.iter().chain(&g.params).any(|p| matches!(p.ty, Ty::View(_))) {
+                        return None;
+                    }
+                    let span = p.methods.iter().find(|(n, ..)| n == m).map_or(p.outline.span.clone(), |(_, _, s)| s.clone());
+                    Some((k, span, format!("its `cfunc` `{m}` does not take and return the types `{owner}.{m}` does (or takes a memoryview)")))
+                })
+            })
+        });
         match missing {
             None => break functions,
-            Some((k, span, reason)) => {
-                let p = plans.remove(k);
-                class_stays_python(&cx, p.outline, &span, &reason, &mut cclass_left);
-            }
+            Some((k, span, reason)) => leave_family(&cx, &mut plans, k, &span, &reason, &mut cclass_left),
         }
     };
     let classes: Vec<hir::ExtClass> = plans.iter().map(|p| ext_class(&cx, p, &functions)).collect();
@@ -439,46 +461,51 @@ fn bound_once(body: &[Stmt], name: &str) -> bool {
     binders == 1
 }
 
-/// Why a cclass's `@cython.cfunc` methods would be reached from code that
-/// stays Python, which cannot call them (they have no Python entry): a
-/// subclass in the module defining a method of the same name (Cython
-/// dispatches such overrides through the class's table, which compiled
-/// classes do not have yet), or the name read as an attribute anywhere but
-/// on `self` inside the class (`Parrot.describe(self)`, `p.describe()` at
-/// module level). Then the class stays Python, where the shim makes every
-/// method a plain one.
-fn cfunc_reached_from_python(src: &SourceFile, c: &syntax::ClassOutline, classes: &[syntax::ClassOutline], cx: &ModuleCx) -> Option<(Span, String)> {
-    let cfuncs: Vec<&str> = c
-        .body
-        .iter()
-        .filter_map(|s| match &s.kind {
-            StmtKind::FunctionDef(f) if f.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cfunc".into()))) => Some(f.name.as_str()),
-            _ => None,
-        })
-        .collect();
-    for sub in classes.iter().filter(|s| s.base_names.iter().any(|b| *b == c.name)) {
-        if let Some((m, span)) = sub.methods.iter().find(|(m, _)| cfuncs.contains(&m.as_str())) {
-            return Some((span.clone(), format!("its `@cython.cfunc` method `{m}` is overridden in the subclass `{}` (overrides through a method table are not compiled yet)", sub.name)));
-        }
-    }
-    let own = class_range(c);
-    let text = src.text.as_str();
-    let is_ident = |ch: char| ch == '_' || ch.is_alphanumeric();
-    for m in cfuncs {
-        let pattern = format!(".{m}");
-        for (at, _) in text.match_indices(&pattern) {
-            let end = at + pattern.len();
-            if text[end..].chars().next().is_some_and(is_ident) {
-                continue;
+/// Where module-level code reads one of the class's cfuncs as an attribute
+/// (`p2.describe()` in Cython's pets.py): Cython compiles module-level code
+/// and calls the cfunc there (on a receiver `cython.declare`d as the
+/// class); pyc-aot leaves that code to Python, where a cfunc is not
+/// visible, so the class stays Python (where the method is a plain one).
+/// Inside functions the rule is Cython's: a compiled function calls the
+/// cfunc natively on a typed receiver; on an untyped one (and in a function
+/// left to Python) it is an AttributeError, as Cython's.
+fn cfunc_read_at_module_level(src: &SourceFile, body: &[Stmt], classes: &[syntax::ClassOutline], l: &cclass::Layout) -> Option<(Span, String)> {
+    let in_class = |at: usize| classes.iter().any(|c| class_range(c).contains(&at));
+    for stmt in body.iter().filter(|s| !matches!(s.kind, StmtKind::FunctionDef(_)) && !in_class(s.span.start)) {
+        for (at, name) in syntax::attribute_names(&src.text[stmt.span.clone()]) {
+            if l.vtable.iter().any(|(m, _)| *m == name) {
+                let start = stmt.span.start + at;
+                let reason = format!(
+                    "its `cfunc` `{name}` is read at module level (code left to Python, where a cfunc is not visible; Cython compiles that code and calls it natively)"
+                );
+                return Some((start..start + name.len(), reason));
             }
-            let on_self = text[..at].trim_end().ends_with("self") && !text[..at].trim_end().trim_end_matches("self").ends_with(is_ident);
-            if own.contains(&at) && on_self {
-                continue;
-            }
-            return Some((at..end, format!("its `@cython.cfunc` method `{m}` is named outside the class's own `self.{m}` calls, where compiled code cannot reach it yet")));
         }
     }
     None
+}
+
+/// The cclass `plans[k]` left to Python with the reason, and with it the
+/// cclasses of its line in the module (its bases and subclasses): a
+/// subclass needs its base's layout, and a base's compiled calls would not
+/// see a Python subclass's overrides of its cfuncs.
+fn leave_family(cx: &ModuleCx, plans: &mut Vec<cclass::Plan>, k: usize, at: &Span, reason: &str, left: &mut Vec<hir::LeftToPython>) {
+    let p = plans.remove(k);
+    let name = p.layout.name.clone();
+    class_stays_python(cx, p.outline, at, reason, left);
+    let root = |l: &cclass::Layout| {
+        let mut r = l;
+        while let Some(b) = &r.base {
+            r = b;
+        }
+        r.name.clone()
+    };
+    let family = root(&p.layout);
+    while let Some(j) = plans.iter().position(|q| root(&q.layout) == family) {
+        let q = plans.remove(j);
+        let why = format!("`{name}`, of its line of cclasses (a base or subclass), stays Python");
+        class_stays_python(cx, q.outline, &q.outline.span, &why, left);
+    }
 }
 
 /// The source a compiled cclass takes: its decorators to its last line.
@@ -496,7 +523,12 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
     let is_c = |m: &String| p.layout.cfuncs.contains(m);
     let methods = p.methods.iter().filter(|(m, ..)| m != "__init__" && !is_c(m)).filter_map(|(m, ..)| Some((m.clone(), id(m)?))).collect();
     let c_methods = p.methods.iter().filter(|(m, ..)| is_c(m)).filter_map(|(m, ..)| id(m)).collect();
+    let slot = |(m, owner): &(String, String)| functions.iter().find(|f| f.name == cclass::method_function_name(owner, m)).map(|f| f.id);
     hir::ExtClass {
+        base: p.layout.base.as_ref().map(|b| b.name.clone()),
+        is_final: p.layout.is_final,
+        vtab_offset: p.layout.vtab_offset,
+        vtable: p.layout.vtable.iter().filter_map(slot).collect(),
         name: p.layout.name.clone(),
         doc: p.doc.clone(),
         line: cx.src.line_of(class_range(p.outline).start),

@@ -115,7 +115,10 @@ pub enum BodyOp {
     RoundDigits { x: Local, n: Local },
     /// A call of a native function (its parameters, then the stack limit);
     /// the result is absent for functions returning None.
-    Call { func: FuncId, args: Vec<Local>, limit: Local },
+    /// `virt`: a call through the table of the receiver `args[0]` (the
+    /// table pointer's byte offset in it, the entry's index), of an entry
+    /// with `func`'s signature.
+    Call { func: FuncId, args: Vec<Local>, limit: Local, virt: Option<(u32, u32)> },
     Raise { exc: String, msg: Option<String> },
     /// AssertionError(`msg`) unless `value` (a bint) holds.
     Assert { value: Local, msg: Option<String> },
@@ -402,7 +405,8 @@ impl BodyOp {
             BitCount { value, .. } => format!("bit_count {value}"),
             Round { value } => format!("round {value}"),
             RoundDigits { x, n } => format!("round({x}, {n})"),
-            Call { func, args, limit } => format!("call f{}({}; limit {limit})", func.0, list(args)),
+            Call { func, args, limit, virt: None } => format!("call f{}({}; limit {limit})", func.0, list(args)),
+            Call { func, args, limit, virt: Some((_, slot)) } => format!("call vtable[{slot}] f{}({}; limit {limit})", func.0, list(args)),
             Raise { exc, msg } => format!("raise {exc}({msg:?})"),
             Assert { value, msg } => format!("assert {value}, {msg:?}"),
             CheckBound { flag, name } => format!("check_bound '{name}' {flag}"),

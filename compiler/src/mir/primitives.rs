@@ -51,6 +51,8 @@ macro_rules! primitive {
 // Reference counts and errors.
 primitive!(PY_INCREF = "Py_IncRef"(Object) -> None, Never, Borrowed);
 primitive!(PY_DECREF = "Py_DecRef"(Object) -> None, Never, Borrowed, steals 0);
+// The deallocation an inline decrement reaching zero calls (exported 3.8+).
+primitive!(PY_DEALLOC = "_Py_Dealloc"(Object) -> None, Never, Borrowed, steals 0);
 primitive!(PY_ERR_OCCURRED = "PyErr_Occurred"() -> Some(Object), Never, Borrowed);
 primitive!(PY_ERR_SET_STRING = "PyErr_SetString"(Object, Ptr) -> None, Never, Borrowed);
 primitive!(PY_ERR_CLEAR = "PyErr_Clear"() -> None, Never, Borrowed);

@@ -37,6 +37,7 @@ fn no_effects(lanes: &Lanes, e: &Expr) -> bool {
         if let ExprKind::Call(id, _) = x.kind {
             ok &= lanes.expression_function(id).is_some_and(|(_, body)| no_effects(lanes, body));
         }
+        ok &= !matches!(x.kind, ExprKind::VirtualCall { .. });
     });
     ok
 }

@@ -713,6 +713,23 @@ fn expr(e: &ast::Expr) -> Expr {
     Expr { kind, span: sp }
 }
 
+/// The names read as attributes (`.name` tokens, not in strings or
+/// comments) in `code`, with their byte offsets; up to the first token
+/// the lexer rejects.
+pub fn attribute_names(code: &str) -> Vec<(usize, String)> {
+    use rustpython_parser::{lexer, Mode, Tok};
+    let mut out = vec![];
+    let mut after_dot = false;
+    for tok in lexer::lex(code, Mode::Module) {
+        let Ok((tok, range)) = tok else { break };
+        if let (true, Tok::Name { name }) = (after_dot, &tok) {
+            out.push((usize::from(range.start()), name.to_string()));
+        }
+        after_dot = tok == Tok::Dot;
+    }
+    out
+}
+
 /// Names a statement binds at its own scope level (not inside nested functions).
 pub fn bound_names(s: &Stmt, out: &mut Vec<String>) {
     fn target(e: &Expr, out: &mut Vec<String>) {

@@ -646,7 +646,8 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
             o.float_to_int(r, PY_INT)?
         }
         RoundDigits { .. } => o.round_digits(a[0], a[1])?,
-        Call { func, .. } => o.call_native(*func, a)?,
+        Call { func, virt: None, .. } => o.call_native(*func, a)?,
+        Call { func, virt: Some((at, slot)), .. } => o.call_virtual(*func, *at, *slot, a)?,
         Raise { exc, msg } => {
             o.raise(exc, msg.as_deref())?;
             return Ok(None);

@@ -178,6 +178,24 @@ impl<'c, 'a, 'b> OpCx<'c, 'a, 'b> {
         let callee = self.cx.em.native_id(id);
         let r = self.cx.func_ref(callee);
         let inst = self.cx.b.ins().call(r, args);
+        self.native_results(inst)
+    }
+
+    /// A call through the table of the receiver `args[0]`: the entry `slot`
+    /// of the table its pointer at byte `at` leads to, a native function
+    /// with `id`'s signature.
+    pub fn call_virtual(&mut self, id: FuncId, at: u32, slot: u32, args: &[Value]) -> R<Value> {
+        let p = self.cx.em.ptr;
+        let sig = cranelift_module::Module::declarations(&self.cx.em.module).get_function_decl(self.cx.em.native_id(id)).signature.clone();
+        let sref = self.cx.b.import_signature(sig);
+        let obj = *args.first().ok_or("a table call without a receiver")?;
+        let table = self.cx.b.ins().load(p, MemFlagsData::trusted(), obj, at as i32);
+        let entry = self.cx.b.ins().load(p, MemFlagsData::trusted().with_readonly(), table, (slot * 8) as i32);
+        let inst = self.cx.b.ins().call_indirect(sref, entry, args);
+        self.native_results(inst)
+    }
+
+    fn native_results(&mut self, inst: cranelift_codegen::ir::Inst) -> R<Value> {
         let results = self.cx.b.inst_results(inst).to_vec();
         if let [obj] = results[..] {
             if self.cx.b.func.dfg.value_type(obj) == self.cx.em.ptr {

@@ -211,6 +211,41 @@ pub(crate) fn incref(cx: &mut FnCx, obj: Value) -> R<()> {
     Ok(())
 }
 
+/// A reference released (`maybe_null`: `Py_XDECREF`): inline where
+/// `incref` is (the count decremented, `_Py_Dealloc` at zero; 3.12+ leave
+/// immortal objects alone, as `Py_DECREF` does), else `Py_DecRef`.
+pub(crate) fn decref(cx: &mut FnCx, obj: Value, maybe_null: bool) -> R<()> {
+    let Some(kind) = cx.em.py.incref() else {
+        cx.call_prim(&crate::mir::primitives::PY_DECREF, &[obj])?;
+        return Ok(());
+    };
+    let (dec, dealloc, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.set_cold_block(dealloc);
+    if maybe_null {
+        cx.b.ins().brif(obj, dec, &[], done, &[]);
+    } else {
+        cx.b.ins().jump(dec, &[]);
+    }
+    cx.b.switch_to_block(dec);
+    if kind == pyabi::Incref::Immortal32 {
+        // `_Py_IsImmortal`: the low 32 bits negative.
+        let low = cx.b.ins().load(types::I32, flags(), obj, pyabi::OB_REFCNT);
+        let immortal = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, low, 0);
+        let live = cx.b.create_block();
+        cx.b.ins().brif(immortal, done, &[], live, &[]);
+        cx.b.switch_to_block(live);
+    }
+    let rc = cx.b.ins().load(types::I64, flags(), obj, pyabi::OB_REFCNT);
+    let rc = cx.b.ins().iadd_imm_s(rc, -1);
+    cx.b.ins().store(flags(), rc, obj, pyabi::OB_REFCNT);
+    cx.b.ins().brif(rc, done, &[], dealloc, &[]);
+    cx.b.switch_to_block(dealloc);
+    cx.call_prim(&crate::mir::primitives::PY_DEALLOC, &[obj])?;
+    cx.b.ins().jump(done, &[]);
+    cx.b.switch_to_block(done);
+    Ok(())
+}
+
 /// A new reference to `None`, `True` or `False`.
 pub(crate) fn incref_singleton(cx: &mut FnCx, obj: Value) -> R<()> {
     if cx.em.py.singletons_immortal() {

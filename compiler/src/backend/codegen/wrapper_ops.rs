@@ -199,9 +199,9 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             OpCx::new(g.cx(), exit, Directives::default()).raise_if(unassigned, "PyExc_UnboundLocalError", Some(&msg))?;
         }
         // `Py_DecRef` is `Py_XDECREF`: a variable that may be NULL too.
-        DecRef { obj, .. } => {
+        DecRef { obj, maybe_null } => {
             let o = g.get(*obj)?;
-            g.cx().call_prim(&crate::mir::primitives::PY_DECREF, &[o])?;
+            super::unbox::decref(g.cx(), o, *maybe_null)?;
         }
         ReleaseBuffer { buf } => {
             let a = buf_addr(g, *buf)?;

@@ -80,7 +80,9 @@ pub(super) fn binder_name(k: usize) -> String {
 /// Each class's spec (its name as the exec slot binds it), after emitting
 /// its methods' wrappers, `tp_init` and `tp_dealloc`. `first_slot`: the
 /// helper slot of the first method's binder.
-pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> R<Vec<(String, u32, DataId)>> {
+/// Each entry also names the class's base (a class of the module made
+/// before it), passed to `PyType_FromModuleAndSpec`.
+pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> R<Vec<(String, u32, DataId, Option<String>)>> {
     let m = facts.m;
     let mut slot = first_slot;
     let mut specs = vec![];
@@ -104,7 +106,7 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
         };
         let methods = method_table(em, &entries)?;
         let members = member_table(em, c)?;
-        specs.push((c.name.clone(), c.line, spec(em, m, c, dealloc, init, methods, members)?));
+        specs.push((c.name.clone(), c.line, spec(em, m, c, dealloc, init, methods, members)?, c.base.clone()));
     }
     Ok(specs)
 }
@@ -179,7 +181,11 @@ fn member_table(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
 fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<ClifFuncId>, methods: DataId, members: DataId) -> R<DataId> {
     let p = em.ptr;
     let gc = has_objects(c);
-    let new = if gc { emit_new(em, c)? } else { em.import("PyType_GenericNew", &[p, p, p], &[p])? };
+    let vtab = match c.vtab_offset {
+        Some(at) => Some((at, vtable(em, c)?)),
+        None => None,
+    };
+    let new = if gc || vtab.is_some() { emit_new(em, c, vtab)? } else { em.import("PyType_GenericNew", &[p, p, p], &[p])? };
     let mut slots: Vec<(i32, Slot)> = vec![(PY_TP_NEW, Slot::Func(new)), (PY_TP_DEALLOC, Slot::Func(dealloc))];
     if gc {
         slots.push((PY_TP_TRAVERSE, Slot::Func(emit_traverse(em, c)?)));
@@ -221,7 +227,7 @@ fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, in
     let mut bytes = vec![0u8; 32];
     bytes[8..12].copy_from_slice(&c.basicsize.to_le_bytes());
     // Python classes may subclass it, as Cython's types (without `@final`).
-    let flags = TPFLAGS_DEFAULT | TPFLAGS_BASETYPE | if gc { TPFLAGS_HAVE_GC } else { 0 };
+    let flags = TPFLAGS_DEFAULT | if c.is_final { 0 } else { TPFLAGS_BASETYPE } | if gc { TPFLAGS_HAVE_GC } else { 0 };
     bytes[16..20].copy_from_slice(&flags.to_le_bytes());
     let mut desc = DataDescription::new();
     desc.define(bytes.into_boxed_slice());
@@ -273,9 +279,25 @@ fn emit_fn(em: &mut Emitter, symbol: &str, ns: u32, title: &str, n: usize, ret: 
     Ok(id)
 }
 
-/// `tp_new` of a type with object fields: `PyType_GenericNew` (zeroed, and
-/// tracked by the GC), then each object field None, as Cython's are.
-fn emit_new(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
+/// The class's table of cfunc entries (Cython's `__pyx_vtable`): the
+/// native entry of each slot's implementation.
+fn vtable(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
+    let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    desc.define(vec![0u8; 8 * c.vtable.len().max(1)].into_boxed_slice());
+    for (k, f) in c.vtable.iter().enumerate() {
+        let fr = em.module.declare_func_in_data(em.native_id(*f), &mut desc);
+        desc.write_function_addr((8 * k) as u32, fr);
+    }
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+    Ok(table)
+}
+
+/// `tp_new` of a type with object fields or a table of cfuncs:
+/// `PyType_GenericNew` (zeroed, and tracked by the GC), then each object
+/// field None, as Cython's are, and the table's pointer stored (a Python
+/// subclass inherits this `tp_new`, so its instances get this table).
+fn emit_new(em: &mut Emitter, c: &ExtClass, vtab: Option<(u32, DataId)>) -> R<ClifFuncId> {
     let offsets = object_offsets(c);
     emit_fn(em, &format!("pyc_aot_new_{}", c.name), 8, &format!("tp_new of {}", c.name), 3, Some(em.ptr), |cx, a| {
         let p = cx.em.ptr;
@@ -288,6 +310,10 @@ fn emit_new(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
         for off in &offsets {
             crate::backend::codegen::incref(cx, none)?;
             cx.b.ins().store(flags(), none, obj, *off);
+        }
+        if let Some((at, table)) = vtab {
+            let t = cx.data_addr(table);
+            cx.b.ins().store(flags(), t, obj, at as i32);
         }
         cx.b.ins().jump(done, &[]);
         cx.b.switch_to_block(done);

@@ -131,7 +131,7 @@ pub(super) fn emit_exec(
     keyword_entries: &[(String, ClifFuncId)],
     target: &crate::target::Target,
     (late_table, late_names): (DataId, &[String]),
-    classes: &[(String, u32, DataId)],
+    classes: &[(String, u32, DataId, Option<String>)],
 ) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
@@ -308,7 +308,7 @@ pub(super) fn emit_exec(
         let mut late_positions: Vec<(String, u32)> =
             late_names.iter().filter_map(|n| exported.iter().find(|f| &f.name == n).map(|f| (n.clone(), f.line))).collect();
         // Extension types are bound where their (blanked) class statement stands.
-        late_positions.extend(classes.iter().map(|(name, line, _)| (name.clone(), *line)));
+        late_positions.extend(classes.iter().map(|(name, line, ..)| (name.clone(), *line)));
         let (source, bind_early) = bind_late_in_source(&m.python_source, &late_positions);
         let late_dict = if late_names.is_empty() && classes.is_empty() {
             None
@@ -326,10 +326,33 @@ pub(super) fn emit_exec(
                 cx.decref(fobj)?;
             }
             cx.decref(modname)?;
-            for (name, _, spec) in classes {
+            for (name, _, spec, base) in classes {
                 let spec = cx.data_addr(*spec);
-                let null = cx.b.ins().iconst(p, 0);
-                let t = cx.call_prim(&prim::PY_TYPE_FROM_MODULE_AND_SPEC, &[module, spec, null])?[0];
+                // A base is a class of the module, made (and put in `d`) before.
+                // (as a 1-tuple: 3.9 takes no single type there).
+                let bases = match base {
+                    Some(b) => {
+                        let k = cx.cstr(b)?;
+                        let t = cx.call_prim(&prim::PY_DICT_GET_ITEM_STRING, &[d, k])?[0];
+                        check_null(&mut cx, t);
+                        let one = cx.b.ins().iconst(types::I64, 1);
+                        let tuple = cx.call_prim(&prim::PY_TUPLE_NEW, &[one])?[0];
+                        check_null(&mut cx, tuple);
+                        cx.call_prim(&prim::PY_INCREF, &[t])?;
+                        let zero = cx.b.ins().iconst(types::I64, 0);
+                        cx.call_prim(&prim::PY_TUPLE_SET_ITEM, &[tuple, zero, t])?;
+                        Some(tuple)
+                    }
+                    None => None,
+                };
+                let base_arg = match bases {
+                    Some(b) => b,
+                    None => cx.b.ins().iconst(p, 0),
+                };
+                let t = cx.call_prim(&prim::PY_TYPE_FROM_MODULE_AND_SPEC, &[module, spec, base_arg])?[0];
+                if let Some(b) = bases {
+                    cx.decref(b)?;
+                }
                 check_null(&mut cx, t);
                 set_item(&mut cx, d, name, t)?;
                 cx.decref(t)?;

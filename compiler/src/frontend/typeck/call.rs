@@ -28,11 +28,8 @@ impl<'c, 'a> Checker<'c, 'a> {
             return fallback(&e.span, "it calls with `*` or `**` unpacking");
         }
         if let ExprKind::Attribute { value, attr } = &func.kind {
-            self.refuse_cfunc_on_variable(value, attr, &e.span)?;
-            if let Some(id) = self.cfunc_method(value, attr) {
-                // `self.m(a, b)` is `Class.m(self, a, b)`.
-                let all: Vec<Expr> = std::iter::once((**value).clone()).chain(args.iter().cloned()).collect();
-                return self.native_call(e, id, &all, keywords);
+            if let Some(call) = self.cfunc_call(e, value, attr, args, keywords)? {
+                return Ok(call);
             }
         }
         if let ExprKind::Name(n) = &func.kind {
@@ -175,7 +172,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         })
     }
 
-    fn native_call(&mut self, e: &Expr, id: FuncId, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+    pub(super) fn native_call(&mut self, e: &Expr, id: FuncId, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
         let callee = &self.set[id.0 as usize];
         let name = callee.name.clone();
         if self.nogil && !callee.nogil {

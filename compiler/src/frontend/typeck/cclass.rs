@@ -80,29 +80,84 @@ impl<'c, 'a> Checker<'c, 'a> {
         Some((r, field))
     }
 
-    /// The compiled function of `self.m` when `m` is a `@cython.cfunc`
-    /// method of the class: C-only, so no Python subclass overrides it and
-    /// the call is direct.
-    pub(super) fn cfunc_method(&self, base: &Expr, attr: &str) -> Option<hir::FuncId> {
-        let r = self.receiver(base)?;
-        if !r.is_self || !r.layout.cfuncs.iter().any(|c| c == attr) {
-            return None;
+    /// `r.m(...)` of a `@cython.cfunc` method `m` (own or inherited) of the
+    /// class of `r`: the method's `self`, a variable typed as a cclass
+    /// (None: Python's AttributeError, before the arguments), or a new
+    /// instance `Class(...)` (its exact type known). A direct call of the
+    /// implementation, or a call through the instance's table when a
+    /// cclass of the module below the receiver's class overrides it.
+    /// `Base.m(self, ...)`: the base's implementation, directly (Cython's
+    /// non-virtual call). `None`: not a cfunc call.
+    #[inline(never)]
+    pub(super) fn cfunc_call(&mut self, e: &Expr, value: &Expr, attr: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
+        if let Some(call) = self.base_cfunc_call(e, value, attr, args, keywords)? {
+            return Ok(Some(call));
         }
-        self.ids.get(&crate::frontend::cclass::method_function_name(&r.layout.name, attr)).copied()
+        let (layout, guard, exact) = match self.receiver(value) {
+            Some(r) => (r.layout.clone(), !r.is_self, false),
+            None => match &value.kind {
+                ExprKind::Call { func, .. } => match &func.kind {
+                    ExprKind::Name(n) if !self.local_names.contains(n) && self.cx.binding_of(func).is_none() => {
+                        match self.cx.cclasses.borrow().get(n) {
+                            Some(l) => (l.clone(), false, true),
+                            None => return Ok(None),
+                        }
+                    }
+                    _ => return Ok(None),
+                },
+                _ => return Ok(None),
+            },
+        };
+        let Some((slot, owner)) = layout.cfunc(attr) else { return Ok(None) };
+        let Some(&id) = self.ids.get(&crate::frontend::cclass::method_function_name(owner, attr)) else { return Ok(None) };
+        // `r.m(a, b)` is `Owner.m(r, a, b)`.
+        let all: Vec<Expr> = std::iter::once(value.clone()).chain(args.iter().cloned()).collect();
+        let mut call = self.native_call(e, id, &all, keywords)?;
+        let H::Call(_, hargs) = &mut call.kind else { return Ok(Some(call)) };
+        if guard {
+            if let Some(first) = hargs.first_mut() {
+                let obj = std::mem::replace(first, hir::Expr::konst(Const::Bool(false), Ty::Bool));
+                *first = hir::Expr { kind: H::NoneGuard { obj: Box::new(obj), attr: attr.to_string(), store: false }, ty: Ty::Object };
+            }
+        }
+        if exact || !layout.dispatched(attr) {
+            return Ok(Some(call));
+        }
+        let Some(vtab_offset) = layout.vtab_offset else { return Ok(Some(call)) };
+        // Every implementation the entry may hold: the static class's first.
+        let mut impls = vec![id];
+        for l in self.cx.cclasses.borrow().values().filter(|l| l.extends(&layout.name)) {
+            if let Some((_, o)) = l.cfunc(attr) {
+                if let Some(&f) = self.ids.get(&crate::frontend::cclass::method_function_name(o, attr)) {
+                    if !impls.contains(&f) {
+                        impls.push(f);
+                    }
+                }
+            }
+        }
+        let H::Call(_, hargs) = call.kind else { return Ok(None) };
+        Ok(Some(hir::Expr { kind: H::VirtualCall { impls, slot, vtab_offset, args: hargs }, ty: call.ty }))
     }
 
-    /// `p.m(...)` of a `cfunc` method on a variable typed as the class:
-    /// Python cannot see the method, and the direct call on another
-    /// receiver is not compiled yet, so the function stays Python (and
-    /// with it the class).
-    pub(super) fn refuse_cfunc_on_variable(&self, base: &Expr, attr: &str, span: &Span) -> R<()> {
-        match self.receiver(base) {
-            Some(r) if !r.is_self && r.layout.cfuncs.iter().any(|c| c == attr) => fallback(
-                span,
-                format!("it calls the `cfunc` method `{attr}` of `{}` on a variable (only `self.{attr}(...)` compiles yet)", r.layout.name),
-            ),
-            _ => Ok(()),
+    /// `Base.m(self, ...)` in a method of `Base` or of a class below it,
+    /// `m` a cfunc of `Base`: its implementation for `Base`, directly.
+    #[inline(never)]
+    fn base_cfunc_call(&mut self, e: &Expr, value: &Expr, attr: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
+        let ExprKind::Name(n) = &value.kind else { return Ok(None) };
+        if self.local_names.contains(n) || self.cx.binding_of(value).is_some() {
+            return Ok(None);
         }
+        let Some(base) = self.cx.cclasses.borrow().get(n).cloned() else { return Ok(None) };
+        let Some((_, owner)) = base.cfunc(attr) else { return Ok(None) };
+        let on_self = match (&self.me.class, args.first(), self.me.params.first()) {
+            (Some(me), Some(Expr { kind: ExprKind::Name(a), .. }), Some(p)) => *a == p.name && me.extends(&base.name),
+            _ => false,
+        };
+        if !on_self {
+            return fallback(&e.span, format!("it calls the `cfunc` `{n}.{attr}` on other than the `self` of a method of `{n}` or a subclass"));
+        }
+        let Some(&id) = self.ids.get(&crate::frontend::cclass::method_function_name(owner, attr)) else { return Ok(None) };
+        self.native_call(e, id, args, keywords).map(Some)
     }
 
     /// `base.x` of a field: its value, loaded in place. A typed variable

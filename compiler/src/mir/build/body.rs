@@ -655,12 +655,28 @@ impl BodyBuilder<'_, '_> {
         self.value(ty, BodyOp::Copy { src: var })
     }
 
+    /// A cfunc called through the receiver's table: never inlined (the
+    /// entry is chosen at run time), with room for the biggest frame of
+    /// the implementations. (Out of `expr`, whose frame every nesting
+    /// level pays.)
+    #[inline(never)]
+    fn virtual_call(&mut self, ty: Ty, impls: &[hir::FuncId], slot: u32, vtab_offset: u32, args: &[Expr]) -> B<Local> {
+        let vals = args.iter().map(|a| self.expr(a)).collect::<B<Vec<_>>>()?;
+        let rt = if ty == Ty::Void { Ty::Bool } else { ty };
+        let func = *impls.first().ok_or("a table call without an implementation")?;
+        let limit = match impls.iter().filter_map(|id| (self.plan.big_frame)(*id)).max() {
+            Some(bytes) => self.b.value(LocalTy::Ptr, OpKind::Body(BodyOp::RoomFor { bytes, limit: self.limit })),
+            None => self.limit,
+        };
+        Ok(self.value(rt, BodyOp::Call { func, args: vals, limit, virt: Some((vtab_offset, slot)) }))
+    }
+
     fn expr(&mut self, e: &Expr) -> B<Local> {
         let ty = e.ty;
         if let Some(v) = self.object_expr(e)? {
             return Ok(v);
         }
-        if ty == Ty::Object && !matches!(e.kind, ExprKind::Local(_) | ExprKind::Call(..)) {
+        if ty == Ty::Object && !matches!(e.kind, ExprKind::Local(_) | ExprKind::Call(..) | ExprKind::VirtualCall { .. }) {
             return Err(format!("an object expression the body builder does not build reached it: {:?}", e.kind));
         }
         Ok(match &e.kind {
@@ -769,8 +785,9 @@ impl BodyBuilder<'_, '_> {
                     Some(bytes) => self.b.value(LocalTy::Ptr, OpKind::Body(BodyOp::RoomFor { bytes, limit: self.limit })),
                     None => self.limit,
                 };
-                self.value(rt, BodyOp::Call { func: *id, args: vals, limit })
+                self.value(rt, BodyOp::Call { func: *id, args: vals, limit, virt: None })
             }
+            ExprKind::VirtualCall { impls, slot, vtab_offset, args } => self.virtual_call(ty, impls, *slot, *vtab_offset, args)?,
             ExprKind::Math(op, args) => {
                 let mut vals = vec![];
                 for a in args {
