@@ -148,7 +148,10 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
         }
         CallC { prim, args } => {
             let args = gets(g, args)?;
-            result = g.cx().call_prim(prim, &args)?.first().copied();
+            result = match super::object::attribute_slot(prim) {
+                Some(slot) => Some(super::object::call_attribute_slot(g.cx(), prim, slot, &args)?),
+                None => g.cx().call_prim(prim, &args)?.first().copied(),
+            };
         }
         Widen { value, to } => {
             let v = g.get(*value)?;
