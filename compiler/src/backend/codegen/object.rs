@@ -386,12 +386,41 @@ pub(super) fn iter_next(cx: &mut FnCx, iter: Value, err: ir::Block) -> R<(Value,
     Ok((item, ended))
 }
 
+/// A C-API call with a fast path of its own (`None`: call the function):
+/// an attribute read or store through the type's slot, a truth value
+/// without a call for `True`, `False` and `None` (Cython's
+/// `__Pyx_PyObject_IsTrue`).
+pub(crate) fn call_c_inline(cx: &mut FnCx, p: &prim::Primitive, args: &[Value]) -> R<Option<Value>> {
+    if let Some(slot) = attribute_slot(p) {
+        return call_attribute_slot(cx, p, slot, args).map(Some);
+    }
+    if !std::ptr::eq(p, &prim::PY_OBJECT_IS_TRUE) {
+        return Ok(None);
+    }
+    let obj = args[0];
+    let done = cx.b.create_block();
+    cx.b.append_block_param(done, types::I32);
+    let one = cx.b.ins().iconst(types::I32, 1);
+    let zero = cx.b.ins().iconst(types::I32, 0);
+    for (name, value) in [("_Py_TrueStruct", one), ("_Py_FalseStruct", zero), ("_Py_NoneStruct", zero)] {
+        let singleton = cx.py_data(name)?;
+        let same = cx.b.ins().icmp(IntCC::Equal, obj, singleton);
+        let next = cx.b.create_block();
+        cx.b.ins().brif(same, done, &[BlockArg::Value(value)], next, &[]);
+        cx.b.switch_to_block(next);
+    }
+    let r = cx.call_prim(p, args)?[0];
+    cx.b.ins().jump(done, &[BlockArg::Value(r)]);
+    cx.b.switch_to_block(done);
+    Ok(Some(cx.b.block_params(done)[0]))
+}
+
 /// The type slot `PyObject_GetAttr`/`PyObject_SetAttr` call, when `prim` is
 /// one of them: compiled code calls the slot itself, as Cython's
 /// `__Pyx_PyObject_GetAttrStr`/`SetAttrStr` do (the names are the module's
 /// interned constants; an AttributeError then carries no `name`/`obj` for
 /// the traceback's "Did you mean" suggestion, as in Cython).
-pub(crate) fn attribute_slot(p: &prim::Primitive) -> Option<i32> {
+fn attribute_slot(p: &prim::Primitive) -> Option<i32> {
     if std::ptr::eq(p, &prim::PY_OBJECT_GET_ATTR) {
         Some(pyabi::TP_GETATTRO)
     } else if std::ptr::eq(p, &prim::PY_OBJECT_SET_ATTR) {
@@ -403,7 +432,7 @@ pub(crate) fn attribute_slot(p: &prim::Primitive) -> Option<i32> {
 
 /// `Py_TYPE(o)->slot(o, name[, value])`, or the C-API function when the
 /// type has no such slot; the result is the function's.
-pub(crate) fn call_attribute_slot(cx: &mut FnCx, p: &prim::Primitive, slot: i32, args: &[Value]) -> R<Value> {
+fn call_attribute_slot(cx: &mut FnCx, p: &prim::Primitive, slot: i32, args: &[Value]) -> R<Value> {
     let ptr = cx.em.ptr;
     let ret = if slot == pyabi::TP_SETATTRO { types::I32 } else { ptr };
     let tp = cx.b.ins().load(ptr, flags(), args[0], pyabi::OB_TYPE);

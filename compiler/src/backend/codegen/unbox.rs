@@ -211,6 +211,43 @@ pub(crate) fn incref(cx: &mut FnCx, obj: Value) -> R<()> {
     Ok(())
 }
 
+/// Releases a reference to `obj` (NULL too when `maybe_null`), inline where
+/// the interpreter's layout is known (Py_XDECREF: the count less one, and
+/// `_Py_Dealloc` on the cold path at zero; 3.12+ leaves an immortal object
+/// alone), else through `Py_DecRef`.
+pub(crate) fn decref(cx: &mut FnCx, obj: Value, maybe_null: bool) -> R<()> {
+    let Some(layout) = cx.em.py.incref() else {
+        cx.call_prim(&crate::mir::primitives::PY_DECREF, &[obj])?;
+        return Ok(());
+    };
+    let (count, dealloc, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.set_cold_block(dealloc);
+    if maybe_null {
+        let null = cx.is_null(obj);
+        cx.b.ins().brif(null, done, &[], count, &[]);
+    } else {
+        cx.b.ins().jump(count, &[]);
+    }
+    cx.b.switch_to_block(count);
+    if layout == pyabi::Incref::Immortal32 {
+        let low = cx.b.ins().load(types::I32, flags(), obj, pyabi::OB_REFCNT);
+        let immortal = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, low, 0);
+        let mortal = cx.b.create_block();
+        cx.b.ins().brif(immortal, done, &[], mortal, &[]);
+        cx.b.switch_to_block(mortal);
+    }
+    let rc = cx.b.ins().load(types::I64, flags(), obj, pyabi::OB_REFCNT);
+    let rc = cx.b.ins().iadd_imm_s(rc, -1);
+    cx.b.ins().store(flags(), rc, obj, pyabi::OB_REFCNT);
+    cx.b.ins().brif(rc, done, &[], dealloc, &[]);
+    cx.b.switch_to_block(dealloc);
+    let p = cx.em.ptr;
+    cx.call_c("_Py_Dealloc", &[p], &[], &[obj])?;
+    cx.b.ins().jump(done, &[]);
+    cx.b.switch_to_block(done);
+    Ok(())
+}
+
 /// A new reference to `None`, `True` or `False`.
 pub(crate) fn incref_singleton(cx: &mut FnCx, obj: Value) -> R<()> {
     if cx.em.py.singletons_immortal() {

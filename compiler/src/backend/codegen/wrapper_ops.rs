@@ -148,8 +148,8 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
         }
         CallC { prim, args } => {
             let args = gets(g, args)?;
-            result = match super::object::attribute_slot(prim) {
-                Some(slot) => Some(super::object::call_attribute_slot(g.cx(), prim, slot, &args)?),
+            result = match super::object::call_c_inline(g.cx(), prim, &args)? {
+                Some(v) => Some(v),
                 None => g.cx().call_prim(prim, &args)?.first().copied(),
             };
         }
@@ -202,9 +202,9 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             OpCx::new(g.cx(), exit, Directives::default()).raise_if(unassigned, "PyExc_UnboundLocalError", Some(&msg))?;
         }
         // `Py_DecRef` is `Py_XDECREF`: a variable that may be NULL too.
-        DecRef { obj, .. } => {
+        DecRef { obj, maybe_null } => {
             let o = g.get(*obj)?;
-            g.cx().call_prim(&crate::mir::primitives::PY_DECREF, &[o])?;
+            super::unbox::decref(g.cx(), o, *maybe_null)?;
         }
         ReleaseBuffer { buf } => {
             let a = buf_addr(g, *buf)?;
