@@ -121,6 +121,13 @@ def test_traceback_names_the_py_line(m):
     assert str(p.value) == str(e.value)
 
 
+def test_pickling_functions_by_qualified_name(m):
+    for f in (m.native.Counter.bump, m.native.Node.length):
+        assert pickle.loads(pickle.dumps(f)) is f
+    c = m.native.Counter(1)
+    assert pickle.loads(pickle.dumps(c.bump)).__self__.n == 1
+
+
 def test_pickling_instances(m):
     c = m.native.Counter(3)
     c.bump(2)

@@ -41,6 +41,7 @@ const PY_TP_DEALLOC: i32 = 52;
 const PY_TP_DESCR_GET: i32 = 54;
 const PY_TP_REPR: i32 = 66;
 const PY_TP_TRAVERSE: i32 = 71;
+const PY_TP_METHODS: i32 = 64;
 const PY_TP_MEMBERS: i32 = 72;
 const PY_TP_GETSET: i32 = 73;
 const PY_TP_FREE: i32 = 74;
@@ -321,6 +322,22 @@ fn member_table(em: &mut Emitter) -> R<DataId> {
     Ok(table)
 }
 
+/// `__reduce__`: the function's `__qualname__`, so pickle saves it as a
+/// global of its module by that dotted name, as it saves a Python function.
+fn method_table(em: &mut Emitter) -> R<DataId> {
+    let p = em.ptr;
+    let reduce = emit_fn(em, "pyc_aot_function_reduce", "__reduce__ of the function type", &[p, p], Some(p), |cx, a| {
+        let name = cx.cstr("__qualname__")?;
+        let r = cx.call_prim(&prim::PY_OBJECT_GET_ATTR_STRING, &[a[0], name])?[0];
+        cx.b.ins().return_(&[r]);
+        Ok(())
+    })?;
+    let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let defs = [super::MethodDef { name: "__reduce__".into(), flags: super::METH_NOARGS, entry: reduce, doc: String::new() }];
+    super::define_method_table(em, table, &defs)?;
+    Ok(table)
+}
+
 /// `PyGetSetDef`s: `__dict__` through CPython's generic getter and setter.
 fn getset_table(em: &mut Emitter) -> R<DataId> {
     let p = em.ptr;
@@ -356,6 +373,7 @@ fn spec(em: &mut Emitter, m: &hir::Module, repr_slot: usize) -> R<DataId> {
         (PY_TP_DESCR_GET, Slot::Func(emit_descr_get(em)?)),
         (PY_TP_CALL, Slot::Func(call)),
         (PY_TP_REPR, Slot::Func(emit_repr(em, repr_slot)?)),
+        (PY_TP_METHODS, Slot::Data(method_table(em)?)),
         (PY_TP_MEMBERS, Slot::Data(member_table(em)?)),
         (PY_TP_GETSET, Slot::Data(getset_table(em)?)),
     ];
