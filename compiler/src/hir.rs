@@ -39,7 +39,24 @@ pub struct Module {
     /// `@cython.cclass` classes compiled into extension types
     /// (`frontend/cclass.rs`); their methods are functions of `functions`.
     pub classes: Vec<ExtClass>,
+    /// Compiled methods of plain Python classes (`frontend/pyclass.rs`):
+    /// function objects of the module's binding type, which the residual
+    /// binds in the class body from `PLAIN_METHODS_GLOBAL`.
+    pub plain_methods: Vec<PlainMethod>,
 }
+
+/// A compiled method of a plain class: its function (named by its
+/// `__qualname__`, `Class.method`).
+#[derive(Debug, Clone)]
+pub struct PlainMethod {
+    pub func: FuncId,
+    pub qualname: String,
+}
+
+/// The module-dict name of the dict (qualified name → function object) the
+/// residual's class bodies take their compiled methods from while the
+/// module's code runs.
+pub const PLAIN_METHODS_GLOBAL: &str = "__pyc_aot_methods__";
 
 /// An extension type: a `PyTypeObject` made at module exec from a spec,
 /// its instances a `PyObject` header followed by C fields.

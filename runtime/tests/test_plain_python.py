@@ -42,9 +42,11 @@ EXTRA = {
     "linked_list_c.py": ["checksum(1000, 3)", "checksum(0, 2)", "checksum(10, 1)", "checksum(5, 0)"],
     "qsort_c.py": ["checksum(1000, 3)", "checksum(0, 1)", "largest(100, 7, 5)", "largest(3, 1, 5)"],
 }
-# What an example leaves to Python on purpose: plain classes are not compiled
-# natively yet (newton.py's exception class; its functions all compile).
-LEFT_BY_DESIGN = {"newton.py": {"NoConvergence"}}
+# What an example leaves to Python on purpose. newton.py's exception class
+# `NoConvergence` has no methods: its body runs as Python, nothing is left.
+# richards.py (pyperformance's, untyped) compiles every method; its `trace`
+# uses `global`, which typed code does not compile yet (tracing is off).
+LEFT_BY_DESIGN = {"richards.py": {"trace"}}
 PROJECT_CALLS = {
     "aotdemo/kernels.py": ["harmonic(1000)", "harmonic(0)", "gcd(-12, 18)", "gcd(0, 0)", "collatz_steps(27)",
                            "longest_collatz(10000)", "collatz_steps(0)"],

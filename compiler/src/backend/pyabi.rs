@@ -26,6 +26,9 @@ pub const LIST_ITEMS: i32 = 24;
 pub const CFUNCTION_SELF: i32 = 24;
 /// `PyTypeObject.tp_vectorcall_offset`.
 pub const TP_VECTORCALL_OFFSET: i32 = 56;
+/// `PyTypeObject.tp_getattro` and `tp_setattro` (3.9–3.13).
+pub const TP_GETATTRO: i32 = 144;
+pub const TP_SETATTRO: i32 = 152;
 
 /// `Py_buffer`'s fields: `buf`, `obj`, `itemsize`, `readonly`, `ndim`,
 /// `format`, `shape`, `strides`.

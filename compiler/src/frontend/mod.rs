@@ -9,6 +9,7 @@ mod annotation;
 pub(crate) mod cclass;
 pub mod cimports;
 mod pxd;
+mod pyclass;
 mod residual;
 mod structs;
 mod typeck;
@@ -242,6 +243,27 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             Err(Problem::Pending) => left_note(f, span, "its signature could not be typed".into(), &mut left),
         }
     }
+    // Methods of plain classes: candidates like module functions, named
+    // `Class.method`.
+    let plain = pyclass::plan(&cx, &ast.body, &ast.classes, &mut left);
+    for m in &plain {
+        let qual = m.qualname();
+        match typeck::Candidate::new(&cx, &m.def, &m.span) {
+            Ok(mut c) => {
+                c.name = qual;
+                candidates.push(c)
+            }
+            Err(Problem::Error(d)) => errors.push(d),
+            Err(Problem::Fallback { span, reason }) => {
+                let (line, col) = src.line_col(span.start);
+                left.push(hir::LeftToPython { kind: "method", function: qual, line, col, reason })
+            }
+            Err(Problem::Pending) => {
+                let (line, col) = src.line_col(m.span.start);
+                left.push(hir::LeftToPython { kind: "method", function: qual, line, col, reason: "its signature could not be typed".into() })
+            }
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -330,7 +352,23 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         }
     };
     let classes: Vec<hir::ExtClass> = plans.iter().map(|p| ext_class(&cx, p, &functions)).collect();
-    classes_left(&cx, &ast.classes, &mut left);
+    // A plain class's method that did not compile is reported as a method.
+    let plain: Vec<&pyclass::Method> = plain
+        .iter()
+        .filter(|m| {
+            let qual = m.qualname();
+            left.iter_mut().filter(|l| l.function == qual).for_each(|l| l.kind = "method");
+            functions.iter().any(|f| f.name == qual)
+        })
+        .collect();
+    let plain_methods: Vec<hir::PlainMethod> = plain
+        .iter()
+        .filter_map(|m| {
+            let qualname = m.qualname();
+            functions.iter().find(|f| f.name == qualname).map(|f| hir::PlainMethod { func: f.id, qualname })
+        })
+        .collect();
+    let method_lines: Vec<(std::ops::Range<usize>, u32, String)> = plain.iter().map(|m| (m.range.clone(), src.line_of(m.def.name_span.start), pyclass::binding_line(m))).collect();
     left.extend(cclass_left);
     left.sort_by_key(|l| l.line);
 
@@ -341,7 +379,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     // stays for the module's interpreted callers (which pass the shim's pointers).
     let compiled: HashMap<&str, bool> = functions.iter().filter(|f| f.python_callable()).map(|f| (f.name.as_str(), f.exported)).collect();
     let class_ranges: Vec<std::ops::Range<usize>> = plans.iter().map(|p| class_range(p.outline)).collect();
-    let python_source = residual::python_source(src, &ast.body, &compiled, &class_ranges, cimported);
+    let python_source = residual::python_source(src, &ast.body, &compiled, &class_ranges, &method_lines, cimported);
     for l in &left {
         let at = src.line_range(l.line).start + l.col as usize - 1;
         warnings.push(
@@ -358,6 +396,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             left_to_python: left,
             c_library_bindings,
             classes,
+            plain_methods,
         },
         warnings,
     })
@@ -556,20 +595,6 @@ fn methods_left(cx: &ModuleCx, c: &syntax::ClassOutline, reason: &str, left: &mu
     for (name, span) in &c.methods {
         let (line, col) = cx.src.line_col(span.start);
         left.push(hir::LeftToPython { kind: "method", function: format!("{}.{name}", c.name), line, col, reason: reason.into() });
-    }
-}
-
-/// Plain classes stay Python; say so, one entry each, so the summary counts
-/// them and `--strict` rejects them (cclasses say it themselves).
-fn classes_left(cx: &ModuleCx, classes: &[syntax::ClassOutline], left: &mut Vec<hir::LeftToPython>) {
-    for c in classes {
-        if cclass::is_cclass(cx, c) {
-            continue;
-        }
-        let (line, col) = cx.src.line_col(c.span.start);
-        let reason = "classes are not compiled natively yet";
-        left.push(hir::LeftToPython { kind: "class", function: c.name.clone(), line, col, reason: reason.into() });
-        methods_left(cx, c, "methods of classes are not compiled natively yet", left);
     }
 }
 

@@ -15,8 +15,20 @@ use std::ops::Range;
 
 /// `classes`: the source of each compiled cclass (its decorators included),
 /// blanked as compiled functions are.
-pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, bool>, classes: &[Range<usize>], cimported: &Cimports) -> String {
+/// `methods`: each compiled method of a plain class (its `def` with its
+/// decorators, the `def` line, and the statement binding it there, indented
+/// as the `def` was).
+pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, bool>, classes: &[Range<usize>], methods: &[(Range<usize>, u32, String)], cimported: &Cimports) -> String {
     let mut edits: Vec<(Range<usize>, String)> = vec![];
+    for (m, def_line, binding) in methods {
+        let first = src.line_of(m.start);
+        let last = src.line_of(m.end.saturating_sub(1).max(m.start));
+        let range = src.line_range(first).start..src.line_range(last).end;
+        let line_text = &src.text[src.line_range(*def_line)];
+        let indent = &line_text[..line_text.len() - line_text.trim_start().len()];
+        let text = format!("{}{indent}{binding}{}", "\n".repeat((def_line - first) as usize), "\n".repeat((last - def_line) as usize));
+        edits.push((range, text));
+    }
     for c in classes {
         let first = src.line_of(c.start);
         let last = src.line_of(c.end.saturating_sub(1).max(c.start));
@@ -160,7 +172,7 @@ mod tests {
         let src = SourceFile::new("m.py", text);
         let ast = parse_module(text, "m.py").unwrap();
         let compiled = HashMap::from([("f", false)]);
-        let out = python_source(&src, &ast.body, &compiled, &[], &Cimports::default());
+        let out = python_source(&src, &ast.body, &compiled, &[], &[], &Cimports::default());
         assert_eq!(out.lines().count(), text.lines().count());
         assert_eq!(
             out,

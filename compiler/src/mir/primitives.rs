@@ -169,6 +169,7 @@ primitive!(PY_TYPE_FROM_MODULE_AND_SPEC = "PyType_FromModuleAndSpec"(Object, Ptr
 primitive!(PY_OBJECT_CALL = "PyObject_Call"(Object, Object, Object) -> Some(Object), Null, New);
 primitive!(PY_OBJECT_GC_UNTRACK = "PyObject_GC_UnTrack"(Object) -> None, Never, Borrowed);
 primitive!(PY_METHOD_NEW = "PyMethod_New"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_TYPE_GENERIC_ALLOC = "PyType_GenericAlloc"(Object, Ptr) -> Some(Object), Null, New);
 primitive!(PY_CFUNCTION_NEW_EX = "PyCFunction_NewEx"(Ptr, Object, Object) -> Some(Object), Null, New);
 primitive!(PY_COMPILE_STRING = "Py_CompileString"(Ptr, Ptr, I32) -> Some(Object), Null, New);
 primitive!(PY_EVAL_EVAL_CODE = "PyEval_EvalCode"(Object, Object, Object) -> Some(Object), Null, New);

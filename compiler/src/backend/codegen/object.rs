@@ -13,6 +13,7 @@ use crate::hir::{ObjBinOp, ObjConst};
 use crate::mir::primitives as prim;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, BlockArg, InstBuilder, Value};
+use cranelift_module::Module;
 
 /// The constant object `c`, borrowed (alive as long as the module).
 pub(super) fn load_const(cx: &mut FnCx, c: &ObjConst) -> R<Value> {
@@ -383,4 +384,76 @@ pub(super) fn iter_next(cx: &mut FnCx, iter: Value, err: ir::Block) -> R<(Value,
     cx.b.ins().brif(raised, err, &[], join, &[]);
     cx.b.switch_to_block(join);
     Ok((item, ended))
+}
+
+/// A C-API call with a fast path of its own (`None`: call the function):
+/// an attribute read or store through the type's slot, a truth value
+/// without a call for `True`, `False` and `None` (Cython's
+/// `__Pyx_PyObject_IsTrue`).
+pub(crate) fn call_c_inline(cx: &mut FnCx, p: &prim::Primitive, args: &[Value]) -> R<Option<Value>> {
+    if let Some(slot) = attribute_slot(p) {
+        return call_attribute_slot(cx, p, slot, args).map(Some);
+    }
+    if !std::ptr::eq(p, &prim::PY_OBJECT_IS_TRUE) {
+        return Ok(None);
+    }
+    let obj = args[0];
+    let done = cx.b.create_block();
+    cx.b.append_block_param(done, types::I32);
+    let one = cx.b.ins().iconst(types::I32, 1);
+    let zero = cx.b.ins().iconst(types::I32, 0);
+    for (name, value) in [("_Py_TrueStruct", one), ("_Py_FalseStruct", zero), ("_Py_NoneStruct", zero)] {
+        let singleton = cx.py_data(name)?;
+        let same = cx.b.ins().icmp(IntCC::Equal, obj, singleton);
+        let next = cx.b.create_block();
+        cx.b.ins().brif(same, done, &[BlockArg::Value(value)], next, &[]);
+        cx.b.switch_to_block(next);
+    }
+    let r = cx.call_prim(p, args)?[0];
+    cx.b.ins().jump(done, &[BlockArg::Value(r)]);
+    cx.b.switch_to_block(done);
+    Ok(Some(cx.b.block_params(done)[0]))
+}
+
+/// The type slot `PyObject_GetAttr`/`PyObject_SetAttr` call, when `prim` is
+/// one of them: compiled code calls the slot itself, as Cython's
+/// `__Pyx_PyObject_GetAttrStr`/`SetAttrStr` do (the names are the module's
+/// interned constants; an AttributeError then carries no `name`/`obj` for
+/// the traceback's "Did you mean" suggestion, as in Cython).
+fn attribute_slot(p: &prim::Primitive) -> Option<i32> {
+    if std::ptr::eq(p, &prim::PY_OBJECT_GET_ATTR) {
+        Some(pyabi::TP_GETATTRO)
+    } else if std::ptr::eq(p, &prim::PY_OBJECT_SET_ATTR) {
+        Some(pyabi::TP_SETATTRO)
+    } else {
+        None
+    }
+}
+
+/// `Py_TYPE(o)->slot(o, name[, value])`, or the C-API function when the
+/// type has no such slot; the result is the function's.
+fn call_attribute_slot(cx: &mut FnCx, p: &prim::Primitive, slot: i32, args: &[Value]) -> R<Value> {
+    let ptr = cx.em.ptr;
+    let ret = if slot == pyabi::TP_SETATTRO { types::I32 } else { ptr };
+    let tp = cx.b.ins().load(ptr, flags(), args[0], pyabi::OB_TYPE);
+    let f = cx.b.ins().load(ptr, flags(), tp, slot);
+    let (direct, generic, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(done, ret);
+    let missing = cx.is_null(f);
+    cx.b.ins().brif(missing, generic, &[], direct, &[]);
+    cx.b.switch_to_block(direct);
+    let mut sig = cx.em.module.make_signature();
+    for _ in args {
+        sig.params.push(ir::AbiParam::new(ptr));
+    }
+    sig.returns.push(ir::AbiParam::new(ret));
+    let sref = cx.b.import_signature(sig);
+    let inst = cx.b.ins().call_indirect(sref, f, args);
+    let r = cx.b.inst_results(inst)[0];
+    cx.b.ins().jump(done, &[BlockArg::Value(r)]);
+    cx.b.switch_to_block(generic);
+    let r = cx.call_prim(p, args)?[0];
+    cx.b.ins().jump(done, &[BlockArg::Value(r)]);
+    cx.b.switch_to_block(done);
+    Ok(cx.b.block_params(done)[0])
 }

@@ -148,7 +148,10 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
         }
         CallC { prim, args } => {
             let args = gets(g, args)?;
-            result = g.cx().call_prim(prim, &args)?.first().copied();
+            result = match super::object::call_c_inline(g.cx(), prim, &args)? {
+                Some(v) => Some(v),
+                None => g.cx().call_prim(prim, &args)?.first().copied(),
+            };
         }
         Widen { value, to } => {
             let v = g.get(*value)?;

@@ -132,6 +132,7 @@ pub(super) fn emit_exec(
     target: &crate::target::Target,
     (late_table, late_names): (DataId, &[String]),
     classes: &[(String, u32, DataId, Option<String>)],
+    (functions, functions_first_slot): (Option<&super::pyfunc::Emitted>, usize),
 ) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
@@ -152,6 +153,7 @@ pub(super) fn emit_exec(
         own.push_str(&binder_source(f));
     }
     own.push_str(&super::cclass::binders_source(m)?);
+    own.push_str(&super::pyfunc::helpers_source(m)?);
     own.push_str(&constants_source(&em.constants));
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(1, 1), sig);
     let mut fctx = FunctionBuilderContext::new();
@@ -296,6 +298,9 @@ pub(super) fn emit_exec(
         for k in 0..super::cclass::method_functions(m).len() {
             fill(&mut cx, own_dict, &super::cclass::binder_name(k), HELPER_BINDERS + exported.len() + k)?;
         }
+        for (name, slot) in super::pyfunc::helper_entries(m, functions_first_slot) {
+            fill(&mut cx, own_dict, &name, slot)?;
+        }
         cx.decref(own_dict)?;
 
         let mod_dict = cx.call_prim(&prim::PY_MODULE_GET_DICT, &[module])?[0];
@@ -406,7 +411,26 @@ pub(super) fn emit_exec(
             set_item(&mut cx, mod_dict, LATE_GLOBAL, d)?;
             cx.decref(d)?;
         }
+        // The compiled methods of plain classes, which the class bodies take.
+        if let Some(e) = functions {
+            let d = cx.call_prim(&prim::PY_DICT_NEW, &[])?[0];
+            check_null(&mut cx, d);
+            super::pyfunc::make_functions(&mut cx, e, module, d, fail)?;
+            set_item(&mut cx, mod_dict, hir::PLAIN_METHODS_GLOBAL, d)?;
+            cx.decref(d)?;
+        }
         run(&mut cx, &source, &m.source_path, mod_dict)?;
+        if functions.is_some() {
+            let k = cx.cstr(hir::PLAIN_METHODS_GLOBAL)?;
+            let r = cx.call_prim(&prim::PY_DICT_DEL_ITEM_STRING, &[mod_dict, k])?[0];
+            let (clear, done) = (cx.b.create_block(), cx.b.create_block());
+            let failed = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+            cx.b.ins().brif(failed, clear, &[], done, &[]);
+            cx.b.switch_to_block(clear);
+            cx.call_prim(&prim::PY_ERR_CLEAR, &[])?;
+            cx.b.ins().jump(done, &[]);
+            cx.b.switch_to_block(done);
+        }
         if late_dict.is_some() {
             let k = cx.cstr(LATE_GLOBAL)?;
             let r = cx.call_prim(&prim::PY_DICT_DEL_ITEM_STRING, &[mod_dict, k])?[0];

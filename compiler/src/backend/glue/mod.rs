@@ -8,6 +8,7 @@ mod cclass;
 mod dispatcher;
 mod exec;
 mod names;
+mod pyfunc;
 mod views;
 mod wrapper;
 
@@ -128,8 +129,11 @@ pub(crate) fn emit_module_glue(
     // Methods of extension types are reached through their types only.
     let methods = cclass::method_functions(m);
     let all_methods = cclass::all_method_functions(m);
-    let exported: Vec<&Function> =
-        m.functions.iter().filter(|f| f.outlined_from.is_none() && f.python_callable() && !all_methods.contains(&f.id)).collect();
+    let exported: Vec<&Function> = m
+        .functions
+        .iter()
+        .filter(|f| f.outlined_from.is_none() && f.python_callable() && !all_methods.contains(&f.id) && !m.plain_methods.iter().any(|pm| pm.func == f.id))
+        .collect();
 
     let written = views::written_views(m);
     let facts = wrapper::Facts { m, py_minor, recursive, written: &written };
@@ -142,6 +146,8 @@ pub(crate) fn emit_module_glue(
     }
 
     let classes = cclass::emit_specs(em, &facts, HELPER_BINDERS + exported.len())?;
+    let plain_first = HELPER_BINDERS + exported.len() + methods.len();
+    let functions = pyfunc::emit(em, &facts, plain_first)?;
 
     // Names like `__name__` or `__spec__` are the module's own before its code
     // runs: such functions are bound where their `def` stands (`emit_exec`).
@@ -152,13 +158,13 @@ pub(crate) fn emit_module_glue(
 
     // One helper table for all variants: only the chosen variant's exec fills it.
     if em.variant.as_ref().is_none_or(|(k, _)| *k == 0) {
-        let helpers_len = 8 * (HELPER_BINDERS + exported.len() + methods.len());
+        let helpers_len = 8 * (HELPER_BINDERS + exported.len() + methods.len() + pyfunc::helper_slots(m));
         let mut desc = DataDescription::new();
         desc.define_zeroinit(helpers_len);
         em.module.define_data(em.helpers, &desc).map_err(|e| e.to_string())?;
     }
 
-    let exec = exec::emit_exec(em, m, &exported, &keyword_entries, target, (late_table, &late_names), &classes)?;
+    let exec = exec::emit_exec(em, m, &exported, &keyword_entries, target, (late_table, &late_names), &classes, (functions.as_ref(), plain_first))?;
 
     // PyModuleDef_Slot[]: {Py_mod_exec, exec}, {0, NULL}.
     let slots = em.module.declare_data(&em.symbol("pyc_aot_slots"), Linkage::Local, true, false).map_err(|e| e.to_string())?;

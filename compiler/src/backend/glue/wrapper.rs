@@ -111,13 +111,24 @@ pub(super) fn emit_method_wrapper(em: &mut Emitter, facts: &Facts, f: &Function,
     emit_wrapper_part_as(em, facts, f, binder_slot, WrapperPart::Entry(Some(slow)), true)
 }
 
+/// The `METH_FASTCALL | METH_KEYWORDS` entry (`self` among the arguments)
+/// and binder path of a plain class's method, whatever its parameters: its
+/// function object's vectorcall entry calls it (`pyfunc`).
+pub(super) fn emit_fastcall_wrapper(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot: usize) -> R<ClifFuncId> {
+    let slow = emit_wrapper_part_kind(em, facts, f, binder_slot, WrapperPart::Binder, false, CallKind::FastCall)?;
+    emit_wrapper_part_kind(em, facts, f, binder_slot, WrapperPart::Entry(Some(slow)), false, CallKind::FastCall)
+}
+
 fn emit_wrapper_part(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot: usize, part: WrapperPart) -> R<ClifFuncId> {
     emit_wrapper_part_as(em, facts, f, binder_slot, part, false)
 }
 
 fn emit_wrapper_part_as(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot: usize, part: WrapperPart, method: bool) -> R<ClifFuncId> {
+    emit_wrapper_part_kind(em, facts, f, binder_slot, part, method, call_kind(f, facts.py_minor))
+}
+
+fn emit_wrapper_part_kind(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot: usize, part: WrapperPart, method: bool, kind: CallKind) -> R<ClifFuncId> {
     let p = em.ptr;
-    let kind = call_kind(f, facts.py_minor);
     let convention = match (kind, part) {
         (_, WrapperPart::Binder) if method => Convention::MethodBinderPath { slot: binder_slot },
         (_, WrapperPart::Entry(_)) if method => Convention::Method,

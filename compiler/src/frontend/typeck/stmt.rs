@@ -93,6 +93,20 @@ impl<'c, 'a> Checker<'c, 'a> {
                     None => fallback(tspan, format!("it assigns to `{}`", self.cx.source_text(tspan))),
                 }
             }
+            StmtKind::AugAssign { target: t @ Expr { kind: ExprKind::Attribute { value: base, attr }, span: tspan }, op, value } if self.cx.binding_of(t).is_none() => {
+                // `o.a += v` on an object: `o` evaluated once (into a hidden
+                // local), its attribute read, updated in place, stored back.
+                let Some(o) = self.object_value(base)? else {
+                    return fallback(tspan, format!("it assigns to `{}`", self.cx.source_text(tspan)));
+                };
+                let tmp = self.local_id(&format!("<attribute base {}>", tspan.start), Ty::Object);
+                let obj = hir::Expr::local(tmp, Ty::Object);
+                let cur = hir::Expr { kind: H::ObjOp { op: hir::ObjOp::GetAttr(attr.clone()), operands: vec![obj.clone()] }, ty: Ty::Object };
+                let rhs = self.operand(value)?;
+                let new = self.object_binop(*op, cur, rhs, true, &s.span)?;
+                let store = hir::Expr { kind: H::ObjOp { op: hir::ObjOp::SetAttr(attr.clone()), operands: vec![new, obj] }, ty: Ty::Void };
+                Ok(vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![(tmp, o)]), line }, hir::Stmt { kind: hir::StmtKind::Expr(store), line }])
+            }
             StmtKind::AugAssign { target, op, value } => {
                 let ExprKind::Name(n) = &target.kind else {
                     return fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span)));

@@ -1,0 +1,480 @@
+//! The module's binding function type, for the compiled methods of plain
+//! Python classes (`hir::PlainMethod`): a heap type made at exec from a
+//! `PyType_Spec`, one instance per method, bound in the class body by the
+//! residual Python. Like a Python function it binds as a descriptor
+//! (`tp_descr_get`: itself on the class, `PyMethod_New` on an instance) and
+//! is a method descriptor (`Py_TPFLAGS_METHOD_DESCRIPTOR`), so
+//! `obj.m(...)` — the interpreter's method call and `PyObject_VectorcallMethod`
+//! — calls it with `self` prepended and no bound method made. Its
+//! vectorcall entry (one per method) calls the method's
+//! `METH_FASTCALL | METH_KEYWORDS` wrapper, whose binder path names the
+//! function by its `__qualname__` in argument errors. `__name__`,
+//! `__qualname__`, `__module__`, `__doc__` are writable members, `__dict__`
+//! the generic one, and its repr is a function's (`<function C.m at 0x…>`).
+//! Module-level functions are not of this type (they stay builtin
+//! functions, which CPython's calls specialise).
+
+use super::names::py_str;
+use super::wrapper::{self, Facts};
+use super::{finish, flags, python_parameters, R};
+use crate::backend::{pyabi, Emitter, FnCx};
+use crate::hir::{self, Function};
+use crate::mir::primitives as prim;
+use cranelift_codegen::ir::{self, types, InstBuilder};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
+
+// The instance: the object header, then these pointers.
+const VECTORCALL: i32 = 16;
+const DICT: i32 = 24;
+const NAME: i32 = 32;
+const QUALNAME: i32 = 40;
+const MODULE: i32 = 48;
+const DOC: i32 = 56;
+const BASICSIZE: i32 = 64;
+/// The fields holding objects (tp_traverse, tp_clear, tp_dealloc).
+const OBJECT_FIELDS: [i32; 5] = [DICT, NAME, QUALNAME, MODULE, DOC];
+
+const PY_TP_CALL: i32 = 50;
+const PY_TP_CLEAR: i32 = 51;
+const PY_TP_DEALLOC: i32 = 52;
+const PY_TP_DESCR_GET: i32 = 54;
+const PY_TP_REPR: i32 = 66;
+const PY_TP_TRAVERSE: i32 = 71;
+const PY_TP_METHODS: i32 = 64;
+const PY_TP_MEMBERS: i32 = 72;
+const PY_TP_GETSET: i32 = 73;
+const PY_TP_FREE: i32 = 74;
+
+const TPFLAGS_DISALLOW_INSTANTIATION: u32 = 1 << 7;
+const TPFLAGS_HAVE_VECTORCALL: u32 = 1 << 11;
+const TPFLAGS_HAVE_GC: u32 = 1 << 14;
+const TPFLAGS_METHOD_DESCRIPTOR: u32 = 1 << 17;
+const TPFLAGS_DEFAULT: u32 = 1 << 18;
+
+const T_OBJECT: i32 = 6;
+const T_OBJECT_EX: i32 = 16;
+const T_PYSSIZET: i32 = 19;
+const READONLY: i32 = 1;
+const MEMBER_DEF_BYTES: usize = 40;
+const GETSET_DEF_BYTES: usize = 40;
+
+/// Helper-module name of the repr function (`tp_repr` calls it).
+const REPR_HELPER: &str = "__pyc_aot_function_repr";
+
+/// What the exec slot needs to make the functions.
+pub(super) struct Emitted<'m> {
+    pub spec: DataId,
+    /// Each method's function and vectorcall entry.
+    pub methods: Vec<(&'m hir::PlainMethod, &'m Function, ClifFuncId)>,
+}
+
+/// The compiled methods of plain classes, in helper-slot order.
+fn functions(m: &hir::Module) -> R<Vec<(&hir::PlainMethod, &Function)>> {
+    m.plain_methods
+        .iter()
+        .map(|pm| {
+            let f = m.functions.get(pm.func.0 as usize).filter(|f| f.id == pm.func).ok_or_else(|| format!("method f{} is not among the functions", pm.func.0))?;
+            Ok((pm, f))
+        })
+        .collect()
+}
+
+/// How many helper slots the type takes: one binder per method, then the repr helper.
+pub(super) fn helper_slots(m: &hir::Module) -> usize {
+    if m.plain_methods.is_empty() {
+        0
+    } else {
+        m.plain_methods.len() + 1
+    }
+}
+
+pub(super) fn binder_name(k: usize) -> String {
+    format!("__pyc_aot_bind_function_{k}")
+}
+
+/// Python for the module's helpers: each method's binder (its parameters,
+/// `self` included, named as the method), and the repr.
+pub(super) fn helpers_source(m: &hir::Module) -> R<String> {
+    let mut out = String::new();
+    for (k, (pm, f)) in functions(m)?.into_iter().enumerate() {
+        let names: Vec<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
+        let tuple = if names.is_empty() { "()".to_string() } else { format!("({},)", names.join(", ")) };
+        let bind = binder_name(k);
+        out.push_str(&format!(
+            "\ndef {bind}({}):\n    return {tuple}\n{bind}.__name__ = {name}\n{bind}.__qualname__ = {qual}\n\
+             {bind}.__code__ = {bind}.__code__.replace(co_name={name})\n",
+            python_parameters(f).join(", "),
+            name = py_str(short_name(pm)),
+            qual = py_str(&pm.qualname),
+        ));
+    }
+    if !m.plain_methods.is_empty() {
+        out.push_str(&format!("\ndef {REPR_HELPER}(f):\n    return '<function %s at %#x>' % (f.__qualname__, id(f))\n"));
+    }
+    Ok(out)
+}
+
+fn short_name(pm: &hir::PlainMethod) -> &str {
+    pm.qualname.rsplit('.').next().unwrap_or(&pm.qualname)
+}
+
+/// The helper-table entries to fill: (helper name, slot).
+pub(super) fn helper_entries(m: &hir::Module, first_slot: usize) -> Vec<(String, usize)> {
+    let n = m.plain_methods.len();
+    let mut v: Vec<(String, usize)> = (0..n).map(|k| (binder_name(k), first_slot + k)).collect();
+    if n > 0 {
+        v.push((REPR_HELPER.to_string(), first_slot + n));
+    }
+    v
+}
+
+/// Each method's wrapper and vectorcall entry, and the type's spec.
+/// `first_slot`: the helper slot of the first binder.
+pub(super) fn emit<'m>(em: &mut Emitter, facts: &Facts<'m>, first_slot: usize) -> R<Option<Emitted<'m>>> {
+    let m = facts.m;
+    if m.plain_methods.is_empty() {
+        return Ok(None);
+    }
+    let mut methods = vec![];
+    for (k, (pm, f)) in functions(m)?.into_iter().enumerate() {
+        let wrapper = wrapper::emit_fastcall_wrapper(em, facts, f, first_slot + k)?;
+        let entry = emit_vectorcall(em, f, wrapper)?;
+        methods.push((pm, f, entry));
+    }
+    let repr_slot = first_slot + methods.len();
+    let spec = spec(em, m, repr_slot)?;
+    Ok(Some(Emitted { spec, methods }))
+}
+
+/// A function of the module with pointer parameters, built by `body`.
+fn emit_fn(em: &mut Emitter, symbol: &str, title: &str, params: &[ir::Type], ret: Option<ir::Type>, body: impl FnOnce(&mut FnCx, &[ir::Value]) -> R<()>) -> R<ClifFuncId> {
+    let mut sig = em.module.make_signature();
+    sig.params.extend(params.iter().map(|t| ir::AbiParam::new(*t)));
+    sig.returns.extend(ret.map(ir::AbiParam::new));
+    let id = em.module.declare_function(&em.symbol(symbol), Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(12, id.as_u32()), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry = cx.b.create_block();
+        cx.b.append_block_params_for_function_params(entry);
+        cx.b.switch_to_block(entry);
+        let params = cx.b.block_params(entry).to_vec();
+        body(&mut cx, &params)?;
+        finish(cx)?;
+    }
+    em.define(id, func, title)?;
+    Ok(id)
+}
+
+/// `vectorcallfunc` of one method: the count without
+/// `PY_VECTORCALL_ARGUMENTS_OFFSET`, then the wrapper (which reads the
+/// arguments in place; the function object is its unused first argument).
+fn emit_vectorcall(em: &mut Emitter, f: &Function, wrapper: ClifFuncId) -> R<ClifFuncId> {
+    let p = em.ptr;
+    emit_fn(em, &format!("pyc_aot_function_{}", f.name), &format!("vectorcall entry of {}", f.name), &[p, p, types::I64, p], Some(p), |cx, a| {
+        let nargs = cx.b.ins().band_imm_s(a[2], i64::MAX);
+        let r = cx.func_ref(wrapper);
+        let inst = cx.b.ins().call(r, &[a[0], a[1], nargs, a[3]]);
+        let res = cx.b.inst_results(inst)[0];
+        cx.b.ins().return_(&[res]);
+        Ok(())
+    })
+}
+
+/// `tp_descr_get(self, obj, type)`: itself when read from the class (`obj`
+/// NULL or None, as a Python function), a bound method on an instance.
+fn emit_descr_get(em: &mut Emitter) -> R<ClifFuncId> {
+    let p = em.ptr;
+    emit_fn(em, "pyc_aot_function_descr_get", "tp_descr_get of the function type", &[p, p, p], Some(p), |cx, a| {
+        let (func, obj) = (a[0], a[1]);
+        let none = cx.py_data("_Py_NoneStruct")?;
+        let is_none = cx.b.ins().icmp(ir::condcodes::IntCC::Equal, obj, none);
+        let is_null = cx.is_null(obj);
+        let unbound = cx.b.ins().bor(is_none, is_null);
+        let (itself, bound) = (cx.b.create_block(), cx.b.create_block());
+        cx.b.ins().brif(unbound, itself, &[], bound, &[]);
+        cx.b.switch_to_block(itself);
+        crate::backend::codegen::incref(cx, func)?;
+        cx.b.ins().return_(&[func]);
+        cx.b.switch_to_block(bound);
+        let m = cx.call_prim(&prim::PY_METHOD_NEW, &[func, obj])?[0];
+        cx.b.ins().return_(&[m]);
+        Ok(())
+    })
+}
+
+/// `tp_repr`: the module's repr helper called with the function.
+fn emit_repr(em: &mut Emitter, slot: usize) -> R<ClifFuncId> {
+    let p = em.ptr;
+    emit_fn(em, "pyc_aot_function_repr", "tp_repr of the function type", &[p], Some(p), |cx, a| {
+        let table = cx.data_addr(cx.em.helpers);
+        let helper = cx.b.ins().load(p, flags(), table, (8 * slot) as i32);
+        let r = cx.call_one_arg(helper, a[0])?;
+        cx.b.ins().return_(&[r]);
+        Ok(())
+    })
+}
+
+/// `tp_traverse(self, visit, arg)`: the object fields, then the type.
+fn emit_traverse(em: &mut Emitter) -> R<ClifFuncId> {
+    let p = em.ptr;
+    emit_fn(em, "pyc_aot_function_traverse", "tp_traverse of the function type", &[p, p, p], Some(types::I32), |cx, a| {
+        let (obj, visit, arg) = (a[0], a[1], a[2]);
+        let mut vsig = cx.em.module.make_signature();
+        vsig.params.push(ir::AbiParam::new(p));
+        vsig.params.push(ir::AbiParam::new(p));
+        vsig.returns.push(ir::AbiParam::new(types::I32));
+        let sref = cx.b.import_signature(vsig);
+        let stop = cx.b.create_block();
+        cx.b.append_block_param(stop, types::I32);
+        let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+        let values: Vec<ir::Value> = OBJECT_FIELDS.iter().map(|off| cx.b.ins().load(p, flags(), obj, *off)).collect();
+        for v in values.into_iter().chain([tp]) {
+            let (call, next) = (cx.b.create_block(), cx.b.create_block());
+            let null = cx.is_null(v);
+            cx.b.ins().brif(null, next, &[], call, &[]);
+            cx.b.switch_to_block(call);
+            let inst = cx.b.ins().call_indirect(sref, visit, &[v, arg]);
+            let r = cx.b.inst_results(inst)[0];
+            cx.b.ins().brif(r, stop, &[ir::BlockArg::Value(r)], next, &[]);
+            cx.b.switch_to_block(next);
+        }
+        let zero = cx.b.ins().iconst(types::I32, 0);
+        cx.b.ins().return_(&[zero]);
+        cx.b.switch_to_block(stop);
+        let r = cx.b.block_params(stop)[0];
+        cx.b.ins().return_(&[r]);
+        Ok(())
+    })
+}
+
+/// Each object field NULL, its old value released (`Py_DecRef` is `Py_XDECREF`).
+fn clear_fields(cx: &mut FnCx, obj: ir::Value) -> R<()> {
+    let p = cx.em.ptr;
+    for off in OBJECT_FIELDS {
+        let old = cx.b.ins().load(p, flags(), obj, off);
+        let null = cx.b.ins().iconst(p, 0);
+        cx.b.ins().store(flags(), null, obj, off);
+        cx.decref(old)?;
+    }
+    Ok(())
+}
+
+fn emit_clear(em: &mut Emitter) -> R<ClifFuncId> {
+    let p = em.ptr;
+    emit_fn(em, "pyc_aot_function_clear", "tp_clear of the function type", &[p], Some(types::I32), |cx, a| {
+        clear_fields(cx, a[0])?;
+        let zero = cx.b.ins().iconst(types::I32, 0);
+        cx.b.ins().return_(&[zero]);
+        Ok(())
+    })
+}
+
+/// `tp_dealloc`: untracked, fields released, `tp_free`, then the type's reference.
+fn emit_dealloc(em: &mut Emitter) -> R<ClifFuncId> {
+    let p = em.ptr;
+    emit_fn(em, "pyc_aot_function_dealloc", "tp_dealloc of the function type", &[p], None, |cx, a| {
+        let obj = a[0];
+        cx.call_prim(&prim::PY_OBJECT_GC_UNTRACK, &[obj])?;
+        clear_fields(cx, obj)?;
+        let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+        let which = cx.b.ins().iconst(types::I32, i64::from(PY_TP_FREE));
+        let free = cx.call_prim(&prim::PY_TYPE_GET_SLOT, &[tp, which])?[0];
+        let mut fsig = cx.em.module.make_signature();
+        fsig.params.push(ir::AbiParam::new(p));
+        let sref = cx.b.import_signature(fsig);
+        cx.b.ins().call_indirect(sref, free, &[obj]);
+        cx.decref(tp)?;
+        cx.b.ins().return_(&[]);
+        Ok(())
+    })
+}
+
+/// `PyMemberDef`s: the vectorcall and dict offsets (how CPython finds
+/// them in a type made from a spec), and the writable names and doc.
+fn member_table(em: &mut Emitter) -> R<DataId> {
+    let members: [(&str, i32, i32, i32); 6] = [
+        ("__vectorcalloffset__", T_PYSSIZET, VECTORCALL, READONLY),
+        ("__dictoffset__", T_PYSSIZET, DICT, READONLY),
+        ("__name__", T_OBJECT_EX, NAME, 0),
+        ("__qualname__", T_OBJECT_EX, QUALNAME, 0),
+        ("__module__", T_OBJECT, MODULE, 0),
+        ("__doc__", T_OBJECT, DOC, 0),
+    ];
+    let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let mut bytes = vec![0u8; MEMBER_DEF_BYTES * (members.len() + 1)];
+    for (i, (_, ty, off, fl)) in members.iter().enumerate() {
+        let at = MEMBER_DEF_BYTES * i;
+        bytes[at + 8..at + 12].copy_from_slice(&ty.to_le_bytes());
+        bytes[at + 16..at + 24].copy_from_slice(&i64::from(*off).to_le_bytes());
+        bytes[at + 24..at + 28].copy_from_slice(&fl.to_le_bytes());
+    }
+    let mut desc = DataDescription::new();
+    desc.define(bytes.into_boxed_slice());
+    for (i, (name, ..)) in members.iter().enumerate() {
+        let name = em.cstring(name)?;
+        let gv = em.module.declare_data_in_data(name, &mut desc);
+        desc.write_data_addr((MEMBER_DEF_BYTES * i) as u32, gv, 0);
+    }
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+    Ok(table)
+}
+
+/// `__reduce__`: the function's `__qualname__`, so pickle saves it as a
+/// global of its module by that dotted name, as it saves a Python function.
+fn method_table(em: &mut Emitter) -> R<DataId> {
+    let p = em.ptr;
+    let reduce = emit_fn(em, "pyc_aot_function_reduce", "__reduce__ of the function type", &[p, p], Some(p), |cx, a| {
+        let name = cx.cstr("__qualname__")?;
+        let r = cx.call_prim(&prim::PY_OBJECT_GET_ATTR_STRING, &[a[0], name])?[0];
+        cx.b.ins().return_(&[r]);
+        Ok(())
+    })?;
+    let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let defs = [super::MethodDef { name: "__reduce__".into(), flags: super::METH_NOARGS, entry: reduce, doc: String::new() }];
+    super::define_method_table(em, table, &defs)?;
+    Ok(table)
+}
+
+/// `PyGetSetDef`s: `__dict__` through CPython's generic getter and setter.
+fn getset_table(em: &mut Emitter) -> R<DataId> {
+    let p = em.ptr;
+    let get = em.import("PyObject_GenericGetDict", &[p, p], &[p])?;
+    let set = em.import("PyObject_GenericSetDict", &[p, p, p], &[types::I32])?;
+    let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    desc.define(vec![0u8; 2 * GETSET_DEF_BYTES].into_boxed_slice());
+    let name = em.cstring("__dict__")?;
+    let gv = em.module.declare_data_in_data(name, &mut desc);
+    desc.write_data_addr(0, gv, 0);
+    let fget = em.module.declare_func_in_data(get, &mut desc);
+    desc.write_function_addr(8, fget);
+    let fset = em.module.declare_func_in_data(set, &mut desc);
+    desc.write_function_addr(16, fset);
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+    Ok(table)
+}
+
+enum Slot {
+    Func(ClifFuncId),
+    Data(DataId),
+}
+
+/// The type's `PyType_Spec` and its slots.
+fn spec(em: &mut Emitter, m: &hir::Module, repr_slot: usize) -> R<DataId> {
+    let p = em.ptr;
+    let call = em.import("PyVectorcall_Call", &[p, p, p], &[p])?;
+    let slots = vec![
+        (PY_TP_DEALLOC, Slot::Func(emit_dealloc(em)?)),
+        (PY_TP_TRAVERSE, Slot::Func(emit_traverse(em)?)),
+        (PY_TP_CLEAR, Slot::Func(emit_clear(em)?)),
+        (PY_TP_DESCR_GET, Slot::Func(emit_descr_get(em)?)),
+        (PY_TP_CALL, Slot::Func(call)),
+        (PY_TP_REPR, Slot::Func(emit_repr(em, repr_slot)?)),
+        (PY_TP_METHODS, Slot::Data(method_table(em)?)),
+        (PY_TP_MEMBERS, Slot::Data(member_table(em)?)),
+        (PY_TP_GETSET, Slot::Data(getset_table(em)?)),
+    ];
+    let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let mut bytes = vec![0u8; 16 * (slots.len() + 1)];
+    for (i, (id, _)) in slots.iter().enumerate() {
+        bytes[16 * i..16 * i + 4].copy_from_slice(&id.to_le_bytes());
+    }
+    let mut desc = DataDescription::new();
+    desc.define(bytes.into_boxed_slice());
+    for (i, (_, s)) in slots.iter().enumerate() {
+        let at = (16 * i + 8) as u32;
+        match s {
+            Slot::Func(f) => {
+                let fr = em.module.declare_func_in_data(*f, &mut desc);
+                desc.write_function_addr(at, fr);
+            }
+            Slot::Data(d) => {
+                let gv = em.module.declare_data_in_data(*d, &mut desc);
+                desc.write_data_addr(at, gv, 0);
+            }
+        }
+    }
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+
+    // PyType_Spec: name, basicsize, itemsize, flags, slots.
+    let spec = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let mut bytes = vec![0u8; 32];
+    bytes[8..12].copy_from_slice(&BASICSIZE.to_le_bytes());
+    let fl = TPFLAGS_DEFAULT | TPFLAGS_HAVE_GC | TPFLAGS_HAVE_VECTORCALL | TPFLAGS_METHOD_DESCRIPTOR | TPFLAGS_DISALLOW_INSTANTIATION;
+    bytes[16..20].copy_from_slice(&fl.to_le_bytes());
+    let mut desc = DataDescription::new();
+    desc.define(bytes.into_boxed_slice());
+    let name = em.cstring(&format!("{}.pyc_aot_function", m.name))?;
+    let gv_name = em.module.declare_data_in_data(name, &mut desc);
+    let gv_slots = em.module.declare_data_in_data(table, &mut desc);
+    desc.write_data_addr(0, gv_name, 0);
+    desc.write_data_addr(24, gv_slots, 0);
+    em.module.define_data(spec, &desc).map_err(|e| e.to_string())?;
+    Ok(spec)
+}
+
+/// In the exec slot: the type made, one function object per method, each
+/// stored in `dict` under its qualified name. Leaves through `fail` on error.
+pub(super) fn make_functions(cx: &mut FnCx, e: &Emitted, module: ir::Value, dict: ir::Value, fail: ir::Block) -> R<()> {
+    let p = cx.em.ptr;
+    let check_null = |cx: &mut FnCx, v: ir::Value| {
+        let bad = cx.is_null(v);
+        let ok = cx.b.create_block();
+        cx.b.ins().brif(bad, fail, &[], ok, &[]);
+        cx.b.switch_to_block(ok);
+    };
+    let spec = cx.data_addr(e.spec);
+    let null = cx.b.ins().iconst(p, 0);
+    let ty = cx.call_prim(&prim::PY_TYPE_FROM_MODULE_AND_SPEC, &[module, spec, null])?[0];
+    check_null(cx, ty);
+    let modname = cx.call_prim(&prim::PY_MODULE_GET_NAME_OBJECT, &[module])?[0];
+    check_null(cx, modname);
+    let none = cx.py_data("_Py_NoneStruct")?;
+    for (pm, f, entry) in &e.methods {
+        let zero = cx.b.ins().iconst(p, 0);
+        let obj = cx.call_prim(&prim::PY_TYPE_GENERIC_ALLOC, &[ty, zero])?[0];
+        check_null(cx, obj);
+        let r = cx.func_ref(*entry);
+        let addr = cx.b.ins().func_addr(p, r);
+        cx.b.ins().store(flags(), addr, obj, VECTORCALL);
+        // Each field set as soon as made: an error leaves a function that
+        // its dealloc releases.
+        for (off, text) in [(NAME, Some(short_name(pm))), (QUALNAME, Some(pm.qualname.as_str())), (DOC, f.doc.as_deref())] {
+            let value = match text {
+                Some(t) => {
+                    let s = cx.cstr(&t.replace('\0', ""))?;
+                    let v = cx.call_prim(&prim::PY_UNICODE_FROM_STRING, &[s])?[0];
+                    let (bad, ok) = (cx.b.create_block(), cx.b.create_block());
+                    let is_null = cx.is_null(v);
+                    cx.b.ins().brif(is_null, bad, &[], ok, &[]);
+                    cx.b.switch_to_block(bad);
+                    cx.decref(obj)?;
+                    cx.b.ins().jump(fail, &[]);
+                    cx.b.switch_to_block(ok);
+                    v
+                }
+                None => {
+                    crate::backend::codegen::incref(cx, none)?;
+                    none
+                }
+            };
+            cx.b.ins().store(flags(), value, obj, off);
+        }
+        crate::backend::codegen::incref(cx, modname)?;
+        cx.b.ins().store(flags(), modname, obj, MODULE);
+        let key = cx.cstr(&pm.qualname)?;
+        let r = cx.call_prim(&prim::PY_DICT_SET_ITEM_STRING, &[dict, key, obj])?[0];
+        cx.decref(obj)?;
+        let bad = cx.b.ins().icmp_imm_s(ir::condcodes::IntCC::SignedLessThan, r, 0);
+        let ok = cx.b.create_block();
+        cx.b.ins().brif(bad, fail, &[], ok, &[]);
+        cx.b.switch_to_block(ok);
+    }
+    cx.decref(modname)?;
+    // The functions keep their type alive.
+    cx.decref(ty)?;
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! Methods of plain (not `@cython.cclass`) Python classes: each `def`
+//! directly in a top-level class body is a candidate named `Class.method`,
+//! typed like a module function (untyped parameters, `self` included, are
+//! objects). The class body itself stays Python: the residual binds each
+//! compiled method on its blanked `def` line to the module's function
+//! object (`hir::PlainMethod`), wrapped in `staticmethod`/`classmethod`/
+//! `property` as its decorators were. What a compiled function object
+//! cannot be (Python's implicit `__class__` cell for `super()`, private
+//! name mangling, the methods `type` wraps only when they are Python
+//! functions) leaves the method to Python, with the reason.
+
+use super::{Binding, ModuleCx};
+use crate::hir;
+use crate::syntax::{self, ClassOutline, Expr, ExprKind, Span, Stmt, StmtKind};
+use std::ops::Range;
+
+/// Decorators the residual applies around a compiled method.
+const WRAPPERS: &[&str] = &["staticmethod", "classmethod", "property"];
+
+/// Methods `type.__new__` turns into static or class methods only when they
+/// are Python functions.
+const IMPLICIT: &[&str] = &["__new__", "__init_subclass__", "__class_getitem__"];
+
+/// A method planned to compile.
+pub(crate) struct Method {
+    pub class: String,
+    /// The `def` without the decorators the residual applies.
+    pub def: syntax::FunctionDef,
+    pub span: Span,
+    /// The source of those decorators, outermost first.
+    pub wrappers: Vec<String>,
+    /// The `def`'s source, its decorators included.
+    pub range: Range<usize>,
+}
+
+impl Method {
+    pub fn qualname(&self) -> String {
+        format!("{}.{}", self.class, self.def.name)
+    }
+}
+
+/// The methods of the module's plain classes that may compile; those that
+/// cannot are reported in `left`, each at its `def` with the reason.
+pub(crate) fn plan(cx: &ModuleCx, module_body: &[Stmt], classes: &[ClassOutline], left: &mut Vec<hir::LeftToPython>) -> Vec<Method> {
+    let mut out = vec![];
+    for c in classes.iter().filter(|c| !super::cclass::is_cclass(cx, c)) {
+        let class_reason = if !c.decorators.is_empty() {
+            Some(format!("its class `{}` is decorated (a class decorator may read its methods as Python functions)", c.name))
+        } else if !super::bound_once(module_body, &c.name) {
+            Some(format!("the name of its class `{}` is also bound elsewhere at module level", c.name))
+        } else {
+            None
+        };
+        let mut names = vec![];
+        c.body.iter().for_each(|s| syntax::bound_names(s, &mut names));
+        for stmt in &c.body {
+            let StmtKind::FunctionDef(f) = &stmt.kind else { continue };
+            let reason = class_reason.clone().or_else(|| method_reason(cx, c, f, stmt, &names));
+            let range = def_range(f, stmt);
+            if let Some(reason) = reason {
+                let (line, col) = cx.src.line_col(f.name_span.start);
+                left.push(hir::LeftToPython { kind: "method", function: format!("{}.{}", c.name, f.name), line, col, reason });
+                continue;
+            }
+            let mut def = (**f).clone();
+            let (wrap, rest): (Vec<Expr>, Vec<Expr>) = def.decorators.drain(..).partition(|d| wrapper_name(cx, d).is_some());
+            def.decorators = rest;
+            let wrappers = wrap.iter().map(|d| cx.source_text(&d.span).to_string()).collect();
+            out.push(Method { class: c.name.clone(), def, span: stmt.span.clone(), wrappers, range });
+        }
+    }
+    out
+}
+
+/// The `def` with its decorators.
+fn def_range(f: &syntax::FunctionDef, stmt: &Stmt) -> Range<usize> {
+    let start = f.decorators.iter().map(|d| d.span.start).chain([stmt.span.start]).min().unwrap_or(stmt.span.start);
+    start..stmt.span.end
+}
+
+/// `staticmethod`, `classmethod`, `property` (not rebound by the module).
+fn wrapper_name(cx: &ModuleCx, d: &Expr) -> Option<&'static str> {
+    match &d.kind {
+        ExprKind::Name(n) if !cx.module_names.contains(n) => WRAPPERS.iter().copied().find(|w| w == n),
+        _ => None,
+    }
+}
+
+/// Why one method stays Python, if it must.
+fn method_reason(cx: &ModuleCx, c: &ClassOutline, f: &syntax::FunctionDef, stmt: &Stmt, names: &[String]) -> Option<String> {
+    if names.iter().filter(|n| **n == f.name).count() > 1 {
+        return Some(format!("`{}` is bound more than once in the class body", f.name));
+    }
+    if IMPLICIT.contains(&f.name.as_str()) {
+        return Some(format!("`{}` is made a static or class method by `type` only when it is a Python function", f.name));
+    }
+    for d in &f.decorators {
+        let known = wrapper_name(cx, d).is_some()
+            || matches!(cx.binding_of(match &d.kind {
+                ExprKind::Call { func, .. } => func,
+                _ => d,
+            }), Some(Binding::CythonAttr(n)) if n != "cfunc" && n != "ccall");
+        if !known {
+            return Some(format!("it is decorated with `{}` (only `staticmethod`, `classmethod` and `property` are applied to compiled methods)", cx.source_text(&d.span)));
+        }
+    }
+    if f.decorators.iter().filter(|d| wrapper_name(cx, d).is_some()).count() > 1 {
+        return Some("it has more than one of `staticmethod`, `classmethod`, `property`".into());
+    }
+    let text = cx.source_text(&stmt.span);
+    for ident in identifiers(text) {
+        if ident == "super" || ident == "__class__" {
+            return Some(format!("it uses `{ident}`, which needs the `__class__` cell Python gives the methods of a class body"));
+        }
+        if ident.starts_with("__") && !ident.ends_with("__") {
+            return Some(format!("it names `{ident}`, which Python mangles to `_{}{ident}` inside a class", c.name.trim_start_matches('_')));
+        }
+    }
+    None
+}
+
+/// The identifiers of a piece of source (strings and comments included:
+/// a false match only leaves a method to Python).
+fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|ch: char| !(ch == '_' || ch.is_alphanumeric())).filter(|w| w.chars().next().is_some_and(|ch| ch == '_' || ch.is_alphabetic()))
+}
+
+/// The residual's line binding a compiled method where its `def` stood:
+/// `name = wrapper(__pyc_aot_methods__.pop('Class.name'))`.
+pub(crate) fn binding_line(m: &Method) -> String {
+    let mut value = format!("{}.pop({})", hir::PLAIN_METHODS_GLOBAL, python_str(&m.qualname()));
+    for w in m.wrappers.iter().rev() {
+        value = format!("{w}({value})");
+    }
+    format!("{} = {value}", m.def.name)
+}
+
+fn python_str(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::identifiers;
+
+    #[test]
+    fn identifiers_of_source() {
+        let words: Vec<&str> = identifiers("def m(self): return super().x + self.__y + 1e3").collect();
+        assert_eq!(words, ["def", "m", "self", "return", "super", "x", "self", "__y"]);
+    }
+}
