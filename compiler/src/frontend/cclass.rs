@@ -224,7 +224,7 @@ fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Sp
     if is_cfunc(cx, f) && f.name.starts_with("__") && f.name.ends_with("__") {
         return Err((f.name_span.clone(), format!("special method `{}` is a `cfunc`", f.name)));
     }
-    if f.name.starts_with("__") && f.name.ends_with("__") && f.name != "__init__" {
+    if f.name.starts_with("__") && f.name.ends_with("__") && f.name != "__init__" && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
         return Err((f.name_span.clone(), format!("special method `{}` is not compiled yet", f.name)));
     }
     let Some(first) = f.params.first() else {

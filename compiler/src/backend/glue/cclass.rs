@@ -87,16 +87,21 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
     for c in &m.classes {
         let mut entries = vec![];
         let mut init_entry = None;
+        // Special methods go into slots, not the method table.
+        let mut specials = std::collections::HashMap::new();
         for id in c.init.into_iter().chain(c.methods.iter().map(|(_, id)| *id)) {
             let f = function(m, id)?;
             let entry = wrapper::emit_method_wrapper(em, facts, f, slot)?;
             slot += 1;
             if Some(id) == c.init {
                 init_entry = Some((entry, f));
+            } else if hir::SLOT_METHODS.contains(&method_name(f)) {
+                specials.insert(method_name(f).to_string(), entry);
             } else {
                 entries.push((entry, f));
             }
         }
+        let special_slots = super::slots::special_slots(em, c, &specials)?;
         let dealloc = emit_dealloc(em, c)?;
         let init = match init_entry {
             Some((entry, f)) => Some(emit_init(em, c, entry, f)?),
@@ -104,7 +109,7 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
         };
         let methods = method_table(em, &entries)?;
         let members = member_table(em, c)?;
-        specs.push((c.name.clone(), c.line, spec(em, m, c, dealloc, init, methods, members)?));
+        specs.push((c.name.clone(), c.line, spec(em, m, c, dealloc, init, methods, members, special_slots)?));
     }
     Ok(specs)
 }
@@ -176,7 +181,8 @@ fn member_table(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
 }
 
 /// `PyType_Spec` with its slots.
-fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<ClifFuncId>, methods: DataId, members: DataId) -> R<DataId> {
+#[allow(clippy::too_many_arguments)]
+fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<ClifFuncId>, methods: DataId, members: DataId, special: Vec<(i32, ClifFuncId)>) -> R<DataId> {
     let p = em.ptr;
     let gc = has_objects(c);
     let new = if gc { emit_new(em, c)? } else { em.import("PyType_GenericNew", &[p, p, p], &[p])? };
@@ -188,6 +194,7 @@ fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, in
     if let Some(init) = init {
         slots.push((PY_TP_INIT, Slot::Func(init)));
     }
+    slots.extend(special.into_iter().map(|(id, f)| (id, Slot::Func(f))));
     slots.push((PY_TP_METHODS, Slot::Data(methods)));
     slots.push((PY_TP_MEMBERS, Slot::Data(members)));
     if let Some(doc) = &c.doc {
@@ -250,7 +257,7 @@ fn object_offsets(c: &ExtClass) -> Vec<i32> {
 
 /// A function of the module with `n` pointer parameters (and an `i32`
 /// result when `ret`), built by `body` from its entry block's parameters.
-fn emit_fn(em: &mut Emitter, symbol: &str, ns: u32, title: &str, n: usize, ret: Option<ir::Type>, body: impl FnOnce(&mut FnCx, &[ir::Value]) -> R<()>) -> R<ClifFuncId> {
+pub(super) fn emit_fn(em: &mut Emitter, symbol: &str, ns: u32, title: &str, n: usize, ret: Option<ir::Type>, body: impl FnOnce(&mut FnCx, &[ir::Value]) -> R<()>) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
     for _ in 0..n {

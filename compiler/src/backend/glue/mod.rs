@@ -8,6 +8,7 @@ mod cclass;
 mod dispatcher;
 mod exec;
 mod names;
+mod slots;
 mod views;
 mod wrapper;
 
