@@ -78,11 +78,14 @@ pub const SLOT_METHODS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     pub name: String,
-    /// A C scalar (`Int`, `Float`, `Bool`: one byte).
+    /// A C scalar (`Int`, `Float`, `Bool`: one byte) or `Object`.
     pub ty: Ty,
     /// Byte offset from the start of the object.
     pub offset: u32,
     pub visibility: Visibility,
+    /// The cclass an object field is typed as (`left: Node`): None or an
+    /// instance, checked on store.
+    pub class: Option<String>,
 }
 
 /// `cython.declare(..., visibility=...)`: what Python code sees of a field.

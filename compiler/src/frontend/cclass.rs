@@ -70,7 +70,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline) -> Result<Plan<'a>, (
     let mut cfuncs = vec![];
     let mut offset = HEADER_BYTES;
     for (k, s) in c.body.iter().enumerate() {
-        let (name, ty, visibility, at) = match &s.kind {
+        let (name, (ty, class), visibility, at) = match &s.kind {
             StmtKind::Expr(Expr { kind: ExprKind::Str(d), .. }) if k == 0 => {
                 doc = Some(d.clone());
                 continue;
@@ -119,7 +119,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline) -> Result<Plan<'a>, (
         }
         let size = byte_size(ty);
         offset = offset.div_ceil(size) * size;
-        fields.push(Field { name, ty, offset, visibility });
+        fields.push(Field { name, ty, offset, visibility, class });
         offset += size;
     }
     if let Some((m, _, span)) = methods.iter().find(|(m, ..)| fields.iter().any(|f| f.name == *m)) {
@@ -167,21 +167,27 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
 
-/// A C number (a Cython type, or `float`) or `object`: the fields this
-/// slice stores. Typed objects (`int`, `str`, `list`, other cclasses) are
-/// refused: Cython checks their type on every store.
-fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<Ty, (Span, String)> {
+/// A C number (a Cython type, or `float`), `object`, or a cclass of the
+/// module (`left: Node`, `'Node'`, the class itself too): an object
+/// pointer checked on store. Other typed objects (`int`, `str`, `list`)
+/// are refused: Cython checks their exact type on every store.
+fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<(Ty, Option<String>), (Span, String)> {
     let spelled = cx.source_text(&ann.span).to_string();
     if matches!(&ann.kind, ExprKind::Name(n) if n == "object") || cx.binding_of(ann) == Some(Binding::CythonAttr("object".into())) {
-        return Ok(Ty::Object);
+        return Ok((Ty::Object, None));
+    }
+    if let ExprKind::Name(n) | ExprKind::Str(n) = &ann.kind {
+        if cx.cclass_names.contains(n) {
+            return Ok((Ty::Object, Some(n.clone())));
+        }
     }
     let c_name = matches!(cx.binding_of(ann), Some(Binding::CythonAttr(_))) || matches!(&ann.kind, ExprKind::Name(n) if n == "float");
     let ty = if c_name { cx.resolve_type(ann).ok() } else { None };
     match ty {
-        Some(t @ Ty::Float(_)) => Ok(t),
-        Some(t @ Ty::Int(i)) if !i.checked => Ok(t),
-        Some(Ty::Bool) => Ok(Ty::Bool),
-        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number and `object` attributes compile yet"))),
+        Some(t @ Ty::Float(_)) => Ok((t, None)),
+        Some(t @ Ty::Int(i)) if !i.checked => Ok((t, None)),
+        Some(Ty::Bool) => Ok((Ty::Bool, None)),
+        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number, `object` and cclass attributes compile yet"))),
     }
 }
 
