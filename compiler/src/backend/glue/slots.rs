@@ -167,7 +167,7 @@ pub(super) fn special_slots(em: &mut Emitter, c: &ExtClass, entries: &HashMap<St
     let (set, del) = (entries.get("__setitem__").copied(), entries.get("__delitem__").copied());
     if set.is_some() || del.is_some() {
         let f = emit_fn(em, &format!("pyc_aot_slot_{name}_setitem"), 11, &format!("__setitem__ slot of {name}"), 3, Some(types::I32), |cx, a| {
-            ass_subscript(cx, name, a[0], a[1], a[2], set, del)
+            ass_subscript(cx, a[0], a[1], a[2], set, del)
         })?;
         out.push((PY_MP_ASS_SUBSCRIPT, f));
     }
@@ -444,13 +444,14 @@ fn length(cx: &mut FnCx, entry: ClifFuncId, this: ir::Value) -> R<()> {
 }
 
 /// `mp_ass_subscript(self, key, value)`: `__setitem__(key, value)`, or
-/// `__delitem__(key)` when `value` is NULL; CPython's TypeError for the
-/// missing one.
-fn ass_subscript(cx: &mut FnCx, class: &str, this: ir::Value, key: ir::Value, value: ir::Value, set: Option<ClifFuncId>, del: Option<ClifFuncId>) -> R<()> {
+/// `__delitem__(key)` when `value` is NULL; the AttributeError of a
+/// Python class's slot for the missing one (Cython raises
+/// NotImplementedError there).
+fn ass_subscript(cx: &mut FnCx, this: ir::Value, key: ir::Value, value: ir::Value, set: Option<ClifFuncId>, del: Option<ClifFuncId>) -> R<()> {
     let (deleting, setting) = (cx.b.create_block(), cx.b.create_block());
     let null = cx.is_null(value);
     cx.b.ins().brif(null, deleting, &[], setting, &[]);
-    for (block, m, what) in [(deleting, del, "deletion"), (setting, set, "assignment")] {
+    for (block, m, what) in [(deleting, del, "__delitem__"), (setting, set, "__setitem__")] {
         cx.b.switch_to_block(block);
         match m {
             Some(e) => {
@@ -467,7 +468,8 @@ fn ass_subscript(cx: &mut FnCx, class: &str, this: ir::Value, key: ir::Value, va
                 let zero = cx.b.ins().iconst(types::I32, 0);
                 cx.b.ins().return_(&[zero]);
             }
-            None => raise(cx, "PyExc_TypeError", &format!("'{class}' object does not support item {what}"), types::I32)?,
+            // A Python class's slot looks the method up and fails so.
+            None => raise(cx, "PyExc_AttributeError", what, types::I32)?,
         }
     }
     Ok(())
