@@ -53,6 +53,22 @@ def test_not_implemented_and_reflected_operands(m):
     assert V(1.0, 2.0).__radd__(1).pair() == (2.0, 3.0)
 
 
+def test_isinstance_exact_type_first_matches_cpython(m):
+    # `isinstance(x, C)` tests the exact type first, then the builtin
+    # (subclasses such as bool of int, a Python subclass of the cclass).
+    m.assert_same("kinds", [(1,), (True,), (1.5,), ("s",), (None,), (2**70,)], exact=True)
+    m.assert_same("kind_of", [(1, int), (True, int), (1, 2), (1, (int, str)), (1, "int"), (None, type(None))], exact=True)
+    for mod in (m.native, m.py):
+        class Sub(mod.Vec):
+            pass
+
+        class F(float):
+            pass
+        assert mod.kinds(Sub(1.0, 2.0)) == (True, False, False, True, False)
+        assert mod.kinds(mod.Vec(1.0, 2.0)) == (True, False, False, True, False)
+        assert mod.kinds(F(2.0)) == (False, True, False, True, False)
+
+
 def test_compare_and_hash_match_cpython(m):
     m.assert_same("key_ops", [(1, 2), (2, 2), (-1, -2), (0, -1), (2**62, 2**62)], exact=True)
     m.assert_same("ordered_ops", [(1, 2), (2, 2), (-5, 3)], exact=True)

@@ -341,3 +341,12 @@ def cycle(n: cython.int):
         t = nxt
     t.left = first
     return first.left.key
+
+
+def kinds(x):
+    return (isinstance(x, Vec), isinstance(x, (int, float)), isinstance(x, int), isinstance(x, (str, Vec, float)),
+            isinstance(x, ()))
+
+
+def kind_of(x, c):
+    return isinstance(x, c)
