@@ -56,6 +56,7 @@ def test_not_implemented_and_reflected_operands(m):
 def test_isinstance_exact_type_first_matches_cpython(m):
     # `isinstance(x, C)` tests the exact type first, then the builtin
     # (subclasses such as bool of int, a Python subclass of the cclass).
+    m.assert_same("obj_abs", [(-3,), (-2.5,), ("s",), (None,), (True,), (-2**70,), (float("nan"),)], exact=True)
     m.assert_same("kinds", [(1,), (True,), (1.5,), ("s",), (None,), (2**70,)], exact=True)
     m.assert_same("kind_of", [(1, int), (True, int), (1, 2), (1, (int, str)), (1, "int"), (None, type(None))], exact=True)
     for mod in (m.native, m.py):

@@ -350,3 +350,7 @@ def kinds(x):
 
 def kind_of(x, c):
     return isinstance(x, c)
+
+
+def obj_abs(x):
+    return abs(x)

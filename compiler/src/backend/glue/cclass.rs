@@ -80,7 +80,7 @@ pub(super) fn binder_name(k: usize) -> String {
 /// Each class's spec (its name as the exec slot binds it), after emitting
 /// its methods' wrappers, `tp_init` and `tp_dealloc`. `first_slot`: the
 /// helper slot of the first method's binder.
-pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> R<Vec<(String, u32, DataId)>> {
+pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> R<Vec<(String, u32, DataId, Option<ClifFuncId>)>> {
     let m = facts.m;
     let mut slot = first_slot;
     let mut specs = vec![];
@@ -104,12 +104,13 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
         let special_slots = super::slots::special_slots(em, c, &specials)?;
         let dealloc = emit_dealloc(em, c)?;
         let init = match init_entry {
-            Some((entry, f)) => Some(emit_init(em, c, entry, f)?),
+            Some((entry, f)) => Some((emit_init(em, c, entry, f)?, entry)),
             None => None,
         };
         let methods = method_table(em, &entries)?;
         let members = member_table(em, c)?;
-        specs.push((c.name.clone(), c.line, spec(em, m, c, dealloc, init, methods, members, special_slots)?));
+        let (spec, vectorcall) = spec(em, m, c, dealloc, init, methods, members, special_slots)?;
+        specs.push((c.name.clone(), c.line, spec, vectorcall));
     }
     Ok(specs)
 }
@@ -180,9 +181,10 @@ fn member_table(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
     Ok(table)
 }
 
-/// `PyType_Spec` with its slots.
+/// `PyType_Spec` with its slots, and the type's `tp_vectorcall` when it
+/// has an `__init__`.
 #[allow(clippy::too_many_arguments)]
-fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<ClifFuncId>, methods: DataId, members: DataId, special: Vec<(i32, ClifFuncId)>) -> R<DataId> {
+fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<(ClifFuncId, ClifFuncId)>, methods: DataId, members: DataId, special: Vec<(i32, ClifFuncId)>) -> R<(DataId, Option<ClifFuncId>)> {
     let p = em.ptr;
     let gc = has_objects(c);
     let new = if gc { emit_new(em, c)? } else { em.import("PyType_GenericNew", &[p, p, p], &[p])? };
@@ -191,8 +193,10 @@ fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, in
         slots.push((PY_TP_TRAVERSE, Slot::Func(emit_traverse(em, c)?)));
         slots.push((PY_TP_CLEAR, Slot::Func(emit_clear(em, c)?)));
     }
-    if let Some(init) = init {
+    let mut vectorcall = None;
+    if let Some((init, entry)) = init {
         slots.push((PY_TP_INIT, Slot::Func(init)));
+        vectorcall = Some(super::slots::emit_type_vectorcall(em, c, new, init, entry)?);
     }
     slots.extend(special.into_iter().map(|(id, f)| (id, Slot::Func(f))));
     slots.push((PY_TP_METHODS, Slot::Data(methods)));
@@ -239,7 +243,7 @@ fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, in
     desc.write_data_addr(0, gv_name, 0);
     desc.write_data_addr(24, gv_slots, 0);
     em.module.define_data(spec, &desc).map_err(|e| e.to_string())?;
-    Ok(spec)
+    Ok((spec, vectorcall))
 }
 
 enum Slot {

@@ -131,7 +131,7 @@ pub(super) fn emit_exec(
     keyword_entries: &[(String, ClifFuncId)],
     target: &crate::target::Target,
     (late_table, late_names): (DataId, &[String]),
-    classes: &[(String, u32, DataId)],
+    classes: &[(String, u32, DataId, Option<cranelift_module::FuncId>)],
 ) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
@@ -308,7 +308,7 @@ pub(super) fn emit_exec(
         let mut late_positions: Vec<(String, u32)> =
             late_names.iter().filter_map(|n| exported.iter().find(|f| &f.name == n).map(|f| (n.clone(), f.line))).collect();
         // Extension types are bound where their (blanked) class statement stands.
-        late_positions.extend(classes.iter().map(|(name, line, _)| (name.clone(), *line)));
+        late_positions.extend(classes.iter().map(|(name, line, ..)| (name.clone(), *line)));
         let (source, bind_early) = bind_late_in_source(&m.python_source, &late_positions);
         let late_dict = if late_names.is_empty() && classes.is_empty() {
             None
@@ -326,11 +326,17 @@ pub(super) fn emit_exec(
                 cx.decref(fobj)?;
             }
             cx.decref(modname)?;
-            for (name, _, spec) in classes {
+            for (name, _, spec, vectorcall) in classes {
                 let spec = cx.data_addr(*spec);
                 let null = cx.b.ins().iconst(p, 0);
                 let t = cx.call_prim(&prim::PY_TYPE_FROM_MODULE_AND_SPEC, &[module, spec, null])?[0];
                 check_null(&mut cx, t);
+                if let Some(v) = vectorcall {
+                    // No slot id sets it before 3.14; Cython stores it so too.
+                    let r = cx.func_ref(*v);
+                    let f = cx.b.ins().func_addr(p, r);
+                    cx.b.ins().store(flags(), f, t, super::slots::TP_VECTORCALL);
+                }
                 set_item(&mut cx, d, name, t)?;
                 cx.decref(t)?;
             }

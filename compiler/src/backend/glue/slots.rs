@@ -521,3 +521,66 @@ fn call(cx: &mut FnCx, entry: ClifFuncId, this: ir::Value, args: ir::Value, kwar
     cx.b.ins().return_(&[res]);
     Ok(())
 }
+
+/// `PyTypeObject.tp_init`, `tp_new`, `tp_vectorcall` (3.9–3.13).
+const TP_INIT: i32 = 296;
+const TP_NEW: i32 = 312;
+pub(super) const TP_VECTORCALL: i32 = 400;
+
+/// The type's `tp_vectorcall` (set after the type is made, as Cython
+/// does): `Class(a, b)` runs `tp_new` and the `__init__` entry on the
+/// caller's argument array, without the tuple `type.__call__` builds. A
+/// type whose `tp_new` or `tp_init` is not this class's (a subclass
+/// overriding them) goes through `type.__call__`.
+pub(super) fn emit_type_vectorcall(em: &mut Emitter, c: &ExtClass, new: ClifFuncId, init: ClifFuncId, init_entry: ClifFuncId) -> R<ClifFuncId> {
+    let name = &c.name;
+    emit_fn(em, &format!("pyc_aot_vectorcall_{name}"), 12, &format!("tp_vectorcall of {name}"), 4, Some(em.ptr), |cx, a| {
+        let p = cx.em.ptr;
+        let (tp, args, nargsf, kwnames) = (a[0], a[1], a[2], a[3]);
+        let nargs = cx.b.ins().band_imm_s(nargsf, i64::MAX);
+        let (check_new, fast, slow) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+        cx.b.set_cold_block(slow);
+        let their_init = cx.b.ins().load(p, flags(), tp, TP_INIT);
+        let r = cx.func_ref(init);
+        let our_init = cx.b.ins().func_addr(p, r);
+        let same = cx.b.ins().icmp(IntCC::Equal, their_init, our_init);
+        cx.b.ins().brif(same, check_new, &[], slow, &[]);
+        cx.b.switch_to_block(check_new);
+        let their_new = cx.b.ins().load(p, flags(), tp, TP_NEW);
+        let r = cx.func_ref(new);
+        let our_new = cx.b.ins().func_addr(p, r);
+        let same = cx.b.ins().icmp(IntCC::Equal, their_new, our_new);
+        cx.b.ins().brif(same, fast, &[], slow, &[]);
+
+        cx.b.switch_to_block(slow);
+        let tstate = cx.call_prim(&prim::PY_THREAD_STATE_GET, &[])?[0];
+        let res = cx.call_prim(&prim::PY_OBJECT_MAKE_TP_CALL, &[tstate, tp, args, nargs, kwnames])?[0];
+        cx.b.ins().return_(&[res]);
+
+        cx.b.switch_to_block(fast);
+        let null = cx.b.ins().iconst(p, 0);
+        let r = cx.func_ref(new);
+        let inst = cx.b.ins().call(r, &[tp, null, null]);
+        let obj = cx.b.inst_results(inst)[0];
+        let (made, failed) = (cx.b.create_block(), cx.b.create_block());
+        let is_null = cx.is_null(obj);
+        cx.b.ins().brif(is_null, failed, &[], made, &[]);
+        cx.b.switch_to_block(failed);
+        cx.b.ins().return_(&[obj]);
+        cx.b.switch_to_block(made);
+        let r = cx.func_ref(init_entry);
+        let inst = cx.b.ins().call(r, &[obj, args, nargs, kwnames]);
+        let res = cx.b.inst_results(inst)[0];
+        let (ok, bad) = (cx.b.create_block(), cx.b.create_block());
+        let is_null = cx.is_null(res);
+        cx.b.ins().brif(is_null, bad, &[], ok, &[]);
+        cx.b.switch_to_block(bad);
+        cx.decref(obj)?;
+        let null = cx.b.ins().iconst(p, 0);
+        cx.b.ins().return_(&[null]);
+        cx.b.switch_to_block(ok);
+        cx.decref(res)?;
+        cx.b.ins().return_(&[obj]);
+        Ok(())
+    })
+}

@@ -124,6 +124,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             error(Diagnostic::error(e.span.clone(), format!("{n}() takes {want} ({} given)", args.len())).with_label("wrong number of arguments"))
         };
         match (n.as_str(), vals.len()) {
+            ("abs", 1) if on_object => Ok(hir::Expr { kind: H::ObjUnary(hir::ObjUnOp::Abs, Box::new(vals.remove(0))), ty: Ty::Object }),
             _ if on_object => fallback(&e.span, format!("it calls the builtin `{n}` on an object")),
             ("abs", 1) => {
                 let v = vals.remove(0);
