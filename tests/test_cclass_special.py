@@ -206,3 +206,29 @@ def test_examples_match_cpython(pyc, example, call):
     name, args = call
     m.assert_same(name, args, exact=True)
     assert growth(lambda: getattr(m.native, name)(*args[-1])) < LEAK_CALLS // 10
+
+
+def test_special_method_without_slot_stays_python(pyc):
+    src = '''
+import cython
+
+@cython.cclass
+class P:
+    x: cython.double
+
+    def __init__(self, x: cython.double):
+        self.x = x
+
+    def __pow__(self, other):
+        return P(self.x ** other)
+
+    def get(self):
+        return self.x
+
+def powered(x: cython.double, k):
+    return (P(x) ** k).get()
+'''
+    m = pyc.pair(src, stem="powstays")
+    assert "class `P` left to Python" in m.build.stderr
+    assert "special method `__pow__` is not compiled yet" in m.build.stderr
+    m.assert_same("powered", [(2.0, 3), (2.0, 0.5)], native=False, exact=True)

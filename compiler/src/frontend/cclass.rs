@@ -6,8 +6,9 @@
 //!
 //! A class compiles as a whole or not at all: its private fields are
 //! reachable only from compiled code. Whatever this slice does not handle
-//! (bases, object fields, decorated or special methods, class-level code)
-//! leaves the class to Python with the reason.
+//! (bases, `str`/`list`/`dict` fields, decorated methods, special methods
+//! without a slot in `hir::SLOT_METHODS`, class-level code) leaves the
+//! class to Python with the reason.
 
 use super::{Binding, ModuleCx};
 use crate::hir::{Field, Visibility};
@@ -220,8 +221,8 @@ fn is_cfunc(cx: &ModuleCx, f: &syntax::FunctionDef) -> bool {
     f.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cfunc".into())))
 }
 
-/// A method this slice compiles: a `def` (or `__init__`, or a
-/// `@cython.cfunc`) whose first parameter is an unannotated `self` that
+/// A method this slice compiles: a `def` (or `__init__`, a special method
+/// that has a type slot, or a `@cython.cfunc`) whose first parameter is an unannotated `self` that
 /// the body never rebinds.
 fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Span, String)> {
     if let Some(d) = f.decorators.iter().find(|d| !method_decorator(cx, d)) {
