@@ -129,6 +129,17 @@ def link(a, b):
     n = N(a)
     return n.link(b)
 
+@cython.cclass
+class M:
+    v: cython.int
+
+def cross(k: cython.int):
+    n: N = N(1)
+    n.nxt = N(k)
+    same: N = n.nxt
+    other: M = n.nxt
+    return same.v
+
 def chain(k: cython.int) -> cython.int:
     head: N = N(0)
     for i in range(1, k):
@@ -148,6 +159,11 @@ def chain(k: cython.int) -> cython.int:
     with pytest.raises(TypeError, match=r"Cannot convert int to typedfield_\d+\.N"):
         m.native.link(1, 5)
     m.assert_same("chain", [(1,), (2,), (100,)], exact=True)
+    # A field typed as N read into a variable typed as N needs no check;
+    # into one typed as M it is checked.
+    with pytest.raises(TypeError, match=r"Cannot convert typedfield_\d+\.N to typedfield_\d+\.M"):
+        m.native.cross(3)
+    assert growth(lambda: attempt(m.native.cross, 3)) < LEAK_CALLS // 10
     assert growth(lambda: attempt(m.native.link, 1, 5)) < LEAK_CALLS // 10
     assert growth(lambda: m.native.chain(50)) < LEAK_CALLS // 10
 

@@ -174,8 +174,34 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// typed as, or None: Cython's TypeError otherwise.
     pub(super) fn class_checked(&self, name: &str, v: hir::Expr) -> hir::Expr {
         match self.classes.get(name) {
-            Some(l) if v.ty == Ty::Object => self.type_test(l, v, None),
+            Some(l) if v.ty == Ty::Object && self.static_class(&v).as_deref() != Some(l.name.as_str()) => self.type_test(l, v, None),
             _ => v,
+        }
+    }
+
+    /// The cclass a value is known to be an instance of (or None) without
+    /// a check: `self`, a variable typed as the class, a checked value, or
+    /// a field typed as a cclass of one of these (its stores are checked).
+    fn static_class(&self, v: &hir::Expr) -> Option<String> {
+        match &v.kind {
+            H::Local(id) => {
+                if id.0 == 0 {
+                    if let Some(l) = &self.me.class {
+                        return Some(l.name.clone());
+                    }
+                }
+                let name = &self.locals.get(id.0 as usize)?.name;
+                Some(self.classes.get(name)?.name.clone())
+            }
+            H::NoneGuard { obj, .. } => self.static_class(obj),
+            H::TypeTest { class, .. } => Some(class.clone()),
+            H::FieldLoad { obj, offset } => {
+                let owner = self.static_class(obj)?;
+                let layout = self.cx.cclasses.borrow().get(&owner).cloned()?;
+                let field = layout.fields.iter().find(|f| f.offset == *offset && f.ty == Ty::Object)?;
+                field.class.clone()
+            }
+            _ => None,
         }
     }
 
