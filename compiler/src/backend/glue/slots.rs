@@ -360,11 +360,7 @@ fn truth(cx: &mut FnCx, r: ir::Value) -> R<()> {
 
 /// Sets `exc` with `msg` and returns `-1` of type `ty`.
 fn raise(cx: &mut FnCx, exc: &str, msg: &str, ty: ir::Type) -> R<()> {
-    let p = cx.em.ptr;
-    let t = cx.py_data(exc)?;
-    let t = cx.b.ins().load(p, flags(), t, 0);
-    let m = cx.cstr(msg)?;
-    cx.call_prim(&prim::PY_ERR_SET_STRING, &[t, m])?;
+    crate::backend::codegen::set_error(cx, exc, msg)?;
     let minus = cx.b.ins().iconst(ty, -1);
     cx.b.ins().return_(&[minus]);
     Ok(())
