@@ -86,15 +86,32 @@ pub struct ExtClass {
     pub vtable: Vec<FuncId>,
 }
 
+/// The special methods of a cclass that compile into its type's slots
+/// (the rest leave the class to Python).
+pub const SLOT_METHODS: &[&str] = &[
+    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__mod__", "__rmod__", "__divmod__", "__rdivmod__",
+    "__lshift__", "__rlshift__", "__rshift__", "__rrshift__", "__and__", "__rand__", "__xor__", "__rxor__", "__or__", "__ror__",
+    "__floordiv__", "__rfloordiv__", "__truediv__", "__rtruediv__", "__matmul__", "__rmatmul__",
+    "__iadd__", "__isub__", "__imul__", "__imod__", "__ilshift__", "__irshift__", "__iand__", "__ixor__", "__ior__",
+    "__ifloordiv__", "__itruediv__", "__imatmul__",
+    "__neg__", "__pos__", "__abs__", "__invert__", "__int__", "__float__", "__index__",
+    "__repr__", "__str__", "__iter__", "__next__",
+    "__lt__", "__le__", "__eq__", "__ne__", "__gt__", "__ge__", "__hash__",
+    "__len__", "__getitem__", "__setitem__", "__delitem__", "__contains__", "__bool__", "__call__",
+];
+
 /// A C field of an extension type's instances.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     pub name: String,
-    /// A C scalar (`Int`, `Float`, `Bool`: one byte).
+    /// A C scalar (`Int`, `Float`, `Bool`: one byte) or `Object`.
     pub ty: Ty,
     /// Byte offset from the start of the object.
     pub offset: u32,
     pub visibility: Visibility,
+    /// The cclass an object field is typed as (`left: Node`): None or an
+    /// instance, checked on store.
+    pub class: Option<String>,
 }
 
 /// `cython.declare(..., visibility=...)`: what Python code sees of a field.

@@ -6,8 +6,9 @@
 //!
 //! A class compiles as a whole or not at all: its private fields are
 //! reachable only from compiled code. Whatever this slice does not handle
-//! (bases, object fields, decorated or special methods, class-level code)
-//! leaves the class to Python with the reason.
+//! (bases, `str`/`list`/`dict` fields, decorated methods, special methods
+//! without a slot in `hir::SLOT_METHODS`, class-level code) leaves the
+//! class to Python with the reason.
 
 use super::{Binding, ModuleCx};
 use crate::hir::{Field, Visibility};
@@ -124,7 +125,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         None => None,
     };
     for (k, s) in c.body.iter().enumerate() {
-        let (name, ty, visibility, at) = match &s.kind {
+        let (name, (ty, class), visibility, at) = match &s.kind {
             StmtKind::Expr(Expr { kind: ExprKind::Str(d), .. }) if k == 0 => {
                 doc = Some(d.clone());
                 continue;
@@ -180,7 +181,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         }
         let size = byte_size(ty);
         offset = offset.div_ceil(size) * size;
-        fields.push(Field { name, ty, offset, visibility });
+        fields.push(Field { name, ty, offset, visibility, class });
         offset += size;
     }
     if let Some((m, _, span)) = methods.iter().find(|(m, ..)| fields.iter().any(|f| f.name == *m)) {
@@ -250,21 +251,27 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
 
-/// A C number (a Cython type, or `float`) or `object`: the fields this
-/// slice stores. Typed objects (`int`, `str`, `list`, other cclasses) are
-/// refused: Cython checks their type on every store.
-fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<Ty, (Span, String)> {
+/// A C number (a Cython type, or `float`), `object`, or a cclass of the
+/// module (`left: Node`, `'Node'`, the class itself too): an object
+/// pointer checked on store. Other typed objects (`int`, `str`, `list`)
+/// are refused: Cython checks their exact type on every store.
+fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<(Ty, Option<String>), (Span, String)> {
     let spelled = cx.source_text(&ann.span).to_string();
     if matches!(&ann.kind, ExprKind::Name(n) if n == "object") || cx.binding_of(ann) == Some(Binding::CythonAttr("object".into())) {
-        return Ok(Ty::Object);
+        return Ok((Ty::Object, None));
+    }
+    if let ExprKind::Name(n) | ExprKind::Str(n) = &ann.kind {
+        if cx.cclass_names.contains(n) {
+            return Ok((Ty::Object, Some(n.clone())));
+        }
     }
     let c_name = matches!(cx.binding_of(ann), Some(Binding::CythonAttr(_))) || matches!(&ann.kind, ExprKind::Name(n) if n == "float");
     let ty = if c_name { cx.resolve_type(ann).ok() } else { None };
     match ty {
-        Some(t @ Ty::Float(_)) => Ok(t),
-        Some(t @ Ty::Int(i)) if !i.checked => Ok(t),
-        Some(Ty::Bool) => Ok(Ty::Bool),
-        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number and `object` attributes compile yet"))),
+        Some(t @ Ty::Float(_)) => Ok((t, None)),
+        Some(t @ Ty::Int(i)) if !i.checked => Ok((t, None)),
+        Some(Ty::Bool) => Ok((Ty::Bool, None)),
+        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number, `object` and cclass attributes compile yet"))),
     }
 }
 
@@ -297,8 +304,8 @@ fn is_cfunc(cx: &ModuleCx, f: &syntax::FunctionDef) -> bool {
     f.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cfunc".into())))
 }
 
-/// A method this slice compiles: a `def` (or `__init__`, or a
-/// `@cython.cfunc`) whose first parameter is an unannotated `self` that
+/// A method this slice compiles: a `def` (or `__init__`, a special method
+/// that has a type slot, or a `@cython.cfunc`) whose first parameter is an unannotated `self` that
 /// the body never rebinds.
 fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Span, String)> {
     if let Some(d) = f.decorators.iter().find(|d| !method_decorator(cx, d)) {
@@ -307,7 +314,7 @@ fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Sp
     if is_cfunc(cx, f) && f.name.starts_with("__") && f.name.ends_with("__") {
         return Err((f.name_span.clone(), format!("special method `{}` is a `cfunc`", f.name)));
     }
-    if f.name.starts_with("__") && f.name.ends_with("__") && f.name != "__init__" {
+    if f.name.starts_with("__") && f.name.ends_with("__") && f.name != "__init__" && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
         return Err((f.name_span.clone(), format!("special method `{}` is not compiled yet", f.name)));
     }
     let Some(first) = f.params.first() else {

@@ -217,6 +217,8 @@ pub enum ObjUnOp {
     Neg,
     Pos,
     Invert,
+    /// `abs(o)` of an object (the builtin, not shadowed).
+    Abs,
 }
 
 impl fmt::Display for ObjConst {

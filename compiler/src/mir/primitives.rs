@@ -97,6 +97,7 @@ primitive!(PY_NUMBER_IN_PLACE_MATRIX_MULTIPLY = "PyNumber_InPlaceMatrixMultiply"
 primitive!(PY_NUMBER_NEGATIVE = "PyNumber_Negative"(Object) -> Some(Object), Null, New);
 primitive!(PY_NUMBER_POSITIVE = "PyNumber_Positive"(Object) -> Some(Object), Null, New);
 primitive!(PY_NUMBER_INVERT = "PyNumber_Invert"(Object) -> Some(Object), Null, New);
+primitive!(PY_NUMBER_ABSOLUTE = "PyNumber_Absolute"(Object) -> Some(Object), Null, New);
 primitive!(
     /// The third argument is the comparison (`Py_LT` … `Py_GE`).
     PY_OBJECT_RICH_COMPARE = "PyObject_RichCompare"(Object, Object, I32) -> Some(Object), Null, New

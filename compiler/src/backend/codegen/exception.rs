@@ -38,7 +38,7 @@ fn none(cx: &mut FnCx) -> R<Value> {
 }
 
 /// Sets `exc(msg)` (`exc` a `PyExc_*` name).
-fn set_error(cx: &mut FnCx, exc: &str, msg: &str) -> R<()> {
+pub(crate) fn set_error(cx: &mut FnCx, exc: &str, msg: &str) -> R<()> {
     let p = cx.em.ptr;
     let t = cx.py_data(exc)?;
     let t = cx.b.ins().load(p, flags(), t, 0);

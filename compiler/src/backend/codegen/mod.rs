@@ -30,6 +30,7 @@ mod view;
 mod wrapper_ops;
 
 pub(crate) use op::{Directives, ErrorExit, OpCx};
+pub(crate) use exception::set_error;
 pub(crate) use unbox::{incref, incref_singleton};
 pub(crate) use vector::PreludeVars;
 pub(crate) use view::ViewVars;

@@ -81,32 +81,39 @@ pub(super) fn binder_name(k: usize) -> String {
 /// its methods' wrappers, `tp_init` and `tp_dealloc`. `first_slot`: the
 /// helper slot of the first method's binder.
 /// Each entry also names the class's base (a class of the module made
-/// before it), passed to `PyType_FromModuleAndSpec`.
-pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> R<Vec<(String, u32, DataId, Option<String>)>> {
+/// before it), passed to `PyType_FromModuleAndSpec`, and its
+/// `tp_vectorcall` when it has an `__init__`.
+pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> R<Vec<(String, u32, DataId, Option<String>, Option<ClifFuncId>)>> {
     let m = facts.m;
     let mut slot = first_slot;
     let mut specs = vec![];
     for c in &m.classes {
         let mut entries = vec![];
         let mut init_entry = None;
+        // Special methods go into slots, not the method table.
+        let mut specials = std::collections::HashMap::new();
         for id in c.init.into_iter().chain(c.methods.iter().map(|(_, id)| *id)) {
             let f = function(m, id)?;
             let entry = wrapper::emit_method_wrapper(em, facts, f, slot)?;
             slot += 1;
             if Some(id) == c.init {
                 init_entry = Some((entry, f));
+            } else if hir::SLOT_METHODS.contains(&method_name(f)) {
+                specials.insert(method_name(f).to_string(), entry);
             } else {
                 entries.push((entry, f));
             }
         }
+        let special_slots = super::slots::special_slots(em, c, &specials)?;
         let dealloc = emit_dealloc(em, c)?;
         let init = match init_entry {
-            Some((entry, f)) => Some(emit_init(em, c, entry, f)?),
+            Some((entry, f)) => Some((emit_init(em, c, entry, f)?, entry)),
             None => None,
         };
         let methods = method_table(em, &entries)?;
         let members = member_table(em, c)?;
-        specs.push((c.name.clone(), c.line, spec(em, m, c, dealloc, init, methods, members)?, c.base.clone()));
+        let (spec, vectorcall) = spec(em, m, c, dealloc, init, methods, members, special_slots)?;
+        specs.push((c.name.clone(), c.line, spec, c.base.clone(), vectorcall));
     }
     Ok(specs)
 }
@@ -177,8 +184,10 @@ fn member_table(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
     Ok(table)
 }
 
-/// `PyType_Spec` with its slots.
-fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<ClifFuncId>, methods: DataId, members: DataId) -> R<DataId> {
+/// `PyType_Spec` with its slots, and the type's `tp_vectorcall` when it
+/// has an `__init__`.
+#[allow(clippy::too_many_arguments)]
+fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<(ClifFuncId, ClifFuncId)>, methods: DataId, members: DataId, special: Vec<(i32, ClifFuncId)>) -> R<(DataId, Option<ClifFuncId>)> {
     let p = em.ptr;
     let gc = has_objects(c);
     let vtab = match c.vtab_offset {
@@ -191,9 +200,12 @@ fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, in
         slots.push((PY_TP_TRAVERSE, Slot::Func(emit_traverse(em, c)?)));
         slots.push((PY_TP_CLEAR, Slot::Func(emit_clear(em, c)?)));
     }
-    if let Some(init) = init {
+    let mut vectorcall = None;
+    if let Some((init, entry)) = init {
         slots.push((PY_TP_INIT, Slot::Func(init)));
+        vectorcall = Some(super::slots::emit_type_vectorcall(em, c, new, init, entry)?);
     }
+    slots.extend(special.into_iter().map(|(id, f)| (id, Slot::Func(f))));
     slots.push((PY_TP_METHODS, Slot::Data(methods)));
     slots.push((PY_TP_MEMBERS, Slot::Data(members)));
     if let Some(doc) = &c.doc {
@@ -238,7 +250,7 @@ fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, in
     desc.write_data_addr(0, gv_name, 0);
     desc.write_data_addr(24, gv_slots, 0);
     em.module.define_data(spec, &desc).map_err(|e| e.to_string())?;
-    Ok(spec)
+    Ok((spec, vectorcall))
 }
 
 enum Slot {
@@ -256,7 +268,7 @@ fn object_offsets(c: &ExtClass) -> Vec<i32> {
 
 /// A function of the module with `n` pointer parameters (and an `i32`
 /// result when `ret`), built by `body` from its entry block's parameters.
-fn emit_fn(em: &mut Emitter, symbol: &str, ns: u32, title: &str, n: usize, ret: Option<ir::Type>, body: impl FnOnce(&mut FnCx, &[ir::Value]) -> R<()>) -> R<ClifFuncId> {
+pub(super) fn emit_fn(em: &mut Emitter, symbol: &str, ns: u32, title: &str, n: usize, ret: Option<ir::Type>, body: impl FnOnce(&mut FnCx, &[ir::Value]) -> R<()>) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
     for _ in 0..n {

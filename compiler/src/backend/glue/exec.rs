@@ -131,7 +131,7 @@ pub(super) fn emit_exec(
     keyword_entries: &[(String, ClifFuncId)],
     target: &crate::target::Target,
     (late_table, late_names): (DataId, &[String]),
-    classes: &[(String, u32, DataId, Option<String>)],
+    classes: &[(String, u32, DataId, Option<String>, Option<cranelift_module::FuncId>)],
     (functions, functions_first_slot): (Option<&super::pyfunc::Emitted>, usize),
 ) -> R<ClifFuncId> {
     let p = em.ptr;
@@ -331,7 +331,7 @@ pub(super) fn emit_exec(
                 cx.decref(fobj)?;
             }
             cx.decref(modname)?;
-            for (name, _, spec, base) in classes {
+            for (name, _, spec, base, vectorcall) in classes {
                 let spec = cx.data_addr(*spec);
                 // A base is a class of the module, made (and put in `d`) before.
                 // (as a 1-tuple: 3.9 takes no single type there).
@@ -359,6 +359,12 @@ pub(super) fn emit_exec(
                     cx.decref(b)?;
                 }
                 check_null(&mut cx, t);
+                if let Some(v) = vectorcall {
+                    // No slot id sets it before 3.14; Cython stores it so too.
+                    let r = cx.func_ref(*v);
+                    let f = cx.b.ins().func_addr(p, r);
+                    cx.b.ins().store(flags(), f, t, super::slots::TP_VECTORCALL);
+                }
                 set_item(&mut cx, d, name, t)?;
                 cx.decref(t)?;
             }

@@ -9,6 +9,7 @@ mod dispatcher;
 mod exec;
 mod names;
 mod pyfunc;
+mod slots;
 mod views;
 mod wrapper;
 

@@ -91,6 +91,11 @@ impl<'c, 'a> Checker<'c, 'a> {
             // The builtin itself, which reads its keywords as CPython does.
             return self.object_call(super::object::global(n), args, keywords);
         }
+        if n == "isinstance" {
+            if let Some(t) = self.isinstance_exact_first(e, args)? {
+                return Ok(t);
+            }
+        }
         if n == "len" {
             if let [a] = args {
                 if let Some((id, _)) = self.view_local(a) {
@@ -116,6 +121,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             error(Diagnostic::error(e.span.clone(), format!("{n}() takes {want} ({} given)", args.len())).with_label("wrong number of arguments"))
         };
         match (n.as_str(), vals.len()) {
+            ("abs", 1) if on_object => Ok(hir::Expr { kind: H::ObjUnary(hir::ObjUnOp::Abs, Box::new(vals.remove(0))), ty: Ty::Object }),
             _ if on_object => fallback(&e.span, format!("it calls the builtin `{n}` on an object")),
             ("abs", 1) => {
                 let v = vals.remove(0);
@@ -170,6 +176,46 @@ impl<'c, 'a> Checker<'c, 'a> {
             (Problem::Fallback { .. }, ..) => self.object_call(super::object::global(n), args, keywords),
             (p, ..) => Err(p),
         })
+    }
+
+    /// `isinstance(x, C)` or `isinstance(x, (A, B))` of a local and names:
+    /// `type(x) is A or type(x) is B`, and only when neither is exactly
+    /// its type the builtin itself (subclasses, `__instancecheck__`), as
+    /// Cython tests its types and builtin types first.
+    fn isinstance_exact_first(&mut self, e: &Expr, args: &[Expr]) -> R<Option<hir::Expr>> {
+        let [x, classes] = args else { return Ok(None) };
+        if !matches!(x.kind, ExprKind::Name(_)) {
+            return Ok(None);
+        }
+        let names: Vec<&Expr> = match &classes.kind {
+            ExprKind::Tuple(items) => items.iter().collect(),
+            _ => vec![classes],
+        };
+        if names.is_empty() || !names.iter().all(|c| matches!(c.kind, ExprKind::Name(_))) {
+            return Ok(None);
+        }
+        let obj = self.expr(x)?;
+        if obj.ty != Ty::Object {
+            return Ok(None);
+        }
+        let mut exact: Option<hir::Expr> = None;
+        for c in names {
+            let cls = self.expr(c)?;
+            if cls.ty != Ty::Object {
+                return Ok(None);
+            }
+            // `ob_type`, a new reference to the type.
+            let type_of = hir::Expr { kind: H::FieldLoad { obj: Box::new(obj.clone()), offset: 8 }, ty: Ty::Object };
+            let is = hir::Expr { kind: H::ObjIs(Box::new(type_of), Box::new(cls)), ty: Ty::Bool };
+            exact = Some(match exact {
+                None => is,
+                Some(t) => hir::Expr { kind: H::Or(Box::new(t), Box::new(is)), ty: Ty::Bool },
+            });
+        }
+        let Some(exact) = exact else { return Ok(None) };
+        let generic = self.object_call(super::object::global("isinstance"), args, &[])?;
+        let generic = self.truthy(generic, &e.span)?;
+        Ok(Some(hir::Expr { kind: H::Or(Box::new(exact), Box::new(generic)), ty: Ty::Bool }))
     }
 
     pub(super) fn native_call(&mut self, e: &Expr, id: FuncId, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {

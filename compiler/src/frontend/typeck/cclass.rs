@@ -51,25 +51,33 @@ pub(super) fn returned_class(cx: &ModuleCx, def: &syntax::FunctionDef) -> Option
     cx.cclasses.borrow().get(&c).cloned()
 }
 
-/// A typed receiver: the local, the class, and whether it is the method's
+/// A typed receiver: its object (a local, or a typed object field of
+/// another receiver, loaded), the class, and whether it is the method's
 /// `self` (never None).
 struct Receiver {
-    id: hir::LocalId,
+    obj: hir::Expr,
     layout: Arc<Layout>,
     is_self: bool,
 }
 
 impl<'c, 'a> Checker<'c, 'a> {
     fn receiver(&self, base: &Expr) -> Option<Receiver> {
+        if let ExprKind::Attribute { value, attr } = &base.kind {
+            // `a.b.x`: `a.b` a field typed as a (native) cclass.
+            let (r, field) = self.typed_field(value, attr)?;
+            let layout = self.cx.cclasses.borrow().get(field.class.as_ref()?).cloned()?;
+            return Some(Receiver { obj: load(receiver_value(&r, attr, false), &field), layout, is_self: false });
+        }
         let ExprKind::Name(n) = &base.kind else { return None };
         let id = *self.local_ids.get(n)?;
+        let obj = hir::Expr::local(id, Ty::Object);
         if let Some(layout) = &self.me.class {
             if self.me.params.first().map(|p| &p.name) == Some(n) {
-                return Some(Receiver { id, layout: layout.clone(), is_self: true });
+                return Some(Receiver { obj, layout: layout.clone(), is_self: true });
             }
         }
         let layout = self.classes.get(n)?.clone();
-        Some(Receiver { id, layout, is_self: false })
+        Some(Receiver { obj, layout, is_self: false })
     }
 
     /// The field `base.attr` names when `base` is the method's `self` or a
@@ -180,6 +188,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let Some((r, field)) = self.typed_field(base, attr) else { return Ok(None) };
         let v = self.expr(value)?;
         let v = self.coerce(v, field.ty, span, "attribute")?;
+        let v = self.field_class_checked(&field, v, span)?;
         if r.is_self {
             return Ok(Some(vec![store(receiver_value(&r, attr, true), &field, v, line)]));
         }
@@ -198,17 +207,56 @@ impl<'c, 'a> Checker<'c, 'a> {
         let rhs = self.operand(value)?;
         let new = if self.object_field(base, attr) { self.object_binop(op, cur, rhs, true, span)? } else { self.binop(op, cur, rhs, span)? };
         let new = self.coerce(new, field.ty, span, "attribute")?;
+        let new = self.field_class_checked(&field, new, span)?;
         // The load checked the receiver.
-        let obj = hir::Expr::local(r.id, Ty::Object);
+        let obj = r.obj;
         Ok(Some(vec![store(obj, &field, new, line)]))
+    }
+
+    /// A value stored in a field typed as a cclass, checked to be an
+    /// instance or None (Cython's "Cannot convert" TypeError); the class
+    /// must be native for that.
+    fn field_class_checked(&self, field: &Field, v: hir::Expr, span: &Span) -> R<hir::Expr> {
+        let Some(class) = &field.class else { return Ok(v) };
+        let live = self.cx.cclasses.borrow().get(class).cloned();
+        match live {
+            Some(l) => Ok(self.type_test(&l, v, None)),
+            None => fallback(span, format!("it stores into an attribute typed as `{class}`, which is not a native type (its `@cython.cclass` stays Python)")),
+        }
     }
 
     /// `v` (an object) checked to be an instance of the class `name` is
     /// typed as, or None: Cython's TypeError otherwise.
     pub(super) fn class_checked(&self, name: &str, v: hir::Expr) -> hir::Expr {
         match self.classes.get(name) {
-            Some(l) if v.ty == Ty::Object => self.type_test(l, v, None),
+            Some(l) if v.ty == Ty::Object && self.static_class(&v).as_deref() != Some(l.name.as_str()) => self.type_test(l, v, None),
             _ => v,
+        }
+    }
+
+    /// The cclass a value is known to be an instance of (or None) without
+    /// a check: `self`, a variable typed as the class, a checked value, or
+    /// a field typed as a cclass of one of these (its stores are checked).
+    fn static_class(&self, v: &hir::Expr) -> Option<String> {
+        match &v.kind {
+            H::Local(id) => {
+                if id.0 == 0 {
+                    if let Some(l) = &self.me.class {
+                        return Some(l.name.clone());
+                    }
+                }
+                let name = &self.locals.get(id.0 as usize)?.name;
+                Some(self.classes.get(name)?.name.clone())
+            }
+            H::NoneGuard { obj, .. } => self.static_class(obj),
+            H::TypeTest { class, .. } => Some(class.clone()),
+            H::FieldLoad { obj, offset } => {
+                let owner = self.static_class(obj)?;
+                let layout = self.cx.cclasses.borrow().get(&owner).cloned()?;
+                let field = layout.fields.iter().find(|f| f.offset == *offset && f.ty == Ty::Object)?;
+                field.class.clone()
+            }
+            _ => None,
         }
     }
 
@@ -241,7 +289,7 @@ impl<'c, 'a> Checker<'c, 'a> {
 /// `nonecheck` would crash; a store's message is CPython's for setting an
 /// attribute, which 3.13 words differently).
 fn receiver_value(r: &Receiver, attr: &str, store: bool) -> hir::Expr {
-    let v = hir::Expr::local(r.id, Ty::Object);
+    let v = r.obj.clone();
     if r.is_self {
         return v;
     }

@@ -192,6 +192,7 @@ impl BodyBuilder<'_, '_> {
                     ObjUnOp::Neg => &p::PY_NUMBER_NEGATIVE,
                     ObjUnOp::Pos => &p::PY_NUMBER_POSITIVE,
                     ObjUnOp::Invert => &p::PY_NUMBER_INVERT,
+                    ObjUnOp::Abs => &p::PY_NUMBER_ABSOLUTE,
                 };
                 self.b.value(obj, OpKind::CallC { prim, args: vec![v] })
             }
