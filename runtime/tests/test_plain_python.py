@@ -41,6 +41,8 @@ EXTRA = {
     "particles_c.py": ["simulate(1, 10, 0.01)", "simulate(300, 40, 0.02)", "simulate(0, 1, 0.1)"],
     "linked_list_c.py": ["checksum(1000, 3)", "checksum(0, 2)", "checksum(10, 1)", "checksum(5, 0)"],
     "qsort_c.py": ["checksum(1000, 3)", "checksum(0, 1)", "largest(100, 7, 5)", "largest(3, 1, 5)"],
+    "vec2_cclass.py": ["orbit(1000, 0.001)", "orbit(0, 0.1)", "orbit(10, 0.0)"],
+    "tree_cclass.py": ["build_and_walk(500, 2)", "build_and_walk(0, 1)", "build_and_walk(1, 0)"],
 }
 # What an example leaves to Python on purpose. newton.py's exception class
 # `NoConvergence` has no methods: its body runs as Python, nothing is left.
