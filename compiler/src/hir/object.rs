@@ -114,6 +114,12 @@ pub enum ObjOp {
     Format { conversion: Option<char> },
     /// `[parts…]`: the str parts of an f-string joined.
     JoinStr,
+    /// `[value]`: `value` unpacked into `before + after` targets (with
+    /// `star`, a list of the rest between them): an exact tuple or list of
+    /// exactly that many items, read by index (`value` itself when it is
+    /// one, else a tuple the module's helper makes by Python's own
+    /// unpacking, with its TypeError/ValueError messages).
+    Unpack { before: usize, star: bool, after: usize },
 }
 
 /// A list, set or dict comprehension (`mir/build/body/object.rs` builds

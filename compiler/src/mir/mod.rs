@@ -51,6 +51,12 @@ pub struct LocalDecl {
 /// instance of an extension type (`hir::ExprKind::TypeTest`).
 pub const HELPER_TYPE_ERROR: usize = 2;
 
+/// The helper-table slot of the module's Python function that unpacks a
+/// value into a tuple of a pattern's items by Python's own unpacking
+/// (`hir::ObjOp::Unpack` when the value is no exact list or tuple of the
+/// right length): `(value, before, after, star)`.
+pub const HELPER_UNPACK: usize = 3;
+
 /// How an operation reports failure (the exception-edge pass turns each
 /// into a branch to the error path).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

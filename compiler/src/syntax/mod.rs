@@ -718,7 +718,7 @@ pub fn bound_names(s: &Stmt, out: &mut Vec<String>) {
     fn target(e: &Expr, out: &mut Vec<String>) {
         match &e.kind {
             ExprKind::Name(n) => out.push(n.clone()),
-            ExprKind::Tuple(es) => es.iter().for_each(|e| target(e, out)),
+            ExprKind::Tuple(es) | ExprKind::List(es) => es.iter().for_each(|e| target(e, out)),
             ExprKind::Starred(e) => target(e, out),
             _ => {}
         }

@@ -6,7 +6,7 @@
 
 use super::names::py_str;
 use super::{finish, flags, PY_FILE_INPUT, R};
-use crate::backend::{pyabi, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND, HELPER_TYPE_ERROR};
+use crate::backend::{pyabi, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND, HELPER_TYPE_ERROR, HELPER_UNPACK};
 use crate::hir::{self, Function};
 use crate::mir::primitives as prim;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -63,6 +63,27 @@ def __pyc_aot_buffer_error(obj, info):
     if check == 'readonly':
         raise ValueError("buffer source array is read-only")
     raise ValueError("buffer for argument '%s' does not match %s" % (name, want))
+
+__pyc_aot_unpackers = {}
+
+def __pyc_aot_unpack(value, before, after, star):
+    # Python's own unpacking into the pattern, so its TypeError and
+    # ValueError messages are the interpreter's; the items as a tuple, or
+    # the exception (without this helper's frames) for compiled code to raise.
+    key = (before, after, star)
+    unpack = __pyc_aot_unpackers.get(key)
+    if unpack is None:
+        names = ['_%d' % k for k in range(before + after + star)]
+        pattern = list(names)
+        if star:
+            pattern[before] = '*' + pattern[before]
+        ns = {}
+        exec('def unpack(value):\n    [%s] = value\n    return (%s,)\n' % (', '.join(pattern), ', '.join(names)), ns)
+        unpack = __pyc_aot_unpackers[key] = ns['unpack']
+    try:
+        return unpack(value)
+    except BaseException as e:
+        return e.with_traceback(None)
 
 def __pyc_aot_type_error(obj, want, arg):
     t = type(obj)
@@ -290,6 +311,7 @@ pub(super) fn emit_exec(
         fill(&mut cx, builtins, "round", HELPER_ROUND)?;
         fill(&mut cx, shim_dict, "__pyc_aot_buffer_error", HELPER_BUFFER_ERROR)?;
         fill(&mut cx, shim_dict, "__pyc_aot_type_error", HELPER_TYPE_ERROR)?;
+        fill(&mut cx, shim_dict, "__pyc_aot_unpack", HELPER_UNPACK)?;
         for (k, f) in exported.iter().enumerate() {
             fill(&mut cx, own_dict, &binder_name(f), HELPER_BINDERS + k)?;
         }

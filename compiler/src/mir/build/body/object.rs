@@ -371,6 +371,7 @@ impl BodyBuilder<'_, '_> {
                 let empty = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(String::new())));
                 call(self, obj, &p::PY_UNICODE_JOIN, vec![empty, tuple])
             }
+            (ObjOp::Unpack { before, star, after }, [v]) => self.unpack(*v, *before, *star, *after)?,
             (op, vals) => return Err(format!("{op:?} of {} operands reached the body builder", vals.len())),
         })
     }
@@ -516,6 +517,66 @@ impl BodyBuilder<'_, '_> {
         self.reachable = true;
         let boxed = boxed(self.b, Some(i), WIDE)?;
         self.b.op(vec![result], OpKind::CallC { prim: &p::PY_OBJECT_GET_ITEM, args: vec![o, boxed] });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
+    }
+
+    /// `v` unpacked into `before + after` items (with `star`, a list of
+    /// the rest between them): `v` itself when it is an exact list or
+    /// tuple of exactly `before + after` items (no star), else the tuple
+    /// the module's unpacking helper returns (Python's own unpacking: its
+    /// TypeError and ValueError messages). Either way its items are then
+    /// read by index.
+    fn unpack(&mut self, v: Local, before: usize, star: bool, after: usize) -> B<Local> {
+        let obj = LocalTy::Object;
+        let result = self.b.local(obj, Some("unpacked"));
+        let n = before + after;
+        let (slow, join) = (self.b.block(false), self.b.block(false));
+        if !star && n > 0 {
+            let (sized, fast) = (self.b.block(false), self.b.block(false));
+            // An item at n - 1 read in place and none at n: exactly n items.
+            let at = |bb: &mut Self, k: usize| bb.value(WIDE, BodyOp::Const { c: Const::Int(k as i64), ty: WIDE });
+            let last = at(self, n - 1);
+            let (item, found) = (self.b.local(obj, None), self.b.local(LocalTy::Scalar(Ty::Bool), None));
+            self.b.op(vec![item, found], OpKind::ItemInPlace { obj: v, index: last });
+            self.terminate(Terminator::Branch { cond: found, then: sized, otherwise: slow });
+            self.b.switch_to(sized);
+            self.reachable = true;
+            let past = at(self, n);
+            let (extra, more) = (self.b.local(obj, None), self.b.local(LocalTy::Scalar(Ty::Bool), None));
+            self.b.op(vec![extra, more], OpKind::ItemInPlace { obj: v, index: past });
+            self.terminate(Terminator::Branch { cond: more, then: slow, otherwise: fast });
+            self.b.switch_to(fast);
+            self.reachable = true;
+            self.b.op(vec![result], OpKind::Assign { src: v });
+            self.terminate(Terminator::Goto(join));
+        } else {
+            self.terminate(Terminator::Goto(slow));
+        }
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let count = |bb: &mut Self, k: usize| bb.b.value(obj, OpKind::LoadConst(ObjConst::Int(k as i128)));
+        let (b, a) = (count(self, before), count(self, after));
+        let s = self.b.value(obj, OpKind::LoadConst(ObjConst::Bool(star)));
+        let made = self.b.value(obj, OpKind::CallHelper { slot: crate::mir::HELPER_UNPACK, args: vec![v, b, a, s] });
+        // The helper returns the exception (its traceback cleared) rather
+        // than raising it, so it is raised here, in this frame at this line,
+        // as Python's own unpacking raises it: a tuple has an item 0 (there
+        // is at least one target), an exception is no tuple.
+        let (got, failed) = (self.b.block(false), self.b.block(true));
+        let zero = self.value(WIDE, BodyOp::Const { c: Const::Int(0), ty: WIDE });
+        let (first, is_tuple) = (self.b.local(obj, None), self.b.local(LocalTy::Scalar(Ty::Bool), None));
+        self.b.op(vec![first, is_tuple], OpKind::ItemInPlace { obj: made, index: zero });
+        self.terminate(Terminator::Branch { cond: is_tuple, then: got, otherwise: failed });
+        self.b.switch_to(failed);
+        self.reachable = true;
+        self.b.op(vec![], OpKind::RaiseObject { exc: made, cause: None });
+        self.terminate(Terminator::Unreachable);
+        self.b.switch_to(got);
+        self.reachable = true;
+        self.b.op(vec![result], OpKind::Assign { src: made });
         self.terminate(Terminator::Goto(join));
         self.b.switch_to(join);
         self.reachable = true;

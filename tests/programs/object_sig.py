@@ -1,0 +1,118 @@
+"""Issue 12: unpacking targets (tuple/list patterns, nested, starred) in
+`for` and assignment, and `def` signatures (defaults)."""
+import cython
+
+
+def pairs_sum(pts):
+    s = 0
+    for a, b in pts:
+        s += a * b
+    return s
+
+
+def enumerate_nested(pts):
+    s = 0
+    for (i, (x, y)) in enumerate(pts):
+        s += i * x + y
+    return s
+
+
+def star_first(x):
+    a, *rest = x
+    return a, rest
+
+
+def star_middle(x):
+    a, *m, b = x
+    return a, m, b
+
+
+def star_last(x):
+    *init, z = x
+    return init, z
+
+
+def list_target(x):
+    [p, q, r] = x
+    return p - q - r
+
+
+def one_target(x):
+    (a,) = x
+    return a
+
+
+def nested_assign(x):
+    (a, [b, c]), d = x
+    return a, b, c, d
+
+
+def nested_partial(x):
+    # The nested pattern fails before `d` is stored, as in Python.
+    d = "unset"
+    try:
+        (a, b), d = x
+    except ValueError:
+        return d
+    return a, b, d
+
+
+def typed_targets(pts):
+    s: cython.double = 0.0
+    x: cython.double
+    y: cython.double
+    for x, y in pts:
+        s += x * y
+    return s
+
+
+def swap_through(x):
+    a, b = x
+    a, b = b, a
+    return a, b
+
+
+def for_else(pts):
+    for k, v in pts:
+        if k == v:
+            break
+    else:
+        return "none"
+    return k
+
+
+def bodies(pairs):
+    e = 0.0
+    for (([x1, y1, z1], v1, m1), ([x2, y2, z2], v2, m2)) in pairs:
+        dx = x1 - x2
+        dy = y1 - y2
+        dz = z1 - z2
+        e -= (m1 * m2) / ((dx * dx + dy * dy + dz * dz) ** 0.5)
+        v1[0] += dx
+        v2[0] -= dx
+    return e
+
+
+def dict_items(d):
+    out = []
+    for k, v in d.items():
+        out.append(k * v)
+    return out
+
+
+def aug_item(d, k, v):
+    d[k] += v
+    d[k] *= 2
+    return d
+
+
+def aug_index(a, i: cython.int, v):
+    a[i] -= v
+    a[i - 1] //= 2
+    return a
+
+
+def aug_attr(o, v):
+    o.x += v
+    o.x -= v
+    return o.x

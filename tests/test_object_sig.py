@@ -1,0 +1,143 @@
+"""Issue 12: unpacking targets in `for` and assignment (tuple/list
+patterns, nested, one starred name) and `def` signatures, compiled and
+compared with CPython running the same source: values, exception types and
+messages (the interpreter's own unpacking messages), tracebacks' `.py`
+lines; no leak on the normal or the error path."""
+
+import sys
+import traceback
+
+import pytest
+
+from conftest import LEAK_CALLS, attempt, growth
+
+N = LEAK_CALLS
+
+
+@pytest.fixture(scope="module")
+def m(pyc):
+    return pyc.pair("object_sig")
+
+
+UNPACK = ["pairs_sum", "enumerate_nested", "star_first", "star_middle", "star_last", "list_target", "one_target",
+          "nested_assign", "nested_partial", "typed_targets", "swap_through", "for_else", "bodies", "dict_items",
+          "aug_item", "aug_index", "aug_attr"]
+
+
+@pytest.mark.parametrize("name", UNPACK)
+def test_native(m, name):
+    m.assert_native(name)
+
+
+def describe(module, name, *args):
+    """A call's value, or its exception with its `.py` traceback lines."""
+    try:
+        return ("ok", repr(getattr(module, name)(*args)))
+    except BaseException as e:  # noqa: BLE001 - every exception is compared
+        lines = [(f.name, f.lineno) for f in traceback.extract_tb(e.__traceback__) if f.filename != __file__]
+        return ("raised", type(e).__name__, str(e), repr(e.args), type(e.__context__).__name__, lines)
+
+
+class G:
+    """An iterator that is no list or tuple (deep-copied for each side)."""
+
+    def __init__(self, *items):
+        self.items = list(items)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self.items:
+            raise StopIteration
+        return self.items.pop(0)
+
+
+class Seq:
+    """A sequence that is no list or tuple: unpacked through iteration."""
+
+    def __init__(self, *items):
+        self.items = items
+
+    def __getitem__(self, k):
+        return self.items[k]
+
+
+class ListSub(list):
+    pass
+
+
+class Box:
+    def __init__(self, x):
+        self.x = x
+
+    def __repr__(self):
+        return "Box(%r)" % (self.x,)
+
+
+CASES = [
+    ("pairs_sum", ([(1, 2), (3, 4)],)), ("pairs_sum", ([[1, 2], (3, 4)],)), ("pairs_sum", ([],)),
+    ("pairs_sum", ([(1, 2, 3)],)), ("pairs_sum", ([(1,)],)), ("pairs_sum", ([5],)), ("pairs_sum", ([None],)),
+    ("pairs_sum", ([G(1, 2), Seq(3, 4), "ab"[:0] + "xy" and (2, 3)],)), ("pairs_sum", ([ListSub([2, 5])],)),
+    ("pairs_sum", ([(1.5, 2), ("a", 3)],)), ("pairs_sum", (None,)), ("pairs_sum", ([G(1)],)),
+    ("enumerate_nested", ([(1, 2), (3, 4)],)), ("enumerate_nested", ([(1, 2, 3)],)), ("enumerate_nested", ([],)),
+    ("star_first", ([1, 2, 3],)), ("star_first", ("ab",)), ("star_first", ((1,),)), ("star_first", ([],)),
+    ("star_first", (7,)), ("star_middle", ((1, 2, 3, 4),)), ("star_middle", ([1, 2],)), ("star_middle", ([1],)),
+    ("star_middle", (G(1, 2, 3),)), ("star_last", (range(4),)), ("star_last", ((),)),
+    ("list_target", ([5, 1, 1],)), ("list_target", ((5, 1, 1),)), ("list_target", (G(5, 1, 1),)),
+    ("list_target", ([1, 2],)), ("list_target", ([1, 2, 3, 4],)), ("list_target", (5,)), ("list_target", (None,)),
+    ("list_target", ({1: 0, 2: 0, 3: 0},)), ("list_target", ("abc",)), ("list_target", (G(1, 2, 3, 4),)),
+    ("one_target", ([9],)), ("one_target", ((),)), ("one_target", ("xy",)),
+    ("nested_assign", (((1, [2, 3]), 4),)), ("nested_assign", ([[1, (2, 3)], 4],)), ("nested_assign", (((1, [2]), 4),)),
+    ("nested_assign", (((1, 5), 4),)), ("nested_assign", ((1, 4),)),
+    ("nested_partial", (((1, 2), 3),)), ("nested_partial", (((1, 2, 9), 3),)), ("nested_partial", (((1,), 3),)),
+    ("typed_targets", ([(1.5, 2.0), (3, 4)],)), ("typed_targets", ([],)),
+    ("swap_through", ((1, 2),)), ("swap_through", ([[], {}],)), ("swap_through", ((1, 2, 3),)),
+    ("for_else", ([(1, 2), (3, 3)],)), ("for_else", ([(1, 2)],)), ("for_else", ([(1, 2), 3],)),
+    ("bodies", ([(([1.0, 2.0, 3.0], [1.0], 2.0), ([0.0, 0.5, 1.0], [2.0], 3.0))],)),
+    ("bodies", ([(([1.0, 2.0], [1.0], 2.0), ([0.0, 0.5, 1.0], [2.0], 3.0))],)),
+    ("dict_items", ({"a": 2, "b": 3},)), ("dict_items", ({},)),
+    ("aug_item", ({"a": 1}, "a", 2)), ("aug_item", ({"a": 1}, "b", 2)), ("aug_item", ([1, 2], 1, 5)),
+    ("aug_item", ([[1], 2], 0, [3])), ("aug_item", ((1, 2), 0, 1)), ("aug_item", (None, 0, 1)),
+    ("aug_item", ({"a": "x"}, "a", 1)), ("aug_item", ({(1, 2): 1.5}, (1, 2), 2)),
+    ("aug_index", ([1, 2, 3], 1, 1)), ("aug_index", ([1, 2, 3], -1, 1)), ("aug_index", ([1, 2, 3], 5, 1)),
+    ("aug_index", ([1, 2, 3], 0, 1)), ("aug_index", ({0: 1, 1: 4}, 1, 1)), ("aug_index", ("abc", 1, 1)),
+    ("aug_attr", (Box(2), 3)), ("aug_attr", (Box("a"), 3)), ("aug_attr", (object(), 1)), ("aug_attr", (Box([1]), [2])),
+]
+
+
+@pytest.mark.parametrize("name,args", CASES)
+def test_same_as_cpython(m, name, args):
+    # Fresh arguments for each side: some functions mutate them.
+    import copy
+    assert describe(m.native, name, *copy.deepcopy(args)) == describe(m.py, name, *copy.deepcopy(args))
+
+
+def test_exact_sequence_is_read_in_place(m):
+    """An exact list of the right length is not copied: its items are the targets."""
+    item = object()
+    a, rest = m.native.star_first([item, 1])
+    assert a is item and rest == [1]
+    x = [object(), object()]
+    assert m.native.swap_through(x) == (x[1], x[0])
+
+
+@pytest.mark.parametrize("name,args", [
+    ("pairs_sum", ([(1, 2), [3, 4], (5, 6)] * 4,)), ("pairs_sum", ([(1, 2, 3)],)), ("pairs_sum", ([None],)),
+    ("pairs_sum", ([G(1, 2)],)), ("enumerate_nested", ([(1, 2), (3, 4)],)), ("star_middle", ([1, 2, 3, 4],)),
+    ("star_middle", ([1],)), ("list_target", ([1, 2],)), ("list_target", (Seq(1, 2, 3),)),
+    ("nested_assign", (((1, [2, 3]), 4),)), ("nested_assign", (((1, [2]), 4),)), ("nested_partial", (((1,), 3),)),
+    ("typed_targets", ([(1.5, 2.0), (3, 4)],)), ("typed_targets", ([("a", 1)],)), ("dict_items", ({"a": 2},)),
+    ("bodies", ([(([1.0, 2.0, 3.0], [1.0], 2.0), ([0.0, 0.5, 1.0], [2.0], 3.0))],)),
+    ("aug_item", ({"a": 1}, "a", 0)), ("aug_item", ({"a": 1}, "b", 2)), ("aug_item", ({"a": "x"}, "a", 1)),
+    ("aug_index", ([1, 2, 3], 1, 0)), ("aug_index", ([1, 2, 3], 5, 1)), ("aug_attr", (Box(2), 0)),
+    ("aug_attr", (object(), 1)),
+])
+def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
+    f = getattr(m.native, name)
+    own = [a for a in args if not (a is None or type(a) is int and -5 <= a <= 256)]
+    refs = [sys.getrefcount(a) for a in own]
+    grown = growth(lambda: attempt(f, *args))
+    assert grown < N // 10, "%s: %d blocks more after %d calls" % (name, grown, N)
+    assert [sys.getrefcount(a) for a in own] == refs
+    assert sys.exc_info() == (None, None, None)
