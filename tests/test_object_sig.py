@@ -4,6 +4,7 @@ compared with CPython running the same source: values, exception types and
 messages (the interpreter's own unpacking messages), tracebacks' `.py`
 lines; no leak on the normal or the error path."""
 
+import copy
 import sys
 import traceback
 
@@ -21,7 +22,8 @@ def m(pyc):
 
 UNPACK = ["pairs_sum", "enumerate_nested", "star_first", "star_middle", "star_last", "list_target", "one_target",
           "nested_assign", "nested_partial", "typed_targets", "swap_through", "for_else", "bodies", "dict_items",
-          "aug_item", "aug_index", "aug_attr"]
+          "aug_item", "aug_index", "aug_attr", "with_defaults", "float_default", "evaluated_once", "typed_and_object",
+          "calls_with_defaults"]
 
 
 @pytest.mark.parametrize("name", UNPACK)
@@ -29,10 +31,10 @@ def test_native(m, name):
     m.assert_native(name)
 
 
-def describe(module, name, *args):
+def describe(module, name, *args, **kwargs):
     """A call's value, or its exception with its `.py` traceback lines."""
     try:
-        return ("ok", repr(getattr(module, name)(*args)))
+        return ("ok", repr(getattr(module, name)(*args, **kwargs)))
     except BaseException as e:  # noqa: BLE001 - every exception is compared
         lines = [(f.name, f.lineno) for f in traceback.extract_tb(e.__traceback__) if f.filename != __file__]
         return ("raised", type(e).__name__, str(e), repr(e.args), type(e.__context__).__name__, lines)
@@ -109,8 +111,28 @@ CASES = [
 @pytest.mark.parametrize("name,args", CASES)
 def test_same_as_cpython(m, name, args):
     # Fresh arguments for each side: some functions mutate them.
-    import copy
     assert describe(m.native, name, *copy.deepcopy(args)) == describe(m.py, name, *copy.deepcopy(args))
+
+
+DEFAULT_CALLS = [
+    ("with_defaults", (1,), {}), ("with_defaults", (1, 2), {}), ("with_defaults", (1,), {"c": [9]}),
+    ("with_defaults", (), {}), ("with_defaults", (1, 2, 3), {}), ("with_defaults", (1,), {"f": 2}),
+    ("with_defaults", (1,), {"a": 2}), ("with_defaults", (1,), {"b": None, "e": 4, "d": "x"}),
+    ("with_defaults", (), {"a": 5}), ("float_default", (), {}), ("float_default", (2,), {}), ("float_default", (), {"y": 3}),
+    ("float_default", ("a",), {}), ("float_default", (1, 2, 3), {}), ("evaluated_once", (), {}), ("evaluated_once", ([5],), {}),
+    ("evaluated_once", (), {}), ("typed_and_object", (), {}), ("typed_and_object", (2,), {"scale": "ab"}),
+    ("calls_with_defaults", (3,), {}), ("calls_with_defaults", (4,), {}),
+]
+
+
+def test_defaults_same_as_cpython(m):
+    """Defaults evaluated once where the def runs (a mutable one shared by
+    every call, direct compiled calls included), keyword-only ones, and
+    CPython's own TypeErrors for wrong calls; each step's state compared."""
+    for name, args, kwargs in DEFAULT_CALLS:
+        got = [describe(mod, name, *copy.deepcopy(args), **copy.deepcopy(kwargs)) for mod in (m.native, m.py)]
+        assert got[0] == got[1], (name, args, kwargs)
+    assert m.native.with_defaults(0)[1] == [1, 2] and m.native.SHARED == m.py.SHARED
 
 
 def test_exact_sequence_is_read_in_place(m):
@@ -131,7 +153,8 @@ def test_exact_sequence_is_read_in_place(m):
     ("bodies", ([(([1.0, 2.0, 3.0], [1.0], 2.0), ([0.0, 0.5, 1.0], [2.0], 3.0))],)),
     ("aug_item", ({"a": 1}, "a", 0)), ("aug_item", ({"a": 1}, "b", 2)), ("aug_item", ({"a": "x"}, "a", 1)),
     ("aug_index", ([1, 2, 3], 1, 0)), ("aug_index", ([1, 2, 3], 5, 1)), ("aug_attr", (Box(2), 0)),
-    ("aug_attr", (object(), 1)),
+    ("aug_attr", (object(), 1)), ("with_defaults", (1,)), ("with_defaults", ()), ("float_default", ()),
+    ("float_default", ("a",)), ("calls_with_defaults", (2,)), ("typed_and_object", ()),
 ])
 def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
     f = getattr(m.native, name)

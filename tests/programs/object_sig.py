@@ -116,3 +116,37 @@ def aug_attr(o, v):
     o.x += v
     o.x -= v
     return o.x
+
+
+SHARED = [1, 2]
+calls = 0
+
+
+def counted():
+    global_calls = [0]
+    return global_calls
+
+
+def with_defaults(a, b=SHARED, *, c=[], d=1.5, e=None):
+    c.append(a)
+    return a, b, len(c), d, e
+
+
+def float_default(x=0.0, y=-1):
+    return x + y
+
+
+def evaluated_once(x=counted()):
+    x[0] += 1
+    return x[0]
+
+
+def typed_and_object(n: cython.int = 3, scale=2.0):
+    return n * scale
+
+
+def calls_with_defaults(k):
+    return with_defaults(k), float_default(), float_default(k), evaluated_once(), typed_and_object(), typed_and_object(k, scale=k)
+
+
+SHARED = "rebound after the defs: the defaults keep the list"
