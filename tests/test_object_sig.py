@@ -23,7 +23,7 @@ def m(pyc):
 UNPACK = ["pairs_sum", "enumerate_nested", "star_first", "star_middle", "star_last", "list_target", "one_target",
           "nested_assign", "nested_partial", "typed_targets", "swap_through", "for_else", "bodies", "dict_items",
           "aug_item", "aug_index", "aug_attr", "with_defaults", "float_default", "evaluated_once", "typed_and_object",
-          "calls_with_defaults"]
+          "calls_with_defaults", "float_ops", "set_index"]
 
 
 @pytest.mark.parametrize("name", UNPACK)
@@ -69,6 +69,11 @@ class ListSub(list):
     pass
 
 
+class FloatSub(float):
+    def __add__(self, other):
+        return "FloatSub.__add__"
+
+
 class Box:
     def __init__(self, x):
         self.x = x
@@ -104,6 +109,12 @@ CASES = [
     ("aug_item", ({"a": "x"}, "a", 1)), ("aug_item", ({(1, 2): 1.5}, (1, 2), 2)),
     ("aug_index", ([1, 2, 3], 1, 1)), ("aug_index", ([1, 2, 3], -1, 1)), ("aug_index", ([1, 2, 3], 5, 1)),
     ("aug_index", ([1, 2, 3], 0, 1)), ("aug_index", ({0: 1, 1: 4}, 1, 1)), ("aug_index", ("abc", 1, 1)),
+    ("float_ops", (1.5, 2.25)), ("float_ops", (1.0, 0.0)), ("float_ops", (-0.0, -0.0)), ("float_ops", (1, 2.5)),
+    ("float_ops", (2.5, 2)), ("float_ops", (FloatSub(1.5), 2.0)), ("float_ops", (1e308, 1e308)), ("float_ops", (1, 0)),
+    ("float_ops", (float("nan"), float("inf"))), ("float_ops", ("a", 1.0)), ("float_ops", (True, 0.5)),
+    ("set_index", ([1, 2, 3], 1, "x")), ("set_index", ([1, 2, 3], -1, None)), ("set_index", ([1, 2, 3], 3, 0)),
+    ("set_index", ([1, 2, 3], -4, 0)), ("set_index", ([], 0, 0)), ("set_index", ((1, 2), 0, 0)),
+    ("set_index", ({}, 5, "v")), ("set_index", (ListSub([1, 2]), 1, 7)), ("set_index", (None, 0, 0)),
     ("aug_attr", (Box(2), 3)), ("aug_attr", (Box("a"), 3)), ("aug_attr", (object(), 1)), ("aug_attr", (Box([1]), [2])),
 ]
 
@@ -135,6 +146,15 @@ def test_defaults_same_as_cpython(m):
     assert m.native.with_defaults(0)[1] == [1, 2] and m.native.SHARED == m.py.SHARED
 
 
+def test_set_index_releases_the_old_item(m):
+    old, new = object(), object()
+    a = [old, 1]
+    before = (sys.getrefcount(old), sys.getrefcount(new))
+    m.native.set_index(a, 1, new)
+    assert a == [1, new]
+    assert (sys.getrefcount(old), sys.getrefcount(new)) == (before[0] - 1, before[1] + 1)
+
+
 def test_exact_sequence_is_read_in_place(m):
     """An exact list of the right length is not copied: its items are the targets."""
     item = object()
@@ -155,6 +175,8 @@ def test_exact_sequence_is_read_in_place(m):
     ("aug_index", ([1, 2, 3], 1, 0)), ("aug_index", ([1, 2, 3], 5, 1)), ("aug_attr", (Box(2), 0)),
     ("aug_attr", (object(), 1)), ("with_defaults", (1,)), ("with_defaults", ()), ("float_default", ()),
     ("float_default", ("a",)), ("calls_with_defaults", (2,)), ("typed_and_object", ()),
+    ("float_ops", (1.5, 2.25)), ("float_ops", (1.0, 0.0)), ("float_ops", (FloatSub(1.5), 2.0)),
+    ("set_index", ([1, 2, 3], 1, 5)), ("set_index", ([1, 2, 3], 7, 5)), ("set_index", ((1, 2), 0, 0)),
 ])
 def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
     f = getattr(m.native, name)
@@ -164,3 +186,23 @@ def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
     assert grown < N // 10, "%s: %d blocks more after %d calls" % (name, grown, N)
     assert [sys.getrefcount(a) for a in own] == refs
     assert sys.exc_info() == (None, None, None)
+
+
+def test_nbody_lists_example(pyc):
+    """examples/nbody_lists.py (pyperformance's n-body as it is) builds under
+    --strict, every function native, with CPython's results."""
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "examples" / "nbody_lists.py").read_text()
+    p = pyc.pair(text, args=("--strict",))
+    for name in ("combinations", "advance", "report_energy", "offset_momentum", "bench_nbody", "simulate"):
+        p.assert_native(name)
+    for steps in (0, 1, 300):
+        assert p.native.simulate(steps) == p.py.simulate(steps)
+    assert p.native.report_energy() == p.py.report_energy()
+    assert p.native.PAIRS == p.py.PAIRS and p.native.SYSTEM == p.py.SYSTEM
+    p.native.bench_nbody(2, "sun", 50)
+    p.py.bench_nbody(2, "sun", 50)
+    assert p.native.SYSTEM == p.py.SYSTEM
+    assert describe(p.native, "advance", 0.01, 1, [(1, 2)]) == describe(p.py, "advance", 0.01, 1, [(1, 2)])
+    assert describe(p.native, "advance", 0.01, 1, None, [1]) == describe(p.py, "advance", 0.01, 1, None, [1])
+    assert growth(lambda: p.native.simulate(5)) < N // 10

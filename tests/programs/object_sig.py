@@ -150,3 +150,13 @@ def calls_with_defaults(k):
 
 
 SHARED = "rebound after the defs: the defaults keep the list"
+
+
+def float_ops(a, b):
+    return a + b, a - b, a * b, a / b
+
+
+def set_index(a, i: cython.Py_ssize_t, v):
+    a[i] = v
+    a[0] = i
+    return a

@@ -96,6 +96,9 @@ pub enum ObjOp {
     GetItemInt,
     /// `[value, obj, key]`: `obj[key] = value` (type `Void`).
     SetItem,
+    /// `[value, obj, index]`: `obj[index] = value` by a C integer
+    /// (`Py_ssize_t`): an exact list's item replaced in place (type `Void`).
+    SetItemInt,
     /// `[callable, args…, keyword values…]`: a call, the last operands
     /// passed by the keywords named.
     Call { keywords: Vec<String> },

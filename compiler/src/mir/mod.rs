@@ -162,6 +162,8 @@ pub enum OpKind {
     /// Whether `obj` is an exact dict (no subclass: its methods and items
     /// are dict's own).
     IsExactDict { obj: Local },
+    /// Whether `obj` is an exact float (its value a C double in place).
+    IsExactFloat { obj: Local },
     /// `dict[key]` of an exact dict (`PyDict_GetItemWithError`): the value,
     /// borrowed from the dict, and whether it is there (else NULL); fails
     /// when hashing or comparing the key raised.
@@ -180,6 +182,12 @@ pub enum OpKind {
     /// Stores `value` into an object field: the field takes a reference of
     /// its own (`value` stays the caller's) and releases the old one.
     StoreField { obj: Local, offset: i32, value: Local },
+    /// `obj[index] = value` by a `Py_ssize_t` in place: when `obj` is an
+    /// exact list and the index, wrapped once if negative, is in range, the
+    /// item takes a reference of its own to `value` (which stays the
+    /// caller's) and the old one is released; whether it was stored (else
+    /// the builder's slow path is `PyObject_SetItem` of the boxed index).
+    StoreItemInPlace { obj: Local, index: Local, value: Local },
     /// The iterator's next item (a new reference) and whether it is done
     /// (then the item is NULL); fails when the iterator raised.
     IterNext { iter: Local },
@@ -377,13 +385,14 @@ impl Op {
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } => vec![],
             IterNext { iter } => vec![*iter],
-            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } => vec![*obj],
+            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } => vec![*obj],
             DictItem { dict, key } => vec![*dict, *key],
             SeqLen { seq } => vec![*seq],
             SeqItem { seq, index } => vec![*seq, *index],
             SmallIntArith { a, b, .. } => vec![*a, *b],
             LoadField { obj, .. } => vec![*obj],
             StoreField { obj, value, .. } => vec![*obj, *value],
+            StoreItemInPlace { obj, index, value } => vec![*obj, *index, *value],
             SameObject { a, b } | ItemInPlace { obj: a, index: b } => vec![*a, *b],
             RaiseObject { exc, cause } => std::iter::once(*exc).chain(*cause).collect(),
             Reraise | CatchException | IsHandling => vec![],
@@ -423,7 +432,7 @@ impl Op {
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
             | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
-            | IsExactDict { .. } | LoadField { .. } | StoreField { .. } => {
+            | IsExactDict { .. } | IsExactFloat { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),

@@ -211,7 +211,18 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Subscript { value: base, index } if !matches!(index.kind, ExprKind::Slice { .. }) => {
                 let v = self.boxed_operand(value)?;
                 let Some(o) = self.object_value(base)? else { return Ok(None) };
-                let k = self.boxed_operand(index)?;
+                let k = self.expr(index)?;
+                // A C integer that fits `Py_ssize_t` stores in place without being boxed.
+                if let Ty::Int(t) = k.ty {
+                    if t.signed || t.bits < 64 {
+                        let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
+                        return Ok(Some(op(ObjOp::SetItemInt, vec![v, o, super::convert::convert(k, ssize)], Ty::Void)));
+                    }
+                }
+                let k = match k.ty {
+                    Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => boxed(k),
+                    t => return fallback(&index.span, format!("it indexes an object with {t}")),
+                };
                 Ok(Some(op(ObjOp::SetItem, vec![v, o, k], Ty::Void)))
             }
             ExprKind::Attribute { value: base, attr } if self.cx.binding_of(target).is_none() => {
@@ -248,13 +259,13 @@ impl<'c, 'a> Checker<'c, 'a> {
                         let key = self.local_id(&format!("<augmented index line {line} at {at}>"), ssize);
                         pairs.push((key, super::convert::convert(k, ssize)));
                         let key = hir::Expr::local(key, ssize);
-                        (op(ObjOp::GetItemInt, vec![o(), key.clone()], Ty::Object), Some(boxed(key)))
+                        (op(ObjOp::GetItemInt, vec![o(), key.clone()], Ty::Object), Some((ObjOp::SetItemInt, key)))
                     }
                     Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => {
                         let key = self.local_id(&format!("<augmented key line {line} at {at}>"), Ty::Object);
                         pairs.push((key, boxed(k)));
                         let key = hir::Expr::local(key, Ty::Object);
-                        (op(ObjOp::GetItem, vec![o(), key.clone()], Ty::Object), Some(key))
+                        (op(ObjOp::GetItem, vec![o(), key.clone()], Ty::Object), Some((ObjOp::SetItem, key)))
                     }
                     t => return fallback(&index.span, format!("it indexes an object with {t}")),
                 }
@@ -265,7 +276,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let rhs = self.operand(value)?;
         let new = self.object_binop(op_, cur, rhs, true, &target.span)?;
         let store = match (store_key, attr) {
-            (Some(key), _) => op(ObjOp::SetItem, vec![new, o(), key], Ty::Void),
+            (Some((set, key)), _) => op(set, vec![new, o(), key], Ty::Void),
             (None, Some(attr)) => op(ObjOp::SetAttr(attr.clone()), vec![new, o()], Ty::Void),
             (None, None) => return Ok(None),
         };

@@ -179,6 +179,10 @@ impl BodyBuilder<'_, '_> {
             ExprKind::ObjBinary { op, a, b, inplace } if small_int_op(*op) && (int_side(a) != int_side(b)) => {
                 self.small_int_binary(*op, a, b, *inplace)?
             }
+            ExprKind::ObjBinary { op, a, b, inplace } if float_op(*op) => {
+                let (va, vb) = (self.expr(a)?, self.expr(b)?);
+                self.float_binary(*op, va, vb, *inplace)?
+            }
             ExprKind::ObjBinary { op, a, b, inplace } => {
                 let mut args = vec![self.expr(a)?, self.expr(b)?];
                 if *op == ObjBinOp::Pow {
@@ -315,6 +319,7 @@ impl BodyBuilder<'_, '_> {
             (ObjOp::GetItem, [o, k]) => call(self, obj, &p::PY_OBJECT_GET_ITEM, vec![*o, *k]),
             (ObjOp::GetItemInt, [o, i]) => self.item_int(*o, *i)?,
             (ObjOp::SetItem, [v, o, k]) => self.set_item(*o, *k, *v)?,
+            (ObjOp::SetItemInt, [v, o, i]) => self.set_item_int(*o, *i, *v)?,
             (ObjOp::Call { keywords }, [f, args @ ..]) => {
                 let kwnames = match keywords.is_empty() {
                     true => None,
@@ -439,6 +444,31 @@ impl BodyBuilder<'_, '_> {
             self.op(vec![joined], BodyOp::Copy { src: status });
             self.terminate(Terminator::Goto(join));
         }
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(self.value(STATUS, BodyOp::Copy { src: joined }))
+    }
+
+    /// `o[i] = v` by a C index: an exact list's item replaced in place when
+    /// the index is in range, else `set_item` with the index boxed; the
+    /// status (0, or -1 on error).
+    fn set_item_int(&mut self, o: Local, i: Local, v: Local) -> B<Local> {
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let joined = self.b.local(LocalTy::Scalar(STATUS), Some("setitem"));
+        self.b.passes(join, joined);
+        let stored = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::StoreItemInPlace { obj: o, index: i, value: v });
+        self.terminate(Terminator::Branch { cond: stored, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let ok = self.value(STATUS, BodyOp::Const { c: Const::Int(0), ty: STATUS });
+        self.op(vec![joined], BodyOp::Copy { src: ok });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let k = boxed(self.b, Some(i), WIDE)?;
+        let status = self.set_item(o, k, v)?;
+        self.op(vec![joined], BodyOp::Copy { src: status });
+        self.terminate(Terminator::Goto(join));
         self.b.switch_to(join);
         self.reachable = true;
         Ok(self.value(STATUS, BodyOp::Copy { src: joined }))
@@ -717,6 +747,44 @@ impl BodyBuilder<'_, '_> {
     /// the other an object: computed in registers and boxed when the object
     /// is an exact one-digit int (and, for `//` and `%`, the divisor is not
     /// 0), else the operator's C-API call with the int side boxed.
+    /// `a op b` (`+ - * /`) of two objects: on the doubles in place when
+    /// both are exact floats (a new float; `/` by zero raises float's own
+    /// ZeroDivisionError), else the operator's C-API call.
+    fn float_binary(&mut self, op: ObjBinOp, a: Local, b: Local, inplace: bool) -> B<Local> {
+        let (second, fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("float result"));
+        let bool_ty = LocalTy::Scalar(Ty::Bool);
+        let fa = self.b.value(bool_ty, OpKind::IsExactFloat { obj: a });
+        self.terminate(Terminator::Branch { cond: fa, then: second, otherwise: slow });
+        self.b.switch_to(second);
+        self.reachable = true;
+        let fb = self.b.value(bool_ty, OpKind::IsExactFloat { obj: b });
+        self.terminate(Terminator::Branch { cond: fb, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let double = crate::types::F64;
+        let x = self.b.value(LocalTy::Scalar(double), OpKind::Unbox { obj: a, ty: double });
+        let y = self.b.value(LocalTy::Scalar(double), OpKind::Unbox { obj: b, ty: double });
+        let arith = match op {
+            ObjBinOp::Add => crate::hir::ArithOp::Add,
+            ObjBinOp::Sub => crate::hir::ArithOp::Sub,
+            ObjBinOp::Mul => crate::hir::ArithOp::Mul,
+            _ => crate::hir::ArithOp::Div,
+        };
+        let r = self.value(double, BodyOp::FloatBinary { op: arith, a: x, b: y, ty: double, known: None });
+        let boxed_r = boxed(self.b, Some(r), double)?;
+        self.b.op(vec![result], OpKind::Assign { src: boxed_r });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let made = self.b.value(LocalTy::Object, OpKind::CallC { prim: binary_prim(op, inplace), args: vec![a, b] });
+        self.b.op(vec![result], OpKind::Assign { src: made });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
+    }
+
     fn small_int_binary(&mut self, op: ObjBinOp, a: &Expr, b: &Expr, inplace: bool) -> B<Local> {
         let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
         let result = self.b.local(LocalTy::Object, Some("int result"));
@@ -807,4 +875,9 @@ impl BodyBuilder<'_, '_> {
         let status = self.b.value(LocalTy::Scalar(STATUS), OpKind::CallC { prim, args });
         self.value(Ty::Bool, BodyOp::Truthy { value: status, ty: STATUS })
     }
+}
+
+/// The operators `float_binary` computes on two exact floats' doubles.
+fn float_op(op: ObjBinOp) -> bool {
+    matches!(op, ObjBinOp::Add | ObjBinOp::Sub | ObjBinOp::Mul | ObjBinOp::TrueDiv)
 }
