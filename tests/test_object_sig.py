@@ -23,7 +23,7 @@ def m(pyc):
 UNPACK = ["pairs_sum", "enumerate_nested", "star_first", "star_middle", "star_last", "list_target", "one_target",
           "nested_assign", "nested_partial", "typed_targets", "swap_through", "for_else", "bodies", "dict_items",
           "aug_item", "aug_index", "aug_attr", "with_defaults", "float_default", "evaluated_once", "typed_and_object",
-          "calls_with_defaults", "float_ops", "set_index"]
+          "calls_with_defaults", "float_ops", "set_index", "bump_global", "set_last", "read_cached_global"]
 
 
 @pytest.mark.parametrize("name", UNPACK)
@@ -144,6 +144,35 @@ def test_defaults_same_as_cpython(m):
         got = [describe(mod, name, *copy.deepcopy(args), **copy.deepcopy(kwargs)) for mod in (m.native, m.py)]
         assert got[0] == got[1], (name, args, kwargs)
     assert m.native.with_defaults(0)[1] == [1, 2] and m.native.SHARED == m.py.SHARED
+
+
+def test_global_writes(m):
+    """`global` names assigned and updated in the module's dict; cached reads
+    of them elsewhere see each new value; deleting one is CPython's NameError."""
+    seq = [("bump_global", (3,)), ("set_last", ([1],)), ("read_cached_global", ()), ("bump_global", (0,)),
+           ("set_last", ("x",)), ("bump_global", (2,))]
+    for name, args in seq:
+        assert describe(m.native, name, *args) == describe(m.py, name, *args), name
+        assert (m.native.counter, m.native.LAST) == (m.py.counter, m.py.LAST)
+    for mod in (m.native, m.py):
+        del mod.counter
+    assert describe(m.native, "bump_global", 1) == describe(m.py, "bump_global", 1)
+    for mod in (m.native, m.py):
+        mod.counter = "s"
+    assert describe(m.native, "bump_global", 1) == describe(m.py, "bump_global", 1)
+    for mod in (m.native, m.py):
+        mod.counter = 0
+    value = object()
+    before = sys.getrefcount(value)
+    m.native.set_last(value)
+    after = sys.getrefcount(value)
+    assert after == before + 1
+    assert m.native.LAST is value
+    m.native.set_last(None)
+    after = sys.getrefcount(value)
+    assert after == before
+    assert growth(lambda: (m.native.bump_global(2), m.native.set_last("v"), m.native.read_cached_global())) < N // 10
+    m.native.counter = 0
 
 
 def test_set_index_releases_the_old_item(m):

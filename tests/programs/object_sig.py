@@ -160,3 +160,29 @@ def set_index(a, i: cython.Py_ssize_t, v):
     a[i] = v
     a[0] = i
     return a
+
+
+counter = 0
+LAST = None
+
+
+def bump_global(k):
+    global counter
+    for i in range(k):
+        counter += 1
+    return counter
+
+
+def set_last(v):
+    global LAST, counter
+    LAST = v
+    counter = counter * 2
+    return LAST, counter
+
+
+def read_cached_global():
+    # Read before and after a rebinding by another function: the cached
+    # lookup sees the new value.
+    a = LAST
+    set_last("new")
+    return a, LAST

@@ -112,6 +112,9 @@ pub enum ObjOp {
     /// `[]`: a module global or, failing that, a builtin, read when it runs
     /// (NameError when neither is bound).
     Global(String),
+    /// `[value]`: the module global `name` assigned (`global name` in the
+    /// function), in the module's dict (type `Void`).
+    SetGlobal(String),
     /// `[value]` or `[value, spec]`: an f-string's `{value!conversion:spec}`
     /// (`conversion` `r`, `s` or `a`; the spec a str).
     Format { conversion: Option<char> },

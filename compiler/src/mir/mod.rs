@@ -150,6 +150,8 @@ pub enum OpKind {
     /// A constant object, borrowed: the interpreter's static (None, True,
     /// False) or the module's constant table's, alive as long as the module.
     LoadConst(crate::hir::ObjConst),
+    /// The module's dict (its globals), borrowed: the module keeps it.
+    ModuleDict,
     /// `a is b`: whether two objects are the same one (a `bint`).
     SameObject { a: Local, b: Local },
     /// Calls the object `func` with `args` (vectorcall), the last
@@ -383,7 +385,7 @@ impl Op {
             Widen { value, .. } | BoxBool { value } | IsNull { value } | EqConst { value, .. } => vec![*value],
             ReleaseBuffer { buf } => vec![*buf],
             Body(op) => op.uses(),
-            LoadConst(_) | LoadGlobal { .. } => vec![],
+            LoadConst(_) | LoadGlobal { .. } | ModuleDict => vec![],
             IterNext { iter } => vec![*iter],
             SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } => vec![*obj],
             DictItem { dict, key } => vec![*dict, *key],
@@ -431,7 +433,7 @@ impl Op {
             }
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
-            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
+            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
             | IsExactDict { .. } | IsExactFloat { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
                 ErrorKind::Never
             }

@@ -125,6 +125,7 @@ fn op(op: &Op) -> String {
         ReleaseBuffer { buf } => format!("release_buffer {buf}"),
         Body(b) => b.show(),
         LoadConst(c) => format!("const_object {c}"),
+        ModuleDict => "module_dict".to_string(),
         SameObject { a, b } => format!("{a} is {b}"),
         CallObject { func, args, kwnames: None, .. } => format!("call_object {func}({})", list(args)),
         CallObject { func, args, kwnames: Some(k), .. } => format!("call_object {func}({}; kwnames {k})", list(args)),

@@ -197,7 +197,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }
         LeaveCompiledCode => dests(0),
-        LoadConst(_) | LoadGlobal { .. } => {
+        LoadConst(_) | LoadGlobal { .. } | ModuleDict => {
             dests(1)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }

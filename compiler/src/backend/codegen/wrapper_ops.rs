@@ -212,6 +212,11 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.cx().b.ins().jump(err_block()?, &[]);
         }
         LoadConst(c) => result = Some(super::object::load_const(g.cx(), c)?),
+        ModuleDict => {
+            let slot = g.cx().em.module_dict_slot()?;
+            let slot = g.cx().data_addr(slot);
+            result = Some(g.cx().b.ins().load(p, flags(), slot, 0));
+        }
         CallObject { func, args, kwnames, keywords } => {
             let f = g.get(*func)?;
             let args = gets(g, args)?;

@@ -367,6 +367,11 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 }
 
+/// `name = value` of the module global `name` (`global name`).
+pub(super) fn set_global(name: &str, value: hir::Expr) -> hir::Expr {
+    op(ObjOp::SetGlobal(name.to_string()), vec![value], Ty::Void)
+}
+
 /// The module global (or builtin) `name`, read when the code runs.
 pub(super) fn global(name: &str) -> hir::Expr {
     op(ObjOp::Global(name.to_string()), vec![], Ty::Object)

@@ -103,6 +103,12 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let ExprKind::Name(n) = &target.kind else {
                     return fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span)));
                 };
+                if self.globals.contains(n) {
+                    let cur = self.expr(target)?;
+                    let rhs = self.operand(value)?;
+                    let v = self.object_binop(*op, cur, rhs, true, &s.span)?;
+                    return one(hir::StmtKind::Expr(super::object::set_global(n, v)));
+                }
                 let cur = self.expr(target)?;
                 let rhs = self.operand(value)?;
                 // An object variable is updated in place (`PyNumber_InPlace*`).
@@ -197,7 +203,16 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             StmtKind::FunctionDef(f) => fallback(&s.span, format!("it defines the nested function `{}`", f.name)),
             StmtKind::Import(_) | StmtKind::ImportFrom { .. } => fallback(&s.span, "it imports inside the function"),
-            StmtKind::Global(_) => fallback(&s.span, "it uses `global`"),
+            StmtKind::Global(names) => {
+                // Read through the module's dict already (`Checker::globals`);
+                // a name the compiler binds itself cannot be rebound here.
+                for n in names {
+                    if self.cx.bindings.contains_key(n) || self.ids.contains_key(n) {
+                        return fallback(&s.span, format!("it declares `{n}` global, which the compiler binds"));
+                    }
+                }
+                Ok(vec![])
+            }
             StmtKind::Other { what, .. } => fallback(&s.span, format!("it uses {what}")),
         }
     }
@@ -225,6 +240,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         match targets {
             [t] => match (&t.kind, &value.kind) {
+                (ExprKind::Name(n), _) if self.globals.contains(n) => {
+                    let v = self.boxed_value(value)?;
+                    one_stmt(hir::StmtKind::Expr(super::object::set_global(n, v)), line)
+                }
                 (ExprKind::Name(n), _) => {
                     let v = self.expr(value)?;
                     Ok(vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![self.assign_to(n, v, &t.span)?]), line }])

@@ -328,6 +328,13 @@ impl BodyBuilder<'_, '_> {
                 self.b.value(obj, OpKind::CallObject { func: *f, args: args.to_vec(), kwnames, keywords: keywords.len() })
             }
             (ObjOp::Global(name), []) => self.b.value(obj, OpKind::LoadGlobal { name: name.clone() }),
+            (ObjOp::SetGlobal(name), [v]) => {
+                // PyDict_SetItem changes the dict's version tag: every
+                // cached lookup of the module's globals looks again.
+                let dict = self.b.value(obj, OpKind::ModuleDict);
+                let key = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.clone())));
+                call(self, status, &p::PY_DICT_SET_ITEM, vec![dict, key, *v])
+            }
             (ObjOp::Len, [o]) => call(self, LocalTy::Scalar(Ty::Int(SSIZE)), &p::PY_OBJECT_SIZE, vec![*o]),
             (ObjOp::Tuple | ObjOp::List, items) => {
                 let (new, set) = if *op == ObjOp::Tuple { (&p::PY_TUPLE_NEW, &p::PY_TUPLE_SET_ITEM) } else { (&p::PY_LIST_NEW, &p::PY_LIST_SET_ITEM) };
