@@ -209,6 +209,22 @@ pub struct Param {
     pub accepts_none: bool,
 }
 
+impl Param {
+    /// An object parameter's default: any expression, evaluated once where
+    /// the `def` runs (the residual's line for it) into the tuple of the
+    /// function's defaults, the module global `defaults_global`.
+    pub fn stored_default(&self) -> bool {
+        self.default.is_none() && self.default_src.is_some() && !self.accepts_none
+    }
+}
+
+/// The module global holding the defaults of function `name` (every
+/// parameter with a default, in order), when one is stored: the binder's
+/// `__defaults__`/`__kwdefaults__` and direct calls read them from there.
+pub fn defaults_global(name: &str) -> String {
+    format!("__pyc_aot_defaults_{name}__")
+}
+
 #[derive(Debug, Clone)]
 pub struct Local {
     pub name: String,

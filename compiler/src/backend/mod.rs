@@ -60,8 +60,10 @@ pub const HELPER_BUFFER_ERROR: usize = 1;
 /// The Python function that raises Cython's TypeError for an object that is
 /// not an instance of an extension type (the MIR builder calls it).
 pub use crate::mir::HELPER_TYPE_ERROR;
+/// The Python function that unpacks a value into a pattern's items.
+pub use crate::mir::HELPER_UNPACK;
 /// Argument binders of exported functions start here, in `functions` order.
-pub const HELPER_BINDERS: usize = 3;
+pub const HELPER_BINDERS: usize = 4;
 
 pub(crate) struct Emitter {
     pub module: ObjectModule,

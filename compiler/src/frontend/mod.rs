@@ -284,6 +284,11 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
                     Ok(c) if m == "__init__" && c.declared_ret != Some(Ty::Void) => {
                         refused = refused.or(Some((k, span.clone(), "`__init__` returns a value or declares a return type".to_string())))
                     }
+                    // A method's binder is made before any module code runs.
+                    Ok(c) if c.params.iter().any(|q| q.stored_default()) => {
+                        let q = c.params.iter().find(|q| q.stored_default()).map_or("", |q| q.name.as_str());
+                        refused = refused.or(Some((k, span.clone(), format!("method `{m}`: object parameter `{q}` has a default"))))
+                    }
                     Ok(mut c) => {
                         c.name = cclass::method_function_name(&p.layout.name, m);
                         c.class = Some(p.layout.clone());

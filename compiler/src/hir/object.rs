@@ -96,6 +96,9 @@ pub enum ObjOp {
     GetItemInt,
     /// `[value, obj, key]`: `obj[key] = value` (type `Void`).
     SetItem,
+    /// `[value, obj, index]`: `obj[index] = value` by a C integer
+    /// (`Py_ssize_t`): an exact list's item replaced in place (type `Void`).
+    SetItemInt,
     /// `[callable, args…, keyword values…]`: a call, the last operands
     /// passed by the keywords named.
     Call { keywords: Vec<String> },
@@ -109,11 +112,20 @@ pub enum ObjOp {
     /// `[]`: a module global or, failing that, a builtin, read when it runs
     /// (NameError when neither is bound).
     Global(String),
+    /// `[value]`: the module global `name` assigned (`global name` in the
+    /// function), in the module's dict (type `Void`).
+    SetGlobal(String),
     /// `[value]` or `[value, spec]`: an f-string's `{value!conversion:spec}`
     /// (`conversion` `r`, `s` or `a`; the spec a str).
     Format { conversion: Option<char> },
     /// `[parts…]`: the str parts of an f-string joined.
     JoinStr,
+    /// `[value]`: `value` unpacked into `before + after` targets (with
+    /// `star`, a list of the rest between them): an exact tuple or list of
+    /// exactly that many items, read by index (`value` itself when it is
+    /// one, else a tuple the module's helper makes by Python's own
+    /// unpacking, with its TypeError/ValueError messages).
+    Unpack { before: usize, star: bool, after: usize },
 }
 
 /// A list, set or dict comprehension (`mir/build/body/object.rs` builds

@@ -51,6 +51,12 @@ pub struct LocalDecl {
 /// instance of an extension type (`hir::ExprKind::TypeTest`).
 pub const HELPER_TYPE_ERROR: usize = 2;
 
+/// The helper-table slot of the module's Python function that unpacks a
+/// value into a tuple of a pattern's items by Python's own unpacking
+/// (`hir::ObjOp::Unpack` when the value is no exact list or tuple of the
+/// right length): `(value, before, after, star)`.
+pub const HELPER_UNPACK: usize = 3;
+
 /// How an operation reports failure (the exception-edge pass turns each
 /// into a branch to the error path).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,6 +150,8 @@ pub enum OpKind {
     /// A constant object, borrowed: the interpreter's static (None, True,
     /// False) or the module's constant table's, alive as long as the module.
     LoadConst(crate::hir::ObjConst),
+    /// The module's dict (its globals), borrowed: the module keeps it.
+    ModuleDict,
     /// `a is b`: whether two objects are the same one (a `bint`).
     SameObject { a: Local, b: Local },
     /// Calls the object `func` with `args` (vectorcall), the last
@@ -156,6 +164,8 @@ pub enum OpKind {
     /// Whether `obj` is an exact dict (no subclass: its methods and items
     /// are dict's own).
     IsExactDict { obj: Local },
+    /// Whether `obj` is an exact float (its value a C double in place).
+    IsExactFloat { obj: Local },
     /// `dict[key]` of an exact dict (`PyDict_GetItemWithError`): the value,
     /// borrowed from the dict, and whether it is there (else NULL); fails
     /// when hashing or comparing the key raised.
@@ -174,6 +184,12 @@ pub enum OpKind {
     /// Stores `value` into an object field: the field takes a reference of
     /// its own (`value` stays the caller's) and releases the old one.
     StoreField { obj: Local, offset: i32, value: Local },
+    /// `obj[index] = value` by a `Py_ssize_t` in place: when `obj` is an
+    /// exact list and the index, wrapped once if negative, is in range, the
+    /// item takes a reference of its own to `value` (which stays the
+    /// caller's) and the old one is released; whether it was stored (else
+    /// the builder's slow path is `PyObject_SetItem` of the boxed index).
+    StoreItemInPlace { obj: Local, index: Local, value: Local },
     /// The iterator's next item (a new reference) and whether it is done
     /// (then the item is NULL); fails when the iterator raised.
     IterNext { iter: Local },
@@ -369,15 +385,16 @@ impl Op {
             Widen { value, .. } | BoxBool { value } | IsNull { value } | EqConst { value, .. } => vec![*value],
             ReleaseBuffer { buf } => vec![*buf],
             Body(op) => op.uses(),
-            LoadConst(_) | LoadGlobal { .. } => vec![],
+            LoadConst(_) | LoadGlobal { .. } | ModuleDict => vec![],
             IterNext { iter } => vec![*iter],
-            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } => vec![*obj],
+            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } => vec![*obj],
             DictItem { dict, key } => vec![*dict, *key],
             SeqLen { seq } => vec![*seq],
             SeqItem { seq, index } => vec![*seq, *index],
             SmallIntArith { a, b, .. } => vec![*a, *b],
             LoadField { obj, .. } => vec![*obj],
             StoreField { obj, value, .. } => vec![*obj, *value],
+            StoreItemInPlace { obj, index, value } => vec![*obj, *index, *value],
             SameObject { a, b } | ItemInPlace { obj: a, index: b } => vec![*a, *b],
             RaiseObject { exc, cause } => std::iter::once(*exc).chain(*cause).collect(),
             Reraise | CatchException | IsHandling => vec![],
@@ -416,8 +433,8 @@ impl Op {
             }
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
-            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
-            | IsExactDict { .. } | LoadField { .. } | StoreField { .. } => {
+            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
+            | IsExactDict { .. } | IsExactFloat { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),

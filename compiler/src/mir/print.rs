@@ -92,6 +92,7 @@ fn op(op: &Op) -> String {
         Unbox { obj, ty } => format!("unbox[{ty}] {obj}"),
         LoadField { obj, offset } => format!("load_field {obj}@{offset}"),
         StoreField { obj, offset, value } => format!("store_field {obj}@{offset} = {value}"),
+        StoreItemInPlace { obj, index, value } => format!("store_item_in_place {obj}[{index}] = {value}"),
         AcquireBuffer { obj, view, name, writable, accepts_none } => {
             let mut flags = vec![format!("{}", crate::types::Ty::View(*view)), format!("'{name}'")];
             if *writable {
@@ -124,6 +125,7 @@ fn op(op: &Op) -> String {
         ReleaseBuffer { buf } => format!("release_buffer {buf}"),
         Body(b) => b.show(),
         LoadConst(c) => format!("const_object {c}"),
+        ModuleDict => "module_dict".to_string(),
         SameObject { a, b } => format!("{a} is {b}"),
         CallObject { func, args, kwnames: None, .. } => format!("call_object {func}({})", list(args)),
         CallObject { func, args, kwnames: Some(k), .. } => format!("call_object {func}({}; kwnames {k})", list(args)),
@@ -133,6 +135,7 @@ fn op(op: &Op) -> String {
         ItemInPlace { obj, index } => format!("item_in_place {obj}[{index}]"),
         IterNext { iter } => format!("iter_next {iter}"),
         IsExactDict { obj } => format!("is_exact_dict {obj}"),
+        IsExactFloat { obj } => format!("is_exact_float {obj}"),
         DictItem { dict, key } => format!("dict_item {dict}[{key}]"),
         SmallInt { obj } => format!("small_int {obj}"),
         IterStart { obj } => format!("iter_start {obj}"),

@@ -197,7 +197,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }
         LeaveCompiledCode => dests(0),
-        LoadConst(_) | LoadGlobal { .. } => {
+        LoadConst(_) | LoadGlobal { .. } | ModuleDict => {
             dests(1)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
@@ -207,7 +207,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dest_is(0, &|t| t == LocalTy::Object, "an object")?;
             dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
-        IsExactDict { obj: o } => {
+        IsExactDict { obj: o } | IsExactFloat { obj: o } => {
             dests(1)?;
             obj(*o)?;
             dest_is(0, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
@@ -271,6 +271,12 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dests(0)?;
             obj(*o)?;
             obj(*value)
+        }
+        StoreItemInPlace { obj: o, value, .. } => {
+            dests(1)?;
+            obj(*o)?;
+            obj(*value)?;
+            dest_is(0, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
         RaiseObject { exc, cause } => {
             dests(0)?;

@@ -730,12 +730,29 @@ pub fn attribute_names(code: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// Names `global` statements declare in a function body (nested blocks
+/// included, nested functions not).
+pub fn global_names(body: &[Stmt], out: &mut Vec<String>) {
+    for s in body {
+        match &s.kind {
+            StmtKind::Global(names) => out.extend(names.iter().cloned()),
+            StmtKind::For { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::If { body, orelse, .. } => {
+                global_names(body, out);
+                global_names(orelse, out);
+            }
+            StmtKind::With { body, .. } | StmtKind::Other { body, .. } => global_names(body, out),
+            StmtKind::Try { .. } => s.kind.try_blocks().into_iter().for_each(|b| global_names(b, out)),
+            _ => {}
+        }
+    }
+}
+
 /// Names a statement binds at its own scope level (not inside nested functions).
 pub fn bound_names(s: &Stmt, out: &mut Vec<String>) {
     fn target(e: &Expr, out: &mut Vec<String>) {
         match &e.kind {
             ExprKind::Name(n) => out.push(n.clone()),
-            ExprKind::Tuple(es) => es.iter().for_each(|e| target(e, out)),
+            ExprKind::Tuple(es) | ExprKind::List(es) => es.iter().for_each(|e| target(e, out)),
             ExprKind::Starred(e) => target(e, out),
             _ => {}
         }

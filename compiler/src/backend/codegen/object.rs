@@ -238,6 +238,42 @@ pub(super) fn item_in_place(cx: &mut FnCx, obj: Value, index: Value) -> R<(Value
     Ok((params[0], params[1]))
 }
 
+/// `obj[index] = value` in place when `obj` is an exact list and the
+/// index (wrapped once if negative) is in range: the new reference first,
+/// then the old item released (which may run code that reads the list);
+/// whether it was stored.
+pub(super) fn store_item_in_place(cx: &mut FnCx, obj: Value, index: Value, value: Value) -> R<Value> {
+    let p = cx.em.ptr;
+    let (list, in_place, join) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(in_place, p);
+    cx.b.append_block_param(join, types::I8);
+    let no = cx.b.ins().iconst(types::I8, 0);
+    let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+    let list_type = cx.py_data("PyList_Type")?;
+    let is_list = cx.b.ins().icmp(IntCC::Equal, ty, list_type);
+    cx.b.ins().brif(is_list, list, &[], join, &[BlockArg::Value(no)]);
+    cx.b.switch_to_block(list);
+    let size = cx.b.ins().load(p, flags(), obj, pyabi::VAR_SIZE);
+    let negative = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, index, 0);
+    let wrapped = cx.b.ins().iadd(index, size);
+    let k = cx.b.ins().select(negative, wrapped, index);
+    let inside = cx.b.ins().icmp(IntCC::UnsignedLessThan, k, size);
+    cx.b.ins().brif(inside, in_place, &[BlockArg::Value(k)], join, &[BlockArg::Value(no)]);
+    cx.b.switch_to_block(in_place);
+    let k = cx.b.block_params(in_place)[0];
+    let items = cx.b.ins().load(p, flags(), obj, pyabi::LIST_ITEMS);
+    let offset = cx.b.ins().ishl_imm_u(k, 3);
+    let at = cx.b.ins().iadd(items, offset);
+    super::unbox::incref(cx, value)?;
+    let old = cx.b.ins().load(p, flags(), at, 0);
+    cx.b.ins().store(flags(), value, at, 0);
+    cx.decref(old)?;
+    let yes = cx.b.ins().iconst(types::I8, 1);
+    cx.b.ins().jump(join, &[BlockArg::Value(yes)]);
+    cx.b.switch_to_block(join);
+    Ok(cx.b.block_params(join)[0])
+}
+
 /// Whether `obj` is an exact `int` of at most one digit, and its value
 /// (0 when not): the type, then the size or tag, read in place as
 /// `pyabi::SmallInt` lays them out; never on an interpreter without a

@@ -215,6 +215,11 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.cx().b.ins().jump(err_block()?, &[]);
         }
         LoadConst(c) => result = Some(super::object::load_const(g.cx(), c)?),
+        ModuleDict => {
+            let slot = g.cx().em.module_dict_slot()?;
+            let slot = g.cx().data_addr(slot);
+            result = Some(g.cx().b.ins().load(p, flags(), slot, 0));
+        }
         CallObject { func, args, kwnames, keywords } => {
             let f = g.get(*func)?;
             let args = gets(g, args)?;
@@ -255,17 +260,22 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.def(op.dests[0], item)?;
             g.def(op.dests[1], done)?;
         }
-        IsExactDict { obj } => {
+        IsExactDict { obj } | IsExactFloat { obj } => {
             let o = g.get(*obj)?;
             let ty = g.cx().b.ins().load(p, flags(), o, crate::backend::pyabi::OB_TYPE);
-            let dict_type = g.cx().py_data("PyDict_Type")?;
-            result = Some(g.cx().b.ins().icmp(IntCC::Equal, ty, dict_type));
+            let name = if matches!(op.kind, IsExactDict { .. }) { "PyDict_Type" } else { "PyFloat_Type" };
+            let exact_type = g.cx().py_data(name)?;
+            result = Some(g.cx().b.ins().icmp(IntCC::Equal, ty, exact_type));
         }
         DictItem { dict, key } => {
             let (d, k) = (g.get(*dict)?, g.get(*key)?);
             let (item, found) = super::object::dict_item(g.cx(), d, k, err_block()?)?;
             g.def(op.dests[0], item)?;
             g.def(op.dests[1], found)?;
+        }
+        StoreItemInPlace { obj, index, value } => {
+            let (o, i, v) = (g.get(*obj)?, g.get(*index)?, g.get(*value)?);
+            result = Some(super::object::store_item_in_place(g.cx(), o, i, v)?);
         }
         ItemInPlace { obj, index } => {
             let (o, i) = (g.get(*obj)?, g.get(*index)?);

@@ -6,7 +6,7 @@
 
 use super::names::py_str;
 use super::{finish, flags, PY_FILE_INPUT, R};
-use crate::backend::{pyabi, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND, HELPER_TYPE_ERROR};
+use crate::backend::{pyabi, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND, HELPER_TYPE_ERROR, HELPER_UNPACK};
 use crate::hir::{self, Function};
 use crate::mir::primitives as prim;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -19,7 +19,7 @@ const SHIM_SOURCE: &str = include_str!("../../shim/cython_shim.py");
 /// Python source of a function with `f`'s exact parameters that returns them
 /// as a tuple: calling it reproduces CPython's own argument errors.
 pub(super) fn binder_source(f: &Function) -> String {
-    let params = super::python_parameters(f);
+    let params = super::binder_parameters(f);
     let names: Vec<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
     let bind = binder_name(f);
     let tuple = if names.is_empty() { "()".to_string() } else { format!("({},)", names.join(", ")) };
@@ -63,6 +63,32 @@ def __pyc_aot_buffer_error(obj, info):
     if check == 'readonly':
         raise ValueError("buffer source array is read-only")
     raise ValueError("buffer for argument '%s' does not match %s" % (name, want))
+
+__pyc_aot_unpackers = {}
+
+def __pyc_aot_unpack(value, before, after, star):
+    # Python's own unpacking into the pattern, so its TypeError and
+    # ValueError messages are the interpreter's; the items as a tuple, or
+    # the exception (without this helper's frames) for compiled code to raise.
+    key = (before, after, star)
+    unpack = __pyc_aot_unpackers.get(key)
+    if unpack is None:
+        names = ['_%d' % k for k in range(before + after + star)]
+        pattern = list(names)
+        if star:
+            pattern[before] = '*' + pattern[before]
+        ns = {}
+        exec('def unpack(value):\n    [%s] = value\n    return (%s,)\n' % (', '.join(pattern), ', '.join(names)), ns)
+        unpack = __pyc_aot_unpackers[key] = ns['unpack']
+    try:
+        return unpack(value)
+    except BaseException as e:
+        return e.with_traceback(None)
+
+def __pyc_aot_set_defaults(binder, defaults, positional, kwnames):
+    # A compiled def's defaults, evaluated where the def runs, on its binder.
+    binder.__defaults__ = defaults[:positional] or None
+    binder.__kwdefaults__ = dict(zip(kwnames, defaults[positional:])) or None
 
 def __pyc_aot_type_error(obj, want, arg):
     t = type(obj)
@@ -122,6 +148,42 @@ fn bind_late_in_source(src: &str, late: &[(String, u32)]) -> (String, Vec<String
         }
     }
     (lines.concat(), early)
+}
+
+/// The residual's line for each `def` (blanked) whose parameters have
+/// stored defaults: the defaults evaluated there, as Python evaluates them
+/// when the `def` runs, into the module global `hir::defaults_global`, and
+/// set on its binder (taken from the late dict) as `__defaults__` and
+/// `__kwdefaults__`.
+fn set_defaults_in_source(src: &str, exported: &[&Function]) -> R<String> {
+    let mut lines: Vec<String> = src.split_inclusive('\n').map(str::to_string).collect();
+    for f in exported.iter().filter(|f| has_stored_defaults(f)) {
+        let defaults: Vec<&str> = f.params.iter().filter_map(|p| p.default_src.as_deref()).collect();
+        let positional = f.params.iter().filter(|p| p.default_src.is_some() && p.kind != hir::ParamKind::KeywordOnly).count();
+        let kwnames: Vec<String> =
+            f.params.iter().filter(|p| p.default_src.is_some() && p.kind == hir::ParamKind::KeywordOnly).map(|p| py_str(&p.name) + ",").collect();
+        let global = hir::defaults_global(&f.name);
+        let k = (f.line as usize).wrapping_sub(1);
+        match lines.get_mut(k) {
+            Some(l) if l.trim().is_empty() => {
+                let ending = &l[l.trim_end_matches(['\r', '\n']).len()..];
+                *l = format!(
+                    "{global} = ({},); {}.__pyc_aot_set_defaults({LATE_GLOBAL}.pop({}), {global}, {positional}, ({})){ending}",
+                    defaults.join(", "),
+                    hir::SHIM_GLOBAL,
+                    py_str(&binder_name(f)),
+                    kwnames.concat()
+                );
+            }
+            _ => return Err(format!("the line of `{}` is not blank in the module's Python", f.name)),
+        }
+    }
+    Ok(lines.concat())
+}
+
+/// Whether a parameter of `f` has a default evaluated where its `def` runs.
+fn has_stored_defaults(f: &Function) -> bool {
+    f.params.iter().any(|p| p.stored_default())
 }
 
 pub(super) fn emit_exec(
@@ -292,6 +354,7 @@ pub(super) fn emit_exec(
         fill(&mut cx, builtins, "round", HELPER_ROUND)?;
         fill(&mut cx, shim_dict, "__pyc_aot_buffer_error", HELPER_BUFFER_ERROR)?;
         fill(&mut cx, shim_dict, "__pyc_aot_type_error", HELPER_TYPE_ERROR)?;
+        fill(&mut cx, shim_dict, "__pyc_aot_unpack", HELPER_UNPACK)?;
         for (k, f) in exported.iter().enumerate() {
             fill(&mut cx, own_dict, &binder_name(f), HELPER_BINDERS + k)?;
         }
@@ -315,7 +378,9 @@ pub(super) fn emit_exec(
         // Extension types are bound where their (blanked) class statement stands.
         late_positions.extend(classes.iter().map(|(name, line, ..)| (name.clone(), *line)));
         let (source, bind_early) = bind_late_in_source(&m.python_source, &late_positions);
-        let late_dict = if late_names.is_empty() && classes.is_empty() {
+        let source = set_defaults_in_source(&source, exported)?;
+        let with_defaults: Vec<usize> = (0..exported.len()).filter(|&k| has_stored_defaults(exported[k])).collect();
+        let late_dict = if late_names.is_empty() && classes.is_empty() && with_defaults.is_empty() {
             None
         } else {
             let d = cx.call_prim(&prim::PY_DICT_NEW, &[])?[0];
@@ -331,6 +396,12 @@ pub(super) fn emit_exec(
                 cx.decref(fobj)?;
             }
             cx.decref(modname)?;
+            // Binders whose defaults the residual sets (borrowed from the helper table).
+            for &k in &with_defaults {
+                let table = cx.data_addr(cx.em.helpers);
+                let binder = cx.b.ins().load(p, flags(), table, (8 * (HELPER_BINDERS + k)) as i32);
+                set_item(&mut cx, d, &binder_name(exported[k]), binder)?;
+            }
             for (name, _, spec, base, vectorcall) in classes {
                 let spec = cx.data_addr(*spec);
                 // A base is a class of the module, made (and put in `d`) before.

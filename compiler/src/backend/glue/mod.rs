@@ -55,14 +55,24 @@ fn keyword_vectorcall(py_minor: u32) -> bool {
 fn call_kind(f: &Function, py_minor: u32) -> CallKind {
     match f.params.as_slice() {
         [] => CallKind::NoArgs,
-        [p] if p.kind == ParamKind::PositionalOnly && p.default.is_none() => CallKind::O,
-        [p] if p.kind == ParamKind::PositionalOrKeyword && p.default.is_none() && keyword_vectorcall(py_minor) => CallKind::OKeywords,
+        [p] if p.kind == ParamKind::PositionalOnly && p.default.is_none() && !p.stored_default() => CallKind::O,
+        [p] if p.kind == ParamKind::PositionalOrKeyword && p.default.is_none() && !p.stored_default() && keyword_vectorcall(py_minor) => CallKind::OKeywords,
         _ => CallKind::FastCall,
     }
 }
 
 /// `f`'s parameters as a `def` spells them, with the `/` and `*` markers.
 pub(super) fn python_parameters(f: &Function) -> Vec<String> {
+    parameters(f, false)
+}
+
+/// The parameters as a binder takes them: a stored default is None until
+/// the residual's line for the `def` sets the binder's defaults.
+pub(super) fn binder_parameters(f: &Function) -> Vec<String> {
+    parameters(f, true)
+}
+
+fn parameters(f: &Function, binder: bool) -> Vec<String> {
     let mut params = vec![];
     let mut seen_kwonly = false;
     for (i, p) in f.params.iter().enumerate() {
@@ -71,6 +81,7 @@ pub(super) fn python_parameters(f: &Function) -> Vec<String> {
             seen_kwonly = true;
         }
         params.push(match &p.default_src {
+            Some(_) if binder && p.stored_default() => format!("{}=None", p.name),
             Some(d) => format!("{}={}", p.name, d),
             None => p.name.clone(),
         });

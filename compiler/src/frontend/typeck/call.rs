@@ -258,6 +258,14 @@ impl<'c, 'a> Checker<'c, 'a> {
                 (Some(v), _) => self.coerce(v, p.ty, &e.span, &p.name)?,
                 (None, Some(d)) => hir::Expr::konst(const_to(d, p.ty), p.ty),
                 (None, None) if p.accepts_none => hir::Expr { kind: H::NoneView, ty: p.ty },
+                (None, None) if p.stored_default() => {
+                    // The function's stored default (the same object every call).
+                    let k = callee.params.iter().take_while(|q| q.name != p.name).filter(|q| q.default_src.is_some()).count();
+                    let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
+                    let tuple = super::object::global(&hir::defaults_global(&name));
+                    let item = hir::Expr { kind: H::ObjOp { op: hir::ObjOp::GetItemInt, operands: vec![tuple, hir::Expr::konst(Const::Int(k as i64), ssize)] }, ty: Ty::Object };
+                    self.coerce(item, p.ty, &e.span, &p.name)?
+                }
                 (None, None) => {
                     return error(
                         Diagnostic::error(e.span.clone(), format!("{name}() missing 1 required positional argument: '{}'", p.name))

@@ -119,6 +119,9 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     /// The local `name` an assignment of `v` writes, and `v` converted to its type.
     pub(super) fn assign_to(&mut self, name: &str, v: hir::Expr, span: &Span) -> R<(LocalId, hir::Expr)> {
+        if self.globals.contains(name) {
+            return fallback(span, format!("it assigns the global `{name}` here (only `{name} = …` and `{name} op= …` compile)"));
+        }
         if self.c_arrays.contains_key(name) {
             return fallback(span, "it assigns to a whole C array");
         }

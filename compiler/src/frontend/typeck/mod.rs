@@ -209,6 +209,9 @@ struct Checker<'c, 'a> {
     infer: bool,
     /// Names that are local to the function (Python's scoping rule).
     local_names: HashSet<String>,
+    /// Names a `global` statement of the function declares: module globals
+    /// read and written in the module's dict, never locals.
+    globals: HashSet<String>,
     declared: HashMap<String, Ty>,
     /// Locals declared as fixed-size C arrays, with their shapes.
     c_arrays: HashMap<String, Vec<u64>>,
@@ -249,6 +252,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         let mut names = vec![];
         me.def.body.iter().for_each(|s| syntax::bound_names(s, &mut names));
         local_names.extend(names);
+        let mut declared_global = vec![];
+        syntax::global_names(&me.def.body, &mut declared_global);
+        let globals: HashSet<String> = declared_global.into_iter().collect();
+        local_names.retain(|n| !globals.contains(n));
         let mut ck = Checker {
             cx,
             set,
@@ -257,6 +264,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             me,
             infer,
             local_names,
+            globals,
             declared: me.declared_locals.clone(),
             c_arrays: HashMap::new(),
             local_types: inferred.clone(),

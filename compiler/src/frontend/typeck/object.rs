@@ -145,6 +145,11 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     /// `e` typed and boxed: an operand an object operation takes.
+    /// `e` typed and boxed when it is a C number (an object for unpacking).
+    pub(super) fn boxed_value(&mut self, e: &Expr) -> R<hir::Expr> {
+        self.boxed_operand(e)
+    }
+
     fn boxed_operand(&mut self, e: &Expr) -> R<hir::Expr> {
         let v = self.expr(e)?;
         match v.ty {
@@ -206,7 +211,18 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Subscript { value: base, index } if !matches!(index.kind, ExprKind::Slice { .. }) => {
                 let v = self.boxed_operand(value)?;
                 let Some(o) = self.object_value(base)? else { return Ok(None) };
-                let k = self.boxed_operand(index)?;
+                let k = self.expr(index)?;
+                // A C integer that fits `Py_ssize_t` stores in place without being boxed.
+                if let Ty::Int(t) = k.ty {
+                    if t.signed || t.bits < 64 {
+                        let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
+                        return Ok(Some(op(ObjOp::SetItemInt, vec![v, o, super::convert::convert(k, ssize)], Ty::Void)));
+                    }
+                }
+                let k = match k.ty {
+                    Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => boxed(k),
+                    t => return fallback(&index.span, format!("it indexes an object with {t}")),
+                };
                 Ok(Some(op(ObjOp::SetItem, vec![v, o, k], Ty::Void)))
             }
             ExprKind::Attribute { value: base, attr } if self.cx.binding_of(target).is_none() => {
@@ -216,6 +232,55 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             _ => Ok(None),
         }
+    }
+
+    /// `base[index] op= value` or `base.attr op= value` on an object (`None`
+    /// when `base` is not one): the object and the key evaluated once into
+    /// hidden locals, the item or attribute read, updated in place
+    /// (`PyNumber_InPlace*`), and stored back, in Python's order.
+    pub(super) fn object_aug_store(&mut self, target: &Expr, op_: BinOp, value: &Expr, line: u32) -> R<Option<Vec<hir::Stmt>>> {
+        let (base, index, attr) = match &target.kind {
+            ExprKind::Subscript { value: base, index } if !matches!(index.kind, ExprKind::Slice { .. }) => (base, Some(index), None),
+            ExprKind::Attribute { value: base, attr } if self.cx.binding_of(target).is_none() => (base, None, Some(attr)),
+            _ => return Ok(None),
+        };
+        let Some(o) = self.object_value(base)? else { return Ok(None) };
+        let at = target.span.start;
+        let obj = self.local_id(&format!("<augmented object line {line} at {at}>"), Ty::Object);
+        let mut pairs = vec![(obj, o)];
+        let o = || hir::Expr::local(obj, Ty::Object);
+        let (cur, store_key) = match (index, attr) {
+            (Some(index), _) => {
+                let k = self.expr(index)?;
+                let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
+                match k.ty {
+                    // A C integer indexes in place, boxed only to store.
+                    Ty::Int(t) if t.signed || t.bits < 64 => {
+                        let key = self.local_id(&format!("<augmented index line {line} at {at}>"), ssize);
+                        pairs.push((key, super::convert::convert(k, ssize)));
+                        let key = hir::Expr::local(key, ssize);
+                        (op(ObjOp::GetItemInt, vec![o(), key.clone()], Ty::Object), Some((ObjOp::SetItemInt, key)))
+                    }
+                    Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => {
+                        let key = self.local_id(&format!("<augmented key line {line} at {at}>"), Ty::Object);
+                        pairs.push((key, boxed(k)));
+                        let key = hir::Expr::local(key, Ty::Object);
+                        (op(ObjOp::GetItem, vec![o(), key.clone()], Ty::Object), Some((ObjOp::SetItem, key)))
+                    }
+                    t => return fallback(&index.span, format!("it indexes an object with {t}")),
+                }
+            }
+            (None, Some(attr)) => (op(ObjOp::GetAttr(attr.clone()), vec![o()], Ty::Object), None),
+            (None, None) => return Ok(None),
+        };
+        let rhs = self.operand(value)?;
+        let new = self.object_binop(op_, cur, rhs, true, &target.span)?;
+        let store = match (store_key, attr) {
+            (Some((set, key)), _) => op(set, vec![new, o(), key], Ty::Void),
+            (None, Some(attr)) => op(ObjOp::SetAttr(attr.clone()), vec![new, o()], Ty::Void),
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(vec![hir::Stmt { kind: hir::StmtKind::Assign(pairs), line }, hir::Stmt { kind: hir::StmtKind::Expr(store), line }]))
     }
 
     /// A call of an object (`f` already typed) with positional and keyword
@@ -281,14 +346,14 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// `for var in iter` over anything but `range`: the iterator's items
     /// through a hidden object local, assigned to `var` (unboxed if it is
     /// C-typed) first thing in the body.
-    pub(super) fn for_iter(&mut self, target: &Expr, var: &str, iter: &Expr, body: &[syntax::Stmt], orelse: &[syntax::Stmt], line: u32) -> R<Vec<hir::Stmt>> {
+    pub(super) fn for_iter(&mut self, target: &Expr, iter: &Expr, body: &[syntax::Stmt], orelse: &[syntax::Stmt], line: u32) -> R<Vec<hir::Stmt>> {
         let it = self.boxed_operand(iter)?;
         let item = self.local_id(&format!("<item line {line}>"), Ty::Object);
-        let first = self.assign_to(var, hir::Expr::local(item, Ty::Object), &target.span)?;
+        // The target (a name, or a pattern unpacked) first.
+        let mut stmts = self.unpack_target(target, hir::Expr::local(item, Ty::Object), &format!("for line {line}"), line)?;
         self.loop_depth += 1;
         let b = self.block(body);
         self.loop_depth -= 1;
-        let mut stmts = vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![first]), line }];
         stmts.extend(b?);
         let orelse = self.block(orelse)?;
         Ok(vec![hir::Stmt { kind: hir::StmtKind::ForIter { item, iter: it, body: stmts, orelse }, line }])
@@ -300,6 +365,11 @@ impl<'c, 'a> Checker<'c, 'a> {
         let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
         Ok(Some(op(ObjOp::Len, vec![o], ssize)))
     }
+}
+
+/// `name = value` of the module global `name` (`global name`).
+pub(super) fn set_global(name: &str, value: hir::Expr) -> hir::Expr {
+    op(ObjOp::SetGlobal(name.to_string()), vec![value], Ty::Void)
 }
 
 /// The module global (or builtin) `name`, read when the code runs.

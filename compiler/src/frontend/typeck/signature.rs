@@ -24,6 +24,14 @@ pub(crate) struct SigParam {
     pub accepts_none: bool,
 }
 
+impl SigParam {
+    /// An object parameter's default: any expression, evaluated once where
+    /// the `def` runs and kept in the module global `hir::defaults_global`.
+    pub fn stored_default(&self) -> bool {
+        self.default.is_none() && self.default_src.is_some() && !self.accepts_none
+    }
+}
+
 /// A top-level function (or a cclass method) the front end is trying to compile.
 #[derive(Clone)]
 pub(crate) struct Candidate<'a> {
@@ -108,7 +116,15 @@ impl<'a> Candidate<'a> {
                 matches!(ty, Ty::View(_)) && (optional || matches!(p.default.as_ref().map(|d| &d.kind), Some(ExprKind::NoneLit)));
             let (default, default_src) = match &p.default {
                 None => (None, None),
-                Some(d) if ty == Ty::Object => return fallback(&d.span, format!("object parameter `{}` has a default", p.name)),
+                // Evaluated once where the `def` runs, as Python does, and
+                // stored (`SigParam::stored_default`).
+                Some(d) if ty == Ty::Object => {
+                    let text = cx.source_text(&d.span);
+                    if text.contains('\n') {
+                        return fallback(&d.span, format!("the default of `{}` spans lines", p.name));
+                    }
+                    (None, Some(text.to_string()))
+                }
                 Some(_) if accepts_none => (None, Some("None".to_string())),
                 Some(d) => match const_of(d) {
                     // Cython refuses it at compile time; compiled, every call

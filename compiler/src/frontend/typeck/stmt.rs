@@ -58,11 +58,14 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 _ => fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span))),
             },
-            StmtKind::AugAssign { target: Expr { kind: ExprKind::Subscript { value: base, index }, span: tspan }, op, value } => {
+            StmtKind::AugAssign { target: target @ Expr { kind: ExprKind::Subscript { value: base, index }, span: tspan }, op, value } => {
                 if let Some(stores) = self.ptr_aug_store(base, index, *op, value, tspan, line)? {
                     return Ok(stores);
                 }
                 let Some((id, v)) = self.view_local(base) else {
+                    if let Some(stmts) = self.object_aug_store(target, *op, value, line)? {
+                        return Ok(stmts);
+                    }
                     return fallback(tspan, format!("it assigns to `{}`", self.cx.source_text(tspan)));
                 };
                 // Indices are evaluated once, into hidden locals, as Python does.
@@ -108,9 +111,18 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Ok(vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![(tmp, o)]), line }, hir::Stmt { kind: hir::StmtKind::Expr(store), line }])
             }
             StmtKind::AugAssign { target, op, value } => {
+                if let Some(stmts) = self.object_aug_store(target, *op, value, line)? {
+                    return Ok(stmts);
+                }
                 let ExprKind::Name(n) = &target.kind else {
                     return fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span)));
                 };
+                if self.globals.contains(n) {
+                    let cur = self.expr(target)?;
+                    let rhs = self.operand(value)?;
+                    let v = self.object_binop(*op, cur, rhs, true, &s.span)?;
+                    return one(hir::StmtKind::Expr(super::object::set_global(n, v)));
+                }
                 let cur = self.expr(target)?;
                 let rhs = self.operand(value)?;
                 // An object variable is updated in place (`PyNumber_InPlace*`).
@@ -205,7 +217,16 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             StmtKind::FunctionDef(f) => fallback(&s.span, format!("it defines the nested function `{}`", f.name)),
             StmtKind::Import(_) | StmtKind::ImportFrom { .. } => fallback(&s.span, "it imports inside the function"),
-            StmtKind::Global(_) => fallback(&s.span, "it uses `global`"),
+            StmtKind::Global(names) => {
+                // Read through the module's dict already (`Checker::globals`);
+                // a name the compiler binds itself cannot be rebound here.
+                for n in names {
+                    if self.cx.bindings.contains_key(n) || self.ids.contains_key(n) {
+                        return fallback(&s.span, format!("it declares `{n}` global, which the compiler binds"));
+                    }
+                }
+                Ok(vec![])
+            }
             StmtKind::Other { what, .. } => fallback(&s.span, format!("it uses {what}")),
         }
     }
@@ -233,6 +254,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         match targets {
             [t] => match (&t.kind, &value.kind) {
+                (ExprKind::Name(n), _) if self.globals.contains(n) => {
+                    let v = self.boxed_value(value)?;
+                    one_stmt(hir::StmtKind::Expr(super::object::set_global(n, v)), line)
+                }
                 (ExprKind::Name(n), _) => {
                     let v = self.expr(value)?;
                     Ok(vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![self.assign_to(n, v, &t.span)?]), line }])
@@ -314,7 +339,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                     Diagnostic::error(value.span.clone(), format!("cannot unpack {} values into {} names", vs.len(), ts.len()))
                         .with_label("wrong number of values"),
                 ),
-                (ExprKind::Tuple(_), _) => fallback(&value.span, "it unpacks a value that is not a tuple literal"),
+                (ExprKind::Tuple(_) | ExprKind::List(_), _) => {
+                    let v = self.boxed_value(value)?;
+                    self.unpack_target(t, v, &format!("{line}"), line)
+                }
                 (ExprKind::Attribute { value: base, attr }, _) if self.field_load(base, attr).is_some() => {
                     match self.field_store(base, attr, value, &t.span, line)? {
                         Some(stmts) => Ok(stmts),
@@ -396,16 +424,77 @@ impl<'c, 'a> Checker<'c, 'a> {
         Ok(vec![hir::Stmt { kind, line }])
     }
 
+    /// `target = value` for a name or a tuple/list pattern (nested, with
+    /// one starred name at most), `value` an object for a pattern: the
+    /// pattern's items read into hidden locals (`ObjOp::Unpack`, then each
+    /// item by index), then stored left to right, a nested pattern
+    /// unpacked where Python stores it. `path` names the hidden locals
+    /// apart (the same in every round of inference).
+    pub(super) fn unpack_target(&mut self, target: &Expr, value: hir::Expr, path: &str, line: u32) -> R<Vec<hir::Stmt>> {
+        let elts = match &target.kind {
+            ExprKind::Name(n) => return one_stmt(hir::StmtKind::Assign(vec![self.assign_to(n, value, &target.span)?]), line),
+            ExprKind::Tuple(elts) | ExprKind::List(elts) => elts,
+            _ => return fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span))),
+        };
+        let stars: Vec<usize> = elts.iter().enumerate().filter(|(_, e)| matches!(e.kind, ExprKind::Starred(_))).map(|(k, _)| k).collect();
+        if elts.is_empty() || stars.len() > 1 {
+            return fallback(&target.span, format!("it unpacks into `{}`", self.cx.source_text(&target.span)));
+        }
+        if value.ty != Ty::Object {
+            return fallback(&target.span, format!("it unpacks {} (not an object)", value.ty));
+        }
+        let (before, star) = match stars.first() {
+            Some(&k) => (k, true),
+            None => (elts.len(), false),
+        };
+        let after = elts.len() - before - usize::from(star);
+        let seq = self.local_id(&format!("<unpack {path}>"), Ty::Object);
+        let unpack = hir::Expr { kind: H::ObjOp { op: hir::ObjOp::Unpack { before, star, after }, operands: vec![value] }, ty: Ty::Object };
+        let mut out = vec![hir::Stmt { kind: hir::StmtKind::Assign(vec![(seq, unpack)]), line }];
+        let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
+        let item = |k: usize| hir::Expr {
+            kind: H::ObjOp { op: hir::ObjOp::GetItemInt, operands: vec![hir::Expr::local(seq, Ty::Object), hir::Expr::konst(Const::Int(k as i64), ssize)] },
+            ty: Ty::Object,
+        };
+        if elts.iter().all(|e| matches!(leaf(e).kind, ExprKind::Name(_))) {
+            // Names only: every item read, then each stored (nothing between can fail).
+            let mut pairs = vec![];
+            for (k, e) in elts.iter().enumerate() {
+                let ExprKind::Name(n) = &leaf(e).kind else { continue };
+                pairs.push(self.assign_to(n, item(k), &e.span)?);
+            }
+            out.push(hir::Stmt { kind: hir::StmtKind::Assign(pairs), line });
+            return Ok(out);
+        }
+        let mut pairs = vec![];
+        let mut temps = vec![];
+        for k in 0..elts.len() {
+            let tmp = self.local_id(&format!("<unpack {path}.{k}>"), Ty::Object);
+            pairs.push((tmp, item(k)));
+            temps.push(tmp);
+        }
+        out.push(hir::Stmt { kind: hir::StmtKind::Assign(pairs), line });
+        for (k, (e, tmp)) in elts.iter().zip(temps).enumerate() {
+            out.extend(self.unpack_target(leaf(e), hir::Expr::local(tmp, Ty::Object), &format!("{path}.{k}"), line)?);
+        }
+        Ok(out)
+    }
+
     fn for_range(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], orelse: &[Stmt], line: u32) -> R<Vec<hir::Stmt>> {
         let ExprKind::Name(var) = &target.kind else {
-            return fallback(&target.span, "its `for` loop target is not a single name");
+            if let ExprKind::Call { func, .. } = &iter.kind {
+                if self.is_prange(func) {
+                    return fallback(&target.span, "its `prange` loop target is not a single name");
+                }
+            }
+            return self.for_iter(target, iter, body, orelse, line);
         };
         let ExprKind::Call { func, args, keywords } = &iter.kind else {
-            return self.for_iter(target, var, iter, body, orelse, line);
+            return self.for_iter(target, iter, body, orelse, line);
         };
         let prange = self.is_prange(func);
         if !prange && !matches!(&func.kind, ExprKind::Name(n) if n == "range" && !self.shadowed(n)) {
-            return self.for_iter(target, var, iter, body, orelse, line);
+            return self.for_iter(target, iter, body, orelse, line);
         }
         let options = if prange { Some(self.prange_options(keywords)?) } else { None };
         let keywords: &[syntax::Keyword] = if prange { &[] } else { keywords };
@@ -428,7 +517,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Ty::Void => return fallback(&a.span, "it passes the None result of a call to range()"),
                 Ty::View(_) => return fallback(&a.span, "it passes a memoryview to range()"),
                 // A Python range object of the objects, iterated.
-                Ty::Object if !prange => return self.for_iter(target, var, iter, body, orelse, line),
+                Ty::Object if !prange => return self.for_iter(target, iter, body, orelse, line),
                 Ty::Object => return fallback(&a.span, "it passes an object to prange()"),
                 Ty::Ptr(_) => return fallback(&a.span, "it passes a C pointer to range()"),
             }
@@ -539,6 +628,14 @@ impl<'c, 'a> Checker<'c, 'a> {
             return self.prange(var_id, [start, stop, step], body, orelse, o, &iter.span, line);
         }
         Ok(vec![hir::Stmt { kind: hir::StmtKind::ForRange { var: var_id, start, stop, step, body, orelse, plan: Default::default() }, line }])
+    }
+}
+
+/// A pattern's element without its star.
+fn leaf(e: &Expr) -> &Expr {
+    match &e.kind {
+        ExprKind::Starred(inner) => inner.as_ref(),
+        _ => e,
     }
 }
 

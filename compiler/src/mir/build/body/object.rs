@@ -179,6 +179,10 @@ impl BodyBuilder<'_, '_> {
             ExprKind::ObjBinary { op, a, b, inplace } if small_int_op(*op) && (int_side(a) != int_side(b)) => {
                 self.small_int_binary(*op, a, b, *inplace)?
             }
+            ExprKind::ObjBinary { op, a, b, inplace } if float_op(*op) => {
+                let (va, vb) = (self.expr(a)?, self.expr(b)?);
+                self.float_binary(*op, va, vb, *inplace)?
+            }
             ExprKind::ObjBinary { op, a, b, inplace } => {
                 let mut args = vec![self.expr(a)?, self.expr(b)?];
                 if *op == ObjBinOp::Pow {
@@ -316,6 +320,7 @@ impl BodyBuilder<'_, '_> {
             (ObjOp::GetItem, [o, k]) => call(self, obj, &p::PY_OBJECT_GET_ITEM, vec![*o, *k]),
             (ObjOp::GetItemInt, [o, i]) => self.item_int(*o, *i)?,
             (ObjOp::SetItem, [v, o, k]) => self.set_item(*o, *k, *v)?,
+            (ObjOp::SetItemInt, [v, o, i]) => self.set_item_int(*o, *i, *v)?,
             (ObjOp::Call { keywords }, [f, args @ ..]) => {
                 let kwnames = match keywords.is_empty() {
                     true => None,
@@ -324,6 +329,13 @@ impl BodyBuilder<'_, '_> {
                 self.b.value(obj, OpKind::CallObject { func: *f, args: args.to_vec(), kwnames, keywords: keywords.len() })
             }
             (ObjOp::Global(name), []) => self.b.value(obj, OpKind::LoadGlobal { name: name.clone() }),
+            (ObjOp::SetGlobal(name), [v]) => {
+                // PyDict_SetItem changes the dict's version tag: every
+                // cached lookup of the module's globals looks again.
+                let dict = self.b.value(obj, OpKind::ModuleDict);
+                let key = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.clone())));
+                call(self, status, &p::PY_DICT_SET_ITEM, vec![dict, key, *v])
+            }
             (ObjOp::Len, [o]) => call(self, LocalTy::Scalar(Ty::Int(SSIZE)), &p::PY_OBJECT_SIZE, vec![*o]),
             (ObjOp::Tuple | ObjOp::List, items) => {
                 let (new, set) = if *op == ObjOp::Tuple { (&p::PY_TUPLE_NEW, &p::PY_TUPLE_SET_ITEM) } else { (&p::PY_LIST_NEW, &p::PY_LIST_SET_ITEM) };
@@ -372,6 +384,7 @@ impl BodyBuilder<'_, '_> {
                 let empty = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(String::new())));
                 call(self, obj, &p::PY_UNICODE_JOIN, vec![empty, tuple])
             }
+            (ObjOp::Unpack { before, star, after }, [v]) => self.unpack(*v, *before, *star, *after)?,
             (op, vals) => return Err(format!("{op:?} of {} operands reached the body builder", vals.len())),
         })
     }
@@ -439,6 +452,31 @@ impl BodyBuilder<'_, '_> {
             self.op(vec![joined], BodyOp::Copy { src: status });
             self.terminate(Terminator::Goto(join));
         }
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(self.value(STATUS, BodyOp::Copy { src: joined }))
+    }
+
+    /// `o[i] = v` by a C index: an exact list's item replaced in place when
+    /// the index is in range, else `set_item` with the index boxed; the
+    /// status (0, or -1 on error).
+    fn set_item_int(&mut self, o: Local, i: Local, v: Local) -> B<Local> {
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let joined = self.b.local(LocalTy::Scalar(STATUS), Some("setitem"));
+        self.b.passes(join, joined);
+        let stored = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::StoreItemInPlace { obj: o, index: i, value: v });
+        self.terminate(Terminator::Branch { cond: stored, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let ok = self.value(STATUS, BodyOp::Const { c: Const::Int(0), ty: STATUS });
+        self.op(vec![joined], BodyOp::Copy { src: ok });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let k = boxed(self.b, Some(i), WIDE)?;
+        let status = self.set_item(o, k, v)?;
+        self.op(vec![joined], BodyOp::Copy { src: status });
+        self.terminate(Terminator::Goto(join));
         self.b.switch_to(join);
         self.reachable = true;
         Ok(self.value(STATUS, BodyOp::Copy { src: joined }))
@@ -517,6 +555,66 @@ impl BodyBuilder<'_, '_> {
         self.reachable = true;
         let boxed = boxed(self.b, Some(i), WIDE)?;
         self.b.op(vec![result], OpKind::CallC { prim: &p::PY_OBJECT_GET_ITEM, args: vec![o, boxed] });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
+    }
+
+    /// `v` unpacked into `before + after` items (with `star`, a list of
+    /// the rest between them): `v` itself when it is an exact list or
+    /// tuple of exactly `before + after` items (no star), else the tuple
+    /// the module's unpacking helper returns (Python's own unpacking: its
+    /// TypeError and ValueError messages). Either way its items are then
+    /// read by index.
+    fn unpack(&mut self, v: Local, before: usize, star: bool, after: usize) -> B<Local> {
+        let obj = LocalTy::Object;
+        let result = self.b.local(obj, Some("unpacked"));
+        let n = before + after;
+        let (slow, join) = (self.b.block(false), self.b.block(false));
+        if !star && n > 0 {
+            let (sized, fast) = (self.b.block(false), self.b.block(false));
+            // An item at n - 1 read in place and none at n: exactly n items.
+            let at = |bb: &mut Self, k: usize| bb.value(WIDE, BodyOp::Const { c: Const::Int(k as i64), ty: WIDE });
+            let last = at(self, n - 1);
+            let (item, found) = (self.b.local(obj, None), self.b.local(LocalTy::Scalar(Ty::Bool), None));
+            self.b.op(vec![item, found], OpKind::ItemInPlace { obj: v, index: last });
+            self.terminate(Terminator::Branch { cond: found, then: sized, otherwise: slow });
+            self.b.switch_to(sized);
+            self.reachable = true;
+            let past = at(self, n);
+            let (extra, more) = (self.b.local(obj, None), self.b.local(LocalTy::Scalar(Ty::Bool), None));
+            self.b.op(vec![extra, more], OpKind::ItemInPlace { obj: v, index: past });
+            self.terminate(Terminator::Branch { cond: more, then: slow, otherwise: fast });
+            self.b.switch_to(fast);
+            self.reachable = true;
+            self.b.op(vec![result], OpKind::Assign { src: v });
+            self.terminate(Terminator::Goto(join));
+        } else {
+            self.terminate(Terminator::Goto(slow));
+        }
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let count = |bb: &mut Self, k: usize| bb.b.value(obj, OpKind::LoadConst(ObjConst::Int(k as i128)));
+        let (b, a) = (count(self, before), count(self, after));
+        let s = self.b.value(obj, OpKind::LoadConst(ObjConst::Bool(star)));
+        let made = self.b.value(obj, OpKind::CallHelper { slot: crate::mir::HELPER_UNPACK, args: vec![v, b, a, s] });
+        // The helper returns the exception (its traceback cleared) rather
+        // than raising it, so it is raised here, in this frame at this line,
+        // as Python's own unpacking raises it: a tuple has an item 0 (there
+        // is at least one target), an exception is no tuple.
+        let (got, failed) = (self.b.block(false), self.b.block(true));
+        let zero = self.value(WIDE, BodyOp::Const { c: Const::Int(0), ty: WIDE });
+        let (first, is_tuple) = (self.b.local(obj, None), self.b.local(LocalTy::Scalar(Ty::Bool), None));
+        self.b.op(vec![first, is_tuple], OpKind::ItemInPlace { obj: made, index: zero });
+        self.terminate(Terminator::Branch { cond: is_tuple, then: got, otherwise: failed });
+        self.b.switch_to(failed);
+        self.reachable = true;
+        self.b.op(vec![], OpKind::RaiseObject { exc: made, cause: None });
+        self.terminate(Terminator::Unreachable);
+        self.b.switch_to(got);
+        self.reachable = true;
+        self.b.op(vec![result], OpKind::Assign { src: made });
         self.terminate(Terminator::Goto(join));
         self.b.switch_to(join);
         self.reachable = true;
@@ -657,6 +755,44 @@ impl BodyBuilder<'_, '_> {
     /// the other an object: computed in registers and boxed when the object
     /// is an exact one-digit int (and, for `//` and `%`, the divisor is not
     /// 0), else the operator's C-API call with the int side boxed.
+    /// `a op b` (`+ - * /`) of two objects: on the doubles in place when
+    /// both are exact floats (a new float; `/` by zero raises float's own
+    /// ZeroDivisionError), else the operator's C-API call.
+    fn float_binary(&mut self, op: ObjBinOp, a: Local, b: Local, inplace: bool) -> B<Local> {
+        let (second, fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("float result"));
+        let bool_ty = LocalTy::Scalar(Ty::Bool);
+        let fa = self.b.value(bool_ty, OpKind::IsExactFloat { obj: a });
+        self.terminate(Terminator::Branch { cond: fa, then: second, otherwise: slow });
+        self.b.switch_to(second);
+        self.reachable = true;
+        let fb = self.b.value(bool_ty, OpKind::IsExactFloat { obj: b });
+        self.terminate(Terminator::Branch { cond: fb, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let double = crate::types::F64;
+        let x = self.b.value(LocalTy::Scalar(double), OpKind::Unbox { obj: a, ty: double });
+        let y = self.b.value(LocalTy::Scalar(double), OpKind::Unbox { obj: b, ty: double });
+        let arith = match op {
+            ObjBinOp::Add => crate::hir::ArithOp::Add,
+            ObjBinOp::Sub => crate::hir::ArithOp::Sub,
+            ObjBinOp::Mul => crate::hir::ArithOp::Mul,
+            _ => crate::hir::ArithOp::Div,
+        };
+        let r = self.value(double, BodyOp::FloatBinary { op: arith, a: x, b: y, ty: double, known: None });
+        let boxed_r = boxed(self.b, Some(r), double)?;
+        self.b.op(vec![result], OpKind::Assign { src: boxed_r });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let made = self.b.value(LocalTy::Object, OpKind::CallC { prim: binary_prim(op, inplace), args: vec![a, b] });
+        self.b.op(vec![result], OpKind::Assign { src: made });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
+    }
+
     fn small_int_binary(&mut self, op: ObjBinOp, a: &Expr, b: &Expr, inplace: bool) -> B<Local> {
         let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
         let result = self.b.local(LocalTy::Object, Some("int result"));
@@ -747,4 +883,9 @@ impl BodyBuilder<'_, '_> {
         let status = self.b.value(LocalTy::Scalar(STATUS), OpKind::CallC { prim, args });
         self.value(Ty::Bool, BodyOp::Truthy { value: status, ty: STATUS })
     }
+}
+
+/// The operators `float_binary` computes on two exact floats' doubles.
+fn float_op(op: ObjBinOp) -> bool {
+    matches!(op, ObjBinOp::Add | ObjBinOp::Sub | ObjBinOp::Mul | ObjBinOp::TrueDiv)
 }

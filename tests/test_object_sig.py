@@ -1,0 +1,237 @@
+"""Issue 12: unpacking targets in `for` and assignment (tuple/list
+patterns, nested, one starred name) and `def` signatures, compiled and
+compared with CPython running the same source: values, exception types and
+messages (the interpreter's own unpacking messages), tracebacks' `.py`
+lines; no leak on the normal or the error path."""
+
+import copy
+import sys
+import traceback
+
+import pytest
+
+from conftest import LEAK_CALLS, attempt, growth
+
+N = LEAK_CALLS
+
+
+@pytest.fixture(scope="module")
+def m(pyc):
+    return pyc.pair("object_sig")
+
+
+UNPACK = ["pairs_sum", "enumerate_nested", "star_first", "star_middle", "star_last", "list_target", "one_target",
+          "nested_assign", "nested_partial", "typed_targets", "swap_through", "for_else", "bodies", "dict_items",
+          "aug_item", "aug_index", "aug_attr", "with_defaults", "float_default", "evaluated_once", "typed_and_object",
+          "calls_with_defaults", "float_ops", "set_index", "bump_global", "set_last", "read_cached_global"]
+
+
+@pytest.mark.parametrize("name", UNPACK)
+def test_native(m, name):
+    m.assert_native(name)
+
+
+def describe(module, name, *args, **kwargs):
+    """A call's value, or its exception with its `.py` traceback lines."""
+    try:
+        return ("ok", repr(getattr(module, name)(*args, **kwargs)))
+    except BaseException as e:  # noqa: BLE001 - every exception is compared
+        lines = [(f.name, f.lineno) for f in traceback.extract_tb(e.__traceback__) if f.filename != __file__]
+        return ("raised", type(e).__name__, str(e), repr(e.args), type(e.__context__).__name__, lines)
+
+
+class G:
+    """An iterator that is no list or tuple (deep-copied for each side)."""
+
+    def __init__(self, *items):
+        self.items = list(items)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self.items:
+            raise StopIteration
+        return self.items.pop(0)
+
+
+class Seq:
+    """A sequence that is no list or tuple: unpacked through iteration."""
+
+    def __init__(self, *items):
+        self.items = items
+
+    def __getitem__(self, k):
+        return self.items[k]
+
+
+class ListSub(list):
+    pass
+
+
+class FloatSub(float):
+    def __add__(self, other):
+        return "FloatSub.__add__"
+
+
+class Box:
+    def __init__(self, x):
+        self.x = x
+
+    def __repr__(self):
+        return "Box(%r)" % (self.x,)
+
+
+CASES = [
+    ("pairs_sum", ([(1, 2), (3, 4)],)), ("pairs_sum", ([[1, 2], (3, 4)],)), ("pairs_sum", ([],)),
+    ("pairs_sum", ([(1, 2, 3)],)), ("pairs_sum", ([(1,)],)), ("pairs_sum", ([5],)), ("pairs_sum", ([None],)),
+    ("pairs_sum", ([G(1, 2), Seq(3, 4), "ab"[:0] + "xy" and (2, 3)],)), ("pairs_sum", ([ListSub([2, 5])],)),
+    ("pairs_sum", ([(1.5, 2), ("a", 3)],)), ("pairs_sum", (None,)), ("pairs_sum", ([G(1)],)),
+    ("enumerate_nested", ([(1, 2), (3, 4)],)), ("enumerate_nested", ([(1, 2, 3)],)), ("enumerate_nested", ([],)),
+    ("star_first", ([1, 2, 3],)), ("star_first", ("ab",)), ("star_first", ((1,),)), ("star_first", ([],)),
+    ("star_first", (7,)), ("star_middle", ((1, 2, 3, 4),)), ("star_middle", ([1, 2],)), ("star_middle", ([1],)),
+    ("star_middle", (G(1, 2, 3),)), ("star_last", (range(4),)), ("star_last", ((),)),
+    ("list_target", ([5, 1, 1],)), ("list_target", ((5, 1, 1),)), ("list_target", (G(5, 1, 1),)),
+    ("list_target", ([1, 2],)), ("list_target", ([1, 2, 3, 4],)), ("list_target", (5,)), ("list_target", (None,)),
+    ("list_target", ({1: 0, 2: 0, 3: 0},)), ("list_target", ("abc",)), ("list_target", (G(1, 2, 3, 4),)),
+    ("one_target", ([9],)), ("one_target", ((),)), ("one_target", ("xy",)),
+    ("nested_assign", (((1, [2, 3]), 4),)), ("nested_assign", ([[1, (2, 3)], 4],)), ("nested_assign", (((1, [2]), 4),)),
+    ("nested_assign", (((1, 5), 4),)), ("nested_assign", ((1, 4),)),
+    ("nested_partial", (((1, 2), 3),)), ("nested_partial", (((1, 2, 9), 3),)), ("nested_partial", (((1,), 3),)),
+    ("typed_targets", ([(1.5, 2.0), (3, 4)],)), ("typed_targets", ([],)),
+    ("swap_through", ((1, 2),)), ("swap_through", ([[], {}],)), ("swap_through", ((1, 2, 3),)),
+    ("for_else", ([(1, 2), (3, 3)],)), ("for_else", ([(1, 2)],)), ("for_else", ([(1, 2), 3],)),
+    ("bodies", ([(([1.0, 2.0, 3.0], [1.0], 2.0), ([0.0, 0.5, 1.0], [2.0], 3.0))],)),
+    ("bodies", ([(([1.0, 2.0], [1.0], 2.0), ([0.0, 0.5, 1.0], [2.0], 3.0))],)),
+    ("dict_items", ({"a": 2, "b": 3},)), ("dict_items", ({},)),
+    ("aug_item", ({"a": 1}, "a", 2)), ("aug_item", ({"a": 1}, "b", 2)), ("aug_item", ([1, 2], 1, 5)),
+    ("aug_item", ([[1], 2], 0, [3])), ("aug_item", ((1, 2), 0, 1)), ("aug_item", (None, 0, 1)),
+    ("aug_item", ({"a": "x"}, "a", 1)), ("aug_item", ({(1, 2): 1.5}, (1, 2), 2)),
+    ("aug_index", ([1, 2, 3], 1, 1)), ("aug_index", ([1, 2, 3], -1, 1)), ("aug_index", ([1, 2, 3], 5, 1)),
+    ("aug_index", ([1, 2, 3], 0, 1)), ("aug_index", ({0: 1, 1: 4}, 1, 1)), ("aug_index", ("abc", 1, 1)),
+    ("float_ops", (1.5, 2.25)), ("float_ops", (1.0, 0.0)), ("float_ops", (-0.0, -0.0)), ("float_ops", (1, 2.5)),
+    ("float_ops", (2.5, 2)), ("float_ops", (FloatSub(1.5), 2.0)), ("float_ops", (1e308, 1e308)), ("float_ops", (1, 0)),
+    ("float_ops", (float("nan"), float("inf"))), ("float_ops", ("a", 1.0)), ("float_ops", (True, 0.5)),
+    ("set_index", ([1, 2, 3], 1, "x")), ("set_index", ([1, 2, 3], -1, None)), ("set_index", ([1, 2, 3], 3, 0)),
+    ("set_index", ([1, 2, 3], -4, 0)), ("set_index", ([], 0, 0)), ("set_index", ((1, 2), 0, 0)),
+    ("set_index", ({}, 5, "v")), ("set_index", (ListSub([1, 2]), 1, 7)), ("set_index", (None, 0, 0)),
+    ("aug_attr", (Box(2), 3)), ("aug_attr", (Box("a"), 3)), ("aug_attr", (object(), 1)), ("aug_attr", (Box([1]), [2])),
+]
+
+
+@pytest.mark.parametrize("name,args", CASES)
+def test_same_as_cpython(m, name, args):
+    # Fresh arguments for each side: some functions mutate them.
+    assert describe(m.native, name, *copy.deepcopy(args)) == describe(m.py, name, *copy.deepcopy(args))
+
+
+DEFAULT_CALLS = [
+    ("with_defaults", (1,), {}), ("with_defaults", (1, 2), {}), ("with_defaults", (1,), {"c": [9]}),
+    ("with_defaults", (), {}), ("with_defaults", (1, 2, 3), {}), ("with_defaults", (1,), {"f": 2}),
+    ("with_defaults", (1,), {"a": 2}), ("with_defaults", (1,), {"b": None, "e": 4, "d": "x"}),
+    ("with_defaults", (), {"a": 5}), ("float_default", (), {}), ("float_default", (2,), {}), ("float_default", (), {"y": 3}),
+    ("float_default", ("a",), {}), ("float_default", (1, 2, 3), {}), ("evaluated_once", (), {}), ("evaluated_once", ([5],), {}),
+    ("evaluated_once", (), {}), ("typed_and_object", (), {}), ("typed_and_object", (2,), {"scale": "ab"}),
+    ("calls_with_defaults", (3,), {}), ("calls_with_defaults", (4,), {}),
+]
+
+
+def test_defaults_same_as_cpython(m):
+    """Defaults evaluated once where the def runs (a mutable one shared by
+    every call, direct compiled calls included), keyword-only ones, and
+    CPython's own TypeErrors for wrong calls; each step's state compared."""
+    for name, args, kwargs in DEFAULT_CALLS:
+        got = [describe(mod, name, *copy.deepcopy(args), **copy.deepcopy(kwargs)) for mod in (m.native, m.py)]
+        assert got[0] == got[1], (name, args, kwargs)
+    assert m.native.with_defaults(0)[1] == [1, 2] and m.native.SHARED == m.py.SHARED
+
+
+def test_global_writes(m):
+    """`global` names assigned and updated in the module's dict; cached reads
+    of them elsewhere see each new value; deleting one is CPython's NameError."""
+    seq = [("bump_global", (3,)), ("set_last", ([1],)), ("read_cached_global", ()), ("bump_global", (0,)),
+           ("set_last", ("x",)), ("bump_global", (2,))]
+    for name, args in seq:
+        assert describe(m.native, name, *args) == describe(m.py, name, *args), name
+        assert (m.native.counter, m.native.LAST) == (m.py.counter, m.py.LAST)
+    for mod in (m.native, m.py):
+        del mod.counter
+    assert describe(m.native, "bump_global", 1) == describe(m.py, "bump_global", 1)
+    for mod in (m.native, m.py):
+        mod.counter = "s"
+    assert describe(m.native, "bump_global", 1) == describe(m.py, "bump_global", 1)
+    for mod in (m.native, m.py):
+        mod.counter = 0
+    value = object()
+    before = sys.getrefcount(value)
+    m.native.set_last(value)
+    after = sys.getrefcount(value)
+    assert after == before + 1
+    assert m.native.LAST is value
+    m.native.set_last(None)
+    after = sys.getrefcount(value)
+    assert after == before
+    assert growth(lambda: (m.native.bump_global(2), m.native.set_last("v"), m.native.read_cached_global())) < N // 10
+    m.native.counter = 0
+
+
+def test_set_index_releases_the_old_item(m):
+    old, new = object(), object()
+    a = [old, 1]
+    before = (sys.getrefcount(old), sys.getrefcount(new))
+    m.native.set_index(a, 1, new)
+    assert a == [1, new]
+    assert (sys.getrefcount(old), sys.getrefcount(new)) == (before[0] - 1, before[1] + 1)
+
+
+def test_exact_sequence_is_read_in_place(m):
+    """An exact list of the right length is not copied: its items are the targets."""
+    item = object()
+    a, rest = m.native.star_first([item, 1])
+    assert a is item and rest == [1]
+    x = [object(), object()]
+    assert m.native.swap_through(x) == (x[1], x[0])
+
+
+@pytest.mark.parametrize("name,args", [
+    ("pairs_sum", ([(1, 2), [3, 4], (5, 6)] * 4,)), ("pairs_sum", ([(1, 2, 3)],)), ("pairs_sum", ([None],)),
+    ("pairs_sum", ([G(1, 2)],)), ("enumerate_nested", ([(1, 2), (3, 4)],)), ("star_middle", ([1, 2, 3, 4],)),
+    ("star_middle", ([1],)), ("list_target", ([1, 2],)), ("list_target", (Seq(1, 2, 3),)),
+    ("nested_assign", (((1, [2, 3]), 4),)), ("nested_assign", (((1, [2]), 4),)), ("nested_partial", (((1,), 3),)),
+    ("typed_targets", ([(1.5, 2.0), (3, 4)],)), ("typed_targets", ([("a", 1)],)), ("dict_items", ({"a": 2},)),
+    ("bodies", ([(([1.0, 2.0, 3.0], [1.0], 2.0), ([0.0, 0.5, 1.0], [2.0], 3.0))],)),
+    ("aug_item", ({"a": 1}, "a", 0)), ("aug_item", ({"a": 1}, "b", 2)), ("aug_item", ({"a": "x"}, "a", 1)),
+    ("aug_index", ([1, 2, 3], 1, 0)), ("aug_index", ([1, 2, 3], 5, 1)), ("aug_attr", (Box(2), 0)),
+    ("aug_attr", (object(), 1)), ("with_defaults", (1,)), ("with_defaults", ()), ("float_default", ()),
+    ("float_default", ("a",)), ("calls_with_defaults", (2,)), ("typed_and_object", ()),
+    ("float_ops", (1.5, 2.25)), ("float_ops", (1.0, 0.0)), ("float_ops", (FloatSub(1.5), 2.0)),
+    ("set_index", ([1, 2, 3], 1, 5)), ("set_index", ([1, 2, 3], 7, 5)), ("set_index", ((1, 2), 0, 0)),
+])
+def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
+    f = getattr(m.native, name)
+    own = [a for a in args if not (a is None or type(a) is int and -5 <= a <= 256)]
+    refs = [sys.getrefcount(a) for a in own]
+    grown = growth(lambda: attempt(f, *args))
+    assert grown < N // 10, "%s: %d blocks more after %d calls" % (name, grown, N)
+    assert [sys.getrefcount(a) for a in own] == refs
+    assert sys.exc_info() == (None, None, None)
+
+
+def test_nbody_lists_example(pyc):
+    """examples/nbody_lists.py (pyperformance's n-body as it is) builds under
+    --strict, every function native, with CPython's results."""
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "examples" / "nbody_lists.py").read_text()
+    p = pyc.pair(text, args=("--strict",))
+    for name in ("combinations", "advance", "report_energy", "offset_momentum", "bench_nbody", "simulate"):
+        p.assert_native(name)
+    for steps in (0, 1, 300):
+        assert p.native.simulate(steps) == p.py.simulate(steps)
+    assert p.native.report_energy() == p.py.report_energy()
+    assert p.native.PAIRS == p.py.PAIRS and p.native.SYSTEM == p.py.SYSTEM
+    p.native.bench_nbody(2, "sun", 50)
+    p.py.bench_nbody(2, "sun", 50)
+    assert p.native.SYSTEM == p.py.SYSTEM
+    assert describe(p.native, "advance", 0.01, 1, [(1, 2)]) == describe(p.py, "advance", 0.01, 1, [(1, 2)])
+    assert describe(p.native, "advance", 0.01, 1, None, [1]) == describe(p.py, "advance", 0.01, 1, None, [1])
+    assert growth(lambda: p.native.simulate(5)) < N // 10
