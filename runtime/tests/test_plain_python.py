@@ -43,12 +43,12 @@ EXTRA = {
     "qsort_c.py": ["checksum(1000, 3)", "checksum(0, 1)", "largest(100, 7, 5)", "largest(3, 1, 5)"],
     "vec2_cclass.py": ["orbit(1000, 0.001)", "orbit(0, 0.1)", "orbit(10, 0.0)"],
     "tree_cclass.py": ["build_and_walk(500, 2)", "build_and_walk(0, 1)", "build_and_walk(1, 0)"],
+    "nbody_lists.py": ["simulate(100)", "simulate(10, 'jupiter')", "simulate(0)"],
 }
 # What an example leaves to Python on purpose. newton.py's exception class
 # `NoConvergence` has no methods: its body runs as Python, nothing is left.
-# richards.py (pyperformance's, untyped) compiles every method; its `trace`
-# uses `global`, which typed code does not compile yet (tracing is off).
-LEFT_BY_DESIGN = {"richards.py": {"trace"}}
+# richards.py (pyperformance's, untyped) compiles every method and function.
+LEFT_BY_DESIGN = {}
 PROJECT_CALLS = {
     "aotdemo/kernels.py": ["harmonic(1000)", "harmonic(0)", "gcd(-12, 18)", "gcd(0, 0)", "collatz_steps(27)",
                            "longest_collatz(10000)", "collatz_steps(0)"],
