@@ -9,6 +9,7 @@ arithmetic (and one thread against two or more) where they do. Errors in
 the 1000th trip, empty and one-trip ranges and `num_threads=1` for each."""
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -330,3 +331,50 @@ def test_use_threads_if(m, pb):
         assert sorted(set(out1.tolist())) == ([0, 1] if flag else [0])
     assert pb.native.block_threads_if(False) == pb.py.block_threads_if(False) == 1
     assert pb.native.block_threads_if(True) == 3
+
+
+def test_shape_copies_read_in_the_body(m, tmp_path):
+    # `m = a.shape[1]` before the loop: the outlined body reads a's part.
+    rng = np.random.default_rng(21)
+    for rows, cols in ((0, 3), (1, 1), (1, 0), (7, 5), (1000, 3), (2001, 4)):
+        a = rng.standard_normal((rows, cols))
+        for view in (a, a[:, ::2], np.asfortranarray(a)):
+            for t in (1, 2, 3):
+                o1, o2 = np.zeros(rows), np.zeros(rows)
+                assert m.native.row_sums(view, o1, t, -1) == m.py.row_sums(view, o2, t, -1), (rows, cols, t)
+                assert (o1 == o2).all()
+            for k in (0, 2, 10):
+                o1, o2 = np.zeros(rows), np.zeros(rows)
+                assert m.native.row_sums_cut(view, o1, k) == m.py.row_sums_cut(view, o2, k)
+                assert (o1 == o2).all()
+    a = np.ones((5000, 3))
+    m.assert_same("row_sums", [(a, np.zeros(5000), 2, 999), (a, np.zeros(5000), 1, 999), (a[:999], np.zeros(999), 2, 999)])
+    with pytest.raises(ValueError, match="row 1000") as e:
+        m.native.row_sums(a, np.zeros(5000), 2, 999)
+    assert e.value.__context__ is None
+    # None and a view of the wrong rank, as Cython refuses them (plain Python fails later, differently).
+    with pytest.raises(TypeError, match="must not be None"):
+        m.native.row_sums(None, np.zeros(3), 2, -1)
+    with pytest.raises(ValueError, match="wrong number of dimensions"):
+        m.native.row_sums(np.zeros(3), np.zeros(3), 2, -1)
+    out = np.zeros(5000)
+
+    def run():
+        for _ in range(200):
+            m.native.row_sums(a, out, 2, -1)
+            try:
+                m.native.row_sums(a, out, 2, 999)
+            except ValueError:
+                pass
+    run()
+    before = sys.getallocatedblocks()
+    run()
+    assert sys.getallocatedblocks() - before < 50
+    assert sys.getrefcount(a) == sys.getrefcount(out)
+    # The copies are no longer passed; `m` assigned twice still is.
+    from conftest import run_compiler
+    mir = run_compiler(Path(__file__).parent / "programs" / "prange_forms.py", tmp_path, ["--emit", "mir"])
+    assert mir.ok, mir.describe()
+    sig = lambda name: next(l for l in mir.stdout.splitlines() if l.startswith("def %s.prange0(" % name))
+    assert " m: " not in sig("row_sums") and " st: " not in sig("row_sums") and "a.shape[1]" in sig("row_sums")
+    assert " m: " in sig("row_sums_cut")
