@@ -186,7 +186,7 @@ def test_an_exception_or_a_return(m):
         m.native.leave_or_fail(100_000, -1)
 
 
-SERIAL_ELSE = '''
+SERIAL_LEAVE = '''
 import cython
 from cython.parallel import prange
 
@@ -194,21 +194,21 @@ from cython.parallel import prange
 def f(n: cython.long) -> cython.long:
     s: cython.long = 0
     i: cython.long
+    j: cython.long
     for i in prange(n, nogil=True):
-        s += i
-        if s > 100:
+        for j in prange(3):
+            s += j
+        if i > 100:
             break
-    else:
-        s += 1
     return s
 '''
 
 
 def test_a_prange_that_runs_serially_says_so(pyc):
-    b = pyc.build(SERIAL_ELSE)
+    b = pyc.build(SERIAL_LEAVE)
     assert b.ok, b.describe()
-    assert "warning: this prange runs serially: it has an `else:` clause and a `break`" in b.stderr, b.stderr
-    assert ":9:" in b.stderr
+    assert "warning: this prange runs serially: it leaves the loop from a body holding another prange" in b.stderr, b.stderr
+    assert ":10:" in b.stderr
 
 
 def test_an_else_clause_without_break(m):
@@ -378,3 +378,29 @@ def test_shape_copies_read_in_the_body(m, tmp_path):
     sig = lambda name: next(l for l in mir.stdout.splitlines() if l.startswith("def %s.prange0(" % name))
     assert " m: " not in sig("row_sums") and " st: " not in sig("row_sums") and "a.shape[1]" in sig("row_sums")
     assert " m: " in sig("row_sums_cut")
+
+
+def test_else_with_break(m, tmp_path):
+    args = [(n, k, t) for n in (0, 1, 2, 1000, 5000) for k in (-5, 0, 1, 999, 4999, 5000) for t in (1, 2, 3)]
+    m.assert_same("break_else", args + [(5000, -1, 2), (999, -1, 2), (1000, -1, 1)])
+    with pytest.raises(ValueError, match="iteration 1000") as e:
+        m.native.break_else(100_000, -1, 2)
+    assert e.value.__context__ is None
+    m.assert_same("inner_break_else", [(n, t) for n in (0, 1, 1000, 10_001) for t in (1, 2, 3)])
+    # On the team, not serially: the body is outlined.
+    from conftest import run_compiler
+    mir = run_compiler(Path(__file__).parent / "programs" / "prange_forms.py", tmp_path, ["--emit", "mir"])
+    assert mir.ok, mir.describe()
+    assert "def break_else.prange0(" in mir.stdout and "def inner_break_else.prange0(" in mir.stdout
+
+    def run():
+        for _ in range(200):
+            m.native.break_else(1000, 500, 2)
+            try:
+                m.native.break_else(5000, -1, 2)
+            except ValueError:
+                pass
+    run()
+    before = sys.getallocatedblocks()
+    run()
+    assert sys.getallocatedblocks() - before < 50

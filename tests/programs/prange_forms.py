@@ -305,3 +305,34 @@ def row_sums_cut(a: cython.double[:, :], out: cython.double[:], k: cython.Py_ssi
         for j in range(m):
             out[i] += a[i, j]
     return m
+
+
+def break_else(n: cython.long, k: cython.long, t: cython.int) -> cython.long:
+    # `else:` with a `break`: the clause runs unless a trip broke.
+    i: cython.long = -7
+    r: cython.long = 0
+    for i in prange(n, nogil=True, num_threads=t):
+        if i == 999 and k == -1:
+            raise ValueError("iteration 1000")
+        if i == k:
+            break
+    else:
+        r = 1000000
+    return r + i
+
+
+def inner_break_else(n: cython.long, t: cython.int) -> cython.long:
+    # A `break` of an inner loop does not skip the prange's `else:`.
+    s: cython.long = 0
+    i: cython.long
+    j: cython.long
+    for i in prange(n, nogil=True, num_threads=t):
+        for j in range(10):
+            if j == 3:
+                break
+        s += j
+        if i == n + 5:
+            break
+    else:
+        s += 1000000
+    return s
