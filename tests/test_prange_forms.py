@@ -9,6 +9,7 @@ arithmetic (and one thread against two or more) where they do. Errors in
 the 1000th trip, empty and one-trip ranges and `num_threads=1` for each."""
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -185,7 +186,7 @@ def test_an_exception_or_a_return(m):
         m.native.leave_or_fail(100_000, -1)
 
 
-SERIAL_ELSE = '''
+SERIAL_LEAVE = '''
 import cython
 from cython.parallel import prange
 
@@ -193,21 +194,21 @@ from cython.parallel import prange
 def f(n: cython.long) -> cython.long:
     s: cython.long = 0
     i: cython.long
+    j: cython.long
     for i in prange(n, nogil=True):
-        s += i
-        if s > 100:
+        for j in prange(3):
+            s += j
+        if i > 100:
             break
-    else:
-        s += 1
     return s
 '''
 
 
 def test_a_prange_that_runs_serially_says_so(pyc):
-    b = pyc.build(SERIAL_ELSE)
+    b = pyc.build(SERIAL_LEAVE)
     assert b.ok, b.describe()
-    assert "warning: this prange runs serially: it has an `else:` clause and a `break`" in b.stderr, b.stderr
-    assert ":9:" in b.stderr
+    assert "warning: this prange runs serially: it leaves the loop from a body holding another prange" in b.stderr, b.stderr
+    assert ":10:" in b.stderr
 
 
 def test_an_else_clause_without_break(m):
@@ -330,3 +331,76 @@ def test_use_threads_if(m, pb):
         assert sorted(set(out1.tolist())) == ([0, 1] if flag else [0])
     assert pb.native.block_threads_if(False) == pb.py.block_threads_if(False) == 1
     assert pb.native.block_threads_if(True) == 3
+
+
+def test_shape_copies_read_in_the_body(m, tmp_path):
+    # `m = a.shape[1]` before the loop: the outlined body reads a's part.
+    rng = np.random.default_rng(21)
+    for rows, cols in ((0, 3), (1, 1), (1, 0), (7, 5), (1000, 3), (2001, 4)):
+        a = rng.standard_normal((rows, cols))
+        for view in (a, a[:, ::2], np.asfortranarray(a)):
+            for t in (1, 2, 3):
+                o1, o2 = np.zeros(rows), np.zeros(rows)
+                assert m.native.row_sums(view, o1, t, -1) == m.py.row_sums(view, o2, t, -1), (rows, cols, t)
+                assert (o1 == o2).all()
+            for k in (0, 2, 10):
+                o1, o2 = np.zeros(rows), np.zeros(rows)
+                assert m.native.row_sums_cut(view, o1, k) == m.py.row_sums_cut(view, o2, k)
+                assert (o1 == o2).all()
+    a = np.ones((5000, 3))
+    m.assert_same("row_sums", [(a, np.zeros(5000), 2, 999), (a, np.zeros(5000), 1, 999), (a[:999], np.zeros(999), 2, 999)])
+    with pytest.raises(ValueError, match="row 1000") as e:
+        m.native.row_sums(a, np.zeros(5000), 2, 999)
+    assert e.value.__context__ is None
+    # None and a view of the wrong rank, as Cython refuses them (plain Python fails later, differently).
+    with pytest.raises(TypeError, match="must not be None"):
+        m.native.row_sums(None, np.zeros(3), 2, -1)
+    with pytest.raises(ValueError, match="wrong number of dimensions"):
+        m.native.row_sums(np.zeros(3), np.zeros(3), 2, -1)
+    out = np.zeros(5000)
+
+    def run():
+        for _ in range(200):
+            m.native.row_sums(a, out, 2, -1)
+            try:
+                m.native.row_sums(a, out, 2, 999)
+            except ValueError:
+                pass
+    run()
+    before = sys.getallocatedblocks()
+    run()
+    assert sys.getallocatedblocks() - before < 50
+    assert sys.getrefcount(a) == sys.getrefcount(out)
+    # The copies are no longer passed; `m` assigned twice still is.
+    from conftest import run_compiler
+    mir = run_compiler(Path(__file__).parent / "programs" / "prange_forms.py", tmp_path, ["--emit", "mir"])
+    assert mir.ok, mir.describe()
+    sig = lambda name: next(l for l in mir.stdout.splitlines() if l.startswith("def %s.prange0(" % name))
+    assert " m: " not in sig("row_sums") and " st: " not in sig("row_sums") and "a.shape[1]" in sig("row_sums")
+    assert " m: " in sig("row_sums_cut")
+
+
+def test_else_with_break(m, tmp_path):
+    args = [(n, k, t) for n in (0, 1, 2, 1000, 5000) for k in (-5, 0, 1, 999, 4999, 5000) for t in (1, 2, 3)]
+    m.assert_same("break_else", args + [(5000, -1, 2), (999, -1, 2), (1000, -1, 1)])
+    with pytest.raises(ValueError, match="iteration 1000") as e:
+        m.native.break_else(100_000, -1, 2)
+    assert e.value.__context__ is None
+    m.assert_same("inner_break_else", [(n, t) for n in (0, 1, 1000, 10_001) for t in (1, 2, 3)])
+    # On the team, not serially: the body is outlined.
+    from conftest import run_compiler
+    mir = run_compiler(Path(__file__).parent / "programs" / "prange_forms.py", tmp_path, ["--emit", "mir"])
+    assert mir.ok, mir.describe()
+    assert "def break_else.prange0(" in mir.stdout and "def inner_break_else.prange0(" in mir.stdout
+
+    def run():
+        for _ in range(200):
+            m.native.break_else(1000, 500, 2)
+            try:
+                m.native.break_else(5000, -1, 2)
+            except ValueError:
+                pass
+    run()
+    before = sys.getallocatedblocks()
+    run()
+    assert sys.getallocatedblocks() - before < 50

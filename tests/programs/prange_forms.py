@@ -273,3 +273,66 @@ def threads_if(out: cython.int[:], flag: cython.bint) -> cython.long:
         out[i] = cython.parallel.threadid()
         s += i
     return s
+
+
+def row_sums(a: cython.double[:, :], out: cython.double[:], t: cython.int, bad: cython.Py_ssize_t) -> cython.long:
+    # Copies of a shape and a stride, read in the body (which reads the view's parts instead).
+    n: cython.Py_ssize_t = a.shape[0]
+    m: cython.Py_ssize_t = a.shape[1]
+    st: cython.Py_ssize_t = a.strides[0]
+    c: cython.long = 0
+    i: cython.Py_ssize_t
+    j: cython.Py_ssize_t
+    for i in prange(n, nogil=True, num_threads=t):
+        if i == bad:
+            raise ValueError("row 1000")
+        out[i] = 0.0
+        for j in range(m):
+            out[i] += a[i, j]
+        c += st + m
+    return c
+
+
+def row_sums_cut(a: cython.double[:, :], out: cython.double[:], k: cython.Py_ssize_t) -> cython.Py_ssize_t:
+    # `m` assigned twice: the body reads the local, whichever value it holds.
+    m: cython.Py_ssize_t = a.shape[1]
+    if m > k:
+        m = k
+    i: cython.Py_ssize_t
+    j: cython.Py_ssize_t
+    for i in prange(a.shape[0], nogil=True, num_threads=2):
+        out[i] = 0.0
+        for j in range(m):
+            out[i] += a[i, j]
+    return m
+
+
+def break_else(n: cython.long, k: cython.long, t: cython.int) -> cython.long:
+    # `else:` with a `break`: the clause runs unless a trip broke.
+    i: cython.long = -7
+    r: cython.long = 0
+    for i in prange(n, nogil=True, num_threads=t):
+        if i == 999 and k == -1:
+            raise ValueError("iteration 1000")
+        if i == k:
+            break
+    else:
+        r = 1000000
+    return r + i
+
+
+def inner_break_else(n: cython.long, t: cython.int) -> cython.long:
+    # A `break` of an inner loop does not skip the prange's `else:`.
+    s: cython.long = 0
+    i: cython.long
+    j: cython.long
+    for i in prange(n, nogil=True, num_threads=t):
+        for j in range(10):
+            if j == 3:
+                break
+        s += j
+        if i == n + 5:
+            break
+    else:
+        s += 1000000
+    return s

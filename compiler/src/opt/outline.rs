@@ -22,17 +22,25 @@ pub fn outline(module: &mut hir::Module) {
         let mut body = std::mem::take(&mut module.functions[k].body);
         let mut made = vec![];
         let next = module.functions.len();
-        outline_block(&mut body, &module.functions[k], next, &mut made);
+        let f = &module.functions[k];
+        let copies = shape_copies(&body, f);
+        for (j, s) in body.iter_mut().enumerate() {
+            let known: Vec<(LocalId, Expr)> = copies.iter().filter(|c| c.0 < j).map(|c| (c.1, c.2.clone())).collect();
+            outline_block(std::slice::from_mut(s), f, next, &mut made, &known);
+        }
         module.functions[k].body = body;
         module.functions.extend(made);
         k += 1;
     }
 }
 
-fn outline_block(body: &mut [Stmt], f: &Function, next: usize, made: &mut Vec<Function>) {
+/// `known`: locals holding a shape or stride of a view here and wherever
+/// they are read (see `shape_copies`), with the `ViewDim` reading it.
+fn outline_block(body: &mut [Stmt], f: &Function, next: usize, made: &mut Vec<Function>, known: &[(LocalId, Expr)]) {
     for s in body.iter_mut() {
         if let StmtKind::Prange(p) = &mut s.kind {
             if let PrangeBody::Inline(inner) = std::mem::replace(&mut p.body, PrangeBody::Outlined(FuncId(0))) {
+                let inner = read_from_views(inner, p, known);
                 let id = FuncId((next + made.len()) as u32);
                 let g = outlined(f, p, inner, id, s.line, made.len());
                 p.body = PrangeBody::Outlined(id);
@@ -41,9 +49,78 @@ fn outline_block(body: &mut [Stmt], f: &Function, next: usize, made: &mut Vec<Fu
             continue;
         }
         for b in hir::blocks_mut(s) {
-            outline_block(b, f, next, made);
+            outline_block(b, f, next, made, known);
         }
     }
+}
+
+/// The top-level statements `n = view.shape[axis]` (or `.strides`) of a
+/// function assigning `n` nowhere else, `view` nowhere at all, `n` not a
+/// parameter: from the statement after it on, `n` and the `ViewDim` are the
+/// same value. As `(statement index, n, the ViewDim)`.
+fn shape_copies(body: &[Stmt], f: &Function) -> Vec<(usize, LocalId, Expr)> {
+    let assignments = |x: LocalId| {
+        let mut n = 0;
+        hir::visit_stmts(body, &mut |s| {
+            n += match &s.kind {
+                StmtKind::Assign(pairs) => pairs.iter().filter(|(l, _)| *l == x).count(),
+                StmtKind::ForRange { var, .. } | StmtKind::ForIter { item: var, .. } => usize::from(*var == x),
+                StmtKind::Prange(p) => usize::from(p.var == x) + p.reductions.iter().filter(|r| r.0 == x).count(),
+                _ => 0,
+            }
+        });
+        n
+    };
+    let mut out = vec![];
+    for (k, s) in body.iter().enumerate() {
+        let StmtKind::Assign(pairs) = &s.kind else { continue };
+        let [(x, e)] = pairs.as_slice() else { continue };
+        let ExprKind::ViewDim { view, .. } = e.kind else { continue };
+        let is_view = matches!(f.locals.get(view.0 as usize).map(|l| l.ty), Some(Ty::View(_)));
+        let same_ty = f.locals.get(x.0 as usize).is_some_and(|l| l.ty == e.ty);
+        if is_view && same_ty && !f.params.iter().any(|q| q.local == *x) && assignments(*x) == 1 && assignments(view) == 0 {
+            out.push((k, *x, e.clone()));
+        }
+    }
+    out
+}
+
+/// A prange body reading a shared local that holds a shape or stride of a
+/// shared view (`known`) reads the view's part instead, and the local is no
+/// longer passed: one value fewer live through the outlined body (each one
+/// is a register, or a reload in its inner loops), and `range(n)` over the
+/// axis is seen as one (`opt::facts`: no bounds checks), as `range(view.shape[0])`
+/// would be. Not for a body holding another `prange` (it passes its shared
+/// locals on).
+fn read_from_views(mut body: Vec<Stmt>, p: &mut hir::Prange, known: &[(LocalId, Expr)]) -> Vec<Stmt> {
+    let mut nested = false;
+    hir::visit_stmts(&body, &mut |s| nested |= matches!(s.kind, StmtKind::Prange(_)));
+    let subs: Vec<&(LocalId, Expr)> = known.iter().filter(|(x, e)| p.shared.contains(x) && e.kind.view_read().is_some_and(|v| p.shared.contains(&v))).collect();
+    if nested || subs.is_empty() {
+        return body;
+    }
+    fn substitute(body: &mut [Stmt], subs: &[&(LocalId, Expr)]) {
+        for s in body.iter_mut() {
+            for e in hir::own_exprs_mut(s) {
+                hir::visit_expr_mut(e, &mut |x| {
+                    if let ExprKind::Local(id) = x.kind {
+                        if let Some((_, dim)) = subs.iter().find(|(l, _)| *l == id) {
+                            *x = dim.clone();
+                        }
+                    }
+                });
+            }
+            for b in hir::blocks_mut(s) {
+                substitute(b, subs);
+            }
+        }
+    }
+    substitute(&mut body, &subs);
+    // Passed on only while something still reads it.
+    let mut read = vec![];
+    hir::visit_stmt_exprs(&body, &mut |e| hir::visit_locals(e, &mut |id| read.push(id)));
+    p.shared.retain(|x| !subs.iter().any(|(l, _)| l == x) || read.contains(x));
+    body
 }
 
 fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u32, k: usize) -> Function {

@@ -11,8 +11,9 @@
 //! a thread team only without the GIL (`nogil=True`, or inside `with
 //! cython.nogil:`); with the GIL held it runs serially, as before (Cython
 //! refuses it). What this slice does not run in parallel also runs
-//! serially: an `else:` clause with a `break`, a `break` or `return` in a
-//! body holding another `prange`, a `return` of a value without a C type.
+//! serially: a `break` or `return` in a body holding another `prange`, a
+//! `return` of a value without a C type. An `else:` clause runs after the
+//! loop unless a trip broke (a hidden `|=` reduction counts the `break`s).
 
 use super::{Checker, R};
 use crate::diag::Diagnostic;
@@ -92,8 +93,6 @@ impl Checker<'_, '_> {
         let no_slot = has_return && ret != Some(Ty::Void) && ret.and_then(Elem::of).is_none();
         let why = if !o.parallel {
             Some("the GIL is held here (Cython refuses this)")
-        } else if !orelse.is_empty() && breaks {
-            Some("it has an `else:` clause and a `break`")
         } else if no_slot {
             Some("a `return` in it passes an object")
         } else if leaves && has_prange(&body) {
@@ -106,6 +105,16 @@ impl Checker<'_, '_> {
             self.notes.push(Diagnostic::warning(span.clone(), format!("this prange runs serially: {why}")).with_hint(hint));
         }
         let serial = why.is_some();
+        // `else:` with a `break`: every `break` of the loop first ORs 1 into a
+        // hidden reduction, and the clause runs when it is still 0 after the
+        // loop (no trip broke), as Python's and Cython's `else:`.
+        let (body, broke) = if !serial && breaks && !orelse.is_empty() {
+            let long = Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "long" });
+            let b = self.local_id(&format!("<broke {line}>"), long);
+            (mark_breaks(body, b, long, false), Some((b, long)))
+        } else {
+            (body, None)
+        };
         let classes = if serial { None } else { Some(classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty)?) };
         let Some((shared, reductions)) = classes else {
             return Ok(vec![hir::Stmt { kind: S::ForRange { var, start, stop, step, body, orelse, plan: Default::default() }, line }]);
@@ -125,9 +134,16 @@ impl Checker<'_, '_> {
             chunksize: o.chunksize,
             num_threads: o.num_threads,
         };
+        let prange = hir::Stmt { kind: S::Prange(Box::new(p)), line };
+        if let Some((b, long)) = broke {
+            let zero = || HExpr { kind: H::Const(hir::Const::Int(0)), ty: long };
+            let none = HExpr { kind: H::Compare { operands: vec![HExpr { kind: H::Local(b), ty: long }, zero()], ops: vec![hir::CmpOp::Eq] }, ty: Ty::Bool };
+            let reset = hir::Stmt { kind: S::Assign(vec![(b, zero())]), line };
+            return Ok(vec![reset, prange, hir::Stmt { kind: S::If { cond: none, then: orelse, orelse: vec![] }, line }]);
+        }
         // Without a `break`, the `else:` clause runs whenever the loop ends
         // (a `return` leaves the function, an exception propagates).
-        Ok(std::iter::once(hir::Stmt { kind: S::Prange(Box::new(p)), line }).chain(orelse).collect())
+        Ok(std::iter::once(prange).chain(orelse).collect())
     }
 
     /// `cython.parallel.parallel(...)`'s arguments, when `e` is that call.
@@ -214,6 +230,32 @@ fn leaves_loop(body: &[hir::Stmt], returns: bool) -> bool {
         })
     }
     walk(body, false, returns)
+}
+
+/// `body` with `b |= 1` before each `break` of the prange loop itself.
+fn mark_breaks(body: Vec<hir::Stmt>, b: LocalId, ty: Ty, in_inner: bool) -> Vec<hir::Stmt> {
+    let mut out = vec![];
+    for mut s in body {
+        match &mut s.kind {
+            S::Break if !in_inner => {
+                let one = HExpr { kind: H::Const(hir::Const::Int(1)), ty };
+                let or = HExpr { kind: H::Binary(ArithOp::BitOr, Box::new(HExpr { kind: H::Local(b), ty }), Box::new(one)), ty };
+                out.push(hir::Stmt { kind: S::Assign(vec![(b, or)]), line: s.line });
+            }
+            S::If { then, orelse, .. } => {
+                *then = mark_breaks(std::mem::take(then), b, ty, in_inner);
+                *orelse = mark_breaks(std::mem::take(orelse), b, ty, in_inner);
+            }
+            S::Gil { body, .. } => *body = mark_breaks(std::mem::take(body), b, ty, in_inner),
+            S::While { body, orelse, .. } | S::ForRange { body, orelse, .. } => {
+                *body = mark_breaks(std::mem::take(body), b, ty, true);
+                *orelse = mark_breaks(std::mem::take(orelse), b, ty, in_inner);
+            }
+            _ => {}
+        }
+        out.push(s);
+    }
+    out
 }
 
 /// Whether a `continue` of an enclosing loop is in the body.
