@@ -388,3 +388,94 @@ def test_object_cfuncs_through_a_table_the_subclass_starts(pyc):
     assert sys.getrefcount(x) == rc
     assert growth(lambda: attempt(m.native.both, None)) < LEAK_CALLS // 10
     assert growth(lambda: m.native.both(x)) < LEAK_CALLS // 10
+
+
+TYPE_TESTS = '''
+import cython
+
+@cython.cclass
+class Shape:
+    w: cython.double
+
+    def __init__(self, w: cython.double):
+        self.w = w
+
+@cython.cclass
+class Square(Shape):
+    pass
+
+@cython.cclass
+class Empty:
+    pass
+
+class Mixin:
+    pass
+
+def which(x):
+    """isinstance against the module's types, builtin types and a tuple of both."""
+    return (isinstance(x, Shape), isinstance(x, Square), isinstance(x, Empty),
+            isinstance(x, (int, float)), isinstance(x, (Square, str)), isinstance(x, bool),
+            isinstance(x, (list, tuple, dict)), isinstance(x, Mixin))
+
+def width(x) -> cython.double:
+    s: Shape = x
+    return s.w
+
+def shadowed(x):
+    float = int
+    return isinstance(x, float)
+'''
+
+
+@pytest.fixture(scope="module")
+def tt(pyc):
+    return pyc.pair(TYPE_TESTS, stem="typetests")
+
+
+def test_type_tests_match_cpython(tt):
+    assert "left to Python" not in tt.build.stderr, tt.build.stderr
+    from test_cclass import same
+
+    class IntSub(int):
+        pass
+
+    def py_subclasses(M):
+        # A Python subclass of a cclass; one whose tp_base is another
+        # class (several bases: Empty has no fields, so Mixin is the base).
+        class PyShape(M.Square):
+            pass
+
+        class Mixed(M.Mixin, M.Empty):
+            pass
+
+        class Both(M.Mixin, M.Square):
+            pass
+
+        return [PyShape(3.0), Mixed(), Both(4.0)]
+
+    values = [lambda M: (M.Shape(1.5),), lambda M: (M.Square(2.5),), lambda M: (M.Empty(),), lambda M: (None,),
+              lambda M: (0,), lambda M: (-7,), lambda M: (2**70,), lambda M: (True,), lambda M: (1.5,), lambda M: (float("nan"),),
+              lambda M: (IntSub(3),), lambda M: ("s",), lambda M: ([],), lambda M: ((),), lambda M: ({},), lambda M: (M.Mixin(),)]
+    values += [lambda M, k=k: (py_subclasses(M)[k],) for k in range(3)]
+    same(tt, "which", values)
+    same(tt, "shadowed", [lambda M: (1,), lambda M: (1.5,), lambda M: (True,)])
+    # Cython's argument check: exact type, subclasses (Python ones with
+    # other bases too) and None pass; anything else is Cython's TypeError.
+    for k, w in ((0, 3.0), (2, 4.0)):
+        assert tt.native.width(py_subclasses(tt.native)[k]) == w
+    assert tt.native.width(tt.native.Square(2.5)) == 2.5
+    with pytest.raises(AttributeError):
+        tt.native.width(None)
+    for bad in (py_subclasses(tt.native)[1], 1.5, tt.native.Empty()):
+        with pytest.raises(TypeError, match=r"^Cannot convert \w+(\.Empty)? to \w+\.Shape$"):
+            tt.native.width(bad)
+
+
+def test_type_tests_no_leaks(tt):
+    sq, e, x = tt.native.Square(1.0), tt.native.Empty(), 1.5
+    rcs = [sys.getrefcount(o) for o in (sq, e, x, tt.native.Shape, float)]
+    for _ in range(200):
+        tt.native.which(sq), tt.native.which(e), tt.native.which(x), tt.native.width(sq)
+        attempt(tt.native.width, e)
+    assert [sys.getrefcount(o) for o in (sq, e, x, tt.native.Shape, float)] == rcs
+    assert growth(lambda: (tt.native.which(sq), tt.native.which(2), attempt(tt.native.width, "s"))) < LEAK_CALLS // 10

@@ -624,6 +624,9 @@ pub enum ExprKind {
     /// (`tp_name` `qualified`), or None: a TypeError otherwise, Cython's
     /// message for an argument `arg` or for an assignment.
     TypeTest { obj: Box<Expr>, class: String, qualified: String, arg: Option<String> },
+    /// `isinstance(obj, class)` (a bint) of the module's extension type
+    /// bound to `class`: its exact type or a subtype, as Cython tests it.
+    IsClassInstance { obj: Box<Expr>, class: String },
     /// `obj` (type `Object`, the same object) once it is known not to be
     /// None: None raises Python's AttributeError for `attr` (the receiver
     /// of a field access on a variable typed as an extension type; a
@@ -779,7 +782,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr(x, f)),
-        ExprKind::ObjectData(x) | ExprKind::FieldLoad { obj: x, .. } | ExprKind::TypeTest { obj: x, .. } | ExprKind::NoneGuard { obj: x, .. } => visit_expr(x, f),
+        ExprKind::ObjectData(x) | ExprKind::FieldLoad { obj: x, .. } | ExprKind::TypeTest { obj: x, .. } | ExprKind::IsClassInstance { obj: x, .. } | ExprKind::NoneGuard { obj: x, .. } => visit_expr(x, f),
         ExprKind::FieldStore { obj, value, .. } => [obj, value].into_iter().for_each(|x| visit_expr(x, f)),
     }
 }
@@ -821,7 +824,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr_mut(x, f)),
-        ExprKind::ObjectData(x) | ExprKind::FieldLoad { obj: x, .. } | ExprKind::TypeTest { obj: x, .. } | ExprKind::NoneGuard { obj: x, .. } => visit_expr_mut(x, f),
+        ExprKind::ObjectData(x) | ExprKind::FieldLoad { obj: x, .. } | ExprKind::TypeTest { obj: x, .. } | ExprKind::IsClassInstance { obj: x, .. } | ExprKind::NoneGuard { obj: x, .. } => visit_expr_mut(x, f),
         ExprKind::FieldStore { obj, value, .. } => [obj, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
     }
 }
@@ -1107,6 +1110,7 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::FieldLoad { obj, offset } => format!("{}.field@{offset}", d(obj)),
         ExprKind::FieldStore { obj, offset, value } => format!("{}.field@{offset} = {}", d(obj), d(value)),
         ExprKind::TypeTest { obj, class, .. } => format!("({} as {class})", d(obj)),
+        ExprKind::IsClassInstance { obj, class } => format!("isinstance({}, {class})", d(obj)),
         ExprKind::NoneGuard { obj, .. } => format!("({} not None)", d(obj)),
         ExprKind::MinMax { is_max, args } => {
             let a: Vec<String> = args.iter().map(d).collect();

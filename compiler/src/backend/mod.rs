@@ -117,6 +117,9 @@ pub(crate) struct Emitter {
     /// words a site, declared on first use; and how many sites took one.
     pub global_cache: Option<DataId>,
     pub global_cache_sites: usize,
+    /// Where the exec slot keeps each extension type of the module (a
+    /// reference of its own), by class name, declared on first use.
+    pub class_slots: Vec<(String, DataId)>,
 }
 
 /// A global lookup cache's size: the module dict's version tag and the
@@ -264,6 +267,7 @@ pub fn compile_with_shim(
         module_dict: None,
         global_cache: None,
         global_cache_sites: 0,
+        class_slots: vec![],
     };
     let recursive = hir::recursive_functions(module);
     let fat = targets.len() > 1;
@@ -397,6 +401,17 @@ impl Emitter {
         }
         let d = self.module.declare_data("pyc_aot_module_dict", Linkage::Local, true, false).map_err(|e| e.to_string())?;
         self.module_dict = Some(d);
+        Ok(d)
+    }
+
+    /// The slot holding the module's extension type `class` (zero until
+    /// the exec slot has made it).
+    pub fn class_slot(&mut self, class: &str) -> Result<DataId, String> {
+        if let Some((_, d)) = self.class_slots.iter().find(|(n, _)| n == class) {
+            return Ok(*d);
+        }
+        let d = self.module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
+        self.class_slots.push((class.to_string(), d));
         Ok(d)
     }
 

@@ -28,6 +28,8 @@ pub const CFUNCTION_SELF: i32 = 24;
 pub const TP_VECTORCALL_OFFSET: i32 = 56;
 /// `PyTypeObject.tp_getattro` and `tp_setattro` (3.9–3.13).
 pub const TP_GETATTRO: i32 = 144;
+/// `PyTypeObject.tp_base` (3.9-3.13 alike).
+pub const TP_BASE: i32 = 256;
 pub const TP_SETATTRO: i32 = 152;
 
 /// `Py_buffer`'s fields: `buf`, `obj`, `itemsize`, `readonly`, `ndim`,

@@ -15,6 +15,8 @@ pub enum ObjConst {
     Str(String),
     /// A tuple of names: a call's keywords (vectorcall's `kwnames`).
     Names(Vec<String>),
+    /// A builtin type (`int`, `float`, …) by its builtin name.
+    BuiltinType(String),
 }
 
 impl ObjConst {
@@ -37,6 +39,8 @@ impl ObjConst {
             ObjConst::Float(f) => format!("{f:?}"),
             ObjConst::Str(s) => python_str(s),
             ObjConst::Names(names) => format!("({})", names.iter().map(|n| python_str(n) + ",").collect::<String>()),
+            // The helpers' namespace binds no builtin's name: the builtin.
+            ObjConst::BuiltinType(name) => name.clone(),
         }
     }
 }

@@ -166,6 +166,11 @@ pub enum OpKind {
     IsExactDict { obj: Local },
     /// Whether `obj` is an exact float (its value a C double in place).
     IsExactFloat { obj: Local },
+    /// Whether `obj` is an instance of the module's extension type `class`
+    /// or of a subtype (its type that one, else `PyType_IsSubtype`), the
+    /// type read from the module's slot for it: no global lookup and no
+    /// reference taken (the module keeps its types).
+    IsClassInstance { obj: Local, class: String },
     /// `dict[key]` of an exact dict (`PyDict_GetItemWithError`): the value,
     /// borrowed from the dict, and whether it is there (else NULL); fails
     /// when hashing or comparing the key raised.
@@ -387,7 +392,7 @@ impl Op {
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } | ModuleDict => vec![],
             IterNext { iter } => vec![*iter],
-            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } => vec![*obj],
+            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsClassInstance { obj, .. } => vec![*obj],
             DictItem { dict, key } => vec![*dict, *key],
             SeqLen { seq } => vec![*seq],
             SeqItem { seq, index } => vec![*seq, *index],
@@ -434,7 +439,7 @@ impl Op {
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
             | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
-            | IsExactDict { .. } | IsExactFloat { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
+            | IsExactDict { .. } | IsExactFloat { .. } | IsClassInstance { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),

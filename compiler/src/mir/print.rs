@@ -136,6 +136,7 @@ fn op(op: &Op) -> String {
         IterNext { iter } => format!("iter_next {iter}"),
         IsExactDict { obj } => format!("is_exact_dict {obj}"),
         IsExactFloat { obj } => format!("is_exact_float {obj}"),
+        IsClassInstance { obj, class } => format!("is_instance {obj} of class '{class}'"),
         DictItem { dict, key } => format!("dict_item {dict}[{key}]"),
         SmallInt { obj } => format!("small_int {obj}"),
         IterStart { obj } => format!("iter_start {obj}"),

@@ -30,6 +30,38 @@ pub(super) fn load_const(cx: &mut FnCx, c: &ObjConst) -> R<Value> {
     }
 }
 
+/// Whether `obj`'s type is the module's extension type `class` or a
+/// subtype of it: that type, else one of its `tp_base` chain, else (a
+/// Python class with several bases may have another `tp_base`)
+/// `PyType_IsSubtype`, which reads the type's MRO; a bint.
+pub(super) fn is_class_instance(cx: &mut FnCx, obj: Value, class: &str) -> R<Value> {
+    let p = cx.em.ptr;
+    let slot = cx.em.class_slot(class)?;
+    let slot = cx.data_addr(slot);
+    let cls = cx.b.ins().load(p, flags(), slot, 0);
+    let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+    let (walk, base, sub, join) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.set_cold_block(sub);
+    cx.b.append_block_param(walk, p);
+    cx.b.append_block_param(join, types::I8);
+    let same = cx.b.ins().icmp(IntCC::Equal, ty, cls);
+    let yes = cx.b.ins().iconst(types::I8, 1);
+    cx.b.ins().brif(same, join, &[BlockArg::Value(yes)], walk, &[BlockArg::Value(ty)]);
+    cx.b.switch_to_block(walk);
+    let t = cx.b.block_params(walk)[0];
+    let b = cx.b.ins().load(p, flags(), t, pyabi::TP_BASE);
+    cx.b.ins().brif(b, base, &[], sub, &[]);
+    cx.b.switch_to_block(base);
+    let found = cx.b.ins().icmp(IntCC::Equal, b, cls);
+    cx.b.ins().brif(found, join, &[BlockArg::Value(yes)], walk, &[BlockArg::Value(b)]);
+    cx.b.switch_to_block(sub);
+    let r = cx.call_prim(&crate::mir::primitives::PY_TYPE_IS_SUBTYPE, &[ty, cls])?[0];
+    let is = cx.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+    cx.b.ins().jump(join, &[BlockArg::Value(is)]);
+    cx.b.switch_to_block(join);
+    Ok(cx.b.block_params(join)[0])
+}
+
 /// `a is b`.
 pub(super) fn same_object(cx: &mut FnCx, a: Value, b: Value) -> Value {
     cx.b.ins().icmp(IntCC::Equal, a, b)

@@ -267,6 +267,10 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             let exact_type = g.cx().py_data(name)?;
             result = Some(g.cx().b.ins().icmp(IntCC::Equal, ty, exact_type));
         }
+        IsClassInstance { obj, class } => {
+            let o = g.get(*obj)?;
+            result = Some(super::object::is_class_instance(g.cx(), o, class)?);
+        }
         DictItem { dict, key } => {
             let (d, k) = (g.get(*dict)?, g.get(*key)?);
             let (item, found) = super::object::dict_item(g.cx(), d, k, err_block()?)?;

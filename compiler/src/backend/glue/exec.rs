@@ -436,6 +436,12 @@ pub(super) fn emit_exec(
                     let f = cx.b.ins().func_addr(p, r);
                     cx.b.ins().store(flags(), f, t, super::slots::TP_VECTORCALL);
                 }
+                // The module's slot for the type keeps a reference of its own
+                // (type tests read it there, held for the life of the process).
+                let slot = cx.em.class_slot(name)?;
+                let slot = cx.data_addr(slot);
+                cx.call_prim(&prim::PY_INCREF, &[t])?;
+                cx.b.ins().store(flags(), t, slot, 0);
                 set_item(&mut cx, d, name, t)?;
                 cx.decref(t)?;
             }

@@ -12,6 +12,10 @@ use crate::types::{Ty, F64};
 use super::{Checker, R};
 use super::convert::{convert, const_to};
 
+/// Builtin types `isinstance` reads from the constant table when the
+/// module does not bind their name.
+const BUILTIN_TYPES: &[&str] = &["int", "float", "complex", "bool", "str", "bytes", "bytearray", "list", "tuple", "dict", "set", "frozenset"];
+
 impl<'c, 'a> Checker<'c, 'a> {
     pub(super) fn call(&mut self, e: &Expr, func: &Expr, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
         if let ExprKind::Attribute { value, attr } = &func.kind {
@@ -181,7 +185,11 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// `isinstance(x, C)` or `isinstance(x, (A, B))` of a local and names:
     /// `type(x) is A or type(x) is B`, and only when neither is exactly
     /// its type the builtin itself (subclasses, `__instancecheck__`), as
-    /// Cython tests its types and builtin types first.
+    /// Cython tests its types and builtin types first. A builtin type's
+    /// name (not bound in the module) is the type itself, from the constant
+    /// table; the module's extension type is tested whole (exact type or a
+    /// subtype, as Cython's `__Pyx_TypeCheck`), with no call when every
+    /// class is one.
     fn isinstance_exact_first(&mut self, e: &Expr, args: &[Expr]) -> R<Option<hir::Expr>> {
         let [x, classes] = args else { return Ok(None) };
         if !matches!(x.kind, ExprKind::Name(_)) {
@@ -199,20 +207,38 @@ impl<'c, 'a> Checker<'c, 'a> {
             return Ok(None);
         }
         let mut exact: Option<hir::Expr> = None;
+        let mut all_cclasses = true;
         for c in names {
-            let cls = self.expr(c)?;
-            if cls.ty != Ty::Object {
-                return Ok(None);
-            }
-            // `ob_type`, a new reference to the type.
-            let type_of = hir::Expr { kind: H::FieldLoad { obj: Box::new(obj.clone()), offset: 8 }, ty: Ty::Object };
-            let is = hir::Expr { kind: H::ObjIs(Box::new(type_of), Box::new(cls)), ty: Ty::Bool };
+            let ExprKind::Name(n) = &c.kind else { return Ok(None) };
+            // A name no local, import, function or module-level assignment binds.
+            let unshadowed = !self.local_names.contains(n) && !self.cx.bindings.contains_key(n) && !self.ids.contains_key(n) && !self.cx.star_import;
+            let is = if unshadowed && self.cx.cclasses.borrow().contains_key(n) {
+                // The module's extension type: exact type or a subtype, the
+                // whole test (Cython's `__Pyx_TypeCheck`).
+                hir::Expr { kind: H::IsClassInstance { obj: Box::new(obj.clone()), class: n.clone() }, ty: Ty::Bool }
+            } else {
+                all_cclasses = false;
+                let cls = match unshadowed && BUILTIN_TYPES.contains(&n.as_str()) && !self.cx.module_names.contains(n) {
+                    // The builtin type itself, from the constant table (no lookup).
+                    true => hir::Expr { kind: H::ObjConst(hir::ObjConst::BuiltinType(n.clone())), ty: Ty::Object },
+                    false => self.expr(c)?,
+                };
+                if cls.ty != Ty::Object {
+                    return Ok(None);
+                }
+                // `ob_type`, a new reference to the type.
+                let type_of = hir::Expr { kind: H::FieldLoad { obj: Box::new(obj.clone()), offset: 8 }, ty: Ty::Object };
+                hir::Expr { kind: H::ObjIs(Box::new(type_of), Box::new(cls)), ty: Ty::Bool }
+            };
             exact = Some(match exact {
                 None => is,
                 Some(t) => hir::Expr { kind: H::Or(Box::new(t), Box::new(is)), ty: Ty::Bool },
             });
         }
         let Some(exact) = exact else { return Ok(None) };
+        if all_cclasses {
+            return Ok(Some(exact));
+        }
         let generic = self.object_call(super::object::global("isinstance"), args, &[])?;
         let generic = self.truthy(generic, &e.span)?;
         Ok(Some(hir::Expr { kind: H::Or(Box::new(exact), Box::new(generic)), ty: Ty::Bool }))

@@ -164,7 +164,7 @@ fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
     use hir::ExprKind as H;
     match k {
         H::Call(_, args) | H::VirtualCall { args, .. } => args.iter().collect(),
-        H::Convert(x) | H::Truthy(x) | H::ObjUnary(_, x) | H::ObjectData(x) | H::FieldLoad { obj: x, .. } | H::TypeTest { obj: x, .. } | H::NoneGuard { obj: x, .. } => vec![&**x],
+        H::Convert(x) | H::Truthy(x) | H::ObjUnary(_, x) | H::ObjectData(x) | H::FieldLoad { obj: x, .. } | H::TypeTest { obj: x, .. } | H::IsClassInstance { obj: x, .. } | H::NoneGuard { obj: x, .. } => vec![&**x],
         H::FieldStore { obj, value, .. } => vec![&**obj, &**value],
         H::ObjBinary { a, b, .. } | H::ObjCompare(_, a, b) | H::ObjIs(a, b) | H::ObjContains { item: a, container: b } => vec![&**a, &**b],
         H::ObjOp { operands, .. } => operands.iter().collect(),

@@ -140,6 +140,10 @@ impl BodyBuilder<'_, '_> {
                 let v = self.expr(o)?;
                 self.type_test(v, class, qualified, arg.as_deref())
             }
+            ExprKind::IsClassInstance { obj: o, class } => {
+                let v = self.expr(o)?;
+                self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsClassInstance { obj: v, class: class.clone() })
+            }
             ExprKind::NoneGuard { obj: o, attr, store } => {
                 let v = self.expr(o)?;
                 let none = self.b.value(obj, OpKind::LoadConst(ObjConst::None));
@@ -273,25 +277,20 @@ impl BodyBuilder<'_, '_> {
         }))
     }
 
-    /// `v` checked to be an instance of the extension type bound to the
-    /// global `class`, or None: its exact type first, then
-    /// `PyObject_IsInstance` (subclasses), and on the cold path the module
-    /// helper that raises Cython's TypeError.
+    /// `v` checked to be an instance of the module's extension type
+    /// `class` (or a subtype: Cython's `__Pyx_TypeTest`, the type from the
+    /// module's slot, as Cython's from its module state), or None; on the
+    /// cold path the module helper that raises Cython's TypeError.
     fn type_test(&mut self, v: Local, class: &str, qualified: &str, arg: Option<&str>) -> Local {
         let obj = LocalTy::Object;
         let bool_ty = LocalTy::Scalar(Ty::Bool);
-        let cls = self.b.value(obj, OpKind::LoadGlobal { name: class.to_string() });
-        let t = self.b.value(obj, OpKind::LoadField { obj: v, offset: 8 });
-        let same = self.b.value(bool_ty, OpKind::SameObject { a: t, b: cls });
-        let (ok, not_exact, not_none, fail) = (self.b.block(false), self.b.block(true), self.b.block(true), self.b.block(true));
-        self.b.terminate(Terminator::Branch { cond: same, then: ok, otherwise: not_exact });
-        self.b.switch_to(not_exact);
+        let inst = self.b.value(bool_ty, OpKind::IsClassInstance { obj: v, class: class.to_string() });
+        let (ok, not_inst, fail) = (self.b.block(false), self.b.block(true), self.b.block(true));
+        self.b.terminate(Terminator::Branch { cond: inst, then: ok, otherwise: not_inst });
+        self.b.switch_to(not_inst);
         let none = self.b.value(obj, OpKind::LoadConst(ObjConst::None));
         let is_none = self.b.value(bool_ty, OpKind::SameObject { a: v, b: none });
-        self.b.terminate(Terminator::Branch { cond: is_none, then: ok, otherwise: not_none });
-        self.b.switch_to(not_none);
-        let inst = self.truth_of_status(&p::PY_OBJECT_IS_INSTANCE, vec![v, cls]);
-        self.b.terminate(Terminator::Branch { cond: inst, then: ok, otherwise: fail });
+        self.b.terminate(Terminator::Branch { cond: is_none, then: ok, otherwise: fail });
         self.b.switch_to(fail);
         let want = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(qualified.to_string())));
         let name = self.b.value(obj, OpKind::LoadConst(arg.map_or(ObjConst::None, |a| ObjConst::Str(a.to_string()))));
