@@ -479,3 +479,33 @@ def test_type_tests_no_leaks(tt):
         attempt(tt.native.width, e)
     assert [sys.getrefcount(o) for o in (sq, e, x, tt.native.Shape, float)] == rcs
     assert growth(lambda: (tt.native.which(sq), tt.native.which(2), attempt(tt.native.width, "s"))) < LEAK_CALLS // 10
+
+
+REBOUND = '''
+import cython
+from fractions import Fraction as float
+
+def as_float(x):
+    return isinstance(x, float)
+
+def rebind():
+    global list
+    list = tuple
+
+def as_list(x):
+    return isinstance(x, (list, int))
+'''
+
+
+def test_builtin_type_names_rebound_by_the_module(pyc):
+    """A builtin type's name bound by an import or a function's `global`
+    is the module's value, not the builtin."""
+    from fractions import Fraction
+    from test_cclass import same
+    r = pyc.pair(REBOUND, stem="rebound")
+    cases = [lambda M: ([],), lambda M: ((),), lambda M: (1,), lambda M: (1.5,), lambda M: (Fraction(1, 3),)]
+    same(r, "as_float", cases)
+    same(r, "as_list", cases)
+    r.native.rebind(), r.py.rebind()
+    same(r, "as_list", cases)
+    assert r.native.as_list(()) and not r.native.as_list([])

@@ -80,7 +80,8 @@ pub struct Output {
 pub(crate) struct ModuleCx<'a> {
     pub src: &'a SourceFile,
     pub bindings: HashMap<String, Binding>,
-    /// Every name bound at module level by anything.
+    /// Every name bound at module level by anything (a function's `global`
+    /// declaration included).
     pub module_names: HashSet<String>,
     pub star_import: bool,
     pub directives: Directives,
@@ -127,6 +128,8 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     bindings.extend(cimported.bindings.iter().cloned());
     let mut names = vec![];
     ast.body.iter().for_each(|s| syntax::bound_names(s, &mut names));
+    // A function's `global x` may bind `x` at module level when it runs.
+    syntax::global_names_anywhere(&ast.body, &mut names);
     let module_names: HashSet<String> = names.into_iter().collect();
 
     let mut cx = ModuleCx {

@@ -747,6 +747,24 @@ pub fn global_names(body: &[Stmt], out: &mut Vec<String>) {
     }
 }
 
+/// Names `global` statements declare in every function of `body`, nested
+/// ones and methods too (names such a function may bind at module level).
+pub fn global_names_anywhere(body: &[Stmt], out: &mut Vec<String>) {
+    for s in body {
+        let inner: Vec<&Vec<Stmt>> = match &s.kind {
+            StmtKind::FunctionDef(f) => {
+                global_names(&f.body, out);
+                vec![&f.body]
+            }
+            StmtKind::For { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::If { body, orelse, .. } => vec![body, orelse],
+            StmtKind::With { body, .. } | StmtKind::Other { body, .. } => vec![body],
+            StmtKind::Try { .. } => s.kind.try_blocks(),
+            _ => vec![],
+        };
+        inner.into_iter().for_each(|b| global_names_anywhere(b, out));
+    }
+}
+
 /// Names a statement binds at its own scope level (not inside nested functions).
 pub fn bound_names(s: &Stmt, out: &mut Vec<String>) {
     fn target(e: &Expr, out: &mut Vec<String>) {
