@@ -105,7 +105,6 @@ primitive!(
 primitive!(PY_OBJECT_GET_ATTR = "PyObject_GetAttr"(Object, Object) -> Some(Object), Null, New);
 primitive!(PY_OBJECT_SET_ATTR = "PyObject_SetAttr"(Object, Object, Object) -> Some(I32), Negative, Borrowed);
 primitive!(PY_TYPE_IS_SUBTYPE = "PyType_IsSubtype"(Object, Object) -> Some(I32), Never, Borrowed);
-primitive!(PY_OBJECT_IS_INSTANCE = "PyObject_IsInstance"(Object, Object) -> Some(I32), Negative, Borrowed);
 primitive!(PY_OBJECT_GET_ITEM = "PyObject_GetItem"(Object, Object) -> Some(Object), Null, New);
 primitive!(PY_OBJECT_SET_ITEM = "PyObject_SetItem"(Object, Object, Object) -> Some(I32), Negative, Borrowed);
 primitive!(PY_OBJECT_SIZE = "PyObject_Size"(Object) -> Some(I64), Negative, Borrowed);
