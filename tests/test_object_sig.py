@@ -235,3 +235,102 @@ def test_nbody_lists_example(pyc):
     assert describe(p.native, "advance", 0.01, 1, [(1, 2)]) == describe(p.py, "advance", 0.01, 1, [(1, 2)])
     assert describe(p.native, "advance", 0.01, 1, None, [1]) == describe(p.py, "advance", 0.01, 1, None, [1])
     assert growth(lambda: p.native.simulate(5)) < N // 10
+
+
+VARARGS_SRC = '''
+import cython
+
+def count(*args):
+    return len(args)
+
+def keywords(**kw):
+    return sorted(kw.items())
+
+def every_kind(a, b=2, *rest, c, d=4, **kw):
+    return (a, b, rest, c, d, kw)
+
+def positional_only(a, /, *args, **kw):
+    return (a, args, kw)
+
+def shared_default(a, b=[], *args, k=(), **kw):
+    b.append(a)
+    return (len(b), args, k, kw)
+
+def total(*xs):
+    s = 0
+    for x in xs:
+        s += x
+    return s
+
+def calls_every_kind(x):
+    return every_kind(x, 1, 2, 3, c=5, z=6)
+
+def keeps(*args, **kw):
+    return args, kw
+
+class Plain:
+    def m(self, *a, **k):
+        return (type(self).__name__, a, k)
+
+@cython.cclass
+class Typed:
+    x: cython.int
+    def m(self, *a, **k):
+        return (type(self).__name__, a, k)
+'''
+
+VARARGS = ["count", "keywords", "every_kind", "positional_only", "shared_default", "total", "calls_every_kind", "keeps"]
+
+VARARGS_CALLS = [
+    ("count", (), {}), ("count", (1, 2, 3), {}), ("count", (), {"x": 1}), ("count", (None,), {}),
+    ("keywords", (), {}), ("keywords", (), {"y": 2, "x": 1}), ("keywords", (1,), {}),
+    ("every_kind", (1,), {"c": 3}), ("every_kind", (1, 2, 3, 4), {"c": 5, "e": 6}), ("every_kind", (), {}),
+    ("every_kind", (1,), {}), ("every_kind", (1,), {"c": 1, "a": 2}), ("every_kind", (), {"a": 1, "c": 2, "b": 3}),
+    ("positional_only", (1, 2), {"a": 3}), ("positional_only", (), {"a": 1}), ("positional_only", (1,), {}),
+    ("shared_default", (1,), {}), ("shared_default", (1, [], 2, 3), {"k": 4, "q": 5}), ("shared_default", (2,), {}),
+    ("shared_default", (), {"b": 1}),
+    ("total", (), {}), ("total", (1, 2, 3), {}), ("total", (1.5, 2), {}), ("total", (1, "a"), {}), ("total", ("a",), {}),
+    ("calls_every_kind", (9,), {}), ("calls_every_kind", ("s",), {}),
+    ("keeps", (), {}), ("keeps", (1,), {"k": [2]}),
+]
+
+
+@pytest.fixture(scope="module")
+def va(pyc):
+    return pyc.pair(VARARGS_SRC, args=("--strict",))
+
+
+@pytest.mark.parametrize("name", VARARGS)
+def test_varargs_native(va, name):
+    va.assert_native(name)
+
+
+def test_varargs_same_as_cpython(va):
+    """The binder fills `*args`/`**kwargs` (a tuple and a dict), so every
+    wrong call is CPython's own TypeError, named as Python names it."""
+    for name, args, kwargs in VARARGS_CALLS:
+        got = [describe(mod, name, *copy.deepcopy(args), **copy.deepcopy(kwargs)) for mod in (va.native, va.py)]
+        assert got[0] == got[1], (name, args, kwargs)
+    assert va.native.every_kind.__text_signature__ == "($module, /, a, b=2, *rest, c, d=4, **kw)"
+
+
+def test_varargs_methods(va):
+    for cls, name in (("Plain", "m"), ("Typed", "m")):
+        for args, kwargs in (((), {}), ((1, 2), {"z": 3}), ((), {"self": 1})):
+            got = [describe(getattr(mod, cls)(), name, *args, **kwargs) for mod in (va.native, va.py)]
+            assert got[0] == got[1], (cls, args, kwargs)
+    import types
+    assert not isinstance(va.native.Plain.m, types.FunctionType), va.fallback_reason("m")
+
+
+def test_varargs_are_the_callers_objects_and_do_not_leak(va):
+    item, value = object(), object()
+    refs = (sys.getrefcount(item), sys.getrefcount(value))
+    args, kw = va.native.keeps(item, k=value)
+    assert args == (item,) and kw == {"k": value} and args[0] is item and kw["k"] is value
+    del args, kw
+    assert (sys.getrefcount(item), sys.getrefcount(value)) == refs
+    f = va.native.every_kind
+    assert growth(lambda: (f(1, 2, 3, c=4, z=item), attempt(f, 1), attempt(f, c=1), va.native.total(1, 2, 3),
+                           attempt(va.native.total, 1, "a"), va.native.calls_every_kind(item))) < N // 10
+    assert (sys.getrefcount(item), sys.getrefcount(value)) == refs

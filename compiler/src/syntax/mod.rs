@@ -129,6 +129,10 @@ pub enum ParamKind {
     PositionalOnly,
     PositionalOrKeyword,
     KeywordOnly,
+    /// `*args`: the surplus positional arguments, as a tuple.
+    VarPositional,
+    /// `**kwargs`: the surplus keyword arguments, as a dict.
+    VarKeyword,
 }
 
 #[derive(Debug, Clone)]
@@ -144,9 +148,9 @@ pub struct Param {
 pub struct FunctionDef {
     pub name: String,
     pub params: Vec<Param>,
-    /// `*args` / `**kwargs` spans, if present.
-    pub vararg: Option<Span>,
-    pub kwarg: Option<Span>,
+    /// `*args` / `**kwargs`, if present (kinds `VarPositional`/`VarKeyword`).
+    pub vararg: Option<Param>,
+    pub kwarg: Option<Param>,
     pub returns: Option<Expr>,
     pub decorators: Vec<Expr>,
     pub body: Vec<Stmt>,
@@ -572,14 +576,18 @@ fn function_def(
     FunctionDef {
         name: ident(name),
         params,
-        vararg: args.vararg.as_deref().map(|a| span(a)),
-        kwarg: args.kwarg.as_deref().map(|a| span(a)),
+        vararg: args.vararg.as_deref().map(|a| var_param(a, ParamKind::VarPositional)),
+        kwarg: args.kwarg.as_deref().map(|a| var_param(a, ParamKind::VarKeyword)),
         returns: returns.as_deref().map(expr),
         decorators: decorators.iter().map(expr).collect(),
         body: stmts(body),
         is_async,
         name_span,
     }
+}
+
+fn var_param(a: &ast::Arg, kind: ParamKind) -> Param {
+    Param { name: ident(&a.arg), kind, annotation: a.annotation.as_deref().map(expr), default: None, span: span(a) }
 }
 
 fn binop(op: &ast::Operator) -> BinOp {

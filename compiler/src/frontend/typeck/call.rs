@@ -229,6 +229,14 @@ impl<'c, 'a> Checker<'c, 'a> {
                     .with_hint(format!("decorate `{name}` with `@cython.nogil`, or call it inside `with cython.gil:`")),
             );
         }
+        if callee.params.iter().any(|p| matches!(p.kind, ParamKind::VarPositional | ParamKind::VarKeyword)) {
+            // Its binder builds the tuple and dict: called as the module's
+            // function object, through vectorcall.
+            if callee.class.is_some() || !callee.exported || self.nogil {
+                return fallback(&e.span, format!("it calls `{name}`, which takes `*args` or `**kwargs`, directly"));
+            }
+            return self.object_call(super::object::global(&name), args, keywords);
+        }
         self.calls_object_function |= super::holds_objects(callee) || self.rets.get(&name) == Some(&Ty::Object);
         let positional: Vec<usize> =
             callee.params.iter().enumerate().filter(|(_, p)| p.kind != ParamKind::KeywordOnly).map(|(i, _)| i).collect();
