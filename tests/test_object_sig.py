@@ -334,3 +334,108 @@ def test_varargs_are_the_callers_objects_and_do_not_leak(va):
     assert growth(lambda: (f(1, 2, 3, c=4, z=item), attempt(f, 1), attempt(f, c=1), va.native.total(1, 2, 3),
                            attempt(va.native.total, 1, "a"), va.native.calls_every_kind(item))) < N // 10
     assert (sys.getrefcount(item), sys.getrefcount(value)) == refs
+
+
+STARCALL_SRC = '''
+def g(a, b=0, *r, **k):
+    if a == "boom":
+        raise ValueError("inside g")
+    return (a, b, r, k)
+
+def star(t):
+    return g(*t)
+
+def double_star(d):
+    return g(**d)
+
+def mixed(x, t, d):
+    return g(x, *t, k=1, **d)
+
+def two_stars(t, u):
+    return g(1, *t, *u)
+
+def two_mappings(d, e):
+    return g(0, **d, **e)
+
+def builtin_star(t):
+    return max(*t)
+
+def method_star(s, t):
+    return s.format(*t)
+
+def local_callable(f, t, d):
+    return f(*t, **d)
+
+def forwards(*args, **kwargs):
+    return g(*args, **kwargs)
+
+def late(t, f):
+    return g(*t, f())
+'''
+
+STARCALLS = ["star", "double_star", "mixed", "two_stars", "two_mappings", "builtin_star", "method_star",
+             "local_callable", "forwards"]
+
+STARCALL_CASES = [
+    ("star", ((1, 2, 3),)), ("star", ([1],)), ("star", ((),)), ("star", (1,)), ("star", (None,)), ("star", (("boom",),)),
+    ("star", ("xy",)), ("star", ({"a": 1},)), ("star", (G(1, 2),)), ("star", (G(),)),
+    ("double_star", ({"a": 1, "z": 2},)), ("double_star", ({},)), ("double_star", (1,)), ("double_star", ({1: 2},)),
+    ("double_star", ([1],)), ("double_star", ({"a": "boom"},)), ("double_star", (None,)),
+    ("mixed", (1, [2], {"q": 3})), ("mixed", (1, [2], {"k": 3})), ("mixed", (1, 5, {})), ("mixed", (1, (), 5)),
+    ("mixed", (1, (2,), {"a": 3})), ("mixed", (1, G(2, 3), {})),
+    ("two_stars", ((2,), [3])), ("two_stars", ((2,), 3)), ("two_stars", (None, (3,))), ("two_stars", ((), ())),
+    ("two_mappings", ({"x": 1}, {"y": 2})), ("two_mappings", ({"x": 1}, {"x": 2})), ("two_mappings", ({}, 1)),
+    ("two_mappings", ({"a": 1}, {})),
+    ("builtin_star", ((1, 5, 2),)), ("builtin_star", (3,)), ("builtin_star", ((),)), ("builtin_star", ([[1]],)),
+    ("method_star", ("{}-{}", (1, 2))), ("method_star", ("{}-{}", (1,))), ("method_star", (5, ())),
+    ("local_callable", (len, ("ab",), {})), ("local_callable", (dict, (), {"a": 1})), ("local_callable", (None, (), {})),
+    ("local_callable", (len, (), {"x": 1})), ("forwards", (1, 2, 3)), ("forwards", ()),
+]
+
+
+@pytest.fixture(scope="module")
+def sc(pyc):
+    return pyc.pair(STARCALL_SRC)
+
+
+@pytest.mark.parametrize("name", STARCALLS)
+def test_star_calls_native(sc, name):
+    sc.assert_native(name)
+
+
+def test_star_call_followed_by_a_call_stays_python(sc):
+    """The helper unpacks once every value is evaluated: a call after the
+    unpacked value could tell, so the function stays Python, saying why."""
+    assert isinstance(sc.native.late, type(test_star_call_followed_by_a_call_stays_python))
+    assert "evaluated before the unpacking is done" in sc.fallback_reason("late")
+
+
+def _same_module(result, p):
+    # Messages name the callee by module: the two modules' names differ.
+    return repr(result).replace(p.py.__name__ + ".", p.native.__name__ + ".")
+
+
+@pytest.mark.parametrize("name,args", STARCALL_CASES)
+def test_star_calls_same_as_cpython(sc, name, args):
+    """Python's call of the same shape makes it: results, the TypeErrors of
+    each shape (`f() argument after * must be an iterable`, `Value after *`,
+    repeated keywords, non-str keys), and the callee's traceback lines."""
+    got = [describe(mod, name, *copy.deepcopy(args)) for mod in (sc.native, sc.py)]
+    assert _same_module(got[0], sc) == _same_module(got[1], sc)
+
+
+def test_star_calls_keep_refcounts_and_do_not_leak(sc):
+    item, key_value = object(), object()
+    t, d = (item, 1), {"z": key_value}
+    refs = (sys.getrefcount(item), sys.getrefcount(key_value), sys.getrefcount(t), sys.getrefcount(d))
+    r = sc.native.mixed(item, t, d)
+    assert r[0] is item and r[1] is item and r[3]["z"] is key_value
+    del r
+    assert (sys.getrefcount(item), sys.getrefcount(key_value), sys.getrefcount(t), sys.getrefcount(d)) == refs
+    n = sc.native
+    grown = growth(lambda: (n.star(t), n.mixed(item, t, d), attempt(n.star, 1), attempt(n.double_star, [1]),
+                            attempt(n.mixed, 1, (2,), {"k": 3}), attempt(n.star, ("boom",)), n.forwards(item, k=d),
+                            attempt(n.two_mappings, {"x": 1}, {"x": 2})))
+    assert grown < N // 10
+    assert (sys.getrefcount(item), sys.getrefcount(key_value), sys.getrefcount(t), sys.getrefcount(d)) == refs
+    assert sys.exc_info() == (None, None, None)

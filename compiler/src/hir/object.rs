@@ -126,6 +126,12 @@ pub enum ObjOp {
     /// one, else a tuple the module's helper makes by Python's own
     /// unpacking, with its TypeError/ValueError messages).
     Unpack { before: usize, star: bool, after: usize },
+    /// `[callable, values…]`: a call with `*`/`**` unpacking, the values
+    /// in the order Python evaluates them, `shape` the call as Python
+    /// spells it, each value an `@` (`@`, `*@`, `name=@`, `**@`, joined by
+    /// commas), made by the module's helper as Python's own call of that
+    /// shape (`mir::HELPER_CALL`).
+    CallShaped { shape: String },
 }
 
 /// A list, set or dict comprehension (`mir/build/body/object.rs` builds

@@ -385,6 +385,7 @@ impl BodyBuilder<'_, '_> {
                 call(self, obj, &p::PY_UNICODE_JOIN, vec![empty, tuple])
             }
             (ObjOp::Unpack { before, star, after }, [v]) => self.unpack(*v, *before, *star, *after)?,
+            (ObjOp::CallShaped { shape }, [f, values @ ..]) => self.shaped_call(*f, values.to_vec(), shape)?,
             (op, vals) => return Err(format!("{op:?} of {} operands reached the body builder", vals.len())),
         })
     }
@@ -888,4 +889,29 @@ impl BodyBuilder<'_, '_> {
 /// The operators `float_binary` computes on two exact floats' doubles.
 fn float_op(op: ObjBinOp) -> bool {
     matches!(op, ObjBinOp::Add | ObjBinOp::Sub | ObjBinOp::Mul | ObjBinOp::TrueDiv)
+}
+
+impl BodyBuilder<'_, '_> {
+    /// A call with `*`/`**` unpacking (`ObjOp::CallShaped`): the module's
+    /// helper makes it and returns `(result,)`, or the exception, raised
+    /// here (its traceback the callee's frames), as the call would raise it.
+    fn shaped_call(&mut self, f: Local, values: Vec<Local>, shape: &str) -> B<Local> {
+        let obj = LocalTy::Object;
+        let tuple = self.object_op(&ObjOp::Tuple, values)?;
+        let shape = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(shape.to_string())));
+        let made = self.b.value(obj, OpKind::CallHelper { slot: crate::mir::HELPER_CALL, args: vec![f, tuple, shape] });
+        let (got, failed) = (self.b.block(false), self.b.block(true));
+        let zero = self.value(WIDE, BodyOp::Const { c: Const::Int(0), ty: WIDE });
+        let (first, is_tuple) = (self.b.local(obj, None), self.b.local(LocalTy::Scalar(Ty::Bool), None));
+        self.b.op(vec![first, is_tuple], OpKind::ItemInPlace { obj: made, index: zero });
+        self.terminate(Terminator::Branch { cond: is_tuple, then: got, otherwise: failed });
+        self.b.switch_to(failed);
+        self.reachable = true;
+        self.b.op(vec![], OpKind::RaiseObject { exc: made, cause: None });
+        self.terminate(Terminator::Unreachable);
+        self.b.switch_to(got);
+        self.reachable = true;
+        let index = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) });
+        self.item_int(made, index)
+    }
 }
