@@ -439,3 +439,99 @@ def test_star_calls_keep_refcounts_and_do_not_leak(sc):
     assert grown < N // 10
     assert (sys.getrefcount(item), sys.getrefcount(key_value), sys.getrefcount(t), sys.getrefcount(d)) == refs
     assert sys.exc_info() == (None, None, None)
+
+
+GENEXPR_SRC = '''
+def any_gt(v, t):
+    return any(x > t for x in v)
+
+def all_truthy(v):
+    return all(x for x in v)
+
+def any_nested(m):
+    return any(x == 3 for row in m for x in row if x)
+
+def all_filtered(v):
+    return all(x % 2 for x in v if x > 0)
+
+def any_as_condition(v):
+    if any(x is None for x in v):
+        return "has None"
+    return "none missing"
+
+def doubled_set(v):
+    return set(x * 2 for x in v)
+
+def frozen(v):
+    return frozenset(x for x in v)
+
+def inverted(d):
+    return dict((v, k) for k in d for v in [d[k]])
+
+def lengths(words):
+    return dict((w, len(w)) for w in words)
+'''
+
+GENEXPRS = ["any_gt", "all_truthy", "any_nested", "all_filtered", "any_as_condition", "doubled_set", "frozen",
+            "inverted", "lengths"]
+
+GENEXPR_CASES = [
+    ("any_gt", ([1, 2, 3], 2)), ("any_gt", ([], 0)), ("any_gt", ([1, 2], 5)), ("any_gt", ([1, "a"], 0)),
+    ("any_gt", ([1, "a"], 2)), ("any_gt", (5, 0)), ("any_gt", (None, 0)), ("any_gt", ([float("nan")], 0)),
+    ("all_truthy", ([1, 0, 2],)), ("all_truthy", ([],)), ("all_truthy", ([1, "x", [0]],)), ("all_truthy", ([1, [], 2],)),
+    ("all_truthy", ("abc",)), ("all_truthy", (G(1, 0, 1),)),
+    ("any_nested", ([[0, 1], [3]],)), ("any_nested", ([[1]],)), ("any_nested", ([],)), ("any_nested", ([[0], 5],)),
+    ("any_nested", ([[3], 5],)),
+    ("all_filtered", ([1, 3, -2],)), ("all_filtered", ([1, 4],)), ("all_filtered", ([],)), ("all_filtered", ([1, "a"],)),
+    ("any_as_condition", ([1, None],)), ("any_as_condition", ([1],)),
+    ("doubled_set", ([1, 2, 2],)), ("doubled_set", ([],)), ("doubled_set", ([[1]],)), ("doubled_set", ("ab",)),
+    ("frozen", ("aab",)), ("frozen", ([{}],)), ("frozen", (3,)),
+    ("inverted", ({"a": 1, "b": 2},)), ("inverted", ({"a": []},)), ("inverted", ({},)),
+    ("lengths", (["ab", "c"],)), ("lengths", ([1],)), ("lengths", ([],)),
+]
+
+
+@pytest.fixture(scope="module")
+def ge(pyc):
+    return pyc.pair(GENEXPR_SRC, args=("--strict",))
+
+
+@pytest.mark.parametrize("name", GENEXPRS)
+def test_generator_calls_native(ge, name):
+    ge.assert_native(name)
+
+
+def _without_comprehension_frames(d):
+    # Compiled, a comprehension has no traceback entry of its own (as with
+    # the list comprehensions of 3.12+, PEP 709, and as in Cython).
+    if d[0] != "raised":
+        return d
+    return d[:-1] + ([(f, n) for f, n in d[-1] if f not in ("<genexpr>", "<setcomp>", "<dictcomp>")],)
+
+
+@pytest.mark.parametrize("name,args", GENEXPR_CASES)
+def test_generator_calls_same_as_cpython(ge, name, args):
+    got = [describe(mod, name, *copy.deepcopy(args)) for mod in (ge.native, ge.py)]
+    assert got[0] == _without_comprehension_frames(got[1])
+
+
+def test_any_all_stop_at_the_deciding_item(ge):
+    """`any` stops at the first true item, `all` at the first false one:
+    the rest of the iterator is left unread, as the builtins leave it."""
+    for name, items, t in (("any_gt", [1, 5, 7, 9], (2,)), ("all_truthy", [1, 0, 7, 9], ())):
+        its = [iter(items), iter(items)]
+        results = [getattr(mod, name)(it, *t) for mod, it in zip((ge.native, ge.py), its)]
+        assert results[0] is results[1]
+        assert list(its[0]) == list(its[1]) == [7, 9]
+
+
+def test_generator_calls_do_not_leak(ge):
+    item = object()
+    v = [item, item]
+    refs = sys.getrefcount(item)
+    n = ge.native
+    grown = growth(lambda: (n.any_gt([1, 5, 7], 2), n.all_truthy(v), attempt(n.any_gt, [1, "a"], 2), n.any_nested([[0, 3], [4]]),
+                            attempt(n.doubled_set, [[1]]), n.frozen(v), n.inverted({"a": item}), attempt(n.lengths, [1])))
+    assert grown < N // 10
+    assert sys.getrefcount(item) == refs
+    assert sys.exc_info() == (None, None, None)

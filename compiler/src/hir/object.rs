@@ -150,6 +150,11 @@ pub enum CompKind {
     List,
     Set,
     Dict,
+    /// `any(…)`/`all(…)` of a generator expression: the item is a `bint`
+    /// condition; the loops stop at the first true (`any`) or false
+    /// (`all`) one, and the result is True or False.
+    Any,
+    All,
 }
 
 /// `for target in iter if conds…`: `target` an object local of the

@@ -831,16 +831,23 @@ impl BodyBuilder<'_, '_> {
                 self.b.value(obj, OpKind::CallC { prim: &p::PY_SET_NEW, args: vec![n] })
             }
             CompKind::Dict => self.b.value(obj, OpKind::CallC { prim: &p::PY_DICT_NEW, args: vec![] }),
+            CompKind::Any | CompKind::All => {
+                // False (`any`) or True (`all`) unless an item decides.
+                let result = self.b.local(obj, Some(if c.kind == CompKind::Any { "any" } else { "all" }));
+                self.b.op(vec![result], OpKind::LoadConst(ObjConst::Bool(c.kind == CompKind::All)));
+                result
+            }
         };
         let done = self.b.block(false);
-        self.comprehension_level(c, 0, display, done)?;
+        self.comprehension_level(c, 0, display, done, done)?;
         self.b.switch_to(done);
         self.reachable = true;
         Ok(display)
     }
 
-    /// Generator `level` of `c`, going on to `done` when its iterator ends.
-    fn comprehension_level(&mut self, c: &Comprehension, level: usize, display: Local, done: BlockId) -> B<()> {
+    /// Generator `level` of `c`, going on to `done` when its iterator ends
+    /// (`exit`: after the whole comprehension, where `any`/`all` stop).
+    fn comprehension_level(&mut self, c: &Comprehension, level: usize, display: Local, done: BlockId, exit: BlockId) -> B<()> {
         let g = &c.generators[level];
         let o = self.expr(&g.iter)?;
         let it = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_GET_ITER, args: vec![o] });
@@ -862,9 +869,22 @@ impl BodyBuilder<'_, '_> {
             self.reachable = true;
         }
         if level + 1 < c.generators.len() {
-            return self.comprehension_level(c, level + 1, display, header);
+            return self.comprehension_level(c, level + 1, display, header, exit);
         }
         let status = LocalTy::Scalar(STATUS);
+        if matches!(c.kind, CompKind::Any | CompKind::All) {
+            // The deciding item sets the result and leaves every loop.
+            let decided = self.b.block(false);
+            match c.kind {
+                CompKind::Any => self.branch_on(&c.elt, decided, header)?,
+                _ => self.branch_on(&c.elt, header, decided)?,
+            }
+            self.b.switch_to(decided);
+            self.reachable = true;
+            self.b.op(vec![display], OpKind::LoadConst(ObjConst::Bool(c.kind == CompKind::Any)));
+            self.terminate(Terminator::Goto(exit));
+            return Ok(());
+        }
         let item = self.expr(&c.elt)?;
         match (c.kind, &c.value) {
             (CompKind::List, None) => self.b.value(status, OpKind::CallC { prim: &p::PY_LIST_APPEND, args: vec![display, item] }),
