@@ -535,3 +535,99 @@ def test_generator_calls_do_not_leak(ge):
     assert grown < N // 10
     assert sys.getrefcount(item) == refs
     assert sys.exc_info() == (None, None, None)
+
+
+DEL_SRC = '''
+import cython
+
+def del_item(d, k):
+    del d[k]
+    return d
+
+def del_two(d, a, b):
+    del d[a], d[b]
+    return d
+
+def del_attr(o):
+    del o.x
+    return o
+
+@cython.locals(i=cython.Py_ssize_t)
+def del_index(a, i):
+    del a[i]
+    return a
+
+def del_name(x):
+    y = x
+    del y
+    return x
+'''
+
+DELS = ["del_item", "del_two", "del_attr", "del_index"]
+
+
+class Slots:
+    __slots__ = ("x",)
+
+    def __repr__(self):
+        return "Slots(%r)" % (getattr(self, "x", None),)
+
+
+class Bare:
+    def __repr__(self):
+        return "Bare(%r)" % (vars(self),)
+
+
+def _with_x(cls, x=1):
+    o = cls()
+    o.x = x
+    return o
+
+
+DEL_CASES = [
+    ("del_item", ({1: 2, 3: 4}, 1)), ("del_item", ({}, 1)), ("del_item", ((1,), 0)), ("del_item", ([1, 2], -1)),
+    ("del_item", ([1], 5)), ("del_item", ({}, [])), ("del_item", (None, 0)), ("del_item", ("ab", 0)),
+    ("del_item", ([1, 2, 3], slice(0, 2))), ("del_item", ({"a": 1}, "a")),
+    ("del_two", ([1, 2, 3, 4], 0, 0)), ("del_two", ({1: 1, 2: 2}, 1, 2)), ("del_two", ({1: 1}, 1, 1)),
+    ("del_attr", (_with_x(Bare),)), ("del_attr", (Box(1),)), ("del_attr", (Bare(),)), ("del_attr", (1,)), ("del_attr", (_with_x(Slots),)),
+    ("del_attr", (Slots(),)), ("del_attr", (None,)),
+    ("del_index", ([1, 2, 3], -1)), ("del_index", ([], 0)), ("del_index", ({0: 1}, 0)),
+]
+
+
+@pytest.fixture(scope="module")
+def dl(pyc):
+    return pyc.pair(DEL_SRC)
+
+
+@pytest.mark.parametrize("name", DELS)
+def test_del_native(dl, name):
+    dl.assert_native(name)
+
+
+def test_del_of_a_name_stays_python(dl):
+    assert "`del` of a name" in dl.fallback_reason("del_name")
+    assert dl.native.del_name(3) == 3
+
+
+@pytest.mark.parametrize("name,args", DEL_CASES)
+def test_del_same_as_cpython(dl, name, args):
+    got = [describe(mod, name, *copy.deepcopy(args)) for mod in (dl.native, dl.py)]
+    assert got[0] == got[1]
+
+
+def test_del_releases_and_does_not_leak(dl):
+    key, value = object(), object()
+    d = {key: value}
+    refs = (sys.getrefcount(key), sys.getrefcount(value))
+    dl.native.del_item(d, key)
+    assert d == {} and (sys.getrefcount(key), sys.getrefcount(value)) == (refs[0] - 1, refs[1] - 1)
+    b = Bare()
+    before = sys.getrefcount(value)
+    dl.native.del_attr(_with_x(Bare, value))
+    assert sys.getrefcount(value) == before
+    n = dl.native
+    grown = growth(lambda: (n.del_item({1: key}, 1), attempt(n.del_item, {}, key), n.del_attr(_with_x(Bare, value)),
+                            attempt(n.del_attr, b), n.del_index([1, 2], 0), attempt(n.del_index, [], 0)))
+    assert grown < N // 10
+    assert sys.exc_info() == (None, None, None)

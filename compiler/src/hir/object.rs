@@ -132,6 +132,10 @@ pub enum ObjOp {
     /// commas), made by the module's helper as Python's own call of that
     /// shape (`mir::HELPER_CALL`).
     CallShaped { shape: String },
+    /// `[obj, key]`: `del obj[key]` (type `Void`).
+    DelItem,
+    /// `[obj]`: `del obj.name` (type `Void`).
+    DelAttr(String),
 }
 
 /// A list, set or dict comprehension (`mir/build/body/object.rs` builds

@@ -59,6 +59,8 @@ pub enum StmtKind {
     Import(Vec<Alias>),
     ImportFrom { module: Option<String>, names: Vec<Alias>, level: u32 },
     Global(Vec<String>),
+    /// `del a[k], o.attr`: items and attributes only.
+    Delete(Vec<Expr>),
     Expr(Expr),
     Pass,
     Break,
@@ -459,7 +461,11 @@ fn stmt(s: &ast::Stmt) -> Stmt {
         ))),
         ast::Stmt::ClassDef(c) => other("a class definition", vec![ident(&c.name)], vec![]),
         ast::Stmt::Return(r) => StmtKind::Return(r.value.as_deref().map(expr)),
-        ast::Stmt::Delete(_) => other("`del`", vec![], vec![]),
+        // Items and attributes; `del name` (which unbinds a local) is not modelled.
+        ast::Stmt::Delete(d) if d.targets.iter().all(|t| matches!(t, ast::Expr::Subscript(_) | ast::Expr::Attribute(_))) => {
+            StmtKind::Delete(d.targets.iter().map(expr).collect())
+        }
+        ast::Stmt::Delete(_) => other("`del` of a name", vec![], vec![]),
         ast::Stmt::Assign(a) => StmtKind::Assign {
             targets: a.targets.iter().map(expr).collect(),
             value: expr(&a.value),

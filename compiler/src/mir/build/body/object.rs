@@ -386,6 +386,12 @@ impl BodyBuilder<'_, '_> {
             }
             (ObjOp::Unpack { before, star, after }, [v]) => self.unpack(*v, *before, *star, *after)?,
             (ObjOp::CallShaped { shape }, [f, values @ ..]) => self.shaped_call(*f, values.to_vec(), shape)?,
+            (ObjOp::DelItem, [o, k]) => call(self, status, &p::PY_OBJECT_DEL_ITEM, vec![*o, *k]),
+            (ObjOp::DelAttr(name), [o]) => {
+                let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.clone())));
+                let null = self.value(WIDE, BodyOp::Const { c: Const::Int(0), ty: WIDE });
+                call(self, status, &p::PY_OBJECT_DEL_ATTR, vec![*o, n, null])
+            }
             (op, vals) => return Err(format!("{op:?} of {} operands reached the body builder", vals.len())),
         })
     }
