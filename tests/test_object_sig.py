@@ -235,3 +235,399 @@ def test_nbody_lists_example(pyc):
     assert describe(p.native, "advance", 0.01, 1, [(1, 2)]) == describe(p.py, "advance", 0.01, 1, [(1, 2)])
     assert describe(p.native, "advance", 0.01, 1, None, [1]) == describe(p.py, "advance", 0.01, 1, None, [1])
     assert growth(lambda: p.native.simulate(5)) < N // 10
+
+
+VARARGS_SRC = '''
+import cython
+
+def count(*args):
+    return len(args)
+
+def keywords(**kw):
+    return sorted(kw.items())
+
+def every_kind(a, b=2, *rest, c, d=4, **kw):
+    return (a, b, rest, c, d, kw)
+
+def positional_only(a, /, *args, **kw):
+    return (a, args, kw)
+
+def shared_default(a, b=[], *args, k=(), **kw):
+    b.append(a)
+    return (len(b), args, k, kw)
+
+def total(*xs):
+    s = 0
+    for x in xs:
+        s += x
+    return s
+
+def calls_every_kind(x):
+    return every_kind(x, 1, 2, 3, c=5, z=6)
+
+def keeps(*args, **kw):
+    return args, kw
+
+class Plain:
+    def m(self, *a, **k):
+        return (type(self).__name__, a, k)
+
+@cython.cclass
+class Typed:
+    x: cython.int
+    def m(self, *a, **k):
+        return (type(self).__name__, a, k)
+'''
+
+VARARGS = ["count", "keywords", "every_kind", "positional_only", "shared_default", "total", "calls_every_kind", "keeps"]
+
+VARARGS_CALLS = [
+    ("count", (), {}), ("count", (1, 2, 3), {}), ("count", (), {"x": 1}), ("count", (None,), {}),
+    ("keywords", (), {}), ("keywords", (), {"y": 2, "x": 1}), ("keywords", (1,), {}),
+    ("every_kind", (1,), {"c": 3}), ("every_kind", (1, 2, 3, 4), {"c": 5, "e": 6}), ("every_kind", (), {}),
+    ("every_kind", (1,), {}), ("every_kind", (1,), {"c": 1, "a": 2}), ("every_kind", (), {"a": 1, "c": 2, "b": 3}),
+    ("positional_only", (1, 2), {"a": 3}), ("positional_only", (), {"a": 1}), ("positional_only", (1,), {}),
+    ("shared_default", (1,), {}), ("shared_default", (1, [], 2, 3), {"k": 4, "q": 5}), ("shared_default", (2,), {}),
+    ("shared_default", (), {"b": 1}),
+    ("total", (), {}), ("total", (1, 2, 3), {}), ("total", (1.5, 2), {}), ("total", (1, "a"), {}), ("total", ("a",), {}),
+    ("calls_every_kind", (9,), {}), ("calls_every_kind", ("s",), {}),
+    ("keeps", (), {}), ("keeps", (1,), {"k": [2]}),
+]
+
+
+@pytest.fixture(scope="module")
+def va(pyc):
+    return pyc.pair(VARARGS_SRC, args=("--strict",))
+
+
+@pytest.mark.parametrize("name", VARARGS)
+def test_varargs_native(va, name):
+    va.assert_native(name)
+
+
+def test_varargs_same_as_cpython(va):
+    """The binder fills `*args`/`**kwargs` (a tuple and a dict), so every
+    wrong call is CPython's own TypeError, named as Python names it."""
+    for name, args, kwargs in VARARGS_CALLS:
+        got = [describe(mod, name, *copy.deepcopy(args), **copy.deepcopy(kwargs)) for mod in (va.native, va.py)]
+        assert got[0] == got[1], (name, args, kwargs)
+    assert va.native.every_kind.__text_signature__ == "($module, /, a, b=2, *rest, c, d=4, **kw)"
+
+
+def test_varargs_methods(va):
+    for cls, name in (("Plain", "m"), ("Typed", "m")):
+        for args, kwargs in (((), {}), ((1, 2), {"z": 3}), ((), {"self": 1})):
+            got = [describe(getattr(mod, cls)(), name, *args, **kwargs) for mod in (va.native, va.py)]
+            assert got[0] == got[1], (cls, args, kwargs)
+    import types
+    assert not isinstance(va.native.Plain.m, types.FunctionType), va.fallback_reason("m")
+
+
+def test_varargs_are_the_callers_objects_and_do_not_leak(va):
+    item, value = object(), object()
+    refs = (sys.getrefcount(item), sys.getrefcount(value))
+    args, kw = va.native.keeps(item, k=value)
+    assert args == (item,) and kw == {"k": value} and args[0] is item and kw["k"] is value
+    del args, kw
+    assert (sys.getrefcount(item), sys.getrefcount(value)) == refs
+    f = va.native.every_kind
+    assert growth(lambda: (f(1, 2, 3, c=4, z=item), attempt(f, 1), attempt(f, c=1), va.native.total(1, 2, 3),
+                           attempt(va.native.total, 1, "a"), va.native.calls_every_kind(item))) < N // 10
+    assert (sys.getrefcount(item), sys.getrefcount(value)) == refs
+
+
+STARCALL_SRC = '''
+def g(a, b=0, *r, **k):
+    if a == "boom":
+        raise ValueError("inside g")
+    return (a, b, r, k)
+
+def star(t):
+    return g(*t)
+
+def double_star(d):
+    return g(**d)
+
+def mixed(x, t, d):
+    return g(x, *t, k=1, **d)
+
+def two_stars(t, u):
+    return g(1, *t, *u)
+
+def two_mappings(d, e):
+    return g(0, **d, **e)
+
+def builtin_star(t):
+    return max(*t)
+
+def method_star(s, t):
+    return s.format(*t)
+
+def local_callable(f, t, d):
+    return f(*t, **d)
+
+def forwards(*args, **kwargs):
+    return g(*args, **kwargs)
+
+def late(t, f):
+    return g(*t, f())
+'''
+
+STARCALLS = ["star", "double_star", "mixed", "two_stars", "two_mappings", "builtin_star", "method_star",
+             "local_callable", "forwards"]
+
+STARCALL_CASES = [
+    ("star", ((1, 2, 3),)), ("star", ([1],)), ("star", ((),)), ("star", (1,)), ("star", (None,)), ("star", (("boom",),)),
+    ("star", ("xy",)), ("star", ({"a": 1},)), ("star", (G(1, 2),)), ("star", (G(),)),
+    ("double_star", ({"a": 1, "z": 2},)), ("double_star", ({},)), ("double_star", (1,)), ("double_star", ({1: 2},)),
+    ("double_star", ([1],)), ("double_star", ({"a": "boom"},)), ("double_star", (None,)),
+    ("mixed", (1, [2], {"q": 3})), ("mixed", (1, [2], {"k": 3})), ("mixed", (1, 5, {})), ("mixed", (1, (), 5)),
+    ("mixed", (1, (2,), {"a": 3})), ("mixed", (1, G(2, 3), {})),
+    ("two_stars", ((2,), [3])), ("two_stars", ((2,), 3)), ("two_stars", (None, (3,))), ("two_stars", ((), ())),
+    ("two_mappings", ({"x": 1}, {"y": 2})), ("two_mappings", ({"x": 1}, {"x": 2})), ("two_mappings", ({}, 1)),
+    ("two_mappings", ({"a": 1}, {})),
+    ("builtin_star", ((1, 5, 2),)), ("builtin_star", (3,)), ("builtin_star", ((),)), ("builtin_star", ([[1]],)),
+    ("method_star", ("{}-{}", (1, 2))), ("method_star", ("{}-{}", (1,))), ("method_star", (5, ())),
+    ("local_callable", (len, ("ab",), {})), ("local_callable", (dict, (), {"a": 1})), ("local_callable", (None, (), {})),
+    ("local_callable", (len, (), {"x": 1})), ("forwards", (1, 2, 3)), ("forwards", ()),
+]
+
+
+@pytest.fixture(scope="module")
+def sc(pyc):
+    return pyc.pair(STARCALL_SRC)
+
+
+@pytest.mark.parametrize("name", STARCALLS)
+def test_star_calls_native(sc, name):
+    sc.assert_native(name)
+
+
+def test_star_call_followed_by_a_call_stays_python(sc):
+    """The helper unpacks once every value is evaluated: a call after the
+    unpacked value could tell, so the function stays Python, saying why."""
+    assert isinstance(sc.native.late, type(test_star_call_followed_by_a_call_stays_python))
+    assert "evaluated before the unpacking is done" in sc.fallback_reason("late")
+
+
+def _same_module(result, p):
+    # Messages name the callee by module: the two modules' names differ.
+    return repr(result).replace(p.py.__name__ + ".", p.native.__name__ + ".")
+
+
+@pytest.mark.parametrize("name,args", STARCALL_CASES)
+def test_star_calls_same_as_cpython(sc, name, args):
+    """Python's call of the same shape makes it: results, the TypeErrors of
+    each shape (`f() argument after * must be an iterable`, `Value after *`,
+    repeated keywords, non-str keys), and the callee's traceback lines."""
+    got = [describe(mod, name, *copy.deepcopy(args)) for mod in (sc.native, sc.py)]
+    assert _same_module(got[0], sc) == _same_module(got[1], sc)
+
+
+def test_star_calls_keep_refcounts_and_do_not_leak(sc):
+    item, key_value = object(), object()
+    t, d = (item, 1), {"z": key_value}
+    refs = (sys.getrefcount(item), sys.getrefcount(key_value), sys.getrefcount(t), sys.getrefcount(d))
+    r = sc.native.mixed(item, t, d)
+    assert r[0] is item and r[1] is item and r[3]["z"] is key_value
+    del r
+    assert (sys.getrefcount(item), sys.getrefcount(key_value), sys.getrefcount(t), sys.getrefcount(d)) == refs
+    n = sc.native
+    grown = growth(lambda: (n.star(t), n.mixed(item, t, d), attempt(n.star, 1), attempt(n.double_star, [1]),
+                            attempt(n.mixed, 1, (2,), {"k": 3}), attempt(n.star, ("boom",)), n.forwards(item, k=d),
+                            attempt(n.two_mappings, {"x": 1}, {"x": 2})))
+    assert grown < N // 10
+    assert (sys.getrefcount(item), sys.getrefcount(key_value), sys.getrefcount(t), sys.getrefcount(d)) == refs
+    assert sys.exc_info() == (None, None, None)
+
+
+GENEXPR_SRC = '''
+def any_gt(v, t):
+    return any(x > t for x in v)
+
+def all_truthy(v):
+    return all(x for x in v)
+
+def any_nested(m):
+    return any(x == 3 for row in m for x in row if x)
+
+def all_filtered(v):
+    return all(x % 2 for x in v if x > 0)
+
+def any_as_condition(v):
+    if any(x is None for x in v):
+        return "has None"
+    return "none missing"
+
+def doubled_set(v):
+    return set(x * 2 for x in v)
+
+def frozen(v):
+    return frozenset(x for x in v)
+
+def inverted(d):
+    return dict((v, k) for k in d for v in [d[k]])
+
+def lengths(words):
+    return dict((w, len(w)) for w in words)
+'''
+
+GENEXPRS = ["any_gt", "all_truthy", "any_nested", "all_filtered", "any_as_condition", "doubled_set", "frozen",
+            "inverted", "lengths"]
+
+GENEXPR_CASES = [
+    ("any_gt", ([1, 2, 3], 2)), ("any_gt", ([], 0)), ("any_gt", ([1, 2], 5)), ("any_gt", ([1, "a"], 0)),
+    ("any_gt", ([1, "a"], 2)), ("any_gt", (5, 0)), ("any_gt", (None, 0)), ("any_gt", ([float("nan")], 0)),
+    ("all_truthy", ([1, 0, 2],)), ("all_truthy", ([],)), ("all_truthy", ([1, "x", [0]],)), ("all_truthy", ([1, [], 2],)),
+    ("all_truthy", ("abc",)), ("all_truthy", (G(1, 0, 1),)),
+    ("any_nested", ([[0, 1], [3]],)), ("any_nested", ([[1]],)), ("any_nested", ([],)), ("any_nested", ([[0], 5],)),
+    ("any_nested", ([[3], 5],)),
+    ("all_filtered", ([1, 3, -2],)), ("all_filtered", ([1, 4],)), ("all_filtered", ([],)), ("all_filtered", ([1, "a"],)),
+    ("any_as_condition", ([1, None],)), ("any_as_condition", ([1],)),
+    ("doubled_set", ([1, 2, 2],)), ("doubled_set", ([],)), ("doubled_set", ([[1]],)), ("doubled_set", ("ab",)),
+    ("frozen", ("aab",)), ("frozen", ([{}],)), ("frozen", (3,)),
+    ("inverted", ({"a": 1, "b": 2},)), ("inverted", ({"a": []},)), ("inverted", ({},)),
+    ("lengths", (["ab", "c"],)), ("lengths", ([1],)), ("lengths", ([],)),
+]
+
+
+@pytest.fixture(scope="module")
+def ge(pyc):
+    return pyc.pair(GENEXPR_SRC, args=("--strict",))
+
+
+@pytest.mark.parametrize("name", GENEXPRS)
+def test_generator_calls_native(ge, name):
+    ge.assert_native(name)
+
+
+def _without_comprehension_frames(d):
+    # Compiled, a comprehension has no traceback entry of its own (as with
+    # the list comprehensions of 3.12+, PEP 709, and as in Cython).
+    if d[0] != "raised":
+        return d
+    return d[:-1] + ([(f, n) for f, n in d[-1] if f not in ("<genexpr>", "<setcomp>", "<dictcomp>")],)
+
+
+@pytest.mark.parametrize("name,args", GENEXPR_CASES)
+def test_generator_calls_same_as_cpython(ge, name, args):
+    got = [describe(mod, name, *copy.deepcopy(args)) for mod in (ge.native, ge.py)]
+    assert got[0] == _without_comprehension_frames(got[1])
+
+
+def test_any_all_stop_at_the_deciding_item(ge):
+    """`any` stops at the first true item, `all` at the first false one:
+    the rest of the iterator is left unread, as the builtins leave it."""
+    for name, items, t in (("any_gt", [1, 5, 7, 9], (2,)), ("all_truthy", [1, 0, 7, 9], ())):
+        its = [iter(items), iter(items)]
+        results = [getattr(mod, name)(it, *t) for mod, it in zip((ge.native, ge.py), its)]
+        assert results[0] is results[1]
+        assert list(its[0]) == list(its[1]) == [7, 9]
+
+
+def test_generator_calls_do_not_leak(ge):
+    item = object()
+    v = [item, item]
+    refs = sys.getrefcount(item)
+    n = ge.native
+    grown = growth(lambda: (n.any_gt([1, 5, 7], 2), n.all_truthy(v), attempt(n.any_gt, [1, "a"], 2), n.any_nested([[0, 3], [4]]),
+                            attempt(n.doubled_set, [[1]]), n.frozen(v), n.inverted({"a": item}), attempt(n.lengths, [1])))
+    assert grown < N // 10
+    assert sys.getrefcount(item) == refs
+    assert sys.exc_info() == (None, None, None)
+
+
+DEL_SRC = '''
+import cython
+
+def del_item(d, k):
+    del d[k]
+    return d
+
+def del_two(d, a, b):
+    del d[a], d[b]
+    return d
+
+def del_attr(o):
+    del o.x
+    return o
+
+@cython.locals(i=cython.Py_ssize_t)
+def del_index(a, i):
+    del a[i]
+    return a
+
+def del_name(x):
+    y = x
+    del y
+    return x
+'''
+
+DELS = ["del_item", "del_two", "del_attr", "del_index"]
+
+
+class Slots:
+    __slots__ = ("x",)
+
+    def __repr__(self):
+        return "Slots(%r)" % (getattr(self, "x", None),)
+
+
+class Bare:
+    def __repr__(self):
+        return "Bare(%r)" % (vars(self),)
+
+
+def _with_x(cls, x=1):
+    o = cls()
+    o.x = x
+    return o
+
+
+DEL_CASES = [
+    ("del_item", ({1: 2, 3: 4}, 1)), ("del_item", ({}, 1)), ("del_item", ((1,), 0)), ("del_item", ([1, 2], -1)),
+    ("del_item", ([1], 5)), ("del_item", ({}, [])), ("del_item", (None, 0)), ("del_item", ("ab", 0)),
+    ("del_item", ([1, 2, 3], slice(0, 2))), ("del_item", ({"a": 1}, "a")),
+    ("del_two", ([1, 2, 3, 4], 0, 0)), ("del_two", ({1: 1, 2: 2}, 1, 2)), ("del_two", ({1: 1}, 1, 1)),
+    ("del_attr", (_with_x(Bare),)), ("del_attr", (Box(1),)), ("del_attr", (Bare(),)), ("del_attr", (1,)), ("del_attr", (_with_x(Slots),)),
+    ("del_attr", (Slots(),)), ("del_attr", (None,)),
+    ("del_index", ([1, 2, 3], -1)), ("del_index", ([], 0)), ("del_index", ({0: 1}, 0)),
+]
+
+
+@pytest.fixture(scope="module")
+def dl(pyc):
+    return pyc.pair(DEL_SRC)
+
+
+@pytest.mark.parametrize("name", DELS)
+def test_del_native(dl, name):
+    dl.assert_native(name)
+
+
+def test_del_of_a_name_stays_python(dl):
+    assert "`del` of a name" in dl.fallback_reason("del_name")
+    assert dl.native.del_name(3) == 3
+
+
+@pytest.mark.parametrize("name,args", DEL_CASES)
+def test_del_same_as_cpython(dl, name, args):
+    got = [describe(mod, name, *copy.deepcopy(args)) for mod in (dl.native, dl.py)]
+    assert got[0] == got[1]
+
+
+def test_del_releases_and_does_not_leak(dl):
+    key, value = object(), object()
+    d = {key: value}
+    refs = (sys.getrefcount(key), sys.getrefcount(value))
+    dl.native.del_item(d, key)
+    assert d == {} and (sys.getrefcount(key), sys.getrefcount(value)) == (refs[0] - 1, refs[1] - 1)
+    b = Bare()
+    before = sys.getrefcount(value)
+    dl.native.del_attr(_with_x(Bare, value))
+    assert sys.getrefcount(value) == before
+    n = dl.native
+    grown = growth(lambda: (n.del_item({1: key}, 1), attempt(n.del_item, {}, key), n.del_attr(_with_x(Bare, value)),
+                            attempt(n.del_attr, b), n.del_index([1, 2], 0), attempt(n.del_index, [], 0)))
+    assert grown < N // 10
+    assert sys.exc_info() == (None, None, None)

@@ -193,6 +193,16 @@ pub enum ParamKind {
     PositionalOnly,
     PositionalOrKeyword,
     KeywordOnly,
+    /// `*args` (a tuple object) and `**kwargs` (a dict object).
+    VarPositional,
+    VarKeyword,
+}
+
+impl ParamKind {
+    /// Parameters only the binder can fill: a call goes through it.
+    pub fn bound_by_binder(self) -> bool {
+        matches!(self, ParamKind::KeywordOnly | ParamKind::VarPositional | ParamKind::VarKeyword)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -62,8 +62,10 @@ pub const HELPER_BUFFER_ERROR: usize = 1;
 pub use crate::mir::HELPER_TYPE_ERROR;
 /// The Python function that unpacks a value into a pattern's items.
 pub use crate::mir::HELPER_UNPACK;
+/// The Python function that makes a call with `*`/`**` unpacking.
+pub use crate::mir::HELPER_CALL;
 /// Argument binders of exported functions start here, in `functions` order.
-pub const HELPER_BINDERS: usize = 4;
+pub const HELPER_BINDERS: usize = 5;
 
 pub(crate) struct Emitter {
     pub module: ObjectModule,

@@ -108,6 +108,7 @@ pub(super) fn walk_stmt_exprs(s: &Stmt, f: &mut dyn FnMut(&Expr)) {
     match &s.kind {
         StmtKind::Return(Some(e)) | StmtKind::Expr(e) => f(e),
         StmtKind::Assign { targets, value } => targets.iter().chain([value]).for_each(f),
+        StmtKind::Delete(targets) => targets.iter().for_each(f),
         StmtKind::AugAssign { target, value, .. } => [target, value].into_iter().for_each(f),
         StmtKind::AnnAssign { target, annotation, value } => [target, annotation].into_iter().chain(value).for_each(f),
         StmtKind::For { target, iter, body, orelse } => {
@@ -603,6 +604,7 @@ impl Lower<'_, '_> {
         let kind = match &s.kind {
             StmtKind::Return(e) => StmtKind::Return(e.as_ref().map(|e| self.expr(e)).transpose()?),
             StmtKind::Expr(e) => StmtKind::Expr(self.expr(e)?),
+            StmtKind::Delete(targets) => StmtKind::Delete(targets.iter().map(|t| self.expr(t)).collect::<R<_>>()?),
             StmtKind::Assign { targets, value } => StmtKind::Assign {
                 targets: targets.iter().map(|t| self.target(t)).collect::<R<_>>()?,
                 value: self.expr(value)?,

@@ -130,6 +130,16 @@ pub enum ObjOp {
     /// one, else a tuple the module's helper makes by Python's own
     /// unpacking, with its TypeError/ValueError messages).
     Unpack { before: usize, star: bool, after: usize },
+    /// `[callable, values…]`: a call with `*`/`**` unpacking, the values
+    /// in the order Python evaluates them, `shape` the call as Python
+    /// spells it, each value an `@` (`@`, `*@`, `name=@`, `**@`, joined by
+    /// commas), made by the module's helper as Python's own call of that
+    /// shape (`mir::HELPER_CALL`).
+    CallShaped { shape: String },
+    /// `[obj, key]`: `del obj[key]` (type `Void`).
+    DelItem,
+    /// `[obj]`: `del obj.name` (type `Void`).
+    DelAttr(String),
 }
 
 /// A list, set or dict comprehension (`mir/build/body/object.rs` builds
@@ -148,6 +158,11 @@ pub enum CompKind {
     List,
     Set,
     Dict,
+    /// `any(…)`/`all(…)` of a generator expression: the item is a `bint`
+    /// condition; the loops stop at the first true (`any`) or false
+    /// (`all`) one, and the result is True or False.
+    Any,
+    All,
 }
 
 /// `for target in iter if conds…`: `target` an object local of the

@@ -57,6 +57,12 @@ pub const HELPER_TYPE_ERROR: usize = 2;
 /// right length): `(value, before, after, star)`.
 pub const HELPER_UNPACK: usize = 3;
 
+/// The helper-table slot of the module's Python function that makes a call
+/// with `*`/`**` unpacking as Python's own call of its shape
+/// (`hir::ObjOp::CallShaped`): `(callable, values, shape)`, returning
+/// `(result,)` or the exception to raise.
+pub const HELPER_CALL: usize = 4;
+
 /// How an operation reports failure (the exception-edge pass turns each
 /// into a branch to the error path).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

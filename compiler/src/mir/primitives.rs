@@ -107,6 +107,9 @@ primitive!(PY_OBJECT_SET_ATTR = "PyObject_SetAttr"(Object, Object, Object) -> So
 primitive!(PY_TYPE_IS_SUBTYPE = "PyType_IsSubtype"(Object, Object) -> Some(I32), Never, Borrowed);
 primitive!(PY_OBJECT_GET_ITEM = "PyObject_GetItem"(Object, Object) -> Some(Object), Null, New);
 primitive!(PY_OBJECT_SET_ITEM = "PyObject_SetItem"(Object, Object, Object) -> Some(I32), Negative, Borrowed);
+primitive!(PY_OBJECT_DEL_ITEM = "PyObject_DelItem"(Object, Object) -> Some(I32), Negative, Borrowed);
+// `PyObject_DelAttr` is a macro before 3.13: the setter with a NULL value (a zero).
+primitive!(PY_OBJECT_DEL_ATTR = "PyObject_SetAttr"(Object, Object, I64) -> Some(I32), Negative, Borrowed);
 primitive!(PY_OBJECT_SIZE = "PyObject_Size"(Object) -> Some(I64), Negative, Borrowed);
 primitive!(PY_TUPLE_NEW = "PyTuple_New"(I64) -> Some(Object), Null, New);
 primitive!(PY_TUPLE_SET_ITEM = "PyTuple_SetItem"(Object, I64, Object) -> Some(I32), Negative, Borrowed, steals 2);

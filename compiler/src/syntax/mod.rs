@@ -59,6 +59,8 @@ pub enum StmtKind {
     Import(Vec<Alias>),
     ImportFrom { module: Option<String>, names: Vec<Alias>, level: u32 },
     Global(Vec<String>),
+    /// `del a[k], o.attr`: items and attributes only.
+    Delete(Vec<Expr>),
     Expr(Expr),
     Pass,
     Break,
@@ -129,6 +131,10 @@ pub enum ParamKind {
     PositionalOnly,
     PositionalOrKeyword,
     KeywordOnly,
+    /// `*args`: the surplus positional arguments, as a tuple.
+    VarPositional,
+    /// `**kwargs`: the surplus keyword arguments, as a dict.
+    VarKeyword,
 }
 
 #[derive(Debug, Clone)]
@@ -144,9 +150,9 @@ pub struct Param {
 pub struct FunctionDef {
     pub name: String,
     pub params: Vec<Param>,
-    /// `*args` / `**kwargs` spans, if present.
-    pub vararg: Option<Span>,
-    pub kwarg: Option<Span>,
+    /// `*args` / `**kwargs`, if present (kinds `VarPositional`/`VarKeyword`).
+    pub vararg: Option<Param>,
+    pub kwarg: Option<Param>,
     pub returns: Option<Expr>,
     pub decorators: Vec<Expr>,
     pub body: Vec<Stmt>,
@@ -455,7 +461,11 @@ fn stmt(s: &ast::Stmt) -> Stmt {
         ))),
         ast::Stmt::ClassDef(c) => other("a class definition", vec![ident(&c.name)], vec![]),
         ast::Stmt::Return(r) => StmtKind::Return(r.value.as_deref().map(expr)),
-        ast::Stmt::Delete(_) => other("`del`", vec![], vec![]),
+        // Items and attributes; `del name` (which unbinds a local) is not modelled.
+        ast::Stmt::Delete(d) if d.targets.iter().all(|t| matches!(t, ast::Expr::Subscript(_) | ast::Expr::Attribute(_))) => {
+            StmtKind::Delete(d.targets.iter().map(expr).collect())
+        }
+        ast::Stmt::Delete(_) => other("`del` of a name", vec![], vec![]),
         ast::Stmt::Assign(a) => StmtKind::Assign {
             targets: a.targets.iter().map(expr).collect(),
             value: expr(&a.value),
@@ -572,14 +582,18 @@ fn function_def(
     FunctionDef {
         name: ident(name),
         params,
-        vararg: args.vararg.as_deref().map(|a| span(a)),
-        kwarg: args.kwarg.as_deref().map(|a| span(a)),
+        vararg: args.vararg.as_deref().map(|a| var_param(a, ParamKind::VarPositional)),
+        kwarg: args.kwarg.as_deref().map(|a| var_param(a, ParamKind::VarKeyword)),
         returns: returns.as_deref().map(expr),
         decorators: decorators.iter().map(expr).collect(),
         body: stmts(body),
         is_async,
         name_span,
     }
+}
+
+fn var_param(a: &ast::Arg, kind: ParamKind) -> Param {
+    Param { name: ident(&a.arg), kind, annotation: a.annotation.as_deref().map(expr), default: None, span: span(a) }
 }
 
 fn binop(op: &ast::Operator) -> BinOp {

@@ -6,7 +6,7 @@
 
 use super::names::py_str;
 use super::{finish, flags, PY_FILE_INPUT, R};
-use crate::backend::{pyabi, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND, HELPER_TYPE_ERROR, HELPER_UNPACK};
+use crate::backend::{pyabi, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND, HELPER_CALL, HELPER_TYPE_ERROR, HELPER_UNPACK};
 use crate::hir::{self, Function};
 use crate::mir::primitives as prim;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -84,6 +84,28 @@ def __pyc_aot_unpack(value, before, after, star):
         return unpack(value)
     except BaseException as e:
         return e.with_traceback(None)
+
+__pyc_aot_callers = {}
+
+def __pyc_aot_call(f, values, shape):
+    # A call with `*`/`**` unpacking made as Python's own call of its shape
+    # (`@`, `*@`, `name=@`, `**@`), so its TypeErrors are the interpreter's;
+    # `(result,)`, or the exception (without this helper's frames, with the
+    # callee's) for compiled code to raise.
+    call = __pyc_aot_callers.get(shape)
+    if call is None:
+        roles = shape.split(',')
+        names = ['_%d' % k for k in range(len(roles))]
+        ns = {}
+        exec('def call(f, %s):\n    return f(%s)\n' % (', '.join(names), ', '.join(r.replace('@', n) for r, n in zip(roles, names))), ns)
+        call = __pyc_aot_callers[shape] = ns['call']
+    try:
+        return (call(f, *values),)
+    except BaseException as e:
+        tb = e.__traceback__
+        while tb is not None and tb.tb_frame.f_code in (__pyc_aot_call.__code__, call.__code__):
+            tb = tb.tb_next
+        return e.with_traceback(tb)
 
 def __pyc_aot_set_defaults(binder, defaults, positional, kwnames):
     # A compiled def's defaults, evaluated where the def runs, on its binder.
@@ -355,6 +377,7 @@ pub(super) fn emit_exec(
         fill(&mut cx, shim_dict, "__pyc_aot_buffer_error", HELPER_BUFFER_ERROR)?;
         fill(&mut cx, shim_dict, "__pyc_aot_type_error", HELPER_TYPE_ERROR)?;
         fill(&mut cx, shim_dict, "__pyc_aot_unpack", HELPER_UNPACK)?;
+        fill(&mut cx, shim_dict, "__pyc_aot_call", HELPER_CALL)?;
         for (k, f) in exported.iter().enumerate() {
             fill(&mut cx, own_dict, &binder_name(f), HELPER_BINDERS + k)?;
         }

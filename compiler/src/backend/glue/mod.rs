@@ -80,10 +80,16 @@ fn parameters(f: &Function, binder: bool) -> Vec<String> {
             params.push("*".into());
             seen_kwonly = true;
         }
-        params.push(match &p.default_src {
-            Some(_) if binder && p.stored_default() => format!("{}=None", p.name),
-            Some(d) => format!("{}={}", p.name, d),
-            None => p.name.clone(),
+        if p.kind == ParamKind::VarPositional {
+            // `*args` ends the positional parameters, as a bare `*` would.
+            seen_kwonly = true;
+        }
+        params.push(match (p.kind, &p.default_src) {
+            (ParamKind::VarPositional, _) => format!("*{}", p.name),
+            (ParamKind::VarKeyword, _) => format!("**{}", p.name),
+            (_, Some(_)) if binder && p.stored_default() => format!("{}=None", p.name),
+            (_, Some(d)) => format!("{}={}", p.name, d),
+            (_, None) => p.name.clone(),
         });
         if p.kind == ParamKind::PositionalOnly && f.params.get(i + 1).is_none_or(|n| n.kind != ParamKind::PositionalOnly) {
             params.push("/".into());

@@ -29,7 +29,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
         }
         if args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) || keywords.iter().any(|k| k.name.is_none()) {
-            return fallback(&e.span, "it calls with `*` or `**` unpacking");
+            return self.shaped_call(e, func, args, keywords);
         }
         if let ExprKind::Attribute { value, attr } = &func.kind {
             if let Some(call) = self.cfunc_call(e, value, attr, args, keywords)? {
@@ -244,6 +244,70 @@ impl<'c, 'a> Checker<'c, 'a> {
         Ok(Some(hir::Expr { kind: H::Or(Box::new(exact), Box::new(generic)), ty: Ty::Bool }))
     }
 
+    /// A call with `*` or `**` unpacking: the callable and the values
+    /// evaluated here, in Python's order (positional ones, then keywords),
+    /// the call itself made as Python makes one of that shape
+    /// (`hir::ObjOp::CallShaped`): its TypeErrors (`f() argument after *
+    /// must be an iterable, not int`, repeated keywords, …) are the
+    /// interpreter's, whatever its version.
+    fn shaped_call(&mut self, e: &Expr, func: &Expr, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        let cannot = |what: &str| fallback(&e.span, format!("it calls {what} with `*` or `**` unpacking"));
+        let shown = self.cx.source_text(&func.span).to_string();
+        let callee = match &func.kind {
+            ExprKind::Name(n) if self.local_names.contains(n) => match self.name(n, &func.span)? {
+                f if f.ty == Ty::Object => f,
+                _ => return cannot(&format!("the C-typed local `{n}`")),
+            },
+            ExprKind::Name(n) if self.ids.contains_key(n) => {
+                let id = self.ids[n];
+                let callee = &self.set[id.0 as usize];
+                if callee.class.is_some() || !callee.exported {
+                    return cannot(&format!("the `cfunc` `{n}`"));
+                }
+                super::object::global(n)
+            }
+            _ if self.cx.binding_of(func).is_some() => return cannot(&format!("`{shown}`")),
+            ExprKind::Name(n) if self.cx.module_names.contains(n) || vocab::is_python_builtin(n) => super::object::global(n),
+            ExprKind::Name(_) => return cannot(&format!("`{shown}`")),
+            _ => match self.object_value(func)? {
+                Some(f) => f,
+                None => return cannot(&format!("`{shown}`")),
+            },
+        };
+        if self.nogil {
+            return cannot("without the GIL");
+        }
+        // The helper unpacks after every value is evaluated, where Python
+        // unpacks each as it comes: what follows the first unpacked value
+        // must be unable to tell (a name or a literal).
+        let simple = |x: &Expr| {
+            let x = match &x.kind {
+                ExprKind::Starred(v) => v.as_ref(),
+                _ => x,
+            };
+            matches!(x.kind, ExprKind::Name(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::NoneLit)
+        };
+        let mut roles = vec![];
+        let mut values = vec![callee];
+        let mut unpacked = false;
+        let items = args.iter().map(|a| (None, a)).chain(keywords.iter().map(|k| (Some(k.name.as_deref()), &k.value)));
+        for (kw, x) in items {
+            if unpacked && !simple(x) {
+                return fallback(&x.span, format!("it calls `{shown}` with `*` or `**` unpacking followed by `{}`, evaluated before the unpacking is done", self.cx.source_text(&x.span)));
+            }
+            let (role, value) = match (kw, &x.kind) {
+                (None, ExprKind::Starred(v)) => ("*@".to_string(), v.as_ref()),
+                (None, _) => ("@".to_string(), x),
+                (Some(Some(name)), _) => (format!("{name}=@"), x),
+                (Some(None), _) => ("**@".to_string(), x),
+            };
+            unpacked |= role.starts_with('*');
+            roles.push(role);
+            values.push(self.boxed_value(value)?);
+        }
+        Ok(hir::Expr { kind: H::ObjOp { op: hir::ObjOp::CallShaped { shape: roles.join(",") }, operands: values }, ty: Ty::Object })
+    }
+
     pub(super) fn native_call(&mut self, e: &Expr, id: FuncId, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
         let callee = &self.set[id.0 as usize];
         let name = callee.name.clone();
@@ -254,6 +318,14 @@ impl<'c, 'a> Checker<'c, 'a> {
                     .with_label(format!("`{}` runs inside `with cython.nogil:`", self.cx.source_text(&e.span)))
                     .with_hint(format!("decorate `{name}` with `@cython.nogil`, or call it inside `with cython.gil:`")),
             );
+        }
+        if callee.params.iter().any(|p| matches!(p.kind, ParamKind::VarPositional | ParamKind::VarKeyword)) {
+            // Its binder builds the tuple and dict: called as the module's
+            // function object, through vectorcall.
+            if callee.class.is_some() || !callee.exported || self.nogil {
+                return fallback(&e.span, format!("it calls `{name}`, which takes `*args` or `**kwargs`, directly"));
+            }
+            return self.object_call(super::object::global(&name), args, keywords);
         }
         self.calls_object_function |= super::holds_objects(callee) || self.rets.get(&name) == Some(&Ty::Object);
         let positional: Vec<usize> =

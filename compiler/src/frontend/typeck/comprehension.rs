@@ -2,7 +2,10 @@
 //! (`hir::ExprKind::Comprehension`), and a generator expression passed
 //! alone to a builtin that makes a list of its argument before anything
 //! else (`list`, `tuple`, `sorted`, `"sep".join`), typed as a list
-//! comprehension: the same calls, results and errors.
+//! comprehension: the same calls, results and errors; to `set`,
+//! `frozenset` and `dict` (items `(k, v)`), as a set or dict comprehension
+//! (items added as they come, as those builtins add them); to `any` and
+//! `all`, as loops that stop at the deciding item.
 //!
 //! Python's scoping: a comprehension's targets are its own variables, so
 //! each is renamed (in the syntax of the parts that see it) to a hidden
@@ -84,8 +87,33 @@ impl<'c, 'a> Checker<'c, 'a> {
             CompKind::List => H::List,
             CompKind::Set => H::Set,
             CompKind::Dict => H::Dict,
-            CompKind::Gen => return fallback(span, "it uses a generator expression (compiled only as the one argument of `list`, `tuple`, `sorted` or `\"…\".join`)"),
+            CompKind::Gen => return fallback(span, "it uses a generator expression (compiled only as the one argument of `list`, `tuple`, `set`, `frozenset`, `sorted`, `any`, `all`, `\"…\".join`, or of `dict` with `(key, value)` items)"),
         };
+        self.comprehension_of(kind, elt, value, generators, span)
+    }
+
+    /// `any(x for …)` or `all(…)` of the builtins (not shadowed), no
+    /// keywords: which of the two it is (`None`: not such a call).
+    pub(super) fn any_all_kind(&self, e: &Expr) -> Option<H> {
+        let ExprKind::Call { func, args, keywords } = &e.kind else { return None };
+        let [Expr { kind: ExprKind::Comp { kind: CompKind::Gen, value: None, .. }, .. }] = args.as_slice() else { return None };
+        match &func.kind {
+            ExprKind::Name(n) if keywords.is_empty() && !self.shadowed(n) && n == "any" => Some(H::Any),
+            ExprKind::Name(n) if keywords.is_empty() && !self.shadowed(n) && n == "all" => Some(H::All),
+            _ => None,
+        }
+    }
+
+    /// An `any_all_kind` call: loops that stop at the deciding item.
+    pub(super) fn any_all_call(&mut self, e: &Expr, kind: H) -> R<hir::Expr> {
+        let ExprKind::Call { args, .. } = &e.kind else { return fallback(&e.span, "`any`/`all` without its argument") };
+        let [Expr { kind: ExprKind::Comp { elt, generators, .. }, span }] = args.as_slice() else {
+            return fallback(&e.span, "`any`/`all` without its generator expression");
+        };
+        self.comprehension_of(kind, elt, None, generators, span)
+    }
+
+    fn comprehension_of(&mut self, kind: H, elt: &Expr, value: Option<&Expr>, generators: &[syntax::CompFor], span: &Span) -> R<hir::Expr> {
         let mut map: Vec<(String, String)> = vec![];
         let mut gens = vec![];
         for (i, g) in generators.iter().enumerate() {
@@ -105,7 +133,10 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             gens.push(CompFor { target, iter, conds });
         }
-        let elt = self.object_expr_of(&rename(elt, &map))?;
+        let elt = match kind {
+            H::Any | H::All => self.cond(&rename(elt, &map))?,
+            _ => self.object_expr_of(&rename(elt, &map))?,
+        };
         let value = match value {
             Some(v) => Some(self.object_expr_of(&rename(v, &map))?),
             None => None,
@@ -129,6 +160,27 @@ impl<'c, 'a> Checker<'c, 'a> {
     pub(super) fn genexpr_call(&self, e: &Expr) -> Option<Expr> {
         let ExprKind::Call { func, args, keywords } = &e.kind else { return None };
         let [arg @ Expr { kind: ExprKind::Comp { kind: CompKind::Gen, elt, value, generators }, .. }] = args.as_slice() else { return None };
+        let own = |kind: CompKind, elt: Box<Expr>, value: Option<Box<Expr>>| Expr { kind: ExprKind::Comp { kind, elt, value, generators: generators.clone() }, span: arg.span.clone() };
+        if let ExprKind::Name(n) = &func.kind {
+            // The set or dict the generator's items go into one by one, as
+            // the comprehension of that kind adds them (`frozenset` then
+            // copies the set, hashes kept); a dict's items only `(k, v)`
+            // displays, each a key then its value.
+            let called = |arg: Expr| Some(Expr { kind: ExprKind::Call { func: func.clone(), args: vec![arg], keywords: vec![] }, span: e.span.clone() });
+            match n.as_str() {
+                _ if self.shadowed(n) || !keywords.is_empty() => {}
+                "set" => return Some(own(CompKind::Set, elt.clone(), None)),
+                "frozenset" => return called(own(CompKind::Set, elt.clone(), None)),
+                "dict" => {
+                    if let ExprKind::Tuple(kv) = &elt.kind {
+                        if let [k, v] = kv.as_slice() {
+                            return Some(own(CompKind::Dict, Box::new(k.clone()), Some(Box::new(v.clone()))));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
         let takes_a_list = match &func.kind {
             ExprKind::Name(n) if !self.shadowed(n) => match n.as_str() {
                 "list" | "tuple" => keywords.is_empty(),

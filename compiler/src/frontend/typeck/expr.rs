@@ -116,6 +116,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 self.compare(left, ops, comparators, &e.span)
             }
+            ExprKind::Call { .. } if self.any_all_kind(e).is_some() => match self.any_all_kind(e) {
+                Some(kind) => self.any_all_call(e, kind),
+                None => fallback(&e.span, "it calls with a generator expression"),
+            },
             ExprKind::Call { .. } if self.genexpr_call(e).is_some() => match self.genexpr_call(e) {
                 Some(call) => self.expr(&call),
                 None => fallback(&e.span, "it calls with a generator expression"),

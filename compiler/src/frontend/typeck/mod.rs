@@ -330,6 +330,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                     syntax::ParamKind::PositionalOnly => hir::ParamKind::PositionalOnly,
                     syntax::ParamKind::PositionalOrKeyword => hir::ParamKind::PositionalOrKeyword,
                     syntax::ParamKind::KeywordOnly => hir::ParamKind::KeywordOnly,
+                    syntax::ParamKind::VarPositional => hir::ParamKind::VarPositional,
+                    syntax::ParamKind::VarKeyword => hir::ParamKind::VarKeyword,
                 },
                 default: p.default.map(|d| const_to(d, p.ty)),
                 accepts_none: p.accepts_none,

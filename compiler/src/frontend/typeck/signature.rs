@@ -98,10 +98,31 @@ impl<'a> Candidate<'a> {
         for d in &def.decorators {
             c.decorator(cx, d)?;
         }
-        if let Some(s) = def.vararg.as_ref().or(def.kwarg.as_ref()) {
-            return fallback(s, "it takes `*args` or `**kwargs`");
+        for v in def.vararg.iter().chain(&def.kwarg) {
+            if !c.exported || c.ccall {
+                // Cython refuses it too: a C function has a fixed signature.
+                return fallback(&v.span, format!("it is a `cfunc`/`ccall` taking `{}{}`", if v.kind == ParamKind::VarKeyword { "**" } else { "*" }, v.name));
+            }
+            if v.annotation.is_some() {
+                return fallback(&v.span, format!("its `{}` parameter is annotated", v.name));
+            }
+            if c.declared_locals.contains_key(&v.name) {
+                return fallback(&v.span, format!("`cython.locals` gives `{}` a type", v.name));
+            }
         }
-        for p in &def.params {
+        // In a `def`'s order: `*args` after the positional parameters,
+        // `**kwargs` last; both are objects (a tuple and a dict).
+        let first_kwonly = def.params.iter().position(|p| p.kind == ParamKind::KeywordOnly).unwrap_or(def.params.len());
+        let mut all: Vec<&syntax::Param> = def.params.iter().collect();
+        if let Some(v) = &def.vararg {
+            all.insert(first_kwonly, v);
+        }
+        all.extend(&def.kwarg);
+        for p in all {
+            if matches!(p.kind, ParamKind::VarPositional | ParamKind::VarKeyword) {
+                c.params.push(SigParam { name: p.name.clone(), ty: Ty::Object, kind: p.kind, default: None, default_src: None, accepts_none: false });
+                continue;
+            }
             let ty = match (&p.annotation, c.declared_locals.get(&p.name)) {
                 (_, Some(t)) => *t,
                 (Some(a), None) => cx.resolve_type(a)?,

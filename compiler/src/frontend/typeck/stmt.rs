@@ -49,6 +49,30 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
             },
             StmtKind::Assign { targets, value } => self.assign(targets, value, line),
+            StmtKind::Delete(targets) => {
+                // Each target in turn, its object and key evaluated first.
+                let mut out = vec![];
+                for t in targets {
+                    let cannot = || fallback(&t.span, format!("it deletes `{}`", self.cx.source_text(&t.span)));
+                    let del = match &t.kind {
+                        ExprKind::Subscript { value, index } if !matches!(index.kind, ExprKind::Slice { .. }) => {
+                            let Some(o) = self.object_value(value)? else { return cannot() };
+                            let k = self.boxed_value(index)?;
+                            hir::Expr { kind: H::ObjOp { op: hir::ObjOp::DelItem, operands: vec![o, k] }, ty: Ty::Void }
+                        }
+                        ExprKind::Attribute { value, attr } if self.cx.binding_of(t).is_none() => {
+                            if self.field_load(value, attr).is_some() {
+                                return cannot();
+                            }
+                            let Some(o) = self.object_value(value)? else { return cannot() };
+                            hir::Expr { kind: H::ObjOp { op: hir::ObjOp::DelAttr(attr.clone()), operands: vec![o] }, ty: Ty::Void }
+                        }
+                        _ => return cannot(),
+                    };
+                    out.push(hir::Stmt { kind: hir::StmtKind::Expr(del), line });
+                }
+                Ok(out)
+            }
             StmtKind::AnnAssign { target, value, .. } => match (&target.kind, value) {
                 (ExprKind::Name(_), None) => Ok(vec![]),
                 (ExprKind::Name(n), Some(v)) => {

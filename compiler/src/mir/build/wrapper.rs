@@ -85,7 +85,7 @@ fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: R
             let nargs = b.param(LocalTy::Ptr, "nargs");
             let kwnames = b.param(LocalTy::Object, "kwnames");
             let slow = b.block(true);
-            if f.params.iter().any(|p| p.kind == crate::hir::ParamKind::KeywordOnly) {
+            if f.params.iter().any(|p| p.kind.bound_by_binder()) {
                 b.terminate(Terminator::Goto(slow));
             } else {
                 // Two compare-and-branch pairs: cheaper than combining the flags.
@@ -108,7 +108,7 @@ fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: R
             let nargs = b.param(LocalTy::Ptr, "nargs");
             let kwnames = b.param(LocalTy::Object, "kwnames");
             let slow = b.block(true);
-            if f.params.iter().any(|p| p.kind == crate::hir::ParamKind::KeywordOnly) {
+            if f.params.iter().any(|p| p.kind.bound_by_binder()) {
                 b.terminate(Terminator::Goto(slow));
             } else {
                 let expected = f.params.len().saturating_sub(1) as i64;

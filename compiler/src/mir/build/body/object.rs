@@ -384,6 +384,13 @@ impl BodyBuilder<'_, '_> {
                 call(self, obj, &p::PY_UNICODE_JOIN, vec![empty, tuple])
             }
             (ObjOp::Unpack { before, star, after }, [v]) => self.unpack(*v, *before, *star, *after)?,
+            (ObjOp::CallShaped { shape }, [f, values @ ..]) => self.shaped_call(*f, values.to_vec(), shape)?,
+            (ObjOp::DelItem, [o, k]) => call(self, status, &p::PY_OBJECT_DEL_ITEM, vec![*o, *k]),
+            (ObjOp::DelAttr(name), [o]) => {
+                let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.clone())));
+                let null = self.value(WIDE, BodyOp::Const { c: Const::Int(0), ty: WIDE });
+                call(self, status, &p::PY_OBJECT_DEL_ATTR, vec![*o, n, null])
+            }
             (op, vals) => return Err(format!("{op:?} of {} operands reached the body builder", vals.len())),
         })
     }
@@ -829,16 +836,23 @@ impl BodyBuilder<'_, '_> {
                 self.b.value(obj, OpKind::CallC { prim: &p::PY_SET_NEW, args: vec![n] })
             }
             CompKind::Dict => self.b.value(obj, OpKind::CallC { prim: &p::PY_DICT_NEW, args: vec![] }),
+            CompKind::Any | CompKind::All => {
+                // False (`any`) or True (`all`) unless an item decides.
+                let result = self.b.local(obj, Some(if c.kind == CompKind::Any { "any" } else { "all" }));
+                self.b.op(vec![result], OpKind::LoadConst(ObjConst::Bool(c.kind == CompKind::All)));
+                result
+            }
         };
         let done = self.b.block(false);
-        self.comprehension_level(c, 0, display, done)?;
+        self.comprehension_level(c, 0, display, done, done)?;
         self.b.switch_to(done);
         self.reachable = true;
         Ok(display)
     }
 
-    /// Generator `level` of `c`, going on to `done` when its iterator ends.
-    fn comprehension_level(&mut self, c: &Comprehension, level: usize, display: Local, done: BlockId) -> B<()> {
+    /// Generator `level` of `c`, going on to `done` when its iterator ends
+    /// (`exit`: after the whole comprehension, where `any`/`all` stop).
+    fn comprehension_level(&mut self, c: &Comprehension, level: usize, display: Local, done: BlockId, exit: BlockId) -> B<()> {
         let g = &c.generators[level];
         let o = self.expr(&g.iter)?;
         let it = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_GET_ITER, args: vec![o] });
@@ -860,9 +874,22 @@ impl BodyBuilder<'_, '_> {
             self.reachable = true;
         }
         if level + 1 < c.generators.len() {
-            return self.comprehension_level(c, level + 1, display, header);
+            return self.comprehension_level(c, level + 1, display, header, exit);
         }
         let status = LocalTy::Scalar(STATUS);
+        if matches!(c.kind, CompKind::Any | CompKind::All) {
+            // The deciding item sets the result and leaves every loop.
+            let decided = self.b.block(false);
+            match c.kind {
+                CompKind::Any => self.branch_on(&c.elt, decided, header)?,
+                _ => self.branch_on(&c.elt, header, decided)?,
+            }
+            self.b.switch_to(decided);
+            self.reachable = true;
+            self.b.op(vec![display], OpKind::LoadConst(ObjConst::Bool(c.kind == CompKind::Any)));
+            self.terminate(Terminator::Goto(exit));
+            return Ok(());
+        }
         let item = self.expr(&c.elt)?;
         match (c.kind, &c.value) {
             (CompKind::List, None) => self.b.value(status, OpKind::CallC { prim: &p::PY_LIST_APPEND, args: vec![display, item] }),
@@ -887,4 +914,29 @@ impl BodyBuilder<'_, '_> {
 /// The operators `float_binary` computes on two exact floats' doubles.
 fn float_op(op: ObjBinOp) -> bool {
     matches!(op, ObjBinOp::Add | ObjBinOp::Sub | ObjBinOp::Mul | ObjBinOp::TrueDiv)
+}
+
+impl BodyBuilder<'_, '_> {
+    /// A call with `*`/`**` unpacking (`ObjOp::CallShaped`): the module's
+    /// helper makes it and returns `(result,)`, or the exception, raised
+    /// here (its traceback the callee's frames), as the call would raise it.
+    fn shaped_call(&mut self, f: Local, values: Vec<Local>, shape: &str) -> B<Local> {
+        let obj = LocalTy::Object;
+        let tuple = self.object_op(&ObjOp::Tuple, values)?;
+        let shape = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(shape.to_string())));
+        let made = self.b.value(obj, OpKind::CallHelper { slot: crate::mir::HELPER_CALL, args: vec![f, tuple, shape] });
+        let (got, failed) = (self.b.block(false), self.b.block(true));
+        let zero = self.value(WIDE, BodyOp::Const { c: Const::Int(0), ty: WIDE });
+        let (first, is_tuple) = (self.b.local(obj, None), self.b.local(LocalTy::Scalar(Ty::Bool), None));
+        self.b.op(vec![first, is_tuple], OpKind::ItemInPlace { obj: made, index: zero });
+        self.terminate(Terminator::Branch { cond: is_tuple, then: got, otherwise: failed });
+        self.b.switch_to(failed);
+        self.reachable = true;
+        self.b.op(vec![], OpKind::RaiseObject { exc: made, cause: None });
+        self.terminate(Terminator::Unreachable);
+        self.b.switch_to(got);
+        self.reachable = true;
+        let index = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) });
+        self.item_int(made, index)
+    }
 }
