@@ -21,7 +21,9 @@ def native_add(a: int, b: int) -> int:
 
 
 def show(x: int) -> int:
-    print(*("value", x))
+    shown = ("value", x)
+    print(*shown)
+    del shown
     return x * 2
 
 
