@@ -78,10 +78,14 @@ pub(super) fn call_method(cx: &mut FnCx, name: Value, args: &[Value], kwnames: O
 /// `obj.name` looked up for a call (`_PyObject_GetMethod`, what
 /// `LOAD_METHOD` does): the callable, a new reference, and whether it is the
 /// type's function or method descriptor that takes `obj` first (a bint);
-/// a NULL callable leaves through `err`.
+/// a NULL callable leaves through `err`. The out-parameter starts NULL: the
+/// callee asserts it and does not write it when an attribute is missing.
 pub(super) fn load_method(cx: &mut FnCx, obj: Value, name: Value, err: ir::Block) -> R<(Value, Value)> {
     let p = cx.em.ptr;
     let slot = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8, 3));
+    // The callee expects NULL there and leaves it so when the lookup fails.
+    let null = cx.b.ins().iconst(p, 0);
+    cx.b.ins().stack_store(p, null, slot, 0);
     let out = cx.b.ins().stack_addr(p, slot, 0);
     let found = cx.call_prim(&prim::PY_OBJECT_GET_METHOD, &[obj, name, out])?[0];
     let unbound = cx.b.ins().icmp_imm_s(IntCC::NotEqual, found, 0);
