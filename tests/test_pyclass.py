@@ -183,3 +183,128 @@ def test_richards_matches_cpython(richards):
     with pytest.raises(Exception) as p:
         richards.py.taskWorkArea.taskTab[richards.py.I_WORK].findtcb(0)
     assert str(e.value) == str(p.value) == "Bad task id 0"
+
+
+# Method calls whose arguments are not plain locals or constants look the
+# method up first (`LOAD_METHOD`'s order), without a bound method: the
+# type's function gets the receiver first, anything else (an instance
+# attribute shadowing it, a `__getattr__` result, a static or class method,
+# a builtin's method) is called as it is.
+LOADED = '''
+class Box:
+    def __init__(self, v):
+        self.v = v
+        self.log = []
+
+    def add(self, a, b=0):
+        self.log.append(a)
+        return self.v + a + b
+
+    @staticmethod
+    def stat(a):
+        return a * 2
+
+    @classmethod
+    def kind(cls, a):
+        return (cls.__name__, a)
+
+
+class Shadow(Box):
+    pass
+
+
+class Dyn:
+    def __getattr__(self, name):
+        if name == "boom":
+            raise KeyError(name)
+        return lambda *a, **k: (name, a, sorted(k.items()))
+
+
+def plain(a):
+    return ("plain", a)
+
+
+def other(a):
+    return ("other", a)
+
+
+def rebind(s):
+    s.add = other
+    return 1
+
+
+def calls(n):
+    b = Box(n)
+    out = [b.add(n + 1), b.add(b.v, b=n * 2), b.stat(n - 1), b.kind(n * 3), Box.kind(n + 1), len(b.log)]
+    s = Shadow(n)
+    out.append(s.add(n * 2))
+    s.add = plain
+    out.append(s.add(n * 2))
+    out.append(s.add(rebind(s)))
+    out.append(s.add(n - 1))
+    d = Dyn()
+    out.append(d.anything(n + 1, k=n * 2))
+    lst = []
+    lst.append(n * 2)
+    lst.extend([n + 1, n + 2])
+    out.append(lst)
+    out.append("-".join([str(n), str(n + 1)]))
+    out.append({"a": n}.get(str("a"), n * 2))
+    out.append(str(n).upper().count(str(n % 3)))
+    return out
+
+
+def missing(n):
+    b = Box(n)
+    return b.nope(1 // n)
+
+
+def on_none(n):
+    x = None
+    return x.nope(n + 1)
+
+
+def arg_raises(n):
+    b = Box(n)
+    return b.add(1 // n)
+
+
+def method_raises(n):
+    b = Box(n)
+    return b.add(str(n + 1))
+
+
+def dyn_raises(n):
+    return Dyn().boom(n + 1)
+'''
+
+
+@pytest.fixture(scope="module")
+def loaded(pyc):
+    return pyc.pair(LOADED, stem="loaded_method")
+
+
+def test_loaded_method_calls_match_cpython(loaded):
+    assert "`calls` left" not in loaded.build.stderr, loaded.build.stderr
+    ns = [-3, 0, 1, 7, 2 ** 70]
+    loaded.assert_same("calls", ns, exact=True)
+    for name in ("missing", "on_none", "arg_raises", "method_raises", "dyn_raises"):
+        loaded.assert_same(name, [0, 1, -2], exact=True)
+    # The lookup comes before the arguments: AttributeError, not ZeroDivisionError.
+    with pytest.raises(AttributeError) as e:
+        loaded.native.missing(0)
+    assert str(e.value) == "'Box' object has no attribute 'nope'"
+
+
+def test_loaded_method_calls_do_not_leak(loaded):
+    nat = loaded.native
+    for name in ("calls", "missing", "on_none", "arg_raises", "method_raises", "dyn_raises"):
+        for n in (0, 3):
+            f = getattr(nat, name)
+            assert growth(lambda: attempt(f, n)) < LEAK_CALLS // 10, (name, n)
+    arg = 10 ** 30
+    before = sys.getrefcount(arg)
+    for _ in range(100):
+        nat.calls(arg)
+        attempt(nat.method_raises, arg)
+    assert sys.getrefcount(arg) == before

@@ -208,3 +208,12 @@ fn mir_of_object_operations() {
         "import cython\n\ndef f(a, n: cython.int) -> cython.double:\n    s = \"x\"\n    s += a * n\n    if s < 2.5:\n        return a\n    return 1.0\n"
     ));
 }
+
+#[test]
+fn mir_of_a_method_call_with_a_computed_argument() {
+    // `o.m(x + 1)`: the method is looked up before the argument is
+    // evaluated, without a bound method (`load_method`), then called with
+    // `o` passed when it is the class's function; the callable is
+    // released after the call and on the argument's error edge.
+    insta::assert_snapshot!(mir_stages("def f(o, x):\n    return o.m(x + 1)\n"));
+}

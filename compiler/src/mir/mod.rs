@@ -244,6 +244,16 @@ pub enum OpKind {
     ExceptionMatches { exc: Local, types: Local },
     /// The caught exception `exc` raised again, its traceback as it is.
     RestoreError { exc: Local },
+    /// `obj.name` looked up for a call, as `LOAD_METHOD` does
+    /// (`_PyObject_GetMethod`): a function or method descriptor of the type
+    /// not shadowed by the instance (then `unbound`, and the call passes
+    /// `obj` first) without a bound method object, else the attribute's
+    /// value. Dests: the callable (a new reference) and `unbound` (a bint).
+    LoadMethod { obj: Local, name: Local },
+    /// Calls what `LoadMethod` found: with `args` (`args[0]` is the
+    /// receiver, passed only when `unbound`), the last `keywords` by the
+    /// names in `kwnames`; a new reference.
+    CallLoadedMethod { method: Local, unbound: Local, args: Vec<Local>, kwnames: Option<Local>, keywords: usize },
 }
 
 #[derive(Clone, Debug)]
@@ -413,6 +423,8 @@ impl Op {
             ExceptionMatches { exc, types } => vec![*exc, *types],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
             CallMethod { name, args, kwnames, .. } => std::iter::once(*name).chain(args.iter().copied()).chain(*kwnames).collect(),
+            LoadMethod { obj, name } => vec![*obj, *name],
+            CallLoadedMethod { method, unbound, args, kwnames, .. } => [*method, *unbound].into_iter().chain(args.iter().copied()).chain(*kwnames).collect(),
         }
     }
 
@@ -431,6 +443,8 @@ impl Op {
         use OpKind::*;
         match &self.kind {
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } => ErrorKind::Null,
+            CallLoadedMethod { .. } => ErrorKind::Null,
+            LoadMethod { .. } => ErrorKind::Flag,
             LeaveCompiledCode | RaiseObject { .. } | Reraise | RestoreError { .. } => ErrorKind::Always,
             CatchException | SetHandled { .. } | IsHandling => ErrorKind::Never,
             ExceptionMatches { .. } => ErrorKind::Flag,
@@ -460,6 +474,7 @@ impl Op {
             ArgItem { argv, .. } => (RefKind::Borrowed, Some(*argv)),
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } | IterNext { .. } if k == 0 => (RefKind::New, None),
+            LoadMethod { .. } | CallLoadedMethod { .. } if k == 0 => (RefKind::New, None),
             CatchException => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }

@@ -225,3 +225,10 @@ primitive!(PY_ERR_RESTORE = "PyErr_Restore"(Object, Object, Object) -> None, Nev
 primitive!(PY_ERR_GET_EXC_INFO = "PyErr_GetExcInfo"(Ptr, Ptr, Ptr) -> None, Never, Borrowed);
 primitive!(PY_ERR_SET_EXC_INFO = "PyErr_SetExcInfo"(Object, Object, Object) -> None, Never, Borrowed, steals 0, 1, 2);
 primitive!(PY_ERR_GIVEN_EXCEPTION_MATCHES = "PyErr_GivenExceptionMatches"(Object, Object) -> Some(I32), Never, Borrowed);
+primitive!(
+    /// `LOAD_METHOD`'s lookup (exported 3.7-3.13): 1 and the type's
+    /// function or method descriptor when the call passes `obj` first,
+    /// else 0 and the attribute's value; the out-parameter holds a new
+    /// reference, or NULL with the lookup's error set.
+    PY_OBJECT_GET_METHOD = "_PyObject_GetMethod"(Object, Object, Ptr) -> Some(I32), Never, Borrowed
+);

@@ -262,6 +262,24 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             args.iter().try_for_each(|a| obj(*a))?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
+        LoadMethod { obj: o, name } => {
+            dests(2)?;
+            obj(*o)?;
+            obj(*name)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")?;
+            dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
+        }
+        CallLoadedMethod { method, unbound, args, kwnames, .. } => {
+            dests(1)?;
+            obj(*method)?;
+            want(body, *unbound, |t| t == LocalTy::Scalar(Ty::Bool), "a bint")?;
+            kwnames.map_or(Ok(()), obj)?;
+            if args.is_empty() {
+                return Err("a method call without its receiver".into());
+            }
+            args.iter().try_for_each(|a| obj(*a))?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
         LoadField { obj: o, .. } => {
             dests(1)?;
             obj(*o)?;

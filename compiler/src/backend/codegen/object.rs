@@ -107,6 +107,46 @@ pub(super) fn call_method(cx: &mut FnCx, name: Value, args: &[Value], kwnames: O
     Ok(cx.call_prim(&prim::PY_OBJECT_VECTORCALL_METHOD, &[name, argv, n, kwnames])?[0])
 }
 
+/// `obj.name` looked up for a call (`_PyObject_GetMethod`, what
+/// `LOAD_METHOD` does): the callable, a new reference, and whether it is the
+/// type's function or method descriptor that takes `obj` first (a bint);
+/// a NULL callable leaves through `err`. The out-parameter starts NULL: the
+/// callee asserts it and does not write it when an attribute is missing.
+pub(super) fn load_method(cx: &mut FnCx, obj: Value, name: Value, err: ir::Block) -> R<(Value, Value)> {
+    let p = cx.em.ptr;
+    let slot = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8, 3));
+    // The callee expects NULL there and leaves it so when the lookup fails.
+    let null = cx.b.ins().iconst(p, 0);
+    cx.b.ins().stack_store(p, null, slot, 0);
+    let out = cx.b.ins().stack_addr(p, slot, 0);
+    let found = cx.call_prim(&prim::PY_OBJECT_GET_METHOD, &[obj, name, out])?[0];
+    let unbound = cx.b.ins().icmp_imm_s(IntCC::NotEqual, found, 0);
+    let method = cx.b.ins().stack_load(p, p, slot, 0);
+    let failed = cx.is_null(method);
+    let ok = cx.b.create_block();
+    cx.b.ins().brif(failed, err, &[], ok, &[]);
+    cx.b.switch_to_block(ok);
+    Ok((method, unbound))
+}
+
+/// Calls what `load_method` found: `args[0]` is the receiver, passed first
+/// when `unbound`, else the callable gets `args[1..]` with
+/// `PY_VECTORCALL_ARGUMENTS_OFFSET` (the receiver's slot before them is
+/// free to borrow); a new reference, NULL on error.
+pub(super) fn call_loaded_method(cx: &mut FnCx, method: Value, unbound: Value, args: &[Value], kwnames: Option<(Value, usize)>) -> R<Value> {
+    if args.is_empty() {
+        return Err("a method call without its receiver".into());
+    }
+    let p = cx.em.ptr;
+    let (argv, positional, kwnames) = arg_vector(cx, args, kwnames)?;
+    let rest = cx.b.ins().iadd_imm_s(argv, 8);
+    let argv = cx.b.ins().select(unbound, argv, rest);
+    let with_receiver = cx.b.ins().iconst(p, positional as i64);
+    let without = cx.b.ins().iconst(p, (positional as i64 - 1) | i64::MIN);
+    let n = cx.b.ins().select(unbound, with_receiver, without);
+    cx.vectorcall(method, argv, n, kwnames)
+}
+
 /// `name` from the module's dict, else from the builtins, as a new
 /// reference; NULL with NameError (CPython's message) when neither has it,
 /// or with the lookup's own error.

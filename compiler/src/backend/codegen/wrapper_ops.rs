@@ -239,6 +239,21 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             result = Some(super::object::call_method(g.cx(), n, &args, kwnames)?);
         }
         LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
+        LoadMethod { obj, name } => {
+            let (o, n) = (g.get(*obj)?, g.get(*name)?);
+            let (method, unbound) = super::object::load_method(g.cx(), o, n, err_block()?)?;
+            g.def(op.dests[0], method)?;
+            g.def(op.dests[1], unbound)?;
+        }
+        CallLoadedMethod { method, unbound, args, kwnames, keywords } => {
+            let (m, u) = (g.get(*method)?, g.get(*unbound)?);
+            let args = gets(g, args)?;
+            let kwnames = match kwnames {
+                Some(k) => Some((g.get(*k)?, *keywords)),
+                None => None,
+            };
+            result = Some(super::object::call_loaded_method(g.cx(), m, u, &args, kwnames)?);
+        }
         LoadField { obj, offset } => {
             let o = g.get(*obj)?;
             let v = g.cx().b.ins().load(p, flags(), o, *offset);

@@ -105,6 +105,17 @@ fn method_call(operands: &[Expr]) -> Option<(&str, &Expr)> {
     }
 }
 
+/// `o.m(args)` with any arguments: the method's name and the receiver,
+/// for a call that looks the method up before the arguments are evaluated
+/// without a bound method object (`OpKind::LoadMethod`), where `method_call`
+/// cannot reorder the lookup.
+fn loaded_method_call(operands: &[Expr]) -> Option<(&str, &Expr)> {
+    match &operands.first()?.kind {
+        ExprKind::ObjOp { op: ObjOp::GetAttr(name), operands } if operands.len() == 1 => Some((name.as_str(), &operands[0])),
+        _ => None,
+    }
+}
+
 /// The operators with an int fast path (Cython's `__Pyx_PyInt_AddObjC` & co.).
 fn small_int_op(op: ObjBinOp) -> bool {
     matches!(op, ObjBinOp::Add | ObjBinOp::Sub | ObjBinOp::Mul | ObjBinOp::FloorDiv | ObjBinOp::Mod)
@@ -230,6 +241,24 @@ impl BodyBuilder<'_, '_> {
                     return Ok(Some(self.dict_get(args)?));
                 }
                 self.call_method(name, args, keywords)?
+            }
+            ExprKind::ObjOp { op: ObjOp::Call { keywords }, operands } if loaded_method_call(operands).is_some() => {
+                let Some((name, receiver)) = loaded_method_call(operands) else {
+                    return Err("a method call without its receiver".into());
+                };
+                let recv = self.expr(receiver)?;
+                let name = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.to_string())));
+                let (method, unbound) = (self.b.local(obj, Some("method")), self.b.local(LocalTy::Scalar(Ty::Bool), Some("unbound")));
+                self.b.op(vec![method, unbound], OpKind::LoadMethod { obj: recv, name });
+                let mut args = vec![recv];
+                for x in &operands[1..] {
+                    args.push(self.expr(x)?);
+                }
+                let kwnames = match keywords.is_empty() {
+                    true => None,
+                    false => Some(self.b.value(obj, OpKind::LoadConst(ObjConst::Names(keywords.to_vec())))),
+                };
+                self.b.value(obj, OpKind::CallLoadedMethod { method, unbound, args, kwnames, keywords: keywords.len() })
             }
             ExprKind::ObjOp { op, operands } => {
                 let mut vals = vec![];
