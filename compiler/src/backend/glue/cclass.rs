@@ -269,26 +269,8 @@ fn object_offsets(c: &ExtClass) -> Vec<i32> {
 /// A function of the module with `n` pointer parameters (and an `i32`
 /// result when `ret`), built by `body` from its entry block's parameters.
 pub(super) fn emit_fn(em: &mut Emitter, symbol: &str, ns: u32, title: &str, n: usize, ret: Option<ir::Type>, body: impl FnOnce(&mut FnCx, &[ir::Value]) -> R<()>) -> R<ClifFuncId> {
-    let p = em.ptr;
-    let mut sig = em.module.make_signature();
-    for _ in 0..n {
-        sig.params.push(ir::AbiParam::new(p));
-    }
-    sig.returns.extend(ret.map(ir::AbiParam::new));
-    let id = em.module.declare_function(&em.symbol(symbol), Linkage::Local, &sig).map_err(|e| e.to_string())?;
-    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(ns, id.as_u32()), sig);
-    let mut fctx = FunctionBuilderContext::new();
-    {
-        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
-        let entry = cx.b.create_block();
-        cx.b.append_block_params_for_function_params(entry);
-        cx.b.switch_to_block(entry);
-        let params = cx.b.block_params(entry).to_vec();
-        body(&mut cx, &params)?;
-        finish(cx)?;
-    }
-    em.define(id, func, title)?;
-    Ok(id)
+    let params = vec![em.ptr; n];
+    super::emit_fn(em, symbol, ns, title, &params, ret, body)
 }
 
 /// The class's table of cfunc entries (Cython's `__pyx_vtable`): the
@@ -339,34 +321,41 @@ fn emit_new(em: &mut Emitter, c: &ExtClass, vtab: Option<(u32, DataId)>) -> R<Cl
 fn emit_traverse(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
     let offsets = object_offsets(c);
     emit_fn(em, &format!("pyc_aot_traverse_{}", c.name), 9, &format!("tp_traverse of {}", c.name), 3, Some(types::I32), |cx, a| {
-        let p = cx.em.ptr;
-        let (obj, visit, arg) = (a[0], a[1], a[2]);
-        let mut vsig = cx.em.module.make_signature();
-        vsig.params.push(ir::AbiParam::new(p));
-        vsig.params.push(ir::AbiParam::new(p));
-        vsig.returns.push(ir::AbiParam::new(types::I32));
-        let sref = cx.b.import_signature(vsig);
-        let stop = cx.b.create_block();
-        cx.b.append_block_param(stop, types::I32);
-        let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
-        let values: Vec<ir::Value> = offsets.iter().map(|off| cx.b.ins().load(p, flags(), obj, *off)).collect();
-        for v in values.into_iter().chain([tp]) {
-            let (call, next) = (cx.b.create_block(), cx.b.create_block());
-            let null = cx.is_null(v);
-            cx.b.ins().brif(null, next, &[], call, &[]);
-            cx.b.switch_to_block(call);
-            let inst = cx.b.ins().call_indirect(sref, visit, &[v, arg]);
-            let r = cx.b.inst_results(inst)[0];
-            cx.b.ins().brif(r, stop, &[ir::BlockArg::Value(r)], next, &[]);
-            cx.b.switch_to_block(next);
-        }
-        let zero = cx.b.ins().iconst(types::I32, 0);
-        cx.b.ins().return_(&[zero]);
-        cx.b.switch_to_block(stop);
-        let r = cx.b.block_params(stop)[0];
-        cx.b.ins().return_(&[r]);
-        Ok(())
+        visit_fields(cx, a, &offsets)
     })
+}
+
+/// A `tp_traverse` body over `(obj, visit, arg)`: `visit` called on each
+/// non-NULL pointer at `offsets` in `obj`, then on its type (a heap type's
+/// instances own a reference to it); the first nonzero result returned.
+pub(super) fn visit_fields(cx: &mut FnCx, a: &[ir::Value], offsets: &[i32]) -> R<()> {
+    let p = cx.em.ptr;
+    let (obj, visit, arg) = (a[0], a[1], a[2]);
+    let mut vsig = cx.em.module.make_signature();
+    vsig.params.push(ir::AbiParam::new(p));
+    vsig.params.push(ir::AbiParam::new(p));
+    vsig.returns.push(ir::AbiParam::new(types::I32));
+    let sref = cx.b.import_signature(vsig);
+    let stop = cx.b.create_block();
+    cx.b.append_block_param(stop, types::I32);
+    let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+    let values: Vec<ir::Value> = offsets.iter().map(|off| cx.b.ins().load(p, flags(), obj, *off)).collect();
+    for v in values.into_iter().chain([tp]) {
+        let (call, next) = (cx.b.create_block(), cx.b.create_block());
+        let null = cx.is_null(v);
+        cx.b.ins().brif(null, next, &[], call, &[]);
+        cx.b.switch_to_block(call);
+        let inst = cx.b.ins().call_indirect(sref, visit, &[v, arg]);
+        let r = cx.b.inst_results(inst)[0];
+        cx.b.ins().brif(r, stop, &[ir::BlockArg::Value(r)], next, &[]);
+        cx.b.switch_to_block(next);
+    }
+    let zero = cx.b.ins().iconst(types::I32, 0);
+    cx.b.ins().return_(&[zero]);
+    cx.b.switch_to_block(stop);
+    let r = cx.b.block_params(stop)[0];
+    cx.b.ins().return_(&[r]);
+    Ok(())
 }
 
 /// Each object field set to None and its old value released (Cython's

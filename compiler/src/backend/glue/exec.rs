@@ -527,27 +527,10 @@ pub(super) fn emit_exec(
         }
         run(&mut cx, &source, &m.source_path, mod_dict)?;
         if functions.is_some() {
-            let k = cx.cstr(hir::PLAIN_METHODS_GLOBAL)?;
-            let r = cx.call_prim(&prim::PY_DICT_DEL_ITEM_STRING, &[mod_dict, k])?[0];
-            let (clear, done) = (cx.b.create_block(), cx.b.create_block());
-            let failed = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
-            cx.b.ins().brif(failed, clear, &[], done, &[]);
-            cx.b.switch_to_block(clear);
-            cx.call_prim(&prim::PY_ERR_CLEAR, &[])?;
-            cx.b.ins().jump(done, &[]);
-            cx.b.switch_to_block(done);
+            del_quietly(&mut cx, mod_dict, hir::PLAIN_METHODS_GLOBAL)?;
         }
         if late_dict.is_some() {
-            let k = cx.cstr(LATE_GLOBAL)?;
-            let r = cx.call_prim(&prim::PY_DICT_DEL_ITEM_STRING, &[mod_dict, k])?[0];
-            let (clear, done) = (cx.b.create_block(), cx.b.create_block());
-            let failed = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
-            cx.b.ins().brif(failed, clear, &[], done, &[]);
-            cx.b.switch_to_block(clear);
-            // The module's code may have deleted it itself.
-            cx.call_prim(&prim::PY_ERR_CLEAR, &[])?;
-            cx.b.ins().jump(done, &[]);
-            cx.b.switch_to_block(done);
+            del_quietly(&mut cx, mod_dict, LATE_GLOBAL)?;
         }
         let ok = cx.b.ins().iconst(types::I32, 0);
         cx.b.ins().return_(&[ok]);
@@ -606,3 +589,17 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100000001b3))
 }
 
+/// `del d[name]`, any error cleared: the module's own code may have deleted
+/// the name already.
+fn del_quietly(cx: &mut FnCx, d: ir::Value, name: &str) -> R<()> {
+    let k = cx.cstr(name)?;
+    let r = cx.call_prim(&prim::PY_DICT_DEL_ITEM_STRING, &[d, k])?[0];
+    let (clear, done) = (cx.b.create_block(), cx.b.create_block());
+    let failed = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+    cx.b.ins().brif(failed, clear, &[], done, &[]);
+    cx.b.switch_to_block(clear);
+    cx.call_prim(&prim::PY_ERR_CLEAR, &[])?;
+    cx.b.ins().jump(done, &[]);
+    cx.b.switch_to_block(done);
+    Ok(())
+}

@@ -28,6 +28,37 @@ use std::collections::HashSet;
 
 type R<T> = Result<T, String>;
 
+/// A function of the module (local linkage, Cranelift namespace `ns`) with
+/// parameters of `params`' types, its body built by `body` from the entry
+/// block's parameters.
+pub(super) fn emit_fn(
+    em: &mut Emitter,
+    symbol: &str,
+    ns: u32,
+    title: &str,
+    params: &[ir::Type],
+    ret: Option<ir::Type>,
+    body: impl FnOnce(&mut FnCx, &[ir::Value]) -> R<()>,
+) -> R<ClifFuncId> {
+    let mut sig = em.module.make_signature();
+    sig.params.extend(params.iter().map(|t| ir::AbiParam::new(*t)));
+    sig.returns.extend(ret.map(ir::AbiParam::new));
+    let id = em.module.declare_function(&em.symbol(symbol), Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(ns, id.as_u32()), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry = cx.b.create_block();
+        cx.b.append_block_params_for_function_params(entry);
+        cx.b.switch_to_block(entry);
+        let params = cx.b.block_params(entry).to_vec();
+        body(&mut cx, &params)?;
+        finish(cx)?;
+    }
+    em.define(id, func, title)?;
+    Ok(id)
+}
+
 pub(super) const METH_VARARGS_FASTCALL_KEYWORDS: i32 = 0x80 | 0x02;
 const METH_O: i32 = 0x08;
 const METH_NOARGS: i32 = 0x04;

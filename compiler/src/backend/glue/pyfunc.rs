@@ -16,13 +16,12 @@
 
 use super::names::py_str;
 use super::wrapper::{self, Facts};
-use super::{finish, flags, python_parameters, R};
+use super::{flags, python_parameters, R};
 use crate::backend::{pyabi, Emitter, FnCx};
 use crate::hir::{self, Function};
 use crate::mir::primitives as prim;
 use cranelift_codegen::ir::{self, types, InstBuilder};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
+use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Module};
 
 // The instance: the object header, then these pointers.
 const VECTORCALL: i32 = 16;
@@ -147,25 +146,9 @@ pub(super) fn emit<'m>(em: &mut Emitter, facts: &Facts<'m>, first_slot: usize) -
     Ok(Some(Emitted { spec, methods }))
 }
 
-/// A function of the module with pointer parameters, built by `body`.
+/// A function of the module for the function type (namespace 12), built by `body`.
 fn emit_fn(em: &mut Emitter, symbol: &str, title: &str, params: &[ir::Type], ret: Option<ir::Type>, body: impl FnOnce(&mut FnCx, &[ir::Value]) -> R<()>) -> R<ClifFuncId> {
-    let mut sig = em.module.make_signature();
-    sig.params.extend(params.iter().map(|t| ir::AbiParam::new(*t)));
-    sig.returns.extend(ret.map(ir::AbiParam::new));
-    let id = em.module.declare_function(&em.symbol(symbol), Linkage::Local, &sig).map_err(|e| e.to_string())?;
-    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(12, id.as_u32()), sig);
-    let mut fctx = FunctionBuilderContext::new();
-    {
-        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
-        let entry = cx.b.create_block();
-        cx.b.append_block_params_for_function_params(entry);
-        cx.b.switch_to_block(entry);
-        let params = cx.b.block_params(entry).to_vec();
-        body(&mut cx, &params)?;
-        finish(cx)?;
-    }
-    em.define(id, func, title)?;
-    Ok(id)
+    super::emit_fn(em, symbol, 12, title, params, ret, body)
 }
 
 /// `vectorcallfunc` of one method: the count without
@@ -221,32 +204,7 @@ fn emit_repr(em: &mut Emitter, slot: usize) -> R<ClifFuncId> {
 fn emit_traverse(em: &mut Emitter) -> R<ClifFuncId> {
     let p = em.ptr;
     emit_fn(em, "pyc_aot_function_traverse", "tp_traverse of the function type", &[p, p, p], Some(types::I32), |cx, a| {
-        let (obj, visit, arg) = (a[0], a[1], a[2]);
-        let mut vsig = cx.em.module.make_signature();
-        vsig.params.push(ir::AbiParam::new(p));
-        vsig.params.push(ir::AbiParam::new(p));
-        vsig.returns.push(ir::AbiParam::new(types::I32));
-        let sref = cx.b.import_signature(vsig);
-        let stop = cx.b.create_block();
-        cx.b.append_block_param(stop, types::I32);
-        let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
-        let values: Vec<ir::Value> = OBJECT_FIELDS.iter().map(|off| cx.b.ins().load(p, flags(), obj, *off)).collect();
-        for v in values.into_iter().chain([tp]) {
-            let (call, next) = (cx.b.create_block(), cx.b.create_block());
-            let null = cx.is_null(v);
-            cx.b.ins().brif(null, next, &[], call, &[]);
-            cx.b.switch_to_block(call);
-            let inst = cx.b.ins().call_indirect(sref, visit, &[v, arg]);
-            let r = cx.b.inst_results(inst)[0];
-            cx.b.ins().brif(r, stop, &[ir::BlockArg::Value(r)], next, &[]);
-            cx.b.switch_to_block(next);
-        }
-        let zero = cx.b.ins().iconst(types::I32, 0);
-        cx.b.ins().return_(&[zero]);
-        cx.b.switch_to_block(stop);
-        let r = cx.b.block_params(stop)[0];
-        cx.b.ins().return_(&[r]);
-        Ok(())
+        super::cclass::visit_fields(cx, a, &OBJECT_FIELDS)
     })
 }
 
