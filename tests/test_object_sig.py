@@ -441,6 +441,154 @@ def test_star_calls_keep_refcounts_and_do_not_leak(sc):
     assert sys.exc_info() == (None, None, None)
 
 
+
+STARFAST_SRC = """
+def h(*r, **k):
+    if r and r[0] == "boom":
+        raise ValueError("inside h")
+    return (r, k)
+
+def spread(t):
+    return h(*t)
+
+def lead_spread(x, y, t):
+    return h(x, y, *t)
+
+def both(t, d):
+    return h(*t, **d)
+
+def lead_both(x, t, d):
+    return h(x, *t, **d)
+
+def only_kw(d):
+    return h(**d)
+
+def lead_kw(x, d):
+    return h(x, **d)
+
+def strict(a, b):
+    return a - b
+
+def call_strict(t, d):
+    return strict(*t, **d)
+
+def call_builtin(t, d):
+    return sorted(*t, **d)
+"""
+
+STARFAST = ["spread", "lead_spread", "both", "lead_both", "only_kw", "lead_kw", "call_strict", "call_builtin"]
+
+
+class StrSub(str):
+    pass
+
+
+class DictSub(dict):
+    pass
+
+
+class TupleSub(tuple):
+    pass
+
+
+class ListSub(list):
+    pass
+
+
+class Mapping:
+    """A mapping that is no dict: `**` reads its keys() and items."""
+
+    def __init__(self, **items):
+        self.items = items
+
+    def keys(self):
+        return list(self.items)
+
+    def __getitem__(self, key):
+        return self.items[key]
+
+
+STARFAST_CASES = [
+    ("spread", ((1, 2),)), ("spread", ([1, 2],)), ("spread", ((),)), ("spread", ([],)), ("spread", ("ab",)),
+    ("spread", (G(1),)), ("spread", (5,)), ("spread", (None,)), ("spread", (("boom",),)), ("spread", (["boom", 1],)),
+    ("spread", (TupleSub((1, 2)),)), ("spread", (ListSub([3]),)), ("spread", (range(3),)), ("spread", ({"a": 1},)),
+    ("lead_spread", (1, 2, (3,))), ("lead_spread", (1, 2, [3, 4])), ("lead_spread", (1, 2, ())),
+    ("lead_spread", (1, 2, range(2))), ("lead_spread", (1, 2, 3)), ("lead_spread", ("boom", 2, [])),
+    ("both", ((1,), {"a": 1})), ("both", ([1], {})), ("both", ((), {1: 2})), ("both", ((), {"a": 1, 2: 3})),
+    ("both", ((), {StrSub("s"): 1})), ("both", ((), DictSub(a=1))), ("both", ((), Mapping(a=1, b=2))),
+    ("both", ((), Mapping())), ("both", ((), 5)), ("both", (5, {})), ("both", (5, 5)), ("both", (("boom",), {"a": 1})),
+    ("both", (G(1), {"a": 1})), ("both", ((), None)), ("both", (["boom"], {1: 1})),
+    ("lead_both", (1, (2,), {"a": 1})), ("lead_both", (1, [2], {"a": 1})), ("lead_both", ("boom", [], {})),
+    ("lead_both", (1, (), {(): 1})), ("lead_both", (1, 2, {})),
+    ("only_kw", ({"a": 1},)), ("only_kw", ({},)), ("only_kw", ({1: 2},)), ("only_kw", (DictSub(z=1),)),
+    ("only_kw", (Mapping(q=1),)), ("only_kw", (None,)), ("only_kw", ([("a", 1)],)),
+    ("lead_kw", (1, {"a": 1})), ("lead_kw", ("boom", {})), ("lead_kw", (1, {b"a": 1})),
+    ("call_strict", ((5,), {"b": 2})), ("call_strict", ((5,), {"a": 2})), ("call_strict", ((5, 2), {"b": 3})),
+    ("call_strict", ((), {"a": 1, "b": 2, "c": 3})), ("call_strict", ((1,), {})), ("call_strict", ([1, 2], {})),
+    ("call_strict", (("x", 1), {})), ("call_strict", ((), {"a": 1, "b": 2})),
+    ("call_builtin", (([3, 1, 2],), {"reverse": True})), ("call_builtin", (([3, 1],), {"key": 1})),
+    ("call_builtin", (([3, 1],), {"nokey": 1})), ("call_builtin", ((), {})),
+]
+
+
+@pytest.fixture(scope="module")
+def sf(pyc):
+    return pyc.pair(STARFAST_SRC)
+
+
+@pytest.mark.parametrize("name", STARFAST)
+def test_star_fast_path_native(sf, name):
+    sf.assert_native(name)
+
+
+@pytest.mark.parametrize("name,args", STARFAST_CASES)
+def test_star_fast_path_same_as_cpython(sf, name, args):
+    """`f(a, *x, **y)` with an exact tuple or list and an exact dict of str
+    keys calls `PyObject_Call` directly; everything else (other iterables,
+    subclasses, other mappings, non-str keys) the interpreter's call: the
+    same values, messages and callee traceback lines either way."""
+    got = [describe(mod, name, *copy.deepcopy(args)) for mod in (sf.native, sf.py)]
+    assert _same_module(got[0], sf) == _same_module(got[1], sf)
+
+
+def test_star_fast_path_copies_the_dict(sf):
+    """The callee gets a copy of an exact dict (it may keep it) and the
+    list's items in a tuple of their own."""
+    d, t, lst = {"a": 1}, (1, 2), [1, 2]
+    for mod in (sf.native, sf.py):
+        r, k = mod.both(t, d)
+        assert k == d and k is not d and r == t
+        k["b"] = 2
+        assert d == {"a": 1}
+        r, k = mod.both(lst, d)
+        assert r == (1, 2) and type(r) is tuple
+        lst.append(3)
+        assert r == (1, 2)
+        lst.pop()
+        r, k = mod.lead_both(0, t, d)
+        assert r == (0, 1, 2) and k == d and k is not d
+
+
+def test_star_fast_path_keeps_refcounts_and_does_not_leak(sf):
+    item, value = object(), object()
+    t, lst, d = (item, 1), [item], {"z": value}
+    bad, sub = {1: item}, DictSub(z=value)
+    watched = (item, value, t, lst, d, bad, sub)
+    refs = [sys.getrefcount(o) for o in watched]
+    r = sf.native.lead_both(item, t, d)
+    assert r[0] == (item, item, 1) and r[1]["z"] is value
+    del r
+    assert [sys.getrefcount(o) for o in watched] == refs
+    n = sf.native
+    grown = growth(lambda: (n.spread(t), n.spread(lst), n.lead_spread(item, value, t), n.both(lst, d),
+                            n.lead_both(item, t, d), n.only_kw(d), n.lead_kw(item, d), attempt(n.both, t, bad),
+                            attempt(n.only_kw, sub), attempt(n.spread, ("boom", item)), attempt(n.both, ["boom"], d),
+                            attempt(n.call_strict, (item,), {"a": value}), attempt(n.call_strict, t, d),
+                            attempt(n.lead_spread, item, value, 3), attempt(n.both, t, 5)))
+    assert grown < N // 10
+    assert [sys.getrefcount(o) for o in watched] == refs
+    assert sys.exc_info() == (None, None, None)
+
 GENEXPR_SRC = '''
 def any_gt(v, t):
     return any(x > t for x in v)

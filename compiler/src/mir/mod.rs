@@ -172,6 +172,10 @@ pub enum OpKind {
     IsExactDict { obj: Local },
     /// Whether `obj` is an exact float (its value a C double in place).
     IsExactFloat { obj: Local },
+    /// Whether `obj` is an exact tuple.
+    IsExactTuple { obj: Local },
+    /// Whether `obj` is an exact list.
+    IsExactList { obj: Local },
     /// Whether `obj` is an instance of the module's extension type `class`
     /// or of a subtype (its type that one, else `PyType_IsSubtype`), the
     /// type read from the module's slot for it: no global lookup and no
@@ -408,7 +412,7 @@ impl Op {
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } | ModuleDict => vec![],
             IterNext { iter } => vec![*iter],
-            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsClassInstance { obj, .. } => vec![*obj],
+            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactTuple { obj } | IsExactList { obj } | IsClassInstance { obj, .. } => vec![*obj],
             DictItem { dict, key } => vec![*dict, *key],
             SeqLen { seq } => vec![*seq],
             SeqItem { seq, index } => vec![*seq, *index],
@@ -459,7 +463,7 @@ impl Op {
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
             | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
-            | IsExactDict { .. } | IsExactFloat { .. } | IsClassInstance { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
+            | IsExactDict { .. } | IsExactFloat { .. } | IsExactTuple { .. } | IsExactList { .. } | IsClassInstance { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),

@@ -146,6 +146,18 @@ primitive!(
 );
 primitive!(PY_THREAD_STATE_GET = "PyThreadState_Get"() -> Some(Ptr), Never, Borrowed);
 primitive!(PY_OBJECT_CALL_ONE_ARG = "PyObject_CallOneArg"(Object, Object) -> Some(Object), Null, New);
+primitive!(
+    /// `PyObject_Call` without keywords: the NULL dict a zero `Py_ssize_t`.
+    PY_OBJECT_CALL_POSITIONAL = "PyObject_Call"(Object, Object, I64) -> Some(Object), Null, New
+);
+primitive!(PY_SEQUENCE_TUPLE = "PySequence_Tuple"(Object) -> Some(Object), Null, New);
+primitive!(PY_SEQUENCE_CONCAT = "PySequence_Concat"(Object, Object) -> Some(Object), Null, New);
+primitive!(PY_DICT_COPY = "PyDict_Copy"(Object) -> Some(Object), Null, New);
+primitive!(
+    /// 1 when every key is a str, else 0 with a TypeError set (cleared
+    /// where it is only a test: `PyErr_Clear`).
+    PY_ARG_VALIDATE_KEYWORD_ARGUMENTS = "PyArg_ValidateKeywordArguments"(Object) -> Some(I32), Never, Borrowed
+);
 
 // Buffers.
 primitive!(PY_OBJECT_GET_BUFFER = "PyObject_GetBuffer"(Object, Ptr, I32) -> Some(I32), Negative, Borrowed);

@@ -139,6 +139,8 @@ fn op(op: &Op) -> String {
         CallLoadedMethod { method, unbound, args, kwnames: Some(k), .. } => format!("call_loaded_method {method}(unbound {unbound}: {}; kwnames {k})", list(args)),
         IsExactDict { obj } => format!("is_exact_dict {obj}"),
         IsExactFloat { obj } => format!("is_exact_float {obj}"),
+        IsExactTuple { obj } => format!("is_exact_tuple {obj}"),
+        IsExactList { obj } => format!("is_exact_list {obj}"),
         IsClassInstance { obj, class } => format!("is_instance {obj} of class '{class}'"),
         DictItem { dict, key } => format!("dict_item {dict}[{key}]"),
         SmallInt { obj } => format!("small_int {obj}"),

@@ -275,10 +275,15 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.def(op.dests[0], item)?;
             g.def(op.dests[1], done)?;
         }
-        IsExactDict { obj } | IsExactFloat { obj } => {
+        IsExactDict { obj } | IsExactFloat { obj } | IsExactTuple { obj } | IsExactList { obj } => {
             let o = g.get(*obj)?;
             let ty = g.cx().b.ins().load(p, flags(), o, crate::backend::pyabi::OB_TYPE);
-            let name = if matches!(op.kind, IsExactDict { .. }) { "PyDict_Type" } else { "PyFloat_Type" };
+            let name = match op.kind {
+                IsExactDict { .. } => "PyDict_Type",
+                IsExactFloat { .. } => "PyFloat_Type",
+                IsExactTuple { .. } => "PyTuple_Type",
+                _ => "PyList_Type",
+            };
             let exact_type = g.cx().py_data(name)?;
             result = Some(g.cx().b.ins().icmp(IntCC::Equal, ty, exact_type));
         }

@@ -946,10 +946,93 @@ fn float_op(op: ObjBinOp) -> bool {
 }
 
 impl BodyBuilder<'_, '_> {
-    /// A call with `*`/`**` unpacking (`ObjOp::CallShaped`): the module's
-    /// helper makes it and returns `(result,)`, or the exception, raised
-    /// here (its traceback the callee's frames), as the call would raise it.
+    /// A call with `*`/`**` unpacking (`ObjOp::CallShaped`). Of the shape
+    /// `f(a, b, *x, **y)` (plain positionals, then at most one `*` and at
+    /// most one `**`, no named keyword): when `x` is an exact tuple or list
+    /// and `y` an exact dict of str keys, `PyObject_Call` with the tuple of
+    /// the positionals and `x`'s items and a copy of `y` (the callee may
+    /// keep it), as `CALL_FUNCTION_EX` makes it. Anything else, and every
+    /// other shape, is `helper_call`'s (its TypeErrors the interpreter's).
     fn shaped_call(&mut self, f: Local, values: Vec<Local>, shape: &str) -> B<Local> {
+        let roles: Vec<&str> = shape.split(',').collect();
+        let plain = roles.iter().take_while(|r| **r == "@").count();
+        let (star, dstar) = match &roles[plain..] {
+            ["*@"] => (Some(values[plain]), None),
+            ["**@"] => (None, Some(values[plain])),
+            ["*@", "**@"] => (Some(values[plain]), Some(values[plain + 1])),
+            _ => return self.helper_call(f, values, shape),
+        };
+        let obj = LocalTy::Object;
+        let bint = LocalTy::Scalar(Ty::Bool);
+        let (slow, join) = (self.b.block(false), self.b.block(false));
+        let result = self.b.local(obj, Some("called"));
+        if let Some(x) = star {
+            let (checked, list) = (self.b.block(false), self.b.block(false));
+            let tuple = self.b.value(bint, OpKind::IsExactTuple { obj: x });
+            self.terminate(Terminator::Branch { cond: tuple, then: checked, otherwise: list });
+            self.b.switch_to(list);
+            self.reachable = true;
+            let list = self.b.value(bint, OpKind::IsExactList { obj: x });
+            self.terminate(Terminator::Branch { cond: list, then: checked, otherwise: slow });
+            self.b.switch_to(checked);
+            self.reachable = true;
+        }
+        if let Some(y) = dstar {
+            let (dict, keys, clear) = (self.b.block(false), self.b.block(false), self.b.block(false));
+            let exact = self.b.value(bint, OpKind::IsExactDict { obj: y });
+            self.terminate(Terminator::Branch { cond: exact, then: dict, otherwise: slow });
+            self.b.switch_to(dict);
+            self.reachable = true;
+            // Other keys raise the interpreter's own TypeError (the helper's).
+            let strs = self.truth_of_status(&p::PY_ARG_VALIDATE_KEYWORD_ARGUMENTS, vec![y]);
+            self.terminate(Terminator::Branch { cond: strs, then: keys, otherwise: clear });
+            self.b.switch_to(clear);
+            self.reachable = true;
+            self.b.op(vec![], OpKind::CallC { prim: &p::PY_ERR_CLEAR, args: vec![] });
+            self.terminate(Terminator::Goto(slow));
+            self.b.switch_to(keys);
+            self.reachable = true;
+        }
+        let positional = values[..plain].to_vec();
+        let args = match star {
+            Some(x) => {
+                let items = self.b.value(obj, OpKind::CallC { prim: &p::PY_SEQUENCE_TUPLE, args: vec![x] });
+                match positional.is_empty() {
+                    true => items,
+                    false => {
+                        let first = self.object_op(&ObjOp::Tuple, positional)?;
+                        self.b.value(obj, OpKind::CallC { prim: &p::PY_SEQUENCE_CONCAT, args: vec![first, items] })
+                    }
+                }
+            }
+            None => self.object_op(&ObjOp::Tuple, positional)?,
+        };
+        let made = match dstar {
+            Some(y) => {
+                let kw = self.b.value(obj, OpKind::CallC { prim: &p::PY_DICT_COPY, args: vec![y] });
+                self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_CALL, args: vec![f, args, kw] })
+            }
+            None => {
+                let null = self.value(WIDE, BodyOp::Const { c: Const::Int(0), ty: WIDE });
+                self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_CALL_POSITIONAL, args: vec![f, args, null] })
+            }
+        };
+        self.b.op(vec![result], OpKind::Assign { src: made });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let made = self.helper_call(f, values, shape)?;
+        self.b.op(vec![result], OpKind::Assign { src: made });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
+    }
+
+    /// The module's helper makes the call (`mir::HELPER_CALL`) and returns
+    /// `(result,)`, or the exception, raised here (its traceback the
+    /// callee's frames), as the call would raise it.
+    fn helper_call(&mut self, f: Local, values: Vec<Local>, shape: &str) -> B<Local> {
         let obj = LocalTy::Object;
         let tuple = self.object_op(&ObjOp::Tuple, values)?;
         let shape = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(shape.to_string())));
