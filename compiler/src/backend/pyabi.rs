@@ -30,6 +30,8 @@ pub const TP_VECTORCALL_OFFSET: i32 = 56;
 pub const TP_GETATTRO: i32 = 144;
 /// `PyTypeObject.tp_base` (3.9-3.13 alike).
 pub const TP_BASE: i32 = 256;
+/// `PyTypeObject.tp_new` (3.9–3.13).
+pub const TP_NEW: i32 = 312;
 pub const TP_SETATTRO: i32 = 152;
 
 /// `Py_buffer`'s fields: `buf`, `obj`, `itemsize`, `readonly`, `ndim`,

@@ -388,6 +388,10 @@ pub(super) fn make_functions(cx: &mut FnCx, e: &Emitted, module: ir::Value, dict
     let null = cx.b.ins().iconst(p, 0);
     let ty = cx.call_prim(&prim::PY_TYPE_FROM_MODULE_AND_SPEC, &[module, spec, null])?[0];
     check_null(cx, ty);
+    // 3.9 has no Py_TPFLAGS_DISALLOW_INSTANTIATION (the type would inherit
+    // object's tp_new and `type(f)()` make an empty function): no tp_new.
+    let null = cx.b.ins().iconst(p, 0);
+    cx.b.ins().store(flags(), null, ty, pyabi::TP_NEW);
     let modname = cx.call_prim(&prim::PY_MODULE_GET_NAME_OBJECT, &[module])?[0];
     check_null(cx, modname);
     let none = cx.py_data("_Py_NoneStruct")?;

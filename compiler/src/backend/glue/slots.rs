@@ -518,9 +518,8 @@ fn call(cx: &mut FnCx, entry: ClifFuncId, this: ir::Value, args: ir::Value, kwar
     Ok(())
 }
 
-/// `PyTypeObject.tp_init`, `tp_new`, `tp_vectorcall` (3.9–3.13).
+/// `PyTypeObject.tp_init`, `tp_vectorcall` (3.9–3.13).
 const TP_INIT: i32 = 296;
-const TP_NEW: i32 = 312;
 pub(super) const TP_VECTORCALL: i32 = 400;
 
 /// The type's `tp_vectorcall` (set after the type is made, as Cython
@@ -542,7 +541,7 @@ pub(super) fn emit_type_vectorcall(em: &mut Emitter, c: &ExtClass, new: ClifFunc
         let same = cx.b.ins().icmp(IntCC::Equal, their_init, our_init);
         cx.b.ins().brif(same, check_new, &[], slow, &[]);
         cx.b.switch_to_block(check_new);
-        let their_new = cx.b.ins().load(p, flags(), tp, TP_NEW);
+        let their_new = cx.b.ins().load(p, flags(), tp, pyabi::TP_NEW);
         let r = cx.func_ref(new);
         let our_new = cx.b.ins().func_addr(p, r);
         let same = cx.b.ins().icmp(IntCC::Equal, their_new, our_new);
