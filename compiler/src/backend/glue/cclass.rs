@@ -212,6 +212,34 @@ fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, in
         let d = em.cstring(&doc.replace('\0', ""))?;
         slots.push((PY_TP_DOC, Slot::Data(d)));
     }
+    let table = slot_table(em, &slots)?;
+
+    // PyType_Spec: name, basicsize, itemsize, flags, slots.
+    let spec = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let mut bytes = vec![0u8; 32];
+    bytes[8..12].copy_from_slice(&c.basicsize.to_le_bytes());
+    // Python classes may subclass it, as Cython's types (without `@final`).
+    let flags = TPFLAGS_DEFAULT | if c.is_final { 0 } else { TPFLAGS_BASETYPE } | if gc { TPFLAGS_HAVE_GC } else { 0 };
+    bytes[16..20].copy_from_slice(&flags.to_le_bytes());
+    let mut desc = DataDescription::new();
+    desc.define(bytes.into_boxed_slice());
+    // `module.Class`: CPython sets `__module__` and `__qualname__` from it.
+    let name = em.cstring(&format!("{}.{}", m.name, c.name))?;
+    let gv_name = em.module.declare_data_in_data(name, &mut desc);
+    let gv_slots = em.module.declare_data_in_data(table, &mut desc);
+    desc.write_data_addr(0, gv_name, 0);
+    desc.write_data_addr(24, gv_slots, 0);
+    em.module.define_data(spec, &desc).map_err(|e| e.to_string())?;
+    Ok((spec, vectorcall))
+}
+
+pub(super) enum Slot {
+    Func(ClifFuncId),
+    Data(DataId),
+}
+
+/// A `PyType_Slot[]` array (id, pointer; a zero entry ends it).
+pub(super) fn slot_table(em: &mut Emitter, slots: &[(i32, Slot)]) -> R<DataId> {
     let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
     let mut bytes = vec![0u8; 16 * (slots.len() + 1)];
     for (i, (id, _)) in slots.iter().enumerate() {
@@ -233,29 +261,7 @@ fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, in
         }
     }
     em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
-
-    // PyType_Spec: name, basicsize, itemsize, flags, slots.
-    let spec = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
-    let mut bytes = vec![0u8; 32];
-    bytes[8..12].copy_from_slice(&c.basicsize.to_le_bytes());
-    // Python classes may subclass it, as Cython's types (without `@final`).
-    let flags = TPFLAGS_DEFAULT | if c.is_final { 0 } else { TPFLAGS_BASETYPE } | if gc { TPFLAGS_HAVE_GC } else { 0 };
-    bytes[16..20].copy_from_slice(&flags.to_le_bytes());
-    let mut desc = DataDescription::new();
-    desc.define(bytes.into_boxed_slice());
-    // `module.Class`: CPython sets `__module__` and `__qualname__` from it.
-    let name = em.cstring(&format!("{}.{}", m.name, c.name))?;
-    let gv_name = em.module.declare_data_in_data(name, &mut desc);
-    let gv_slots = em.module.declare_data_in_data(table, &mut desc);
-    desc.write_data_addr(0, gv_name, 0);
-    desc.write_data_addr(24, gv_slots, 0);
-    em.module.define_data(spec, &desc).map_err(|e| e.to_string())?;
-    Ok((spec, vectorcall))
-}
-
-enum Slot {
-    Func(ClifFuncId),
-    Data(DataId),
+    Ok(table)
 }
 
 fn has_objects(c: &ExtClass) -> bool {

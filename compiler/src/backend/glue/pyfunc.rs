@@ -14,6 +14,7 @@
 //! Module-level functions are not of this type (they stay builtin
 //! functions, which CPython's calls specialise).
 
+use super::cclass::{slot_table, Slot};
 use super::names::py_str;
 use super::wrapper::{self, Facts};
 use super::{flags, python_parameters, R};
@@ -315,10 +316,6 @@ fn getset_table(em: &mut Emitter) -> R<DataId> {
     Ok(table)
 }
 
-enum Slot {
-    Func(ClifFuncId),
-    Data(DataId),
-}
 
 /// The type's `PyType_Spec` and its slots.
 fn spec(em: &mut Emitter, m: &hir::Module, repr_slot: usize) -> R<DataId> {
@@ -335,27 +332,7 @@ fn spec(em: &mut Emitter, m: &hir::Module, repr_slot: usize) -> R<DataId> {
         (PY_TP_MEMBERS, Slot::Data(member_table(em)?)),
         (PY_TP_GETSET, Slot::Data(getset_table(em)?)),
     ];
-    let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
-    let mut bytes = vec![0u8; 16 * (slots.len() + 1)];
-    for (i, (id, _)) in slots.iter().enumerate() {
-        bytes[16 * i..16 * i + 4].copy_from_slice(&id.to_le_bytes());
-    }
-    let mut desc = DataDescription::new();
-    desc.define(bytes.into_boxed_slice());
-    for (i, (_, s)) in slots.iter().enumerate() {
-        let at = (16 * i + 8) as u32;
-        match s {
-            Slot::Func(f) => {
-                let fr = em.module.declare_func_in_data(*f, &mut desc);
-                desc.write_function_addr(at, fr);
-            }
-            Slot::Data(d) => {
-                let gv = em.module.declare_data_in_data(*d, &mut desc);
-                desc.write_data_addr(at, gv, 0);
-            }
-        }
-    }
-    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+    let table = slot_table(em, &slots)?;
 
     // PyType_Spec: name, basicsize, itemsize, flags, slots.
     let spec = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
