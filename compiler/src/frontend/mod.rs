@@ -11,6 +11,7 @@ pub mod cimports;
 mod pxd;
 mod pyclass;
 mod residual;
+mod struct_convert;
 mod structs;
 mod typeck;
 pub mod vocab;

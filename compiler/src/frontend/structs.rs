@@ -9,23 +9,71 @@
 //! to a struct (passing, returning or reading it whole, unions) leaves the
 //! function to Python, where the shim runs it.
 
-use super::{error, fallback, Binding, ModuleCx, Problem};
+use super::struct_convert::At;
+use super::{error, fallback, struct_convert, Binding, ModuleCx, Problem};
 use crate::diag::Diagnostic;
 use crate::syntax::{self, Expr, ExprKind, FPart, FunctionDef, Keyword, Stmt, StmtKind};
 use std::collections::HashMap;
 
 type R<T> = Result<T, Problem>;
 
-/// A struct type bound once at module level.
+/// A struct type bound once at module level, or a ctuple type
+/// (`tuple[cython.int, cython.double]`: an anonymous struct whose fields
+/// are named `0`, `1`, …).
+#[derive(Clone)]
 pub(crate) struct StructDef {
     /// Each field's name and the type expression it was declared with.
     fields: Vec<(String, Expr)>,
     union: bool,
+    ctuple: bool,
+}
+
+/// The module's struct and ctuple types, and the `@cfunc`s that pass them
+/// by value: a result is written through pointers the caller passes (one per
+/// field, the function itself returns nothing), a parameter is one
+/// parameter per field.
+#[derive(Default)]
+pub(crate) struct Structs {
+    defs: HashMap<String, StructDef>,
+    /// `@cfunc`s returning a struct or ctuple: the type's key.
+    results: HashMap<String, String>,
+    /// `@cfunc`s taking one: for each parameter, its type's key.
+    params: HashMap<String, Vec<Option<String>>>,
+}
+
+/// `tuple[T, …]` of C scalar types (`cython.int`, …): its key (the types'
+/// names, as `tuple[int, double]`) and element types.
+fn ctuple_type(cx: &ModuleCx, e: &Expr) -> Option<(String, Vec<Expr>)> {
+    let ExprKind::Subscript { value, index } = &e.kind else { return None };
+    if !matches!(&value.kind, ExprKind::Name(n) if n == "tuple" && !cx.module_names.contains(n)) {
+        return None;
+    }
+    let items: Vec<Expr> = match &index.kind {
+        ExprKind::Tuple(items) => items.clone(),
+        _ => vec![(**index).clone()],
+    };
+    let mut names = vec![];
+    for t in &items {
+        match cx.binding_of(t) {
+            Some(Binding::CythonAttr(a)) if matches!(crate::types::cython_scalar(&a), Some(crate::types::Ty::Int(_) | crate::types::Ty::Float(_) | crate::types::Ty::Bool)) => names.push(a),
+            _ => return None,
+        }
+    }
+    Some((format!("tuple[{}]", names.join(", ")), items))
+}
+
+/// The type key a type expression names: a struct's name or a ctuple's key.
+fn type_key(cx: &ModuleCx, defs: &HashMap<String, StructDef>, e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Name(n) if defs.contains_key(n) => Some(n.clone()),
+        _ => ctuple_type(cx, e).map(|(k, _)| k),
+    }
 }
 
 /// The module's struct types: `Name = cython.struct(…)` (or `union`) with
-/// field types given by keyword, the name bound nowhere else in the module.
-pub(crate) fn module_structs(cx: &ModuleCx, body: &[Stmt]) -> HashMap<String, StructDef> {
+/// field types given by keyword, the name bound nowhere else in the module;
+/// the ctuple types its functions spell; the `@cfunc`s passing either.
+pub(crate) fn module_structs(cx: &ModuleCx, body: &[Stmt]) -> Structs {
     let mut names = vec![];
     body.iter().for_each(|s| syntax::bound_names(s, &mut names));
     let mut out = HashMap::new();
@@ -45,9 +93,39 @@ pub(crate) fn module_structs(cx: &ModuleCx, body: &[Stmt]) -> HashMap<String, St
         let Some(fields) = keywords.iter().map(|k| Some((k.name.clone()?, k.value.clone()))).collect::<Option<Vec<_>>>() else {
             continue;
         };
-        out.insert(n.clone(), StructDef { fields, union });
+        out.insert(n.clone(), StructDef { fields, union, ctuple: false });
     }
-    out
+    let defs_of = |f: &FunctionDef| -> Vec<Expr> {
+        let mut es: Vec<Expr> = f.params.iter().filter_map(|p| p.annotation.clone()).chain(f.returns.clone()).collect();
+        f.body.iter().for_each(|s| walk_stmt_exprs(s, &mut |e| es.push(e.clone())));
+        es
+    };
+    let functions: Vec<&FunctionDef> = body.iter().filter_map(|s| if let StmtKind::FunctionDef(f) = &s.kind { Some(&**f) } else { None }).collect();
+    for f in &functions {
+        for e in defs_of(f) {
+            walk_expr(&e, &mut |x| {
+                if let Some((key, items)) = ctuple_type(cx, x) {
+                    let fields = items.into_iter().enumerate().map(|(i, t)| (i.to_string(), t)).collect();
+                    out.entry(key).or_insert(StructDef { fields, union: false, ctuple: true });
+                }
+            });
+        }
+    }
+    let mut structs = Structs { defs: out, ..Default::default() };
+    for f in functions {
+        if !matches!(cx.top_defs.get(&f.name), Some((Some("cfunc"), _))) || f.vararg.is_some() || f.kwarg.is_some() {
+            continue;
+        }
+        let by_value = |e: &Expr| type_key(cx, &structs.defs, e).filter(|k| !structs.defs[k].union);
+        if let Some(k) = f.returns.as_ref().and_then(by_value) {
+            structs.results.insert(f.name.clone(), k);
+        }
+        let params: Vec<Option<String>> = f.params.iter().map(|p| p.annotation.as_ref().and_then(by_value)).collect();
+        if params.iter().any(Option::is_some) {
+            structs.params.insert(f.name.clone(), params);
+        }
+    }
+    structs
 }
 
 /// A field of a struct in C memory: its name, byte offset, type expression
@@ -63,42 +141,124 @@ struct Local {
     dims: Vec<Expr>,
 }
 
+/// Whether a `def` is a `@cython.cfunc` (C callers only).
+fn is_cfunc(cx: &ModuleCx, f: &FunctionDef) -> bool {
+    f.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cfunc".into())))
+}
+
+/// Whether an expression names a struct or ctuple type, or a `@cfunc`
+/// passing one by value (whose calls are rewritten).
+fn names_type(cx: &ModuleCx, structs: &Structs, x: &Expr) -> bool {
+    match &x.kind {
+        ExprKind::Name(n) => structs.defs.contains_key(n) || structs.results.contains_key(n) || structs.params.contains_key(n),
+        _ => ctuple_type(cx, x).is_some(),
+    }
+}
+
 /// `f` with its struct locals replaced by their fields, or `None` when it
 /// names no struct type (it is then compiled exactly as before).
-pub(crate) fn lower_function(cx: &ModuleCx, structs: &HashMap<String, StructDef>, f: &FunctionDef) -> Option<R<FunctionDef>> {
+pub(crate) fn lower_function(cx: &ModuleCx, structs: &Structs, f: &FunctionDef) -> Option<R<FunctionDef>> {
     let mut in_signature = false;
     for a in f.params.iter().filter_map(|p| p.annotation.as_ref()).chain(&f.returns) {
-        walk_expr(a, &mut |x| in_signature |= matches!(&x.kind, ExprKind::Name(n) if structs.contains_key(n)));
+        walk_expr(a, &mut |x| in_signature |= names_type(cx, structs, x));
     }
-    if structs.is_empty() || !(in_signature || f.body.iter().any(|s| mentions(s, structs))) {
+    if !(in_signature || f.body.iter().any(|s| mentions(cx, s, structs))) {
         return None;
     }
-    let mut lw = Lower { cx, structs, locals: HashMap::new(), pointers: HashMap::new() };
+    let cfunc = is_cfunc(cx, f);
+    let mut lw = Lower {
+        cx,
+        structs: &structs.defs,
+        module: structs,
+        locals: HashMap::new(),
+        pointers: HashMap::new(),
+        ret: None,
+        cfunc,
+        temps: std::cell::RefCell::new((0, vec![])),
+        free_builtins: struct_convert::uses_builtins_freely(&cx.module_names, f),
+    };
     Some((|| {
-        // Parameters and results that point to structs (`@cfunc`s only:
-        // Python cannot pass a pointer) are `char*`s like pointer locals.
-        let mut params = f.params.clone();
-        for p in &mut params {
-            let Some(a) = &p.annotation else { continue };
+        let mut params = vec![];
+        // Field declarations and conversions of parameters, before the body.
+        let mut entry = vec![];
+        for p in &f.params {
+            let Some(a) = &p.annotation else {
+                params.push(p.clone());
+                continue;
+            };
+            // Parameters that point to structs (`@cfunc`s only: Python
+            // cannot pass a pointer) are `char*`s like pointer locals.
             if let Some(pointee) = lw.struct_pointer_type(a)? {
                 lw.pointers.insert(p.name.clone(), pointee);
-                p.annotation = Some(lw.expr(a)?);
+                params.push(syntax::Param { annotation: Some(lw.expr(a)?), ..p.clone() });
+                continue;
+            }
+            let Some(key) = lw.by_value_type(a)? else {
+                params.push(p.clone());
+                continue;
+            };
+            lw.locals.insert(p.name.clone(), Local { ty: key.clone(), dims: vec![] });
+            if cfunc {
+                // A `@cfunc` takes a struct as one parameter per field.
+                if structs.params.get(&f.name).is_none() {
+                    return fallback(&p.span, "a `@cfunc` taking a struct by value with defaults, keywords or `*args`");
+                }
+                lw.scalar_fields(&key, &p.span)?;
+                for (field, t) in lw.fields(&key).to_vec() {
+                    params.push(syntax::Param { name: field_local(&p.name, &field), annotation: Some(t), default: None, ..p.clone() });
+                }
+            } else {
+                // Python passes an object: converted on entry, as Cython does.
+                params.push(syntax::Param { annotation: None, ..p.clone() });
+                entry.extend(lw.declare_place(&p.name, &key, &p.span));
+                let src = name(p.name.clone(), &p.span);
+                entry.extend(lw.from_object(&key, &src, &name(p.name.clone(), &p.span), &p.span)?);
             }
         }
-        let returns = match &f.returns {
-            Some(r) if lw.struct_pointer_type(r)?.is_some() => Some(lw.expr(r)?),
-            other => other.clone(),
-        };
+        let mut returns = f.returns.clone();
+        if let Some(r) = &f.returns {
+            if lw.struct_pointer_type(r)?.is_some() {
+                returns = Some(lw.expr(r)?);
+            } else if let Some(key) = lw.by_value_type(r)? {
+                // Every `return e` goes through `#ret` (so `e` is converted
+                // to the type as Cython does): a `def`/`ccall` returns it as
+                // a dict or tuple, a `@cfunc` writes its fields through
+                // pointers its caller passes (`#out.f`) and returns nothing.
+                lw.ret = Some(key.clone());
+                returns = None;
+                lw.locals.insert(RET.into(), Local { ty: key.clone(), dims: vec![] });
+                entry.extend(lw.declare_place(RET, &key, &r.span));
+                if cfunc {
+                    if structs.results.get(&f.name).is_none() || f.params.iter().any(|p| p.default.is_some() || p.kind != syntax::ParamKind::PositionalOrKeyword) {
+                        return fallback(&r.span, "a `@cfunc` returning a struct by value with defaults, keywords or `*args`");
+                    }
+                    lw.scalar_fields(&key, &r.span)?;
+                    let m = lw.cython_module(&r.span)?;
+                    for (field, t) in lw.fields(&key).to_vec() {
+                        let ty = Lower::call(Lower::cython_name(&m, "pointer", &r.span), vec![t], &r.span);
+                        let out = syntax::Param { name: format!("#out.{field}"), kind: syntax::ParamKind::PositionalOrKeyword, annotation: Some(ty), default: None, span: r.span.clone() };
+                        params.push(out);
+                    }
+                }
+            }
+        }
         lw.find_locals(&f.body)?;
         let body = lw.block(&f.body)?;
-        Ok(FunctionDef { body, params, returns, ..f.clone() })
+        let (_, mut all) = lw.temps.take();
+        all.extend(entry);
+        all.extend(body);
+        Ok(FunctionDef { body: all, params, returns, ..f.clone() })
     })())
 }
 
+/// The hidden struct local every `return` of a struct-returning function
+/// goes through.
+const RET: &str = "#ret";
+
 /// Whether a statement names one of the struct types anywhere.
-fn mentions(s: &Stmt, structs: &HashMap<String, StructDef>) -> bool {
+fn mentions(cx: &ModuleCx, s: &Stmt, structs: &Structs) -> bool {
     let mut found = false;
-    let mut see = |e: &Expr| walk_expr(e, &mut |x| found |= matches!(&x.kind, ExprKind::Name(n) if structs.contains_key(n)));
+    let mut see = |e: &Expr| walk_expr(e, &mut |x| found |= names_type(cx, structs, x));
     walk_stmt_exprs(s, &mut see);
     found
 }
@@ -189,6 +349,16 @@ fn stmt(kind: StmtKind, span: &syntax::Span) -> Stmt {
 struct Lower<'l, 'a> {
     cx: &'l ModuleCx<'a>,
     structs: &'l HashMap<String, StructDef>,
+    module: &'l Structs,
+    /// The struct or ctuple type the function returns by value.
+    ret: Option<String>,
+    cfunc: bool,
+    /// Hidden locals made so far: a counter, and the declarations of the
+    /// C arrays a `@cfunc`'s struct result is written into (one set per
+    /// type, put before the body).
+    temps: std::cell::RefCell<(u32, Vec<Stmt>)>,
+    /// Whether the conversions may name builtins (nothing rebinds them).
+    free_builtins: bool,
     locals: HashMap<String, Local>,
     /// Pointers to structs (`ps: cython.pointer(S)`): the struct, and the
     /// expression naming the `cython` module the pointer type was spelt with.
@@ -198,6 +368,12 @@ struct Lower<'l, 'a> {
 impl Lower<'_, '_> {
     /// `S` or `S[n]…[m]`: the struct type named and the dimensions.
     fn struct_type(&self, e: &Expr) -> R<Option<(String, Vec<Expr>)>> {
+        if let Some((k, _)) = ctuple_type(self.cx, e) {
+            if !self.structs.contains_key(&k) {
+                return fallback(&e.span, "a ctuple type outside the module's functions is not compiled natively yet");
+            }
+            return Ok(Some((k, vec![])));
+        }
         let mut dims = vec![];
         let mut cur = e;
         while let ExprKind::Subscript { value, index } = &cur.kind {
@@ -211,6 +387,150 @@ impl Lower<'_, '_> {
         }
         dims.reverse();
         Ok(Some((n.clone(), dims)))
+    }
+
+    /// A parameter's or result's struct or ctuple type (one, not an array).
+    fn by_value_type(&self, e: &Expr) -> R<Option<String>> {
+        match self.struct_type(e)? {
+            Some((k, dims)) if dims.is_empty() => Ok(Some(k)),
+            Some(_) => fallback(&e.span, "an array of structs as a parameter or result"),
+            None => Ok(None),
+        }
+    }
+
+    /// That every field of `key` is a C number (what converts to and from
+    /// Python objects and passes as one C value).
+    fn scalar_fields(&self, key: &str, sp: &syntax::Span) -> R<()> {
+        for (f, t) in self.fields(key) {
+            match self.cx.resolve_type(t) {
+                Ok(crate::types::Ty::Int(_) | crate::types::Ty::Float(_) | crate::types::Ty::Bool) => {}
+                _ => return fallback(sp, format!("the field `{f}` of `{key}` is no C number (only those convert to Python objects or pass by value yet)")),
+            }
+        }
+        Ok(())
+    }
+
+    /// `p.f: T_f` for each field of `p`, of type `key`.
+    fn declare_place(&self, p: &str, key: &str, sp: &syntax::Span) -> Vec<Stmt> {
+        self.fields(key).iter().map(|(f, t)| At(sp).declare(&field_local(p, f), t.clone())).collect()
+    }
+
+    /// A fresh hidden name.
+    fn hidden(&self, what: &str) -> String {
+        let mut t = self.temps.borrow_mut();
+        t.0 += 1;
+        format!("#{what}{}", t.0)
+    }
+
+    /// Object `src` (a name) converted into the struct place `target` of
+    /// type `key`: a mapping for a struct, a sequence for a ctuple.
+    fn from_object(&self, key: &str, src: &Expr, target: &Expr, sp: &syntax::Span) -> R<Vec<Stmt>> {
+        if !self.free_builtins {
+            return fallback(sp, "it converts an object to a struct, and the module or function rebinds a builtin the conversion uses");
+        }
+        self.scalar_fields(key, sp)?;
+        let names: Vec<String> = self.fields(key).iter().map(|(f, _)| f.clone()).collect();
+        let Some(places) = names.iter().map(|f| self.place_field(target, f)).collect::<Option<Vec<_>>>() else {
+            return fallback(sp, "it converts an object into a struct it cannot address field by field");
+        };
+        Ok(if self.structs[key].ctuple { At(sp).from_sequence(src, places) } else { At(sp).from_mapping(src, &names, places, &self.hidden("m")) })
+    }
+
+    /// The struct place `place` of type `key` as an object: a dict, or a
+    /// tuple for a ctuple.
+    fn to_object(&self, key: &str, place: &Expr, sp: &syntax::Span) -> R<Expr> {
+        self.scalar_fields(key, sp)?;
+        let names: Vec<String> = self.fields(key).iter().map(|(f, _)| f.clone()).collect();
+        let Some(values) = names.iter().map(|f| self.place_field(place, f)).collect::<Option<Vec<_>>>() else {
+            return fallback(sp, "it converts a struct it cannot address field by field to an object");
+        };
+        Ok(if self.structs[key].ctuple { At(sp).tuple(values) } else { At(sp).dict(&names, values) })
+    }
+
+    /// An expression naming the `cython` module (to spell C types with).
+    fn cython_module(&self, sp: &syntax::Span) -> R<Expr> {
+        let mut names: Vec<&String> = self.cx.bindings.iter().filter(|(_, b)| **b == Binding::Cython).map(|(n, _)| n).collect();
+        names.sort();
+        match names.first() {
+            Some(n) => Ok(name((*n).clone(), sp)),
+            None => fallback(sp, "a struct passed by value in a module that binds no name to `cython`"),
+        }
+    }
+
+    /// The `@cfunc` a call calls, when it passes a struct or ctuple by value.
+    fn by_value_callee<'e>(&self, e: &'e Expr) -> Option<(&'e str, &'e [Expr], &'e [Keyword])> {
+        let ExprKind::Call { func, args, keywords } = &e.kind else { return None };
+        let ExprKind::Name(c) = &func.kind else { return None };
+        (self.module.results.contains_key(c) || self.module.params.contains_key(c)).then_some((c.as_str(), args.as_slice(), keywords.as_slice()))
+    }
+
+    /// A call's arguments, each struct or ctuple passed by value as its fields.
+    fn call_args(&self, c: &str, args: &[Expr], keywords: &[Keyword], sp: &syntax::Span) -> R<Vec<Expr>> {
+        let Some(kinds) = self.module.params.get(c) else {
+            if !keywords.is_empty() {
+                return fallback(sp, format!("it calls `{c}` (a `@cfunc` returning a struct) with keywords"));
+            }
+            return args.iter().map(|a| self.expr(a)).collect();
+        };
+        if !keywords.is_empty() || args.len() != kinds.len() || args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) {
+            return fallback(sp, format!("it calls `{c}` (a `@cfunc` taking a struct) other than with one positional argument per parameter"));
+        }
+        let mut out = vec![];
+        for (a, k) in args.iter().zip(kinds) {
+            let Some(k) = k else {
+                out.push(self.expr(a)?);
+                continue;
+            };
+            let names: Vec<String> = self.fields(k).iter().map(|(f, _)| f.clone()).collect();
+            if self.place_type(a).as_ref() == Some(k) {
+                for f in &names {
+                    let Some(v) = self.place_field(a, f) else { return fallback(&a.span, "a struct it cannot address field by field") };
+                    out.push(v);
+                }
+                continue;
+            }
+            match &a.kind {
+                ExprKind::Tuple(items) if self.structs[k].ctuple && items.len() == names.len() => {
+                    for i in items {
+                        out.push(self.expr(i)?);
+                    }
+                }
+                ExprKind::Call { func, args: none, keywords } if none.is_empty() && matches!(&func.kind, ExprKind::Name(n) if n == k) => {
+                    for f in &names {
+                        let Some(v) = keywords.iter().find(|kw| kw.name.as_deref() == Some(f.as_str())) else {
+                            return fallback(&a.span, format!("it builds a `{k}` without its field `{f}`"));
+                        };
+                        out.push(self.expr(&v.value)?);
+                    }
+                    if keywords.len() != names.len() {
+                        return fallback(&a.span, format!("it builds a `{k}` with a name that is no field"));
+                    }
+                }
+                _ => return fallback(&a.span, format!("it passes `{}` to `{c}` as a `{k}`", self.cx.source_text(&a.span))),
+            }
+        }
+        Ok(out)
+    }
+
+    /// A call of a `@cfunc` returning struct or ctuple `key` by value: the
+    /// call (passing the addresses of hidden one-element C arrays, declared
+    /// before the body) and each field's value read back.
+    fn result_call(&self, c: &str, args: &[Expr], keywords: &[Keyword], sp: &syntax::Span) -> R<(Stmt, Vec<Expr>)> {
+        let key = self.module.results[c].clone();
+        let mut args = self.call_args(c, args, keywords, sp)?;
+        let m = self.cython_module(sp)?;
+        let base = self.hidden("r");
+        let at = At(sp);
+        let mut values = vec![];
+        for (f, t) in self.fields(&key).to_vec() {
+            let slot = format!("{base}.{f}");
+            let one = at.item(t, at.int(1));
+            self.temps.borrow_mut().1.push(at.declare(&slot, one));
+            let elem = at.item(at.name(&slot), at.int(0));
+            args.push(at.call(Self::cython_name(&m, "address", sp), vec![elem.clone()]));
+            values.push(elem);
+        }
+        Ok((at.expr_stmt(at.call(at.name(c), args)), values))
     }
 
     /// `cython.pointer(S)`: the struct and the `cython` module expression.
@@ -507,6 +827,44 @@ impl Lower<'_, '_> {
                 Ok(out)
             }
             StmtKind::Assign { targets, value } if targets.len() == 1 && self.place_type(&targets[0]).is_some() => self.assign(&targets[0], value, sp),
+            StmtKind::Return(Some(e)) if self.ret.is_some() => {
+                let key = self.ret.clone().unwrap_or_default();
+                self.return_struct(&key, e, sp)
+            }
+            // `a, b = f()`, `o = f()`, `f()` of a `@cfunc` returning a struct or ctuple.
+            StmtKind::Assign { value, .. } | StmtKind::AnnAssign { value: Some(value), .. }
+                if self.by_value_callee(value).is_some_and(|(c, _, _)| self.module.results.contains_key(c)) && self.single_target(s).is_some() =>
+            {
+                let Some((c, args, keywords)) = self.by_value_callee(value) else { return Ok(vec![]) };
+                let Some(target) = self.single_target(s) else { return Ok(vec![]) };
+                let key = self.module.results[c].clone();
+                let (call, values) = self.result_call(c, args, keywords, sp)?;
+                let at = At(sp);
+                let mut out = vec![];
+                if let StmtKind::AnnAssign { annotation, .. } = &s.kind {
+                    out.extend(self.rewrite_stmt(&stmt(StmtKind::AnnAssign { target: target.clone(), annotation: annotation.clone(), value: None }, sp))?);
+                }
+                out.push(call);
+                match &target.kind {
+                    ExprKind::Tuple(items) | ExprKind::List(items) if items.len() == values.len() && !items.iter().any(|i| matches!(i.kind, ExprKind::Starred(_))) => {
+                        for (t, v) in items.iter().zip(values) {
+                            out.push(at.assign(self.target(t)?, v));
+                        }
+                    }
+                    ExprKind::Tuple(_) | ExprKind::List(_) => return fallback(&target.span, format!("it unpacks the {} items of a `{key}` into other targets", values.len())),
+                    _ => {
+                        let names: Vec<String> = self.fields(&key).iter().map(|(f, _)| f.clone()).collect();
+                        let obj = if self.structs[&key].ctuple { at.tuple(values) } else { at.dict(&names, values) };
+                        self.scalar_fields(&key, sp)?;
+                        out.push(at.assign(self.target(target)?, obj));
+                    }
+                }
+                Ok(out)
+            }
+            StmtKind::Expr(value) if self.by_value_callee(value).is_some_and(|(c, _, _)| self.module.results.contains_key(c)) => {
+                let Some((c, args, keywords)) = self.by_value_callee(value) else { return Ok(vec![]) };
+                Ok(vec![self.result_call(c, args, keywords, sp)?.0])
+            }
             StmtKind::AugAssign { target, op, value } if self.pointer_field(target).is_some() => {
                 // `ps[i].f op= v` as `ps[i].f = ps[i].f op v`: the same
                 // element, as `i` is a name or a literal.
@@ -518,6 +876,15 @@ impl Lower<'_, '_> {
                 self.rewrite_stmt(&stmt(StmtKind::Assign { targets: vec![target.clone()], value: sum }, sp))
             }
             _ => self.rewrite_stmt(s),
+        }
+    }
+
+    /// The one target of an assignment (not a struct place, which `assign` takes).
+    fn single_target<'s>(&self, s: &'s Stmt) -> Option<&'s Expr> {
+        match &s.kind {
+            StmtKind::Assign { targets, .. } if targets.len() == 1 => Some(&targets[0]),
+            StmtKind::AnnAssign { target, .. } => Some(target),
+            _ => None,
         }
     }
 
@@ -560,11 +927,36 @@ impl Lower<'_, '_> {
             }
             return Ok(out);
         }
-        let ExprKind::Call { func, args, keywords } = &value.kind else {
-            return fallback(&value.span, format!("it assigns `{}` to a struct", self.cx.source_text(&value.span)));
+        if let Some((c, args, keywords)) = self.by_value_callee(value).filter(|(c, _, _)| self.module.results.get(*c) == Some(&ty)) {
+            let (call, values) = self.result_call(c, args, keywords, sp)?;
+            out.push(call);
+            for (f, v) in fields.iter().zip(values) {
+                let Some(t) = self.place_field(target, f) else { return fallback(&target.span, "a struct it cannot address field by field") };
+                out.push(stmt(StmtKind::Assign { targets: vec![t], value: v }, sp));
+            }
+            return Ok(out);
+        }
+        if let (ExprKind::Tuple(items), true) = (&value.kind, self.structs[&ty].ctuple) {
+            if items.len() != fields.len() {
+                return error(Diagnostic::error(value.span.clone(), format!("cannot assign {} values to a `{ty}`", items.len())));
+            }
+            // One tuple assignment: every value evaluated before any is stored.
+            let Some(places) = fields.iter().map(|f| self.place_field(target, f)).collect::<Option<Vec<_>>>() else {
+                return fallback(&target.span, "a ctuple it cannot address field by field");
+            };
+            let values = items.iter().map(|v| self.expr(v)).collect::<R<Vec<_>>>()?;
+            let at = At(sp);
+            return Ok(vec![stmt(StmtKind::Assign { targets: vec![at.tuple(places)], value: at.tuple(values) }, sp)]);
+        }
+        let is_build = matches!(&value.kind, ExprKind::Call { func, .. } if matches!(&func.kind, ExprKind::Name(n) if *n == ty));
+        let ExprKind::Call { args, keywords, .. } = &value.kind else {
+            return self.assign_object(&ty, target, value, sp);
         };
-        if !matches!(&func.kind, ExprKind::Name(n) if *n == ty) || !args.is_empty() {
-            return fallback(&value.span, format!("it assigns `{}` to a struct", self.cx.source_text(&value.span)));
+        if !is_build {
+            return self.assign_object(&ty, target, value, sp);
+        }
+        if !args.is_empty() {
+            return fallback(&value.span, format!("it builds a `{ty}` from positional arguments"));
         }
         let target_root = match &target.kind {
             ExprKind::Subscript { value, .. } => value,
@@ -595,6 +987,35 @@ impl Lower<'_, '_> {
             if let Some(t) = k.as_ref().and_then(|k| self.place_field(target, k)) {
                 out.push(stmt(StmtKind::Assign { targets: vec![t], value: self.expr(v)? }, sp));
             }
+        }
+        Ok(out)
+    }
+
+    /// A struct place assigned an object (converted as Cython does),
+    /// evaluated once into a hidden local first.
+    fn assign_object(&self, ty: &str, target: &Expr, value: &Expr, sp: &syntax::Span) -> R<Vec<Stmt>> {
+        let src = self.hidden("src");
+        let at = At(sp);
+        let mut out = vec![at.assign(at.name(&src), self.expr(value)?)];
+        out.extend(self.from_object(ty, &at.name(&src), target, sp)?);
+        Ok(out)
+    }
+
+    /// `return e` in a function returning a struct or ctuple by value.
+    fn return_struct(&mut self, key: &str, e: &Expr, sp: &syntax::Span) -> R<Vec<Stmt>> {
+        let at = At(sp);
+        if !self.cfunc && self.place_type(e).as_deref() == Some(key) {
+            return Ok(vec![at.ret(Some(self.to_object(key, e, sp)?))]);
+        }
+        let ret = at.name(RET);
+        let mut out = self.assign(&ret, e, sp)?;
+        if self.cfunc {
+            for (f, _) in self.fields(key).to_vec() {
+                out.push(at.assign(at.item(at.name(&format!("#out.{f}")), at.int(0)), at.name(&field_local(RET, &f))));
+            }
+            out.push(at.ret(None));
+        } else {
+            out.push(at.ret(Some(self.to_object(key, &ret, sp)?)));
         }
         Ok(out)
     }
@@ -720,7 +1141,37 @@ impl Lower<'_, '_> {
         let bx = |x: &Expr| -> R<Box<Expr>> { Ok(Box::new(self.expr(x)?)) };
         let kind = match &e.kind {
             ExprKind::Name(n) if self.locals.contains_key(n) => {
-                return fallback(sp, format!("it uses the struct `{n}` whole (only its fields are compiled natively yet)"))
+                // Where a struct meets objects it is a dict (a ctuple a tuple).
+                let l = &self.locals[n];
+                if !l.dims.is_empty() {
+                    return fallback(sp, format!("it uses the array of structs `{n}` whole"));
+                }
+                return self.to_object(&l.ty, e, sp);
+            }
+            // `t[0]`, `t[-1]` of a ctuple: its field.
+            ExprKind::Subscript { value, index } if self.struct_local(value).is_some_and(|(_, l)| l.dims.is_empty() && self.structs[&l.ty].ctuple) => {
+                let Some((t, l)) = self.struct_local(value) else { return fallback(sp, "a ctuple") };
+                let n = self.fields(&l.ty).len() as i128;
+                let i = match &index.kind {
+                    ExprKind::Int(Some(i)) => *i,
+                    ExprKind::UnaryOp { op: syntax::UnaryOp::Neg, operand } => match operand.kind {
+                        ExprKind::Int(Some(i)) => -i,
+                        _ => return fallback(sp, format!("it indexes the ctuple `{t}` by a value known only at run time")),
+                    },
+                    _ => return fallback(sp, format!("it indexes the ctuple `{t}` by a value known only at run time")),
+                };
+                let i = if i < 0 { i + n } else { i };
+                if !(0..n).contains(&i) {
+                    return error(Diagnostic::error(index.span.clone(), format!("index out of range: the ctuple `{t}` has {n} items")));
+                }
+                return Ok(name(field_local(&t, &i.to_string()), sp));
+            }
+            ExprKind::Call { func, args, keywords } if self.by_value_callee(e).is_some() => {
+                let Some((c, _, _)) = self.by_value_callee(e) else { return fallback(sp, "a call") };
+                if self.module.results.contains_key(c) {
+                    return fallback(sp, format!("it calls `{c}` (a `@cfunc` returning a struct or ctuple) inside an expression (only as a statement's whole value)"));
+                }
+                ExprKind::Call { func: func.clone(), args: self.call_args(c, args, keywords, sp)?, keywords: vec![] }
             }
             ExprKind::Attribute { .. } if self.pointer_field(e).is_some() => {
                 let Some((p, index, attr)) = self.pointer_field(e) else { return fallback(sp, "a field of a struct in C memory it cannot address") };
