@@ -21,7 +21,7 @@ use crate::syntax::{BinOp, BoolOp, CmpOp, ExceptHandler, Expr, ExprKind, Functio
 use std::collections::HashSet;
 
 /// The builtins the conversions call or raise.
-const BUILTINS: [&str; 11] = ["isinstance", "hasattr", "type", "dict", "tuple", "list", "len", "str", "KeyError", "ValueError", "TypeError"];
+const BUILTINS: [&str; 12] = ["isinstance", "hasattr", "type", "dict", "tuple", "list", "len", "str", "repr", "KeyError", "ValueError", "TypeError"];
 
 /// Whether neither the module nor the function binds any name the
 /// conversions use as a builtin.
@@ -115,9 +115,9 @@ impl At<'_> {
         self.builtin("isinstance", vec![o.clone(), self.name(t)])
     }
 
-    /// The statements storing mapping `src`'s values into `places` (one per
-    /// field, `fields` their names), hidden locals named from `tmp`.
-    pub fn from_mapping(&self, src: &Expr, fields: &[String], places: Vec<Expr>, tmp: &str) -> Vec<Stmt> {
+    /// The statements looking up each of `fields` in mapping `src`, and the
+    /// hidden locals (named from `tmp`) holding the values, to convert next.
+    pub fn from_mapping(&self, src: &Expr, fields: &[String], tmp: &str) -> (Vec<Stmt>, Vec<Expr>) {
         let not_mapping = self.bool(BoolOp::And, vec![self.not(self.is_instance(src, "dict")), self.not(self.subscriptable(src))]);
         let msg = self.bin(self.str("Expected a mapping, got "), BinOp::Add, self.type_name(src));
         let (miss, key) = (format!("{tmp}.miss"), format!("{tmp}.key"));
@@ -134,13 +134,50 @@ impl At<'_> {
         for (i, f) in fields.iter().enumerate().rev() {
             which = if which.is_empty() { vec![missing(f)] } else { vec![self.if_(self.cmp(self.name(&key), CmpOp::Eq, self.int(i as i64)), vec![missing(f)], which)] };
         }
-        let mut out = vec![
+        let out = vec![
             self.if_(not_mapping, vec![self.raise("TypeError", msg)], vec![]),
             self.assign(self.name(&miss), self.e(ExprKind::Bool(false))),
             self.s(StmtKind::Try { body: lookups, handlers: vec![handler], orelse: vec![], finalbody: vec![], has_finally: false }),
             self.if_(self.name(&miss), which, vec![]),
         ];
-        out.extend(places.into_iter().enumerate().map(|(i, p)| self.assign(p, self.name(&value(i)))));
+        (out, (0..fields.len()).map(|i| self.name(&value(i))).collect())
+    }
+
+    /// The statements storing the one value mapping `src` gives a union
+    /// into its field's place, as Cython's `FromPyUnionUtility` does (its
+    /// quirks too: a second key found, or keys left over once the fields
+    /// are tried, is "More than one union attribute passed").
+    pub fn from_union_mapping(&self, src: &Expr, fields: &[String], places: Vec<Expr>, tmp: &str) -> Vec<Stmt> {
+        let not_mapping = self.bool(BoolOp::And, vec![self.not(self.is_instance(src, "dict")), self.not(self.subscriptable(src))]);
+        let msg = self.bin(self.str("Expected a mapping, got "), BinOp::Add, self.type_name(src));
+        let (last, repeated, length, done) = (format!("{tmp}.last"), format!("{tmp}.rep"), format!("{tmp}.len"), format!("{tmp}.done"));
+        let mut out = vec![
+            self.if_(not_mapping, vec![self.raise("TypeError", msg)], vec![]),
+            self.assign(self.name(&last), self.e(ExprKind::NoneLit)),
+            self.assign(self.name(&repeated), self.e(ExprKind::NoneLit)),
+            self.assign(self.name(&length), self.builtin("len", vec![src.clone()])),
+            self.assign(self.name(&done), self.e(ExprKind::Bool(false))),
+        ];
+        for (f, place) in fields.iter().zip(places) {
+            let second = vec![self.assign(self.name(&repeated), self.str(f)), self.assign(self.name(&length), self.int(0))];
+            let first = vec![
+                self.assign(place, self.item(src.clone(), self.str(f))),
+                self.assign(self.name(&length), self.bin(self.name(&length), BinOp::Sub, self.int(1))),
+                self.if_(self.cmp(self.name(&length), CmpOp::Eq, self.int(0)), vec![self.assign(self.name(&done), self.e(ExprKind::Bool(true)))], vec![]),
+                self.assign(self.name(&last), self.str(f)),
+            ];
+            let found = self.if_(self.cmp(self.name(&last), CmpOp::IsNot, self.e(ExprKind::NoneLit)), second, first);
+            let present = self.if_(self.cmp(self.str(f), CmpOp::In, src.clone()), vec![found], vec![]);
+            out.push(self.if_(self.cmp(self.name(&length), CmpOp::NotEq, self.int(0)), vec![present], vec![]));
+        }
+        let none = self.raise("ValueError", self.str(&format!("No value specified for any of the union attributes ({})", fields.join(", "))));
+        let both = self.bin(
+            self.bin(self.bin(self.str("More than one union attribute passed: "), BinOp::Add, self.builtin("repr", vec![self.name(&last)])), BinOp::Add, self.str(" and ")),
+            BinOp::Add,
+            self.builtin("repr", vec![self.name(&repeated)]),
+        );
+        let fail = self.if_(self.cmp(self.name(&last), CmpOp::Is, self.e(ExprKind::NoneLit)), vec![none], vec![self.raise("ValueError", both)]);
+        out.push(self.if_(self.not(self.name(&done)), vec![fail], vec![]));
         out
     }
 

@@ -197,20 +197,20 @@ pub(crate) fn lower_function(cx: &ModuleCx, structs: &Structs, f: &FunctionDef) 
                 params.push(p.clone());
                 continue;
             };
-            lw.locals.insert(p.name.clone(), Local { ty: key.clone(), dims: vec![] });
+            lw.register(&p.name, &key);
             if cfunc {
                 // A `@cfunc` takes a struct as one parameter per field.
                 if structs.params.get(&f.name).is_none() {
                     return fallback(&p.span, "a `@cfunc` taking a struct by value with defaults, keywords or `*args`");
                 }
                 lw.scalar_fields(&key, &p.span)?;
-                for (field, t) in lw.fields(&key).to_vec() {
+                for (field, t) in lw.leaves(&key) {
                     params.push(syntax::Param { name: field_local(&p.name, &field), annotation: Some(t), default: None, ..p.clone() });
                 }
             } else {
                 // Python passes an object: converted on entry, as Cython does.
                 params.push(syntax::Param { annotation: None, ..p.clone() });
-                entry.extend(lw.declare_place(&p.name, &key, &p.span));
+                entry.extend(lw.declare_place(&p.name, &key, &p.span)?);
                 let src = name(p.name.clone(), &p.span);
                 entry.extend(lw.from_object(&key, &src, &name(p.name.clone(), &p.span), &p.span)?);
             }
@@ -226,15 +226,15 @@ pub(crate) fn lower_function(cx: &ModuleCx, structs: &Structs, f: &FunctionDef) 
                 // pointers its caller passes (`#out.f`) and returns nothing.
                 lw.ret = Some(key.clone());
                 returns = None;
-                lw.locals.insert(RET.into(), Local { ty: key.clone(), dims: vec![] });
-                entry.extend(lw.declare_place(RET, &key, &r.span));
+                lw.register(RET, &key);
+                entry.extend(lw.declare_place(RET, &key, &r.span)?);
                 if cfunc {
                     if structs.results.get(&f.name).is_none() || f.params.iter().any(|p| p.default.is_some() || p.kind != syntax::ParamKind::PositionalOrKeyword) {
                         return fallback(&r.span, "a `@cfunc` returning a struct by value with defaults, keywords or `*args`");
                     }
                     lw.scalar_fields(&key, &r.span)?;
                     let m = lw.cython_module(&r.span)?;
-                    for (field, t) in lw.fields(&key).to_vec() {
+                    for (field, t) in lw.leaves(&key) {
                         let ty = Lower::call(Lower::cython_name(&m, "pointer", &r.span), vec![t], &r.span);
                         let out = syntax::Param { name: format!("#out.{field}"), kind: syntax::ParamKind::PositionalOrKeyword, annotation: Some(ty), default: None, span: r.span.clone() };
                         params.push(out);
@@ -382,8 +382,8 @@ impl Lower<'_, '_> {
         }
         let ExprKind::Name(n) = &cur.kind else { return Ok(None) };
         let Some(def) = self.structs.get(n) else { return Ok(None) };
-        if def.union {
-            return fallback(&e.span, format!("the union `{n}` is not compiled natively yet"));
+        if def.union && !dims.is_empty() {
+            return fallback(&e.span, format!("an array of the union `{n}` is not compiled natively yet"));
         }
         dims.reverse();
         Ok(Some((n.clone(), dims)))
@@ -401,8 +401,8 @@ impl Lower<'_, '_> {
     /// That every field of `key` is a C number (what converts to and from
     /// Python objects and passes as one C value).
     fn scalar_fields(&self, key: &str, sp: &syntax::Span) -> R<()> {
-        for (f, t) in self.fields(key) {
-            match self.cx.resolve_type(t) {
+        for (f, t) in self.leaves(key) {
+            match self.cx.resolve_type(&t) {
                 Ok(crate::types::Ty::Int(_) | crate::types::Ty::Float(_) | crate::types::Ty::Bool) => {}
                 _ => return fallback(sp, format!("the field `{f}` of `{key}` is no C number (only those convert to Python objects or pass by value yet)")),
             }
@@ -411,8 +411,11 @@ impl Lower<'_, '_> {
     }
 
     /// `p.f: T_f` for each field of `p`, of type `key`.
-    fn declare_place(&self, p: &str, key: &str, sp: &syntax::Span) -> Vec<Stmt> {
-        self.fields(key).iter().map(|(f, t)| At(sp).declare(&field_local(p, f), t.clone())).collect()
+    fn declare_place(&self, p: &str, key: &str, sp: &syntax::Span) -> R<Vec<Stmt>> {
+        if self.structs[key].union {
+            return Ok(vec![self.declare_union(p, key, sp)?]);
+        }
+        Ok(self.leaves(key).iter().map(|(f, t)| At(sp).declare(&field_local(p, f), t.clone())).collect())
     }
 
     /// A fresh hidden name.
@@ -433,7 +436,21 @@ impl Lower<'_, '_> {
         let Some(places) = names.iter().map(|f| self.place_field(target, f)).collect::<Option<Vec<_>>>() else {
             return fallback(sp, "it converts an object into a struct it cannot address field by field");
         };
-        Ok(if self.structs[key].ctuple { At(sp).from_sequence(src, places) } else { At(sp).from_mapping(src, &names, places, &self.hidden("m")) })
+        if self.structs[key].ctuple {
+            return Ok(At(sp).from_sequence(src, places));
+        }
+        if self.structs[key].union {
+            return Ok(At(sp).from_union_mapping(src, &names, places, &self.hidden("u")));
+        }
+        let (mut out, values) = At(sp).from_mapping(src, &names, &self.hidden("m"));
+        // Each value converted in field order, a nested struct's from its own mapping.
+        for ((place, value), (_, t)) in places.into_iter().zip(values).zip(self.fields(key).to_vec()) {
+            match self.sub_struct(&t) {
+                Some(sub) => out.extend(self.from_object(&sub, &value, &place, sp)?),
+                None => out.push(At(sp).assign(place, value)),
+            }
+        }
+        Ok(out)
     }
 
     /// The struct place `place` of type `key` as an object: a dict, or a
@@ -441,9 +458,16 @@ impl Lower<'_, '_> {
     fn to_object(&self, key: &str, place: &Expr, sp: &syntax::Span) -> R<Expr> {
         self.scalar_fields(key, sp)?;
         let names: Vec<String> = self.fields(key).iter().map(|(f, _)| f.clone()).collect();
-        let Some(values) = names.iter().map(|f| self.place_field(place, f)).collect::<Option<Vec<_>>>() else {
+        let Some(places) = names.iter().map(|f| self.place_field(place, f)).collect::<Option<Vec<_>>>() else {
             return fallback(sp, "it converts a struct it cannot address field by field to an object");
         };
+        let mut values = vec![];
+        for (v, (_, t)) in places.into_iter().zip(self.fields(key).to_vec()) {
+            values.push(match self.sub_struct(&t) {
+                Some(sub) => self.to_object(&sub, &v, sp)?,
+                None => v,
+            });
+        }
         Ok(if self.structs[key].ctuple { At(sp).tuple(values) } else { At(sp).dict(&names, values) })
     }
 
@@ -483,11 +507,12 @@ impl Lower<'_, '_> {
             };
             let names: Vec<String> = self.fields(k).iter().map(|(f, _)| f.clone()).collect();
             if self.place_type(a).as_ref() == Some(k) {
-                for f in &names {
-                    let Some(v) = self.place_field(a, f) else { return fallback(&a.span, "a struct it cannot address field by field") };
-                    out.push(v);
-                }
+                let Some(vs) = self.leaf_places(a, k) else { return fallback(&a.span, "a struct it cannot address field by field") };
+                out.extend(vs);
                 continue;
+            }
+            if self.leaves(k).len() != names.len() {
+                return fallback(&a.span, format!("it passes `{}` to `{c}` as a `{k}` (a struct holding structs passes from a struct local)", self.cx.source_text(&a.span)));
             }
             match &a.kind {
                 ExprKind::Tuple(items) if self.structs[k].ctuple && items.len() == names.len() => {
@@ -522,7 +547,7 @@ impl Lower<'_, '_> {
         let base = self.hidden("r");
         let at = At(sp);
         let mut values = vec![];
-        for (f, t) in self.fields(&key).to_vec() {
+        for (f, t) in self.leaves(&key) {
             let slot = format!("{base}.{f}");
             let one = at.item(t, at.int(1));
             self.temps.borrow_mut().1.push(at.declare(&slot, one));
@@ -612,7 +637,14 @@ impl Lower<'_, '_> {
                         );
                     }
                 }
-                self.locals.insert(p.clone(), Local { ty, dims });
+                if dims.is_empty() {
+                    self.register(p, &ty);
+                } else {
+                    if self.fields(&ty).iter().any(|(_, t)| self.sub_struct(t).is_some()) {
+                        return fallback(span, format!("an array of `{ty}`, a struct holding structs"));
+                    }
+                    self.locals.insert(p.clone(), Local { ty, dims });
+                }
             }
         }
         Ok(())
@@ -649,8 +681,46 @@ impl Lower<'_, '_> {
     fn struct_local(&self, e: &Expr) -> Option<(String, Local)> {
         match &e.kind {
             ExprKind::Name(n) => self.locals.get(n).map(|l| (n.clone(), l.clone())),
+            // `s.a` of a struct field of a struct local: a struct local `s.a`.
+            ExprKind::Attribute { value, attr } => {
+                let (p, _) = self.struct_local(value)?;
+                let n = field_local(&p, attr);
+                self.locals.get(&n).map(|l| (n, l.clone()))
+            }
             _ => None,
         }
+    }
+
+    /// A field's struct type when it is a struct (nested in another).
+    fn sub_struct(&self, t: &Expr) -> Option<String> {
+        match &t.kind {
+            ExprKind::Name(n) if self.structs.get(n).is_some_and(|d| !d.union && !d.ctuple) => Some(n.clone()),
+            _ => None,
+        }
+    }
+
+    /// `p` a struct local of type `key`, and each nested struct field of it
+    /// (`p.a`) one too, so `p.a.x` is the local `p.a.x`.
+    fn register(&mut self, p: &str, key: &str) {
+        self.locals.insert(p.to_string(), Local { ty: key.to_string(), dims: vec![] });
+        for (f, t) in self.fields(key).to_vec() {
+            if let Some(sub) = self.sub_struct(&t) {
+                self.register(&field_local(p, &f), &sub);
+            }
+        }
+    }
+
+    /// The C number fields of struct `key`, nested structs' flattened:
+    /// each one's path (`a.x`) and type.
+    fn leaves(&self, key: &str) -> Vec<(String, Expr)> {
+        let mut out = vec![];
+        for (f, t) in self.fields(key) {
+            match self.sub_struct(t) {
+                Some(sub) if sub != key => out.extend(self.leaves(&sub).into_iter().map(|(g, u)| (field_local(f, &g), u))),
+                _ => out.push((f.clone(), t.clone())),
+            }
+        }
+        out
     }
 
     /// `ps[i]` with `ps` a 1-d array of structs and `i` a name or literal (so
@@ -663,11 +733,61 @@ impl Lower<'_, '_> {
 
     /// Field `f` of a whole-struct place: a struct local or an element of an array of them.
     fn place_field(&self, e: &Expr, f: &str) -> Option<Expr> {
+        if let Some((p, l)) = self.struct_local(e).filter(|(_, l)| self.structs[&l.ty].union) {
+            return self.union_field(&p, &l.ty, f, &e.span);
+        }
         if let Some((p, l)) = self.struct_local(e) {
             return l.dims.is_empty().then(|| name(field_local(&p, f), &e.span));
         }
         let (p, _, index) = self.struct_element(e)?;
         Some(Expr { kind: ExprKind::Subscript { value: Box::new(name(field_local(&p, f), &e.span)), index: Box::new(index.clone()) }, span: e.span.clone() })
+    }
+
+    /// A union's storage: C `long long`s enough for its largest field
+    /// (aligned as any of them), and their count.
+    fn union_words(&self, key: &str, sp: &syntax::Span) -> R<i64> {
+        let mut size = 1;
+        for (f, t) in self.fields(key) {
+            size = size.max(match self.cx.resolve_type(t) {
+                Ok(crate::types::Ty::Int(i)) => i64::from(i.bits / 8),
+                Ok(crate::types::Ty::Float(w)) => i64::from(w / 8),
+                _ => return fallback(sp, format!("the field `{f}` of the union `{key}` is no C number")),
+            });
+        }
+        Ok((size + 7) / 8)
+    }
+
+    /// The storage local of union local `p`.
+    fn union_memory(p: &str) -> String {
+        format!("{p}.#mem")
+    }
+
+    /// Field `f` of union local `p`, its storage read as C reads it:
+    /// `cython.cast(cython.pointer(T), cython.address(p.#mem[0]))[0]`.
+    fn union_field(&self, p: &str, key: &str, f: &str, sp: &syntax::Span) -> Option<Expr> {
+        let (_, t) = self.fields(key).iter().find(|(g, _)| g == f)?;
+        let m = self.cython_module(sp).ok()?;
+        let at = At(sp);
+        let word = at.item(at.name(&Self::union_memory(p)), at.int(0));
+        let addr = at.call(Self::cython_name(&m, "address", sp), vec![word]);
+        let ty = at.call(Self::cython_name(&m, "pointer", sp), vec![t.clone()]);
+        Some(at.item(at.call(Self::cython_name(&m, "cast", sp), vec![ty, addr]), at.int(0)))
+    }
+
+    /// The declaration of union local `p`'s storage.
+    fn declare_union(&self, p: &str, key: &str, sp: &syntax::Span) -> R<Stmt> {
+        let words = self.union_words(key, sp)?;
+        let m = self.cython_module(sp)?;
+        let at = At(sp);
+        Ok(at.declare(&Self::union_memory(p), at.item(Self::cython_name(&m, "longlong", sp), at.int(words))))
+    }
+
+    /// Every C number field of a whole-struct place, nested structs' flattened.
+    fn leaf_places(&self, e: &Expr, key: &str) -> Option<Vec<Expr>> {
+        if let Some((p, l)) = self.struct_local(e) {
+            return l.dims.is_empty().then(|| self.leaves(key).iter().map(|(f, _)| name(field_local(&p, f), &e.span)).collect());
+        }
+        self.fields(key).iter().map(|(f, _)| self.place_field(e, f)).collect()
     }
 
     /// `ps[i].f` with `ps` a pointer to structs, or `ps.f` (C's `ps->f`,
@@ -786,8 +906,8 @@ impl Lower<'_, '_> {
                     return fallback(&annotation.span, format!("`{p}` is declared a struct and something else"));
                 }
                 let l = self.locals[p].clone();
-                let mut out: Vec<Stmt> = self
-                    .fields(&l.ty)
+                let mut out: Vec<Stmt> = if l.dims.is_empty() { self.declare_place(p, &l.ty, sp)? } else { self
+                    .leaves(&l.ty)
                     .iter()
                     .map(|(f, t)| {
                         let annotation = l.dims.iter().fold(t.clone(), |acc, d| Expr {
@@ -796,7 +916,7 @@ impl Lower<'_, '_> {
                         });
                         stmt(StmtKind::AnnAssign { target: name(field_local(p, f), sp), annotation, value: None }, sp)
                     })
-                    .collect();
+                    .collect() };
                 if let Some(v) = value {
                     out.extend(self.assign(&name(p.clone(), sp), v, sp)?);
                 }
@@ -809,14 +929,14 @@ impl Lower<'_, '_> {
                 if args.len() != 1 {
                     return fallback(vspan, format!("it initialises the struct `{p}` in `cython.declare`"));
                 }
-                Ok(self.declare_fields(&p, &l, func, sp))
+                self.declare_fields(&p, &l, func, sp)
             }
             StmtKind::Expr(Expr { kind: ExprKind::Call { func, args, keywords }, span: cspan }) if args.is_empty() && self.is_declare(func) => {
                 let mut out = vec![];
                 let mut rest = vec![];
                 for k in keywords {
                     match k.name.as_ref().and_then(|n| self.locals.get(n).map(|l| (n.clone(), l.clone()))) {
-                        Some((p, l)) => out.extend(self.declare_fields(&p, &l, func, &k.span)),
+                        Some((p, l)) => out.extend(self.declare_fields(&p, &l, func, &k.span)?),
                         None => rest.push(k.clone()),
                     }
                 }
@@ -853,9 +973,15 @@ impl Lower<'_, '_> {
                     }
                     ExprKind::Tuple(_) | ExprKind::List(_) => return fallback(&target.span, format!("it unpacks the {} items of a `{key}` into other targets", values.len())),
                     _ => {
-                        let names: Vec<String> = self.fields(&key).iter().map(|(f, _)| f.clone()).collect();
-                        let obj = if self.structs[&key].ctuple { at.tuple(values) } else { at.dict(&names, values) };
-                        self.scalar_fields(&key, sp)?;
+                        // Into a hidden struct local, then converted as a whole.
+                        let tmp = self.hidden("rv");
+                        self.register(&tmp, &key);
+                        let decls = self.declare_place(&tmp, &key, sp)?;
+                        self.temps.borrow_mut().1.extend(decls);
+                        for ((f, _), v) in self.leaves(&key).into_iter().zip(values) {
+                            out.push(at.assign(at.name(&field_local(&tmp, &f)), v));
+                        }
+                        let obj = self.to_object(&key, &at.name(&tmp), sp)?;
                         out.push(at.assign(self.target(target)?, obj));
                     }
                 }
@@ -889,8 +1015,11 @@ impl Lower<'_, '_> {
     }
 
     /// `p.f = cython.declare(T_f)` (or `T_f[dims]`) for each field.
-    fn declare_fields(&self, p: &str, l: &Local, declare: &Expr, sp: &syntax::Span) -> Vec<Stmt> {
-        self.fields(&l.ty)
+    fn declare_fields(&self, p: &str, l: &Local, declare: &Expr, sp: &syntax::Span) -> R<Vec<Stmt>> {
+        if self.structs[&l.ty].union {
+            return self.declare_place(p, &l.ty, sp);
+        }
+        Ok(self.leaves(&l.ty)
             .iter()
             .map(|(f, t)| {
                 let ty = l.dims.iter().fold(t.clone(), |acc, d| Expr {
@@ -900,7 +1029,7 @@ impl Lower<'_, '_> {
                 let call = Expr { kind: ExprKind::Call { func: Box::new(declare.clone()), args: vec![ty], keywords: vec![] }, span: sp.clone() };
                 stmt(StmtKind::Assign { targets: vec![name(field_local(p, f), sp)], value: call }, sp)
             })
-            .collect()
+            .collect())
     }
 
     /// A whole struct assigned: from another struct place of the same type
@@ -919,19 +1048,33 @@ impl Lower<'_, '_> {
                         .with_hint("a struct is assigned from a struct of its own type"),
                 );
             }
-            for f in &fields {
-                let (Some(t), Some(v)) = (self.place_field(target, f), self.place_field(value, f)) else {
+            if self.structs[&ty].union {
+                // A union's storage copied word by word.
+                let (Some((p, _)), Some((q, _))) = (self.struct_local(target), self.struct_local(value)) else {
+                    return fallback(&value.span, "it copies a union it cannot address");
+                };
+                let at = At(sp);
+                for w in 0..self.union_words(&ty, sp)? {
+                    out.push(at.assign(at.item(at.name(&Self::union_memory(&p)), at.int(w)), at.item(at.name(&Self::union_memory(&q)), at.int(w))));
+                }
+                return Ok(out);
+            }
+            for (f, t) in self.fields(&ty).to_vec() {
+                let (Some(to), Some(v)) = (self.place_field(target, &f), self.place_field(value, &f)) else {
                     return fallback(&value.span, "it copies a struct it cannot address field by field");
                 };
-                out.push(stmt(StmtKind::Assign { targets: vec![t], value: v }, sp));
+                match self.sub_struct(&t) {
+                    Some(_) => out.extend(self.assign(&to, &v, sp)?),
+                    None => out.push(stmt(StmtKind::Assign { targets: vec![to], value: v }, sp)),
+                }
             }
             return Ok(out);
         }
         if let Some((c, args, keywords)) = self.by_value_callee(value).filter(|(c, _, _)| self.module.results.get(*c) == Some(&ty)) {
             let (call, values) = self.result_call(c, args, keywords, sp)?;
             out.push(call);
-            for (f, v) in fields.iter().zip(values) {
-                let Some(t) = self.place_field(target, f) else { return fallback(&target.span, "a struct it cannot address field by field") };
+            let Some(places) = self.leaf_places(target, &ty) else { return fallback(&target.span, "a struct it cannot address field by field") };
+            for (t, v) in places.into_iter().zip(values) {
                 out.push(stmt(StmtKind::Assign { targets: vec![t], value: v }, sp));
             }
             return Ok(out);
@@ -980,12 +1123,20 @@ impl Lower<'_, '_> {
                 return fallback(&v.span, "a struct's new value reads the struct it replaces");
             }
         }
-        if let Some(missing) = fields.iter().find(|f| !seen.contains(&f.as_str())) {
+        if self.structs[&ty].union {
+            if keywords.len() != 1 {
+                return fallback(&value.span, format!("it builds the union `{ty}` from {} fields (Cython takes one)", keywords.len()));
+            }
+        } else if let Some(missing) = fields.iter().find(|f| !seen.contains(&f.as_str())) {
             return fallback(&value.span, format!("it builds a `{ty}` without its field `{missing}`"));
         }
         for Keyword { name: k, value: v, .. } in keywords {
             if let Some(t) = k.as_ref().and_then(|k| self.place_field(target, k)) {
-                out.push(stmt(StmtKind::Assign { targets: vec![t], value: self.expr(v)? }, sp));
+                let nested = self.fields(&ty).iter().find(|(f, _)| Some(f) == k.as_ref()).and_then(|(_, t)| self.sub_struct(t));
+                match nested {
+                    Some(_) => out.extend(self.assign(&t, v, sp)?),
+                    None => out.push(stmt(StmtKind::Assign { targets: vec![t], value: self.expr(v)? }, sp)),
+                }
             }
         }
         Ok(out)
@@ -1010,7 +1161,7 @@ impl Lower<'_, '_> {
         let ret = at.name(RET);
         let mut out = self.assign(&ret, e, sp)?;
         if self.cfunc {
-            for (f, _) in self.fields(key).to_vec() {
+            for (f, _) in self.leaves(key) {
                 out.push(at.assign(at.item(at.name(&format!("#out.{f}")), at.int(0)), at.name(&field_local(RET, &f))));
             }
             out.push(at.ret(None));
@@ -1140,9 +1291,9 @@ impl Lower<'_, '_> {
         let sp = &e.span;
         let bx = |x: &Expr| -> R<Box<Expr>> { Ok(Box::new(self.expr(x)?)) };
         let kind = match &e.kind {
-            ExprKind::Name(n) if self.locals.contains_key(n) => {
+            ExprKind::Name(_) | ExprKind::Attribute { .. } if self.struct_local(e).is_some() => {
                 // Where a struct meets objects it is a dict (a ctuple a tuple).
-                let l = &self.locals[n];
+                let Some((n, l)) = self.struct_local(e) else { return fallback(sp, "a struct") };
                 if !l.dims.is_empty() {
                     return fallback(sp, format!("it uses the array of structs `{n}` whole"));
                 }
@@ -1204,6 +1355,10 @@ impl Lower<'_, '_> {
                         return fallback(sp, format!("it reads the attribute `{attr}` of the array `{p}`"));
                     }
                     self.has_field(&p, attr, sp)?;
+                    if self.structs[&l.ty].union {
+                        let Some(v) = self.union_field(&p, &l.ty, attr, sp) else { return fallback(sp, "a field of a union") };
+                        return Ok(v);
+                    }
                     return Ok(name(field_local(&p, attr), sp));
                 }
                 // `ps[i].x`, `ps[i][j].x`: the field's C array at `[i]`, `[i, j]`.
