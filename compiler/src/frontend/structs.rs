@@ -1158,6 +1158,14 @@ impl Lower<'_, '_> {
         if !self.cfunc && self.place_type(e).as_deref() == Some(key) {
             return Ok(vec![at.ret(Some(self.to_object(key, e, sp)?))]);
         }
+        // A `def` returns an object as it is (Cython does not convert it
+        // to the declared struct and back); a build, a display or a
+        // `@cfunc`'s result is made a struct first.
+        let made = matches!(&e.kind, ExprKind::Tuple(_)) || self.place_type(e).is_some() || self.by_value_callee(e).is_some_and(|(c, _, _)| self.module.results.contains_key(c))
+            || matches!(&e.kind, ExprKind::Call { func, .. } if matches!(&func.kind, ExprKind::Name(n) if n == key));
+        if !self.cfunc && !made {
+            return Ok(vec![at.ret(Some(self.expr(e)?))]);
+        }
         let ret = at.name(RET);
         let mut out = self.assign(&ret, e, sp)?;
         if self.cfunc {
