@@ -171,6 +171,13 @@ class Plain:
     pass
 
 
+def _message(f):
+    try:
+        f()
+    except Exception as e:  # noqa: BLE001 - the message is what we want
+        return str(e)
+
+
 def _bits(d):
     return struct.unpack("<q", struct.pack("<d", d))[0]
 
@@ -208,7 +215,8 @@ CYTHON = [
     ("as_object", (1.0,), ({"x": 1.0, "y": 2.0}, {"x": 100.0, "y": 2.0})),
     ("from_object", ({"x": 1, "y": 2},), -1.0),
     ("from_object", ({"x": 1},), (ValueError, "No value specified for struct attribute 'y'")),
-    ("from_object", ("xy",), (TypeError, "string indices must be integers, not 'str'")),
+    # The lookup's own error, in each CPython version's words.
+    ("from_object", ("xy",), (TypeError, _message(lambda: "xy"["x"]))),
     ("assign_later", ({"x": 1, "y": 2}, {"x": 10, "y": 20}), 21.0),
     ("assign_later", ({"x": 1, "y": 2}, 3), (TypeError, "Expected a mapping, got int")),
     # A `def` declared to return a struct returns an object as it is.
