@@ -153,9 +153,6 @@ def by_value_object(a: cython.double):
 """
 
 
-class Shim:
-    """What each mapping gives in Cython 3.3.1: the value or (type, message)."""
-
 
 class M:
     def __getitem__(self, k):
