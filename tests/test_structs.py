@@ -434,3 +434,45 @@ def addr(a: cython.double) -> cython.double:
     assert b.counts() == (0, 1), b.describe()
     assert "it takes the address of the struct `p`" in b.stderr, b.describe()
     assert nat.addr(2.5) == py.addr(2.5) == 2.5
+
+
+def test_fields_kept_in_locals_through_a_loop_body(tmp_path):
+    # A `for i` body touching only `ps[i]`'s fields reads each field once
+    # and writes through; another pointer, a call or a nested loop in the
+    # body keeps every read from memory. Both must give C's (and the
+    # shim's) answers: stores in the order written, aliases seen.
+    b, py, nat = _both(tmp_path, """
+        import cython
+        from cython.cimports.libc.stdlib import malloc, free
+        Point = cython.struct(x=cython.double, y=cython.double, n=cython.int)
+
+        def run(n: cython.int, k: cython.double) -> cython.double:
+            ps: cython.pointer(Point) = cython.cast(cython.pointer(Point), malloc(n * cython.sizeof(Point)))
+            qs: cython.pointer(Point) = ps
+            i: cython.int
+            acc: cython.double = 0.0
+            for i in range(n):
+                ps[i].x = i * k
+                ps[i].y = ps[i].x + 1.0
+                ps[i].n = i
+            for i in range(n):
+                ps[i].x += ps[i].y
+                if ps[i].x > 5.0:
+                    ps[i].y = -ps[i].x
+                    continue
+                ps[i].n += 1
+                if ps[i].n > 6:
+                    break
+                acc += ps[i].y * ps[i].n
+            for i in range(n):
+                ps[i].x = 1.0
+                qs[i].x = 2.0
+                acc += ps[i].x
+            for i in range(n):
+                acc += ps[i].x + ps[i].y + ps[i].n
+            free(ps)
+            return acc
+    """, "struct_cache")
+    assert b.counts() == (1, 0), b.describe()
+    for args in [(1, 0.5), (5, 0.5), (10, 2.0), (10, -1.0)]:
+        assert same_value(py.run(*args), nat.run(*args)), args
