@@ -1,13 +1,22 @@
 //! C structs (`Point = cython.struct(x=cython.double, y=cython.double)` at
-//! module level) in compiled functions, by scalar replacement on the syntax
-//! tree before typing: a struct local `p` becomes one local per field, named
-//! `p.x` (no Python code can spell that name, so nothing clashes), a C array
-//! of structs one C array per field, and `p.x`, `ps[i].x`, whole-struct
-//! copies and `Point(x=…, y=…)` their per-field forms. A pointer to structs
-//! in C memory (`cython.pointer(Point)`) becomes a `char*`, and `ps[i].x` a
-//! load or store of the field's type at C's offset of it. Anything else done
-//! to a struct (passing, returning or reading it whole, unions) leaves the
-//! function to Python, where the shim runs it.
+//! module level), unions and ctuples (`tuple[cython.int, cython.double]`,
+//! anonymous structs with fields `0`, `1`, …) in compiled functions, by
+//! scalar replacement on the syntax tree before typing: a struct local `p`
+//! becomes one local per field, named `p.x` (no Python code can spell that
+//! name, so nothing clashes; a nested struct's field `p.a.x`), a C array of
+//! structs one C array per field, and `p.x`, `ps[i].x`, `t[0]`, whole-struct
+//! copies and `Point(x=…, y=…)` their per-field forms. Where a struct meets
+//! Python objects it is converted (`struct_convert.rs`); passed by value
+//! between compiled functions it is its fields (`by_value.rs`); a union is
+//! one storage slot (`union.rs`). A pointer to structs in C memory
+//! (`cython.pointer(Point)`) becomes a `char*`, and `ps[i].x` a load or store
+//! of the field's type at C's offset of it (kept in a local through a loop
+//! body: `cache.rs`). An array of structs used whole and the address of a
+//! struct local leave the function to Python, where the shim runs it.
+
+mod by_value;
+mod cache;
+mod union;
 
 use super::struct_convert::At;
 use super::{error, fallback, struct_convert, Binding, ModuleCx, Problem};
@@ -485,83 +494,6 @@ impl Lower<'_, '_> {
         }
     }
 
-    /// The `@cfunc` a call calls, when it passes a struct or ctuple by value.
-    fn by_value_callee<'e>(&self, e: &'e Expr) -> Option<(&'e str, &'e [Expr], &'e [Keyword])> {
-        let ExprKind::Call { func, args, keywords } = &e.kind else { return None };
-        let ExprKind::Name(c) = &func.kind else { return None };
-        (self.module.results.contains_key(c) || self.module.params.contains_key(c)).then_some((c.as_str(), args.as_slice(), keywords.as_slice()))
-    }
-
-    /// A call's arguments, each struct or ctuple passed by value as its fields.
-    fn call_args(&self, c: &str, args: &[Expr], keywords: &[Keyword], sp: &syntax::Span) -> R<Vec<Expr>> {
-        let Some(kinds) = self.module.params.get(c) else {
-            if !keywords.is_empty() {
-                return fallback(sp, format!("it calls `{c}` (a `@cfunc` returning a struct) with keywords"));
-            }
-            return args.iter().map(|a| self.expr(a)).collect();
-        };
-        if !keywords.is_empty() || args.len() != kinds.len() || args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) {
-            return fallback(sp, format!("it calls `{c}` (a `@cfunc` taking a struct) other than with one positional argument per parameter"));
-        }
-        let mut out = vec![];
-        for (a, k) in args.iter().zip(kinds) {
-            let Some(k) = k else {
-                out.push(self.expr(a)?);
-                continue;
-            };
-            let names: Vec<String> = self.fields(k).iter().map(|(f, _)| f.clone()).collect();
-            if self.place_type(a).as_ref() == Some(k) {
-                let Some(vs) = self.leaf_places(a, k) else { return fallback(&a.span, "a struct it cannot address field by field") };
-                out.extend(vs);
-                continue;
-            }
-            if self.leaves(k).len() != names.len() {
-                return fallback(&a.span, format!("it passes `{}` to `{c}` as a `{k}` (a struct holding structs passes from a struct local)", self.cx.source_text(&a.span)));
-            }
-            match &a.kind {
-                ExprKind::Tuple(items) if self.structs[k].ctuple && items.len() == names.len() => {
-                    for i in items {
-                        out.push(self.expr(i)?);
-                    }
-                }
-                ExprKind::Call { func, args: none, keywords } if none.is_empty() && matches!(&func.kind, ExprKind::Name(n) if n == k) => {
-                    for f in &names {
-                        let Some(v) = keywords.iter().find(|kw| kw.name.as_deref() == Some(f.as_str())) else {
-                            return fallback(&a.span, format!("it builds a `{k}` without its field `{f}`"));
-                        };
-                        out.push(self.expr(&v.value)?);
-                    }
-                    if keywords.len() != names.len() {
-                        return fallback(&a.span, format!("it builds a `{k}` with a name that is no field"));
-                    }
-                }
-                _ => return fallback(&a.span, format!("it passes `{}` to `{c}` as a `{k}`", self.cx.source_text(&a.span))),
-            }
-        }
-        Ok(out)
-    }
-
-    /// A call of a `@cfunc` returning struct or ctuple `key` by value: the
-    /// call (passing the addresses of hidden one-element C arrays, declared
-    /// before the body) and each field's value read back.
-    fn result_call(&self, c: &str, args: &[Expr], keywords: &[Keyword], sp: &syntax::Span) -> R<(Stmt, Vec<Expr>)> {
-        let key = self.module.results[c].clone();
-        let mut args = self.call_args(c, args, keywords, sp)?;
-        let m = self.cython_module(sp)?;
-        let base = self.hidden("r");
-        let at = At(sp);
-        let mut values = vec![];
-        for (f, t) in self.leaves(&key) {
-            let slot = format!("{base}.{f}");
-            let one = at.item(t, at.int(1));
-            self.temps.borrow_mut().1.push(at.declare(&slot, one));
-            let elem = at.item(at.name(&slot), at.int(0));
-            args.push(at.call(Self::cython_name(&m, "address", sp), vec![elem.clone()]));
-            values.push(elem);
-        }
-        Ok((at.expr_stmt(at.call(at.name(c), args)), values))
-    }
-
     /// `cython.pointer(S)`: the struct and the `cython` module expression.
     fn struct_pointer_type(&self, e: &Expr) -> R<Option<(String, Expr)>> {
         let ExprKind::Call { func, args, keywords } = &e.kind else { return Ok(None) };
@@ -745,45 +677,6 @@ impl Lower<'_, '_> {
         }
         let (p, _, index) = self.struct_element(e)?;
         Some(Expr { kind: ExprKind::Subscript { value: Box::new(name(field_local(&p, f), &e.span)), index: Box::new(index.clone()) }, span: e.span.clone() })
-    }
-
-    /// A union's storage: C `long long`s enough for its largest field
-    /// (aligned as any of them), and their count.
-    fn union_words(&self, key: &str, sp: &syntax::Span) -> R<i64> {
-        let mut size = 1;
-        for (f, t) in self.fields(key) {
-            size = size.max(match self.cx.resolve_type(t) {
-                Ok(crate::types::Ty::Int(i)) => i64::from(i.bits / 8),
-                Ok(crate::types::Ty::Float(w)) => i64::from(w / 8),
-                _ => return fallback(sp, format!("the field `{f}` of the union `{key}` is no C number")),
-            });
-        }
-        Ok((size + 7) / 8)
-    }
-
-    /// The storage local of union local `p`.
-    fn union_memory(p: &str) -> String {
-        format!("{p}.#mem")
-    }
-
-    /// Field `f` of union local `p`, its storage read as C reads it:
-    /// `cython.cast(cython.pointer(T), cython.address(p.#mem[0]))[0]`.
-    fn union_field(&self, p: &str, key: &str, f: &str, sp: &syntax::Span) -> Option<Expr> {
-        let (_, t) = self.fields(key).iter().find(|(g, _)| g == f)?;
-        let m = self.cython_module(sp).ok()?;
-        let at = At(sp);
-        let word = at.item(at.name(&Self::union_memory(p)), at.int(0));
-        let addr = at.call(Self::cython_name(&m, "address", sp), vec![word]);
-        let ty = at.call(Self::cython_name(&m, "pointer", sp), vec![t.clone()]);
-        Some(at.item(at.call(Self::cython_name(&m, "cast", sp), vec![ty, addr]), at.int(0)))
-    }
-
-    /// The declaration of union local `p`'s storage.
-    fn declare_union(&self, p: &str, key: &str, sp: &syntax::Span) -> R<Stmt> {
-        let words = self.union_words(key, sp)?;
-        let m = self.cython_module(sp)?;
-        let at = At(sp);
-        Ok(at.declare(&Self::union_memory(p), at.item(Self::cython_name(&m, "longlong", sp), at.int(words))))
     }
 
     /// Every C number field of a whole-struct place, nested structs' flattened.
@@ -1156,33 +1049,6 @@ impl Lower<'_, '_> {
         Ok(out)
     }
 
-    /// `return e` in a function returning a struct or ctuple by value.
-    fn return_struct(&mut self, key: &str, e: &Expr, sp: &syntax::Span) -> R<Vec<Stmt>> {
-        let at = At(sp);
-        if !self.cfunc && self.place_type(e).as_deref() == Some(key) {
-            return Ok(vec![at.ret(Some(self.to_object(key, e, sp)?))]);
-        }
-        // A `def` returns an object as it is (Cython does not convert it
-        // to the declared struct and back); a build, a display or a
-        // `@cfunc`'s result is made a struct first.
-        let made = matches!(&e.kind, ExprKind::Tuple(_)) || self.place_type(e).is_some() || self.by_value_callee(e).is_some_and(|(c, _, _)| self.module.results.contains_key(c))
-            || matches!(&e.kind, ExprKind::Call { func, .. } if matches!(&func.kind, ExprKind::Name(n) if n == key));
-        if !self.cfunc && !made {
-            return Ok(vec![at.ret(Some(self.expr(e)?))]);
-        }
-        let ret = at.name(RET);
-        let mut out = self.assign(&ret, e, sp)?;
-        if self.cfunc {
-            for (f, _) in self.leaves(key) {
-                out.push(at.assign(at.item(at.name(&format!("#out.{f}")), at.int(0)), at.name(&field_local(RET, &f))));
-            }
-            out.push(at.ret(None));
-        } else {
-            out.push(at.ret(Some(self.to_object(key, &ret, sp)?)));
-        }
-        Ok(out)
-    }
-
     /// Any other statement: its expressions rewritten, its blocks lowered.
     fn rewrite_stmt(&mut self, s: &Stmt) -> R<Vec<Stmt>> {
         if let StmtKind::Assign { targets, value } = &s.kind {
@@ -1245,134 +1111,6 @@ impl Lower<'_, '_> {
             other => other.clone(),
         };
         Ok(vec![Stmt { kind, span: s.span.clone() }])
-    }
-
-    /// `ps[i].f`'s key in `cached`: pointer and index plain names.
-    fn cache_key(p: &Expr, i: &Expr, f: &str) -> Option<(String, String, String)> {
-        match (&p.kind, &i.kind) {
-            (ExprKind::Name(p), ExprKind::Name(i)) => Some((p.clone(), i.clone(), f.to_string())),
-            _ => None,
-        }
-    }
-
-    /// A `for i in …` body, lowered. When it touches C memory only as
-    /// fields of `ps[i]` (one pointer, the loop's variable, neither rebound),
-    /// writes nothing but locals and those fields, calls nothing, holds no
-    /// loop or `try`, and reaches `ps[i]` unconditionally, the fields it reads
-    /// are loaded once at its start into hidden locals and every store
-    /// writes through them: a store to one field would otherwise make
-    /// Cranelift load the others again (it cannot tell the fields apart),
-    /// where C's alias analysis keeps them in registers. Memory is written
-    /// in the same order either way; nothing else can write it meanwhile.
-    fn loop_body(&mut self, target: &Expr, body: &[Stmt]) -> R<Vec<Stmt>> {
-        let Some(plan) = self.cache_plan(target, body) else { return self.block(body) };
-        let (p, i, fields) = plan;
-        let base = self.hidden("c");
-        let sp = &target.span;
-        let at = At(sp);
-        let (_, layout) = self.layout(&self.pointers[&p].0, sp)?;
-        let mut pre = vec![];
-        for (f, _, t, is_ptr) in layout {
-            if is_ptr || !fields.contains(&f) {
-                continue;
-            }
-            let c = format!("{base}.{f}");
-            self.temps.borrow_mut().1.push(at.declare(&c, t));
-            let field = Expr { kind: ExprKind::Attribute { value: Box::new(at.item(at.name(&p), at.name(&i))), attr: f.clone() }, span: sp.clone() };
-            pre.push(at.assign(at.name(&c), self.expr(&field)?));
-            self.cached.insert((p.clone(), i.clone(), f), c);
-        }
-        let lowered = self.block(body);
-        self.cached.clear();
-        pre.extend(lowered?);
-        Ok(pre)
-    }
-
-    /// Whether `loop_body` may cache: the pointer, the index and the fields read.
-    fn cache_plan(&self, target: &Expr, body: &[Stmt]) -> Option<(String, String, Vec<String>)> {
-        let ExprKind::Name(i) = &target.kind else { return None };
-        if !self.cached.is_empty() {
-            return None;
-        }
-        let mut bound = vec![];
-        body.iter().for_each(|s| syntax::bound_names(s, &mut bound));
-        let mut pointer: Option<String> = None;
-        let mut read: Vec<String> = vec![];
-        let mut ok = true;
-        let mut unconditional = false;
-        // Every expression: fields of `ps[i]` only, no other C memory written, no calls.
-        let see = |e: &Expr, ok: &mut bool, pointer: &mut Option<String>, read: &mut Vec<String>| {
-            walk_expr(e, &mut |x| match &x.kind {
-                ExprKind::Attribute { .. } if self.pointer_field(x).is_some() => {
-                    let Some((p, idx, f)) = self.pointer_field(x) else { return };
-                    match (&p.kind, &idx.kind) {
-                        (ExprKind::Name(pn), ExprKind::Name(iv)) if iv == i && pointer.as_ref().map_or(true, |q| q == pn) => {
-                            *pointer = Some(pn.clone());
-                            if !read.contains(&f) {
-                                read.push(f);
-                            }
-                        }
-                        _ => *ok = false,
-                    }
-                }
-                ExprKind::Call { func, .. } => {
-                    *ok &= matches!(&func.kind, ExprKind::Name(n) if ["abs", "min", "max"].contains(&n.as_str()) && !self.cx.module_names.contains(n));
-                }
-                ExprKind::Comp { .. } | ExprKind::Other(_) => *ok = false,
-                _ => {}
-            })
-        };
-        for s in body {
-            let mut stmts = vec![s];
-            while let Some(s) = stmts.pop() {
-                match &s.kind {
-                    StmtKind::Assign { targets, value } => {
-                        if targets.len() != 1 {
-                            ok = false;
-                        }
-                        for t in targets {
-                            match &t.kind {
-                                ExprKind::Name(_) => {}
-                                ExprKind::Attribute { value: v, .. } if self.pointer_field(t).is_none() && self.struct_local(v).is_some() => {}
-                                ExprKind::Attribute { .. } if self.pointer_field(t).is_some() => {
-                                    // A store alone reads nothing; its pointer and index still count.
-                                    let Some((p, idx, _)) = self.pointer_field(t) else { continue };
-                                    match (&p.kind, &idx.kind) {
-                                        (ExprKind::Name(pn), ExprKind::Name(iv)) if iv == i && pointer.as_ref().map_or(true, |q| q == pn) => pointer = Some(pn.clone()),
-                                        _ => ok = false,
-                                    }
-                                }
-                                _ => ok = false,
-                            }
-                        }
-                        see(value, &mut ok, &mut pointer, &mut read);
-                    }
-                    StmtKind::AugAssign { target: t, value, .. } => {
-                        match &t.kind {
-                            ExprKind::Name(_) => {}
-                            ExprKind::Attribute { .. } if self.pointer_field(t).is_some() => see(t, &mut ok, &mut pointer, &mut read),
-                            _ => ok = false,
-                        }
-                        see(value, &mut ok, &mut pointer, &mut read);
-                    }
-                    StmtKind::If { test, body, orelse } => {
-                        see(test, &mut ok, &mut pointer, &mut read);
-                        stmts.extend(body.iter().chain(orelse));
-                    }
-                    StmtKind::Expr(e) => see(e, &mut ok, &mut pointer, &mut read),
-                    StmtKind::Pass | StmtKind::Break | StmtKind::Continue => {}
-                    _ => ok = false,
-                }
-            }
-            // `ps[i]` reached on every trip: loading its other fields early reads the same struct.
-            if matches!(s.kind, StmtKind::Assign { .. } | StmtKind::AugAssign { .. } | StmtKind::Expr(_)) {
-                let mut touches = false;
-                walk_stmt_exprs(s, &mut |e| walk_expr(e, &mut |x| touches |= self.pointer_field(x).is_some()));
-                unconditional |= touches;
-            }
-        }
-        let p = pointer?;
-        (ok && unconditional && !read.is_empty() && !bound.iter().any(|b| *b == p || b == i)).then_some((p, i.clone(), read))
     }
 
     /// An assignment's target: a pointer field of a struct in C memory is
