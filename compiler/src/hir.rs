@@ -175,7 +175,7 @@ pub struct Function {
 impl Function {
     /// Whether Python code can call it: a C pointer in its signature (only
     /// `@cfunc`s have one), or a struct passed by value (its fields are
-    /// parameters named `p.x` by `frontend/structs.rs`, which no Python
+    /// parameters named `p.x` by `frontend/structs/by_value.rs`, which no Python
     /// signature can spell), makes it callable from compiled code only, as
     /// in Cython; such a function has no wrapper and its `def` stays in the
     /// residual Python for interpreted callers.
