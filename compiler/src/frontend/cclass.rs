@@ -24,8 +24,14 @@ pub(crate) struct Layout {
     pub name: String,
     pub fields: Vec<Field>,
     pub basicsize: u32,
-    /// Its own `@cython.cfunc` methods: C-only.
+    /// Its own `@cython.cfunc` and `@cython.ccall` methods: each has a slot
+    /// in the table.
     pub cfuncs: Vec<String>,
+    /// Its `@cython.ccall` methods, own and inherited: in the table and
+    /// visible to Python too, so a compiled call checks that the receiver
+    /// is an instance of a compiled class (else Python's lookup finds an
+    /// override, or the method's wrapper).
+    pub ccalls: Vec<String>,
     /// The cclass of the module it extends (whose fields come first).
     pub base: Option<std::sync::Arc<Layout>>,
     /// `@cython.final`: no subclass, so its cfuncs are called directly.
@@ -115,7 +121,8 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     let mut offset = base.as_ref().map_or(HEADER_BYTES, |b| b.basicsize);
     // The table pointer: the base's, or first of this class's own memory
     // when it is the first of its line to have cfuncs.
-    let own_cfunc = c.body.iter().any(|s| matches!(&s.kind, StmtKind::FunctionDef(f) if is_cfunc(cx, f)));
+    let own_cfunc = c.body.iter().any(|s| matches!(&s.kind, StmtKind::FunctionDef(f) if c_kind(cx, f).is_some()));
+    let mut ccalls: Vec<String> = base.as_ref().map_or(vec![], |b| b.ccalls.clone());
     let vtab_offset = match base.as_ref().and_then(|b| b.vtab_offset) {
         Some(o) => Some(o),
         None if own_cfunc => {
@@ -135,13 +142,22 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
                 method(cx, f, &s.span)?;
                 let inherited_c = base.as_ref().is_some_and(|b| b.cfunc(&f.name).is_some());
                 let inherited_py = base.as_ref().is_some_and(|b| b.py_methods.contains(&f.name));
-                if is_cfunc(cx, f) {
+                let inherited_ccall = base.as_ref().is_some_and(|b| b.ccalls.contains(&f.name));
+                if let Some(kind) = c_kind(cx, f) {
                     if inherited_py {
-                        return Err((f.name_span.clone(), format!("its `cfunc` `{}` overrides a `def` method of its base (Cython refuses that)", f.name)));
+                        return Err((f.name_span.clone(), format!("its `{kind}` `{}` overrides a `def` method of its base (Cython refuses that)", f.name)));
+                    }
+                    // A ccall over a cfunc would make the base's C-only
+                    // method visible to Python through the subclass only.
+                    if inherited_c && (kind == "ccall") != inherited_ccall {
+                        return Err((f.name_span.clone(), format!("its `{kind}` `{}` overrides a method of its base that is not a `{kind}`", f.name)));
+                    }
+                    if kind == "ccall" && !inherited_ccall {
+                        ccalls.push(f.name.clone());
                     }
                     cfuncs.push(f.name.clone());
                 } else if inherited_c {
-                    return Err((f.name_span.clone(), format!("its `def` method `{}` overrides a `cfunc` of its base (Cython refuses that)", f.name)));
+                    return Err((f.name_span.clone(), format!("its `def` method `{}` overrides a `cfunc`/`ccall` of its base (Cython refuses that)", f.name)));
                 }
                 methods.push((f.name.clone(), &**f, s.span.clone()));
                 continue;
@@ -210,7 +226,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             }
         }
     }
-    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, base, is_final, vtab_offset, vtable, overridden, py_methods });
+    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, ccalls, base, is_final, vtab_offset, vtable, overridden, py_methods });
     Ok(Plan { outline: c, layout, doc, methods })
 }
 
@@ -293,15 +309,20 @@ fn method_decorator(cx: &ModuleCx, d: &Expr) -> bool {
     };
     match cx.binding_of(func) {
         Some(Binding::CythonAttr(n)) => {
-            matches!(n.as_str(), "cfunc" | "inline" | "locals" | "returns" | "exceptval")
+            matches!(n.as_str(), "cfunc" | "ccall" | "inline" | "locals" | "returns" | "exceptval")
                 || crate::frontend::vocab::BOOL_DIRECTIVES.contains(&n.as_str())
         }
         _ => false,
     }
 }
 
-fn is_cfunc(cx: &ModuleCx, f: &syntax::FunctionDef) -> bool {
-    f.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cfunc".into())))
+/// `Some("cfunc")` or `Some("ccall")` for a method with a slot in the table.
+fn c_kind(cx: &ModuleCx, f: &syntax::FunctionDef) -> Option<&'static str> {
+    f.decorators.iter().find_map(|d| match cx.binding_of(d) {
+        Some(Binding::CythonAttr(n)) if n == "cfunc" => Some("cfunc"),
+        Some(Binding::CythonAttr(n)) if n == "ccall" => Some("ccall"),
+        _ => None,
+    })
 }
 
 /// A method this slice compiles: a `def` (or `__init__`, a special method
@@ -309,10 +330,10 @@ fn is_cfunc(cx: &ModuleCx, f: &syntax::FunctionDef) -> bool {
 /// the body never rebinds.
 fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Span, String)> {
     if let Some(d) = f.decorators.iter().find(|d| !method_decorator(cx, d)) {
-        return Err((d.span.clone(), format!("method `{}` is decorated with `{}` (only `def` and `@cython.cfunc` methods compile yet)", f.name, cx.source_text(&d.span))));
+        return Err((d.span.clone(), format!("method `{}` is decorated with `{}` (only `def`, `@cython.cfunc` and `@cython.ccall` methods compile yet)", f.name, cx.source_text(&d.span))));
     }
-    if is_cfunc(cx, f) && f.name.starts_with("__") && f.name.ends_with("__") {
-        return Err((f.name_span.clone(), format!("special method `{}` is a `cfunc`", f.name)));
+    if let Some(kind) = c_kind(cx, f).filter(|_| f.name.starts_with("__") && f.name.ends_with("__")) {
+        return Err((f.name_span.clone(), format!("special method `{}` is a `{kind}`", f.name)));
     }
     if f.name.starts_with("__") && f.name.ends_with("__") && f.name != "__init__" && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
         return Err((f.name_span.clone(), format!("special method `{}` is not compiled yet", f.name)));

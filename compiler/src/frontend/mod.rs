@@ -520,7 +520,8 @@ fn cfunc_read_at_module_level(src: &SourceFile, body: &[Stmt], classes: &[syntax
     let in_class = |at: usize| classes.iter().any(|c| class_range(c).contains(&at));
     for stmt in body.iter().filter(|s| !matches!(s.kind, StmtKind::FunctionDef(_)) && !in_class(s.span.start)) {
         for (at, name) in syntax::attribute_names(&src.text[stmt.span.clone()]) {
-            if l.vtable.iter().any(|(m, _)| *m == name) {
+            // A ccall is visible to Python: its wrapper serves that code.
+            if l.vtable.iter().any(|(m, _)| *m == name) && !l.ccalls.contains(&name) {
                 let start = stmt.span.start + at;
                 let reason = format!(
                     "its `cfunc` `{name}` is read at module level (code left to Python, where a cfunc is not visible; Cython compiles that code and calls it natively)"
@@ -567,7 +568,8 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
         let name = cclass::method_function_name(&p.layout.name, m);
         functions.iter().find(|f| f.name == name).map(|f| f.id)
     };
-    let is_c = |m: &String| p.layout.cfuncs.contains(m);
+    // A ccall is in both: the method table (its wrapper) and the table of cfuncs.
+    let is_c = |m: &String| p.layout.cfuncs.contains(m) && !p.layout.ccalls.contains(m);
     let methods = p.methods.iter().filter(|(m, ..)| m != "__init__" && !is_c(m)).filter_map(|(m, ..)| Some((m.clone(), id(m)?))).collect();
     let c_methods = p.methods.iter().filter(|(m, ..)| is_c(m)).filter_map(|(m, ..)| id(m)).collect();
     let slot = |(m, owner): &(String, String)| functions.iter().find(|f| f.name == cclass::method_function_name(owner, m)).map(|f| f.id);

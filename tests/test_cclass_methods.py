@@ -1,0 +1,214 @@
+"""cclass methods beyond `def` and `cfunc` (issue 13): `@cython.ccall`
+methods, a C entry in the class's table and a Python-visible method;
+compiled callers on typed receivers call the C entry (directly, or through
+the table when a cclass of the module overrides it) when the receiver's
+type is exactly a compiled class, else Python's lookup (a Python
+subclass's override, as Cython's check finds it). Compared with CPython
+running the same source (the shim), where every method is a Python one."""
+
+import sys
+
+import pytest
+
+from conftest import LEAK_CALLS, attempt, growth
+
+SRC = '''
+import cython
+
+@cython.cclass
+class Acc:
+    total: cython.double
+    n = cython.declare(cython.int, visibility='readonly')
+
+    def __init__(self, start: cython.double):
+        self.total = start
+        self.n = 0
+
+    @cython.ccall
+    def add(self, v: cython.double) -> cython.double:
+        self.total += v
+        self.n += 1
+        return self.total
+
+    @cython.ccall
+    def scale(self, k: cython.long) -> cython.long:
+        if k < 0:
+            raise ValueError("negative scale")
+        return k * 2
+
+    @cython.ccall
+    def reset(self) -> None:
+        self.total = 0.0
+
+    @cython.ccall
+    def label(self):
+        return "acc"
+
+    def run(self, k: cython.int) -> cython.double:
+        s: cython.double = 0.0
+        for i in range(k):
+            s += self.add(1.0)
+        return s
+
+    def both(self, k: cython.long):
+        self.reset()
+        return (self.scale(k), self.label(), self.total)
+
+
+@cython.cclass
+class Twice(Acc):
+    @cython.ccall
+    def add(self, v: cython.double) -> cython.double:
+        self.total += 2 * v
+        self.n += 1
+        return self.total
+
+    @cython.ccall
+    def label(self):
+        return "twice:" + Acc.label(self)
+
+
+@cython.cclass
+class Plain(Acc):
+    def extra(self):
+        return self.n
+
+
+def drive(a: Acc, k: cython.int) -> cython.double:
+    t: cython.double = 0.0
+    for i in range(k):
+        t += a.add(0.5)
+    return t
+
+
+def scaled(a: Acc, k: cython.long):
+    return a.scale(k)
+
+
+def reset_and_label(a: Acc):
+    a.reset()
+    return a.label(), a.total
+
+
+def hot(k: cython.int) -> cython.double:
+    a: Acc = Acc(0.0)
+    t: cython.double = 0.0
+    for i in range(k):
+        t += a.add(1.0)
+    return t
+
+
+def make(which: cython.int):
+    if which == 0:
+        return Acc(1.0)
+    if which == 1:
+        return Twice(2.0)
+    return Plain(3.0)
+
+
+def everything(which: cython.int):
+    a = make(which)
+    return (type(a).__name__, a.add(1.5), a.run(3), drive(a, 2), a.n, a.both(4), reset_and_label(a), scaled(a, 5))
+'''
+
+
+@pytest.fixture(scope="module")
+def m(pyc):
+    return pyc.pair(SRC, stem="methods")
+
+
+def test_every_class_compiles(m):
+    assert "left to Python" not in m.build.stderr, m.build.stderr
+    for c in ("Acc", "Twice", "Plain"):
+        assert isinstance(getattr(m.native, c), type)
+    # A ccall is a method of the type, visible to Python.
+    assert type(m.native.Acc.__dict__["add"]).__name__ == "method_descriptor"
+    assert "add" in dir(m.native.Acc(0.0))
+
+
+def test_ccalls_match_cpython(m):
+    m.assert_same("everything", [0, 1, 2], exact=True)
+    m.assert_same("hot", [0, 1, 10], exact=True)
+    assert m.native.hot(10) == 55.0
+
+
+def test_ccall_errors_match_cpython(m):
+    from test_cclass import same
+    same(m, "scaled", [lambda M: (M.Acc(0.0), 3), lambda M: (M.Acc(0.0), -1), lambda M: (M.Twice(0.0), -2)])
+    same(m, "drive", [lambda M: (None, 1), lambda M: (M.Twice(0.0), 2)])
+    with pytest.raises(AttributeError, match="'NoneType' object has no attribute 'add'"):
+        m.native.drive(None, 1)
+    with pytest.raises(TypeError, match=r"Argument 'a' has incorrect type \(expected .*\.Acc, got str\)"):
+        m.native.drive("s", 1)
+
+
+def test_called_from_python(m):
+    a = m.native.Acc(1.0)
+    assert a.add(2.0) == 3.0 and a.n == 1
+    assert m.native.Twice(0.0).add(v=1.5) == 3.0
+    assert m.native.Acc.add(a, 1.0) == 4.0
+    with pytest.raises(TypeError):
+        a.add("x")
+    with pytest.raises(TypeError):
+        m.native.Acc.add(object(), 1.0)
+    assert m.native.Twice(0.0).label() == "twice:acc"
+
+
+def test_python_subclass_overrides_are_seen(m):
+    A = m.native.Acc
+
+    class PySub(A):
+        def add(self, v):
+            return -v
+
+        def scale(self, k):
+            return super().scale(k) + 1
+
+    class Keeps(A):
+        pass
+
+    p = PySub(0.0)
+    # Compiled callers (a typed receiver, and self in a method) find the override.
+    assert m.native.drive(p, 2) == -1.0
+    assert p.run(3) == -3.0
+    assert m.native.scaled(p, 3) == 7
+    assert p.both(2) == (5, "acc", 0.0)
+    # No override: the compiled method, through Python's lookup.
+    k = Keeps(1.0)
+    assert m.native.drive(k, 2) == m.native.drive(A(1.0), 2) and k.n == 2
+    with pytest.raises(ValueError, match="negative scale"):
+        m.native.scaled(k, -1)
+
+    class BadResult(A):
+        def add(self, v):
+            return "not a float"
+
+    with pytest.raises(TypeError):
+        m.native.drive(BadResult(0.0), 1)
+
+    class Twice2(m.native.Twice):
+        def label(self):
+            return "py"
+
+    assert m.native.reset_and_label(Twice2(1.0)) == ("py", 0.0)
+    assert m.native.reset_and_label(m.native.Twice(1.0)) == ("twice:acc", 0.0)
+
+
+def test_no_leaks(m):
+    A = m.native.Acc
+
+    class PySub(A):
+        def add(self, v):
+            return v
+
+    for C in (A, m.native.Twice, m.native.Plain, PySub):
+        assert growth(lambda: m.native.drive(C(1.0), 3)) < LEAK_CALLS // 10
+        assert growth(lambda: C(1.0).both(3)) < LEAK_CALLS // 10
+        assert growth(lambda: attempt(m.native.scaled, C(1.0), -1)) < LEAK_CALLS // 10
+    assert growth(lambda: attempt(m.native.drive, None, 1)) < LEAK_CALLS // 10
+    a = A(1.0)
+    rc = sys.getrefcount(a)
+    for _ in range(100):
+        m.native.drive(a, 2)
+        attempt(m.native.scaled, a, -1)
+    assert sys.getrefcount(a) == rc
