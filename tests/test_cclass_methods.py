@@ -212,3 +212,156 @@ def test_no_leaks(m):
         m.native.drive(a, 2)
         attempt(m.native.scaled, a, -1)
     assert sys.getrefcount(a) == rc
+
+
+PROPS = '''
+import cython
+
+@cython.cclass
+class Temp:
+    """A temperature."""
+    _c: cython.double
+    _log = cython.declare(object)
+    count = cython.declare(cython.int, visibility='readonly')
+
+    def __init__(self, c: cython.double):
+        self._c = c
+        self._log = []
+        self.count = 0
+
+    @property
+    def celsius(self) -> cython.double:
+        """In degrees Celsius."""
+        return self._c
+
+    @celsius.setter
+    def celsius(self, v: cython.double):
+        if v < -273.15:
+            raise ValueError("below absolute zero")
+        self._c = v
+        self._log.append(v)
+
+    @celsius.deleter
+    def celsius(self):
+        self._c = 0.0
+        self._log.append("del")
+
+    @property
+    def fahrenheit(self):
+        return self._c * 9 / 5 + 32
+
+    @property
+    def log(self):
+        return list(self._log)
+
+    @staticmethod
+    def c_to_f(c: cython.double) -> cython.double:
+        return c * 9 / 5 + 32
+
+    @staticmethod
+    def pair(a, b: cython.int = 2):
+        return (a, b)
+
+    @classmethod
+    def from_f(cls, f: cython.double):
+        return cls((f - 32) * 5 / 9)
+
+    @classmethod
+    def name(cls):
+        return cls.__name__
+
+    def warmer(self, d: cython.double):
+        self.celsius = self.celsius + d
+        self.count += 1
+        return self.fahrenheit
+
+
+def use(t: Temp):
+    t.celsius = 10.0
+    a = t.celsius
+    t.warmer(5.0)
+    del t.celsius
+    return (a, t.celsius, t.fahrenheit, t.log, Temp.c_to_f(100.0), t.c_to_f(0.0), Temp.from_f(212.0).celsius, t.name(), Temp.pair(1))
+
+
+def set_ro(t, v):
+    t.fahrenheit = v
+
+
+def del_ro(t):
+    del t.fahrenheit
+
+
+def set_bad(t, v):
+    t.celsius = v
+
+
+def static_bad():
+    return Temp.pair()
+
+
+def class_bad():
+    return Temp.from_f()
+'''
+
+
+@pytest.fixture(scope="module")
+def pm(pyc):
+    return pyc.pair(PROPS, stem="props")
+
+
+def test_props_compile(pm):
+    assert "left to Python" not in pm.build.stderr, pm.build.stderr
+    T = pm.native.Temp
+    d = T.__dict__
+    assert type(d["celsius"]) is property and type(d["c_to_f"]) is staticmethod
+    assert type(d["from_f"]).__name__ == "classmethod_descriptor"
+    assert d["celsius"].__doc__ == "In degrees Celsius."
+
+
+def test_props_match_cpython(pm):
+    from test_cclass import same
+    same(pm, "use", [lambda M: (M.Temp(1.0),)])
+    for name in ("set_ro", "set_bad"):
+        same(pm, name, [lambda M: (M.Temp(1.0), 3.0), lambda M: (M.Temp(1.0), -300.0)])
+    same(pm, "set_ro", [lambda M: (M.Temp(1.0), "x")])
+    # A typed setter converts first (Cython's message; CPython compares).
+    with pytest.raises(TypeError, match="must be real number, not str"):
+        pm.native.set_bad(pm.native.Temp(1.0), "x")
+    same(pm, "del_ro", [lambda M: (M.Temp(1.0),)])
+    same(pm, "static_bad", [lambda M: ()])
+    same(pm, "class_bad", [lambda M: ()])
+
+
+def test_props_from_python(pm):
+    for M in (pm.native, pm.py):
+        T = M.Temp
+        t = T(20.0)
+        assert t.celsius == 20.0 and t.fahrenheit == 68.0
+        t.celsius = 30.0
+        del t.celsius
+        assert t.log == [30.0, "del"] and t.celsius == 0.0
+        assert T.c_to_f(10.0) == 50.0 and t.c_to_f(10.0) == 50.0 and T.pair(1, b=3) == (1, 3)
+        assert T.from_f(212.0).celsius == 100.0 and t.from_f(32.0).celsius == 0.0
+
+        class Sub(T):
+            pass
+
+        assert Sub.from_f(32.0).__class__ is Sub and Sub.name() == "Sub" and Sub(1.0).name() == "Sub"
+    for args in [(), (1, 2, 3)]:
+        outs = []
+        for M in (pm.native, pm.py):
+            try:
+                M.Temp.c_to_f(*args)
+            except TypeError as e:
+                outs.append(str(e))
+        assert len(outs) == 2 and outs[0] == outs[1], outs
+
+
+def test_props_no_leaks(pm):
+    T = pm.native.Temp
+    assert growth(lambda: pm.native.use(T(1.0))) < LEAK_CALLS // 10
+    assert growth(lambda: attempt(pm.native.set_ro, T(1.0), 1.0)) < LEAK_CALLS // 10
+    assert growth(lambda: attempt(pm.native.set_bad, T(1.0), -300.0)) < LEAK_CALLS // 10
+    assert growth(lambda: attempt(pm.native.del_ro, T(1.0))) < LEAK_CALLS // 10
+    assert growth(lambda: T.from_f(50.0).celsius) < LEAK_CALLS // 10

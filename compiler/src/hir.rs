@@ -84,6 +84,22 @@ pub struct ExtClass {
     /// The cfunc entries of its table (Cython's `__pyx_vtab`), the base's
     /// slots first: what `VirtualCall`s of an instance of the class call.
     pub vtable: Vec<FuncId>,
+    /// `@staticmethod`s and `@classmethod`s among `methods` (`METH_STATIC`
+    /// and `METH_CLASS` entries of the method table).
+    pub static_methods: Vec<FuncId>,
+    pub class_methods: Vec<FuncId>,
+    /// `@property`s, their accessors among `methods` but not in the method
+    /// table: the exec slot makes a `property` of their method descriptors.
+    pub properties: Vec<Property>,
+}
+
+/// A `@property` of an extension type: its getter, setter and deleter.
+#[derive(Debug, Clone)]
+pub struct Property {
+    pub name: String,
+    pub get: FuncId,
+    pub set: Option<FuncId>,
+    pub del: Option<FuncId>,
 }
 
 /// The special methods of a cclass that compile into its type's slots

@@ -78,8 +78,58 @@ pub(crate) struct Plan<'a> {
     pub outline: &'a ClassOutline,
     pub layout: std::sync::Arc<Layout>,
     pub doc: Option<String>,
-    /// Its `def`s: the Python name, the definition and its statement's span.
+    /// Its `def`s: the key (the Python name; a property's setter and
+    /// deleter `x.setter`, `x.deleter`), the definition and its
+    /// statement's span.
     pub methods: Vec<(String, &'a syntax::FunctionDef, Span)>,
+    /// The keys of its `@staticmethod`s and `@classmethod`s (typed as
+    /// functions: no `self`).
+    pub static_methods: Vec<String>,
+    pub class_methods: Vec<String>,
+    /// Its `@property`s: the name, and whether it has a setter and a deleter.
+    pub properties: Vec<(String, bool, bool)>,
+}
+
+/// What a Python decorator (`staticmethod`, `classmethod`, `property`,
+/// `x.setter`, `x.deleter`, unshadowed) makes of a method of a cclass.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PyDecorator {
+    Static,
+    Class,
+    Getter,
+    Setter(String),
+    Deleter(String),
+}
+
+fn py_decorator(cx: &ModuleCx, d: &Expr) -> Option<PyDecorator> {
+    let unshadowed = |n: &str| !cx.bindings.contains_key(n) && !cx.top_defs.contains_key(n) && !cx.cclass_names.contains(n);
+    match &d.kind {
+        ExprKind::Name(n) if unshadowed(n) => match n.as_str() {
+            "staticmethod" => Some(PyDecorator::Static),
+            "classmethod" => Some(PyDecorator::Class),
+            "property" => Some(PyDecorator::Getter),
+            _ => None,
+        },
+        ExprKind::Attribute { value, attr } => match (&value.kind, attr.as_str()) {
+            (ExprKind::Name(p), "setter") => Some(PyDecorator::Setter(p.clone())),
+            (ExprKind::Name(p), "deleter") => Some(PyDecorator::Deleter(p.clone())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The Python decorator of a method, if it has one (`method` allows one at most).
+pub(crate) fn method_py_decorator(cx: &ModuleCx, f: &syntax::FunctionDef) -> Option<PyDecorator> {
+    f.decorators.iter().find_map(|d| py_decorator(cx, d))
+}
+
+/// The method without its Python decorator (applied by the type's glue),
+/// as the function it compiles to.
+pub(crate) fn without_py_decorator(cx: &ModuleCx, f: &syntax::FunctionDef) -> syntax::FunctionDef {
+    let mut g = f.clone();
+    g.decorators.retain(|d| py_decorator(cx, d).is_none());
+    g
 }
 
 /// The function name a method compiles under (never a Python identifier,
@@ -115,7 +165,8 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         _ => return Err((c.span.clone(), "it has more than one base, a base that is not a name, or class keywords".into())),
     };
     let mut fields: Vec<Field> = base.as_ref().map_or(vec![], |b| b.fields.clone());
-    let mut methods = vec![];
+    let mut methods: Vec<(String, &syntax::FunctionDef, Span)> = vec![];
+    let (mut static_methods, mut class_methods, mut properties) = (vec![], vec![], vec![]);
     let mut doc = None;
     let mut cfuncs = vec![];
     let mut offset = base.as_ref().map_or(HEADER_BYTES, |b| b.basicsize);
@@ -140,6 +191,41 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             StmtKind::Pass => continue,
             StmtKind::FunctionDef(f) => {
                 method(cx, f, &s.span)?;
+                let shadows = |n: &str| base.as_ref().is_some_and(|b| b.cfunc(n).is_some() || b.py_methods.iter().any(|m| m == n));
+                if let Some(d) = method_py_decorator(cx, f) {
+                    let key = match &d {
+                        PyDecorator::Setter(p) | PyDecorator::Deleter(p) => {
+                            let Some(k) = properties.iter().position(|(n, ..): &(String, bool, bool)| n == p).filter(|_| *p == f.name) else {
+                                return Err((f.name_span.clone(), format!("`{}` is a setter or deleter of `{p}`, which is not a property defined before it under the same name", f.name)));
+                            };
+                            let setter = matches!(d, PyDecorator::Setter(_));
+                            let slot = if setter { &mut properties[k].1 } else { &mut properties[k].2 };
+                            if *slot {
+                                return Err((f.name_span.clone(), format!("property `{p}` has two {}s", if setter { "setter" } else { "deleter" })));
+                            }
+                            *slot = true;
+                            format!("{p}.{}", if setter { "setter" } else { "deleter" })
+                        }
+                        _ => f.name.clone(),
+                    };
+                    if shadows(&f.name) && !matches!(d, PyDecorator::Setter(_) | PyDecorator::Deleter(_)) {
+                        return Err((f.name_span.clone(), format!("its `{}` takes the name of a method of its base", f.name)));
+                    }
+                    if methods.iter().any(|(m, ..)| *m == key) {
+                        return Err((f.name_span.clone(), format!("`{}` is defined twice in the class body", f.name)));
+                    }
+                    match d {
+                        PyDecorator::Static => static_methods.push(key.clone()),
+                        PyDecorator::Class => class_methods.push(key.clone()),
+                        PyDecorator::Getter => properties.push((key.clone(), false, false)),
+                        _ => {}
+                    }
+                    methods.push((key, &**f, s.span.clone()));
+                    continue;
+                }
+                if properties.iter().any(|(n, ..)| *n == f.name) {
+                    return Err((f.name_span.clone(), format!("`{}` is defined twice in the class body", f.name)));
+                }
                 let inherited_c = base.as_ref().is_some_and(|b| b.cfunc(&f.name).is_some());
                 let inherited_py = base.as_ref().is_some_and(|b| b.py_methods.contains(&f.name));
                 let inherited_ccall = base.as_ref().is_some_and(|b| b.ccalls.contains(&f.name));
@@ -212,7 +298,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         }
     }
     let mut py_methods: Vec<String> = base.as_ref().map_or(vec![], |b| b.py_methods.clone());
-    py_methods.extend(methods.iter().filter(|(m, ..)| !cfuncs.contains(m)).map(|(m, ..)| m.clone()));
+    py_methods.extend(methods.iter().filter(|(m, ..)| !cfuncs.contains(m) && !m.contains('.')).map(|(m, ..)| m.clone()));
     // The cfuncs a cclass below it in the module defines again.
     let mut overridden = vec![];
     let mut below: Vec<&str> = vec![c.name.as_str()];
@@ -227,7 +313,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         }
     }
     let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, ccalls, base, is_final, vtab_offset, vtable, overridden, py_methods });
-    Ok(Plan { outline: c, layout, doc, methods })
+    Ok(Plan { outline: c, layout, doc, methods, static_methods, class_methods, properties })
 }
 
 /// The variables a function annotates (its parameters, and the names of
@@ -329,14 +415,25 @@ fn c_kind(cx: &ModuleCx, f: &syntax::FunctionDef) -> Option<&'static str> {
 /// that has a type slot, or a `@cython.cfunc`) whose first parameter is an unannotated `self` that
 /// the body never rebinds.
 fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Span, String)> {
-    if let Some(d) = f.decorators.iter().find(|d| !method_decorator(cx, d)) {
-        return Err((d.span.clone(), format!("method `{}` is decorated with `{}` (only `def`, `@cython.cfunc` and `@cython.ccall` methods compile yet)", f.name, cx.source_text(&d.span))));
+    if let Some(d) = f.decorators.iter().find(|d| !method_decorator(cx, d) && py_decorator(cx, d).is_none()) {
+        return Err((d.span.clone(), format!("method `{}` is decorated with `{}` (only `def`, `@cython.cfunc`, `@cython.ccall`, `@staticmethod`, `@classmethod` and `@property` methods compile yet)", f.name, cx.source_text(&d.span))));
     }
+    let py = f.decorators.iter().filter(|d| py_decorator(cx, d).is_some()).count();
+    if py > 1 || (py == 1 && (c_kind(cx, f).is_some() || f.decorators.first().is_some_and(|d| py_decorator(cx, d).is_none()))) {
+        return Err((f.name_span.clone(), format!("method `{}` combines `@staticmethod`/`@classmethod`/`@property` with other decorators", f.name)));
+    }
+    if py == 1 && f.name.starts_with("__") && f.name.ends_with("__") {
+        return Err((f.name_span.clone(), format!("special method `{}` is decorated", f.name)));
+    }
+    let is_static = method_py_decorator(cx, f) == Some(PyDecorator::Static);
     if let Some(kind) = c_kind(cx, f).filter(|_| f.name.starts_with("__") && f.name.ends_with("__")) {
         return Err((f.name_span.clone(), format!("special method `{}` is a `{kind}`", f.name)));
     }
     if f.name.starts_with("__") && f.name.ends_with("__") && f.name != "__init__" && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
         return Err((f.name_span.clone(), format!("special method `{}` is not compiled yet", f.name)));
+    }
+    if is_static {
+        return Ok(());
     }
     let Some(first) = f.params.first() else {
         return Err((f.name_span.clone(), format!("method `{}` takes no `self`", f.name)));

@@ -274,6 +274,14 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     // `@cython.cclass` classes compile as a whole: typed with the module's
     // functions, and left to Python (with the reason) if any method is not.
     let (base_left, base_warnings) = (left.len(), warnings.len());
+    // `staticmethod`/`classmethod`/`property`: the type's glue applies them,
+    // the function is the method without them.
+    let stripped: HashMap<(String, String), syntax::FunctionDef> = plans
+        .iter()
+        .flat_map(|p| p.methods.iter().map(move |(m, def, _)| (p, m, def)))
+        .filter(|(_, _, def)| cclass::method_py_decorator(&cx, def).is_some())
+        .map(|(p, m, def)| ((p.layout.name.clone(), m.clone()), cclass::without_py_decorator(&cx, def)))
+        .collect();
     let functions = loop {
         *cx.cclasses.borrow_mut() = plans.iter().map(|p| (p.layout.name.clone(), p.layout.clone())).collect();
         left.truncate(base_left);
@@ -282,6 +290,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         let mut refused = None;
         for (k, p) in plans.iter().enumerate() {
             for (m, def, span) in &p.methods {
+                let def = stripped.get(&(p.layout.name.clone(), m.clone())).unwrap_or(def);
                 match typeck::Candidate::new(&cx, def, span) {
                     // CPython's TypeError for that is the interpreter's to raise.
                     Ok(c) if m == "__init__" && c.declared_ret != Some(Ty::Void) => {
@@ -294,7 +303,10 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
                     }
                     Ok(mut c) => {
                         c.name = cclass::method_function_name(&p.layout.name, m);
-                        c.class = Some(p.layout.clone());
+                        // A static method has no `self`; a class method's first is the class.
+                        if !p.static_methods.contains(m) && !p.class_methods.contains(m) {
+                            c.class = Some(p.layout.clone());
+                        }
                         set.push(c);
                     }
                     Err(Problem::Fallback { span, reason }) => refused = refused.or(Some((k, span, format!("method `{m}`: {reason}")))),
@@ -571,6 +583,19 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
     // A ccall is in both: the method table (its wrapper) and the table of cfuncs.
     let is_c = |m: &String| p.layout.cfuncs.contains(m) && !p.layout.ccalls.contains(m);
     let methods = p.methods.iter().filter(|(m, ..)| m != "__init__" && !is_c(m)).filter_map(|(m, ..)| Some((m.clone(), id(m)?))).collect();
+    let ids = |keys: &[String]| keys.iter().filter_map(|m| id(m)).collect();
+    let properties = p
+        .properties
+        .iter()
+        .filter_map(|(name, set, del)| {
+            Some(hir::Property {
+                name: name.clone(),
+                get: id(name)?,
+                set: if *set { Some(id(&format!("{name}.setter"))?) } else { None },
+                del: if *del { Some(id(&format!("{name}.deleter"))?) } else { None },
+            })
+        })
+        .collect();
     let c_methods = p.methods.iter().filter(|(m, ..)| is_c(m)).filter_map(|(m, ..)| id(m)).collect();
     let slot = |(m, owner): &(String, String)| functions.iter().find(|f| f.name == cclass::method_function_name(owner, m)).map(|f| f.id);
     hir::ExtClass {
@@ -586,6 +611,9 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
         methods,
         init: id("__init__"),
         c_methods,
+        static_methods: ids(&p.static_methods),
+        class_methods: ids(&p.class_methods),
+        properties,
     }
 }
 

@@ -83,7 +83,7 @@ pub(super) fn binder_name(k: usize) -> String {
 /// Each entry also names the class's base (a class of the module made
 /// before it), passed to `PyType_FromModuleAndSpec`, and its
 /// `tp_vectorcall` when it has an `__init__`.
-pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> R<Vec<(String, u32, DataId, Option<String>, Option<ClifFuncId>)>> {
+pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> R<Vec<ClassSpec>> {
     let m = facts.m;
     let mut slot = first_slot;
     let mut specs = vec![];
@@ -92,17 +92,36 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
         let mut init_entry = None;
         // Special methods go into slots, not the method table.
         let mut specials = std::collections::HashMap::new();
+        let mut accessors = std::collections::HashMap::new();
+        let accessor = |id: FuncId| c.properties.iter().any(|p| p.get == id || p.set == Some(id) || p.del == Some(id));
         for id in c.init.into_iter().chain(c.methods.iter().map(|(_, id)| *id)) {
             let f = function(m, id)?;
-            let entry = wrapper::emit_method_wrapper(em, facts, f, slot)?;
+            // A static method takes no `self`: the function's convention
+            // (CPython passes the type as `self` of a `METH_STATIC` entry, unused).
+            let is_static = c.static_methods.contains(&id);
+            let entry = if is_static { wrapper::emit_fastcall_wrapper(em, facts, f, slot)? } else { wrapper::emit_method_wrapper(em, facts, f, slot)? };
             slot += 1;
             if Some(id) == c.init {
                 init_entry = Some((entry, f));
+            } else if accessor(id) {
+                accessors.insert(id, (entry, f));
             } else if hir::SLOT_METHODS.contains(&method_name(f)) {
                 specials.insert(method_name(f).to_string(), entry);
             } else {
-                entries.push((entry, f));
+                let how = if is_static { Binding::Static } else if c.class_methods.contains(&id) { Binding::Class } else { Binding::Instance };
+                entries.push((entry, f, how));
             }
+        }
+        // Each accessor a one-entry method table: the exec slot makes its
+        // method descriptor, and the residual a `property` of them.
+        let mut properties = vec![];
+        for p in &c.properties {
+            let mut defs = [None, None, None];
+            for (k, id) in [Some(p.get), p.set, p.del].into_iter().enumerate() {
+                let Some((entry, f)) = id.and_then(|id| accessors.get(&id)) else { continue };
+                defs[k] = Some(method_table(em, &[(*entry, *f, Binding::Instance)], &p.name)?);
+            }
+            properties.push((p.name.clone(), defs));
         }
         let special_slots = super::slots::special_slots(em, c, &specials)?;
         let dealloc = emit_dealloc(em, c)?;
@@ -110,28 +129,66 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
             Some((entry, f)) => Some((emit_init(em, c, entry, f)?, entry)),
             None => None,
         };
-        let methods = method_table(em, &entries)?;
+        let methods = method_table(em, &entries, "")?;
         let members = member_table(em, c)?;
         let (spec, vectorcall) = spec(em, m, c, dealloc, init, methods, members, special_slots)?;
-        specs.push((c.name.clone(), c.line, spec, c.base.clone(), vectorcall));
+        specs.push(ClassSpec { name: c.name.clone(), line: c.line, spec, base: c.base.clone(), vectorcall, properties });
     }
     Ok(specs)
 }
 
-fn method_table(em: &mut Emitter, entries: &[(ClifFuncId, &Function)]) -> R<DataId> {
+/// What the exec slot needs of a class to make its type: its name and
+/// line (where the residual binds it), the spec, its base of the module,
+/// its `tp_vectorcall`, and its properties (each accessor's one-entry
+/// method table: getter, setter, deleter).
+pub(super) struct ClassSpec {
+    pub name: String,
+    pub line: u32,
+    pub spec: DataId,
+    pub base: Option<String>,
+    pub vectorcall: Option<ClifFuncId>,
+    pub properties: Vec<(String, [Option<DataId>; 3])>,
+}
+
+/// How a method-table entry binds: to the instance, the class
+/// (`METH_CLASS`), or not at all (`METH_STATIC`).
+#[derive(Clone, Copy, PartialEq)]
+enum Binding {
+    Instance,
+    Class,
+    Static,
+}
+
+const METH_CLASS: i32 = 0x10;
+const METH_STATIC: i32 = 0x20;
+
+/// The `PyMethodDef[]` of `entries`; `name` (when not empty) replaces
+/// their Python names (a property's accessors are all called by its name).
+fn method_table(em: &mut Emitter, entries: &[(ClifFuncId, &Function, Binding)], name: &str) -> R<DataId> {
     let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
     let defs = entries
         .iter()
-        .map(|(entry, f)| {
+        .map(|(entry, f, how)| {
             // `__text_signature__` from the first line, as for module functions:
-            // `$self` is the bound parameter.
-            let mut params = vec!["$self".to_string()];
-            if !f.params.iter().any(|p| p.kind == hir::ParamKind::PositionalOnly) {
+            // `$self`/`$cls` is the bound parameter (a static method has none).
+            let mut params = match how {
+                Binding::Instance => vec!["$self".to_string()],
+                Binding::Class => vec!["$cls".to_string()],
+                Binding::Static => vec![],
+            };
+            if *how != Binding::Static && !f.params.iter().any(|p| p.kind == hir::ParamKind::PositionalOnly) {
                 params.push("/".into());
             }
-            params.extend(python_parameters(f).into_iter().skip(1));
-            let doc = format!("{}({})\n--\n\n{}", method_name(f), params.join(", "), f.doc.as_deref().unwrap_or("").replace('\0', ""));
-            super::MethodDef { name: method_name(f).to_string(), flags: super::METH_VARARGS_FASTCALL_KEYWORDS, entry: *entry, doc }
+            params.extend(python_parameters(f).into_iter().skip(if *how == Binding::Static { 0 } else { 1 }));
+            let py_name = if name.is_empty() { method_name(f) } else { name };
+            let doc = format!("{}({})\n--\n\n{}", py_name, params.join(", "), f.doc.as_deref().unwrap_or("").replace('\0', ""));
+            let flags = super::METH_VARARGS_FASTCALL_KEYWORDS
+                | match how {
+                    Binding::Instance => 0,
+                    Binding::Class => METH_CLASS,
+                    Binding::Static => METH_STATIC,
+                };
+            super::MethodDef { name: py_name.to_string(), flags, entry: *entry, doc }
         })
         .collect::<Vec<_>>();
     super::define_method_table(em, table, &defs)?;
