@@ -365,3 +365,154 @@ def test_props_no_leaks(pm):
     assert growth(lambda: attempt(pm.native.set_bad, T(1.0), -300.0)) < LEAK_CALLS // 10
     assert growth(lambda: attempt(pm.native.del_ro, T(1.0))) < LEAK_CALLS // 10
     assert growth(lambda: T.from_f(50.0).celsius) < LEAK_CALLS // 10
+
+
+LIFE = '''
+import cython
+
+EVENTS = []
+
+
+@cython.cclass
+class Res:
+    handle: cython.int
+    owner = cython.declare(object)
+
+    def __cinit__(self, handle: cython.int, *args, **kwargs):
+        if handle < 0:
+            raise ValueError("bad handle")
+        self.handle = handle
+        EVENTS.append(("Res.cinit", handle))
+
+    def __init__(self, handle: cython.int, *owner):
+        self.owner = owner[0] if owner else None
+        EVENTS.append(("Res.init", self.handle))
+
+    def __dealloc__(self):
+        EVENTS.append(("Res.dealloc", self.handle, self.owner))
+
+    def get(self):
+        return self.handle
+
+
+@cython.cclass
+class Sub(Res):
+    extra = cython.declare(cython.double, visibility='readonly')
+
+    def __cinit__(self):
+        # Takes only self: the constructor's arguments are not its.
+        EVENTS.append(("Sub.cinit", self.handle))
+        self.extra = 1.5
+
+    def __dealloc__(self):
+        EVENTS.append(("Sub.dealloc", self.handle))
+        if self.handle == 13:
+            raise RuntimeError("unlucky")
+
+
+@cython.cclass
+class Bare:
+    n: cython.int
+
+    def __cinit__(self):
+        self.n = 7
+
+    def value(self):
+        return self.n
+
+
+def make(h: cython.int):
+    r = Res(h, "o")
+    return r.get()
+
+
+def make_sub(h: cython.int):
+    s = Sub(h)
+    return s.get(), s.extra
+'''
+
+
+@pytest.fixture(scope="module")
+def lm(pyc):
+    return pyc.pair(LIFE, stem="life")
+
+
+def events(lm):
+    out = list(lm.native.EVENTS)
+    lm.native.EVENTS.clear()
+    return out
+
+
+def test_life_compiles(lm):
+    assert "left to Python" not in lm.build.stderr, lm.build.stderr
+    assert "__cinit__" not in lm.native.Res.__dict__ and "__dealloc__" not in lm.native.Res.__dict__
+
+
+def test_cinit_before_init_and_dealloc(lm):
+    events(lm)
+    assert lm.native.make(3) == 3
+    assert events(lm) == [("Res.cinit", 3), ("Res.init", 3), ("Res.dealloc", 3, "o")]
+    assert lm.native.make_sub(4) == (4, 1.5)
+    # The base's __cinit__ first with the arguments; the subclass's own
+    # __dealloc__ first, then the base's (fields still set).
+    assert events(lm) == [("Res.cinit", 4), ("Sub.cinit", 4), ("Res.init", 4), ("Sub.dealloc", 4), ("Res.dealloc", 4, None)]
+    assert lm.native.Bare().value() == 7
+    # __cinit__ runs without __init__ too (a bare __new__).
+    r = lm.native.Res.__new__(lm.native.Res, 9)
+    assert r.get() == 9 and events(lm) == [("Res.cinit", 9)]
+    del r
+    assert events(lm) == [("Res.dealloc", 9, None)]
+
+
+def test_cinit_errors(lm):
+    events(lm)
+    with pytest.raises(ValueError, match="bad handle"):
+        lm.native.Res(-1)
+    # A failed __cinit__ still deallocates (as Cython's).
+    assert events(lm) == [("Res.dealloc", 0, None)]
+    with pytest.raises(TypeError):
+        lm.native.Res()
+    with pytest.raises(TypeError):
+        lm.native.Res("x")
+    # A __cinit__ taking only self ignores the arguments (and with no
+    # __init__, object's accepts them once tp_new is the type's own).
+    assert lm.native.Bare(1, k=2).value() == 7
+    events(lm)
+
+
+def test_dealloc_exception_is_unraisable(lm):
+    seen = []
+    old = sys.unraisablehook
+    sys.unraisablehook = lambda u: seen.append((u.exc_type, str(u.exc_value), u.object))
+    try:
+        lm.native.make_sub(13)
+    finally:
+        sys.unraisablehook = old
+    assert seen == [(RuntimeError, "unlucky", lm.native.__name__ + ".Sub.__dealloc__")]
+    # The base's __dealloc__ still ran.
+    assert events(lm)[-1] == ("Res.dealloc", 13, None)
+
+
+def test_python_subclass_runs_cinit_and_dealloc(lm):
+    class Py(lm.native.Sub):
+        def __init__(self, h):
+            super().__init__(h)
+            self.d = {}
+
+    events(lm)
+    p = Py(5)
+    assert p.get() == 5 and p.extra == 1.5
+    del p
+    assert events(lm) == [("Res.cinit", 5), ("Sub.cinit", 5), ("Res.init", 5), ("Sub.dealloc", 5), ("Res.dealloc", 5, None)]
+
+
+def test_life_no_leaks(lm):
+    assert growth(lambda: (lm.native.make(2), lm.native.make_sub(3), lm.native.EVENTS.clear())) < LEAK_CALLS // 10
+    assert growth(lambda: (attempt(lm.native.Res, -1), lm.native.EVENTS.clear())) < LEAK_CALLS // 10
+    assert growth(lambda: lm.native.Bare().value()) < LEAK_CALLS // 10
+    old = sys.unraisablehook
+    sys.unraisablehook = lambda u: None
+    try:
+        assert growth(lambda: (lm.native.make_sub(13), lm.native.EVENTS.clear())) < LEAK_CALLS // 10
+    finally:
+        sys.unraisablehook = old

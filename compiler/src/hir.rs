@@ -73,6 +73,11 @@ pub struct ExtClass {
     pub methods: Vec<(String, FuncId)>,
     /// `__init__`, the type's `tp_init`.
     pub init: Option<FuncId>,
+    /// `__cinit__`, run by `tp_new` with its arguments (the bases' first),
+    /// and `__dealloc__`, run by `tp_dealloc` before the fields are
+    /// released (then the bases'); neither in the method table.
+    pub cinit: Option<FuncId>,
+    pub dealloc: Option<FuncId>,
     /// `@cython.cfunc` methods: C only, called directly, invisible to Python.
     pub c_methods: Vec<FuncId>,
     /// The cclass of the module it extends (created first, its `tp_base`).

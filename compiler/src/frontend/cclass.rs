@@ -429,7 +429,8 @@ fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Sp
     if let Some(kind) = c_kind(cx, f).filter(|_| f.name.starts_with("__") && f.name.ends_with("__")) {
         return Err((f.name_span.clone(), format!("special method `{}` is a `{kind}`", f.name)));
     }
-    if f.name.starts_with("__") && f.name.ends_with("__") && f.name != "__init__" && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
+    let lifecycle = matches!(f.name.as_str(), "__init__" | "__cinit__" | "__dealloc__");
+    if f.name.starts_with("__") && f.name.ends_with("__") && !lifecycle && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
         return Err((f.name_span.clone(), format!("special method `{}` is not compiled yet", f.name)));
     }
     if is_static {
@@ -440,6 +441,9 @@ fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Sp
     };
     if first.kind == ParamKind::KeywordOnly || first.annotation.is_some() || first.default.is_some() {
         return Err((first.span.clone(), format!("method `{}` has a `self` parameter that is annotated, defaulted or keyword-only", f.name)));
+    }
+    if f.name == "__dealloc__" && f.params.len() != 1 {
+        return Err((f.name_span.clone(), "`__dealloc__` takes parameters other than `self`".into()));
     }
     let mut bound = vec![];
     f.body.iter().for_each(|s| syntax::bound_names(s, &mut bound));

@@ -293,8 +293,8 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
                 let def = stripped.get(&(p.layout.name.clone(), m.clone())).unwrap_or(def);
                 match typeck::Candidate::new(&cx, def, span) {
                     // CPython's TypeError for that is the interpreter's to raise.
-                    Ok(c) if m == "__init__" && c.declared_ret != Some(Ty::Void) => {
-                        refused = refused.or(Some((k, span.clone(), "`__init__` returns a value or declares a return type".to_string())))
+                    Ok(c) if matches!(m.as_str(), "__init__" | "__cinit__" | "__dealloc__") && c.declared_ret != Some(Ty::Void) => {
+                        refused = refused.or(Some((k, span.clone(), format!("`{m}` returns a value or declares a return type"))))
                     }
                     // A method's binder is made before any module code runs.
                     Ok(c) if c.params.iter().any(|q| q.stored_default()) => {
@@ -582,7 +582,7 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
     };
     // A ccall is in both: the method table (its wrapper) and the table of cfuncs.
     let is_c = |m: &String| p.layout.cfuncs.contains(m) && !p.layout.ccalls.contains(m);
-    let methods = p.methods.iter().filter(|(m, ..)| m != "__init__" && !is_c(m)).filter_map(|(m, ..)| Some((m.clone(), id(m)?))).collect();
+    let methods = p.methods.iter().filter(|(m, ..)| !matches!(m.as_str(), "__init__" | "__cinit__" | "__dealloc__") && !is_c(m)).filter_map(|(m, ..)| Some((m.clone(), id(m)?))).collect();
     let ids = |keys: &[String]| keys.iter().filter_map(|m| id(m)).collect();
     let properties = p
         .properties
@@ -610,6 +610,8 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
         basicsize: p.layout.basicsize,
         methods,
         init: id("__init__"),
+        cinit: id("__cinit__"),
+        dealloc: id("__dealloc__"),
         c_methods,
         static_methods: ids(&p.static_methods),
         class_methods: ids(&p.class_methods),

@@ -36,7 +36,12 @@ const READONLY: i32 = 1;
 /// The compiled functions of the module's classes, in helper-slot order:
 /// each class's `__init__`, then its other methods.
 pub(super) fn method_functions(m: &hir::Module) -> Vec<FuncId> {
-    m.classes.iter().flat_map(|c| c.init.into_iter().chain(c.methods.iter().map(|(_, id)| *id))).collect()
+    m.classes.iter().flat_map(own_method_functions).collect()
+}
+
+/// A class's compiled functions with Python binders, in helper-slot order.
+fn own_method_functions(c: &ExtClass) -> Vec<FuncId> {
+    c.init.into_iter().chain(c.cinit).chain(c.dealloc).chain(c.methods.iter().map(|(_, id)| *id)).collect()
 }
 
 
@@ -87,6 +92,10 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
     let m = facts.m;
     let mut slot = first_slot;
     let mut specs = vec![];
+    // Each class's `__cinit__` (its entry, whether it takes arguments, a
+    // `PyMethodDef` of it) and `__dealloc__` entry, for its subclasses.
+    let mut cinits: std::collections::HashMap<&str, (ClifFuncId, bool, DataId)> = Default::default();
+    let mut deallocs: std::collections::HashMap<&str, ClifFuncId> = Default::default();
     for c in &m.classes {
         let mut entries = vec![];
         let mut init_entry = None;
@@ -94,7 +103,7 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
         let mut specials = std::collections::HashMap::new();
         let mut accessors = std::collections::HashMap::new();
         let accessor = |id: FuncId| c.properties.iter().any(|p| p.get == id || p.set == Some(id) || p.del == Some(id));
-        for id in c.init.into_iter().chain(c.methods.iter().map(|(_, id)| *id)) {
+        for id in own_method_functions(c) {
             let f = function(m, id)?;
             // A static method takes no `self`: the function's convention
             // (CPython passes the type as `self` of a `METH_STATIC` entry, unused).
@@ -103,6 +112,10 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
             slot += 1;
             if Some(id) == c.init {
                 init_entry = Some((entry, f));
+            } else if Some(id) == c.cinit {
+                cinits.insert(&c.name, (entry, f.params.len() > 1, method_def(em, entry, "__cinit__")?));
+            } else if Some(id) == c.dealloc {
+                deallocs.insert(&c.name, entry);
             } else if accessor(id) {
                 accessors.insert(id, (entry, f));
             } else if hir::SLOT_METHODS.contains(&method_name(f)) {
@@ -124,14 +137,22 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
             properties.push((p.name.clone(), defs));
         }
         let special_slots = super::slots::special_slots(em, c, &specials)?;
-        let dealloc = emit_dealloc(em, c)?;
+        // The line of classes from this one up: deallocs run from it up,
+        // cinits from the root down.
+        let mut line = vec![c];
+        while let Some(b) = line.last().and_then(|k| k.base.as_ref()).and_then(|b| m.classes.iter().find(|k| k.name == *b)) {
+            line.push(b);
+        }
+        let own_deallocs: Vec<(ClifFuncId, String)> = line.iter().filter_map(|k| Some((*deallocs.get(k.name.as_str())?, format!("{}.{}.__dealloc__", m.name, k.name)))).collect();
+        let own_cinits: Vec<(ClifFuncId, bool, DataId)> = line.iter().rev().filter_map(|k| cinits.get(k.name.as_str()).copied()).collect();
+        let dealloc = emit_dealloc(em, c, &own_deallocs)?;
         let init = match init_entry {
             Some((entry, f)) => Some((emit_init(em, c, entry, f)?, entry)),
             None => None,
         };
         let methods = method_table(em, &entries, "")?;
         let members = member_table(em, c)?;
-        let (spec, vectorcall) = spec(em, m, c, dealloc, init, methods, members, special_slots)?;
+        let (spec, vectorcall) = spec(em, m, c, dealloc, init, methods, members, special_slots, &own_cinits)?;
         specs.push(ClassSpec { name: c.name.clone(), line: c.line, spec, base: c.base.clone(), vectorcall, properties });
     }
     Ok(specs)
@@ -244,14 +265,14 @@ fn member_table(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
 /// `PyType_Spec` with its slots, and the type's `tp_vectorcall` when it
 /// has an `__init__`.
 #[allow(clippy::too_many_arguments)]
-fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<(ClifFuncId, ClifFuncId)>, methods: DataId, members: DataId, special: Vec<(i32, ClifFuncId)>) -> R<(DataId, Option<ClifFuncId>)> {
+fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<(ClifFuncId, ClifFuncId)>, methods: DataId, members: DataId, special: Vec<(i32, ClifFuncId)>, cinits: &[(ClifFuncId, bool, DataId)]) -> R<(DataId, Option<ClifFuncId>)> {
     let p = em.ptr;
     let gc = has_objects(c);
     let vtab = match c.vtab_offset {
         Some(at) => Some((at, vtable(em, c)?)),
         None => None,
     };
-    let new = if gc || vtab.is_some() { emit_new(em, c, vtab)? } else { em.import("PyType_GenericNew", &[p, p, p], &[p])? };
+    let new = if gc || vtab.is_some() || !cinits.is_empty() { emit_new(em, c, vtab, cinits)? } else { em.import("PyType_GenericNew", &[p, p, p], &[p])? };
     let mut slots: Vec<(i32, Slot)> = vec![(PY_TP_NEW, Slot::Func(new)), (PY_TP_DEALLOC, Slot::Func(dealloc))];
     if gc {
         slots.push((PY_TP_TRAVERSE, Slot::Func(emit_traverse(em, c)?)));
@@ -260,7 +281,10 @@ fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, in
     let mut vectorcall = None;
     if let Some((init, entry)) = init {
         slots.push((PY_TP_INIT, Slot::Func(init)));
-        vectorcall = Some(super::slots::emit_type_vectorcall(em, c, new, init, entry)?);
+        // A `__cinit__` taking arguments needs `tp_new` to get them.
+        if !cinits.iter().any(|(_, takes, _)| *takes) {
+            vectorcall = Some(super::slots::emit_type_vectorcall(em, c, new, init, entry)?);
+        }
     }
     slots.extend(special.into_iter().map(|(id, f)| (id, Slot::Func(f))));
     slots.push((PY_TP_METHODS, Slot::Data(methods)));
@@ -354,7 +378,7 @@ fn vtable(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
 /// `PyType_GenericNew` (zeroed, and tracked by the GC), then each object
 /// field None, as Cython's are, and the table's pointer stored (a Python
 /// subclass inherits this `tp_new`, so its instances get this table).
-fn emit_new(em: &mut Emitter, c: &ExtClass, vtab: Option<(u32, DataId)>) -> R<ClifFuncId> {
+fn emit_new(em: &mut Emitter, c: &ExtClass, vtab: Option<(u32, DataId)>, cinits: &[(ClifFuncId, bool, DataId)]) -> R<ClifFuncId> {
     let offsets = object_offsets(c);
     emit_fn(em, &format!("pyc_aot_new_{}", c.name), 8, &format!("tp_new of {}", c.name), 3, Some(em.ptr), |cx, a| {
         let p = cx.em.ptr;
@@ -371,6 +395,29 @@ fn emit_new(em: &mut Emitter, c: &ExtClass, vtab: Option<(u32, DataId)>) -> R<Cl
         if let Some((at, table)) = vtab {
             let t = cx.data_addr(table);
             cx.b.ins().store(flags(), t, obj, at as i32);
+        }
+        // `__cinit__`s, the root's first, each with the constructor's
+        // arguments (none to one that takes only `self`, as Cython); a
+        // failure releases the instance (its `__dealloc__` runs, as Cython's).
+        for (entry, takes, def) in cinits {
+            let res = if *takes {
+                call_entry(cx, obj, a[1], a[2], *entry, *def)?
+            } else {
+                let (null, zero) = (cx.b.ins().iconst(p, 0), cx.b.ins().iconst(types::I64, 0));
+                let r = cx.func_ref(*entry);
+                let inst = cx.b.ins().call(r, &[obj, null, zero, null]);
+                cx.b.inst_results(inst)[0]
+            };
+            let (ok, bad) = (cx.b.create_block(), cx.b.create_block());
+            cx.b.set_cold_block(bad);
+            let is_null = cx.is_null(res);
+            cx.b.ins().brif(is_null, bad, &[], ok, &[]);
+            cx.b.switch_to_block(bad);
+            cx.decref(obj)?;
+            let null = cx.b.ins().iconst(p, 0);
+            cx.b.ins().return_(&[null]);
+            cx.b.switch_to_block(ok);
+            cx.decref(res)?;
         }
         cx.b.ins().jump(done, &[]);
         cx.b.switch_to_block(done);
@@ -454,7 +501,7 @@ fn emit_clear(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
 /// `tp_dealloc`: untracked from the GC and its object fields released
 /// (when it has any), the type's `tp_free`, then the reference every
 /// instance of a heap type holds to its type.
-fn emit_dealloc(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
+fn emit_dealloc(em: &mut Emitter, c: &ExtClass, deallocs: &[(ClifFuncId, String)]) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
     sig.params.push(ir::AbiParam::new(p));
@@ -469,6 +516,11 @@ fn emit_dealloc(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
         let obj = cx.b.block_params(entry)[0];
         if has_objects(c) {
             cx.call_prim(&prim::PY_OBJECT_GC_UNTRACK, &[obj])?;
+        }
+        if !deallocs.is_empty() {
+            run_deallocs(&mut cx, obj, deallocs)?;
+        }
+        if has_objects(c) {
             clear_fields(&mut cx, obj, &object_offsets(c), false)?;
         }
         let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
@@ -497,20 +549,7 @@ fn emit_init(em: &mut Emitter, c: &ExtClass, entry: ClifFuncId, f: &Function) ->
     }
     sig.returns.push(ir::AbiParam::new(types::I32));
     let id = em.module.declare_function(&em.symbol(&format!("pyc_aot_init_{}", c.name)), Linkage::Local, &sig).map_err(|e| e.to_string())?;
-    // A PyMethodDef of the entry, for the bound call with keywords.
-    let def = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
-    {
-        let mut bytes = vec![0u8; pyabi::METHOD_DEF_BYTES];
-        bytes[pyabi::METHOD_DEF_FLAGS..pyabi::METHOD_DEF_FLAGS + 4].copy_from_slice(&super::METH_VARARGS_FASTCALL_KEYWORDS.to_le_bytes());
-        let mut desc = DataDescription::new();
-        desc.define(bytes.into_boxed_slice());
-        let name = em.cstring(method_name(f))?;
-        let gv = em.module.declare_data_in_data(name, &mut desc);
-        desc.write_data_addr(0, gv, 0);
-        let fr = em.module.declare_func_in_data(entry, &mut desc);
-        desc.write_function_addr(pyabi::METHOD_DEF_METH as u32, fr);
-        em.module.define_data(def, &desc).map_err(|e| e.to_string())?;
-    }
+    let def = method_def(em, entry, method_name(f))?;
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(7, id.as_u32()), sig);
     let mut fctx = FunctionBuilderContext::new();
     {
@@ -520,36 +559,7 @@ fn emit_init(em: &mut Emitter, c: &ExtClass, entry: ClifFuncId, f: &Function) ->
         cx.b.switch_to_block(entry_block);
         let params = cx.b.block_params(entry_block).to_vec();
         let (obj, args, kwargs) = (params[0], params[1], params[2]);
-        let (positional, keywords, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
-        cx.b.append_block_param(done, p);
-        let no_kw = cx.is_null(kwargs);
-        cx.b.ins().brif(no_kw, positional, &[], keywords, &[]);
-
-        cx.b.switch_to_block(positional);
-        let items = cx.b.ins().iadd_imm_s(args, pyabi::TUPLE_ITEMS);
-        let n = cx.b.ins().load(p, flags(), args, pyabi::VAR_SIZE);
-        let null = cx.b.ins().iconst(p, 0);
-        let r = cx.func_ref(entry);
-        let inst = cx.b.ins().call(r, &[obj, items, n, null]);
-        let res = cx.b.inst_results(inst)[0];
-        cx.b.ins().jump(done, &[ir::BlockArg::Value(res)]);
-
-        cx.b.switch_to_block(keywords);
-        let d = cx.data_addr(def);
-        let null = cx.b.ins().iconst(p, 0);
-        let bound = cx.call_prim(&prim::PY_CFUNCTION_NEW_EX, &[d, obj, null])?[0];
-        let (call, failed) = (cx.b.create_block(), cx.b.create_block());
-        let is_null = cx.is_null(bound);
-        cx.b.ins().brif(is_null, failed, &[], call, &[]);
-        cx.b.switch_to_block(failed);
-        cx.b.ins().jump(done, &[ir::BlockArg::Value(bound)]);
-        cx.b.switch_to_block(call);
-        let res = cx.call_prim(&prim::PY_OBJECT_CALL, &[bound, args, kwargs])?[0];
-        cx.decref(bound)?;
-        cx.b.ins().jump(done, &[ir::BlockArg::Value(res)]);
-
-        cx.b.switch_to_block(done);
-        let res = cx.b.block_params(done)[0];
+        let res = call_entry(&mut cx, obj, args, kwargs, entry, def)?;
         let (ok, bad) = (cx.b.create_block(), cx.b.create_block());
         let is_null = cx.is_null(res);
         cx.b.ins().brif(is_null, bad, &[], ok, &[]);
@@ -564,4 +574,99 @@ fn emit_init(em: &mut Emitter, c: &ExtClass, entry: ClifFuncId, f: &Function) ->
     }
     em.define(id, func, &format!("tp_init of {}", c.name))?;
     Ok(id)
+}
+
+/// A one-method `PyMethodDef` of a `METH_FASTCALL | METH_KEYWORDS` method
+/// entry, for a call bound to an instance with keywords.
+fn method_def(em: &mut Emitter, entry: ClifFuncId, name: &str) -> R<DataId> {
+    let def = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let mut bytes = vec![0u8; pyabi::METHOD_DEF_BYTES];
+    bytes[pyabi::METHOD_DEF_FLAGS..pyabi::METHOD_DEF_FLAGS + 4].copy_from_slice(&super::METH_VARARGS_FASTCALL_KEYWORDS.to_le_bytes());
+    let mut desc = DataDescription::new();
+    desc.define(bytes.into_boxed_slice());
+    let name = em.cstring(name)?;
+    let gv = em.module.declare_data_in_data(name, &mut desc);
+    desc.write_data_addr(0, gv, 0);
+    let fr = em.module.declare_func_in_data(entry, &mut desc);
+    desc.write_function_addr(pyabi::METHOD_DEF_METH as u32, fr);
+    em.module.define_data(def, &desc).map_err(|e| e.to_string())?;
+    Ok(def)
+}
+
+/// A method entry called on `obj` with a call's argument tuple and keyword
+/// dict (`tp_new`'s, `tp_init`'s): the tuple's items when there are no
+/// keywords, else the entry bound to `obj` (`def`) called with both. The
+/// result: a new reference, or NULL with the exception set.
+fn call_entry(cx: &mut FnCx, obj: ir::Value, args: ir::Value, kwargs: ir::Value, entry: ClifFuncId, def: DataId) -> R<ir::Value> {
+    let p = cx.em.ptr;
+    let (positional, keywords, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(done, p);
+    let no_kw = cx.is_null(kwargs);
+    cx.b.ins().brif(no_kw, positional, &[], keywords, &[]);
+
+    cx.b.switch_to_block(positional);
+    let items = cx.b.ins().iadd_imm_s(args, pyabi::TUPLE_ITEMS);
+    let n = cx.b.ins().load(p, flags(), args, pyabi::VAR_SIZE);
+    let null = cx.b.ins().iconst(p, 0);
+    let r = cx.func_ref(entry);
+    let inst = cx.b.ins().call(r, &[obj, items, n, null]);
+    let res = cx.b.inst_results(inst)[0];
+    cx.b.ins().jump(done, &[ir::BlockArg::Value(res)]);
+
+    cx.b.switch_to_block(keywords);
+    let d = cx.data_addr(def);
+    let null = cx.b.ins().iconst(p, 0);
+    let bound = cx.call_prim(&prim::PY_CFUNCTION_NEW_EX, &[d, obj, null])?[0];
+    let (call, failed) = (cx.b.create_block(), cx.b.create_block());
+    let is_null = cx.is_null(bound);
+    cx.b.ins().brif(is_null, failed, &[], call, &[]);
+    cx.b.switch_to_block(failed);
+    cx.b.ins().jump(done, &[ir::BlockArg::Value(bound)]);
+    cx.b.switch_to_block(call);
+    let res = cx.call_prim(&prim::PY_OBJECT_CALL, &[bound, args, kwargs])?[0];
+    cx.decref(bound)?;
+    cx.b.ins().jump(done, &[ir::BlockArg::Value(res)]);
+
+    cx.b.switch_to_block(done);
+    Ok(cx.b.block_params(done)[0])
+}
+
+/// The `__dealloc__`s of an instance's line of classes (its own first), as
+/// Cython runs them: the exception being handled kept aside, the instance
+/// given a reference for the call (so it is not freed again), and an
+/// exception raised there written as unraisable, naming the method.
+fn run_deallocs(cx: &mut FnCx, obj: ir::Value, deallocs: &[(ClifFuncId, String)]) -> R<()> {
+    let p = cx.em.ptr;
+    let saved = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 24, 3));
+    let addrs: Vec<ir::Value> = (0..3).map(|k| cx.b.ins().stack_addr(p, saved, 8 * k)).collect();
+    cx.call_c("PyErr_Fetch", &[p, p, p], &[], &addrs)?;
+    let rc = cx.b.ins().load(types::I64, flags(), obj, 0);
+    let up = cx.b.ins().iadd_imm_s(rc, 1);
+    cx.b.ins().store(flags(), up, obj, 0);
+    for (entry, name) in deallocs {
+        let (null, zero) = (cx.b.ins().iconst(p, 0), cx.b.ins().iconst(types::I64, 0));
+        let r = cx.func_ref(*entry);
+        let inst = cx.b.ins().call(r, &[obj, null, zero, null]);
+        let res = cx.b.inst_results(inst)[0];
+        let (ok, bad, next) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+        cx.b.set_cold_block(bad);
+        let is_null = cx.is_null(res);
+        cx.b.ins().brif(is_null, bad, &[], ok, &[]);
+        cx.b.switch_to_block(bad);
+        let cname = cx.cstr(name)?;
+        let ctx = cx.call_c("PyUnicode_FromString", &[p], &[p], &[cname])?[0];
+        cx.call_c("PyErr_WriteUnraisable", &[p], &[], &[ctx])?;
+        cx.decref(ctx)?;
+        cx.b.ins().jump(next, &[]);
+        cx.b.switch_to_block(ok);
+        cx.decref(res)?;
+        cx.b.ins().jump(next, &[]);
+        cx.b.switch_to_block(next);
+    }
+    let rc = cx.b.ins().load(types::I64, flags(), obj, 0);
+    let down = cx.b.ins().iadd_imm_s(rc, -1);
+    cx.b.ins().store(flags(), down, obj, 0);
+    let saved_values: Vec<ir::Value> = addrs.iter().map(|a| cx.b.ins().load(p, flags(), *a, 0)).collect();
+    cx.call_c("PyErr_Restore", &[p, p, p], &[], &saved_values)?;
+    Ok(())
 }
