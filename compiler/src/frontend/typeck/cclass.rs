@@ -255,6 +255,19 @@ impl<'c, 'a> Checker<'c, 'a> {
         Ok(Some(vec![set, stored]))
     }
 
+    /// `self.x = v` in a method of a cclass whose instances have no `x`
+    /// (no field, no property or method of that name): Cython refuses to
+    /// compile it (declared in a `.pxd`, which pyc-aot does not read for
+    /// classes, it is a field), and the instance has no `__dict__`.
+    pub(super) fn undeclared_store(&self, base: &Expr, attr: &str, span: &Span) -> R<()> {
+        match self.receiver(base) {
+            Some(r) if r.is_self && r.layout.field(attr).is_none() && !r.layout.py_methods.iter().any(|m| m == attr) => {
+                fallback(span, format!("it assigns `{}.{attr}`, an attribute the class does not declare", self.cx.source_text(&base.span)))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// `base.x op= value` of a field (`base` a local: reading it twice
     /// reads the same object).
     pub(super) fn field_aug_store(&mut self, base: &Expr, attr: &str, op: syntax::BinOp, value: &Expr, span: &Span, line: u32) -> R<Option<Vec<hir::Stmt>>> {
