@@ -178,6 +178,11 @@ def test_python_subclass_overrides_are_seen(m):
     assert m.native.drive(k, 2) == m.native.drive(A(1.0), 2) and k.n == 2
     with pytest.raises(ValueError, match="negative scale"):
         m.native.scaled(k, -1)
+    # An override added to the subclass later is seen (the type's lookup).
+    Keeps.add = lambda self, v: 100.0
+    assert m.native.drive(k, 2) == 200.0 and k.n == 2
+    del Keeps.add
+    assert m.native.drive(k, 1) == k.add(0.0) - 0.0 and k.n == 4
 
     class BadResult(A):
         def add(self, v):

@@ -658,8 +658,10 @@ pub enum ExprKind {
     /// `isinstance(obj, class)` (a bint) of the module's extension type
     /// bound to `class`: its exact type or a subtype, as Cython tests it;
     /// with `exact`, its exact type only (a ccall's receiver is an instance
-    /// of that compiled class, no Python subclass's).
-    IsClassInstance { obj: Box<Expr>, class: String, exact: bool },
+    /// of that compiled class, no Python subclass's); with `inherits`, the
+    /// method of that name found on its type is the class's own (a Python
+    /// subclass that does not override a ccall).
+    IsClassInstance { obj: Box<Expr>, class: String, exact: bool, inherits: Option<String> },
     /// `obj` (type `Object`, the same object) once it is known not to be
     /// None: None raises Python's AttributeError for `attr` (the receiver
     /// of a field access on a variable typed as an extension type; a
@@ -1143,8 +1145,9 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::FieldLoad { obj, offset } => format!("{}.field@{offset}", d(obj)),
         ExprKind::FieldStore { obj, offset, value } => format!("{}.field@{offset} = {}", d(obj), d(value)),
         ExprKind::TypeTest { obj, class, .. } => format!("({} as {class})", d(obj)),
-        ExprKind::IsClassInstance { obj, class, exact: false } => format!("isinstance({}, {class})", d(obj)),
-        ExprKind::IsClassInstance { obj, class, exact: true } => format!("(type({}) is {class})", d(obj)),
+        ExprKind::IsClassInstance { obj, class, inherits: Some(m), .. } => format!("(type({}).{m} is {class}.{m})", d(obj)),
+        ExprKind::IsClassInstance { obj, class, exact: false, .. } => format!("isinstance({}, {class})", d(obj)),
+        ExprKind::IsClassInstance { obj, class, exact: true, .. } => format!("(type({}) is {class})", d(obj)),
         ExprKind::NoneGuard { obj, .. } => format!("({} not None)", d(obj)),
         ExprKind::MinMax { is_max, args } => {
             let a: Vec<String> = args.iter().map(d).collect();

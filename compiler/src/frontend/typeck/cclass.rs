@@ -178,11 +178,15 @@ impl<'c, 'a> Checker<'c, 'a> {
         let mut below: Vec<String> = self.cx.cclasses.borrow().values().filter(|l| l.name != layout.name && l.extends(&layout.name)).map(|l| l.name.clone()).collect();
         below.sort();
         family.extend(below);
-        let test = |obj: hir::Expr, class: &str| hir::Expr { kind: H::IsClassInstance { obj: Box::new(obj), class: class.to_string(), exact: true }, ty: Ty::Bool };
-        let mut cond = test(first.clone(), &family[0]);
+        let test = |obj: hir::Expr, class: &str, inherits: Option<String>| hir::Expr { kind: H::IsClassInstance { obj: Box::new(obj), class: class.to_string(), exact: true, inherits }, ty: Ty::Bool };
+        let mut cond = test(first.clone(), &family[0], None);
         for c in &family[1..] {
-            cond = hir::Expr { kind: H::Or(Box::new(cond), Box::new(test(recv.clone(), c))), ty: Ty::Bool };
+            cond = hir::Expr { kind: H::Or(Box::new(cond), Box::new(test(recv.clone(), c, None))), ty: Ty::Bool };
         }
+        // Else a type whose lookup finds the class's own method (a Python
+        // subclass not overriding it), as Cython compares: tested apart, so
+        // the exact instances' way stays one test.
+        let inherits = test(recv.clone(), &layout.name, Some(attr.to_string()));
         let mut operands = vec![hir::Expr { kind: H::ObjOp { op: hir::ObjOp::GetAttr(attr.to_string()), operands: vec![recv.clone()] }, ty: Ty::Object }];
         for a in &args[1..] {
             match a.ty {
@@ -200,7 +204,8 @@ impl<'c, 'a> Checker<'c, 'a> {
         if let H::Call(_, a) | H::VirtualCall { args: a, .. } = &mut native.kind {
             a[0] = recv;
         }
-        Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(native), orelse: Box::new(py), select: false }, ty })
+        let slow = hir::Expr { kind: H::IfExp { cond: Box::new(inherits), then: Box::new(native.clone()), orelse: Box::new(py), select: false }, ty };
+        Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(native), orelse: Box::new(slow), select: false }, ty })
     }
 
     /// `Base.m(self, ...)` in a method of `Base` or of a class below it,
