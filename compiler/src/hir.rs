@@ -84,6 +84,9 @@ pub struct ExtClass {
     pub base: Option<String>,
     /// `@cython.final`: not `Py_TPFLAGS_BASETYPE`.
     pub is_final: bool,
+    /// `@cython.freelist(n)`: `tp_dealloc` keeps up to `n` instances of
+    /// exactly this type, which `tp_new` reuses (as Cython's).
+    pub freelist: u32,
     /// Where `tp_new` stores the pointer to `vtable` in each instance.
     pub vtab_offset: Option<u32>,
     /// The cfunc entries of its table (Cython's `__pyx_vtab`), the base's

@@ -36,6 +36,8 @@ pub(crate) struct Layout {
     pub base: Option<std::sync::Arc<Layout>>,
     /// `@cython.final`: no subclass, so its cfuncs are called directly.
     pub is_final: bool,
+    /// `@cython.freelist(n)`: up to `n` freed instances kept for reuse.
+    pub freelist: u32,
     /// Where its instances hold the pointer to their class's table of
     /// cfunc entries (Cython's `__pyx_vtab`), when it or a base has cfuncs.
     pub vtab_offset: Option<u32>,
@@ -148,7 +150,19 @@ pub(crate) fn is_cclass(cx: &ModuleCx, c: &ClassOutline) -> bool {
 /// subclasses in the source); `classes`: every class of the module.
 pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], classes: &[ClassOutline]) -> Result<Plan<'a>, (Span, String)> {
     let mut is_final = false;
+    let mut freelist = 0;
     for d in &c.decorators {
+        if let ExprKind::Call { func, args, keywords } = &d.kind {
+            if cx.binding_of(func) == Some(Binding::CythonAttr("freelist".into())) {
+                match (args.as_slice(), keywords.is_empty()) {
+                    ([Expr { kind: ExprKind::Int(Some(n)), .. }], true) if (1..=1_000_000).contains(n) => {
+                        freelist = *n as u32;
+                        continue;
+                    }
+                    _ => return Err((d.span.clone(), "`@cython.freelist` takes other than one positive int literal".into())),
+                }
+            }
+        }
         match cx.binding_of(d) {
             Some(Binding::CythonAttr(n)) if n == "cclass" => {}
             Some(Binding::CythonAttr(n)) if n == "final" => is_final = true,
@@ -312,7 +326,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             }
         }
     }
-    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, ccalls, base, is_final, vtab_offset, vtable, overridden, py_methods });
+    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, ccalls, base, is_final, freelist, vtab_offset, vtable, overridden, py_methods });
     Ok(Plan { outline: c, layout, doc, methods, static_methods, class_methods, properties })
 }
 

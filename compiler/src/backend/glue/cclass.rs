@@ -13,6 +13,7 @@ use crate::backend::{pyabi, Emitter, FnCx};
 use crate::hir::{self, ExtClass, FuncId, Function, Visibility};
 use crate::mir::primitives as prim;
 use crate::types::Ty;
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, InstBuilder};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
@@ -145,14 +146,15 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
         }
         let own_deallocs: Vec<(ClifFuncId, String)> = line.iter().filter_map(|k| Some((*deallocs.get(k.name.as_str())?, format!("{}.{}.__dealloc__", m.name, k.name)))).collect();
         let own_cinits: Vec<(ClifFuncId, bool, DataId)> = line.iter().rev().filter_map(|k| cinits.get(k.name.as_str()).copied()).collect();
-        let dealloc = emit_dealloc(em, c, &own_deallocs)?;
+        let freelist = if c.freelist > 0 { Some(freelist_storage(em, c.freelist)?) } else { None };
+        let dealloc = emit_dealloc(em, c, &own_deallocs, freelist)?;
         let init = match init_entry {
             Some((entry, f)) => Some((emit_init(em, c, entry, f)?, entry)),
             None => None,
         };
         let methods = method_table(em, &entries, "")?;
         let members = member_table(em, c)?;
-        let (spec, vectorcall) = spec(em, m, c, dealloc, init, methods, members, special_slots, &own_cinits)?;
+        let (spec, vectorcall) = spec(em, m, c, dealloc, init, methods, members, special_slots, &own_cinits, freelist)?;
         specs.push(ClassSpec { name: c.name.clone(), line: c.line, spec, base: c.base.clone(), vectorcall, properties });
     }
     Ok(specs)
@@ -265,14 +267,14 @@ fn member_table(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
 /// `PyType_Spec` with its slots, and the type's `tp_vectorcall` when it
 /// has an `__init__`.
 #[allow(clippy::too_many_arguments)]
-fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<(ClifFuncId, ClifFuncId)>, methods: DataId, members: DataId, special: Vec<(i32, ClifFuncId)>, cinits: &[(ClifFuncId, bool, DataId)]) -> R<(DataId, Option<ClifFuncId>)> {
+fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<(ClifFuncId, ClifFuncId)>, methods: DataId, members: DataId, special: Vec<(i32, ClifFuncId)>, cinits: &[(ClifFuncId, bool, DataId)], freelist: Option<DataId>) -> R<(DataId, Option<ClifFuncId>)> {
     let p = em.ptr;
     let gc = has_objects(c);
     let vtab = match c.vtab_offset {
         Some(at) => Some((at, vtable(em, c)?)),
         None => None,
     };
-    let new = if gc || vtab.is_some() || !cinits.is_empty() { emit_new(em, c, vtab, cinits)? } else { em.import("PyType_GenericNew", &[p, p, p], &[p])? };
+    let new = if gc || vtab.is_some() || !cinits.is_empty() || freelist.is_some() { emit_new(em, c, vtab, cinits, freelist)? } else { em.import("PyType_GenericNew", &[p, p, p], &[p])? };
     let mut slots: Vec<(i32, Slot)> = vec![(PY_TP_NEW, Slot::Func(new)), (PY_TP_DEALLOC, Slot::Func(dealloc))];
     if gc {
         slots.push((PY_TP_TRAVERSE, Slot::Func(emit_traverse(em, c)?)));
@@ -378,11 +380,47 @@ fn vtable(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
 /// `PyType_GenericNew` (zeroed, and tracked by the GC), then each object
 /// field None, as Cython's are, and the table's pointer stored (a Python
 /// subclass inherits this `tp_new`, so its instances get this table).
-fn emit_new(em: &mut Emitter, c: &ExtClass, vtab: Option<(u32, DataId)>, cinits: &[(ClifFuncId, bool, DataId)]) -> R<ClifFuncId> {
+fn emit_new(em: &mut Emitter, c: &ExtClass, vtab: Option<(u32, DataId)>, cinits: &[(ClifFuncId, bool, DataId)], freelist: Option<DataId>) -> R<ClifFuncId> {
     let offsets = object_offsets(c);
+    let gc = has_objects(c);
     emit_fn(em, &format!("pyc_aot_new_{}", c.name), 8, &format!("tp_new of {}", c.name), 3, Some(em.ptr), |cx, a| {
         let p = cx.em.ptr;
+        let alloc = cx.b.create_block();
+        cx.b.append_block_param(alloc, p);
+        if let Some(list) = freelist {
+            // An instance of exactly this type from the freelist (Cython's):
+            // zeroed, its header made anew (a reference to the type), tracked.
+            let (pop, generic) = (cx.b.create_block(), cx.b.create_block());
+            let list = cx.data_addr(list);
+            let count = cx.b.ins().load(types::I64, flags(), list, 0);
+            let slot = cx.em.class_slot(&c.name)?;
+            let slot = cx.data_addr(slot);
+            let cls = cx.b.ins().load(p, flags(), slot, 0);
+            let exact = cx.b.ins().icmp(IntCC::Equal, a[0], cls);
+            let some = cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, count, 0);
+            let take = cx.b.ins().band(exact, some);
+            cx.b.ins().brif(take, pop, &[], generic, &[]);
+            cx.b.switch_to_block(pop);
+            let left = cx.b.ins().iadd_imm_s(count, -1);
+            cx.b.ins().store(flags(), left, list, 0);
+            let at = cx.b.ins().ishl_imm_u(left, 3);
+            let at = cx.b.ins().iadd(list, at);
+            let obj = cx.b.ins().load(p, flags(), at, 8);
+            let zero = cx.b.ins().iconst(types::I64, 0);
+            for off in (0..c.basicsize).step_by(8) {
+                cx.b.ins().store(flags(), zero, obj, off as i32);
+            }
+            cx.call_c("PyObject_Init", &[p, p], &[p], &[obj, a[0]])?;
+            if gc {
+                cx.call_c("PyObject_GC_Track", &[p], &[], &[obj])?;
+            }
+            cx.b.ins().jump(alloc, &[ir::BlockArg::Value(obj)]);
+            cx.b.switch_to_block(generic);
+        }
         let obj = cx.call_c("PyType_GenericNew", &[p, p, p], &[p], a)?[0];
+        cx.b.ins().jump(alloc, &[ir::BlockArg::Value(obj)]);
+        cx.b.switch_to_block(alloc);
+        let obj = cx.b.block_params(alloc)[0];
         let (fill, done) = (cx.b.create_block(), cx.b.create_block());
         let failed = cx.is_null(obj);
         cx.b.ins().brif(failed, done, &[], fill, &[]);
@@ -501,7 +539,7 @@ fn emit_clear(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
 /// `tp_dealloc`: untracked from the GC and its object fields released
 /// (when it has any), the type's `tp_free`, then the reference every
 /// instance of a heap type holds to its type.
-fn emit_dealloc(em: &mut Emitter, c: &ExtClass, deallocs: &[(ClifFuncId, String)]) -> R<ClifFuncId> {
+fn emit_dealloc(em: &mut Emitter, c: &ExtClass, deallocs: &[(ClifFuncId, String)], freelist: Option<DataId>) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
     sig.params.push(ir::AbiParam::new(p));
@@ -524,12 +562,36 @@ fn emit_dealloc(em: &mut Emitter, c: &ExtClass, deallocs: &[(ClifFuncId, String)
             clear_fields(&mut cx, obj, &object_offsets(c), false)?;
         }
         let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+        let after = cx.b.create_block();
+        if let Some(list) = freelist {
+            // Kept for reuse when it is exactly this type and there is room.
+            let (push, free) = (cx.b.create_block(), cx.b.create_block());
+            let list = cx.data_addr(list);
+            let count = cx.b.ins().load(types::I64, flags(), list, 0);
+            let slot = cx.em.class_slot(&c.name)?;
+            let slot = cx.data_addr(slot);
+            let cls = cx.b.ins().load(p, flags(), slot, 0);
+            let exact = cx.b.ins().icmp(IntCC::Equal, tp, cls);
+            let room = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, count, i64::from(c.freelist));
+            let keep = cx.b.ins().band(exact, room);
+            cx.b.ins().brif(keep, push, &[], free, &[]);
+            cx.b.switch_to_block(push);
+            let at = cx.b.ins().ishl_imm_u(count, 3);
+            let at = cx.b.ins().iadd(list, at);
+            cx.b.ins().store(flags(), obj, at, 8);
+            let more = cx.b.ins().iadd_imm_s(count, 1);
+            cx.b.ins().store(flags(), more, list, 0);
+            cx.b.ins().jump(after, &[]);
+            cx.b.switch_to_block(free);
+        }
         let which = cx.b.ins().iconst(types::I32, i64::from(PY_TP_FREE));
         let free = cx.call_prim(&prim::PY_TYPE_GET_SLOT, &[tp, which])?[0];
         let mut fsig = cx.em.module.make_signature();
         fsig.params.push(ir::AbiParam::new(p));
         let sref = cx.b.import_signature(fsig);
         cx.b.ins().call_indirect(sref, free, &[obj]);
+        cx.b.ins().jump(after, &[]);
+        cx.b.switch_to_block(after);
         cx.decref(tp)?;
         cx.b.ins().return_(&[]);
         finish(cx)?;
@@ -669,4 +731,13 @@ fn run_deallocs(cx: &mut FnCx, obj: ir::Value, deallocs: &[(ClifFuncId, String)]
     let saved_values: Vec<ir::Value> = addrs.iter().map(|a| cx.b.ins().load(p, flags(), *a, 0)).collect();
     cx.call_c("PyErr_Restore", &[p, p, p], &[], &saved_values)?;
     Ok(())
+}
+
+/// A freelist's storage: the count of instances kept, then `n` pointers.
+fn freelist_storage(em: &mut Emitter, n: u32) -> R<DataId> {
+    let list = em.module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    desc.define(vec![0u8; 8 * (n as usize + 1)].into_boxed_slice());
+    em.module.define_data(list, &desc).map_err(|e| e.to_string())?;
+    Ok(list)
 }
