@@ -632,3 +632,83 @@ def test_freelist_no_leaks(fm):
         a.__init__(2, a)  # a cycle through (often) a reused instance
 
     assert growth(cycle) < LEAK_CALLS // 10
+
+
+WEAK = '''
+import cython
+
+
+@cython.cclass
+class Target:
+    n: cython.int
+    __weakref__: object
+
+    def __init__(self, n: cython.int):
+        self.n = n
+
+    def get(self):
+        return self.n
+
+
+@cython.cclass
+class Derived(Target):
+    m: cython.double
+
+
+@cython.freelist(4)
+@cython.cclass
+class Pooled:
+    x: cython.int
+    __weakref__: object
+
+
+@cython.cclass
+class NoWeak:
+    n: cython.int
+'''
+
+
+@pytest.fixture(scope="module")
+def wm(pyc):
+    return pyc.pair(WEAK, stem="weak")
+
+
+def test_weakref_slot(wm):
+    import weakref
+    assert "left to Python" not in wm.build.stderr, wm.build.stderr
+    for C in (wm.native.Target, wm.native.Derived):
+        t = C(3)
+        r = weakref.ref(t)
+        seen = []
+        r2 = weakref.ref(t, lambda ref: seen.append(ref() is None))
+        assert r() is t and r2() is t and weakref.getweakrefcount(t) == 2
+        del t
+        assert r() is None and seen == [True]
+    p = wm.native.Pooled()
+    r = weakref.ref(p)
+    del p
+    assert r() is None
+    q = wm.native.Pooled()  # from the freelist: no weak references left
+    assert weakref.getweakrefcount(q) == 0 and weakref.ref(q)() is q
+    with pytest.raises(TypeError, match="cannot create weak reference to 'weak.*NoWeak' object"):
+        weakref.ref(wm.native.NoWeak())
+    assert "__weakref__" not in dir(wm.native.NoWeak())
+    d = weakref.WeakValueDictionary()
+    d[1] = t = wm.native.Target(1)
+    assert d[1].get() == 1
+    del t
+    assert 1 not in d
+
+
+def test_weakref_no_leaks(wm):
+    import weakref
+    T = wm.native.Target
+
+    def make():
+        t = T(1)
+        r = weakref.ref(t, lambda _: None)
+        del t
+        return r
+
+    assert growth(make) < LEAK_CALLS // 10
+    assert growth(lambda: weakref.ref(wm.native.Pooled())) < LEAK_CALLS // 10

@@ -87,6 +87,9 @@ pub struct ExtClass {
     /// `@cython.freelist(n)`: `tp_dealloc` keeps up to `n` instances of
     /// exactly this type, which `tp_new` reuses (as Cython's).
     pub freelist: u32,
+    /// `tp_weaklistoffset` (a `__weakref__: object` declaration, its own or
+    /// its base's): `tp_dealloc` clears the weak references first.
+    pub weaklist: Option<u32>,
     /// Where `tp_new` stores the pointer to `vtable` in each instance.
     pub vtab_offset: Option<u32>,
     /// The cfunc entries of its table (Cython's `__pyx_vtab`), the base's

@@ -38,6 +38,9 @@ pub(crate) struct Layout {
     pub is_final: bool,
     /// `@cython.freelist(n)`: up to `n` freed instances kept for reuse.
     pub freelist: u32,
+    /// Where instances keep their list of weak references (a
+    /// `__weakref__: object` declaration, its own or its base's).
+    pub weaklist: Option<u32>,
     /// Where its instances hold the pointer to their class's table of
     /// cfunc entries (Cython's `__pyx_vtab`), when it or a base has cfuncs.
     pub vtab_offset: Option<u32>,
@@ -188,6 +191,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     // when it is the first of its line to have cfuncs.
     let own_cfunc = c.body.iter().any(|s| matches!(&s.kind, StmtKind::FunctionDef(f) if c_kind(cx, f).is_some()));
     let mut ccalls: Vec<String> = base.as_ref().map_or(vec![], |b| b.ccalls.clone());
+    let mut weaklist = base.as_ref().and_then(|b| b.weaklist);
     let vtab_offset = match base.as_ref().and_then(|b| b.vtab_offset) {
         Some(o) => Some(o),
         None if own_cfunc => {
@@ -287,6 +291,16 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             }
             _ => return Err((s.span.clone(), format!("its body has `{}` (only attribute declarations and `def`s compile)", first_line(cx.source_text(&s.span))))),
         };
+        if name == "__weakref__" {
+            // Not a field: the type's weak reference list (NULL, not None).
+            if ty != Ty::Object || class.is_some() || visibility != Visibility::Private || weaklist.is_some() {
+                return Err((at.clone(), "`__weakref__` is declared other than once as a private `object`".into()));
+            }
+            offset = offset.div_ceil(8) * 8;
+            weaklist = Some(offset);
+            offset += 8;
+            continue;
+        }
         if ty == Ty::Object && visibility == Visibility::Public {
             // `del obj.x` through a PyMemberDef would leave NULL where
             // compiled code expects an object (Cython sets None).
@@ -326,7 +340,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             }
         }
     }
-    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, ccalls, base, is_final, freelist, vtab_offset, vtable, overridden, py_methods });
+    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, ccalls, base, is_final, freelist, weaklist, vtab_offset, vtable, overridden, py_methods });
     Ok(Plan { outline: c, layout, doc, methods, static_methods, class_methods, properties })
 }
 

@@ -602,6 +602,7 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
         base: p.layout.base.as_ref().map(|b| b.name.clone()),
         is_final: p.layout.is_final,
         freelist: p.layout.freelist,
+        weaklist: p.layout.weaklist,
         vtab_offset: p.layout.vtab_offset,
         vtable: p.layout.vtable.iter().filter_map(slot).collect(),
         name: p.layout.name.clone(),

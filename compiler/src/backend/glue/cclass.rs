@@ -33,6 +33,7 @@ const TPFLAGS_DEFAULT: u32 = 1 << 18;
 const TPFLAGS_BASETYPE: u32 = 1 << 10;
 const MEMBER_DEF_BYTES: usize = 40;
 const READONLY: i32 = 1;
+const T_PYSSIZET: i32 = 19;
 
 /// The compiled functions of the module's classes, in helper-slot order:
 /// each class's `__init__`, then its other methods.
@@ -243,20 +244,27 @@ fn member_type(t: Ty) -> R<i32> {
 /// `PyMemberDef`s of the public and readonly fields (private ones are
 /// reachable from compiled code only).
 fn member_table(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
-    let exposed: Vec<&hir::Field> = c.fields.iter().filter(|f| f.visibility != Visibility::Private).collect();
+    // (name, type code, offset, flags); `__weaklistoffset__` is how a
+    // spec sets `tp_weaklistoffset` (3.9+).
+    let mut exposed: Vec<(String, i32, u32, i32)> = vec![];
+    for f in c.fields.iter().filter(|f| f.visibility != Visibility::Private) {
+        exposed.push((f.name.clone(), member_type(f.ty)?, f.offset, if f.visibility == Visibility::Readonly { READONLY } else { 0 }));
+    }
+    if let Some(at) = c.weaklist {
+        exposed.push(("__weaklistoffset__".into(), T_PYSSIZET, at, READONLY));
+    }
     let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
     let mut bytes = vec![0u8; MEMBER_DEF_BYTES * (exposed.len() + 1)];
-    for (i, f) in exposed.iter().enumerate() {
+    for (i, (_, ty, offset, fl)) in exposed.iter().enumerate() {
         let at = MEMBER_DEF_BYTES * i;
-        bytes[at + 8..at + 12].copy_from_slice(&member_type(f.ty)?.to_le_bytes());
-        bytes[at + 16..at + 24].copy_from_slice(&i64::from(f.offset).to_le_bytes());
-        let fl = if f.visibility == Visibility::Readonly { READONLY } else { 0 };
+        bytes[at + 8..at + 12].copy_from_slice(&ty.to_le_bytes());
+        bytes[at + 16..at + 24].copy_from_slice(&i64::from(*offset).to_le_bytes());
         bytes[at + 24..at + 28].copy_from_slice(&fl.to_le_bytes());
     }
     let mut desc = DataDescription::new();
     desc.define(bytes.into_boxed_slice());
-    for (i, f) in exposed.iter().enumerate() {
-        let name = em.cstring(&f.name)?;
+    for (i, (f_name, ..)) in exposed.iter().enumerate() {
+        let name = em.cstring(f_name)?;
         let gv = em.module.declare_data_in_data(name, &mut desc);
         desc.write_data_addr((MEMBER_DEF_BYTES * i) as u32, gv, 0);
     }
@@ -554,6 +562,16 @@ fn emit_dealloc(em: &mut Emitter, c: &ExtClass, deallocs: &[(ClifFuncId, String)
         let obj = cx.b.block_params(entry)[0];
         if has_objects(c) {
             cx.call_prim(&prim::PY_OBJECT_GC_UNTRACK, &[obj])?;
+        }
+        if let Some(at) = c.weaklist {
+            // Weak references die first (their callbacks see it gone), as Cython's.
+            let (clear, next) = (cx.b.create_block(), cx.b.create_block());
+            let list = cx.b.ins().load(p, flags(), obj, at as i32);
+            cx.b.ins().brif(list, clear, &[], next, &[]);
+            cx.b.switch_to_block(clear);
+            cx.call_c("PyObject_ClearWeakRefs", &[p], &[], &[obj])?;
+            cx.b.ins().jump(next, &[]);
+            cx.b.switch_to_block(next);
         }
         if !deallocs.is_empty() {
             run_deallocs(&mut cx, obj, deallocs)?;
