@@ -74,6 +74,18 @@ class Plain(Acc):
         return self.n
 
 
+@cython.final
+@cython.cclass
+class Sealed(Acc):
+    @cython.ccall
+    def scale(self, k: cython.long) -> cython.long:
+        return k * 3
+
+
+def sealed_scale(s: Sealed, k: cython.long):
+    return s.scale(k) + s.add(1.0)
+
+
 def drive(a: Acc, k: cython.int) -> cython.double:
     t: cython.double = 0.0
     for i in range(k):
@@ -129,6 +141,10 @@ def test_every_class_compiles(m):
 def test_ccalls_match_cpython(m):
     m.assert_same("everything", [0, 1, 2], exact=True)
     m.assert_same("hot", [0, 1, 10], exact=True)
+    from test_cclass import same
+    same(m, "sealed_scale", [lambda M: (M.Sealed(1.0), 2), lambda M: (None, 2)])
+    with pytest.raises(TypeError):
+        type("Sub", (m.native.Sealed,), {})
     assert m.native.hot(10) == 55.0
 
 

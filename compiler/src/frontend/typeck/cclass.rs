@@ -128,7 +128,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 *first = hir::Expr { kind: H::NoneGuard { obj: Box::new(obj), attr: attr.to_string(), store: false }, ty: Ty::Object };
             }
         }
-        let ccall = layout.ccalls.iter().any(|m| m == attr);
+        // A final class has no Python subclass whose override to look for.
+        let ccall = layout.ccalls.iter().any(|m| m == attr) && !layout.is_final;
         if exact || !layout.dispatched(attr) {
             return if ccall && !exact { self.ccall_dispatch(e, &layout, attr, call).map(Some) } else { Ok(Some(call)) };
         }
