@@ -242,7 +242,7 @@ class A:
     def __init__(self, x: cython.int):
         self.x = x
 
-    @cython.ccall
+    @cython.nogil
     def get(self) -> cython.int:
         return self.x
 

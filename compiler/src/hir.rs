@@ -73,17 +73,44 @@ pub struct ExtClass {
     pub methods: Vec<(String, FuncId)>,
     /// `__init__`, the type's `tp_init`.
     pub init: Option<FuncId>,
+    /// `__cinit__`, run by `tp_new` with its arguments (the bases' first),
+    /// and `__dealloc__`, run by `tp_dealloc` before the fields are
+    /// released (then the bases'); neither in the method table.
+    pub cinit: Option<FuncId>,
+    pub dealloc: Option<FuncId>,
     /// `@cython.cfunc` methods: C only, called directly, invisible to Python.
     pub c_methods: Vec<FuncId>,
     /// The cclass of the module it extends (created first, its `tp_base`).
     pub base: Option<String>,
     /// `@cython.final`: not `Py_TPFLAGS_BASETYPE`.
     pub is_final: bool,
+    /// `@cython.freelist(n)`: `tp_dealloc` keeps up to `n` instances of
+    /// exactly this type, which `tp_new` reuses (as Cython's).
+    pub freelist: u32,
+    /// `tp_weaklistoffset` (a `__weakref__: object` declaration, its own or
+    /// its base's): `tp_dealloc` clears the weak references first.
+    pub weaklist: Option<u32>,
     /// Where `tp_new` stores the pointer to `vtable` in each instance.
     pub vtab_offset: Option<u32>,
     /// The cfunc entries of its table (Cython's `__pyx_vtab`), the base's
     /// slots first: what `VirtualCall`s of an instance of the class call.
     pub vtable: Vec<FuncId>,
+    /// `@staticmethod`s and `@classmethod`s among `methods` (`METH_STATIC`
+    /// and `METH_CLASS` entries of the method table).
+    pub static_methods: Vec<FuncId>,
+    pub class_methods: Vec<FuncId>,
+    /// `@property`s, their accessors among `methods` but not in the method
+    /// table: the exec slot makes a `property` of their method descriptors.
+    pub properties: Vec<Property>,
+}
+
+/// A `@property` of an extension type: its getter, setter and deleter.
+#[derive(Debug, Clone)]
+pub struct Property {
+    pub name: String,
+    pub get: FuncId,
+    pub set: Option<FuncId>,
+    pub del: Option<FuncId>,
 }
 
 /// The special methods of a cclass that compile into its type's slots
@@ -637,8 +664,12 @@ pub enum ExprKind {
     /// message for an argument `arg` or for an assignment.
     TypeTest { obj: Box<Expr>, class: String, qualified: String, arg: Option<String> },
     /// `isinstance(obj, class)` (a bint) of the module's extension type
-    /// bound to `class`: its exact type or a subtype, as Cython tests it.
-    IsClassInstance { obj: Box<Expr>, class: String },
+    /// bound to `class`: its exact type or a subtype, as Cython tests it;
+    /// with `exact`, its exact type only (a ccall's receiver is an instance
+    /// of that compiled class, no Python subclass's); with `inherits`, the
+    /// method of that name found on its type is the class's own (a Python
+    /// subclass that does not override a ccall).
+    IsClassInstance { obj: Box<Expr>, class: String, exact: bool, inherits: Option<String> },
     /// `obj` (type `Object`, the same object) once it is known not to be
     /// None: None raises Python's AttributeError for `attr` (the receiver
     /// of a field access on a variable typed as an extension type; a
@@ -1122,7 +1153,9 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         ExprKind::FieldLoad { obj, offset } => format!("{}.field@{offset}", d(obj)),
         ExprKind::FieldStore { obj, offset, value } => format!("{}.field@{offset} = {}", d(obj), d(value)),
         ExprKind::TypeTest { obj, class, .. } => format!("({} as {class})", d(obj)),
-        ExprKind::IsClassInstance { obj, class } => format!("isinstance({}, {class})", d(obj)),
+        ExprKind::IsClassInstance { obj, class, inherits: Some(m), .. } => format!("(type({}).{m} is {class}.{m})", d(obj)),
+        ExprKind::IsClassInstance { obj, class, exact: false, .. } => format!("isinstance({}, {class})", d(obj)),
+        ExprKind::IsClassInstance { obj, class, exact: true, .. } => format!("(type({}) is {class})", d(obj)),
         ExprKind::NoneGuard { obj, .. } => format!("({} not None)", d(obj)),
         ExprKind::MinMax { is_max, args } => {
             let a: Vec<String> = args.iter().map(d).collect();

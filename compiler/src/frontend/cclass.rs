@@ -24,12 +24,23 @@ pub(crate) struct Layout {
     pub name: String,
     pub fields: Vec<Field>,
     pub basicsize: u32,
-    /// Its own `@cython.cfunc` methods: C-only.
+    /// Its own `@cython.cfunc` and `@cython.ccall` methods: each has a slot
+    /// in the table.
     pub cfuncs: Vec<String>,
+    /// Its `@cython.ccall` methods, own and inherited: in the table and
+    /// visible to Python too, so a compiled call checks that the receiver
+    /// is an instance of a compiled class (else Python's lookup finds an
+    /// override, or the method's wrapper).
+    pub ccalls: Vec<String>,
     /// The cclass of the module it extends (whose fields come first).
     pub base: Option<std::sync::Arc<Layout>>,
     /// `@cython.final`: no subclass, so its cfuncs are called directly.
     pub is_final: bool,
+    /// `@cython.freelist(n)`: up to `n` freed instances kept for reuse.
+    pub freelist: u32,
+    /// Where instances keep their list of weak references (a
+    /// `__weakref__: object` declaration, its own or its base's).
+    pub weaklist: Option<u32>,
     /// Where its instances hold the pointer to their class's table of
     /// cfunc entries (Cython's `__pyx_vtab`), when it or a base has cfuncs.
     pub vtab_offset: Option<u32>,
@@ -72,8 +83,58 @@ pub(crate) struct Plan<'a> {
     pub outline: &'a ClassOutline,
     pub layout: std::sync::Arc<Layout>,
     pub doc: Option<String>,
-    /// Its `def`s: the Python name, the definition and its statement's span.
+    /// Its `def`s: the key (the Python name; a property's setter and
+    /// deleter `x.setter`, `x.deleter`), the definition and its
+    /// statement's span.
     pub methods: Vec<(String, &'a syntax::FunctionDef, Span)>,
+    /// The keys of its `@staticmethod`s and `@classmethod`s (typed as
+    /// functions: no `self`).
+    pub static_methods: Vec<String>,
+    pub class_methods: Vec<String>,
+    /// Its `@property`s: the name, and whether it has a setter and a deleter.
+    pub properties: Vec<(String, bool, bool)>,
+}
+
+/// What a Python decorator (`staticmethod`, `classmethod`, `property`,
+/// `x.setter`, `x.deleter`, unshadowed) makes of a method of a cclass.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PyDecorator {
+    Static,
+    Class,
+    Getter,
+    Setter(String),
+    Deleter(String),
+}
+
+fn py_decorator(cx: &ModuleCx, d: &Expr) -> Option<PyDecorator> {
+    let unshadowed = |n: &str| !cx.bindings.contains_key(n) && !cx.top_defs.contains_key(n) && !cx.cclass_names.contains(n);
+    match &d.kind {
+        ExprKind::Name(n) if unshadowed(n) => match n.as_str() {
+            "staticmethod" => Some(PyDecorator::Static),
+            "classmethod" => Some(PyDecorator::Class),
+            "property" => Some(PyDecorator::Getter),
+            _ => None,
+        },
+        ExprKind::Attribute { value, attr } => match (&value.kind, attr.as_str()) {
+            (ExprKind::Name(p), "setter") => Some(PyDecorator::Setter(p.clone())),
+            (ExprKind::Name(p), "deleter") => Some(PyDecorator::Deleter(p.clone())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The Python decorator of a method, if it has one (`method` allows one at most).
+pub(crate) fn method_py_decorator(cx: &ModuleCx, f: &syntax::FunctionDef) -> Option<PyDecorator> {
+    f.decorators.iter().find_map(|d| py_decorator(cx, d))
+}
+
+/// The method without its Python decorator (applied by the type's glue),
+/// as the function it compiles to.
+pub(crate) fn without_py_decorator(cx: &ModuleCx, f: &syntax::FunctionDef) -> syntax::FunctionDef {
+    let mut g = f.clone();
+    g.decorators.retain(|d| py_decorator(cx, d).is_none());
+    g
 }
 
 /// The function name a method compiles under (never a Python identifier,
@@ -92,7 +153,19 @@ pub(crate) fn is_cclass(cx: &ModuleCx, c: &ClassOutline) -> bool {
 /// subclasses in the source); `classes`: every class of the module.
 pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], classes: &[ClassOutline]) -> Result<Plan<'a>, (Span, String)> {
     let mut is_final = false;
+    let mut freelist = 0;
     for d in &c.decorators {
+        if let ExprKind::Call { func, args, keywords } = &d.kind {
+            if cx.binding_of(func) == Some(Binding::CythonAttr("freelist".into())) {
+                match (args.as_slice(), keywords.is_empty()) {
+                    ([Expr { kind: ExprKind::Int(Some(n)), .. }], true) if (1..=1_000_000).contains(n) => {
+                        freelist = *n as u32;
+                        continue;
+                    }
+                    _ => return Err((d.span.clone(), "`@cython.freelist` takes other than one positive int literal".into())),
+                }
+            }
+        }
         match cx.binding_of(d) {
             Some(Binding::CythonAttr(n)) if n == "cclass" => {}
             Some(Binding::CythonAttr(n)) if n == "final" => is_final = true,
@@ -109,13 +182,16 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         _ => return Err((c.span.clone(), "it has more than one base, a base that is not a name, or class keywords".into())),
     };
     let mut fields: Vec<Field> = base.as_ref().map_or(vec![], |b| b.fields.clone());
-    let mut methods = vec![];
+    let mut methods: Vec<(String, &syntax::FunctionDef, Span)> = vec![];
+    let (mut static_methods, mut class_methods, mut properties) = (vec![], vec![], vec![]);
     let mut doc = None;
     let mut cfuncs = vec![];
     let mut offset = base.as_ref().map_or(HEADER_BYTES, |b| b.basicsize);
     // The table pointer: the base's, or first of this class's own memory
     // when it is the first of its line to have cfuncs.
-    let own_cfunc = c.body.iter().any(|s| matches!(&s.kind, StmtKind::FunctionDef(f) if is_cfunc(cx, f)));
+    let own_cfunc = c.body.iter().any(|s| matches!(&s.kind, StmtKind::FunctionDef(f) if c_kind(cx, f).is_some()));
+    let mut ccalls: Vec<String> = base.as_ref().map_or(vec![], |b| b.ccalls.clone());
+    let mut weaklist = base.as_ref().and_then(|b| b.weaklist);
     let vtab_offset = match base.as_ref().and_then(|b| b.vtab_offset) {
         Some(o) => Some(o),
         None if own_cfunc => {
@@ -133,15 +209,59 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             StmtKind::Pass => continue,
             StmtKind::FunctionDef(f) => {
                 method(cx, f, &s.span)?;
+                let shadows = |n: &str| base.as_ref().is_some_and(|b| b.cfunc(n).is_some() || b.py_methods.iter().any(|m| m == n));
+                if let Some(d) = method_py_decorator(cx, f) {
+                    let key = match &d {
+                        PyDecorator::Setter(p) | PyDecorator::Deleter(p) => {
+                            let Some(k) = properties.iter().position(|(n, ..): &(String, bool, bool)| n == p).filter(|_| *p == f.name) else {
+                                return Err((f.name_span.clone(), format!("`{}` is a setter or deleter of `{p}`, which is not a property defined before it under the same name", f.name)));
+                            };
+                            let setter = matches!(d, PyDecorator::Setter(_));
+                            let slot = if setter { &mut properties[k].1 } else { &mut properties[k].2 };
+                            if *slot {
+                                return Err((f.name_span.clone(), format!("property `{p}` has two {}s", if setter { "setter" } else { "deleter" })));
+                            }
+                            *slot = true;
+                            format!("{p}.{}", if setter { "setter" } else { "deleter" })
+                        }
+                        _ => f.name.clone(),
+                    };
+                    if shadows(&f.name) && !matches!(d, PyDecorator::Setter(_) | PyDecorator::Deleter(_)) {
+                        return Err((f.name_span.clone(), format!("its `{}` takes the name of a method of its base", f.name)));
+                    }
+                    if methods.iter().any(|(m, ..)| *m == key) {
+                        return Err((f.name_span.clone(), format!("`{}` is defined twice in the class body", f.name)));
+                    }
+                    match d {
+                        PyDecorator::Static => static_methods.push(key.clone()),
+                        PyDecorator::Class => class_methods.push(key.clone()),
+                        PyDecorator::Getter => properties.push((key.clone(), false, false)),
+                        _ => {}
+                    }
+                    methods.push((key, &**f, s.span.clone()));
+                    continue;
+                }
+                if properties.iter().any(|(n, ..)| *n == f.name) {
+                    return Err((f.name_span.clone(), format!("`{}` is defined twice in the class body", f.name)));
+                }
                 let inherited_c = base.as_ref().is_some_and(|b| b.cfunc(&f.name).is_some());
                 let inherited_py = base.as_ref().is_some_and(|b| b.py_methods.contains(&f.name));
-                if is_cfunc(cx, f) {
+                let inherited_ccall = base.as_ref().is_some_and(|b| b.ccalls.contains(&f.name));
+                if let Some(kind) = c_kind(cx, f) {
                     if inherited_py {
-                        return Err((f.name_span.clone(), format!("its `cfunc` `{}` overrides a `def` method of its base (Cython refuses that)", f.name)));
+                        return Err((f.name_span.clone(), format!("its `{kind}` `{}` overrides a `def` method of its base (Cython refuses that)", f.name)));
+                    }
+                    // A ccall over a cfunc would make the base's C-only
+                    // method visible to Python through the subclass only.
+                    if inherited_c && (kind == "ccall") != inherited_ccall {
+                        return Err((f.name_span.clone(), format!("its `{kind}` `{}` overrides a method of its base that is not a `{kind}`", f.name)));
+                    }
+                    if kind == "ccall" && !inherited_ccall {
+                        ccalls.push(f.name.clone());
                     }
                     cfuncs.push(f.name.clone());
                 } else if inherited_c {
-                    return Err((f.name_span.clone(), format!("its `def` method `{}` overrides a `cfunc` of its base (Cython refuses that)", f.name)));
+                    return Err((f.name_span.clone(), format!("its `def` method `{}` overrides a `cfunc`/`ccall` of its base (Cython refuses that)", f.name)));
                 }
                 methods.push((f.name.clone(), &**f, s.span.clone()));
                 continue;
@@ -171,6 +291,16 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             }
             _ => return Err((s.span.clone(), format!("its body has `{}` (only attribute declarations and `def`s compile)", first_line(cx.source_text(&s.span))))),
         };
+        if name == "__weakref__" {
+            // Not a field: the type's weak reference list (NULL, not None).
+            if ty != Ty::Object || class.is_some() || visibility != Visibility::Private || weaklist.is_some() {
+                return Err((at.clone(), "`__weakref__` is declared other than once as a private `object`".into()));
+            }
+            offset = offset.div_ceil(8) * 8;
+            weaklist = Some(offset);
+            offset += 8;
+            continue;
+        }
         if ty == Ty::Object && visibility == Visibility::Public {
             // `del obj.x` through a PyMemberDef would leave NULL where
             // compiled code expects an object (Cython sets None).
@@ -196,7 +326,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         }
     }
     let mut py_methods: Vec<String> = base.as_ref().map_or(vec![], |b| b.py_methods.clone());
-    py_methods.extend(methods.iter().filter(|(m, ..)| !cfuncs.contains(m)).map(|(m, ..)| m.clone()));
+    py_methods.extend(methods.iter().filter(|(m, ..)| !cfuncs.contains(m) && !m.contains('.')).map(|(m, ..)| m.clone()));
     // The cfuncs a cclass below it in the module defines again.
     let mut overridden = vec![];
     let mut below: Vec<&str> = vec![c.name.as_str()];
@@ -210,8 +340,8 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             }
         }
     }
-    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, base, is_final, vtab_offset, vtable, overridden, py_methods });
-    Ok(Plan { outline: c, layout, doc, methods })
+    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, ccalls, base, is_final, freelist, weaklist, vtab_offset, vtable, overridden, py_methods });
+    Ok(Plan { outline: c, layout, doc, methods, static_methods, class_methods, properties })
 }
 
 /// The variables a function annotates (its parameters, and the names of
@@ -293,35 +423,55 @@ fn method_decorator(cx: &ModuleCx, d: &Expr) -> bool {
     };
     match cx.binding_of(func) {
         Some(Binding::CythonAttr(n)) => {
-            matches!(n.as_str(), "cfunc" | "inline" | "locals" | "returns" | "exceptval")
+            matches!(n.as_str(), "cfunc" | "ccall" | "inline" | "locals" | "returns" | "exceptval")
                 || crate::frontend::vocab::BOOL_DIRECTIVES.contains(&n.as_str())
         }
         _ => false,
     }
 }
 
-fn is_cfunc(cx: &ModuleCx, f: &syntax::FunctionDef) -> bool {
-    f.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cfunc".into())))
+/// `Some("cfunc")` or `Some("ccall")` for a method with a slot in the table.
+fn c_kind(cx: &ModuleCx, f: &syntax::FunctionDef) -> Option<&'static str> {
+    f.decorators.iter().find_map(|d| match cx.binding_of(d) {
+        Some(Binding::CythonAttr(n)) if n == "cfunc" => Some("cfunc"),
+        Some(Binding::CythonAttr(n)) if n == "ccall" => Some("ccall"),
+        _ => None,
+    })
 }
 
 /// A method this slice compiles: a `def` (or `__init__`, a special method
 /// that has a type slot, or a `@cython.cfunc`) whose first parameter is an unannotated `self` that
 /// the body never rebinds.
 fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Span, String)> {
-    if let Some(d) = f.decorators.iter().find(|d| !method_decorator(cx, d)) {
-        return Err((d.span.clone(), format!("method `{}` is decorated with `{}` (only `def` and `@cython.cfunc` methods compile yet)", f.name, cx.source_text(&d.span))));
+    if let Some(d) = f.decorators.iter().find(|d| !method_decorator(cx, d) && py_decorator(cx, d).is_none()) {
+        return Err((d.span.clone(), format!("method `{}` is decorated with `{}` (only `def`, `@cython.cfunc`, `@cython.ccall`, `@staticmethod`, `@classmethod` and `@property` methods compile yet)", f.name, cx.source_text(&d.span))));
     }
-    if is_cfunc(cx, f) && f.name.starts_with("__") && f.name.ends_with("__") {
-        return Err((f.name_span.clone(), format!("special method `{}` is a `cfunc`", f.name)));
+    let py = f.decorators.iter().filter(|d| py_decorator(cx, d).is_some()).count();
+    if py > 1 || (py == 1 && (c_kind(cx, f).is_some() || f.decorators.first().is_some_and(|d| py_decorator(cx, d).is_none()))) {
+        return Err((f.name_span.clone(), format!("method `{}` combines `@staticmethod`/`@classmethod`/`@property` with other decorators", f.name)));
     }
-    if f.name.starts_with("__") && f.name.ends_with("__") && f.name != "__init__" && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
+    if py == 1 && f.name.starts_with("__") && f.name.ends_with("__") {
+        return Err((f.name_span.clone(), format!("special method `{}` is decorated", f.name)));
+    }
+    let is_static = method_py_decorator(cx, f) == Some(PyDecorator::Static);
+    if let Some(kind) = c_kind(cx, f).filter(|_| f.name.starts_with("__") && f.name.ends_with("__")) {
+        return Err((f.name_span.clone(), format!("special method `{}` is a `{kind}`", f.name)));
+    }
+    let lifecycle = matches!(f.name.as_str(), "__init__" | "__cinit__" | "__dealloc__");
+    if f.name.starts_with("__") && f.name.ends_with("__") && !lifecycle && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
         return Err((f.name_span.clone(), format!("special method `{}` is not compiled yet", f.name)));
+    }
+    if is_static {
+        return Ok(());
     }
     let Some(first) = f.params.first() else {
         return Err((f.name_span.clone(), format!("method `{}` takes no `self`", f.name)));
     };
     if first.kind == ParamKind::KeywordOnly || first.annotation.is_some() || first.default.is_some() {
         return Err((first.span.clone(), format!("method `{}` has a `self` parameter that is annotated, defaulted or keyword-only", f.name)));
+    }
+    if f.name == "__dealloc__" && f.params.len() != 1 {
+        return Err((f.name_span.clone(), "`__dealloc__` takes parameters other than `self`".into()));
     }
     let mut bound = vec![];
     f.body.iter().for_each(|s| syntax::bound_names(s, &mut bound));

@@ -275,6 +275,14 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     // `@cython.cclass` classes compile as a whole: typed with the module's
     // functions, and left to Python (with the reason) if any method is not.
     let (base_left, base_warnings) = (left.len(), warnings.len());
+    // `staticmethod`/`classmethod`/`property`: the type's glue applies them,
+    // the function is the method without them.
+    let stripped: HashMap<(String, String), syntax::FunctionDef> = plans
+        .iter()
+        .flat_map(|p| p.methods.iter().map(move |(m, def, _)| (p, m, def)))
+        .filter(|(_, _, def)| cclass::method_py_decorator(&cx, def).is_some())
+        .map(|(p, m, def)| ((p.layout.name.clone(), m.clone()), cclass::without_py_decorator(&cx, def)))
+        .collect();
     let functions = loop {
         *cx.cclasses.borrow_mut() = plans.iter().map(|p| (p.layout.name.clone(), p.layout.clone())).collect();
         left.truncate(base_left);
@@ -283,10 +291,11 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         let mut refused = None;
         for (k, p) in plans.iter().enumerate() {
             for (m, def, span) in &p.methods {
+                let def = stripped.get(&(p.layout.name.clone(), m.clone())).unwrap_or(def);
                 match typeck::Candidate::new(&cx, def, span) {
                     // CPython's TypeError for that is the interpreter's to raise.
-                    Ok(c) if m == "__init__" && c.declared_ret != Some(Ty::Void) => {
-                        refused = refused.or(Some((k, span.clone(), "`__init__` returns a value or declares a return type".to_string())))
+                    Ok(c) if matches!(m.as_str(), "__init__" | "__cinit__" | "__dealloc__") && c.declared_ret != Some(Ty::Void) => {
+                        refused = refused.or(Some((k, span.clone(), format!("`{m}` returns a value or declares a return type"))))
                     }
                     // A method's binder is made before any module code runs.
                     Ok(c) if c.params.iter().any(|q| q.stored_default()) => {
@@ -295,7 +304,10 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
                     }
                     Ok(mut c) => {
                         c.name = cclass::method_function_name(&p.layout.name, m);
-                        c.class = Some(p.layout.clone());
+                        // A static method has no `self`; a class method's first is the class.
+                        if !p.static_methods.contains(m) && !p.class_methods.contains(m) {
+                            c.class = Some(p.layout.clone());
+                        }
                         set.push(c);
                     }
                     Err(Problem::Fallback { span, reason }) => refused = refused.or(Some((k, span, format!("method `{m}`: {reason}")))),
@@ -521,7 +533,8 @@ fn cfunc_read_at_module_level(src: &SourceFile, body: &[Stmt], classes: &[syntax
     let in_class = |at: usize| classes.iter().any(|c| class_range(c).contains(&at));
     for stmt in body.iter().filter(|s| !matches!(s.kind, StmtKind::FunctionDef(_)) && !in_class(s.span.start)) {
         for (at, name) in syntax::attribute_names(&src.text[stmt.span.clone()]) {
-            if l.vtable.iter().any(|(m, _)| *m == name) {
+            // A ccall is visible to Python: its wrapper serves that code.
+            if l.vtable.iter().any(|(m, _)| *m == name) && !l.ccalls.contains(&name) {
                 let start = stmt.span.start + at;
                 let reason = format!(
                     "its `cfunc` `{name}` is read at module level (code left to Python, where a cfunc is not visible; Cython compiles that code and calls it natively)"
@@ -568,13 +581,29 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
         let name = cclass::method_function_name(&p.layout.name, m);
         functions.iter().find(|f| f.name == name).map(|f| f.id)
     };
-    let is_c = |m: &String| p.layout.cfuncs.contains(m);
-    let methods = p.methods.iter().filter(|(m, ..)| m != "__init__" && !is_c(m)).filter_map(|(m, ..)| Some((m.clone(), id(m)?))).collect();
+    // A ccall is in both: the method table (its wrapper) and the table of cfuncs.
+    let is_c = |m: &String| p.layout.cfuncs.contains(m) && !p.layout.ccalls.contains(m);
+    let methods = p.methods.iter().filter(|(m, ..)| !matches!(m.as_str(), "__init__" | "__cinit__" | "__dealloc__") && !is_c(m)).filter_map(|(m, ..)| Some((m.clone(), id(m)?))).collect();
+    let ids = |keys: &[String]| keys.iter().filter_map(|m| id(m)).collect();
+    let properties = p
+        .properties
+        .iter()
+        .filter_map(|(name, set, del)| {
+            Some(hir::Property {
+                name: name.clone(),
+                get: id(name)?,
+                set: if *set { Some(id(&format!("{name}.setter"))?) } else { None },
+                del: if *del { Some(id(&format!("{name}.deleter"))?) } else { None },
+            })
+        })
+        .collect();
     let c_methods = p.methods.iter().filter(|(m, ..)| is_c(m)).filter_map(|(m, ..)| id(m)).collect();
     let slot = |(m, owner): &(String, String)| functions.iter().find(|f| f.name == cclass::method_function_name(owner, m)).map(|f| f.id);
     hir::ExtClass {
         base: p.layout.base.as_ref().map(|b| b.name.clone()),
         is_final: p.layout.is_final,
+        freelist: p.layout.freelist,
+        weaklist: p.layout.weaklist,
         vtab_offset: p.layout.vtab_offset,
         vtable: p.layout.vtable.iter().filter_map(slot).collect(),
         name: p.layout.name.clone(),
@@ -584,7 +613,12 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
         basicsize: p.layout.basicsize,
         methods,
         init: id("__init__"),
+        cinit: id("__cinit__"),
+        dealloc: id("__dealloc__"),
         c_methods,
+        static_methods: ids(&p.static_methods),
+        class_methods: ids(&p.class_methods),
+        properties,
     }
 }
 

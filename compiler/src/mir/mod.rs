@@ -179,8 +179,11 @@ pub enum OpKind {
     /// Whether `obj` is an instance of the module's extension type `class`
     /// or of a subtype (its type that one, else `PyType_IsSubtype`), the
     /// type read from the module's slot for it: no global lookup and no
-    /// reference taken (the module keeps its types).
-    IsClassInstance { obj: Local, class: String },
+    /// reference taken (the module keeps its types). `exact`: its exact
+    /// type only.
+    /// `inherits`: whether the method of that name found on its type (by
+    /// `_PyType_Lookup`, borrowed) is the one found on the class.
+    IsClassInstance { obj: Local, class: String, exact: bool, inherits: Option<String> },
     /// `dict[key]` of an exact dict (`PyDict_GetItemWithError`): the value,
     /// borrowed from the dict, and whether it is there (else NULL); fails
     /// when hashing or comparing the key raised.

@@ -62,6 +62,33 @@ pub(super) fn is_class_instance(cx: &mut FnCx, obj: Value, class: &str) -> R<Val
     Ok(cx.b.block_params(join)[0])
 }
 
+/// Whether `obj`'s type is exactly the module's extension type `class`
+/// (from its slot: no lookup, no reference).
+pub(super) fn is_exact_class(cx: &mut FnCx, obj: Value, class: &str) -> R<Value> {
+    let p = cx.em.ptr;
+    let slot = cx.em.class_slot(class)?;
+    let slot = cx.data_addr(slot);
+    let cls = cx.b.ins().load(p, flags(), slot, 0);
+    let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+    Ok(cx.b.ins().icmp(IntCC::Equal, ty, cls))
+}
+
+/// Whether the attribute `name` found on `obj`'s type (`_PyType_Lookup`:
+/// the MRO's dicts, through the type cache; borrowed, no error) is the one
+/// found on the module's extension type `class`: Cython's test that a
+/// Python subclass does not override a ccall.
+pub(super) fn inherits_method(cx: &mut FnCx, obj: Value, class: &str, name: &str) -> R<Value> {
+    let p = cx.em.ptr;
+    let slot = cx.em.class_slot(class)?;
+    let slot = cx.data_addr(slot);
+    let cls = cx.b.ins().load(p, flags(), slot, 0);
+    let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+    let key = load_const(cx, &ObjConst::Str(name.to_string()))?;
+    let theirs = cx.call_c("_PyType_Lookup", &[p, p], &[p], &[ty, key])?[0];
+    let ours = cx.call_c("_PyType_Lookup", &[p, p], &[p], &[cls, key])?[0];
+    Ok(cx.b.ins().icmp(IntCC::Equal, theirs, ours))
+}
+
 /// `a is b`.
 pub(super) fn same_object(cx: &mut FnCx, a: Value, b: Value) -> Value {
     cx.b.ins().icmp(IntCC::Equal, a, b)

@@ -287,9 +287,13 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             let exact_type = g.cx().py_data(name)?;
             result = Some(g.cx().b.ins().icmp(IntCC::Equal, ty, exact_type));
         }
-        IsClassInstance { obj, class } => {
+        IsClassInstance { obj, class, exact, inherits } => {
             let o = g.get(*obj)?;
-            result = Some(super::object::is_class_instance(g.cx(), o, class)?);
+            result = Some(match inherits {
+                Some(m) => super::object::inherits_method(g.cx(), o, class, m)?,
+                None if *exact => super::object::is_exact_class(g.cx(), o, class)?,
+                None => super::object::is_class_instance(g.cx(), o, class)?,
+            });
         }
         DictItem { dict, key } => {
             let (d, k) = (g.get(*dict)?, g.get(*key)?);

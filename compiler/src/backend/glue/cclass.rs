@@ -13,6 +13,7 @@ use crate::backend::{pyabi, Emitter, FnCx};
 use crate::hir::{self, ExtClass, FuncId, Function, Visibility};
 use crate::mir::primitives as prim;
 use crate::types::Ty;
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, InstBuilder};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
@@ -32,11 +33,17 @@ const TPFLAGS_DEFAULT: u32 = 1 << 18;
 const TPFLAGS_BASETYPE: u32 = 1 << 10;
 const MEMBER_DEF_BYTES: usize = 40;
 const READONLY: i32 = 1;
+const T_PYSSIZET: i32 = 19;
 
 /// The compiled functions of the module's classes, in helper-slot order:
 /// each class's `__init__`, then its other methods.
 pub(super) fn method_functions(m: &hir::Module) -> Vec<FuncId> {
-    m.classes.iter().flat_map(|c| c.init.into_iter().chain(c.methods.iter().map(|(_, id)| *id))).collect()
+    m.classes.iter().flat_map(own_method_functions).collect()
+}
+
+/// A class's compiled functions with Python binders, in helper-slot order.
+fn own_method_functions(c: &ExtClass) -> Vec<FuncId> {
+    c.init.into_iter().chain(c.cinit).chain(c.dealloc).chain(c.methods.iter().map(|(_, id)| *id)).collect()
 }
 
 
@@ -83,55 +90,129 @@ pub(super) fn binder_name(k: usize) -> String {
 /// Each entry also names the class's base (a class of the module made
 /// before it), passed to `PyType_FromModuleAndSpec`, and its
 /// `tp_vectorcall` when it has an `__init__`.
-pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> R<Vec<(String, u32, DataId, Option<String>, Option<ClifFuncId>)>> {
+pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> R<Vec<ClassSpec>> {
     let m = facts.m;
     let mut slot = first_slot;
     let mut specs = vec![];
+    // Each class's `__cinit__` (its entry, whether it takes arguments, a
+    // `PyMethodDef` of it) and `__dealloc__` entry, for its subclasses.
+    let mut cinits: std::collections::HashMap<&str, (ClifFuncId, bool, DataId)> = Default::default();
+    let mut deallocs: std::collections::HashMap<&str, ClifFuncId> = Default::default();
     for c in &m.classes {
         let mut entries = vec![];
         let mut init_entry = None;
         // Special methods go into slots, not the method table.
         let mut specials = std::collections::HashMap::new();
-        for id in c.init.into_iter().chain(c.methods.iter().map(|(_, id)| *id)) {
+        let mut accessors = std::collections::HashMap::new();
+        let accessor = |id: FuncId| c.properties.iter().any(|p| p.get == id || p.set == Some(id) || p.del == Some(id));
+        for id in own_method_functions(c) {
             let f = function(m, id)?;
-            let entry = wrapper::emit_method_wrapper(em, facts, f, slot)?;
+            // A static method takes no `self`: the function's convention
+            // (CPython passes the type as `self` of a `METH_STATIC` entry, unused).
+            let is_static = c.static_methods.contains(&id);
+            let entry = if is_static { wrapper::emit_fastcall_wrapper(em, facts, f, slot)? } else { wrapper::emit_method_wrapper(em, facts, f, slot)? };
             slot += 1;
             if Some(id) == c.init {
                 init_entry = Some((entry, f));
+            } else if Some(id) == c.cinit {
+                cinits.insert(&c.name, (entry, f.params.len() > 1, method_def(em, entry, "__cinit__")?));
+            } else if Some(id) == c.dealloc {
+                deallocs.insert(&c.name, entry);
+            } else if accessor(id) {
+                accessors.insert(id, (entry, f));
             } else if hir::SLOT_METHODS.contains(&method_name(f)) {
                 specials.insert(method_name(f).to_string(), entry);
             } else {
-                entries.push((entry, f));
+                let how = if is_static { Binding::Static } else if c.class_methods.contains(&id) { Binding::Class } else { Binding::Instance };
+                entries.push((entry, f, how));
             }
         }
+        // Each accessor a one-entry method table: the exec slot makes its
+        // method descriptor, and the residual a `property` of them.
+        let mut properties = vec![];
+        for p in &c.properties {
+            let mut defs = [None, None, None];
+            for (k, id) in [Some(p.get), p.set, p.del].into_iter().enumerate() {
+                let Some((entry, f)) = id.and_then(|id| accessors.get(&id)) else { continue };
+                defs[k] = Some(method_table(em, &[(*entry, *f, Binding::Instance)], &p.name)?);
+            }
+            properties.push((p.name.clone(), defs));
+        }
         let special_slots = super::slots::special_slots(em, c, &specials)?;
-        let dealloc = emit_dealloc(em, c)?;
+        // The line of classes from this one up: deallocs run from it up,
+        // cinits from the root down.
+        let mut line = vec![c];
+        while let Some(b) = line.last().and_then(|k| k.base.as_ref()).and_then(|b| m.classes.iter().find(|k| k.name == *b)) {
+            line.push(b);
+        }
+        let own_deallocs: Vec<(ClifFuncId, String)> = line.iter().filter_map(|k| Some((*deallocs.get(k.name.as_str())?, format!("{}.{}.__dealloc__", m.name, k.name)))).collect();
+        let own_cinits: Vec<(ClifFuncId, bool, DataId)> = line.iter().rev().filter_map(|k| cinits.get(k.name.as_str()).copied()).collect();
+        let freelist = if c.freelist > 0 { Some(freelist_storage(em, c.freelist)?) } else { None };
+        let dealloc = emit_dealloc(em, c, &own_deallocs, freelist)?;
         let init = match init_entry {
             Some((entry, f)) => Some((emit_init(em, c, entry, f)?, entry)),
             None => None,
         };
-        let methods = method_table(em, &entries)?;
+        let methods = method_table(em, &entries, "")?;
         let members = member_table(em, c)?;
-        let (spec, vectorcall) = spec(em, m, c, dealloc, init, methods, members, special_slots)?;
-        specs.push((c.name.clone(), c.line, spec, c.base.clone(), vectorcall));
+        let (spec, vectorcall) = spec(em, m, c, dealloc, init, methods, members, special_slots, &own_cinits, freelist)?;
+        specs.push(ClassSpec { name: c.name.clone(), line: c.line, spec, base: c.base.clone(), vectorcall, properties });
     }
     Ok(specs)
 }
 
-fn method_table(em: &mut Emitter, entries: &[(ClifFuncId, &Function)]) -> R<DataId> {
+/// What the exec slot needs of a class to make its type: its name and
+/// line (where the residual binds it), the spec, its base of the module,
+/// its `tp_vectorcall`, and its properties (each accessor's one-entry
+/// method table: getter, setter, deleter).
+pub(super) struct ClassSpec {
+    pub name: String,
+    pub line: u32,
+    pub spec: DataId,
+    pub base: Option<String>,
+    pub vectorcall: Option<ClifFuncId>,
+    pub properties: Vec<(String, [Option<DataId>; 3])>,
+}
+
+/// How a method-table entry binds: to the instance, the class
+/// (`METH_CLASS`), or not at all (`METH_STATIC`).
+#[derive(Clone, Copy, PartialEq)]
+enum Binding {
+    Instance,
+    Class,
+    Static,
+}
+
+const METH_CLASS: i32 = 0x10;
+const METH_STATIC: i32 = 0x20;
+
+/// The `PyMethodDef[]` of `entries`; `name` (when not empty) replaces
+/// their Python names (a property's accessors are all called by its name).
+fn method_table(em: &mut Emitter, entries: &[(ClifFuncId, &Function, Binding)], name: &str) -> R<DataId> {
     let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
     let defs = entries
         .iter()
-        .map(|(entry, f)| {
+        .map(|(entry, f, how)| {
             // `__text_signature__` from the first line, as for module functions:
-            // `$self` is the bound parameter.
-            let mut params = vec!["$self".to_string()];
-            if !f.params.iter().any(|p| p.kind == hir::ParamKind::PositionalOnly) {
+            // `$self`/`$cls` is the bound parameter (a static method has none).
+            let mut params = match how {
+                Binding::Instance => vec!["$self".to_string()],
+                Binding::Class => vec!["$cls".to_string()],
+                Binding::Static => vec![],
+            };
+            if *how != Binding::Static && !f.params.iter().any(|p| p.kind == hir::ParamKind::PositionalOnly) {
                 params.push("/".into());
             }
-            params.extend(python_parameters(f).into_iter().skip(1));
-            let doc = format!("{}({})\n--\n\n{}", method_name(f), params.join(", "), f.doc.as_deref().unwrap_or("").replace('\0', ""));
-            super::MethodDef { name: method_name(f).to_string(), flags: super::METH_VARARGS_FASTCALL_KEYWORDS, entry: *entry, doc }
+            params.extend(python_parameters(f).into_iter().skip(if *how == Binding::Static { 0 } else { 1 }));
+            let py_name = if name.is_empty() { method_name(f) } else { name };
+            let doc = format!("{}({})\n--\n\n{}", py_name, params.join(", "), f.doc.as_deref().unwrap_or("").replace('\0', ""));
+            let flags = super::METH_VARARGS_FASTCALL_KEYWORDS
+                | match how {
+                    Binding::Instance => 0,
+                    Binding::Class => METH_CLASS,
+                    Binding::Static => METH_STATIC,
+                };
+            super::MethodDef { name: py_name.to_string(), flags, entry: *entry, doc }
         })
         .collect::<Vec<_>>();
     super::define_method_table(em, table, &defs)?;
@@ -163,20 +244,27 @@ fn member_type(t: Ty) -> R<i32> {
 /// `PyMemberDef`s of the public and readonly fields (private ones are
 /// reachable from compiled code only).
 fn member_table(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
-    let exposed: Vec<&hir::Field> = c.fields.iter().filter(|f| f.visibility != Visibility::Private).collect();
+    // (name, type code, offset, flags); `__weaklistoffset__` is how a
+    // spec sets `tp_weaklistoffset` (3.9+).
+    let mut exposed: Vec<(String, i32, u32, i32)> = vec![];
+    for f in c.fields.iter().filter(|f| f.visibility != Visibility::Private) {
+        exposed.push((f.name.clone(), member_type(f.ty)?, f.offset, if f.visibility == Visibility::Readonly { READONLY } else { 0 }));
+    }
+    if let Some(at) = c.weaklist {
+        exposed.push(("__weaklistoffset__".into(), T_PYSSIZET, at, READONLY));
+    }
     let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
     let mut bytes = vec![0u8; MEMBER_DEF_BYTES * (exposed.len() + 1)];
-    for (i, f) in exposed.iter().enumerate() {
+    for (i, (_, ty, offset, fl)) in exposed.iter().enumerate() {
         let at = MEMBER_DEF_BYTES * i;
-        bytes[at + 8..at + 12].copy_from_slice(&member_type(f.ty)?.to_le_bytes());
-        bytes[at + 16..at + 24].copy_from_slice(&i64::from(f.offset).to_le_bytes());
-        let fl = if f.visibility == Visibility::Readonly { READONLY } else { 0 };
+        bytes[at + 8..at + 12].copy_from_slice(&ty.to_le_bytes());
+        bytes[at + 16..at + 24].copy_from_slice(&i64::from(*offset).to_le_bytes());
         bytes[at + 24..at + 28].copy_from_slice(&fl.to_le_bytes());
     }
     let mut desc = DataDescription::new();
     desc.define(bytes.into_boxed_slice());
-    for (i, f) in exposed.iter().enumerate() {
-        let name = em.cstring(&f.name)?;
+    for (i, (f_name, ..)) in exposed.iter().enumerate() {
+        let name = em.cstring(f_name)?;
         let gv = em.module.declare_data_in_data(name, &mut desc);
         desc.write_data_addr((MEMBER_DEF_BYTES * i) as u32, gv, 0);
     }
@@ -187,14 +275,14 @@ fn member_table(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
 /// `PyType_Spec` with its slots, and the type's `tp_vectorcall` when it
 /// has an `__init__`.
 #[allow(clippy::too_many_arguments)]
-fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<(ClifFuncId, ClifFuncId)>, methods: DataId, members: DataId, special: Vec<(i32, ClifFuncId)>) -> R<(DataId, Option<ClifFuncId>)> {
+fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<(ClifFuncId, ClifFuncId)>, methods: DataId, members: DataId, special: Vec<(i32, ClifFuncId)>, cinits: &[(ClifFuncId, bool, DataId)], freelist: Option<DataId>) -> R<(DataId, Option<ClifFuncId>)> {
     let p = em.ptr;
     let gc = has_objects(c);
     let vtab = match c.vtab_offset {
         Some(at) => Some((at, vtable(em, c)?)),
         None => None,
     };
-    let new = if gc || vtab.is_some() { emit_new(em, c, vtab)? } else { em.import("PyType_GenericNew", &[p, p, p], &[p])? };
+    let new = if gc || vtab.is_some() || !cinits.is_empty() || freelist.is_some() { emit_new(em, c, vtab, cinits, freelist)? } else { em.import("PyType_GenericNew", &[p, p, p], &[p])? };
     let mut slots: Vec<(i32, Slot)> = vec![(PY_TP_NEW, Slot::Func(new)), (PY_TP_DEALLOC, Slot::Func(dealloc))];
     if gc {
         slots.push((PY_TP_TRAVERSE, Slot::Func(emit_traverse(em, c)?)));
@@ -203,7 +291,10 @@ fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, in
     let mut vectorcall = None;
     if let Some((init, entry)) = init {
         slots.push((PY_TP_INIT, Slot::Func(init)));
-        vectorcall = Some(super::slots::emit_type_vectorcall(em, c, new, init, entry)?);
+        // A `__cinit__` taking arguments needs `tp_new` to get them.
+        if !cinits.iter().any(|(_, takes, _)| *takes) {
+            vectorcall = Some(super::slots::emit_type_vectorcall(em, c, new, init, entry)?);
+        }
     }
     slots.extend(special.into_iter().map(|(id, f)| (id, Slot::Func(f))));
     slots.push((PY_TP_METHODS, Slot::Data(methods)));
@@ -297,11 +388,47 @@ fn vtable(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
 /// `PyType_GenericNew` (zeroed, and tracked by the GC), then each object
 /// field None, as Cython's are, and the table's pointer stored (a Python
 /// subclass inherits this `tp_new`, so its instances get this table).
-fn emit_new(em: &mut Emitter, c: &ExtClass, vtab: Option<(u32, DataId)>) -> R<ClifFuncId> {
+fn emit_new(em: &mut Emitter, c: &ExtClass, vtab: Option<(u32, DataId)>, cinits: &[(ClifFuncId, bool, DataId)], freelist: Option<DataId>) -> R<ClifFuncId> {
     let offsets = object_offsets(c);
+    let gc = has_objects(c);
     emit_fn(em, &format!("pyc_aot_new_{}", c.name), 8, &format!("tp_new of {}", c.name), 3, Some(em.ptr), |cx, a| {
         let p = cx.em.ptr;
+        let alloc = cx.b.create_block();
+        cx.b.append_block_param(alloc, p);
+        if let Some(list) = freelist {
+            // An instance of exactly this type from the freelist (Cython's):
+            // zeroed, its header made anew (a reference to the type), tracked.
+            let (pop, generic) = (cx.b.create_block(), cx.b.create_block());
+            let list = cx.data_addr(list);
+            let count = cx.b.ins().load(types::I64, flags(), list, 0);
+            let slot = cx.em.class_slot(&c.name)?;
+            let slot = cx.data_addr(slot);
+            let cls = cx.b.ins().load(p, flags(), slot, 0);
+            let exact = cx.b.ins().icmp(IntCC::Equal, a[0], cls);
+            let some = cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, count, 0);
+            let take = cx.b.ins().band(exact, some);
+            cx.b.ins().brif(take, pop, &[], generic, &[]);
+            cx.b.switch_to_block(pop);
+            let left = cx.b.ins().iadd_imm_s(count, -1);
+            cx.b.ins().store(flags(), left, list, 0);
+            let at = cx.b.ins().ishl_imm_u(left, 3);
+            let at = cx.b.ins().iadd(list, at);
+            let obj = cx.b.ins().load(p, flags(), at, 8);
+            let zero = cx.b.ins().iconst(types::I64, 0);
+            for off in (0..c.basicsize).step_by(8) {
+                cx.b.ins().store(flags(), zero, obj, off as i32);
+            }
+            cx.call_c("PyObject_Init", &[p, p], &[p], &[obj, a[0]])?;
+            if gc {
+                cx.call_c("PyObject_GC_Track", &[p], &[], &[obj])?;
+            }
+            cx.b.ins().jump(alloc, &[ir::BlockArg::Value(obj)]);
+            cx.b.switch_to_block(generic);
+        }
         let obj = cx.call_c("PyType_GenericNew", &[p, p, p], &[p], a)?[0];
+        cx.b.ins().jump(alloc, &[ir::BlockArg::Value(obj)]);
+        cx.b.switch_to_block(alloc);
+        let obj = cx.b.block_params(alloc)[0];
         let (fill, done) = (cx.b.create_block(), cx.b.create_block());
         let failed = cx.is_null(obj);
         cx.b.ins().brif(failed, done, &[], fill, &[]);
@@ -314,6 +441,29 @@ fn emit_new(em: &mut Emitter, c: &ExtClass, vtab: Option<(u32, DataId)>) -> R<Cl
         if let Some((at, table)) = vtab {
             let t = cx.data_addr(table);
             cx.b.ins().store(flags(), t, obj, at as i32);
+        }
+        // `__cinit__`s, the root's first, each with the constructor's
+        // arguments (none to one that takes only `self`, as Cython); a
+        // failure releases the instance (its `__dealloc__` runs, as Cython's).
+        for (entry, takes, def) in cinits {
+            let res = if *takes {
+                call_entry(cx, obj, a[1], a[2], *entry, *def)?
+            } else {
+                let (null, zero) = (cx.b.ins().iconst(p, 0), cx.b.ins().iconst(types::I64, 0));
+                let r = cx.func_ref(*entry);
+                let inst = cx.b.ins().call(r, &[obj, null, zero, null]);
+                cx.b.inst_results(inst)[0]
+            };
+            let (ok, bad) = (cx.b.create_block(), cx.b.create_block());
+            cx.b.set_cold_block(bad);
+            let is_null = cx.is_null(res);
+            cx.b.ins().brif(is_null, bad, &[], ok, &[]);
+            cx.b.switch_to_block(bad);
+            cx.decref(obj)?;
+            let null = cx.b.ins().iconst(p, 0);
+            cx.b.ins().return_(&[null]);
+            cx.b.switch_to_block(ok);
+            cx.decref(res)?;
         }
         cx.b.ins().jump(done, &[]);
         cx.b.switch_to_block(done);
@@ -397,7 +547,7 @@ fn emit_clear(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
 /// `tp_dealloc`: untracked from the GC and its object fields released
 /// (when it has any), the type's `tp_free`, then the reference every
 /// instance of a heap type holds to its type.
-fn emit_dealloc(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
+fn emit_dealloc(em: &mut Emitter, c: &ExtClass, deallocs: &[(ClifFuncId, String)], freelist: Option<DataId>) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
     sig.params.push(ir::AbiParam::new(p));
@@ -412,15 +562,54 @@ fn emit_dealloc(em: &mut Emitter, c: &ExtClass) -> R<ClifFuncId> {
         let obj = cx.b.block_params(entry)[0];
         if has_objects(c) {
             cx.call_prim(&prim::PY_OBJECT_GC_UNTRACK, &[obj])?;
+        }
+        if let Some(at) = c.weaklist {
+            // Weak references die first (their callbacks see it gone), as Cython's.
+            let (clear, next) = (cx.b.create_block(), cx.b.create_block());
+            let list = cx.b.ins().load(p, flags(), obj, at as i32);
+            cx.b.ins().brif(list, clear, &[], next, &[]);
+            cx.b.switch_to_block(clear);
+            cx.call_c("PyObject_ClearWeakRefs", &[p], &[], &[obj])?;
+            cx.b.ins().jump(next, &[]);
+            cx.b.switch_to_block(next);
+        }
+        if !deallocs.is_empty() {
+            run_deallocs(&mut cx, obj, deallocs)?;
+        }
+        if has_objects(c) {
             clear_fields(&mut cx, obj, &object_offsets(c), false)?;
         }
         let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+        let after = cx.b.create_block();
+        if let Some(list) = freelist {
+            // Kept for reuse when it is exactly this type and there is room.
+            let (push, free) = (cx.b.create_block(), cx.b.create_block());
+            let list = cx.data_addr(list);
+            let count = cx.b.ins().load(types::I64, flags(), list, 0);
+            let slot = cx.em.class_slot(&c.name)?;
+            let slot = cx.data_addr(slot);
+            let cls = cx.b.ins().load(p, flags(), slot, 0);
+            let exact = cx.b.ins().icmp(IntCC::Equal, tp, cls);
+            let room = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, count, i64::from(c.freelist));
+            let keep = cx.b.ins().band(exact, room);
+            cx.b.ins().brif(keep, push, &[], free, &[]);
+            cx.b.switch_to_block(push);
+            let at = cx.b.ins().ishl_imm_u(count, 3);
+            let at = cx.b.ins().iadd(list, at);
+            cx.b.ins().store(flags(), obj, at, 8);
+            let more = cx.b.ins().iadd_imm_s(count, 1);
+            cx.b.ins().store(flags(), more, list, 0);
+            cx.b.ins().jump(after, &[]);
+            cx.b.switch_to_block(free);
+        }
         let which = cx.b.ins().iconst(types::I32, i64::from(PY_TP_FREE));
         let free = cx.call_prim(&prim::PY_TYPE_GET_SLOT, &[tp, which])?[0];
         let mut fsig = cx.em.module.make_signature();
         fsig.params.push(ir::AbiParam::new(p));
         let sref = cx.b.import_signature(fsig);
         cx.b.ins().call_indirect(sref, free, &[obj]);
+        cx.b.ins().jump(after, &[]);
+        cx.b.switch_to_block(after);
         cx.decref(tp)?;
         cx.b.ins().return_(&[]);
         finish(cx)?;
@@ -440,20 +629,7 @@ fn emit_init(em: &mut Emitter, c: &ExtClass, entry: ClifFuncId, f: &Function) ->
     }
     sig.returns.push(ir::AbiParam::new(types::I32));
     let id = em.module.declare_function(&em.symbol(&format!("pyc_aot_init_{}", c.name)), Linkage::Local, &sig).map_err(|e| e.to_string())?;
-    // A PyMethodDef of the entry, for the bound call with keywords.
-    let def = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
-    {
-        let mut bytes = vec![0u8; pyabi::METHOD_DEF_BYTES];
-        bytes[pyabi::METHOD_DEF_FLAGS..pyabi::METHOD_DEF_FLAGS + 4].copy_from_slice(&super::METH_VARARGS_FASTCALL_KEYWORDS.to_le_bytes());
-        let mut desc = DataDescription::new();
-        desc.define(bytes.into_boxed_slice());
-        let name = em.cstring(method_name(f))?;
-        let gv = em.module.declare_data_in_data(name, &mut desc);
-        desc.write_data_addr(0, gv, 0);
-        let fr = em.module.declare_func_in_data(entry, &mut desc);
-        desc.write_function_addr(pyabi::METHOD_DEF_METH as u32, fr);
-        em.module.define_data(def, &desc).map_err(|e| e.to_string())?;
-    }
+    let def = method_def(em, entry, method_name(f))?;
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(7, id.as_u32()), sig);
     let mut fctx = FunctionBuilderContext::new();
     {
@@ -463,36 +639,7 @@ fn emit_init(em: &mut Emitter, c: &ExtClass, entry: ClifFuncId, f: &Function) ->
         cx.b.switch_to_block(entry_block);
         let params = cx.b.block_params(entry_block).to_vec();
         let (obj, args, kwargs) = (params[0], params[1], params[2]);
-        let (positional, keywords, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
-        cx.b.append_block_param(done, p);
-        let no_kw = cx.is_null(kwargs);
-        cx.b.ins().brif(no_kw, positional, &[], keywords, &[]);
-
-        cx.b.switch_to_block(positional);
-        let items = cx.b.ins().iadd_imm_s(args, pyabi::TUPLE_ITEMS);
-        let n = cx.b.ins().load(p, flags(), args, pyabi::VAR_SIZE);
-        let null = cx.b.ins().iconst(p, 0);
-        let r = cx.func_ref(entry);
-        let inst = cx.b.ins().call(r, &[obj, items, n, null]);
-        let res = cx.b.inst_results(inst)[0];
-        cx.b.ins().jump(done, &[ir::BlockArg::Value(res)]);
-
-        cx.b.switch_to_block(keywords);
-        let d = cx.data_addr(def);
-        let null = cx.b.ins().iconst(p, 0);
-        let bound = cx.call_prim(&prim::PY_CFUNCTION_NEW_EX, &[d, obj, null])?[0];
-        let (call, failed) = (cx.b.create_block(), cx.b.create_block());
-        let is_null = cx.is_null(bound);
-        cx.b.ins().brif(is_null, failed, &[], call, &[]);
-        cx.b.switch_to_block(failed);
-        cx.b.ins().jump(done, &[ir::BlockArg::Value(bound)]);
-        cx.b.switch_to_block(call);
-        let res = cx.call_prim(&prim::PY_OBJECT_CALL, &[bound, args, kwargs])?[0];
-        cx.decref(bound)?;
-        cx.b.ins().jump(done, &[ir::BlockArg::Value(res)]);
-
-        cx.b.switch_to_block(done);
-        let res = cx.b.block_params(done)[0];
+        let res = call_entry(&mut cx, obj, args, kwargs, entry, def)?;
         let (ok, bad) = (cx.b.create_block(), cx.b.create_block());
         let is_null = cx.is_null(res);
         cx.b.ins().brif(is_null, bad, &[], ok, &[]);
@@ -507,4 +654,108 @@ fn emit_init(em: &mut Emitter, c: &ExtClass, entry: ClifFuncId, f: &Function) ->
     }
     em.define(id, func, &format!("tp_init of {}", c.name))?;
     Ok(id)
+}
+
+/// A one-method `PyMethodDef` of a `METH_FASTCALL | METH_KEYWORDS` method
+/// entry, for a call bound to an instance with keywords.
+fn method_def(em: &mut Emitter, entry: ClifFuncId, name: &str) -> R<DataId> {
+    let def = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let mut bytes = vec![0u8; pyabi::METHOD_DEF_BYTES];
+    bytes[pyabi::METHOD_DEF_FLAGS..pyabi::METHOD_DEF_FLAGS + 4].copy_from_slice(&super::METH_VARARGS_FASTCALL_KEYWORDS.to_le_bytes());
+    let mut desc = DataDescription::new();
+    desc.define(bytes.into_boxed_slice());
+    let name = em.cstring(name)?;
+    let gv = em.module.declare_data_in_data(name, &mut desc);
+    desc.write_data_addr(0, gv, 0);
+    let fr = em.module.declare_func_in_data(entry, &mut desc);
+    desc.write_function_addr(pyabi::METHOD_DEF_METH as u32, fr);
+    em.module.define_data(def, &desc).map_err(|e| e.to_string())?;
+    Ok(def)
+}
+
+/// A method entry called on `obj` with a call's argument tuple and keyword
+/// dict (`tp_new`'s, `tp_init`'s): the tuple's items when there are no
+/// keywords, else the entry bound to `obj` (`def`) called with both. The
+/// result: a new reference, or NULL with the exception set.
+fn call_entry(cx: &mut FnCx, obj: ir::Value, args: ir::Value, kwargs: ir::Value, entry: ClifFuncId, def: DataId) -> R<ir::Value> {
+    let p = cx.em.ptr;
+    let (positional, keywords, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(done, p);
+    let no_kw = cx.is_null(kwargs);
+    cx.b.ins().brif(no_kw, positional, &[], keywords, &[]);
+
+    cx.b.switch_to_block(positional);
+    let items = cx.b.ins().iadd_imm_s(args, pyabi::TUPLE_ITEMS);
+    let n = cx.b.ins().load(p, flags(), args, pyabi::VAR_SIZE);
+    let null = cx.b.ins().iconst(p, 0);
+    let r = cx.func_ref(entry);
+    let inst = cx.b.ins().call(r, &[obj, items, n, null]);
+    let res = cx.b.inst_results(inst)[0];
+    cx.b.ins().jump(done, &[ir::BlockArg::Value(res)]);
+
+    cx.b.switch_to_block(keywords);
+    let d = cx.data_addr(def);
+    let null = cx.b.ins().iconst(p, 0);
+    let bound = cx.call_prim(&prim::PY_CFUNCTION_NEW_EX, &[d, obj, null])?[0];
+    let (call, failed) = (cx.b.create_block(), cx.b.create_block());
+    let is_null = cx.is_null(bound);
+    cx.b.ins().brif(is_null, failed, &[], call, &[]);
+    cx.b.switch_to_block(failed);
+    cx.b.ins().jump(done, &[ir::BlockArg::Value(bound)]);
+    cx.b.switch_to_block(call);
+    let res = cx.call_prim(&prim::PY_OBJECT_CALL, &[bound, args, kwargs])?[0];
+    cx.decref(bound)?;
+    cx.b.ins().jump(done, &[ir::BlockArg::Value(res)]);
+
+    cx.b.switch_to_block(done);
+    Ok(cx.b.block_params(done)[0])
+}
+
+/// The `__dealloc__`s of an instance's line of classes (its own first), as
+/// Cython runs them: the exception being handled kept aside, the instance
+/// given a reference for the call (so it is not freed again), and an
+/// exception raised there written as unraisable, naming the method.
+fn run_deallocs(cx: &mut FnCx, obj: ir::Value, deallocs: &[(ClifFuncId, String)]) -> R<()> {
+    let p = cx.em.ptr;
+    let saved = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 24, 3));
+    let addrs: Vec<ir::Value> = (0..3).map(|k| cx.b.ins().stack_addr(p, saved, 8 * k)).collect();
+    cx.call_c("PyErr_Fetch", &[p, p, p], &[], &addrs)?;
+    let rc = cx.b.ins().load(types::I64, flags(), obj, 0);
+    let up = cx.b.ins().iadd_imm_s(rc, 1);
+    cx.b.ins().store(flags(), up, obj, 0);
+    for (entry, name) in deallocs {
+        let (null, zero) = (cx.b.ins().iconst(p, 0), cx.b.ins().iconst(types::I64, 0));
+        let r = cx.func_ref(*entry);
+        let inst = cx.b.ins().call(r, &[obj, null, zero, null]);
+        let res = cx.b.inst_results(inst)[0];
+        let (ok, bad, next) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+        cx.b.set_cold_block(bad);
+        let is_null = cx.is_null(res);
+        cx.b.ins().brif(is_null, bad, &[], ok, &[]);
+        cx.b.switch_to_block(bad);
+        let cname = cx.cstr(name)?;
+        let ctx = cx.call_c("PyUnicode_FromString", &[p], &[p], &[cname])?[0];
+        cx.call_c("PyErr_WriteUnraisable", &[p], &[], &[ctx])?;
+        cx.decref(ctx)?;
+        cx.b.ins().jump(next, &[]);
+        cx.b.switch_to_block(ok);
+        cx.decref(res)?;
+        cx.b.ins().jump(next, &[]);
+        cx.b.switch_to_block(next);
+    }
+    let rc = cx.b.ins().load(types::I64, flags(), obj, 0);
+    let down = cx.b.ins().iadd_imm_s(rc, -1);
+    cx.b.ins().store(flags(), down, obj, 0);
+    let saved_values: Vec<ir::Value> = addrs.iter().map(|a| cx.b.ins().load(p, flags(), *a, 0)).collect();
+    cx.call_c("PyErr_Restore", &[p, p, p], &[], &saved_values)?;
+    Ok(())
+}
+
+/// A freelist's storage: the count of instances kept, then `n` pointers.
+fn freelist_storage(em: &mut Emitter, n: u32) -> R<DataId> {
+    let list = em.module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    desc.define(vec![0u8; 8 * (n as usize + 1)].into_boxed_slice());
+    em.module.define_data(list, &desc).map_err(|e| e.to_string())?;
+    Ok(list)
 }

@@ -112,6 +112,14 @@ def __pyc_aot_set_defaults(binder, defaults, positional, kwnames):
     binder.__defaults__ = defaults[:positional] or None
     binder.__kwdefaults__ = dict(zip(kwnames, defaults[positional:])) or None
 
+def __pyc_aot_property(cls, name, fget, fset, fdel):
+    # A cclass's property of its accessors' method descriptors, named as a
+    # class statement names it (3.10+: the name is in its error messages).
+    p = property(fget, fset, fdel)
+    if hasattr(p, '__set_name__'):
+        p.__set_name__(cls, name)
+    type.__setattr__(cls, name, p)
+
 def __pyc_aot_type_error(obj, want, arg):
     t = type(obj)
     # The type's C name, as Cython prints it: a class defined in Python (a
@@ -172,6 +180,31 @@ fn bind_late_in_source(src: &str, late: &[(String, u32)]) -> (String, Vec<String
     (lines.concat(), early)
 }
 
+/// The late dict's key of a property's accessor (`k`: getter, setter, deleter).
+fn accessor_key(class: &str, prop: &str, k: usize) -> String {
+    format!("{class}.{prop}.{}", ["fget", "fset", "fdel"][k.min(2)])
+}
+
+/// Each class's properties made on its (blanked) line after it is bound,
+/// from the accessors' descriptors the exec slot put in the late dict.
+fn properties_in_source(src: &str, classes: &[super::cclass::ClassSpec]) -> String {
+    let mut lines: Vec<String> = src.split_inclusive('\n').map(str::to_string).collect();
+    for c in classes.iter().filter(|c| !c.properties.is_empty()) {
+        let Some(l) = lines.get_mut((c.line as usize).wrapping_sub(1)) else { continue };
+        let body = l.trim_end_matches(['\r', '\n']).len();
+        if !l.starts_with(&format!("{} = ", c.name)) {
+            continue;
+        }
+        let mut extra = String::new();
+        for (prop, defs) in &c.properties {
+            let arg = |k: usize| if defs[k].is_some() { format!("{LATE_GLOBAL}.pop({})", py_str(&accessor_key(&c.name, prop, k))) } else { "None".to_string() };
+            extra.push_str(&format!("; {}.__pyc_aot_property({}, {}, {}, {}, {})", hir::SHIM_GLOBAL, c.name, py_str(prop), arg(0), arg(1), arg(2)));
+        }
+        l.insert_str(body, &extra);
+    }
+    lines.concat()
+}
+
 /// The residual's line for each `def` (blanked) whose parameters have
 /// stored defaults: the defaults evaluated there, as Python evaluates them
 /// when the `def` runs, into the module global `hir::defaults_global`, and
@@ -215,7 +248,7 @@ pub(super) fn emit_exec(
     keyword_entries: &[(String, ClifFuncId)],
     target: &crate::target::Target,
     (late_table, late_names): (DataId, &[String]),
-    classes: &[(String, u32, DataId, Option<String>, Option<cranelift_module::FuncId>)],
+    classes: &[super::cclass::ClassSpec],
     (functions, functions_first_slot): (Option<&super::pyfunc::Emitted>, usize),
 ) -> R<ClifFuncId> {
     let p = em.ptr;
@@ -399,8 +432,9 @@ pub(super) fn emit_exec(
         let mut late_positions: Vec<(String, u32)> =
             late_names.iter().filter_map(|n| exported.iter().find(|f| &f.name == n).map(|f| (n.clone(), f.line))).collect();
         // Extension types are bound where their (blanked) class statement stands.
-        late_positions.extend(classes.iter().map(|(name, line, ..)| (name.clone(), *line)));
+        late_positions.extend(classes.iter().map(|c| (c.name.clone(), c.line)));
         let (source, bind_early) = bind_late_in_source(&m.python_source, &late_positions);
+        let source = properties_in_source(&source, classes);
         let source = set_defaults_in_source(&source, exported)?;
         let with_defaults: Vec<usize> = (0..exported.len()).filter(|&k| has_stored_defaults(exported[k])).collect();
         let late_dict = if late_names.is_empty() && classes.is_empty() && with_defaults.is_empty() {
@@ -425,7 +459,7 @@ pub(super) fn emit_exec(
                 let binder = cx.b.ins().load(p, flags(), table, (8 * (HELPER_BINDERS + k)) as i32);
                 set_item(&mut cx, d, &binder_name(exported[k]), binder)?;
             }
-            for (name, _, spec, base, vectorcall) in classes {
+            for super::cclass::ClassSpec { name, spec, base, vectorcall, properties, .. } in classes {
                 let spec = cx.data_addr(*spec);
                 // A base is a class of the module, made (and put in `d`) before.
                 // (as a 1-tuple: 3.9 takes no single type there).
@@ -466,6 +500,17 @@ pub(super) fn emit_exec(
                 cx.call_prim(&prim::PY_INCREF, &[t])?;
                 cx.b.ins().store(flags(), t, slot, 0);
                 set_item(&mut cx, d, name, t)?;
+                // Its properties' accessors as method descriptors of the type.
+                for (prop, defs) in properties {
+                    for (k, def) in defs.iter().enumerate() {
+                        let Some(def) = def else { continue };
+                        let ml = cx.data_addr(*def);
+                        let descr = cx.call_c("PyDescr_NewMethod", &[p, p], &[p], &[t, ml])?[0];
+                        check_null(&mut cx, descr);
+                        set_item(&mut cx, d, &accessor_key(name, prop, k), descr)?;
+                        cx.decref(descr)?;
+                    }
+                }
                 cx.decref(t)?;
             }
             Some(d)

@@ -215,7 +215,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             let is = if unshadowed && self.cx.cclasses.borrow().contains_key(n) {
                 // The module's extension type: exact type or a subtype, the
                 // whole test (Cython's `__Pyx_TypeCheck`).
-                hir::Expr { kind: H::IsClassInstance { obj: Box::new(obj.clone()), class: n.clone() }, ty: Ty::Bool }
+                hir::Expr { kind: H::IsClassInstance { obj: Box::new(obj.clone()), class: n.clone(), exact: false, inherits: None }, ty: Ty::Bool }
             } else {
                 all_cclasses = false;
                 let cls = match unshadowed && BUILTIN_TYPES.contains(&n.as_str()) && !self.cx.module_names.contains(n) {

@@ -128,8 +128,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                 *first = hir::Expr { kind: H::NoneGuard { obj: Box::new(obj), attr: attr.to_string(), store: false }, ty: Ty::Object };
             }
         }
+        // A final class has no Python subclass whose override to look for.
+        let ccall = layout.ccalls.iter().any(|m| m == attr) && !layout.is_final;
         if exact || !layout.dispatched(attr) {
-            return Ok(Some(call));
+            return if ccall && !exact { self.ccall_dispatch(e, &layout, attr, call).map(Some) } else { Ok(Some(call)) };
         }
         let Some(vtab_offset) = layout.vtab_offset else { return Ok(Some(call)) };
         // Every implementation the entry may hold: the static class's first.
@@ -144,7 +146,67 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
         }
         let H::Call(_, hargs) = call.kind else { return Ok(None) };
-        Ok(Some(hir::Expr { kind: H::VirtualCall { impls, slot, vtab_offset, args: hargs }, ty: call.ty }))
+        let virt = hir::Expr { kind: H::VirtualCall { impls, slot, vtab_offset, args: hargs }, ty: call.ty };
+        if ccall {
+            return self.ccall_dispatch(e, &layout, attr, virt).map(Some);
+        }
+        Ok(Some(virt))
+    }
+
+    /// A `@cython.ccall` method called on a receiver that may be an
+    /// instance of a Python subclass: the native call (`call`, its first
+    /// argument the receiver) when the receiver's type is exactly one of
+    /// the module's compiled classes at or below `layout` (their `m` is the
+    /// compiled one, as Cython's check finds); otherwise Python's lookup of
+    /// `m` on the receiver called with the converted arguments boxed, and
+    /// its result converted to the method's type (a Python override, or
+    /// the method's own wrapper, which runs the same body).
+    fn ccall_dispatch(&mut self, e: &Expr, layout: &Layout, attr: &str, call: hir::Expr) -> R<hir::Expr> {
+        let ty = call.ty;
+        let (H::Call(_, args) | H::VirtualCall { args, .. }) = &call.kind else { return Ok(call) };
+        let Some(first) = args.first() else { return Ok(call) };
+        // The receiver: a local or a field of one (reading it again reads
+        // the same object); None is refused by the first test.
+        let plain = |x: &hir::Expr| match &x.kind {
+            H::NoneGuard { obj, .. } => (**obj).clone(),
+            _ => x.clone(),
+        };
+        let recv = plain(first);
+        if !matches!(recv.kind, H::Local(_) | H::FieldLoad { .. }) {
+            return fallback(&e.span, format!("it calls the `ccall` `{attr}` on a receiver that is not a variable or field"));
+        }
+        let mut family: Vec<String> = vec![layout.name.clone()];
+        let mut below: Vec<String> = self.cx.cclasses.borrow().values().filter(|l| l.name != layout.name && l.extends(&layout.name)).map(|l| l.name.clone()).collect();
+        below.sort();
+        family.extend(below);
+        let test = |obj: hir::Expr, class: &str, inherits: Option<String>| hir::Expr { kind: H::IsClassInstance { obj: Box::new(obj), class: class.to_string(), exact: true, inherits }, ty: Ty::Bool };
+        let mut cond = test(first.clone(), &family[0], None);
+        for c in &family[1..] {
+            cond = hir::Expr { kind: H::Or(Box::new(cond), Box::new(test(recv.clone(), c, None))), ty: Ty::Bool };
+        }
+        // Else a type whose lookup finds the class's own method (a Python
+        // subclass not overriding it), as Cython compares: tested apart, so
+        // the exact instances' way stays one test.
+        let inherits = test(recv.clone(), &layout.name, Some(attr.to_string()));
+        let mut operands = vec![hir::Expr { kind: H::ObjOp { op: hir::ObjOp::GetAttr(attr.to_string()), operands: vec![recv.clone()] }, ty: Ty::Object }];
+        for a in &args[1..] {
+            match a.ty {
+                Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => operands.push(super::object::boxed(a.clone())),
+                t => return fallback(&e.span, format!("it calls the `ccall` `{attr}`, which takes {t}, on a receiver that may be a Python subclass's")),
+            }
+        }
+        let py = hir::Expr { kind: H::ObjOp { op: hir::ObjOp::Call { keywords: vec![] }, operands }, ty: Ty::Object };
+        let py = match ty {
+            // Its result is dropped as the native call's is.
+            Ty::Void => hir::Expr { kind: H::ObjIs(Box::new(py), Box::new(hir::Expr { kind: H::ObjConst(hir::ObjConst::None), ty: Ty::Object })), ty: Ty::Bool },
+            t => self.coerce(py, t, &e.span, "result")?,
+        };
+        let mut native = call;
+        if let H::Call(_, a) | H::VirtualCall { args: a, .. } = &mut native.kind {
+            a[0] = recv;
+        }
+        let slow = hir::Expr { kind: H::IfExp { cond: Box::new(inherits), then: Box::new(native.clone()), orelse: Box::new(py), select: false }, ty };
+        Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(native), orelse: Box::new(slow), select: false }, ty })
     }
 
     /// `Base.m(self, ...)` in a method of `Base` or of a class below it,
@@ -197,6 +259,19 @@ impl<'c, 'a> Checker<'c, 'a> {
         let set = hir::Stmt { kind: hir::StmtKind::Assign(vec![(tmp, v)]), line };
         let stored = store(receiver_value(&r, attr, true), &field, hir::Expr::local(tmp, field.ty), line);
         Ok(Some(vec![set, stored]))
+    }
+
+    /// `self.x = v` in a method of a cclass whose instances have no `x`
+    /// (no field, no property or method of that name): Cython refuses to
+    /// compile it (declared in a `.pxd`, which pyc-aot does not read for
+    /// classes, it is a field), and the instance has no `__dict__`.
+    pub(super) fn undeclared_store(&self, base: &Expr, attr: &str, span: &Span) -> R<()> {
+        match self.receiver(base) {
+            Some(r) if r.is_self && r.layout.field(attr).is_none() && !r.layout.py_methods.iter().any(|m| m == attr) => {
+                fallback(span, format!("it assigns `{}.{attr}`, an attribute the class does not declare", self.cx.source_text(&base.span)))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// `base.x op= value` of a field (`base` a local: reading it twice

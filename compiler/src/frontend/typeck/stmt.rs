@@ -120,6 +120,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                     None => fallback(tspan, format!("it assigns to `{}`", self.cx.source_text(tspan))),
                 }
             }
+            StmtKind::AugAssign { target: Expr { kind: ExprKind::Attribute { value: base, attr }, span: tspan }, .. } if self.undeclared_store(base, attr, tspan).is_err() => {
+                self.undeclared_store(base, attr, tspan).map(|_| vec![])
+            }
             StmtKind::AugAssign { target: t @ Expr { kind: ExprKind::Attribute { value: base, attr }, span: tspan }, op, value } if self.cx.binding_of(t).is_none() => {
                 // `o.a += v` on an object: `o` evaluated once (into a hidden
                 // local), its attribute read, updated in place, stored back.
@@ -373,6 +376,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                         None => fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span))),
                     }
                 }
+                (ExprKind::Attribute { value: base, attr }, _) if self.undeclared_store(base, attr, &t.span).is_err() => self.undeclared_store(base, attr, &t.span).map(|_| vec![]),
                 (ExprKind::Attribute { .. }, _) => match self.object_store(t, value)? {
                     Some(store) => one_stmt(hir::StmtKind::Expr(store), line),
                     None => fallback(&t.span, format!("it assigns to `{}`", self.cx.source_text(&t.span))),

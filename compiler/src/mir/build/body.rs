@@ -732,6 +732,8 @@ impl BodyBuilder<'_, '_> {
                 self.value(ty, BodyOp::Copy { src: joined })
             }
             ExprKind::IfExp { cond, then, orelse, select: false } => {
+                // Of calls returning None (a ccall's two ways): their dummy bint.
+                let ty = if ty == Ty::Void { Ty::Bool } else { ty };
                 let c = self.expr(cond)?;
                 let (tb, eb, merge) = (self.b.block(false), self.b.block(false), self.b.block(false));
                 let joined = self.b.local(LocalTy::Scalar(ty), Some("conditional value"));

@@ -151,9 +151,9 @@ impl BodyBuilder<'_, '_> {
                 let v = self.expr(o)?;
                 self.type_test(v, class, qualified, arg.as_deref())
             }
-            ExprKind::IsClassInstance { obj: o, class } => {
+            ExprKind::IsClassInstance { obj: o, class, exact, inherits } => {
                 let v = self.expr(o)?;
-                self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsClassInstance { obj: v, class: class.clone() })
+                self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsClassInstance { obj: v, class: class.clone(), exact: *exact, inherits: inherits.clone() })
             }
             ExprKind::NoneGuard { obj: o, attr, store } => {
                 let v = self.expr(o)?;
@@ -313,7 +313,7 @@ impl BodyBuilder<'_, '_> {
     fn type_test(&mut self, v: Local, class: &str, qualified: &str, arg: Option<&str>) -> Local {
         let obj = LocalTy::Object;
         let bool_ty = LocalTy::Scalar(Ty::Bool);
-        let inst = self.b.value(bool_ty, OpKind::IsClassInstance { obj: v, class: class.to_string() });
+        let inst = self.b.value(bool_ty, OpKind::IsClassInstance { obj: v, class: class.to_string(), exact: false, inherits: None });
         let (ok, not_inst, fail) = (self.b.block(false), self.b.block(true), self.b.block(true));
         self.b.terminate(Terminator::Branch { cond: inst, then: ok, otherwise: not_inst });
         self.b.switch_to(not_inst);
