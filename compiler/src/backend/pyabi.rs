@@ -32,6 +32,8 @@ pub const TP_GETATTRO: i32 = 144;
 pub const TP_BASE: i32 = 256;
 /// `PyTypeObject.tp_new` (3.9–3.13).
 pub const TP_NEW: i32 = 312;
+/// `PyTypeObject.tp_descr_get`, the descriptor protocol's `__get__`.
+pub const TP_DESCR_GET: i32 = 272;
 pub const TP_SETATTRO: i32 = 152;
 
 /// `Py_buffer`'s fields: `buf`, `obj`, `itemsize`, `readonly`, `ndim`,

@@ -140,6 +140,12 @@ pub enum ObjOp {
     DelItem,
     /// `[obj]`: `del obj.name` (type `Void`).
     DelAttr(String),
+    /// `[obj]`: `obj`'s special method `name` (`__enter__`, `__exit__`)
+    /// looked up as `with` does: on its type, bound to it; missing, the
+    /// exception the interpreter's `with` raises (`mir::HELPER_WITH_ERROR`).
+    SpecialMethod(String),
+    /// `[obj]`: `type(obj)`.
+    Type,
 }
 
 /// A list, set or dict comprehension (`mir/build/body/object.rs` builds
@@ -171,6 +177,9 @@ pub enum CompKind {
 #[derive(Debug, Clone)]
 pub struct CompFor {
     pub target: super::LocalId,
+    /// A pattern target's unpacking of `target` into the comprehension's
+    /// own locals (empty for one name), run before the conditions.
+    pub unpack: Vec<super::Stmt>,
     pub iter: super::Expr,
     pub conds: Vec<super::Expr>,
 }
@@ -182,6 +191,11 @@ impl Comprehension {
         let mut v = vec![];
         for g in &self.generators {
             v.push(&g.iter);
+            for s in &g.unpack {
+                if let super::StmtKind::Assign(pairs) = &s.kind {
+                    v.extend(pairs.iter().map(|(_, e)| e));
+                }
+            }
             v.extend(&g.conds);
         }
         v.push(&self.elt);
@@ -193,6 +207,11 @@ impl Comprehension {
         let mut v = vec![];
         for g in &mut self.generators {
             v.push(&mut g.iter);
+            for s in &mut g.unpack {
+                if let super::StmtKind::Assign(pairs) = &mut s.kind {
+                    v.extend(pairs.iter_mut().map(|(_, e)| e));
+                }
+            }
             v.extend(g.conds.iter_mut());
         }
         v.push(&mut self.elt);

@@ -129,6 +129,48 @@ pub(super) fn load_method(cx: &mut FnCx, obj: Value, name: Value, err: ir::Block
     Ok((method, unbound))
 }
 
+/// `obj`'s special method `name` as the interpreter looks one up for
+/// `with` (`_PyObject_LookupSpecial`): the type's attribute through its
+/// MRO (never the instance's), bound by its type's `tp_descr_get` when it
+/// has one (a function: a bound method), else itself; a new reference, and
+/// whether it was found (when not, NULL and no exception). A failing
+/// `__get__` goes to `err`.
+pub(super) fn load_special(cx: &mut FnCx, obj: Value, name: Value, err: ir::Block) -> R<(Value, Value)> {
+    let p = cx.em.ptr;
+    let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+    let descr = cx.call_prim(&prim::PY_TYPE_LOOKUP, &[tp, name])?[0];
+    let (found, plain, bind, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(done, p);
+    cx.b.append_block_param(done, types::I8);
+    let missing = cx.is_null(descr);
+    let (null, no, yes) = (cx.b.ins().iconst(p, 0), cx.b.ins().iconst(types::I8, 0), cx.b.ins().iconst(types::I8, 1));
+    cx.b.ins().brif(missing, done, &[BlockArg::Value(null), BlockArg::Value(no)], found, &[]);
+    cx.b.switch_to_block(found);
+    let dtype = cx.b.ins().load(p, flags(), descr, pyabi::OB_TYPE);
+    let get = cx.b.ins().load(p, flags(), dtype, pyabi::TP_DESCR_GET);
+    let no_get = cx.is_null(get);
+    cx.b.ins().brif(no_get, plain, &[], bind, &[]);
+    cx.b.switch_to_block(plain);
+    incref(cx, descr)?;
+    cx.b.ins().jump(done, &[BlockArg::Value(descr), BlockArg::Value(yes)]);
+    cx.b.switch_to_block(bind);
+    let mut sig = cx.em.module.make_signature();
+    for _ in 0..3 {
+        sig.params.push(ir::AbiParam::new(p));
+    }
+    sig.returns.push(ir::AbiParam::new(p));
+    let sref = cx.b.import_signature(sig);
+    let inst = cx.b.ins().call_indirect(sref, get, &[descr, obj, tp]);
+    let bound = cx.b.inst_results(inst)[0];
+    let failed = cx.is_null(bound);
+    let ok = cx.b.create_block();
+    cx.b.ins().brif(failed, err, &[], ok, &[]);
+    cx.b.switch_to_block(ok);
+    cx.b.ins().jump(done, &[BlockArg::Value(bound), BlockArg::Value(yes)]);
+    cx.b.switch_to_block(done);
+    Ok((cx.b.block_params(done)[0], cx.b.block_params(done)[1]))
+}
+
 /// Calls what `load_method` found: `args[0]` is the receiver, passed first
 /// when `unbound`, else the callable gets `args[1..]` with
 /// `PY_VECTORCALL_ARGUMENTS_OFFSET` (the receiver's slot before them is
