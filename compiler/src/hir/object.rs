@@ -140,10 +140,13 @@ pub enum ObjOp {
     DelItem,
     /// `[obj]`: `del obj.name` (type `Void`).
     DelAttr(String),
-    /// `[obj]`: `obj`'s special method `name` (`__enter__`, `__exit__`)
-    /// looked up as `with` does: on its type, bound to it; missing, the
-    /// exception the interpreter's `with` raises (`mir::HELPER_WITH_ERROR`).
-    SpecialMethod(String),
+    /// `[mgr]`: `mgr.__enter__()` as `with` calls it: `__enter__` then
+    /// `__exit__` looked up on the type (`_PyObject_LookupSpecial`), the
+    /// bound `__exit__` assigned to the object local `exit`, then
+    /// `__enter__` called (a function of the class with `mgr` first, no
+    /// bound method); a missing one raises the interpreter's own error
+    /// (`mir::HELPER_WITH_ERROR`).
+    WithEnter { exit: super::LocalId },
     /// `[obj]`: `type(obj)`.
     Type,
 }

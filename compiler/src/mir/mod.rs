@@ -66,7 +66,7 @@ pub const HELPER_CALL: usize = 4;
 /// The helper-table slot of the module's Python function that makes the
 /// exception a `with` statement raises for a context manager whose type
 /// lacks `__enter__` or `__exit__` (each version's own message), returned
-/// for compiled code to raise: `(manager)` (`hir::ObjOp::SpecialMethod`).
+/// for compiled code to raise: `(manager)` (`hir::ObjOp::WithEnter`).
 pub const HELPER_WITH_ERROR: usize = 5;
 
 /// How an operation reports failure (the exception-edge pass turns each
@@ -263,8 +263,10 @@ pub enum OpKind {
     /// `obj`'s special method `name` as `with` looks it up (the type's
     /// attribute, bound by its `__get__`): dests the callable (a new
     /// reference; NULL when the type has none, which is no error) and
-    /// whether it was found (a bint); fails when `__get__` raised.
-    LoadSpecial { obj: Local, name: Local },
+    /// `unbound` (a bint: unless `bind`, a function of the class is left
+    /// unbound, as `LoadMethod` leaves it, for `CallLoadedMethod`); fails
+    /// when `__get__` raised.
+    LoadSpecial { obj: Local, name: Local, bind: bool },
     /// Calls what `LoadMethod` found: with `args` (`args[0]` is the
     /// receiver, passed only when `unbound`), the last `keywords` by the
     /// names in `kwnames`; a new reference.
@@ -438,7 +440,7 @@ impl Op {
             ExceptionMatches { exc, types } => vec![*exc, *types],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
             CallMethod { name, args, kwnames, .. } => std::iter::once(*name).chain(args.iter().copied()).chain(*kwnames).collect(),
-            LoadMethod { obj, name } | LoadSpecial { obj, name } => vec![*obj, *name],
+            LoadMethod { obj, name } | LoadSpecial { obj, name, .. } => vec![*obj, *name],
             CallLoadedMethod { method, unbound, args, kwnames, .. } => [*method, *unbound].into_iter().chain(args.iter().copied()).chain(*kwnames).collect(),
         }
     }

@@ -245,11 +245,11 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.def(op.dests[0], method)?;
             g.def(op.dests[1], unbound)?;
         }
-        LoadSpecial { obj, name } => {
+        LoadSpecial { obj, name, bind } => {
             let (o, n) = (g.get(*obj)?, g.get(*name)?);
-            let (method, found) = super::object::load_special(g.cx(), o, n, err_block()?)?;
+            let (method, unbound) = super::object::load_special(g.cx(), o, n, *bind, err_block()?)?;
             g.def(op.dests[0], method)?;
-            g.def(op.dests[1], found)?;
+            g.def(op.dests[1], unbound)?;
         }
         CallLoadedMethod { method, unbound, args, kwnames, keywords } => {
             let (m, u) = (g.get(*method)?, g.get(*unbound)?);

@@ -5,9 +5,10 @@
 //!
 //! ```text
 //! mgr = EXPR
-//! enter = special(mgr, "__enter__")   # looked up on the type, bound
-//! exit = special(mgr, "__exit__")     # (a missing one: the interpreter's error)
-//! value = enter()
+//! value = mgr.__enter__()             # `ObjOp::WithEnter`: __enter__ and then
+//!                                     # __exit__ looked up on the type (a missing
+//!                                     # one: the interpreter's error), `exit` the
+//!                                     # bound __exit__, then __enter__ called
 //! ok = True
 //! try:
 //!     try:
@@ -22,9 +23,9 @@
 //!         exit(None, None, None)
 //! ```
 //!
-//! Several items nest, the first outermost. The bound `__enter__` and the
-//! manager are dropped once `__enter__` has been called, the bound
-//! `__exit__` after the statement, as the interpreter drops them.
+//! Several items nest, the first outermost. The manager is dropped once
+//! `__enter__` has been called, the bound `__exit__` after the statement,
+//! as the interpreter drops them.
 
 use crate::frontend::fallback;
 use crate::hir::{self, ExprKind as H, ObjConst, ObjOp};
@@ -59,14 +60,9 @@ impl<'c, 'a> Checker<'c, 'a> {
         let local = |id, ty| hir::Expr::local(id, ty);
         let obj = Ty::Object;
         let mgr_value = self.boxed_value(item)?;
-        let (mgr, enter, exit, ok) = (hidden(self, "manager", obj), hidden(self, "enter", obj), hidden(self, "exit", obj), hidden(self, "ok", Ty::Bool));
-        let mut out = vec![
-            stmt(hir::StmtKind::Assign(vec![(mgr, mgr_value)]), line),
-            stmt(hir::StmtKind::Assign(vec![(enter, op(ObjOp::SpecialMethod("__enter__".into()), vec![local(mgr, obj)], obj))]), line),
-            stmt(hir::StmtKind::Assign(vec![(exit, op(ObjOp::SpecialMethod("__exit__".into()), vec![local(mgr, obj)], obj))]), line),
-            stmt(hir::StmtKind::Unbind(mgr), line),
-        ];
-        let entered = op(ObjOp::Call { keywords: vec![] }, vec![local(enter, obj)], obj);
+        let (mgr, exit, ok) = (hidden(self, "manager", obj), hidden(self, "exit", obj), hidden(self, "ok", Ty::Bool));
+        let mut out = vec![stmt(hir::StmtKind::Assign(vec![(mgr, mgr_value)]), line)];
+        let entered = op(ObjOp::WithEnter { exit }, vec![local(mgr, obj)], obj);
         let mut inner = vec![];
         match targets.get(k).and_then(Option::as_ref) {
             Some(t) => {
@@ -76,7 +72,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             None => out.push(stmt(hir::StmtKind::Expr(entered), line)),
         }
-        out.push(stmt(hir::StmtKind::Unbind(enter), line));
+        out.push(stmt(hir::StmtKind::Unbind(mgr), line));
         out.push(stmt(hir::StmtKind::Assign(vec![(ok, hir::Expr::konst(hir::Const::Bool(true), Ty::Bool))]), line));
         inner.extend(self.with_item(items, targets, k + 1, body, line)?);
         // The exception as a bare `except` catches it, in a local the

@@ -425,7 +425,7 @@ impl BodyBuilder<'_, '_> {
             (ObjOp::CallShaped { shape }, [f, values @ ..]) => self.shaped_call(*f, values.to_vec(), shape)?,
             (ObjOp::DelItem, [o, k]) => call(self, status, &p::PY_OBJECT_DEL_ITEM, vec![*o, *k]),
             (ObjOp::Type, [o]) => call(self, obj, &p::PY_OBJECT_TYPE, vec![*o]),
-            (ObjOp::SpecialMethod(name), [o]) => self.special_method(*o, name)?,
+            (ObjOp::WithEnter { exit }, [o]) => self.with_enter(*o, *exit)?,
             (ObjOp::DelAttr(name), [o]) => {
                 let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.clone())));
                 let null = self.value(WIDE, BodyOp::Const { c: Const::Int(0), ty: WIDE });
@@ -1041,24 +1041,37 @@ impl BodyBuilder<'_, '_> {
         Ok(result)
     }
 
-    /// `o`'s special method `name`, bound (`OpKind::LoadSpecial`); when its
+    /// `o`'s special method `name` (`OpKind::LoadSpecial`), bound unless
+    /// `bind` is false (then with whether it is left unbound); when its
     /// type has none, the exception the module's helper makes
     /// (`mir::HELPER_WITH_ERROR`) raised here, at this line.
-    fn special_method(&mut self, o: Local, name: &str) -> B<Local> {
+    fn special_method(&mut self, o: Local, name: &str, bind: bool) -> B<(Local, Local)> {
         let obj = LocalTy::Object;
         let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.to_string())));
-        let (method, found) = (self.b.local(obj, None), self.b.local(LocalTy::Scalar(Ty::Bool), None));
-        self.b.op(vec![method, found], OpKind::LoadSpecial { obj: o, name: n });
-        let (got, missing) = (self.b.block(false), self.b.block(true));
-        self.terminate(Terminator::Branch { cond: found, then: got, otherwise: missing });
-        self.b.switch_to(missing);
+        let (method, unbound) = (self.b.local(obj, None), self.b.local(LocalTy::Scalar(Ty::Bool), None));
+        self.b.op(vec![method, unbound], OpKind::LoadSpecial { obj: o, name: n, bind });
+        let missing = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsNull { value: method });
+        let (got, cold) = (self.b.block(false), self.b.block(true));
+        self.terminate(Terminator::Branch { cond: missing, then: cold, otherwise: got });
+        self.b.switch_to(cold);
         self.reachable = true;
         let exc = self.b.value(obj, OpKind::CallHelper { slot: crate::mir::HELPER_WITH_ERROR, args: vec![o] });
         self.b.op(vec![], OpKind::RaiseObject { exc, cause: None });
         self.terminate(Terminator::Unreachable);
         self.b.switch_to(got);
         self.reachable = true;
-        Ok(method)
+        Ok((method, unbound))
+    }
+
+    /// `with`'s entry (`ObjOp::WithEnter`): `__enter__` looked up (a
+    /// function of the class left unbound), then `__exit__` looked up and
+    /// bound into the local `exit`, then `__enter__` called: the
+    /// interpreter's order, without a bound method for `__enter__`.
+    fn with_enter(&mut self, mgr: Local, exit: crate::hir::LocalId) -> B<Local> {
+        let (enter, unbound) = self.special_method(mgr, "__enter__", false)?;
+        let (x, _) = self.special_method(mgr, "__exit__", true)?;
+        self.assign(exit, x);
+        Ok(self.b.value(LocalTy::Object, OpKind::CallLoadedMethod { method: enter, unbound, args: vec![mgr], kwnames: None, keywords: 0 }))
     }
 
     /// The module's helper makes the call (`mir::HELPER_CALL`) and returns
