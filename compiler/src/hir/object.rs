@@ -141,12 +141,16 @@ pub enum ObjOp {
     /// `[obj]`: `del obj.name` (type `Void`).
     DelAttr(String),
     /// `[mgr]`: `mgr.__enter__()` as `with` calls it: `__enter__` then
-    /// `__exit__` looked up on the type (`_PyObject_LookupSpecial`), the
-    /// bound `__exit__` assigned to the object local `exit`, then
-    /// `__enter__` called (a function of the class with `mgr` first, no
-    /// bound method); a missing one raises the interpreter's own error
-    /// (`mir::HELPER_WITH_ERROR`).
-    WithEnter { exit: super::LocalId },
+    /// `__exit__` looked up on the type (`_PyObject_LookupSpecial`),
+    /// `__exit__` assigned to the object local `exit` (a function of the
+    /// class left unbound: the bint local `unbound` says so), then
+    /// `__enter__` called (a function of the class with `mgr` first: no
+    /// bound method either way); a missing one raises the interpreter's
+    /// own error (`mir::HELPER_WITH_ERROR`).
+    WithEnter { exit: super::LocalId, unbound: super::LocalId },
+    /// `[exit, unbound, mgr, args…]`: what `WithEnter` put in `exit` called
+    /// with `args` (`mgr` first when `unbound`).
+    CallExit,
     /// `[obj]`: `type(obj)`.
     Type,
 }

@@ -261,12 +261,11 @@ pub enum OpKind {
     /// value. Dests: the callable (a new reference) and `unbound` (a bint).
     LoadMethod { obj: Local, name: Local },
     /// `obj`'s special method `name` as `with` looks it up (the type's
-    /// attribute, bound by its `__get__`): dests the callable (a new
-    /// reference; NULL when the type has none, which is no error) and
-    /// `unbound` (a bint: unless `bind`, a function of the class is left
-    /// unbound, as `LoadMethod` leaves it, for `CallLoadedMethod`); fails
-    /// when `__get__` raised.
-    LoadSpecial { obj: Local, name: Local, bind: bool },
+    /// attribute, bound by its `__get__`, but a function of the class left
+    /// unbound, as `LoadMethod` leaves it, for `CallLoadedMethod`): dests
+    /// the callable (a new reference; NULL when the type has none, which is
+    /// no error) and `unbound` (a bint); fails when `__get__` raised.
+    LoadSpecial { obj: Local, name: Local },
     /// Calls what `LoadMethod` found: with `args` (`args[0]` is the
     /// receiver, passed only when `unbound`), the last `keywords` by the
     /// names in `kwnames`; a new reference.

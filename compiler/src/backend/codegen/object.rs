@@ -132,13 +132,12 @@ pub(super) fn load_method(cx: &mut FnCx, obj: Value, name: Value, err: ir::Block
 /// `obj`'s special method `name` as the interpreter looks one up for
 /// `with` (`_PyObject_LookupSpecial`): the type's attribute through its
 /// MRO (never the instance's), bound by its type's `tp_descr_get` when it
-/// has one (a function: a bound method), else itself; a new reference, or
-/// NULL and no exception when the type has none. Unless `bind`, a method
-/// descriptor (`Py_TPFLAGS_METHOD_DESCRIPTOR`: a function of the class) is
-/// returned as it is, with `unbound` set: the caller passes `obj` first
-/// (`call_loaded_method`), which is what the bound method would do. A
-/// failing `__get__` goes to `err`.
-pub(super) fn load_special(cx: &mut FnCx, obj: Value, name: Value, bind: bool, err: ir::Block) -> R<(Value, Value)> {
+/// has one, else itself; a new reference, or NULL and no exception when
+/// the type has none. A method descriptor (`Py_TPFLAGS_METHOD_DESCRIPTOR`:
+/// a function of the class) is returned as it is, with `unbound` set: the
+/// caller passes `obj` first (`call_loaded_method`), which is what the
+/// bound method would do. A failing `__get__` goes to `err`.
+pub(super) fn load_special(cx: &mut FnCx, obj: Value, name: Value, err: ir::Block) -> R<(Value, Value)> {
     let p = cx.em.ptr;
     let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
     let descr = cx.call_prim(&prim::PY_TYPE_LOOKUP, &[tp, name])?[0];
@@ -150,18 +149,14 @@ pub(super) fn load_special(cx: &mut FnCx, obj: Value, name: Value, bind: bool, e
     cx.b.ins().brif(missing, done, &[BlockArg::Value(null), BlockArg::Value(no)], found, &[]);
     cx.b.switch_to_block(found);
     let dtype = cx.b.ins().load(p, flags(), descr, pyabi::OB_TYPE);
-    if bind {
-        cx.b.ins().jump(check_get, &[]);
-    } else {
-        let fl = cx.b.ins().load(types::I64, flags(), dtype, pyabi::TP_FLAGS);
-        let method = cx.b.ins().band_imm_u(fl, pyabi::TPFLAGS_METHOD_DESCRIPTOR);
-        let unbound = cx.b.create_block();
-        cx.b.ins().brif(method, unbound, &[], check_get, &[]);
-        cx.b.switch_to_block(unbound);
-        incref(cx, descr)?;
-        let one = cx.b.ins().iconst(types::I8, 1);
-        cx.b.ins().jump(done, &[BlockArg::Value(descr), BlockArg::Value(one)]);
-    }
+    let fl = cx.b.ins().load(types::I64, flags(), dtype, pyabi::TP_FLAGS);
+    let method = cx.b.ins().band_imm_u(fl, pyabi::TPFLAGS_METHOD_DESCRIPTOR);
+    let unbound = cx.b.create_block();
+    cx.b.ins().brif(method, unbound, &[], check_get, &[]);
+    cx.b.switch_to_block(unbound);
+    incref(cx, descr)?;
+    let one = cx.b.ins().iconst(types::I8, 1);
+    cx.b.ins().jump(done, &[BlockArg::Value(descr), BlockArg::Value(one)]);
     cx.b.switch_to_block(check_get);
     let get = cx.b.ins().load(p, flags(), dtype, pyabi::TP_DESCR_GET);
     let no_get = cx.is_null(get);

@@ -8,7 +8,9 @@
 //! value = mgr.__enter__()             # `ObjOp::WithEnter`: __enter__ and then
 //!                                     # __exit__ looked up on the type (a missing
 //!                                     # one: the interpreter's error), `exit` the
-//!                                     # bound __exit__, then __enter__ called
+//!                                     # __exit__ (unbound: a function of the class,
+//!                                     # called with mgr first, `ObjOp::CallExit`),
+//!                                     # then __enter__ called
 //! ok = True
 //! try:
 //!     try:
@@ -23,9 +25,9 @@
 //!         exit(None, None, None)
 //! ```
 //!
-//! Several items nest, the first outermost. The manager is dropped once
-//! `__enter__` has been called, the bound `__exit__` after the statement,
-//! as the interpreter drops them.
+//! Several items nest, the first outermost. The manager and `__exit__`
+//! are dropped after the statement, as the interpreter drops the bound
+//! `__exit__` (which holds the manager).
 
 use crate::frontend::fallback;
 use crate::hir::{self, ExprKind as H, ObjConst, ObjOp};
@@ -61,8 +63,9 @@ impl<'c, 'a> Checker<'c, 'a> {
         let obj = Ty::Object;
         let mgr_value = self.boxed_value(item)?;
         let (mgr, exit, ok) = (hidden(self, "manager", obj), hidden(self, "exit", obj), hidden(self, "ok", Ty::Bool));
+        let unbound = hidden(self, "exit unbound", Ty::Bool);
         let mut out = vec![stmt(hir::StmtKind::Assign(vec![(mgr, mgr_value)]), line)];
-        let entered = op(ObjOp::WithEnter { exit }, vec![local(mgr, obj)], obj);
+        let entered = op(ObjOp::WithEnter { exit, unbound }, vec![local(mgr, obj)], obj);
         let mut inner = vec![];
         match targets.get(k).and_then(Option::as_ref) {
             Some(t) => {
@@ -72,15 +75,15 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             None => out.push(stmt(hir::StmtKind::Expr(entered), line)),
         }
-        out.push(stmt(hir::StmtKind::Unbind(mgr), line));
         out.push(stmt(hir::StmtKind::Assign(vec![(ok, hir::Expr::konst(hir::Const::Bool(true), Ty::Bool))]), line));
         inner.extend(self.with_item(items, targets, k + 1, body, line)?);
         // The exception as a bare `except` catches it, in a local the
         // clause unbinds when it ends.
         let exc = hidden(self, "exception", obj);
         let e = || local(exc, obj);
-        let info = vec![local(exit, obj), op(ObjOp::Type, vec![e()], obj), e(), op(ObjOp::GetAttr("__traceback__".into()), vec![e()], obj)];
-        let verdict = op(ObjOp::Call { keywords: vec![] }, info, obj);
+        let callee = || vec![local(exit, obj), local(unbound, Ty::Bool), local(mgr, obj)];
+        let info = [op(ObjOp::Type, vec![e()], obj), e(), op(ObjOp::GetAttr("__traceback__".into()), vec![e()], obj)];
+        let verdict = op(ObjOp::CallExit, callee().into_iter().chain(info).collect(), obj);
         let suppressed = self.truthy(verdict, &item.span)?;
         let not_suppressed = hir::Expr { kind: H::Unary(hir::UnOp::Not, Box::new(suppressed)), ty: Ty::Bool };
         let reraise = stmt(hir::StmtKind::RaiseObject { exc: None, cause: None }, line);
@@ -95,11 +98,12 @@ impl<'c, 'a> Checker<'c, 'a> {
         };
         let caught = hir::Try { body: inner, handlers: vec![handler], orelse: vec![], finalbody: None };
         let none = || konst(ObjConst::None);
-        let leave = op(ObjOp::Call { keywords: vec![] }, vec![local(exit, obj), none(), none(), none()], obj);
+        let leave = op(ObjOp::CallExit, callee().into_iter().chain([none(), none(), none()]).collect(), obj);
         let finalbody = vec![stmt(hir::StmtKind::If { cond: local(ok, Ty::Bool), then: vec![stmt(hir::StmtKind::Expr(leave), line)], orelse: vec![] }, line)];
         let outer = hir::Try { body: vec![stmt(hir::StmtKind::Try(Box::new(caught)), line)], handlers: vec![], orelse: vec![], finalbody: Some(finalbody) };
         out.push(stmt(hir::StmtKind::Try(Box::new(outer)), line));
         out.push(stmt(hir::StmtKind::Unbind(exit), line));
+        out.push(stmt(hir::StmtKind::Unbind(mgr), line));
         Ok(out)
     }
 }

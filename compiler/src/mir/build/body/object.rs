@@ -425,7 +425,11 @@ impl BodyBuilder<'_, '_> {
             (ObjOp::CallShaped { shape }, [f, values @ ..]) => self.shaped_call(*f, values.to_vec(), shape)?,
             (ObjOp::DelItem, [o, k]) => call(self, status, &p::PY_OBJECT_DEL_ITEM, vec![*o, *k]),
             (ObjOp::Type, [o]) => call(self, obj, &p::PY_OBJECT_TYPE, vec![*o]),
-            (ObjOp::WithEnter { exit }, [o]) => self.with_enter(*o, *exit)?,
+            (ObjOp::WithEnter { exit, unbound }, [o]) => self.with_enter(*o, *exit, *unbound)?,
+            (ObjOp::CallExit, [f, unbound, mgr, args @ ..]) => {
+                let args = std::iter::once(*mgr).chain(args.iter().copied()).collect();
+                self.b.value(obj, OpKind::CallLoadedMethod { method: *f, unbound: *unbound, args, kwnames: None, keywords: 0 })
+            }
             (ObjOp::DelAttr(name), [o]) => {
                 let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.clone())));
                 let null = self.value(WIDE, BodyOp::Const { c: Const::Int(0), ty: WIDE });
@@ -1041,15 +1045,15 @@ impl BodyBuilder<'_, '_> {
         Ok(result)
     }
 
-    /// `o`'s special method `name` (`OpKind::LoadSpecial`), bound unless
-    /// `bind` is false (then with whether it is left unbound); when its
+    /// `o`'s special method `name` (`OpKind::LoadSpecial`) and whether it
+    /// is left unbound (a function of the class); when its
     /// type has none, the exception the module's helper makes
     /// (`mir::HELPER_WITH_ERROR`) raised here, at this line.
-    fn special_method(&mut self, o: Local, name: &str, bind: bool) -> B<(Local, Local)> {
+    fn special_method(&mut self, o: Local, name: &str) -> B<(Local, Local)> {
         let obj = LocalTy::Object;
         let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.to_string())));
         let (method, unbound) = (self.b.local(obj, None), self.b.local(LocalTy::Scalar(Ty::Bool), None));
-        self.b.op(vec![method, unbound], OpKind::LoadSpecial { obj: o, name: n, bind });
+        self.b.op(vec![method, unbound], OpKind::LoadSpecial { obj: o, name: n });
         let missing = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsNull { value: method });
         let (got, cold) = (self.b.block(false), self.b.block(true));
         self.terminate(Terminator::Branch { cond: missing, then: cold, otherwise: got });
@@ -1063,14 +1067,15 @@ impl BodyBuilder<'_, '_> {
         Ok((method, unbound))
     }
 
-    /// `with`'s entry (`ObjOp::WithEnter`): `__enter__` looked up (a
-    /// function of the class left unbound), then `__exit__` looked up and
-    /// bound into the local `exit`, then `__enter__` called: the
-    /// interpreter's order, without a bound method for `__enter__`.
-    fn with_enter(&mut self, mgr: Local, exit: crate::hir::LocalId) -> B<Local> {
-        let (enter, unbound) = self.special_method(mgr, "__enter__", false)?;
-        let (x, _) = self.special_method(mgr, "__exit__", true)?;
+    /// `with`'s entry (`ObjOp::WithEnter`): `__enter__` looked up, then
+    /// `__exit__` into the local `exit` (a function of the class left
+    /// unbound, as the local `exit_unbound` says), then `__enter__` called:
+    /// the interpreter's order, without bound methods.
+    fn with_enter(&mut self, mgr: Local, exit: crate::hir::LocalId, exit_unbound: crate::hir::LocalId) -> B<Local> {
+        let (enter, unbound) = self.special_method(mgr, "__enter__")?;
+        let (x, xu) = self.special_method(mgr, "__exit__")?;
         self.assign(exit, x);
+        self.assign(exit_unbound, xu);
         Ok(self.b.value(LocalTy::Object, OpKind::CallLoadedMethod { method: enter, unbound, args: vec![mgr], kwnames: None, keywords: 0 }))
     }
 
