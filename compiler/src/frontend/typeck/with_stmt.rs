@@ -64,7 +64,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         let mgr_value = self.boxed_value(item)?;
         let (mgr, exit, ok) = (hidden(self, "manager", obj), hidden(self, "exit", obj), hidden(self, "ok", Ty::Bool));
         let unbound = hidden(self, "exit unbound", Ty::Bool);
-        let mut out = vec![stmt(hir::StmtKind::Assign(vec![(mgr, mgr_value)]), line)];
+        // `unbound` starts false so the HIR's definite assignment, which
+        // does not see `WithEnter` assign it, gives it no bound flag.
+        let f = hir::Expr::konst(hir::Const::Bool(false), Ty::Bool);
+        let mut out = vec![stmt(hir::StmtKind::Assign(vec![(mgr, mgr_value), (unbound, f)]), line)];
         let entered = op(ObjOp::WithEnter { exit, unbound }, vec![local(mgr, obj)], obj);
         let mut inner = vec![];
         match targets.get(k).and_then(Option::as_ref) {
