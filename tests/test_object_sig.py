@@ -753,8 +753,9 @@ def test_del_native(dl, name):
     dl.assert_native(name)
 
 
-def test_del_of_a_name_stays_python(dl):
-    assert "`del` of a name" in dl.fallback_reason("del_name")
+def test_del_of_a_name_compiles(dl):
+    """`del` of an object local unbinds it (tests/test_object_stmt.py has more)."""
+    dl.assert_native("del_name")
     assert dl.native.del_name(3) == 3
 
 

@@ -327,6 +327,9 @@ pub enum StmtKind {
     /// `for var in cython.parallel.prange(...)` on a thread team, without the GIL.
     Prange(Box<Prange>),
     Pass,
+    /// `del name` of an object local: unbound again (UnboundLocalError
+    /// when it is already unbound, or read later).
+    Unbind(LocalId),
 }
 
 /// A `prange` loop: Cython's variable rules applied by the front end, its
@@ -638,6 +641,9 @@ pub enum ExprKind {
     ObjOp { op: ObjOp, operands: Vec<Expr> },
     /// A list, set or dict comprehension (an object).
     Comprehension(Box<Comprehension>),
+    /// `local := value` of an object local: `value` assigned to it, and
+    /// its value (a new reference of the expression's own).
+    AssignLocal { local: LocalId, value: Box<Expr> },
     /// `p[i]` of a C pointer to a scalar (type: the pointee); `index` is a
     /// Py_ssize_t. Unchecked, as in C.
     PtrLoad { ptr: Box<Expr>, index: Box<Expr> },
@@ -784,7 +790,7 @@ pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
         StmtKind::Prange(p) => [&p.start, &p.stop, &p.step].into_iter().chain(p.chunksize.as_ref()).chain(p.num_threads.as_ref()).for_each(|e| f(e)),
         StmtKind::RaiseObject { exc, cause } => exc.iter().chain(cause).for_each(|e| f(e)),
         StmtKind::Try(t) => t.handlers.iter().filter_map(|h| h.types.as_ref()).for_each(|e| f(e)),
-        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } | StmtKind::Gil { .. } => {}
+        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::Unbind(_) | StmtKind::CopyView { .. } | StmtKind::Gil { .. } => {}
     })
 }
 
@@ -821,6 +827,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         }
         ExprKind::CCall { args, .. } => args.iter().for_each(|x| visit_expr(x, f)),
         ExprKind::Comprehension(c) => c.exprs().into_iter().for_each(|x| visit_expr(x, f)),
+        ExprKind::AssignLocal { value, .. } => visit_expr(value, f),
         ExprKind::CGlobal(_) | ExprKind::FuncAddr { .. } => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr(x, f)),
@@ -863,6 +870,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
         }
         ExprKind::CCall { args, .. } => args.iter_mut().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::Comprehension(c) => c.exprs_mut().into_iter().for_each(|x| visit_expr_mut(x, f)),
+        ExprKind::AssignLocal { value, .. } => visit_expr_mut(value, f),
         ExprKind::CGlobal(_) | ExprKind::FuncAddr { .. } => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
@@ -887,7 +895,7 @@ pub fn own_exprs_mut(s: &mut Stmt) -> Vec<&mut Expr> {
         }
         StmtKind::RaiseObject { exc, cause } => exc.iter_mut().chain(cause.iter_mut()).collect(),
         StmtKind::Try(t) => t.handlers.iter_mut().filter_map(|h| h.types.as_mut()).collect(),
-        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::CopyView { .. } | StmtKind::Gil { .. } => vec![],
+        StmtKind::Break | StmtKind::Continue | StmtKind::Raise { .. } | StmtKind::Pass | StmtKind::Unbind(_) | StmtKind::CopyView { .. } | StmtKind::Gil { .. } => vec![],
     }
 }
 
@@ -1052,6 +1060,7 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
                 let _ = writeln!(out, "{pad}assert {}, {:?}", dump_expr(module, f, cond), msg);
             }
             StmtKind::Pass => out.push_str(&format!("{pad}pass\n")),
+            StmtKind::Unbind(id) => out.push_str(&format!("{pad}del {}\n", f.locals[id.0 as usize].name)),
             StmtKind::Gil { release, body } => {
                 let _ = writeln!(out, "{pad}with {}:", if *release { "nogil" } else { "gil" });
                 dump_block(module, f, body, depth + 1, out);
@@ -1198,6 +1207,7 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
                 .collect();
             format!("{:?}[{item}{gens}]", c.kind)
         }
+        ExprKind::AssignLocal { local, value } => format!("({} := {})", f.locals[local.0 as usize].name, d(value)),
         ExprKind::SliceView { view, axes } => {
             let opt = |x: &Option<Box<Expr>>| x.as_ref().map_or(String::new(), |x| d(x));
             let a: Vec<String> = axes

@@ -200,6 +200,17 @@ fn mir_of_a_try_with_except_and_finally() {
 }
 
 #[test]
+fn mir_of_a_with_statement() {
+    // `__enter__` then `__exit__` looked up on the type (`load_special`, a
+    // missing one the module helper's exception raised here), `__enter__`
+    // called with the manager first when unbound, the target assigned
+    // inside the protected block; `__exit__` with the exception (its truth
+    // deciding whether it is raised again) or with three Nones on the way
+    // out, `return` included.
+    insta::assert_snapshot!(mir_stages("def f(cm, x):\n    with cm as v:\n        if x:\n            return v\n    return x\n"));
+}
+
+#[test]
 fn mir_of_object_operations() {
     // Constants borrowed from the module's table, a C value boxed beside an
     // object, an augmented assignment in place, a comparison's truth value

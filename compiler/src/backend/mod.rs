@@ -64,8 +64,10 @@ pub use crate::mir::HELPER_TYPE_ERROR;
 pub use crate::mir::HELPER_UNPACK;
 /// The Python function that makes a call with `*`/`**` unpacking.
 pub use crate::mir::HELPER_CALL;
+/// The `with` statement's error for a manager lacking `__enter__`/`__exit__`.
+pub use crate::mir::HELPER_WITH_ERROR;
 /// Argument binders of exported functions start here, in `functions` order.
-pub const HELPER_BINDERS: usize = 5;
+pub const HELPER_BINDERS: usize = 6;
 
 pub(crate) struct Emitter {
     pub module: ObjectModule,

@@ -32,6 +32,13 @@ pub const TP_GETATTRO: i32 = 144;
 pub const TP_BASE: i32 = 256;
 /// `PyTypeObject.tp_new` (3.9–3.13).
 pub const TP_NEW: i32 = 312;
+/// `PyTypeObject.tp_descr_get`, the descriptor protocol's `__get__`.
+pub const TP_DESCR_GET: i32 = 272;
+/// `PyTypeObject.tp_flags` (an `unsigned long`) and its
+/// `Py_TPFLAGS_METHOD_DESCRIPTOR` bit (3.8+): calling such a descriptor
+/// with the instance first is the same as calling what it binds to.
+pub const TP_FLAGS: i32 = 168;
+pub const TPFLAGS_METHOD_DESCRIPTOR: i64 = 1 << 17;
 pub const TP_SETATTRO: i32 = 152;
 
 /// `Py_buffer`'s fields: `buf`, `obj`, `itemsize`, `readonly`, `ndim`,

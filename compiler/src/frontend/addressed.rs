@@ -182,7 +182,9 @@ impl Rewrite<'_> {
                 StmtKind::Raise { exc: exc.as_ref().map(|e| self.expr(e)).transpose()?, cause: cause.as_ref().map(|e| self.expr(e)).transpose()? }
             }
             StmtKind::Assert { test, msg } => StmtKind::Assert { test: self.expr(test)?, msg: msg.as_ref().map(|e| self.expr(e)).transpose()? },
-            StmtKind::With { items, body } => StmtKind::With { items: items.iter().map(|e| self.expr(e)).collect::<R<_>>()?, body: self.block(body)? },
+            StmtKind::With { items, targets, body } => {
+                StmtKind::With { items: items.iter().map(|e| self.expr(e)).collect::<R<_>>()?, targets: targets.clone(), body: self.block(body)? }
+            }
             StmtKind::Other { what, binds, body } => StmtKind::Other { what, binds: binds.clone(), body: self.block(body)? },
             other => other.clone(),
         };

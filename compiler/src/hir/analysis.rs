@@ -168,6 +168,10 @@ pub fn maybe_unbound(f: &Function) -> HashSet<LocalId> {
                     }
                 }
                 StmtKind::Pass => st,
+                StmtKind::Unbind(id) => st.map(|mut s| {
+                    s.remove(id);
+                    s
+                }),
             };
         }
         st
@@ -186,10 +190,21 @@ pub fn assigns(body: &[Stmt], local: LocalId) -> bool {
     super::visit_stmts(body, &mut |s| {
         found |= match &s.kind {
             StmtKind::Assign(pairs) => pairs.iter().any(|(l, _)| *l == local),
+            StmtKind::Unbind(l) => *l == local,
             StmtKind::ForRange { var, .. } => *var == local,
             StmtKind::Prange(p) => p.var == local || p.reductions.iter().any(|r| r.0 == local),
             _ => false,
         }
+    });
+    found || walrus(body, local)
+}
+
+/// Whether an expression of the statements assigns `local` (`:=`, also
+/// inside a comprehension).
+fn walrus(body: &[Stmt], local: LocalId) -> bool {
+    let mut found = false;
+    super::visit_stmt_exprs(body, &mut |e| {
+        super::visit_expr(e, &mut |x| found |= matches!(x.kind, super::ExprKind::AssignLocal { local: l, .. } if l == local))
     });
     found
 }

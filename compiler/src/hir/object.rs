@@ -140,6 +140,19 @@ pub enum ObjOp {
     DelItem,
     /// `[obj]`: `del obj.name` (type `Void`).
     DelAttr(String),
+    /// `[mgr]`: `mgr.__enter__()` as `with` calls it: `__enter__` then
+    /// `__exit__` looked up on the type (`_PyObject_LookupSpecial`),
+    /// `__exit__` assigned to the object local `exit` (a function of the
+    /// class left unbound: the bint local `unbound` says so), then
+    /// `__enter__` called (a function of the class with `mgr` first: no
+    /// bound method either way); a missing one raises the interpreter's
+    /// own error (`mir::HELPER_WITH_ERROR`).
+    WithEnter { exit: super::LocalId, unbound: super::LocalId },
+    /// `[exit, unbound, mgr, args…]`: what `WithEnter` put in `exit` called
+    /// with `args` (`mgr` first when `unbound`).
+    CallExit,
+    /// `[obj]`: `type(obj)`.
+    Type,
 }
 
 /// A list, set or dict comprehension (`mir/build/body/object.rs` builds
@@ -171,6 +184,9 @@ pub enum CompKind {
 #[derive(Debug, Clone)]
 pub struct CompFor {
     pub target: super::LocalId,
+    /// A pattern target's unpacking of `target` into the comprehension's
+    /// own locals (empty for one name), run before the conditions.
+    pub unpack: Vec<super::Stmt>,
     pub iter: super::Expr,
     pub conds: Vec<super::Expr>,
 }
@@ -182,6 +198,11 @@ impl Comprehension {
         let mut v = vec![];
         for g in &self.generators {
             v.push(&g.iter);
+            for s in &g.unpack {
+                if let super::StmtKind::Assign(pairs) = &s.kind {
+                    v.extend(pairs.iter().map(|(_, e)| e));
+                }
+            }
             v.extend(&g.conds);
         }
         v.push(&self.elt);
@@ -193,6 +214,11 @@ impl Comprehension {
         let mut v = vec![];
         for g in &mut self.generators {
             v.push(&mut g.iter);
+            for s in &mut g.unpack {
+                if let super::StmtKind::Assign(pairs) = &mut s.kind {
+                    v.extend(pairs.iter_mut().map(|(_, e)| e));
+                }
+            }
             v.extend(g.conds.iter_mut());
         }
         v.push(&mut self.elt);

@@ -63,6 +63,12 @@ pub const HELPER_UNPACK: usize = 3;
 /// `(result,)` or the exception to raise.
 pub const HELPER_CALL: usize = 4;
 
+/// The helper-table slot of the module's Python function that makes the
+/// exception a `with` statement raises for a context manager whose type
+/// lacks `__enter__` or `__exit__` (each version's own message), returned
+/// for compiled code to raise: `(manager)` (`hir::ObjOp::WithEnter`).
+pub const HELPER_WITH_ERROR: usize = 5;
+
 /// How an operation reports failure (the exception-edge pass turns each
 /// into a branch to the error path).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -257,6 +263,12 @@ pub enum OpKind {
     /// `obj` first) without a bound method object, else the attribute's
     /// value. Dests: the callable (a new reference) and `unbound` (a bint).
     LoadMethod { obj: Local, name: Local },
+    /// `obj`'s special method `name` as `with` looks it up (the type's
+    /// attribute, bound by its `__get__`, but a function of the class left
+    /// unbound, as `LoadMethod` leaves it, for `CallLoadedMethod`): dests
+    /// the callable (a new reference; NULL when the type has none, which is
+    /// no error) and `unbound` (a bint); fails when `__get__` raised.
+    LoadSpecial { obj: Local, name: Local },
     /// Calls what `LoadMethod` found: with `args` (`args[0]` is the
     /// receiver, passed only when `unbound`), the last `keywords` by the
     /// names in `kwnames`; a new reference.
@@ -430,7 +442,7 @@ impl Op {
             ExceptionMatches { exc, types } => vec![*exc, *types],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
             CallMethod { name, args, kwnames, .. } => std::iter::once(*name).chain(args.iter().copied()).chain(*kwnames).collect(),
-            LoadMethod { obj, name } => vec![*obj, *name],
+            LoadMethod { obj, name } | LoadSpecial { obj, name, .. } => vec![*obj, *name],
             CallLoadedMethod { method, unbound, args, kwnames, .. } => [*method, *unbound].into_iter().chain(args.iter().copied()).chain(*kwnames).collect(),
         }
     }
@@ -451,7 +463,7 @@ impl Op {
         match &self.kind {
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } => ErrorKind::Null,
             CallLoadedMethod { .. } => ErrorKind::Null,
-            LoadMethod { .. } => ErrorKind::Flag,
+            LoadMethod { .. } | LoadSpecial { .. } => ErrorKind::Flag,
             LeaveCompiledCode | RaiseObject { .. } | Reraise | RestoreError { .. } => ErrorKind::Always,
             CatchException | SetHandled { .. } | IsHandling => ErrorKind::Never,
             ExceptionMatches { .. } => ErrorKind::Flag,
@@ -481,7 +493,7 @@ impl Op {
             ArgItem { argv, .. } => (RefKind::Borrowed, Some(*argv)),
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } | IterNext { .. } if k == 0 => (RefKind::New, None),
-            LoadMethod { .. } | CallLoadedMethod { .. } if k == 0 => (RefKind::New, None),
+            LoadMethod { .. } | LoadSpecial { .. } | CallLoadedMethod { .. } if k == 0 => (RefKind::New, None),
             CatchException => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }

@@ -244,3 +244,8 @@ primitive!(
     /// reference, or NULL with the lookup's error set.
     PY_OBJECT_GET_METHOD = "_PyObject_GetMethod"(Object, Object, Ptr) -> Some(I32), Never, Borrowed
 );
+// The type's attribute through its MRO, no instance dict, no descriptor
+// call (the special-method lookup's first step; NULL without an error
+// when missing).
+primitive!(PY_TYPE_LOOKUP = "_PyType_Lookup"(Object, Object) -> Some(Object), Never, Borrowed);
+primitive!(PY_OBJECT_TYPE = "PyObject_Type"(Object) -> Some(Object), Null, New);

@@ -135,6 +135,7 @@ fn op(op: &Op) -> String {
         ItemInPlace { obj, index } => format!("item_in_place {obj}[{index}]"),
         IterNext { iter } => format!("iter_next {iter}"),
         LoadMethod { obj, name } => format!("load_method {obj}.{name}"),
+        LoadSpecial { obj, name } => format!("load_special {obj}.{name}"),
         CallLoadedMethod { method, unbound, args, kwnames: None, .. } => format!("call_loaded_method {method}(unbound {unbound}: {})", list(args)),
         CallLoadedMethod { method, unbound, args, kwnames: Some(k), .. } => format!("call_loaded_method {method}(unbound {unbound}: {}; kwnames {k})", list(args)),
         IsExactDict { obj } => format!("is_exact_dict {obj}"),

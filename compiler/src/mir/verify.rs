@@ -262,7 +262,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             args.iter().try_for_each(|a| obj(*a))?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
-        LoadMethod { obj: o, name } => {
+        LoadMethod { obj: o, name } | LoadSpecial { obj: o, name, .. } => {
             dests(2)?;
             obj(*o)?;
             obj(*name)?;

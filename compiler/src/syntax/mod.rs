@@ -59,14 +59,15 @@ pub enum StmtKind {
     Import(Vec<Alias>),
     ImportFrom { module: Option<String>, names: Vec<Alias>, level: u32 },
     Global(Vec<String>),
-    /// `del a[k], o.attr`: items and attributes only.
+    /// `del a[k], o.attr, name, (a, b)`.
     Delete(Vec<Expr>),
     Expr(Expr),
     Pass,
     Break,
     Continue,
-    /// `with a, b: body` without `as` targets.
-    With { items: Vec<Expr>, body: Vec<Stmt> },
+    /// `with a as x, b: body`: each item's context expression, and its
+    /// `as` target (`targets[k]`, `None` without one).
+    With { items: Vec<Expr>, targets: Vec<Option<Expr>>, body: Vec<Stmt> },
     /// `try` with its `except` clauses, `else` and `finally` (empty when absent:
     /// `has_finally` tells an empty one, which Python cannot write, apart).
     Try { body: Vec<Stmt>, handlers: Vec<ExceptHandler>, orelse: Vec<Stmt>, finalbody: Vec<Stmt>, has_finally: bool },
@@ -280,6 +281,9 @@ pub enum ExprKind {
     /// `{k: v, …}` (a `**` entry makes it `Other`).
     Dict(Vec<(Expr, Expr)>),
     Set(Vec<Expr>),
+    /// `target := value` (PEP 572): binds `target` in the enclosing
+    /// function, also from inside a comprehension.
+    Named { target: String, value: Box<Expr> },
 }
 
 #[derive(Debug, Clone)]
@@ -461,11 +465,7 @@ fn stmt(s: &ast::Stmt) -> Stmt {
         ))),
         ast::Stmt::ClassDef(c) => other("a class definition", vec![ident(&c.name)], vec![]),
         ast::Stmt::Return(r) => StmtKind::Return(r.value.as_deref().map(expr)),
-        // Items and attributes; `del name` (which unbinds a local) is not modelled.
-        ast::Stmt::Delete(d) if d.targets.iter().all(|t| matches!(t, ast::Expr::Subscript(_) | ast::Expr::Attribute(_))) => {
-            StmtKind::Delete(d.targets.iter().map(expr).collect())
-        }
-        ast::Stmt::Delete(_) => other("`del` of a name", vec![], vec![]),
+        ast::Stmt::Delete(d) => StmtKind::Delete(d.targets.iter().map(expr).collect()),
         ast::Stmt::Assign(a) => StmtKind::Assign {
             targets: a.targets.iter().map(expr).collect(),
             value: expr(&a.value),
@@ -495,19 +495,11 @@ fn stmt(s: &ast::Stmt) -> Stmt {
             orelse: stmts(&w.orelse),
         },
         ast::Stmt::If(i) => StmtKind::If { test: expr(&i.test), body: stmts(&i.body), orelse: stmts(&i.orelse) },
-        ast::Stmt::With(w) if w.items.iter().all(|i| i.optional_vars.is_none()) => StmtKind::With {
+        ast::Stmt::With(w) => StmtKind::With {
             items: w.items.iter().map(|i| expr(&i.context_expr)).collect(),
+            targets: w.items.iter().map(|i| i.optional_vars.as_deref().map(expr)).collect(),
             body: stmts(&w.body),
         },
-        ast::Stmt::With(w) => {
-            let mut binds = vec![];
-            for item in &w.items {
-                if let Some(v) = &item.optional_vars {
-                    targets_names(v, &mut binds);
-                }
-            }
-            other("a `with … as` statement", binds, stmts(&w.body))
-        }
         ast::Stmt::AsyncWith(w) => other("`async with`", vec![], stmts(&w.body)),
         ast::Stmt::Match(_) => other("a `match` statement", vec![], vec![]),
         ast::Stmt::Raise(r) => StmtKind::Raise {
@@ -644,7 +636,10 @@ fn expr(e: &ast::Expr) -> Expr {
             },
             values: b.values.iter().map(expr).collect(),
         },
-        ast::Expr::NamedExpr(_) => ExprKind::Other("an assignment expression (`:=`)"),
+        ast::Expr::NamedExpr(n) => match n.target.as_ref() {
+            ast::Expr::Name(t) => ExprKind::Named { target: ident(&t.id), value: bx(&n.value) },
+            _ => ExprKind::Other("an assignment expression (`:=`)"),
+        },
         ast::Expr::BinOp(b) => ExprKind::BinOp { left: bx(&b.left), op: binop(&b.op), right: bx(&b.right) },
         ast::Expr::UnaryOp(u) => ExprKind::UnaryOp {
             op: match u.op {
@@ -789,6 +784,7 @@ pub fn bound_names(s: &Stmt, out: &mut Vec<String>) {
             _ => {}
         }
     }
+    own_exprs(s).into_iter().for_each(|e| named_targets(e, out));
     match &s.kind {
         StmtKind::FunctionDef(f) => out.push(f.name.clone()),
         StmtKind::Assign { targets, .. } => targets.iter().for_each(|t| target(t, out)),
@@ -805,7 +801,12 @@ pub fn bound_names(s: &Stmt, out: &mut Vec<String>) {
         StmtKind::While { body, orelse, .. } | StmtKind::If { body, orelse, .. } => {
             body.iter().chain(orelse).for_each(|s| bound_names(s, out))
         }
-        StmtKind::With { body, .. } => body.iter().for_each(|s| bound_names(s, out)),
+        StmtKind::With { targets, body, .. } => {
+            targets.iter().flatten().for_each(|t| target(t, out));
+            body.iter().for_each(|s| bound_names(s, out))
+        }
+        // `del x` makes `x` local, as an assignment does.
+        StmtKind::Delete(targets) => targets.iter().for_each(|t| target(t, out)),
         StmtKind::Import(names) => {
             for a in names {
                 out.push(a.asname.clone().unwrap_or_else(|| a.name.split('.').next().unwrap_or("").to_string()))
@@ -824,6 +825,61 @@ pub fn bound_names(s: &Stmt, out: &mut Vec<String>) {
             out.extend(handlers.iter().filter_map(|h| h.name.clone()));
             s.kind.try_blocks().into_iter().flatten().for_each(|s| bound_names(s, out));
         }
+        _ => {}
+    }
+}
+
+/// A statement's own expressions (not those of its nested blocks).
+pub fn own_exprs(s: &Stmt) -> Vec<&Expr> {
+    match &s.kind {
+        StmtKind::Return(Some(e)) | StmtKind::Expr(e) => vec![e],
+        StmtKind::Assign { targets, value } => targets.iter().chain([value]).collect(),
+        StmtKind::Delete(targets) => targets.iter().collect(),
+        StmtKind::AugAssign { target, value, .. } => vec![target, value],
+        StmtKind::AnnAssign { target, value, .. } => std::iter::once(target).chain(value).collect(),
+        StmtKind::For { target, iter, .. } => vec![target, iter],
+        StmtKind::While { test, .. } | StmtKind::If { test, .. } => vec![test],
+        StmtKind::Raise { exc, cause } => exc.iter().chain(cause).collect(),
+        StmtKind::Assert { test, msg } => std::iter::once(test).chain(msg).collect(),
+        StmtKind::With { items, targets, .. } => items.iter().chain(targets.iter().flatten()).collect(),
+        StmtKind::Try { handlers, .. } => handlers.iter().filter_map(|h| h.types.as_ref()).collect(),
+        _ => vec![],
+    }
+}
+
+/// The targets of the assignment expressions (`x := v`) in `e`, which bind
+/// in the enclosing function also from inside a comprehension (PEP 572).
+pub fn named_targets(e: &Expr, out: &mut Vec<String>) {
+    let mut go = |x: &Expr| named_targets(x, out);
+    match &e.kind {
+        ExprKind::Named { target, value } => {
+            named_targets(value, out);
+            out.push(target.clone());
+        }
+        ExprKind::BinOp { left, right, .. } => [left, right].into_iter().for_each(|x| go(x)),
+        ExprKind::UnaryOp { operand, .. } | ExprKind::Starred(operand) => go(operand),
+        ExprKind::BoolOp { values, .. } | ExprKind::Tuple(values) | ExprKind::List(values) | ExprKind::Set(values) => values.iter().for_each(go),
+        ExprKind::Dict(pairs) => pairs.iter().for_each(|(k, v)| {
+            go(k);
+            go(v)
+        }),
+        ExprKind::Compare { left, comparators, .. } => std::iter::once(&**left).chain(comparators).for_each(go),
+        ExprKind::Call { func, args, keywords } => std::iter::once(&**func).chain(args).chain(keywords.iter().map(|k| &k.value)).for_each(go),
+        ExprKind::IfExp { test, body, orelse } => [test, body, orelse].into_iter().for_each(|x| go(x)),
+        ExprKind::Attribute { value, .. } => go(value),
+        ExprKind::Subscript { value, index } => [value, index].into_iter().for_each(|x| go(x)),
+        ExprKind::Slice { lower, upper, step } => lower.iter().chain(upper).chain(step).for_each(|x| go(x)),
+        ExprKind::Comp { elt, value, generators, .. } => {
+            go(elt);
+            value.iter().for_each(|x| go(x));
+            generators.iter().for_each(|g| std::iter::once(&g.iter).chain(&g.ifs).for_each(&mut go));
+        }
+        ExprKind::FString(parts) => parts.iter().for_each(|p| {
+            if let FPart::Value { value, spec, .. } = p {
+                go(value);
+                spec.iter().for_each(|x| go(x));
+            }
+        }),
         _ => {}
     }
 }

@@ -156,6 +156,61 @@ pub(super) fn load_method(cx: &mut FnCx, obj: Value, name: Value, err: ir::Block
     Ok((method, unbound))
 }
 
+/// `obj`'s special method `name` as the interpreter looks one up for
+/// `with` (`_PyObject_LookupSpecial`): the type's attribute through its
+/// MRO (never the instance's), bound by its type's `tp_descr_get` when it
+/// has one, else itself; a new reference, or NULL and no exception when
+/// the type has none. A method descriptor (`Py_TPFLAGS_METHOD_DESCRIPTOR`:
+/// a function of the class) is returned as it is, with `unbound` set: the
+/// caller passes `obj` first (`call_loaded_method`), which is what the
+/// bound method would do. A failing `__get__` goes to `err`.
+pub(super) fn load_special(cx: &mut FnCx, obj: Value, name: Value, err: ir::Block) -> R<(Value, Value)> {
+    let p = cx.em.ptr;
+    let tp = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+    let descr = cx.call_prim(&prim::PY_TYPE_LOOKUP, &[tp, name])?[0];
+    let (found, check_get, plain, bind_b, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(done, p);
+    cx.b.append_block_param(done, types::I8);
+    let missing = cx.is_null(descr);
+    let (null, no) = (cx.b.ins().iconst(p, 0), cx.b.ins().iconst(types::I8, 0));
+    cx.b.ins().brif(missing, done, &[BlockArg::Value(null), BlockArg::Value(no)], found, &[]);
+    cx.b.switch_to_block(found);
+    let dtype = cx.b.ins().load(p, flags(), descr, pyabi::OB_TYPE);
+    let fl = cx.b.ins().load(types::I64, flags(), dtype, pyabi::TP_FLAGS);
+    let method = cx.b.ins().band_imm_u(fl, pyabi::TPFLAGS_METHOD_DESCRIPTOR);
+    let unbound = cx.b.create_block();
+    cx.b.ins().brif(method, unbound, &[], check_get, &[]);
+    cx.b.switch_to_block(unbound);
+    incref(cx, descr)?;
+    let one = cx.b.ins().iconst(types::I8, 1);
+    cx.b.ins().jump(done, &[BlockArg::Value(descr), BlockArg::Value(one)]);
+    cx.b.switch_to_block(check_get);
+    let get = cx.b.ins().load(p, flags(), dtype, pyabi::TP_DESCR_GET);
+    let no_get = cx.is_null(get);
+    cx.b.ins().brif(no_get, plain, &[], bind_b, &[]);
+    cx.b.switch_to_block(plain);
+    incref(cx, descr)?;
+    let zero = cx.b.ins().iconst(types::I8, 0);
+    cx.b.ins().jump(done, &[BlockArg::Value(descr), BlockArg::Value(zero)]);
+    cx.b.switch_to_block(bind_b);
+    let mut sig = cx.em.module.make_signature();
+    for _ in 0..3 {
+        sig.params.push(ir::AbiParam::new(p));
+    }
+    sig.returns.push(ir::AbiParam::new(p));
+    let sref = cx.b.import_signature(sig);
+    let inst = cx.b.ins().call_indirect(sref, get, &[descr, obj, tp]);
+    let bound = cx.b.inst_results(inst)[0];
+    let failed = cx.is_null(bound);
+    let ok = cx.b.create_block();
+    cx.b.ins().brif(failed, err, &[], ok, &[]);
+    cx.b.switch_to_block(ok);
+    let zero = cx.b.ins().iconst(types::I8, 0);
+    cx.b.ins().jump(done, &[BlockArg::Value(bound), BlockArg::Value(zero)]);
+    cx.b.switch_to_block(done);
+    Ok((cx.b.block_params(done)[0], cx.b.block_params(done)[1]))
+}
+
 /// Calls what `load_method` found: `args[0]` is the receiver, passed first
 /// when `unbound`, else the callable gets `args[1..]` with
 /// `PY_VECTORCALL_ARGUMENTS_OFFSET` (the receiver's slot before them is

@@ -245,6 +245,12 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.def(op.dests[0], method)?;
             g.def(op.dests[1], unbound)?;
         }
+        LoadSpecial { obj, name } => {
+            let (o, n) = (g.get(*obj)?, g.get(*name)?);
+            let (method, unbound) = super::object::load_special(g.cx(), o, n, err_block()?)?;
+            g.def(op.dests[0], method)?;
+            g.def(op.dests[1], unbound)?;
+        }
         CallLoadedMethod { method, unbound, args, kwnames, keywords } => {
             let (m, u) = (g.get(*method)?, g.get(*unbound)?);
             let args = gets(g, args)?;

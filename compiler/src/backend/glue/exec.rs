@@ -6,7 +6,7 @@
 
 use super::names::py_str;
 use super::{finish, flags, PY_FILE_INPUT, R};
-use crate::backend::{pyabi, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND, HELPER_CALL, HELPER_TYPE_ERROR, HELPER_UNPACK};
+use crate::backend::{pyabi, Emitter, FnCx, HELPER_BINDERS, HELPER_BUFFER_ERROR, HELPER_ROUND, HELPER_CALL, HELPER_TYPE_ERROR, HELPER_UNPACK, HELPER_WITH_ERROR};
 use crate::hir::{self, Function};
 use crate::mir::primitives as prim;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -106,6 +106,19 @@ def __pyc_aot_call(f, values, shape):
         while tb is not None and tb.tb_frame.f_code in (__pyc_aot_call.__code__, call.__code__):
             tb = tb.tb_next
         return e.with_traceback(tb)
+
+def __pyc_aot_with_error(mgr):
+    # The exception the interpreter's own `with` raises for a manager whose
+    # type lacks `__enter__` or `__exit__` (AttributeError up to 3.10, then
+    # TypeError, each with its version's message): both are looked up before
+    # either is called, so nothing of the manager runs here. Returned
+    # without this helper's frame, for compiled code to raise.
+    try:
+        with mgr:
+            pass
+    except BaseException as e:
+        return e.with_traceback(None)
+    return SystemError('the context manager gained __enter__ and __exit__ while it was looked up')
 
 def __pyc_aot_set_defaults(binder, defaults, positional, kwnames):
     # A compiled def's defaults, evaluated where the def runs, on its binder.
@@ -411,6 +424,7 @@ pub(super) fn emit_exec(
         fill(&mut cx, shim_dict, "__pyc_aot_type_error", HELPER_TYPE_ERROR)?;
         fill(&mut cx, shim_dict, "__pyc_aot_unpack", HELPER_UNPACK)?;
         fill(&mut cx, shim_dict, "__pyc_aot_call", HELPER_CALL)?;
+        fill(&mut cx, shim_dict, "__pyc_aot_with_error", HELPER_WITH_ERROR)?;
         for (k, f) in exported.iter().enumerate() {
             fill(&mut cx, own_dict, &binder_name(f), HELPER_BINDERS + k)?;
         }

@@ -292,8 +292,8 @@ pub(super) fn walk_stmt_exprs(s: &Stmt, f: &mut dyn FnMut(&Expr)) {
         }
         StmtKind::Raise { exc, cause } => exc.iter().chain(cause).for_each(f),
         StmtKind::Assert { test, msg } => std::iter::once(test).chain(msg).for_each(f),
-        StmtKind::With { items, body } => {
-            items.iter().for_each(&mut *f);
+        StmtKind::With { items, targets, body } => {
+            items.iter().chain(targets.iter().flatten()).for_each(&mut *f);
             body.iter().for_each(|s| walk_stmt_exprs(s, f));
         }
         StmtKind::Other { body, .. } => body.iter().for_each(|s| walk_stmt_exprs(s, f)),
@@ -321,7 +321,7 @@ pub(super) fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             args.iter().chain(keywords.iter().map(|k| &k.value)).for_each(|x| walk_expr(x, f));
         }
         ExprKind::IfExp { test, body, orelse } => [test, body, orelse].into_iter().for_each(|x| walk_expr(x, f)),
-        ExprKind::Attribute { value, .. } => walk_expr(value, f),
+        ExprKind::Attribute { value, .. } | ExprKind::Named { value, .. } => walk_expr(value, f),
         ExprKind::Subscript { value, index } => [value, index].into_iter().for_each(|x| walk_expr(x, f)),
         ExprKind::Slice { lower, upper, step } => lower.iter().chain(upper).chain(step).for_each(|x| walk_expr(x, f)),
         ExprKind::Comp { elt, value, generators, .. } => {
@@ -1090,7 +1090,11 @@ impl Lower<'_, '_> {
                 cause: cause.as_ref().map(|e| self.expr(e)).transpose()?,
             },
             StmtKind::Assert { test, msg } => StmtKind::Assert { test: self.expr(test)?, msg: msg.as_ref().map(|e| self.expr(e)).transpose()? },
-            StmtKind::With { items, body } => StmtKind::With { items: items.iter().map(|e| self.expr(e)).collect::<R<_>>()?, body: self.block(body)? },
+            StmtKind::With { items, targets, body } => StmtKind::With {
+                items: items.iter().map(|e| self.expr(e)).collect::<R<_>>()?,
+                targets: targets.iter().map(|t| t.as_ref().map(|t| self.target(t)).transpose()).collect::<R<_>>()?,
+                body: self.block(body)?,
+            },
             StmtKind::Other { what, binds, body } => {
                 if let Some(p) = binds.iter().find(|b| self.locals.contains_key(*b)) {
                     return fallback(&s.span, format!("{what} binds the struct `{p}`"));

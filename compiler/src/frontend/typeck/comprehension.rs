@@ -1,8 +1,9 @@
 //! List, set and dict comprehensions typed into HIR
 //! (`hir::ExprKind::Comprehension`), and a generator expression passed
 //! alone to a builtin that makes a list of its argument before anything
-//! else (`list`, `tuple`, `sorted`, `"sep".join`), typed as a list
-//! comprehension: the same calls, results and errors; to `set`,
+//! else (`list`, `tuple`, `sorted`, `"sep".join`), or that consumes it
+//! whole (`sum`, with its start; `min`/`max`, with `key=`/`default=`),
+//! typed as a list comprehension: the same calls, results and errors; to `set`,
 //! `frozenset` and `dict` (items `(k, v)`), as a set or dict comprehension
 //! (items added as they come, as those builtins add them); to `any` and
 //! `all`, as loops that stop at the deciding item.
@@ -50,6 +51,8 @@ fn rename(e: &Expr, map: &[(String, String)]) -> Expr {
         ExprKind::Set(xs) => ExprKind::Set(xs.iter().map(r).collect()),
         ExprKind::Dict(kvs) => ExprKind::Dict(kvs.iter().map(|(k, v)| (r(k), r(v))).collect()),
         ExprKind::Starred(x) => ExprKind::Starred(b(x)),
+        // The target binds in the enclosing function (PEP 572): not renamed.
+        ExprKind::Named { target, value } => ExprKind::Named { target: target.clone(), value: b(value) },
         ExprKind::FString(parts) => ExprKind::FString(
             parts
                 .iter()
@@ -66,11 +69,9 @@ fn rename(e: &Expr, map: &[(String, String)]) -> Expr {
             let mut gens = vec![];
             for (i, g) in generators.iter().enumerate() {
                 let iter = rename(&g.iter, if i == 0 { map } else { &inner });
-                if let ExprKind::Name(t) = &g.target.kind {
-                    inner.retain(|(from, _)| from != t);
-                } else {
-                    inner.clear();
-                }
+                let mut bound = vec![];
+                target_names(&g.target, &mut bound);
+                inner.retain(|(from, _)| !bound.contains(from));
                 gens.push(syntax::CompFor { target: g.target.clone(), iter, ifs: g.ifs.iter().map(|c| rename(c, &inner)).collect() });
             }
             ExprKind::Comp { kind: *kind, elt: Box::new(rename(elt, &inner)), value: value.as_deref().map(|v| Box::new(rename(v, &inner))), generators: gens }
@@ -78,6 +79,16 @@ fn rename(e: &Expr, map: &[(String, String)]) -> Expr {
         other => other.clone(),
     };
     Expr { kind, span: e.span.clone() }
+}
+
+/// The names a comprehension's target binds (a pattern's, nested and starred).
+fn target_names(t: &Expr, out: &mut Vec<String>) {
+    match &t.kind {
+        ExprKind::Name(n) => out.push(n.clone()),
+        ExprKind::Tuple(xs) | ExprKind::List(xs) => xs.iter().for_each(|x| target_names(x, out)),
+        ExprKind::Starred(x) => target_names(x, out),
+        _ => {}
+    }
 }
 
 impl<'c, 'a> Checker<'c, 'a> {
@@ -119,19 +130,36 @@ impl<'c, 'a> Checker<'c, 'a> {
         for (i, g) in generators.iter().enumerate() {
             let iter = if i == 0 { g.iter.clone() } else { rename(&g.iter, &map) };
             let iter = self.object_expr_of(&iter)?;
-            let ExprKind::Name(n) = &g.target.kind else {
-                return fallback(&g.target.span, "a comprehension's target is not one name");
+            // Each name the target binds renamed to one no Python
+            // identifier can be: the comprehension's own.
+            let mut names = vec![];
+            target_names(&g.target, &mut names);
+            for n in &names {
+                let hidden = format!("{n}<comprehension {}>", span.start);
+                map.push((n.clone(), hidden.clone()));
+                self.local_names.insert(hidden.clone());
+                self.assign_to(&hidden, konst(hir::ObjConst::None), &g.target.span)?;
+            }
+            let (target, unpack) = match &g.target.kind {
+                ExprKind::Name(n) => (self.assign_to(&format!("{n}<comprehension {}>", span.start), konst(hir::ObjConst::None), &g.target.span)?.0, vec![]),
+                ExprKind::Tuple(_) | ExprKind::List(_) => {
+                    // A pattern: each item into a hidden local, then
+                    // unpacked into the renamed names before the conditions.
+                    let item = format!("<comprehension {} item {i}>", span.start);
+                    self.local_names.insert(item.clone());
+                    let (id, _) = self.assign_to(&item, konst(hir::ObjConst::None), &g.target.span)?;
+                    let line = self.line(&g.target.span);
+                    let pattern = rename(&g.target, &map);
+                    let stmts = self.unpack_target(&pattern, hir::Expr::local(id, Ty::Object), &format!("comprehension {} {i}", span.start), line)?;
+                    (id, stmts)
+                }
+                _ => return fallback(&g.target.span, "a comprehension's target is not a name or a tuple of names"),
             };
-            // A name no Python identifier can be: the comprehension's own.
-            let hidden = format!("{n}<comprehension {}>", span.start);
-            map.push((n.clone(), hidden.clone()));
-            self.local_names.insert(hidden.clone());
-            let (target, _) = self.assign_to(&hidden, konst(hir::ObjConst::None), &g.target.span)?;
             let mut conds = vec![];
             for c in &g.ifs {
                 conds.push(self.cond(&rename(c, &map))?);
             }
-            gens.push(CompFor { target, iter, conds });
+            gens.push(CompFor { target, unpack, iter, conds });
         }
         let elt = match kind {
             H::Any | H::All => self.cond(&rename(elt, &map))?,
@@ -159,6 +187,15 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// argument first), else `None`.
     pub(super) fn genexpr_call(&self, e: &Expr) -> Option<Expr> {
         let ExprKind::Call { func, args, keywords } = &e.kind else { return None };
+        // `sum(x for …, start)`: the list in place of the generator, the
+        // start after it.
+        if let [first @ Expr { kind: ExprKind::Comp { kind: CompKind::Gen, elt, value, generators }, .. }, start] = args.as_slice() {
+            if matches!(&func.kind, ExprKind::Name(n) if n == "sum" && !self.shadowed(n)) && !matches!(start.kind, ExprKind::Starred(_)) {
+                let list = Expr { kind: ExprKind::Comp { kind: CompKind::List, elt: elt.clone(), value: value.clone(), generators: generators.clone() }, span: first.span.clone() };
+                return Some(Expr { kind: ExprKind::Call { func: func.clone(), args: vec![list, start.clone()], keywords: keywords.clone() }, span: e.span.clone() });
+            }
+            return None;
+        }
         let [arg @ Expr { kind: ExprKind::Comp { kind: CompKind::Gen, elt, value, generators }, .. }] = args.as_slice() else { return None };
         let own = |kind: CompKind, elt: Box<Expr>, value: Option<Box<Expr>>| Expr { kind: ExprKind::Comp { kind, elt, value, generators: generators.clone() }, span: arg.span.clone() };
         if let ExprKind::Name(n) = &func.kind {
@@ -185,6 +222,12 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Name(n) if !self.shadowed(n) => match n.as_str() {
                 "list" | "tuple" => keywords.is_empty(),
                 "sorted" => true,
+                // They consume the whole iterable before returning (a list
+                // of the items made first: the same result and messages,
+                // 3.12's compensated float `sum` included; only the order
+                // of the items' side effects against the additions or
+                // comparisons differs).
+                "sum" | "min" | "max" => keywords.iter().all(|k| k.name.is_some()),
                 _ => false,
             },
             ExprKind::Attribute { value, attr } => attr == "join" && matches!(value.kind, ExprKind::Str(_)) && keywords.is_empty(),

@@ -174,6 +174,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Other(what) => fallback(&e.span, format!("it uses {what}")),
             ExprKind::FString(parts) => self.fstring(parts, &e.span),
             ExprKind::Comp { kind, elt, value, generators } => self.comprehension(*kind, elt, value.as_deref(), generators, &e.span),
+            ExprKind::Named { target, value } => self.named(target, value, &e.span),
         }
     }
 

@@ -19,6 +19,7 @@ mod view;
 mod comprehension;
 mod fstring;
 mod try_stmt;
+mod with_stmt;
 
 use super::{fallback, ModuleCx, Problem};
 use crate::diag::Diagnostic;
@@ -39,7 +40,10 @@ fn may_fall_off(body: &[Stmt]) -> bool {
     match &last.kind {
         StmtKind::Return(_) | StmtKind::Raise { .. } => false,
         StmtKind::If { body, orelse, .. } => may_fall_off(body) || may_fall_off(orelse),
-        StmtKind::With { body, .. } => may_fall_off(body),
+        // A context manager's `__exit__` may suppress what the body raises.
+        StmtKind::With { body, targets, items } => {
+            may_fall_off(body) || targets.iter().any(Option::is_some) || !items.iter().all(|i| matches!(&i.kind, ExprKind::Attribute { attr, .. } if attr == "nogil" || attr == "gil"))
+        }
         StmtKind::While { test, body, orelse } => {
             let forever = match test.kind {
                 ExprKind::Bool(b) => b,
@@ -169,6 +173,7 @@ fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
         H::ObjBinary { a, b, .. } | H::ObjCompare(_, a, b) | H::ObjIs(a, b) | H::ObjContains { item: a, container: b } => vec![&**a, &**b],
         H::ObjOp { operands, .. } => operands.iter().collect(),
         H::Comprehension(c) => c.exprs().into_iter().filter(|x| x.ty == Ty::Object).collect(),
+        H::AssignLocal { value, .. } => vec![&**value],
         // Object values of `and`/`or`/`x if c else y` (operands of the joined type).
         H::And(a, b) | H::Or(a, b) | H::IfExp { then: a, orelse: b, .. } if a.ty == Ty::Object => vec![&**a, &**b],
         _ => vec![],
@@ -182,7 +187,7 @@ fn makes_object(k: &hir::ExprKind) -> bool {
         H::And(a, _) | H::Or(a, _) | H::IfExp { then: a, .. } => a.ty == Ty::Object,
         _ => false,
     };
-    joins_objects || matches!(k, H::Local(_) | H::Call(..) | H::VirtualCall { .. } | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. } | H::Comprehension(_) | H::FieldLoad { .. } | H::TypeTest { .. } | H::NoneGuard { .. })
+    joins_objects || matches!(k, H::Local(_) | H::Call(..) | H::VirtualCall { .. } | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. } | H::Comprehension(_) | H::AssignLocal { .. } | H::FieldLoad { .. } | H::TypeTest { .. } | H::NoneGuard { .. })
 }
 
 fn describe(k: &hir::ExprKind) -> &'static str {

@@ -178,15 +178,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// `value[index]` of an object; `None` when `value` is not one.
     pub(super) fn object_subscript(&mut self, value: &Expr, index: &Expr) -> R<Option<hir::Expr>> {
         let Some(o) = self.object_value(value)? else { return Ok(None) };
-        if let ExprKind::Slice { lower, upper, step } = &index.kind {
-            let mut parts = vec![];
-            for part in [lower, upper, step] {
-                parts.push(match part {
-                    Some(x) => self.boxed_operand(x)?,
-                    None => konst(ObjConst::None),
-                });
-            }
-            let slice = op(ObjOp::Slice, parts, Ty::Object);
+        if let Some(slice) = self.slice_key(index)? {
             return Ok(Some(op(ObjOp::GetItem, vec![o, slice], Ty::Object)));
         }
         let k = self.expr(index)?;
@@ -204,26 +196,27 @@ impl<'c, 'a> Checker<'c, 'a> {
         Ok(Some(op(ObjOp::GetItem, vec![o, k], Ty::Object)))
     }
 
+    /// `lower:upper:step` as a slice object (None for a part left out), or
+    /// `None` when `index` is no slice.
+    pub(super) fn slice_key(&mut self, index: &Expr) -> R<Option<hir::Expr>> {
+        let ExprKind::Slice { lower, upper, step } = &index.kind else { return Ok(None) };
+        let mut parts = vec![];
+        for part in [lower, upper, step] {
+            parts.push(match part {
+                Some(x) => self.boxed_operand(x)?,
+                None => konst(ObjConst::None),
+            });
+        }
+        Ok(Some(op(ObjOp::Slice, parts, Ty::Object)))
+    }
+
     /// `target = value` where the target is an object's item or attribute;
     /// `None` when it is neither.
     pub(super) fn object_store(&mut self, target: &Expr, value: &Expr) -> R<Option<hir::Expr>> {
         match &target.kind {
-            ExprKind::Subscript { value: base, index } if !matches!(index.kind, ExprKind::Slice { .. }) => {
+            ExprKind::Subscript { value: base, index } => {
                 let v = self.boxed_operand(value)?;
-                let Some(o) = self.object_value(base)? else { return Ok(None) };
-                let k = self.expr(index)?;
-                // A C integer that fits `Py_ssize_t` stores in place without being boxed.
-                if let Ty::Int(t) = k.ty {
-                    if t.signed || t.bits < 64 {
-                        let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
-                        return Ok(Some(op(ObjOp::SetItemInt, vec![v, o, super::convert::convert(k, ssize)], Ty::Void)));
-                    }
-                }
-                let k = match k.ty {
-                    Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => boxed(k),
-                    t => return fallback(&index.span, format!("it indexes an object with {t}")),
-                };
-                Ok(Some(op(ObjOp::SetItem, vec![v, o, k], Ty::Void)))
+                self.object_store_of(v, base, index)
             }
             ExprKind::Attribute { value: base, attr } if self.cx.binding_of(target).is_none() => {
                 let v = self.boxed_operand(value)?;
@@ -234,13 +227,36 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
     }
 
+    /// `base[index] = v` of an object `base` (`v` evaluated already; a
+    /// slice's parts evaluated after `base`, as Python does); `None` when
+    /// `base` is not an object.
+    pub(super) fn object_store_of(&mut self, v: hir::Expr, base: &Expr, index: &Expr) -> R<Option<hir::Expr>> {
+        let Some(o) = self.object_value(base)? else { return Ok(None) };
+        if let Some(slice) = self.slice_key(index)? {
+            return Ok(Some(op(ObjOp::SetItem, vec![v, o, slice], Ty::Void)));
+        }
+        let k = self.expr(index)?;
+        // A C integer that fits `Py_ssize_t` stores in place without being boxed.
+        if let Ty::Int(t) = k.ty {
+            if t.signed || t.bits < 64 {
+                let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
+                return Ok(Some(op(ObjOp::SetItemInt, vec![v, o, super::convert::convert(k, ssize)], Ty::Void)));
+            }
+        }
+        let k = match k.ty {
+            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => boxed(k),
+            t => return fallback(&index.span, format!("it indexes an object with {t}")),
+        };
+        Ok(Some(op(ObjOp::SetItem, vec![v, o, k], Ty::Void)))
+    }
+
     /// `base[index] op= value` or `base.attr op= value` on an object (`None`
     /// when `base` is not one): the object and the key evaluated once into
     /// hidden locals, the item or attribute read, updated in place
     /// (`PyNumber_InPlace*`), and stored back, in Python's order.
     pub(super) fn object_aug_store(&mut self, target: &Expr, op_: BinOp, value: &Expr, line: u32) -> R<Option<Vec<hir::Stmt>>> {
         let (base, index, attr) = match &target.kind {
-            ExprKind::Subscript { value: base, index } if !matches!(index.kind, ExprKind::Slice { .. }) => (base, Some(index), None),
+            ExprKind::Subscript { value: base, index } => (base, Some(index), None),
             ExprKind::Attribute { value: base, attr } if self.cx.binding_of(target).is_none() => (base, None, Some(attr)),
             _ => return Ok(None),
         };
@@ -251,7 +267,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         let o = || hir::Expr::local(obj, Ty::Object);
         let (cur, store_key) = match (index, attr) {
             (Some(index), _) => {
-                let k = self.expr(index)?;
+                let k = match self.slice_key(index)? {
+                    Some(slice) => slice,
+                    None => self.expr(index)?,
+                };
                 let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
                 match k.ty {
                     // A C integer indexes in place, boxed only to store.

@@ -50,26 +50,10 @@ impl<'c, 'a> Checker<'c, 'a> {
             },
             StmtKind::Assign { targets, value } => self.assign(targets, value, line),
             StmtKind::Delete(targets) => {
-                // Each target in turn, its object and key evaluated first.
+                // Each target in turn, left to right (a tuple's items too).
                 let mut out = vec![];
                 for t in targets {
-                    let cannot = || fallback(&t.span, format!("it deletes `{}`", self.cx.source_text(&t.span)));
-                    let del = match &t.kind {
-                        ExprKind::Subscript { value, index } if !matches!(index.kind, ExprKind::Slice { .. }) => {
-                            let Some(o) = self.object_value(value)? else { return cannot() };
-                            let k = self.boxed_value(index)?;
-                            hir::Expr { kind: H::ObjOp { op: hir::ObjOp::DelItem, operands: vec![o, k] }, ty: Ty::Void }
-                        }
-                        ExprKind::Attribute { value, attr } if self.cx.binding_of(t).is_none() => {
-                            if self.field_load(value, attr).is_some() {
-                                return cannot();
-                            }
-                            let Some(o) = self.object_value(value)? else { return cannot() };
-                            hir::Expr { kind: H::ObjOp { op: hir::ObjOp::DelAttr(attr.clone()), operands: vec![o] }, ty: Ty::Void }
-                        }
-                        _ => return cannot(),
-                    };
-                    out.push(hir::Stmt { kind: hir::StmtKind::Expr(del), line });
+                    out.extend(self.delete(t, line)?);
                 }
                 Ok(out)
             }
@@ -186,15 +170,40 @@ impl<'c, 'a> Checker<'c, 'a> {
                 one(k)
             }
             StmtKind::Assert { test, msg } => {
-                let msg = match msg.as_ref().map(|m| &m.kind) {
+                let msg = match msg.as_ref() {
                     None => None,
-                    Some(ExprKind::Str(m)) => Some(m.clone()),
-                    Some(_) => return fallback(&s.span, "its `assert` message is not a string literal"),
+                    Some(Expr { kind: ExprKind::Str(m), .. }) => Some(m.clone()),
+                    Some(m) => {
+                        // `if not test: raise AssertionError(msg)`, the
+                        // message evaluated only on failure, the builtin
+                        // class whatever the module binds to its name.
+                        if self.nogil {
+                            return fallback(&s.span, "its `assert` message is not a string literal where the GIL is released");
+                        }
+                        let cond = self.cond(test)?;
+                        let m = self.boxed_value(m)?;
+                        let class = super::object::konst(hir::ObjConst::BuiltinType("AssertionError".into()));
+                        let exc = hir::Expr { kind: H::ObjOp { op: hir::ObjOp::Call { keywords: vec![] }, operands: vec![class, m] }, ty: Ty::Object };
+                        let raise = hir::Stmt { kind: hir::StmtKind::RaiseObject { exc: Some(exc), cause: None }, line };
+                        return one(hir::StmtKind::If { cond: hir::Expr { kind: H::Unary(hir::UnOp::Not, Box::new(cond)), ty: Ty::Bool }, then: vec![raise], orelse: vec![] });
+                    }
                 };
                 let cond = self.cond(test)?;
                 one(hir::StmtKind::Assert { cond, msg })
             }
-            StmtKind::With { items, body } => {
+            StmtKind::With { items, targets, body } => {
+                let cython_item = |ck: &Self, item: &Expr| {
+                    ck.parallel_call(item).is_some() || matches!(ck.cx.binding_of(item), Some(Binding::CythonAttr(n)) if n == "nogil" || n == "gil")
+                };
+                if !items.iter().any(|i| cython_item(self, i)) {
+                    return self.with_stmt(items, targets, body, &s.span, line);
+                }
+                if let Some(item) = items.iter().find(|i| !cython_item(self, i)) {
+                    return fallback(&item.span, format!("it mixes `with {}` with `cython.nogil`/`gil`/`parallel()` in one statement", self.cx.source_text(&item.span)));
+                }
+                if let Some(t) = targets.iter().flatten().next() {
+                    return fallback(&t.span, "it binds `as` a name to `cython.nogil`/`gil`/`parallel()`");
+                }
                 // `with cython.nogil:` releases the GIL around its body,
                 // `with cython.gil:` takes it back; several items nest.
                 let mut releases = vec![];
@@ -258,6 +267,55 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
     }
 
+    /// `del t`: an object's item (a slice too) or attribute, its object
+    /// and key evaluated first; an object local (unbound afterwards, so a
+    /// later read raises UnboundLocalError, as does deleting it unbound);
+    /// a tuple or list of targets, each in turn.
+    fn delete(&mut self, t: &Expr, line: u32) -> R<Vec<hir::Stmt>> {
+        let cannot = |ck: &Self| fallback(&t.span, format!("it deletes `{}`", ck.cx.source_text(&t.span)));
+        let del = match &t.kind {
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                let mut out = vec![];
+                for x in items {
+                    out.extend(self.delete(x, line)?);
+                }
+                return Ok(out);
+            }
+            ExprKind::Name(n) => {
+                if self.infer {
+                    return Ok(vec![]);
+                }
+                // A global's `del`, and a C local's (a C local carries no
+                // unbound state), stay Python.
+                if self.globals.contains(n) || self.local_ty(n) != Some(Ty::Object) {
+                    return fallback(&t.span, format!("it deletes `{n}`, which is not an object local"));
+                }
+                let id = self.local_id(n, Ty::Object);
+                return one_stmt(hir::StmtKind::Unbind(id), line);
+            }
+            ExprKind::Subscript { value, index } => {
+                if self.view_local(value).is_some() {
+                    return cannot(self);
+                }
+                let Some(o) = self.object_value(value)? else { return cannot(self) };
+                let k = match self.slice_key(index)? {
+                    Some(slice) => slice,
+                    None => self.boxed_value(index)?,
+                };
+                hir::Expr { kind: H::ObjOp { op: hir::ObjOp::DelItem, operands: vec![o, k] }, ty: Ty::Void }
+            }
+            ExprKind::Attribute { value, attr } if self.cx.binding_of(t).is_none() => {
+                if self.field_load(value, attr).is_some() {
+                    return cannot(self);
+                }
+                let Some(o) = self.object_value(value)? else { return cannot(self) };
+                hir::Expr { kind: H::ObjOp { op: hir::ObjOp::DelAttr(attr.clone()), operands: vec![o] }, ty: Ty::Void }
+            }
+            _ => return cannot(self),
+        };
+        one_stmt(hir::StmtKind::Expr(del), line)
+    }
+
     fn assign(&mut self, targets: &[Expr], value: &Expr, line: u32) -> R<Vec<hir::Stmt>> {
         if let [Expr { kind: ExprKind::Name(n), .. }] = targets {
             if self.c_arrays.contains_key(n) {
@@ -314,7 +372,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     Ok(vec![hir::Stmt { kind: hir::StmtKind::Store { view: id, indices, value: val, in_bounds: vec![], checked_by_load: false }, line }])
                 }
                 (ExprKind::Tuple(ts), ExprKind::Tuple(vs))
-                    if ts.len() == vs.len() && ts.iter().any(|t| matches!(t.kind, ExprKind::Subscript { .. })) =>
+                    if ts.len() == vs.len() && ts.iter().any(|t| matches!(&t.kind, ExprKind::Subscript { value: base, .. } if self.view_local(base).is_some())) =>
                 {
                     // `a[i], a[j] = a[j], a[i]`: all values first (into hidden locals),
                     // then each target left to right, its indices evaluated then.
@@ -347,6 +405,15 @@ impl<'c, 'a> Checker<'c, 'a> {
                         out.push(hir::Stmt { kind, line });
                     }
                     Ok(out)
+                }
+                (ExprKind::Tuple(ts) | ExprKind::List(ts), ExprKind::Tuple(_) | ExprKind::List(_))
+                    if !ts.iter().any(|t| matches!(&t.kind, ExprKind::Subscript { value: base, .. } if self.view_local(base).is_some()))
+                        && !ts.iter().all(|t| matches!(t.kind, ExprKind::Name(_))) =>
+                {
+                    // A starred pattern, or items and attributes among the
+                    // targets: the value made as the tuple it is, then unpacked.
+                    let v = self.boxed_value(value)?;
+                    self.unpack_target(t, v, &format!("{line}"), line)
                 }
                 (ExprKind::Tuple(ts), ExprKind::Tuple(vs)) if ts.len() == vs.len() => {
                     let mut values = vec![];
@@ -401,6 +468,25 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Ok(out)
             }
         }
+    }
+
+    /// `target := value` (PEP 572): the value boxed and bound to the
+    /// object local `target` of the function (also from inside a
+    /// comprehension, whose renaming leaves it alone); its value is the
+    /// expression's. A local declared a C type stays Python.
+    pub(super) fn named(&mut self, target: &str, value: &Expr, span: &Span) -> R<hir::Expr> {
+        if self.globals.contains(target) {
+            return fallback(span, format!("it binds the global `{target}` with `:=`"));
+        }
+        if self.nogil {
+            return fallback(span, "it uses `:=` where the GIL is released");
+        }
+        let v = self.boxed_value(value)?;
+        let (local, v) = self.assign_to(target, v, span)?;
+        if self.locals.get(local.0 as usize).map(|l| l.ty) != Some(Ty::Object) {
+            return fallback(span, format!("`{target} := …` binds a local that is not an object"));
+        }
+        Ok(hir::Expr { kind: H::AssignLocal { local, value: Box::new(v) }, ty: Ty::Object })
     }
 
     fn ret(&mut self, value: Option<&Expr>, span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
@@ -459,9 +545,30 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// unpacked where Python stores it. `path` names the hidden locals
     /// apart (the same in every round of inference).
     pub(super) fn unpack_target(&mut self, target: &Expr, value: hir::Expr, path: &str, line: u32) -> R<Vec<hir::Stmt>> {
+        let cannot = |ck: &Self| fallback(&target.span, format!("it assigns to `{}`", ck.cx.source_text(&target.span)));
         let elts = match &target.kind {
+            ExprKind::Name(n) if self.globals.contains(n) => return one_stmt(hir::StmtKind::Expr(super::object::set_global(n, super::object::boxed(value))), line),
             ExprKind::Name(n) => return one_stmt(hir::StmtKind::Assign(vec![self.assign_to(n, value, &target.span)?]), line),
             ExprKind::Tuple(elts) | ExprKind::List(elts) => elts,
+            ExprKind::Subscript { value: base, index } => {
+                if let Some((id, v)) = self.view_local(base) {
+                    let indices = self.view_indices(v, index, &target.span)?;
+                    let val = self.coerce(value, v.elem.ty(), &target.span, "a memoryview element")?;
+                    return one_stmt(hir::StmtKind::Store { view: id, indices, value: val, in_bounds: vec![], checked_by_load: false }, line);
+                }
+                if value.ty != Ty::Object {
+                    return cannot(self);
+                }
+                return match self.object_store_of(value, base, index)? {
+                    Some(store) => one_stmt(hir::StmtKind::Expr(store), line),
+                    None => cannot(self),
+                };
+            }
+            ExprKind::Attribute { value: base, attr } if self.cx.binding_of(target).is_none() && self.field_load(base, attr).is_none() && value.ty == Ty::Object => {
+                let Some(o) = self.object_value(base)? else { return cannot(self) };
+                let store = hir::Expr { kind: H::ObjOp { op: hir::ObjOp::SetAttr(attr.clone()), operands: vec![value, o] }, ty: Ty::Void };
+                return one_stmt(hir::StmtKind::Expr(store), line);
+            }
             _ => return fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span))),
         };
         let stars: Vec<usize> = elts.iter().enumerate().filter(|(_, e)| matches!(e.kind, ExprKind::Starred(_))).map(|(k, _)| k).collect();
@@ -484,7 +591,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             kind: H::ObjOp { op: hir::ObjOp::GetItemInt, operands: vec![hir::Expr::local(seq, Ty::Object), hir::Expr::konst(Const::Int(k as i64), ssize)] },
             ty: Ty::Object,
         };
-        if elts.iter().all(|e| matches!(leaf(e).kind, ExprKind::Name(_))) {
+        if elts.iter().all(|e| matches!(&leaf(e).kind, ExprKind::Name(n) if !self.globals.contains(n))) {
             // Names only: every item read, then each stored (nothing between can fail).
             let mut pairs = vec![];
             for (k, e) in elts.iter().enumerate() {

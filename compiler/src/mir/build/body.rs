@@ -485,6 +485,14 @@ impl BodyBuilder<'_, '_> {
     fn stmt(&mut self, s: &Stmt) -> B<()> {
         match &s.kind {
             StmtKind::Pass => Ok(()),
+            StmtKind::Unbind(id) => {
+                // Read first (checked when it may be unbound, as Python's
+                // `del` of an unbound name raises), then unbound.
+                self.read_local(*id);
+                let var = self.fr.locals[id.0 as usize];
+                self.b.op(vec![var], OpKind::Unassigned);
+                Ok(())
+            }
             StmtKind::Gil { release, body } => self.gil_block(*release, body),
             StmtKind::Prange(p) => self.prange(p),
             StmtKind::Assign(pairs) => {

@@ -81,7 +81,7 @@ pub fn run(body: &mut Body) -> Result<bool, String> {
             }
             if unsure[b].binary_search(&i).is_ok() {
                 let name = body.locals[var].name.clone().unwrap_or_default();
-                rewritten.push(Op { line: op.line, ..Op::new(vec![], OpKind::CheckAssigned { var, name }) });
+                rewritten.push(Op { line: op.line, handler: op.handler, ..Op::new(vec![], OpKind::CheckAssigned { var, name }) });
             }
             rewritten.push(Op { kind: OpKind::Borrow { var }, ..op });
         }

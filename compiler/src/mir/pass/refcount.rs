@@ -20,7 +20,8 @@ pub struct Ownership {
     pub owner: IndexVec<Local, Option<Local>>,
     /// Object variables, which hold NULL (and no reference) until assigned,
     /// an iterator's next item, NULL when the iterator is exhausted, and
-    /// a loop's iterator, NULL when the loop reads a list or tuple by index.
+    /// a loop's iterator, NULL when the loop reads a list or tuple by index,
+    /// and a special method looked up, NULL when the type has none.
     pub nullable: IndexVec<Local, bool>,
 }
 
@@ -38,7 +39,7 @@ impl Ownership {
                         nullable[d] = body.ty(d) == LocalTy::Object;
                     }
                 }
-                if let (OpKind::IterNext { .. } | OpKind::IterStart { .. }, Some(&item)) = (&op.kind, op.dests.first()) {
+                if let (OpKind::IterNext { .. } | OpKind::IterStart { .. } | OpKind::LoadSpecial { .. }, Some(&item)) = (&op.kind, op.dests.first()) {
                     nullable[item] = true;
                 }
                 for (k, &d) in op.dests.iter().enumerate() {

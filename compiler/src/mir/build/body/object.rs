@@ -268,6 +268,15 @@ impl BodyBuilder<'_, '_> {
                 self.object_op(op, vals)?
             }
             ExprKind::Comprehension(c) => self.comprehension(c)?,
+            ExprKind::AssignLocal { local, value } => {
+                // The expression's value is a reference of its own: the
+                // variable may be assigned again while it is in use
+                // (`(x := a) + (x := b)`).
+                let v = self.expr(value)?;
+                self.assign(*local, v);
+                let read = self.read_local(*local);
+                self.b.value(obj, OpKind::Assign { src: read })
+            }
             ExprKind::And(a, b) | ExprKind::Or(a, b) if e.ty == Ty::Object => {
                 // The deciding operand's value, in a variable both paths assign.
                 let is_and = matches!(e.kind, ExprKind::And(..));
@@ -415,6 +424,12 @@ impl BodyBuilder<'_, '_> {
             (ObjOp::Unpack { before, star, after }, [v]) => self.unpack(*v, *before, *star, *after)?,
             (ObjOp::CallShaped { shape }, [f, values @ ..]) => self.shaped_call(*f, values.to_vec(), shape)?,
             (ObjOp::DelItem, [o, k]) => call(self, status, &p::PY_OBJECT_DEL_ITEM, vec![*o, *k]),
+            (ObjOp::Type, [o]) => call(self, obj, &p::PY_OBJECT_TYPE, vec![*o]),
+            (ObjOp::WithEnter { exit, unbound }, [o]) => self.with_enter(*o, *exit, *unbound)?,
+            (ObjOp::CallExit, [f, unbound, mgr, args @ ..]) => {
+                let args = std::iter::once(*mgr).chain(args.iter().copied()).collect();
+                self.b.value(obj, OpKind::CallLoadedMethod { method: *f, unbound: *unbound, args, kwnames: None, keywords: 0 })
+            }
             (ObjOp::DelAttr(name), [o]) => {
                 let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.clone())));
                 let null = self.value(WIDE, BodyOp::Const { c: Const::Int(0), ty: WIDE });
@@ -896,6 +911,7 @@ impl BodyBuilder<'_, '_> {
         self.b.switch_to(body_b);
         self.reachable = true;
         self.assign(g.target, next);
+        self.stmts(&g.unpack)?;
         for cond in &g.conds {
             let yes = self.b.block(false);
             self.branch_on(cond, yes, header)?;
@@ -1027,6 +1043,40 @@ impl BodyBuilder<'_, '_> {
         self.b.switch_to(join);
         self.reachable = true;
         Ok(result)
+    }
+
+    /// `o`'s special method `name` (`OpKind::LoadSpecial`) and whether it
+    /// is left unbound (a function of the class); when its
+    /// type has none, the exception the module's helper makes
+    /// (`mir::HELPER_WITH_ERROR`) raised here, at this line.
+    fn special_method(&mut self, o: Local, name: &str) -> B<(Local, Local)> {
+        let obj = LocalTy::Object;
+        let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.to_string())));
+        let (method, unbound) = (self.b.local(obj, None), self.b.local(LocalTy::Scalar(Ty::Bool), None));
+        self.b.op(vec![method, unbound], OpKind::LoadSpecial { obj: o, name: n });
+        let missing = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsNull { value: method });
+        let (got, cold) = (self.b.block(false), self.b.block(true));
+        self.terminate(Terminator::Branch { cond: missing, then: cold, otherwise: got });
+        self.b.switch_to(cold);
+        self.reachable = true;
+        let exc = self.b.value(obj, OpKind::CallHelper { slot: crate::mir::HELPER_WITH_ERROR, args: vec![o] });
+        self.b.op(vec![], OpKind::RaiseObject { exc, cause: None });
+        self.terminate(Terminator::Unreachable);
+        self.b.switch_to(got);
+        self.reachable = true;
+        Ok((method, unbound))
+    }
+
+    /// `with`'s entry (`ObjOp::WithEnter`): `__enter__` looked up, then
+    /// `__exit__` into the local `exit` (a function of the class left
+    /// unbound, as the local `exit_unbound` says), then `__enter__` called:
+    /// the interpreter's order, without bound methods.
+    fn with_enter(&mut self, mgr: Local, exit: crate::hir::LocalId, exit_unbound: crate::hir::LocalId) -> B<Local> {
+        let (enter, unbound) = self.special_method(mgr, "__enter__")?;
+        let (x, xu) = self.special_method(mgr, "__exit__")?;
+        self.assign(exit, x);
+        self.assign(exit_unbound, xu);
+        Ok(self.b.value(LocalTy::Object, OpKind::CallLoadedMethod { method: enter, unbound, args: vec![mgr], kwnames: None, keywords: 0 }))
     }
 
     /// The module's helper makes the call (`mir::HELPER_CALL`) and returns
