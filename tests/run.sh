@@ -59,7 +59,8 @@ SUBSET=(tests/test_arith.py tests/test_control.py tests/test_logic.py tests/test
         tests/test_refcounts.py tests/test_semantics.py tests/test_math.py tests/test_builtins.py
         tests/test_recursion.py tests/test_targets.py tests/test_pythons.py tests/test_leaks.py
         tests/test_objects.py tests/test_object_ops.py tests/test_object_fast.py tests/test_object_control.py tests/test_cclass.py
-        tests/test_object_sig.py tests/test_pyclass.py tests/test_cclass_inherit.py tests/test_cclass_special.py)
+        tests/test_object_sig.py tests/test_pyclass.py tests/test_cclass_inherit.py tests/test_cclass_special.py
+        tests/test_closures.py)
 find_python() {  # find_python 3.X: an interpreter of that version, or nothing
     local v="$1" c
     for c in "python$v" "$(pyenv root 2>/dev/null)"/versions/"$v".*/bin/"python$v"; do

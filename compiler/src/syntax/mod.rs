@@ -59,6 +59,8 @@ pub enum StmtKind {
     Import(Vec<Alias>),
     ImportFrom { module: Option<String>, names: Vec<Alias>, level: u32 },
     Global(Vec<String>),
+    /// `nonlocal a, b`.
+    Nonlocal(Vec<String>),
     /// `del a[k], o.attr`: items and attributes only.
     Delete(Vec<Expr>),
     Expr(Expr),
@@ -280,6 +282,9 @@ pub enum ExprKind {
     /// `{k: v, …}` (a `**` entry makes it `Other`).
     Dict(Vec<(Expr, Expr)>),
     Set(Vec<Expr>),
+    /// `lambda params: body`, as a `def` named `<lambda>` whose body is
+    /// `return body` (spans of the lambda).
+    Lambda(Box<FunctionDef>),
 }
 
 #[derive(Debug, Clone)]
@@ -537,7 +542,7 @@ fn stmt(s: &ast::Stmt) -> Stmt {
             level: i.level.map_or(0, |l| l.to_u32()),
         },
         ast::Stmt::Global(g) => StmtKind::Global(g.names.iter().map(ident).collect()),
-        ast::Stmt::Nonlocal(_) => other("`nonlocal`", vec![], vec![]),
+        ast::Stmt::Nonlocal(n) => StmtKind::Nonlocal(n.names.iter().map(ident).collect()),
         ast::Stmt::Expr(e) => StmtKind::Expr(expr(&e.value)),
         ast::Stmt::Pass(_) => StmtKind::Pass,
         ast::Stmt::Break(_) => StmtKind::Break,
@@ -655,7 +660,10 @@ fn expr(e: &ast::Expr) -> Expr {
             },
             operand: bx(&u.operand),
         },
-        ast::Expr::Lambda(_) => ExprKind::Other("a lambda"),
+        ast::Expr::Lambda(l) => {
+            let body = [ast::Stmt::Return(ast::StmtReturn { range: l.body.range(), value: Some(l.body.clone()) })];
+            ExprKind::Lambda(Box::new(function_def(&ast::Identifier::new("<lambda>"), &l.args, &None, &[], &body, false, &sp)))
+        }
         ast::Expr::IfExp(i) => ExprKind::IfExp { test: bx(&i.test), body: bx(&i.body), orelse: bx(&i.orelse) },
         ast::Expr::Dict(d) if d.keys.iter().all(Option::is_some) => {
             ExprKind::Dict(d.keys.iter().flatten().zip(&d.values).map(|(k, v)| (expr(k), expr(v))).collect())
