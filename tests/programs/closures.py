@@ -187,3 +187,9 @@ class Box:
         def add(k):
             return self.v + k
         return add
+
+
+def awaits_inside(x):
+    async def f():
+        return await x
+    return f

@@ -210,6 +210,7 @@ impl Walk {
             }
             ExprKind::IfExp { test, body, orelse } => [test, body, orelse].into_iter().try_for_each(|e| self.expr(e)),
             ExprKind::Attribute { value, .. } | ExprKind::Starred(value) => self.expr(value),
+            ExprKind::Yield(value) => value.iter().try_for_each(|e| self.expr(e)),
             ExprKind::Subscript { value, index } => {
                 self.expr(value)?;
                 self.expr(index)
@@ -398,6 +399,7 @@ impl<'f> Outer<'f> {
             }
             ExprKind::IfExp { test, body, orelse } => [test, body, orelse].into_iter().try_for_each(|e| self.expr(e)),
             ExprKind::Attribute { value, .. } | ExprKind::Starred(value) => self.expr(value),
+            ExprKind::Yield(value) => value.iter().try_for_each(|e| self.expr(e)),
             ExprKind::Subscript { value, index } => [value, index].into_iter().try_for_each(|e| self.expr(e)),
             ExprKind::Slice { lower, upper, step } => lower.iter().chain(upper).chain(step).try_for_each(|e| self.expr(e)),
             ExprKind::FString(parts) => {

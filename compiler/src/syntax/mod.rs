@@ -285,6 +285,9 @@ pub enum ExprKind {
     /// `lambda params: body`, as a `def` named `<lambda>` whose body is
     /// `return body` (spans of the lambda).
     Lambda(Box<FunctionDef>),
+    /// `yield value` or `yield from value` (kept for the names a nested
+    /// generator uses; a function holding one stays Python).
+    Yield(Option<Box<Expr>>),
 }
 
 #[derive(Debug, Clone)]
@@ -675,7 +678,8 @@ fn expr(e: &ast::Expr) -> Expr {
         ast::Expr::DictComp(c) => comp(CompKind::Dict, &c.key, Some(&c.value), &c.generators),
         ast::Expr::GeneratorExp(c) => comp(CompKind::Gen, &c.elt, None, &c.generators),
         ast::Expr::Await(_) => ExprKind::Other("`await`"),
-        ast::Expr::Yield(_) | ast::Expr::YieldFrom(_) => ExprKind::Other("`yield`"),
+        ast::Expr::Yield(y) => ExprKind::Yield(y.value.as_deref().map(bx)),
+        ast::Expr::YieldFrom(y) => ExprKind::Yield(Some(bx(&y.value))),
         ast::Expr::Compare(c) => ExprKind::Compare {
             left: bx(&c.left),
             ops: c.ops.iter().map(cmpop).collect(),

@@ -173,6 +173,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Starred(_) => fallback(&e.span, "it uses `*` unpacking"),
             ExprKind::Other(what) => fallback(&e.span, format!("it uses {what}")),
             ExprKind::Lambda(f) => self.make_function(f, &e.span),
+            ExprKind::Yield(_) => fallback(&e.span, "it uses `yield`"),
             ExprKind::FString(parts) => self.fstring(parts, &e.span),
             ExprKind::Comp { kind, elt, value, generators } => self.comprehension(*kind, elt, value.as_deref(), generators, &e.span),
         }
