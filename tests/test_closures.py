@@ -15,7 +15,7 @@ from conftest import LEAK_CALLS, attempt, growth
 NATIVE = ["count", "accumulator", "late_binding", "rebound_after", "early_defaults", "three_deep",
           "sort_keys", "decorated", "names", "closure_cells", "unbound_free", "unbound_own",
           "inner_arguments", "per_object_defaults", "kwdefaults_and_annotations", "recursive_inner",
-          "param_captured", "closure_raises", "make_counter", "gen_inside"]
+          "param_captured", "closure_raises", "make_counter", "gen_inside", "failing_def"]
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +44,7 @@ def test_differential(m):
     m.assert_same("param_captured", [(1,), (2, 5), ("a", "b")], exact=True)
     m.assert_same("closure_raises", [1, 0, -1], exact=True)
     m.assert_same("gen_inside", [0, 4], exact=True)
+    m.assert_same("failing_def", [0, 2, "s"], exact=True)
 
 
 def test_names_and_qualnames(m):
@@ -134,3 +135,5 @@ def test_no_leaks(m):
     assert growth(lambda: attempt(nat.closure_raises, -1)) < LEAK_CALLS // 10
     assert growth(lambda: attempt(nat.inner_arguments, 3)) < LEAK_CALLS // 10
     assert growth(lambda: attempt(nat.sort_keys, [(1,)], 3)) < LEAK_CALLS // 10
+    assert growth(lambda: nat.failing_def(0)) < LEAK_CALLS // 10
+    assert growth(lambda: attempt(nat.failing_def, "s")) < LEAK_CALLS // 10

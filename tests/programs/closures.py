@@ -193,3 +193,21 @@ def awaits_inside(x):
     async def f():
         return await x
     return f
+
+
+def failing_def(x):
+    def bad(f):
+        raise KeyError(x)
+    made = []
+    try:
+        @bad
+        def g():
+            return made
+    except KeyError as e:
+        made.append(("decorator", e.args))
+    try:
+        h = lambda d=1 // x: d
+        made.append(h())
+    except ZeroDivisionError as e:
+        made.append(("default", str(e)))
+    return made
