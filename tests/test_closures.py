@@ -15,7 +15,7 @@ from conftest import LEAK_CALLS, attempt, growth
 NATIVE = ["count", "accumulator", "late_binding", "rebound_after", "early_defaults", "three_deep",
           "sort_keys", "decorated", "names", "closure_cells", "unbound_free", "unbound_own",
           "inner_arguments", "per_object_defaults", "kwdefaults_and_annotations", "recursive_inner",
-          "param_captured", "closure_raises", "make_counter", "gen_inside", "failing_def"]
+          "param_captured", "closure_raises", "make_counter", "gen_inside", "failing_def", "scaled"]
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +45,9 @@ def test_differential(m):
     m.assert_same("closure_raises", [1, 0, -1], exact=True)
     m.assert_same("gen_inside", [0, 4], exact=True)
     m.assert_same("failing_def", [0, 2, "s"], exact=True)
+    # `k` is a C double, as in Cython: the closure sees it converted.
+    m.assert_values("scaled", [(([1, 2.5], 2), ([2.0, 5.0], 2.0)), (([], -1.5), ([], -1.5)),
+                               (([1], "x"), (TypeError, "must be real number, not str"))])
 
 
 def test_names_and_qualnames(m):
@@ -117,6 +120,8 @@ def test_what_stays_python_is_reported(m):
     assert isinstance(m.native.make_adder_chain, types.FunctionType)
     assert m.native.make_adder_chain(3) == [1, 2, 3]
     assert isinstance(m.native.awaits_inside, types.FunctionType)
+    assert "function `typed_rebound` left to Python: a nested function captures `n`, which is declared cython.int" in err
+    assert m.native.typed_rebound(1) == 2
 
 
 def test_no_leaks(m):

@@ -1,6 +1,8 @@
 # Closures, nested functions and lambdas (issue 12), compared with CPython.
 import functools
 
+import cython
+
 
 def make_counter(start):
     c = start
@@ -211,3 +213,15 @@ def failing_def(x):
     except ZeroDivisionError as e:
         made.append(("default", str(e)))
     return made
+
+
+def scaled(xs, k: cython.double):
+    # A typed parameter nothing assigns: its cell holds it boxed.
+    return list(map(lambda v: v * k, xs)), (lambda: k)()
+
+
+def typed_rebound(n: cython.int):
+    def get():
+        return n
+    n += 1
+    return get()

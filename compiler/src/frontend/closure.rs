@@ -28,6 +28,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 pub(crate) struct Plan {
     /// The function's variables that nested scopes capture (cells).
     pub captured: BTreeSet<String>,
+    /// The captured parameters nothing assigns (neither the function nor a
+    /// nested `nonlocal`): their cells are made once and never change, so
+    /// the function reads the parameter itself (of any type: the cell
+    /// holds it boxed).
+    pub fixed_params: BTreeSet<String>,
     /// Each nested `def` (by its statement's span start) or `lambda` (by
     /// the expression's) directly in the function.
     pub nested: HashMap<usize, Nested>,
@@ -449,6 +454,14 @@ pub(crate) fn plan(cx: &ModuleCx, qualname: &str, def: &FunctionDef) -> Result<P
         let code = code_source(cx, qualname, f, *start, &freevars)?;
         let name = if f.name == "<lambda>" { "<lambda>".to_string() } else { f.name.clone() };
         plan.nested.insert(*start, Nested { freevars, code, qualname: format!("{qualname}.<locals>.{name}") });
+    }
+    let mut assigned = vec![];
+    def.body.iter().for_each(|s| crate::syntax::bound_names(s, &mut assigned));
+    for p in def.params.iter().chain(&def.vararg).chain(&def.kwarg) {
+        let rebound = assigned.contains(&p.name) || outer.nested.iter().any(|(_, f, _)| nonlocal_anywhere(f, &p.name));
+        if plan.captured.contains(&p.name) && !rebound {
+            plan.fixed_params.insert(p.name.clone());
+        }
     }
     if let Some((n, what, span)) = outer.uncellable.iter().find(|(n, ..)| plan.captured.contains(n)) {
         return Err((span.clone(), format!("a nested function captures `{n}`, which is bound by {what} here (captured variables are compiled for plain assignments and loops)")));

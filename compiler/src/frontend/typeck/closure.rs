@@ -2,7 +2,9 @@
 //! captured variable's cell made on entry (holding the parameter's value
 //! for a parameter), its reads through the cell (`ObjOp::CellGet`, which
 //! raises UnboundLocalError for an empty one), every assignment to it
-//! followed by the cell's update (`sync_cells`); a nested `def` (decorators
+//! followed by the cell's update (`sync_cells`) — except a parameter that
+//! nothing assigns, read in place (its cell holds it boxed, so a typed one
+//! may be captured too); a nested `def` (decorators
 //! evaluated first, then the defaults, keyword-only defaults and
 //! annotations, the function made, the decorators applied innermost first)
 //! and a `lambda` as `ObjOp::MakeFunction`.
@@ -28,9 +30,20 @@ impl<'c, 'a> Checker<'c, 'a> {
         let line = self.me.line;
         let mut out = vec![];
         for name in self.closure.captured.clone() {
+            if self.closure.fixed_params.contains(&name) {
+                // Read in place by the function; the cell holds its value boxed.
+                let p = self.me.params.iter().find(|p| p.name == name).map(|p| p.ty).unwrap_or(Ty::Object);
+                let id = self.local_id(&name, p);
+                let v = self.coerce(hir::Expr::local(id, p), Ty::Object, &self.me.span, &name)?;
+                let cell = self.local_id(&format!("<cell {name}>"), Ty::Object);
+                self.cells.insert(name, cell);
+                out.push(hir::Stmt { kind: hir::StmtKind::Assign(vec![(cell, op(ObjOp::CellNew, vec![v], Ty::Object))]), line });
+                continue;
+            }
             if let Some(t) = self.declared.get(&name).copied().filter(|t| *t != Ty::Object) {
                 return fallback(&self.me.span, format!("a nested function captures `{name}`, which is declared {t} (captured variables are objects)"));
             }
+            self.cell_reads.insert(name.clone());
             let value = match self.me.params.iter().position(|p| p.name == name) {
                 Some(_) => {
                     let id = self.local_id(&name, Ty::Object);
@@ -53,7 +66,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// The body's assignments to captured variables each followed by the
     /// cell's update, and loops over one updating it at each trip.
     pub(super) fn sync_cells(&self, body: &mut Vec<hir::Stmt>) {
-        let map: HashMap<LocalId, LocalId> = self.cells.iter().filter_map(|(n, c)| self.local_ids.get(n).map(|id| (*id, *c))).collect();
+        let map: HashMap<LocalId, LocalId> = self.cells.iter().filter(|(n, _)| self.cell_reads.contains(*n)).filter_map(|(n, c)| self.local_ids.get(n).map(|id| (*id, *c))).collect();
         if !map.is_empty() {
             sync(body, &map);
         }

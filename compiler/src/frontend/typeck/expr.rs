@@ -225,7 +225,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     pub(super) fn name(&mut self, n: &str, span: &Span) -> R<hir::Expr> {
-        if let Some(&cell) = self.cells.get(n) {
+        if let Some(&cell) = self.cells.get(n).filter(|_| self.cell_reads.contains(n)) {
             return Ok(self.cell_get(n, cell));
         }
         if self.local_names.contains(n) {

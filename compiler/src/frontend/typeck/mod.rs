@@ -243,6 +243,9 @@ struct Checker<'c, 'a> {
     closure_refused: Option<(Span, String)>,
     /// Each captured variable's hidden local holding its cell.
     cells: HashMap<String, LocalId>,
+    /// The captured variables read and written through their cells (the
+    /// others: parameters nothing assigns, read in place).
+    cell_reads: HashSet<String>,
 }
 
 impl<'c, 'a> Checker<'c, 'a> {
@@ -288,8 +291,14 @@ impl<'c, 'a> Checker<'c, 'a> {
             closure: Default::default(),
             closure_refused: None,
             cells: HashMap::new(),
+            cell_reads: HashSet::new(),
         };
         match crate::frontend::closure::plan(cx, &me.name, me.def) {
+            // Nested functions run interpreted, where a cclass's private
+            // fields cannot be read (compiled Cython code reads them).
+            Ok(plan) if !plan.nested.is_empty() && me.name.split_once('.').is_some_and(|(c, _)| cx.cclass_names.contains(c)) => {
+                ck.closure_refused = Some((me.span.clone(), "it holds a nested function, which would run interpreted and could not read the class's private fields".into()));
+            }
             Ok(plan) => {
                 // Captured variables are objects (what a cell holds).
                 for n in &plan.captured {
@@ -389,6 +398,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let skip_doc = usize::from(self.me.doc.is_some());
         let mut out = self.parameter_checks();
         self.cells.clear();
+        self.cell_reads.clear();
         out.extend(self.make_cells()?);
         out.extend(self.block(&body[skip_doc..])?);
         self.sync_cells(&mut out);
