@@ -15,7 +15,8 @@ from conftest import LEAK_CALLS, attempt, growth
 NATIVE = ["count", "accumulator", "late_binding", "rebound_after", "early_defaults", "three_deep",
           "sort_keys", "decorated", "names", "closure_cells", "unbound_free", "unbound_own",
           "inner_arguments", "per_object_defaults", "kwdefaults_and_annotations", "recursive_inner",
-          "param_captured", "closure_raises", "make_counter", "gen_inside", "failing_def", "scaled"]
+          "param_captured", "closure_raises", "make_counter", "gen_inside", "failing_def", "scaled", "sorted_rows",
+          "make_adder_chain"]
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,8 @@ def test_differential(m):
     m.assert_same("param_captured", [(1,), (2, 5), ("a", "b")], exact=True)
     m.assert_same("closure_raises", [1, 0, -1], exact=True)
     m.assert_same("gen_inside", [0, 4], exact=True)
+    m.assert_same("sorted_rows", [([[3, 1, 2], []], 1), ([[3, 1, 2]], -1), ([[1, "a"]], 1)], exact=True)
+    m.assert_same("make_adder_chain", [0, 3], exact=True)
     m.assert_same("failing_def", [0, 2, "s"], exact=True)
     # `k` is a C double, as in Cython: the closure sees it converted.
     m.assert_values("scaled", [(([1, 2.5], 2), ([2.0, 5.0], 2.0)), (([], -1.5), ([], -1.5)),
@@ -115,10 +118,10 @@ def test_tracebacks_point_at_the_source(m):
 
 def test_what_stays_python_is_reported(m):
     err = m.build.stderr
-    assert "function `make_adder_chain` left to Python: it makes a lambda inside a comprehension" in err
+    assert "function `comp_lambdas` left to Python: it makes a lambda using the comprehension's variable `i`" in err
     assert "function `awaits_inside` left to Python: a nested function uses `await`" in err
-    assert isinstance(m.native.make_adder_chain, types.FunctionType)
-    assert m.native.make_adder_chain(3) == [1, 2, 3]
+    assert isinstance(m.native.comp_lambdas, types.FunctionType)
+    assert m.native.comp_lambdas(3) == [2, 2, 2]
     assert isinstance(m.native.awaits_inside, types.FunctionType)
     assert "function `typed_rebound` left to Python: a nested function captures `n`, which is declared cython.int" in err
     assert m.native.typed_rebound(1) == 2

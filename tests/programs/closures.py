@@ -225,3 +225,13 @@ def typed_rebound(n: cython.int):
         return n
     n += 1
     return get()
+
+
+def sorted_rows(rows, sign):
+    # A lambda in a comprehension that uses none of its variables.
+    return [sorted(r, key=lambda t: sign * t) for r in rows]
+
+
+def comp_lambdas(n):
+    fs = [lambda: i for i in range(n)]
+    return [f() for f in fs]

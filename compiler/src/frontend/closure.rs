@@ -282,10 +282,13 @@ fn def_scope(f: &FunctionDef) -> Result<Scope, Why> {
 /// The nested scopes directly in a compiled function's body, in the order
 /// their `def`s and `lambda`s run, with their free names; `in_comp`: inside
 /// a comprehension of the function (each of whose runs has fresh
-/// variables of its own, which a nested function there would capture).
+/// variables of its own, which a lambda there may not use: the compiled
+/// comprehension's are hidden locals of the function).
 struct Outer<'f> {
     nested: Vec<(usize, &'f FunctionDef, HashSet<String>)>,
     in_comp: u32,
+    /// The targets of the comprehensions around the walk.
+    comp_targets: Vec<String>,
     /// Names bound by what the compiled function cannot keep in a cell.
     uncellable: Vec<(String, &'static str, Span)>,
 }
@@ -372,16 +375,29 @@ impl<'f> Outer<'f> {
     fn expr(&mut self, e: &'f Expr) -> Result<(), Why> {
         match &e.kind {
             ExprKind::Lambda(f) => {
-                if self.in_comp > 0 {
-                    return Err((e.span.clone(), "it makes a lambda inside a comprehension (a fresh variable per run of the comprehension)".into()));
-                }
                 self.def_outside(f)?;
                 let scope = def_scope(f)?;
+                if self.in_comp > 0 {
+                    // Fine unless it captures, or its defaults read, a
+                    // comprehension's own variable (fresh per run there).
+                    let mut outside = Walk { scope: Scope::default() };
+                    outside.def_outside(f)?;
+                    let reads = outside.scope.used.iter().chain(&outside.scope.inner_free).chain(scope.free().iter()).cloned().collect::<Vec<_>>();
+                    if let Some(n) = reads.iter().find(|n| self.comp_targets.contains(n)) {
+                        return Err((e.span.clone(), format!("it makes a lambda using the comprehension's variable `{n}` (a fresh variable per run of the comprehension)")));
+                    }
+                }
                 self.nested.push((e.span.start, f, scope.free()));
                 Ok(())
             }
             ExprKind::Comp { elt, value, generators, .. } => {
                 self.in_comp += 1;
+                let depth = self.comp_targets.len();
+                for g in generators {
+                    let mut t = Walk { scope: Scope::default() };
+                    t.target(&g.target)?;
+                    self.comp_targets.extend(t.scope.bound);
+                }
                 let r = (|| {
                     for g in generators {
                         self.expr(&g.iter)?;
@@ -391,6 +407,7 @@ impl<'f> Outer<'f> {
                     value.iter().try_for_each(|v| self.expr(v))
                 })();
                 self.in_comp -= 1;
+                self.comp_targets.truncate(depth);
                 r
             }
             ExprKind::BinOp { left, right, .. } => [left, right].into_iter().try_for_each(|e| self.expr(e)),
@@ -425,7 +442,7 @@ impl<'f> Outer<'f> {
 /// The closure plan of the compiled function `qualname` (`C.m` for a
 /// method), or why it stays Python.
 pub(crate) fn plan(cx: &ModuleCx, qualname: &str, def: &FunctionDef) -> Result<Plan, Why> {
-    let mut outer = Outer { nested: vec![], in_comp: 0, uncellable: vec![] };
+    let mut outer = Outer { nested: vec![], in_comp: 0, comp_targets: vec![], uncellable: vec![] };
     outer.stmts(&def.body)?;
     if outer.nested.is_empty() {
         return Ok(Plan::default());
