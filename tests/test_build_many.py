@@ -31,7 +31,8 @@ def total_{i}(n: cython.int) -> cython.long:
 
 
 def listed_{i}(x):
-    return [x, {i}] + list(map(lambda y: y, ()))
+    yield x
+    yield {i}
 '''
 
 
@@ -87,7 +88,7 @@ CHECK = textwrap.dedent('''
         assert type(getattr(m, "scale_%d" % i)).__name__ == "builtin_function_or_method"
         assert getattr(m, "scale_%d" % i)(5) == 5 * i + 1
         assert getattr(m, "total_%d" % i)(100) == sum(k % (i + 2) for k in range(100))
-        assert getattr(m, "listed_%d" % i)(3) == [3, i]
+        assert list(getattr(m, "listed_%d" % i)(3)) == [3, i]
     print("ok")
 ''')
 

@@ -35,7 +35,7 @@ def primes(nb_primes: cython.int):
 
 
 def interpreted_sees():
-    return (lambda: cython.compiled)()
+    yield cython.compiled
 
 
 def native_sees() -> cython.bint:
@@ -48,7 +48,7 @@ def test_interpreted_code_sees_compiled_false(pyc):
     # the `not cython.compiled` branch, as under CPython.
     m = pyc.pair(PRIMES, stem="primes")
     m.assert_same("primes", [(0,), (1,), (10,), (25,)], native=False)
-    assert m.native.interpreted_sees() is False
+    assert next(m.native.interpreted_sees()) is False
     m.assert_values("native_sees", [((), True)])
 
 

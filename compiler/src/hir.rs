@@ -11,7 +11,7 @@ mod lanes;
 mod object;
 pub use analysis::{assigns, index_local, maybe_unbound, keeps_own_frame, recursive_functions, uses_openmp};
 pub use lanes::{lane_arith, Lanes};
-pub use object::{python_str, CompFor, CompKind, Comprehension, Handler, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Try};
+pub use object::{python_str, NestedCode, CODE_HELPER_SOURCE, CompFor, CompKind, Comprehension, Handler, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Try};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncId(pub u32);

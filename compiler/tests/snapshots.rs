@@ -34,8 +34,8 @@ def area(r: float, k: int = 3) -> float:
 
 
 def uses_list(n: int) -> int:
-    xs = list(map(lambda i: i + 1, range(3)))
-    return xs[n]
+    for i in range(3):
+        yield i + n
 "#;
 
 /// A float reduction whose terms divide: both unrolled trips' divisions run

@@ -14,6 +14,8 @@
 pub const OB_REFCNT: i32 = 0;
 /// `PyObject.ob_type`.
 pub const OB_TYPE: i32 = 8;
+/// `PyCellObject.ob_ref`: a cell's value (NULL when empty).
+pub const CELL_REF: i32 = 16;
 /// `PyFloatObject.ob_fval`.
 pub const FLOAT_VALUE: i32 = 16;
 /// `PyTupleObject.ob_item`.

@@ -6,6 +6,7 @@
 
 mod addressed;
 mod annotation;
+mod closure;
 pub(crate) mod cclass;
 pub mod cimports;
 mod pxd;
@@ -97,6 +98,11 @@ pub(crate) struct ModuleCx<'a> {
     /// compile (so far): a variable annotated as one holds an instance.
     pub cclass_names: HashSet<String>,
     pub cclasses: std::cell::RefCell<HashMap<String, std::sync::Arc<cclass::Layout>>>,
+    /// The module's path (nested functions' code objects are compiled with it).
+    pub source_path: String,
+    /// `from __future__ import annotations`: nested functions' annotations
+    /// are strings (such a function stays Python: `closure.rs`).
+    pub future_annotations: bool,
 }
 
 /// A problem found while typing a function.
@@ -143,6 +149,8 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         cclass_names: HashSet::new(),
         cclasses: Default::default(),
         top_defs: HashMap::new(),
+        source_path: abs_path.to_string(),
+        future_annotations: closure::future_annotations(&ast.body),
     };
     cx.cclass_names = ast.classes.iter().filter(|c| cclass::is_cclass(&cx, c)).map(|c| c.name.clone()).collect();
     // The cclasses are planned before the functions are typed: a function

@@ -17,6 +17,23 @@ pub enum ObjConst {
     Names(Vec<String>),
     /// A builtin type (`int`, `float`, …) by its builtin name.
     BuiltinType(String),
+    /// The code object of a nested `def` or `lambda`, compiled when the
+    /// module runs by the interpreter from `source` (the nested function
+    /// inside headers that rebuild its enclosing scopes, lines unchanged:
+    /// `frontend/closure.rs`); `freevars` its cells' names, checked.
+    Code(NestedCode),
+}
+
+/// What makes a nested function's code object (`ObjConst::Code`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NestedCode {
+    pub source: String,
+    pub path: String,
+    pub future_annotations: bool,
+    pub freevars: Vec<String>,
+    /// How many scopes down from the module its code is (classes, the
+    /// compiled function, itself).
+    pub depth: usize,
 }
 
 impl ObjConst {
@@ -41,9 +58,34 @@ impl ObjConst {
             ObjConst::Names(names) => format!("({})", names.iter().map(|n| python_str(n) + ",").collect::<String>()),
             // The helpers' namespace binds no builtin's name: the builtin.
             ObjConst::BuiltinType(name) => name.clone(),
+            ObjConst::Code(NestedCode { source, path, future_annotations, freevars, depth }) => format!(
+                "{CODE_HELPER}({}, {}, {}, {depth}, ({}))",
+                python_str(source),
+                python_str(path),
+                if *future_annotations { "True" } else { "False" },
+                freevars.iter().map(|n| python_str(n) + ",").collect::<String>()
+            ),
         }
     }
 }
+
+/// The module helper that makes a nested function's code object
+/// (`ObjConst::Code`): its source compiled, the innermost scope's last code
+/// constant taken (the nested function's own code is made after its
+/// defaults' and decorators' lambdas), `depth` scopes down, its free variables checked.
+pub const CODE_HELPER: &str = "__pyc_aot_code";
+
+/// The Python of `CODE_HELPER`, defined before the constants are made.
+pub const CODE_HELPER_SOURCE: &str = "
+def __pyc_aot_code(source, path, future_annotations, depth, freevars):
+    flags = __import__('__future__').annotations.compiler_flag if future_annotations else 0
+    code = compile(source, path, 'exec', flags, True)
+    for _ in range(depth):
+        code = [c for c in code.co_consts if type(c) is type(code)][-1]
+    if code.co_freevars != freevars:
+        raise SystemError('pyc-aot: the nested function %s of %s has free variables %r, not %r' % (code.co_name, path, code.co_freevars, freevars))
+    return code
+";
 
 /// `text` as a Python string literal, ASCII only. Rust's `{:?}` is not one:
 /// it writes `\u{301}`, a SyntaxError in Python.
@@ -153,6 +195,19 @@ pub enum ObjOp {
     CallExit,
     /// `[obj]`: `type(obj)`.
     Type,
+    /// `[]` or `[value]`: a new cell, empty or holding `value`, for a
+    /// variable nested functions capture (`frontend/closure.rs`).
+    CellNew,
+    /// `[cell]`: the cell's value, UnboundLocalError for the variable
+    /// `name` when it is empty.
+    CellGet(String),
+    /// `[value, cell]`: the cell's value replaced (type `Void`).
+    CellSet,
+    /// A nested `def` or `lambda` made: `PyFunction_NewWithQualName` of the
+    /// code constant in the module's globals, then the operands present, in
+    /// this order: the closure (a tuple of cells), the defaults (a tuple),
+    /// the keyword-only defaults (a dict), the annotations (a dict).
+    MakeFunction { code: NestedCode, qualname: String, closure: bool, defaults: bool, kwdefaults: bool, annotations: bool },
 }
 
 /// A list, set or dict comprehension (`mir/build/body/object.rs` builds

@@ -197,6 +197,9 @@ pub enum OpKind {
     /// The module global `name`, or the builtin, when the code runs; a new
     /// reference (NameError when neither is bound).
     LoadGlobal { name: String },
+    /// A cell's value (`PyCellObject.ob_ref`), a new reference;
+    /// UnboundLocalError for the variable `name` when the cell is empty.
+    CellGet { cell: Local, name: String },
     /// `obj[index]` by a `Py_ssize_t` read in place: an exact list's or
     /// tuple's item (borrowed from it) when the index, wrapped once if
     /// negative, is in range, and whether it was (else the item is NULL
@@ -426,6 +429,7 @@ impl Op {
             ReleaseBuffer { buf } => vec![*buf],
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } | ModuleDict => vec![],
+            CellGet { cell, .. } => vec![*cell],
             IterNext { iter } => vec![*iter],
             SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactTuple { obj } | IsExactList { obj } | IsClassInstance { obj, .. } => vec![*obj],
             DictItem { dict, key } => vec![*dict, *key],
@@ -461,7 +465,7 @@ impl Op {
     pub fn error_kind(&self) -> ErrorKind {
         use OpKind::*;
         match &self.kind {
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } => ErrorKind::Null,
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | CellGet { .. } => ErrorKind::Null,
             CallLoadedMethod { .. } => ErrorKind::Null,
             LoadMethod { .. } | LoadSpecial { .. } => ErrorKind::Flag,
             LeaveCompiledCode | RaiseObject { .. } | Reraise | RestoreError { .. } => ErrorKind::Always,
@@ -496,7 +500,7 @@ impl Op {
             LoadMethod { .. } | LoadSpecial { .. } | CallLoadedMethod { .. } if k == 0 => (RefKind::New, None),
             CatchException => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | CellGet { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
             | LoadField { .. } => {
                 (RefKind::New, None)
             }

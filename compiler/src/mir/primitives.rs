@@ -126,6 +126,17 @@ primitive!(
     /// NULL at the end too, without an exception set (`OpKind::IterNext` tells the two apart).
     PY_ITER_NEXT = "PyIter_Next"(Object) -> Some(Object), Never, New
 );
+primitive!(PY_CELL_NEW = "PyCell_New"(Object) -> Some(Object), Null, New);
+primitive!(
+    /// An empty cell (its argument NULL).
+    PY_CELL_NEW_EMPTY = "PyCell_New"(I64) -> Some(Object), Null, New
+);
+primitive!(PY_CELL_SET = "PyCell_Set"(Object, Object) -> Some(I32), Negative, Borrowed);
+primitive!(PY_FUNCTION_NEW_WITH_QUALNAME = "PyFunction_NewWithQualName"(Object, Object, Object) -> Some(Object), Null, New);
+primitive!(PY_FUNCTION_SET_CLOSURE = "PyFunction_SetClosure"(Object, Object) -> Some(I32), Negative, Borrowed);
+primitive!(PY_FUNCTION_SET_DEFAULTS = "PyFunction_SetDefaults"(Object, Object) -> Some(I32), Negative, Borrowed);
+primitive!(PY_FUNCTION_SET_KW_DEFAULTS = "PyFunction_SetKwDefaults"(Object, Object) -> Some(I32), Negative, Borrowed);
+primitive!(PY_FUNCTION_SET_ANNOTATIONS = "PyFunction_SetAnnotations"(Object, Object) -> Some(I32), Negative, Borrowed);
 primitive!(PY_SLICE_NEW = "PySlice_New"(Object, Object, Object) -> Some(Object), Null, New);
 primitive!(
     /// Its argument is the iterable to fill it from: always NULL here, passed as a zero `Py_ssize_t`.

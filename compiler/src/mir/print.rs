@@ -132,6 +132,7 @@ fn op(op: &Op) -> String {
         CallMethod { name, args, kwnames: None, .. } => format!("call_method {name}({})", list(args)),
         CallMethod { name, args, kwnames: Some(k), .. } => format!("call_method {name}({}; kwnames {k})", list(args)),
         LoadGlobal { name } => format!("global '{name}'"),
+        CellGet { cell, name } => format!("cell_get '{name}' {cell}"),
         ItemInPlace { obj, index } => format!("item_in_place {obj}[{index}]"),
         IterNext { iter } => format!("iter_next {iter}"),
         LoadMethod { obj, name } => format!("load_method {obj}.{name}"),

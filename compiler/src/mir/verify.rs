@@ -201,6 +201,11 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dests(1)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
+        CellGet { cell, .. } => {
+            dests(1)?;
+            obj(*cell)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
         IterNext { iter } => {
             dests(2)?;
             obj(*iter)?;

@@ -59,6 +59,8 @@ pub enum StmtKind {
     Import(Vec<Alias>),
     ImportFrom { module: Option<String>, names: Vec<Alias>, level: u32 },
     Global(Vec<String>),
+    /// `nonlocal a, b`.
+    Nonlocal(Vec<String>),
     /// `del a[k], o.attr, name, (a, b)`.
     Delete(Vec<Expr>),
     Expr(Expr),
@@ -284,6 +286,12 @@ pub enum ExprKind {
     /// `target := value` (PEP 572): binds `target` in the enclosing
     /// function, also from inside a comprehension.
     Named { target: String, value: Box<Expr> },
+    /// `lambda params: body`, as a `def` named `<lambda>` whose body is
+    /// `return body` (spans of the lambda).
+    Lambda(Box<FunctionDef>),
+    /// `yield value` or `yield from value` (kept for the names a nested
+    /// generator uses; a function holding one stays Python).
+    Yield(Option<Box<Expr>>),
 }
 
 #[derive(Debug, Clone)]
@@ -529,7 +537,7 @@ fn stmt(s: &ast::Stmt) -> Stmt {
             level: i.level.map_or(0, |l| l.to_u32()),
         },
         ast::Stmt::Global(g) => StmtKind::Global(g.names.iter().map(ident).collect()),
-        ast::Stmt::Nonlocal(_) => other("`nonlocal`", vec![], vec![]),
+        ast::Stmt::Nonlocal(n) => StmtKind::Nonlocal(n.names.iter().map(ident).collect()),
         ast::Stmt::Expr(e) => StmtKind::Expr(expr(&e.value)),
         ast::Stmt::Pass(_) => StmtKind::Pass,
         ast::Stmt::Break(_) => StmtKind::Break,
@@ -650,7 +658,10 @@ fn expr(e: &ast::Expr) -> Expr {
             },
             operand: bx(&u.operand),
         },
-        ast::Expr::Lambda(_) => ExprKind::Other("a lambda"),
+        ast::Expr::Lambda(l) => {
+            let body = [ast::Stmt::Return(ast::StmtReturn { range: l.body.range(), value: Some(l.body.clone()) })];
+            ExprKind::Lambda(Box::new(function_def(&ast::Identifier::new("<lambda>"), &l.args, &None, &[], &body, false, &sp)))
+        }
         ast::Expr::IfExp(i) => ExprKind::IfExp { test: bx(&i.test), body: bx(&i.body), orelse: bx(&i.orelse) },
         ast::Expr::Dict(d) if d.keys.iter().all(Option::is_some) => {
             ExprKind::Dict(d.keys.iter().flatten().zip(&d.values).map(|(k, v)| (expr(k), expr(v))).collect())
@@ -662,7 +673,8 @@ fn expr(e: &ast::Expr) -> Expr {
         ast::Expr::DictComp(c) => comp(CompKind::Dict, &c.key, Some(&c.value), &c.generators),
         ast::Expr::GeneratorExp(c) => comp(CompKind::Gen, &c.elt, None, &c.generators),
         ast::Expr::Await(_) => ExprKind::Other("`await`"),
-        ast::Expr::Yield(_) | ast::Expr::YieldFrom(_) => ExprKind::Other("`yield`"),
+        ast::Expr::Yield(y) => ExprKind::Yield(y.value.as_deref().map(bx)),
+        ast::Expr::YieldFrom(y) => ExprKind::Yield(Some(bx(&y.value))),
         ast::Expr::Compare(c) => ExprKind::Compare {
             left: bx(&c.left),
             ops: c.ops.iter().map(cmpop).collect(),

@@ -647,3 +647,27 @@ fn call_attribute_slot(cx: &mut FnCx, p: &prim::Primitive, slot: i32, args: &[Va
     cx.b.switch_to_block(done);
     Ok(cx.b.block_params(done)[0])
 }
+
+/// A cell's value (`PyCellObject.ob_ref`, after the object header), a new
+/// reference; NULL with UnboundLocalError set when the cell is empty.
+pub(crate) fn cell_get(cx: &mut FnCx, cell: ir::Value, name: &str) -> R<ir::Value> {
+    let p = cx.em.ptr;
+    let v = cx.b.ins().load(p, flags(), cell, pyabi::CELL_REF);
+    let (empty, full, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.set_cold_block(empty);
+    cx.b.append_block_param(done, p);
+    let is_null = cx.is_null(v);
+    cx.b.ins().brif(is_null, empty, &[], full, &[]);
+    cx.b.switch_to_block(empty);
+    let exc = cx.py_data("PyExc_UnboundLocalError")?;
+    let exc = cx.b.ins().load(p, flags(), exc, 0);
+    let msg = cx.em.py.unbound_local_message(name);
+    let msg = cx.cstr(&msg)?;
+    cx.call_prim(&prim::PY_ERR_SET_STRING, &[exc, msg])?;
+    cx.b.ins().jump(done, &[BlockArg::Value(v)]);
+    cx.b.switch_to_block(full);
+    super::incref(cx, v)?;
+    cx.b.ins().jump(done, &[BlockArg::Value(v)]);
+    cx.b.switch_to_block(done);
+    Ok(cx.b.block_params(done)[0])
+}

@@ -239,6 +239,10 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             result = Some(super::object::call_method(g.cx(), n, &args, kwnames)?);
         }
         LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
+        CellGet { cell, name } => {
+            let c = g.get(*cell)?;
+            result = Some(super::object::cell_get(g.cx(), c, name)?);
+        }
         LoadMethod { obj, name } => {
             let (o, n) = (g.get(*obj)?, g.get(*name)?);
             let (method, unbound) = super::object::load_method(g.cx(), o, n, err_block()?)?;

@@ -284,6 +284,10 @@ pub(super) fn emit_exec(
     }
     own.push_str(&super::cclass::binders_source(m)?);
     own.push_str(&super::pyfunc::helpers_source(m)?);
+    if em.constants.iter().any(|c| matches!(c, hir::ObjConst::Code(_))) {
+        // Nested functions' code objects are constants it makes.
+        own.push_str(hir::CODE_HELPER_SOURCE);
+    }
     own.push_str(&constants_source(&em.constants));
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(1, 1), sig);
     let mut fctx = FunctionBuilderContext::new();

@@ -172,6 +172,8 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Dict(pairs) => self.display(hir::ObjOp::Dict, &pairs.iter().flat_map(|(k, v)| [k, v]).collect::<Vec<_>>()),
             ExprKind::Starred(_) => fallback(&e.span, "it uses `*` unpacking"),
             ExprKind::Other(what) => fallback(&e.span, format!("it uses {what}")),
+            ExprKind::Lambda(f) => self.make_function(f, &e.span),
+            ExprKind::Yield(_) => fallback(&e.span, "it uses `yield`"),
             ExprKind::FString(parts) => self.fstring(parts, &e.span),
             ExprKind::Comp { kind, elt, value, generators } => self.comprehension(*kind, elt, value.as_deref(), generators, &e.span),
             ExprKind::Named { target, value } => self.named(target, value, &e.span),
@@ -224,6 +226,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     pub(super) fn name(&mut self, n: &str, span: &Span) -> R<hir::Expr> {
+        if let Some(&cell) = self.cells.get(n).filter(|_| self.cell_reads.contains(n)) {
+            return Ok(self.cell_get(n, cell));
+        }
         if self.local_names.contains(n) {
             return match self.local_ty(n) {
                 Some(t) => {

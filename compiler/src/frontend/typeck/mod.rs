@@ -5,6 +5,7 @@
 
 mod call;
 mod cclass;
+mod closure;
 mod convert;
 mod expr;
 mod extern_c;
@@ -241,6 +242,15 @@ struct Checker<'c, 'a> {
     classes: HashMap<String, std::sync::Arc<crate::frontend::cclass::Layout>>,
     /// An annotation naming a cclass that stays Python.
     class_refused: Option<(Span, String)>,
+    /// Its nested functions and the variables they capture
+    /// (`frontend/closure.rs`), or why they do not compile.
+    closure: crate::frontend::closure::Plan,
+    closure_refused: Option<(Span, String)>,
+    /// Each captured variable's hidden local holding its cell.
+    cells: HashMap<String, LocalId>,
+    /// The captured variables read and written through their cells (the
+    /// others: parameters nothing assigns, read in place).
+    cell_reads: HashSet<String>,
 }
 
 impl<'c, 'a> Checker<'c, 'a> {
@@ -283,7 +293,28 @@ impl<'c, 'a> Checker<'c, 'a> {
             in_team: false,
             classes: HashMap::new(),
             class_refused: None,
+            closure: Default::default(),
+            closure_refused: None,
+            cells: HashMap::new(),
+            cell_reads: HashSet::new(),
         };
+        match crate::frontend::closure::plan(cx, &me.name, me.def) {
+            // Nested functions run interpreted, where a cclass's private
+            // fields cannot be read (compiled Cython code reads them).
+            Ok(plan) if !plan.nested.is_empty() && me.name.split_once('.').is_some_and(|(c, _)| cx.cclass_names.contains(c)) => {
+                ck.closure_refused = Some((me.span.clone(), "it holds a nested function, which would run interpreted and could not read the class's private fields".into()));
+            }
+            Ok(plan) => {
+                // Captured variables are objects (what a cell holds).
+                for n in &plan.captured {
+                    if !me.params.iter().any(|p| &p.name == n) {
+                        ck.declared.entry(n.clone()).or_insert(Ty::Object);
+                    }
+                }
+                ck.closure = plan;
+            }
+            Err(why) => ck.closure_refused = Some(why),
+        }
         match cclass::typed_variables(cx, me.def) {
             Ok(c) => ck.classes = c,
             Err(e) => ck.class_refused = Some(e),
@@ -371,7 +402,11 @@ impl<'c, 'a> Checker<'c, 'a> {
         let body = &self.me.def.body;
         let skip_doc = usize::from(self.me.doc.is_some());
         let mut out = self.parameter_checks();
+        self.cells.clear();
+        self.cell_reads.clear();
+        out.extend(self.make_cells()?);
         out.extend(self.block(&body[skip_doc..])?);
+        self.sync_cells(&mut out);
         Ok(out)
     }
 

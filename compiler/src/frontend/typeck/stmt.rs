@@ -251,7 +251,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 Ok(body)
             }
-            StmtKind::FunctionDef(f) => fallback(&s.span, format!("it defines the nested function `{}`", f.name)),
+            StmtKind::FunctionDef(f) => self.nested_def(f, &s.span, line),
+            StmtKind::Nonlocal(_) => fallback(&s.span, "it declares a name `nonlocal` at its top level"),
             StmtKind::Import(_) | StmtKind::ImportFrom { .. } => fallback(&s.span, "it imports inside the function"),
             StmtKind::Global(names) => {
                 // Read through the module's dict already (`Checker::globals`);

@@ -435,6 +435,28 @@ impl BodyBuilder<'_, '_> {
                 let null = self.value(WIDE, BodyOp::Const { c: Const::Int(0), ty: WIDE });
                 call(self, status, &p::PY_OBJECT_DEL_ATTR, vec![*o, n, null])
             }
+            (ObjOp::CellNew, []) => {
+                let null = self.value(WIDE, BodyOp::Const { c: Const::Int(0), ty: WIDE });
+                call(self, obj, &p::PY_CELL_NEW_EMPTY, vec![null])
+            }
+            (ObjOp::CellNew, [v]) => call(self, obj, &p::PY_CELL_NEW, vec![*v]),
+            (ObjOp::CellGet(name), [c]) => self.b.value(obj, OpKind::CellGet { cell: *c, name: name.clone() }),
+            (ObjOp::CellSet, [v, c]) => call(self, status, &p::PY_CELL_SET, vec![*c, *v]),
+            (ObjOp::MakeFunction { code, qualname, closure, defaults, kwdefaults, annotations }, parts) => {
+                let code = self.b.value(obj, OpKind::LoadConst(ObjConst::Code(code.clone())));
+                let globals = self.b.value(obj, OpKind::ModuleDict);
+                let qualname = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(qualname.clone())));
+                let func = call(self, obj, &p::PY_FUNCTION_NEW_WITH_QUALNAME, vec![code, globals, qualname]);
+                let setters = [(*closure, &p::PY_FUNCTION_SET_CLOSURE), (*defaults, &p::PY_FUNCTION_SET_DEFAULTS), (*kwdefaults, &p::PY_FUNCTION_SET_KW_DEFAULTS), (*annotations, &p::PY_FUNCTION_SET_ANNOTATIONS)];
+                let mut parts = parts.iter();
+                for (present, set) in setters {
+                    if present {
+                        let Some(part) = parts.next() else { return Err("a nested function's parts are missing".into()) };
+                        call(self, status, set, vec![func, *part]);
+                    }
+                }
+                func
+            }
             (op, vals) => return Err(format!("{op:?} of {} operands reached the body builder", vals.len())),
         })
     }
