@@ -151,6 +151,14 @@ pub enum OpKind {
     DecRef { obj: Local, maybe_null: bool },
     /// `PyBuffer_Release`, inserted by the refcount pass only.
     ReleaseBuffer { buf: Local },
+    /// A `Py_buffer` holding nothing (its owner NULL: releasing it does
+    /// nothing): a memoryview local's buffer before it takes one from an
+    /// object (`v: T[:] = obj`).
+    EmptyBuffer,
+    /// No code: a use of a memoryview local's buffer where the view is
+    /// read, so that the refcount pass keeps the buffer until the view's
+    /// last use.
+    HoldBuffer { buf: Local },
     /// An operation of a native function body (`body.rs`).
     Body(body::BodyOp),
     /// A constant object, borrowed: the interpreter's static (None, True,
@@ -408,7 +416,8 @@ impl Op {
                 v
             }
             Widen { value, .. } | BoxBool { value } | IsNull { value } | EqConst { value, .. } => vec![*value],
-            ReleaseBuffer { buf } => vec![*buf],
+            ReleaseBuffer { buf } | HoldBuffer { buf } => vec![*buf],
+            EmptyBuffer => vec![],
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } | ModuleDict => vec![],
             IterNext { iter } => vec![*iter],
@@ -462,7 +471,7 @@ impl Op {
             }
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
-            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
+            | DecRef { .. } | ReleaseBuffer { .. } | EmptyBuffer | HoldBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
             | IsExactDict { .. } | IsExactFloat { .. } | IsExactTuple { .. } | IsExactList { .. } | IsClassInstance { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
                 ErrorKind::Never
             }
@@ -478,6 +487,7 @@ impl Op {
             ArgItem { argv, .. } => (RefKind::Borrowed, Some(*argv)),
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } | IterNext { .. } if k == 0 => (RefKind::New, None),
+            EmptyBuffer => (RefKind::New, None),
             LoadMethod { .. } | CallLoadedMethod { .. } if k == 0 => (RefKind::New, None),
             CatchException => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),

@@ -123,6 +123,8 @@ fn op(op: &Op) -> String {
         Borrow { var } => format!("borrow {var}"),
         CheckAssigned { var, name } => format!("check_assigned '{name}' {var}"),
         ReleaseBuffer { buf } => format!("release_buffer {buf}"),
+        EmptyBuffer => "empty_buffer".to_string(),
+        HoldBuffer { buf } => format!("hold_buffer {buf}"),
         Body(b) => b.show(),
         LoadConst(c) => format!("const_object {c}"),
         ModuleDict => "module_dict".to_string(),

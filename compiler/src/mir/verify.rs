@@ -192,7 +192,11 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             obj(*o)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
-        ReleaseBuffer { buf } => {
+        EmptyBuffer => {
+            dests(1)?;
+            dest_is(0, &|t| t == LocalTy::PyBuffer, "a Py_buffer")
+        }
+        ReleaseBuffer { buf } | HoldBuffer { buf } => {
             dests(0)?;
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }

@@ -210,6 +210,12 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             let a = buf_addr(g, *buf)?;
             g.cx().call_prim(&crate::mir::primitives::PY_BUFFER_RELEASE, &[a])?;
         }
+        EmptyBuffer => {
+            let slot = g.buf_slot(op.dests[0])?;
+            let zero = g.cx().b.ins().iconst(p, 0);
+            g.cx().b.ins().stack_store(p, zero, slot, super::super::pyabi::BUFFER_OBJ);
+        }
+        HoldBuffer { .. } => {}
         LeaveCompiledCode => {
             stack::reset_traceback_count(g.cx());
             g.cx().b.ins().jump(err_block()?, &[]);
