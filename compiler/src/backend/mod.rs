@@ -152,7 +152,6 @@ struct Compiled {
 /// allocation, emission): independent of every other function.
 fn generate(isa: &dyn cranelift_codegen::isa::TargetIsa, job: Pending) -> Result<Compiled, String> {
     let mut ctx = Context::for_function(job.func);
-    if std::env::var_os("PYC_DEBUG_CLIF").is_some() { eprintln!("; {}\n{}", job.title, ctx.func.display()); }
     let mut ctrl = cranelift_codegen::control::ControlPlane::default();
     let alignment = ctx
         .compile(isa, &mut ctrl)
