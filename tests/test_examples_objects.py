@@ -280,3 +280,71 @@ def copied_then_retaken(obj):
     p.assert_native("sliced")
     assert "copied_then_retaken" in p.build.stderr and "copied to another memoryview local" in p.build.stderr
     assert p.native.copied_then_retaken(np.arange(3.0)) == 1.0
+
+
+# --- exact complex numbers on their doubles ------------------------------
+
+COMPLEX_SRC = '''
+def add(a, b):
+    return a + b
+
+def sub(a, b):
+    return a - b
+
+def mul(a, b):
+    return a * b
+
+def iadd(a, b):
+    a += b
+    a *= b
+    return a
+
+def div(a, b):
+    return a / b
+
+def magnitude(z):
+    return abs(z)
+
+def inside(z):
+    if abs(z) < 2:
+        return True
+    return False
+
+def outside(z):
+    return bool(2.5 <= abs(z))
+
+def steps(z, c, n: int):
+    k = 0
+    while k < n and abs(z) < 2:
+        z = z * z + c
+        k += 1
+    return k, z
+'''
+
+
+class C(complex):
+    def __mul__(self, o):
+        return "mul"
+
+    def __abs__(self):
+        return -1
+
+
+INF, NAN = float("inf"), float("nan")
+VALUES = [0j, -0j, 1 + 2j, -3.5 - 0.25j, complex(INF, 1), complex(NAN, 0), complex(1e308, 1e308), complex(-0.0, -0.0),
+          complex(1e-320, 5e-324), 2.5, 3, True, C(1, 1)]
+
+
+def test_exact_complex_fast_paths(pyc):
+    p = pyc.pair(COMPLEX_SRC, args=("--strict",))
+    pairs = [(a, b) for a in VALUES for b in VALUES]
+    for name in ("add", "sub", "mul", "iadd", "div"):
+        p.assert_same(name, pairs + [(1j, "x"), ("x", 1j), (1j, None)], exact=True)
+    p.assert_same("magnitude", [(v,) for v in VALUES] + [(complex(1e308, 1.7e308),), (complex(INF, NAN),), ("x",)], exact=True)
+    p.assert_same("inside", [(v,) for v in VALUES] + [(complex(2, 0),), (complex(1.9999999, 0),), (complex(1e308, 1.7e308),), (None,)], exact=True)
+    p.assert_same("outside", [(v,) for v in VALUES] + [(complex(2.5, 0),), (complex(1.5, 2),), (complex(INF, NAN),)], exact=True)
+    p.assert_same("steps", [(0j, complex(-0.62772, -0.42193), 300), (0.5 + 0.5j, 0.25, 40), (1, 1, 10), (C(0, 0), 1j, 5)], exact=True)
+    assert growth(lambda: p.native.steps(0j, complex(-0.62772, -0.42193), 50)) < N // 10
+    assert growth(lambda: attempt(p.native.magnitude, complex(1e308, 1.7e308))) < N // 10
+    assert growth(lambda: attempt(p.native.inside, complex(1e308, 1.7e308))) < N // 10
+    assert growth(lambda: attempt(p.native.mul, 1j, "x")) < N // 10

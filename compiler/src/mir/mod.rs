@@ -180,6 +180,8 @@ pub enum OpKind {
     IsExactDict { obj: Local },
     /// Whether `obj` is an exact float (its value a C double in place).
     IsExactFloat { obj: Local },
+    /// Whether `obj` is an exact complex (its two doubles in place).
+    IsExactComplex { obj: Local },
     /// Whether `obj` is an exact tuple.
     IsExactTuple { obj: Local },
     /// Whether `obj` is an exact list.
@@ -421,7 +423,7 @@ impl Op {
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } | ModuleDict => vec![],
             IterNext { iter } => vec![*iter],
-            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactTuple { obj } | IsExactList { obj } | IsClassInstance { obj, .. } => vec![*obj],
+            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsClassInstance { obj, .. } => vec![*obj],
             DictItem { dict, key } => vec![*dict, *key],
             SeqLen { seq } => vec![*seq],
             SeqItem { seq, index } => vec![*seq, *index],
@@ -472,7 +474,7 @@ impl Op {
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
             | DecRef { .. } | ReleaseBuffer { .. } | EmptyBuffer | HoldBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
-            | IsExactDict { .. } | IsExactFloat { .. } | IsExactTuple { .. } | IsExactList { .. } | IsClassInstance { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
+            | IsExactDict { .. } | IsExactFloat { .. } | IsExactComplex { .. } | IsExactTuple { .. } | IsExactList { .. } | IsClassInstance { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),
@@ -501,6 +503,8 @@ impl Op {
             CallC { prim, .. } => (prim.result, None),
             // A native function returning an object returns a new reference.
             CallNative { .. } | Body(body::BodyOp::Call { .. }) => (RefKind::New, None),
+            // An object's memory: the object must outlive the loads through it.
+            Body(body::BodyOp::ObjectData { obj }) => (RefKind::Borrowed, Some(*obj)),
             _ => (RefKind::Borrowed, None),
         }
     }
