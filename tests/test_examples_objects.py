@@ -348,3 +348,47 @@ def test_exact_complex_fast_paths(pyc):
     assert growth(lambda: attempt(p.native.magnitude, complex(1e308, 1.7e308))) < N // 10
     assert growth(lambda: attempt(p.native.inside, complex(1e308, 1.7e308))) < N // 10
     assert growth(lambda: attempt(p.native.mul, 1j, "x")) < N // 10
+
+
+TREE_SRC = '''
+def poly(z, c, w):
+    return z * z + c - w * z
+
+def mixed(a, b, c):
+    return a * b + c
+
+def chained(z, c):
+    z = z * z + c
+    z = z * z + c
+    return z
+'''
+
+
+class Loud(complex):
+    """A complex subclass whose operators run Python code (in order)."""
+    log = []
+
+    def __mul__(self, o):
+        Loud.log.append(("mul", complex(self), o))
+        return Loud(complex(self) * o)
+
+    def __add__(self, o):
+        Loud.log.append(("add", complex(self), o))
+        return Loud(complex(self) + o)
+
+
+def test_complex_expression_trees(pyc):
+    p = pyc.pair(TREE_SRC, args=("--strict",))
+    vals = [0j, 1 + 2j, complex(-0.0, 0.0), complex(INF, NAN), 0.5, 2, C(1, 2)]
+    triples = [(a, b, c) for a in vals for b in vals for c in vals[:4]]
+    p.assert_same("poly", triples, exact=True)
+    p.assert_same("mixed", triples + [(1j, 2j, "x"), (1.5, 2.0, 0.25), (2, 3, 4)], exact=True)
+    p.assert_same("chained", [(a, b) for a in vals for b in vals], exact=True)
+    for mod in (p.native, p.py):
+        Loud.log.clear()
+        r = mod.chained(Loud(1j), 0.5)
+        assert type(r) is Loud
+        mod.log = list(Loud.log)
+    assert p.native.log == p.py.log and len(p.native.log) == 4
+    assert growth(lambda: p.native.chained(0.1j, 0.3 + 0.1j)) < N // 10
+    assert growth(lambda: attempt(p.native.mixed, 1j, 2j, "x")) < N // 10

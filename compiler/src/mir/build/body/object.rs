@@ -197,10 +197,13 @@ impl BodyBuilder<'_, '_> {
             ExprKind::ObjBinary { op, a, b, inplace } if small_int_op(*op) && (int_side(a) != int_side(b)) => {
                 self.small_int_binary(*op, a, b, *inplace)?
             }
-            ExprKind::ObjBinary { op, a, b, inplace } if float_op(*op) => {
-                let (va, vb) = (self.expr(a)?, self.expr(b)?);
-                self.float_binary(*op, va, vb, *inplace)?
-            }
+            ExprKind::ObjBinary { op, a, b, inplace } if float_op(*op) => match self.complex_tree(e)? {
+                Some(r) => r,
+                None => {
+                    let (va, vb) = (self.expr(a)?, self.expr(b)?);
+                    self.float_binary(*op, va, vb, *inplace)?
+                }
+            },
             ExprKind::ObjBinary { op, a, b, inplace } => {
                 let mut args = vec![self.expr(a)?, self.expr(b)?];
                 if *op == ObjBinOp::Pow {
@@ -897,6 +900,82 @@ impl BodyBuilder<'_, '_> {
         Ok(())
     }
 
+    /// `z * z + c` and any tree of `+ - *` over quiet operands (locals,
+    /// constants: evaluating them first is unobservable): when every
+    /// operand is an exact complex, the whole tree on their doubles with
+    /// one complex made, each node as `complex_binary` computes it; else
+    /// node by node as before (`float_binary`). None for other shapes.
+    fn complex_tree(&mut self, e: &Expr) -> B<Option<Local>> {
+        let mut leaves = vec![];
+        if !tree_leaves(e, &mut leaves) || leaves.len() < 3 {
+            return Ok(None);
+        }
+        let mut vals = vec![];
+        for l in &leaves {
+            vals.push(self.expr(l)?);
+        }
+        let (slow, join) = (self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("complex result"));
+        for &v in &vals {
+            let next = self.b.block(false);
+            let c = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsExactComplex { obj: v });
+            self.terminate(Terminator::Branch { cond: c, then: next, otherwise: slow });
+            self.b.switch_to(next);
+            self.reachable = true;
+        }
+        let parts: Vec<(Local, Local)> = vals.iter().map(|&v| self.complex_parts(v)).collect();
+        let (re, im) = self.complex_eval(e, &parts, &mut 0)?;
+        let made = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_COMPLEX_FROM_DOUBLES, args: vec![re, im] });
+        self.b.op(vec![result], OpKind::Assign { src: made });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let r = self.tree_slow(e, &vals, &mut 0)?;
+        self.b.op(vec![result], OpKind::Assign { src: r });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(Some(result))
+    }
+
+    fn complex_eval(&mut self, e: &Expr, parts: &[(Local, Local)], k: &mut usize) -> B<(Local, Local)> {
+        use crate::hir::ArithOp::{Add, Mul, Sub};
+        let ExprKind::ObjBinary { op, a, b, .. } = &e.kind else {
+            *k += 1;
+            return parts.get(*k - 1).copied().ok_or("a complex tree without its operand".to_string());
+        };
+        if !tree_node(e) {
+            *k += 1;
+            return parts.get(*k - 1).copied().ok_or("a complex tree without its operand".to_string());
+        }
+        let (ar, ai) = self.complex_eval(a, parts, k)?;
+        let (br, bi) = self.complex_eval(b, parts, k)?;
+        Ok(match op {
+            ObjBinOp::Add => (self.fbin(Add, ar, br), self.fbin(Add, ai, bi)),
+            ObjBinOp::Sub => (self.fbin(Sub, ar, br), self.fbin(Sub, ai, bi)),
+            _ => {
+                let (rr, ii) = (self.fbin(Mul, ar, br), self.fbin(Mul, ai, bi));
+                let re = self.fbin(Sub, rr, ii);
+                let (ri, ir) = (self.fbin(Mul, ar, bi), self.fbin(Mul, ai, br));
+                (re, self.fbin(Add, ri, ir))
+            }
+        })
+    }
+
+    fn tree_slow(&mut self, e: &Expr, vals: &[Local], k: &mut usize) -> B<Local> {
+        match &e.kind {
+            ExprKind::ObjBinary { op, a, b, inplace } if tree_node(e) => {
+                let va = self.tree_slow(a, vals, k)?;
+                let vb = self.tree_slow(b, vals, k)?;
+                self.float_binary(*op, va, vb, *inplace)
+            }
+            _ => {
+                *k += 1;
+                vals.get(*k - 1).copied().ok_or("a complex tree without its operand".to_string())
+            }
+        }
+    }
+
     /// From the current block: `abs(obj)` of an exact complex as a C
     /// double (`hypot`) when it is finite, going on in the block returned
     /// with it; else (another type, an infinite or NaN part, or a
@@ -1095,6 +1174,24 @@ impl BodyBuilder<'_, '_> {
     fn truth_of_status(&mut self, prim: &'static Primitive, args: Vec<Local>) -> Local {
         let status = self.b.value(LocalTy::Scalar(STATUS), OpKind::CallC { prim, args });
         self.value(Ty::Bool, BodyOp::Truthy { value: status, ty: STATUS })
+    }
+}
+
+/// An inner node of a `complex_tree`: `+ - *` of two objects.
+fn tree_node(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::ObjBinary { op: ObjBinOp::Add | ObjBinOp::Sub | ObjBinOp::Mul, a, b, .. } if a.ty == Ty::Object && b.ty == Ty::Object)
+}
+
+/// The operands of a tree of `+ - *` whose every operand is quiet, left
+/// to right; false for another shape (or more than 16 operands).
+fn tree_leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) -> bool {
+    match &e.kind {
+        ExprKind::ObjBinary { a, b, .. } if tree_node(e) => tree_leaves(a, out) && tree_leaves(b, out) && out.len() <= 16,
+        _ if e.ty == Ty::Object && quiet(e) => {
+            out.push(e);
+            true
+        }
+        _ => false,
     }
 }
 
