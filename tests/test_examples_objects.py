@@ -392,3 +392,30 @@ def test_complex_expression_trees(pyc):
     assert p.native.log == p.py.log and len(p.native.log) == 4
     assert growth(lambda: p.native.chained(0.1j, 0.3 + 0.1j)) < N // 10
     assert growth(lambda: attempt(p.native.mixed, 1j, 2j, "x")) < N // 10
+
+
+NESTED_SRC = '''
+class Outer:
+    class Inner:
+        def m(self, x):
+            return x + 1
+
+        class Deeper:
+            def d(self):
+                return 2
+
+    def f(self, y):
+        return y * 2
+'''
+
+
+def test_nested_class_methods_are_reported(pyc):
+    """Methods of classes nested in classes run as Python; the build report
+    names each with its line (and --strict refuses the module)."""
+    p = pyc.pair(NESTED_SRC)
+    err = p.build.stderr
+    assert "Outer.Inner.m" in err and "Outer.Inner.Deeper.d" in err and "nested class" in err
+    assert "Outer.f" not in err
+    assert p.native.Outer.Inner().m(1) == 2 and p.native.Outer().f(3) == 6
+    strict = pyc.build(NESTED_SRC, args=("--strict",))
+    assert not strict.ok and "Outer.Inner.m" in strict.stderr

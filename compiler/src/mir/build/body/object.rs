@@ -900,8 +900,8 @@ impl BodyBuilder<'_, '_> {
         Ok(())
     }
 
-    /// `z * z + c` and any tree of `+ - *` over quiet operands (locals,
-    /// constants: evaluating them first is unobservable): when every
+    /// `z * z + c` and any tree of `+ - *` over object locals (reading
+    /// them first is unobservable but for an unbound one's error): when every
     /// operand is an exact complex, the whole tree on their doubles with
     /// one complex made, each node as `complex_binary` computes it; else
     /// node by node as before (`float_binary`). None for other shapes.
@@ -1182,12 +1182,14 @@ fn tree_node(e: &Expr) -> bool {
     matches!(&e.kind, ExprKind::ObjBinary { op: ObjBinOp::Add | ObjBinOp::Sub | ObjBinOp::Mul, a, b, .. } if a.ty == Ty::Object && b.ty == Ty::Object)
 }
 
-/// The operands of a tree of `+ - *` whose every operand is quiet, left
-/// to right; false for another shape (or more than 16 operands).
+/// The operands of a tree of `+ - *` whose every operand is an object
+/// local, left to right; false for another shape (or more than 16).
 fn tree_leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) -> bool {
     match &e.kind {
         ExprKind::ObjBinary { a, b, .. } if tree_node(e) => tree_leaves(a, out) && tree_leaves(b, out) && out.len() <= 16,
-        _ if e.ty == Ty::Object && quiet(e) => {
+        // Object locals only: a constant or a boxed C value is never a
+        // complex (and a C int beside an object takes the int fast path).
+        ExprKind::Local(_) if e.ty == Ty::Object => {
             out.push(e);
             true
         }
