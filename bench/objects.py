@@ -28,6 +28,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SRC = os.path.join(HERE, "objects_src")
+EXAMPLES = os.path.join(ROOT, "examples")
 sys.path.insert(0, HERE)
 from callgrind import callgrind_total  # noqa: E402
 from run import cpu_name  # noqa: E402
@@ -39,6 +40,12 @@ PROGRAMS = [
     ("primes(300)", "primes", "", "m.primes(300)", (2, 12)),
     ("word_count(2000 words)", "word_count",
      "text = ' '.join(%r.split()[k * 7 %% 29] for k in range(2000))" % WORDS, "m.word_count(text)", (2, 12)),
+    # The examples (examples/<module>.py).
+    ("julia(40x40, 100 steps)", "julia",
+     "w = 40\nzs = [complex(-1.8 + 3.6 * (k % w) / w, 1.8 - 3.6 * (k // w) / w) for k in range(w * w)]\n"
+     "cs = [complex(-0.62772, -0.42193)] * len(zs)", "m.calculate_z_serial_purepython(100, zs, cs)", (1, 3)),
+    ("wordfreq top_words(SAMPLE x 5)", "wordfreq", "text = '\\n'.join([m.SAMPLE] * 5)", "m.top_words(text, 10)", (2, 12)),
+    ("kmeans(500 x 3, k=4, 5 steps)", "kmeans", "data = m.blobs(500, 4, 3, 7)", "m.kmeans(data, 4, 5)", (1, 5)),
 ]
 
 SCRIPT = """import sys
@@ -96,6 +103,8 @@ def main():
         env = dict(os.environ, XDG_CACHE_HOME=os.path.join(work, "cache"))
         for name, mod, setup, call, (n1, n2) in programs:
             src = os.path.join(SRC, mod + ".py")
+            if not os.path.exists(src):
+                src = os.path.join(EXAMPLES, mod + ".py")
             dirs = []
             d = os.path.join(work, "cpython-" + mod)
             os.makedirs(d)
@@ -140,7 +149,7 @@ def main():
         with open(os.path.join(HERE, "objects_results.md"), "w") as f:
             f.write("# Functions over objects: instructions per call (callgrind)\n\n"
                     "Written by `bench/objects.py` (CPython %s; Cython 3.3.1 `cythonize -i -3`, `CFLAGS=-O3`;\n"
-                    "sources in `bench/objects_src/`). Callgrind counts do not depend on the machine's load.\n\n"
+                    "sources in `bench/objects_src/` and `examples/`). Callgrind counts do not depend on the machine's load.\n\n"
                     "%s\n\n%s- CPU: %s\n" % (ver, table, "\n".join(notes) + ("\n" if notes else ""), cpu_name()))
     return 0
 

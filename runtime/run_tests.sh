@@ -24,6 +24,11 @@ if ! python -c 'import IPython' 2>/dev/null; then
     pip_install ipython
 fi
 
+# examples/kmeans.py (compared plain vs compiled) imports NumPy.
+if ! python -c 'import numpy' 2>/dev/null; then
+    pip_install numpy
+fi
+
 # The working tree's package, built by maturin into the workspace's target/.
 pip_install --no-build-isolation --no-deps --force-reinstall .
 

@@ -248,6 +248,15 @@ pub fn builtin_scalar(name: &str) -> Option<Ty> {
     })
 }
 
+/// Python's builtin types other than the numbers: an annotation naming one
+/// (`zs: list`, `text: str`, `-> dict`, PEP 585's `list[int]`) types an
+/// object, as an untyped variable (not checked: any object passes, as under
+/// CPython). `complex` among them: a Python complex object, not Cython's C
+/// `double complex`.
+pub fn builtin_object(name: &str) -> bool {
+    matches!(name, "list" | "tuple" | "dict" | "set" | "frozenset" | "str" | "bytes" | "bytearray" | "complex")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

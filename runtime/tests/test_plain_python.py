@@ -44,6 +44,11 @@ EXTRA = {
     "vec2_cclass.py": ["orbit(1000, 0.001)", "orbit(0, 0.1)", "orbit(10, 0.0)"],
     "tree_cclass.py": ["build_and_walk(500, 2)", "build_and_walk(0, 1)", "build_and_walk(1, 0)"],
     "nbody_lists.py": ["simulate(100)", "simulate(10, 'jupiter')", "simulate(0)"],
+    "julia.py": ["calc_pure_python(30, 60)", "calculate_z_serial_purepython(0, [1j], [1j])",
+                 "calculate_z_serial_purepython(20, [], [])", "calculate_z_serial_purepython(20, [0.5, 2j], [0.25, 0])"],
+    "wordfreq.py": ["top_words('', 3)", "top_words('!!! ...', 3)", "report('a a b, c. C', 1)", "top_words(SAMPLE, 0)"],
+    "kmeans.py": ["kmeans(blobs(50, 3, 2, 1), 1, 3).tolist()", "kmeans(blobs(40, 2, 3, 2), 2, 0).tolist()",
+                  "assign(blobs(9, 3, 2, 5), [[0.0, 0.0], [10.0, 10.0]]).tolist()", "kmeans([[1.0, 2.0]], 2, 1)"],
 }
 # What an example leaves to Python on purpose. newton.py's exception class
 # `NoConvergence` has no methods: its body runs as Python, nothing is left.

@@ -36,6 +36,10 @@ CALLS = {
     "nbody_cclass": ["simulate(200)", "simulate(0)"],
     "linked_list_c": ["checksum(1000, 3)", "checksum(0, 2)", "checksum(5, 0)"],
     "qsort_c": ["checksum(1000, 3)", "checksum(0, 1)", "largest(100, 7, 5)", "largest(3, 1, 5)"],
+    # Objects: complex numbers in lists, str/dict/list (kmeans needs NumPy, not in the target's sysroot).
+    "julia": ["sum(calc_pure_python(30, 60))", "calculate_z_serial_purepython(50, [0j, 1 + 1j, 0.5], [-0.6 - 0.4j] * 3)",
+              "calculate_z_serial_purepython(0, [], [])"],
+    "wordfreq": ["top_words('the cat, the hat; THE bat!', 2)", "report('', 3)", "count_words('... !!!')"],
     # Test programs exercising code paths the examples do not.
     "tests/programs/math_extra": ["m_gcd(12, -18)", "m_gcd(-2**63, 6)", "m_lcm(4, 6)", "m_lcm(2**40, 3**25)",
                                   "m_isqrt(2**62 + 5)", "m_factorial(20)", "m_factorial(21)", "m_comb(60, 30)",

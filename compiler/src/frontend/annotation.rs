@@ -158,6 +158,12 @@ impl ModuleCx<'_> {
                 if let ExprKind::Subscript { .. } = value.kind {
                     return fallback(&e.span, "C arrays are not compiled natively yet");
                 }
+                // PEP 585: `list[int]` is a list (its items are not checked).
+                if let ExprKind::Name(n) = &value.kind {
+                    if types::builtin_object(n) && !self.module_names.contains(n) && self.binding_of(value).is_none() {
+                        return Ok(Ty::Object);
+                    }
+                }
                 return fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span)));
             }
             _ => {}
@@ -184,6 +190,9 @@ impl ModuleCx<'_> {
                     }
                     if let Some(t) = types::builtin_scalar(n) {
                         return Ok(t);
+                    }
+                    if types::builtin_object(n) {
+                        return Ok(Ty::Object);
                     }
                     // Unevaluated (`from __future__ import annotations`) or defined
                     // by code we do not follow: CPython decides, running it.

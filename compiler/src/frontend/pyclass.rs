@@ -51,6 +51,11 @@ pub(crate) fn plan(cx: &ModuleCx, module_body: &[Stmt], classes: &[ClassOutline]
         } else {
             None
         };
+        for (class, method, span) in &c.nested_methods {
+            let (line, col) = cx.src.line_col(span.start);
+            let reason = format!("it is a method of the nested class `{class}` (only the methods of top-level classes compile; the nested class runs as Python)");
+            left.push(hir::LeftToPython { kind: "method", function: format!("{class}.{method}"), line, col, reason });
+        }
         let mut names = vec![];
         c.body.iter().for_each(|s| syntax::bound_names(s, &mut names));
         for stmt in &c.body {

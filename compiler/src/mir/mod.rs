@@ -157,6 +157,14 @@ pub enum OpKind {
     DecRef { obj: Local, maybe_null: bool },
     /// `PyBuffer_Release`, inserted by the refcount pass only.
     ReleaseBuffer { buf: Local },
+    /// A `Py_buffer` holding nothing (its owner NULL: releasing it does
+    /// nothing): a memoryview local's buffer before it takes one from an
+    /// object (`v: T[:] = obj`).
+    EmptyBuffer,
+    /// No code: a use of a memoryview local's buffer where the view is
+    /// read, so that the refcount pass keeps the buffer until the view's
+    /// last use.
+    HoldBuffer { buf: Local },
     /// An operation of a native function body (`body.rs`).
     Body(body::BodyOp),
     /// A constant object, borrowed: the interpreter's static (None, True,
@@ -178,6 +186,8 @@ pub enum OpKind {
     IsExactDict { obj: Local },
     /// Whether `obj` is an exact float (its value a C double in place).
     IsExactFloat { obj: Local },
+    /// Whether `obj` is an exact complex (its two doubles in place).
+    IsExactComplex { obj: Local },
     /// Whether `obj` is an exact tuple.
     IsExactTuple { obj: Local },
     /// Whether `obj` is an exact list.
@@ -426,12 +436,13 @@ impl Op {
                 v
             }
             Widen { value, .. } | BoxBool { value } | IsNull { value } | EqConst { value, .. } => vec![*value],
-            ReleaseBuffer { buf } => vec![*buf],
+            ReleaseBuffer { buf } | HoldBuffer { buf } => vec![*buf],
+            EmptyBuffer => vec![],
             Body(op) => op.uses(),
             LoadConst(_) | LoadGlobal { .. } | ModuleDict => vec![],
             CellGet { cell, .. } => vec![*cell],
             IterNext { iter } => vec![*iter],
-            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactTuple { obj } | IsExactList { obj } | IsClassInstance { obj, .. } => vec![*obj],
+            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsClassInstance { obj, .. } => vec![*obj],
             DictItem { dict, key } => vec![*dict, *key],
             SeqLen { seq } => vec![*seq],
             SeqItem { seq, index } => vec![*seq, *index],
@@ -481,8 +492,8 @@ impl Op {
             }
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
-            | DecRef { .. } | ReleaseBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
-            | IsExactDict { .. } | IsExactFloat { .. } | IsExactTuple { .. } | IsExactList { .. } | IsClassInstance { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
+            | DecRef { .. } | ReleaseBuffer { .. } | EmptyBuffer | HoldBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
+            | IsExactDict { .. } | IsExactFloat { .. } | IsExactComplex { .. } | IsExactTuple { .. } | IsExactList { .. } | IsClassInstance { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),
@@ -497,6 +508,7 @@ impl Op {
             ArgItem { argv, .. } => (RefKind::Borrowed, Some(*argv)),
             TupleItems { tuple } => (RefKind::Borrowed, Some(*tuple)),
             AcquireBuffer { .. } | IterNext { .. } if k == 0 => (RefKind::New, None),
+            EmptyBuffer => (RefKind::New, None),
             LoadMethod { .. } | LoadSpecial { .. } | CallLoadedMethod { .. } if k == 0 => (RefKind::New, None),
             CatchException => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
@@ -510,6 +522,8 @@ impl Op {
             CallC { prim, .. } => (prim.result, None),
             // A native function returning an object returns a new reference.
             CallNative { .. } | Body(body::BodyOp::Call { .. }) => (RefKind::New, None),
+            // An object's memory: the object must outlive the loads through it.
+            Body(body::BodyOp::ObjectData { obj }) => (RefKind::Borrowed, Some(*obj)),
             _ => (RefKind::Borrowed, None),
         }
     }

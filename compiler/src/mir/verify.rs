@@ -192,7 +192,11 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             obj(*o)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
-        ReleaseBuffer { buf } => {
+        EmptyBuffer => {
+            dests(1)?;
+            dest_is(0, &|t| t == LocalTy::PyBuffer, "a Py_buffer")
+        }
+        ReleaseBuffer { buf } | HoldBuffer { buf } => {
             dests(0)?;
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }
@@ -212,7 +216,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dest_is(0, &|t| t == LocalTy::Object, "an object")?;
             dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
-        IsExactDict { obj: o } | IsExactFloat { obj: o } | IsExactTuple { obj: o } | IsExactList { obj: o } | IsClassInstance { obj: o, .. } => {
+        IsExactDict { obj: o } | IsExactFloat { obj: o } | IsExactComplex { obj: o } | IsExactTuple { obj: o } | IsExactList { obj: o } | IsClassInstance { obj: o, .. } => {
             dests(1)?;
             obj(*o)?;
             dest_is(0, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")

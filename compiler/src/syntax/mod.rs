@@ -36,6 +36,10 @@ pub struct ClassOutline {
     pub base_names: Vec<String>,
     /// The class body, for `@cython.cclass` layouts (`frontend/cclass.rs`).
     pub body: Vec<Stmt>,
+    /// The `def`s of classes defined inside this one (at any depth): the
+    /// nested class's dotted name (`Outer.Inner`), the method's name and
+    /// its `def` statement. Their bodies run as Python.
+    pub nested_methods: Vec<(String, String, Span)>,
 }
 
 #[derive(Debug, Clone)]
@@ -423,10 +427,30 @@ fn class_outlines(body: &[ast::Stmt]) -> Vec<ClassOutline> {
                     })
                     .collect(),
                 body: stmts(&c.body),
+                nested_methods: nested_methods(&ident(&c.name), &c.body),
             }),
             _ => None,
         })
         .collect()
+}
+
+/// The methods of the classes nested in a class body `body` of the class
+/// `outer` (see `ClassOutline::nested_methods`).
+fn nested_methods(outer: &str, body: &[ast::Stmt]) -> Vec<(String, String, Span)> {
+    let mut out = vec![];
+    for s in body {
+        let ast::Stmt::ClassDef(c) = s else { continue };
+        let name = format!("{outer}.{}", ident(&c.name));
+        for m in &c.body {
+            match m {
+                ast::Stmt::FunctionDef(f) => out.push((name.clone(), ident(&f.name), span(m))),
+                ast::Stmt::AsyncFunctionDef(f) => out.push((name.clone(), ident(&f.name), span(m))),
+                _ => {}
+            }
+        }
+        out.extend(nested_methods(&name, &c.body));
+    }
+    out
 }
 
 fn span<T: Ranged>(r: &T) -> Span {

@@ -63,6 +63,9 @@ struct Gen<'c, 'a, 'b, 'm> {
     /// Blocks of `try` statements errors go to (`BasicBlock::catches`),
     /// emitted after every block that may jump to them.
     late: Vec<BlockId>,
+    /// The stack slots of the `Py_buffer` locals (memoryview locals taken
+    /// from objects).
+    bufs: IndexVec<Local, Option<ir::StackSlot>>,
 }
 
 /// Emits `body` (built by `mir::build::body` for `f`, or a wrapper of `f`
@@ -85,6 +88,7 @@ pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Op
         env,
         deferred: vec![],
         late: vec![],
+        bufs: IndexVec::from_elem(None, body.locals.len()),
     };
     let p = g.cx.em.ptr;
     // A wrapper's own locals are variables, as in a wrapper without the body
@@ -106,6 +110,11 @@ pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Op
         }
     }
     for (l, decl) in body.locals.iter_enumerated() {
+        if decl.ty == LocalTy::PyBuffer {
+            let data = ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, super::PY_BUFFER_BYTES, 3);
+            g.bufs[l] = Some(g.cx.b.create_sized_stack_slot(data));
+            continue;
+        }
         if !wrapper_vars[l] && (decl.name.is_none() || decl.ty == LocalTy::Ptr) {
             continue;
         }
@@ -113,7 +122,7 @@ pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Op
             LocalTy::Scalar(t) => clif_type(t).ok_or("a scalar local without a machine type")?,
             LocalTy::Ptr | LocalTy::Object => p,
             LocalTy::F64x2 => types::F64X2,
-            LocalTy::PyBuffer => return Err(format!("`{}`: a Py_buffer in a body generated as a native one", body.name)),
+            LocalTy::PyBuffer => continue,
         };
         g.vars[l] = Some(g.cx.b.declare_var(t));
     }
@@ -187,6 +196,17 @@ impl Gen<'_, '_, '_, '_> {
             }
             // The first `try` block something jumped to (its own code may
             // jump to a later one, or add releases on the way there).
+            // An inlined callee's error block first reached through
+            // releases the passes added on its edges (a caller's buffer or
+            // object live across the call), emitted only now.
+            let exit = self.body.error_exit;
+            let callee_err = self.body.blocks.indices().find(|&b| {
+                b != exit && self.body.blocks[b].takes_line.is_some() && !self.body.blocks[b].catches && self.raised_to[b] && !self.entered[b]
+            });
+            if let Some(b) = callee_err {
+                self.emit_block(b)?;
+                continue;
+            }
             let Some(k) = self.late.iter().position(|b| self.raised_to[*b] && !self.entered[*b]) else { break };
             let b = self.late.remove(k);
             self.emit_block(b)?;
@@ -747,6 +767,6 @@ impl<'a, 'b> wrapper_ops::Locals<'a, 'b> for Gen<'_, 'a, 'b, '_> {
     }
 
     fn buf_slot(&self, l: Local) -> R<ir::StackSlot> {
-        Err(format!("{l}: a Py_buffer in a body generated as a native one"))
+        self.bufs[l].ok_or_else(|| format!("{l} is not a Py_buffer"))
     }
 }

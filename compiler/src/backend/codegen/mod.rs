@@ -60,7 +60,7 @@ pub(crate) fn element_flags() -> MemFlagsData {
 }
 
 /// `Py_buffer`: 80 bytes on 64-bit builds.
-const PY_BUFFER_BYTES: u32 = 80;
+pub(super) const PY_BUFFER_BYTES: u32 = 80;
 
 struct Gen<'c, 'a, 'b, 'm> {
     cx: &'c mut FnCx<'a, 'b>,

@@ -210,6 +210,12 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             let a = buf_addr(g, *buf)?;
             g.cx().call_prim(&crate::mir::primitives::PY_BUFFER_RELEASE, &[a])?;
         }
+        EmptyBuffer => {
+            let slot = g.buf_slot(op.dests[0])?;
+            let zero = g.cx().b.ins().iconst(p, 0);
+            g.cx().b.ins().stack_store(p, zero, slot, super::super::pyabi::BUFFER_OBJ);
+        }
+        HoldBuffer { .. } => {}
         LeaveCompiledCode => {
             stack::reset_traceback_count(g.cx());
             g.cx().b.ins().jump(err_block()?, &[]);
@@ -285,12 +291,13 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.def(op.dests[0], item)?;
             g.def(op.dests[1], done)?;
         }
-        IsExactDict { obj } | IsExactFloat { obj } | IsExactTuple { obj } | IsExactList { obj } => {
+        IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } => {
             let o = g.get(*obj)?;
             let ty = g.cx().b.ins().load(p, flags(), o, crate::backend::pyabi::OB_TYPE);
             let name = match op.kind {
                 IsExactDict { .. } => "PyDict_Type",
                 IsExactFloat { .. } => "PyFloat_Type",
+                IsExactComplex { .. } => "PyComplex_Type",
                 IsExactTuple { .. } => "PyTuple_Type",
                 _ => "PyList_Type",
             };

@@ -29,6 +29,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             (Ty::View(a), Ty::View(b)) if a.elem == b.elem && a.ndim == b.ndim && (a.c_contig || !b.c_contig) && (a.f_contig || !b.f_contig) => {
                 Ok(hir::Expr { kind: v.kind, ty: to })
             }
+            (Ty::Object, Ty::View(_)) => fallback(span, format!("it converts an object to {to} for `{what}` (only an assignment to a memoryview local takes an object's buffer)")),
             (Ty::View(_), _) | (_, Ty::View(_)) => error(
                 Diagnostic::error(span.clone(), format!("`{what}` expects {to}, got {}", v.ty))
                     .with_label("wrong memoryview type")

@@ -125,6 +125,12 @@ impl<'c, 'a> Checker<'c, 'a> {
         if self.c_arrays.contains_key(name) {
             return fallback(span, "it assigns to a whole C array");
         }
+        if let (Some(&t @ Ty::View(_)), Ty::Object) = (self.declared.get(name), v.ty) {
+            // `v: T[:] = obj`: the object's buffer is acquired (and held
+            // as long as the view is: `mir::build::body::view`).
+            let v = hir::Expr { kind: hir::ExprKind::Convert(Box::new(v)), ty: t };
+            return Ok((self.local_id(name, t), v));
+        }
         if let Some(existing) = self.declared.get(name).or(self.local_types.get(name)) {
             if matches!(existing, Ty::View(_)) != matches!(v.ty, Ty::View(_)) {
                 return fallback(span, format!("`{name}` holds both a memoryview and a number"));

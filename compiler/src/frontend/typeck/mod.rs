@@ -337,6 +337,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         if let Some(line) = object::objects_without_gil(&mut body, self.me.nogil) {
             return fallback(&self.me.span, format!("it uses objects where the GIL is released (line {line}), which needs the GIL"));
         }
+        if let Some((line, what)) = view::object_view_problem(&body) {
+            let at = if line == 0 { String::new() } else { format!(" (line {line})") };
+            return fallback(&self.me.span, format!("it has {what}{at}, which is not compiled yet"));
+        }
         if let Some(line) = try_stmt::handling_in_gil_region(&body, self.me.nogil) {
             return fallback(&self.me.span, format!("it uses `try` or a bare `raise` in a function that releases the GIL (line {line}), which is not compiled yet"));
         }

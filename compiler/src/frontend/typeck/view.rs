@@ -6,6 +6,7 @@ use crate::diag::Diagnostic;
 use crate::hir::{self, Const, ExprKind as H, LocalId};
 use crate::syntax::{Expr, ExprKind, Span};
 use crate::types::Ty;
+use std::collections::HashMap;
 
 use super::{Checker, R};
 use super::convert::convert;
@@ -250,4 +251,82 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         Ok(out)
     }
+}
+
+/// Whether `e` takes a memoryview from an object (`v: T[:] = obj`).
+pub(crate) fn takes_buffer(e: &hir::Expr) -> bool {
+    matches!((&e.kind, e.ty), (hir::ExprKind::Convert(x), Ty::View(_)) if x.ty == Ty::Object)
+}
+
+/// What keeps a function whose memoryview locals are taken from objects
+/// from holding each buffer exactly as long as its views (each such local
+/// owns the buffer it acquired, released when the view is last used or
+/// reassigned; a view copied or sliced from it holds the same buffer): a
+/// copy of a view whose local may take another buffer later (it takes one
+/// in a loop or in two places), or of a view into a local that takes one
+/// itself, a `prange` (whose threads read the views), or the conversion
+/// anywhere but a plain assignment. The line and the reason.
+pub(super) fn object_view_problem(body: &[hir::Stmt]) -> Option<(u32, &'static str)> {
+    // Each owner: how many assignments take a buffer, and whether one is in a loop.
+    let mut owners: HashMap<LocalId, (usize, bool)> = HashMap::new();
+    fn walk(body: &[hir::Stmt], in_loop: bool, owners: &mut HashMap<LocalId, (usize, bool)>) {
+        for s in body {
+            match &s.kind {
+                hir::StmtKind::Assign(pairs) => {
+                    for (id, e) in pairs {
+                        if takes_buffer(e) {
+                            let o = owners.entry(*id).or_insert((0, false));
+                            o.0 += 1;
+                            o.1 |= in_loop;
+                        }
+                    }
+                }
+                hir::StmtKind::While { body: a, orelse: b, .. } | hir::StmtKind::ForRange { body: a, orelse: b, .. } | hir::StmtKind::ForIter { body: a, orelse: b, .. } => {
+                    walk(a, true, owners);
+                    walk(b, in_loop, owners);
+                }
+                hir::StmtKind::If { then: a, orelse: b, .. } => {
+                    walk(a, in_loop, owners);
+                    walk(b, in_loop, owners);
+                }
+                hir::StmtKind::Gil { body, .. } => walk(body, in_loop, owners),
+                hir::StmtKind::Try(t) => t.blocks().into_iter().for_each(|b| walk(b, in_loop, owners)),
+                _ => {}
+            }
+        }
+    }
+    walk(body, false, &mut owners);
+    let converts: usize = owners.values().map(|o| o.0).sum();
+    let mut seen = 0usize;
+    hir::visit_stmt_exprs(body, &mut |e| hir::visit_expr(e, &mut |x| seen += usize::from(takes_buffer(x))));
+    if converts == 0 && seen == 0 {
+        return None;
+    }
+    let mut problem = None;
+    hir::visit_stmts(body, &mut |s| {
+        if problem.is_some() {
+            return;
+        }
+        match &s.kind {
+            hir::StmtKind::Prange(_) => problem = Some((s.line, "a `prange` in a function with a memoryview taken from an object")),
+            hir::StmtKind::Assign(pairs) => {
+                for (dst, e) in pairs {
+                    let src = match &e.kind {
+                        hir::ExprKind::Local(v) if matches!(e.ty, Ty::View(_)) => Some(*v),
+                        hir::ExprKind::SliceView { view, .. } => Some(*view),
+                        _ => None,
+                    };
+                    let Some(&(n, in_loop)) = src.filter(|v| v != dst).and_then(|v| owners.get(&v)) else { continue };
+                    if n > 1 || in_loop || owners.contains_key(dst) {
+                        problem = Some((s.line, "a memoryview taken from an object (in a loop, or in two places) copied to another memoryview local"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    });
+    if problem.is_none() && seen != converts {
+        problem = Some((0, "a memoryview taken from an object other than by assigning it to a local"));
+    }
+    problem
 }

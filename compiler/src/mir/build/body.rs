@@ -102,6 +102,9 @@ struct Frame<'m> {
     /// The parts of `try` statements open here, innermost last: what a
     /// `return`, `break` or `continue` crossing them runs (`exception`).
     unwind: Vec<exception::Open>,
+    /// The `Py_buffer` of each memoryview local taken from an object
+    /// (`v: T[:] = obj`; see `view`).
+    bufs: HashMap<LocalId, Local>,
 }
 
 struct BodyBuilder<'p, 'b> {
@@ -246,6 +249,18 @@ fn set_up_frame<'m>(
         params[i] = Some(parts[0]);
         views.insert(id, parts);
     }
+    let mut bufs = HashMap::new();
+    for (id, holds) in view::buffer_owners(&f.body) {
+        let buf = match holds.and_then(|o| bufs.get(&o).copied()) {
+            Some(buf) => buf,
+            None => {
+                let buf = b.local(LocalTy::PyBuffer, Some(&name(&format!("{}.buffer", f.locals[id.0 as usize].name))));
+                b.op(vec![buf], OpKind::EmptyBuffer);
+                buf
+            }
+        };
+        bufs.insert(id, buf);
+    }
     let mut locals = vec![];
     let mut borrowed_params = vec![];
     for (i, (decl, l)) in f.locals.iter().zip(params).enumerate() {
@@ -291,7 +306,7 @@ fn set_up_frame<'m>(
         b.op(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }));
         flags.insert(id, flag);
     }
-    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], gil: vec![], borrowed_params, unwind: vec![] }
+    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], gil: vec![], borrowed_params, unwind: vec![], bufs }
 }
 
 /// The frame of `f` run in place of a call with `args` (its parameters
@@ -497,8 +512,9 @@ impl BodyBuilder<'_, '_> {
             StmtKind::Prange(p) => self.prange(p),
             StmtKind::Assign(pairs) => {
                 let mut vals = vec![];
-                for (_, e) in pairs {
+                for (id, e) in pairs {
                     vals.push(match e.ty {
+                        Ty::View(v) if view::takes_buffer(e) => self.take_buffer(*id, e, v)?,
                         Ty::View(_) => self.view_value(e)?,
                         _ => vec![self.expr(e)?],
                     });

@@ -184,6 +184,9 @@ impl BodyBuilder<'_, '_> {
             }
             ExprKind::Truthy(x) if x.ty == Ty::Object => {
                 if let ExprKind::ObjCompare(op, a, b) = &x.kind {
+                    if let Some(t) = self.abs_compare(*op, a, b)? {
+                        return Ok(Some(t));
+                    }
                     if let Some(t) = self.small_int_compare(*op, a, b)? {
                         return Ok(Some(t));
                     }
@@ -194,16 +197,23 @@ impl BodyBuilder<'_, '_> {
             ExprKind::ObjBinary { op, a, b, inplace } if small_int_op(*op) && (int_side(a) != int_side(b)) => {
                 self.small_int_binary(*op, a, b, *inplace)?
             }
-            ExprKind::ObjBinary { op, a, b, inplace } if float_op(*op) => {
-                let (va, vb) = (self.expr(a)?, self.expr(b)?);
-                self.float_binary(*op, va, vb, *inplace)?
-            }
+            ExprKind::ObjBinary { op, a, b, inplace } if float_op(*op) => match self.complex_tree(e)? {
+                Some(r) => r,
+                None => {
+                    let (va, vb) = (self.expr(a)?, self.expr(b)?);
+                    self.float_binary(*op, va, vb, *inplace)?
+                }
+            },
             ExprKind::ObjBinary { op, a, b, inplace } => {
                 let mut args = vec![self.expr(a)?, self.expr(b)?];
                 if *op == ObjBinOp::Pow {
                     args.push(self.b.value(obj, OpKind::LoadConst(ObjConst::None)));
                 }
                 self.b.value(obj, OpKind::CallC { prim: binary_prim(*op, *inplace), args })
+            }
+            ExprKind::ObjUnary(ObjUnOp::Abs, x) => {
+                let v = self.expr(x)?;
+                self.object_abs(v)?
             }
             ExprKind::ObjUnary(op, x) => {
                 let v = self.expr(x)?;
@@ -835,7 +845,14 @@ impl BodyBuilder<'_, '_> {
         let result = self.b.local(LocalTy::Object, Some("float result"));
         let bool_ty = LocalTy::Scalar(Ty::Bool);
         let fa = self.b.value(bool_ty, OpKind::IsExactFloat { obj: a });
-        self.terminate(Terminator::Branch { cond: fa, then: second, otherwise: slow });
+        // Not a float: `+ - *` of two exact complex numbers on their doubles.
+        let not_float = if op == ObjBinOp::TrueDiv { slow } else { self.b.block(false) };
+        self.terminate(Terminator::Branch { cond: fa, then: second, otherwise: not_float });
+        if not_float != slow {
+            self.b.switch_to(not_float);
+            self.reachable = true;
+            self.complex_binary(op, a, b, result, slow, join)?;
+        }
         self.b.switch_to(second);
         self.reachable = true;
         let fb = self.b.value(bool_ty, OpKind::IsExactFloat { obj: b });
@@ -863,6 +880,226 @@ impl BodyBuilder<'_, '_> {
         self.b.switch_to(join);
         self.reachable = true;
         Ok(result)
+    }
+
+    /// The real and imaginary parts of an exact complex, read in place
+    /// (`PyComplexObject.cval`).
+    fn complex_parts(&mut self, obj: Local) -> (Local, Local) {
+        let double = crate::types::F64;
+        let data = self.value(Ty::Ptr(Some(crate::types::Elem::Float(64))), BodyOp::ObjectData { obj });
+        let part = |bb: &mut Self, k: i64| {
+            let index = bb.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(k), ty: Ty::Int(SSIZE) });
+            bb.value(double, BodyOp::PtrLoad { ptr: data, index, elem: double, in_object: true })
+        };
+        // `ObjectData` is the object's address: `cval` follows the 16-byte
+        // header (`ob_refcnt`, `ob_type`), as on every CPython 3.9-3.13.
+        let re = part(self, 2);
+        let im = part(self, 3);
+        (re, im)
+    }
+
+    fn fbin(&mut self, op: crate::hir::ArithOp, a: Local, b: Local) -> Local {
+        let double = crate::types::F64;
+        self.value(double, BodyOp::FloatBinary { op, a, b, ty: double, known: None })
+    }
+
+    /// From the current block: when `a` and `b` are exact complex numbers,
+    /// `a op b` (`+ - *`) computed as CPython's `_Py_c_sum`/`_Py_c_diff`/
+    /// `_Py_c_prod` do (the same operations in the same order) into
+    /// `result`, then on to `join`; else on to `slow`.
+    fn complex_binary(&mut self, op: ObjBinOp, a: Local, b: Local, result: Local, slow: BlockId, join: BlockId) -> B<()> {
+        use crate::hir::ArithOp::{Add, Mul, Sub};
+        let bool_ty = LocalTy::Scalar(Ty::Bool);
+        let (second, fast) = (self.b.block(false), self.b.block(false));
+        let ca = self.b.value(bool_ty, OpKind::IsExactComplex { obj: a });
+        self.terminate(Terminator::Branch { cond: ca, then: second, otherwise: slow });
+        self.b.switch_to(second);
+        self.reachable = true;
+        let cb = self.b.value(bool_ty, OpKind::IsExactComplex { obj: b });
+        self.terminate(Terminator::Branch { cond: cb, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let (ar, ai) = self.complex_parts(a);
+        let (br, bi) = self.complex_parts(b);
+        let (re, im) = match op {
+            ObjBinOp::Add => (self.fbin(Add, ar, br), self.fbin(Add, ai, bi)),
+            ObjBinOp::Sub => (self.fbin(Sub, ar, br), self.fbin(Sub, ai, bi)),
+            _ => {
+                let (rr, ii) = (self.fbin(Mul, ar, br), self.fbin(Mul, ai, bi));
+                let re = self.fbin(Sub, rr, ii);
+                let (ri, ir) = (self.fbin(Mul, ar, bi), self.fbin(Mul, ai, br));
+                (re, self.fbin(Add, ri, ir))
+            }
+        };
+        let made = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_COMPLEX_FROM_DOUBLES, args: vec![re, im] });
+        self.b.op(vec![result], OpKind::Assign { src: made });
+        self.terminate(Terminator::Goto(join));
+        Ok(())
+    }
+
+    /// `z * z + c` and any tree of `+ - *` over object locals (reading
+    /// them first is unobservable but for an unbound one's error): when every
+    /// operand is an exact complex, the whole tree on their doubles with
+    /// one complex made, each node as `complex_binary` computes it; else
+    /// node by node as before (`float_binary`). None for other shapes.
+    fn complex_tree(&mut self, e: &Expr) -> B<Option<Local>> {
+        let mut leaves = vec![];
+        if !tree_leaves(e, &mut leaves) || leaves.len() < 3 {
+            return Ok(None);
+        }
+        let mut vals = vec![];
+        for l in &leaves {
+            vals.push(self.expr(l)?);
+        }
+        let (slow, join) = (self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("complex result"));
+        for &v in &vals {
+            let next = self.b.block(false);
+            let c = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsExactComplex { obj: v });
+            self.terminate(Terminator::Branch { cond: c, then: next, otherwise: slow });
+            self.b.switch_to(next);
+            self.reachable = true;
+        }
+        let parts: Vec<(Local, Local)> = vals.iter().map(|&v| self.complex_parts(v)).collect();
+        let (re, im) = self.complex_eval(e, &parts, &mut 0)?;
+        let made = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_COMPLEX_FROM_DOUBLES, args: vec![re, im] });
+        self.b.op(vec![result], OpKind::Assign { src: made });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let r = self.tree_slow(e, &vals, &mut 0)?;
+        self.b.op(vec![result], OpKind::Assign { src: r });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(Some(result))
+    }
+
+    fn complex_eval(&mut self, e: &Expr, parts: &[(Local, Local)], k: &mut usize) -> B<(Local, Local)> {
+        use crate::hir::ArithOp::{Add, Mul, Sub};
+        let ExprKind::ObjBinary { op, a, b, .. } = &e.kind else {
+            *k += 1;
+            return parts.get(*k - 1).copied().ok_or("a complex tree without its operand".to_string());
+        };
+        if !tree_node(e) {
+            *k += 1;
+            return parts.get(*k - 1).copied().ok_or("a complex tree without its operand".to_string());
+        }
+        let (ar, ai) = self.complex_eval(a, parts, k)?;
+        let (br, bi) = self.complex_eval(b, parts, k)?;
+        Ok(match op {
+            ObjBinOp::Add => (self.fbin(Add, ar, br), self.fbin(Add, ai, bi)),
+            ObjBinOp::Sub => (self.fbin(Sub, ar, br), self.fbin(Sub, ai, bi)),
+            _ => {
+                let (rr, ii) = (self.fbin(Mul, ar, br), self.fbin(Mul, ai, bi));
+                let re = self.fbin(Sub, rr, ii);
+                let (ri, ir) = (self.fbin(Mul, ar, bi), self.fbin(Mul, ai, br));
+                (re, self.fbin(Add, ri, ir))
+            }
+        })
+    }
+
+    fn tree_slow(&mut self, e: &Expr, vals: &[Local], k: &mut usize) -> B<Local> {
+        match &e.kind {
+            ExprKind::ObjBinary { op, a, b, inplace } if tree_node(e) => {
+                let va = self.tree_slow(a, vals, k)?;
+                let vb = self.tree_slow(b, vals, k)?;
+                self.float_binary(*op, va, vb, *inplace)
+            }
+            _ => {
+                *k += 1;
+                vals.get(*k - 1).copied().ok_or("a complex tree without its operand".to_string())
+            }
+        }
+    }
+
+    /// From the current block: `abs(obj)` of an exact complex as a C
+    /// double (`hypot`) when it is finite, going on in the block returned
+    /// with it; else (another type, an infinite or NaN part, or a
+    /// magnitude too large, whose OverflowError is CPython's) on to `slow`.
+    fn complex_abs_fast(&mut self, obj: Local, slow: BlockId) -> (Local, BlockId) {
+        let double = crate::types::F64;
+        let bool_ty = LocalTy::Scalar(Ty::Bool);
+        let (fast, done) = (self.b.block(false), self.b.block(false));
+        let c = self.b.value(bool_ty, OpKind::IsExactComplex { obj });
+        self.terminate(Terminator::Branch { cond: c, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let (re, im) = self.complex_parts(obj);
+        let r = self.value(double, BodyOp::CCall { symbol: "hypot".to_string(), args: vec![re, im], params: vec![double, double], ret: double });
+        let inf = self.value(double, BodyOp::Const { c: Const::Float(f64::INFINITY), ty: double });
+        let finite = self.value(Ty::Bool, BodyOp::Compare { op: CmpOp::Lt, a: r, ta: double, b: inf, tb: double });
+        self.terminate(Terminator::Branch { cond: finite, then: done, otherwise: slow });
+        self.b.switch_to(done);
+        self.reachable = true;
+        (r, done)
+    }
+
+    /// `abs(x)`: of an exact complex, `hypot` of its parts boxed (as
+    /// CPython's `complex_abs`), else `PyNumber_Absolute`.
+    fn object_abs(&mut self, v: Local) -> B<Local> {
+        let (slow, join) = (self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("abs result"));
+        let (r, _) = self.complex_abs_fast(v, slow);
+        let made = boxed(self.b, Some(r), crate::types::F64)?;
+        self.b.op(vec![result], OpKind::Assign { src: made });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let made = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_NUMBER_ABSOLUTE, args: vec![v] });
+        self.b.op(vec![result], OpKind::Assign { src: made });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
+    }
+
+    /// `abs(x) < c` (any comparison) with a number constant `c` exact as a
+    /// double: when `x` is an exact complex with a finite magnitude, its
+    /// `hypot` compared with `c` in registers (no float object), as Python
+    /// compares a float with that constant; else the comparison of the
+    /// objects. None when the operands are of another shape.
+    fn abs_compare(&mut self, op: CmpOp, a: &Expr, b: &Expr) -> B<Option<Local>> {
+        let constant = |e: &Expr| match &e.kind {
+            ExprKind::ObjConst(ObjConst::Int(c)) if c.unsigned_abs() <= 1u128 << 53 => Some(*c as f64),
+            ExprKind::ObjConst(ObjConst::Float(f)) => Some(*f),
+            _ => None,
+        };
+        let abs_of = |e: &Expr| match &e.kind {
+            ExprKind::ObjUnary(ObjUnOp::Abs, x) if x.ty == Ty::Object => Some(x.as_ref().clone()),
+            _ => None,
+        };
+        let (x, k, left) = match (abs_of(a), constant(b), constant(a), abs_of(b)) {
+            (Some(x), Some(k), _, _) => (x, k, true),
+            (_, _, Some(k), Some(x)) => (x, k, false),
+            _ => return Ok(None),
+        };
+        let double = crate::types::F64;
+        let (slow, join) = (self.b.block(false), self.b.block(false));
+        let joined = self.b.local(LocalTy::Scalar(Ty::Bool), Some("abs comparison"));
+        self.b.passes(join, joined);
+        let obj = self.expr(&x)?;
+        let (r, _) = self.complex_abs_fast(obj, slow);
+        let kv = self.value(double, BodyOp::Const { c: Const::Float(k), ty: double });
+        let (l, rr) = if left { (r, kv) } else { (kv, r) };
+        let t = self.value(Ty::Bool, BodyOp::Compare { op, a: l, ta: double, b: rr, tb: double });
+        self.op(vec![joined], BodyOp::Copy { src: t });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let absolute = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_NUMBER_ABSOLUTE, args: vec![obj] });
+        let (ce, other) = if left { (b, absolute) } else { (a, absolute) };
+        let ExprKind::ObjConst(c) = &ce.kind else { return Err("an abs comparison without its constant".to_string()) };
+        let kobj = self.b.value(LocalTy::Object, OpKind::LoadConst(c.clone()));
+        let (va, vb) = if left { (other, kobj) } else { (kobj, other) };
+        let how = self.value(STATUS, BodyOp::Const { c: Const::Int(rich_compare_op(op)), ty: STATUS });
+        let res = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_RICH_COMPARE, args: vec![va, vb, how] });
+        let t = self.truth_of_status(&p::PY_OBJECT_IS_TRUE, vec![res]);
+        self.op(vec![joined], BodyOp::Copy { src: t });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(Some(self.value(Ty::Bool, BodyOp::Copy { src: joined })))
     }
 
     fn small_int_binary(&mut self, op: ObjBinOp, a: &Expr, b: &Expr, inplace: bool) -> B<Local> {
@@ -975,6 +1212,26 @@ impl BodyBuilder<'_, '_> {
     fn truth_of_status(&mut self, prim: &'static Primitive, args: Vec<Local>) -> Local {
         let status = self.b.value(LocalTy::Scalar(STATUS), OpKind::CallC { prim, args });
         self.value(Ty::Bool, BodyOp::Truthy { value: status, ty: STATUS })
+    }
+}
+
+/// An inner node of a `complex_tree`: `+ - *` of two objects.
+fn tree_node(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::ObjBinary { op: ObjBinOp::Add | ObjBinOp::Sub | ObjBinOp::Mul, a, b, .. } if a.ty == Ty::Object && b.ty == Ty::Object)
+}
+
+/// The operands of a tree of `+ - *` whose every operand is an object
+/// local, left to right; false for another shape (or more than 16).
+fn tree_leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) -> bool {
+    match &e.kind {
+        ExprKind::ObjBinary { a, b, .. } if tree_node(e) => tree_leaves(a, out) && tree_leaves(b, out) && out.len() <= 16,
+        // Object locals only: a constant or a boxed C value is never a
+        // complex (and a C int beside an object takes the int fast path).
+        ExprKind::Local(_) if e.ty == Ty::Object => {
+            out.push(e);
+            true
+        }
+        _ => false,
     }
 }
 

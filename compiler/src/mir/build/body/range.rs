@@ -219,6 +219,9 @@ impl BodyBuilder<'_, '_> {
             if !seen.insert(id) {
                 continue;
             }
+            if let Some(&buf) = self.fr.bufs.get(&id) {
+                self.b.op(vec![], crate::mir::OpKind::HoldBuffer { buf });
+            }
             match self.fr.views.get(&id) {
                 Some(parts) => views.push((id, parts.clone())),
                 None => locals.push((id, self.fr.locals[id.0 as usize])),

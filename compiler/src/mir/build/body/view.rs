@@ -8,7 +8,7 @@
 use super::{BodyBuilder, B};
 use crate::hir::{Axis, Const, Dim, Expr, ExprKind, LocalId};
 use crate::mir::body::{BodyOp, SSIZE};
-use crate::mir::{Local, LocalTy};
+use crate::mir::{Local, LocalTy, OpKind};
 use crate::types::{Ty, ViewTy};
 
 /// The names of a view's parts, for the printer.
@@ -36,8 +36,31 @@ impl BodyBuilder<'_, '_> {
         }
     }
 
-    fn parts(&self, view: LocalId) -> B<Vec<Local>> {
+    /// The view's parts, as a use of its buffer when it took one from an
+    /// object (which keeps the buffer until the view's last use).
+    pub(super) fn parts(&mut self, view: LocalId) -> B<Vec<Local>> {
+        if let Some(&buf) = self.fr.bufs.get(&view) {
+            self.b.op(vec![], OpKind::HoldBuffer { buf });
+        }
         self.fr.views.get(&view).cloned().ok_or("memoryview without its parts".to_string())
+    }
+
+    /// `v: T[:] = obj`: the object's buffer acquired into the local's own
+    /// `Py_buffer` (Cython's rules: writable, None allowed), its parts the
+    /// view's new value. The refcount pass releases the buffer it held
+    /// before (it is dead once reassigned) and this one after the view's
+    /// last use, on every path.
+    pub(super) fn take_buffer(&mut self, id: LocalId, e: &Expr, view: ViewTy) -> B<Vec<Local>> {
+        let ExprKind::Convert(x) = &e.kind else { return Err("a buffer taken from no conversion".to_string()) };
+        let obj = self.expr(x)?;
+        let buf = *self.fr.bufs.get(&id).ok_or("a memoryview local taking a buffer has none")?;
+        let mut dests = vec![buf];
+        for _ in 0..1 + 2 * view.ndim as usize {
+            dests.push(self.b.local(LocalTy::Ptr, None));
+        }
+        let name = self.fr.f.locals[id.0 as usize].name.clone();
+        self.b.op(dests.clone(), OpKind::AcquireBuffer { obj, view, name, writable: true, accepts_none: true });
+        Ok(dests[1..].to_vec())
     }
 
     /// The view's parts as they are now (UnboundLocalError if it may not be assigned).
@@ -158,5 +181,47 @@ impl BodyBuilder<'_, '_> {
     pub(super) fn view_is_none(&mut self, view: LocalId) -> B<Local> {
         let parts = self.read_view(view)?;
         Ok(self.value(Ty::Bool, BodyOp::ViewIsNone { data: parts[0] }))
+    }
+}
+
+/// Whether `e` takes a memoryview from an object (`v: T[:] = obj`).
+pub(super) fn takes_buffer(e: &Expr) -> bool {
+    matches!((&e.kind, e.ty), (ExprKind::Convert(x), Ty::View(_)) if x.ty == Ty::Object)
+}
+
+/// The buffer each memoryview local holds: the locals that take a buffer
+/// from an object somewhere in the body own one, in order; a local a view
+/// is copied or sliced into from one of those holds its buffer too (the
+/// front end made sure that buffer is taken once, outside loops).
+pub(super) fn buffer_owners(body: &[crate::hir::Stmt]) -> Vec<(LocalId, Option<LocalId>)> {
+    let mut out: Vec<(LocalId, Option<LocalId>)> = vec![];
+    crate::hir::visit_stmts(body, &mut |s| {
+        if let crate::hir::StmtKind::Assign(pairs) = &s.kind {
+            for (id, e) in pairs {
+                if takes_buffer(e) && !out.iter().any(|o| o.0 == *id) {
+                    out.push((*id, None));
+                }
+            }
+        }
+    });
+    loop {
+        let before = out.len();
+        crate::hir::visit_stmts(body, &mut |s| {
+            let crate::hir::StmtKind::Assign(pairs) = &s.kind else { return };
+            for (dst, e) in pairs {
+                let src = match &e.kind {
+                    ExprKind::Local(v) if matches!(e.ty, Ty::View(_)) => *v,
+                    ExprKind::SliceView { view, .. } => *view,
+                    _ => continue,
+                };
+                let Some(&(_, via)) = out.iter().find(|o| o.0 == src) else { continue };
+                if !out.iter().any(|o| o.0 == *dst) {
+                    out.push((*dst, Some(via.unwrap_or(src))));
+                }
+            }
+        });
+        if out.len() == before {
+            return out;
+        }
     }
 }
