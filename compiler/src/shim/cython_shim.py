@@ -1274,28 +1274,21 @@ def _c_fabs(x):
     return _math.fabs(_f(x))
 
 
-def _c_floor(x):
-    x = _f(x)
-    if not _math.isfinite(x) or _abs(x) >= _TWO52:
-        return x
-    r = _float(_math.floor(x))
-    return _math.copysign(r, x) if r == 0.0 else r
+def _c_integral(to_int):
+    """C's floor/ceil/trunc: a double, infinities, NaN and integral
+    magnitudes (>= 2**52) returned as they are, zero results keeping x's sign."""
+    def f(x):
+        x = _f(x)
+        if not _math.isfinite(x) or _abs(x) >= _TWO52:
+            return x
+        r = _float(to_int(x))
+        return _math.copysign(r, x) if r == 0.0 else r
+    return f
 
 
-def _c_ceil(x):
-    x = _f(x)
-    if not _math.isfinite(x) or _abs(x) >= _TWO52:
-        return x
-    r = _float(_math.ceil(x))
-    return _math.copysign(r, x) if r == 0.0 else r
-
-
-def _c_trunc(x):
-    x = _f(x)
-    if not _math.isfinite(x) or _abs(x) >= _TWO52:
-        return x
-    r = _float(_math.trunc(x))
-    return _math.copysign(r, x) if r == 0.0 else r
+_c_floor = _c_integral(_math.floor)
+_c_ceil = _c_integral(_math.ceil)
+_c_trunc = _c_integral(_math.trunc)
 
 
 def _c_round(x):

@@ -8,7 +8,7 @@
 
 use super::names::py_str;
 use super::wrapper::{self, Facts};
-use super::{finish, flags, python_parameters, R};
+use super::{finish, flags, python_parameters, release_or_abandon, return_status, R};
 use crate::backend::{pyabi, Emitter, FnCx};
 use crate::hir::{self, ExtClass, FuncId, Function, Visibility};
 use crate::mir::primitives as prim;
@@ -454,16 +454,7 @@ fn emit_new(em: &mut Emitter, c: &ExtClass, vtab: Option<(u32, DataId)>, cinits:
                 let inst = cx.b.ins().call(r, &[obj, null, zero, null]);
                 cx.b.inst_results(inst)[0]
             };
-            let (ok, bad) = (cx.b.create_block(), cx.b.create_block());
-            cx.b.set_cold_block(bad);
-            let is_null = cx.is_null(res);
-            cx.b.ins().brif(is_null, bad, &[], ok, &[]);
-            cx.b.switch_to_block(bad);
-            cx.decref(obj)?;
-            let null = cx.b.ins().iconst(p, 0);
-            cx.b.ins().return_(&[null]);
-            cx.b.switch_to_block(ok);
-            cx.decref(res)?;
+            release_or_abandon(cx, res, obj)?;
         }
         cx.b.ins().jump(done, &[]);
         cx.b.switch_to_block(done);
@@ -640,16 +631,7 @@ fn emit_init(em: &mut Emitter, c: &ExtClass, entry: ClifFuncId, f: &Function) ->
         let params = cx.b.block_params(entry_block).to_vec();
         let (obj, args, kwargs) = (params[0], params[1], params[2]);
         let res = call_entry(&mut cx, obj, args, kwargs, entry, def)?;
-        let (ok, bad) = (cx.b.create_block(), cx.b.create_block());
-        let is_null = cx.is_null(res);
-        cx.b.ins().brif(is_null, bad, &[], ok, &[]);
-        cx.b.switch_to_block(bad);
-        let minus = cx.b.ins().iconst(types::I32, -1);
-        cx.b.ins().return_(&[minus]);
-        cx.b.switch_to_block(ok);
-        cx.decref(res)?;
-        let zero = cx.b.ins().iconst(types::I32, 0);
-        cx.b.ins().return_(&[zero]);
+        return_status(&mut cx, res)?;
         finish(cx)?;
     }
     em.define(id, func, &format!("tp_init of {}", c.name))?;

@@ -338,6 +338,38 @@ pub(super) fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
+/// After a call made on an instance being constructed (`__cinit__`,
+/// `__init__`): NULL releases the instance and returns NULL from the
+/// slot; otherwise the call's result is released and the code goes on.
+pub(super) fn release_or_abandon(cx: &mut FnCx, res: ir::Value, instance: ir::Value) -> R<()> {
+    let (ok, bad) = (cx.b.create_block(), cx.b.create_block());
+    cx.b.set_cold_block(bad);
+    let is_null = cx.is_null(res);
+    cx.b.ins().brif(is_null, bad, &[], ok, &[]);
+    cx.b.switch_to_block(bad);
+    cx.decref(instance)?;
+    let null = cx.b.ins().iconst(cx.em.ptr, 0);
+    cx.b.ins().return_(&[null]);
+    cx.b.switch_to_block(ok);
+    cx.decref(res)
+}
+
+/// A slot that returns C's status from a call's result: -1 for NULL (the
+/// exception stays set), else 0 after the result is released.
+pub(super) fn return_status(cx: &mut FnCx, res: ir::Value) -> R<()> {
+    let (ok, bad) = (cx.b.create_block(), cx.b.create_block());
+    let is_null = cx.is_null(res);
+    cx.b.ins().brif(is_null, bad, &[], ok, &[]);
+    cx.b.switch_to_block(bad);
+    let minus = cx.b.ins().iconst(ir::types::I32, -1);
+    cx.b.ins().return_(&[minus]);
+    cx.b.switch_to_block(ok);
+    cx.decref(res)?;
+    let zero = cx.b.ins().iconst(ir::types::I32, 0);
+    cx.b.ins().return_(&[zero]);
+    Ok(())
+}
+
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,7 @@
 //! `PyType_Ready` does it when `tp_richcompare` is set and `tp_hash` not).
 
 use super::cclass::emit_fn;
-use super::{flags, R};
+use super::{flags, release_or_abandon, return_status, R};
 use crate::backend::{pyabi, Emitter, FnCx};
 use crate::hir::ExtClass;
 use crate::mir::primitives as prim;
@@ -453,16 +453,7 @@ fn ass_subscript(cx: &mut FnCx, this: ir::Value, key: ir::Value, value: ir::Valu
             Some(e) => {
                 let args: Vec<ir::Value> = if block == deleting { vec![key] } else { vec![key, value] };
                 let r = call_entry(cx, e, this, &args)?;
-                let (fail, ok) = (cx.b.create_block(), cx.b.create_block());
-                let null = cx.is_null(r);
-                cx.b.ins().brif(null, fail, &[], ok, &[]);
-                cx.b.switch_to_block(fail);
-                let minus = cx.b.ins().iconst(types::I32, -1);
-                cx.b.ins().return_(&[minus]);
-                cx.b.switch_to_block(ok);
-                cx.decref(r)?;
-                let zero = cx.b.ins().iconst(types::I32, 0);
-                cx.b.ins().return_(&[zero]);
+                return_status(cx, r)?;
             }
             // A Python class's slot looks the method up and fails so.
             None => raise(cx, "PyExc_AttributeError", what, types::I32)?,
@@ -566,15 +557,7 @@ pub(super) fn emit_type_vectorcall(em: &mut Emitter, c: &ExtClass, new: ClifFunc
         let r = cx.func_ref(init_entry);
         let inst = cx.b.ins().call(r, &[obj, args, nargs, kwnames]);
         let res = cx.b.inst_results(inst)[0];
-        let (ok, bad) = (cx.b.create_block(), cx.b.create_block());
-        let is_null = cx.is_null(res);
-        cx.b.ins().brif(is_null, bad, &[], ok, &[]);
-        cx.b.switch_to_block(bad);
-        cx.decref(obj)?;
-        let null = cx.b.ins().iconst(p, 0);
-        cx.b.ins().return_(&[null]);
-        cx.b.switch_to_block(ok);
-        cx.decref(res)?;
+        release_or_abandon(cx, res, obj)?;
         cx.b.ins().return_(&[obj]);
         Ok(())
     })
