@@ -66,12 +66,16 @@ def callgrind_total(args, env=None):
     raise RuntimeError("no totals in callgrind output")
 
 
-def ir_total(py, moddir, module, n):
-    return callgrind_total([py, "-S", "-c", LOOP % (moddir, module, n)])
+def per_iteration(py, program, n1=N1, n2=N2, env=None):
+    """Instructions one iteration costs: `program(n)`, the source of a
+    program running n iterations, counted by callgrind for n1 and for n2;
+    the difference over n2 - n1 (start-up and imports cancel out)."""
+    total = [callgrind_total([py, "-S", "-c", program(n)], env=env) for n in (n1, n2)]
+    return (total[1] - total[0]) / (n2 - n1)
 
 
 def per_call(py, moddir, module):
-    return (ir_total(py, moddir, module, N2) - ir_total(py, moddir, module, N1)) / (N2 - N1)
+    return per_iteration(py, lambda n: LOOP % (moddir, module, n))
 
 
 def main():

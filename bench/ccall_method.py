@@ -18,7 +18,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from callgrind import callgrind_total  # noqa: E402
+from callgrind import per_iteration as callgrind_per_iteration  # noqa: E402
 from run import cpu_name  # noqa: E402
 
 VENV_PY = os.path.join(HERE, ".work", "venv", "bin", "python")
@@ -74,8 +74,7 @@ RUN = ("import sys; sys.path.insert(0, %r)\nimport bench_ccall as m\n"
 
 
 def per_iteration(moddir, call):
-    ir = [callgrind_total([VENV_PY, "-S", "-c", RUN % (moddir, call % n)]) for n in (N1, N2)]
-    return (ir[1] - ir[0]) / (N2 - N1)
+    return callgrind_per_iteration(VENV_PY, lambda n: RUN % (moddir, call % n), N1, N2)
 
 
 def main():

@@ -20,7 +20,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from callgrind import callgrind_total  # noqa: E402
+from callgrind import per_iteration  # noqa: E402
 
 N1, N2 = 20000, 120000
 SOURCE = '''
@@ -47,8 +47,7 @@ LOOP = ("import sys; sys.path.insert(0, %r)\nfrom struct_calls_mod import %s as 
 
 
 def per_call(py, moddir, fn):
-    total = [callgrind_total([py, "-S", "-c", LOOP % (moddir, fn, CALLS[fn], n)]) for n in (N1, N2)]
-    return (total[1] - total[0]) / (N2 - N1)
+    return per_iteration(py, lambda n: LOOP % (moddir, fn, CALLS[fn], n), N1, N2)
 
 
 def main():

@@ -21,7 +21,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from callgrind import callgrind_total  # noqa: E402
+from callgrind import per_iteration  # noqa: E402
 from run import cpu_name  # noqa: E402
 
 VENV_PY = os.path.join(HERE, ".work", "venv", "bin", "python")
@@ -32,8 +32,7 @@ LOOP = ("import sys; sys.path.insert(0, %r)\nfrom wrap_fib import fib\nfrom iter
 
 
 def per_call(py, moddir, arg):
-    total = lambda n: callgrind_total([py, "-S", "-c", LOOP % (moddir, arg, n)], env=dict(os.environ, PYTHONHASHSEED="0"))  # noqa: E731
-    return (total(N2) - total(N1)) / (N2 - N1)
+    return per_iteration(py, lambda n: LOOP % (moddir, arg, n), N1, N2, env=dict(os.environ, PYTHONHASHSEED="0"))
 
 
 def main():

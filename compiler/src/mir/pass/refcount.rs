@@ -9,7 +9,7 @@
 //! and its unassigned NULL is never released.
 
 use crate::mir::{BasicBlock, BlockId, Body, IndexVec, Local, LocalTy, Op, OpKind, RefKind, Terminator};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 pub type Set = BTreeSet<Local>;
 
@@ -196,18 +196,30 @@ pub fn run(body: &mut Body) -> Result<(), String> {
         out.extend(tail);
         body.blocks[b].ops = out;
     }
+    // Edges to one target releasing the same values share one block (as
+    // mypyc's refcount transform does): a function's error edges mostly
+    // release what is live across whole statements, and a block per edge
+    // multiplied the code Cranelift has to compile.
+    let mut shared: HashMap<(BlockId, Set, bool), BlockId> = HashMap::new();
     for (b, j, release, err_edge) in edges {
         let Some(target) = body.blocks[b].term.as_ref().and_then(|t| t.successors().get(j).copied()) else {
             return Err(format!("{b} lost successor {j}"));
         };
         let cold = err_edge || body.blocks[b].cold || body.blocks[target].cold;
-        let ops = releases(body, &own, &release);
-        let mut block = BasicBlock::new(ops, Some(Terminator::Goto(target)), cold);
-        if let Some(line) = body.blocks[target].takes_line {
-            // The failing op's line passes through the releases on its way.
-            block.takes_line = Some(body.locals.push(body.locals[line].clone()));
-        }
-        let e = body.blocks.push(block);
+        let e = match shared.get(&(target, release.clone(), cold)) {
+            Some(&e) => e,
+            None => {
+                let ops = releases(body, &own, &release);
+                let mut block = BasicBlock::new(ops, Some(Terminator::Goto(target)), cold);
+                if let Some(line) = body.blocks[target].takes_line {
+                    // The failing op's line passes through the releases on its way.
+                    block.takes_line = Some(body.locals.push(body.locals[line].clone()));
+                }
+                let e = body.blocks.push(block);
+                shared.insert((target, release, cold), e);
+                e
+            }
+        };
         if let Some(slot) = body.blocks[b].term.as_mut().and_then(|t| t.successors_mut().into_iter().nth(j)) {
             *slot = e;
         }
