@@ -158,9 +158,13 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     let mut is_final = false;
     let mut freelist = 0;
     let mut auto_pickle = cx.directives.auto_pickle;
-    for d in &c.decorators {
+    for (k, d) in c.decorators.iter().enumerate() {
         if let ExprKind::Call { func, args, keywords } = &d.kind {
             if cx.binding_of(func) == Some(Binding::CythonAttr("auto_pickle".into())) {
+                // Cython takes it above `@cython.cclass` only.
+                if c.decorators[..k].iter().any(|e| cx.binding_of(e) == Some(Binding::CythonAttr("cclass".into()))) {
+                    return Err((d.span.clone(), "`@cython.auto_pickle` is below `@cython.cclass` (Cython: \"The auto_pickle compiler directive is not allowed in class scope\")".into()));
+                }
                 match (args.as_slice(), keywords.is_empty()) {
                     ([Expr { kind: ExprKind::Bool(b), .. }], true) => {
                         auto_pickle = Some(*b);

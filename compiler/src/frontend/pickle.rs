@@ -29,18 +29,25 @@ pub(crate) fn decide(layout: &Layout, own: &[&str], directive: Option<bool>) -> 
     if defines("__reduce__") || defines("__reduce_ex__") {
         return Ok(None);
     }
-    // Every field compiles to a C number, bint or object, all of which
-    // convert both ways; `__cinit__` is the one refusal that can arise.
-    if defines("__cinit__") {
-        let msg = "no default __reduce__ due to non-trivial __cinit__".to_string();
+    let mut all: Vec<&crate::hir::Field> = layout.fields.iter().collect();
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    // C numbers, bint and objects convert both ways; a pointer does not
+    // (`frontend/cclass.rs` leaves such a class to Python yet).
+    let non_py: Vec<String> = all.iter().filter(|f| !matches!(f.ty, Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Object)).map(|f| format!("self.{}", f.name)).collect();
+    let refusal = if defines("__cinit__") {
+        Some("no default __reduce__ due to non-trivial __cinit__".to_string())
+    } else if !non_py.is_empty() {
+        Some(format!("{} cannot be converted to a Python object for pickling", non_py.join(",")))
+    } else {
+        None
+    };
+    if let Some(msg) = refusal {
         if directive == Some(true) {
             return Err(format!("`@cython.auto_pickle(True)` on a class Cython cannot pickle ({msg}); Cython refuses to compile it"));
         }
         return Ok(Some(AutoPickle::Refused(msg)));
     }
-    let mut members: Vec<String> = layout.fields.iter().map(|f| f.name.clone()).collect();
-    members.sort();
-    Ok(Some(AutoPickle::Fields(members)))
+    Ok(Some(AutoPickle::Fields(all.iter().map(|f| f.name.clone()).collect())))
 }
 
 /// Cython's checksum of the members (sorted names): the first 28 bits of
@@ -91,7 +98,9 @@ fn source(layout: &Layout, what: &AutoPickle) -> String {
     else:
         return {unpickle}, (type(self), {check:#x}, state)
 def __setstate_cython__(self, __pyx_state):
-    if __pyx_state is not None and type(__pyx_state) is not tuple:
+    if __pyx_state is None:
+        raise TypeError(\"cannot pass None into a C function argument that is declared 'not None'\")
+    if type(__pyx_state) is not tuple:
         raise TypeError('Expected tuple, got ' + type(__pyx_state).__name__)
 {assignments}    if len(__pyx_state) > {n} and __pyx_state[{n}]:
         self.__dict__.update(__pyx_state[{n}])
@@ -131,5 +140,27 @@ mod tests {
         // Cython 3.3.1: `hashlib.sha256(b"a b").hexdigest()[:7]`, etc.
         assert_eq!(checksum(&["a".into(), "b".into()]), 0xc8687a0);
         assert_eq!(checksum(&[]), 0xe3b0c44);
+    }
+
+    fn layout(fields: &[(&str, Ty)]) -> Layout {
+        let fields = fields
+            .iter()
+            .enumerate()
+            .map(|(k, (n, ty))| crate::hir::Field { name: n.to_string(), ty: *ty, offset: 16 + 8 * k as u32, visibility: crate::hir::Visibility::Private, class: None })
+            .collect();
+        Layout { name: "C".into(), fields, basicsize: 64, cfuncs: vec![], ccalls: vec![], base: None, is_final: false, freelist: 0, weaklist: None, vtab_offset: None, vtable: vec![], overridden: vec![], py_methods: vec![] }
+    }
+
+    #[test]
+    fn cython_decisions() {
+        let l = layout(&[("z", Ty::Object), ("a", Ty::Float(64)), ("q", Ty::Ptr(None)), ("p", Ty::Ptr(None))]);
+        let refused = |m: &str| Ok(Some(AutoPickle::Refused(m.to_string())));
+        assert_eq!(decide(&l, &[], None), refused("self.p,self.q cannot be converted to a Python object for pickling"));
+        assert_eq!(decide(&l, &["__cinit__"], None), refused("no default __reduce__ due to non-trivial __cinit__"));
+        assert!(decide(&l, &[], Some(true)).is_err());
+        assert_eq!(decide(&l, &[], Some(false)), Ok(None));
+        assert_eq!(decide(&l, &["__reduce_ex__"], None), Ok(None));
+        let ok = layout(&[("z", Ty::Object), ("a", Ty::Float(64))]);
+        assert_eq!(decide(&ok, &[], None), Ok(Some(AutoPickle::Fields(vec!["a".into(), "z".into()]))));
     }
 }

@@ -140,7 +140,7 @@ def __pyc_aot_auto_pickle(cls, module_globals, members):
     # checksum of the names and rebuilds an instance without __init__,
     # setting the state by the class's own __setstate_cython__ (native
     # stores). Then Cython's __Pyx_setup_reduce: __reduce_cython__ and
-    # __setstate_cython__ become __reduce__ and __setstate__, unless the
+    # __setstate_cython__ are also __reduce__ and __setstate__, unless the
     # class customizes pickling (its own __getstate__ or __reduce_ex__).
     if members is not None:
         import builtins, hashlib
@@ -190,24 +190,25 @@ def __pyc_aot_auto_pickle(cls, module_globals, members):
         if reduce is object.__reduce__:
             raise RuntimeError('Unable to initialize pickling for %s' % cls.__name__)
         return
+    # Cython 3.3.1 keeps the methods under their own names too.
     type.__setattr__(cls, '__reduce__', reduce_cython)
-    type.__delattr__(cls, '__reduce_cython__')
     setstate = getattr(cls, '__setstate__', None)
     if setstate is None or getattr(setstate, '__name__', None) == '__setstate_cython__':
         setstate_cython = cls.__dict__.get('__setstate_cython__')
         if setstate_cython is not None:
             type.__setattr__(cls, '__setstate__', setstate_cython)
-            type.__delattr__(cls, '__setstate_cython__')
         elif setstate is None:
             raise RuntimeError('Unable to initialize pickling for %s' % cls.__name__)
 
 def __pyc_aot_c_long(x):
     # A Python int as a C long, with Cython's errors (the shim's `int` is
     # Cython's type: the builtin's is named).
+    # A float is truncated (its __int__), as Cython's conversion does.
     import builtins
-    x = x.__index__() if hasattr(type(x), '__index__') else x
     if not isinstance(x, builtins.int):
-        raise TypeError("'%s' object cannot be interpreted as an integer" % type(x).__name__)
+        if not hasattr(type(x), '__int__'):
+            raise TypeError('an integer is required')
+        x = builtins.int(x)
     if not -2**63 <= x < 2**63:
         raise OverflowError('Python int too large to convert to C long')
     return x
