@@ -327,3 +327,22 @@ def test_pointer_field_leaves_the_class_to_python(pyc):
     # the class is a Python class (pickled by its __dict__).
     b = pyc.build(POINTER, stem="cpickle_ptr")
     assert b.ok and "attribute `p` is `cython.p_int`" in b.stderr, b.describe()
+
+
+MODULE_OFF = """# cython: auto_pickle=False
+import cython
+
+@cython.cclass
+class Off:
+    v: cython.int
+"""
+
+
+def test_module_directive_turns_it_off(pyc):
+    m = pyc.pair(MODULE_OFF, stem="cpickle_off")
+    assert "left to Python" not in m.build.stderr, m.build.stderr
+    assert "__reduce_cython__" not in m.native.Off.__dict__
+    with pytest.raises(TypeError, match=r"^cannot pickle '%s\.Off' object$" % m.native.__name__):
+        pickle.dumps(m.native.Off())
+    # CPython pickles the plain class.
+    assert type(pickle.loads(pickle.dumps(m.py.Off()))) is m.py.Off
