@@ -287,6 +287,17 @@ def test_no_leaks(m):
         for x in objs:
             assert growth(lambda: pickle.loads(pickle.dumps(x, proto))) < LEAK_CALLS // 10, (x, proto)
     assert growth(lambda: copy.deepcopy(objs[2])) < LEAK_CALLS // 10
+
+    class Sub(M.Derived):
+        pass
+
+    Sub.__module__ = M.__name__
+    M.LeakSub = Sub
+    Sub.__qualname__ = Sub.__name__ = "LeakSub"
+    s = Sub(1, 2.0, [3])
+    s.note = {"a": [1]}
+    assert growth(lambda: pickle.loads(pickle.dumps(s, 2))) < LEAK_CALLS // 10
+    assert growth(lambda: copy.deepcopy(s)) < LEAK_CALLS // 10
     # Error paths.
     assert growth(lambda: attempt(pickle.dumps, M.WithCinit())) < LEAK_CALLS // 10
     assert growth(lambda: attempt(pickle.dumps, M.NoPickle())) < LEAK_CALLS // 10
