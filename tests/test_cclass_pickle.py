@@ -120,6 +120,22 @@ class Custom:
     def get(self):
         return self.v
 
+@cython.cclass
+class Stateful:
+    v: cython.int
+
+    def __init__(self, v: cython.int):
+        self.v = v
+
+    def __getstate__(self):
+        return (self.v * 2,)
+
+    def __setstate__(self, state):
+        self.v = state[0] + 1
+
+    def get(self):
+        return self.v
+
 def snapshot(x: Base):
     nxt = x.nxt.val if x.nxt is not None else None
     return (type(x).__name__, x.i, x.ll, x.d, x.f, x.b, x.o, nxt, x.pub, x.ro)
@@ -357,3 +373,14 @@ def test_module_directive_turns_it_off(pyc):
         pickle.dumps(m.native.Off())
     # CPython pickles the plain class.
     assert type(pickle.loads(pickle.dumps(m.py.Off()))) is m.py.Off
+
+
+def test_own_getstate_is_kept(m):
+    # Cython's setup_reduce leaves a class with its own __getstate__ alone:
+    # object's protocol (protocol 2+: __newobj__, then __setstate__).
+    results = []
+    for M in (m.native, m.py):
+        results.append([pickle.loads(pickle.dumps(M.Stateful(5), proto)).get() for proto in range(2, pickle.HIGHEST_PROTOCOL + 1)])
+    assert results[0] == results[1] == [11] * (pickle.HIGHEST_PROTOCOL - 1)
+    assert m.native.Stateful.__reduce__ is object.__reduce__
+    assert "__reduce_cython__" in m.native.Stateful.__dict__

@@ -95,6 +95,7 @@ pub(crate) struct Plan<'a> {
     pub class_methods: Vec<String>,
     /// Its `@property`s: the name, and whether it has a setter and a deleter.
     pub properties: Vec<(String, bool, bool)>,
+    /// Whether (and how) Cython's pickling methods are among `methods`.
     pub auto_pickle: Option<AutoPickle>,
 }
 
