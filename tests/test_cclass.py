@@ -170,10 +170,10 @@ def test_no_leaks(m):
     assert sys.getrefcount(t) == rc
 
 
-def test_not_picklable_yet(m):
-    # No auto-pickling in this slice: CPython's own refusal, never garbage.
-    with pytest.raises((TypeError, pickle.PicklingError)):
-        pickle.loads(pickle.dumps(m.native.Point(1.0, 2.0)))
+def test_pickles_as_cython(m):
+    # Cython's auto_pickle (tests/test_cclass_pickle.py has the rest).
+    p = pickle.loads(pickle.dumps(m.native.Point(1.0, 2.0)))
+    assert type(p) is m.native.Point and p.__reduce__()[1][2] == m.native.Point(1.0, 2.0).__reduce__()[1][2]
 
 
 TYPED_USE = '''

@@ -102,6 +102,22 @@ pub struct ExtClass {
     /// `@property`s, their accessors among `methods` but not in the method
     /// table: the exec slot makes a `property` of their method descriptors.
     pub properties: Vec<Property>,
+    /// Cython's `auto_pickle` (its methods `__reduce_cython__` and
+    /// `__setstate_cython__` among `methods`): what the shim's
+    /// `__pyc_aot_auto_pickle` does where the type is bound.
+    pub auto_pickle: Option<AutoPickle>,
+}
+
+/// What a cclass's pickling methods do (`frontend/pickle.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AutoPickle {
+    /// The state is these fields (own and inherited, sorted by name, as
+    /// Cython orders them), then the instance's `__dict__` if not empty:
+    /// the module gets `__pyx_unpickle_<Class>`.
+    Fields(Vec<String>),
+    /// Both methods raise `TypeError` with this message (Cython's, for a
+    /// class it cannot pickle).
+    Refused(String),
 }
 
 /// A `@property` of an extension type: its getter, setter and deleter.

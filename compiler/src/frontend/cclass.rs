@@ -11,9 +11,10 @@
 //! class to Python with the reason.
 
 use super::{Binding, ModuleCx};
-use crate::hir::{Field, Visibility};
+use crate::hir::{AutoPickle, Field, Visibility};
 use crate::syntax::{self, ClassOutline, Expr, ExprKind, ParamKind, Span, StmtKind};
 use crate::types::Ty;
+use std::borrow::Cow;
 
 /// `PyObject` (refcount, type) on every GIL build of CPython 3.9–3.13.
 pub(crate) const HEADER_BYTES: u32 = 16;
@@ -85,14 +86,17 @@ pub(crate) struct Plan<'a> {
     pub doc: Option<String>,
     /// Its `def`s: the key (the Python name; a property's setter and
     /// deleter `x.setter`, `x.deleter`), the definition and its
-    /// statement's span.
-    pub methods: Vec<(String, &'a syntax::FunctionDef, Span)>,
+    /// statement's span; the pickling methods Cython adds are owned
+    /// (`frontend/pickle.rs`).
+    pub methods: Vec<(String, Cow<'a, syntax::FunctionDef>, Span)>,
     /// The keys of its `@staticmethod`s and `@classmethod`s (typed as
     /// functions: no `self`).
     pub static_methods: Vec<String>,
     pub class_methods: Vec<String>,
     /// Its `@property`s: the name, and whether it has a setter and a deleter.
     pub properties: Vec<(String, bool, bool)>,
+    /// Whether (and how) Cython's pickling methods are among `methods`.
+    pub auto_pickle: Option<AutoPickle>,
 }
 
 /// What a Python decorator (`staticmethod`, `classmethod`, `property`,
@@ -154,8 +158,22 @@ pub(crate) fn is_cclass(cx: &ModuleCx, c: &ClassOutline) -> bool {
 pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], classes: &[ClassOutline]) -> Result<Plan<'a>, (Span, String)> {
     let mut is_final = false;
     let mut freelist = 0;
-    for d in &c.decorators {
+    let mut auto_pickle = cx.directives.auto_pickle;
+    for (k, d) in c.decorators.iter().enumerate() {
         if let ExprKind::Call { func, args, keywords } = &d.kind {
+            if cx.binding_of(func) == Some(Binding::CythonAttr("auto_pickle".into())) {
+                // Cython takes it above `@cython.cclass` only.
+                if c.decorators[..k].iter().any(|e| cx.binding_of(e) == Some(Binding::CythonAttr("cclass".into()))) {
+                    return Err((d.span.clone(), "`@cython.auto_pickle` is below `@cython.cclass` (Cython: \"The auto_pickle compiler directive is not allowed in class scope\")".into()));
+                }
+                match (args.as_slice(), keywords.is_empty()) {
+                    ([Expr { kind: ExprKind::Bool(b), .. }], true) => {
+                        auto_pickle = Some(*b);
+                        continue;
+                    }
+                    _ => return Err((d.span.clone(), "`@cython.auto_pickle` takes other than one `True` or `False`".into())),
+                }
+            }
             if cx.binding_of(func) == Some(Binding::CythonAttr("freelist".into())) {
                 match (args.as_slice(), keywords.is_empty()) {
                     ([Expr { kind: ExprKind::Int(Some(n)), .. }], true) if (1..=1_000_000).contains(n) => {
@@ -182,7 +200,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         _ => return Err((c.span.clone(), "it has more than one base, a base that is not a name, or class keywords".into())),
     };
     let mut fields: Vec<Field> = base.as_ref().map_or(vec![], |b| b.fields.clone());
-    let mut methods: Vec<(String, &syntax::FunctionDef, Span)> = vec![];
+    let mut methods: Vec<(String, Cow<syntax::FunctionDef>, Span)> = vec![];
     let (mut static_methods, mut class_methods, mut properties) = (vec![], vec![], vec![]);
     let mut doc = None;
     let mut cfuncs = vec![];
@@ -238,7 +256,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
                         PyDecorator::Getter => properties.push((key.clone(), false, false)),
                         _ => {}
                     }
-                    methods.push((key, &**f, s.span.clone()));
+                    methods.push((key, Cow::Borrowed(&**f), s.span.clone()));
                     continue;
                 }
                 if properties.iter().any(|(n, ..)| *n == f.name) {
@@ -263,7 +281,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
                 } else if inherited_c {
                     return Err((f.name_span.clone(), format!("its `def` method `{}` overrides a `cfunc`/`ccall` of its base (Cython refuses that)", f.name)));
                 }
-                methods.push((f.name.clone(), &**f, s.span.clone()));
+                methods.push((f.name.clone(), Cow::Borrowed(&**f), s.span.clone()));
                 continue;
             }
             StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(n), .. }, annotation, value: None } => {
@@ -318,6 +336,16 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         return Err((span.clone(), format!("`{m}` is declared twice in the class body")));
     }
     let basicsize = offset.div_ceil(8) * 8;
+    // Cython's pickling methods, typed as the class's own `def`s (over a
+    // base's, as Cython's are).
+    let own: Vec<&str> = methods.iter().map(|(m, ..)| m.as_str()).collect();
+    let draft = Layout { name: c.name.clone(), fields: fields.clone(), basicsize, cfuncs: vec![], ccalls: vec![], base: base.clone(), is_final, freelist, weaklist, vtab_offset, vtable: vec![], overridden: vec![], py_methods: vec![] };
+    let auto_pickle = super::pickle::decide(&draft, &own, auto_pickle).map_err(|why| (c.span.clone(), why))?;
+    if let Some(what) = &auto_pickle {
+        for (name, def, span) in super::pickle::methods(&draft, what, &c.span).map_err(|why| (c.span.clone(), why))? {
+            methods.push((name, Cow::Owned(def), span));
+        }
+    }
     let mut vtable: Vec<(String, String)> = base.as_ref().map_or(vec![], |b| b.vtable.clone());
     for m in &cfuncs {
         match vtable.iter_mut().find(|(n, _)| n == m) {
@@ -341,7 +369,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         }
     }
     let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, ccalls, base, is_final, freelist, weaklist, vtab_offset, vtable, overridden, py_methods });
-    Ok(Plan { outline: c, layout, doc, methods, static_methods, class_methods, properties })
+    Ok(Plan { outline: c, layout, doc, methods, static_methods, class_methods, properties, auto_pickle })
 }
 
 /// The variables a function annotates (its parameters, and the names of
@@ -458,7 +486,9 @@ fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Sp
         return Err((f.name_span.clone(), format!("special method `{}` is a `{kind}`", f.name)));
     }
     let lifecycle = matches!(f.name.as_str(), "__init__" | "__cinit__" | "__dealloc__");
-    if f.name.starts_with("__") && f.name.ends_with("__") && !lifecycle && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
+    // Pickle's protocol methods are ordinary methods (in the method table).
+    let pickling = matches!(f.name.as_str(), "__reduce__" | "__reduce_ex__" | "__getstate__" | "__setstate__");
+    if f.name.starts_with("__") && f.name.ends_with("__") && !lifecycle && !pickling && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
         return Err((f.name_span.clone(), format!("special method `{}` is not compiled yet", f.name)));
     }
     if is_static {

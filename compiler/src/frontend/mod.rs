@@ -10,6 +10,7 @@ mod closure;
 pub(crate) mod cclass;
 pub mod cimports;
 mod pxd;
+mod pickle;
 mod pyclass;
 mod residual;
 mod struct_convert;
@@ -51,11 +52,14 @@ pub struct Directives {
     pub wraparound: bool,
     /// `# pyc-aot: associative_math=True`: float sums may be reassociated.
     pub associative_math: bool,
+    /// `# cython: auto_pickle=...`: `None` is Cython's default (pickle
+    /// what it can).
+    pub auto_pickle: Option<bool>,
 }
 
 impl Default for Directives {
     fn default() -> Self {
-        Directives { cdivision: false, overflowcheck: false, boundscheck: true, wraparound: true, associative_math: false }
+        Directives { cdivision: false, overflowcheck: false, boundscheck: true, wraparound: true, associative_math: false, auto_pickle: None }
     }
 }
 
@@ -67,6 +71,7 @@ impl Directives {
             "boundscheck" => self.boundscheck = value,
             "wraparound" => self.wraparound = value,
             "associative_math" => self.associative_math = value,
+            "auto_pickle" => self.auto_pickle = Some(value),
             _ => {}
         }
     }
@@ -137,6 +142,9 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     ast.body.iter().for_each(|s| syntax::bound_names(s, &mut names));
     // A function's `global x` may bind `x` at module level when it runs.
     syntax::global_names_anywhere(&ast.body, &mut names);
+    // The module function a compiled class's `__reduce_cython__` names,
+    // which the shim binds with the class (`frontend/pickle.rs`).
+    names.extend(ast.classes.iter().map(|c| pickle::unpickle_name(&c.name)));
     let module_names: HashSet<String> = names.into_iter().collect();
 
     let mut cx = ModuleCx {
@@ -299,7 +307,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         let mut refused = None;
         for (k, p) in plans.iter().enumerate() {
             for (m, def, span) in &p.methods {
-                let def = stripped.get(&(p.layout.name.clone(), m.clone())).unwrap_or(def);
+                let def = stripped.get(&(p.layout.name.clone(), m.clone())).unwrap_or(&**def);
                 match typeck::Candidate::new(&cx, def, span) {
                     // CPython's TypeError for that is the interpreter's to raise.
                     Ok(c) if matches!(m.as_str(), "__init__" | "__cinit__" | "__dealloc__") && c.declared_ret != Some(Ty::Void) => {
@@ -627,6 +635,7 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
         static_methods: ids(&p.static_methods),
         class_methods: ids(&p.class_methods),
         properties,
+        auto_pickle: p.auto_pickle.clone(),
     }
 }
 

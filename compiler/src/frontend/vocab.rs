@@ -22,6 +22,7 @@ pub const BOOL_DIRECTIVES: &[&str] = &[
     "cdivision_warnings",
     "emit_code_comments",
     "annotation_typing",
+    "auto_pickle",
 ];
 
 /// Module directives that take a value other than a boolean; accepted and ignored.

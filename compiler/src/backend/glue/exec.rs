@@ -133,6 +133,86 @@ def __pyc_aot_property(cls, name, fget, fset, fdel):
         p.__set_name__(cls, name)
     type.__setattr__(cls, name, p)
 
+def __pyc_aot_auto_pickle(cls, module_globals, members):
+    # Cython's auto_pickle where a cclass is made. `members` (the state's
+    # fields, sorted; None when the class's pickling methods only raise):
+    # the module function __pyx_unpickle_<Class>, which checks Cython's
+    # checksum of the names and rebuilds an instance without __init__,
+    # setting the state by the class's own __setstate_cython__ (native
+    # stores). Then Cython's __Pyx_setup_reduce: __reduce_cython__ and
+    # __setstate_cython__ are also __reduce__ and __setstate__, unless the
+    # class customizes pickling (its own __getstate__ or __reduce_ex__).
+    if members is not None:
+        import builtins, hashlib
+        name = '__pyx_unpickle_' + cls.__name__
+        set_state = cls.__dict__['__setstate_cython__']
+        text = ' '.join(members).encode('utf-8')
+        checksums = []
+        for algo in ('sha256', 'sha1', 'md5'):
+            try:
+                checksums.append(builtins.int(getattr(hashlib, algo)(text, usedforsecurity=False).hexdigest()[:7], 16))
+            except (AttributeError, ValueError):
+                continue
+        checksums = (checksums + checksums[-1:] * 2)[:3]
+        c1, c2, c3 = checksums
+        if c2 == c1:
+            expected = '(0x%x)' % c1
+        elif c3 == c2:
+            expected = '(0x%x, 0x%x)' % (c1, c2)
+        else:
+            expected = '(0x%x, 0x%x, 0x%x)' % (c1, c2, c3)
+        fields = ', '.join(members)
+        def unpickle(__pyx_type, __pyx_checksum, __pyx_state):
+            __pyx_checksum = __pyc_aot_c_long(__pyx_checksum)
+            if __pyx_state is not None and type(__pyx_state) is not tuple:
+                __pyc_aot_type_error(__pyx_state, 'tuple', '__pyx_state')
+            if __pyx_checksum not in checksums:
+                import pickle
+                raise pickle.PickleError('Incompatible checksums (0x%x vs %s = (%s))' % (__pyx_checksum, expected, fields))
+            result = cls.__new__(__pyx_type)
+            if __pyx_state is not None:
+                set_state(result, __pyx_state)
+            return result
+        unpickle.__name__ = unpickle.__qualname__ = name
+        unpickle.__code__ = unpickle.__code__.replace(co_name=name)
+        unpickle.__module__ = cls.__module__
+        module_globals[name] = unpickle
+    getstate = getattr(cls, '__getstate__', None)
+    if getstate is not None and getstate is not getattr(object, '__getstate__', None):
+        return
+    if cls.__reduce_ex__ is not object.__reduce_ex__:
+        return
+    reduce = cls.__reduce__
+    if reduce is not object.__reduce__ and getattr(reduce, '__name__', None) != '__reduce_cython__':
+        return
+    reduce_cython = cls.__dict__.get('__reduce_cython__')
+    if reduce_cython is None:
+        if reduce is object.__reduce__:
+            raise RuntimeError('Unable to initialize pickling for %s' % cls.__name__)
+        return
+    # Cython 3.3.1 keeps the methods under their own names too.
+    type.__setattr__(cls, '__reduce__', reduce_cython)
+    setstate = getattr(cls, '__setstate__', None)
+    if setstate is None or getattr(setstate, '__name__', None) == '__setstate_cython__':
+        setstate_cython = cls.__dict__.get('__setstate_cython__')
+        if setstate_cython is not None:
+            type.__setattr__(cls, '__setstate__', setstate_cython)
+        elif setstate is None:
+            raise RuntimeError('Unable to initialize pickling for %s' % cls.__name__)
+
+def __pyc_aot_c_long(x):
+    # A Python int as a C long, with Cython's errors (the shim's `int` is
+    # Cython's type: the builtin's is named).
+    # A float is truncated (its __int__), as Cython's conversion does.
+    import builtins
+    if not isinstance(x, builtins.int):
+        if not hasattr(type(x), '__int__'):
+            raise TypeError('an integer is required')
+        x = builtins.int(x)
+    if not -2**63 <= x < 2**63:
+        raise OverflowError('Python int too large to convert to C long')
+    return x
+
 def __pyc_aot_type_error(obj, want, arg):
     t = type(obj)
     # The type's C name, as Cython prints it: a class defined in Python (a
@@ -214,6 +294,28 @@ fn properties_in_source(src: &str, classes: &[super::cclass::ClassSpec]) -> Stri
             extra.push_str(&format!("; {}.__pyc_aot_property({}, {}, {}, {}, {})", hir::SHIM_GLOBAL, c.name, py_str(prop), arg(0), arg(1), arg(2)));
         }
         l.insert_str(body, &extra);
+    }
+    lines.concat()
+}
+
+/// Each class's pickling set up on its (blanked) line after it is bound
+/// (`hir::AutoPickle`): the module function `__pyx_unpickle_<Class>` and
+/// Cython's renaming of the methods, before any code of the module can
+/// pickle an instance.
+fn auto_pickle_in_source(src: &str, classes: &[hir::ExtClass]) -> String {
+    let mut lines: Vec<String> = src.split_inclusive('\n').map(str::to_string).collect();
+    for c in classes {
+        let Some(what) = &c.auto_pickle else { continue };
+        let Some(l) = lines.get_mut((c.line as usize).wrapping_sub(1)) else { continue };
+        if !l.starts_with(&format!("{} = ", c.name)) {
+            continue;
+        }
+        let members = match what {
+            hir::AutoPickle::Fields(m) => format!("({})", m.iter().map(|n| py_str(n) + ",").collect::<String>()),
+            hir::AutoPickle::Refused(_) => "None".to_string(),
+        };
+        let body = l.trim_end_matches(['\r', '\n']).len();
+        l.insert_str(body, &format!("; {}.__pyc_aot_auto_pickle({}, globals(), {members})", hir::SHIM_GLOBAL, c.name));
     }
     lines.concat()
 }
@@ -453,6 +555,7 @@ pub(super) fn emit_exec(
         late_positions.extend(classes.iter().map(|c| (c.name.clone(), c.line)));
         let (source, bind_early) = bind_late_in_source(&m.python_source, &late_positions);
         let source = properties_in_source(&source, classes);
+        let source = auto_pickle_in_source(&source, &m.classes);
         let source = set_defaults_in_source(&source, exported)?;
         let with_defaults: Vec<usize> = (0..exported.len()).filter(|&k| has_stored_defaults(exported[k])).collect();
         let late_dict = if late_names.is_empty() && classes.is_empty() && with_defaults.is_empty() {
