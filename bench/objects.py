@@ -70,7 +70,10 @@ print(getattr(m, '__file__', ''))
 
 def ir_total(py, moddir, mod, setup, call, n):
     script = SCRIPT.format(dir=moddir, mod=mod, setup=setup, call=call, n=n)
-    return callgrind_total([py, "-c", script], env=dict(os.environ, PYTHONHASHSEED="0"))
+    # One OpenBLAS thread: NumPy's idle BLAS threads spin for a while after
+    # each call, and what that adds to the count depends on the machine's load.
+    env = dict(os.environ, PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    return callgrind_total([py, "-c", script], env=env)
 
 
 def result_of(py, moddir, mod, setup, call):

@@ -626,7 +626,8 @@ pub enum ExprKind {
     ThreadId,
     /// `view[i, j]`: one element; indices are Python ints. `in_bounds`: the
     /// axes whose index `opt::facts` proved to lie in `[0, shape)` (no
-    /// wrap-around, no check).
+    /// wrap-around, no check), and as `axis | NONNEG` those whose index it
+    /// proved `>= 0` only (no wrap-around, still checked against the shape).
     Index { view: LocalId, indices: Vec<Expr>, in_bounds: Vec<u8> },
     /// `cython.address(view[i, j])`: the element's address (type
     /// `Ty::Ptr(elem)`), the index checked as the `Index` inside (always an
@@ -1239,7 +1240,12 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
     format!("{body}:{}", e.ty)
 }
 
-/// Indices, those proven in bounds as `in_bounds(i)`.
+/// An `in_bounds` entry `axis | NONNEG`: that axis's index is proven `>= 0`
+/// (no wrap-around needed) but not below the shape (still bounds-checked).
+/// Views have at most 8 axes, so the bit never meets an axis number.
+pub const NONNEG: u8 = 0x80;
+
+/// Indices, those proven in bounds as `in_bounds(i)`, those proven `>= 0` as `nonneg(i)`.
 fn dump_indices(module: &Module, f: &Function, indices: &[Expr], in_bounds: &[u8]) -> String {
     let idx: Vec<String> = indices
         .iter()
@@ -1248,6 +1254,8 @@ fn dump_indices(module: &Module, f: &Function, indices: &[Expr], in_bounds: &[u8
             let s = dump_expr(module, f, e);
             if in_bounds.contains(&(k as u8)) {
                 format!("in_bounds({s})")
+            } else if in_bounds.contains(&(k as u8 | NONNEG)) {
+                format!("nonneg({s})")
             } else {
                 s
             }

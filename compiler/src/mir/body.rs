@@ -474,8 +474,13 @@ impl BodyOp {
 /// How the printer shows an element access's decisions.
 fn access_notes(in_bounds: &[u8], unit_stride: bool, checked: bool) -> String {
     let mut notes = String::new();
-    if !in_bounds.is_empty() {
-        notes.push_str(&format!(" in_bounds {in_bounds:?}"));
+    let (nonneg, proven): (Vec<u8>, Vec<u8>) = in_bounds.iter().partition(|&&k| k & crate::hir::NONNEG != 0);
+    if !proven.is_empty() {
+        notes.push_str(&format!(" in_bounds {proven:?}"));
+    }
+    if !nonneg.is_empty() {
+        let axes: Vec<u8> = nonneg.iter().map(|k| k & !crate::hir::NONNEG).collect();
+        notes.push_str(&format!(" nonneg {axes:?}"));
     }
     if unit_stride {
         notes.push_str(" unit_stride");

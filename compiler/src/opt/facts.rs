@@ -9,6 +9,13 @@
 //!   holds whatever it held before;
 //!   The same holds in an outlined `prange` body's loop over a chunk of such
 //!   a range (`Function::chunk_in_axis`);
+//! - inside the body of any `for i in range(start, stop, step)` with a
+//!   constant `start >= 0` and a positive constant `step`, the body not
+//!   assigning `i`, `i >= 0`: indexing any axis with `i` needs no wrap-around,
+//!   only the bounds check (`axis | hir::NONNEG` in `in_bounds`; what Cython
+//!   leaves to the C compiler's value ranges); the same for a local assigned
+//!   such a value (the hidden index locals of `view[i, j] += x`) until it
+//!   may be assigned again, within the block that learnt it;
 //! - `view[i] = … view[i] …` (what `view[i] += x` becomes): the load checked
 //!   the very indices the store uses (`Store` `checked_by_load`);
 //! - after `if n < k: <leaves the block>`, `n >= k` holds until `n` may be
@@ -25,7 +32,7 @@ use crate::types::Ty;
 
 pub fn mark(f: &mut Function) {
     let mut body = std::mem::take(&mut f.body);
-    let mut walk = Walk { f, in_bounds: vec![], lower_bounds: vec![] };
+    let mut walk = Walk { f, in_bounds: vec![], nonneg: vec![], nonneg_copies: vec![], lower_bounds: vec![] };
     walk.block(&mut body);
     f.body = body;
 }
@@ -34,6 +41,10 @@ struct Walk<'f> {
     f: &'f Function,
     /// `(i, view, axis)`: `i` lies in `[0, view.shape[axis])` here.
     in_bounds: Vec<(LocalId, LocalId, u8)>,
+    /// Locals `>= 0` here (range loop variables).
+    nonneg: Vec<LocalId>,
+    /// Locals assigned a value `>= 0` (a local of `nonneg` or a constant) here.
+    nonneg_copies: Vec<LocalId>,
     /// `(n, k)`: `n >= k` here.
     lower_bounds: Vec<(LocalId, i64)>,
 }
@@ -41,6 +52,7 @@ struct Walk<'f> {
 impl Walk<'_> {
     fn block(&mut self, body: &mut [Stmt]) {
         let facts = self.lower_bounds.len();
+        let copies = self.nonneg_copies.len();
         for s in body.iter_mut() {
             // A loop's header is re-entered after its body's assignments: forget
             // those first. A plain assignment still reads the old value: after.
@@ -51,6 +63,11 @@ impl Walk<'_> {
             self.stmt(s);
             if !is_loop {
                 self.forget_assigned(s);
+                if let StmtKind::Assign(pairs) = &s.kind {
+                    // Values are read before any target is assigned, and each target was just forgotten.
+                    let learnt: Vec<LocalId> = pairs.iter().filter(|(_, e)| self.is_nonneg(e)).map(|(t, _)| *t).collect();
+                    self.nonneg_copies.extend(learnt);
+                }
             }
             if let StmtKind::If { cond, then, .. } = &s.kind {
                 if !falls_through(then) {
@@ -63,17 +80,31 @@ impl Walk<'_> {
         }
         // Facts learnt in a block hold only inside it.
         self.lower_bounds.truncate(facts.min(self.lower_bounds.len()));
+        self.nonneg_copies.truncate(copies.min(self.nonneg_copies.len()));
     }
 
     /// Drops bounds on locals the statement may assign (loops: anywhere inside).
     fn forget_assigned(&mut self, s: &Stmt) {
         self.lower_bounds.retain(|(l, _)| !assigns(std::slice::from_ref(s), *l));
+        self.nonneg_copies.retain(|l| !assigns(std::slice::from_ref(s), *l));
+    }
+
+    /// Whether an integer index expression is known `>= 0` here.
+    fn is_nonneg(&self, e: &Expr) -> bool {
+        if let Some(Const::Int(v)) = e.as_const() {
+            return v >= 0 && matches!(e.ty, Ty::Int(_));
+        }
+        nonneg_index_local(e).is_some_and(|l| self.nonneg.contains(&l) || self.nonneg_copies.contains(&l))
     }
 
     fn stmt(&mut self, s: &mut Stmt) {
         let axis_fact = match &s.kind {
             StmtKind::ForRange { var, start, stop, step, body, .. } => range_over_axis(*var, start, stop, step, body, self.f)
                 .or(self.f.chunk_in_axis.filter(|(v, view, _)| v == var && !assigns(body, *var) && !assigns(body, *view))),
+            _ => None,
+        };
+        let nonneg_fact = match &s.kind {
+            StmtKind::ForRange { var, start, step, body, .. } => nonneg_range_var(*var, start, step, body, self.f),
             _ => None,
         };
         if let StmtKind::Store { view, indices, value, in_bounds, checked_by_load } = &mut s.kind {
@@ -89,9 +120,16 @@ impl Walk<'_> {
             if let Some(fact) = fact {
                 self.in_bounds.push(fact);
             }
+            let nonneg = nonneg_fact.filter(|_| k == 0);
+            if let Some(var) = nonneg {
+                self.nonneg.push(var);
+            }
             self.block(b);
             if fact.is_some() {
                 self.in_bounds.pop();
+            }
+            if nonneg.is_some() {
+                self.nonneg.pop();
             }
         }
     }
@@ -118,12 +156,14 @@ impl Walk<'_> {
         });
     }
 
-    /// The axes of `view[indices]` whose index is a range variable over that very axis.
+    /// The axes of `view[indices]` whose index is a range variable over that
+    /// very axis, then as `axis | NONNEG` the others whose index is a local known `>= 0`.
     fn proven_axes(&self, view: LocalId, indices: &[Expr]) -> Vec<u8> {
-        (0..indices.len())
-            .filter(|&k| index_local(&indices[k]).is_some_and(|l| self.in_bounds.contains(&(l, view, k as u8))))
-            .map(|k| k as u8)
-            .collect()
+        let proven = |k: usize| index_local(&indices[k]).is_some_and(|l| self.in_bounds.contains(&(l, view, k as u8)));
+        let nonneg = |k: usize| nonneg_index_local(&indices[k]).is_some() && self.is_nonneg(&indices[k]);
+        let mut axes: Vec<u8> = (0..indices.len()).filter(|&k| proven(k)).map(|k| k as u8).collect();
+        axes.extend((0..indices.len()).filter(|&k| !proven(k) && nonneg(k)).map(|k| k as u8 | hir::NONNEG));
+        axes
     }
 
     /// `n - k` with `n >= L` known and `0 <= k`, `L - k` representable: no overflow.
@@ -165,6 +205,30 @@ pub(super) fn range_over_axis(var: LocalId, start: &Expr, stop: &Expr, step: &Ex
         return None;
     }
     Some((var, view, axis))
+}
+
+/// `for var in range(start, …, step)` with a constant `start >= 0` and a
+/// positive constant `step`, the body not assigning `var`: `var >= 0` in the
+/// body (every value it takes lies in `[start, stop)`; a narrow variable's
+/// range is cut where its type ends, never wrapped).
+fn nonneg_range_var(var: LocalId, start: &Expr, step: &Expr, body: &[Stmt], f: &Function) -> Option<LocalId> {
+    let int_var = matches!(f.locals[var.0 as usize].ty, Ty::Int(_));
+    let nonneg_start = matches!(start.as_const(), Some(Const::Int(v)) if v >= 0);
+    let pos_step = matches!(step.as_const(), Some(Const::Int(v)) if v > 0);
+    (int_var && nonneg_start && pos_step && !assigns(body, var)).then_some(var)
+}
+
+/// The local an index reads, through conversions that keep a value `>= 0`
+/// as it is (to 64 bits from a signed or narrower unsigned integer).
+fn nonneg_index_local(e: &Expr) -> Option<LocalId> {
+    match &e.kind {
+        ExprKind::Local(l) => Some(*l),
+        ExprKind::Convert(x) => match (x.ty, e.ty) {
+            (Ty::Int(from), Ty::Int(to)) if to.bits == 64 && to.signed && (from.signed || from.bits < 64) => nonneg_index_local(x),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Whether control can reach the end of a block (no return/raise/break/continue on every path).

@@ -95,14 +95,15 @@ impl OpCx<'_, '_, '_> {
     /// Address of the element of a view (of type `v`, parts in `vv`) at
     /// `idx`: negative indices wrap and indices are bounds-checked (when
     /// `check`) unless the function's directives turn that off or the axis is
-    /// one of `in_bounds`; the last axis scales by a constant when the view is
+    /// one of `in_bounds` (an `axis | NONNEG` entry: no wrap, still checked); the last axis scales by a constant when the view is
     /// C-contiguous or known to have unit stride there (`unit_stride`).
     pub(crate) fn element_address(&mut self, v: ViewTy, vv: &ViewVars, unit_stride: bool, idx: Vec<Value>, in_bounds: &[u8], check: bool) -> R<Value> {
         let mut addr = self.cx.b.use_var(vv.data);
         for (k, i) in idx.into_iter().enumerate() {
             let len = self.cx.b.use_var(vv.shape[k]);
             let proven = in_bounds.contains(&(k as u8));
-            let i = if self.directives.wraparound && !proven {
+            let nonneg = in_bounds.contains(&(k as u8 | crate::hir::NONNEG));
+            let i = if self.directives.wraparound && !proven && !nonneg {
                 let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
                 let wrapped = self.cx.b.ins().iadd(i, len);
                 self.cx.b.ins().select(neg, wrapped, i)

@@ -2,7 +2,7 @@
 //! step's zero check, a 64-bit counter local, then either the plain loop
 //! (header testing the counter, body, increment with its overflow flag) or
 //! the loop unrolled ×2 (a rotated loop of two trips per test below a limit
-//! computed once, then the rest one trip at a time), the cut range's check
+//! computed once, then the rest: one trip when the limit leaves at most one, else one trip at a time), the cut range's check
 //! on exhaustion, and the `else` block.
 
 use super::{BodyBuilder, LoopTargets, B};
@@ -182,7 +182,17 @@ impl BodyBuilder<'_, '_> {
         self.terminate(Terminator::Branch { cond: go, then: r_body, otherwise: else_b });
         self.b.switch_to(r_body);
         self.trip(r, c, body)?;
-        if self.reachable {
+        // With a step of 1 (the limit is then `stop - 1`: `stop` never
+        // exceeds the cap) or a narrow variable (the limit is `stop - k`), the
+        // unrolled loop leaves at most one trip: no test again, and the
+        // counter (read by a cut range's check) steps with no overflow
+        // (`c < stop`, so `c + k` fits in 64 bits).
+        let one_rest = (k == 1 || r.var_ty.bits < 64) && !r.unsigned;
+        if self.reachable && one_rest {
+            let next = self.value(ssize, BodyOp::AddImm { value: c, imm: k });
+            self.op(vec![r.counter], BodyOp::Copy { src: next });
+            self.terminate(Terminator::Goto(else_b));
+        } else if self.reachable {
             let (next, over) = (self.b.local(LocalTy::Scalar(ssize), None), self.b.local(LocalTy::Scalar(Ty::Bool), None));
             self.op(vec![next, over], BodyOp::StepCounter { c, k, var_ty: r.var_ty, unsigned: r.unsigned });
             self.op(vec![r.counter], BodyOp::Copy { src: next });
