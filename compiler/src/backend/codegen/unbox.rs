@@ -288,6 +288,8 @@ pub(crate) fn incref_singleton(cx: &mut FnCx, obj: Value) -> R<()> {
 
 /// A C double complex (an F64X2: real part in lane 0) from its parts.
 pub(crate) fn complex_pack(cx: &mut FnCx, re: Value, im: Value) -> Value {
-    let v = cx.b.ins().scalar_to_vector(types::F64X2, re);
+    // A splat (one `movddup`) whose lane 1 the insert replaces: shorter
+    // than `scalar_to_vector`'s zeroed register.
+    let v = cx.b.ins().splat(types::F64X2, re);
     cx.b.ins().insertlane(v, im, 1)
 }

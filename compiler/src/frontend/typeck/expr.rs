@@ -546,6 +546,17 @@ impl<'c, 'a> Checker<'c, 'a> {
         if operands.iter().any(|v| v.ty == Ty::Complex) {
             return complex_compare(operands, hops, span);
         }
+        // A double compared with an integer constant exact as a double
+        // (`abs(z) < 2`): the constant as that double, the same comparison
+        // as Python's exact one, without its run-time int/float steps.
+        if operands.len() == 2 {
+            let exact = |x: &hir::Expr| matches!((x.ty, x.as_const()), (Ty::Int(t), Some(Const::Int(c))) if t.signed && c.unsigned_abs() <= 1 << 53);
+            for k in 0..2 {
+                if operands[1 - k].ty == F64 && exact(&operands[k]) {
+                    operands[k] = convert(operands[k].clone(), F64);
+                }
+            }
+        }
         // An integer literal takes the type of the integer it is compared with.
         if operands.len() == 2 {
             let t = literal_join(&operands[0], &operands[1]);

@@ -37,16 +37,13 @@ impl BodyBuilder<'_, '_> {
             ExprKind::Binary(op, a, b) if e.ty == Ty::Complex => {
                 let a = self.expr(a)?;
                 let b = self.expr(b)?;
+                // `+`/`-` are the same operation on each part: one 128-bit
+                // operation on both (bit for bit the two scalar ones).
+                if matches!(op, ArithOp::Add | ArithOp::Sub) {
+                    return Ok(Some(self.value(Ty::Complex, BodyOp::FloatBinary { op: *op, a, b, ty: Ty::Complex, known: None })));
+                }
                 let (a, b) = (self.cparts(a), self.cparts(b));
                 match op {
-                    ArithOp::Add => {
-                        let (re, im) = (self.cf(ArithOp::Add, a.0, b.0), self.cf(ArithOp::Add, a.1, b.1));
-                        self.cmake(re, im)
-                    }
-                    ArithOp::Sub => {
-                        let (re, im) = (self.cf(ArithOp::Sub, a.0, b.0), self.cf(ArithOp::Sub, a.1, b.1));
-                        self.cmake(re, im)
-                    }
                     ArithOp::Mul => {
                         let (rr, ii) = (self.cf(ArithOp::Mul, a.0, b.0), self.cf(ArithOp::Mul, a.1, b.1));
                         let re = self.cf(ArithOp::Sub, rr, ii);
