@@ -137,3 +137,24 @@ def test_no_leak(m):
     assert growth(lambda: attempt(f.ident, BadComplex())) < N // 10
     assert [sys.getrefcount(z) for z in zs] == refs
     assert math.isnan(f.absz(complex(NAN, 1)))
+
+
+PARALLEL = """
+import cython
+from cython.parallel import prange
+
+def total(n: cython.int, c: complex) -> cython.double:
+    s: cython.double = 0
+    i: cython.int
+    for i in prange(n, nogil=True):
+        s += abs(c * i)
+    return s
+"""
+
+
+def test_parallel_loops_stay_python(pyc):
+    # A team's slots hold 8-byte values: a complex in a prange is left to
+    # Python with its reason, and still gives Python's result.
+    p = pyc.pair(PARALLEL)
+    assert "C double complex `c` in a parallel loop" in p.build.stderr, p.build.stderr
+    assert p.native.total(10, 1 + 1j) == p.py.total(10, 1 + 1j)
