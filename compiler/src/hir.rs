@@ -614,7 +614,13 @@ pub enum ExprKind {
     FuncAddr { func: FuncId, params: Vec<Ty>, ret: Ty, name: String },
     /// `min`/`max` of two or more operands of the result type.
     MinMax { is_max: bool, args: Vec<Expr> },
+    /// `abs(x)`; of a `double complex` (type double), CPython's
+    /// `complex_abs` (`hypot`, OverflowError when it overflows).
     Abs(Box<Expr>),
+    /// A `double complex` from its real and imaginary parts (doubles).
+    ComplexMake(Box<Expr>, Box<Expr>),
+    /// `z.real` (`imag`: `z.imag`) of a `double complex` (a double).
+    ComplexPart(Box<Expr>, bool),
     /// `round(x)` of a float: nearest int, ties to even.
     Round(Box<Expr>),
     /// `round(x, ndigits)` of a float, correctly rounded as CPython does.
@@ -826,10 +832,10 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
                 }
             }
         }
-        ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) | ExprKind::BitCount(x) | ExprKind::ObjUnary(_, x) => {
+        ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) | ExprKind::BitCount(x) | ExprKind::ObjUnary(_, x) | ExprKind::ComplexPart(x, _) => {
             visit_expr(x, f)
         }
-        ExprKind::Binary(_, a, b) | ExprKind::NoOverflow(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b)
+        ExprKind::Binary(_, a, b) | ExprKind::NoOverflow(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b) | ExprKind::ComplexMake(a, b)
         | ExprKind::ObjBinary { a, b, .. } | ExprKind::ObjCompare(_, a, b) | ExprKind::ObjIs(a, b) | ExprKind::ObjContains { item: a, container: b } => {
             visit_expr(a, f);
             visit_expr(b, f);
@@ -869,10 +875,10 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
                 }
             }
         }
-        ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) | ExprKind::BitCount(x) | ExprKind::ObjUnary(_, x) => {
+        ExprKind::Convert(x) | ExprKind::Unary(_, x) | ExprKind::Truthy(x) | ExprKind::Abs(x) | ExprKind::Round(x) | ExprKind::BitCount(x) | ExprKind::ObjUnary(_, x) | ExprKind::ComplexPart(x, _) => {
             visit_expr_mut(x, f)
         }
-        ExprKind::Binary(_, a, b) | ExprKind::NoOverflow(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b)
+        ExprKind::Binary(_, a, b) | ExprKind::NoOverflow(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::RoundDigits(a, b) | ExprKind::ComplexMake(a, b)
         | ExprKind::ObjBinary { a, b, .. } | ExprKind::ObjCompare(_, a, b) | ExprKind::ObjIs(a, b) | ExprKind::ObjContains { item: a, container: b } => {
             visit_expr_mut(a, f);
             visit_expr_mut(b, f);
@@ -1149,6 +1155,8 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
             format!("({s})")
         }
         ExprKind::Truthy(x) => format!("truthy({})", d(x)),
+        ExprKind::ComplexMake(a, b) => format!("complex({}, {})", d(a), d(b)),
+        ExprKind::ComplexPart(x, imag) => format!("{}.{}", d(x), if *imag { "imag" } else { "real" }),
         ExprKind::And(a, b) => format!("({} and {})", d(a), d(b)),
         ExprKind::Or(a, b) => format!("({} or {})", d(a), d(b)),
         ExprKind::IfExp { cond, then, orelse, select: false } => format!("({} if {} else {})", d(then), d(cond), d(orelse)),

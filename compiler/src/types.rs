@@ -29,6 +29,10 @@ pub enum Ty {
     /// A C pointer to a scalar (`cython.p_double`, `cython.pointer(cython.int)`),
     /// or `void*` (`None`).
     Ptr(Option<Elem>),
+    /// Cython's C `double complex` (`complex`, `cython.doublecomplex`
+    /// annotations): a pair of doubles, one 128-bit value (real part in lane
+    /// 0, imaginary part in lane 1) from MIR on.
+    Complex,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,6 +146,8 @@ impl Ty {
             (Ty::Float(x), Ty::Float(y)) => Ty::Float(x.max(y)),
             (Ty::Float(x), Ty::Int(_)) | (Ty::Int(_), Ty::Float(x)) => Ty::Float(x),
             (Ty::Int(x), Ty::Int(y)) => Ty::Int(int_join(x, y)),
+            // Cython: a C number beside a `double complex` is promoted to it.
+            (Ty::Complex, Ty::Complex | Ty::Int(_) | Ty::Float(_)) | (Ty::Int(_) | Ty::Float(_), Ty::Complex) => Ty::Complex,
             _ => return None,
         })
     }
@@ -155,7 +161,7 @@ impl Ty {
         // None is an object, and so is a value that is an object or a C
         // number (the number boxed) or None, as in Cython.
         let object_or_none = |t: Ty| matches!(t, Ty::Object | Ty::Void);
-        let boxes = |t: Ty| object_or_none(t) || matches!(t, Ty::Int(_) | Ty::Float(_) | Ty::Bool);
+        let boxes = |t: Ty| object_or_none(t) || matches!(t, Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex);
         if (object_or_none(a) || object_or_none(b)) && boxes(a) && boxes(b) {
             return Some(Ty::Object);
         }
@@ -200,6 +206,7 @@ impl fmt::Display for Ty {
             Ty::Object => write!(f, "object"),
             Ty::Ptr(Some(e)) => write!(f, "{}*", e.c_name()),
             Ty::Ptr(None) => write!(f, "void*"),
+            Ty::Complex => write!(f, "double complex"),
             Ty::View(v) => {
                 let axes: Vec<&str> =
                     (0..v.ndim).map(|k| if (v.c_contig && k + 1 == v.ndim) || (v.f_contig && k == 0) { "::1" } else { ":" }).collect();
@@ -230,6 +237,7 @@ pub fn cython_scalar(name: &str) -> Option<Ty> {
         "size_t" | "Py_UCS4" => c(64, false, "size_t"),
         "float" => Ty::Float(32),
         "double" | "longdouble" => Ty::Float(64),
+        "complex" | "doublecomplex" => Ty::Complex,
         "bint" => Ty::Bool,
         "void" => Ty::Void,
         _ => return None,
@@ -241,6 +249,7 @@ pub fn builtin_scalar(name: &str) -> Option<Ty> {
     Some(match name {
         "int" => Ty::py_int(),
         "float" => F64,
+        "complex" => Ty::Complex,
         "bool" => Ty::Bool,
         "None" => Ty::Void,
         "object" => Ty::Object,
@@ -251,10 +260,10 @@ pub fn builtin_scalar(name: &str) -> Option<Ty> {
 /// Python's builtin types other than the numbers: an annotation naming one
 /// (`zs: list`, `text: str`, `-> dict`, PEP 585's `list[int]`) types an
 /// object, as an untyped variable (not checked: any object passes, as under
-/// CPython). `complex` among them: a Python complex object, not Cython's C
-/// `double complex`.
+/// CPython). Not `complex`: as in Cython, that annotation is the C
+/// `double complex` (`builtin_scalar`).
 pub fn builtin_object(name: &str) -> bool {
-    matches!(name, "list" | "tuple" | "dict" | "set" | "frozenset" | "str" | "bytes" | "bytearray" | "complex")
+    matches!(name, "list" | "tuple" | "dict" | "set" | "frozenset" | "str" | "bytes" | "bytearray")
 }
 
 #[cfg(test)]

@@ -228,3 +228,10 @@ fn mir_of_a_method_call_with_a_computed_argument() {
     // released after the call and on the argument's error edge.
     insta::assert_snapshot!(mir_stages("def f(o, x):\n    return o.m(x + 1)\n"));
 }
+
+#[test]
+fn mir_of_c_double_complex_arithmetic() {
+    // `complex` is a C double complex: unboxed on entry, `+` one f64x2
+    // operation, `*` and `abs` on the parts, boxed on return.
+    insta::assert_snapshot!(mir_stages("def f(z: complex, c: complex) -> complex:\n    if abs(z) < 2:\n        z = z * z + c\n    return z\n"));
+}

@@ -203,7 +203,7 @@ impl Walk {
                 self.scope.used.insert(n.clone());
                 Ok(())
             }
-            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) | ExprKind::NoneLit | ExprKind::Str(_) | ExprKind::Ellipsis => Ok(()),
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Imag(_) | ExprKind::Bool(_) | ExprKind::NoneLit | ExprKind::Str(_) | ExprKind::Ellipsis => Ok(()),
             ExprKind::BinOp { left, right, .. } => {
                 self.expr(left)?;
                 self.expr(right)
@@ -472,7 +472,7 @@ impl<'f> Outer<'f> {
                 Ok(())
             }
             ExprKind::Dict(items) => items.iter().try_for_each(|(k, v)| [k, v].into_iter().try_for_each(|e| self.expr(e))),
-            ExprKind::Name(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) | ExprKind::NoneLit | ExprKind::Str(_) | ExprKind::Ellipsis | ExprKind::Other(_) => Ok(()),
+            ExprKind::Name(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Imag(_) | ExprKind::Bool(_) | ExprKind::NoneLit | ExprKind::Str(_) | ExprKind::Ellipsis | ExprKind::Other(_) => Ok(()),
         }
     }
 }

@@ -109,6 +109,8 @@ pub enum BodyOp {
     /// One step of `min`/`max`: `acc` against the next argument `v`.
     MinMax { is_max: bool, ty: Ty, v: Local, acc: Local },
     Abs { value: Local, ty: Ty },
+    /// A C double complex from its real and imaginary parts.
+    ComplexMake { re: Local, im: Local },
     BitCount { value: Local, ty: Ty },
     /// `round(x)` to a Python int.
     Round { value: Local },
@@ -299,6 +301,7 @@ impl BodyOp {
             Copy { src: v } | Convert { value: v, .. } | Unary { value: v, .. } | Truthy { value: v, .. } | Abs { value: v, .. }
             | BitCount { value: v, .. } | Round { value: v } | Assert { value: v, .. } | CheckBound { flag: v, .. } | AddTraceback { line: v, .. } | StackCheck { limit: v }
             | RoomFor { limit: v, .. } | ObjectData { obj: v } => vec![*v],
+            ComplexMake { re, im } => vec![*re, *im],
             FloatBinary { a, b, .. } | IntTrueDiv { a, b, .. } | IntBinary { a, b, .. } | BoolBinary { a, b, .. } | Sub { a, b }
             | Compare { a, b, .. } | RoundDigits { x: a, n: b } => vec![*a, *b],
             MinMax { v, acc, .. } => vec![*v, *acc],
@@ -343,7 +346,8 @@ impl BodyOp {
                     ErrorKind::Never
                 }
             }
-            Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } | StackCheck { .. } => {
+            Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } | StackCheck { .. }
+            | ComplexMake { .. } => {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
@@ -402,6 +406,7 @@ impl BodyOp {
             ObjectData { obj } => format!("data {obj} (object)"),
             MinMax { is_max, v, acc, .. } => format!("{}({acc}, {v})", if *is_max { "max" } else { "min" }),
             Abs { value, .. } => format!("abs {value}"),
+            ComplexMake { re, im } => format!("complex({re}, {im})"),
             BitCount { value, .. } => format!("bit_count {value}"),
             Round { value } => format!("round {value}"),
             RoundDigits { x, n } => format!("round({x}, {n})"),

@@ -130,6 +130,8 @@ pub enum OpKind {
     CallC { prim: &'static Primitive, args: Vec<Local> },
     /// A scalar widened to `to` (sign- or zero-extended, or promoted).
     Widen { value: Local, to: Ty },
+    /// The real (imaginary: `imag`) part of a C double complex, a double.
+    ComplexPart { value: Local, imag: bool },
     /// A new reference to `None`.
     NoneRef,
     /// A new reference to `True` or `False`.
@@ -435,7 +437,7 @@ impl Op {
                 v.push(*limit);
                 v
             }
-            Widen { value, .. } | BoxBool { value } | IsNull { value } | EqConst { value, .. } => vec![*value],
+            Widen { value, .. } | ComplexPart { value, .. } | BoxBool { value } | IsNull { value } | EqConst { value, .. } => vec![*value],
             ReleaseBuffer { buf } | HoldBuffer { buf } => vec![*buf],
             EmptyBuffer => vec![],
             Body(op) => op.uses(),
@@ -491,7 +493,7 @@ impl Op {
                 }
             }
             CallC { prim, .. } => prim.error,
-            ArgItem { .. } | TupleItems { .. } | Widen { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
+            ArgItem { .. } | TupleItems { .. } | Widen { .. } | ComplexPart { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
             | DecRef { .. } | ReleaseBuffer { .. } | EmptyBuffer | HoldBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
             | IsExactDict { .. } | IsExactFloat { .. } | IsExactComplex { .. } | IsExactTuple { .. } | IsExactList { .. } | IsClassInstance { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
                 ErrorKind::Never

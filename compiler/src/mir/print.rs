@@ -110,6 +110,7 @@ fn op(op: &Op) -> String {
         CallC { prim, args } => format!("{}({})", prim.name, list(args)),
         CallHelper { slot, args } => format!("call_helper helpers[{slot}]({})", list(args)),
         Widen { value, to } => format!("widen[{to}] {value}"),
+        ComplexPart { value, imag } => format!("{value}.{}", if *imag { "imag" } else { "real" }),
         NoneRef => "None".into(),
         BoxBool { value } => format!("box_bool {value}"),
         IsNull { value } => format!("is_null {value}"),

@@ -160,6 +160,11 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             scalar(*value)?;
             dest_is(0, &|t| t == LocalTy::Scalar(*to), "the widened type")
         }
+        ComplexPart { value, .. } => {
+            dests(1)?;
+            want(body, *value, |t| t == LocalTy::Scalar(Ty::Complex), "a C double complex")?;
+            dest_is(0, &|t| t == LocalTy::Scalar(crate::types::F64), "a double")
+        }
         NoneRef => {
             dests(1)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")

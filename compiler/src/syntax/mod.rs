@@ -262,6 +262,8 @@ pub enum ExprKind {
     /// An integer literal; `None` when it does not fit in 128 bits.
     Int(Option<i128>),
     Float(f64),
+    /// An imaginary literal `3j` (its imaginary part).
+    Imag(f64),
     Bool(bool),
     NoneLit,
     Str(String),
@@ -740,7 +742,8 @@ fn expr(e: &ast::Expr) -> Expr {
             ast::Constant::Int(i) => ExprKind::Int(i.to_string().parse::<i128>().ok()),
             ast::Constant::Tuple(_) => ExprKind::Other("a tuple constant"),
             ast::Constant::Float(f) => ExprKind::Float(*f),
-            ast::Constant::Complex { .. } => ExprKind::Other("a complex number"),
+            // A literal's real part is always 0 (`2+3j` is a sum).
+            ast::Constant::Complex { imag, .. } => ExprKind::Imag(*imag),
             ast::Constant::Ellipsis => ExprKind::Ellipsis,
         },
         ast::Expr::Attribute(a) => ExprKind::Attribute { value: bx(&a.value), attr: ident(&a.attr) },

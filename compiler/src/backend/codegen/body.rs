@@ -660,6 +660,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         ObjectData { .. } => a[0],
         MinMax { is_max, ty, .. } => o.min_max(*is_max, *ty, a[0], a[1]),
         Abs { ty, .. } => o.abs(a[0], *ty)?,
+        ComplexMake { .. } => super::unbox::complex_pack(o.cx, a[0], a[1]),
         BitCount { ty, .. } => o.bit_count(a[0], *ty),
         Round { .. } => {
             let r = o.cx.b.ins().nearest(a[0]);

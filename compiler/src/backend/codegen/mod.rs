@@ -276,6 +276,10 @@ pub(super) fn return_error(cx: &mut FnCx, returns: Returns) -> R<()> {
             let zero = match clif_type(t).ok_or("a scalar return without a machine type")? {
                 types::F64 => cx.b.ins().f64const(0.0),
                 types::F32 => cx.b.ins().f32const(0.0),
+                types::F64X2 => {
+                    let z = cx.b.ins().f64const(0.0);
+                    cx.b.ins().splat(types::F64X2, z)
+                }
                 ct => cx.b.ins().iconst(ct, 0),
             };
             let failed = cx.b.ins().iconst(types::I8, 1);

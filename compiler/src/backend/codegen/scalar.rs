@@ -16,6 +16,12 @@ impl OpCx<'_, '_, '_> {
     pub(crate) fn konst(&mut self, c: Const, ty: Ty) -> Value {
         match (c, clif_type(ty).unwrap_or(types::I8)) {
             (Const::Float(f), types::F64) => self.cx.b.ins().f64const(f),
+            // A C double complex: only its zero (a local's first value).
+            (c, types::F64X2) => {
+                let re = self.konst(c, crate::types::F64);
+                let im = self.cx.b.ins().f64const(0.0);
+                super::unbox::complex_pack(self.cx, re, im)
+            }
             (Const::Float(f), types::F32) => self.cx.b.ins().f32const(f as f32),
             (Const::Int(v), types::F64) => self.cx.b.ins().f64const(v as f64),
             (Const::Int(v), types::F32) => self.cx.b.ins().f32const(v as f32),

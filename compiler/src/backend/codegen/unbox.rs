@@ -38,6 +38,33 @@ pub(super) fn unbox(cx: &mut FnCx, obj: Value, ty: Ty, err: Block) -> R<Value> {
             let v = cx.b.block_params(join)[0];
             Ok(if bits == 32 { cx.b.ins().fdemote(types::F32, v) } else { v })
         }
+        Ty::Complex => {
+            // An exact complex read in place (`cval` after the 16-byte
+            // header), else `PyComplex_AsCComplex` (`__complex__`,
+            // `__float__`, `__index__`, its TypeError), as Cython converts.
+            let join = cx.b.create_block();
+            cx.b.append_block_param(join, types::F64X2);
+            let (fast, slow) = (cx.b.create_block(), cx.b.create_block());
+            let ob_type = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+            let complex_type = cx.py_data("PyComplex_Type")?;
+            let exact = cx.b.ins().icmp(IntCC::Equal, ob_type, complex_type);
+            cx.b.ins().brif(exact, fast, &[], slow, &[]);
+            cx.b.switch_to_block(fast);
+            let re = cx.b.ins().load(types::F64, flags(), obj, 16);
+            let im = cx.b.ins().load(types::F64, flags(), obj, 24);
+            let v = complex_pack(cx, re, im);
+            cx.b.ins().jump(join, &[BlockArg::Value(v)]);
+            cx.b.switch_to_block(slow);
+            // `Py_complex` (two doubles) comes back in two float registers,
+            // as Cranelift returns two F64 results.
+            let r = cx.call_c("PyComplex_AsCComplex", &[p], &[types::F64, types::F64], &[obj])?;
+            let v = complex_pack(cx, r[0], r[1]);
+            let minus_one = cx.b.ins().f64const(-1.0);
+            let maybe = cx.b.ins().fcmp(FloatCC::Equal, r[0], minus_one);
+            join_unless_error(cx, v, maybe, join, err)?;
+            cx.b.switch_to_block(join);
+            Ok(cx.b.block_params(join)[0])
+        }
         Ty::Bool => {
             let t = cx.py_data("_Py_TrueStruct")?;
             let f = cx.py_data("_Py_FalseStruct")?;
@@ -181,7 +208,12 @@ fn join_unless_error(cx: &mut FnCx, r: Value, is_error_value: Value, join: Block
     cx.b.ins().brif(set, err, &[], again, &[]);
     cx.b.switch_to_block(again);
     let v = cx.b.func.dfg.value_type(r);
-    let konst = if v == types::F64 { cx.b.ins().f64const(-1.0) } else { cx.b.ins().iconst(v, -1) };
+    let konst = match v {
+        types::F64 => cx.b.ins().f64const(-1.0),
+        // A complex's real part is -1.0 here; the value is the one to keep.
+        types::F64X2 => r,
+        _ => cx.b.ins().iconst(v, -1),
+    };
     cx.b.ins().jump(join, &[BlockArg::Value(konst)]);
     Ok(())
 }
@@ -252,4 +284,12 @@ pub(crate) fn incref_singleton(cx: &mut FnCx, obj: Value) -> R<()> {
         return Ok(());
     }
     incref(cx, obj)
+}
+
+/// A C double complex (an F64X2: real part in lane 0) from its parts.
+pub(crate) fn complex_pack(cx: &mut FnCx, re: Value, im: Value) -> Value {
+    // A splat (one `movddup`) whose lane 1 the insert replaces: shorter
+    // than `scalar_to_vector`'s zeroed register.
+    let v = cx.b.ins().splat(types::F64X2, re);
+    cx.b.ins().insertlane(v, im, 1)
 }

@@ -166,6 +166,10 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
                 _ => g.cx().b.ins().uextend(to_ty, v),
             });
         }
+        ComplexPart { value, imag } => {
+            let v = g.get(*value)?;
+            result = Some(g.cx().b.ins().extractlane(v, u8::from(*imag)));
+        }
         NoneRef => {
             let none = g.cx().py_data("_Py_NoneStruct")?;
             incref_singleton(g.cx(), none)?;

@@ -118,6 +118,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         // Python's builtins convert objects their own way (`int("3")`), not
         // as C unboxing does.
         let on_object = vals.iter().any(|v| v.ty == Ty::Object);
+        if !on_object && vals.iter().any(|v| v.ty == Ty::Complex) && !matches!((n.as_str(), vals.len()), ("abs", 1) | ("complex", 1)) {
+            // The builtin itself on the boxed value (`float(z)` raises as in Python).
+            return self.object_call(super::object::global(n), args, keywords);
+        }
         for v in &vals {
             self.numeric(v, &e.span)?;
         }
@@ -127,6 +131,15 @@ impl<'c, 'a> Checker<'c, 'a> {
         match (n.as_str(), vals.len()) {
             ("abs", 1) if on_object => Ok(hir::Expr { kind: H::ObjUnary(hir::ObjUnOp::Abs, Box::new(vals.remove(0))), ty: Ty::Object }),
             _ if on_object => fallback(&e.span, format!("it calls the builtin `{n}` on an object")),
+            ("abs", 1) if vals[0].ty == Ty::Complex => Ok(hir::Expr { kind: H::Abs(Box::new(vals.remove(0))), ty: F64 }),
+            // `complex(x)`, `complex(re, im)` of C numbers: CPython's
+            // `complex_new` takes a real number's value as a part unchanged.
+            ("complex", 1) => Ok(convert(vals.remove(0), Ty::Complex)),
+            ("complex", 2) if vals.iter().all(|v| v.ty != Ty::Complex) => {
+                let im = convert(vals.remove(1), F64);
+                let re = convert(vals.remove(0), F64);
+                Ok(hir::Expr { kind: H::ComplexMake(Box::new(re), Box::new(im)), ty: Ty::Complex })
+            }
             ("abs", 1) => {
                 let v = vals.remove(0);
                 let v = if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };

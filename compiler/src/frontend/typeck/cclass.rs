@@ -191,7 +191,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let mut operands = vec![hir::Expr { kind: H::ObjOp { op: hir::ObjOp::GetAttr(attr.to_string()), operands: vec![recv.clone()] }, ty: Ty::Object }];
         for a in &args[1..] {
             match a.ty {
-                Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => operands.push(super::object::boxed(a.clone())),
+                Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex => operands.push(super::object::boxed(a.clone())),
                 t => return fallback(&e.span, format!("it calls the `ccall` `{attr}`, which takes {t}, on a receiver that may be a Python subclass's")),
             }
         }

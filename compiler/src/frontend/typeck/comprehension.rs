@@ -176,7 +176,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn object_expr_of(&mut self, e: &Expr) -> R<hir::Expr> {
         let v = self.expr(e)?;
         match v.ty {
-            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => Ok(boxed(v)),
+            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex => Ok(boxed(v)),
             t => fallback(&e.span, format!("a comprehension holds {t}, which is not an object")),
         }
     }

@@ -6,7 +6,7 @@ use crate::frontend::{error, fallback};
 use crate::diag::Diagnostic;
 use crate::hir::{self, Const, ExprKind as H};
 use crate::syntax::Span;
-use crate::types::Ty;
+use crate::types::{Ty, F64};
 
 use super::{Checker, R};
 
@@ -14,7 +14,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     pub(super) fn truthy(&self, v: hir::Expr, span: &Span) -> R<hir::Expr> {
         match v.ty {
             Ty::Bool => Ok(v),
-            Ty::Int(_) | Ty::Float(_) | Ty::Ptr(_) => Ok(hir::Expr { kind: H::Truthy(Box::new(v)), ty: Ty::Bool }),
+            Ty::Int(_) | Ty::Float(_) | Ty::Ptr(_) | Ty::Complex => Ok(hir::Expr { kind: H::Truthy(Box::new(v)), ty: Ty::Bool }),
             Ty::Void => fallback(span, "it uses the None result of a call as a value"),
             Ty::View(_) => fallback(span, "it takes the truth value of a memoryview"),
             // `PyObject_IsTrue`.
@@ -43,7 +43,12 @@ impl<'c, 'a> Checker<'c, 'a> {
                     .with_hint("pointers convert to other pointer types through `cython.cast`, never to or from numbers"),
             ),
             (Ty::Void, _) => fallback(span, "it uses the None result of a call as a value"),
-            (Ty::Int(_) | Ty::Float(_) | Ty::Bool, Ty::Object) => Ok(super::object::boxed(v)),
+            (Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex, Ty::Object) => Ok(super::object::boxed(v)),
+            // `PyComplex_AsCComplex`, as Cython converts.
+            (Ty::Object, Ty::Complex) => Ok(hir::Expr { kind: H::Convert(Box::new(v)), ty: to }),
+            (Ty::Int(_) | Ty::Float(_) | Ty::Bool, Ty::Complex) => Ok(convert(v, to)),
+            // Cython refuses these at compile time; Python keeps the complex.
+            (Ty::Complex, _) => fallback(span, format!("it converts a C double complex to {to} for `{what}`")),
             // Cython's conversions: a bint is the object's truth value,
             // numbers are unboxed with CPython's errors.
             (Ty::Object, Ty::Bool) => self.truthy(v, span),
@@ -122,6 +127,12 @@ fn wrap(v: i64, t: crate::types::IntTy) -> i64 {
 pub(crate) fn convert(v: hir::Expr, to: Ty) -> hir::Expr {
     if v.ty == to {
         return v;
+    }
+    // A number made complex: its real part, imaginary part +0.0 (as
+    // CPython's `complex_add` and co. promote the other operand).
+    if to == Ty::Complex {
+        let re = convert(v, F64);
+        return hir::Expr { kind: H::ComplexMake(Box::new(re), Box::new(hir::Expr::konst(Const::Float(0.0), F64))), ty: to };
     }
     if let Some(c) = v.as_const() {
         let folded = match (c, to) {

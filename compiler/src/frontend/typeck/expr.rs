@@ -56,6 +56,11 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             ExprKind::Int(None) => fallback(&e.span, "it uses an integer literal wider than 64 bits"),
             ExprKind::Float(f) => Ok(hir::Expr::konst(Const::Float(*f), F64)),
+            // `3j`: a C double complex, as Cython types the literal.
+            ExprKind::Imag(f) => Ok(hir::Expr {
+                kind: H::ComplexMake(Box::new(hir::Expr::konst(Const::Float(0.0), F64)), Box::new(hir::Expr::konst(Const::Float(*f), F64))),
+                ty: Ty::Complex,
+            }),
             ExprKind::Bool(b) => Ok(hir::Expr::konst(Const::Bool(*b), Ty::Bool)),
             ExprKind::NoneLit => Ok(super::object::konst(hir::ObjConst::None)),
             ExprKind::Str(s) => Ok(super::object::konst(hir::ObjConst::Str(s.clone()))),
@@ -134,6 +139,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let a = self.coerce(a, ty, &body.span, "operand")?;
                 let b = self.coerce(b, ty, &orelse.span, "operand")?;
                 Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b), select: false }, ty })
+            }
+            ExprKind::Attribute { value, attr } if matches!(attr.as_str(), "real" | "imag") && self.complex_local(value).is_some() => {
+                let z = self.complex_local(value).ok_or_else(|| Problem::Fallback { span: e.span.clone(), reason: "a complex local".into() })?;
+                Ok(hir::Expr { kind: H::ComplexPart(Box::new(z), attr == "imag"), ty: F64 })
             }
             ExprKind::Attribute { value, attr } if self.field_load(value, attr).is_some() => {
                 self.field_load(value, attr).ok_or_else(|| Problem::Fallback { span: e.span.clone(), reason: "a cclass field".into() })
@@ -225,6 +234,17 @@ impl<'c, 'a> Checker<'c, 'a> {
         self.bool_op(op, tests, values, span)
     }
 
+    /// `e` when it names a local typed C double complex (`z.real`, `z.imag`
+    /// and `z.conjugate()` on its parts; on other complex values those box).
+    pub(super) fn complex_local(&mut self, e: &Expr) -> Option<hir::Expr> {
+        let ExprKind::Name(n) = &e.kind else { return None };
+        if self.cells.contains_key(n) || !self.local_names.contains(n) || self.local_ty(n) != Some(Ty::Complex) {
+            return None;
+        }
+        let id = self.local_id(n, Ty::Complex);
+        Some(hir::Expr::local(id, Ty::Complex))
+    }
+
     pub(super) fn name(&mut self, n: &str, span: &Span) -> R<hir::Expr> {
         if let Some(&cell) = self.cells.get(n).filter(|_| self.cell_reads.contains(n)) {
             return Ok(self.cell_get(n, cell));
@@ -287,6 +307,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Ty::View(_) => "memoryview",
                 Ty::Object => "object",
                 Ty::Ptr(_) => "pointer",
+                Ty::Complex => "complex",
             },
         };
         let str_repeat = op == BinOp::Mul && ty.is_int() && matches!(left.kind, ExprKind::Str(_)) != matches!(right.kind, ExprKind::Str(_));
@@ -343,6 +364,17 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         self.numeric(&l, span)?;
         self.numeric(&r, span)?;
+        if l.ty == Ty::Complex || r.ty == Ty::Complex {
+            return match complex_op(op) {
+                Some(aop) => {
+                    let (l, r) = (convert(l, Ty::Complex), convert(r, Ty::Complex));
+                    Ok(hir::Expr { kind: H::Binary(aop, Box::new(l), Box::new(r)), ty: Ty::Complex })
+                }
+                // `**`, `//`, `%`, bit operations: on the boxed values, as
+                // Python computes (or refuses) them.
+                None => self.object_binop(op, l, r, false, span),
+            };
+        }
         let bool_to_int = |v: hir::Expr| if v.ty == Ty::Bool { convert(v, Ty::py_int()) } else { v };
         // Takes the operands by value: cloning them here made long sums quadratic.
         fn arith(op: ArithOp, l: hir::Expr, r: hir::Expr) -> R<hir::Expr> {
@@ -425,6 +457,17 @@ impl<'c, 'a> Checker<'c, 'a> {
         if !(op == syntax::UnaryOp::Not && matches!(v.ty, Ty::Ptr(_))) {
             self.numeric(&v, span)?;
         }
+        if v.ty == Ty::Complex {
+            return match op {
+                syntax::UnaryOp::Not => {
+                    let b = self.truthy(v, span)?;
+                    Ok(hir::Expr { kind: H::Unary(UnOp::Not, Box::new(b)), ty: Ty::Bool })
+                }
+                syntax::UnaryOp::Pos => Ok(v),
+                syntax::UnaryOp::Neg => Ok(hir::Expr { kind: H::Unary(UnOp::Neg, Box::new(v)), ty: Ty::Complex }),
+                syntax::UnaryOp::Invert => fallback(span, "it uses `~` on a C double complex"),
+            };
+        }
         // C integer promotion: `-c` of a char is an int.
         let v = match v.ty {
             Ty::Int(t) if !t.checked && t.bits < 32 && op != syntax::UnaryOp::Not => convert(v, Ty::Int(crate::types::C_INT)),
@@ -500,6 +543,20 @@ impl<'c, 'a> Checker<'c, 'a> {
         for v in &operands {
             self.numeric(v, span)?;
         }
+        if operands.iter().any(|v| v.ty == Ty::Complex) {
+            return complex_compare(operands, hops, span);
+        }
+        // A double compared with an integer constant exact as a double
+        // (`abs(z) < 2`): the constant as that double, the same comparison
+        // as Python's exact one, without its run-time int/float steps.
+        if operands.len() == 2 {
+            let exact = |x: &hir::Expr| matches!((x.ty, x.as_const()), (Ty::Int(t), Some(Const::Int(c))) if t.signed && c.unsigned_abs() <= 1 << 53);
+            for k in 0..2 {
+                if operands[1 - k].ty == F64 && exact(&operands[k]) {
+                    operands[k] = convert(operands[k].clone(), F64);
+                }
+            }
+        }
         // An integer literal takes the type of the integer it is compared with.
         if operands.len() == 2 {
             let t = literal_join(&operands[0], &operands[1]);
@@ -513,4 +570,38 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         Ok(hir::Expr { kind: H::Compare { operands, ops: hops }, ty: Ty::Bool })
     }
+}
+
+/// The operators computed on C double complex values (the other operand
+/// promoted to one): `+ - * /` as CPython's `_Py_c_sum`/`_Py_c_diff`/
+/// `_Py_c_prod`/`_Py_c_quot` compute them (built in `mir/build/body/complex.rs`).
+fn complex_op(op: BinOp) -> Option<ArithOp> {
+    Some(match op {
+        BinOp::Add => ArithOp::Add,
+        BinOp::Sub => ArithOp::Sub,
+        BinOp::Mul => ArithOp::Mul,
+        BinOp::Div => ArithOp::Div,
+        _ => return None,
+    })
+}
+
+/// `a == b` / `a != b` with a C double complex operand: both parts equal.
+/// A C integer operand other than a constant exact as a double stays Python
+/// (Python compares it exactly; C would round it first).
+fn complex_compare(mut operands: Vec<hir::Expr>, ops: Vec<CmpOp>, span: &Span) -> R<hir::Expr> {
+    if operands.len() != 2 || !matches!(ops[0], CmpOp::Eq | CmpOp::Ne) {
+        return fallback(span, "it orders C double complex values (only `==` and `!=` are defined)");
+    }
+    for v in operands.iter_mut() {
+        let exact = match (v.ty, v.as_const()) {
+            (Ty::Int(_), Some(Const::Int(c))) => c.unsigned_abs() <= 1 << 53,
+            (Ty::Int(_), _) => false,
+            _ => true,
+        };
+        if !exact {
+            return fallback(span, "it compares a C double complex with a C integer");
+        }
+        *v = convert(v.clone(), Ty::Complex);
+    }
+    Ok(hir::Expr { kind: H::Compare { operands, ops }, ty: Ty::Bool })
 }

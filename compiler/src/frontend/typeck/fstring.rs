@@ -21,7 +21,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 FPart::Value { value, conversion, spec } => {
                     let v = self.expr(value)?;
                     let v = match v.ty {
-                        Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => boxed(v),
+                        Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex => boxed(v),
                         t => return fallback(&value.span, format!("it formats {t} in an f-string")),
                     };
                     let mut args = vec![v];

@@ -40,7 +40,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// `l op r` where one side is an object.
     pub(super) fn object_binop(&mut self, op: BinOp, l: hir::Expr, r: hir::Expr, inplace: bool, span: &Span) -> R<hir::Expr> {
         for v in [&l, &r] {
-            if !matches!(v.ty, Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool) {
+            if !matches!(v.ty, Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex) {
                 return fallback(span, format!("it computes with {} and an object", v.ty));
             }
         }
@@ -78,7 +78,7 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     /// A comparison with an object operand, or `is`/`in` of any operands.
     pub(super) fn object_compare(&mut self, operands: Vec<hir::Expr>, ops: &[syntax::CmpOp], span: &Span) -> R<hir::Expr> {
-        if let Some(v) = operands.iter().find(|v| !matches!(v.ty, Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool)) {
+        if let Some(v) = operands.iter().find(|v| !matches!(v.ty, Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex)) {
             return fallback(span, format!("it compares {} with an object", v.ty));
         }
         let mut it = operands.into_iter();
@@ -153,7 +153,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn boxed_operand(&mut self, e: &Expr) -> R<hir::Expr> {
         let v = self.expr(e)?;
         match v.ty {
-            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => Ok(boxed(v)),
+            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex => Ok(boxed(v)),
             t => fallback(&e.span, format!("it passes {t} where an object is needed")),
         }
     }
@@ -190,7 +190,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
         }
         let k = match k.ty {
-            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => boxed(k),
+            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex => boxed(k),
             t => return fallback(&index.span, format!("it indexes an object with {t}")),
         };
         Ok(Some(op(ObjOp::GetItem, vec![o, k], Ty::Object)))
@@ -244,7 +244,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
         }
         let k = match k.ty {
-            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => boxed(k),
+            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex => boxed(k),
             t => return fallback(&index.span, format!("it indexes an object with {t}")),
         };
         Ok(Some(op(ObjOp::SetItem, vec![v, o, k], Ty::Void)))
@@ -280,7 +280,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                         let key = hir::Expr::local(key, ssize);
                         (op(ObjOp::GetItemInt, vec![o(), key.clone()], Ty::Object), Some((ObjOp::SetItemInt, key)))
                     }
-                    Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => {
+                    Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex => {
                         let key = self.local_id(&format!("<augmented key line {line} at {at}>"), Ty::Object);
                         pairs.push((key, boxed(k)));
                         let key = hir::Expr::local(key, Ty::Object);
@@ -324,6 +324,13 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     /// `value.attr(args…)` where `value` is an object; `None` when it is not.
     pub(super) fn method_call(&mut self, value: &Expr, attr: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
+        if attr == "conjugate" && args.is_empty() && keywords.is_empty() {
+            if let Some(z) = self.complex_local(value) {
+                let part = |imag: bool| hir::Expr { kind: H::ComplexPart(Box::new(z.clone()), imag), ty: crate::types::F64 };
+                let im = hir::Expr { kind: H::Unary(hir::UnOp::Neg, Box::new(part(true))), ty: crate::types::F64 };
+                return Ok(Some(hir::Expr { kind: H::ComplexMake(Box::new(part(false)), Box::new(im)), ty: Ty::Complex }));
+            }
+        }
         let Some(o) = self.object_value(value)? else { return Ok(None) };
         let m = op(ObjOp::GetAttr(attr.to_string()), vec![o], Ty::Object);
         self.object_call(m, args, keywords).map(Some)

@@ -287,6 +287,24 @@ fn has_prange(body: &[hir::Stmt]) -> bool {
 /// reduction variable is read in the body or updated in a way no reduction
 /// combines.
 fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId) -> String, ty: impl Fn(LocalId) -> Ty) -> R<(Vec<LocalId>, Vec<(LocalId, ArithOp)>)> {
+    // The team's environment, partial slots and private copies hold
+    // 8-byte values: a C double complex (16 bytes) crosses none of them yet.
+    let mut complex = None;
+    hir::visit_stmts(body, &mut |s| {
+        if let S::Assign(pairs) = &s.kind {
+            complex = complex.or(pairs.iter().map(|p| p.0).find(|id| ty(*id) == Ty::Complex));
+        }
+    });
+    hir::visit_stmt_exprs(body, &mut |e| {
+        hir::visit_locals(e, &mut |id| {
+            if ty(id) == Ty::Complex {
+                complex = complex.or(Some(id));
+            }
+        })
+    });
+    if let Some(id) = complex {
+        return fallback(span, format!("it uses the C double complex `{}` in a parallel loop (not compiled yet)", name(id)));
+    }
     let mut assigned: Vec<LocalId> = vec![];
     let mut reads: Vec<LocalId> = vec![];
     hir::visit_stmts(body, &mut |s| match &s.kind {

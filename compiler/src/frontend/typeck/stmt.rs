@@ -656,6 +656,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Ty::Object if !prange => return self.for_iter(target, iter, body, orelse, line),
                 Ty::Object => return fallback(&a.span, "it passes an object to prange()"),
                 Ty::Ptr(_) => return fallback(&a.span, "it passes a C pointer to range()"),
+                Ty::Complex => return fallback(&a.span, "it passes a C double complex to range()"),
             }
         }
         let arg_ty = vals

@@ -57,7 +57,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn object_operand(&mut self, e: &Expr) -> R<hir::Expr> {
         let v = self.expr(e)?;
         match v.ty {
-            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool => Ok(boxed(v)),
+            Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex => Ok(boxed(v)),
             t => fallback(&e.span, format!("it raises or catches {t}, which is not an object")),
         }
     }

@@ -35,6 +35,7 @@
 //! assigned on each, which the jumps pass to the join block as its
 //! parameter (`BasicBlock::passed`), as the walk passed it.
 
+mod complex;
 mod exception;
 mod gil;
 mod object;
@@ -698,6 +699,9 @@ impl BodyBuilder<'_, '_> {
     fn expr(&mut self, e: &Expr) -> B<Local> {
         let ty = e.ty;
         if let Some(v) = self.object_expr(e)? {
+            return Ok(v);
+        }
+        if let Some(v) = self.complex_expr(e)? {
             return Ok(v);
         }
         if ty == Ty::Object && !matches!(e.kind, ExprKind::Local(_) | ExprKind::Call(..) | ExprKind::VirtualCall { .. }) {

@@ -243,6 +243,11 @@ pub(crate) fn boxed(b: &mut Builder, v: Option<Local>, ty: Ty) -> Result<Local, 
             b.value(obj, OpKind::CallC { prim: &PY_FLOAT_FROM_DOUBLE, args: vec![v] })
         }
         (Ty::Bool, Some(v)) => b.value(obj, OpKind::BoxBool { value: v }),
+        (Ty::Complex, Some(v)) => {
+            let part = |b: &mut Builder, imag: bool| b.value(LocalTy::Scalar(crate::types::F64), OpKind::ComplexPart { value: v, imag });
+            let (re, im) = (part(b, false), part(b, true));
+            b.value(obj, OpKind::CallC { prim: &crate::mir::primitives::PY_COMPLEX_FROM_DOUBLES, args: vec![re, im] })
+        }
         (Ty::Int(t), Some(v)) => {
             let wide = Ty::Int(IntTy { bits: 64, ..t });
             let v = if t.bits < 64 { b.value(LocalTy::Scalar(wide), OpKind::Widen { value: v, to: wide }) } else { v };
