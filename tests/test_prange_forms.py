@@ -306,6 +306,42 @@ def test_an_error_in_a_shared_loop_is_raised_once_after_the_block(pb):
         assert e.value.__context__ is None
 
 
+def test_a_block_reads_a_reduction_after_its_loop(pb):
+    # Cython's tutorial `normalize`: every thread reads the loop's total.
+    for n in (0, 1, 2, 1001):
+        x0 = np.random.default_rng(n).standard_normal(n)
+        x1, x2 = x0.copy(), x0.copy()
+        assert pb.native.normalize(x1, 1) == pb.py.normalize(x2, 1)
+        assert (x1 == x2).all() or n == 0
+        for t in (2, 3):
+            x3 = x0.copy()
+            total = pb.native.normalize(x3, t)
+            assert total == pytest.approx(pb.py.normalize(x0.copy(), 1), rel=1e-12)
+            assert np.allclose(x3, x2, rtol=1e-12) and (n < 2 or abs(np.linalg.norm(x3) - 1) < 1e-12)
+    for n in (0, 1, 1000):
+        o1, o2 = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)
+        want = pb.py.reduce_then_read(n, o2, 1)
+        assert pb.native.reduce_then_read(n, o1, 1) == want and (o1 == o2).all()
+        for t in (2, 3):
+            out = np.zeros(4, dtype=np.int64)
+            assert pb.native.reduce_then_read(n, out, t) == want
+            assert list(out[:t]) == [want] * t
+
+
+def test_a_block_cut_after_a_failing_loop(pb):
+    pb.assert_same("reduce_then_fail", [(0, 1), (1, 1), (998, 1), (5000, 1)])
+    for t in (2, 3):
+        assert pb.native.reduce_then_fail(998, t) == pb.py.reduce_then_fail(998, 1)
+        with pytest.raises(ValueError, match="iteration 1000") as e:
+            pb.native.reduce_then_fail(100_000, t)
+        assert e.value.__context__ is None
+
+
+def test_a_private_read_across_the_cut_stays_python(pb):
+    assert "private_across_the_cut" in pb.build.stderr and "reads the private `k`" in pb.build.stderr
+    pb.assert_same("private_across_the_cut", [(0, 1), (10, 1)], native=False)
+
+
 def test_leaving_and_failing_leak_nothing(m, pb):
     a = np.arange(1000.0)
 
@@ -313,7 +349,7 @@ def test_leaving_and_failing_leak_nothing(m, pb):
         for _ in range(200):
             m.native.find(a, 500.0, 2)
             m.native.break_at(1000, 300, 2)
-            for f, args in ((m.native.leave_or_fail, (100_000, -1)), (pb.native.fails, (2,)), (pb.native.shared_loop_fails, (5000, 2))):
+            for f, args in ((m.native.leave_or_fail, (100_000, -1)), (pb.native.fails, (2,)), (pb.native.shared_loop_fails, (5000, 2)), (pb.native.reduce_then_fail, (5000, 2)), (pb.native.normalize, (a.copy(), 2))):
                 try:
                     f(*args)
                 except ValueError:

@@ -2,6 +2,7 @@
 team, thread-private locals, `threadid()`, reductions, errors raised once."""
 import cython
 from cython.parallel import parallel, prange, threadid
+from cython.cimports.libc.math import sqrt
 
 
 def per_thread(out: cython.long[:], t: cython.int) -> cython.long:
@@ -91,3 +92,66 @@ def block_threads_if(flag: cython.bint) -> cython.long:
     with cython.nogil, parallel(use_threads_if=flag, num_threads=3):
         n += 1
     return n
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def normalize(x: cython.double[:], t: cython.int) -> cython.double:
+    # Cython's tutorial: the norm reduced by the first loop, read by every
+    # thread after it, applied by the second.
+    i: cython.Py_ssize_t
+    total: cython.double = 0
+    norm: cython.double
+    with cython.nogil, parallel(num_threads=t):
+        for i in prange(x.shape[0]):
+            total += x[i] * x[i]
+        norm = sqrt(total)
+        for i in prange(x.shape[0]):
+            x[i] /= norm
+    return total
+
+
+def reduce_then_read(n: cython.long, out: cython.long[:], t: cython.int) -> cython.long:
+    # Two reductions read after their loops, a second loop reducing one of
+    # them again, each thread recording what it read.
+    i: cython.long
+    s: cython.long = 5
+    c: cython.long = 0
+    seen: cython.long
+    with cython.nogil, parallel(num_threads=t):
+        for i in prange(n, schedule='dynamic', chunksize=7):
+            s += i
+            c += 1
+        seen = s * 1000 + c
+        for i in prange(n):
+            s += seen
+        out[threadid()] = s
+    return s
+
+
+def reduce_then_fail(n: cython.long, t: cython.int) -> cython.long:
+    i: cython.long
+    s: cython.long = 0
+    with cython.nogil, parallel(num_threads=t):
+        for i in prange(n):
+            if i == 999:
+                raise ValueError("iteration 1000")
+            s += i
+        if s < 0:
+            raise ValueError("negative")
+        for i in prange(n):
+            s += 1
+    return s
+
+
+def private_across_the_cut(n: cython.long, t: cython.int) -> cython.long:
+    i: cython.long
+    s: cython.long = 0
+    k: cython.long
+    with cython.nogil, parallel(num_threads=t):
+        k = 3
+        for i in prange(n):
+            s += i
+        for i in prange(n):
+            s += k + s
+    return s

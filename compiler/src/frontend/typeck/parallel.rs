@@ -195,18 +195,62 @@ impl Checker<'_, '_> {
         }
         let ssize = Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" });
         let var = self.local_id("<parallel thread>", ssize);
-        // A variable a shared loop reduces and the block reads is combined
-        // across the team after that loop in Cython: not compiled yet.
-        let (shared, reductions) = match classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty) {
-            Err(Problem::Error(d)) => {
-                let why = format!("its `with cython.parallel.parallel():` block reads a variable a loop in it reduces, which is not compiled yet ({})", d.message);
+        // A loop sharing the block's team whose reduction the block reads
+        // after it ends the block there (see `split_after_reduced_reads`).
+        let parts = split_after_reduced_reads(body);
+        let mut out = vec![];
+        if parts.len() > 1 {
+            // Each part starts a team of the same size: the size evaluated once.
+            if let Some(e) = num_threads.take() {
+                let t = self.local_id(&format!("<parallel threads {line}>"), e.ty);
+                let ty = e.ty;
+                out.push(hir::Stmt { kind: S::Assign(vec![(t, e)]), line });
+                num_threads = Some(HExpr { kind: H::Local(t), ty });
+            }
+        }
+        let count = parts.len();
+        let mut before: Vec<(HashSet<LocalId>, HashSet<LocalId>)> = vec![];
+        for (k, mut body) in parts.into_iter().enumerate() {
+            // A local the part reduces, read before the part first updates
+            // it, is read from a copy of the function's value (the block's
+            // threads other than the first start its partial from the
+            // identity, but every thread reads the value before the block,
+            // or the total of the loop before the cut).
+            for x in assigned_of(&body) {
+                if !matches!(update_of(&body, x), Some(Update::InPlace(_))) {
+                    continue;
+                }
+                let first = body.iter().position(|s| assigned_of(std::slice::from_ref(s)).contains(&x) || matches!(&s.kind, S::Prange(p) if p.reductions.iter().any(|r| r.0 == x)));
+                let first = first.unwrap_or(body.len());
+                if !reads_of(&body[..first]).contains(&x) {
+                    continue;
+                }
+                let ty = self.locals[x.0 as usize].ty;
+                let name = format!("<{} before {line}.{k}>", self.locals[x.0 as usize].name);
+                let copy = self.local_id(&name, ty);
+                out.push(hir::Stmt { kind: S::Assign(vec![(copy, HExpr { kind: H::Local(x), ty })]), line });
+                substitute_local(&mut body[..first], x, copy);
+            }
+            let (shared, reductions) = match classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty) {
+                Err(Problem::Error(d)) => {
+                    let why = format!("its `with cython.parallel.parallel():` block reads a variable a loop in it reduces other than after that loop, at the block's top level, which is not compiled yet ({})", d.message);
+                    return fallback(span, why);
+                }
+                other => other?,
+            };
+            // A private of an earlier part is not this part's: reading it here
+            // without assigning it would read the function's own.
+            if let Some(x) = before.iter().flat_map(|(assigned, reduced)| assigned.difference(reduced)).find(|x| shared.contains(x)) {
+                let why = format!("its `with cython.parallel.parallel():` block reads the private `{}` assigned before a loop whose reduction the block reads after it, which is not compiled yet", self.locals[x.0 as usize].name);
                 return fallback(span, why);
             }
-            other => other?,
-        };
-        let k = |v: i64| HExpr::konst(hir::Const::Int(v), ssize);
-        let p = hir::Prange { var, start: k(0), stop: k(1), step: k(1), body: PrangeBody::Inline(body), shared, reductions, leaves: None, in_team: false, schedule: Schedule::Team, chunksize: None, num_threads };
-        Ok(vec![hir::Stmt { kind: S::Prange(Box::new(p)), line }])
+            before.push((assigned_of(&body), reductions.iter().map(|r| r.0).collect()));
+            let k_ = |v: i64| HExpr::konst(hir::Const::Int(v), ssize);
+            let num_threads = if k + 1 == count { num_threads.take() } else { num_threads.clone() };
+            let p = hir::Prange { var, start: k_(0), stop: k_(1), step: k_(1), body: PrangeBody::Inline(body), shared, reductions, leaves: None, in_team: false, schedule: Schedule::Team, chunksize: None, num_threads };
+            out.push(hir::Stmt { kind: S::Prange(Box::new(p)), line });
+        }
+        Ok(out)
     }
 
     /// Whether `e` is `cython.parallel.prange`.
@@ -255,6 +299,98 @@ fn mark_breaks(body: Vec<hir::Stmt>, b: LocalId, ty: Ty, in_inner: bool) -> Vec<
         }
         out.push(s);
     }
+    out
+}
+
+/// A parallel block's body cut after each of its top-level loops sharing
+/// the team whose reductions a later statement of the block reads. Each
+/// part runs as a block of its own, so the reductions are combined across
+/// the team (in thread order) when the loop ends and every thread reads the
+/// total after it: what Cython's tutorial (`normalize`) means, and what the
+/// team barrier after an OpenMP worksharing loop with a reduction gives;
+/// starting the team again is that barrier. The parts are the block's
+/// statements in order, on teams of the same size.
+fn split_after_reduced_reads(body: Vec<hir::Stmt>) -> Vec<Vec<hir::Stmt>> {
+    let cut: Vec<bool> = (0..body.len())
+        .map(|j| match &body[j].kind {
+            S::Prange(p) if p.in_team && !p.reductions.is_empty() => {
+                let later = reads_of(&body[j + 1..]);
+                p.reductions.iter().any(|r| later.contains(&r.0))
+            }
+            _ => false,
+        })
+        .collect();
+    let mut parts = vec![];
+    let mut cur = vec![];
+    for (s, cut) in body.into_iter().zip(cut) {
+        cur.push(s);
+        if cut {
+            parts.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() || parts.is_empty() {
+        parts.push(cur);
+    }
+    parts
+}
+
+/// The locals statements read (views stored into and copied count as read).
+fn reads_of(body: &[hir::Stmt]) -> HashSet<LocalId> {
+    let mut reads = HashSet::new();
+    hir::visit_stmts(body, &mut |s| match &s.kind {
+        S::Prange(p) => reads.extend(p.shared.iter().copied()),
+        S::Store { view, .. } => {
+            reads.insert(*view);
+        }
+        S::CopyView { dst, src } => reads.extend([*dst, *src]),
+        _ => {}
+    });
+    hir::visit_stmt_exprs(body, &mut |e| hir::visit_locals(e, &mut |id| {
+        reads.insert(id);
+    }));
+    reads
+}
+
+/// `body` reading `to` wherever it read `from`.
+fn substitute_local(body: &mut [hir::Stmt], from: LocalId, to: LocalId) {
+    for s in body.iter_mut() {
+        if let S::Prange(p) = &mut s.kind {
+            for id in p.shared.iter_mut().filter(|id| **id == from) {
+                *id = to;
+            }
+        }
+        match &mut s.kind {
+            S::Store { view, .. } if *view == from => *view = to,
+            S::CopyView { dst, src } => {
+                for v in [dst, src] {
+                    if *v == from {
+                        *v = to;
+                    }
+                }
+            }
+            _ => {}
+        }
+        for e in hir::own_exprs_mut(s) {
+            hir::visit_expr_mut(e, &mut |x| {
+                if matches!(x.kind, H::Local(id) if id == from) {
+                    x.kind = H::Local(to);
+                }
+            });
+        }
+        for b in hir::blocks_mut(s) {
+            substitute_local(b, from, to);
+        }
+    }
+}
+
+/// The locals statements assign with `=` (or in place).
+fn assigned_of(body: &[hir::Stmt]) -> HashSet<LocalId> {
+    let mut out = HashSet::new();
+    hir::visit_stmts(body, &mut |s| {
+        if let S::Assign(pairs) = &s.kind {
+            out.extend(pairs.iter().map(|p| p.0));
+        }
+    });
     out
 }
 
