@@ -271,12 +271,27 @@ def f(n: cython.long) -> cython.long:
     return 0
 '''
 
+RETURN_AN_OBJECT = '''
+import cython
+from cython.parallel import parallel, threadid
+
+
+def f(n: cython.long):
+    with cython.nogil, parallel():
+        if threadid() == n:
+            with cython.gil:
+                return [n]
+    return None
+'''
+
 
 def test_parallel_block_rules(pyc):
     b = pyc.build(HOLDS_THE_GIL)
     assert not b.ok and "cython.parallel.parallel() can only be used without the GIL" in b.stderr and ":8:" in b.stderr, b.stderr
     b = pyc.build(RETURN_INSIDE)
-    assert b.ok and "left to Python" in b.stderr and "it leaves a `with cython.parallel.parallel():` block" in b.stderr, b.stderr
+    assert b.ok and "left to Python" not in b.stderr, b.stderr
+    b = pyc.build(RETURN_AN_OBJECT)
+    assert b.ok and "it returns a value without a C type from a `with cython.parallel.parallel():` block" in b.stderr, b.stderr
 
 
 def test_prange_shares_the_block_team(pb):
@@ -342,6 +357,39 @@ def test_a_private_read_across_the_cut_stays_python(pb):
     pb.assert_same("private_across_the_cut", [(0, 1), (10, 1)], native=False)
 
 
+def break_continue_ref(n, stop_at, t):
+    done, k = 0, -1
+    for k in range(n):
+        if k == stop_at:
+            break
+        if k % 3 == 1:
+            continue
+        done += t + 100
+    return done * 1000 + k
+
+
+def test_leaving_a_block(pb):
+    for args in ((0, 5), (10, 5), (10, 100), (10, 0), (1, 0), (1, 1)):
+        pb.assert_same("block_break_continue", [args + (1,)])
+        for t in (2, 3):
+            assert pb.native.block_break_continue(*args, t) == break_continue_ref(*args, t)
+    pb.assert_same("block_mixed_exits", [(0, 1), (10, 1)])
+    for t in (2, 3):
+        # Thread 0 continues every time, the last thread breaks on the 4th: break wins.
+        assert pb.native.block_mixed_exits(10, t) == 4003
+        assert pb.native.block_mixed_exits(3, t) == 3002
+    pb.assert_same("block_return", [(10, 0, 1), (10, -1, 1), (4, -1, 1), (0, 0, 1)])
+    for t in (2, 3):
+        assert pb.native.block_return(10, t - 1, t) == 50 + t - 1
+        assert pb.native.block_return(10, -1, t) == 50
+        assert pb.native.block_return(4, -1, t) == -1
+    for t in (1, 2, 3):
+        o = np.zeros(4, dtype=np.int64)
+        assert pb.native.block_return_void(o, t) is None
+        # The threads other than the first, which returned, ran the block to its end.
+        assert list(o) == [0] + [1] * (t - 1) + [0] * (4 - t)
+
+
 def test_leaving_and_failing_leak_nothing(m, pb):
     a = np.arange(1000.0)
 
@@ -349,7 +397,7 @@ def test_leaving_and_failing_leak_nothing(m, pb):
         for _ in range(200):
             m.native.find(a, 500.0, 2)
             m.native.break_at(1000, 300, 2)
-            for f, args in ((m.native.leave_or_fail, (100_000, -1)), (pb.native.fails, (2,)), (pb.native.shared_loop_fails, (5000, 2)), (pb.native.reduce_then_fail, (5000, 2)), (pb.native.normalize, (a.copy(), 2))):
+            for f, args in ((m.native.leave_or_fail, (100_000, -1)), (pb.native.fails, (2,)), (pb.native.shared_loop_fails, (5000, 2)), (pb.native.reduce_then_fail, (5000, 2)), (pb.native.normalize, (a.copy(), 2)), (pb.native.block_return, (10, -1, 2)), (pb.native.block_break_continue, (10, 5, 2))):
                 try:
                     f(*args)
                 except ValueError:

@@ -155,3 +155,55 @@ def private_across_the_cut(n: cython.long, t: cython.int) -> cython.long:
         for i in prange(n):
             s += k + s
     return s
+
+
+def block_break_continue(n: cython.long, stop_at: cython.long, t: cython.int) -> cython.long:
+    # `break`/`continue` of the loop around the block: the thread's own run
+    # of the block ends, and the loop breaks or continues after it.
+    k: cython.long = -1
+    done: cython.long = 0
+    with cython.nogil:
+        for k in range(n):
+            with parallel(num_threads=t):
+                if k == stop_at:
+                    break
+                if k % 3 == 1:
+                    continue
+                done += 1
+            done += 100
+    return done * 1000 + k
+
+
+def block_mixed_exits(n: cython.long, t: cython.int) -> cython.long:
+    # One thread continues, the last breaks on the 4th trip: break wins.
+    k: cython.long = -1
+    done: cython.long = 0
+    with cython.nogil:
+        for k in range(n):
+            with parallel(num_threads=t):
+                if threadid() == 0:
+                    done += 1
+                    continue
+                if k == 3 and threadid() == t - 1:
+                    break
+            done += 100
+    return done * 1000 + k
+
+
+def block_return(n: cython.long, who: cython.long, t: cython.int) -> cython.long:
+    # `who` < 0: every thread returns (the first thread's value comes back).
+    k: cython.long
+    with cython.nogil:
+        for k in range(n):
+            with parallel(num_threads=t):
+                if k == 5 and (who < 0 or threadid() == who):
+                    return k * 10 + threadid()
+    return -1
+
+
+def block_return_void(out: cython.long[:], t: cython.int) -> None:
+    with cython.nogil, parallel(num_threads=t):
+        if threadid() == 0:
+            return
+        out[threadid()] = 1
+    out[0] = 7

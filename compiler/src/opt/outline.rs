@@ -187,6 +187,9 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
     let mut epilogue: Vec<Stmt> = partials.iter().map(|&(r, view, ty)| store(view, Expr::local(r, ty), line)).collect();
     epilogue.push(Stmt { kind: StmtKind::Return(result), line });
     let body = match &exits {
+        // A parallel block's thread leaving it ends only its own run, as in
+        // Cython: the others run the block to its end.
+        Some(e) if p.schedule == hir::Schedule::Team => e.rewrite(body, false, p.var, var_ty, &epilogue),
         Some(e) => {
             // Once a thread has left, every later trip of every thread is skipped.
             let stopped = Expr { kind: ExprKind::Compare { operands: vec![element(e.stop, SSIZE), Expr::konst(Const::Int(0), SSIZE)], ops: vec![CmpOp::Ne] }, ty: Ty::Bool };

@@ -190,15 +190,50 @@ impl Checker<'_, '_> {
         let body = self.block(body);
         self.in_team = in_team;
         let body = body?;
-        if leaves_loop(&body, true) || continues(&body) {
-            return fallback(span, "it leaves a `with cython.parallel.parallel():` block by `break`, `continue` or `return`");
-        }
         let ssize = Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" });
         let var = self.local_id("<parallel thread>", ssize);
+        // Leaving the block: a thread's `break` or `continue` of the loop
+        // around the block ends its own run of the block (a `continue` of the
+        // block's hidden loop) after marking a hidden `|=` reduction, and the
+        // loop around breaks or continues after the block when a thread
+        // marked it (`break` first); a `return` reports through the block's
+        // exit slots, the first thread's (in thread order) returned after it.
+        let (breaks, conts, returns) = (leaves_loop(&body, false), continues(&body), has_return(&body));
+        let ret = self.me.declared_ret.or_else(|| self.rets.get(&self.me.name).copied());
+        let why = if returns && ret != Some(Ty::Void) && ret.and_then(Elem::of).is_none() {
+            Some("it returns a value without a C type from a `with cython.parallel.parallel():` block")
+        } else if (breaks || conts || returns) && has_prange(&body) {
+            Some("it leaves a `with cython.parallel.parallel():` block holding a prange by `break`, `continue` or `return`")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return fallback(span, why);
+        }
+        let long = Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "long" });
+        let mut marks = [None, None];
+        for (k, (on, what)) in [(breaks, "broke"), (conts, "continued")].into_iter().enumerate() {
+            if on {
+                marks[k] = Some(self.local_id(&format!("<block {what} {line}>"), long));
+            }
+        }
+        let body = if marks.iter().any(Option::is_some) { mark_block_exits(body, marks, long) } else { body };
+        let mut after = vec![];
+        let zero = || HExpr { kind: H::Const(hir::Const::Int(0)), ty: long };
+        for (mark, exit) in marks.iter().zip([S::Break, S::Continue]) {
+            if let Some(b) = *mark {
+                let marked = HExpr { kind: H::Compare { operands: vec![HExpr { kind: H::Local(b), ty: long }, zero()], ops: vec![hir::CmpOp::Ne] }, ty: Ty::Bool };
+                after.push(hir::Stmt { kind: S::If { cond: marked, then: vec![hir::Stmt { kind: exit, line }], orelse: vec![] }, line });
+            }
+        }
+        let leaves = returns.then_some(true);
         // A loop sharing the block's team whose reduction the block reads
         // after it ends the block there (see `split_after_reduced_reads`).
         let parts = split_after_reduced_reads(body);
-        let mut out = vec![];
+        if parts.len() > 1 && (breaks || conts || returns) {
+            return fallback(span, "it leaves a `with cython.parallel.parallel():` block that reads a loop's reduction after the loop");
+        }
+        let mut out: Vec<hir::Stmt> = marks.iter().flatten().map(|&b| hir::Stmt { kind: S::Assign(vec![(b, zero())]), line }).collect();
         if parts.len() > 1 {
             // Each part starts a team of the same size: the size evaluated once.
             if let Some(e) = num_threads.take() {
@@ -247,9 +282,10 @@ impl Checker<'_, '_> {
             before.push((assigned_of(&body), reductions.iter().map(|r| r.0).collect()));
             let k_ = |v: i64| HExpr::konst(hir::Const::Int(v), ssize);
             let num_threads = if k + 1 == count { num_threads.take() } else { num_threads.clone() };
-            let p = hir::Prange { var, start: k_(0), stop: k_(1), step: k_(1), body: PrangeBody::Inline(body), shared, reductions, leaves: None, in_team: false, schedule: Schedule::Team, chunksize: None, num_threads };
+            let p = hir::Prange { var, start: k_(0), stop: k_(1), step: k_(1), body: PrangeBody::Inline(body), shared, reductions, leaves, in_team: false, schedule: Schedule::Team, chunksize: None, num_threads };
             out.push(hir::Stmt { kind: S::Prange(Box::new(p)), line });
         }
+        out.extend(after);
         Ok(out)
     }
 
@@ -391,6 +427,43 @@ fn assigned_of(body: &[hir::Stmt]) -> HashSet<LocalId> {
             out.extend(pairs.iter().map(|p| p.0));
         }
     });
+    out
+}
+
+/// A parallel block's body with each `break` and `continue` of the loop
+/// around the block (not inside a loop of the block) marking its hidden
+/// reduction (`marks`: for `break`, for `continue`) and then ending the
+/// thread's run of the block.
+fn mark_block_exits(body: Vec<hir::Stmt>, marks: [Option<LocalId>; 2], ty: Ty) -> Vec<hir::Stmt> {
+    let mut out = vec![];
+    for mut s in body {
+        let mark = match &mut s.kind {
+            S::Break => marks[0],
+            S::Continue => marks[1],
+            S::If { then, orelse, .. } => {
+                *then = mark_block_exits(std::mem::take(then), marks, ty);
+                *orelse = mark_block_exits(std::mem::take(orelse), marks, ty);
+                None
+            }
+            S::Gil { body, .. } => {
+                *body = mark_block_exits(std::mem::take(body), marks, ty);
+                None
+            }
+            S::While { orelse, .. } | S::ForRange { orelse, .. } => {
+                *orelse = mark_block_exits(std::mem::take(orelse), marks, ty);
+                None
+            }
+            _ => None,
+        };
+        if let Some(b) = mark {
+            let one = HExpr { kind: H::Const(hir::Const::Int(1)), ty };
+            let or = HExpr { kind: H::Binary(ArithOp::BitOr, Box::new(HExpr { kind: H::Local(b), ty }), Box::new(one)), ty };
+            out.push(hir::Stmt { kind: S::Assign(vec![(b, or)]), line: s.line });
+            out.push(hir::Stmt { kind: S::Continue, line: s.line });
+            continue;
+        }
+        out.push(s);
+    }
     out
 }
 
