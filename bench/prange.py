@@ -130,12 +130,17 @@ def kernels(mods, np, small=False):
     it = 100 if small else 200
     m = rng.random((60, 60) if small else (400, 400))
     c = np.zeros_like(m)
+    # The same product with `b` (320 KB) inside one core's L2 (512 KB here):
+    # at 400x400 every row streams `b` (1.28 MB) from the L3 both cores share.
+    m2 = rng.random((30, 30) if small else (200, 200))
+    c2 = np.zeros_like(m2)
     return [
         ("sum of %s doubles (prange_sum.py)" % ("10^5" if small else "10^7"), lambda: ps.serial_sum(a), lambda t: ps.parallel_sum_on(a, t), 15),
         ("division + sqrt per element, %s doubles" % ("10^5" if small else "10^6"), lambda: hv.heavy_serial(b), lambda t: hv.heavy_parallel(b, t), 15),
         ("Mandelbrot %dx%d, %d iterations, dynamic rows (mandelbrot_prange.py)" % (img.shape[1], img.shape[0], it),
          lambda: mb.mandelbrot_serial(img, it), lambda t: mb.mandelbrot(img, it, t), 7),
         ("matrix product %dx%d (matmul_prange.py)" % m.shape, lambda: mm.matmul_serial(m, m, c), lambda t: mm.matmul(m, m, c, t), 7),
+        ("matrix product %dx%d, the second matrix inside one core's L2 (matmul_prange.py)" % m2.shape, lambda: mm.matmul_serial(m2, m2, c2), lambda t: mm.matmul(m2, m2, c2, t), 25),
     ]
 
 
