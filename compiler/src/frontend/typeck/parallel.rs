@@ -14,6 +14,9 @@
 //! serially: a `break` or `return` in a body holding another `prange`, a
 //! `return` of a value without a C type. An `else:` clause runs after the
 //! loop unless a trip broke (a hidden `|=` reduction counts the `break`s).
+//! A parallel block is cut after each loop whose reduction it reads later
+//! (each part a block of its own), and a thread's `break`/`continue` of the
+//! loop around it or `return` ends its own run of the block.
 
 use super::{Checker, R};
 use crate::diag::Diagnostic;
