@@ -149,6 +149,17 @@ def scale(v: cython.double[:], k: cython.double):
         v[i] = v[i] * k
 
 
+def sweep(v: Vector, passes: cython.int) -> cython.double:
+    """`passes` times: a view of `v` taken (its buffer exported again),
+    then `total` and `dot` over it; the benchmark's hot function."""
+    s: cython.double = 0.0
+    k: cython.int
+    for k in range(passes):
+        a: cython.double[:] = v
+        s += total(a) + dot(a, a)
+    return s
+
+
 def main():
     v = ramp(10000)
     w = ramp(10000)

@@ -75,10 +75,8 @@ impl Checker<'_, '_> {
         }
         // `self.data[i]`: a pointer field of a cclass instance.
         if let ExprKind::Attribute { value: base, attr } = &value.kind {
-            if let Some(load) = self.field_load(base, attr) {
-                let Ty::Ptr(Some(elem)) = load.ty else {
-                    return fallback(span, format!("it indexes `{}`", self.cx.source_text(&value.span)));
-                };
+            if let Some(load) = self.field_load(base, attr).filter(|l| matches!(l.ty, Ty::Ptr(Some(_)))) {
+                let Ty::Ptr(Some(elem)) = load.ty else { return Ok(None) };
                 return self.ptr_element(load, elem, index).map(Some);
             }
         }
