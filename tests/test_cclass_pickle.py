@@ -348,12 +348,12 @@ class Ptr:
 """
 
 
-def test_pointer_field_leaves_the_class_to_python(pyc):
-    # Cython's __reduce__ would raise "self.p cannot be converted to a
-    # Python object for pickling"; pyc-aot compiles no pointer field yet, so
-    # the class is a Python class (pickled by its __dict__).
-    b = pyc.build(POINTER, stem="cpickle_ptr")
-    assert b.ok and "attribute `p` is `cython.p_int`" in b.stderr, b.describe()
+def test_pointer_field_refuses_pickling_as_cython(pyc):
+    # A pointer field compiles (private); Cython's __reduce__ raises "self.p
+    # cannot be converted to a Python object for pickling".
+    p = pyc.pair(POINTER, args=("--strict",), stem="cpickle_ptr")
+    with pytest.raises(TypeError, match=r"^self\.p cannot be converted to a Python object for pickling$"):
+        pickle.dumps(p.native.Ptr())
 
 
 MODULE_OFF = """# cython: auto_pickle=False

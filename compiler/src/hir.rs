@@ -79,6 +79,11 @@ pub struct ExtClass {
     /// released (then the bases'); neither in the method table.
     pub cinit: Option<FuncId>,
     pub dealloc: Option<FuncId>,
+    /// `__getbuffer__(self, buffer: cython.pointer(Py_buffer), flags: cython.int)`
+    /// and `__releasebuffer__(self, buffer)`: C-level methods (in
+    /// `c_methods`) the type's `bf_getbuffer`/`bf_releasebuffer` call.
+    pub getbuffer: Option<FuncId>,
+    pub releasebuffer: Option<FuncId>,
     /// `@cython.cfunc` methods: C only, called directly, invisible to Python.
     pub c_methods: Vec<FuncId>,
     /// The cclass of the module it extends (created first, its `tp_base`).
@@ -132,6 +137,10 @@ pub struct Property {
 
 /// The special methods of a cclass that compile into its type's slots
 /// (the rest leave the class to Python).
+/// The buffer protocol's special methods of a cclass (pure mode, as in
+/// Cython): C-level, in the type's `tp_as_buffer`.
+pub const BUFFER_METHODS: &[&str] = &["__getbuffer__", "__releasebuffer__"];
+
 pub const SLOT_METHODS: &[&str] = &[
     "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__mod__", "__rmod__", "__divmod__", "__rdivmod__",
     "__lshift__", "__rlshift__", "__rshift__", "__rrshift__", "__and__", "__rand__", "__xor__", "__rxor__", "__or__", "__ror__",
@@ -613,6 +622,10 @@ pub enum ExprKind {
     /// cfunc is `noexcept`, so an exception it raises is written as
     /// unraisable under `name` (`module.func`) and the entry returns 0.
     FuncAddr { func: FuncId, params: Vec<Ty>, ret: Ty, name: String },
+    /// The address of a NUL-terminated constant (a `char*`): a string
+    /// literal stored to a C pointer (`buffer.format = "d"`), as Cython
+    /// makes a C string literal of it. No NUL inside (the front end checks).
+    CString(String),
     /// `min`/`max` of two or more operands of the result type.
     MinMax { is_max: bool, args: Vec<Expr> },
     /// `abs(x)`; of a `double complex` (type double), CPython's
@@ -857,7 +870,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         ExprKind::CCall { args, .. } => args.iter().for_each(|x| visit_expr(x, f)),
         ExprKind::Comprehension(c) => c.exprs().into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::AssignLocal { value, .. } => visit_expr(value, f),
-        ExprKind::CGlobal(_) | ExprKind::FuncAddr { .. } => {}
+        ExprKind::CGlobal(_) | ExprKind::FuncAddr { .. } | ExprKind::CString(_) => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr(x, f)),
@@ -900,7 +913,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
         ExprKind::CCall { args, .. } => args.iter_mut().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::Comprehension(c) => c.exprs_mut().into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::AssignLocal { value, .. } => visit_expr_mut(value, f),
-        ExprKind::CGlobal(_) | ExprKind::FuncAddr { .. } => {}
+        ExprKind::CGlobal(_) | ExprKind::FuncAddr { .. } | ExprKind::CString(_) => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrOffset { ptr, offset, .. } => [ptr, offset].into_iter().for_each(|x| visit_expr_mut(x, f)),

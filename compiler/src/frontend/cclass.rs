@@ -319,6 +319,10 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             offset += 8;
             continue;
         }
+        if matches!(ty, Ty::Ptr(_)) && visibility != Visibility::Private {
+            // Cython refuses to convert a pointer to a Python object.
+            return Err((at.clone(), format!("pointer attribute `{name}` is {} (Cython cannot convert a C pointer to a Python object)", if visibility == Visibility::Public { "public" } else { "readonly" })));
+        }
         if ty == Ty::Object && visibility == Visibility::Public {
             // `del obj.x` through a PyMemberDef would leave NULL where
             // compiled code expects an object (Cython sets None).
@@ -399,6 +403,50 @@ pub(crate) fn uses_class_type(def: &syntax::FunctionDef, class: &str) -> bool {
     annotated_names(def).iter().any(|(_, a)| names(a)) || def.returns.as_ref().is_some_and(names)
 }
 
+/// `__getbuffer__(self, buffer: cython.pointer(Py_buffer), flags: cython.int)`
+/// or `__releasebuffer__(self, buffer: cython.pointer(Py_buffer))`, with
+/// `Py_buffer` cimported from `cpython` (or `cpython.buffer`), as Cython's
+/// pure mode spells them; anything else leaves the class to Python.
+fn buffer_signature(cx: &ModuleCx, f: &syntax::FunctionDef) -> Result<(), (Span, String)> {
+    let getbuffer = f.name == "__getbuffer__";
+    let want = if getbuffer {
+        "`def __getbuffer__(self, buffer: cython.pointer(Py_buffer), flags: cython.int)`"
+    } else {
+        "`def __releasebuffer__(self, buffer: cython.pointer(Py_buffer))`"
+    };
+    let wrong = |span: &Span, what: String| Err((span.clone(), format!("`{}` {what}; Cython's signature is {want}, with `Py_buffer` from `cython.cimports.cpython`", f.name)));
+    let n = if getbuffer { 3 } else { 2 };
+    if f.params.len() != n || f.vararg.is_some() || f.kwarg.is_some() {
+        return wrong(&f.name_span, format!("takes {} parameters", f.params.len() + usize::from(f.vararg.is_some()) + usize::from(f.kwarg.is_some())));
+    }
+    if let Some(p) = f.params.iter().find(|p| p.default.is_some() || p.kind == ParamKind::KeywordOnly) {
+        return wrong(&p.span, format!("has a default or keyword-only parameter `{}`", p.name));
+    }
+    let buffer = &f.params[1];
+    let is_py_buffer_pointer = match &buffer.annotation {
+        Some(Expr { kind: ExprKind::Call { func, args, keywords }, .. }) => {
+            cx.binding_of(func) == Some(Binding::CythonAttr("pointer".into()))
+                && keywords.is_empty()
+                && matches!(args.as_slice(), [a] if cx.binding_of(a) == Some(Binding::CythonAttr(super::structs::PY_BUFFER.into())))
+        }
+        _ => false,
+    };
+    if !is_py_buffer_pointer {
+        return wrong(&buffer.span, format!("has its parameter `{}` other than `cython.pointer(Py_buffer)`", buffer.name));
+    }
+    if getbuffer {
+        let flags = &f.params[2];
+        let ok = flags.annotation.as_ref().is_some_and(|a| matches!(cx.resolve_type(a), Ok(Ty::Int(i)) if i.bits == 32 && i.signed && !i.checked));
+        if !ok {
+            return wrong(&flags.span, format!("has its parameter `{}` other than `cython.int`", flags.name));
+        }
+    }
+    if f.returns.as_ref().is_some_and(|r| !matches!(r.kind, ExprKind::NoneLit)) {
+        return wrong(&f.name_span, "declares a return type".into());
+    }
+    Ok(())
+}
+
 /// Whether a fallback reason quotes the class's name (in a backticked
 /// piece of code, as a whole identifier).
 pub(crate) fn names_class(reason: &str, class: &str) -> bool {
@@ -423,19 +471,23 @@ fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<(Ty, Option<Strin
             return Ok((Ty::Object, Some(n.clone())));
         }
     }
-    let c_name = matches!(cx.binding_of(ann), Some(Binding::CythonAttr(_))) || matches!(&ann.kind, ExprKind::Name(n) if n == "float");
+    let pointer = matches!(&ann.kind, ExprKind::Call { func, .. } if cx.binding_of(func) == Some(Binding::CythonAttr("pointer".into())));
+    let c_name = pointer || matches!(cx.binding_of(ann), Some(Binding::CythonAttr(_))) || matches!(&ann.kind, ExprKind::Name(n) if n == "float");
     let ty = if c_name { cx.resolve_type(ann).ok() } else { None };
     match ty {
         Some(t @ Ty::Float(_)) => Ok((t, None)),
         Some(t @ Ty::Int(i)) if !i.checked => Ok((t, None)),
         Some(Ty::Bool) => Ok((Ty::Bool, None)),
-        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number, `object` and cclass attributes compile yet"))),
+        // A C pointer (to memory the instance manages, as in Cython):
+        // private, NULL in a new instance.
+        Some(t @ Ty::Ptr(_)) => Ok((t, None)),
+        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number, C pointer, `object` and cclass attributes compile yet"))),
     }
 }
 
 fn byte_size(t: Ty) -> u32 {
     match t {
-        Ty::Object => 8,
+        Ty::Object | Ty::Ptr(_) => 8,
         Ty::Int(i) => u32::from(i.bits / 8),
         Ty::Float(w) => u32::from(w / 8),
         _ => 1,
@@ -488,7 +540,11 @@ fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Sp
     let lifecycle = matches!(f.name.as_str(), "__init__" | "__cinit__" | "__dealloc__");
     // Pickle's protocol methods are ordinary methods (in the method table).
     let pickling = matches!(f.name.as_str(), "__reduce__" | "__reduce_ex__" | "__getstate__" | "__setstate__");
-    if f.name.starts_with("__") && f.name.ends_with("__") && !lifecycle && !pickling && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
+    let buffer = crate::hir::BUFFER_METHODS.contains(&f.name.as_str());
+    if buffer {
+        buffer_signature(cx, f)?;
+    }
+    if f.name.starts_with("__") && f.name.ends_with("__") && !lifecycle && !pickling && !buffer && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
         return Err((f.name_span.clone(), format!("special method `{}` is not compiled yet", f.name)));
     }
     if is_static {

@@ -14,7 +14,7 @@ mod pickle;
 mod pyclass;
 mod residual;
 mod struct_convert;
-mod structs;
+pub(crate) mod structs;
 mod typeck;
 pub mod vocab;
 
@@ -299,6 +299,17 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         .filter(|(_, _, def)| cclass::method_py_decorator(&cx, def).is_some())
         .map(|(p, m, def)| ((p.layout.name.clone(), m.clone()), cclass::without_py_decorator(&cx, def)))
         .collect();
+    // Methods naming struct types (`Py_buffer` of the buffer methods):
+    // their structs lowered as a module function's are.
+    let lowered_methods: HashMap<(String, String), Result<syntax::FunctionDef, Problem>> = plans
+        .iter()
+        .flat_map(|p| p.methods.iter().map(move |(m, def, _)| (p, m, def)))
+        .filter_map(|(p, m, def)| {
+            let key = (p.layout.name.clone(), m.clone());
+            let base = stripped.get(&key).unwrap_or(&**def);
+            Some((key, structs::lower_function(&cx, &structs, base)?))
+        })
+        .collect();
     let functions = loop {
         *cx.cclasses.borrow_mut() = plans.iter().map(|p| (p.layout.name.clone(), p.layout.clone())).collect();
         left.truncate(base_left);
@@ -307,8 +318,25 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         let mut refused = None;
         for (k, p) in plans.iter().enumerate() {
             for (m, def, span) in &p.methods {
-                let def = stripped.get(&(p.layout.name.clone(), m.clone())).unwrap_or(&**def);
-                match typeck::Candidate::new(&cx, def, span) {
+                let key = (p.layout.name.clone(), m.clone());
+                let def = match lowered_methods.get(&key) {
+                    Some(Ok(g)) => g,
+                    Some(Err(Problem::Fallback { span, reason })) => {
+                        refused = refused.or(Some((k, span.clone(), format!("method `{m}`: {reason}"))));
+                        continue;
+                    }
+                    Some(Err(Problem::Error(d))) => {
+                        refused = refused.or(Some((k, d.span.clone(), format!("method `{m}`: {}", d.message))));
+                        continue;
+                    }
+                    Some(Err(Problem::Pending)) => {
+                        refused = refused.or(Some((k, span.clone(), format!("method `{m}`: its structs could not be typed"))));
+                        continue;
+                    }
+                    None => stripped.get(&key).unwrap_or(&**def),
+                };
+                let c_level = crate::hir::BUFFER_METHODS.contains(&m.as_str());
+                match typeck::Candidate::with_export(&cx, def, span, !c_level) {
                     // CPython's TypeError for that is the interpreter's to raise.
                     Ok(c) if matches!(m.as_str(), "__init__" | "__cinit__" | "__dealloc__") && c.declared_ret != Some(Ty::Void) => {
                         refused = refused.or(Some((k, span.clone(), format!("`{m}` returns a value or declares a return type"))))
@@ -599,7 +627,12 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
     };
     // A ccall is in both: the method table (its wrapper) and the table of cfuncs.
     let is_c = |m: &String| p.layout.cfuncs.contains(m) && !p.layout.ccalls.contains(m);
-    let methods = p.methods.iter().filter(|(m, ..)| !matches!(m.as_str(), "__init__" | "__cinit__" | "__dealloc__") && !is_c(m)).filter_map(|(m, ..)| Some((m.clone(), id(m)?))).collect();
+    let methods = p
+        .methods
+        .iter()
+        .filter(|(m, ..)| !matches!(m.as_str(), "__init__" | "__cinit__" | "__dealloc__") && !is_c(m) && !hir::BUFFER_METHODS.contains(&m.as_str()))
+        .filter_map(|(m, ..)| Some((m.clone(), id(m)?)))
+        .collect();
     let ids = |keys: &[String]| keys.iter().filter_map(|m| id(m)).collect();
     let properties = p
         .properties
@@ -613,7 +646,9 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
             })
         })
         .collect();
-    let c_methods = p.methods.iter().filter(|(m, ..)| is_c(m)).filter_map(|(m, ..)| id(m)).collect();
+    // The buffer slot methods are C-level too: no wrapper, called by the
+    // type's `bf_getbuffer`/`bf_releasebuffer`.
+    let c_methods = p.methods.iter().filter(|(m, ..)| is_c(m) || hir::BUFFER_METHODS.contains(&m.as_str())).filter_map(|(m, ..)| id(m)).collect();
     let slot = |(m, owner): &(String, String)| functions.iter().find(|f| f.name == cclass::method_function_name(owner, m)).map(|f| f.id);
     hir::ExtClass {
         base: p.layout.base.as_ref().map(|b| b.name.clone()),
@@ -631,6 +666,8 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
         init: id("__init__"),
         cinit: id("__cinit__"),
         dealloc: id("__dealloc__"),
+        getbuffer: id("__getbuffer__"),
+        releasebuffer: id("__releasebuffer__"),
         c_methods,
         static_methods: ids(&p.static_methods),
         class_methods: ids(&p.class_methods),
@@ -758,6 +795,10 @@ fn collect_imports(body: &[Stmt], out: &mut HashMap<String, Binding>, star: &mut
                         ("cython.parallel", attr) => Some(Binding::CythonAttr(format!("parallel.{attr}"))),
                         ("cython.cimports.libc.stdlib", attr) => Some(Binding::CythonAttr(format!("cimports.libc.stdlib.{attr}"))),
                         ("cython.cimports.libc.string", attr) => Some(Binding::CythonAttr(format!("cimports.libc.string.{attr}"))),
+                        ("cython.cimports.cpython" | "cython.cimports.cpython.buffer", "Py_buffer") => Some(Binding::CythonAttr(structs::PY_BUFFER.into())),
+                        ("cython.cimports.cpython" | "cython.cimports.cpython.buffer", attr) if vocab::buffer_flag(&format!("{}{attr}", vocab::BUFFER_FLAG)).is_some() => {
+                            Some(Binding::CythonAttr(format!("{}{attr}", vocab::BUFFER_FLAG)))
+                        }
                         _ => None,
                     };
                     if let Some(b) = binding {

@@ -244,3 +244,37 @@ pub fn is_python_builtin(name: &str) -> bool {
     ];
     BUILTINS.contains(&name) || builtin_exception(name).is_some()
 }
+
+/// The `Binding::CythonAttr` prefix of a cimported `PyBUF_*` flag.
+pub const BUFFER_FLAG: &str = "cimports.cpython.buffer.";
+
+/// CPython's `PyBUF_*` request flags (`Include/pybuffer.h`, the same on
+/// 3.9–3.13), cimported from `cpython` or `cpython.buffer`: C `int`s.
+pub fn buffer_flag(binding: &str) -> Option<i64> {
+    let name = binding.strip_prefix(BUFFER_FLAG)?;
+    const ND: i64 = 0x0008;
+    const STRIDES: i64 = 0x0010 | ND;
+    const INDIRECT: i64 = 0x0100 | STRIDES;
+    Some(match name {
+        "PyBUF_SIMPLE" => 0,
+        "PyBUF_WRITABLE" | "PyBUF_WRITEABLE" => 0x0001,
+        "PyBUF_FORMAT" => 0x0004,
+        "PyBUF_ND" => ND,
+        "PyBUF_STRIDES" => STRIDES,
+        "PyBUF_C_CONTIGUOUS" => 0x0020 | STRIDES,
+        "PyBUF_F_CONTIGUOUS" => 0x0040 | STRIDES,
+        "PyBUF_ANY_CONTIGUOUS" => 0x0080 | STRIDES,
+        "PyBUF_INDIRECT" => INDIRECT,
+        "PyBUF_CONTIG" => ND | 0x0001,
+        "PyBUF_CONTIG_RO" => ND,
+        "PyBUF_STRIDED" => STRIDES | 0x0001,
+        "PyBUF_STRIDED_RO" => STRIDES,
+        "PyBUF_RECORDS" => STRIDES | 0x0001 | 0x0004,
+        "PyBUF_RECORDS_RO" => STRIDES | 0x0004,
+        "PyBUF_FULL" => INDIRECT | 0x0001 | 0x0004,
+        "PyBUF_FULL_RO" => INDIRECT | 0x0004,
+        "PyBUF_READ" => 0x100,
+        "PyBUF_WRITE" => 0x200,
+        _ => return None,
+    })
+}

@@ -217,6 +217,7 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
         }
         ExprKind::CGlobal(symbol) => format!("extern {symbol}"),
         ExprKind::FuncAddr { func, name, .. } => format!("&centry f{}({name})", func.0),
+        ExprKind::CString(s) => format!("c{s:?}"),
         ExprKind::PtrLoad { ptr, index } => format!("{}[{}]", d(ptr), d(index)),
         ExprKind::PtrStore { ptr, index, value } => format!("{}[{}] = {}", d(ptr), d(index), d(value)),
         ExprKind::PtrOffset { ptr, offset, negate } => format!("({} {} {})", d(ptr), if *negate { "-" } else { "+" }, d(offset)),

@@ -95,6 +95,8 @@ pub enum BodyOp {
     /// The address of the C-ABI entry of the native function `func` (see
     /// `hir::ExprKind::FuncAddr`).
     FuncAddr { func: FuncId, params: Vec<Ty>, ret: Ty, name: String },
+    /// The address of a NUL-terminated constant (`hir::ExprKind::CString`).
+    CString { text: String },
     /// `ptr[index]` of a C pointer to `elem` (unchecked, as in C).
     /// `in_object`: the pointer is an extension type instance's memory
     /// (`ObjectData`): valid and aligned, so the access cannot trap.
@@ -308,7 +310,7 @@ impl BodyOp {
             Select { cond, a, b } => vec![*cond, *a, *b],
             Math { args, .. } => args.clone(),
             CCall { args, .. } => args.clone(),
-            CGlobal { .. } | FuncAddr { .. } => vec![],
+            CGlobal { .. } | FuncAddr { .. } | CString { .. } => vec![],
             PtrLoad { ptr, index, .. } | PtrOffset { ptr, index, .. } => vec![*ptr, *index],
             PtrStore { ptr, index, value, .. } => vec![*ptr, *index, *value],
             Call { args, limit, .. } => args.iter().copied().chain([*limit]).collect(),
@@ -351,7 +353,7 @@ impl BodyOp {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
-            CCall { .. } | CGlobal { .. } | FuncAddr { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } | ObjectData { .. } => ErrorKind::Never,
+            CCall { .. } | CGlobal { .. } | FuncAddr { .. } | CString { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } | ObjectData { .. } => ErrorKind::Never,
             Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
@@ -400,6 +402,7 @@ impl BodyOp {
             CCall { symbol, args, .. } => format!("extern {symbol}({})", list(args)),
             CGlobal { symbol, .. } => format!("extern {symbol}"),
             FuncAddr { func, name, .. } => format!("centry f{}({name})", func.0),
+            CString { text } => format!("cstring {text:?}"),
             PtrLoad { ptr, index, in_object, .. } => format!("load {ptr}[{index}] ({})", if *in_object { "field" } else { "pointer" }),
             PtrStore { ptr, index, value, in_object, .. } => format!("store {ptr}[{index}] = {value} ({})", if *in_object { "field" } else { "pointer" }),
             PtrOffset { ptr, index, negate, .. } => format!("{ptr} {} {index} (pointer)", if *negate { "-" } else { "+" }),

@@ -222,7 +222,9 @@ pub enum OpKind {
     LoadField { obj: Local, offset: i32 },
     /// Stores `value` into an object field: the field takes a reference of
     /// its own (`value` stays the caller's) and releases the old one.
-    StoreField { obj: Local, offset: i32, value: Local },
+    /// `raw`: `obj` is an address in C memory (a `Py_buffer`'s `obj`
+    /// through a pointer), whose old value may be NULL.
+    StoreField { obj: Local, offset: i32, value: Local, raw: bool },
     /// `obj[index] = value` by a `Py_ssize_t` in place: when `obj` is an
     /// exact list and the index, wrapped once if negative, is in range, the
     /// item takes a reference of its own to `value` (which stays the

@@ -91,7 +91,8 @@ fn op(op: &Op) -> String {
         CallBinderPath { args } => format!("call_binder_path({})", list(args)),
         Unbox { obj, ty } => format!("unbox[{ty}] {obj}"),
         LoadField { obj, offset } => format!("load_field {obj}@{offset}"),
-        StoreField { obj, offset, value } => format!("store_field {obj}@{offset} = {value}"),
+        StoreField { obj, offset, value, raw: false } => format!("store_field {obj}@{offset} = {value}"),
+        StoreField { obj, offset, value, raw: true } => format!("store_field raw {obj}@{offset} = {value}"),
         StoreItemInPlace { obj, index, value } => format!("store_item_in_place {obj}[{index}] = {value}"),
         AcquireBuffer { obj, view, name, writable, accepts_none } => {
             let mut flags = vec![format!("{}", crate::types::Ty::View(*view)), format!("'{name}'")];

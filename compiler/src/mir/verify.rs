@@ -299,9 +299,14 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             obj(*o)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
-        StoreField { obj: o, value, .. } => {
+        StoreField { obj: o, value, raw: false, .. } => {
             dests(0)?;
             obj(*o)?;
+            obj(*value)
+        }
+        StoreField { obj: o, value, raw: true, .. } => {
+            dests(0)?;
+            want(body, *o, |t| matches!(t, LocalTy::Scalar(Ty::Ptr(_)) | LocalTy::Ptr), "an address")?;
             obj(*value)
         }
         StoreItemInPlace { obj: o, value, .. } => {

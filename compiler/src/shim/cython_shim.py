@@ -1585,8 +1585,12 @@ def _calloc(n, size):
 
 
 def _realloc(p, size):
-    items = list(p._items[p._off:p._off + size]) if _isinstance(p, _Pointer) else []
-    return _Pointer(p_char, items + [0] * (_int(size) - _len(items)))
+    # The block keeps its items' type: seen as `char`s, the doubles a
+    # `p_double` block holds would be truncated.
+    if not _isinstance(p, _Pointer):
+        return _Pointer(p_char, [0] * _int(size))
+    items = list(p._items[p._off:p._off + size])
+    return _Pointer(p._type, items + [0] * (_int(size) - _len(items)))
 
 
 def _free(p):
@@ -1700,12 +1704,39 @@ _libc_float = _make_module("cython.cimports.libc.float", "C <float.h> (subset)."
 _libc = _make_module("cython.cimports.libc", "C standard library (shim).",
                      {"math": _libc_math, "stdlib": _libc_stdlib, "string": _libc_string,
                       "limits": _libc_limits, "float": _libc_float})
-cimports = _make_module("cython.cimports", "cimport emulation (shim).", {"libc": _libc})
+
+# cython.cimports.cpython.buffer: CPython's `Py_buffer` struct and the
+# `PyBUF_*` request flags (Include/pybuffer.h). Interpreted code cannot
+# export a buffer (a class's `__getbuffer__` is never called), as with
+# Cython's own shadow module; the names exist so the same file runs.
+_PyBUF_ND = 0x0008
+_PyBUF_STRIDES = 0x0010 | _PyBUF_ND
+_PyBUF_INDIRECT = 0x0100 | _PyBUF_STRIDES
+_cpython_buffer_attrs = {
+    "Py_buffer": struct(buf=p_void, obj=object, len=Py_ssize_t, itemsize=Py_ssize_t,
+                        readonly=int, ndim=int, format=pointer(char),
+                        shape=pointer(Py_ssize_t), strides=pointer(Py_ssize_t),
+                        suboffsets=pointer(Py_ssize_t), internal=p_void),
+    "PyBUF_SIMPLE": 0, "PyBUF_WRITABLE": 0x0001, "PyBUF_WRITEABLE": 0x0001,
+    "PyBUF_FORMAT": 0x0004, "PyBUF_ND": _PyBUF_ND, "PyBUF_STRIDES": _PyBUF_STRIDES,
+    "PyBUF_C_CONTIGUOUS": 0x0020 | _PyBUF_STRIDES, "PyBUF_F_CONTIGUOUS": 0x0040 | _PyBUF_STRIDES,
+    "PyBUF_ANY_CONTIGUOUS": 0x0080 | _PyBUF_STRIDES, "PyBUF_INDIRECT": _PyBUF_INDIRECT,
+    "PyBUF_CONTIG": _PyBUF_ND | 0x0001, "PyBUF_CONTIG_RO": _PyBUF_ND,
+    "PyBUF_STRIDED": _PyBUF_STRIDES | 0x0001, "PyBUF_STRIDED_RO": _PyBUF_STRIDES,
+    "PyBUF_RECORDS": _PyBUF_STRIDES | 0x0005, "PyBUF_RECORDS_RO": _PyBUF_STRIDES | 0x0004,
+    "PyBUF_FULL": _PyBUF_INDIRECT | 0x0005, "PyBUF_FULL_RO": _PyBUF_INDIRECT | 0x0004,
+    "PyBUF_READ": 0x100, "PyBUF_WRITE": 0x200,
+}
+_cpython_buffer = _make_module("cython.cimports.cpython.buffer", "CPython's buffer protocol (shim).",
+                               _cpython_buffer_attrs, package=False)
+_cpython = _make_module("cython.cimports.cpython", "CPython's C API (shim, the buffer protocol).",
+                        dict(_cpython_buffer_attrs, buffer=_cpython_buffer))
+cimports = _make_module("cython.cimports", "cimport emulation (shim).", {"libc": _libc, "cpython": _cpython})
 
 
 if not _embedded:
     for _mod in (cimports, _libc, _libc_math, _libc_stdlib, _libc_string, _libc_limits,
-                 _libc_float, parallel):
+                 _libc_float, _cpython, _cpython_buffer, parallel):
         _sys.modules.setdefault(_mod.__name__, _mod)
     del _mod
     _sys.modules.setdefault("cython.dataclasses", dataclasses)

@@ -653,6 +653,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         CCall { symbol, params, ret, .. } => o.c_call(symbol, params, *ret, a)?,
         CGlobal { symbol, ty } => o.c_global(symbol, *ty)?,
         FuncAddr { func, params, ret, name } => o.func_addr(*func, params, *ret, name)?,
+        CString { text } => o.cx.cstr(text)?,
         PtrLoad { elem, in_object, .. } => o.ptr_load(a[0], a[1], *elem, *in_object)?,
         PtrStore { elem, in_object, .. } => o.ptr_store(a[0], a[1], a[2], *elem, *in_object)?,
         PtrOffset { elem, negate, .. } => o.ptr_offset(a[0], a[1], *elem, *negate)?,

@@ -32,6 +32,11 @@ mod wrapper_ops;
 pub(crate) use op::{Directives, ErrorExit, OpCx};
 pub(crate) use exception::set_error;
 pub(crate) use unbox::{incref, incref_singleton};
+
+/// `Py_XDECREF` inline (see `unbox::decref`).
+pub(crate) fn xdecref(cx: &mut crate::backend::FnCx, obj: cranelift_codegen::ir::Value) -> Result<(), String> {
+    unbox::decref(cx, obj, true)
+}
 pub(crate) use vector::PreludeVars;
 pub(crate) use view::ViewVars;
 

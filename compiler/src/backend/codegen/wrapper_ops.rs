@@ -280,14 +280,18 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             incref(g.cx(), v)?;
             result = Some(v);
         }
-        StoreField { obj, offset, value } => {
+        StoreField { obj, offset, value, raw } => {
             // The new value's reference first: releasing the old one may
             // run code that reads the field.
             let (o, v) = (g.get(*obj)?, g.get(*value)?);
             incref(g.cx(), v)?;
             let old = g.cx().b.ins().load(p, flags(), o, *offset);
             g.cx().b.ins().store(flags(), v, o, *offset);
-            g.cx().decref(old)?;
+            if *raw {
+                super::unbox::decref(g.cx(), old, true)?;
+            } else {
+                g.cx().decref(old)?;
+            }
         }
         IterNext { iter } => {
             let it = g.get(*iter)?;

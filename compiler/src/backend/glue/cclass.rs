@@ -138,7 +138,8 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
             }
             properties.push((p.name.clone(), defs));
         }
-        let special_slots = super::slots::special_slots(em, c, &specials)?;
+        let mut special_slots = super::slots::special_slots(em, c, &specials)?;
+        special_slots.extend(super::slots::buffer_slots(em, &m.name, c)?);
         // The line of classes from this one up: deallocs run from it up,
         // cinits from the root down.
         let mut line = vec![c];

@@ -562,3 +562,105 @@ pub(super) fn emit_type_vectorcall(em: &mut Emitter, c: &ExtClass, new: ClifFunc
         Ok(())
     })
 }
+
+/// `Py_bf_getbuffer`, `Py_bf_releasebuffer` slot ids (settable through a
+/// spec on 3.9–3.13 outside the limited API, which pyc-aot does not use).
+const PY_BF_GETBUFFER: i32 = 1;
+const PY_BF_RELEASEBUFFER: i32 = 2;
+
+/// The native function's call with the exporter, the view (and flags) and
+/// a stack limit `SOFT_BUDGET` below this frame, as a wrapper passes; its
+/// error flag.
+fn call_native(cx: &mut FnCx, native: ClifFuncId, args: &[ir::Value]) -> R<ir::Value> {
+    let p = cx.em.ptr;
+    let mut args = args.to_vec();
+    let sp = cx.b.ins().get_stack_pointer(p);
+    args.push(cx.b.ins().iadd_imm_s(sp, -crate::backend::codegen::stack::SOFT_BUDGET));
+    let r = cx.func_ref(native);
+    let inst = cx.b.ins().call(r, &args);
+    // A method returning nothing returns its error flag alone.
+    match cx.b.inst_results(inst) {
+        [err] | [_, err] => Ok(*err),
+        _ => Err("a buffer method's native function does not return a value and an error flag".into()),
+    }
+}
+
+/// The type's buffer slots (Cython's `tp_as_buffer`): `bf_getbuffer` sets
+/// `view->obj` to None (a reference) before `__getbuffer__` runs, as Cython
+/// does, so `buffer.obj = self` releases a valid object; on an error the
+/// reference `view->obj` holds is released and NULL left there, -1
+/// returned; on success an `obj` still None becomes NULL (Cython's rule: a
+/// method that sets no owner exports no owner). `bf_releasebuffer` calls
+/// `__releasebuffer__`; the slot returns nothing, so an error is written
+/// as unraisable (as Cython's `__releasebuffer__` does).
+pub(super) fn buffer_slots(em: &mut Emitter, module: &str, c: &ExtClass) -> R<Vec<(i32, ClifFuncId)>> {
+    let mut out = vec![];
+    let name = &c.name;
+    if let Some(get) = c.getbuffer {
+        let native = em.native_id(get);
+        let params = [em.ptr, em.ptr, types::I32];
+        let f = super::emit_fn(em, &format!("pyc_aot_slot_{name}_getbuffer"), 11, &format!("bf_getbuffer of {name}"), &params, Some(types::I32), |cx, a| {
+            let p = cx.em.ptr;
+            let (this, view, fl) = (a[0], a[1], a[2]);
+            let (obsolete, go) = (cx.b.create_block(), cx.b.create_block());
+            cx.b.set_cold_block(obsolete);
+            let null = cx.is_null(view);
+            cx.b.ins().brif(null, obsolete, &[], go, &[]);
+            cx.b.switch_to_block(obsolete);
+            raise(cx, "PyExc_BufferError", "PyObject_GetBuffer: view==NULL argument is obsolete", types::I32)?;
+            cx.b.switch_to_block(go);
+            let none = cx.py_data("_Py_NoneStruct")?;
+            crate::backend::codegen::incref(cx, none)?;
+            cx.b.ins().store(flags(), none, view, pyabi::BUFFER_OBJ);
+            let err = call_native(cx, native, &[this, view, fl])?;
+            let (failed, done) = (cx.b.create_block(), cx.b.create_block());
+            cx.b.ins().brif(err, failed, &[], done, &[]);
+            cx.b.switch_to_block(failed);
+            cx.b.set_cold_block(failed);
+            let obj = cx.b.ins().load(p, flags(), view, pyabi::BUFFER_OBJ);
+            let zero = cx.b.ins().iconst(p, 0);
+            cx.b.ins().store(flags(), zero, view, pyabi::BUFFER_OBJ);
+            crate::backend::codegen::xdecref(cx, obj)?;
+            let minus = cx.b.ins().iconst(types::I32, -1);
+            cx.b.ins().return_(&[minus]);
+            cx.b.switch_to_block(done);
+            let obj = cx.b.ins().load(p, flags(), view, pyabi::BUFFER_OBJ);
+            let (unowned, ok) = (cx.b.create_block(), cx.b.create_block());
+            let is_none = cx.b.ins().icmp(IntCC::Equal, obj, none);
+            cx.b.ins().brif(is_none, unowned, &[], ok, &[]);
+            cx.b.switch_to_block(unowned);
+            let zero = cx.b.ins().iconst(p, 0);
+            cx.b.ins().store(flags(), zero, view, pyabi::BUFFER_OBJ);
+            cx.decref(none)?;
+            cx.b.ins().jump(ok, &[]);
+            cx.b.switch_to_block(ok);
+            let zero = cx.b.ins().iconst(types::I32, 0);
+            cx.b.ins().return_(&[zero]);
+            Ok(())
+        })?;
+        out.push((PY_BF_GETBUFFER, f));
+    }
+    if let Some(release) = c.releasebuffer {
+        let native = em.native_id(release);
+        let qualified = format!("{module}.{name}.__releasebuffer__");
+        let params = [em.ptr, em.ptr];
+        let f = super::emit_fn(em, &format!("pyc_aot_slot_{name}_releasebuffer"), 11, &format!("bf_releasebuffer of {name}"), &params, None, |cx, a| {
+            let p = cx.em.ptr;
+            let err = call_native(cx, native, &[a[0], a[1]])?;
+            let (failed, done) = (cx.b.create_block(), cx.b.create_block());
+            cx.b.set_cold_block(failed);
+            cx.b.ins().brif(err, failed, &[], done, &[]);
+            cx.b.switch_to_block(failed);
+            let text = cx.cstr(&qualified)?;
+            let where_ = cx.call_c("PyUnicode_FromString", &[p], &[p], &[text])?[0];
+            cx.call_c("PyErr_WriteUnraisable", &[p], &[], &[where_])?;
+            cx.call_c("Py_DecRef", &[p], &[], &[where_])?;
+            cx.b.ins().jump(done, &[]);
+            cx.b.switch_to_block(done);
+            cx.b.ins().return_(&[]);
+            Ok(())
+        })?;
+        out.push((PY_BF_RELEASEBUFFER, f));
+    }
+    Ok(out)
+}

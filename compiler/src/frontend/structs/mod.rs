@@ -35,6 +35,9 @@ pub(crate) struct StructDef {
     fields: Vec<(String, Expr)>,
     union: bool,
     ctuple: bool,
+    /// CPython's `Py_buffer` (cimported from `cpython`/`cpython.buffer`):
+    /// used through pointers only, its `obj` field an owned reference.
+    py_buffer: bool,
 }
 
 /// The module's struct and ctuple types, and the `@cfunc`s that pass them
@@ -102,7 +105,7 @@ pub(crate) fn module_structs(cx: &ModuleCx, body: &[Stmt]) -> Structs {
         let Some(fields) = keywords.iter().map(|k| Some((k.name.clone()?, k.value.clone()))).collect::<Option<Vec<_>>>() else {
             continue;
         };
-        out.insert(n.clone(), StructDef { fields, union, ctuple: false });
+        out.insert(n.clone(), StructDef { fields, union, ctuple: false, py_buffer: false });
     }
     let defs_of = |f: &FunctionDef| -> Vec<Expr> {
         let mut es: Vec<Expr> = f.params.iter().filter_map(|p| p.annotation.clone()).chain(f.returns.clone()).collect();
@@ -115,10 +118,13 @@ pub(crate) fn module_structs(cx: &ModuleCx, body: &[Stmt]) -> Structs {
             walk_expr(&e, &mut |x| {
                 if let Some((key, items)) = ctuple_type(cx, x) {
                     let fields = items.into_iter().enumerate().map(|(i, t)| (i.to_string(), t)).collect();
-                    out.entry(key).or_insert(StructDef { fields, union: false, ctuple: true });
+                    out.entry(key).or_insert(StructDef { fields, union: false, ctuple: true, py_buffer: false });
                 }
             });
         }
+    }
+    if let Some((n, def)) = py_buffer_def(cx, &names) {
+        out.insert(n, def);
     }
     let mut structs = Structs { defs: out, ..Default::default() };
     for f in functions {
@@ -136,6 +142,48 @@ pub(crate) fn module_structs(cx: &ModuleCx, body: &[Stmt]) -> Structs {
     }
     structs
 }
+
+/// The `Py_buffer` struct when the module cimports it (`from
+/// cython.cimports.cpython import Py_buffer`, or from `cpython.buffer`),
+/// under the name it binds, with CPython's fields in their C order (the
+/// layout `layout` computes is `Py_buffer`'s on 64-bit builds: 80 bytes).
+/// `obj` is an object: `p.obj = v` takes a reference and releases the old
+/// value, as Cython does.
+fn py_buffer_def(cx: &ModuleCx, names: &[String]) -> Option<(String, StructDef)> {
+    let mut bound: Vec<&String> = cx.bindings.iter().filter(|(_, b)| **b == Binding::CythonAttr(PY_BUFFER.into())).map(|(n, _)| n).collect();
+    bound.sort();
+    let n = bound.first()?;
+    if names.iter().filter(|m| m == n).count() > 1 {
+        return None;
+    }
+    let mut ms: Vec<&String> = cx.bindings.iter().filter(|(_, b)| **b == Binding::Cython).map(|(n, _)| n).collect();
+    ms.sort();
+    let span = syntax::Span::default();
+    let m = name((*ms.first()?).clone(), &span);
+    let t = |attr: &str| Expr { kind: ExprKind::Attribute { value: Box::new(m.clone()), attr: attr.to_string() }, span: span.clone() };
+    let ptr = |attr: &str| Expr { kind: ExprKind::Call { func: Box::new(t("pointer")), args: vec![t(attr)], keywords: vec![] }, span: span.clone() };
+    let fields = vec![
+        ("buf".to_string(), t("p_void")),
+        ("obj".to_string(), name("object".to_string(), &span)),
+        ("len".to_string(), t("Py_ssize_t")),
+        ("itemsize".to_string(), t("Py_ssize_t")),
+        ("readonly".to_string(), t("int")),
+        ("ndim".to_string(), t("int")),
+        ("format".to_string(), ptr("char")),
+        ("shape".to_string(), ptr("Py_ssize_t")),
+        ("strides".to_string(), ptr("Py_ssize_t")),
+        ("suboffsets".to_string(), ptr("Py_ssize_t")),
+        ("internal".to_string(), t("p_void")),
+    ];
+    Some(((*n).clone(), StructDef { fields, union: false, ctuple: false, py_buffer: true }))
+}
+
+/// What `Binding::CythonAttr` a cimported `Py_buffer` is.
+pub(crate) const PY_BUFFER: &str = "cimports.cpython.Py_buffer";
+
+/// The attribute of the `cython` module a store of an object through a
+/// `Py_buffer*` is spelt with for typing (no Python source can spell it).
+pub(crate) const OBJECT_STORE: &str = "pyc-aot object store";
 
 /// A field of a struct in C memory: its name, byte offset, type expression
 /// (a pointer to structs already spelt `cython.pointer(cython.char)`) and
@@ -405,6 +453,7 @@ impl Lower<'_, '_> {
     /// A parameter's or result's struct or ctuple type (one, not an array).
     fn by_value_type(&self, e: &Expr) -> R<Option<String>> {
         match self.struct_type(e)? {
+            Some((k, _)) if self.structs[&k].py_buffer => fallback(&e.span, format!("a `{k}` passed by value (only pointers to one compile)")),
             Some((k, dims)) if dims.is_empty() => Ok(Some(k)),
             Some(_) => fallback(&e.span, "an array of structs as a parameter or result"),
             None => Ok(None),
@@ -522,6 +571,7 @@ impl Lower<'_, '_> {
                     crate::types::Ty::Int(i) => (i64::from(i.bits / 8), t.clone(), false),
                     crate::types::Ty::Float(w) => (i64::from(w / 8), t.clone(), false),
                     crate::types::Ty::Ptr(_) => (8, t.clone(), true),
+                    crate::types::Ty::Object if self.structs.get(s).is_some_and(|d| d.py_buffer) => (8, t.clone(), false),
                     other => return fallback(span, format!("a struct in C memory with a field of type {other} is not compiled natively yet")),
                 }
             };
@@ -565,6 +615,9 @@ impl Lower<'_, '_> {
                     continue;
                 }
                 let Some((ty, dims)) = self.struct_type(t)? else { continue };
+                if self.structs[&ty].py_buffer {
+                    return fallback(span, format!("`{p}` is a `{ty}` itself (only pointers to one compile)"));
+                }
                 if let Some(old) = self.locals.get(p) {
                     if old.ty != ty || old.dims.len() != dims.len() {
                         return error(
@@ -687,6 +740,15 @@ impl Lower<'_, '_> {
         self.fields(key).iter().map(|(f, _)| self.place_field(e, f)).collect()
     }
 
+    /// `p.f` (or `ps[i].f`) of an object field of a struct in C memory
+    /// (`Py_buffer`'s `obj`).
+    fn object_field(&self, e: &Expr) -> Option<(Expr, Expr, String)> {
+        let (p, index, f) = self.pointer_field(e)?;
+        let (s, _) = self.pointee(&p)?;
+        let (_, t) = self.fields(&s).iter().find(|(g, _)| *g == f)?;
+        matches!(self.cx.resolve_type(t), Ok(crate::types::Ty::Object)).then_some((p, index, f))
+    }
+
     /// `ps[i].f` with `ps` a pointer to structs, or `ps.f` (C's `ps->f`,
     /// `ps[0].f`): the pointer expression, the index and the field.
     fn pointer_field(&self, e: &Expr) -> Option<(Expr, Expr, String)> {
@@ -744,6 +806,10 @@ impl Lower<'_, '_> {
     /// read cast to its type; as a target (`store`) it takes any pointer.
     fn pointer_field_access(&self, p: &Expr, index: &Expr, field: &str, store: bool, sp: &syntax::Span) -> R<Expr> {
         let (addr, fty, is_ptr, m) = self.pointer_field_address(p, index, field, sp)?;
+        if matches!(self.cx.resolve_type(&fty), Ok(crate::types::Ty::Object)) {
+            // Only `p.obj = v` as a statement (`object_store`) compiles.
+            return fallback(sp, format!("it {} `{}` other than by `p.{field} = value`", if store { "assigns" } else { "reads" }, self.cx.source_text(sp)));
+        }
         let int0 = Expr { kind: ExprKind::Int(Some(0)), span: sp.clone() };
         let (cast_to, slot_ty) = if is_ptr {
             (Some(fty), Self::call(Self::cython_name(&m, "pointer", sp), vec![Self::cython_name(&m, "p_void", sp)], sp))
@@ -887,6 +953,15 @@ impl Lower<'_, '_> {
             StmtKind::Expr(value) if self.by_value_callee(value).is_some_and(|(c, _, _)| self.module.results.contains_key(c)) => {
                 let Some((c, args, keywords)) = self.by_value_callee(value) else { return Ok(vec![]) };
                 Ok(vec![self.result_call(c, args, keywords, sp)?.0])
+            }
+            StmtKind::Assign { targets, value } if targets.len() == 1 && self.object_field(&targets[0]).is_some() => {
+                // `buffer.obj = v`: the field takes a reference to `v` and
+                // releases the one it held (Cython's assignment to an
+                // object field of a struct).
+                let Some((p, index, f)) = self.object_field(&targets[0]) else { return Ok(vec![]) };
+                let (addr, _, _, m) = self.pointer_field_address(&p, &index, &f, &targets[0].span)?;
+                let call = Self::call(Self::cython_name(&m, OBJECT_STORE, sp), vec![addr, self.expr(value)?], sp);
+                Ok(vec![stmt(StmtKind::Expr(call), sp)])
             }
             StmtKind::AugAssign { target, op, value } if self.pointer_field(target).is_some() => {
                 // `ps[i].f op= v` as `ps[i].f = ps[i].f op v`: the same

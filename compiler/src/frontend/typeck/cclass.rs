@@ -374,7 +374,8 @@ fn receiver_value(r: &Receiver, attr: &str, store: bool) -> hir::Expr {
 /// The instance's memory as a pointer to the field's type, and the field's
 /// index in units of that type (fields are aligned to their size).
 fn address(obj: hir::Expr, field: &Field) -> (hir::Expr, hir::Expr) {
-    let elem = Elem::of(field.ty);
+    // A pointer field is a `void*` slot, read and written retyped.
+    let elem = if matches!(field.ty, Ty::Ptr(_)) { Some(Elem::VoidPtr) } else { Elem::of(field.ty) };
     let size = elem.map_or(1, |e| u32::from(e.size()));
     let ptr = hir::Expr { kind: H::ObjectData(Box::new(obj)), ty: Ty::Ptr(elem) };
     let index = hir::Expr::konst(Const::Int(i64::from(field.offset / size.max(1))), ssize_t());
@@ -390,6 +391,14 @@ fn load(obj: hir::Expr, field: &Field) -> hir::Expr {
     hir::Expr { kind: H::PtrLoad { ptr: Box::new(ptr), index: Box::new(index) }, ty: field.ty }
 }
 
+/// A pointer stored to a pointer field: retyped to the slot's `void*`.
+fn slot_value(field: &Field, v: hir::Expr) -> hir::Expr {
+    match (field.ty, v.ty) {
+        (Ty::Ptr(_), Ty::Ptr(_)) => hir::Expr { kind: v.kind, ty: Ty::Ptr(None) },
+        _ => v,
+    }
+}
+
 fn store(obj: hir::Expr, field: &Field, v: hir::Expr, line: u32) -> hir::Stmt {
     if field.ty == Ty::Object {
         let obj = Box::new(obj);
@@ -397,6 +406,7 @@ fn store(obj: hir::Expr, field: &Field, v: hir::Expr, line: u32) -> hir::Stmt {
         return hir::Stmt { kind: hir::StmtKind::Expr(e), line };
     }
     let (ptr, index) = address(obj, field);
+    let v = slot_value(field, v);
     let e = hir::Expr { kind: H::PtrStore { ptr: Box::new(ptr), index: Box::new(index), value: Box::new(v) }, ty: Ty::Void };
     hir::Stmt { kind: hir::StmtKind::Expr(e), line }
 }

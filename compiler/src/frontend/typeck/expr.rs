@@ -270,6 +270,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 Binding::Math => Ok(super::object::global(n)),
                 Binding::CDecl(d) => self.c_value(&d.clone(), n, span),
+                Binding::CythonAttr(a) if vocab::buffer_flag(a).is_some() => {
+                    let v = vocab::buffer_flag(a).unwrap_or_default();
+                    Ok(hir::Expr::konst(Const::Int(v), Ty::Int(crate::types::C_INT)))
+                }
                 _ => fallback(span, format!("it uses the module `{n}` as a value")),
             };
         }

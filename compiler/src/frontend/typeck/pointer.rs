@@ -73,6 +73,13 @@ impl Checker<'_, '_> {
             };
             return self.ptr_element(ptr, elem, index).map(Some);
         }
+        // `self.data[i]`: a pointer field of a cclass instance.
+        if let ExprKind::Attribute { value: base, attr } = &value.kind {
+            if let Some(load) = self.field_load(base, attr).filter(|l| matches!(l.ty, Ty::Ptr(Some(_)))) {
+                let Ty::Ptr(Some(elem)) = load.ty else { return Ok(None) };
+                return self.ptr_element(load, elem, index).map(Some);
+            }
+        }
         let Some(elem) = self.pointer_local(value) else {
             if let ExprKind::Name(n) = &value.kind {
                 if self.local_names.contains(n) && self.local_ty(n) == Some(Ty::Ptr(None)) {
@@ -101,6 +108,15 @@ impl Checker<'_, '_> {
     pub(super) fn ptr_store(&mut self, target: &Expr, value: &Expr, line: u32) -> R<Option<Vec<hir::Stmt>>> {
         let ExprKind::Subscript { value: base, index } = &target.kind else { return Ok(None) };
         let Some(load) = self.ptr_subscript(base, index, &target.span)? else { return Ok(None) };
+        // A string literal stored to a pointer (`buffer.format = "d"`): a C
+        // string constant, as Cython makes of an ASCII literal there.
+        if let (ExprKind::Str(s), Ty::Ptr(None | Some(crate::types::Elem::VoidPtr))) = (&value.kind, load.ty) {
+            if !s.is_ascii() || s.contains('\0') {
+                return fallback(&value.span, "it stores a string literal with non-ASCII or NUL characters to a C pointer");
+            }
+            let v = hir::Expr { kind: H::CString(s.clone()), ty: load.ty };
+            return Ok(Some(vec![self.store_stmt(load, v, line)]));
+        }
         let v = self.expr(value)?;
         let v = self.coerce(v, load.ty, &value.span, "pointer element")?;
         Ok(Some(vec![self.store_stmt(load, v, line)]))
@@ -271,6 +287,15 @@ impl Checker<'_, '_> {
                 Ok(Some(hir::Expr::konst(Const::Int(bytes), size_t())))
             }
             "address" => self.address(e, args, keywords).map(Some),
+            // `p.obj = v` of a `Py_buffer*` (`structs`): at the field's
+            // address, a reference taken to `v` and the old one released.
+            crate::frontend::structs::OBJECT_STORE => {
+                let [addr, value] = args else { return fallback(&e.span, "a store of an object field") };
+                let a = self.expr(addr)?;
+                let v = self.expr(value)?;
+                let v = self.coerce(v, Ty::Object, &value.span, "`obj`")?;
+                Ok(Some(hir::Expr { kind: H::FieldStore { obj: Box::new(a), offset: 0, value: Box::new(v) }, ty: Ty::Void }))
+            }
             "cast" if args.len() == 2 && keywords.is_empty() => {
                 let to = self.cx.resolve_type(&args[0])?;
                 let from_pointer = matches!(&args[1].kind, ExprKind::Name(n) if self.local_names.contains(n) && matches!(self.local_ty(n), Some(Ty::Ptr(_))));

@@ -75,13 +75,20 @@ fn bool_arg(cx: &ModuleCx, call: &Expr, name: &str, args: &[Expr], kw: &[syntax:
 
 impl<'a> Candidate<'a> {
     pub fn new(cx: &ModuleCx, def: &'a syntax::FunctionDef, span: &Span) -> R<Candidate<'a>> {
+        Self::with_export(cx, def, span, true)
+    }
+
+    /// `exported` false: a C-level entry Python never calls (a cclass's
+    /// buffer slot methods, `hir::BUFFER_METHODS`), whose signature may
+    /// take C pointers as a `@cfunc`'s does.
+    pub fn with_export(cx: &ModuleCx, def: &'a syntax::FunctionDef, span: &Span, exported: bool) -> R<Candidate<'a>> {
         if def.is_async {
             return fallback(span, "it is an `async def`");
         }
         let mut c = Candidate {
             def,
             name: def.name.clone(),
-            exported: true,
+            exported,
             inline_hint: false,
             nogil: false,
             noexcept: false,

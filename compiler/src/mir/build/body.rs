@@ -835,6 +835,7 @@ impl BodyBuilder<'_, '_> {
                 self.value(rt, BodyOp::CCall { symbol: symbol.clone(), args: vals, params, ret: ty })
             }
             ExprKind::CGlobal(symbol) => self.value(ty, BodyOp::CGlobal { symbol: symbol.clone(), ty }),
+            ExprKind::CString(text) => self.value(ty, BodyOp::CString { text: text.clone() }),
             ExprKind::FuncAddr { func, params, ret, name } => {
                 self.value(ty, BodyOp::FuncAddr { func: *func, params: params.clone(), ret: *ret, name: name.clone() })
             }
@@ -862,7 +863,8 @@ impl BodyBuilder<'_, '_> {
             ExprKind::FieldStore { obj, offset, value } => {
                 let o = self.expr(obj)?;
                 let v = self.expr(value)?;
-                self.b.op(vec![], OpKind::StoreField { obj: o, offset: *offset as i32, value: v });
+                let raw = obj.ty != Ty::Object;
+                self.b.op(vec![], OpKind::StoreField { obj: o, offset: *offset as i32, value: v, raw });
                 self.value(Ty::Bool, BodyOp::Const { c: crate::hir::Const::Bool(false), ty: Ty::Bool })
             }
             ExprKind::ObjectData(obj) => {
