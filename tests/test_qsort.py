@@ -177,6 +177,131 @@ def test_a_noexcept_comparator_that_raises_is_unraisable(tmp_path):
         sys.unraisablehook = old
 
 
+ENTRIES = """
+import cython
+from cython.cimports.libc.stdlib import qsort
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+@cython.nogil
+def asc(a: cython.p_void, b: cython.p_void) -> cython.int:
+    x: cython.double = cython.cast(cython.p_double, a)[0]
+    y: cython.double = cython.cast(cython.p_double, b)[0]
+    return (x > y) - (x < y)
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+@cython.nogil
+def by_digits(a: cython.p_void, b: cython.p_void) -> cython.int:
+    x: cython.long = cython.cast(cython.p_long, a)[0]
+    y: cython.long = cython.cast(cython.p_long, b)[0]
+    sx: cython.long = 0
+    sy: cython.long = 0
+    u: cython.long = x if x >= 0 else -x
+    v: cython.long = y if y >= 0 else -y
+    while u > 0:
+        sx += u % 10
+        u //= 10
+    while v > 0:
+        sy += v % 10
+        v //= 10
+    if sx != sy:
+        return -1 if sx < sy else 1
+    if x != y:
+        return -1 if x < y else 1
+    return 0
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+@cython.nogil
+def big_bad(a: cython.p_void, b: cython.p_void) -> cython.int:
+    x: cython.long = cython.cast(cython.p_long, a)[0]
+    y: cython.long = cython.cast(cython.p_long, b)[0]
+    s: cython.long = 0
+    k: cython.long
+    for k in range(3):
+        s += (x + k) % 7 + (y - k) % 5 + (x * k) % 3 + (y * k) % 11
+        s -= (x + k) % 7 + (y - k) % 5 + (x * k) % 3 + (y * k) % 11
+    if x < 0 or y < 0:
+        return cython.cast(cython.int, 1 // s)
+    return (x > y) - (x < y)
+
+
+def sort_doubles(v: cython.double[:]) -> cython.int:
+    qsort(cython.address(v[0]), v.shape[0], cython.sizeof(cython.double), asc)
+    return 1
+
+
+def sort_by_digits(v: cython.long[:]) -> cython.int:
+    qsort(cython.address(v[0]), v.shape[0], cython.sizeof(cython.long), by_digits)
+    return 2
+
+
+def sort_big_bad(v: cython.long[:]) -> cython.int:
+    qsort(cython.address(v[0]), v.shape[0], cython.sizeof(cython.long), big_bad)
+    return 3
+"""
+
+
+def _c_entry_clif(clif, name):
+    start = clif.index("; C entry of %s\n" % name)
+    end = clif.find("\n; ", start + 1)
+    return clif[start:end if end >= 0 else None]
+
+
+def test_a_small_comparator_is_its_own_c_entry(tmp_path):
+    """C calls a small `noexcept nogil` comparator's body directly (no
+    native call, stack limit or error flag between them, as with Cython's C
+    function; a body that cannot fail calls nothing at all); a large one
+    through a call of its native function. Both sort as Python does, and
+    both write their exceptions as unraisable."""
+    path = tmp_path / "qsort_entries.py"
+    path.write_text(ENTRIES)
+    clif = run_compiler(path, args=["--emit", "clif"])
+    assert clif.ok, clif.describe()
+    small, big, big_bad = (_c_entry_clif(clif.stdout, n) for n in ("asc", "by_digits", "big_bad"))
+    # No call, not even on a cold path, and `(x > y) - (x < y)` unchecked.
+    assert "call" not in small and "sig0" not in small and "ssub_overflow" not in small, small
+    for entry in (big, big_bad):
+        # The native function (its stack limit passed, its error flag returned).
+        assert "-> i32, i8 system_v" in entry and "call fn0(v0, v1, " in entry, entry
+    nat = _views_from(tmp_path, path, "qsort_entries", 6)
+    values = [3.5, -1.0, float("inf"), 0.0, -0.0, 2.25, -7.5, 1e-300]
+    a = array.array("d", values)
+    assert nat.sort_doubles(a) == 1 and list(a) == sorted(values)
+    longs = [19, -91, 5, 50, 0, 1234, -4321, 28, 82, 7, 10 ** 12, -(10 ** 17), 99]
+    a = array.array("l", longs)
+    assert nat.sort_by_digits(a) == 2
+    assert list(a) == sorted(longs, key=lambda x: (sum(map(int, str(abs(x)))), x))
+    seen = []
+    old = sys.unraisablehook
+    sys.unraisablehook = lambda u: seen.append((u.exc_type, str(u.exc_value), u.object))
+    try:
+        a = array.array("l", [4, 1, 3, 2])
+        assert nat.sort_big_bad(a) == 3 and list(a) == [1, 2, 3, 4] and not seen
+        a = array.array("l", [4, -1, 3])
+        assert nat.sort_big_bad(a) == 3
+    finally:
+        sys.unraisablehook = old
+    assert seen and all(s == (ZeroDivisionError, "integer division or modulo by zero", "qsort_entries.big_bad") for s in seen), seen
+    assert not sys.exc_info()[0]
+    sys.unraisablehook = lambda u: None
+    try:
+        assert growth(lambda: nat.sort_big_bad(array.array("l", [2, -1]))) < 50
+        assert growth(lambda: nat.sort_by_digits(array.array("l", [12, 3, 21]))) < 50
+    finally:
+        sys.unraisablehook = old
+
+
+def _views_from(tmp_path, path, name, count):
+    b = run_compiler(path, outdir=tmp_path / "out")
+    assert b.ok and b.counts() == (count, 0), b.describe()
+    return import_extension(name, tmp_path / "out" / (name + SUFFIX))
+
+
 HEAD = "import cython\nfrom cython.cimports.libc.stdlib import qsort, malloc, free\n\n"
 CMP = ("def cmp(a: cython.pointer(cython.const[cython.void]), b: cython.pointer(cython.const[cython.void])) -> cython.int:\n"
        "    return 0\n")

@@ -8,6 +8,7 @@
 //! C-API symbols and string constants.
 
 mod body;
+mod c_entry;
 mod codegen;
 mod glue;
 mod linecode;
@@ -291,6 +292,10 @@ pub fn compile_with_shim(
                 .declare_function(&em.symbol(&format!("pyc_aot_native_{}", f.name)), Linkage::Local, &sig)
                 .map_err(|e| e.to_string())?;
             em.native.push(id);
+        }
+        for (func, name) in c_entry::wanted(module) {
+            let f = module.function(func);
+            c_entry::define(&mut em, module, &recursive, f, &name).map_err(|message| Failure { function: Some((f.name.clone(), f.line)), message })?;
         }
         for f in &module.functions {
             let at = |message: String| Failure { function: Some((f.name.clone(), f.line)), message };

@@ -80,8 +80,9 @@ pub enum BodyOp {
     IntTrueDiv { a: Local, b: Local, t: IntTy },
     IntBinary { op: ArithOp, a: Local, b: Local, t: IntTy },
     BoolBinary { op: ArithOp, a: Local, b: Local },
-    /// `a - b` that `opt` proved cannot overflow.
-    Sub { a: Local, b: Local },
+    /// `a + b`, `a - b` or `a * b` of checked integers that `opt` proved
+    /// cannot overflow.
+    NoOverflow { op: ArithOp, a: Local, b: Local },
     Compare { op: CmpOp, a: Local, ta: Ty, b: Local, tb: Ty },
     Truthy { value: Local, ty: Ty },
     /// `cond ? a : b` without a branch.
@@ -304,7 +305,7 @@ impl BodyOp {
             | BitCount { value: v, .. } | Round { value: v } | Assert { value: v, .. } | CheckBound { flag: v, .. } | AddTraceback { line: v, .. } | StackCheck { limit: v }
             | RoomFor { limit: v, .. } | ObjectData { obj: v } => vec![*v],
             ComplexMake { re, im } => vec![*re, *im],
-            FloatBinary { a, b, .. } | IntTrueDiv { a, b, .. } | IntBinary { a, b, .. } | BoolBinary { a, b, .. } | Sub { a, b }
+            FloatBinary { a, b, .. } | IntTrueDiv { a, b, .. } | IntBinary { a, b, .. } | BoolBinary { a, b, .. } | NoOverflow { a, b, .. }
             | Compare { a, b, .. } | RoundDigits { x: a, n: b } => vec![*a, *b],
             MinMax { v, acc, .. } => vec![*v, *acc],
             Select { cond, a, b } => vec![*cond, *a, *b],
@@ -348,7 +349,7 @@ impl BodyOp {
                     ErrorKind::Never
                 }
             }
-            Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | Sub { .. } | AddTraceback { .. } | StackCheck { .. }
+            Const { .. } | Copy { .. } | Truthy { .. } | Select { .. } | MinMax { .. } | BitCount { .. } | NoOverflow { .. } | AddTraceback { .. } | StackCheck { .. }
             | ComplexMake { .. } => {
                 ErrorKind::Never
             }
@@ -394,7 +395,14 @@ impl BodyOp {
             IntTrueDiv { a, b, t } => format!("true_div[{}] {a}, {b}", Ty::Int(*t)),
             IntBinary { op, a, b, t } => format!("{op:?}[{}] {a}, {b}", Ty::Int(*t)),
             BoolBinary { op, a, b } => format!("{op:?}[bint] {a}, {b}"),
-            Sub { a, b } => format!("{a} - {b} (no overflow)"),
+            NoOverflow { op, a, b } => {
+                let sign = match op {
+                    ArithOp::Add => "+",
+                    ArithOp::Sub => "-",
+                    _ => "*",
+                };
+                format!("{a} {sign} {b} (no overflow)")
+            }
             Compare { op, a, b, .. } => format!("{op:?} {a}, {b}"),
             Truthy { value, ty } => format!("truthy[{ty}] {value}"),
             Select { cond, a, b } => format!("select {cond}, {a}, {b}"),

@@ -3,6 +3,7 @@
 //! reference counts and no error checks: the passes add those.
 
 pub mod body;
+pub mod c_entry;
 pub mod outlined;
 pub mod wrapper;
 

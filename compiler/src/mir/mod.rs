@@ -123,6 +123,9 @@ pub enum OpKind {
     /// A body in place failed (its traceback entries added): the error
     /// leaves compiled code here, so the next one counts its entries afresh.
     LeaveCompiledCode,
+    /// The exception set is written as unraisable under `name` (Cython's
+    /// `noexcept`), holding the GIL, and cleared.
+    WriteUnraisable { name: String },
     /// Calls the module helper `helpers[slot]` (a Python callable) with
     /// `args`; a new reference.
     CallHelper { slot: usize, args: Vec<Local> },
@@ -367,6 +370,10 @@ pub enum Returns {
     ScalarAndFlag(Ty),
     /// Only the error flag (a native function returning None).
     Flag,
+    /// Only a C scalar: a cfunc's C-ABI entry, whose C caller cannot see an
+    /// error (its error exit writes the exception as unraisable,
+    /// `WriteUnraisable`, and it returns 0).
+    C(Ty),
 }
 
 #[derive(Clone, Debug)]
@@ -433,7 +440,7 @@ impl Op {
             CallBinderPath { args } | CallC { args, .. } | CallHelper { args, .. } => args.clone(),
             Unbox { obj, .. } | AcquireBuffer { obj, .. } | IncRef { obj } | DecRef { obj, .. } => vec![*obj],
             ReadVar { var: v } | Assign { src: v } | Borrow { var: v } | CheckAssigned { var: v, .. } => vec![*v],
-            StackLimit { .. } | NoneRef | Unassigned | LeaveCompiledCode => vec![],
+            StackLimit { .. } | NoneRef | Unassigned | LeaveCompiledCode | WriteUnraisable { .. } => vec![],
             CallNative { args, limit, .. } => {
                 let mut v = args.clone();
                 v.push(*limit);
@@ -484,7 +491,7 @@ impl Op {
             CallLoadedMethod { .. } => ErrorKind::Null,
             LoadMethod { .. } | LoadSpecial { .. } => ErrorKind::Flag,
             LeaveCompiledCode | RaiseObject { .. } | Reraise | RestoreError { .. } => ErrorKind::Always,
-            CatchException | SetHandled { .. } | IsHandling => ErrorKind::Never,
+            CatchException | SetHandled { .. } | IsHandling | WriteUnraisable { .. } => ErrorKind::Never,
             ExceptionMatches { .. } => ErrorKind::Flag,
             Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } | IterStart { .. } | DictItem { .. } => ErrorKind::Flag,
             StackLimit { frame } => {

@@ -18,6 +18,7 @@ pub fn body(body: &Body) -> String {
         Returns::Object => "object".to_string(),
         Returns::ScalarAndFlag(t) => format!("({t}, error flag)"),
         Returns::Flag => "error flag".to_string(),
+        Returns::C(t) => format!("{t} (C, errors unraisable)"),
     };
     let _ = writeln!(out, "def {}({}) -> {returns}:", body.name, params.join(", "));
     for (l, decl) in body.locals.iter_enumerated() {
@@ -108,6 +109,7 @@ fn op(op: &Op) -> String {
         StackLimit { frame: Some(n) } => format!("stack_limit(room for {n} bytes)"),
         CallNative { func, args, limit } => format!("call_native f{}({}; limit {limit})", func.0, list(args)),
         LeaveCompiledCode => "leave_compiled_code".into(),
+        WriteUnraisable { name } => format!("write_unraisable({name:?})"),
         CallC { prim, args } => format!("{}({})", prim.name, list(args)),
         CallHelper { slot, args } => format!("call_helper helpers[{slot}]({})", list(args)),
         Widen { value, to } => format!("widen[{to}] {value}"),

@@ -55,7 +55,7 @@ fn structure(body: &Body, stage: Stage) -> Result<(), String> {
             Terminator::Return(v) => {
                 let returns = match body.returns {
                     Returns::Object => LocalTy::Object,
-                    Returns::ScalarAndFlag(t) => LocalTy::Scalar(t),
+                    Returns::ScalarAndFlag(t) | Returns::C(t) => LocalTy::Scalar(t),
                     Returns::Flag => return Err(format!("{b} returns a value from a body returning None")),
                 };
                 want(body, *v, |t| t == returns, "the type the body returns")?
@@ -205,7 +205,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dests(0)?;
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }
-        LeaveCompiledCode => dests(0),
+        LeaveCompiledCode | WriteUnraisable { .. } => dests(0),
         LoadConst(_) | LoadGlobal { .. } | ModuleDict => {
             dests(1)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")

@@ -21,7 +21,11 @@
 //! - after `if n < k: <leaves the block>`, `n >= k` holds until `n` may be
 //!   assigned (loops: anywhere inside them, before their header runs again),
 //!   within the block that learnt it: a checked `n - c` whose result cannot
-//!   go below `i64::MIN` needs no overflow check (`NoOverflow`).
+//!   go below `i64::MIN` needs no overflow check (`NoOverflow`);
+//! - a checked `+ - *` whose operands' value ranges (constants, bints and
+//!   narrower integers converted, sums, differences and products of them:
+//!   `value_range`) keep the result in 64 bits needs no overflow check
+//!   either (`NoOverflow`): `(x > y) - (x < y)`.
 //!
 //! The walk follows the back end's emission order exactly (a fact forgotten
 //! in one branch stays forgotten in the next), so the decisions are those the
@@ -137,9 +141,11 @@ impl Walk<'_> {
     fn expr(&mut self, e: &mut Expr) {
         hir::visit_expr_mut(e, &mut |x| {
             let no_overflow = match &x.kind {
-                ExprKind::Binary(ArithOp::Sub, a, b) | ExprKind::NoOverflow(ArithOp::Sub, a, b) => {
+                ExprKind::Binary(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b)
+                | ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b) => {
                     let checked = matches!((a.ty, b.ty), (Ty::Int(t), bt) if t.checked && !matches!(bt, Ty::Float(_)));
-                    Some(checked && self.sub_cannot_overflow(a, b))
+                    let bounded = operands_bound(*op, a, b, x.ty);
+                    Some(checked && (bounded || (*op == ArithOp::Sub && self.sub_cannot_overflow(a, b))))
                 }
                 _ => None,
             };
@@ -170,6 +176,57 @@ impl Walk<'_> {
     fn sub_cannot_overflow(&self, a: &Expr, b: &Expr) -> bool {
         let (ExprKind::Local(n), Some(Const::Int(k))) = (&a.kind, b.as_const()) else { return false };
         k >= 0 && self.lower_bounds.iter().any(|(l, low)| l == n && low.checked_sub(k).is_some())
+    }
+}
+
+/// The values an integer (or bint) expression can take: its type's range,
+/// narrowed by constants, by conversions from narrower types (a bint
+/// converted to `int` is 0 or 1) and by `+ - *` of such values whose result
+/// fits the operation's type. A checked `int` operation whose operands'
+/// ranges keep the result in 64 bits cannot overflow: `(x > y) - (x < y)`,
+/// which Cython computes as a C `int`, needs no check.
+fn value_range(e: &Expr) -> Option<(i128, i128)> {
+    let own = type_range(e.ty)?;
+    if let Some(Const::Int(v)) = e.as_const() {
+        return Some((i128::from(v), i128::from(v)));
+    }
+    let narrowed = match &e.kind {
+        ExprKind::Convert(x) => value_range(x),
+        ExprKind::Binary(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b)
+        | ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b) => combined_range(*op, a, b),
+        _ => None,
+    };
+    // Outside the type's range the value raised or wrapped: only the type's range is known.
+    Some(narrowed.filter(|&(lo, hi)| own.0 <= lo && hi <= own.1).unwrap_or(own))
+}
+
+/// `a op b`'s range from its operands' (integers or bints), exactly in i128.
+fn combined_range(op: ArithOp, a: &Expr, b: &Expr) -> Option<(i128, i128)> {
+    let ((alo, ahi), (blo, bhi)) = (value_range(a)?, value_range(b)?);
+    let ends: Vec<i128> = match op {
+        ArithOp::Add => vec![alo + blo, ahi + bhi],
+        ArithOp::Sub => vec![alo - bhi, ahi - blo],
+        ArithOp::Mul => vec![alo * blo, alo * bhi, ahi * blo, ahi * bhi],
+        _ => return None,
+    };
+    Some((*ends.iter().min()?, *ends.iter().max()?))
+}
+
+/// Whether `a op b`'s operands' ranges keep its result inside `ty`'s range.
+fn operands_bound(op: ArithOp, a: &Expr, b: &Expr, ty: Ty) -> bool {
+    match (combined_range(op, a, b), type_range(ty)) {
+        (Some((lo, hi)), Some((tlo, thi))) => tlo <= lo && hi <= thi,
+        _ => false,
+    }
+}
+
+/// The values of a C integer type (a bint: 0 and 1).
+fn type_range(t: Ty) -> Option<(i128, i128)> {
+    match t {
+        Ty::Bool => Some((0, 1)),
+        Ty::Int(i) if i.signed => Some((-(1i128 << (i.bits - 1)), (1i128 << (i.bits - 1)) - 1)),
+        Ty::Int(i) => Some((0, (1i128 << i.bits) - 1)),
+        _ => None,
     }
 }
 

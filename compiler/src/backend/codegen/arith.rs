@@ -296,6 +296,11 @@ impl OpCx<'_, '_, '_> {
         };
         let fixed_narrow = |lw: &mut Self, v: Value| if narrow { lw.cx.b.ins().fdemote(types::F32, v) } else { v };
         let zero_check = |lw: &mut Self, b: Value, msg: &str| -> R<()> {
+            // A constant divisor other than zero (or NaN) needs no test,
+            // which Cranelift does not fold.
+            if lw.float_const(b).is_some_and(|c| c != 0.0) {
+                return Ok(());
+            }
             let z = lw.cx.b.ins().f64const(0.0);
             let is_zero = lw.cx.b.ins().fcmp(FloatCC::Equal, b, z);
             lw.raise_if(is_zero, "PyExc_ZeroDivisionError", Some(msg))

@@ -22,7 +22,7 @@
 
 use super::super::{clif_type, FnCx, R};
 use super::{return_error, return_value, returns_null_as_error, wrapper_ops, Directives, Env, ErrorExit, OpCx, PreludeVars, ViewVars};
-use crate::hir;
+use crate::hir::{self, ArithOp};
 use crate::mir::body::{BodyOp, Prelude};
 use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, OpKind, Returns, Terminator};
 use crate::types::PY_INT;
@@ -60,8 +60,9 @@ struct Gen<'c, 'a, 'b, 'm> {
     env: Option<&'m Env>,
     /// Error edges' targets added by the passes, emitted after the rest.
     deferred: Vec<BlockId>,
-    /// Blocks of `try` statements errors go to (`BasicBlock::catches`),
-    /// emitted after every block that may jump to them.
+    /// Blocks of `try` statements errors go to (`BasicBlock::catches`), and
+    /// blocks only error edges lead to that nothing raised to yet, emitted
+    /// after every block that may jump to them (if any did).
     late: Vec<BlockId>,
     /// The stack slots of the `Py_buffer` locals (memoryview locals taken
     /// from objects).
@@ -142,17 +143,30 @@ pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Op
         return Err(format!("`{}` has {} parameters, its signature {}", body.name, body.params.len(), params.len()));
     }
     for (l, v) in body.params.iter().zip(params) {
+        let v = super::extern_c::from_c_abi(g.cx, body.ty(*l), v);
         g.def(*l, v)?;
         g.params.push((*l, v));
     }
     // A block reached only as the success edge of the op ending another is
     // emitted with it.
     let mut merged = IndexVec::from_elem(false, n);
+    // Blocks reached by error edges only: emitted in order when something
+    // already raised to them, else after the rest, only if something did (a
+    // C entry whose body cannot fail then calls nothing: no frame).
+    let mut jumped_to = IndexVec::from_elem(false, n);
+    let mut error_target = IndexVec::from_elem(false, n);
     for block in body.blocks.iter() {
-        if let Some(Terminator::Try { ok, .. }) = block.term {
+        if let Some(Terminator::Try { ok, err }) = block.term {
             merged[ok] = true;
+            jumped_to[ok] = true;
+            error_target[err] = true;
+        } else {
+            for s in block.term.as_ref().map(|t| t.successors()).unwrap_or_default() {
+                jumped_to[s] = true;
+            }
         }
     }
+    let error_only = |b: BlockId| error_target[b] && !jumped_to[b] && body.blocks[b].takes_line.is_none() && !body.blocks[b].catches;
     // Blocks past the error exit were added by the passes (the builder
     // numbers the error exit last): each is emitted after the block that
     // leads to it (a release on an edge), an error edge's after every block
@@ -171,7 +185,7 @@ pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Op
             // Emitted where the jump to it was (`BasicBlock::resumes_after`).
             continue;
         }
-        if body.blocks[b].catches {
+        if body.blocks[b].catches || (error_only(b) && !g.raised_to[b]) {
             g.late.push(b);
             continue;
         }
@@ -179,6 +193,9 @@ pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Op
     }
     if tail_at.is_none() {
         g.emit_tail()?;
+    }
+    if g.late.iter().any(|b| g.raised_to[*b] && !g.entered[*b]) {
+        return Err(format!("`{}` raises to a block laid out after its error exit", body.name));
     }
     Ok(())
 }
@@ -645,14 +662,17 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         IntTrueDiv { t, .. } => o.int_true_div(a[0], a[1], *t)?,
         IntBinary { op, t, .. } => o.int_binary(*op, a[0], a[1], *t)?,
         BoolBinary { op, .. } => o.bool_binary(*op, a[0], a[1])?,
-        Sub { .. } => o.cx.b.ins().isub(a[0], a[1]),
+        NoOverflow { op: ArithOp::Add, .. } => o.cx.b.ins().iadd(a[0], a[1]),
+        NoOverflow { op: ArithOp::Sub, .. } => o.cx.b.ins().isub(a[0], a[1]),
+        NoOverflow { op: ArithOp::Mul, .. } => o.cx.b.ins().imul(a[0], a[1]),
+        NoOverflow { op, .. } => return Err(format!("unchecked {op:?} reached code generation")),
         Compare { op, ta, tb, .. } => o.compare_pair(*op, a[0], *ta, a[1], *tb)?,
         Truthy { ty, .. } => o.truthy(a[0], *ty),
         Select { .. } => o.cx.b.ins().select(a[0], a[1], a[2]),
         Math { op, .. } => o.math(*op, a)?,
         CCall { symbol, params, ret, .. } => o.c_call(symbol, params, *ret, a)?,
         CGlobal { symbol, ty } => o.c_global(symbol, *ty)?,
-        FuncAddr { func, params, ret, name } => o.func_addr(*func, params, *ret, name)?,
+        FuncAddr { func, .. } => o.func_addr(*func)?,
         CString { text } => o.cx.cstr(text)?,
         PtrLoad { elem, in_object, .. } => o.ptr_load(a[0], a[1], *elem, *in_object)?,
         PtrStore { elem, in_object, .. } => o.ptr_store(a[0], a[1], a[2], *elem, *in_object)?,

@@ -1,17 +1,18 @@
 //! Calls of C functions and reads of C variables that a `.pxd` declares
 //! (symbols imported by name and resolved when the module is linked),
-//! loads and stores through C pointers, and the C-ABI entries of cfuncs
-//! passed to C as function pointers (`qsort`'s comparator).
+//! loads and stores through C pointers, and what the C-ABI entries of
+//! cfuncs passed to C as function pointers (`qsort`'s comparator, built by
+//! `backend::c_entry`) need: their address, C's view of their parameters
+//! and result, the unraisable error.
 
 use super::op::OpCx;
 use super::R;
 use crate::backend::{clif_type, FnCx};
 use crate::hir::FuncId;
+use crate::mir::LocalTy;
 use crate::types::Ty;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, types, AbiParam, InstBuilder, MemFlagsData, Value};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_module::{FuncId as ClifFuncId, Linkage, Module};
+use cranelift_codegen::ir::{self, types, InstBuilder, MemFlagsData, Value};
 
 impl OpCx<'_, '_, '_> {
     /// `symbol(args)` with the C calling convention. Arguments narrower than
@@ -88,100 +89,65 @@ impl OpCx<'_, '_, '_> {
         })
     }
 
-    /// The address of `func`'s C-ABI entry: what C code (`qsort`) calls
-    /// through a function pointer.
-    pub(crate) fn func_addr(&mut self, func: FuncId, params: &[Ty], ret: Ty, name: &str) -> R<Value> {
-        let id = c_entry(self.cx, func, params, ret, name)?;
+    /// The address of `func`'s C-ABI entry (`backend::c_entry`): what C
+    /// code (`qsort`) calls through a function pointer.
+    pub(crate) fn func_addr(&mut self, func: FuncId) -> R<Value> {
+        let id = *self.cx.em.c_entries.get(&func).ok_or_else(|| format!("function {} has no C entry", func.0))?;
         let r = self.cx.func_ref(id);
         let p = self.cx.em.ptr;
         Ok(self.cx.b.ins().func_addr(p, r))
     }
 }
 
-/// The C type a value of `t` crosses a C signature as (a `bint` is C's `int`).
-fn c_abi_type(t: Ty) -> R<ir::Type> {
-    match t {
-        Ty::Bool => Ok(types::I32),
-        t => clif_type(t).ok_or_else(|| format!("a C entry with a {t} in its signature reached the back end")),
+/// The C type a value of `t` crosses a C signature as: a `bint` is C's
+/// `int`, and narrower integers travel extended to an `int` too.
+pub(crate) fn c_abi_type(t: Ty) -> R<ir::Type> {
+    match (t, clif_type(t)) {
+        (Ty::Bool, _) => Ok(types::I32),
+        (_, Some(ct)) if ct.is_int() && ct.bits() < 32 => Ok(types::I32),
+        (_, Some(ct)) => Ok(ct),
+        (t, None) => Err(format!("a C entry with a {t} in its signature reached the back end")),
     }
 }
 
-/// `ret entry(params…)` with the C calling convention around the native
-/// function `func`, defined once per variant: it calls the native function
-/// with a stack limit `SOFT_BUDGET` below its own frame (as a wrapper does)
-/// and returns its value. The cfunc is `noexcept` (the front end's rule), so
-/// when it raised anyway, the exception is written as unraisable under
-/// `name` (holding the GIL: C may call the entry without it) and the entry
-/// returns 0, as Cython's `noexcept` functions do.
-fn c_entry(cx: &mut FnCx, func: FuncId, params: &[Ty], ret: Ty, name: &str) -> R<ClifFuncId> {
-    if let Some(id) = cx.em.c_entries.get(&func) {
-        return Ok(*id);
+/// A parameter's value `v` as its local's type: a C entry's bint or narrow
+/// integer arrives as C's `int` (any other parameter is as it is).
+pub(crate) fn from_c_abi(cx: &mut FnCx, local: LocalTy, v: Value) -> Value {
+    let LocalTy::Scalar(t) = local else { return v };
+    let (Some(ct), vt) = (clif_type(t), cx.b.func.dfg.value_type(v)) else { return v };
+    if ct == vt || !vt.is_int() {
+        return v;
     }
-    let em = &mut *cx.em;
-    let p = em.ptr;
-    let mut sig = em.module.make_signature();
-    for &t in params {
-        sig.params.push(AbiParam::new(c_abi_type(t)?));
+    match t {
+        Ty::Bool => cx.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0),
+        _ => cx.b.ins().ireduce(ct, v),
     }
-    let ret_ty = c_abi_type(ret)?;
-    sig.returns.push(AbiParam::new(ret_ty));
-    let symbol = em.symbol(&format!("pyc_aot_centry_{}", func.0));
-    let id = em.module.declare_function(&symbol, Linkage::Local, &sig).map_err(|e| e.to_string())?;
-    em.c_entries.insert(func, id);
-    let native = em.native_id(func);
-    let mut f = ir::Function::with_name_signature(ir::UserFuncName::user(5, func.0), sig);
-    let mut fctx = FunctionBuilderContext::new();
-    {
-        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut f, &mut fctx));
-        let entry = cx.b.create_block();
-        cx.b.append_block_params_for_function_params(entry);
-        cx.b.switch_to_block(entry);
-        let mut args = cx.b.block_params(entry).to_vec();
-        for (v, &t) in args.iter_mut().zip(params) {
-            // A narrow C argument arrives extended to 32 bits; the native function takes its own width.
-            if let Some(ct) = clif_type(t) {
-                if ct.bits() < 32 {
-                    *v = cx.b.ins().ireduce(ct, *v);
-                } else if t == Ty::Bool {
-                    *v = cx.b.ins().icmp_imm_s(IntCC::NotEqual, *v, 0);
-                }
-            }
-        }
-        let sp = cx.b.ins().get_stack_pointer(p);
-        args.push(cx.b.ins().iadd_imm_s(sp, -super::stack::SOFT_BUDGET));
-        let r = cx.func_ref(native);
-        let inst = cx.b.ins().call(r, &args);
-        let results = cx.b.inst_results(inst).to_vec();
-        let (&value, &err) = match results.as_slice() {
-            [v, e] => (v, e),
-            _ => return Err(format!("the native function of `{name}` does not return a value and an error flag")),
-        };
-        let value = match ret {
-            Ty::Bool => cx.b.ins().uextend(types::I32, value),
-            _ => value,
-        };
-        let (fail, done) = (cx.b.create_block(), cx.b.create_block());
-        cx.b.append_block_param(done, ret_ty);
-        cx.b.set_cold_block(fail);
-        cx.b.ins().brif(err, fail, &[], done, &[ir::BlockArg::Value(value)]);
-        cx.b.switch_to_block(fail);
-        let gil = cx.call_c("PyGILState_Ensure", &[], &[types::I32], &[])?[0];
-        let text = cx.cstr(name)?;
-        let where_ = cx.call_c("PyUnicode_FromString", &[p], &[p], &[text])?[0];
-        cx.call_c("PyErr_WriteUnraisable", &[p], &[], &[where_])?;
-        cx.call_c("Py_DecRef", &[p], &[], &[where_])?;
-        cx.call_c("PyGILState_Release", &[types::I32], &[], &[gil])?;
-        let zero = cx.b.ins().iconst(ret_ty, 0);
-        cx.b.ins().jump(done, &[ir::BlockArg::Value(zero)]);
-        cx.b.switch_to_block(done);
-        let v = cx.b.block_params(done)[0];
-        cx.b.ins().return_(&[v]);
-        let FnCx { em, mut b, .. } = cx;
-        b.seal_all_blocks();
-        b.finalize(em.module.isa().frontend_config());
+}
+
+/// `v` of type `t` as a C function returns it (`c_abi_type`).
+pub(crate) fn to_c_abi(cx: &mut FnCx, t: Ty, v: Value) -> Value {
+    let vt = cx.b.func.dfg.value_type(v);
+    if !vt.is_int() || vt.bits() >= 32 {
+        return v;
     }
-    cx.em.define(id, f, &symbol)?;
-    Ok(id)
+    match t {
+        Ty::Int(i) if i.signed => cx.b.ins().sextend(types::I32, v),
+        _ => cx.b.ins().uextend(types::I32, v),
+    }
+}
+
+/// Writes the exception set as unraisable under `name` (Cython's
+/// `noexcept`), which clears it; holding the GIL, which a C caller of a
+/// `nogil` function need not hold.
+pub(crate) fn write_unraisable(cx: &mut FnCx, name: &str) -> R<()> {
+    let p = cx.em.ptr;
+    let gil = cx.call_c("PyGILState_Ensure", &[], &[types::I32], &[])?[0];
+    let text = cx.cstr(name)?;
+    let where_ = cx.call_c("PyUnicode_FromString", &[p], &[p], &[text])?[0];
+    cx.call_c("PyErr_WriteUnraisable", &[p], &[], &[where_])?;
+    cx.call_c("Py_DecRef", &[p], &[], &[where_])?;
+    cx.call_c("PyGILState_Release", &[types::I32], &[], &[gil])?;
+    Ok(())
 }
 
 /// Memory the user manages may trap and be unaligned; an extension type

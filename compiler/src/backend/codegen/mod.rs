@@ -14,7 +14,7 @@ pub(crate) mod body;
 mod buffer;
 mod copy;
 mod exception;
-mod extern_c;
+pub(crate) mod extern_c;
 mod intmath;
 mod math;
 mod object;
@@ -108,6 +108,7 @@ pub(crate) fn emit(cx: &mut FnCx, body: &Body, env: &Env) -> R<()> {
         return Err(format!("`{}` has {} parameters, its signature {}", body.name, body.params.len(), params.len()));
     }
     for (l, v) in body.params.iter().zip(params) {
+        let v = extern_c::from_c_abi(g.cx, body.ty(*l), v);
         g.def(*l, v)?;
     }
     for b in order {
@@ -264,29 +265,29 @@ pub(super) fn return_value(cx: &mut FnCx, returns: Returns, value: Option<Value>
             let ok = cx.b.ins().iconst(types::I8, 0);
             cx.b.ins().return_(&[ok]);
         }
+        (Returns::C(t), Some(v)) => {
+            let v = extern_c::to_c_abi(cx, t, v);
+            cx.b.ins().return_(&[v]);
+        }
         _ => return Err("a return that does not match what the body returns".into()),
     }
     Ok(())
 }
 
 /// Returns the body's error value: NULL, or the error flag set (after a
-/// meaningless zero scalar).
+/// meaningless zero scalar), or a C entry's 0.
 pub(super) fn return_error(cx: &mut FnCx, returns: Returns) -> R<()> {
     match returns {
+        Returns::C(t) => {
+            let zero = zero_of(cx, extern_c::c_abi_type(t)?);
+            cx.b.ins().return_(&[zero]);
+        }
         Returns::Object => {
             let null = cx.b.ins().iconst(cx.em.ptr, 0);
             cx.b.ins().return_(&[null]);
         }
         Returns::ScalarAndFlag(t) => {
-            let zero = match clif_type(t).ok_or("a scalar return without a machine type")? {
-                types::F64 => cx.b.ins().f64const(0.0),
-                types::F32 => cx.b.ins().f32const(0.0),
-                types::F64X2 => {
-                    let z = cx.b.ins().f64const(0.0);
-                    cx.b.ins().splat(types::F64X2, z)
-                }
-                ct => cx.b.ins().iconst(ct, 0),
-            };
+            let zero = zero_of(cx, clif_type(t).ok_or("a scalar return without a machine type")?);
             let failed = cx.b.ins().iconst(types::I8, 1);
             cx.b.ins().return_(&[zero, failed]);
         }
@@ -296,4 +297,17 @@ pub(super) fn return_error(cx: &mut FnCx, returns: Returns) -> R<()> {
         }
     }
     Ok(())
+}
+
+/// A zero of the machine type `ct`.
+fn zero_of(cx: &mut FnCx, ct: ir::Type) -> Value {
+    match ct {
+        types::F64 => cx.b.ins().f64const(0.0),
+        types::F32 => cx.b.ins().f32const(0.0),
+        types::F64X2 => {
+            let z = cx.b.ins().f64const(0.0);
+            cx.b.ins().splat(types::F64X2, z)
+        }
+        ct => cx.b.ins().iconst(ct, 0),
+    }
 }

@@ -224,6 +224,7 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             stack::reset_traceback_count(g.cx());
             g.cx().b.ins().jump(err_block()?, &[]);
         }
+        WriteUnraisable { name } => super::extern_c::write_unraisable(g.cx(), name)?,
         LoadConst(c) => result = Some(super::object::load_const(g.cx(), c)?),
         ModuleDict => {
             let slot = g.cx().em.module_dict_slot()?;

@@ -730,10 +730,10 @@ impl BodyBuilder<'_, '_> {
                 };
                 self.value(ty, op)
             }
-            ExprKind::NoOverflow(ArithOp::Sub, a, b) => {
+            ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b) => {
                 let va = self.expr(a)?;
                 let vb = self.expr(b)?;
-                self.value(ty, BodyOp::Sub { a: va, b: vb })
+                self.value(ty, BodyOp::NoOverflow { op: *op, a: va, b: vb })
             }
             ExprKind::NoOverflow(op, ..) => return Err(format!("unchecked {op:?} reached the back end")),
             ExprKind::Truthy(x) => {

@@ -1,0 +1,81 @@
+//! The C-ABI entries of the cfuncs a module passes to C as function
+//! pointers (`hir::ExprKind::FuncAddr`: `qsort`'s comparator), defined once
+//! per variant before any body takes their address. Each is a MIR body
+//! (`mir::build::c_entry`) run through the passes: the cfunc's body in
+//! place when a wrapper would take it in place (a comparator is then one C
+//! function, with no native call, stack limit or error flag between C and
+//! its code, as Cython's is), else a call of its native function.
+
+use super::body::{frame_estimate, has_big_frame, with_body_plan};
+use super::codegen::{self, extern_c::c_abi_type, Env};
+use super::{worth_lowering_in_place, Emitter, FnCx, Listing, R};
+use crate::hir::{self, FuncId};
+use crate::mir::build::c_entry::{self as build, Run};
+use crate::mir::{pass, print};
+use cranelift_codegen::ir::{self, AbiParam};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{Linkage, Module};
+use std::collections::{BTreeMap, HashSet};
+
+/// The cfuncs whose address a function of `m` takes, each with the name its
+/// errors are written under (from the first address taken).
+pub(crate) fn wanted(m: &hir::Module) -> Vec<(FuncId, String)> {
+    let mut wanted: BTreeMap<u32, String> = BTreeMap::new();
+    for f in &m.functions {
+        hir::visit_stmt_exprs(&f.body, &mut |e| {
+            hir::visit_expr(e, &mut |x| {
+                if let hir::ExprKind::FuncAddr { func, name, .. } = &x.kind {
+                    wanted.entry(func.0).or_insert_with(|| name.clone());
+                }
+            })
+        });
+    }
+    wanted.into_iter().map(|(func, name)| (FuncId(func), name)).collect()
+}
+
+/// Defines `f`'s entry (`Emitter::c_entries`), its errors written as unraisable under `name`.
+pub(crate) fn define(em: &mut Emitter, m: &hir::Module, recursive: &HashSet<FuncId>, f: &hir::Function, name: &str) -> R<()> {
+    let mut sig = em.module.make_signature();
+    for p in &f.params {
+        sig.params.push(AbiParam::new(c_abi_type(p.ty)?));
+    }
+    sig.returns.push(AbiParam::new(c_abi_type(f.ret)?));
+    let symbol = em.symbol(&format!("pyc_aot_centry_{}", f.id.0));
+    let id = em.module.declare_function(&symbol, Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    em.c_entries.insert(f.id, id);
+
+    // What a wrapper takes in place (`glue::wrapper`), for the same reasons.
+    let in_place = worth_lowering_in_place(f) && !hir::keeps_own_frame(f) && !f.has_objects();
+    let mut body = with_body_plan(m, recursive, false, |plan| {
+        let run = if in_place { Run::InPlace(plan) } else { Run::Call { big_frame: has_big_frame(f).then(|| frame_estimate(f)) } };
+        build::build(f, name, run)
+    })?;
+    let mut stages = pass::Stages::new();
+    let all_stages = em.listing_kind == Listing::MirStages;
+    pass::run(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
+    match em.listing_kind {
+        Listing::Mir => em.listing.push_str(&format!("{}\n", print::body(&body))),
+        Listing::MirStages => {
+            for (stage, text) in stages {
+                em.listing.push_str(&format!("# {stage}\n{text}\n"));
+            }
+        }
+        _ => {}
+    }
+
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(5, f.id.0), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let env = Env { binder_path: None };
+        if in_place {
+            codegen::body::emit(&mut cx, &body, f, Some(&env))?;
+        } else {
+            codegen::emit(&mut cx, &body, &env)?;
+        }
+        let FnCx { em, mut b, .. } = cx;
+        b.seal_all_blocks();
+        b.finalize(em.module.isa().frontend_config());
+    }
+    em.define(id, func, &format!("C entry of {}", f.name))
+}

@@ -1,0 +1,48 @@
+//! The MIR of a cfunc's C-ABI entry: what C code (`qsort`) calls through a
+//! function pointer. Its parameters are the cfunc's C values; the function
+//! runs with a wrapper's soft stack limit, its body in place (so a small
+//! comparator is one C function, as Cython's is) or as a native call. C
+//! cannot see an error, so the error exit writes the exception as
+//! unraisable under the cfunc's name and the entry returns 0, as Cython's
+//! `noexcept` functions do.
+
+use super::{body, Builder};
+use crate::hir::Function;
+use crate::mir::{Body, Local, LocalTy, Op, OpKind, Returns, Terminator};
+use crate::types::Ty;
+
+/// How the entry runs the function.
+pub enum Run<'p> {
+    /// Its body built here as MIR.
+    InPlace(&'p body::Plan<'p>),
+    /// A native call (`big_frame`: bytes of a big frame to check room for).
+    Call { big_frame: Option<i64> },
+}
+
+/// `f`'s C entry, its exception written as unraisable under `name`.
+pub fn build(f: &Function, name: &str, run: Run) -> Result<Body, String> {
+    if matches!(f.ret, Ty::Void | Ty::Object | Ty::View(_)) || f.params.iter().any(|p| matches!(p.ty, Ty::Object | Ty::View(_))) {
+        return Err(format!("{} has no C signature for a C entry", f.name));
+    }
+    let mut b = Builder::new(&format!("C entry of {}", f.name), Returns::C(f.ret));
+    let args: Vec<Local> = f.params.iter().map(|p| b.param(LocalTy::Scalar(p.ty), &p.name)).collect();
+    b.error_exit_mut().ops.push(Op::new(vec![], OpKind::WriteUnraisable { name: name.to_string() }));
+    let frame = match run {
+        Run::InPlace(_) => None,
+        Run::Call { big_frame } => big_frame,
+    };
+    let limit = b.value(LocalTy::Ptr, OpKind::StackLimit { frame });
+    let result = match run {
+        Run::InPlace(plan) => body::build_in_place(&mut b, f, plan, args, limit)?,
+        Run::Call { .. } => {
+            let r = b.local(LocalTy::Scalar(f.ret), None);
+            b.op(vec![r], OpKind::CallNative { func: f.id, args, limit });
+            r
+        }
+    };
+    b.terminate(Terminator::Return(result));
+    match run {
+        Run::InPlace(_) => b.finish_in_entry_order(),
+        Run::Call { .. } => Ok(b.finish()),
+    }
+}
