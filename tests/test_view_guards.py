@@ -65,6 +65,22 @@ def moved(a: cython.double[:, :], i: cython.Py_ssize_t, n: cython.Py_ssize_t) ->
     return float(s)
 
 
+def scale(out: cython.double[:], a: cython.double[:], n: cython.Py_ssize_t):
+    # The loop variable indexes both; n tested once against each shape.
+    j: cython.Py_ssize_t
+    for j in range(n):
+        out[j] = a[j] * 2.0 + 1.0
+
+
+def other_shape(a: cython.double[:], b: cython.double[:, :]) -> cython.double:
+    # The stop is another view's shape.
+    s: cython.double = 0.0
+    j: cython.Py_ssize_t
+    for j in range(b.shape[1]):
+        s += a[j] * b[0, j]
+    return float(s)
+
+
 def columns(a: cython.double[:, :], j: cython.Py_ssize_t, n: cython.Py_ssize_t) -> cython.double:
     # An invariant last axis, the loop over the first.
     s: cython.double = 0.0
@@ -92,10 +108,15 @@ def test_plans(tmp_path):
     out = run_compiler(src, tmp_path, ["--emit", "hir"])
     assert out.ok, out.describe()
     fn = lambda name: out.stdout.split("fn %s(" % name, 1)[1].split("\nfn ", 1)[0]
-    assert "versioned on i in axis 0 of a, c in axis 0 of b" in fn("dist")
-    assert "versioned on c in axis 0 of sums, i in axis 0 of a" in fn("add_rows")
-    assert "versioned on j in axis 1 of a" in fn("columns")
+    for guard in ("i in axis 0 of a", "c in axis 0 of b", "j (by its stop) in axis 1 of a", "j (by its stop) in axis 1 of b"):
+        assert guard in fn("dist"), guard
+    for guard in ("c in axis 0 of sums", "i in axis 0 of a", "j (by its stop) in axis 1 of a"):
+        assert guard in fn("add_rows"), guard
+    assert "versioned on i (by its stop) in axis 0 of a, j in axis 1 of a" in fn("columns")
     assert "versioned on i" not in fn("moved")
+    assert "j (by its stop) in axis 0 of out, j (by its stop) in axis 0 of a" in fn("scale")
+    assert "j (by its stop) in axis 0 of a" in fn("other_shape")
+    assert "j (by its stop) in axis 1 of sums" in fn("add_rows")
 
 
 def test_rows(m):
@@ -151,6 +172,29 @@ def test_outer_variable_and_unguarded(m):
     m.assert_values("columns", [((a, 4, 1), (IndexError, OUT % 1)), ((a, -1, 3), 21.0)])
 
 
+def test_by_stop(m):
+    for n in range(-1, 9):
+        for size_out in (0, 3, 5, 8):
+            for size_a in (0, 4, 8):
+                py_o, nat_o = np.zeros(size_out), np.zeros(size_out)
+                a = np.arange(float(size_a))
+                p = attempt(m.py.scale, py_o, a, n)
+                r = attempt(m.fn("scale"), nat_o, a, n)
+                assert p == r, (n, size_out, size_a, p, r)
+                assert py_o.tolist() == nat_o.tolist(), (n, size_out, size_a)
+    # Strided views take the same versions.
+    big = np.zeros(16)
+    py_o, nat_o = big[::2].copy(), big[::2].copy()
+    v = np.arange(20.0)[::3]
+    assert attempt(m.py.scale, py_o, v, 8) == attempt(m.fn("scale"), nat_o, v, 8)
+    assert py_o.tolist() == nat_o.tolist()
+    with pytest.raises(IndexError, match=r"^Out of bounds on buffer access \(axis 0\)$"):
+        m.fn("scale")(np.zeros(3), np.zeros(8), 4)
+    b = np.arange(12.0).reshape(2, 6)
+    m.assert_same("other_shape", [(np.arange(k * 1.0), b) for k in (0, 5, 6, 7)] + [(np.zeros(0), np.zeros((1, 0)))],
+                  loose_types=(IndexError,))
+
+
 def test_no_leaks(m):
     a = np.arange(12.0).reshape(3, 4)
     b = np.arange(8.0).reshape(2, 4)
@@ -158,3 +202,5 @@ def test_no_leaks(m):
     s = np.zeros((2, 4))
     assert growth(lambda: (f(a, 1, b, 1, 4), g(s, 1, a, 2, 4))) < 50
     assert growth(lambda: (attempt(f, a, 3, b, 0, 2), attempt(f, a, 0, b, 0, 5), attempt(g, s, 2, a, 0, 1))) < 50
+    h, o, x = m.fn("scale"), np.zeros(3), np.zeros(8)
+    assert growth(lambda: (h(o, x, 3), attempt(h, o, x, 4))) < 50

@@ -426,7 +426,7 @@ pub struct LoopPlan {
     pub sum: Option<SumPlan>,
 }
 
-/// `view.shape[axis] > index >= 0` tested before a loop (`opt::guards`):
+/// `view.shape[axis] > index >= 0` tested before a loop (`opt::guards`), or `by_stop`:
 /// `index` is a signed 64-bit local the loop does not assign; the loop's
 /// accesses read it as itself or as one of `aliases` (hidden index locals
 /// the body assigns it to before reading them).
@@ -436,6 +436,9 @@ pub struct InBoundsGuard {
     pub view: LocalId,
     pub axis: u8,
     pub aliases: Vec<LocalId>,
+    /// `index` is the loop's variable (a constant start `>= 0`, a positive
+    /// constant step, a stop read without effects): the test is `stop <= view.shape[axis]`.
+    pub by_stop: bool,
 }
 
 /// One memoryview access of a vectorised loop: the view and the

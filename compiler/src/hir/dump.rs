@@ -319,7 +319,7 @@ fn dump_plan(module: &Module, f: &Function, var: LocalId, plan: &LoopPlan) -> St
         parts.push(format!("versioned on unit stride of {}", views.join(", ")));
     }
     if !plan.version_in_bounds.is_empty() {
-        let guards: Vec<String> = plan.version_in_bounds.iter().map(|g| format!("{} in axis {} of {}", name(&g.index), g.axis, name(&g.view))).collect();
+        let guards: Vec<String> = plan.version_in_bounds.iter().map(|g| format!("{}{} in axis {} of {}", name(&g.index), if g.by_stop { " (by its stop)" } else { "" }, g.axis, name(&g.view))).collect();
         parts.push(format!("versioned on {}", guards.join(", ")));
     }
     if plan.unroll {

@@ -12,7 +12,7 @@ use crate::types::Ty;
 use std::collections::HashSet;
 
 /// The guards to version the loop over `var` with body `body` on.
-pub fn plan(var: LocalId, body: &[Stmt], f: &Function, unbound: &HashSet<LocalId>) -> Vec<InBoundsGuard> {
+pub fn plan(var: LocalId, bounds: [&hir::Expr; 3], body: &[Stmt], f: &Function, unbound: &HashSet<LocalId>) -> Vec<InBoundsGuard> {
     let mut has_loop = false;
     hir::visit_stmts(body, &mut |s| {
         has_loop |= matches!(s.kind, StmtKind::While { .. } | StmtKind::ForRange { .. } | StmtKind::ForIter { .. } | StmtKind::Prange(_));
@@ -25,6 +25,13 @@ pub fn plan(var: LocalId, body: &[Stmt], f: &Function, unbound: &HashSet<LocalId
     let invariant = |l: LocalId| {
         l != var && matches!(f.locals[l.0 as usize].ty, Ty::Int(t) if t.bits == 64 && t.signed) && !assigns(body, l) && !unbound.contains(&l)
     };
+    // The loop variable stays in `[0, stop)`: tested against the shape, its stop read again before the loop.
+    let [start, stop, step] = bounds;
+    let by_stop = matches!(f.locals[var.0 as usize].ty, Ty::Int(t) if t.bits == 64 && t.signed)
+        && matches!(start.as_const(), Some(hir::Const::Int(v)) if v >= 0)
+        && matches!(step.as_const(), Some(hir::Const::Int(v)) if v > 0)
+        && !assigns(body, var)
+        && rereadable(stop, unbound);
     let view_ok = |v: LocalId| matches!(f.locals[v.0 as usize].ty, Ty::View(_)) && !assigns(body, v) && !unbound.contains(&v);
     // Hidden index locals (`v[c, j] += x` reads `v[t0, t1]` after `t0, t1 = c, j`)
     // assigned an invariant local by one top-level statement, valid in the statements after it.
@@ -39,7 +46,7 @@ pub fn plan(var: LocalId, body: &[Stmt], f: &Function, unbound: &HashSet<LocalId
                     continue;
                 }
                 let Some(read) = index_local(e) else { continue };
-                let index = if invariant(read) {
+                let index = if invariant(read) || (by_stop && read == var) {
                     read
                 } else if let Some(&(_, l)) = aliases.iter().find(|(t, _)| *t == read) {
                     l
@@ -47,13 +54,14 @@ pub fn plan(var: LocalId, body: &[Stmt], f: &Function, unbound: &HashSet<LocalId
                     continue;
                 };
                 let axis = k as u8;
+                let on_stop = index == var;
                 match guards.iter_mut().find(|g| g.index == index && g.view == view && g.axis == axis) {
                     Some(g) => {
                         if read != index && !g.aliases.contains(&read) {
                             g.aliases.push(read);
                         }
                     }
-                    None => guards.push(InBoundsGuard { index, view, axis, aliases: if read != index { vec![read] } else { vec![] } }),
+                    None => guards.push(InBoundsGuard { index, view, axis, aliases: if read != index { vec![read] } else { vec![] }, by_stop: on_stop }),
                 }
             }
         };
@@ -73,7 +81,7 @@ pub fn plan(var: LocalId, body: &[Stmt], f: &Function, unbound: &HashSet<LocalId
         if let StmtKind::Assign(pairs) = &s.kind {
             for (t, e) in pairs {
                 let elsewhere = assigns(&body[..n], *t) || assigns(&body[n + 1..], *t) || pairs.iter().filter(|(u, _)| u == t).count() > 1;
-                let source = index_local(e).filter(|&l| invariant(l));
+                let source = index_local(e).filter(|&l| invariant(l) || (by_stop && l == var));
                 let t_ok = matches!(f.locals[t.0 as usize].ty, Ty::Int(ty) if ty.bits == 64);
                 if let (Some(l), false, true) = (source, elsewhere, t_ok) {
                     aliases.push((*t, l));
@@ -82,4 +90,20 @@ pub fn plan(var: LocalId, body: &[Stmt], f: &Function, unbound: &HashSet<LocalId
         }
     }
     guards
+}
+
+/// A range bound read again before the loop with the same value and no
+/// effect: a constant, a surely bound integer local, a surely bound view's
+/// shape, through integer conversions to 64 bits that cannot fail.
+fn rereadable(e: &hir::Expr, unbound: &HashSet<LocalId>) -> bool {
+    match &e.kind {
+        ExprKind::Const(hir::Const::Int(_)) => true,
+        ExprKind::Local(l) => matches!(e.ty, Ty::Int(_)) && !unbound.contains(l),
+        ExprKind::ViewDim { view, dim: hir::Dim::Shape, .. } => !unbound.contains(view),
+        ExprKind::Convert(x) => match (x.ty, e.ty) {
+            (Ty::Int(from), Ty::Int(to)) => to.bits == 64 && to.signed && !to.checked && (from.signed || from.bits < 64) && rereadable(x, unbound),
+            _ => false,
+        },
+        _ => false,
+    }
 }

@@ -48,8 +48,14 @@ impl BodyBuilder<'_, '_> {
             tests.push(self.value(Ty::Bool, BodyOp::UnitStrides { strides }));
         }
         for g in &guards {
-            let index = self.value(Ty::Int(SSIZE), BodyOp::Copy { src: self.fr.locals[g.index.0 as usize] });
             let shape = self.read_view(g.view)?[1 + g.axis as usize];
+            if g.by_stop {
+                // The range's stop read again (`opt::guards::rereadable`): every value lies in `[0, stop)`.
+                let stop = self.expr(bounds[1])?;
+                tests.push(self.value(Ty::Bool, BodyOp::CounterCmp { op: CmpOp::Ge, a: shape, b: stop, unsigned: false }));
+                continue;
+            }
+            let index = self.value(Ty::Int(SSIZE), BodyOp::Copy { src: self.fr.locals[g.index.0 as usize] });
             // Unsigned: a negative index fails it too (the general version wraps it).
             tests.push(self.value(Ty::Bool, BodyOp::CounterCmp { op: CmpOp::Lt, a: index, b: shape, unsigned: true }));
         }
