@@ -6,6 +6,11 @@
 //! version where those axes are neither wrapped nor checked, or else the
 //! general one, which raises the same IndexError at the same trip as the
 //! loop as written (what gcc's loop-invariant code motion gets Cython).
+//! The loop's own variable is guarded the same way when it indexes an axis
+//! it is not proven inside (`for j in range(d): … a[i, j]`): with a constant
+//! start `>= 0` and a positive constant step it stays in `[0, stop)`, so
+//! `stop <= a.shape[1]`, tested once (the stop read again, which only a
+//! bound read without effect allows), leaves that axis unchecked too.
 
 use crate::hir::{self, assigns, index_local, ExprKind, Function, InBoundsGuard, LocalId, Stmt, StmtKind};
 use crate::types::Ty;
