@@ -420,6 +420,10 @@ pub struct LoopPlan {
     /// and whose stride is not known to be the element size: the loop runs
     /// in two versions, one for unit strides (constant scaling), one general.
     pub version_on_unit_stride: Vec<LocalId>,
+    /// Indices the loop does not change, of axes it checks on every trip:
+    /// the loop runs in two versions, one taken when each lies in
+    /// `[0, view.shape[axis])` at entry (those axes unchecked, unwrapped), one general.
+    pub version_in_bounds: Vec<InBoundsGuard>,
     /// Two trips per test, in a rotated loop whose counter needs no overflow check.
     pub unroll: bool,
     /// Unrolled only: a double reduction whose two trips share their float
@@ -429,6 +433,21 @@ pub struct LoopPlan {
     pub vector: Option<VectorPlan>,
     /// A float sum under `associative_math`, run into partial sums on vectors first.
     pub sum: Option<SumPlan>,
+}
+
+/// `view.shape[axis] > index >= 0` tested before a loop (`opt::guards`), or `by_stop`:
+/// `index` is a signed 64-bit local the loop does not assign; the loop's
+/// accesses read it as itself or as one of `aliases` (hidden index locals
+/// the body assigns it to before reading them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InBoundsGuard {
+    pub index: LocalId,
+    pub view: LocalId,
+    pub axis: u8,
+    pub aliases: Vec<LocalId>,
+    /// `index` is the loop's variable (a constant start `>= 0`, a positive
+    /// constant step, a stop read without effects): the test is `stop <= view.shape[axis]`.
+    pub by_stop: bool,
 }
 
 /// One memoryview access of a vectorised loop: the view and the

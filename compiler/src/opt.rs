@@ -38,6 +38,7 @@ mod select;
 mod unroll;
 mod vectorize;
 mod versioning;
+mod guards;
 
 pub fn optimize(module: &mut hir::Module) {
     outline::outline(module);
@@ -86,11 +87,12 @@ fn decide(module: &mut hir::Module) {
 /// The plan of every range loop in `body`, outer loops first.
 fn plan_range_loops(body: &[Stmt], f: &Function, lanes: &hir::Lanes, unbound: &HashSet<LocalId>, out: &mut Vec<LoopPlan>) {
     hir::visit_stmts(body, &mut |s| {
-        if let StmtKind::ForRange { var, step, body, .. } = &s.kind {
+        if let StmtKind::ForRange { var, start, stop, step, body, orelse, .. } = &s.kind {
             let (vector, sum) = vectorize::plans(*var, step, body, f, unbound);
             let unroll = unroll::worth_it(*var, step, body, f);
             out.push(LoopPlan {
                 version_on_unit_stride: versioning::views(*var, body, f, unbound),
+                version_in_bounds: if vector.is_some() || sum.is_some() || !orelse.is_empty() { vec![] } else { guards::plan(*var, [start, stop, step], body, f, unbound) },
                 unroll,
                 paired: if unroll { pairing::plan(body, f, lanes, unbound) } else { None },
                 vector,

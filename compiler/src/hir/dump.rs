@@ -319,6 +319,10 @@ fn dump_plan(module: &Module, f: &Function, var: LocalId, plan: &LoopPlan) -> St
         let views: Vec<String> = plan.version_on_unit_stride.iter().map(name).collect();
         parts.push(format!("versioned on unit stride of {}", views.join(", ")));
     }
+    if !plan.version_in_bounds.is_empty() {
+        let guards: Vec<String> = plan.version_in_bounds.iter().map(|g| format!("{}{} in axis {} of {}", name(&g.index), if g.by_stop { " (by its stop)" } else { "" }, g.axis, name(&g.view))).collect();
+        parts.push(format!("versioned on {}", guards.join(", ")));
+    }
     if plan.unroll {
         parts.push("unrolled x2".to_string());
     }

@@ -152,7 +152,7 @@ pub enum BodyOp {
     RangeCutShort { c: Local, stop: Local, step: Local, var_ty: IntTy, const_step: Option<i64> },
     /// The counter limit of a loop unrolled ×2 with the step `k`, below
     /// which two trips run without an overflow check.
-    UnrolledLimit { stop: Local, k: i64, narrow: bool },
+    UnrolledLimit { stop: Local, k: i64, narrow: bool, stop_above_min: bool },
     /// `value + imm` of a counter that cannot overflow.
     AddImm { value: Local, imm: i64 },
     /// The counter after one trip of an unrolled loop's rest (step `k`),

@@ -723,7 +723,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
             o.range_cut_short(*var_ty, a[0], a[1], a[2], *const_step)?;
             return Ok(None);
         }
-        UnrolledLimit { k, narrow, .. } => o.unrolled_limit(a[0], *k, *narrow),
+        UnrolledLimit { k, narrow, stop_above_min, .. } => o.unrolled_limit(a[0], *k, *narrow, *stop_above_min),
         AddImm { imm, .. } => o.cx.b.ins().iadd_imm_s(a[0], *imm),
         CounterCmp { op, unsigned, .. } => {
             let cc = counter_cc(*op, *unsigned)?;

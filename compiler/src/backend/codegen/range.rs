@@ -152,12 +152,21 @@ impl OpCx<'_, '_, '_> {
     /// once so the counter needs no overflow check: `c < limit` means
     /// `c + k < stop` and `c + 2k` fits in 64 bits (`narrow`: a loop
     /// variable narrower than 64 bits, whose bounds are far from the limits).
-    pub(crate) fn unrolled_limit(&mut self, stop: Value, k: i64, narrow: bool) -> Value {
+    pub(crate) fn unrolled_limit(&mut self, stop: Value, k: i64, narrow: bool, stop_above_min: bool) -> Value {
         if narrow {
             return self.cx.b.ins().iadd_imm_s(stop, -k);
         }
-        let cap = self.cx.b.ins().iconst(types::I64, i64::MAX - k + 1);
-        let capped = self.cx.b.ins().smin(stop, cap);
+        // Capped so that `c + 2k` stays in 64 bits below the limit (with a
+        // step of 1 the cap is `i64::MAX`, which caps nothing).
+        let capped = if k == 1 {
+            stop
+        } else {
+            let cap = self.cx.b.ins().iconst(types::I64, i64::MAX - k + 1);
+            self.cx.b.ins().smin(stop, cap)
+        };
+        if stop_above_min {
+            return self.cx.b.ins().iadd_imm_s(capped, -k);
+        }
         let kv = self.cx.b.ins().iconst(types::I64, k);
         let (below, under) = self.cx.b.ins().ssub_overflow(capped, kv);
         let min = self.cx.b.ins().iconst(types::I64, i64::MIN);

@@ -95,6 +95,9 @@ struct Frame<'m> {
     /// Views whose last axis has unit stride here (a loop version taken
     /// after checking it): their elements are addressed by constant scaling.
     unit_stride: Vec<LocalId>,
+    /// `(index, view, axis)`: `index` lies in `[0, view.shape[axis])` here
+    /// (a loop version taken after testing it, `hir::InBoundsGuard`).
+    in_bounds_here: Vec<(LocalId, LocalId, u8)>,
     /// The `with cython.nogil:`/`gil:` blocks open here, innermost last.
     gil: Vec<gil::GilRegion>,
     /// Object parameters never assigned: read in place, borrowed from the
@@ -307,7 +310,7 @@ fn set_up_frame<'m>(
         b.op(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }));
         flags.insert(id, flag);
     }
-    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], gil: vec![], borrowed_params, unwind: vec![], bufs }
+    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], in_bounds_here: vec![], gil: vec![], borrowed_params, unwind: vec![], bufs }
 }
 
 /// The frame of `f` run in place of a call with `args` (its parameters

@@ -47,8 +47,9 @@ impl<'p> BodyBuilder<'p, '_> {
         if let Some((view, indices, in_bounds)) = self.adjacent_pair(var, step, p.no_effects, e) {
             let v = match lane {
                 0 => {
-                    let Element { ty, view, indices, unit_stride, .. } = self.element(view, indices, in_bounds, false)?;
-                    let op = BodyOp::LoadPair { view, ty, indices, in_bounds: in_bounds.to_vec(), unit_stride };
+                    let in_bounds = self.in_bounds_here(view, indices, in_bounds);
+                    let Element { ty, view, indices, unit_stride, .. } = self.element(view, indices, &in_bounds, false)?;
+                    let op = BodyOp::LoadPair { view, ty, indices, in_bounds, unit_stride };
                     self.b.value(LocalTy::F64x2, OpKind::Body(op))
                 }
                 _ => *lanes[0].get(lanes[1].len()).ok_or("paired reduction lost a lane".to_string())?,

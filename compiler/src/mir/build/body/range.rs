@@ -6,7 +6,7 @@
 //! on exhaustion, and the `else` block.
 
 use super::{BodyBuilder, LoopTargets, B};
-use crate::hir::{self, Access, CmpOp, Const, Expr, ExprKind, LocalId, LoopPlan, PairedReduction, Stmt};
+use crate::hir::{self, Access, CmpOp, Const, Expr, ExprKind, InBoundsGuard, LocalId, LoopPlan, PairedReduction, Stmt};
 use crate::mir::body::{BodyOp, Prelude, SSIZE};
 use std::collections::HashSet;
 use crate::mir::{BlockId, Local, LocalTy, Terminator};
@@ -22,32 +22,63 @@ pub(super) struct Range {
     const_step: Option<i64>,
     /// A 64-bit unsigned counter.
     unsigned: bool,
+    /// `stop - k` cannot go below `i64::MIN` (`far_above_min`).
+    stop_above_min: bool,
 }
 
 impl BodyBuilder<'_, '_> {
     pub(super) fn for_range(&mut self, var: LocalId, bounds: [&Expr; 3], body: &[Stmt], orelse: &[Stmt], plan: &LoopPlan) -> B<()> {
-        // Versioned on unit strides (`opt::versioning`): the test, then the
-        // loop twice, the first addressing those views' last axis by a constant.
+        // Versioned (`opt::versioning`, `opt::guards`): the tests, then the
+        // loop twice, the first addressing those views' last axis by a
+        // constant and leaving the tested indices unchecked.
         let strided: Vec<LocalId> = plan.version_on_unit_stride.iter().copied().filter(|v| !self.fr.unit_stride.contains(v)).collect();
-        if strided.is_empty() {
+        let guards: Vec<&InBoundsGuard> =
+            plan.version_in_bounds.iter().filter(|g| !self.fr.in_bounds_here.contains(&(g.index, g.view, g.axis))).collect();
+        if strided.is_empty() && guards.is_empty() {
             return self.for_range_inner(var, bounds, body, orelse, plan);
         }
-        let mut strides = vec![];
-        for v in &strided {
-            let size = self.view_ty(*v)?.elem.size() as i64;
-            let parts = self.read_view(*v)?;
-            strides.push((parts[parts.len() - 1], size));
+        let mut tests = vec![];
+        if !strided.is_empty() {
+            let mut strides = vec![];
+            for v in &strided {
+                let size = self.view_ty(*v)?.elem.size() as i64;
+                let parts = self.read_view(*v)?;
+                strides.push((parts[parts.len() - 1], size));
+            }
+            tests.push(self.value(Ty::Bool, BodyOp::UnitStrides { strides }));
         }
-        let all_unit = self.value(Ty::Bool, BodyOp::UnitStrides { strides });
+        for g in &guards {
+            let shape = self.read_view(g.view)?[1 + g.axis as usize];
+            if g.by_stop {
+                // The range's stop read again (`opt::guards::rereadable`): every value lies in `[0, stop)`.
+                let stop = self.expr(bounds[1])?;
+                tests.push(self.value(Ty::Bool, BodyOp::CounterCmp { op: CmpOp::Ge, a: shape, b: stop, unsigned: false }));
+                continue;
+            }
+            let index = self.value(Ty::Int(SSIZE), BodyOp::Copy { src: self.fr.locals[g.index.0 as usize] });
+            // Unsigned: a negative index fails it too (the general version wraps it).
+            tests.push(self.value(Ty::Bool, BodyOp::CounterCmp { op: CmpOp::Lt, a: index, b: shape, unsigned: true }));
+        }
         let (fast, slow, merge) = (self.b.block(false), self.b.block(false), self.b.block(false));
-        self.terminate(Terminator::Branch { cond: all_unit, then: fast, otherwise: slow });
+        let last = tests.len() - 1;
+        for (n, t) in tests.iter().enumerate() {
+            let then = if n == last { fast } else { self.b.block(false) };
+            self.terminate(Terminator::Branch { cond: *t, then, otherwise: slow });
+            if n != last {
+                self.b.switch_to(then);
+            }
+        }
+        let facts: Vec<(LocalId, LocalId, u8)> =
+            guards.iter().flat_map(|g| std::iter::once(g.index).chain(g.aliases.iter().copied()).map(|l| (l, g.view, g.axis))).collect();
         self.arms_then_merge([fast, slow], merge, |bb, i| {
-            let before = bb.fr.unit_stride.len();
+            let (before, before_ib) = (bb.fr.unit_stride.len(), bb.fr.in_bounds_here.len());
             if i == 0 {
                 bb.fr.unit_stride.extend(strided.iter().copied());
+                bb.fr.in_bounds_here.extend(facts.iter().copied());
             }
             let r = bb.for_range_inner(var, bounds, body, orelse, plan);
             bb.fr.unit_stride.truncate(before);
+            bb.fr.in_bounds_here.truncate(before_ib);
             r
         })
     }
@@ -87,7 +118,7 @@ impl BodyBuilder<'_, '_> {
         let counter = self.b.local(LocalTy::Scalar(Ty::Int(SSIZE)), Some("range counter"));
         self.op(vec![counter], BodyOp::Copy { src: start_v });
         self.vector_prelude(plan, var, var_ty, counter, stop_v);
-        let r = Range { var, var_ty, counter, stop: stop_v, step: step_v, const_step, unsigned: !var_ty.signed && var_ty.bits >= 64 };
+        let r = Range { var, var_ty, counter, stop: stop_v, step: step_v, const_step, unsigned: !var_ty.signed && var_ty.bits >= 64, stop_above_min: far_above_min(stop) };
         let line = self.b.line();
         let (else_b, exit) = (self.b.block(false), self.b.block(false));
         // Where an exhausted loop goes: through the check of a cut range first.
@@ -148,7 +179,7 @@ impl BodyBuilder<'_, '_> {
     /// the rest one trip at a time (`opt::unroll`: no `break`/`continue`).
     fn unrolled(&mut self, r: &Range, k: i64, body: &[Stmt], else_b: BlockId, paired: Option<&PairedReduction>) -> B<()> {
         let ssize = Ty::Int(SSIZE);
-        let limit = self.value(ssize, BodyOp::UnrolledLimit { stop: r.stop, k, narrow: r.var_ty.bits < 64 });
+        let limit = self.value(ssize, BodyOp::UnrolledLimit { stop: r.stop, k, narrow: r.var_ty.bits < 64, stop_above_min: r.stop_above_min });
         let (u_body, r_header, r_body) = (self.b.block(false), self.b.block(false), self.b.block(false));
         let c = self.read_counter(r);
         let done = self.value(Ty::Bool, BodyOp::CounterCmp { op: CmpOp::Ge, a: c, b: limit, unsigned: false });
@@ -299,5 +330,21 @@ impl BodyBuilder<'_, '_> {
         let cut: Vec<Local> = (0..3).map(|_| self.b.local(LocalTy::Scalar(Ty::Int(SSIZE)), None)).collect();
         self.op(cut.clone(), BodyOp::CutRange { start: s, stop: e, step: k, var_ty, wide, step_wide, const_step });
         Ok((cut[0], cut[1], cut[2], wide.then_some(e)))
+    }
+}
+
+/// Whether a range bound lies far enough above `i64::MIN` that `stop - k`
+/// (`k <= 2^20`, `opt::unroll`) cannot overflow: a view's shape, a constant,
+/// a value converted from an integer type of at most 32 bits, through
+/// conversions to 64 bits.
+fn far_above_min(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Const(Const::Int(v)) => *v >= i64::MIN / 2,
+        ExprKind::ViewDim { dim: hir::Dim::Shape, .. } => true,
+        ExprKind::Convert(x) => match (x.ty, e.ty) {
+            (Ty::Int(from), Ty::Int(to)) if to.bits == 64 => from.bits <= 32 || (from.signed && far_above_min(x)),
+            _ => false,
+        },
+        _ => false,
     }
 }

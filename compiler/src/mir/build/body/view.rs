@@ -137,6 +137,7 @@ impl BodyBuilder<'_, '_> {
     /// whether its last axis has unit stride here, and whether some axis is
     /// bounds-checked (`check`: unless a load of this element checked it).
     pub(super) fn element(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], check: bool) -> B<Element> {
+        let in_bounds = &self.in_bounds_here(view, indices, in_bounds);
         let ty = self.view_ty(view)?;
         self.check_bound(view);
         let mut idx = vec![];
@@ -147,17 +148,34 @@ impl BodyBuilder<'_, '_> {
         Ok(Element { ty, view: self.parts(view)?, indices: idx, unit_stride: self.fr.unit_stride.contains(&view), checked })
     }
 
+    /// `opt`'s `in_bounds` decisions for `view[indices]`, with the axes a
+    /// loop version tested before the loop added (neither wrapped nor checked).
+    pub(super) fn in_bounds_here(&self, view: LocalId, indices: &[Expr], in_bounds: &[u8]) -> Vec<u8> {
+        let mut out = in_bounds.to_vec();
+        for (k, e) in indices.iter().enumerate() {
+            let axis = k as u8;
+            let tested = crate::hir::index_local(e).is_some_and(|l| self.fr.in_bounds_here.contains(&(l, view, axis)));
+            if tested && !out.contains(&axis) {
+                out.retain(|&a| a != axis | crate::hir::NONNEG);
+                out.push(axis);
+            }
+        }
+        out
+    }
+
     /// The element at `indices`, or (`address`, `elem` a pointer type) its address.
     pub(super) fn load(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], elem: Ty, address: bool) -> B<Local> {
-        let Element { ty, view, indices, unit_stride, checked } = self.element(view, indices, in_bounds, true)?;
-        Ok(self.value(elem, BodyOp::Load { view, ty, indices, in_bounds: in_bounds.to_vec(), unit_stride, checked, elem, address }))
+        let in_bounds = self.in_bounds_here(view, indices, in_bounds);
+        let Element { ty, view, indices, unit_stride, checked } = self.element(view, indices, &in_bounds, true)?;
+        Ok(self.value(elem, BodyOp::Load { view, ty, indices, in_bounds, unit_stride, checked, elem, address }))
     }
 
     pub(super) fn store(&mut self, view: LocalId, indices: &[Expr], value: &Expr, in_bounds: &[u8], checked_by_load: bool) -> B<()> {
         let value = self.expr(value)?;
         let check = !checked_by_load;
-        let Element { ty, view, indices, unit_stride, checked } = self.element(view, indices, in_bounds, check)?;
-        self.op(vec![], BodyOp::Store { view, ty, indices, value, in_bounds: in_bounds.to_vec(), unit_stride, check, checked });
+        let in_bounds = self.in_bounds_here(view, indices, in_bounds);
+        let Element { ty, view, indices, unit_stride, checked } = self.element(view, indices, &in_bounds, check)?;
+        self.op(vec![], BodyOp::Store { view, ty, indices, value, in_bounds, unit_stride, check, checked });
         Ok(())
     }
 
