@@ -199,10 +199,20 @@ impl BodyBuilder<'_, '_> {
             }
             ExprKind::ObjBinary { op, a, b, inplace } if float_op(*op) => match self.complex_tree(e)? {
                 Some(r) => r,
-                None => {
-                    let (va, vb) = (self.expr(a)?, self.expr(b)?);
-                    self.float_binary(*op, va, vb, *inplace)?
-                }
+                None => match (boxed_double(a), boxed_double(b)) {
+                    (Some(x), _) => {
+                        let (dx, vb) = (self.expr(x)?, self.expr(b)?);
+                        self.double_binary(*op, dx, vb, true, *inplace)?
+                    }
+                    (None, Some(y)) => {
+                        let (va, dy) = (self.expr(a)?, self.expr(y)?);
+                        self.double_binary(*op, dy, va, false, *inplace)?
+                    }
+                    (None, None) => {
+                        let (va, vb) = (self.expr(a)?, self.expr(b)?);
+                        self.float_binary(*op, va, vb, *inplace)?
+                    }
+                },
             },
             ExprKind::ObjBinary { op, a, b, inplace } => {
                 let mut args = vec![self.expr(a)?, self.expr(b)?];
@@ -862,19 +872,44 @@ impl BodyBuilder<'_, '_> {
         let double = crate::types::F64;
         let x = self.b.value(LocalTy::Scalar(double), OpKind::Unbox { obj: a, ty: double });
         let y = self.b.value(LocalTy::Scalar(double), OpKind::Unbox { obj: b, ty: double });
-        let arith = match op {
-            ObjBinOp::Add => crate::hir::ArithOp::Add,
-            ObjBinOp::Sub => crate::hir::ArithOp::Sub,
-            ObjBinOp::Mul => crate::hir::ArithOp::Mul,
-            _ => crate::hir::ArithOp::Div,
-        };
-        let r = self.value(double, BodyOp::FloatBinary { op: arith, a: x, b: y, ty: double, known: None });
+        let r = self.value(double, BodyOp::FloatBinary { op: float_arith(op), a: x, b: y, ty: double, known: None });
         let boxed_r = boxed(self.b, Some(r), double)?;
         self.b.op(vec![result], OpKind::Assign { src: boxed_r });
         self.terminate(Terminator::Goto(join));
         self.b.switch_to(slow);
         self.reachable = true;
         let made = self.b.value(LocalTy::Object, OpKind::CallC { prim: binary_prim(op, inplace), args: vec![a, b] });
+        self.b.op(vec![result], OpKind::Assign { src: made });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
+    }
+
+    /// `a op b` (`+ - * /`) where one side is a C double `d` boxed only
+    /// for the operation (`d_left`: it is `a`) and the other the object
+    /// `o`: when `o` is an exact float, on the two doubles (what float's
+    /// own operator computes) with no float made for `d`; else `d` boxed
+    /// and the operator's C-API call.
+    fn double_binary(&mut self, op: ObjBinOp, d: Local, o: Local, d_left: bool, inplace: bool) -> B<Local> {
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("float result"));
+        let is_float = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsExactFloat { obj: o });
+        self.terminate(Terminator::Branch { cond: is_float, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let double = crate::types::F64;
+        let y = self.b.value(LocalTy::Scalar(double), OpKind::Unbox { obj: o, ty: double });
+        let (l, r) = if d_left { (d, y) } else { (y, d) };
+        let r = self.value(double, BodyOp::FloatBinary { op: float_arith(op), a: l, b: r, ty: double, known: None });
+        let boxed_r = boxed(self.b, Some(r), double)?;
+        self.b.op(vec![result], OpKind::Assign { src: boxed_r });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let bd = boxed(self.b, Some(d), double)?;
+        let args = if d_left { vec![bd, o] } else { vec![o, bd] };
+        let made = self.b.value(LocalTy::Object, OpKind::CallC { prim: binary_prim(op, inplace), args });
         self.b.op(vec![result], OpKind::Assign { src: made });
         self.terminate(Terminator::Goto(join));
         self.b.switch_to(join);
@@ -1238,6 +1273,24 @@ fn tree_leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) -> bool {
 /// The operators `float_binary` computes on two exact floats' doubles.
 fn float_op(op: ObjBinOp) -> bool {
     matches!(op, ObjBinOp::Add | ObjBinOp::Sub | ObjBinOp::Mul | ObjBinOp::TrueDiv)
+}
+
+fn float_arith(op: ObjBinOp) -> crate::hir::ArithOp {
+    match op {
+        ObjBinOp::Add => crate::hir::ArithOp::Add,
+        ObjBinOp::Sub => crate::hir::ArithOp::Sub,
+        ObjBinOp::Mul => crate::hir::ArithOp::Mul,
+        _ => crate::hir::ArithOp::Div,
+    }
+}
+
+/// The C double `x` when `e` is `(x as object)`: boxed only to be an
+/// operand, which an exact float on the other side makes needless.
+fn boxed_double(e: &Expr) -> Option<&Expr> {
+    match &e.kind {
+        ExprKind::Convert(x) if e.ty == Ty::Object && x.ty == crate::types::F64 => Some(x),
+        _ => None,
+    }
 }
 
 impl BodyBuilder<'_, '_> {
