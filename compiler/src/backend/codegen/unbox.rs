@@ -246,8 +246,13 @@ pub(crate) fn incref(cx: &mut FnCx, obj: Value) -> R<()> {
 /// A reference released (`maybe_null`: `Py_XDECREF`): inline where
 /// `incref` is (the count decremented, `_Py_Dealloc` at zero; 3.12+ leave
 /// immortal objects alone, as `Py_DECREF` does), else `Py_DecRef`.
+/// In a cold block (error edges, which release most of a function's
+/// values) it is always the call: one instruction instead of three blocks
+/// keeps the code, and Cranelift's time on it, small where speed does not
+/// matter.
 pub(crate) fn decref(cx: &mut FnCx, obj: Value, maybe_null: bool) -> R<()> {
-    let Some(kind) = cx.em.py.incref() else {
+    let cold = cx.b.current_block().is_some_and(|b| cx.b.func.layout.is_cold(b));
+    let Some(kind) = cx.em.py.incref().filter(|_| !cold) else {
         cx.call_prim(&crate::mir::primitives::PY_DECREF, &[obj])?;
         return Ok(());
     };
