@@ -162,7 +162,7 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, Strin
     if plan.stack_check {
         limit = b.value(LocalTy::Ptr, OpKind::Body(BodyOp::StackCheck { limit }));
     }
-    let fr = set_up_frame(&mut b, f, params, views, None, None);
+    let fr = set_up_frame(&mut b, f, params, views, None, None, HashMap::new());
     let line = b.local(LocalTy::Scalar(Ty::Int(LINE)), Some("failing line"));
     let exit = b.error_exit_mut();
     exit.takes_line = Some(line);
@@ -190,7 +190,7 @@ pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<
     let rt = if f.ret == Ty::Void { Ty::Bool } else { f.ret };
     let wrapper_handler = b.handler();
     let failed = b.block(true);
-    let (fr, err) = enter_frame(b, f, args, rt);
+    let (fr, err) = enter_frame(b, f, args, &[], rt);
     let (join, ret) = fr.ret.ok_or("a body in place without its join block")?;
     let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None };
     bb.stmts(&f.body)?;
@@ -230,6 +230,7 @@ fn set_up_frame<'m>(
     mut views: HashMap<LocalId, Vec<Local>>,
     prefix: Option<&str>,
     ret: Option<(BlockId, Local)>,
+    mut param_bufs: HashMap<LocalId, Local>,
 ) -> Frame<'m> {
     let name = |n: &str| match prefix {
         Some(p) => format!("{p}.{n}"),
@@ -253,8 +254,19 @@ fn set_up_frame<'m>(
         params[i] = Some(parts[0]);
         views.insert(id, parts);
     }
-    let mut bufs = HashMap::new();
-    for (id, holds) in view::buffer_owners(&f.body) {
+    // A view parameter bound to the caller's view of a buffer holds that
+    // buffer: the callee's reads of it (its data, its shape) are uses of
+    // the caller's `Py_buffer`, which keeps it (and the object it was
+    // taken from) until the callee's last read. One the callee assigns an
+    // object takes a buffer of its own instead.
+    let takers = view::buffer_takers(&f.body);
+    param_bufs.retain(|id, _| !takers.contains(id));
+    let seeds: Vec<LocalId> = param_bufs.keys().copied().collect();
+    let mut bufs = param_bufs;
+    for (id, holds) in view::buffer_owners(&f.body, &seeds) {
+        if bufs.contains_key(&id) {
+            continue;
+        }
         let buf = match holds.and_then(|o| bufs.get(&o).copied()) {
             Some(buf) => buf,
             None => {
@@ -317,7 +329,7 @@ fn set_up_frame<'m>(
 /// fresh locals bound to them), whose `return` goes to a join block passed
 /// the value (`rt`); the errors of the ops added from here on go to its
 /// error block, returned with it.
-fn enter_frame<'m>(b: &mut Builder, f: &'m hir::Function, args: Vec<Local>, rt: Ty) -> (Frame<'m>, BlockId) {
+fn enter_frame<'m>(b: &mut Builder, f: &'m hir::Function, args: Vec<Local>, arg_bufs: &[Option<Local>], rt: Ty) -> (Frame<'m>, BlockId) {
     let join = b.block(false);
     let ret = b.local(LocalTy::Scalar(rt), Some(&format!("{} return value", f.name)));
     b.passes(join, ret);
@@ -327,7 +339,8 @@ fn enter_frame<'m>(b: &mut Builder, f: &'m hir::Function, args: Vec<Local>, rt: 
     // error block once it is done, as the walk made it).
     b.at_line(0);
     let (params, views) = bind_params(b, f, args);
-    (set_up_frame(b, f, params, views, Some(&f.name), Some((join, ret))), err)
+    let param_bufs = f.params.iter().zip(arg_bufs).filter_map(|(p, buf)| Some((p.local, (*buf)?))).collect();
+    (set_up_frame(b, f, params, views, Some(&f.name), Some((join, ret)), param_bufs), err)
 }
 
 /// `f`'s parameters as fresh locals named after it, bound to `args` (a
@@ -446,13 +459,13 @@ impl BodyBuilder<'_, '_> {
     /// the value in a local, its errors through an error block of its own
     /// that adds its traceback entry at the failing line, then goes on to
     /// the caller's handler at the call's line.
-    fn inline_call(&mut self, id: FuncId, args: Vec<Local>, rt: Ty) -> B<Local> {
+    fn inline_call(&mut self, id: FuncId, args: Vec<Local>, arg_bufs: &[Option<Local>], rt: Ty) -> B<Local> {
         let callee = self.plan.m.functions.get(id.0 as usize).ok_or("a call of an unknown function".to_string())?;
         if args.len() != arg_count(callee) {
             return Err(format!("a call of {} with {} arguments reached the back end", callee.name, args.len()));
         }
         let (call_line, caller_handler) = (self.b.line(), self.b.handler());
-        let (frame, err) = enter_frame(self.b, callee, args, rt);
+        let (frame, err) = enter_frame(self.b, callee, args, arg_bufs, rt);
         let root = self.outer.first().unwrap_or(&self.fr).f;
         if Directives::of(callee) != Directives::of(root) {
             self.b.frame_directives(err, Directives::of(callee));
@@ -789,10 +802,19 @@ impl BodyBuilder<'_, '_> {
             }
             ExprKind::Call(id, args) => {
                 let mut vals = vec![];
+                // Per parameter, the buffer its view argument is read
+                // from (an inlined callee's reads of it hold that buffer).
+                let mut arg_bufs = vec![];
                 for a in args {
                     match a.ty {
-                        Ty::View(_) => vals.extend(self.view_value(a)?),
-                        _ => vals.push(self.expr(a)?),
+                        Ty::View(_) => {
+                            vals.extend(self.view_value(a)?);
+                            arg_bufs.push(self.view_buffer(a));
+                        }
+                        _ => {
+                            vals.push(self.expr(a)?);
+                            arg_bufs.push(None);
+                        }
                     }
                 }
                 // A call returning None gives a dummy bint.
@@ -812,7 +834,7 @@ impl BodyBuilder<'_, '_> {
                     .filter(|_| !self.plan.m.functions.get(id.0 as usize).is_some_and(called));
                 if let Some(size) = inline {
                     self.inlined += size;
-                    return self.inline_call(*id, vals, rt);
+                    return self.inline_call(*id, vals, &arg_bufs, rt);
                 }
                 let limit = match (self.plan.big_frame)(*id) {
                     Some(bytes) => self.b.value(LocalTy::Ptr, OpKind::Body(BodyOp::RoomFor { bytes, limit: self.limit })),

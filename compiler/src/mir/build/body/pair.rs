@@ -47,10 +47,13 @@ impl<'p> BodyBuilder<'p, '_> {
         if let Some((view, indices, in_bounds)) = self.adjacent_pair(var, step, p.no_effects, e) {
             let v = match lane {
                 0 => {
+                    let id = view;
                     let in_bounds = self.in_bounds_here(view, indices, in_bounds);
                     let Element { ty, view, indices, unit_stride, .. } = self.element(view, indices, &in_bounds, false)?;
                     let op = BodyOp::LoadPair { view, ty, indices, in_bounds, unit_stride };
-                    self.b.value(LocalTy::F64x2, OpKind::Body(op))
+                    let v = self.b.value(LocalTy::F64x2, OpKind::Body(op));
+                    self.hold_buffer(id);
+                    v
                 }
                 _ => *lanes[0].get(lanes[1].len()).ok_or("paired reduction lost a lane".to_string())?,
             };
@@ -94,7 +97,7 @@ impl<'p> BodyBuilder<'p, '_> {
         self.b.set_handler(Some(err));
         self.b.at_line(0);
         let (params, views) = bind_params(self.b, callee, vals);
-        let frame = set_up_frame(self.b, callee, params, views, Some(&callee.name), None);
+        let frame = set_up_frame(self.b, callee, params, views, Some(&callee.name), None, Default::default());
         let root = self.outer.first().unwrap_or(&self.fr).f;
         if Directives::of(callee) != Directives::of(root) {
             self.b.frame_directives(err, Directives::of(callee));

@@ -39,10 +39,17 @@ impl BodyBuilder<'_, '_> {
     /// The view's parts, as a use of its buffer when it took one from an
     /// object (which keeps the buffer until the view's last use).
     pub(super) fn parts(&mut self, view: LocalId) -> B<Vec<Local>> {
+        self.hold_buffer(view);
+        self.fr.views.get(&view).cloned().ok_or("memoryview without its parts".to_string())
+    }
+
+    /// A use of the view's buffer (when it holds one) here: after an op
+    /// addressing its elements through the data pointer, whose copies
+    /// do not keep the buffer alive by themselves.
+    pub(super) fn hold_buffer(&mut self, view: LocalId) {
         if let Some(&buf) = self.fr.bufs.get(&view) {
             self.b.op(vec![], OpKind::HoldBuffer { buf });
         }
-        self.fr.views.get(&view).cloned().ok_or("memoryview without its parts".to_string())
     }
 
     /// `v: T[:] = obj`: the object's buffer acquired into the local's own
@@ -68,6 +75,15 @@ impl BodyBuilder<'_, '_> {
         self.check_bound(view);
         let parts = self.parts(view)?;
         Ok(parts.into_iter().map(|p| self.value(Ty::Int(SSIZE), BodyOp::Copy { src: p })).collect())
+    }
+
+    /// The `Py_buffer` a view-typed expression reads: that of the view
+    /// local it is or slices, when that local holds one.
+    pub(super) fn view_buffer(&self, e: &Expr) -> Option<Local> {
+        match &e.kind {
+            ExprKind::Local(id) | ExprKind::SliceView { view: id, .. } => self.fr.bufs.get(id).copied(),
+            _ => None,
+        }
     }
 
     /// The parts of a view-typed expression: a view local, a slice of one, None.
@@ -165,17 +181,21 @@ impl BodyBuilder<'_, '_> {
 
     /// The element at `indices`, or (`address`, `elem` a pointer type) its address.
     pub(super) fn load(&mut self, view: LocalId, indices: &[Expr], in_bounds: &[u8], elem: Ty, address: bool) -> B<Local> {
+        let id = view;
         let in_bounds = self.in_bounds_here(view, indices, in_bounds);
         let Element { ty, view, indices, unit_stride, checked } = self.element(view, indices, &in_bounds, true)?;
-        Ok(self.value(elem, BodyOp::Load { view, ty, indices, in_bounds, unit_stride, checked, elem, address }))
+        let v = self.value(elem, BodyOp::Load { view, ty, indices, in_bounds, unit_stride, checked, elem, address });
+        self.hold_buffer(id);
+        Ok(v)
     }
 
     pub(super) fn store(&mut self, view: LocalId, indices: &[Expr], value: &Expr, in_bounds: &[u8], checked_by_load: bool) -> B<()> {
         let value = self.expr(value)?;
         let check = !checked_by_load;
         let in_bounds = self.in_bounds_here(view, indices, in_bounds);
-        let Element { ty, view, indices, unit_stride, checked } = self.element(view, indices, &in_bounds, check)?;
-        self.op(vec![], BodyOp::Store { view, ty, indices, value, in_bounds, unit_stride, check, checked });
+        let Element { ty, view: parts, indices, unit_stride, checked } = self.element(view, indices, &in_bounds, check)?;
+        self.op(vec![], BodyOp::Store { view: parts, ty, indices, value, in_bounds, unit_stride, check, checked });
+        self.hold_buffer(view);
         Ok(())
     }
 
@@ -207,21 +227,35 @@ pub(super) fn takes_buffer(e: &Expr) -> bool {
     matches!((&e.kind, e.ty), (ExprKind::Convert(x), Ty::View(_)) if x.ty == Ty::Object)
 }
 
-/// The buffer each memoryview local holds: the locals that take a buffer
-/// from an object somewhere in the body own one, in order; a local a view
-/// is copied or sliced into from one of those holds its buffer too (the
-/// front end made sure that buffer is taken once, outside loops).
-pub(super) fn buffer_owners(body: &[crate::hir::Stmt]) -> Vec<(LocalId, Option<LocalId>)> {
-    let mut out: Vec<(LocalId, Option<LocalId>)> = vec![];
+/// The view locals assigned an object in `body` (`v: T[:] = obj`), each
+/// taking a buffer into a `Py_buffer` of its own.
+pub(super) fn buffer_takers(body: &[crate::hir::Stmt]) -> Vec<LocalId> {
+    let mut out: Vec<LocalId> = vec![];
     crate::hir::visit_stmts(body, &mut |s| {
         if let crate::hir::StmtKind::Assign(pairs) = &s.kind {
             for (id, e) in pairs {
-                if takes_buffer(e) && !out.iter().any(|o| o.0 == *id) {
-                    out.push((*id, None));
+                if takes_buffer(e) && !out.contains(id) {
+                    out.push(*id);
                 }
             }
         }
     });
+    out
+}
+
+/// The buffer each memoryview local holds: the locals that take a buffer
+/// from an object somewhere in the body own one, in order; a local a view
+/// is copied or sliced into from one of those holds its buffer too (the
+/// front end made sure that buffer is taken once, outside loops); so do
+/// the `seeds`, an inlined callee's view parameters bound to a buffer of
+/// its caller, and the views copied or sliced from them.
+pub(super) fn buffer_owners(body: &[crate::hir::Stmt], seeds: &[LocalId]) -> Vec<(LocalId, Option<LocalId>)> {
+    let mut out: Vec<(LocalId, Option<LocalId>)> = buffer_takers(body).into_iter().map(|id| (id, None)).collect();
+    for &id in seeds {
+        if !out.iter().any(|o| o.0 == id) {
+            out.push((id, None));
+        }
+    }
     loop {
         let before = out.len();
         crate::hir::visit_stmts(body, &mut |s| {
