@@ -164,6 +164,9 @@ pub struct FunctionDef {
     pub decorators: Vec<Expr>,
     pub body: Vec<Stmt>,
     pub is_async: bool,
+    /// The first `yield` or `yield from` of its own body (not of a nested
+    /// `def` or `lambda`): it is a generator function.
+    pub first_yield: Option<Span>,
     /// Span of the `def` line's name, for diagnostics.
     pub name_span: Span,
 }
@@ -320,6 +323,19 @@ const MAX_BRACKETS: u32 = 200;
 thread_local! {
     static NESTING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
     static TOO_DEEP: std::cell::Cell<Option<(usize, usize)>> = const { std::cell::Cell::new(None) };
+    /// The first `yield` of the function whose body is being converted
+    /// (`FunctionDef::first_yield`); each `def`/`lambda` saves its outer one.
+    static FIRST_YIELD: std::cell::RefCell<Option<Span>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Records a `yield` met while converting a function's body (the first one wins).
+fn note_yield(sp: &Span) {
+    FIRST_YIELD.with(|y| {
+        let mut y = y.borrow_mut();
+        if y.is_none() {
+            *y = Some(sp.clone());
+        }
+    });
 }
 
 /// One level of nesting while converting; `None` past `MAX_NESTING`, after
@@ -605,6 +621,10 @@ fn function_def(
     }
     // The name sits after `def ` on the def line; find it for a precise caret.
     let name_span = def_span.clone();
+    // Its own `yield`s only: a nested function's are its own.
+    let outer = FIRST_YIELD.with(|y| y.borrow_mut().take());
+    let body = stmts(body);
+    let first_yield = FIRST_YIELD.with(|y| std::mem::replace(&mut *y.borrow_mut(), outer));
     FunctionDef {
         name: ident(name),
         params,
@@ -612,8 +632,9 @@ fn function_def(
         kwarg: args.kwarg.as_deref().map(|a| var_param(a, ParamKind::VarKeyword)),
         returns: returns.as_deref().map(expr),
         decorators: decorators.iter().map(expr).collect(),
-        body: stmts(body),
+        body,
         is_async,
+        first_yield,
         name_span,
     }
 }
@@ -699,8 +720,14 @@ fn expr(e: &ast::Expr) -> Expr {
         ast::Expr::DictComp(c) => comp(CompKind::Dict, &c.key, Some(&c.value), &c.generators),
         ast::Expr::GeneratorExp(c) => comp(CompKind::Gen, &c.elt, None, &c.generators),
         ast::Expr::Await(_) => ExprKind::Other("`await`"),
-        ast::Expr::Yield(y) => ExprKind::Yield(y.value.as_deref().map(bx)),
-        ast::Expr::YieldFrom(y) => ExprKind::Yield(Some(bx(&y.value))),
+        ast::Expr::Yield(y) => {
+            note_yield(&sp);
+            ExprKind::Yield(y.value.as_deref().map(bx))
+        }
+        ast::Expr::YieldFrom(y) => {
+            note_yield(&sp);
+            ExprKind::Yield(Some(bx(&y.value)))
+        }
         ast::Expr::Compare(c) => ExprKind::Compare {
             left: bx(&c.left),
             ops: c.ops.iter().map(cmpop).collect(),

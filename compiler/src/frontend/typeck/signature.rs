@@ -85,6 +85,12 @@ impl<'a> Candidate<'a> {
         if def.is_async {
             return fallback(span, "it is an `async def`");
         }
+        // Judged before its body is typed: a generator's callers must see a
+        // Python function returning an object (its generator), not the
+        // None its body seems to return.
+        if let Some(at) = &def.first_yield {
+            return fallback(at, "it is a generator function (it holds `yield`); generators stay Python");
+        }
         let mut c = Candidate {
             def,
             name: def.name.clone(),
