@@ -238,3 +238,38 @@ def test_no_leak(m):
     assert growth(lambda: attempt(mod.summed, ["a", 2])) < N // 10
     assert growth(lambda: attempt(mod.total, "x")) < N // 10
     assert sys.getrefcount(xs) == refs
+
+
+# --- examples/nqueens.py (pyperformance's bm_nqueens as it is) -------------
+
+@pytest.fixture(scope="module")
+def nqueens(pyc):
+    from conftest import ROOT
+    return pyc.pair((ROOT / "examples" / "nqueens.py").read_text(), stem="nqueens")
+
+
+def test_nqueens_matches_cpython(nqueens):
+    err = nqueens.build.stderr
+    # The two generators stay Python (named, at their first `yield`); the
+    # function consuming them compiles.
+    for name, line in (("permutations", 19), ("n_queens", 52)):
+        assert re.search(r"function `%s` left to Python: it is a generator function[^\n]*\n\s*\S+ [^\n]*:%d:" % (name, line), err), err
+    assert err.count("left to Python") == 2, err
+    nqueens.assert_native("bench_n_queens")
+    nqueens.assert_same("bench_n_queens", [0, 1, 4, 5, 6, -1, "x"], exact=True)
+    for mod in (nqueens.native, nqueens.py):
+        assert len(list(mod.n_queens(8))) == 92
+        assert list(mod.permutations(range(3), 2)) == [(0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1)]
+    assert list(nqueens.native.n_queens(6)) == list(nqueens.py.n_queens(6))
+
+
+def test_nqueens_main_prints_the_count(nqueens):
+    from conftest import run_python
+    out = run_python("import runpy, sys; sys.argv = ['nqueens', '6']; runpy.run_path(%r, run_name='__main__')"
+                     % str(__import__("conftest").ROOT / "examples" / "nqueens.py"))
+    assert out.stdout.strip() == "nqueens: 6 queens, 4 solutions", out
+
+
+def test_nqueens_no_leak(nqueens):
+    assert growth(lambda: nqueens.native.bench_n_queens(4)) < N // 10
+    assert growth(lambda: attempt(nqueens.native.bench_n_queens, "x")) < N // 10
