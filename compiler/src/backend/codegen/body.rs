@@ -364,8 +364,16 @@ impl Gen<'_, '_, '_, '_> {
         }
         if takes_line.is_some() && !self.body.blocks[b].catches {
             // Every jump here is emitted (the callee's body came first); the
-            // edges that raised nothing add none.
-            self.pending[b] = 0;
+            // edges that raised nothing add none. Only releases on the way
+            // here (an error edge releasing more goes on through this
+            // block) may still come.
+            let body = self.body;
+            let entered = &self.entered;
+            self.pending[b] = body
+                .blocks
+                .indices()
+                .filter(|&p| !entered[p] && body.blocks[p].takes_line.is_some() && matches!(body.blocks[p].term, Some(Terminator::Goto(t)) if t == b))
+                .count() as _;
         }
         if b != Body::ENTRY {
             self.enter(b)?;

@@ -17,7 +17,7 @@
 //! released right after an op that read it through a borrow is released
 //! without a NULL test: the borrow shows it assigned.
 
-use crate::mir::{BasicBlock, BlockId, Body, IndexVec, Local, LocalTy, Op, OpKind, RefKind, Terminator};
+use crate::mir::{BasicBlock, BlockId, Body, Idx, IndexVec, Local, LocalTy, Op, OpKind, RefKind, Terminator};
 use std::collections::{BTreeSet, HashMap};
 
 pub type Set = BTreeSet<Local>;
@@ -282,29 +282,55 @@ pub fn run(body: &mut Body) -> Result<(), String> {
     // Edges to one target releasing the same values share one block (as
     // mypyc's refcount transform does): a function's error edges mostly
     // release what is live across whole statements, and a block per edge
-    // multiplied the code Cranelift has to compile.
-    let mut shared: HashMap<(BlockId, Set, bool), BlockId> = HashMap::new();
+    // multiplied the code Cranelift has to compile. A cold edge releasing
+    // more than another cold edge to its target releases only the
+    // difference and goes on through that edge's block (the largest such
+    // subset): error paths then form a tree whose blocks mostly release
+    // each value once.
+    let mut placed: Vec<((BlockId, Set, bool), Vec<(BlockId, usize)>)> = vec![];
+    let mut index: HashMap<(BlockId, Set, bool), usize> = HashMap::new();
     for (b, j, release, err_edge) in edges {
         let Some(target) = body.blocks[b].term.as_ref().and_then(|t| t.successors().get(j).copied()) else {
             return Err(format!("{b} lost successor {j}"));
         };
         let cold = err_edge || body.blocks[b].cold || body.blocks[target].cold;
-        let e = match shared.get(&(target, release.clone(), cold)) {
-            Some(&e) => e,
+        let key = (target, release, cold);
+        match index.get(&key) {
+            Some(&k) => placed[k].1.push((b, j)),
             None => {
-                let ops = releases(body, &own, &release);
-                let mut block = BasicBlock::new(ops, Some(Terminator::Goto(target)), cold);
-                if let Some(line) = body.blocks[target].takes_line {
-                    // The failing op's line passes through the releases on its way.
-                    block.takes_line = Some(body.locals.push(body.locals[line].clone()));
-                }
-                let e = body.blocks.push(block);
-                shared.insert((target, release, cold), e);
-                e
+                index.insert(key.clone(), placed.len());
+                placed.push((key, vec![(b, j)]));
             }
+        }
+    }
+    // Each key's block, numbered in the order of the edges first reaching it.
+    let first = body.blocks.len();
+    let block_of = |k: usize| BlockId::from_usize(first + k);
+    for (k, ((target, release, cold), _)) in placed.iter().enumerate() {
+        let via = placed
+            .iter()
+            .enumerate()
+            .filter(|(_, ((t, set, c), _))| *cold && *c && t == target && set.len() < release.len() && set.is_subset(release))
+            .max_by_key(|(_, ((_, set, _), _))| set.len());
+        let (own_release, next) = match via {
+            Some((v, ((_, set, _), _))) => (release.difference(set).copied().collect(), block_of(v)),
+            None => (release.clone(), *target),
         };
-        if let Some(slot) = body.blocks[b].term.as_mut().and_then(|t| t.successors_mut().into_iter().nth(j)) {
-            *slot = e;
+        let ops = releases(body, &own, &own_release);
+        let mut block = BasicBlock::new(ops, Some(Terminator::Goto(next)), *cold);
+        if let Some(line) = body.blocks[*target].takes_line {
+            // The failing op's line passes through the releases on its way.
+            block.takes_line = Some(body.locals.push(body.locals[line].clone()));
+        }
+        if body.blocks.push(block) != block_of(k) {
+            return Err("edge blocks numbered out of order".into());
+        }
+    }
+    for (k, (_, sources)) in placed.iter().enumerate() {
+        for &(b, j) in sources {
+            if let Some(slot) = body.blocks[b].term.as_mut().and_then(|t| t.successors_mut().into_iter().nth(j)) {
+                *slot = block_of(k);
+            }
         }
     }
     Ok(())
