@@ -153,8 +153,17 @@ impl OpCx<'_, '_, '_> {
     /// `c + k < stop` and `c + 2k` fits in 64 bits (`narrow`: a loop
     /// variable narrower than 64 bits, whose bounds are far from the limits).
     pub(crate) fn unrolled_limit(&mut self, stop: Value, k: i64, narrow: bool, stop_above_min: bool) -> Value {
-        if narrow {
-            return self.cx.b.ins().iadd_imm_s(stop, -k);
+        if narrow || stop_above_min {
+            // `stop - k` cannot overflow here. The limit is the `smin` of it
+            // and a bound it never exceeds when nothing is capped (`stop`
+            // itself: a narrow variable, or a step of 1 whose cap is
+            // `i64::MAX`), else the cap less `k`: an add of a constant
+            // would be rematerialized by Cranelift's egraph at its use in
+            // the loop (one more instruction per two trips), a `smin` is
+            // computed once before it.
+            let below = self.cx.b.ins().iadd_imm_s(stop, -k);
+            let bound = if narrow || k == 1 { stop } else { self.cx.b.ins().iconst(types::I64, i64::MAX - 2 * k + 1) };
+            return self.cx.b.ins().smin(below, bound);
         }
         // Capped so that `c + 2k` stays in 64 bits below the limit (with a
         // step of 1 the cap is `i64::MAX`, which caps nothing).
@@ -164,9 +173,6 @@ impl OpCx<'_, '_, '_> {
             let cap = self.cx.b.ins().iconst(types::I64, i64::MAX - k + 1);
             self.cx.b.ins().smin(stop, cap)
         };
-        if stop_above_min {
-            return self.cx.b.ins().iadd_imm_s(capped, -k);
-        }
         let kv = self.cx.b.ins().iconst(types::I64, k);
         let (below, under) = self.cx.b.ins().ssub_overflow(capped, kv);
         let min = self.cx.b.ins().iconst(types::I64, i64::MIN);

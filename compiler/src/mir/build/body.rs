@@ -951,6 +951,11 @@ impl BodyBuilder<'_, '_> {
         if operands.len() != ops.len() + 1 {
             return Err("a comparison chain with operands and operators that do not pair up reached the back end".into());
         }
+        if last == 0 {
+            if let Some(t) = self.cabs_compare(ops[0], first, &operands[1])? {
+                return Ok(t);
+            }
+        }
         let mut left = self.expr(first)?;
         if last == 0 {
             let right = self.expr(&operands[1])?;

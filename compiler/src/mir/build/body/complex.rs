@@ -5,7 +5,8 @@
 //! match plain Python bit for bit): `_Py_c_sum`, `_Py_c_diff`, `_Py_c_prod`,
 //! `_Py_c_quot` (ZeroDivisionError "complex division by zero"), `_Py_c_neg`,
 //! `complex_abs` (`hypot`, OverflowError "absolute value too large"),
-//! `complex_richcompare`'s `==`/`!=` and `complex_bool`.
+//! `complex_richcompare`'s `==`/`!=` and `complex_bool`; `abs(z)` compared
+//! with a constant decided by the squared magnitude away from the constant.
 
 use super::{BodyBuilder, B};
 use crate::hir::{ArithOp, CmpOp, Const, Expr, ExprKind, UnOp};
@@ -181,8 +182,90 @@ impl BodyBuilder<'_, '_> {
         r
     }
 
+    /// `abs(z) OP k` (or `k OP abs(z)`) for a C double complex `z` and a
+    /// double constant `k` of moderate magnitude: decided by `s = re*re +
+    /// im*im` when `s` is clearly below `k*k` or clearly (and finitely)
+    /// above it, else by `hypot` as `cabs` computes it. The margin (2^-20
+    /// relative) is far above the rounding of `s` (3 units in the last
+    /// place) and of `hypot` (1), so the filter never decides differently
+    /// from `hypot(re, im) OP k`; a NaN part, an infinite or overflowing
+    /// `s` (where `abs` may raise OverflowError) and values near `k` take
+    /// the `hypot` path. None when the operands are of another shape.
+    pub(super) fn cabs_compare(&mut self, op: CmpOp, a: &Expr, b: &Expr) -> B<Option<Local>> {
+        let abs_of = |e: &Expr| match &e.kind {
+            ExprKind::Abs(z) if z.ty == Ty::Complex && e.ty == F64 => Some(z.as_ref().clone()),
+            _ => None,
+        };
+        let constant = |e: &Expr| match (&e.kind, e.ty) {
+            (ExprKind::Const(Const::Float(k)), F64) => Some(*k),
+            _ => None,
+        };
+        let (z, k, left) = match (abs_of(a), constant(b), constant(a), abs_of(b)) {
+            (Some(z), Some(k), _, _) => (z, k, true),
+            (_, _, Some(k), Some(z)) => (z, k, false),
+            _ => return Ok(None),
+        };
+        // `k*k` and its margins stay normal doubles far from overflow.
+        if !(k.is_finite() && k > 2f64.powi(-300) && k < 2f64.powi(300)) {
+            return Ok(None);
+        }
+        // What `abs(z) OP k` is when `abs(z)` is below `k`, and above it.
+        let op_abs_left = if left { op } else { flip(op) };
+        let (below, above) = match op_abs_left {
+            CmpOp::Lt | CmpOp::Le => (true, false),
+            CmpOp::Gt | CmpOp::Ge => (false, true),
+            CmpOp::Eq => (false, false),
+            CmpOp::Ne => (true, true),
+        };
+        let margin = 2f64.powi(-20);
+        let (lo, hi) = (k * k * (1.0 - margin), k * k * (1.0 + margin));
+        let z = self.expr(&z)?;
+        let (re, im) = self.cparts(z);
+        let (rr, ii) = (self.cf(ArithOp::Mul, re, re), self.cf(ArithOp::Mul, im, im));
+        let sq = self.cf(ArithOp::Add, rr, ii);
+        let joined = self.b.local(LocalTy::Scalar(Ty::Bool), Some("abs comparison"));
+        let (is_below, not_below, is_above, slow, join) =
+            (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        self.b.passes(join, joined);
+        let lo_v = self.cconst(lo);
+        let t = self.value(Ty::Bool, BodyOp::Compare { op: CmpOp::Lt, a: sq, ta: F64, b: lo_v, tb: F64 });
+        self.terminate(Terminator::Branch { cond: t, then: is_below, otherwise: not_below });
+        self.cswitch(is_below);
+        self.op(vec![joined], BodyOp::Const { c: Const::Bool(below), ty: Ty::Bool });
+        self.terminate(Terminator::Goto(join));
+        self.cswitch(not_below);
+        let (hi_v, inf) = (self.cconst(hi), self.cconst(f64::INFINITY));
+        let over = self.value(Ty::Bool, BodyOp::Compare { op: CmpOp::Gt, a: sq, ta: F64, b: hi_v, tb: F64 });
+        let finite = self.value(Ty::Bool, BodyOp::Compare { op: CmpOp::Lt, a: sq, ta: F64, b: inf, tb: F64 });
+        let t = self.value(Ty::Bool, BodyOp::BoolBinary { op: ArithOp::BitAnd, a: over, b: finite });
+        self.terminate(Terminator::Branch { cond: t, then: is_above, otherwise: slow });
+        self.cswitch(is_above);
+        self.op(vec![joined], BodyOp::Const { c: Const::Bool(above), ty: Ty::Bool });
+        self.terminate(Terminator::Goto(join));
+        self.cswitch(slow);
+        let r = self.cabs(z);
+        let kv = self.cconst(k);
+        let (x, y) = if left { (r, kv) } else { (kv, r) };
+        let t = self.value(Ty::Bool, BodyOp::Compare { op, a: x, ta: F64, b: y, tb: F64 });
+        self.op(vec![joined], BodyOp::Copy { src: t });
+        self.terminate(Terminator::Goto(join));
+        self.cswitch(join);
+        Ok(Some(self.value(Ty::Bool, BodyOp::Copy { src: joined })))
+    }
+
     fn cswitch(&mut self, b: BlockId) {
         self.b.switch_to(b);
         self.reachable = true;
+    }
+}
+
+/// `b OP a` as `a OP' b`.
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        o => o,
     }
 }
