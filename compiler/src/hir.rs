@@ -10,7 +10,7 @@ mod dump;
 mod lanes;
 mod object;
 pub use dump::dump;
-pub use analysis::{assigns, index_local, maybe_unbound, keeps_own_frame, recursive_functions, uses_openmp};
+pub use analysis::{assigns, index_local, list_locals, maybe_unbound, keeps_own_frame, recursive_functions, uses_openmp};
 pub use lanes::{lane_arith, Lanes};
 pub use object::{python_str, NestedCode, CODE_HELPER_SOURCE, CompFor, CompKind, Comprehension, Handler, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Try};
 
@@ -732,6 +732,16 @@ pub enum ExprKind {
     /// method of that name found on its type is the class's own (a Python
     /// subclass that does not override a ccall).
     IsClassInstance { obj: Box<Expr>, class: String, exact: bool, inherits: Option<String> },
+    /// `Class(args)` of the module's extension type bound to `class` (a
+    /// module-level cclass name, constant as Cython takes it): `args` (the
+    /// `__init__` parameters after `self`, converted) evaluated, then a new
+    /// instance made by the type's own `tp_new` (the type from the module's
+    /// slot: no global lookup, no generic call), then the native `init`
+    /// (the class's `__init__`, own or inherited, returning `ret`) called
+    /// on it with the arguments unboxed; the instance (type `Object`).
+    /// Only for classes whose line has no `__cinit__` or `__dealloc__`
+    /// (nothing observable runs between the arguments and `__init__`).
+    NewInstance { class: String, init: FuncId, args: Vec<Expr>, ret: Ty },
     /// `obj` (type `Object`, the same object) once it is known not to be
     /// None: None raises Python's AttributeError for `attr` (the receiver
     /// of a field access on a variable typed as an extension type; a
@@ -793,6 +803,9 @@ pub fn visit_calls(body: &[Stmt], f: &mut impl FnMut(FuncId)) {
         }
         if let ExprKind::VirtualCall { impls, .. } = &x.kind {
             impls.iter().for_each(|id| f(*id))
+        }
+        if let ExprKind::NewInstance { init, .. } = x.kind {
+            f(init)
         }
     }));
 }
@@ -883,7 +896,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
             visit_expr(then, f);
             visit_expr(orelse, f);
         }
-        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::VirtualCall { args: xs, .. } | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
+        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::VirtualCall { args: xs, .. } | ExprKind::NewInstance { args: xs, .. } | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
             xs.iter().for_each(|x| visit_expr(x, f))
         }
         ExprKind::CCall { args, .. } => args.iter().for_each(|x| visit_expr(x, f)),
@@ -926,7 +939,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
             visit_expr_mut(then, f);
             visit_expr_mut(orelse, f);
         }
-        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::VirtualCall { args: xs, .. } | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
+        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::VirtualCall { args: xs, .. } | ExprKind::NewInstance { args: xs, .. } | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
             xs.iter_mut().for_each(|x| visit_expr_mut(x, f))
         }
         ExprKind::CCall { args, .. } => args.iter_mut().for_each(|x| visit_expr_mut(x, f)),

@@ -184,6 +184,71 @@ pub fn maybe_unbound(f: &Function) -> HashSet<LocalId> {
     out
 }
 
+/// The object locals (not parameters) that hold an exact list whenever
+/// they are bound: every assignment to them (also `:=`) is a list display
+/// or list comprehension, and no loop, `except … as` or comprehension
+/// binds them (Cython infers such a variable's type as `list`). A `for`
+/// over one reads it by index with no iterator or tuple to tell apart.
+pub fn list_locals(f: &Function) -> HashSet<LocalId> {
+    let mut seen = ListSeen { good: HashSet::new(), bad: f.params.iter().map(|p| p.local).collect() };
+    seen.block(&f.body);
+    let ListSeen { mut good, bad } = seen;
+    good.retain(|l| !bad.contains(l) && f.locals[l.0 as usize].ty == Ty::Object);
+    good
+}
+
+/// What `list_locals` learns: locals assigned a list, locals bound otherwise.
+struct ListSeen {
+    good: HashSet<LocalId>,
+    bad: HashSet<LocalId>,
+}
+
+impl ListSeen {
+    fn note(&mut self, l: LocalId, e: Option<&Expr>) {
+        let list = e.is_some_and(|e| match &e.kind {
+            ExprKind::ObjOp { op: super::ObjOp::List, .. } => true,
+            ExprKind::Comprehension(c) => c.kind == super::CompKind::List,
+            _ => false,
+        });
+        if list {
+            self.good.insert(l);
+        } else {
+            self.bad.insert(l);
+        }
+    }
+
+    fn block(&mut self, body: &[Stmt]) {
+        let mut stmts: Vec<Stmt> = vec![];
+        super::visit_stmts(body, &mut |s| match &s.kind {
+            StmtKind::Assign(pairs) => pairs.iter().for_each(|(l, e)| self.note(*l, Some(e))),
+            StmtKind::ForRange { var, .. } => self.note(*var, None),
+            StmtKind::ForIter { item, .. } => self.note(*item, None),
+            StmtKind::Prange(p) => {
+                self.note(p.var, None);
+                p.reductions.iter().for_each(|r| self.note(r.0, None));
+            }
+            StmtKind::Try(t) => t.handlers.iter().filter_map(|h| h.name).for_each(|l| self.note(l, None)),
+            _ => {}
+        });
+        super::visit_stmt_exprs(body, &mut |e| {
+            super::visit_expr(e, &mut |x| match &x.kind {
+                ExprKind::AssignLocal { local, value } => self.note(*local, Some(value)),
+                ExprKind::Comprehension(c) => {
+                    for g in &c.generators {
+                        self.note(g.target, None);
+                        // Its unpacking statements assign its own hidden locals.
+                        stmts.extend(g.unpack.iter().cloned());
+                    }
+                }
+                _ => {}
+            })
+        });
+        if !stmts.is_empty() {
+            self.block(&stmts);
+        }
+    }
+}
+
 /// Whether the statements (nested blocks included) may assign `local`.
 pub fn assigns(body: &[Stmt], local: LocalId) -> bool {
     let mut found = false;

@@ -202,6 +202,10 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("{}({})", module.function(*id).name, a.join(", "))
         }
+        ExprKind::NewInstance { class, init, args, .. } => {
+            let a: Vec<String> = args.iter().map(d).collect();
+            format!("new {class} then {}(self, {})", module.function(*init).name, a.join(", "))
+        }
         ExprKind::VirtualCall { impls, slot, args, .. } => {
             let a: Vec<String> = args.iter().map(d).collect();
             let f = impls.first().map_or("?".to_string(), |id| module.function(*id).name.clone());

@@ -205,6 +205,10 @@ pub enum OpKind {
     /// `inherits`: whether the method of that name found on its type (by
     /// `_PyType_Lookup`, borrowed) is the one found on the class.
     IsClassInstance { obj: Local, class: String, exact: bool, inherits: Option<String> },
+    /// A new instance of the module's extension type `class`, made by the
+    /// type's `tp_new` (read from the type, which is read from the module's
+    /// slot) with no arguments: a new reference.
+    NewInstance { class: String },
     /// `dict[key]` of an exact dict (`PyDict_GetItemWithError`): the value,
     /// borrowed from the dict, and whether it is there (else NULL); fails
     /// when hashing or comparing the key raised.
@@ -223,6 +227,9 @@ pub enum OpKind {
     /// An extension type instance's object field at byte `offset`: a new
     /// reference (the field is never NULL).
     LoadField { obj: Local, offset: i32 },
+    /// The same field read without a reference of its own: borrowed from
+    /// `obj` (for an `is` test, which runs no code while it holds it).
+    PeekField { obj: Local, offset: i32 },
     /// Stores `value` into an object field: the field takes a reference of
     /// its own (`value` stays the caller's) and releases the old one.
     /// `raw`: `obj` is an address in C memory (a `Py_buffer`'s `obj`
@@ -246,7 +253,8 @@ pub enum OpKind {
     SeqLen { seq: Local },
     /// An exact list's or tuple's item `index` (below its length), borrowed
     /// from it.
-    SeqItem { seq: Local, index: Local },
+    /// `list`: `seq` is known to be an exact list (no tuple to tell apart).
+    SeqItem { seq: Local, index: Local, list: bool },
     /// Whether `obj` is an exact `int` of at most one 30-bit digit, and its
     /// value (a `Py_ssize_t`, 0 when it is not): the test before an int
     /// fast path, whose slow path is the ordinary C-API call.
@@ -450,15 +458,15 @@ impl Op {
             ReleaseBuffer { buf } | HoldBuffer { buf } => vec![*buf],
             EmptyBuffer => vec![],
             Body(op) => op.uses(),
-            LoadConst(_) | LoadGlobal { .. } | ModuleDict => vec![],
+            LoadConst(_) | LoadGlobal { .. } | NewInstance { .. } | ModuleDict => vec![],
             CellGet { cell, .. } => vec![*cell],
             IterNext { iter } => vec![*iter],
             SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsClassInstance { obj, .. } => vec![*obj],
             DictItem { dict, key } => vec![*dict, *key],
             SeqLen { seq } => vec![*seq],
-            SeqItem { seq, index } => vec![*seq, *index],
+            SeqItem { seq, index, .. } => vec![*seq, *index],
             SmallIntArith { a, b, .. } => vec![*a, *b],
-            LoadField { obj, .. } => vec![*obj],
+            LoadField { obj, .. } | PeekField { obj, .. } => vec![*obj],
             StoreField { obj, value, .. } => vec![*obj, *value],
             StoreItemInPlace { obj, index, value } => vec![*obj, *index, *value],
             SameObject { a, b } | ItemInPlace { obj: a, index: b } => vec![*a, *b],
@@ -487,7 +495,7 @@ impl Op {
     pub fn error_kind(&self) -> ErrorKind {
         use OpKind::*;
         match &self.kind {
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | CellGet { .. } => ErrorKind::Null,
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NewInstance { .. } | CellGet { .. } => ErrorKind::Null,
             CallLoadedMethod { .. } => ErrorKind::Null,
             LoadMethod { .. } | LoadSpecial { .. } => ErrorKind::Flag,
             LeaveCompiledCode | RaiseObject { .. } | Reraise | RestoreError { .. } => ErrorKind::Always,
@@ -504,7 +512,7 @@ impl Op {
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | ComplexPart { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
             | DecRef { .. } | ReleaseBuffer { .. } | EmptyBuffer | HoldBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
-            | IsExactDict { .. } | IsExactFloat { .. } | IsExactComplex { .. } | IsExactTuple { .. } | IsExactList { .. } | IsClassInstance { .. } | LoadField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
+            | IsExactDict { .. } | IsExactFloat { .. } | IsExactComplex { .. } | IsExactTuple { .. } | IsExactList { .. } | IsClassInstance { .. } | LoadField { .. } | PeekField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),
@@ -523,13 +531,13 @@ impl Op {
             LoadMethod { .. } | LoadSpecial { .. } | CallLoadedMethod { .. } if k == 0 => (RefKind::New, None),
             CatchException => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | CellGet { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NewInstance { .. } | CellGet { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
             | LoadField { .. } => {
                 (RefKind::New, None)
             }
             ReadVar { var } | Borrow { var } => (RefKind::Borrowed, Some(*var)),
             IterStart { .. } => (RefKind::New, None),
-            SeqItem { seq: from, .. } | ItemInPlace { obj: from, .. } | DictItem { dict: from, .. } => (RefKind::Borrowed, Some(*from)),
+            SeqItem { seq: from, .. } | ItemInPlace { obj: from, .. } | DictItem { dict: from, .. } | PeekField { obj: from, .. } => (RefKind::Borrowed, Some(*from)),
             CallC { prim, .. } => (prim.result, None),
             // A native function returning an object returns a new reference.
             CallNative { .. } | Body(body::BodyOp::Call { .. }) => (RefKind::New, None),

@@ -206,7 +206,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }
         LeaveCompiledCode | WriteUnraisable { .. } => dests(0),
-        LoadConst(_) | LoadGlobal { .. } | ModuleDict => {
+        LoadConst(_) | LoadGlobal { .. } | NewInstance { .. } | ModuleDict => {
             dests(1)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
@@ -249,7 +249,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             obj(*seq)?;
             dest_is(0, &|t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")
         }
-        SeqItem { seq, index } => {
+        SeqItem { seq, index, .. } => {
             dests(1)?;
             obj(*seq)?;
             want(body, *index, |t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")?;
@@ -294,7 +294,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             args.iter().try_for_each(|a| obj(*a))?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
-        LoadField { obj: o, .. } => {
+        LoadField { obj: o, .. } | PeekField { obj: o, .. } => {
             dests(1)?;
             obj(*o)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")

@@ -62,6 +62,27 @@ pub(super) fn is_class_instance(cx: &mut FnCx, obj: Value, class: &str) -> R<Val
     Ok(cx.b.block_params(join)[0])
 }
 
+/// A new instance of the module's extension type `class`: its `tp_new`
+/// (read from the type in the module's slot) called with no arguments, as
+/// the type's own vectorcall calls it; a new reference, or NULL with the
+/// exception set.
+pub(super) fn new_instance(cx: &mut FnCx, class: &str) -> R<Value> {
+    let p = cx.em.ptr;
+    let slot = cx.em.class_slot(class)?;
+    let slot = cx.data_addr(slot);
+    let cls = cx.b.ins().load(p, flags(), slot, 0);
+    let new = cx.b.ins().load(p, flags(), cls, pyabi::TP_NEW);
+    let mut sig = cx.em.module.make_signature();
+    for _ in 0..3 {
+        sig.params.push(ir::AbiParam::new(p));
+    }
+    sig.returns.push(ir::AbiParam::new(p));
+    let sref = cx.b.import_signature(sig);
+    let null = cx.b.ins().iconst(p, 0);
+    let inst = cx.b.ins().call_indirect(sref, new, &[cls, null, null]);
+    Ok(cx.b.inst_results(inst)[0])
+}
+
 /// Whether `obj`'s type is exactly the module's extension type `class`
 /// (from its slot: no lookup, no reference).
 pub(super) fn is_exact_class(cx: &mut FnCx, obj: Value, class: &str) -> R<Value> {
@@ -530,8 +551,14 @@ pub(super) fn iter_start(cx: &mut FnCx, obj: Value, err: ir::Block) -> R<Value> 
 
 /// Item `index` (in range) of an exact list or tuple, borrowed: a list's
 /// from its item array, a tuple's from its inline items.
-pub(super) fn seq_item(cx: &mut FnCx, seq: Value, index: Value) -> R<Value> {
+pub(super) fn seq_item(cx: &mut FnCx, seq: Value, index: Value, list: bool) -> R<Value> {
     let p = cx.em.ptr;
+    if list {
+        let items = cx.b.ins().load(p, flags(), seq, pyabi::LIST_ITEMS);
+        let offset = cx.b.ins().ishl_imm_u(index, 3);
+        let at = cx.b.ins().iadd(items, offset);
+        return Ok(cx.b.ins().load(p, flags(), at, 0));
+    }
     let ty = cx.b.ins().load(p, flags(), seq, pyabi::OB_TYPE);
     let list_type = cx.py_data("PyList_Type")?;
     let is_list = cx.b.ins().icmp(IntCC::Equal, ty, list_type);

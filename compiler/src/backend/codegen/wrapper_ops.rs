@@ -250,6 +250,7 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             result = Some(super::object::call_method(g.cx(), n, &args, kwnames)?);
         }
         LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
+        NewInstance { class } => result = Some(super::object::new_instance(g.cx(), class)?),
         CellGet { cell, name } => {
             let c = g.get(*cell)?;
             result = Some(super::object::cell_get(g.cx(), c, name)?);
@@ -274,6 +275,10 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
                 None => None,
             };
             result = Some(super::object::call_loaded_method(g.cx(), m, u, &args, kwnames)?);
+        }
+        PeekField { obj, offset } => {
+            let o = g.get(*obj)?;
+            result = Some(g.cx().b.ins().load(p, flags(), o, *offset));
         }
         LoadField { obj, offset } => {
             let o = g.get(*obj)?;
@@ -345,9 +350,9 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             let o = g.get(*seq)?;
             result = Some(g.cx().b.ins().load(p, flags(), o, crate::backend::pyabi::VAR_SIZE));
         }
-        SeqItem { seq, index } => {
+        SeqItem { seq, index, list } => {
             let (o, i) = (g.get(*seq)?, g.get(*index)?);
-            result = Some(super::object::seq_item(g.cx(), o, i)?);
+            result = Some(super::object::seq_item(g.cx(), o, i, *list)?);
         }
         SmallInt { obj } => {
             let o = g.get(*obj)?;

@@ -85,6 +85,9 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             return fallback(&e.span, format!("it calls `{}`", self.cx.source_text(&func.span)));
         };
+        if let Some(made) = self.new_instance(e, func, n, args, keywords)? {
+            return Ok(made);
+        }
         if self.cx.module_names.contains(n) {
             return self.object_call(super::object::global(n), args, keywords);
         }

@@ -153,6 +153,54 @@ impl<'c, 'a> Checker<'c, 'a> {
         Ok(Some(virt))
     }
 
+    /// `C(args)` of a module cclass `C` (a name bound once at module level
+    /// to the class; Cython takes such names as constant) whose line has no
+    /// `__cinit__` or `__dealloc__`, with positional arguments its
+    /// `__init__` (own or inherited) binds: the instance made by the type's
+    /// `tp_new` and the native `__init__` called with the arguments as its
+    /// C parameters, with no global lookup, boxing or generic call.
+    /// `None`: the generic call (`type.__call__`), which binds and converts
+    /// at run time.
+    #[inline(never)]
+    pub(super) fn new_instance(&mut self, e: &Expr, func: &Expr, n: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
+        if !keywords.is_empty() || self.nogil || self.local_names.contains(n) || self.cx.binding_of(func).is_some() {
+            return Ok(None);
+        }
+        let Some(layout) = self.cx.cclasses.borrow().get(n).cloned() else { return Ok(None) };
+        if layout.py_methods.iter().any(|m| m == "__cinit__" || m == "__dealloc__") {
+            return Ok(None);
+        }
+        let mut at = Some(layout);
+        let init = loop {
+            let Some(c) = at else { return Ok(None) };
+            if let Some(&id) = self.ids.get(&crate::frontend::cclass::method_function_name(&c.name, "__init__")) {
+                break id;
+            }
+            at = c.base.clone();
+        };
+        let callee = &self.set[init.0 as usize];
+        let Some((_, params)) = callee.params.split_first() else { return Ok(None) };
+        // Only what binds by position alone with no view or pointer
+        // parameter: anything else is bound by the generic call.
+        let plain = |p: &super::signature::SigParam| {
+            matches!(p.kind, syntax::ParamKind::PositionalOrKeyword | syntax::ParamKind::PositionalOnly) && matches!(p.ty, Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex)
+        };
+        if !params.iter().all(plain) || args.len() > params.len() || params[args.len()..].iter().any(|p| p.default.is_none() && !p.stored_default()) {
+            return Ok(None);
+        }
+        if args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) {
+            return Ok(None);
+        }
+        let all: Vec<Expr> = std::iter::once(func.clone()).chain(args.iter().cloned()).collect();
+        let call = self.native_call(e, init, &all, keywords)?;
+        let H::Call(_, mut hargs) = call.kind else { return Ok(None) };
+        if hargs.is_empty() {
+            return Ok(None);
+        }
+        hargs.remove(0);
+        Ok(Some(hir::Expr { kind: H::NewInstance { class: n.to_string(), init, args: hargs, ret: call.ty }, ty: Ty::Object }))
+    }
+
     /// A `@cython.ccall` method called on a receiver that may be an
     /// instance of a Python subclass: the native call (`call`, its first
     /// argument the receiver) when the receiver's type is exactly one of

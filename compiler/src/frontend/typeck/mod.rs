@@ -168,7 +168,7 @@ fn object_operation(body: &[hir::Stmt]) -> Option<String> {
 fn object_operands(k: &hir::ExprKind) -> Vec<&hir::Expr> {
     use hir::ExprKind as H;
     match k {
-        H::Call(_, args) | H::VirtualCall { args, .. } => args.iter().collect(),
+        H::Call(_, args) | H::VirtualCall { args, .. } | H::NewInstance { args, .. } => args.iter().collect(),
         H::Convert(x) | H::Truthy(x) | H::ObjUnary(_, x) | H::ObjectData(x) | H::FieldLoad { obj: x, .. } | H::TypeTest { obj: x, .. } | H::IsClassInstance { obj: x, .. } | H::NoneGuard { obj: x, .. } => vec![&**x],
         H::FieldStore { obj, value, .. } => vec![&**obj, &**value],
         H::ObjBinary { a, b, .. } | H::ObjCompare(_, a, b) | H::ObjIs(a, b) | H::ObjContains { item: a, container: b } => vec![&**a, &**b],
@@ -188,7 +188,7 @@ fn makes_object(k: &hir::ExprKind) -> bool {
         H::And(a, _) | H::Or(a, _) | H::IfExp { then: a, .. } => a.ty == Ty::Object,
         _ => false,
     };
-    joins_objects || matches!(k, H::Local(_) | H::Call(..) | H::VirtualCall { .. } | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. } | H::Comprehension(_) | H::AssignLocal { .. } | H::FieldLoad { .. } | H::TypeTest { .. } | H::NoneGuard { .. })
+    joins_objects || matches!(k, H::Local(_) | H::Call(..) | H::VirtualCall { .. } | H::NewInstance { .. } | H::ObjConst(_) | H::Convert(_) | H::ObjBinary { .. } | H::ObjUnary(..) | H::ObjCompare(..) | H::ObjOp { .. } | H::Comprehension(_) | H::AssignLocal { .. } | H::FieldLoad { .. } | H::TypeTest { .. } | H::NoneGuard { .. })
 }
 
 fn describe(k: &hir::ExprKind) -> &'static str {

@@ -109,6 +109,9 @@ struct Frame<'m> {
     /// The `Py_buffer` of each memoryview local taken from an object
     /// (`v: T[:] = obj`; see `view`).
     bufs: HashMap<LocalId, Local>,
+    /// Object locals that hold an exact list whenever bound
+    /// (`hir::list_locals`): a `for` over one reads it by index alone.
+    lists: std::collections::HashSet<LocalId>,
 }
 
 struct BodyBuilder<'p, 'b> {
@@ -322,7 +325,8 @@ fn set_up_frame<'m>(
         b.op(vec![flag], OpKind::Body(BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }));
         flags.insert(id, flag);
     }
-    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], in_bounds_here: vec![], gil: vec![], borrowed_params, unwind: vec![], bufs }
+    let lists = hir::list_locals(f);
+    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], in_bounds_here: vec![], gil: vec![], borrowed_params, unwind: vec![], bufs, lists }
 }
 
 /// The frame of `f` run in place of a call with `args` (its parameters
@@ -712,6 +716,24 @@ impl BodyBuilder<'_, '_> {
         Ok(self.value(rt, BodyOp::Call { func, args: vals, limit, virt: Some((vtab_offset, slot)) }))
     }
 
+    /// `Class(args)` made directly: the arguments, then the instance
+    /// (`tp_new`), then the native `__init__` on it (its error releases the
+    /// instance through the passes); the instance. (Out of `expr`, whose
+    /// frame every nesting level pays.)
+    #[inline(never)]
+    fn new_instance(&mut self, class: &str, init: hir::FuncId, args: &[Expr], ret: Ty) -> B<Local> {
+        let vals = args.iter().map(|a| self.expr(a)).collect::<B<Vec<_>>>()?;
+        let obj = self.b.value(LocalTy::Object, OpKind::NewInstance { class: class.to_string() });
+        let rt = if ret == Ty::Void { Ty::Bool } else { ret };
+        let limit = match (self.plan.big_frame)(init) {
+            Some(bytes) => self.b.value(LocalTy::Ptr, OpKind::Body(BodyOp::RoomFor { bytes, limit: self.limit })),
+            None => self.limit,
+        };
+        let all = std::iter::once(obj).chain(vals).collect();
+        self.value(rt, BodyOp::Call { func: init, args: all, limit, virt: None });
+        Ok(obj)
+    }
+
     fn expr(&mut self, e: &Expr) -> B<Local> {
         let ty = e.ty;
         if let Some(v) = self.object_expr(e)? {
@@ -720,7 +742,7 @@ impl BodyBuilder<'_, '_> {
         if let Some(v) = self.complex_expr(e)? {
             return Ok(v);
         }
-        if ty == Ty::Object && !matches!(e.kind, ExprKind::Local(_) | ExprKind::Call(..) | ExprKind::VirtualCall { .. }) {
+        if ty == Ty::Object && !matches!(e.kind, ExprKind::Local(_) | ExprKind::Call(..) | ExprKind::VirtualCall { .. } | ExprKind::NewInstance { .. }) {
             return Err(format!("an object expression the body builder does not build reached it: {:?}", e.kind));
         }
         Ok(match &e.kind {
@@ -843,6 +865,7 @@ impl BodyBuilder<'_, '_> {
                 self.value(rt, BodyOp::Call { func: *id, args: vals, limit, virt: None })
             }
             ExprKind::VirtualCall { impls, slot, vtab_offset, args } => self.virtual_call(ty, impls, *slot, *vtab_offset, args)?,
+            ExprKind::NewInstance { class, init, args, ret } => self.new_instance(class, *init, args, *ret)?,
             ExprKind::Math(op, args) => {
                 let mut vals = vec![];
                 for a in args {

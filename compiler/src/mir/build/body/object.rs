@@ -241,7 +241,22 @@ impl BodyBuilder<'_, '_> {
                 self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_RICH_COMPARE, args: vec![va, vb, how] })
             }
             ExprKind::ObjIs(a, b) => {
-                let (va, vb) = (self.expr(a)?, self.expr(b)?);
+                // `x.field is y`: the field borrowed from `x`, no reference
+                // taken, when nothing runs between its read and the
+                // comparison (the other operand a local or constant, or
+                // evaluated first).
+                let peek = |bb: &mut Self, x: &Expr| -> B<Local> {
+                    match &x.kind {
+                        ExprKind::FieldLoad { obj: o, offset } => {
+                            let v = bb.expr(o)?;
+                            Ok(bb.b.value(LocalTy::Object, OpKind::PeekField { obj: v, offset: *offset as i32 }))
+                        }
+                        _ => bb.expr(x),
+                    }
+                };
+                let quiet = matches!(b.kind, ExprKind::Local(_) | ExprKind::ObjConst(_));
+                let va = if quiet { peek(self, a)? } else { self.expr(a)? };
+                let vb = peek(self, b)?;
                 self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::SameObject { a: va, b: vb })
             }
             ExprKind::ObjContains { item, container } => {
@@ -342,8 +357,13 @@ impl BodyBuilder<'_, '_> {
     fn type_test(&mut self, v: Local, class: &str, qualified: &str, arg: Option<&str>) -> Local {
         let obj = LocalTy::Object;
         let bool_ty = LocalTy::Scalar(Ty::Bool);
+        // The exact type first, branching straight to `ok` (no bint joined
+        // then tested again), then the subtypes.
+        let exact = self.b.value(bool_ty, OpKind::IsClassInstance { obj: v, class: class.to_string(), exact: true, inherits: None });
+        let (ok, sub, not_inst, fail) = (self.b.block(false), self.b.block(false), self.b.block(true), self.b.block(true));
+        self.b.terminate(Terminator::Branch { cond: exact, then: ok, otherwise: sub });
+        self.b.switch_to(sub);
         let inst = self.b.value(bool_ty, OpKind::IsClassInstance { obj: v, class: class.to_string(), exact: false, inherits: None });
-        let (ok, not_inst, fail) = (self.b.block(false), self.b.block(true), self.b.block(true));
         self.b.terminate(Terminator::Branch { cond: inst, then: ok, otherwise: not_inst });
         self.b.switch_to(not_inst);
         let none = self.b.value(obj, OpKind::LoadConst(ObjConst::None));
@@ -580,9 +600,14 @@ impl BodyBuilder<'_, '_> {
     /// each step (as its own iterator does), with no iterator object;
     /// anything else through `PyObject_GetIter` and `PyIter_Next`.
     pub(super) fn for_iter(&mut self, item: LocalId, iter: &Expr, body: &[Stmt], orelse: &[Stmt]) -> B<()> {
+        // A local that holds an exact list whenever bound: by index alone.
+        let list = matches!(iter.kind, ExprKind::Local(id) if self.fr.lists.contains(&id));
         let o = self.expr(iter)?;
         // A reference of the loop's own: the body may rebind the variable it came from.
         let o = self.b.value(LocalTy::Object, OpKind::Assign { src: o });
+        if list {
+            return self.for_list(item, o, body, orelse);
+        }
         let it = self.b.value(LocalTy::Object, OpKind::IterStart { obj: o });
         let index = self.b.local(LocalTy::Scalar(WIDE), Some("for index"));
         self.op(vec![index], BodyOp::Const { c: Const::Int(0), ty: WIDE });
@@ -609,7 +634,7 @@ impl BodyBuilder<'_, '_> {
         self.terminate(Terminator::Branch { cond: more, then: take, otherwise: else_b });
         self.b.switch_to(take);
         self.reachable = true;
-        let v = self.b.value(LocalTy::Object, OpKind::SeqItem { seq: o, index });
+        let v = self.b.value(LocalTy::Object, OpKind::SeqItem { seq: o, index, list: false });
         let one = self.value(WIDE, BodyOp::Const { c: Const::Int(1), ty: WIDE });
         self.b.op(vec![index], OpKind::SmallIntArith { op: ObjBinOp::Add, a: index, b: one });
         self.assign(item, v);
@@ -623,6 +648,32 @@ impl BodyBuilder<'_, '_> {
         self.b.switch_to(got);
         self.reachable = true;
         self.assign(item, next);
+        self.terminate(Terminator::Goto(body_b));
+        self.b.switch_to(body_b);
+        self.reachable = true;
+        self.loop_body(body, header, line, else_b, exit, orelse)
+    }
+
+    /// `for … in` an exact list (`for_iter`'s indexed way with no iterator
+    /// to test for): its length read again at each step, as the list's own
+    /// iterator does.
+    fn for_list(&mut self, item: LocalId, o: Local, body: &[Stmt], orelse: &[Stmt]) -> B<()> {
+        let index = self.b.local(LocalTy::Scalar(WIDE), Some("for index"));
+        self.op(vec![index], BodyOp::Const { c: Const::Int(0), ty: WIDE });
+        let (header, take, body_b, else_b, exit) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        self.terminate(Terminator::Goto(header));
+        self.b.switch_to(header);
+        self.reachable = true;
+        let line = self.b.line();
+        let len = self.b.value(LocalTy::Scalar(WIDE), OpKind::SeqLen { seq: o });
+        let more = self.value(Ty::Bool, BodyOp::Compare { op: CmpOp::Lt, a: index, ta: WIDE, b: len, tb: WIDE });
+        self.terminate(Terminator::Branch { cond: more, then: take, otherwise: else_b });
+        self.b.switch_to(take);
+        self.reachable = true;
+        let v = self.b.value(LocalTy::Object, OpKind::SeqItem { seq: o, index, list: true });
+        let one = self.value(WIDE, BodyOp::Const { c: Const::Int(1), ty: WIDE });
+        self.b.op(vec![index], OpKind::SmallIntArith { op: ObjBinOp::Add, a: index, b: one });
+        self.assign(item, v);
         self.terminate(Terminator::Goto(body_b));
         self.b.switch_to(body_b);
         self.reachable = true;
