@@ -78,7 +78,8 @@ pub enum BodyOp {
     /// A float operation (`known`: the right operand when it is a literal).
     FloatBinary { op: ArithOp, a: Local, b: Local, ty: Ty, known: Option<f64> },
     IntTrueDiv { a: Local, b: Local, t: IntTy },
-    IntBinary { op: ArithOp, a: Local, b: Local, t: IntTy },
+    /// `truncating`: C's `//`/`%` serves (`hir::ExprKind::NoOverflow`).
+    IntBinary { op: ArithOp, a: Local, b: Local, t: IntTy, truncating: bool },
     BoolBinary { op: ArithOp, a: Local, b: Local },
     /// `a + b`, `a - b` or `a * b` of checked integers that `opt` proved
     /// cannot overflow.
@@ -393,7 +394,9 @@ impl BodyOp {
             Unary { op, value, ty } => format!("{op:?}[{ty}] {value}"),
             FloatBinary { op, a, b, ty, .. } => format!("{op:?}[{ty}] {a}, {b}"),
             IntTrueDiv { a, b, t } => format!("true_div[{}] {a}, {b}", Ty::Int(*t)),
-            IntBinary { op, a, b, t } => format!("{op:?}[{}] {a}, {b}", Ty::Int(*t)),
+            IntBinary { op, a, b, t, truncating } => {
+                format!("{op:?}[{}] {a}, {b}{}", Ty::Int(*t), if *truncating { " (truncating)" } else { "" })
+            }
             BoolBinary { op, a, b } => format!("{op:?}[bint] {a}, {b}"),
             NoOverflow { op, a, b } => {
                 let sign = match op {

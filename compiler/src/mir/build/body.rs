@@ -740,7 +740,7 @@ impl BodyBuilder<'_, '_> {
                 let op = match (a.ty, b.ty) {
                     (Ty::Float(_), _) | (_, Ty::Float(_)) => BodyOp::FloatBinary { op: *op, a: va, b: vb, ty, known: known_exponent(b) },
                     (Ty::Int(t), _) if *op == ArithOp::Div => BodyOp::IntTrueDiv { a: va, b: vb, t },
-                    (Ty::Int(t), _) => BodyOp::IntBinary { op: *op, a: va, b: vb, t },
+                    (Ty::Int(t), _) => BodyOp::IntBinary { op: *op, a: va, b: vb, t, truncating: false },
                     (Ty::Bool, _) => BodyOp::BoolBinary { op: *op, a: va, b: vb },
                     _ => return Err(format!("binary {op:?} on {} reached the back end", a.ty)),
                 };
@@ -750,6 +750,12 @@ impl BodyBuilder<'_, '_> {
                 let va = self.expr(a)?;
                 let vb = self.expr(b)?;
                 self.value(ty, BodyOp::NoOverflow { op: *op, a: va, b: vb })
+            }
+            ExprKind::NoOverflow(op @ (ArithOp::FloorDiv | ArithOp::Mod), a, b) => {
+                let Ty::Int(t) = ty else { return Err(format!("truncating {op:?} on {ty} reached the back end")) };
+                let va = self.expr(a)?;
+                let vb = self.expr(b)?;
+                self.value(ty, BodyOp::IntBinary { op: *op, a: va, b: vb, t, truncating: true })
             }
             ExprKind::NoOverflow(op, ..) => return Err(format!("unchecked {op:?} reached the back end")),
             ExprKind::Truthy(x) => {
