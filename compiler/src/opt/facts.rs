@@ -146,49 +146,41 @@ impl Walk<'_> {
     }
 
     fn expr(&mut self, e: &mut Expr) {
-        let known = &|l: LocalId| self.nonneg.contains(&l) || self.nonneg_copies.contains(&l);
-        hir::visit_expr_mut(e, &mut |x| {
-            let no_overflow = match &x.kind {
-                ExprKind::Binary(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b)
-                | ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b) => {
-                    let checked = matches!((a.ty, b.ty), (Ty::Int(t), bt) if t.checked && !matches!(bt, Ty::Float(_)));
-                    let bounded = operands_bound(*op, a, b, x.ty, known);
-                    Some(checked && (bounded || (*op == ArithOp::Sub && self.sub_cannot_overflow(a, b))))
-                }
-                ExprKind::Binary(ArithOp::FloorDiv | ArithOp::Mod, a, b) | ExprKind::NoOverflow(ArithOp::FloorDiv | ArithOp::Mod, a, b) => {
-                    let signed = matches!(x.ty, Ty::Int(t) if t.signed) && a.ty == x.ty && b.ty == x.ty;
-                    let nonneg = |v: &Expr| value_range(v, known).is_some_and(|(lo, _)| lo >= 0);
-                    Some(signed && nonneg(a) && nonneg(b))
-                }
-                _ => None,
-            };
-            let kind = std::mem::replace(&mut x.kind, ExprKind::NoneView);
-            x.kind = match (kind, no_overflow) {
-                (ExprKind::Binary(op, a, b) | ExprKind::NoOverflow(op, a, b), Some(true)) => ExprKind::NoOverflow(op, a, b),
-                (ExprKind::Binary(op, a, b) | ExprKind::NoOverflow(op, a, b), Some(false)) => ExprKind::Binary(op, a, b),
-                (ExprKind::Index { view, indices, .. }, _) => {
-                    let in_bounds = self.proven_axes(view, &indices);
-                    ExprKind::Index { view, indices, in_bounds }
-                }
-                (other, _) => other,
-            };
-        });
+        // The visits recurse once per nesting level: each node's work is out
+        // of line (`mark`, `mark_zero_tested`) to keep that frame small.
+        hir::visit_expr_mut(e, &mut |x| self.mark(x));
         // A remainder whose only reader asks whether it is zero: C's is zero exactly when Python's is.
-        hir::visit_expr_mut(e, &mut |x| {
-            let read = match &mut x.kind {
-                ExprKind::Compare { operands, ops } if matches!(ops.as_slice(), [CmpOp::Eq | CmpOp::Ne]) => match operands.as_mut_slice() {
-                    [m, z] | [z, m] if is_zero(z) && is_zero_tested_mod(m) => Some(m),
-                    _ => None,
-                },
-                ExprKind::Truthy(m) if is_zero_tested_mod(m) => Some(&mut **m),
-                _ => None,
-            };
-            if let Some(m) = read {
-                if let ExprKind::Binary(ArithOp::Mod, a, b) = std::mem::replace(&mut m.kind, ExprKind::NoneView) {
-                    m.kind = ExprKind::NoOverflow(ArithOp::Mod, a, b);
-                }
+        hir::visit_expr_mut(e, &mut mark_zero_tested);
+    }
+
+    /// One node: arithmetic proven unchecked (or no longer), indices proven in bounds.
+    #[inline(never)]
+    fn mark(&self, x: &mut Expr) {
+        let known = &|l: LocalId| self.nonneg.contains(&l) || self.nonneg_copies.contains(&l);
+        let no_overflow = match &x.kind {
+            ExprKind::Binary(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b)
+            | ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b) => {
+                let checked = matches!((a.ty, b.ty), (Ty::Int(t), bt) if t.checked && !matches!(bt, Ty::Float(_)));
+                let bounded = operands_bound(*op, a, b, x.ty, known);
+                Some(checked && (bounded || (*op == ArithOp::Sub && self.sub_cannot_overflow(a, b))))
             }
-        });
+            ExprKind::Binary(ArithOp::FloorDiv | ArithOp::Mod, a, b) | ExprKind::NoOverflow(ArithOp::FloorDiv | ArithOp::Mod, a, b) => {
+                let signed = matches!(x.ty, Ty::Int(t) if t.signed) && a.ty == x.ty && b.ty == x.ty;
+                let nonneg = |v: &Expr| value_range(v, known).is_some_and(|(lo, _)| lo >= 0);
+                Some(signed && nonneg(a) && nonneg(b))
+            }
+            _ => None,
+        };
+        let kind = std::mem::replace(&mut x.kind, ExprKind::NoneView);
+        x.kind = match (kind, no_overflow) {
+            (ExprKind::Binary(op, a, b) | ExprKind::NoOverflow(op, a, b), Some(true)) => ExprKind::NoOverflow(op, a, b),
+            (ExprKind::Binary(op, a, b) | ExprKind::NoOverflow(op, a, b), Some(false)) => ExprKind::Binary(op, a, b),
+            (ExprKind::Index { view, indices, .. }, _) => {
+                let in_bounds = self.proven_axes(view, &indices);
+                ExprKind::Index { view, indices, in_bounds }
+            }
+            (other, _) => other,
+        };
     }
 
     /// The axes of `view[indices]` whose index is a range variable over that
@@ -205,6 +197,24 @@ impl Walk<'_> {
     fn sub_cannot_overflow(&self, a: &Expr, b: &Expr) -> bool {
         let (ExprKind::Local(n), Some(Const::Int(k))) = (&a.kind, b.as_const()) else { return false };
         k >= 0 && self.lower_bounds.iter().any(|(l, low)| l == n && low.checked_sub(k).is_some())
+    }
+}
+
+/// `x % k == 0`, `0 != x % k`, `if x % k:`: the remainder truncating.
+#[inline(never)]
+fn mark_zero_tested(x: &mut Expr) {
+    let read = match &mut x.kind {
+        ExprKind::Compare { operands, ops } if matches!(ops.as_slice(), [CmpOp::Eq | CmpOp::Ne]) => match operands.as_mut_slice() {
+            [m, z] | [z, m] if is_zero(z) && is_zero_tested_mod(m) => Some(m),
+            _ => None,
+        },
+        ExprKind::Truthy(m) if is_zero_tested_mod(m) => Some(&mut **m),
+        _ => None,
+    };
+    if let Some(m) = read {
+        if let ExprKind::Binary(ArithOp::Mod, a, b) = std::mem::replace(&mut m.kind, ExprKind::NoneView) {
+            m.kind = ExprKind::NoOverflow(ArithOp::Mod, a, b);
+        }
     }
 }
 
@@ -226,19 +236,32 @@ fn is_zero_tested_mod(e: &Expr) -> bool {
 /// ranges keep the result in 64 bits cannot overflow: `(x > y) - (x < y)`,
 /// which Cython computes as a C `int`, needs no check.
 fn value_range(e: &Expr, known: &dyn Fn(LocalId) -> bool) -> Option<(i128, i128)> {
+    range_within(e, known, RANGE_DEPTH)
+}
+
+/// How deep `value_range` looks into an expression: deeper operands count
+/// as their type's range (nested sums thousands deep would otherwise cost
+/// stack and quadratic time).
+const RANGE_DEPTH: u32 = 24;
+
+fn range_within(e: &Expr, known: &dyn Fn(LocalId) -> bool, depth: u32) -> Option<(i128, i128)> {
     let own = type_range(e.ty)?;
     if let Some(Const::Int(v)) = e.as_const() {
         return Some((i128::from(v), i128::from(v)));
     }
+    if depth == 0 {
+        return Some(own);
+    }
+    let d = depth - 1;
     let narrowed = match &e.kind {
         ExprKind::Local(l) if known(*l) => Some((0, own.1)),
-        ExprKind::Convert(x) => value_range(x, known),
+        ExprKind::Convert(x) => range_within(x, known, d),
         ExprKind::Binary(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b)
-        | ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b) => combined_range(*op, a, b, known),
-        ExprKind::Binary(op @ (ArithOp::FloorDiv | ArithOp::Mod), a, b) => division_range(*op, a, b, true, known),
+        | ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b) => combined_range(*op, a, b, known, d),
+        ExprKind::Binary(op @ (ArithOp::FloorDiv | ArithOp::Mod), a, b) => division_range(*op, a, b, true, known, d),
         // Truncating: as Python's only with both operands >= 0 (a remainder read only
         // against zero may be negative).
-        ExprKind::NoOverflow(op @ (ArithOp::FloorDiv | ArithOp::Mod), a, b) => division_range(*op, a, b, false, known),
+        ExprKind::NoOverflow(op @ (ArithOp::FloorDiv | ArithOp::Mod), a, b) => division_range(*op, a, b, false, known, d),
         _ => None,
     };
     // Outside the type's range the value raised or wrapped: only the type's range is known.
@@ -248,8 +271,8 @@ fn value_range(e: &Expr, known: &dyn Fn(LocalId) -> bool) -> Option<(i128, i128)
 /// `a // b` or `a % b` by a divisor known `>= 1`: Python's remainder lies in
 /// `[0, b)` whatever `a`'s sign (`python`), C's only when `a >= 0`; the
 /// quotient of `a >= 0` in `[alo / bhi, ahi / blo]`.
-fn division_range(op: ArithOp, a: &Expr, b: &Expr, python: bool, known: &dyn Fn(LocalId) -> bool) -> Option<(i128, i128)> {
-    let ((alo, ahi), (blo, bhi)) = (value_range(a, known)?, value_range(b, known)?);
+fn division_range(op: ArithOp, a: &Expr, b: &Expr, python: bool, known: &dyn Fn(LocalId) -> bool, depth: u32) -> Option<(i128, i128)> {
+    let ((alo, ahi), (blo, bhi)) = (range_within(a, known, depth)?, range_within(b, known, depth)?);
     if blo < 1 {
         return None;
     }
@@ -262,8 +285,8 @@ fn division_range(op: ArithOp, a: &Expr, b: &Expr, python: bool, known: &dyn Fn(
 }
 
 /// `a op b`'s range from its operands' (integers or bints), exactly in i128.
-fn combined_range(op: ArithOp, a: &Expr, b: &Expr, known: &dyn Fn(LocalId) -> bool) -> Option<(i128, i128)> {
-    let ((alo, ahi), (blo, bhi)) = (value_range(a, known)?, value_range(b, known)?);
+fn combined_range(op: ArithOp, a: &Expr, b: &Expr, known: &dyn Fn(LocalId) -> bool, depth: u32) -> Option<(i128, i128)> {
+    let ((alo, ahi), (blo, bhi)) = (range_within(a, known, depth)?, range_within(b, known, depth)?);
     let ends: Vec<i128> = match op {
         ArithOp::Add => vec![alo + blo, ahi + bhi],
         ArithOp::Sub => vec![alo - bhi, ahi - blo],
@@ -275,7 +298,7 @@ fn combined_range(op: ArithOp, a: &Expr, b: &Expr, known: &dyn Fn(LocalId) -> bo
 
 /// Whether `a op b`'s operands' ranges keep its result inside `ty`'s range.
 fn operands_bound(op: ArithOp, a: &Expr, b: &Expr, ty: Ty, known: &dyn Fn(LocalId) -> bool) -> bool {
-    match (combined_range(op, a, b, known), type_range(ty)) {
+    match (combined_range(op, a, b, known, RANGE_DEPTH), type_range(ty)) {
         (Some((lo, hi)), Some((tlo, thi))) => tlo <= lo && hi <= thi,
         _ => false,
     }
