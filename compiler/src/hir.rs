@@ -607,7 +607,10 @@ pub enum ExprKind {
     /// of a float base by an int exponent.
     Binary(ArithOp, Box<Expr>, Box<Expr>),
     /// A `Binary` on a checked integer type that `opt::facts` proved cannot
-    /// overflow: computed without the check.
+    /// overflow: computed without the check. A signed integer `//` or `%`
+    /// where it proved C's truncating division serves (both operands `>= 0`,
+    /// or a remainder only compared with zero): no sign fix-up, no
+    /// `MIN // -1` test; the zero test stays.
     NoOverflow(ArithOp, Box<Expr>, Box<Expr>),
     /// `a < b <= c …`: each operand evaluated at most once, short-circuit.
     /// Adjacent operands are either of one type or one int and one float

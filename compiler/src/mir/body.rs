@@ -79,6 +79,9 @@ pub enum BodyOp {
     FloatBinary { op: ArithOp, a: Local, b: Local, ty: Ty, known: Option<f64> },
     IntTrueDiv { a: Local, b: Local, t: IntTy },
     IntBinary { op: ArithOp, a: Local, b: Local, t: IntTy },
+    /// A signed `//` or `%` where C's truncating division serves
+    /// (`hir::ExprKind::NoOverflow`): only the zero test.
+    TruncDiv { op: ArithOp, a: Local, b: Local, t: IntTy },
     BoolBinary { op: ArithOp, a: Local, b: Local },
     /// `a + b`, `a - b` or `a * b` of checked integers that `opt` proved
     /// cannot overflow.
@@ -305,7 +308,7 @@ impl BodyOp {
             | BitCount { value: v, .. } | Round { value: v } | Assert { value: v, .. } | CheckBound { flag: v, .. } | AddTraceback { line: v, .. } | StackCheck { limit: v }
             | RoomFor { limit: v, .. } | ObjectData { obj: v } => vec![*v],
             ComplexMake { re, im } => vec![*re, *im],
-            FloatBinary { a, b, .. } | IntTrueDiv { a, b, .. } | IntBinary { a, b, .. } | BoolBinary { a, b, .. } | NoOverflow { a, b, .. }
+            FloatBinary { a, b, .. } | IntTrueDiv { a, b, .. } | IntBinary { a, b, .. } | TruncDiv { a, b, .. } | BoolBinary { a, b, .. } | NoOverflow { a, b, .. }
             | Compare { a, b, .. } | RoundDigits { x: a, n: b } => vec![*a, *b],
             MinMax { v, acc, .. } => vec![*v, *acc],
             Select { cond, a, b } => vec![*cond, *a, *b],
@@ -357,7 +360,7 @@ impl BodyOp {
             CCall { .. } | CGlobal { .. } | FuncAddr { .. } | CString { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } | ObjectData { .. } => ErrorKind::Never,
             Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,
-            Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | BoolBinary { .. } | Compare { .. }
+            Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | TruncDiv { .. } | BoolBinary { .. } | Compare { .. }
             | Math { .. } | Abs { .. } | Round { .. } | RoundDigits { .. } | Call { .. } | CheckBound { .. } | Assert { .. } | RoomFor { .. } => ErrorKind::Flag,
         }
     }
@@ -394,6 +397,7 @@ impl BodyOp {
             FloatBinary { op, a, b, ty, .. } => format!("{op:?}[{ty}] {a}, {b}"),
             IntTrueDiv { a, b, t } => format!("true_div[{}] {a}, {b}", Ty::Int(*t)),
             IntBinary { op, a, b, t } => format!("{op:?}[{}] {a}, {b}", Ty::Int(*t)),
+            TruncDiv { op, a, b, t } => format!("{op:?}[{}] {a}, {b} (truncating)", Ty::Int(*t)),
             BoolBinary { op, a, b } => format!("{op:?}[bint] {a}, {b}"),
             NoOverflow { op, a, b } => {
                 let sign = match op {

@@ -25,7 +25,14 @@
 //! - a checked `+ - *` whose operands' value ranges (constants, bints and
 //!   narrower integers converted, sums, differences and products of them:
 //!   `value_range`) keep the result in 64 bits needs no overflow check
-//!   either (`NoOverflow`): `(x > y) - (x < y)`.
+//!   either (`NoOverflow`): `(x > y) - (x < y)`. Range loop variables (and
+//!   their copies) known `>= 0` count from 0: `cast(long, i) * i` of a
+//!   `range` variable `i` of a C int is `>= 0` and fits 64 bits;
+//! - a signed `//` or `%` whose operands' value ranges are both `>= 0`
+//!   (`i * i % 1009`), or a `%` whose result is only compared with zero
+//!   (`x % k == 0`, `if x % k:`), is C's truncating division (`NoOverflow`:
+//!   no sign fix-up, no `MIN // -1` test; the zero test stays), as gcc
+//!   makes of Cython's Python-semantics division when it proves the same.
 //!
 //! The walk follows the back end's emission order exactly (a fact forgotten
 //! in one branch stays forgotten in the next), so the decisions are those the
@@ -139,27 +146,41 @@ impl Walk<'_> {
     }
 
     fn expr(&mut self, e: &mut Expr) {
-        hir::visit_expr_mut(e, &mut |x| {
-            let no_overflow = match &x.kind {
-                ExprKind::Binary(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b)
-                | ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b) => {
-                    let checked = matches!((a.ty, b.ty), (Ty::Int(t), bt) if t.checked && !matches!(bt, Ty::Float(_)));
-                    let bounded = operands_bound(*op, a, b, x.ty);
-                    Some(checked && (bounded || (*op == ArithOp::Sub && self.sub_cannot_overflow(a, b))))
-                }
-                _ => None,
-            };
-            let kind = std::mem::replace(&mut x.kind, ExprKind::NoneView);
-            x.kind = match (kind, no_overflow) {
-                (ExprKind::Binary(op, a, b) | ExprKind::NoOverflow(op, a, b), Some(true)) => ExprKind::NoOverflow(op, a, b),
-                (ExprKind::Binary(op, a, b) | ExprKind::NoOverflow(op, a, b), Some(false)) => ExprKind::Binary(op, a, b),
-                (ExprKind::Index { view, indices, .. }, _) => {
-                    let in_bounds = self.proven_axes(view, &indices);
-                    ExprKind::Index { view, indices, in_bounds }
-                }
-                (other, _) => other,
-            };
-        });
+        // The visits recurse once per nesting level: each node's work is out
+        // of line (`mark`, `mark_zero_tested`) to keep that frame small.
+        hir::visit_expr_mut(e, &mut |x| self.mark(x));
+        // A remainder whose only reader asks whether it is zero: C's is zero exactly when Python's is.
+        hir::visit_expr_mut(e, &mut mark_zero_tested);
+    }
+
+    /// One node: arithmetic proven unchecked (or no longer), indices proven in bounds.
+    #[inline(never)]
+    fn mark(&self, x: &mut Expr) {
+        let known = &|l: LocalId| self.nonneg.contains(&l) || self.nonneg_copies.contains(&l);
+        let no_overflow = match &x.kind {
+            ExprKind::Binary(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b)
+            | ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b) => {
+                let checked = matches!((a.ty, b.ty), (Ty::Int(t), bt) if t.checked && !matches!(bt, Ty::Float(_)));
+                let bounded = operands_bound(*op, a, b, x.ty, known);
+                Some(checked && (bounded || (*op == ArithOp::Sub && self.sub_cannot_overflow(a, b))))
+            }
+            ExprKind::Binary(ArithOp::FloorDiv | ArithOp::Mod, a, b) | ExprKind::NoOverflow(ArithOp::FloorDiv | ArithOp::Mod, a, b) => {
+                let signed = matches!(x.ty, Ty::Int(t) if t.signed) && a.ty == x.ty && b.ty == x.ty;
+                let nonneg = |v: &Expr| value_range(v, known).is_some_and(|(lo, _)| lo >= 0);
+                Some(signed && nonneg(a) && nonneg(b))
+            }
+            _ => None,
+        };
+        let kind = std::mem::replace(&mut x.kind, ExprKind::NoneView);
+        x.kind = match (kind, no_overflow) {
+            (ExprKind::Binary(op, a, b) | ExprKind::NoOverflow(op, a, b), Some(true)) => ExprKind::NoOverflow(op, a, b),
+            (ExprKind::Binary(op, a, b) | ExprKind::NoOverflow(op, a, b), Some(false)) => ExprKind::Binary(op, a, b),
+            (ExprKind::Index { view, indices, .. }, _) => {
+                let in_bounds = self.proven_axes(view, &indices);
+                ExprKind::Index { view, indices, in_bounds }
+            }
+            (other, _) => other,
+        };
     }
 
     /// The axes of `view[indices]` whose index is a range variable over that
@@ -179,30 +200,93 @@ impl Walk<'_> {
     }
 }
 
+/// `x % k == 0`, `0 != x % k`, `if x % k:`: the remainder truncating.
+#[inline(never)]
+fn mark_zero_tested(x: &mut Expr) {
+    let read = match &mut x.kind {
+        ExprKind::Compare { operands, ops } if matches!(ops.as_slice(), [CmpOp::Eq | CmpOp::Ne]) => match operands.as_mut_slice() {
+            [m, z] | [z, m] if is_zero(z) && is_zero_tested_mod(m) => Some(m),
+            _ => None,
+        },
+        ExprKind::Truthy(m) if is_zero_tested_mod(m) => Some(&mut **m),
+        _ => None,
+    };
+    if let Some(m) = read {
+        if let ExprKind::Binary(ArithOp::Mod, a, b) = std::mem::replace(&mut m.kind, ExprKind::NoneView) {
+            m.kind = ExprKind::NoOverflow(ArithOp::Mod, a, b);
+        }
+    }
+}
+
+/// `0 == x` of an integer zero.
+fn is_zero(e: &Expr) -> bool {
+    matches!(e.as_const(), Some(Const::Int(0))) && matches!(e.ty, Ty::Int(_))
+}
+
+/// A signed integer `%` (not yet proven truncating) whose zero-ness alone may be read.
+fn is_zero_tested_mod(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Binary(ArithOp::Mod, a, b) if matches!(e.ty, Ty::Int(t) if t.signed) && a.ty == e.ty && b.ty == e.ty)
+}
+
 /// The values an integer (or bint) expression can take: its type's range,
-/// narrowed by constants, by conversions from narrower types (a bint
-/// converted to `int` is 0 or 1) and by `+ - *` of such values whose result
-/// fits the operation's type. A checked `int` operation whose operands'
+/// narrowed by constants, by locals `known` to be `>= 0`, by conversions
+/// from narrower types (a bint converted to `int` is 0 or 1), by `+ - *` of
+/// such values whose result fits the operation's type, and by Python's `%`
+/// and `//` by a positive divisor. A checked `int` operation whose operands'
 /// ranges keep the result in 64 bits cannot overflow: `(x > y) - (x < y)`,
 /// which Cython computes as a C `int`, needs no check.
-fn value_range(e: &Expr) -> Option<(i128, i128)> {
+fn value_range(e: &Expr, known: &dyn Fn(LocalId) -> bool) -> Option<(i128, i128)> {
+    range_within(e, known, RANGE_DEPTH)
+}
+
+/// How deep `value_range` looks into an expression: deeper operands count
+/// as their type's range (nested sums thousands deep would otherwise cost
+/// stack and quadratic time).
+const RANGE_DEPTH: u32 = 24;
+
+fn range_within(e: &Expr, known: &dyn Fn(LocalId) -> bool, depth: u32) -> Option<(i128, i128)> {
     let own = type_range(e.ty)?;
     if let Some(Const::Int(v)) = e.as_const() {
         return Some((i128::from(v), i128::from(v)));
     }
+    if depth == 0 {
+        return Some(own);
+    }
+    let d = depth - 1;
     let narrowed = match &e.kind {
-        ExprKind::Convert(x) => value_range(x),
+        ExprKind::Local(l) if known(*l) => Some((0, own.1)),
+        ExprKind::Convert(x) => range_within(x, known, d),
         ExprKind::Binary(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b)
-        | ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b) => combined_range(*op, a, b),
+        | ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b) => combined_range(*op, a, b, known, d),
+        ExprKind::Binary(op @ (ArithOp::FloorDiv | ArithOp::Mod), a, b) => division_range(*op, a, b, true, known, d),
+        // Truncating: as Python's only with both operands >= 0 (a remainder read only
+        // against zero may be negative).
+        ExprKind::NoOverflow(op @ (ArithOp::FloorDiv | ArithOp::Mod), a, b) => division_range(*op, a, b, false, known, d),
         _ => None,
     };
     // Outside the type's range the value raised or wrapped: only the type's range is known.
     Some(narrowed.filter(|&(lo, hi)| own.0 <= lo && hi <= own.1).unwrap_or(own))
 }
 
+/// `a // b` or `a % b` by a divisor known `>= 1`: Python's remainder lies in
+/// `[0, b)` whatever `a`'s sign (`python`), C's only when `a >= 0`; the
+/// quotient of `a >= 0` in `[alo / bhi, ahi / blo]`.
+fn division_range(op: ArithOp, a: &Expr, b: &Expr, python: bool, known: &dyn Fn(LocalId) -> bool, depth: u32) -> Option<(i128, i128)> {
+    let ((alo, ahi), (blo, bhi)) = (range_within(a, known, depth)?, range_within(b, known, depth)?);
+    if blo < 1 {
+        return None;
+    }
+    match op {
+        ArithOp::Mod if alo >= 0 => Some((0, ahi.min(bhi - 1))),
+        ArithOp::Mod if python => Some((0, bhi - 1)),
+        ArithOp::FloorDiv if alo >= 0 => Some((alo / bhi, ahi / blo)),
+        _ => None,
+    }
+}
+
 /// `a op b`'s range from its operands' (integers or bints), exactly in i128.
-fn combined_range(op: ArithOp, a: &Expr, b: &Expr) -> Option<(i128, i128)> {
-    let ((alo, ahi), (blo, bhi)) = (value_range(a)?, value_range(b)?);
+fn combined_range(op: ArithOp, a: &Expr, b: &Expr, known: &dyn Fn(LocalId) -> bool, depth: u32) -> Option<(i128, i128)> {
+    let ((alo, ahi), (blo, bhi)) = (range_within(a, known, depth)?, range_within(b, known, depth)?);
     let ends: Vec<i128> = match op {
         ArithOp::Add => vec![alo + blo, ahi + bhi],
         ArithOp::Sub => vec![alo - bhi, ahi - blo],
@@ -213,8 +297,8 @@ fn combined_range(op: ArithOp, a: &Expr, b: &Expr) -> Option<(i128, i128)> {
 }
 
 /// Whether `a op b`'s operands' ranges keep its result inside `ty`'s range.
-fn operands_bound(op: ArithOp, a: &Expr, b: &Expr, ty: Ty) -> bool {
-    match (combined_range(op, a, b), type_range(ty)) {
+fn operands_bound(op: ArithOp, a: &Expr, b: &Expr, ty: Ty, known: &dyn Fn(LocalId) -> bool) -> bool {
+    match (combined_range(op, a, b, known, RANGE_DEPTH), type_range(ty)) {
         (Some((lo, hi)), Some((tlo, thi))) => tlo <= lo && hi <= thi,
         _ => false,
     }

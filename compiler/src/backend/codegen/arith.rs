@@ -26,6 +26,14 @@ impl OpCx<'_, '_, '_> {
     }
 
     pub(crate) fn int_binary(&mut self, op: ArithOp, a: Value, b: Value, t: IntTy) -> R<Value> {
+        self.int_binary_as(op, a, b, t, false)
+    }
+
+    /// `int_binary`, where `truncating` says `opt::facts` proved C's
+    /// truncating `//`/`%` serves (both operands `>= 0`, or a remainder only
+    /// compared with zero): no sign fix-up and no `MIN // -1` test, only
+    /// the zero test (unless the divisor is a non-zero constant).
+    pub(crate) fn int_binary_as(&mut self, op: ArithOp, a: Value, b: Value, t: IntTy, truncating: bool) -> R<Value> {
         let checked = t.checked || self.directives.overflowcheck;
         let ofmsg = if t.checked { OVERFLOW_PY_INT } else { OVERFLOW_C_INT };
         let s = t.signed;
@@ -75,11 +83,32 @@ impl OpCx<'_, '_, '_> {
             ArithOp::Mul => self.cx.b.ins().imul(a, b),
             ArithOp::FloorDiv | ArithOp::Mod => {
                 let is_div = op == ArithOp::FloorDiv;
-                let zero = self.cx.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
-                let msg = if is_div { "integer division or modulo by zero" } else { self.cx.em.py.int_mod_zero_message() };
-                self.raise_if(zero, "PyExc_ZeroDivisionError", Some(msg))?;
+                let divisor = self.int_const(b);
+                if divisor.is_none_or(|d| d == 0) {
+                    let zero = self.cx.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+                    let msg = if is_div { "integer division or modulo by zero" } else { self.cx.em.py.int_mod_zero_message() };
+                    self.raise_if(zero, "PyExc_ZeroDivisionError", Some(msg))?;
+                }
                 if !s {
                     return Ok(if is_div { self.cx.b.ins().udiv(a, b) } else { self.cx.b.ins().urem(a, b) });
+                }
+                if truncating {
+                    // `a >= 0` (so never MIN) or only the remainder's zero-ness is read.
+                    return Ok(if is_div { self.cx.b.ins().sdiv(a, b) } else { self.cx.b.ins().srem(a, b) });
+                }
+                if divisor.is_some_and(|d| d > 0) {
+                    // A positive constant divisor is never -1: no MIN // -1 case, and the
+                    // remainder needs the divisor added exactly when it is negative.
+                    let r = self.cx.b.ins().srem(a, b);
+                    let neg = self.cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+                    if is_div {
+                        let q = self.cx.b.ins().sdiv(a, b);
+                        let qt = self.cx.b.func.dfg.value_type(q);
+                        let adj = if qt == types::I8 { neg } else { self.cx.b.ins().uextend(qt, neg) };
+                        return Ok(self.cx.b.ins().isub(q, adj));
+                    }
+                    let rb = self.cx.b.ins().iadd(r, b);
+                    return Ok(self.cx.b.ins().select(neg, rb, r));
                 }
                 // x86 traps on MIN / -1; divide by 1 instead and fix the sign afterwards.
                 let neg1 = self.cx.b.ins().icmp_imm_s(IntCC::Equal, b, -1);

@@ -669,6 +669,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         FloatBinary { op, ty, known, .. } => o.float_binary(*op, a[0], a[1], *ty, *known)?,
         IntTrueDiv { t, .. } => o.int_true_div(a[0], a[1], *t)?,
         IntBinary { op, t, .. } => o.int_binary(*op, a[0], a[1], *t)?,
+        TruncDiv { op, t, .. } => o.int_binary_as(*op, a[0], a[1], *t, true)?,
         BoolBinary { op, .. } => o.bool_binary(*op, a[0], a[1])?,
         NoOverflow { op: ArithOp::Add, .. } => o.cx.b.ins().iadd(a[0], a[1]),
         NoOverflow { op: ArithOp::Sub, .. } => o.cx.b.ins().isub(a[0], a[1]),

@@ -734,6 +734,19 @@ impl BodyBuilder<'_, '_> {
         Ok(obj)
     }
 
+    /// `hir::ExprKind::NoOverflow`: `+ - *` unchecked, `//` and `%` truncating.
+    /// (Out of `expr`, whose frame every nesting level pays.)
+    #[inline(never)]
+    fn no_overflow(&mut self, op: ArithOp, a: &Expr, b: &Expr, ty: Ty) -> B<Local> {
+        let va = self.expr(a)?;
+        let vb = self.expr(b)?;
+        Ok(match (op, ty) {
+            (ArithOp::Add | ArithOp::Sub | ArithOp::Mul, _) => self.value(ty, BodyOp::NoOverflow { op, a: va, b: vb }),
+            (ArithOp::FloorDiv | ArithOp::Mod, Ty::Int(t)) => self.value(ty, BodyOp::TruncDiv { op, a: va, b: vb, t }),
+            _ => return Err(format!("unchecked {op:?} on {ty} reached the back end")),
+        })
+    }
+
     fn expr(&mut self, e: &Expr) -> B<Local> {
         let ty = e.ty;
         if let Some(v) = self.object_expr(e)? {
@@ -768,12 +781,7 @@ impl BodyBuilder<'_, '_> {
                 };
                 self.value(ty, op)
             }
-            ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b) => {
-                let va = self.expr(a)?;
-                let vb = self.expr(b)?;
-                self.value(ty, BodyOp::NoOverflow { op: *op, a: va, b: vb })
-            }
-            ExprKind::NoOverflow(op, ..) => return Err(format!("unchecked {op:?} reached the back end")),
+            ExprKind::NoOverflow(op, a, b) => self.no_overflow(*op, a, b, ty)?,
             ExprKind::Truthy(x) => {
                 let v = self.expr(x)?;
                 self.value(Ty::Bool, BodyOp::Truthy { value: v, ty: x.ty })
