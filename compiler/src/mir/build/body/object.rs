@@ -634,11 +634,7 @@ impl BodyBuilder<'_, '_> {
         self.terminate(Terminator::Branch { cond: more, then: take, otherwise: else_b });
         self.b.switch_to(take);
         self.reachable = true;
-        let v = self.b.value(LocalTy::Object, OpKind::SeqItem { seq: o, index, list: false });
-        let one = self.value(WIDE, BodyOp::Const { c: Const::Int(1), ty: WIDE });
-        self.b.op(vec![index], OpKind::SmallIntArith { op: ObjBinOp::Add, a: index, b: one });
-        self.assign(item, v);
-        self.terminate(Terminator::Goto(body_b));
+        self.take_item(o, index, false, item, body_b);
         self.b.switch_to(by_iter);
         self.reachable = true;
         let next = self.b.local(LocalTy::Object, None);
@@ -652,6 +648,17 @@ impl BodyBuilder<'_, '_> {
         self.b.switch_to(body_b);
         self.reachable = true;
         self.loop_body(body, header, line, else_b, exit, orelse)
+    }
+
+    /// A `for` loop's step by index: item `index` of the list or tuple `o`
+    /// (`list`: known to be a list) into `item`, `index` advanced, on to the
+    /// loop's body.
+    fn take_item(&mut self, o: Local, index: Local, list: bool, item: LocalId, body_b: BlockId) {
+        let v = self.b.value(LocalTy::Object, OpKind::SeqItem { seq: o, index, list });
+        let one = self.value(WIDE, BodyOp::Const { c: Const::Int(1), ty: WIDE });
+        self.b.op(vec![index], OpKind::SmallIntArith { op: ObjBinOp::Add, a: index, b: one });
+        self.assign(item, v);
+        self.terminate(Terminator::Goto(body_b));
     }
 
     /// `for … in` an exact list (`for_iter`'s indexed way with no iterator
@@ -670,11 +677,7 @@ impl BodyBuilder<'_, '_> {
         self.terminate(Terminator::Branch { cond: more, then: take, otherwise: else_b });
         self.b.switch_to(take);
         self.reachable = true;
-        let v = self.b.value(LocalTy::Object, OpKind::SeqItem { seq: o, index, list: true });
-        let one = self.value(WIDE, BodyOp::Const { c: Const::Int(1), ty: WIDE });
-        self.b.op(vec![index], OpKind::SmallIntArith { op: ObjBinOp::Add, a: index, b: one });
-        self.assign(item, v);
-        self.terminate(Terminator::Goto(body_b));
+        self.take_item(o, index, true, item, body_b);
         self.b.switch_to(body_b);
         self.reachable = true;
         self.loop_body(body, header, line, else_b, exit, orelse)
