@@ -89,7 +89,7 @@ impl<'a> Candidate<'a> {
         // Python function returning an object (its generator), not the
         // None its body seems to return.
         if let Some(at) = &def.first_yield {
-            return fallback(at, "it uses `yield` (a generator function: generators stay Python)");
+            return fallback(at, "it uses `yield`");
         }
         let mut c = Candidate {
             def,
