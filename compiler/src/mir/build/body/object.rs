@@ -974,17 +974,19 @@ impl BodyBuilder<'_, '_> {
     /// The real and imaginary parts of an exact complex, read in place
     /// (`PyComplexObject.cval`).
     fn complex_parts(&mut self, obj: Local) -> (Local, Local) {
-        let double = crate::types::F64;
         let data = self.value(Ty::Ptr(Some(crate::types::Elem::Float(64))), BodyOp::ObjectData { obj });
-        let part = |bb: &mut Self, k: i64| {
-            let index = bb.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(k), ty: Ty::Int(SSIZE) });
-            bb.value(double, BodyOp::PtrLoad { ptr: data, index, elem: double, in_object: true })
-        };
-        // `ObjectData` is the object's address: `cval` follows the 16-byte
-        // header (`ob_refcnt`, `ob_type`), as on every CPython 3.9-3.13.
-        let re = part(self, 2);
-        let im = part(self, 3);
+        let re = self.double_in_object(data, 2);
+        let im = self.double_in_object(data, 3);
         (re, im)
+    }
+
+    /// The double at index `k` of an object's memory (`data`, its
+    /// `ObjectData`): a float's `ob_fval` and a complex's `cval` follow the
+    /// 16-byte header (`ob_refcnt`, `ob_type`) on every CPython 3.9-3.13.
+    fn double_in_object(&mut self, data: Local, k: i64) -> Local {
+        let double = crate::types::F64;
+        let index = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(k), ty: Ty::Int(SSIZE) });
+        self.value(double, BodyOp::PtrLoad { ptr: data, index, elem: double, in_object: true })
     }
 
     fn fbin(&mut self, op: crate::hir::ArithOp, a: Local, b: Local) -> Local {
@@ -1084,13 +1086,11 @@ impl BodyBuilder<'_, '_> {
         Ok(Some(result))
     }
 
-    /// An exact float's value read in place (`PyFloatObject.ob_fval`, after
-    /// the 16-byte header on every CPython 3.9-3.13): no error to check.
+    /// An exact float's value read in place (`PyFloatObject.ob_fval`): no
+    /// error to check.
     fn float_value(&mut self, obj: Local) -> Local {
-        let double = crate::types::F64;
         let data = self.value(Ty::Ptr(Some(crate::types::Elem::Float(64))), BodyOp::ObjectData { obj });
-        let index = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(2), ty: Ty::Int(SSIZE) });
-        self.value(double, BodyOp::PtrLoad { ptr: data, index, elem: double, in_object: true })
+        self.double_in_object(data, 2)
     }
 
     /// A `number_tree` on the leaves' doubles, each node the one IEEE
