@@ -10,6 +10,7 @@ missing methods) and cached global and builtin lookups (rebound, deleted,
 shadowed later), against the same source run as Python."""
 
 import copy
+import gc
 import sys
 
 import pytest
