@@ -16,6 +16,7 @@ mod parallel;
 mod pointer;
 mod signature;
 mod stmt;
+mod super_call;
 mod view;
 mod comprehension;
 mod fstring;
@@ -251,6 +252,11 @@ struct Checker<'c, 'a> {
     /// The captured variables read and written through their cells (the
     /// others: parameters nothing assigns, read in place).
     cell_reads: HashSet<String>,
+    /// Its source names `super` (`typeck/super_call.rs`).
+    uses_super: bool,
+    /// Where the value of the attribute being typed starts: a `super()`
+    /// there is `super().attr` (`hir::ClassRead::SuperAttr`).
+    super_attr_base: Option<usize>,
 }
 
 impl<'c, 'a> Checker<'c, 'a> {
@@ -297,12 +303,19 @@ impl<'c, 'a> Checker<'c, 'a> {
             closure_refused: None,
             cells: HashMap::new(),
             cell_reads: HashSet::new(),
+            uses_super: crate::frontend::pyclass::names_super(cx.source_text(&me.span)),
+            super_attr_base: None,
         };
         match crate::frontend::closure::plan(cx, &me.name, me.def) {
             // Nested functions run interpreted, where a cclass's private
             // fields cannot be read (compiled Cython code reads them).
             Ok(plan) if !plan.nested.is_empty() && me.name.split_once('.').is_some_and(|(c, _)| cx.cclass_names.contains(c)) => {
                 ck.closure_refused = Some((me.span.clone(), "it holds a nested function, which would run interpreted and could not read the class's private fields".into()));
+            }
+            // The nested function's code is compiled on its own, where its
+            // `super`/`__class__` would find no `__class__` cell.
+            Ok(plan) if !plan.nested.is_empty() && me.owner.is_some() && crate::frontend::pyclass::reads_class(cx.source_text(&me.span)) => {
+                ck.closure_refused = Some((me.span.clone(), "it holds a nested function and uses `super` or `__class__` (the nested function's code is compiled on its own, without the class's `__class__` cell)".into()));
             }
             Ok(plan) => {
                 // Captured variables are objects (what a cell holds).
