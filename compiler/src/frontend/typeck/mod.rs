@@ -252,6 +252,8 @@ struct Checker<'c, 'a> {
     /// The captured variables read and written through their cells (the
     /// others: parameters nothing assigns, read in place).
     cell_reads: HashSet<String>,
+    /// Locals `del` unbinds, objects by default (`declare` replaces that).
+    deleted_objects: HashSet<String>,
     /// Its source names `super` (`typeck/super_call.rs`).
     uses_super: bool,
     /// Where the value of the attribute being typed starts: a `super()`
@@ -305,6 +307,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             cell_reads: HashSet::new(),
             uses_super: crate::frontend::pyclass::names_super(cx.source_text(&me.span)),
             super_attr_base: None,
+            deleted_objects: HashSet::new(),
         };
         match crate::frontend::closure::plan(cx, &me.name, me.def) {
             // Nested functions run interpreted, where a cclass's private
@@ -327,6 +330,16 @@ impl<'c, 'a> Checker<'c, 'a> {
                 ck.closure = plan;
             }
             Err(why) => ck.closure_refused = Some(why),
+        }
+        // A local `del` unbinds is an object (Python's unbound state; as in
+        // Cython, whose safe inference leaves such a local an object), unless declared.
+        let mut deleted = vec![];
+        syntax::deleted_names(&me.def.body, &mut deleted);
+        for n in deleted {
+            if ck.local_names.contains(&n) && !me.params.iter().any(|p| p.name == n) && !ck.declared.contains_key(&n) {
+                ck.declared.insert(n.clone(), Ty::Object);
+                ck.deleted_objects.insert(n);
+            }
         }
         match cclass::typed_variables(cx, me.def) {
             Ok(c) => ck.classes = c,
