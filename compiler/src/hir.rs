@@ -12,7 +12,7 @@ mod object;
 pub use dump::dump;
 pub use analysis::{assigns, index_local, list_locals, maybe_unbound, keeps_own_frame, recursive_functions, uses_openmp};
 pub use lanes::{lane_arith, Lanes};
-pub use object::{python_str, NestedCode, CODE_HELPER_SOURCE, CompFor, CompKind, Comprehension, Handler, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Try};
+pub use object::{python_str, NestedCode, CODE_HELPER_SOURCE, ClassRead, ClassRef, CompFor, CompKind, Comprehension, Handler, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Try};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncId(pub u32);
@@ -52,6 +52,15 @@ pub struct Module {
 pub struct PlainMethod {
     pub func: FuncId,
     pub qualname: String,
+    /// It reads its defining class (`super()`, `__class__`): the exec slot
+    /// makes it a holder cell, `PLAIN_METHODS_GLOBAL[class_cell_key(qualname)]`,
+    /// which the class body fills with its `__class__` cell.
+    pub class_cell: bool,
+}
+
+/// The key of a plain method's holder cell in `PLAIN_METHODS_GLOBAL`.
+pub fn class_cell_key(qualname: &str) -> String {
+    format!("{qualname}.__class__")
 }
 
 /// The module-dict name of the dict (qualified name → function object) the

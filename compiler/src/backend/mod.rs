@@ -125,6 +125,9 @@ pub(crate) struct Emitter {
     /// Where the exec slot keeps each extension type of the module (a
     /// reference of its own), by class name, declared on first use.
     pub class_slots: Vec<(String, DataId)>,
+    /// Each plain method reading its defining class: the slot holding its
+    /// holder cell (`hir::PlainMethod::class_cell`), keyed by `__qualname__`.
+    pub class_cell_slots: Vec<(String, DataId)>,
 }
 
 /// A global lookup cache's size: the module dict's version tag and the
@@ -273,6 +276,7 @@ pub fn compile_with_shim(
         global_cache: None,
         global_cache_sites: 0,
         class_slots: vec![],
+        class_cell_slots: vec![],
     };
     let recursive = hir::recursive_functions(module);
     let fat = targets.len() > 1;
@@ -422,6 +426,17 @@ impl Emitter {
         }
         let d = self.module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
         self.class_slots.push((class.to_string(), d));
+        Ok(d)
+    }
+
+    /// The slot holding the holder cell of the plain method `qualname`
+    /// (zero until the exec slot has made it).
+    pub fn class_cell_slot(&mut self, qualname: &str) -> Result<DataId, String> {
+        if let Some((_, d)) = self.class_cell_slots.iter().find(|(n, _)| n == qualname) {
+            return Ok(*d);
+        }
+        let d = self.module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
+        self.class_cell_slots.push((qualname.to_string(), d));
         Ok(d)
     }
 

@@ -169,6 +169,15 @@ impl TargetPython {
         }
     }
 
+    /// NameError of a free variable read from an empty cell.
+    pub fn free_var_message(self, name: &str) -> String {
+        if self.minor <= 10 {
+            format!("free variable '{name}' referenced before assignment in enclosing scope")
+        } else {
+            format!("cannot access free variable '{name}' where it is not associated with a value in enclosing scope")
+        }
+    }
+
     /// `int % 0` (3.11 split it from `//`'s message).
     pub fn int_mod_zero_message(self) -> &'static str {
         if self.minor <= 10 {

@@ -270,6 +270,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         let qual = m.qualname();
         match typeck::Candidate::new(&cx, &m.def, &m.span) {
             Ok(mut c) => {
+                c.owner = Some(hir::ClassRef::Plain { qualname: qual.clone(), read: hir::ClassRead::Super });
                 c.name = qual;
                 candidates.push(c)
             }
@@ -348,6 +349,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
                     }
                     Ok(mut c) => {
                         c.name = cclass::method_function_name(&p.layout.name, m);
+                        c.owner = Some(hir::ClassRef::Ext(p.layout.name.clone()));
                         // A static method has no `self`; a class method's first is the class.
                         if !p.static_methods.contains(m) && !p.class_methods.contains(m) {
                             c.class = Some(p.layout.clone());
@@ -430,7 +432,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         .iter()
         .filter_map(|m| {
             let qualname = m.qualname();
-            functions.iter().find(|f| f.name == qualname).map(|f| hir::PlainMethod { func: f.id, qualname })
+            functions.iter().find(|f| f.name == qualname).map(|f| hir::PlainMethod { func: f.id, qualname, class_cell: m.class_cell })
         })
         .collect();
     let method_lines: Vec<(std::ops::Range<usize>, u32, String)> = plain.iter().map(|m| (m.range.clone(), src.line_of(m.def.name_span.start), pyclass::binding_line(m))).collect();

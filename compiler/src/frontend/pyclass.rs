@@ -4,10 +4,14 @@
 //! objects). The class body itself stays Python: the residual binds each
 //! compiled method on its blanked `def` line to the module's function
 //! object (`hir::PlainMethod`), wrapped in `staticmethod`/`classmethod`/
-//! `property` as its decorators were. What a compiled function object
-//! cannot be (Python's implicit `__class__` cell for `super()`, private
-//! name mangling, the methods `type` wraps only when they are Python
-//! functions) leaves the method to Python, with the reason.
+//! `property` as its decorators were. A method reading its defining class
+//! (`super()`, `__class__`) gets it as a Python method does, from the
+//! `__class__` cell of the class body: the binding line stores that cell
+//! (taken from a lambda reading `__class__`, which makes the class body
+//! create it) in the holder the module keeps for the method. What a
+//! compiled function object cannot be (private name mangling, the methods
+//! `type` wraps only when they are Python functions) leaves the method to
+//! Python, with the reason.
 
 use super::{Binding, ModuleCx};
 use crate::hir;
@@ -31,6 +35,9 @@ pub(crate) struct Method {
     pub wrappers: Vec<String>,
     /// The `def`'s source, its decorators included.
     pub range: Range<usize>,
+    /// It names `super` or `__class__`: its class body gives it its
+    /// `__class__` cell (`hir::PlainMethod::class_cell`).
+    pub class_cell: bool,
 }
 
 impl Method {
@@ -71,7 +78,8 @@ pub(crate) fn plan(cx: &ModuleCx, module_body: &[Stmt], classes: &[ClassOutline]
             let (wrap, rest): (Vec<Expr>, Vec<Expr>) = def.decorators.drain(..).partition(|d| wrapper_name(cx, d).is_some());
             def.decorators = rest;
             let wrappers = wrap.iter().map(|d| cx.source_text(&d.span).to_string()).collect();
-            out.push(Method { class: c.name.clone(), def, span: stmt.span.clone(), wrappers, range });
+            let class_cell = reads_class(cx.source_text(&stmt.span));
+            out.push(Method { class: c.name.clone(), def, span: stmt.span.clone(), wrappers, range, class_cell });
         }
     }
     out
@@ -114,14 +122,22 @@ fn method_reason(cx: &ModuleCx, c: &ClassOutline, f: &syntax::FunctionDef, stmt:
     }
     let text = cx.source_text(&stmt.span);
     for ident in identifiers(text) {
-        if ident == "super" || ident == "__class__" {
-            return Some(format!("it uses `{ident}`, which needs the `__class__` cell Python gives the methods of a class body"));
-        }
         if ident.starts_with("__") && !ident.ends_with("__") {
             return Some(format!("it names `{ident}`, which Python mangles to `_{}{ident}` inside a class", c.name.trim_start_matches('_')));
         }
     }
     None
+}
+
+/// Whether a function's source names `super` or `__class__` (a false
+/// match only costs the method a holder cell).
+pub(crate) fn reads_class(text: &str) -> bool {
+    identifiers(text).any(|w| w == "super" || w == "__class__")
+}
+
+/// Whether a function's source names `super`.
+pub(crate) fn names_super(text: &str) -> bool {
+    identifiers(text).any(|w| w == "super")
 }
 
 /// The identifiers of a piece of source (strings and comments included:
@@ -137,7 +153,17 @@ pub(crate) fn binding_line(m: &Method) -> String {
     for w in m.wrappers.iter().rev() {
         value = format!("{w}({value})");
     }
-    format!("{} = {value}", m.def.name)
+    if !m.class_cell {
+        return format!("{} = {value}", m.def.name);
+    }
+    // The lambda's one free variable is the class body's `__class__` cell,
+    // which `type.__new__` fills with the class (`__classcell__`).
+    format!(
+        "{} = {value}; {}.pop({}).cell_contents = (lambda: __class__).__closure__[0]",
+        m.def.name,
+        hir::PLAIN_METHODS_GLOBAL,
+        python_str(&hir::class_cell_key(&m.qualname()))
+    )
 }
 
 fn python_str(s: &str) -> String {

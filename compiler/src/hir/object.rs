@@ -208,6 +208,39 @@ pub enum ObjOp {
     /// this order: the closure (a tuple of cells), the defaults (a tuple),
     /// the keyword-only defaults (a dict), the annotations (a dict).
     MakeFunction { code: NestedCode, qualname: String, closure: bool, defaults: bool, kwdefaults: bool, annotations: bool },
+    /// `[]`: the class the method was defined in, what zero-argument
+    /// `super()` and `__class__` read (a new reference).
+    DefiningClass(ClassRef),
+}
+
+/// What reads a plain method's `__class__` cell, which decides CPython's
+/// error when the cell is still empty (the method called while its class
+/// body runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassRead {
+    /// `__class__`: NameError for the free variable.
+    Name,
+    /// `super()`: `RuntimeError: super(): empty __class__ cell`.
+    Super,
+    /// `super().attr` or `super().m(…)`: Python 3.12+ reads the cell
+    /// itself first (`LOAD_SUPER_ATTR`), a NameError; earlier ones as `Super`.
+    SuperAttr,
+}
+
+/// Where a compiled function finds its defining class (`ObjOp::DefiningClass`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClassRef {
+    /// The module's extension type of that name, from its slot.
+    Ext(String),
+    /// A plain class's compiled method `qualname`: the `__class__` cell its
+    /// class body made (as for the Python methods there), which the
+    /// residual's binding line stores in the holder cell the module keeps
+    /// for the method (`PlainMethod::class_cell`); `read` says which error
+    /// an empty cell raises.
+    Plain { qualname: String, read: ClassRead },
+    /// No defining class: RuntimeError with CPython's message for
+    /// `super()` there (`super(): no arguments`, `super(): __class__ cell not found`).
+    Missing(String),
 }
 
 /// A list, set or dict comprehension (`mir/build/body/object.rs` builds

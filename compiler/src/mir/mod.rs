@@ -209,6 +209,10 @@ pub enum OpKind {
     /// type's `tp_new` (read from the type, which is read from the module's
     /// slot) with no arguments: a new reference.
     NewInstance { class: String },
+    /// The class a method was defined in (`hir::ClassRef`), what
+    /// `super()` and `__class__` read: a new reference, or NULL with
+    /// CPython's error when there is none.
+    DefiningClass(crate::hir::ClassRef),
     /// `dict[key]` of an exact dict (`PyDict_GetItemWithError`): the value,
     /// borrowed from the dict, and whether it is there (else NULL); fails
     /// when hashing or comparing the key raised.
@@ -458,7 +462,7 @@ impl Op {
             ReleaseBuffer { buf } | HoldBuffer { buf } => vec![*buf],
             EmptyBuffer => vec![],
             Body(op) => op.uses(),
-            LoadConst(_) | LoadGlobal { .. } | NewInstance { .. } | ModuleDict => vec![],
+            LoadConst(_) | LoadGlobal { .. } | NewInstance { .. } | DefiningClass(_) | ModuleDict => vec![],
             CellGet { cell, .. } => vec![*cell],
             IterNext { iter } => vec![*iter],
             SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsClassInstance { obj, .. } => vec![*obj],
@@ -495,7 +499,7 @@ impl Op {
     pub fn error_kind(&self) -> ErrorKind {
         use OpKind::*;
         match &self.kind {
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NewInstance { .. } | CellGet { .. } => ErrorKind::Null,
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NewInstance { .. } | DefiningClass(_) | CellGet { .. } => ErrorKind::Null,
             CallLoadedMethod { .. } => ErrorKind::Null,
             LoadMethod { .. } | LoadSpecial { .. } => ErrorKind::Flag,
             LeaveCompiledCode | RaiseObject { .. } | Reraise | RestoreError { .. } => ErrorKind::Always,
@@ -531,7 +535,7 @@ impl Op {
             LoadMethod { .. } | LoadSpecial { .. } | CallLoadedMethod { .. } if k == 0 => (RefKind::New, None),
             CatchException => (RefKind::New, None),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NewInstance { .. } | CellGet { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NewInstance { .. } | DefiningClass(_) | CellGet { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
             | LoadField { .. } => {
                 (RefKind::New, None)
             }

@@ -140,6 +140,7 @@ fn op(op: &Op) -> String {
         CallMethod { name, args, kwnames: Some(k), .. } => format!("call_method {name}({}; kwnames {k})", list(args)),
         LoadGlobal { name } => format!("global '{name}'"),
         NewInstance { class } => format!("new_instance of class '{class}'"),
+        DefiningClass(c) => format!("defining_class {c:?}"),
         CellGet { cell, name } => format!("cell_get '{name}' {cell}"),
         ItemInPlace { obj, index } => format!("item_in_place {obj}[{index}]"),
         IterNext { iter } => format!("iter_next {iter}"),

@@ -206,7 +206,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             want(body, *buf, |t| t == LocalTy::PyBuffer, "a Py_buffer")
         }
         LeaveCompiledCode | WriteUnraisable { .. } => dests(0),
-        LoadConst(_) | LoadGlobal { .. } | NewInstance { .. } | ModuleDict => {
+        LoadConst(_) | LoadGlobal { .. } | NewInstance { .. } | DefiningClass(_) | ModuleDict => {
             dests(1)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }

@@ -822,6 +822,30 @@ pub fn global_names(body: &[Stmt], out: &mut Vec<String>) {
     }
 }
 
+/// Names `del` statements unbind in a function body (nested blocks
+/// included, nested functions not; the names in tuple and list targets too).
+pub fn deleted_names(body: &[Stmt], out: &mut Vec<String>) {
+    fn target(e: &Expr, out: &mut Vec<String>) {
+        match &e.kind {
+            ExprKind::Name(n) => out.push(n.clone()),
+            ExprKind::Tuple(es) | ExprKind::List(es) => es.iter().for_each(|e| target(e, out)),
+            _ => {}
+        }
+    }
+    for s in body {
+        match &s.kind {
+            StmtKind::Delete(targets) => targets.iter().for_each(|t| target(t, out)),
+            StmtKind::For { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::If { body, orelse, .. } => {
+                deleted_names(body, out);
+                deleted_names(orelse, out);
+            }
+            StmtKind::With { body, .. } | StmtKind::Other { body, .. } => deleted_names(body, out),
+            StmtKind::Try { .. } => s.kind.try_blocks().into_iter().for_each(|b| deleted_names(b, out)),
+            _ => {}
+        }
+    }
+}
+
 /// Names `global` statements declare in every function of `body`, nested
 /// ones and methods too (names such a function may bind at module level).
 pub fn global_names_anywhere(body: &[Stmt], out: &mut Vec<String>) {

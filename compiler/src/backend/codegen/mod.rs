@@ -13,6 +13,7 @@ mod arith;
 pub(crate) mod body;
 mod buffer;
 mod copy;
+mod defining_class;
 mod exception;
 pub(crate) mod extern_c;
 mod intmath;

@@ -251,6 +251,7 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
         }
         LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
         NewInstance { class } => result = Some(super::object::new_instance(g.cx(), class)?),
+        DefiningClass(c) => result = Some(super::defining_class::defining_class(g.cx(), c)?),
         CellGet { cell, name } => {
             let c = g.get(*cell)?;
             result = Some(super::object::cell_get(g.cx(), c, name)?);

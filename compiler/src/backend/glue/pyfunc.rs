@@ -411,6 +411,23 @@ pub(super) fn make_functions(cx: &mut FnCx, e: &Emitted, module: ir::Value, dict
         let ok = cx.b.create_block();
         cx.b.ins().brif(bad, fail, &[], ok, &[]);
         cx.b.switch_to_block(ok);
+        if pm.class_cell {
+            // An empty holder the class body fills with its `__class__`
+            // cell; the method's slot keeps a reference for the life of
+            // the process, as the types' slots do.
+            let null = cx.b.ins().iconst(p, 0);
+            let holder = cx.call_prim(&prim::PY_CELL_NEW_EMPTY, &[null])?[0];
+            check_null(cx, holder);
+            let slot = cx.em.class_cell_slot(&pm.qualname)?;
+            let slot = cx.data_addr(slot);
+            cx.b.ins().store(flags(), holder, slot, 0);
+            let key = cx.cstr(&hir::class_cell_key(&pm.qualname))?;
+            let r = cx.call_prim(&prim::PY_DICT_SET_ITEM_STRING, &[dict, key, holder])?[0];
+            let bad = cx.b.ins().icmp_imm_s(ir::condcodes::IntCC::SignedLessThan, r, 0);
+            let ok = cx.b.create_block();
+            cx.b.ins().brif(bad, fail, &[], ok, &[]);
+            cx.b.switch_to_block(ok);
+        }
     }
     cx.decref(modname)?;
     // The functions keep their type alive.

@@ -18,6 +18,12 @@ const BUILTIN_TYPES: &[&str] = &["int", "float", "complex", "bool", "str", "byte
 
 impl<'c, 'a> Checker<'c, 'a> {
     pub(super) fn call(&mut self, e: &Expr, func: &Expr, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        if self.is_zero_arg_super(e) {
+            return self.zero_arg_super(e);
+        }
+        if let ExprKind::Attribute { value, .. } = &func.kind {
+            self.super_attr_base = Some(value.span.start);
+        }
         if let ExprKind::Attribute { value, attr } = &func.kind {
             if attr == "bit_count" && args.is_empty() && keywords.is_empty() && self.cx.binding_of(func).is_none() {
                 let v = self.expr(value)?;

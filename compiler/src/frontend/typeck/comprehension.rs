@@ -125,6 +125,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn comprehension_of(&mut self, kind: H, elt: &Expr, value: Option<&Expr>, generators: &[syntax::CompFor], span: &Span) -> R<hir::Expr> {
+        if self.uses_super && !self.shadowed("super") && crate::frontend::pyclass::names_super(self.cx.source_text(span)) {
+            return fallback(span, "it uses `super` inside a comprehension (before Python 3.12 a function of its own, whose first argument is the iterator)");
+        }
         let mut map: Vec<(String, String)> = vec![];
         let mut gens = vec![];
         for (i, g) in generators.iter().enumerate() {

@@ -41,6 +41,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     pub(super) fn expr(&mut self, e: &Expr) -> R<hir::Expr> {
+        if let ExprKind::Attribute { value, .. } = &e.kind {
+            self.super_attr_base = Some(value.span.start);
+        }
         match &e.kind {
             ExprKind::Name(n) => self.name(n, &e.span),
             ExprKind::Int(Some(v)) => {
@@ -258,6 +261,11 @@ impl<'c, 'a> Checker<'c, 'a> {
                 None if self.infer => Err(Problem::Pending),
                 None => fallback(span, format!("the type of `{n}` could not be inferred")),
             };
+        }
+        if n == "__class__" {
+            if let Some(class) = self.class_name_read() {
+                return Ok(class);
+            }
         }
         if let Some(b) = self.cx.bindings.get(n) {
             return match b {

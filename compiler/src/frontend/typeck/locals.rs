@@ -90,6 +90,12 @@ impl<'c, 'a> Checker<'c, 'a> {
         if t == Ty::Void {
             return fallback(span, format!("local `{name}` is declared None"));
         }
+        // A deleted local's object default yields to its declaration (then
+        // `del` of it is Cython's error).
+        if self.deleted_objects.remove(name) {
+            self.declared.insert(name.to_string(), t);
+            return Ok(());
+        }
         match self.declared.get(name) {
             Some(&old) if old != t => error(
                 Diagnostic::error(span.clone(), format!("`{name}` is declared as {old} and again as {t}"))

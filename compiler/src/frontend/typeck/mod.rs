@@ -16,6 +16,7 @@ mod parallel;
 mod pointer;
 mod signature;
 mod stmt;
+mod super_call;
 mod view;
 mod comprehension;
 mod fstring;
@@ -251,6 +252,13 @@ struct Checker<'c, 'a> {
     /// The captured variables read and written through their cells (the
     /// others: parameters nothing assigns, read in place).
     cell_reads: HashSet<String>,
+    /// Locals `del` unbinds, objects by default (`declare` replaces that).
+    deleted_objects: HashSet<String>,
+    /// Its source names `super` (`typeck/super_call.rs`).
+    uses_super: bool,
+    /// Where the value of the attribute being typed starts: a `super()`
+    /// there is `super().attr` (`hir::ClassRead::SuperAttr`).
+    super_attr_base: Option<usize>,
 }
 
 impl<'c, 'a> Checker<'c, 'a> {
@@ -297,12 +305,20 @@ impl<'c, 'a> Checker<'c, 'a> {
             closure_refused: None,
             cells: HashMap::new(),
             cell_reads: HashSet::new(),
+            uses_super: crate::frontend::pyclass::names_super(cx.source_text(&me.span)),
+            super_attr_base: None,
+            deleted_objects: HashSet::new(),
         };
         match crate::frontend::closure::plan(cx, &me.name, me.def) {
             // Nested functions run interpreted, where a cclass's private
             // fields cannot be read (compiled Cython code reads them).
             Ok(plan) if !plan.nested.is_empty() && me.name.split_once('.').is_some_and(|(c, _)| cx.cclass_names.contains(c)) => {
                 ck.closure_refused = Some((me.span.clone(), "it holds a nested function, which would run interpreted and could not read the class's private fields".into()));
+            }
+            // The nested function's code is compiled on its own, where its
+            // `super`/`__class__` would find no `__class__` cell.
+            Ok(plan) if !plan.nested.is_empty() && me.owner.is_some() && crate::frontend::pyclass::reads_class(cx.source_text(&me.span)) => {
+                ck.closure_refused = Some((me.span.clone(), "it holds a nested function and uses `super` or `__class__` (the nested function's code is compiled on its own, without the class's `__class__` cell)".into()));
             }
             Ok(plan) => {
                 // Captured variables are objects (what a cell holds).
@@ -314,6 +330,16 @@ impl<'c, 'a> Checker<'c, 'a> {
                 ck.closure = plan;
             }
             Err(why) => ck.closure_refused = Some(why),
+        }
+        // A local `del` unbinds is an object (Python's unbound state; as in
+        // Cython, whose safe inference leaves such a local an object), unless declared.
+        let mut deleted = vec![];
+        syntax::deleted_names(&me.def.body, &mut deleted);
+        for n in deleted {
+            if ck.local_names.contains(&n) && !me.params.iter().any(|p| p.name == n) && !ck.declared.contains_key(&n) {
+                ck.declared.insert(n.clone(), Ty::Object);
+                ck.deleted_objects.insert(n);
+            }
         }
         match cclass::typed_variables(cx, me.def) {
             Ok(c) => ck.classes = c,

@@ -56,6 +56,10 @@ pub(crate) struct Candidate<'a> {
     /// A method of a `@cython.cclass`: its first parameter is an instance,
     /// whose fields it reads and writes in place (`typeck/cclass.rs`).
     pub class: Option<std::sync::Arc<crate::frontend::cclass::Layout>>,
+    /// A method compiled by the module (a plain class's or a cclass's,
+    /// static and class methods too): where `super()` and `__class__`
+    /// find the class it was defined in (`read` set where it is read).
+    pub owner: Option<crate::hir::ClassRef>,
 }
 
 fn bool_arg(cx: &ModuleCx, call: &Expr, name: &str, args: &[Expr], kw: &[syntax::Keyword]) -> R<bool> {
@@ -107,6 +111,7 @@ impl<'a> Candidate<'a> {
             line: cx.line(span),
             span: span.clone(),
             class: None,
+            owner: None,
         };
         for d in &def.decorators {
             c.decorator(cx, d)?;

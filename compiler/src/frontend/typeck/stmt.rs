@@ -286,10 +286,24 @@ impl<'c, 'a> Checker<'c, 'a> {
                 if self.infer {
                     return Ok(vec![]);
                 }
-                // A global's `del`, and a C local's (a C local carries no
-                // unbound state), stay Python.
+                // Cython's compile-time error: a C variable has no unbound state.
+                // (Declared ones only: an untyped local pyc-aot infers a C
+                // type for is a Python object to Cython.)
+                if !self.globals.contains(n) && self.local_names.contains(n) {
+                    if let Some(ty) = self.declared.get(n).copied().filter(|t| *t != Ty::Object && !matches!(t, Ty::View(_))) {
+                        return error(
+                            Diagnostic::error(t.span.clone(), "Deletion of non-Python, non-C++ object")
+                                .with_label(format!("`{n}` is a C variable (`{ty}`)"))
+                                .with_hint(format!("a C variable cannot be unbound (Cython refuses this too): assign `{n}` a value instead, or leave it untyped to make it a Python object")),
+                        );
+                    }
+                }
+                // A global's `del` and a memoryview's stay Python.
                 if self.globals.contains(n) || self.local_ty(n) != Some(Ty::Object) {
                     return fallback(&t.span, format!("it deletes `{n}`, which is not an object local"));
+                }
+                if self.deletes_super_argument(n) {
+                    return fallback(&t.span, format!("it deletes `{n}`, the first argument `super()` reads (CPython's error for `super()` then differs across versions)"));
                 }
                 let id = self.local_id(n, Ty::Object);
                 return one_stmt(hir::StmtKind::Unbind(id), line);

@@ -481,6 +481,7 @@ impl BodyBuilder<'_, '_> {
             }
             (ObjOp::CellNew, [v]) => call(self, obj, &p::PY_CELL_NEW, vec![*v]),
             (ObjOp::CellGet(name), [c]) => self.b.value(obj, OpKind::CellGet { cell: *c, name: name.clone() }),
+            (ObjOp::DefiningClass(c), []) => self.b.value(obj, OpKind::DefiningClass(c.clone())),
             (ObjOp::CellSet, [v, c]) => call(self, status, &p::PY_CELL_SET, vec![*c, *v]),
             (ObjOp::MakeFunction { code, qualname, closure, defaults, kwdefaults, annotations }, parts) => {
                 let code = self.b.value(obj, OpKind::LoadConst(ObjConst::Code(code.clone())));
