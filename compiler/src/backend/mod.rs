@@ -125,6 +125,10 @@ pub(crate) struct Emitter {
     /// Where the exec slot keeps each extension type of the module (a
     /// reference of its own), by class name, declared on first use.
     pub class_slots: Vec<(String, DataId)>,
+    /// The caches of str's methods called directly
+    /// (`codegen::str_fast`), two words each, by method name, declared on
+    /// first use.
+    pub str_method_slots: Vec<(String, DataId)>,
 }
 
 /// A global lookup cache's size: the module dict's version tag and the
@@ -273,6 +277,7 @@ pub fn compile_with_shim(
         global_cache: None,
         global_cache_sites: 0,
         class_slots: vec![],
+        str_method_slots: vec![],
     };
     let recursive = hir::recursive_functions(module);
     let fat = targets.len() > 1;
@@ -422,6 +427,17 @@ impl Emitter {
         }
         let d = self.module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
         self.class_slots.push((class.to_string(), d));
+        Ok(d)
+    }
+
+    /// The cache of str's method `name` (`codegen::str_fast`: how to call
+    /// its C function, and the function; zero until first called).
+    pub fn str_method_slot(&mut self, name: &str) -> Result<DataId, String> {
+        if let Some((_, d)) = self.str_method_slots.iter().find(|(n, _)| n == name) {
+            return Ok(*d);
+        }
+        let d = self.module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
+        self.str_method_slots.push((name.to_string(), d));
         Ok(d)
     }
 
