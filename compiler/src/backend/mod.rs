@@ -128,6 +128,10 @@ pub(crate) struct Emitter {
     /// Each plain method reading its defining class: the slot holding its
     /// holder cell (`hir::PlainMethod::class_cell`), keyed by `__qualname__`.
     pub class_cell_slots: Vec<(String, DataId)>,
+    /// The caches of str's methods called directly
+    /// (`codegen::str_fast`), two words each, by method name, declared on
+    /// first use.
+    pub str_method_slots: Vec<(String, DataId)>,
 }
 
 /// A global lookup cache's size: the module dict's version tag and the
@@ -277,6 +281,7 @@ pub fn compile_with_shim(
         global_cache_sites: 0,
         class_slots: vec![],
         class_cell_slots: vec![],
+        str_method_slots: vec![],
     };
     let recursive = hir::recursive_functions(module);
     let fat = targets.len() > 1;
@@ -437,6 +442,17 @@ impl Emitter {
         }
         let d = self.module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
         self.class_cell_slots.push((qualname.to_string(), d));
+        Ok(d)
+    }
+
+    /// The cache of str's method `name` (`codegen::str_fast`: how to call
+    /// its C function, and the function; zero until first called).
+    pub fn str_method_slot(&mut self, name: &str) -> Result<DataId, String> {
+        if let Some((_, d)) = self.str_method_slots.iter().find(|(n, _)| n == name) {
+            return Ok(*d);
+        }
+        let d = self.module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
+        self.str_method_slots.push((name.to_string(), d));
         Ok(d)
     }
 

@@ -42,6 +42,21 @@ pub const TP_DESCR_GET: i32 = 272;
 pub const TP_FLAGS: i32 = 168;
 pub const TPFLAGS_METHOD_DESCRIPTOR: i64 = 1 << 17;
 pub const TP_SETATTRO: i32 = 152;
+/// `PyMethodDescrObject.d_method` (after the object header and
+/// `PyDescr_COMMON`'s `d_type`, `d_name`, `d_qualname`): the descriptor's
+/// `PyMethodDef`.
+pub const METHOD_DESCR_METHOD: i32 = 40;
+/// `PyMethodDef.ml_flags`' calling conventions (`METH_COEXIST` aside).
+pub const METH_NOARGS: i64 = 0x4;
+pub const METH_O: i64 = 0x8;
+pub const METH_FASTCALL: i64 = 0x80;
+pub const METH_KEYWORDS: i64 = 0x2;
+pub const METH_COEXIST: i64 = 0x40;
+/// `PyASCIIObject.length`: a str's length in code points (a ready one's,
+/// see `TargetPython::str_ready_bit`).
+pub const STR_LENGTH: i32 = 16;
+/// `PyASCIIObject.state`, the bit-field word after `length` and `hash`.
+pub const STR_STATE: i32 = 32;
 
 /// `Py_buffer`'s fields: `buf`, `obj`, `itemsize`, `readonly`, `ndim`,
 /// `format`, `shape`, `strides`.
@@ -136,6 +151,22 @@ impl TargetPython {
             12 | 13 => Some(Incref::Immortal32),
             _ => None,
         }
+    }
+
+    /// The `ready` bit of a str's `state` word (3.9–3.11, where a string
+    /// made by the deprecated `Py_UNICODE` API has its `length` only once
+    /// ready); `None` from 3.12, where every str is ready. Unknown
+    /// versions get no inline read of `length` (`str_length_inline`).
+    pub fn str_ready_bit(self) -> Option<i64> {
+        match self.minor {
+            9..=11 => Some(1 << 7),
+            _ => None,
+        }
+    }
+
+    /// `PyASCIIObject.length` and `state` at `STR_LENGTH`/`STR_STATE`.
+    pub fn str_length_inline(self) -> bool {
+        self.known()
     }
 
     /// `None`/`True`/`False` are immortal: returning one needs no increment.

@@ -69,6 +69,22 @@ pub const HELPER_CALL: usize = 4;
 /// for compiled code to raise: `(manager)` (`hir::ObjOp::WithEnter`).
 pub const HELPER_WITH_ERROR: usize = 5;
 
+/// The methods of `str` a call by name (`OpKind::CallMethod`) takes
+/// straight to their C functions on an exact str receiver (Cython calls
+/// them through its cached unbound methods). A name some version of str
+/// lacks, or whose descriptor has a calling convention the fast path does
+/// not make, is looked up as any method is.
+pub fn str_fast_method(name: &str) -> bool {
+    matches!(
+        name,
+        "capitalize" | "casefold" | "center" | "count" | "encode" | "endswith" | "expandtabs" | "find" | "index" | "isalnum"
+            | "isalpha" | "isascii" | "isdecimal" | "isdigit" | "isidentifier" | "islower" | "isnumeric" | "isprintable" | "isspace"
+            | "istitle" | "isupper" | "join" | "ljust" | "lower" | "lstrip" | "partition" | "removeprefix" | "removesuffix"
+            | "replace" | "rfind" | "rindex" | "rjust" | "rpartition" | "rsplit" | "rstrip" | "split" | "splitlines"
+            | "startswith" | "strip" | "swapcase" | "title" | "translate" | "upper" | "zfill"
+    )
+}
+
 /// How an operation reports failure (the exception-edge pass turns each
 /// into a branch to the error path).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,7 +201,10 @@ pub enum OpKind {
     /// `args[0].name(*args[1:])` without a bound method object
     /// (`PyObject_VectorcallMethod`), the last `keywords` arguments by the
     /// names in `kwnames`; a new reference. `name` is a constant str.
-    CallMethod { name: Local, args: Vec<Local>, kwnames: Option<Local>, keywords: usize },
+    /// With `str_method` (a name `str_fast_method` accepts, no keywords),
+    /// an exact str receiver calls the C function of str's own method
+    /// directly, with no lookup (`backend/codegen/str_fast.rs`).
+    CallMethod { name: Local, args: Vec<Local>, kwnames: Option<Local>, keywords: usize, str_method: Option<String> },
     /// Whether `obj` is an exact dict (no subclass: its methods and items
     /// are dict's own).
     IsExactDict { obj: Local },
@@ -197,6 +216,8 @@ pub enum OpKind {
     IsExactTuple { obj: Local },
     /// Whether `obj` is an exact list.
     IsExactList { obj: Local },
+    /// Whether `obj` is an exact str (its methods str's own).
+    IsExactStr { obj: Local },
     /// Whether `obj` is an instance of the module's extension type `class`
     /// or of a subtype (its type that one, else `PyType_IsSubtype`), the
     /// type read from the module's slot for it: no global lookup and no
@@ -465,7 +486,7 @@ impl Op {
             LoadConst(_) | LoadGlobal { .. } | NewInstance { .. } | DefiningClass(_) | ModuleDict => vec![],
             CellGet { cell, .. } => vec![*cell],
             IterNext { iter } => vec![*iter],
-            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsClassInstance { obj, .. } => vec![*obj],
+            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsExactStr { obj } | IsClassInstance { obj, .. } => vec![*obj],
             DictItem { dict, key } => vec![*dict, *key],
             SeqLen { seq } => vec![*seq],
             SeqItem { seq, index, .. } => vec![*seq, *index],
@@ -516,7 +537,7 @@ impl Op {
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | ComplexPart { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
             | DecRef { .. } | ReleaseBuffer { .. } | EmptyBuffer | HoldBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
-            | IsExactDict { .. } | IsExactFloat { .. } | IsExactComplex { .. } | IsExactTuple { .. } | IsExactList { .. } | IsClassInstance { .. } | LoadField { .. } | PeekField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
+            | IsExactDict { .. } | IsExactFloat { .. } | IsExactComplex { .. } | IsExactTuple { .. } | IsExactList { .. } | IsExactStr { .. } | IsClassInstance { .. } | LoadField { .. } | PeekField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),

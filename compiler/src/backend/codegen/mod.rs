@@ -24,6 +24,8 @@ mod pair;
 mod parallel;
 mod range;
 mod scalar;
+mod str_fast;
+pub(crate) use str_fast::STR_METHOD_SLOT_BYTES;
 pub(crate) mod stack;
 mod unbox;
 mod vector;

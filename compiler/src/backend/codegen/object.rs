@@ -606,7 +606,7 @@ pub(super) fn iter_next(cx: &mut FnCx, iter: Value, err: ir::Block) -> R<(Value,
 /// A C-API call with a fast path of its own (`None`: call the function):
 /// an attribute read or store through the type's slot, a truth value
 /// without a call for `True`, `False` and `None` (Cython's
-/// `__Pyx_PyObject_IsTrue`).
+/// `__Pyx_PyObject_IsTrue`) and by its length for an exact str.
 pub(crate) fn call_c_inline(cx: &mut FnCx, p: &prim::Primitive, args: &[Value]) -> R<Option<Value>> {
     if let Some(slot) = attribute_slot(p) {
         return call_attribute_slot(cx, p, slot, args).map(Some);
@@ -626,6 +626,13 @@ pub(crate) fn call_c_inline(cx: &mut FnCx, p: &prim::Primitive, args: &[Value]) 
         cx.b.ins().brif(same, done, &[BlockArg::Value(value)], next, &[]);
         cx.b.switch_to_block(next);
     }
+    let slow = cx.b.create_block();
+    if let Some(t) = super::str_fast::exact_str_truth(cx, obj, slow)? {
+        cx.b.ins().jump(done, &[BlockArg::Value(t)]);
+    } else {
+        cx.b.ins().jump(slow, &[]);
+    }
+    cx.b.switch_to_block(slow);
     let r = cx.call_prim(p, args)?[0];
     cx.b.ins().jump(done, &[BlockArg::Value(r)]);
     cx.b.switch_to_block(done);

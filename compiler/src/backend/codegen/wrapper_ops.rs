@@ -240,7 +240,12 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             };
             result = Some(super::object::call_object(g.cx(), f, &args, kwnames)?);
         }
-        CallMethod { name, args, kwnames, keywords } => {
+        CallMethod { name, args, kwnames: None, str_method: Some(method), .. } => {
+            let n = g.get(*name)?;
+            let args = gets(g, args)?;
+            result = Some(super::str_fast::call_str_method(g.cx(), n, method, &args)?);
+        }
+        CallMethod { name, args, kwnames, keywords, .. } => {
             let n = g.get(*name)?;
             let args = gets(g, args)?;
             let kwnames = match kwnames {
@@ -306,7 +311,7 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.def(op.dests[0], item)?;
             g.def(op.dests[1], done)?;
         }
-        IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } => {
+        IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsExactStr { obj } => {
             let o = g.get(*obj)?;
             let ty = g.cx().b.ins().load(p, flags(), o, crate::backend::pyabi::OB_TYPE);
             let name = match op.kind {
@@ -314,6 +319,7 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
                 IsExactFloat { .. } => "PyFloat_Type",
                 IsExactComplex { .. } => "PyComplex_Type",
                 IsExactTuple { .. } => "PyTuple_Type",
+                IsExactStr { .. } => "PyUnicode_Type",
                 _ => "PyList_Type",
             };
             let exact_type = g.cx().py_data(name)?;

@@ -160,6 +160,11 @@ pub(crate) fn define_constant_table(em: &mut Emitter) -> R<()> {
         desc.define_zeroinit(8);
         em.module.define_data(slot, &desc).map_err(|e| e.to_string())?;
     }
+    for (_, slot) in em.str_method_slots.clone() {
+        let mut desc = DataDescription::new();
+        desc.define_zeroinit(crate::backend::codegen::STR_METHOD_SLOT_BYTES);
+        em.module.define_data(slot, &desc).map_err(|e| e.to_string())?;
+    }
     let Some(table) = em.constant_table else { return Ok(()) };
     let mut desc = DataDescription::new();
     desc.define_zeroinit(8 * em.constants.len());

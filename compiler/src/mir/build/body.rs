@@ -42,6 +42,7 @@ mod object;
 mod pair;
 mod parallel;
 mod range;
+mod str_method;
 mod view;
 
 use super::Builder;

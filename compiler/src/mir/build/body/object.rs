@@ -84,7 +84,7 @@ fn int_side(e: &Expr) -> bool {
 /// Whether evaluating `e` can neither run Python code nor raise (but for
 /// an unassigned local's UnboundLocalError): a constant, a local, a C
 /// value boxed.
-fn quiet(e: &Expr) -> bool {
+pub(super) fn quiet(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::ObjConst(_) | ExprKind::Const(_) | ExprKind::Local(_) => true,
         ExprKind::Convert(x) => x.ty != Ty::Object && quiet(x),
@@ -281,19 +281,13 @@ impl BodyBuilder<'_, '_> {
                 let Some((name, receiver)) = loaded_method_call(operands) else {
                     return Err("a method call without its receiver".into());
                 };
-                let recv = self.expr(receiver)?;
-                let name = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.to_string())));
-                let (method, unbound) = (self.b.local(obj, Some("method")), self.b.local(LocalTy::Scalar(Ty::Bool), Some("unbound")));
-                self.b.op(vec![method, unbound], OpKind::LoadMethod { obj: recv, name });
-                let mut args = vec![recv];
-                for x in &operands[1..] {
-                    args.push(self.expr(x)?);
+                if keywords.is_empty() && crate::mir::str_fast_method(name) {
+                    if let Some(r) = self.str_method_call(name, receiver, &operands[1..])? {
+                        return Ok(Some(r));
+                    }
                 }
-                let kwnames = match keywords.is_empty() {
-                    true => None,
-                    false => Some(self.b.value(obj, OpKind::LoadConst(ObjConst::Names(keywords.to_vec())))),
-                };
-                self.b.value(obj, OpKind::CallLoadedMethod { method, unbound, args, kwnames, keywords: keywords.len() })
+                let recv = self.expr(receiver)?;
+                self.loaded_method_call(recv, name, &operands[1..], keywords)?
             }
             ExprKind::ObjOp { op, operands } => {
                 let mut vals = vec![];
@@ -502,16 +496,35 @@ impl BodyBuilder<'_, '_> {
         })
     }
 
+    /// `recv.name(*args)` with the method looked up (`LoadMethod`) before
+    /// the arguments are evaluated, the last `len(keywords)` by keyword.
+    pub(super) fn loaded_method_call(&mut self, recv: Local, name: &str, args: &[Expr], keywords: &[String]) -> B<Local> {
+        let obj = LocalTy::Object;
+        let name = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.to_string())));
+        let (method, unbound) = (self.b.local(obj, Some("method")), self.b.local(LocalTy::Scalar(Ty::Bool), Some("unbound")));
+        self.b.op(vec![method, unbound], OpKind::LoadMethod { obj: recv, name });
+        let mut vals = vec![recv];
+        for x in args {
+            vals.push(self.expr(x)?);
+        }
+        let kwnames = match keywords.is_empty() {
+            true => None,
+            false => Some(self.b.value(obj, OpKind::LoadConst(ObjConst::Names(keywords.to_vec())))),
+        };
+        Ok(self.b.value(obj, OpKind::CallLoadedMethod { method, unbound, args: vals, kwnames, keywords: keywords.len() }))
+    }
+
     /// `args[0].name(*args[1:])`, the last `len(keywords)` by keyword,
     /// without a bound method.
-    fn call_method(&mut self, name: &str, args: Vec<Local>, keywords: &[String]) -> B<Local> {
+    pub(super) fn call_method(&mut self, name: &str, args: Vec<Local>, keywords: &[String]) -> B<Local> {
         let obj = LocalTy::Object;
+        let str_method = (keywords.is_empty() && crate::mir::str_fast_method(name)).then(|| name.to_string());
         let name = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.to_string())));
         let kwnames = match keywords.is_empty() {
             true => None,
             false => Some(self.b.value(obj, OpKind::LoadConst(ObjConst::Names(keywords.to_vec())))),
         };
-        Ok(self.b.value(obj, OpKind::CallMethod { name, args, kwnames, keywords: keywords.len() }))
+        Ok(self.b.value(obj, OpKind::CallMethod { name, args, kwnames, keywords: keywords.len(), str_method }))
     }
 
     /// `o.get(key[, default])` (`args`: `o`, `key`, `default`): an exact
