@@ -48,7 +48,7 @@ NAMES = ["consts", "same_const", "add", "binary", "unary", "mixed_int", "mixed_f
          "methods", "displays", "length", "sum_items", "squares", "call_each", "item_at", "item_at_u64",
          "keywords", "sort_by", "in_range", "chained", "iter_total", "iter_find", "iter_typed", "word_counts",
          "iter_nested", "slices", "range_of_objects", "chain_calls", "chain_once", "chain_objects", "item_of_call",
-         "item_of_binop"]
+         "item_of_binop", "store_made"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -97,6 +97,32 @@ def test_items_of_computed_objects(m):
     m.assert_same("item_of_call", [(n, k) for n in [0, 1, 5, -2, 2.5, None] for k in [0, 3, -1, 9, "x"]], exact=True)
     m.assert_same("item_of_binop", [(a, b, i) for a in [[1], "a", (2,), 1, None] for b in [[3, 4], "bc", (5,), 2]
                                     for i in [0, 1, -1, 7, slice(None, None, -1), "k"]], exact=True)
+
+
+class ListSub(list):
+    def __getitem__(self, k):
+        return ("sub", k)
+
+    def __setitem__(self, k, v):
+        list.__setitem__(self, 0, ("set", k, v))
+
+
+class IntSub(int):
+    pass
+
+
+SMALL_KEYS = [0, 1, 2, 3, -1, -3, -4, True, False, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), 2 ** 62, IntSub(1), 1.0,
+              slice(1, None), None, "a"]
+
+
+def test_items_by_small_int_keys(m):
+    # Exact lists and tuples by exact one-digit ints are read in place; every
+    # other pairing is CPython's own subscript.
+    containers = [[5, 6, 7], (8, 9), ListSub([1, 2, 3]), {0: "a", -1: "b", True: "t"}, range(5), "xyz",
+                  bytearray(b"ab"), [], ()]
+    m.assert_same("get_item", pairs(containers, SMALL_KEYS), exact=True)
+    makers = [lambda: [1, 2, 3], lambda: ListSub([1, 2]), dict, lambda: (1, 2), bytearray, list]
+    m.assert_same("store_made", [(f, k, x) for f in makers for k in SMALL_KEYS for x in ["v", 300]], exact=True)
 
 
 def test_comparisons(m):
@@ -261,7 +287,8 @@ N = LEAK_CALLS
     ("item_at", ((Thing(),), -1)), ("item_at", ({1: Thing()}, 1)), ("item_at", (None, 1)), ("call_each", ([abs, float], -2)), ("call_each", ([abs, "x"], 1)),
     ("chain_calls", (2, [1, 2], "ab")), ("chain_calls", (2, [1, 2], None)), ("chain_objects", (0, 1, 2.5, 0)),
     ("chain_objects", (0, "a", 1, 0)), ("item_of_call", (6, 2)), ("item_of_call", (6, 9)), ("item_of_binop", ([1], [Thing()], -1)),
-    ("item_of_binop", ([1], [2], "k")),
+    ("item_of_binop", ([1], [2], "k")), ("get_item", ([Thing(), 2], -2)), ("get_item", ((Thing(),), 3)),
+    ("store_made", (list, 0, Thing())), ("store_made", (ListSub, 0, Thing())), ("get_item", (ListSub([Thing()]), 0)),
 ])
 def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
     f = getattr(m.native, name)

@@ -345,6 +345,12 @@ def item_of_binop(a, b, i):
     return (a + b)[i]
 
 
+def store_made(make, k, x):
+    v = make()
+    v[k] = x
+    return v
+
+
 def iter_total(v):
     s = 0
     for x in v:
