@@ -47,7 +47,8 @@ NAMES = ["consts", "same_const", "add", "binary", "unary", "mixed_int", "mixed_f
          "unbox_longlong", "unbox_bint", "strings", "get_attr", "set_attr", "get_item", "set_item", "call",
          "methods", "displays", "length", "sum_items", "squares", "call_each", "item_at", "item_at_u64",
          "keywords", "sort_by", "in_range", "chained", "iter_total", "iter_find", "iter_typed", "word_counts",
-         "iter_nested", "slices", "range_of_objects"]
+         "iter_nested", "slices", "range_of_objects", "chain_calls", "chain_once", "chain_objects", "item_of_call",
+         "item_of_binop", "store_made"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -81,6 +82,47 @@ def test_unary_and_mixed(m):
     m.assert_same("mixed_float", pairs(VALUES, [1.0, -0.0, 0.0, 2.5, float("inf"), float("nan")]), exact=True)
     m.assert_same("mixed_bool", pairs(VALUES, [True, False]), exact=True)
     m.assert_same("strings", pairs(["", "ab", [1], (), 3, None], [0, 1, 3, -1]), exact=True)
+
+
+def test_chains_with_computed_operands(m):
+    seqs = [[], [1], (1, 2), "ab", "abc", None, 3]
+    m.assert_same("chain_calls", [(n, a, b) for n in [0, 1, 2, 2.0, None] for a in seqs for b in seqs], exact=True)
+    lists = [(1, 2), (0,), (5,), (2.5,), (None,), (), (Thing(),), ("a",)]
+    m.assert_same("chain_once", [(v, lo, hi) for v in lists for lo in [0, 1, None] for hi in [2, 4, "x"]], exact=True)
+    small = [0, 1, 2.5, None, "a", Thing()]
+    m.assert_same("chain_objects", [(a, b, c, d) for a in small for b in small for c in small for d in [0, 2]], exact=True)
+
+
+def test_items_of_computed_objects(m):
+    m.assert_same("item_of_call", [(n, k) for n in [0, 1, 5, -2, 2.5, None] for k in [0, 3, -1, 9, "x"]], exact=True)
+    m.assert_same("item_of_binop", [(a, b, i) for a in [[1], "a", (2,), 1, None] for b in [[3, 4], "bc", (5,), 2]
+                                    for i in [0, 1, -1, 7, slice(None, None, -1), "k"]], exact=True)
+
+
+class ListSub(list):
+    def __getitem__(self, k):
+        return ("sub", k)
+
+    def __setitem__(self, k, v):
+        list.__setitem__(self, 0, ("set", k, v))
+
+
+class IntSub(int):
+    pass
+
+
+SMALL_KEYS = [0, 1, 2, 3, -1, -3, -4, True, False, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), 2 ** 62, IntSub(1), 1.0,
+              slice(1, None), None, "a"]
+
+
+def test_items_by_small_int_keys(m):
+    # Exact lists and tuples by exact one-digit ints are read in place; every
+    # other pairing is CPython's own subscript.
+    containers = [[5, 6, 7], (8, 9), ListSub([1, 2, 3]), {0: "a", -1: "b", True: "t"}, range(5), "xyz",
+                  bytearray(b"ab"), [], ()]
+    m.assert_same("get_item", pairs(containers, SMALL_KEYS), exact=True)
+    makers = [lambda: [1, 2, 3], lambda: ListSub([1, 2]), dict, lambda: (1, 2), bytearray, list]
+    m.assert_same("store_made", [(f, k, x) for f in makers for k in SMALL_KEYS for x in ["v", 300]], exact=True)
 
 
 def test_comparisons(m):
@@ -243,6 +285,10 @@ N = LEAK_CALLS
     ("displays", ([], -1.0)), ("length", ([1],)), ("length", (3,)), ("sum_items", ([1.0, 2.0],)),
     ("sum_items", ([1.0, "a"],)), ("squares", (10,)), ("item_at", ([Thing()], 0)), ("item_at", ([Thing()], 5)),
     ("item_at", ((Thing(),), -1)), ("item_at", ({1: Thing()}, 1)), ("item_at", (None, 1)), ("call_each", ([abs, float], -2)), ("call_each", ([abs, "x"], 1)),
+    ("chain_calls", (2, [1, 2], "ab")), ("chain_calls", (2, [1, 2], None)), ("chain_objects", (0, 1, 2.5, 0)),
+    ("chain_objects", (0, "a", 1, 0)), ("item_of_call", (6, 2)), ("item_of_call", (6, 9)), ("item_of_binop", ([1], [Thing()], -1)),
+    ("item_of_binop", ([1], [2], "k")), ("get_item", ([Thing(), 2], -2)), ("get_item", ((Thing(),), 3)),
+    ("store_made", (list, 0, Thing())), ("store_made", (ListSub, 0, Thing())), ("get_item", (ListSub([Thing()]), 0)),
 ])
 def test_no_leak_and_arguments_keep_their_refcounts(m, name, args):
     f = getattr(m.native, name)

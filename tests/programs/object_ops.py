@@ -314,6 +314,43 @@ def chained(x, n: cython.int):
     return x
 
 
+def chain_calls(n, a, b):
+    # nqueens' test: the middle operand a call, evaluated once.
+    if n == len(a) == len(b):
+        return "same"
+    return "differ"
+
+
+def chain_once(items, lo, hi):
+    # The middle operand has an effect: it runs once, before the first link's
+    # comparison, and the second link compares the same object.
+    v = list(items)
+    if lo < v.pop() <= hi:
+        return v
+    return ("out", v)
+
+
+def chain_objects(a, b, c, d):
+    if a < b + 1 < c * 2 != d:
+        return True
+    return False
+
+
+def item_of_call(n, k):
+    # pyperformance nqueens' `list(range(...))[::-1]`.
+    return list(range(n))[::-1], list(range(n))[k]
+
+
+def item_of_binop(a, b, i):
+    return (a + b)[i]
+
+
+def store_made(make, k, x):
+    v = make()
+    v[k] = x
+    return v
+
+
 def iter_total(v):
     s = 0
     for x in v:

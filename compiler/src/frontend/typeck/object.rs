@@ -178,22 +178,27 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// `value[index]` of an object; `None` when `value` is not one.
     pub(super) fn object_subscript(&mut self, value: &Expr, index: &Expr) -> R<Option<hir::Expr>> {
         let Some(o) = self.object_value(value)? else { return Ok(None) };
+        self.object_item(o, index).map(Some)
+    }
+
+    /// `o[index]` of the object `o`, already typed.
+    pub(super) fn object_item(&mut self, o: hir::Expr, index: &Expr) -> R<hir::Expr> {
         if let Some(slice) = self.slice_key(index)? {
-            return Ok(Some(op(ObjOp::GetItem, vec![o, slice], Ty::Object)));
+            return Ok(op(ObjOp::GetItem, vec![o, slice], Ty::Object));
         }
         let k = self.expr(index)?;
         // A C integer that fits `Py_ssize_t` indexes without being boxed.
         if let Ty::Int(t) = k.ty {
             if t.signed || t.bits < 64 {
                 let ssize = crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int());
-                return Ok(Some(op(ObjOp::GetItemInt, vec![o, super::convert::convert(k, ssize)], Ty::Object)));
+                return Ok(op(ObjOp::GetItemInt, vec![o, super::convert::convert(k, ssize)], Ty::Object));
             }
         }
         let k = match k.ty {
             Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex => boxed(k),
             t => return fallback(&index.span, format!("it indexes an object with {t}")),
         };
-        Ok(Some(op(ObjOp::GetItem, vec![o, k], Ty::Object)))
+        Ok(op(ObjOp::GetItem, vec![o, k], Ty::Object))
     }
 
     /// `lower:upper:step` as a slice object (None for a part left out), or
@@ -345,7 +350,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let ExprKind::Compare { left, ops, comparators } = &e.kind else { return Ok(None) };
         let plain = |x: &Expr| matches!(x.kind, ExprKind::Name(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::NoneLit);
         // (A long chain stays Python: its links would nest as deep as it is long.)
-        if !(2..=64).contains(&ops.len()) || !comparators[..comparators.len() - 1].iter().all(plain) {
+        if !(2..=64).contains(&ops.len()) {
             return Ok(None);
         }
         let operands: Vec<&Expr> = std::iter::once(&**left).chain(comparators).collect();
@@ -356,9 +361,25 @@ impl<'c, 'a> Checker<'c, 'a> {
         if !typed.iter().any(|v| v.ty == Ty::Object) {
             return Ok(None);
         }
+        // A middle operand is read by two links but evaluated once, as
+        // Python evaluates it: one that is no name or literal is assigned
+        // (boxed) to a hidden object local by the first link, which the
+        // second reads (`n == len(a) == len(b)`).
+        let mut second = typed.clone();
+        for k in 1..operands.len() - 1 {
+            if !plain(operands[k]) {
+                let hidden = self.local_id(&format!("<chain operand {} {k}>", e.span.start), Ty::Object);
+                let value = match typed[k].ty {
+                    Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex => boxed(typed[k].clone()),
+                    t => return fallback(&operands[k].span, format!("it chains comparisons of {t} with objects")),
+                };
+                typed[k] = hir::Expr { kind: H::AssignLocal { local: hidden, value: Box::new(value) }, ty: Ty::Object };
+                second[k] = hir::Expr::local(hidden, Ty::Object);
+            }
+        }
         let mut tests = vec![];
         for (k, op) in ops.iter().enumerate() {
-            let link = self.object_compare(vec![typed[k].clone(), typed[k + 1].clone()], std::slice::from_ref(op), &e.span)?;
+            let link = self.object_compare(vec![second[k].clone(), typed[k + 1].clone()], std::slice::from_ref(op), &e.span)?;
             tests.push(self.truthy(link, &e.span)?);
         }
         let mut tests = tests.into_iter().rev();

@@ -68,6 +68,11 @@ impl Checker<'_, '_> {
             // Nothing else indexes these (memoryviews are names), so typing
             // the value here is its only typing.
             let ptr = self.expr(value)?;
+            // An object (`list(range(n))[::-1]`): its item, read as any
+            // object's (a store to it is left to `ptr_store`'s caller).
+            if ptr.ty == Ty::Object {
+                return self.object_item(ptr, index).map(Some);
+            }
             let Ty::Ptr(Some(elem)) = ptr.ty else {
                 return fallback(span, format!("it indexes `{}`", self.cx.source_text(&value.span)));
             };
@@ -108,6 +113,9 @@ impl Checker<'_, '_> {
     pub(super) fn ptr_store(&mut self, target: &Expr, value: &Expr, line: u32) -> R<Option<Vec<hir::Stmt>>> {
         let ExprKind::Subscript { value: base, index } = &target.kind else { return Ok(None) };
         let Some(load) = self.ptr_subscript(base, index, &target.span)? else { return Ok(None) };
+        if load.ty == Ty::Object {
+            return fallback(&target.span, format!("it indexes `{}`", self.cx.source_text(&base.span)));
+        }
         // A string literal stored to a pointer (`buffer.format = "d"`): a C
         // string constant, as Cython makes of an ASCII literal there.
         if let (ExprKind::Str(s), Ty::Ptr(None | Some(crate::types::Elem::VoidPtr))) = (&value.kind, load.ty) {

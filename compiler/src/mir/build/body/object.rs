@@ -388,7 +388,7 @@ impl BodyBuilder<'_, '_> {
                 call(self, status, &p::PY_OBJECT_SET_ATTR, vec![*o, n, *v])
             }
             (ObjOp::Slice, [start, stop, step]) => call(self, obj, &p::PY_SLICE_NEW, vec![*start, *stop, *step]),
-            (ObjOp::GetItem, [o, k]) => call(self, obj, &p::PY_OBJECT_GET_ITEM, vec![*o, *k]),
+            (ObjOp::GetItem, [o, k]) => self.item_object(*o, *k)?,
             (ObjOp::GetItemInt, [o, i]) => self.item_int(*o, *i)?,
             (ObjOp::SetItem, [v, o, k]) => self.set_item(*o, *k, *v)?,
             (ObjOp::SetItemInt, [v, o, i]) => self.set_item_int(*o, *i, *v)?,
@@ -563,12 +563,29 @@ impl BodyBuilder<'_, '_> {
         Ok(result)
     }
 
-    /// `o[k] = v`: `PyDict_SetItem` on an exact dict, else
-    /// `PyObject_SetItem`; the status (0, or -1 on error).
+    /// `o[k] = v`: in place on an exact list by an exact one-digit int key,
+    /// `PyDict_SetItem` on an exact dict, else `PyObject_SetItem`; the
+    /// status (0, or -1 on error).
     fn set_item(&mut self, o: Local, k: Local, v: Local) -> B<Local> {
         let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
         let joined = self.b.local(LocalTy::Scalar(STATUS), Some("setitem"));
         self.b.passes(join, joined);
+        // An exact one-digit int key of an exact list holding an item there
+        // (wrapped once if negative): the item replaced in place, as list's
+        // own `ass_subscript` replaces it.
+        let (small, stored, general) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let i = self.small_int_test(k, small, general);
+        self.b.switch_to(small);
+        self.reachable = true;
+        let done = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::StoreItemInPlace { obj: o, index: i, value: v });
+        self.terminate(Terminator::Branch { cond: done, then: stored, otherwise: general });
+        self.b.switch_to(stored);
+        self.reachable = true;
+        let ok = self.value(STATUS, BodyOp::Const { c: Const::Int(0), ty: STATUS });
+        self.op(vec![joined], BodyOp::Copy { src: ok });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(general);
+        self.reachable = true;
         let exact = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsExactDict { obj: o });
         self.terminate(Terminator::Branch { cond: exact, then: fast, otherwise: slow });
         for (block, prim) in [(fast, &p::PY_DICT_SET_ITEM), (slow, &p::PY_OBJECT_SET_ITEM)] {
@@ -715,6 +732,33 @@ impl BodyBuilder<'_, '_> {
         self.reachable = true;
         let boxed = boxed(self.b, Some(i), WIDE)?;
         self.b.op(vec![result], OpKind::CallC { prim: &p::PY_OBJECT_GET_ITEM, args: vec![o, boxed] });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
+    }
+
+    /// `o[k]` of two objects: when `k` is an exact one-digit int and `o` an
+    /// exact list or tuple holding an item there (the index wrapped once if
+    /// negative), that item read in place (what `PyObject_GetItem` returns
+    /// then: list's and tuple's own subscript), else `PyObject_GetItem`.
+    fn item_object(&mut self, o: Local, k: Local) -> B<Local> {
+        let (small, fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("item"));
+        let i = self.small_int_test(k, small, slow);
+        self.b.switch_to(small);
+        self.reachable = true;
+        let item = self.b.local(LocalTy::Object, None);
+        let found = self.b.local(LocalTy::Scalar(Ty::Bool), None);
+        self.b.op(vec![item, found], OpKind::ItemInPlace { obj: o, index: i });
+        self.terminate(Terminator::Branch { cond: found, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        self.b.op(vec![result], OpKind::Assign { src: item });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        self.b.op(vec![result], OpKind::CallC { prim: &p::PY_OBJECT_GET_ITEM, args: vec![o, k] });
         self.terminate(Terminator::Goto(join));
         self.b.switch_to(join);
         self.reachable = true;
