@@ -9,6 +9,7 @@
 
 mod body;
 mod c_entry;
+mod cold;
 mod codegen;
 mod glue;
 mod linecode;
@@ -523,7 +524,8 @@ impl Emitter {
         }
     }
 
-    pub fn define(&mut self, id: ClifFuncId, func: ir::Function, title: &str) -> Result<(), String> {
+    pub fn define(&mut self, id: ClifFuncId, mut func: ir::Function, title: &str) -> Result<(), String> {
+        cold::propagate(&mut func);
         if matches!(self.listing_kind, Listing::None | Listing::Mir | Listing::MirStages) {
             let isa = self.variant.as_ref().map(|(_, isa)| isa.clone());
             self.pending.push(Pending { id, func, title: title.to_string(), isa });

@@ -9,7 +9,9 @@ use crate::types::Ty;
 
 /// Whether the loop `for var in range(…, step): body` runs two trips per test:
 /// a constant step in `1..=2^20`, a variable that is not an unsigned 64-bit
-/// integer, and a small body without `break`/`continue`.
+/// integer, and a small body without `break`/`continue` or a loop of its own
+/// (whose trips amortize the outer test: two copies of the inner loop would
+/// only give the register allocator twice the code to spill across).
 pub fn worth_it(var: LocalId, step: &Expr, body: &[Stmt], f: &Function) -> bool {
     let Ty::Int(var_ty) = f.locals[var.0 as usize].ty else { return false };
     let unsigned = !var_ty.signed && var_ty.bits >= 64;
@@ -19,7 +21,7 @@ pub fn worth_it(var: LocalId, step: &Expr, body: &[Stmt], f: &Function) -> bool 
 
 fn small_without_jumps(body: &[Stmt]) -> bool {
     let mut jumps = false;
-    hir::visit_stmts(body, &mut |s| jumps |= matches!(s.kind, StmtKind::Break | StmtKind::Continue));
+    hir::visit_stmts(body, &mut |s| jumps |= matches!(s.kind, StmtKind::Break | StmtKind::Continue | StmtKind::ForRange { .. } | StmtKind::ForIter { .. } | StmtKind::While { .. }));
     let mut size = 0;
     hir::visit_stmt_exprs(body, &mut |e| hir::visit_expr(e, &mut |_| size += 1));
     size += body.len();

@@ -334,6 +334,15 @@ impl OpCx<'_, '_, '_> {
             let is_zero = lw.cx.b.ins().fcmp(FloatCC::Equal, b, z);
             lw.raise_if(is_zero, "PyExc_ZeroDivisionError", Some(msg))
         };
+        // x86 takes only the right operand of an add or multiply from
+        // memory: a constant on the left (`9.81 * dt`) is moved there, read
+        // from the constant pool instead of built in a register. The same
+        // result bit for bit: the operation is commutative, and with a
+        // constant that is not NaN only the other operand can be a NaN.
+        let (a, b) = match (self.float_const(a), self.float_const(b)) {
+            (Some(k), None) if !k.is_nan() && matches!(op, ArithOp::Add | ArithOp::Mul) => (b, a),
+            _ => (a, b),
+        };
         Ok(match op {
             ArithOp::Add => self.cx.b.ins().fadd(a, b),
             ArithOp::Sub => self.cx.b.ins().fsub(a, b),

@@ -36,9 +36,7 @@ pub(super) fn load_const(cx: &mut FnCx, c: &ObjConst) -> R<Value> {
 /// `PyType_IsSubtype`, which reads the type's MRO; a bint.
 pub(super) fn is_class_instance(cx: &mut FnCx, obj: Value, class: &str) -> R<Value> {
     let p = cx.em.ptr;
-    let slot = cx.em.class_slot(class)?;
-    let slot = cx.data_addr(slot);
-    let cls = cx.b.ins().load(p, flags(), slot, 0);
+    let cls = class_type(cx, class)?;
     let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
     let (walk, base, sub, join) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
     cx.b.set_cold_block(sub);
@@ -62,15 +60,23 @@ pub(super) fn is_class_instance(cx: &mut FnCx, obj: Value, class: &str) -> R<Val
     Ok(cx.b.block_params(join)[0])
 }
 
+/// The module's extension type `class`, from its slot. The slot is written
+/// by the module's exec before any of its functions runs and not again
+/// while one runs: the load may move, so a loop tests types against a
+/// value loaded once.
+fn class_type(cx: &mut FnCx, class: &str) -> R<Value> {
+    let slot = cx.em.class_slot(class)?;
+    let slot = cx.data_addr(slot);
+    Ok(cx.b.ins().load(cx.em.ptr, flags().with_readonly().with_can_move(), slot, 0))
+}
+
 /// A new instance of the module's extension type `class`: its `tp_new`
 /// (read from the type in the module's slot) called with no arguments, as
 /// the type's own vectorcall calls it; a new reference, or NULL with the
 /// exception set.
 pub(super) fn new_instance(cx: &mut FnCx, class: &str) -> R<Value> {
     let p = cx.em.ptr;
-    let slot = cx.em.class_slot(class)?;
-    let slot = cx.data_addr(slot);
-    let cls = cx.b.ins().load(p, flags(), slot, 0);
+    let cls = class_type(cx, class)?;
     let new = cx.b.ins().load(p, flags(), cls, pyabi::TP_NEW);
     let mut sig = cx.em.module.make_signature();
     for _ in 0..3 {
@@ -87,9 +93,7 @@ pub(super) fn new_instance(cx: &mut FnCx, class: &str) -> R<Value> {
 /// (from its slot: no lookup, no reference).
 pub(super) fn is_exact_class(cx: &mut FnCx, obj: Value, class: &str) -> R<Value> {
     let p = cx.em.ptr;
-    let slot = cx.em.class_slot(class)?;
-    let slot = cx.data_addr(slot);
-    let cls = cx.b.ins().load(p, flags(), slot, 0);
+    let cls = class_type(cx, class)?;
     let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
     Ok(cx.b.ins().icmp(IntCC::Equal, ty, cls))
 }
@@ -100,9 +104,7 @@ pub(super) fn is_exact_class(cx: &mut FnCx, obj: Value, class: &str) -> R<Value>
 /// Python subclass does not override a ccall.
 pub(super) fn inherits_method(cx: &mut FnCx, obj: Value, class: &str, name: &str) -> R<Value> {
     let p = cx.em.ptr;
-    let slot = cx.em.class_slot(class)?;
-    let slot = cx.data_addr(slot);
-    let cls = cx.b.ins().load(p, flags(), slot, 0);
+    let cls = class_type(cx, class)?;
     let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
     let key = load_const(cx, &ObjConst::Str(name.to_string()))?;
     let theirs = cx.call_c("_PyType_Lookup", &[p, p], &[p], &[ty, key])?[0];

@@ -15,9 +15,13 @@
 //! registers): no increment before, no release after. A `for` loop's item
 //! assigned to a typed variable costs one reference, not two. A variable
 //! released right after an op that read it through a borrow is released
-//! without a NULL test: the borrow shows it assigned.
+//! without a NULL test: the borrow shows it assigned. So is a variable
+//! (or an iterator's item) released where every path to the release
+//! assigned it a value that cannot be NULL (`settle_null_tests`): a
+//! typed loop variable released on the edge after a call it was passed to.
 
-use crate::mir::{BasicBlock, BlockId, Body, Idx, IndexVec, Local, LocalTy, Op, OpKind, RefKind, Terminator};
+use crate::mir::{cfg, BasicBlock, BlockId, Body, Idx, IndexVec, Local, LocalTy, Op, OpKind, RefKind, Terminator};
+use fixedbitset::FixedBitSet;
 use std::collections::{BTreeSet, HashMap};
 
 pub type Set = BTreeSet<Local>;
@@ -333,5 +337,58 @@ pub fn run(body: &mut Body) -> Result<(), String> {
             }
         }
     }
+    settle_null_tests(body, &own);
     Ok(())
+}
+
+/// Drops the NULL test of each release of a nullable local that holds a
+/// value on every path to it: assigned something that is never NULL (not
+/// an unassigned NULL, not an iterator's item or a special method looked
+/// up, which are NULL when there is none, not a copy of a local that may
+/// be NULL), or read through a borrow (a checked read raised otherwise).
+/// A release does not change the pointer, and the passes release nothing
+/// twice, so the fact outlives it. The edges of a failing op assign
+/// nothing to its results (`cfg::must_hold`).
+fn settle_null_tests(body: &mut Body, own: &Ownership) {
+    let mut number: IndexVec<Local, Option<usize>> = IndexVec::from_elem(None, body.locals.len());
+    let mut width = 0;
+    for l in own.nullable.indices() {
+        if own.nullable[l] {
+            number[l] = Some(width);
+            width += 1;
+        }
+    }
+    if width == 0 {
+        return;
+    }
+    let holds = |set: &FixedBitSet, l: Local| number[l].map_or(true, |k| set.contains(k));
+    let gen = |set: &mut FixedBitSet, op: &Op| {
+        if let OpKind::Borrow { var } = op.kind {
+            if let Some(k) = number[var] {
+                set.insert(k);
+            }
+        }
+        let never_null = match op.kind {
+            OpKind::Unassigned | OpKind::IterNext { .. } | OpKind::IterStart { .. } | OpKind::LoadSpecial { .. } => false,
+            OpKind::Assign { src } => holds(set, src),
+            _ => true,
+        };
+        for &d in &op.dests {
+            if let Some(k) = number[d] {
+                set.set(k, never_null);
+            }
+        }
+    };
+    let held_in = cfg::must_hold(body, &number, width, &gen, |_, _| {});
+    for b in body.blocks.indices() {
+        let Some(mut set) = held_in[b].clone() else { continue };
+        for op in body.blocks[b].ops.iter_mut() {
+            if let OpKind::DecRef { obj, maybe_null } = &mut op.kind {
+                if *maybe_null && holds(&set, *obj) {
+                    *maybe_null = false;
+                }
+            }
+            gen(&mut set, op);
+        }
+    }
 }

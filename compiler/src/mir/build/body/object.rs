@@ -167,10 +167,20 @@ impl BodyBuilder<'_, '_> {
                 if *store {
                     // Setting an attribute of None (to None: the message names no value).
                     self.b.value(LocalTy::Scalar(STATUS), OpKind::CallC { prim: &p::PY_OBJECT_SET_ATTR, args: vec![v, n, none] });
+                    self.b.terminate(Terminator::Goto(ok));
                 } else {
-                    self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_GET_ATTR, args: vec![v, n] });
+                    let got = self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_GET_ATTR, args: vec![v, n] });
+                    if attr.starts_with("__") && attr.ends_with("__") {
+                        self.b.terminate(Terminator::Goto(ok));
+                    } else {
+                        // NoneType has no attribute of any other name: the
+                        // lookup's success edge is dead, and ending it here
+                        // (rather than joining `ok`) keeps the receiver one
+                        // value on the hot path, not a join of two.
+                        self.b.op(vec![], OpKind::RaiseObject { exc: got, cause: None });
+                        self.b.terminate(Terminator::Unreachable);
+                    }
                 }
-                self.b.terminate(Terminator::Goto(ok));
                 self.b.switch_to(ok);
                 v
             }
