@@ -3,7 +3,9 @@ access such as `ps[i].vy` counts as one node of the size budget, so a
 particle-stepping loop over a `malloc`ed struct array runs two trips per
 test. Checked against CPython running the same file with the shim for trip
 counts 0, 1, 2 and odd ones (the unrolled loop's one-trip rest), that the
-HIR marks those loops unrolled, and that calls do not leak."""
+HIR marks those loops unrolled, and that calls do not leak; a narrow loop
+variable widened (`ps[i]`'s index) is the loop's 64-bit counter unless the
+body assigns it."""
 
 import sysconfig
 import textwrap
@@ -66,6 +68,25 @@ def ints(n: cython.int, k: cython.int) -> cython.long:
     return total
 
 
+def widened(n: cython.int) -> cython.long:
+    qs: cython.pointer(Q) = cython.cast(cython.pointer(Q), malloc(max(2 * n, 1) * cython.sizeof(Q)))
+    if not qs:
+        raise MemoryError()
+    i: cython.int
+    u: cython.uint
+    t: cython.long = 0
+    for i in range(-n, n):
+        t += cython.cast(cython.long, i) * 3
+        qs[i + n].b = i
+    for i in range(n):
+        i = i * 2 + 1
+        t += cython.cast(cython.long, i) * 5
+    for u in range(n):
+        t += cython.cast(cython.longlong, u) * 7 + qs[u].b
+    free(qs)
+    return t
+
+
 def checked(n: cython.int) -> cython.double:
     if n < 0:
         raise ValueError("n must not be negative")
@@ -81,7 +102,7 @@ def _both(tmp_path, name):
     path.write_text(textwrap.dedent(SRC))
     b = run_compiler(path, outdir=tmp_path / "out")
     assert b.ok, b.describe()
-    assert b.counts() == (3, 0), b.describe()
+    assert b.counts() == (4, 0), b.describe()
     py = import_source(name + "_py", path)
     nat = import_extension(name, tmp_path / "out" / (name + SUFFIX))
     return py, nat
@@ -95,6 +116,9 @@ def test_struct_loops_match_cpython(tmp_path):
         # trip count); the step 2 runs the unrolled loop with k = 2.
         "ints": [(0, 1), (1, 1), (2, 1), (5, 1), (6, 1), (9, 2), (10, 2), (1, 2), (7, 3)],
         "checked": [(0,), (1,), (5,), (-1,)],
+        # A narrow loop variable widened reads the 64-bit counter, unless
+        # the body assigns it (the second loop).
+        "widened": [(0,), (1,), (4,), (9,)],
     }
     for fn, arglist in cases.items():
         for args in arglist:
