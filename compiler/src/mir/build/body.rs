@@ -99,6 +99,11 @@ struct Frame<'m> {
     /// `(index, view, axis)`: `index` lies in `[0, view.shape[axis])` here
     /// (a loop version taken after testing it, `hir::InBoundsGuard`).
     in_bounds_here: Vec<(LocalId, LocalId, u8)>,
+    /// `(var, counter)`: a narrow `range` variable the trip being built
+    /// never assigns, and the 64-bit counter it was set from; the counter
+    /// lies in the variable's type, so widening the variable gives the
+    /// counter itself (no truncate-and-extend per use, as in `ps[i]`).
+    wide_loop_vars: Vec<(LocalId, Local)>,
     /// The `with cython.nogil:`/`gil:` blocks open here, innermost last.
     gil: Vec<gil::GilRegion>,
     /// Object parameters never assigned: read in place, borrowed from the
@@ -327,7 +332,7 @@ fn set_up_frame<'m>(
         flags.insert(id, flag);
     }
     let lists = hir::list_locals(f);
-    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], in_bounds_here: vec![], gil: vec![], borrowed_params, unwind: vec![], bufs, lists }
+    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], in_bounds_here: vec![], wide_loop_vars: vec![], gil: vec![], borrowed_params, unwind: vec![], bufs, lists }
 }
 
 /// The frame of `f` run in place of a call with `args` (its parameters
@@ -763,8 +768,19 @@ impl BodyBuilder<'_, '_> {
             ExprKind::Const(c) => self.value(ty, BodyOp::Const { c: *c, ty }),
             ExprKind::Local(id) => self.read_local(*id),
             ExprKind::Convert(x) => {
-                let v = self.expr(x)?;
-                self.value(ty, BodyOp::Convert { value: v, from: x.ty, to: ty })
+                let counter = match (&x.kind, x.ty, ty) {
+                    (ExprKind::Local(id), Ty::Int(from), Ty::Int(to)) if from.bits < 64 && to.bits == 64 => {
+                        self.fr.wide_loop_vars.iter().rev().find(|(v, _)| v == id).map(|(_, c)| *c)
+                    }
+                    _ => None,
+                };
+                match counter {
+                    Some(c) => self.value(ty, BodyOp::Convert { value: c, from: Ty::Int(SSIZE), to: ty }),
+                    None => {
+                        let v = self.expr(x)?;
+                        self.value(ty, BodyOp::Convert { value: v, from: x.ty, to: ty })
+                    }
+                }
             }
             ExprKind::Unary(op, x) => {
                 let v = self.expr(x)?;

@@ -288,7 +288,18 @@ impl BodyBuilder<'_, '_> {
     fn trip(&mut self, r: &Range, c: Local, body: &[Stmt]) -> B<()> {
         self.set_loop_var(r, c);
         self.reachable = true;
-        self.stmts(body)
+        // The counter stays in the variable's type for every trip (a range
+        // past the type's end is cut, `Range`), so while the body leaves
+        // the variable alone its widening reads the counter.
+        let wide = r.var_ty.bits < 64 && !hir::assigns(body, r.var);
+        if wide {
+            self.fr.wide_loop_vars.push((r.var, c));
+        }
+        let built = self.stmts(body);
+        if wide {
+            self.fr.wide_loop_vars.pop();
+        }
+        built
     }
 
     /// The loop variable set to the counter `c`.
