@@ -21,6 +21,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         if self.is_zero_arg_super(e) {
             return self.zero_arg_super(e);
         }
+        if let Some(name) = self.frame_reading_builtin(func, args, keywords) {
+            let without = if matches!(name, "eval" | "exec") { " without a globals dict" } else { "" };
+            return fallback(&e.span, format!("it calls `{name}()`{without}, which reads the namespaces of the Python frame running it (compiled code has none)"));
+        }
         if let ExprKind::Attribute { value, .. } = &func.kind {
             self.super_attr_base = Some(value.span.start);
         }
@@ -593,5 +597,25 @@ fn parse_py_float(s: &str) -> Option<f64> {
         "inf" | "infinity" => Some(sign * f64::INFINITY),
         "nan" => Some(f64::NAN.copysign(sign)),
         _ => t.parse::<f64>().ok(),
+    }
+}
+
+impl<'c, 'a> Checker<'c, 'a> {
+    /// The builtin (not shadowed) called here that reads the namespaces of
+    /// the Python frame it runs in when none is passed: compiled code has no
+    /// frame of its own, so it would read its caller's (`globals()`,
+    /// `locals()`, `vars()`, `dir()`, `eval`/`exec` without globals).
+    fn frame_reading_builtin(&self, func: &Expr, args: &[Expr], keywords: &[syntax::Keyword]) -> Option<&'static str> {
+        let ExprKind::Name(n) = &func.kind else { return None };
+        let name = ["globals", "locals", "vars", "dir", "eval", "exec"].into_iter().find(|b| b == n)?;
+        if self.shadowed(name) {
+            return None;
+        }
+        let given = args.len() + keywords.iter().filter(|k| k.name.as_deref() == Some("globals")).count();
+        let reads_frame = match name {
+            "eval" | "exec" => given < 2,
+            _ => args.is_empty() && keywords.is_empty(),
+        };
+        reads_frame.then_some(name)
     }
 }
