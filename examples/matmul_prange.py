@@ -4,20 +4,13 @@ among the threads with `cython.parallel.prange`; the same loop serially.
     pyc-aot build examples/matmul_prange.py
     python -c "import numpy as np, matmul_prange as m; a = np.random.rand(500, 500); c = np.zeros((500, 500)); m.matmul(a, a, c, 0); print(abs(c - a @ a).max())"
 
-The rows of `b` are taken in blocks of `K_BLOCK`: every thread runs through
-its rows of the result once per block, so the block it reads for each row
-stays in its core's cache instead of all of `b` being read again from memory
-per row (at 400×400, `b` is 1.28 MB: more than a core's L2, which two
-threads reading it row after row each have to fetch from the shared cache).
-Each element of the result still adds its products in the order of `k`, in
+Each element of the result adds its products in the order of `k`, in
 whichever thread computes its row, so the product is the same, bit for bit,
 for any number of threads and the same as plain Python's. (NumPy's `@`
 adds in another order: it agrees to about 1e-15 relative.)
 """
 import cython
 from cython.parallel import prange
-
-K_BLOCK = 64  # rows of `b` per block: 64 rows of 400 doubles are 200 KB
 
 
 def matmul(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1], threads: cython.int) -> None:
@@ -31,22 +24,17 @@ def matmul(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[
     j: cython.Py_ssize_t
     k: cython.Py_ssize_t
     aik: cython.double
-    k_start: cython.Py_ssize_t
-    k_stop: cython.Py_ssize_t
     for i in prange(n, nogil=True, num_threads=threads):
         for j in range(p):
             c[i, j] = 0.0
-    for k_start in range(0, m, K_BLOCK):
-        k_stop = min(k_start + K_BLOCK, m)
-        for i in prange(n, nogil=True, num_threads=threads):
-            for k in range(k_start, k_stop):
-                aik = a[i, k]
-                for j in range(p):
-                    c[i, j] += aik * b[k, j]
+        for k in range(m):
+            aik = a[i, k]
+            for j in range(p):
+                c[i, j] += aik * b[k, j]
 
 
 def matmul_serial(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1]) -> None:
-    """The same product, one row after another (the same blocks of `b`)."""
+    """The same product, one row after another."""
     n: cython.Py_ssize_t = a.shape[0]
     m: cython.Py_ssize_t = a.shape[1]
     p: cython.Py_ssize_t = b.shape[1]
@@ -56,18 +44,13 @@ def matmul_serial(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.
     j: cython.Py_ssize_t
     k: cython.Py_ssize_t
     aik: cython.double
-    k_start: cython.Py_ssize_t
-    k_stop: cython.Py_ssize_t
     for i in range(n):
         for j in range(p):
             c[i, j] = 0.0
-    for k_start in range(0, m, K_BLOCK):
-        k_stop = min(k_start + K_BLOCK, m)
-        for i in range(n):
-            for k in range(k_start, k_stop):
-                aik = a[i, k]
-                for j in range(p):
-                    c[i, j] += aik * b[k, j]
+        for k in range(m):
+            aik = a[i, k]
+            for j in range(p):
+                c[i, j] += aik * b[k, j]
 
 
 if __name__ == "__main__":
