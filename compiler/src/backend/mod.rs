@@ -135,6 +135,17 @@ pub(crate) struct Emitter {
     pub str_method_slots: Vec<(String, DataId)>,
 }
 
+/// The zeroed, writable slot `slots` holds under `name`, declared on first
+/// use.
+fn named_slot(module: &mut ObjectModule, slots: &mut Vec<(String, DataId)>, name: &str) -> Result<DataId, String> {
+    if let Some((_, d)) = slots.iter().find(|(n, _)| n == name) {
+        return Ok(*d);
+    }
+    let d = module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
+    slots.push((name.to_string(), d));
+    Ok(d)
+}
+
 /// A global lookup cache's size: the module dict's version tag and the
 /// value found there (NULL: not there), the builtins dict's version tag and
 /// the value found there (`codegen::object::load_global`).
@@ -411,9 +422,6 @@ impl Emitter {
         Ok(id)
     }
 
-    /// A NUL-terminated constant string, deduplicated. A string with a NUL of
-    /// its own would arrive cut short in C: such text goes through `text` with
-    /// its length instead, so reaching here with one is an internal error.
     /// The slot holding the module's dict (a reference of its own).
     pub fn module_dict_slot(&mut self) -> Result<DataId, String> {
         if let Some(d) = self.module_dict {
@@ -427,34 +435,19 @@ impl Emitter {
     /// The slot holding the module's extension type `class` (zero until
     /// the exec slot has made it).
     pub fn class_slot(&mut self, class: &str) -> Result<DataId, String> {
-        if let Some((_, d)) = self.class_slots.iter().find(|(n, _)| n == class) {
-            return Ok(*d);
-        }
-        let d = self.module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
-        self.class_slots.push((class.to_string(), d));
-        Ok(d)
+        named_slot(&mut self.module, &mut self.class_slots, class)
     }
 
     /// The slot holding the holder cell of the plain method `qualname`
     /// (zero until the exec slot has made it).
     pub fn class_cell_slot(&mut self, qualname: &str) -> Result<DataId, String> {
-        if let Some((_, d)) = self.class_cell_slots.iter().find(|(n, _)| n == qualname) {
-            return Ok(*d);
-        }
-        let d = self.module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
-        self.class_cell_slots.push((qualname.to_string(), d));
-        Ok(d)
+        named_slot(&mut self.module, &mut self.class_cell_slots, qualname)
     }
 
     /// The cache of str's method `name` (`codegen::str_fast`: how to call
     /// its C function, and the function; zero until first called).
     pub fn str_method_slot(&mut self, name: &str) -> Result<DataId, String> {
-        if let Some((_, d)) = self.str_method_slots.iter().find(|(n, _)| n == name) {
-            return Ok(*d);
-        }
-        let d = self.module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
-        self.str_method_slots.push((name.to_string(), d));
-        Ok(d)
+        named_slot(&mut self.module, &mut self.str_method_slots, name)
     }
 
     /// A new global lookup cache: the table and the site's number in it

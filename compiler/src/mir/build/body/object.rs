@@ -730,14 +730,7 @@ impl BodyBuilder<'_, '_> {
     fn item_int(&mut self, o: Local, i: Local) -> B<Local> {
         let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
         let result = self.b.local(LocalTy::Object, Some("item"));
-        let item = self.b.local(LocalTy::Object, None);
-        let found = self.b.local(LocalTy::Scalar(Ty::Bool), None);
-        self.b.op(vec![item, found], OpKind::ItemInPlace { obj: o, index: i });
-        self.terminate(Terminator::Branch { cond: found, then: fast, otherwise: slow });
-        self.b.switch_to(fast);
-        self.reachable = true;
-        self.b.op(vec![result], OpKind::Assign { src: item });
-        self.terminate(Terminator::Goto(join));
+        self.item_in_place(o, i, result, [fast, slow, join]);
         self.b.switch_to(slow);
         self.reachable = true;
         let boxed = boxed(self.b, Some(i), WIDE)?;
@@ -746,6 +739,20 @@ impl BodyBuilder<'_, '_> {
         self.b.switch_to(join);
         self.reachable = true;
         Ok(result)
+    }
+
+    /// An exact list's or tuple's item `o[i]`, when it has one, read in
+    /// place into `result` in `fast`, which goes on to `join`; else on to
+    /// `slow`, which the caller fills.
+    fn item_in_place(&mut self, o: Local, i: Local, result: Local, [fast, slow, join]: [BlockId; 3]) {
+        let item = self.b.local(LocalTy::Object, None);
+        let found = self.b.local(LocalTy::Scalar(Ty::Bool), None);
+        self.b.op(vec![item, found], OpKind::ItemInPlace { obj: o, index: i });
+        self.terminate(Terminator::Branch { cond: found, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        self.b.op(vec![result], OpKind::Assign { src: item });
+        self.terminate(Terminator::Goto(join));
     }
 
     /// `o[k]` of two objects: when `k` is an exact one-digit int and `o` an
@@ -758,14 +765,7 @@ impl BodyBuilder<'_, '_> {
         let i = self.small_int_test(k, small, slow);
         self.b.switch_to(small);
         self.reachable = true;
-        let item = self.b.local(LocalTy::Object, None);
-        let found = self.b.local(LocalTy::Scalar(Ty::Bool), None);
-        self.b.op(vec![item, found], OpKind::ItemInPlace { obj: o, index: i });
-        self.terminate(Terminator::Branch { cond: found, then: fast, otherwise: slow });
-        self.b.switch_to(fast);
-        self.reachable = true;
-        self.b.op(vec![result], OpKind::Assign { src: item });
-        self.terminate(Terminator::Goto(join));
+        self.item_in_place(o, i, result, [fast, slow, join]);
         self.b.switch_to(slow);
         self.reachable = true;
         self.b.op(vec![result], OpKind::CallC { prim: &p::PY_OBJECT_GET_ITEM, args: vec![o, k] });
