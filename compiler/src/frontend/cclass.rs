@@ -54,6 +54,10 @@ pub(crate) struct Layout {
     /// Its `def` methods, own and inherited (a subclass's cfunc may not
     /// take one of these names, as in Cython).
     pub py_methods: Vec<String>,
+    /// Its own methods' keys, and among them its `@staticmethod`s (`false`)
+    /// and `@classmethod`s (`true`): what `C.m(...)` and `r.m(...)` call.
+    pub own_methods: Vec<String>,
+    pub statics: Vec<(String, bool)>,
 }
 
 impl Layout {
@@ -71,6 +75,19 @@ impl Layout {
     /// must go through the table (a subclass of the module overrides it).
     pub fn dispatched(&self, m: &str) -> bool {
         !self.is_final && self.overridden.iter().any(|o| o == m)
+    }
+
+    /// The `@staticmethod` (`false`) or `@classmethod` (`true`) `m` found
+    /// on this class (its own, or its nearest base's that defines `m`), and
+    /// the class defining it. `None`: `m` is no such method here.
+    pub fn py_static(&self, m: &str) -> Option<(&str, bool)> {
+        if self.field(m).is_some() {
+            return None;
+        }
+        if self.own_methods.iter().any(|o| o == m) {
+            return self.statics.iter().find(|(s, _)| s == m).map(|(_, class)| (self.name.as_str(), *class));
+        }
+        self.base.as_ref()?.py_static(m)
     }
 
     /// Whether `other` is this class or one of its bases.
@@ -343,7 +360,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     // Cython's pickling methods, typed as the class's own `def`s (over a
     // base's, as Cython's are).
     let own: Vec<&str> = methods.iter().map(|(m, ..)| m.as_str()).collect();
-    let draft = Layout { name: c.name.clone(), fields: fields.clone(), basicsize, cfuncs: vec![], ccalls: vec![], base: base.clone(), is_final, freelist, weaklist, vtab_offset, vtable: vec![], overridden: vec![], py_methods: vec![] };
+    let draft = Layout { name: c.name.clone(), fields: fields.clone(), basicsize, cfuncs: vec![], ccalls: vec![], base: base.clone(), is_final, freelist, weaklist, vtab_offset, vtable: vec![], overridden: vec![], py_methods: vec![], own_methods: vec![], statics: vec![] };
     let auto_pickle = super::pickle::decide(&draft, &own, auto_pickle).map_err(|why| (c.span.clone(), why))?;
     if let Some(what) = &auto_pickle {
         for (name, def, span) in super::pickle::methods(&draft, what, &c.span).map_err(|why| (c.span.clone(), why))? {
@@ -372,7 +389,9 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             }
         }
     }
-    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, ccalls, base, is_final, freelist, weaklist, vtab_offset, vtable, overridden, py_methods });
+    let own_methods = methods.iter().map(|(m, ..)| m.clone()).collect();
+    let statics = static_methods.iter().map(|m| (m.clone(), false)).chain(class_methods.iter().map(|m| (m.clone(), true))).collect();
+    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, ccalls, base, is_final, freelist, weaklist, vtab_offset, vtable, overridden, py_methods, own_methods, statics });
     Ok(Plan { outline: c, layout, doc, methods, static_methods, class_methods, properties, auto_pickle })
 }
 

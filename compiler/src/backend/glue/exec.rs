@@ -692,6 +692,20 @@ pub(super) fn emit_exec(
             cx.decref(d)?;
         }
         run(&mut cx, &source, &m.source_path, mod_dict)?;
+        // Once the residual has bound their properties and pickling
+        // methods, the extension types become immutable (3.10+), as
+        // Cython's static types are: compiled callers call their static
+        // and class methods directly (`typeck/cclass.rs`).
+        if cx.em.py.minor >= 10 {
+            for c in classes {
+                let slot = cx.em.class_slot(&c.name)?;
+                let slot = cx.data_addr(slot);
+                let t = cx.b.ins().load(p, flags(), slot, 0);
+                let f = cx.b.ins().load(types::I64, flags(), t, pyabi::TP_FLAGS);
+                let f = cx.b.ins().bor_imm_u(f, TPFLAGS_IMMUTABLETYPE);
+                cx.b.ins().store(flags(), f, t, pyabi::TP_FLAGS);
+            }
+        }
         if functions.is_some() {
             del_quietly(&mut cx, mod_dict, hir::PLAIN_METHODS_GLOBAL)?;
         }
@@ -709,6 +723,9 @@ pub(super) fn emit_exec(
     em.define(id, func, "module exec")?;
     Ok(id)
 }
+
+/// `Py_TPFLAGS_IMMUTABLETYPE` (3.10+).
+const TPFLAGS_IMMUTABLETYPE: i64 = 1 << 8;
 
 /// Module-helper name of the tuple of the module's constant objects.
 const CONSTANTS_GLOBAL: &str = "__pyc_aot_constants";

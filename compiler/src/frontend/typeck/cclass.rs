@@ -101,6 +101,9 @@ impl<'c, 'a> Checker<'c, 'a> {
         if let Some(call) = self.base_cfunc_call(e, value, attr, args, keywords)? {
             return Ok(Some(call));
         }
+        if let Some(call) = self.static_call(e, value, attr, args, keywords)? {
+            return Ok(Some(call));
+        }
         let (layout, guard, exact) = match self.receiver(value) {
             Some(r) => (r.layout.clone(), !r.is_self, false),
             None => match &value.kind {
@@ -151,6 +154,97 @@ impl<'c, 'a> Checker<'c, 'a> {
             return self.ccall_dispatch(e, &layout, attr, virt).map(Some);
         }
         Ok(Some(virt))
+    }
+
+    /// `C.m(...)`, `self.m(...)` or `r.m(...)` of a `@staticmethod` or
+    /// `@classmethod` `m` of a module cclass (own or inherited), with
+    /// arguments that bind to its parameters: the compiled function called
+    /// directly (a class method with the class: `C`, or the receiver's
+    /// type). The class's methods cannot be rebound (its type is immutable,
+    /// `exec.rs`), so `C.m` is known; an instance's type may be a Python
+    /// subclass overriding `m` (or an instance attribute may shadow it), so
+    /// on a receiver the direct call is taken when its type is exactly one
+    /// of the module's classes finding this `m`, else Python's lookup is
+    /// called with the arguments boxed, its result converted. `None`: not
+    /// such a call, or one the generic call makes (and raises CPython's
+    /// errors for: bad keywords, missing arguments).
+    #[inline(never)]
+    fn static_call(&mut self, e: &Expr, value: &Expr, attr: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
+        if self.nogil {
+            return Ok(None);
+        }
+        let (layout, on_class) = match &value.kind {
+            ExprKind::Name(n) if !self.local_names.contains(n) && self.cx.binding_of(value).is_none() && self.cx.cclasses.borrow().contains_key(n) => {
+                (self.cx.cclasses.borrow().get(n).cloned(), true)
+            }
+            _ => (self.receiver(value).map(|r| r.layout), false),
+        };
+        let Some(layout) = layout else { return Ok(None) };
+        let Some((owner, is_class)) = layout.py_static(attr) else { return Ok(None) };
+        let owner = owner.to_string();
+        let Some(&id) = self.ids.get(&crate::frontend::cclass::method_function_name(&owner, attr)) else { return Ok(None) };
+        let params = &self.set[id.0 as usize].params;
+        let params = if is_class { params.get(1..).unwrap_or(&[]) } else { &params[..] };
+        if !binds(params, args.len(), keywords) {
+            return Ok(None);
+        }
+        // A class method's first argument: a placeholder replaced below.
+        let all: Vec<Expr> = if is_class { std::iter::once(value.clone()).chain(args.iter().cloned()).collect() } else { args.to_vec() };
+        let call = self.native_call(e, id, &all, keywords)?;
+        let ty = call.ty;
+        let H::Call(_, mut hargs) = call.kind else { return Ok(None) };
+        if on_class {
+            if is_class {
+                hargs[0] = hir::Expr { kind: H::ObjOp { op: hir::ObjOp::DefiningClass(hir::ClassRef::Ext(layout.name.clone())), operands: vec![] }, ty: Ty::Object };
+            }
+            return Ok(Some(hir::Expr { kind: H::Call(id, hargs), ty }));
+        }
+        // On an instance: the receiver, read again by each way.
+        let Some(r) = self.receiver(value) else { return Ok(None) };
+        if !matches!(r.obj.kind, H::Local(_) | H::FieldLoad { .. }) {
+            return Ok(None);
+        }
+        let recv = r.obj;
+        let given = if is_class { &hargs[1..] } else { &hargs[..] };
+        let mut operands = vec![hir::Expr { kind: H::ObjOp { op: hir::ObjOp::GetAttr(attr.to_string()), operands: vec![recv.clone()] }, ty: Ty::Object }];
+        // Python's lookup is called with every parameter by position (the
+        // defaults filled in): only parameters that take a position.
+        for (a, p) in given.iter().zip(params) {
+            if !matches!(p.kind, syntax::ParamKind::PositionalOrKeyword | syntax::ParamKind::PositionalOnly) {
+                return Ok(None);
+            }
+            match a.ty {
+                Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex => operands.push(super::object::boxed(a.clone())),
+                _ => return Ok(None),
+            }
+        }
+        if is_class {
+            hargs[0] = hir::Expr { kind: H::ObjOp { op: hir::ObjOp::Type, operands: vec![recv.clone()] }, ty: Ty::Object };
+        }
+        let native = hir::Expr { kind: H::Call(id, hargs), ty };
+        let py = hir::Expr { kind: H::ObjOp { op: hir::ObjOp::Call { keywords: vec![] }, operands }, ty: Ty::Object };
+        let py = match ty {
+            Ty::Void => hir::Expr { kind: H::ObjIs(Box::new(py), Box::new(hir::Expr { kind: H::ObjConst(hir::ObjConst::None), ty: Ty::Object })), ty: Ty::Bool },
+            t => self.coerce(py, t, &e.span, "result")?,
+        };
+        // The classes whose instances find this `m`: no instance dict, so
+        // the type's lookup is the attribute.
+        let mut family: Vec<String> = self
+            .cx
+            .cclasses
+            .borrow()
+            .values()
+            .filter(|l| l.extends(&layout.name) && l.py_static(attr).is_some_and(|(o, c)| o == owner && c == is_class))
+            .map(|l| l.name.clone())
+            .collect();
+        family.sort_by_key(|c| (*c != layout.name, c.clone()));
+        let test = |class: &str| hir::Expr { kind: H::IsClassInstance { obj: Box::new(recv.clone()), class: class.to_string(), exact: true, inherits: None }, ty: Ty::Bool };
+        let Some(first) = family.first() else { return Ok(None) };
+        let mut cond = test(first);
+        for c in &family[1..] {
+            cond = hir::Expr { kind: H::Or(Box::new(cond), Box::new(test(c))), ty: Ty::Bool };
+        }
+        Ok(Some(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(native), orelse: Box::new(py), select: false }, ty }))
     }
 
     /// `C(args)` of a module cclass `C` (a name bound once at module level
@@ -461,4 +555,30 @@ fn store(obj: hir::Expr, field: &Field, v: hir::Expr, line: u32) -> hir::Stmt {
 
 fn ssize_t() -> Ty {
     crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int())
+}
+
+/// Whether `nargs` positional arguments and `keywords` bind to `params` as
+/// Python binds them (no `*args`/`**kwargs` parameter): no unknown,
+/// positional-only or repeated keyword, none missing.
+fn binds(params: &[super::signature::SigParam], nargs: usize, keywords: &[syntax::Keyword]) -> bool {
+    use syntax::ParamKind as K;
+    if params.iter().any(|p| matches!(p.kind, K::VarPositional | K::VarKeyword)) {
+        return false;
+    }
+    let positional: Vec<usize> = params.iter().enumerate().filter(|(_, p)| p.kind != K::KeywordOnly).map(|(i, _)| i).collect();
+    if nargs > positional.len() {
+        return false;
+    }
+    let mut filled = vec![false; params.len()];
+    for &i in &positional[..nargs] {
+        filled[i] = true;
+    }
+    for k in keywords {
+        let Some(name) = k.name.as_deref() else { return false };
+        match params.iter().position(|p| p.name == name && p.kind != K::PositionalOnly) {
+            Some(i) if !filled[i] => filled[i] = true,
+            _ => return false,
+        }
+    }
+    params.iter().zip(&filled).all(|(p, f)| *f || p.default.is_some() || p.accepts_none || p.stored_default())
 }
