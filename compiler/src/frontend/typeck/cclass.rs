@@ -104,17 +104,23 @@ impl<'c, 'a> Checker<'c, 'a> {
         if let Some(call) = self.static_call(e, value, attr, args, keywords)? {
             return Ok(Some(call));
         }
+        // A receiver evaluated once (a call's result, a cast), kept in a
+        // hidden local when a ccall's dispatch reads it again.
+        let mut evaluated = None;
         let (layout, guard, exact) = match self.receiver(value) {
             Some(r) => (r.layout.clone(), !r.is_self, false),
             None => match &value.kind {
                 ExprKind::Call { func, .. } => match &func.kind {
-                    ExprKind::Name(n) if !self.local_names.contains(n) && self.cx.binding_of(func).is_none() => {
-                        match self.cx.cclasses.borrow().get(n) {
-                            Some(l) => (l.clone(), false, true),
-                            None => return Ok(None),
-                        }
+                    ExprKind::Name(n) if !self.local_names.contains(n) && self.cx.binding_of(func).is_none() && self.cx.cclasses.borrow().contains_key(n) => {
+                        (self.cx.cclasses.borrow().get(n).cloned().ok_or_else(|| super::Problem::Pending)?, false, true)
                     }
-                    _ => return Ok(None),
+                    _ => match self.class_valued(value)? {
+                        Some((l, v)) => {
+                            evaluated = Some(v);
+                            (l, true, false)
+                        }
+                        None => return Ok(None),
+                    },
                 },
                 _ => return Ok(None),
             },
@@ -125,6 +131,14 @@ impl<'c, 'a> Checker<'c, 'a> {
         let all: Vec<Expr> = std::iter::once(value.clone()).chain(args.iter().cloned()).collect();
         let mut call = self.native_call(e, id, &all, keywords)?;
         let H::Call(_, hargs) = &mut call.kind else { return Ok(Some(call)) };
+        if let (Some(v), Some(first)) = (evaluated, hargs.first_mut()) {
+            *first = if layout.ccalls.iter().any(|m| m == attr) {
+                let tmp = self.local_id(&format!("<receiver of {attr} at {}>", value.span.start), Ty::Object);
+                hir::Expr { kind: H::AssignLocal { local: tmp, value: Box::new(v) }, ty: Ty::Object }
+            } else {
+                v
+            };
+        }
         if guard {
             if let Some(first) = hargs.first_mut() {
                 let obj = std::mem::replace(first, hir::Expr::konst(Const::Bool(false), Ty::Bool));
@@ -247,39 +261,77 @@ impl<'c, 'a> Checker<'c, 'a> {
         Ok(Some(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(native), orelse: Box::new(py), select: false }, ty }))
     }
 
+    /// A receiver whose class is known though it is no variable: a call
+    /// of a compiled function declared to return a cclass (`-> Body`: its
+    /// result checked by the callee), or `cython.cast(Body, x)` (Cython's
+    /// unchecked cast, here checked: Cython's TypeError where Cython would
+    /// read another object's memory). Its value, an instance or None.
+    fn class_valued(&mut self, value: &Expr) -> R<Option<(Arc<Layout>, hir::Expr)>> {
+        let ExprKind::Call { func, args, keywords } = &value.kind else { return Ok(None) };
+        if let Some(crate::frontend::Binding::CythonAttr(c)) = self.cx.binding_of(func) {
+            let typecheck = |k: &syntax::Keyword| k.name.as_deref() == Some("typecheck") && matches!(k.value.kind, ExprKind::Bool(_));
+            let [Expr { kind: ExprKind::Name(n), .. }, x] = args.as_slice() else { return Ok(None) };
+            if c != "cast" || !keywords.iter().all(typecheck) {
+                return Ok(None);
+            }
+            let Some(l) = self.cx.cclasses.borrow().get(n).cloned() else { return Ok(None) };
+            let v = self.expr(x)?;
+            if v.ty != Ty::Object {
+                return Ok(None);
+            }
+            let v = if self.static_class(&v).is_some_and(|c| self.cx.cclasses.borrow().get(&c).is_some_and(|k| k.extends(&l.name))) { v } else { self.type_test(&l, v, None) };
+            return Ok(Some((l, v)));
+        }
+        let ExprKind::Name(f) = &func.kind else { return Ok(None) };
+        if self.local_names.contains(f) || self.cx.binding_of(func).is_some() {
+            return Ok(None);
+        }
+        let Some(&id) = self.ids.get(f) else { return Ok(None) };
+        let Some(l) = returned_class(self.cx, self.set[id.0 as usize].def) else { return Ok(None) };
+        let v = self.expr(value)?;
+        if v.ty != Ty::Object || !matches!(v.kind, H::Call(..)) {
+            return Ok(None);
+        }
+        Ok(Some((l, v)))
+    }
+
     /// `C(args)` of a module cclass `C` (a name bound once at module level
     /// to the class; Cython takes such names as constant) whose line has no
-    /// `__cinit__` or `__dealloc__`, with positional arguments its
-    /// `__init__` (own or inherited) binds: the instance made by the type's
-    /// `tp_new` and the native `__init__` called with the arguments as its
-    /// C parameters, with no global lookup, boxing or generic call.
+    /// `__cinit__` taking arguments, with positional and keyword arguments
+    /// its `__init__` (own or inherited) binds: the instance made by the
+    /// type's `tp_new` (which runs the `__cinit__`s) and the native
+    /// `__init__` called with the arguments bound at compile time as its C
+    /// parameters, with no global lookup, boxing or generic call.
     /// `None`: the generic call (`type.__call__`), which binds and converts
-    /// at run time.
+    /// at run time (and raises CPython's errors for arguments that do not
+    /// bind).
     #[inline(never)]
     pub(super) fn new_instance(&mut self, e: &Expr, func: &Expr, n: &str, args: &[Expr], keywords: &[syntax::Keyword]) -> R<Option<hir::Expr>> {
-        if !keywords.is_empty() || self.nogil || self.local_names.contains(n) || self.cx.binding_of(func).is_some() {
+        if self.nogil || self.local_names.contains(n) || self.cx.binding_of(func).is_some() {
             return Ok(None);
         }
         let Some(layout) = self.cx.cclasses.borrow().get(n).cloned() else { return Ok(None) };
-        if layout.py_methods.iter().any(|m| m == "__cinit__" || m == "__dealloc__") {
-            return Ok(None);
-        }
         let mut at = Some(layout);
-        let init = loop {
-            let Some(c) = at else { return Ok(None) };
-            if let Some(&id) = self.ids.get(&crate::frontend::cclass::method_function_name(&c.name, "__init__")) {
-                break id;
+        let mut init = None;
+        while let Some(c) = at {
+            // `tp_new` gets no arguments: a `__cinit__` wanting them is
+            // called by the generic call.
+            if let Some(&id) = self.ids.get(&crate::frontend::cclass::method_function_name(&c.name, "__cinit__")) {
+                if self.set[id.0 as usize].params.len() > 1 {
+                    return Ok(None);
+                }
+            }
+            if init.is_none() {
+                init = self.ids.get(&crate::frontend::cclass::method_function_name(&c.name, "__init__")).copied();
             }
             at = c.base.clone();
-        };
+        }
+        let Some(init) = init else { return Ok(None) };
         let callee = &self.set[init.0 as usize];
         let Some((_, params)) = callee.params.split_first() else { return Ok(None) };
-        // Only what binds by position alone with no view or pointer
-        // parameter: anything else is bound by the generic call.
-        let plain = |p: &super::signature::SigParam| {
-            matches!(p.kind, syntax::ParamKind::PositionalOrKeyword | syntax::ParamKind::PositionalOnly) && matches!(p.ty, Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex)
-        };
-        if !params.iter().all(plain) || args.len() > params.len() || params[args.len()..].iter().any(|p| p.default.is_none() && !p.stored_default()) {
+        // Only parameters of numbers and objects, which the arguments bind
+        // to: anything else is bound by the generic call.
+        if !params.iter().all(|p| matches!(p.ty, Ty::Object | Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Complex)) || !binds(params, args.len(), keywords) {
             return Ok(None);
         }
         if args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) {
@@ -313,7 +365,11 @@ impl<'c, 'a> Checker<'c, 'a> {
             H::NoneGuard { obj, .. } => (**obj).clone(),
             _ => x.clone(),
         };
-        let recv = plain(first);
+        let recv = match plain(first).kind {
+            // A receiver evaluated once: its hidden local, after the first test.
+            H::AssignLocal { local, .. } => hir::Expr::local(local, Ty::Object),
+            _ => plain(first),
+        };
         if !matches!(recv.kind, H::Local(_) | H::FieldLoad { .. }) {
             return fallback(&e.span, format!("it calls the `ccall` `{attr}` on a receiver that is not a variable or field"));
         }
