@@ -182,6 +182,10 @@ def build_counted(v: cython.double):
     return (c.n, c.v, d.v)
 
 
+def build_counted_obj(v):
+    return Counted(v).v
+
+
 def build_with_args(a):
     return WithArgs(a).a, WithArgs(a, b=3).a
 
@@ -366,6 +370,13 @@ def test_construction_matches_cpython(m):
     with pytest.raises(TypeError, match=r"missing 1 required positional argument: 'v'"):
         m.native.bad_counted()
     assert m.native.LOG[-2:] == ["cinit", "dealloc"]
+    # An argument whose conversion may fail: the generic call, which runs
+    # `__cinit__` first (and `__dealloc__` after the failure), as Cython's.
+    del m.native.LOG[:]
+    assert m.native.build_counted_obj(2.0) == 9.0
+    with pytest.raises(TypeError, match="must be real number, not str"):
+        m.native.build_counted_obj("x")
+    assert m.native.LOG == ["cinit", "dealloc", "cinit", "dealloc"]
     assert m.native.build_with_args(5) == ((5, 1), (5, 3))
     for name in ("bad_construct_kw", "bad_construct_twice", "bad_construct_many", "bad_construct_raises"):
         same(m, name, [lambda M: ()])
@@ -433,6 +444,7 @@ def test_no_leaks(m):
         lambda: N.build_kw(1.0, 2.0),
         lambda: N.build_counted(1.0),
         lambda: N.build_with_args(3),
+        lambda: attempt(N.build_counted_obj, "x"),
         lambda: attempt(N.bad_construct_kw),
         lambda: attempt(N.bad_construct_value, "x"),
         lambda: attempt(N.bad_construct_raises),

@@ -311,6 +311,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             return Ok(None);
         }
         let Some(layout) = self.cx.cclasses.borrow().get(n).cloned() else { return Ok(None) };
+        let lifecycle = layout.py_methods.iter().any(|m| m == "__cinit__" || m == "__dealloc__");
         let mut at = Some(layout);
         let mut init = None;
         while let Some(c) = at {
@@ -344,6 +345,13 @@ impl<'c, 'a> Checker<'c, 'a> {
             return Ok(None);
         }
         hargs.remove(0);
+        // The generic call runs `__cinit__` before `__init__`'s wrapper
+        // converts the arguments (and `__dealloc__` after a failure): with
+        // either in the line, only arguments whose conversion cannot fail.
+        let fallible = |a: &hir::Expr| a.ty != Ty::Object && matches!(&a.kind, H::Convert(x) | H::Truthy(x) if x.ty == Ty::Object);
+        if lifecycle && hargs.iter().any(fallible) {
+            return Ok(None);
+        }
         Ok(Some(hir::Expr { kind: H::NewInstance { class: n.to_string(), init, args: hargs, ret: call.ty }, ty: Ty::Object }))
     }
 
@@ -508,7 +516,8 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     /// The cclass a value is known to be an instance of (or None) without
-    /// a check: `self`, a variable typed as the class, a checked value, or
+    /// a check: `self`, a variable typed as the class, a checked value, a
+    /// new instance, a compiled function's result declared as the class, or
     /// a field typed as a cclass of one of these (its stores are checked).
     fn static_class(&self, v: &hir::Expr) -> Option<String> {
         match &v.kind {
@@ -522,7 +531,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Some(self.classes.get(name)?.name.clone())
             }
             H::NoneGuard { obj, .. } => self.static_class(obj),
-            H::TypeTest { class, .. } => Some(class.clone()),
+            H::TypeTest { class, .. } | H::NewInstance { class, .. } => Some(class.clone()),
+            // A compiled function's `-> C` result, which it checks.
+            H::Call(id, _) => Some(returned_class(self.cx, self.set.get(id.0 as usize)?.def)?.name.clone()),
             H::FieldLoad { obj, offset } => {
                 let owner = self.static_class(obj)?;
                 let layout = self.cx.cclasses.borrow().get(&owner).cloned()?;
