@@ -76,21 +76,21 @@ class Acc:
 def static_on_class(n: cython.int) -> cython.double:
     t: cython.double = 0.0
     for i in range(n):
-        t += Vec2.scale(1.0)
+        t += Vec2.scale(i)
     return t
 
 
 def class_on_class(n: cython.int) -> cython.double:
     t: cython.double = 0.0
     for i in range(n):
-        t += Vec2.offset(1.0)
+        t += Vec2.offset(i)
     return t
 
 
 def static_on_receiver(v: Vec2, n: cython.int) -> cython.double:
     t: cython.double = 0.0
     for i in range(n):
-        t += v.scale(1.0)
+        t += v.scale(i)
     return t
 
 
@@ -120,9 +120,9 @@ def ccall_on_cast(xs: list, n: cython.int) -> cython.double:
 '''
 
 CASES = [
-    ("`Vec2.scale(1.0)` (`@staticmethod`)", "m.static_on_class(%d)"),
-    ("`Vec2.offset(1.0)` (`@classmethod`)", "m.class_on_class(%d)"),
-    ("`v.scale(1.0)`, `v: Vec2` (`@staticmethod`)", "m.static_on_receiver(m.Vec2(), %d)"),
+    ("`Vec2.scale(i)` (`@staticmethod`)", "m.static_on_class(%d)"),
+    ("`Vec2.offset(i)` (`@classmethod`)", "m.class_on_class(%d)"),
+    ("`v.scale(i)`, `v: Vec2` (`@staticmethod`)", "m.static_on_receiver(m.Vec2(), %d)"),
     ("`Vec2(x=1.0, y=2.0)`", "m.new_keywords(%d)"),
     ("`Counted(1.0)` (`__cinit__`)", "m.new_cinit(%d)"),
     ("`cython.cast(Acc, xs[0]).add(1.0)` (`@ccall`)", "m.ccall_on_cast([m.Acc()], %d)"),
