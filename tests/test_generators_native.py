@@ -125,6 +125,50 @@ def returns_tuple():
     return (1, 2)
 
 
+def parsed(xs):
+    for x in xs:
+        try:
+            v = int(x)
+        except ValueError:
+            v = -1
+        yield v
+
+
+def closure_gen(n):
+    k = n * 2
+    def add(x):
+        return x + k
+    for i in range(n):
+        yield add(i)
+        k += 1
+
+
+def deleter(n):
+    a = n
+    yield a
+    del a
+    yield 0
+    yield a
+
+
+def floats(n: cython.int):
+    x: cython.double = 1.5
+    c = complex(1, 2)
+    while n > 0:
+        yield x, c
+        x = x * 3
+        c = c * 2
+        n -= 1
+
+
+def signature(a, b=2, *args, c=3, **kw):
+    yield a, b, args, c, kw
+
+
+def keywords(a, c):
+    return list(signature(a, 5, 6, c=c, z=a))
+
+
 class Box:
     def __init__(self, items):
         self.items = items
@@ -137,7 +181,8 @@ class Box:
 GENERATORS = {
     "count": count, "squares": squares, "items_of": items_of, "pairs": pairs, "until": until, "bare": bare,
     "typed": typed, "unbound_later": unbound_later, "fails": fails, "next_inside": next_inside,
-    "chained": chained, "returns_tuple": returns_tuple,
+    "chained": chained, "returns_tuple": returns_tuple, "parsed": parsed, "closure_gen": closure_gen,
+    "deleter": deleter, "floats": floats, "signature": signature,
 }
 
 
@@ -275,7 +320,8 @@ def method_gen(items, k):
 NATIVE = ["count", "squares", "items_of", "pairs", "until", "bare", "typed", "echo", "unbound_later", "fails",
           "stop_inside", "next_inside", "chained", "reentrant", "returns_tuple", "run", "with_value",
           "conversation", "send_first", "throw_suspended", "throw_class", "throw_fresh", "throw_finished",
-          "throw_stop", "closing", "close_fresh", "re_entry", "pep479", "exhausted", "with_default", "method_gen"]
+          "throw_stop", "closing", "close_fresh", "re_entry", "pep479", "exhausted", "with_default", "method_gen",
+          "parsed", "closure_gen", "deleter", "floats", "signature", "keywords"]
 
 
 @pytest.fixture(scope="module")
@@ -299,6 +345,12 @@ def test_loops(m):
     m.assert_same("run", [("chained", 0), ("chained", 4)], exact=True)
     m.assert_same("run", [("next_inside", [1, 2, 3]), ("next_inside", [1])], exact=True)
     m.assert_same("method_gen", [([1, 2], 3), ([], 1), (["a"], 2)], exact=True)
+    # try, closures, del and C doubles/complex elsewhere in the body; any signature.
+    m.assert_same("run", [("parsed", ["1", "x", "3"]), ("parsed", [None])], exact=True)
+    m.assert_same("run", [("closure_gen", 0), ("closure_gen", 4)], exact=True)
+    m.assert_same("run", [("deleter", 5), ("floats", 0), ("floats", 3)], exact=True)
+    m.assert_same("run", [("signature", 1), ("signature", 1, 5, 6, 7), ("signature",)], exact=True)
+    m.assert_same("keywords", [(1, 9), ("a", None)], exact=True)
 
 
 def test_errors_inside(m):
@@ -387,6 +439,10 @@ def test_no_leak(m):
     assert growth(lambda: attempt(mod.run, "fails", 3)) < N // 10
     assert growth(lambda: attempt(mod.run, "unbound_later", False)) < N // 10
     assert growth(lambda: mod.method_gen(xs, 2)) < N // 10
+    assert growth(lambda: mod.run("closure_gen", 5)) < N // 10
+    assert growth(lambda: mod.run("parsed", ["1", "x"])) < N // 10
+    assert growth(lambda: attempt(mod.run, "deleter", 3)) < N // 10
+    assert growth(lambda: mod.keywords(xs, d)) < N // 10
     # Never run, half run, then dropped: the frame's references released.
     assert growth(lambda: mod.items_of(d)) < N // 10
     assert growth(lambda: next(mod.pairs(xs, xs))) < N // 10
