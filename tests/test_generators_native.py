@@ -169,6 +169,43 @@ def keywords(a, c):
     return list(signature(a, 5, 6, c=c, z=a))
 
 
+def consts():
+    for x in (1, "a", None):
+        yield x
+    for i, x in enumerate(["p", "q"]):
+        yield i, x
+    for a, b in zip([1, 2], "xy"):
+        yield a, b
+
+def loops_popping(xs, ys):
+    xs = list(xs)
+    for x in xs:
+        if x is None:
+            continue
+        for y in ys:
+            if y == x:
+                yield "eq", x
+                break
+            yield x, y
+        else:
+            yield "else", x
+    while xs:
+        v = xs.pop()
+        if v == 2:
+            break
+        yield "popped", v
+    else:
+        yield "emptied"
+
+def maybe(n):
+    if n > 1:
+        s = "big"
+    for i in range(n):
+        yield i
+        if i == 1:
+            yield s
+
+
 class Box:
     def __init__(self, items):
         self.items = items
@@ -182,7 +219,8 @@ GENERATORS = {
     "count": count, "squares": squares, "items_of": items_of, "pairs": pairs, "until": until, "bare": bare,
     "typed": typed, "unbound_later": unbound_later, "fails": fails, "next_inside": next_inside,
     "chained": chained, "returns_tuple": returns_tuple, "parsed": parsed, "closure_gen": closure_gen,
-    "deleter": deleter, "floats": floats, "signature": signature,
+    "deleter": deleter, "floats": floats, "signature": signature, "consts": consts,
+    "loops_popping": loops_popping, "maybe": maybe,
 }
 
 
@@ -321,7 +359,7 @@ NATIVE = ["count", "squares", "items_of", "pairs", "until", "bare", "typed", "ec
           "stop_inside", "next_inside", "chained", "reentrant", "returns_tuple", "run", "with_value",
           "conversation", "send_first", "throw_suspended", "throw_class", "throw_fresh", "throw_finished",
           "throw_stop", "closing", "close_fresh", "re_entry", "pep479", "exhausted", "with_default", "method_gen",
-          "parsed", "closure_gen", "deleter", "floats", "signature", "keywords"]
+          "parsed", "closure_gen", "deleter", "floats", "signature", "keywords", "consts", "loops_popping", "maybe"]
 
 
 @pytest.fixture(scope="module")
@@ -351,6 +389,10 @@ def test_loops(m):
     m.assert_same("run", [("deleter", 5), ("floats", 0), ("floats", 3)], exact=True)
     m.assert_same("run", [("signature", 1), ("signature", 1, 5, 6, 7), ("signature",)], exact=True)
     m.assert_same("keywords", [(1, 9), ("a", None)], exact=True)
+    # Constants, enumerate/zip, continue/break/else in nested loops, a local
+    # that may be unbound when read after a yield.
+    m.assert_same("run", [("consts",), ("maybe", 0), ("maybe", 1), ("maybe", 3)], exact=True)
+    m.assert_same("run", [("loops_popping", [1, None, 2, 3], [3, 1]), ("loops_popping", [], [])], exact=True)
 
 
 def test_errors_inside(m):
@@ -443,6 +485,9 @@ def test_no_leak(m):
     assert growth(lambda: mod.run("parsed", ["1", "x"])) < N // 10
     assert growth(lambda: attempt(mod.run, "deleter", 3)) < N // 10
     assert growth(lambda: mod.keywords(xs, d)) < N // 10
+    assert growth(lambda: mod.run("consts")) < N // 10
+    assert growth(lambda: mod.run("loops_popping", [1, 2, 3, 4], xs)) < N // 10
+    assert growth(lambda: attempt(mod.run, "maybe", 1)) < N // 10
     # Never run, half run, then dropped: the frame's references released.
     assert growth(lambda: mod.items_of(d)) < N // 10
     assert growth(lambda: next(mod.pairs(xs, xs))) < N // 10
