@@ -21,15 +21,15 @@ def native_add(a: int, b: int) -> int:
 
 
 def show(x: int):
-    # A generator: stays Python by design.
+    # A generator holding `yield from`: stays Python.
     shown = ("value", x)
     print(*shown)
-    yield x * 2
+    yield from (x * 2,)
 
 
 def make_list(n: int):
     for i in range(n):
-        yield i * i
+        yield from (i * i,)
 
 
 class Point:

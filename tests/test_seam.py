@@ -35,7 +35,7 @@ def primes(nb_primes: cython.int):
 
 
 def interpreted_sees():
-    yield cython.compiled
+    yield from (cython.compiled,)
 
 
 def native_sees() -> cython.bint:
@@ -184,7 +184,7 @@ def g(x: int) -> Unknown:
     "generator": ('''
 def gen(n: int):
     for i in range(n):
-        yield i
+        yield from (i,)
 
 
 def f(n: int) -> int:

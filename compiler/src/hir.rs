@@ -232,6 +232,10 @@ pub struct Function {
     /// `range(view.shape[axis])` (`opt::facts`' rule): `(var, view, axis)`,
     /// the fact its chunk of that range keeps.
     pub chunk_in_axis: Option<(LocalId, LocalId, u8)>,
+    /// A generator function (its body holds `StmtKind::Yield`): its native
+    /// function makes the generator object, whose resume function runs
+    /// the body (`backend/glue/generator.rs`); never inlined.
+    pub generator: bool,
 }
 
 impl Function {
@@ -365,6 +369,11 @@ pub enum StmtKind {
     /// `del name` of an object local: unbound again (UnboundLocalError
     /// when it is already unbound, or read later).
     Unbind(LocalId),
+    /// `yield value` in a generator function (`Function::generator`):
+    /// the object is handed to the caller and the function suspends; when
+    /// resumed, the sent value is assigned to the object local `target`
+    /// (`x = yield v`; the front end converts it into `x` after).
+    Yield { value: Expr, target: Option<LocalId> },
 }
 
 /// A `prange` loop: Cython's variable rules applied by the front end, its
@@ -868,6 +877,7 @@ pub fn visit_stmt_exprs(body: &[Stmt], f: &mut impl FnMut(&Expr)) {
             f(value);
         }
         StmtKind::Return(e) => e.iter().for_each(|e| f(e)),
+        StmtKind::Yield { value, .. } => f(value),
         StmtKind::ForRange { start, stop, step, .. } => {
             f(start);
             f(stop);
@@ -974,6 +984,7 @@ pub fn own_exprs_mut(s: &mut Stmt) -> Vec<&mut Expr> {
         StmtKind::Expr(e) | StmtKind::Assert { cond: e, .. } | StmtKind::If { cond: e, .. } | StmtKind::While { cond: e, .. } | StmtKind::ForIter { iter: e, .. } => vec![e],
         StmtKind::Store { indices, value, .. } => std::iter::once(value).chain(indices.iter_mut()).collect(),
         StmtKind::Return(e) => e.iter_mut().collect(),
+        StmtKind::Yield { value, .. } => vec![value],
         StmtKind::ForRange { start, stop, step, .. } => vec![start, stop, step],
         StmtKind::Prange(p) => {
             let p = &mut **p;

@@ -235,3 +235,13 @@ fn mir_of_c_double_complex_arithmetic() {
     // operation, `*` and `abs` on the parts, boxed on return.
     insta::assert_snapshot!(mir_stages("def f(z: complex, c: complex) -> complex:\n    if abs(z) < 2:\n        z = z * z + c\n    return z\n"));
 }
+
+#[test]
+fn mir_of_a_generator_before_and_after_suspension() {
+    // The resume body as built (`yield` ops before their resume blocks),
+    // after the suspension pass (frame stores, state, returns; loads where
+    // it resumes; the state's dispatch on entry) and after reference counts.
+    insta::assert_snapshot!(mir_stages(
+        "import cython\n\ndef g(n: cython.int, xs):\n    i: cython.int = 0\n    while i < n:\n        got = yield xs\n        i += 1\n    return got\n"
+    ));
+}

@@ -229,7 +229,7 @@ def test_typed_source_detection():
         assert not typed(src), src
 
 
-PARTLY = "import cython\n\n\ndef f(x: cython.int) -> cython.int:\n    return x * x\n\n\ndef g(x):\n    yield x\n"
+PARTLY = "import cython\n\n\ndef f(x: cython.int) -> cython.int:\n    return x * x\n\n\ndef g(x):\n    yield from (x,)\n"
 
 
 @pytest.mark.parametrize("how", ["env", "install"])

@@ -55,7 +55,7 @@ const INLINE_BUDGET: usize = 4096;
 /// nodes taken in so far and `same` frames of `id` itself around the call.
 fn inlines(m: &hir::Module, recursive: &HashSet<FuncId>, id: FuncId, depth: usize, inlined: usize, same: usize) -> bool {
     let callee = m.function(id);
-    if depth >= MAX_INLINE_DEPTH || has_big_frame(callee) {
+    if depth >= MAX_INLINE_DEPTH || has_big_frame(callee) || callee.generator {
         return false;
     }
     let size = function_size(callee);
@@ -88,6 +88,9 @@ pub(crate) fn with_body_plan<T>(m: &hir::Module, recursive: &HashSet<FuncId>, st
 }
 
 pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursive: &HashSet<FuncId>) -> R<()> {
+    if f.generator {
+        return lower_generator(em, m, f, recursive);
+    }
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, f.id.0), em.native_signature(f));
     let mut fctx = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(&mut func, &mut fctx);
@@ -113,6 +116,63 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
     em.define(id, func, &f.name)
 }
 
+/// A generator function: its body as the resume function `(generator,
+/// sent, stack_limit) -> object` (built with `yield`s, then the suspension
+/// pass), and as its native function the create function, which makes the
+/// generator with the parameters in their frame slots
+/// (`backend/glue/generator.rs`).
+fn lower_generator(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursive: &HashSet<FuncId>) -> R<()> {
+    let p = em.ptr;
+    let mut sig = em.module.make_signature();
+    for _ in 0..3 {
+        sig.params.push(ir::AbiParam::new(p));
+    }
+    sig.returns.push(ir::AbiParam::new(p));
+    let symbol = em.symbol(&format!("pyc_aot_resume_{}_{}", f.id.0, f.name));
+    let resume_id = em.module.declare_function(&symbol, cranelift_module::Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(15, resume_id.as_u32()), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    let b = FunctionBuilder::new(&mut func, &mut fctx);
+    let mut cx = FnCx::new(em, b);
+    let mut body = with_body_plan(m, recursive, recursive.contains(&f.id), |plan| mir::build::body::build(f, plan))?;
+    let mut stages = mir::pass::Stages::new();
+    let all_stages = cx.em.listing_kind == Listing::MirStages;
+    let layout = mir::pass::run_generator(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
+    match cx.em.listing_kind {
+        Listing::Mir => cx.em.listing.push_str(&format!("{}\n", mir::print::body(&body))),
+        Listing::MirStages => {
+            for (stage, text) in stages {
+                cx.em.listing.push_str(&format!("# {stage}\n{text}\n"));
+            }
+        }
+        _ => {}
+    }
+    codegen::body::emit(&mut cx, &body, f, None)?;
+    let FnCx { em, mut b, .. } = cx;
+    b.seal_all_blocks();
+    b.finalize(em.module.isa().frontend_config());
+    em.define(resume_id, func, &format!("{} (resume)", f.name))?;
+    let info = super::glue::generator::define_info(em, f, &f.name, layout.object_words)?;
+    em.generators.insert(f.id.0, (resume_id, info));
+
+    // The create function, the generator function's native function.
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, f.id.0), em.native_signature(f));
+    let mut fctx = FunctionBuilderContext::new();
+    let b = FunctionBuilder::new(&mut func, &mut fctx);
+    let mut cx = FnCx::new(em, b);
+    let mut body = mir::build::body::build_generator_create(f, &layout)?;
+    mir::pass::run(&mut body, crate::target::verifier_wanted(), None)?;
+    if cx.em.listing_kind == Listing::Mir {
+        cx.em.listing.push_str(&format!("{}\n", mir::print::body(&body)));
+    }
+    codegen::body::emit(&mut cx, &body, f, None)?;
+    let FnCx { em, mut b, .. } = cx;
+    b.seal_all_blocks();
+    b.finalize(em.module.isa().frontend_config());
+    let id = em.native_id(f.id);
+    em.define(id, func, &f.name)
+}
+
 /// Whether a wrapper should contain the body instead of calling it: small
 /// functions without memoryview parameters. (With buffers to release after
 /// the body, float values live across calls in the wrapper, and the register
@@ -120,5 +180,5 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
 /// suffer that.)
 pub fn worth_lowering_in_place(f: &hir::Function) -> bool {
     let has_views = f.params.iter().any(|p| matches!(p.ty, Ty::View(_)));
-    !has_views && !has_big_frame(f) && !f.reraises() && (f.inline_hint || function_size(f) <= INLINE_SIZE)
+    !has_views && !has_big_frame(f) && !f.reraises() && !f.generator && (f.inline_hint || function_size(f) <= INLINE_SIZE)
 }

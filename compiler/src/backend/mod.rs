@@ -133,6 +133,9 @@ pub(crate) struct Emitter {
     /// (`codegen::str_fast`), two words each, by method name, declared on
     /// first use.
     pub str_method_slots: Vec<(String, DataId)>,
+    /// Each generator function's resume function and info
+    /// (`glue::generator`), by function id, set as its body is lowered.
+    pub generators: HashMap<u32, (ClifFuncId, DataId)>,
 }
 
 /// The zeroed, writable slot `slots` holds under `name`, declared on first
@@ -294,6 +297,7 @@ pub fn compile_with_shim(
         class_slots: vec![],
         class_cell_slots: vec![],
         str_method_slots: vec![],
+        generators: HashMap::new(),
     };
     let recursive = hir::recursive_functions(module);
     let fat = targets.len() > 1;

@@ -515,6 +515,7 @@ pub(crate) fn c_binding(
         nogil: false,
         outlined_from: None,
         chunk_in_axis: None,
+        generator: false,
     }
 }
 

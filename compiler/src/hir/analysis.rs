@@ -168,6 +168,13 @@ pub fn maybe_unbound(f: &Function) -> HashSet<LocalId> {
                     }
                 }
                 StmtKind::Pass => st,
+                StmtKind::Yield { value, target } => {
+                    reads(value, &st, out);
+                    st.map(|mut s| {
+                        s.extend(*target);
+                        s
+                    })
+                }
                 StmtKind::Unbind(id) => st.map(|mut s| {
                     s.remove(id);
                     s
@@ -256,6 +263,7 @@ pub fn assigns(body: &[Stmt], local: LocalId) -> bool {
         found |= match &s.kind {
             StmtKind::Assign(pairs) => pairs.iter().any(|(l, _)| *l == local),
             StmtKind::Unbind(l) => *l == local,
+            StmtKind::Yield { target, .. } => *target == Some(local),
             StmtKind::ForRange { var, .. } => *var == local,
             StmtKind::Prange(p) => p.var == local || p.reductions.iter().any(|r| r.0 == local),
             _ => false,

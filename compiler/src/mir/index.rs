@@ -92,6 +92,10 @@ impl<I: Idx, T> IndexVec<I, T> {
         (0..self.raw.len()).map(I::from_usize)
     }
 
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.raw.iter_mut()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.raw.iter()
     }

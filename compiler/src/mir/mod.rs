@@ -326,6 +326,32 @@ pub enum OpKind {
     /// receiver, passed only when `unbound`), the last `keywords` by the
     /// names in `kwnames`; a new reference.
     CallLoadedMethod { method: Local, unbound: Local, args: Vec<Local>, kwnames: Option<Local>, keywords: usize },
+    /// A generator's body suspends at `yield value` (the last op of its
+    /// block, whose `Goto` leads to where it resumes): the suspension pass
+    /// (`pass/suspend.rs`) turns it into stores of the live locals into the
+    /// generator's frame, the state `state` and a return of `value`.
+    Yield { value: Local, state: u32 },
+    /// Where a generator resumes: the value sent in (`sent`, the resume
+    /// function's parameter), borrowed from it; NULL when an exception is
+    /// thrown in (it is set), which fails here, at the `yield`'s line.
+    Sent { sent: Local },
+    /// A generator's state (an `i32`: 0 not started, k suspended at its
+    /// k-th `yield`, -1 finished), and its setting.
+    GenState { gen: Local },
+    SetGenState { gen: Local, state: i32 },
+    /// A local kept in the generator's frame across a `yield`: loaded at
+    /// byte `offset` of the generator `gen` (`owned`: an object slot, taken
+    /// out, the slot left NULL, a new reference that may be NULL; else the
+    /// raw bits, an object borrowed from `owner` as before the suspension).
+    FrameLoad { gen: Local, offset: i32, owned: bool, owner: Option<Local> },
+    /// Stores `value` at byte `offset` of the generator's frame (`object`:
+    /// the slot takes a reference of its own, `value` may be NULL).
+    FrameStore { gen: Local, offset: i32, value: Local, object: bool },
+    /// A new generator object of the module's generator type for the
+    /// compiled generator function `func` (its resume function and names
+    /// from `Emitter::generators`), with `words` frame words, zeroed; a new
+    /// reference.
+    NewGenerator { func: FuncId, words: u32 },
 }
 
 #[derive(Clone, Debug)]
@@ -503,6 +529,11 @@ impl Op {
             CallMethod { name, args, kwnames, .. } => std::iter::once(*name).chain(args.iter().copied()).chain(*kwnames).collect(),
             LoadMethod { obj, name } | LoadSpecial { obj, name, .. } => vec![*obj, *name],
             CallLoadedMethod { method, unbound, args, kwnames, .. } => [*method, *unbound].into_iter().chain(args.iter().copied()).chain(*kwnames).collect(),
+            Yield { value, .. } => vec![*value],
+            Sent { sent } => vec![*sent],
+            GenState { gen } | SetGenState { gen, .. } | FrameLoad { gen, .. } => vec![*gen],
+            FrameStore { gen, value, .. } => vec![*gen, *value],
+            NewGenerator { .. } => vec![],
         }
     }
 
@@ -521,7 +552,8 @@ impl Op {
         use OpKind::*;
         match &self.kind {
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NewInstance { .. } | DefiningClass(_) | CellGet { .. } => ErrorKind::Null,
-            CallLoadedMethod { .. } => ErrorKind::Null,
+            CallLoadedMethod { .. } | NewGenerator { .. } | Sent { .. } => ErrorKind::Null,
+            Yield { .. } | GenState { .. } | SetGenState { .. } | FrameLoad { .. } | FrameStore { .. } => ErrorKind::Never,
             LoadMethod { .. } | LoadSpecial { .. } => ErrorKind::Flag,
             LeaveCompiledCode | RaiseObject { .. } | Reraise | RestoreError { .. } => ErrorKind::Always,
             CatchException | SetHandled { .. } | IsHandling | WriteUnraisable { .. } => ErrorKind::Never,
@@ -555,6 +587,10 @@ impl Op {
             EmptyBuffer => (RefKind::New, None),
             LoadMethod { .. } | LoadSpecial { .. } | CallLoadedMethod { .. } if k == 0 => (RefKind::New, None),
             CatchException => (RefKind::New, None),
+            NewGenerator { .. } => (RefKind::New, None),
+            Sent { sent } => (RefKind::Borrowed, Some(*sent)),
+            FrameLoad { owned: true, .. } => (RefKind::New, None),
+            FrameLoad { owner, .. } => (RefKind::Borrowed, *owner),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
             CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NewInstance { .. } | DefiningClass(_) | CellGet { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
             | LoadField { .. } => {

@@ -5,6 +5,7 @@
 pub mod assign;
 pub mod exceptions;
 pub mod refcount;
+pub mod suspend;
 
 use super::{print, verify, Body};
 
@@ -13,7 +14,17 @@ pub type Stages = Vec<(&'static str, String)>;
 
 /// Runs every pass; `stages` (when given) collects the printed body before
 /// and after each.
-pub fn run(body: &mut Body, verify: bool, mut stages: Option<&mut Stages>) -> Result<(), String> {
+pub fn run(body: &mut Body, verify: bool, stages: Option<&mut Stages>) -> Result<(), String> {
+    run_passes(body, verify, stages, false).map(|_| ())
+}
+
+/// `run` for a generator's resume body: the suspension pass
+/// (`suspend`) between exception edges and reference counts; the frame's layout.
+pub fn run_generator(body: &mut Body, verify: bool, stages: Option<&mut Stages>) -> Result<suspend::Layout, String> {
+    run_passes(body, verify, stages, true)?.ok_or_else(|| "no generator layout".to_string())
+}
+
+fn run_passes(body: &mut Body, verify: bool, mut stages: Option<&mut Stages>, generator: bool) -> Result<Option<suspend::Layout>, String> {
     let mut record = |name: &'static str, body: &Body| {
         if let Some(s) = stages.as_deref_mut() {
             s.push((name, print::body(body)));
@@ -42,10 +53,20 @@ pub fn run(body: &mut Body, verify: bool, mut stages: Option<&mut Stages>) -> Re
     if verify {
         verify::check(body, verify::Stage::Edges)?;
     }
+    let layout = if generator {
+        let layout = suspend::run(body)?;
+        record("suspension", body);
+        if verify {
+            verify::check(body, verify::Stage::Edges)?;
+        }
+        Some(layout)
+    } else {
+        None
+    };
     refcount::run(body)?;
     record("reference counts", body);
     if verify {
         verify::check(body, verify::Stage::Counted)?;
     }
-    Ok(())
+    Ok(layout)
 }

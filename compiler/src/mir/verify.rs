@@ -294,6 +294,44 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             args.iter().try_for_each(|a| obj(*a))?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
+        Yield { value, .. } => {
+            dests(0)?;
+            obj(*value)
+        }
+        Sent { sent } => {
+            dests(1)?;
+            obj(*sent)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
+        GenState { gen } => {
+            dests(1)?;
+            obj(*gen)?;
+            dest_is(0, &|t| matches!(t, LocalTy::Scalar(Ty::Int(i)) if i.bits == 32), "an i32")
+        }
+        SetGenState { gen, .. } => {
+            dests(0)?;
+            obj(*gen)
+        }
+        FrameLoad { gen, owned, .. } => {
+            dests(1)?;
+            obj(*gen)?;
+            if *owned {
+                dest_is(0, &|t| t == LocalTy::Object, "an object")?;
+            }
+            dest_is(0, &|t| t != LocalTy::PyBuffer, "no buffer")
+        }
+        FrameStore { gen, value, object, .. } => {
+            dests(0)?;
+            obj(*gen)?;
+            if *object {
+                obj(*value)?;
+            }
+            want(body, *value, |t| t != LocalTy::PyBuffer, "no buffer")
+        }
+        NewGenerator { .. } => {
+            dests(1)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
         LoadField { obj: o, .. } | PeekField { obj: o, .. } => {
             dests(1)?;
             obj(*o)?;
@@ -545,7 +583,8 @@ fn references(body: &Body) -> Result<(), String> {
         for (i, op) in block.ops.iter().enumerate() {
             let consumed = op.consumes();
             // Testing a variable for NULL needs no reference held.
-            let tests_null = matches!(op.kind, OpKind::CheckAssigned { .. });
+            // Nor does a generator's frame store, which takes NULL as it is.
+            let tests_null = matches!(op.kind, OpKind::CheckAssigned { .. } | OpKind::FrameStore { object: true, .. });
             for u in op.uses().into_iter().filter(|u| !consumed.contains(u) && !tests_null) {
                 alive(&c, u).map_err(|e| format!("{b}, op {i}: {e}"))?;
             }

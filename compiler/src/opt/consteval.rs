@@ -109,7 +109,7 @@ impl<'m> Evaluator<'m> {
             match &s.kind {
                 StmtKind::Pass => {}
                 // Threads and objects are not run at compile time.
-                StmtKind::Prange(_) | StmtKind::ForIter { .. } | StmtKind::RaiseObject { .. } | StmtKind::Try(_) | StmtKind::Unbind(_) => return None,
+                StmtKind::Prange(_) | StmtKind::ForIter { .. } | StmtKind::RaiseObject { .. } | StmtKind::Try(_) | StmtKind::Unbind(_) | StmtKind::Yield { .. } => return None,
                 // Run at compile time, the GIL changes nothing.
                 StmtKind::Gil { body, .. } => {
                     let flow = self.block(body, act)?;

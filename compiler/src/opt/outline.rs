@@ -220,6 +220,7 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
         nogil: true,
         outlined_from: Some(f.id),
         chunk_in_axis,
+        generator: false,
     }
 }
 

@@ -167,6 +167,10 @@ pub struct FunctionDef {
     /// The first `yield` or `yield from` of its own body (not of a nested
     /// `def` or `lambda`): it is a generator function.
     pub first_yield: Option<Span>,
+    /// Every `yield` (`false`) and `yield from` (`true`) of its own body, in
+    /// source order: where each sits decides whether a generator compiles
+    /// natively (`frontend/typeck/generator.rs`).
+    pub yields: Vec<(Span, bool)>,
     /// Span of the `def` line's name, for diagnostics.
     pub name_span: Span,
 }
@@ -326,10 +330,13 @@ thread_local! {
     /// The first `yield` of the function whose body is being converted
     /// (`FunctionDef::first_yield`); each `def`/`lambda` saves its outer one.
     static FIRST_YIELD: std::cell::RefCell<Option<Span>> = const { std::cell::RefCell::new(None) };
+    /// Every `yield` of that function likewise (`FunctionDef::yields`).
+    static YIELDS: std::cell::RefCell<Vec<(Span, bool)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Records a `yield` met while converting a function's body (the first one wins).
-fn note_yield(sp: &Span) {
+fn note_yield(sp: &Span, from: bool) {
+    YIELDS.with(|y| y.borrow_mut().push((sp.clone(), from)));
     FIRST_YIELD.with(|y| {
         let mut y = y.borrow_mut();
         if y.is_none() {
@@ -623,8 +630,10 @@ fn function_def(
     let name_span = def_span.clone();
     // Its own `yield`s only: a nested function's are its own.
     let outer = FIRST_YIELD.with(|y| y.borrow_mut().take());
+    let outer_yields = YIELDS.with(|y| std::mem::take(&mut *y.borrow_mut()));
     let body = stmts(body);
     let first_yield = FIRST_YIELD.with(|y| std::mem::replace(&mut *y.borrow_mut(), outer));
+    let yields = YIELDS.with(|y| std::mem::replace(&mut *y.borrow_mut(), outer_yields));
     FunctionDef {
         name: ident(name),
         params,
@@ -635,6 +644,7 @@ fn function_def(
         body,
         is_async,
         first_yield,
+        yields,
         name_span,
     }
 }
@@ -721,11 +731,11 @@ fn expr(e: &ast::Expr) -> Expr {
         ast::Expr::GeneratorExp(c) => comp(CompKind::Gen, &c.elt, None, &c.generators),
         ast::Expr::Await(_) => ExprKind::Other("`await`"),
         ast::Expr::Yield(y) => {
-            note_yield(&sp);
+            note_yield(&sp, false);
             ExprKind::Yield(y.value.as_deref().map(bx))
         }
         ast::Expr::YieldFrom(y) => {
-            note_yield(&sp);
+            note_yield(&sp, true);
             ExprKind::Yield(Some(bx(&y.value)))
         }
         ast::Expr::Compare(c) => ExprKind::Compare {

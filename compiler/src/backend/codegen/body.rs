@@ -96,6 +96,16 @@ pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Op
     // in place; the stack limit it runs the body with is a value, as the
     // walk's was.
     let mut wrapper_vars = IndexVec::from_elem(false, body.locals.len());
+    // A pointer-sized local a generator keeps across a `yield` is defined
+    // again where it resumes: a variable, not a value pinned on entry.
+    let mut frame_loaded = IndexVec::from_elem(false, body.locals.len());
+    for op in body.blocks.iter().flat_map(|b| b.ops.iter()) {
+        if let OpKind::FrameLoad { .. } = op.kind {
+            for d in &op.dests {
+                frame_loaded[*d] = true;
+            }
+        }
+    }
     if env.is_some() {
         for p in &body.params {
             wrapper_vars[*p] = true;
@@ -116,7 +126,7 @@ pub(crate) fn emit<'m>(cx: &mut FnCx, body: &'m Body, f: &hir::Function, env: Op
             g.bufs[l] = Some(g.cx.b.create_sized_stack_slot(data));
             continue;
         }
-        if !wrapper_vars[l] && (decl.name.is_none() || decl.ty == LocalTy::Ptr) {
+        if !wrapper_vars[l] && (decl.name.is_none() || (decl.ty == LocalTy::Ptr && !frame_loaded[l])) {
             continue;
         }
         let t = match decl.ty {

@@ -403,8 +403,55 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             super::exception::restore_error(g.cx(), e, err_block()?)?;
         }
         Body(_) => return Err("a native body's op taken for a wrapper's".into()),
+        Yield { .. } => return Err("a `yield` left for code generation (the suspension pass did not run)".into()),
+        Sent { sent } => result = Some(g.get(*sent)?),
+        GenState { gen } => {
+            let o = g.get(*gen)?;
+            result = Some(g.cx().b.ins().load(types::I32, flags(), o, crate::mir::pass::suspend::GEN_STATE));
+        }
+        SetGenState { gen, state } => {
+            let o = g.get(*gen)?;
+            let s = g.cx().b.ins().iconst(types::I32, i64::from(*state));
+            g.cx().b.ins().store(flags(), s, o, crate::mir::pass::suspend::GEN_STATE);
+        }
+        FrameLoad { gen, offset, owned, .. } => {
+            let o = g.get(*gen)?;
+            let d = dest.ok_or("a frame load without a result")?;
+            let t = frame_type(g.body().ty(d), p)?;
+            let v = g.cx().b.ins().load(t, flags(), o, *offset);
+            if *owned {
+                let null = g.cx().b.ins().iconst(p, 0);
+                g.cx().b.ins().store(flags(), null, o, *offset);
+            }
+            result = Some(v);
+        }
+        FrameStore { gen, offset, value, object } => {
+            let (o, v) = (g.get(*gen)?, g.get(*value)?);
+            if *object {
+                let (inc, done) = (g.cx().b.create_block(), g.cx().b.create_block());
+                g.cx().b.ins().brif(v, inc, &[], done, &[]);
+                g.cx().b.switch_to_block(inc);
+                incref(g.cx(), v)?;
+                g.cx().b.ins().jump(done, &[]);
+                g.cx().b.switch_to_block(done);
+            }
+            g.cx().b.ins().store(flags(), v, o, *offset);
+        }
+        NewGenerator { func, words } => {
+            result = Some(crate::backend::glue::generator::new_generator(g.cx(), *func, *words)?);
+        }
     }
     Ok(result)
+}
+
+/// The machine type a local of type `ty` is kept in a generator's frame as.
+fn frame_type(ty: LocalTy, p: ir::Type) -> R<ir::Type> {
+    Ok(match ty {
+        LocalTy::Scalar(t) => clif_type(t).ok_or("a scalar local without a machine type")?,
+        LocalTy::Ptr | LocalTy::Object => p,
+        LocalTy::F64x2 => types::F64X2,
+        LocalTy::PyBuffer => return Err("a buffer kept across a `yield`".into()),
+    })
 }
 
 /// After `op` (which ends its block) made `result`: on to `ok`, or to `err`

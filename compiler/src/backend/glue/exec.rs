@@ -365,6 +365,7 @@ pub(super) fn emit_exec(
     (late_table, late_names): (DataId, &[String]),
     classes: &[super::cclass::ClassSpec],
     (functions, functions_first_slot): (Option<&super::pyfunc::Emitted>, usize),
+    (generators, generators_first_slot): (Option<&super::generator::Emitted>, usize),
 ) -> R<ClifFuncId> {
     let p = em.ptr;
     let mut sig = em.module.make_signature();
@@ -386,6 +387,7 @@ pub(super) fn emit_exec(
     }
     own.push_str(&super::cclass::binders_source(m)?);
     own.push_str(&super::pyfunc::helpers_source(m)?);
+    own.push_str(&super::generator::helpers_source(m));
     if em.constants.iter().any(|c| matches!(c, hir::ObjConst::Code(_))) {
         // Nested functions' code objects are constants it makes.
         own.push_str(hir::CODE_HELPER_SOURCE);
@@ -540,6 +542,9 @@ pub(super) fn emit_exec(
         for (name, slot) in super::pyfunc::helper_entries(m, functions_first_slot) {
             fill(&mut cx, own_dict, &name, slot)?;
         }
+        for (name, slot) in super::generator::helper_entries(m, generators_first_slot) {
+            fill(&mut cx, own_dict, &name, slot)?;
+        }
         cx.decref(own_dict)?;
 
         let mod_dict = cx.call_prim(&prim::PY_MODULE_GET_DICT, &[module])?[0];
@@ -682,6 +687,10 @@ pub(super) fn emit_exec(
             }
             set_item(&mut cx, mod_dict, LATE_GLOBAL, d)?;
             cx.decref(d)?;
+        }
+        // The generator type, before any code of the module can make one.
+        if let Some(e) = generators {
+            super::generator::make_type(&mut cx, e, module, generators_first_slot, fail)?;
         }
         // The compiled methods of plain classes, which the class bodies take.
         if let Some(e) = functions {

@@ -7,6 +7,7 @@
 mod cclass;
 mod dispatcher;
 mod exec;
+pub(crate) mod generator;
 mod names;
 mod pyfunc;
 mod slots;
@@ -207,6 +208,8 @@ pub(crate) fn emit_module_glue(
     let classes = cclass::emit_specs(em, &facts, HELPER_BINDERS + exported.len())?;
     let plain_first = HELPER_BINDERS + exported.len() + methods.len();
     let functions = pyfunc::emit(em, &facts, plain_first)?;
+    let generators_first = plain_first + pyfunc::helper_slots(m);
+    let generators = generator::emit(em, m, generators_first)?;
 
     // Names like `__name__` or `__spec__` are the module's own before its code
     // runs: such functions are bound where their `def` stands (`emit_exec`).
@@ -217,13 +220,13 @@ pub(crate) fn emit_module_glue(
 
     // One helper table for all variants: only the chosen variant's exec fills it.
     if em.variant.as_ref().is_none_or(|(k, _)| *k == 0) {
-        let helpers_len = 8 * (HELPER_BINDERS + exported.len() + methods.len() + pyfunc::helper_slots(m));
+        let helpers_len = 8 * (HELPER_BINDERS + exported.len() + methods.len() + pyfunc::helper_slots(m) + generator::helper_slots(m));
         let mut desc = DataDescription::new();
         desc.define_zeroinit(helpers_len);
         em.module.define_data(em.helpers, &desc).map_err(|e| e.to_string())?;
     }
 
-    let exec = exec::emit_exec(em, m, &exported, &keyword_entries, target, (late_table, &late_names), &classes, (functions.as_ref(), plain_first))?;
+    let exec = exec::emit_exec(em, m, &exported, &keyword_entries, target, (late_table, &late_names), &classes, (functions.as_ref(), plain_first), (generators.as_ref(), generators_first))?;
 
     // PyModuleDef_Slot[]: {Py_mod_exec, exec}, {0, NULL}.
     let slots = em.module.declare_data(&em.symbol("pyc_aot_slots"), Linkage::Local, true, false).map_err(|e| e.to_string())?;
@@ -415,6 +418,7 @@ mod tests {
             nogil: false,
             outlined_from: None,
             chunk_in_axis: None,
+            generator: false,
         }
     }
 

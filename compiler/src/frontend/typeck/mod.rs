@@ -20,6 +20,7 @@ mod super_call;
 mod view;
 mod comprehension;
 mod fstring;
+mod generator;
 mod try_stmt;
 mod with_stmt;
 
@@ -357,6 +358,14 @@ impl<'c, 'a> Checker<'c, 'a> {
             return fallback(&span, reason);
         }
         let mut body = self.function_body()?;
+        if self.me.generator {
+            if self.me.class.is_some() {
+                return fallback(&self.me.span, "it is a generator method of a cclass, which stays Python");
+            }
+            if let Some(l) = self.locals.iter().find(|l| matches!(l.ty, Ty::View(_))) {
+                return fallback(&self.me.span, format!("it uses `yield` with the memoryview local `{}`, which is not compiled yet", l.name));
+            }
+        }
         if let Some(what) = object_operation(&body) {
             return fallback(&self.me.span, format!("it operates on objects ({what}), which is not compiled yet"));
         }
@@ -423,6 +432,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             nogil: self.me.nogil,
             outlined_from: None,
             chunk_in_axis: None,
+            generator: self.me.generator,
         })
     }
 

@@ -60,6 +60,9 @@ pub(crate) struct Candidate<'a> {
     /// static and class methods too): where `super()` and `__class__`
     /// find the class it was defined in (`read` set where it is read).
     pub owner: Option<crate::hir::ClassRef>,
+    /// A generator function compiled natively (`hir::Function::generator`):
+    /// it returns its generator object, whatever its annotation says.
+    pub generator: bool,
 }
 
 fn bool_arg(cx: &ModuleCx, call: &Expr, name: &str, args: &[Expr], kw: &[syntax::Keyword]) -> R<bool> {
@@ -89,11 +92,15 @@ impl<'a> Candidate<'a> {
         if def.is_async {
             return fallback(span, "it is an `async def`");
         }
-        // Judged before its body is typed: a generator's callers must see a
-        // Python function returning an object (its generator), not the
-        // None its body seems to return.
-        if let Some(at) = &def.first_yield {
-            return fallback(at, "it uses `yield`");
+        // Judged before its body is typed: a generator's callers see a
+        // function returning an object (its generator), not the None its
+        // body seems to return; one whose `yield`s sit where the native
+        // generator cannot suspend stays Python (`generator.rs`).
+        let generator = def.first_yield.is_some();
+        if generator {
+            if let Err((at, why)) = super::generator::check(def) {
+                return fallback(&at, why);
+            }
         }
         let mut c = Candidate {
             def,
@@ -112,6 +119,7 @@ impl<'a> Candidate<'a> {
             span: span.clone(),
             class: None,
             owner: None,
+            generator,
         };
         for d in &def.decorators {
             c.decorator(cx, d)?;
@@ -180,6 +188,15 @@ impl<'a> Candidate<'a> {
                 },
             };
             c.params.push(SigParam { name: p.name.clone(), ty, kind: p.kind, default, default_src, accepts_none });
+        }
+        if c.generator {
+            if !c.exported || c.ccall {
+                return fallback(span, "it is a `cfunc`/`ccall` generator, which stays Python");
+            }
+            if c.params.iter().any(|p| matches!(p.ty, Ty::View(_))) {
+                return fallback(span, "it uses `yield` with a memoryview parameter, which is not compiled yet");
+            }
+            c.declared_ret = Some(Ty::Object);
         }
         if c.declared_ret.is_none() {
             if let Some(r) = &def.returns {

@@ -43,6 +43,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                 {
                     Ok(vec![])
                 }
+                ExprKind::Yield(v) if self.me.generator => {
+                    let value = self.yielded(v.as_deref())?;
+                    one(hir::StmtKind::Yield { value, target: None })
+                }
                 _ => {
                     let v = self.expr(e)?;
                     one(hir::StmtKind::Expr(v))
@@ -331,7 +335,26 @@ impl<'c, 'a> Checker<'c, 'a> {
         one_stmt(hir::StmtKind::Expr(del), line)
     }
 
+    /// The object a `yield` hands out: its value boxed, or None.
+    fn yielded(&mut self, v: Option<&Expr>) -> R<hir::Expr> {
+        match v {
+            Some(e) => self.boxed_value(e),
+            None => Ok(hir::Expr { kind: hir::ExprKind::ObjConst(hir::ObjConst::None), ty: Ty::Object }),
+        }
+    }
+
     fn assign(&mut self, targets: &[Expr], value: &Expr, line: u32) -> R<Vec<hir::Stmt>> {
+        // `x = yield v`: the sent value in a hidden object local, then
+        // assigned to `x` as any object is.
+        if let ([t @ Expr { kind: ExprKind::Name(n), .. }], ExprKind::Yield(v)) = (targets, &value.kind) {
+            if self.me.generator && !self.globals.contains(n) {
+                let value = self.yielded(v.as_deref())?;
+                let sent = self.local_id(&format!("<yield {}>", value_start(t)), Ty::Object);
+                let got = hir::Expr { kind: hir::ExprKind::Local(sent), ty: Ty::Object };
+                let pair = self.assign_to(n, got, &t.span)?;
+                return Ok(vec![hir::Stmt { kind: hir::StmtKind::Yield { value, target: Some(sent) }, line }, hir::Stmt { kind: hir::StmtKind::Assign(vec![pair]), line }]);
+            }
+        }
         if let [Expr { kind: ExprKind::Name(n), .. }] = targets {
             if self.c_arrays.contains_key(n) {
                 if let ExprKind::Call { func, .. } = &value.kind {
@@ -792,4 +815,9 @@ fn leaf(e: &Expr) -> &Expr {
 
 fn one_stmt(kind: hir::StmtKind, line: u32) -> R<Vec<hir::Stmt>> {
     Ok(vec![hir::Stmt { kind, line }])
+}
+
+/// Where a `yield`'s target starts in the source (names its hidden local).
+fn value_start(t: &Expr) -> usize {
+    t.span.start
 }

@@ -137,6 +137,10 @@ struct BodyBuilder<'p, 'b> {
     /// `reraise_exit`, made when first needed.
     untraced: Option<BlockId>,
     reraise_exit: Option<BlockId>,
+    /// A generator's resume body: the generator and the value sent in
+    /// (its first parameters), and the `yield`s built so far.
+    gen: Option<(Local, Local)>,
+    yields: u32,
 }
 
 /// The MIR of `f`'s body.
@@ -151,6 +155,10 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, Strin
         return Err(format!("local `{}` of {} holds None", l.name, f.name));
     }
     let mut b = Builder::new(&f.name, returns);
+    // A generator's body is its resume function's: the generator and the
+    // value sent first (the suspension pass, `mir::pass::suspend`, makes the
+    // function's own parameters loads from the generator's frame).
+    let gen = f.generator.then(|| (b.param(LocalTy::Object, "generator"), b.param(LocalTy::Object, "sent")));
     let mut params: Vec<Option<Local>> = vec![None; f.locals.len()];
     let mut views = HashMap::new();
     for p in &f.params {
@@ -176,10 +184,37 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, Strin
     let exit = b.error_exit_mut();
     exit.takes_line = Some(line);
     exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
-    let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None };
+    let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None, gen, yields: 0 };
     bb.stmts(&f.body)?;
     bb.fall_off_end()?;
     bb.finish_reraise_exit();
+    b.finish_in_entry_order()
+}
+
+/// The create function of the generator function `f`: a new generator
+/// (`OpKind::NewGenerator`) with each parameter stored in the frame slot
+/// the suspension pass gave it (`layout`), returned.
+pub fn build_generator_create(f: &hir::Function, layout: &crate::mir::pass::suspend::Layout) -> Result<Body, String> {
+    let mut b = Builder::new(&f.name, Returns::Object);
+    let mut params = vec![];
+    for p in &f.params {
+        let name = &f.locals[p.local.0 as usize].name;
+        params.push(match p.ty {
+            Ty::View(_) => return Err(format!("{} is a generator with a memoryview parameter", f.name)),
+            Ty::Object => b.param(LocalTy::Object, name),
+            t => b.param(LocalTy::Scalar(t), name),
+        });
+    }
+    b.param(LocalTy::Ptr, "stack limit");
+    if params.len() != layout.params.len() {
+        return Err(format!("{}: {} parameters, {} frame slots for them", f.name, params.len(), layout.params.len()));
+    }
+    b.at_line(f.line);
+    let gen = b.value(LocalTy::Object, OpKind::NewGenerator { func: f.id, words: layout.words });
+    for (&value, &(offset, object)) in params.iter().zip(&layout.params) {
+        b.op(vec![], OpKind::FrameStore { gen, offset, value, object });
+    }
+    b.terminate(Terminator::Return(gen));
     b.finish_in_entry_order()
 }
 
@@ -201,7 +236,8 @@ pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<
     let failed = b.block(true);
     let (fr, err) = enter_frame(b, f, args, &[], rt);
     let (join, ret) = fr.ret.ok_or("a body in place without its join block")?;
-    let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None };
+    let gen = None;
+    let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None, gen, yields: 0 };
     bb.stmts(&f.body)?;
     bb.fall_off_end()?;
     if bb.reraise_exit.is_some() {
@@ -527,6 +563,22 @@ impl BodyBuilder<'_, '_> {
     fn stmt(&mut self, s: &Stmt) -> B<()> {
         match &s.kind {
             StmtKind::Pass => Ok(()),
+            StmtKind::Yield { value, target } => {
+                let (_, sent) = self.gen.ok_or("a `yield` outside a generator's body")?;
+                let v = self.expr(value)?;
+                self.yields += 1;
+                let resume = self.b.block(false);
+                self.b.op(vec![], OpKind::Yield { value: v, state: self.yields });
+                self.terminate(Terminator::Goto(resume));
+                self.b.switch_to(resume);
+                self.reachable = true;
+                // A value thrown in raises here, at the `yield`'s line.
+                let got = self.b.value(LocalTy::Object, OpKind::Sent { sent });
+                if let Some(t) = target {
+                    self.assign(*t, got);
+                }
+                Ok(())
+            }
             StmtKind::Unbind(id) => {
                 // Read first (checked when it may be unbound, as Python's
                 // `del` of an unbound name raises), then unbound.

@@ -52,7 +52,7 @@ impl Ownership {
                         nullable[d] = body.ty(d) == LocalTy::Object;
                     }
                 }
-                if let (OpKind::IterNext { .. } | OpKind::IterStart { .. } | OpKind::LoadSpecial { .. }, Some(&item)) = (&op.kind, op.dests.first()) {
+                if let (OpKind::IterNext { .. } | OpKind::IterStart { .. } | OpKind::LoadSpecial { .. } | OpKind::FrameLoad { owned: true, .. }, Some(&item)) = (&op.kind, op.dests.first()) {
                     nullable[item] = true;
                 }
                 for (k, &d) in op.dests.iter().enumerate() {
@@ -369,7 +369,7 @@ fn settle_null_tests(body: &mut Body, own: &Ownership) {
             }
         }
         let never_null = match op.kind {
-            OpKind::Unassigned | OpKind::IterNext { .. } | OpKind::IterStart { .. } | OpKind::LoadSpecial { .. } => false,
+            OpKind::Unassigned | OpKind::IterNext { .. } | OpKind::IterStart { .. } | OpKind::LoadSpecial { .. } | OpKind::FrameLoad { .. } => false,
             OpKind::Assign { src } => holds(set, src),
             _ => true,
         };

@@ -1,0 +1,74 @@
+//! Which generator functions compile natively: each `yield` must be an
+//! expression statement (`yield v`, `yield`) or the whole value of an
+//! assignment to one name (`x = yield v`), outside `try`, `with` (which
+//! covers `cython.nogil` and parallel blocks) and `prange`, and none may be
+//! a `yield from`. There the native generator suspends with nothing but
+//! its locals to keep (`mir/pass/suspend.rs`); anything else leaves the
+//! function to Python with the rule it broke.
+
+use crate::syntax::{Expr, ExprKind, FunctionDef, Span, Stmt, StmtKind};
+
+/// `Err`: the first `yield` that breaks a rule, and the reason.
+pub(super) fn check(def: &FunctionDef) -> Result<(), (Span, &'static str)> {
+    if let Some((at, _)) = def.yields.iter().find(|(_, from)| *from) {
+        return Err((at.clone(), "it uses `yield from`, which is not compiled yet"));
+    }
+    let mut allowed = vec![];
+    walk(&def.body, &def.yields, &mut allowed)?;
+    match def.yields.iter().find(|(at, _)| !allowed.contains(&at.start)) {
+        Some((at, _)) => Err((at.clone(), "it uses `yield` inside an expression (only `yield v` as a statement and `x = yield v` compile)")),
+        None => Ok(()),
+    }
+}
+
+/// The first `yield` inside `span`.
+fn inside(yields: &[(Span, bool)], span: &Span) -> Option<Span> {
+    yields.iter().map(|(at, _)| at).find(|at| at.start >= span.start && at.end <= span.end).cloned()
+}
+
+fn is_prange(iter: &Expr) -> bool {
+    match &iter.kind {
+        ExprKind::Call { func, .. } => match &func.kind {
+            ExprKind::Name(n) => n == "prange",
+            ExprKind::Attribute { attr, .. } => attr == "prange",
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn walk(body: &[Stmt], yields: &[(Span, bool)], allowed: &mut Vec<usize>) -> Result<(), (Span, &'static str)> {
+    for s in body {
+        match &s.kind {
+            StmtKind::Expr(Expr { kind: ExprKind::Yield(_), span }) => allowed.push(span.start),
+            StmtKind::Assign { targets, value: Expr { kind: ExprKind::Yield(_), span } } if matches!(targets[..], [Expr { kind: ExprKind::Name(_), .. }]) => {
+                allowed.push(span.start)
+            }
+            StmtKind::Try { .. } => {
+                if let Some(at) = inside(yields, &s.span) {
+                    return Err((at, "it uses `yield` inside `try`, which is not compiled yet"));
+                }
+            }
+            StmtKind::With { .. } => {
+                if let Some(at) = inside(yields, &s.span) {
+                    return Err((at, "it uses `yield` inside `with`, which is not compiled yet"));
+                }
+            }
+            StmtKind::For { iter, body, orelse, .. } => {
+                if is_prange(iter) {
+                    if let Some(at) = inside(yields, &s.span) {
+                        return Err((at, "it uses `yield` inside `prange`, which is not compiled yet"));
+                    }
+                }
+                walk(body, yields, allowed)?;
+                walk(orelse, yields, allowed)?;
+            }
+            StmtKind::While { body, orelse, .. } | StmtKind::If { body, orelse, .. } => {
+                walk(body, yields, allowed)?;
+                walk(orelse, yields, allowed)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
