@@ -50,11 +50,16 @@ fn libc_function(name: &str) -> Option<(&'static str, Vec<Ty>, Ty)> {
 }
 
 impl Checker<'_, '_> {
-    /// The pointer local `e` names, with what it points to.
+    /// The pointer local (or C pointer variable of a `.pxd`) `e` names, with
+    /// what it points to.
     fn pointer_local(&self, e: &Expr) -> Option<Elem> {
         match &e.kind {
             ExprKind::Name(n) if self.local_names.contains(n) => match self.local_ty(n)? {
                 Ty::Ptr(elem) => elem,
+                _ => None,
+            },
+            ExprKind::Name(_) => match self.cx.binding_of(e) {
+                Some(crate::frontend::Binding::CDecl(crate::frontend::pxd::Decl::Var { ty: Ty::Ptr(elem), .. })) => elem,
                 _ => None,
             },
             _ => None,
