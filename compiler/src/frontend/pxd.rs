@@ -19,6 +19,19 @@ pub(crate) struct CFunc {
     pub ret: Ty,
     /// Declared `nogil` (itself or by its block): callable without the GIL.
     pub nogil: bool,
+    /// The parameters that are C function pointers (their `Ty` a `void*`):
+    /// index and the pointer's signature.
+    pub callbacks: Vec<(usize, FnSig)>,
+}
+
+/// A C function pointer's type, `ret (*)(params) [noexcept] [nogil]`: what
+/// a `@cfunc` passed for it must be (a C caller cannot see an exception, so
+/// it must be `noexcept`; `nogil` if the pointer type says so).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FnSig {
+    pub params: Vec<Ty>,
+    pub ret: Ty,
+    pub nogil: bool,
 }
 
 /// What a name of a `.pxd` declares.
@@ -40,6 +53,9 @@ pub(crate) enum Decl {
     /// A struct declared without fields (`ctypedef struct FILE`): only
     /// pointers to it exist (as `void*`).
     Opaque,
+    /// `ctypedef double (*unary)(double) noexcept nogil`: a function
+    /// pointer type, for the parameters of extern functions.
+    FnType(FnSig),
 }
 
 /// The type of a struct's field.
@@ -99,7 +115,7 @@ fn unsupported<T>(span: Range<usize>, what: &str) -> R<T> {
 /// Reads a `.pxd` file's text.
 pub(crate) fn parse(text: &str) -> R<Pxd> {
     let lines = logical_lines(text)?;
-    let mut p = Parser { lines, at: 0, pxd: Pxd::default(), typedefs: HashMap::new(), structs: HashMap::new() };
+    let mut p = Parser { lines, at: 0, pxd: Pxd::default(), typedefs: HashMap::new(), structs: HashMap::new(), fn_types: HashMap::new() };
     while p.at < p.lines.len() {
         let indent = p.lines[p.at].indent;
         if indent != 0 {
@@ -212,6 +228,8 @@ struct Parser {
     typedefs: HashMap<String, Ty>,
     /// Struct and union names declared so far: whether each is opaque.
     structs: HashMap<String, bool>,
+    /// Function pointer types declared so far.
+    fn_types: HashMap<String, FnSig>,
 }
 
 /// One logical line's tokens, read left to right.
@@ -423,13 +441,16 @@ impl Parser {
         let end = toks.last().map_or(0, |t| t.1.end);
         let mut c = Cursor { toks, at, end };
         let ty = self.ty(&mut c)?;
+        if Self::at_fn_pointer(&c) {
+            return unsupported(c.span(), "function pointer variables and results");
+        }
         loop {
             let (name, name_at) = c.ident("a name")?;
             if c.is_punct('[') {
                 return unsupported(c.span(), "C arrays");
             }
             if c.eat_punct('(') {
-                let params = self.params(&mut c)?;
+                let (params, callbacks) = self.params(&mut c)?;
                 let mut nogil = block_nogil;
                 loop {
                     if c.eat("nogil") {
@@ -444,7 +465,7 @@ impl Parser {
                     }
                 }
                 c.done()?;
-                let decl = if module_cdef { Decl::ModuleFunc } else { Decl::Func(CFunc { symbol: name.clone(), params, ret: ty, nogil }) };
+                let decl = if module_cdef { Decl::ModuleFunc } else { Decl::Func(CFunc { symbol: name.clone(), params, ret: ty, nogil, callbacks }) };
                 return self.declare(name, decl, name_at);
             }
             if module_cdef {
@@ -462,27 +483,50 @@ impl Parser {
         }
     }
 
-    fn params(&mut self, c: &mut Cursor) -> R<Vec<(String, Ty)>> {
-        let mut params = vec![];
+    /// A parameter list after its `(`, to the `)`: each parameter's name
+    /// and type, and which are function pointers (`double (*f)(double)`, or
+    /// a `ctypedef`'d function pointer type).
+    #[allow(clippy::type_complexity)]
+    fn params(&mut self, c: &mut Cursor) -> R<(Vec<(String, Ty)>, Vec<(usize, FnSig)>)> {
+        let (mut params, mut callbacks) = (vec![], vec![]);
         if c.eat_punct(')') {
-            return Ok(params);
+            return Ok((params, callbacks));
         }
         if c.is("void") && c.toks.get(c.at + 1).map(|t| &t.0) == Some(&Tok::Punct(')')) {
             c.at += 2;
-            return Ok(params);
+            return Ok((params, callbacks));
         }
         loop {
             if c.peek() == Some(&Tok::Ellipsis) {
                 return unsupported(c.span(), "variadic functions (`...`)");
             }
             let ty_at = c.span();
-            let ty = self.ty(c)?;
+            let fn_type = match c.peek() {
+                Some(Tok::Ident(w)) => self.fn_types.get(w).cloned(),
+                _ => None,
+            };
+            let (ty, declarator_name) = if let Some(sig) = fn_type {
+                c.at += 1;
+                callbacks.push((params.len(), sig));
+                (Ty::Ptr(None), None)
+            } else {
+                let ty = self.ty(c)?;
+                if Self::at_fn_pointer(c) {
+                    let (name, sig) = self.fn_declarator(c, ty)?;
+                    callbacks.push((params.len(), sig));
+                    (Ty::Ptr(None), Some(name))
+                } else {
+                    (ty, None)
+                }
+            };
             if ty == Ty::Void {
                 return Err(Diagnostic::error(ty_at, "a parameter cannot be void").with_label("void"));
             }
-            let name = match c.peek() {
-                Some(Tok::Ident(_)) => c.ident("a parameter name")?.0,
-                _ => format!("arg{}", params.len()),
+            let name = match (declarator_name, c.peek()) {
+                (Some(Some(n)), _) => n,
+                (Some(None), _) => format!("arg{}", params.len()),
+                (None, Some(Tok::Ident(_))) => c.ident("a parameter name")?.0,
+                (None, _) => format!("arg{}", params.len()),
             };
             if c.is_punct('[') {
                 return unsupported(c.span(), "array parameters");
@@ -492,10 +536,50 @@ impl Parser {
             }
             params.push((name, ty));
             if c.eat_punct(')') {
-                return Ok(params);
+                return Ok((params, callbacks));
             }
             c.expect_punct(',')?;
         }
+    }
+
+    /// Whether a function pointer declarator, `(*`, comes next.
+    fn at_fn_pointer(c: &Cursor) -> bool {
+        c.is_punct('(') && c.toks.get(c.at + 1).map(|t| &t.0) == Some(&Tok::Punct('*'))
+    }
+
+    /// `(*name)(params) [noexcept] [nogil]` after the result type `ret`: the
+    /// declared name (if any) and the pointer's signature.
+    fn fn_declarator(&mut self, c: &mut Cursor, ret: Ty) -> R<(Option<String>, FnSig)> {
+        c.expect_punct('(')?;
+        c.expect_punct('*')?;
+        if c.is_punct('*') {
+            return unsupported(c.span(), "pointers to function pointers");
+        }
+        let name = match c.peek() {
+            Some(Tok::Ident(_)) => Some(c.ident("a name")?.0),
+            _ => None,
+        };
+        c.expect_punct(')')?;
+        let params_at = c.span();
+        c.expect_punct('(')?;
+        let (params, inner) = self.params(c)?;
+        if !inner.is_empty() {
+            return unsupported(params_at, "function pointers taking function pointers");
+        }
+        let mut nogil = false;
+        loop {
+            if c.eat("nogil") {
+                nogil = true;
+            } else if c.eat("noexcept") {
+            } else if c.is("except") {
+                return Err(Diagnostic::error(c.span(), "exception values on function pointer types are not supported yet")
+                    .with_label("a C caller cannot check for an exception")
+                    .with_hint("remove the `except` clause: the function it points to must be `noexcept` (`@cython.exceptval(check=False)`)"));
+            } else {
+                break;
+            }
+        }
+        Ok((name, FnSig { params: params.into_iter().map(|p| p.1).collect(), ret, nogil }))
     }
 
     /// A C type in a function's signature or a variable's declaration: a
@@ -595,9 +679,6 @@ impl Parser {
         if c.is_punct('&') {
             return unsupported(c.span(), "C++ references");
         }
-        if c.is_punct('(') && c.toks.get(c.at + 1).map(|t| &t.0) == Some(&Tok::Punct('*')) {
-            return unsupported(c.span(), "function pointers");
-        }
         Ok(n)
     }
 
@@ -640,7 +721,11 @@ impl Parser {
                 continue;
             }
             let ty_at = c.span();
-            let field = match self.ctype(&mut c)? {
+            let field_ty = self.ctype(&mut c)?;
+            if Self::at_fn_pointer(&c) {
+                return unsupported(c.span(), "function pointer fields");
+            }
+            let field = match field_ty {
                 CType::Scalar(Ty::Void) => return Err(Diagnostic::error(ty_at, "a field cannot be void").with_label("void")),
                 CType::Scalar(t) => Field::Scalar(t),
                 CType::StructPtr(s) => Field::StructPtr(s),
@@ -698,6 +783,21 @@ impl Parser {
             }
         }
         let ty = self.ty(&mut c)?;
+        if Self::at_fn_pointer(&c) {
+            // `ctypedef double (*unary)(double) noexcept nogil`
+            let at = c.toks.get(c.at + 2).map_or(c.end, |t| t.1.start);
+            let (name, sig) = self.fn_declarator(&mut c, ty)?;
+            c.done()?;
+            self.at += 1;
+            let Some(name) = name else {
+                return Err(Diagnostic::error(at..at, "a function pointer `ctypedef` needs a name").with_label("here: `(*name)`"));
+            };
+            if ty != Ty::Void && crate::types::Elem::of(ty).is_none() && !matches!(ty, Ty::Ptr(_)) {
+                return unsupported(at..at + name.len(), &format!("function pointers returning {ty}"));
+            }
+            self.fn_types.insert(name.clone(), sig.clone());
+            return self.declare(name, Decl::FnType(sig), at);
+        }
         let (name, at) = c.ident("the new type's name")?;
         c.done()?;
         self.at += 1;
@@ -844,7 +944,7 @@ mod tests {
         let text = "# the book's wrapper\ncdef extern from \"cfib.h\" nogil:\n    double cfib(int n)\n    unsigned long long big(long long a,\n                           unsigned b, const char c)  # joined\n    void reset()\n    const double Y\n    int X, Z\n    ctypedef unsigned short u16\n    u16 half(u16 x) noexcept\n    enum: RED = 1, GREEN = 4\n    cdef enum Mode:\n        FAST = 0\n        SLOW = FAST\n\ncdef extern from *:\n    pass\n\ncdef enum Color:\n    A\n    B, C\ncdef double helper(double x)\n";
         let p = parse(text).unwrap();
         let int = cython_scalar("int").unwrap();
-        assert_eq!(decl(&p, "cfib"), Decl::Func(CFunc { symbol: "cfib".into(), params: vec![("n".into(), int)], ret: F64, nogil: true }));
+        assert_eq!(decl(&p, "cfib"), Decl::Func(CFunc { symbol: "cfib".into(), params: vec![("n".into(), int)], ret: F64, nogil: true, callbacks: vec![] }));
         let Decl::Func(big) = decl(&p, "big") else { panic!() };
         assert_eq!(big.params.iter().map(|p| p.1).collect::<Vec<_>>(), vec![cython_scalar("longlong").unwrap(), cython_scalar("uint").unwrap(), cython_scalar("char").unwrap()]);
         assert_eq!(big.ret, cython_scalar("ulonglong").unwrap());
@@ -898,7 +998,10 @@ mod tests {
             ("cdef extern from \"h.h\":\n    int printf(char c, ...)\n", "2", "variadic functions (`...`) in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    enum: A\n", "2", "the value of `A` is in the C header, which pyc-aot does not read"),
             ("cdef extern from \"h.h\"\n    int f()\n", "1", "expected `:`"),
-            ("cdef extern from \"h.h\":\n    void (*cb)(int)\n", "2", "function pointers in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    void (*cb)(int)\n", "2", "function pointer variables and results in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    void f(int (*cb)(int) except -1)\n", "2", "exception values on function pointer types are not supported yet"),
+            ("cdef extern from \"h.h\":\n    void f(int (**cb)(int))\n", "2", "pointers to function pointers in a .pxd are not supported yet"),
+            ("cdef struct S:\n    int (*cb)(int)\n", "2", "function pointer fields in a .pxd are not supported yet"),
             ("from libc.stdlib cimport malloc\n", "1", "cimports in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    int f()\n    int f()\n", "3", "`f` is declared twice"),
         ];

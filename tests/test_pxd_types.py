@@ -1,7 +1,8 @@
-"""Structs, unions, opaque structs and pointers declared in a `.pxd`
-(issue 14): cimported into a module, they are the module's struct types
-(locals, pointers into C memory, conversions to and from dicts) and C
-functions taking and returning pointers are called directly. The module
+"""Structs, unions, opaque structs, pointers and function pointers declared
+in a `.pxd` (issue 14): cimported into a module, structs are the module's
+struct types (locals, pointers into C memory, conversions to and from
+dicts), C functions taking and returning pointers are called directly, and
+a `@cfunc` is passed where a C function takes a function pointer. The module
 cimports C, so it cannot run as plain Python: expected values are computed
 here. What a `.pxd` still may not say is a located error."""
 
@@ -155,7 +156,8 @@ PY_F = "import cython\nfrom cython.cimports.lib import f\n\ndef g(x: cython.int)
     ('cdef struct P: int x\n', "lib.pxd:1:16", "a struct's fields go on indented lines of their own"),
     ('cdef struct P:\n    pass\n', "lib.pxd:1:13", "`P` has no fields"),
     ('cdef struct P:\n    bint *b\n', "lib.pxd:2:10", "pointers to bint in a .pxd are not supported yet"),
-    ('cdef extern from "lib.h":\n    int f(int x)\n    void (*cb)(int)\n', "lib.pxd:3:10", "function pointers in a .pxd are not supported yet"),
+    ('cdef extern from "lib.h":\n    int f(int x)\n    void (*cb)(int)\n', "lib.pxd:3:10", "function pointer variables and results in a .pxd are not supported yet"),
+    ('cdef extern from "lib.h":\n    int f(int x)\n    void g(int (*cb)(int) except -1)\n', "lib.pxd:3:27", "exception values on function pointer types are not supported yet"),
 ])
 def test_what_a_pxd_may_not_say_is_located(tmp_path, pxd, where, message):
     (tmp_path / "m.py").write_text(PY_F)
@@ -164,3 +166,74 @@ def test_what_a_pxd_may_not_say_is_located(tmp_path, pxd, where, message):
     assert b.returncode == 1, b.describe()
     assert message in b.stderr and where in b.stderr, b.stderr
     assert not b.so.exists()
+
+
+OPS_H = 'typedef double (*unary)(double);\ntypedef struct { int key; double w; } Item;\ndouble integrate(unary f, double a, double b, int n);\ndouble apply_twice(double (*f)(double), double x);\nint count_if(const int *xs, int n, int (*pred)(int));\ndouble fold_items(const Item *items, int n, double (*step)(double, const Item *));\n'
+
+OPS_C = '#include <stddef.h>\n#include "ops.h"\ndouble integrate(unary f, double a, double b, int n) {\n    if (f == NULL) return -1.0;\n    double dx = (b - a) / n, s = 0.0;\n    for (int i = 0; i < n; i++) s += f(a + (i + 0.5) * dx) * dx;\n    return s;\n}\ndouble apply_twice(double (*f)(double), double x) { return f(f(x)); }\nint count_if(const int *xs, int n, int (*pred)(int)) { int c = 0; for (int i = 0; i < n; i++) c += pred(xs[i]) != 0; return c; }\ndouble fold_items(const Item *items, int n, double (*step)(double, const Item *)) { double acc = 0; for (int i = 0; i < n; i++) acc = step(acc, items + i); return acc; }\n'
+
+OPS_PXD = 'cdef extern from "ops.h":\n    ctypedef double (*unary)(double) noexcept nogil\n    ctypedef struct Item:\n        int key\n        double w\n    double integrate(unary f, double a, double b, int n) nogil\n    double apply_twice(double (*f)(double) noexcept, double x)\n    int count_if(const int *xs, int n, int (*pred)(int) noexcept nogil)\n    double fold_items(const Item *items, int n, double (*step)(double, const Item *) noexcept)\n'
+
+OPS_PY = 'import cython\nfrom cython.cimports.libc.stdlib import malloc, free\nfrom cython.cimports.ops import unary, Item, integrate, apply_twice, count_if, fold_items\n\n\n@cython.cfunc\n@cython.exceptval(check=False)\n@cython.nogil\ndef square(x: cython.double) -> cython.double:\n    return x * x\n\n\n@cython.cfunc\n@cython.exceptval(check=False)\ndef halve(x: cython.double) -> cython.double:\n    return x / 2\n\n\n@cython.cfunc\n@cython.exceptval(check=False)\n@cython.nogil\ndef is_even(v: cython.int) -> cython.int:\n    return v % 2 == 0\n\n\n@cython.cfunc\n@cython.exceptval(check=False)\ndef weigh(acc: cython.double, it: cython.pointer(Item)) -> cython.double:\n    return acc + it.key * it.w\n\n\ndef area(n: cython.int) -> cython.double:\n    return integrate(square, 0.0, 1.0, n)\n\n\ndef area_nogil(n: cython.int) -> cython.double:\n    r: cython.double\n    with cython.nogil:\n        r = integrate(square, 0.0, 3.0, n)\n    return r\n\n\ndef null_area() -> cython.double:\n    return integrate(cython.NULL, 0.0, 1.0, 10)\n\n\ndef quarter(x: cython.double) -> cython.double:\n    return apply_twice(halve, x)\n\n\ndef evens(n: cython.int) -> cython.int:\n    xs: cython.p_int = cython.cast(cython.p_int, malloc(n * cython.sizeof(cython.int) + 4))\n    i: cython.int\n    for i in range(n):\n        xs[i] = i * 3\n    c: cython.int = count_if(xs, n, is_even)\n    free(xs)\n    return c\n\n\ndef folded(n: cython.int) -> cython.double:\n    items: cython.pointer(Item) = cython.cast(cython.pointer(Item), malloc(n * cython.sizeof(Item) + 16))\n    i: cython.int\n    for i in range(n):\n        items[i].key = i\n        items[i].w = 0.5\n    r: cython.double = fold_items(items, n, weigh)\n    free(items)\n    return r\n'
+
+
+def build_ops(d, py=OPS_PY):
+    for name, text in {"ops.h": OPS_H, "ops.c": OPS_C, "ops.pxd": OPS_PXD, "m.py": py}.items():
+        (d / name).write_text(text)
+    return run_compiler(d / "m.py", args=[str(d / "ops.c")])
+
+
+def test_cfuncs_passed_as_function_pointers(tmp_path):
+    b = build_ops(tmp_path)
+    assert b.ok, b.describe()
+    assert "10 functions native, 0 left to Python" in b.stdout + b.stderr
+    out = run_py("""
+        import m
+        print(repr(m.area(1000)), repr(m.area_nogil(3)), m.null_area())
+        print(m.quarter(10.0), m.quarter(-3.0), m.evens(10), m.evens(0), m.folded(5))
+    """, tmp_path).split("\n")
+    dx = 1.0 / 1000
+    assert out[0] == "%r 8.75 -1.0" % sum(((i + 0.5) * dx) ** 2 * dx for i in range(1000))
+    assert out[1] == "2.5 -0.75 5 0 5.0"
+
+
+@pytest.mark.parametrize("callback, message", [
+    ("pyfunc", "`pyfunc` (line 6) is a Python function (`def`): `integrate` needs a C function pointer, double (*)(double) noexcept nogil"),
+    ("raising", "`raising` (line 11) can raise, but `integrate` calls it from C, which cannot check for an exception"),
+    ("gil_needed", "`gil_needed` (line 17) needs the GIL, but `integrate` takes a `nogil` function pointer"),
+    ("two_args", "`two_args` (line 24) has the signature double (double, double), but `integrate` needs double (*)(double) noexcept nogil"),
+])
+def test_wrong_callbacks_are_located_errors(tmp_path, callback, message):
+    py = textwrap.dedent("""\
+        import cython
+        from cython.cimports.ops import integrate
+
+
+
+        def pyfunc(x: cython.double) -> cython.double:
+            return x
+
+
+        @cython.cfunc
+        def raising(x: cython.double) -> cython.double:
+            return x
+
+
+        @cython.cfunc
+        @cython.exceptval(check=False)
+        def gil_needed(x: cython.double) -> cython.double:
+            return x
+
+
+        @cython.cfunc
+        @cython.exceptval(check=False)
+        @cython.nogil
+        def two_args(x: cython.double, y: cython.double) -> cython.double:
+            return x
+
+        def use() -> cython.double:
+            return integrate(CALLBACK, 0.0, 1.0, 4)
+    """).replace("CALLBACK", callback)
+    b = build_ops(tmp_path, py)
+    assert b.returncode == 1, b.describe()
+    assert message in b.stderr and "m.py:28:" in b.stderr, b.stderr
