@@ -194,8 +194,8 @@ PY_F = "import cython\nfrom cython.cimports.lib import f\n\ndef g(x: cython.int)
 @pytest.mark.parametrize("pxd, where, message", [
     ('cdef extern from "lib.h":\n    int f(int x\n    int g()\n', "lib.pxd:3:", "expected"),
     ('cdef extern from "lib.h":\n    quad f(int x)\n', "lib.pxd:2:5", "unknown type `quad`"),
-    ('cdef extern from "lib.h":\n    int f(int *x)\n', "lib.pxd:2:15", "pointers in a .pxd are not supported yet"),
-    ('cdef struct point:\n    double x\n', "lib.pxd:1:6", "structs in a .pxd are not supported yet"),
+    ('cdef extern from "lib.h":\n    int f(int *x)\n', "m.py:5:14", "cannot convert cython.int to int* for `x`"),
+    ('cdef extern from "lib.h":\n    int f(int x)\n    int a[4]\n', "lib.pxd:3:10", "C arrays in a .pxd are not supported yet"),
     ('cdef extern from "lib.h":\n    int g(int x)\n', "m.py:2:33", "`f` is not declared in lib.pxd"),
     (None, "m.py:2:1", "cannot find lib.pxd for `cython.cimports.lib`"),
 ])

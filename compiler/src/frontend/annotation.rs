@@ -129,6 +129,10 @@ impl ModuleCx<'_> {
             ExprKind::Subscript { value, index } if self.binding_of(value) == Some(Binding::CythonAttr("const".into())) => &**index,
             _ => base.1,
         };
+        if let Some(Binding::CDecl(super::pxd::Decl::Opaque)) = self.binding_of(pointee_expr) {
+            // An opaque struct of a `.pxd`: its pointers are `void*`s.
+            return Ok(Some(Ty::Ptr(None)));
+        }
         match self.resolve_type(pointee_expr)? {
             // `void**`: what a pointer field of a struct in C memory is read through.
             Ty::Ptr(None) => Ok(Some(Ty::Ptr(Some(types::Elem::VoidPtr)))),
@@ -177,6 +181,8 @@ impl ModuleCx<'_> {
                 // so the function runs interpreted.
                 fallback(&e.span, format!("`cython.{name}` is not compiled natively yet"))
             }
+            // A `ctypedef` of a cimported `.pxd`.
+            Some(Binding::CDecl(super::pxd::Decl::Type(t))) => Ok(t),
             Some(_) => fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span))),
             None => match &e.kind {
                 ExprKind::Name(n) => {

@@ -101,9 +101,8 @@ pub fn resolve(body: &[Stmt], dir: &Path, include_dirs: &[PathBuf]) -> Result<Ci
 /// What a cimported name may be, as far as calls and reads go.
 fn declared(decl: &Decl, name: &str, module: &str) -> Result<(), String> {
     match decl {
-        Decl::Func(_) | Decl::Var { .. } | Decl::Enum(_) => Ok(()),
+        Decl::Func(_) | Decl::Var { .. } | Decl::Enum(_) | Decl::Type(_) | Decl::Struct { .. } | Decl::Opaque | Decl::FnType(_) => Ok(()),
         Decl::ModuleFunc => Err(format!("`{name}` is a cfunc of the module `{module}`: calling another module's cfuncs is not supported yet")),
-        Decl::Type(_) => Err(format!("`{name}` is a type: cimported types are not supported yet")),
     }
 }
 

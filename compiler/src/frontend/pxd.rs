@@ -1,8 +1,9 @@
 //! `.pxd` declaration files: the subset Cython's `cdef extern from` blocks
-//! hold (functions and variables of C scalar types, enums, `ctypedef`s of
-//! scalars) and `cdef` declarations of cfuncs. Whatever else a `.pxd` may
-//! say (structs, pointers, function pointers, classes) is an error naming
-//! its line, never skipped: a declaration read wrongly would call C wrongly.
+//! hold (functions and variables of C scalar and pointer types, structs and
+//! unions of such fields, opaque structs behind pointers, enums, `ctypedef`s
+//! of scalars) and `cdef` declarations of cfuncs. Whatever else a `.pxd` may
+//! say (function pointers, arrays, classes) is an error naming its line,
+//! never skipped: a declaration read wrongly would call C wrongly.
 
 use crate::diag::Diagnostic;
 use crate::types::{IntTy, Ty};
@@ -17,6 +18,19 @@ pub(crate) struct CFunc {
     pub params: Vec<(String, Ty)>,
     pub ret: Ty,
     /// Declared `nogil` (itself or by its block): callable without the GIL.
+    pub nogil: bool,
+    /// The parameters that are C function pointers (their `Ty` a `void*`):
+    /// index and the pointer's signature.
+    pub callbacks: Vec<(usize, FnSig)>,
+}
+
+/// A C function pointer's type, `ret (*)(params) [noexcept] [nogil]`: what
+/// a `@cfunc` passed for it must be (a C caller cannot see an exception, so
+/// it must be `noexcept`; `nogil` if the pointer type says so).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FnSig {
+    pub params: Vec<Ty>,
+    pub ret: Ty,
     pub nogil: bool,
 }
 
@@ -33,7 +47,40 @@ pub(crate) enum Decl {
     ModuleFunc,
     /// A `ctypedef` name.
     Type(Ty),
+    /// `ctypedef struct P:` / `cdef struct P:` (or `union`) with its fields
+    /// in order; `name` is the `.pxd`'s own name for it.
+    Struct { name: String, fields: Vec<(String, Field)>, union: bool },
+    /// A struct declared without fields (`ctypedef struct FILE`): only
+    /// pointers to it exist (as `void*`).
+    Opaque,
+    /// `ctypedef double (*unary)(double) noexcept nogil`: a function
+    /// pointer type, for the parameters of extern functions.
+    FnType(FnSig),
 }
+
+/// The type of a struct's field.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Field {
+    /// A C scalar or a pointer to one.
+    Scalar(Ty),
+    /// A pointer to a struct of the `.pxd` (by its `.pxd` name).
+    StructPtr(String),
+    /// A struct of the `.pxd` held by value: its `.pxd` name and fields.
+    Struct { name: String, fields: Vec<(String, Field)>, union: bool },
+}
+
+/// A C type as a `.pxd` spells it.
+#[derive(Debug, Clone, PartialEq)]
+enum CType {
+    Scalar(Ty),
+    StructPtr(String),
+    Struct(String),
+}
+
+/// How a pointer to a struct crosses a C function's signature: as the
+/// `char*` a struct pointer local is once its fields are addressed
+/// (`frontend/structs`), or, for an opaque struct, as a `void*`.
+pub(crate) const STRUCT_POINTER: Ty = Ty::Ptr(Some(crate::types::Elem::Int(IntTy { bits: 8, signed: true, checked: false, cname: "char" })));
 
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Pxd {
@@ -62,13 +109,13 @@ type R<T> = Result<T, Diagnostic>;
 fn unsupported<T>(span: Range<usize>, what: &str) -> R<T> {
     Err(Diagnostic::error(span, format!("{what} in a .pxd are not supported yet"))
         .with_label("not supported")
-        .with_hint("pyc-aot reads extern functions and variables of C scalar types, enums and `ctypedef`s of scalars; structs and pointers come with the rest of the C level"))
+        .with_hint("pyc-aot reads extern functions and variables of C scalar and pointer types, structs, unions, opaque structs, enums and `ctypedef`s of scalars"))
 }
 
 /// Reads a `.pxd` file's text.
 pub(crate) fn parse(text: &str) -> R<Pxd> {
     let lines = logical_lines(text)?;
-    let mut p = Parser { lines, at: 0, pxd: Pxd::default(), typedefs: HashMap::new() };
+    let mut p = Parser { lines, at: 0, pxd: Pxd::default(), typedefs: HashMap::new(), structs: HashMap::new(), fn_types: HashMap::new() };
     while p.at < p.lines.len() {
         let indent = p.lines[p.at].indent;
         if indent != 0 {
@@ -179,6 +226,10 @@ struct Parser {
     at: usize,
     pxd: Pxd,
     typedefs: HashMap<String, Ty>,
+    /// Struct and union names declared so far: whether each is opaque.
+    structs: HashMap<String, bool>,
+    /// Function pointer types declared so far.
+    fn_types: HashMap<String, FnSig>,
 }
 
 /// One logical line's tokens, read left to right.
@@ -246,8 +297,7 @@ impl Cursor<'_> {
 /// Words that start a declaration pyc-aot does not read yet.
 fn unsupported_word(word: &str) -> Option<&'static str> {
     Some(match word {
-        "struct" | "packed" => "structs",
-        "union" => "unions",
+        "packed" => "packed structs",
         "class" | "cppclass" => "classes",
         "fused" => "fused types",
         "cimport" | "from" | "include" => "cimports",
@@ -339,6 +389,9 @@ impl Parser {
         if c.is("enum") {
             return self.enumeration(header_end, false);
         }
+        if c.is("struct") || c.is("union") {
+            return self.structure(header_end);
+        }
         if let Some(Tok::Ident(w)) = c.peek() {
             if let Some(what) = unsupported_word(w) {
                 return unsupported(c.span(), what);
@@ -366,6 +419,9 @@ impl Parser {
         if matches!(c.toks.get(at), Some((Tok::Ident(w), _)) if w == "enum") {
             return self.enumeration(self.block_end().min(end), true);
         }
+        if matches!(c.toks.get(at), Some((Tok::Ident(w), _)) if w == "struct" || w == "union") {
+            return self.structure(self.block_end().min(end));
+        }
         let toks = c.toks;
         self.at += 1;
         self.extern_decl(toks, at, nogil)
@@ -385,13 +441,16 @@ impl Parser {
         let end = toks.last().map_or(0, |t| t.1.end);
         let mut c = Cursor { toks, at, end };
         let ty = self.ty(&mut c)?;
+        if Self::at_fn_pointer(&c) {
+            return unsupported(c.span(), "function pointer variables and results");
+        }
         loop {
             let (name, name_at) = c.ident("a name")?;
             if c.is_punct('[') {
                 return unsupported(c.span(), "C arrays");
             }
             if c.eat_punct('(') {
-                let params = self.params(&mut c)?;
+                let (params, callbacks) = self.params(&mut c)?;
                 let mut nogil = block_nogil;
                 loop {
                     if c.eat("nogil") {
@@ -406,7 +465,7 @@ impl Parser {
                     }
                 }
                 c.done()?;
-                let decl = if module_cdef { Decl::ModuleFunc } else { Decl::Func(CFunc { symbol: name.clone(), params, ret: ty, nogil }) };
+                let decl = if module_cdef { Decl::ModuleFunc } else { Decl::Func(CFunc { symbol: name.clone(), params, ret: ty, nogil, callbacks }) };
                 return self.declare(name, decl, name_at);
             }
             if module_cdef {
@@ -424,27 +483,50 @@ impl Parser {
         }
     }
 
-    fn params(&mut self, c: &mut Cursor) -> R<Vec<(String, Ty)>> {
-        let mut params = vec![];
+    /// A parameter list after its `(`, to the `)`: each parameter's name
+    /// and type, and which are function pointers (`double (*f)(double)`, or
+    /// a `ctypedef`'d function pointer type).
+    #[allow(clippy::type_complexity)]
+    fn params(&mut self, c: &mut Cursor) -> R<(Vec<(String, Ty)>, Vec<(usize, FnSig)>)> {
+        let (mut params, mut callbacks) = (vec![], vec![]);
         if c.eat_punct(')') {
-            return Ok(params);
+            return Ok((params, callbacks));
         }
         if c.is("void") && c.toks.get(c.at + 1).map(|t| &t.0) == Some(&Tok::Punct(')')) {
             c.at += 2;
-            return Ok(params);
+            return Ok((params, callbacks));
         }
         loop {
             if c.peek() == Some(&Tok::Ellipsis) {
                 return unsupported(c.span(), "variadic functions (`...`)");
             }
             let ty_at = c.span();
-            let ty = self.ty(c)?;
+            let fn_type = match c.peek() {
+                Some(Tok::Ident(w)) => self.fn_types.get(w).cloned(),
+                _ => None,
+            };
+            let (ty, declarator_name) = if let Some(sig) = fn_type {
+                c.at += 1;
+                callbacks.push((params.len(), sig));
+                (Ty::Ptr(None), None)
+            } else {
+                let ty = self.ty(c)?;
+                if Self::at_fn_pointer(c) {
+                    let (name, sig) = self.fn_declarator(c, ty)?;
+                    callbacks.push((params.len(), sig));
+                    (Ty::Ptr(None), Some(name))
+                } else {
+                    (ty, None)
+                }
+            };
             if ty == Ty::Void {
                 return Err(Diagnostic::error(ty_at, "a parameter cannot be void").with_label("void"));
             }
-            let name = match c.peek() {
-                Some(Tok::Ident(_)) => c.ident("a parameter name")?.0,
-                _ => format!("arg{}", params.len()),
+            let name = match (declarator_name, c.peek()) {
+                (Some(Some(n)), _) => n,
+                (Some(None), _) => format!("arg{}", params.len()),
+                (None, Some(Tok::Ident(_))) => c.ident("a parameter name")?.0,
+                (None, _) => format!("arg{}", params.len()),
             };
             if c.is_punct('[') {
                 return unsupported(c.span(), "array parameters");
@@ -454,18 +536,93 @@ impl Parser {
             }
             params.push((name, ty));
             if c.eat_punct(')') {
-                return Ok(params);
+                return Ok((params, callbacks));
             }
             c.expect_punct(',')?;
         }
     }
 
-    /// A C scalar type: modifiers and a base name, or a `ctypedef` name.
+    /// Whether a function pointer declarator, `(*`, comes next.
+    fn at_fn_pointer(c: &Cursor) -> bool {
+        c.is_punct('(') && c.toks.get(c.at + 1).map(|t| &t.0) == Some(&Tok::Punct('*'))
+    }
+
+    /// `(*name)(params) [noexcept] [nogil]` after the result type `ret`: the
+    /// declared name (if any) and the pointer's signature.
+    fn fn_declarator(&mut self, c: &mut Cursor, ret: Ty) -> R<(Option<String>, FnSig)> {
+        c.expect_punct('(')?;
+        c.expect_punct('*')?;
+        if c.is_punct('*') {
+            return unsupported(c.span(), "pointers to function pointers");
+        }
+        let name = match c.peek() {
+            Some(Tok::Ident(_)) => Some(c.ident("a name")?.0),
+            _ => None,
+        };
+        c.expect_punct(')')?;
+        let params_at = c.span();
+        c.expect_punct('(')?;
+        let (params, inner) = self.params(c)?;
+        if !inner.is_empty() {
+            return unsupported(params_at, "function pointers taking function pointers");
+        }
+        let mut nogil = false;
+        loop {
+            if c.eat("nogil") {
+                nogil = true;
+            } else if c.eat("noexcept") {
+            } else if c.is("except") {
+                return Err(Diagnostic::error(c.span(), "exception values on function pointer types are not supported yet")
+                    .with_label("a C caller cannot check for an exception")
+                    .with_hint("remove the `except` clause: the function it points to must be `noexcept` (`@cython.exceptval(check=False)`)"));
+            } else {
+                break;
+            }
+        }
+        Ok((name, FnSig { params: params.into_iter().map(|p| p.1).collect(), ret, nogil }))
+    }
+
+    /// A C type in a function's signature or a variable's declaration: a
+    /// scalar, a pointer to one, or a pointer to a struct (as the `char*`
+    /// struct pointer locals are, `STRUCT_POINTER`).
     fn ty(&mut self, c: &mut Cursor) -> R<Ty> {
         let start = c.span().start;
+        match self.ctype(c)? {
+            CType::Scalar(t) => Ok(t),
+            CType::StructPtr(_) => Ok(STRUCT_POINTER),
+            CType::Struct(name) => {
+                let end = c.toks.get(c.at.saturating_sub(1)).map_or(start, |t| t.1.end);
+                Err(Diagnostic::error(start..end, format!("the struct `{name}` by value is not supported here yet"))
+                    .with_label("a struct by value")
+                    .with_hint(format!("pass and return a pointer (`{name} *`): structs by value are read only as fields of other structs")))
+            }
+        }
+    }
+
+    /// A C type: modifiers and a base name, a `ctypedef` name or a struct's
+    /// name, then `*`s (`void**` the only pointer to a pointer).
+    fn ctype(&mut self, c: &mut Cursor) -> R<CType> {
+        let start = c.span().start;
+        while c.eat("const") {}
+        if let Some(Tok::Ident(w)) = c.peek() {
+            if let Some(&opaque) = self.structs.get(w) {
+                let name = w.clone();
+                c.at += 1;
+                while c.eat("const") {}
+                let span = start..c.toks.get(c.at.saturating_sub(1)).map_or(start, |t| t.1.end);
+                return match (Self::stars(c)?, opaque) {
+                    (0, true) => Err(Diagnostic::error(span, format!("`{name}` is an opaque struct: only pointers to it can be declared"))
+                        .with_label("declared without fields")
+                        .with_hint(format!("write `{name} *`, or declare its fields (`ctypedef struct {name}:` and an indented block)"))),
+                    (0, false) => Ok(CType::Struct(name)),
+                    (1, true) => Ok(CType::Scalar(Ty::Ptr(None))),
+                    (1, false) => Ok(CType::StructPtr(name)),
+                    _ => unsupported(span, "pointers to pointers to structs"),
+                };
+            }
+        }
         let mut words: Vec<String> = vec![];
         let is_modifier = |w: &str| matches!(w, "signed" | "unsigned" | "long" | "short");
-        while c.eat("const") {}
         while let Some(Tok::Ident(w)) = c.peek() {
             let w = w.clone();
             // After modifiers only `int`, `char` or `double` continue the
@@ -486,20 +643,127 @@ impl Parser {
         if words.is_empty() {
             return Err(Diagnostic::error(c.span(), "expected a type").with_label("here"));
         }
-        if c.is_punct('*') || c.is_punct('&') {
-            return unsupported(c.span(), "pointers");
-        }
-        if c.is_punct('(') && c.toks.get(c.at + 1).map(|t| &t.0) == Some(&Tok::Punct('*')) {
-            return unsupported(c.span(), "function pointers");
-        }
         let spelled = words.join(" ");
-        match scalar(&spelled).or_else(|| self.typedefs.get(&spelled).copied()) {
-            Some(t) => Ok(t),
-            None if spelled == "long double" => Err(Diagnostic::error(span, "`long double` is not supported").with_label("no native type").with_hint("declare it `double` in a C wrapper function")),
-            None => Err(Diagnostic::error(span, format!("unknown type `{spelled}`"))
-                .with_label("not a C scalar type or a `ctypedef` of this file")
-                .with_hint("pyc-aot knows char, short, int, long, long long (signed and unsigned), size_t, Py_ssize_t, float, double, bint and void")),
+        let base = match scalar(&spelled).or_else(|| self.typedefs.get(&spelled).copied()) {
+            Some(t) => t,
+            None if spelled == "long double" => {
+                return Err(Diagnostic::error(span, "`long double` is not supported").with_label("no native type").with_hint("declare it `double` in a C wrapper function"))
+            }
+            None => {
+                return Err(Diagnostic::error(span, format!("unknown type `{spelled}`"))
+                    .with_label("not a C scalar type, a struct or a `ctypedef` of this file declared above")
+                    .with_hint("pyc-aot knows char, short, int, long, long long (signed and unsigned), size_t, Py_ssize_t, float, double, bint and void, pointers to them, and the structs a .pxd declares"))
+            }
+        };
+        let stars_at = c.span();
+        Ok(CType::Scalar(match (Self::stars(c)?, base) {
+            (0, t) => t,
+            (1, Ty::Void) => Ty::Ptr(None),
+            (2, Ty::Void) => Ty::Ptr(Some(crate::types::Elem::VoidPtr)),
+            (1, Ty::Bool) => return unsupported(stars_at, "pointers to bint"),
+            (1, t) => match crate::types::Elem::of(t) {
+                Some(e) => Ty::Ptr(Some(e)),
+                None => return unsupported(stars_at, &format!("pointers to {t}")),
+            },
+            _ => return unsupported(stars_at, "pointers to pointers (other than `void**`)"),
+        }))
+    }
+
+    /// The `*`s after a base type (each may be followed by `const`).
+    fn stars(c: &mut Cursor) -> R<usize> {
+        let mut n = 0;
+        while c.eat_punct('*') {
+            n += 1;
+            while c.eat("const") {}
         }
+        if c.is_punct('&') {
+            return unsupported(c.span(), "C++ references");
+        }
+        Ok(n)
+    }
+
+    /// `[cdef|ctypedef] struct|union Name:` and its fields, one declaration
+    /// a line (`int x`, `double a, b`, `Name *next`, `Other inner`); without
+    /// the `:` an opaque struct.
+    fn structure(&mut self, end: usize) -> R<()> {
+        let toks = self.lines[self.at].toks.clone();
+        let line_end = self.lines[self.at].end;
+        let mut c = Cursor { toks: &toks, at: 0, end: line_end };
+        while c.eat("cdef") || c.eat("ctypedef") {}
+        let union = c.is("union");
+        c.at += 1;
+        let (name, at) = c.ident("the struct's name")?;
+        self.at += 1;
+        if !c.eat_punct(':') {
+            c.done()?;
+            if self.at < end {
+                let span = self.lines[self.at].toks[0].1.clone();
+                return Err(Diagnostic::error(span, "unexpected indentation").with_label("a struct declared without `:` has no fields"));
+            }
+            self.structs.insert(name.clone(), true);
+            return self.declare(name, Decl::Opaque, at);
+        }
+        if c.peek().is_some() {
+            return Err(Diagnostic::error(c.span(), "a struct's fields go on indented lines of their own").with_label("after the `:`"));
+        }
+        if self.at == end {
+            return Err(Diagnostic::error(at..at + name.len(), format!("`{name}` needs an indented block of fields")).with_label("no fields"));
+        }
+        // Declared before its fields, so a field may point to it (`Node *next`).
+        self.structs.insert(name.clone(), false);
+        let mut fields: Vec<(String, Field)> = vec![];
+        while self.at < end {
+            let (toks, line_end) = self.line();
+            let mut c = Cursor { toks: &toks, at: 0, end: line_end };
+            self.at += 1;
+            if c.eat("pass") {
+                c.done()?;
+                continue;
+            }
+            let ty_at = c.span();
+            let field_ty = self.ctype(&mut c)?;
+            if Self::at_fn_pointer(&c) {
+                return unsupported(c.span(), "function pointer fields");
+            }
+            let field = match field_ty {
+                CType::Scalar(Ty::Void) => return Err(Diagnostic::error(ty_at, "a field cannot be void").with_label("void")),
+                CType::Scalar(t) => Field::Scalar(t),
+                CType::StructPtr(s) => Field::StructPtr(s),
+                CType::Struct(s) if s == name => {
+                    return Err(Diagnostic::error(ty_at, format!("`{name}` cannot hold itself")).with_label("by value").with_hint(format!("hold a pointer: `{name} *`")))
+                }
+                CType::Struct(s) => match self.pxd.names.get(&s) {
+                    Some((Decl::Struct { fields, union, .. }, _)) => Field::Struct { name: s, fields: fields.clone(), union: *union },
+                    _ => return Err(Diagnostic::error(ty_at, format!("`{s}` is used by value before its fields are declared")).with_label("incomplete").with_hint("declare it above, with its fields")),
+                },
+            };
+            loop {
+                let (f, f_at) = c.ident("a field name")?;
+                if c.is_punct('[') {
+                    return unsupported(c.span(), "array fields");
+                }
+                if c.is_punct('(') {
+                    return unsupported(c.span(), "function fields");
+                }
+                if fields.iter().any(|(g, _)| *g == f) {
+                    return Err(Diagnostic::error(f_at..f_at + f.len(), format!("`{name}` has two fields named `{f}`")).with_label("declared again here"));
+                }
+                fields.push((f, field.clone()));
+                if !c.eat_punct(',') {
+                    c.done()?;
+                    break;
+                }
+                if c.is_punct('*') {
+                    return Err(Diagnostic::error(c.span(), "declare each pointer field on a line of its own")
+                        .with_label("a `*` after a `,`")
+                        .with_hint("C reads `int *a, *b` and `int *a, b` differently; one field a line says which"));
+                }
+            }
+        }
+        if fields.is_empty() {
+            return Err(Diagnostic::error(at..at + name.len(), format!("`{name}` has no fields")).with_label("only `pass`"));
+        }
+        self.declare(name.clone(), Decl::Struct { name, fields, union }, at)
     }
 
     fn ctypedef(&mut self, end: usize) -> R<()> {
@@ -510,12 +774,30 @@ impl Parser {
             // `ctypedef enum Name:`: members are constants, `Name` an int type.
             return self.enumeration(end, false);
         }
+        if c.is("struct") || c.is("union") {
+            return self.structure(end);
+        }
         if let Some(Tok::Ident(w)) = c.peek() {
             if let Some(what) = unsupported_word(w) {
                 return unsupported(c.span(), what);
             }
         }
         let ty = self.ty(&mut c)?;
+        if Self::at_fn_pointer(&c) {
+            // `ctypedef double (*unary)(double) noexcept nogil`
+            let at = c.toks.get(c.at + 2).map_or(c.end, |t| t.1.start);
+            let (name, sig) = self.fn_declarator(&mut c, ty)?;
+            c.done()?;
+            self.at += 1;
+            let Some(name) = name else {
+                return Err(Diagnostic::error(at..at, "a function pointer `ctypedef` needs a name").with_label("here: `(*name)`"));
+            };
+            if ty != Ty::Void && crate::types::Elem::of(ty).is_none() && !matches!(ty, Ty::Ptr(_)) {
+                return unsupported(at..at + name.len(), &format!("function pointers returning {ty}"));
+            }
+            self.fn_types.insert(name.clone(), sig.clone());
+            return self.declare(name, Decl::FnType(sig), at);
+        }
         let (name, at) = c.ident("the new type's name")?;
         c.done()?;
         self.at += 1;
@@ -600,6 +882,29 @@ impl Parser {
     }
 }
 
+/// The `cython` module's name of a scalar type a `.pxd` declares.
+pub(crate) fn cython_name(t: Ty) -> &'static str {
+    match t {
+        Ty::Int(i) => match i.cname {
+            "unsigned char" => "uchar",
+            "short" => "short",
+            "unsigned short" => "ushort",
+            "int" => "int",
+            "unsigned int" => "uint",
+            "long" => "long",
+            "unsigned long" => "ulong",
+            "long long" => "longlong",
+            "unsigned long long" => "ulonglong",
+            "Py_ssize_t" => "Py_ssize_t",
+            "size_t" => "size_t",
+            _ => "char",
+        },
+        Ty::Float(32) => "float",
+        Ty::Bool => "bint",
+        _ => "double",
+    }
+}
+
 /// The C spellings of the scalar types (C `long` is 64 bits on the LP64
 /// targets pyc-aot builds for).
 fn scalar(spelled: &str) -> Option<Ty> {
@@ -639,7 +944,7 @@ mod tests {
         let text = "# the book's wrapper\ncdef extern from \"cfib.h\" nogil:\n    double cfib(int n)\n    unsigned long long big(long long a,\n                           unsigned b, const char c)  # joined\n    void reset()\n    const double Y\n    int X, Z\n    ctypedef unsigned short u16\n    u16 half(u16 x) noexcept\n    enum: RED = 1, GREEN = 4\n    cdef enum Mode:\n        FAST = 0\n        SLOW = FAST\n\ncdef extern from *:\n    pass\n\ncdef enum Color:\n    A\n    B, C\ncdef double helper(double x)\n";
         let p = parse(text).unwrap();
         let int = cython_scalar("int").unwrap();
-        assert_eq!(decl(&p, "cfib"), Decl::Func(CFunc { symbol: "cfib".into(), params: vec![("n".into(), int)], ret: F64, nogil: true }));
+        assert_eq!(decl(&p, "cfib"), Decl::Func(CFunc { symbol: "cfib".into(), params: vec![("n".into(), int)], ret: F64, nogil: true, callbacks: vec![] }));
         let Decl::Func(big) = decl(&p, "big") else { panic!() };
         assert_eq!(big.params.iter().map(|p| p.1).collect::<Vec<_>>(), vec![cython_scalar("longlong").unwrap(), cython_scalar("uint").unwrap(), cython_scalar("char").unwrap()]);
         assert_eq!(big.ret, cython_scalar("ulonglong").unwrap());
@@ -654,6 +959,27 @@ mod tests {
         assert_eq!(decl(&p, "helper"), Decl::ModuleFunc);
     }
 
+    #[test]
+    fn reads_pointers_structs_unions_and_opaque_structs() {
+        let text = "cdef extern from \"h.h\":\n    ctypedef struct Node:\n        int value\n        Node *next\n        const char *name\n    ctypedef union W:\n        long long i\n        double d\n    ctypedef struct H\n    cdef struct Pair:\n        Node a, b\n    Node *head(H *h, void *data, void **out, double *xs)\n    double *table\n";
+        let p = parse(text).unwrap();
+        let int = cython_scalar("int").unwrap();
+        let char_p = Ty::Ptr(crate::types::Elem::of(cython_scalar("char").unwrap()));
+        let node_fields = vec![("value".to_string(), Field::Scalar(int)), ("next".to_string(), Field::StructPtr("Node".into())), ("name".to_string(), Field::Scalar(char_p))];
+        assert_eq!(decl(&p, "Node"), Decl::Struct { name: "Node".into(), fields: node_fields.clone(), union: false });
+        let Decl::Struct { union: true, fields, .. } = decl(&p, "W") else { panic!() };
+        assert_eq!(fields[1], ("d".to_string(), Field::Scalar(F64)));
+        assert_eq!(decl(&p, "H"), Decl::Opaque);
+        let Decl::Struct { fields, .. } = decl(&p, "Pair") else { panic!() };
+        let held = Field::Struct { name: "Node".into(), fields: node_fields, union: false };
+        assert_eq!(fields, vec![("a".to_string(), held.clone()), ("b".to_string(), held)]);
+        let Decl::Func(head) = decl(&p, "head") else { panic!() };
+        let tys: Vec<Ty> = head.params.iter().map(|p| p.1).collect();
+        assert_eq!(tys, vec![Ty::Ptr(None), Ty::Ptr(None), Ty::Ptr(Some(crate::types::Elem::VoidPtr)), Ty::Ptr(crate::types::Elem::of(F64))]);
+        assert_eq!(head.ret, STRUCT_POINTER);
+        assert_eq!(decl(&p, "table"), Decl::Var { symbol: "table".into(), ty: Ty::Ptr(crate::types::Elem::of(F64)) });
+    }
+
     fn error_at(text: &str) -> (String, String) {
         let d = parse(text).unwrap_err();
         let line = text[..d.span.start].matches('\n').count() + 1;
@@ -663,15 +989,19 @@ mod tests {
     #[test]
     fn what_it_does_not_read_is_a_located_error() {
         let cases = [
-            ("cdef extern from \"h.h\":\n    double f(double *x)\n", "2", "pointers in a .pxd are not supported yet"),
-            ("cdef extern from \"h.h\":\n    ctypedef struct P:\n        int x\n", "2", "structs in a .pxd are not supported yet"),
-            ("cdef struct P:\n    int x\n", "1", "structs in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    double f(double **x)\n", "2", "pointers to pointers (other than `void**`) in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    ctypedef struct P:\n        int x[2]\n", "3", "array fields in a .pxd are not supported yet"),
+            ("cdef struct P:\n    int x\nP f()\n", "3", "expected a `cdef extern from` block, a `cdef` or `ctypedef` declaration"),
+            ("cdef packed struct P:\n    int x\n", "1", "packed structs in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    quad f(int n)\n", "2", "unknown type `quad`"),
             ("cdef extern from \"h.h\":\n    int f(int n) except -1\n", "2", "exception values on extern functions are not supported yet"),
             ("cdef extern from \"h.h\":\n    int printf(char c, ...)\n", "2", "variadic functions (`...`) in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    enum: A\n", "2", "the value of `A` is in the C header, which pyc-aot does not read"),
             ("cdef extern from \"h.h\"\n    int f()\n", "1", "expected `:`"),
-            ("cdef extern from \"h.h\":\n    void (*cb)(int)\n", "2", "function pointers in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    void (*cb)(int)\n", "2", "function pointer variables and results in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    void f(int (*cb)(int) except -1)\n", "2", "exception values on function pointer types are not supported yet"),
+            ("cdef extern from \"h.h\":\n    void f(int (**cb)(int))\n", "2", "pointers to function pointers in a .pxd are not supported yet"),
+            ("cdef struct S:\n    int (*cb)(int)\n", "2", "function pointer fields in a .pxd are not supported yet"),
             ("from libc.stdlib cimport malloc\n", "1", "cimports in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    int f()\n    int f()\n", "3", "`f` is declared twice"),
         ];

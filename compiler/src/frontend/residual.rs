@@ -5,10 +5,11 @@
 //! text by text with the same number of newlines.
 
 use super::cimports::Cimports;
-use super::pxd::Decl;
+use super::pxd::{self, Decl, Field};
 use super::Binding;
 use crate::diag::SourceFile;
 use crate::hir::SHIM_GLOBAL;
+use crate::types::{Elem, Ty};
 use crate::syntax::{Alias, Stmt, StmtKind};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -107,9 +108,11 @@ fn is_pxd_module(name: &str, cimported: &Cimports) -> bool {
 }
 
 /// What interpreted code gets of a name imported from a `.pxd` (`None`: not
-/// one): an enum member its value; a C function bound natively is in the
-/// module dict already; other C names nothing (interpreted code cannot
-/// read C variables).
+/// one): an enum member its value; a type the shim's (a struct its
+/// `cython.struct(…)`, an opaque struct `cython.void`), so annotations and
+/// casts naming it run as under Cython's shadow module; a C function bound
+/// natively is in the module dict already; other C names nothing
+/// (interpreted code cannot read C variables).
 fn pxd_piece(module: &str, a: &Alias, cimported: &Cimports) -> Option<Option<String>> {
     // `from cython.cimports[.pkg] import mod`: the `.pxd` [pkg/]mod.pxd itself.
     let whole = module.strip_prefix("cython.cimports").is_some_and(|pkg| {
@@ -123,8 +126,39 @@ fn pxd_piece(module: &str, a: &Alias, cimported: &Cimports) -> Option<Option<Str
     let bound = a.asname.as_ref().unwrap_or(&a.name);
     Some(cimported.bindings.iter().find(|(n, _)| n == bound).and_then(|(_, b)| match b {
         Binding::CDecl(Decl::Enum(v)) => Some(format!("{bound} = {v}")),
+        Binding::CDecl(Decl::Type(t)) => Some(format!("{bound} = {}", shim_type(*t))),
+        Binding::CDecl(Decl::Opaque) => Some(format!("{bound} = {SHIM_GLOBAL}.void")),
+        Binding::CDecl(Decl::FnType(_)) => Some(format!("{bound} = {SHIM_GLOBAL}.p_void")),
+        Binding::CDecl(Decl::Struct { fields, union, .. }) => Some(format!("{bound} = {}", shim_struct(fields, *union))),
         _ => None,
     }))
+}
+
+/// A `.pxd` scalar or pointer type as the shim spells it.
+fn shim_type(t: Ty) -> String {
+    match t {
+        Ty::Ptr(None) => format!("{SHIM_GLOBAL}.p_void"),
+        Ty::Ptr(Some(Elem::VoidPtr)) => format!("{SHIM_GLOBAL}.pp_void"),
+        Ty::Ptr(Some(e)) => format!("{SHIM_GLOBAL}.pointer({})", shim_type(e.ty())),
+        t => format!("{SHIM_GLOBAL}.{}", pxd::cython_name(t)),
+    }
+}
+
+/// A `.pxd` struct as the shim's `cython.struct(…)` (pointers to structs
+/// as `void*`s: interpreted code only passes them on).
+fn shim_struct(fields: &[(String, Field)], union: bool) -> String {
+    let spelt: Vec<String> = fields
+        .iter()
+        .map(|(f, t)| {
+            let t = match t {
+                Field::Scalar(t) => shim_type(*t),
+                Field::StructPtr(_) => format!("{SHIM_GLOBAL}.p_void"),
+                Field::Struct { fields, union, .. } => shim_struct(fields, *union),
+            };
+            format!("{f}={t}")
+        })
+        .collect();
+    format!("{SHIM_GLOBAL}.{}({})", if union { "union" } else { "struct" }, spelt.join(", "))
 }
 
 fn is_cython_module(name: &str) -> bool {

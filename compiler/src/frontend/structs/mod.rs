@@ -16,6 +16,7 @@
 
 mod by_value;
 mod cache;
+mod pxd;
 mod union;
 
 use super::struct_convert::At;
@@ -126,6 +127,7 @@ pub(crate) fn module_structs(cx: &ModuleCx, body: &[Stmt]) -> Structs {
     if let Some((n, def)) = py_buffer_def(cx, &names) {
         out.insert(n, def);
     }
+    out.extend(pxd::pxd_structs(cx, &names));
     let mut structs = Structs { defs: out, ..Default::default() };
     for f in functions {
         if !matches!(cx.top_defs.get(&f.name), Some((Some("cfunc"), _))) || f.vararg.is_some() || f.kwarg.is_some() {
@@ -564,6 +566,9 @@ impl Lower<'_, '_> {
     fn layout(&self, s: &str, span: &syntax::Span) -> R<(i64, Vec<FieldAt>)> {
         let (mut offset, mut align, mut out) = (0i64, 1i64, vec![]);
         for (f, t) in self.fields(s) {
+            if let Some(inner) = self.sub_struct(t) {
+                return fallback(span, format!("the struct `{s}` holds a `{}` (its field `{f}`): structs holding structs in C memory are not compiled natively yet", inner.trim_start_matches("#pxd.")));
+            }
             let (size, t, is_ptr) = if let Some((_, m)) = self.struct_pointer_type(t)? {
                 (8, Self::call(Self::cython_name(&m, "pointer", &t.span), vec![Self::cython_name(&m, "char", &t.span)], &t.span), true)
             } else {
@@ -1376,8 +1381,16 @@ impl Lower<'_, '_> {
                 step: step.as_deref().map(bx).transpose()?,
             },
             ExprKind::Tuple(items) => ExprKind::Tuple(items.iter().map(|v| self.expr(v)).collect::<R<_>>()?),
+            ExprKind::List(items) => ExprKind::List(items.iter().map(|v| self.expr(v)).collect::<R<_>>()?),
+            ExprKind::Set(items) => ExprKind::Set(items.iter().map(|v| self.expr(v)).collect::<R<_>>()?),
+            ExprKind::Dict(items) => ExprKind::Dict(items.iter().map(|(k, v)| Ok((self.expr(k)?, self.expr(v)?))).collect::<R<_>>()?),
+            ExprKind::Yield(v) => ExprKind::Yield(v.as_deref().map(bx).transpose()?),
             ExprKind::Starred(x) => ExprKind::Starred(bx(x)?),
-            ExprKind::Comp { .. } => {
+            ExprKind::Named { target, .. } if self.locals.contains_key(target) || self.pointers.contains_key(target) => {
+                return fallback(sp, format!("it assigns the struct `{target}` with `:=`"));
+            }
+            ExprKind::Named { target, value } => ExprKind::Named { target: target.clone(), value: bx(value)? },
+            ExprKind::Comp { .. } | ExprKind::Lambda(_) => {
                 let mut uses = false;
                 walk_expr(e, &mut |x| {
                     if let ExprKind::Name(n) = &x.kind {
@@ -1385,7 +1398,7 @@ impl Lower<'_, '_> {
                     }
                 });
                 if uses {
-                    return fallback(sp, "a comprehension uses a struct");
+                    return fallback(sp, format!("a {} uses a struct", if matches!(e.kind, ExprKind::Lambda(_)) { "lambda" } else { "comprehension" }));
                 }
                 e.kind.clone()
             }

@@ -33,7 +33,14 @@ impl<'c, 'a> Checker<'c, 'a> {
             );
         }
         let mut out = vec![];
-        for (a, (pname, pty)) in args.iter().zip(&f.params) {
+        for (i, (a, (pname, pty))) in args.iter().zip(&f.params).enumerate() {
+            // A function pointer parameter takes a `@cfunc`'s name (or NULL).
+            if let Some((_, sig)) = f.callbacks.iter().find(|(k, _)| *k == i) {
+                if self.cx.binding_of(a) != Some(crate::frontend::Binding::CythonAttr("NULL".into())) {
+                    out.push(self.function_pointer(a, shown, sig)?);
+                    continue;
+                }
+            }
             let v = self.expr(a)?;
             out.push(self.coerce(v, *pty, &a.span, pname)?);
         }

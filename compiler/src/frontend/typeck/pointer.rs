@@ -50,11 +50,16 @@ fn libc_function(name: &str) -> Option<(&'static str, Vec<Ty>, Ty)> {
 }
 
 impl Checker<'_, '_> {
-    /// The pointer local `e` names, with what it points to.
+    /// The pointer local (or C pointer variable of a `.pxd`) `e` names, with
+    /// what it points to.
     fn pointer_local(&self, e: &Expr) -> Option<Elem> {
         match &e.kind {
             ExprKind::Name(n) if self.local_names.contains(n) => match self.local_ty(n)? {
                 Ty::Ptr(elem) => elem,
+                _ => None,
+            },
+            ExprKind::Name(_) => match self.cx.binding_of(e) {
+                Some(crate::frontend::Binding::CDecl(crate::frontend::pxd::Decl::Var { ty: Ty::Ptr(elem), .. })) => elem,
                 _ => None,
             },
             _ => None,
@@ -344,17 +349,32 @@ impl Checker<'_, '_> {
         let b = hir::Expr { kind: b.kind, ty: Ty::Ptr(None) };
         let n = self.expr(n).and_then(|v| self.coerce(v, size_t(), &n.span, "qsort"))?;
         let size = self.expr(size).and_then(|v| self.coerce(v, size_t(), &size.span, "qsort"))?;
-        let f = self.function_pointer(compar, "qsort", &[Ty::Ptr(None), Ty::Ptr(None)], Ty::Int(crate::types::C_INT))?;
+        let comparator = crate::frontend::pxd::FnSig { params: vec![Ty::Ptr(None), Ty::Ptr(None)], ret: Ty::Int(crate::types::C_INT), nogil: true };
+        let f = self.function_pointer(compar, "qsort", &comparator)?;
         Ok(hir::Expr { kind: H::CCall { symbol: "qsort".into(), args: vec![b, n, size, f] }, ty: Ty::Void })
     }
 
     /// `a` passed where the C function `callee` takes a function pointer
-    /// `int (*)(params…) noexcept nogil`: the name of a `@cfunc` of that
-    /// signature, declared `@cython.exceptval(check=False)` and
-    /// `@cython.nogil` as Cython requires; its C entry's address.
-    fn function_pointer(&mut self, a: &Expr, callee: &str, params: &[Ty], ret: Ty) -> R<hir::Expr> {
-        let wanted = format!("{} (*)({}) noexcept nogil", c_spelling(ret), params.iter().map(|t| if *t == Ty::Ptr(None) { "const void*".to_string() } else { c_spelling(*t) }).collect::<Vec<_>>().join(", "));
-        let spelled = "`@cython.cfunc`, `@cython.exceptval(check=False)`, `@cython.nogil`, and `def cmp(a: cython.pointer(cython.const[cython.void]), b: cython.pointer(cython.const[cython.void])) -> cython.int`";
+    /// `ret (*)(params…) noexcept [nogil]`: the name of a `@cfunc` of that
+    /// signature, declared `@cython.exceptval(check=False)` (and
+    /// `@cython.nogil` for a `nogil` pointer) as Cython requires; its C
+    /// entry's address.
+    pub(super) fn function_pointer(&mut self, a: &Expr, callee: &str, sig: &crate::frontend::pxd::FnSig) -> R<hir::Expr> {
+        let (params, ret) = (sig.params.as_slice(), sig.ret);
+        let qsort = callee == "qsort";
+        let wanted = format!(
+            "{} (*)({}) noexcept{}",
+            c_spelling(ret),
+            params.iter().map(|t| if *t == Ty::Ptr(None) && qsort { "const void*".to_string() } else { c_spelling(*t) }).collect::<Vec<_>>().join(", "),
+            if sig.nogil { " nogil" } else { "" }
+        );
+        let generic;
+        let spelled = if qsort {
+            "`@cython.cfunc`, `@cython.exceptval(check=False)`, `@cython.nogil`, and `def cmp(a: cython.pointer(cython.const[cython.void]), b: cython.pointer(cython.const[cython.void])) -> cython.int`"
+        } else {
+            generic = format!("`@cython.cfunc`, `@cython.exceptval(check=False)`{} and the signature {wanted}", if sig.nogil { ", `@cython.nogil`" } else { "" });
+            generic.as_str()
+        };
         let ExprKind::Name(name) = &a.kind else {
             return fallback(&a.span, format!("it passes `{}` as a C function pointer (only a `@cython.cfunc`'s name is compiled)", self.cx.source_text(&a.span)));
         };
@@ -395,7 +415,7 @@ impl Checker<'_, '_> {
             return error(
                 Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) has the signature {sig}, but `{callee}` needs {wanted}"))
                     .with_label("wrong signature")
-                    .with_hint(format!("declare `{name}` with {spelled}; cast the pointers inside it")),
+                    .with_hint(format!("declare `{name}` with {spelled}{}", if qsort { "; cast the pointers inside it" } else { "" })),
             );
         }
         if !c.noexcept {
@@ -405,7 +425,7 @@ impl Checker<'_, '_> {
                     .with_hint(format!("decorate `{name}` with `@cython.exceptval(check=False)` (Cython's `noexcept`): an exception it raises is then printed as unraisable and it returns 0")),
             );
         }
-        if !c.nogil {
+        if sig.nogil && !c.nogil {
             return error(
                 Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) needs the GIL, but `{callee}` takes a `nogil` function pointer"))
                     .with_label(format!("`{callee}` needs {wanted}"))
