@@ -116,3 +116,24 @@ def test_native_and_c_loops(m):
         m.assert_native(name)
     for name in ("blocked", "par_global_step", "objs"):
         assert name not in m.build.stderr
+
+
+def test_declared_module_constants(m):
+    # `NAME = cython.declare(T, literal)` bound once and assigned by no
+    # function: a C constant, read without the GIL (Cython's C global).
+    for name in ("par_c_global", "serial_c_global", "nogil_c_global"):
+        m.assert_native(name)
+        assert name not in m.build.stderr
+    m.assert_same("serial_c_global", [(0,), (1,), (16,), (17,), (1000,), (-5,)])
+    m.assert_same("nogil_c_global", [(0.0,), (1.5,), (-3.25,), (1e300,)])
+    for n in (0, 1, 16, 17, 1000, 100_001):
+        assert m.native.par_c_global(n) == m.native.serial_c_global(n) == m.py.serial_c_global(n)
+    # A name some function assigns through `global` stays a module global.
+    try:
+        for v in (5, 7, -2):
+            m.native.set_kg(v)
+            m.py.set_kg(v)
+            m.assert_same("reads_kg", [(3,)], loose_types=(float,))
+    finally:
+        m.native.set_kg(5)
+        m.py.set_kg(5)

@@ -123,3 +123,41 @@ def par_objs(lo, hi, st) -> cython.Py_ssize_t:
     for i in prange(lo, hi, st, nogil=True):
         s += i
     return s
+
+
+KD = cython.declare(cython.Py_ssize_t, 16)
+KF = cython.declare(cython.double, 0.5)
+KN = cython.declare(cython.int, -3)
+KG = cython.declare(cython.Py_ssize_t, 5)
+
+
+def par_c_global(n: cython.Py_ssize_t) -> cython.Py_ssize_t:
+    i: cython.Py_ssize_t
+    s: cython.Py_ssize_t = 0
+    for i in prange(0, n, KD, nogil=True):
+        s += i * KN + KD
+    return s
+
+
+def serial_c_global(n: cython.Py_ssize_t) -> cython.Py_ssize_t:
+    i: cython.Py_ssize_t
+    s: cython.Py_ssize_t = 0
+    for i in range(0, n, KD):
+        s += i * KN + KD
+    return s
+
+
+def nogil_c_global(x: cython.double) -> cython.double:
+    r: cython.double = 0
+    with cython.nogil:
+        r = x * KF + KN
+    return r
+
+
+def set_kg(v):
+    global KG
+    KG = v
+
+
+def reads_kg(n: cython.Py_ssize_t) -> cython.Py_ssize_t:
+    return n * KG
