@@ -10,6 +10,7 @@ mod closure;
 pub(crate) mod cclass;
 pub mod cimports;
 mod pxd;
+mod module_consts;
 mod pickle;
 mod pyclass;
 mod residual;
@@ -108,6 +109,8 @@ pub(crate) struct ModuleCx<'a> {
     /// `from __future__ import annotations`: nested functions' annotations
     /// are strings (such a function stays Python: `closure.rs`).
     pub future_annotations: bool,
+    /// Module-level `cython.declare`d C constants (`module_consts.rs`).
+    pub c_consts: HashMap<String, (hir::Const, Ty)>,
 }
 
 /// A problem found while typing a function.
@@ -159,7 +162,9 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         top_defs: HashMap::new(),
         source_path: abs_path.to_string(),
         future_annotations: closure::future_annotations(&ast.body),
+        c_consts: HashMap::new(),
     };
+    cx.c_consts = module_consts::declared_constants(&cx, &ast.body);
     cx.cclass_names = ast.classes.iter().filter(|c| cclass::is_cclass(&cx, c)).map(|c| c.name.clone()).collect();
     // The cclasses are planned before the functions are typed: a function
     // may type a variable as one.

@@ -689,12 +689,19 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 Ty::Void => return fallback(&a.span, "it passes the None result of a call to range()"),
                 Ty::View(_) => return fallback(&a.span, "it passes a memoryview to range()"),
+                // A C integer loop variable: the object converted once,
+                // before the loop (`object_bounds` below).
+                Ty::Object if self.declared.get(var.as_str()).is_some_and(|t| t.is_int()) => vals.push(v),
                 // A Python range object of the objects, iterated.
                 Ty::Object if !prange => return self.for_iter(target, iter, body, orelse, line),
-                Ty::Object => return fallback(&a.span, "it passes an object to prange()"),
+                Ty::Object => return fallback(&a.span, "it passes an object to prange() and its loop variable is not declared a C integer"),
                 Ty::Ptr(_) => return fallback(&a.span, "it passes a C pointer to range()"),
                 Ty::Complex => return fallback(&a.span, "it passes a C double complex to range()"),
             }
+        }
+        let mut pre = vec![];
+        if vals.iter().any(|v| v.ty == Ty::Object) {
+            pre = self.object_bounds(&mut vals, iter.span.start, line);
         }
         let arg_ty = vals
             .iter()
@@ -799,9 +806,35 @@ impl<'c, 'a> Checker<'c, 'a> {
         let body = b?;
         let orelse = self.block(orelse)?;
         if let Some(o) = options {
-            return self.prange(var_id, [start, stop, step], body, orelse, o, &iter.span, line);
+            let mut out = pre;
+            out.extend(self.prange(var_id, [start, stop, step], body, orelse, o, &iter.span, line)?);
+            return Ok(out);
         }
-        Ok(vec![hir::Stmt { kind: hir::StmtKind::ForRange { var: var_id, start, stop, step, body, orelse, plan: Default::default() }, line }])
+        let mut out = pre;
+        out.push(hir::Stmt { kind: hir::StmtKind::ForRange { var: var_id, start, stop, step, body, orelse, plan: Default::default() }, line });
+        Ok(out)
+    }
+
+    /// `range()`'s arguments when some are objects and the loop variable is
+    /// a declared C integer (Cython's C loop): every argument evaluated in
+    /// order, those that are no constant or local read into hidden locals,
+    /// before any is converted (the conversions, in the loop's bounds, then
+    /// raise as `range()` does: TypeError, OverflowError, in argument order).
+    fn object_bounds(&mut self, vals: &mut [hir::Expr], at: usize, line: u32) -> Vec<hir::Stmt> {
+        let mut pairs = vec![];
+        for (k, v) in vals.iter_mut().enumerate() {
+            if v.as_const().is_some() || matches!(v.kind, H::Local(_)) {
+                continue;
+            }
+            let hidden = self.local_id(&format!("<range arg {at} {k}>"), v.ty);
+            let ty = v.ty;
+            let value = std::mem::replace(v, hir::Expr::local(hidden, ty));
+            pairs.push((hidden, value));
+        }
+        if pairs.is_empty() {
+            return vec![];
+        }
+        vec![hir::Stmt { kind: hir::StmtKind::Assign(pairs), line }]
     }
 }
 
