@@ -206,7 +206,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         for (name, a) in annotated.iter() {
             ann.push(super::object::konst(ObjConst::Str(name.clone())));
-            ann.push(self.boxed_value(a)?);
+            ann.push(self.annotation_value(a)?);
         }
         let has_ann = !ann.is_empty();
         if has_ann {
@@ -262,6 +262,16 @@ impl<'c, 'a> Checker<'c, 'a> {
         Ok(op(ObjOp::Call { keywords: vec![] }, vec![maker, code, closure, defaults, kw], Ty::Object))
     }
 
+    /// An annotation's value: a `cython` type (`cython.double`) the shim's
+    /// object of that name, what the interpreted `def` evaluates it to.
+    fn annotation_value(&mut self, a: &crate::syntax::Expr) -> R<hir::Expr> {
+        if let Some(crate::frontend::Binding::CythonAttr(n)) = self.cx.binding_of(a) {
+            let shim = super::object::global(hir::SHIM_GLOBAL);
+            return Ok(op(ObjOp::GetAttr(n), vec![shim], Ty::Object));
+        }
+        self.boxed_value(a)
+    }
+
     /// A native nested `def`'s annotations (a dict, in CPython's order),
     /// if it has any; an interpreted one's are the maker's operands.
     fn native_annotations(&mut self, f: &FunctionDef, span: &Span) -> R<Option<hir::Expr>> {
@@ -282,7 +292,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let mut ann = vec![];
         for (name, a) in annotated.iter() {
             ann.push(super::object::konst(ObjConst::Str(name.clone())));
-            ann.push(self.boxed_value(a)?);
+            ann.push(self.annotation_value(a)?);
         }
         Ok(Some(op(ObjOp::Dict, ann, Ty::Object)))
     }
