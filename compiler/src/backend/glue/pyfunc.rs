@@ -50,9 +50,11 @@ const KWDEFAULTS: i32 = 80;
 /// A nested function's interpreted code object (`__code__`: its names,
 /// file, lines and free variables, what `inspect` reads of a function).
 const CODE: i32 = 88;
-const BASICSIZE: i32 = 96;
+/// `__annotations__` (a dict made when first read, as a function's).
+const ANNOTATIONS: i32 = 96;
+const BASICSIZE: i32 = 104;
 /// The fields holding objects (tp_traverse, tp_clear, tp_dealloc).
-const OBJECT_FIELDS: [i32; 9] = [DICT, NAME, QUALNAME, MODULE, DOC, CLOSURE, DEFAULTS, KWDEFAULTS, CODE];
+const OBJECT_FIELDS: [i32; 10] = [DICT, NAME, QUALNAME, MODULE, DOC, CLOSURE, DEFAULTS, KWDEFAULTS, CODE, ANNOTATIONS];
 
 const PY_TP_CALL: i32 = 50;
 const PY_TP_CLEAR: i32 = 51;
@@ -432,23 +434,66 @@ fn method_table(em: &mut Emitter) -> R<DataId> {
     Ok(table)
 }
 
-/// `PyGetSetDef`s: `__dict__` through CPython's generic getter and setter.
+/// `PyGetSetDef`s: `__dict__` through CPython's generic getter and setter,
+/// `__annotations__` (what `inspect` needs of a function-like object).
 fn getset_table(em: &mut Emitter) -> R<DataId> {
     let p = em.ptr;
     let get = em.import("PyObject_GenericGetDict", &[p, p], &[p])?;
     let set = em.import("PyObject_GenericSetDict", &[p, p, p], &[types::I32])?;
+    let (ann_get, ann_set) = annotations_accessors(em)?;
     let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
     let mut desc = DataDescription::new();
-    desc.define(vec![0u8; 2 * GETSET_DEF_BYTES].into_boxed_slice());
-    let name = em.cstring("__dict__")?;
-    let gv = em.module.declare_data_in_data(name, &mut desc);
-    desc.write_data_addr(0, gv, 0);
-    let fget = em.module.declare_func_in_data(get, &mut desc);
-    desc.write_function_addr(8, fget);
-    let fset = em.module.declare_func_in_data(set, &mut desc);
-    desc.write_function_addr(16, fset);
+    desc.define(vec![0u8; 3 * GETSET_DEF_BYTES].into_boxed_slice());
+    for (k, (name, get, set)) in [("__dict__", get, set), ("__annotations__", ann_get, ann_set)].into_iter().enumerate() {
+        let at = (k * GETSET_DEF_BYTES) as u32;
+        let name = em.cstring(name)?;
+        let gv = em.module.declare_data_in_data(name, &mut desc);
+        desc.write_data_addr(at, gv, 0);
+        let fget = em.module.declare_func_in_data(get, &mut desc);
+        desc.write_function_addr(at + 8, fget);
+        let fset = em.module.declare_func_in_data(set, &mut desc);
+        desc.write_function_addr(at + 16, fset);
+    }
     em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
     Ok(table)
+}
+
+/// `__annotations__`' getter (an empty dict made and kept when none is
+/// set, as CPython's functions do) and setter (any value; `del` clears it).
+fn annotations_accessors(em: &mut Emitter) -> R<(ClifFuncId, ClifFuncId)> {
+    let p = em.ptr;
+    let get = emit_fn(em, "pyc_aot_function_get_annotations", "__annotations__ getter of the function type", &[p, p], Some(p), |cx, a| {
+        let v = cx.b.ins().load(p, flags(), a[0], ANNOTATIONS);
+        let (make, have) = (cx.b.create_block(), cx.b.create_block());
+        cx.b.append_block_param(have, p);
+        let missing = cx.is_null(v);
+        cx.b.ins().brif(missing, make, &[], have, &[ir::BlockArg::Value(v)]);
+        cx.b.switch_to_block(make);
+        let d = cx.call_prim(&prim::PY_DICT_NEW, &[])?[0];
+        let (bad, ok) = (cx.b.create_block(), cx.b.create_block());
+        let failed = cx.is_null(d);
+        cx.b.ins().brif(failed, bad, &[], ok, &[]);
+        cx.b.switch_to_block(bad);
+        cx.b.ins().return_(&[d]);
+        cx.b.switch_to_block(ok);
+        cx.b.ins().store(flags(), d, a[0], ANNOTATIONS);
+        cx.b.ins().jump(have, &[ir::BlockArg::Value(d)]);
+        cx.b.switch_to_block(have);
+        let v = cx.b.block_params(have)[0];
+        crate::backend::codegen::incref(cx, v)?;
+        cx.b.ins().return_(&[v]);
+        Ok(())
+    })?;
+    let set = emit_fn(em, "pyc_aot_function_set_annotations", "__annotations__ setter of the function type", &[p, p, p], Some(types::I32), |cx, a| {
+        let old = cx.b.ins().load(p, flags(), a[0], ANNOTATIONS);
+        cx.call_prim(&prim::PY_INCREF, &[a[1]])?;
+        cx.b.ins().store(flags(), a[1], a[0], ANNOTATIONS);
+        cx.decref(old)?;
+        let zero = cx.b.ins().iconst(types::I32, 0);
+        cx.b.ins().return_(&[zero]);
+        Ok(())
+    })?;
+    Ok((get, set))
 }
 
 
