@@ -40,6 +40,12 @@ PROGRAMS = [
     ("primes(300)", "primes", "", "m.primes(300)", (2, 12)),
     ("word_count(2000 words)", "word_count",
      "text = ' '.join(%r.split()[k * 7 %% 29] for k in range(2000))" % WORDS, "m.word_count(text)", (2, 12)),
+    # Nested functions and lambdas (native bodies since branch nest).
+    ("sorted(10k tuples, key=lambda)", "closures", "rows = [(i, (i * 7919) % 10007) for i in range(10000)]",
+     "m.sort_pairs(rows)", (1, 3)),
+    ("closure called 1000x in a loop", "closures", "", "m.closure_loop(1000)", (2, 12)),
+    ("1000 closures made and called", "closures", "", "m.make_and_call(1000)", (2, 12)),
+    ("nonlocal counter, 1000 calls", "closures", "", "m.counter_calls(1000)", (2, 12)),
     # The examples (examples/<module>.py).
     ("julia(40x40, 100 steps)", "julia",
      "w = 40\nzs = [complex(-1.8 + 3.6 * (k % w) / w, 1.8 - 3.6 * (k // w) / w) for k in range(w * w)]\n"
