@@ -110,21 +110,21 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as work:
         env = dict(os.environ, XDG_CACHE_HOME=os.path.join(work, "cache"))
-        for name, mod, setup, call, (n1, n2) in programs:
+        for k, (name, mod, setup, call, (n1, n2)) in enumerate(programs):
             src = os.path.join(SRC, mod + ".py")
             if not os.path.exists(src):
                 src = os.path.join(EXAMPLES, mod + ".py")
             dirs = []
-            d = os.path.join(work, "cpython-" + mod)
+            d = os.path.join(work, "cpython-%d-%s" % (k, mod))
             os.makedirs(d)
             shutil.copy(src, d)
             dirs.append(d)
             for i, exe in enumerate(bins):
-                d = os.path.join(work, "pyc%d-%s" % (i, mod))
+                d = os.path.join(work, "pyc%d-%d-%s" % (i, k, mod))
                 subprocess.run([exe, "build", src, "-o", d, "-q", "--python", args.python], check=True, env=env)
                 dirs.append(d)
             if use_cython:
-                d = os.path.join(work, "cython-" + mod)
+                d = os.path.join(work, "cython-%d-%s" % (k, mod))
                 os.makedirs(d)
                 shutil.copy(src, d)
                 subprocess.run([cythonize, "-i", "-3", "-q", mod + ".py"], cwd=d, check=True,

@@ -20,7 +20,7 @@ OUTER = ["make_counter", "counter_run", "make_adder", "adders", "sort_by_second"
          "helper_in_loop", "rebinding_seen", "writes_and_reads", "signature_kinds", "argument_errors",
          "recursive", "mutual", "raises_inside", "unbound_at_call", "names", "defaults_per_object",
          "defaults_writable", "typed_params", "closure_contents", "factory_cycle", "decorated_stays",
-         "holds_own_nested"]
+         "holds_own_nested", "defaults_filled", "defaults_calls"]
 
 # The nested functions with native bodies, by qualified name.
 NATIVE_NESTED = ["make_counter.<locals>.inc", "make_adder.<locals>.<lambda>", "sort_by_second.<locals>.<lambda>",
@@ -29,7 +29,8 @@ NATIVE_NESTED = ["make_counter.<locals>.inc", "make_adder.<locals>.<lambda>", "s
                  "argument_errors.<locals>.g", "recursive.<locals>.fib", "mutual.<locals>.is_even",
                  "mutual.<locals>.is_odd", "raises_inside.<locals>.check", "unbound_at_call.<locals>.g",
                  "names.<locals>.inner", "defaults_per_object.<locals>.f", "defaults_writable.<locals>.f",
-                 "typed_params.<locals>.poly", "closure_contents.<locals>.f", "factory_cycle.<locals>.me"]
+                 "typed_params.<locals>.poly", "closure_contents.<locals>.f", "factory_cycle.<locals>.me",
+                 "defaults_filled.<locals>.f", "defaults_filled.<locals>.g", "defaults_calls.<locals>.f"]
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +74,9 @@ def test_differential(m):
     m.assert_same("closure_contents", [7, None, [1]], exact=True)
     m.assert_same("decorated_stays", [1, -1], exact=True)
     m.assert_same("holds_own_nested", [2], exact=True)
+    # Left-out trailing parameters filled from the object's defaults.
+    m.assert_same("defaults_filled", [1, "a"], exact=True)
+    m.assert_same("defaults_calls", [1, 2.5, "a"], exact=True)
 
 
 def test_function_objects(m):
@@ -173,6 +177,9 @@ def test_no_leaks(m):
     assert growth(lambda: nat.defaults_per_object([1, 2])) < LEAK_CALLS // 10
     assert growth(lambda: nat.typed_params(3)) < LEAK_CALLS // 10
     assert growth(lambda: nat.names()) < LEAK_CALLS // 10
+    assert growth(lambda: nat.defaults_calls(1)) < LEAK_CALLS // 10
+    assert growth(lambda: nat.defaults_filled(1)) < LEAK_CALLS // 10
+    assert growth(lambda: inc(2)) < LEAK_CALLS // 10
     # Error paths: an empty cell, a raising closure, bad arguments.
     assert growth(lambda: nat.unbound_at_call()) < LEAK_CALLS // 10
     assert growth(lambda: attempt(nat.raises_inside, -1)) < LEAK_CALLS // 10

@@ -180,3 +180,33 @@ def holds_own_nested(x):
     def outer_inner(y):
         return (lambda z: z + y)(x)
     return outer_inner(1)
+
+
+def defaults_filled(a):
+    def f(x, y=10, z=20):
+        return x + y + z
+    def g(x=[1], y=2):
+        g.__defaults__ = ([100], 200)
+        return [x, y]
+    try:
+        f()
+    except TypeError as e:
+        missing = str(e)
+    f.__defaults__ = (5,)
+    short = f(a, 1)
+    try:
+        f(a)
+    except TypeError as e:
+        too_few = str(e)
+    f.__defaults__ = None
+    try:
+        f(a, 1)
+    except TypeError as e:
+        none_left = str(e)
+    return g(), g(), g(5), missing, short, too_few, none_left
+
+
+def defaults_calls(a):
+    def f(x, y=10, z=20):
+        return x + y + z
+    return f(a), f(a, 1), f(a, 1, 2), f(*[a]), f(a, z=0)

@@ -226,7 +226,14 @@ fn emit_nested_vectorcall(em: &mut Emitter, f: &Function, wrapper: ClifFuncId, b
                 let other = cx.b.ins().icmp_imm_s(ir::condcodes::IntCC::NotEqual, nargs, expected);
                 let kw = cx.b.ins().icmp_imm_s(ir::condcodes::IntCC::NotEqual, a[3], 0);
                 let slow = cx.b.ins().bor(other, kw);
-                cx.b.ins().brif(slow, set, &[], call, &[]);
+                let fill = cx.b.create_block();
+                cx.b.ins().brif(slow, fill, &[], call, &[]);
+                cx.b.switch_to_block(fill);
+                if (1..=MAX_FILLED).contains(&expected) {
+                    fill_defaults(cx, a[0], a[1], nargs, a[3], expected, wrapper, set)?;
+                } else {
+                    cx.b.ins().jump(set, &[]);
+                }
             }
             cx.b.switch_to_block(set);
             let table = cx.data_addr(cx.em.helpers);
@@ -254,6 +261,74 @@ fn emit_nested_vectorcall(em: &mut Emitter, f: &Function, wrapper: ClifFuncId, b
         cx.b.ins().return_(&[res]);
         Ok(())
     })
+}
+
+/// The most positional parameters a call missing some is completed for
+/// from the defaults without the binder.
+const MAX_FILLED: i64 = 8;
+
+/// A positional call without keywords that leaves out trailing parameters
+/// the object's defaults cover: the arguments, then the defaults' last
+/// items, in a vector on the stack, the wrapper called with all of them
+/// (the defaults tuple held across the call: the body may replace
+/// `__defaults__`). Anything else jumps to `slow`.
+#[allow(clippy::too_many_arguments)]
+fn fill_defaults(cx: &mut FnCx, func: ir::Value, args: ir::Value, nargs: ir::Value, kwnames: ir::Value, expected: i64, wrapper: ClifFuncId, slow: ir::Block) -> R<()> {
+    use ir::condcodes::IntCC;
+    let p = cx.em.ptr;
+    let next = |cx: &mut FnCx, cond: ir::Value| {
+        let ok = cx.b.create_block();
+        cx.b.ins().brif(cond, ok, &[], slow, &[]);
+        cx.b.switch_to_block(ok);
+    };
+    let no_kw = cx.is_null(kwnames);
+    next(cx, no_kw);
+    let fewer = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, nargs, expected);
+    next(cx, fewer);
+    let d = cx.b.ins().load(p, flags(), func, DEFAULTS);
+    let present = cx.b.ins().icmp_imm_s(IntCC::NotEqual, d, 0);
+    next(cx, present);
+    let tuple_type = cx.py_data("PyTuple_Type")?;
+    let ty = cx.b.ins().load(p, flags(), d, pyabi::OB_TYPE);
+    let exact = cx.b.ins().icmp(IntCC::Equal, ty, tuple_type);
+    next(cx, exact);
+    // Enough defaults: nargs >= expected - len(defaults).
+    let nd = cx.b.ins().load(types::I64, flags(), d, pyabi::VAR_SIZE);
+    let need = cx.b.ins().iconst(types::I64, expected);
+    let first = cx.b.ins().isub(need, nd);
+    let enough = cx.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, nargs, first);
+    next(cx, enough);
+    let slot = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8 * expected as u32, 3));
+    // Item `j` of the defaults' last `expected - first` is at items + 8 * (nd - expected + j).
+    let items = cx.b.ins().iadd_imm_s(d, pyabi::TUPLE_ITEMS);
+    let shift = cx.b.ins().isub(nd, need);
+    let shift = cx.b.ins().ishl_imm_s(shift, 3);
+    let base = cx.b.ins().iadd(items, shift);
+    for j in 0..expected {
+        let (given, default, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+        cx.b.append_block_param(done, p);
+        let passed = cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, nargs, j);
+        cx.b.ins().brif(passed, given, &[], default, &[]);
+        cx.b.switch_to_block(given);
+        let v = cx.b.ins().load(p, flags(), args, (8 * j) as i32);
+        cx.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
+        cx.b.switch_to_block(default);
+        let v = cx.b.ins().load(p, flags(), base, (8 * j) as i32);
+        cx.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
+        cx.b.switch_to_block(done);
+        let v = cx.b.block_params(done)[0];
+        cx.b.ins().stack_store(p, v, slot, (8 * j) as i32);
+    }
+    crate::backend::codegen::incref(cx, d)?;
+    let vector = cx.b.ins().stack_addr(p, slot, 0);
+    let count = cx.b.ins().iconst(types::I64, expected);
+    let null = cx.b.ins().iconst(p, 0);
+    let r = cx.func_ref(wrapper);
+    let inst = cx.b.ins().call(r, &[func, vector, count, null]);
+    let res = cx.b.inst_results(inst)[0];
+    cx.decref(d)?;
+    cx.b.ins().return_(&[res]);
+    Ok(())
 }
 
 /// The makers' `PyMethodDef` (`METH_FASTCALL`, bound to a template):
