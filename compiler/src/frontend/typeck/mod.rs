@@ -145,9 +145,21 @@ pub(crate) fn check_all(
                 }
             }
         }
+        // (not reported: the function around it is, and the nested
+        // function keeps its interpreted code, as before it compiled)
+        let mut quiet: HashSet<usize> = with_outer.iter().map(|d| d.0).collect();
+        for (i, ..) in &dropped {
+            if cx.nested_fns.borrow().get(&set[*i].name).is_some_and(|n| gone.contains(n.outer.as_str())) {
+                quiet.insert(*i);
+            }
+        }
         dropped.extend(with_outer);
         dropped.sort_by_key(|d| d.0);
         for (i, span, reason) in dropped.iter().rev() {
+            if quiet.contains(i) {
+                set.remove(*i);
+                continue;
+            }
             let (line, col) = cx.src.line_col(span.start);
             left.push(hir::LeftToPython { kind: "function", function: set[*i].name.clone(), line, col, reason: reason.clone() });
             set.remove(*i);
