@@ -40,6 +40,12 @@ PROGRAMS = [
     ("primes(300)", "primes", "", "m.primes(300)", (2, 12)),
     ("word_count(2000 words)", "word_count",
      "text = ' '.join(%r.split()[k * 7 %% 29] for k in range(2000))" % WORDS, "m.word_count(text)", (2, 12)),
+    # Nested functions and lambdas (native bodies since branch nest).
+    ("sorted(10k tuples, key=lambda)", "closures", "rows = [(i, (i * 7919) % 10007) for i in range(10000)]",
+     "m.sort_pairs(rows)", (1, 3)),
+    ("closure called 1000x in a loop", "closures", "", "m.closure_loop(1000)", (2, 12)),
+    ("1000 closures made and called", "closures", "", "m.make_and_call(1000)", (2, 12)),
+    ("nonlocal counter, 1000 calls", "closures", "", "m.counter_calls(1000)", (2, 12)),
     # The examples (examples/<module>.py).
     ("julia(40x40, 100 steps)", "julia",
      "w = 40\nzs = [complex(-1.8 + 3.6 * (k % w) / w, 1.8 - 3.6 * (k // w) / w) for k in range(w * w)]\n"
@@ -104,21 +110,21 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as work:
         env = dict(os.environ, XDG_CACHE_HOME=os.path.join(work, "cache"))
-        for name, mod, setup, call, (n1, n2) in programs:
+        for k, (name, mod, setup, call, (n1, n2)) in enumerate(programs):
             src = os.path.join(SRC, mod + ".py")
             if not os.path.exists(src):
                 src = os.path.join(EXAMPLES, mod + ".py")
             dirs = []
-            d = os.path.join(work, "cpython-" + mod)
+            d = os.path.join(work, "cpython-%d-%s" % (k, mod))
             os.makedirs(d)
             shutil.copy(src, d)
             dirs.append(d)
             for i, exe in enumerate(bins):
-                d = os.path.join(work, "pyc%d-%s" % (i, mod))
+                d = os.path.join(work, "pyc%d-%d-%s" % (i, k, mod))
                 subprocess.run([exe, "build", src, "-o", d, "-q", "--python", args.python], check=True, env=env)
                 dirs.append(d)
             if use_cython:
-                d = os.path.join(work, "cython-" + mod)
+                d = os.path.join(work, "cython-%d-%s" % (k, mod))
                 os.makedirs(d)
                 shutil.copy(src, d)
                 subprocess.run([cythonize, "-i", "-3", "-q", mod + ".py"], cwd=d, check=True,

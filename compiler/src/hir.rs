@@ -12,7 +12,7 @@ mod object;
 pub use dump::dump;
 pub use analysis::{assigns, index_local, list_locals, maybe_unbound, keeps_own_frame, recursive_functions, uses_openmp};
 pub use lanes::{lane_arith, Lanes};
-pub use object::{python_str, NestedCode, CODE_HELPER_SOURCE, ClassRead, ClassRef, CompFor, CompKind, Comprehension, Handler, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Try};
+pub use object::{python_str, NestedCode, CODE_HELPER_SOURCE, FREE_VAR_PREFIX, FUNCTION_CLOSURE_OFFSET, ClassRead, ClassRef, CompFor, CompKind, Comprehension, Handler, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Try};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncId(pub u32);
@@ -56,6 +56,12 @@ pub struct PlainMethod {
     /// makes it a holder cell, `PLAIN_METHODS_GLOBAL[class_cell_key(qualname)]`,
     /// which the class body fills with its `__class__` cell.
     pub class_cell: bool,
+    /// A nested `def` or `lambda` of a compiled function with a native
+    /// body (`qualname` is `outer.<locals>.inner`): its function's first
+    /// parameter is the hidden function object (its closure read from
+    /// it), one object made each time the `def` runs by its maker
+    /// (`ObjConst::NativeFunction`), with the defaults that run evaluated.
+    pub nested: bool,
 }
 
 /// The key of a plain method's holder cell in `PLAIN_METHODS_GLOBAL`.
@@ -239,6 +245,15 @@ pub struct Function {
 }
 
 impl Function {
+    /// The name its traceback entries show: a native nested function's own
+    /// (`inner` of `outer.<locals>.inner`, CPython's `co_name`).
+    pub fn frame_name(&self) -> &str {
+        match self.name.rsplit_once(".<locals>.") {
+            Some((_, own)) => own.split('#').next().unwrap_or(own),
+            None => &self.name,
+        }
+    }
+
     /// Whether Python code can call it: a C pointer in its signature (only
     /// `@cfunc`s have one), or a struct passed by value (its fields are
     /// parameters named `p.x` by `frontend/structs/by_value.rs`, which no Python

@@ -14,6 +14,14 @@
 //! keyword-only defaults, annotations and decorators are evaluated by the
 //! compiled code, in CPython's order, each time the `def` runs.
 //!
+//! A nested function whose body is in the native subset gets a native
+//! body instead (`native_nested`): a candidate of its own (`NestedFn`),
+//! typed with a hidden first parameter, its function object, whose closure
+//! holds its free variables' cells; the enclosing function makes it through
+//! its maker (`hir::ObjConst::NativeFunction`). One that is decorated or
+//! holds nested scopes of its own, or that does not type, keeps the
+//! interpreted code object.
+//!
 //! The analysis must see every name a nested scope uses: where our syntax
 //! tree keeps only a description (`Other`), the function stays Python.
 
@@ -303,7 +311,9 @@ fn def_scope(f: &FunctionDef) -> Result<Scope, Why> {
 /// variables of its own, which a lambda there may not use: the compiled
 /// comprehension's are hidden locals of the function).
 struct Outer<'f> {
-    nested: Vec<(usize, &'f FunctionDef, HashSet<String>)>,
+    nested: Vec<(Span, &'f FunctionDef, HashSet<String>)>,
+    /// Walking a nested function's own body (where `nonlocal` is fine).
+    in_nested: bool,
     in_comp: u32,
     /// The targets of the comprehensions around the walk.
     comp_targets: Vec<String>,
@@ -321,7 +331,7 @@ impl<'f> Outer<'f> {
             StmtKind::FunctionDef(f) => {
                 self.def_outside(f)?;
                 let scope = def_scope(f)?;
-                self.nested.push((s.span.start, f, scope.free()));
+                self.nested.push((s.span.clone(), f, scope.free()));
                 Ok(())
             }
             StmtKind::Return(v) => v.iter().try_for_each(|e| self.expr(e)),
@@ -353,6 +363,7 @@ impl<'f> Outer<'f> {
                 self.uncellable.extend(names.into_iter().map(|n| (n, "`import`", s.span.clone())));
                 Ok(())
             }
+            StmtKind::Nonlocal(_) if self.in_nested => Ok(()),
             StmtKind::Nonlocal(_) => Err((s.span.clone(), "`nonlocal` at the top level of a module-level function (a SyntaxError)".into())),
             StmtKind::Global(_) | StmtKind::Pass | StmtKind::Break | StmtKind::Continue => Ok(()),
             StmtKind::Delete(targets) => {
@@ -421,7 +432,7 @@ impl<'f> Outer<'f> {
                         return Err((e.span.clone(), format!("it makes a lambda using the comprehension's variable `{n}` (a fresh variable per run of the comprehension)")));
                     }
                 }
-                self.nested.push((e.span.start, f, scope.free()));
+                self.nested.push((e.span.clone(), f, scope.free()));
                 Ok(())
             }
             ExprKind::Comp { elt, value, generators, .. } => {
@@ -480,7 +491,7 @@ impl<'f> Outer<'f> {
 /// The closure plan of the compiled function `qualname` (`C.m` for a
 /// method), or why it stays Python.
 pub(crate) fn plan(cx: &ModuleCx, qualname: &str, def: &FunctionDef) -> Result<Plan, Why> {
-    let mut outer = Outer { nested: vec![], in_comp: 0, comp_targets: vec![], uncellable: vec![] };
+    let mut outer = Outer { nested: vec![], in_nested: false, in_comp: 0, comp_targets: vec![], uncellable: vec![] };
     outer.stmts(&def.body)?;
     if outer.nested.is_empty() {
         return Ok(Plan::default());
@@ -495,7 +506,8 @@ pub(crate) fn plan(cx: &ModuleCx, qualname: &str, def: &FunctionDef) -> Result<P
         locals.remove(g);
     }
     let mut plan = Plan::default();
-    for (start, f, free) in &outer.nested {
+    for (span, f, free) in &outer.nested {
+        let start = &span.start;
         let mut freevars: Vec<String> = free.iter().filter(|n| locals.contains(*n)).cloned().collect();
         freevars.sort();
         for n in free.iter().filter(|n| !locals.contains(*n)) {
@@ -583,4 +595,104 @@ fn code_source(cx: &ModuleCx, qualname: &str, f: &FunctionDef, start: usize, fre
     }
     source.push_str(&body);
     Ok(NestedCode { source, path: cx.source_path.clone(), future_annotations: cx.future_annotations, freevars: freevars.to_vec(), depth: classes.len() + 2 })
+}
+
+/// A nested function typed as a candidate of its own (by its candidate's
+/// name in `ModuleCx::nested_fns`).
+#[derive(Debug, Clone)]
+pub(crate) struct NestedFn {
+    /// The enclosing compiled function's candidate name.
+    pub outer: String,
+    /// Its `def` statement's or `lambda` expression's span start (the key
+    /// of `Plan::nested`).
+    pub start: usize,
+    /// Its free variables in `co_freevars` order: item `k` of its closure.
+    pub freevars: Vec<String>,
+    pub qualname: String,
+}
+
+/// The hidden first parameter of a native nested function: its function object.
+pub(crate) const FUNCTION_PARAM: &str = "<function>";
+
+/// What becomes of each nested function of the compiled function `outer`
+/// (`qualname` its candidate name): `Ok` with its candidate's name, def,
+/// span and facts when it may get a native body, `Err` with its qualified
+/// name and why it keeps its interpreted code object. Nothing when the
+/// function's closures do not compile at all.
+#[allow(clippy::type_complexity)]
+pub(crate) fn native_nested<'f>(cx: &ModuleCx, qualname: &str, def: &'f FunctionDef) -> Vec<Result<(String, &'f FunctionDef, Span, NestedFn), (String, Span, String)>> {
+    let Ok(plan) = plan(cx, qualname, def) else { return vec![] };
+    let mut outer = Outer { nested: vec![], in_nested: false, in_comp: 0, comp_targets: vec![], uncellable: vec![] };
+    if outer.stmts(&def.body).is_err() {
+        return vec![];
+    }
+    let mut out = vec![];
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (span, f, _) in &outer.nested {
+        let Some(n) = plan.nested.get(&span.start) else { continue };
+        let count = seen.entry(n.qualname.clone()).or_insert(0);
+        *count += 1;
+        let name = if *count == 1 { n.qualname.clone() } else { format!("{}#{}", n.qualname, count) };
+        if let Some(d) = f.decorators.first() {
+            out.push(Err((name, d.span.clone(), "it is decorated (the decorators apply to its interpreted function)".into())));
+            continue;
+        }
+        let mut own = Outer { nested: vec![], in_nested: true, in_comp: 0, comp_targets: vec![], uncellable: vec![] };
+        match own.stmts(&f.body) {
+            Err((at, why)) => {
+                out.push(Err((name, at, why)));
+                continue;
+            }
+            Ok(()) if !own.nested.is_empty() => {
+                out.push(Err((name, own.nested[0].0.clone(), "it holds a nested function or lambda of its own".into())));
+                continue;
+            }
+            Ok(()) => {}
+        }
+        let info = NestedFn { outer: qualname.to_string(), start: span.start, freevars: n.freevars.clone(), qualname: n.qualname.clone() };
+        out.push(Ok((name, *f, span.clone(), info)));
+    }
+    out
+}
+
+/// The candidates of the nested functions of `outers` that may get native
+/// bodies (recorded in `cx.nested_fns`); the others reported with why they
+/// keep their interpreted code objects.
+pub(crate) fn nested_candidates<'a>(cx: &ModuleCx, outers: &[super::typeck::Candidate<'a>], left: &mut Vec<crate::hir::LeftToPython>) -> Vec<super::typeck::Candidate<'a>> {
+    let mut out = vec![];
+    for c in outers {
+        for r in native_nested(cx, &c.name, c.def) {
+            let (name, span, reason) = match r {
+                Ok((name, f, span, info)) => match super::typeck::nested_candidate(cx, f, &span, &name) {
+                    Ok(n) => {
+                        cx.nested_fns.borrow_mut().insert(name, info);
+                        out.push(n);
+                        continue;
+                    }
+                    Err(super::Problem::Fallback { span, reason }) => (name, span, reason),
+                    Err(super::Problem::Error(d)) => (name, d.span.clone(), d.message.clone()),
+                    Err(super::Problem::Pending) => (name, span, "its signature could not be typed".into()),
+                },
+                Err(e) => e,
+            };
+            let (line, col) = cx.src.line_col(span.start);
+            left.push(crate::hir::LeftToPython { kind: NESTED_KIND, function: name, line, col, reason });
+        }
+    }
+    out
+}
+
+/// How the build report names a nested function.
+pub(crate) const NESTED_KIND: &str = "nested function";
+
+/// The compiled nested functions, as functions of the module's function type.
+pub(crate) fn nested_methods(cx: &ModuleCx, functions: &[crate::hir::Function], left: &mut [crate::hir::LeftToPython]) -> Vec<crate::hir::PlainMethod> {
+    let fns = cx.nested_fns.borrow();
+    for l in left.iter_mut().filter(|l| fns.contains_key(&l.function)) {
+        l.kind = NESTED_KIND;
+    }
+    functions
+        .iter()
+        .filter_map(|f| fns.get(&f.name).map(|n| crate::hir::PlainMethod { func: f.id, qualname: n.qualname.clone(), class_cell: false, nested: true }))
+        .collect()
 }

@@ -111,6 +111,9 @@ pub(crate) struct ModuleCx<'a> {
     pub future_annotations: bool,
     /// Module-level `cython.declare`d C constants (`module_consts.rs`).
     pub c_consts: HashMap<String, (hir::Const, Ty)>,
+    /// The nested functions typed as candidates of their own, by candidate
+    /// name (`closure::native_nested`).
+    pub nested_fns: std::cell::RefCell<HashMap<String, closure::NestedFn>>,
 }
 
 /// A problem found while typing a function.
@@ -163,6 +166,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         source_path: abs_path.to_string(),
         future_annotations: closure::future_annotations(&ast.body),
         c_consts: HashMap::new(),
+        nested_fns: Default::default(),
     };
     cx.c_consts = module_consts::declared_constants(&cx, &ast.body);
     cx.cclass_names = ast.classes.iter().filter(|c| cclass::is_cclass(&cx, c)).map(|c| c.name.clone()).collect();
@@ -290,6 +294,9 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             }
         }
     }
+    // Nested functions with native bodies: candidates of their own.
+    let nested = closure::nested_candidates(&cx, &candidates, &mut left);
+    candidates.extend(nested);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -437,9 +444,11 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         .iter()
         .filter_map(|m| {
             let qualname = m.qualname();
-            functions.iter().find(|f| f.name == qualname).map(|f| hir::PlainMethod { func: f.id, qualname, class_cell: m.class_cell })
+            functions.iter().find(|f| f.name == qualname).map(|f| hir::PlainMethod { func: f.id, qualname, class_cell: m.class_cell, nested: false })
         })
         .collect();
+    let mut plain_methods = plain_methods;
+    plain_methods.extend(closure::nested_methods(&cx, &functions, &mut left));
     let method_lines: Vec<(std::ops::Range<usize>, u32, String)> = plain.iter().map(|m| (m.range.clone(), src.line_of(m.def.name_span.start), pyclass::binding_line(m))).collect();
     left.extend(cclass_left);
     left.sort_by_key(|l| l.line);

@@ -22,7 +22,24 @@ pub enum ObjConst {
     /// inside headers that rebuild its enclosing scopes, lines unchanged:
     /// `frontend/closure.rs`); `freevars` its cells' names, checked.
     Code(NestedCode),
+    /// The maker of the natively compiled nested function `FuncId(k)`
+    /// (`PlainMethod::nested`): a builtin function the exec slot makes,
+    /// called with the closure, defaults and keyword-only defaults (each
+    /// None when absent) for a new function object of the module's
+    /// function type. A placeholder in the helpers' tuple; the exec slot
+    /// puts the maker in its table slot.
+    NativeFunction(u32),
 }
+
+/// Where the module's function type keeps a nested function's closure (a
+/// tuple of cells, in `co_freevars` order): a native nested body reads its
+/// cells from its hidden first parameter, the function object, there.
+pub const FUNCTION_CLOSURE_OFFSET: u32 = 64;
+
+/// `ObjOp::CellGet`'s name for a native nested function's free variable
+/// (this prefix, then the name): an empty cell raises CPython's NameError
+/// for a free variable, not UnboundLocalError.
+pub const FREE_VAR_PREFIX: &str = "<free>";
 
 /// What makes a nested function's code object (`ObjConst::Code`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +75,8 @@ impl ObjConst {
             ObjConst::Names(names) => format!("({})", names.iter().map(|n| python_str(n) + ",").collect::<String>()),
             // The helpers' namespace binds no builtin's name: the builtin.
             ObjConst::BuiltinType(name) => name.clone(),
+            // A placeholder, distinct per function (the table is keyed by literal).
+            ObjConst::NativeFunction(k) => format!("(None, {k})"),
             ObjConst::Code(NestedCode { source, path, future_annotations, freevars, depth }) => format!(
                 "{CODE_HELPER}({}, {}, {}, {depth}, ({}))",
                 python_str(source),

@@ -695,9 +695,12 @@ pub(crate) fn cell_get(cx: &mut FnCx, cell: ir::Value, name: &str) -> R<ir::Valu
     let is_null = cx.is_null(v);
     cx.b.ins().brif(is_null, empty, &[], full, &[]);
     cx.b.switch_to_block(empty);
-    let exc = cx.py_data("PyExc_UnboundLocalError")?;
+    let (exc, msg) = match name.strip_prefix(crate::hir::FREE_VAR_PREFIX) {
+        Some(free) => ("PyExc_NameError", cx.em.py.free_var_message(free)),
+        None => ("PyExc_UnboundLocalError", cx.em.py.unbound_local_message(name)),
+    };
+    let exc = cx.py_data(exc)?;
     let exc = cx.b.ins().load(p, flags(), exc, 0);
-    let msg = cx.em.py.unbound_local_message(name);
     let msg = cx.cstr(&msg)?;
     cx.call_prim(&prim::PY_ERR_SET_STRING, &[exc, msg])?;
     cx.b.ins().jump(done, &[BlockArg::Value(v)]);

@@ -13,6 +13,18 @@
 //! the generic one, and its repr is a function's (`<function C.m at 0x…>`).
 //! Module-level functions are not of this type (they stay builtin
 //! functions, which CPython's calls specialise).
+//!
+//! Native nested functions (`PlainMethod::nested`) are of this type too: a
+//! template per function made at exec (names, doc, vectorcall entry), and
+//! its maker, a builtin function bound to the template (the module's
+//! constant `ObjConst::NativeFunction`), which the enclosing function calls
+//! each time the `def` or `lambda` runs: a new object copying the template,
+//! with its code object (read-only `__code__`, the interpreted function's:
+//! `inspect.signature` reads it as a function-like object's), its closure
+//! (read-only `__closure__`), defaults and keyword-only
+//! defaults (writable `__defaults__`/`__kwdefaults__`). Its entry passes the
+//! function object as the body's hidden first parameter; before an unusual
+//! call goes to the binder path, the binder takes the object's defaults.
 
 use super::cclass::{slot_table, Slot};
 use super::names::py_str;
@@ -31,9 +43,18 @@ const NAME: i32 = 32;
 const QUALNAME: i32 = 40;
 const MODULE: i32 = 48;
 const DOC: i32 = 56;
-const BASICSIZE: i32 = 64;
+/// A nested function's closure (a tuple of cells; NULL for a method).
+const CLOSURE: i32 = crate::hir::FUNCTION_CLOSURE_OFFSET as i32;
+const DEFAULTS: i32 = 72;
+const KWDEFAULTS: i32 = 80;
+/// A nested function's interpreted code object (`__code__`: its names,
+/// file, lines and free variables, what `inspect` reads of a function).
+const CODE: i32 = 88;
+/// `__annotations__` (a dict made when first read, as a function's).
+const ANNOTATIONS: i32 = 96;
+const BASICSIZE: i32 = 104;
 /// The fields holding objects (tp_traverse, tp_clear, tp_dealloc).
-const OBJECT_FIELDS: [i32; 5] = [DICT, NAME, QUALNAME, MODULE, DOC];
+const OBJECT_FIELDS: [i32; 10] = [DICT, NAME, QUALNAME, MODULE, DOC, CLOSURE, DEFAULTS, KWDEFAULTS, CODE, ANNOTATIONS];
 
 const PY_TP_CALL: i32 = 50;
 const PY_TP_CLEAR: i32 = 51;
@@ -56,6 +77,7 @@ const T_OBJECT: i32 = 6;
 const T_OBJECT_EX: i32 = 16;
 const T_PYSSIZET: i32 = 19;
 const READONLY: i32 = 1;
+const METH_FASTCALL: i32 = 0x80;
 const MEMBER_DEF_BYTES: usize = 40;
 const GETSET_DEF_BYTES: usize = 40;
 
@@ -65,6 +87,8 @@ const REPR_HELPER: &str = "__pyc_aot_function_repr";
 /// What the exec slot needs to make the functions.
 pub(super) struct Emitted<'m> {
     pub spec: DataId,
+    /// The nested functions' maker (`PyMethodDef`), when there are any.
+    pub maker: Option<DataId>,
     /// Each method's function and vectorcall entry.
     pub methods: Vec<(&'m hir::PlainMethod, &'m Function, ClifFuncId)>,
 }
@@ -98,13 +122,23 @@ pub(super) fn binder_name(k: usize) -> String {
 pub(super) fn helpers_source(m: &hir::Module) -> R<String> {
     let mut out = String::new();
     for (k, (pm, f)) in functions(m)?.into_iter().enumerate() {
+        // A nested function's binder takes all but the hidden function
+        // object, its defaults placeholders (`None`) the object's replace.
+        let own;
+        let f = if pm.nested {
+            own = Function { params: f.params[1..].to_vec(), body: vec![], locals: vec![], ..f.clone() };
+            &own
+        } else {
+            f
+        };
         let names: Vec<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
         let tuple = if names.is_empty() { "()".to_string() } else { format!("({},)", names.join(", ")) };
         let bind = binder_name(k);
+        let params = if pm.nested { super::binder_parameters(f) } else { python_parameters(f) };
         out.push_str(&format!(
             "\ndef {bind}({}):\n    return {tuple}\n{bind}.__name__ = {name}\n{bind}.__qualname__ = {qual}\n\
              {bind}.__code__ = {bind}.__code__.replace(co_name={name})\n",
-            python_parameters(f).join(", "),
+            params.join(", "),
             name = py_str(short_name(pm)),
             qual = py_str(&pm.qualname),
         ));
@@ -138,13 +172,19 @@ pub(super) fn emit<'m>(em: &mut Emitter, facts: &Facts<'m>, first_slot: usize) -
     }
     let mut methods = vec![];
     for (k, (pm, f)) in functions(m)?.into_iter().enumerate() {
-        let wrapper = wrapper::emit_fastcall_wrapper(em, facts, f, first_slot + k)?;
-        let entry = emit_vectorcall(em, f, wrapper)?;
+        let entry = if pm.nested {
+            let wrapper = wrapper::emit_nested_wrapper(em, facts, f, first_slot + k)?;
+            emit_nested_vectorcall(em, f, wrapper, first_slot + k)?
+        } else {
+            let wrapper = wrapper::emit_fastcall_wrapper(em, facts, f, first_slot + k)?;
+            emit_vectorcall(em, f, wrapper)?
+        };
         methods.push((pm, f, entry));
     }
     let repr_slot = first_slot + methods.len();
     let spec = spec(em, m, repr_slot)?;
-    Ok(Some(Emitted { spec, methods }))
+    let maker = if m.plain_methods.iter().any(|pm| pm.nested) { Some(maker_def(em)?) } else { None };
+    Ok(Some(Emitted { spec, maker, methods }))
 }
 
 /// A function of the module for the function type (namespace 12), built by `body`.
@@ -165,6 +205,174 @@ fn emit_vectorcall(em: &mut Emitter, f: &Function, wrapper: ClifFuncId) -> R<Cli
         cx.b.ins().return_(&[res]);
         Ok(())
     })
+}
+
+/// `vectorcallfunc` of a native nested function: the wrapper (the
+/// function object its hidden first parameter); a call the binder path
+/// takes (keywords, another count) first gives the binder the object's
+/// defaults and keyword-only defaults (None when it has none).
+fn emit_nested_vectorcall(em: &mut Emitter, f: &Function, wrapper: ClifFuncId, binder_slot: usize) -> R<ClifFuncId> {
+    let p = em.ptr;
+    let has_defaults = f.params.iter().any(|q| q.default_src.is_some() || q.default.is_some());
+    let always_binder = f.params.iter().any(|q| q.kind.bound_by_binder());
+    let expected = f.params.len() as i64 - 1;
+    emit_fn(em, &format!("pyc_aot_function_{}", f.name), &format!("vectorcall entry of {}", f.name), &[p, p, types::I64, p], Some(p), |cx, a| {
+        let nargs = cx.b.ins().band_imm_s(a[2], i64::MAX);
+        if has_defaults {
+            let (set, call) = (cx.b.create_block(), cx.b.create_block());
+            if always_binder {
+                cx.b.ins().jump(set, &[]);
+            } else {
+                let other = cx.b.ins().icmp_imm_s(ir::condcodes::IntCC::NotEqual, nargs, expected);
+                let kw = cx.b.ins().icmp_imm_s(ir::condcodes::IntCC::NotEqual, a[3], 0);
+                let slow = cx.b.ins().bor(other, kw);
+                let fill = cx.b.create_block();
+                cx.b.ins().brif(slow, fill, &[], call, &[]);
+                cx.b.switch_to_block(fill);
+                if (1..=MAX_FILLED).contains(&expected) {
+                    fill_defaults(cx, a[0], a[1], nargs, a[3], expected, wrapper, set)?;
+                } else {
+                    cx.b.ins().jump(set, &[]);
+                }
+            }
+            cx.b.switch_to_block(set);
+            let table = cx.data_addr(cx.em.helpers);
+            let binder = cx.b.ins().load(p, flags(), table, (8 * binder_slot) as i32);
+            let none = cx.py_data("_Py_NoneStruct")?;
+            for (off, setter) in [(DEFAULTS, &prim::PY_FUNCTION_SET_DEFAULTS), (KWDEFAULTS, &prim::PY_FUNCTION_SET_KW_DEFAULTS)] {
+                let v = cx.b.ins().load(p, flags(), a[0], off);
+                let is_null = cx.is_null(v);
+                let v = cx.b.ins().select(is_null, none, v);
+                let r = cx.call_prim(setter, &[binder, v])?[0];
+                let (bad, ok) = (cx.b.create_block(), cx.b.create_block());
+                let failed = cx.b.ins().icmp_imm_s(ir::condcodes::IntCC::SignedLessThan, r, 0);
+                cx.b.ins().brif(failed, bad, &[], ok, &[]);
+                cx.b.switch_to_block(bad);
+                let null = cx.b.ins().iconst(p, 0);
+                cx.b.ins().return_(&[null]);
+                cx.b.switch_to_block(ok);
+            }
+            cx.b.ins().jump(call, &[]);
+            cx.b.switch_to_block(call);
+        }
+        let r = cx.func_ref(wrapper);
+        let inst = cx.b.ins().call(r, &[a[0], a[1], nargs, a[3]]);
+        let res = cx.b.inst_results(inst)[0];
+        cx.b.ins().return_(&[res]);
+        Ok(())
+    })
+}
+
+/// The most positional parameters a call missing some is completed for
+/// from the defaults without the binder.
+const MAX_FILLED: i64 = 8;
+
+/// A positional call without keywords that leaves out trailing parameters
+/// the object's defaults cover: the arguments, then the defaults' last
+/// items, in a vector on the stack, the wrapper called with all of them
+/// (the defaults tuple held across the call: the body may replace
+/// `__defaults__`). Anything else jumps to `slow`.
+#[allow(clippy::too_many_arguments)]
+fn fill_defaults(cx: &mut FnCx, func: ir::Value, args: ir::Value, nargs: ir::Value, kwnames: ir::Value, expected: i64, wrapper: ClifFuncId, slow: ir::Block) -> R<()> {
+    use ir::condcodes::IntCC;
+    let p = cx.em.ptr;
+    let next = |cx: &mut FnCx, cond: ir::Value| {
+        let ok = cx.b.create_block();
+        cx.b.ins().brif(cond, ok, &[], slow, &[]);
+        cx.b.switch_to_block(ok);
+    };
+    let no_kw = cx.is_null(kwnames);
+    next(cx, no_kw);
+    let fewer = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, nargs, expected);
+    next(cx, fewer);
+    let d = cx.b.ins().load(p, flags(), func, DEFAULTS);
+    let present = cx.b.ins().icmp_imm_s(IntCC::NotEqual, d, 0);
+    next(cx, present);
+    let tuple_type = cx.py_data("PyTuple_Type")?;
+    let ty = cx.b.ins().load(p, flags(), d, pyabi::OB_TYPE);
+    let exact = cx.b.ins().icmp(IntCC::Equal, ty, tuple_type);
+    next(cx, exact);
+    // Enough defaults: nargs >= expected - len(defaults).
+    let nd = cx.b.ins().load(types::I64, flags(), d, pyabi::VAR_SIZE);
+    let need = cx.b.ins().iconst(types::I64, expected);
+    let first = cx.b.ins().isub(need, nd);
+    let enough = cx.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, nargs, first);
+    next(cx, enough);
+    let slot = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8 * expected as u32, 3));
+    // Item `j` of the defaults' last `expected - first` is at items + 8 * (nd - expected + j).
+    let items = cx.b.ins().iadd_imm_s(d, pyabi::TUPLE_ITEMS);
+    let shift = cx.b.ins().isub(nd, need);
+    let shift = cx.b.ins().ishl_imm_s(shift, 3);
+    let base = cx.b.ins().iadd(items, shift);
+    for j in 0..expected {
+        let (given, default, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+        cx.b.append_block_param(done, p);
+        let passed = cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, nargs, j);
+        cx.b.ins().brif(passed, given, &[], default, &[]);
+        cx.b.switch_to_block(given);
+        let v = cx.b.ins().load(p, flags(), args, (8 * j) as i32);
+        cx.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
+        cx.b.switch_to_block(default);
+        let v = cx.b.ins().load(p, flags(), base, (8 * j) as i32);
+        cx.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
+        cx.b.switch_to_block(done);
+        let v = cx.b.block_params(done)[0];
+        cx.b.ins().stack_store(p, v, slot, (8 * j) as i32);
+    }
+    crate::backend::codegen::incref(cx, d)?;
+    let vector = cx.b.ins().stack_addr(p, slot, 0);
+    let count = cx.b.ins().iconst(types::I64, expected);
+    let null = cx.b.ins().iconst(p, 0);
+    let r = cx.func_ref(wrapper);
+    let inst = cx.b.ins().call(r, &[func, vector, count, null]);
+    let res = cx.b.inst_results(inst)[0];
+    cx.decref(d)?;
+    cx.b.ins().return_(&[res]);
+    Ok(())
+}
+
+/// The makers' `PyMethodDef` (`METH_FASTCALL`, bound to a template):
+/// `(code, closure, defaults, kwdefaults)` → a new function object copying the
+/// template's entry, names, module and doc, with those parts (None: none).
+fn maker_def(em: &mut Emitter) -> R<DataId> {
+    let p = em.ptr;
+    let make = emit_fn(em, "pyc_aot_function_make", "maker of nested functions", &[p, p, types::I64], Some(p), |cx, a| {
+        let (template, args) = (a[0], a[1]);
+        let tp = cx.b.ins().load(p, flags(), template, pyabi::OB_TYPE);
+        let zero = cx.b.ins().iconst(p, 0);
+        let obj = cx.call_prim(&prim::PY_TYPE_GENERIC_ALLOC, &[tp, zero])?[0];
+        let (bad, ok) = (cx.b.create_block(), cx.b.create_block());
+        let is_null = cx.is_null(obj);
+        cx.b.ins().brif(is_null, bad, &[], ok, &[]);
+        cx.b.switch_to_block(bad);
+        cx.b.ins().return_(&[obj]);
+        cx.b.switch_to_block(ok);
+        let entry = cx.b.ins().load(p, flags(), template, VECTORCALL);
+        cx.b.ins().store(flags(), entry, obj, VECTORCALL);
+        for off in [NAME, QUALNAME, MODULE, DOC] {
+            let v = cx.b.ins().load(p, flags(), template, off);
+            cx.call_prim(&prim::PY_INCREF, &[v])?;
+            cx.b.ins().store(flags(), v, obj, off);
+        }
+        let none = cx.py_data("_Py_NoneStruct")?;
+        for (k, off) in [CODE, CLOSURE, DEFAULTS, KWDEFAULTS].into_iter().enumerate() {
+            let v = cx.b.ins().load(p, flags(), args, (8 * k) as i32);
+            let (set, next) = (cx.b.create_block(), cx.b.create_block());
+            let is_none = cx.b.ins().icmp(ir::condcodes::IntCC::Equal, v, none);
+            cx.b.ins().brif(is_none, next, &[], set, &[]);
+            cx.b.switch_to_block(set);
+            crate::backend::codegen::incref(cx, v)?;
+            cx.b.ins().store(flags(), v, obj, off);
+            cx.b.ins().jump(next, &[]);
+            cx.b.switch_to_block(next);
+        }
+        cx.b.ins().return_(&[obj]);
+        Ok(())
+    })?;
+    let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let defs = [super::MethodDef { name: "make".into(), flags: METH_FASTCALL, entry: make, doc: String::new() }];
+    super::define_method_table(em, table, &defs)?;
+    Ok(table)
 }
 
 /// `tp_descr_get(self, obj, type)`: itself when read from the class (`obj`
@@ -254,13 +462,17 @@ fn emit_dealloc(em: &mut Emitter) -> R<ClifFuncId> {
 /// `PyMemberDef`s: the vectorcall and dict offsets (how CPython finds
 /// them in a type made from a spec), and the writable names and doc.
 fn member_table(em: &mut Emitter) -> R<DataId> {
-    let members: [(&str, i32, i32, i32); 6] = [
+    let members: [(&str, i32, i32, i32); 10] = [
         ("__vectorcalloffset__", T_PYSSIZET, VECTORCALL, READONLY),
         ("__dictoffset__", T_PYSSIZET, DICT, READONLY),
         ("__name__", T_OBJECT_EX, NAME, 0),
         ("__qualname__", T_OBJECT_EX, QUALNAME, 0),
         ("__module__", T_OBJECT, MODULE, 0),
         ("__doc__", T_OBJECT, DOC, 0),
+        ("__closure__", T_OBJECT, CLOSURE, READONLY),
+        ("__defaults__", T_OBJECT, DEFAULTS, 0),
+        ("__kwdefaults__", T_OBJECT, KWDEFAULTS, 0),
+        ("__code__", T_OBJECT, CODE, READONLY),
     ];
     let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
     let mut bytes = vec![0u8; MEMBER_DEF_BYTES * (members.len() + 1)];
@@ -297,23 +509,66 @@ fn method_table(em: &mut Emitter) -> R<DataId> {
     Ok(table)
 }
 
-/// `PyGetSetDef`s: `__dict__` through CPython's generic getter and setter.
+/// `PyGetSetDef`s: `__dict__` through CPython's generic getter and setter,
+/// `__annotations__` (what `inspect` needs of a function-like object).
 fn getset_table(em: &mut Emitter) -> R<DataId> {
     let p = em.ptr;
     let get = em.import("PyObject_GenericGetDict", &[p, p], &[p])?;
     let set = em.import("PyObject_GenericSetDict", &[p, p, p], &[types::I32])?;
+    let (ann_get, ann_set) = annotations_accessors(em)?;
     let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
     let mut desc = DataDescription::new();
-    desc.define(vec![0u8; 2 * GETSET_DEF_BYTES].into_boxed_slice());
-    let name = em.cstring("__dict__")?;
-    let gv = em.module.declare_data_in_data(name, &mut desc);
-    desc.write_data_addr(0, gv, 0);
-    let fget = em.module.declare_func_in_data(get, &mut desc);
-    desc.write_function_addr(8, fget);
-    let fset = em.module.declare_func_in_data(set, &mut desc);
-    desc.write_function_addr(16, fset);
+    desc.define(vec![0u8; 3 * GETSET_DEF_BYTES].into_boxed_slice());
+    for (k, (name, get, set)) in [("__dict__", get, set), ("__annotations__", ann_get, ann_set)].into_iter().enumerate() {
+        let at = (k * GETSET_DEF_BYTES) as u32;
+        let name = em.cstring(name)?;
+        let gv = em.module.declare_data_in_data(name, &mut desc);
+        desc.write_data_addr(at, gv, 0);
+        let fget = em.module.declare_func_in_data(get, &mut desc);
+        desc.write_function_addr(at + 8, fget);
+        let fset = em.module.declare_func_in_data(set, &mut desc);
+        desc.write_function_addr(at + 16, fset);
+    }
     em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
     Ok(table)
+}
+
+/// `__annotations__`' getter (an empty dict made and kept when none is
+/// set, as CPython's functions do) and setter (any value; `del` clears it).
+fn annotations_accessors(em: &mut Emitter) -> R<(ClifFuncId, ClifFuncId)> {
+    let p = em.ptr;
+    let get = emit_fn(em, "pyc_aot_function_get_annotations", "__annotations__ getter of the function type", &[p, p], Some(p), |cx, a| {
+        let v = cx.b.ins().load(p, flags(), a[0], ANNOTATIONS);
+        let (make, have) = (cx.b.create_block(), cx.b.create_block());
+        cx.b.append_block_param(have, p);
+        let missing = cx.is_null(v);
+        cx.b.ins().brif(missing, make, &[], have, &[ir::BlockArg::Value(v)]);
+        cx.b.switch_to_block(make);
+        let d = cx.call_prim(&prim::PY_DICT_NEW, &[])?[0];
+        let (bad, ok) = (cx.b.create_block(), cx.b.create_block());
+        let failed = cx.is_null(d);
+        cx.b.ins().brif(failed, bad, &[], ok, &[]);
+        cx.b.switch_to_block(bad);
+        cx.b.ins().return_(&[d]);
+        cx.b.switch_to_block(ok);
+        cx.b.ins().store(flags(), d, a[0], ANNOTATIONS);
+        cx.b.ins().jump(have, &[ir::BlockArg::Value(d)]);
+        cx.b.switch_to_block(have);
+        let v = cx.b.block_params(have)[0];
+        crate::backend::codegen::incref(cx, v)?;
+        cx.b.ins().return_(&[v]);
+        Ok(())
+    })?;
+    let set = emit_fn(em, "pyc_aot_function_set_annotations", "__annotations__ setter of the function type", &[p, p, p], Some(types::I32), |cx, a| {
+        let old = cx.b.ins().load(p, flags(), a[0], ANNOTATIONS);
+        cx.call_prim(&prim::PY_INCREF, &[a[1]])?;
+        cx.b.ins().store(flags(), a[1], a[0], ANNOTATIONS);
+        cx.decref(old)?;
+        let zero = cx.b.ins().iconst(types::I32, 0);
+        cx.b.ins().return_(&[zero]);
+        Ok(())
+    })?;
+    Ok((get, set))
 }
 
 
@@ -404,6 +659,29 @@ pub(super) fn make_functions(cx: &mut FnCx, e: &Emitted, module: ir::Value, dict
         }
         crate::backend::codegen::incref(cx, modname)?;
         cx.b.ins().store(flags(), modname, obj, MODULE);
+        if pm.nested {
+            // Its maker, bound to it, replaces its placeholder in the
+            // constant table (no slot: no compiled code makes it).
+            let (Some(maker), Some(table)) = (e.maker, cx.em.constant_table) else {
+                cx.decref(obj)?;
+                continue;
+            };
+            let konst = hir::ObjConst::NativeFunction(f.id.0);
+            let Some(k) = cx.em.constants.iter().position(|c| *c == konst) else {
+                cx.decref(obj)?;
+                continue;
+            };
+            let ml = cx.data_addr(maker);
+            let null = cx.b.ins().iconst(p, 0);
+            let made = cx.call_prim(&prim::PY_CFUNCTION_NEW_EX, &[ml, obj, null])?[0];
+            cx.decref(obj)?;
+            check_null(cx, made);
+            let base = cx.data_addr(table);
+            let old = cx.b.ins().load(p, flags(), base, (8 * k) as i32);
+            cx.b.ins().store(flags(), made, base, (8 * k) as i32);
+            cx.decref(old)?;
+            continue;
+        }
         let key = cx.cstr(&pm.qualname)?;
         let r = cx.call_prim(&prim::PY_DICT_SET_ITEM_STRING, &[dict, key, obj])?[0];
         cx.decref(obj)?;

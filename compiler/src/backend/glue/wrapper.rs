@@ -119,6 +119,14 @@ pub(super) fn emit_fastcall_wrapper(em: &mut Emitter, facts: &Facts, f: &Functio
     emit_wrapper_part_kind(em, facts, f, binder_slot, WrapperPart::Entry(Some(slow)), false, CallKind::FastCall)
 }
 
+/// A native nested function's entry (a `Method`'s: the function object is
+/// its hidden first parameter) and binder path (the binder takes the other
+/// parameters): its function object's vectorcall entry calls it (`pyfunc`).
+pub(super) fn emit_nested_wrapper(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot: usize) -> R<ClifFuncId> {
+    let slow = emit_with_convention(em, facts, f, WrapperPart::Binder, Convention::ClosureBinderPath { slot: binder_slot })?;
+    emit_with_convention(em, facts, f, WrapperPart::Entry(Some(slow)), Convention::Method)
+}
+
 fn emit_wrapper_part(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot: usize, part: WrapperPart) -> R<ClifFuncId> {
     emit_wrapper_part_as(em, facts, f, binder_slot, part, false)
 }
@@ -128,7 +136,6 @@ fn emit_wrapper_part_as(em: &mut Emitter, facts: &Facts, f: &Function, binder_sl
 }
 
 fn emit_wrapper_part_kind(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot: usize, part: WrapperPart, method: bool, kind: CallKind) -> R<ClifFuncId> {
-    let p = em.ptr;
     let convention = match (kind, part) {
         (_, WrapperPart::Binder) if method => Convention::MethodBinderPath { slot: binder_slot },
         (_, WrapperPart::Entry(_)) if method => Convention::Method,
@@ -137,8 +144,13 @@ fn emit_wrapper_part_kind(em: &mut Emitter, facts: &Facts, f: &Function, binder_
         (CallKind::O | CallKind::OKeywords, _) => Convention::O,
         (CallKind::FastCall, _) => Convention::FastCall,
     };
+    emit_with_convention(em, facts, f, part, convention)
+}
+
+fn emit_with_convention(em: &mut Emitter, facts: &Facts, f: &Function, part: WrapperPart, convention: Convention) -> R<ClifFuncId> {
+    let p = em.ptr;
     let mut sig = em.module.make_signature();
-    let nparams = if matches!(convention, Convention::FastCall | Convention::BinderPath { .. } | Convention::Method | Convention::MethodBinderPath { .. }) { 4 } else { 2 };
+    let nparams = if matches!(convention, Convention::FastCall | Convention::BinderPath { .. } | Convention::Method | Convention::MethodBinderPath { .. } | Convention::ClosureBinderPath { .. }) { 4 } else { 2 };
     let param_types = [p, p, types::I64, p];
     for t in &param_types[..nparams] {
         sig.params.push(ir::AbiParam::new(*t));

@@ -32,6 +32,7 @@ use crate::types::Ty;
 use std::collections::{HashMap, HashSet};
 
 use convert::const_to;
+pub(crate) use closure::nested_candidate;
 pub(crate) use signature::Candidate;
 
 type R<T> = Result<T, Problem>;
@@ -123,7 +124,7 @@ pub(crate) fn check_all(
                 // refuses in a function holding objects is a gap of ours, not
                 // the user's error: the function stays Python, as it did
                 // before objects compiled at all.
-                Err(Problem::Error(d)) if holds_objects(c) || ck.touches_objects() => dropped.push((i, c.span.clone(), format!("it uses objects in a way not compiled yet ({})", d.message))),
+                Err(Problem::Error(d)) if holds_objects(c) || ck.touches_objects() || cx.nested_fns.borrow().contains_key(&c.name) => dropped.push((i, c.span.clone(), format!("it uses objects in a way not compiled yet ({})", d.message))),
                 Err(Problem::Error(d)) => errors.push(d),
                 Err(Problem::Fallback { span, reason }) => dropped.push((i, span, reason)),
                 Err(Problem::Pending) => dropped.push((i, c.span.clone(), "its types could not be inferred".into())),
@@ -135,7 +136,31 @@ pub(crate) fn check_all(
             notes.extend(round_notes);
             return if errors.is_empty() { Ok(functions) } else { Err(errors) };
         }
+        // A native nested function goes with the function it is made in.
+        let gone: HashSet<&str> = dropped.iter().map(|(i, ..)| set[*i].name.as_str()).collect();
+        let mut with_outer = vec![];
+        for (i, c) in set.iter().enumerate() {
+            if let Some(n) = cx.nested_fns.borrow().get(&c.name) {
+                if gone.contains(n.outer.as_str()) && !gone.contains(c.name.as_str()) {
+                    with_outer.push((i, c.span.clone(), format!("the function it is nested in, `{}`, stays Python", n.outer)));
+                }
+            }
+        }
+        // (not reported: the function around it is, and the nested
+        // function keeps its interpreted code, as before it compiled)
+        let mut quiet: HashSet<usize> = with_outer.iter().map(|d| d.0).collect();
+        for (i, ..) in &dropped {
+            if cx.nested_fns.borrow().get(&set[*i].name).is_some_and(|n| gone.contains(n.outer.as_str())) {
+                quiet.insert(*i);
+            }
+        }
+        dropped.extend(with_outer);
+        dropped.sort_by_key(|d| d.0);
         for (i, span, reason) in dropped.iter().rev() {
+            if quiet.contains(i) {
+                set.remove(*i);
+                continue;
+            }
             let (line, col) = cx.src.line_col(span.start);
             left.push(hir::LeftToPython { kind: "function", function: set[*i].name.clone(), line, col, reason: reason.clone() });
             set.remove(*i);
@@ -310,7 +335,18 @@ impl<'c, 'a> Checker<'c, 'a> {
             super_attr_base: None,
             deleted_objects: HashSet::new(),
         };
+        let nested = cx.nested_fns.borrow().get(&me.name).cloned();
         match crate::frontend::closure::plan(cx, &me.name, me.def) {
+            // A native nested function holds no nested scope; its free
+            // variables it assigns (`nonlocal`) are objects, kept in cells.
+            _ if nested.is_some() => {
+                // Names of its scope (read through their cells first), so
+                // no global or builtin of the name is taken for one.
+                for n in nested.iter().flat_map(|n| &n.freevars) {
+                    ck.declared.insert(n.clone(), Ty::Object);
+                    ck.local_names.insert(n.clone());
+                }
+            }
             // Nested functions run interpreted, where a cclass's private
             // fields cannot be read (compiled Cython code reads them).
             Ok(plan) if !plan.nested.is_empty() && me.name.split_once('.').is_some_and(|(c, _)| cx.cclass_names.contains(c)) => {

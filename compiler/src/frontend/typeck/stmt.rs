@@ -256,6 +256,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Ok(body)
             }
             StmtKind::FunctionDef(f) => self.nested_def(f, &s.span, line),
+            StmtKind::Nonlocal(_) if self.nested_fn().is_some() => Ok(vec![]),
             StmtKind::Nonlocal(_) => fallback(&s.span, "it declares a name `nonlocal` at its top level"),
             StmtKind::Import(_) | StmtKind::ImportFrom { .. } => fallback(&s.span, "it imports inside the function"),
             StmtKind::Global(names) => {

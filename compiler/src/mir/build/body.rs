@@ -183,7 +183,7 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, Strin
     let line = b.local(LocalTy::Scalar(Ty::Int(LINE)), Some("failing line"));
     let exit = b.error_exit_mut();
     exit.takes_line = Some(line);
-    exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.name.clone(), file: plan.file.to_string(), always: false })));
+    exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.frame_name().to_string(), file: plan.file.to_string(), always: false })));
     let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None, gen, yields: 0 };
     bb.stmts(&f.body)?;
     bb.fall_off_end()?;
@@ -428,7 +428,7 @@ fn error_block(b: &mut Builder, err: BlockId, f: &hir::Function, file: &str, alw
     let failing = b.local(LocalTy::Scalar(Ty::Int(LINE)), Some(&format!("{} failing line", f.name)));
     b.takes_line(err, failing);
     b.at_line(0);
-    b.op(vec![], OpKind::Body(BodyOp::AddTraceback { line: failing, name: f.name.clone(), file: file.to_string(), always }));
+    b.op(vec![], OpKind::Body(BodyOp::AddTraceback { line: failing, name: f.frame_name().to_string(), file: file.to_string(), always }));
     b.at_line(line);
     b.op(vec![], OpKind::Body(BodyOp::Propagate));
     b.terminate(Terminator::Unreachable);

@@ -27,6 +27,11 @@ pub enum Convention {
     Method,
     /// The binder path of a method: its binder is called bound to `self`.
     MethodBinderPath { slot: usize },
+    /// The binder path of a native nested function (its entry is a
+    /// `Method`'s, the function object first): its binder, which takes
+    /// the other parameters, called unbound, the function object put
+    /// before the tuple's items.
+    ClosureBinderPath { slot: usize },
 }
 
 /// What the back end decided about running the function.
@@ -66,7 +71,7 @@ pub fn build(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, body: &
 
 fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: Run) -> Result<Body, String> {
     let title = match plan.convention {
-        Convention::BinderPath { .. } | Convention::MethodBinderPath { .. } => format!("binder path of {}", f.name),
+        Convention::BinderPath { .. } | Convention::MethodBinderPath { .. } | Convention::ClosureBinderPath { .. } => format!("binder path of {}", f.name),
         _ => format!("wrapper of {}", f.name),
     };
     let mut b = Builder::new(&title, Returns::Object);
@@ -132,6 +137,14 @@ fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: R
             let tuple = b.value(LocalTy::Object, OpKind::CallBinder { slot, args, nargs, kwnames, bound: Some(module) });
             let items = b.value(LocalTy::Ptr, OpKind::TupleItems { tuple });
             call_path(&mut b, f, plan, Args::Vector(Some(items)), writable, run)?;
+        }
+        Convention::ClosureBinderPath { slot } => {
+            let args = b.param(LocalTy::Ptr, "args");
+            let nargs = b.param(LocalTy::Ptr, "nargs");
+            let kwnames = b.param(LocalTy::Object, "kwnames");
+            let tuple = b.value(LocalTy::Object, OpKind::CallBinder { slot, args, nargs, kwnames, bound: None });
+            let items = b.value(LocalTy::Ptr, OpKind::TupleItems { tuple });
+            call_path(&mut b, f, plan, Args::Method(module, items), writable, run)?;
         }
         Convention::BinderPath { slot } => {
             let args = b.param(LocalTy::Ptr, "args");

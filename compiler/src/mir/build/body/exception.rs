@@ -142,7 +142,7 @@ impl BodyBuilder<'_, '_> {
     fn fill_landing(&mut self, landing: BlockId, dispatch: BlockId, failing: Local) {
         self.b.switch_to(landing);
         self.b.at_line(0);
-        let (name, file) = (self.fr.f.name.clone(), self.plan.file.to_string());
+        let (name, file) = (self.fr.f.frame_name().to_string(), self.plan.file.to_string());
         self.op(vec![], BodyOp::AddTraceback { line: failing, name, file, always: false });
         self.b.terminate(Terminator::Goto(dispatch));
     }
