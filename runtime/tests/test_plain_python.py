@@ -55,10 +55,9 @@ EXTRA = {
 }
 # What an example leaves to Python on purpose. newton.py's exception class
 # `NoConvergence` has no methods: its body runs as Python, nothing is left.
-# richards.py (pyperformance's, untyped) compiles every method and function.
-# nqueens.py's two generator functions stay Python (generators are not
-# compiled yet); its other function compiles.
-LEFT_BY_DESIGN = {"nqueens.py": {"n_queens", "permutations"}}
+# richards.py and nqueens.py (pyperformance's, untyped; nqueens' two
+# generator functions too) compile every method and function.
+LEFT_BY_DESIGN = {}
 PROJECT_CALLS = {
     "aotdemo/kernels.py": ["harmonic(1000)", "harmonic(0)", "gcd(-12, 18)", "gcd(0, 0)", "collatz_steps(27)",
                            "longest_collatz(10000)", "collatz_steps(0)"],
