@@ -99,15 +99,7 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
     let mut stages = mir::pass::Stages::new();
     let all_stages = cx.em.listing_kind == Listing::MirStages;
     mir::pass::run(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
-    match cx.em.listing_kind {
-        Listing::Mir => cx.em.listing.push_str(&format!("{}\n", mir::print::body(&body))),
-        Listing::MirStages => {
-            for (stage, text) in stages {
-                cx.em.listing.push_str(&format!("# {stage}\n{text}\n"));
-            }
-        }
-        _ => {}
-    }
+    list_mir(cx.em, &body, stages);
     codegen::body::emit(&mut cx, &body, f, None)?;
     let FnCx { em, mut b, .. } = cx;
     b.seal_all_blocks();
@@ -138,15 +130,7 @@ fn lower_generator(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursi
     let mut stages = mir::pass::Stages::new();
     let all_stages = cx.em.listing_kind == Listing::MirStages;
     let layout = mir::pass::run_generator(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
-    match cx.em.listing_kind {
-        Listing::Mir => cx.em.listing.push_str(&format!("{}\n", mir::print::body(&body))),
-        Listing::MirStages => {
-            for (stage, text) in stages {
-                cx.em.listing.push_str(&format!("# {stage}\n{text}\n"));
-            }
-        }
-        _ => {}
-    }
+    list_mir(cx.em, &body, stages);
     codegen::body::emit(&mut cx, &body, f, None)?;
     let FnCx { em, mut b, .. } = cx;
     b.seal_all_blocks();
@@ -181,4 +165,17 @@ fn lower_generator(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursi
 pub fn worth_lowering_in_place(f: &hir::Function) -> bool {
     let has_views = f.params.iter().any(|p| matches!(p.ty, Ty::View(_)));
     !has_views && !has_big_frame(f) && !f.reraises() && !f.generator && (f.inline_hint || function_size(f) <= INLINE_SIZE)
+}
+
+/// `--emit mir` (the body after the passes) and `--emit mir-stages` (after each).
+fn list_mir(em: &mut Emitter, body: &mir::Body, stages: mir::pass::Stages) {
+    match em.listing_kind {
+        Listing::Mir => em.listing.push_str(&format!("{}\n", mir::print::body(body))),
+        Listing::MirStages => {
+            for (stage, text) in stages {
+                em.listing.push_str(&format!("# {stage}\n{text}\n"));
+            }
+        }
+        _ => {}
+    }
 }

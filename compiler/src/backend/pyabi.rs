@@ -258,3 +258,43 @@ mod tests {
         assert!(future.has_vectorcall_symbol());
     }
 }
+
+/// The numbers a `PyType_Spec` is written with (stable ABI: `typeslots.h`'s
+/// slot ids, `Py_TPFLAGS_*`, `structmember.h`'s member types and flags, the
+/// sizes of `PyMemberDef` and `PyGetSetDef`), shared by the module's own types.
+pub mod type_spec {
+    pub const PY_TP_CALL: i32 = 50;
+    pub const PY_TP_CLEAR: i32 = 51;
+    pub const PY_TP_DEALLOC: i32 = 52;
+    pub const PY_TP_DESCR_GET: i32 = 54;
+    pub const PY_TP_DOC: i32 = 56;
+    pub const PY_TP_HASH: i32 = 59;
+    pub const PY_TP_INIT: i32 = 60;
+    pub const PY_TP_ITER: i32 = 62;
+    pub const PY_TP_ITERNEXT: i32 = 63;
+    pub const PY_TP_METHODS: i32 = 64;
+    pub const PY_TP_NEW: i32 = 65;
+    pub const PY_TP_REPR: i32 = 66;
+    pub const PY_TP_RICHCOMPARE: i32 = 67;
+    pub const PY_TP_STR: i32 = 70;
+    pub const PY_TP_TRAVERSE: i32 = 71;
+    pub const PY_TP_MEMBERS: i32 = 72;
+    pub const PY_TP_GETSET: i32 = 73;
+    pub const PY_TP_FREE: i32 = 74;
+    pub const TPFLAGS_DISALLOW_INSTANTIATION: u32 = 1 << 7;
+    /// 3.10+.
+    pub const TPFLAGS_IMMUTABLETYPE: i64 = 1 << 8;
+    pub const TPFLAGS_BASETYPE: u32 = 1 << 10;
+    pub const TPFLAGS_HAVE_VECTORCALL: u32 = 1 << 11;
+    pub const TPFLAGS_HAVE_GC: u32 = 1 << 14;
+    pub const TPFLAGS_METHOD_DESCRIPTOR: u32 = 1 << 17;
+    pub const TPFLAGS_DEFAULT: u32 = 1 << 18;
+    pub const TPFLAGS_LONG_SUBCLASS: i64 = 1 << 24;
+    pub const READONLY: i32 = 1;
+    pub const T_OBJECT: i32 = 6;
+    pub const T_BOOL: i32 = 14;
+    pub const T_OBJECT_EX: i32 = 16;
+    pub const T_PYSSIZET: i32 = 19;
+    pub const GETSET_DEF_BYTES: usize = 40;
+    pub const MEMBER_DEF_BYTES: usize = 40;
+}

@@ -17,23 +17,8 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, InstBuilder};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
+use crate::backend::pyabi::type_spec::{MEMBER_DEF_BYTES, PY_TP_CLEAR, PY_TP_DEALLOC, PY_TP_DOC, PY_TP_FREE, PY_TP_INIT, PY_TP_MEMBERS, PY_TP_METHODS, PY_TP_NEW, PY_TP_TRAVERSE, READONLY, TPFLAGS_BASETYPE, TPFLAGS_DEFAULT, TPFLAGS_HAVE_GC, T_OBJECT_EX, T_PYSSIZET};
 
-const PY_TP_CLEAR: i32 = 51;
-const PY_TP_DEALLOC: i32 = 52;
-const PY_TP_TRAVERSE: i32 = 71;
-const TPFLAGS_HAVE_GC: u32 = 1 << 14;
-const T_OBJECT_EX: i32 = 16;
-const PY_TP_DOC: i32 = 56;
-const PY_TP_INIT: i32 = 60;
-const PY_TP_METHODS: i32 = 64;
-const PY_TP_NEW: i32 = 65;
-const PY_TP_MEMBERS: i32 = 72;
-const PY_TP_FREE: i32 = 74;
-const TPFLAGS_DEFAULT: u32 = 1 << 18;
-const TPFLAGS_BASETYPE: u32 = 1 << 10;
-const MEMBER_DEF_BYTES: usize = 40;
-const READONLY: i32 = 1;
-const T_PYSSIZET: i32 = 19;
 
 /// The compiled functions of the module's classes, in helper-slot order:
 /// each class's `__init__`, then its other methods.

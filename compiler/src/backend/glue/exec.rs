@@ -13,6 +13,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, BlockArg, InstBuilder, Value};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
+use crate::backend::pyabi::type_spec::TPFLAGS_IMMUTABLETYPE;
 
 const SHIM_SOURCE: &str = include_str!("../../shim/cython_shim.py");
 
@@ -732,9 +733,6 @@ pub(super) fn emit_exec(
     em.define(id, func, "module exec")?;
     Ok(id)
 }
-
-/// `Py_TPFLAGS_IMMUTABLETYPE` (3.10+).
-const TPFLAGS_IMMUTABLETYPE: i64 = 1 << 8;
 
 /// Module-helper name of the tuple of the module's constant objects.
 const CONSTANTS_GLOBAL: &str = "__pyc_aot_constants";

@@ -23,24 +23,11 @@ use crate::mir::pass::suspend::{GEN_FRAME, GEN_INFO, GEN_RESUME, GEN_RUNNING, GE
 use crate::mir::primitives as prim;
 use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder};
 use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Module};
+use crate::backend::pyabi::type_spec::{PY_TP_CLEAR, PY_TP_DEALLOC, PY_TP_FREE, PY_TP_GETSET, PY_TP_ITER, PY_TP_ITERNEXT, PY_TP_MEMBERS, PY_TP_METHODS, PY_TP_TRAVERSE, READONLY, TPFLAGS_DEFAULT, TPFLAGS_DISALLOW_INSTANTIATION, TPFLAGS_HAVE_GC, T_BOOL};
 
 /// The class slot (`Emitter::class_slot`) the exec slot keeps the type in.
 pub(crate) const TYPE_SLOT: &str = "<generator>";
 
-const PY_TP_CLEAR: i32 = 51;
-const PY_TP_DEALLOC: i32 = 52;
-const PY_TP_ITER: i32 = 62;
-const PY_TP_ITERNEXT: i32 = 63;
-const PY_TP_METHODS: i32 = 64;
-const PY_TP_TRAVERSE: i32 = 71;
-const PY_TP_MEMBERS: i32 = 72;
-const PY_TP_GETSET: i32 = 73;
-const PY_TP_FREE: i32 = 74;
-const TPFLAGS_DISALLOW_INSTANTIATION: u32 = 1 << 7;
-const TPFLAGS_HAVE_GC: u32 = 1 << 14;
-const TPFLAGS_DEFAULT: u32 = 1 << 18;
-const T_BOOL: i32 = 14;
-const READONLY: i32 = 1;
 
 /// The info of one generator function (what `GEN_INFO` points at): its
 /// `__name__` and `__qualname__` as C strings, then its object slots' count.

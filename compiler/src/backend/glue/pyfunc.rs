@@ -35,6 +35,7 @@ use crate::hir::{self, Function};
 use crate::mir::primitives as prim;
 use cranelift_codegen::ir::{self, types, InstBuilder};
 use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Module};
+use crate::backend::pyabi::type_spec::{GETSET_DEF_BYTES, MEMBER_DEF_BYTES, PY_TP_CALL, PY_TP_CLEAR, PY_TP_DEALLOC, PY_TP_DESCR_GET, PY_TP_FREE, PY_TP_GETSET, PY_TP_MEMBERS, PY_TP_METHODS, PY_TP_REPR, PY_TP_TRAVERSE, READONLY, TPFLAGS_DEFAULT, TPFLAGS_DISALLOW_INSTANTIATION, TPFLAGS_HAVE_GC, TPFLAGS_HAVE_VECTORCALL, TPFLAGS_METHOD_DESCRIPTOR, T_OBJECT, T_OBJECT_EX, T_PYSSIZET};
 
 // The instance: the object header, then these pointers.
 const VECTORCALL: i32 = 16;
@@ -56,30 +57,9 @@ const BASICSIZE: i32 = 104;
 /// The fields holding objects (tp_traverse, tp_clear, tp_dealloc).
 const OBJECT_FIELDS: [i32; 10] = [DICT, NAME, QUALNAME, MODULE, DOC, CLOSURE, DEFAULTS, KWDEFAULTS, CODE, ANNOTATIONS];
 
-const PY_TP_CALL: i32 = 50;
-const PY_TP_CLEAR: i32 = 51;
-const PY_TP_DEALLOC: i32 = 52;
-const PY_TP_DESCR_GET: i32 = 54;
-const PY_TP_REPR: i32 = 66;
-const PY_TP_TRAVERSE: i32 = 71;
-const PY_TP_METHODS: i32 = 64;
-const PY_TP_MEMBERS: i32 = 72;
-const PY_TP_GETSET: i32 = 73;
-const PY_TP_FREE: i32 = 74;
 
-const TPFLAGS_DISALLOW_INSTANTIATION: u32 = 1 << 7;
-const TPFLAGS_HAVE_VECTORCALL: u32 = 1 << 11;
-const TPFLAGS_HAVE_GC: u32 = 1 << 14;
-const TPFLAGS_METHOD_DESCRIPTOR: u32 = 1 << 17;
-const TPFLAGS_DEFAULT: u32 = 1 << 18;
 
-const T_OBJECT: i32 = 6;
-const T_OBJECT_EX: i32 = 16;
-const T_PYSSIZET: i32 = 19;
-const READONLY: i32 = 1;
 const METH_FASTCALL: i32 = 0x80;
-const MEMBER_DEF_BYTES: usize = 40;
-const GETSET_DEF_BYTES: usize = 40;
 
 /// Helper-module name of the repr function (`tp_repr` calls it).
 const REPR_HELPER: &str = "__pyc_aot_function_repr";

@@ -16,12 +16,12 @@ use crate::mir::primitives as prim;
 use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder};
 use cranelift_module::{FuncId as ClifFuncId, Module};
 use std::collections::HashMap;
+use crate::backend::pyabi::type_spec::{PY_TP_CALL, PY_TP_HASH, PY_TP_ITER, PY_TP_ITERNEXT, PY_TP_REPR, PY_TP_RICHCOMPARE, PY_TP_STR, TPFLAGS_LONG_SUBCLASS};
 
 /// `PyTypeObject.tp_as_number` and `tp_flags` (3.9–3.13).
 const TP_AS_NUMBER: i32 = 96;
 const TP_FLAGS: i32 = 168;
 const TP_HASH: i32 = 120;
-const TPFLAGS_LONG_SUBCLASS: i64 = 1 << 24;
 
 const PY_MP_ASS_SUBSCRIPT: i32 = 3;
 const PY_MP_LENGTH: i32 = 4;
@@ -29,13 +29,6 @@ const PY_MP_SUBSCRIPT: i32 = 5;
 const PY_NB_BOOL: i32 = 9;
 const PY_SQ_CONTAINS: i32 = 41;
 const PY_SQ_LENGTH: i32 = 45;
-const PY_TP_CALL: i32 = 50;
-const PY_TP_HASH: i32 = 59;
-const PY_TP_ITER: i32 = 62;
-const PY_TP_ITERNEXT: i32 = 63;
-const PY_TP_REPR: i32 = 66;
-const PY_TP_RICHCOMPARE: i32 = 67;
-const PY_TP_STR: i32 = 70;
 
 /// Binary operators: method, reflected method, slot id, offset of the slot
 /// in `PyNumberMethods`.
