@@ -26,8 +26,8 @@ pub enum ObjConst {
     /// (`PlainMethod::nested`): a builtin function the exec slot makes,
     /// called with the closure, defaults and keyword-only defaults (each
     /// None when absent) for a new function object of the module's
-    /// function type. A placeholder in the helpers' tuple; the exec slot
-    /// puts the maker in its table slot.
+    /// function type. The helpers' tuple holds a marker `(None, k)` at its
+    /// table slot, which the exec slot overwrites with the maker.
     NativeFunction(u32),
 }
 
@@ -75,7 +75,7 @@ impl ObjConst {
             ObjConst::Names(names) => format!("({})", names.iter().map(|n| python_str(n) + ",").collect::<String>()),
             // The helpers' namespace binds no builtin's name: the builtin.
             ObjConst::BuiltinType(name) => name.clone(),
-            // A placeholder, distinct per function (the table is keyed by literal).
+            // A marker the exec slot overwrites, distinct per function (the table is keyed by literal).
             ObjConst::NativeFunction(k) => format!("(None, {k})"),
             ObjConst::Code(NestedCode { source, path, future_annotations, freevars, depth }) => format!(
                 "{CODE_HELPER}({}, {}, {}, {depth}, ({}))",

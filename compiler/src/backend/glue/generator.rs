@@ -193,29 +193,46 @@ fn call_helper(cx: &mut FnCx, slot: usize, arg: ir::Value) -> R<ir::Value> {
     cx.call_one_arg(helper, arg)
 }
 
+/// The loop over a generator's object slots (their count from its info),
+/// emitted up to its body, where it leaves the builder: the slot's address
+/// (the slot itself `GEN_FRAME` on), the next index to jump to `head` with,
+/// and the block after the loop.
+struct SlotLoop {
+    addr: ir::Value,
+    next: ir::Value,
+    head: ir::Block,
+    done: ir::Block,
+}
+
+fn object_slots_loop(cx: &mut FnCx, gen: ir::Value) -> SlotLoop {
+    let p = cx.em.ptr;
+    let info = cx.b.ins().load(p, flags(), gen, GEN_INFO);
+    let n = cx.b.ins().load(p, flags(), info, INFO_OBJECT_WORDS);
+    let (head, body, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(head, p);
+    let zero = cx.b.ins().iconst(p, 0);
+    cx.b.ins().jump(head, &[ir::BlockArg::Value(zero)]);
+    cx.b.switch_to_block(head);
+    let i = cx.b.block_params(head)[0];
+    let more = cx.b.ins().icmp(IntCC::SignedLessThan, i, n);
+    cx.b.ins().brif(more, body, &[], done, &[]);
+    cx.b.switch_to_block(body);
+    let off = cx.b.ins().imul_imm_s(i, 8);
+    let addr = cx.b.ins().iadd(gen, off);
+    let next = cx.b.ins().iadd_imm_s(i, 1);
+    SlotLoop { addr, next, head, done }
+}
+
 /// Each object slot of the frame released and NULL (the count from the info).
 fn emit_clear_frame(em: &mut Emitter) -> R<ClifFuncId> {
     let p = em.ptr;
     emit_fn(em, "pyc_aot_generator_clear_frame", "the frame release of the generator type", &[p], None, |cx, a| {
         let gen = a[0];
-        let info = cx.b.ins().load(p, flags(), gen, GEN_INFO);
-        let n = cx.b.ins().load(p, flags(), info, INFO_OBJECT_WORDS);
-        let (head, body, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
-        cx.b.append_block_param(head, p);
-        let zero = cx.b.ins().iconst(p, 0);
-        cx.b.ins().jump(head, &[ir::BlockArg::Value(zero)]);
-        cx.b.switch_to_block(head);
-        let i = cx.b.block_params(head)[0];
-        let more = cx.b.ins().icmp(IntCC::SignedLessThan, i, n);
-        cx.b.ins().brif(more, body, &[], done, &[]);
-        cx.b.switch_to_block(body);
-        let off = cx.b.ins().imul_imm_s(i, 8);
-        let addr = cx.b.ins().iadd(gen, off);
+        let SlotLoop { addr, next, head, done } = object_slots_loop(cx, gen);
         let old = cx.b.ins().load(p, flags(), addr, GEN_FRAME);
         let null = cx.b.ins().iconst(p, 0);
         cx.b.ins().store(flags(), null, addr, GEN_FRAME);
         cx.decref(old)?;
-        let next = cx.b.ins().iadd_imm_s(i, 1);
         cx.b.ins().jump(head, &[ir::BlockArg::Value(next)]);
         cx.b.switch_to_block(done);
         cx.b.ins().return_(&[]);
@@ -460,21 +477,8 @@ pub(super) fn emit(em: &mut Emitter, m: &hir::Module, first_slot: usize) -> R<Op
         let sref = cx.b.import_signature(vsig);
         let stop = cx.b.create_block();
         cx.b.append_block_param(stop, types::I32);
-        let info = cx.b.ins().load(p, flags(), gen, GEN_INFO);
-        let n = cx.b.ins().load(p, flags(), info, INFO_OBJECT_WORDS);
-        let (head, body, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
-        cx.b.append_block_param(head, p);
-        let zero = cx.b.ins().iconst(p, 0);
-        cx.b.ins().jump(head, &[ir::BlockArg::Value(zero)]);
-        cx.b.switch_to_block(head);
-        let i = cx.b.block_params(head)[0];
-        let more = cx.b.ins().icmp(IntCC::SignedLessThan, i, n);
-        cx.b.ins().brif(more, body, &[], done, &[]);
-        cx.b.switch_to_block(body);
-        let off = cx.b.ins().imul_imm_s(i, 8);
-        let addr = cx.b.ins().iadd(gen, off);
+        let SlotLoop { addr, next, head, done } = object_slots_loop(cx, gen);
         let v = cx.b.ins().load(p, flags(), addr, GEN_FRAME);
-        let next = cx.b.ins().iadd_imm_s(i, 1);
         let call = cx.b.create_block();
         cx.b.ins().brif(v, call, &[], head, &[ir::BlockArg::Value(next)]);
         cx.b.switch_to_block(call);
@@ -570,20 +574,14 @@ pub(super) fn emit(em: &mut Emitter, m: &hir::Module, first_slot: usize) -> R<Op
 /// kept in its slot, and set up by the Python helper. Leaves through
 /// `fail` on error.
 pub(super) fn make_type(cx: &mut FnCx, e: &Emitted, module: ir::Value, first_slot: usize, fail: ir::Block) -> R<()> {
-    let p = cx.em.ptr;
     let check_null = |cx: &mut FnCx, v: ir::Value| {
         let bad = cx.is_null(v);
         let ok = cx.b.create_block();
         cx.b.ins().brif(bad, fail, &[], ok, &[]);
         cx.b.switch_to_block(ok);
     };
-    let spec = cx.data_addr(e.spec);
-    let null = cx.b.ins().iconst(p, 0);
-    let ty = cx.call_prim(&prim::PY_TYPE_FROM_MODULE_AND_SPEC, &[module, spec, null])?[0];
+    let ty = super::make_uninstantiable_type(cx, e.spec, module)?;
     check_null(cx, ty);
-    // 3.9 has no Py_TPFLAGS_DISALLOW_INSTANTIATION: no tp_new.
-    let null = cx.b.ins().iconst(p, 0);
-    cx.b.ins().store(flags(), null, ty, pyabi::TP_NEW);
     // The slot keeps the type's reference for the life of the process.
     let slot = cx.em.class_slot(TYPE_SLOT)?;
     let slot = cx.data_addr(slot);

@@ -342,6 +342,24 @@ pub(super) fn finish(cx: FnCx) -> R<()> {
     Ok(())
 }
 
+/// A type of the module's own (`PyType_FromModuleAndSpec`, NULL on error)
+/// that Python cannot instantiate: its `tp_new` cleared, since 3.9 has no
+/// `Py_TPFLAGS_DISALLOW_INSTANTIATION` (the type would inherit object's
+/// `tp_new`, and `type(x)()` make an empty instance).
+pub(super) fn make_uninstantiable_type(cx: &mut FnCx, spec: DataId, module: ir::Value) -> R<ir::Value> {
+    let p = cx.em.ptr;
+    let spec = cx.data_addr(spec);
+    let null = cx.b.ins().iconst(p, 0);
+    let ty = cx.call_prim(&prim::PY_TYPE_FROM_MODULE_AND_SPEC, &[module, spec, null])?[0];
+    let (set, done) = (cx.b.create_block(), cx.b.create_block());
+    cx.b.ins().brif(ty, set, &[], done, &[]);
+    cx.b.switch_to_block(set);
+    cx.b.ins().store(flags(), null, ty, pyabi::TP_NEW);
+    cx.b.ins().jump(done, &[]);
+    cx.b.switch_to_block(done);
+    Ok(ty)
+}
+
 pub(super) fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }

@@ -103,7 +103,7 @@ pub(super) fn helpers_source(m: &hir::Module) -> R<String> {
     let mut out = String::new();
     for (k, (pm, f)) in functions(m)?.into_iter().enumerate() {
         // A nested function's binder takes all but the hidden function
-        // object, its defaults placeholders (`None`) the object's replace.
+        // object; its defaults are `None` there, and the object's own apply.
         let own;
         let f = if pm.nested {
             own = Function { params: f.params[1..].to_vec(), body: vec![], locals: vec![], ..f.clone() };
@@ -596,14 +596,8 @@ pub(super) fn make_functions(cx: &mut FnCx, e: &Emitted, module: ir::Value, dict
         cx.b.ins().brif(bad, fail, &[], ok, &[]);
         cx.b.switch_to_block(ok);
     };
-    let spec = cx.data_addr(e.spec);
-    let null = cx.b.ins().iconst(p, 0);
-    let ty = cx.call_prim(&prim::PY_TYPE_FROM_MODULE_AND_SPEC, &[module, spec, null])?[0];
+    let ty = super::make_uninstantiable_type(cx, e.spec, module)?;
     check_null(cx, ty);
-    // 3.9 has no Py_TPFLAGS_DISALLOW_INSTANTIATION (the type would inherit
-    // object's tp_new and `type(f)()` make an empty function): no tp_new.
-    let null = cx.b.ins().iconst(p, 0);
-    cx.b.ins().store(flags(), null, ty, pyabi::TP_NEW);
     let modname = cx.call_prim(&prim::PY_MODULE_GET_NAME_OBJECT, &[module])?[0];
     check_null(cx, modname);
     let none = cx.py_data("_Py_NoneStruct")?;
@@ -640,7 +634,7 @@ pub(super) fn make_functions(cx: &mut FnCx, e: &Emitted, module: ir::Value, dict
         crate::backend::codegen::incref(cx, modname)?;
         cx.b.ins().store(flags(), modname, obj, MODULE);
         if pm.nested {
-            // Its maker, bound to it, replaces its placeholder in the
+            // Its maker, bound to it, overwrites its marker in the
             // constant table (no slot: no compiled code makes it).
             let (Some(maker), Some(table)) = (e.maker, cx.em.constant_table) else {
                 cx.decref(obj)?;

@@ -202,7 +202,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         if !binds(params, args.len(), keywords) {
             return Ok(None);
         }
-        // A class method's first argument: a placeholder replaced below.
+        // A class method's first argument: the receiver here, the class below.
         let all: Vec<Expr> = if is_class { std::iter::once(value.clone()).chain(args.iter().cloned()).collect() } else { args.to_vec() };
         let call = self.native_call(e, id, &all, keywords)?;
         let ty = call.ty;
