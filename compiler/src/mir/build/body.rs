@@ -234,7 +234,7 @@ pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<
     let rt = if f.ret == Ty::Void { Ty::Bool } else { f.ret };
     let wrapper_handler = b.handler();
     let failed = b.block(true);
-    let (fr, err) = enter_frame(b, f, args, &[], rt);
+    let (fr, err) = enter_frame(b, f, args, &[], &[], rt);
     let (join, ret) = fr.ret.ok_or("a body in place without its join block")?;
     let gen = None;
     let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None, gen, yields: 0 };
@@ -375,7 +375,7 @@ fn set_up_frame<'m>(
 /// fresh locals bound to them), whose `return` goes to a join block passed
 /// the value (`rt`); the errors of the ops added from here on go to its
 /// error block, returned with it.
-fn enter_frame<'m>(b: &mut Builder, f: &'m hir::Function, args: Vec<Local>, arg_bufs: &[Option<Local>], rt: Ty) -> (Frame<'m>, BlockId) {
+fn enter_frame<'m>(b: &mut Builder, f: &'m hir::Function, args: Vec<Local>, arg_bufs: &[Option<Local>], arg_vars: &[Option<Vec<Local>>], rt: Ty) -> (Frame<'m>, BlockId) {
     let join = b.block(false);
     let ret = b.local(LocalTy::Scalar(rt), Some(&format!("{} return value", f.name)));
     b.passes(join, ret);
@@ -384,23 +384,39 @@ fn enter_frame<'m>(b: &mut Builder, f: &'m hir::Function, args: Vec<Local>, arg_
     // The frame's set-up belongs to no line (code generation makes its
     // error block once it is done, as the walk made it).
     b.at_line(0);
-    let (params, views) = bind_params(b, f, args);
+    let (params, views) = bind_params(b, f, args, arg_vars);
     let param_bufs = f.params.iter().zip(arg_bufs).filter_map(|(p, buf)| Some((p.local, (*buf)?))).collect();
     (set_up_frame(b, f, params, views, Some(&f.name), Some((join, ret)), param_bufs), err)
 }
 
 /// `f`'s parameters as fresh locals named after it, bound to `args` (a
 /// memoryview's parts one by one, in the order the native call passes them).
-fn bind_params(b: &mut Builder, f: &hir::Function, args: Vec<Local>) -> (Vec<Option<Local>>, HashMap<LocalId, Vec<Local>>) {
+/// A parameter `f` never rebinds whose argument is a C variable (or a view
+/// variable) of the caller (`arg_vars`, by parameter) reads that variable
+/// (its parts) itself: copies, defined on each call inside a loop, are
+/// values of their own that the register allocator keeps in stack slots of
+/// their own and moves between on every trip. The caller cannot change the
+/// variable while the callee runs in its place.
+fn bind_params(b: &mut Builder, f: &hir::Function, args: Vec<Local>, arg_vars: &[Option<Vec<Local>>]) -> (Vec<Option<Local>>, HashMap<LocalId, Vec<Local>>) {
     let mut params: Vec<Option<Local>> = vec![None; f.locals.len()];
     let mut views = HashMap::new();
     let mut args = args.into_iter();
-    for p in &f.params {
+    for (k, p) in f.params.iter().enumerate() {
         let name = format!("{}.{}", f.name, f.locals[p.local.0 as usize].name);
         let (names, ty) = match p.ty {
             Ty::View(v) => (view::part_names(&name, v.ndim), SSIZE_LOCAL),
             t => (vec![name], LocalTy::Scalar(t)),
         };
+        if let Some(Some(vars)) = arg_vars.get(k) {
+            if vars.len() == names.len() && p.ty != Ty::Object && !hir::assigns(&f.body, p.local) {
+                args.by_ref().take(names.len()).for_each(drop);
+                params[p.local.0 as usize] = vars.first().copied();
+                if matches!(p.ty, Ty::View(_)) {
+                    views.insert(p.local, vars.clone());
+                }
+                continue;
+            }
+        }
         let mut parts = vec![];
         for (n, a) in names.iter().zip(args.by_ref()) {
             let l = b.local(ty, Some(n));
@@ -505,13 +521,13 @@ impl BodyBuilder<'_, '_> {
     /// the value in a local, its errors through an error block of its own
     /// that adds its traceback entry at the failing line, then goes on to
     /// the caller's handler at the call's line.
-    fn inline_call(&mut self, id: FuncId, args: Vec<Local>, arg_bufs: &[Option<Local>], rt: Ty) -> B<Local> {
+    fn inline_call(&mut self, id: FuncId, args: Vec<Local>, arg_bufs: &[Option<Local>], arg_vars: &[Option<Vec<Local>>], rt: Ty) -> B<Local> {
         let callee = self.plan.m.functions.get(id.0 as usize).ok_or("a call of an unknown function".to_string())?;
         if args.len() != arg_count(callee) {
             return Err(format!("a call of {} with {} arguments reached the back end", callee.name, args.len()));
         }
         let (call_line, caller_handler) = (self.b.line(), self.b.handler());
-        let (frame, err) = enter_frame(self.b, callee, args, arg_bufs, rt);
+        let (frame, err) = enter_frame(self.b, callee, args, arg_bufs, arg_vars, rt);
         let root = self.outer.first().unwrap_or(&self.fr).f;
         if Directives::of(callee) != Directives::of(root) {
             self.b.frame_directives(err, Directives::of(callee));
@@ -758,6 +774,63 @@ impl BodyBuilder<'_, '_> {
         self.value(ty, BodyOp::Copy { src: var })
     }
 
+    /// A call of a compiled function: inlined, or a direct call. (Out of
+    /// `expr`, whose frame every nesting level pays.)
+    #[inline(never)]
+    fn call(&mut self, ty: Ty, id: FuncId, args: &[Expr]) -> B<Local> {
+        let mut vals = vec![];
+        // Per parameter, the buffer its view argument is read
+        // from (an inlined callee's reads of it hold that buffer).
+        let mut arg_bufs = vec![];
+        // Per parameter, the caller's variable passed as it is (a
+        // view's parts; `bind_params`).
+        let mut arg_vars = vec![];
+        for a in args {
+            match a.ty {
+                Ty::View(_) => {
+                    vals.extend(self.view_value(a)?);
+                    arg_bufs.push(self.view_buffer(a));
+                    arg_vars.push(match a.kind {
+                        ExprKind::Local(id) => self.fr.views.get(&id).cloned(),
+                        _ => None,
+                    });
+                }
+                _ => {
+                    vals.push(self.expr(a)?);
+                    arg_bufs.push(None);
+                    arg_vars.push(match a.kind {
+                        ExprKind::Local(id) if a.ty != Ty::Object => self.fr.locals.get(id.0 as usize).map(|&l| vec![l]),
+                        _ => None,
+                    });
+                }
+            }
+        }
+        // A call returning None gives a dummy bint.
+        let rt = if ty == Ty::Void { Ty::Bool } else { ty };
+        let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == id).count();
+        // A function with GIL regions or a prange is called, and so
+        // is a callee with views of such a function (inlining them
+        // into a GIL region is not tested yet); a function holding
+        // objects is called too. Asked only of a callee that would
+        // be inlined (small), so no call site walks a big body.
+        let root_keeps_frame = self.root_keeps_frame;
+        let called = |c: &hir::Function| {
+            let has_views = || c.locals.iter().any(|l| matches!(l.ty, Ty::View(_)));
+            c.has_objects() || c.reraises() || (root_keeps_frame && has_views()) || hir::keeps_own_frame(c)
+        };
+        let inline = (self.plan.inlines)(id, self.outer.len(), self.inlined, same)
+            .filter(|_| !self.plan.m.functions.get(id.0 as usize).is_some_and(called));
+        if let Some(size) = inline {
+            self.inlined += size;
+            return self.inline_call(id, vals, &arg_bufs, &arg_vars, rt);
+        }
+        let limit = match (self.plan.big_frame)(id) {
+            Some(bytes) => self.b.value(LocalTy::Ptr, OpKind::Body(BodyOp::RoomFor { bytes, limit: self.limit })),
+            None => self.limit,
+        };
+        Ok(self.value(rt, BodyOp::Call { func: id, args: vals, limit, virt: None }))
+    }
+
     /// A cfunc called through the receiver's table: never inlined (the
     /// entry is chosen at run time), with room for the biggest frame of
     /// the implementations. (Out of `expr`, whose frame every nesting
@@ -899,48 +972,7 @@ impl BodyBuilder<'_, '_> {
                 let o = self.expr(orelse)?;
                 self.value(ty, BodyOp::Select { cond: c, a: t, b: o })
             }
-            ExprKind::Call(id, args) => {
-                let mut vals = vec![];
-                // Per parameter, the buffer its view argument is read
-                // from (an inlined callee's reads of it hold that buffer).
-                let mut arg_bufs = vec![];
-                for a in args {
-                    match a.ty {
-                        Ty::View(_) => {
-                            vals.extend(self.view_value(a)?);
-                            arg_bufs.push(self.view_buffer(a));
-                        }
-                        _ => {
-                            vals.push(self.expr(a)?);
-                            arg_bufs.push(None);
-                        }
-                    }
-                }
-                // A call returning None gives a dummy bint.
-                let rt = if ty == Ty::Void { Ty::Bool } else { ty };
-                let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == *id).count();
-                // A function with GIL regions or a prange is called, and so
-                // is a callee with views of such a function (inlining them
-                // into a GIL region is not tested yet); a function holding
-                // objects is called too. Asked only of a callee that would
-                // be inlined (small), so no call site walks a big body.
-                let root_keeps_frame = self.root_keeps_frame;
-                let called = |c: &hir::Function| {
-                    let has_views = || c.locals.iter().any(|l| matches!(l.ty, Ty::View(_)));
-                    c.has_objects() || c.reraises() || (root_keeps_frame && has_views()) || hir::keeps_own_frame(c)
-                };
-                let inline = (self.plan.inlines)(*id, self.outer.len(), self.inlined, same)
-                    .filter(|_| !self.plan.m.functions.get(id.0 as usize).is_some_and(called));
-                if let Some(size) = inline {
-                    self.inlined += size;
-                    return self.inline_call(*id, vals, &arg_bufs, rt);
-                }
-                let limit = match (self.plan.big_frame)(*id) {
-                    Some(bytes) => self.b.value(LocalTy::Ptr, OpKind::Body(BodyOp::RoomFor { bytes, limit: self.limit })),
-                    None => self.limit,
-                };
-                self.value(rt, BodyOp::Call { func: *id, args: vals, limit, virt: None })
-            }
+            ExprKind::Call(id, args) => self.call(ty, *id, args)?,
             ExprKind::VirtualCall { impls, slot, vtab_offset, args } => self.virtual_call(ty, impls, *slot, *vtab_offset, args)?,
             ExprKind::NewInstance { class, init, args, ret } => self.new_instance(class, *init, args, *ret)?,
             ExprKind::Math(op, args) => {

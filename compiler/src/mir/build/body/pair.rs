@@ -96,7 +96,7 @@ impl<'p> BodyBuilder<'p, '_> {
         let err = self.b.block(true);
         self.b.set_handler(Some(err));
         self.b.at_line(0);
-        let (params, views) = bind_params(self.b, callee, vals);
+        let (params, views) = bind_params(self.b, callee, vals, &[]);
         let frame = set_up_frame(self.b, callee, params, views, Some(&callee.name), None, Default::default());
         let root = self.outer.first().unwrap_or(&self.fr).f;
         if Directives::of(callee) != Directives::of(root) {
