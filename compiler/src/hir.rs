@@ -69,6 +69,13 @@ pub fn class_cell_key(qualname: &str) -> String {
     format!("{qualname}.__class__")
 }
 
+/// The key of a plain method's binder in `PLAIN_METHODS_GLOBAL`: the
+/// residual's binding line sets its defaults, evaluated where the `def`
+/// stood.
+pub fn binder_key(qualname: &str) -> String {
+    format!("{qualname}.__binder__")
+}
+
 /// The module-dict name of the dict (qualified name → function object) the
 /// residual's class bodies take their compiled methods from while the
 /// module's code runs.
@@ -269,6 +276,11 @@ impl Function {
 /// `Module::python_source` reads the shim through it, and the module's exec
 /// function binds it before running that source.
 pub const SHIM_GLOBAL: &str = "__pyc_aot_cython__";
+
+/// The shim helper the residual's binding line of a plain method with
+/// defaults calls (`frontend/pyclass.rs`, `backend/glue/exec.rs`); its
+/// name ends in `__` so a class body does not mangle it.
+pub const SET_METHOD_DEFAULTS: &str = "__pyc_aot_set_method_defaults__";
 
 /// How a parameter may be passed, as in a Python signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

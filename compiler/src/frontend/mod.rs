@@ -449,7 +449,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         .collect();
     let mut plain_methods = plain_methods;
     plain_methods.extend(closure::nested_methods(&cx, &functions, &mut left));
-    let method_lines: Vec<(std::ops::Range<usize>, u32, String)> = plain.iter().map(|m| (m.range.clone(), src.line_of(m.def.name_span.start), pyclass::binding_line(m))).collect();
+    let method_lines: Vec<(std::ops::Range<usize>, u32, String)> = plain.iter().map(|m| (m.range.clone(), src.line_of(m.def.name_span.start), pyclass::binding_line(m, &src.text))).collect();
     left.extend(cclass_left);
     left.sort_by_key(|l| l.line);
 

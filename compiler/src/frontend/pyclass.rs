@@ -147,9 +147,40 @@ fn identifiers(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The residual's line binding a compiled method where its `def` stood:
-/// `name = wrapper(__pyc_aot_methods__.pop('Class.name'))`.
-pub(crate) fn binding_line(m: &Method) -> String {
-    let mut value = format!("{}.pop({})", hir::PLAIN_METHODS_GLOBAL, python_str(&m.qualname()));
+/// `name = wrapper(__pyc_aot_methods__.pop('Class.name'))`. A method with
+/// defaults gets them there, evaluated in the class body as a `def`
+/// evaluates them (after its decorators, before they apply), on its binder
+/// (which takes every default as None until then) and as the function's
+/// `__defaults__`/`__kwdefaults__`.
+pub(crate) fn binding_line(m: &Method, src: &str) -> String {
+    let qualname = m.qualname();
+    let mut value = format!("{}.pop({})", hir::PLAIN_METHODS_GLOBAL, python_str(&qualname));
+    let with_defaults: Vec<&syntax::Param> = m.def.params.iter().filter(|p| p.default.is_some()).collect();
+    if !with_defaults.is_empty() {
+        // A default on several lines (a C parameter's constant in
+        // brackets) goes on the one line in brackets of its own.
+        let text = |p: &syntax::Param| {
+            let t = p.default.as_ref().and_then(|d| src.get(d.span.clone())).unwrap_or("None");
+            if t.contains('\n') {
+                format!("({})", t.replace("\\\n", " ").replace(['\r', '\n'], " "))
+            } else {
+                t.to_string()
+            }
+        };
+        let positional: Vec<String> = with_defaults.iter().filter(|p| p.kind != syntax::ParamKind::KeywordOnly).map(|p| text(p)).collect();
+        let keyword: Vec<&&syntax::Param> = with_defaults.iter().filter(|p| p.kind == syntax::ParamKind::KeywordOnly).collect();
+        let kwnames: String = keyword.iter().map(|p| python_str(&p.name) + ",").collect();
+        let values: Vec<String> = positional.iter().cloned().chain(keyword.iter().map(|p| text(p))).collect();
+        value = format!(
+            "{}.{}({}.pop({}), {value}, ({},), {}, ({kwnames}))",
+            hir::SHIM_GLOBAL,
+            hir::SET_METHOD_DEFAULTS,
+            hir::PLAIN_METHODS_GLOBAL,
+            python_str(&hir::binder_key(&qualname)),
+            values.join(", "),
+            positional.len()
+        );
+    }
     for w in m.wrappers.iter().rev() {
         value = format!("{w}({value})");
     }

@@ -126,6 +126,14 @@ def __pyc_aot_set_defaults(binder, defaults, positional, kwnames):
     binder.__defaults__ = defaults[:positional] or None
     binder.__kwdefaults__ = dict(zip(kwnames, defaults[positional:])) or None
 
+def __pyc_aot_set_method_defaults__(binder, f, defaults, positional, kwnames):
+    # A plain class's compiled method's defaults, evaluated in the class
+    # body where its def stood: on its binder, and as the function's own.
+    __pyc_aot_set_defaults(binder, defaults, positional, kwnames)
+    f.__defaults__ = binder.__defaults__
+    f.__kwdefaults__ = binder.__kwdefaults__
+    return f
+
 def __pyc_aot_property(cls, name, fget, fset, fdel):
     # A cclass's property of its accessors' method descriptors, named as a
     # class statement names it (3.10+: the name is in its error messages).

@@ -29,7 +29,7 @@
 use super::cclass::{slot_table, Slot};
 use super::names::py_str;
 use super::wrapper::{self, Facts};
-use super::{flags, python_parameters, R};
+use super::{flags, R};
 use crate::backend::{pyabi, Emitter, FnCx};
 use crate::hir::{self, Function};
 use crate::mir::primitives as prim;
@@ -53,9 +53,12 @@ const KWDEFAULTS: i32 = 80;
 const CODE: i32 = 88;
 /// `__annotations__` (a dict made when first read, as a function's).
 const ANNOTATIONS: i32 = 96;
-const BASICSIZE: i32 = 104;
+/// A method's binder (NULL for a nested function), whose signature is the
+/// method's (`__signature__`).
+const BINDER: i32 = 104;
+const BASICSIZE: i32 = 112;
 /// The fields holding objects (tp_traverse, tp_clear, tp_dealloc).
-const OBJECT_FIELDS: [i32; 10] = [DICT, NAME, QUALNAME, MODULE, DOC, CLOSURE, DEFAULTS, KWDEFAULTS, CODE, ANNOTATIONS];
+const OBJECT_FIELDS: [i32; 11] = [DICT, NAME, QUALNAME, MODULE, DOC, CLOSURE, DEFAULTS, KWDEFAULTS, CODE, ANNOTATIONS, BINDER];
 
 
 
@@ -63,14 +66,17 @@ const METH_FASTCALL: i32 = 0x80;
 
 /// Helper-module name of the repr function (`tp_repr` calls it).
 const REPR_HELPER: &str = "__pyc_aot_function_repr";
+/// Helper-module name of the function giving a method's signature from its
+/// binder (`__signature__` calls it).
+const SIGNATURE_HELPER: &str = "__pyc_aot_function_signature";
 
 /// What the exec slot needs to make the functions.
 pub(super) struct Emitted<'m> {
     pub spec: DataId,
     /// The nested functions' maker (`PyMethodDef`), when there are any.
     pub maker: Option<DataId>,
-    /// Each method's function and vectorcall entry.
-    pub methods: Vec<(&'m hir::PlainMethod, &'m Function, ClifFuncId)>,
+    /// Each method's function, vectorcall entry and binder's helper slot.
+    pub methods: Vec<(&'m hir::PlainMethod, &'m Function, ClifFuncId, usize)>,
 }
 
 /// The compiled methods of plain classes, in helper-slot order.
@@ -84,12 +90,13 @@ fn functions(m: &hir::Module) -> R<Vec<(&hir::PlainMethod, &Function)>> {
         .collect()
 }
 
-/// How many helper slots the type takes: one binder per method, then the repr helper.
+/// How many helper slots the type takes: one binder per method, then the
+/// repr and signature helpers.
 pub(super) fn helper_slots(m: &hir::Module) -> usize {
     if m.plain_methods.is_empty() {
         0
     } else {
-        m.plain_methods.len() + 1
+        m.plain_methods.len() + 2
     }
 }
 
@@ -114,7 +121,8 @@ pub(super) fn helpers_source(m: &hir::Module) -> R<String> {
         let names: Vec<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
         let tuple = if names.is_empty() { "()".to_string() } else { format!("({},)", names.join(", ")) };
         let bind = binder_name(k);
-        let params = if pm.nested { super::binder_parameters(f) } else { python_parameters(f) };
+        // A method's defaults are set by the residual's line for it.
+        let params = super::binder_parameters(f);
         out.push_str(&format!(
             "\ndef {bind}({}):\n    return {tuple}\n{bind}.__name__ = {name}\n{bind}.__qualname__ = {qual}\n\
              {bind}.__code__ = {bind}.__code__.replace(co_name={name})\n",
@@ -125,6 +133,7 @@ pub(super) fn helpers_source(m: &hir::Module) -> R<String> {
     }
     if !m.plain_methods.is_empty() {
         out.push_str(&format!("\ndef {REPR_HELPER}(f):\n    return '<function %s at %#x>' % (f.__qualname__, id(f))\n"));
+        out.push_str(&format!("\ndef {SIGNATURE_HELPER}(binder):\n    import inspect\n    return inspect.signature(binder)\n"));
     }
     Ok(out)
 }
@@ -139,6 +148,7 @@ pub(super) fn helper_entries(m: &hir::Module, first_slot: usize) -> Vec<(String,
     let mut v: Vec<(String, usize)> = (0..n).map(|k| (binder_name(k), first_slot + k)).collect();
     if n > 0 {
         v.push((REPR_HELPER.to_string(), first_slot + n));
+        v.push((SIGNATURE_HELPER.to_string(), first_slot + n + 1));
     }
     v
 }
@@ -159,10 +169,10 @@ pub(super) fn emit<'m>(em: &mut Emitter, facts: &Facts<'m>, first_slot: usize) -
             let wrapper = wrapper::emit_fastcall_wrapper(em, facts, f, first_slot + k)?;
             emit_vectorcall(em, f, wrapper)?
         };
-        methods.push((pm, f, entry));
+        methods.push((pm, f, entry, first_slot + k));
     }
     let repr_slot = first_slot + methods.len();
-    let spec = spec(em, m, repr_slot)?;
+    let spec = spec(em, m, repr_slot, repr_slot + 1)?;
     let maker = if m.plain_methods.iter().any(|pm| pm.nested) { Some(maker_def(em)?) } else { None };
     Ok(Some(Emitted { spec, maker, methods }))
 }
@@ -491,26 +501,54 @@ fn method_table(em: &mut Emitter) -> R<DataId> {
 
 /// `PyGetSetDef`s: `__dict__` through CPython's generic getter and setter,
 /// `__annotations__` (what `inspect` needs of a function-like object).
-fn getset_table(em: &mut Emitter) -> R<DataId> {
+fn getset_table(em: &mut Emitter, signature_slot: usize) -> R<DataId> {
     let p = em.ptr;
     let get = em.import("PyObject_GenericGetDict", &[p, p], &[p])?;
     let set = em.import("PyObject_GenericSetDict", &[p, p, p], &[types::I32])?;
     let (ann_get, ann_set) = annotations_accessors(em)?;
+    let sig_get = signature_getter(em, signature_slot)?;
     let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
     let mut desc = DataDescription::new();
-    desc.define(vec![0u8; 3 * GETSET_DEF_BYTES].into_boxed_slice());
-    for (k, (name, get, set)) in [("__dict__", get, set), ("__annotations__", ann_get, ann_set)].into_iter().enumerate() {
+    desc.define(vec![0u8; 4 * GETSET_DEF_BYTES].into_boxed_slice());
+    let entries = [("__dict__", get, Some(set)), ("__annotations__", ann_get, Some(ann_set)), ("__signature__", sig_get, None)];
+    for (k, (name, get, set)) in entries.into_iter().enumerate() {
         let at = (k * GETSET_DEF_BYTES) as u32;
         let name = em.cstring(name)?;
         let gv = em.module.declare_data_in_data(name, &mut desc);
         desc.write_data_addr(at, gv, 0);
         let fget = em.module.declare_func_in_data(get, &mut desc);
         desc.write_function_addr(at + 8, fget);
-        let fset = em.module.declare_func_in_data(set, &mut desc);
-        desc.write_function_addr(at + 16, fset);
+        if let Some(set) = set {
+            let fset = em.module.declare_func_in_data(set, &mut desc);
+            desc.write_function_addr(at + 16, fset);
+        }
     }
     em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
     Ok(table)
+}
+
+/// `__signature__`'s getter: a method's is its binder's (`inspect.signature`
+/// of the Python function with the method's parameters and defaults, which
+/// `inspect` takes from this attribute before anything else); a nested
+/// function's None, so `inspect` reads its code object as a function's.
+fn signature_getter(em: &mut Emitter, slot: usize) -> R<ClifFuncId> {
+    let p = em.ptr;
+    emit_fn(em, "pyc_aot_function_get_signature", "__signature__ getter of the function type", &[p, p], Some(p), |cx, a| {
+        let binder = cx.b.ins().load(p, flags(), a[0], BINDER);
+        let (none, call) = (cx.b.create_block(), cx.b.create_block());
+        let missing = cx.is_null(binder);
+        cx.b.ins().brif(missing, none, &[], call, &[]);
+        cx.b.switch_to_block(none);
+        let v = cx.py_data("_Py_NoneStruct")?;
+        crate::backend::codegen::incref(cx, v)?;
+        cx.b.ins().return_(&[v]);
+        cx.b.switch_to_block(call);
+        let table = cx.data_addr(cx.em.helpers);
+        let helper = cx.b.ins().load(p, flags(), table, (8 * slot) as i32);
+        let r = cx.call_one_arg(helper, binder)?;
+        cx.b.ins().return_(&[r]);
+        Ok(())
+    })
 }
 
 /// `__annotations__`' getter (an empty dict made and kept when none is
@@ -553,7 +591,7 @@ fn annotations_accessors(em: &mut Emitter) -> R<(ClifFuncId, ClifFuncId)> {
 
 
 /// The type's `PyType_Spec` and its slots.
-fn spec(em: &mut Emitter, m: &hir::Module, repr_slot: usize) -> R<DataId> {
+fn spec(em: &mut Emitter, m: &hir::Module, repr_slot: usize, signature_slot: usize) -> R<DataId> {
     let p = em.ptr;
     let call = em.import("PyVectorcall_Call", &[p, p, p], &[p])?;
     let slots = vec![
@@ -565,7 +603,7 @@ fn spec(em: &mut Emitter, m: &hir::Module, repr_slot: usize) -> R<DataId> {
         (PY_TP_REPR, Slot::Func(emit_repr(em, repr_slot)?)),
         (PY_TP_METHODS, Slot::Data(method_table(em)?)),
         (PY_TP_MEMBERS, Slot::Data(member_table(em)?)),
-        (PY_TP_GETSET, Slot::Data(getset_table(em)?)),
+        (PY_TP_GETSET, Slot::Data(getset_table(em, signature_slot)?)),
     ];
     let table = slot_table(em, &slots)?;
 
@@ -601,7 +639,7 @@ pub(super) fn make_functions(cx: &mut FnCx, e: &Emitted, module: ir::Value, dict
     let modname = cx.call_prim(&prim::PY_MODULE_GET_NAME_OBJECT, &[module])?[0];
     check_null(cx, modname);
     let none = cx.py_data("_Py_NoneStruct")?;
-    for (pm, f, entry) in &e.methods {
+    for (pm, f, entry, binder_slot) in &e.methods {
         let zero = cx.b.ins().iconst(p, 0);
         let obj = cx.call_prim(&prim::PY_TYPE_GENERIC_ALLOC, &[ty, zero])?[0];
         check_null(cx, obj);
@@ -633,6 +671,12 @@ pub(super) fn make_functions(cx: &mut FnCx, e: &Emitted, module: ir::Value, dict
         }
         crate::backend::codegen::incref(cx, modname)?;
         cx.b.ins().store(flags(), modname, obj, MODULE);
+        if !pm.nested {
+            let table = cx.data_addr(cx.em.helpers);
+            let binder = cx.b.ins().load(p, flags(), table, (8 * binder_slot) as i32);
+            crate::backend::codegen::incref(cx, binder)?;
+            cx.b.ins().store(flags(), binder, obj, BINDER);
+        }
         if pm.nested {
             // Its maker, bound to it, overwrites its marker in the
             // constant table (no slot: no compiled code makes it).
@@ -659,6 +703,15 @@ pub(super) fn make_functions(cx: &mut FnCx, e: &Emitted, module: ir::Value, dict
         let key = cx.cstr(&pm.qualname)?;
         let r = cx.call_prim(&prim::PY_DICT_SET_ITEM_STRING, &[dict, key, obj])?[0];
         cx.decref(obj)?;
+        let bad = cx.b.ins().icmp_imm_s(ir::condcodes::IntCC::SignedLessThan, r, 0);
+        let ok = cx.b.create_block();
+        cx.b.ins().brif(bad, fail, &[], ok, &[]);
+        cx.b.switch_to_block(ok);
+        // Its binder, for the residual's line to set its defaults on.
+        let table = cx.data_addr(cx.em.helpers);
+        let binder = cx.b.ins().load(p, flags(), table, (8 * binder_slot) as i32);
+        let key = cx.cstr(&hir::binder_key(&pm.qualname))?;
+        let r = cx.call_prim(&prim::PY_DICT_SET_ITEM_STRING, &[dict, key, binder])?[0];
         let bad = cx.b.ins().icmp_imm_s(ir::condcodes::IntCC::SignedLessThan, r, 0);
         let ok = cx.b.create_block();
         cx.b.ins().brif(bad, fail, &[], ok, &[]);
