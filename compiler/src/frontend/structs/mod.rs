@@ -497,9 +497,11 @@ impl Lower<'_, '_> {
             return fallback(sp, "it converts an object into a struct it cannot address field by field");
         };
         if self.structs[key].ctuple {
+            let places = places.iter().map(|p| self.lower_leaf(p, true)).collect::<R<Vec<_>>>()?;
             return Ok(At(sp).from_sequence(src, places));
         }
         if self.structs[key].union {
+            let places = places.iter().map(|p| self.lower_leaf(p, true)).collect::<R<Vec<_>>>()?;
             return Ok(At(sp).from_union_mapping(src, &names, places, &self.hidden("u")));
         }
         let (mut out, values) = At(sp).from_mapping(src, &names, &self.hidden("m"));
@@ -507,7 +509,7 @@ impl Lower<'_, '_> {
         for ((place, value), (_, t)) in places.into_iter().zip(values).zip(self.fields(key).to_vec()) {
             match self.sub_struct(&t) {
                 Some(sub) => out.extend(self.from_object(&sub, &value, &place, sp)?),
-                None => out.push(At(sp).assign(place, value)),
+                None => out.push(At(sp).assign(self.lower_leaf(&place, true)?, value)),
             }
         }
         Ok(out)
@@ -525,7 +527,7 @@ impl Lower<'_, '_> {
         for (v, (_, t)) in places.into_iter().zip(self.fields(key).to_vec()) {
             values.push(match self.sub_struct(&t) {
                 Some(sub) => self.to_object(&sub, &v, sp)?,
-                None => v,
+                None => self.lower_leaf(&v, false)?,
             });
         }
         Ok(if self.structs[key].ctuple { At(sp).tuple(values) } else { At(sp).dict(&names, values) })
@@ -679,7 +681,12 @@ impl Lower<'_, '_> {
     }
 
     /// Field `f` of a whole-struct place: a struct local or an element of an array of them.
+    /// A struct in C memory's field is its syntax (`ps[i].pos.x`), lowered
+    /// where it is read or written (`lower_leaf`).
     fn place_field(&self, e: &Expr, f: &str) -> Option<Expr> {
+        if self.mem_place(e).is_some() {
+            return Some(Expr { kind: ExprKind::Attribute { value: Box::new(e.clone()), attr: f.to_string() }, span: e.span.clone() });
+        }
         if let Some((p, l)) = self.struct_local(e).filter(|(_, l)| self.structs[&l.ty].union) {
             return self.union_field(&p, &l.ty, f, &e.span);
         }
@@ -692,6 +699,9 @@ impl Lower<'_, '_> {
 
     /// Every C number field of a whole-struct place, nested structs' flattened.
     fn leaf_places(&self, e: &Expr, key: &str) -> Option<Vec<Expr>> {
+        if self.mem_place(e).is_some() {
+            return Some(self.leaves(key).iter().filter_map(|(f, _)| self.place_field(e, f)).collect());
+        }
         if let Some((p, l)) = self.struct_local(e) {
             return l.dims.is_empty().then(|| self.leaves(key).iter().map(|(f, _)| name(field_local(&p, f), &e.span)).collect());
         }
@@ -709,7 +719,35 @@ impl Lower<'_, '_> {
 
     /// The struct type of a whole-struct place.
     fn place_type(&self, e: &Expr) -> Option<String> {
-        self.struct_local(e).filter(|(_, l)| l.dims.is_empty()).map(|(_, l)| l.ty).or_else(|| self.struct_element(e).map(|(_, l, _)| l.ty))
+        self.struct_local(e)
+            .filter(|(_, l)| l.dims.is_empty())
+            .map(|(_, l)| l.ty)
+            .or_else(|| self.struct_element(e).map(|(_, l, _)| l.ty))
+            .or_else(|| self.mem_place(e).map(|(_, _, _, ty)| ty))
+    }
+
+    /// A field of a whole-struct place, as read (`store` false) or written:
+    /// one in C memory lowered to its load or store, others as they are.
+    fn lower_leaf(&self, e: &Expr, store: bool) -> R<Expr> {
+        match self.pointer_field(e) {
+            Some(_) if store => self.target(e),
+            Some(_) => self.expr(e),
+            None => Ok(e.clone()),
+        }
+    }
+
+    /// Whether evaluating `e` may read C memory (or call what may).
+    fn reads_memory(&self, e: &Expr) -> bool {
+        let mut reads = false;
+        walk_expr(e, &mut |x| {
+            reads |= match &x.kind {
+                ExprKind::Attribute { .. } => self.pointer_field(x).is_some(),
+                ExprKind::Subscript { value, .. } => self.pointee(value).is_some() || !matches!(value.kind, ExprKind::Name(_)),
+                ExprKind::Call { .. } => true,
+                _ => false,
+            }
+        });
+        reads
     }
 
     fn stmt(&mut self, s: &Stmt) -> R<Vec<Stmt>> {
@@ -818,7 +856,7 @@ impl Lower<'_, '_> {
                 // `ps[i].f op= v` as `ps[i].f = ps[i].f op v`: the same
                 // element, as `i` is a name or a literal.
                 let Some((base, index, _)) = self.pointer_field(target) else { return Ok(vec![]) };
-                if !matches!(index.kind, ExprKind::Name(_) | ExprKind::Int(_)) || !matches!(base.kind, ExprKind::Name(_)) {
+                if !Self::pure(&index) || !Self::pure(&base) {
                     return fallback(&index.span, "it updates a field of a struct in C memory at a computed index in place");
                 }
                 let sum = Expr { kind: ExprKind::BinOp { left: Box::new(target.clone()), op: *op, right: Box::new(value.clone()) }, span: sp.clone() };
@@ -861,6 +899,8 @@ impl Lower<'_, '_> {
         let Some(ty) = self.place_type(target) else {
             return fallback(&target.span, "it assigns a whole array of structs");
         };
+        self.pure_place(target)?;
+        self.pure_place(value)?;
         let fields: Vec<String> = self.fields(&ty).iter().map(|(f, _)| f.clone()).collect();
         let mut out = vec![];
         if let Some(src_ty) = self.place_type(value) {
@@ -888,7 +928,7 @@ impl Lower<'_, '_> {
                 };
                 match self.sub_struct(&t) {
                     Some(_) => out.extend(self.assign(&to, &v, sp)?),
-                    None => out.push(stmt(StmtKind::Assign { targets: vec![to], value: v }, sp)),
+                    None => out.push(stmt(StmtKind::Assign { targets: vec![self.lower_leaf(&to, true)?], value: self.lower_leaf(&v, false)? }, sp)),
                 }
             }
             return Ok(out);
@@ -898,7 +938,7 @@ impl Lower<'_, '_> {
             out.push(call);
             let Some(places) = self.leaf_places(target, &ty) else { return fallback(&target.span, "a struct it cannot address field by field") };
             for (t, v) in places.into_iter().zip(values) {
-                out.push(stmt(StmtKind::Assign { targets: vec![t], value: v }, sp));
+                out.push(stmt(StmtKind::Assign { targets: vec![self.lower_leaf(&t, true)?], value: v }, sp));
             }
             return Ok(out);
         }
@@ -946,6 +986,25 @@ impl Lower<'_, '_> {
                 return fallback(&v.span, "a struct's new value reads the struct it replaces");
             }
         }
+        // Into C memory, values that may read it are all evaluated first
+        // (into hidden locals), as Python builds the struct before storing it.
+        let in_memory = self.mem_place(target).is_some();
+        let mut early: HashMap<String, Expr> = HashMap::new();
+        for Keyword { name: k, value: v, span } in keywords {
+            let Some(k) = k else { continue };
+            if !in_memory || !self.reads_memory(v) {
+                continue;
+            }
+            let t = self.fields(&ty).iter().find(|(f, _)| f == k).map(|(_, t)| t.clone());
+            let number = t.as_ref().is_some_and(|t| matches!(self.cx.resolve_type(t), Ok(crate::types::Ty::Int(_) | crate::types::Ty::Float(_) | crate::types::Ty::Bool)));
+            let (Some(t), true) = (t, number) else {
+                return fallback(span, format!("it builds a `{}` in C memory whose field `{k}` is read from C memory or a call (only C number fields are evaluated first)", Self::shown(&ty)));
+            };
+            let tmp = self.hidden("v");
+            self.temps.borrow_mut().1.push(At(sp).declare(&tmp, t));
+            out.push(At(sp).assign(At(sp).name(&tmp), self.expr(v)?));
+            early.insert(k.clone(), At(sp).name(&tmp));
+        }
         if self.structs[&ty].union {
             if keywords.len() != 1 {
                 return fallback(&value.span, format!("it builds the union `{ty}` from {} fields (Cython takes one)", keywords.len()));
@@ -956,9 +1015,10 @@ impl Lower<'_, '_> {
         for Keyword { name: k, value: v, .. } in keywords {
             if let Some(t) = k.as_ref().and_then(|k| self.place_field(target, k)) {
                 let nested = self.fields(&ty).iter().find(|(f, _)| Some(f) == k.as_ref()).and_then(|(_, t)| self.sub_struct(t));
-                match nested {
-                    Some(_) => out.extend(self.assign(&t, v, sp)?),
-                    None => out.push(stmt(StmtKind::Assign { targets: vec![t], value: self.expr(v)? }, sp)),
+                match (nested, k.as_ref().and_then(|k| early.get(k))) {
+                    (_, Some(tmp)) => out.push(stmt(StmtKind::Assign { targets: vec![self.lower_leaf(&t, true)?], value: tmp.clone() }, sp)),
+                    (Some(_), None) => out.extend(self.assign(&t, v, sp)?),
+                    (None, None) => out.push(stmt(StmtKind::Assign { targets: vec![self.lower_leaf(&t, true)?], value: self.expr(v)? }, sp)),
                 }
             }
         }
@@ -1081,6 +1141,15 @@ impl Lower<'_, '_> {
                 }
                 ExprKind::Call { func: func.clone(), args: self.call_args(c, args, keywords, sp)?, keywords: vec![] }
             }
+            // A struct in C memory used whole meets objects: a dict.
+            ExprKind::Subscript { .. } | ExprKind::Attribute { .. } if self.mem_place(e).is_some() => {
+                let Some((_, _, _, ty)) = self.mem_place(e) else { return fallback(sp, "a struct in C memory") };
+                if self.structs[&ty].union {
+                    return fallback(sp, format!("it uses the union `{}` in C memory whole", self.cx.source_text(sp)));
+                }
+                self.pure_place(e)?;
+                return self.to_object(&ty, e, sp);
+            }
             ExprKind::Attribute { .. } if self.pointer_field(e).is_some() => {
                 let Some((p, index, attr)) = self.pointer_field(e) else { return fallback(sp, "a field of a struct in C memory it cannot address") };
                 if let Some(c) = Self::cache_key(&p, &index, &attr).and_then(|k| self.cached.get(&k)) {
@@ -1092,9 +1161,6 @@ impl Lower<'_, '_> {
                 if keywords.is_empty() && self.cx.binding_of(func) == Some(Binding::CythonAttr("address".into())) && args.len() == 1 =>
             {
                 return self.address_of(func, &args[0], sp);
-            }
-            ExprKind::Subscript { value, .. } if self.pointee(value).is_some() => {
-                return fallback(sp, "it uses a struct in C memory whole (only its fields are compiled natively yet)");
             }
             ExprKind::BinOp { left, op, right } if [left, right].iter().any(|x| self.pointee(x).is_some()) => {
                 return self.struct_pointer_arith(left, *op, right, sp);
