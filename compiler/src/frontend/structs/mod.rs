@@ -440,9 +440,8 @@ impl Lower<'_, '_> {
             cur = value;
         }
         let ExprKind::Name(n) = &cur.kind else { return Ok(None) };
-        let Some(def) = self.structs.get(n) else { return Ok(None) };
-        if def.union && !dims.is_empty() {
-            return fallback(&e.span, format!("an array of the union `{n}` is not compiled natively yet"));
+        if !self.structs.contains_key(n) {
+            return Ok(None);
         }
         dims.reverse();
         Ok(Some((n.clone(), dims)))
@@ -693,7 +692,10 @@ impl Lower<'_, '_> {
         if let Some((p, l)) = self.struct_local(e) {
             return l.dims.is_empty().then(|| name(field_local(&p, f), &e.span));
         }
-        let (p, _, index) = self.struct_element(e)?;
+        let (p, l, index) = self.struct_element(e)?;
+        if self.structs[&l.ty].union {
+            return self.union_element_field(&p, &l.ty, &[index.clone()], f, &e.span);
+        }
         Some(Expr { kind: ExprKind::Subscript { value: Box::new(name(field_local(&p, f), &e.span)), index: Box::new(index.clone()) }, span: e.span.clone() })
     }
 
@@ -758,7 +760,11 @@ impl Lower<'_, '_> {
                     return fallback(&annotation.span, format!("`{p}` is declared a struct and something else"));
                 }
                 let l = self.locals[p].clone();
-                let mut out: Vec<Stmt> = if l.dims.is_empty() { self.declare_place(p, &l.ty, sp)? } else { self
+                let mut out: Vec<Stmt> = if l.dims.is_empty() {
+                    self.declare_place(p, &l.ty, sp)?
+                } else if self.structs[&l.ty].union {
+                    vec![self.declare_union_array(p, &l.ty, &l.dims, sp)?]
+                } else { self
                     .leaves(&l.ty)
                     .iter()
                     .map(|(f, t)| {
@@ -878,7 +884,7 @@ impl Lower<'_, '_> {
     /// `p.f = cython.declare(T_f)` (or `T_f[dims]`) for each field.
     fn declare_fields(&self, p: &str, l: &Local, declare: &Expr, sp: &syntax::Span) -> R<Vec<Stmt>> {
         if self.structs[&l.ty].union {
-            return self.declare_place(p, &l.ty, sp);
+            return Ok(vec![self.declare_union_array(p, &l.ty, &l.dims, sp)?]);
         }
         Ok(self.leaves(&l.ty)
             .iter()
@@ -913,12 +919,12 @@ impl Lower<'_, '_> {
             }
             if self.structs[&ty].union {
                 // A union's storage copied word by word.
-                let (Some((p, _)), Some((q, _))) = (self.struct_local(target), self.struct_local(value)) else {
+                let (Some(to), Some(from)) = (self.union_place_words(target, sp)?, self.union_place_words(value, sp)?) else {
                     return fallback(&value.span, "it copies a union it cannot address");
                 };
                 let at = At(sp);
-                for w in 0..self.union_words(&ty, sp)? {
-                    out.push(at.assign(at.item(at.name(&Self::union_memory(&p)), at.int(w)), at.item(at.name(&Self::union_memory(&q)), at.int(w))));
+                for (t, v) in to.into_iter().zip(from) {
+                    out.push(at.assign(t, v));
                 }
                 return Ok(out);
             }
@@ -1200,6 +1206,10 @@ impl Lower<'_, '_> {
                     }
                     self.has_field(&p, attr, sp)?;
                     subs.reverse();
+                    if self.structs[&l.ty].union {
+                        let Some(v) = self.union_element_field(&p, &l.ty, &subs, attr, sp) else { return fallback(sp, "a field of a union") };
+                        return Ok(v);
+                    }
                     let index = match subs.len() {
                         1 => subs.remove(0),
                         _ => Expr { span: value.span.clone(), kind: ExprKind::Tuple(subs) },
