@@ -25,6 +25,13 @@ MORE = 'import cython\nfrom cython.cimports.libc.stdlib import malloc, calloc, f
 UNION_ARRAYS = 'import cython\n\nWord = cython.union(d=cython.double, i=cython.longlong, f=cython.float)\n\n\ndef fill(n: cython.int) -> cython.double:\n    ws = cython.declare(Word[8])\n    i: cython.int\n    for i in range(n):\n        ws[i].d = i * 1.5\n    t: cython.double = 0.0\n    for i in range(n):\n        t += ws[i].d\n    return t\n\n\ndef bits(x: cython.double) -> cython.longlong:\n    ws = cython.declare(Word[3])\n    ws[1].d = x\n    w = cython.declare(Word)\n    w = ws[1]\n    ws[2] = w\n    return ws[2].i\n\n\ndef grid(n: cython.int) -> cython.double:\n    g = cython.declare(Word[3][4])\n    i: cython.int\n    j: cython.int\n    for i in range(3):\n        for j in range(4):\n            g[i][j].f = i * 10 + j + n\n    return g[2][3].f + g[0][1].f\n\n\ndef out_of_range(i: cython.int) -> cython.double:\n    ws = cython.declare(Word[3])\n    ws[i].d = 1.0\n    return ws[i].d\n'
 
 
+BY_VALUE = 'import cython\nfrom cython.cimports.libc.stdlib import malloc, free\n\nVec3 = cython.struct(x=cython.double, y=cython.double, z=cython.double)\nBody = cython.struct(pos=Vec3, vel=Vec3, mass=cython.double)\n\n\n@cython.cfunc\ndef add(a: Vec3, b: Vec3, k: cython.double) -> Vec3:\n    return Vec3(x=a.x + k * b.x, y=a.y + k * b.y, z=a.z + k * b.z)\n\n\n@cython.cfunc\ndef first_pos(bs: cython.pointer(Body)) -> Vec3:\n    return bs[1].pos\n\n\ndef run(n: cython.int, dt: cython.double) -> cython.double:\n    bs: cython.pointer(Body) = cython.cast(cython.pointer(Body), malloc(n * cython.sizeof(Body)))\n    i: cython.int\n    for i in range(n):\n        bs[i].pos = Vec3(x=i, y=2.0 * i, z=-1.0)\n        bs[i].vel = Vec3(x=1.0, y=0.5, z=i * 0.25)\n        bs[i].mass = 1.0\n    for i in range(n):\n        bs[i].pos = add(bs[i].pos, bs[i].vel, dt)\n    p: Vec3 = first_pos(bs)\n    t: cython.double = p.x + p.y + p.z\n    for i in range(n):\n        t += bs[i].pos.x * 100.0 + bs[i].pos.y * 10.0 + bs[i].pos.z\n    free(bs)\n    return t\n'
+
+METHODS = 'import cython\n\nPoint = cython.struct(x=cython.double, y=cython.double)\n\n\n@cython.cclass\nclass Shape:\n    k: cython.double\n\n    def __init__(self, k: cython.double):\n        self.k = k\n\n    def scale(self, p: Point) -> Point:\n        q: Point = Point(x=p.x * self.k, y=p.y * self.k)\n        return q\n\n    @cython.ccall\n    def norm(self, p: Point) -> cython.double:\n        return p.x * p.x + p.y * p.y\n\n    def area(self, p: Point) -> cython.double:\n        q: Point = self.scale(p)\n        return q.x * q.y + self.norm(q)\n\n    def as_point(self) -> Point:\n        return Point(x=self.k, y=-self.k)\n'
+
+METHODS_CFUNC = 'import cython\n\nPoint = cython.struct(x=cython.double, y=cython.double)\n\n\n@cython.cclass\nclass Shape:\n    k: cython.double\n\n    def __init__(self, k: cython.double):\n        self.k = k\n\n    @cython.cfunc\n    def scale(self, p: Point) -> Point:\n        q: Point = Point(x=p.x * self.k, y=p.y * self.k)\n        return q\n\n    @cython.ccall\n    def norm(self, p: Point) -> cython.double:\n        return p.x * p.x + p.y * p.y\n\n    def area(self, p: Point) -> cython.double:\n        q: Point = self.scale(p)\n        return q.x * q.y + self.norm(q)\n\n    def as_point(self) -> Point:\n        return Point(x=self.k, y=-self.k)\n'
+
+
 def _both(tmp_path, src, name):
     path = tmp_path / (name + ".py")
     path.write_text(textwrap.dedent(src))
@@ -122,3 +129,36 @@ def test_c_arrays_of_unions(tmp_path):
     # A union copied into and out of an array reads its bits through another
     # field, as C (and Cython 3.3.1) does; the shim does not model that.
     assert nat.bits(1.0) == 4607182418800017408 and nat.bits(-2.5) == -4610560118520545280
+
+
+def test_structs_in_c_memory_passed_by_value(tmp_path):
+    # `add(bs[i].pos, bs[i].vel, dt)` passes each struct as its fields read
+    # from the block; its result and `return bs[1].pos` are stored or read
+    # field by field.
+    b, py, nat = _both(tmp_path, BY_VALUE, "struct_mem_by_value")
+    assert b.counts() == (3, 0), b.describe()
+    for args in [(2, 0.5), (10, 0.1), (3, -1.0)]:
+        want, got = call(py.run, args), call(nat.run, args)
+        assert want.ok and got.ok and same_value(want.value, got.value), (args, want, got)
+    assert (nat.run(2, 0.5), nat.run(10, 0.1)) == (226.0, 5498.299999999999)  # Cython 3.3.1's
+    assert growth(lambda: nat.run(5, 0.1)) < 50
+
+
+def test_methods_with_struct_parameters(tmp_path):
+    # `def` and `@ccall` methods take and return structs as mappings/dicts
+    # (Cython's conversions and messages); a `@cfunc` method passing one by
+    # value leaves its class to Python, saying so.
+    b, py, nat = _both(tmp_path, METHODS, "struct_methods")
+    assert b.counts() == (7, 0), b.describe()
+    s, t = py.Shape(2.0), nat.Shape(2.0)
+    assert nat.Shape(2.0).scale({"x": 1.0, "y": 2.0}) == {"x": 2.0, "y": 4.0}
+    assert (t.norm({"x": 3, "y": 4}), t.area({"x": 1.0, "y": 0.5}), t.as_point()) == (25.0, 7.0, {"x": 2.0, "y": -2.0})
+    for bad, message in (({"x": 1.0}, "No value specified for struct attribute 'y'"), (None, "Expected a mapping, got NoneType")):
+        got = call(t.norm, (bad,))
+        assert not got.ok and got.message == message, got
+    b, py, nat = _both(tmp_path, METHODS_CFUNC, "struct_methods_cfunc")
+    assert b.counts()[0] == 0, b.describe()
+    assert "a `@cfunc` method taking a struct by value (only module-level `@cfunc`s pass structs by value yet" in b.stderr, b.describe()
+    assert "(line 14)" in b.stderr, b.describe()
+    # The class runs with the shim, where a struct is the shim's struct.
+    assert nat.Shape(2.0).area(nat.Point(x=1.0, y=0.5)) == py.Shape(2.0).area(py.Point(x=1.0, y=0.5)) == 7.0

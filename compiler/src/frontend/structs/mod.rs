@@ -256,6 +256,9 @@ pub(crate) fn lower_function(cx: &ModuleCx, structs: &Structs, f: &FunctionDef) 
             lw.register(&p.name, &key);
             if cfunc {
                 // A `@cfunc` takes a struct as one parameter per field.
+                if !matches!(cx.top_defs.get(&f.name), Some((Some("cfunc"), _))) {
+                    return fallback(&p.span, "a `@cfunc` method taking a struct by value (only module-level `@cfunc`s pass structs by value yet; a `def` or `@ccall` method takes one as a mapping)");
+                }
                 if structs.params.get(&f.name).is_none() {
                     return fallback(&p.span, "a `@cfunc` taking a struct by value with defaults, keywords or `*args`");
                 }
@@ -285,6 +288,9 @@ pub(crate) fn lower_function(cx: &ModuleCx, structs: &Structs, f: &FunctionDef) 
                 lw.register(RET, &key);
                 entry.extend(lw.declare_place(RET, &key, &r.span)?);
                 if cfunc {
+                    if !matches!(cx.top_defs.get(&f.name), Some((Some("cfunc"), _))) {
+                        return fallback(&r.span, "a `@cfunc` method returning a struct by value (only module-level `@cfunc`s pass structs by value yet; a `def` or `@ccall` method returns one as a dict)");
+                    }
                     if structs.results.get(&f.name).is_none() || f.params.iter().any(|p| p.default.is_some() || p.kind != syntax::ParamKind::PositionalOrKeyword) {
                         return fallback(&r.span, "a `@cfunc` returning a struct by value with defaults, keywords or `*args`");
                     }
@@ -730,7 +736,7 @@ impl Lower<'_, '_> {
 
     /// A field of a whole-struct place, as read (`store` false) or written:
     /// one in C memory lowered to its load or store, others as they are.
-    fn lower_leaf(&self, e: &Expr, store: bool) -> R<Expr> {
+    pub(super) fn lower_leaf(&self, e: &Expr, store: bool) -> R<Expr> {
         match self.pointer_field(e) {
             Some(_) if store => self.target(e),
             Some(_) => self.expr(e),
