@@ -162,3 +162,23 @@ def test_methods_with_struct_parameters(tmp_path):
     assert "(line 14)" in b.stderr, b.describe()
     # The class runs with the shim, where a struct is the shim's struct.
     assert nat.Shape(2.0).area(nat.Point(x=1.0, y=0.5)) == py.Shape(2.0).area(py.Point(x=1.0, y=0.5)) == 7.0
+
+
+GEOM_PXD = 'cdef struct Vec3:\n    double x, y, z\n\ncdef struct Body:\n    Vec3 pos\n    Vec3 vel\n    float mass\n    int id\n'
+
+PXD_NESTED = 'import cython\nfrom cython.cimports.libc.stdlib import malloc, free\nfrom cython.cimports.geom import Vec3, Body\n\n\ndef run(n: cython.int, dt: cython.double):\n    bs: cython.pointer(Body) = cython.cast(cython.pointer(Body), malloc(n * cython.sizeof(Body)))\n    i: cython.int\n    for i in range(n):\n        bs[i].pos = Vec3(x=i, y=-i, z=0.5 * i)\n        bs[i].vel = Vec3(x=1.0, y=2.0, z=3.0)\n        bs[i].mass = 1.5\n        bs[i].id = i\n    for i in range(n):\n        bs[i].pos.x += bs[i].vel.x * dt\n        bs[i].pos.z -= bs[i].vel.z * dt\n    v: Vec3 = bs[n - 1].pos\n    q: cython.pointer(Vec3) = cython.address(bs[0].vel)\n    q.y = 42.0\n    bs[0].pos = bs[n - 1].vel\n    t: cython.double = v.x + v.y * 10.0 + v.z * 100.0 + bs[0].vel.y + bs[0].pos.y + cython.sizeof(Body)\n    r = [t, bs[n - 1]]\n    free(bs)\n    return r\n'
+
+
+def test_pxd_structs_holding_structs_in_c_memory(tmp_path):
+    # `cdef struct Body: Vec3 pos …` cimported from a `.pxd`: the same
+    # offsets, copies, address and dict as a `cython.struct` (the module
+    # cimports, so the numbers are Cython 3.3.1's for the same two files).
+    (tmp_path / "geom.pxd").write_text(GEOM_PXD)
+    path = tmp_path / "pxd_nested.py"
+    path.write_text(PXD_NESTED)
+    b = run_compiler(path, outdir=tmp_path / "out")
+    assert b.ok and b.counts() == (1, 0), b.describe()
+    nat = import_extension("pxd_nested", tmp_path / "out" / ("pxd_nested" + SUFFIX))
+    assert nat.run(1, 0.5) == [-9.5, {"pos": {"x": 1.0, "y": 42.0, "z": 3.0}, "vel": {"x": 1.0, "y": 42.0, "z": 3.0}, "mass": 1.5, "id": 0}]
+    assert nat.run(4, 0.25) == [148.25, {"pos": {"x": 3.25, "y": -3.0, "z": 0.75}, "vel": {"x": 1.0, "y": 2.0, "z": 3.0}, "mass": 1.5, "id": 3}]
+    assert growth(lambda: nat.run(3, 0.1)) < 50
