@@ -182,3 +182,16 @@ def test_pxd_structs_holding_structs_in_c_memory(tmp_path):
     assert nat.run(1, 0.5) == [-9.5, {"pos": {"x": 1.0, "y": 42.0, "z": 3.0}, "vel": {"x": 1.0, "y": 42.0, "z": 3.0}, "mass": 1.5, "id": 0}]
     assert nat.run(4, 0.25) == [148.25, {"pos": {"x": 3.25, "y": -3.0, "z": 0.75}, "vel": {"x": 1.0, "y": 2.0, "z": 3.0}, "mass": 1.5, "id": 3}]
     assert growth(lambda: nat.run(3, 0.1)) < 50
+
+
+SAME_NAME = 'import cython\n\nPoint = cython.struct(x=cython.double, y=cython.double)\n\n\n@cython.cfunc\ndef scale(p: Point, k: cython.double) -> Point:\n    return Point(x=p.x * k, y=p.y * k)\n\n\n@cython.cclass\nclass Shape:\n    k: cython.double\n\n    def __init__(self, k: cython.double):\n        self.k = k\n\n    @cython.cfunc\n    def scale(self, p: Point) -> Point:\n        return scale(p, self.k)\n\n    def area(self, p: Point) -> cython.double:\n        q: Point = self.scale(p)\n        return q.x * q.y\n\n\ndef use(a: cython.double) -> cython.double:\n    p: Point = scale(Point(x=a, y=1.0), 2.0)\n    return p.x + p.y\n'
+
+
+def test_a_cfunc_method_named_as_a_module_cfunc(tmp_path):
+    # The method `Shape.scale` is not the module's by-value `scale`: the
+    # class stays Python saying why, the module's functions compile.
+    b, py, nat = _both(tmp_path, SAME_NAME, "struct_same_name")
+    assert b.counts() == (2, 4), b.describe()
+    assert "method `scale`: a `@cfunc` method taking a struct by value" in b.stderr and "(line 19)" in b.stderr, b.describe()
+    assert nat.use(3.0) == py.use(3.0) == 8.0
+    assert nat.Shape(2.0).area(nat.Point(x=1.0, y=0.5)) == py.Shape(2.0).area(py.Point(x=1.0, y=0.5)) == 2.0

@@ -213,6 +213,16 @@ fn names_type(cx: &ModuleCx, structs: &Structs, x: &Expr) -> bool {
 /// `f` with its struct locals replaced by their fields, or `None` when it
 /// names no struct type (it is then compiled exactly as before).
 pub(crate) fn lower_function(cx: &ModuleCx, structs: &Structs, f: &FunctionDef) -> Option<R<FunctionDef>> {
+    lower(cx, structs, f, false)
+}
+
+/// A cclass method (`self` first), lowered as a function is; a `@cfunc`
+/// method passes no struct by value (the module's tables name functions).
+pub(crate) fn lower_method(cx: &ModuleCx, structs: &Structs, f: &FunctionDef) -> Option<R<FunctionDef>> {
+    lower(cx, structs, f, true)
+}
+
+fn lower(cx: &ModuleCx, structs: &Structs, f: &FunctionDef, method: bool) -> Option<R<FunctionDef>> {
     let mut in_signature = false;
     for a in f.params.iter().filter_map(|p| p.annotation.as_ref()).chain(&f.returns) {
         walk_expr(a, &mut |x| in_signature |= names_type(cx, structs, x));
@@ -256,7 +266,7 @@ pub(crate) fn lower_function(cx: &ModuleCx, structs: &Structs, f: &FunctionDef) 
             lw.register(&p.name, &key);
             if cfunc {
                 // A `@cfunc` takes a struct as one parameter per field.
-                if !matches!(cx.top_defs.get(&f.name), Some((Some("cfunc"), _))) {
+                if method {
                     return fallback(&p.span, "a `@cfunc` method taking a struct by value (only module-level `@cfunc`s pass structs by value yet; a `def` or `@ccall` method takes one as a mapping)");
                 }
                 if structs.params.get(&f.name).is_none() {
@@ -288,7 +298,7 @@ pub(crate) fn lower_function(cx: &ModuleCx, structs: &Structs, f: &FunctionDef) 
                 lw.register(RET, &key);
                 entry.extend(lw.declare_place(RET, &key, &r.span)?);
                 if cfunc {
-                    if !matches!(cx.top_defs.get(&f.name), Some((Some("cfunc"), _))) {
+                    if method {
                         return fallback(&r.span, "a `@cfunc` method returning a struct by value (only module-level `@cfunc`s pass structs by value yet; a `def` or `@ccall` method returns one as a dict)");
                     }
                     if structs.results.get(&f.name).is_none() || f.params.iter().any(|p| p.default.is_some() || p.kind != syntax::ParamKind::PositionalOrKeyword) {
