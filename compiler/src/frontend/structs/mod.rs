@@ -760,7 +760,8 @@ impl Lower<'_, '_> {
         walk_expr(e, &mut |x| {
             reads |= match &x.kind {
                 ExprKind::Attribute { .. } => self.pointer_field(x).is_some(),
-                ExprKind::Subscript { value, .. } => self.pointee(value).is_some() || !matches!(value.kind, ExprKind::Name(_)),
+                // Any pointer, view or C array element may alias the block.
+                ExprKind::Subscript { .. } => true,
                 ExprKind::Call { .. } => true,
                 _ => false,
             }
