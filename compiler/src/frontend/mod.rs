@@ -320,7 +320,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         .filter_map(|(p, m, def)| {
             let key = (p.layout.name.clone(), m.clone());
             let base = stripped.get(&key).unwrap_or(&**def);
-            Some((key, structs::lower_function(&cx, &structs, base)?))
+            Some((key, structs::lower_method(&cx, &structs, base)?))
         })
         .collect();
     let functions = loop {

@@ -290,7 +290,11 @@ class _Pointer(object):
     def __setitem__(self, ix, value):
         if ix < 0:
             raise IndexError("negative indexing not allowed in C")
-        if not _isinstance(value, _StructInstanceBase):
+        if _isinstance(self._type.base, _StructType):
+            # `ps[i] = s` copies the struct into the block, as C does.
+            if _isinstance(value, _StructInstanceBase) and _type_of(value)._ctype is self._type.base:
+                value = self._type.base(value)
+        elif not _isinstance(value, _StructInstanceBase):
             value = cast(self._type.base, value)
         self._items[self._off + ix] = value
 
@@ -365,7 +369,11 @@ class _StructType(CythonType):
             if _len(args) != 1 or kwargs:
                 raise ValueError("Cannot accept keyword arguments when casting.")
             src = args[0]
-            kwargs = dict(src) if _isinstance(src, dict) else dict(vars(src))
+            if _isinstance(src, _StructInstanceBase):
+                # A struct's value copied (nested structs too), as C assigns.
+                kwargs = dict(object.__getattribute__(src, "_data"))
+            else:
+                kwargs = dict(src) if _isinstance(src, dict) else dict(vars(src))
         inst = self._instance_class()()
         if is_union and _len(kwargs) > 1:
             raise AttributeError("Union can only store one field at a time.")
@@ -394,6 +402,10 @@ class _StructType(CythonType):
                 if key in data:
                     return data[key]
                 if key in members:
+                    # A struct held by value is there from the start.
+                    if _isinstance(members[key], _StructType) and not is_union:
+                        data[key] = members[key]()
+                        return data[key]
                     return None
                 raise AttributeError(key)
 
@@ -777,20 +789,31 @@ def sizeof(arg):
     if _isinstance(arg, (_PointerType, _MemoryViewType)):
         return _SIZE
     if _isinstance(arg, _StructType):
-        # C's layout: each member aligned to its size, the whole to the largest.
-        sizes = [sizeof(m) for m in arg.members.values()]
+        # C's layout: each member aligned as its type (a scalar to its
+        # size, a struct to its widest member), the whole to the widest.
+        members = [(sizeof(m), _alignof(m)) for m in arg.members.values()]
+        align = _max([a for _, a in members] or [1])
         if arg.is_union:
-            return _max(sizes or [1])
+            size = _max([n for n, _ in members] or [1])
+            return (size + align - 1) // align * align
         offset = 0
-        for n in sizes:
-            offset = (offset + n - 1) // n * n + n
-        align = _max(sizes or [1])
+        for n, a in members:
+            offset = (offset + a - 1) // a * a + n
         return (offset + align - 1) // align * align
     if _isinstance(arg, _bool):
         return 4
     if _isinstance(arg, (_int, _float)):
         return 8
     return 1
+
+
+def _alignof(arg):
+    """C's alignment of a type: a struct's is its widest member's."""
+    if _isinstance(arg, _StructType):
+        return _max([_alignof(m) for m in arg.members.values()] or [1])
+    if _isinstance(arg, _CArrayType):
+        return _alignof(arg.base)
+    return _max(1, sizeof(arg))
 
 
 def typeof(arg):

@@ -35,8 +35,11 @@ impl Lower<'_, '_> {
             };
             let names: Vec<String> = self.fields(k).iter().map(|(f, _)| f.clone()).collect();
             if self.place_type(a).as_ref() == Some(k) {
+                self.pure_place(a)?;
                 let Some(vs) = self.leaf_places(a, k) else { return fallback(&a.span, "a struct it cannot address field by field") };
-                out.extend(vs);
+                for v in vs {
+                    out.push(self.lower_leaf(&v, false)?);
+                }
                 continue;
             }
             if self.leaves(k).len() != names.len() {

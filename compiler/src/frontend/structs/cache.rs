@@ -96,6 +96,8 @@ impl Lower<'_, '_> {
                             match &t.kind {
                                 ExprKind::Name(_) => {}
                                 ExprKind::Attribute { value: v, .. } if self.pointer_field(t).is_none() && self.struct_local(v).is_some() => {}
+                                // A whole struct stored bypasses the hidden locals.
+                                ExprKind::Attribute { .. } if self.mem_place(t).is_some() => ok = false,
                                 ExprKind::Attribute { .. } if self.pointer_field(t).is_some() => {
                                     // A store alone reads nothing; its pointer and index still count.
                                     let Some((p, idx, _)) = self.pointer_field(t) else { continue };

@@ -16,6 +16,7 @@
 
 mod by_value;
 mod cache;
+mod memory;
 mod pxd;
 mod union;
 
@@ -187,11 +188,6 @@ pub(crate) const PY_BUFFER: &str = "cimports.cpython.Py_buffer";
 /// `Py_buffer*` is spelt with for typing (no Python source can spell it).
 pub(crate) const OBJECT_STORE: &str = "pyc-aot object store";
 
-/// A field of a struct in C memory: its name, byte offset, type expression
-/// (a pointer to structs already spelt `cython.pointer(cython.char)`) and
-/// whether it is a pointer (stored as a `void*`).
-type FieldAt = (String, i64, Expr, bool);
-
 /// What a struct-typed local is.
 #[derive(Clone)]
 struct Local {
@@ -217,6 +213,16 @@ fn names_type(cx: &ModuleCx, structs: &Structs, x: &Expr) -> bool {
 /// `f` with its struct locals replaced by their fields, or `None` when it
 /// names no struct type (it is then compiled exactly as before).
 pub(crate) fn lower_function(cx: &ModuleCx, structs: &Structs, f: &FunctionDef) -> Option<R<FunctionDef>> {
+    lower(cx, structs, f, false)
+}
+
+/// A cclass method (`self` first), lowered as a function is; a `@cfunc`
+/// method passes no struct by value (the module's tables name functions).
+pub(crate) fn lower_method(cx: &ModuleCx, structs: &Structs, f: &FunctionDef) -> Option<R<FunctionDef>> {
+    lower(cx, structs, f, true)
+}
+
+fn lower(cx: &ModuleCx, structs: &Structs, f: &FunctionDef, method: bool) -> Option<R<FunctionDef>> {
     let mut in_signature = false;
     for a in f.params.iter().filter_map(|p| p.annotation.as_ref()).chain(&f.returns) {
         walk_expr(a, &mut |x| in_signature |= names_type(cx, structs, x));
@@ -260,6 +266,9 @@ pub(crate) fn lower_function(cx: &ModuleCx, structs: &Structs, f: &FunctionDef) 
             lw.register(&p.name, &key);
             if cfunc {
                 // A `@cfunc` takes a struct as one parameter per field.
+                if method {
+                    return fallback(&p.span, "a `@cfunc` method taking a struct by value (only module-level `@cfunc`s pass structs by value yet; a `def` or `@ccall` method takes one as a mapping)");
+                }
                 if structs.params.get(&f.name).is_none() {
                     return fallback(&p.span, "a `@cfunc` taking a struct by value with defaults, keywords or `*args`");
                 }
@@ -289,6 +298,9 @@ pub(crate) fn lower_function(cx: &ModuleCx, structs: &Structs, f: &FunctionDef) 
                 lw.register(RET, &key);
                 entry.extend(lw.declare_place(RET, &key, &r.span)?);
                 if cfunc {
+                    if method {
+                        return fallback(&r.span, "a `@cfunc` method returning a struct by value (only module-level `@cfunc`s pass structs by value yet; a `def` or `@ccall` method returns one as a dict)");
+                    }
                     if structs.results.get(&f.name).is_none() || f.params.iter().any(|p| p.default.is_some() || p.kind != syntax::ParamKind::PositionalOrKeyword) {
                         return fallback(&r.span, "a `@cfunc` returning a struct by value with defaults, keywords or `*args`");
                     }
@@ -444,9 +456,8 @@ impl Lower<'_, '_> {
             cur = value;
         }
         let ExprKind::Name(n) = &cur.kind else { return Ok(None) };
-        let Some(def) = self.structs.get(n) else { return Ok(None) };
-        if def.union && !dims.is_empty() {
-            return fallback(&e.span, format!("an array of the union `{n}` is not compiled natively yet"));
+        if !self.structs.contains_key(n) {
+            return Ok(None);
         }
         dims.reverse();
         Ok(Some((n.clone(), dims)))
@@ -501,9 +512,11 @@ impl Lower<'_, '_> {
             return fallback(sp, "it converts an object into a struct it cannot address field by field");
         };
         if self.structs[key].ctuple {
+            let places = places.iter().map(|p| self.lower_leaf(p, true)).collect::<R<Vec<_>>>()?;
             return Ok(At(sp).from_sequence(src, places));
         }
         if self.structs[key].union {
+            let places = places.iter().map(|p| self.lower_leaf(p, true)).collect::<R<Vec<_>>>()?;
             return Ok(At(sp).from_union_mapping(src, &names, places, &self.hidden("u")));
         }
         let (mut out, values) = At(sp).from_mapping(src, &names, &self.hidden("m"));
@@ -511,7 +524,7 @@ impl Lower<'_, '_> {
         for ((place, value), (_, t)) in places.into_iter().zip(values).zip(self.fields(key).to_vec()) {
             match self.sub_struct(&t) {
                 Some(sub) => out.extend(self.from_object(&sub, &value, &place, sp)?),
-                None => out.push(At(sp).assign(place, value)),
+                None => out.push(At(sp).assign(self.lower_leaf(&place, true)?, value)),
             }
         }
         Ok(out)
@@ -529,7 +542,7 @@ impl Lower<'_, '_> {
         for (v, (_, t)) in places.into_iter().zip(self.fields(key).to_vec()) {
             values.push(match self.sub_struct(&t) {
                 Some(sub) => self.to_object(&sub, &v, sp)?,
-                None => v,
+                None => self.lower_leaf(&v, false)?,
             });
         }
         Ok(if self.structs[key].ctuple { At(sp).tuple(values) } else { At(sp).dict(&names, values) })
@@ -543,49 +556,6 @@ impl Lower<'_, '_> {
             Some(n) => Ok(name((*n).clone(), sp)),
             None => fallback(sp, "a struct passed by value in a module that binds no name to `cython`"),
         }
-    }
-
-    /// `cython.pointer(S)`: the struct and the `cython` module expression.
-    fn struct_pointer_type(&self, e: &Expr) -> R<Option<(String, Expr)>> {
-        let ExprKind::Call { func, args, keywords } = &e.kind else { return Ok(None) };
-        let ([Expr { kind: ExprKind::Name(s), .. }], true) = (args.as_slice(), keywords.is_empty()) else { return Ok(None) };
-        if !self.structs.contains_key(s) || self.cx.binding_of(func) != Some(Binding::CythonAttr("pointer".into())) {
-            return Ok(None);
-        }
-        match &func.kind {
-            ExprKind::Attribute { value, .. } if self.cx.binding_of(value) == Some(Binding::Cython) => {
-                self.struct_type(&args[0])?;
-                Ok(Some((s.clone(), (**value).clone())))
-            }
-            _ => fallback(&e.span, "a pointer to a struct spelt other than `cython.pointer(S)`"),
-        }
-    }
-
-    /// C's layout of struct `s`: its size and each field's offset and type
-    /// expression (scalar and pointer fields, each aligned to its size).
-    fn layout(&self, s: &str, span: &syntax::Span) -> R<(i64, Vec<FieldAt>)> {
-        let (mut offset, mut align, mut out) = (0i64, 1i64, vec![]);
-        for (f, t) in self.fields(s) {
-            if let Some(inner) = self.sub_struct(t) {
-                return fallback(span, format!("the struct `{s}` holds a `{}` (its field `{f}`): structs holding structs in C memory are not compiled natively yet", inner.trim_start_matches("#pxd.")));
-            }
-            let (size, t, is_ptr) = if let Some((_, m)) = self.struct_pointer_type(t)? {
-                (8, Self::call(Self::cython_name(&m, "pointer", &t.span), vec![Self::cython_name(&m, "char", &t.span)], &t.span), true)
-            } else {
-                match self.cx.resolve_type(t)? {
-                    crate::types::Ty::Int(i) => (i64::from(i.bits / 8), t.clone(), false),
-                    crate::types::Ty::Float(w) => (i64::from(w / 8), t.clone(), false),
-                    crate::types::Ty::Ptr(_) => (8, t.clone(), true),
-                    crate::types::Ty::Object if self.structs.get(s).is_some_and(|d| d.py_buffer) => (8, t.clone(), false),
-                    other => return fallback(span, format!("a struct in C memory with a field of type {other} is not compiled natively yet")),
-                }
-            };
-            offset = (offset + size - 1) / size * size;
-            out.push((f.clone(), offset, t, is_ptr));
-            offset += size;
-            align = align.max(size);
-        }
-        Ok(((offset + align - 1) / align * align, out))
     }
 
     fn is_declare(&self, func: &Expr) -> bool {
@@ -726,73 +696,34 @@ impl Lower<'_, '_> {
     }
 
     /// Field `f` of a whole-struct place: a struct local or an element of an array of them.
+    /// A struct in C memory's field is its syntax (`ps[i].pos.x`), lowered
+    /// where it is read or written (`lower_leaf`).
     fn place_field(&self, e: &Expr, f: &str) -> Option<Expr> {
+        if self.mem_place(e).is_some() {
+            return Some(Expr { kind: ExprKind::Attribute { value: Box::new(e.clone()), attr: f.to_string() }, span: e.span.clone() });
+        }
         if let Some((p, l)) = self.struct_local(e).filter(|(_, l)| self.structs[&l.ty].union) {
             return self.union_field(&p, &l.ty, f, &e.span);
         }
         if let Some((p, l)) = self.struct_local(e) {
             return l.dims.is_empty().then(|| name(field_local(&p, f), &e.span));
         }
-        let (p, _, index) = self.struct_element(e)?;
+        let (p, l, index) = self.struct_element(e)?;
+        if self.structs[&l.ty].union {
+            return self.union_element_field(&p, &l.ty, &[index.clone()], f, &e.span);
+        }
         Some(Expr { kind: ExprKind::Subscript { value: Box::new(name(field_local(&p, f), &e.span)), index: Box::new(index.clone()) }, span: e.span.clone() })
     }
 
     /// Every C number field of a whole-struct place, nested structs' flattened.
     fn leaf_places(&self, e: &Expr, key: &str) -> Option<Vec<Expr>> {
+        if self.mem_place(e).is_some() {
+            return Some(self.leaves(key).iter().filter_map(|(f, _)| self.place_field(e, f)).collect());
+        }
         if let Some((p, l)) = self.struct_local(e) {
             return l.dims.is_empty().then(|| self.leaves(key).iter().map(|(f, _)| name(field_local(&p, f), &e.span)).collect());
         }
         self.fields(key).iter().map(|(f, _)| self.place_field(e, f)).collect()
-    }
-
-    /// `p.f` (or `ps[i].f`) of an object field of a struct in C memory
-    /// (`Py_buffer`'s `obj`).
-    fn object_field(&self, e: &Expr) -> Option<(Expr, Expr, String)> {
-        let (p, index, f) = self.pointer_field(e)?;
-        let (s, _) = self.pointee(&p)?;
-        let (_, t) = self.fields(&s).iter().find(|(g, _)| *g == f)?;
-        matches!(self.cx.resolve_type(t), Ok(crate::types::Ty::Object)).then_some((p, index, f))
-    }
-
-    /// `ps[i].f` with `ps` a pointer to structs, or `ps.f` (C's `ps->f`,
-    /// `ps[0].f`): the pointer expression, the index and the field.
-    fn pointer_field(&self, e: &Expr) -> Option<(Expr, Expr, String)> {
-        let ExprKind::Attribute { value, attr } = &e.kind else { return None };
-        if let ExprKind::Subscript { value: base, index } = &value.kind {
-            if self.pointee(base).is_some() {
-                return Some(((**base).clone(), (**index).clone(), attr.clone()));
-            }
-        }
-        self.pointee(value)?;
-        Some(((**value).clone(), Expr { kind: ExprKind::Int(Some(0)), span: value.span.clone() }, attr.clone()))
-    }
-
-    /// The struct an expression points to, with the `cython` module
-    /// expression its type was spelt with: a pointer local, `p + n`/`p - n`,
-    /// a field of type `cython.pointer(S)`, `cython.cast(cython.pointer(S), …)`,
-    /// `cython.address(ps[i])`.
-    fn pointee(&self, e: &Expr) -> Option<(String, Expr)> {
-        match &e.kind {
-            ExprKind::Name(n) => self.pointers.get(n).cloned(),
-            ExprKind::BinOp { left, op: syntax::BinOp::Add, right } => match (self.pointee(left), self.pointee(right)) {
-                (Some(p), None) | (None, Some(p)) => Some(p),
-                _ => None,
-            },
-            // `q - p` of two pointers is a count, not a pointer.
-            ExprKind::BinOp { left, op: syntax::BinOp::Sub, right } if self.pointee(right).is_none() => self.pointee(left),
-            ExprKind::Attribute { .. } => {
-                let (base, _, attr) = self.pointer_field(e)?;
-                let (s, _) = self.pointee(&base)?;
-                let (_, t) = self.fields(&s).iter().find(|(f, _)| *f == attr)?;
-                self.struct_pointer_type(t).ok().flatten()
-            }
-            ExprKind::Call { func, args, keywords } if keywords.is_empty() => match (self.cx.binding_of(func), args.as_slice()) {
-                (Some(Binding::CythonAttr(c)), [t, _]) if c == "cast" => self.struct_pointer_type(t).ok().flatten(),
-                (Some(Binding::CythonAttr(c)), [Expr { kind: ExprKind::Subscript { value, .. }, .. }]) if c == "address" => self.pointee(value),
-                _ => None,
-            },
-            _ => None,
-        }
     }
 
     /// `M.attr`: a name of the `cython` module `m`.
@@ -804,66 +735,38 @@ impl Lower<'_, '_> {
         Expr { kind: ExprKind::Call { func: Box::new(func), args, keywords: vec![] }, span: span.clone() }
     }
 
-    /// `ps[i].f` of a pointer to structs, read as C does: the field's type
-    /// at `i * sizeof(S) + offsetof(S, f)` bytes from `ps` (a `char*` here):
-    /// `cython.cast(cython.pointer(T), ps + (cython.Py_ssize_t(i) * size + offset))[0]`.
-    /// A pointer field is a `void*` there (`cython.pointer(cython.p_void)`),
-    /// read cast to its type; as a target (`store`) it takes any pointer.
-    fn pointer_field_access(&self, p: &Expr, index: &Expr, field: &str, store: bool, sp: &syntax::Span) -> R<Expr> {
-        let (addr, fty, is_ptr, m) = self.pointer_field_address(p, index, field, sp)?;
-        if matches!(self.cx.resolve_type(&fty), Ok(crate::types::Ty::Object)) {
-            // Only `p.obj = v` as a statement (`object_store`) compiles.
-            return fallback(sp, format!("it {} `{}` other than by `p.{field} = value`", if store { "assigns" } else { "reads" }, self.cx.source_text(sp)));
-        }
-        let int0 = Expr { kind: ExprKind::Int(Some(0)), span: sp.clone() };
-        let (cast_to, slot_ty) = if is_ptr {
-            (Some(fty), Self::call(Self::cython_name(&m, "pointer", sp), vec![Self::cython_name(&m, "p_void", sp)], sp))
-        } else {
-            (None, Self::call(Self::cython_name(&m, "pointer", sp), vec![fty], sp))
-        };
-        let slot = Self::call(Self::cython_name(&m, "cast", sp), vec![slot_ty, addr], sp);
-        let load = Expr { kind: ExprKind::Subscript { value: Box::new(slot), index: Box::new(int0) }, span: sp.clone() };
-        Ok(match cast_to {
-            Some(t) if !store => Self::call(Self::cython_name(&m, "cast", sp), vec![t, load], sp),
-            _ => load,
-        })
-    }
-
-    /// `ps + (cython.Py_ssize_t(i) * size + offsetof(S, f))`, the address of
-    /// `ps[i].f` as a `char*`, with the field's type expression, whether it is
-    /// a pointer, and the `cython` module expression.
-    fn pointer_field_address(&self, p: &Expr, index: &Expr, field: &str, sp: &syntax::Span) -> R<(Expr, Expr, bool, Expr)> {
-        let Some((s, m)) = self.pointee(p) else { return fallback(sp, "a pointer to a struct it cannot read") };
-        let (s, m) = (&s, &m);
-        let (size, fields) = self.layout(s, sp)?;
-        let Some((_, offset, fty, is_ptr)) = fields.into_iter().find(|(f, _, _, _)| f == field) else {
-            return error(
-                Diagnostic::error(sp.clone(), format!("struct `{s}` has no field `{field}`"))
-                    .with_label(format!("`{}` points to `{s}`s", self.cx.source_text(&p.span)))
-                    .with_hint(format!("its fields are {}", self.fields(s).iter().map(|(f, _)| format!("`{f}`")).collect::<Vec<_>>().join(", "))),
-            );
-        };
-        let int = |v: i64| Expr { kind: ExprKind::Int(Some(i128::from(v))), span: sp.clone() };
-        let bin = |l: Expr, op, r: Expr| Expr { kind: ExprKind::BinOp { left: Box::new(l), op, right: Box::new(r) }, span: sp.clone() };
-        let i = Self::call(Self::cython_name(m, "Py_ssize_t", sp), vec![self.expr(index)?], sp);
-        let bytes = bin(bin(i, syntax::BinOp::Mul, int(size)), syntax::BinOp::Add, int(offset));
-        let moved = bin(self.expr(p)?, syntax::BinOp::Add, bytes);
-        Ok((moved, fty, is_ptr, m.clone()))
-    }
-
-    /// `cython.sizeof(S)` of a struct: `S`.
-    fn sized_struct(&self, func: &Expr, args: &[Expr]) -> Option<String> {
-        match args {
-            [Expr { kind: ExprKind::Name(s), .. }] if self.structs.contains_key(s) && self.cx.binding_of(func) == Some(Binding::CythonAttr("sizeof".into())) => {
-                Some(s.clone())
-            }
-            _ => None,
-        }
-    }
-
     /// The struct type of a whole-struct place.
     fn place_type(&self, e: &Expr) -> Option<String> {
-        self.struct_local(e).filter(|(_, l)| l.dims.is_empty()).map(|(_, l)| l.ty).or_else(|| self.struct_element(e).map(|(_, l, _)| l.ty))
+        self.struct_local(e)
+            .filter(|(_, l)| l.dims.is_empty())
+            .map(|(_, l)| l.ty)
+            .or_else(|| self.struct_element(e).map(|(_, l, _)| l.ty))
+            .or_else(|| self.mem_place(e).map(|(_, _, _, ty)| ty))
+    }
+
+    /// A field of a whole-struct place, as read (`store` false) or written:
+    /// one in C memory lowered to its load or store, others as they are.
+    pub(super) fn lower_leaf(&self, e: &Expr, store: bool) -> R<Expr> {
+        match self.pointer_field(e) {
+            Some(_) if store => self.target(e),
+            Some(_) => self.expr(e),
+            None => Ok(e.clone()),
+        }
+    }
+
+    /// Whether evaluating `e` may read C memory (or call what may).
+    fn reads_memory(&self, e: &Expr) -> bool {
+        let mut reads = false;
+        walk_expr(e, &mut |x| {
+            reads |= match &x.kind {
+                ExprKind::Attribute { .. } => self.pointer_field(x).is_some(),
+                // Any pointer, view or C array element may alias the block.
+                ExprKind::Subscript { .. } => true,
+                ExprKind::Call { .. } => true,
+                _ => false,
+            }
+        });
+        reads
     }
 
     fn stmt(&mut self, s: &Stmt) -> R<Vec<Stmt>> {
@@ -874,7 +777,11 @@ impl Lower<'_, '_> {
                     return fallback(&annotation.span, format!("`{p}` is declared a struct and something else"));
                 }
                 let l = self.locals[p].clone();
-                let mut out: Vec<Stmt> = if l.dims.is_empty() { self.declare_place(p, &l.ty, sp)? } else { self
+                let mut out: Vec<Stmt> = if l.dims.is_empty() {
+                    self.declare_place(p, &l.ty, sp)?
+                } else if self.structs[&l.ty].union {
+                    vec![self.declare_union_array(p, &l.ty, &l.dims, sp)?]
+                } else { self
                     .leaves(&l.ty)
                     .iter()
                     .map(|(f, t)| {
@@ -972,7 +879,7 @@ impl Lower<'_, '_> {
                 // `ps[i].f op= v` as `ps[i].f = ps[i].f op v`: the same
                 // element, as `i` is a name or a literal.
                 let Some((base, index, _)) = self.pointer_field(target) else { return Ok(vec![]) };
-                if !matches!(index.kind, ExprKind::Name(_) | ExprKind::Int(_)) || !matches!(base.kind, ExprKind::Name(_)) {
+                if !Self::pure(&index) || !Self::pure(&base) {
                     return fallback(&index.span, "it updates a field of a struct in C memory at a computed index in place");
                 }
                 let sum = Expr { kind: ExprKind::BinOp { left: Box::new(target.clone()), op: *op, right: Box::new(value.clone()) }, span: sp.clone() };
@@ -994,7 +901,7 @@ impl Lower<'_, '_> {
     /// `p.f = cython.declare(T_f)` (or `T_f[dims]`) for each field.
     fn declare_fields(&self, p: &str, l: &Local, declare: &Expr, sp: &syntax::Span) -> R<Vec<Stmt>> {
         if self.structs[&l.ty].union {
-            return self.declare_place(p, &l.ty, sp);
+            return Ok(vec![self.declare_union_array(p, &l.ty, &l.dims, sp)?]);
         }
         Ok(self.leaves(&l.ty)
             .iter()
@@ -1015,6 +922,8 @@ impl Lower<'_, '_> {
         let Some(ty) = self.place_type(target) else {
             return fallback(&target.span, "it assigns a whole array of structs");
         };
+        self.pure_place(target)?;
+        self.pure_place(value)?;
         let fields: Vec<String> = self.fields(&ty).iter().map(|(f, _)| f.clone()).collect();
         let mut out = vec![];
         if let Some(src_ty) = self.place_type(value) {
@@ -1027,12 +936,12 @@ impl Lower<'_, '_> {
             }
             if self.structs[&ty].union {
                 // A union's storage copied word by word.
-                let (Some((p, _)), Some((q, _))) = (self.struct_local(target), self.struct_local(value)) else {
+                let (Some(to), Some(from)) = (self.union_place_words(target, sp)?, self.union_place_words(value, sp)?) else {
                     return fallback(&value.span, "it copies a union it cannot address");
                 };
                 let at = At(sp);
-                for w in 0..self.union_words(&ty, sp)? {
-                    out.push(at.assign(at.item(at.name(&Self::union_memory(&p)), at.int(w)), at.item(at.name(&Self::union_memory(&q)), at.int(w))));
+                for (t, v) in to.into_iter().zip(from) {
+                    out.push(at.assign(t, v));
                 }
                 return Ok(out);
             }
@@ -1042,7 +951,7 @@ impl Lower<'_, '_> {
                 };
                 match self.sub_struct(&t) {
                     Some(_) => out.extend(self.assign(&to, &v, sp)?),
-                    None => out.push(stmt(StmtKind::Assign { targets: vec![to], value: v }, sp)),
+                    None => out.push(stmt(StmtKind::Assign { targets: vec![self.lower_leaf(&to, true)?], value: self.lower_leaf(&v, false)? }, sp)),
                 }
             }
             return Ok(out);
@@ -1052,7 +961,7 @@ impl Lower<'_, '_> {
             out.push(call);
             let Some(places) = self.leaf_places(target, &ty) else { return fallback(&target.span, "a struct it cannot address field by field") };
             for (t, v) in places.into_iter().zip(values) {
-                out.push(stmt(StmtKind::Assign { targets: vec![t], value: v }, sp));
+                out.push(stmt(StmtKind::Assign { targets: vec![self.lower_leaf(&t, true)?], value: v }, sp));
             }
             return Ok(out);
         }
@@ -1100,6 +1009,25 @@ impl Lower<'_, '_> {
                 return fallback(&v.span, "a struct's new value reads the struct it replaces");
             }
         }
+        // Into C memory, values that may read it are all evaluated first
+        // (into hidden locals), as Python builds the struct before storing it.
+        let in_memory = self.mem_place(target).is_some();
+        let mut early: HashMap<String, Expr> = HashMap::new();
+        for Keyword { name: k, value: v, span } in keywords {
+            let Some(k) = k else { continue };
+            if !in_memory || !self.reads_memory(v) {
+                continue;
+            }
+            let t = self.fields(&ty).iter().find(|(f, _)| f == k).map(|(_, t)| t.clone());
+            let number = t.as_ref().is_some_and(|t| matches!(self.cx.resolve_type(t), Ok(crate::types::Ty::Int(_) | crate::types::Ty::Float(_) | crate::types::Ty::Bool)));
+            let (Some(t), true) = (t, number) else {
+                return fallback(span, format!("it builds a `{}` in C memory whose field `{k}` is read from C memory or a call (only C number fields are evaluated first)", Self::shown(&ty)));
+            };
+            let tmp = self.hidden("v");
+            self.temps.borrow_mut().1.push(At(sp).declare(&tmp, t));
+            out.push(At(sp).assign(At(sp).name(&tmp), self.expr(v)?));
+            early.insert(k.clone(), At(sp).name(&tmp));
+        }
         if self.structs[&ty].union {
             if keywords.len() != 1 {
                 return fallback(&value.span, format!("it builds the union `{ty}` from {} fields (Cython takes one)", keywords.len()));
@@ -1110,9 +1038,10 @@ impl Lower<'_, '_> {
         for Keyword { name: k, value: v, .. } in keywords {
             if let Some(t) = k.as_ref().and_then(|k| self.place_field(target, k)) {
                 let nested = self.fields(&ty).iter().find(|(f, _)| Some(f) == k.as_ref()).and_then(|(_, t)| self.sub_struct(t));
-                match nested {
-                    Some(_) => out.extend(self.assign(&t, v, sp)?),
-                    None => out.push(stmt(StmtKind::Assign { targets: vec![t], value: self.expr(v)? }, sp)),
+                match (nested, k.as_ref().and_then(|k| early.get(k))) {
+                    (_, Some(tmp)) => out.push(stmt(StmtKind::Assign { targets: vec![self.lower_leaf(&t, true)?], value: tmp.clone() }, sp)),
+                    (Some(_), None) => out.extend(self.assign(&t, v, sp)?),
+                    (None, None) => out.push(stmt(StmtKind::Assign { targets: vec![self.lower_leaf(&t, true)?], value: self.expr(v)? }, sp)),
                 }
             }
         }
@@ -1197,69 +1126,6 @@ impl Lower<'_, '_> {
         Ok(vec![Stmt { kind, span: s.span.clone() }])
     }
 
-    /// An assignment's target: a pointer field of a struct in C memory is
-    /// its `void*` slot; anything else as an expression.
-    fn target(&self, t: &Expr) -> R<Expr> {
-        match self.pointer_field(t) {
-            Some((p, index, attr)) => self.pointer_field_access(&p, &index, &attr, true, &t.span),
-            None => self.expr(t),
-        }
-    }
-
-    /// `ps + n`, `n + ps`, `ps - n` (moving by whole structs) and `q - p`
-    /// (the structs between them) of pointers to structs, on their `char*`s.
-    fn struct_pointer_arith(&self, left: &Expr, op: syntax::BinOp, right: &Expr, sp: &syntax::Span) -> R<Expr> {
-        let (l, r) = (self.pointee(left), self.pointee(right));
-        let int = |v: i64| Expr { kind: ExprKind::Int(Some(i128::from(v))), span: sp.clone() };
-        let bin = |l: Expr, op, r: Expr| Expr { kind: ExprKind::BinOp { left: Box::new(l), op, right: Box::new(r) }, span: sp.clone() };
-        match (op, l, r) {
-            (syntax::BinOp::Sub, Some((a, m)), Some((b, _))) => {
-                if a != b {
-                    return error(
-                        Diagnostic::error(sp.clone(), format!("cannot subtract a pointer to `{b}` from a pointer to `{a}`"))
-                            .with_hint("the difference of two pointers to one struct type counts structs"),
-                    );
-                }
-                let (size, _) = self.layout(&a, sp)?;
-                let bytes = bin(self.expr(left)?, op, self.expr(right)?);
-                let ssize = Self::call(Self::cython_name(&m, "Py_ssize_t", sp), vec![bytes], sp);
-                Ok(bin(ssize, syntax::BinOp::FloorDiv, int(size)))
-            }
-            (syntax::BinOp::Add | syntax::BinOp::Sub, Some((s, m)), None) | (syntax::BinOp::Add, None, Some((s, m))) => {
-                let (ptr, n) = if self.pointee(left).is_some() { (left, right) } else { (right, left) };
-                let (size, _) = self.layout(&s, sp)?;
-                let count = Self::call(Self::cython_name(&m, "Py_ssize_t", sp), vec![self.expr(n)?], sp);
-                Ok(bin(self.expr(ptr)?, op, bin(count, syntax::BinOp::Mul, int(size))))
-            }
-            _ => error(
-                Diagnostic::error(sp.clone(), format!("`{}` is not defined on pointers to structs", op.symbol()))
-                    .with_hint("pointers take `+ n` and `- n`, and one pointer subtracts another"),
-            ),
-        }
-    }
-
-    /// `cython.address(x)`: of a field of a struct in C memory (`ps[i].f`,
-    /// `ps.f`: a typed pointer to it) or of a struct in C memory (`ps[i]`).
-    fn address_of(&self, func: &Expr, x: &Expr, sp: &syntax::Span) -> R<Expr> {
-        if let Some((p, index, attr)) = self.pointer_field(x) {
-            let (addr, fty, is_ptr, m) = self.pointer_field_address(&p, &index, &attr, sp)?;
-            let pointee = if is_ptr { Self::cython_name(&m, "p_void", sp) } else { fty };
-            let ty = Self::call(Self::cython_name(&m, "pointer", sp), vec![pointee], sp);
-            return Ok(Self::call(Self::cython_name(&m, "cast", sp), vec![ty, addr], sp));
-        }
-        if let ExprKind::Subscript { value, index } = &x.kind {
-            if self.pointee(value).is_some() {
-                let plus = syntax::BinOp::Add;
-                return self.struct_pointer_arith(value, plus, index, sp);
-            }
-        }
-        if let Some((p, _)) = self.struct_local(x).or_else(|| self.struct_element(x).map(|(p, l, _)| (p, l))) {
-            return fallback(sp, format!("it takes the address of the struct `{p}` (its fields live in registers)"));
-        }
-        let kind = ExprKind::Call { func: Box::new(func.clone()), args: vec![self.expr(x)?], keywords: vec![] };
-        Ok(Expr { kind, span: sp.clone() })
-    }
-
     /// Field accesses become their locals; a struct used whole is a fallback.
     fn expr(&self, e: &Expr) -> R<Expr> {
         let sp = &e.span;
@@ -1298,6 +1164,15 @@ impl Lower<'_, '_> {
                 }
                 ExprKind::Call { func: func.clone(), args: self.call_args(c, args, keywords, sp)?, keywords: vec![] }
             }
+            // A struct in C memory used whole meets objects: a dict.
+            ExprKind::Subscript { .. } | ExprKind::Attribute { .. } if self.mem_place(e).is_some() => {
+                let Some((_, _, _, ty)) = self.mem_place(e) else { return fallback(sp, "a struct in C memory") };
+                if self.structs[&ty].union {
+                    return fallback(sp, format!("it uses the union `{}` in C memory whole", self.cx.source_text(sp)));
+                }
+                self.pure_place(e)?;
+                return self.to_object(&ty, e, sp);
+            }
             ExprKind::Attribute { .. } if self.pointer_field(e).is_some() => {
                 let Some((p, index, attr)) = self.pointer_field(e) else { return fallback(sp, "a field of a struct in C memory it cannot address") };
                 if let Some(c) = Self::cache_key(&p, &index, &attr).and_then(|k| self.cached.get(&k)) {
@@ -1309,9 +1184,6 @@ impl Lower<'_, '_> {
                 if keywords.is_empty() && self.cx.binding_of(func) == Some(Binding::CythonAttr("address".into())) && args.len() == 1 =>
             {
                 return self.address_of(func, &args[0], sp);
-            }
-            ExprKind::Subscript { value, .. } if self.pointee(value).is_some() => {
-                return fallback(sp, "it uses a struct in C memory whole (only its fields are compiled natively yet)");
             }
             ExprKind::BinOp { left, op, right } if [left, right].iter().any(|x| self.pointee(x).is_some()) => {
                 return self.struct_pointer_arith(left, *op, right, sp);
@@ -1351,6 +1223,10 @@ impl Lower<'_, '_> {
                     }
                     self.has_field(&p, attr, sp)?;
                     subs.reverse();
+                    if self.structs[&l.ty].union {
+                        let Some(v) = self.union_element_field(&p, &l.ty, &subs, attr, sp) else { return fallback(sp, "a field of a union") };
+                        return Ok(v);
+                    }
                     let index = match subs.len() {
                         1 => subs.remove(0),
                         _ => Expr { span: value.span.clone(), kind: ExprKind::Tuple(subs) },
