@@ -315,7 +315,8 @@ impl Param {
 /// parameter with a default, in order), when one is stored: the binder's
 /// `__defaults__`/`__kwdefaults__` and direct calls read them from there.
 pub fn defaults_global(name: &str) -> String {
-    format!("__pyc_aot_defaults_{name}__")
+    // A method (`Class.method`) spelled as an identifier: the residual assigns it.
+    format!("__pyc_aot_defaults_{}__", name.replace('.', "__dot__"))
 }
 
 #[derive(Debug, Clone)]

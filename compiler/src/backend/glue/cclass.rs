@@ -46,7 +46,9 @@ fn method_name(f: &Function) -> &str {
     f.name.rsplit('.').next().unwrap_or(&f.name)
 }
 
-/// Python binders of the methods (with `self` first), named by slot order.
+/// Python binders of the methods (with `self` first), named by slot order;
+/// a stored default is None until the class's line sets the binder's
+/// defaults (`exec.rs`).
 pub(super) fn binders_source(m: &hir::Module) -> R<String> {
     let mut out = String::new();
     for (k, id) in method_functions(m).into_iter().enumerate() {
@@ -56,7 +58,7 @@ pub(super) fn binders_source(m: &hir::Module) -> R<String> {
         out.push_str(&format!(
             "\ndef {bind}({}):\n    return ({},)\n{bind}.__name__ = {name}\n{bind}.__qualname__ = {qual}\n\
              {bind}.__code__ = {bind}.__code__.replace(co_name={name})\n",
-            python_parameters(f).join(", "),
+            super::binder_parameters(f).join(", "),
             names.join(", "),
             name = py_str(method_name(f)),
             qual = py_str(&f.name),
