@@ -297,3 +297,84 @@ class Q(P):
     b = pyc.build(src)
     assert b.ok, b.describe()
     assert "gives `d` another default than `P.m` does" in b.stderr, b.stderr
+
+
+BY_NAME = '''
+import cython
+import copy
+import math
+
+@cython.cclass
+class Res:
+    log: object
+    v: cython.double
+
+    def __init__(self, v: cython.double = 1.5, log=None):
+        self.v = v
+        self.log = [] if log is None else log
+
+    def __enter__(self):
+        self.log.append("enter")
+        return self
+
+    def __exit__(self, kind, value, tb):
+        self.log.append(kind.__name__ if kind is not None else "exit")
+        return kind is KeyError
+
+    def __format__(self, spec):
+        return "Res<" + spec + ">"
+
+    def __round__(self, n=None):
+        return ("round", n)
+
+    def __floor__(self):
+        return math.floor(self.v) - 100
+
+    def __reversed__(self):
+        return iter([3, 2, 1])
+
+    def __copy__(self):
+        return Res(self.v + 1.0, self.log)
+
+    def __deepcopy__(self, memo):
+        return Res(self.v + 2.0, list(self.log))
+
+    def __length_hint__(self):
+        return 7
+
+    def __bytes__(self):
+        return "res".encode()
+
+
+def use(v: cython.double):
+    r: Res = Res(v)
+    with r as x:
+        same = x is r
+    try:
+        with r:
+            raise KeyError("k")
+    except KeyError:
+        pass
+    out = [same, list(r.log), format(r, "z"), f"{r:q}", round(r), round(r, 2), r.__floor__(), list(reversed(r)), bytes(r)]
+    c: Res = copy.copy(r)
+    d: Res = copy.deepcopy(r)
+    out.append((c.__round__(), c.log is r.log, d.log is r.log, d.log == r.log))
+    return out
+'''
+
+
+def test_special_methods_looked_up_by_name(pyc):
+    m = pyc.pair(BY_NAME, stem="by_name")
+    assert "left to Python" not in m.build.stderr, m.build.stderr
+    assert type(m.native.Res.__dict__["__enter__"]).__name__ == "method_descriptor"
+    for v in (1.5, -2.25):
+        same(m, "use", v)
+    import math
+    import operator
+    assert operator.length_hint(m.native.Res()) == 7
+    assert math.floor(m.native.Res(2.5)) == math.floor(m.py.Res(2.5)) == -98
+    with pytest.raises(TypeError):
+        with m.native.Res() as r:
+            raise TypeError("not swallowed")
+    assert r.__exit__(None, None, None) is False
+    assert growth(lambda: m.native.use(1.0)) < LEAK_CALLS // 10

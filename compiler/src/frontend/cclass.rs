@@ -559,11 +559,18 @@ fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Sp
     let lifecycle = matches!(f.name.as_str(), "__init__" | "__cinit__" | "__dealloc__");
     // Pickle's protocol methods are ordinary methods (in the method table).
     let pickling = matches!(f.name.as_str(), "__reduce__" | "__reduce_ex__" | "__getstate__" | "__setstate__");
+    // So are those CPython looks up on the type by name (`with`,
+    // `format`, `round`, `math.floor`, `copy`, …), as Cython's are.
+    let by_name = matches!(
+        f.name.as_str(),
+        "__enter__" | "__exit__" | "__format__" | "__reversed__" | "__round__" | "__trunc__" | "__floor__" | "__ceil__" | "__complex__"
+            | "__bytes__" | "__fspath__" | "__sizeof__" | "__dir__" | "__copy__" | "__deepcopy__" | "__length_hint__"
+    );
     let buffer = crate::hir::BUFFER_METHODS.contains(&f.name.as_str());
     if buffer {
         buffer_signature(cx, f)?;
     }
-    if f.name.starts_with("__") && f.name.ends_with("__") && !lifecycle && !pickling && !buffer && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
+    if f.name.starts_with("__") && f.name.ends_with("__") && !lifecycle && !pickling && !by_name && !buffer && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
         return Err((f.name_span.clone(), format!("special method `{}` is not compiled yet", f.name)));
     }
     if is_static {
