@@ -378,3 +378,51 @@ def test_special_methods_looked_up_by_name(pyc):
             raise TypeError("not swallowed")
     assert r.__exit__(None, None, None) is False
     assert growth(lambda: m.native.use(1.0)) < LEAK_CALLS // 10
+
+
+CLASS_ATTRS = '''
+import cython
+
+@cython.cclass
+class K(object):
+    """Doc."""
+    LIMIT = 10
+    NAMES = ("a", -1, 2.5, None, b"x", 1j)
+    __hash__ = None
+    x: cython.int
+
+    def __init__(self, x: cython.int = 3):
+        self.x = x
+
+    def over(self):
+        return self.x > self.LIMIT, K.LIMIT, self.NAMES
+
+    def __eq__(self, o):
+        return isinstance(o, K)
+
+
+@cython.cclass
+class Sub(K):
+    LIMIT = 20
+
+
+def use(x: cython.int):
+    k: K = K(x)
+    s: K = Sub(x)
+    return k.over(), s.over(), K.LIMIT, Sub.LIMIT, Sub.NAMES is K.NAMES
+'''
+
+
+def test_constant_class_attributes_and_object_base(pyc):
+    m = pyc.pair(CLASS_ATTRS, stem="class_attrs")
+    assert "left to Python" not in m.build.stderr, m.build.stderr
+    for x in (3, 15, 25):
+        same(m, "use", x)
+    for mod in (m.native, m.py):
+        assert mod.K.LIMIT == 10 and mod.Sub.LIMIT == 20 and mod.K.__doc__ == "Doc."
+        with pytest.raises(TypeError, match="unhashable"):
+            hash(mod.K())
+    assert "__dict__" not in dir(m.native.K)
+    if sys.version_info >= (3, 10):
+        with pytest.raises(TypeError):
+            m.native.K.LIMIT = 3

@@ -123,6 +123,9 @@ pub struct ExtClass {
     /// `@property`s, their accessors among `methods` but not in the method
     /// table: the exec slot makes a `property` of their method descriptors.
     pub properties: Vec<Property>,
+    /// Class attributes of constants (`LIMIT = 10`): the name and the
+    /// value's source, set on the type where the class statement runs.
+    pub class_attrs: Vec<(String, String)>,
     /// Cython's `auto_pickle` (its methods `__reduce_cython__` and
     /// `__setstate_cython__` among `methods`): what the shim's
     /// `__pyc_aot_auto_pickle` does where the type is bound.

@@ -690,6 +690,7 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
         vtable: p.layout.vtable.iter().filter_map(slot).collect(),
         name: p.layout.name.clone(),
         doc: p.doc.clone(),
+        class_attrs: p.class_attrs.clone(),
         line: cx.src.line_of(class_range(p.outline).start),
         fields: p.layout.fields.clone(),
         basicsize: p.layout.basicsize,

@@ -126,6 +126,11 @@ def __pyc_aot_set_defaults(binder, defaults, positional, kwnames):
     binder.__defaults__ = defaults[:positional] or None
     binder.__kwdefaults__ = dict(zip(kwnames, defaults[positional:])) or None
 
+def __pyc_aot_class_attrs(cls, names, values):
+    # A cclass's class attributes of constants, set where its class statement runs.
+    for name, value in zip(names, values):
+        type.__setattr__(cls, name, value)
+
 def __pyc_aot_property(cls, name, fget, fset, fdel):
     # A cclass's property of its accessors' method descriptors, named as a
     # class statement names it (3.10+: the name is in its error messages).
@@ -347,6 +352,24 @@ fn set_defaults_in_source(src: &str, exported: &[&Function]) -> R<String> {
                 );
             }
             _ => return Err(format!("the line of `{}` is not blank in the module's Python", f.name)),
+        }
+    }
+    Ok(lines.concat())
+}
+
+/// Each class's constant class attributes set on its (blanked) line after
+/// it is bound (`hir::ExtClass::class_attrs`).
+fn class_attrs_in_source(src: &str, classes: &[hir::ExtClass]) -> R<String> {
+    let mut lines: Vec<String> = src.split_inclusive('\n').map(str::to_string).collect();
+    for c in classes.iter().filter(|c| !c.class_attrs.is_empty()) {
+        let names: String = c.class_attrs.iter().map(|(n, _)| py_str(n) + ",").collect();
+        let values: String = c.class_attrs.iter().map(|(_, v)| format!("{v},")).collect();
+        match lines.get_mut((c.line as usize).wrapping_sub(1)) {
+            Some(l) if l.starts_with(&format!("{} = ", c.name)) => {
+                let body = l.trim_end_matches(['\r', '\n']).len();
+                l.insert_str(body, &format!("; {}.__pyc_aot_class_attrs({}, ({names}), ({values}))", hir::SHIM_GLOBAL, c.name));
+            }
+            _ => return Err(format!("the line of class `{}` does not bind it in the module's Python", c.name)),
         }
     }
     Ok(lines.concat())
@@ -611,6 +634,7 @@ pub(super) fn emit_exec(
         let source = properties_in_source(&source, classes);
         let source = auto_pickle_in_source(&source, &m.classes);
         let source = set_defaults_in_source(&source, exported)?;
+        let source = class_attrs_in_source(&source, &m.classes)?;
         let source = method_defaults_in_source(&source, m)?;
         let with_defaults: Vec<usize> = (0..exported.len()).filter(|&k| has_stored_defaults(exported[k])).collect();
         let late_dict = if late_names.is_empty() && classes.is_empty() && with_defaults.is_empty() {
