@@ -5,8 +5,9 @@ each in a hot loop, counted by callgrind: pyc-aot vs Cython (`cythonize -i
 Instructions per iteration from two runs of N1 and N2 iterations (start-up
 and imports cancel out): a `@staticmethod` and a `@classmethod` called on
 the class, a `@staticmethod` on a typed receiver, construction with
-keywords, construction of a class with `__cinit__`, and a `@cython.ccall`
-method on `cython.cast(Acc, xs[i])`.
+keywords, construction of a class with `__cinit__`, a `@cython.ccall`
+method on `cython.cast(Acc, xs[i])`, and construction and a ccall that
+omit object arguments with defaults.
 
     bench/.work/venv/bin/python bench/cclass_calls.py   # writes bench/cclass_calls_results.md
 """
@@ -73,6 +74,36 @@ class Acc:
         return self.total
 
 
+@cython.cclass
+class Opt:
+    v: cython.double
+    data: object
+
+    def __init__(self, v: cython.double, data=None):
+        self.v = v
+        self.data = data
+
+    @cython.ccall
+    def pick(self, d=None, k=()) -> cython.double:
+        return self.v if d is None else 0.0
+
+
+def new_default(n: cython.int) -> cython.double:
+    t: cython.double = 0.0
+    o: Opt
+    for i in range(n):
+        o = Opt(1.0)
+        t += o.v
+    return t
+
+
+def ccall_default(o: Opt, n: cython.int) -> cython.double:
+    t: cython.double = 0.0
+    for i in range(n):
+        t += o.pick()
+    return t
+
+
 def static_on_class(n: cython.int) -> cython.double:
     t: cython.double = 0.0
     for i in range(n):
@@ -126,6 +157,8 @@ CASES = [
     ("`Vec2(x=1.0, y=2.0)`", "m.new_keywords(%d)"),
     ("`Counted(1.0)` (`__cinit__`)", "m.new_cinit(%d)"),
     ("`cython.cast(Acc, xs[0]).add(1.0)` (`@ccall`)", "m.ccall_on_cast([m.Acc()], %d)"),
+    ("`Opt(1.0)` (`__init__(self, v, data=None)`)", "m.new_default(%d)"),
+    ("`o.pick()`, `o: Opt` (`@ccall`, `d=None, k=()` omitted)", "m.ccall_default(m.Opt(1.0), %d)"),
 ]
 
 RUN = "import sys; sys.path.insert(0, %r)\nimport bench_cclass_calls as m\n%s\n"

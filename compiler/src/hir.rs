@@ -130,6 +130,9 @@ pub struct ExtClass {
     /// `@property`s, their accessors among `methods` but not in the method
     /// table: the exec slot makes a `property` of their method descriptors.
     pub properties: Vec<Property>,
+    /// Class attributes of constants (`LIMIT = 10`): the name and the
+    /// value's source, set on the type where the class statement runs.
+    pub class_attrs: Vec<(String, String)>,
     /// Cython's `auto_pickle` (its methods `__reduce_cython__` and
     /// `__setstate_cython__` among `methods`): what the shim's
     /// `__pyc_aot_auto_pickle` does where the type is bound.
@@ -327,7 +330,8 @@ impl Param {
 /// parameter with a default, in order), when one is stored: the binder's
 /// `__defaults__`/`__kwdefaults__` and direct calls read them from there.
 pub fn defaults_global(name: &str) -> String {
-    format!("__pyc_aot_defaults_{name}__")
+    // A method (`Class.method`) spelled as an identifier: the residual assigns it.
+    format!("__pyc_aot_defaults_{}__", name.replace('.', "__dot__"))
 }
 
 #[derive(Debug, Clone)]

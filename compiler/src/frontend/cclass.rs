@@ -114,6 +114,8 @@ pub(crate) struct Plan<'a> {
     pub properties: Vec<(String, bool, bool)>,
     /// Whether (and how) Cython's pickling methods are among `methods`.
     pub auto_pickle: Option<AutoPickle>,
+    /// Its class attributes of constants: the name, the value's source.
+    pub class_attrs: Vec<(String, String)>,
 }
 
 /// What a Python decorator (`staticmethod`, `classmethod`, `property`,
@@ -209,6 +211,8 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     }
     let base = match (c.bases, c.base_names.as_slice()) {
         (0, _) => None,
+        // `class C(object):` is `class C:`.
+        (1, [b]) if b == "object" && !cx.module_names.contains(b) => None,
         (1, [b]) => match planned.iter().find(|p| p.layout.name == *b) {
             Some(p) if p.layout.is_final => return Err((c.span.clone(), format!("its base `{b}` is `@cython.final`"))),
             Some(p) => Some(p.layout.clone()),
@@ -220,6 +224,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     let mut methods: Vec<(String, Cow<syntax::FunctionDef>, Span)> = vec![];
     let (mut static_methods, mut class_methods, mut properties) = (vec![], vec![], vec![]);
     let mut doc = None;
+    let mut class_attrs: Vec<(String, String)> = vec![];
     let mut cfuncs = vec![];
     let mut offset = base.as_ref().map_or(HEADER_BYTES, |b| b.basicsize);
     // The table pointer: the base's, or first of this class's own memory
@@ -324,7 +329,21 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
                 }
                 (n.clone(), field_type(cx, t, n)?, visibility, &s.span)
             }
-            _ => return Err((s.span.clone(), format!("its body has `{}` (only attribute declarations and `def`s compile)", first_line(cx.source_text(&s.span))))),
+            // A class attribute of a constant (`LIMIT = 10`, `__hash__ =
+            // None`): set on the type where the class statement runs.
+            StmtKind::Assign { targets, value }
+                if matches!(targets.as_slice(), [Expr { kind: ExprKind::Name(n), .. }] if !n.starts_with("__") || n == "__hash__")
+                    && constant(value)
+                    && !cx.source_text(&value.span).contains('\n') =>
+            {
+                let [Expr { kind: ExprKind::Name(n), .. }] = targets.as_slice() else { continue };
+                if class_attrs.iter().any(|(a, _): &(String, String)| a == n) {
+                    return Err((s.span.clone(), format!("class attribute `{n}` is assigned twice")));
+                }
+                class_attrs.push((n.clone(), cx.source_text(&value.span).to_string()));
+                continue;
+            }
+            _ => return Err((s.span.clone(), format!("its body has `{}` (only attribute declarations, constant class attributes and `def`s compile)", first_line(cx.source_text(&s.span))))),
         };
         if name == "__weakref__" {
             // Not a field: the type's weak reference list (NULL, not None).
@@ -392,7 +411,24 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     let own_methods = methods.iter().map(|(m, ..)| m.clone()).collect();
     let statics = static_methods.iter().map(|m| (m.clone(), false)).chain(class_methods.iter().map(|m| (m.clone(), true))).collect();
     let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, ccalls, base, is_final, freelist, weaklist, vtab_offset, vtable, overridden, py_methods, own_methods, statics });
-    Ok(Plan { outline: c, layout, doc, methods, static_methods, class_methods, properties, auto_pickle })
+    if let Some((n, _)) = class_attrs.iter().find(|(n, _)| methods.iter().any(|(m, ..)| m.split('.').next() == Some(n.as_str())) || layout.fields.iter().any(|f| f.name == *n)) {
+        return Err((c.span.clone(), format!("class attribute `{n}` is also a method or an attribute declaration")));
+    }
+    Ok(Plan { outline: c, layout, doc, methods, static_methods, class_methods, properties, auto_pickle, class_attrs })
+}
+
+/// A literal whose value needs no code of the module: a number (signed),
+/// a string, bytes, None, True/False, `...`, or a tuple of such.
+fn constant(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Imag(_) | ExprKind::Bool(_) | ExprKind::NoneLit | ExprKind::Str(_) | ExprKind::Ellipsis => true,
+        ExprKind::Other(k) => *k == "a bytes literal",
+        ExprKind::UnaryOp { op: syntax::UnaryOp::Neg | syntax::UnaryOp::Pos, operand } => {
+            matches!(operand.kind, ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Imag(_))
+        }
+        ExprKind::Tuple(items) => items.iter().all(constant),
+        _ => false,
+    }
 }
 
 /// The variables a function annotates (its parameters, and the names of
@@ -559,11 +595,18 @@ fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Sp
     let lifecycle = matches!(f.name.as_str(), "__init__" | "__cinit__" | "__dealloc__");
     // Pickle's protocol methods are ordinary methods (in the method table).
     let pickling = matches!(f.name.as_str(), "__reduce__" | "__reduce_ex__" | "__getstate__" | "__setstate__");
+    // So are those CPython looks up on the type by name (`with`,
+    // `format`, `round`, `math.floor`, `copy`, …), as Cython's are.
+    let by_name = matches!(
+        f.name.as_str(),
+        "__enter__" | "__exit__" | "__format__" | "__reversed__" | "__round__" | "__trunc__" | "__floor__" | "__ceil__" | "__complex__"
+            | "__bytes__" | "__fspath__" | "__sizeof__" | "__dir__" | "__copy__" | "__deepcopy__" | "__length_hint__"
+    );
     let buffer = crate::hir::BUFFER_METHODS.contains(&f.name.as_str());
     if buffer {
         buffer_signature(cx, f)?;
     }
-    if f.name.starts_with("__") && f.name.ends_with("__") && !lifecycle && !pickling && !buffer && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
+    if f.name.starts_with("__") && f.name.ends_with("__") && !lifecycle && !pickling && !by_name && !buffer && !crate::hir::SLOT_METHODS.contains(&f.name.as_str()) {
         return Err((f.name_span.clone(), format!("special method `{}` is not compiled yet", f.name)));
     }
     if is_static {

@@ -354,10 +354,14 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
                     Ok(c) if matches!(m.as_str(), "__init__" | "__cinit__" | "__dealloc__") && c.declared_ret != Some(Ty::Void) => {
                         refused = refused.or(Some((k, span.clone(), format!("`{m}` returns a value or declares a return type"))))
                     }
-                    // A method's binder is made before any module code runs.
-                    Ok(c) if c.params.iter().any(|q| q.stored_default()) => {
-                        let q = c.params.iter().find(|q| q.stored_default()).map_or("", |q| q.name.as_str());
-                        refused = refused.or(Some((k, span.clone(), format!("method `{m}`: object parameter `{q}` has a default"))))
+                    // A stored default is evaluated on the class's line
+                    // (`exec.rs`), in the module's scope: one naming what the
+                    // class body binds (a method, a declared field) would
+                    // see the class namespace in Python.
+                    Ok(c) if c.params.iter().any(|q| q.stored_default() && names_class_body(p, c.def, &q.name)) => {
+                        let q = c.params.iter().find(|q| q.stored_default() && names_class_body(p, c.def, &q.name));
+                        let q = q.map_or("", |q| q.name.as_str());
+                        refused = refused.or(Some((k, span.clone(), format!("method `{m}`: the default of `{q}` names something the class body binds"))))
                     }
                     Ok(mut c) => {
                         c.name = cclass::method_function_name(&p.layout.name, m);
@@ -417,11 +421,21 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
                     let f = functions.iter().find(|f| f.name == cclass::method_function_name(&p.layout.name, m))?;
                     let g = functions.iter().find(|f| f.name == cclass::method_function_name(owner, m))?;
                     let types = |f: &hir::Function| (f.params.iter().skip(1).map(|p| p.ty).collect::<Vec<_>>(), f.ret);
-                    if types(f) == types(g) && !f.params.iter().chain(&g.params).any(|p| matches!(p.ty, Ty::View(_))) {
-                        return None;
-                    }
                     let span = p.methods.iter().find(|(n, ..)| n == m).map_or(p.outline.span.clone(), |(_, _, s)| s.clone());
-                    Some((k, span, format!("its `cfunc` `{m}` does not take and return the types `{owner}.{m}` does (or takes a memoryview)")))
+                    if types(f) != types(g) || f.params.iter().chain(&g.params).any(|p| matches!(p.ty, Ty::View(_))) {
+                        return Some((k, span, format!("its `cfunc` `{m}` does not take and return the types `{owner}.{m}` does (or takes a memoryview)")));
+                    }
+                    // A call through the table fills an omitted argument
+                    // from the static class's method, where Cython's callee
+                    // fills its own: the same value, or the same object.
+                    let singleton = |d: Option<&str>| matches!(d, Some("None" | "True" | "False" | "..."));
+                    let same_default = |a: &hir::Param, b: &hir::Param| {
+                        a.default == b.default
+                            && a.stored_default() == b.stored_default()
+                            && (!a.stored_default() || (singleton(a.default_src.as_deref()) && a.default_src == b.default_src))
+                    };
+                    let differs = f.params.iter().zip(&g.params).skip(1).find(|(a, b)| !same_default(a, b))?;
+                    Some((k, span, format!("its `cfunc` `{m}` gives `{}` another default than `{owner}.{m}` does (only None, True, False or the same number)", differs.0.name)))
                 })
             })
         });
@@ -676,6 +690,7 @@ fn ext_class(cx: &ModuleCx, p: &cclass::Plan, functions: &[hir::Function]) -> hi
         vtable: p.layout.vtable.iter().filter_map(slot).collect(),
         name: p.layout.name.clone(),
         doc: p.doc.clone(),
+        class_attrs: p.class_attrs.clone(),
         line: cx.src.line_of(class_range(p.outline).start),
         fields: p.layout.fields.clone(),
         basicsize: p.layout.basicsize,
@@ -870,4 +885,15 @@ impl ModuleCx<'_> {
             _ => None,
         }
     }
+}
+
+/// Whether the default of parameter `param` of `def` reads a name the
+/// class body of `p` binds (a method, a property, a declared field), which
+/// Python finds in the class namespace.
+fn names_class_body(p: &cclass::Plan, def: &syntax::FunctionDef, param: &str) -> bool {
+    let bound = |w: &str| p.methods.iter().any(|(m, ..)| m.split('.').next() == Some(w)) || p.layout.fields.iter().any(|f| f.name == w);
+    let Some(d) = def.params.iter().find(|q| q.name == param).and_then(|q| q.default.as_ref()) else { return false };
+    let mut hit = false;
+    structs::walk_expr(d, &mut |e| hit |= matches!(&e.kind, ExprKind::Name(n) if bound(n)));
+    hit
 }

@@ -46,7 +46,9 @@ fn method_name(f: &Function) -> &str {
     f.name.rsplit('.').next().unwrap_or(&f.name)
 }
 
-/// Python binders of the methods (with `self` first), named by slot order.
+/// Python binders of the methods (with `self` first), named by slot order;
+/// a stored default is None until the class's line sets the binder's
+/// defaults (`exec.rs`).
 pub(super) fn binders_source(m: &hir::Module) -> R<String> {
     let mut out = String::new();
     for (k, id) in method_functions(m).into_iter().enumerate() {
@@ -56,7 +58,7 @@ pub(super) fn binders_source(m: &hir::Module) -> R<String> {
         out.push_str(&format!(
             "\ndef {bind}({}):\n    return ({},)\n{bind}.__name__ = {name}\n{bind}.__qualname__ = {qual}\n\
              {bind}.__code__ = {bind}.__code__.replace(co_name={name})\n",
-            python_parameters(f).join(", "),
+            super::binder_parameters(f).join(", "),
             names.join(", "),
             name = py_str(method_name(f)),
             qual = py_str(&f.name),
@@ -100,7 +102,10 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
             if Some(id) == c.init {
                 init_entry = Some((entry, f));
             } else if Some(id) == c.cinit {
-                cinits.insert(&c.name, (entry, f.params.len() > 1, method_def(em, entry, "__cinit__")?));
+                // One taking only `self`: `tp_new` calls its native function.
+                let takes = f.params.len() > 1;
+                let callee = if takes { entry } else { em.native_id(id) };
+                cinits.insert(&c.name, (callee, takes, method_def(em, entry, "__cinit__")?));
             } else if Some(id) == c.dealloc {
                 deallocs.insert(&c.name, entry);
             } else if accessor(id) {
@@ -435,10 +440,22 @@ fn emit_new(em: &mut Emitter, c: &ExtClass, vtab: Option<(u32, DataId)>, cinits:
             let res = if *takes {
                 call_entry(cx, obj, a[1], a[2], *entry, *def)?
             } else {
-                let (null, zero) = (cx.b.ins().iconst(p, 0), cx.b.ins().iconst(types::I64, 0));
+                // The native function (`self`, the stack limit a wrapper
+                // passes) -> its error flag.
+                let sp = cx.b.ins().get_stack_pointer(p);
+                let limit = cx.b.ins().iadd_imm_s(sp, -crate::backend::codegen::stack::SOFT_BUDGET);
                 let r = cx.func_ref(*entry);
-                let inst = cx.b.ins().call(r, &[obj, null, zero, null]);
-                cx.b.inst_results(inst)[0]
+                let inst = cx.b.ins().call(r, &[obj, limit]);
+                let Some(&err) = cx.b.inst_results(inst).last() else { return Err("a `__cinit__`'s native function returns no error flag".into()) };
+                let (ok, bad) = (cx.b.create_block(), cx.b.create_block());
+                cx.b.set_cold_block(bad);
+                cx.b.ins().brif(err, bad, &[], ok, &[]);
+                cx.b.switch_to_block(bad);
+                cx.decref(obj)?;
+                let null = cx.b.ins().iconst(p, 0);
+                cx.b.ins().return_(&[null]);
+                cx.b.switch_to_block(ok);
+                continue;
             };
             release_or_abandon(cx, res, obj)?;
         }

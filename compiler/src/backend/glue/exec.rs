@@ -134,6 +134,11 @@ def __pyc_aot_set_method_defaults__(binder, f, defaults, positional, kwnames):
     f.__kwdefaults__ = binder.__kwdefaults__
     return f
 
+def __pyc_aot_class_attrs(cls, names, values):
+    # A cclass's class attributes of constants, set where its class statement runs.
+    for name, value in zip(names, values):
+        type.__setattr__(cls, name, value)
+
 def __pyc_aot_property(cls, name, fget, fset, fdel):
     # A cclass's property of its accessors' method descriptors, named as a
     # class statement names it (3.10+: the name is in its error messages).
@@ -360,6 +365,72 @@ fn set_defaults_in_source(src: &str, exported: &[&Function]) -> R<String> {
     Ok(lines.concat())
 }
 
+/// Each class's constant class attributes set on its (blanked) line after
+/// it is bound (`hir::ExtClass::class_attrs`).
+fn class_attrs_in_source(src: &str, classes: &[hir::ExtClass]) -> R<String> {
+    let mut lines: Vec<String> = src.split_inclusive('\n').map(str::to_string).collect();
+    for c in classes.iter().filter(|c| !c.class_attrs.is_empty()) {
+        let names: String = c.class_attrs.iter().map(|(n, _)| py_str(n) + ",").collect();
+        let values: String = c.class_attrs.iter().map(|(_, v)| format!("{v},")).collect();
+        match lines.get_mut((c.line as usize).wrapping_sub(1)) {
+            Some(l) if l.starts_with(&format!("{} = ", c.name)) => {
+                let body = l.trim_end_matches(['\r', '\n']).len();
+                l.insert_str(body, &format!("; {}.__pyc_aot_class_attrs({}, ({names}), ({values}))", hir::SHIM_GLOBAL, c.name));
+            }
+            _ => return Err(format!("the line of class `{}` does not bind it in the module's Python", c.name)),
+        }
+    }
+    Ok(lines.concat())
+}
+
+/// The methods (by their binder's slot among the classes' binders, `None`
+/// for a `cfunc`, which has none) whose parameters have stored defaults.
+fn methods_with_stored_defaults<'m>(m: &'m hir::Module) -> Vec<(Option<usize>, &'m Function)> {
+    let function = |id: hir::FuncId| m.functions.get(id.0 as usize).filter(|f| f.id == id);
+    let with_binders = super::cclass::method_functions(m).into_iter().enumerate().filter_map(|(k, id)| Some((Some(k), function(id)?)));
+    let c_level = m.classes.iter().flat_map(|c| c.c_methods.iter()).filter_map(|&id| Some((None, function(id)?)));
+    with_binders.chain(c_level).filter(|(_, f)| has_stored_defaults(f)).collect()
+}
+
+/// Each class's line (blanked, binding it) evaluating its methods' stored
+/// defaults before the class is bound, where Python evaluates them as the
+/// class body runs (in module-code order), into the module global
+/// `hir::defaults_global` that compiled callers read, and setting each
+/// method binder's `__defaults__`/`__kwdefaults__` from it: one tuple, so
+/// a mutable default is the same object for every caller.
+fn method_defaults_in_source(src: &str, m: &hir::Module) -> R<String> {
+    let mut lines: Vec<String> = src.split_inclusive('\n').map(str::to_string).collect();
+    let methods = methods_with_stored_defaults(m);
+    for c in &m.classes {
+        let prefix = format!("{}.", c.name);
+        let mut extra = String::new();
+        for (slot, f) in methods.iter().filter(|(_, f)| f.name.strip_prefix(&prefix).is_some_and(|r| !r.contains('.'))) {
+            let defaults: Vec<&str> = f.params.iter().filter_map(|p| p.default_src.as_deref()).collect();
+            let global = hir::defaults_global(&f.name);
+            extra.push_str(&format!("{global} = ({},); ", defaults.join(", ")));
+            if let Some(k) = slot {
+                let positional = f.params.iter().filter(|p| p.default_src.is_some() && p.kind != hir::ParamKind::KeywordOnly).count();
+                let kwnames: Vec<String> =
+                    f.params.iter().filter(|p| p.default_src.is_some() && p.kind == hir::ParamKind::KeywordOnly).map(|p| py_str(&p.name) + ",").collect();
+                extra.push_str(&format!(
+                    "{}.__pyc_aot_set_defaults({LATE_GLOBAL}.pop({}), {global}, {positional}, ({})); ",
+                    hir::SHIM_GLOBAL,
+                    py_str(&super::cclass::binder_name(*k)),
+                    kwnames.concat()
+                ));
+            }
+        }
+        if extra.is_empty() {
+            continue;
+        }
+        match lines.get_mut((c.line as usize).wrapping_sub(1)) {
+            Some(l) if l.starts_with(&format!("{} = ", c.name)) => l.insert_str(0, &extra),
+            _ => return Err(format!("the line of class `{}` does not bind it in the module's Python", c.name)),
+        }
+    }
+    Ok(lines.concat())
+}
+
 /// Whether a parameter of `f` has a default evaluated where its `def` runs.
 fn has_stored_defaults(f: &Function) -> bool {
     f.params.iter().any(|p| p.stored_default())
@@ -571,6 +642,8 @@ pub(super) fn emit_exec(
         let source = properties_in_source(&source, classes);
         let source = auto_pickle_in_source(&source, &m.classes);
         let source = set_defaults_in_source(&source, exported)?;
+        let source = class_attrs_in_source(&source, &m.classes)?;
+        let source = method_defaults_in_source(&source, m)?;
         let with_defaults: Vec<usize> = (0..exported.len()).filter(|&k| has_stored_defaults(exported[k])).collect();
         let late_dict = if late_names.is_empty() && classes.is_empty() && with_defaults.is_empty() {
             None
@@ -593,6 +666,13 @@ pub(super) fn emit_exec(
                 let table = cx.data_addr(cx.em.helpers);
                 let binder = cx.b.ins().load(p, flags(), table, (8 * (HELPER_BINDERS + k)) as i32);
                 set_item(&mut cx, d, &binder_name(exported[k]), binder)?;
+            }
+            // Method binders whose defaults their class's line sets.
+            for (k, _) in methods_with_stored_defaults(m) {
+                let Some(k) = k else { continue };
+                let table = cx.data_addr(cx.em.helpers);
+                let binder = cx.b.ins().load(p, flags(), table, (8 * (HELPER_BINDERS + exported.len() + k)) as i32);
+                set_item(&mut cx, d, &super::cclass::binder_name(k), binder)?;
             }
             for super::cclass::ClassSpec { name, spec, base, vectorcall, properties, .. } in classes {
                 let spec = cx.data_addr(*spec);

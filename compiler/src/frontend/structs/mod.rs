@@ -368,7 +368,7 @@ pub(super) fn walk_stmt_exprs(s: &Stmt, f: &mut dyn FnMut(&Expr)) {
 }
 
 /// Pre-order walk over an expression's syntax tree.
-pub(super) fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+pub(crate) fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
     match &e.kind {
         ExprKind::BinOp { left, right, .. } => [left, right].into_iter().for_each(|x| walk_expr(x, f)),

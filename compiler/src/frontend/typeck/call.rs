@@ -382,6 +382,15 @@ impl<'c, 'a> Checker<'c, 'a> {
                 (Some(v), _) => self.coerce(v, p.ty, &e.span, &p.name)?,
                 (None, Some(d)) => hir::Expr::konst(const_to(d, p.ty), p.ty),
                 (None, None) if p.accepts_none => hir::Expr { kind: H::NoneView, ty: p.ty },
+                // None, True and False are the same object wherever made.
+                (None, None) if p.stored_default() && matches!(p.default_src.as_deref(), Some("None" | "True" | "False")) => {
+                    let k = match p.default_src.as_deref() {
+                        Some("True") => hir::ObjConst::Bool(true),
+                        Some("False") => hir::ObjConst::Bool(false),
+                        _ => hir::ObjConst::None,
+                    };
+                    self.coerce(hir::Expr { kind: H::ObjConst(k), ty: Ty::Object }, p.ty, &e.span, &p.name)?
+                }
                 (None, None) if p.stored_default() => {
                     // The function's stored default (the same object every call).
                     let k = callee.params.iter().take_while(|q| q.name != p.name).filter(|q| q.default_src.is_some()).count();
