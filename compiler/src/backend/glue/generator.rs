@@ -19,27 +19,32 @@ use super::cclass::{slot_table, Slot};
 use super::{flags, R};
 use crate::backend::{codegen, pyabi, Emitter, FnCx};
 use crate::hir::{self, FuncId};
-use crate::mir::pass::suspend::{GEN_FRAME, GEN_INFO, GEN_RESUME, GEN_RUNNING, GEN_STATE};
+use crate::mir::pass::suspend::{Layout, GEN_FRAME, GEN_INFO, GEN_RESUME, GEN_RUNNING, GEN_STATE};
 use crate::mir::primitives as prim;
 use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder};
 use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Module};
-use crate::backend::pyabi::type_spec::{PY_TP_CLEAR, PY_TP_DEALLOC, PY_TP_FREE, PY_TP_GETSET, PY_TP_ITER, PY_TP_ITERNEXT, PY_TP_MEMBERS, PY_TP_METHODS, PY_TP_TRAVERSE, READONLY, TPFLAGS_DEFAULT, TPFLAGS_DISALLOW_INSTANTIATION, TPFLAGS_HAVE_GC, T_BOOL};
+use crate::backend::pyabi::type_spec::{PY_TP_CLEAR, PY_TP_DEALLOC, PY_TP_FINALIZE, PY_TP_FREE, PY_TP_GETSET, PY_TP_ITER, PY_TP_ITERNEXT, PY_TP_MEMBERS, PY_TP_METHODS, PY_TP_TRAVERSE, READONLY, TPFLAGS_DEFAULT, TPFLAGS_DISALLOW_INSTANTIATION, TPFLAGS_HAVE_GC, T_BOOL};
 
 /// The class slot (`Emitter::class_slot`) the exec slot keeps the type in.
 pub(crate) const TYPE_SLOT: &str = "<generator>";
 
 
 /// The info of one generator function (what `GEN_INFO` points at): its
-/// `__name__` and `__qualname__` as C strings, then its object slots' count.
+/// `__name__` and `__qualname__` as C strings, its object slots' count,
+/// then its table of states needing close (a byte per state, nonzero for a
+/// `yield` inside a `try`: `suspend::Layout::closes`), NULL when none does.
 const INFO_NAME: i32 = 0;
 const INFO_QUALNAME: i32 = 8;
 const INFO_OBJECT_WORDS: i32 = 16;
+const INFO_CLOSES: i32 = 24;
 
 /// Helper-table entries: the setup run on the type, the PEP 479
-/// RuntimeError made from a StopIteration, a return value's StopIteration.
+/// RuntimeError made from a StopIteration, a return value's StopIteration,
+/// the type's `close`.
 const SETUP: &str = "__pyc_aot_generator_setup";
 const STOP: &str = "__pyc_aot_generator_stop";
 const RETURN: &str = "__pyc_aot_generator_return";
+const CLOSE: &str = "__pyc_aot_generator_close";
 
 pub(super) fn used(m: &hir::Module) -> bool {
     m.functions.iter().any(|f| f.generator)
@@ -47,7 +52,7 @@ pub(super) fn used(m: &hir::Module) -> bool {
 
 pub(super) fn helper_slots(m: &hir::Module) -> usize {
     if used(m) {
-        3
+        4
     } else {
         0
     }
@@ -57,7 +62,7 @@ pub(super) fn helper_entries(m: &hir::Module, first: usize) -> Vec<(String, usiz
     if !used(m) {
         return vec![];
     }
-    vec![(SETUP.into(), first), (STOP.into(), first + 1), (RETURN.into(), first + 2)]
+    vec![(SETUP.into(), first), (STOP.into(), first + 1), (RETURN.into(), first + 2), (CLOSE.into(), first + 3)]
 }
 
 pub(super) fn helpers_source(m: &hir::Module) -> String {
@@ -87,19 +92,22 @@ def {SETUP}(t):
         if tb is not None:
             exc = exc.with_traceback(tb)
         return self._pyc_aot_throw(exc)
-    def close(self):
-        try:
-            self._pyc_aot_throw(GeneratorExit())
-        except (GeneratorExit, StopIteration):
-            return None
-        raise RuntimeError('generator ignored GeneratorExit')
     def __repr__(self):
         return '<generator object %s at %#x>' % (self.__qualname__, id(self))
     t.throw = throw
-    t.close = close
+    t.close = {CLOSE}
     t.__repr__ = __repr__
     collections.abc.Generator.register(t)
     return None
+
+def {CLOSE}(self):
+    try:
+        self._pyc_aot_throw(GeneratorExit())
+    except GeneratorExit:
+        return None
+    except StopIteration as e:
+        return e.value if __import__('sys').version_info >= (3, 13) else None
+    raise RuntimeError('generator ignored GeneratorExit')
 
 def {STOP}(e):
     r = RuntimeError('generator raised StopIteration')
@@ -114,12 +122,21 @@ def {RETURN}(v):
 }
 
 /// The static info of the generator function `f` (`INFO_*`).
-pub(crate) fn define_info(em: &mut Emitter, f: &hir::Function, qualname: &str, object_words: u32) -> R<DataId> {
+pub(crate) fn define_info(em: &mut Emitter, f: &hir::Function, qualname: &str, layout: &Layout) -> R<DataId> {
     let info = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
-    let mut bytes = vec![0u8; 24];
-    bytes[16..24].copy_from_slice(&u64::from(object_words).to_le_bytes());
+    let mut bytes = vec![0u8; 32];
+    bytes[16..24].copy_from_slice(&u64::from(layout.object_words).to_le_bytes());
     let mut desc = DataDescription::new();
     desc.define(bytes.into_boxed_slice());
+    if !layout.closes.is_empty() {
+        let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+        let states: Vec<u8> = layout.closes.iter().map(|&c| u8::from(c)).collect();
+        let mut tdesc = DataDescription::new();
+        tdesc.define(states.into_boxed_slice());
+        em.module.define_data(table, &tdesc).map_err(|e| e.to_string())?;
+        let gv = em.module.declare_data_in_data(table, &mut desc);
+        desc.write_data_addr(INFO_CLOSES as u32, gv, 0);
+    }
     let short = f.name.rsplit('.').next().unwrap_or(&f.name).replace('\0', "");
     let name = em.cstring(&short)?;
     let qual = em.cstring(&qualname.replace('\0', ""))?;
@@ -373,6 +390,29 @@ fn stop_if_ended(cx: &mut FnCx, r: ir::Value) -> R<()> {
     Ok(())
 }
 
+/// Whether `gen` is suspended at a `yield` inside a `try` (its info's
+/// table says so for its state), an `i8`.
+fn needs_close(cx: &mut FnCx, gen: ir::Value) -> ir::Value {
+    let p = cx.em.ptr;
+    let (check, look, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(done, types::I8);
+    let no = cx.b.ins().iconst(types::I8, 0);
+    let state = cx.b.ins().load(types::I32, flags(), gen, GEN_STATE);
+    let suspended = cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, state, 0);
+    cx.b.ins().brif(suspended, check, &[], done, &[ir::BlockArg::Value(no)]);
+    cx.b.switch_to_block(check);
+    let info = cx.b.ins().load(p, flags(), gen, GEN_INFO);
+    let table = cx.b.ins().load(p, flags(), info, INFO_CLOSES);
+    cx.b.ins().brif(table, look, &[], done, &[ir::BlockArg::Value(no)]);
+    cx.b.switch_to_block(look);
+    let k = cx.b.ins().uextend(p, state);
+    let at = cx.b.ins().iadd(table, k);
+    let v = cx.b.ins().load(types::I8, flags(), at, 0);
+    cx.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
+    cx.b.switch_to_block(done);
+    cx.b.block_params(done)[0]
+}
+
 /// The type's spec, its slots and method and member tables.
 pub(super) fn emit(em: &mut Emitter, m: &hir::Module, first_slot: usize) -> R<Option<Emitted>> {
     if !used(m) {
@@ -443,8 +483,50 @@ pub(super) fn emit(em: &mut Emitter, m: &hir::Module, first_slot: usize) -> R<Op
         let res = cx.b.inst_results(inst)[0];
         stop_if_ended(cx, res)
     })?;
+    // tp_finalize (PEP 442): a generator suspended inside a `try` is
+    // closed, so its `finally` blocks and `__exit__`s run; an error is
+    // written as unraisable, the one being raised kept.
+    let finalize = emit_fn(em, "pyc_aot_generator_finalize", "tp_finalize of the generator type", &[p], None, |cx, a| {
+        let gen = a[0];
+        let need = needs_close(cx, gen);
+        let (run, out) = (cx.b.create_block(), cx.b.create_block());
+        cx.b.ins().brif(need, run, &[], out, &[]);
+        cx.b.switch_to_block(run);
+        let slot = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 24, 3));
+        let addrs: Vec<ir::Value> = (0..3).map(|k| cx.b.ins().stack_addr(p, slot, (8 * k) as i32)).collect();
+        cx.call_c("PyErr_Fetch", &[p, p, p], &[], &addrs)?;
+        let r = call_helper(cx, first_slot + 3, gen)?;
+        let (failed, ok, restore) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+        let null = cx.is_null(r);
+        cx.b.ins().brif(null, failed, &[], ok, &[]);
+        cx.b.switch_to_block(failed);
+        cx.call_c("PyErr_WriteUnraisable", &[p], &[], &[gen])?;
+        cx.b.ins().jump(restore, &[]);
+        cx.b.switch_to_block(ok);
+        cx.decref(r)?;
+        cx.b.ins().jump(restore, &[]);
+        cx.b.switch_to_block(restore);
+        let parts: Vec<ir::Value> = (0..3).map(|k| cx.b.ins().stack_load(p, p, slot, (8 * k) as i32)).collect();
+        cx.call_c("PyErr_Restore", &[p, p, p], &[], &parts)?;
+        cx.b.ins().jump(out, &[]);
+        cx.b.switch_to_block(out);
+        cx.b.ins().return_(&[]);
+        Ok(())
+    })?;
     let dealloc = emit_fn(em, "pyc_aot_generator_dealloc", "tp_dealloc of the generator type", &[p], None, |cx, a| {
         let obj = a[0];
+        // Only a generator suspended inside a `try` has a finalizer to run
+        // (which may resurrect it).
+        let need = needs_close(cx, obj);
+        let (fin, go, back) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+        cx.b.set_cold_block(fin);
+        cx.b.ins().brif(need, fin, &[], go, &[]);
+        cx.b.switch_to_block(fin);
+        let r = cx.call_c("PyObject_CallFinalizerFromDealloc", &[p], &[types::I32], &[obj])?[0];
+        cx.b.ins().brif(r, back, &[], go, &[]);
+        cx.b.switch_to_block(back);
+        cx.b.ins().return_(&[]);
+        cx.b.switch_to_block(go);
         cx.call_prim(&prim::PY_OBJECT_GC_UNTRACK, &[obj])?;
         let r = cx.func_ref(clear_frame);
         cx.b.ins().call(r, &[obj]);
@@ -543,6 +625,7 @@ pub(super) fn emit(em: &mut Emitter, m: &hir::Module, first_slot: usize) -> R<Op
 
     let slots = vec![
         (PY_TP_DEALLOC, Slot::Func(dealloc)),
+        (PY_TP_FINALIZE, Slot::Func(finalize)),
         (PY_TP_TRAVERSE, Slot::Func(traverse)),
         (PY_TP_CLEAR, Slot::Func(clear)),
         (PY_TP_ITER, Slot::Func(self_iter)),
