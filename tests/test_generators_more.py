@@ -1,0 +1,523 @@
+"""Native generators beyond plain suspension (issue 12): `yield` inside a
+`try` body or `else` and inside `with`, compared with the same source run by
+CPython: values, values thrown in reaching the `try`'s handlers, `close()`
+running `finally` blocks and `__exit__` (and CPython's RuntimeError for a
+generator that yields again after GeneratorExit), a generator dropped or
+collected while suspended inside a `try` closed first (PEP 442), the order
+of events, exception types and messages, traceback lines, `gi_running`, and
+no leaks on any path. The forms still left to Python say why, at the
+`yield`."""
+
+import gc
+import re
+import sys
+import traceback
+
+import pytest
+
+from conftest import LEAK_CALLS, attempt, growth
+
+N = LEAK_CALLS
+
+SOURCE = '''
+import sys
+
+
+def fin(n, ev):
+    try:
+        for i in range(n):
+            yield i
+    finally:
+        ev.append("finally")
+    ev.append("after")
+
+
+def caught(n, ev):
+    try:
+        yield n
+        yield n + 1
+    except ValueError as e:
+        ev.append(("caught", str(e)))
+    else:
+        ev.append("else")
+    ev.append("after")
+    yield "end"
+
+
+def retry(xs, ev):
+    for x in xs:
+        while True:
+            try:
+                got = yield x
+                ev.append(("got", got))
+                break
+            except KeyError as e:
+                ev.append(("retry", e.args))
+    return len(ev)
+
+
+def in_else(n, ev):
+    try:
+        ev.append("body")
+    except Exception:
+        ev.append("never")
+    else:
+        yield n
+        ev.append("else")
+    finally:
+        ev.append("finally")
+    yield n + 1
+
+
+def nested(n, ev):
+    try:
+        try:
+            yield n
+        finally:
+            ev.append("inner")
+        yield n + 1
+    finally:
+        ev.append("outer")
+
+
+def returns(n, ev):
+    try:
+        yield n
+        if n > 1:
+            return "early %d" % n
+        yield n + 1
+    finally:
+        ev.append("finally %d" % n)
+    return "late"
+
+
+def raising_finally(n, ev):
+    try:
+        yield n
+    finally:
+        ev.append("finally")
+        if n:
+            raise ValueError("from finally %d" % n)
+
+
+def ignores():
+    while True:
+        try:
+            yield 1
+        except GeneratorExit:
+            pass
+
+
+def swallow(ev):
+    try:
+        yield 1
+    except GeneratorExit:
+        ev.append("exit seen")
+        return "closed value"
+    yield 2
+
+
+def running(ev):
+    g = yield
+    try:
+        ev.append(g.gi_running)
+        yield 1
+    finally:
+        ev.append(g.gi_running)
+
+
+def exc_info_across():
+    yield sys.exc_info()[0]
+    try:
+        yield sys.exc_info()[0]
+    finally:
+        pass
+    yield sys.exc_info()[0]
+
+
+class CM:
+    def __init__(self, ev, swallow=False):
+        self.ev = ev
+        self.swallow = swallow
+
+    def __enter__(self):
+        self.ev.append("enter")
+        return self
+
+    def __exit__(self, t, v, tb):
+        self.ev.append(("exit", t.__name__ if t else None))
+        return self.swallow
+
+
+def managed(n, ev, swallow=False):
+    with CM(ev, swallow) as c:
+        for i in range(n):
+            yield i, c.swallow
+    ev.append("after")
+    yield "done"
+
+
+def two_managers(ev):
+    with CM(ev) as a, CM(ev) as b:
+        yield a is b
+    yield "out"
+
+
+# Drivers: compiled too, run in both modules.
+def drain(g):
+    out = []
+    while True:
+        try:
+            out.append(next(g))
+        except StopIteration as e:
+            return out, e.value
+
+
+def run_fin(n):
+    ev = []
+    return drain(fin(n, ev)), ev
+
+
+def close_fin(k):
+    ev = []
+    g = fin(5, ev)
+    got = [next(g) for _ in range(k)]
+    r = g.close()
+    return got, r, ev, list(g)
+
+
+def drop_fin(k):
+    ev = []
+    g = fin(5, ev)
+    for _ in range(k):
+        next(g)
+    del g
+    return ev
+
+
+def throw_caught(n, exc):
+    ev = []
+    g = caught(n, ev)
+    got = [next(g)]
+    try:
+        got.append(g.throw(exc))
+        got.append(drain(g))
+    except Exception as e:
+        got.append((type(e).__name__, str(e)))
+    return got, ev
+
+
+def retry_run(xs, sends):
+    ev = []
+    g = retry(xs, ev)
+    got = []
+    try:
+        got.append(next(g))
+        for s in sends:
+            if isinstance(s, BaseException):
+                got.append(g.throw(s))
+            else:
+                got.append(g.send(s))
+    except StopIteration as e:
+        got.append(("stop", e.value))
+    except Exception as e:
+        got.append((type(e).__name__, str(e)))
+    return got, ev
+
+
+def else_run(n, k):
+    ev = []
+    g = in_else(n, ev)
+    got = [next(g) for _ in range(k)]
+    g.close()
+    return got, ev
+
+
+def nested_run(n, k, how):
+    ev = []
+    g = nested(n, ev)
+    got = [next(g) for _ in range(k)]
+    try:
+        if how == "close":
+            g.close()
+        elif how == "throw":
+            g.throw(IndexError("thrown"))
+        elif how == "drop":
+            del g
+        else:
+            got.append(drain(g))
+    except IndexError as e:
+        got.append(repr(e))
+    return got, ev
+
+
+def returns_run(n):
+    ev = []
+    return drain(returns(n, ev)), ev
+
+
+def returns_close(n):
+    ev = []
+    g = returns(n, ev)
+    next(g)
+    return g.close(), ev
+
+
+def raising_close(n):
+    ev = []
+    g = raising_finally(n, ev)
+    next(g)
+    try:
+        g.close()
+    except ValueError as e:
+        return "raised", str(e), type(e.__context__).__name__, ev
+    return "closed", ev
+
+
+def ignoring_close():
+    g = ignores()
+    next(g)
+    try:
+        g.close()
+    except RuntimeError as e:
+        return str(e), g.gi_running
+    return None
+
+
+def swallow_close():
+    ev = []
+    g = swallow(ev)
+    next(g)
+    return g.close(), ev, list(g)
+
+
+def running_run():
+    ev = []
+    g = running(ev)
+    next(g)
+    g.send(g)
+    g.close()
+    return ev
+
+
+def exc_info_run():
+    try:
+        raise KeyError("outer")
+    except KeyError:
+        g = exc_info_across()
+        first = next(g)
+    second = next(g)
+    try:
+        raise ValueError("again")
+    except ValueError:
+        third = next(g)
+    return first, second, third
+
+
+def managed_run(n, swallow):
+    ev = []
+    return drain(managed(n, ev, swallow)), ev
+
+
+def managed_throw(n, swallow):
+    ev = []
+    g = managed(n, ev, swallow)
+    got = [next(g)]
+    try:
+        got.append(g.throw(IndexError("in with")))
+        got.append(drain(g))
+    except IndexError as e:
+        got.append(repr(e))
+    return got, ev
+
+
+def managed_close(k):
+    ev = []
+    g = managed(3, ev)
+    got = [next(g) for _ in range(k)]
+    g.close()
+    return got, ev
+
+
+def managed_drop(k):
+    ev = []
+    g = managed(3, ev)
+    for _ in range(k):
+        next(g)
+    del g
+    return ev
+
+
+def two_run(k):
+    ev = []
+    g = two_managers(ev)
+    got = [next(g) for _ in range(k)]
+    g.close()
+    return got, ev
+'''
+
+NATIVE = ["fin", "caught", "retry", "in_else", "nested", "returns", "raising_finally", "ignores", "swallow",
+          "running", "exc_info_across", "managed", "two_managers", "drain", "run_fin", "close_fin", "drop_fin",
+          "throw_caught", "retry_run", "else_run", "nested_run", "returns_run", "returns_close", "raising_close",
+          "ignoring_close", "swallow_close", "running_run", "exc_info_run", "managed_run", "managed_throw",
+          "managed_close", "managed_drop", "two_run"]
+
+
+@pytest.fixture(scope="module")
+def m(pyc):
+    return pyc.pair(SOURCE, stem="gen_more")
+
+
+def test_all_native(m):
+    assert "left to Python" not in m.build.stderr, m.build.stderr
+    for name in NATIVE:
+        m.assert_native(name)
+
+
+def test_try_finally(m):
+    m.assert_same("run_fin", [0, 1, 3, "x", None], exact=True)
+    m.assert_same("close_fin", [0, 1, 2, 5], exact=True)
+    m.assert_same("drop_fin", [0, 1, 2, 5], exact=True)
+    m.assert_same("nested_run", [(1, k, how) for k in (0, 1, 2) for how in ("close", "throw", "drop", "run")], exact=True)
+    m.assert_same("returns_run", [0, 1, 2, "x"], exact=True)
+    m.assert_same("returns_close", [1, 2], exact=True)
+    m.assert_same("raising_close", [0, 1], exact=True)
+    m.assert_same("else_run", [(1, 0), (1, 1), (1, 2)], exact=True)
+
+
+def test_try_except(m):
+    m.assert_same("throw_caught", [(1, ValueError("v")), (1, ValueError), (2, KeyError("k")), (3, StopIteration)], exact=True)
+    m.assert_same("retry_run", [
+        ([1, 2], ["a", "b"]),
+        ([1, 2], [KeyError("x"), "a", KeyError("y"), KeyError("z"), "b"]),
+        ([1], [ValueError("not caught")]),
+        ([], []),
+    ], exact=True)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_generator_exit(m):
+    m.assert_same("ignoring_close", [()], exact=True)
+    m.assert_same("swallow_close", [()], exact=True)
+    m.assert_same("running_run", [()], exact=True)
+    m.assert_same("exc_info_run", [()], exact=True)
+
+
+def test_with(m):
+    m.assert_same("managed_run", [(0, False), (2, False), (2, True)], exact=True)
+    m.assert_same("managed_throw", [(2, False), (2, True), (1, True)], exact=True)
+    m.assert_same("managed_close", [0, 1, 3, 4], exact=True)
+    m.assert_same("managed_drop", [0, 1, 3, 4], exact=True)
+    m.assert_same("two_run", [0, 1, 2], exact=True)
+
+
+def test_collected_suspended(m):
+    """A suspended generator in a cycle: the collector closes it first."""
+    for mod in (m.native, m.py):
+        out = []
+
+        class Log(list):
+            def append(self, x):
+                out.append(x if isinstance(x, str) else "g")
+                list.append(self, x)
+
+        ev = Log()
+        g = mod.fin(3, ev)
+        next(g)
+        ev.append(g)
+        del g, ev
+        gc.collect()
+        assert out == ["g", "finally"], out
+
+
+def test_unraisable_on_drop(m):
+    """An error while closing a dropped generator is unraisable, as CPython's."""
+    for mod in (m.native, m.py):
+        seen = []
+        old = sys.unraisablehook
+        sys.unraisablehook = lambda u: seen.append((u.exc_type, str(u.exc_value)))
+        try:
+            g = mod.ignores()
+            next(g)
+            del g
+            ev = []
+            g = mod.raising_finally(2, ev)
+            next(g)
+            del g
+        finally:
+            sys.unraisablehook = old
+        assert seen == [(RuntimeError, "generator ignored GeneratorExit"), (ValueError, "from finally 2")], seen
+
+
+def line_of(text):
+    return SOURCE[:SOURCE.index(text)].count("\n") + 1
+
+
+def test_traceback_lines(m):
+    for mod in (m.native, m.py):
+        g = mod.caught(1, [])
+        next(g)
+        with pytest.raises(KeyError) as e:
+            g.throw(KeyError("at yield"))
+        last = traceback.extract_tb(e.value.__traceback__)[-1]
+        assert (last.name, last.lineno) == ("caught", line_of("yield n\n        yield n + 1")), last
+        g = mod.raising_finally(3, [])
+        next(g)
+        with pytest.raises(ValueError) as e:
+            next(g)
+        last = traceback.extract_tb(e.value.__traceback__)[-1]
+        assert (last.name, last.lineno) == ("raising_finally", line_of('raise ValueError("from finally')), last
+
+
+def test_no_leak(m):
+    mod = m.native
+    xs = list(range(10))
+    refs = sys.getrefcount(xs)
+    assert growth(lambda: mod.run_fin(5)) < N // 10
+    assert growth(lambda: mod.close_fin(2)) < N // 10
+    assert growth(lambda: mod.drop_fin(2)) < N // 10
+    assert growth(lambda: mod.nested_run(1, 1, "throw")) < N // 10
+    assert growth(lambda: mod.nested_run(1, 2, "drop")) < N // 10
+    assert growth(lambda: mod.returns_close(1)) < N // 10
+    assert growth(lambda: mod.raising_close(1)) < N // 10
+    assert growth(lambda: mod.throw_caught(1, ValueError("v"))) < N // 10
+    assert growth(lambda: mod.throw_caught(1, KeyError("k"))) < N // 10
+    assert growth(lambda: mod.retry_run(xs, [KeyError("x"), "a", "b"])) < N // 10
+    # The generator that ignored GeneratorExit is dropped suspended: its
+    # finalizer's RuntimeError goes to a hook that keeps nothing.
+    old = sys.unraisablehook
+    sys.unraisablehook = lambda u: None
+    try:
+        assert growth(lambda: mod.ignoring_close()) < N // 10
+    finally:
+        sys.unraisablehook = old
+    assert growth(lambda: mod.swallow_close()) < N // 10
+    assert growth(lambda: mod.managed_throw(2, True)) < N // 10
+    assert growth(lambda: mod.managed_drop(1)) < N // 10
+    assert growth(lambda: mod.two_run(1)) < N // 10
+    assert growth(lambda: attempt(mod.run_fin, None)) < N // 10
+    assert growth(lambda: list(mod.fin(3, xs[:]))) < N // 10
+    assert sys.getrefcount(xs) == refs
+
+
+# --- what stays Python, and why ------------------------------------------------
+
+FALLBACKS = {
+    "in_except": ("def in_except(f):\n    try:\n        f()\n    except ValueError:\n        yield 1\n",
+                  "it uses `yield` inside an `except` clause"),
+    "in_finally": ("def in_finally(f):\n    try:\n        f()\n    finally:\n        yield 1\n",
+                   "it uses `yield` inside `finally`"),
+    "in_nogil": ("import cython\n\ndef in_nogil(n):\n    with cython.nogil:\n        pass\n    with cython.nogil:\n        yield n\n",
+                 "it uses `yield` inside `with cython.nogil`"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FALLBACKS))
+def test_fallback_reasons(pyc, name):
+    source, reason = FALLBACKS[name]
+    m = pyc.pair(source, stem="gen_more_fallback_" + name)
+    found = re.search(r"function `%s` left to Python: ([^\n]*)\n\s*\S+ [^\n]*:(\d+):" % name, m.build.stderr)
+    assert found, m.build.stderr
+    assert found.group(1).startswith(reason), found.group(1)
+    line = source.splitlines()[int(found.group(2)) - 1]
+    assert "yield" in line, line
