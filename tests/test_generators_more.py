@@ -354,13 +354,97 @@ def two_run(k):
     got = [next(g) for _ in range(k)]
     g.close()
     return got, ev
+
+
+# Generator expressions that are generators of their own.
+def squares_gen(v):
+    return (x * x for x in v)
+
+
+def pipeline(data):
+    return sum(1 for _ in filter(lambda y: y % 3, (x * x for x in data)))
+
+
+def zipped(v, k):
+    return list(zip(v, (x + k for x in v if x)))
+
+
+def nested_for(v, w):
+    g = ((a, b) for a in v if a for b in w if b != a)
+    return list(g)
+
+
+def late_binding(v):
+    k = 1
+    g = (x + k for x in v)
+    k = 10
+    return list(g)
+
+
+def first_iter_error(v):
+    try:
+        (x for x in v)
+    except TypeError as e:
+        return "raised here: " + str(e)
+    return "made"
+
+
+def inner_error(v):
+    g = (x / y for x in v for y in x)
+    return next(g)
+
+
+def genexpr_send():
+    g = (x for x in range(3))
+    a = next(g)
+    return a, g.send(5), list(g)
+
+
+def genexpr_close():
+    g = (x for x in [1, 2])
+    a = next(g)
+    g.close()
+    return a, list(g)
+
+
+def passes_gen(f, v):
+    return f(x * 2 for x in v)
+
+
+def genexpr_names(v):
+    g = (x for x in v)
+    return g.__name__, g.__qualname__, g.gi_running
+
+
+def gens_in_loop(n):
+    out = []
+    for i in range(n):
+        out.append((i * x for x in range(3)))
+    return [list(g) for g in out]
+
+
+def in_generator(v):
+    for s in (str(x) for x in v):
+        yield s + "!"
+
+
+def first_evaluated_once(ev):
+    def src():
+        ev.append("src")
+        return [1, 2]
+    g = (x for x in src())
+    ev.append("made")
+    return list(g), ev
 '''
 
 NATIVE = ["fin", "caught", "retry", "in_else", "nested", "returns", "raising_finally", "ignores", "swallow",
           "running", "exc_info_across", "managed", "two_managers", "drain", "run_fin", "close_fin", "drop_fin",
           "throw_caught", "retry_run", "else_run", "nested_run", "returns_run", "returns_close", "raising_close",
           "ignoring_close", "swallow_close", "running_run", "exc_info_run", "managed_run", "managed_throw",
-          "managed_close", "managed_drop", "two_run"]
+          "managed_close", "managed_drop", "two_run",
+          "squares_gen", "pipeline", "zipped", "nested_for", "late_binding", "first_iter_error", "inner_error",
+          "genexpr_send", "genexpr_close", "passes_gen", "genexpr_names", "gens_in_loop", "in_generator",
+          "first_evaluated_once"]
 
 
 @pytest.fixture(scope="module")
@@ -409,6 +493,33 @@ def test_with(m):
     m.assert_same("managed_close", [0, 1, 3, 4], exact=True)
     m.assert_same("managed_drop", [0, 1, 3, 4], exact=True)
     m.assert_same("two_run", [0, 1, 2], exact=True)
+
+
+def test_genexpr(m):
+    m.assert_same("pipeline", [(range(10),), ([],), ([1, "a"],), (None,)], exact=True)
+    m.assert_same("zipped", [([0, 1, 2], 10), ([], 1), ([1, None], 1)], exact=True)
+    m.assert_same("nested_for", [([1, 2], [2, 3]), ([0], [1]), ([1], None), (None, [1])], exact=True)
+    m.assert_same("late_binding", [([1, 2],), ([],)], exact=True)
+    m.assert_same("first_iter_error", [[1], 5, None], exact=True)
+    m.assert_same("inner_error", [[[1]], [[0]], [[]], [1], [[1, 2]]], exact=True)
+    m.assert_same("genexpr_send", [()], exact=True)
+    m.assert_same("genexpr_close", [()], exact=True)
+    m.assert_same("passes_gen", [(list, [1, 2]), (tuple, []), (len, [1]), (sorted, [3, 1])], exact=True)
+    m.assert_same("genexpr_names", [([1],)], exact=True)
+    m.assert_same("gens_in_loop", [0, 1, 3], exact=True)
+    m.assert_same("first_evaluated_once", [([],)], exact=True)
+    for mod in (m.native, m.py):
+        g = mod.squares_gen([1, 2, 3])
+        assert list(g) == [1, 4, 9] and list(g) == []
+        assert list(mod.in_generator([1, 2])) == ["1!", "2!"]
+    # The genexpr's body is native: the module's generator type.
+    g = m.native.squares_gen([])
+    assert type(g).__name__ == "generator" and type(g) is not type(m.py.squares_gen([]))
+    # An error inside the item: raised in the genexpr's frame.
+    with pytest.raises(ZeroDivisionError) as e:
+        m.native.inner_error([[0]])
+    last = traceback.extract_tb(e.value.__traceback__)[-1]
+    assert last.name == "<genexpr>" and last.lineno == line_of("g = (x / y for x in v for y in x)"), last
 
 
 def test_collected_suspended(m):
@@ -497,6 +608,14 @@ def test_no_leak(m):
     assert growth(lambda: mod.two_run(1)) < N // 10
     assert growth(lambda: attempt(mod.run_fin, None)) < N // 10
     assert growth(lambda: list(mod.fin(3, xs[:]))) < N // 10
+    assert growth(lambda: mod.pipeline(xs)) < N // 10
+    assert growth(lambda: mod.nested_for(xs, xs)) < N // 10
+    assert growth(lambda: mod.squares_gen(xs)) < N // 10
+    assert growth(lambda: next(mod.squares_gen(xs))) < N // 10
+    assert growth(lambda: attempt(mod.inner_error, [[0]])) < N // 10
+    assert growth(lambda: mod.first_iter_error(5)) < N // 10
+    assert growth(lambda: mod.gens_in_loop(3)) < N // 10
+    assert growth(lambda: mod.passes_gen(tuple, xs)) < N // 10
     assert sys.getrefcount(xs) == refs
 
 

@@ -9,11 +9,13 @@
 //! call its resume function through `step`, which keeps the running flag
 //! (`ValueError: generator already executing`), turns a `return v` into
 //! `StopIteration(v)` and a StopIteration escaping the body into
-//! RuntimeError (PEP 479). No `yield` is inside `try` or `with`, so
-//! closing a suspended generator only releases its frame: `close`, `throw`
-//! (its arguments as CPython reads them), the repr and the registration
-//! with `collections.abc.Generator` are Python helpers the exec slot runs
-//! on the type.
+//! RuntimeError (PEP 479). A generator suspended at a `yield` inside a
+//! `try` (its info's table of states) is closed by `tp_finalize` before it
+//! is freed (PEP 442), so its `finally` blocks and `__exit__`s run; any
+//! other is freed by releasing its frame's slots. `close`, `throw` (its
+//! arguments as CPython reads them), the repr and the registration with
+//! `collections.abc.Generator` are Python helpers the exec slot runs on
+//! the type.
 
 use super::cclass::{slot_table, Slot};
 use super::{flags, R};
@@ -644,7 +646,9 @@ pub(super) fn emit(em: &mut Emitter, m: &hir::Module, first_slot: usize) -> R<Op
     bytes[16..20].copy_from_slice(&fl.to_le_bytes());
     let mut desc = DataDescription::new();
     desc.define(bytes.into_boxed_slice());
-    let name = em.cstring(&format!("{}.generator", m.name))?;
+    // CPython's name (no module: `builtins`), so messages naming the type
+    // (`object of type 'generator' has no len()`) are the interpreter's.
+    let name = em.cstring("generator")?;
     let gv_name = em.module.declare_data_in_data(name, &mut desc);
     let gv_slots = em.module.declare_data_in_data(table, &mut desc);
     desc.write_data_addr(0, gv_name, 0);
