@@ -1,20 +1,17 @@
-//! Which generator functions compile natively: each `yield` must be an
-//! expression statement (`yield v`, `yield`) or the whole value of an
-//! assignment to one name (`x = yield v`), outside `except` clauses,
-//! `finally` blocks, `with cython.nogil`/`gil`/`parallel()` and `prange`
-//! (in a `try` body or `else` and a `with` body it may be), and none may be
-//! a `yield from`. There the native generator suspends with nothing but
-//! its locals to keep (`mir/pass/suspend.rs`) and no handled exception of
-//! its own; anything else leaves the function to Python with the rule it
+//! Which generator functions compile natively: each `yield` (and `yield
+//! from`) must be an expression statement (`yield v`, `yield`) or the
+//! whole value of an assignment to one name (`x = yield v`), outside
+//! `except` clauses, `finally` blocks, `with cython.nogil`/`gil`/
+//! `parallel()` and `prange` (in a `try` body or `else` and a `with` body
+//! it may be). There the native generator suspends with nothing but its
+//! locals to keep (`mir/pass/suspend.rs`) and no handled exception of its
+//! own; anything else leaves the function to Python with the rule it
 //! broke.
 
 use crate::syntax::{Expr, ExprKind, FunctionDef, Span, Stmt, StmtKind};
 
 /// `Err`: the first `yield` that breaks a rule, and the reason.
 pub(super) fn check(def: &FunctionDef) -> Result<(), (Span, &'static str)> {
-    if let Some((at, _)) = def.yields.iter().find(|(_, from)| *from) {
-        return Err((at.clone(), "it uses `yield from`, which is not compiled yet"));
-    }
     let mut allowed = vec![];
     walk(&def.body, &def.yields, &mut allowed)?;
     match def.yields.iter().find(|(at, _)| !allowed.contains(&at.start)) {

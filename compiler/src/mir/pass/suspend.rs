@@ -27,12 +27,14 @@ use std::collections::{BTreeSet, HashMap};
 
 /// The generator object's layout (`backend/glue/generator.rs`): the
 /// variable-size object header, the resume function, the names, the
-/// state, the running flag, then the frame's words.
+/// state, the running flag, the delegate of a `yield from` (an owned
+/// reference, NULL when none), then the frame's words.
 pub const GEN_RESUME: i32 = 24;
 pub const GEN_INFO: i32 = 32;
 pub const GEN_STATE: i32 = 40;
 pub const GEN_RUNNING: i32 = 44;
-pub const GEN_FRAME: i32 = 48;
+pub const GEN_DELEGATE: i32 = 48;
+pub const GEN_FRAME: i32 = 56;
 
 /// A generator's state: 0 not started, k suspended at its k-th `yield`, -1 finished.
 pub const STATE: IntTy = IntTy { bits: 32, signed: true, checked: false, cname: "int" };
