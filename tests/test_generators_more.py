@@ -428,6 +428,135 @@ def in_generator(v):
         yield s + "!"
 
 
+# yield from (PEP 380).
+def sub(n):
+    got = []
+    for i in range(n):
+        x = yield i
+        got.append(x)
+    return got
+
+
+def delegator(n):
+    r = yield from sub(n)
+    yield ("result", r)
+    yield from [7, 8]
+    yield from range(2)
+    return "delegator done"
+
+
+def delegating(it):
+    x = yield from it
+    return x
+
+
+def fin_sub(ev):
+    try:
+        yield 1
+        yield 2
+    except KeyError as e:
+        ev.append(("sub caught", e.args))
+        return "sub returned"
+    finally:
+        ev.append("sub finally")
+
+
+def fin_outer(ev):
+    try:
+        r = yield from fin_sub(ev)
+        ev.append(("outer got", r))
+        yield "after"
+    finally:
+        ev.append("outer finally")
+
+
+def failing_sub(n):
+    yield n
+    raise ValueError("sub failed %d" % n)
+
+
+def catches_sub(n):
+    msg = "none"
+    try:
+        yield from failing_sub(n)
+    except ValueError as e:
+        msg = "caught " + str(e)
+    yield msg
+
+
+def deep(n):
+    if n:
+        r = yield from deep(n - 1)
+        return r + 1
+    yield "bottom"
+    return 0
+
+
+def yf_run(n):
+    return drain(delegator(n))
+
+
+def yf_send(vals):
+    g = delegator(len(vals))
+    got = [next(g)]
+    for v in vals:
+        got.append(g.send(v))
+    got.append(drain(g))
+    return got
+
+
+def yf_throw(how):
+    ev = []
+    g = fin_outer(ev)
+    got = [next(g)]
+    try:
+        if how == "close":
+            got.append(g.close())
+        elif how == "drop":
+            del g
+        elif how == "caught":
+            got.append(g.throw(KeyError("k")))
+            got.append(drain(g))
+        else:
+            got.append(g.throw(IndexError("i")))
+    except IndexError as e:
+        got.append(repr(e))
+    return got, ev
+
+
+def yf_plain(it, k):
+    g = delegating(it)
+    got = [next(g) for _ in range(k)]
+    for how in ("send", "throw"):
+        try:
+            if how == "send":
+                got.append(g.send(5))
+            else:
+                got.append(g.throw(KeyError("into plain")))
+        except StopIteration as e:
+            got.append(("stop", e.value))
+        except Exception as e:
+            got.append((type(e).__name__, str(e)))
+    return got
+
+
+def yf_catches(n):
+    return list(catches_sub(n))
+
+
+def yf_deep(n):
+    return drain(deep(n))
+
+
+def yf_yieldfrom():
+    g = delegator(1)
+    a = g.gi_yieldfrom
+    next(g)
+    b = type(g.gi_yieldfrom).__name__
+    g.close()
+    return a, b, g.gi_yieldfrom
+
+
 def first_evaluated_once(ev):
     def src():
         ev.append("src")
@@ -444,7 +573,9 @@ NATIVE = ["fin", "caught", "retry", "in_else", "nested", "returns", "raising_fin
           "managed_close", "managed_drop", "two_run",
           "squares_gen", "pipeline", "zipped", "nested_for", "late_binding", "first_iter_error", "inner_error",
           "genexpr_send", "genexpr_close", "passes_gen", "genexpr_names", "gens_in_loop", "in_generator",
-          "first_evaluated_once"]
+          "first_evaluated_once",
+          "sub", "delegator", "delegating", "fin_sub", "fin_outer", "failing_sub", "catches_sub", "deep",
+          "yf_run", "yf_send", "yf_throw", "yf_plain", "yf_catches", "yf_deep", "yf_yieldfrom"]
 
 
 @pytest.fixture(scope="module")
@@ -516,10 +647,45 @@ def test_genexpr(m):
     g = m.native.squares_gen([])
     assert type(g).__name__ == "generator" and type(g) is not type(m.py.squares_gen([]))
     # An error inside the item: raised in the genexpr's frame.
-    with pytest.raises(ZeroDivisionError) as e:
+    with pytest.raises(TypeError) as e:
         m.native.inner_error([[0]])
     last = traceback.extract_tb(e.value.__traceback__)[-1]
     assert last.name == "<genexpr>" and last.lineno == line_of("g = (x / y for x in v for y in x)"), last
+
+
+def py_gen(n):
+    x = yield n
+    return ("py", x)
+
+
+def test_yield_from(m):
+    m.assert_same("yf_run", [0, 2, "x"], exact=True)
+    m.assert_same("yf_send", [[], ["a"], ["a", "b", "c"]], exact=True)
+    m.assert_same("yf_throw", ["close", "drop", "caught", "other"], exact=True)
+    m.assert_same("yf_plain", [([1, 2], 1), ([1, 2], 2), (range(3), 1), (5, 0), (None, 0), ("ab", 1)], exact=True)
+    # Stateful delegates (an iterator, a Python generator): a fresh one each.
+    assert m.native.yf_plain(iter([1]), 1) == m.py.yf_plain(iter([1]), 1)
+    assert m.native.yf_plain(py_gen(4), 1) == m.py.yf_plain(py_gen(4), 1)
+    m.assert_same("yf_catches", [1, "x"], exact=True)
+    m.assert_same("yf_deep", [0, 1, 5], exact=True)
+    m.assert_same("yf_yieldfrom", [()], exact=True)
+    # A Python generator as the delegate: sent values and its return value.
+    for mod in (m.native, m.py):
+        g = mod.delegating(py_gen(3))
+        assert next(g) == 3
+        with pytest.raises(StopIteration) as e:
+            g.send("v")
+        assert e.value.value == ("py", "v")
+    # The delegate's error: raised in the delegate's frame and through the
+    # `yield from` line.
+    with pytest.raises(ValueError) as e:
+        list(m.native.failing_sub(1)) and None
+    g = m.native.delegating(m.native.failing_sub(2))
+    next(g)
+    with pytest.raises(ValueError) as e:
+        next(g)
+    names = [(f.name, f.lineno) for f in traceback.extract_tb(e.value.__traceback__)]
+    assert names[-2:] == [("delegating", line_of("x = yield from it")), ("failing_sub", line_of('raise ValueError("sub failed'))], names
 
 
 def test_collected_suspended(m):
@@ -616,6 +782,18 @@ def test_no_leak(m):
     assert growth(lambda: mod.first_iter_error(5)) < N // 10
     assert growth(lambda: mod.gens_in_loop(3)) < N // 10
     assert growth(lambda: mod.passes_gen(tuple, xs)) < N // 10
+    assert growth(lambda: mod.yf_run(3)) < N // 10
+    assert growth(lambda: mod.yf_send(["a", "b"])) < N // 10
+    for how in ("close", "drop", "caught", "other"):
+        assert growth(lambda: mod.yf_throw(how)) < N // 10
+    # (Warmed up longer: the first thousand calls fill the interpreter's caches.)
+    for _ in range(N):
+        mod.yf_plain(xs, 2)
+    assert growth(lambda: mod.yf_plain(xs, 2)) < N // 10
+    assert growth(lambda: mod.yf_plain(5, 0)) < N // 10
+    assert growth(lambda: mod.yf_catches(1)) < N // 10
+    assert growth(lambda: mod.yf_deep(4)) < N // 10
+    assert growth(lambda: next(mod.delegator(3))) < N // 10
     assert sys.getrefcount(xs) == refs
 
 
