@@ -394,6 +394,11 @@ def inner_error(v):
     return next(g)
 
 
+def shadowed_iter(v):
+    iter = 3
+    return list(zip(v, (x + iter for x in v)))
+
+
 def genexpr_send():
     g = (x for x in range(3))
     a = next(g)
@@ -572,7 +577,7 @@ NATIVE = ["fin", "caught", "retry", "in_else", "nested", "returns", "raising_fin
           "ignoring_close", "swallow_close", "running_run", "exc_info_run", "managed_run", "managed_throw",
           "managed_close", "managed_drop", "two_run",
           "squares_gen", "pipeline", "zipped", "nested_for", "late_binding", "first_iter_error", "inner_error",
-          "genexpr_send", "genexpr_close", "passes_gen", "genexpr_names", "gens_in_loop", "in_generator",
+          "genexpr_send", "genexpr_close", "shadowed_iter", "passes_gen", "genexpr_names", "gens_in_loop", "in_generator",
           "first_evaluated_once",
           "sub", "delegator", "delegating", "fin_sub", "fin_outer", "failing_sub", "catches_sub", "deep",
           "yf_run", "yf_send", "yf_throw", "yf_plain", "yf_catches", "yf_deep", "yf_yieldfrom"]
@@ -634,6 +639,7 @@ def test_genexpr(m):
     m.assert_same("first_iter_error", [[1], 5, None], exact=True)
     m.assert_same("inner_error", [[[1]], [[0]], [[]], [1], [[1, 2]]], exact=True)
     m.assert_same("genexpr_send", [()], exact=True)
+    m.assert_same("shadowed_iter", [([1, 2],), ([],), (4,)], exact=True)
     m.assert_same("genexpr_close", [()], exact=True)
     m.assert_same("passes_gen", [(list, [1, 2]), (tuple, []), (len, [1]), (sorted, [3, 1])], exact=True)
     m.assert_same("genexpr_names", [([1],)], exact=True)

@@ -525,6 +525,9 @@ fn consumes_genexpr(func: &ast::Expr, args: &[ast::Expr], keywords: &[ast::Keywo
 /// iterable's iterator.
 pub const GENEXPR_PARAM: &str = "__pyc_aot_genexpr_iter";
 pub const GENEXPR_NAME: &str = "<genexpr>";
+/// The callee standing for the builtin `iter` there (typed as
+/// `hir::ObjOp::GetIter`, so no `iter` the program binds is called).
+pub const GENEXPR_ITER: &str = "__pyc_aot_genexpr_get_iter";
 
 /// A generator expression as CPython runs it: a nested generator function
 /// (`<genexpr>`, its body the loops, conditions and `yield` of the item)
@@ -564,7 +567,7 @@ fn genexpr_function(c: &ast::ExprGeneratorExp, sp: &Span) -> ExprKind {
         name_span: sp.clone(),
     };
     let it_span = iter.span.clone();
-    let get_iter = Expr { kind: ExprKind::Call { func: Box::new(Expr { kind: ExprKind::Name("iter".into()), span: it_span.clone() }), args: vec![iter], keywords: vec![] }, span: it_span };
+    let get_iter = Expr { kind: ExprKind::Call { func: Box::new(Expr { kind: ExprKind::Name(GENEXPR_ITER.into()), span: it_span.clone() }), args: vec![iter], keywords: vec![] }, span: it_span };
     ExprKind::Call { func: Box::new(Expr { kind: ExprKind::Lambda(Box::new(def)), span: sp.clone() }), args: vec![get_iter], keywords: vec![] }
 }
 
