@@ -27,7 +27,8 @@ use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder};
 use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Module};
 use crate::backend::pyabi::type_spec::{PY_TP_CLEAR, PY_TP_DEALLOC, PY_TP_FINALIZE, PY_TP_FREE, PY_TP_GETSET, PY_TP_ITER, PY_TP_ITERNEXT, PY_TP_MEMBERS, PY_TP_METHODS, PY_TP_TRAVERSE, READONLY, TPFLAGS_DEFAULT, TPFLAGS_DISALLOW_INSTANTIATION, TPFLAGS_HAVE_GC, T_BOOL, T_OBJECT};
 
-/// `PyTypeObject.tp_iternext` (3.9–3.13).
+/// `PyTypeObject.tp_name` and `tp_iternext` (3.9–3.13).
+const TP_NAME: i32 = 24;
 const TP_ITERNEXT: i32 = 224;
 
 /// The class slot (`Emitter::class_slot`) the exec slot keeps the type in.
@@ -845,9 +846,10 @@ pub(super) fn emit(em: &mut Emitter, m: &hir::Module, first_slot: usize) -> R<Op
     bytes[16..20].copy_from_slice(&fl.to_le_bytes());
     let mut desc = DataDescription::new();
     desc.define(bytes.into_boxed_slice());
-    // CPython's name (no module: `builtins`), so messages naming the type
-    // (`object of type 'generator' has no len()`) are the interpreter's.
-    let name = em.cstring("generator")?;
+    // `builtins.generator`: `__module__` and `__name__` as CPython's (a
+    // name without a dot would warn); `tp_name` is made `generator` after
+    // (`make_type`), so messages naming the type are the interpreter's.
+    let name = em.cstring("builtins.generator")?;
     let gv_name = em.module.declare_data_in_data(name, &mut desc);
     let gv_slots = em.module.declare_data_in_data(table, &mut desc);
     desc.write_data_addr(0, gv_name, 0);
@@ -868,6 +870,12 @@ pub(super) fn make_type(cx: &mut FnCx, e: &Emitted, module: ir::Value, first_slo
     };
     let ty = super::make_uninstantiable_type(cx, e.spec, module)?;
     check_null(cx, ty);
+    // `tp_name` (3.9–3.13: after the variable-size header) without the
+    // module, as CPython's generator type's: `object of type 'generator'
+    // has no len()`. The string is static data of the module, which lives
+    // as long as the type.
+    let short = cx.cstr("generator")?;
+    cx.b.ins().store(flags(), short, ty, TP_NAME);
     // The slot keeps the type's reference for the life of the process.
     let slot = cx.em.class_slot(TYPE_SLOT)?;
     let slot = cx.data_addr(slot);
