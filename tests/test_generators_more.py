@@ -5,7 +5,12 @@ running `finally` blocks and `__exit__` (and CPython's RuntimeError for a
 generator that yields again after GeneratorExit), a generator dropped or
 collected while suspended inside a `try` closed first (PEP 442), the order
 of events, exception types and messages, traceback lines, `gi_running`, and
-no leaks on any path. The forms still left to Python say why, at the
+no leaks on any path; generator expressions that are generators of their
+own (`g = (x for x in v)`, `f(x for x in v)`, `zip(a, (... for ...))`: a native
+`<genexpr>` generator, the first iterable's `iter()` taken where the
+expression is); `yield from` (PEP 380: sent values, `throw`/`close`
+forwarded, the return value, plain iterators and Python generators as
+delegates, `gi_yieldfrom`). The forms still left to Python say why, at the
 `yield`."""
 
 import gc
