@@ -21,15 +21,15 @@ def native_add(a: int, b: int) -> int:
 
 
 def show(x: int):
-    # A generator holding `yield from`: stays Python.
+    # A generator holding `yield` inside an expression: stays Python.
     shown = ("value", x)
     print(*shown)
-    yield from (x * 2,)
+    [(yield x * 2)]
 
 
 def make_list(n: int):
     for i in range(n):
-        yield from (i * i,)
+        [(yield i * i)]
 
 
 class Point:

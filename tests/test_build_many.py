@@ -31,7 +31,7 @@ def total_{i}(n: cython.int) -> cython.long:
 
 
 def listed_{i}(x):
-    yield from (x,)
+    [(yield x)]
     yield {i}
 '''
 

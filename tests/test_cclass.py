@@ -397,7 +397,7 @@ class Cell:
 def values(cells):
     c: Cell
     for c in cells:
-        yield from (c.v,)
+        [(yield c.v)]
 '''
 
 

@@ -514,9 +514,8 @@ def test_cycle_collected(m):
 # --- what stays Python, and why ------------------------------------------------
 
 FALLBACKS = {
-    "in_try": ("def in_try(n):\n    try:\n        yield n\n    except ValueError:\n        pass\n", "it uses `yield` inside `try`"),
-    "in_with": ("def in_with(m):\n    with m:\n        yield 1\n", "it uses `yield` inside `with`"),
-    "yield_from": ("def yield_from(n):\n    yield 1\n    yield from range(n)\n", "it uses `yield from`"),
+    "in_except": ("def in_except(n):\n    try:\n        n()\n    except ValueError:\n        yield n\n", "it uses `yield` inside an `except` clause"),
+    "in_finally": ("def in_finally(m):\n    try:\n        pass\n    finally:\n        yield 1\n", "it uses `yield` inside `finally`"),
     "in_expr": ("def in_expr(n):\n    x = (yield n) + 1\n    yield x\n", "it uses `yield` inside an expression"),
     "in_call": ("def in_call(n):\n    print((yield n))\n", "it uses `yield` inside an expression"),
     "two_targets": ("def two_targets(n):\n    a = b = yield n\n    yield a\n", "it uses `yield` inside an expression"),

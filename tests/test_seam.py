@@ -35,7 +35,7 @@ def primes(nb_primes: cython.int):
 
 
 def interpreted_sees():
-    yield from (cython.compiled,)
+    [(yield cython.compiled)]
 
 
 def native_sees() -> cython.bint:
@@ -184,7 +184,7 @@ def g(x: int) -> Unknown:
     "generator": ('''
 def gen(n: int):
     for i in range(n):
-        yield from (i,)
+        [(yield i)]
 
 
 def f(n: int) -> int:

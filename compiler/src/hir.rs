@@ -403,8 +403,12 @@ pub enum StmtKind {
     /// `yield value` in a generator function (`Function::generator`):
     /// the object is handed to the caller and the function suspends; when
     /// resumed, the sent value is assigned to the object local `target`
-    /// (`x = yield v`; the front end converts it into `x` after).
-    Yield { value: Expr, target: Option<LocalId> },
+    /// (`x = yield v`; the front end converts it into `x` after). With
+    /// `from`, `yield from value` (PEP 380): `iter(value)` becomes the
+    /// generator's delegate, which the generator type drives while it is
+    /// set (`backend/glue/generator.rs`); resumed, the body gets the
+    /// delegate's return value as the value sent, or its exception.
+    Yield { value: Expr, target: Option<LocalId>, from: bool },
 }
 
 /// A `prange` loop: Cython's variable rules applied by the front end, its

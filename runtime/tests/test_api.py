@@ -13,7 +13,7 @@ FIB = REPO / "examples" / "fib.py"
 BAD = 'import cython\n\n\ndef f(x: cython.double) -> cython.double:\n    return x + "a"\n'
 PARTIAL = (
     "import cython\n\n\ndef f(x: cython.double) -> cython.double:\n    return x * 2.0\n\n\n"
-    "def g(xs): yield from (len(xs),)\n"
+    "def g(xs): [(yield len(xs))]\n"
 )
 
 

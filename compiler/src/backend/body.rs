@@ -136,7 +136,7 @@ fn lower_generator(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursi
     b.seal_all_blocks();
     b.finalize(em.module.isa().frontend_config());
     em.define(resume_id, func, &format!("{} (resume)", f.name))?;
-    let info = super::glue::generator::define_info(em, f, &f.name, layout.object_words)?;
+    let info = super::glue::generator::define_info(em, f, &f.name, &layout)?;
     em.generators.insert(f.id.0, (resume_id, info));
 
     // The create function, the generator function's native function.

@@ -281,6 +281,7 @@ pub mod type_spec {
     pub const PY_TP_MEMBERS: i32 = 72;
     pub const PY_TP_GETSET: i32 = 73;
     pub const PY_TP_FREE: i32 = 74;
+    pub const PY_TP_FINALIZE: i32 = 80;
     pub const TPFLAGS_DISALLOW_INSTANTIATION: u32 = 1 << 7;
     /// 3.10+.
     pub const TPFLAGS_IMMUTABLETYPE: i64 = 1 << 8;

@@ -519,7 +519,7 @@ pub(crate) fn plan(cx: &ModuleCx, qualname: &str, def: &FunctionDef) -> Result<P
         }
         plan.captured.extend(freevars.iter().cloned());
         let code = code_source(cx, qualname, f, *start, &freevars)?;
-        let name = if f.name == "<lambda>" { "<lambda>".to_string() } else { f.name.clone() };
+        let name = f.name.clone();
         plan.nested.insert(*start, Nested { freevars, code, qualname: format!("{qualname}.<locals>.{name}") });
     }
     let mut assigned = vec![];
@@ -561,7 +561,9 @@ fn code_source(cx: &ModuleCx, qualname: &str, f: &FunctionDef, start: usize, fre
     let text = &cx.src.text;
     let parts: Vec<&str> = qualname.split('.').collect();
     let (classes, fname) = parts.split_at(parts.len() - 1);
-    let is_lambda = f.name == "<lambda>";
+    // A generator expression's function (`syntax::genexpr_function`) is
+    // compiled from its own text as a lambda is: its code the `<genexpr>` one.
+    let is_lambda = f.name == "<lambda>" || f.name == crate::syntax::GENEXPR_NAME;
     let first = if is_lambda { start } else { f.decorators.iter().map(|d| d.span.start).chain([start]).min().unwrap_or(start) };
     let line_start = text[..first].rfind('\n').map_or(0, |i| i + 1);
     let line0 = text[..first].matches('\n').count();

@@ -168,7 +168,7 @@ pub fn maybe_unbound(f: &Function) -> HashSet<LocalId> {
                     }
                 }
                 StmtKind::Pass => st,
-                StmtKind::Yield { value, target } => {
+                StmtKind::Yield { value, target, .. } => {
                     reads(value, &st, out);
                     st.map(|mut s| {
                         s.extend(*target);

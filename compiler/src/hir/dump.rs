@@ -120,9 +120,10 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
                 let _ = writeln!(out, "{pad}assert {}, {:?}", dump_expr(module, f, cond), msg);
             }
             StmtKind::Pass => out.push_str(&format!("{pad}pass\n")),
-            StmtKind::Yield { value, target } => {
+            StmtKind::Yield { value, target, from } => {
                 let to = target.map_or(String::new(), |id| format!("{} = ", f.locals[id.0 as usize].name));
-                let _ = writeln!(out, "{pad}{to}yield {}", dump_expr(module, f, value));
+                let from = if *from { "from " } else { "" };
+                let _ = writeln!(out, "{pad}{to}yield {from}{}", dump_expr(module, f, value));
             }
             StmtKind::Unbind(id) => out.push_str(&format!("{pad}del {}\n", f.locals[id.0 as usize].name)),
             StmtKind::Gil { release, body } => {

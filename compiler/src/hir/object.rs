@@ -174,6 +174,9 @@ pub enum ObjOp {
     Set,
     /// `[obj]`: `len(obj)` (type `Py_ssize_t`).
     Len,
+    /// `[obj]`: `iter(obj)` of the builtin (a generator expression's first
+    /// iterator, whatever `iter` names where it is).
+    GetIter,
     /// `[]`: a module global or, failing that, a builtin, read when it runs
     /// (NameError when neither is bound).
     Global(String),

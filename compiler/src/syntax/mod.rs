@@ -495,6 +495,82 @@ fn comp(kind: CompKind, elt: &ast::Expr, value: Option<&ast::Expr>, generators: 
     }
 }
 
+/// Whether the call `func(args…)` takes a generator expression as its first
+/// argument itself, as `typeck/comprehension.rs` compiles it (a list, set
+/// or dict comprehension, or the `any`/`all` loop): the builtins `list`,
+/// `tuple`, `set`, `frozenset`, `any`, `all`, `sorted`, `sum` (and a
+/// start), `min`, `max`, `dict` of `(key, value)` items and `"sep".join`.
+/// Every other generator expression is a generator function
+/// (`genexpr_function`).
+fn consumes_genexpr(func: &ast::Expr, args: &[ast::Expr], keywords: &[ast::Keyword]) -> bool {
+    let named = keywords.iter().all(|k| k.arg.is_some());
+    match func {
+        ast::Expr::Name(n) => match (n.id.as_str(), args) {
+            ("list" | "tuple" | "set" | "frozenset" | "any" | "all", [_]) => keywords.is_empty(),
+            ("dict", [ast::Expr::GeneratorExp(g)]) => keywords.is_empty() && matches!(g.elt.as_ref(), ast::Expr::Tuple(t) if t.elts.len() == 2),
+            ("sorted", [_]) => true,
+            ("min" | "max" | "sum", [_]) => named,
+            ("sum", [_, start]) => named && !matches!(start, ast::Expr::Starred(_)),
+            _ => false,
+        },
+        ast::Expr::Attribute(a) => {
+            a.attr.as_str() == "join" && args.len() == 1 && keywords.is_empty() && matches!(a.value.as_ref(), ast::Expr::Constant(c) if matches!(c.value, ast::Constant::Str(_)))
+        }
+        _ => false,
+    }
+}
+
+/// The hidden parameter of a generator expression's function (CPython's
+/// `.0`, here a name the binders can spell and no program uses): the first
+/// iterable's iterator.
+pub const GENEXPR_PARAM: &str = "__pyc_aot_genexpr_iter";
+pub const GENEXPR_NAME: &str = "<genexpr>";
+/// The callee standing for the builtin `iter` there (typed as
+/// `hir::ObjOp::GetIter`, so no `iter` the program binds is called).
+pub const GENEXPR_ITER: &str = "__pyc_aot_genexpr_get_iter";
+
+/// A generator expression as CPython runs it: a nested generator function
+/// (`<genexpr>`, its body the loops, conditions and `yield` of the item)
+/// called with `iter()` of the first iterable, which is evaluated where the
+/// expression is; the other iterables and the conditions inside it.
+fn genexpr_function(c: &ast::ExprGeneratorExp, sp: &Span) -> ExprKind {
+    if c.generators.iter().any(|g| g.is_async) {
+        return ExprKind::Other("an asynchronous comprehension");
+    }
+    let Some((first, _)) = c.generators.split_first() else { return ExprKind::Other("a generator expression without `for`") };
+    let iter = expr(&first.iter);
+    // The body's own `yield`s only: the enclosing function's are its own.
+    let outer = FIRST_YIELD.with(|y| y.borrow_mut().take());
+    let outer_yields = YIELDS.with(|y| std::mem::take(&mut *y.borrow_mut()));
+    let stmt = |kind: StmtKind| Stmt { kind, span: sp.clone() };
+    let mut body = vec![stmt(StmtKind::Expr(Expr { kind: ExprKind::Yield(Some(bx(&c.elt))), span: sp.clone() }))];
+    for (k, g) in c.generators.iter().enumerate().rev() {
+        for cond in g.ifs.iter().rev() {
+            body = vec![stmt(StmtKind::If { test: expr(cond), body, orelse: vec![] })];
+        }
+        let it = if k == 0 { Expr { kind: ExprKind::Name(GENEXPR_PARAM.into()), span: iter.span.clone() } } else { expr(&g.iter) };
+        body = vec![stmt(StmtKind::For { target: expr(&g.target), iter: it, body, orelse: vec![] })];
+    }
+    FIRST_YIELD.with(|y| *y.borrow_mut() = outer);
+    YIELDS.with(|y| *y.borrow_mut() = outer_yields);
+    let def = FunctionDef {
+        name: GENEXPR_NAME.into(),
+        params: vec![Param { name: GENEXPR_PARAM.into(), kind: ParamKind::PositionalOnly, annotation: None, default: None, span: iter.span.clone() }],
+        vararg: None,
+        kwarg: None,
+        returns: None,
+        decorators: vec![],
+        body,
+        is_async: false,
+        first_yield: Some(sp.clone()),
+        yields: vec![(sp.clone(), false)],
+        name_span: sp.clone(),
+    };
+    let it_span = iter.span.clone();
+    let get_iter = Expr { kind: ExprKind::Call { func: Box::new(Expr { kind: ExprKind::Name(GENEXPR_ITER.into()), span: it_span.clone() }), args: vec![iter], keywords: vec![] }, span: it_span };
+    ExprKind::Call { func: Box::new(Expr { kind: ExprKind::Lambda(Box::new(def)), span: sp.clone() }), args: vec![get_iter], keywords: vec![] }
+}
+
 fn stmts(body: &[ast::Stmt]) -> Vec<Stmt> {
     body.iter().map(stmt).collect()
 }
@@ -728,7 +804,7 @@ fn expr(e: &ast::Expr) -> Expr {
         ast::Expr::ListComp(c) => comp(CompKind::List, &c.elt, None, &c.generators),
         ast::Expr::SetComp(c) => comp(CompKind::Set, &c.elt, None, &c.generators),
         ast::Expr::DictComp(c) => comp(CompKind::Dict, &c.key, Some(&c.value), &c.generators),
-        ast::Expr::GeneratorExp(c) => comp(CompKind::Gen, &c.elt, None, &c.generators),
+        ast::Expr::GeneratorExp(c) => genexpr_function(c, &sp),
         ast::Expr::Await(_) => ExprKind::Other("`await`"),
         ast::Expr::Yield(y) => {
             note_yield(&sp, false);
@@ -745,7 +821,13 @@ fn expr(e: &ast::Expr) -> Expr {
         },
         ast::Expr::Call(c) => ExprKind::Call {
             func: bx(&c.func),
-            args: c.args.iter().map(expr).collect(),
+            args: match c.args.as_slice() {
+                [ast::Expr::GeneratorExp(g), rest @ ..] if consumes_genexpr(&c.func, &c.args, &c.keywords) => {
+                    let first = Expr { kind: comp(CompKind::Gen, &g.elt, None, &g.generators), span: span(&c.args[0]) };
+                    std::iter::once(first).chain(rest.iter().map(expr)).collect()
+                }
+                _ => c.args.iter().map(expr).collect(),
+            },
             keywords: c
                 .keywords
                 .iter()

@@ -46,6 +46,13 @@ impl<'c, 'a> Checker<'c, 'a> {
                 return Ok(call);
             }
         }
+        if let (ExprKind::Name(n), [a]) = (&func.kind, args) {
+            // A generator expression's first iterator (`syntax::genexpr_function`).
+            if n == syntax::GENEXPR_ITER {
+                let o = self.boxed_value(a)?;
+                return Ok(hir::Expr { kind: H::ObjOp { op: hir::ObjOp::GetIter, operands: vec![o] }, ty: Ty::Object });
+            }
+        }
         if let ExprKind::Name(n) = &func.kind {
             if self.local_names.contains(n) {
                 let f = self.name(n, &func.span)?;

@@ -1,18 +1,17 @@
-//! Which generator functions compile natively: each `yield` must be an
-//! expression statement (`yield v`, `yield`) or the whole value of an
-//! assignment to one name (`x = yield v`), outside `try`, `with` (which
-//! covers `cython.nogil` and parallel blocks) and `prange`, and none may be
-//! a `yield from`. There the native generator suspends with nothing but
-//! its locals to keep (`mir/pass/suspend.rs`); anything else leaves the
-//! function to Python with the rule it broke.
+//! Which generator functions compile natively: each `yield` (and `yield
+//! from`) must be an expression statement (`yield v`, `yield`) or the
+//! whole value of an assignment to one name (`x = yield v`), outside
+//! `except` clauses, `finally` blocks, `with cython.nogil`/`gil`/
+//! `parallel()` and `prange` (in a `try` body or `else` and a `with` body
+//! it may be). There the native generator suspends with nothing but its
+//! locals to keep (`mir/pass/suspend.rs`) and no handled exception of its
+//! own; anything else leaves the function to Python with the rule it
+//! broke.
 
 use crate::syntax::{Expr, ExprKind, FunctionDef, Span, Stmt, StmtKind};
 
 /// `Err`: the first `yield` that breaks a rule, and the reason.
 pub(super) fn check(def: &FunctionDef) -> Result<(), (Span, &'static str)> {
-    if let Some((at, _)) = def.yields.iter().find(|(_, from)| *from) {
-        return Err((at.clone(), "it uses `yield from`, which is not compiled yet"));
-    }
     let mut allowed = vec![];
     walk(&def.body, &def.yields, &mut allowed)?;
     match def.yields.iter().find(|(at, _)| !allowed.contains(&at.start)) {
@@ -37,6 +36,20 @@ fn is_prange(iter: &Expr) -> bool {
     }
 }
 
+/// `cython.nogil`, `cython.gil`, `parallel(…)` and the like as a `with` item.
+fn gil_item(item: &Expr) -> bool {
+    let last = |e: &Expr| match &e.kind {
+        ExprKind::Name(n) => Some(n.clone()),
+        ExprKind::Attribute { attr, .. } => Some(attr.clone()),
+        _ => None,
+    };
+    let name = match &item.kind {
+        ExprKind::Call { func, .. } => last(func),
+        _ => last(item),
+    };
+    matches!(name.as_deref(), Some("nogil" | "gil" | "parallel"))
+}
+
 fn walk(body: &[Stmt], yields: &[(Span, bool)], allowed: &mut Vec<usize>) -> Result<(), (Span, &'static str)> {
     for s in body {
         match &s.kind {
@@ -44,15 +57,30 @@ fn walk(body: &[Stmt], yields: &[(Span, bool)], allowed: &mut Vec<usize>) -> Res
             StmtKind::Assign { targets, value: Expr { kind: ExprKind::Yield(_), span } } if matches!(targets[..], [Expr { kind: ExprKind::Name(_), .. }]) => {
                 allowed.push(span.start)
             }
-            StmtKind::Try { .. } => {
-                if let Some(at) = inside(yields, &s.span) {
-                    return Err((at, "it uses `yield` inside `try`, which is not compiled yet"));
+            StmtKind::Try { body, handlers, orelse, finalbody, .. } => {
+                // An `except` clause (and a `finally` run for an error)
+                // handles an exception the generator would have to keep as
+                // its own while suspended.
+                for h in handlers {
+                    if let Some(at) = inside(yields, &h.span) {
+                        return Err((at, "it uses `yield` inside an `except` clause, which is not compiled yet"));
+                    }
                 }
+                for f in finalbody {
+                    if let Some(at) = inside(yields, &f.span) {
+                        return Err((at, "it uses `yield` inside `finally`, which is not compiled yet"));
+                    }
+                }
+                walk(body, yields, allowed)?;
+                walk(orelse, yields, allowed)?;
             }
-            StmtKind::With { .. } => {
-                if let Some(at) = inside(yields, &s.span) {
-                    return Err((at, "it uses `yield` inside `with`, which is not compiled yet"));
+            StmtKind::With { items, body, .. } => {
+                if items.iter().any(gil_item) {
+                    if let Some(at) = inside(yields, &s.span) {
+                        return Err((at, "it uses `yield` inside `with cython.nogil`/`gil`/`parallel()`"));
+                    }
                 }
+                walk(body, yields, allowed)?;
             }
             StmtKind::For { iter, body, orelse, .. } => {
                 if is_prange(iter) {

@@ -45,7 +45,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
                 ExprKind::Yield(v) if self.me.generator => {
                     let value = self.yielded(v.as_deref())?;
-                    one(hir::StmtKind::Yield { value, target: None })
+                    one(hir::StmtKind::Yield { value, target: None, from: self.yield_from(e) })
                 }
                 _ => {
                     let v = self.expr(e)?;
@@ -337,6 +337,11 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     /// The object a `yield` hands out: its value boxed, or None.
+    /// Whether the `yield` expression `e` is a `yield from`.
+    fn yield_from(&self, e: &Expr) -> bool {
+        self.me.def.yields.iter().any(|(at, from)| *from && at.start == e.span.start)
+    }
+
     fn yielded(&mut self, v: Option<&Expr>) -> R<hir::Expr> {
         match v {
             Some(e) => self.boxed_value(e),
@@ -349,11 +354,12 @@ impl<'c, 'a> Checker<'c, 'a> {
         // assigned to `x` as any object is.
         if let ([t @ Expr { kind: ExprKind::Name(n), .. }], ExprKind::Yield(v)) = (targets, &value.kind) {
             if self.me.generator && !self.globals.contains(n) {
+                let from = self.yield_from(value);
                 let value = self.yielded(v.as_deref())?;
                 let sent = self.local_id(&format!("<yield {}>", value_start(t)), Ty::Object);
                 let got = hir::Expr { kind: hir::ExprKind::Local(sent), ty: Ty::Object };
                 let pair = self.assign_to(n, got, &t.span)?;
-                return Ok(vec![hir::Stmt { kind: hir::StmtKind::Yield { value, target: Some(sent) }, line }, hir::Stmt { kind: hir::StmtKind::Assign(vec![pair]), line }]);
+                return Ok(vec![hir::Stmt { kind: hir::StmtKind::Yield { value, target: Some(sent), from }, line }, hir::Stmt { kind: hir::StmtKind::Assign(vec![pair]), line }]);
             }
         }
         if let [Expr { kind: ExprKind::Name(n), .. }] = targets {

@@ -579,9 +579,21 @@ impl BodyBuilder<'_, '_> {
     fn stmt(&mut self, s: &Stmt) -> B<()> {
         match &s.kind {
             StmtKind::Pass => Ok(()),
-            StmtKind::Yield { value, target } => {
-                let (_, sent) = self.gen.ok_or("a `yield` outside a generator's body")?;
-                let v = self.expr(value)?;
+            StmtKind::Yield { value, target, from } => {
+                let (gen, sent) = self.gen.ok_or("a `yield` outside a generator's body")?;
+                let v = if *from {
+                    // `yield from`: the iterator is the generator's delegate
+                    // (a reference of the slot's own), which the generator
+                    // type drives until it ends; the body yields None to
+                    // tell it so, and resumes with the delegate's result.
+                    let o = self.expr(value)?;
+                    let it = self.b.value(LocalTy::Object, OpKind::CallC { prim: &crate::mir::primitives::PY_OBJECT_GET_ITER, args: vec![o] });
+                    let offset = crate::mir::pass::suspend::GEN_DELEGATE;
+                    self.b.op(vec![], OpKind::FrameStore { gen, offset, value: it, object: true });
+                    self.b.value(LocalTy::Object, OpKind::LoadConst(hir::ObjConst::None))
+                } else {
+                    self.expr(value)?
+                };
                 self.yields += 1;
                 let resume = self.b.block(false);
                 self.b.op(vec![], OpKind::Yield { value: v, state: self.yields });

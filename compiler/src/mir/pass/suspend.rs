@@ -15,6 +15,10 @@
 //! body runs every object slot is empty); anything else (C numbers,
 //! pointers, objects borrowed from an owned one kept too, or from the
 //! module) a raw slot after the object slots.
+//!
+//! A `yield` whose `Sent` fails to a `try`'s landing block (`catches`) is
+//! listed in `Layout::closes`: a generator dropped while suspended there is
+//! closed first (`backend/glue/generator.rs`, its `tp_finalize`).
 
 use super::refcount::Ownership;
 use crate::mir::{BasicBlock, BlockId, Body, Local, LocalTy, Op, OpKind, Terminator};
@@ -23,12 +27,14 @@ use std::collections::{BTreeSet, HashMap};
 
 /// The generator object's layout (`backend/glue/generator.rs`): the
 /// variable-size object header, the resume function, the names, the
-/// state, the running flag, then the frame's words.
+/// state, the running flag, the delegate of a `yield from` (an owned
+/// reference, NULL when none), then the frame's words.
 pub const GEN_RESUME: i32 = 24;
 pub const GEN_INFO: i32 = 32;
 pub const GEN_STATE: i32 = 40;
 pub const GEN_RUNNING: i32 = 44;
-pub const GEN_FRAME: i32 = 48;
+pub const GEN_DELEGATE: i32 = 48;
+pub const GEN_FRAME: i32 = 56;
 
 /// A generator's state: 0 not started, k suspended at its k-th `yield`, -1 finished.
 pub const STATE: IntTy = IntTy { bits: 32, signed: true, checked: false, cname: "int" };
@@ -41,6 +47,11 @@ pub struct Layout {
     pub object_words: u32,
     /// Each parameter's byte offset in the generator and whether it is an object slot.
     pub params: Vec<(i32, bool)>,
+    /// By state, whether its `yield` is inside a `try` (a `with` among
+    /// them), where a generator dropped suspended is closed first (PEP 442):
+    /// a value thrown in there reaches a handler. Empty when none is; else
+    /// one entry for each state.
+    pub closes: Vec<bool>,
 }
 
 /// The built resume body's parameters: the generator, the value sent, then
@@ -67,6 +78,7 @@ pub fn run(body: &mut Body) -> Result<Layout, String> {
 
     // The yields, by state.
     let mut yields = vec![];
+    let mut closes = vec![];
     for b in body.blocks.indices() {
         let block = &body.blocks[b];
         if let Some(Op { kind: OpKind::Yield { value, state }, .. }) = block.ops.last() {
@@ -76,6 +88,11 @@ pub fn run(body: &mut Body) -> Result<Layout, String> {
             let keep: Vec<Local> = live[resume].iter().copied().filter(|l| ![gen, sent, limit].contains(l) && !lines.contains(l)).collect();
             if let Some(l) = keep.iter().find(|l| body.ty(**l) == LocalTy::PyBuffer) {
                 return Err(format!("{l}, a buffer, is live across a yield"));
+            }
+            // The `Sent` op where it resumes fails to a `try`'s landing.
+            let in_try = body.blocks[resume].ops.iter().find(|o| matches!(o.kind, OpKind::Sent { .. })).and_then(|o| o.handler).is_some_and(|h| body.blocks[h].catches);
+            if in_try {
+                closes.push(*state);
             }
             yields.push((b, *value, *state, resume, keep));
         }
@@ -180,7 +197,11 @@ pub fn run(body: &mut Body) -> Result<Layout, String> {
         }
     }
     let params = user.iter().map(|&l| (offset[&l], owned_object(l))).collect();
-    Ok(Layout { words, object_words, params })
+    let closes = match yields.iter().map(|y| y.2).max() {
+        Some(last) if !closes.is_empty() => (0..=last).map(|s| closes.contains(&s)).collect(),
+        _ => vec![],
+    };
+    Ok(Layout { words, object_words, params, closes })
 }
 
 /// Every local live on entry to each block (C values too), with what the

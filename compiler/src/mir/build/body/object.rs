@@ -418,6 +418,7 @@ impl BodyBuilder<'_, '_> {
                 call(self, status, &p::PY_DICT_SET_ITEM, vec![dict, key, *v])
             }
             (ObjOp::Len, [o]) => call(self, LocalTy::Scalar(Ty::Int(SSIZE)), &p::PY_OBJECT_SIZE, vec![*o]),
+            (ObjOp::GetIter, [o]) => call(self, obj, &p::PY_OBJECT_GET_ITER, vec![*o]),
             (ObjOp::Tuple | ObjOp::List, items) => {
                 let (new, set) = if *op == ObjOp::Tuple { (&p::PY_TUPLE_NEW, &p::PY_TUPLE_SET_ITEM) } else { (&p::PY_LIST_NEW, &p::PY_LIST_SET_ITEM) };
                 let n = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(items.len() as i64), ty: Ty::Int(SSIZE) });
