@@ -228,6 +228,20 @@ fn set_string(cx: &mut FnCx, exc: &str, msg: &str) -> R<()> {
     Ok(())
 }
 
+/// CPython's `ValueError: generator already executing` returned (NULL)
+/// when `gen` is running; the code goes on where it is not.
+fn refuse_if_running(cx: &mut FnCx, gen: ir::Value) -> R<()> {
+    let running = cx.b.ins().load(types::I8, flags(), gen, GEN_RUNNING);
+    let (busy, free) = (cx.b.create_block(), cx.b.create_block());
+    cx.b.set_cold_block(busy);
+    cx.b.ins().brif(running, busy, &[], free, &[]);
+    cx.b.switch_to_block(busy);
+    set_string(cx, "PyExc_ValueError", "generator already executing")?;
+    return_null(cx);
+    cx.b.switch_to_block(free);
+    Ok(())
+}
+
 fn return_null(cx: &mut FnCx) {
     let null = cx.b.ins().iconst(cx.em.ptr, 0);
     cx.b.ins().return_(&[null]);
@@ -307,14 +321,7 @@ fn emit_step(em: &mut Emitter, first_slot: usize) -> R<ClifFuncId> {
     let p = em.ptr;
     emit_fn(em, "pyc_aot_generator_step", "the step of the generator type", &[p, p], Some(p), |cx, a| {
         let (gen, sent) = (a[0], a[1]);
-        let running = cx.b.ins().load(types::I8, flags(), gen, GEN_RUNNING);
-        let (busy, free) = (cx.b.create_block(), cx.b.create_block());
-        cx.b.set_cold_block(busy);
-        cx.b.ins().brif(running, busy, &[], free, &[]);
-        cx.b.switch_to_block(busy);
-        set_string(cx, "PyExc_ValueError", "generator already executing")?;
-        return_null(cx);
-        cx.b.switch_to_block(free);
+        refuse_if_running(cx, gen)?;
         let state = cx.b.ins().load(types::I32, flags(), gen, GEN_STATE);
         let finished = cx.b.ins().icmp_imm_s(IntCC::Equal, state, -1);
         let (ended, run) = (cx.b.create_block(), cx.b.create_block());
@@ -621,13 +628,7 @@ pub(super) fn emit(em: &mut Emitter, m: &hir::Module, first_slot: usize) -> R<Op
     })?;
     let throw = emit_fn(em, "pyc_aot_generator_throw", "_pyc_aot_throw of the generator type", &[p, p], Some(p), |cx, a| {
         let (gen, exc) = (a[0], a[1]);
-        let running = cx.b.ins().load(types::I8, flags(), gen, GEN_RUNNING);
-        let (busy, free) = (cx.b.create_block(), cx.b.create_block());
-        cx.b.ins().brif(running, busy, &[], free, &[]);
-        cx.b.switch_to_block(busy);
-        set_string(cx, "PyExc_ValueError", "generator already executing")?;
-        return_null(cx);
-        cx.b.switch_to_block(free);
+        refuse_if_running(cx, gen)?;
         // The exception set as it is, with its traceback.
         let ty = cx.b.ins().load(p, flags(), exc, pyabi::OB_TYPE);
         codegen::incref(cx, ty)?;
@@ -686,13 +687,7 @@ pub(super) fn emit(em: &mut Emitter, m: &hir::Module, first_slot: usize) -> R<Op
     // forwarded `throw`), the body resumed with `v`.
     let resume_with = emit_fn(em, "pyc_aot_generator_resume_with", "_pyc_aot_resume of the generator type", &[p, p], Some(p), |cx, a| {
         let (gen, v) = (a[0], a[1]);
-        let running = cx.b.ins().load(types::I8, flags(), gen, GEN_RUNNING);
-        let (busy, free) = (cx.b.create_block(), cx.b.create_block());
-        cx.b.ins().brif(running, busy, &[], free, &[]);
-        cx.b.switch_to_block(busy);
-        set_string(cx, "PyExc_ValueError", "generator already executing")?;
-        return_null(cx);
-        cx.b.switch_to_block(free);
+        refuse_if_running(cx, gen)?;
         let d = cx.b.ins().load(p, flags(), gen, GEN_DELEGATE);
         let null = cx.b.ins().iconst(p, 0);
         cx.b.ins().store(flags(), null, gen, GEN_DELEGATE);
