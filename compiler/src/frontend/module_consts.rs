@@ -275,26 +275,7 @@ fn padded(call: String, old: &str) -> String {
 /// The names of `vars` read in `range` of the source (name tokens not
 /// after a `.`, not a keyword argument's name), with their offsets.
 fn name_tokens(src: &SourceFile, range: &Range<usize>, vars: &BTreeMap<String, Ty>) -> Vec<(usize, String)> {
-    use rustpython_parser::{lexer, Mode, Tok};
-    let code = &src.text[range.clone()];
-    let toks: Vec<(Tok, usize, usize)> = lexer::lex(code, Mode::Module).map_while(Result::ok).map(|(t, r)| (t, usize::from(r.start()), usize::from(r.end()))).collect();
-    let mut out = vec![];
-    let mut depth = 0i32;
-    for (k, (tok, start, _)) in toks.iter().enumerate() {
-        match tok {
-            Tok::Lpar | Tok::Lsqb | Tok::Lbrace => depth += 1,
-            Tok::Rpar | Tok::Rsqb | Tok::Rbrace => depth -= 1,
-            Tok::Name { name } if vars.contains_key(name.as_str()) => {
-                let after_dot = k > 0 && toks[k - 1].0 == Tok::Dot;
-                let keyword = depth > 0 && toks.get(k + 1).is_some_and(|t| t.0 == Tok::Equal);
-                if !after_dot && !keyword {
-                    out.push((range.start + start, name.to_string()));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+    syntax::read_names(&src.text[range.clone()]).into_iter().filter(|(_, n)| vars.contains_key(n)).map(|(at, n)| (range.start + at, n)).collect()
 }
 
 /// The source of `range` with each read of a variable a getter call.
