@@ -4,10 +4,10 @@ out among the threads with `cython.parallel.prange`; the same loop serially.
     pyc-aot build examples/matmul_prange.py
     python -c "import numpy as np, matmul_prange as m; a = np.random.rand(500, 500); c = np.zeros((500, 500)); m.matmul(a, a, c, 0); print(abs(c - a @ a).max())"
 
-The kernel is blocked over `k`: a block of `ROWS` rows of the result is
-computed `DEPTH` rows of `b` at a time, so that block of `b` (DEPTH x p
+The kernel is blocked over `k`: a block of 8 rows of the result is
+computed 64 rows of `b` at a time, so that block of `b` (64 x p
 doubles: 200 KB for p = 400) stays in one core's L2 while it serves all
-`ROWS` rows, instead of every row streaming all of `b` from the cache the
+8 rows, instead of every row streaming all of `b` from the cache the
 cores share.
 
 Each element of the result still adds its products in the order of `k`
@@ -19,14 +19,13 @@ bit, for any number of threads and the same as plain Python's. (NumPy's
 import cython
 from cython.parallel import prange
 
-ROWS = cython.declare(cython.Py_ssize_t, 8)
-DEPTH = cython.declare(cython.Py_ssize_t, 64)
-
 
 @cython.cfunc
 @cython.nogil
+@cython.exceptval(check=False)
 def rows(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1], r: cython.Py_ssize_t, rend: cython.Py_ssize_t) -> cython.void:
-    """Rows `r` to `rend` of c = a @ b, `DEPTH` rows of `b` at a time."""
+    """Rows `r` to `rend` of c = a @ b, 64 rows of `b` at a time (a literal
+    step: Cython iterates a Python `range` for any other, which needs the GIL)."""
     m: cython.Py_ssize_t = a.shape[1]
     p: cython.Py_ssize_t = b.shape[1]
     d: cython.Py_ssize_t
@@ -38,8 +37,8 @@ def rows(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:,
     for i in range(r, rend):
         for j in range(p):
             c[i, j] = 0.0
-    for d in range(0, m, DEPTH):
-        dend = min(d + DEPTH, m)
+    for d in range(0, m, 64):
+        dend = min(d + 64, m)
         for i in range(r, rend):
             for k in range(d, dend):
                 aik = a[i, k]
@@ -48,13 +47,13 @@ def rows(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:,
 
 
 def matmul(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1], threads: cython.int) -> None:
-    """c = a @ b, blocks of `ROWS` rows of c on `threads` threads (0: OpenMP's default)."""
+    """c = a @ b, blocks of 8 rows of c on `threads` threads (0: OpenMP's default)."""
     n: cython.Py_ssize_t = a.shape[0]
     if b.shape[0] != a.shape[1] or c.shape[0] != n or c.shape[1] != b.shape[1]:
         raise ValueError("matmul: shapes do not match")
     r: cython.Py_ssize_t
-    for r in prange(0, n, ROWS, nogil=True, num_threads=threads):
-        rows(a, b, c, r, min(r + ROWS, n))
+    for r in prange(0, n, 8, nogil=True, num_threads=threads):
+        rows(a, b, c, r, min(r + 8, n))
 
 
 def matmul_serial(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1]) -> None:
@@ -63,8 +62,8 @@ def matmul_serial(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.
     if b.shape[0] != a.shape[1] or c.shape[0] != n or c.shape[1] != b.shape[1]:
         raise ValueError("matmul: shapes do not match")
     r: cython.Py_ssize_t
-    for r in range(0, n, ROWS):
-        rows(a, b, c, r, min(r + ROWS, n))
+    for r in range(0, n, 8):
+        rows(a, b, c, r, min(r + 8, n))
 
 
 if __name__ == "__main__":
