@@ -20,6 +20,8 @@ def m(pyc):
 def test_module_level_code(m):
     for name in ("seen_at_module", "after_assign", "after_aug", "listed", "total"):
         assert getattr(m.native, name) == getattr(m.py, name), name
+    # An object parameter's default, evaluated where the `def` runs.
+    assert m.native.with_default() == m.py.with_default() == 10
 
 
 def test_read_write(m):

@@ -21,6 +21,10 @@ if counter > 5:
 total = counter + K
 
 
+def with_default(x=counter):
+    return x
+
+
 def reset():
     global counter, scale, flag
     counter = 10

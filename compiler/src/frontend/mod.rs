@@ -10,7 +10,7 @@ mod closure;
 pub(crate) mod cclass;
 pub mod cimports;
 mod pxd;
-mod module_consts;
+pub(crate) mod module_consts;
 mod pickle;
 mod pyclass;
 mod residual;

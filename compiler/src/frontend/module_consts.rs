@@ -278,6 +278,15 @@ fn name_tokens(src: &SourceFile, range: &Range<usize>, vars: &BTreeMap<String, T
     syntax::read_names(&src.text[range.clone()]).into_iter().filter(|(_, n)| vars.contains_key(n)).map(|(at, n)| (range.start + at, n)).collect()
 }
 
+/// `code` (one expression) with each read of a variable a getter call.
+pub(crate) fn with_getters(code: &str, vars: &BTreeMap<String, Ty>) -> String {
+    let mut text = code.to_string();
+    for (at, name) in syntax::read_names(code).into_iter().rev().filter(|(_, n)| vars.contains_key(n)) {
+        text.replace_range(at..at + name.len(), &format!("{}()", getter(&name)));
+    }
+    text
+}
+
 /// The source of `range` with each read of a variable a getter call.
 fn reads(src: &SourceFile, range: &Range<usize>, vars: &BTreeMap<String, Ty>) -> Result<String, Diagnostic> {
     let mut text = src.text[range.clone()].to_string();
