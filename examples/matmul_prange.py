@@ -1,56 +1,69 @@
-"""A matrix product on every core: the rows of the result are shared out
-among the threads with `cython.parallel.prange`; the same loop serially.
+"""A matrix product on every core: blocks of rows of the result are shared
+out among the threads with `cython.parallel.prange`; the same loop serially.
 
     pyc-aot build examples/matmul_prange.py
     python -c "import numpy as np, matmul_prange as m; a = np.random.rand(500, 500); c = np.zeros((500, 500)); m.matmul(a, a, c, 0); print(abs(c - a @ a).max())"
 
-Each element of the result adds its products in the order of `k`, in
-whichever thread computes its row, so the product is the same, bit for bit,
-for any number of threads and the same as plain Python's. (NumPy's `@`
-adds in another order: it agrees to about 1e-15 relative.)
+The kernel is blocked over `k`: a block of 8 rows of the result is
+computed 64 rows of `b` at a time, so that block of `b` (64 x p
+doubles: 200 KB for p = 400) stays in one core's L2 while it serves all
+8 rows, instead of every row streaming all of `b` from the cache the
+cores share.
+
+Each element of the result still adds its products in the order of `k`
+(the blocks of `k` in increasing order, `k` increasing in each), in
+whichever thread computes its row, so the product is the same, bit for
+bit, for any number of threads and the same as plain Python's. (NumPy's
+`@` adds in another order: it agrees to about 1e-15 relative.)
 """
 import cython
 from cython.parallel import prange
 
 
-def matmul(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1], threads: cython.int) -> None:
-    """c = a @ b, the rows of c on `threads` threads (0: OpenMP's default)."""
-    n: cython.Py_ssize_t = a.shape[0]
+@cython.cfunc
+@cython.nogil
+@cython.exceptval(check=False)
+def rows(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1], r: cython.Py_ssize_t, rend: cython.Py_ssize_t) -> cython.void:
+    """Rows `r` to `rend` of c = a @ b, 64 rows of `b` at a time (a literal
+    step: Cython iterates a Python `range` for any other, which needs the GIL)."""
     m: cython.Py_ssize_t = a.shape[1]
     p: cython.Py_ssize_t = b.shape[1]
-    if b.shape[0] != m or c.shape[0] != n or c.shape[1] != p:
-        raise ValueError("matmul: shapes do not match")
+    d: cython.Py_ssize_t
     i: cython.Py_ssize_t
     j: cython.Py_ssize_t
     k: cython.Py_ssize_t
+    dend: cython.Py_ssize_t
     aik: cython.double
-    for i in prange(n, nogil=True, num_threads=threads):
+    for i in range(r, rend):
         for j in range(p):
             c[i, j] = 0.0
-        for k in range(m):
-            aik = a[i, k]
-            for j in range(p):
-                c[i, j] += aik * b[k, j]
+    for d in range(0, m, 64):
+        dend = min(d + 64, m)
+        for i in range(r, rend):
+            for k in range(d, dend):
+                aik = a[i, k]
+                for j in range(p):
+                    c[i, j] += aik * b[k, j]
+
+
+def matmul(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1], threads: cython.int) -> None:
+    """c = a @ b, blocks of 8 rows of c on `threads` threads (0: OpenMP's default)."""
+    n: cython.Py_ssize_t = a.shape[0]
+    if b.shape[0] != a.shape[1] or c.shape[0] != n or c.shape[1] != b.shape[1]:
+        raise ValueError("matmul: shapes do not match")
+    r: cython.Py_ssize_t
+    for r in prange(0, n, 8, nogil=True, num_threads=threads):
+        rows(a, b, c, r, min(r + 8, n))
 
 
 def matmul_serial(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1]) -> None:
-    """The same product, one row after another."""
+    """The same product, one block of rows after another."""
     n: cython.Py_ssize_t = a.shape[0]
-    m: cython.Py_ssize_t = a.shape[1]
-    p: cython.Py_ssize_t = b.shape[1]
-    if b.shape[0] != m or c.shape[0] != n or c.shape[1] != p:
+    if b.shape[0] != a.shape[1] or c.shape[0] != n or c.shape[1] != b.shape[1]:
         raise ValueError("matmul: shapes do not match")
-    i: cython.Py_ssize_t
-    j: cython.Py_ssize_t
-    k: cython.Py_ssize_t
-    aik: cython.double
-    for i in range(n):
-        for j in range(p):
-            c[i, j] = 0.0
-        for k in range(m):
-            aik = a[i, k]
-            for j in range(p):
-                c[i, j] += aik * b[k, j]
+    r: cython.Py_ssize_t
+    for r in range(0, n, 8):
+        rows(a, b, c, r, min(r + 8, n))
 
 
 if __name__ == "__main__":

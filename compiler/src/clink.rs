@@ -31,7 +31,8 @@ pub fn extern_symbols(m: &Module) -> Vec<String> {
     for f in &m.functions {
         hir::visit_stmt_exprs(&f.body, &mut |e| {
             hir::visit_expr(e, &mut |x| match &x.kind {
-                ExprKind::CCall { symbol, .. } | ExprKind::CGlobal(symbol) => out.push(symbol.clone()),
+                ExprKind::CCall { symbol, .. } => out.push(symbol.clone()),
+                ExprKind::CGlobal(symbol) if !symbol.starts_with(hir::MODULE_CVAR) => out.push(symbol.clone()),
                 _ => {}
             })
         });

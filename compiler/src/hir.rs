@@ -646,6 +646,10 @@ pub enum MathOp {
     Perm,
 }
 
+/// The prefix of a `CGlobal` symbol naming a module-level C variable (no
+/// C identifier starts so).
+pub const MODULE_CVAR: &str = "@cvar.";
+
 #[derive(Debug, Clone)]
 pub enum ExprKind {
     Const(Const),
@@ -690,8 +694,13 @@ pub enum ExprKind {
     /// link time, arguments of its parameter types; never raises (extern
     /// functions are `noexcept`, as in Cython 3).
     CCall { symbol: String, args: Vec<Expr> },
-    /// A C variable a `.pxd` declares, read from its symbol.
+    /// A C variable a `.pxd` declares, read from its symbol; or, named
+    /// `MODULE_CVAR` + name, a module-level `cython.declare`d C variable
+    /// (`frontend/module_consts.rs`), kept in the module's own data.
     CGlobal(String),
+    /// `symbol = value` of a module-level C variable (`CGlobal`'s
+    /// `MODULE_CVAR` symbols), `value` of its type.
+    CGlobalStore { symbol: String, value: Box<Expr> },
     /// The address of a C-ABI entry of the `@cfunc` `func` (a C function
     /// pointer, typed `void*`): C code calls it as `ret (*)(params…)`; the
     /// cfunc is `noexcept`, so an exception it raises is written as
@@ -958,7 +967,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         }
         ExprKind::CCall { args, .. } => args.iter().for_each(|x| visit_expr(x, f)),
         ExprKind::Comprehension(c) => c.exprs().into_iter().for_each(|x| visit_expr(x, f)),
-        ExprKind::AssignLocal { value, .. } => visit_expr(value, f),
+        ExprKind::AssignLocal { value, .. } | ExprKind::CGlobalStore { value, .. } => visit_expr(value, f),
         ExprKind::CGlobal(_) | ExprKind::FuncAddr { .. } | ExprKind::CString(_) => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr(x, f)),
@@ -1001,7 +1010,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
         }
         ExprKind::CCall { args, .. } => args.iter_mut().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::Comprehension(c) => c.exprs_mut().into_iter().for_each(|x| visit_expr_mut(x, f)),
-        ExprKind::AssignLocal { value, .. } => visit_expr_mut(value, f),
+        ExprKind::AssignLocal { value, .. } | ExprKind::CGlobalStore { value, .. } => visit_expr_mut(value, f),
         ExprKind::CGlobal(_) | ExprKind::FuncAddr { .. } | ExprKind::CString(_) => {}
         ExprKind::PtrLoad { ptr, index } => [ptr, index].into_iter().for_each(|x| visit_expr_mut(x, f)),
         ExprKind::PtrStore { ptr, index, value } => [ptr, index, value].into_iter().for_each(|x| visit_expr_mut(x, f)),

@@ -129,6 +129,9 @@ pub(crate) struct Emitter {
     /// Each plain method reading its defining class: the slot holding its
     /// holder cell (`hir::PlainMethod::class_cell`), keyed by `__qualname__`.
     pub class_cell_slots: Vec<(String, DataId)>,
+    /// The storage of each module-level C variable (`hir::MODULE_CVAR`),
+    /// eight zeroed bytes, by name; one for all of a fat module's variants.
+    pub cvar_slots: Vec<(String, DataId)>,
     /// The caches of str's methods called directly
     /// (`codegen::str_fast`), two words each, by method name, declared on
     /// first use.
@@ -295,6 +298,7 @@ pub fn compile_with_shim(
         global_cache: None,
         global_cache_sites: 0,
         class_slots: vec![],
+        cvar_slots: vec![],
         class_cell_slots: vec![],
         str_method_slots: vec![],
         generators: HashMap::new(),
@@ -440,6 +444,11 @@ impl Emitter {
     /// the exec slot has made it).
     pub fn class_slot(&mut self, class: &str) -> Result<DataId, String> {
         named_slot(&mut self.module, &mut self.class_slots, class)
+    }
+
+    /// The storage of the module-level C variable `name`.
+    pub fn cvar_slot(&mut self, name: &str) -> Result<DataId, String> {
+        named_slot(&mut self.module, &mut self.cvar_slots, name)
     }
 
     /// The slot holding the holder cell of the plain method `qualname`

@@ -10,7 +10,7 @@ mod closure;
 pub(crate) mod cclass;
 pub mod cimports;
 mod pxd;
-mod module_consts;
+pub(crate) mod module_consts;
 mod pickle;
 mod pyclass;
 mod residual;
@@ -111,6 +111,8 @@ pub(crate) struct ModuleCx<'a> {
     pub future_annotations: bool,
     /// Module-level `cython.declare`d C constants (`module_consts.rs`).
     pub c_consts: HashMap<String, (hir::Const, Ty)>,
+    /// Module-level C variables with storage, by name (`module_consts.rs`).
+    pub c_vars: std::collections::BTreeMap<String, Ty>,
     /// The nested functions typed as candidates of their own, by candidate
     /// name (`closure::native_nested`).
     pub nested_fns: std::cell::RefCell<HashMap<String, closure::NestedFn>>,
@@ -166,9 +168,30 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         source_path: abs_path.to_string(),
         future_annotations: closure::future_annotations(&ast.body),
         c_consts: HashMap::new(),
+        c_vars: Default::default(),
         nested_fns: Default::default(),
     };
-    cx.c_consts = module_consts::declared_constants(&cx, &ast.body);
+    let declared = module_consts::declared(&cx, &ast.body)?;
+    cx.c_consts = declared.consts.clone();
+    cx.c_vars = declared.vars.clone();
+    // The variables' accessors, which the residual calls: parsed as if
+    // they stood at the first declaration.
+    let accessor_at = ast.body.iter().find(|s| declared.decl_starts.contains(&s.span.start)).map_or(0..0, |s| s.span.clone());
+    let accessors: Vec<(syntax::FunctionDef, Span)> = if declared.vars.is_empty() {
+        vec![]
+    } else {
+        let pad = match accessor_at.start {
+            0 => String::new(),
+            1 => "\n".to_string(),
+            k => format!("#{}\n", " ".repeat(k - 2)),
+        };
+        let text = pad + &module_consts::accessor_source(&declared.vars);
+        let parsed = syntax::parse_module(&text, "<accessors>").map_err(|d| vec![d])?;
+        parsed.body.into_iter().filter_map(|s| match s.kind {
+            StmtKind::FunctionDef(f) => Some((*f, accessor_at.clone())),
+            _ => None,
+        }).collect()
+    };
     cx.cclass_names = ast.classes.iter().filter(|c| cclass::is_cclass(&cx, c)).map(|c| c.name.clone()).collect();
     // The cclasses are planned before the functions are typed: a function
     // may type a variable as one.
@@ -214,6 +237,9 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         if let StmtKind::FunctionDef(f) = &stmt.kind {
             defs.entry(f.name.clone()).or_default().push((f, &stmt.span));
         }
+    }
+    for (f, span) in &accessors {
+        defs.entry(f.name.clone()).or_default().push((f, span));
     }
     let structs = structs::module_structs(&cx, &ast.body);
     let lowered: HashMap<&str, Result<syntax::FunctionDef, Problem>> = defs
@@ -474,7 +500,24 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     // stays for the module's interpreted callers (which pass the shim's pointers).
     let compiled: HashMap<&str, bool> = functions.iter().filter(|f| f.python_callable()).map(|f| (f.name.as_str(), f.exported)).collect();
     let class_ranges: Vec<std::ops::Range<usize>> = plans.iter().map(|p| class_range(p.outline)).collect();
-    let python_source = residual::python_source(src, &ast.body, &compiled, &class_ranges, &method_lines, cimported);
+    // What the residual leaves out (compiled `def`s with their decorators,
+    // classes and methods): the C variables' edits skip them.
+    let compiled_ranges: Vec<std::ops::Range<usize>> = ast
+        .body
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StmtKind::FunctionDef(f) if compiled.contains_key(f.name.as_str()) => Some(f.decorators.first().map_or(s.span.start, |d| d.span.start.min(s.span.start))..s.span.end),
+            _ => None,
+        })
+        .chain(class_ranges.iter().cloned())
+        .chain(method_lines.iter().map(|(r, ..)| r.clone()))
+        .collect();
+    let cvar_edits = module_consts::residual_edits(src, &ast.body, &declared, &compiled_ranges).map_err(|d| vec![d])?;
+    if let Some(missing) = declared.vars.keys().flat_map(|n| [module_consts::getter(n), module_consts::setter(n)]).find(|a| !compiled.contains_key(a.as_str())) {
+        let why = left.iter().find(|l| l.function == missing).map_or("it does not compile".to_string(), |l| l.reason.clone());
+        return Err(vec![Diagnostic::error(accessor_at.clone(), format!("the module-level C variable's accessor `{missing}` does not compile: {why}"))]);
+    }
+    let python_source = residual::python_source(src, &ast.body, &compiled, &class_ranges, &method_lines, cimported, cvar_edits);
     for l in &left {
         let at = src.line_range(l.line).start + l.col as usize - 1;
         warnings.push(

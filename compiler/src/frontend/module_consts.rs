@@ -1,49 +1,305 @@
-//! Module-level C variables that never change: `NAME = cython.declare(T,
-//! literal)` of a C number type, the only binding of `NAME` at module level
-//! and named by no function's `global`. Cython makes such a name a C
-//! variable of the module, which compiled code reads (also without the GIL)
-//! and which rebinding the module's attribute from Python does not change:
-//! compiled functions read it as the constant of its type. Anything else
-//! (another binding, a `global` that may assign it, a value that is no
-//! literal or does not fit) stays a module global read as an object.
+//! Module-level C variables: `NAME = cython.declare(T)` or
+//! `NAME = cython.declare(T, value)` of a C number type at module level.
+//! Cython 3.3.1 makes such a name a C variable of the module (a `static`
+//! of the C file): compiled functions read it, and write it after `global
+//! NAME`, also without the GIL; module-level code reads and assigns the
+//! same variable; it is not an attribute of the module.
+//!
+//! - Bound by nothing but its declaration, named by no function's `global`,
+//!   with a literal value of its type: a constant (`declared().consts`).
+//! - Otherwise, when module-level code binds it only by `NAME = v` and
+//!   `NAME op= v`: a variable with storage (`declared().vars`): compiled
+//!   code reads and writes it as `hir::MODULE_CVAR` symbols; the residual
+//!   Python reaches it through two compiled accessors
+//!   (`accessor_source`), its declaration and every module-level read and
+//!   assignment rewritten into calls of them (`residual_edits`).
+//! - Anything else stays a module global read as an object.
 
 use super::{Binding, ModuleCx};
+use crate::diag::{Diagnostic, SourceFile};
 use crate::hir::Const;
 use crate::syntax::{self, Expr, ExprKind, Stmt, StmtKind, UnaryOp};
 use crate::types::Ty;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 
-pub(crate) fn declared_constants(cx: &ModuleCx, body: &[Stmt]) -> HashMap<String, (Const, Ty)> {
-    let mut out = HashMap::new();
-    if cx.star_import {
-        return out;
+#[derive(Default)]
+pub(crate) struct Declared {
+    pub consts: HashMap<String, (Const, Ty)>,
+    pub vars: BTreeMap<String, Ty>,
+    /// Where the variables' declarations start.
+    pub decl_starts: HashSet<usize>,
+}
+
+/// The accessor functions' names: the residual calls them.
+pub(crate) fn getter(name: &str) -> String {
+    format!("__pyc_aot_get_{name}")
+}
+
+pub(crate) fn setter(name: &str) -> String {
+    format!("__pyc_aot_set_{name}")
+}
+
+/// `cython.declare(T[, v])` assigned to one name: the name, the type
+/// expression and the value.
+fn declaration<'a>(cx: &ModuleCx, s: &'a Stmt) -> Option<(&'a str, &'a Expr, Option<&'a Expr>)> {
+    let StmtKind::Assign { targets, value } = &s.kind else { return None };
+    let [Expr { kind: ExprKind::Name(name), .. }] = targets.as_slice() else { return None };
+    let ExprKind::Call { func, args, keywords } = &value.kind else { return None };
+    if cx.binding_of(func) != Some(Binding::CythonAttr("declare".into())) || args.is_empty() || args.len() > 2 || !keywords.is_empty() {
+        return None;
     }
-    let mut count: HashMap<String, usize> = HashMap::new();
+    Some((name, &args[0], args.get(1)))
+}
+
+/// Module-level statements (nested blocks of the module's scope
+/// included, functions and classes not), in source order.
+fn module_level<'s>(body: &'s [Stmt], out: &mut Vec<&'s Stmt>) {
     for s in body {
-        let mut names = vec![];
-        syntax::bound_names(s, &mut names);
-        for n in names {
-            *count.entry(n).or_default() += 1;
+        out.push(s);
+        match &s.kind {
+            StmtKind::For { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::If { body, orelse, .. } => {
+                module_level(body, out);
+                module_level(orelse, out);
+            }
+            StmtKind::With { body, .. } => module_level(body, out),
+            StmtKind::Try { .. } => s.kind.try_blocks().into_iter().for_each(|b| module_level(b, out)),
+            _ => {}
         }
+    }
+}
+
+pub(crate) fn declared(cx: &ModuleCx, body: &[Stmt]) -> Result<Declared, Vec<Diagnostic>> {
+    let mut out = Declared::default();
+    if cx.star_import {
+        return Ok(out);
     }
     let mut globals = vec![];
     syntax::global_names_anywhere(body, &mut globals);
+    let mut stmts = vec![];
+    module_level(body, &mut stmts);
+    let mut errors = vec![];
+    let mut seen: HashMap<&str, &Stmt> = HashMap::new();
     for s in body {
-        let StmtKind::Assign { targets, value } = &s.kind else { continue };
-        let [Expr { kind: ExprKind::Name(name), .. }] = targets.as_slice() else { continue };
-        let ExprKind::Call { func, args, keywords } = &value.kind else { continue };
-        if cx.binding_of(func) != Some(Binding::CythonAttr("declare".into())) || args.len() != 2 || !keywords.is_empty() {
+        let Some((name, t, value)) = declaration(cx, s) else { continue };
+        if cx.bindings.contains_key(name) {
             continue;
         }
-        if count.get(name) != Some(&1) || globals.contains(name) || cx.bindings.contains_key(name) {
+        let Ok(ty) = cx.resolve_type(t) else { continue };
+        if !matches!(ty, Ty::Int(_) | Ty::Float(_) | Ty::Bool) {
             continue;
         }
-        let Ok(ty) = cx.resolve_type(&args[0]) else { continue };
-        if let Some(c) = literal(&args[1]).and_then(|c| fitted(c, ty)) {
-            out.insert(name.clone(), (c, ty));
+        if let Some(first) = seen.insert(name, s) {
+            errors.push(
+                Diagnostic::error(s.span.clone(), format!("'{name}' redeclared"))
+                    .with_label(format!("declared at line {} already (Cython's error)", cx.line(&first.span))),
+            );
+            continue;
+        }
+        // How module-level code binds the name besides its declaration.
+        let mut only_assigned = true;
+        let mut rebound = false;
+        for other in &stmts {
+            if std::ptr::eq(*other, s) {
+                continue;
+            }
+            let mut names = vec![];
+            match &other.kind {
+                StmtKind::Assign { targets, .. } if targets.len() == 1 && matches!(&targets[0].kind, ExprKind::Name(n) if n == name) => rebound = true,
+                StmtKind::AugAssign { target, .. } if matches!(&target.kind, ExprKind::Name(n) if n == name) => rebound = true,
+                StmtKind::Delete(targets) if targets.iter().any(|t| matches!(&t.kind, ExprKind::Name(n) if n == name)) => {
+                    errors.push(Diagnostic::error(other.span.clone(), "Deletion of non-Python, non-C++ object").with_label(format!("`{name}` is a C variable (Cython's error)")));
+                }
+                _ => {
+                    let shallow = Stmt { kind: shallow_kind(&other.kind), span: other.span.clone() };
+                    syntax::bound_names(&shallow, &mut names);
+                    if names.iter().any(|n| n == name) {
+                        only_assigned = false;
+                    }
+                }
+            }
+        }
+        if !only_assigned {
+            continue;
+        }
+        let literal = value.and_then(literal).and_then(|c| fitted(c, ty));
+        match literal {
+            Some(c) if !rebound && !globals.iter().any(|g| g == name) => {
+                out.consts.insert(name.to_string(), (c, ty));
+            }
+            _ => {
+                out.vars.insert(name.to_string(), ty);
+                out.decl_starts.insert(s.span.start);
+            }
         }
     }
-    out
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A statement's kind without its nested blocks (those are visited as
+/// statements of their own).
+fn shallow_kind(k: &StmtKind) -> StmtKind {
+    match k {
+        StmtKind::For { target, iter, .. } => StmtKind::For { target: target.clone(), iter: iter.clone(), body: vec![], orelse: vec![] },
+        StmtKind::While { test, .. } => StmtKind::While { test: test.clone(), body: vec![], orelse: vec![] },
+        StmtKind::If { test, .. } => StmtKind::If { test: test.clone(), body: vec![], orelse: vec![] },
+        StmtKind::With { items, targets, .. } => StmtKind::With { items: items.clone(), targets: targets.clone(), body: vec![] },
+        StmtKind::Try { handlers, .. } => StmtKind::Try {
+            body: vec![],
+            handlers: handlers.iter().map(|h| syntax::ExceptHandler { types: h.types.clone(), name: h.name.clone(), body: vec![], span: h.span.clone() }).collect(),
+            orelse: vec![],
+            finalbody: vec![],
+            has_finally: false,
+        },
+        other => other.clone(),
+    }
+}
+
+/// The accessors of the variables, as Python source: the getter returns
+/// the value as an object, the setter converts an object as an assignment
+/// in compiled code does.
+pub(crate) fn accessor_source(vars: &BTreeMap<String, Ty>) -> String {
+    let mut text = String::new();
+    for name in vars.keys() {
+        text += &format!("def {}():\n    return {name}\n", getter(name));
+        text += &format!("def {}(v):\n    global {name}\n    {name} = v\n", setter(name));
+    }
+    text
+}
+
+/// The residual's edits for the variables: each module-level declaration
+/// and assignment a setter call, each module-level read a getter call.
+/// `skip`: the source ranges compiled (blanked or replaced) already. A
+/// function or class body left to Python that reads a variable is an
+/// error: interpreted code has no way to it.
+pub(crate) fn residual_edits(src: &SourceFile, body: &[Stmt], declared: &Declared, skip: &[Range<usize>]) -> Result<Vec<(Range<usize>, String)>, Diagnostic> {
+    let mut edits = vec![];
+    let vars = &declared.vars;
+    if vars.is_empty() {
+        return Ok(edits);
+    }
+    let mut stmts = vec![];
+    module_level(body, &mut stmts);
+    for s in stmts {
+        if skip.iter().any(|r| r.start <= s.span.start && s.span.end <= r.end) {
+            continue;
+        }
+        let text = |r: &Range<usize>| &src.text[r.clone()];
+        match &s.kind {
+            StmtKind::Assign { targets, value } if targets.len() == 1 && matches!(&targets[0].kind, ExprKind::Name(n) if vars.contains_key(n)) => {
+                let ExprKind::Name(n) = &targets[0].kind else { continue };
+                let inner = if declared.decl_starts.contains(&s.span.start) {
+                    let ExprKind::Call { args, .. } = &value.kind else { continue };
+                    match args.get(1) {
+                        Some(v) => Some(reads(src, &v.span, vars)?),
+                        None => None,
+                    }
+                } else {
+                    Some(reads(src, &value.span, vars)?)
+                };
+                let call = match inner {
+                    Some(v) => format!("{}({v})", setter(n)),
+                    None => "pass".to_string(),
+                };
+                edits.push((s.span.clone(), padded(call, text(&s.span))));
+            }
+            StmtKind::AugAssign { target, op, value } if matches!(&target.kind, ExprKind::Name(n) if vars.contains_key(n)) => {
+                let ExprKind::Name(n) = &target.kind else { continue };
+                let v = reads(src, &value.span, vars)?;
+                let call = format!("{}({}() {} ({v}))", setter(n), getter(n), op.symbol());
+                edits.push((s.span.clone(), padded(call, text(&s.span))));
+            }
+            StmtKind::FunctionDef(f) => {
+                let mut local = vec![];
+                f.body.iter().for_each(|s| syntax::bound_names(s, &mut local));
+                f.params.iter().chain(&f.vararg).chain(&f.kwarg).for_each(|p| local.push(p.name.clone()));
+                let mut global = vec![];
+                syntax::global_names(&f.body, &mut global);
+                if let Some((at, n)) = name_tokens(src, &s.span, vars).into_iter().find(|(_, n)| global.contains(n) || !local.contains(n)) {
+                    return Err(unreachable_from_python(at, &n, &format!("function `{}` stays Python", f.name)));
+                }
+            }
+            StmtKind::Other { what, .. } => {
+                if let Some((at, n)) = name_tokens(src, &s.span, vars).into_iter().find(|(at, _)| !skip.iter().any(|r| r.contains(at))) {
+                    return Err(unreachable_from_python(at, &n, &format!("this `{what}` statement stays Python")));
+                }
+            }
+            _ => {
+                // Compound statements: their own expressions only (their
+                // blocks are statements of this walk).
+                for e in syntax::own_exprs(s) {
+                    if !name_tokens(src, &e.span, vars).is_empty() {
+                        if matches!(e.kind, ExprKind::Name(_)) && !matches!(s.kind, StmtKind::Expr(_) | StmtKind::Return(_)) && is_target(s, e) {
+                            return Err(Diagnostic::error(e.span.clone(), "the module-level C variable is bound here other than by `=` or `op=`")
+                                .with_label("only `NAME = v` and `NAME op= v` assign it at module level"));
+                        }
+                        edits.push((e.span.clone(), reads(src, &e.span, vars)?));
+                    }
+                }
+            }
+        }
+    }
+    Ok(edits)
+}
+
+fn is_target(s: &Stmt, e: &Expr) -> bool {
+    match &s.kind {
+        StmtKind::Assign { targets, .. } => targets.iter().any(|t| std::ptr::eq(t, e)),
+        StmtKind::For { target, .. } | StmtKind::AnnAssign { target, .. } => std::ptr::eq(target, e),
+        StmtKind::With { targets, .. } => targets.iter().flatten().any(|t| std::ptr::eq(t, e)),
+        StmtKind::Delete(_) => true,
+        _ => false,
+    }
+}
+
+fn unreachable_from_python(at: usize, name: &str, what: &str) -> Diagnostic {
+    Diagnostic::error(at..at + name.len(), format!("`{name}` is a module-level C variable, which Python code cannot reach"))
+        .with_label(format!("{what} (see the build report)"))
+        .with_hint("make the code compile, or pass the value as an argument")
+}
+
+/// `call` with as many newlines after it as `old` has, so lines stay put.
+fn padded(call: String, old: &str) -> String {
+    let lines = old.matches('\n').count().saturating_sub(call.matches('\n').count());
+    if lines == 0 {
+        call
+    } else {
+        format!("({call}{})", "\n".repeat(lines))
+    }
+}
+
+/// The names of `vars` read in `range` of the source (name tokens not
+/// after a `.`, not a keyword argument's name), with their offsets.
+fn name_tokens(src: &SourceFile, range: &Range<usize>, vars: &BTreeMap<String, Ty>) -> Vec<(usize, String)> {
+    syntax::read_names(&src.text[range.clone()]).into_iter().filter(|(_, n)| vars.contains_key(n)).map(|(at, n)| (range.start + at, n)).collect()
+}
+
+/// `code` (one expression) with each read of a variable a getter call.
+pub(crate) fn with_getters(code: &str, vars: &BTreeMap<String, Ty>) -> String {
+    let mut text = code.to_string();
+    for (at, name) in syntax::read_names(code).into_iter().rev().filter(|(_, n)| vars.contains_key(n)) {
+        text.replace_range(at..at + name.len(), &format!("{}()", getter(&name)));
+    }
+    text
+}
+
+/// The source of `range` with each read of a variable a getter call.
+fn reads(src: &SourceFile, range: &Range<usize>, vars: &BTreeMap<String, Ty>) -> Result<String, Diagnostic> {
+    let mut text = src.text[range.clone()].to_string();
+    for (at, name) in name_tokens(src, range, vars).into_iter().rev() {
+        let before = src.text[range.start..at].trim_end();
+        if before.ends_with("lambda") || before.ends_with("for") || before.ends_with(',') && before.contains("lambda") {
+            return Err(Diagnostic::error(at..at + name.len(), format!("`{name}` is a module-level C variable and cannot be bound here"))
+                .with_label("a lambda's parameter or a comprehension's variable of the same name"));
+        }
+        let k = at - range.start;
+        text.replace_range(k..k + name.len(), &format!("{}()", getter(&name)));
+    }
+    Ok(text)
 }
 
 fn literal(e: &Expr) -> Option<Const> {

@@ -19,8 +19,9 @@ use std::ops::Range;
 /// `methods`: each compiled method of a plain class (its `def` with its
 /// decorators, the `def` line, and the statement binding it there, indented
 /// as the `def` was).
-pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, bool>, classes: &[Range<usize>], methods: &[(Range<usize>, u32, String)], cimported: &Cimports) -> String {
-    let mut edits: Vec<(Range<usize>, String)> = vec![];
+pub fn python_source(src: &SourceFile, body: &[Stmt], compiled: &HashMap<&str, bool>, classes: &[Range<usize>], methods: &[(Range<usize>, u32, String)], cimported: &Cimports, cvar_edits: Vec<(Range<usize>, String)>) -> String {
+    // `cvar_edits`: module-level C variables' reads and assignments (`module_consts::residual_edits`).
+    let mut edits: Vec<(Range<usize>, String)> = cvar_edits;
     for (m, def_line, binding) in methods {
         let first = src.line_of(m.start);
         let last = src.line_of(m.end.saturating_sub(1).max(m.start));
@@ -206,7 +207,7 @@ mod tests {
         let src = SourceFile::new("m.py", text);
         let ast = parse_module(text, "m.py").unwrap();
         let compiled = HashMap::from([("f", false)]);
-        let out = python_source(&src, &ast.body, &compiled, &[], &[], &Cimports::default());
+        let out = python_source(&src, &ast.body, &compiled, &[], &[], &Cimports::default(), vec![]);
         assert_eq!(out.lines().count(), text.lines().count());
         assert_eq!(
             out,

@@ -225,6 +225,7 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
             format!("extern {symbol}({})", a.join(", "))
         }
         ExprKind::CGlobal(symbol) => format!("extern {symbol}"),
+        ExprKind::CGlobalStore { symbol, value } => format!("extern {symbol} = {}", d(value)),
         ExprKind::FuncAddr { func, name, .. } => format!("&centry f{}({name})", func.0),
         ExprKind::CString(s) => format!("c{s:?}"),
         ExprKind::PtrLoad { ptr, index } => format!("{}[{}]", d(ptr), d(index)),

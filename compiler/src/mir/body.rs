@@ -96,6 +96,8 @@ pub enum BodyOp {
     CCall { symbol: String, args: Vec<Local>, params: Vec<Ty>, ret: Ty },
     /// A C variable's value, read from its symbol.
     CGlobal { symbol: String, ty: Ty },
+    /// `symbol = value` of a module-level C variable (gives a dummy bint).
+    CGlobalStore { symbol: String, value: Local, ty: Ty },
     /// The address of the C-ABI entry of the native function `func` (see
     /// `hir::ExprKind::FuncAddr`).
     FuncAddr { func: FuncId, params: Vec<Ty>, ret: Ty, name: String },
@@ -317,6 +319,7 @@ impl BodyOp {
             CGlobal { .. } | FuncAddr { .. } | CString { .. } => vec![],
             PtrLoad { ptr, index, .. } | PtrOffset { ptr, index, .. } => vec![*ptr, *index],
             PtrStore { ptr, index, value, .. } => vec![*ptr, *index, *value],
+            CGlobalStore { value, .. } => vec![*value],
             Call { args, limit, .. } => args.iter().copied().chain([*limit]).collect(),
         }
     }
@@ -357,7 +360,7 @@ impl BodyOp {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
-            CCall { .. } | CGlobal { .. } | FuncAddr { .. } | CString { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } | ObjectData { .. } => ErrorKind::Never,
+            CCall { .. } | CGlobal { .. } | CGlobalStore { .. } | FuncAddr { .. } | CString { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } | ObjectData { .. } => ErrorKind::Never,
             Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | TruncDiv { .. } | BoolBinary { .. } | Compare { .. }
@@ -413,6 +416,7 @@ impl BodyOp {
             Math { op, args } => format!("{op:?}({})", list(args)),
             CCall { symbol, args, .. } => format!("extern {symbol}({})", list(args)),
             CGlobal { symbol, .. } => format!("extern {symbol}"),
+            CGlobalStore { symbol, value, .. } => format!("extern {symbol} = {value}"),
             FuncAddr { func, name, .. } => format!("centry f{}({name})", func.0),
             CString { text } => format!("cstring {text:?}"),
             PtrLoad { ptr, index, in_object, .. } => format!("load {ptr}[{index}] ({})", if *in_object { "field" } else { "pointer" }),

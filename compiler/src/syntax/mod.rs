@@ -897,6 +897,31 @@ pub fn attribute_names(code: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// The names read in `code` (name tokens not after a `.`, not a keyword
+/// argument's name), with their byte offsets; up to the first token the
+/// lexer rejects.
+pub fn read_names(code: &str) -> Vec<(usize, String)> {
+    use rustpython_parser::{lexer, Mode, Tok};
+    let toks: Vec<(Tok, usize)> = lexer::lex(code, Mode::Module).map_while(Result::ok).map(|(t, r)| (t, usize::from(r.start()))).collect();
+    let mut out = vec![];
+    let mut depth = 0i32;
+    for (k, (tok, start)) in toks.iter().enumerate() {
+        match tok {
+            Tok::Lpar | Tok::Lsqb | Tok::Lbrace => depth += 1,
+            Tok::Rpar | Tok::Rsqb | Tok::Rbrace => depth -= 1,
+            Tok::Name { name } => {
+                let after_dot = k > 0 && toks[k - 1].0 == Tok::Dot;
+                let keyword = depth > 0 && toks.get(k + 1).is_some_and(|t| t.0 == Tok::Equal);
+                if !after_dot && !keyword {
+                    out.push((*start, name.to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Names `global` statements declare in a function body (nested blocks
 /// included, nested functions not).
 pub fn global_names(body: &[Stmt], out: &mut Vec<String>) {

@@ -691,6 +691,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         Math { op, .. } => o.math(*op, a)?,
         CCall { symbol, params, ret, .. } => o.c_call(symbol, params, *ret, a)?,
         CGlobal { symbol, ty } => o.c_global(symbol, *ty)?,
+        CGlobalStore { symbol, ty, .. } => o.c_global_store(symbol, *ty, a[0])?,
         FuncAddr { func, .. } => o.func_addr(*func)?,
         CString { text } => o.cx.cstr(text)?,
         PtrLoad { elem, in_object, .. } => o.ptr_load(a[0], a[1], *elem, *in_object)?,

@@ -76,7 +76,7 @@ impl OpCx<'_, '_, '_> {
 
     /// The value of the C variable `symbol`.
     pub(crate) fn c_global(&mut self, symbol: &str, ty: Ty) -> R<Value> {
-        let addr = self.cx.py_data(symbol)?;
+        let addr = self.c_global_addr(symbol)?;
         Ok(match ty {
             Ty::Bool => {
                 let v = self.cx.b.ins().load(types::I32, MemFlagsData::trusted(), addr, 0);
@@ -87,6 +87,27 @@ impl OpCx<'_, '_, '_> {
                 self.cx.b.ins().load(ct, MemFlagsData::trusted(), addr, 0)
             }
         })
+    }
+
+    /// `symbol = value` of a module-level C variable (a bint kept as C's
+    /// `int`, as `c_global` reads it); the dummy bint a statement's value is.
+    pub(crate) fn c_global_store(&mut self, symbol: &str, ty: Ty, value: Value) -> R<Value> {
+        let addr = self.c_global_addr(symbol)?;
+        let v = if ty == Ty::Bool { self.cx.b.ins().uextend(types::I32, value) } else { value };
+        self.cx.b.ins().store(MemFlagsData::trusted(), v, addr, 0);
+        Ok(self.cx.b.ins().iconst(types::I8, 0))
+    }
+
+    /// The address of a C variable: a module-level one's storage
+    /// (`Emitter::cvar_slot`), else the extern symbol's.
+    fn c_global_addr(&mut self, symbol: &str) -> R<Value> {
+        match symbol.strip_prefix(crate::hir::MODULE_CVAR) {
+            Some(name) => {
+                let id = self.cx.em.cvar_slot(name)?;
+                Ok(self.cx.data_addr(id))
+            }
+            None => self.cx.py_data(symbol),
+        }
     }
 
     /// The address of `func`'s C-ABI entry (`backend::c_entry`): what C

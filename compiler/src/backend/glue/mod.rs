@@ -156,7 +156,7 @@ pub(crate) fn define_constant_table(em: &mut Emitter) -> R<()> {
         desc.define_zeroinit(crate::backend::GLOBAL_CACHE_BYTES * em.global_cache_sites.max(1));
         em.module.define_data(cache, &desc).map_err(|e| e.to_string())?;
     }
-    for (_, slot) in em.class_slots.clone().into_iter().chain(em.class_cell_slots.clone()) {
+    for (_, slot) in em.class_slots.clone().into_iter().chain(em.class_cell_slots.clone()).chain(em.cvar_slots.clone()) {
         let mut desc = DataDescription::new();
         desc.define_zeroinit(8);
         em.module.define_data(slot, &desc).map_err(|e| e.to_string())?;

@@ -288,6 +288,9 @@ impl<'c, 'a> Checker<'c, 'a> {
         if let Some(&(c, t)) = self.cx.c_consts.get(n) {
             return Ok(hir::Expr::konst(c, t));
         }
+        if let Some(&t) = self.cx.c_vars.get(n) {
+            return Ok(hir::Expr { kind: hir::ExprKind::CGlobal(format!("{}{n}", hir::MODULE_CVAR)), ty: t });
+        }
         // Functions (compiled ones too), module-level names and builtins
         // as objects: looked up in the module's dict, then the builtins.
         if self.ids.contains_key(n) || self.cx.module_names.contains(n) || vocab::is_python_builtin(n) || self.cx.star_import {

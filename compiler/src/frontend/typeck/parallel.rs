@@ -89,6 +89,27 @@ impl Checker<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn prange(&mut self, var: LocalId, range: [HExpr; 3], body: Vec<hir::Stmt>, orelse: Vec<hir::Stmt>, o: Options, span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
         let [start, stop, step] = range;
+        // Cython makes `g += v` of a module-level C variable a reduction
+        // (OpenMP's, on the variable itself); pyc-aot's reductions are locals.
+        let mut updated = None;
+        hir::visit_stmt_exprs(&body, &mut |e| {
+            hir::visit_expr(e, &mut |x| {
+                if let H::CGlobalStore { symbol, value } = &x.kind {
+                    let mut reads = false;
+                    hir::visit_expr(value, &mut |y| reads |= matches!(&y.kind, H::CGlobal(s) if s == symbol));
+                    if reads {
+                        updated = updated.clone().or(Some(symbol.trim_start_matches(hir::MODULE_CVAR).to_string()));
+                    }
+                }
+            })
+        });
+        if let Some(name) = updated {
+            return error(
+                Diagnostic::error(span.clone(), format!("this prange updates the module-level C variable `{name}` from its own value"))
+                    .with_label("Cython makes that a reduction; pyc-aot's reductions are locals")
+                    .with_hint(format!("reduce into a local and add it to `{name}` after the loop")),
+            );
+        }
         let (leaves, breaks) = (leaves_loop(&body, true), leaves_loop(&body, false));
         // A `return` passes its value through a slot of the function's type.
         let has_return = has_return(&body);

@@ -170,7 +170,8 @@ impl<'a> Candidate<'a> {
                     if text.contains('\n') {
                         return fallback(&d.span, format!("the default of `{}` spans lines", p.name));
                     }
-                    (None, Some(text.to_string()))
+                    // The residual evaluates it: module C variables through their getters.
+                    (None, Some(crate::frontend::module_consts::with_getters(text, &cx.c_vars)))
                 }
                 Some(_) if accepts_none => (None, Some("None".to_string())),
                 Some(d) => match const_of(d) {

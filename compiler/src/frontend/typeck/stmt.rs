@@ -132,6 +132,12 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let ExprKind::Name(n) = &target.kind else {
                     return fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span)));
                 };
+                if self.globals.contains(n) && self.cx.c_vars.contains_key(n) {
+                    let cur = self.expr(target)?;
+                    let rhs = self.operand(value)?;
+                    let v = self.binop(*op, cur, rhs, &s.span)?;
+                    return one(self.cvar_store(n, v, &target.span)?);
+                }
                 if self.globals.contains(n) {
                     let cur = self.expr(target)?;
                     let rhs = self.operand(value)?;
@@ -384,6 +390,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         match targets {
             [t] => match (&t.kind, &value.kind) {
+                (ExprKind::Name(n), _) if self.globals.contains(n) && self.cx.c_vars.contains_key(n) => {
+                    let v = self.expr(value)?;
+                    one_stmt(self.cvar_store(n, v, &t.span)?, line)
+                }
                 (ExprKind::Name(n), _) if self.globals.contains(n) => {
                     let v = self.boxed_value(value)?;
                     one_stmt(hir::StmtKind::Expr(super::object::set_global(n, v)), line)
@@ -850,6 +860,17 @@ fn leaf(e: &Expr) -> &Expr {
     match &e.kind {
         ExprKind::Starred(inner) => inner.as_ref(),
         _ => e,
+    }
+}
+
+impl Checker<'_, '_> {
+    /// `name = v` of a module-level C variable (`global name` declared):
+    /// `v` converted as an assignment converts it.
+    fn cvar_store(&mut self, name: &str, v: hir::Expr, span: &Span) -> R<hir::StmtKind> {
+        let ty = self.cx.c_vars[name];
+        let v = self.coerce(v, ty, span, name)?;
+        let store = hir::ExprKind::CGlobalStore { symbol: format!("{}{name}", hir::MODULE_CVAR), value: Box::new(v) };
+        Ok(hir::StmtKind::Expr(hir::Expr { kind: store, ty: Ty::Void }))
     }
 }
 

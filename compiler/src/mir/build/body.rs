@@ -1004,6 +1004,10 @@ impl BodyBuilder<'_, '_> {
                 self.value(rt, BodyOp::CCall { symbol: symbol.clone(), args: vals, params, ret: ty })
             }
             ExprKind::CGlobal(symbol) => self.value(ty, BodyOp::CGlobal { symbol: symbol.clone(), ty }),
+            ExprKind::CGlobalStore { symbol, value } => {
+                let v = self.expr(value)?;
+                self.value(Ty::Bool, BodyOp::CGlobalStore { symbol: symbol.clone(), value: v, ty: value.ty })
+            }
             ExprKind::CString(text) => self.value(ty, BodyOp::CString { text: text.clone() }),
             ExprKind::FuncAddr { func, params, ret, name } => {
                 self.value(ty, BodyOp::FuncAddr { func: *func, params: params.clone(), ret: *ret, name: name.clone() })
