@@ -50,7 +50,7 @@ def test_strict_makes_fallback_an_error(tmp_path):
     with pytest.raises(pyc_aot.CompileError) as info:
         pyc_aot.compile(src, strict=True)
     err = info.value
-    assert (err.file, err.line, err.column) == (str(src), 8, 12)
+    assert (err.file, err.line, err.column) == (str(src), 8, 14)
     assert "left to Python" in err.message
     assert not list(tmp_path.glob("*.so")), "a failed build leaves no file behind"
 
