@@ -38,6 +38,7 @@
 mod complex;
 mod exception;
 mod gil;
+mod number;
 mod object;
 mod pair;
 mod parallel;
