@@ -52,6 +52,8 @@ PROGRAMS = [
      "cs = [complex(-0.62772, -0.42193)] * len(zs)", "m.calculate_z_serial_purepython(100, zs, cs)", (1, 3)),
     ("wordfreq top_words(SAMPLE x 5)", "wordfreq", "text = '\\n'.join([m.SAMPLE] * 5)", "m.top_words(text, 10)", (2, 12)),
     ("kmeans(500 x 3, k=4, 5 steps)", "kmeans", "data = m.blobs(500, 4, 3, 7)", "m.kmeans(data, 4, 5)", (1, 5)),
+    ("newton roots(200 values, 10 steps: 143 raised and caught)", "newton", "vals = [0.5 + i * 0.37 for i in range(200)]",
+     "m.roots(vals, 3, 10)", (2, 12)),
 ]
 
 SCRIPT = """import sys

@@ -69,6 +69,11 @@ impl<'c, 'a> Checker<'c, 'a> {
             ExprKind::Str(s) => Ok(super::object::konst(hir::ObjConst::Str(s.clone()))),
             ExprKind::Ellipsis => fallback(&e.span, "it uses `...` as a value"),
             ExprKind::BinOp { left, op, right } => {
+                if let (BinOp::Mod, ExprKind::Str(fmt), ExprKind::Tuple(items)) = (op, &left.kind, &right.kind) {
+                    if let Some(joined) = self.percent_format(fmt, items)? {
+                        return Ok(joined);
+                    }
+                }
                 self.check_str_operands(left, *op, right, &e.span)?;
                 // Outside int64 the operations themselves raise OverflowError,
                 // as a compiled `int` does for a result outside int64.

@@ -243,6 +243,15 @@ impl BodyBuilder<'_, '_> {
                 let vc = self.expr(container)?;
                 self.truth_of_status(&p::PY_SEQUENCE_CONTAINS, vec![vc, vi])
             }
+            ExprKind::ObjOp { op: ObjOp::Call { keywords }, operands } if keywords.is_empty() && self.list_append(operands).is_some() => {
+                let Some((list, item)) = self.list_append(operands) else {
+                    return Err("an append without its list".into());
+                };
+                let l = self.expr(list)?;
+                let v = self.expr(item)?;
+                self.b.value(LocalTy::Scalar(STATUS), OpKind::CallC { prim: &p::PY_LIST_APPEND, args: vec![l, v] });
+                self.b.value(obj, OpKind::NoneRef)
+            }
             ExprKind::ObjOp { op: ObjOp::Call { keywords }, operands } if method_call(operands).is_some() => {
                 let Some((name, receiver)) = method_call(operands) else {
                     return Err("a method call without its receiver".into());
@@ -887,6 +896,21 @@ impl BodyBuilder<'_, '_> {
         };
         self.terminate(Terminator::Goto(header));
         Ok(())
+    }
+
+    /// `xs.append(v)` of a local that always holds an exact list
+    /// (`hir::list_locals`, Cython's inferred `list`): the list and the
+    /// item, for `PyList_Append` (looking `append` up on a list is
+    /// unobservable, so it need not come before the item is evaluated).
+    fn list_append<'e>(&self, operands: &'e [Expr]) -> Option<(&'e Expr, &'e Expr)> {
+        let [f, item] = operands else { return None };
+        match &f.kind {
+            ExprKind::ObjOp { op: ObjOp::GetAttr(name), operands } if name == "append" => match operands.as_slice() {
+                [list @ Expr { kind: ExprKind::Local(id), .. }] if self.fr.lists.contains(id) => Some((list, item)),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// A primitive's 0/1 status (-1 on error) as a `bint`.
