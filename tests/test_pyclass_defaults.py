@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import growth
+from conftest import LEAK_CALLS, growth
 
 METHODS = ["__init__", "take", "grow", "tagged", "twice", "make"]
 
@@ -69,8 +69,9 @@ def test_no_leak(m):
     b = m.native.Box()
     args = (10 ** 20, object())
     before = [sys.getrefcount(a) for a in args]
-    assert growth(lambda: b.take(*args)) <= 2
-    assert growth(lambda: b.tagged()) <= 2
-    assert growth(lambda: m.native.Box.make()) <= 2
+    # Fewer blocks than calls: nothing is kept per call (the suite's rule;
+    # a few blocks of warm-up may appear, version by version).
+    for call in (lambda: b.take(*args), lambda: b.tagged(), lambda: m.native.Box.make(), lambda: b.take()):
+        assert growth(call) < LEAK_CALLS // 10
     gc.collect()
     assert [sys.getrefcount(a) for a in args] == before
