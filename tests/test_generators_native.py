@@ -516,9 +516,6 @@ def test_cycle_collected(m):
 FALLBACKS = {
     "in_except": ("def in_except(n):\n    try:\n        n()\n    except ValueError:\n        yield n\n", "it uses `yield` inside an `except` clause"),
     "in_finally": ("def in_finally(m):\n    try:\n        pass\n    finally:\n        yield 1\n", "it uses `yield` inside `finally`"),
-    "in_expr": ("def in_expr(n):\n    x = (yield n) + 1\n    yield x\n", "it uses `yield` inside an expression"),
-    "in_call": ("def in_call(n):\n    print((yield n))\n", "it uses `yield` inside an expression"),
-    "two_targets": ("def two_targets(n):\n    a = b = yield n\n    yield a\n", "it uses `yield` inside an expression"),
     "in_prange": ("import cython\nfrom cython.parallel import prange\n\ndef in_prange(n: cython.int):\n"
                   "    i: cython.int\n    for i in prange(n, nogil=True):\n        yield i\n", "it uses `yield` inside `prange`"),
 }

@@ -1,6 +1,7 @@
 //! Which generator functions compile natively: each `yield` (and `yield
 //! from`) must be an expression statement (`yield v`, `yield`) or the
-//! whole value of an assignment to one name (`x = yield v`), outside
+//! whole value of an assignment to one name (`x = yield v`), once
+//! `yield_expr.rs` has hoisted those inside expressions out of them, outside
 //! `except` clauses, `finally` blocks, `with cython.nogil`/`gil`/
 //! `parallel()` and `prange` (in a `try` body or `else` and a `with` body
 //! it may be). There the native generator suspends with nothing but its
@@ -15,7 +16,7 @@ pub(super) fn check(def: &FunctionDef) -> Result<(), (Span, &'static str)> {
     let mut allowed = vec![];
     walk(&def.body, &def.yields, &mut allowed)?;
     match def.yields.iter().find(|(at, _)| !allowed.contains(&at.start)) {
-        Some((at, _)) => Err((at.clone(), "it uses `yield` inside an expression (only `yield v` as a statement and `x = yield v` compile)")),
+        Some((at, _)) => Err((at.clone(), "it uses `yield` inside an expression not rewritten (a default or decorator of a nested `def`, a `lambda`'s default)")),
         None => Ok(()),
     }
 }
@@ -52,6 +53,12 @@ fn gil_item(item: &Expr) -> bool {
 
 fn walk(body: &[Stmt], yields: &[(Span, bool)], allowed: &mut Vec<usize>) -> Result<(), (Span, &'static str)> {
     for s in body {
+        // A `yield` inside an expression: judged as `yield_expr.rs`
+        // rewrites it (what it leaves in place does not change whether it can).
+        if let Some(new) = super::yield_expr::Rewriter::new(yields, &|_| false).stmt(s)? {
+            walk(&new, yields, allowed)?;
+            continue;
+        }
         match &s.kind {
             StmtKind::Expr(Expr { kind: ExprKind::Yield(_), span }) => allowed.push(span.start),
             StmtKind::Assign { targets, value: Expr { kind: ExprKind::Yield(_), span } } if matches!(targets[..], [Expr { kind: ExprKind::Name(_), .. }]) => {

@@ -21,6 +21,7 @@ mod view;
 mod comprehension;
 mod fstring;
 mod generator;
+mod yield_expr;
 mod try_stmt;
 mod with_stmt;
 

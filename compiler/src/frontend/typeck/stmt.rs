@@ -25,6 +25,11 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn stmt(&mut self, s: &Stmt) -> R<Vec<hir::Stmt>> {
+        if self.me.generator {
+            if let Some(stmts) = self.yield_rewrite(s)? {
+                return self.block(&stmts);
+            }
+        }
         let line = self.line(&s.span);
         let one = |kind| Ok(vec![hir::Stmt { kind, line }]);
         match &s.kind {
@@ -342,12 +347,37 @@ impl<'c, 'a> Checker<'c, 'a> {
         one_stmt(hir::StmtKind::Expr(del), line)
     }
 
-    /// The object a `yield` hands out: its value boxed, or None.
+    /// `s` with the `yield`s inside its expressions hoisted out
+    /// (`yield_expr.rs`), its hidden names made locals; `None`: no rewrite.
+    fn yield_rewrite(&mut self, s: &Stmt) -> R<Option<Vec<Stmt>>> {
+        let nested = self.cx.nested_fns.borrow().get(&self.me.name).map(|n| n.freevars.clone()).unwrap_or_default();
+        let keep = |e: &Expr| match &e.kind {
+            ExprKind::Name(n) => {
+                super::yield_expr::is_hidden(n)
+                    || (self.local_names.contains(n) && !self.globals.contains(n) && !self.closure.captured.contains(n) && !nested.contains(n))
+                    || self.cx.binding_of(e).is_some()
+            }
+            _ => self.cx.binding_of(e).is_some(),
+        };
+        let out = super::yield_expr::Rewriter::new(&self.me.def.yields, &keep).stmt(s);
+        match out {
+            Err((at, why)) => fallback(&at, why),
+            Ok(None) => Ok(None),
+            Ok(Some(stmts)) => {
+                let mut names = vec![];
+                stmts.iter().for_each(|s| syntax::bound_names(s, &mut names));
+                self.local_names.extend(names.into_iter().filter(|n| super::yield_expr::is_hidden(n)));
+                Ok(Some(stmts))
+            }
+        }
+    }
+
     /// Whether the `yield` expression `e` is a `yield from`.
     fn yield_from(&self, e: &Expr) -> bool {
         self.me.def.yields.iter().any(|(at, from)| *from && at.start == e.span.start)
     }
 
+    /// The object a `yield` hands out: its value boxed, or None.
     fn yielded(&mut self, v: Option<&Expr>) -> R<hir::Expr> {
         match v {
             Some(e) => self.boxed_value(e),
