@@ -180,6 +180,7 @@ fn op(op: &Op) -> String {
         Reraise => "reraise".into(),
         IsHandling => "is_handling".into(),
         CatchException => "catch_exception".into(),
+        GetHandled => "get_handled".into(),
         SetHandled { saved } => format!("set_handled {saved}"),
         ExceptionMatches { exc, types } => format!("exception_matches {exc}, {types}"),
         RestoreError { exc } => format!("restore_error {exc}"),

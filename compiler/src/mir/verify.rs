@@ -363,6 +363,10 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dests(1)?;
             dest_is(0, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
+        GetHandled => {
+            dests(1)?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
         CatchException => {
             dests(2)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")?;

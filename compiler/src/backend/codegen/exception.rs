@@ -212,6 +212,26 @@ pub(super) fn catch(cx: &mut FnCx) -> R<(Value, Value)> {
     Ok((v, saved))
 }
 
+/// The exception being handled (None for none), a new reference.
+pub(super) fn get_handled(cx: &mut FnCx) -> R<Value> {
+    let p = cx.em.ptr;
+    let (slot, a) = triple(cx);
+    cx.call_prim(&prim::PY_ERR_GET_EXC_INFO, &a)?;
+    let [t, v, tb] = load_triple(cx, slot);
+    cx.decref(t)?;
+    cx.decref(tb)?;
+    let (was_none, join) = (cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(join, p);
+    let nothing = cx.is_null(v);
+    cx.b.ins().brif(nothing, was_none, &[], join, &[BlockArg::Value(v)]);
+    cx.b.switch_to_block(was_none);
+    let none = none(cx)?;
+    cx.call_prim(&prim::PY_INCREF, &[none])?;
+    cx.b.ins().jump(join, &[BlockArg::Value(none)]);
+    cx.b.switch_to_block(join);
+    Ok(cx.b.block_params(join)[0])
+}
+
 /// `saved` (None: no exception) is the exception being handled again.
 pub(super) fn set_handled(cx: &mut FnCx, saved: Value) -> R<()> {
     let p = cx.em.ptr;

@@ -390,6 +390,7 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.def(op.dests[0], exc)?;
             g.def(op.dests[1], saved)?;
         }
+        GetHandled => result = Some(super::exception::get_handled(g.cx())?),
         SetHandled { saved } => {
             let s = g.get(*saved)?;
             super::exception::set_handled(g.cx(), s)?;

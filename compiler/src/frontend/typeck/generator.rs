@@ -2,12 +2,12 @@
 //! from`) must be an expression statement (`yield v`, `yield`) or the
 //! whole value of an assignment to one name (`x = yield v`), once
 //! `yield_expr.rs` has hoisted those inside expressions out of them, outside
-//! `except` clauses, `finally` blocks, `with cython.nogil`/`gil`/
-//! `parallel()` and `prange` (in a `try` body or `else` and a `with` body
-//! it may be). There the native generator suspends with nothing but its
-//! locals to keep (`mir/pass/suspend.rs`) and no handled exception of its
-//! own; anything else leaves the function to Python with the rule it
-//! broke.
+//! `with cython.nogil`/`gil`/`parallel()` and `prange`, and a `yield from`
+//! outside `except` clauses and `finally` blocks. There the native
+//! generator suspends with its locals to keep (`mir/pass/suspend.rs`), the
+//! exception an `except` clause handles among them (put back on resumption,
+//! `mir/build/body.rs`); anything else leaves the function to Python with
+//! the rule it broke.
 
 use crate::syntax::{Expr, ExprKind, FunctionDef, Span, Stmt, StmtKind};
 
@@ -66,17 +66,17 @@ fn walk(body: &[Stmt], yields: &[(Span, bool)], allowed: &mut Vec<usize>) -> Res
             }
             StmtKind::Try { body, handlers, orelse, finalbody, .. } => {
                 // An `except` clause (and a `finally` run for an error)
-                // handles an exception the generator would have to keep as
-                // its own while suspended.
-                for h in handlers {
-                    if let Some(at) = inside(yields, &h.span) {
-                        return Err((at, "it uses `yield` inside an `except` clause, which is not compiled yet"));
+                // keeps its handled exception across a `yield` (`mir/build/
+                // body.rs`); a delegate of `yield from` would run without it.
+                for block in handlers.iter().map(|h| &h.body[..]).chain([&finalbody[..]]) {
+                    let span = match (block.first(), block.last()) {
+                        (Some(a), Some(b)) => a.span.start..b.span.end,
+                        _ => continue,
+                    };
+                    if let Some((at, _)) = yields.iter().find(|(at, from)| *from && at.start >= span.start && at.end <= span.end) {
+                        return Err((at.clone(), "it uses `yield from` inside an `except` clause or `finally`, which is not compiled yet"));
                     }
-                }
-                for f in finalbody {
-                    if let Some(at) = inside(yields, &f.span) {
-                        return Err((at, "it uses `yield` inside `finally`, which is not compiled yet"));
-                    }
+                    walk(block, yields, allowed)?;
                 }
                 walk(body, yields, allowed)?;
                 walk(orelse, yields, allowed)?;

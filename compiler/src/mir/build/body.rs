@@ -595,12 +595,25 @@ impl BodyBuilder<'_, '_> {
                 } else {
                     self.expr(value)?
                 };
+                // Inside `except` clauses (or a `finally` run for an
+                // error): suspended, the caller's handled exception is put
+                // back; resumed, the caller's (of this resumption) is taken
+                // as the one to put back and the innermost clause's is
+                // handled again (CPython's `gi_exc_state`).
+                let handling = self.open_handlers();
+                if let Some(&(_, caller)) = handling.first() {
+                    self.b.op(vec![], OpKind::SetHandled { saved: caller });
+                }
                 self.yields += 1;
                 let resume = self.b.block(false);
                 self.b.op(vec![], OpKind::Yield { value: v, state: self.yields });
                 self.terminate(Terminator::Goto(resume));
                 self.b.switch_to(resume);
                 self.reachable = true;
+                if let (Some(&(_, caller)), Some(&(exc, _))) = (handling.first(), handling.last()) {
+                    self.b.op(vec![caller], OpKind::GetHandled);
+                    self.b.op(vec![], OpKind::SetHandled { saved: exc });
+                }
                 // A value thrown in raises here, at the `yield`'s line.
                 let got = self.b.value(LocalTy::Object, OpKind::Sent { sent });
                 if let Some(t) = target {

@@ -37,8 +37,9 @@ use std::rc::Rc;
 pub(super) enum Cleanup {
     /// Run the `finally` body (a copy: the frame outlives no borrow of it).
     Finally(Rc<[Stmt]>),
-    /// Put back the exception handled before an `except` clause.
-    Handler { saved: Local },
+    /// Put back the exception handled before an `except` clause (`exc`:
+    /// the one it handles).
+    Handler { exc: Local, saved: Local },
 }
 
 /// A `try` part open in a frame.
@@ -182,9 +183,9 @@ impl BodyBuilder<'_, '_> {
 
     /// A clause body run while `saved` waits to be put back (`handler`,
     /// `untraced`: outside the statement).
-    fn clause_body(&mut self, body: &[Stmt], saved: Local, handler: Option<BlockId>, untraced: Option<BlockId>) -> B<()> {
+    fn clause_body(&mut self, body: &[Stmt], exc: Local, saved: Local, handler: Option<BlockId>, untraced: Option<BlockId>) -> B<()> {
         let loops = self.fr.loops.len();
-        self.fr.unwind.push(Open { cleanup: Cleanup::Handler { saved }, handler, untraced, loops });
+        self.fr.unwind.push(Open { cleanup: Cleanup::Handler { exc, saved }, handler, untraced, loops });
         let built = self.stmts(body);
         self.fr.unwind.pop();
         built
@@ -240,7 +241,7 @@ impl BodyBuilder<'_, '_> {
         if let Some(name) = h.name {
             self.assign(name, exc);
         }
-        self.clause_body(&h.body, saved, handler, untraced)?;
+        self.clause_body(&h.body, exc, saved, handler, untraced)?;
         let merged = self.reachable;
         if merged {
             self.b.set_handler(handler);
@@ -288,7 +289,7 @@ impl BodyBuilder<'_, '_> {
         // then raised again as it is.
         self.fill_landing(landing, dispatch, failing);
         let (exc, saved) = self.catch_at(dispatch, handler, untraced);
-        self.clause_body(fin, saved, handler, untraced)?;
+        self.clause_body(fin, exc, saved, handler, untraced)?;
         self.reraise_then_join(line, handler, untraced, saved, exc, merged, after);
         Ok(())
     }
@@ -315,6 +316,17 @@ impl BodyBuilder<'_, '_> {
         }
     }
 
+    /// The open `except` clauses and `finally` runs for an error, outermost
+    /// first: the exception each handles and the one handled before it (the
+    /// outermost's is the caller's, for a generator's body: what a `yield`
+    /// there puts back while it is suspended, `body.rs`).
+    pub(super) fn open_handlers(&self) -> Vec<(Local, Local)> {
+        self.fr.unwind.iter().filter_map(|o| match o.cleanup {
+            Cleanup::Handler { exc, saved } => Some((exc, saved)),
+            Cleanup::Finally(_) => None,
+        }).collect()
+    }
+
     /// Before leaving the open `try` parts for a `return` (`loops`
     /// `None`) or a `break`/`continue` of the innermost loop (the number
     /// of loops open): each part's cleanup, innermost first, each
@@ -335,7 +347,7 @@ impl BodyBuilder<'_, '_> {
             self.b.set_handler(top.handler);
             self.untraced = top.untraced;
             match top.cleanup {
-                Cleanup::Handler { saved } => self.b.op(vec![], OpKind::SetHandled { saved }),
+                Cleanup::Handler { saved, .. } => self.b.op(vec![], OpKind::SetHandled { saved }),
                 Cleanup::Finally(body) => {
                     result = self.stmts(&body);
                     self.b.at_line(line);
