@@ -304,10 +304,12 @@ pub enum OpKind {
     /// Leaving such a clause: the exception handled before it (`saved`,
     /// None for none) is the handled one again.
     SetHandled { saved: Local },
-    /// The exception being handled now (None for none), a new reference:
-    /// a generator resumed inside an `except` clause or a `finally` run
-    /// for an error takes its caller's, to put back when it suspends again.
-    GetHandled,
+    /// A generator resumed inside an `except` clause or a `finally` run for
+    /// an error: dest is its caller's handled exception (None for none, a
+    /// new reference), put back when it suspends again; `exc` is handled
+    /// again, and a value thrown in (`sent` NULL) gets it as its context
+    /// (CPython's `_PyErr_ChainStackItem`).
+    ResumeHandled { exc: Local, sent: Local },
     /// Whether the exception `exc` matches `types` (a class or a tuple of
     /// them), as an `except` clause tests it (`PyErr_GivenExceptionMatches`;
     /// TypeError when `types` is or holds no exception class).
@@ -526,7 +528,8 @@ impl Op {
             StoreItemInPlace { obj, index, value } => vec![*obj, *index, *value],
             SameObject { a, b } | ItemInPlace { obj: a, index: b } => vec![*a, *b],
             RaiseObject { exc, cause } => std::iter::once(*exc).chain(*cause).collect(),
-            Reraise | CatchException | IsHandling | GetHandled => vec![],
+            Reraise | CatchException | IsHandling => vec![],
+            ResumeHandled { exc, sent } => vec![*exc, *sent],
             SetHandled { saved: v } | RestoreError { exc: v } => vec![*v],
             ExceptionMatches { exc, types } => vec![*exc, *types],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
@@ -560,7 +563,7 @@ impl Op {
             Yield { .. } | GenState { .. } | SetGenState { .. } | FrameLoad { .. } | FrameStore { .. } => ErrorKind::Never,
             LoadMethod { .. } | LoadSpecial { .. } => ErrorKind::Flag,
             LeaveCompiledCode | RaiseObject { .. } | Reraise | RestoreError { .. } => ErrorKind::Always,
-            CatchException | SetHandled { .. } | GetHandled | IsHandling | WriteUnraisable { .. } => ErrorKind::Never,
+            CatchException | SetHandled { .. } | ResumeHandled { .. } | IsHandling | WriteUnraisable { .. } => ErrorKind::Never,
             ExceptionMatches { .. } => ErrorKind::Flag,
             Unbox { .. } | AcquireBuffer { .. } | CallNative { .. } | CheckAssigned { .. } | IterNext { .. } | IterStart { .. } | DictItem { .. } => ErrorKind::Flag,
             StackLimit { frame } => {
@@ -590,7 +593,7 @@ impl Op {
             AcquireBuffer { .. } | IterNext { .. } if k == 0 => (RefKind::New, None),
             EmptyBuffer => (RefKind::New, None),
             LoadMethod { .. } | LoadSpecial { .. } | CallLoadedMethod { .. } if k == 0 => (RefKind::New, None),
-            CatchException | GetHandled => (RefKind::New, None),
+            CatchException | ResumeHandled { .. } => (RefKind::New, None),
             NewGenerator { .. } => (RefKind::New, None),
             Sent { sent } => (RefKind::Borrowed, Some(*sent)),
             FrameLoad { owned: true, .. } => (RefKind::New, None),

@@ -180,7 +180,7 @@ fn op(op: &Op) -> String {
         Reraise => "reraise".into(),
         IsHandling => "is_handling".into(),
         CatchException => "catch_exception".into(),
-        GetHandled => "get_handled".into(),
+        ResumeHandled { exc, sent } => format!("resume_handled {exc} {sent}"),
         SetHandled { saved } => format!("set_handled {saved}"),
         ExceptionMatches { exc, types } => format!("exception_matches {exc}, {types}"),
         RestoreError { exc } => format!("restore_error {exc}"),

@@ -363,8 +363,10 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dests(1)?;
             dest_is(0, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
-        GetHandled => {
+        ResumeHandled { exc, sent } => {
             dests(1)?;
+            obj(*exc)?;
+            obj(*sent)?;
             dest_is(0, &|t| t == LocalTy::Object, "an object")
         }
         CatchException => {

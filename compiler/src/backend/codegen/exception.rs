@@ -212,8 +212,39 @@ pub(super) fn catch(cx: &mut FnCx) -> R<(Value, Value)> {
     Ok((v, saved))
 }
 
+/// A generator resumed inside `except` clauses: the caller's handled
+/// exception returned (a new reference), `exc` handled again, and a value
+/// thrown in (`sent` NULL: an exception set) raised again by
+/// `PyErr_SetObject`, which gives it `exc` as its context (breaking a
+/// cycle as CPython does), its traceback kept.
+pub(super) fn resume_handled(cx: &mut FnCx, exc: Value, sent: Value) -> R<Value> {
+    let caller = get_handled(cx)?;
+    set_handled(cx, exc)?;
+    let (thrown, with_tb, raise, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    let was_thrown = cx.is_null(sent);
+    cx.b.ins().brif(was_thrown, thrown, &[], done, &[]);
+    cx.b.switch_to_block(thrown);
+    let (slot, a) = triple(cx);
+    cx.call_prim(&prim::PY_ERR_FETCH, &a)?;
+    cx.call_prim(&prim::PY_ERR_NORMALIZE_EXCEPTION, &a)?;
+    let [t, v, tb] = load_triple(cx, slot);
+    let no_tb = cx.is_null(tb);
+    cx.b.ins().brif(no_tb, raise, &[], with_tb, &[]);
+    cx.b.switch_to_block(with_tb);
+    cx.call_prim(&prim::PY_EXCEPTION_SET_TRACEBACK, &[v, tb])?;
+    cx.b.ins().jump(raise, &[]);
+    cx.b.switch_to_block(raise);
+    cx.call_prim(&prim::PY_ERR_SET_OBJECT, &[t, v])?;
+    for o in [t, v, tb] {
+        cx.decref(o)?;
+    }
+    cx.b.ins().jump(done, &[]);
+    cx.b.switch_to_block(done);
+    Ok(caller)
+}
+
 /// The exception being handled (None for none), a new reference.
-pub(super) fn get_handled(cx: &mut FnCx) -> R<Value> {
+fn get_handled(cx: &mut FnCx) -> R<Value> {
     let p = cx.em.ptr;
     let (slot, a) = triple(cx);
     cx.call_prim(&prim::PY_ERR_GET_EXC_INFO, &a)?;

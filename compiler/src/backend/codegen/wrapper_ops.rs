@@ -390,7 +390,10 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.def(op.dests[0], exc)?;
             g.def(op.dests[1], saved)?;
         }
-        GetHandled => result = Some(super::exception::get_handled(g.cx())?),
+        ResumeHandled { exc, sent } => {
+            let (e, s) = (g.get(*exc)?, g.get(*sent)?);
+            result = Some(super::exception::resume_handled(g.cx(), e, s)?);
+        }
         SetHandled { saved } => {
             let s = g.get(*saved)?;
             super::exception::set_handled(g.cx(), s)?;

@@ -611,8 +611,7 @@ impl BodyBuilder<'_, '_> {
                 self.b.switch_to(resume);
                 self.reachable = true;
                 if let (Some(&(_, caller)), Some(&(exc, _))) = (handling.first(), handling.last()) {
-                    self.b.op(vec![caller], OpKind::GetHandled);
-                    self.b.op(vec![], OpKind::SetHandled { saved: exc });
+                    self.b.op(vec![caller], OpKind::ResumeHandled { exc, sent });
                 }
                 // A value thrown in raises here, at the `yield`'s line.
                 let got = self.b.value(LocalTy::Object, OpKind::Sent { sent });
