@@ -811,10 +811,6 @@ def test_no_leak(m):
 # --- what stays Python, and why ------------------------------------------------
 
 FALLBACKS = {
-    "in_except": ("def in_except(f):\n    try:\n        f()\n    except ValueError:\n        yield 1\n",
-                  "it uses `yield` inside an `except` clause"),
-    "in_finally": ("def in_finally(f):\n    try:\n        f()\n    finally:\n        yield 1\n",
-                   "it uses `yield` inside `finally`"),
     "in_nogil": ("import cython\n\ndef in_nogil(n):\n    with cython.nogil:\n        pass\n    with cython.nogil:\n        yield n\n",
                  "it uses `yield` inside `with cython.nogil`"),
 }

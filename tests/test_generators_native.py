@@ -514,8 +514,6 @@ def test_cycle_collected(m):
 # --- what stays Python, and why ------------------------------------------------
 
 FALLBACKS = {
-    "in_except": ("def in_except(n):\n    try:\n        n()\n    except ValueError:\n        yield n\n", "it uses `yield` inside an `except` clause"),
-    "in_finally": ("def in_finally(m):\n    try:\n        pass\n    finally:\n        yield 1\n", "it uses `yield` inside `finally`"),
     "in_prange": ("import cython\nfrom cython.parallel import prange\n\ndef in_prange(n: cython.int):\n"
                   "    i: cython.int\n    for i in prange(n, nogil=True):\n        yield i\n", "it uses `yield` inside `prange`"),
 }
