@@ -236,6 +236,18 @@ def unpack_target():
     return a, b, c, d
 
 
+def walrus_order(x):
+    r = kwf(x, (x := x + 1), (yield x), x)
+    return r
+
+
+def unbound(flag):
+    if flag:
+        x = 1
+    r = x + (yield "before")
+    return r
+
+
 def sender(vals):
     return vals.pop(0) + (yield len(vals))
 
@@ -661,7 +673,7 @@ GENS = {k: v for k, v in list(globals().items()) if callable(v)}
 
 NATIVE = ["acc", "plus", "typed_sum", "typed_int", "call_args", "printer", "ret", "cond", "loop", "loop_else", "loop_in_for",
           "order", "glob", "rebound_global", "captured", "attr_aug", "item_aug", "method_call", "nested_yields", "walrus",
-          "for_iter", "raiser", "cmp_first", "bool_first", "attr_of", "slices", "in_try", "with_item", "unpack_target", "sender",
+          "for_iter", "raiser", "cmp_first", "bool_first", "attr_of", "slices", "in_try", "with_item", "unpack_target", "sender", "walrus_order", "unbound",
           "in_except", "in_except_swallow", "nested_except", "in_finally", "return_finally", "loop_finally",
           "finally_ignores_exit", "finally_catches_exit", "else_finally"]
 
@@ -700,6 +712,8 @@ def test_values(m):
         ("attr_of", (1,), [2, "ab"]), ("attr_of", (1,), [2.5, (1,)]), ("attr_of", (1,), ["s"]), ("attr_of", (1,), [2, 3]),
         ("slices", ([1, 2, 3, 4],), [1, 3, 2]), ("slices", ("abcdef",), [None, -1, -2]), ("slices", ([1],), ["x", 1]),
         ("slices", ([1],), [0, 1, 0]),
+        ("walrus_order", (1,), ["s"]), ("walrus_order", ("a",), [None]),
+        ("unbound", (True,), [2]), ("unbound", (False,), [2]),
         ("unpack_target", (), [(1, 2), 3]), ("unpack_target", (), [(1,)]), ("unpack_target", (), [None]),
     ]
     m.assert_same("run", cases, exact=True)

@@ -354,7 +354,11 @@ impl<'c, 'a> Checker<'c, 'a> {
         let keep = |e: &Expr| match &e.kind {
             ExprKind::Name(n) => {
                 super::yield_expr::is_hidden(n)
-                    || (self.local_names.contains(n) && !self.globals.contains(n) && !self.closure.captured.contains(n) && !nested.contains(n))
+                    || (self.local_names.contains(n)
+                        && !self.globals.contains(n)
+                        && !self.closure.captured.contains(n)
+                        && !nested.contains(n)
+                        && self.declared.get(n).is_some_and(|t| *t != Ty::Object))
                     || self.cx.binding_of(e).is_some()
             }
             _ => self.cx.binding_of(e).is_some(),

@@ -27,10 +27,41 @@ pub(crate) struct Rewriter<'a> {
     pub yields: &'a [(Span, bool)],
     /// What is left in place rather than copied to a hidden local before
     /// the `yield`: nothing can change it while the generator is suspended
-    /// (a local no nested scope captures, a compile-time `cython`/`math`
-    /// name).
+    /// and reading it cannot fail (a local of a declared C type no nested
+    /// scope captures, a compile-time `cython`/`math` name).
     pub keep: &'a dyn Fn(&Expr) -> bool,
     pre: Vec<Stmt>,
+    /// The statement being rewritten assigns with `:=`, which may change
+    /// a local between its reading and the `yield`: every name is copied.
+    walrus: bool,
+}
+
+/// Whether `e` holds a `:=`.
+fn has_named(e: &Expr) -> bool {
+    let mut hit = false;
+    crate::frontend::structs::walk_expr(e, &mut |x| match &x.kind {
+        ExprKind::Named { .. } => hit = true,
+        ExprKind::Yield(Some(v)) => hit |= has_named(v),
+        _ => {}
+    });
+    hit
+}
+
+/// The expressions of `s` itself (not of its blocks).
+fn own_exprs(s: &Stmt) -> Vec<&Expr> {
+    match &s.kind {
+        StmtKind::Expr(e) | StmtKind::Return(Some(e)) => vec![e],
+        StmtKind::Assign { targets, value } => targets.iter().chain([value]).collect(),
+        StmtKind::AugAssign { target, value, .. } => vec![target, value],
+        StmtKind::AnnAssign { target, value, .. } => std::iter::once(target).chain(value).collect(),
+        StmtKind::If { test, .. } | StmtKind::While { test, .. } => vec![test],
+        StmtKind::For { target, iter, .. } => vec![target, iter],
+        StmtKind::Raise { exc, cause } => exc.iter().chain(cause).collect(),
+        StmtKind::Assert { test, msg } => std::iter::once(test).chain(msg).collect(),
+        StmtKind::With { items, targets, .. } => items.iter().chain(targets.iter().flatten()).collect(),
+        StmtKind::Delete(ts) => ts.iter().collect(),
+        _ => vec![],
+    }
 }
 
 /// Whether a hidden name of this rewrite.
@@ -52,7 +83,7 @@ fn constant(e: &Expr) -> bool {
 
 impl<'a> Rewriter<'a> {
     pub(crate) fn new(yields: &'a [(Span, bool)], keep: &'a dyn Fn(&Expr) -> bool) -> Self {
-        Rewriter { yields, keep, pre: vec![] }
+        Rewriter { yields, keep, pre: vec![], walrus: false }
     }
 
     /// Whether `e` holds one of the function's `yield`s.
@@ -106,6 +137,7 @@ impl<'a> Rewriter<'a> {
     /// `None` when it needs no rewrite.
     pub(crate) fn stmt(&mut self, s: &Stmt) -> Result<Option<Vec<Stmt>>, Fail> {
         let sp = &s.span;
+        self.walrus = own_exprs(s).into_iter().any(has_named);
         let bare_yield = |e: &Expr| matches!(&e.kind, ExprKind::Yield(v) if !v.as_deref().is_some_and(|v| self.has(v)));
         let kind = match &s.kind {
             StmtKind::Expr(e) if self.has(e) && !bare_yield(e) => StmtKind::Expr(self.split(e)?),
@@ -178,7 +210,7 @@ impl<'a> Rewriter<'a> {
             return Err((self.first(target), "it uses `yield` inside an assignment target"));
         }
         let store = match &target.kind {
-            ExprKind::Name(_) if (self.keep)(target) => None,
+            ExprKind::Name(_) if (self.keep)(target) && !self.walrus => None,
             ExprKind::Name(_) => Some(target.clone()),
             ExprKind::Attribute { value: base, attr } => {
                 let base = self.hoist(base);
@@ -235,7 +267,8 @@ impl<'a> Rewriter<'a> {
 
     /// `x` evaluated now into a hidden local (or left in place).
     fn hoist(&mut self, x: &Expr) -> Expr {
-        if constant(x) || (self.keep)(x) || matches!(&x.kind, ExprKind::Name(n) if is_hidden(n)) {
+        let is_name = matches!(x.kind, ExprKind::Name(_));
+        if constant(x) || ((self.keep)(x) && !(is_name && self.walrus)) || matches!(&x.kind, ExprKind::Name(n) if is_hidden(n)) {
             return x.clone();
         }
         let tmp = name(format!("<hoist {}-{}>", x.span.start, x.span.end), &x.span);
