@@ -7,8 +7,13 @@ CPython: values, sent and thrown values, the order of side effects, values
 rebound while the generator is suspended (a global, a captured variable, an
 attribute, an item, a method: Python read them before the `yield`),
 exception types and messages, traceback lines, and no leaks on any path.
-The forms whose evaluation order a hoist cannot keep stay Python and say
-why, at the `yield`."""
+A `yield` in an operand that runs on a condition (`a or (yield)`, a branch
+of `x if c else y`, a later link of a chained comparison) becomes `if`
+statements. The forms whose evaluation order a hoist cannot keep stay
+Python and say why, at the `yield`. `yield` inside `except` clauses and
+`finally`: `sys.exc_info()` as the caller sees it between resumptions and
+as the generator sees it after them, bare `raise`, `throw`'s context,
+`close`, GeneratorExit in `finally`, nested clauses."""
 
 import re
 import sys
@@ -234,6 +239,15 @@ def unpack_target():
     a, b = yield "ab"
     c = d = (yield "cd")
     return a, b, c, d
+
+
+def short_circuit(a, c):
+    x = a or (yield "or")
+    y = a and (yield "and")
+    z = (yield "t") if c else (yield "f")
+    w = 0 < a < (yield "chain")
+    v = a or c or (yield "or3")
+    return x, y, z, w, v
 
 
 def walrus_order(x):
@@ -673,7 +687,7 @@ GENS = {k: v for k, v in list(globals().items()) if callable(v)}
 
 NATIVE = ["acc", "plus", "typed_sum", "typed_int", "call_args", "printer", "ret", "cond", "loop", "loop_else", "loop_in_for",
           "order", "glob", "rebound_global", "captured", "attr_aug", "item_aug", "method_call", "nested_yields", "walrus",
-          "for_iter", "raiser", "cmp_first", "bool_first", "attr_of", "slices", "in_try", "with_item", "unpack_target", "sender", "walrus_order", "unbound",
+          "for_iter", "raiser", "cmp_first", "bool_first", "attr_of", "slices", "in_try", "with_item", "unpack_target", "sender", "walrus_order", "unbound", "short_circuit",
           "in_except", "in_except_swallow", "nested_except", "in_finally", "return_finally", "loop_finally",
           "finally_ignores_exit", "finally_catches_exit", "else_finally"]
 
@@ -712,6 +726,9 @@ def test_values(m):
         ("attr_of", (1,), [2, "ab"]), ("attr_of", (1,), [2.5, (1,)]), ("attr_of", (1,), ["s"]), ("attr_of", (1,), [2, 3]),
         ("slices", ([1, 2, 3, 4],), [1, 3, 2]), ("slices", ("abcdef",), [None, -1, -2]), ("slices", ([1],), ["x", 1]),
         ("slices", ([1],), [0, 1, 0]),
+        ("short_circuit", (0, 0), [1, 2, 3, 4, 5, 6]), ("short_circuit", (5, 1), [1, 2, 50, 6]),
+        ("short_circuit", (5, 0), [1, 200, 6]), ("short_circuit", (5, 0), [1, None]), ("short_circuit", ("", 0), [1, 2, 3]),
+        ("short_circuit", ("s", 1), [1, 2]), ("short_circuit", ([], 0), [0, [], 0, 1]), ("short_circuit", (0, 1), [[], 2, 3]),
         ("walrus_order", (1,), ["s"]), ("walrus_order", ("a",), [None]),
         ("unbound", (True,), [2]), ("unbound", (False,), [2]),
         ("unpack_target", (), [(1, 2), 3]), ("unpack_target", (), [(1,)]), ("unpack_target", (), [None]),
@@ -788,6 +805,9 @@ def test_no_leaks(m):
         assert growth(lambda: attempt(mod.run, "nested_yields", (1,), ["a", "b", None])) < N // 10
         assert growth(lambda: attempt(mod.run, "attr_of", (1,), ["s"])) < N // 10
         assert growth(lambda: mod.run("slices", (xs,), [0, 2, 1])) < N // 10
+        assert growth(lambda: mod.run("short_circuit", (0, 0), [xs, xs, xs, xs, xs])) < N // 10
+        assert growth(lambda: mod.run("short_circuit", (5, 1), [1, xs, 50])) < N // 10
+        assert growth(lambda: attempt(mod.run, "short_circuit", ("s", 1), [1, 2])) < N // 10
         assert growth(lambda: attempt(mod.run, "raiser", (), [ValueError("v")])) < N // 10
         assert growth(lambda: mod.run_ev("loop_else", (5,), [1, 1, 1, 0])) < N // 10
         assert growth(lambda: mod.order_run([2, "v1", 5, "x"])) < N // 10
@@ -875,9 +895,6 @@ def test_except_no_leaks(m):
 # --- what stays Python, and why ------------------------------------------------
 
 FALLBACKS = {
-    "later_or": ("def later_or(a):\n    x = a or (yield)\n    yield x\n", "it uses `yield` in an operand of `and`/`or` after the first"),
-    "branch": ("def branch(a):\n    x = 1 if a else (yield)\n    yield x\n", "it uses `yield` in a branch of a conditional expression"),
-    "chain": ("def chain(a):\n    x = 1 < a < (yield)\n    yield x\n", "it uses `yield` in a later link of a chained comparison"),
     "fstr": ("def fstr(a):\n    x = f'{a}{(yield)}'\n    yield x\n", "it uses `yield` inside an f-string"),
     "star": ("def star(a):\n    x = [*a, (yield)]\n    yield x\n", "it uses `yield` after a `*` unpacking"),
     "star_call": ("def star_call(f, a):\n    f(*a, (yield))\n", "it uses `yield` after a `*` unpacking"),

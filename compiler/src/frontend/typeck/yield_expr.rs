@@ -7,9 +7,10 @@
 //! statement with those parts replaced by the hidden names; the result is
 //! rewritten again while a `yield` is left in it. What runs only on a
 //! condition (an operand of `and`/`or` after the first, a branch of a
-//! conditional expression, a later link of a chained comparison, an
-//! `assert`'s message), what CPython evaluates eagerly in a way a name
-//! cannot stand for (an f-string's earlier fields are formatted, a `*x`
+//! conditional expression, a later link of a chained comparison) becomes
+//! `if` statements assigning a hidden local, each condition tested once as
+//! Python tests it. An `assert`'s message, what CPython evaluates eagerly
+//! in a way a name cannot stand for (an f-string's earlier fields are formatted, a `*x`
 //! or `**x` before the `yield` is unpacked, a comprehension's iterable)
 //! and `yield` in an assignment target, `del` or a later `with` item stay
 //! Python, with that reason. `while` whose test holds a `yield` becomes
@@ -18,7 +19,7 @@
 //! types its result; hidden locals are ordinary frame locals, kept across
 //! the suspension as any other.
 
-use crate::syntax::{BinOp, Expr, ExprKind, Span, Stmt, StmtKind, UnaryOp};
+use crate::syntax::{BinOp, BoolOp, Expr, ExprKind, Span, Stmt, StmtKind, UnaryOp};
 
 pub(crate) type Fail = (Span, &'static str);
 
@@ -265,6 +266,11 @@ impl<'a> Rewriter<'a> {
         ])
     }
 
+    /// The hidden local holding the value of `e`.
+    fn hidden(&self, e: &Expr) -> Expr {
+        name(format!("<hoist {}-{}>", e.span.start, e.span.end), &e.span)
+    }
+
     /// `x` evaluated now into a hidden local (or left in place).
     fn hoist(&mut self, x: &Expr) -> Expr {
         let is_name = matches!(x.kind, ExprKind::Name(_));
@@ -309,10 +315,27 @@ impl<'a> Rewriter<'a> {
                 mk(ExprKind::BinOp { left: Box::new(v.next().unwrap()), op: *op, right: Box::new(v.next().unwrap()) })
             }
             ExprKind::UnaryOp { op, operand } => mk(ExprKind::UnaryOp { op: *op, operand: Box::new(self.split(operand)?) }),
-            ExprKind::BoolOp { op, values } => {
-                if let Some(later) = values.iter().skip(1).find(|x| self.has(x)) {
-                    return Err((self.first(later), "it uses `yield` in an operand of `and`/`or` after the first (evaluated only on a condition)"));
+            // A `yield` in an operand after the first: the operands as
+            // nested `if`s assigning a hidden local (each tested once, as
+            // Python does), the `yield` in the statement of its operand.
+            ExprKind::BoolOp { op, values } if !self.has(&values[0]) => {
+                let t = self.hidden(e);
+                let test = |t: &Expr| match op {
+                    BoolOp::And => t.clone(),
+                    BoolOp::Or => Expr { kind: ExprKind::UnaryOp { op: UnaryOp::Not, operand: Box::new(t.clone()) }, span: t.span.clone() },
+                };
+                let mut nest: Vec<Stmt> = vec![];
+                for (k, v) in values.iter().enumerate().rev() {
+                    let mut here = vec![assign(t.clone(), v.clone(), sp)];
+                    if k + 1 < values.len() {
+                        here.push(Stmt { kind: StmtKind::If { test: test(&t), body: nest, orelse: vec![] }, span: sp.clone() });
+                    }
+                    nest = here;
                 }
+                self.pre.extend(nest);
+                t
+            }
+            ExprKind::BoolOp { op, values } => {
                 let mut values = values.clone();
                 values[0] = self.split(&values[0])?;
                 mk(ExprKind::BoolOp { op: *op, values })
@@ -321,7 +344,17 @@ impl<'a> Rewriter<'a> {
                 let all: Vec<&Expr> = std::iter::once(&**left).chain(comparators.iter()).collect();
                 let k = all.iter().position(|x| self.has(x)).unwrap();
                 if k >= 2 {
-                    return Err((self.first(all[k]), "it uses `yield` in a later link of a chained comparison (evaluated only on a condition)"));
+                    // A later link: the first link into a hidden local,
+                    // the rest of the chain (from its right operand, read
+                    // once) assigned to it when it holds.
+                    let a = self.hoist(left);
+                    let b = self.hoist(&comparators[0]);
+                    let t = self.hidden(e);
+                    let first = Expr { kind: ExprKind::Compare { left: Box::new(a), ops: vec![ops[0]], comparators: vec![b.clone()] }, span: sp.clone() };
+                    self.pre.push(assign(t.clone(), first, sp));
+                    let rest = Expr { kind: ExprKind::Compare { left: Box::new(b), ops: ops[1..].to_vec(), comparators: comparators[1..].to_vec() }, span: sp.clone() };
+                    self.pre.push(Stmt { kind: StmtKind::If { test: t.clone(), body: vec![assign(t.clone(), rest, sp)], orelse: vec![] }, span: sp.clone() });
+                    return Ok(t);
                 }
                 let mut v = self.seq(&all)?.into_iter();
                 let left = v.next().unwrap();
@@ -344,8 +377,11 @@ impl<'a> Rewriter<'a> {
             }
             ExprKind::IfExp { test, body, orelse } => {
                 if !self.has(test) {
-                    let b = if self.has(body) { body } else { orelse };
-                    return Err((self.first(b), "it uses `yield` in a branch of a conditional expression (evaluated only on a condition)"));
+                    // A branch: an `if` assigning a hidden local.
+                    let t = self.hidden(e);
+                    let (then, other) = (assign(t.clone(), (**body).clone(), sp), assign(t.clone(), (**orelse).clone(), sp));
+                    self.pre.push(Stmt { kind: StmtKind::If { test: (**test).clone(), body: vec![then], orelse: vec![other] }, span: sp.clone() });
+                    return Ok(t);
                 }
                 mk(ExprKind::IfExp { test: Box::new(self.split(test)?), body: body.clone(), orelse: orelse.clone() })
             }
