@@ -10,10 +10,10 @@
 //! conditional expression, a later link of a chained comparison) becomes
 //! `if` statements assigning a hidden local, each condition tested once as
 //! Python tests it. An `assert`'s message, what CPython evaluates eagerly
-//! in a way a name cannot stand for (an f-string's earlier fields are formatted, a `*x`
-//! or `**x` before the `yield` is unpacked, a comprehension's iterable)
-//! and `yield` in an assignment target, `del` or a later `with` item stay
-//! Python, with that reason. `while` whose test holds a `yield` becomes
+//! in a way a name cannot stand for (an f-string's earlier fields are
+//! formatted, a `*x` or `**x` before the `yield` is unpacked, a
+//! comprehension's iterable) and `yield` in an assignment target, `del`
+//! or a later `with` item stay Python, with that reason. `while` whose test holds a `yield` becomes
 //! `while True:` testing it at the top of each trip (its `else` behind a
 //! hidden flag). `generator.rs` judges with this rewrite, `typeck/stmt.rs`
 //! types its result; hidden locals are ordinary frame locals, kept across
