@@ -250,6 +250,10 @@ def short_circuit(a, c):
     return x, y, z, w, v
 
 
+def chain2(a, b):
+    return a < (yield) < b < (yield)
+
+
 def walrus_order(x):
     r = kwf(x, (x := x + 1), (yield x), x)
     return r
@@ -687,7 +691,7 @@ GENS = {k: v for k, v in list(globals().items()) if callable(v)}
 
 NATIVE = ["acc", "plus", "typed_sum", "typed_int", "call_args", "printer", "ret", "cond", "loop", "loop_else", "loop_in_for",
           "order", "glob", "rebound_global", "captured", "attr_aug", "item_aug", "method_call", "nested_yields", "walrus",
-          "for_iter", "raiser", "cmp_first", "bool_first", "attr_of", "slices", "in_try", "with_item", "unpack_target", "sender", "walrus_order", "unbound", "short_circuit",
+          "for_iter", "raiser", "cmp_first", "bool_first", "attr_of", "slices", "in_try", "with_item", "unpack_target", "sender", "walrus_order", "unbound", "short_circuit", "chain2",
           "in_except", "in_except_swallow", "nested_except", "in_finally", "return_finally", "loop_finally",
           "finally_ignores_exit", "finally_catches_exit", "else_finally"]
 
@@ -729,6 +733,8 @@ def test_values(m):
         ("short_circuit", (0, 0), [1, 2, 3, 4, 5, 6]), ("short_circuit", (5, 1), [1, 2, 50, 6]),
         ("short_circuit", (5, 0), [1, 200, 6]), ("short_circuit", (5, 0), [1, None]), ("short_circuit", ("", 0), [1, 2, 3]),
         ("short_circuit", ("s", 1), [1, 2]), ("short_circuit", ([], 0), [0, [], 0, 1]), ("short_circuit", (0, 1), [[], 2, 3]),
+        ("chain2", (1, 10), [5, 20]), ("chain2", (1, 10), [5, 3]), ("chain2", (1, 10), [0]), ("chain2", (1, 10), [20]),
+        ("chain2", (1, 10), [5, None]), ("chain2", (1, 10), ["x"]),
         ("walrus_order", (1,), ["s"]), ("walrus_order", ("a",), [None]),
         ("unbound", (True,), [2]), ("unbound", (False,), [2]),
         ("unpack_target", (), [(1, 2), 3]), ("unpack_target", (), [(1,)]), ("unpack_target", (), [None]),

@@ -352,7 +352,9 @@ impl<'a> Rewriter<'a> {
                     let t = self.hidden(e);
                     let first = Expr { kind: ExprKind::Compare { left: Box::new(a), ops: vec![ops[0]], comparators: vec![b.clone()] }, span: sp.clone() };
                     self.pre.push(assign(t.clone(), first, sp));
-                    let rest = Expr { kind: ExprKind::Compare { left: Box::new(b), ops: ops[1..].to_vec(), comparators: comparators[1..].to_vec() }, span: sp.clone() };
+                    // (Spanned from its right operand on: a hidden local of its own.)
+                    let rest_span = comparators[0].span.start..sp.end;
+                    let rest = Expr { kind: ExprKind::Compare { left: Box::new(b), ops: ops[1..].to_vec(), comparators: comparators[1..].to_vec() }, span: rest_span };
                     self.pre.push(Stmt { kind: StmtKind::If { test: t.clone(), body: vec![assign(t.clone(), rest, sp)], orelse: vec![] }, span: sp.clone() });
                     return Ok(t);
                 }
