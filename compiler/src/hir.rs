@@ -190,6 +190,10 @@ pub struct Field {
     /// The cclass an object field is typed as (`left: Node`): None or an
     /// instance, checked on store.
     pub class: Option<String>,
+    /// The builtin type an object field is typed as (`tags: list`, one of
+    /// `frontend::cclass::BUILTIN_FIELD_TYPES`): None or an instance of
+    /// exactly that type, checked on store as Cython checks it.
+    pub builtin: Option<String>,
 }
 
 /// `cython.declare(..., visibility=...)`: what Python code sees of a field.
@@ -788,8 +792,10 @@ pub enum ExprKind {
     /// `obj` (type `Object`, the same object) once it is checked to be an
     /// instance of the extension type bound to the module global `class`
     /// (`tp_name` `qualified`), or None: a TypeError otherwise, Cython's
-    /// message for an argument `arg` or for an assignment.
-    TypeTest { obj: Box<Expr>, class: String, qualified: String, arg: Option<String> },
+    /// message for an argument `arg` or for an assignment. With `builtin`,
+    /// `class` names a builtin type (`list`, `str`, …) and the object must
+    /// be exactly of it, or None (Cython's "Expected list, got T").
+    TypeTest { obj: Box<Expr>, class: String, qualified: String, arg: Option<String>, builtin: bool },
     /// `isinstance(obj, class)` (a bint) of the module's extension type
     /// bound to `class`: its exact type or a subtype, as Cython tests it;
     /// with `exact`, its exact type only (a ccall's receiver is an instance

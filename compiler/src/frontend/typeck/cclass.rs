@@ -498,6 +498,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// instance or None (Cython's "Cannot convert" TypeError); the class
     /// must be native for that.
     fn field_class_checked(&self, field: &Field, v: hir::Expr, span: &Span) -> R<hir::Expr> {
+        if let Some(b) = &field.builtin {
+            return Ok(builtin_checked(b, v));
+        }
         let Some(class) = &field.class else { return Ok(v) };
         let live = self.cx.cclasses.borrow().get(class).cloned();
         match live {
@@ -531,7 +534,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Some(self.classes.get(name)?.name.clone())
             }
             H::NoneGuard { obj, .. } => self.static_class(obj),
-            H::TypeTest { class, .. } | H::NewInstance { class, .. } => Some(class.clone()),
+            H::TypeTest { class, builtin: false, .. } | H::NewInstance { class, .. } => Some(class.clone()),
             // A compiled function's `-> C` result, which it checks.
             H::Call(id, _) => Some(returned_class(self.cx, self.set.get(id.0 as usize)?.def)?.name.clone()),
             H::FieldLoad { obj, offset } => {
@@ -546,7 +549,7 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     pub(super) fn type_test(&self, l: &Layout, v: hir::Expr, arg: Option<String>) -> hir::Expr {
         let qualified = format!("{}.{}", self.cx.module_name, l.name);
-        hir::Expr { kind: H::TypeTest { obj: Box::new(v), class: l.name.clone(), qualified, arg }, ty: Ty::Object }
+        hir::Expr { kind: H::TypeTest { obj: Box::new(v), class: l.name.clone(), qualified, arg, builtin: false }, ty: Ty::Object }
     }
 
     /// The checks of the parameters typed as a cclass, first thing in the
@@ -566,6 +569,27 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         out
     }
+}
+
+/// `v` (an object) checked to be None or exactly of the builtin type `b`
+/// (a field typed `list`, `str`, …): Cython's "Expected list, got T"
+/// otherwise. A value known to be of that type (a display of it, or a
+/// load of a field typed so) needs no test.
+fn builtin_checked(b: &str, v: hir::Expr) -> hir::Expr {
+    let known = match &v.kind {
+        H::ObjOp { op: hir::ObjOp::List, .. } => b == "list",
+        H::ObjOp { op: hir::ObjOp::Tuple, .. } => b == "tuple",
+        H::ObjOp { op: hir::ObjOp::Dict, .. } => b == "dict",
+        H::ObjOp { op: hir::ObjOp::Set, .. } => b == "set",
+        H::ObjConst(hir::ObjConst::None) => true,
+        H::ObjConst(hir::ObjConst::Str(_)) => b == "str",
+        H::TypeTest { class, builtin: true, .. } => class == b,
+        _ => false,
+    };
+    if known || v.ty != Ty::Object {
+        return v;
+    }
+    hir::Expr { kind: H::TypeTest { obj: Box::new(v), class: b.to_string(), qualified: b.to_string(), arg: None, builtin: true }, ty: Ty::Object }
 }
 
 /// The receiver's object: `self` as it is, a typed variable checked not

@@ -116,9 +116,12 @@ impl BodyBuilder<'_, '_> {
                 let v = self.expr(o)?;
                 self.b.value(obj, OpKind::LoadField { obj: v, offset: *offset as i32 })
             }
-            ExprKind::TypeTest { obj: o, class, qualified, arg } => {
+            ExprKind::TypeTest { obj: o, class, qualified, arg, builtin } => {
                 let v = self.expr(o)?;
-                self.type_test(v, class, qualified, arg.as_deref())
+                match builtin {
+                    true => self.builtin_type_test(v, class),
+                    false => self.type_test(v, class, qualified, arg.as_deref()),
+                }
             }
             ExprKind::IsClassInstance { obj: o, class, exact, inherits } => {
                 let v = self.expr(o)?;
@@ -356,6 +359,40 @@ impl BodyBuilder<'_, '_> {
         let name = self.b.value(obj, OpKind::LoadConst(arg.map_or(ObjConst::None, |a| ObjConst::Str(a.to_string()))));
         // It always raises (NULL): the error edge leaves here.
         self.b.value(obj, OpKind::CallHelper { slot: crate::mir::HELPER_TYPE_ERROR, args: vec![v, want, name] });
+        self.b.terminate(Terminator::Goto(ok));
+        self.b.switch_to(ok);
+        v
+    }
+
+    /// `v` checked to be None or exactly of the builtin type `name` (a
+    /// cclass field typed `list`, `str`, …: Cython's `__Pyx_TypeTest` of a
+    /// builtin, no subclass); on the cold path the module helper raising
+    /// Cython's "Expected list, got T".
+    fn builtin_type_test(&mut self, v: Local, name: &str) -> Local {
+        let obj = LocalTy::Object;
+        let bool_ty = LocalTy::Scalar(Ty::Bool);
+        let exact = match name {
+            "list" => self.b.value(bool_ty, OpKind::IsExactList { obj: v }),
+            "str" => self.b.value(bool_ty, OpKind::IsExactStr { obj: v }),
+            "tuple" => self.b.value(bool_ty, OpKind::IsExactTuple { obj: v }),
+            "dict" => self.b.value(bool_ty, OpKind::IsExactDict { obj: v }),
+            _ => {
+                let t = self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_TYPE, args: vec![v] });
+                let want = self.b.value(obj, OpKind::LoadConst(ObjConst::BuiltinType(name.to_string())));
+                self.b.value(bool_ty, OpKind::SameObject { a: t, b: want })
+            }
+        };
+        let (ok, not_exact, fail) = (self.b.block(false), self.b.block(true), self.b.block(true));
+        self.b.terminate(Terminator::Branch { cond: exact, then: ok, otherwise: not_exact });
+        self.b.switch_to(not_exact);
+        let none = self.b.value(obj, OpKind::LoadConst(ObjConst::None));
+        let is_none = self.b.value(bool_ty, OpKind::SameObject { a: v, b: none });
+        self.b.terminate(Terminator::Branch { cond: is_none, then: ok, otherwise: fail });
+        self.b.switch_to(fail);
+        let want = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.to_string())));
+        // `False` for the argument: the helper's "Expected T, got U".
+        let how = self.b.value(obj, OpKind::LoadConst(ObjConst::Bool(false)));
+        self.b.value(obj, OpKind::CallHelper { slot: crate::mir::HELPER_TYPE_ERROR, args: vec![v, want, how] });
         self.b.terminate(Terminator::Goto(ok));
         self.b.switch_to(ok);
         v
