@@ -266,6 +266,11 @@ impl BodyBuilder<'_, '_> {
                 if name == "get" && keywords.is_empty() && matches!(args.len(), 2 | 3) {
                     return Ok(Some(self.dict_get(args)?));
                 }
+                // `self.tags.append(x)` of a cclass field (a `list` field
+                // holds a list or None).
+                if name == "append" && keywords.is_empty() && args.len() == 2 && matches!(receiver.kind, ExprKind::FieldLoad { .. }) {
+                    return Ok(Some(self.checked_list_append(args)?));
+                }
                 self.call_method(name, args, keywords)?
             }
             ExprKind::ObjOp { op: ObjOp::Call { keywords }, operands } if loaded_method_call(operands).is_some() => {
@@ -551,6 +556,29 @@ impl BodyBuilder<'_, '_> {
             false => Some(self.b.value(obj, OpKind::LoadConst(ObjConst::Names(keywords.to_vec())))),
         };
         Ok(self.b.value(obj, OpKind::CallMethod { name, args, kwnames, keywords: keywords.len(), str_method }))
+    }
+
+    /// `o.append(v)` (`args`: `o`, `v`, both evaluated): an exact list's
+    /// `PyList_Append`, anything else (None too) its `append` called.
+    fn checked_list_append(&mut self, args: Vec<Local>) -> B<Local> {
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("appended"));
+        let exact = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsExactList { obj: args[0] });
+        self.terminate(Terminator::Branch { cond: exact, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        self.b.value(LocalTy::Scalar(STATUS), OpKind::CallC { prim: &p::PY_LIST_APPEND, args: args.clone() });
+        let none = self.b.value(LocalTy::Object, OpKind::NoneRef);
+        self.b.op(vec![result], OpKind::Assign { src: none });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let called = self.call_method("append", args, &[])?;
+        self.b.op(vec![result], OpKind::Assign { src: called });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
     }
 
     /// `o.get(key[, default])` (`args`: `o`, `key`, `default`): an exact
