@@ -810,9 +810,12 @@ pub enum ExprKind {
     /// slot: no global lookup, no generic call), then the native `init`
     /// (the class's `__init__`, own or inherited, returning `ret`) called
     /// on it with the arguments unboxed; the instance (type `Object`).
-    /// Only for classes whose line has no `__cinit__` or `__dealloc__`
-    /// (nothing observable runs between the arguments and `__init__`).
-    NewInstance { class: String, init: FuncId, args: Vec<Expr>, ret: Ty },
+    /// With `cinit_args: Some(n)`, a `__cinit__` of its line takes
+    /// arguments: `tp_new` gets the first `n` arguments (those the call
+    /// gives, positionally) boxed in a tuple (each an object or a C value
+    /// of its own type, so boxed as the generic call passes it) and runs
+    /// the `__cinit__`s with it.
+    NewInstance { class: String, init: FuncId, args: Vec<Expr>, ret: Ty, cinit_args: Option<u32> },
     /// `obj` (type `Object`, the same object) once it is known not to be
     /// None: None raises Python's AttributeError for `attr` (the receiver
     /// of a field access on a variable typed as an extension type; a

@@ -74,7 +74,7 @@ fn class_type(cx: &mut FnCx, class: &str) -> R<Value> {
 /// (read from the type in the module's slot) called with no arguments, as
 /// the type's own vectorcall calls it; a new reference, or NULL with the
 /// exception set.
-pub(super) fn new_instance(cx: &mut FnCx, class: &str) -> R<Value> {
+pub(super) fn new_instance(cx: &mut FnCx, class: &str, args: Option<Value>) -> R<Value> {
     let p = cx.em.ptr;
     let cls = class_type(cx, class)?;
     let new = cx.b.ins().load(p, flags(), cls, pyabi::TP_NEW);
@@ -85,7 +85,7 @@ pub(super) fn new_instance(cx: &mut FnCx, class: &str) -> R<Value> {
     sig.returns.push(ir::AbiParam::new(p));
     let sref = cx.b.import_signature(sig);
     let null = cx.b.ins().iconst(p, 0);
-    let inst = cx.b.ins().call_indirect(sref, new, &[cls, null, null]);
+    let inst = cx.b.ins().call_indirect(sref, new, &[cls, args.unwrap_or(null), null]);
     Ok(cx.b.inst_results(inst)[0])
 }
 

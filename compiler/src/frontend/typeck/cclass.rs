@@ -314,12 +314,16 @@ impl<'c, 'a> Checker<'c, 'a> {
         let lifecycle = layout.py_methods.iter().any(|m| m == "__cinit__" || m == "__dealloc__");
         let mut at = Some(layout);
         let mut init = None;
+        let mut cinit_args = false;
         while let Some(c) = at {
-            // `tp_new` gets no arguments: a `__cinit__` wanting them is
-            // called by the generic call.
+            // A `__cinit__` wanting arguments gets them from `tp_new`,
+            // boxed: positional ones only (else the generic call).
             if let Some(&id) = self.ids.get(&crate::frontend::cclass::method_function_name(&c.name, "__cinit__")) {
                 if self.set[id.0 as usize].params.len() > 1 {
-                    return Ok(None);
+                    if !keywords.is_empty() {
+                        return Ok(None);
+                    }
+                    cinit_args = true;
                 }
             }
             if init.is_none() {
@@ -352,7 +356,27 @@ impl<'c, 'a> Checker<'c, 'a> {
         if lifecycle && hargs.iter().any(fallible) {
             return Ok(None);
         }
-        Ok(Some(hir::Expr { kind: H::NewInstance { class: n.to_string(), init, args: hargs, ret: call.ty }, ty: Ty::Object }))
+        // The `__cinit__`s see each argument boxed as the generic call
+        // passes it: an object, or a C value of its own type (not one
+        // converted to the parameter's type, nor a number literal of
+        // another type than the parameter's).
+        let as_given = |(h, a): (&hir::Expr, &Expr)| {
+            h.ty == Ty::Object
+                || (!matches!(h.kind, H::Convert(_) | H::Truthy(_))
+                    && match &a.kind {
+                        ExprKind::Int(_) => matches!(h.ty, Ty::Int(_)),
+                        ExprKind::Float(_) => matches!(h.ty, Ty::Float(64)),
+                        ExprKind::Imag(_) => h.ty == Ty::Complex,
+                        ExprKind::Bool(_) => h.ty == Ty::Bool,
+                        ExprKind::UnaryOp { .. } => false,
+                        _ => true,
+                    })
+        };
+        if cinit_args && !hargs.iter().zip(args).all(as_given) {
+            return Ok(None);
+        }
+        let cinit_args = cinit_args.then_some(args.len() as u32);
+        Ok(Some(hir::Expr { kind: H::NewInstance { class: n.to_string(), init, args: hargs, ret: call.ty, cinit_args }, ty: Ty::Object }))
     }
 
     /// A `@cython.ccall` method called on a receiver that may be an

@@ -404,7 +404,7 @@ impl BodyBuilder<'_, '_> {
     }
 
     /// `op` of its evaluated operands.
-    fn object_op(&mut self, op: &ObjOp, vals: Vec<Local>) -> B<Local> {
+    pub(super) fn object_op(&mut self, op: &ObjOp, vals: Vec<Local>) -> B<Local> {
         let obj = LocalTy::Object;
         let status = LocalTy::Scalar(STATUS);
         let call = |bb: &mut Self, ty: LocalTy, prim: &'static Primitive, args: Vec<Local>| bb.b.value(ty, OpKind::CallC { prim, args });
