@@ -421,6 +421,40 @@ def test_no_leaks(m):
     assert growth(lambda: m.native.Sub("s").both()) < LEAK_CALLS // 10
 
 
+PUBLIC_CLASS = '''
+import cython
+
+@cython.cclass
+class Node:
+    v: cython.int
+
+@cython.cclass
+class H:
+    n = cython.declare(Node, visibility='public')
+
+    def get(self):
+        return self.n
+'''
+
+
+def test_public_cclass_field(pyc):
+    # Cython 3.3.1 on the same source: the setter's "Cannot convert", del None.
+    m = pyc.pair(PUBLIC_CLASS, stem="public_cclass_field")
+    assert "left to Python" not in m.build.stderr, m.build.stderr
+    h = m.native.H()
+    assert h.n is None
+    n = m.native.Node()
+    h.n = n
+    assert h.n is n and h.get() is n
+    with pytest.raises(TypeError) as e:
+        h.n = 3
+    assert str(e.value) == "Cannot convert int to %s.Node" % m.native.__name__
+    assert h.n is n
+    del h.n
+    assert h.n is None and h.get() is None
+    assert growth(lambda: attempt(setattr, h, "n", 3)) < LEAK_CALLS // 10
+
+
 LEFT = '''
 import cython
 
