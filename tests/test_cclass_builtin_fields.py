@@ -111,6 +111,9 @@ class Item:
     def own(self):
         return (self.pub, self.ro, self.po)
 
+    def sizes(self):
+        return len(self.t), len(self.d), len(self.tags)
+
 
 @cython.cclass
 class Sub(Item):
@@ -227,6 +230,13 @@ def test_reads_and_methods_match_cpython(m):
         it.put("d", {1: "one"})
         return it.keyed(1), it.keyed(2)
     both(m, keyed)
+    for t, d in [((1, 2, 3), {}), ((), {1: 2}), (None, {}), ((1,), None)]:
+        def sizes(M, t=t, d=d):
+            it = M.Item("n", 1.0)
+            it.put("t", t)
+            it.put("d", d)
+            return it.sizes()
+        both(m, sizes)
     both(m, lambda M: M.Sub("s").both())
     both(m, lambda M: M.Sub("s").add(1))
 

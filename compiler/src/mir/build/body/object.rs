@@ -246,6 +246,10 @@ impl BodyBuilder<'_, '_> {
                 let vc = self.expr(container)?;
                 self.truth_of_status(&p::PY_SEQUENCE_CONTAINS, vec![vc, vi])
             }
+            ExprKind::ObjOp { op: ObjOp::Len, operands } if matches!(operands.as_slice(), [Expr { kind: ExprKind::FieldLoad { .. }, .. }]) => {
+                let v = self.expr(&operands[0])?;
+                self.field_len(v)
+            }
             ExprKind::ObjOp { op: ObjOp::Call { keywords }, operands } if keywords.is_empty() && self.list_append(operands).is_some() => {
                 let Some((list, item)) = self.list_append(operands) else {
                     return Err("an append without its list".into());
@@ -556,6 +560,35 @@ impl BodyBuilder<'_, '_> {
             false => Some(self.b.value(obj, OpKind::LoadConst(ObjConst::Names(keywords.to_vec())))),
         };
         Ok(self.b.value(obj, OpKind::CallMethod { name, args, kwnames, keywords: keywords.len(), str_method }))
+    }
+
+    /// `len(o)` of a cclass field (a `list` or `tuple` field holds one or
+    /// None): an exact list's or tuple's size read in place, else
+    /// `PyObject_Size` (None's TypeError).
+    fn field_len(&mut self, o: Local) -> Local {
+        let bool_ty = LocalTy::Scalar(Ty::Bool);
+        let size = LocalTy::Scalar(Ty::Int(SSIZE));
+        let (tuple, fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(size, Some("len"));
+        let list = self.b.value(bool_ty, OpKind::IsExactList { obj: o });
+        self.terminate(Terminator::Branch { cond: list, then: fast, otherwise: tuple });
+        self.b.switch_to(tuple);
+        self.reachable = true;
+        let is_tuple = self.b.value(bool_ty, OpKind::IsExactTuple { obj: o });
+        self.terminate(Terminator::Branch { cond: is_tuple, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let n = self.b.value(size, OpKind::SeqLen { seq: o });
+        self.op(vec![result], BodyOp::Copy { src: n });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let n = self.b.value(size, OpKind::CallC { prim: &p::PY_OBJECT_SIZE, args: vec![o] });
+        self.op(vec![result], BodyOp::Copy { src: n });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        result
     }
 
     /// `o.append(v)` (`args`: `o`, `v`, both evaluated): an exact list's
