@@ -141,7 +141,7 @@ fn op(op: &Op) -> String {
         CallMethod { name, args, kwnames: Some(k), .. } => format!("call_method {name}({}; kwnames {k})", list(args)),
         LoadGlobal { name } => format!("global '{name}'"),
         NewInstance { class, args: None } => format!("new_instance of class '{class}'"),
-        NewInstance { class, args: Some(t) } => format!("new_instance of class '{class}' args {t}"),
+        NewInstance { class, args: Some(xs) } => format!("new_instance of class '{class}' args ({})", xs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")),
         Yield { value, state } => format!("yield {value} (state {state})"),
         Sent { sent } => format!("sent {sent}"),
         GenState { gen } => format!("gen_state {gen}"),

@@ -257,7 +257,7 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
         LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
         NewInstance { class, args } => {
             let args = match args {
-                Some(t) => Some(g.get(*t)?),
+                Some(xs) => Some(gets(g, xs)?),
                 None => None,
             };
             result = Some(super::object::new_instance(g.cx(), class, args)?);

@@ -872,9 +872,18 @@ impl BodyBuilder<'_, '_> {
             Some(n) => {
                 let mut boxed = vec![];
                 for (v, a) in vals.iter().zip(args).take(n as usize) {
-                    boxed.push(super::wrapper::boxed(self.b, Some(*v), a.ty)?);
+                    // A number constant as the module's constant object.
+                    let konst = match (&a.kind, a.ty) {
+                        (ExprKind::Const(hir::Const::Float(x)), Ty::Float(64)) => Some(hir::ObjConst::Float(*x)),
+                        (ExprKind::Const(hir::Const::Int(i)), Ty::Int(t)) if t.signed => Some(hir::ObjConst::Int(i128::from(*i))),
+                        _ => None,
+                    };
+                    boxed.push(match konst {
+                        Some(c) => self.b.value(LocalTy::Object, OpKind::LoadConst(c)),
+                        None => super::wrapper::boxed(self.b, Some(*v), a.ty)?,
+                    });
                 }
-                Some(self.object_op(&hir::ObjOp::Tuple, boxed)?)
+                Some(boxed)
             }
             None => None,
         };
