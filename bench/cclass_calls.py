@@ -6,8 +6,9 @@ Instructions per iteration from two runs of N1 and N2 iterations (start-up
 and imports cancel out): a `@staticmethod` and a `@classmethod` called on
 the class, a `@staticmethod` on a typed receiver, construction with
 keywords, construction of a class with `__cinit__`, a `@cython.ccall`
-method on `cython.cast(Acc, xs[i])`, and construction and a ccall that
-omit object arguments with defaults.
+method on `cython.cast(Acc, xs[i])`, construction and a ccall that
+omit object arguments with defaults, construction of a class whose
+`__cinit__` takes the arguments, and a method appending to a `list` field.
 
     bench/.work/venv/bin/python bench/cclass_calls.py   # writes bench/cclass_calls_results.md
 """
@@ -88,6 +89,49 @@ class Opt:
         return self.v if d is None else 0.0
 
 
+@cython.cclass
+class Pair:
+    a: cython.double
+    b: cython.double
+
+    def __cinit__(self, a, b):
+        self.a = a
+
+    def __init__(self, a: cython.double, b: cython.double):
+        self.b = b
+
+
+@cython.cclass
+class Bag:
+    name: str
+    tags: list
+
+    def __init__(self, name):
+        self.name = name
+        self.tags = []
+
+    def push(self, v: cython.double) -> cython.Py_ssize_t:
+        self.tags.append(v)
+        return len(self.tags) + len(self.name)
+
+
+def new_cinit_args(n: cython.int) -> cython.double:
+    t: cython.double = 0.0
+    p: Pair
+    for i in range(n):
+        p = Pair(t, 2.0)
+        t += p.b
+    return t
+
+
+def bag_push(n: cython.int) -> cython.double:
+    t: cython.double = 0.0
+    b: Bag = Bag("bag")
+    for i in range(n):
+        t += b.push(1.0)
+    return t
+
+
 def new_default(n: cython.int) -> cython.double:
     t: cython.double = 0.0
     o: Opt
@@ -159,6 +203,8 @@ CASES = [
     ("`cython.cast(Acc, xs[0]).add(1.0)` (`@ccall`)", "m.ccall_on_cast([m.Acc()], %d)"),
     ("`Opt(1.0)` (`__init__(self, v, data=None)`)", "m.new_default(%d)"),
     ("`o.pick()`, `o: Opt` (`@ccall`, `d=None, k=()` omitted)", "m.ccall_default(m.Opt(1.0), %d)"),
+    ("`Pair(t, 2.0)` (`__cinit__(self, a, b)`)", "m.new_cinit_args(%d)"),
+    ("`b.push(1.0)`, `b: Bag` (`self.tags.append(v)`, `len` of a `list` and a `str` field)", "m.bag_push(%d)"),
 ]
 
 RUN = "import sys; sys.path.insert(0, %r)\nimport bench_cclass_calls as m\n%s\n"

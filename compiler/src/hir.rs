@@ -190,6 +190,10 @@ pub struct Field {
     /// The cclass an object field is typed as (`left: Node`): None or an
     /// instance, checked on store.
     pub class: Option<String>,
+    /// The builtin type an object field is typed as (`tags: list`, one of
+    /// `frontend::cclass::BUILTIN_FIELD_TYPES`): None or an instance of
+    /// exactly that type, checked on store as Cython checks it.
+    pub builtin: Option<String>,
 }
 
 /// `cython.declare(..., visibility=...)`: what Python code sees of a field.
@@ -788,8 +792,10 @@ pub enum ExprKind {
     /// `obj` (type `Object`, the same object) once it is checked to be an
     /// instance of the extension type bound to the module global `class`
     /// (`tp_name` `qualified`), or None: a TypeError otherwise, Cython's
-    /// message for an argument `arg` or for an assignment.
-    TypeTest { obj: Box<Expr>, class: String, qualified: String, arg: Option<String> },
+    /// message for an argument `arg` or for an assignment. With `builtin`,
+    /// `class` names a builtin type (`list`, `str`, …) and the object must
+    /// be exactly of it, or None (Cython's "Expected list, got T").
+    TypeTest { obj: Box<Expr>, class: String, qualified: String, arg: Option<String>, builtin: bool },
     /// `isinstance(obj, class)` (a bint) of the module's extension type
     /// bound to `class`: its exact type or a subtype, as Cython tests it;
     /// with `exact`, its exact type only (a ccall's receiver is an instance
@@ -804,9 +810,12 @@ pub enum ExprKind {
     /// slot: no global lookup, no generic call), then the native `init`
     /// (the class's `__init__`, own or inherited, returning `ret`) called
     /// on it with the arguments unboxed; the instance (type `Object`).
-    /// Only for classes whose line has no `__cinit__` or `__dealloc__`
-    /// (nothing observable runs between the arguments and `__init__`).
-    NewInstance { class: String, init: FuncId, args: Vec<Expr>, ret: Ty },
+    /// With `cinit_args: Some(n)`, a `__cinit__` of its line takes
+    /// arguments: `tp_new` gets the first `n` arguments (those the call
+    /// gives, positionally) boxed in a tuple (each an object or a C value
+    /// of its own type, so boxed as the generic call passes it) and runs
+    /// the `__cinit__`s with it.
+    NewInstance { class: String, init: FuncId, args: Vec<Expr>, ret: Ty, cinit_args: Option<u32> },
     /// `obj` (type `Object`, the same object) once it is known not to be
     /// None: None raises Python's AttributeError for `attr` (the receiver
     /// of a field access on a variable typed as an extension type; a

@@ -6,7 +6,7 @@
 //!
 //! A class compiles as a whole or not at all: its private fields are
 //! reachable only from compiled code. Whatever this slice does not handle
-//! (bases, `str`/`list`/`dict` fields, decorated methods, special methods
+//! (other bases, other typed object fields, decorated methods, special methods
 //! without a slot in `hir::SLOT_METHODS`, class-level code) leaves the
 //! class to Python with the reason.
 
@@ -223,6 +223,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     let mut fields: Vec<Field> = base.as_ref().map_or(vec![], |b| b.fields.clone());
     let mut methods: Vec<(String, Cow<syntax::FunctionDef>, Span)> = vec![];
     let (mut static_methods, mut class_methods, mut properties) = (vec![], vec![], vec![]);
+    let mut public_objects: Vec<String> = vec![];
     let mut doc = None;
     let mut class_attrs: Vec<(String, String)> = vec![];
     let mut cfuncs = vec![];
@@ -241,7 +242,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         None => None,
     };
     for (k, s) in c.body.iter().enumerate() {
-        let (name, (ty, class), visibility, at) = match &s.kind {
+        let (name, (ty, class, builtin), visibility, at) = match &s.kind {
             StmtKind::Expr(Expr { kind: ExprKind::Str(d), .. }) if k == 0 => {
                 doc = Some(d.clone());
                 continue;
@@ -347,7 +348,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         };
         if name == "__weakref__" {
             // Not a field: the type's weak reference list (NULL, not None).
-            if ty != Ty::Object || class.is_some() || visibility != Visibility::Private || weaklist.is_some() {
+            if ty != Ty::Object || class.is_some() || builtin.is_some() || visibility != Visibility::Private || weaklist.is_some() {
                 return Err((at.clone(), "`__weakref__` is declared other than once as a private `object`".into()));
             }
             offset = offset.div_ceil(8) * 8;
@@ -359,22 +360,31 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             // Cython refuses to convert a pointer to a Python object.
             return Err((at.clone(), format!("pointer attribute `{name}` is {} (Cython cannot convert a C pointer to a Python object)", if visibility == Visibility::Public { "public" } else { "readonly" })));
         }
-        if ty == Ty::Object && visibility == Visibility::Public {
+        let visibility = if ty == Ty::Object && visibility == Visibility::Public {
             // `del obj.x` through a PyMemberDef would leave NULL where
-            // compiled code expects an object (Cython sets None).
-            return Err((at.clone(), format!("object attribute `{name}` is public (only private and readonly ones compile yet)")));
-        }
+            // compiled code expects an object, and its store checks no
+            // type: a property whose compiled accessors store as compiled
+            // code does, `del` storing None (as Cython's setter does).
+            public_objects.push(name.clone());
+            Visibility::Private
+        } else {
+            visibility
+        };
         if fields.iter().any(|f| f.name == name) || methods.iter().any(|(m, ..)| *m == name) {
             return Err((at.clone(), format!("`{name}` is declared twice in the class body or its base")));
         }
         let size = byte_size(ty);
         offset = offset.div_ceil(size) * size;
-        fields.push(Field { name, ty, offset, visibility, class });
+        fields.push(Field { name, ty, offset, visibility, class, builtin });
         offset += size;
     }
     if let Some((m, _, span)) = methods.iter().find(|(m, ..)| fields.iter().any(|f| f.name == *m)) {
         return Err((span.clone(), format!("`{m}` is declared twice in the class body")));
     }
+    for (key, def, span) in public_accessors(&public_objects, &c.span).map_err(|why| (c.span.clone(), why))? {
+        methods.push((key, Cow::Owned(def), span));
+    }
+    properties.extend(public_objects.iter().map(|n| (n.clone(), true, true)));
     let basicsize = offset.div_ceil(8) * 8;
     // Cython's pickling methods, typed as the class's own `def`s (over a
     // base's, as Cython's are).
@@ -415,6 +425,34 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         return Err((c.span.clone(), format!("class attribute `{n}` is also a method or an attribute declaration")));
     }
     Ok(Plan { outline: c, layout, doc, methods, static_methods, class_methods, properties, auto_pickle, class_attrs })
+}
+
+/// The accessors of public object fields (`cython.declare(list,
+/// visibility='public')`): a getter, a setter storing as compiled code
+/// stores (a typed field's check, Cython's "Expected list, got T") and a
+/// deleter storing None (Cython's), keyed `x`, `x.setter`, `x.deleter` as
+/// a property's, written as source and parsed at the class statement.
+fn public_accessors(names: &[String], at: &Span) -> Result<Vec<(String, syntax::FunctionDef, Span)>, String> {
+    if names.is_empty() {
+        return Ok(vec![]);
+    }
+    let text: String = names
+        .iter()
+        .map(|n| format!("def {n}(self):\n    return self.{n}\ndef {n}(self, value):\n    self.{n} = value\ndef {n}(self):\n    self.{n} = None\n"))
+        .collect();
+    let defs = super::pickle::parse_at(&text, at).map_err(|why| format!("its public attributes' accessors do not parse ({why})"))?;
+    Ok(defs
+        .into_iter()
+        .enumerate()
+        .map(|(k, (name, def, span))| {
+            let key = match k % 3 {
+                0 => name,
+                1 => format!("{name}.setter"),
+                _ => format!("{name}.deleter"),
+            };
+            (key, def, span)
+        })
+        .collect())
 }
 
 /// A literal whose value needs no code of the module: a number (signed),
@@ -512,31 +550,46 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
 
-/// A C number (a Cython type, or `float`), `object`, or a cclass of the
-/// module (`left: Node`, `'Node'`, the class itself too): an object
-/// pointer checked on store. Other typed objects (`int`, `str`, `list`)
-/// are refused: Cython checks their exact type on every store.
-fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<(Ty, Option<String>), (Span, String)> {
+/// The builtin types a field may be typed as: an object field holding
+/// None or an instance of exactly that type (Cython's exact test on store:
+/// a subclass's instance is refused, as Cython refuses it).
+pub(crate) const BUILTIN_FIELD_TYPES: [&str; 8] = ["str", "bytes", "bytearray", "list", "tuple", "dict", "set", "frozenset"];
+
+/// What a field holds: its type, the cclass an object field is typed as,
+/// and the builtin type it is typed as.
+type FieldType = (Ty, Option<String>, Option<String>);
+
+/// A C number (a Cython type, or `float`), `object`, a cclass of the
+/// module (`left: Node`, `'Node'`, the class itself too) or a builtin of
+/// `BUILTIN_FIELD_TYPES` (`tags: list`, `cython.declare(list)`): an object
+/// pointer checked on store. Other typed objects (`int`, `list[int]`) are
+/// refused.
+fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<FieldType, (Span, String)> {
     let spelled = cx.source_text(&ann.span).to_string();
     if matches!(&ann.kind, ExprKind::Name(n) if n == "object") || cx.binding_of(ann) == Some(Binding::CythonAttr("object".into())) {
-        return Ok((Ty::Object, None));
+        return Ok((Ty::Object, None, None));
     }
     if let ExprKind::Name(n) | ExprKind::Str(n) = &ann.kind {
         if cx.cclass_names.contains(n) {
-            return Ok((Ty::Object, Some(n.clone())));
+            return Ok((Ty::Object, Some(n.clone()), None));
+        }
+    }
+    if let ExprKind::Name(n) = &ann.kind {
+        if BUILTIN_FIELD_TYPES.contains(&n.as_str()) && !cx.module_names.contains(n) && cx.binding_of(ann).is_none() {
+            return Ok((Ty::Object, None, Some(n.clone())));
         }
     }
     let pointer = matches!(&ann.kind, ExprKind::Call { func, .. } if cx.binding_of(func) == Some(Binding::CythonAttr("pointer".into())));
     let c_name = pointer || matches!(cx.binding_of(ann), Some(Binding::CythonAttr(_))) || matches!(&ann.kind, ExprKind::Name(n) if n == "float");
     let ty = if c_name { cx.resolve_type(ann).ok() } else { None };
     match ty {
-        Some(t @ Ty::Float(_)) => Ok((t, None)),
-        Some(t @ Ty::Int(i)) if !i.checked => Ok((t, None)),
-        Some(Ty::Bool) => Ok((Ty::Bool, None)),
+        Some(t @ Ty::Float(_)) => Ok((t, None, None)),
+        Some(t @ Ty::Int(i)) if !i.checked => Ok((t, None, None)),
+        Some(Ty::Bool) => Ok((Ty::Bool, None, None)),
         // A C pointer (to memory the instance manages, as in Cython):
         // private, NULL in a new instance.
-        Some(t @ Ty::Ptr(_)) => Ok((t, None)),
-        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number, C pointer, `object` and cclass attributes compile yet"))),
+        Some(t @ Ty::Ptr(_)) => Ok((t, None, None)),
+        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number, C pointer, `object`, cclass and builtin container or string (`str`, `bytes`, `bytearray`, `list`, `tuple`, `dict`, `set`, `frozenset`) attributes compile yet"))),
     }
 }
 

@@ -114,13 +114,18 @@ def __setstate_cython__(self, __pyx_state):
 /// is parsed as if it stood at `at` (the class statement's offset), so the
 /// lines of its code are those of the class, never past the file.
 pub(crate) fn methods(layout: &Layout, what: &AutoPickle, at: &Span) -> Result<Vec<(String, FunctionDef, Span)>, String> {
+    parse_at(&source(layout, what), at).map_err(|why| format!("its pickling methods do not parse ({why})"))
+}
+
+/// The `def`s of `text` parsed as if it stood at `at`, each with `at`.
+pub(crate) fn parse_at(text: &str, at: &Span) -> Result<Vec<(String, FunctionDef, Span)>, String> {
     let pad = match at.start {
         0 => String::new(),
         1 => "\n".to_string(),
         k => format!("#{}\n", " ".repeat(k - 2)),
     };
-    let text = pad + &source(layout, what);
-    let module = syntax::parse_module(&text, "<auto_pickle>").map_err(|d| format!("its pickling methods do not parse ({})", d.message))?;
+    let text = pad + text;
+    let module = syntax::parse_module(&text, "<auto_pickle>").map_err(|d| d.message)?;
     Ok(module
         .body
         .into_iter()
@@ -146,7 +151,7 @@ mod tests {
         let fields = fields
             .iter()
             .enumerate()
-            .map(|(k, (n, ty))| crate::hir::Field { name: n.to_string(), ty: *ty, offset: 16 + 8 * k as u32, visibility: crate::hir::Visibility::Private, class: None })
+            .map(|(k, (n, ty))| crate::hir::Field { name: n.to_string(), ty: *ty, offset: 16 + 8 * k as u32, visibility: crate::hir::Visibility::Private, class: None, builtin: None })
             .collect();
         Layout { name: "C".into(), fields, basicsize: 64, cfuncs: vec![], ccalls: vec![], base: None, is_final: false, freelist: 0, weaklist: None, vtab_offset: None, vtable: vec![], overridden: vec![], py_methods: vec![], own_methods: vec![], statics: vec![] }
     }

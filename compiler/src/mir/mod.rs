@@ -228,8 +228,11 @@ pub enum OpKind {
     IsClassInstance { obj: Local, class: String, exact: bool, inherits: Option<String> },
     /// A new instance of the module's extension type `class`, made by the
     /// type's `tp_new` (read from the type, which is read from the module's
-    /// slot) with no arguments: a new reference.
-    NewInstance { class: String },
+    /// slot) with no arguments, or with the objects `args` (borrowed; a
+    /// `__cinit__` taking arguments gets them) in a tuple laid out on the
+    /// stack, which only the type's own `tp_new` reads (its size and
+    /// items, for the `__cinit__`s' vector entries): a new reference.
+    NewInstance { class: String, args: Option<Vec<Local>> },
     /// The class a method was defined in (`hir::ClassRef`), what
     /// `super()` and `__class__` read: a new reference, or NULL with
     /// CPython's error when there is none.
@@ -515,7 +518,8 @@ impl Op {
             ReleaseBuffer { buf } | HoldBuffer { buf } => vec![*buf],
             EmptyBuffer => vec![],
             Body(op) => op.uses(),
-            LoadConst(_) | LoadGlobal { .. } | NewInstance { .. } | DefiningClass(_) | ModuleDict => vec![],
+            NewInstance { args, .. } => args.iter().flatten().copied().collect(),
+            LoadConst(_) | LoadGlobal { .. } | DefiningClass(_) | ModuleDict => vec![],
             CellGet { cell, .. } => vec![*cell],
             IterNext { iter } => vec![*iter],
             SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsExactStr { obj } | IsClassInstance { obj, .. } => vec![*obj],

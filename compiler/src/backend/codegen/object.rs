@@ -74,7 +74,7 @@ fn class_type(cx: &mut FnCx, class: &str) -> R<Value> {
 /// (read from the type in the module's slot) called with no arguments, as
 /// the type's own vectorcall calls it; a new reference, or NULL with the
 /// exception set.
-pub(super) fn new_instance(cx: &mut FnCx, class: &str) -> R<Value> {
+pub(super) fn new_instance(cx: &mut FnCx, class: &str, args: Option<Vec<Value>>) -> R<Value> {
     let p = cx.em.ptr;
     let cls = class_type(cx, class)?;
     let new = cx.b.ins().load(p, flags(), cls, pyabi::TP_NEW);
@@ -85,7 +85,28 @@ pub(super) fn new_instance(cx: &mut FnCx, class: &str) -> R<Value> {
     sig.returns.push(ir::AbiParam::new(p));
     let sref = cx.b.import_signature(sig);
     let null = cx.b.ins().iconst(p, 0);
-    let inst = cx.b.ins().call_indirect(sref, new, &[cls, null, null]);
+    // The arguments as a tuple on the stack (borrowed items): the type's
+    // `tp_new` (`glue/cclass.rs`'s) reads only its size and items, handing
+    // them to the `__cinit__`s' vector entries, and never keeps it.
+    let tuple = match args {
+        None => null,
+        Some(vals) => {
+            let bytes = pyabi::TUPLE_ITEMS as u32 + 8 * vals.len() as u32;
+            let slot = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, bytes, 3));
+            let at = cx.b.ins().stack_addr(p, slot, 0);
+            let refcnt = cx.b.ins().iconst(p, 1 << 30);
+            cx.b.ins().store(flags(), refcnt, at, 0);
+            let tuple_type = cx.py_data("PyTuple_Type")?;
+            cx.b.ins().store(flags(), tuple_type, at, pyabi::OB_TYPE);
+            let n = cx.b.ins().iconst(p, vals.len() as i64);
+            cx.b.ins().store(flags(), n, at, pyabi::VAR_SIZE);
+            for (k, v) in vals.iter().enumerate() {
+                cx.b.ins().store(flags(), *v, at, pyabi::TUPLE_ITEMS as i32 + 8 * k as i32);
+            }
+            at
+        }
+    };
+    let inst = cx.b.ins().call_indirect(sref, new, &[cls, tuple, null]);
     Ok(cx.b.inst_results(inst)[0])
 }
 

@@ -255,7 +255,13 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             result = Some(super::object::call_method(g.cx(), n, &args, kwnames)?);
         }
         LoadGlobal { name } => result = Some(super::object::load_global(g.cx(), name)?),
-        NewInstance { class } => result = Some(super::object::new_instance(g.cx(), class)?),
+        NewInstance { class, args } => {
+            let args = match args {
+                Some(xs) => Some(gets(g, xs)?),
+                None => None,
+            };
+            result = Some(super::object::new_instance(g.cx(), class, args)?);
+        }
         DefiningClass(c) => result = Some(super::defining_class::defining_class(g.cx(), c)?),
         CellGet { cell, name } => {
             let c = g.get(*cell)?;

@@ -235,6 +235,8 @@ def __pyc_aot_type_error(obj, want, arg):
         got = t.__name__
     else:
         got = t.__module__ + '.' + t.__qualname__
+    if arg is False:
+        raise TypeError("Expected %s, got %s" % (want, got))
     if arg is not None:
         raise TypeError("Argument '%s' has incorrect type (expected %s, got %s)" % (arg, want, got))
     raise TypeError("Cannot convert %s to %s" % (got, want))

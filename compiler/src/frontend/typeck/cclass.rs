@@ -314,12 +314,16 @@ impl<'c, 'a> Checker<'c, 'a> {
         let lifecycle = layout.py_methods.iter().any(|m| m == "__cinit__" || m == "__dealloc__");
         let mut at = Some(layout);
         let mut init = None;
+        let mut cinit_args = false;
         while let Some(c) = at {
-            // `tp_new` gets no arguments: a `__cinit__` wanting them is
-            // called by the generic call.
+            // A `__cinit__` wanting arguments gets them from `tp_new`,
+            // boxed: positional ones only (else the generic call).
             if let Some(&id) = self.ids.get(&crate::frontend::cclass::method_function_name(&c.name, "__cinit__")) {
                 if self.set[id.0 as usize].params.len() > 1 {
-                    return Ok(None);
+                    if !keywords.is_empty() {
+                        return Ok(None);
+                    }
+                    cinit_args = true;
                 }
             }
             if init.is_none() {
@@ -352,7 +356,27 @@ impl<'c, 'a> Checker<'c, 'a> {
         if lifecycle && hargs.iter().any(fallible) {
             return Ok(None);
         }
-        Ok(Some(hir::Expr { kind: H::NewInstance { class: n.to_string(), init, args: hargs, ret: call.ty }, ty: Ty::Object }))
+        // The `__cinit__`s see each argument boxed as the generic call
+        // passes it: an object, or a C value of its own type (not one
+        // converted to the parameter's type, nor a number literal of
+        // another type than the parameter's).
+        let as_given = |(h, a): (&hir::Expr, &Expr)| {
+            h.ty == Ty::Object
+                || (!matches!(h.kind, H::Convert(_) | H::Truthy(_))
+                    && match &a.kind {
+                        ExprKind::Int(_) => matches!(h.ty, Ty::Int(_)),
+                        ExprKind::Float(_) => matches!(h.ty, Ty::Float(64)),
+                        ExprKind::Imag(_) => h.ty == Ty::Complex,
+                        ExprKind::Bool(_) => h.ty == Ty::Bool,
+                        ExprKind::UnaryOp { .. } => false,
+                        _ => true,
+                    })
+        };
+        if cinit_args && !hargs.iter().zip(args).all(as_given) {
+            return Ok(None);
+        }
+        let cinit_args = cinit_args.then_some(args.len() as u32);
+        Ok(Some(hir::Expr { kind: H::NewInstance { class: n.to_string(), init, args: hargs, ret: call.ty, cinit_args }, ty: Ty::Object }))
     }
 
     /// A `@cython.ccall` method called on a receiver that may be an
@@ -498,6 +522,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// instance or None (Cython's "Cannot convert" TypeError); the class
     /// must be native for that.
     fn field_class_checked(&self, field: &Field, v: hir::Expr, span: &Span) -> R<hir::Expr> {
+        if let Some(b) = &field.builtin {
+            return Ok(builtin_checked(b, v));
+        }
         let Some(class) = &field.class else { return Ok(v) };
         let live = self.cx.cclasses.borrow().get(class).cloned();
         match live {
@@ -531,7 +558,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Some(self.classes.get(name)?.name.clone())
             }
             H::NoneGuard { obj, .. } => self.static_class(obj),
-            H::TypeTest { class, .. } | H::NewInstance { class, .. } => Some(class.clone()),
+            H::TypeTest { class, builtin: false, .. } | H::NewInstance { class, .. } => Some(class.clone()),
             // A compiled function's `-> C` result, which it checks.
             H::Call(id, _) => Some(returned_class(self.cx, self.set.get(id.0 as usize)?.def)?.name.clone()),
             H::FieldLoad { obj, offset } => {
@@ -546,7 +573,7 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     pub(super) fn type_test(&self, l: &Layout, v: hir::Expr, arg: Option<String>) -> hir::Expr {
         let qualified = format!("{}.{}", self.cx.module_name, l.name);
-        hir::Expr { kind: H::TypeTest { obj: Box::new(v), class: l.name.clone(), qualified, arg }, ty: Ty::Object }
+        hir::Expr { kind: H::TypeTest { obj: Box::new(v), class: l.name.clone(), qualified, arg, builtin: false }, ty: Ty::Object }
     }
 
     /// The checks of the parameters typed as a cclass, first thing in the
@@ -566,6 +593,27 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         out
     }
+}
+
+/// `v` (an object) checked to be None or exactly of the builtin type `b`
+/// (a field typed `list`, `str`, …): Cython's "Expected list, got T"
+/// otherwise. A value known to be of that type (a display of it, or a
+/// load of a field typed so) needs no test.
+fn builtin_checked(b: &str, v: hir::Expr) -> hir::Expr {
+    let known = match &v.kind {
+        H::ObjOp { op: hir::ObjOp::List, .. } => b == "list",
+        H::ObjOp { op: hir::ObjOp::Tuple, .. } => b == "tuple",
+        H::ObjOp { op: hir::ObjOp::Dict, .. } => b == "dict",
+        H::ObjOp { op: hir::ObjOp::Set, .. } => b == "set",
+        H::ObjConst(hir::ObjConst::None) => true,
+        H::ObjConst(hir::ObjConst::Str(_)) => b == "str",
+        H::TypeTest { class, builtin: true, .. } => class == b,
+        _ => false,
+    };
+    if known || v.ty != Ty::Object {
+        return v;
+    }
+    hir::Expr { kind: H::TypeTest { obj: Box::new(v), class: b.to_string(), qualified: b.to_string(), arg: None, builtin: true }, ty: Ty::Object }
 }
 
 /// The receiver's object: `self` as it is, a typed variable checked not

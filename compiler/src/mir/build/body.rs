@@ -877,9 +877,29 @@ impl BodyBuilder<'_, '_> {
     /// instance through the passes); the instance. (Out of `expr`, whose
     /// frame every nesting level pays.)
     #[inline(never)]
-    fn new_instance(&mut self, class: &str, init: hir::FuncId, args: &[Expr], ret: Ty) -> B<Local> {
+    fn new_instance(&mut self, class: &str, init: hir::FuncId, args: &[Expr], ret: Ty, cinit_args: Option<u32>) -> B<Local> {
         let vals = args.iter().map(|a| self.expr(a)).collect::<B<Vec<_>>>()?;
-        let obj = self.b.value(LocalTy::Object, OpKind::NewInstance { class: class.to_string() });
+        // A `__cinit__` taking arguments: `tp_new` gets those given, boxed.
+        let tuple = match cinit_args {
+            Some(n) => {
+                let mut boxed = vec![];
+                for (v, a) in vals.iter().zip(args).take(n as usize) {
+                    // A number constant as the module's constant object.
+                    let konst = match (&a.kind, a.ty) {
+                        (ExprKind::Const(hir::Const::Float(x)), Ty::Float(64)) => Some(hir::ObjConst::Float(*x)),
+                        (ExprKind::Const(hir::Const::Int(i)), Ty::Int(t)) if t.signed => Some(hir::ObjConst::Int(i128::from(*i))),
+                        _ => None,
+                    };
+                    boxed.push(match konst {
+                        Some(c) => self.b.value(LocalTy::Object, OpKind::LoadConst(c)),
+                        None => super::wrapper::boxed(self.b, Some(*v), a.ty)?,
+                    });
+                }
+                Some(boxed)
+            }
+            None => None,
+        };
+        let obj = self.b.value(LocalTy::Object, OpKind::NewInstance { class: class.to_string(), args: tuple });
         let rt = if ret == Ty::Void { Ty::Bool } else { ret };
         let limit = match (self.plan.big_frame)(init) {
             Some(bytes) => self.b.value(LocalTy::Ptr, OpKind::Body(BodyOp::RoomFor { bytes, limit: self.limit })),
@@ -999,7 +1019,7 @@ impl BodyBuilder<'_, '_> {
             }
             ExprKind::Call(id, args) => self.call(ty, *id, args)?,
             ExprKind::VirtualCall { impls, slot, vtab_offset, args } => self.virtual_call(ty, impls, *slot, *vtab_offset, args)?,
-            ExprKind::NewInstance { class, init, args, ret } => self.new_instance(class, *init, args, *ret)?,
+            ExprKind::NewInstance { class, init, args, ret, cinit_args } => self.new_instance(class, *init, args, *ret, *cinit_args)?,
             ExprKind::Math(op, args) => {
                 let mut vals = vec![];
                 for a in args {

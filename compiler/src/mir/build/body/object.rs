@@ -116,9 +116,12 @@ impl BodyBuilder<'_, '_> {
                 let v = self.expr(o)?;
                 self.b.value(obj, OpKind::LoadField { obj: v, offset: *offset as i32 })
             }
-            ExprKind::TypeTest { obj: o, class, qualified, arg } => {
+            ExprKind::TypeTest { obj: o, class, qualified, arg, builtin } => {
                 let v = self.expr(o)?;
-                self.type_test(v, class, qualified, arg.as_deref())
+                match builtin {
+                    true => self.builtin_type_test(v, class),
+                    false => self.type_test(v, class, qualified, arg.as_deref()),
+                }
             }
             ExprKind::IsClassInstance { obj: o, class, exact, inherits } => {
                 let v = self.expr(o)?;
@@ -243,6 +246,10 @@ impl BodyBuilder<'_, '_> {
                 let vc = self.expr(container)?;
                 self.truth_of_status(&p::PY_SEQUENCE_CONTAINS, vec![vc, vi])
             }
+            ExprKind::ObjOp { op: ObjOp::Len, operands } if matches!(operands.as_slice(), [Expr { kind: ExprKind::FieldLoad { .. }, .. }]) => {
+                let v = self.expr(&operands[0])?;
+                self.field_len(v)
+            }
             ExprKind::ObjOp { op: ObjOp::Call { keywords }, operands } if keywords.is_empty() && self.list_append(operands).is_some() => {
                 let Some((list, item)) = self.list_append(operands) else {
                     return Err("an append without its list".into());
@@ -262,6 +269,11 @@ impl BodyBuilder<'_, '_> {
                 }
                 if name == "get" && keywords.is_empty() && matches!(args.len(), 2 | 3) {
                     return Ok(Some(self.dict_get(args)?));
+                }
+                // `self.tags.append(x)` of a cclass field (a `list` field
+                // holds a list or None).
+                if name == "append" && keywords.is_empty() && args.len() == 2 && matches!(receiver.kind, ExprKind::FieldLoad { .. }) {
+                    return Ok(Some(self.checked_list_append(args)?));
                 }
                 self.call_method(name, args, keywords)?
             }
@@ -361,8 +373,42 @@ impl BodyBuilder<'_, '_> {
         v
     }
 
+    /// `v` checked to be None or exactly of the builtin type `name` (a
+    /// cclass field typed `list`, `str`, …: Cython's `__Pyx_TypeTest` of a
+    /// builtin, no subclass); on the cold path the module helper raising
+    /// Cython's "Expected list, got T".
+    fn builtin_type_test(&mut self, v: Local, name: &str) -> Local {
+        let obj = LocalTy::Object;
+        let bool_ty = LocalTy::Scalar(Ty::Bool);
+        let exact = match name {
+            "list" => self.b.value(bool_ty, OpKind::IsExactList { obj: v }),
+            "str" => self.b.value(bool_ty, OpKind::IsExactStr { obj: v }),
+            "tuple" => self.b.value(bool_ty, OpKind::IsExactTuple { obj: v }),
+            "dict" => self.b.value(bool_ty, OpKind::IsExactDict { obj: v }),
+            _ => {
+                let t = self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_TYPE, args: vec![v] });
+                let want = self.b.value(obj, OpKind::LoadConst(ObjConst::BuiltinType(name.to_string())));
+                self.b.value(bool_ty, OpKind::SameObject { a: t, b: want })
+            }
+        };
+        let (ok, not_exact, fail) = (self.b.block(false), self.b.block(true), self.b.block(true));
+        self.b.terminate(Terminator::Branch { cond: exact, then: ok, otherwise: not_exact });
+        self.b.switch_to(not_exact);
+        let none = self.b.value(obj, OpKind::LoadConst(ObjConst::None));
+        let is_none = self.b.value(bool_ty, OpKind::SameObject { a: v, b: none });
+        self.b.terminate(Terminator::Branch { cond: is_none, then: ok, otherwise: fail });
+        self.b.switch_to(fail);
+        let want = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(name.to_string())));
+        // `False` for the argument: the helper's "Expected T, got U".
+        let how = self.b.value(obj, OpKind::LoadConst(ObjConst::Bool(false)));
+        self.b.value(obj, OpKind::CallHelper { slot: crate::mir::HELPER_TYPE_ERROR, args: vec![v, want, how] });
+        self.b.terminate(Terminator::Goto(ok));
+        self.b.switch_to(ok);
+        v
+    }
+
     /// `op` of its evaluated operands.
-    fn object_op(&mut self, op: &ObjOp, vals: Vec<Local>) -> B<Local> {
+    pub(super) fn object_op(&mut self, op: &ObjOp, vals: Vec<Local>) -> B<Local> {
         let obj = LocalTy::Object;
         let status = LocalTy::Scalar(STATUS);
         let call = |bb: &mut Self, ty: LocalTy, prim: &'static Primitive, args: Vec<Local>| bb.b.value(ty, OpKind::CallC { prim, args });
@@ -514,6 +560,58 @@ impl BodyBuilder<'_, '_> {
             false => Some(self.b.value(obj, OpKind::LoadConst(ObjConst::Names(keywords.to_vec())))),
         };
         Ok(self.b.value(obj, OpKind::CallMethod { name, args, kwnames, keywords: keywords.len(), str_method }))
+    }
+
+    /// `len(o)` of a cclass field (a `list` or `tuple` field holds one or
+    /// None): an exact list's or tuple's size read in place, else
+    /// `PyObject_Size` (None's TypeError).
+    fn field_len(&mut self, o: Local) -> Local {
+        let bool_ty = LocalTy::Scalar(Ty::Bool);
+        let size = LocalTy::Scalar(Ty::Int(SSIZE));
+        let (tuple, fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(size, Some("len"));
+        let list = self.b.value(bool_ty, OpKind::IsExactList { obj: o });
+        self.terminate(Terminator::Branch { cond: list, then: fast, otherwise: tuple });
+        self.b.switch_to(tuple);
+        self.reachable = true;
+        let is_tuple = self.b.value(bool_ty, OpKind::IsExactTuple { obj: o });
+        self.terminate(Terminator::Branch { cond: is_tuple, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let n = self.b.value(size, OpKind::SeqLen { seq: o });
+        self.op(vec![result], BodyOp::Copy { src: n });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let n = self.b.value(size, OpKind::CallC { prim: &p::PY_OBJECT_SIZE, args: vec![o] });
+        self.op(vec![result], BodyOp::Copy { src: n });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        result
+    }
+
+    /// `o.append(v)` (`args`: `o`, `v`, both evaluated): an exact list's
+    /// `PyList_Append`, anything else (None too) its `append` called.
+    fn checked_list_append(&mut self, args: Vec<Local>) -> B<Local> {
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("appended"));
+        let exact = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsExactList { obj: args[0] });
+        self.terminate(Terminator::Branch { cond: exact, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        self.b.value(LocalTy::Scalar(STATUS), OpKind::CallC { prim: &p::PY_LIST_APPEND, args: args.clone() });
+        let none = self.b.value(LocalTy::Object, OpKind::NoneRef);
+        self.b.op(vec![result], OpKind::Assign { src: none });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let called = self.call_method("append", args, &[])?;
+        self.b.op(vec![result], OpKind::Assign { src: called });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
     }
 
     /// `o.get(key[, default])` (`args`: `o`, `key`, `default`): an exact
