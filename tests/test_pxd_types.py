@@ -166,7 +166,7 @@ PY_F = "import cython\nfrom cython.cimports.lib import f\n\ndef g(x: cython.int)
     ('cdef struct P: int x\n', "lib.pxd:1:16", "a struct's fields go on indented lines of their own"),
     ('cdef struct P:\n    pass\n', "lib.pxd:1:13", "`P` has no fields"),
     ('cdef struct P:\n    bint *b\n', "lib.pxd:2:10", "pointers to bint in a .pxd are not supported yet"),
-    ('cdef extern from "lib.h":\n    int f(int x)\n    void (*cb)(int)\n', "lib.pxd:3:10", "function pointer variables and results in a .pxd are not supported yet"),
+    ('cdef extern from "lib.h":\n    int f(int x)\n    void (*get(int n))(int)\n', "lib.pxd:3:10", "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type) in a .pxd are not supported yet"),
     ('cdef extern from "lib.h":\n    int f(int x)\n    void g(int (*cb)(int) except -1)\n', "lib.pxd:3:27", "exception values on function pointer types are not supported yet"),
 ])
 def test_what_a_pxd_may_not_say_is_located(tmp_path, pxd, where, message):

@@ -991,6 +991,24 @@ mod tests {
         assert_eq!(decl(&p, "table"), Decl::Var { symbol: "table".into(), ty: Ty::Ptr(crate::types::Elem::of(F64)) });
     }
 
+    #[test]
+    fn reads_function_pointer_types_variables_and_results() {
+        let p = parse("ctypedef double (*binop_t)(double, double) noexcept\ncdef extern from \"h.h\" nogil:\n    binop_t current\n    double (*hook)(int n) noexcept nogil\n    binop_t pick(int which)\n    double fold(binop_t f, double x)\n").unwrap();
+        let binop = FnSig { params: vec![F64, F64], ret: F64, nogil: false };
+        let fp = Ty::FnPtr(crate::types::FnPtrTy::of(&binop));
+        assert_eq!(decl(&p, "binop_t"), Decl::FnType(binop.clone()));
+        assert_eq!(decl(&p, "current"), Decl::Var { symbol: "current".into(), ty: fp });
+        let int = cython_scalar("int").unwrap();
+        let hook = Ty::FnPtr(crate::types::FnPtrTy::of(&FnSig { params: vec![int], ret: F64, nogil: true }));
+        assert_eq!(decl(&p, "hook"), Decl::Var { symbol: "hook".into(), ty: hook });
+        assert_eq!(hook.to_string(), "double (*)(int) noexcept nogil");
+        let Decl::Func(pick) = decl(&p, "pick") else { panic!("pick") };
+        assert_eq!((pick.params, pick.ret), (vec![("which".to_string(), int)], fp));
+        // A parameter of the type is a function pointer parameter (a `@cfunc`'s name or a pointer passes).
+        let Decl::Func(fold) = decl(&p, "fold") else { panic!("fold") };
+        assert_eq!(fold.callbacks, vec![(0, binop)]);
+    }
+
     fn error_at(text: &str) -> (String, String) {
         let d = parse(text).unwrap_err();
         let line = text[..d.span.start].matches('\n').count() + 1;
@@ -1009,7 +1027,10 @@ mod tests {
             ("cdef extern from \"h.h\":\n    int printf(char c, ...)\n", "2", "variadic functions (`...`) in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    enum: A\n", "2", "the value of `A` is in the C header, which pyc-aot does not read"),
             ("cdef extern from \"h.h\"\n    int f()\n", "1", "expected `:`"),
-            ("cdef extern from \"h.h\":\n    void (*cb)(int)\n", "2", "function pointer variables and results in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    void (*get(int n))(int)\n", "2", "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type) in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    void (*)(int)\n", "2", "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type) in a .pxd are not supported yet"),
+            ("ctypedef int (*op_t)(int) noexcept\ncdef struct S:\n    op_t cb\n", "3", "function pointer fields in a .pxd are not supported yet"),
+            ("ctypedef int (*op_t)(int) noexcept\ncdef extern from \"h.h\":\n    op_t *table\n", "3", "pointers to int (*)(int) noexcept in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    void f(int (*cb)(int) except -1)\n", "2", "exception values on function pointer types are not supported yet"),
             ("cdef extern from \"h.h\":\n    void f(int (**cb)(int))\n", "2", "pointers to function pointers in a .pxd are not supported yet"),
             ("cdef struct S:\n    int (*cb)(int)\n", "2", "function pointer fields in a .pxd are not supported yet"),

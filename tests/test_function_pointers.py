@@ -1,0 +1,288 @@
+"""C function pointers (issue 14): a `.pxd`'s `ctypedef`'d function
+pointer types (`ctypedef double (*binop_t)(double, double) noexcept`) as
+locals, `@cython.cfunc` parameters and results and C variables; a cfunc's
+name assigned to one (its C entry's address, the signature checked),
+`cython.NULL`, comparisons (`==`, `!=`, `is`, with a cfunc's name), truth
+values, casts through `void*`, calls through them (C's convention, with the
+GIL released too) and passing them on. Differential: the compiled module
+against the same file run as plain Python with the shim (which reads the
+`.pxd`'s `ctypedef` names); no leaks; what Cython refuses is a located
+error naming both types."""
+
+import sys
+
+import pytest
+
+from conftest import call, growth, import_extension, import_source, run_compiler, same_value
+
+PXD = """\
+ctypedef double (*binop_t)(double, double) noexcept
+ctypedef int (*pred_t)(int) noexcept nogil
+ctypedef long (*step_t)(long) noexcept
+"""
+
+SOURCE = '''\
+import cython
+from cython.cimports.fptypes import binop_t, pred_t, step_t
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+def add(a: cython.double, b: cython.double) -> cython.double:
+    return a + b
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+def mul(a: cython.double, b: cython.double) -> cython.double:
+    return a * b
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+def hypot2(a: cython.double, b: cython.double) -> cython.double:
+    return a * a + b * b
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+@cython.nogil
+def odd(n: cython.int) -> cython.int:
+    return n % 2
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+@cython.nogil
+def small(n: cython.int) -> cython.int:
+    return n < 5
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+def collatz(n: cython.long) -> cython.long:
+    if n % 2 == 0:
+        return n // 2
+    return 3 * n + 1
+
+
+@cython.cfunc
+def apply(f: binop_t, a: cython.double, b: cython.double) -> cython.double:
+    return f(a, b)
+
+
+@cython.cfunc
+def pick(k: cython.int) -> binop_t:
+    if k == 0:
+        return add
+    if k == 1:
+        return mul
+    if k == 2:
+        return hypot2
+    return cython.NULL
+
+
+def run(x: cython.double) -> cython.double:
+    f: binop_t = add
+    if x < 0:
+        f = mul
+    return apply(f, x, 2.0)
+
+
+def run_pick(k: cython.int, a: cython.double, b: cython.double) -> cython.double:
+    f: binop_t = pick(k)
+    if f == cython.NULL:
+        return -1.0
+    return f(a, b)
+
+
+def direct(k: cython.int, a: cython.double) -> cython.double:
+    return pick(k % 3)(a, a + 1)
+
+
+def fold(xs: cython.double[:], k: cython.int) -> cython.double:
+    f: binop_t = pick(k)
+    if not f:
+        raise ValueError("no operation")
+    acc: cython.double = xs[0]
+    i: cython.Py_ssize_t
+    for i in range(1, xs.shape[0]):
+        acc = f(acc, xs[i])
+    return acc
+
+
+def compare() -> tuple:
+    f: binop_t = cython.NULL
+    g: binop_t = add
+    h: binop_t = pick(0)
+    return (f == cython.NULL, g == cython.NULL, g == add, g == mul, g != f, g == h,
+            not f, not g, f is cython.NULL, g is not cython.NULL, True if g else False)
+
+
+def count(n: cython.int, which: cython.int) -> cython.int:
+    p: pred_t = odd
+    if which:
+        p = small
+    s: cython.int = 0
+    i: cython.int
+    with cython.nogil:
+        for i in range(n):
+            s += p(i)
+    return s
+
+
+def steps(n: cython.long) -> cython.long:
+    f: step_t = collatz
+    k: cython.long = 0
+    while n != 1 and k < 1000:
+        n = f(n)
+        k += 1
+    return k
+
+
+def round_trip(x: cython.double) -> cython.double:
+    f: binop_t = mul
+    p: cython.p_void = f
+    g: binop_t = cython.cast(binop_t, p)
+    return g(x, 3) + cython.sizeof(binop_t)
+
+
+def table(x: cython.double) -> list:
+    out = []
+    k: cython.int
+    for k in range(4):
+        f: binop_t = pick(k)
+        out.append(f(x, 2.0) if f != cython.NULL else None)
+    return out
+'''
+
+NATIVE = ["add", "mul", "hypot2", "odd", "small", "collatz", "apply", "pick", "run", "run_pick", "direct", "fold",
+          "compare", "count", "steps", "round_trip", "table"]
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    d = tmp_path_factory.mktemp("fnptr")
+    (d / "fptypes.pxd").write_text(PXD)
+    (d / "fnptr.py").write_text(SOURCE)
+    b = run_compiler(d / "fnptr.py", outdir=d / "out", args=["--strict"])
+    assert b.ok and b.counts() == (len(NATIVE), 0), b.describe()
+    import sysconfig
+    nat = import_extension("fnptr", d / "out" / ("fnptr" + sysconfig.get_config_var("EXT_SUFFIX")))
+    # The plain run finds `fptypes.pxd` on sys.path (the shim's `cython.cimports`).
+    sys.path.insert(0, str(d))
+    try:
+        py = import_source("fnptr_py", d / "fnptr.py")
+    finally:
+        sys.path.remove(str(d))
+    return py, nat
+
+
+CASES = [
+    ("run", [(3.0,), (-3.0,), (0.0,), (-0.0,), (1e308,), (float("inf"),), (float("nan"),), (2,), (None,), ("x",)]),
+    ("run_pick", [(0, 1.5, 2.5), (1, 1.5, 2.5), (2, 3.0, 4.0), (3, 1.0, 1.0), (-1, 1.0, 1.0), (2, -0.0, 0.0), (1, "a", 1.0)]),
+    ("direct", [(0, 1.0), (1, 2.5), (2, -3.0), (5, 0.5), (-4, 1.0)]),
+    ("compare", [()]),
+    ("count", [(0, 0), (10, 0), (11, 0), (11, 1), (100, 1), (-5, 0)]),
+    ("steps", [(1,), (2,), (27,), (97,), (871,)]),
+    ("round_trip", [(2.0,), (-0.5,)]),
+    ("table", [(1.5,), (-2.0,)]),
+]
+
+
+@pytest.mark.parametrize("name", NATIVE[8:])
+def test_compiled_natively(pair, name):
+    _, nat = pair
+    assert type(getattr(nat, name)).__name__ in ("builtin_function_or_method", "cython_function_or_method", "pyc_aot_function"), name
+
+
+@pytest.mark.parametrize("name, argss", CASES, ids=[c[0] for c in CASES])
+def test_matches_plain_python(pair, name, argss):
+    py, nat = pair
+    for args in argss:
+        want, got = call(getattr(py, name), args), call(getattr(nat, name), args)
+        assert want.ok == got.ok, (name, args, want, got)
+        if want.ok:
+            assert same_value(want.value, got.value) or want.value == got.value, (name, args, want, got)
+        else:
+            assert want.exc_type is got.exc_type, (name, args, want, got)
+
+
+def test_fold_over_a_view(pair):
+    import array
+    py, nat = pair
+    xs = memoryview(array.array("d", [1.0, 2.0, 3.0, 4.0, -0.5]))
+    for k in range(4):
+        want, got = call(py.fold, (xs, k)), call(nat.fold, (xs, k))
+        assert want.ok == got.ok and (not want.ok or same_value(want.value, got.value)), (k, want, got)
+        if not want.ok:
+            assert want.exc_type is got.exc_type is ValueError and want.message == got.message == "no operation"
+
+
+def test_no_leaks(pair):
+    import array
+    _, nat = pair
+    xs = array.array("d", [1.0, 2.0, 3.0])
+    before = sys.getrefcount(xs)
+    assert growth(lambda: (nat.run(1.5), nat.run_pick(2, 1.0, 2.0), nat.table(1.0), nat.fold(xs, 1), nat.count(20, 1))) < 50
+    assert growth(lambda: call(nat.fold, (xs, 7))) < 50
+    assert sys.getrefcount(xs) == before
+
+
+BASE = '''\
+import cython
+from cython.cimports.fptypes import binop_t, pred_t
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+def add(a: cython.double, b: cython.double) -> cython.double:
+    return a + b
+
+
+@cython.cfunc
+def sub(a: cython.double, b: cython.double) -> cython.double:
+    return a - b
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+def iadd(a: cython.int, b: cython.int) -> cython.int:
+    return a + b
+
+
+def pyf(a, b):
+    return a
+
+
+def f(x: cython.double):
+'''
+
+ERRORS = [
+    ("    g: binop_t = iadd\n    return g(x, 1.0)\n", 27,
+     "`iadd` (line 18) has the signature int (int, int), but `g` needs double (*)(double, double) noexcept"),
+    ("    g: binop_t = sub\n    return g(x, 1.0)\n", 27,
+     "`sub` (line 12) can raise, but `g` is a `noexcept` function pointer: a call through it cannot check for an exception"),
+    ("    g: binop_t = pyf\n    return g(x, 1.0)\n", 27,
+     "`pyf` (line 22) is a Python function (`def`): `g` needs a C function pointer, double (*)(double, double) noexcept"),
+    ("    p: cython.p_void = cython.NULL\n    g: binop_t = p\n    return g(x, 1.0)\n", 28,
+     "cannot assign void* to double (*)(double, double) noexcept for `g`"),
+    ("    g: binop_t = None\n    return 1.0\n", 27, "cannot assign None to double (*)(double, double) noexcept for `g`"),
+    ("    g: binop_t = add\n    h: pred_t = g\n    return 1.0\n", 28,
+     "cannot assign double (*)(double, double) noexcept to int (*)(int) noexcept nogil for `h`"),
+    ("    g: binop_t = add\n    return g(x)\n", 28, "the C function pointer takes 2 arguments (1 given)"),
+    ("    g: binop_t = add\n    return g(a=x, b=x)\n", 28, "a call through a C function pointer (double (*)(double, double) noexcept) takes no keyword arguments"),
+    ("    g: binop_t = add\n    with cython.nogil:\n        x = g(x, 1.0)\n    return x\n", 29,
+     "a call through double (*)(double, double) noexcept needs the GIL, but is made without it"),
+    ("    g: binop_t = add\n    return g + 1\n", 28, "a C function pointer (double (*)(double, double) noexcept) is neither a number nor a Python object"),
+]
+
+
+@pytest.mark.parametrize("body, line, message", ERRORS, ids=[str(i) for i in range(len(ERRORS))])
+def test_bad_function_pointers_are_located_errors(tmp_path, body, line, message):
+    (tmp_path / "fptypes.pxd").write_text(PXD)
+    (tmp_path / "bad.py").write_text(BASE + body)
+    b = run_compiler(tmp_path / "bad.py", outdir=tmp_path / "out")
+    assert not b.ok, b.describe()
+    assert message in b.stderr, b.stderr
+    assert "bad.py:%d:" % line in b.stderr, b.stderr
