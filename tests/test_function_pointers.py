@@ -3,7 +3,7 @@ pointer types (`ctypedef double (*binop_t)(double, double) noexcept`) as
 locals, `@cython.cfunc` parameters and results and C variables; a cfunc's
 name assigned to one (its C entry's address, the signature checked),
 `cython.NULL`, comparisons (`==`, `!=`, `is`, with a cfunc's name), truth
-values, casts through `void*`, calls through them (C's convention, with the
+values, casts through `void*`, a cclass's private field of the type, calls through them (C's convention, with the
 GIL released too) and passing them on. Differential: the compiled module
 against the same file run as plain Python with the shim (which reads the
 `.pxd`'s `ctypedef` names); no leaks; what Cython refuses is a located
@@ -147,6 +147,36 @@ def round_trip(x: cython.double) -> cython.double:
     return g(x, 3) + cython.sizeof(binop_t)
 
 
+@cython.cclass
+class Calc:
+    op: binop_t
+    uses: cython.int
+
+    def __init__(self, k: cython.int):
+        self.op = pick(k)
+        self.uses = 0
+
+    def apply(self, a: cython.double, b: cython.double) -> cython.double:
+        if self.op == cython.NULL:
+            return -1.0
+        self.uses += 1
+        return self.op(a, b)
+
+    def swap(self):
+        if self.op == add:
+            self.op = mul
+        else:
+            self.op = add
+
+
+def use_calc(k: cython.int, a: cython.double) -> tuple:
+    c: Calc = Calc(k)
+    r1: cython.double = c.apply(a, 2.0)
+    c.swap()
+    r2: cython.double = c.op(a, 3.0)
+    return r1, r2, c.apply(a, 4.0), c.uses
+
+
 def table(x: cython.double) -> list:
     out = []
     k: cython.int
@@ -157,7 +187,7 @@ def table(x: cython.double) -> list:
 '''
 
 NATIVE = ["add", "mul", "hypot2", "odd", "small", "collatz", "apply", "pick", "run", "run_pick", "direct", "fold",
-          "compare", "count", "steps", "round_trip", "table"]
+          "compare", "count", "steps", "round_trip", "use_calc", "table"]
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +196,9 @@ def pair(tmp_path_factory):
     (d / "fptypes.pxd").write_text(PXD)
     (d / "fnptr.py").write_text(SOURCE)
     b = run_compiler(d / "fnptr.py", outdir=d / "out", args=["--strict"])
-    assert b.ok and b.counts() == (len(NATIVE), 0), b.describe()
+    # `--strict`: nothing is left to Python (the cclass's methods and
+    # pickling functions count among the native functions).
+    assert b.ok and b.counts()[1] == 0 and b.counts()[0] > len(NATIVE), b.describe()
     import sysconfig
     nat = import_extension("fnptr", d / "out" / ("fnptr" + sysconfig.get_config_var("EXT_SUFFIX")))
     # The plain run finds `fptypes.pxd` on sys.path (the shim's `cython.cimports`).
@@ -187,6 +219,7 @@ CASES = [
     ("steps", [(1,), (2,), (27,), (97,), (871,)]),
     ("round_trip", [(2.0,), (-0.5,)]),
     ("table", [(1.5,), (-2.0,)]),
+    ("use_calc", [(0, 1.5), (1, 2.0), (2, -1.0), (3, 1.0), (-1, 0.5)]),
 ]
 
 
@@ -194,6 +227,11 @@ CASES = [
 def test_compiled_natively(pair, name):
     _, nat = pair
     assert type(getattr(nat, name)).__name__ in ("builtin_function_or_method", "cython_function_or_method", "pyc_aot_function"), name
+
+
+def test_the_cclass_is_an_extension_type(pair):
+    _, nat = pair
+    assert "__dict__" not in nat.Calc.__dict__ and not hasattr(nat.Calc(0), "op")
 
 
 @pytest.mark.parametrize("name, argss", CASES, ids=[c[0] for c in CASES])
@@ -224,7 +262,7 @@ def test_no_leaks(pair):
     _, nat = pair
     xs = array.array("d", [1.0, 2.0, 3.0])
     before = sys.getrefcount(xs)
-    assert growth(lambda: (nat.run(1.5), nat.run_pick(2, 1.0, 2.0), nat.table(1.0), nat.fold(xs, 1), nat.count(20, 1))) < 50
+    assert growth(lambda: (nat.run(1.5), nat.run_pick(2, 1.0, 2.0), nat.table(1.0), nat.fold(xs, 1), nat.count(20, 1), nat.use_calc(1, 2.0))) < 50
     assert growth(lambda: call(nat.fold, (xs, 7))) < 50
     assert sys.getrefcount(xs) == before
 

@@ -42,6 +42,12 @@ impl<'c, 'a> Checker<'c, 'a> {
             return self.shaped_call(e, func, args, keywords);
         }
         if let ExprKind::Attribute { value, attr } = &func.kind {
+            // `self.op(a, b)`: a cclass's function pointer field called through.
+            if let Some(load) = self.field_load(value, attr) {
+                if let Ty::FnPtr(p) = load.ty {
+                    return self.call_through(e, load, p, args, keywords);
+                }
+            }
             if let Some(call) = self.cfunc_call(e, value, attr, args, keywords)? {
                 return Ok(call);
             }
