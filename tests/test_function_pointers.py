@@ -300,7 +300,7 @@ ERRORS = [
     ("    g: binop_t = iadd\n    return g(x, 1.0)\n", 27,
      "`iadd` (line 18) has the signature int (int, int), but `g` needs double (*)(double, double) noexcept"),
     ("    g: binop_t = sub\n    return g(x, 1.0)\n", 27,
-     "`sub` (line 12) can raise, but `g` is a `noexcept` function pointer: a call through it cannot check for an exception"),
+     "`sub` (line 12) can raise, but a call through `g` cannot check for an exception (pyc-aot's function pointer types are `noexcept`)"),
     ("    g: binop_t = pyf\n    return g(x, 1.0)\n", 27,
      "`pyf` (line 22) is a Python function (`def`): `g` needs a C function pointer, double (*)(double, double) noexcept"),
     ("    p: cython.p_void = cython.NULL\n    g: binop_t = p\n    return g(x, 1.0)\n", 28,
@@ -324,3 +324,79 @@ def test_bad_function_pointers_are_located_errors(tmp_path, body, line, message)
     assert not b.ok, b.describe()
     assert message in b.stderr, b.stderr
     assert "bad.py:%d:" % line in b.stderr, b.stderr
+
+
+FPC_H = "typedef double (*unary)(double);\nextern unary hook;\nvoid set_hook(unary f);\ndouble integrate(unary f, double a, double b, int n);\nunary pick_c(int k);\n"
+FPC_C = ('#include <stddef.h>\n#include "fpc.h"\nunary hook = NULL;\nvoid set_hook(unary f) { hook = f; }\n'
+         "double integrate(unary f, double a, double b, int n) {\n    if (f == NULL) return -1.0;\n"
+         "    double dx = (b - a) / n, s = 0.0;\n    for (int i = 0; i < n; i++) s += f(a + (i + 0.5) * dx) * dx;\n    return s;\n}\n"
+         "static double neg(double x) { return -x; }\nstatic double cube(double x) { return x * x * x; }\n"
+         "unary pick_c(int k) { return k == 1 ? neg : k == 2 ? cube : NULL; }\n")
+FPC_PXD = ('cdef extern from "fpc.h":\n    ctypedef double (*unary)(double) noexcept nogil\n    unary hook\n    void set_hook(unary f)\n'
+           "    double integrate(unary f, double a, double b, int n) nogil\n    unary pick_c(int k)\n")
+FPC_PY = '''\
+import cython
+from cython.cimports.fpc import unary, hook, set_hook, integrate, pick_c
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+@cython.nogil
+def square(x: cython.double) -> cython.double:
+    return x * x
+
+
+def area(n: cython.int, k: cython.int) -> cython.double:
+    f: unary = square
+    if k:
+        f = pick_c(k)
+    return integrate(f, 0.0, 1.0, n)
+
+
+def call_c(k: cython.int, x: cython.double) -> cython.double:
+    f: unary = pick_c(k)
+    if f == cython.NULL:
+        return -1.0
+    return f(x)
+
+
+def via_hook(x: cython.double) -> tuple:
+    set_hook(square)
+    a: cython.double = hook(x)
+    same: cython.bint = hook == square
+    set_hook(pick_c(1))
+    return a, same, hook(x), hook == square
+'''
+
+
+def test_function_pointers_cross_c(tmp_path):
+    # Pointers C returns are called from compiled code, a local passed back
+    # to C, a C variable of the type called through. Expected values are
+    # computed here (C runs only compiled).
+    import subprocess
+    import textwrap
+    for name, text in {"fpc.h": FPC_H, "fpc.c": FPC_C, "fpc.pxd": FPC_PXD, "m.py": FPC_PY}.items():
+        (tmp_path / name).write_text(text)
+    b = run_compiler(tmp_path / "m.py", args=[str(tmp_path / "fpc.c"), "--strict"])
+    assert b.ok, b.describe()
+    code = textwrap.dedent("""
+        import m
+        print(repr(m.area(4, 0)), repr(m.area(4, 1)), repr(m.area(2, 2)), repr(m.area(3, 5)))
+        print(repr(m.call_c(1, 2.5)), repr(m.call_c(2, 3.0)), repr(m.call_c(0, 1.0)))
+        print(m.via_hook(3.0))
+    """)
+    p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+    def integrate(f, a, b, n):
+        dx, s = (b - a) / n, 0.0
+        for i in range(n):
+            s += f(a + (i + 0.5) * dx) * dx
+        return s
+    want = [
+        " ".join(repr(v) for v in (integrate(lambda x: x * x, 0.0, 1.0, 4), integrate(lambda x: -x, 0.0, 1.0, 4),
+                                   integrate(lambda x: x * x * x, 0.0, 1.0, 2), -1.0)),
+        "-2.5 27.0 -1.0",
+        "(9.0, True, -3.0, False)",
+    ]
+    assert p.stdout.split("\n")[:3] == want, p.stdout

@@ -434,7 +434,7 @@ impl Checker<'_, '_> {
             let why = if from_c {
                 format!("`{callee}` calls it from C, which cannot check for an exception")
             } else {
-                format!("`{callee}` is a `noexcept` function pointer: a call through it cannot check for an exception")
+                format!("a call through `{callee}` cannot check for an exception (pyc-aot's function pointer types are `noexcept`)")
             };
             return error(
                 Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) can raise, but {why}"))
