@@ -3,7 +3,8 @@ pointer types (`ctypedef double (*binop_t)(double, double) noexcept`) as
 locals, `@cython.cfunc` parameters and results and C variables; a cfunc's
 name assigned to one (its C entry's address, the signature checked),
 `cython.NULL`, comparisons (`==`, `!=`, `is`, with a cfunc's name), truth
-values, casts through `void*`, a cclass's private field of the type, calls through them (C's convention, with the
+values, casts through `void*`, a cclass's private field of the type, a
+struct local's field, calls through them (C's convention, with the
 GIL released too) and passing them on. Differential: the compiled module
 against the same file run as plain Python with the shim (which reads the
 `.pxd`'s `ctypedef` names); no leaks; what Cython refuses is a located
@@ -177,6 +178,16 @@ def use_calc(k: cython.int, a: cython.double) -> tuple:
     return r1, r2, c.apply(a, 4.0), c.uses
 
 
+Op = cython.struct(f=binop_t, scale=cython.double)
+
+
+def struct_op(k: cython.int, x: cython.double) -> cython.double:
+    o = cython.declare(Op)
+    o.f = pick(k % 3)
+    o.scale = 0.5
+    return o.f(x, 2.0) * o.scale
+
+
 def table(x: cython.double) -> list:
     out = []
     k: cython.int
@@ -187,7 +198,7 @@ def table(x: cython.double) -> list:
 '''
 
 NATIVE = ["add", "mul", "hypot2", "odd", "small", "collatz", "apply", "pick", "run", "run_pick", "direct", "fold",
-          "compare", "count", "steps", "round_trip", "use_calc", "table"]
+          "compare", "count", "steps", "round_trip", "use_calc", "struct_op", "table"]
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +231,7 @@ CASES = [
     ("round_trip", [(2.0,), (-0.5,)]),
     ("table", [(1.5,), (-2.0,)]),
     ("use_calc", [(0, 1.5), (1, 2.0), (2, -1.0), (3, 1.0), (-1, 0.5)]),
+    ("struct_op", [(0, 1.5), (1, 2.0), (2, -1.0), (5, 3.0)]),
 ]
 
 
