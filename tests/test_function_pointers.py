@@ -258,6 +258,17 @@ def test_matches_plain_python(pair, name, argss):
             assert want.exc_type is got.exc_type, (name, args, want, got)
 
 
+def test_matches_cython(pair):
+    # What Cython 3.3.1 gives for the same two files (`cythonize -i -3`).
+    import array
+    _, nat = pair
+    assert (nat.run(3.0), nat.run(-3.0), nat.run_pick(2, 3.0, 4.0), nat.run_pick(3, 1, 1), nat.direct(5, 0.5)) == (5.0, -6.0, 25.0, -1.0, 2.5)
+    assert nat.compare() == (True, False, True, False, True, True, True, False, True, True, True)
+    assert (nat.count(100, 1), nat.steps(27), nat.round_trip(2.0), nat.use_calc(3, 1.0), nat.struct_op(5, 3.0)) == (5, 111, 14.0, (-1.0, 4.0, 5.0, 1), 6.5)
+    assert nat.table(1.5) == [3.5, 3.0, 6.25, None]
+    assert nat.fold(memoryview(array.array("d", [1, 2, 3, 4, -0.5])), 2) == 1373584.25
+
+
 def test_fold_over_a_view(pair):
     import array
     py, nat = pair
