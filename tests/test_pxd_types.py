@@ -166,7 +166,7 @@ PY_F = "import cython\nfrom cython.cimports.lib import f\n\ndef g(x: cython.int)
     ('cdef struct P: int x\n', "lib.pxd:1:16", "a struct's fields go on indented lines of their own"),
     ('cdef struct P:\n    pass\n', "lib.pxd:1:13", "`P` has no fields"),
     ('cdef struct P:\n    bint *b\n', "lib.pxd:2:10", "pointers to bint in a .pxd are not supported yet"),
-    ('cdef extern from "lib.h":\n    int f(int x)\n    void (*cb)(int)\n', "lib.pxd:3:10", "function pointer variables and results in a .pxd are not supported yet"),
+    ('cdef extern from "lib.h":\n    int f(int x)\n    void (*get(int n))(int)\n', "lib.pxd:3:10", "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type) in a .pxd are not supported yet"),
     ('cdef extern from "lib.h":\n    int f(int x)\n    void g(int (*cb)(int) except -1)\n', "lib.pxd:3:27", "exception values on function pointer types are not supported yet"),
 ])
 def test_what_a_pxd_may_not_say_is_located(tmp_path, pxd, where, message):
@@ -255,18 +255,15 @@ def test_wrong_callbacks_are_located_errors(tmp_path, callback, message):
 FN_POINTER_LOCAL = 'import cython\nfrom cython.cimports.fns import unary\n\n\n@cython.cfunc\n@cython.nogil\n@cython.exceptval(check=False)\ndef square(x: cython.double) -> cython.double:\n    return x * x\n\n\n@cython.cfunc\n@cython.nogil\n@cython.exceptval(check=False)\ndef half(x: cython.double) -> cython.double:\n    return x * 0.5\n\n\ndef apply(x: cython.double, which: cython.int) -> cython.double:\n    f: unary = cython.NULL\n    if which == 1:\n        f = square\n    elif which == 2:\n        f = half\n    r: cython.double = -1.0\n    if f:\n        r = f(x)\n    return r\n'
 
 
-def test_a_function_pointer_local_stays_python_and_says_why(tmp_path):
+def test_a_function_pointer_local_is_native(tmp_path):
     # `f: unary` (a `.pxd` `ctypedef double (*unary)(double) noexcept nogil`)
-    # is not compiled natively yet: the function stays Python with the
-    # reason at the annotation, and runs there as Cython runs it.
+    # is a C function pointer local (tests/test_function_pointers.py has the rest).
     (tmp_path / "fns.pxd").write_text("ctypedef double (*unary)(double) noexcept nogil\n")
     (tmp_path / "fp.py").write_text(FN_POINTER_LOCAL)
-    b = run_compiler(tmp_path / "fp.py")
+    b = run_compiler(tmp_path / "fp.py", args=["--strict"])
     assert b.ok, b.describe()
     report = b.stderr + b.stdout
-    assert "2 functions native, 1 left to Python" in report, report
-    assert "`unary` is a C function pointer type: a local, field or result of one is not compiled natively yet" in report, report
-    assert "fp.py:20:8" in report, report
+    assert "3 functions native, 0 left to Python" in report, report
     out = run_py("""
         import fp
         print(fp.apply(3.0, 0), fp.apply(3.0, 1), fp.apply(3.0, 2))

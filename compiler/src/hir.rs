@@ -275,7 +275,7 @@ impl Function {
     /// in Cython; such a function has no wrapper and its `def` stays in the
     /// residual Python for interpreted callers.
     pub fn python_callable(&self) -> bool {
-        !(matches!(self.ret, Ty::Ptr(_)) || self.params.iter().any(|p| matches!(p.ty, Ty::Ptr(_)) || p.name.contains('.')))
+        !(self.ret.is_pointer() || self.params.iter().any(|p| p.ty.is_pointer() || p.name.contains('.')))
     }
 }
 
@@ -698,6 +698,11 @@ pub enum ExprKind {
     /// link time, arguments of its parameter types; never raises (extern
     /// functions are `noexcept`, as in Cython 3).
     CCall { symbol: String, args: Vec<Expr> },
+    /// A call through a C function pointer (`Ty::FnPtr`): the pointer
+    /// first, then the arguments, of its signature's parameter types; with
+    /// C's convention, never raising (the pointer types are `noexcept`). A
+    /// NULL pointer is the user's bug, as in C.
+    CallPtr(Vec<Expr>),
     /// A C variable a `.pxd` declares, read from its symbol; or, named
     /// `MODULE_CVAR` + name, a module-level `cython.declare`d C variable
     /// (`frontend/module_consts.rs`), kept in the module's own data.
@@ -971,7 +976,7 @@ pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
             visit_expr(then, f);
             visit_expr(orelse, f);
         }
-        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::VirtualCall { args: xs, .. } | ExprKind::NewInstance { args: xs, .. } | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
+        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::VirtualCall { args: xs, .. } | ExprKind::NewInstance { args: xs, .. } | ExprKind::Math(_, xs) | ExprKind::CallPtr(xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
             xs.iter().for_each(|x| visit_expr(x, f))
         }
         ExprKind::CCall { args, .. } => args.iter().for_each(|x| visit_expr(x, f)),
@@ -1014,7 +1019,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut impl FnMut(&mut Expr)) {
             visit_expr_mut(then, f);
             visit_expr_mut(orelse, f);
         }
-        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::VirtualCall { args: xs, .. } | ExprKind::NewInstance { args: xs, .. } | ExprKind::Math(_, xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
+        ExprKind::Compare { operands: xs, .. } | ExprKind::Call(_, xs) | ExprKind::VirtualCall { args: xs, .. } | ExprKind::NewInstance { args: xs, .. } | ExprKind::Math(_, xs) | ExprKind::CallPtr(xs) | ExprKind::MinMax { args: xs, .. } | ExprKind::ObjOp { operands: xs, .. } => {
             xs.iter_mut().for_each(|x| visit_expr_mut(x, f))
         }
         ExprKind::CCall { args, .. } => args.iter_mut().for_each(|x| visit_expr_mut(x, f)),

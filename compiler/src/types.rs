@@ -33,6 +33,60 @@ pub enum Ty {
     /// annotations): a pair of doubles, one 128-bit value (real part in lane
     /// 0, imaginary part in lane 1) from MIR on.
     Complex,
+    /// A C function pointer (a `.pxd`'s `ctypedef double (*f)(double)
+    /// noexcept`): the address of a C function of that signature, called
+    /// with C's convention; its signature interned (`FnPtrTy::sig`).
+    FnPtr(FnPtrTy),
+}
+
+/// A C function pointer's signature, `ret (*)(params) noexcept [nogil]`:
+/// what a function it points to must be (a C caller cannot see an
+/// exception, so it is `noexcept`; `nogil` if the type says so).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FnSig {
+    pub params: Vec<Ty>,
+    pub ret: Ty,
+    pub nogil: bool,
+}
+
+/// An interned `FnSig`: `Ty` stays `Copy`. The table only grows, and is
+/// shared by the builds of one process (ids are never written out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FnPtrTy(u32);
+
+static FN_SIGS: std::sync::Mutex<Vec<FnSig>> = std::sync::Mutex::new(Vec::new());
+
+impl FnPtrTy {
+    pub fn of(sig: &FnSig) -> FnPtrTy {
+        let mut sigs = FN_SIGS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = sigs.iter().position(|s| s == sig) {
+            return FnPtrTy(k as u32);
+        }
+        sigs.push(sig.clone());
+        FnPtrTy(sigs.len() as u32 - 1)
+    }
+
+    pub fn sig(self) -> FnSig {
+        FN_SIGS.lock().unwrap_or_else(|e| e.into_inner())[self.0 as usize].clone()
+    }
+}
+
+/// How C spells a type in a signature (`double`, `int`, `void*`).
+pub fn c_spelling(t: Ty) -> String {
+    match t {
+        Ty::Int(i) if !i.checked => i.cname.to_string(),
+        Ty::Float(64) => "double".into(),
+        Ty::Float(_) => "float".into(),
+        Ty::Void => "void".into(),
+        t => t.to_string(),
+    }
+}
+
+impl fmt::Display for FnSig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let params: Vec<String> = self.params.iter().map(|t| c_spelling(*t)).collect();
+        write!(f, "{} (*)({}) noexcept{}", c_spelling(self.ret), params.join(", "), if self.nogil { " nogil" } else { "" })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -138,6 +192,11 @@ impl Ty {
         matches!(self, Ty::Int(_))
     }
 
+    /// A C pointer: to data (`Ptr`) or to a function (`FnPtr`).
+    pub fn is_pointer(self) -> bool {
+        matches!(self, Ty::Ptr(_) | Ty::FnPtr(_))
+    }
+
     /// The type Python/C arithmetic promotes a pair of operands to.
     pub fn arith_join(a: Ty, b: Ty) -> Option<Ty> {
         let a = if a == Ty::Bool { Ty::py_int() } else { a };
@@ -207,6 +266,7 @@ impl fmt::Display for Ty {
             Ty::Ptr(Some(e)) => write!(f, "{}*", e.c_name()),
             Ty::Ptr(None) => write!(f, "void*"),
             Ty::Complex => write!(f, "double complex"),
+            Ty::FnPtr(p) => write!(f, "{}", p.sig()),
             Ty::View(v) => {
                 let axes: Vec<&str> =
                     (0..v.ndim).map(|k| if (v.c_contig && k + 1 == v.ndim) || (v.f_contig && k == 0) { "::1" } else { ":" }).collect();

@@ -1,5 +1,6 @@
-//! The C-ABI entries of the cfuncs a module passes to C as function
-//! pointers (`hir::ExprKind::FuncAddr`: `qsort`'s comparator), defined once
+//! The C-ABI entries of the cfuncs a module takes as function pointers
+//! (`hir::ExprKind::FuncAddr`: `qsort`'s comparator, a `binop_t` local
+//! compiled code calls through), defined once
 //! per variant before any body takes their address. Each is a MIR body
 //! (`mir::build::c_entry`) run through the passes: the cfunc's body in
 //! place when a wrapper would take it in place (a comparator is then one C

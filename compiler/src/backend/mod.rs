@@ -367,7 +367,7 @@ pub(crate) fn clif_type(t: Ty) -> Option<ir::Type> {
         Ty::Bool => Some(types::I8),
         // A `PyObject*` (every supported target has 64-bit pointers).
         Ty::Object => Some(types::I64),
-        Ty::Ptr(_) => Some(types::I64),
+        Ty::Ptr(_) | Ty::FnPtr(_) => Some(types::I64),
         Ty::Complex => Some(types::F64X2),
         Ty::Void | Ty::View(_) => None,
     }

@@ -183,13 +183,8 @@ impl ModuleCx<'_> {
             }
             // A `ctypedef` of a cimported `.pxd`.
             Some(Binding::CDecl(super::pxd::Decl::Type(t))) => Ok(t),
-            Some(Binding::CDecl(super::pxd::Decl::FnType(_))) => fallback(
-                &e.span,
-                format!(
-                    "`{}` is a C function pointer type: a local, field or result of one is not compiled natively yet (a `@cython.cfunc` passes as an extern function's function pointer parameter)",
-                    self.source_text(&e.span)
-                ),
-            ),
+            // `ctypedef double (*binop_t)(double, double) noexcept`.
+            Some(Binding::CDecl(super::pxd::Decl::FnType(sig))) => Ok(Ty::FnPtr(types::FnPtrTy::of(&sig))),
             Some(_) => fallback(&e.span, format!("`{}` is not a native type", self.source_text(&e.span))),
             None => match &e.kind {
                 ExprKind::Name(n) => {

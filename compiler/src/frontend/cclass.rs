@@ -356,7 +356,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             offset += 8;
             continue;
         }
-        if matches!(ty, Ty::Ptr(_)) && visibility != Visibility::Private {
+        if ty.is_pointer() && visibility != Visibility::Private {
             // Cython refuses to convert a pointer to a Python object.
             return Err((at.clone(), format!("pointer attribute `{name}` is {} (Cython cannot convert a C pointer to a Python object)", if visibility == Visibility::Public { "public" } else { "readonly" })));
         }
@@ -580,7 +580,8 @@ fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<FieldType, (Span,
         }
     }
     let pointer = matches!(&ann.kind, ExprKind::Call { func, .. } if cx.binding_of(func) == Some(Binding::CythonAttr("pointer".into())));
-    let c_name = pointer || matches!(cx.binding_of(ann), Some(Binding::CythonAttr(_))) || matches!(&ann.kind, ExprKind::Name(n) if n == "float");
+    let fn_pointer = matches!(cx.binding_of(ann), Some(Binding::CDecl(super::pxd::Decl::FnType(_))));
+    let c_name = pointer || fn_pointer || matches!(cx.binding_of(ann), Some(Binding::CythonAttr(_))) || matches!(&ann.kind, ExprKind::Name(n) if n == "float");
     let ty = if c_name { cx.resolve_type(ann).ok() } else { None };
     match ty {
         Some(t @ Ty::Float(_)) => Ok((t, None, None)),
@@ -588,14 +589,14 @@ fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<FieldType, (Span,
         Some(Ty::Bool) => Ok((Ty::Bool, None, None)),
         // A C pointer (to memory the instance manages, as in Cython):
         // private, NULL in a new instance.
-        Some(t @ Ty::Ptr(_)) => Ok((t, None, None)),
-        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number, C pointer, `object`, cclass and builtin container or string (`str`, `bytes`, `bytearray`, `list`, `tuple`, `dict`, `set`, `frozenset`) attributes compile yet"))),
+        Some(t @ (Ty::Ptr(_) | Ty::FnPtr(_))) => Ok((t, None, None)),
+        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number, C pointer, C function pointer, `object`, cclass and builtin container or string (`str`, `bytes`, `bytearray`, `list`, `tuple`, `dict`, `set`, `frozenset`) attributes compile yet"))),
     }
 }
 
 fn byte_size(t: Ty) -> u32 {
     match t {
-        Ty::Object | Ty::Ptr(_) => 8,
+        Ty::Object | Ty::Ptr(_) | Ty::FnPtr(_) => 8,
         Ty::Int(i) => u32::from(i.bits / 8),
         Ty::Float(w) => u32::from(w / 8),
         _ => 1,

@@ -24,15 +24,7 @@ pub(crate) struct CFunc {
     pub callbacks: Vec<(usize, FnSig)>,
 }
 
-/// A C function pointer's type, `ret (*)(params) [noexcept] [nogil]`: what
-/// a `@cfunc` passed for it must be (a C caller cannot see an exception, so
-/// it must be `noexcept`; `nogil` if the pointer type says so).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct FnSig {
-    pub params: Vec<Ty>,
-    pub ret: Ty,
-    pub nogil: bool,
-}
+pub(crate) use crate::types::FnSig;
 
 /// What a name of a `.pxd` declares.
 #[derive(Debug, Clone, PartialEq)]
@@ -442,7 +434,17 @@ impl Parser {
         let mut c = Cursor { toks, at, end };
         let ty = self.ty(&mut c)?;
         if Self::at_fn_pointer(&c) {
-            return unsupported(c.span(), "function pointer variables and results");
+            // `double (*cb)(double) noexcept`: a C variable holding a function pointer.
+            let named = matches!(c.toks.get(c.at + 2), Some((Tok::Ident(_), _)));
+            if module_cdef || !named || c.toks.get(c.at + 3).map(|t| &t.0) != Some(&Tok::Punct(')')) {
+                return unsupported(c.span(), "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type)");
+            }
+            let at = c.toks[c.at + 2].1.start;
+            let (name, sig) = self.fn_declarator(&mut c, ty)?;
+            c.done()?;
+            let name = name.unwrap_or_default();
+            self.check_fn_result(ty, at..at + name.len())?;
+            return self.declare(name.clone(), Decl::Var { symbol: name, ty: Ty::FnPtr(crate::types::FnPtrTy::of(&sig)) }, at);
         }
         loop {
             let (name, name_at) = c.ident("a name")?;
@@ -727,6 +729,7 @@ impl Parser {
             }
             let field = match field_ty {
                 CType::Scalar(Ty::Void) => return Err(Diagnostic::error(ty_at, "a field cannot be void").with_label("void")),
+                CType::Scalar(Ty::FnPtr(_)) => return unsupported(ty_at, "function pointer fields"),
                 CType::Scalar(t) => Field::Scalar(t),
                 CType::StructPtr(s) => Field::StructPtr(s),
                 CType::Struct(s) if s == name => {
@@ -792,10 +795,10 @@ impl Parser {
             let Some(name) = name else {
                 return Err(Diagnostic::error(at..at, "a function pointer `ctypedef` needs a name").with_label("here: `(*name)`"));
             };
-            if ty != Ty::Void && crate::types::Elem::of(ty).is_none() && !matches!(ty, Ty::Ptr(_)) {
-                return unsupported(at..at + name.len(), &format!("function pointers returning {ty}"));
-            }
+            self.check_fn_result(ty, at..at + name.len())?;
             self.fn_types.insert(name.clone(), sig.clone());
+            // Also a type of variables and results (`binop_t op`, `binop_t pick(int)`).
+            self.typedefs.insert(name.clone(), Ty::FnPtr(crate::types::FnPtrTy::of(&sig)));
             return self.declare(name, Decl::FnType(sig), at);
         }
         let (name, at) = c.ident("the new type's name")?;
@@ -803,6 +806,14 @@ impl Parser {
         self.at += 1;
         self.typedefs.insert(name.clone(), ty);
         self.declare(name, Decl::Type(ty), at)
+    }
+
+    /// A function pointer's result: a C scalar, a pointer or void.
+    fn check_fn_result(&self, ty: Ty, at: Range<usize>) -> R<()> {
+        if ty != Ty::Void && crate::types::Elem::of(ty).is_none() && !matches!(ty, Ty::Ptr(_)) {
+            return unsupported(at, &format!("function pointers returning {ty}"));
+        }
+        Ok(())
     }
 
     /// `[cdef|cpdef|ctypedef] enum [Name]:` and its members, `A`, `B = 2`, `C, D`.
@@ -980,6 +991,24 @@ mod tests {
         assert_eq!(decl(&p, "table"), Decl::Var { symbol: "table".into(), ty: Ty::Ptr(crate::types::Elem::of(F64)) });
     }
 
+    #[test]
+    fn reads_function_pointer_types_variables_and_results() {
+        let p = parse("ctypedef double (*binop_t)(double, double) noexcept\ncdef extern from \"h.h\" nogil:\n    binop_t current\n    double (*hook)(int n) noexcept nogil\n    binop_t pick(int which)\n    double fold(binop_t f, double x)\n").unwrap();
+        let binop = FnSig { params: vec![F64, F64], ret: F64, nogil: false };
+        let fp = Ty::FnPtr(crate::types::FnPtrTy::of(&binop));
+        assert_eq!(decl(&p, "binop_t"), Decl::FnType(binop.clone()));
+        assert_eq!(decl(&p, "current"), Decl::Var { symbol: "current".into(), ty: fp });
+        let int = cython_scalar("int").unwrap();
+        let hook = Ty::FnPtr(crate::types::FnPtrTy::of(&FnSig { params: vec![int], ret: F64, nogil: true }));
+        assert_eq!(decl(&p, "hook"), Decl::Var { symbol: "hook".into(), ty: hook });
+        assert_eq!(hook.to_string(), "double (*)(int) noexcept nogil");
+        let Decl::Func(pick) = decl(&p, "pick") else { panic!("pick") };
+        assert_eq!((pick.params, pick.ret), (vec![("which".to_string(), int)], fp));
+        // A parameter of the type is a function pointer parameter (a `@cfunc`'s name or a pointer passes).
+        let Decl::Func(fold) = decl(&p, "fold") else { panic!("fold") };
+        assert_eq!(fold.callbacks, vec![(0, binop)]);
+    }
+
     fn error_at(text: &str) -> (String, String) {
         let d = parse(text).unwrap_err();
         let line = text[..d.span.start].matches('\n').count() + 1;
@@ -998,7 +1027,10 @@ mod tests {
             ("cdef extern from \"h.h\":\n    int printf(char c, ...)\n", "2", "variadic functions (`...`) in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    enum: A\n", "2", "the value of `A` is in the C header, which pyc-aot does not read"),
             ("cdef extern from \"h.h\"\n    int f()\n", "1", "expected `:`"),
-            ("cdef extern from \"h.h\":\n    void (*cb)(int)\n", "2", "function pointer variables and results in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    void (*get(int n))(int)\n", "2", "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type) in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    void (*)(int)\n", "2", "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type) in a .pxd are not supported yet"),
+            ("ctypedef int (*op_t)(int) noexcept\ncdef struct S:\n    op_t cb\n", "3", "function pointer fields in a .pxd are not supported yet"),
+            ("ctypedef int (*op_t)(int) noexcept\ncdef extern from \"h.h\":\n    op_t *table\n", "3", "pointers to int (*)(int) noexcept in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    void f(int (*cb)(int) except -1)\n", "2", "exception values on function pointer types are not supported yet"),
             ("cdef extern from \"h.h\":\n    void f(int (**cb)(int))\n", "2", "pointers to function pointers in a .pxd are not supported yet"),
             ("cdef struct S:\n    int (*cb)(int)\n", "2", "function pointer fields in a .pxd are not supported yet"),

@@ -129,7 +129,8 @@ fn pxd_piece(module: &str, a: &Alias, cimported: &Cimports) -> Option<Option<Str
         Binding::CDecl(Decl::Enum(v)) => Some(format!("{bound} = {v}")),
         Binding::CDecl(Decl::Type(t)) => Some(format!("{bound} = {}", shim_type(*t))),
         Binding::CDecl(Decl::Opaque) => Some(format!("{bound} = {SHIM_GLOBAL}.void")),
-        Binding::CDecl(Decl::FnType(_)) => Some(format!("{bound} = {SHIM_GLOBAL}.p_void")),
+        // The shim's function pointer type: a variable of it holds the function.
+        Binding::CDecl(Decl::FnType(_)) => Some(format!("{bound} = {SHIM_GLOBAL}._FunctionPointerType('{}')", a.name)),
         Binding::CDecl(Decl::Struct { fields, union, .. }) => Some(format!("{bound} = {}", shim_struct(fields, *union))),
         _ => None,
     }))

@@ -224,6 +224,10 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("extern {symbol}({})", a.join(", "))
         }
+        ExprKind::CallPtr(xs) => {
+            let a: Vec<String> = xs.iter().skip(1).map(d).collect();
+            format!("(*{})({})", xs.first().map(d).unwrap_or_default(), a.join(", "))
+        }
         ExprKind::CGlobal(symbol) => format!("extern {symbol}"),
         ExprKind::CGlobalStore { symbol, value } => format!("extern {symbol} = {}", d(value)),
         ExprKind::FuncAddr { func, name, .. } => format!("&centry f{}({name})", func.0),

@@ -94,6 +94,9 @@ pub enum BodyOp {
     /// A call of a C function declared in a `.pxd` (`params`: its parameter
     /// types; a `void` one gives a dummy bint).
     CCall { symbol: String, args: Vec<Local>, params: Vec<Ty>, ret: Ty },
+    /// A call through a C function pointer (`hir::ExprKind::CallPtr`):
+    /// `args[0]` the address, then the arguments of `params`' types.
+    CallPtr { args: Vec<Local>, params: Vec<Ty>, ret: Ty },
     /// A C variable's value, read from its symbol.
     CGlobal { symbol: String, ty: Ty },
     /// `symbol = value` of a module-level C variable (gives a dummy bint).
@@ -315,7 +318,7 @@ impl BodyOp {
             MinMax { v, acc, .. } => vec![*v, *acc],
             Select { cond, a, b } => vec![*cond, *a, *b],
             Math { args, .. } => args.clone(),
-            CCall { args, .. } => args.clone(),
+            CCall { args, .. } | CallPtr { args, .. } => args.clone(),
             CGlobal { .. } | FuncAddr { .. } | CString { .. } => vec![],
             PtrLoad { ptr, index, .. } | PtrOffset { ptr, index, .. } => vec![*ptr, *index],
             PtrStore { ptr, index, value, .. } => vec![*ptr, *index, *value],
@@ -360,7 +363,7 @@ impl BodyOp {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
-            CCall { .. } | CGlobal { .. } | CGlobalStore { .. } | FuncAddr { .. } | CString { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } | ObjectData { .. } => ErrorKind::Never,
+            CCall { .. } | CallPtr { .. } | CGlobal { .. } | CGlobalStore { .. } | FuncAddr { .. } | CString { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } | ObjectData { .. } => ErrorKind::Never,
             Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,
             Convert { .. } | Unary { .. } | FloatBinary { .. } | IntTrueDiv { .. } | IntBinary { .. } | TruncDiv { .. } | BoolBinary { .. } | Compare { .. }
@@ -415,6 +418,7 @@ impl BodyOp {
             Select { cond, a, b } => format!("select {cond}, {a}, {b}"),
             Math { op, args } => format!("{op:?}({})", list(args)),
             CCall { symbol, args, .. } => format!("extern {symbol}({})", list(args)),
+            CallPtr { args, .. } => format!("(*{})({})", list(&args[..1.min(args.len())]), list(&args[1.min(args.len())..])),
             CGlobal { symbol, .. } => format!("extern {symbol}"),
             CGlobalStore { symbol, value, .. } => format!("extern {symbol} = {value}"),
             FuncAddr { func, name, .. } => format!("centry f{}({name})", func.0),

@@ -437,6 +437,21 @@ class typedef(CythonType):
         return self.name or _str(self._basetype)
 
 
+class _FunctionPointerType(CythonType):
+    """A C function pointer type a `.pxd` declares (`ctypedef double
+    (*binop_t)(double, double) noexcept`), in plain Python: a pointer
+    variable holds the function itself (or ``NULL``), a cast keeps the value."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __call__(self, value):
+        return value
+
+    def __repr__(self):
+        return self.name
+
+
 class _FusedType(CythonType):
     def __init__(self, *types):
         self.types = types
@@ -786,7 +801,7 @@ def sizeof(arg):
         for d in arg.dims:
             n *= d
         return n
-    if _isinstance(arg, (_PointerType, _MemoryViewType)):
+    if _isinstance(arg, (_PointerType, _MemoryViewType, _FunctionPointerType)):
         return _SIZE
     if _isinstance(arg, _StructType):
         # C's layout: each member aligned as its type (a scalar to its
@@ -1757,9 +1772,68 @@ _cpython = _make_module("cython.cimports.cpython", "CPython's C API (shim, the b
 cimports = _make_module("cython.cimports", "cimport emulation (shim).", {"libc": _libc, "cpython": _cpython})
 
 
+class _PxdTypes(object):
+    """``from cython.cimports.<mod> import T`` in plain Python when
+    ``<mod>.pxd`` is on ``sys.path`` and no Python module ``<mod>`` is: a
+    module of the `.pxd`'s ``ctypedef`` names (function pointer types as
+    ``_FunctionPointerType``, scalar ones as ``typedef``s of the shim's
+    types), the names a file's annotations and casts spell, so a module
+    whose compiled functions use them runs interpreted too. C functions
+    and variables are not there: plain Python cannot call C."""
+
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        prefix = "cython.cimports."
+        if not fullname.startswith(prefix) or fullname.count(".") != 2:
+            return None
+        name = fullname[_len(prefix):]
+        if name in ("libc", "cpython"):
+            return None
+        import importlib.machinery
+        import importlib.util
+        import os.path
+        try:
+            if importlib.util.find_spec(name) is not None:
+                return None
+        except (ImportError, ValueError):
+            pass
+        for entry in _sys.path:
+            pxd = os.path.join(entry or os.curdir, name + ".pxd")
+            if os.path.isfile(pxd):
+                return importlib.machinery.ModuleSpec(fullname, cls, origin=pxd)
+        return None
+
+    @staticmethod
+    def create_module(spec):
+        return None
+
+    @staticmethod
+    def exec_module(module):
+        import re
+        with _builtins.open(module.__spec__.origin, encoding="utf-8") as f:
+            text = f.read()
+        g = globals()
+        for line in text.splitlines():
+            words = line.split("#")[0].split()
+            if not words or words[0] != "ctypedef":
+                continue
+            fn = re.match(r"\s*ctypedef\s+[^(]*\(\s*\*\s*([A-Za-z_]\w*)\s*\)", line)
+            if fn:
+                setattr(module, fn.group(1), _FunctionPointerType(fn.group(1)))
+                continue
+            if len(words) >= 3 and words[-1].isidentifier() and "*" not in line and words[1] not in ("struct", "union", "enum"):
+                base = "".join(w for w in words[1:-1] if w != "const")
+                base = {"unsignedint": "uint", "unsignedchar": "uchar", "unsignedshort": "ushort",
+                        "unsignedlong": "ulong", "unsignedlonglong": "ulonglong", "longlong": "longlong"}.get(base, base)
+                if _isinstance(g.get(base), CythonType):
+                    setattr(module, words[-1], typedef(g[base], words[-1]))
+
+
 if not _embedded:
     for _mod in (cimports, _libc, _libc_math, _libc_stdlib, _libc_string, _libc_limits,
                  _libc_float, _cpython, _cpython_buffer, parallel):
         _sys.modules.setdefault(_mod.__name__, _mod)
     del _mod
     _sys.modules.setdefault("cython.dataclasses", dataclasses)
+    if not _builtins.any(_isinstance(f, _type_of) and f.__name__ == "_PxdTypes" for f in _sys.meta_path):
+        _sys.meta_path.append(_PxdTypes)

@@ -19,6 +19,20 @@ impl OpCx<'_, '_, '_> {
     /// `int` are passed extended to 32 bits, as C compilers pass them (clang
     /// relies on it); a `bint` is C's `int`.
     pub(crate) fn c_call(&mut self, symbol: &str, params: &[Ty], ret: Ty, args: &[Value]) -> R<Value> {
+        self.c_call_to(Callee::Symbol(symbol), params, ret, args)
+    }
+
+    /// A call through the C function pointer `ptr`, as `c_call` calls a
+    /// symbol (a NULL `ptr` is the caller's bug, as in C).
+    pub(crate) fn c_call_ptr(&mut self, ptr: Value, params: &[Ty], ret: Ty, args: &[Value]) -> R<Value> {
+        self.c_call_to(Callee::Pointer(ptr), params, ret, args)
+    }
+
+    fn c_call_to(&mut self, callee: Callee, params: &[Ty], ret: Ty, args: &[Value]) -> R<Value> {
+        let symbol = match callee {
+            Callee::Symbol(s) => s,
+            Callee::Pointer(_) => "a function pointer",
+        };
         let mut ptys = vec![];
         let mut vals = vec![];
         for (&t, &v) in params.iter().zip(args) {
@@ -37,7 +51,17 @@ impl OpCx<'_, '_, '_> {
             Ty::Bool => vec![types::I32],
             t => vec![clif_type(t).ok_or_else(|| format!("a result of type {t} reached the call of `{symbol}`"))?],
         };
-        let r = self.call_c(symbol, &ptys, &rets, &vals)?;
+        let r = match callee {
+            Callee::Symbol(s) => self.call_c(s, &ptys, &rets, &vals)?,
+            Callee::Pointer(ptr) => {
+                let mut sig = cranelift_module::Module::make_signature(&self.cx.em.module);
+                sig.params.extend(ptys.iter().map(|t| ir::AbiParam::new(*t)));
+                sig.returns.extend(rets.iter().map(|t| ir::AbiParam::new(*t)));
+                let sig = self.cx.b.import_signature(sig);
+                let inst = self.cx.b.ins().call_indirect(sig, ptr, &vals);
+                self.cx.b.inst_results(inst).to_vec()
+            }
+        };
         Ok(match (ret, r.first()) {
             (Ty::Void, _) => self.cx.b.ins().iconst(types::I8, 0),
             (Ty::Bool, Some(&v)) => self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0),
@@ -118,6 +142,12 @@ impl OpCx<'_, '_, '_> {
         let p = self.cx.em.ptr;
         Ok(self.cx.b.ins().func_addr(p, r))
     }
+}
+
+/// What `c_call_to` calls: a symbol, or the address a function pointer holds.
+enum Callee<'s> {
+    Symbol(&'s str),
+    Pointer(Value),
 }
 
 /// The C type a value of `t` crosses a C signature as: a `bint` is C's

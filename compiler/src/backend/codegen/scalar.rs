@@ -47,7 +47,7 @@ impl OpCx<'_, '_, '_> {
                 let z = self.cx.b.ins().f32const(0.0);
                 self.cx.b.ins().fcmp(FloatCC::NotEqual, v, z)
             }
-            Ty::Int(_) | Ty::Ptr(_) => self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0),
+            Ty::Int(_) | Ty::Ptr(_) | Ty::FnPtr(_) => self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0),
             _ => v,
         }
     }
@@ -61,7 +61,7 @@ impl OpCx<'_, '_, '_> {
         Ok(match (from, to) {
             (a, b) if a == b => v,
             // An address is 64 bits whatever it points to.
-            (Ty::Ptr(_), Ty::Ptr(_)) | (Ty::Ptr(_), Ty::Int(IntTy { bits: 64, .. })) => v,
+            (Ty::Ptr(_) | Ty::FnPtr(_), Ty::Ptr(_) | Ty::FnPtr(_)) | (Ty::Ptr(_) | Ty::FnPtr(_), Ty::Int(IntTy { bits: 64, .. })) => v,
             (_, Ty::Bool) => self.truthy(v, from),
             (Ty::Int(a), Ty::Int(b)) => {
                 if b.checked && !a.signed && a.bits == 64 {

@@ -167,7 +167,7 @@ pub(super) fn unbox(cx: &mut FnCx, obj: Value, ty: Ty, err: Block) -> R<Value> {
             Ok(narrow)
         }
         Ty::Void | Ty::View(_) | Ty::Object => Err("a None, memoryview or object parameter reached scalar unboxing".into()),
-        Ty::Ptr(_) => Err("a C pointer reached scalar unboxing".into()),
+        Ty::Ptr(_) | Ty::FnPtr(_) => Err("a C pointer reached scalar unboxing".into()),
     }
 }
 

@@ -42,6 +42,12 @@ impl<'c, 'a> Checker<'c, 'a> {
             return self.shaped_call(e, func, args, keywords);
         }
         if let ExprKind::Attribute { value, attr } = &func.kind {
+            // `self.op(a, b)`: a cclass's function pointer field called through.
+            if let Some(load) = self.field_load(value, attr) {
+                if let Ty::FnPtr(p) = load.ty {
+                    return self.call_through(e, load, p, args, keywords);
+                }
+            }
             if let Some(call) = self.cfunc_call(e, value, attr, args, keywords)? {
                 return Ok(call);
             }
@@ -58,6 +64,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let f = self.name(n, &func.span)?;
                 if f.ty == Ty::Object {
                     return self.object_call(f, args, keywords);
+                }
+                if let Ty::FnPtr(p) = f.ty {
+                    return self.call_through(e, f, p, args, keywords);
                 }
                 return fallback(&e.span, format!("it calls the local `{n}`"));
             }
@@ -89,6 +98,11 @@ impl<'c, 'a> Checker<'c, 'a> {
             Some(Binding::CDecl(crate::frontend::pxd::Decl::Func(f))) => {
                 return self.c_call(e, self.cx.source_text(&func.span), &f, args, keywords);
             }
+            // A C variable holding a function pointer, called through.
+            Some(Binding::CDecl(crate::frontend::pxd::Decl::Var { ty: Ty::FnPtr(p), .. })) => {
+                let f = self.expr(func)?;
+                return self.call_through(e, f, p, args, keywords);
+            }
             Some(_) => return fallback(&e.span, format!("it calls `{}`", self.cx.source_text(&func.span))),
             None => {}
         }
@@ -97,8 +111,14 @@ impl<'c, 'a> Checker<'c, 'a> {
                 if let Some(call) = self.method_call(value, attr, args, keywords)? {
                     return Ok(call);
                 }
-            } else if let Some(f) = self.object_value(func)? {
-                return self.object_call(f, args, keywords);
+            } else {
+                match self.expr(func) {
+                    Ok(f) if f.ty == Ty::Object => return self.object_call(f, args, keywords),
+                    // `pick(x)(a, b)`: a cfunc's function pointer result called.
+                    Ok(hir::Expr { ty: Ty::FnPtr(p), kind }) => return self.call_through(e, hir::Expr { kind, ty: Ty::FnPtr(p) }, p, args, keywords),
+                    Err(Problem::Pending) => return Err(Problem::Pending),
+                    _ => {}
+                }
             }
             return fallback(&e.span, format!("it calls `{}`", self.cx.source_text(&func.span)));
         };

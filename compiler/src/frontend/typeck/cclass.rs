@@ -632,7 +632,7 @@ fn receiver_value(r: &Receiver, attr: &str, store: bool) -> hir::Expr {
 /// index in units of that type (fields are aligned to their size).
 fn address(obj: hir::Expr, field: &Field) -> (hir::Expr, hir::Expr) {
     // A pointer field is a `void*` slot, read and written retyped.
-    let elem = if matches!(field.ty, Ty::Ptr(_)) { Some(Elem::VoidPtr) } else { Elem::of(field.ty) };
+    let elem = if field.ty.is_pointer() { Some(Elem::VoidPtr) } else { Elem::of(field.ty) };
     let size = elem.map_or(1, |e| u32::from(e.size()));
     let ptr = hir::Expr { kind: H::ObjectData(Box::new(obj)), ty: Ty::Ptr(elem) };
     let index = hir::Expr::konst(Const::Int(i64::from(field.offset / size.max(1))), ssize_t());
@@ -651,7 +651,7 @@ fn load(obj: hir::Expr, field: &Field) -> hir::Expr {
 /// A pointer stored to a pointer field: retyped to the slot's `void*`.
 fn slot_value(field: &Field, v: hir::Expr) -> hir::Expr {
     match (field.ty, v.ty) {
-        (Ty::Ptr(_), Ty::Ptr(_)) => hir::Expr { kind: v.kind, ty: Ty::Ptr(None) },
+        (Ty::Ptr(_) | Ty::FnPtr(_), Ty::Ptr(_) | Ty::FnPtr(_)) => hir::Expr { kind: v.kind, ty: Ty::Ptr(None) },
         _ => v,
     }
 }

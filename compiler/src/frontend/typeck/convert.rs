@@ -14,7 +14,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     pub(super) fn truthy(&self, v: hir::Expr, span: &Span) -> R<hir::Expr> {
         match v.ty {
             Ty::Bool => Ok(v),
-            Ty::Int(_) | Ty::Float(_) | Ty::Ptr(_) | Ty::Complex => Ok(hir::Expr { kind: H::Truthy(Box::new(v)), ty: Ty::Bool }),
+            Ty::Int(_) | Ty::Float(_) | Ty::Ptr(_) | Ty::FnPtr(_) | Ty::Complex => Ok(hir::Expr { kind: H::Truthy(Box::new(v)), ty: Ty::Bool }),
             Ty::Void => fallback(span, "it uses the None result of a call as a value"),
             Ty::View(_) => fallback(span, "it takes the truth value of a memoryview"),
             // `PyObject_IsTrue`.
@@ -35,6 +35,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     .with_label("wrong memoryview type")
                     .with_hint("element type, number of dimensions and `::1` must match"),
             ),
+            (_, Ty::FnPtr(p)) | (Ty::FnPtr(p), _) if v.ty.is_pointer() || to.is_pointer() || v.ty == Ty::Object => self.fn_pointer_value(v, to, p, span, what),
             // C: `void*` converts to and from any pointer implicitly.
             (Ty::Ptr(None), Ty::Ptr(_)) | (Ty::Ptr(_), Ty::Ptr(None)) => Ok(hir::Expr { kind: v.kind, ty: to }),
             (Ty::Ptr(_), _) | (_, Ty::Ptr(_)) => error(

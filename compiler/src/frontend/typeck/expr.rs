@@ -25,7 +25,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             // Objects and pointers (`while p and p.x > 0:`): each operand's
             // truth value, as C's `&&`/`||` take a pointer's.
-            if vs.iter().any(|v| v.ty == Ty::Object || matches!(v.ty, Ty::Ptr(_))) {
+            if vs.iter().any(|v| v.ty == Ty::Object || v.ty.is_pointer()) {
                 return self.object_condition(*op, vs, values, &e.span);
             }
             let v = self.bool_op(*op, vs, values, &e.span)?;
@@ -329,7 +329,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Ty::Void => "NoneType",
                 Ty::View(_) => "memoryview",
                 Ty::Object => "object",
-                Ty::Ptr(_) => "pointer",
+                Ty::Ptr(_) | Ty::FnPtr(_) => "pointer",
                 Ty::Complex => "complex",
             },
         };
@@ -374,6 +374,11 @@ impl<'c, 'a> Checker<'c, 'a> {
             Ty::Void => fallback(span, "it uses the None result of a call as a value"),
             Ty::View(_) => fallback(span, "it computes with a whole memoryview (only its elements are compiled)"),
             Ty::Ptr(_) => fallback(span, "it uses a C pointer as a number"),
+            Ty::FnPtr(_) => error(
+                Diagnostic::error(span.clone(), format!("a C function pointer ({}) is neither a number nor a Python object", v.ty))
+                    .with_label("a function pointer")
+                    .with_hint("call it, compare it, or pass it to a `@cython.cfunc` or a C function"),
+            ),
             _ => Ok(()),
         }
     }
@@ -477,7 +482,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         if v.ty == Ty::Object {
             return self.object_unary(op, v, span);
         }
-        if !(op == syntax::UnaryOp::Not && matches!(v.ty, Ty::Ptr(_))) {
+        if !(op == syntax::UnaryOp::Not && v.ty.is_pointer()) {
             self.numeric(&v, span)?;
         }
         if v.ty == Ty::Complex {
@@ -546,15 +551,19 @@ impl<'c, 'a> Checker<'c, 'a> {
         for c in comparators {
             operands.push(self.expr(c)?);
         }
-        let identity_or_membership = ops.iter().any(|op| matches!(op, syntax::CmpOp::Is | syntax::CmpOp::IsNot | syntax::CmpOp::In | syntax::CmpOp::NotIn));
+        self.cfunc_operands(&mut operands, span)?;
+        // `p is cython.NULL` of C pointers compares their addresses, as in Cython.
+        let pointers = operands.iter().all(|v| v.ty.is_pointer());
+        let identity_or_membership =
+            ops.iter().any(|op| matches!(op, syntax::CmpOp::In | syntax::CmpOp::NotIn) || (!pointers && matches!(op, syntax::CmpOp::Is | syntax::CmpOp::IsNot)));
         if identity_or_membership || operands.iter().any(|v| v.ty == Ty::Object) {
             return self.object_compare(operands, ops, span);
         }
         let mut hops = vec![];
         for op in ops {
             hops.push(match op {
-                syntax::CmpOp::Eq => CmpOp::Eq,
-                syntax::CmpOp::NotEq => CmpOp::Ne,
+                syntax::CmpOp::Eq | syntax::CmpOp::Is => CmpOp::Eq,
+                syntax::CmpOp::NotEq | syntax::CmpOp::IsNot => CmpOp::Ne,
                 syntax::CmpOp::Lt => CmpOp::Lt,
                 syntax::CmpOp::LtE => CmpOp::Le,
                 syntax::CmpOp::Gt => CmpOp::Gt,

@@ -9,7 +9,7 @@ use crate::diag::Diagnostic;
 use crate::frontend::{error, fallback};
 use crate::hir::{self, Const, ExprKind as H};
 use crate::syntax::{self, Expr, ExprKind, Span};
-use crate::types::{Elem, Ty};
+use crate::types::{c_spelling, Elem, Ty};
 
 use super::{Checker, R};
 
@@ -22,16 +22,6 @@ fn ssize_t() -> Ty {
     crate::types::cython_scalar("Py_ssize_t").unwrap_or(Ty::py_int())
 }
 
-/// `t` as C spells it in a function pointer's signature.
-fn c_spelling(t: Ty) -> String {
-    match t {
-        Ty::Int(i) if !i.checked => i.cname.to_string(),
-        Ty::Float(64) => "double".into(),
-        Ty::Float(_) => "float".into(),
-        Ty::Void => "void".into(),
-        t => t.to_string(),
-    }
-}
 
 /// The C library functions called directly: parameters and result.
 fn libc_function(name: &str) -> Option<(&'static str, Vec<Ty>, Ty)> {
@@ -164,10 +154,10 @@ impl Checker<'_, '_> {
     /// Comparisons of addresses: both sides pointers (or NULL), compared as
     /// `size_t`.
     pub(super) fn pointer_operands(&self, operands: &mut [hir::Expr], span: &Span) -> R<()> {
-        if !operands.iter().any(|v| matches!(v.ty, Ty::Ptr(_))) {
+        if !operands.iter().any(|v| v.ty.is_pointer()) {
             return Ok(());
         }
-        if let Some(v) = operands.iter().find(|v| !matches!(v.ty, Ty::Ptr(_))) {
+        if let Some(v) = operands.iter().find(|v| !v.ty.is_pointer()) {
             return error(
                 Diagnostic::error(span.clone(), format!("cannot compare a pointer with {}", v.ty))
                     .with_hint("compare a pointer with another pointer or `cython.NULL`"),
@@ -176,6 +166,19 @@ impl Checker<'_, '_> {
         for v in operands.iter_mut() {
             let inner = std::mem::replace(v, hir::Expr::konst(Const::Int(0), size_t()));
             *v = hir::Expr { kind: H::Convert(Box::new(inner)), ty: size_t() };
+        }
+        Ok(())
+    }
+
+    /// A `@cfunc`'s name compared with a function pointer (`f == add`):
+    /// its address, as Cython compares them.
+    pub(super) fn cfunc_operands(&self, operands: &mut [hir::Expr], span: &Span) -> R<()> {
+        let Some(fp) = operands.iter().find(|v| matches!(v.ty, Ty::FnPtr(_))).map(|v| v.ty) else { return Ok(()) };
+        for v in operands.iter_mut() {
+            if matches!(&v.kind, H::ObjOp { op: hir::ObjOp::Global(n), .. } if self.cx.top_defs.contains_key(n)) {
+                let inner = std::mem::replace(v, hir::Expr::konst(Const::Int(0), size_t()));
+                *v = self.coerce(inner, fp, span, "comparison")?;
+            }
         }
         Ok(())
     }
@@ -294,7 +297,7 @@ impl Checker<'_, '_> {
                     Ty::Int(i) => i64::from(i.bits / 8),
                     Ty::Float(w) => i64::from(w / 8),
                     Ty::Bool => 4,
-                    Ty::Ptr(_) => 8,
+                    Ty::Ptr(_) | Ty::FnPtr(_) => 8,
                     other => return fallback(&t.span, format!("it takes the size of {other}")),
                 };
                 Ok(Some(hir::Expr::konst(Const::Int(bytes), size_t())))
@@ -311,8 +314,8 @@ impl Checker<'_, '_> {
             }
             "cast" if args.len() == 2 && keywords.is_empty() => {
                 let to = self.cx.resolve_type(&args[0])?;
-                let from_pointer = matches!(&args[1].kind, ExprKind::Name(n) if self.local_names.contains(n) && matches!(self.local_ty(n), Some(Ty::Ptr(_))));
-                if !matches!(to, Ty::Ptr(_)) {
+                let from_pointer = matches!(&args[1].kind, ExprKind::Name(n) if self.local_names.contains(n) && self.local_ty(n).is_some_and(Ty::is_pointer));
+                if !to.is_pointer() {
                     if !from_pointer {
                         return Ok(None);
                     }
@@ -324,7 +327,9 @@ impl Checker<'_, '_> {
                 }
                 let v = self.expr(&args[1])?;
                 match v.ty {
-                    Ty::Ptr(_) => Ok(Some(hir::Expr { kind: H::Convert(Box::new(v)), ty: to })),
+                    // A `@cfunc`'s name cast to its own function pointer type.
+                    Ty::Object if matches!(to, Ty::FnPtr(_)) => self.coerce(v, to, &args[1].span, "cython.cast").map(Some),
+                    Ty::Ptr(_) | Ty::FnPtr(_) => Ok(Some(hir::Expr { kind: H::Convert(Box::new(v)), ty: to })),
                     other => fallback(&e.span, format!("it casts {other} to a pointer")),
                 }
             }
@@ -359,7 +364,14 @@ impl Checker<'_, '_> {
     /// signature, declared `@cython.exceptval(check=False)` (and
     /// `@cython.nogil` for a `nogil` pointer) as Cython requires; its C
     /// entry's address.
-    pub(super) fn function_pointer(&mut self, a: &Expr, callee: &str, sig: &crate::frontend::pxd::FnSig) -> R<hir::Expr> {
+    pub(super) fn function_pointer(&self, a: &Expr, callee: &str, sig: &crate::frontend::pxd::FnSig) -> R<hir::Expr> {
+        self.cfunc_address(a, callee, sig, true)
+    }
+
+    /// The address of the `@cfunc` `a` names, for a function pointer of
+    /// signature `sig` that `callee` takes (`from_c`: a C function's
+    /// parameter) or that is assigned, passed or returned as `callee`.
+    fn cfunc_address(&self, a: &Expr, callee: &str, sig: &crate::frontend::pxd::FnSig, from_c: bool) -> R<hir::Expr> {
         let (params, ret) = (sig.params.as_slice(), sig.ret);
         let qsort = callee == "qsort";
         let wanted = format!(
@@ -419,8 +431,13 @@ impl Checker<'_, '_> {
             );
         }
         if !c.noexcept {
+            let why = if from_c {
+                format!("`{callee}` calls it from C, which cannot check for an exception")
+            } else {
+                format!("a call through `{callee}` cannot check for an exception (pyc-aot's function pointer types are `noexcept`)")
+            };
             return error(
-                Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) can raise, but `{callee}` calls it from C, which cannot check for an exception"))
+                Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) can raise, but {why}"))
                     .with_label(format!("`{callee}` needs {wanted}"))
                     .with_hint(format!("decorate `{name}` with `@cython.exceptval(check=False)` (Cython's `noexcept`): an exception it raises is then printed as unraisable and it returns 0")),
             );
@@ -435,5 +452,50 @@ impl Checker<'_, '_> {
         let module = std::path::Path::new(&self.cx.src.display_path).file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
         let qualified = if module.is_empty() { name.clone() } else { format!("{module}.{name}") };
         Ok(hir::Expr { kind: H::FuncAddr { func: id, params: params.to_vec(), ret, name: qualified }, ty: Ty::Ptr(None) })
+    }
+
+    /// `v` converted to or from the C function pointer type `p` (one of
+    /// `v.ty` and `to`), as Cython converts: a `@cfunc`'s name (its C
+    /// entry's address, its signature checked), `cython.NULL`, a pointer of
+    /// the same signature (a `nogil` one also where the GIL is held), and
+    /// any function pointer to `void*`. Anything else (objects, numbers,
+    /// `void*` without a cast) is Cython's compile error.
+    pub(super) fn fn_pointer_value(&self, v: hir::Expr, to: Ty, p: crate::types::FnPtrTy, span: &Span, what: &str) -> R<hir::Expr> {
+        let retyped = |v: hir::Expr| Ok(hir::Expr { kind: v.kind, ty: to });
+        let shown = if matches!(&v.kind, H::ObjConst(hir::ObjConst::None)) { "None".to_string() } else { v.ty.to_string() };
+        let refuse = |hint: &str| {
+            error(
+                Diagnostic::error(span.clone(), format!("cannot assign {shown} to {to} for `{what}`"))
+                    .with_label(format!("{shown} here"))
+                    .with_hint(hint.to_string()),
+            )
+        };
+        match (v.ty, to) {
+            (Ty::FnPtr(a), Ty::FnPtr(b)) => {
+                let (a, b) = (a.sig(), b.sig());
+                if a.params == b.params && a.ret == b.ret && (a.nogil || !b.nogil) {
+                    return retyped(v);
+                }
+                refuse("the parameter types, the result type and `nogil` must match")
+            }
+            (Ty::Ptr(None), Ty::FnPtr(_)) if v.as_const() == Some(Const::Int(0)) => retyped(v),
+            (Ty::FnPtr(_), Ty::Ptr(None)) => retyped(v),
+            (Ty::Object, Ty::FnPtr(_)) => {
+                if let H::ObjOp { op: hir::ObjOp::Global(n), .. } = &v.kind {
+                    if self.cx.top_defs.contains_key(n) {
+                        let name = Expr { kind: ExprKind::Name(n.clone()), span: span.clone() };
+                        let addr = self.cfunc_address(&name, what, &p.sig(), false)?;
+                        return retyped(addr);
+                    }
+                }
+                refuse("a function pointer takes a `@cython.cfunc`'s name, another function pointer of its type, or `cython.NULL`")
+            }
+            (Ty::FnPtr(_), Ty::Object) => error(
+                Diagnostic::error(span.clone(), format!("cannot convert {} to a Python object for `{what}`", v.ty))
+                    .with_label("a C function pointer")
+                    .with_hint("a function pointer stays in C: call it, compare it, or pass it to a `@cython.cfunc` or a C function"),
+            ),
+            _ => refuse("a function pointer converts to `void*` only; `cython.cast` converts a pointer to one"),
+        }
     }
 }

@@ -210,7 +210,7 @@ impl<'a> Candidate<'a> {
         if matches!(c.declared_ret, Some(Ty::View(_))) {
             return fallback(span, "it returns a memoryview (only parameters are compiled)");
         }
-        if c.exported && (matches!(c.declared_ret, Some(Ty::Ptr(_))) || c.params.iter().any(|p| matches!(p.ty, Ty::Ptr(_)))) {
+        if c.exported && (c.declared_ret.is_some_and(Ty::is_pointer) || c.params.iter().any(|p| p.ty.is_pointer())) {
             return fallback(span, "it takes or returns a C pointer, which Python cannot pass (only a `@cython.cfunc` can, called from compiled code)");
         }
         if let Some(Stmt { kind: StmtKind::Expr(Expr { kind: ExprKind::Str(doc), .. }), .. }) = def.body.first() {

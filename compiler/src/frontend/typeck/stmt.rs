@@ -584,10 +584,10 @@ impl<'c, 'a> Checker<'c, 'a> {
             Some(Expr { kind: ExprKind::NoneLit, .. }) => None,
             Some(e) => Some(self.expr(e)?),
         };
-        if let Some(v @ hir::Expr { ty: Ty::Ptr(_), .. }) = &v {
+        if let Some(v) = v.as_ref().filter(|v| v.ty.is_pointer()) {
             // Only a `@cfunc` declared to return a pointer returns one (no
             // Python caller could take it).
-            if self.me.exported || !matches!(self.me.declared_ret, Some(Ty::Ptr(_))) {
+            if self.me.exported || !self.me.declared_ret.is_some_and(Ty::is_pointer) {
                 return fallback(span, format!("it returns a C pointer ({})", v.ty));
             }
         }
@@ -746,7 +746,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 // A Python range object of the objects, iterated.
                 Ty::Object if !prange => return self.for_iter(target, iter, body, orelse, line),
                 Ty::Object => return fallback(&a.span, "it passes an object to prange() and its loop variable is not declared a C integer"),
-                Ty::Ptr(_) => return fallback(&a.span, "it passes a C pointer to range()"),
+                Ty::Ptr(_) | Ty::FnPtr(_) => return fallback(&a.span, "it passes a C pointer to range()"),
                 Ty::Complex => return fallback(&a.span, "it passes a C double complex to range()"),
             }
         }

@@ -1036,6 +1036,15 @@ impl BodyBuilder<'_, '_> {
                 let rt = if ty == Ty::Void { Ty::Bool } else { ty };
                 self.value(rt, BodyOp::CCall { symbol: symbol.clone(), args: vals, params, ret: ty })
             }
+            ExprKind::CallPtr(xs) => {
+                let mut vals = vec![];
+                for a in xs {
+                    vals.push(self.expr(a)?);
+                }
+                let params = xs.iter().skip(1).map(|a| a.ty).collect();
+                let rt = if ty == Ty::Void { Ty::Bool } else { ty };
+                self.value(rt, BodyOp::CallPtr { args: vals, params, ret: ty })
+            }
             ExprKind::CGlobal(symbol) => self.value(ty, BodyOp::CGlobal { symbol: symbol.clone(), ty }),
             ExprKind::CGlobalStore { symbol, value } => {
                 let v = self.expr(value)?;
