@@ -181,6 +181,8 @@ pub(super) fn is_handling(cx: &mut FnCx) -> R<Value> {
 /// none), both new references.
 pub(super) fn catch(cx: &mut FnCx) -> R<(Value, Value)> {
     let p = cx.em.ptr;
+    // An error caught here has ended; the bound on entries is per error.
+    super::stack::reset_traceback_count(cx);
     let (slot, a) = triple(cx);
     cx.call_prim(&prim::PY_ERR_FETCH, &a)?;
     cx.call_prim(&prim::PY_ERR_NORMALIZE_EXCEPTION, &a)?;
