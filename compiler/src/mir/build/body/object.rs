@@ -277,6 +277,12 @@ impl BodyBuilder<'_, '_> {
                 let recv = self.expr(receiver)?;
                 self.loaded_method_call(recv, name, &operands[1..], keywords)?
             }
+            ExprKind::ObjOp { op: ObjOp::Format { conversion }, operands } if matches!(conversion, None | Some('s' | 'r' | 'a')) && matches!(operands.as_slice(), [v] if number_text(v).is_some()) => {
+                let Some((value, ty)) = operands.first().and_then(number_text) else {
+                    return Err("a number's text without its number".into());
+                };
+                self.number_text(value, ty)?
+            }
             ExprKind::ObjOp { op, operands } => {
                 let mut vals = vec![];
                 for x in operands {
@@ -362,6 +368,24 @@ impl BodyBuilder<'_, '_> {
     }
 
     /// `op` of its evaluated operands.
+    /// The text of a C number boxed only to be formatted (`f"{n}"`, `%d`,
+    /// `%r` of a double): written from the C value, as Cython's
+    /// `__Pyx_PyUnicode_From_int` and float's repr do, without the object.
+    fn number_text(&mut self, value: &Expr, ty: Ty) -> B<Local> {
+        let v = self.expr(value)?;
+        let (prim, wide) = match ty {
+            Ty::Float(_) => (&p::PYC_DOUBLE_REPR, Ty::Float(64)),
+            _ => (&p::PYC_INT_STR, WIDE),
+        };
+        let narrow = match ty {
+            Ty::Int(t) => t.bits < 64,
+            Ty::Float(bits) => bits < 64,
+            _ => false,
+        };
+        let v = if narrow { self.b.value(LocalTy::Scalar(wide), OpKind::Widen { value: v, to: wide }) } else { v };
+        Ok(self.b.value(LocalTy::Object, OpKind::CallC { prim, args: vec![v] }))
+    }
+
     fn object_op(&mut self, op: &ObjOp, vals: Vec<Local>) -> B<Local> {
         let obj = LocalTy::Object;
         let status = LocalTy::Scalar(STATUS);
@@ -1059,5 +1083,20 @@ impl BodyBuilder<'_, '_> {
         self.reachable = true;
         let index = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) });
         self.item_int(made, index)
+    }
+}
+
+/// `x` boxed from a C number whose text `PYC_INT_STR`/`PYC_DOUBLE_REPR`
+/// writes (a signed integer, an unsigned one narrower than 64 bits, a
+/// float or double): the C value and its type.
+fn number_text(e: &Expr) -> Option<(&Expr, Ty)> {
+    let ExprKind::Convert(x) = &e.kind else { return None };
+    if e.ty != Ty::Object {
+        return None;
+    }
+    match x.ty {
+        Ty::Int(t) if t.signed || t.bits < 64 => Some((x, x.ty)),
+        Ty::Float(_) => Some((x, x.ty)),
+        _ => None,
     }
 }
