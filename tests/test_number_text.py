@@ -1,8 +1,10 @@
-"""C numbers formatted from their C values (`f"{n}"`, `%d`, `%r`/`str` of a
-double: no int or float object made) and the traceback entries of errors
-caught in compiled loops (every caught error starts its own count of
-entries): results, exceptions and traceback lines against CPython, no
-leaks."""
+"""Text and exceptions on the hot paths of object code: C numbers formatted
+from their C values (`f"{n}"`, `%d`, `%r`/`str` of a double: no int or
+float object made), f-string parts joined in place, `str(x)` as
+`PyObject_Str` while `str` is the builtin, `except E` of an `E` matched
+without a call, and the traceback entries of errors caught in compiled
+loops (every caught error starts its own count of entries): results,
+exceptions and traceback lines against CPython, no leaks."""
 
 import math
 import sys
@@ -21,7 +23,7 @@ def m(pyc):
     return pyc.pair("number_text")
 
 
-@pytest.mark.parametrize("name", ["texts", "message", "py_int_text", "fails", "catch_many", "raise_through"])
+@pytest.mark.parametrize("name", ["texts", "message", "py_int_text", "fails", "catch_many", "raise_through", "str_of", "joined", "match_kinds"])
 def test_native(m, name):
     m.assert_native(name)
 
@@ -73,8 +75,42 @@ def test_deep_traceback(m):
         assert formatted_error(m.native.raise_through, depth) == plain
 
 
+def test_str_call(m):
+    values = [5, -2.5, "abc", "", None, (1, "x"), b"b", m.py.Loud(), m.py.Text("t"), 10 ** 30]
+    m.assert_same("str_of", [(v,) for v in values], exact=True)
+
+
+def test_str_rebound(m):
+    # `str` rebound in the module, then in builtins: the call follows it.
+    import builtins
+    m.native.str = lambda x: "module's"
+    try:
+        assert m.native.str_of(1) == "module's"
+    finally:
+        del m.native.str
+    saved = builtins.str
+    builtins.str = lambda x: "builtins'"
+    try:
+        got = m.native.str_of(1)
+    finally:
+        builtins.str = saved
+    assert got == "builtins'"
+    assert m.native.str_of(1) == "1"
+
+
+def test_joined(m):
+    parts = ["", "a", "é", "日本", "😀", "x" * 300, 7, None, 2.5, m.py.Text("t")]
+    m.assert_same("joined", [(a, b, n) for a in parts for b in parts for n in (0, -12)], exact=True)
+
+
+def test_match_kinds(m):
+    m.assert_same("match_kinds", [(k,) for k in range(4)], exact=True)
+
+
 def test_no_leak(m):
     nat = m.native
     for call in (lambda: nat.texts(-12345, 2.5, 7, -3, 0.5, 42), lambda: nat.message(1e300, -5),
-                 lambda: nat.catch_many(30), lambda: attempt(nat.raise_through, 20), lambda: attempt(nat.message, "x", 1)):
+                 lambda: nat.catch_many(30), lambda: attempt(nat.raise_through, 20), lambda: attempt(nat.message, "x", 1),
+                 lambda: nat.str_of(2.5), lambda: nat.str_of(m.py.Loud()), lambda: nat.joined("é", 3, 4),
+                 lambda: nat.joined("a", "b", 5), lambda: nat.match_kinds(1), lambda: nat.match_kinds(3)):
         assert growth(call) < LEAK_CALLS // 10

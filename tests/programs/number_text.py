@@ -48,3 +48,46 @@ def raise_through(n: cython.int) -> int:
     if n == 0:
         raise KeyError("deep")
     return raise_through(n - 1)
+
+
+class Loud:
+    def __str__(self):
+        raise KeyError("no text")
+
+
+class Text(str):
+    def __str__(self):
+        return "own text"
+
+
+def str_of(x):
+    """`str(x)`: the builtin type when the call runs, or what `str` names then."""
+    try:
+        return str(x)
+    except KeyError as e:
+        return "caught " + str(e)
+
+
+def joined(a, b, n: cython.int) -> str:
+    return f"{a}{b}-{n}-{a!r}"
+
+
+class Custom(LookupError):
+    pass
+
+
+def match_kinds(kind: cython.int) -> str:
+    try:
+        if kind == 0:
+            raise KeyError(kind)
+        if kind == 1:
+            raise Custom(kind)
+        if kind == 2:
+            raise ValueError(kind)
+        raise LookupError(kind)
+    except KeyError:
+        return "key"
+    except (ValueError, Custom):
+        return "value or custom"
+    except LookupError:
+        return "lookup"
