@@ -59,7 +59,7 @@ SUBSET=(tests/test_arith.py tests/test_module_cvars.py tests/test_control.py tes
         tests/test_refcounts.py tests/test_semantics.py tests/test_math.py tests/test_builtins.py
         tests/test_recursion.py tests/test_targets.py tests/test_pythons.py tests/test_leaks.py
         tests/test_objects.py tests/test_object_ops.py tests/test_object_fast.py tests/test_object_control.py tests/test_cclass.py
-        tests/test_object_sig.py tests/test_pyclass.py tests/test_pyclass_defaults.py tests/test_percent_append.py tests/test_cclass_inherit.py tests/test_cclass_special.py
+        tests/test_object_sig.py tests/test_pyclass.py tests/test_pyclass_defaults.py tests/test_percent_append.py tests/test_number_text.py tests/test_self_assign.py tests/test_cclass_inherit.py tests/test_cclass_special.py
         tests/test_struct_dict.py tests/test_ctuples.py tests/test_pxd_types.py tests/test_struct_memory.py tests/test_function_pointers.py
         tests/test_cclass_methods.py tests/test_cclass_pickle.py tests/test_cclass_calls.py
         tests/test_object_stmt.py tests/test_closures.py tests/test_ccomplex.py

@@ -83,6 +83,8 @@ pub(crate) struct Emitter {
     /// The recursion guard's per-module state and its slow path (`codegen::stack`).
     pub stack_state: DataId,
     pub stack_limit_fn: ClifFuncId,
+    /// `pyc_aot_traceback`: adds one traceback entry (`codegen/stack.rs`).
+    pub traceback_fn: ClifFuncId,
     strings: HashMap<Vec<u8>, DataId>,
     pub native: Vec<ClifFuncId>,
     /// The variant's `prange` team functions, by outlined body (`codegen::parallel`).
@@ -266,11 +268,12 @@ pub fn compile_with_shim(
     let helpers = object
         .declare_data("pyc_aot_helpers", Linkage::Local, true, false)
         .map_err(|e| e.to_string())?;
-    let (stack_limit_fn, stack_state) = stack::declare(&mut object)?;
+    let (stack_limit_fn, stack_state, traceback_fn) = stack::declare(&mut object)?;
     let mut em = Emitter {
         helpers,
         stack_state,
         stack_limit_fn,
+        traceback_fn,
         py: TargetPython::new(py_minor),
         ptr: object.target_config().pointer_type(),
         module: object,

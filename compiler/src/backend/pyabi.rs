@@ -57,6 +57,9 @@ pub const METH_COEXIST: i64 = 0x40;
 pub const STR_LENGTH: i32 = 16;
 /// `PyASCIIObject.state`, the bit-field word after `length` and `hash`.
 pub const STR_STATE: i32 = 32;
+/// The `compact` and `ascii` bits of `state` (after `interned:2, kind:3`;
+/// the same on 3.9–3.13): the characters follow the header, one byte each.
+pub const STR_COMPACT_ASCII: i64 = (1 << 5) | (1 << 6);
 
 /// `Py_buffer`'s fields: `buf`, `obj`, `itemsize`, `readonly`, `ndim`,
 /// `format`, `shape`, `strides`.
@@ -160,6 +163,16 @@ impl TargetPython {
     pub fn str_ready_bit(self) -> Option<i64> {
         match self.minor {
             9..=11 => Some(1 << 7),
+            _ => None,
+        }
+    }
+
+    /// Where a compact ASCII str's characters start (`sizeof(PyASCIIObject)`:
+    /// 3.12 dropped its `wstr` pointer); `None` for an unknown layout.
+    pub fn ascii_data_offset(self) -> Option<i32> {
+        match self.minor {
+            9..=11 => Some(48),
+            12 | 13 => Some(40),
             _ => None,
         }
     }

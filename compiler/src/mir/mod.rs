@@ -198,6 +198,9 @@ pub enum OpKind {
     /// Calls the object `func` with `args` (vectorcall), the last
     /// `keywords` of them by the names in the tuple `kwnames`; a new reference.
     CallObject { func: Local, args: Vec<Local>, kwnames: Option<Local>, keywords: usize },
+    /// The strs `parts` joined with "" (an f-string's `BUILD_STRING`): a new
+    /// str, NULL on error; the parts are borrowed.
+    JoinStr { parts: Vec<Local> },
     /// `args[0].name(*args[1:])` without a bound method object
     /// (`PyObject_VectorcallMethod`), the last `keywords` arguments by the
     /// names in `kwnames`; a new reference. `name` is a constant str.
@@ -537,6 +540,7 @@ impl Op {
             SetHandled { saved: v } | RestoreError { exc: v } => vec![*v],
             ExceptionMatches { exc, types } => vec![*exc, *types],
             CallObject { func, args, kwnames, .. } => std::iter::once(*func).chain(args.iter().copied()).chain(*kwnames).collect(),
+            JoinStr { parts } => parts.clone(),
             CallMethod { name, args, kwnames, .. } => std::iter::once(*name).chain(args.iter().copied()).chain(*kwnames).collect(),
             LoadMethod { obj, name } | LoadSpecial { obj, name, .. } => vec![*obj, *name],
             CallLoadedMethod { method, unbound, args, kwnames, .. } => [*method, *unbound].into_iter().chain(args.iter().copied()).chain(*kwnames).collect(),
@@ -562,7 +566,7 @@ impl Op {
     pub fn error_kind(&self) -> ErrorKind {
         use OpKind::*;
         match &self.kind {
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NewInstance { .. } | DefiningClass(_) | CellGet { .. } => ErrorKind::Null,
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | JoinStr { .. } | CallMethod { .. } | LoadGlobal { .. } | NewInstance { .. } | DefiningClass(_) | CellGet { .. } => ErrorKind::Null,
             CallLoadedMethod { .. } | NewGenerator { .. } | Sent { .. } => ErrorKind::Null,
             Yield { .. } | GenState { .. } | SetGenState { .. } | FrameLoad { .. } | FrameStore { .. } => ErrorKind::Never,
             LoadMethod { .. } | LoadSpecial { .. } => ErrorKind::Flag,
@@ -603,7 +607,7 @@ impl Op {
             FrameLoad { owned: true, .. } => (RefKind::New, None),
             FrameLoad { owner, .. } => (RefKind::Borrowed, *owner),
             AcquireBuffer { .. } => (RefKind::Borrowed, self.dests.first().copied()),
-            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | CallMethod { .. } | LoadGlobal { .. } | NewInstance { .. } | DefiningClass(_) | CellGet { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
+            CallBinder { .. } | CallBinderPath { .. } | CallHelper { .. } | CallObject { .. } | JoinStr { .. } | CallMethod { .. } | LoadGlobal { .. } | NewInstance { .. } | DefiningClass(_) | CellGet { .. } | NoneRef | BoxBool { .. } | Unassigned | Assign { .. }
             | LoadField { .. } => {
                 (RefKind::New, None)
             }

@@ -230,6 +230,12 @@ primitive!(PY_OBJECT_REPR = "PyObject_Repr"(Object) -> Some(Object), Null, New);
 primitive!(PY_OBJECT_STR = "PyObject_Str"(Object) -> Some(Object), Null, New);
 primitive!(PY_OBJECT_ASCII = "PyObject_ASCII"(Object) -> Some(Object), Null, New);
 primitive!(PY_UNICODE_JOIN = "PyUnicode_Join"(Object, Object) -> Some(Object), Null, New);
+// `str(n)` of a C integer, written by the back end in place (no int object);
+// not a C function of that name (`codegen/object.rs`, `call_c_inline`).
+primitive!(PYC_INT_STR = "pyc_aot_int_str"(I64) -> Some(Object), Null, New);
+// `repr(x)` (= `str(x)`) of a C double as float's repr writes it, in place
+// (no float object); not a C function of that name.
+primitive!(PYC_DOUBLE_REPR = "pyc_aot_double_repr"(F64) -> Some(Object), Null, New);
 
 // Exceptions: `raise`, `try`/`except`/`finally` (`backend/codegen/exception.rs`).
 primitive!(PY_TYPE_GET_FLAGS = "PyType_GetFlags"(Object) -> Some(I64), Never, Borrowed);

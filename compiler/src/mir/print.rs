@@ -135,6 +135,7 @@ fn op(op: &Op) -> String {
         ModuleDict => "module_dict".to_string(),
         SameObject { a, b } => format!("{a} is {b}"),
         CallObject { func, args, kwnames: None, .. } => format!("call_object {func}({})", list(args)),
+        JoinStr { parts } => format!("join_str({})", list(parts)),
         CallObject { func, args, kwnames: Some(k), .. } => format!("call_object {func}({}; kwnames {k})", list(args)),
         CallMethod { name, args, kwnames: None, str_method: Some(_), .. } => format!("call_method[str] {name}({})", list(args)),
         CallMethod { name, args, kwnames: None, .. } => format!("call_method {name}({})", list(args)),

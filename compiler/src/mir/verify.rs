@@ -269,6 +269,11 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dest_is(0, &|t| t == LocalTy::Object, "an object")?;
             dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
+        JoinStr { parts } => {
+            dests(1)?;
+            parts.iter().try_for_each(|a| obj(*a))?;
+            dest_is(0, &|t| t == LocalTy::Object, "an object")
+        }
         CallObject { func: first, args, kwnames, .. } | CallMethod { name: first, args, kwnames, .. } => {
             dests(1)?;
             obj(*first)?;

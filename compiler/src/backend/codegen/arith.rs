@@ -416,9 +416,47 @@ impl OpCx<'_, '_, '_> {
 
     /// `x ** y` for floats with CPython's errors (float_pow in floatobject.c).
     /// A literal exponent (`known`) decides most of CPython's special cases at compile time.
+    /// C's `pow` runs first (it has no effect but its result): a positive
+    /// base with a finite result raises nothing, so that one test guards the
+    /// hot path and CPython's checks run in a cold block only otherwise.
     pub(crate) fn py_float_pow(&mut self, x: Value, y: Value, known: Option<f64>) -> R<Value> {
         let zero = self.cx.b.ins().f64const(0.0);
         let inf = self.cx.b.ins().f64const(f64::INFINITY);
+        if known == Some(1.0) {
+            return Ok(x);
+        }
+        if known == Some(2.0) {
+            let r = self.cx.b.ins().fmul(x, x);
+            // x*x is never negative, so one compare-and-branch on `r == inf`
+            // guards the hot path; whether x was finite is asked only then.
+            let r_inf = self.cx.b.ins().fcmp(FloatCC::Equal, r, inf);
+            let (check, cont) = (self.cx.b.create_block(), self.cx.b.create_block());
+            self.cx.b.set_cold_block(check);
+            self.cx.b.ins().brif(r_inf, check, &[], cont, &[]);
+            self.enter(check);
+            let ax = self.cx.b.ins().fabs(x);
+            let x_finite = self.cx.b.ins().fcmp(FloatCC::LessThan, ax, inf);
+            self.raise_if(x_finite, "PyExc_OverflowError", Some("(34, 'Numerical result out of range')"))?;
+            self.cx.b.ins().jump(cont, &[]);
+            self.enter(cont);
+            return Ok(r);
+        }
+        // 0.0 ** -inf is inf (C99 rules apply to infinite exponents first).
+        let zero_division = known.map_or(true, |k| k < 0.0 && k.is_finite());
+        let fractional = known.map_or(true, |k| k.is_finite() && k.floor() != k);
+        let overflow = known.map_or(true, |k| k.is_finite() && k != 0.0);
+        let r = self.libm2("pow", x, y)?;
+        if !(zero_division || fractional || overflow) {
+            return Ok(r);
+        }
+        let x_pos = self.cx.b.ins().fcmp(FloatCC::GreaterThan, x, zero);
+        let ar = self.cx.b.ins().fabs(r);
+        let r_finite = self.cx.b.ins().fcmp(FloatCC::LessThan, ar, inf);
+        let fine = self.cx.b.ins().band(x_pos, r_finite);
+        let (check, cont) = (self.cx.b.create_block(), self.cx.b.create_block());
+        self.cx.b.set_cold_block(check);
+        self.cx.b.ins().brif(fine, cont, &[], check, &[]);
+        self.enter(check);
         let ax = self.cx.b.ins().fabs(x);
         let x_finite = self.cx.b.ins().fcmp(FloatCC::LessThan, ax, inf);
         let y_finite = match known {
@@ -428,52 +466,33 @@ impl OpCx<'_, '_, '_> {
                 self.cx.b.ins().fcmp(FloatCC::LessThan, ay, inf)
             }
         };
-        // 0.0 ** -inf is inf (C99 rules apply to infinite exponents first).
-        if known.map_or(true, |k| k < 0.0 && k.is_finite()) {
+        let inputs_finite = self.cx.b.ins().band(x_finite, y_finite);
+        if zero_division {
             let x_is_zero = self.cx.b.ins().fcmp(FloatCC::Equal, x, zero);
             let y_neg = self.cx.b.ins().fcmp(FloatCC::LessThan, y, zero);
             let zdiv = self.cx.b.ins().band(x_is_zero, y_neg);
             let zdiv = self.cx.b.ins().band(zdiv, y_finite);
             self.raise_if(zdiv, "PyExc_ZeroDivisionError", Some("0.0 cannot be raised to a negative power"))?;
         }
-        let r = match known {
-            Some(k) if k == 2.0 => self.cx.b.ins().fmul(x, x),
-            Some(k) if k == 1.0 => x,
-            _ => {
-                if known.map_or(true, |k| k.is_finite() && k.floor() != k) {
-                    let x_neg = self.cx.b.ins().fcmp(FloatCC::LessThan, x, zero);
-                    let fy = self.cx.b.ins().floor(y);
-                    let frac = self.cx.b.ins().fcmp(FloatCC::NotEqual, fy, y);
-                    let both_finite = self.cx.b.ins().band(x_finite, y_finite);
-                    let neg_frac = self.cx.b.ins().band(x_neg, frac);
-                    let complex = self.cx.b.ins().band(neg_frac, both_finite);
-                    self.raise_if(
-                        complex,
-                        "PyExc_ValueError",
-                        Some("negative number cannot be raised to a fractional power (the result would be complex)"),
-                    )?;
-                }
-                self.libm2("pow", x, y)?
-            }
-        };
-        if known == Some(2.0) {
-            // x*x is never negative, so one compare-and-branch on `r == inf`
-            // guards the hot path; whether x was finite is asked only then.
-            let r_inf = self.cx.b.ins().fcmp(FloatCC::Equal, r, inf);
-            let (check, cont) = (self.cx.b.create_block(), self.cx.b.create_block());
-            self.cx.b.set_cold_block(check);
-            self.cx.b.ins().brif(r_inf, check, &[], cont, &[]);
-            self.enter(check);
-            self.raise_if(x_finite, "PyExc_OverflowError", Some("(34, 'Numerical result out of range')"))?;
-            self.cx.b.ins().jump(cont, &[]);
-            self.enter(cont);
-        } else if known.map_or(true, |k| k.is_finite() && k != 1.0 && k != 0.0) {
-            let ar = self.cx.b.ins().fabs(r);
+        if fractional {
+            let x_neg = self.cx.b.ins().fcmp(FloatCC::LessThan, x, zero);
+            let fy = self.cx.b.ins().floor(y);
+            let frac = self.cx.b.ins().fcmp(FloatCC::NotEqual, fy, y);
+            let neg_frac = self.cx.b.ins().band(x_neg, frac);
+            let complex = self.cx.b.ins().band(neg_frac, inputs_finite);
+            self.raise_if(
+                complex,
+                "PyExc_ValueError",
+                Some("negative number cannot be raised to a fractional power (the result would be complex)"),
+            )?;
+        }
+        if overflow {
             let r_inf = self.cx.b.ins().fcmp(FloatCC::Equal, ar, inf);
-            let inputs_finite = self.cx.b.ins().band(x_finite, y_finite);
             let of = self.cx.b.ins().band(r_inf, inputs_finite);
             self.raise_if(of, "PyExc_OverflowError", Some("(34, 'Numerical result out of range')"))?;
         }
+        self.cx.b.ins().jump(cont, &[]);
+        self.enter(cont);
         Ok(r)
     }
 

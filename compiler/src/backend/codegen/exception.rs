@@ -181,6 +181,8 @@ pub(super) fn is_handling(cx: &mut FnCx) -> R<Value> {
 /// none), both new references.
 pub(super) fn catch(cx: &mut FnCx) -> R<(Value, Value)> {
     let p = cx.em.ptr;
+    // An error caught here has ended; the bound on entries is per error.
+    super::stack::reset_traceback_count(cx);
     let (slot, a) = triple(cx);
     cx.call_prim(&prim::PY_ERR_FETCH, &a)?;
     cx.call_prim(&prim::PY_ERR_NORMALIZE_EXCEPTION, &a)?;
@@ -318,8 +320,17 @@ pub(super) fn matches(cx: &mut FnCx, exc: Value, types: Value, err: Block) -> R<
     let p = cx.em.ptr;
     let b = |cx: &mut FnCx| cx.b.create_block();
     let (tuple, single, head, item, bad, ok) = (b(cx), b(cx), b(cx), b(cx), b(cx), b(cx));
+    let (general, done) = (b(cx), b(cx));
     cx.b.set_cold_block(bad);
     cx.b.append_block_param(head, p);
+    cx.b.append_block_param(done, ir::types::I8);
+    // The exception's own class (`except E` of a raised `E`, the common
+    // case) matches with no call, as Cython's `__Pyx_PyErr_GivenExceptionMatches`.
+    let own = type_of(cx, exc);
+    let same = cx.b.ins().icmp(IntCC::Equal, own, types);
+    let yes = cx.b.ins().iconst(ir::types::I8, 1);
+    cx.b.ins().brif(same, done, &[BlockArg::Value(yes)], general, &[]);
+    cx.b.switch_to_block(general);
     let ty = type_of(cx, types);
     let is_tuple = has_flag(cx, ty, TUPLE_SUBCLASS)?;
     cx.b.ins().brif(is_tuple, tuple, &[], single, &[]);
@@ -346,5 +357,8 @@ pub(super) fn matches(cx: &mut FnCx, exc: Value, types: Value, err: Block) -> R<
     cx.b.ins().jump(err, &[]);
     cx.b.switch_to_block(ok);
     let r = cx.call_prim(&prim::PY_ERR_GIVEN_EXCEPTION_MATCHES, &[exc, types])?[0];
-    Ok(cx.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0))
+    let matched = cx.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
+    cx.b.ins().jump(done, &[BlockArg::Value(matched)]);
+    cx.b.switch_to_block(done);
+    Ok(cx.b.block_params(done)[0])
 }

@@ -634,6 +634,12 @@ pub(crate) fn call_c_inline(cx: &mut FnCx, p: &prim::Primitive, args: &[Value]) 
     if let Some(slot) = attribute_slot(p) {
         return call_attribute_slot(cx, p, slot, args).map(Some);
     }
+    if std::ptr::eq(p, &prim::PYC_INT_STR) {
+        return int_str(cx, args[0]).map(Some);
+    }
+    if std::ptr::eq(p, &prim::PYC_DOUBLE_REPR) {
+        return double_repr(cx, args[0]).map(Some);
+    }
     if !std::ptr::eq(p, &prim::PY_OBJECT_IS_TRUE) {
         return Ok(None);
     }
@@ -660,6 +666,157 @@ pub(crate) fn call_c_inline(cx: &mut FnCx, p: &prim::Primitive, args: &[Value]) 
     cx.b.ins().jump(done, &[BlockArg::Value(r)]);
     cx.b.switch_to_block(done);
     Ok(Some(cx.b.block_params(done)[0]))
+}
+
+/// `str(n)` of a 64-bit signed integer: its digits written backwards into a
+/// stack buffer (division by 10 as a multiply-high), then one ASCII str.
+fn int_str(cx: &mut FnCx, n: Value) -> R<Value> {
+    let p = cx.em.ptr;
+    // 20 digits of 2**64 and a sign.
+    let buf = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 24, 3));
+    let end = cx.b.ins().stack_addr(p, buf, 24);
+    let negative = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
+    let minus = cx.b.ins().ineg(n);
+    // i64::MIN negated wraps to itself, which as unsigned is its magnitude.
+    let magnitude = cx.b.ins().select(negative, minus, n);
+    let (digit, sign, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(digit, p);
+    cx.b.append_block_param(digit, types::I64);
+    cx.b.append_block_param(sign, p);
+    cx.b.append_block_param(done, p);
+    cx.b.ins().jump(digit, &[BlockArg::Value(end), BlockArg::Value(magnitude)]);
+    cx.b.switch_to_block(digit);
+    let (at, m) = (cx.b.block_params(digit)[0], cx.b.block_params(digit)[1]);
+    let magic = cx.b.ins().iconst(types::I64, 0xCCCC_CCCC_CCCC_CCCDu64 as i64);
+    let high = cx.b.ins().umulhi(m, magic);
+    let q = cx.b.ins().ushr_imm_u(high, 3);
+    let tens = cx.b.ins().imul_imm_s(q, 10);
+    let d = cx.b.ins().isub(m, tens);
+    let ch = cx.b.ins().iadd_imm_s(d, b'0' as i64);
+    let at = cx.b.ins().iadd_imm_s(at, -1);
+    cx.b.ins().istore8(flags(), ch, at, 0);
+    let more = cx.b.ins().icmp_imm_u(IntCC::NotEqual, q, 0);
+    cx.b.ins().brif(more, digit, &[BlockArg::Value(at), BlockArg::Value(q)], sign, &[BlockArg::Value(at)]);
+    cx.b.switch_to_block(sign);
+    let at = cx.b.block_params(sign)[0];
+    let (with_minus, plain) = (cx.b.create_block(), cx.b.create_block());
+    cx.b.ins().brif(negative, with_minus, &[], plain, &[]);
+    cx.b.switch_to_block(plain);
+    cx.b.ins().jump(done, &[BlockArg::Value(at)]);
+    cx.b.switch_to_block(with_minus);
+    let start = cx.b.ins().iadd_imm_s(at, -1);
+    let dash = cx.b.ins().iconst(types::I64, b'-' as i64);
+    cx.b.ins().istore8(flags(), dash, start, 0);
+    cx.b.ins().jump(done, &[BlockArg::Value(start)]);
+    cx.b.switch_to_block(done);
+    let start = cx.b.block_params(done)[0];
+    let len = cx.b.ins().isub(end, start);
+    ascii_str(cx, start, len)
+}
+
+/// A new str of the `len` ASCII bytes at `text`: `PyUnicode_New` and the
+/// bytes copied in where the layout is known, else `PyUnicode_DecodeASCII`.
+/// NULL with MemoryError set on failure.
+fn ascii_str(cx: &mut FnCx, text: Value, len: Value) -> R<Value> {
+    let p = cx.em.ptr;
+    let Some(data) = cx.em.py.ascii_data_offset() else {
+        let null = cx.b.ins().iconst(p, 0);
+        return Ok(cx.call_c("PyUnicode_DecodeASCII", &[p, p, p], &[p], &[text, len, null])?[0]);
+    };
+    let max_char = cx.b.ins().iconst(types::I32, 127);
+    let r = cx.call_c("PyUnicode_New", &[p, types::I32], &[p], &[len, max_char])?[0];
+    let (fill, done) = (cx.b.create_block(), cx.b.create_block());
+    let failed = cx.is_null(r);
+    cx.b.ins().brif(failed, done, &[], fill, &[]);
+    cx.b.switch_to_block(fill);
+    let at = cx.b.ins().iadd_imm_s(r, data as i64);
+    cx.call_c("memcpy", &[p, p, p], &[p], &[at, text, len])?;
+    cx.b.ins().jump(done, &[]);
+    cx.b.switch_to_block(done);
+    Ok(r)
+}
+
+/// `"".join(parts)` of strs without a tuple: `_PyUnicode_JoinArray` over
+/// the parts stored on the stack (exported by every CPython 3.9–3.13, which
+/// its `PyUnicode_Join` calls the same way).
+pub(crate) fn join_str(cx: &mut FnCx, parts: &[Value]) -> R<Value> {
+    let p = cx.em.ptr;
+    let (general, done) = (cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(done, p);
+    if let Some(data) = cx.em.py.ascii_data_offset() {
+        ascii_join(cx, parts, data, general, done)?;
+    } else {
+        cx.b.ins().jump(general, &[]);
+    }
+    cx.b.switch_to_block(general);
+    let slot = cx.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8 * parts.len().max(1) as u32, 3));
+    for (k, v) in parts.iter().enumerate() {
+        cx.b.ins().stack_store(p, *v, slot, (8 * k) as i32);
+    }
+    let items = cx.b.ins().stack_addr(p, slot, 0);
+    let n = cx.b.ins().iconst(p, parts.len() as i64);
+    let empty = load_const(cx, &ObjConst::Str(String::new()))?;
+    let r = cx.call_c("_PyUnicode_JoinArray", &[p, p, p], &[p], &[empty, items, n])?[0];
+    cx.b.ins().jump(done, &[BlockArg::Value(r)]);
+    cx.b.switch_to_block(done);
+    Ok(cx.b.block_params(done)[0])
+}
+
+/// The join when every part is a compact ASCII str (f-strings of numbers
+/// and ASCII text, the common case), as Cython's `__Pyx_PyUnicode_Join`:
+/// one `PyUnicode_New` of the summed length and each part's bytes copied
+/// in; any other part goes on to `general`. The result (NULL on
+/// MemoryError) goes to `done`.
+fn ascii_join(cx: &mut FnCx, parts: &[Value], data: i32, general: ir::Block, done: ir::Block) -> R<()> {
+    let p = cx.em.ptr;
+    let mut total = cx.b.ins().iconst(types::I64, 0);
+    let mut lens = vec![];
+    for part in parts {
+        let state = cx.b.ins().load(types::I32, flags(), *part, pyabi::STR_STATE);
+        let bits = cx.b.ins().band_imm_u(state, pyabi::STR_COMPACT_ASCII);
+        let ascii = cx.b.ins().icmp_imm_u(IntCC::Equal, bits, pyabi::STR_COMPACT_ASCII);
+        let next = cx.b.create_block();
+        cx.b.ins().brif(ascii, next, &[], general, &[]);
+        cx.b.switch_to_block(next);
+        let len = cx.b.ins().load(types::I64, flags(), *part, pyabi::STR_LENGTH);
+        total = cx.b.ins().iadd(total, len);
+        lens.push(len);
+    }
+    let max_char = cx.b.ins().iconst(types::I32, 127);
+    let r = cx.call_c("PyUnicode_New", &[p, types::I32], &[p], &[total, max_char])?[0];
+    let (fill, failed) = (cx.b.create_block(), cx.is_null(r));
+    cx.b.ins().brif(failed, done, &[BlockArg::Value(r)], fill, &[]);
+    cx.b.switch_to_block(fill);
+    let mut at = cx.b.ins().iadd_imm_s(r, data as i64);
+    for (part, len) in parts.iter().zip(lens) {
+        let from = cx.b.ins().iadd_imm_s(*part, data as i64);
+        cx.call_c("memcpy", &[p, p, p], &[p], &[at, from, len])?;
+        at = cx.b.ins().iadd(at, len);
+    }
+    cx.b.ins().jump(done, &[BlockArg::Value(r)]);
+    Ok(())
+}
+
+/// `repr(x)` of a double as float's repr writes it (`PyOS_double_to_string`
+/// with 'r' and `Py_DTSF_ADD_DOT_0`); NULL with MemoryError set on failure.
+fn double_repr(cx: &mut FnCx, x: Value) -> R<Value> {
+    let p = cx.em.ptr;
+    let code = cx.b.ins().iconst(types::I8, b'r' as i64);
+    let zero = cx.b.ins().iconst(types::I32, 0);
+    let add_dot_0 = cx.b.ins().iconst(types::I32, 2);
+    let null = cx.b.ins().iconst(p, 0);
+    let text = cx.call_c("PyOS_double_to_string", &[types::F64, types::I8, types::I32, types::I32, p], &[p], &[x, code, zero, add_dot_0, null])?[0];
+    let (decode, done) = (cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(done, p);
+    let failed = cx.is_null(text);
+    cx.b.ins().brif(failed, done, &[BlockArg::Value(null)], decode, &[]);
+    cx.b.switch_to_block(decode);
+    let len = cx.call_c("strlen", &[p], &[p], &[text])?[0];
+    let s = ascii_str(cx, text, len)?;
+    cx.call_c("PyMem_Free", &[p], &[], &[text])?;
+    cx.b.ins().jump(done, &[BlockArg::Value(s)]);
+    cx.b.switch_to_block(done);
+    Ok(cx.b.block_params(done)[0])
 }
 
 /// The type slot `PyObject_GetAttr`/`PyObject_SetAttr` call, when `prim` is

@@ -48,15 +48,21 @@ fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
-/// Declares the module's stack state and `pyc_aot_stack_limit(sp) -> limit`.
-pub(crate) fn declare(module: &mut cranelift_object::ObjectModule) -> R<(cranelift_module::FuncId, cranelift_module::DataId)> {
+/// Declares the module's stack state, `pyc_aot_stack_limit(sp) -> limit`
+/// and `pyc_aot_traceback(cache, name, file, line, globals)`.
+pub(crate) fn declare(module: &mut cranelift_object::ObjectModule) -> R<(cranelift_module::FuncId, cranelift_module::DataId, cranelift_module::FuncId)> {
     let ptr = module.target_config().pointer_type();
     let mut sig = module.make_signature();
     sig.params.push(AbiParam::new(ptr));
     sig.returns.push(AbiParam::new(ptr));
     let f = module.declare_function("pyc_aot_stack_limit", Linkage::Local, &sig).map_err(|e| e.to_string())?;
     let d = module.declare_data("pyc_aot_stack", Linkage::Local, true, false).map_err(|e| e.to_string())?;
-    Ok((f, d))
+    let mut sig = module.make_signature();
+    sig.params.extend([ptr, ptr, ptr].map(AbiParam::new));
+    sig.params.push(AbiParam::new(types::I32));
+    sig.params.push(AbiParam::new(ptr));
+    let tb = module.declare_function("pyc_aot_traceback", Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    Ok((f, d, tb))
 }
 
 /// Defines what `declare` declared (once per object, whatever the variants).
@@ -146,7 +152,117 @@ pub(crate) fn define(em: &mut Emitter) -> R<()> {
         b.finalize(em.module.isa().frontend_config());
     }
     let id = em.stack_limit_fn;
-    em.define(id, func, "pyc_aot_stack_limit")
+    em.define(id, func, "pyc_aot_stack_limit")?;
+    define_traceback(em)
+}
+
+/// Bytes of a traceback site's cache: the line last added, its code object.
+const SITE_LINE: i32 = 0;
+const SITE_CODE: i32 = 8;
+const SITE_BYTES: usize = 16;
+
+/// `pyc_aot_traceback(cache, name, file, line, globals)`: the traceback
+/// entry `_PyTraceback_Add` would add, as Cython adds its own: a frame of an
+/// empty code object whose first line is `line` (the line a fresh frame
+/// reports on 3.9–3.13), the code object kept in the site's cache while the
+/// site fails on the same line, so a raise caught in a loop makes no code
+/// object (`_PyTraceback_Add` makes one and a globals dict every time).
+/// Without the module's dict (not yet set), `_PyTraceback_Add` itself.
+fn define_traceback(em: &mut Emitter) -> R<()> {
+    let p = em.ptr;
+    let mut sig = em.module.make_signature();
+    sig.params.extend([p, p, p].map(AbiParam::new));
+    sig.params.push(AbiParam::new(types::I32));
+    sig.params.push(AbiParam::new(p));
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(3, 1), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        let entry = cx.b.create_block();
+        cx.b.append_block_params_for_function_params(entry);
+        cx.b.switch_to_block(entry);
+        let [cache, fname, file, line, globals] = [0, 1, 2, 3, 4].map(|i| cx.b.block_params(entry)[i]);
+        let (plain, cached, miss, made, have) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+        cx.b.append_block_param(have, p);
+        let no_globals = cx.is_null(globals);
+        cx.b.ins().brif(no_globals, plain, &[], cached, &[]);
+
+        cx.b.switch_to_block(plain);
+        cx.call_c("_PyTraceback_Add", &[p, p, types::I32], &[], &[fname, file, line])?;
+        cx.b.ins().return_(&[]);
+
+        cx.b.switch_to_block(cached);
+        let code = cx.b.ins().load(p, flags(), cache, SITE_CODE);
+        let last = cx.b.ins().load(types::I32, flags(), cache, SITE_LINE);
+        let has = cx.b.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
+        let same = cx.b.ins().icmp(IntCC::Equal, last, line);
+        let hit = cx.b.ins().band(has, same);
+        cx.b.ins().brif(hit, have, &[BlockArg::Value(code)], miss, &[]);
+
+        // The error set is put aside while the code object is made: decoding
+        // the file name may run a codec written in Python.
+        cx.b.switch_to_block(miss);
+        let slot = cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 24, 3));
+        let addrs = [0, 8, 16].map(|k| cx.b.ins().stack_addr(p, slot, k));
+        cx.call_c("PyErr_Fetch", &[p, p, p], &[], &addrs)?;
+        let fresh = cx.call_c("PyCode_NewEmpty", &[p, p, types::I32], &[p], &[file, fname, line])?[0];
+        let [t, v, tb] = [0, 8, 16].map(|k| cx.b.ins().stack_load(p, p, slot, k));
+        cx.call_c("PyErr_Restore", &[p, p, p], &[], &[t, v, tb])?;
+        let failed = cx.is_null(fresh);
+        let gone = cx.b.create_block();
+        cx.b.ins().brif(failed, gone, &[], made, &[]);
+        cx.b.switch_to_block(gone);
+        cx.b.ins().return_(&[]);
+
+        cx.b.switch_to_block(made);
+        let (drop_old, stored) = (cx.b.create_block(), cx.b.create_block());
+        cx.b.ins().store(flags(), fresh, cache, SITE_CODE);
+        cx.b.ins().store(flags(), line, cache, SITE_LINE);
+        cx.b.ins().brif(has, drop_old, &[], stored, &[]);
+        cx.b.switch_to_block(drop_old);
+        cx.decref(code)?;
+        cx.b.ins().jump(stored, &[]);
+        cx.b.switch_to_block(stored);
+        cx.b.ins().jump(have, &[BlockArg::Value(fresh)]);
+
+        cx.b.switch_to_block(have);
+        let code = cx.b.block_params(have)[0];
+        let ts = cx.call_c("PyThreadState_Get", &[], &[p], &[])?[0];
+        let null = cx.b.ins().iconst(p, 0);
+        let frame = cx.call_c("PyFrame_New", &[p, p, p, p], &[p], &[ts, code, globals, null])?[0];
+        let (add, done) = (cx.b.create_block(), cx.b.create_block());
+        let no_frame = cx.is_null(frame);
+        cx.b.ins().brif(no_frame, done, &[], add, &[]);
+        cx.b.switch_to_block(add);
+        cx.call_c("PyTraceBack_Here", &[p], &[types::I32], &[frame])?;
+        cx.decref(frame)?;
+        cx.b.ins().jump(done, &[]);
+        cx.b.switch_to_block(done);
+        cx.b.ins().return_(&[]);
+
+        let FnCx { em, mut b, .. } = cx;
+        b.seal_all_blocks();
+        b.finalize(em.module.isa().frontend_config());
+    }
+    let id = em.traceback_fn;
+    em.define(id, func, "pyc_aot_traceback")
+}
+
+/// A call of `pyc_aot_traceback` for one site (its own cache).
+fn add_entry(cx: &mut FnCx, fname: Value, file: Value, line: Value) -> R<()> {
+    let p = cx.em.ptr;
+    let site = cx.em.module.declare_anonymous_data(true, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    desc.define_zeroinit(SITE_BYTES);
+    cx.em.module.define_data(site, &desc).map_err(|e| e.to_string())?;
+    let cache = cx.data_addr(site);
+    let dict = cx.em.module_dict_slot()?;
+    let dict = cx.data_addr(dict);
+    let globals = cx.b.ins().load(p, flags(), dict, 0);
+    let f = cx.em.traceback_fn;
+    let r = cx.func_ref(f);
+    cx.b.ins().call(r, &[cache, fname, file, line, globals]);
+    Ok(())
 }
 
 /// `check_gil` in code holding the GIL.
@@ -193,9 +309,9 @@ pub(crate) fn check_gil(cx: &mut FnCx, low: Value, limit: Value, nogil: bool) ->
 }
 
 /// Adds a traceback entry unless this error already has its share; the
-/// wrapper that returns the error resets the count (`reset_traceback_count`).
+/// wrapper that returns the error, or an `except` catching it, resets the
+/// count (`reset_traceback_count`).
 pub(crate) fn bounded_traceback(cx: &mut FnCx, fname: Value, file: Value, line: Value) -> R<()> {
-    let p = cx.em.ptr;
     let state = cx.em.stack_state;
     let st = cx.data_addr(state);
     let n = cx.b.ins().load(types::I64, flags(), st, TB_COUNT);
@@ -207,13 +323,14 @@ pub(crate) fn bounded_traceback(cx: &mut FnCx, fname: Value, file: Value, line: 
     cx.b.set_cold_block(done);
     cx.b.ins().brif(room, add, &[], done, &[]);
     cx.b.switch_to_block(add);
-    cx.call_c("_PyTraceback_Add", &[p, p, types::I32], &[], &[fname, file, line])?;
+    add_entry(cx, fname, file, line)?;
     cx.b.ins().jump(done, &[]);
     cx.b.switch_to_block(done);
     Ok(())
 }
 
-/// A wrapper returning an error to Python: the next error starts counting afresh.
+/// A wrapper returning an error to Python, or an `except` catching one: the
+/// next error starts counting afresh.
 pub(crate) fn reset_traceback_count(cx: &mut FnCx) {
     let state = cx.em.stack_state;
     let st = cx.data_addr(state);
@@ -241,11 +358,9 @@ impl OpCx<'_, '_, '_> {
     pub(crate) fn add_traceback(&mut self, name: &str, file: &str, line: Value, always: bool) -> R<()> {
         let fname = self.cx.cstr(name)?;
         let file = self.cx.cstr(file)?;
-        let p = self.cx.em.ptr;
         self.holding_gil(|o| {
             if always {
-                o.call_c("_PyTraceback_Add", &[p, p, types::I32], &[], &[fname, file, line])?;
-                return Ok(());
+                return add_entry(o.cx, fname, file, line);
             }
             bounded_traceback(o.cx, fname, file, line)
         })

@@ -231,6 +231,10 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             let slot = g.cx().data_addr(slot);
             result = Some(g.cx().b.ins().load(p, flags(), slot, 0));
         }
+        JoinStr { parts } => {
+            let parts = gets(g, parts)?;
+            result = Some(super::object::join_str(g.cx(), &parts)?);
+        }
         CallObject { func, args, kwnames, keywords } => {
             let f = g.get(*func)?;
             let args = gets(g, args)?;

@@ -639,8 +639,11 @@ impl BodyBuilder<'_, '_> {
                         _ => vec![self.expr(e)?],
                     });
                 }
-                for ((id, _), v) in pairs.iter().zip(vals) {
+                for ((id, e), v) in pairs.iter().zip(vals) {
                     match v[..] {
+                        // `x = x` of an object: the read checked that `x` is
+                        // bound; storing its own reference back changes nothing.
+                        [_] if matches!(e.kind, ExprKind::Local(l) if l == *id) && e.ty == Ty::Object => {}
                         [v] if !self.fr.views.contains_key(id) => self.assign(*id, v),
                         _ => self.assign_view(*id, v)?,
                     }

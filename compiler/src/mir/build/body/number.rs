@@ -222,20 +222,9 @@ impl BodyBuilder<'_, '_> {
         };
         let boxed = self.box_int_side(&side)?;
         let (va, vb) = if left { (boxed, other_obj) } else { (other_obj, boxed) };
-        let how = self.value(STATUS, BodyOp::Const { c: Const::Int(rich_compare_op(op)), ty: STATUS });
-        let r = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_RICH_COMPARE, args: vec![va, vb, how] });
-        let t = self.truth_of_status(&p::PY_OBJECT_IS_TRUE, vec![r]);
-        self.op(vec![joined], BodyOp::Copy { src: t });
-        self.terminate(Terminator::Goto(join));
-        self.b.switch_to(join);
-        self.reachable = true;
-        Ok(Some(self.value(Ty::Bool, BodyOp::Copy { src: joined })))
+        Ok(Some(self.rich_compare_join(op, va, vb, joined, join)))
     }
 
-    /// `a op b` (`small_int_op`) where one side is an int (`int_side`) and
-    /// the other an object: computed in registers and boxed when the object
-    /// is an exact one-digit int (and, for `//` and `%`, the divisor is not
-    /// 0), else the operator's C-API call with the int side boxed.
     /// `a op b` (`+ - * /`) of two objects: on the doubles in place when
     /// both are exact floats (a new float; `/` by zero raises float's own
     /// ZeroDivisionError), else the operator's C-API call.
@@ -561,16 +550,27 @@ impl BodyBuilder<'_, '_> {
         let ExprKind::ObjConst(c) = &ce.kind else { return Err("an abs comparison without its constant".to_string()) };
         let kobj = self.b.value(LocalTy::Object, OpKind::LoadConst(c.clone()));
         let (va, vb) = if left { (other, kobj) } else { (kobj, other) };
+        Ok(Some(self.rich_compare_join(op, va, vb, joined, join)))
+    }
+
+    /// The slow path every comparison fast path shares: the truth of
+    /// `PyObject_RichCompare(a, b, op)` (an `__eq__` may return anything)
+    /// into `joined`, then the `join` block, where the joined truth is read.
+    fn rich_compare_join(&mut self, op: CmpOp, a: Local, b: Local, joined: Local, join: BlockId) -> Local {
         let how = self.value(STATUS, BodyOp::Const { c: Const::Int(rich_compare_op(op)), ty: STATUS });
-        let res = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_RICH_COMPARE, args: vec![va, vb, how] });
-        let t = self.truth_of_status(&p::PY_OBJECT_IS_TRUE, vec![res]);
+        let r = self.b.value(LocalTy::Object, OpKind::CallC { prim: &p::PY_OBJECT_RICH_COMPARE, args: vec![a, b, how] });
+        let t = self.truth_of_status(&p::PY_OBJECT_IS_TRUE, vec![r]);
         self.op(vec![joined], BodyOp::Copy { src: t });
         self.terminate(Terminator::Goto(join));
         self.b.switch_to(join);
         self.reachable = true;
-        Ok(Some(self.value(Ty::Bool, BodyOp::Copy { src: joined })))
+        self.value(Ty::Bool, BodyOp::Copy { src: joined })
     }
 
+    /// `a op b` (`small_int_op`) where one side is an int (`int_side`) and
+    /// the other an object: computed in registers and boxed when the object
+    /// is an exact one-digit int (and, for `//` and `%`, the divisor is not
+    /// 0), else the operator's C-API call with the int side boxed.
     pub(super) fn small_int_binary(&mut self, op: ObjBinOp, a: &Expr, b: &Expr, inplace: bool) -> B<Local> {
         let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
         let result = self.b.local(LocalTy::Object, Some("int result"));

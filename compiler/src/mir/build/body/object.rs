@@ -289,6 +289,17 @@ impl BodyBuilder<'_, '_> {
                 let recv = self.expr(receiver)?;
                 self.loaded_method_call(recv, name, &operands[1..], keywords)?
             }
+            ExprKind::ObjOp { op: ObjOp::Call { keywords }, operands } if keywords.is_empty() && matches!(operands.as_slice(), [f, _] if is_global(f, "str")) => {
+                let f = self.expr(&operands[0])?;
+                let x = self.expr(&operands[1])?;
+                self.str_call(f, x)
+            }
+            ExprKind::ObjOp { op: ObjOp::Format { conversion }, operands } if matches!(conversion, None | Some('s' | 'r' | 'a')) && matches!(operands.as_slice(), [v] if number_text(v).is_some()) => {
+                let Some((value, ty)) = operands.first().and_then(number_text) else {
+                    return Err("a number's text without its number".into());
+                };
+                self.number_text(value, ty)?
+            }
             ExprKind::ObjOp { op, operands } => {
                 let mut vals = vec![];
                 for x in operands {
@@ -408,6 +419,48 @@ impl BodyBuilder<'_, '_> {
     }
 
     /// `op` of its evaluated operands.
+    /// `str(x)` where `str` is the builtin type when the call runs:
+    /// `PyObject_Str` (what `str.__new__` calls with one argument), without
+    /// the type call's argument tuple (Cython's `__Pyx_PyObject_Unicode`);
+    /// any other callable the name holds by then is called.
+    fn str_call(&mut self, f: Local, x: Local) -> Local {
+        let obj = LocalTy::Object;
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(obj, Some("str result"));
+        let str_type = self.b.value(obj, OpKind::LoadConst(ObjConst::BuiltinType("str".into())));
+        let same = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::SameObject { a: f, b: str_type });
+        self.terminate(Terminator::Branch { cond: same, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        self.b.op(vec![result], OpKind::CallC { prim: &p::PY_OBJECT_STR, args: vec![x] });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        self.b.op(vec![result], OpKind::CallObject { func: f, args: vec![x], kwnames: None, keywords: 0 });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        result
+    }
+
+    /// The text of a C number boxed only to be formatted (`f"{n}"`, `%d`,
+    /// `%r` of a double): written from the C value, as Cython's
+    /// `__Pyx_PyUnicode_From_int` and float's repr do, without the object.
+    fn number_text(&mut self, value: &Expr, ty: Ty) -> B<Local> {
+        let v = self.expr(value)?;
+        let (prim, wide) = match ty {
+            Ty::Float(_) => (&p::PYC_DOUBLE_REPR, Ty::Float(64)),
+            _ => (&p::PYC_INT_STR, WIDE),
+        };
+        let narrow = match ty {
+            Ty::Int(t) => t.bits < 64,
+            Ty::Float(bits) => bits < 64,
+            _ => false,
+        };
+        let v = if narrow { self.b.value(LocalTy::Scalar(wide), OpKind::Widen { value: v, to: wide }) } else { v };
+        Ok(self.b.value(LocalTy::Object, OpKind::CallC { prim, args: vec![v] }))
+    }
+
     pub(super) fn object_op(&mut self, op: &ObjOp, vals: Vec<Local>) -> B<Local> {
         let obj = LocalTy::Object;
         let status = LocalTy::Scalar(STATUS);
@@ -484,12 +537,7 @@ impl BodyBuilder<'_, '_> {
                 };
                 call(self, obj, &p::PY_OBJECT_FORMAT, vec![converted, spec])
             }
-            (ObjOp::JoinStr, parts) => {
-                // A tuple of the parts joined with "" (what BUILD_STRING does).
-                let tuple = self.object_op(&ObjOp::Tuple, parts.to_vec())?;
-                let empty = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(String::new())));
-                call(self, obj, &p::PY_UNICODE_JOIN, vec![empty, tuple])
-            }
+            (ObjOp::JoinStr, parts) => self.b.value(obj, OpKind::JoinStr { parts: parts.to_vec() }),
             (ObjOp::Unpack { before, star, after }, [v]) => self.unpack(*v, *before, *star, *after)?,
             (ObjOp::CallShaped { shape }, [f, values @ ..]) => self.shaped_call(*f, values.to_vec(), shape)?,
             (ObjOp::DelItem, [o, k]) => call(self, status, &p::PY_OBJECT_DEL_ITEM, vec![*o, *k]),
@@ -1158,4 +1206,24 @@ impl BodyBuilder<'_, '_> {
         let index = self.value(Ty::Int(SSIZE), BodyOp::Const { c: Const::Int(0), ty: Ty::Int(SSIZE) });
         self.item_int(made, index)
     }
+}
+
+/// `x` boxed from a C number whose text `PYC_INT_STR`/`PYC_DOUBLE_REPR`
+/// writes (a signed integer, an unsigned one narrower than 64 bits, a
+/// float or double): the C value and its type.
+fn number_text(e: &Expr) -> Option<(&Expr, Ty)> {
+    let ExprKind::Convert(x) = &e.kind else { return None };
+    if e.ty != Ty::Object {
+        return None;
+    }
+    match x.ty {
+        Ty::Int(t) if t.signed || t.bits < 64 => Some((x, x.ty)),
+        Ty::Float(_) => Some((x, x.ty)),
+        _ => None,
+    }
+}
+
+/// Whether `e` reads the module global or builtin `name`.
+fn is_global(e: &Expr, name: &str) -> bool {
+    matches!(&e.kind, ExprKind::ObjOp { op: ObjOp::Global(n), operands } if n == name && operands.is_empty())
 }
