@@ -74,7 +74,16 @@ ERRORS = [
     ("import cython\nx = cython.declare(cython.int, 1)\ndel x\n", "Deletion of non-Python, non-C++ object", 3),
     ("import cython\nfrom cython.parallel import prange\nx = cython.declare(cython.int, 1)\n"
      "def f(n: cython.int) -> cython.int:\n    global x\n    i: cython.int\n    for i in prange(n, nogil=True):\n"
-     "        x += i\n    return x\n", "updates the module-level C variable `x`", 7),
+     "        x += i\n        y = x\n    return x\n", "the reduction variable `x` is read inside the prange loop", 7),
+    ("import cython\nfrom cython.parallel import parallel\nx = cython.declare(cython.int, 1)\n"
+     "def f() -> cython.int:\n    global x\n    with cython.nogil, parallel():\n        x += 1\n    return x\n",
+     "Reductions not allowed for parallel blocks", 6),
+    ("import cython\nfrom cython.parallel import prange\nx = cython.declare(cython.int, 1)\n"
+     "def f(n: cython.int) -> cython.int:\n    global x\n    i: cython.int\n    for i in prange(n, nogil=True):\n"
+     "        x += i\n        x = 2\n    return x\n", "both from its own value and otherwise", 7),
+    ("import cython\nfrom cython.parallel import prange\nx = cython.declare(cython.int, 1)\n"
+     "def f(n: cython.int) -> cython.int:\n    global x\n    i: cython.int\n    for i in prange(n, nogil=True):\n"
+     "        x //= 2\n    return x\n", "which no reduction combines", 7),
     ("import cython\nx = cython.declare(cython.int, 1)\ndef f():\n    global x\n    x = 2\n"
      "def g():\n    exec('1')\n    return x\n", "module-level C variable, which Python code cannot reach", 8),
 ]

@@ -512,7 +512,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         .chain(class_ranges.iter().cloned())
         .chain(method_lines.iter().map(|(r, ..)| r.clone()))
         .collect();
-    let cvar_edits = module_consts::residual_edits(src, &ast.body, &declared, &compiled_ranges).map_err(|d| vec![d])?;
+    let cvar_edits = module_consts::residual_edits(src, &ast.body, &ast.classes, &declared, &compiled_ranges).map_err(|d| vec![d])?;
     if let Some(missing) = declared.vars.keys().flat_map(|n| [module_consts::getter(n), module_consts::setter(n)]).find(|a| !compiled.contains_key(a.as_str())) {
         let why = left.iter().find(|l| l.function == missing).map_or("it does not compile".to_string(), |l| l.reason.clone());
         return Err(vec![Diagnostic::error(accessor_at.clone(), format!("the module-level C variable's accessor `{missing}` does not compile: {why}"))]);
