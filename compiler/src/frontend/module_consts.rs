@@ -12,7 +12,10 @@
 //!   code reads and writes it as `hir::MODULE_CVAR` symbols; the residual
 //!   Python reaches it through two compiled accessors
 //!   (`accessor_source`), its declaration and every module-level read and
-//!   assignment rewritten into calls of them (`residual_edits`).
+//!   assignment rewritten into calls of them (`residual_edits`), and the
+//!   reads of top-level class bodies and functions left to Python that
+//!   Python resolves to the module global (`python_scope_edits`), as
+//!   Cython's class bodies and functions read the C variable.
 //! - Anything else stays a module global read as an object.
 
 use super::{Binding, ModuleCx};
@@ -175,8 +178,9 @@ pub(crate) fn accessor_source(vars: &BTreeMap<String, Ty>) -> String {
 /// The residual's edits for the variables: each module-level declaration
 /// and assignment a setter call, each module-level read a getter call.
 /// `skip`: the source ranges compiled (blanked or replaced) already. A
-/// function or class body left to Python that reads a variable is an
-/// error: interpreted code has no way to it.
+/// top-level class body or a function left to Python reads a variable
+/// through the getter; other statements left to Python reading one are
+/// errors.
 pub(crate) fn residual_edits(src: &SourceFile, body: &[Stmt], classes: &[syntax::ClassOutline], declared: &Declared, skip: &[Range<usize>]) -> Result<Vec<(Range<usize>, String)>, Diagnostic> {
     let mut edits = vec![];
     let vars = &declared.vars;

@@ -16,7 +16,10 @@
 //! loop unless a trip broke (a hidden `|=` reduction counts the `break`s).
 //! A parallel block is cut after each loop whose reduction it reads later
 //! (each part a block of its own), and a thread's `break`/`continue` of the
-//! loop around it or `return` ends its own run of the block.
+//! loop around it or `return` ends its own run of the block. A module-level
+//! C variable a `prange` body only updates in place is a reduction too
+//! (Cython's OpenMP reduction on the C global), stored to the variable
+//! after the loop.
 
 use super::{Checker, R};
 use crate::diag::Diagnostic;
