@@ -177,7 +177,7 @@ def test_class_bodies_read(r):
             a, b = getattr(getattr(r.native, cls), attr, None), getattr(getattr(r.py, cls), attr, None)
             assert a == b, (cls, attr, a, b)
     calls = [("method", ()), ("shadowed", (3,)), ("local_shadow", ()), ("nested", ()), ("comp", ()), ("static", ()),
-             ("py_method", (2,)), ("bits_now", ())]
+             ("py_method", (2,)), ("bits_now", ()), ("defaulted", ())]
     for step in range(2):
         rn, rp = r.native.make_reader(), r.py.make_reader()
         for name, args in calls:
@@ -185,6 +185,8 @@ def test_class_bodies_read(r):
         assert r.native.Shadow().m() == r.py.Shadow().m()
         assert r.native.Shadow().declared() == r.py.Shadow().declared()
         assert r.native.left_to_python(3) == r.py.left_to_python(3)
+        assert r.native.Typed.at_class == r.py.Typed.at_class
+        assert r.native.Typed().get() == r.py.Typed().get()
         # The methods and functions read the variable's value now.
         for mod in (r.native, r.py):
             mod.red(10, 1)

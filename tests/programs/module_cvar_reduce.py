@@ -132,6 +132,9 @@ class Reader:
     def static():
         return ftot
 
+    def defaulted(self, x=total, *, y=ftot):
+        return x, y
+
     def py_method(self, k):
         exec("")
         return total + k, (lambda: ftot)()
@@ -156,6 +159,14 @@ def left_to_python(k):
     # exec() keeps it Python: it reads the variable through the getter.
     exec("")
     return total + k, [ftot for _ in range(2)]
+
+
+@cython.cclass
+class Typed:
+    at_class = total
+
+    def get(self) -> cython.long:
+        return total
 
 
 def make_reader():
