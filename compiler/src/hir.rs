@@ -433,6 +433,11 @@ pub struct Prange {
     /// the locals' values, the others' from the operations' identities,
     /// combined in thread order after the loop.
     pub reductions: Vec<(LocalId, ArithOp)>,
+    /// Reductions of module-level C variables (`g += …` after `global g`,
+    /// Cython's reduction on the C global): the reduction's hidden local and
+    /// the variable's symbol, to which the combined value is stored after
+    /// the loop, also when the loop raises.
+    pub stores: Vec<(LocalId, String)>,
     /// `Some` when the body may leave the loop (`break`, `return`): the
     /// first thread to leave stops every thread's later trips, and after the
     /// loop the variable holds the trip that left; `true` when it holds a

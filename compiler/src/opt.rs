@@ -48,6 +48,7 @@ pub fn optimize(module: &mut hir::Module) {
         module.functions[i].body.insert(1, guard);
     }
     for f in &mut module.functions {
+        versioning::runtime_steps(f);
         accumulate_tail_calls(f);
         fields::keep_in_locals(f);
     }

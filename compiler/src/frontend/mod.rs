@@ -489,7 +489,22 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         .collect();
     let mut plain_methods = plain_methods;
     plain_methods.extend(closure::nested_methods(&cx, &functions, &mut left));
-    let method_lines: Vec<(std::ops::Range<usize>, u32, String)> = plain.iter().map(|m| (m.range.clone(), src.line_of(m.def.name_span.start), pyclass::binding_line(m, &src.text))).collect();
+    // A default reading a module C variable the class body does not bind
+    // reads it through the getter.
+    let defaults_of = |m: &pyclass::Method| {
+        let mut binds = vec![];
+        if let Some(c) = ast.classes.iter().find(|c| c.span.start <= m.range.start && m.range.end <= c.span.end) {
+            c.body.iter().for_each(|s| syntax::bound_names(s, &mut binds));
+        }
+        declared.vars.iter().filter(|(n, _)| !binds.contains(n)).map(|(n, t)| (n.clone(), *t)).collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let method_lines: Vec<(std::ops::Range<usize>, u32, String)> = plain
+        .iter()
+        .map(|m| {
+            let vars = defaults_of(m);
+            (m.range.clone(), src.line_of(m.def.name_span.start), pyclass::binding_line(m, &src.text, &|t| module_consts::with_getters(t, &vars)))
+        })
+        .collect();
     left.extend(cclass_left);
     left.sort_by_key(|l| l.line);
 
@@ -512,7 +527,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         .chain(class_ranges.iter().cloned())
         .chain(method_lines.iter().map(|(r, ..)| r.clone()))
         .collect();
-    let cvar_edits = module_consts::residual_edits(src, &ast.body, &declared, &compiled_ranges).map_err(|d| vec![d])?;
+    let cvar_edits = module_consts::residual_edits(src, &ast.body, &ast.classes, &declared, &compiled_ranges).map_err(|d| vec![d])?;
     if let Some(missing) = declared.vars.keys().flat_map(|n| [module_consts::getter(n), module_consts::setter(n)]).find(|a| !compiled.contains_key(a.as_str())) {
         let why = left.iter().find(|l| l.function == missing).map_or("it does not compile".to_string(), |l| l.reason.clone());
         return Err(vec![Diagnostic::error(accessor_at.clone(), format!("the module-level C variable's accessor `{missing}` does not compile: {why}"))]);

@@ -12,7 +12,10 @@
 //!   code reads and writes it as `hir::MODULE_CVAR` symbols; the residual
 //!   Python reaches it through two compiled accessors
 //!   (`accessor_source`), its declaration and every module-level read and
-//!   assignment rewritten into calls of them (`residual_edits`).
+//!   assignment rewritten into calls of them (`residual_edits`), and the
+//!   reads of top-level class bodies and functions left to Python that
+//!   Python resolves to the module global (`python_scope_edits`), as
+//!   Cython's class bodies and functions read the C variable.
 //! - Anything else stays a module global read as an object.
 
 use super::{Binding, ModuleCx};
@@ -31,13 +34,14 @@ pub(crate) struct Declared {
     pub decl_starts: HashSet<usize>,
 }
 
-/// The accessor functions' names: the residual calls them.
+/// The accessor functions' names: the residual calls them. One leading
+/// underscore: a class body's `__names` would be mangled.
 pub(crate) fn getter(name: &str) -> String {
-    format!("__pyc_aot_get_{name}")
+    format!("_pyc_aot_get_{name}")
 }
 
 pub(crate) fn setter(name: &str) -> String {
-    format!("__pyc_aot_set_{name}")
+    format!("_pyc_aot_set_{name}")
 }
 
 /// `cython.declare(T[, v])` assigned to one name: the name, the type
@@ -174,9 +178,10 @@ pub(crate) fn accessor_source(vars: &BTreeMap<String, Ty>) -> String {
 /// The residual's edits for the variables: each module-level declaration
 /// and assignment a setter call, each module-level read a getter call.
 /// `skip`: the source ranges compiled (blanked or replaced) already. A
-/// function or class body left to Python that reads a variable is an
-/// error: interpreted code has no way to it.
-pub(crate) fn residual_edits(src: &SourceFile, body: &[Stmt], declared: &Declared, skip: &[Range<usize>]) -> Result<Vec<(Range<usize>, String)>, Diagnostic> {
+/// top-level class body or a function left to Python reads a variable
+/// through the getter; other statements left to Python reading one are
+/// errors.
+pub(crate) fn residual_edits(src: &SourceFile, body: &[Stmt], classes: &[syntax::ClassOutline], declared: &Declared, skip: &[Range<usize>]) -> Result<Vec<(Range<usize>, String)>, Diagnostic> {
     let mut edits = vec![];
     let vars = &declared.vars;
     if vars.is_empty() {
@@ -213,15 +218,19 @@ pub(crate) fn residual_edits(src: &SourceFile, body: &[Stmt], declared: &Declare
                 let call = format!("{}({}() {} ({v}))", setter(n), getter(n), op.symbol());
                 edits.push((s.span.clone(), padded(call, text(&s.span))));
             }
-            StmtKind::FunctionDef(f) => {
-                let mut local = vec![];
-                f.body.iter().for_each(|s| syntax::bound_names(s, &mut local));
-                f.params.iter().chain(&f.vararg).chain(&f.kwarg).for_each(|p| local.push(p.name.clone()));
-                let mut global = vec![];
-                syntax::global_names(&f.body, &mut global);
-                if let Some((at, n)) = name_tokens(src, &s.span, vars).into_iter().find(|(_, n)| global.contains(n) || !local.contains(n)) {
-                    return Err(unreachable_from_python(at, &n, &format!("function `{}` stays Python", f.name)));
-                }
+            StmtKind::FunctionDef(_) => {
+                // A function left to Python reads the variables through the getters.
+                let tokens: Vec<_> = name_tokens(src, &s.span, vars).into_iter().filter(|(at, _)| !skip.iter().any(|r| r.contains(at))).collect();
+                python_scope_edits(src, std::slice::from_ref(s), &[], &tokens, &mut edits)?;
+            }
+            StmtKind::Other { what: "a class definition", .. } if classes.iter().any(|c| c.span == s.span) => {
+                // A class body (Cython compiles it, reading the C variable):
+                // its reads and its methods' reads through the getters.
+                let class = classes.iter().find(|c| c.span == s.span).expect("found above");
+                let tokens: Vec<_> = name_tokens(src, &s.span, vars).into_iter().filter(|(at, _)| !skip.iter().any(|r| r.contains(at))).collect();
+                let mut binds = vec![];
+                class.body.iter().for_each(|s| syntax::bound_names(s, &mut binds));
+                python_scope_edits(src, &class.body, &binds, &tokens, &mut edits)?;
             }
             StmtKind::Other { what, .. } => {
                 if let Some((at, n)) = name_tokens(src, &s.span, vars).into_iter().find(|(at, _)| !skip.iter().any(|r| r.contains(at))) {
@@ -244,6 +253,95 @@ pub(crate) fn residual_edits(src: &SourceFile, body: &[Stmt], declared: &Declare
         }
     }
     Ok(edits)
+}
+
+/// The getter calls for the names (`tokens`, in the source of `body`: a
+/// class body, or one function) that Python resolves to the module's
+/// globals: not bound in the function around them (a class body's own
+/// bindings, `class_binds`, hide the variable from the reads at its level,
+/// which read the class's attribute, not from its functions', which skip
+/// the class scope), or declared `global` there. A function left to Python
+/// assigning a variable, a lambda's parameter or comprehension's
+/// variable of its name, or a read inside a nested class are errors.
+fn python_scope_edits(src: &SourceFile, body: &[Stmt], class_binds: &[String], tokens: &[(usize, String)], edits: &mut Vec<(Range<usize>, String)>) -> Result<(), Diagnostic> {
+    for (at, name) in tokens {
+        let (at, name) = (*at, name.as_str());
+        let mut chain = None;
+        enclosing_defs(body, at, &mut chain).map_err(|class| unreachable_from_python(at, name, &format!("the class at line {} nested here stays Python", src.line_of(class))))?;
+        let Some(chain) = chain else { continue };
+        let mut global = chain.is_empty() && !class_binds.iter().any(|b| b == name);
+        for f in chain.iter().rev() {
+            let mut globals = vec![];
+            syntax::global_names(&f.body, &mut globals);
+            let mut local = vec![];
+            f.body.iter().for_each(|s| syntax::bound_names(s, &mut local));
+            f.params.iter().chain(&f.vararg).chain(&f.kwarg).for_each(|p| local.push(p.name.clone()));
+            if globals.iter().any(|g| g == name) {
+                if local.iter().any(|l| l == name) {
+                    return Err(unreachable_from_python(at, name, &format!("function `{}` stays Python and assigns it", f.name)));
+                }
+                global = true;
+                break;
+            }
+            if local.iter().any(|l| l == name) {
+                break;
+            }
+            global = true;
+        }
+        if !global {
+            continue;
+        }
+        let before = src.text[..at].trim_end();
+        if before.ends_with("lambda") || before.ends_with("for") || before.ends_with(',') && before.rsplit('\n').next().is_some_and(|l| l.contains("lambda")) {
+            return Err(Diagnostic::error(at..at + name.len(), format!("`{name}` is a module-level C variable and cannot be bound here"))
+                .with_label("a lambda's parameter or a comprehension's variable of the same name"));
+        }
+        edits.push((at..at + name.len(), format!("{}()", getter(name))));
+    }
+    Ok(())
+}
+
+/// The `def`s whose bodies hold the offset `at` in `body`, outermost
+/// first; `None` when `at` is a parameter's name or annotation (no read);
+/// the span's start of a class nested in `body` holding it as an error.
+fn enclosing_defs<'s>(body: &'s [Stmt], at: usize, chain: &mut Option<Vec<&'s syntax::FunctionDef>>) -> Result<(), usize> {
+    if chain.is_none() {
+        *chain = Some(vec![]);
+    }
+    for s in body {
+        if !(s.span.start <= at && at < s.span.end) {
+            continue;
+        }
+        match &s.kind {
+            StmtKind::FunctionDef(f) => {
+                let body_start = f.body.first().map_or(s.span.end, |b| b.span.start);
+                if at >= body_start {
+                    chain.as_mut().expect("set above").push(f);
+                    return enclosing_defs(&f.body, at, chain);
+                }
+                // The header: defaults are read where the `def` runs.
+                let in_default = f.params.iter().filter_map(|p| p.default.as_ref()).any(|d| d.span.start <= at && at < d.span.end);
+                if !in_default && !f.decorators.iter().any(|d| d.span.start <= at && at < d.span.end) {
+                    *chain = None;
+                }
+                return Ok(());
+            }
+            StmtKind::Other { what: "a class definition", .. } => return Err(s.span.start),
+            StmtKind::For { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::If { body, orelse, .. } => {
+                enclosing_defs(body, at, chain)?;
+                return enclosing_defs(orelse, at, chain);
+            }
+            StmtKind::With { body, .. } | StmtKind::Other { body, .. } => return enclosing_defs(body, at, chain),
+            StmtKind::Try { .. } => {
+                for b in s.kind.try_blocks() {
+                    enclosing_defs(b, at, chain)?;
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
+        }
+    }
+    Ok(())
 }
 
 fn is_target(s: &Stmt, e: &Expr) -> bool {

@@ -152,7 +152,9 @@ fn identifiers(text: &str) -> impl Iterator<Item = &str> {
 /// evaluates them (after its decorators, before they apply), on its binder
 /// (which takes every default as None until then) and as the function's
 /// `__defaults__`/`__kwdefaults__`.
-pub(crate) fn binding_line(m: &Method, src: &str) -> String {
+/// `defaults` rewrites a default's source (module C variables read
+/// through their getters, `module_consts::with_getters`).
+pub(crate) fn binding_line(m: &Method, src: &str, defaults: &dyn Fn(&str) -> String) -> String {
     let qualname = m.qualname();
     let mut value = format!("{}.pop({})", hir::PLAIN_METHODS_GLOBAL, python_str(&qualname));
     let with_defaults: Vec<&syntax::Param> = m.def.params.iter().filter(|p| p.default.is_some()).collect();
@@ -161,6 +163,7 @@ pub(crate) fn binding_line(m: &Method, src: &str) -> String {
         // brackets) goes on the one line in brackets of its own.
         let text = |p: &syntax::Param| {
             let t = p.default.as_ref().and_then(|d| src.get(d.span.clone())).unwrap_or("None");
+            let t = defaults(t);
             if t.contains('\n') {
                 format!("({})", t.replace("\\\n", " ").replace(['\r', '\n'], " "))
             } else {

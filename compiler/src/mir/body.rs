@@ -253,6 +253,10 @@ pub enum BodyOp {
         schedule: hir::Schedule,
         args: Vec<Local>,
         reductions: Vec<(ArithOp, Ty)>,
+        /// Per reduction, the module-level C variable (`hir::Prange::stores`)
+        /// its combined value is stored to after the loop, also when the
+        /// loop raises.
+        stores: Vec<Option<String>>,
         var_ty: Ty,
         /// `Some` when the body may leave the loop (`hir::Prange::leaves`),
         /// with the type of the value a `return` passes: then also the dests
@@ -484,9 +488,10 @@ impl BodyOp {
             GilEnsure => "gil_ensure".to_string(),
             ThreadId => "thread_id".to_string(),
             GilRelease { state } => format!("gil_release {state}"),
-            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, leaves, workshare, .. } => {
+            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, stores, leaves, workshare, .. } => {
                 let opt = |l: &Option<Local>| l.map_or("-".to_string(), |l| l.to_string());
-                let mut red: String = reductions.iter().map(|(op, ty)| format!(", reduction {op:?}[{ty}]")).collect();
+                let into = |j: usize| stores.get(j).cloned().flatten().map_or(String::new(), |s| format!(" into extern {s}"));
+                let mut red: String = reductions.iter().enumerate().map(|(j, (op, ty))| format!(", reduction {op:?}[{ty}]{}", into(j))).collect();
                 red += if *workshare { ", workshare" } else { "" };
                 red += &match leaves {
                     Some(Some(ty)) => format!(", leaves returning {ty}"),

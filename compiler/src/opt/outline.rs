@@ -148,9 +148,14 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
         accepts_none: true,
     };
     // The reductions after the first keep their partials in the thread's
-    // slots, read before the chunk's trips and written after them.
+    // slots, read before the chunk's trips and written after them. A module
+    // C variable's (`hir::Prange::stores`) is never the first, and is
+    // written after each update too: when the loop raises, the variable
+    // gets every update made before the error.
+    let stored = |r: LocalId| p.stores.iter().any(|s| s.0 == r);
+    let first = p.reductions.first().map(|r| r.0).filter(|r| !stored(*r));
     let mut partials = vec![];
-    for &(r, _) in p.reductions.iter().skip(1) {
+    for &(r, _) in p.reductions.iter().skip(usize::from(first.is_some())) {
         let l = &f.locals[r.0 as usize];
         let elem = Elem::of(l.ty).unwrap_or(Elem::Float(64));
         locals.push(Local { name: format!("<partial {}>", l.name), ty: Ty::View(ViewTy { elem, ndim: 1, c_contig: true, f_contig: false }), c_array: None });
@@ -167,7 +172,6 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
         let value = (has_return && f.ret != Ty::Void).then(|| slot("<returned>", f.ret));
         Exits { how, at, value, stop: slot("<stop>", SSIZE) }
     });
-    let first = p.reductions.first().map(|r| r.0);
     let exit_ids = exits.iter().flat_map(|e| [Some(e.how), Some(e.at), e.value, Some(e.stop)]).flatten();
     let ids = [lo, hi, step].into_iter().chain(first).chain(partials.iter().map(|p| p.1)).chain(exit_ids).chain(p.shared.iter().copied());
     let params = ids.map(|id| param(id, &locals)).collect();
@@ -186,6 +190,7 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
     let mut out: Vec<Stmt> = partials.iter().map(|&(r, view, ty)| Stmt { kind: StmtKind::Assign(vec![(r, element(view, ty))]), line }).collect();
     let mut epilogue: Vec<Stmt> = partials.iter().map(|&(r, view, ty)| store(view, Expr::local(r, ty), line)).collect();
     epilogue.push(Stmt { kind: StmtKind::Return(result), line });
+    let body = if p.stores.is_empty() { body } else { stored_after_updates(body, &partials, &stored) };
     let body = match &exits {
         // A parallel block's thread leaving it ends only its own run, as in
         // Cython: the others run the block to its end.
@@ -222,6 +227,24 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
         chunk_in_axis,
         generator: false,
     }
+}
+
+/// `body` with each assignment of a stored reduction followed by the store
+/// of its value to the thread's slot.
+fn stored_after_updates(body: Vec<Stmt>, partials: &[(LocalId, LocalId, Ty)], stored: &dyn Fn(LocalId) -> bool) -> Vec<Stmt> {
+    let mut out = vec![];
+    for mut s in body {
+        for b in hir::blocks_mut(&mut s) {
+            *b = stored_after_updates(std::mem::take(b), partials, stored);
+        }
+        let after: Vec<Stmt> = match &s.kind {
+            StmtKind::Assign(pairs) => partials.iter().filter(|(r, ..)| stored(*r) && pairs.iter().any(|p| p.0 == *r)).map(|&(r, view, ty)| store(view, Expr::local(r, ty), s.line)).collect(),
+            _ => vec![],
+        };
+        out.push(s);
+        out.extend(after);
+    }
+    out
 }
 
 fn element(view: LocalId, ty: Ty) -> Expr {

@@ -65,3 +65,38 @@ fn strided_last_axis_views(var: LocalId, body: &[Stmt], f: &Function) -> Vec<Loc
     });
     found
 }
+
+/// Each innermost `range` loop whose step is a C integer local (bound on
+/// every path) run in two versions: `if step == 1:` the loop with the
+/// constant step 1, which gets a constant step's plans (vectorised sums,
+/// checks dropped for in-bounds indices), `else:` the loop as written. The
+/// range is evaluated once in either, as Python evaluates it.
+pub fn runtime_steps(f: &mut Function) {
+    let unbound = hir::maybe_unbound(f);
+    fn innermost(body: &[Stmt]) -> bool {
+        let mut inner = true;
+        hir::visit_stmts(body, &mut |s| inner &= !matches!(s.kind, StmtKind::While { .. } | StmtKind::ForRange { .. } | StmtKind::ForIter { .. } | StmtKind::Prange(_)));
+        inner
+    }
+    fn walk(body: &mut Vec<Stmt>, unbound: &HashSet<LocalId>) {
+        for s in body.iter_mut() {
+            for b in hir::blocks_mut(s) {
+                walk(b, unbound);
+            }
+            let StmtKind::ForRange { step, body: inner, orelse, .. } = &s.kind else { continue };
+            let ExprKind::Local(id) = step.kind else { continue };
+            if !matches!(step.ty, Ty::Int(_)) || unbound.contains(&id) || !innermost(inner) || !innermost(orelse) {
+                continue;
+            }
+            let ty = step.ty;
+            let mut unit = s.clone();
+            if let StmtKind::ForRange { step, .. } = &mut unit.kind {
+                *step = Expr::konst(hir::Const::Int(1), ty);
+            }
+            let cond = Expr { kind: ExprKind::Compare { operands: vec![Expr::local(id, ty), Expr::konst(hir::Const::Int(1), ty)], ops: vec![hir::CmpOp::Eq] }, ty: Ty::Bool };
+            let general = std::mem::replace(s, Stmt { kind: StmtKind::Pass, line: unit.line });
+            *s = Stmt { kind: StmtKind::If { cond, then: vec![unit], orelse: vec![general] }, line: s.line };
+        }
+    }
+    walk(&mut f.body, &unbound);
+}

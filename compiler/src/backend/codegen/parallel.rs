@@ -49,6 +49,9 @@ pub(crate) struct Team {
     pub schedule: Schedule,
     /// The reductions' combining operations and types.
     pub reductions: Vec<(ArithOp, Ty)>,
+    /// Per reduction, the module-level C variable its combined value is
+    /// stored to (`mir::body::BodyOp::Parallel`'s `stores`).
+    pub stores: Vec<Option<String>>,
     pub var_ty: Ty,
     /// `mir::body::BodyOp::Parallel`'s `leaves` and `workshare`.
     pub leaves: Option<Option<Ty>>,
@@ -56,6 +59,12 @@ pub(crate) struct Team {
 }
 
 impl Team {
+    /// Whether the first reduction's partial travels by value through the
+    /// outlined body (a module C variable's always lives in its slots).
+    fn first_by_value(&self) -> bool {
+        !self.reductions.is_empty() && self.stores.first().is_none_or(Option::is_none)
+    }
+
     /// The partial slots' arrays (MAX_THREADS slots of 8 bytes each): one
     /// per reduction, then, for a body that leaves the loop, how each thread
     /// left, its loop variable then, its returned value, and the stop flag
@@ -107,7 +116,7 @@ impl OpCx<'_, '_, '_> {
         let reductions = team.reductions.len();
         let inits = a.get(k..k + reductions).ok_or("a reduction without its value")?;
         // The body's arguments: the first reduction's value, then the shared locals.
-        let args: Vec<Value> = inits.iter().take(1).chain(&a[k + reductions..]).copied().collect();
+        let args: Vec<Value> = inits.iter().take(usize::from(team.first_by_value())).chain(&a[k + reductions..]).copied().collect();
         self.check_range_step(step)?;
         let n = self.trip_count(start, stop, step);
         let (run, join) = (self.cx.b.create_block(), self.cx.b.create_block());
@@ -227,6 +236,9 @@ impl OpCx<'_, '_, '_> {
         self.cx.b.set_cold_block(raise);
         self.cx.b.ins().brif(failed, raise, &[], ok, &[]);
         self.enter(raise);
+        // The module-level C variables reduced get the threads' partials
+        // even so (OpenMP combines a reduction at the region's end).
+        self.store_reductions(team, t, &slots_of)?;
         let exc: Vec<Value> = (0..3).map(|i| self.cx.b.ins().load(p, flags(), env_addr, EXC + 8 * i)).collect();
         self.holding_gil(|o| o.call_c("PyErr_Restore", &[p, p, p], &[], &exc).map(|_| ()))?;
         self.jump_to_error();
@@ -246,7 +258,11 @@ impl OpCx<'_, '_, '_> {
         }
         for (j, &(op, ty)) in team.reductions.iter().enumerate() {
             let mine = slots_of(self, j);
-            out.push(self.combine(op, ty, mine, t)?);
+            let v = self.combine(op, ty, mine, t)?;
+            if let Some(Some(symbol)) = team.stores.get(j) {
+                self.c_global_store(symbol, ty, v)?;
+            }
+            out.push(v);
         }
         if let Some(value_t) = exit_types {
             let how = slots_of(self, reductions);
@@ -341,6 +357,19 @@ impl OpCx<'_, '_, '_> {
         Ok(())
     }
 
+    /// The partials of each reduction of a module-level C variable combined
+    /// and stored to it.
+    fn store_reductions(&mut self, team: &Team, t: Value, slots_of: &dyn Fn(&mut Self, usize) -> Value) -> R<()> {
+        for (j, &(op, ty)) in team.reductions.iter().enumerate() {
+            if let Some(Some(symbol)) = team.stores.get(j) {
+                let mine = slots_of(self, j);
+                let v = self.combine(op, ty, mine, t)?;
+                self.c_global_store(symbol, ty, v)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The partials of the `t` threads combined in thread order, with the
     /// operation's own checks (an integer overflow raises as in the loop).
     fn combine(&mut self, op: ArithOp, ty: Ty, partials: Value, t: Value) -> R<Value> {
@@ -423,14 +452,14 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
     let (start, step, n, chunk, stop, partials) =
         (load(cx, types::I64, START), load(cx, types::I64, STEP), load(cx, types::I64, COUNT), load(cx, types::I64, CHUNK), load(cx, types::I64, STOP), load(cx, p, PARTIALS));
     let args: Vec<Value> = arg_types.iter().enumerate().map(|(i, t)| load(cx, *t, ARGS + 8 * i as i32)).collect();
+    let reduction = team.first_by_value();
     let acc_ty = match team.reductions.first() {
-        Some(&(_, ty)) => super::super::clif_type(ty).ok_or("a reduction without a machine type")?,
-        None => types::I8,
+        Some(&(_, ty)) if reduction => super::super::clif_type(ty).ok_or("a reduction without a machine type")?,
+        _ => types::I8,
     };
     let acc = cx.b.declare_var(acc_ty);
     let failed = cx.b.declare_var(types::I8);
     let won = cx.b.declare_var(types::I8);
-    let reduction = !team.reductions.is_empty();
     if reduction {
         let mine = cx.b.ins().ishl_imm_s(tid, 3);
         let mine = cx.b.ins().iadd(partials, mine);
@@ -439,7 +468,7 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
     }
     // The other reductions' partials: this thread's slots, as one-element views.
     let mut partial_views = vec![];
-    for (j, &(_, ty)) in team.reductions.iter().enumerate().skip(1) {
+    for (j, &(_, ty)) in team.reductions.iter().enumerate().skip(usize::from(reduction)) {
         let size = super::super::clif_type(ty).ok_or("a reduction without a machine type")?.bytes();
         let at = cx.b.ins().iadd_imm_s(tid, MAX_THREADS * j as i64);
         let at = cx.b.ins().ishl_imm_s(at, 3);

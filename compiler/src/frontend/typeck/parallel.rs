@@ -16,7 +16,10 @@
 //! loop unless a trip broke (a hidden `|=` reduction counts the `break`s).
 //! A parallel block is cut after each loop whose reduction it reads later
 //! (each part a block of its own), and a thread's `break`/`continue` of the
-//! loop around it or `return` ends its own run of the block.
+//! loop around it or `return` ends its own run of the block. A module-level
+//! C variable a `prange` body only updates in place is a reduction too
+//! (Cython's OpenMP reduction on the C global), stored to the variable
+//! after the loop.
 
 use super::{Checker, R};
 use crate::diag::Diagnostic;
@@ -89,27 +92,6 @@ impl Checker<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn prange(&mut self, var: LocalId, range: [HExpr; 3], body: Vec<hir::Stmt>, orelse: Vec<hir::Stmt>, o: Options, span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
         let [start, stop, step] = range;
-        // Cython makes `g += v` of a module-level C variable a reduction
-        // (OpenMP's, on the variable itself); pyc-aot's reductions are locals.
-        let mut updated = None;
-        hir::visit_stmt_exprs(&body, &mut |e| {
-            hir::visit_expr(e, &mut |x| {
-                if let H::CGlobalStore { symbol, value } = &x.kind {
-                    let mut reads = false;
-                    hir::visit_expr(value, &mut |y| reads |= matches!(&y.kind, H::CGlobal(s) if s == symbol));
-                    if reads {
-                        updated = updated.clone().or(Some(symbol.trim_start_matches(hir::MODULE_CVAR).to_string()));
-                    }
-                }
-            })
-        });
-        if let Some(name) = updated {
-            return error(
-                Diagnostic::error(span.clone(), format!("this prange updates the module-level C variable `{name}` from its own value"))
-                    .with_label("Cython makes that a reduction; pyc-aot's reductions are locals")
-                    .with_hint(format!("reduce into a local and add it to `{name}` after the loop")),
-            );
-        }
         let (leaves, breaks) = (leaves_loop(&body, true), leaves_loop(&body, false));
         // A `return` passes its value through a slot of the function's type.
         let has_return = has_return(&body);
@@ -129,6 +111,13 @@ impl Checker<'_, '_> {
             self.notes.push(Diagnostic::warning(span.clone(), format!("this prange runs serially: {why}")).with_hint(hint));
         }
         let serial = why.is_some();
+        // Cython makes `g += v` of a module-level C variable a reduction
+        // (OpenMP's on the C global: each thread's partial from the
+        // identity, combined into the variable after the loop): here a
+        // hidden local reduced as a local is, starting from the variable's
+        // value, whose combined value the loop stores to the variable (also
+        // when it raises). Run serially, the loop updates the variable itself.
+        let (body, before, stores) = if serial { (body, vec![], vec![]) } else { self.cvar_reductions(body, span, line)? };
         // `else:` with a `break`: every `break` of the loop first ORs 1 into a
         // hidden reduction, and the clause runs when it is still 0 after the
         // loop (no trip broke), as Python's and Cython's `else:`.
@@ -140,6 +129,16 @@ impl Checker<'_, '_> {
             (body, None)
         };
         let classes = if serial { None } else { Some(classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty)?) };
+        if let Some((_, reductions)) = &classes {
+            if let Some((h, _)) = stores.iter().find(|(h, _)| !reductions.iter().any(|r| r.0 == *h)) {
+                let name = self.locals[h.0 as usize].name.clone();
+                return error(
+                    Diagnostic::error(span.clone(), format!("this prange assigns the module-level C variable `{name}` both from its own value and otherwise"))
+                        .with_label("Cython makes it private to each thread then; pyc-aot reduces one only updated in place (`+=`, `*=`, ...)")
+                        .with_hint(format!("assign a local in the loop and `{name}` after it")),
+                );
+            }
+        }
         let Some((shared, reductions)) = classes else {
             return Ok(vec![hir::Stmt { kind: S::ForRange { var, start, stop, step, body, orelse, plan: Default::default() }, line }]);
         };
@@ -152,6 +151,7 @@ impl Checker<'_, '_> {
             body: PrangeBody::Inline(body),
             shared,
             reductions,
+            stores,
             leaves,
             in_team: self.in_team,
             schedule: o.schedule,
@@ -159,15 +159,19 @@ impl Checker<'_, '_> {
             num_threads: o.num_threads,
         };
         let prange = hir::Stmt { kind: S::Prange(Box::new(p)), line };
+        let mut out = before;
         if let Some((b, long)) = broke {
             let zero = || HExpr { kind: H::Const(hir::Const::Int(0)), ty: long };
             let none = HExpr { kind: H::Compare { operands: vec![HExpr { kind: H::Local(b), ty: long }, zero()], ops: vec![hir::CmpOp::Eq] }, ty: Ty::Bool };
             let reset = hir::Stmt { kind: S::Assign(vec![(b, zero())]), line };
-            return Ok(vec![reset, prange, hir::Stmt { kind: S::If { cond: none, then: orelse, orelse: vec![] }, line }]);
+            out.extend([reset, prange, hir::Stmt { kind: S::If { cond: none, then: orelse, orelse: vec![] }, line }]);
+            return Ok(out);
         }
         // Without a `break`, the `else:` clause runs whenever the loop ends
         // (a `return` leaves the function, an exception propagates).
-        Ok(std::iter::once(prange).chain(orelse).collect())
+        out.push(prange);
+        out.extend(orelse);
+        Ok(out)
     }
 
     /// `cython.parallel.parallel(...)`'s arguments, when `e` is that call.
@@ -214,6 +218,25 @@ impl Checker<'_, '_> {
         let body = self.block(body);
         self.in_team = in_team;
         let body = body?;
+        let mut updated = None;
+        hir::visit_stmt_exprs(&body, &mut |e| {
+            hir::visit_expr(e, &mut |x| {
+                if let H::CGlobalStore { symbol, value } = &x.kind {
+                    hir::visit_expr(value, &mut |y| {
+                        if matches!(&y.kind, H::CGlobal(s) if s == symbol) {
+                            updated = updated.clone().or(Some(symbol.trim_start_matches(hir::MODULE_CVAR).to_string()));
+                        }
+                    });
+                }
+            })
+        });
+        if let Some(name) = updated {
+            return error(
+                Diagnostic::error(span.clone(), "Reductions not allowed for parallel blocks")
+                    .with_label(format!("the block updates the module-level C variable `{name}` from its own value (Cython's error)"))
+                    .with_hint("reduce in a prange loop, or into a local after the block"),
+            );
+        }
         let ssize = Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" });
         let var = self.local_id("<parallel thread>", ssize);
         // Leaving the block: a thread's `break` or `continue` of the loop
@@ -306,11 +329,71 @@ impl Checker<'_, '_> {
             before.push((assigned_of(&body), reductions.iter().map(|r| r.0).collect()));
             let k_ = |v: i64| HExpr::konst(hir::Const::Int(v), ssize);
             let num_threads = if k + 1 == count { num_threads.take() } else { num_threads.clone() };
-            let p = hir::Prange { var, start: k_(0), stop: k_(1), step: k_(1), body: PrangeBody::Inline(body), shared, reductions, leaves, in_team: false, schedule: Schedule::Team, chunksize: None, num_threads };
+            let p = hir::Prange { var, start: k_(0), stop: k_(1), step: k_(1), body: PrangeBody::Inline(body), shared, reductions, stores: vec![], leaves, in_team: false, schedule: Schedule::Team, chunksize: None, num_threads };
             out.push(hir::Stmt { kind: S::Prange(Box::new(p)), line });
         }
         out.extend(after);
         Ok(out)
+    }
+
+    /// The module-level C variables the body updates from their own values,
+    /// each replaced in the body by a hidden local of its name (its updates
+    /// assignments of the local, its reads the local's), with the
+    /// statements giving the locals the variables' values before the loop
+    /// and the pairs of locals and symbols for `hir::Prange::stores`.
+    #[allow(clippy::type_complexity)]
+    fn cvar_reductions(&mut self, mut body: Vec<hir::Stmt>, span: &Span, line: u32) -> R<(Vec<hir::Stmt>, Vec<hir::Stmt>, Vec<(LocalId, String)>)> {
+        let mut updated: Vec<(String, Ty)> = vec![];
+        hir::visit_stmt_exprs(&body, &mut |e| {
+            hir::visit_expr(e, &mut |x| {
+                if let H::CGlobalStore { symbol, value } = &x.kind {
+                    let mut reads = false;
+                    hir::visit_expr(value, &mut |y| reads |= matches!(&y.kind, H::CGlobal(s) if s == symbol));
+                    if reads && !updated.iter().any(|(s, _)| s == symbol) {
+                        updated.push((symbol.clone(), value.ty));
+                    }
+                }
+            })
+        });
+        if updated.is_empty() {
+            return Ok((body, vec![], vec![]));
+        }
+        let name = |symbol: &str| symbol.trim_start_matches(hir::MODULE_CVAR).to_string();
+        if self.in_team {
+            return error(
+                Diagnostic::error(span.clone(), format!("this prange inside a parallel block updates the module-level C variable `{}` from its own value", name(&updated[0].0)))
+                    .with_label("a reduction of a module-level C variable in a parallel block's loop is not compiled")
+                    .with_hint("reduce into a local of the block and add it to the variable after the block"),
+            );
+        }
+        let mut nested = false;
+        hir::visit_stmts(&body, &mut |s| nested |= matches!(&s.kind, S::Prange(p) if !p.stores.is_empty()));
+        if nested {
+            return error(
+                Diagnostic::error(span.clone(), "a prange in this prange's body reduces a module-level C variable")
+                    .with_label("a reduction of a module-level C variable in a nested parallel loop is not compiled")
+                    .with_hint("reduce into a local and add it to the variable after the outer loop"),
+            );
+        }
+        let (mut before, mut stores) = (vec![], vec![]);
+        for (symbol, ty) in updated {
+            if matches!(ty, Ty::Int(t) if t.checked) {
+                return error(Diagnostic::error(span.clone(), format!("the module-level C variable `{}` has a checked integer type, which a reduction does not combine", name(&symbol))));
+            }
+            // Not named in the function's table of locals: the name is
+            // the variable's, for the messages.
+            let h = LocalId(self.locals.len() as u32);
+            self.locals.push(hir::Local { name: name(&symbol), ty, c_array: None });
+            replace_cvar(&mut body, &symbol, h, ty);
+            let mut left = false;
+            hir::visit_stmt_exprs(&body, &mut |e| hir::visit_expr(e, &mut |x| left |= matches!(&x.kind, H::CGlobalStore { symbol: s, .. } if *s == symbol)));
+            if left {
+                return error(Diagnostic::error(span.clone(), format!("this prange assigns the module-level C variable `{}` inside an expression", name(&symbol))).with_label("its reduction is updated by statements only"));
+            }
+            before.push(hir::Stmt { kind: S::Assign(vec![(h, HExpr { kind: H::CGlobal(symbol.clone()), ty })]), line });
+            stores.push((h, symbol));
+        }
+        Ok((body, before, stores))
     }
 
     /// Whether `e` is `cython.parallel.prange`.
@@ -439,6 +522,29 @@ fn substitute_local(body: &mut [hir::Stmt], from: LocalId, to: LocalId) {
         }
         for b in hir::blocks_mut(s) {
             substitute_local(b, from, to);
+        }
+    }
+}
+
+/// `body` with each statement `symbol = v` an assignment of `h` and each
+/// read of `symbol` a read of `h` (nested loops' bodies included).
+fn replace_cvar(body: &mut [hir::Stmt], symbol: &str, h: LocalId, ty: Ty) {
+    for s in body.iter_mut() {
+        if let S::Expr(HExpr { kind: H::CGlobalStore { symbol: sym, value }, .. }) = &mut s.kind {
+            if sym == symbol {
+                let value = std::mem::replace(value.as_mut(), HExpr { kind: H::Local(h), ty });
+                s.kind = S::Assign(vec![(h, value)]);
+            }
+        }
+        for e in hir::own_exprs_mut(s) {
+            hir::visit_expr_mut(e, &mut |x| {
+                if matches!(&x.kind, H::CGlobal(sym) if sym == symbol) {
+                    x.kind = H::Local(h);
+                }
+            });
+        }
+        for b in hir::blocks_mut(s) {
+            replace_cvar(b, symbol, h, ty);
         }
     }
 }

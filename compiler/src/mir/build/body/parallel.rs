@@ -81,6 +81,7 @@ impl BodyBuilder<'_, '_> {
             schedule: p.schedule,
             args,
             reductions: reductions.iter().map(|&(_, op, ty)| (op, ty)).collect(),
+            stores: reductions.iter().map(|&(id, ..)| p.stores.iter().find(|s| s.0 == id).map(|s| s.1.clone())).collect(),
             var_ty,
             leaves: value_ty,
             workshare: p.in_team,
