@@ -103,7 +103,7 @@ def test_clicking_a_line_of_fib_shows_its_machine_code_and_a_screenshot_is_taken
 def test_functions_left_to_python_are_marked_with_the_reason(tmp_path):
     src = tmp_path / "mixed.py"
     src.write_text("import cython\n\n\ndef f(n: cython.int) -> cython.int:\n    return n + 1\n\n\n"
-                   "def g(xs: cython.int):\n    [(yield xs)]\n")
+                   "def g(xs: cython.int):\n    f\"{(yield xs)}\"\n")
     r = annotate(src, tmp_path / "mixed.html")
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "mixed.html").read_text()

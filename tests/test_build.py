@@ -21,15 +21,15 @@ def native_add(a: int, b: int) -> int:
 
 
 def show(x: int):
-    # A generator holding `yield` inside an expression: stays Python.
+    # A generator holding `yield` inside an f-string: stays Python.
     shown = ("value", x)
     print(*shown)
-    [(yield x * 2)]
+    f"{(yield x * 2)}"
 
 
 def make_list(n: int):
     for i in range(n):
-        [(yield i * i)]
+        f"{(yield i * i)}"
 
 
 class Point:

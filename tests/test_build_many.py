@@ -31,7 +31,7 @@ def total_{i}(n: cython.int) -> cython.long:
 
 
 def listed_{i}(x):
-    [(yield x)]
+    f"{{(yield x)}}"
     yield {i}
 '''
 

@@ -397,7 +397,7 @@ class Cell:
 def values(cells):
     c: Cell
     for c in cells:
-        [(yield c.v)]
+        f"{(yield c.v)}"
 '''
 
 

@@ -35,7 +35,7 @@ def primes(nb_primes: cython.int):
 
 
 def interpreted_sees():
-    [(yield cython.compiled)]
+    f"{(yield cython.compiled)}"
 
 
 def native_sees() -> cython.bint:

@@ -24,7 +24,7 @@ def build_and_import(tmp_path, name, data):
 @pytest.mark.parametrize("nl", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
 @pytest.mark.parametrize("lead", ["", "x = 41{nl}"], ids=["first", "after_code"])
 def test_line_endings(tmp_path, nl, lead):
-    text = (lead + "import cython{nl}{nl}" + FUNC + "{nl}def g():{nl}    [(yield f(1))]{nl}").format(nl=nl)
+    text = (lead + "import cython{nl}{nl}" + FUNC + '{nl}def g():{nl}    f"{{(yield f(1))}}"{nl}').format(nl=nl)
     m, b = build_and_import(tmp_path, "le_%d_%d" % (len(nl), len(lead)), text.encode())
     assert "1 function native" in b.stdout
     assert m.f(2) == 3 and next(m.g()) == 2

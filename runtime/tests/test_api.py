@@ -13,7 +13,7 @@ FIB = REPO / "examples" / "fib.py"
 BAD = 'import cython\n\n\ndef f(x: cython.double) -> cython.double:\n    return x + "a"\n'
 PARTIAL = (
     "import cython\n\n\ndef f(x: cython.double) -> cython.double:\n    return x * 2.0\n\n\n"
-    "def g(xs): [(yield len(xs))]\n"
+    "def g(xs): f'{(yield len(xs))}'\n"
 )
 
 
@@ -50,7 +50,7 @@ def test_strict_makes_fallback_an_error(tmp_path):
     with pytest.raises(pyc_aot.CompileError) as info:
         pyc_aot.compile(src, strict=True)
     err = info.value
-    assert (err.file, err.line, err.column) == (str(src), 8, 14)
+    assert (err.file, err.line, err.column) == (str(src), 8, 16)
     assert "left to Python" in err.message
     assert not list(tmp_path.glob("*.so")), "a failed build leaves no file behind"
 

@@ -229,7 +229,7 @@ def test_typed_source_detection():
         assert not typed(src), src
 
 
-PARTLY = "import cython\n\n\ndef f(x: cython.int) -> cython.int:\n    return x * x\n\n\ndef g(x):\n    [(yield x)]\n"
+PARTLY = "import cython\n\n\ndef f(x: cython.int) -> cython.int:\n    return x * x\n\n\ndef g(x):\n    f'{(yield x)}'\n"
 
 
 @pytest.mark.parametrize("how", ["env", "install"])
@@ -244,7 +244,7 @@ def test_verbose_says_what_was_compiled_and_what_stayed_python(tmp_path, how):
     lines = p.stderr.splitlines()
     assert any(l.startswith(f"pyc-aot: partly: compiled {tmp_path / 'partly.py'} in ")
                and l.endswith(": 1 function native (f), 1 left to Python") for l in lines), p.stderr
-    assert "pyc-aot: partly: `g` (line 9) stays Python: it uses `yield` inside an expression (only `yield v` as a statement and `x = yield v` compile)" in lines, p.stderr
+    assert "pyc-aot: partly: `g` (line 9) stays Python: it uses `yield` inside an f-string (its earlier fields are formatted before the `yield` runs)" in lines, p.stderr
     [failed] = [l for l in lines if l.startswith("pyc-aot: broken: stays Python: it did not compile: ")]
     assert "broken.py:5:12: " in failed and "unsupported operand type(s) for +" in failed
 
