@@ -180,38 +180,30 @@ pub(super) fn is_handling(cx: &mut FnCx) -> R<Value> {
 /// the one being handled; returns it and the one handled before (None for
 /// none), both new references.
 pub(super) fn catch(cx: &mut FnCx) -> R<(Value, Value)> {
-    let p = cx.em.ptr;
     // An error caught here has ended; the bound on entries is per error.
     super::stack::reset_traceback_count(cx);
+    let [t, v, tb] = fetch_normalized(cx)?;
+    let saved = get_handled(cx)?;
+    cx.call_prim(&prim::PY_INCREF, &[v])?;
+    cx.call_prim(&prim::PY_ERR_SET_EXC_INFO, &[t, v, tb])?;
+    Ok((v, saved))
+}
+
+/// The raised exception fetched and normalised, its traceback set on it:
+/// the type, value and traceback (NULL for none), new references.
+fn fetch_normalized(cx: &mut FnCx) -> R<[Value; 3]> {
     let (slot, a) = triple(cx);
     cx.call_prim(&prim::PY_ERR_FETCH, &a)?;
     cx.call_prim(&prim::PY_ERR_NORMALIZE_EXCEPTION, &a)?;
     let [t, v, tb] = load_triple(cx, slot);
-    let (with_tb, handled) = (cx.b.create_block(), cx.b.create_block());
+    let (with_tb, done) = (cx.b.create_block(), cx.b.create_block());
     let no_tb = cx.is_null(tb);
-    cx.b.ins().brif(no_tb, handled, &[], with_tb, &[]);
+    cx.b.ins().brif(no_tb, done, &[], with_tb, &[]);
     cx.b.switch_to_block(with_tb);
     cx.call_prim(&prim::PY_EXCEPTION_SET_TRACEBACK, &[v, tb])?;
-    cx.b.ins().jump(handled, &[]);
-    cx.b.switch_to_block(handled);
-    let (saved_slot, s) = triple(cx);
-    cx.call_prim(&prim::PY_ERR_GET_EXC_INFO, &s)?;
-    let [st, sv, stb] = load_triple(cx, saved_slot);
-    cx.decref(st)?;
-    cx.decref(stb)?;
-    let (was_none, join) = (cx.b.create_block(), cx.b.create_block());
-    cx.b.append_block_param(join, p);
-    let nothing = cx.is_null(sv);
-    cx.b.ins().brif(nothing, was_none, &[], join, &[BlockArg::Value(sv)]);
-    cx.b.switch_to_block(was_none);
-    let none = none(cx)?;
-    cx.call_prim(&prim::PY_INCREF, &[none])?;
-    cx.b.ins().jump(join, &[BlockArg::Value(none)]);
-    cx.b.switch_to_block(join);
-    let saved = cx.b.block_params(join)[0];
-    cx.call_prim(&prim::PY_INCREF, &[v])?;
-    cx.call_prim(&prim::PY_ERR_SET_EXC_INFO, &[t, v, tb])?;
-    Ok((v, saved))
+    cx.b.ins().jump(done, &[]);
+    cx.b.switch_to_block(done);
+    Ok([t, v, tb])
 }
 
 /// A generator resumed inside `except` clauses: the caller's handled
@@ -222,20 +214,11 @@ pub(super) fn catch(cx: &mut FnCx) -> R<(Value, Value)> {
 pub(super) fn resume_handled(cx: &mut FnCx, exc: Value, sent: Value) -> R<Value> {
     let caller = get_handled(cx)?;
     set_handled(cx, exc)?;
-    let (thrown, with_tb, raise, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+    let (thrown, done) = (cx.b.create_block(), cx.b.create_block());
     let was_thrown = cx.is_null(sent);
     cx.b.ins().brif(was_thrown, thrown, &[], done, &[]);
     cx.b.switch_to_block(thrown);
-    let (slot, a) = triple(cx);
-    cx.call_prim(&prim::PY_ERR_FETCH, &a)?;
-    cx.call_prim(&prim::PY_ERR_NORMALIZE_EXCEPTION, &a)?;
-    let [t, v, tb] = load_triple(cx, slot);
-    let no_tb = cx.is_null(tb);
-    cx.b.ins().brif(no_tb, raise, &[], with_tb, &[]);
-    cx.b.switch_to_block(with_tb);
-    cx.call_prim(&prim::PY_EXCEPTION_SET_TRACEBACK, &[v, tb])?;
-    cx.b.ins().jump(raise, &[]);
-    cx.b.switch_to_block(raise);
+    let [t, v, tb] = fetch_normalized(cx)?;
     cx.call_prim(&prim::PY_ERR_SET_OBJECT, &[t, v])?;
     for o in [t, v, tb] {
         cx.decref(o)?;
