@@ -177,6 +177,23 @@ impl TargetPython {
         }
     }
 
+    /// `PyFrameObject.f_back` (after `PyObject_VAR_HEAD`) where
+    /// `PyFrame_New` links a new frame to the running one (3.9, 3.10);
+    /// `None` from 3.11, where a frame it makes has no `f_back`.
+    pub fn linked_frame_back(self) -> Option<i32> {
+        match self.minor {
+            9 | 10 => Some(24),
+            _ => None,
+        }
+    }
+
+    /// `PyErr_GetHandledException`/`PyErr_SetHandledException` (3.11+):
+    /// the exception being handled as one object, where `PyErr_GetExcInfo`
+    /// and `SetExcInfo` make and take apart a triple around it.
+    pub fn handled_exception_api(self) -> bool {
+        self.minor >= 11
+    }
+
     /// `PyASCIIObject.length` and `state` at `STR_LENGTH`/`STR_STATE`.
     pub fn str_length_inline(self) -> bool {
         self.known()

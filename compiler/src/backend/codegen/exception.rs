@@ -184,8 +184,15 @@ pub(super) fn catch(cx: &mut FnCx) -> R<(Value, Value)> {
     super::stack::reset_traceback_count(cx);
     let [t, v, tb] = fetch_normalized(cx)?;
     let saved = get_handled(cx)?;
-    cx.call_prim(&prim::PY_INCREF, &[v])?;
-    cx.call_prim(&prim::PY_ERR_SET_EXC_INFO, &[t, v, tb])?;
+    if cx.em.py.handled_exception_api() {
+        let p = cx.em.ptr;
+        cx.call_c("PyErr_SetHandledException", &[p], &[], &[v])?;
+        cx.decref(t)?;
+        super::xdecref(cx, tb)?;
+    } else {
+        cx.call_prim(&prim::PY_INCREF, &[v])?;
+        cx.call_prim(&prim::PY_ERR_SET_EXC_INFO, &[t, v, tb])?;
+    }
     Ok((v, saved))
 }
 
@@ -231,11 +238,16 @@ pub(super) fn resume_handled(cx: &mut FnCx, exc: Value, sent: Value) -> R<Value>
 /// The exception being handled (None for none), a new reference.
 fn get_handled(cx: &mut FnCx) -> R<Value> {
     let p = cx.em.ptr;
-    let (slot, a) = triple(cx);
-    cx.call_prim(&prim::PY_ERR_GET_EXC_INFO, &a)?;
-    let [t, v, tb] = load_triple(cx, slot);
-    cx.decref(t)?;
-    cx.decref(tb)?;
+    let v = if cx.em.py.handled_exception_api() {
+        cx.call_c("PyErr_GetHandledException", &[], &[p], &[])?[0]
+    } else {
+        let (slot, a) = triple(cx);
+        cx.call_prim(&prim::PY_ERR_GET_EXC_INFO, &a)?;
+        let [t, v, tb] = load_triple(cx, slot);
+        cx.decref(t)?;
+        cx.decref(tb)?;
+        v
+    };
     let (was_none, join) = (cx.b.create_block(), cx.b.create_block());
     cx.b.append_block_param(join, p);
     let nothing = cx.is_null(v);
@@ -251,6 +263,15 @@ fn get_handled(cx: &mut FnCx) -> R<Value> {
 /// `saved` (None: no exception) is the exception being handled again.
 pub(super) fn set_handled(cx: &mut FnCx, saved: Value) -> R<()> {
     let p = cx.em.ptr;
+    if cx.em.py.handled_exception_api() {
+        // None is no exception being handled, as NULL is.
+        let none = none(cx)?;
+        let is_none = cx.b.ins().icmp(IntCC::Equal, saved, none);
+        let null = cx.b.ins().iconst(p, 0);
+        let exc = cx.b.ins().select(is_none, null, saved);
+        cx.call_c("PyErr_SetHandledException", &[p], &[], &[exc])?;
+        return Ok(());
+    }
     let (clear, set, done) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
     let none = none(cx)?;
     let is_none = cx.b.ins().icmp(IntCC::Equal, saved, none);

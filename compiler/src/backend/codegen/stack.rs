@@ -234,6 +234,16 @@ fn define_traceback(em: &mut Emitter) -> R<()> {
         let no_frame = cx.is_null(frame);
         cx.b.ins().brif(no_frame, done, &[], add, &[]);
         cx.b.switch_to_block(add);
+        if let Some(back) = cx.em.py.linked_frame_back() {
+            // Unlinked as 3.11+ leaves it: the running Python frame (a
+            // generator helper's, holding the generator) kept alive by the
+            // error's traceback made cycles through objects 3.9's collector
+            // cannot see into.
+            let running = cx.b.ins().load(p, flags(), frame, back);
+            let null = cx.b.ins().iconst(p, 0);
+            cx.b.ins().store(flags(), null, frame, back);
+            super::xdecref(&mut cx, running)?;
+        }
         cx.call_c("PyTraceBack_Here", &[p], &[types::I32], &[frame])?;
         cx.decref(frame)?;
         cx.b.ins().jump(done, &[]);
