@@ -226,7 +226,7 @@ pub(crate) fn residual_edits(src: &SourceFile, body: &[Stmt], classes: &[syntax:
             StmtKind::Other { what: "a class definition", .. } if classes.iter().any(|c| c.span == s.span) => {
                 // A class body (Cython compiles it, reading the C variable):
                 // its reads and its methods' reads through the getters.
-                let class = classes.iter().find(|c| c.span == s.span).expect("found above");
+                let Some(class) = classes.iter().find(|c| c.span == s.span) else { continue };
                 let tokens: Vec<_> = name_tokens(src, &s.span, vars).into_iter().filter(|(at, _)| !skip.iter().any(|r| r.contains(at))).collect();
                 let mut binds = vec![];
                 class.body.iter().for_each(|s| syntax::bound_names(s, &mut binds));
@@ -316,7 +316,7 @@ fn enclosing_defs<'s>(body: &'s [Stmt], at: usize, chain: &mut Option<Vec<&'s sy
             StmtKind::FunctionDef(f) => {
                 let body_start = f.body.first().map_or(s.span.end, |b| b.span.start);
                 if at >= body_start {
-                    chain.as_mut().expect("set above").push(f);
+                    chain.get_or_insert_with(Vec::new).push(f);
                     return enclosing_defs(&f.body, at, chain);
                 }
                 // The header: defaults are read where the `def` runs.

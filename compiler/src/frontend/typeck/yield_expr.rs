@@ -23,6 +23,25 @@ use crate::syntax::{BinOp, BoolOp, Expr, ExprKind, Span, Stmt, StmtKind, UnaryOp
 
 pub(crate) type Fail = (Span, &'static str);
 
+/// A rewrite that lost an operand (a bug here): the function stays Python.
+const LOST: &str = "it uses `yield` in an expression pyc-aot could not take apart (a bug in pyc-aot)";
+
+/// The parts `seq` returns, taken in the order they were given.
+struct Parts {
+    parts: std::vec::IntoIter<Expr>,
+    at: Span,
+}
+
+impl Parts {
+    fn next(&mut self) -> Result<Expr, Fail> {
+        self.parts.next().ok_or((self.at.clone(), LOST))
+    }
+
+    fn boxed(&mut self) -> Result<Box<Expr>, Fail> {
+        self.next().map(Box::new)
+    }
+}
+
 pub(crate) struct Rewriter<'a> {
     /// The function's own `yield`s (`FunctionDef::yields`).
     pub yields: &'a [(Span, bool)],
@@ -169,9 +188,9 @@ impl<'a> Rewriter<'a> {
             }
             StmtKind::Raise { exc, cause } if self.has_opt(exc) || self.has_opt(cause) => {
                 let parts: Vec<&Expr> = exc.iter().chain(cause.iter()).collect();
-                let mut out = self.seq(&parts)?.into_iter();
-                let exc = exc.as_ref().map(|_| out.next().unwrap());
-                let cause = cause.as_ref().map(|_| out.next().unwrap());
+                let mut out = self.parts(&parts, &s.span)?;
+                let exc = exc.as_ref().map(|_| out.next()).transpose()?;
+                let cause = cause.as_ref().map(|_| out.next()).transpose()?;
                 StmtKind::Raise { exc, cause }
             }
             StmtKind::Assert { test, msg } if self.has(test) || self.has_opt(msg) => {
@@ -192,8 +211,8 @@ impl<'a> Rewriter<'a> {
                 StmtKind::With { items, targets: targets.clone(), body: body.clone() }
             }
             StmtKind::Delete(ts) if ts.iter().any(|t| self.has(t)) => {
-                let t = ts.iter().find(|t| self.has(t)).unwrap();
-                return Err((self.first(t), "it uses `yield` inside `del`"));
+                let at = ts.iter().find(|t| self.has(t)).map_or_else(|| s.span.clone(), |t| self.first(t));
+                return Err((at, "it uses `yield` inside `del`"));
             }
             _ => return Ok(None),
         };
@@ -285,7 +304,7 @@ impl<'a> Rewriter<'a> {
     /// `items` in their evaluation order: those before the first holding
     /// a `yield` hoisted, that one split, the others left as they are.
     fn seq(&mut self, items: &[&Expr]) -> Result<Vec<Expr>, Fail> {
-        let k = items.iter().position(|x| self.has(x)).expect("a yield among the items");
+        let Some(k) = items.iter().position(|x| self.has(x)) else { return Ok(items.iter().map(|x| (*x).clone()).collect()) };
         if items[..k].iter().any(|x| matches!(x.kind, ExprKind::Starred(_))) {
             return Err((self.first(items[k]), "it uses `yield` after a `*` unpacking in the same call or display (unpacked before the `yield` runs)"));
         }
@@ -293,6 +312,12 @@ impl<'a> Rewriter<'a> {
         out.push(self.split(items[k])?);
         out.extend(items[k + 1..].iter().map(|x| (*x).clone()));
         Ok(out)
+    }
+
+    /// `seq` of `items`, to be taken apart in order (`at`: where a lost
+    /// part is reported).
+    fn parts(&mut self, items: &[&Expr], at: &Span) -> Result<Parts, Fail> {
+        Ok(Parts { parts: self.seq(items)?.into_iter(), at: at.clone() })
     }
 
     /// `e` (holding a `yield`) with its first `yield` in evaluation order
@@ -311,8 +336,8 @@ impl<'a> Rewriter<'a> {
                 sent
             }
             ExprKind::BinOp { left, op, right } => {
-                let mut v = self.seq(&[left, right])?.into_iter();
-                mk(ExprKind::BinOp { left: Box::new(v.next().unwrap()), op: *op, right: Box::new(v.next().unwrap()) })
+                let mut v = self.parts(&[left, right], sp)?;
+                mk(ExprKind::BinOp { left: v.boxed()?, op: *op, right: v.boxed()? })
             }
             ExprKind::UnaryOp { op, operand } => mk(ExprKind::UnaryOp { op: *op, operand: Box::new(self.split(operand)?) }),
             // A `yield` in an operand after the first: the operands as
@@ -342,7 +367,7 @@ impl<'a> Rewriter<'a> {
             }
             ExprKind::Compare { left, ops, comparators } => {
                 let all: Vec<&Expr> = std::iter::once(&**left).chain(comparators.iter()).collect();
-                let k = all.iter().position(|x| self.has(x)).unwrap();
+                let k = all.iter().position(|x| self.has(x)).ok_or((sp.clone(), LOST))?;
                 if k >= 2 {
                     // A later link: the first link into a hidden local,
                     // the rest of the chain (from its right operand, read
@@ -358,9 +383,9 @@ impl<'a> Rewriter<'a> {
                     self.pre.push(Stmt { kind: StmtKind::If { test: t.clone(), body: vec![assign(t.clone(), rest, sp)], orelse: vec![] }, span: sp.clone() });
                     return Ok(t);
                 }
-                let mut v = self.seq(&all)?.into_iter();
-                let left = v.next().unwrap();
-                mk(ExprKind::Compare { left: Box::new(left), ops: ops.clone(), comparators: v.collect() })
+                let mut v = self.parts(&all, sp)?;
+                let left = v.boxed()?;
+                mk(ExprKind::Compare { left, ops: ops.clone(), comparators: v.parts.collect() })
             }
             ExprKind::Call { func, args, keywords } => {
                 if let Some(k) = keywords.iter().position(|k| self.has(&k.value)) {
@@ -371,10 +396,10 @@ impl<'a> Rewriter<'a> {
                 // CPython evaluates the callee, the positional arguments,
                 // then the keyword arguments, whatever their order in the source.
                 let all: Vec<&Expr> = std::iter::once(&**func).chain(args.iter()).chain(keywords.iter().map(|k| &k.value)).collect();
-                let mut v = self.seq(&all)?.into_iter();
-                let func = Box::new(v.next().unwrap());
-                let args = (0..args.len()).map(|_| v.next().unwrap()).collect();
-                let keywords = keywords.iter().map(|k| crate::syntax::Keyword { name: k.name.clone(), value: v.next().unwrap(), span: k.span.clone() }).collect();
+                let mut v = self.parts(&all, sp)?;
+                let func = v.boxed()?;
+                let args = (0..args.len()).map(|_| v.next()).collect::<Result<_, _>>()?;
+                let keywords = keywords.iter().map(|k| Ok(crate::syntax::Keyword { name: k.name.clone(), value: v.next()?, span: k.span.clone() })).collect::<Result<_, Fail>>()?;
                 mk(ExprKind::Call { func, args, keywords })
             }
             ExprKind::IfExp { test, body, orelse } => {
@@ -389,14 +414,14 @@ impl<'a> Rewriter<'a> {
             }
             ExprKind::Attribute { value, attr } => mk(ExprKind::Attribute { value: Box::new(self.split(value)?), attr: attr.clone() }),
             ExprKind::Subscript { value, index } => {
-                let mut v = self.seq(&[value, index])?.into_iter();
-                mk(ExprKind::Subscript { value: Box::new(v.next().unwrap()), index: Box::new(v.next().unwrap()) })
+                let mut v = self.parts(&[value, index], sp)?;
+                mk(ExprKind::Subscript { value: v.boxed()?, index: v.boxed()? })
             }
             ExprKind::Slice { lower, upper, step } => {
                 let parts: Vec<&Expr> = [lower, upper, step].into_iter().flatten().map(|b| &**b).collect();
-                let mut v = self.seq(&parts)?.into_iter();
-                let mut next = |p: &Option<Box<Expr>>| p.as_ref().map(|_| Box::new(v.next().unwrap()));
-                let (lower, upper, step) = (next(lower), next(upper), next(step));
+                let mut v = self.parts(&parts, sp)?;
+                let mut next = |p: &Option<Box<Expr>>| p.as_ref().map(|_| v.boxed()).transpose();
+                let (lower, upper, step) = (next(lower)?, next(upper)?, next(step)?);
                 mk(ExprKind::Slice { lower, upper, step })
             }
             ExprKind::Tuple(items) | ExprKind::List(items) | ExprKind::Set(items) => {
@@ -409,8 +434,8 @@ impl<'a> Rewriter<'a> {
             }
             ExprKind::Dict(pairs) => {
                 let flat: Vec<&Expr> = pairs.iter().flat_map(|(k, v)| [k, v]).collect();
-                let mut v = self.seq(&flat)?.into_iter();
-                mk(ExprKind::Dict(pairs.iter().map(|_| (v.next().unwrap(), v.next().unwrap())).collect()))
+                let mut v = self.parts(&flat, sp)?;
+                mk(ExprKind::Dict(pairs.iter().map(|_| Ok((v.next()?, v.next()?))).collect::<Result<_, Fail>>()?))
             }
             ExprKind::Starred(inner) => mk(ExprKind::Starred(Box::new(self.split(inner)?))),
             ExprKind::Named { target, value } => mk(ExprKind::Named { target: target.clone(), value: Box::new(self.split(value)?) }),
