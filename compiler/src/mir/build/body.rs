@@ -44,6 +44,7 @@ mod pair;
 mod parallel;
 mod range;
 mod str_method;
+mod text;
 mod view;
 
 use super::Builder;
