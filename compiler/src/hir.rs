@@ -10,7 +10,7 @@ mod dump;
 mod lanes;
 mod object;
 pub use dump::dump;
-pub use analysis::{assigns, index_local, list_locals, maybe_unbound, keeps_own_frame, recursive_functions, uses_openmp};
+pub use analysis::{assigns, dict_locals, index_local, list_locals, maybe_unbound, keeps_own_frame, recursive_functions, uses_openmp};
 pub use lanes::{lane_arith, Lanes};
 pub use object::{python_str, NestedCode, CODE_HELPER_SOURCE, FREE_VAR_PREFIX, FUNCTION_CLOSURE_OFFSET, ClassRead, ClassRef, CompFor, CompKind, Comprehension, Handler, ObjBinOp, ObjConst, ObjOp, ObjUnOp, Try};
 

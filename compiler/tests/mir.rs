@@ -245,3 +245,12 @@ fn mir_of_a_generator_before_and_after_suspension() {
         "import cython\n\ndef g(n: cython.int, xs):\n    i: cython.int = 0\n    while i < n:\n        got = yield xs\n        i += 1\n    return got\n"
     ));
 }
+
+#[test]
+fn mir_of_a_dict_local() {
+    // `counts` only ever holds a dict display: `.get` and the item store
+    // call the dict's functions with no exact-dict test and no list path.
+    insta::assert_snapshot!(mir_stages(
+        "def f(words):\n    counts = {}\n    for w in words:\n        counts[w] = counts.get(w, 0) + 1\n    return counts[words[0]]\n"
+    ));
+}

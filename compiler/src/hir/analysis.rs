@@ -197,27 +197,59 @@ pub fn maybe_unbound(f: &Function) -> HashSet<LocalId> {
 /// binds them (Cython infers such a variable's type as `list`). A `for`
 /// over one reads it by index with no iterator or tuple to tell apart.
 pub fn list_locals(f: &Function) -> HashSet<LocalId> {
-    let mut seen = ListSeen { good: HashSet::new(), bad: f.params.iter().map(|p| p.local).collect() };
-    seen.block(&f.body);
-    let ListSeen { mut good, bad } = seen;
-    good.retain(|l| !bad.contains(l) && f.locals[l.0 as usize].ty == Ty::Object);
-    good
+    exact_locals(f, super::ObjOp::List, super::CompKind::List)
 }
 
-/// What `list_locals` learns: locals assigned a list, locals bound otherwise.
-struct ListSeen {
+/// The object locals that hold an exact dict whenever bound, by
+/// `list_locals`' rule with dict displays and dict comprehensions: their
+/// `d[k]`, `d[k] = v` and `d.get(k)` need no type test.
+pub fn dict_locals(f: &Function) -> HashSet<LocalId> {
+    exact_locals(f, super::ObjOp::Dict, super::CompKind::Dict)
+}
+
+fn exact_locals(f: &Function, display: super::ObjOp, comprehension: super::CompKind) -> HashSet<LocalId> {
+    let mut seen = ExactSeen { display, comprehension, good: HashSet::new(), bad: f.params.iter().map(|p| p.local).collect(), copies: vec![] };
+    seen.block(&f.body);
+    let ExactSeen { mut good, bad, copies, .. } = seen;
+    good.extend(copies.iter().map(|c| c.0));
+    good.retain(|l| !bad.contains(l) && f.locals[l.0 as usize].ty == Ty::Object);
+    // A copy is exact when its source is: drop copies of anything else
+    // until none is left (copies between exact locals stay).
+    loop {
+        let dropped: Vec<LocalId> = copies.iter().filter(|(to, from)| good.contains(to) && !good.contains(from)).map(|c| c.0).collect();
+        if dropped.is_empty() {
+            return good;
+        }
+        dropped.iter().for_each(|l| {
+            good.remove(l);
+        });
+    }
+}
+
+/// What `exact_locals` learns: locals assigned the display or
+/// comprehension it looks for, locals bound otherwise.
+struct ExactSeen {
+    display: super::ObjOp,
+    comprehension: super::CompKind,
     good: HashSet<LocalId>,
     bad: HashSet<LocalId>,
+    /// `(to, from)`: `to = from` of two locals (an augmented assignment's
+    /// hidden object is such a copy).
+    copies: Vec<(LocalId, LocalId)>,
 }
 
-impl ListSeen {
+impl ExactSeen {
     fn note(&mut self, l: LocalId, e: Option<&Expr>) {
-        let list = e.is_some_and(|e| match &e.kind {
-            ExprKind::ObjOp { op: super::ObjOp::List, .. } => true,
-            ExprKind::Comprehension(c) => c.kind == super::CompKind::List,
+        if let Some(Expr { kind: ExprKind::Local(from), .. }) = e {
+            self.copies.push((l, *from));
+            return;
+        }
+        let exact = e.is_some_and(|e| match &e.kind {
+            ExprKind::ObjOp { op, .. } => *op == self.display,
+            ExprKind::Comprehension(c) => c.kind == self.comprehension,
             _ => false,
         });
-        if list {
+        if exact {
             self.good.insert(l);
         } else {
             self.bad.insert(l);

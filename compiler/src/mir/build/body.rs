@@ -36,6 +36,7 @@
 //! parameter (`BasicBlock::passed`), as the walk passed it.
 
 mod complex;
+mod dict;
 mod exception;
 mod gil;
 mod number;
@@ -120,6 +121,9 @@ struct Frame<'m> {
     /// Object locals that hold an exact list whenever bound
     /// (`hir::list_locals`): a `for` over one reads it by index alone.
     lists: std::collections::HashSet<LocalId>,
+    /// Object locals that hold an exact dict whenever bound
+    /// (`hir::dict_locals`; see `dict`).
+    dicts: std::collections::HashSet<LocalId>,
 }
 
 struct BodyBuilder<'p, 'b> {
@@ -370,7 +374,8 @@ fn set_up_frame<'m>(
         flags.insert(id, flag);
     }
     let lists = hir::list_locals(f);
-    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], in_bounds_here: vec![], wide_loop_vars: vec![], gil: vec![], borrowed_params, unwind: vec![], bufs, lists }
+    let dicts = hir::dict_locals(f);
+    Frame { f, locals, flags, loops: vec![], ret, views, unit_stride: vec![], in_bounds_here: vec![], wide_loop_vars: vec![], gil: vec![], borrowed_params, unwind: vec![], bufs, lists, dicts }
 }
 
 /// The frame of `f` run in place of a call with `args` (its parameters

@@ -269,6 +269,9 @@ impl BodyBuilder<'_, '_> {
                     args.push(self.expr(x)?);
                 }
                 if name == "get" && keywords.is_empty() && matches!(args.len(), 2 | 3) {
+                    if self.is_dict_local(receiver) {
+                        return Ok(Some(self.exact_dict_get(args)));
+                    }
                     return Ok(Some(self.dict_get(args)?));
                 }
                 // `self.tags.append(x)` of a cclass field (a `list` field
@@ -306,7 +309,10 @@ impl BodyBuilder<'_, '_> {
                 for x in operands {
                     vals.push(self.expr(x)?);
                 }
-                self.object_op(op, vals)?
+                match self.exact_dict_op(op, operands, &vals)? {
+                    Some(r) => r,
+                    None => self.object_op(op, vals)?,
+                }
             }
             ExprKind::Comprehension(c) => self.comprehension(c)?,
             ExprKind::AssignLocal { local, value } => {
