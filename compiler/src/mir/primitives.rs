@@ -145,6 +145,7 @@ primitive!(
 );
 primitive!(PY_SET_ADD = "PySet_Add"(Object, Object) -> Some(I32), Negative, Borrowed);
 primitive!(PY_SEQUENCE_CONTAINS = "PySequence_Contains"(Object, Object) -> Some(I32), Negative, Borrowed);
+primitive!(PY_DICT_CONTAINS = "PyDict_Contains"(Object, Object) -> Some(I32), Negative, Borrowed);
 
 // Calls.
 primitive!(PY_OBJECT_VECTORCALL = "PyObject_Vectorcall"(Object, Ptr, Ptr, Object) -> Some(Object), Null, New);

@@ -1,7 +1,7 @@
 //! Object locals that hold an exact dict whenever bound
 //! (`hir::dict_locals`: every assignment a dict display or comprehension,
-//! as Cython infers `dict`): `d[k]`, `d[k] = v` and `d.get(k[, default])`
-//! on one go straight to the dict's C functions, with no type test and no
+//! as Cython infers `dict`): `d[k]`, `d[k] = v`, `d.get(k[, default])` and
+//! `k in d` on one go straight to the dict's C functions, with no type test and no
 //! list fast path tried first. A key missing from `d[k]` takes
 //! `PyObject_GetItem`, whose KeyError is the interpreter's own.
 

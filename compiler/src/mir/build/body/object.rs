@@ -245,7 +245,8 @@ impl BodyBuilder<'_, '_> {
             ExprKind::ObjContains { item, container } => {
                 let vi = self.expr(item)?;
                 let vc = self.expr(container)?;
-                self.truth_of_status(&p::PY_SEQUENCE_CONTAINS, vec![vc, vi])
+                let prim = if self.is_dict_local(container) { &p::PY_DICT_CONTAINS } else { &p::PY_SEQUENCE_CONTAINS };
+                self.truth_of_status(prim, vec![vc, vi])
             }
             ExprKind::ObjOp { op: ObjOp::Len, operands } if matches!(operands.as_slice(), [Expr { kind: ExprKind::FieldLoad { .. }, .. }]) => {
                 let v = self.expr(&operands[0])?;
