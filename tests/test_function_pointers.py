@@ -323,7 +323,7 @@ ERRORS = [
     ("    g: binop_t = iadd\n    return g(x, 1.0)\n", 27,
      "`iadd` (line 18) has the signature int (int, int), but `g` needs double (*)(double, double) noexcept"),
     ("    g: binop_t = sub\n    return g(x, 1.0)\n", 27,
-     "`sub` (line 12) can raise, but a call through `g` cannot check for an exception (pyc-aot's function pointer types are `noexcept`)"),
+     "`sub` (line 12) is `except? -1`, but `g` is double (*)(double, double) noexcept: the exception values are incompatible (Cython's rule)"),
     ("    g: binop_t = pyf\n    return g(x, 1.0)\n", 27,
      "`pyf` (line 22) is a Python function (`def`): `g` needs a C function pointer, double (*)(double, double) noexcept"),
     ("    p: cython.p_void = cython.NULL\n    g: binop_t = p\n    return g(x, 1.0)\n", 28,

@@ -716,10 +716,12 @@ pub enum ExprKind {
     /// `MODULE_CVAR` symbols), `value` of its type.
     CGlobalStore { symbol: String, value: Box<Expr> },
     /// The address of a C-ABI entry of the `@cfunc` `func` (a C function
-    /// pointer, typed `void*`): C code calls it as `ret (*)(params…)`; the
-    /// cfunc is `noexcept`, so an exception it raises is written as
-    /// unraisable under `name` (`module.func`) and the entry returns 0.
-    FuncAddr { func: FuncId, params: Vec<Ty>, ret: Ty, name: String },
+    /// pointer, typed `void*`): C code calls it as `ret (*)(params…)`. An
+    /// exception it raises is signalled by its own specification `except`:
+    /// `noexcept` writes it as unraisable under `name` (`module.func`) and
+    /// returns 0; otherwise the exception stays set and the entry returns
+    /// the exception value (0 for `except *`).
+    FuncAddr { func: FuncId, params: Vec<Ty>, ret: Ty, name: String, except: crate::types::ExceptSpec },
     /// The address of a NUL-terminated constant (a `char*`): a string
     /// literal stored to a C pointer (`buffer.format = "d"`), as Cython
     /// makes a C string literal of it. No NUL inside (the front end checks).

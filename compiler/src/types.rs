@@ -39,14 +39,68 @@ pub enum Ty {
     FnPtr(FnPtrTy),
 }
 
-/// A C function pointer's signature, `ret (*)(params) noexcept [nogil]`:
-/// what a function it points to must be (a C caller cannot see an
-/// exception, so it is `noexcept`; `nogil` if the type says so).
+/// A C function pointer's signature, `ret (*)(params) <except> [nogil]`:
+/// what a function it points to must be (`nogil` if the type says so) and
+/// how its caller learns of an exception.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FnSig {
     pub params: Vec<Ty>,
     pub ret: Ty,
     pub nogil: bool,
+    pub except: ExceptSpec,
+}
+
+/// How a C-level function signals an exception to its C caller, Cython's
+/// exception specification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExceptSpec {
+    /// `noexcept`: it never does (its exceptions are written as unraisable).
+    NoExcept,
+    /// `except v` (`check` false: returning `v` means an exception) or
+    /// `except? v` (`check`: `v` and `PyErr_Occurred()`).
+    Value { value: ExceptValue, check: bool },
+    /// `except *`: the caller tests `PyErr_Occurred()` after every call.
+    Star,
+}
+
+/// An exception value as the declaration writes it: Cython compares two
+/// specifications by their text, so `-1` and `-1.0` differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExceptValue {
+    Int(i64),
+    /// An `f64`'s bits.
+    Float(u64),
+}
+
+impl ExceptSpec {
+    /// Whether a function of specification `f` may be called through a
+    /// pointer of specification `self` (Cython's rule: `except *` takes any;
+    /// `except? v` takes `noexcept`, `except v` and `except? v`; `except v`
+    /// and `noexcept` only themselves).
+    pub fn accepts(self, f: ExceptSpec) -> bool {
+        match (self, f) {
+            (ExceptSpec::Star, _) => true,
+            (ExceptSpec::Value { value, check: true }, ExceptSpec::Value { value: v, .. }) => value == v,
+            (ExceptSpec::Value { check: true, .. }, ExceptSpec::NoExcept) => true,
+            (a, b) => a == b,
+        }
+    }
+}
+
+impl fmt::Display for ExceptSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExceptSpec::NoExcept => write!(f, "noexcept"),
+            ExceptSpec::Star => write!(f, "except *"),
+            ExceptSpec::Value { value, check } => {
+                write!(f, "except{} ", if *check { "?" } else { "" })?;
+                match value {
+                    ExceptValue::Int(v) => write!(f, "{v}"),
+                    ExceptValue::Float(b) => write!(f, "{:?}", f64::from_bits(*b)),
+                }
+            }
+        }
+    }
 }
 
 /// An interned `FnSig`: `Ty` stays `Copy`. The table only grows, and is
@@ -85,7 +139,7 @@ pub fn c_spelling(t: Ty) -> String {
 impl fmt::Display for FnSig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let params: Vec<String> = self.params.iter().map(|t| c_spelling(*t)).collect();
-        write!(f, "{} (*)({}) noexcept{}", c_spelling(self.ret), params.join(", "), if self.nogil { " nogil" } else { "" })
+        write!(f, "{} (*)({}) {}{}", c_spelling(self.ret), params.join(", "), self.except, if self.nogil { " nogil" } else { "" })
     }
 }
 

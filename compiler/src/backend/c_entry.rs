@@ -13,29 +13,31 @@ use super::{worth_lowering_in_place, Emitter, FnCx, Listing, R};
 use crate::hir::{self, FuncId};
 use crate::mir::build::c_entry::{self as build, Run};
 use crate::mir::{pass, print};
+use crate::types::ExceptSpec;
 use cranelift_codegen::ir::{self, AbiParam};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{Linkage, Module};
 use std::collections::{BTreeMap, HashSet};
 
-/// The cfuncs whose address a function of `m` takes, each with the name its
-/// errors are written under (from the first address taken).
-pub(crate) fn wanted(m: &hir::Module) -> Vec<(FuncId, String)> {
-    let mut wanted: BTreeMap<u32, String> = BTreeMap::new();
+/// The cfuncs whose address a function of `m` takes, each with the name a
+/// `noexcept` one's errors are written under (from the first address
+/// taken) and its exception specification.
+pub(crate) fn wanted(m: &hir::Module) -> Vec<(FuncId, String, ExceptSpec)> {
+    let mut wanted: BTreeMap<u32, (String, ExceptSpec)> = BTreeMap::new();
     for f in &m.functions {
         hir::visit_stmt_exprs(&f.body, &mut |e| {
             hir::visit_expr(e, &mut |x| {
-                if let hir::ExprKind::FuncAddr { func, name, .. } = &x.kind {
-                    wanted.entry(func.0).or_insert_with(|| name.clone());
+                if let hir::ExprKind::FuncAddr { func, name, except, .. } = &x.kind {
+                    wanted.entry(func.0).or_insert_with(|| (name.clone(), *except));
                 }
             })
         });
     }
-    wanted.into_iter().map(|(func, name)| (FuncId(func), name)).collect()
+    wanted.into_iter().map(|(func, (name, except))| (FuncId(func), name, except)).collect()
 }
 
-/// Defines `f`'s entry (`Emitter::c_entries`), its errors written as unraisable under `name`.
-pub(crate) fn define(em: &mut Emitter, m: &hir::Module, recursive: &HashSet<FuncId>, f: &hir::Function, name: &str) -> R<()> {
+/// Defines `f`'s entry (`Emitter::c_entries`), signalling errors as `except` says.
+pub(crate) fn define(em: &mut Emitter, m: &hir::Module, recursive: &HashSet<FuncId>, f: &hir::Function, name: &str, except: ExceptSpec) -> R<()> {
     let mut sig = em.module.make_signature();
     for p in &f.params {
         sig.params.push(AbiParam::new(c_abi_type(p.ty)?));
@@ -49,7 +51,7 @@ pub(crate) fn define(em: &mut Emitter, m: &hir::Module, recursive: &HashSet<Func
     let in_place = worth_lowering_in_place(f) && !hir::keeps_own_frame(f) && !f.has_objects();
     let mut body = with_body_plan(m, recursive, false, |plan| {
         let run = if in_place { Run::InPlace(plan) } else { Run::Call { big_frame: has_big_frame(f).then(|| frame_estimate(f)) } };
-        build::build(f, name, run)
+        build::build(f, name, except, run)
     })?;
     let mut stages = pass::Stages::new();
     let all_stages = em.listing_kind == Listing::MirStages;

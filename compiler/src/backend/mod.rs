@@ -325,9 +325,9 @@ pub fn compile_with_shim(
                 .map_err(|e| e.to_string())?;
             em.native.push(id);
         }
-        for (func, name) in c_entry::wanted(module) {
+        for (func, name, except) in c_entry::wanted(module) {
             let f = module.function(func);
-            c_entry::define(&mut em, module, &recursive, f, &name).map_err(|message| Failure { function: Some((f.name.clone(), f.line)), message })?;
+            c_entry::define(&mut em, module, &recursive, f, &name, except).map_err(|message| Failure { function: Some((f.name.clone(), f.line)), message })?;
         }
         for f in &module.functions {
             let at = |message: String| Failure { function: Some((f.name.clone(), f.line)), message };

@@ -25,6 +25,7 @@ pub(crate) struct CFunc {
 }
 
 pub(crate) use crate::types::FnSig;
+use crate::types::{ExceptSpec, ExceptValue};
 
 /// What a name of a `.pxd` declares.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,7 +108,7 @@ fn unsupported<T>(span: Range<usize>, what: &str) -> R<T> {
 /// Reads a `.pxd` file's text.
 pub(crate) fn parse(text: &str) -> R<Pxd> {
     let lines = logical_lines(text)?;
-    let mut p = Parser { lines, at: 0, pxd: Pxd::default(), typedefs: HashMap::new(), structs: HashMap::new(), fn_types: HashMap::new() };
+    let mut p = Parser { lines, at: 0, pxd: Pxd::default(), typedefs: HashMap::new(), structs: HashMap::new(), fn_types: HashMap::new(), in_extern: false };
     while p.at < p.lines.len() {
         let indent = p.lines[p.at].indent;
         if indent != 0 {
@@ -207,7 +208,7 @@ fn token(text: &str, i: usize) -> R<(Tok, usize)> {
     if rest.starts_with("...") {
         return Ok((Tok::Ellipsis, 3));
     }
-    if "()[],:=*&.-+<>{}".contains(c) {
+    if "()[],:=*&.-+<>{}?".contains(c) {
         return Ok((Tok::Punct(c), 1));
     }
     Err(Diagnostic::error(i..i + c.len_utf8(), format!("unexpected character `{c}`")).with_label("not part of a declaration"))
@@ -222,6 +223,10 @@ struct Parser {
     structs: HashMap<String, bool>,
     /// Function pointer types declared so far.
     fn_types: HashMap<String, FnSig>,
+    /// Inside a `cdef extern from` block: a function pointer type without
+    /// an exception clause is `noexcept` there (C code never raises), and
+    /// `except *` elsewhere (Cython 3's defaults).
+    in_extern: bool,
 }
 
 /// One logical line's tokens, read left to right.
@@ -373,9 +378,15 @@ impl Parser {
                 let span = self.lines[self.at - 1].toks[0].1.clone();
                 return Err(Diagnostic::error(span, "an extern block needs an indented body (or `pass`)").with_label("empty block"));
             }
+            self.in_extern = true;
             while self.at < end {
-                self.block_item(end, nogil)?;
+                let item = self.block_item(end, nogil);
+                if item.is_err() {
+                    self.in_extern = false;
+                }
+                item?;
             }
+            self.in_extern = false;
             return Ok(());
         }
         if c.is("enum") {
@@ -569,19 +580,70 @@ impl Parser {
             return unsupported(params_at, "function pointers taking function pointers");
         }
         let mut nogil = false;
+        let mut except = None;
         loop {
             if c.eat("nogil") {
                 nogil = true;
-            } else if c.eat("noexcept") {
-            } else if c.is("except") {
-                return Err(Diagnostic::error(c.span(), "exception values on function pointer types are not supported yet")
-                    .with_label("a C caller cannot check for an exception")
-                    .with_hint("remove the `except` clause: the function it points to must be `noexcept` (`@cython.exceptval(check=False)`)"));
+            } else if c.is("noexcept") || c.is("except") {
+                let at = c.span();
+                let spec = Self::except_clause(c, ret)?;
+                if except.replace(spec).is_some() {
+                    return Err(Diagnostic::error(at, "a second exception clause").with_label("here").with_hint("write one of `noexcept`, `except v`, `except? v`, `except *`"));
+                }
             } else {
                 break;
             }
         }
-        Ok((name, FnSig { params: params.into_iter().map(|p| p.1).collect(), ret, nogil }))
+        let default = if self.in_extern { ExceptSpec::NoExcept } else { ExceptSpec::Star };
+        Ok((name, FnSig { params: params.into_iter().map(|p| p.1).collect(), ret, nogil, except: except.unwrap_or(default) }))
+    }
+
+    /// `noexcept`, `except v`, `except? v` or `except *` of a function
+    /// pointer type returning `ret` (`v` an integer, or a float for a
+    /// floating result; `except +` is C++'s).
+    fn except_clause(c: &mut Cursor, ret: Ty) -> R<ExceptSpec> {
+        if c.eat("noexcept") {
+            return Ok(ExceptSpec::NoExcept);
+        }
+        let start = c.span().start;
+        c.at += 1;
+        if c.eat_punct('*') {
+            return Ok(ExceptSpec::Star);
+        }
+        if c.is_punct('+') {
+            return unsupported(c.span(), "C++ exception clauses (`except +`)");
+        }
+        let check = c.eat_punct('?');
+        let negative = c.eat_punct('-');
+        let bad = |c: &Cursor| {
+            let end = c.span().end.max(start);
+            Err(Diagnostic::error(start..end, "an exception value pyc-aot does not read")
+                .with_label("here")
+                .with_hint("write an integer (`except -1`, `except? 0`), a float for a floating result (`except? -1.0`), or `except *`"))
+        };
+        let Some(Tok::Int(whole)) = c.peek().cloned() else { return bad(c) };
+        c.at += 1;
+        let value = if c.is_punct('.') {
+            c.at += 1;
+            let (frac, digits) = match c.toks.get(c.at) {
+                Some((Tok::Int(f), span)) => (*f, span.len() as i32),
+                _ => return bad(c),
+            };
+            c.at += 1;
+            if !matches!(ret, Ty::Float(_)) {
+                return bad(c);
+            }
+            let v = whole as f64 + frac as f64 / 10f64.powi(digits);
+            ExceptValue::Float((if negative { -v } else { v }).to_bits())
+        } else {
+            ExceptValue::Int(if negative { -whole } else { whole })
+        };
+        if matches!(ret, Ty::Void | Ty::Ptr(_) | Ty::FnPtr(_)) {
+            return Err(Diagnostic::error(start..c.span().start, format!("an exception value for a function returning {}", crate::types::c_spelling(ret)))
+                .with_label("here")
+                .with_hint("a function returning void or a pointer takes `except *` or `noexcept`"));
+        }
+        Ok(ExceptSpec::Value { value, check })
     }
 
     /// A C type in a function's signature or a variable's declaration: a
@@ -994,12 +1056,12 @@ mod tests {
     #[test]
     fn reads_function_pointer_types_variables_and_results() {
         let p = parse("ctypedef double (*binop_t)(double, double) noexcept\ncdef extern from \"h.h\" nogil:\n    binop_t current\n    double (*hook)(int n) noexcept nogil\n    binop_t pick(int which)\n    double fold(binop_t f, double x)\n").unwrap();
-        let binop = FnSig { params: vec![F64, F64], ret: F64, nogil: false };
+        let binop = FnSig { params: vec![F64, F64], ret: F64, nogil: false, except: ExceptSpec::NoExcept };
         let fp = Ty::FnPtr(crate::types::FnPtrTy::of(&binop));
         assert_eq!(decl(&p, "binop_t"), Decl::FnType(binop.clone()));
         assert_eq!(decl(&p, "current"), Decl::Var { symbol: "current".into(), ty: fp });
         let int = cython_scalar("int").unwrap();
-        let hook = Ty::FnPtr(crate::types::FnPtrTy::of(&FnSig { params: vec![int], ret: F64, nogil: true }));
+        let hook = Ty::FnPtr(crate::types::FnPtrTy::of(&FnSig { params: vec![int], ret: F64, nogil: true, except: ExceptSpec::NoExcept }));
         assert_eq!(decl(&p, "hook"), Decl::Var { symbol: "hook".into(), ty: hook });
         assert_eq!(hook.to_string(), "double (*)(int) noexcept nogil");
         let Decl::Func(pick) = decl(&p, "pick") else { panic!("pick") };
@@ -1007,6 +1069,20 @@ mod tests {
         // A parameter of the type is a function pointer parameter (a `@cfunc`'s name or a pointer passes).
         let Decl::Func(fold) = decl(&p, "fold") else { panic!("fold") };
         assert_eq!(fold.callbacks, vec![(0, binop)]);
+    }
+
+    #[test]
+    fn reads_exception_clauses_of_function_pointer_types() {
+        let p = parse("ctypedef int (*a_t)(int) except? -1\nctypedef int (*b_t)(int) except 0\nctypedef double (*c_t)(double) except? -1.0\nctypedef double (*d_t)(double) except -1\nctypedef int (*e_t)(int) except *\nctypedef int (*f_t)(int)\nctypedef int (*g_t)(int) noexcept nogil\ncdef extern from \"h.h\":\n    ctypedef int (*h_t)(int)\n    void run(int (*cb)(int))\n").unwrap();
+        let spec = |name: &str| match decl(&p, name) {
+            Decl::FnType(sig) => sig.except.to_string(),
+            d => panic!("{name}: {d:?}"),
+        };
+        let got: Vec<String> = ["a_t", "b_t", "c_t", "d_t", "e_t", "f_t", "g_t", "h_t"].iter().map(|n| spec(n)).collect();
+        // No clause: `except *` in a .pxd's own declarations, `noexcept` in an extern block.
+        assert_eq!(got, ["except? -1", "except 0", "except? -1.0", "except -1", "except *", "except *", "noexcept", "noexcept"]);
+        let Decl::Func(run) = decl(&p, "run") else { panic!("run") };
+        assert_eq!(run.callbacks[0].1.except, ExceptSpec::NoExcept);
     }
 
     fn error_at(text: &str) -> (String, String) {
@@ -1031,7 +1107,10 @@ mod tests {
             ("cdef extern from \"h.h\":\n    void (*)(int)\n", "2", "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type) in a .pxd are not supported yet"),
             ("ctypedef int (*op_t)(int) noexcept\ncdef struct S:\n    op_t cb\n", "3", "function pointer fields in a .pxd are not supported yet"),
             ("ctypedef int (*op_t)(int) noexcept\ncdef extern from \"h.h\":\n    op_t *table\n", "3", "pointers to int (*)(int) noexcept in a .pxd are not supported yet"),
-            ("cdef extern from \"h.h\":\n    void f(int (*cb)(int) except -1)\n", "2", "exception values on function pointer types are not supported yet"),
+            ("cdef extern from \"h.h\":\n    void f(int (*cb)(int) except +)\n", "2", "C++ exception clauses (`except +`) in a .pxd are not supported yet"),
+            ("ctypedef int (*op_t)(int) except? -1.5\n", "1", "an exception value pyc-aot does not read"),
+            ("ctypedef double (*op_t)(double) except? x\n", "1", "an exception value pyc-aot does not read"),
+            ("ctypedef int (*op_t)(int) noexcept except -1\n", "1", "a second exception clause"),
             ("cdef extern from \"h.h\":\n    void f(int (**cb)(int))\n", "2", "pointers to function pointers in a .pxd are not supported yet"),
             ("cdef struct S:\n    int (*cb)(int)\n", "2", "function pointer fields in a .pxd are not supported yet"),
             ("from libc.stdlib cimport malloc\n", "1", "cimports in a .pxd are not supported yet"),

@@ -95,8 +95,10 @@ pub enum BodyOp {
     /// types; a `void` one gives a dummy bint).
     CCall { symbol: String, args: Vec<Local>, params: Vec<Ty>, ret: Ty },
     /// A call through a C function pointer (`hir::ExprKind::CallPtr`):
-    /// `args[0]` the address, then the arguments of `params`' types.
-    CallPtr { args: Vec<Local>, params: Vec<Ty>, ret: Ty },
+    /// `args[0]` the address, then the arguments of `params`' types;
+    /// `except` says how the callee signals an exception (checked after
+    /// the call unless `noexcept`).
+    CallPtr { args: Vec<Local>, params: Vec<Ty>, ret: Ty, except: crate::types::ExceptSpec },
     /// A C variable's value, read from its symbol.
     CGlobal { symbol: String, ty: Ty },
     /// `symbol = value` of a module-level C variable (gives a dummy bint).
@@ -367,6 +369,7 @@ impl BodyOp {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
+            CallPtr { except, .. } if *except != crate::types::ExceptSpec::NoExcept => ErrorKind::Flag,
             CCall { .. } | CallPtr { .. } | CGlobal { .. } | CGlobalStore { .. } | FuncAddr { .. } | CString { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } | ObjectData { .. } => ErrorKind::Never,
             Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,

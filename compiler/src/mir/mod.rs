@@ -441,10 +441,12 @@ pub enum Returns {
     ScalarAndFlag(Ty),
     /// Only the error flag (a native function returning None).
     Flag,
-    /// Only a C scalar: a cfunc's C-ABI entry, whose C caller cannot see an
-    /// error (its error exit writes the exception as unraisable,
-    /// `WriteUnraisable`, and it returns 0).
-    C(Ty),
+    /// Only a C scalar: a cfunc's C-ABI entry. Its error exit returns the
+    /// specification's exception value with the exception set (0 for
+    /// `except *`); a `noexcept` entry's C caller cannot see an error, so its
+    /// error exit writes the exception as unraisable (`WriteUnraisable`) and
+    /// returns 0.
+    C(Ty, crate::types::ExceptSpec),
 }
 
 #[derive(Clone, Debug)]

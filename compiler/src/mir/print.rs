@@ -18,7 +18,8 @@ pub fn body(body: &Body) -> String {
         Returns::Object => "object".to_string(),
         Returns::ScalarAndFlag(t) => format!("({t}, error flag)"),
         Returns::Flag => "error flag".to_string(),
-        Returns::C(t) => format!("{t} (C, errors unraisable)"),
+        Returns::C(t, crate::types::ExceptSpec::NoExcept) => format!("{t} (C, errors unraisable)"),
+        Returns::C(t, spec) => format!("{t} (C, {spec})"),
     };
     let _ = writeln!(out, "def {}({}) -> {returns}:", body.name, params.join(", "));
     for (l, decl) in body.locals.iter_enumerated() {

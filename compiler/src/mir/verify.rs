@@ -55,7 +55,7 @@ fn structure(body: &Body, stage: Stage) -> Result<(), String> {
             Terminator::Return(v) => {
                 let returns = match body.returns {
                     Returns::Object => LocalTy::Object,
-                    Returns::ScalarAndFlag(t) | Returns::C(t) => LocalTy::Scalar(t),
+                    Returns::ScalarAndFlag(t) | Returns::C(t, _) => LocalTy::Scalar(t),
                     Returns::Flag => return Err(format!("{b} returns a value from a body returning None")),
                 };
                 want(body, *v, |t| t == returns, "the type the body returns")?

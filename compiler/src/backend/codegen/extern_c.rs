@@ -10,8 +10,8 @@ use super::R;
 use crate::backend::{clif_type, FnCx};
 use crate::hir::FuncId;
 use crate::mir::LocalTy;
-use crate::types::Ty;
-use cranelift_codegen::ir::condcodes::IntCC;
+use crate::types::{ExceptSpec, ExceptValue, Ty};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, types, InstBuilder, MemFlagsData, Value};
 
 impl OpCx<'_, '_, '_> {
@@ -23,12 +23,68 @@ impl OpCx<'_, '_, '_> {
     }
 
     /// A call through the C function pointer `ptr`, as `c_call` calls a
-    /// symbol (a NULL `ptr` is the caller's bug, as in C).
-    pub(crate) fn c_call_ptr(&mut self, ptr: Value, params: &[Ty], ret: Ty, args: &[Value]) -> R<Value> {
-        self.c_call_to(Callee::Pointer(ptr), params, ret, args)
+    /// symbol (a NULL `ptr` is the caller's bug, as in C), then the test
+    /// its exception specification asks for: `except v` the result is `v`,
+    /// `except? v` also `PyErr_Occurred()` (in a cold block), `except *`
+    /// `PyErr_Occurred()` always (with the GIL taken in `nogil` code, as
+    /// Cython does).
+    pub(crate) fn c_call_ptr(&mut self, ptr: Value, params: &[Ty], ret: Ty, args: &[Value], except: ExceptSpec) -> R<Value> {
+        let (r, raw) = self.c_call_raw(Callee::Pointer(ptr), params, ret, args)?;
+        match except {
+            ExceptSpec::NoExcept => {}
+            ExceptSpec::Star => {
+                let set = self.error_occurred()?;
+                self.propagate_if(set);
+            }
+            ExceptSpec::Value { value, check } => {
+                let raw = raw.ok_or("an exception value for a call without a result")?;
+                let t = self.cx.b.func.dfg.value_type(raw);
+                let is = match value {
+                    _ if t.is_float() => {
+                        let v = match value {
+                            ExceptValue::Int(v) => v as f64,
+                            ExceptValue::Float(b) => f64::from_bits(b),
+                        };
+                        let c = if t == types::F32 { self.cx.b.ins().f32const(v as f32) } else { self.cx.b.ins().f64const(v) };
+                        self.cx.b.ins().fcmp(FloatCC::Equal, raw, c)
+                    }
+                    ExceptValue::Int(v) => self.cx.b.ins().icmp_imm_s(IntCC::Equal, raw, v),
+                    ExceptValue::Float(_) => return Err("a float exception value for an integer result".into()),
+                };
+                if !check {
+                    self.propagate_if(is);
+                } else {
+                    let (test, cont) = (self.cx.b.create_block(), self.cx.b.create_block());
+                    self.cx.b.set_cold_block(test);
+                    self.cx.b.ins().brif(is, test, &[], cont, &[]);
+                    self.enter(test);
+                    let set = self.error_occurred()?;
+                    self.propagate_if(set);
+                    self.cx.b.ins().jump(cont, &[]);
+                    self.enter(cont);
+                }
+            }
+        }
+        Ok(r)
+    }
+
+    /// Whether an exception is set (a bint), asked with the GIL held.
+    fn error_occurred(&mut self) -> R<Value> {
+        let mut set = None;
+        self.holding_gil(|o| {
+            let occurred = o.call_c("PyErr_Occurred", &[], &[o.cx.em.ptr], &[])?[0];
+            set = Some(o.cx.b.ins().icmp_imm_u(IntCC::NotEqual, occurred, 0));
+            Ok(())
+        })?;
+        set.ok_or_else(|| "PyErr_Occurred gave no result".to_string())
     }
 
     fn c_call_to(&mut self, callee: Callee, params: &[Ty], ret: Ty, args: &[Value]) -> R<Value> {
+        Ok(self.c_call_raw(callee, params, ret, args)?.0)
+    }
+
+    /// The call's value as compiled code holds it, and as C returned it.
+    fn c_call_raw(&mut self, callee: Callee, params: &[Ty], ret: Ty, args: &[Value]) -> R<(Value, Option<Value>)> {
         let symbol = match callee {
             Callee::Symbol(s) => s,
             Callee::Pointer(_) => "a function pointer",
@@ -62,12 +118,14 @@ impl OpCx<'_, '_, '_> {
                 self.cx.b.inst_results(inst).to_vec()
             }
         };
-        Ok(match (ret, r.first()) {
+        let raw = r.first().copied();
+        let v = match (ret, raw) {
             (Ty::Void, _) => self.cx.b.ins().iconst(types::I8, 0),
-            (Ty::Bool, Some(&v)) => self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0),
-            (_, Some(&v)) => v,
+            (Ty::Bool, Some(v)) => self.cx.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0),
+            (_, Some(v)) => v,
             (_, None) => return Err(format!("the call of `{symbol}` gave no result")),
-        })
+        };
+        Ok((v, raw))
     }
 
     /// The address of `ptr[index]`.

@@ -45,6 +45,7 @@ pub(crate) use view::ViewVars;
 
 use super::{clif_type, FnCx, R};
 use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, Returns, Terminator};
+use crate::types::{ExceptSpec, ExceptValue};
 use cranelift_codegen::ir::{self, types, Block, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::Variable;
 use cranelift_module::FuncId as ClifFuncId;
@@ -268,7 +269,7 @@ pub(super) fn return_value(cx: &mut FnCx, returns: Returns, value: Option<Value>
             let ok = cx.b.ins().iconst(types::I8, 0);
             cx.b.ins().return_(&[ok]);
         }
-        (Returns::C(t), Some(v)) => {
+        (Returns::C(t, _), Some(v)) => {
             let v = extern_c::to_c_abi(cx, t, v);
             cx.b.ins().return_(&[v]);
         }
@@ -281,9 +282,22 @@ pub(super) fn return_value(cx: &mut FnCx, returns: Returns, value: Option<Value>
 /// meaningless zero scalar), or a C entry's 0.
 pub(super) fn return_error(cx: &mut FnCx, returns: Returns) -> R<()> {
     match returns {
-        Returns::C(t) => {
-            let zero = zero_of(cx, extern_c::c_abi_type(t)?);
-            cx.b.ins().return_(&[zero]);
+        Returns::C(t, spec) => {
+            let ct = extern_c::c_abi_type(t)?;
+            let v = match spec {
+                ExceptSpec::Value { value, .. } if ct.is_float() => {
+                    let v = match value {
+                        ExceptValue::Int(v) => v as f64,
+                        ExceptValue::Float(b) => f64::from_bits(b),
+                    };
+                    if ct == types::F32 { cx.b.ins().f32const(v as f32) } else { cx.b.ins().f64const(v) }
+                }
+                // The immediate zero-extended to the type's width, as Cranelift wants it.
+                ExceptSpec::Value { value: ExceptValue::Int(v), .. } => cx.b.ins().iconst(ct, if ct.bits() < 64 { v & ((1i64 << ct.bits()) - 1) } else { v }),
+                ExceptSpec::Value { value: ExceptValue::Float(_), .. } => return Err("a float exception value for an integer result".into()),
+                ExceptSpec::NoExcept | ExceptSpec::Star => zero_of(cx, ct),
+            };
+            cx.b.ins().return_(&[v]);
         }
         Returns::Object => {
             let null = cx.b.ins().iconst(cx.em.ptr, 0);

@@ -9,7 +9,7 @@ use crate::diag::Diagnostic;
 use crate::frontend::{error, fallback};
 use crate::hir::{self, Const, ExprKind as H};
 use crate::syntax::{self, Expr, ExprKind, Span};
-use crate::types::{c_spelling, Elem, Ty};
+use crate::types::{c_spelling, Elem, ExceptSpec, ExceptValue, Ty};
 
 use super::{Checker, R};
 
@@ -354,7 +354,7 @@ impl Checker<'_, '_> {
         let b = hir::Expr { kind: b.kind, ty: Ty::Ptr(None) };
         let n = self.expr(n).and_then(|v| self.coerce(v, size_t(), &n.span, "qsort"))?;
         let size = self.expr(size).and_then(|v| self.coerce(v, size_t(), &size.span, "qsort"))?;
-        let comparator = crate::frontend::pxd::FnSig { params: vec![Ty::Ptr(None), Ty::Ptr(None)], ret: Ty::Int(crate::types::C_INT), nogil: true };
+        let comparator = crate::frontend::pxd::FnSig { params: vec![Ty::Ptr(None), Ty::Ptr(None)], ret: Ty::Int(crate::types::C_INT), nogil: true, except: crate::types::ExceptSpec::NoExcept };
         let f = self.function_pointer(compar, "qsort", &comparator)?;
         Ok(hir::Expr { kind: H::CCall { symbol: "qsort".into(), args: vec![b, n, size, f] }, ty: Ty::Void })
     }
@@ -375,16 +375,17 @@ impl Checker<'_, '_> {
         let (params, ret) = (sig.params.as_slice(), sig.ret);
         let qsort = callee == "qsort";
         let wanted = format!(
-            "{} (*)({}) noexcept{}",
+            "{} (*)({}) {}{}",
             c_spelling(ret),
             params.iter().map(|t| if *t == Ty::Ptr(None) && qsort { "const void*".to_string() } else { c_spelling(*t) }).collect::<Vec<_>>().join(", "),
+            sig.except,
             if sig.nogil { " nogil" } else { "" }
         );
         let generic;
         let spelled = if qsort {
             "`@cython.cfunc`, `@cython.exceptval(check=False)`, `@cython.nogil`, and `def cmp(a: cython.pointer(cython.const[cython.void]), b: cython.pointer(cython.const[cython.void])) -> cython.int`"
         } else {
-            generic = format!("`@cython.cfunc`, `@cython.exceptval(check=False)`{} and the signature {wanted}", if sig.nogil { ", `@cython.nogil`" } else { "" });
+            generic = format!("`@cython.cfunc`{}{} and the signature {wanted}", except_decorator(sig.except), if sig.nogil { ", `@cython.nogil`" } else { "" });
             generic.as_str()
         };
         let ExprKind::Name(name) = &a.kind else {
@@ -430,16 +431,17 @@ impl Checker<'_, '_> {
                     .with_hint(format!("declare `{name}` with {spelled}{}", if qsort { "; cast the pointers inside it" } else { "" })),
             );
         }
-        if !c.noexcept {
+        let own = c.except_spec();
+        if !sig.except.accepts(own) {
             let why = if from_c {
                 format!("`{callee}` calls it from C, which cannot check for an exception")
             } else {
-                format!("a call through `{callee}` cannot check for an exception (pyc-aot's function pointer types are `noexcept`)")
+                format!("`{callee}` is {wanted}: the exception values are incompatible (Cython's rule)")
             };
             return error(
-                Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) can raise, but {why}"))
+                Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) is `{own}`, but {why}"))
                     .with_label(format!("`{callee}` needs {wanted}"))
-                    .with_hint(format!("decorate `{name}` with `@cython.exceptval(check=False)` (Cython's `noexcept`): an exception it raises is then printed as unraisable and it returns 0")),
+                    .with_hint(format!("decorate `{name}` with {}", except_decorator(sig.except).trim_start_matches(", "))),
             );
         }
         if sig.nogil && !c.nogil {
@@ -451,7 +453,7 @@ impl Checker<'_, '_> {
         }
         let module = std::path::Path::new(&self.cx.src.display_path).file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
         let qualified = if module.is_empty() { name.clone() } else { format!("{module}.{name}") };
-        Ok(hir::Expr { kind: H::FuncAddr { func: id, params: params.to_vec(), ret, name: qualified }, ty: Ty::Ptr(None) })
+        Ok(hir::Expr { kind: H::FuncAddr { func: id, params: params.to_vec(), ret, name: qualified, except: own }, ty: Ty::Ptr(None) })
     }
 
     /// `v` converted to or from the C function pointer type `p` (one of
@@ -473,10 +475,10 @@ impl Checker<'_, '_> {
         match (v.ty, to) {
             (Ty::FnPtr(a), Ty::FnPtr(b)) => {
                 let (a, b) = (a.sig(), b.sig());
-                if a.params == b.params && a.ret == b.ret && (a.nogil || !b.nogil) {
+                if a.params == b.params && a.ret == b.ret && (a.nogil || !b.nogil) && b.except.accepts(a.except) {
                     return retyped(v);
                 }
-                refuse("the parameter types, the result type and `nogil` must match")
+                refuse("the parameter types, the result type and `nogil` must match, and the exception values be compatible (Cython's rule)")
             }
             (Ty::Ptr(None), Ty::FnPtr(_)) if v.as_const() == Some(Const::Int(0)) => retyped(v),
             (Ty::FnPtr(_), Ty::Ptr(None)) => retyped(v),
@@ -496,6 +498,22 @@ impl Checker<'_, '_> {
                     .with_hint("a function pointer stays in C: call it, compare it, or pass it to a `@cython.cfunc` or a C function"),
             ),
             _ => refuse("a function pointer converts to `void*` only; `cython.cast` converts a pointer to one"),
+        }
+    }
+}
+
+/// The decorator giving a cfunc the exception specification `spec` asks
+/// for (after a comma), for hints.
+fn except_decorator(spec: ExceptSpec) -> String {
+    match spec {
+        ExceptSpec::NoExcept => ", `@cython.exceptval(check=False)`".into(),
+        ExceptSpec::Star => String::new(),
+        ExceptSpec::Value { value, check } => {
+            let v = match value {
+                ExceptValue::Int(v) => v.to_string(),
+                ExceptValue::Float(b) => format!("{:?}", f64::from_bits(b)),
+            };
+            format!(", `@cython.exceptval({v}{})`", if check { "" } else { ", check=False" })
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::frontend::{error, fallback, Binding, Directives, ModuleCx};
 use crate::diag::Diagnostic;
 use crate::hir::Const;
 use crate::syntax::{self, Expr, ExprKind, ParamKind, Span, Stmt, StmtKind};
-use crate::types::Ty;
+use crate::types::{ExceptSpec, ExceptValue, Ty};
 use std::collections::HashMap;
 
 use super::R;
@@ -41,9 +41,9 @@ pub(crate) struct Candidate<'a> {
     pub inline_hint: bool,
     /// `@cython.nogil`: callable inside `with cython.nogil:`.
     pub nogil: bool,
-    /// `@cython.exceptval(check=False)`: Cython's `noexcept`, what C code
-    /// calling it through a function pointer (`qsort`'s comparator) needs.
-    pub noexcept: bool,
+    /// `@cython.exceptval(…)` as written: its value and its `check=`
+    /// (`except_spec` reads them as Cython does).
+    pub exceptval: Option<(Option<ExceptValue>, Option<bool>)>,
     /// `@cython.ccall`: visible to Python and C (a `def` is visible to Python only).
     pub ccall: bool,
     pub directives: Directives,
@@ -63,6 +63,23 @@ pub(crate) struct Candidate<'a> {
     /// A generator function compiled natively (`hir::Function::generator`):
     /// it returns its generator object, whatever its annotation says.
     pub generator: bool,
+}
+
+impl Candidate<'_> {
+    /// How its C entry signals an exception to a C caller, as Cython reads
+    /// the decorators: `exceptval(check=False)` is `noexcept`; a value is
+    /// `except? v` (`except v` with `check=False`); no value (or no
+    /// decorator) is `except? -1` for a number result, `except *` otherwise.
+    pub fn except_spec(&self) -> ExceptSpec {
+        match self.exceptval.unwrap_or((None, None)) {
+            (None, Some(false)) => ExceptSpec::NoExcept,
+            (Some(value), check) => ExceptSpec::Value { value, check: check.unwrap_or(true) },
+            (None, _) => match self.declared_ret {
+                Some(Ty::Int(_) | Ty::Float(_) | Ty::Bool) => ExceptSpec::Value { value: ExceptValue::Int(-1), check: true },
+                _ => ExceptSpec::Star,
+            },
+        }
+    }
 }
 
 fn bool_arg(cx: &ModuleCx, call: &Expr, name: &str, args: &[Expr], kw: &[syntax::Keyword]) -> R<bool> {
@@ -108,7 +125,7 @@ impl<'a> Candidate<'a> {
             exported,
             inline_hint: false,
             nogil: false,
-            noexcept: false,
+            exceptval: None,
             ccall: false,
             directives: cx.directives,
             params: vec![],
@@ -286,10 +303,17 @@ impl<'a> Candidate<'a> {
                     _ => false,
                 };
                 let kw_ok = kw.iter().all(|k| k.name.as_deref() == Some("check") && matches!(k.value.kind, ExprKind::Bool(_)));
-                if value_ok && kw_ok {
-                    // No value and `check=False`: no error return at all (`noexcept`).
-                    let unchecked = kw.iter().any(|k| matches!(k.value.kind, ExprKind::Bool(false)));
-                    self.noexcept = args.is_empty() && unchecked;
+                let value = match args.first().and_then(const_of) {
+                    Some(Const::Int(v)) => Some(ExceptValue::Int(v)),
+                    Some(Const::Float(v)) => Some(ExceptValue::Float(v.to_bits())),
+                    _ => None,
+                };
+                if value_ok && kw_ok && (args.is_empty() || value.is_some()) {
+                    let check = kw.iter().find_map(|k| match k.value.kind {
+                        ExprKind::Bool(b) => Some(b),
+                        _ => None,
+                    });
+                    self.exceptval = Some((value, check));
                     Ok(())
                 } else {
                     fallback(&d.span, "`cython.exceptval` with arguments other than a number literal and `check=True|False`")

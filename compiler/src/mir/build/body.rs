@@ -35,6 +35,7 @@
 //! assigned on each, which the jumps pass to the join block as its
 //! parameter (`BasicBlock::passed`), as the walk passed it.
 
+mod c_level;
 mod complex;
 mod dict;
 mod exception;
@@ -940,6 +941,9 @@ impl BodyBuilder<'_, '_> {
         if let Some(v) = self.complex_expr(e)? {
             return Ok(v);
         }
+        if let Some(v) = self.c_level_expr(e)? {
+            return Ok(v);
+        }
         if ty == Ty::Object && !matches!(e.kind, ExprKind::Local(_) | ExprKind::Call(..) | ExprKind::VirtualCall { .. } | ExprKind::NewInstance { .. }) {
             return Err(format!("an object expression the body builder does not build reached it: {:?}", e.kind));
         }
@@ -1036,64 +1040,12 @@ impl BodyBuilder<'_, '_> {
                 }
                 self.value(ty, BodyOp::Math { op: *op, args: vals })
             }
-            ExprKind::CCall { symbol, args } => {
-                let mut vals = vec![];
-                for a in args {
-                    vals.push(self.expr(a)?);
-                }
-                let params = args.iter().map(|a| a.ty).collect();
-                let rt = if ty == Ty::Void { Ty::Bool } else { ty };
-                self.value(rt, BodyOp::CCall { symbol: symbol.clone(), args: vals, params, ret: ty })
-            }
-            ExprKind::CallPtr(xs) => {
-                let mut vals = vec![];
-                for a in xs {
-                    vals.push(self.expr(a)?);
-                }
-                let params = xs.iter().skip(1).map(|a| a.ty).collect();
-                let rt = if ty == Ty::Void { Ty::Bool } else { ty };
-                self.value(rt, BodyOp::CallPtr { args: vals, params, ret: ty })
-            }
-            ExprKind::CGlobal(symbol) => self.value(ty, BodyOp::CGlobal { symbol: symbol.clone(), ty }),
-            ExprKind::CGlobalStore { symbol, value } => {
-                let v = self.expr(value)?;
-                self.value(Ty::Bool, BodyOp::CGlobalStore { symbol: symbol.clone(), value: v, ty: value.ty })
-            }
-            ExprKind::CString(text) => self.value(ty, BodyOp::CString { text: text.clone() }),
-            ExprKind::FuncAddr { func, params, ret, name } => {
-                self.value(ty, BodyOp::FuncAddr { func: *func, params: params.clone(), ret: *ret, name: name.clone() })
-            }
-            ExprKind::PtrLoad { ptr, index } => {
-                let p = self.expr(ptr)?;
-                let i = self.expr(index)?;
-                let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
-                self.value(ty, BodyOp::PtrLoad { ptr: p, index: i, elem: ty, in_object })
-            }
-            ExprKind::PtrStore { ptr, index, value } => {
-                let p = self.expr(ptr)?;
-                let i = self.expr(index)?;
-                let v = self.expr(value)?;
-                let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
-                self.value(Ty::Bool, BodyOp::PtrStore { ptr: p, index: i, value: v, elem: value.ty, in_object })
-            }
-            ExprKind::PtrOffset { ptr, offset, negate } => {
-                // The pointer moved decides the step: the sum itself may have
-                // been passed on as a `void*`.
-                let Ty::Ptr(Some(elem)) = ptr.ty else { return Err(format!("arithmetic on {} reached the back end", ptr.ty)) };
-                let p = self.expr(ptr)?;
-                let i = self.expr(offset)?;
-                self.value(ty, BodyOp::PtrOffset { ptr: p, index: i, elem: elem.ty(), negate: *negate })
-            }
             ExprKind::FieldStore { obj, offset, value } => {
                 let o = self.expr(obj)?;
                 let v = self.expr(value)?;
                 let raw = obj.ty != Ty::Object;
                 self.b.op(vec![], OpKind::StoreField { obj: o, offset: *offset as i32, value: v, raw });
                 self.value(Ty::Bool, BodyOp::Const { c: crate::hir::Const::Bool(false), ty: Ty::Bool })
-            }
-            ExprKind::ObjectData(obj) => {
-                let o = self.expr(obj)?;
-                self.value(ty, BodyOp::ObjectData { obj: o })
             }
             ExprKind::MinMax { is_max, args } => {
                 let (first, rest) = args.split_first().ok_or("min/max without arguments reached the back end".to_string())?;

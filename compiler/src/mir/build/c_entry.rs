@@ -1,15 +1,16 @@
 //! The MIR of a cfunc's C-ABI entry: what C code (`qsort`) calls through a
 //! function pointer. Its parameters are the cfunc's C values; the function
 //! runs with a wrapper's soft stack limit, its body in place (so a small
-//! comparator is one C function, as Cython's is) or as a native call. C
-//! cannot see an error, so the error exit writes the exception as
-//! unraisable under the cfunc's name and the entry returns 0, as Cython's
-//! `noexcept` functions do.
+//! comparator is one C function, as Cython's is) or as a native call. Its
+//! error exit returns the cfunc's exception value with the exception set
+//! (`except v`, `except? v`; 0 for `except *`), or, for a `noexcept` cfunc
+//! whose C caller cannot see an error, writes the exception as unraisable
+//! under the cfunc's name and returns 0, as Cython's functions do.
 
 use super::{body, Builder};
 use crate::hir::Function;
 use crate::mir::{Body, Local, LocalTy, Op, OpKind, Returns, Terminator};
-use crate::types::Ty;
+use crate::types::{ExceptSpec, Ty};
 
 /// How the entry runs the function.
 pub enum Run<'p> {
@@ -19,14 +20,17 @@ pub enum Run<'p> {
     Call { big_frame: Option<i64> },
 }
 
-/// `f`'s C entry, its exception written as unraisable under `name`.
-pub fn build(f: &Function, name: &str, run: Run) -> Result<Body, String> {
+/// `f`'s C entry, signalling an exception as `except` says (a `noexcept`
+/// one's written as unraisable under `name`).
+pub fn build(f: &Function, name: &str, except: ExceptSpec, run: Run) -> Result<Body, String> {
     if matches!(f.ret, Ty::Void | Ty::Object | Ty::View(_)) || f.params.iter().any(|p| matches!(p.ty, Ty::Object | Ty::View(_))) {
         return Err(format!("{} has no C signature for a C entry", f.name));
     }
-    let mut b = Builder::new(&format!("C entry of {}", f.name), Returns::C(f.ret));
+    let mut b = Builder::new(&format!("C entry of {}", f.name), Returns::C(f.ret, except));
     let args: Vec<Local> = f.params.iter().map(|p| b.param(LocalTy::Scalar(p.ty), &p.name)).collect();
-    b.error_exit_mut().ops.push(Op::new(vec![], OpKind::WriteUnraisable { name: name.to_string() }));
+    if except == ExceptSpec::NoExcept {
+        b.error_exit_mut().ops.push(Op::new(vec![], OpKind::WriteUnraisable { name: name.to_string() }));
+    }
     let frame = match run {
         Run::InPlace(_) => None,
         Run::Call { big_frame } => big_frame,

@@ -20,7 +20,9 @@ impl BodyBuilder<'_, '_> {
 
     /// `op` of its evaluated operands when its object operand is a dict
     /// local (`operands` as the HIR gives them); `None` (nothing built)
-    /// for every other operation.
+    /// for every other operation. Not inlined: `expr` recurses through
+    /// its caller, whose frame must stay small.
+    #[inline(never)]
     pub(super) fn exact_dict_op(&mut self, op: &ObjOp, operands: &[Expr], vals: &[Local]) -> B<Option<Local>> {
         Ok(match (op, operands, vals) {
             (ObjOp::GetItem, [d, _], [o, k]) if self.is_dict_local(d) => Some(self.exact_dict_item(*o, *k)),
@@ -55,6 +57,7 @@ impl BodyBuilder<'_, '_> {
 
     /// `d.get(key[, default])` of an exact dict (`args`: `d`, `key`,
     /// `default`): the value, or the default (None when not given).
+    #[inline(never)]
     pub(super) fn exact_dict_get(&mut self, args: Vec<Local>) -> Local {
         let (hit, miss, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
         let result = self.b.local(LocalTy::Object, Some("get"));
