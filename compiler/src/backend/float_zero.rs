@@ -1,15 +1,18 @@
-//! Float comparisons with `0.0` inside loops (`if y < 0.0:`): x86 compares
-//! against a register, and Cranelift rematerialises a float constant in
-//! each block that uses it (`vxorpd` before every `vucomisd`). Such an
-//! operand is replaced by the same zero made from an integer (`bitcast` of
+//! Float comparisons with `0.0` inside loops (`if y < 0.0:`): x86's
+//! `ucomisd` takes one operand in a register, and where that is the zero
+//! Cranelift makes it again in each block that uses it (`vxorpd` before
+//! every `vucomisd`; on the other side it reads the constant from memory).
+//! Such an operand is replaced by the same zero made from an integer (`bitcast` of
 //! `iconst 0`), which Cranelift does not rematerialise: its loop-invariant
 //! code motion makes it once before the loop and the register allocator
-//! keeps it in a register across it, as gcc does. Outside loops nothing
-//! changes (one `vxorpd` is the cheapest zero there).
+//! keeps it in a register across it, as gcc does. Outside loops, and in
+//! loops that call (no float register survives a call), nothing changes
+//! (one `vxorpd` is the cheapest zero there).
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
+use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{types, Function, InstBuilder, InstructionData, MemFlagsData, Opcode, Value, ValueDef};
 use cranelift_codegen::loop_analysis::LoopAnalysis;
 
@@ -24,17 +27,26 @@ pub fn hoist_compare_zeros(func: &mut Function) {
     if loops.loops().next().is_none() {
         return;
     }
+    // Loops that call: SysV x86-64 keeps no float register across a call,
+    // so a zero live across one would be spilled and reloaded.
+    let mut calling = vec![];
+    for block in func.layout.blocks() {
+        let calls = func.layout.block_insts(block).any(|i| func.dfg.insts[i].opcode().is_call());
+        if let (true, Some(lp)) = (calls, loops.innermost_loop(block)) {
+            calling.push(lp);
+        }
+    }
     let mut sites = vec![];
     for block in func.layout.blocks() {
-        if loops.innermost_loop(block).is_none() {
+        let Some(lp) = loops.innermost_loop(block) else { continue };
+        if calling.iter().any(|&c| loops.is_child_loop(c, lp)) {
             continue;
         }
         for inst in func.layout.block_insts(block) {
-            if let InstructionData::FloatCompare { opcode: Opcode::Fcmp, args, .. } = func.dfg.insts[inst] {
-                for (k, a) in args.iter().enumerate() {
-                    if let Some(ty) = positive_zero(func, *a) {
-                        sites.push((inst, k, ty));
-                    }
+            if let InstructionData::FloatCompare { opcode: Opcode::Fcmp, args, cond } = func.dfg.insts[inst] {
+                let k = register_side(cond);
+                if let Some(ty) = positive_zero(func, args[k]) {
+                    sites.push((inst, k, ty));
                 }
             }
         }
@@ -45,6 +57,17 @@ pub fn hoist_compare_zeros(func: &mut Function) {
         let bits = pos.ins().iconst(int_ty, 0);
         let zero = pos.ins().bitcast(ty, MemFlagsData::new(), bits);
         pos.func.dfg.inst_args_mut(inst)[k] = zero;
+    }
+}
+
+/// Which operand of `fcmp cond a, b` Cranelift's x64 back end compares in a
+/// register (`ucomisd` reads the other from memory, a constant from the
+/// constant pool: no zero to make there): `b` for the conditions it flips
+/// (`a < b` is tested as `b > a`), `a` for the others.
+fn register_side(cond: FloatCC) -> usize {
+    match cond {
+        FloatCC::LessThan | FloatCC::LessThanOrEqual | FloatCC::UnorderedOrGreaterThan | FloatCC::UnorderedOrGreaterThanOrEqual => 1,
+        _ => 0,
     }
 }
 
