@@ -5,10 +5,11 @@ timed by `example_timing.compare`: pyc-aot, Cython and CPython with the shim
 on the same file.
 
     .venv/bin/python bench/qsort_c.py     # writes bench/qsort_c_results.md
+    .venv/bin/python bench/qsort_c.py --wall 50   # interleaved runs, printed
 """
 import sys
 
-from example_timing import compare
+from example_timing import main
 
 if __name__ == "__main__":
-    sys.exit(compare('qsort_c', 'm.checksum(200000, 3)', 'qsort with a cfunc comparator', "200000 doubles made, sorted by glibc's qsort calling the comparator, checked, summed; result %s"))
+    sys.exit(main('qsort_c', 'm.checksum(200000, 3)', 'qsort with a cfunc comparator', "200000 doubles made, sorted by glibc's qsort calling the comparator, checked, summed; result %s"))

@@ -24,6 +24,9 @@
 //! dropped under learnt facts (`facts`), conditional expressions as `select`
 //! (`select`), and each `range` loop's plan (`versioning`, `unroll`,
 //! `pairing`, `vectorize`), written into the HIR so `--emit hir` shows them.
+//!
+//! Last, pointer induction variables for C memory indexed by a loop's
+//! variable with a scale x86 cannot address (`induction`).
 
 use crate::hir::{self, ArithOp, CmpOp, Const, Expr, ExprKind, FuncId, Function, Local, LocalId, LoopPlan, Stmt, StmtKind};
 use crate::types::Ty;
@@ -39,6 +42,7 @@ mod unroll;
 mod vectorize;
 mod versioning;
 mod guards;
+mod induction;
 
 pub fn optimize(module: &mut hir::Module) {
     outline::outline(module);
@@ -53,6 +57,9 @@ pub fn optimize(module: &mut hir::Module) {
         fields::keep_in_locals(f);
     }
     decide(module);
+    for f in &mut module.functions {
+        induction::reduce(f);
+    }
 }
 
 /// The decisions the back end carries out, written into the HIR (so `--emit

@@ -157,6 +157,9 @@ impl Walk<'_> {
     #[inline(never)]
     fn mark(&self, x: &mut Expr) {
         let known = &|l: LocalId| self.nonneg.contains(&l) || self.nonneg_copies.contains(&l);
+        if let ExprKind::PtrLoad { index, .. } | ExprKind::PtrStore { index, .. } | ExprKind::PtrOffset { offset: index, .. } = &mut x.kind {
+            widen_index(index, known);
+        }
         let no_overflow = match &x.kind {
             ExprKind::Binary(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b)
             | ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub | ArithOp::Mul), a, b) => {
@@ -198,6 +201,25 @@ impl Walk<'_> {
         let (ExprKind::Local(n), Some(Const::Int(k))) = (&a.kind, b.as_const()) else { return false };
         k >= 0 && self.lower_bounds.iter().any(|(l, low)| l == n && low.checked_sub(k).is_some())
     }
+}
+
+/// A C pointer's index `(Py_ssize_t)(i - 1)` of narrower C integers whose
+/// operands' ranges keep the narrow `+`/`-` from wrapping: the same value
+/// as `(Py_ssize_t)i - 1`, which reads a narrow loop variable's 64-bit
+/// counter and folds into the access's addressing (`-8(p, i, 8)`).
+fn widen_index(index: &mut Expr, known: &dyn Fn(LocalId) -> bool) {
+    let Ty::Int(wide) = index.ty else { return };
+    let ExprKind::Convert(x) = &index.kind else { return };
+    let (ExprKind::Binary(op @ (ArithOp::Add | ArithOp::Sub), a, b) | ExprKind::NoOverflow(op @ (ArithOp::Add | ArithOp::Sub), a, b)) = &x.kind else { return };
+    let Ty::Int(narrow) = x.ty else { return };
+    if wide.bits != 64 || wide.checked || narrow.bits >= 64 || narrow.checked || a.ty != x.ty || b.ty != x.ty || !operands_bound(*op, a, b, x.ty, known) {
+        return;
+    }
+    let widened = |e: &Expr| match e.as_const() {
+        Some(c) => Expr::konst(c, index.ty),
+        None => Expr { kind: ExprKind::Convert(Box::new(e.clone())), ty: index.ty },
+    };
+    *index = Expr { kind: ExprKind::Binary(*op, Box::new(widened(a)), Box::new(widened(b))), ty: index.ty };
 }
 
 /// `x % k == 0`, `0 != x % k`, `if x % k:`: the remainder truncating.

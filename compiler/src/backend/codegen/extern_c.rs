@@ -128,11 +128,22 @@ impl OpCx<'_, '_, '_> {
         Ok((v, raw))
     }
 
-    /// The address of `ptr[index]`.
-    fn element_addr(&mut self, ptr: Value, index: Value, elem: Ty) -> R<(Value, cranelift_codegen::ir::Type)> {
+    /// The address of `ptr[index]`, as an address and a displacement: an
+    /// index `i + k` or `i - k` (`p[i - 1]`, an unrolled trip's `i + 1`) is
+    /// `ptr + i * size` displaced by `k * size`, which x86 addresses in one
+    /// operand (`-8(p, i, 8)`; Cranelift does not move a constant out of a
+    /// scaled index itself).
+    fn element_addr(&mut self, ptr: Value, index: Value, elem: Ty) -> R<(Value, cranelift_codegen::ir::Type, i32)> {
         let ct = clif_type(elem).ok_or_else(|| format!("a pointer to {elem} reached the back end"))?;
-        let offset = self.cx.b.ins().imul_imm_s(index, i64::from(ct.bytes()));
-        Ok((self.cx.b.ins().iadd(ptr, offset), ct))
+        let size = i64::from(ct.bytes());
+        let (mut index, mut disp) = (index, 0i64);
+        for _ in 0..4 {
+            let Some((x, k)) = constant_step(&self.cx.b.func.dfg, index) else { break };
+            let Some(d) = k.checked_mul(size).and_then(|d| d.checked_add(disp)).filter(|d| i32::try_from(*d).is_ok()) else { break };
+            (index, disp) = (x, d);
+        }
+        let offset = self.cx.b.ins().imul_imm_s(index, size);
+        Ok((self.cx.b.ins().iadd(ptr, offset), ct, disp as i32))
     }
 
     /// `ptr + index` (`ptr - index`) elements, wrapping as C's addresses do.
@@ -145,14 +156,14 @@ impl OpCx<'_, '_, '_> {
     /// `ptr[index]`: memory the user manages, so neither aligned nor known
     /// not to trap.
     pub(crate) fn ptr_load(&mut self, ptr: Value, index: Value, elem: Ty, in_object: bool) -> R<Value> {
-        let (addr, ct) = self.element_addr(ptr, index, elem)?;
-        Ok(self.cx.b.ins().load(ct, access_flags(in_object), addr, 0))
+        let (addr, ct, disp) = self.element_addr(ptr, index, elem)?;
+        Ok(self.cx.b.ins().load(ct, access_flags(in_object), addr, disp))
     }
 
     /// `ptr[index] = value`; the dummy bint a statement's value is.
     pub(crate) fn ptr_store(&mut self, ptr: Value, index: Value, value: Value, elem: Ty, in_object: bool) -> R<Value> {
-        let (addr, _) = self.element_addr(ptr, index, elem)?;
-        self.cx.b.ins().store(access_flags(in_object), value, addr, 0);
+        let (addr, _, disp) = self.element_addr(ptr, index, elem)?;
+        self.cx.b.ins().store(access_flags(in_object), value, addr, disp);
         Ok(self.cx.b.ins().iconst(types::I8, 0))
     }
 
@@ -257,6 +268,30 @@ pub(crate) fn write_unraisable(cx: &mut FnCx, name: &str) -> R<()> {
     cx.call_c("Py_DecRef", &[p], &[], &[where_])?;
     cx.call_c("PyGILState_Release", &[types::I32], &[], &[gil])?;
     Ok(())
+}
+
+/// `x + k` or `x - k` of a 64-bit `x` and a constant `k`: `(x, ±k)`.
+fn constant_step(dfg: &ir::DataFlowGraph, v: Value) -> Option<(Value, i64)> {
+    let constant = |v: Value| match dfg.value_def(v) {
+        ir::ValueDef::Result(i, _) => match dfg.insts[i] {
+            ir::InstructionData::UnaryImm { opcode: ir::Opcode::Iconst, imm } => Some(imm.bits()),
+            _ => None,
+        },
+        _ => None,
+    };
+    if dfg.value_type(v) != types::I64 {
+        return None;
+    }
+    let ir::ValueDef::Result(inst, _) = dfg.value_def(v) else { return None };
+    match dfg.insts[inst] {
+        ir::InstructionData::Binary { opcode: ir::Opcode::Iadd, args: [a, b] } => match (constant(a), constant(b)) {
+            (_, Some(k)) => Some((a, k)),
+            (Some(k), _) => Some((b, k)),
+            _ => None,
+        },
+        ir::InstructionData::Binary { opcode: ir::Opcode::Isub, args: [a, b] } => constant(b).and_then(|k| k.checked_neg()).map(|k| (a, k)),
+        _ => None,
+    }
 }
 
 /// Memory the user manages may trap and be unaligned; an extension type

@@ -1,0 +1,82 @@
+//! Float comparisons with `0.0` inside loops (`if y < 0.0:`): x86's
+//! `ucomisd` takes one operand in a register, and where that is the zero
+//! Cranelift makes it again in each block that uses it (`vxorpd` before
+//! every `vucomisd`; on the other side it reads the constant from memory).
+//! Such an operand is replaced by the same zero made from an integer (`bitcast` of
+//! `iconst 0`), which Cranelift does not rematerialise: its loop-invariant
+//! code motion makes it once before the loop and the register allocator
+//! keeps it in a register across it, as gcc does. Outside loops, and in
+//! loops that call (no float register survives a call), nothing changes
+//! (one `vxorpd` is the cheapest zero there).
+
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::dominator_tree::DominatorTree;
+use cranelift_codegen::flowgraph::ControlFlowGraph;
+use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::{types, Function, InstBuilder, InstructionData, MemFlagsData, Opcode, Value, ValueDef};
+use cranelift_codegen::loop_analysis::LoopAnalysis;
+
+pub fn hoist_compare_zeros(func: &mut Function) {
+    if func.layout.entry_block().is_none() {
+        return;
+    }
+    let cfg = ControlFlowGraph::with_function(func);
+    let domtree = DominatorTree::with_function(func, &cfg);
+    let mut loops = LoopAnalysis::new();
+    loops.compute(func, &cfg, &domtree);
+    if loops.loops().next().is_none() {
+        return;
+    }
+    // Loops that call: SysV x86-64 keeps no float register across a call,
+    // so a zero live across one would be spilled and reloaded.
+    let mut calling = vec![];
+    for block in func.layout.blocks() {
+        let calls = func.layout.block_insts(block).any(|i| func.dfg.insts[i].opcode().is_call());
+        if let (true, Some(lp)) = (calls, loops.innermost_loop(block)) {
+            calling.push(lp);
+        }
+    }
+    let mut sites = vec![];
+    for block in func.layout.blocks() {
+        let Some(lp) = loops.innermost_loop(block) else { continue };
+        if calling.iter().any(|&c| loops.is_child_loop(c, lp)) {
+            continue;
+        }
+        for inst in func.layout.block_insts(block) {
+            if let InstructionData::FloatCompare { opcode: Opcode::Fcmp, args, cond } = func.dfg.insts[inst] {
+                let k = register_side(cond);
+                if let Some(ty) = positive_zero(func, args[k]) {
+                    sites.push((inst, k, ty));
+                }
+            }
+        }
+    }
+    for (inst, k, ty) in sites {
+        let mut pos = FuncCursor::new(func).at_inst(inst);
+        let int_ty = if ty == types::F32 { types::I32 } else { types::I64 };
+        let bits = pos.ins().iconst(int_ty, 0);
+        let zero = pos.ins().bitcast(ty, MemFlagsData::new(), bits);
+        pos.func.dfg.inst_args_mut(inst)[k] = zero;
+    }
+}
+
+/// Which operand of `fcmp cond a, b` Cranelift's x64 back end compares in a
+/// register (`ucomisd` reads the other from memory, a constant from the
+/// constant pool: no zero to make there): `b` for the conditions it flips
+/// (`a < b` is tested as `b > a`), `a` for the others.
+fn register_side(cond: FloatCC) -> usize {
+    match cond {
+        FloatCC::LessThan | FloatCC::LessThanOrEqual | FloatCC::UnorderedOrGreaterThan | FloatCC::UnorderedOrGreaterThanOrEqual => 1,
+        _ => 0,
+    }
+}
+
+/// The type of `v` if it is the constant `+0.0`.
+fn positive_zero(func: &Function, v: Value) -> Option<types::Type> {
+    let ValueDef::Result(def, _) = func.dfg.value_def(v) else { return None };
+    match func.dfg.insts[def] {
+        InstructionData::UnaryIeee64 { opcode: Opcode::F64const, imm } if imm.bits() == 0 => Some(types::F64),
+        InstructionData::UnaryIeee32 { opcode: Opcode::F32const, imm } if imm.bits() == 0 => Some(types::F32),
+        _ => None,
+    }
+}
