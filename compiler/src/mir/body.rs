@@ -257,6 +257,10 @@ pub enum BodyOp {
         /// its combined value is stored to after the loop, also when the
         /// loop raises.
         stores: Vec<Option<String>>,
+        /// The lastprivate locals' types (`hir::Prange::lastprivate`): their
+        /// values before the loop follow the reductions' in `args`, their
+        /// values after it the reductions' combined values in the dests.
+        lasts: Vec<Ty>,
         var_ty: Ty,
         /// `Some` when the body may leave the loop (`hir::Prange::leaves`),
         /// with the type of the value a `return` passes: then also the dests
@@ -279,9 +283,9 @@ impl BodyOp {
             CArray { ty, .. } => 1 + 2 * ty.ndim as usize,
             // The counter, the loop variable and the sum, and their flags.
             VectorPrelude { .. } => 5,
-            Parallel { reductions, var_ty, leaves, .. } => {
+            Parallel { reductions, lasts, var_ty, leaves, .. } => {
                 let exits = leaves.map_or(0, |value| 3 + usize::from(value.is_some()));
-                2 + usize::from(matches!(var_ty, Ty::Int(t) if t.bits < 64)) + reductions.len() + exits
+                2 + usize::from(matches!(var_ty, Ty::Int(t) if t.bits < 64)) + reductions.len() + lasts.len() + exits
             }
             RangeNext { .. } | StepCounter { .. } => 2,
             _ => 1,
@@ -488,10 +492,11 @@ impl BodyOp {
             GilEnsure => "gil_ensure".to_string(),
             ThreadId => "thread_id".to_string(),
             GilRelease { state } => format!("gil_release {state}"),
-            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, stores, leaves, workshare, .. } => {
+            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, stores, lasts, leaves, workshare, .. } => {
                 let opt = |l: &Option<Local>| l.map_or("-".to_string(), |l| l.to_string());
                 let into = |j: usize| stores.get(j).cloned().flatten().map_or(String::new(), |s| format!(" into extern {s}"));
                 let mut red: String = reductions.iter().enumerate().map(|(j, (op, ty))| format!(", reduction {op:?}[{ty}]{}", into(j))).collect();
+                red += &lasts.iter().map(|ty| format!(", lastprivate[{ty}]")).collect::<String>();
                 red += if *workshare { ", workshare" } else { "" };
                 red += &match leaves {
                     Some(Some(ty)) => format!(", leaves returning {ty}"),

@@ -143,6 +143,10 @@ impl Checker<'_, '_> {
             return Ok(vec![hir::Stmt { kind: S::ForRange { var, start, stop, step, body, orelse, plan: Default::default() }, line }]);
         };
         let leaves = leaves.then_some(has_return);
+        // Cython's lastprivate: the C numbers the body assigns (not the
+        // hidden locals of the front end's rewrites). A loop sharing a
+        // parallel block's team keeps them private to the block's threads.
+        let lastprivate = if self.in_team { vec![] } else { lastprivate_of(&body, var, &shared, &reductions, |id| &self.locals[id.0 as usize]) };
         let p = hir::Prange {
             var,
             start,
@@ -152,6 +156,7 @@ impl Checker<'_, '_> {
             shared,
             reductions,
             stores,
+            lastprivate,
             leaves,
             in_team: self.in_team,
             schedule: o.schedule,
@@ -329,7 +334,7 @@ impl Checker<'_, '_> {
             before.push((assigned_of(&body), reductions.iter().map(|r| r.0).collect()));
             let k_ = |v: i64| HExpr::konst(hir::Const::Int(v), ssize);
             let num_threads = if k + 1 == count { num_threads.take() } else { num_threads.clone() };
-            let p = hir::Prange { var, start: k_(0), stop: k_(1), step: k_(1), body: PrangeBody::Inline(body), shared, reductions, stores: vec![], leaves, in_team: false, schedule: Schedule::Team, chunksize: None, num_threads };
+            let p = hir::Prange { var, start: k_(0), stop: k_(1), step: k_(1), body: PrangeBody::Inline(body), shared, reductions, stores: vec![], lastprivate: vec![], leaves, in_team: false, schedule: Schedule::Team, chunksize: None, num_threads };
             out.push(hir::Stmt { kind: S::Prange(Box::new(p)), line });
         }
         out.extend(after);
@@ -704,6 +709,28 @@ fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId
         }
     }
     Ok((shared, reductions))
+}
+
+/// The locals of C number types the body assigns that are neither the loop
+/// variable nor a reduction, in the order of their first assignment.
+fn lastprivate_of<'l>(body: &[hir::Stmt], var: LocalId, shared: &[LocalId], reductions: &[(LocalId, ArithOp)], local: impl Fn(LocalId) -> &'l hir::Local) -> Vec<LocalId> {
+    let mut out: Vec<LocalId> = vec![];
+    hir::visit_stmts(body, &mut |s| {
+        let ids: Vec<LocalId> = match &s.kind {
+            S::Assign(pairs) => pairs.iter().map(|p| p.0).collect(),
+            S::ForRange { var, .. } => vec![*var],
+            S::Prange(p) => vec![p.var],
+            _ => vec![],
+        };
+        for id in ids {
+            let l = local(id);
+            let number = matches!(l.ty, Ty::Int(_) | Ty::Float(_) | Ty::Bool) && l.c_array.is_none();
+            if id != var && number && !l.name.starts_with('<') && !shared.contains(&id) && !reductions.iter().any(|r| r.0 == id) && !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    });
+    out
 }
 
 /// How the body updates a local it assigns.
