@@ -3,9 +3,10 @@ a C number the body assigns holds, after the loop, its value in the
 sequentially last trip, whatever the schedule and the thread count (1 and 2
 threads, `num_threads` and `OMP_NUM_THREADS`, static/dynamic/guided,
 chunks, empty and one-trip ranges, negative steps, `break`, `return`, an
-error). Against CPython running the same file (the shim's prange is a
-serial range). Reading such a local before the trip assigns it
-(`total = total + i`) is a located compile-time error."""
+error raised with `%` formatting inside `with cython.gil:`). Against
+CPython running the same file (the shim's prange is a serial range).
+Reading such a local before the trip assigns it (`total = total + i`) is
+a located compile-time error."""
 
 import pytest
 
@@ -80,7 +81,11 @@ def test_assigned_on_some_trips(m):
 
 
 def test_an_error_is_raised_once(m):
-    m.assert_same("lp_fails", [(n, nt, at) for n in (0, 1, 2000) for nt in (1, 2) for at in (-1, 0, 1000, 1999)])
+    cases = [(n, nt, at) for n in (0, 1, 2000) for nt in (1, 2) for at in (-1, 0, 1000, 1999)]
+    m.assert_same("lp_fails", cases)
+    m.assert_same("lp_fails_formatted", cases)
+    with pytest.raises(ValueError, match="^bad trip 1000$"):
+        m.native.lp_fails_formatted(2000, 2, 1000)
 
 
 BAD = '''

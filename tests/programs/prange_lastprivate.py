@@ -160,5 +160,17 @@ def lp_fails(n: cython.Py_ssize_t, nt: cython.int, at: cython.Py_ssize_t):
         x = i
         if i == at:
             with cython.gil:
-                raise ValueError("trip")
+                raise ValueError("trip %d of %d" % (i, n))
+
+
+def lp_fails_formatted(n: cython.Py_ssize_t, nt: cython.int, at: cython.Py_ssize_t):
+    # A `%` of one C number inside `with cython.gil:` compiles (the one-item tuple's formatting).
+    i: cython.Py_ssize_t = -1
+    x: cython.double = -5.0
+    for i in prange(n, nogil=True, num_threads=nt, schedule='dynamic'):
+        x = i * 0.5
+        if i == at:
+            with cython.gil:
+                raise ValueError("bad trip %d" % i)
+    return i, x
     return i, x
