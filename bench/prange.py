@@ -142,7 +142,7 @@ def kernels(mods, np, small=False):
          lambda: mb.mandelbrot_serial(img, it), lambda t: mb.mandelbrot(img, it, t), 7),
         ("matrix product %dx%d (matmul_prange.py)" % m.shape, lambda: mm.matmul_serial(m, m, c), lambda t: mm.matmul(m, m, c, t), 7),
         ("matrix product %dx%d, the second matrix inside one core's L2 (matmul_prange.py)" % m2.shape, lambda: mm.matmul_serial(m2, m2, c2), lambda t: mm.matmul(m2, m2, c2, t), 25),
-        # Tiles of 64 x 256 of `b`, two rows of `c` at a time (matmul_tiled).
+        # Tiles of 64 x 256 of `b`, blocks of 16 rows of `c` (matmul_tiled).
         ("matrix product %dx%d, tiled (matmul_prange.py's matmul_tiled)" % m.shape, lambda: mm.matmul_tiled_serial(m, m, c), lambda t: mm.matmul_tiled(m, m, c, t), 7),
     ]
 

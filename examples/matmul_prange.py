@@ -12,9 +12,9 @@ cores share.
 
 `matmul_tiled` is the same product tuned further, as one would for two
 cores that share their last cache (`tile_rows`): the block of 64 rows of
-`b` is also cut into 256 columns (a 128 KB tile), and the rows of the
-result are computed two at a time, each element of `b` loaded once for
-both; blocks of 16 rows are shared out among the threads.
+`b` is also cut into 256 columns (a 128 KB tile, inside one core's L2 for
+any width of `b`), and blocks of 16 rows of the result are shared out
+among the threads, so each tile serves 16 rows before the next.
 
 Each element of the result still adds its products in the order of `k`
 (the blocks of `k` in increasing order, `k` increasing in each), in
@@ -68,8 +68,8 @@ def matmul(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[
 def tile_rows(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1], r: cython.Py_ssize_t, rend: cython.Py_ssize_t) -> cython.void:
     """Rows `r` to `rend` of c = a @ b, tuned for two cores sharing a cache:
     64 rows of `b` at a time, and of those 256 columns at a time (a tile of
-    64 x 256 doubles, 128 KB, well inside one core's L2), the rows of `c`
-    two at a time, so that each element of `b` loaded serves two rows."""
+    64 x 256 doubles, 128 KB, well inside one core's L2 whatever the width
+    of `b`), which serves every row of the block before the next tile."""
     m: cython.Py_ssize_t = a.shape[1]
     p: cython.Py_ssize_t = b.shape[1]
     d: cython.Py_ssize_t
@@ -79,9 +79,7 @@ def tile_rows(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.doub
     k: cython.Py_ssize_t
     dend: cython.Py_ssize_t
     eend: cython.Py_ssize_t
-    a0: cython.double
-    a1: cython.double
-    bkj: cython.double
+    aik: cython.double
     for i in range(r, rend):
         for j in range(p):
             c[i, j] = 0.0
@@ -89,20 +87,11 @@ def tile_rows(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.doub
         dend = min(d + 64, m)
         for e in range(0, p, 256):
             eend = min(e + 256, p)
-            for i in range(r, rend - 1, 2):
+            for i in range(r, rend):
                 for k in range(d, dend):
-                    a0 = a[i, k]
-                    a1 = a[i + 1, k]
+                    aik = a[i, k]
                     for j in range(e, eend):
-                        bkj = b[k, j]
-                        c[i, j] += a0 * bkj
-                        c[i + 1, j] += a1 * bkj
-            if (rend - r) % 2 == 1:
-                i = rend - 1
-                for k in range(d, dend):
-                    a0 = a[i, k]
-                    for j in range(e, eend):
-                        c[i, j] += a0 * b[k, j]
+                        c[i, j] += aik * b[k, j]
 
 
 def matmul_tiled(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1], threads: cython.int) -> None:

@@ -1,12 +1,12 @@
 """examples/matmul_prange.py's tiled kernel (`matmul_tiled`: blocks of 16
-rows on the thread team, tiles of 64 rows by 256 columns of `b`, two rows of
-the result at a time) against the same file run as plain Python (the shim's
-prange is a serial range): integer-valued doubles, so every result is exact
-and the same in any order, for 1, 2 and OpenMP's default thread count, row
-counts that leave a half pair or a part block, `k` longer than a tile and
-more columns than one; random doubles within a tolerance of NumPy's `@` and
-bit for bit the row kernel's (`matmul`: the same order of `k` per element);
-the shapes' ValueError as Python's."""
+rows on the thread team, tiles of 64 rows by 256 columns of `b`) against
+the same file run as plain Python (the shim's prange is a serial range):
+integer-valued doubles, so every result is exact and the same in any
+order, for 1, 2 and OpenMP's default thread count, row counts that leave a
+part block, `k` longer than a tile and more columns than one; random
+doubles within a tolerance of NumPy's `@` and bit for bit the row kernel's
+(`matmul`: the same order of `k` per element); the shapes' ValueError as
+Python's."""
 from pathlib import Path
 
 import pytest

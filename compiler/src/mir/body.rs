@@ -252,11 +252,13 @@ pub enum BodyOp {
         chunk: Option<Local>,
         schedule: hir::Schedule,
         args: Vec<Local>,
-        reductions: Vec<(ArithOp, Ty)>,
-        /// Per reduction, the module-level C variable (`hir::Prange::stores`)
+        /// Each reduction's operation, type and module-level C variable
+        /// (`hir::Prange::stores`), one vector so that the op stays no
+        /// bigger than it was (every `BodyOp` is that big: deep expressions
+        /// build many).
         /// its combined value is stored to after the loop, also when the
         /// loop raises.
-        stores: Vec<Option<String>>,
+        reductions: Vec<(ArithOp, Ty, Option<String>)>,
         /// The lastprivate locals' types (`hir::Prange::lastprivate`): their
         /// values before the loop follow the reductions' in `args`, their
         /// values after it the reductions' combined values in the dests.
@@ -492,10 +494,10 @@ impl BodyOp {
             GilEnsure => "gil_ensure".to_string(),
             ThreadId => "thread_id".to_string(),
             GilRelease { state } => format!("gil_release {state}"),
-            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, stores, lasts, leaves, workshare, .. } => {
+            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, lasts, leaves, workshare, .. } => {
                 let opt = |l: &Option<Local>| l.map_or("-".to_string(), |l| l.to_string());
-                let into = |j: usize| stores.get(j).cloned().flatten().map_or(String::new(), |s| format!(" into extern {s}"));
-                let mut red: String = reductions.iter().enumerate().map(|(j, (op, ty))| format!(", reduction {op:?}[{ty}]{}", into(j))).collect();
+                let into = |s: &Option<String>| s.as_ref().map_or(String::new(), |s| format!(" into extern {s}"));
+                let mut red: String = reductions.iter().map(|(op, ty, s)| format!(", reduction {op:?}[{ty}]{}", into(s))).collect();
                 red += &lasts.iter().map(|ty| format!(", lastprivate[{ty}]")).collect::<String>();
                 red += if *workshare { ", workshare" } else { "" };
                 red += &match leaves {
