@@ -467,7 +467,8 @@ pub enum PrangeBody {
     /// The function running `for var in range(lo, hi, step)` over the body:
     /// parameters lo, hi, step, the first reduction's local (its partial
     /// in, its result out), one-element views of the other reductions'
-    /// partials, then the shared locals.
+    /// partials, of the lastprivate locals' copies and of the exit slots,
+    /// then the shared locals.
     Outlined(FuncId),
 }
 

@@ -236,12 +236,14 @@ pub enum BodyOp {
     ThreadId,
     /// A `prange` on a thread team: the outlined body `func` called per
     /// chunk of `range(start, stop, step)`; `args` are the reductions'
-    /// values before the loop, then the shared locals (a view as its parts);
-    /// `threads` (absent or not positive: OpenMP's default) and `chunk` as
-    /// `hir::Prange` says. Dests: the loop variable's last value (`var` when
-    /// the range is empty), whether any trip ran, for a variable narrower
-    /// than 64 bits the counter after the last trip (`start` when none ran),
-    /// then the reductions' combined values.
+    /// values before the loop, the lastprivate locals', then the shared
+    /// locals (a view as its parts); `threads` (absent or not positive:
+    /// OpenMP's default) and `chunk` as `hir::Prange` says. Dests: the loop
+    /// variable's last value (`var` when the range is empty), whether any
+    /// trip ran, for a variable narrower than 64 bits the counter after the
+    /// last trip (`start` when none ran), then the reductions' combined
+    /// values, the lastprivate locals' values (their values before the loop
+    /// when no trip ran), then the exits (`leaves`).
     Parallel {
         func: FuncId,
         start: Local,

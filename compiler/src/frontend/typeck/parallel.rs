@@ -133,7 +133,9 @@ impl Checker<'_, '_> {
         // operator makes a reduction. Reading such a local before the trip
         // assigns it would read another trip's value (Cython's copy of the
         // thread's previous trip, or the value before the loop): an error.
-        let plain = if serial { HashSet::new() } else { plain_assigned(src, &self.locals[var.0 as usize].name) };
+        // (A module-level name after `global` has rules of its own, `cvar_reductions`.)
+        let mut plain = if serial { HashSet::new() } else { plain_assigned(src, &self.locals[var.0 as usize].name) };
+        plain.retain(|n| !self.globals.contains(n));
         if !serial {
             if let Some((read, stmt)) = read_before_assignment(src, &plain) {
                 return error(private_read_error(read, stmt));
