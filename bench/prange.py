@@ -9,7 +9,8 @@ Python threads against one call.
 Kernels: examples/prange_sum.py (a sum over a double[:], memory-bound), a
 compute-bound sum (a division and a square root per element),
 examples/mandelbrot_prange.py (rows, `schedule='dynamic'`) and
-examples/matmul_prange.py (rows of the product). Wall-clock times on a
+examples/matmul_prange.py (rows of the product: the k-blocked kernel and
+the tiled one, `matmul_tiled`). Wall-clock times on a
 shared machine: the load average is printed with them, since other
 processes on the same cores take from the parallel runs first. Cython comes
 from bench/.work/venv (created by bench/run.py's way, from PyPI), each file
@@ -141,6 +142,8 @@ def kernels(mods, np, small=False):
          lambda: mb.mandelbrot_serial(img, it), lambda t: mb.mandelbrot(img, it, t), 7),
         ("matrix product %dx%d (matmul_prange.py)" % m.shape, lambda: mm.matmul_serial(m, m, c), lambda t: mm.matmul(m, m, c, t), 7),
         ("matrix product %dx%d, the second matrix inside one core's L2 (matmul_prange.py)" % m2.shape, lambda: mm.matmul_serial(m2, m2, c2), lambda t: mm.matmul(m2, m2, c2, t), 25),
+        # Tiles of 64 x 256 of `b`, blocks of 16 rows of `c` (matmul_tiled).
+        ("matrix product %dx%d, tiled (matmul_prange.py's matmul_tiled)" % m.shape, lambda: mm.matmul_tiled_serial(m, m, c), lambda t: mm.matmul_tiled(m, m, c, t), 7),
     ]
 
 

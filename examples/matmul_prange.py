@@ -10,6 +10,12 @@ doubles: 200 KB for p = 400) stays in one core's L2 while it serves all
 8 rows, instead of every row streaming all of `b` from the cache the
 cores share.
 
+`matmul_tiled` is the same product tuned further, as one would for two
+cores that share their last cache (`tile_rows`): the block of 64 rows of
+`b` is also cut into 256 columns (a 128 KB tile, inside one core's L2 for
+any width of `b`), and blocks of 16 rows of the result are shared out
+among the threads, so each tile serves 16 rows before the next.
+
 Each element of the result still adds its products in the order of `k`
 (the blocks of `k` in increasing order, `k` increasing in each), in
 whichever thread computes its row, so the product is the same, bit for
@@ -56,6 +62,58 @@ def matmul(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[
         rows(a, b, c, r, min(r + 8, n))
 
 
+@cython.cfunc
+@cython.nogil
+@cython.exceptval(check=False)
+def tile_rows(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1], r: cython.Py_ssize_t, rend: cython.Py_ssize_t) -> cython.void:
+    """Rows `r` to `rend` of c = a @ b, tuned for two cores sharing a cache:
+    64 rows of `b` at a time, and of those 256 columns at a time (a tile of
+    64 x 256 doubles, 128 KB, well inside one core's L2 whatever the width
+    of `b`), which serves every row of the block before the next tile."""
+    m: cython.Py_ssize_t = a.shape[1]
+    p: cython.Py_ssize_t = b.shape[1]
+    d: cython.Py_ssize_t
+    e: cython.Py_ssize_t
+    i: cython.Py_ssize_t
+    j: cython.Py_ssize_t
+    k: cython.Py_ssize_t
+    dend: cython.Py_ssize_t
+    eend: cython.Py_ssize_t
+    aik: cython.double
+    for i in range(r, rend):
+        for j in range(p):
+            c[i, j] = 0.0
+    for d in range(0, m, 64):
+        dend = min(d + 64, m)
+        for e in range(0, p, 256):
+            eend = min(e + 256, p)
+            for i in range(r, rend):
+                for k in range(d, dend):
+                    aik = a[i, k]
+                    for j in range(e, eend):
+                        c[i, j] += aik * b[k, j]
+
+
+def matmul_tiled(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1], threads: cython.int) -> None:
+    """c = a @ b with `tile_rows`, blocks of 16 rows of c on `threads` threads (0: OpenMP's default)."""
+    n: cython.Py_ssize_t = a.shape[0]
+    if b.shape[0] != a.shape[1] or c.shape[0] != n or c.shape[1] != b.shape[1]:
+        raise ValueError("matmul: shapes do not match")
+    r: cython.Py_ssize_t
+    for r in prange(0, n, 16, nogil=True, num_threads=threads):
+        tile_rows(a, b, c, r, min(r + 16, n))
+
+
+def matmul_tiled_serial(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1]) -> None:
+    """The same tiled product, one block of rows after another."""
+    n: cython.Py_ssize_t = a.shape[0]
+    if b.shape[0] != a.shape[1] or c.shape[0] != n or c.shape[1] != b.shape[1]:
+        raise ValueError("matmul: shapes do not match")
+    r: cython.Py_ssize_t
+    for r in range(0, n, 16):
+        tile_rows(a, b, c, r, min(r + 16, n))
+
+
 def matmul_serial(a: cython.double[:, ::1], b: cython.double[:, ::1], c: cython.double[:, ::1]) -> None:
     """The same product, one block of rows after another."""
     n: cython.Py_ssize_t = a.shape[0]
@@ -77,3 +135,5 @@ if __name__ == "__main__":
     c = matrix(3, 2, [0.0] * 6)
     matmul(a, b, c, 2)
     print("a @ b =", c.tolist())
+    matmul_tiled(a, b, c, 2)
+    print("tiled =", c.tolist())

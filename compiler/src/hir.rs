@@ -438,6 +438,12 @@ pub struct Prange {
     /// the variable's symbol, to which the combined value is stored after
     /// the loop, also when the loop raises.
     pub stores: Vec<(LocalId, String)>,
+    /// Lastprivate locals (Cython's rule for a C number the body assigns
+    /// with `=`): each thread's copy starts from the value before the loop
+    /// (OpenMP's firstprivate) and after the loop the local holds the copy
+    /// of the thread that ran the range's last trip (after a `break`, of the
+    /// thread that left); unchanged when the range is empty.
+    pub lastprivate: Vec<LocalId>,
     /// `Some` when the body may leave the loop (`break`, `return`): the
     /// first thread to leave stops every thread's later trips, and after the
     /// loop the variable holds the trip that left; `true` when it holds a
@@ -461,7 +467,8 @@ pub enum PrangeBody {
     /// The function running `for var in range(lo, hi, step)` over the body:
     /// parameters lo, hi, step, the first reduction's local (its partial
     /// in, its result out), one-element views of the other reductions'
-    /// partials, then the shared locals.
+    /// partials, of the lastprivate locals' copies and of the exit slots,
+    /// then the shared locals.
     Outlined(FuncId),
 }
 

@@ -211,6 +211,12 @@ fn diagnostic_for_bad_directive_argument() {
 }
 
 #[test]
+fn diagnostic_for_a_private_read_before_the_trip_assigns_it() {
+    let src = "import cython\nfrom cython.parallel import prange\n\ndef f(n: cython.long) -> cython.long:\n    total: cython.long = 0\n    i: cython.long\n    for i in prange(n, nogil=True):\n        total = total + i\n    return total\n";
+    insta::assert_snapshot!(errors_of(src));
+}
+
+#[test]
 fn diagnostic_for_implicit_float_to_int() {
     insta::assert_snapshot!(errors_of("def f(x: float) -> int:\n    n: int = x\n    return n\n"));
 }

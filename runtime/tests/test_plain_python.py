@@ -40,7 +40,10 @@ EXTRA = {
         "(lambda a, b, c: (matmul_serial(a, b, c), c.tolist()))(*(memoryview(__import__('array').array('d', [v - 3.5 for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((4, 4), (4, 4), (4, 4))))",
         # A long `k` (130 and 70 rows of `b`).
         "(lambda a, b, c: (matmul(a, b, c, 2), c.tolist()))(*(memoryview(__import__('array').array('d', [1.0 / (v + 1) for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((5, 130), (130, 3), (5, 3))))",
-        "(lambda a, b, c: (matmul_serial(a, b, c), c.tolist()))(*(memoryview(__import__('array').array('d', [0.3 * v - 7.0 for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((3, 70), (70, 4), (3, 4))))"],
+        "(lambda a, b, c: (matmul_serial(a, b, c), c.tolist()))(*(memoryview(__import__('array').array('d', [0.3 * v - 7.0 for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((3, 70), (70, 4), (3, 4))))",
+        # The tiled kernel: a part block of rows, more than one tile of `k`.
+        "(lambda a, b, c: (matmul_tiled(a, b, c, 2), c.tolist()))(*(memoryview(__import__('array').array('d', [1.0 / (v + 1) for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((19, 70), (70, 5), (19, 5))))",
+        "(lambda a, b, c: (matmul_tiled_serial(a, b, c), c.tolist()))(*(memoryview(__import__('array').array('d', [0.1 * v for v in range(r * k)])).cast('B').cast('d', (r, k)) for r, k in ((1, 3), (3, 2), (1, 2))))"],
     "particles_c.py": ["simulate(1, 10, 0.01)", "simulate(300, 40, 0.02)", "simulate(0, 1, 0.1)"],
     "linked_list_c.py": ["checksum(1000, 3)", "checksum(0, 2)", "checksum(10, 1)", "checksum(5, 0)"],
     "qsort_c.py": ["checksum(1000, 3)", "checksum(0, 1)", "largest(100, 7, 5)", "largest(3, 1, 5)"],

@@ -134,6 +134,7 @@ fn dump_block(module: &Module, f: &Function, body: &[Stmt], depth: usize, out: &
                 let name = |id: &LocalId| f.locals[id.0 as usize].name.clone();
                 let shared: Vec<String> = p.shared.iter().map(name).collect();
                 let mut red: String = p.reductions.iter().map(|(id, op)| format!(", reduction {} {op:?}", name(id))).collect();
+                red += &p.lastprivate.iter().map(|id| format!(", lastprivate {}", name(id))).collect::<String>();
                 red += if p.in_team { ", in the block's team" } else { "" };
                 red += match p.leaves {
                     Some(true) => ", leaves (break/return)",

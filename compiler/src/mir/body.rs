@@ -238,12 +238,14 @@ pub enum BodyOp {
     ThreadId,
     /// A `prange` on a thread team: the outlined body `func` called per
     /// chunk of `range(start, stop, step)`; `args` are the reductions'
-    /// values before the loop, then the shared locals (a view as its parts);
-    /// `threads` (absent or not positive: OpenMP's default) and `chunk` as
-    /// `hir::Prange` says. Dests: the loop variable's last value (`var` when
-    /// the range is empty), whether any trip ran, for a variable narrower
-    /// than 64 bits the counter after the last trip (`start` when none ran),
-    /// then the reductions' combined values.
+    /// values before the loop, the lastprivate locals', then the shared
+    /// locals (a view as its parts); `threads` (absent or not positive:
+    /// OpenMP's default) and `chunk` as `hir::Prange` says. Dests: the loop
+    /// variable's last value (`var` when the range is empty), whether any
+    /// trip ran, for a variable narrower than 64 bits the counter after the
+    /// last trip (`start` when none ran), then the reductions' combined
+    /// values, the lastprivate locals' values (their values before the loop
+    /// when no trip ran), then the exits (`leaves`).
     Parallel {
         func: FuncId,
         start: Local,
@@ -254,11 +256,17 @@ pub enum BodyOp {
         chunk: Option<Local>,
         schedule: hir::Schedule,
         args: Vec<Local>,
-        reductions: Vec<(ArithOp, Ty)>,
-        /// Per reduction, the module-level C variable (`hir::Prange::stores`)
+        /// Each reduction's operation, type and module-level C variable
+        /// (`hir::Prange::stores`), one vector so that the op stays no
+        /// bigger than it was (every `BodyOp` is that big: deep expressions
+        /// build many).
         /// its combined value is stored to after the loop, also when the
         /// loop raises.
-        stores: Vec<Option<String>>,
+        reductions: Vec<(ArithOp, Ty, Option<String>)>,
+        /// The lastprivate locals' types (`hir::Prange::lastprivate`): their
+        /// values before the loop follow the reductions' in `args`, their
+        /// values after it the reductions' combined values in the dests.
+        lasts: Vec<Ty>,
         var_ty: Ty,
         /// `Some` when the body may leave the loop (`hir::Prange::leaves`),
         /// with the type of the value a `return` passes: then also the dests
@@ -281,9 +289,9 @@ impl BodyOp {
             CArray { ty, .. } => 1 + 2 * ty.ndim as usize,
             // The counter, the loop variable and the sum, and their flags.
             VectorPrelude { .. } => 5,
-            Parallel { reductions, var_ty, leaves, .. } => {
+            Parallel { reductions, lasts, var_ty, leaves, .. } => {
                 let exits = leaves.map_or(0, |value| 3 + usize::from(value.is_some()));
-                2 + usize::from(matches!(var_ty, Ty::Int(t) if t.bits < 64)) + reductions.len() + exits
+                2 + usize::from(matches!(var_ty, Ty::Int(t) if t.bits < 64)) + reductions.len() + lasts.len() + exits
             }
             RangeNext { .. } | StepCounter { .. } => 2,
             _ => 1,
@@ -491,10 +499,11 @@ impl BodyOp {
             GilEnsure => "gil_ensure".to_string(),
             ThreadId => "thread_id".to_string(),
             GilRelease { state } => format!("gil_release {state}"),
-            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, stores, leaves, workshare, .. } => {
+            Parallel { func, start, stop, step, threads, chunk, schedule, args, reductions, lasts, leaves, workshare, .. } => {
                 let opt = |l: &Option<Local>| l.map_or("-".to_string(), |l| l.to_string());
-                let into = |j: usize| stores.get(j).cloned().flatten().map_or(String::new(), |s| format!(" into extern {s}"));
-                let mut red: String = reductions.iter().enumerate().map(|(j, (op, ty))| format!(", reduction {op:?}[{ty}]{}", into(j))).collect();
+                let into = |s: &Option<String>| s.as_ref().map_or(String::new(), |s| format!(" into extern {s}"));
+                let mut red: String = reductions.iter().map(|(op, ty, s)| format!(", reduction {op:?}[{ty}]{}", into(s))).collect();
+                red += &lasts.iter().map(|ty| format!(", lastprivate[{ty}]")).collect::<String>();
                 red += if *workshare { ", workshare" } else { "" };
                 red += &match leaves {
                     Some(Some(ty)) => format!(", leaves returning {ty}"),

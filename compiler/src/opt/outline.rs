@@ -3,8 +3,9 @@
 //! loop gets its plan like any other: `for var in range(lo, hi, step):
 //! body` over a copy of the function's locals, taking lo, hi, step, the
 //! first reduction's local (its starting value; its final one returned),
-//! one-element views of the other reductions' partials (read before the
-//! trips, written after them) and the shared locals as parameters. The
+//! one-element views of the other reductions' partials and of the
+//! lastprivate locals' copies (read before the trips, written after them)
+//! and the shared locals as parameters. The
 //! thread team calls it once per chunk of the range; the function's other
 //! locals are its private ones. It may run without the GIL (`nogil`), and
 //! Python never sees it (`outlined_from`).
@@ -160,6 +161,15 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
         let elem = Elem::of(l.ty).unwrap_or(Elem::Float(64));
         locals.push(Local { name: format!("<partial {}>", l.name), ty: Ty::View(ViewTy { elem, ndim: 1, c_contig: true, f_contig: false }), c_array: None });
         partials.push((r, LocalId(locals.len() as u32 - 1), l.ty));
+    }
+    // Each lastprivate local lives in a slot of the thread's too, read
+    // before the chunk's trips and written after them (or when a trip
+    // leaves the loop): the thread's copy goes on from chunk to chunk.
+    for &x in &p.lastprivate {
+        let l = &f.locals[x.0 as usize];
+        let elem = Elem::of(l.ty).unwrap_or(Elem::Float(64));
+        locals.push(Local { name: format!("<last {}>", l.name), ty: Ty::View(ViewTy { elem, ndim: 1, c_contig: true, f_contig: false }), c_array: None });
+        partials.push((x, LocalId(locals.len() as u32 - 1), l.ty));
     }
     // A body that leaves the loop reports how through views of its thread's slots.
     let exits = p.leaves.map(|has_return| {

@@ -582,8 +582,10 @@ fn emit_loop_or_view(o: &mut OpCx, op: &BodyOp, a: &[Value], view: Option<&ViewV
     use BodyOp::*;
     let addressed = || view.ok_or_else(|| "an element access without its view".to_string());
     Ok(Some(match op {
-        Parallel { func, schedule, reductions, stores, threads, chunk, var_ty, leaves, workshare, .. } => {
-            let team = super::parallel::Team { func: *func, schedule: *schedule, reductions: reductions.clone(), stores: stores.clone(), var_ty: *var_ty, leaves: *leaves, workshare: *workshare };
+        Parallel { func, schedule, reductions, lasts, threads, chunk, var_ty, leaves, workshare, .. } => {
+            let stores = reductions.iter().map(|r| r.2.clone()).collect();
+            let reductions = reductions.iter().map(|r| (r.0, r.1)).collect();
+            let team = super::parallel::Team { func: *func, schedule: *schedule, reductions, stores, lasts: lasts.clone(), var_ty: *var_ty, leaves: *leaves, workshare: *workshare };
             o.parallel(&team, a, threads.is_some(), chunk.is_some())?
         }
         CutRange { var_ty, wide, step_wide, const_step, .. } => {

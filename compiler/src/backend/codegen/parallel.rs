@@ -41,7 +41,9 @@ const PARTIALS: i32 = 32;
 const FAILED: i32 = 40;
 const EXC: i32 = 48;
 const STOP: i32 = 72;
-const ARGS: i32 = 80;
+/// The thread that ran the range's last trip (for the lastprivate locals).
+const LAST: i32 = 80;
+const ARGS: i32 = 88;
 
 /// What the team function needs to know of its loop.
 pub(crate) struct Team {
@@ -52,6 +54,8 @@ pub(crate) struct Team {
     /// Per reduction, the module-level C variable its combined value is
     /// stored to (`mir::body::BodyOp::Parallel`'s `stores`).
     pub stores: Vec<Option<String>>,
+    /// The lastprivate locals' types: their copies' slot arrays follow the reductions'.
+    pub lasts: Vec<Ty>,
     pub var_ty: Ty,
     /// `mir::body::BodyOp::Parallel`'s `leaves` and `workshare`.
     pub leaves: Option<Option<Ty>>,
@@ -66,12 +70,17 @@ impl Team {
     }
 
     /// The partial slots' arrays (MAX_THREADS slots of 8 bytes each): one
-    /// per reduction, then, for a body that leaves the loop, how each thread
-    /// left, its loop variable then, its returned value, and the stop flag
-    /// (its first slot, shared).
+    /// per reduction, one per lastprivate local, then, for a body that
+    /// leaves the loop, how each thread left, its loop variable then, its
+    /// returned value, and the stop flag (its first slot, shared).
     fn slot_arrays(&self) -> usize {
         let exits = self.leaves.map_or(0, |value| 3 + usize::from(value.is_some()));
-        (self.reductions.len() + exits).max(1)
+        (self.exit_base() + exits).max(1)
+    }
+
+    /// The first exit slot array's number.
+    fn exit_base(&self) -> usize {
+        self.reductions.len() + self.lasts.len()
     }
 
     /// The element types of the exit slots' arrays, from the first.
@@ -114,9 +123,11 @@ impl OpCx<'_, '_, '_> {
         };
         let (threads, chunk) = (next(threads), next(chunk));
         let reductions = team.reductions.len();
+        let lasts = team.lasts.len();
         let inits = a.get(k..k + reductions).ok_or("a reduction without its value")?;
+        let last_inits = a.get(k + reductions..k + reductions + lasts).ok_or("a lastprivate local without its value")?;
         // The body's arguments: the first reduction's value, then the shared locals.
-        let args: Vec<Value> = inits.iter().take(usize::from(team.first_by_value())).chain(&a[k + reductions..]).copied().collect();
+        let args: Vec<Value> = inits.iter().take(usize::from(team.first_by_value())).chain(&a[k + reductions + lasts..]).copied().collect();
         self.check_range_step(step)?;
         let n = self.trip_count(start, stop, step);
         let (run, join) = (self.cx.b.create_block(), self.cx.b.create_block());
@@ -126,13 +137,13 @@ impl OpCx<'_, '_, '_> {
         if narrow {
             self.cx.b.append_block_param(join, types::I64);
         }
-        for v in inits {
+        for v in inits.iter().chain(last_inits) {
             let t = self.cx.b.func.dfg.value_type(*v);
             self.cx.b.append_block_param(join, t);
         }
         let any = self.cx.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, n, 0);
         let no = self.cx.b.ins().iconst(types::I8, 0);
-        let mut skip: Vec<Value> = [var, no].into_iter().chain(narrow.then_some(start)).chain(inits.iter().copied()).collect();
+        let mut skip: Vec<Value> = [var, no].into_iter().chain(narrow.then_some(start)).chain(inits.iter().copied()).chain(last_inits.iter().copied()).collect();
         let exit_types = match team.leaves {
             Some(value) => {
                 let value_t = value.map(|ty| super::super::clif_type(ty).ok_or("a returned value without a machine type")).transpose()?;
@@ -177,7 +188,7 @@ impl OpCx<'_, '_, '_> {
             Some(c) => c,
             None => zero,
         };
-        for (v, at) in [(start, START), (step, STEP), (n, COUNT), (chunk, CHUNK), (partials_addr, PARTIALS), (zero, FAILED), (zero, EXC), (zero, EXC + 8), (zero, EXC + 16), (stop, STOP)] {
+        for (v, at) in [(start, START), (step, STEP), (n, COUNT), (chunk, CHUNK), (partials_addr, PARTIALS), (zero, FAILED), (zero, EXC), (zero, EXC + 8), (zero, EXC + 16), (stop, STOP), (zero, LAST)] {
             self.cx.b.ins().store(flags(), v, env_addr, at);
         }
         for (i, v) in args.iter().enumerate() {
@@ -192,11 +203,16 @@ impl OpCx<'_, '_, '_> {
             self.fill_partials(mine, t, id)?;
             self.cx.b.ins().store(flags(), init, mine, 0);
         }
+        for (j, &init) in last_inits.iter().enumerate() {
+            // Every thread's copy starts from the value before the loop (firstprivate).
+            let mine = slots_of(self, reductions + j);
+            self.fill_partials(mine, t, init)?;
+        }
         if team.leaves.is_some() {
             // No thread has left, and the stop flag is down.
-            let how = slots_of(self, reductions);
+            let how = slots_of(self, team.exit_base());
             self.fill_partials(how, t, zero)?;
-            let stop_flag = slots_of(self, reductions + team.exit_slots().len() - 1);
+            let stop_flag = slots_of(self, team.exit_base() + team.exit_slots().len() - 1);
             self.cx.b.ins().store(flags(), zero, stop_flag, 0);
         }
 
@@ -264,10 +280,26 @@ impl OpCx<'_, '_, '_> {
             }
             out.push(v);
         }
+        // The thread whose copies the lastprivate locals take: the one that
+        // left the loop first (in thread order), else the one that ran the last trip.
+        let last_thread = self.cx.b.ins().load(types::I64, flags(), env_addr, LAST);
+        let mut exit_values = vec![];
+        let mut from = last_thread;
         if let Some(value_t) = exit_types {
-            let how = slots_of(self, reductions);
-            out.extend(self.first_exit(how, t, var_t, value_t)?);
+            let how = slots_of(self, team.exit_base());
+            exit_values = self.first_exit(how, t, var_t, value_t)?;
+            let k = exit_values.pop().ok_or("an exit without its thread")?;
+            let left = exit_values[0];
+            from = self.cx.b.ins().select(left, k, last_thread);
         }
+        let from = self.cx.b.ins().ishl_imm_s(from, 3);
+        for (j, &ty) in team.lasts.iter().enumerate() {
+            let ct = super::super::clif_type(ty).ok_or("a lastprivate local without a machine type")?;
+            let slots = slots_of(self, reductions + j);
+            let at = self.cx.b.ins().iadd(slots, from);
+            out.push(self.cx.b.ins().load(ct, flags(), at, 0));
+        }
+        out.extend(exit_values);
         let out_args: Vec<BlockArg> = out.into_iter().map(BlockArg::Value).collect();
         self.cx.b.ins().jump(join, &out_args);
         self.enter(join);
@@ -280,7 +312,7 @@ impl OpCx<'_, '_, '_> {
     fn first_exit(&mut self, how: Value, t: Value, var_t: ir::Type, value_t: Option<ir::Type>) -> R<Vec<Value>> {
         let (header, body, found, done) = (self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block(), self.cx.b.create_block());
         self.cx.b.append_block_param(header, types::I64);
-        for t in [types::I8, types::I8, var_t].into_iter().chain(value_t) {
+        for t in [types::I8, types::I8, var_t].into_iter().chain(value_t).chain([types::I64]) {
             self.cx.b.append_block_param(done, t);
         }
         let zero_k = self.cx.b.ins().iconst(types::I64, 0);
@@ -291,6 +323,7 @@ impl OpCx<'_, '_, '_> {
         let no = self.cx.b.ins().iconst(types::I8, 0);
         let mut none: Vec<Value> = vec![no, no, zero_of(self.cx, var_t)];
         none.extend(value_t.map(|t| zero_of(self.cx, t)));
+        none.push(k);
         let none: Vec<BlockArg> = none.into_iter().map(BlockArg::Value).collect();
         self.cx.b.ins().brif(more, body, &[], done, &none);
         self.enter(body);
@@ -308,6 +341,7 @@ impl OpCx<'_, '_, '_> {
         if let Some(vt) = value_t {
             out.push(self.cx.b.ins().load(vt, flags(), at, 16 * MAX_THREADS as i32));
         }
+        out.push(k);
         let out: Vec<BlockArg> = out.into_iter().map(BlockArg::Value).collect();
         self.cx.b.ins().jump(done, &out);
         self.enter(done);
@@ -476,11 +510,20 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
         let (shape, stride) = (cx.b.ins().iconst(types::I64, 1), cx.b.ins().iconst(types::I64, i64::from(size)));
         partial_views.extend([data, shape, stride]);
     }
+    // The lastprivate locals' copies: this thread's slots, as one-element views.
+    for (l, &ty) in team.lasts.iter().enumerate() {
+        let size = super::super::clif_type(ty).ok_or("a lastprivate local without a machine type")?.bytes();
+        let at = cx.b.ins().iadd_imm_s(tid, MAX_THREADS * (team.reductions.len() + l) as i64);
+        let at = cx.b.ins().ishl_imm_s(at, 3);
+        let data = cx.b.ins().iadd(partials, at);
+        let (shape, stride) = (cx.b.ins().iconst(types::I64, 1), cx.b.ins().iconst(types::I64, i64::from(size)));
+        partial_views.extend([data, shape, stride]);
+    }
     // A body that leaves the loop: its exit slots, the stop flag shared.
     let exits = team.exit_slots();
     for (e, &ty) in exits.iter().enumerate() {
         let size = super::super::clif_type(ty).ok_or("an exit slot without a machine type")?.bytes();
-        let j = (team.reductions.len() + e) as i64;
+        let j = (team.exit_base() + e) as i64;
         let thread = if e + 1 == exits.len() { cx.b.ins().iconst(types::I64, 0) } else { tid };
         let at = cx.b.ins().iadd_imm_s(thread, MAX_THREADS * j);
         let at = cx.b.ins().ishl_imm_s(at, 3);
@@ -492,7 +535,7 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
     cx.b.def_var(failed, no);
     cx.b.def_var(won, no);
     let native = cx.em.native_id(team.func);
-    let body = Chunks { env, start, stop, step, n, args, partial_views, limit, native, acc, failed, won, reduction };
+    let body = Chunks { env, start, stop, step, n, args, partial_views, limit, native, acc, failed, won, reduction, tid, lasts: !team.lasts.is_empty() };
 
     let finish = cx.b.create_block();
     match team.schedule {
@@ -622,6 +665,10 @@ struct Chunks {
     failed: Variable,
     won: Variable,
     reduction: bool,
+    /// This thread's number, recorded in the environment when it runs the
+    /// range's last trip and the loop has lastprivate locals (`lasts`).
+    tid: Value,
+    lasts: bool,
 }
 
 impl Chunks {
@@ -634,6 +681,15 @@ impl Chunks {
         // The last chunk ends at `stop` itself (past it may not fit 64 bits).
         let last = cx.b.ins().icmp(IntCC::Equal, hi, self.n);
         let hi_v = cx.b.ins().select(last, self.stop, hi_v);
+        if self.lasts {
+            // This chunk holds the last trip: its thread's copies are the ones kept.
+            let (record, go) = (cx.b.create_block(), cx.b.create_block());
+            cx.b.ins().brif(last, record, &[], go, &[]);
+            cx.b.switch_to_block(record);
+            cx.b.ins().store(flags(), self.tid, self.env, LAST);
+            cx.b.ins().jump(go, &[]);
+            cx.b.switch_to_block(go);
+        }
         let mut call_args = vec![lo_v, hi_v, self.step];
         let shared = if self.reduction {
             call_args.push(cx.b.use_var(self.acc));
@@ -672,4 +728,5 @@ impl Chunks {
         Ok(cx.b.block_params(join)[0])
     }
 }
+
 

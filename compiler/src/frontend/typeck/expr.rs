@@ -74,6 +74,11 @@ impl<'c, 'a> Checker<'c, 'a> {
                         return Ok(joined);
                     }
                 }
+                if let (BinOp::Mod, ExprKind::Str(_), ExprKind::Name(_)) = (op, &left.kind, &right.kind) {
+                    if let Some(joined) = self.percent_of_one(left, right)? {
+                        return Ok(joined);
+                    }
+                }
                 self.check_str_operands(left, *op, right, &e.span)?;
                 // Outside int64 the operations themselves raise OverflowError,
                 // as a compiled `int` does for a result outside int64.
@@ -306,6 +311,16 @@ impl<'c, 'a> Checker<'c, 'a> {
                 .with_label("not a local, a module-level name or a builtin")
                 .with_hint("check the spelling, or assign it before use"),
         )
+    }
+
+    /// `"... %d" % i` of one C number (never a tuple or a mapping): the
+    /// one-item tuple's formatting (`percent_format` takes C values only).
+    /// Out of line: `expr`'s frame is on the stack once per level of a
+    /// deeply nested expression.
+    #[inline(never)]
+    fn percent_of_one(&mut self, left: &Expr, right: &Expr) -> R<Option<hir::Expr>> {
+        let ExprKind::Str(fmt) = &left.kind else { return Ok(None) };
+        self.percent_format(fmt, std::slice::from_ref(right))
     }
 
     /// `1.0 + "a"` is a TypeError in Python too: report it instead of compiling it.

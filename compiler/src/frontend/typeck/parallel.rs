@@ -90,7 +90,7 @@ impl Checker<'_, '_> {
     /// The typed loop as a `Prange`, or as the serial `ForRange` when it
     /// does not run on a thread team.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn prange(&mut self, var: LocalId, range: [HExpr; 3], body: Vec<hir::Stmt>, orelse: Vec<hir::Stmt>, o: Options, span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
+    pub(super) fn prange(&mut self, var: LocalId, range: [HExpr; 3], src: &[syntax::Stmt], body: Vec<hir::Stmt>, orelse: Vec<hir::Stmt>, o: Options, span: &Span, line: u32) -> R<Vec<hir::Stmt>> {
         let [start, stop, step] = range;
         let (leaves, breaks) = (leaves_loop(&body, true), leaves_loop(&body, false));
         // A `return` passes its value through a slot of the function's type.
@@ -128,7 +128,25 @@ impl Checker<'_, '_> {
         } else {
             (body, None)
         };
-        let classes = if serial { None } else { Some(classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty)?) };
+        // Cython's rule: a local the body assigns with `=` is (last)private,
+        // also when the assignment reads it (`s = s + x`): only an in-place
+        // operator makes a reduction. Reading such a local before the trip
+        // assigns it would read another trip's value (Cython's copy of the
+        // thread's previous trip, or the value before the loop): an error.
+        // (A module-level name after `global` has rules of its own, `cvar_reductions`.)
+        let mut plain = if serial { HashSet::new() } else { plain_assigned(src, &self.locals[var.0 as usize].name) };
+        plain.retain(|n| !self.globals.contains(n));
+        if !serial {
+            if let Some((read, stmt)) = read_before_assignment(src, &plain) {
+                return error(private_read_error(read, stmt));
+            }
+        }
+        let classes = if serial {
+            None
+        } else {
+            let plain_local = |id: LocalId| plain.contains(&self.locals[id.0 as usize].name);
+            Some(classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty, plain_local)?)
+        };
         if let Some((_, reductions)) = &classes {
             if let Some((h, _)) = stores.iter().find(|(h, _)| !reductions.iter().any(|r| r.0 == *h)) {
                 let name = self.locals[h.0 as usize].name.clone();
@@ -143,6 +161,10 @@ impl Checker<'_, '_> {
             return Ok(vec![hir::Stmt { kind: S::ForRange { var, start, stop, step, body, orelse, plan: Default::default() }, line }]);
         };
         let leaves = leaves.then_some(has_return);
+        // Cython's lastprivate: the C numbers the body assigns (not the
+        // hidden locals of the front end's rewrites). A loop sharing a
+        // parallel block's team keeps them private to the block's threads.
+        let lastprivate = if self.in_team { vec![] } else { lastprivate_of(&body, var, &shared, &reductions, |id| &self.locals[id.0 as usize]) };
         let p = hir::Prange {
             var,
             start,
@@ -152,6 +174,7 @@ impl Checker<'_, '_> {
             shared,
             reductions,
             stores,
+            lastprivate,
             leaves,
             in_team: self.in_team,
             schedule: o.schedule,
@@ -313,7 +336,7 @@ impl Checker<'_, '_> {
                 out.push(hir::Stmt { kind: S::Assign(vec![(copy, HExpr { kind: H::Local(x), ty })]), line });
                 substitute_local(&mut body[..first], x, copy);
             }
-            let (shared, reductions) = match classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty) {
+            let (shared, reductions) = match classify(&body, var, span, |id| self.locals[id.0 as usize].name.clone(), |id| self.locals[id.0 as usize].ty, |_| false) {
                 Err(Problem::Error(d)) => {
                     let why = format!("its `with cython.parallel.parallel():` block reads a variable a loop in it reduces other than after that loop, at the block's top level, which is not compiled yet ({})", d.message);
                     return fallback(span, why);
@@ -329,7 +352,7 @@ impl Checker<'_, '_> {
             before.push((assigned_of(&body), reductions.iter().map(|r| r.0).collect()));
             let k_ = |v: i64| HExpr::konst(hir::Const::Int(v), ssize);
             let num_threads = if k + 1 == count { num_threads.take() } else { num_threads.clone() };
-            let p = hir::Prange { var, start: k_(0), stop: k_(1), step: k_(1), body: PrangeBody::Inline(body), shared, reductions, stores: vec![], leaves, in_team: false, schedule: Schedule::Team, chunksize: None, num_threads };
+            let p = hir::Prange { var, start: k_(0), stop: k_(1), step: k_(1), body: PrangeBody::Inline(body), shared, reductions, stores: vec![], lastprivate: vec![], leaves, in_team: false, schedule: Schedule::Team, chunksize: None, num_threads };
             out.push(hir::Stmt { kind: S::Prange(Box::new(p)), line });
         }
         out.extend(after);
@@ -625,7 +648,8 @@ fn has_prange(body: &[hir::Stmt]) -> bool {
 /// The shared locals and the reductions of a parallel body; an error when a
 /// reduction variable is read in the body or updated in a way no reduction
 /// combines.
-fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId) -> String, ty: impl Fn(LocalId) -> Ty) -> R<(Vec<LocalId>, Vec<(LocalId, ArithOp)>)> {
+/// `plain`: the locals the source assigns with `=` (private, never reductions).
+fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId) -> String, ty: impl Fn(LocalId) -> Ty, plain: impl Fn(LocalId) -> bool) -> R<(Vec<LocalId>, Vec<(LocalId, ArithOp)>)> {
     // The team's environment, partial slots and private copies hold
     // 8-byte values: a C double complex (16 bytes) crosses none of them yet.
     let mut complex = None;
@@ -665,7 +689,7 @@ fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId
     let mut reductions = vec![];
     let mut seen = HashSet::new();
     for &x in &assigned {
-        if x == var || !seen.insert(x) {
+        if x == var || !seen.insert(x) || plain(x) {
             continue;
         }
         let op = match update_of(body, x) {
@@ -704,6 +728,176 @@ fn classify(body: &[hir::Stmt], var: LocalId, span: &Span, name: impl Fn(LocalId
         }
     }
     Ok((shared, reductions))
+}
+
+/// The names a prange body's source assigns with `=` (also as an annotated
+/// assignment with a value, a `for` target or `:=`), but not `var`.
+fn plain_assigned(body: &[syntax::Stmt], var: &str) -> HashSet<String> {
+    fn targets(e: &syntax::Expr, out: &mut Vec<String>) {
+        match &e.kind {
+            ExprKind::Name(n) => out.push(n.clone()),
+            ExprKind::Tuple(es) | ExprKind::List(es) => es.iter().for_each(|e| targets(e, out)),
+            ExprKind::Starred(e) => targets(e, out),
+            _ => {}
+        }
+    }
+    fn walk(body: &[syntax::Stmt], out: &mut Vec<String>) {
+        use syntax::StmtKind as K;
+        for s in body {
+            syntax::own_exprs(s).into_iter().for_each(|e| syntax::named_targets(e, out));
+            match &s.kind {
+                K::Assign { targets: ts, .. } => ts.iter().for_each(|t| targets(t, out)),
+                K::AnnAssign { target, value: Some(_), .. } => targets(target, out),
+                K::For { target, body, orelse, .. } => {
+                    targets(target, out);
+                    walk(body, out);
+                    walk(orelse, out);
+                }
+                K::While { body, orelse, .. } | K::If { body, orelse, .. } => {
+                    walk(body, out);
+                    walk(orelse, out);
+                }
+                K::With { body, .. } => walk(body, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = vec![];
+    walk(body, &mut out);
+    out.into_iter().filter(|n| n != var).collect()
+}
+
+/// The first read, in a prange body's source, of a name in `plain` where no
+/// path through the trip so far has assigned it, with its statement.
+fn read_before_assignment<'a>(body: &'a [syntax::Stmt], plain: &HashSet<String>) -> Option<(&'a syntax::Expr, &'a syntax::Stmt)> {
+    use syntax::StmtKind as K;
+    type Found<'a> = Option<(&'a syntax::Expr, &'a syntax::Stmt)>;
+    fn reads<'a>(e: &'a syntax::Expr, s: &'a syntax::Stmt, assigned: &HashSet<String>, plain: &HashSet<String>, found: &mut Found<'a>) {
+        fn go<'a>(e: &'a syntax::Expr, s: &'a syntax::Stmt, assigned: &HashSet<String>, plain: &HashSet<String>, found: &mut Found<'a>) {
+            if found.is_some() {
+                return;
+            }
+            if let ExprKind::Name(n) = &e.kind {
+                if plain.contains(n) && !assigned.contains(n) {
+                    *found = Some((e, s));
+                }
+                return;
+            }
+            // The sub-expressions, in evaluation order where it matters (a
+            // read of a name a `:=` binds earlier in the expression is rare
+            // enough to be treated as any other).
+            let mut subs: Vec<&'a syntax::Expr> = vec![];
+            match &e.kind {
+                ExprKind::BinOp { left, right, .. } => subs.extend([&**left, &**right]),
+                ExprKind::UnaryOp { operand, .. } | ExprKind::Starred(operand) => subs.push(operand),
+                ExprKind::BoolOp { values, .. } | ExprKind::Tuple(values) | ExprKind::List(values) | ExprKind::Set(values) => subs.extend(values),
+                ExprKind::Compare { left, comparators, .. } => subs.extend(std::iter::once(&**left).chain(comparators)),
+                ExprKind::Call { func, args, keywords } => subs.extend(std::iter::once(&**func).chain(args).chain(keywords.iter().map(|k| &k.value))),
+                ExprKind::IfExp { test, body, orelse } => subs.extend([&**test, &**body, &**orelse]),
+                ExprKind::Attribute { value, .. } | ExprKind::Named { value, .. } => subs.push(value),
+                ExprKind::Subscript { value, index } => subs.extend([&**value, &**index]),
+                ExprKind::Slice { lower, upper, step } => subs.extend(lower.iter().chain(upper).chain(step).map(|x| &**x)),
+                _ => {}
+            }
+            subs.into_iter().for_each(|x| go(x, s, assigned, plain, found));
+        }
+        go(e, s, assigned, plain, found)
+    }
+    fn bound(body: &[syntax::Stmt]) -> HashSet<String> {
+        let mut out = vec![];
+        body.iter().for_each(|s| syntax::bound_names(s, &mut out));
+        out.into_iter().collect()
+    }
+    fn walk<'a>(body: &'a [syntax::Stmt], assigned: &mut HashSet<String>, plain: &HashSet<String>, found: &mut Found<'a>) {
+        for s in body {
+            if found.is_some() {
+                return;
+            }
+            match &s.kind {
+                K::Assign { targets, value } => {
+                    reads(value, s, assigned, plain, found);
+                    // A target's own parts (`a[x] = v`) are read; a name is not.
+                    for t in targets.iter().filter(|t| !matches!(t.kind, ExprKind::Name(_) | ExprKind::Tuple(_) | ExprKind::List(_))) {
+                        reads(t, s, assigned, plain, found);
+                    }
+                }
+                K::AugAssign { target, value, .. } => {
+                    reads(target, s, assigned, plain, found);
+                    reads(value, s, assigned, plain, found);
+                }
+                K::AnnAssign { value, .. } => value.iter().for_each(|v| reads(v, s, assigned, plain, found)),
+                K::If { test, body, orelse } => {
+                    reads(test, s, assigned, plain, found);
+                    let (mut a, mut b) = (assigned.clone(), assigned.clone());
+                    walk(body, &mut a, plain, found);
+                    walk(orelse, &mut b, plain, found);
+                    assigned.extend(a.into_iter().chain(b));
+                    continue;
+                }
+                K::While { test, body, orelse } | K::For { iter: test, body, orelse, .. } => {
+                    reads(test, s, assigned, plain, found);
+                    // A later trip of the inner loop sees what an earlier one assigned.
+                    let mut inner: HashSet<String> = assigned.iter().cloned().chain(bound(body)).chain(bound(std::slice::from_ref(s))).collect();
+                    walk(body, &mut inner, plain, found);
+                    walk(orelse, &mut inner, plain, found);
+                    assigned.extend(inner);
+                    continue;
+                }
+                K::With { items, body, .. } => {
+                    items.iter().for_each(|e| reads(e, s, assigned, plain, found));
+                    walk(body, assigned, plain, found);
+                    continue;
+                }
+                K::Try { .. } | K::FunctionDef(_) | K::Other { .. } => {}
+                _ => syntax::own_exprs(s).into_iter().for_each(|e| reads(e, s, assigned, plain, found)),
+            }
+            let mut out = vec![];
+            syntax::bound_names(s, &mut out);
+            assigned.extend(out);
+        }
+    }
+    let mut found = None;
+    walk(body, &mut HashSet::new(), plain, &mut found);
+    found
+}
+
+/// The error for `read` of a private local in `stmt` before the trip assigns it.
+fn private_read_error(read: &syntax::Expr, stmt: &syntax::Stmt) -> Diagnostic {
+    let ExprKind::Name(x) = &read.kind else { return Diagnostic::error(read.span.clone(), "a private variable is read before the trip assigns it") };
+    let d = Diagnostic::error(read.span.clone(), format!("`{x}` is read in the prange body before the trip assigns it"))
+        .with_label(format!("`{x}` is assigned with `=` in the loop, so each thread has a private copy (lastprivate): here it would hold another trip's value, which depends on the schedule and the thread count"));
+    // `x = x op e`: the in-place operator makes it a reduction.
+    if let syntax::StmtKind::Assign { targets, value } = &stmt.kind {
+        if let ([syntax::Expr { kind: ExprKind::Name(t), .. }], ExprKind::BinOp { left, op, .. }) = (targets.as_slice(), &value.kind) {
+            let reducible = matches!(op.symbol(), "+" | "-" | "*" | "&" | "|" | "^");
+            if t == x && reducible && matches!(&left.kind, ExprKind::Name(l) if l == x) {
+                return d.with_hint(format!("write `{x} {}= ...` to make `{x}` a reduction: each thread adds into its own partial, and the partials are combined after the loop", op.symbol()));
+            }
+        }
+    }
+    d.with_hint(format!("assign `{x}` earlier in the trip, or use an in-place operator (`{x} += ...`) for a reduction"))
+}
+
+/// The locals of C number types the body assigns that are neither the loop
+/// variable nor a reduction, in the order of their first assignment.
+fn lastprivate_of<'l>(body: &[hir::Stmt], var: LocalId, shared: &[LocalId], reductions: &[(LocalId, ArithOp)], local: impl Fn(LocalId) -> &'l hir::Local) -> Vec<LocalId> {
+    let mut out: Vec<LocalId> = vec![];
+    hir::visit_stmts(body, &mut |s| {
+        let ids: Vec<LocalId> = match &s.kind {
+            S::Assign(pairs) => pairs.iter().map(|p| p.0).collect(),
+            S::ForRange { var, .. } => vec![*var],
+            S::Prange(p) => vec![p.var],
+            _ => vec![],
+        };
+        for id in ids {
+            let l = local(id);
+            let number = matches!(l.ty, Ty::Int(_) | Ty::Float(_) | Ty::Bool) && l.c_array.is_none();
+            if id != var && number && !l.name.starts_with('<') && !shared.contains(&id) && !reductions.iter().any(|r| r.0 == id) && !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    });
+    out
 }
 
 /// How the body updates a local it assigns.

@@ -850,6 +850,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         self.nogil |= options.as_ref().is_some_and(|o| o.parallel);
         // A loop nested in a parallel block's `prange` starts a team of its own.
         let in_team = std::mem::replace(&mut self.in_team, false);
+        let src = body;
         let b = self.block(body);
         self.in_team = in_team;
         self.nogil = outer_nogil;
@@ -858,7 +859,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let orelse = self.block(orelse)?;
         if let Some(o) = options {
             let mut out = pre;
-            out.extend(self.prange(var_id, [start, stop, step], body, orelse, o, &iter.span, line)?);
+            out.extend(self.prange(var_id, [start, stop, step], src, body, orelse, o, &iter.span, line)?);
             return Ok(out);
         }
         let mut out = pre;

@@ -1,8 +1,9 @@
 //! A `prange` loop (`hir::Prange`, its body outlined by `opt::outline`): its
 //! bounds and options evaluated, the shared locals checked bound, then one
 //! `Parallel` op running the outlined body on the thread team; after it,
-//! the loop variable holds its last value (when a trip ran) and the
-//! reductions' locals the combined partials. A loop variable narrower than
+//! the loop variable holds its last value (when a trip ran), the
+//! reductions' locals the combined partials and the lastprivate locals the
+//! copies of the thread that ran the last trip (or left the loop). A loop variable narrower than
 //! 64 bits has its range cut where its type ends, as a serial loop's, and
 //! the OverflowError of a range it cannot follow is raised after the trips
 //! it can.
@@ -46,6 +47,10 @@ impl BodyBuilder<'_, '_> {
             self.check_bound(id);
             args.push(self.fr.locals[id.0 as usize]);
         }
+        // A lastprivate local's value before the loop starts every thread's
+        // copy (unbound, whatever its storage holds: a trip assigns it first).
+        let lasts: Vec<_> = p.lastprivate.iter().map(|&id| (id, self.fr.f.locals[id.0 as usize].ty)).collect();
+        args.extend(lasts.iter().map(|&(id, _)| self.fr.locals[id.0 as usize]));
         for id in &p.shared {
             self.check_bound(*id);
             match self.fr.views.get(id) {
@@ -61,6 +66,8 @@ impl BodyBuilder<'_, '_> {
         dests.extend(end);
         let combined: Vec<_> = reductions.iter().map(|&(_, _, ty)| self.b.local(LocalTy::Scalar(ty), None)).collect();
         dests.extend(combined.iter().copied());
+        let last_values: Vec<_> = lasts.iter().map(|&(_, ty)| self.b.local(LocalTy::Scalar(ty), None)).collect();
+        dests.extend(last_values.iter().copied());
         let ret_ty = self.fr.f.ret;
         // The returned value's type, when a `return` passes one.
         let value_ty = p.leaves.map(|has_return| (has_return && ret_ty != Ty::Void).then_some(ret_ty));
@@ -80,8 +87,8 @@ impl BodyBuilder<'_, '_> {
             chunk,
             schedule: p.schedule,
             args,
-            reductions: reductions.iter().map(|&(_, op, ty)| (op, ty)).collect(),
-            stores: reductions.iter().map(|&(id, ..)| p.stores.iter().find(|s| s.0 == id).map(|s| s.1.clone())).collect(),
+            reductions: reductions.iter().map(|&(id, op, ty)| (op, ty, p.stores.iter().find(|s| s.0 == id).map(|s| s.1.clone()))).collect(),
+            lasts: lasts.iter().map(|&(_, ty)| ty).collect(),
             var_ty,
             leaves: value_ty,
             workshare: p.in_team,
@@ -101,6 +108,16 @@ impl BodyBuilder<'_, '_> {
         }
         for (&(id, ..), v) in reductions.iter().zip(combined) {
             self.assign(id, v);
+        }
+        for (&(id, _), v) in lasts.iter().zip(last_values) {
+            // Bound if a trip ran (the value is the one before the loop otherwise).
+            let local = self.fr.locals[id.0 as usize];
+            self.op(vec![local], BodyOp::Copy { src: v });
+            if let Some(flag) = self.fr.flags.get(&id).copied() {
+                let t = self.value(Ty::Bool, BodyOp::Const { c: hir::Const::Bool(true), ty: Ty::Bool });
+                let now = self.value(Ty::Bool, BodyOp::Select { cond: ran, a: t, b: flag });
+                self.b.op(vec![flag], OpKind::Body(BodyOp::Copy { src: now }));
+            }
         }
         if let Some((left, returned, at, value)) = exit {
             // A trip left the loop: the variable holds its value, and a
