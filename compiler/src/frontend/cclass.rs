@@ -308,7 +308,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
                 continue;
             }
             StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(n), .. }, annotation, value: None } => {
-                (n.clone(), field_type(cx, annotation, n)?, Visibility::Private, &s.span)
+                (n.clone(), field_type(cx, annotation, n, false)?, Visibility::Private, &s.span)
             }
             StmtKind::Assign { targets, value: Expr { kind: ExprKind::Call { func, args, keywords }, span: vspan } }
                 if cx.binding_of(func) == Some(Binding::CythonAttr("declare".into())) =>
@@ -328,7 +328,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
                         _ => return Err((kw.span.clone(), format!("attribute `{n}` is declared with `{}`", cx.source_text(&kw.span)))),
                     };
                 }
-                (n.clone(), field_type(cx, t, n)?, visibility, &s.span)
+                (n.clone(), field_type(cx, t, n, true)?, visibility, &s.span)
             }
             // A class attribute of a constant (`LIMIT = 10`, `__hash__ =
             // None`): set on the type where the class statement runs.
@@ -546,6 +546,28 @@ pub(crate) fn names_class(reason: &str, class: &str) -> bool {
     reason.split('`').skip(1).step_by(2).any(|code| code.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == class))
 }
 
+/// The module's top-level imports of `typing`: each bound name, and the
+/// `typing` name it is bound to (`""` for the module itself).
+pub(crate) fn typing_imports(body: &[syntax::Stmt]) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for s in body {
+        match &s.kind {
+            StmtKind::Import(aliases) => {
+                for a in aliases.iter().filter(|a| a.name == "typing") {
+                    out.insert(a.asname.clone().unwrap_or_else(|| a.name.clone()), String::new());
+                }
+            }
+            StmtKind::ImportFrom { module: Some(m), names, level: 0 } if m == "typing" => {
+                for a in names.iter().filter(|a| a.name != "*") {
+                    out.insert(a.asname.clone().unwrap_or_else(|| a.name.clone()), a.name.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
@@ -559,24 +581,91 @@ pub(crate) const BUILTIN_FIELD_TYPES: [&str; 8] = ["str", "bytes", "bytearray", 
 /// and the builtin type it is typed as.
 type FieldType = (Ty, Option<String>, Option<String>);
 
+/// The typing module's aliases of builtin containers (`typing.List[int]`
+/// is a `list` field, as in Cython).
+const TYPING_CONTAINERS: [(&str, &str); 5] = [("List", "list"), ("Dict", "dict"), ("Set", "set"), ("FrozenSet", "frozenset"), ("Tuple", "tuple")];
+
+/// What `e` names in the `typing` module (`typing.List`, or `List` from
+/// `from typing import List`), if it is such a name.
+fn typing_name(cx: &ModuleCx, e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Name(n) => cx.typing.get(n).filter(|t| t.as_str() != "").cloned(),
+        ExprKind::Attribute { value, attr } => match &value.kind {
+            ExprKind::Name(m) if cx.typing.get(m).is_some_and(|t| t.is_empty()) => Some(attr.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A builtin's name not rebound by the module.
+fn unshadowed_builtin(cx: &ModuleCx, e: &Expr, names: &[&str]) -> Option<String> {
+    match &e.kind {
+        ExprKind::Name(n) if names.contains(&n.as_str()) && !cx.module_names.contains(n) && cx.binding_of(e).is_none() => Some(n.clone()),
+        _ => None,
+    }
+}
+
 /// A C number (a Cython type, or `float`), `object`, a cclass of the
-/// module (`left: Node`, `'Node'`, the class itself too) or a builtin of
-/// `BUILTIN_FIELD_TYPES` (`tags: list`, `cython.declare(list)`): an object
-/// pointer checked on store. Other typed objects (`int`, `list[int]`) are
-/// refused.
-fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<FieldType, (Span, String)> {
+/// module (`left: Node`, the class itself too; `Optional[Node]`) or a
+/// builtin of `BUILTIN_FIELD_TYPES` (`tags: list`, `list[int]`,
+/// `typing.List[int]`, `cython.declare(list)`): an object pointer checked
+/// on store; `int` (annotated) a Python int object, converted on store as
+/// Cython converts it (`cython.declare(int)` is a C `int`, as in Cython);
+/// `bool` a bint. As Cython 3.3.1 does, a string annotation (`'Node'`,
+/// `'cython.int'`) makes an untyped object field, but inside `Optional[…]`.
+fn field_type(cx: &ModuleCx, ann: &Expr, name: &str, declared: bool) -> Result<FieldType, (Span, String)> {
     let spelled = cx.source_text(&ann.span).to_string();
     if matches!(&ann.kind, ExprKind::Name(n) if n == "object") || cx.binding_of(ann) == Some(Binding::CythonAttr("object".into())) {
         return Ok((Ty::Object, None, None));
     }
-    if let ExprKind::Name(n) | ExprKind::Str(n) = &ann.kind {
+    if let ExprKind::Str(n) = &ann.kind {
+        if declared && cx.cclass_names.contains(n) {
+            return Ok((Ty::Object, Some(n.clone()), None));
+        }
+        if !declared {
+            return Ok((Ty::Object, None, None));
+        }
+    }
+    if let ExprKind::Name(n) = &ann.kind {
         if cx.cclass_names.contains(n) {
             return Ok((Ty::Object, Some(n.clone()), None));
         }
     }
-    if let ExprKind::Name(n) = &ann.kind {
-        if BUILTIN_FIELD_TYPES.contains(&n.as_str()) && !cx.module_names.contains(n) && cx.binding_of(ann).is_none() {
-            return Ok((Ty::Object, None, Some(n.clone())));
+    if let Some(n) = unshadowed_builtin(cx, ann, &BUILTIN_FIELD_TYPES) {
+        return Ok((Ty::Object, None, Some(n)));
+    }
+    if !declared {
+        if unshadowed_builtin(cx, ann, &["int"]).is_some() {
+            return Ok((Ty::Object, None, Some("int".into())));
+        }
+        if unshadowed_builtin(cx, ann, &["bool"]).is_some() {
+            return Ok((Ty::Bool, None, None));
+        }
+    } else if unshadowed_builtin(cx, ann, &["int"]).is_some() {
+        return Ok((Ty::Int(crate::types::C_INT), None, None));
+    }
+    let container = |e: &Expr| {
+        unshadowed_builtin(cx, e, &BUILTIN_FIELD_TYPES)
+            .or_else(|| typing_name(cx, e).and_then(|t| TYPING_CONTAINERS.iter().find(|(a, _)| *a == t).map(|(_, b)| b.to_string())))
+    };
+    if let Some(b) = container(ann) {
+        return Ok((Ty::Object, None, Some(b)));
+    }
+    if let ExprKind::Subscript { value, index } = &ann.kind {
+        // The element types are not checked, as Cython does not check them.
+        if let Some(b) = container(value) {
+            return Ok((Ty::Object, None, Some(b)));
+        }
+        if typing_name(cx, value).as_deref() == Some("Optional") {
+            let inner = match &index.kind {
+                ExprKind::Str(n) if cx.cclass_names.contains(n) => return Ok((Ty::Object, Some(n.clone()), None)),
+                _ => field_type(cx, index, name, declared)?,
+            };
+            if inner.0 == Ty::Object {
+                return Ok(inner);
+            }
+            return Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`, an optional C value")));
         }
     }
     let pointer = matches!(&ann.kind, ExprKind::Call { func, .. } if cx.binding_of(func) == Some(Binding::CythonAttr("pointer".into())));
@@ -590,7 +679,7 @@ fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<FieldType, (Span,
         // A C pointer (to memory the instance manages, as in Cython):
         // private, NULL in a new instance.
         Some(t @ (Ty::Ptr(_) | Ty::FnPtr(_))) => Ok((t, None, None)),
-        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number, C pointer, C function pointer, `object`, cclass and builtin container or string (`str`, `bytes`, `bytearray`, `list`, `tuple`, `dict`, `set`, `frozenset`) attributes compile yet"))),
+        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number, C pointer, C function pointer, `object`, `int`, `bool`, cclass, `Optional[…]` of these and builtin container or string (`str`, `bytes`, `bytearray`, `list`, `tuple`, `dict`, `set`, `frozenset`, subscripted or not, and `typing`'s aliases of them) attributes compile yet"))),
     }
 }
 
