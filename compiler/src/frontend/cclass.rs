@@ -598,6 +598,24 @@ fn typing_name(cx: &ModuleCx, e: &Expr) -> Option<String> {
     }
 }
 
+/// A subscripted `typing` annotation of a parameter or local, `value[index]`:
+/// a container alias (`List[int]`) is an object, as `list[int]` is;
+/// `Optional[X]` is an object when `X` is one. `None`: no such annotation.
+pub(crate) fn typing_object(cx: &ModuleCx, value: &Expr, index: &Expr) -> Option<Result<Ty, super::Problem>> {
+    let name = typing_name(cx, value)?;
+    if TYPING_CONTAINERS.iter().any(|(a, _)| *a == name) {
+        return Some(Ok(Ty::Object));
+    }
+    if name != "Optional" {
+        return None;
+    }
+    Some(match cx.resolve_type(index) {
+        Ok(Ty::Object) => Ok(Ty::Object),
+        Ok(_) => super::fallback(&index.span, format!("`Optional[{}]` of a C type is not a native type", cx.source_text(&index.span))),
+        Err(e) => Err(e),
+    })
+}
+
 /// A builtin's name not rebound by the module.
 fn unshadowed_builtin(cx: &ModuleCx, e: &Expr, names: &[&str]) -> Option<String> {
     match &e.kind {
@@ -612,22 +630,21 @@ fn unshadowed_builtin(cx: &ModuleCx, e: &Expr, names: &[&str]) -> Option<String>
 /// `typing.List[int]`, `cython.declare(list)`): an object pointer checked
 /// on store; `int` (annotated) a Python int object, converted on store as
 /// Cython converts it (`cython.declare(int)` is a C `int`, as in Cython);
-/// `bool` a bint. As Cython 3.3.1 does, a string annotation (`'Node'`,
-/// `'cython.int'`) makes an untyped object field, but inside `Optional[…]`.
+/// `bool` a bint. A string annotation (`'cython.int'`, `'list[int]'`)
+/// makes an untyped object field, as in Cython 3.3.1, but one naming a
+/// cclass of the module (`left: 'Node'`), which Cython 3.3.1 leaves
+/// untyped too: pyc-aot types it (and checks its stores).
 fn field_type(cx: &ModuleCx, ann: &Expr, name: &str, declared: bool) -> Result<FieldType, (Span, String)> {
     let spelled = cx.source_text(&ann.span).to_string();
     if matches!(&ann.kind, ExprKind::Name(n) if n == "object") || cx.binding_of(ann) == Some(Binding::CythonAttr("object".into())) {
         return Ok((Ty::Object, None, None));
     }
     if let ExprKind::Str(n) = &ann.kind {
-        if declared && cx.cclass_names.contains(n) {
-            return Ok((Ty::Object, Some(n.clone()), None));
-        }
-        if !declared {
+        if !declared && !cx.cclass_names.contains(n) {
             return Ok((Ty::Object, None, None));
         }
     }
-    if let ExprKind::Name(n) = &ann.kind {
+    if let ExprKind::Name(n) | ExprKind::Str(n) = &ann.kind {
         if cx.cclass_names.contains(n) {
             return Ok((Ty::Object, Some(n.clone()), None));
         }
