@@ -224,6 +224,8 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     let mut methods: Vec<(String, Cow<syntax::FunctionDef>, Span)> = vec![];
     let (mut static_methods, mut class_methods, mut properties) = (vec![], vec![], vec![]);
     let mut public_objects: Vec<String> = vec![];
+    let mut readonly: Vec<String> = vec![];
+    let mut public_numbers: Vec<String> = vec![];
     let mut doc = None;
     let mut class_attrs: Vec<(String, String)> = vec![];
     let mut cfuncs = vec![];
@@ -367,6 +369,18 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             // code does, `del` storing None (as Cython's setter does).
             public_objects.push(name.clone());
             Visibility::Private
+        } else if visibility == Visibility::Public {
+            // A C number: Cython's setter converts as compiled code does
+            // (a PyMemberDef's would truncate with a warning) and its
+            // `del` raises NotImplementedError.
+            public_numbers.push(name.clone());
+            Visibility::Private
+        } else if visibility == Visibility::Readonly {
+            // Cython's getset descriptor without a setter: its store and
+            // `del` raise CPython's "attribute 'x' of 'm.C' objects is not
+            // writable" (a PyMemberDef's would say "readonly attribute").
+            readonly.push(name.clone());
+            Visibility::Private
         } else {
             visibility
         };
@@ -381,10 +395,11 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     if let Some((m, _, span)) = methods.iter().find(|(m, ..)| fields.iter().any(|f| f.name == *m)) {
         return Err((span.clone(), format!("`{m}` is declared twice in the class body")));
     }
-    for (key, def, span) in public_accessors(&public_objects, &c.span).map_err(|why| (c.span.clone(), why))? {
+    let qualified = format!("{}.{}", cx.module_name, c.name);
+    for (key, def, span) in public_accessors(&public_objects, &public_numbers, &readonly, &qualified, &c.span).map_err(|why| (c.span.clone(), why))? {
         methods.push((key, Cow::Owned(def), span));
     }
-    properties.extend(public_objects.iter().map(|n| (n.clone(), true, true)));
+    properties.extend(public_objects.iter().chain(&public_numbers).chain(&readonly).map(|n| (n.clone(), true, true)));
     let basicsize = offset.div_ceil(8) * 8;
     // Cython's pickling methods, typed as the class's own `def`s (over a
     // base's, as Cython's are).
@@ -432,14 +447,26 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
 /// stores (a typed field's check, Cython's "Expected list, got T") and a
 /// deleter storing None (Cython's), keyed `x`, `x.setter`, `x.deleter` as
 /// a property's, written as source and parsed at the class statement.
-fn public_accessors(names: &[String], at: &Span) -> Result<Vec<(String, syntax::FunctionDef, Span)>, String> {
-    if names.is_empty() {
+/// Readonly fields (`readonly`) get a getter, and a setter and deleter
+/// raising the AttributeError CPython raises for a getset descriptor
+/// without a setter, naming the type as `qualified` (Cython's `tp_name`).
+/// Public C number fields (`numbers`) get a setter converting as compiled
+/// code converts and a deleter raising Cython's `NotImplementedError`.
+fn public_accessors(names: &[String], numbers: &[String], readonly: &[String], qualified: &str, at: &Span) -> Result<Vec<(String, syntax::FunctionDef, Span)>, String> {
+    if names.is_empty() && numbers.is_empty() && readonly.is_empty() {
         return Ok(vec![]);
     }
-    let text: String = names
+    let mut text: String = names
         .iter()
         .map(|n| format!("def {n}(self):\n    return self.{n}\ndef {n}(self, value):\n    self.{n} = value\ndef {n}(self):\n    self.{n} = None\n"))
         .collect();
+    for n in numbers {
+        text.push_str(&format!("def {n}(self):\n    return self.{n}\ndef {n}(self, value):\n    self.{n} = value\ndef {n}(self):\n    raise NotImplementedError('__del__')\n"));
+    }
+    for n in readonly {
+        let raise = format!("    raise AttributeError({})\n", crate::hir::python_str(&format!("attribute '{n}' of '{qualified}' objects is not writable")));
+        text.push_str(&format!("def {n}(self):\n    return self.{n}\ndef {n}(self, value):\n{raise}def {n}(self):\n{raise}"));
+    }
     let defs = super::pickle::parse_at(&text, at).map_err(|why| format!("its public attributes' accessors do not parse ({why})"))?;
     Ok(defs
         .into_iter()
