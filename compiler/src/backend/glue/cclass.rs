@@ -77,10 +77,10 @@ pub(super) fn binders_source(m: &hir::Module) -> R<String> {
 /// Cython's argument checks of a `__cinit__`, in the module's own
 /// namespace when a class has one.
 const CINIT_ARGS_SOURCE: &str = r#"
-def __pyc_aot_cinit_args(bind, args, kwargs, pos, required, kwonly, kwreq, star, star_star):
-    # Cython's argument checks of a `__cinit__` (its messages name the
-    # method alone), then the binder with the exact signature.
-    n = len(args) - 1
+def __pyc_aot_cinit_error(n, kwargs, pos, required, kwonly, kwreq, star, star_star):
+    # Cython's argument checks of a `__cinit__` given `n` positional
+    # arguments and the keywords `kwargs` (its messages name the method
+    # alone): the TypeError, or None.
     def invalid(given):
         if required == len(pos) and not star:
             how, num = 'exactly', required
@@ -90,25 +90,25 @@ def __pyc_aot_cinit_args(bind, args, kwargs, pos, required, kwonly, kwreq, star,
             how, num = 'at most', len(pos)
         return TypeError('__cinit__() takes %s %d positional argument%s (%d given)' % (how, num, '' if num == 1 else 's', given))
     if n > len(pos) and not star:
-        raise invalid(n)
+        return invalid(n)
     if not kwargs:
         if n < required:
-            raise invalid(n)
+            return invalid(n)
         if kwreq:
-            raise TypeError("__cinit__() needs keyword-only argument %s" % kwreq[0])
-        return bind(*args)
+            return TypeError("__cinit__() needs keyword-only argument %s" % kwreq[0])
+        return None
     for k in kwargs:
         if k in pos[:n]:
-            raise TypeError("__cinit__() got multiple values for keyword argument '%s'" % k)
+            return TypeError("__cinit__() got multiple values for keyword argument '%s'" % k)
         if k not in pos and k not in kwonly and not star_star:
-            raise TypeError("__cinit__() got an unexpected keyword argument '%s'" % k)
+            return TypeError("__cinit__() got an unexpected keyword argument '%s'" % k)
     for i in range(n, required):
         if pos[i] not in kwargs:
-            raise invalid(i)
+            return invalid(i)
     for k in kwreq:
         if k not in kwargs:
-            raise TypeError("__cinit__() needs keyword-only argument %s" % k)
-    return bind(*args, **kwargs)
+            return TypeError("__cinit__() needs keyword-only argument %s" % k)
+    return None
 "#;
 
 /// A `__cinit__`'s binder wrapped in Cython's own argument checks, so a
@@ -126,7 +126,8 @@ fn cinit_checks(f: &Function, bind: &str) -> String {
     let list = |v: &[&str]| format!("({})", v.iter().map(|n| format!("{},", py_str(n))).collect::<String>());
     format!(
         "{bind}_exact = {bind}\n\
-         def {bind}(*args, **kwargs):\n    return __pyc_aot_cinit_args({bind}_exact, args, kwargs, {pos}, {required}, {kwonly}, {kwreq}, {star}, {star_star})\n",
+         def {bind}(*args, **kwargs):\n    e = __pyc_aot_cinit_error(len(args) - 1, tuple(kwargs), {pos}, {required}, {kwonly}, {kwreq}, {star}, {star_star})\n    \
+         if e is not None:\n        del args, kwargs\n        raise e\n    return {bind}_exact(*args, **kwargs)\n",
         pos = list(&positional),
         kwonly = list(&kwonly),
         kwreq = list(&kwonly_required),
