@@ -517,9 +517,24 @@ pub(crate) fn annotated_names(def: &syntax::FunctionDef) -> Vec<(&str, &Expr)> {
     out
 }
 
-/// Whether a function types a variable or its result as the class `class`.
+/// `X` of an annotation `Optional[X]` (`typing.Optional`).
+pub(crate) fn optional_inner<'e>(cx: &ModuleCx, ann: &'e Expr) -> Option<&'e Expr> {
+    match &ann.kind {
+        ExprKind::Subscript { value, index } if typing_name(cx, value).as_deref() == Some("Optional") => Some(index),
+        _ => None,
+    }
+}
+
+/// Whether a function types a variable or its result as the class `class`
+/// (`C`, `'C'`, `Optional[C]`).
 pub(crate) fn uses_class_type(def: &syntax::FunctionDef, class: &str) -> bool {
-    let names = |e: &Expr| matches!(&e.kind, ExprKind::Name(n) | ExprKind::Str(n) if n == class);
+    let names = |e: &Expr| {
+        let e = match &e.kind {
+            ExprKind::Subscript { index, .. } => index,
+            _ => e,
+        };
+        matches!(&e.kind, ExprKind::Name(n) | ExprKind::Str(n) if n == class)
+    };
     annotated_names(def).iter().any(|(_, a)| names(a)) || def.returns.as_ref().is_some_and(names)
 }
 
