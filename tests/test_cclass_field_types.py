@@ -442,3 +442,97 @@ class Seq:
     assert b.ok, b.describe()
     assert "class `Seq` left to Python" in b.stderr
     assert "attribute `xs` is `typing.Sequence[int]`" in b.stderr
+
+
+HOOKS = '''
+import cython
+
+
+@cython.cclass
+class Counter:
+    counts: dict
+    total: cython.Py_ssize_t
+    log: list
+
+    def __init__(self):
+        self.counts = {}
+        self.total = 0
+        self.log = []
+
+    def __getattr__(self, name):
+        if name.startswith('no'):
+            raise AttributeError(name)
+        return self.counts.get(name, 0)
+
+    def __setattr__(self, name, value):
+        self.log.append(('set', name, value))
+        self.counts[name] = value
+
+    def __delattr__(self, name):
+        self.log.append(('del', name))
+        del self.counts[name]
+
+    def add(self, key: str, n: cython.Py_ssize_t = 1):
+        self.counts[key] = self.counts.get(key, 0) + n
+        self.total += n
+        return self.total
+
+    def getlog(self):
+        return self.log
+
+
+@cython.cclass
+class Sub(Counter):
+    def extra(self):
+        return self.anything
+
+
+@cython.cclass
+class Lookup:
+    d: dict
+
+    def __init__(self, d):
+        self.d = d
+
+    def __getattr__(self, name):
+        return self.d[name]
+
+
+def probe(c: Counter):
+    return c.foo, c.add('foo'), c.foo
+'''
+
+
+def test_attribute_hooks_compile_as_cython(pyc):
+    m = pyc.pair(HOOKS, args=("--strict",), stem="field_hooks")
+    M = m.native
+    assert "left to Python" not in m.build.stderr, m.build.stderr
+    m.assert_native("probe")
+    # Cython 3.3.1's outcomes on the same source (compiled stores of the
+    # declared fields do not call `__setattr__`, as in Cython).
+    c = M.Counter()
+    assert c.x == 0
+    assert c.add("x", 3) == 3 and c.x == 3
+    with pytest.raises(AttributeError, match="^nope$"):
+        c.nope
+    c.y = 5
+    assert c.y == 5
+    del c.y
+    with pytest.raises(KeyError):
+        del c.y
+    assert c.getlog() == [("set", "y", 5), ("del", "y"), ("del", "y")]
+    assert M.Sub().extra() == 0
+    assert M.probe(M.Counter()) == (0, 1, 1)
+    assert getattr(M.Sub(), "q") == 0
+
+    class P(M.Counter):
+        pass
+    assert P().zz == 0
+    p = P()
+    p.w = 1
+    assert p.getlog() == [("set", "w", 1)]
+    # A class with only `__getattr__` behaves as in CPython.
+    for name in ("a", "b", "missing"):
+        both(m, lambda Mod, name=name: getattr(Mod.Lookup({"a": 1, "b": [2]}), name))
+    assert growth(lambda: attempt(getattr, M.Lookup({}), "x")) < LEAK_CALLS // 10
+    assert growth(lambda: M.probe(M.Counter())) < LEAK_CALLS // 10

@@ -439,6 +439,12 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     if let Some((n, _)) = class_attrs.iter().find(|(n, _)| methods.iter().any(|(m, ..)| m.split('.').next() == Some(n.as_str())) || layout.fields.iter().any(|f| f.name == *n)) {
         return Err((c.span.clone(), format!("class attribute `{n}` is also a method or an attribute declaration")));
     }
+    // The attribute hooks, ordinary methods, set again on the type where
+    // its class statement runs: CPython then points the type's
+    // `tp_getattro`/`tp_setattro` at them (as Cython's own slots call them).
+    for hook in ATTRIBUTE_HOOKS.iter().filter(|h| methods.iter().any(|(m, ..)| m == *h)) {
+        class_attrs.push((hook.to_string(), format!("{}.__dict__['{hook}']", c.name)));
+    }
     Ok(Plan { outline: c, layout, doc, methods, static_methods, class_methods, properties, auto_pickle, class_attrs })
 }
 
@@ -613,6 +619,10 @@ pub(crate) fn typing_imports(body: &[syntax::Stmt]) -> std::collections::HashMap
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
+
+/// Special methods CPython calls through `tp_getattro`/`tp_setattro`:
+/// compiled as ordinary methods, the type's slots pointed at them.
+const ATTRIBUTE_HOOKS: [&str; 3] = ["__getattr__", "__setattr__", "__delattr__"];
 
 /// The builtin types a field may be typed as: an object field holding
 /// None or an instance of exactly that type (Cython's exact test on store:
@@ -803,7 +813,7 @@ fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Sp
         f.name.as_str(),
         "__enter__" | "__exit__" | "__format__" | "__reversed__" | "__round__" | "__trunc__" | "__floor__" | "__ceil__" | "__complex__"
             | "__bytes__" | "__fspath__" | "__sizeof__" | "__dir__" | "__copy__" | "__deepcopy__" | "__length_hint__"
-    );
+    ) || ATTRIBUTE_HOOKS.contains(&f.name.as_str());
     let buffer = crate::hir::BUFFER_METHODS.contains(&f.name.as_str());
     if buffer {
         buffer_signature(cx, f)?;
