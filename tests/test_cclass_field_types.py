@@ -488,6 +488,18 @@ class Sub(Counter):
 
 
 @cython.cclass
+class Slotted:
+    x: cython.double
+    __slots__ = ()
+
+    def __init__(self, x: cython.double):
+        self.x = x
+
+    def get(self):
+        return self.x
+
+
+@cython.cclass
 class Lookup:
     d: dict
 
@@ -534,5 +546,8 @@ def test_attribute_hooks_compile_as_cython(pyc):
     # A class with only `__getattr__` behaves as in CPython.
     for name in ("a", "b", "missing"):
         both(m, lambda Mod, name=name: getattr(Mod.Lookup({"a": 1, "b": [2]}), name))
+    # `__slots__ = ()` is a class attribute of the type, as Cython keeps it.
+    assert M.Slotted.__slots__ == () and not hasattr(M.Slotted(1.0), "__dict__")
+    assert M.Slotted(2.5).get() == 2.5
     assert growth(lambda: attempt(getattr, M.Lookup({}), "x")) < LEAK_CALLS // 10
     assert growth(lambda: M.probe(M.Counter())) < LEAK_CALLS // 10

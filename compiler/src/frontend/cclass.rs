@@ -333,9 +333,10 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
                 (n.clone(), field_type(cx, t, n, true)?, visibility, &s.span)
             }
             // A class attribute of a constant (`LIMIT = 10`, `__hash__ =
-            // None`): set on the type where the class statement runs.
+            // None`, `__slots__ = ()`, which Cython keeps as a plain class
+            // attribute): set on the type where the class statement runs.
             StmtKind::Assign { targets, value }
-                if matches!(targets.as_slice(), [Expr { kind: ExprKind::Name(n), .. }] if !n.starts_with("__") || n == "__hash__")
+                if matches!(targets.as_slice(), [Expr { kind: ExprKind::Name(n), .. }] if !n.starts_with("__") || n == "__hash__" || n == "__slots__")
                     && constant(value)
                     && !cx.source_text(&value.span).contains('\n') =>
             {
