@@ -470,10 +470,10 @@ import cython
 
 @cython.cclass
 class Typed:
-    xs: list[int]
+    xs: complex
 
     def __init__(self):
-        self.xs = []
+        self.xs = 1j
 
 def f():
     return Typed().xs
@@ -484,4 +484,4 @@ def test_other_typed_fields_stay_python_with_the_reason(pyc):
     b = pyc.build(LEFT, stem="builtin_left")
     assert b.ok, b.describe()
     assert "class `Typed` left to Python" in b.stderr
-    assert "attribute `xs` is `list[int]`" in b.stderr
+    assert "attribute `xs` is `complex`" in b.stderr

@@ -162,6 +162,11 @@ impl ModuleCx<'_> {
                 if let ExprKind::Subscript { .. } = value.kind {
                     return fallback(&e.span, "C arrays are not compiled natively yet");
                 }
+                // `typing.List[int]`, `Dict[str, int]` …: objects, as PEP
+                // 585's; `Optional[X]` of an object type an object.
+                if let Some(t) = super::cclass::typing_object(self, value, index) {
+                    return t;
+                }
                 // PEP 585: `list[int]` is a list (its items are not checked).
                 if let ExprKind::Name(n) = &value.kind {
                     if types::builtin_object(n) && !self.module_names.contains(n) && self.binding_of(value).is_none() {

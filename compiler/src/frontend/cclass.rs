@@ -224,6 +224,8 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     let mut methods: Vec<(String, Cow<syntax::FunctionDef>, Span)> = vec![];
     let (mut static_methods, mut class_methods, mut properties) = (vec![], vec![], vec![]);
     let mut public_objects: Vec<String> = vec![];
+    let mut readonly: Vec<String> = vec![];
+    let mut public_numbers: Vec<String> = vec![];
     let mut doc = None;
     let mut class_attrs: Vec<(String, String)> = vec![];
     let mut cfuncs = vec![];
@@ -308,7 +310,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
                 continue;
             }
             StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(n), .. }, annotation, value: None } => {
-                (n.clone(), field_type(cx, annotation, n)?, Visibility::Private, &s.span)
+                (n.clone(), field_type(cx, annotation, n, false)?, Visibility::Private, &s.span)
             }
             StmtKind::Assign { targets, value: Expr { kind: ExprKind::Call { func, args, keywords }, span: vspan } }
                 if cx.binding_of(func) == Some(Binding::CythonAttr("declare".into())) =>
@@ -328,12 +330,13 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
                         _ => return Err((kw.span.clone(), format!("attribute `{n}` is declared with `{}`", cx.source_text(&kw.span)))),
                     };
                 }
-                (n.clone(), field_type(cx, t, n)?, visibility, &s.span)
+                (n.clone(), field_type(cx, t, n, true)?, visibility, &s.span)
             }
             // A class attribute of a constant (`LIMIT = 10`, `__hash__ =
-            // None`): set on the type where the class statement runs.
+            // None`, `__slots__ = ()`, which Cython keeps as a plain class
+            // attribute): set on the type where the class statement runs.
             StmtKind::Assign { targets, value }
-                if matches!(targets.as_slice(), [Expr { kind: ExprKind::Name(n), .. }] if !n.starts_with("__") || n == "__hash__")
+                if matches!(targets.as_slice(), [Expr { kind: ExprKind::Name(n), .. }] if !n.starts_with("__") || n == "__hash__" || n == "__slots__")
                     && constant(value)
                     && !cx.source_text(&value.span).contains('\n') =>
             {
@@ -367,6 +370,18 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
             // code does, `del` storing None (as Cython's setter does).
             public_objects.push(name.clone());
             Visibility::Private
+        } else if visibility == Visibility::Public {
+            // A C number: Cython's setter converts as compiled code does
+            // (a PyMemberDef's would truncate with a warning) and its
+            // `del` raises NotImplementedError.
+            public_numbers.push(name.clone());
+            Visibility::Private
+        } else if visibility == Visibility::Readonly {
+            // Cython's getset descriptor without a setter: its store and
+            // `del` raise CPython's "attribute 'x' of 'm.C' objects is not
+            // writable" (a PyMemberDef's would say "readonly attribute").
+            readonly.push(name.clone());
+            Visibility::Private
         } else {
             visibility
         };
@@ -381,10 +396,11 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     if let Some((m, _, span)) = methods.iter().find(|(m, ..)| fields.iter().any(|f| f.name == *m)) {
         return Err((span.clone(), format!("`{m}` is declared twice in the class body")));
     }
-    for (key, def, span) in public_accessors(&public_objects, &c.span).map_err(|why| (c.span.clone(), why))? {
+    let qualified = format!("{}.{}", cx.module_name, c.name);
+    for (key, def, span) in public_accessors(&public_objects, &public_numbers, &readonly, &qualified, &c.span).map_err(|why| (c.span.clone(), why))? {
         methods.push((key, Cow::Owned(def), span));
     }
-    properties.extend(public_objects.iter().map(|n| (n.clone(), true, true)));
+    properties.extend(public_objects.iter().chain(&public_numbers).chain(&readonly).map(|n| (n.clone(), true, true)));
     let basicsize = offset.div_ceil(8) * 8;
     // Cython's pickling methods, typed as the class's own `def`s (over a
     // base's, as Cython's are).
@@ -424,6 +440,12 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     if let Some((n, _)) = class_attrs.iter().find(|(n, _)| methods.iter().any(|(m, ..)| m.split('.').next() == Some(n.as_str())) || layout.fields.iter().any(|f| f.name == *n)) {
         return Err((c.span.clone(), format!("class attribute `{n}` is also a method or an attribute declaration")));
     }
+    // The attribute hooks, ordinary methods, set again on the type where
+    // its class statement runs: CPython then points the type's
+    // `tp_getattro`/`tp_setattro` at them (as Cython's own slots call them).
+    for hook in ATTRIBUTE_HOOKS.iter().filter(|h| methods.iter().any(|(m, ..)| m == *h)) {
+        class_attrs.push((hook.to_string(), format!("{}.__dict__['{hook}']", c.name)));
+    }
     Ok(Plan { outline: c, layout, doc, methods, static_methods, class_methods, properties, auto_pickle, class_attrs })
 }
 
@@ -432,14 +454,26 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
 /// stores (a typed field's check, Cython's "Expected list, got T") and a
 /// deleter storing None (Cython's), keyed `x`, `x.setter`, `x.deleter` as
 /// a property's, written as source and parsed at the class statement.
-fn public_accessors(names: &[String], at: &Span) -> Result<Vec<(String, syntax::FunctionDef, Span)>, String> {
-    if names.is_empty() {
+/// Readonly fields (`readonly`) get a getter, and a setter and deleter
+/// raising the AttributeError CPython raises for a getset descriptor
+/// without a setter, naming the type as `qualified` (Cython's `tp_name`).
+/// Public C number fields (`numbers`) get a setter converting as compiled
+/// code converts and a deleter raising Cython's `NotImplementedError`.
+fn public_accessors(names: &[String], numbers: &[String], readonly: &[String], qualified: &str, at: &Span) -> Result<Vec<(String, syntax::FunctionDef, Span)>, String> {
+    if names.is_empty() && numbers.is_empty() && readonly.is_empty() {
         return Ok(vec![]);
     }
-    let text: String = names
+    let mut text: String = names
         .iter()
         .map(|n| format!("def {n}(self):\n    return self.{n}\ndef {n}(self, value):\n    self.{n} = value\ndef {n}(self):\n    self.{n} = None\n"))
         .collect();
+    for n in numbers {
+        text.push_str(&format!("def {n}(self):\n    return self.{n}\ndef {n}(self, value):\n    self.{n} = value\ndef {n}(self):\n    raise NotImplementedError('__del__')\n"));
+    }
+    for n in readonly {
+        let raise = format!("    raise AttributeError({})\n", crate::hir::python_str(&format!("attribute '{n}' of '{qualified}' objects is not writable")));
+        text.push_str(&format!("def {n}(self):\n    return self.{n}\ndef {n}(self, value):\n{raise}def {n}(self):\n{raise}"));
+    }
     let defs = super::pickle::parse_at(&text, at).map_err(|why| format!("its public attributes' accessors do not parse ({why})"))?;
     Ok(defs
         .into_iter()
@@ -490,9 +524,24 @@ pub(crate) fn annotated_names(def: &syntax::FunctionDef) -> Vec<(&str, &Expr)> {
     out
 }
 
-/// Whether a function types a variable or its result as the class `class`.
+/// `X` of an annotation `Optional[X]` (`typing.Optional`).
+pub(crate) fn optional_inner<'e>(cx: &ModuleCx, ann: &'e Expr) -> Option<&'e Expr> {
+    match &ann.kind {
+        ExprKind::Subscript { value, index } if typing_name(cx, value).as_deref() == Some("Optional") => Some(index),
+        _ => None,
+    }
+}
+
+/// Whether a function types a variable or its result as the class `class`
+/// (`C`, `'C'`, `Optional[C]`).
 pub(crate) fn uses_class_type(def: &syntax::FunctionDef, class: &str) -> bool {
-    let names = |e: &Expr| matches!(&e.kind, ExprKind::Name(n) | ExprKind::Str(n) if n == class);
+    let names = |e: &Expr| {
+        let e = match &e.kind {
+            ExprKind::Subscript { index, .. } => index,
+            _ => e,
+        };
+        matches!(&e.kind, ExprKind::Name(n) | ExprKind::Str(n) if n == class)
+    };
     annotated_names(def).iter().any(|(_, a)| names(a)) || def.returns.as_ref().is_some_and(names)
 }
 
@@ -546,9 +595,35 @@ pub(crate) fn names_class(reason: &str, class: &str) -> bool {
     reason.split('`').skip(1).step_by(2).any(|code| code.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == class))
 }
 
+/// The module's top-level imports of `typing`: each bound name, and the
+/// `typing` name it is bound to (`""` for the module itself).
+pub(crate) fn typing_imports(body: &[syntax::Stmt]) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for s in body {
+        match &s.kind {
+            StmtKind::Import(aliases) => {
+                for a in aliases.iter().filter(|a| a.name == "typing") {
+                    out.insert(a.asname.clone().unwrap_or_else(|| a.name.clone()), String::new());
+                }
+            }
+            StmtKind::ImportFrom { module: Some(m), names, level: 0 } if m == "typing" => {
+                for a in names.iter().filter(|a| a.name != "*") {
+                    out.insert(a.asname.clone().unwrap_or_else(|| a.name.clone()), a.name.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
+
+/// Special methods CPython calls through `tp_getattro`/`tp_setattro`:
+/// compiled as ordinary methods, the type's slots pointed at them.
+const ATTRIBUTE_HOOKS: [&str; 3] = ["__getattr__", "__setattr__", "__delattr__"];
 
 /// The builtin types a field may be typed as: an object field holding
 /// None or an instance of exactly that type (Cython's exact test on store:
@@ -559,24 +634,108 @@ pub(crate) const BUILTIN_FIELD_TYPES: [&str; 8] = ["str", "bytes", "bytearray", 
 /// and the builtin type it is typed as.
 type FieldType = (Ty, Option<String>, Option<String>);
 
+/// The typing module's aliases of builtin containers (`typing.List[int]`
+/// is a `list` field, as in Cython).
+const TYPING_CONTAINERS: [(&str, &str); 5] = [("List", "list"), ("Dict", "dict"), ("Set", "set"), ("FrozenSet", "frozenset"), ("Tuple", "tuple")];
+
+/// What `e` names in the `typing` module (`typing.List`, or `List` from
+/// `from typing import List`), if it is such a name.
+fn typing_name(cx: &ModuleCx, e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Name(n) => cx.typing.get(n).filter(|t| t.as_str() != "").cloned(),
+        ExprKind::Attribute { value, attr } => match &value.kind {
+            ExprKind::Name(m) if cx.typing.get(m).is_some_and(|t| t.is_empty()) => Some(attr.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A subscripted `typing` annotation of a parameter or local, `value[index]`:
+/// a container alias (`List[int]`) is an object, as `list[int]` is;
+/// `Optional[X]` is an object when `X` is one. `None`: no such annotation.
+pub(crate) fn typing_object(cx: &ModuleCx, value: &Expr, index: &Expr) -> Option<Result<Ty, super::Problem>> {
+    let name = typing_name(cx, value)?;
+    if TYPING_CONTAINERS.iter().any(|(a, _)| *a == name) {
+        return Some(Ok(Ty::Object));
+    }
+    if name != "Optional" {
+        return None;
+    }
+    Some(match cx.resolve_type(index) {
+        Ok(Ty::Object) => Ok(Ty::Object),
+        Ok(_) => super::fallback(&index.span, format!("`Optional[{}]` of a C type is not a native type", cx.source_text(&index.span))),
+        Err(e) => Err(e),
+    })
+}
+
+/// A builtin's name not rebound by the module.
+fn unshadowed_builtin(cx: &ModuleCx, e: &Expr, names: &[&str]) -> Option<String> {
+    match &e.kind {
+        ExprKind::Name(n) if names.contains(&n.as_str()) && !cx.module_names.contains(n) && cx.binding_of(e).is_none() => Some(n.clone()),
+        _ => None,
+    }
+}
+
 /// A C number (a Cython type, or `float`), `object`, a cclass of the
-/// module (`left: Node`, `'Node'`, the class itself too) or a builtin of
-/// `BUILTIN_FIELD_TYPES` (`tags: list`, `cython.declare(list)`): an object
-/// pointer checked on store. Other typed objects (`int`, `list[int]`) are
-/// refused.
-fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<FieldType, (Span, String)> {
+/// module (`left: Node`, the class itself too; `Optional[Node]`) or a
+/// builtin of `BUILTIN_FIELD_TYPES` (`tags: list`, `list[int]`,
+/// `typing.List[int]`, `cython.declare(list)`): an object pointer checked
+/// on store; `int` (annotated) a Python int object, converted on store as
+/// Cython converts it (`cython.declare(int)` is a C `int`, as in Cython);
+/// `bool` a bint. A string annotation (`'cython.int'`, `'list[int]'`)
+/// makes an untyped object field, as in Cython 3.3.1, but one naming a
+/// cclass of the module (`left: 'Node'`), which Cython 3.3.1 leaves
+/// untyped too: pyc-aot types it (and checks its stores).
+fn field_type(cx: &ModuleCx, ann: &Expr, name: &str, declared: bool) -> Result<FieldType, (Span, String)> {
     let spelled = cx.source_text(&ann.span).to_string();
     if matches!(&ann.kind, ExprKind::Name(n) if n == "object") || cx.binding_of(ann) == Some(Binding::CythonAttr("object".into())) {
         return Ok((Ty::Object, None, None));
+    }
+    if let ExprKind::Str(n) = &ann.kind {
+        if !declared && !cx.cclass_names.contains(n) {
+            return Ok((Ty::Object, None, None));
+        }
     }
     if let ExprKind::Name(n) | ExprKind::Str(n) = &ann.kind {
         if cx.cclass_names.contains(n) {
             return Ok((Ty::Object, Some(n.clone()), None));
         }
     }
-    if let ExprKind::Name(n) = &ann.kind {
-        if BUILTIN_FIELD_TYPES.contains(&n.as_str()) && !cx.module_names.contains(n) && cx.binding_of(ann).is_none() {
-            return Ok((Ty::Object, None, Some(n.clone())));
+    if let Some(n) = unshadowed_builtin(cx, ann, &BUILTIN_FIELD_TYPES) {
+        return Ok((Ty::Object, None, Some(n)));
+    }
+    if !declared {
+        if unshadowed_builtin(cx, ann, &["int"]).is_some() {
+            return Ok((Ty::Object, None, Some("int".into())));
+        }
+        if unshadowed_builtin(cx, ann, &["bool"]).is_some() {
+            return Ok((Ty::Bool, None, None));
+        }
+    } else if unshadowed_builtin(cx, ann, &["int"]).is_some() {
+        return Ok((Ty::Int(crate::types::C_INT), None, None));
+    }
+    let container = |e: &Expr| {
+        unshadowed_builtin(cx, e, &BUILTIN_FIELD_TYPES)
+            .or_else(|| typing_name(cx, e).and_then(|t| TYPING_CONTAINERS.iter().find(|(a, _)| *a == t).map(|(_, b)| b.to_string())))
+    };
+    if let Some(b) = container(ann) {
+        return Ok((Ty::Object, None, Some(b)));
+    }
+    if let ExprKind::Subscript { value, index } = &ann.kind {
+        // The element types are not checked, as Cython does not check them.
+        if let Some(b) = container(value) {
+            return Ok((Ty::Object, None, Some(b)));
+        }
+        if typing_name(cx, value).as_deref() == Some("Optional") {
+            let inner = match &index.kind {
+                ExprKind::Str(n) if cx.cclass_names.contains(n) => return Ok((Ty::Object, Some(n.clone()), None)),
+                _ => field_type(cx, index, name, declared)?,
+            };
+            if inner.0 == Ty::Object {
+                return Ok(inner);
+            }
+            return Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`, an optional C value")));
         }
     }
     let pointer = matches!(&ann.kind, ExprKind::Call { func, .. } if cx.binding_of(func) == Some(Binding::CythonAttr("pointer".into())));
@@ -590,7 +749,7 @@ fn field_type(cx: &ModuleCx, ann: &Expr, name: &str) -> Result<FieldType, (Span,
         // A C pointer (to memory the instance manages, as in Cython):
         // private, NULL in a new instance.
         Some(t @ (Ty::Ptr(_) | Ty::FnPtr(_))) => Ok((t, None, None)),
-        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number, C pointer, C function pointer, `object`, cclass and builtin container or string (`str`, `bytes`, `bytearray`, `list`, `tuple`, `dict`, `set`, `frozenset`) attributes compile yet"))),
+        _ => Err((ann.span.clone(), format!("attribute `{name}` is `{spelled}`; only C number, C pointer, C function pointer, `object`, `int`, `bool`, cclass, `Optional[…]` of these and builtin container or string (`str`, `bytes`, `bytearray`, `list`, `tuple`, `dict`, `set`, `frozenset`, subscripted or not, and `typing`'s aliases of them) attributes compile yet"))),
     }
 }
 
@@ -655,7 +814,7 @@ fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Sp
         f.name.as_str(),
         "__enter__" | "__exit__" | "__format__" | "__reversed__" | "__round__" | "__trunc__" | "__floor__" | "__ceil__" | "__complex__"
             | "__bytes__" | "__fspath__" | "__sizeof__" | "__dir__" | "__copy__" | "__deepcopy__" | "__length_hint__"
-    );
+    ) || ATTRIBUTE_HOOKS.contains(&f.name.as_str());
     let buffer = crate::hir::BUFFER_METHODS.contains(&f.name.as_str());
     if buffer {
         buffer_signature(cx, f)?;

@@ -116,6 +116,9 @@ pub(crate) struct ModuleCx<'a> {
     /// The nested functions typed as candidates of their own, by candidate
     /// name (`closure::native_nested`).
     pub nested_fns: std::cell::RefCell<HashMap<String, closure::NestedFn>>,
+    /// Names the module's top-level imports bind to `typing` or its
+    /// members (`cclass::typing_imports`), for cclass field annotations.
+    pub typing: HashMap<String, String>,
 }
 
 /// A problem found while typing a function.
@@ -170,6 +173,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         c_consts: HashMap::new(),
         c_vars: Default::default(),
         nested_fns: Default::default(),
+        typing: cclass::typing_imports(&ast.body),
     };
     let declared = module_consts::declared(&cx, &ast.body)?;
     cx.c_consts = declared.consts.clone();

@@ -6,6 +6,7 @@
 //! `METH_FASTCALL | METH_KEYWORDS` descriptors, and `PyMemberDef`s for its
 //! public and readonly fields.
 
+use crate::hir::ParamKind;
 use super::names::py_str;
 use super::wrapper::{self, Facts};
 use super::{finish, flags, python_parameters, release_or_abandon, return_status, R};
@@ -51,6 +52,9 @@ fn method_name(f: &Function) -> &str {
 /// defaults (`exec.rs`).
 pub(super) fn binders_source(m: &hir::Module) -> R<String> {
     let mut out = String::new();
+    if m.classes.iter().any(|c| c.cinit.is_some()) {
+        out.push_str(CINIT_ARGS_SOURCE);
+    }
     for (k, id) in method_functions(m).into_iter().enumerate() {
         let f = function(m, id)?;
         let names: Vec<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
@@ -63,8 +67,73 @@ pub(super) fn binders_source(m: &hir::Module) -> R<String> {
             name = py_str(method_name(f)),
             qual = py_str(&f.name),
         ));
+        if method_name(f) == "__cinit__" {
+            out.push_str(&cinit_checks(f, &bind));
+        }
     }
     Ok(out)
+}
+
+/// Cython's argument checks of a `__cinit__`, in the module's own
+/// namespace when a class has one.
+const CINIT_ARGS_SOURCE: &str = r#"
+def __pyc_aot_cinit_error(n, kwargs, pos, required, kwonly, kwreq, star, star_star):
+    # Cython's argument checks of a `__cinit__` given `n` positional
+    # arguments and the keywords `kwargs` (its messages name the method
+    # alone): the TypeError, or None.
+    def invalid(given):
+        if required == len(pos) and not star:
+            how, num = 'exactly', required
+        elif given < required:
+            how, num = 'at least', required
+        else:
+            how, num = 'at most', len(pos)
+        return TypeError('__cinit__() takes %s %d positional argument%s (%d given)' % (how, num, '' if num == 1 else 's', given))
+    if n > len(pos) and not star:
+        return invalid(n)
+    if not kwargs:
+        if n < required:
+            return invalid(n)
+        if kwreq:
+            return TypeError("__cinit__() needs keyword-only argument %s" % kwreq[0])
+        return None
+    for k in kwargs:
+        if k in pos[:n]:
+            return TypeError("__cinit__() got multiple values for keyword argument '%s'" % k)
+        if k not in pos and k not in kwonly and not star_star:
+            return TypeError("__cinit__() got an unexpected keyword argument '%s'" % k)
+    for i in range(n, required):
+        if pos[i] not in kwargs:
+            return invalid(i)
+    for k in kwreq:
+        if k not in kwargs:
+            return TypeError("__cinit__() needs keyword-only argument %s" % k)
+    return None
+"#;
+
+/// A `__cinit__`'s binder wrapped in Cython's own argument checks, so a
+/// constructor called with the wrong arguments raises Cython's TypeErrors
+/// ("__cinit__() takes exactly 2 positional arguments (1 given)") rather
+/// than the interpreter's.
+fn cinit_checks(f: &Function, bind: &str) -> String {
+    let params = &f.params[1..];
+    let positional: Vec<&str> = params.iter().filter(|p| matches!(p.kind, ParamKind::PositionalOrKeyword | ParamKind::PositionalOnly)).map(|p| p.name.as_str()).collect();
+    let required = params.iter().filter(|p| matches!(p.kind, ParamKind::PositionalOrKeyword | ParamKind::PositionalOnly) && p.default_src.is_none()).count();
+    let kwonly: Vec<&str> = params.iter().filter(|p| p.kind == ParamKind::KeywordOnly).map(|p| p.name.as_str()).collect();
+    let kwonly_required: Vec<&str> = params.iter().filter(|p| p.kind == ParamKind::KeywordOnly && p.default_src.is_none()).map(|p| p.name.as_str()).collect();
+    let star = params.iter().any(|p| p.kind == ParamKind::VarPositional);
+    let star_star = params.iter().any(|p| p.kind == ParamKind::VarKeyword);
+    let list = |v: &[&str]| format!("({})", v.iter().map(|n| format!("{},", py_str(n))).collect::<String>());
+    format!(
+        "{bind}_exact = {bind}\n\
+         def {bind}(*args, **kwargs):\n    e = __pyc_aot_cinit_error(len(args) - 1, tuple(kwargs), {pos}, {required}, {kwonly}, {kwreq}, {star}, {star_star})\n    \
+         if e is not None:\n        del args, kwargs\n        raise e\n    return {bind}_exact(*args, **kwargs)\n",
+        pos = list(&positional),
+        kwonly = list(&kwonly),
+        kwreq = list(&kwonly_required),
+        star = if star { "True" } else { "False" },
+        star_star = if star_star { "True" } else { "False" },
+    )
 }
 
 pub(super) fn binder_name(k: usize) -> String {

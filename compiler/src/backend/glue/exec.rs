@@ -229,6 +229,14 @@ def __pyc_aot_c_long(x):
 
 def __pyc_aot_type_error(obj, want, arg):
     t = type(obj)
+    # `True`: a value stored in a cclass field annotated `int`, converted
+    # as Cython's __Pyx_PyInt_FromNumber converts it (PyNumber_Check, then
+    # PyNumber_Long).
+    if arg is True:
+        # (The shim binds `int` and `complex` to Cython's types.)
+        if isinstance(obj, (0j).__class__) or hasattr(t, '__index__') or hasattr(t, '__int__') or hasattr(t, '__float__'):
+            return (0).__class__(obj)
+        arg = False
     # The type's C name, as Cython prints it: a class defined in Python (a
     # heap type with a dict or slots) and a builtin are named bare.
     if t.__module__ == 'builtins' or (t.__flags__ & 512 and (t.__dictoffset__ or '__slots__' in vars(t))):

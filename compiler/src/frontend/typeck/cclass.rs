@@ -15,10 +15,12 @@ use crate::types::{Elem, Ty};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The cclass a variable's annotation names, if any.
-fn annotated_class(ann: &Expr, names: &std::collections::HashSet<String>) -> Option<String> {
+/// The cclass a variable's annotation names, if any (`Node`, `'Node'`,
+/// `Optional[Node]`: each holds an instance or None, as in Cython).
+fn annotated_class(cx: &ModuleCx, ann: &Expr) -> Option<String> {
+    let ann = crate::frontend::cclass::optional_inner(cx, ann).unwrap_or(ann);
     match &ann.kind {
-        ExprKind::Name(n) | ExprKind::Str(n) if names.contains(n) => Some(n.clone()),
+        ExprKind::Name(n) | ExprKind::Str(n) if cx.cclass_names.contains(n) => Some(n.clone()),
         _ => None,
     }
 }
@@ -30,7 +32,7 @@ pub(super) fn typed_variables(cx: &ModuleCx, def: &syntax::FunctionDef) -> Resul
     let live = cx.cclasses.borrow();
     let mut out = HashMap::new();
     let mut found = |name: &str, ann: &Expr| -> Result<(), (Span, String)> {
-        let Some(c) = annotated_class(ann, &cx.cclass_names) else { return Ok(()) };
+        let Some(c) = annotated_class(cx, ann) else { return Ok(()) };
         match live.get(&c) {
             Some(l) => {
                 out.insert(name.to_string(), l.clone());
@@ -47,7 +49,7 @@ pub(super) fn typed_variables(cx: &ModuleCx, def: &syntax::FunctionDef) -> Resul
 
 /// The class a function's return annotation names (`-> Body`), if any.
 pub(super) fn returned_class(cx: &ModuleCx, def: &syntax::FunctionDef) -> Option<Arc<Layout>> {
-    let c = annotated_class(def.returns.as_ref()?, &cx.cclass_names)?;
+    let c = annotated_class(cx, def.returns.as_ref()?)?;
     cx.cclasses.borrow().get(&c).cloned()
 }
 

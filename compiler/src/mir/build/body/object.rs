@@ -399,6 +399,9 @@ impl BodyBuilder<'_, '_> {
     fn builtin_type_test(&mut self, v: Local, name: &str) -> Local {
         let obj = LocalTy::Object;
         let bool_ty = LocalTy::Scalar(Ty::Bool);
+        if name == "int" {
+            return self.int_field_value(v);
+        }
         let exact = match name {
             "list" => self.b.value(bool_ty, OpKind::IsExactList { obj: v }),
             "str" => self.b.value(bool_ty, OpKind::IsExactStr { obj: v }),
@@ -424,6 +427,36 @@ impl BodyBuilder<'_, '_> {
         self.b.terminate(Terminator::Goto(ok));
         self.b.switch_to(ok);
         v
+    }
+
+    /// `v` stored in a cclass field annotated `int`: None or an exact int
+    /// as it is, else (Cython's `__Pyx_PyInt_FromNumber`) `int(v)` of a
+    /// number, or "Expected int, got T", by the module's type-error helper
+    /// (`True` for its argument) on the cold path.
+    fn int_field_value(&mut self, v: Local) -> Local {
+        let obj = LocalTy::Object;
+        let bool_ty = LocalTy::Scalar(Ty::Bool);
+        let joined = self.b.local(obj, Some("int field value"));
+        let t = self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_TYPE, args: vec![v] });
+        let want = self.b.value(obj, OpKind::LoadConst(ObjConst::BuiltinType("int".to_string())));
+        let exact = self.b.value(bool_ty, OpKind::SameObject { a: t, b: want });
+        let (ok, not_exact, convert, merge) = (self.b.block(false), self.b.block(true), self.b.block(true), self.b.block(false));
+        self.b.terminate(Terminator::Branch { cond: exact, then: ok, otherwise: not_exact });
+        self.b.switch_to(not_exact);
+        let none = self.b.value(obj, OpKind::LoadConst(ObjConst::None));
+        let is_none = self.b.value(bool_ty, OpKind::SameObject { a: v, b: none });
+        self.b.terminate(Terminator::Branch { cond: is_none, then: ok, otherwise: convert });
+        self.b.switch_to(ok);
+        self.b.op(vec![joined], OpKind::Assign { src: v });
+        self.b.terminate(Terminator::Goto(merge));
+        self.b.switch_to(convert);
+        let name = self.b.value(obj, OpKind::LoadConst(ObjConst::Str("int".to_string())));
+        let how = self.b.value(obj, OpKind::LoadConst(ObjConst::Bool(true)));
+        let converted = self.b.value(obj, OpKind::CallHelper { slot: crate::mir::HELPER_TYPE_ERROR, args: vec![v, name, how] });
+        self.b.op(vec![joined], OpKind::Assign { src: converted });
+        self.b.terminate(Terminator::Goto(merge));
+        self.b.switch_to(merge);
+        self.b.value(obj, OpKind::ReadVar { var: joined })
     }
 
     /// `op` of its evaluated operands.
