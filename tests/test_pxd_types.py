@@ -167,7 +167,7 @@ PY_F = "import cython\nfrom cython.cimports.lib import f\n\ndef g(x: cython.int)
     ('cdef struct P:\n    pass\n', "lib.pxd:1:13", "`P` has no fields"),
     ('cdef struct P:\n    bint *b\n', "lib.pxd:2:10", "pointers to bint in a .pxd are not supported yet"),
     ('cdef extern from "lib.h":\n    int f(int x)\n    void (*get(int n))(int)\n', "lib.pxd:3:10", "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type) in a .pxd are not supported yet"),
-    ('cdef extern from "lib.h":\n    int f(int x)\n    void g(int (*cb)(int) except -1)\n', "lib.pxd:3:27", "exception values on function pointer types are not supported yet"),
+    ('cdef extern from "lib.h":\n    int f(int x)\n    void g(int (*cb)(int) except +)\n', "lib.pxd:3:34", "C++ exception clauses (`except +`) in a .pxd are not supported yet"),
 ])
 def test_what_a_pxd_may_not_say_is_located(tmp_path, pxd, where, message):
     (tmp_path / "m.py").write_text(PY_F)
@@ -212,7 +212,7 @@ def test_cfuncs_passed_as_function_pointers(tmp_path):
 
 @pytest.mark.parametrize("callback, message", [
     ("pyfunc", "`pyfunc` (line 6) is a Python function (`def`): `integrate` needs a C function pointer, double (*)(double) noexcept nogil"),
-    ("raising", "`raising` (line 11) can raise, but `integrate` calls it from C, which cannot check for an exception"),
+    ("raising", "`raising` (line 11) is `except? -1`, but `integrate` calls it from C, which cannot check for an exception"),
     ("gil_needed", "`gil_needed` (line 17) needs the GIL, but `integrate` takes a `nogil` function pointer"),
     ("two_args", "`two_args` (line 24) has the signature double (double, double), but `integrate` needs double (*)(double) noexcept nogil"),
 ])

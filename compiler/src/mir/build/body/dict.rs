@@ -1,9 +1,11 @@
+//! Dicts in a native body. `o.get(key[, default])` of any object: an
+//! exact dict's value by `DictItem`, anything else its `get` called.
 //! Object locals that hold an exact dict whenever bound
 //! (`hir::dict_locals`: every assignment a dict display or comprehension,
 //! as Cython infers `dict`): `d[k]`, `d[k] = v`, `d.get(k[, default])` and
-//! `k in d` on one go straight to the dict's C functions, with no type test and no
-//! list fast path tried first. A key missing from `d[k]` takes
-//! `PyObject_GetItem`, whose KeyError is the interpreter's own.
+//! `k in d` on one go straight to the dict's C functions, with no type
+//! test and no list fast path tried first. A key missing from `d[k]`
+//! takes `PyObject_GetItem`, whose KeyError is the interpreter's own.
 
 use super::object::STATUS;
 use super::{BodyBuilder, B};
@@ -80,5 +82,41 @@ impl BodyBuilder<'_, '_> {
         self.b.switch_to(join);
         self.reachable = true;
         result
+    }
+
+    /// `o.get(key[, default])` (`args`: `o`, `key`, `default`): an exact
+    /// dict's value by `PyDict_GetItemWithError`, or the default (None when
+    /// not given) when the key is not there; anything else calls its `get`.
+    pub(super) fn dict_get(&mut self, args: Vec<Local>) -> B<Local> {
+        let (fast, hit, miss, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        let result = self.b.local(LocalTy::Object, Some("get"));
+        let exact = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsExactDict { obj: args[0] });
+        self.terminate(Terminator::Branch { cond: exact, then: fast, otherwise: slow });
+        self.b.switch_to(fast);
+        self.reachable = true;
+        let item = self.b.local(LocalTy::Object, None);
+        let found = self.b.local(LocalTy::Scalar(Ty::Bool), None);
+        self.b.op(vec![item, found], OpKind::DictItem { dict: args[0], key: args[1] });
+        self.terminate(Terminator::Branch { cond: found, then: hit, otherwise: miss });
+        self.b.switch_to(hit);
+        self.reachable = true;
+        self.b.op(vec![result], OpKind::Assign { src: item });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(miss);
+        self.reachable = true;
+        let default = match args.get(2) {
+            Some(d) => *d,
+            None => self.b.value(LocalTy::Object, OpKind::LoadConst(ObjConst::None)),
+        };
+        self.b.op(vec![result], OpKind::Assign { src: default });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let r = self.call_method("get", args, &[])?;
+        self.b.op(vec![result], OpKind::Assign { src: r });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
     }
 }

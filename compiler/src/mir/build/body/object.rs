@@ -661,42 +661,6 @@ impl BodyBuilder<'_, '_> {
         Ok(result)
     }
 
-    /// `o.get(key[, default])` (`args`: `o`, `key`, `default`): an exact
-    /// dict's value by `PyDict_GetItemWithError`, or the default (None when
-    /// not given) when the key is not there; anything else calls its `get`.
-    fn dict_get(&mut self, args: Vec<Local>) -> B<Local> {
-        let (fast, hit, miss, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
-        let result = self.b.local(LocalTy::Object, Some("get"));
-        let exact = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsExactDict { obj: args[0] });
-        self.terminate(Terminator::Branch { cond: exact, then: fast, otherwise: slow });
-        self.b.switch_to(fast);
-        self.reachable = true;
-        let item = self.b.local(LocalTy::Object, None);
-        let found = self.b.local(LocalTy::Scalar(Ty::Bool), None);
-        self.b.op(vec![item, found], OpKind::DictItem { dict: args[0], key: args[1] });
-        self.terminate(Terminator::Branch { cond: found, then: hit, otherwise: miss });
-        self.b.switch_to(hit);
-        self.reachable = true;
-        self.b.op(vec![result], OpKind::Assign { src: item });
-        self.terminate(Terminator::Goto(join));
-        self.b.switch_to(miss);
-        self.reachable = true;
-        let default = match args.get(2) {
-            Some(d) => *d,
-            None => self.b.value(LocalTy::Object, OpKind::LoadConst(ObjConst::None)),
-        };
-        self.b.op(vec![result], OpKind::Assign { src: default });
-        self.terminate(Terminator::Goto(join));
-        self.b.switch_to(slow);
-        self.reachable = true;
-        let r = self.call_method("get", args, &[])?;
-        self.b.op(vec![result], OpKind::Assign { src: r });
-        self.terminate(Terminator::Goto(join));
-        self.b.switch_to(join);
-        self.reachable = true;
-        Ok(result)
-    }
-
     /// `o[k] = v`: in place on an exact list by an exact one-digit int key,
     /// `PyDict_SetItem` on an exact dict, else `PyObject_SetItem`; the
     /// status (0, or -1 on error).
