@@ -146,6 +146,18 @@ def recur(p: P, k: cython.int):
 
 def bumps(p: P, by: cython.double):
     return p.bump(by)
+
+
+def aliased(a: P, b: P, v: cython.double):
+    # A field stored through one local, then through another (maybe the
+    # same object): read again from memory.
+    a.x = v
+    b.x = v + 1.0
+    t: cython.double = a.x * 2.0
+    a.v = t
+    a.n = 3
+    b.n = a.n + 1
+    return (a.x, a.v, a.n, b.x, b.n)
 '''
 
 
@@ -216,6 +228,13 @@ def test_none_and_wrong_receivers(m):
     # Cython's TypeError for a receiver of another type.
     with pytest.raises(TypeError):
         m.native.step_once("s", 0.1)
+
+
+def test_fields_stored_then_read(m):
+    for same in (True, False):
+        a, b = both(m, "aliased", lambda M: (lambda p: (p, p if same else M.P(0.0, 0.0), 1.5))(M.P(0.0, 0.0)))
+        assert a == b and a[0] == "returned", (same, a, b)
+    assert m.native.aliased(*(lambda p: (p, p, 1.5))(m.native.P(0.0, 0.0))) == (2.5, 5.0, 4, 2.5, 4)
 
 
 def test_recursion_through_the_table(m):

@@ -144,7 +144,18 @@ struct BodyBuilder<'p, 'b> {
     /// (its first parameters), and the `yield`s built so far.
     gen: Option<(Local, Local)>,
     yields: u32,
+    /// C fields of local objects stored by the statements just before
+    /// (`field_key`, the value stored and its type), read again without a
+    /// load: only along a run of statements that store fields, assign C
+    /// locals and compute from C values (`keeps_fields`). Cranelift keeps
+    /// one "last store" for all of memory, so `self.v -= a; self.x +=
+    /// self.v` reloaded `v`.
+    known_fields: Vec<(FieldKey, Local, Ty)>,
 }
+
+/// A C field of a local's object: the frame's depth, the local, the
+/// field's index (`self.x`).
+type FieldKey = (usize, LocalId, i64);
 
 /// The MIR of `f`'s body.
 pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, String> {
@@ -187,7 +198,7 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, Strin
     let exit = b.error_exit_mut();
     exit.takes_line = Some(line);
     exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.frame_name().to_string(), file: plan.file.to_string(), always: false })));
-    let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None, gen, yields: 0 };
+    let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None, gen, yields: 0, known_fields: vec![] };
     bb.stmts(&f.body)?;
     bb.fall_off_end()?;
     bb.finish_reraise_exit();
@@ -240,7 +251,7 @@ pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<
     let (fr, err) = enter_frame(b, f, args, &[], &[], rt);
     let (join, ret) = fr.ret.ok_or("a body in place without its join block")?;
     let gen = None;
-    let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None, gen, yields: 0 };
+    let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None, gen, yields: 0, known_fields: vec![] };
     bb.stmts(&f.body)?;
     bb.fall_off_end()?;
     if bb.reraise_exit.is_some() {
@@ -462,6 +473,39 @@ fn holds_objects(f: &hir::Function) -> bool {
     other
 }
 
+/// Whether `s` leaves the C fields the statements before it stored as
+/// they were, and changes no object local: a store of a C field of a
+/// local's object, an assignment of C locals, of values computed from
+/// constants, C locals and such fields only (`field_value`).
+fn keeps_fields(s: &Stmt) -> bool {
+    match &s.kind {
+        StmtKind::Pass => true,
+        StmtKind::Expr(Expr { kind: ExprKind::PtrStore { ptr, index, value }, .. }) => is_field(ptr, index) && field_value(value),
+        StmtKind::Assign(pairs) => pairs.iter().all(|(_, v)| matches!(v.ty, Ty::Int(_) | Ty::Float(_) | Ty::Bool) && field_value(v)),
+        _ => false,
+    }
+}
+
+/// `ptr[index]` is a C field of a local's object.
+fn is_field(ptr: &Expr, index: &Expr) -> bool {
+    matches!((&ptr.kind, &index.kind), (ExprKind::ObjectData(o), ExprKind::Const(_)) if matches!(o.kind, ExprKind::Local(_)))
+}
+
+/// A C value computed from constants, C locals and C fields of local
+/// objects, with nothing stored or called.
+fn field_value(e: &Expr) -> bool {
+    let scalar = |x: &Expr| matches!(x.ty, Ty::Int(_) | Ty::Float(_) | Ty::Bool);
+    scalar(e)
+        && match &e.kind {
+            ExprKind::Const(_) | ExprKind::Local(_) => true,
+            ExprKind::Convert(x) | ExprKind::Unary(_, x) => field_value(x),
+            ExprKind::Binary(_, a, b) | ExprKind::NoOverflow(_, a, b) => field_value(a) && field_value(b),
+            ExprKind::Compare { operands, .. } => operands.iter().all(field_value),
+            ExprKind::PtrLoad { ptr, index } => is_field(ptr, index),
+            _ => false,
+        }
+}
+
 /// The number of values a call of `f` passes (a memoryview as its parts).
 fn arg_count(f: &hir::Function) -> usize {
     f.params.iter().map(|p| if let Ty::View(v) = p.ty { 1 + 2 * v.ndim as usize } else { 1 }).sum()
@@ -497,14 +541,67 @@ impl BodyBuilder<'_, '_> {
     }
 
     fn stmts(&mut self, body: &[Stmt]) -> B<()> {
+        // A body may be entered from elsewhere than the code built before
+        // it (a loop's other version, an `else`): it knows no field.
+        self.known_fields.clear();
         for s in body {
             if !self.reachable {
                 break;
             }
             self.b.at_line(s.line);
-            self.stmt(s)?;
+            if keeps_fields(s) {
+                self.stmt(s)?;
+            } else {
+                self.known_fields.clear();
+                self.stmt(s)?;
+                self.known_fields.clear();
+            }
         }
+        self.known_fields.clear();
         Ok(())
+    }
+
+    /// `ptr[index]`, a field of a local's object stored just before read
+    /// as the value stored (`known_fields`). (Out of `expr`, whose frame
+    /// every nesting level pays.)
+    #[inline(never)]
+    fn ptr_load(&mut self, ty: Ty, ptr: &Expr, index: &Expr) -> B<Local> {
+        let key = self.field_key(ptr, index);
+        if let Some(&(_, v, _)) = self.known_fields.iter().find(|(k, _, t)| Some(*k) == key && *t == ty) {
+            return Ok(self.value(ty, BodyOp::Copy { src: v }));
+        }
+        let p = self.expr(ptr)?;
+        let i = self.expr(index)?;
+        let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
+        Ok(self.value(ty, BodyOp::PtrLoad { ptr: p, index: i, elem: ty, in_object }))
+    }
+
+    /// `ptr[index] = value`, recorded when a field of a local's object
+    /// (`known_fields`). (Out of `expr`.)
+    #[inline(never)]
+    fn ptr_store(&mut self, ptr: &Expr, index: &Expr, value: &Expr) -> B<Local> {
+        let p = self.expr(ptr)?;
+        let i = self.expr(index)?;
+        let v = self.expr(value)?;
+        let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
+        let done = self.value(Ty::Bool, BodyOp::PtrStore { ptr: p, index: i, value: v, elem: value.ty, in_object });
+        // Another local may be the same object: only this one's other
+        // fields stay known.
+        match self.field_key(ptr, index) {
+            Some(key) => {
+                self.known_fields.retain(|(k, ..)| k.0 == key.0 && k.1 == key.1 && k.2 != key.2);
+                self.known_fields.push((key, v, value.ty));
+            }
+            None => self.known_fields.clear(),
+        }
+        Ok(done)
+    }
+
+    /// `ptr[index]` as a C field of a local's object in this frame.
+    fn field_key(&self, ptr: &Expr, index: &Expr) -> Option<FieldKey> {
+        let (ExprKind::ObjectData(o), ExprKind::Const(Const::Int(k))) = (&ptr.kind, &index.kind) else { return None };
+        let ExprKind::Local(id) = o.kind else { return None };
+        Some((self.outer.len(), id, *k))
     }
 
     fn fall_off_end(&mut self) -> B<()> {
@@ -1167,19 +1264,8 @@ impl BodyBuilder<'_, '_> {
             ExprKind::FuncAddr { func, params, ret, name } => {
                 self.value(ty, BodyOp::FuncAddr { func: *func, params: params.clone(), ret: *ret, name: name.clone() })
             }
-            ExprKind::PtrLoad { ptr, index } => {
-                let p = self.expr(ptr)?;
-                let i = self.expr(index)?;
-                let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
-                self.value(ty, BodyOp::PtrLoad { ptr: p, index: i, elem: ty, in_object })
-            }
-            ExprKind::PtrStore { ptr, index, value } => {
-                let p = self.expr(ptr)?;
-                let i = self.expr(index)?;
-                let v = self.expr(value)?;
-                let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
-                self.value(Ty::Bool, BodyOp::PtrStore { ptr: p, index: i, value: v, elem: value.ty, in_object })
-            }
+            ExprKind::PtrLoad { ptr, index } => self.ptr_load(ty, ptr, index)?,
+            ExprKind::PtrStore { ptr, index, value } => self.ptr_store(ptr, index, value)?,
             ExprKind::PtrOffset { ptr, offset, negate } => {
                 // The pointer moved decides the step: the sum itself may have
                 // been passed on as a `void*`.
