@@ -46,14 +46,20 @@ pub(crate) fn frame_estimate(f: &hir::Function) -> i64 {
 const MAX_INLINE_DEPTH: usize = 4;
 const MAX_SELF_INLINE: usize = 4;
 const INLINE_SIZE: usize = 64;
+/// The size limit for the implementation a table call finds in the
+/// receiver's table (`mir::build::body`'s known entry): in place of an
+/// indirect call, whose frame and spilled values cost more than a direct
+/// call's.
+const TABLE_INLINE_SIZE: usize = 2 * INLINE_SIZE;
 /// HIR nodes one native function may take in from its callees: past it,
 /// calls stay calls, so thousands of call sites cost compile time and memory
 /// in proportion to the source, not to the source times the callee.
 const INLINE_BUDGET: usize = 4096;
 
 /// Whether a call of `id` is inlined `depth` calls deep, with `inlined` HIR
-/// nodes taken in so far and `same` frames of `id` itself around the call.
-fn inlines(m: &hir::Module, recursive: &HashSet<FuncId>, id: FuncId, depth: usize, inlined: usize, same: usize) -> bool {
+/// nodes taken in so far and `same` frames of `id` itself around the call
+/// (`table`: the known entry of a table call, `TABLE_INLINE_SIZE`).
+fn inlines(m: &hir::Module, recursive: &HashSet<FuncId>, id: FuncId, depth: usize, inlined: usize, same: usize, table: bool) -> bool {
     let callee = m.function(id);
     if depth >= MAX_INLINE_DEPTH || has_big_frame(callee) || callee.generator {
         return false;
@@ -65,13 +71,27 @@ fn inlines(m: &hir::Module, recursive: &HashSet<FuncId>, id: FuncId, depth: usiz
     if recursive.contains(&id) {
         return same <= MAX_SELF_INLINE && size <= INLINE_SIZE;
     }
-    callee.inline_hint || size <= INLINE_SIZE
+    callee.inline_hint || size <= if table { TABLE_INLINE_SIZE } else { INLINE_SIZE }
 }
 
+/// HIR nodes of `f`'s body, a C field of a local's object (`self.x`: one
+/// load or store at a constant offset) counting as one.
 fn function_size(f: &hir::Function) -> usize {
-    let mut size = 0;
-    hir::visit_stmt_exprs(&f.body, &mut |e| hir::visit_expr(e, &mut |_| size += 1));
-    size
+    let mut size = 0i64;
+    hir::visit_stmt_exprs(&f.body, &mut |e| {
+        hir::visit_expr(e, &mut |x| {
+            size += 1;
+            if let hir::ExprKind::PtrLoad { ptr, index } | hir::ExprKind::PtrStore { ptr, index, .. } = &x.kind {
+                if let (hir::ExprKind::ObjectData(obj), hir::ExprKind::Const(_)) = (&ptr.kind, &index.kind) {
+                    if matches!(obj.kind, hir::ExprKind::Local(_)) {
+                        // Its pointer, object and offset are counted below.
+                        size -= 3;
+                    }
+                }
+            }
+        })
+    });
+    size.max(0) as usize
 }
 
 /// Runs `run` with the plan a body is built by (`mir::build::body`):
@@ -79,7 +99,7 @@ fn function_size(f: &hir::Function) -> usize {
 /// call of a big frame, the stack checked on entry when `stack_check` (a
 /// recursive function).
 pub(crate) fn with_body_plan<T>(m: &hir::Module, recursive: &HashSet<FuncId>, stack_check: bool, run: impl FnOnce(&mir::build::body::Plan) -> T) -> T {
-    let inline = |id: FuncId, depth: usize, inlined: usize, same: usize| inlines(m, recursive, id, depth, inlined, same).then(|| function_size(m.function(id)));
+    let inline = |id: FuncId, depth: usize, inlined: usize, same: usize, table: bool| inlines(m, recursive, id, depth, inlined, same, table).then(|| function_size(m.function(id)));
     let big_frame = |id: FuncId| {
         let callee = m.function(id);
         has_big_frame(callee).then(|| frame_estimate(callee))

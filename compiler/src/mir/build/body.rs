@@ -61,8 +61,9 @@ pub struct Plan<'p> {
     pub m: &'p hir::Module,
     /// Whether a call of a function is inlined `depth` calls deep, with
     /// `inlined` HIR nodes taken in so far and `same` frames of it around
-    /// the call: the HIR nodes it takes in when it is.
-    pub inlines: &'p dyn Fn(FuncId, usize, usize, usize) -> Option<usize>,
+    /// the call (and whether it is the entry a table call found to be the
+    /// static class's implementation): the HIR nodes it takes in when it is.
+    pub inlines: &'p dyn Fn(FuncId, usize, usize, usize, bool) -> Option<usize>,
     /// Bytes of a callee's big frame: the stack room checked before calling it.
     pub big_frame: &'p dyn Fn(FuncId) -> Option<i64>,
     /// The function checks the stack on entry (it is recursive).
@@ -148,7 +149,18 @@ struct BodyBuilder<'p, 'b> {
     /// (its first parameters), and the `yield`s built so far.
     gen: Option<(Local, Local)>,
     yields: u32,
+    /// C fields of local objects stored by the statements just before
+    /// (`field_key`, the value stored and its type), read again without a
+    /// load: only along a run of statements that store fields, assign C
+    /// locals and compute from C values (`keeps_fields`). Cranelift keeps
+    /// one "last store" for all of memory, so `self.v -= a; self.x +=
+    /// self.v` reloaded `v`.
+    known_fields: Vec<(FieldKey, Local, Ty)>,
 }
+
+/// A C field of a local's object: the frame's depth, the local, the
+/// field's index (`self.x`).
+type FieldKey = (usize, LocalId, i64);
 
 /// The MIR of `f`'s body.
 pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, String> {
@@ -191,7 +203,7 @@ pub fn build<'p>(f: &'p hir::Function, plan: &'p Plan<'p>) -> Result<Body, Strin
     let exit = b.error_exit_mut();
     exit.takes_line = Some(line);
     exit.ops.push(crate::mir::Op::new(vec![], OpKind::Body(BodyOp::AddTraceback { line, name: f.frame_name().to_string(), file: plan.file.to_string(), always: false })));
-    let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None, gen, yields: 0 };
+    let mut bb = BodyBuilder { b: &mut b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None, gen, yields: 0, known_fields: vec![] };
     bb.stmts(&f.body)?;
     bb.fall_off_end()?;
     bb.finish_reraise_exit();
@@ -244,7 +256,7 @@ pub fn build_in_place<'p>(b: &mut Builder, f: &'p hir::Function, plan: &'p Plan<
     let (fr, err) = enter_frame(b, f, args, &[], &[], rt);
     let (join, ret) = fr.ret.ok_or("a body in place without its join block")?;
     let gen = None;
-    let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None, gen, yields: 0 };
+    let mut bb = BodyBuilder { b: &mut *b, plan, fr, outer: vec![], limit, reachable: true, inlined: 0, root_keeps_frame: hir::keeps_own_frame(f), untraced: None, reraise_exit: None, gen, yields: 0, known_fields: vec![] };
     bb.stmts(&f.body)?;
     bb.fall_off_end()?;
     if bb.reraise_exit.is_some() {
@@ -415,6 +427,13 @@ fn bind_params(b: &mut Builder, f: &hir::Function, args: Vec<Local>, arg_vars: &
             Ty::View(v) => (view::part_names(&name, v.ndim), SSIZE_LOCAL),
             t => (vec![name], LocalTy::Scalar(t)),
         };
+        // An object parameter is the argument itself: borrowed when the
+        // callee never assigns it, else given a reference of its own
+        // (`set_up_frame`).
+        if p.ty == Ty::Object {
+            params[p.local.0 as usize] = args.next();
+            continue;
+        }
         if let Some(Some(vars)) = arg_vars.get(k) {
             if vars.len() == names.len() && p.ty != Ty::Object && !hir::assigns(&f.body, p.local) {
                 args.by_ref().take(names.len()).for_each(drop);
@@ -437,6 +456,60 @@ fn bind_params(b: &mut Builder, f: &hir::Function, args: Vec<Local>, arg_vars: &
         }
     }
     (params, views)
+}
+
+/// Whether `f` holds objects an inlined frame of it cannot: an object
+/// result, object locals other than parameters it never assigns, or object
+/// values other than those parameters read as they are (a cclass method's
+/// `self` addressing its fields). Such a parameter is the caller's
+/// argument, borrowed (`bind_params`).
+fn holds_objects(f: &hir::Function) -> bool {
+    if !f.has_objects() {
+        return false;
+    }
+    if f.ret == Ty::Object {
+        return true;
+    }
+    let param = |id: LocalId| f.params.iter().any(|p| p.local == id);
+    if f.locals.iter().enumerate().any(|(i, l)| l.ty == Ty::Object && (!param(LocalId(i as u32)) || hir::assigns(&f.body, LocalId(i as u32)))) {
+        return true;
+    }
+    let mut other = false;
+    hir::visit_stmt_exprs(&f.body, &mut |e| hir::visit_expr(e, &mut |x| other |= x.ty == Ty::Object && !matches!(x.kind, ExprKind::Local(_))));
+    other
+}
+
+/// Whether `s` leaves the C fields the statements before it stored as
+/// they were, and changes no object local: a store of a C field of a
+/// local's object, an assignment of C locals, of values computed from
+/// constants, C locals and such fields only (`field_value`).
+fn keeps_fields(s: &Stmt) -> bool {
+    match &s.kind {
+        StmtKind::Pass => true,
+        StmtKind::Expr(Expr { kind: ExprKind::PtrStore { ptr, index, value }, .. }) => is_field(ptr, index) && field_value(value),
+        StmtKind::Assign(pairs) => pairs.iter().all(|(_, v)| matches!(v.ty, Ty::Int(_) | Ty::Float(_) | Ty::Bool) && field_value(v)),
+        _ => false,
+    }
+}
+
+/// `ptr[index]` is a C field of a local's object.
+fn is_field(ptr: &Expr, index: &Expr) -> bool {
+    matches!((&ptr.kind, &index.kind), (ExprKind::ObjectData(o), ExprKind::Const(_)) if matches!(o.kind, ExprKind::Local(_)))
+}
+
+/// A C value computed from constants, C locals and C fields of local
+/// objects, with nothing stored or called.
+fn field_value(e: &Expr) -> bool {
+    let scalar = |x: &Expr| matches!(x.ty, Ty::Int(_) | Ty::Float(_) | Ty::Bool);
+    scalar(e)
+        && match &e.kind {
+            ExprKind::Const(_) | ExprKind::Local(_) => true,
+            ExprKind::Convert(x) | ExprKind::Unary(_, x) => field_value(x),
+            ExprKind::Binary(_, a, b) | ExprKind::NoOverflow(_, a, b) => field_value(a) && field_value(b),
+            ExprKind::Compare { operands, .. } => operands.iter().all(field_value),
+            ExprKind::PtrLoad { ptr, index } => is_field(ptr, index),
+            _ => false,
+        }
 }
 
 /// The number of values a call of `f` passes (a memoryview as its parts).
@@ -474,14 +547,67 @@ impl BodyBuilder<'_, '_> {
     }
 
     fn stmts(&mut self, body: &[Stmt]) -> B<()> {
+        // A body may be entered from elsewhere than the code built before
+        // it (a loop's other version, an `else`): it knows no field.
+        self.known_fields.clear();
         for s in body {
             if !self.reachable {
                 break;
             }
             self.b.at_line(s.line);
-            self.stmt(s)?;
+            if keeps_fields(s) {
+                self.stmt(s)?;
+            } else {
+                self.known_fields.clear();
+                self.stmt(s)?;
+                self.known_fields.clear();
+            }
         }
+        self.known_fields.clear();
         Ok(())
+    }
+
+    /// `ptr[index]`, a field of a local's object stored just before read
+    /// as the value stored (`known_fields`). (Out of `expr`, whose frame
+    /// every nesting level pays.)
+    #[inline(never)]
+    fn ptr_load(&mut self, ty: Ty, ptr: &Expr, index: &Expr) -> B<Local> {
+        let key = self.field_key(ptr, index);
+        if let Some(&(_, v, _)) = self.known_fields.iter().find(|(k, _, t)| Some(*k) == key && *t == ty) {
+            return Ok(self.value(ty, BodyOp::Copy { src: v }));
+        }
+        let p = self.expr(ptr)?;
+        let i = self.expr(index)?;
+        let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
+        Ok(self.value(ty, BodyOp::PtrLoad { ptr: p, index: i, elem: ty, in_object }))
+    }
+
+    /// `ptr[index] = value`, recorded when a field of a local's object
+    /// (`known_fields`). (Out of `expr`.)
+    #[inline(never)]
+    fn ptr_store(&mut self, ptr: &Expr, index: &Expr, value: &Expr) -> B<Local> {
+        let p = self.expr(ptr)?;
+        let i = self.expr(index)?;
+        let v = self.expr(value)?;
+        let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
+        let done = self.value(Ty::Bool, BodyOp::PtrStore { ptr: p, index: i, value: v, elem: value.ty, in_object });
+        // Another local may be the same object: only this one's other
+        // fields stay known.
+        match self.field_key(ptr, index) {
+            Some(key) => {
+                self.known_fields.retain(|(k, ..)| k.0 == key.0 && k.1 == key.1 && k.2 != key.2);
+                self.known_fields.push((key, v, value.ty));
+            }
+            None => self.known_fields.clear(),
+        }
+        Ok(done)
+    }
+
+    /// `ptr[index]` as a C field of a local's object in this frame.
+    fn field_key(&self, ptr: &Expr, index: &Expr) -> Option<FieldKey> {
+        let (ExprKind::ObjectData(o), ExprKind::Const(Const::Int(k))) = (&ptr.kind, &index.kind) else { return None };
+        let ExprKind::Local(id) = o.kind else { return None };
+        Some((self.outer.len(), id, *k))
     }
 
     fn fall_off_end(&mut self) -> B<()> {
@@ -842,20 +968,7 @@ impl BodyBuilder<'_, '_> {
         }
         // A call returning None gives a dummy bint.
         let rt = if ty == Ty::Void { Ty::Bool } else { ty };
-        let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == id).count();
-        // A function with GIL regions or a prange is called, and so
-        // is a callee with views of such a function (inlining them
-        // into a GIL region is not tested yet); a function holding
-        // objects is called too. Asked only of a callee that would
-        // be inlined (small), so no call site walks a big body.
-        let root_keeps_frame = self.root_keeps_frame;
-        let called = |c: &hir::Function| {
-            let has_views = || c.locals.iter().any(|l| matches!(l.ty, Ty::View(_)));
-            c.has_objects() || c.reraises() || (root_keeps_frame && has_views()) || hir::keeps_own_frame(c)
-        };
-        let inline = (self.plan.inlines)(id, self.outer.len(), self.inlined, same)
-            .filter(|_| !self.plan.m.functions.get(id.0 as usize).is_some_and(called));
-        if let Some(size) = inline {
+        if let Some(size) = self.inlines(id, false) {
             self.inlined += size;
             return self.inline_call(id, vals, &arg_bufs, &arg_vars, rt);
         }
@@ -866,20 +979,113 @@ impl BodyBuilder<'_, '_> {
         Ok(self.value(rt, BodyOp::Call { func: id, args: vals, limit, virt: None }))
     }
 
-    /// A cfunc called through the receiver's table: never inlined (the
-    /// entry is chosen at run time), with room for the biggest frame of
-    /// the implementations. (Out of `expr`, whose frame every nesting
-    /// level pays.)
+    /// Whether a call of `id` is inlined here (`table`: the known entry of
+    /// a table call), and the HIR nodes it takes in. A function with GIL
+    /// regions or a prange is called, and so is a callee with views of
+    /// such a function (inlining them into a GIL region is not tested
+    /// yet); a function holding objects other than object parameters it
+    /// reads as they are is called too (`holds_objects`). Asked only of a
+    /// callee that would be inlined (small), so no call site walks a big
+    /// body.
+    fn inlines(&self, id: FuncId, table: bool) -> Option<usize> {
+        let same = self.outer.iter().chain([&self.fr]).filter(|fr| fr.f.id == id).count();
+        let root_keeps_frame = self.root_keeps_frame;
+        let called = |c: &hir::Function| {
+            let has_views = || c.locals.iter().any(|l| matches!(l.ty, Ty::View(_)));
+            holds_objects(c) || c.reraises() || (root_keeps_frame && has_views()) || hir::keeps_own_frame(c)
+        };
+        (self.plan.inlines)(id, self.outer.len(), self.inlined, same, table).filter(|_| !self.plan.m.functions.get(id.0 as usize).is_some_and(called))
+    }
+
+    /// A cfunc called through the receiver's table, with room for the
+    /// biggest frame of the implementations. When the static class's
+    /// implementation would be inlined (`inlines`, with the table's size
+    /// limit) and takes no views: a receiver of exactly the class defining
+    /// it (whose table holds it in that slot; a Python subclass's instance
+    /// is not exactly of it) runs it in place, tested before the receiver's
+    /// None check (None is not of the class); any other is checked, then
+    /// called through its table. The other arguments are evaluated in each
+    /// way, after the receiver as before. (Out of `expr`, whose frame every
+    /// nesting level pays.)
     #[inline(never)]
     fn virtual_call(&mut self, ty: Ty, impls: &[hir::FuncId], slot: u32, vtab_offset: u32, args: &[Expr]) -> B<Local> {
-        let vals = args.iter().map(|a| self.expr(a)).collect::<B<Vec<_>>>()?;
         let rt = if ty == Ty::Void { Ty::Bool } else { ty };
         let func = *impls.first().ok_or("a table call without an implementation")?;
+        let (first, rest) = args.split_first().ok_or("a table call without a receiver")?;
+        let no_views = self.plan.m.functions.get(func.0 as usize).is_some_and(|c| !c.locals.iter().any(|l| matches!(l.ty, Ty::View(_))));
+        let holds_it = |c: &&hir::ExtClass| c.vtable.get(slot as usize) == Some(&func);
+        let class = self.plan.m.classes.iter().filter(holds_it).find(|c| c.c_methods.contains(&func) || c.methods.iter().any(|m| m.1 == func));
+        let known = match (no_views, class) {
+            (true, Some(c)) => self.inlines(func, true).map(|size| (c.name.clone(), size)),
+            _ => None,
+        };
+        let Some((class, size)) = known else {
+            let vals = args.iter().map(|a| self.expr(a)).collect::<B<Vec<_>>>()?;
+            return Ok(self.table_call(rt, impls, func, vals, slot, vtab_offset));
+        };
+        let (recv, guard) = match &first.kind {
+            ExprKind::NoneGuard { obj, attr, store } => (&**obj, Some((attr, *store))),
+            _ => (first, None),
+        };
+        let obj = self.expr(recv)?;
+        let exact = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsClassInstance { obj, class, exact: true, inherits: None });
+        let (known_b, table_b, merge) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        // A call returning None joins nothing: its dummy bint is made after.
+        let joined = (ty != Ty::Void).then(|| self.b.local(LocalTy::Scalar(rt), Some("table call value")));
+        if let Some(j) = joined {
+            self.b.passes(merge, j);
+        }
+        self.terminate(Terminator::Branch { cond: exact, then: known_b, otherwise: table_b });
+        self.b.switch_to(known_b);
+        self.reachable = true;
+        let mut vals = vec![obj];
+        for a in rest {
+            vals.push(self.expr(a)?);
+        }
+        // A C local passed as it is is read in place (`bind_params`).
+        let arg_vars: Vec<Option<Vec<Local>>> = args
+            .iter()
+            .map(|a| match a.kind {
+                ExprKind::Local(id) if a.ty != Ty::Object => self.fr.locals.get(id.0 as usize).map(|&l| vec![l]),
+                _ => None,
+            })
+            .collect();
+        self.inlined += size;
+        let v = self.inline_call(func, vals, &vec![None; args.len()], &arg_vars, rt)?;
+        if let Some(j) = joined {
+            self.op(vec![j], BodyOp::Copy { src: v });
+        }
+        self.terminate(Terminator::Goto(merge));
+        self.b.switch_to(table_b);
+        self.reachable = true;
+        let obj = match guard {
+            Some((attr, store)) => self.none_guard(obj, attr, store),
+            None => obj,
+        };
+        let mut vals = vec![obj];
+        for a in rest {
+            vals.push(self.expr(a)?);
+        }
+        let v = self.table_call(rt, impls, func, vals, slot, vtab_offset);
+        if let Some(j) = joined {
+            self.op(vec![j], BodyOp::Copy { src: v });
+        }
+        self.terminate(Terminator::Goto(merge));
+        self.b.switch_to(merge);
+        self.reachable = true;
+        Ok(match joined {
+            Some(j) => self.value(rt, BodyOp::Copy { src: j }),
+            None => self.value(rt, BodyOp::Const { c: Const::Bool(false), ty: Ty::Bool }),
+        })
+    }
+
+    /// The call through the receiver's table itself.
+    fn table_call(&mut self, rt: Ty, impls: &[hir::FuncId], func: FuncId, vals: Vec<Local>, slot: u32, vtab_offset: u32) -> Local {
         let limit = match impls.iter().filter_map(|id| (self.plan.big_frame)(*id)).max() {
             Some(bytes) => self.b.value(LocalTy::Ptr, OpKind::Body(BodyOp::RoomFor { bytes, limit: self.limit })),
             None => self.limit,
         };
-        Ok(self.value(rt, BodyOp::Call { func, args: vals, limit, virt: Some((vtab_offset, slot)) }))
+        self.value(rt, BodyOp::Call { func, args: vals, limit, virt: Some((vtab_offset, slot)) })
     }
 
     /// `Class(args)` made directly: the arguments, then the instance

@@ -46,19 +46,8 @@ impl BodyBuilder<'_, '_> {
             ExprKind::FuncAddr { func, params, ret, name, .. } => {
                 self.value(ty, BodyOp::FuncAddr { func: *func, params: params.clone(), ret: *ret, name: name.clone() })
             }
-            ExprKind::PtrLoad { ptr, index } => {
-                let p = self.expr(ptr)?;
-                let i = self.expr(index)?;
-                let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
-                self.value(ty, BodyOp::PtrLoad { ptr: p, index: i, elem: ty, in_object })
-            }
-            ExprKind::PtrStore { ptr, index, value } => {
-                let p = self.expr(ptr)?;
-                let i = self.expr(index)?;
-                let v = self.expr(value)?;
-                let in_object = matches!(ptr.kind, ExprKind::ObjectData(_));
-                self.value(Ty::Bool, BodyOp::PtrStore { ptr: p, index: i, value: v, elem: value.ty, in_object })
-            }
+            ExprKind::PtrLoad { ptr, index } => self.ptr_load(ty, ptr, index)?,
+            ExprKind::PtrStore { ptr, index, value } => self.ptr_store(ptr, index, value)?,
             ExprKind::PtrOffset { ptr, offset, negate } => {
                 // The pointer moved decides the step: the sum itself may have
                 // been passed on as a `void*`.

@@ -130,32 +130,7 @@ impl BodyBuilder<'_, '_> {
             }
             ExprKind::NoneGuard { obj: o, attr, store } => {
                 let v = self.expr(o)?;
-                let none = self.b.value(obj, OpKind::LoadConst(ObjConst::None));
-                let is_none = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::SameObject { a: v, b: none });
-                let (raise, ok) = (self.b.block(true), self.b.block(false));
-                self.b.terminate(Terminator::Branch { cond: is_none, then: raise, otherwise: ok });
-                self.b.switch_to(raise);
-                // `None.attr` always raises: the error edge leaves here.
-                let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(attr.clone())));
-                if *store {
-                    // Setting an attribute of None (to None: the message names no value).
-                    self.b.value(LocalTy::Scalar(STATUS), OpKind::CallC { prim: &p::PY_OBJECT_SET_ATTR, args: vec![v, n, none] });
-                    self.b.terminate(Terminator::Goto(ok));
-                } else {
-                    let got = self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_GET_ATTR, args: vec![v, n] });
-                    if attr.starts_with("__") && attr.ends_with("__") {
-                        self.b.terminate(Terminator::Goto(ok));
-                    } else {
-                        // NoneType has no attribute of any other name: the
-                        // lookup's success edge is dead, and ending it here
-                        // (rather than joining `ok`) keeps the receiver one
-                        // value on the hot path, not a join of two.
-                        self.b.op(vec![], OpKind::RaiseObject { exc: got, cause: None });
-                        self.b.terminate(Terminator::Unreachable);
-                    }
-                }
-                self.b.switch_to(ok);
-                v
+                self.none_guard(v, attr, *store)
             }
             ExprKind::Convert(x) if e.ty == Ty::Object => {
                 let v = self.expr(x)?;
@@ -460,6 +435,38 @@ impl BodyBuilder<'_, '_> {
     }
 
     /// `op` of its evaluated operands.
+    /// `v`, the receiver of `.attr` (`store`: of a store to it), raising
+    /// None's AttributeError when it is None.
+    pub(super) fn none_guard(&mut self, v: Local, attr: &str, store: bool) -> Local {
+        let obj = LocalTy::Object;
+        let none = self.b.value(obj, OpKind::LoadConst(ObjConst::None));
+        let is_none = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::SameObject { a: v, b: none });
+        let (raise, ok) = (self.b.block(true), self.b.block(false));
+        self.b.terminate(Terminator::Branch { cond: is_none, then: raise, otherwise: ok });
+        self.b.switch_to(raise);
+        // `None.attr` always raises: the error edge leaves here.
+        let n = self.b.value(obj, OpKind::LoadConst(ObjConst::Str(attr.to_string())));
+        if store {
+            // Setting an attribute of None (to None: the message names no value).
+            self.b.value(LocalTy::Scalar(STATUS), OpKind::CallC { prim: &p::PY_OBJECT_SET_ATTR, args: vec![v, n, none] });
+            self.b.terminate(Terminator::Goto(ok));
+        } else {
+            let got = self.b.value(obj, OpKind::CallC { prim: &p::PY_OBJECT_GET_ATTR, args: vec![v, n] });
+            if attr.starts_with("__") && attr.ends_with("__") {
+                self.b.terminate(Terminator::Goto(ok));
+            } else {
+                // NoneType has no attribute of any other name: the
+                // lookup's success edge is dead, and ending it here
+                // (rather than joining `ok`) keeps the receiver one
+                // value on the hot path, not a join of two.
+                self.b.op(vec![], OpKind::RaiseObject { exc: got, cause: None });
+                self.b.terminate(Terminator::Unreachable);
+            }
+        }
+        self.b.switch_to(ok);
+        v
+    }
+
     pub(super) fn object_op(&mut self, op: &ObjOp, vals: Vec<Local>) -> B<Local> {
         let obj = LocalTy::Object;
         let status = LocalTy::Scalar(STATUS);
