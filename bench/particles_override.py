@@ -5,10 +5,11 @@ cfunc is overridden in a subclass and called through the class table), timed by
 same file.
 
     .venv/bin/python bench/particles_override.py     # writes bench/particles_override_results.md
+    .venv/bin/python bench/particles_override.py --wall 30   # interleaved runs, printed
 """
 import sys
 
-from example_timing import compare
+from example_timing import main
 
 if __name__ == "__main__":
-    sys.exit(compare('particles_override', 'm.simulate(1000, 1000, 0.001)', 'Particles with an overridden cfunc step', '1000 particles (a third of them Charged), 1000 steps, each a table call; result %s'))
+    sys.exit(main('particles_override', 'm.simulate(1000, 1000, 0.001)', 'Particles with an overridden cfunc step', '1000 particles (a third of them Charged), 1000 steps, each a table call; result %s'))
