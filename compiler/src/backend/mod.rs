@@ -10,7 +10,7 @@
 mod body;
 mod c_entry;
 mod cold;
-mod float_zero;
+mod compare_consts;
 mod codegen;
 mod glue;
 mod linecode;
@@ -536,7 +536,7 @@ impl Emitter {
 
     pub fn define(&mut self, id: ClifFuncId, mut func: ir::Function, title: &str) -> Result<(), String> {
         cold::propagate(&mut func);
-        float_zero::hoist_compare_zeros(&mut func);
+        compare_consts::hoist_compare_consts(&mut func);
         if matches!(self.listing_kind, Listing::None | Listing::Mir | Listing::MirStages) {
             let isa = self.variant.as_ref().map(|(_, isa)| isa.clone());
             self.pending.push(Pending { id, func, title: title.to_string(), isa });

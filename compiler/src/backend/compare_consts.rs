@@ -1,13 +1,14 @@
-//! Float comparisons with `0.0` inside loops (`if y < 0.0:`): x86's
-//! `ucomisd` takes one operand in a register, and where that is the zero
-//! Cranelift makes it again in each block that uses it (`vxorpd` before
-//! every `vucomisd`; on the other side it reads the constant from memory).
-//! Such an operand is replaced by the same zero made from an integer (`bitcast` of
-//! `iconst 0`), which Cranelift does not rematerialise: its loop-invariant
-//! code motion makes it once before the loop and the register allocator
-//! keeps it in a register across it, as gcc does. Outside loops, and in
-//! loops that call (no float register survives a call), nothing changes
-//! (one `vxorpd` is the cheapest zero there).
+//! Float comparisons with a constant inside loops (`if y < 0.0:`, `while
+//! zr * zr + zi * zi <= 4.0:`): x86's `ucomisd` takes one operand in a
+//! register, and where that is the constant Cranelift makes it again in
+//! each block that uses it (`vxorpd` for a zero, `movabs` and `vmovq` for
+//! any other value, before every `vucomisd`; on the other side it reads the
+//! constant from memory). Such an operand is replaced by the same constant
+//! made from an integer (`bitcast` of `iconst bits`), which Cranelift does
+//! not rematerialise: its loop-invariant code motion makes it once before
+//! the loop and the register allocator keeps it in a register across it,
+//! as gcc does. Outside loops, and in loops that call (no float register
+//! survives a call), nothing changes.
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
@@ -16,7 +17,7 @@ use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{types, Function, InstBuilder, InstructionData, MemFlagsData, Opcode, Value, ValueDef};
 use cranelift_codegen::loop_analysis::LoopAnalysis;
 
-pub fn hoist_compare_zeros(func: &mut Function) {
+pub fn hoist_compare_consts(func: &mut Function) {
     if func.layout.entry_block().is_none() {
         return;
     }
@@ -45,18 +46,18 @@ pub fn hoist_compare_zeros(func: &mut Function) {
         for inst in func.layout.block_insts(block) {
             if let InstructionData::FloatCompare { opcode: Opcode::Fcmp, args, cond } = func.dfg.insts[inst] {
                 let k = register_side(cond);
-                if let Some(ty) = positive_zero(func, args[k]) {
-                    sites.push((inst, k, ty));
+                if let Some((ty, bits)) = float_const(func, args[k]) {
+                    sites.push((inst, k, ty, bits));
                 }
             }
         }
     }
-    for (inst, k, ty) in sites {
+    for (inst, k, ty, bits) in sites {
         let mut pos = FuncCursor::new(func).at_inst(inst);
         let int_ty = if ty == types::F32 { types::I32 } else { types::I64 };
-        let bits = pos.ins().iconst(int_ty, 0);
-        let zero = pos.ins().bitcast(ty, MemFlagsData::new(), bits);
-        pos.func.dfg.inst_args_mut(inst)[k] = zero;
+        let bits = pos.ins().iconst(int_ty, bits);
+        let konst = pos.ins().bitcast(ty, MemFlagsData::new(), bits);
+        pos.func.dfg.inst_args_mut(inst)[k] = konst;
     }
 }
 
@@ -71,12 +72,13 @@ fn register_side(cond: FloatCC) -> usize {
     }
 }
 
-/// The type of `v` if it is the constant `+0.0`.
-fn positive_zero(func: &Function, v: Value) -> Option<types::Type> {
+/// The type and bits of `v` if it is a float constant (the bits
+/// zero-extended, as `iconst` takes them).
+fn float_const(func: &Function, v: Value) -> Option<(types::Type, i64)> {
     let ValueDef::Result(def, _) = func.dfg.value_def(v) else { return None };
     match func.dfg.insts[def] {
-        InstructionData::UnaryIeee64 { opcode: Opcode::F64const, imm } if imm.bits() == 0 => Some(types::F64),
-        InstructionData::UnaryIeee32 { opcode: Opcode::F32const, imm } if imm.bits() == 0 => Some(types::F32),
+        InstructionData::UnaryIeee64 { opcode: Opcode::F64const, imm } => Some((types::F64, imm.bits() as i64)),
+        InstructionData::UnaryIeee32 { opcode: Opcode::F32const, imm } => Some((types::F32, i64::from(imm.bits()))),
         _ => None,
     }
 }
