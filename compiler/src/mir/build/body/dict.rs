@@ -11,7 +11,7 @@ use super::object::STATUS;
 use super::{BodyBuilder, B};
 use crate::hir::{Expr, ExprKind, ObjConst, ObjOp};
 use crate::mir::primitives as p;
-use crate::mir::{Local, LocalTy, OpKind, Terminator};
+use crate::mir::{BlockId, Local, LocalTy, OpKind, Terminator};
 use crate::types::Ty;
 
 impl BodyBuilder<'_, '_> {
@@ -61,24 +61,9 @@ impl BodyBuilder<'_, '_> {
     /// `default`): the value, or the default (None when not given).
     #[inline(never)]
     pub(super) fn exact_dict_get(&mut self, args: Vec<Local>) -> Local {
-        let (hit, miss, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let join = self.b.block(false);
         let result = self.b.local(LocalTy::Object, Some("get"));
-        let item = self.b.local(LocalTy::Object, None);
-        let found = self.b.local(LocalTy::Scalar(Ty::Bool), None);
-        self.b.op(vec![item, found], OpKind::DictItem { dict: args[0], key: args[1] });
-        self.terminate(Terminator::Branch { cond: found, then: hit, otherwise: miss });
-        self.b.switch_to(hit);
-        self.reachable = true;
-        self.b.op(vec![result], OpKind::Assign { src: item });
-        self.terminate(Terminator::Goto(join));
-        self.b.switch_to(miss);
-        self.reachable = true;
-        let default = match args.get(2) {
-            Some(d) => *d,
-            None => self.b.value(LocalTy::Object, OpKind::LoadConst(ObjConst::None)),
-        };
-        self.b.op(vec![result], OpKind::Assign { src: default });
-        self.terminate(Terminator::Goto(join));
+        self.item_or_default(&args, result, join);
         self.b.switch_to(join);
         self.reachable = true;
         result
@@ -88,12 +73,27 @@ impl BodyBuilder<'_, '_> {
     /// dict's value by `PyDict_GetItemWithError`, or the default (None when
     /// not given) when the key is not there; anything else calls its `get`.
     pub(super) fn dict_get(&mut self, args: Vec<Local>) -> B<Local> {
-        let (fast, hit, miss, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
         let result = self.b.local(LocalTy::Object, Some("get"));
         let exact = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsExactDict { obj: args[0] });
         self.terminate(Terminator::Branch { cond: exact, then: fast, otherwise: slow });
         self.b.switch_to(fast);
         self.reachable = true;
+        self.item_or_default(&args, result, join);
+        self.b.switch_to(slow);
+        self.reachable = true;
+        let r = self.call_method("get", args, &[])?;
+        self.b.op(vec![result], OpKind::Assign { src: r });
+        self.terminate(Terminator::Goto(join));
+        self.b.switch_to(join);
+        self.reachable = true;
+        Ok(result)
+    }
+
+    /// `args[0]`, an exact dict: its item at `args[1]`, or `args[2]` (None
+    /// when not given), assigned to `result`, then on to `join`.
+    fn item_or_default(&mut self, args: &[Local], result: Local, join: BlockId) {
+        let (hit, miss) = (self.b.block(false), self.b.block(false));
         let item = self.b.local(LocalTy::Object, None);
         let found = self.b.local(LocalTy::Scalar(Ty::Bool), None);
         self.b.op(vec![item, found], OpKind::DictItem { dict: args[0], key: args[1] });
@@ -110,13 +110,5 @@ impl BodyBuilder<'_, '_> {
         };
         self.b.op(vec![result], OpKind::Assign { src: default });
         self.terminate(Terminator::Goto(join));
-        self.b.switch_to(slow);
-        self.reachable = true;
-        let r = self.call_method("get", args, &[])?;
-        self.b.op(vec![result], OpKind::Assign { src: r });
-        self.terminate(Terminator::Goto(join));
-        self.b.switch_to(join);
-        self.reachable = true;
-        Ok(result)
     }
 }
