@@ -10,8 +10,8 @@ against CPython running the same file with the shim:
   indexing, a `double*` indexed through a cast);
 - a narrow C index `p[i - 1]` widened to 64 bits where it cannot wrap
   (`opt/facts.rs`), and where it can (`i + 1` of an `int` near its end);
-- float comparisons with `0.0` inside loops (`backend/float_zero.rs`): the
-  zero kept in a register, every comparison operator on both sides, with
+- float comparisons with `0.0` inside loops (`backend/compare_consts.rs`):
+  the zero kept in a register, every comparison operator on both sides, with
   NaN, -0.0 and infinities, for `double` and `float` (values a `float`
   holds exactly: the shim keeps a double where C rounds).
 """
