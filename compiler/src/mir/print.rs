@@ -173,6 +173,7 @@ fn op(op: &Op) -> String {
         IsClassInstance { obj, class, exact: true, .. } => format!("is_exact {obj} of class '{class}'"),
         DictItem { dict, key } => format!("dict_item {dict}[{key}]"),
         SmallInt { obj } => format!("small_int {obj}"),
+        StrLen { obj } => format!("str_len {obj}"),
         IterStart { obj } => format!("iter_start {obj}"),
         SeqLen { seq } => format!("seq_len {seq}"),
         SeqItem { seq, index, list: false } => format!("seq_item {seq}[{index}]"),
