@@ -213,6 +213,9 @@ pub enum OpKind {
     IsExactDict { obj: Local },
     /// Whether `obj` is an exact float (its value a C double in place).
     IsExactFloat { obj: Local },
+    /// Whether `obj` is an exact int (float's operators take its value as
+    /// `PyLong_AsDouble` gives it).
+    IsExactInt { obj: Local },
     /// Whether `obj` is an exact complex (its two doubles in place).
     IsExactComplex { obj: Local },
     /// Whether `obj` is an exact tuple.
@@ -531,7 +534,7 @@ impl Op {
             LoadConst(_) | LoadGlobal { .. } | DefiningClass(_) | ModuleDict => vec![],
             CellGet { cell, .. } => vec![*cell],
             IterNext { iter } => vec![*iter],
-            SmallInt { obj } | StrLen { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsExactStr { obj } | IsClassInstance { obj, .. } => vec![*obj],
+            SmallInt { obj } | StrLen { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactInt { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsExactStr { obj } | IsClassInstance { obj, .. } => vec![*obj],
             DictItem { dict, key } => vec![*dict, *key],
             SeqLen { seq } => vec![*seq],
             SeqItem { seq, index, .. } => vec![*seq, *index],
@@ -590,7 +593,7 @@ impl Op {
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | ComplexPart { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
             | DecRef { .. } | ReleaseBuffer { .. } | EmptyBuffer | HoldBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | StrLen { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
-            | IsExactDict { .. } | IsExactFloat { .. } | IsExactComplex { .. } | IsExactTuple { .. } | IsExactList { .. } | IsExactStr { .. } | IsClassInstance { .. } | LoadField { .. } | PeekField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
+            | IsExactDict { .. } | IsExactFloat { .. } | IsExactInt { .. } | IsExactComplex { .. } | IsExactTuple { .. } | IsExactList { .. } | IsExactStr { .. } | IsClassInstance { .. } | LoadField { .. } | PeekField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),

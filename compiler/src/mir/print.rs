@@ -164,6 +164,7 @@ fn op(op: &Op) -> String {
         CallLoadedMethod { method, unbound, args, kwnames: Some(k), .. } => format!("call_loaded_method {method}(unbound {unbound}: {}; kwnames {k})", list(args)),
         IsExactDict { obj } => format!("is_exact_dict {obj}"),
         IsExactFloat { obj } => format!("is_exact_float {obj}"),
+        IsExactInt { obj } => format!("is_exact_int {obj}"),
         IsExactComplex { obj } => format!("is_exact_complex {obj}"),
         IsExactTuple { obj } => format!("is_exact_tuple {obj}"),
         IsExactList { obj } => format!("is_exact_list {obj}"),

@@ -221,7 +221,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dest_is(0, &|t| t == LocalTy::Object, "an object")?;
             dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
-        IsExactDict { obj: o } | IsExactFloat { obj: o } | IsExactComplex { obj: o } | IsExactTuple { obj: o } | IsExactList { obj: o } | IsExactStr { obj: o } | IsClassInstance { obj: o, .. } => {
+        IsExactDict { obj: o } | IsExactFloat { obj: o } | IsExactInt { obj: o } | IsExactComplex { obj: o } | IsExactTuple { obj: o } | IsExactList { obj: o } | IsExactStr { obj: o } | IsClassInstance { obj: o, .. } => {
             dests(1)?;
             obj(*o)?;
             dest_is(0, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")

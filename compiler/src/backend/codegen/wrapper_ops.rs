@@ -321,12 +321,13 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.def(op.dests[0], item)?;
             g.def(op.dests[1], done)?;
         }
-        IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsExactStr { obj } => {
+        IsExactDict { obj } | IsExactFloat { obj } | IsExactInt { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsExactStr { obj } => {
             let o = g.get(*obj)?;
             let ty = g.cx().b.ins().load(p, flags(), o, crate::backend::pyabi::OB_TYPE);
             let name = match op.kind {
                 IsExactDict { .. } => "PyDict_Type",
                 IsExactFloat { .. } => "PyFloat_Type",
+                IsExactInt { .. } => "PyLong_Type",
                 IsExactComplex { .. } => "PyComplex_Type",
                 IsExactTuple { .. } => "PyTuple_Type",
                 IsExactStr { .. } => "PyUnicode_Type",
