@@ -97,6 +97,10 @@ class I(int):
     pass
 
 
+class FS(float):
+    pass
+
+
 def test_fields_are_getset_descriptors(m):
     assert "left to Python" not in m.build.stderr, m.build.stderr
     F = m.native.F
@@ -145,7 +149,8 @@ def test_int_fields(m):
 # Cython 3.3.1's outcomes (value read back, or the error).
 FLOATS = [
     (1, ("ok", "1.0", "float")), (-2**31 - 1, None), (2**70, ("ok", "1.1805916207174113e+21", "float")),
-    (1.5, ("ok", "1.5", "float")), (True, ("ok", "1.0", "float")), (I(5), ("ok", "5.0", "float")),
+    (1.5, ("ok", "1.5", "float")), (-0.0, ("ok", "-0.0", "float")), (FS(2.5), ("ok", "2.5", "float")),
+    (True, ("ok", "1.0", "float")), (I(5), ("ok", "5.0", "float")),
     (Flt(), ("ok", "2.5", "float")), (float("nan"), ("ok", "nan", "float")),
     ("x", ("TypeError", "must be real number, not str")), (None, ("TypeError", "must be real number, not NoneType")),
     ([], ("TypeError", "must be real number, not list")),

@@ -310,7 +310,10 @@ fn getset_table(em: &mut Emitter, facts: &Facts, c: &ExtClass) -> R<Option<DataI
             None => wrapper::emit_getter(em, facts, function(m, p.get)?)?,
         };
         let set = match (p.set, p.del) {
-            (Some(s), Some(d)) => Some(wrapper::emit_setter(em, function(m, s)?, function(m, d)?)?),
+            (Some(s), Some(d)) => {
+                let set = wrapper::emit_setter(em, function(m, s)?, function(m, d)?)?;
+                Some(emit_float_setter(em, c, field, set)?.unwrap_or(set))
+            }
             (None, None) => None,
             _ => return Err(format!("field `{}` of {} has a setter or a deleter alone", p.name, c.name)),
         };
@@ -380,6 +383,39 @@ fn emit_field_getter(em: &mut Emitter, c: &ExtClass, field: &hir::Field) -> R<Op
             }
         };
         cx.b.ins().return_(&[obj]);
+        Ok(())
+    })?;
+    Ok(Some(id))
+}
+
+/// A C float field's setter storing an exact float's value in place (what
+/// the compiled setter computes for one), anything else (`del` too) handed
+/// to the compiled setter's entry `set`; None for another type.
+fn emit_float_setter(em: &mut Emitter, c: &ExtClass, field: &hir::Field, set: ClifFuncId) -> R<Option<ClifFuncId>> {
+    let Ty::Float(bits) = field.ty else { return Ok(None) };
+    let at = field.offset as i32;
+    let p = em.ptr;
+    let title = format!("float setter of {}.{}", c.name, field.name);
+    let id = super::emit_fn(em, &format!("pyc_aot_set_{}_{}", c.name, field.name), 6, &title, &[p, p, p], Some(types::I32), |cx, a| {
+        let (other, fast, slow) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+        cx.b.set_cold_block(slow);
+        cx.b.ins().brif(a[1], other, &[], slow, &[]);
+        cx.b.switch_to_block(other);
+        let ty = cx.b.ins().load(p, flags(), a[1], pyabi::OB_TYPE);
+        let float_type = cx.py_data("PyFloat_Type")?;
+        let exact = cx.b.ins().icmp(IntCC::Equal, ty, float_type);
+        cx.b.ins().brif(exact, fast, &[], slow, &[]);
+        cx.b.switch_to_block(fast);
+        let v = cx.b.ins().load(types::F64, flags(), a[1], pyabi::FLOAT_VALUE);
+        let v = if bits == 32 { cx.b.ins().fdemote(types::F32, v) } else { v };
+        cx.b.ins().store(flags(), v, a[0], at);
+        let zero = cx.b.ins().iconst(types::I32, 0);
+        cx.b.ins().return_(&[zero]);
+        cx.b.switch_to_block(slow);
+        let r = cx.func_ref(set);
+        let inst = cx.b.ins().call(r, &[a[0], a[1], a[2]]);
+        let status = cx.b.inst_results(inst)[0];
+        cx.b.ins().return_(&[status]);
         Ok(())
     })?;
     Ok(Some(id))
