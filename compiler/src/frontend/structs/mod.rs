@@ -942,6 +942,11 @@ impl Lower<'_, '_> {
                 [t] => self.pointer_field(t).and_then(|(p, i, f)| Self::cache_key(&p, &i, &f)).and_then(|k| self.cached.get(&k)).cloned(),
                 _ => None,
             };
+            if let [t] = targets.as_slice() {
+                if let Some(stmts) = self.fn_pointer_field_store(t, value, &s.span)? {
+                    return Ok(stmts);
+                }
+            }
             if let (Some(c), [t]) = (cache, targets.as_slice()) {
                 let at = At(&s.span);
                 return Ok(vec![at.assign(at.name(&c), self.expr(value)?), at.assign(self.target(t)?, at.name(&c))]);
