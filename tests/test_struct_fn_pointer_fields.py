@@ -159,3 +159,76 @@ def as_object():
 """)
     assert b.ok, b.describe()
     assert "`as_object` left to Python" in b.stderr and "the field `fn` of `Op` is no C number" in b.stderr, b.stderr
+
+
+POPS_PXD = """\
+ctypedef double (*binop_t)(double, double) noexcept
+cdef struct Op:
+    int name
+    binop_t fn
+    double (*unary)(double) noexcept
+    double weight
+"""
+
+PXD_SOURCE = '''\
+import cython
+from cython.cimports.pops import Op, binop_t
+from cython.cimports.libc.stdlib import malloc, free
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+def add(a: cython.double, b: cython.double) -> cython.double:
+    return a + b
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+def neg(a: cython.double) -> cython.double:
+    return -a
+
+
+def run(n: cython.int, x: cython.double) -> cython.double:
+    ops: cython.pointer(Op) = cython.cast(cython.pointer(Op), malloc(n * cython.sizeof(Op)))
+    i: cython.int
+    for i in range(n):
+        ops[i].fn = add
+        ops[i].unary = neg
+        ops[i].weight = i
+    t: cython.double = x
+    for i in range(n):
+        t = ops[i].unary(ops[i].fn(t, ops[i].weight))
+    free(ops)
+    return t
+
+
+def local(x: cython.double) -> cython.double:
+    o: Op
+    o.fn = add
+    o.unary = neg
+    return o.unary(o.fn(x, 1.0))
+
+
+def size() -> cython.Py_ssize_t:
+    return cython.sizeof(Op)
+'''
+
+
+def test_pxd_struct_fields_typed_and_spelt_in_place(tmp_path):
+    # A `.pxd` struct's field of a `ctypedef`'d pointer type and one spelt
+    # in place (`double (*unary)(double) noexcept`), in C memory and in a
+    # struct local; C's layout (int, padding, three 8-byte fields).
+    (tmp_path / "pops.pxd").write_text(POPS_PXD)
+    (tmp_path / "pf.py").write_text(PXD_SOURCE)
+    b = run_compiler(tmp_path / "pf.py", outdir=tmp_path / "out", args=["--strict"])
+    assert b.ok and b.counts()[1] == 0, b.describe()
+    m = import_extension("pf", tmp_path / "out" / ("pf" + sysconfig.get_config_var("EXT_SUFFIX")))
+    # t = -(t + i) for i = 0..n-1, from x.
+    def want(n, x):
+        for i in range(n):
+            x = -(x + i)
+        return x
+    for n, x in [(0, 1.5), (1, 2.0), (4, 1.0), (7, -3.25)]:
+        assert m.run(n, x) == want(n, x), (n, x)
+    assert m.local(2.0) == -3.0 and m.local(-1.0) == 0.0
+    assert m.size() == 32

@@ -787,11 +787,21 @@ impl Parser {
             let ty_at = c.span();
             let field_ty = self.ctype(&mut c)?;
             if Self::at_fn_pointer(&c) {
-                return unsupported(c.span(), "function pointer fields");
+                // `double (*op)(double, double) noexcept`: one field of that type.
+                let CType::Scalar(ret) = field_ty else { return unsupported(ty_at, "function pointer fields returning structs or struct pointers") };
+                let at = c.span();
+                let (f, sig) = self.fn_declarator(&mut c, ret)?;
+                c.done()?;
+                let Some(f) = f else { return Err(Diagnostic::error(at, "a function pointer field needs a name").with_label("here: `(*name)`")) };
+                self.check_fn_result(ret, at.clone())?;
+                if fields.iter().any(|(g, _)| *g == f) {
+                    return Err(Diagnostic::error(at, format!("`{name}` has two fields named `{f}`")).with_label("declared again here"));
+                }
+                fields.push((f, Field::Scalar(Ty::FnPtr(crate::types::FnPtrTy::of(&sig)))));
+                continue;
             }
             let field = match field_ty {
                 CType::Scalar(Ty::Void) => return Err(Diagnostic::error(ty_at, "a field cannot be void").with_label("void")),
-                CType::Scalar(Ty::FnPtr(_)) => return unsupported(ty_at, "function pointer fields"),
                 CType::Scalar(t) => Field::Scalar(t),
                 CType::StructPtr(s) => Field::StructPtr(s),
                 CType::Struct(s) if s == name => {
@@ -1105,14 +1115,15 @@ mod tests {
             ("cdef extern from \"h.h\"\n    int f()\n", "1", "expected `:`"),
             ("cdef extern from \"h.h\":\n    void (*get(int n))(int)\n", "2", "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type) in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    void (*)(int)\n", "2", "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type) in a .pxd are not supported yet"),
-            ("ctypedef int (*op_t)(int) noexcept\ncdef struct S:\n    op_t cb\n", "3", "function pointer fields in a .pxd are not supported yet"),
+            ("cdef struct S:\n    int (*cb)(int) noexcept, x\n", "2", "unexpected text after the declaration"),
             ("ctypedef int (*op_t)(int) noexcept\ncdef extern from \"h.h\":\n    op_t *table\n", "3", "pointers to int (*)(int) noexcept in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    void f(int (*cb)(int) except +)\n", "2", "C++ exception clauses (`except +`) in a .pxd are not supported yet"),
             ("ctypedef int (*op_t)(int) except? -1.5\n", "1", "an exception value pyc-aot does not read"),
             ("ctypedef double (*op_t)(double) except? x\n", "1", "an exception value pyc-aot does not read"),
             ("ctypedef int (*op_t)(int) noexcept except -1\n", "1", "a second exception clause"),
             ("cdef extern from \"h.h\":\n    void f(int (**cb)(int))\n", "2", "pointers to function pointers in a .pxd are not supported yet"),
-            ("cdef struct S:\n    int (*cb)(int)\n", "2", "function pointer fields in a .pxd are not supported yet"),
+            ("cdef struct S:\n    int (*)(int)\n", "2", "a function pointer field needs a name"),
+            ("cdef struct S:\n    int x\n    int (*x)(int)\n", "3", "`S` has two fields named `x`"),
             ("from libc.stdlib cimport malloc\n", "1", "cimports in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    int f()\n    int f()\n", "3", "`f` is declared twice"),
         ];

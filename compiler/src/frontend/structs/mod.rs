@@ -59,6 +59,11 @@ pub(crate) struct Structs {
     params: HashMap<String, Vec<Option<String>>>,
 }
 
+/// The prefix of the attribute of the `cython` module a `.pxd` struct's
+/// function pointer field is spelt with for typing, its `FnPtrTy` index
+/// after it (no Python source can spell it).
+pub(crate) const FN_POINTER_TYPE: &str = "pyc-aot function pointer ";
+
 /// The attribute of the `cython` module a store of an object through a
 /// `Py_buffer*` is spelt with for typing (no Python source can spell it).
 pub(crate) const OBJECT_STORE: &str = "pyc-aot object store";
