@@ -22,6 +22,12 @@ pub(crate) struct CFunc {
     /// The parameters that are C function pointers (their `Ty` a `void*`):
     /// index and the pointer's signature.
     pub callbacks: Vec<(usize, FnSig)>,
+    /// Its exception clause: `noexcept` unless declared (Cython 3's rule in
+    /// extern blocks); a call of it tests what the clause says.
+    pub except: ExceptSpec,
+    /// Declared with `...` after its parameters (`printf`): a call passes
+    /// more arguments, C's default argument promotions applied.
+    pub variadic: bool,
 }
 
 pub(crate) use crate::types::FnSig;
@@ -463,22 +469,25 @@ impl Parser {
                 return unsupported(c.span(), "C arrays");
             }
             if c.eat_punct('(') {
-                let (params, callbacks) = self.params(&mut c)?;
+                let (params, callbacks, variadic) = self.params(&mut c)?;
                 let mut nogil = block_nogil;
+                let mut except = None;
                 loop {
+                    let at = c.span();
                     if c.eat("nogil") {
                         nogil = true;
-                    } else if c.eat("noexcept") {
-                    } else if c.is("except") {
-                        return Err(Diagnostic::error(c.span(), "exception values on extern functions are not supported yet")
-                            .with_label("C functions here are `noexcept`")
-                            .with_hint("remove the `except` clause: an extern function never raises (Cython 3's rule)"));
+                    } else if c.is("noexcept") || c.is("except") {
+                        let spec = Self::except_clause(&mut c, ty)?;
+                        if except.replace(spec).is_some() {
+                            return Err(Diagnostic::error(at, "a second exception clause").with_label("here").with_hint("write one of `noexcept`, `except v`, `except? v`, `except *`"));
+                        }
                     } else {
                         break;
                     }
                 }
                 c.done()?;
-                let decl = if module_cdef { Decl::ModuleFunc } else { Decl::Func(CFunc { symbol: name.clone(), params, ret: ty, nogil, callbacks }) };
+                let except = except.unwrap_or(if module_cdef { ExceptSpec::Star } else { ExceptSpec::NoExcept });
+                let decl = if module_cdef { Decl::ModuleFunc } else { Decl::Func(CFunc { symbol: name.clone(), params, ret: ty, nogil, callbacks, except, variadic }) };
                 return self.declare(name, decl, name_at);
             }
             if module_cdef {
@@ -500,18 +509,24 @@ impl Parser {
     /// and type, and which are function pointers (`double (*f)(double)`, or
     /// a `ctypedef`'d function pointer type).
     #[allow(clippy::type_complexity)]
-    fn params(&mut self, c: &mut Cursor) -> R<(Vec<(String, Ty)>, Vec<(usize, FnSig)>)> {
+    fn params(&mut self, c: &mut Cursor) -> R<(Vec<(String, Ty)>, Vec<(usize, FnSig)>, bool)> {
         let (mut params, mut callbacks) = (vec![], vec![]);
         if c.eat_punct(')') {
-            return Ok((params, callbacks));
+            return Ok((params, callbacks, false));
         }
         if c.is("void") && c.toks.get(c.at + 1).map(|t| &t.0) == Some(&Tok::Punct(')')) {
             c.at += 2;
-            return Ok((params, callbacks));
+            return Ok((params, callbacks, false));
         }
         loop {
             if c.peek() == Some(&Tok::Ellipsis) {
-                return unsupported(c.span(), "variadic functions (`...`)");
+                // `...` ends the list, after at least one named parameter (C's rule).
+                if params.is_empty() {
+                    return Err(Diagnostic::error(c.span(), "`...` without a parameter before it").with_label("here").with_hint("a variadic C function names its first parameter: `int printf(const char *fmt, ...)`"));
+                }
+                c.at += 1;
+                c.expect_punct(')')?;
+                return Ok((params, callbacks, true));
             }
             let ty_at = c.span();
             let fn_type = match c.peek() {
@@ -549,7 +564,7 @@ impl Parser {
             }
             params.push((name, ty));
             if c.eat_punct(')') {
-                return Ok((params, callbacks));
+                return Ok((params, callbacks, false));
             }
             c.expect_punct(',')?;
         }
@@ -575,9 +590,12 @@ impl Parser {
         c.expect_punct(')')?;
         let params_at = c.span();
         c.expect_punct('(')?;
-        let (params, inner) = self.params(c)?;
+        let (params, inner, variadic) = self.params(c)?;
         if !inner.is_empty() {
             return unsupported(params_at, "function pointers taking function pointers");
+        }
+        if variadic {
+            return unsupported(params_at, "variadic function pointer types (`...`)");
         }
         let mut nogil = false;
         let mut except = None;
