@@ -1035,7 +1035,7 @@ mod tests {
         let text = "# the book's wrapper\ncdef extern from \"cfib.h\" nogil:\n    double cfib(int n)\n    unsigned long long big(long long a,\n                           unsigned b, const char c)  # joined\n    void reset()\n    const double Y\n    int X, Z\n    ctypedef unsigned short u16\n    u16 half(u16 x) noexcept\n    enum: RED = 1, GREEN = 4\n    cdef enum Mode:\n        FAST = 0\n        SLOW = FAST\n\ncdef extern from *:\n    pass\n\ncdef enum Color:\n    A\n    B, C\ncdef double helper(double x)\n";
         let p = parse(text).unwrap();
         let int = cython_scalar("int").unwrap();
-        assert_eq!(decl(&p, "cfib"), Decl::Func(CFunc { symbol: "cfib".into(), params: vec![("n".into(), int)], ret: F64, nogil: true, callbacks: vec![] }));
+        assert_eq!(decl(&p, "cfib"), Decl::Func(CFunc { symbol: "cfib".into(), params: vec![("n".into(), int)], ret: F64, nogil: true, callbacks: vec![], except: ExceptSpec::NoExcept, variadic: false }));
         let Decl::Func(big) = decl(&p, "big") else { panic!() };
         assert_eq!(big.params.iter().map(|p| p.1).collect::<Vec<_>>(), vec![cython_scalar("longlong").unwrap(), cython_scalar("uint").unwrap(), cython_scalar("char").unwrap()]);
         assert_eq!(big.ret, cython_scalar("ulonglong").unwrap());
@@ -1110,6 +1110,22 @@ mod tests {
     }
 
     #[test]
+    fn reads_exception_clauses_and_varargs_of_functions() {
+        let p = parse("cdef extern from \"h.h\":\n    int a(int n) except -1\n    int b(int n) except? 0\n    double c(double x) except? -1.0\n    void d() except *\n    int e(int n)\n    int f(int n) noexcept nogil\n    int printf(const char *fmt, ...)\ncdef double helper(double x)\n").unwrap();
+        let got: Vec<String> = ["a", "b", "c", "d", "e", "f", "printf"]
+            .iter()
+            .map(|n| match decl(&p, n) {
+                Decl::Func(f) => format!("{}{}", f.except, if f.variadic { " ..." } else { "" }),
+                d => panic!("{d:?}"),
+            })
+            .collect();
+        assert_eq!(got, ["except -1", "except? 0", "except? -1.0", "except *", "noexcept", "noexcept", "noexcept ..."]);
+        let Decl::Func(printf) = decl(&p, "printf") else { panic!() };
+        assert_eq!(printf.params.len(), 1);
+        assert_eq!(decl(&p, "helper"), Decl::ModuleFunc);
+    }
+
+    #[test]
     fn what_it_does_not_read_is_a_located_error() {
         let cases = [
             ("cdef extern from \"h.h\":\n    double f(double **x)\n", "2", "pointers to pointers (other than `void**`) in a .pxd are not supported yet"),
@@ -1117,8 +1133,12 @@ mod tests {
             ("cdef struct P:\n    int x\nP f()\n", "3", "expected a `cdef extern from` block, a `cdef` or `ctypedef` declaration"),
             ("cdef packed struct P:\n    int x\n", "1", "packed structs in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    quad f(int n)\n", "2", "unknown type `quad`"),
-            ("cdef extern from \"h.h\":\n    int f(int n) except -1\n", "2", "exception values on extern functions are not supported yet"),
-            ("cdef extern from \"h.h\":\n    int printf(char c, ...)\n", "2", "variadic functions (`...`) in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    int f(int n) except +\n", "2", "C++ exception clauses (`except +`) in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    void f(int n) except? 0\n", "2", "an exception value for a function returning void"),
+            ("cdef extern from \"h.h\":\n    int f(int n) except? -1 noexcept\n", "2", "a second exception clause"),
+            ("cdef extern from \"h.h\":\n    int printf(...)\n", "2", "`...` without a parameter before it"),
+            ("cdef extern from \"h.h\":\n    int printf(char *f, ..., int n)\n", "2", "expected `)`"),
+            ("ctypedef int (*op_t)(int, ...) noexcept\n", "1", "variadic function pointer types (`...`) in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    enum: A\n", "2", "the value of `A` is in the C header, which pyc-aot does not read"),
             ("cdef extern from \"h.h\"\n    int f()\n", "1", "expected `:`"),
             ("cdef extern from \"h.h\":\n    void (*get(int n))(int)\n", "2", "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type) in a .pxd are not supported yet"),
