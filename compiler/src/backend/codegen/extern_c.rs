@@ -63,7 +63,26 @@ impl OpCx<'_, '_, '_> {
                     ExceptValue::Float(_) => return Err("a float exception value for an integer result".into()),
                 };
                 if !check {
-                    self.propagate_if(is);
+                    // The value alone says an exception is set; if C set
+                    // none, CPython's SystemError, which the error's
+                    // traceback entry needs (3.12+ reads the exception).
+                    let (fail, cont) = (self.cx.b.create_block(), self.cx.b.create_block());
+                    self.cx.b.set_cold_block(fail);
+                    self.cx.b.ins().brif(is, fail, &[], cont, &[]);
+                    self.enter(fail);
+                    self.holding_gil(|o| {
+                        let occurred = o.call_c("PyErr_Occurred", &[], &[o.cx.em.ptr], &[])?[0];
+                        let (set, done) = (o.cx.b.create_block(), o.cx.b.create_block());
+                        let none = o.cx.is_null(occurred);
+                        o.cx.b.ins().brif(none, set, &[], done, &[]);
+                        o.enter(set);
+                        o.set_exception("PyExc_SystemError", Some("error return without exception set"))?;
+                        o.cx.b.ins().jump(done, &[]);
+                        o.enter(done);
+                        Ok(())
+                    })?;
+                    self.jump_to_error();
+                    self.enter(cont);
                 } else {
                     let (test, cont) = (self.cx.b.create_block(), self.cx.b.create_block());
                     self.cx.b.set_cold_block(test);
