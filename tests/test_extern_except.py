@@ -41,6 +41,7 @@ long long zero_err(long long a) {
 }
 int plain(int a) { return a; }
 int strict_plain(int a) { return a; }
+int (*strict_hook)(int) = strict_plain;
 int gil_maybe(int a) {
     if (a < 0) {
         PyGILState_STATE s = PyGILState_Ensure();
@@ -68,6 +69,7 @@ cdef extern from "ce.h":
     long long zero_err(long long a) except? 0
     int plain(int a)
     int strict_plain(int a) except -1
+    int (*strict_hook)(int a) except -1
 
 cdef extern from "ce.h" nogil:
     int gil_maybe(int a) except? -1
@@ -76,7 +78,7 @@ cdef extern from "ce.h" nogil:
 
 SOURCE = '''\
 import cython
-from cython.cimports.ce import checked_div, maybe, dmaybe, star, zero_err, plain, strict_plain, gil_maybe, gil_star
+from cython.cimports.ce import checked_div, maybe, dmaybe, star, zero_err, plain, strict_plain, strict_hook, gil_maybe, gil_star
 
 
 def div(a: cython.int, b: cython.int) -> cython.int:
@@ -106,6 +108,10 @@ def noexc(a: cython.int) -> cython.int:
 
 def strict(a: cython.int) -> cython.int:
     return strict_plain(a)
+
+
+def hooked(a: cython.int) -> cython.int:
+    return strict_hook(a)
 
 
 def in_loop(n: cython.int) -> cython.int:
@@ -209,6 +215,10 @@ def test_error_value_without_exception(mod):
     assert mod.noexc(-1) == -1 and mod.may(-1) == -1
     with pytest.raises(SystemError):
         mod.strict(-1)
+    # The same through a function pointer of an `except -1` type.
+    assert mod.hooked(5) == 5
+    with pytest.raises(SystemError):
+        mod.hooked(-1)
 
 
 def test_traceback_names_the_call(mod):
@@ -221,7 +231,7 @@ def test_traceback_names_the_call(mod):
         mod.released_star(1)
     except RuntimeError as e:
         last = traceback.extract_tb(e.__traceback__)[-1]
-    assert last.lineno == 59 and last.name == "released_star"
+    assert last.lineno == 63 and last.name == "released_star"
 
 
 def test_no_leaks(mod):
