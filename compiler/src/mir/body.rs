@@ -91,9 +91,10 @@ pub enum BodyOp {
     /// `cond ? a : b` without a branch.
     Select { cond: Local, a: Local, b: Local },
     Math { op: MathOp, args: Vec<Local> },
-    /// A call of a C function declared in a `.pxd` (`params`: its parameter
-    /// types; a `void` one gives a dummy bint).
-    CCall { symbol: String, args: Vec<Local>, params: Vec<Ty>, ret: Ty },
+    /// A call of a C function declared in a `.pxd` (`params`: its
+    /// arguments' types; a `void` one gives a dummy bint); `except` as
+    /// `CallPtr`'s; `variadic`: the callee is declared with `...`.
+    CCall { symbol: String, args: Vec<Local>, params: Vec<Ty>, ret: Ty, except: crate::types::ExceptSpec, variadic: bool },
     /// A call through a C function pointer (`hir::ExprKind::CallPtr`):
     /// `args[0]` the address, then the arguments of `params`' types;
     /// `except` says how the callee signals an exception (checked after
@@ -377,7 +378,7 @@ impl BodyOp {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
-            CallPtr { except, .. } if *except != crate::types::ExceptSpec::NoExcept => ErrorKind::Flag,
+            CallPtr { except, .. } | CCall { except, .. } if *except != crate::types::ExceptSpec::NoExcept => ErrorKind::Flag,
             CCall { .. } | CallPtr { .. } | CGlobal { .. } | CGlobalStore { .. } | FuncAddr { .. } | CString { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } | ObjectData { .. } => ErrorKind::Never,
             Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,
