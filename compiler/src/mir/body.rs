@@ -240,7 +240,7 @@ pub enum BodyOp {
     /// A `prange` on a thread team: the outlined body `func` called per
     /// chunk of `range(start, stop, step)`; `args` are the reductions'
     /// values before the loop, the lastprivate locals', then the shared
-    /// locals (a view as its parts); `threads` (absent or not positive:
+    /// locals (a view as its parts) and this thread's stack limit; `threads` (absent or not positive:
     /// OpenMP's default) and `chunk` as `hir::Prange` says. Dests: the loop
     /// variable's last value (`var` when the range is empty), whether any
     /// trip ran, for a variable narrower than 64 bits the counter after the
