@@ -9,12 +9,11 @@ A struct holding one does not convert to a Python object (Cython's
 against the same file run as plain Python (the shim's structs and
 `malloc`), and no leaks."""
 
-import sys
 import sysconfig
 
 import pytest
 
-from conftest import call, growth, import_extension, import_source, run_compiler
+from conftest import assert_same_outcomes, compiled_and_plain, growth, import_extension, run_compiler
 
 PXD = "ctypedef double (*binop_t)(double, double) noexcept\nctypedef int (*intop_t)(int) noexcept\n"
 
@@ -96,35 +95,17 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
-    d = tmp_path_factory.mktemp("sffn")
-    (d / "sfops.pxd").write_text(PXD)
-    (d / "sffn.py").write_text(SOURCE)
-    b = run_compiler(d / "sffn.py", outdir=d / "out", args=["--strict"])
-    assert b.ok and b.counts()[1] == 0, b.describe()
-    nat = import_extension("sffn", d / "out" / ("sffn" + sysconfig.get_config_var("EXT_SUFFIX")))
-    sys.path.insert(0, str(d))
-    try:
-        py = import_source("sffn_py", d / "sffn.py")
-    finally:
-        sys.path.remove(str(d))
-    return py, nat
+    return compiled_and_plain(tmp_path_factory.mktemp("sffn"), "sffn", SOURCE, {"sfops.pxd": PXD})
 
 
 @pytest.mark.parametrize("name, argss", CASES, ids=[c[0] for c in CASES])
 def test_matches_plain_python(pair, name, argss):
-    py, nat = pair
-    for args in argss:
-        want, got = call(getattr(py, name), args), call(getattr(nat, name), args)
-        assert want.ok == got.ok, (name, args, want, got)
-        if want.ok:
-            assert want.value == got.value or (want.value != want.value and got.value != got.value), (name, args, want, got)
-        else:
-            assert (want.exc_type, want.message) == (got.exc_type, got.message), (name, args, want, got)
+    assert_same_outcomes(*pair, name, argss)
 
 
 def test_no_leaks(pair):
     _, nat = pair
-    assert growth(lambda: [nat.in_memory(7, 1.0) + nat.local_struct(1.0, 2.0) for _ in range(200)]) <= 2
+    assert growth(lambda: nat.in_memory(7, 1.0) + nat.local_struct(1.0, 2.0)) <= 2
 
 
 def _build(tmp_path, body):
