@@ -47,7 +47,7 @@ class F:
     b: str = "s"
 
 @cython.cclass
-@cython.dataclasses.dataclass(unsafe_hash=True, kw_only=True)
+@cython.dataclasses.dataclass(unsafe_hash=True%(kw)s)
 class K:
     a: cython.int = 1
     b: object = cython.dataclasses.field(default=3, repr=False, compare=False)
@@ -62,7 +62,7 @@ class R:
     o: object = None
 
 @cython.cclass
-@cython.dataclasses.dataclass(eq=False, repr=False, match_args=False)
+@cython.dataclasses.dataclass(eq=False, repr=False%(ma)s)
 class Bare:
     n: cython.longlong = 0
 
@@ -88,7 +88,8 @@ def sum_x(ps: list) -> cython.double:
 
 def make(n: cython.int):
     return P(n * 0.5, n)
-'''
+''' % ({"kw": ", kw_only=True", "ma": ", match_args=False"} if sys.version_info >= (3, 10) else {"kw": "", "ma": ""})
+# (CPython 3.9's dataclasses takes neither kw_only nor match_args.)
 
 
 @pytest.fixture(scope="module")
@@ -240,13 +241,17 @@ def test_frozen(m):
 
 
 def test_match_args_and_params(m):
-    for name in ("P", "F", "K", "D"):
-        same(m, lambda M: getattr(M, name).__match_args__)
+    if sys.version_info >= (3, 10):
+        for name in ("P", "F", "K", "D"):
+            same(m, lambda M: getattr(M, name).__match_args__)
+    else:
+        # CPython 3.9's dataclasses sets no __match_args__; Cython does.
+        assert (m.native.P.__match_args__, m.native.K.__match_args__) == (("x", "y", "z", "w"), ("a", "b"))
     # Cython's names every field not keyword-only, `init=False` ones too
     # (CPython's dataclasses leave those out).
     assert m.native.Post.__match_args__ == ("a", "b", "tags")
-    assert m.py.Post.__match_args__ == ("a",)
-    assert not hasattr(m.native.Bare, "__match_args__")
+    assert getattr(m.py.Post, "__match_args__", ("a",)) == ("a",)
+    assert hasattr(m.native.Bare, "__match_args__") == (sys.version_info < (3, 10))
     for name in ("P", "F", "K", "Bare"):
         same(m, lambda M: repr(getattr(M, name).__dataclass_params__))
 
