@@ -371,3 +371,92 @@ def test_no_leaks(m):
         attempt(M.P, "bad", 2, lst)
     gc.collect()
     assert sys.getrefcount(lst) == before
+
+
+EDGE = '''
+import cython
+import dataclasses
+import math
+from dataclasses import dataclass, field
+LIMIT = 7
+SENT = (1, 2)
+
+@cython.cclass
+class Base:
+    k: cython.int
+    def __post_init__(self):
+        self.k = 99
+
+@cython.cclass
+@cython.dataclasses.dataclass
+class A(Base):
+    x: cython.int = LIMIT
+    y: object = SENT
+    z: cython.double = math.pi
+    u: cython.int = cython.dataclasses.field(init=False)
+    v: object = cython.dataclasses.field(default=None, init=False)
+    q = cython.declare(cython.int, 5)
+
+    def __repr__(self):
+        return "custom"
+
+    def get_k(self):
+        return self.k
+
+@cython.cclass
+@cython.dataclasses.dataclass(order=True)
+class B:
+    s: str = "a"
+    t: bytes = b"x"
+    def __eq__(self, other):
+        return True
+
+@cython.cclass
+@cython.dataclasses.dataclass(init=False)
+class NoInit:
+    n: cython.int = 5
+
+@cython.cclass
+@dataclasses.dataclass
+class Std:
+    x: cython.double = 1.0
+    z: list = dataclasses.field(default_factory=list)
+
+@cython.cclass
+@dataclass(frozen=True)
+class Std2:
+    x: cython.int = field(default=3)
+
+@dataclasses.dataclass
+class Plain:
+    x: int = 1
+'''
+
+
+def test_edge_cases_as_cython(pyc):
+    """Each expectation is Cython 3.3.1's output for the same source."""
+    b = pyc.build(EDGE, stem="cdataclass_edge")
+    assert b.ok and "left to Python" not in b.stderr, b.describe()
+    from conftest import import_extension
+    M = import_extension(b.so.name.split(".")[0], b.so)
+    a = M.A()
+    # A base's __post_init__ is not called (Cython's lookup finds the
+    # class's own only); class-body defaults evaluated once, shared.
+    assert (repr(a), a.x, a.y is M.SENT, a.z, a.u, a.v, a.get_k()) == ("custom", 7, True, 3.141592653589793, 0, None, 0)
+    # A private `cython.declare` field: in __init__, not in __dataclass_fields__.
+    assert not hasattr(M.A(), "q") and "q" not in M.A.__dataclass_fields__
+    assert repr(M.A.__init__) and outcome(M.A, 1, 2, 3.0, 6, 7)[0] == "TypeError"
+    assert [(f.name, f.default, f.init) for f in dataclasses.fields(M.A)][:3] == [("x", 7, True), ("y", (1, 2), True), ("z", 3.141592653589793, True)]
+    assert [f.name for f in dataclasses.fields(M.A)] == ["x", "y", "z", "u", "v"]
+    # An own __eq__ is kept; order methods still generated; eq: unhashable.
+    assert (M.B() == M.B("z"), M.B("a") < M.B("b"), repr(M.B(t=b"q")), M.B.__hash__) == (True, True, "B(s='a', t=b'q')", None)
+    assert outcome(M.B, 1) == ("TypeError", "Expected str, got int")
+    # init=False: no __init__ (a cclass without one takes any arguments).
+    assert (repr(M.NoInit()), repr(M.NoInit(3))) == ("NoInit(n=0)", "NoInit(n=0)")
+    # The standard library's dataclass and field on a cclass are Cython's.
+    s = M.Std()
+    assert type(M.Std.__init__).__name__ == "wrapper_descriptor" and not hasattr(s, "__dict__")
+    assert (repr(s), M.Std().z is not s.z, dataclasses.fields(s)[0].type) == ("Std(x=1.0, z=[])", True, "cython.double")
+    assert (repr(M.Std2()), outcome(setattr, M.Std2(), "x", 1)[0]) == ("Std2(x=3)", "AttributeError")
+    # ... but leave a plain class a Python dataclass.
+    assert type(M.Plain.__init__).__name__ == "function"

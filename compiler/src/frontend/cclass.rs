@@ -172,7 +172,7 @@ pub(crate) fn method_function_name(class: &str, method: &str) -> String {
 /// Whether the class statement is decorated `@cython.cclass`, or
 /// `@cython.dataclasses.dataclass`, which Cython makes a cclass too.
 pub(crate) fn is_cclass(cx: &ModuleCx, c: &ClassOutline) -> bool {
-    c.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cclass".into())) || super::dataclass::is_decorator(cx, d))
+    c.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cclass".into())) || super::dataclass::is_decorator(cx, d, false))
 }
 
 /// The layout and methods of a `@cython.cclass`, or where and why it stays Python.
@@ -184,9 +184,9 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     let mut auto_pickle = cx.directives.auto_pickle;
     let mut dataclass: Option<super::dataclass::Options> = None;
     for (k, d) in c.decorators.iter().enumerate() {
-        if super::dataclass::is_decorator(cx, d) {
+        if super::dataclass::is_decorator(cx, d, true) {
             if dataclass.is_some() {
-                return Err((d.span.clone(), "it is decorated with `cython.dataclasses.dataclass` twice".into()));
+                return Err((d.span.clone(), "it is decorated as a dataclass twice".into()));
             }
             dataclass = Some(super::dataclass::options(cx, d)?);
             continue;
@@ -462,7 +462,9 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     let qualified = format!("{}.{}", cx.module_name, c.name);
     if let Some(o) = &dataclass {
         let own: Vec<&str> = methods.iter().map(|(m, ..)| m.as_str()).chain(class_attrs.iter().map(|(n, _)| n.as_str())).collect();
-        let post_init = own.contains(&"__post_init__") || base.as_ref().is_some_and(|b| b.py_methods.iter().any(|m| m == "__post_init__"));
+        // Cython's `scope.lookup` finds the class's own `__post_init__`
+        // only (a base's is not called, as Cython 3.3.1 compiles it).
+        let post_init = own.contains(&"__post_init__");
         let getters = |t: &str| super::module_consts::with_getters(t, &cx.c_vars);
         let generated = super::dataclass::generate(&c.name, o, &dc_fields, &own, post_init, &getters).map_err(|why| (c.span.clone(), why))?;
         for (name, def, span) in super::dataclass::methods(cx, &generated, &c.span).map_err(|why| (c.span.clone(), why))? {

@@ -53,13 +53,56 @@ pub(crate) struct DcField {
     pub cyclic: bool,
 }
 
-/// Whether `d` is `@cython.dataclasses.dataclass` or a call of it.
-pub(crate) fn is_decorator(cx: &ModuleCx, d: &Expr) -> bool {
+/// Whether `d` is `@cython.dataclasses.dataclass` or a call of it (which
+/// makes a class a cclass, as Cython's `converts_to_cclass`); with
+/// `stdlib`, also the standard library's `dataclasses.dataclass`, which
+/// Cython takes for its own on a `@cython.cclass` only.
+pub(crate) fn is_decorator(cx: &ModuleCx, d: &Expr, stdlib: bool) -> bool {
     let target = match &d.kind {
         ExprKind::Call { func, .. } => func,
         _ => d,
     };
-    cx.binding_of(target) == Some(Binding::CythonAttr("dataclasses.dataclass".into()))
+    cx.binding_of(target) == Some(Binding::CythonAttr("dataclasses.dataclass".into())) || (stdlib && stdlib_name(cx, target).as_deref() == Some("dataclass"))
+}
+
+/// `dataclasses.X` or `X` imported from `dataclasses` (`ModuleCx::dataclasses`): `X`.
+fn stdlib_name(cx: &ModuleCx, e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Name(n) => cx.dataclasses.get(n).filter(|t| !t.is_empty()).cloned(),
+        ExprKind::Attribute { value, attr } => match &value.kind {
+            ExprKind::Name(m) if cx.dataclasses.get(m).is_some_and(|t| t.is_empty()) => Some(attr.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `cython.dataclasses.field`, or the standard library's `dataclasses.field`
+/// (Cython's `exprnode_to_known_standard_library_name`).
+fn is_field_call(cx: &ModuleCx, func: &Expr) -> bool {
+    cx.binding_of(func) == Some(Binding::CythonAttr("dataclasses.field".into())) || stdlib_name(cx, func).as_deref() == Some("field")
+}
+
+/// The module's top-level imports of `dataclasses`: each bound name, and
+/// the `dataclasses` name it is bound to (`""` for the module itself).
+pub(crate) fn imports(body: &[syntax::Stmt]) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for s in body {
+        match &s.kind {
+            syntax::StmtKind::Import(aliases) => {
+                for a in aliases.iter().filter(|a| a.name == "dataclasses") {
+                    out.insert(a.asname.clone().unwrap_or_else(|| a.name.clone()), String::new());
+                }
+            }
+            syntax::StmtKind::ImportFrom { module: Some(m), names, level: 0 } if m == "dataclasses" => {
+                for a in names.iter().filter(|a| a.name != "*") {
+                    out.insert(a.asname.clone().unwrap_or_else(|| a.name.clone()), a.name.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The decorator's options; Cython's compile errors as fallbacks with its wording.
@@ -128,7 +171,7 @@ pub(crate) fn field_of(cx: &ModuleCx, name: &str, value: Option<&Expr>, private:
         Ok(t.to_string())
     };
     match &v.kind {
-        ExprKind::Call { func, args, keywords } if cx.binding_of(func) == Some(Binding::CythonAttr("dataclasses.field".into())) => {
+        ExprKind::Call { func, args, keywords } if is_field_call(cx, func) => {
             if !args.is_empty() || keywords.iter().any(|k| k.name.is_none()) {
                 return refused(&v.span, "Call to 'cython.dataclasses.field' must only consist of compile-time keyword arguments".into());
             }
@@ -193,8 +236,7 @@ const FACTORY_SENTINEL: &str = "__import__('dataclasses')._HAS_DEFAULT_FACTORY";
 
 /// Cython's generated methods and class attributes. `own`: the names the
 /// class body itself binds (methods, class attributes): Cython generates
-/// none of those; `post_init`: whether the class or a base defines
-/// `__post_init__`.
+/// none of those; `post_init`: whether the class defines `__post_init__`.
 /// `getters`: a default's source as the residual evaluates it (module C
 /// variables through their getters).
 pub(crate) fn generate(class: &str, o: &Options, fields: &[DcField], own: &[&str], post_init: bool, getters: &dyn Fn(&str) -> String) -> Result<Generated, String> {

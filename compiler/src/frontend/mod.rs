@@ -124,6 +124,9 @@ pub(crate) struct ModuleCx<'a> {
     /// Names the module's top-level imports bind to `typing` or its
     /// members (`cclass::typing_imports`), for cclass field annotations.
     pub typing: HashMap<String, String>,
+    /// The module's top-level imports of `dataclasses` (`dataclass::imports`):
+    /// Cython takes its `dataclass` and `field` on a cclass for its own.
+    pub dataclasses: HashMap<String, String>,
 }
 
 /// A problem found while typing a function.
@@ -180,6 +183,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         c_vars: Default::default(),
         nested_fns: Default::default(),
         typing: cclass::typing_imports(&ast.body),
+        dataclasses: dataclass::imports(&ast.body),
     };
     let declared = module_consts::declared(&cx, &ast.body)?;
     cx.c_consts = declared.consts.clone();
