@@ -429,3 +429,55 @@ pub(crate) fn methods(cx: &ModuleCx, g: &Generated, at: &Span) -> Result<Vec<(St
     }
     Ok(defs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(name: &str, default: Option<&str>) -> DcField {
+        DcField { name: name.into(), default: default.map(str::to_string), factory: None, init: true, repr: true, compare: true, hash: None, metadata: "None".into(), private: false, type_text: "cython.int".into(), cyclic: false }
+    }
+
+    fn opts() -> Options {
+        Options { init: true, repr: true, eq: true, order: false, unsafe_hash: false, frozen: false, kw_only: false, match_args: true }
+    }
+
+    fn gen(o: &Options, fields: &[DcField], own: &[&str]) -> Result<Generated, String> {
+        generate("C", o, fields, own, false, &|t: &str| t.to_string())
+    }
+
+    #[test]
+    fn hash_follows_the_dataclasses_table() {
+        let fs = [field("a", None)];
+        let attr = |g: &Generated, n: &str| g.class_attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+        // eq without frozen: unhashable.
+        let g = gen(&opts(), &fs, &[]).unwrap();
+        assert_eq!(attr(&g, "__hash__").as_deref(), Some("None"));
+        assert!(!g.source.contains("def __hash__"));
+        // frozen: the fields' tuple.
+        let g = gen(&Options { frozen: true, ..opts() }, &fs, &[]).unwrap();
+        assert!(g.source.contains("def __hash__(self):\n    return hash((self.a,))\n"));
+        // eq=False: the base's hash, untouched.
+        let g = gen(&Options { eq: false, ..opts() }, &fs, &[]).unwrap();
+        assert!(attr(&g, "__hash__").is_none() && !g.source.contains("__hash__"));
+        // An own __hash__ with unsafe_hash: Cython's error.
+        let e = gen(&Options { unsafe_hash: true, ..opts() }, &fs, &["__hash__"]).err().unwrap();
+        assert!(e.contains("Cannot overwrite attribute __hash__ in class C"));
+    }
+
+    #[test]
+    fn init_and_match_args() {
+        let fs = [field("a", None), field("b", Some("2"))];
+        let g = gen(&opts(), &fs, &[]).unwrap();
+        assert!(g.source.starts_with("def __init__(self, a, b=None):\n    self.a = a\n    self.b = b\n"));
+        assert_eq!(g.init_defaults, vec!["2".to_string()]);
+        assert!(g.class_attrs.contains(&("__match_args__".into(), "('a', 'b',)".into())));
+        let g = gen(&Options { kw_only: true, ..opts() }, &fs, &[]).unwrap();
+        assert!(g.source.starts_with("def __init__(self, *, a, b=None):"));
+        assert!(g.class_attrs.contains(&("__match_args__".into(), "()".into())));
+        let e = gen(&opts(), &[field("a", Some("1")), field("b", None)], &[]).err().unwrap();
+        assert!(e.contains("non-default argument 'b' follows default argument in dataclass __init__"));
+        // An own __init__ is kept.
+        assert!(!gen(&opts(), &fs, &["__init__"]).unwrap().source.contains("def __init__"));
+    }
+}
