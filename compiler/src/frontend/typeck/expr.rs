@@ -309,7 +309,8 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         // Functions (compiled ones too), module-level names and builtins
         // as objects: looked up in the module's dict, then the builtins.
-        if self.ids.contains_key(n) || self.cx.module_names.contains(n) || vocab::is_python_builtin(n) || self.cx.star_import {
+        // The shim (`hir::SHIM_GLOBAL`), which the exec slot binds, for generated code.
+        if self.ids.contains_key(n) || self.cx.module_names.contains(n) || vocab::is_python_builtin(n) || self.cx.star_import || n == hir::SHIM_GLOBAL {
             return Ok(super::object::global(n));
         }
         error(
