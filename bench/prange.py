@@ -5,6 +5,11 @@ run, best of N calls each, ratios), and a `nogil` function called from two
 Python threads against one call.
 
     .venv/bin/python bench/prange.py [--bin target/release/pyc-aot] [--no-cython] [--callgrind] [--write]
+                                     [--only mandelbrot] [--rounds 5]
+
+`--only WORD` times the kernels whose name holds WORD (and builds only
+their files); `--rounds R` times each kernel R times, pyc-aot's and
+Cython's calls taken in turn, and prints every round's row.
 
 Kernels: examples/prange_sum.py (a sum over a double[:], memory-bound), a
 compute-bound sum (a division and a square root per element),
@@ -121,9 +126,14 @@ def best(f, *args, n=15):
     return b
 
 
+# The module each kernel of `kernels` calls, in its order.
+KERNEL_FILES = ["prange_sum", "prange_heavy", "mandelbrot_prange", "matmul_prange", "matmul_prange", "matmul_prange"]
+
+
 def kernels(mods, np, small=False):
-    """(name, serial call, prange call with a thread count, calls to time) per kernel."""
-    ps, hv, mb, mm = mods["prange_sum"], mods["prange_heavy"], mods["mandelbrot_prange"], mods["matmul_prange"]
+    """(name, serial call, prange call with a thread count, calls to time) per kernel
+    (a module not in `mods` is only named: its kernels are not called)."""
+    ps, hv, mb, mm = (mods.get(s) for s in ("prange_sum", "prange_heavy", "mandelbrot_prange", "matmul_prange"))
     rng = np.random.default_rng(15)
     a = rng.random(10 ** 5 if small else 10 ** 7)
     b = a[: 10 ** 5 if small else 10 ** 6].copy()
@@ -182,6 +192,8 @@ def main():
     ap.add_argument("--no-cython", action="store_true")
     ap.add_argument("--callgrind", action="store_true")
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--only", default="", help="only the kernels whose name holds this word (e.g. mandelbrot)")
+    ap.add_argument("--rounds", type=int, default=1)
     args = ap.parse_args()
     import numpy as np
     cores = os.cpu_count()
@@ -191,6 +203,12 @@ def main():
         with open(heavy_src, "w") as f:
             f.write(HEAVY)
         srcs = [os.path.join(EXAMPLES, n + ".py") for n in ("prange_sum", "mandelbrot_prange", "matmul_prange")] + [heavy_src]
+        names = [k[0] for k in kernels({}, np)]
+        chosen = [i for i, name in enumerate(names) if args.only.lower() in name.lower()]
+        if not chosen:
+            sys.exit(f"no kernel's name holds {args.only!r}: " + "; ".join(names))
+        needed = {KERNEL_FILES[i] for i in chosen}
+        srcs = [s for s in srcs if os.path.splitext(os.path.basename(s))[0] in needed | {"prange_heavy"}]
         ours = {}
         for src in srcs:
             stem = os.path.splitext(os.path.basename(src))[0]
@@ -199,11 +217,14 @@ def main():
         rows = []
         cy_kernels = kernels(cy, np) if cy else None
         for i, (name, serial, par, n) in enumerate(kernels(ours, np)):
-            row = [name, best(serial, n=n), best(par, 1, n=n), best(par, cores, n=n)]
-            if cy_kernels:
-                _, cserial, cpar, _ = cy_kernels[i]
-                row += [best(cserial, n=n), best(cpar, cores, n=n)]
-            rows.append(row)
+            if i not in chosen:
+                continue
+            for r in range(args.rounds):
+                row = [name if args.rounds == 1 else f"{name}, round {r + 1}", best(serial, n=n), best(par, 1, n=n), best(par, cores, n=n)]
+                if cy_kernels:
+                    _, cserial, cpar, _ = cy_kernels[i]
+                    row += [best(cserial, n=n), best(cpar, cores, n=n)]
+                rows.append(row)
         hv = ours["prange_heavy"]
         spins = 50_000_000
         one = best(hv.spin, spins, n=5)
@@ -219,6 +240,8 @@ def main():
         if args.callgrind:
             sos = {stem: so_of(os.path.join(tmp, "pyc"), stem) for stem in ours}
             for k, (name, *_rest) in enumerate(kernels(ours, np, small=True)):
+                if k not in chosen:
+                    continue
                 per = [(instructions(sos, k, s, 11) - instructions(sos, k, s, 1)) / 10 for s in (True, False)]
                 counts.append((name, *per))
     load_avg = os.getloadavg()[0]

@@ -312,6 +312,37 @@ def outcomes_match(py, nat, loose_types=(), exact=False):
     return nat.message == exp.message
 
 
+def compiled_and_plain(d, name, source, files=None):
+    """``source`` written to ``d/name.py`` (``files``, name to text, beside
+    it), built with ``--strict`` (every function native) and imported; and
+    the same file imported as plain Python (the shim reads a ``.pxd``)."""
+    import sysconfig
+    for f, text in (files or {}).items():
+        (d / f).write_text(text)
+    (d / (name + ".py")).write_text(source)
+    b = run_compiler(d / (name + ".py"), outdir=d / "out", args=["--strict"])
+    assert b.ok and b.counts()[1] == 0, b.describe()
+    nat = import_extension(name, d / "out" / (name + sysconfig.get_config_var("EXT_SUFFIX")))
+    sys.path.insert(0, str(d))
+    try:
+        py = import_source(name + "_py", d / (name + ".py"))
+    finally:
+        sys.path.remove(str(d))
+    return py, nat
+
+
+def assert_same_outcomes(py, nat, name, argss):
+    """``name`` called with each of ``argss`` in both modules: the same
+    value (NaN equal to NaN), or the same exception type and message."""
+    for args in argss:
+        want, got = call(getattr(py, name), args), call(getattr(nat, name), args)
+        assert want.ok == got.ok, (name, args, want, got)
+        if want.ok:
+            assert want.value == got.value or (want.value != want.value and got.value != got.value), (name, args, want, got)
+        else:
+            assert (want.exc_type, want.message) == (got.exc_type, got.message), (name, args, want, got)
+
+
 def format_args(args, kwargs=None):
     parts = [repr(a) for a in args]
     parts += ["%s=%r" % kv for kv in (kwargs or {}).items()]

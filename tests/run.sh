@@ -55,7 +55,8 @@ fi
 # The other CPython versions: the tests of every construct's semantics, the
 # wrappers and reference counts, Python objects (their layouts and C-API differ
 # between versions), targets, and memoryviews when NumPy installs.
-SUBSET=(tests/test_arith.py tests/test_function_pointer_except.py tests/test_dict_locals.py tests/test_module_cvars.py tests/test_control.py tests/test_logic.py tests/test_wrappers.py
+SUBSET=(tests/test_arith.py tests/test_function_pointer_except.py tests/test_extern_except.py tests/test_dict_locals.py tests/test_module_cvars.py tests/test_control.py tests/test_logic.py tests/test_wrappers.py
+        tests/test_struct_fn_pointer_fields.py tests/test_fn_pointer_inference.py tests/test_cclass_dataclass.py
         tests/test_refcounts.py tests/test_semantics.py tests/test_math.py tests/test_builtins.py
         tests/test_recursion.py tests/test_targets.py tests/test_pythons.py tests/test_leaks.py
         tests/test_objects.py tests/test_object_ops.py tests/test_object_fast.py tests/test_object_control.py tests/test_cclass.py
@@ -67,7 +68,7 @@ SUBSET=(tests/test_arith.py tests/test_function_pointer_except.py tests/test_dic
         tests/test_super.py tests/test_object_str.py tests/test_frame_builtins.py tests/test_nested_native.py
         tests/test_generators_native.py tests/test_generators_more.py tests/test_generators.py tests/test_generators_expr.py tests/test_range_object_bounds.py
         tests/test_cclass_defaults.py tests/test_cclass_builtin_fields.py tests/test_cclass_cinit_args.py tests/test_range_step_version.py
-        tests/test_pointer_induction.py tests/test_prange_lastprivate.py tests/test_matmul_prange.py tests/test_cclass_field_types.py tests/test_cclass_getset.py
+        tests/test_pointer_induction.py tests/test_prange_lastprivate.py tests/test_prange_rules.py tests/test_matmul_prange.py tests/test_cclass_field_types.py tests/test_cclass_getset.py
         tests/test_cclass_devirt.py)
 find_python() {  # find_python 3.X: an interpreter of that version, or nothing
     local v="$1" c

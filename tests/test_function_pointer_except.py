@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import call, growth, import_extension, import_source, run_compiler
+from conftest import assert_same_outcomes, call, compiled_and_plain, growth, run_compiler
 
 PXD = """\
 ctypedef int (*q_t)(int) except? -1
@@ -169,31 +169,12 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
-    d = tmp_path_factory.mktemp("fpexc")
-    (d / "fpxtypes.pxd").write_text(PXD)
-    (d / "fpexc.py").write_text(SOURCE)
-    b = run_compiler(d / "fpexc.py", outdir=d / "out", args=["--strict"])
-    assert b.ok and b.counts()[1] == 0, b.describe()
-    import sysconfig
-    nat = import_extension("fpexc", d / "out" / ("fpexc" + sysconfig.get_config_var("EXT_SUFFIX")))
-    sys.path.insert(0, str(d))
-    try:
-        py = import_source("fpexc_py", d / "fpexc.py")
-    finally:
-        sys.path.remove(str(d))
-    return py, nat
+    return compiled_and_plain(tmp_path_factory.mktemp("fpexc"), "fpexc", SOURCE, {"fpxtypes.pxd": PXD})
 
 
 @pytest.mark.parametrize("name, argss", CASES, ids=[c[0] for c in CASES])
 def test_matches_plain_python(pair, name, argss):
-    py, nat = pair
-    for args in argss:
-        want, got = call(getattr(py, name), args), call(getattr(nat, name), args)
-        assert want.ok == got.ok, (name, args, want, got)
-        if want.ok:
-            assert want.value == got.value or (want.value != want.value and got.value != got.value), (name, args, want, got)
-        else:
-            assert (want.exc_type, want.message) == (got.exc_type, got.message), (name, args, want, got)
+    assert_same_outcomes(*pair, name, argss)
 
 
 def test_matches_cython(pair):

@@ -707,9 +707,10 @@ pub enum ExprKind {
     VirtualCall { impls: Vec<FuncId>, slot: u32, vtab_offset: u32, args: Vec<Expr> },
     Math(MathOp, Vec<Expr>),
     /// A call of a C function a `.pxd` declares: the symbol resolved at
-    /// link time, arguments of its parameter types; never raises (extern
-    /// functions are `noexcept`, as in Cython 3).
-    CCall { symbol: String, args: Vec<Expr> },
+    /// link time, arguments of its parameter types (a variadic function's
+    /// extra ones promoted as C promotes them); `except` its declared
+    /// exception clause (`noexcept` unless declared, as in Cython 3).
+    CCall { symbol: String, args: Vec<Expr>, except: crate::types::ExceptSpec, variadic: bool },
     /// A call through a C function pointer (`Ty::FnPtr`): the pointer
     /// first, then the arguments, of its signature's parameter types; with
     /// C's convention, never raising (the pointer types are `noexcept`). A

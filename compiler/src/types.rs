@@ -120,6 +120,17 @@ impl FnPtrTy {
         FnPtrTy(sigs.len() as u32 - 1)
     }
 
+    /// Its place in the table, to spell the type where only a name can
+    /// (`frontend::structs::FN_POINTER_TYPE`).
+    pub fn index(self) -> u32 {
+        self.0
+    }
+
+    /// The type at `index` of the table, if there is one.
+    pub fn from_index(index: u32) -> Option<FnPtrTy> {
+        ((index as usize) < FN_SIGS.lock().unwrap_or_else(|e| e.into_inner()).len()).then_some(FnPtrTy(index))
+    }
+
     pub fn sig(self) -> FnSig {
         FN_SIGS.lock().unwrap_or_else(|e| e.into_inner())[self.0 as usize].clone()
     }

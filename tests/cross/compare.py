@@ -55,6 +55,8 @@ CALLS = {
                                  "copy_all(%s('d', [0, 0, 0]), %s('d', [1, 2]))" % (ARR, ARR)],
     # Wrapping C: cfib.c compiled by the target's C compiler, linked in.
     "examples/wrap_c/wrap_fib": ["fib(90)", "fib(0)", "cfib(10)", "fib(n=30)"],
+    # Variadic C calls (snprintf): arguments in registers and on the stack.
+    "tests/programs/varargs": ["formatted(-42, 3.14159265, -9000000000123, 2.5, -7)", "many(3)", "looped(4)"],
     "tests/programs/folding": ["rfib(25)", "rfib(-4)", "grows(2)", "grows(3)", "guarded(5)", "truncs(9)", "wraps(6)"],
 }
 

@@ -78,6 +78,8 @@ pub(crate) struct Emitter {
     /// The interpreter the module is for: its layouts and exported symbols.
     pub py: TargetPython,
     imports: HashMap<String, ClifFuncId>,
+    /// x86-64's thunks for calls of variadic C functions (`variadic_callee`).
+    va_thunks: HashMap<String, ClifFuncId>,
     data_imports: HashMap<String, DataId>,
     /// Writable table of Python objects the generated code calls into (filled at import).
     pub helpers: DataId,
@@ -279,6 +281,7 @@ pub fn compile_with_shim(
         ptr: object.target_config().pointer_type(),
         module: object,
         imports: HashMap::new(),
+        va_thunks: HashMap::new(),
         data_imports: HashMap::new(),
         strings: HashMap::new(),
         native: vec![],
@@ -422,6 +425,38 @@ impl Emitter {
         let id = self.module.declare_function(name, Linkage::Import, &sig).map_err(|e| e.to_string())?;
         self.imports.insert(name.to_string(), id);
         Ok(id)
+    }
+
+    /// What a call of the variadic C function `name` calls, and whether
+    /// it is defined in this module. On x86-64 SysV the caller of a
+    /// variadic function passes in `%al` an upper bound of the vector
+    /// registers its arguments use, which Cranelift cannot set; so the call
+    /// goes to a thunk of this module, `mov $8, %al; jmp name@PLT` (8 bounds
+    /// every call; the arguments, in registers and on the stack, pass
+    /// through untouched, `%rax` being no argument register). On AArch64
+    /// (Linux's AAPCS64) variadic arguments travel as named ones do: the
+    /// function itself.
+    pub fn variadic_callee(&mut self, name: &str) -> Result<(ClifFuncId, bool), String> {
+        let target = self.import(name, &[], &[])?;
+        if self.module.isa().triple().architecture != target_lexicon::Architecture::X86_64 {
+            return Ok((target, false));
+        }
+        if let Some(id) = self.va_thunks.get(name) {
+            return Ok((*id, true));
+        }
+        let sig = self.module.make_signature();
+        let id = self.module.declare_function(&format!("__pyc_aot_va_{name}"), Linkage::Local, &sig).map_err(|e| e.to_string())?;
+        // b0 08: mov $8, %al; e9 rel32: jmp to the PLT entry of `name`.
+        let bytes = [0xb0, 0x08, 0xe9, 0, 0, 0, 0];
+        let reloc = cranelift_module::ModuleReloc {
+            offset: 3,
+            kind: cranelift_codegen::binemit::Reloc::X86CallPLTRel4,
+            name: cranelift_module::ModuleRelocTarget::user(0, target.as_u32()),
+            addend: -4,
+        };
+        self.module.define_function_bytes(id, 16, &bytes, &[reloc]).map_err(|e| format!("the thunk of `{name}`: {e}"))?;
+        self.va_thunks.insert(name.to_string(), id);
+        Ok((id, true))
     }
 
     /// A data symbol of the interpreter (`PyFloat_Type`, `PyExc_ValueError` …).

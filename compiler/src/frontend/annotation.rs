@@ -182,6 +182,9 @@ impl ModuleCx<'_> {
                 if let Some(t) = types::cython_scalar(&name) {
                     return Ok(t);
                 }
+                if let Some(p) = name.strip_prefix(super::structs::FN_POINTER_TYPE).and_then(|k| k.parse().ok()).and_then(types::FnPtrTy::from_index) {
+                    return Ok(Ty::FnPtr(p));
+                }
                 // Fused types, pointers, structs …: the shim gives them meaning,
                 // so the function runs interpreted.
                 fallback(&e.span, format!("`cython.{name}` is not compiled natively yet"))

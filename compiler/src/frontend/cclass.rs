@@ -58,6 +58,9 @@ pub(crate) struct Layout {
     /// and `@classmethod`s (`true`): what `C.m(...)` and `r.m(...)` call.
     pub own_methods: Vec<String>,
     pub statics: Vec<(String, bool)>,
+    /// `@cython.dataclasses.dataclass`: its fields (a base dataclass's
+    /// first), which a dataclass subclass extends.
+    pub dataclass: Option<Vec<super::dataclass::DcField>>,
 }
 
 impl Layout {
@@ -166,9 +169,10 @@ pub(crate) fn method_function_name(class: &str, method: &str) -> String {
     format!("{class}.{method}")
 }
 
-/// Whether the class statement is decorated `@cython.cclass`.
+/// Whether the class statement is decorated `@cython.cclass`, or
+/// `@cython.dataclasses.dataclass`, which Cython makes a cclass too.
 pub(crate) fn is_cclass(cx: &ModuleCx, c: &ClassOutline) -> bool {
-    c.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cclass".into())))
+    c.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cclass".into())) || super::dataclass::is_decorator(cx, d, false))
 }
 
 /// The layout and methods of a `@cython.cclass`, or where and why it stays Python.
@@ -178,7 +182,15 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     let mut is_final = false;
     let mut freelist = 0;
     let mut auto_pickle = cx.directives.auto_pickle;
+    let mut dataclass: Option<super::dataclass::Options> = None;
     for (k, d) in c.decorators.iter().enumerate() {
+        if super::dataclass::is_decorator(cx, d, true) {
+            if dataclass.is_some() {
+                return Err((d.span.clone(), "it is decorated as a dataclass twice".into()));
+            }
+            dataclass = Some(super::dataclass::options(cx, d)?);
+            continue;
+        }
         if let ExprKind::Call { func, args, keywords } = &d.kind {
             if cx.binding_of(func) == Some(Binding::CythonAttr("auto_pickle".into())) {
                 // Cython takes it above `@cython.cclass` only.
@@ -229,6 +241,22 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     let mut doc = None;
     let mut class_attrs: Vec<(String, String)> = vec![];
     let mut cfuncs = vec![];
+    // A dataclass's fields: a base dataclass's (the nearest), then its own.
+    let mut dc_fields: Vec<super::dataclass::DcField> = match &dataclass {
+        Some(_) => {
+            let mut b = base.as_deref();
+            loop {
+                match b {
+                    Some(l) if l.dataclass.is_some() => break l.dataclass.clone().unwrap_or_default(),
+                    Some(l) => b = l.base.as_deref(),
+                    None => break vec![],
+                }
+            }
+        }
+        None => vec![],
+    };
+    // Each own field's default (`x: T = v`, `cython.declare(T, v)`) when a dataclass.
+    let mut dc_value: Option<&Expr>;
     let mut offset = base.as_ref().map_or(HEADER_BYTES, |b| b.basicsize);
     // The table pointer: the base's, or first of this class's own memory
     // when it is the first of its line to have cfuncs.
@@ -310,7 +338,24 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
                 continue;
             }
             StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(n), .. }, annotation, value: None } => {
-                (n.clone(), field_type(cx, annotation, n, false)?, Visibility::Private, &s.span)
+                dc_value = None;
+                let ft = field_type(cx, annotation, n, false)?;
+                // Cython: a dataclass's annotated field is public (readonly
+                // when frozen) if it converts to a Python object.
+                let visibility = match &dataclass {
+                    Some(o) if !ft.0.is_pointer() && n != "__weakref__" => if o.frozen { Visibility::Readonly } else { Visibility::Public },
+                    _ => Visibility::Private,
+                };
+                (n.clone(), ft, visibility, &s.span)
+            }
+            // A dataclass field's default (Cython removes the class-level
+            // assignment: no class attribute).
+            StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(n), .. }, annotation, value: Some(v) } if dataclass.is_some() => {
+                dc_value = Some(v);
+                let ft = field_type(cx, annotation, n, false)?;
+                let frozen = dataclass.as_ref().is_some_and(|o| o.frozen);
+                let visibility = if ft.0.is_pointer() { Visibility::Private } else if frozen { Visibility::Readonly } else { Visibility::Public };
+                (n.clone(), ft, visibility, &s.span)
             }
             StmtKind::Assign { targets, value: Expr { kind: ExprKind::Call { func, args, keywords }, span: vspan } }
                 if cx.binding_of(func) == Some(Binding::CythonAttr("declare".into())) =>
@@ -318,8 +363,14 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
                 let [Expr { kind: ExprKind::Name(n), .. }] = targets.as_slice() else {
                     return Err((s.span.clone(), "it declares attributes other than one name at a time".into()));
                 };
-                let [t] = args.as_slice() else {
-                    return Err((vspan.clone(), format!("attribute `{n}` is declared with other than one type")));
+                dc_value = None;
+                let t = match args.as_slice() {
+                    [t] => t,
+                    [t, v] if dataclass.is_some() => {
+                        dc_value = Some(v);
+                        t
+                    }
+                    _ => return Err((vspan.clone(), format!("attribute `{n}` is declared with other than one type"))),
                 };
                 let mut visibility = Visibility::Private;
                 for kw in keywords {
@@ -388,6 +439,18 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         if fields.iter().any(|f| f.name == name) || methods.iter().any(|(m, ..)| *m == name) {
             return Err((at.clone(), format!("`{name}` is declared twice in the class body or its base")));
         }
+        if dataclass.is_some() {
+            if ty.is_pointer() {
+                return Err((at.clone(), format!("dataclass field `{name}` is a C pointer, which its `__init__` cannot take")));
+            }
+            let private = visibility == Visibility::Private && !public_objects.contains(&name) && !public_numbers.contains(&name) && !readonly.contains(&name);
+            let cyclic = ty == Ty::Object && !builtin.as_deref().is_some_and(|b| matches!(b, "str" | "bytes" | "bytearray" | "int"));
+            let type_text = match &s.kind {
+                StmtKind::AnnAssign { annotation, .. } => cx.source_text(&annotation.span).to_string(),
+                _ => builtin.clone().or(class.clone()).unwrap_or_else(|| if ty == Ty::Object { "object".into() } else { ty.to_string() }),
+            };
+            dc_fields.push(super::dataclass::field_of(cx, &name, dc_value, private, type_text, cyclic)?);
+        }
         let size = byte_size(ty);
         offset = offset.div_ceil(size) * size;
         fields.push(Field { name, ty, offset, visibility, class, builtin });
@@ -395,6 +458,18 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     }
     if let Some((m, _, span)) = methods.iter().find(|(m, ..)| fields.iter().any(|f| f.name == *m)) {
         return Err((span.clone(), format!("`{m}` is declared twice in the class body")));
+    }
+    if let Some(o) = &dataclass {
+        let own: Vec<&str> = methods.iter().map(|(m, ..)| m.as_str()).chain(class_attrs.iter().map(|(n, _)| n.as_str())).collect();
+        // Cython's `scope.lookup` finds the class's own `__post_init__`
+        // only (a base's is not called, as Cython 3.3.1 compiles it).
+        let post_init = own.contains(&"__post_init__");
+        let getters = |t: &str| super::module_consts::with_getters(t, &cx.c_vars);
+        let generated = super::dataclass::generate(&c.name, o, &dc_fields, &own, post_init, &getters).map_err(|why| (c.span.clone(), why))?;
+        for (name, def, span) in super::dataclass::methods(cx, &generated, &c.span).map_err(|why| (c.span.clone(), why))? {
+            methods.push((name, Cow::Owned(def), span));
+        }
+        class_attrs.extend(generated.class_attrs);
     }
     for (key, def, span) in public_accessors(&public_objects, &public_numbers, &readonly, &c.span).map_err(|why| (c.span.clone(), why))? {
         methods.push((key, Cow::Owned(def), span));
@@ -405,7 +480,7 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     // Cython's pickling methods, typed as the class's own `def`s (over a
     // base's, as Cython's are).
     let own: Vec<&str> = methods.iter().map(|(m, ..)| m.as_str()).collect();
-    let draft = Layout { name: c.name.clone(), fields: fields.clone(), basicsize, cfuncs: vec![], ccalls: vec![], base: base.clone(), is_final, freelist, weaklist, vtab_offset, vtable: vec![], overridden: vec![], py_methods: vec![], own_methods: vec![], statics: vec![] };
+    let draft = Layout { name: c.name.clone(), fields: fields.clone(), basicsize, cfuncs: vec![], ccalls: vec![], base: base.clone(), is_final, freelist, weaklist, vtab_offset, vtable: vec![], overridden: vec![], py_methods: vec![], own_methods: vec![], statics: vec![], dataclass: None };
     let auto_pickle = super::pickle::decide(&draft, &own, auto_pickle).map_err(|why| (c.span.clone(), why))?;
     if let Some(what) = &auto_pickle {
         for (name, def, span) in super::pickle::methods(&draft, what, &c.span).map_err(|why| (c.span.clone(), why))? {
@@ -436,7 +511,8 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     }
     let own_methods = methods.iter().map(|(m, ..)| m.clone()).collect();
     let statics = static_methods.iter().map(|m| (m.clone(), false)).chain(class_methods.iter().map(|m| (m.clone(), true))).collect();
-    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, ccalls, base, is_final, freelist, weaklist, vtab_offset, vtable, overridden, py_methods, own_methods, statics });
+    let dataclass = dataclass.map(|_| dc_fields);
+    let layout = std::sync::Arc::new(Layout { name: c.name.clone(), fields, basicsize, cfuncs, ccalls, base, is_final, freelist, weaklist, vtab_offset, vtable, overridden, py_methods, own_methods, statics, dataclass });
     if let Some((n, _)) = class_attrs.iter().find(|(n, _)| methods.iter().any(|(m, ..)| m.split('.').next() == Some(n.as_str())) || layout.fields.iter().any(|f| f.name == *n)) {
         return Err((c.span.clone(), format!("class attribute `{n}` is also a method or an attribute declaration")));
     }
@@ -810,6 +886,8 @@ fn method(cx: &ModuleCx, f: &syntax::FunctionDef, span: &Span) -> Result<(), (Sp
         f.name.as_str(),
         "__enter__" | "__exit__" | "__format__" | "__reversed__" | "__round__" | "__trunc__" | "__floor__" | "__ceil__" | "__complex__"
             | "__bytes__" | "__fspath__" | "__sizeof__" | "__dir__" | "__copy__" | "__deepcopy__" | "__length_hint__"
+            // A dataclass's `__init__` calls it by name.
+            | "__post_init__"
     ) || ATTRIBUTE_HOOKS.contains(&f.name.as_str());
     let buffer = crate::hir::BUFFER_METHODS.contains(&f.name.as_str());
     if buffer {

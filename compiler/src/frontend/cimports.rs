@@ -15,6 +15,23 @@ use std::sync::Arc;
 /// Packages Cython ships `.pxd` files for.
 const CYTHON_PACKAGES: &[&str] = &["libc", "libcpp", "cpython", "posix", "openmp", "numpy", "cython"];
 
+/// The part of Cython's `libc/stdio.pxd` pyc-aot declares itself: the
+/// formatted output functions (variadic) and the standard streams.
+const LIBC_STDIO: &str = "cdef extern from \"<stdio.h>\" nogil:
+    ctypedef struct FILE
+    FILE *stdin
+    FILE *stdout
+    FILE *stderr
+    int printf(const char *format, ...)
+    int fprintf(FILE *stream, const char *format, ...)
+    int sprintf(char *str, const char *format, ...)
+    int snprintf(char *str, size_t size, const char *format, ...)
+    int puts(const char *s)
+    int fputs(const char *s, FILE *stream)
+    int putchar(int c)
+    int fflush(FILE *stream)
+";
+
 /// The `.pxd` files a module cimports from, read.
 #[derive(Debug, Default)]
 pub struct Cimports {
@@ -128,11 +145,18 @@ fn load(
     out: &mut Cimports,
     errors: &mut Vec<Diagnostic>,
 ) -> Result<Option<Arc<Pxd>>, CimportError> {
-    if CYTHON_PACKAGES.contains(&module.split('.').next().unwrap_or("")) || module.is_empty() {
-        return Ok(None);
-    }
     if let Some((_, p)) = read.iter().find(|(m, _)| m == module) {
         return Ok(Some(p.clone()));
+    }
+    if module == "libc.stdio" {
+        let parsed = pxd::parse(LIBC_STDIO).map_err(|d| CimportError::InPxd(Box::new((SourceFile::new("<libc/stdio.pxd>", LIBC_STDIO), d))))?;
+        let p = Arc::new(parsed);
+        read.push((module.to_string(), p.clone()));
+        out.modules.push(module.to_string());
+        return Ok(Some(p));
+    }
+    if CYTHON_PACKAGES.contains(&module.split('.').next().unwrap_or("")) || module.is_empty() {
+        return Ok(None);
     }
     let rel = pxd_path(module);
     let Some(path) = find(module, dir, include_dirs) else {
@@ -171,14 +195,18 @@ pub(crate) fn bind_natively(src: &SourceFile, body: &[Stmt], cimported: &Cimport
         for a in names {
             let name = a.asname.clone().unwrap_or_else(|| a.name.clone());
             let Some((_, Binding::CDecl(Decl::Func(f)))) = cimported.bindings.iter().find(|(n, _)| *n == name) else { continue };
+            if f.variadic {
+                // Python code cannot say which C types its extra arguments take.
+                continue;
+            }
             if !super::bound_once(body, &name) || functions.iter().any(|g| g.name == name) || bound.contains(&name) {
                 continue;
             }
             let doc = format!("The C function `{}` declared in {m}.pxd.", f.symbol, m = &m["cython.cimports.".len()..]);
             let line = src.line_of(stmt.span.start);
-            let (symbol, ret) = (f.symbol.clone(), f.ret);
+            let (symbol, ret, except) = (f.symbol.clone(), f.ret, f.except);
             functions.push(super::c_binding(hir::FuncId(functions.len() as u32), name.clone(), doc, &f.params, ret, line, |args| {
-                let call = hir::Expr { kind: hir::ExprKind::CCall { symbol, args }, ty: ret };
+                let call = hir::Expr { kind: hir::ExprKind::CCall { symbol, args, except, variadic: false }, ty: ret };
                 if ret == Ty::Void {
                     vec![hir::Stmt { kind: hir::StmtKind::Expr(call), line }, hir::Stmt { kind: hir::StmtKind::Return(None), line }]
                 } else {

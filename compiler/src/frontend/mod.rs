@@ -12,6 +12,7 @@ pub mod cimports;
 mod pxd;
 pub(crate) mod module_consts;
 mod pickle;
+mod dataclass;
 mod pyclass;
 mod residual;
 mod struct_convert;
@@ -104,6 +105,10 @@ pub(crate) struct ModuleCx<'a> {
     /// compile (so far): a variable annotated as one holds an instance.
     pub cclass_names: HashSet<String>,
     pub cclasses: std::cell::RefCell<HashMap<String, std::sync::Arc<cclass::Layout>>>,
+    /// Source text of generated code that has no place in the file (a
+    /// dataclass `__init__`'s defaults), reached by spans past its end:
+    /// `synthetic_span`, `default_source`.
+    pub synthetic: std::cell::RefCell<Vec<String>>,
     /// The module's path (nested functions' code objects are compiled with it).
     pub source_path: String,
     /// `from __future__ import annotations`: nested functions' annotations
@@ -119,6 +124,9 @@ pub(crate) struct ModuleCx<'a> {
     /// Names the module's top-level imports bind to `typing` or its
     /// members (`cclass::typing_imports`), for cclass field annotations.
     pub typing: HashMap<String, String>,
+    /// The module's top-level imports of `dataclasses` (`dataclass::imports`):
+    /// Cython takes its `dataclass` and `field` on a cclass for its own.
+    pub dataclasses: HashMap<String, String>,
 }
 
 /// A problem found while typing a function.
@@ -167,6 +175,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         module_name: module_name.to_string(),
         cclass_names: HashSet::new(),
         cclasses: Default::default(),
+        synthetic: Default::default(),
         top_defs: HashMap::new(),
         source_path: abs_path.to_string(),
         future_annotations: closure::future_annotations(&ast.body),
@@ -174,6 +183,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         c_vars: Default::default(),
         nested_fns: Default::default(),
         typing: cclass::typing_imports(&ast.body),
+        dataclasses: dataclass::imports(&ast.body),
     };
     let declared = module_consts::declared(&cx, &ast.body)?;
     cx.c_consts = declared.consts.clone();
@@ -921,6 +931,23 @@ impl ModuleCx<'_> {
 
     pub fn source_text(&self, span: &Span) -> &str {
         self.src.text.get(span.clone()).unwrap_or("")
+    }
+
+    /// A span past the end of the file standing for `text` (generated code).
+    pub fn synthetic_span(&self, text: &str) -> Span {
+        let mut texts = self.synthetic.borrow_mut();
+        texts.push(text.to_string());
+        let at = self.src.text.len() + texts.len();
+        at..at + 1
+    }
+
+    /// The source of a default: the file's text, or the generated text a
+    /// `synthetic_span` stands for.
+    pub fn default_source(&self, span: &Span) -> String {
+        match span.start.checked_sub(self.src.text.len() + 1) {
+            Some(k) if span.end == span.start + 1 => self.synthetic.borrow().get(k).cloned().unwrap_or_default(),
+            _ => self.source_text(span).to_string(),
+        }
     }
 
     /// Which module-level binding a `Name` or `cython.x`-style attribute chain means.

@@ -153,7 +153,7 @@ mod tests {
             .enumerate()
             .map(|(k, (n, ty))| crate::hir::Field { name: n.to_string(), ty: *ty, offset: 16 + 8 * k as u32, visibility: crate::hir::Visibility::Private, class: None, builtin: None })
             .collect();
-        Layout { name: "C".into(), fields, basicsize: 64, cfuncs: vec![], ccalls: vec![], base: None, is_final: false, freelist: 0, weaklist: None, vtab_offset: None, vtable: vec![], overridden: vec![], py_methods: vec![], own_methods: vec![], statics: vec![] }
+        Layout { name: "C".into(), fields, basicsize: 64, cfuncs: vec![], ccalls: vec![], base: None, is_final: false, freelist: 0, weaklist: None, vtab_offset: None, vtable: vec![], overridden: vec![], py_methods: vec![], own_methods: vec![], statics: vec![], dataclass: None }
     }
 
     #[test]

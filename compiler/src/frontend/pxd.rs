@@ -22,6 +22,12 @@ pub(crate) struct CFunc {
     /// The parameters that are C function pointers (their `Ty` a `void*`):
     /// index and the pointer's signature.
     pub callbacks: Vec<(usize, FnSig)>,
+    /// Its exception clause: `noexcept` unless declared (Cython 3's rule in
+    /// extern blocks); a call of it tests what the clause says.
+    pub except: ExceptSpec,
+    /// Declared with `...` after its parameters (`printf`): a call passes
+    /// more arguments, C's default argument promotions applied.
+    pub variadic: bool,
 }
 
 pub(crate) use crate::types::FnSig;
@@ -463,22 +469,25 @@ impl Parser {
                 return unsupported(c.span(), "C arrays");
             }
             if c.eat_punct('(') {
-                let (params, callbacks) = self.params(&mut c)?;
+                let (params, callbacks, variadic) = self.params(&mut c)?;
                 let mut nogil = block_nogil;
+                let mut except = None;
                 loop {
+                    let at = c.span();
                     if c.eat("nogil") {
                         nogil = true;
-                    } else if c.eat("noexcept") {
-                    } else if c.is("except") {
-                        return Err(Diagnostic::error(c.span(), "exception values on extern functions are not supported yet")
-                            .with_label("C functions here are `noexcept`")
-                            .with_hint("remove the `except` clause: an extern function never raises (Cython 3's rule)"));
+                    } else if c.is("noexcept") || c.is("except") {
+                        let spec = Self::except_clause(&mut c, ty)?;
+                        if except.replace(spec).is_some() {
+                            return Err(Diagnostic::error(at, "a second exception clause").with_label("here").with_hint("write one of `noexcept`, `except v`, `except? v`, `except *`"));
+                        }
                     } else {
                         break;
                     }
                 }
                 c.done()?;
-                let decl = if module_cdef { Decl::ModuleFunc } else { Decl::Func(CFunc { symbol: name.clone(), params, ret: ty, nogil, callbacks }) };
+                let except = except.unwrap_or(if module_cdef { ExceptSpec::Star } else { ExceptSpec::NoExcept });
+                let decl = if module_cdef { Decl::ModuleFunc } else { Decl::Func(CFunc { symbol: name.clone(), params, ret: ty, nogil, callbacks, except, variadic }) };
                 return self.declare(name, decl, name_at);
             }
             if module_cdef {
@@ -500,18 +509,24 @@ impl Parser {
     /// and type, and which are function pointers (`double (*f)(double)`, or
     /// a `ctypedef`'d function pointer type).
     #[allow(clippy::type_complexity)]
-    fn params(&mut self, c: &mut Cursor) -> R<(Vec<(String, Ty)>, Vec<(usize, FnSig)>)> {
+    fn params(&mut self, c: &mut Cursor) -> R<(Vec<(String, Ty)>, Vec<(usize, FnSig)>, bool)> {
         let (mut params, mut callbacks) = (vec![], vec![]);
         if c.eat_punct(')') {
-            return Ok((params, callbacks));
+            return Ok((params, callbacks, false));
         }
         if c.is("void") && c.toks.get(c.at + 1).map(|t| &t.0) == Some(&Tok::Punct(')')) {
             c.at += 2;
-            return Ok((params, callbacks));
+            return Ok((params, callbacks, false));
         }
         loop {
             if c.peek() == Some(&Tok::Ellipsis) {
-                return unsupported(c.span(), "variadic functions (`...`)");
+                // `...` ends the list, after at least one named parameter (C's rule).
+                if params.is_empty() {
+                    return Err(Diagnostic::error(c.span(), "`...` without a parameter before it").with_label("here").with_hint("a variadic C function names its first parameter: `int printf(const char *fmt, ...)`"));
+                }
+                c.at += 1;
+                c.expect_punct(')')?;
+                return Ok((params, callbacks, true));
             }
             let ty_at = c.span();
             let fn_type = match c.peek() {
@@ -549,7 +564,7 @@ impl Parser {
             }
             params.push((name, ty));
             if c.eat_punct(')') {
-                return Ok((params, callbacks));
+                return Ok((params, callbacks, false));
             }
             c.expect_punct(',')?;
         }
@@ -575,9 +590,12 @@ impl Parser {
         c.expect_punct(')')?;
         let params_at = c.span();
         c.expect_punct('(')?;
-        let (params, inner) = self.params(c)?;
+        let (params, inner, variadic) = self.params(c)?;
         if !inner.is_empty() {
             return unsupported(params_at, "function pointers taking function pointers");
+        }
+        if variadic {
+            return unsupported(params_at, "variadic function pointer types (`...`)");
         }
         let mut nogil = false;
         let mut except = None;
@@ -787,11 +805,21 @@ impl Parser {
             let ty_at = c.span();
             let field_ty = self.ctype(&mut c)?;
             if Self::at_fn_pointer(&c) {
-                return unsupported(c.span(), "function pointer fields");
+                // `double (*op)(double, double) noexcept`: one field of that type.
+                let CType::Scalar(ret) = field_ty else { return unsupported(ty_at, "function pointer fields returning structs or struct pointers") };
+                let at = c.span();
+                let (f, sig) = self.fn_declarator(&mut c, ret)?;
+                c.done()?;
+                let Some(f) = f else { return Err(Diagnostic::error(at, "a function pointer field needs a name").with_label("here: `(*name)`")) };
+                self.check_fn_result(ret, at.clone())?;
+                if fields.iter().any(|(g, _)| *g == f) {
+                    return Err(Diagnostic::error(at, format!("`{name}` has two fields named `{f}`")).with_label("declared again here"));
+                }
+                fields.push((f, Field::Scalar(Ty::FnPtr(crate::types::FnPtrTy::of(&sig)))));
+                continue;
             }
             let field = match field_ty {
                 CType::Scalar(Ty::Void) => return Err(Diagnostic::error(ty_at, "a field cannot be void").with_label("void")),
-                CType::Scalar(Ty::FnPtr(_)) => return unsupported(ty_at, "function pointer fields"),
                 CType::Scalar(t) => Field::Scalar(t),
                 CType::StructPtr(s) => Field::StructPtr(s),
                 CType::Struct(s) if s == name => {
@@ -1017,7 +1045,7 @@ mod tests {
         let text = "# the book's wrapper\ncdef extern from \"cfib.h\" nogil:\n    double cfib(int n)\n    unsigned long long big(long long a,\n                           unsigned b, const char c)  # joined\n    void reset()\n    const double Y\n    int X, Z\n    ctypedef unsigned short u16\n    u16 half(u16 x) noexcept\n    enum: RED = 1, GREEN = 4\n    cdef enum Mode:\n        FAST = 0\n        SLOW = FAST\n\ncdef extern from *:\n    pass\n\ncdef enum Color:\n    A\n    B, C\ncdef double helper(double x)\n";
         let p = parse(text).unwrap();
         let int = cython_scalar("int").unwrap();
-        assert_eq!(decl(&p, "cfib"), Decl::Func(CFunc { symbol: "cfib".into(), params: vec![("n".into(), int)], ret: F64, nogil: true, callbacks: vec![] }));
+        assert_eq!(decl(&p, "cfib"), Decl::Func(CFunc { symbol: "cfib".into(), params: vec![("n".into(), int)], ret: F64, nogil: true, callbacks: vec![], except: ExceptSpec::NoExcept, variadic: false }));
         let Decl::Func(big) = decl(&p, "big") else { panic!() };
         assert_eq!(big.params.iter().map(|p| p.1).collect::<Vec<_>>(), vec![cython_scalar("longlong").unwrap(), cython_scalar("uint").unwrap(), cython_scalar("char").unwrap()]);
         assert_eq!(big.ret, cython_scalar("ulonglong").unwrap());
@@ -1092,6 +1120,22 @@ mod tests {
     }
 
     #[test]
+    fn reads_exception_clauses_and_varargs_of_functions() {
+        let p = parse("cdef extern from \"h.h\":\n    int a(int n) except -1\n    int b(int n) except? 0\n    double c(double x) except? -1.0\n    void d() except *\n    int e(int n)\n    int f(int n) noexcept nogil\n    int printf(const char *fmt, ...)\ncdef double helper(double x)\n").unwrap();
+        let got: Vec<String> = ["a", "b", "c", "d", "e", "f", "printf"]
+            .iter()
+            .map(|n| match decl(&p, n) {
+                Decl::Func(f) => format!("{}{}", f.except, if f.variadic { " ..." } else { "" }),
+                d => panic!("{d:?}"),
+            })
+            .collect();
+        assert_eq!(got, ["except -1", "except? 0", "except? -1.0", "except *", "noexcept", "noexcept", "noexcept ..."]);
+        let Decl::Func(printf) = decl(&p, "printf") else { panic!() };
+        assert_eq!(printf.params.len(), 1);
+        assert_eq!(decl(&p, "helper"), Decl::ModuleFunc);
+    }
+
+    #[test]
     fn what_it_does_not_read_is_a_located_error() {
         let cases = [
             ("cdef extern from \"h.h\":\n    double f(double **x)\n", "2", "pointers to pointers (other than `void**`) in a .pxd are not supported yet"),
@@ -1099,20 +1143,25 @@ mod tests {
             ("cdef struct P:\n    int x\nP f()\n", "3", "expected a `cdef extern from` block, a `cdef` or `ctypedef` declaration"),
             ("cdef packed struct P:\n    int x\n", "1", "packed structs in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    quad f(int n)\n", "2", "unknown type `quad`"),
-            ("cdef extern from \"h.h\":\n    int f(int n) except -1\n", "2", "exception values on extern functions are not supported yet"),
-            ("cdef extern from \"h.h\":\n    int printf(char c, ...)\n", "2", "variadic functions (`...`) in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    int f(int n) except +\n", "2", "C++ exception clauses (`except +`) in a .pxd are not supported yet"),
+            ("cdef extern from \"h.h\":\n    void f(int n) except? 0\n", "2", "an exception value for a function returning void"),
+            ("cdef extern from \"h.h\":\n    int f(int n) except? -1 noexcept\n", "2", "a second exception clause"),
+            ("cdef extern from \"h.h\":\n    int printf(...)\n", "2", "`...` without a parameter before it"),
+            ("cdef extern from \"h.h\":\n    int printf(char *f, ..., int n)\n", "2", "expected `)`"),
+            ("ctypedef int (*op_t)(int, ...) noexcept\n", "1", "variadic function pointer types (`...`) in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    enum: A\n", "2", "the value of `A` is in the C header, which pyc-aot does not read"),
             ("cdef extern from \"h.h\"\n    int f()\n", "1", "expected `:`"),
             ("cdef extern from \"h.h\":\n    void (*get(int n))(int)\n", "2", "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type) in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    void (*)(int)\n", "2", "function pointer results and `cdef` function pointer variables (declare a `ctypedef` of the pointer type) in a .pxd are not supported yet"),
-            ("ctypedef int (*op_t)(int) noexcept\ncdef struct S:\n    op_t cb\n", "3", "function pointer fields in a .pxd are not supported yet"),
+            ("cdef struct S:\n    int (*cb)(int) noexcept, x\n", "2", "unexpected text after the declaration"),
             ("ctypedef int (*op_t)(int) noexcept\ncdef extern from \"h.h\":\n    op_t *table\n", "3", "pointers to int (*)(int) noexcept in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    void f(int (*cb)(int) except +)\n", "2", "C++ exception clauses (`except +`) in a .pxd are not supported yet"),
             ("ctypedef int (*op_t)(int) except? -1.5\n", "1", "an exception value pyc-aot does not read"),
             ("ctypedef double (*op_t)(double) except? x\n", "1", "an exception value pyc-aot does not read"),
             ("ctypedef int (*op_t)(int) noexcept except -1\n", "1", "a second exception clause"),
             ("cdef extern from \"h.h\":\n    void f(int (**cb)(int))\n", "2", "pointers to function pointers in a .pxd are not supported yet"),
-            ("cdef struct S:\n    int (*cb)(int)\n", "2", "function pointer fields in a .pxd are not supported yet"),
+            ("cdef struct S:\n    int (*)(int)\n", "2", "a function pointer field needs a name"),
+            ("cdef struct S:\n    int x\n    int (*x)(int)\n", "3", "`S` has two fields named `x`"),
             ("from libc.stdlib cimport malloc\n", "1", "cimports in a .pxd are not supported yet"),
             ("cdef extern from \"h.h\":\n    int f()\n    int f()\n", "3", "`f` is declared twice"),
         ];

@@ -142,6 +142,8 @@ fn shim_type(t: Ty) -> String {
         Ty::Ptr(None) => format!("{SHIM_GLOBAL}.p_void"),
         Ty::Ptr(Some(Elem::VoidPtr)) => format!("{SHIM_GLOBAL}.pp_void"),
         Ty::Ptr(Some(e)) => format!("{SHIM_GLOBAL}.pointer({})", shim_type(e.ty())),
+        // Interpreted, a function pointer holds the function itself.
+        Ty::FnPtr(_) => format!("{SHIM_GLOBAL}.p_void"),
         t => format!("{SHIM_GLOBAL}.{}", pxd::cython_name(t)),
     }
 }

@@ -221,7 +221,7 @@ fn dump_expr(module: &Module, f: &Function, e: &Expr) -> String {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("{op:?}({})", a.join(", "))
         }
-        ExprKind::CCall { symbol, args } => {
+        ExprKind::CCall { symbol, args, .. } => {
             let a: Vec<String> = args.iter().map(d).collect();
             format!("extern {symbol}({})", a.join(", "))
         }

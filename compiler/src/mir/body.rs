@@ -91,9 +91,10 @@ pub enum BodyOp {
     /// `cond ? a : b` without a branch.
     Select { cond: Local, a: Local, b: Local },
     Math { op: MathOp, args: Vec<Local> },
-    /// A call of a C function declared in a `.pxd` (`params`: its parameter
-    /// types; a `void` one gives a dummy bint).
-    CCall { symbol: String, args: Vec<Local>, params: Vec<Ty>, ret: Ty },
+    /// A call of a C function declared in a `.pxd` (`params`: its
+    /// arguments' types; a `void` one gives a dummy bint); `except` as
+    /// `CallPtr`'s; `variadic`: the callee is declared with `...`.
+    CCall { symbol: String, args: Vec<Local>, params: Vec<Ty>, ret: Ty, except: crate::types::ExceptSpec, variadic: bool },
     /// A call through a C function pointer (`hir::ExprKind::CallPtr`):
     /// `args[0]` the address, then the arguments of `params`' types;
     /// `except` says how the callee signals an exception (checked after
@@ -239,7 +240,7 @@ pub enum BodyOp {
     /// A `prange` on a thread team: the outlined body `func` called per
     /// chunk of `range(start, stop, step)`; `args` are the reductions'
     /// values before the loop, the lastprivate locals', then the shared
-    /// locals (a view as its parts); `threads` (absent or not positive:
+    /// locals (a view as its parts) and this thread's stack limit; `threads` (absent or not positive:
     /// OpenMP's default) and `chunk` as `hir::Prange` says. Dests: the loop
     /// variable's last value (`var` when the range is empty), whether any
     /// trip ran, for a variable narrower than 64 bits the counter after the
@@ -377,7 +378,7 @@ impl BodyOp {
                 ErrorKind::Never
             }
             Raise { .. } | Propagate | PropagateLine { .. } => ErrorKind::Always,
-            CallPtr { except, .. } if *except != crate::types::ExceptSpec::NoExcept => ErrorKind::Flag,
+            CallPtr { except, .. } | CCall { except, .. } if *except != crate::types::ExceptSpec::NoExcept => ErrorKind::Flag,
             CCall { .. } | CallPtr { .. } | CGlobal { .. } | CGlobalStore { .. } | FuncAddr { .. } | CString { .. } | PtrLoad { .. } | PtrStore { .. } | PtrOffset { .. } | ObjectData { .. } => ErrorKind::Never,
             Parallel { .. } => ErrorKind::Flag,
             SaveThread | RestoreThread { .. } | GilEnsure | GilRelease { .. } | ThreadId => ErrorKind::Never,

@@ -167,7 +167,10 @@ fn outlined(f: &Function, p: &hir::Prange, body: Vec<Stmt>, id: FuncId, line: u3
     // leaves the loop): the thread's copy goes on from chunk to chunk.
     for &x in &p.lastprivate {
         let l = &f.locals[x.0 as usize];
-        let elem = Elem::of(l.ty).unwrap_or(Elem::Float(64));
+        let elem = match l.ty {
+            Ty::Ptr(_) => Elem::VoidPtr,
+            ty => Elem::of(ty).unwrap_or(Elem::Float(64)),
+        };
         locals.push(Local { name: format!("<last {}>", l.name), ty: Ty::View(ViewTy { elem, ndim: 1, c_contig: true, f_contig: false }), c_array: None });
         partials.push((x, LocalId(locals.len() as u32 - 1), l.ty));
     }

@@ -922,6 +922,23 @@ pub fn read_names(code: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// Whether every occurrence of the name `name` in the function `code`
+/// (its `def` included) is a call (`name(…)`) or a plain assignment's
+/// target (`name = …`), and no function, lambda or class nested in it
+/// could capture it.
+pub fn only_called_or_assigned(code: &str, name: &str) -> bool {
+    use rustpython_parser::{lexer, Mode, Tok};
+    let Ok(toks) = lexer::lex(code, Mode::Module).map(|t| t.map(|(t, _)| t)).collect::<Result<Vec<Tok>, _>>() else { return false };
+    let nested = toks.iter().filter(|t| matches!(t, Tok::Def | Tok::Lambda | Tok::Class)).count() > 1;
+    !nested
+        && toks.iter().enumerate().all(|(k, t)| match t {
+            Tok::Name { name: n } if n.as_str() == name => {
+                (k > 0 && toks[k - 1] == Tok::Dot) || matches!(toks.get(k + 1), Some(Tok::Lpar | Tok::Equal))
+            }
+            _ => true,
+        })
+}
+
 /// Names `global` statements declare in a function body (nested blocks
 /// included, nested functions not).
 pub fn global_names(body: &[Stmt], out: &mut Vec<String>) {

@@ -15,21 +15,32 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, types, InstBuilder, MemFlagsData, Value};
 
 impl OpCx<'_, '_, '_> {
-    /// `symbol(args)` with the C calling convention. Arguments narrower than
-    /// `int` are passed extended to 32 bits, as C compilers pass them (clang
-    /// relies on it); a `bint` is C's `int`.
-    pub(crate) fn c_call(&mut self, symbol: &str, params: &[Ty], ret: Ty, args: &[Value]) -> R<Value> {
-        self.c_call_to(Callee::Symbol(symbol), params, ret, args)
-    }
-
-    /// A call through the C function pointer `ptr`, as `c_call` calls a
-    /// symbol (a NULL `ptr` is the caller's bug, as in C), then the test
+    /// A call through the C function pointer `ptr`, as `c_call_checked`
+    /// calls a symbol (a NULL `ptr` is the caller's bug, as in C), then the test
     /// its exception specification asks for: `except v` the result is `v`,
     /// `except? v` also `PyErr_Occurred()` (in a cold block), `except *`
     /// `PyErr_Occurred()` always (with the GIL taken in `nogil` code, as
     /// Cython does).
     pub(crate) fn c_call_ptr(&mut self, ptr: Value, params: &[Ty], ret: Ty, args: &[Value], except: ExceptSpec) -> R<Value> {
         let (r, raw) = self.c_call_raw(Callee::Pointer(ptr), params, ret, args)?;
+        self.except_test(raw, except)?;
+        Ok(r)
+    }
+
+    /// `symbol(args)` of a `.pxd`'s C function with the C calling
+    /// convention (a variadic one through `Emitter::variadic_callee`, with
+    /// this call's own signature: its arguments are promoted already), then
+    /// the test its exception clause asks for, as `c_call_ptr`'s.
+    pub(crate) fn c_call_checked(&mut self, symbol: &str, params: &[Ty], ret: Ty, args: &[Value], except: ExceptSpec, variadic: bool) -> R<Value> {
+        let callee = if variadic { Callee::Variadic(symbol) } else { Callee::Symbol(symbol) };
+        let (r, raw) = self.c_call_raw(callee, params, ret, args)?;
+        self.except_test(raw, except)?;
+        Ok(r)
+    }
+
+    /// After a C call that gave `raw`: the test `except` asks for, leaving
+    /// through the error exit when it says an exception is set.
+    fn except_test(&mut self, raw: Option<Value>, except: ExceptSpec) -> R<()> {
         match except {
             ExceptSpec::NoExcept => {}
             ExceptSpec::Star => {
@@ -52,7 +63,26 @@ impl OpCx<'_, '_, '_> {
                     ExceptValue::Float(_) => return Err("a float exception value for an integer result".into()),
                 };
                 if !check {
-                    self.propagate_if(is);
+                    // The value alone says an exception is set; if C set
+                    // none, CPython's SystemError, which the error's
+                    // traceback entry needs (3.12+ reads the exception).
+                    let (fail, cont) = (self.cx.b.create_block(), self.cx.b.create_block());
+                    self.cx.b.set_cold_block(fail);
+                    self.cx.b.ins().brif(is, fail, &[], cont, &[]);
+                    self.enter(fail);
+                    self.holding_gil(|o| {
+                        let occurred = o.call_c("PyErr_Occurred", &[], &[o.cx.em.ptr], &[])?[0];
+                        let (set, done) = (o.cx.b.create_block(), o.cx.b.create_block());
+                        let none = o.cx.is_null(occurred);
+                        o.cx.b.ins().brif(none, set, &[], done, &[]);
+                        o.enter(set);
+                        o.set_exception("PyExc_SystemError", Some("error return without exception set"))?;
+                        o.cx.b.ins().jump(done, &[]);
+                        o.enter(done);
+                        Ok(())
+                    })?;
+                    self.jump_to_error();
+                    self.enter(cont);
                 } else {
                     let (test, cont) = (self.cx.b.create_block(), self.cx.b.create_block());
                     self.cx.b.set_cold_block(test);
@@ -65,7 +95,7 @@ impl OpCx<'_, '_, '_> {
                 }
             }
         }
-        Ok(r)
+        Ok(())
     }
 
     /// Whether an exception is set (a bint), asked with the GIL held.
@@ -79,14 +109,13 @@ impl OpCx<'_, '_, '_> {
         set.ok_or_else(|| "PyErr_Occurred gave no result".to_string())
     }
 
-    fn c_call_to(&mut self, callee: Callee, params: &[Ty], ret: Ty, args: &[Value]) -> R<Value> {
-        Ok(self.c_call_raw(callee, params, ret, args)?.0)
-    }
-
-    /// The call's value as compiled code holds it, and as C returned it.
+    /// A call with the C calling convention, its value as compiled code
+    /// holds it and as C returned it. Arguments narrower than `int` are
+    /// passed extended to 32 bits, as C compilers pass them (clang relies
+    /// on it); a `bint` is C's `int`.
     fn c_call_raw(&mut self, callee: Callee, params: &[Ty], ret: Ty, args: &[Value]) -> R<(Value, Option<Value>)> {
         let symbol = match callee {
-            Callee::Symbol(s) => s,
+            Callee::Symbol(s) | Callee::Variadic(s) => s,
             Callee::Pointer(_) => "a function pointer",
         };
         let mut ptys = vec![];
@@ -109,6 +138,19 @@ impl OpCx<'_, '_, '_> {
         };
         let r = match callee {
             Callee::Symbol(s) => self.call_c(s, &ptys, &rets, &vals)?,
+            Callee::Variadic(s) => {
+                // Each call its own signature: the declared parameters, then
+                // the extra arguments' promoted types.
+                let (id, local) = self.cx.em.variadic_callee(s)?;
+                let mut sig = cranelift_module::Module::make_signature(&self.cx.em.module);
+                sig.params.extend(ptys.iter().map(|t| ir::AbiParam::new(*t)));
+                sig.returns.extend(rets.iter().map(|t| ir::AbiParam::new(*t)));
+                let signature = self.cx.b.import_signature(sig);
+                let name = self.cx.b.func.declare_imported_user_function(ir::UserExternalName { namespace: 0, index: id.as_u32() });
+                let f = self.cx.b.import_function(ir::ExtFuncData { name: ir::ExternalName::user(name), signature, colocated: local, patchable: false });
+                let inst = self.cx.b.ins().call(f, &vals);
+                self.cx.b.inst_results(inst).to_vec()
+            }
             Callee::Pointer(ptr) => {
                 let mut sig = cranelift_module::Module::make_signature(&self.cx.em.module);
                 sig.params.extend(ptys.iter().map(|t| ir::AbiParam::new(*t)));
@@ -213,9 +255,11 @@ impl OpCx<'_, '_, '_> {
     }
 }
 
-/// What `c_call_to` calls: a symbol, or the address a function pointer holds.
+/// What `c_call_raw` calls: a symbol, or the address a function pointer holds.
 enum Callee<'s> {
     Symbol(&'s str),
+    /// A function declared with `...`.
+    Variadic(&'s str),
     Pointer(Value),
 }
 

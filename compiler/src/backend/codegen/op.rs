@@ -98,7 +98,7 @@ impl<'c, 'a, 'b> OpCx<'c, 'a, 'b> {
         Ok(())
     }
 
-    fn set_exception(&mut self, exc: &str, msg: Option<&str>) -> R<()> {
+    pub(crate) fn set_exception(&mut self, exc: &str, msg: Option<&str>) -> R<()> {
         let sym = self.cx.em.import_data(exc)?;
         let addr = self.cx.data_addr(sym);
         let p = self.cx.em.ptr;

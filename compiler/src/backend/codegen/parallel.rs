@@ -43,7 +43,10 @@ const EXC: i32 = 48;
 const STOP: i32 = 72;
 /// The thread that ran the range's last trip (for the lastprivate locals).
 const LAST: i32 = 80;
-const ARGS: i32 = 88;
+/// The stack limit of the thread that starts the loop (the team's thread 0,
+/// or with `workshare` the thread the environment belongs to).
+const LIMIT: i32 = 88;
+const ARGS: i32 = 96;
 
 /// What the team function needs to know of its loop.
 pub(crate) struct Team {
@@ -114,6 +117,7 @@ impl OpCx<'_, '_, '_> {
     pub(crate) fn parallel(&mut self, team: &Team, a: &[Value], threads: bool, chunk: bool) -> R<Vec<Value>> {
         let narrow = matches!(team.var_ty, Ty::Int(t) if t.bits < 64);
         let p = self.cx.em.ptr;
+        let (&limit, a) = a.split_last().ok_or("a prange without its stack limit")?;
         let (start, stop, step, var) = (a[0], a[1], a[2], a[3]);
         let mut k = 4;
         let mut next = |given: bool| {
@@ -188,7 +192,7 @@ impl OpCx<'_, '_, '_> {
             Some(c) => c,
             None => zero,
         };
-        for (v, at) in [(start, START), (step, STEP), (n, COUNT), (chunk, CHUNK), (partials_addr, PARTIALS), (zero, FAILED), (zero, EXC), (zero, EXC + 8), (zero, EXC + 16), (stop, STOP), (zero, LAST)] {
+        for (v, at) in [(start, START), (step, STEP), (n, COUNT), (chunk, CHUNK), (partials_addr, PARTIALS), (zero, FAILED), (zero, EXC), (zero, EXC + 8), (zero, EXC + 16), (stop, STOP), (zero, LAST), (limit, LIMIT)] {
             self.cx.b.ins().store(flags(), v, env_addr, at);
         }
         for (i, v) in args.iter().enumerate() {
@@ -475,12 +479,29 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
     let nth = cx.call_c("omp_get_num_threads", &[], &[types::I32], &[])?[0];
     let nth = cx.b.ins().sextend(types::I64, nth);
     let gil = cx.call_c("PyGILState_Ensure", &[], &[types::I32], &[])?[0];
-    // This thread's stack limit, asked once while it holds the GIL.
-    let sp = cx.b.ins().get_stack_pointer(p);
-    let limit_fn = cx.em.stack_limit_fn;
-    let r = cx.func_ref(limit_fn);
-    let inst = cx.b.ins().call(r, &[sp]);
-    let limit = cx.b.inst_results(inst)[0];
+    // This thread's stack limit. The thread that started the loop (thread 0
+    // of a team started for it, every thread sharing a block's team) passed
+    // its own; another asks once while it holds the GIL. (Asking on the
+    // process's first thread reads /proc/self/maps, about 100 us, and the
+    // module's cache of one thread's limit holds the last thread that asked:
+    // the team's other threads, whose thread states are new in every loop.)
+    let given = cx.b.ins().load(p, flags(), env, LIMIT);
+    let limit = if team.workshare {
+        given
+    } else {
+        let (ask, join) = (cx.b.create_block(), cx.b.create_block());
+        cx.b.append_block_param(join, p);
+        cx.b.ins().brif(tid, ask, &[], join, &[BlockArg::Value(given)]);
+        cx.b.switch_to_block(ask);
+        let sp = cx.b.ins().get_stack_pointer(p);
+        let limit_fn = cx.em.stack_limit_fn;
+        let r = cx.func_ref(limit_fn);
+        let inst = cx.b.ins().call(r, &[sp]);
+        let asked = cx.b.inst_results(inst)[0];
+        cx.b.ins().jump(join, &[BlockArg::Value(asked)]);
+        cx.b.switch_to_block(join);
+        cx.b.block_params(join)[0]
+    };
     let ts = cx.call_c("PyEval_SaveThread", &[], &[p], &[])?[0];
     let load = |cx: &mut FnCx, t: ir::Type, at: i32| cx.b.ins().load(t, flags(), env, at);
     let (start, step, n, chunk, stop, partials) =
@@ -500,24 +521,30 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
         let v = cx.b.ins().load(acc_ty, flags(), mine, 0);
         cx.b.def_var(acc, v);
     }
-    // The other reductions' partials: this thread's slots, as one-element views.
+    // The other reductions' partials and the lastprivate locals' copies:
+    // one-element views of this thread's own copies of its slots, on its own
+    // stack (read from the slots here, written back when its chunks are
+    // done). The slots of neighbouring threads share cache lines: written
+    // after every chunk (a lastprivate copy) or every update (a module C
+    // variable's partial), they would go back and forth between the cores.
     let mut partial_views = vec![];
-    for (j, &(_, ty)) in team.reductions.iter().enumerate().skip(usize::from(reduction)) {
-        let size = super::super::clif_type(ty).ok_or("a reduction without a machine type")?.bytes();
-        let at = cx.b.ins().iadd_imm_s(tid, MAX_THREADS * j as i64);
-        let at = cx.b.ins().ishl_imm_s(at, 3);
-        let data = cx.b.ins().iadd(partials, at);
-        let (shape, stride) = (cx.b.ins().iconst(types::I64, 1), cx.b.ins().iconst(types::I64, i64::from(size)));
-        partial_views.extend([data, shape, stride]);
-    }
-    // The lastprivate locals' copies: this thread's slots, as one-element views.
-    for (l, &ty) in team.lasts.iter().enumerate() {
-        let size = super::super::clif_type(ty).ok_or("a lastprivate local without a machine type")?.bytes();
-        let at = cx.b.ins().iadd_imm_s(tid, MAX_THREADS * (team.reductions.len() + l) as i64);
-        let at = cx.b.ins().ishl_imm_s(at, 3);
-        let data = cx.b.ins().iadd(partials, at);
-        let (shape, stride) = (cx.b.ins().iconst(types::I64, 1), cx.b.ins().iconst(types::I64, i64::from(size)));
-        partial_views.extend([data, shape, stride]);
+    let mut own_copies = vec![];
+    let private: Vec<(usize, Ty)> = team.reductions.iter().enumerate().skip(usize::from(reduction)).map(|(j, &(_, ty))| (j, ty))
+        .chain(team.lasts.iter().enumerate().map(|(l, &ty)| (team.reductions.len() + l, ty))).collect();
+    if !private.is_empty() {
+        let copies = cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8 * private.len() as u32, 3));
+        for (c, &(j, ty)) in private.iter().enumerate() {
+            let size = super::super::clif_type(ty).ok_or("a reduction or lastprivate local without a machine type")?.bytes();
+            let at = cx.b.ins().iadd_imm_s(tid, MAX_THREADS * j as i64);
+            let at = cx.b.ins().ishl_imm_s(at, 3);
+            let slot = cx.b.ins().iadd(partials, at);
+            let v = cx.b.ins().load(types::I64, flags(), slot, 0);
+            cx.b.ins().stack_store(types::I64, v, copies, 8 * c as i32);
+            let data = cx.b.ins().stack_addr(p, copies, 8 * c as i32);
+            let (shape, stride) = (cx.b.ins().iconst(types::I64, 1), cx.b.ins().iconst(types::I64, i64::from(size)));
+            partial_views.extend([data, shape, stride]);
+            own_copies.push((slot, copies, 8 * c as i32));
+        }
     }
     // A body that leaves the loop: its exit slots, the stop flag shared.
     let exits = team.exit_slots();
@@ -606,6 +633,10 @@ fn build_team(cx: &mut FnCx, team: &Team, arg_types: &[ir::Type]) -> R<()> {
     }
 
     cx.b.switch_to_block(finish);
+    for &(slot, copies, at) in &own_copies {
+        let v = cx.b.ins().stack_load(types::I64, p, copies, at);
+        cx.b.ins().store(flags(), v, slot, 0);
+    }
     if reduction {
         let mine = cx.b.ins().ishl_imm_s(tid, 3);
         let mine = cx.b.ins().iadd(partials, mine);

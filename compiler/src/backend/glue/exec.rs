@@ -139,6 +139,48 @@ def __pyc_aot_class_attrs(cls, names, values):
     for name, value in zip(names, values):
         type.__setattr__(cls, name, value)
 
+def __pyc_aot_dataclass_call(callable, kwds):
+    # Cython's __Pyx_DataclassesCallHelper: the keywords this Python's
+    # `dataclasses` function takes (a positional one missing: None).
+    import inspect
+    spec = inspect.getfullargspec(callable)
+    new = {}
+    for key in spec.args:
+        if key in ('self', '_cls'):
+            continue
+        new[key] = kwds.get(key)
+    for key in spec.kwonlyargs:
+        if key in kwds:
+            new[key] = kwds[key]
+    return callable(**new)
+
+def __pyc_aot_dataclass_params(kwds):
+    # A cython dataclass's __dataclass_params__; also keeps the sentinel of
+    # default factories its compiled __init__ compares with.
+    global __pyc_aot_dataclass_factory
+    import dataclasses
+    __pyc_aot_dataclass_factory = dataclasses._HAS_DEFAULT_FACTORY
+    return __pyc_aot_dataclass_call(dataclasses._DataclassParams, kwds)
+
+def __pyc_aot_dataclass_fields(records):
+    # A cython dataclass's __dataclass_fields__: dataclasses.Field objects
+    # as Cython makes them (name, annotation text, _FIELD).
+    import dataclasses
+    fields = {}
+    for name, type_, kwds in records:
+        f = __pyc_aot_dataclass_call(dataclasses.field, kwds)
+        f.name = name
+        f.type = type_
+        f._field_type = dataclasses._FIELD
+        fields[name] = f
+    return fields
+
+def __pyc_aot_repr_guard():
+    # Cython's __pyx_recursive_repr_guard of a dataclass's __repr__.
+    guard = __import__('threading').local()
+    guard.running = set()
+    return guard
+
 def __pyc_aot_property(cls, name, fget, fset, fdel):
     # A cclass's property of its accessors' method descriptors, named as a
     # class statement names it (3.10+: the name is in its error messages).

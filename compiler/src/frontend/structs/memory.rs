@@ -6,7 +6,7 @@
 
 use super::{error, fallback, syntax, Binding, Lower, R};
 use crate::diag::Diagnostic;
-use crate::syntax::{Expr, ExprKind};
+use crate::syntax::{Expr, ExprKind, Stmt, StmtKind};
 
 /// A field of a struct in C memory: its name, byte offset, type expression
 /// (a pointer to structs already spelt `cython.pointer(cython.char)`) and
@@ -89,7 +89,7 @@ impl Lower<'_, '_> {
                 match self.cx.resolve_type(t)? {
                     crate::types::Ty::Int(i) => (i64::from(i.bits / 8), t.clone(), false),
                     crate::types::Ty::Float(w) => (i64::from(w / 8), t.clone(), false),
-                    crate::types::Ty::Ptr(_) => (8, t.clone(), true),
+                    crate::types::Ty::Ptr(_) | crate::types::Ty::FnPtr(_) => (8, t.clone(), true),
                     crate::types::Ty::Object if py_buffer => (8, t.clone(), false),
                     other => return fallback(span, format!("a struct in C memory with a field of type {other} is not compiled natively yet")),
                 }
@@ -330,6 +330,23 @@ impl Lower<'_, '_> {
             }
             _ => None,
         }
+    }
+
+    /// `ps[i].f = v` of a function pointer field `f`: `v` assigned to a
+    /// hidden local of the field's type first (so a cfunc's name becomes
+    /// its address and another signature is refused as for any local),
+    /// then stored into the field's `void*` slot.
+    pub(super) fn fn_pointer_field_store(&self, t: &Expr, value: &Expr, sp: &syntax::Span) -> R<Option<Vec<Stmt>>> {
+        let Some((p, index, attr)) = self.pointer_field(t) else { return Ok(None) };
+        let (_, fty, _, m) = self.pointer_field_address(&p, &index, &attr, sp)?;
+        if !matches!(self.cx.resolve_type(&fty), Ok(crate::types::Ty::FnPtr(_))) {
+            return Ok(None);
+        }
+        let at = crate::frontend::struct_convert::At(sp);
+        let hidden = self.cx.source_text(&t.span).to_string();
+        let typed = Stmt { kind: StmtKind::AnnAssign { target: at.name(&hidden), annotation: fty, value: Some(self.expr(value)?) }, span: sp.clone() };
+        let as_void = Self::call(Self::cython_name(&m, "cast", sp), vec![Self::cython_name(&m, "p_void", sp), at.name(&hidden)], sp);
+        Ok(Some(vec![typed, at.assign(self.target(t)?, as_void)]))
     }
 
     /// An assignment's target: a pointer field of a struct in C memory is

@@ -59,6 +59,11 @@ pub(crate) struct Structs {
     params: HashMap<String, Vec<Option<String>>>,
 }
 
+/// The prefix of the attribute of the `cython` module a `.pxd` struct's
+/// function pointer field is spelt with for typing, its `FnPtrTy` index
+/// after it (no Python source can spell it).
+pub(crate) const FN_POINTER_TYPE: &str = "pyc-aot function pointer ";
+
 /// The attribute of the `cython` module a store of an object through a
 /// `Py_buffer*` is spelt with for typing (no Python source can spell it).
 pub(crate) const OBJECT_STORE: &str = "pyc-aot object store";
@@ -942,6 +947,11 @@ impl Lower<'_, '_> {
                 [t] => self.pointer_field(t).and_then(|(p, i, f)| Self::cache_key(&p, &i, &f)).and_then(|k| self.cached.get(&k)).cloned(),
                 _ => None,
             };
+            if let [t] = targets.as_slice() {
+                if let Some(stmts) = self.fn_pointer_field_store(t, value, &s.span)? {
+                    return Ok(stmts);
+                }
+            }
             if let (Some(c), [t]) = (cache, targets.as_slice()) {
                 let at = At(&s.span);
                 return Ok(vec![at.assign(at.name(&c), self.expr(value)?), at.assign(self.target(t)?, at.name(&c))]);

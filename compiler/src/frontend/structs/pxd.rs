@@ -84,6 +84,7 @@ impl Spell {
             Ty::Ptr(None) => self.attr("p_void"),
             Ty::Ptr(Some(Elem::VoidPtr)) => self.attr("pp_void"),
             Ty::Ptr(Some(e)) => self.pointer(self.scalar(e.ty())),
+            Ty::FnPtr(p) => self.attr(&format!("{}{}", super::FN_POINTER_TYPE, p.index())),
             t => self.attr(cython_name(t)),
         }
     }

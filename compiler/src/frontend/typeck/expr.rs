@@ -148,7 +148,13 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let a = self.expr(body)?;
                 let b = self.expr(orelse)?;
                 // Types only: cloning the arms made conditional chains quadratic.
-                let ty = self.join_tys(&[a.ty, b.ty], &e.span)?;
+                let ty = match (a.ty, b.ty) {
+                    // A function pointer and a `@cfunc`'s name: the name is
+                    // its address (coerced, so its signature is checked).
+                    (f @ Ty::FnPtr(_), Ty::Object) if matches!(orelse.kind, ExprKind::Name(_)) => f,
+                    (Ty::Object, f @ Ty::FnPtr(_)) if matches!(body.kind, ExprKind::Name(_)) => f,
+                    (a, b) => self.join_tys(&[a, b], &e.span)?,
+                };
                 let a = self.coerce(a, ty, &body.span, "operand")?;
                 let b = self.coerce(b, ty, &orelse.span, "operand")?;
                 Ok(hir::Expr { kind: H::IfExp { cond: Box::new(cond), then: Box::new(a), orelse: Box::new(b), select: false }, ty })
@@ -303,7 +309,8 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         // Functions (compiled ones too), module-level names and builtins
         // as objects: looked up in the module's dict, then the builtins.
-        if self.ids.contains_key(n) || self.cx.module_names.contains(n) || vocab::is_python_builtin(n) || self.cx.star_import {
+        // The shim (`hir::SHIM_GLOBAL`), which the exec slot binds, for generated code.
+        if self.ids.contains_key(n) || self.cx.module_names.contains(n) || vocab::is_python_builtin(n) || self.cx.star_import || n == hir::SHIM_GLOBAL {
             return Ok(super::object::global(n));
         }
         error(

@@ -17,9 +17,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         if !keywords.is_empty() {
             return fallback(&e.span, format!("it calls the C function `{shown}` with keyword arguments"));
         }
-        if args.len() != f.params.len() {
+        if args.len() != f.params.len() && !(f.variadic && args.len() > f.params.len()) {
+            let at_least = if f.variadic { "at least " } else { "" };
             return error(
-                Diagnostic::error(e.span.clone(), format!("the C function `{shown}` takes {} argument{} ({} given)", f.params.len(), if f.params.len() == 1 { "" } else { "s" }, args.len()))
+                Diagnostic::error(e.span.clone(), format!("the C function `{shown}` takes {at_least}{} argument{} ({} given)", f.params.len(), if f.params.len() == 1 { "" } else { "s" }, args.len()))
                     .with_label("wrong number of arguments")
                     .with_hint(format!("its .pxd declares {}({})", f.symbol, f.params.iter().map(|(n, t)| format!("{t} {n}")).collect::<Vec<_>>().join(", "))),
             );
@@ -51,10 +52,69 @@ impl<'c, 'a> Checker<'c, 'a> {
                     continue;
                 }
             }
+            if let Some(s) = self.c_string_literal(a, *pty)? {
+                out.push(s);
+                continue;
+            }
             let v = self.expr(a)?;
             out.push(self.coerce(v, *pty, &a.span, pname)?);
         }
-        Ok(hir::Expr { kind: H::CCall { symbol: f.symbol.clone(), args: out }, ty: f.ret })
+        for (k, a) in args.iter().enumerate().skip(f.params.len()) {
+            out.push(self.vararg(a, k, shown)?);
+        }
+        Ok(hir::Expr { kind: H::CCall { symbol: f.symbol.clone(), args: out, except: f.except, variadic: f.variadic }, ty: f.ret })
+    }
+
+    /// Argument `k` (from 0) of a variadic C function beyond its declared
+    /// parameters: a C number or pointer with C's default argument
+    /// promotions (a `float` becomes a `double`, a `bint` or an integer
+    /// narrower than `int` an `int`); a string literal a C string; a Python
+    /// object refused, as Cython refuses it.
+    fn vararg(&mut self, a: &Expr, k: usize, shown: &str) -> R<hir::Expr> {
+        if let Some(s) = self.c_string_literal(a, crate::frontend::pxd::STRUCT_POINTER)? {
+            return Ok(s);
+        }
+        let v = self.expr(a)?;
+        let to = match v.ty {
+            Ty::Float(_) => Ty::Float(64),
+            Ty::Bool => Ty::Int(C_INT),
+            Ty::Int(i) if i.bits < 32 => Ty::Int(C_INT),
+            Ty::Int(i) if i.checked => Ty::Int(crate::types::IntTy { checked: false, ..i }),
+            Ty::Int(_) | Ty::Ptr(_) | Ty::FnPtr(_) => v.ty,
+            t => {
+                let what = if t == Ty::Object { "a Python object".to_string() } else { format!("a {t}") };
+                return error(
+                    Diagnostic::error(a.span.clone(), format!("argument {} of the variadic C function `{shown}` is {what}, which C's `...` cannot take", k + 1))
+                        .with_label("Python object cannot be passed as a varargs parameter")
+                        .with_hint("pass a C value: a typed number, a pointer, or a string literal (a C string)"),
+                );
+            }
+        };
+        let what = format!("argument {}", k + 1);
+        let v = self.coerce(v, to, &a.span, &what)?;
+        Ok(hir::Expr { kind: v.kind, ty: to })
+    }
+
+    /// `a` as a C string constant when it is a string or bytes literal of
+    /// ASCII characters (no NUL) passed where C takes a `char*`, `to`, as
+    /// Cython passes one; `None` otherwise.
+    fn c_string_literal(&self, a: &Expr, to: Ty) -> R<Option<hir::Expr>> {
+        let char_ptr = matches!(to, Ty::Ptr(Some(crate::types::Elem::Int(i))) if i.bits == 8);
+        if !char_ptr {
+            return Ok(None);
+        }
+        let text = match &a.kind {
+            ExprKind::Str(s) => s.clone(),
+            ExprKind::Other("a bytes literal") => match bytes_literal(self.cx.source_text(&a.span)) {
+                Some(s) => s,
+                None => return fallback(&a.span, "it passes a bytes literal pyc-aot does not read as a C string (escapes other than \n, \t, \r, \\, \' and \", or implicit concatenation)"),
+            },
+            _ => return Ok(None),
+        };
+        if !text.is_ascii() || text.contains('\0') {
+            return fallback(&a.span, "it passes a string literal with non-ASCII or NUL characters as a C string");
+        }
+        Ok(Some(hir::Expr { kind: H::CString(text), ty: to }))
     }
 
     /// Whether `a` names a top-level function (not a local).
@@ -105,4 +165,33 @@ impl<'c, 'a> Checker<'c, 'a> {
             _ => fallback(span, format!("it uses the C function `{shown}` as a value")),
         }
     }
+}
+
+/// The text of a one-piece bytes literal's source (`b"%d\\n"`), the
+/// escapes C strings commonly hold decoded; `None` for anything else.
+fn bytes_literal(src: &str) -> Option<String> {
+    let body = src.strip_prefix('b').or_else(|| src.strip_prefix('B'))?;
+    let q = body.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = body.strip_prefix(q)?.strip_suffix(q)?;
+    if inner.starts_with(q) {
+        return None;
+    }
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push(match chars.next()? {
+                'n' => '\n',
+                't' => '\t',
+                'r' => '\r',
+                '\\' => '\\',
+                '\'' => '\'',
+                '"' => '"',
+                _ => return None,
+            }),
+            c if c == q || c == '\n' => return None,
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }

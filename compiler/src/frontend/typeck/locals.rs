@@ -8,6 +8,7 @@ use crate::diag::Diagnostic;
 use crate::hir::{self, LocalId};
 use crate::syntax::{Expr, ExprKind, Span, Stmt, StmtKind};
 use crate::types::Ty;
+use std::collections::HashMap;
 
 use super::{Checker, R};
 
@@ -72,6 +73,71 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
         }
         Ok(())
+    }
+
+    /// A local bound only by `f = g` with `g` a module-level `@cfunc` of C
+    /// types (all of one signature) is that C function pointer, as
+    /// Cython's type inference makes it (`simply_type` of a function is a
+    /// pointer to it): its calls are C calls, not Python calls of the
+    /// function's module attribute. Only where the pointer is called and
+    /// nothing else (Cython cannot make a Python object of a C function
+    /// pointer, so `print(f)` would stop compiling).
+    pub(super) fn infer_function_pointer_locals(&mut self, body: &[Stmt]) {
+        fn cfunc_assignments<'s>(body: &'s [Stmt], out: &mut Vec<(&'s str, &'s str)>) {
+            for s in body {
+                match &s.kind {
+                    StmtKind::Assign { targets, value } => {
+                        if let ([Expr { kind: ExprKind::Name(n), .. }], ExprKind::Name(g)) = (targets.as_slice(), &value.kind) {
+                            out.push((n, g));
+                        }
+                    }
+                    StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::For { body, orelse, .. } => {
+                        cfunc_assignments(body, out);
+                        cfunc_assignments(orelse, out);
+                    }
+                    StmtKind::With { body, .. } => cfunc_assignments(body, out),
+                    StmtKind::Try { .. } => s.kind.try_blocks().into_iter().for_each(|b| cfunc_assignments(b, out)),
+                    _ => {}
+                }
+            }
+        }
+        let mut assignments = vec![];
+        cfunc_assignments(body, &mut assignments);
+        let mut bindings = vec![];
+        body.iter().for_each(|s| crate::syntax::bound_names(s, &mut bindings));
+        let mut sigs: HashMap<&str, Option<crate::types::FnSig>> = HashMap::new();
+        for &(local, value) in &assignments {
+            let sig = self.cfunc_signature(value);
+            let entry = sigs.entry(local).or_insert_with(|| sig.clone());
+            if *entry != sig {
+                *entry = None;
+            }
+        }
+        for (local, sig) in sigs {
+            let Some(sig) = sig else { continue };
+            let only_these = bindings.iter().filter(|b| *b == local).count() == assignments.iter().filter(|(l, _)| *l == local).count();
+            let free = !self.me.params.iter().any(|p| p.name == local) && !self.declared.contains_key(local) && !self.globals.contains(local) && !self.c_arrays.contains_key(local);
+            let code = self.cx.source_text(&self.me.span);
+            if only_these && free && crate::syntax::only_called_or_assigned(code, local) {
+                self.declared.insert(local.to_string(), Ty::FnPtr(crate::types::FnPtrTy::of(&sig)));
+            }
+        }
+    }
+
+    /// The C function pointer signature of the module-level `@cfunc`
+    /// `name` (not a local), if its parameters and result are C values.
+    fn cfunc_signature(&self, name: &str) -> Option<crate::types::FnSig> {
+        let id = *self.ids.get(name)?;
+        if self.local_names.contains(name) {
+            return None;
+        }
+        let c = &self.set[id.0 as usize];
+        let c_value = |t: Ty| matches!(t, Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Ptr(_) | Ty::FnPtr(_));
+        let ret = c.declared_ret?;
+        if c.exported || c.class.is_some() || c.generator || !(c_value(ret) || ret == Ty::Void) || !c.params.iter().all(|p| c_value(p.ty)) {
+            return None;
+        }
+        Some(crate::types::FnSig { params: c.params.iter().map(|p| p.ty).collect(), ret, nogil: c.nogil, except: c.except_spec() })
     }
 
     pub(super) fn declare_call_type(&self, value: &Expr) -> R<Option<Ty>> {

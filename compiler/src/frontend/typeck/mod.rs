@@ -475,6 +475,7 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     fn function_body(&mut self) -> R<Vec<hir::Stmt>> {
         self.prescan_declarations(&self.me.def.body)?;
+        self.infer_function_pointer_locals(&self.me.def.body);
         self.materialize_c_arrays();
         let body = &self.me.def.body;
         let skip_doc = usize::from(self.me.doc.is_some());

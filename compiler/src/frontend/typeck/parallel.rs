@@ -260,6 +260,15 @@ impl Checker<'_, '_> {
                     .with_hint("reduce in a prange loop, or into a local after the block"),
             );
         }
+        // A local a loop sharing the block's team assigns (its variable too)
+        // and nothing else in the block does is Cython's OpenMP lastprivate
+        // of that loop on the function's own variable: after the block it
+        // holds the value of the range's last trip. Here the block's threads
+        // keep it private: a function reading it outside the block stays Python.
+        if let Some(name) = self.loop_lastprivate_read_outside(&body, span) {
+            let why = format!("it reads `{name}` outside a `with cython.parallel.parallel():` block whose `prange` assigns it (Cython gives it the value of the loop's last trip), which is not compiled yet");
+            return fallback(span, why);
+        }
         let ssize = Ty::Int(IntTy { bits: 64, signed: true, checked: false, cname: "Py_ssize_t" });
         let var = self.local_id("<parallel thread>", ssize);
         // Leaving the block: a thread's `break` or `continue` of the loop
@@ -357,6 +366,74 @@ impl Checker<'_, '_> {
         }
         out.extend(after);
         Ok(out)
+    }
+
+    /// A named local that a `prange` sharing the block's team assigns (in
+    /// `body`, the block typed) and nothing else in the block assigns, whose
+    /// name the function reads outside the block (`span`, its `parallel()`
+    /// item): the first such name.
+    fn loop_lastprivate_read_outside(&self, body: &[hir::Stmt], span: &Span) -> Option<String> {
+        fn assigned(body: &[hir::Stmt], in_loop: bool, loops: &mut HashSet<LocalId>, others: &mut HashSet<LocalId>) {
+            for s in body {
+                let ids: Vec<LocalId> = match &s.kind {
+                    S::Assign(pairs) => pairs.iter().map(|p| p.0).collect(),
+                    S::ForRange { var, .. } => vec![*var],
+                    S::Prange(p) => vec![p.var],
+                    _ => vec![],
+                };
+                let shared_loop = matches!(&s.kind, S::Prange(p) if p.in_team);
+                if let S::Prange(p) = &s.kind {
+                    // A reduction is the block's, combined after it.
+                    others.extend(p.reductions.iter().map(|r| r.0));
+                }
+                if in_loop || shared_loop { loops.extend(ids) } else { others.extend(ids) }
+                let mut s = s.clone();
+                for b in hir::blocks_mut(&mut s) {
+                    assigned(b, in_loop || shared_loop, loops, others);
+                }
+            }
+        }
+        let (mut loops, mut others) = (HashSet::new(), HashSet::new());
+        assigned(body, false, &mut loops, &mut others);
+        let names: HashSet<&str> = loops.difference(&others).map(|id| self.locals[id.0 as usize].name.as_str()).filter(|n| !n.starts_with('<')).collect();
+        if names.is_empty() {
+            return None;
+        }
+        // Names read by the function's statements other than the block's.
+        fn reads(body: &[syntax::Stmt], skip: &Span, out: &mut Vec<String>) {
+            use syntax::StmtKind as K;
+            for s in body {
+                if matches!(&s.kind, K::With { items, .. } if items.iter().any(|i| i.span == *skip)) {
+                    continue;
+                }
+                let exprs: Vec<&syntax::Expr> = match &s.kind {
+                    K::Assign { value, .. } => vec![value],
+                    K::AnnAssign { value, .. } => value.iter().collect(),
+                    K::For { iter, .. } => vec![iter],
+                    K::Delete(_) => vec![],
+                    _ => syntax::own_exprs(s),
+                };
+                for e in exprs {
+                    crate::frontend::structs::walk_expr(e, &mut |x| {
+                        if let ExprKind::Name(n) = &x.kind {
+                            out.push(n.clone());
+                        }
+                    });
+                }
+                match &s.kind {
+                    K::For { body, orelse, .. } | K::While { body, orelse, .. } | K::If { body, orelse, .. } => {
+                        reads(body, skip, out);
+                        reads(orelse, skip, out);
+                    }
+                    K::With { body, .. } | K::Other { body, .. } => reads(body, skip, out),
+                    K::Try { .. } => s.kind.try_blocks().into_iter().for_each(|b| reads(b, skip, out)),
+                    _ => {}
+                }
+            }
+        }
+        let mut read = vec![];
+        reads(&self.me.def.body, span, &mut read);
+        read.into_iter().find(|n| names.contains(n.as_str()))
     }
 
     /// The module-level C variables the body updates from their own values,
@@ -891,7 +968,8 @@ fn lastprivate_of<'l>(body: &[hir::Stmt], var: LocalId, shared: &[LocalId], redu
         };
         for id in ids {
             let l = local(id);
-            let number = matches!(l.ty, Ty::Int(_) | Ty::Float(_) | Ty::Bool) && l.c_array.is_none();
+            // C numbers and data pointers (Cython's `lastprivate` takes any C scalar).
+            let number = matches!(l.ty, Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Ptr(_)) && l.c_array.is_none();
             if id != var && number && !l.name.starts_with('<') && !shared.contains(&id) && !reductions.iter().any(|r| r.0 == id) && !out.contains(&id) {
                 out.push(id);
             }

@@ -183,7 +183,8 @@ impl<'a> Candidate<'a> {
                 // Evaluated once where the `def` runs, as Python does, and
                 // stored (`SigParam::stored_default`).
                 Some(d) if ty == Ty::Object => {
-                    let text = cx.source_text(&d.span);
+                    let text = cx.default_source(&d.span);
+                    let text = text.as_str();
                     if text.contains('\n') {
                         return fallback(&d.span, format!("the default of `{}` spans lines", p.name));
                     }

@@ -58,6 +58,8 @@ impl BodyBuilder<'_, '_> {
                 None => args.push(self.fr.locals[id.0 as usize]),
             }
         }
+        // This thread's stack limit, last: the team's thread 0 is this thread.
+        args.push(self.limit);
         let var = self.fr.locals[p.var.0 as usize];
         let last = self.b.local(LocalTy::Scalar(var_ty), None);
         let ran = self.b.local(LocalTy::Scalar(Ty::Bool), None);
