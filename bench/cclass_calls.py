@@ -8,7 +8,8 @@ the class, a `@staticmethod` on a typed receiver, construction with
 keywords, construction of a class with `__cinit__`, a `@cython.ccall`
 method on `cython.cast(Acc, xs[i])`, construction and a ccall that
 omit object arguments with defaults, construction of a class whose
-`__cinit__` takes the arguments, and a method appending to a `list` field.
+`__cinit__` takes the arguments, a method appending to a `list` field, and
+interpreted code reading and writing public and readonly fields.
 
     bench/.work/venv/bin/python bench/cclass_calls.py   # writes bench/cclass_calls_results.md
 """
@@ -115,6 +116,12 @@ class Bag:
         return len(self.tags) + len(self.name)
 
 
+@cython.cclass
+class Pub:
+    x = cython.declare(cython.double, visibility='public')
+    n = cython.declare(cython.int, visibility='readonly')
+
+
 def new_cinit_args(n: cython.int) -> cython.double:
     t: cython.double = 0.0
     p: Pair
@@ -205,6 +212,8 @@ CASES = [
     ("`o.pick()`, `o: Opt` (`@ccall`, `d=None, k=()` omitted)", "m.ccall_default(m.Opt(1.0), %d)"),
     ("`Pair(t, 2.0)` (`__cinit__(self, a, b)`)", "m.new_cinit_args(%d)"),
     ("`b.push(1.0)`, `b: Bag` (`self.tags.append(v)`, `len` of a `list` and a `str` field)", "m.bag_push(%d)"),
+    ("`p.x; p.x; p.x; p.n; p.x = 2.0` in Python (public `double` `x`, readonly `int` `n`)",
+     "from itertools import repeat\ndef run(p, n):\n    for _ in repeat(None, n):\n        p.x; p.x; p.x; p.n; p.x = 2.0\nrun(m.Pub(), %d)"),
 ]
 
 RUN = "import sys; sys.path.insert(0, %r)\nimport bench_cclass_calls as m\n%s\n"

@@ -68,7 +68,7 @@ SUBSET=(tests/test_arith.py tests/test_function_pointer_except.py tests/test_ext
         tests/test_super.py tests/test_object_str.py tests/test_frame_builtins.py tests/test_nested_native.py
         tests/test_generators_native.py tests/test_generators_more.py tests/test_generators.py tests/test_generators_expr.py tests/test_range_object_bounds.py
         tests/test_cclass_defaults.py tests/test_cclass_builtin_fields.py tests/test_cclass_cinit_args.py tests/test_range_step_version.py
-        tests/test_pointer_induction.py tests/test_prange_lastprivate.py tests/test_prange_rules.py tests/test_matmul_prange.py tests/test_cclass_field_types.py
+        tests/test_pointer_induction.py tests/test_prange_lastprivate.py tests/test_prange_rules.py tests/test_matmul_prange.py tests/test_cclass_field_types.py tests/test_cclass_getset.py
         tests/test_cclass_devirt.py)
 find_python() {  # find_python 3.X: an interpreter of that version, or nothing
     local v="$1" c

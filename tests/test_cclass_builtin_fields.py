@@ -485,3 +485,16 @@ def test_other_typed_fields_stay_python_with_the_reason(pyc):
     assert b.ok, b.describe()
     assert "class `Typed` left to Python" in b.stderr
     assert "attribute `xs` is `complex`" in b.stderr
+
+
+def test_len_of_str_field_in_place(m):
+    # `len(self.name)` reads an exact str's length in place (any kind:
+    # ASCII, Latin-1, UCS-2, UCS-4); None raises len()'s TypeError.
+    for name in ("", "a", "abc" * 100, "h\xe9llo", "\u65e5\u672c", "\U0001F600" * 3, "x\U0001F600\xe9" * 50):
+        both(m, lambda M, name=name: M.Item(name, 0.0).add(1))
+
+    def on_none(M):
+        it = M.Item("n", 0.0)
+        it.put("name", None)
+        return it.add(1)
+    both(m, on_none)

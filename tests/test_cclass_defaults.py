@@ -61,6 +61,10 @@ class A:
     def cf(self, d={}) -> object:
         return d
 
+    @cython.ccall
+    def sing(self, k=(), n=7, m=-5, top=256, big=257, t2=(1,)) -> object:
+        return k, n, m, top, big, t2
+
     def via_c(self):
         return self.cf() is self.cf(), self.cc() is self.cc(), len(self.cf())
 
@@ -104,6 +108,11 @@ class C:
 def make_a():
     a = A()
     return a.get(), a.data_of(), A(2.0).get(), A(3.0, [1]).data_of()
+
+
+def sing_native():
+    a: A = A()
+    return a.sing()
 
 
 def data_shared():
@@ -207,6 +216,17 @@ def test_identity_across_native_and_python_callers(m):
     assert m.native.A().push(9)[0] is lst
     assert m.native.A.cc(a) is a.cc()
     assert m.native.cc_native() == (True, True, (True, True, 0))
+
+
+def test_singleton_defaults_are_the_stored_objects(m):
+    # `()` and small ints are passed by compiled callers as constants (the
+    # interpreter's singletons); 257 and `(1,)` as the stored defaults.
+    # Either way the very objects Python callers get.
+    for mod in (m.native, m.py):
+        via_python = mod.A().sing()
+        via_native = mod.sing_native()
+        assert via_python == ((), 7, -5, 256, 257, (1,))
+        assert all(a is b for a, b in zip(via_python, via_native)), mod
 
 
 def test_wrong_arguments_match_cpython(m):

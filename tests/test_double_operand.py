@@ -1,6 +1,7 @@
-"""`(C double) op object` for `+ - * /` (mir/build/body/object.rs
-`double_binary`): on the two doubles when the object is an exact float,
-with no float made for the C side; otherwise the C side boxed and the
+"""`(C double) op object` for `+ - * /` (mir/build/body/number.rs
+`double_binary`): on the two doubles when the object is an exact float or
+an exact int (`PyLong_AsDouble`'s value and OverflowError, as float's own
+operators take an int), with no float made for the C side; otherwise the C side boxed and the
 operator's C-API call. Results, exception types and messages as CPython's,
 whichever side the double is on; no leaks on either path."""
 
@@ -74,7 +75,7 @@ def m(pyc):
 
 
 OTHERS = [2.5, -0.0, 0.0, 3, -7, True, 2 ** 80, 1 + 2j, "s", None, [1], RMul(),
-          float("inf"), float("nan"), 1e308]
+          float("inf"), float("nan"), 1e308, 0, 2 ** 53 + 1, -(2 ** 63), 2 ** 1100, -(2 ** 1100)]
 XS = [1.5, 0.0, -0.0, -3.25, 1e308, float("inf")]
 
 
@@ -102,6 +103,19 @@ def test_float_subclass(m):
     assert m.native.mul_r(2.0, F(3.0)) == m.py.mul_r(2.0, F(3.0)) == "F.mul"
 
 
+def test_int_subclass(m):
+    # Not an exact int: the operator's call, where float's own takes it
+    # first (an int subclass is no float subclass).
+    class I(int):
+        def __rmul__(self, o):
+            return "I.rmul"
+
+        def __float__(self):
+            return 100.0
+    assert m.native.mul_l(2.0, I(3)) == m.py.mul_l(2.0, I(3)) == 6.0
+    assert m.native.add_l(2.0, I(3)) == m.py.add_l(2.0, I(3)) == 5.0
+
+
 def test_field(m):
     assert m.native.field(m.native.V(1.5), 2.0) == 3.0
     assert m.native.field(m.native.V(1.5), 2) == 3.0
@@ -119,5 +133,9 @@ def test_no_leaks(m):
     assert growth(lambda: attempt(n.div_r, 0.0, 2.5)) < limit
     assert growth(lambda: attempt(n.mul_l, 1.5, None)) < limit
     assert growth(lambda: n.iadd(1.5, 2.5)) < limit
+    assert growth(lambda: n.iadd(1.5, 7)) < limit
+    assert growth(lambda: n.add_l(1.5, 2 ** 70)) < limit
+    assert growth(lambda: attempt(n.add_l, 1.5, 2 ** 1100)) < limit
+    assert growth(lambda: attempt(n.div_l, 1.5, 0)) < limit
     v = n.V(2.0)
     assert growth(lambda: v.scaled(0.5)) < limit

@@ -417,8 +417,8 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         let visibility = if ty == Ty::Object && visibility == Visibility::Public {
             // `del obj.x` through a PyMemberDef would leave NULL where
             // compiled code expects an object, and its store checks no
-            // type: a property whose compiled accessors store as compiled
-            // code does, `del` storing None (as Cython's setter does).
+            // type: a getset entry whose compiled accessors store as
+            // compiled code does, `del` storing None (as Cython's setter does).
             public_objects.push(name.clone());
             Visibility::Private
         } else if visibility == Visibility::Public {
@@ -459,7 +459,6 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
     if let Some((m, _, span)) = methods.iter().find(|(m, ..)| fields.iter().any(|f| f.name == *m)) {
         return Err((span.clone(), format!("`{m}` is declared twice in the class body")));
     }
-    let qualified = format!("{}.{}", cx.module_name, c.name);
     if let Some(o) = &dataclass {
         let own: Vec<&str> = methods.iter().map(|(m, ..)| m.as_str()).chain(class_attrs.iter().map(|(n, _)| n.as_str())).collect();
         // Cython's `scope.lookup` finds the class's own `__post_init__`
@@ -472,10 +471,11 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
         }
         class_attrs.extend(generated.class_attrs);
     }
-    for (key, def, span) in public_accessors(&public_objects, &public_numbers, &readonly, &qualified, &c.span).map_err(|why| (c.span.clone(), why))? {
+    for (key, def, span) in public_accessors(&public_objects, &public_numbers, &readonly, &c.span).map_err(|why| (c.span.clone(), why))? {
         methods.push((key, Cow::Owned(def), span));
     }
-    properties.extend(public_objects.iter().chain(&public_numbers).chain(&readonly).map(|n| (n.clone(), true, true)));
+    properties.extend(public_objects.iter().chain(&public_numbers).map(|n| (n.clone(), true, true)));
+    properties.extend(readonly.iter().map(|n| (n.clone(), false, false)));
     let basicsize = offset.div_ceil(8) * 8;
     // Cython's pickling methods, typed as the class's own `def`s (over a
     // base's, as Cython's are).
@@ -530,39 +530,35 @@ pub(crate) fn plan<'a>(cx: &ModuleCx, c: &'a ClassOutline, planned: &[Plan], cla
 /// stores (a typed field's check, Cython's "Expected list, got T") and a
 /// deleter storing None (Cython's), keyed `x`, `x.setter`, `x.deleter` as
 /// a property's, written as source and parsed at the class statement.
-/// Readonly fields (`readonly`) get a getter, and a setter and deleter
-/// raising the AttributeError CPython raises for a getset descriptor
-/// without a setter, naming the type as `qualified` (Cython's `tp_name`).
-/// Public C number fields (`numbers`) get a setter converting as compiled
-/// code converts and a deleter raising Cython's `NotImplementedError`.
-fn public_accessors(names: &[String], numbers: &[String], readonly: &[String], qualified: &str, at: &Span) -> Result<Vec<(String, syntax::FunctionDef, Span)>, String> {
+/// Readonly fields (`readonly`) get a getter alone: the type's getset
+/// entry has no setter, so CPython raises "attribute 'x' of 'm.C' objects
+/// is not writable" (`backend/glue/cclass.rs`'s `getset_table`, naming the
+/// type as Cython's `tp_name`). Public C number fields (`numbers`) get a
+/// setter converting as compiled code converts and a deleter raising
+/// Cython's `NotImplementedError`.
+fn public_accessors(names: &[String], numbers: &[String], readonly: &[String], at: &Span) -> Result<Vec<(String, syntax::FunctionDef, Span)>, String> {
     if names.is_empty() && numbers.is_empty() && readonly.is_empty() {
         return Ok(vec![]);
     }
-    let mut text: String = names
-        .iter()
-        .map(|n| format!("def {n}(self):\n    return self.{n}\ndef {n}(self, value):\n    self.{n} = value\ndef {n}(self):\n    self.{n} = None\n"))
-        .collect();
+    let mut text = String::new();
+    let mut keys = vec![];
+    for n in names {
+        text.push_str(&format!("def {n}(self):\n    return self.{n}\ndef {n}(self, value):\n    self.{n} = value\ndef {n}(self):\n    self.{n} = None\n"));
+        keys.extend([n.clone(), format!("{n}.setter"), format!("{n}.deleter")]);
+    }
     for n in numbers {
         text.push_str(&format!("def {n}(self):\n    return self.{n}\ndef {n}(self, value):\n    self.{n} = value\ndef {n}(self):\n    raise NotImplementedError('__del__')\n"));
+        keys.extend([n.clone(), format!("{n}.setter"), format!("{n}.deleter")]);
     }
     for n in readonly {
-        let raise = format!("    raise AttributeError({})\n", crate::hir::python_str(&format!("attribute '{n}' of '{qualified}' objects is not writable")));
-        text.push_str(&format!("def {n}(self):\n    return self.{n}\ndef {n}(self, value):\n{raise}def {n}(self):\n{raise}"));
+        text.push_str(&format!("def {n}(self):\n    return self.{n}\n"));
+        keys.push(n.clone());
     }
     let defs = super::pickle::parse_at(&text, at).map_err(|why| format!("its public attributes' accessors do not parse ({why})"))?;
-    Ok(defs
-        .into_iter()
-        .enumerate()
-        .map(|(k, (name, def, span))| {
-            let key = match k % 3 {
-                0 => name,
-                1 => format!("{name}.setter"),
-                _ => format!("{name}.deleter"),
-            };
-            (key, def, span)
-        })
-        .collect())
+    if defs.len() != keys.len() {
+        return Err("its public attributes' accessors parse into other definitions than written".into());
+    }
+    Ok(keys.into_iter().zip(defs).map(|(key, (_, def, span))| (key, def, span)).collect())
 }
 
 /// A literal whose value needs no code of the module: a number (signed),

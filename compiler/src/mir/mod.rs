@@ -213,6 +213,9 @@ pub enum OpKind {
     IsExactDict { obj: Local },
     /// Whether `obj` is an exact float (its value a C double in place).
     IsExactFloat { obj: Local },
+    /// Whether `obj` is an exact int (float's operators take its value as
+    /// `PyLong_AsDouble` gives it).
+    IsExactInt { obj: Local },
     /// Whether `obj` is an exact complex (its two doubles in place).
     IsExactComplex { obj: Local },
     /// Whether `obj` is an exact tuple.
@@ -290,6 +293,10 @@ pub enum OpKind {
     /// value (a `Py_ssize_t`, 0 when it is not): the test before an int
     /// fast path, whose slow path is the ordinary C-API call.
     SmallInt { obj: Local },
+    /// Whether `obj` is an exact str whose length can be read in place (a
+    /// ready one, on an interpreter whose layout is known), and its length
+    /// (0 when it is not): `PyUnicode_GET_LENGTH` before `PyObject_Size`.
+    StrLen { obj: Local },
     /// `a op b` on two `Py_ssize_t` with Python's semantics (`//` and `%`
     /// floored), for operands of an int fast path: each below 2**32 in
     /// magnitude (so nothing overflows) and `b` not 0 for `//` and `%`.
@@ -527,7 +534,7 @@ impl Op {
             LoadConst(_) | LoadGlobal { .. } | DefiningClass(_) | ModuleDict => vec![],
             CellGet { cell, .. } => vec![*cell],
             IterNext { iter } => vec![*iter],
-            SmallInt { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsExactStr { obj } | IsClassInstance { obj, .. } => vec![*obj],
+            SmallInt { obj } | StrLen { obj } | IterStart { obj } | IsExactDict { obj } | IsExactFloat { obj } | IsExactInt { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsExactStr { obj } | IsClassInstance { obj, .. } => vec![*obj],
             DictItem { dict, key } => vec![*dict, *key],
             SeqLen { seq } => vec![*seq],
             SeqItem { seq, index, .. } => vec![*seq, *index],
@@ -585,8 +592,8 @@ impl Op {
             }
             CallC { prim, .. } => prim.error,
             ArgItem { .. } | TupleItems { .. } | Widen { .. } | ComplexPart { .. } | NoneRef | BoxBool { .. } | IsNull { .. } | EqConst { .. } | IncRef { .. }
-            | DecRef { .. } | ReleaseBuffer { .. } | EmptyBuffer | HoldBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
-            | IsExactDict { .. } | IsExactFloat { .. } | IsExactComplex { .. } | IsExactTuple { .. } | IsExactList { .. } | IsExactStr { .. } | IsClassInstance { .. } | LoadField { .. } | PeekField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
+            | DecRef { .. } | ReleaseBuffer { .. } | EmptyBuffer | HoldBuffer { .. } | Unassigned | ReadVar { .. } | Assign { .. } | Borrow { .. } | LoadConst(_) | ModuleDict | SameObject { .. } | SmallInt { .. } | StrLen { .. } | SmallIntArith { .. } | SeqLen { .. } | SeqItem { .. } | ItemInPlace { .. }
+            | IsExactDict { .. } | IsExactFloat { .. } | IsExactInt { .. } | IsExactComplex { .. } | IsExactTuple { .. } | IsExactList { .. } | IsExactStr { .. } | IsClassInstance { .. } | LoadField { .. } | PeekField { .. } | StoreField { .. } | StoreItemInPlace { .. } => {
                 ErrorKind::Never
             }
             Body(op) => op.error_kind(),

@@ -61,6 +61,7 @@ primitive!(PY_ERR_CLEAR = "PyErr_Clear"() -> None, Never, Borrowed);
 primitive!(PY_FLOAT_FROM_DOUBLE = "PyFloat_FromDouble"(F64) -> Some(Object), Null, New);
 primitive!(PY_COMPLEX_FROM_DOUBLES = "PyComplex_FromDoubles"(F64, F64) -> Some(Object), Null, New);
 primitive!(PY_FLOAT_AS_DOUBLE = "PyFloat_AsDouble"(Object) -> Some(F64), ErrorValueAndOccurred, Borrowed);
+primitive!(PY_LONG_AS_DOUBLE = "PyLong_AsDouble"(Object) -> Some(F64), ErrorValueAndOccurred, Borrowed);
 primitive!(PY_LONG_FROM_LONG_LONG = "PyLong_FromLongLong"(I64) -> Some(Object), Null, New);
 primitive!(PY_LONG_FROM_UNSIGNED_LONG_LONG = "PyLong_FromUnsignedLongLong"(I64) -> Some(Object), Null, New);
 primitive!(PY_LONG_AS_LONG_LONG = "PyLong_AsLongLong"(Object) -> Some(I64), ErrorValueAndOccurred, Borrowed);

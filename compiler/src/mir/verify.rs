@@ -221,7 +221,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dest_is(0, &|t| t == LocalTy::Object, "an object")?;
             dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
-        IsExactDict { obj: o } | IsExactFloat { obj: o } | IsExactComplex { obj: o } | IsExactTuple { obj: o } | IsExactList { obj: o } | IsExactStr { obj: o } | IsClassInstance { obj: o, .. } => {
+        IsExactDict { obj: o } | IsExactFloat { obj: o } | IsExactInt { obj: o } | IsExactComplex { obj: o } | IsExactTuple { obj: o } | IsExactList { obj: o } | IsExactStr { obj: o } | IsClassInstance { obj: o, .. } => {
             dests(1)?;
             obj(*o)?;
             dest_is(0, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
@@ -233,7 +233,7 @@ fn op_types(body: &Body, op: &Op) -> Result<(), String> {
             dest_is(0, &|t| t == LocalTy::Object, "an object")?;
             dest_is(1, &|t| t == LocalTy::Scalar(Ty::Bool), "a bint")
         }
-        SmallInt { obj: o } => {
+        SmallInt { obj: o } | StrLen { obj: o } => {
             dests(2)?;
             obj(*o)?;
             dest_is(0, &|t| t == LocalTy::Scalar(Ty::Int(crate::mir::body::SSIZE)), "a Py_ssize_t")?;

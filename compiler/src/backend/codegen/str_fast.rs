@@ -143,6 +143,40 @@ pub(super) fn call_str_method(cx: &mut FnCx, name: Value, method: &str, args: &[
     Ok(cx.b.block_params(done)[0])
 }
 
+/// `obj`'s length and 1 when it is an exact str whose length can be read
+/// in place (a ready one, `PyUnicode_GET_LENGTH`), else 0 and 0 (also
+/// where this interpreter's layout is not known).
+pub(super) fn exact_str_len(cx: &mut FnCx, obj: Value) -> R<(Value, Value)> {
+    let zero = cx.b.ins().iconst(types::I64, 0);
+    let no = cx.b.ins().iconst(types::I8, 0);
+    if !cx.em.py.str_length_inline() {
+        return Ok((zero, no));
+    }
+    let p = cx.em.ptr;
+    let (read, join) = (cx.b.create_block(), cx.b.create_block());
+    cx.b.append_block_param(join, types::I64);
+    cx.b.append_block_param(join, types::I8);
+    let unicode = cx.py_data("PyUnicode_Type")?;
+    let ty = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+    let is_str = cx.b.ins().icmp(IntCC::Equal, ty, unicode);
+    cx.b.ins().brif(is_str, read, &[], join, &[BlockArg::Value(zero), BlockArg::Value(no)]);
+    cx.b.switch_to_block(read);
+    if let Some(bit) = cx.em.py.str_ready_bit() {
+        // Only a str's memory holds a state word: read under the type test.
+        let state = cx.b.ins().load(types::I32, flags(), obj, pyabi::STR_STATE);
+        let ready = cx.b.ins().band_imm_u(state, bit);
+        let ready_b = cx.b.create_block();
+        cx.b.ins().brif(ready, ready_b, &[], join, &[BlockArg::Value(zero), BlockArg::Value(no)]);
+        cx.b.switch_to_block(ready_b);
+    }
+    let len = cx.b.ins().load(types::I64, flags(), obj, pyabi::STR_LENGTH);
+    let yes = cx.b.ins().iconst(types::I8, 1);
+    cx.b.ins().jump(join, &[BlockArg::Value(len), BlockArg::Value(yes)]);
+    cx.b.switch_to_block(join);
+    let params = cx.b.block_params(join);
+    Ok((params[0], params[1]))
+}
+
 /// The truth value of `obj` as a C int 0/1 when it is an exact str whose
 /// length can be read in place (a ready one); else the code goes on to
 /// `otherwise`. `None`, and no code, where this interpreter's layout is

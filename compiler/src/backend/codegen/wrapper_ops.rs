@@ -321,12 +321,13 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
             g.def(op.dests[0], item)?;
             g.def(op.dests[1], done)?;
         }
-        IsExactDict { obj } | IsExactFloat { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsExactStr { obj } => {
+        IsExactDict { obj } | IsExactFloat { obj } | IsExactInt { obj } | IsExactComplex { obj } | IsExactTuple { obj } | IsExactList { obj } | IsExactStr { obj } => {
             let o = g.get(*obj)?;
             let ty = g.cx().b.ins().load(p, flags(), o, crate::backend::pyabi::OB_TYPE);
             let name = match op.kind {
                 IsExactDict { .. } => "PyDict_Type",
                 IsExactFloat { .. } => "PyFloat_Type",
+                IsExactInt { .. } => "PyLong_Type",
                 IsExactComplex { .. } => "PyComplex_Type",
                 IsExactTuple { .. } => "PyTuple_Type",
                 IsExactStr { .. } => "PyUnicode_Type",
@@ -370,6 +371,12 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
         SeqItem { seq, index, list } => {
             let (o, i) = (g.get(*seq)?, g.get(*index)?);
             result = Some(super::object::seq_item(g.cx(), o, i, *list)?);
+        }
+        StrLen { obj } => {
+            let o = g.get(*obj)?;
+            let (len, ok) = super::str_fast::exact_str_len(g.cx(), o)?;
+            g.def(op.dests[0], len)?;
+            g.def(op.dests[1], ok)?;
         }
         SmallInt { obj } => {
             let o = g.get(*obj)?;
@@ -415,6 +422,11 @@ pub(super) fn emit<'a, 'b>(g: &mut impl Locals<'a, 'b>, env: Option<&Env>, op: &
         RestoreError { exc } => {
             let e = g.get(*exc)?;
             super::exception::restore_error(g.cx(), e, err_block()?)?;
+        }
+        // An integer constant: a getset setter's status (`build_setter`).
+        Body(crate::mir::body::BodyOp::Const { c: crate::hir::Const::Int(v), ty: t @ Ty::Int(_) }) => {
+            let ct = clif_type(*t).ok_or_else(|| format!("no machine type for {t}"))?;
+            result = Some(g.cx().b.ins().iconst(ct, *v));
         }
         Body(_) => return Err("a native body's op taken for a wrapper's".into()),
         Yield { .. } => return Err("a `yield` left for code generation (the suspension pass did not run)".into()),

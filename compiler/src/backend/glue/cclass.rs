@@ -3,7 +3,7 @@
 //! with the instance size of its C fields, `tp_new` (`PyType_GenericNew`:
 //! fields start zeroed, as Cython's C numbers do), a `tp_dealloc`, a
 //! `tp_init` that runs the compiled `__init__`, its compiled methods as
-//! `METH_FASTCALL | METH_KEYWORDS` descriptors, and `PyMemberDef`s for its
+//! `METH_FASTCALL | METH_KEYWORDS` descriptors, and `PyGetSetDef`s for its
 //! public and readonly fields.
 
 use crate::hir::ParamKind;
@@ -18,7 +18,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, InstBuilder};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId as ClifFuncId, Linkage, Module};
-use crate::backend::pyabi::type_spec::{MEMBER_DEF_BYTES, PY_TP_CLEAR, PY_TP_DEALLOC, PY_TP_DOC, PY_TP_FREE, PY_TP_INIT, PY_TP_MEMBERS, PY_TP_METHODS, PY_TP_NEW, PY_TP_TRAVERSE, READONLY, TPFLAGS_BASETYPE, TPFLAGS_DEFAULT, TPFLAGS_HAVE_GC, T_OBJECT_EX, T_PYSSIZET};
+use crate::backend::pyabi::type_spec::{MEMBER_DEF_BYTES, PY_TP_CLEAR, PY_TP_DEALLOC, PY_TP_DOC, PY_TP_FREE, PY_TP_GETSET, PY_TP_INIT, PY_TP_MEMBERS, PY_TP_METHODS, PY_TP_NEW, PY_TP_TRAVERSE, READONLY, TPFLAGS_BASETYPE, TPFLAGS_DEFAULT, TPFLAGS_HAVE_GC, T_OBJECT_EX, T_PYSSIZET};
 
 
 /// The compiled functions of the module's classes, in helper-slot order:
@@ -27,15 +27,29 @@ pub(super) fn method_functions(m: &hir::Module) -> Vec<FuncId> {
     m.classes.iter().flat_map(own_method_functions).collect()
 }
 
-/// A class's compiled functions with Python binders, in helper-slot order.
+/// A class's compiled functions with Python binders, in helper-slot order
+/// (its fields' accessors have none: CPython calls them through the
+/// type's getset table).
 fn own_method_functions(c: &ExtClass) -> Vec<FuncId> {
-    c.init.into_iter().chain(c.cinit).chain(c.dealloc).chain(c.methods.iter().map(|(_, id)| *id)).collect()
+    let accessors = field_accessors(c);
+    c.init.into_iter().chain(c.cinit).chain(c.dealloc).chain(c.methods.iter().map(|(_, id)| *id)).filter(|id| !accessors.contains(id)).collect()
 }
 
+/// The properties of a class's public and readonly fields (their
+/// accessors written by `frontend/cclass.rs`'s `public_accessors`; no
+/// other property takes a field's name): `PyGetSetDef`s, as Cython's.
+fn field_properties(c: &ExtClass) -> impl Iterator<Item = &hir::Property> {
+    c.properties.iter().filter(|p| c.fields.iter().any(|f| f.name == p.name))
+}
 
-/// Every function that is a method (`cfunc`s too): none is a module function.
+fn field_accessors(c: &ExtClass) -> Vec<FuncId> {
+    field_properties(c).flat_map(|p| [Some(p.get), p.set, p.del]).flatten().collect()
+}
+
+/// Every function that is a method (`cfunc`s and fields' accessors too):
+/// none is a module function.
 pub(super) fn all_method_functions(m: &hir::Module) -> Vec<FuncId> {
-    method_functions(m).into_iter().chain(m.classes.iter().flat_map(|c| c.c_methods.iter().copied())).collect()
+    method_functions(m).into_iter().chain(m.classes.iter().flat_map(|c| c.c_methods.iter().copied().chain(field_accessors(c)))).collect()
 }
 
 fn function(m: &hir::Module, id: FuncId) -> R<&Function> {
@@ -189,7 +203,7 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
         // Each accessor a one-entry method table: the exec slot makes its
         // method descriptor, and the residual a `property` of them.
         let mut properties = vec![];
-        for p in &c.properties {
+        for p in c.properties.iter().filter(|p| !c.fields.iter().any(|f| f.name == p.name)) {
             let mut defs = [None, None, None];
             for (k, id) in [Some(p.get), p.set, p.del].into_iter().enumerate() {
                 let Some((entry, f)) = id.and_then(|id| accessors.get(&id)) else { continue };
@@ -215,7 +229,8 @@ pub(super) fn emit_specs(em: &mut Emitter, facts: &Facts, first_slot: usize) -> 
         };
         let methods = method_table(em, &entries, "")?;
         let members = member_table(em, c)?;
-        let (spec, vectorcall) = spec(em, m, c, dealloc, init, methods, members, special_slots, &own_cinits, freelist)?;
+        let getset = getset_table(em, facts, c)?;
+        let (spec, vectorcall) = spec(em, m, c, dealloc, init, methods, members, getset, special_slots, &own_cinits, freelist)?;
         specs.push(ClassSpec { name: c.name.clone(), line: c.line, spec, base: c.base.clone(), vectorcall, properties });
     }
     Ok(specs)
@@ -279,6 +294,133 @@ fn method_table(em: &mut Emitter, entries: &[(ClifFuncId, &Function, Binding)], 
     Ok(table)
 }
 
+/// The `PyGetSetDef[]` of the public and readonly fields (None without
+/// any): each getter the compiled getter's entry taking `(self,
+/// closure)`, each public field's setter its compiled setter and deleter
+/// behind one `int (self, value, closure)` entry; a readonly field has no
+/// setter, so CPython raises "attribute 'x' of 'm.C' objects is not
+/// writable" for a store or `del`, as for Cython's.
+fn getset_table(em: &mut Emitter, facts: &Facts, c: &ExtClass) -> R<Option<DataId>> {
+    let m = facts.m;
+    let mut entries = vec![];
+    for p in field_properties(c) {
+        let field = c.fields.iter().find(|f| f.name == p.name).ok_or_else(|| format!("no field `{}` in {}", p.name, c.name))?;
+        let get = match emit_field_getter(em, c, field)? {
+            Some(get) => get,
+            None => wrapper::emit_getter(em, facts, function(m, p.get)?)?,
+        };
+        let set = match (p.set, p.del) {
+            (Some(s), Some(d)) => {
+                let set = wrapper::emit_setter(em, function(m, s)?, function(m, d)?)?;
+                Some(emit_float_setter(em, c, field, set)?.unwrap_or(set))
+            }
+            (None, None) => None,
+            _ => return Err(format!("field `{}` of {} has a setter or a deleter alone", p.name, c.name)),
+        };
+        entries.push((p.name.as_str(), get, set));
+    }
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    // name, get, set, doc, closure.
+    const GETSET_DEF_BYTES: usize = 40;
+    let table = em.module.declare_anonymous_data(false, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    desc.define(vec![0u8; GETSET_DEF_BYTES * (entries.len() + 1)].into_boxed_slice());
+    for (k, (name, get, set)) in entries.into_iter().enumerate() {
+        let at = (GETSET_DEF_BYTES * k) as u32;
+        let name = em.cstring(name)?;
+        let gv = em.module.declare_data_in_data(name, &mut desc);
+        desc.write_data_addr(at, gv, 0);
+        let fr = em.module.declare_func_in_data(get, &mut desc);
+        desc.write_function_addr(at + 8, fr);
+        if let Some(set) = set {
+            let fr = em.module.declare_func_in_data(set, &mut desc);
+            desc.write_function_addr(at + 16, fr);
+        }
+    }
+    em.module.define_data(table, &desc).map_err(|e| e.to_string())?;
+    Ok(Some(table))
+}
+
+/// A field's getter loading it at its offset: a C number boxed (as
+/// compiled code boxes it), `True`/`False` for a `bint`, an object (never
+/// NULL: `tp_new` and `tp_clear` put None there) with a new reference;
+/// None for another type (its compiled getter is the entry).
+fn emit_field_getter(em: &mut Emitter, c: &ExtClass, field: &hir::Field) -> R<Option<ClifFuncId>> {
+    let (ty, at) = (field.ty, field.offset as i32);
+    if !matches!(ty, Ty::Int(_) | Ty::Float(_) | Ty::Bool | Ty::Object) {
+        return Ok(None);
+    }
+    let Some(ct) = crate::backend::clif_type(ty) else { return Ok(None) };
+    let title = format!("getter of {}.{}", c.name, field.name);
+    let id = emit_fn(em, &format!("pyc_aot_get_{}_{}", c.name, field.name), 6, &title, 2, Some(em.ptr), |cx, a| {
+        let v = cx.b.ins().load(ct, flags(), a[0], at);
+        let obj = match ty {
+            Ty::Float(bits) => {
+                let v = if bits == 32 { cx.b.ins().fpromote(types::F64, v) } else { v };
+                cx.call_prim(&prim::PY_FLOAT_FROM_DOUBLE, &[v])?[0]
+            }
+            Ty::Int(i) => {
+                let v = match i.bits {
+                    64 => v,
+                    _ if i.signed => cx.b.ins().sextend(types::I64, v),
+                    _ => cx.b.ins().uextend(types::I64, v),
+                };
+                let box_ = if i.signed { &prim::PY_LONG_FROM_LONG_LONG } else { &prim::PY_LONG_FROM_UNSIGNED_LONG_LONG };
+                cx.call_prim(box_, &[v])?[0]
+            }
+            Ty::Bool => {
+                let t = cx.py_data("_Py_TrueStruct")?;
+                let f = cx.py_data("_Py_FalseStruct")?;
+                let o = cx.b.ins().select(v, t, f);
+                crate::backend::codegen::incref_singleton(cx, o)?;
+                o
+            }
+            _ => {
+                crate::backend::codegen::incref(cx, v)?;
+                v
+            }
+        };
+        cx.b.ins().return_(&[obj]);
+        Ok(())
+    })?;
+    Ok(Some(id))
+}
+
+/// A C float field's setter storing an exact float's value in place (what
+/// the compiled setter computes for one), anything else (`del` too) handed
+/// to the compiled setter's entry `set`; None for another type.
+fn emit_float_setter(em: &mut Emitter, c: &ExtClass, field: &hir::Field, set: ClifFuncId) -> R<Option<ClifFuncId>> {
+    let Ty::Float(bits) = field.ty else { return Ok(None) };
+    let at = field.offset as i32;
+    let p = em.ptr;
+    let title = format!("float setter of {}.{}", c.name, field.name);
+    let id = super::emit_fn(em, &format!("pyc_aot_set_{}_{}", c.name, field.name), 6, &title, &[p, p, p], Some(types::I32), |cx, a| {
+        let (other, fast, slow) = (cx.b.create_block(), cx.b.create_block(), cx.b.create_block());
+        cx.b.set_cold_block(slow);
+        cx.b.ins().brif(a[1], other, &[], slow, &[]);
+        cx.b.switch_to_block(other);
+        let ty = cx.b.ins().load(p, flags(), a[1], pyabi::OB_TYPE);
+        let float_type = cx.py_data("PyFloat_Type")?;
+        let exact = cx.b.ins().icmp(IntCC::Equal, ty, float_type);
+        cx.b.ins().brif(exact, fast, &[], slow, &[]);
+        cx.b.switch_to_block(fast);
+        let v = cx.b.ins().load(types::F64, flags(), a[1], pyabi::FLOAT_VALUE);
+        let v = if bits == 32 { cx.b.ins().fdemote(types::F32, v) } else { v };
+        cx.b.ins().store(flags(), v, a[0], at);
+        let zero = cx.b.ins().iconst(types::I32, 0);
+        cx.b.ins().return_(&[zero]);
+        cx.b.switch_to_block(slow);
+        let r = cx.func_ref(set);
+        let inst = cx.b.ins().call(r, &[a[0], a[1], a[2]]);
+        let status = cx.b.inst_results(inst)[0];
+        cx.b.ins().return_(&[status]);
+        Ok(())
+    })?;
+    Ok(Some(id))
+}
+
 /// `structmember.h`'s type code of a field.
 fn member_type(t: Ty) -> R<i32> {
     Ok(match t {
@@ -335,7 +477,7 @@ fn member_table(em: &mut Emitter, c: &ExtClass) -> R<DataId> {
 /// `PyType_Spec` with its slots, and the type's `tp_vectorcall` when it
 /// has an `__init__`.
 #[allow(clippy::too_many_arguments)]
-fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<(ClifFuncId, ClifFuncId)>, methods: DataId, members: DataId, special: Vec<(i32, ClifFuncId)>, cinits: &[(ClifFuncId, bool, DataId)], freelist: Option<DataId>) -> R<(DataId, Option<ClifFuncId>)> {
+fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, init: Option<(ClifFuncId, ClifFuncId)>, methods: DataId, members: DataId, getset: Option<DataId>, special: Vec<(i32, ClifFuncId)>, cinits: &[(ClifFuncId, bool, DataId)], freelist: Option<DataId>) -> R<(DataId, Option<ClifFuncId>)> {
     let p = em.ptr;
     let gc = has_objects(c);
     let vtab = match c.vtab_offset {
@@ -359,6 +501,9 @@ fn spec(em: &mut Emitter, m: &hir::Module, c: &ExtClass, dealloc: ClifFuncId, in
     slots.extend(special.into_iter().map(|(id, f)| (id, Slot::Func(f))));
     slots.push((PY_TP_METHODS, Slot::Data(methods)));
     slots.push((PY_TP_MEMBERS, Slot::Data(members)));
+    if let Some(getset) = getset {
+        slots.push((PY_TP_GETSET, Slot::Data(getset)));
+    }
     if let Some(doc) = &c.doc {
         let d = em.cstring(&doc.replace('\0', ""))?;
         slots.push((PY_TP_DOC, Slot::Data(d)));

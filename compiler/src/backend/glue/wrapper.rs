@@ -127,6 +127,47 @@ pub(super) fn emit_nested_wrapper(em: &mut Emitter, facts: &Facts, f: &Function,
     emit_with_convention(em, facts, f, WrapperPart::Entry(Some(slow)), Convention::Method)
 }
 
+/// A cclass field's `PyGetSetDef` getter, `PyObject *(self, closure)`,
+/// running the compiled getter `f(self)`.
+pub(super) fn emit_getter(em: &mut Emitter, facts: &Facts, f: &Function) -> R<ClifFuncId> {
+    emit_with_convention(em, facts, f, WrapperPart::Entry(None), Convention::Getter)
+}
+
+/// A cclass field's `PyGetSetDef` setter, `int (self, value, closure)`:
+/// the compiled `set(self, value)`, or `delete(self)` for a NULL value.
+pub(super) fn emit_setter(em: &mut Emitter, set: &Function, delete: &Function) -> R<ClifFuncId> {
+    let p = em.ptr;
+    let mut sig = em.module.make_signature();
+    for t in [p, p, p] {
+        sig.params.push(ir::AbiParam::new(t));
+    }
+    sig.returns.push(ir::AbiParam::new(types::I32));
+    let id = em.module.declare_function(&em.symbol(&format!("pyc_aot_setter_{}", set.name)), Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    let frame = [set, delete].iter().filter(|f| has_big_frame(f)).map(|f| frame_estimate(f)).max();
+    let mut body = build::build_setter(set, delete, frame)?;
+    let mut stages = pass::Stages::new();
+    let all_stages = em.listing_kind == Listing::MirStages;
+    pass::run(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
+    match em.listing_kind {
+        Listing::Mir => em.listing.push_str(&format!("{}\n", print::body(&body))),
+        Listing::MirStages => {
+            for (stage, text) in stages {
+                em.listing.push_str(&format!("# {stage}\n{text}\n"));
+            }
+        }
+        _ => {}
+    }
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(6, id.as_u32()), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut cx = FnCx::new(em, FunctionBuilder::new(&mut func, &mut fctx));
+        codegen::emit(&mut cx, &body, &Env { binder_path: None })?;
+        finish(cx)?;
+    }
+    em.define(id, func, &format!("setter of {}", set.name))?;
+    Ok(id)
+}
+
 fn emit_wrapper_part(em: &mut Emitter, facts: &Facts, f: &Function, binder_slot: usize, part: WrapperPart) -> R<ClifFuncId> {
     emit_wrapper_part_as(em, facts, f, binder_slot, part, false)
 }

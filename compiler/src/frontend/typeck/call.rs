@@ -405,6 +405,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         let mut out = vec![];
         for (slot, p) in slots.into_iter().zip(&callee.params) {
+            let singleton = p.default_src.as_deref().and_then(singleton_default);
             let v = match (slot, p.default) {
                 (Some(v), _) => self.coerce(v, p.ty, &e.span, &p.name)?,
                 (None, Some(d)) => hir::Expr::konst(const_to(d, p.ty), p.ty),
@@ -416,6 +417,13 @@ impl<'c, 'a> Checker<'c, 'a> {
                         Some("False") => hir::ObjConst::Bool(false),
                         _ => hir::ObjConst::None,
                     };
+                    self.coerce(hir::Expr { kind: H::ObjConst(k), ty: Ty::Object }, p.ty, &e.span, &p.name)?
+                }
+                // The empty tuple and the small ints are CPython's singletons
+                // (3.9-3.13), the stored default's very object: a constant,
+                // as Cython passes its own.
+                (None, None) if p.stored_default() && singleton.is_some() => {
+                    let k = singleton.unwrap_or(hir::ObjConst::None);
                     self.coerce(hir::Expr { kind: H::ObjConst(k), ty: Ty::Object }, p.ty, &e.span, &p.name)?
                 }
                 (None, None) if p.stored_default() => {
@@ -654,4 +662,20 @@ impl<'c, 'a> Checker<'c, 'a> {
         };
         reads_frame.then_some(name)
     }
+}
+
+/// A stored default's source that makes one of CPython's singletons: `()`
+/// (the empty tuple: `ObjConst::Names` of no names) or an int literal in
+/// the small int cache (-5 to 256).
+fn singleton_default(src: &str) -> Option<hir::ObjConst> {
+    let src = src.trim();
+    if src == "()" {
+        return Some(hir::ObjConst::Names(vec![]));
+    }
+    let digits = src.strip_prefix('-').unwrap_or(src);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || (digits.len() > 1 && digits.starts_with('0')) {
+        return None;
+    }
+    let v: i64 = src.parse().ok()?;
+    (-5..=256).contains(&v).then_some(hir::ObjConst::Int(i128::from(v)))
 }

@@ -7,7 +7,7 @@ use super::{body, Builder};
 use crate::hir::Function;
 use crate::mir::primitives::{PY_FLOAT_FROM_DOUBLE, PY_LONG_FROM_LONG_LONG, PY_LONG_FROM_UNSIGNED_LONG_LONG};
 use crate::mir::{Body, Local, LocalTy, OpKind, Returns, Terminator};
-use crate::types::{IntTy, Ty};
+use crate::types::{ExceptSpec, ExceptValue, IntTy, Ty};
 
 /// The calling convention of the function being built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +32,9 @@ pub enum Convention {
     /// the other parameters, called unbound, the function object put
     /// before the tuple's items.
     ClosureBinderPath { slot: usize },
+    /// A cclass field's `PyGetSetDef` getter, `(self, closure)`: `self`
+    /// is the one parameter (CPython's descriptor checked its type).
+    Getter,
 }
 
 /// What the back end decided about running the function.
@@ -84,6 +87,10 @@ fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: R
         Convention::O => {
             let arg = b.param(LocalTy::Object, "arg");
             call_path(&mut b, f, plan, Args::Single(arg), writable, run)?;
+        }
+        Convention::Getter => {
+            b.param(LocalTy::Ptr, "closure");
+            call_path(&mut b, f, plan, Args::Single(module), writable, run)?;
         }
         Convention::FastCall => {
             let args = b.param(LocalTy::Ptr, "args");
@@ -159,6 +166,38 @@ fn build_with(f: &Function, plan: Plan, writable: &dyn Fn(usize) -> bool, run: R
         Run::Mir(_) => b.finish_in_entry_order(),
         Run::Call => Ok(b.finish()),
     }
+}
+
+/// A cclass field's `PyGetSetDef` setter, `int (self, value, closure)`:
+/// `value` NULL (`del`) calls the native `delete(self)`, else the native
+/// `set(self, value)`; 0, or -1 with the exception set. Both functions take
+/// objects only (CPython's descriptor checked `self`'s type).
+pub fn build_setter(set: &Function, delete: &Function, big_frame: Option<i64>) -> Result<Body, String> {
+    let status = Ty::Int(crate::types::C_INT);
+    let except = ExceptSpec::Value { value: ExceptValue::Int(-1), check: false };
+    let mut b = Builder::new(&format!("setter of {}", set.name), Returns::C(status, except));
+    let this = b.param(LocalTy::Object, "self");
+    let value = b.param(LocalTy::Object, "value");
+    b.param(LocalTy::Ptr, "closure");
+    let deleting = b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsNull { value });
+    let (store, del) = (b.block(false), b.block(true));
+    b.terminate(Terminator::Branch { cond: deleting, then: del, otherwise: store });
+    for (block, f, args) in [(store, set, vec![this, value]), (del, delete, vec![this])] {
+        b.switch_to(block);
+        if f.params.len() != args.len() || f.params.iter().any(|p| p.ty != Ty::Object) {
+            return Err(format!("{} does not take objects only as a field's accessor", f.name));
+        }
+        let limit = b.value(LocalTy::Ptr, OpKind::StackLimit { frame: big_frame });
+        let result = match f.ret {
+            Ty::Void => vec![],
+            Ty::Object => vec![b.local(LocalTy::Object, None)],
+            t => vec![b.local(LocalTy::Scalar(t), None)],
+        };
+        b.op(result, OpKind::CallNative { func: f.id, args, limit });
+        let zero = b.value(LocalTy::Scalar(status), OpKind::Body(crate::mir::body::BodyOp::Const { c: crate::hir::Const::Int(0), ty: status }));
+        b.terminate(Terminator::Return(zero));
+    }
+    Ok(b.finish())
 }
 
 /// Where the arguments are.

@@ -4,7 +4,7 @@
 //! `+ - * // %`, in registers when `SmallInt` says it is an exact one-digit
 //! int (`SmallIntArith`); `+ - * /` of two exact floats on their doubles
 //! (`IsExactFloat`, `FloatBinary`), of a boxed C double and an exact float
-//! with no float made for the C side; `+ - *` of exact complex numbers on
+//! or int with no float made for the C side; `+ - *` of exact complex numbers on
 //! their doubles read in place; a tree of `+ - *` over object locals with
 //! one result made (`number_tree`); `abs()` of a complex by `hypot` and
 //! `abs(x)` compared with a constant in registers. Each slow path is the
@@ -266,18 +266,34 @@ impl BodyBuilder<'_, '_> {
 
     /// `a op b` (`+ - * /`) where one side is a C double `d` boxed only
     /// for the operation (`d_left`: it is `a`) and the other the object
-    /// `o`: when `o` is an exact float, on the two doubles (what float's
-    /// own operator computes) with no float made for `d`; else `d` boxed
-    /// and the operator's C-API call.
+    /// `o`: when `o` is an exact float or an exact int, on the two doubles
+    /// (what float's own operator computes: an int's value as
+    /// `PyLong_AsDouble` gives it, its OverflowError too, as the unboxing
+    /// does) with no float made for `d`, as Cython's `__Pyx_PyFloat_AddCObj`;
+    /// else `d` boxed and the operator's C-API call.
     pub(super) fn double_binary(&mut self, op: ObjBinOp, d: Local, o: Local, d_left: bool, inplace: bool) -> B<Local> {
-        let (fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false));
+        let blocks = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        let (float, int, int_value, fast, slow, join) = blocks;
+        let double = crate::types::F64;
         let result = self.b.local(LocalTy::Object, Some("float result"));
+        let y = self.b.local(LocalTy::Scalar(double), Some("other"));
         let is_float = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsExactFloat { obj: o });
-        self.terminate(Terminator::Branch { cond: is_float, then: fast, otherwise: slow });
+        self.terminate(Terminator::Branch { cond: is_float, then: float, otherwise: int });
+        self.b.switch_to(float);
+        self.reachable = true;
+        let v = self.b.value(LocalTy::Scalar(double), OpKind::Unbox { obj: o, ty: double });
+        self.op(vec![y], BodyOp::Copy { src: v });
+        self.terminate(Terminator::Goto(fast));
+        self.b.switch_to(int);
+        self.reachable = true;
+        let is_int = self.b.value(LocalTy::Scalar(Ty::Bool), OpKind::IsExactInt { obj: o });
+        self.terminate(Terminator::Branch { cond: is_int, then: int_value, otherwise: slow });
+        self.b.switch_to(int_value);
+        self.reachable = true;
+        self.b.op(vec![y], OpKind::CallC { prim: &p::PY_LONG_AS_DOUBLE, args: vec![o] });
+        self.terminate(Terminator::Goto(fast));
         self.b.switch_to(fast);
         self.reachable = true;
-        let double = crate::types::F64;
-        let y = self.b.value(LocalTy::Scalar(double), OpKind::Unbox { obj: o, ty: double });
         let (l, r) = if d_left { (d, y) } else { (y, d) };
         let r = self.value(double, BodyOp::FloatBinary { op: float_arith(op), a: l, b: r, ty: double, known: None });
         let boxed_r = boxed(self.b, Some(r), double)?;

@@ -616,20 +616,30 @@ impl BodyBuilder<'_, '_> {
         Ok(self.b.value(obj, OpKind::CallMethod { name, args, kwnames, keywords: keywords.len(), str_method }))
     }
 
-    /// `len(o)` of a cclass field (a `list` or `tuple` field holds one or
-    /// None): an exact list's or tuple's size read in place, else
-    /// `PyObject_Size` (None's TypeError).
+    /// `len(o)` of a cclass field (a `list`, `tuple` or `str` field holds
+    /// one or None): an exact list's or tuple's size read in place, an
+    /// exact (ready) str's length (`StrLen`), else `PyObject_Size` (None's
+    /// TypeError).
     fn field_len(&mut self, o: Local) -> Local {
         let bool_ty = LocalTy::Scalar(Ty::Bool);
         let size = LocalTy::Scalar(Ty::Int(SSIZE));
-        let (tuple, fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
+        let (tuple, fast, string, str_fast, slow, join) = (self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false), self.b.block(false));
         let result = self.b.local(size, Some("len"));
         let list = self.b.value(bool_ty, OpKind::IsExactList { obj: o });
         self.terminate(Terminator::Branch { cond: list, then: fast, otherwise: tuple });
         self.b.switch_to(tuple);
         self.reachable = true;
         let is_tuple = self.b.value(bool_ty, OpKind::IsExactTuple { obj: o });
-        self.terminate(Terminator::Branch { cond: is_tuple, then: fast, otherwise: slow });
+        self.terminate(Terminator::Branch { cond: is_tuple, then: fast, otherwise: string });
+        self.b.switch_to(string);
+        self.reachable = true;
+        let (n, ok) = (self.b.local(size, None), self.b.local(bool_ty, None));
+        self.b.op(vec![n, ok], OpKind::StrLen { obj: o });
+        self.terminate(Terminator::Branch { cond: ok, then: str_fast, otherwise: slow });
+        self.b.switch_to(str_fast);
+        self.reachable = true;
+        self.op(vec![result], BodyOp::Copy { src: n });
+        self.terminate(Terminator::Goto(join));
         self.b.switch_to(fast);
         self.reachable = true;
         let n = self.b.value(size, OpKind::SeqLen { seq: o });
