@@ -44,6 +44,10 @@ pub struct Module {
     /// function objects of the module's binding type, which the residual
     /// binds in the class body from `PLAIN_METHODS_GLOBAL`.
     pub plain_methods: Vec<PlainMethod>,
+    /// Other modules' cfuncs it calls (read at exec).
+    pub capi_imports: Vec<CapiImport>,
+    /// Its own cfuncs its `.pxd` shares (exported at exec).
+    pub capi_exports: Vec<CapiExport>,
 }
 
 /// A compiled method of a plain class: its function (named by its
@@ -665,6 +669,35 @@ pub enum MathOp {
 /// The prefix of a `CGlobal` symbol naming a module-level C variable (no
 /// C identifier starts so).
 pub const MODULE_CVAR: &str = "@cvar.";
+
+/// The module-level C variable holding another module's cfunc `name`,
+/// cimported from `module`'s `.pxd` (filled at exec from that module's
+/// `__pyx_capi__`).
+pub fn capi_slot(module: &str, name: &str) -> String {
+    format!("{MODULE_CVAR}capi {module}.{name}")
+}
+
+/// A cfunc of another module this one calls (`frontend::cimports`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapiImport {
+    pub module: String,
+    pub name: String,
+    pub sig: crate::types::FnSig,
+}
+
+/// A cfunc of this module its own `.pxd` declares: exported in
+/// `__pyx_capi__` as a capsule of its C entry named by its signature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapiExport {
+    pub name: String,
+    pub func: FuncId,
+    pub sig: crate::types::FnSig,
+}
+
+/// The capsule name both sides agree on: the C pointer type spelt out.
+pub fn capi_signature(sig: &crate::types::FnSig) -> String {
+    sig.to_string()
+}
 
 #[derive(Debug, Clone)]
 pub enum ExprKind {

@@ -156,10 +156,13 @@ fn analyze_here(source: &str, display_path: &str, abs_path: &str, module: &str, 
     }
     let ast = syntax::parse_module(source, display_path).map_err(|d| BuildError::from_diagnostics(&src, &[d]))?;
     let module_dir = Path::new(abs_path).parent().unwrap_or(Path::new("."));
-    let cimported = frontend::cimports::resolve(&ast.body, module_dir, include_dirs).map_err(|e| match e {
+    let mut cimported = frontend::cimports::resolve(&ast.body, module_dir, include_dirs).map_err(|e| match e {
         frontend::cimports::CimportError::InSource(ds) => BuildError::from_diagnostics(&src, &ds),
         frontend::cimports::CimportError::InPxd(at) => BuildError::from_diagnostics(&at.0, std::slice::from_ref(&at.1)),
     })?;
+    let (shared, own_pxd) = frontend::cimports::own_shared(module.rsplit('.').next().unwrap_or(module), module_dir);
+    cimported.shared = shared;
+    cimported.files.extend(own_pxd);
     let mut out = frontend::lower(&src, &ast, module, abs_path, &cimported).map_err(|ds| BuildError::from_diagnostics(&src, &ds))?;
     opt::optimize(&mut out.module);
     Ok((out.module, src, out.warnings, cimported.files))

@@ -33,6 +33,9 @@ pub(crate) fn wanted(m: &hir::Module) -> Vec<(FuncId, String, ExceptSpec)> {
             })
         });
     }
+    for e in &m.capi_exports {
+        wanted.entry(e.func.0).or_insert_with(|| (format!("{}.{}", m.name, e.name), e.sig.except));
+    }
     wanted.into_iter().map(|(func, (name, except))| (FuncId(func), name, except)).collect()
 }
 

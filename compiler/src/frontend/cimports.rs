@@ -41,6 +41,12 @@ pub struct Cimports {
     pub files: Vec<PathBuf>,
     /// The dotted names of the `.pxd` modules (the residual drops their imports).
     pub(crate) modules: Vec<String>,
+    /// Another module's cfuncs cimported through its `.pxd`'s `cdef`
+    /// declarations: each is read at exec from that module's
+    /// `__pyx_capi__` into a C variable of its pointer type (`hir::capi_slot`).
+    pub(crate) capi: Vec<crate::hir::CapiImport>,
+    /// The module's own cfuncs its own `.pxd` declares (`own_shared`).
+    pub(crate) shared: Vec<(String, crate::types::FnSig, u32)>,
 }
 
 /// Where a cimport went wrong: in the module's source, or in a `.pxd` (its file).
@@ -96,7 +102,15 @@ pub fn resolve(body: &[Stmt], dir: &Path, include_dirs: &[PathBuf]) -> Result<Ci
             }
             let Some(p) = load(&module, &stmt.span, dir, include_dirs, &mut read, &mut out, &mut errors)? else { break };
             match p.names.get(&a.name) {
-                Some((decl, _)) => match declared(decl, &a.name, &module) {
+                Some((Decl::ModuleFunc(sig), _)) => {
+                    // Called through a C variable of the module the exec fills.
+                    let ty = crate::types::Ty::FnPtr(crate::types::FnPtrTy::of(sig));
+                    out.bindings.push((bound, Binding::CDecl(Decl::Var { symbol: crate::hir::capi_slot(&module, &a.name), ty })));
+                    if !out.capi.iter().any(|c| c.module == module && c.name == a.name) {
+                        out.capi.push(crate::hir::CapiImport { module: module.clone(), name: a.name.clone(), sig: sig.clone() });
+                    }
+                }
+                Some((decl, _)) => match declared(decl) {
                     Ok(()) => out.bindings.push((bound, Binding::CDecl(decl.clone()))),
                     Err(message) => errors.push(Diagnostic::error(a.span.clone(), message).with_label("cimported here")),
                 },
@@ -115,11 +129,32 @@ pub fn resolve(body: &[Stmt], dir: &Path, include_dirs: &[PathBuf]) -> Result<Ci
     }
 }
 
+/// The cfuncs the module's own `.pxd` (`dir/module.pxd`) shares with other
+/// modules (its `cdef` function declarations), with their signatures and
+/// lines, and the file, if there is one. A `.pxd` this reader refuses
+/// shares nothing (the module builds as before; an importer's exec says
+/// the function is not exported).
+pub fn own_shared(module: &str, dir: &Path) -> (Vec<(String, crate::types::FnSig, u32)>, Option<PathBuf>) {
+    let path = dir.join(format!("{module}.pxd"));
+    let Ok(text) = std::fs::read_to_string(&path) else { return (vec![], None) };
+    let text = crate::syntax::normalize_newlines(&text);
+    let Ok(parsed) = pxd::parse(&text) else { return (vec![], Some(path)) };
+    let mut shared: Vec<(String, crate::types::FnSig, u32)> = parsed
+        .names
+        .iter()
+        .filter_map(|(n, (d, at))| match d {
+            Decl::ModuleFunc(sig) => Some((n.clone(), sig.clone(), text.get(..*at).map_or(0, |t| t.matches('\n').count()) as u32 + 1)),
+            _ => None,
+        })
+        .collect();
+    shared.sort_by(|a, b| a.0.cmp(&b.0));
+    (shared, Some(path))
+}
+
 /// What a cimported name may be, as far as calls and reads go.
-fn declared(decl: &Decl, name: &str, module: &str) -> Result<(), String> {
+fn declared(decl: &Decl) -> Result<(), String> {
     match decl {
-        Decl::Func(_) | Decl::Var { .. } | Decl::Enum(_) | Decl::Type(_) | Decl::Struct { .. } | Decl::Opaque | Decl::FnType(_) => Ok(()),
-        Decl::ModuleFunc => Err(format!("`{name}` is a cfunc of the module `{module}`: calling another module's cfuncs is not supported yet")),
+        Decl::Func(_) | Decl::Var { .. } | Decl::Enum(_) | Decl::Type(_) | Decl::Struct { .. } | Decl::Opaque | Decl::FnType(_) | Decl::ModuleFunc(_) => Ok(()),
     }
 }
 

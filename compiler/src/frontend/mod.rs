@@ -5,6 +5,7 @@
 //! (our AST) and produces only `hir`.
 
 mod addressed;
+mod capi;
 mod annotation;
 mod closure;
 pub(crate) mod cclass;
@@ -547,6 +548,8 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
         return Err(vec![Diagnostic::error(accessor_at.clone(), format!("the module-level C variable's accessor `{missing}` does not compile: {why}"))]);
     }
     let python_source = residual::python_source(src, &ast.body, &compiled, &class_ranges, &method_lines, cimported, cvar_edits);
+    let own_pxd = format!("{}.pxd", module_name.rsplit('.').next().unwrap_or(module_name));
+    let capi_exports = capi::exports(&mut warnings, &ast.body, &own_pxd, &cimported.shared, &candidates, &functions, &left)?;
     for l in &left {
         let at = src.line_range(l.line).start + l.col as usize - 1;
         warnings.push(
@@ -564,6 +567,8 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
             c_library_bindings,
             classes,
             plain_methods,
+            capi_imports: cimported.capi.clone(),
+            capi_exports,
         },
         warnings,
     })

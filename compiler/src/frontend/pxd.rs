@@ -42,8 +42,8 @@ pub(crate) enum Decl {
     /// An enum member: a C `int` known here.
     Enum(i64),
     /// `cdef` function of the module the `.pxd` belongs to (a cfunc shared
-    /// between modules).
-    ModuleFunc,
+    /// between modules): its C signature.
+    ModuleFunc(crate::types::FnSig),
     /// A `ctypedef` name.
     Type(Ty),
     /// `ctypedef struct P:` / `cdef struct P:` (or `union`) with its fields
@@ -486,8 +486,18 @@ impl Parser {
                     }
                 }
                 c.done()?;
-                let except = except.unwrap_or(if module_cdef { ExceptSpec::Star } else { ExceptSpec::NoExcept });
-                let decl = if module_cdef { Decl::ModuleFunc } else { Decl::Func(CFunc { symbol: name.clone(), params, ret: ty, nogil, callbacks, except, variadic }) };
+                if module_cdef && (variadic || !callbacks.is_empty()) {
+                    return unsupported(name_at..name_at + name.len(), "shared cfuncs taking function pointers or `...`");
+                }
+                // A cfunc's own default (`typeck::signature`'s `except_spec`, Cython 3's).
+                let own_default = match ty {
+                    Ty::Int(_) | Ty::Float(_) | Ty::Bool => ExceptSpec::Value { value: crate::types::ExceptValue::Int(-1), check: true },
+                    _ => ExceptSpec::Star,
+                };
+                let except = except.unwrap_or(if module_cdef { own_default } else { ExceptSpec::NoExcept });
+                let decl = if module_cdef {
+                    Decl::ModuleFunc(crate::types::FnSig { params: params.into_iter().map(|p| p.1).collect(), ret: ty, nogil, except })
+                } else { Decl::Func(CFunc { symbol: name.clone(), params, ret: ty, nogil, callbacks, except, variadic }) };
                 return self.declare(name, decl, name_at);
             }
             if module_cdef {
@@ -1057,7 +1067,7 @@ mod tests {
         assert_eq!(half.params[0].1, cython_scalar("ushort").unwrap());
         assert_eq!((decl(&p, "RED"), decl(&p, "GREEN"), decl(&p, "SLOW")), (Decl::Enum(1), Decl::Enum(4), Decl::Enum(0)));
         assert_eq!((decl(&p, "A"), decl(&p, "B"), decl(&p, "C")), (Decl::Enum(0), Decl::Enum(1), Decl::Enum(2)));
-        assert_eq!(decl(&p, "helper"), Decl::ModuleFunc);
+        assert!(matches!(decl(&p, "helper"), Decl::ModuleFunc(_)));
     }
 
     #[test]
@@ -1132,7 +1142,7 @@ mod tests {
         assert_eq!(got, ["except -1", "except? 0", "except? -1.0", "except *", "noexcept", "noexcept", "noexcept ..."]);
         let Decl::Func(printf) = decl(&p, "printf") else { panic!() };
         assert_eq!(printf.params.len(), 1);
-        assert_eq!(decl(&p, "helper"), Decl::ModuleFunc);
+        assert!(matches!(decl(&p, "helper"), Decl::ModuleFunc(_)));
     }
 
     #[test]

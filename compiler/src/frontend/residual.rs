@@ -132,6 +132,10 @@ fn pxd_piece(module: &str, a: &Alias, cimported: &Cimports) -> Option<Option<Str
         // The shim's function pointer type: a variable of it holds the function.
         Binding::CDecl(Decl::FnType(_)) => Some(format!("{bound} = {SHIM_GLOBAL}._FunctionPointerType('{}')", a.name)),
         Binding::CDecl(Decl::Struct { fields, union, .. }) => Some(format!("{bound} = {}", shim_struct(fields, *union))),
+        // Another module's cfunc: that module's attribute of its name.
+        Binding::CDecl(Decl::Var { symbol, .. }) if module.strip_prefix("cython.cimports.").is_some_and(|m| *symbol == crate::hir::capi_slot(m, &a.name)) => {
+            Some(format!("from {} import {} as {bound}", module.trim_start_matches("cython.cimports."), a.name))
+        }
         _ => None,
     }))
 }

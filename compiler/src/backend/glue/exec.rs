@@ -686,6 +686,8 @@ pub(super) fn emit_exec(
             let slot = cx.data_addr(slot);
             cx.b.ins().store(flags(), mod_dict, slot, 0);
         }
+        super::capi::export(&mut cx, m, mod_dict, fail)?;
+        super::capi::import(&mut cx, m, fail)?;
         let mut late_positions: Vec<(String, u32)> =
             late_names.iter().filter_map(|n| exported.iter().find(|f| &f.name == n).map(|f| (n.clone(), f.line))).collect();
         // Extension types are bound where their (blanked) class statement stands.

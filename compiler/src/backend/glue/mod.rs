@@ -4,6 +4,7 @@
 //! (`exec`) and a fat module's dispatcher (`dispatcher`) have files of their
 //! own; every layout comes from `pyabi`.
 
+mod capi;
 mod cclass;
 mod dispatcher;
 mod exec;

@@ -431,6 +431,10 @@ impl Checker<'_, '_> {
                     .with_hint(format!("declare `{name}` with {spelled}{}", if qsort { "; cast the pointers inside it" } else { "" })),
             );
         }
+        if got_ret == Some(Ty::Void) {
+            // Its C entry would return nothing, which the entries' MIR has no form for yet.
+            return fallback(&a.span, format!("it takes the address of `{name}`, which returns void (function pointers to void cfuncs are not compiled yet)"));
+        }
         let own = c.except_spec();
         if !sig.except.accepts(own) {
             let why = if from_c {
