@@ -116,10 +116,7 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
     let b = FunctionBuilder::new(&mut func, &mut fctx);
     let mut cx = FnCx::new(em, b);
     let mut body = with_body_plan(m, recursive, recursive.contains(&f.id), |plan| mir::build::body::build(f, plan))?;
-    let mut stages = mir::pass::Stages::new();
-    let all_stages = cx.em.listing_kind == Listing::MirStages;
-    mir::pass::run(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
-    list_mir(cx.em, &body, stages);
+    run_passes(cx.em, &mut body)?;
     codegen::body::emit(&mut cx, &body, f, None)?;
     let FnCx { em, mut b, .. } = cx;
     b.seal_all_blocks();
@@ -185,6 +182,17 @@ fn lower_generator(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursi
 pub fn worth_lowering_in_place(f: &hir::Function) -> bool {
     let has_views = f.params.iter().any(|p| matches!(p.ty, Ty::View(_)));
     !has_views && !has_big_frame(f) && !f.reraises() && !f.generator && (f.inline_hint || function_size(f) <= INLINE_SIZE)
+}
+
+/// The MIR passes over `body` (verified between them when the listing
+/// or the build asks), then its listing: what every body the back end
+/// builds goes through (functions, wrappers, setters, C entries).
+pub(crate) fn run_passes(em: &mut Emitter, body: &mut mir::Body) -> R<()> {
+    let mut stages = mir::pass::Stages::new();
+    let all_stages = em.listing_kind == Listing::MirStages;
+    mir::pass::run(body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
+    list_mir(em, body, stages);
+    Ok(())
 }
 
 /// `--emit mir` (the body after the passes) and `--emit mir-stages` (after each).
