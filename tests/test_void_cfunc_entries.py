@@ -3,9 +3,9 @@ address held in a `.pxd`'s `ctypedef void (*sink_t)(double)` local, an
 inferred local (`cb = bump`), a cclass's field, passed to and returned
 from cfuncs, called through in loops (side effects through a C pointer,
 a module C global, a cclass field), with the GIL released too; passed to
-an extern C function taking `void (*)(int)`; shared between two modules
-through a `.pxd`'s `cdef void record(double x)`. The entry returns
-nothing: for `except *` (Cython 3's default for a void cfunc) the caller
+an extern C function taking `void (*)(int)`; a struct's field; shared
+between two modules through a `.pxd`'s `cdef void record(double x)`. The
+entry returns nothing: for `except *` (Cython 3's default for a void cfunc) the caller
 asks `PyErr_Occurred()` after the call, for `noexcept` the entry writes
 the exception as unraisable under the cfunc's name, as Cython 3.3.1's
 functions do. Differential against the same files run as plain Python
@@ -36,6 +36,7 @@ import cython
 from cython.cimports.vfptypes import acc_t, sink_t, nsink_t, gsink_t, gstar_t
 
 counter = cython.declare(cython.long, 0)
+Hook = cython.struct(k=cython.int, fn=sink_t)
 
 
 @cython.cfunc
@@ -243,6 +244,18 @@ def run_nogil_star_once(n: cython.int):
     return counter
 
 
+def run_struct(x: cython.double):
+    global counter
+    counter = 0
+    h: Hook = Hook(k=3, fn=bump)
+    i: cython.int
+    for i in range(h.k):
+        h.fn(x)
+    h.fn = bump_twice
+    h.fn(x)
+    return counter
+
+
 def run_nogil_nothing(n: cython.int):
     f: gsink_t = gnothing
     i: cython.int
@@ -270,6 +283,7 @@ CASES = [
     ("run_nogil_star", [(-3,), (-2,), (4,)]),
     ("run_nogil_star_once", [(5,), (-5,)]),
     ("run_nogil_nothing", [(0,), (10,)]),
+    ("run_struct", [(2.0,), (-1.0,), (101.0,)]),
 ]
 
 
