@@ -29,11 +29,12 @@ ctypedef void (*sink_t)(double)
 ctypedef void (*nsink_t)(int) noexcept
 ctypedef void (*gsink_t)(int) noexcept nogil
 ctypedef void (*gstar_t)(int) nogil
+ctypedef void (*isink_t)(int)
 """
 
 SOURCE = '''\
 import cython
-from cython.cimports.vfptypes import acc_t, sink_t, nsink_t, gsink_t, gstar_t
+from cython.cimports.vfptypes import acc_t, sink_t, nsink_t, gsink_t, gstar_t, isink_t
 
 counter = cython.declare(cython.long, 0)
 Hook = cython.struct(k=cython.int, fn=sink_t)
@@ -202,14 +203,27 @@ def run_lossy(n: cython.int):
     return counter
 
 
-def run_widened(n: cython.int):
+def run_null_and_noexcept(n: cython.int):
     global counter
     counter = 0
     g: nsink_t = lossy
+    h: isink_t = lossy
     f: sink_t = cython.cast(sink_t, cython.NULL)
     if n >= 0:
         g(n)
+        h(n)
     return counter if f == cython.NULL else -1
+
+
+def run_noexcept_in_except_star(n: cython.int):
+    # An `except *` pointer holds a `noexcept` cfunc (Cython's rule): the
+    # entry writes the exception as unraisable, the caller's test sees none.
+    global counter
+    counter = 0
+    h: isink_t = lossy
+    h(n)
+    h(1)
+    return counter
 
 
 def run_nogil(n: cython.int):
@@ -278,7 +292,7 @@ CASES = [
     ("run_pick", [(0, 5), (1, 5), (0, 0)]),
     ("run_passed", [(0,), (10,), (60,)]),
     ("run_lossy", [(0,), (4,)]),
-    ("run_widened", [(2,), (-1,)]),
+    ("run_null_and_noexcept", [(2,), (-1,)]),
     ("run_nogil", [(0,), (10,), (1000,)]),
     ("run_nogil_star", [(-3,), (-2,), (4,)]),
     ("run_nogil_star_once", [(5,), (-5,)]),
@@ -335,6 +349,7 @@ def test_noexcept_writes_unraisable_under_the_cfunc_name(pair):
     _, nat = pair
     assert _unraisable(nat.run_lossy, -5) == (3, [(KeyError, "-5", "voidfp.lossy")])
     assert _unraisable(nat.run_lossy, 5) == (8, [])
+    assert _unraisable(nat.run_noexcept_in_except_star, -4) == (1, [(KeyError, "-4", "voidfp.lossy")])
 
 
 def test_c_entries_in_the_mir_listing(tmp_path):
