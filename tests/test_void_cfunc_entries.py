@@ -658,3 +658,14 @@ def test_shared_void_definition_the_pxd_contradicts_is_a_located_error(tmp_path)
     b = run_compiler(tmp_path / "alib.py", outdir=tmp_path)
     assert not b.ok
     assert "alib.py:24" in b.stderr and "`checked` is declared `void checked(int) except *` in alib.pxd (line 3), but it is defined `void checked(int) noexcept`" in b.stderr, b.stderr
+
+
+def test_an_except_star_void_cfunc_passed_to_c_is_a_located_error(tmp_path):
+    # C cannot check for an exception: Cython wants the callback `noexcept`.
+    (tmp_path / "walk.pxd").write_text(WALK_PXD)
+    (tmp_path / "bad.py").write_text(
+        "import cython\nfrom cython.cimports.walk import walk_down\n\n\n@cython.cfunc\ndef loud(i: cython.int) -> cython.void:\n    pass\n\n\n"
+        "def run(n: cython.int):\n    walk_down(n, loud)\n")
+    b = run_compiler(tmp_path / "bad.py", outdir=tmp_path)
+    assert not b.ok, b.describe()
+    assert "bad.py:11:" in b.stderr and "`loud` (line 6) is `except *`, but `walk_down` calls it from C, which cannot check for an exception" in b.stderr, b.stderr
