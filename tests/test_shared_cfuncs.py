@@ -193,10 +193,31 @@ def test_a_declared_cfunc_left_to_python_is_an_error(tmp_path):
     assert not b.ok and "`helper` is declared" in b.stderr and "but it stays Python" in b.stderr, b.stderr
 
 
-def test_void_results_are_refused_with_the_reason(tmp_path):
-    d = _fresh(tmp_path, pxd=PXD + "cdef void reset()\n", alib=ALIB + "\n\n@cython.cfunc\ndef reset() -> cython.void:\n    pass\n")
-    b = run_compiler(d / "alib.py", outdir=d)
-    assert not b.ok and "shared cfuncs returning void are not supported yet" in b.stderr, b.stderr
+def test_a_cfunc_is_known_by_its_binding_not_the_attribute_name(tmp_path):
+    # `@x.cfunc` of an object of the module's own is no cfunc: the declared
+    # `def` is not shared (a warning), and it runs as written; `import
+    # cython as c; @c.cfunc` is `@cython.cfunc`, exported.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "clib.pxd").write_text("cdef double helper(double x)\n")
+    (other / "clib.py").write_text(
+        "import cython\n\n\nclass Registry:\n    def cfunc(self, f):\n        return f\n\n\nx = Registry()\n\n\n"
+        "@x.cfunc\ndef helper(v: cython.double) -> cython.double:\n    return v * 2.0\n")
+    b = run_compiler(other / "clib.py", outdir=other)
+    assert b.ok, b.describe()
+    assert "clib.py:13" in b.stderr and "but it is not a `@cython.cfunc`: not shared with other modules" in b.stderr, b.stderr
+    code = "import sys; sys.path.insert(0, %r)\nimport clib\nprint(hasattr(clib, '__pyx_capi__'), clib.helper(2.0))\n"
+    out = subprocess.run([sys.executable, "-c", code % str(other)], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False 4.0", out.stdout + out.stderr
+    aliased = tmp_path / "aliased"
+    aliased.mkdir()
+    (aliased / "clib.pxd").write_text("cdef double helper(double x)\n")
+    (aliased / "clib.py").write_text("import cython as c\n\n\n@c.cfunc\ndef helper(v: c.double) -> c.double:\n    return v * 2.0\n")
+    b = run_compiler(aliased / "clib.py", outdir=aliased, args=["--strict"])
+    assert b.ok and "not shared" not in b.stderr, b.describe()
+    code = "import sys; sys.path.insert(0, %r)\nimport clib\nprint(sorted(clib.__pyx_capi__))\n"
+    out = subprocess.run([sys.executable, "-c", code % str(aliased)], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "['helper']", out.stdout + out.stderr
 
 
 def test_a_module_built_without_its_pxd_is_an_import_error(tmp_path):

@@ -50,6 +50,27 @@ fn mir_of_a_void_return() {
     insta::assert_snapshot!(mir_stages("def f() -> None:\n    pass\n"));
 }
 
+/// The C entries of void cfuncs whose addresses `cb = …` takes: they
+/// return nothing, their error exits too (`except *`: the exception left
+/// set, after a native call; `noexcept`: written as unraisable, the body
+/// in place).
+#[test]
+fn mir_of_void_cfunc_c_entries() {
+    let m = hir_of(
+        "import cython\n\n@cython.cfunc\ndef check(x: cython.double) -> cython.void:\n    if x < 0:\n        raise ValueError('negative')\n\n\
+         @cython.cfunc\n@cython.exceptval(check=False)\ndef scale(p: cython.p_double, k: cython.double) -> cython.void:\n    p[0] *= k\n\n\
+         def f(x: cython.double) -> cython.double:\n    cb = check\n    cb(x)\n    s = scale\n    t: cython.double = 2.0\n    s(cython.address(t), x)\n    return t\n",
+    );
+    let t = target::parse("x86-64").unwrap();
+    let listing = match backend::compile(&m, std::slice::from_ref(&t), 12, backend::Listing::Mir) {
+        Ok(out) => out.listing,
+        Err(e) => panic!("{e}"),
+    };
+    let entries: Vec<&str> = listing.split("\n\n").filter(|b| b.starts_with("def C entry of")).collect();
+    assert_eq!(entries.len(), 2, "{listing}");
+    insta::assert_snapshot!(entries.join("\n\n"));
+}
+
 #[test]
 fn mir_of_a_bint_return() {
     insta::assert_snapshot!(mir_stages("import cython\n\ndef f(x: cython.bint, /) -> cython.bint:\n    return not x\n"));

@@ -116,10 +116,7 @@ pub fn lower_function(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recu
     let b = FunctionBuilder::new(&mut func, &mut fctx);
     let mut cx = FnCx::new(em, b);
     let mut body = with_body_plan(m, recursive, recursive.contains(&f.id), |plan| mir::build::body::build(f, plan))?;
-    let mut stages = mir::pass::Stages::new();
-    let all_stages = cx.em.listing_kind == Listing::MirStages;
-    mir::pass::run(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
-    list_mir(cx.em, &body, stages);
+    run_passes(cx.em, &mut body)?;
     codegen::body::emit(&mut cx, &body, f, None)?;
     let FnCx { em, mut b, .. } = cx;
     b.seal_all_blocks();
@@ -147,10 +144,7 @@ fn lower_generator(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursi
     let b = FunctionBuilder::new(&mut func, &mut fctx);
     let mut cx = FnCx::new(em, b);
     let mut body = with_body_plan(m, recursive, recursive.contains(&f.id), |plan| mir::build::body::build(f, plan))?;
-    let mut stages = mir::pass::Stages::new();
-    let all_stages = cx.em.listing_kind == Listing::MirStages;
-    let layout = mir::pass::run_generator(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
-    list_mir(cx.em, &body, stages);
+    let layout = passes_then_listing(cx.em, &mut body, mir::pass::run_generator)?;
     codegen::body::emit(&mut cx, &body, f, None)?;
     let FnCx { em, mut b, .. } = cx;
     b.seal_all_blocks();
@@ -185,6 +179,24 @@ fn lower_generator(em: &mut Emitter, m: &hir::Module, f: &hir::Function, recursi
 pub fn worth_lowering_in_place(f: &hir::Function) -> bool {
     let has_views = f.params.iter().any(|p| matches!(p.ty, Ty::View(_)));
     !has_views && !has_big_frame(f) && !f.reraises() && !f.generator && (f.inline_hint || function_size(f) <= INLINE_SIZE)
+}
+
+/// The MIR passes over `body` (verified between them when the listing
+/// or the build asks), then its listing: what every body the back end
+/// builds goes through (functions, wrappers, setters, C entries).
+pub(crate) fn run_passes(em: &mut Emitter, body: &mut mir::Body) -> R<()> {
+    passes_then_listing(em, body, mir::pass::run)
+}
+
+/// `passes` (`mir::pass::run`, or `run_generator` for a resume function)
+/// over `body`, verified between them when the listing or the build asks,
+/// then the listing.
+fn passes_then_listing<T>(em: &mut Emitter, body: &mut mir::Body, passes: impl FnOnce(&mut mir::Body, bool, Option<&mut mir::pass::Stages>) -> R<T>) -> R<T> {
+    let mut stages = mir::pass::Stages::new();
+    let all_stages = em.listing_kind == Listing::MirStages;
+    let out = passes(body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
+    list_mir(em, body, stages);
+    Ok(out)
 }
 
 /// `--emit mir` (the body after the passes) and `--emit mir-stages` (after each).

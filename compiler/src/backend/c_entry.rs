@@ -7,12 +7,11 @@
 //! function, with no native call, stack limit or error flag between C and
 //! its code, as Cython's is), else a call of its native function.
 
-use super::body::{frame_estimate, has_big_frame, with_body_plan};
+use super::body::{frame_estimate, has_big_frame, run_passes, with_body_plan};
 use super::codegen::{self, extern_c::c_abi_type, Env};
-use super::{worth_lowering_in_place, Emitter, FnCx, Listing, R};
+use super::{worth_lowering_in_place, Emitter, FnCx, R};
 use crate::hir::{self, FuncId};
 use crate::mir::build::c_entry::{self as build, Run};
-use crate::mir::{pass, print};
 use crate::types::ExceptSpec;
 use cranelift_codegen::ir::{self, AbiParam};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -45,7 +44,10 @@ pub(crate) fn define(em: &mut Emitter, m: &hir::Module, recursive: &HashSet<Func
     for p in &f.params {
         sig.params.push(AbiParam::new(c_abi_type(p.ty)?));
     }
-    sig.returns.push(AbiParam::new(c_abi_type(f.ret)?));
+    // A void cfunc's entry returns nothing.
+    if f.ret != crate::types::Ty::Void {
+        sig.returns.push(AbiParam::new(c_abi_type(f.ret)?));
+    }
     let symbol = em.symbol(&format!("pyc_aot_centry_{}", f.id.0));
     let id = em.module.declare_function(&symbol, Linkage::Local, &sig).map_err(|e| e.to_string())?;
     em.c_entries.insert(f.id, id);
@@ -56,18 +58,7 @@ pub(crate) fn define(em: &mut Emitter, m: &hir::Module, recursive: &HashSet<Func
         let run = if in_place { Run::InPlace(plan) } else { Run::Call { big_frame: has_big_frame(f).then(|| frame_estimate(f)) } };
         build::build(f, name, except, run)
     })?;
-    let mut stages = pass::Stages::new();
-    let all_stages = em.listing_kind == Listing::MirStages;
-    pass::run(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
-    match em.listing_kind {
-        Listing::Mir => em.listing.push_str(&format!("{}\n", print::body(&body))),
-        Listing::MirStages => {
-            for (stage, text) in stages {
-                em.listing.push_str(&format!("# {stage}\n{text}\n"));
-            }
-        }
-        _ => {}
-    }
+    run_passes(em, &mut body)?;
 
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(5, f.id.0), sig);
     let mut fctx = FunctionBuilderContext::new();

@@ -6,7 +6,9 @@
 //! (`cimports.rs`, `backend/glue/capi.rs`). Here: which of the module's
 //! cfuncs its `.pxd` exports, each checked against its declaration.
 
+use super::structs::is_cfunc;
 use super::typeck::Candidate;
+use super::ModuleCx;
 use crate::diag::Diagnostic;
 use crate::hir::{self, CapiExport};
 use crate::syntax::{self, StmtKind};
@@ -17,7 +19,7 @@ use crate::types::{c_spelling, FnSig};
 /// A declared name the module defines as a plain `def` is not exported,
 /// with a warning in `warnings`: Cython would make it that cfunc (an
 /// augmenting `.pxd`), which pyc-aot does not do.
-pub(crate) fn exports(warnings: &mut Vec<Diagnostic>, body: &[syntax::Stmt], pxd: &str, shared: &[(String, FnSig, u32)], candidates: &[Candidate], functions: &[hir::Function], left: &[hir::LeftToPython]) -> Result<Vec<CapiExport>, Vec<Diagnostic>> {
+pub(crate) fn exports(cx: &ModuleCx, warnings: &mut Vec<Diagnostic>, body: &[syntax::Stmt], pxd: &str, shared: &[(String, FnSig, u32)], candidates: &[Candidate], functions: &[hir::Function], left: &[hir::LeftToPython]) -> Result<Vec<CapiExport>, Vec<Diagnostic>> {
     let mut out = vec![];
     let mut errors = vec![];
     for (name, sig, line) in shared {
@@ -32,7 +34,7 @@ pub(crate) fn exports(warnings: &mut Vec<Diagnostic>, body: &[syntax::Stmt], pxd
         };
         let fail = |why: String| Diagnostic::error(at.clone(), format!("{declared}, but {why}")).with_label("the definition");
         let is_cfunc = body.iter().any(|s| match &s.kind {
-            StmtKind::FunctionDef(f) if f.name == *name => f.decorators.iter().any(|d| matches!(&d.kind, syntax::ExprKind::Attribute { attr, .. } if attr == "cfunc")),
+            StmtKind::FunctionDef(f) if f.name == *name => is_cfunc(cx, f),
             _ => false,
         });
         if !is_cfunc {
@@ -48,10 +50,6 @@ pub(crate) fn exports(warnings: &mut Vec<Diagnostic>, body: &[syntax::Stmt], pxd
             errors.push(fail(why).with_hint("other modules call it from C: it must compile natively"));
             continue;
         };
-        if sig.ret == crate::types::Ty::Void {
-            errors.push(fail("shared cfuncs returning void are not supported yet".into()).with_hint("return a C number (`-> cython.int`) in both the declaration and the definition"));
-            continue;
-        }
         let params: Vec<_> = c.params.iter().map(|p| p.ty).collect();
         let own = FnSig { params, ret: c.declared_ret.unwrap_or(crate::types::Ty::Object), nogil: c.nogil, except: c.except_spec() };
         let same = own.params == sig.params && own.ret == sig.ret && own.except == sig.except && (own.nogil || !sig.nogil);

@@ -549,7 +549,7 @@ pub fn lower(src: &SourceFile, ast: &syntax::Module, module_name: &str, abs_path
     }
     let python_source = residual::python_source(src, &ast.body, &compiled, &class_ranges, &method_lines, cimported, cvar_edits);
     let own_pxd = format!("{}.pxd", module_name.rsplit('.').next().unwrap_or(module_name));
-    let capi_exports = capi::exports(&mut warnings, &ast.body, &own_pxd, &cimported.shared, &candidates, &functions, &left)?;
+    let capi_exports = capi::exports(&cx, &mut warnings, &ast.body, &own_pxd, &cimported.shared, &candidates, &functions, &left)?;
     for l in &left {
         let at = src.line_range(l.line).start + l.col as usize - 1;
         warnings.push(

@@ -396,7 +396,8 @@ pub enum Terminator {
     Return(Local),
     /// Returns the function's error value (NULL, or the error flag set).
     ReturnError,
-    /// Returns from a function returning None (`Returns::Flag`).
+    /// Returns from a function returning None (`Returns::Flag`), or from a
+    /// void cfunc's C entry (`Returns::C(Ty::Void, _)`).
     ReturnNone,
     /// Nothing reaches here (after an op that always fails).
     Unreachable,
@@ -452,7 +453,8 @@ pub enum Returns {
     /// specification's exception value with the exception set (0 for
     /// `except *`); a `noexcept` entry's C caller cannot see an error, so its
     /// error exit writes the exception as unraisable (`WriteUnraisable`) and
-    /// returns 0.
+    /// returns 0. A void cfunc's (`Ty::Void`) returns nothing (`ReturnNone`),
+    /// its error exit too.
     C(Ty, crate::types::ExceptSpec),
 }
 

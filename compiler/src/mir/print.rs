@@ -18,8 +18,13 @@ pub fn body(body: &Body) -> String {
         Returns::Object => "object".to_string(),
         Returns::ScalarAndFlag(t) => format!("({t}, error flag)"),
         Returns::Flag => "error flag".to_string(),
-        Returns::C(t, crate::types::ExceptSpec::NoExcept) => format!("{t} (C, errors unraisable)"),
-        Returns::C(t, spec) => format!("{t} (C, {spec})"),
+        Returns::C(t, spec) => {
+            let t = if t == crate::types::Ty::Void { "void".to_string() } else { t.to_string() };
+            match spec {
+                crate::types::ExceptSpec::NoExcept => format!("{t} (C, errors unraisable)"),
+                spec => format!("{t} (C, {spec})"),
+            }
+        }
     };
     let _ = writeln!(out, "def {}({}) -> {returns}:", body.name, params.join(", "));
     for (l, decl) in body.locals.iter_enumerated() {
@@ -61,6 +66,7 @@ pub fn body(body: &Body) -> String {
             Some(Terminator::Try { ok, err }) => format!("goto {ok} (on error {err})"),
             Some(Terminator::Return(v)) => format!("return {v}"),
             Some(Terminator::ReturnError) => "return error".to_string(),
+            Some(Terminator::ReturnNone) if matches!(body.returns, Returns::C(..)) => "return".to_string(),
             Some(Terminator::ReturnNone) => "return None".to_string(),
             Some(Terminator::Unreachable) => "unreachable".to_string(),
         };

@@ -50,13 +50,13 @@ fn structure(body: &Body, stage: Stage) -> Result<(), String> {
             Terminator::Try { .. } if block.ops.last().is_none_or(|op| op.error_kind() == ErrorKind::Never) => {
                 return Err(format!("{b} has an error edge but its last op cannot fail"));
             }
-            Terminator::ReturnNone if body.returns != Returns::Flag => return Err(format!("{b} returns None from a body returning a value")),
+            Terminator::ReturnNone if !matches!(body.returns, Returns::Flag | Returns::C(Ty::Void, _)) => return Err(format!("{b} returns None from a body returning a value")),
             Terminator::Branch { cond, .. } => want(body, *cond, |t| t == LocalTy::Scalar(Ty::Bool), "a bint condition")?,
             Terminator::Return(v) => {
                 let returns = match body.returns {
                     Returns::Object => LocalTy::Object,
-                    Returns::ScalarAndFlag(t) | Returns::C(t, _) => LocalTy::Scalar(t),
-                    Returns::Flag => return Err(format!("{b} returns a value from a body returning None")),
+                    Returns::ScalarAndFlag(t) | Returns::C(t, _) if t != Ty::Void => LocalTy::Scalar(t),
+                    _ => return Err(format!("{b} returns a value from a body returning None")),
                 };
                 want(body, *v, |t| t == returns, "the type the body returns")?
             }

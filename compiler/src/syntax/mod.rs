@@ -922,21 +922,26 @@ pub fn read_names(code: &str) -> Vec<(usize, String)> {
     out
 }
 
-/// Whether every occurrence of the name `name` in the function `code`
-/// (its `def` included) is a call (`name(…)`) or a plain assignment's
-/// target (`name = …`), and no function, lambda or class nested in it
-/// could capture it.
-pub fn only_called_or_assigned(code: &str, name: &str) -> bool {
+/// Those of `names` whose every occurrence in the function `code` (its
+/// `def` included) is a call (`name(…)`) or a plain assignment's target
+/// (`name = …`), none when a function, lambda or class nested in it could
+/// capture them. The function is lexed once for all of them.
+pub fn only_called_or_assigned<'n>(code: &str, names: &[&'n str]) -> Vec<&'n str> {
     use rustpython_parser::{lexer, Mode, Tok};
-    let Ok(toks) = lexer::lex(code, Mode::Module).map(|t| t.map(|(t, _)| t)).collect::<Result<Vec<Tok>, _>>() else { return false };
-    let nested = toks.iter().filter(|t| matches!(t, Tok::Def | Tok::Lambda | Tok::Class)).count() > 1;
-    !nested
-        && toks.iter().enumerate().all(|(k, t)| match t {
-            Tok::Name { name: n } if n.as_str() == name => {
-                (k > 0 && toks[k - 1] == Tok::Dot) || matches!(toks.get(k + 1), Some(Tok::Lpar | Tok::Equal))
+    let Ok(toks) = lexer::lex(code, Mode::Module).map(|t| t.map(|(t, _)| t)).collect::<Result<Vec<Tok>, _>>() else { return vec![] };
+    if toks.iter().filter(|t| matches!(t, Tok::Def | Tok::Lambda | Tok::Class)).count() > 1 {
+        return vec![];
+    }
+    let mut other_use: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for (k, t) in toks.iter().enumerate() {
+        if let Tok::Name { name: n } = t {
+            let attribute = k > 0 && toks[k - 1] == Tok::Dot;
+            if !attribute && !matches!(toks.get(k + 1), Some(Tok::Lpar | Tok::Equal)) {
+                other_use.insert(n.as_str());
             }
-            _ => true,
-        })
+        }
+    }
+    names.iter().copied().filter(|n| !other_use.contains(n)).collect()
 }
 
 /// Names `global` statements declare in a function body (nested blocks
@@ -1118,5 +1123,18 @@ fn ident(name: &impl std::fmt::Display) -> String {
         text
     } else {
         text.nfkc().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::only_called_or_assigned;
+
+    #[test]
+    fn only_called_or_assigned_answers_for_every_name_at_once() {
+        let code = "def f(n):\n    a = add\n    b = mul\n    c = neg\n    a(1)\n    print(b)\n    x.c = 2\n    return c(n)\n";
+        assert_eq!(only_called_or_assigned(code, &["a", "b", "c", "d"]), vec!["a", "c", "d"]);
+        let nested = "def f():\n    a = add\n    g = lambda: a(1)\n    return a(2)\n";
+        assert!(only_called_or_assigned(nested, &["a", "g"]).is_empty());
     }
 }

@@ -45,7 +45,7 @@ pub(crate) use view::ViewVars;
 
 use super::{clif_type, FnCx, R};
 use crate::mir::{BlockId, Body, ErrorKind, IndexVec, Local, LocalTy, Op, Returns, Terminator};
-use crate::types::{ExceptSpec, ExceptValue};
+use crate::types::{ExceptSpec, ExceptValue, Ty};
 use cranelift_codegen::ir::{self, types, Block, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::Variable;
 use cranelift_module::FuncId as ClifFuncId;
@@ -269,7 +269,10 @@ pub(super) fn return_value(cx: &mut FnCx, returns: Returns, value: Option<Value>
             let ok = cx.b.ins().iconst(types::I8, 0);
             cx.b.ins().return_(&[ok]);
         }
-        (Returns::C(t, _), Some(v)) => {
+        (Returns::C(Ty::Void, _), None) => {
+            cx.b.ins().return_(&[]);
+        }
+        (Returns::C(t, _), Some(v)) if t != Ty::Void => {
             let v = extern_c::to_c_abi(cx, t, v);
             cx.b.ins().return_(&[v]);
         }
@@ -279,9 +282,13 @@ pub(super) fn return_value(cx: &mut FnCx, returns: Returns, value: Option<Value>
 }
 
 /// Returns the body's error value: NULL, or the error flag set (after a
-/// meaningless zero scalar), or a C entry's 0.
+/// meaningless zero scalar), or a C entry's 0 (nothing from a void one's).
 pub(super) fn return_error(cx: &mut FnCx, returns: Returns) -> R<()> {
     match returns {
+        Returns::C(Ty::Void, ExceptSpec::Value { .. }) => return Err("an exception value for a C entry returning void".into()),
+        Returns::C(Ty::Void, _) => {
+            cx.b.ins().return_(&[]);
+        }
         Returns::C(t, spec) => {
             let ct = extern_c::c_abi_type(t)?;
             let v = match spec {

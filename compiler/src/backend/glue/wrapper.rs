@@ -8,11 +8,11 @@
 
 use super::{call_kind, finish, flags, CallKind, R};
 use crate::backend::codegen::{self, Env};
-use crate::backend::body::{frame_estimate, has_big_frame, with_body_plan};
+use crate::backend::body::{frame_estimate, has_big_frame, run_passes, with_body_plan};
 use crate::backend::{pyabi, worth_lowering_in_place, Emitter, FnCx, Listing};
 use crate::hir::{self, FuncId, Function};
 use crate::mir::build::wrapper::{self as build, Convention, Plan};
-use crate::mir::{pass, print};
+use crate::mir::print;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, InstBuilder};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -145,18 +145,7 @@ pub(super) fn emit_setter(em: &mut Emitter, set: &Function, delete: &Function) -
     let id = em.module.declare_function(&em.symbol(&format!("pyc_aot_setter_{}", set.name)), Linkage::Local, &sig).map_err(|e| e.to_string())?;
     let frame = [set, delete].iter().filter(|f| has_big_frame(f)).map(|f| frame_estimate(f)).max();
     let mut body = build::build_setter(set, delete, frame)?;
-    let mut stages = pass::Stages::new();
-    let all_stages = em.listing_kind == Listing::MirStages;
-    pass::run(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
-    match em.listing_kind {
-        Listing::Mir => em.listing.push_str(&format!("{}\n", print::body(&body))),
-        Listing::MirStages => {
-            for (stage, text) in stages {
-                em.listing.push_str(&format!("# {stage}\n{text}\n"));
-            }
-        }
-        _ => {}
-    }
+    run_passes(em, &mut body)?;
     let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(6, id.as_u32()), sig);
     let mut fctx = FunctionBuilderContext::new();
     {
@@ -207,19 +196,9 @@ fn emit_with_convention(em: &mut Emitter, facts: &Facts, f: &Function, part: Wra
     let plan = Plan { convention, in_place: worth_lowering_in_place(f) && !hir::keeps_own_frame(f) && !f.has_objects(), big_frame: has_big_frame(f).then(|| frame_estimate(f)) };
     let built = with_body_plan(facts.m, facts.recursive, false, |body| build::build(f, plan, &|i| facts.written.contains(&(f.id, i)), body))?;
     let mut body = built.body;
-    let mut stages = pass::Stages::new();
-    let listing = em.listing_kind;
-    let all_stages = listing == Listing::MirStages;
-    pass::run(&mut body, all_stages || crate::target::verifier_wanted(), all_stages.then_some(&mut stages))?;
-    match listing {
-        Listing::Mir => em.listing.push_str(&format!("{}\n", print::body(&body))),
-        Listing::Annotate => em.wrapper_mir = Some(print::body(&body)),
-        Listing::MirStages => {
-            for (stage, text) in stages {
-                em.listing.push_str(&format!("# {stage}\n{text}\n"));
-            }
-        }
-        _ => {}
+    run_passes(em, &mut body)?;
+    if em.listing_kind == Listing::Annotate {
+        em.wrapper_mir = Some(print::body(&body));
     }
 
     let ns = if binder_part { 3 } else { 2 };

@@ -77,7 +77,7 @@ struct Local {
 }
 
 /// Whether a `def` is a `@cython.cfunc` (C callers only).
-fn is_cfunc(cx: &ModuleCx, f: &FunctionDef) -> bool {
+pub(crate) fn is_cfunc(cx: &ModuleCx, f: &FunctionDef) -> bool {
     f.decorators.iter().any(|d| cx.binding_of(d) == Some(Binding::CythonAttr("cfunc".into())))
 }
 

@@ -113,12 +113,22 @@ impl<'c, 'a> Checker<'c, 'a> {
                 *entry = None;
             }
         }
+        let mut candidates: Vec<(&str, crate::types::FnSig)> = vec![];
         for (local, sig) in sigs {
             let Some(sig) = sig else { continue };
             let only_these = bindings.iter().filter(|b| *b == local).count() == assignments.iter().filter(|(l, _)| *l == local).count();
             let free = !self.me.params.iter().any(|p| p.name == local) && !self.declared.contains_key(local) && !self.globals.contains(local) && !self.c_arrays.contains_key(local);
-            let code = self.cx.source_text(&self.me.span);
-            if only_these && free && crate::syntax::only_called_or_assigned(code, local) {
+            if only_these && free {
+                candidates.push((local, sig));
+            }
+        }
+        if candidates.is_empty() {
+            return;
+        }
+        let names: Vec<&str> = candidates.iter().map(|(n, _)| *n).collect();
+        let pointers = crate::syntax::only_called_or_assigned(self.cx.source_text(&self.me.span), &names);
+        for (local, sig) in candidates {
+            if pointers.contains(&local) {
                 self.declared.insert(local.to_string(), Ty::FnPtr(crate::types::FnPtrTy::of(&sig)));
             }
         }

@@ -431,11 +431,15 @@ impl Checker<'_, '_> {
                     .with_hint(format!("declare `{name}` with {spelled}{}", if qsort { "; cast the pointers inside it" } else { "" })),
             );
         }
-        if got_ret == Some(Ty::Void) {
-            // Its C entry would return nothing, which the entries' MIR has no form for yet.
-            return fallback(&a.span, format!("it takes the address of `{name}`, which returns void (function pointers to void cfuncs are not compiled yet)"));
-        }
         let own = c.except_spec();
+        if got_ret == Some(Ty::Void) && matches!(own, ExceptSpec::Value { .. }) {
+            // Cython refuses the value at the decorator ("Cannot assign type 'long' to 'void'").
+            return error(
+                Diagnostic::error(a.span.clone(), format!("`{name}` (line {line}) returns void but is `{own}`: a void function has no exception value"))
+                    .with_label(format!("`{callee}` needs {wanted}"))
+                    .with_hint(format!("decorate `{name}` with `@cython.exceptval(check=True)` (`except *`) or `@cython.exceptval(check=False)` (`noexcept`)")),
+            );
+        }
         if !sig.except.accepts(own) {
             let why = if from_c {
                 format!("`{callee}` calls it from C, which cannot check for an exception")
