@@ -495,3 +495,65 @@ def test_address_of_locals(tmp_path):
     assert nat.loop_var(5) == 10 and nat.untyped(4) == 4 and nat.with_prange(4) == 6.0
     from conftest import growth
     assert growth(lambda: (nat.qr(17, 5), nat.qr(3, 0), nat.scaled(1.0, 4))) < 50
+
+
+DECAY = """
+import cython
+from cython.cimports.libc.string import memset, memcpy
+
+
+@cython.cfunc
+def fill(p: cython.p_double, n: cython.int, v: cython.double) -> cython.void:
+    i: cython.int
+    for i in range(n):
+        p[i] = v + i
+
+
+@cython.cfunc
+def total(p: cython.p_double, n: cython.int) -> cython.double:
+    s: cython.double = 0.0
+    i: cython.int
+    for i in range(n):
+        s += p[i]
+    return s
+
+
+def arrays(v: cython.double) -> cython.double:
+    a: cython.double[4]
+    b: cython.double[4]
+    fill(a, 4, v)
+    memcpy(b, a, 4 * cython.sizeof(cython.double))
+    memset(a, 0, 2 * cython.sizeof(cython.double))
+    p: cython.p_double = b
+    return total(a, 4) * 100.0 + total(p, 4) + a[3]
+
+
+def ints() -> cython.long:
+    c: cython.int[3]
+    c[0] = 7
+    q: cython.p_int = c
+    q[2] = -1
+    return c[0] * 10 + c[2]
+"""
+
+
+def test_c_arrays_decay_to_pointers(tmp_path):
+    """A one-dimensional C array where a pointer to its element type (or a
+    `void*`) is wanted passes its first element's address, as C's arrays
+    decay and Cython passes them: to cfuncs, to libc's functions, into a
+    pointer local. The numbers are those Cython 3.3.1 gives for the same
+    file (the shim has no C arrays)."""
+    b = _build(tmp_path, "decay_mod", DECAY)
+    assert b.ok and b.counts() == (4, 0), b.describe()
+    nat = import_extension("decay_mod", tmp_path / "out" / ("decay_mod" + SUFFIX))
+    # a = [0, 0, v+2, v+3]; b = [v, v+1, v+2, v+3]
+    assert nat.arrays(1.5) == (3.5 + 4.5) * 100.0 + (1.5 + 2.5 + 3.5 + 4.5) + 4.5
+    assert nat.ints() == 69
+
+
+def test_a_memoryview_for_a_pointer_is_a_located_error(tmp_path):
+    src = HEAD + "\n\n@cython.cfunc\ndef g(p: cython.p_double) -> cython.double:\n    return p[0]\n\ndef f(m: cython.double[::1]) -> cython.double:\n    return g(m)\n"
+    b = _build(tmp_path, "view_for_pointer", src)
+    assert not b.ok, b.describe()
+    assert "error: `p` expects double*, got double[::1]" in b.stderr and "view_for_pointer.py:11:12" in b.stderr, b.describe()
+    assert "cython.address(v[0])" in b.stderr, b.describe()

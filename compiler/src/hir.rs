@@ -694,9 +694,12 @@ pub struct CapiExport {
     pub sig: crate::types::FnSig,
 }
 
-/// The capsule name both sides agree on: the C pointer type spelt out.
+/// The capsule name both sides agree on: the function's C type as Cython
+/// spells it, so pyc-aot and Cython modules share cfuncs with each other.
+/// Like Cython's, it leaves out the exception clause: both sides read it
+/// from the same `.pxd`.
 pub fn capi_signature(sig: &crate::types::FnSig) -> String {
-    sig.to_string()
+    crate::types::cython_function_type(sig)
 }
 
 #[derive(Debug, Clone)]

@@ -147,6 +147,52 @@ pub fn c_spelling(t: Ty) -> String {
     }
 }
 
+/// A C type as Cython's generated C code declares it: its base type and
+/// the declarator's pointer stars (`double *` is `("double", "*")`), the
+/// spelling of `long long` its `PY_LONG_LONG` macro, `bint` an `int`.
+fn cython_declarator(t: Ty) -> (String, String) {
+    match t {
+        Ty::Int(i) => (i.cname.replace("long long", "PY_LONG_LONG"), String::new()),
+        Ty::Float(64) => ("double".into(), String::new()),
+        Ty::Float(_) => ("float".into(), String::new()),
+        Ty::Bool => ("int".into(), String::new()),
+        Ty::Void => ("void".into(), String::new()),
+        Ty::Complex => ("__pyx_t_double_complex".into(), String::new()),
+        Ty::Object | Ty::View(_) => ("PyObject".into(), "*".into()),
+        Ty::Ptr(None) => ("void".into(), "*".into()),
+        Ty::Ptr(Some(Elem::VoidPtr)) => ("void".into(), "**".into()),
+        Ty::Ptr(Some(Elem::Bool)) => ("int".into(), "*".into()),
+        Ty::Ptr(Some(e)) => (cython_declarator(e.ty()).0, "*".into()),
+        Ty::FnPtr(p) => {
+            let sig = p.sig();
+            let (base, stars) = cython_declarator(sig.ret);
+            (base, format!("{stars}(*)({})", cython_params(&sig.params)))
+        }
+    }
+}
+
+fn cython_params(params: &[Ty]) -> String {
+    if params.is_empty() {
+        return "void".into();
+    }
+    let spelt: Vec<String> = params
+        .iter()
+        .map(|t| match cython_declarator(*t) {
+            (base, stars) if stars.is_empty() => base,
+            (base, stars) => format!("{base} {stars}"),
+        })
+        .collect();
+    spelt.join(", ")
+}
+
+/// A C function's type as Cython spells it in the capsules of a module's
+/// `__pyx_capi__` (`double (double)`, `double *(double *, int)`, `int
+/// (void)`): return type and parameters, no exception clause, no `nogil`.
+pub fn cython_function_type(sig: &FnSig) -> String {
+    let (base, stars) = cython_declarator(sig.ret);
+    format!("{base} {stars}({})", cython_params(&sig.params))
+}
+
 impl fmt::Display for FnSig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let params: Vec<String> = self.params.iter().map(|t| c_spelling(*t)).collect();
@@ -410,5 +456,20 @@ mod tests {
         assert_eq!(int_join(int("int"), PY_INT), PY_INT);
         assert_eq!(Ty::arith_join(Ty::Float(32), cython_scalar("int").unwrap()), Some(Ty::Float(32)));
         assert_eq!(Ty::arith_join(Ty::Bool, Ty::Bool), Some(Ty::py_int()));
+    }
+
+    /// The spellings Cython 3.3.1 gives its capsules (read from a module it built).
+    #[test]
+    fn capsule_names_as_cython_spells_them() {
+        let sig = |params: Vec<Ty>, ret: Ty| FnSig { params, ret, nogil: false, except: ExceptSpec::Star };
+        let s = |n: &str| cython_scalar(n).unwrap();
+        assert_eq!(cython_function_type(&sig(vec![F64], F64)), "double (double)");
+        assert_eq!(cython_function_type(&sig(vec![], F64)), "double (void)");
+        assert_eq!(cython_function_type(&sig(vec![Ty::Ptr(Some(Elem::Float(64))), s("int")], Ty::Ptr(Some(Elem::Float(64))))), "double *(double *, int)");
+        assert_eq!(cython_function_type(&sig(vec![s("uint"), Ty::Ptr(Some(Elem::Int(int("char"))))], s("longlong"))), "PY_LONG_LONG (unsigned int, char *)");
+        assert_eq!(cython_function_type(&sig(vec![s("ulonglong")], s("ulonglong"))), "unsigned PY_LONG_LONG (unsigned PY_LONG_LONG)");
+        assert_eq!(cython_function_type(&sig(vec![Ty::Ptr(None), Ty::Ptr(Some(Elem::VoidPtr))], Ty::Bool)), "int (void *, void **)");
+        assert_eq!(cython_function_type(&sig(vec![F64], Ty::Void)), "void (double)");
+        assert_eq!(cython_function_type(&sig(vec![Ty::Complex], Ty::Complex)), "__pyx_t_double_complex (__pyx_t_double_complex)");
     }
 }

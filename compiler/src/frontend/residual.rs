@@ -132,9 +132,13 @@ fn pxd_piece(module: &str, a: &Alias, cimported: &Cimports) -> Option<Option<Str
         // The shim's function pointer type: a variable of it holds the function.
         Binding::CDecl(Decl::FnType(_)) => Some(format!("{bound} = {SHIM_GLOBAL}._FunctionPointerType('{}')", a.name)),
         Binding::CDecl(Decl::Struct { fields, union, .. }) => Some(format!("{bound} = {}", shim_struct(fields, *union))),
-        // Another module's cfunc: that module's attribute of its name.
+        // Another module's cfunc: that module's attribute of its name, when
+        // it has one (a Cython-built module's cfuncs are no attributes:
+        // interpreted code then finds the name unbound). One line, so the
+        // residual's line numbers stay the source's.
         Binding::CDecl(Decl::Var { symbol, .. }) if module.strip_prefix("cython.cimports.").is_some_and(|m| *symbol == crate::hir::capi_slot(m, &a.name)) => {
-            Some(format!("from {} import {} as {bound}", module.trim_start_matches("cython.cimports."), a.name))
+            let (from, name) = (module.trim_start_matches("cython.cimports."), &a.name);
+            Some(format!("(lambda m: globals().__setitem__('{bound}', m.{name}) if hasattr(m, '{name}') else None)(__import__('{from}', fromlist=['{name}']))"))
         }
         _ => None,
     }))

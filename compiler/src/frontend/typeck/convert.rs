@@ -6,7 +6,7 @@ use crate::frontend::{error, fallback};
 use crate::diag::Diagnostic;
 use crate::hir::{self, Const, ExprKind as H};
 use crate::syntax::Span;
-use crate::types::{Ty, F64};
+use crate::types::{Elem, Ty, F64};
 
 use super::{Checker, R};
 
@@ -30,6 +30,14 @@ impl<'c, 'a> Checker<'c, 'a> {
                 Ok(hir::Expr { kind: v.kind, ty: to })
             }
             (Ty::Object, Ty::View(_)) => fallback(span, format!("it converts an object to {to} for `{what}` (only an assignment to a memoryview local takes an object's buffer)")),
+            (Ty::View(a), Ty::Ptr(target)) if self.is_c_array(&v) && a.ndim == 1 && a.elem != Elem::Bool && target.map_or(true, |t| t == a.elem) => {
+                Ok(self.decayed(v, a.elem, to))
+            }
+            (Ty::View(_), Ty::Ptr(_)) => error(
+                Diagnostic::error(span.clone(), format!("`{what}` expects {to}, got {}", v.ty))
+                    .with_label("not a pointer")
+                    .with_hint("a one-dimensional C array of the pointer's element type passes as its first element's address; of a memoryview pass `cython.address(v[0])`"),
+            ),
             (Ty::View(_), _) | (_, Ty::View(_)) => error(
                 Diagnostic::error(span.clone(), format!("`{what}` expects {to}, got {}", v.ty))
                     .with_label("wrong memoryview type")
@@ -64,6 +72,20 @@ impl<'c, 'a> Checker<'c, 'a> {
             (_, Ty::Bool) => self.truthy(v, span),
             _ => Ok(convert(v, to)),
         }
+    }
+}
+
+impl Checker<'_, '_> {
+    fn is_c_array(&self, v: &hir::Expr) -> bool {
+        matches!(v.kind, H::Local(id) if self.locals.get(id.0 as usize).is_some_and(|l| l.c_array.is_some()))
+    }
+
+    /// A C array where a pointer is wanted: its first element's address, as
+    /// C's arrays decay (the index checked as an element access is).
+    fn decayed(&self, v: hir::Expr, elem: Elem, to: Ty) -> hir::Expr {
+        let H::Local(view) = v.kind else { return v };
+        let first = hir::Expr { kind: H::Index { view, indices: vec![hir::Expr::konst(Const::Int(0), Ty::py_int())], in_bounds: vec![] }, ty: elem.ty() };
+        hir::Expr { kind: H::ElemAddr(Box::new(first)), ty: to }
     }
 }
 

@@ -213,6 +213,11 @@ impl<'c, 'a> Checker<'c, 'a> {
             let v = hir::Expr { kind: hir::ExprKind::Convert(Box::new(v)), ty: t };
             return Ok((self.local_id(name, t), v));
         }
+        // `p: cython.p_double = a` of a C array: its first element's address.
+        let v = match (self.declared.get(name), v.ty) {
+            (Some(&t @ Ty::Ptr(_)), Ty::View(_)) => self.coerce(v, t, span, name)?,
+            _ => v,
+        };
         if let Some(existing) = self.declared.get(name).or(self.local_types.get(name)) {
             if matches!(existing, Ty::View(_)) != matches!(v.ty, Ty::View(_)) {
                 return fallback(span, format!("`{name}` holds both a memoryview and a number"));

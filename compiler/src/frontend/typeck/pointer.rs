@@ -278,6 +278,8 @@ impl Checker<'_, '_> {
                 let v = self.expr(a)?;
                 vals.push(match (v.ty, t) {
                     (Ty::Ptr(_), Ty::Ptr(None)) => hir::Expr { kind: v.kind, ty: t },
+                    // A C array decays to its first element's address.
+                    (Ty::View(_), Ty::Ptr(_)) => self.coerce(v, t, &a.span, symbol)?,
                     (Ty::Ptr(_), _) | (_, Ty::Ptr(_)) => {
                         return error(
                             Diagnostic::error(a.span.clone(), format!("`{symbol}` expects {t} here, got {}", v.ty)).with_label("wrong type"),
@@ -348,6 +350,7 @@ impl Checker<'_, '_> {
             );
         };
         let b = self.expr(base)?;
+        let b = if matches!(b.ty, Ty::View(_)) { self.coerce(b, Ty::Ptr(None), &base.span, "qsort")? } else { b };
         if !matches!(b.ty, Ty::Ptr(_)) {
             return error(Diagnostic::error(base.span.clone(), format!("`qsort` expects void* here, got {}", b.ty)).with_label("wrong type"));
         }
