@@ -4,7 +4,8 @@
 //! arrays (`#out.f`), and every `return` of a function returning one goes
 //! through the hidden struct local `#ret`.
 
-use super::{fallback, field_local, Lower, R, RET};
+use super::{error, fallback, field_local, Lower, R, BY_VALUE_CALL, RET};
+use crate::diag::Diagnostic;
 use crate::frontend::struct_convert::At;
 use crate::syntax::{self, Expr, ExprKind, Keyword, Stmt};
 
@@ -24,8 +25,14 @@ impl Lower<'_, '_> {
             }
             return args.iter().map(|a| self.expr(a)).collect();
         };
+        let external = self.module.externs.contains(c);
+        if external && keywords.is_empty() && args.len() != kinds.len() && !args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) {
+            let n = kinds.len();
+            return error(Diagnostic::error(sp.clone(), format!("the C function `{c}` takes {n} argument{} ({} given)", if n == 1 { "" } else { "s" }, args.len())).with_label("wrong number of arguments"));
+        }
         if !keywords.is_empty() || args.len() != kinds.len() || args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) {
-            return fallback(sp, format!("it calls `{c}` (a `@cfunc` taking a struct) other than with one positional argument per parameter"));
+            let what = if external { "a C function taking a struct by value" } else { "a `@cfunc` taking a struct" };
+            return fallback(sp, format!("it calls `{c}` ({what}) other than with one positional argument per parameter"));
         }
         let mut out = vec![];
         for (a, k) in args.iter().zip(kinds) {
@@ -34,6 +41,21 @@ impl Lower<'_, '_> {
                 continue;
             };
             let names: Vec<String> = self.fields(k).iter().map(|(f, _)| f.clone()).collect();
+            if external && self.structs[k].union {
+                // A union passes as its storage words (C's bytes of it).
+                let words = match self.place_type(a).as_ref() == Some(k) {
+                    true => self.union_place_words(a, &a.span)?,
+                    false => None,
+                };
+                let Some(words) = words else {
+                    return fallback(&a.span, format!("it passes `{}` to `{c}` as the union `{}` (a union passes from a union local)", self.cx.source_text(&a.span), Self::shown(k)));
+                };
+                out.extend(words);
+                continue;
+            }
+            if external && self.fields(k).iter().any(|(_, t)| self.aggregate(t).is_some_and(|u| self.structs[&u].union)) {
+                return fallback(&a.span, format!("it passes the struct `{}`, which holds a union, by value", Self::shown(k)));
+            }
             if self.place_type(a).as_ref() == Some(k) {
                 self.pure_place(a)?;
                 let Some(vs) = self.leaf_places(a, k) else { return fallback(&a.span, "a struct it cannot address field by field") };
@@ -78,15 +100,52 @@ impl Lower<'_, '_> {
         let base = self.hidden("r");
         let at = At(sp);
         let mut values = vec![];
-        for (f, t) in self.leaves(&key) {
+        let external = self.module.externs.contains(c);
+        if external && self.fields(&key).iter().any(|(_, t)| self.aggregate(t).is_some_and(|u| self.structs[&u].union)) {
+            return fallback(sp, format!("it calls `{c}`, which returns the struct `{}` holding a union", Self::shown(&key)));
+        }
+        for (f, t) in self.value_leaves(&key, sp)? {
             let slot = format!("{base}.{f}");
-            let one = at.item(t, at.int(1));
+            // A pointer comes back through a `void*` slot (C has no
+            // pointer to it here), read cast to its type.
+            let pointer = external && matches!(self.cx.resolve_type(&t), Ok(crate::types::Ty::Ptr(_) | crate::types::Ty::FnPtr(_)));
+            let slot_ty = if pointer { Self::cython_name(&m, "p_void", sp) } else { t.clone() };
+            let one = at.item(slot_ty, at.int(1));
             self.temps.borrow_mut().1.push(at.declare(&slot, one));
             let elem = at.item(at.name(&slot), at.int(0));
             args.push(at.call(Self::cython_name(&m, "address", sp), vec![elem.clone()]));
-            values.push(elem);
+            values.push(if pointer { at.call(Self::cython_name(&m, "cast", sp), vec![t, elem]) } else { elem });
         }
-        Ok((at.expr_stmt(at.call(at.name(c), args)), values))
+        Ok((at.expr_stmt(self.by_value_call(c, args, sp)), values))
+    }
+
+    /// The call of `c` with its structs passed as their values (`args`),
+    /// an extern function's marked for typing (`BY_VALUE_CALL`).
+    pub(super) fn by_value_call(&self, c: &str, args: Vec<Expr>, sp: &syntax::Span) -> Expr {
+        let at = At(sp);
+        let keywords = match self.module.externs.contains(c) {
+            true => vec![Keyword { name: Some(BY_VALUE_CALL.to_string()), value: at.int(0), span: sp.clone() }],
+            false => vec![],
+        };
+        Expr { kind: ExprKind::Call { func: Box::new(at.name(c)), args, keywords }, span: sp.clone() }
+    }
+
+    /// The values a struct of type `key` travels as: its C number and
+    /// pointer fields (`leaves`), or a union's storage words.
+    pub(super) fn value_leaves(&self, key: &str, sp: &syntax::Span) -> R<Vec<(String, Expr)>> {
+        if !self.structs[key].union {
+            return Ok(self.leaves(key));
+        }
+        let m = self.cython_module(sp)?;
+        Ok((0..self.union_words(key, sp)?).map(|w| (format!("#w{w}"), Self::cython_name(&m, "longlong", sp))).collect())
+    }
+
+    /// The places of the values of a whole-struct place (`value_leaves`).
+    pub(super) fn value_places(&self, e: &Expr, key: &str) -> R<Option<Vec<Expr>>> {
+        if self.structs[key].union {
+            return self.union_place_words(e, &e.span);
+        }
+        Ok(self.leaf_places(e, key))
     }
 
     /// `return e` in a function returning a struct or ctuple by value.
