@@ -111,9 +111,10 @@ impl OpCx<'_, '_, '_> {
     /// `values` (of types `tys`) stored into a new slot at their offsets.
     fn store_struct(&mut self, s: &CStruct, values: &[Value]) -> R<ir::StackSlot> {
         let slot = self.struct_slot(s);
+        let p = self.cx.em.ptr;
         for (&(offset, t), &v) in s.values.iter().zip(values) {
             let v = if t == Ty::Bool { self.cx.b.ins().uextend(types::I32, v) } else { v };
-            { let p = self.cx.em.ptr; self.cx.b.ins().stack_store(p, v, slot, offset as i32); }
+            self.cx.b.ins().stack_store(p, v, slot, offset as i32);
         }
         Ok(slot)
     }
@@ -179,10 +180,10 @@ impl OpCx<'_, '_, '_> {
         }
     }
 
-    /// The call of `callee` with the structs `abi` describes passed by value
-    /// (`args` holding each struct's values, then the pointers a struct
-    /// result's values go to): its value (a dummy for a struct result) and
-    /// C's raw result.
+    /// The call of `symbol` with the structs `abi` describes passed by value
+    /// (`args` holding each struct's values, then for a struct result the
+    /// address of memory, a whole number of words, it is written to in C's
+    /// layout): its value (a dummy for a struct result) and C's raw result.
     pub(super) fn c_call_by_value(&mut self, symbol: &str, params: &[Ty], ret: Ty, args: &[Value], abi: StructAbiId) -> R<(Value, Option<Value>)> {
         let abi = abi.get();
         let arch = self.arch()?;
@@ -191,7 +192,10 @@ impl OpCx<'_, '_, '_> {
         let mut vals = vec![];
         let mut regs = Regs { int: if arch == Arch::X64 { 6 } else { 8 }, float: 8 };
         // A large result: the pointer to write it to goes first (`rdi`; `x8` on AArch64).
-        let mut sret = None;
+        let out = match abi.ret {
+            Some(_) => Some(*args.last().ok_or("a C call returning a struct without where to write it")?),
+            None => None,
+        };
         let ret_words = match &abi.ret {
             None => None,
             Some(r) => {
@@ -199,14 +203,12 @@ impl OpCx<'_, '_, '_> {
                     Arch::X64 => sysv_words(r),
                     Arch::Aarch64 => aapcs_words(r).map(|w| w.0),
                 };
-                if words.is_none() {
-                    let slot = self.struct_slot(r);
+                if let (None, Some(out)) = (&words, out) {
                     sig.params.push(AbiParam::special(ptr, ArgumentPurpose::StructReturn));
-                    vals.push(self.cx.b.ins().stack_addr(ptr, slot, 0));
+                    vals.push(out);
                     if arch == Arch::X64 {
                         regs.int -= 1;
                     }
-                    sret = Some(slot);
                 }
                 words
             }
@@ -260,7 +262,6 @@ impl OpCx<'_, '_, '_> {
                 }
             }
         }
-        let outs = args.get(at..).unwrap_or(&[]).to_vec();
         let rets: Vec<ir::Type> = match (&abi.ret, &ret_words) {
             (None, _) => match ret {
                 Ty::Void => vec![],
@@ -278,7 +279,7 @@ impl OpCx<'_, '_, '_> {
         let f = self.cx.b.import_function(ir::ExtFuncData { name: ir::ExternalName::user(name), signature, colocated: false, patchable: false });
         let inst = self.cx.b.ins().call(f, &vals);
         let results = self.cx.b.inst_results(inst).to_vec();
-        let Some(r) = &abi.ret else {
+        if abi.ret.is_none() {
             let raw = results.first().copied();
             let v = match (ret, raw) {
                 (Ty::Void, _) => self.cx.b.ins().iconst(types::I8, 0),
@@ -287,32 +288,13 @@ impl OpCx<'_, '_, '_> {
                 (_, None) => return Err("a C call gave no result".into()),
             };
             return Ok((v, raw));
-        };
-        if outs.len() != r.values.len() {
-            return Err(format!("a C call returning a struct of {} values with {} places for them", r.values.len(), outs.len()));
         }
-        // The result's words into memory laid out as C's, then each value to its place.
-        let slot = match (sret, &ret_words) {
-            (Some(slot), _) => slot,
-            (None, Some(words)) => {
-                let slot = self.struct_slot(r);
-                for ((offset, _), v) in words.iter().zip(&results) {
-                    self.cx.b.ins().stack_store(ptr, *v, slot, *offset as i32);
-                }
-                slot
+        // Words in registers stored where the struct goes (whole words:
+        // the memory is a whole number of them).
+        if let (Some(words), Some(out)) = (&ret_words, out) {
+            for ((offset, _), v) in words.iter().zip(&results) {
+                self.cx.b.ins().store(MemFlagsData::trusted(), *v, out, *offset as i32);
             }
-            (None, None) => return Err("a struct result neither in registers nor in memory".into()),
-        };
-        for (&(offset, t), &out) in r.values.iter().zip(&outs) {
-            let mt = match t {
-                Ty::Ptr(_) | Ty::FnPtr(_) => ptr,
-                t => mem_type(t)?,
-            };
-            let mut v = self.cx.b.ins().stack_load(ptr, mt, slot, offset as i32);
-            if t == Ty::Bool {
-                v = self.cx.b.ins().icmp_imm_s(ir::condcodes::IntCC::NotEqual, v, 0);
-            }
-            self.cx.b.ins().store(MemFlagsData::trusted(), v, out, 0);
         }
         Ok((self.cx.b.ins().iconst(types::I8, 0), None))
     }

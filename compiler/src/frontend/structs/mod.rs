@@ -660,6 +660,9 @@ impl Lower<'_, '_> {
 
     fn stmt(&mut self, s: &Stmt) -> R<Vec<Stmt>> {
         let sp = &s.span;
+        if let Some(out) = self.hoist_struct_result(s)? {
+            return Ok(out);
+        }
         match &s.kind {
             StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(p), .. }, annotation, value } if self.locals.contains_key(p) => {
                 if self.struct_type(annotation)?.is_none() {

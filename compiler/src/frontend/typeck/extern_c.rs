@@ -70,8 +70,8 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     /// A call of an extern function passing structs by value, once
     /// `frontend/structs` has made each struct its values (`StructAbi`'s
-    /// `values`) and appended, for a struct result, a pointer to where each
-    /// of its values goes (a pointer value's a `void*` slot).
+    /// `values`) and appended, for a struct result, the `char*` address of
+    /// the memory it is written into (in C's layout).
     fn by_value_c_call(&mut self, e: &Expr, shown: &str, f: &CFunc, abi: crate::types::StructAbiId, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
         let marked = matches!(keywords, [k] if k.name.as_deref() == Some(crate::frontend::structs::BY_VALUE_CALL));
         if !marked {
@@ -92,14 +92,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 None => want.push((*pty, pname.clone())),
             }
         }
-        if let Some(r) = &layout.ret {
-            for (_, t) in &r.values {
-                let slot = match t {
-                    Ty::Ptr(_) | Ty::FnPtr(_) => Ty::Ptr(Some(crate::types::Elem::VoidPtr)),
-                    t => Ty::Ptr(crate::types::Elem::of(*t)),
-                };
-                want.push((slot, "its result".to_string()));
-            }
+        if layout.ret.is_some() {
+            want.push((crate::frontend::pxd::STRUCT_POINTER, "its result".to_string()));
         }
         if args.len() != want.len() || !f.callbacks.is_empty() {
             return fallback(&e.span, format!("it calls the C function `{shown}` (passing structs by value) with arguments pyc-aot does not pass by value yet"));
