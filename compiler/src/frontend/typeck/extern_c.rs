@@ -74,6 +74,14 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// the memory it is written into (in C's layout).
     fn by_value_c_call(&mut self, e: &Expr, shown: &str, f: &CFunc, abi: crate::types::StructAbiId, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
         let marked = matches!(keywords, [k] if k.name.as_deref() == Some(crate::frontend::structs::BY_VALUE_CALL));
+        // Its name as bound (the call made by `frontend/structs` spans the statement).
+        let shown = match &e.kind {
+            ExprKind::Call { func, .. } if marked => match &func.kind {
+                ExprKind::Name(n) => n.as_str(),
+                _ => shown,
+            },
+            _ => shown,
+        };
         if !marked {
             return fallback(&e.span, format!("it calls the C function `{shown}` (passing structs by value) other than by the name it is cimported as, with one argument per parameter"));
         }
