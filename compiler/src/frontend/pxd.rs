@@ -1245,6 +1245,51 @@ mod tests {
         assert_eq!(run.callbacks[0].1.except, ExceptSpec::NoExcept);
     }
 
+    #[test]
+    fn reads_structs_by_value_in_extern_functions() {
+        let text = "cdef extern from \"h.h\":\n    ctypedef struct V:\n        double x, y\n    ctypedef union U:\n        int i\n        float f\n    cdef struct B:\n        V pos\n        char *name\n        int id\n    V add(V a, V b)\n    double dot(V a, V b) nogil\n    B step(B b, double dt) except *\n    long bits(U u, int k)\n";
+        let p = parse(text).unwrap();
+        let Decl::Func(add) = decl(&p, "add") else { panic!() };
+        assert_eq!(add.ret, Ty::Void);
+        assert_eq!(add.struct_params.iter().map(|(i, _)| *i).collect::<Vec<_>>(), vec![0, 1]);
+        assert!(matches!(&add.struct_ret, Some(Field::Struct { name, .. }) if name == "V"));
+        let abi = add.by_value.unwrap().get();
+        let v = abi.ret.clone().unwrap();
+        assert_eq!((v.size, v.align, v.values.len()), (16, 8, 2));
+        assert_eq!(abi.params, vec![Some(v.clone()), Some(v)]);
+        let Decl::Func(dot) = decl(&p, "dot") else { panic!() };
+        assert_eq!((dot.ret, dot.nogil, dot.struct_ret.is_none()), (F64, true, true));
+        // Nested structs flattened at C's offsets; a pointer field 8 bytes.
+        let Decl::Func(step) = decl(&p, "step") else { panic!() };
+        let b = step.by_value.unwrap().get().ret.unwrap();
+        let offsets: Vec<u32> = b.values.iter().map(|(o, _)| *o).collect();
+        assert_eq!((b.size, offsets), (32, vec![0, 8, 16, 24]));
+        assert_eq!(step.except, ExceptSpec::Star);
+        // A union travels as its storage words; C classifies its members.
+        let Decl::Func(bits) = decl(&p, "bits") else { panic!() };
+        let u = bits.by_value.unwrap().get().params[0].clone().unwrap();
+        assert_eq!((u.size, u.values.len(), u.members.len()), (4, 1, 2));
+        assert_eq!(bits.by_value.unwrap().get().params[1], None);
+    }
+
+    #[test]
+    fn structs_by_value_elsewhere_are_located_errors() {
+        let head = "cdef extern from \"h.h\":\n    ctypedef struct S:\n        int a\n";
+        let cases = [
+            ("    S f(S a) except -1\n", "a function returning a struct cannot have an exception value"),
+            ("    S v\n", "the struct `S` by value is not supported here yet"),
+            ("    void f(void (*cb)(S s))\n", "the struct `S` by value is not supported here yet"),
+            ("    ctypedef S (*op_t)(int a) noexcept\n", "the struct `S` by value is not supported here yet"),
+            ("    S f(S a, ...)\n", "variadic functions passing structs by value in a .pxd are not supported yet"),
+        ];
+        for (decl, message) in cases {
+            let text = format!("{head}{decl}");
+            assert_eq!(error_at(&text), ("4".to_string(), message.to_string()), "{text}");
+        }
+        let own = "cdef struct S:\n    int a\ncdef double f(S s)\n";
+        assert_eq!(error_at(own), ("3".to_string(), "the struct `S` by value is not supported here yet".to_string()));
+    }
+
     fn error_at(text: &str) -> (String, String) {
         let d = parse(text).unwrap_err();
         let line = text[..d.span.start].matches('\n').count() + 1;
