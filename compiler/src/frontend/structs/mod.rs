@@ -1058,7 +1058,8 @@ impl Lower<'_, '_> {
             ExprKind::Call { args, keywords, .. } if self.by_value_callee(e).is_some() => {
                 let Some((c, _, _)) = self.by_value_callee(e) else { return fallback(sp, "a call") };
                 if self.module.results.contains_key(c) {
-                    return fallback(sp, format!("it calls `{c}` (a `@cfunc` returning a struct or ctuple) inside an expression (only as a statement's whole value)"));
+                    let what = if self.module.externs.contains(c) { "a C function returning a struct" } else { "a `@cfunc` returning a struct or ctuple" };
+                    return fallback(sp, format!("it calls `{c}` ({what}) inside an expression where it cannot run first (a statement's whole value, or where only names, constants and struct fields are evaluated before it)"));
                 }
                 return Ok(self.by_value_call(c, self.call_args(c, args, keywords, sp)?, sp));
             }
