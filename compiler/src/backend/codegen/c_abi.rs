@@ -108,7 +108,8 @@ impl OpCx<'_, '_, '_> {
         self.cx.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size, 3))
     }
 
-    /// `values` (of types `tys`) stored into a new slot at their offsets.
+    /// A struct's `values` stored into a new stack slot at their offsets
+    /// (a bint as C's `int`).
     fn store_struct(&mut self, s: &CStruct, values: &[Value]) -> R<ir::StackSlot> {
         let slot = self.struct_slot(s);
         let p = self.cx.em.ptr;
