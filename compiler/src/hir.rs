@@ -746,7 +746,7 @@ pub enum ExprKind {
     /// link time, arguments of its parameter types (a variadic function's
     /// extra ones promoted as C promotes them); `except` its declared
     /// exception clause (`noexcept` unless declared, as in Cython 3).
-    CCall { symbol: String, args: Vec<Expr>, except: crate::types::ExceptSpec, variadic: bool },
+    CCall { symbol: String, args: Vec<Expr>, except: crate::types::ExceptSpec, variadic: bool, by_value: Option<crate::types::StructAbiId> },
     /// A call through a C function pointer (`Ty::FnPtr`): the pointer
     /// first, then the arguments, of its signature's parameter types; with
     /// C's convention, never raising (the pointer types are `noexcept`). A

@@ -136,6 +136,48 @@ impl FnPtrTy {
     }
 }
 
+/// A C struct or union as C lays it out, passed by value to or from a C
+/// function (`frontend::pxd`): its size and alignment, the values a struct
+/// of it travels as in compiled code (its C number and pointer fields in
+/// order, nested structs' flattened; a union's storage words, `long long`s),
+/// each at its offset, and every scalar member at its offset (a union's
+/// overlapping), which the C ABI classifies.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CStruct {
+    pub size: u32,
+    pub align: u32,
+    pub values: Vec<(u32, Ty)>,
+    pub members: Vec<(u32, Ty)>,
+}
+
+/// The structs an extern C function takes (per parameter) and returns by
+/// value; interned (`StructAbiId`) so HIR and MIR ops stay small.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StructAbi {
+    pub params: Vec<Option<CStruct>>,
+    pub ret: Option<CStruct>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StructAbiId(u32);
+
+static STRUCT_ABIS: std::sync::Mutex<Vec<StructAbi>> = std::sync::Mutex::new(Vec::new());
+
+impl StructAbiId {
+    pub fn of(abi: &StructAbi) -> StructAbiId {
+        let mut all = STRUCT_ABIS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = all.iter().position(|s| s == abi) {
+            return StructAbiId(k as u32);
+        }
+        all.push(abi.clone());
+        StructAbiId(all.len() as u32 - 1)
+    }
+
+    pub fn get(self) -> StructAbi {
+        STRUCT_ABIS.lock().unwrap_or_else(|e| e.into_inner())[self.0 as usize].clone()
+    }
+}
+
 /// How C spells a type in a signature (`double`, `int`, `void*`).
 pub fn c_spelling(t: Ty) -> String {
     match t {

@@ -57,12 +57,18 @@ CALLS = {
     "examples/wrap_c/wrap_fib": ["fib(90)", "fib(0)", "cfib(10)", "fib(n=30)"],
     # Variadic C calls (snprintf): arguments in registers and on the stack.
     "tests/programs/varargs": ["formatted(-42, 3.14159265, -9000000000123, 2.5, -7)", "many(3)", "looped(4)"],
+    # Structs by value to and from C (sv_structs.c): HFAs, x-register pairs, pointers to copies, x8 results.
+    "tests/programs/struct_by_value": ["add2(1.5, 2, -3, 4.25)", "dot_of_sum(1.5, -2)", "sum_field(1.5, -2)", "as_dict(1.5, -2)",
+                                       "to_object(1.5, -2)", "built(3.0)", "via_cfunc(1, 2)", "ints(-7, 12)", "mixes(-3, 2.5)",
+                                       "floats(1.25, -0.5)", "tri(1.5, 2.25, -3)", "crossed(1, 2, 3, 4, 5, 6)", "bigs(1, -2, 2**40)",
+                                       "spans(5)", "stepped(1, 2, 4, -2, 41)", "smalls(-5, 30000)", "unions(-2.5)", "words(1.5)",
+                                       "many(0.5)", "many_ints(3)", "loop_dot(10)"],
     "tests/programs/folding": ["rfib(25)", "rfib(-4)", "grows(2)", "grows(3)", "guarded(5)", "truncs(9)", "wraps(6)"],
 }
 
 
 # Files a module's build needs beside it; the C sources among them are built in.
-BESIDE = {"wrap_fib": ["cfib.c", "cfib.h", "cfib.pxd"]}
+BESIDE = {"wrap_fib": ["cfib.c", "cfib.h", "cfib.pxd"], "struct_by_value": ["sv_structs.c", "sv_structs.h", "sv_structs.pxd"]}
 
 
 def script(module, calls):

@@ -230,8 +230,9 @@ pub(crate) fn bind_natively(src: &SourceFile, body: &[Stmt], cimported: &Cimport
         for a in names {
             let name = a.asname.clone().unwrap_or_else(|| a.name.clone());
             let Some((_, Binding::CDecl(Decl::Func(f)))) = cimported.bindings.iter().find(|(n, _)| *n == name) else { continue };
-            if f.variadic {
-                // Python code cannot say which C types its extra arguments take.
+            if f.variadic || f.by_value.is_some() {
+                // Python code cannot say which C types its extra arguments
+                // take; a struct by value passes from compiled code only.
                 continue;
             }
             if !super::bound_once(body, &name) || functions.iter().any(|g| g.name == name) || bound.contains(&name) {
@@ -241,7 +242,7 @@ pub(crate) fn bind_natively(src: &SourceFile, body: &[Stmt], cimported: &Cimport
             let line = src.line_of(stmt.span.start);
             let (symbol, ret, except) = (f.symbol.clone(), f.ret, f.except);
             functions.push(super::c_binding(hir::FuncId(functions.len() as u32), name.clone(), doc, &f.params, ret, line, |args| {
-                let call = hir::Expr { kind: hir::ExprKind::CCall { symbol, args, except, variadic: false }, ty: ret };
+                let call = hir::Expr { kind: hir::ExprKind::CCall { symbol, args, except, variadic: false, by_value: None }, ty: ret };
                 if ret == Ty::Void {
                     vec![hir::Stmt { kind: hir::StmtKind::Expr(call), line }, hir::Stmt { kind: hir::StmtKind::Return(None), line }]
                 } else {

@@ -28,6 +28,15 @@ pub(crate) struct CFunc {
     /// Declared with `...` after its parameters (`printf`): a call passes
     /// more arguments, C's default argument promotions applied.
     pub variadic: bool,
+    /// The parameters that are structs or unions passed by value (their
+    /// `Ty` the `char*` of `STRUCT_POINTER`, never used as such: a call
+    /// passes the struct's values, `frontend/structs`): index and struct.
+    pub struct_params: Vec<(usize, Field)>,
+    /// The struct or union it returns by value (its `ret` then void: a call
+    /// passes where to write its values).
+    pub struct_ret: Option<Field>,
+    /// C's layout of those structs, for the back end (`types::StructAbi`).
+    pub by_value: Option<crate::types::StructAbiId>,
 }
 
 pub(crate) use crate::types::FnSig;
@@ -449,7 +458,15 @@ impl Parser {
     fn declaration(&mut self, toks: &[(Tok, Range<usize>)], at: usize, block_nogil: bool, module_cdef: bool) -> R<()> {
         let end = toks.last().map_or(0, |t| t.1.end);
         let mut c = Cursor { toks, at, end };
-        let ty = self.ty(&mut c)?;
+        let (ty, ret_struct) = self.ty_or_struct(&mut c)?;
+        if let Some((name, span)) = &ret_struct {
+            // A struct result only of an extern function (not of a variable,
+            // a function pointer or a shared cfunc).
+            let function = matches!(c.peek(), Some(Tok::Ident(_))) && c.toks.get(c.at + 1).map(|t| &t.0) == Some(&Tok::Punct('('));
+            if module_cdef || !function {
+                return Self::struct_by_value_error(name, span.clone());
+            }
+        }
         if Self::at_fn_pointer(&c) {
             // `double (*cb)(double) noexcept`: a C variable holding a function pointer.
             let named = matches!(c.toks.get(c.at + 2), Some((Tok::Ident(_), _)));
@@ -469,7 +486,7 @@ impl Parser {
                 return unsupported(c.span(), "C arrays");
             }
             if c.eat_punct('(') {
-                let (params, callbacks, variadic) = self.params(&mut c)?;
+                let (params, callbacks, variadic, struct_params) = self.params(&mut c, !module_cdef)?;
                 let mut nogil = block_nogil;
                 let mut except = None;
                 loop {
@@ -477,7 +494,12 @@ impl Parser {
                     if c.eat("nogil") {
                         nogil = true;
                     } else if c.is("noexcept") || c.is("except") {
-                        let spec = Self::except_clause(&mut c, ty)?;
+                        if ret_struct.is_some() && c.is("except") && c.toks.get(c.at + 1).map(|t| &t.0) != Some(&Tok::Punct('*')) {
+                            return Err(Diagnostic::error(at, "a function returning a struct cannot have an exception value")
+                                .with_label("a struct result")
+                                .with_hint("declare it `except *` (the caller tests `PyErr_Occurred()`) or `noexcept`"));
+                        }
+                        let spec = Self::except_clause(&mut c, if ret_struct.is_some() { Ty::Void } else { ty })?;
                         if except.replace(spec).is_some() {
                             return Err(Diagnostic::error(at, "a second exception clause").with_label("here").with_hint("write one of `noexcept`, `except v`, `except? v`, `except *`"));
                         }
@@ -486,6 +508,9 @@ impl Parser {
                     }
                 }
                 c.done()?;
+                if variadic && (ret_struct.is_some() || !struct_params.is_empty()) {
+                    return unsupported(name_at..name_at + name.len(), "variadic functions passing structs by value");
+                }
                 if module_cdef && (variadic || !callbacks.is_empty()) {
                     return unsupported(name_at..name_at + name.len(), "shared cfuncs taking function pointers or `...`");
                 }
@@ -497,7 +522,15 @@ impl Parser {
                 let except = except.unwrap_or(if module_cdef { own_default } else { ExceptSpec::NoExcept });
                 let decl = if module_cdef {
                     Decl::ModuleFunc(crate::types::FnSig { params: params.into_iter().map(|p| p.1).collect(), ret: ty, nogil, except })
-                } else { Decl::Func(CFunc { symbol: name.clone(), params, ret: ty, nogil, callbacks, except, variadic }) };
+                } else {
+                    let struct_params: Vec<(usize, Field)> = struct_params.into_iter().map(|(i, s)| (i, self.struct_field(&s))).collect();
+                    let struct_ret = ret_struct.as_ref().map(|(s, _)| self.struct_field(s));
+                    let by_value = (!struct_params.is_empty() || struct_ret.is_some()).then(|| {
+                        let params = (0..params.len()).map(|i| struct_params.iter().find(|(k, _)| *k == i).map(|(_, f)| c_struct(f))).collect();
+                        crate::types::StructAbiId::of(&crate::types::StructAbi { params, ret: struct_ret.as_ref().map(c_struct) })
+                    });
+                    Decl::Func(CFunc { symbol: name.clone(), params, ret: if struct_ret.is_some() { Ty::Void } else { ty }, nogil, callbacks, except, variadic, struct_params, struct_ret, by_value })
+                };
                 return self.declare(name, decl, name_at);
             }
             if module_cdef {
@@ -518,15 +551,17 @@ impl Parser {
     /// A parameter list after its `(`, to the `)`: each parameter's name
     /// and type, and which are function pointers (`double (*f)(double)`, or
     /// a `ctypedef`'d function pointer type).
+    /// With `structs` (an extern function's), a struct or union parameter
+    /// passed by value is read too: its index and name.
     #[allow(clippy::type_complexity)]
-    fn params(&mut self, c: &mut Cursor) -> R<(Vec<(String, Ty)>, Vec<(usize, FnSig)>, bool)> {
-        let (mut params, mut callbacks) = (vec![], vec![]);
+    fn params(&mut self, c: &mut Cursor, structs: bool) -> R<(Vec<(String, Ty)>, Vec<(usize, FnSig)>, bool, Vec<(usize, String)>)> {
+        let (mut params, mut callbacks, mut by_value) = (vec![], vec![], vec![]);
         if c.eat_punct(')') {
-            return Ok((params, callbacks, false));
+            return Ok((params, callbacks, false, by_value));
         }
         if c.is("void") && c.toks.get(c.at + 1).map(|t| &t.0) == Some(&Tok::Punct(')')) {
             c.at += 2;
-            return Ok((params, callbacks, false));
+            return Ok((params, callbacks, false, by_value));
         }
         loop {
             if c.peek() == Some(&Tok::Ellipsis) {
@@ -536,7 +571,7 @@ impl Parser {
                 }
                 c.at += 1;
                 c.expect_punct(')')?;
-                return Ok((params, callbacks, true));
+                return Ok((params, callbacks, true, by_value));
             }
             let ty_at = c.span();
             let fn_type = match c.peek() {
@@ -548,7 +583,13 @@ impl Parser {
                 callbacks.push((params.len(), sig));
                 (Ty::Ptr(None), None)
             } else {
-                let ty = self.ty(c)?;
+                let (ty, held) = self.ty_or_struct(c)?;
+                if let Some((s, span)) = held {
+                    if !structs || Self::at_fn_pointer(c) {
+                        return Self::struct_by_value_error(&s, span);
+                    }
+                    by_value.push((params.len(), s));
+                }
                 if Self::at_fn_pointer(c) {
                     let (name, sig) = self.fn_declarator(c, ty)?;
                     callbacks.push((params.len(), sig));
@@ -574,7 +615,7 @@ impl Parser {
             }
             params.push((name, ty));
             if c.eat_punct(')') {
-                return Ok((params, callbacks, false));
+                return Ok((params, callbacks, false, by_value));
             }
             c.expect_punct(',')?;
         }
@@ -600,7 +641,7 @@ impl Parser {
         c.expect_punct(')')?;
         let params_at = c.span();
         c.expect_punct('(')?;
-        let (params, inner, variadic) = self.params(c)?;
+        let (params, inner, variadic, _) = self.params(c, false)?;
         if !inner.is_empty() {
             return unsupported(params_at, "function pointers taking function pointers");
         }
@@ -678,16 +719,38 @@ impl Parser {
     /// scalar, a pointer to one, or a pointer to a struct (as the `char*`
     /// struct pointer locals are, `STRUCT_POINTER`).
     fn ty(&mut self, c: &mut Cursor) -> R<Ty> {
+        match self.ty_or_struct(c)? {
+            (_, Some((name, span))) => Self::struct_by_value_error(&name, span),
+            (t, None) => Ok(t),
+        }
+    }
+
+    /// A C type as `ty` reads it, or a struct or union by value: its name
+    /// and span (the type then the `STRUCT_POINTER` placeholder).
+    fn ty_or_struct(&mut self, c: &mut Cursor) -> R<(Ty, Option<(String, Range<usize>)>)> {
         let start = c.span().start;
         match self.ctype(c)? {
-            CType::Scalar(t) => Ok(t),
-            CType::StructPtr(_) => Ok(STRUCT_POINTER),
+            CType::Scalar(t) => Ok((t, None)),
+            CType::StructPtr(_) => Ok((STRUCT_POINTER, None)),
             CType::Struct(name) => {
                 let end = c.toks.get(c.at.saturating_sub(1)).map_or(start, |t| t.1.end);
-                Err(Diagnostic::error(start..end, format!("the struct `{name}` by value is not supported here yet"))
-                    .with_label("a struct by value")
-                    .with_hint(format!("pass and return a pointer (`{name} *`): structs by value are read only as fields of other structs")))
+                Ok((STRUCT_POINTER, Some((name, start..end))))
             }
+        }
+    }
+
+    fn struct_by_value_error<T>(name: &str, span: Range<usize>) -> R<T> {
+        Err(Diagnostic::error(span, format!("the struct `{name}` by value is not supported here yet"))
+            .with_label("a struct by value")
+            .with_hint(format!("pass and return a pointer (`{name} *`): structs by value are read as fields of other structs and as parameters and results of extern functions")))
+    }
+
+    /// The struct or union `name` (declared with fields above) as a field
+    /// type, with its fields.
+    fn struct_field(&self, name: &str) -> Field {
+        match self.pxd.names.get(name) {
+            Some((Decl::Struct { fields, union, .. }, _)) => Field::Struct { name: name.to_string(), fields: fields.clone(), union: *union },
+            _ => Field::Struct { name: name.to_string(), fields: vec![], union: false },
         }
     }
 
@@ -993,6 +1056,65 @@ impl Parser {
     }
 }
 
+/// C's layout of a struct or union held by value (`Field::Struct`; the
+/// x86-64 and aarch64 ABIs agree: a scalar aligned to its size, an
+/// aggregate to its widest member, its size a multiple of that), as
+/// `frontend/structs` passes it: its values in field order (a union's
+/// storage words), and every scalar member at its offset.
+pub(crate) fn c_struct(f: &Field) -> crate::types::CStruct {
+    let mut out = crate::types::CStruct { size: 0, align: 1, values: vec![], members: vec![] };
+    let (size, align) = lay_out(f, 0, &mut out.values, &mut out.members);
+    out.size = size;
+    out.align = align;
+    out
+}
+
+/// Lays `f` out at `base`: its size and alignment.
+fn lay_out(f: &Field, base: u32, values: &mut Vec<(u32, Ty)>, members: &mut Vec<(u32, Ty)>) -> (u32, u32) {
+    let scalar = |t: Ty| match t {
+        Ty::Int(i) => u32::from(i.bits / 8).max(1),
+        Ty::Float(w) => u32::from(w / 8),
+        Ty::Bool => 4,
+        _ => 8,
+    };
+    match f {
+        Field::Scalar(t) => {
+            values.push((base, *t));
+            members.push((base, *t));
+            (scalar(*t), scalar(*t))
+        }
+        Field::StructPtr(_) => {
+            values.push((base, STRUCT_POINTER));
+            members.push((base, STRUCT_POINTER));
+            (8, 8)
+        }
+        Field::Struct { fields, union, .. } => {
+            let (mut offset, mut align, mut size) = (0u32, 1u32, 0u32);
+            let mut inner_values = vec![];
+            for (_, g) in fields {
+                // Laid out at 0 to learn its size and alignment, then moved.
+                let (mut v, mut m) = (vec![], vec![]);
+                let (n, a) = lay_out(g, 0, &mut v, &mut m);
+                let at = if *union { 0 } else { offset.div_ceil(a) * a };
+                inner_values.extend(v.into_iter().map(|(o, t)| (base + at + o, t)));
+                members.extend(m.into_iter().map(|(o, t)| (base + at + o, t)));
+                offset = at + n;
+                size = size.max(offset);
+                align = align.max(a);
+            }
+            let size = size.div_ceil(align) * align;
+            if *union {
+                // Its storage: `long long` words enough for it.
+                let word = crate::types::cython_scalar("longlong").unwrap_or(Ty::Void);
+                values.extend((0..size.div_ceil(8)).map(|w| (base + 8 * w, word)));
+            } else {
+                values.extend(inner_values);
+            }
+            (size, align)
+        }
+    }
+}
+
 /// The `cython` module's name of a scalar type a `.pxd` declares.
 pub(crate) fn cython_name(t: Ty) -> &'static str {
     match t {
@@ -1055,7 +1177,7 @@ mod tests {
         let text = "# the book's wrapper\ncdef extern from \"cfib.h\" nogil:\n    double cfib(int n)\n    unsigned long long big(long long a,\n                           unsigned b, const char c)  # joined\n    void reset()\n    const double Y\n    int X, Z\n    ctypedef unsigned short u16\n    u16 half(u16 x) noexcept\n    enum: RED = 1, GREEN = 4\n    cdef enum Mode:\n        FAST = 0\n        SLOW = FAST\n\ncdef extern from *:\n    pass\n\ncdef enum Color:\n    A\n    B, C\ncdef double helper(double x)\n";
         let p = parse(text).unwrap();
         let int = cython_scalar("int").unwrap();
-        assert_eq!(decl(&p, "cfib"), Decl::Func(CFunc { symbol: "cfib".into(), params: vec![("n".into(), int)], ret: F64, nogil: true, callbacks: vec![], except: ExceptSpec::NoExcept, variadic: false }));
+        assert_eq!(decl(&p, "cfib"), Decl::Func(CFunc { symbol: "cfib".into(), params: vec![("n".into(), int)], ret: F64, nogil: true, callbacks: vec![], except: ExceptSpec::NoExcept, variadic: false, struct_params: vec![], struct_ret: None, by_value: None }));
         let Decl::Func(big) = decl(&p, "big") else { panic!() };
         assert_eq!(big.params.iter().map(|p| p.1).collect::<Vec<_>>(), vec![cython_scalar("longlong").unwrap(), cython_scalar("uint").unwrap(), cython_scalar("char").unwrap()]);
         assert_eq!(big.ret, cython_scalar("ulonglong").unwrap());
@@ -1121,6 +1243,51 @@ mod tests {
         assert_eq!(got, ["except? -1", "except 0", "except? -1.0", "except -1", "except *", "except *", "noexcept", "noexcept"]);
         let Decl::Func(run) = decl(&p, "run") else { panic!("run") };
         assert_eq!(run.callbacks[0].1.except, ExceptSpec::NoExcept);
+    }
+
+    #[test]
+    fn reads_structs_by_value_in_extern_functions() {
+        let text = "cdef extern from \"h.h\":\n    ctypedef struct V:\n        double x, y\n    ctypedef union U:\n        int i\n        float f\n    cdef struct B:\n        V pos\n        char *name\n        int id\n    V add(V a, V b)\n    double dot(V a, V b) nogil\n    B step(B b, double dt) except *\n    long bits(U u, int k)\n";
+        let p = parse(text).unwrap();
+        let Decl::Func(add) = decl(&p, "add") else { panic!() };
+        assert_eq!(add.ret, Ty::Void);
+        assert_eq!(add.struct_params.iter().map(|(i, _)| *i).collect::<Vec<_>>(), vec![0, 1]);
+        assert!(matches!(&add.struct_ret, Some(Field::Struct { name, .. }) if name == "V"));
+        let abi = add.by_value.unwrap().get();
+        let v = abi.ret.clone().unwrap();
+        assert_eq!((v.size, v.align, v.values.len()), (16, 8, 2));
+        assert_eq!(abi.params, vec![Some(v.clone()), Some(v)]);
+        let Decl::Func(dot) = decl(&p, "dot") else { panic!() };
+        assert_eq!((dot.ret, dot.nogil, dot.struct_ret.is_none()), (F64, true, true));
+        // Nested structs flattened at C's offsets; a pointer field 8 bytes.
+        let Decl::Func(step) = decl(&p, "step") else { panic!() };
+        let b = step.by_value.unwrap().get().ret.unwrap();
+        let offsets: Vec<u32> = b.values.iter().map(|(o, _)| *o).collect();
+        assert_eq!((b.size, offsets), (32, vec![0, 8, 16, 24]));
+        assert_eq!(step.except, ExceptSpec::Star);
+        // A union travels as its storage words; C classifies its members.
+        let Decl::Func(bits) = decl(&p, "bits") else { panic!() };
+        let u = bits.by_value.unwrap().get().params[0].clone().unwrap();
+        assert_eq!((u.size, u.values.len(), u.members.len()), (4, 1, 2));
+        assert_eq!(bits.by_value.unwrap().get().params[1], None);
+    }
+
+    #[test]
+    fn structs_by_value_elsewhere_are_located_errors() {
+        let head = "cdef extern from \"h.h\":\n    ctypedef struct S:\n        int a\n";
+        let cases = [
+            ("    S f(S a) except -1\n", "a function returning a struct cannot have an exception value"),
+            ("    S v\n", "the struct `S` by value is not supported here yet"),
+            ("    void f(void (*cb)(S s))\n", "the struct `S` by value is not supported here yet"),
+            ("    ctypedef S (*op_t)(int a) noexcept\n", "the struct `S` by value is not supported here yet"),
+            ("    S f(S a, ...)\n", "variadic functions passing structs by value in a .pxd are not supported yet"),
+        ];
+        for (decl, message) in cases {
+            let text = format!("{head}{decl}");
+            assert_eq!(error_at(&text), ("4".to_string(), message.to_string()), "{text}");
+        }
+        let own = "cdef struct S:\n    int a\ncdef double f(S s)\n";
+        assert_eq!(error_at(own), ("3".to_string(), "the struct `S` by value is not supported here yet".to_string()));
     }
 
     fn error_at(text: &str) -> (String, String) {

@@ -94,7 +94,7 @@ pub enum BodyOp {
     /// A call of a C function declared in a `.pxd` (`params`: its
     /// arguments' types; a `void` one gives a dummy bint); `except` as
     /// `CallPtr`'s; `variadic`: the callee is declared with `...`.
-    CCall { symbol: String, args: Vec<Local>, params: Vec<Ty>, ret: Ty, except: crate::types::ExceptSpec, variadic: bool },
+    CCall { symbol: String, args: Vec<Local>, params: Vec<Ty>, ret: Ty, except: crate::types::ExceptSpec, variadic: bool, by_value: Option<crate::types::StructAbiId> },
     /// A call through a C function pointer (`hir::ExprKind::CallPtr`):
     /// `args[0]` the address, then the arguments of `params`' types;
     /// `except` says how the callee signals an exception (checked after

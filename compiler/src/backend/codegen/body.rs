@@ -691,7 +691,7 @@ fn emit_op(o: &mut OpCx, op: &BodyOp, a: &[Value], returns: Returns) -> R<Option
         Truthy { ty, .. } => o.truthy(a[0], *ty),
         Select { .. } => o.cx.b.ins().select(a[0], a[1], a[2]),
         Math { op, .. } => o.math(*op, a)?,
-        CCall { symbol, params, ret, except, variadic, .. } => o.c_call_checked(symbol, params, *ret, a, *except, *variadic)?,
+        CCall { symbol, params, ret, except, variadic, by_value, .. } => o.c_call_checked(symbol, params, *ret, a, *except, *variadic, *by_value)?,
         CallPtr { params, ret, except, .. } => o.c_call_ptr(a[0], params, *ret, &a[1..], *except)?,
         CGlobal { symbol, ty } => o.c_global(symbol, *ty)?,
         CGlobalStore { symbol, ty, .. } => o.c_global_store(symbol, *ty, a[0])?,

@@ -31,9 +31,15 @@ impl OpCx<'_, '_, '_> {
     /// convention (a variadic one through `Emitter::variadic_callee`, with
     /// this call's own signature: its arguments are promoted already), then
     /// the test its exception clause asks for, as `c_call_ptr`'s.
-    pub(crate) fn c_call_checked(&mut self, symbol: &str, params: &[Ty], ret: Ty, args: &[Value], except: ExceptSpec, variadic: bool) -> R<Value> {
+    /// A function taking or returning structs by value (`by_value`) is
+    /// called as C's ABI passes them (`c_abi.rs`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn c_call_checked(&mut self, symbol: &str, params: &[Ty], ret: Ty, args: &[Value], except: ExceptSpec, variadic: bool, by_value: Option<crate::types::StructAbiId>) -> R<Value> {
         let callee = if variadic { Callee::Variadic(symbol) } else { Callee::Symbol(symbol) };
-        let (r, raw) = self.c_call_raw(callee, params, ret, args)?;
+        let (r, raw) = match by_value {
+            Some(abi) => self.c_call_by_value(symbol, params, ret, args, abi)?,
+            None => self.c_call_raw(callee, params, ret, args)?,
+        };
         self.except_test(raw, except)?;
         Ok(r)
     }

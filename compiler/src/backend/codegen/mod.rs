@@ -12,6 +12,7 @@
 mod arith;
 pub(crate) mod body;
 mod buffer;
+mod c_abi;
 mod copy;
 mod defining_class;
 mod exception;

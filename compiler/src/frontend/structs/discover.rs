@@ -82,8 +82,20 @@ pub(crate) fn module_structs(cx: &ModuleCx, body: &[Stmt]) -> Structs {
     if let Some((n, def)) = py_buffer_def(cx, &names) {
         out.insert(n, def);
     }
-    out.extend(pxd::pxd_structs(cx, &names));
+    let (pxd_defs, externs) = pxd::pxd_structs_and_externs(cx, &names);
+    out.extend(pxd_defs);
     let mut structs = Structs { defs: out, ..Default::default() };
+    // Extern C functions passing structs by value: called as `@cfunc`s
+    // passing them are (`by_value.rs`), the back end following C's ABI.
+    for (n, params, ret) in externs {
+        if let Some(k) = ret {
+            structs.results.insert(n.clone(), k);
+        }
+        if params.iter().any(Option::is_some) {
+            structs.params.insert(n.clone(), params);
+        }
+        structs.externs.insert(n);
+    }
     for f in functions {
         if !matches!(cx.top_defs.get(&f.name), Some((Some("cfunc"), _))) || f.vararg.is_some() || f.kwarg.is_some() {
             continue;

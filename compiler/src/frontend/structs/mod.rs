@@ -57,7 +57,16 @@ pub(crate) struct Structs {
     results: HashMap<String, String>,
     /// `@cfunc`s taking one: for each parameter, its type's key.
     params: HashMap<String, Vec<Option<String>>>,
+    /// Those of `results` and `params` that are extern C functions
+    /// (cimported from a `.pxd`): a union passes as its storage words, and
+    /// the call is marked (`BY_VALUE_CALL`) for typing.
+    externs: std::collections::HashSet<String>,
 }
+
+/// The keyword a call of an extern C function passing structs by value is
+/// marked with once its structs are passed as their values (no Python
+/// source can spell it): `typeck/extern_c.rs` types only such calls.
+pub(crate) const BY_VALUE_CALL: &str = "#by-value";
 
 /// The prefix of the attribute of the `cython` module a `.pxd` struct's
 /// function pointer field is spelt with for typing, its `FnPtrTy` index
@@ -651,6 +660,9 @@ impl Lower<'_, '_> {
 
     fn stmt(&mut self, s: &Stmt) -> R<Vec<Stmt>> {
         let sp = &s.span;
+        if let Some(out) = self.hoist_struct_result(s)? {
+            return Ok(out);
+        }
         match &s.kind {
             StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(p), .. }, annotation, value } if self.locals.contains_key(p) => {
                 if self.struct_type(annotation)?.is_none() {
@@ -733,8 +745,9 @@ impl Lower<'_, '_> {
                         self.register(&tmp, &key);
                         let decls = self.declare_place(&tmp, &key, sp)?;
                         self.temps.borrow_mut().1.extend(decls);
-                        for ((f, _), v) in self.leaves(&key).into_iter().zip(values) {
-                            out.push(at.assign(at.name(&field_local(&tmp, &f)), v));
+                        let Some(places) = self.value_places(&at.name(&tmp), &key)? else { return fallback(sp, "a struct it cannot address field by field") };
+                        for (p, v) in places.into_iter().zip(values) {
+                            out.push(at.assign(p, v));
                         }
                         let obj = self.to_object(&key, &at.name(&tmp), sp)?;
                         out.push(at.assign(self.target(target)?, obj));
@@ -839,7 +852,7 @@ impl Lower<'_, '_> {
         if let Some((c, args, keywords)) = self.by_value_callee(value).filter(|(c, _, _)| self.module.results.get(*c) == Some(&ty)) {
             let (call, values) = self.result_call(c, args, keywords, sp)?;
             out.push(call);
-            let Some(places) = self.leaf_places(target, &ty) else { return fallback(&target.span, "a struct it cannot address field by field") };
+            let Some(places) = self.value_places(target, &ty)? else { return fallback(&target.span, "a struct it cannot address field by field") };
             for (t, v) in places.into_iter().zip(values) {
                 out.push(stmt(StmtKind::Assign { targets: vec![self.lower_leaf(&t, true)?], value: v }, sp));
             }
@@ -1042,12 +1055,13 @@ impl Lower<'_, '_> {
                 }
                 return Ok(name(field_local(&t, &i.to_string()), sp));
             }
-            ExprKind::Call { func, args, keywords } if self.by_value_callee(e).is_some() => {
+            ExprKind::Call { args, keywords, .. } if self.by_value_callee(e).is_some() => {
                 let Some((c, _, _)) = self.by_value_callee(e) else { return fallback(sp, "a call") };
                 if self.module.results.contains_key(c) {
-                    return fallback(sp, format!("it calls `{c}` (a `@cfunc` returning a struct or ctuple) inside an expression (only as a statement's whole value)"));
+                    let what = if self.module.externs.contains(c) { "a C function returning a struct" } else { "a `@cfunc` returning a struct or ctuple" };
+                    return fallback(sp, format!("it calls `{c}` ({what}) inside an expression where it cannot run first (a statement's whole value, or where only names, constants and struct fields are evaluated before it)"));
                 }
-                ExprKind::Call { func: func.clone(), args: self.call_args(c, args, keywords, sp)?, keywords: vec![] }
+                return Ok(self.by_value_call(c, self.call_args(c, args, keywords, sp)?, sp));
             }
             // A struct in C memory used whole meets objects: a dict.
             ExprKind::Subscript { .. } | ExprKind::Attribute { .. } if self.mem_place(e).is_some() => {

@@ -12,11 +12,20 @@ use crate::types::{Elem, Ty};
 
 /// The cimported structs bound once in the module (by `from
 /// cython.cimports.m import P [as Q]`), and the ones they hold by value
-/// under hidden keys (`#pxd.Name`, a name no source can spell).
-pub(super) fn pxd_structs(cx: &ModuleCx, names: &[String]) -> Vec<(String, StructDef)> {
+/// An extern function cimported once that passes structs by value: its
+/// bound name, each parameter's struct key (`None` for others), and its
+/// result's.
+pub(super) type ExternByValue = (String, Vec<Option<String>>, Option<String>);
+
+/// The cimported structs bound once in the module (by `from
+/// cython.cimports.m import P [as Q]`), and the ones they hold by value
+/// under hidden keys (`#pxd.Name`, a name no source can spell); also the
+/// structs extern functions the module binds pass by value (under
+/// hidden keys when the module binds them nowhere), and those functions.
+pub(super) fn pxd_structs_and_externs(cx: &ModuleCx, names: &[String]) -> (Vec<(String, StructDef)>, Vec<ExternByValue>) {
     let mut ms: Vec<&String> = cx.bindings.iter().filter(|(_, b)| **b == Binding::Cython).map(|(n, _)| n).collect();
     ms.sort();
-    let Some(m) = ms.first() else { return vec![] };
+    let Some(m) = ms.first() else { return (vec![], vec![]) };
     let mut bound: Vec<(&String, &String, &Vec<(String, Field)>, bool)> = cx
         .bindings
         .iter()
@@ -32,7 +41,32 @@ pub(super) fn pxd_structs(cx: &ModuleCx, names: &[String]) -> Vec<(String, Struc
     for (n, _, fields, union) in &bound {
         spell.def((*n).clone(), fields, *union, &mut out);
     }
-    out
+    let mut funcs: Vec<(&String, &crate::frontend::pxd::CFunc)> = cx
+        .bindings
+        .iter()
+        .filter_map(|(n, b)| match b {
+            Binding::CDecl(Decl::Func(f)) if f.by_value.is_some() => Some((n, f)),
+            _ => None,
+        })
+        .filter(|(n, _)| names.iter().filter(|m| m == n).count() <= 1)
+        .collect();
+    funcs.sort_by(|a, b| a.0.cmp(b.0));
+    let mut externs = vec![];
+    for (n, f) in funcs {
+        let mut key = |field: &Field| -> Option<String> {
+            let Field::Struct { name: s, fields, union } = field else { return None };
+            let k = match spell.bound.iter().find(|(p, _)| p == s) {
+                Some((_, b)) => b.clone(),
+                None => format!("#pxd.{s}"),
+            };
+            spell.def(k.clone(), fields, *union, &mut out);
+            Some(k)
+        };
+        let params = (0..f.params.len()).map(|i| f.struct_params.iter().find(|(k, _)| *k == i).and_then(|(_, s)| key(s))).collect();
+        let ret = f.struct_ret.as_ref().and_then(&mut key);
+        externs.push((n.clone(), params, ret));
+    }
+    (out, externs)
 }
 
 struct Spell {

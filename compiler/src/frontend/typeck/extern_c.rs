@@ -14,6 +14,9 @@ use super::{Checker, R};
 
 impl<'c, 'a> Checker<'c, 'a> {
     pub(super) fn c_call(&mut self, e: &Expr, shown: &str, f: &CFunc, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        if let Some(abi) = f.by_value {
+            return self.by_value_c_call(e, shown, f, abi, args, keywords);
+        }
         if !keywords.is_empty() {
             return fallback(&e.span, format!("it calls the C function `{shown}` with keyword arguments"));
         }
@@ -62,7 +65,58 @@ impl<'c, 'a> Checker<'c, 'a> {
         for (k, a) in args.iter().enumerate().skip(f.params.len()) {
             out.push(self.vararg(a, k, shown)?);
         }
-        Ok(hir::Expr { kind: H::CCall { symbol: f.symbol.clone(), args: out, except: f.except, variadic: f.variadic }, ty: f.ret })
+        Ok(hir::Expr { kind: H::CCall { symbol: f.symbol.clone(), args: out, except: f.except, variadic: f.variadic, by_value: None }, ty: f.ret })
+    }
+
+    /// A call of an extern function passing structs by value, once
+    /// `frontend/structs` has made each struct its values (`StructAbi`'s
+    /// `values`) and appended, for a struct result, the `char*` address of
+    /// the memory it is written into (in C's layout).
+    fn by_value_c_call(&mut self, e: &Expr, shown: &str, f: &CFunc, abi: crate::types::StructAbiId, args: &[Expr], keywords: &[syntax::Keyword]) -> R<hir::Expr> {
+        let marked = matches!(keywords, [k] if k.name.as_deref() == Some(crate::frontend::structs::BY_VALUE_CALL));
+        // Its name as bound (the call made by `frontend/structs` spans the statement).
+        let shown = match &e.kind {
+            ExprKind::Call { func, .. } if marked => match &func.kind {
+                ExprKind::Name(n) => n.as_str(),
+                _ => shown,
+            },
+            _ => shown,
+        };
+        if !marked {
+            return fallback(&e.span, format!("it calls the C function `{shown}` (passing structs by value) other than by the name it is cimported as, with one argument per parameter"));
+        }
+        if self.nogil && !f.nogil {
+            return error(
+                Diagnostic::error(e.span.clone(), format!("the C function `{shown}` needs the GIL, but is called without it"))
+                    .with_label("inside `with cython.nogil:`")
+                    .with_hint(format!("declare it `nogil` in its .pxd (`… {}(…) nogil`, or `cdef extern from \"….h\" nogil:`)", f.symbol)),
+            );
+        }
+        let layout = abi.get();
+        let mut want: Vec<(Ty, String)> = vec![];
+        for (i, (pname, pty)) in f.params.iter().enumerate() {
+            match layout.params.get(i).and_then(|p| p.as_ref()) {
+                Some(s) => want.extend(s.values.iter().map(|(_, t)| (*t, pname.clone()))),
+                None => want.push((*pty, pname.clone())),
+            }
+        }
+        if layout.ret.is_some() {
+            want.push((crate::frontend::pxd::STRUCT_POINTER, "its result".to_string()));
+        }
+        if args.len() != want.len() || !f.callbacks.is_empty() {
+            return fallback(&e.span, format!("it calls the C function `{shown}` (passing structs by value) with arguments pyc-aot does not pass by value yet"));
+        }
+        let mut out = vec![];
+        for (a, (t, pname)) in args.iter().zip(&want) {
+            if let Some(s) = self.c_string_literal(a, *t)? {
+                out.push(s);
+                continue;
+            }
+            let v = self.expr(a)?;
+            let v = self.coerce(v, *t, &a.span, pname)?;
+            out.push(hir::Expr { kind: v.kind, ty: *t });
+        }
+        Ok(hir::Expr { kind: H::CCall { symbol: f.symbol.clone(), args: out, except: f.except, variadic: false, by_value: Some(abi) }, ty: f.ret })
     }
 
     /// Argument `k` (from 0) of a variadic C function beyond its declared

@@ -288,7 +288,7 @@ impl Checker<'_, '_> {
                     _ => self.coerce(v, t, &a.span, symbol)?,
                 });
             }
-            return Ok(Some(hir::Expr { kind: H::CCall { symbol: symbol.to_string(), args: vals, except: crate::types::ExceptSpec::NoExcept, variadic: false }, ty: ret }));
+            return Ok(Some(hir::Expr { kind: H::CCall { symbol: symbol.to_string(), args: vals, except: crate::types::ExceptSpec::NoExcept, variadic: false, by_value: None }, ty: ret }));
         }
         match name {
             "sizeof" => {
@@ -359,7 +359,7 @@ impl Checker<'_, '_> {
         let size = self.expr(size).and_then(|v| self.coerce(v, size_t(), &size.span, "qsort"))?;
         let comparator = crate::frontend::pxd::FnSig { params: vec![Ty::Ptr(None), Ty::Ptr(None)], ret: Ty::Int(crate::types::C_INT), nogil: true, except: crate::types::ExceptSpec::NoExcept };
         let f = self.function_pointer(compar, "qsort", &comparator)?;
-        Ok(hir::Expr { kind: H::CCall { symbol: "qsort".into(), args: vec![b, n, size, f], except: crate::types::ExceptSpec::NoExcept, variadic: false }, ty: Ty::Void })
+        Ok(hir::Expr { kind: H::CCall { symbol: "qsort".into(), args: vec![b, n, size, f], except: crate::types::ExceptSpec::NoExcept, variadic: false, by_value: None }, ty: Ty::Void })
     }
 
     /// `a` passed where the C function `callee` takes a function pointer

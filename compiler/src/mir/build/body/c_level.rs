@@ -18,14 +18,14 @@ impl BodyBuilder<'_, '_> {
     pub(super) fn c_level_expr(&mut self, e: &Expr) -> B<Option<Local>> {
         let ty = e.ty;
         Ok(Some(match &e.kind {
-            ExprKind::CCall { symbol, args, except, variadic } => {
+            ExprKind::CCall { symbol, args, except, variadic, by_value } => {
                 let mut vals = vec![];
                 for a in args {
                     vals.push(self.expr(a)?);
                 }
                 let params = args.iter().map(|a| a.ty).collect();
                 let rt = if ty == Ty::Void { Ty::Bool } else { ty };
-                self.value(rt, BodyOp::CCall { symbol: symbol.clone(), args: vals, params, ret: ty, except: *except, variadic: *variadic })
+                self.value(rt, BodyOp::CCall { symbol: symbol.clone(), args: vals, params, ret: ty, except: *except, variadic: *variadic, by_value: *by_value })
             }
             ExprKind::CallPtr(xs) => {
                 let mut vals = vec![];

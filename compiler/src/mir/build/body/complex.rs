@@ -164,7 +164,7 @@ impl BodyBuilder<'_, '_> {
     /// `_Py_c_abs` agree), OverflowError when finite parts overflow it.
     fn cabs(&mut self, z: Local) -> Local {
         let (re, im) = self.cparts(z);
-        let r = self.value(F64, BodyOp::CCall { symbol: "hypot".to_string(), args: vec![re, im], params: vec![F64, F64], ret: F64, except: crate::types::ExceptSpec::NoExcept, variadic: false });
+        let r = self.value(F64, BodyOp::CCall { symbol: "hypot".to_string(), args: vec![re, im], params: vec![F64, F64], ret: F64, except: crate::types::ExceptSpec::NoExcept, variadic: false, by_value: None });
         let inf = self.cconst(f64::INFINITY);
         let (check, overflow, done) = (self.b.block(true), self.b.block(true), self.b.block(false));
         let is_inf = self.value(Ty::Bool, BodyOp::Compare { op: CmpOp::Eq, a: r, ta: F64, b: inf, tb: F64 });

@@ -500,7 +500,7 @@ impl BodyBuilder<'_, '_> {
         self.b.switch_to(fast);
         self.reachable = true;
         let (re, im) = self.complex_parts(obj);
-        let r = self.value(double, BodyOp::CCall { symbol: "hypot".to_string(), args: vec![re, im], params: vec![double, double], ret: double, except: crate::types::ExceptSpec::NoExcept, variadic: false });
+        let r = self.value(double, BodyOp::CCall { symbol: "hypot".to_string(), args: vec![re, im], params: vec![double, double], ret: double, except: crate::types::ExceptSpec::NoExcept, variadic: false, by_value: None });
         let inf = self.value(double, BodyOp::Const { c: Const::Float(f64::INFINITY), ty: double });
         let finite = self.value(Ty::Bool, BodyOp::Compare { op: CmpOp::Lt, a: r, ta: double, b: inf, tb: double });
         self.terminate(Terminator::Branch { cond: finite, then: done, otherwise: slow });
