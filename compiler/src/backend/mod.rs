@@ -14,6 +14,7 @@ mod compare_consts;
 mod codegen;
 mod glue;
 mod linecode;
+mod loop_exits;
 mod outlined;
 pub mod pyabi;
 
@@ -572,6 +573,7 @@ impl Emitter {
     pub fn define(&mut self, id: ClifFuncId, mut func: ir::Function, title: &str) -> Result<(), String> {
         cold::propagate(&mut func);
         compare_consts::hoist_compare_consts(&mut func);
+        loop_exits::copy_exit_values(&mut func);
         if matches!(self.listing_kind, Listing::None | Listing::Mir | Listing::MirStages) {
             let isa = self.variant.as_ref().map(|(_, isa)| isa.clone());
             self.pending.push(Pending { id, func, title: title.to_string(), isa });
