@@ -17,6 +17,7 @@
 mod by_value;
 mod cache;
 mod discover;
+mod infer;
 mod memory;
 mod pxd;
 mod union;
@@ -57,6 +58,9 @@ pub(crate) struct Structs {
     results: HashMap<String, String>,
     /// `@cfunc`s taking one: for each parameter, its type's key.
     params: HashMap<String, Vec<Option<String>>>,
+    /// `@cfunc`s returning `cython.pointer(S)`: `S`, and the expression
+    /// naming the `cython` module the type was spelt with.
+    pointer_results: HashMap<String, (String, Expr)>,
 }
 
 /// The prefix of the attribute of the `cython` module a `.pxd` struct's
@@ -85,7 +89,9 @@ fn is_cfunc(cx: &ModuleCx, f: &FunctionDef) -> bool {
 /// passing one by value (whose calls are rewritten).
 fn names_type(cx: &ModuleCx, structs: &Structs, x: &Expr) -> bool {
     match &x.kind {
-        ExprKind::Name(n) => structs.defs.contains_key(n) || structs.results.contains_key(n) || structs.params.contains_key(n),
+        ExprKind::Name(n) => {
+            structs.defs.contains_key(n) || structs.results.contains_key(n) || structs.params.contains_key(n) || structs.pointer_results.contains_key(n)
+        }
         _ => ctuple_type(cx, x).is_some(),
     }
 }
@@ -195,9 +201,11 @@ fn lower(cx: &ModuleCx, structs: &Structs, f: &FunctionDef, method: bool) -> Opt
             }
         }
         lw.find_locals(&f.body)?;
+        let inferred = lw.infer_locals(f)?;
         let body = lw.block(&f.body)?;
         let (_, mut all) = lw.temps.take();
         all.extend(entry);
+        all.extend(inferred);
         all.extend(body);
         Ok(FunctionDef { body: all, params, returns, ..f.clone() })
     })())
