@@ -12,7 +12,7 @@
 //! keeps its type from the checker, as before.
 
 use super::{walk_expr, walk_stmt_exprs, Lower, R};
-use crate::frontend::Binding;
+use crate::frontend::{Binding, ModuleCx};
 use crate::syntax::{self, Expr, ExprKind, FunctionDef, Stmt, StmtKind};
 use std::collections::{HashMap, HashSet};
 
@@ -28,27 +28,11 @@ impl Lower<'_, '_> {
     /// (registered as declared ones are) and returns their declarations,
     /// to put before the body.
     pub(super) fn infer_locals(&mut self, f: &FunctionDef) -> R<Vec<Stmt>> {
-        let mut excluded: HashSet<String> = HashSet::new();
-        excluded.extend(f.params.iter().chain(&f.vararg).chain(&f.kwarg).map(|p| p.name.clone()));
-        excluded.extend(self.locals.keys().cloned());
-        excluded.extend(self.pointers.keys().cloned());
-        for d in &f.decorators {
-            if let ExprKind::Call { func, keywords, .. } = &d.kind {
-                if self.cx.binding_of(func) == Some(Binding::CythonAttr("locals".into())) {
-                    excluded.extend(keywords.iter().filter_map(|k| k.name.clone()));
-                }
-            }
-        }
-        let mut bound = vec![];
-        f.body.iter().for_each(|s| syntax::bound_names(s, &mut bound));
-        let mut bindings: HashMap<String, usize> = HashMap::new();
-        for n in bound {
-            *bindings.entry(n).or_default() += 1;
-        }
-        let mut values: HashMap<String, Vec<Expr>> = HashMap::new();
-        self.scan(&f.body, &mut values, &mut excluded);
-        let mut candidates: Vec<String> =
-            values.iter().filter(|(n, vs)| !excluded.contains(*n) && bindings.get(*n) == Some(&vs.len())).map(|(n, _)| n.clone()).collect();
+        let plain = plain_bindings(self.cx, f);
+        let in_comprehension: HashSet<String> = plain.iter().filter(|(_, _, c)| *c).map(|(n, _, _)| n.clone()).collect();
+        let mut values: HashMap<String, Vec<Expr>> = plain.into_iter().map(|(n, vs, _)| (n, vs)).collect();
+        values.retain(|n, _| !self.locals.contains_key(n) && !self.pointers.contains_key(n));
+        let mut candidates: Vec<String> = values.keys().cloned().collect();
         candidates.sort();
         if candidates.is_empty() {
             return Ok(vec![]);
@@ -78,7 +62,9 @@ impl Lower<'_, '_> {
             let mut wrong = None;
             for (n, k) in &typed {
                 let fits = values[n].iter().all(|v| self.kind_of(v).as_ref() == Some(k));
+                // A comprehension reads a struct pointer local, not a struct local.
                 let used = match k {
+                    Kind::Struct(_) if in_comprehension.contains(n) => false,
                     Kind::Struct(s) => uses.get(n).is_none_or(|u| u.iter().all(|a| a.as_ref().is_some_and(|a| self.fields(s).iter().any(|(f, _)| f == a)))),
                     _ => true,
                 };
@@ -140,56 +126,6 @@ impl Lower<'_, '_> {
         self.pointee(v).map(|(s, _)| Kind::Pointer(s))
     }
 
-    /// The values of the plain bindings `n = v` of each name (blocks
-    /// nested in statements too); names read by a nested scope or declared
-    /// go to `excluded`.
-    fn scan(&self, body: &[Stmt], values: &mut HashMap<String, Vec<Expr>>, excluded: &mut HashSet<String>) {
-        for s in body {
-            match &s.kind {
-                StmtKind::FunctionDef(g) => {
-                    names_in_function(g, excluded);
-                    continue;
-                }
-                StmtKind::Global(ns) | StmtKind::Nonlocal(ns) => excluded.extend(ns.iter().cloned()),
-                StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(n), .. }, .. } => {
-                    excluded.insert(n.clone());
-                }
-                StmtKind::Assign { targets, value: Expr { kind: ExprKind::Call { func, .. }, .. } } if self.is_declare(func) => {
-                    for t in targets {
-                        if let ExprKind::Name(n) = &t.kind {
-                            excluded.insert(n.clone());
-                        }
-                    }
-                }
-                StmtKind::Expr(Expr { kind: ExprKind::Call { func, keywords, .. }, .. }) if self.is_declare(func) => {
-                    excluded.extend(keywords.iter().filter_map(|k| k.name.clone()));
-                }
-                StmtKind::Assign { targets, value } => {
-                    if let [Expr { kind: ExprKind::Name(n), .. }] = targets.as_slice() {
-                        values.entry(n.clone()).or_default().push(value.clone());
-                    }
-                }
-                _ => {}
-            }
-            for e in syntax::own_exprs(s) {
-                walk_expr(e, &mut |x| {
-                    if matches!(x.kind, ExprKind::Lambda(_) | ExprKind::Comp { .. }) {
-                        names_in_expr(x, excluded);
-                    }
-                });
-            }
-            match &s.kind {
-                StmtKind::For { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::If { body, orelse, .. } => {
-                    self.scan(body, values, excluded);
-                    self.scan(orelse, values, excluded);
-                }
-                StmtKind::With { body, .. } | StmtKind::Other { body, .. } => self.scan(body, values, excluded),
-                StmtKind::Try { .. } => s.kind.try_blocks().into_iter().for_each(|b| self.scan(b, values, excluded)),
-                _ => {}
-            }
-        }
-    }
-
     /// How each name is read: the attribute read (`n.a`), or `None` for
     /// `n[…]` (what a struct local cannot be).
     fn uses(&self, body: &[Stmt]) -> HashMap<String, Vec<Option<String>>> {
@@ -212,6 +148,92 @@ impl Lower<'_, '_> {
             });
         }
         out
+    }
+}
+
+/// The locals of `f` bound only by plain assignments `n = v` (blocks nested
+/// in statements too), each with the values assigned, in name order: not a
+/// parameter, not declared (an annotation, `cython.declare`,
+/// `@cython.locals`), not `global`/`nonlocal`, read by no nested function
+/// (a comprehension, which runs in the function, may: the flag says so).
+pub(crate) fn plain_bindings(cx: &ModuleCx, f: &FunctionDef) -> Vec<(String, Vec<Expr>, bool)> {
+    let mut excluded: HashSet<String> = HashSet::new();
+    excluded.extend(f.params.iter().chain(&f.vararg).chain(&f.kwarg).map(|p| p.name.clone()));
+    for d in &f.decorators {
+        if let ExprKind::Call { func, keywords, .. } = &d.kind {
+            if cx.binding_of(func) == Some(Binding::CythonAttr("locals".into())) {
+                excluded.extend(keywords.iter().filter_map(|k| k.name.clone()));
+            }
+        }
+    }
+    let mut bound = vec![];
+    f.body.iter().for_each(|s| syntax::bound_names(s, &mut bound));
+    let mut bindings: HashMap<String, usize> = HashMap::new();
+    for n in bound {
+        *bindings.entry(n).or_default() += 1;
+    }
+    let mut values: HashMap<String, Vec<Expr>> = HashMap::new();
+    let mut comprehensions = HashSet::new();
+    scan(cx, &f.body, &mut values, &mut excluded, &mut comprehensions);
+    let mut out: Vec<(String, Vec<Expr>, bool)> = values
+        .into_iter()
+        .filter(|(n, vs)| !excluded.contains(n) && bindings.get(n) == Some(&vs.len()))
+        .map(|(n, vs)| {
+            let c = comprehensions.contains(&n);
+            (n, vs, c)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn scan(cx: &ModuleCx, body: &[Stmt], values: &mut HashMap<String, Vec<Expr>>, excluded: &mut HashSet<String>, comprehensions: &mut HashSet<String>) {
+    let is_declare = |func: &Expr| cx.binding_of(func) == Some(Binding::CythonAttr("declare".into()));
+    for s in body {
+        match &s.kind {
+            StmtKind::FunctionDef(g) => {
+                names_in_function(g, excluded);
+                continue;
+            }
+            StmtKind::Global(ns) | StmtKind::Nonlocal(ns) => excluded.extend(ns.iter().cloned()),
+            StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(n), .. }, .. } => {
+                excluded.insert(n.clone());
+            }
+            StmtKind::Assign { targets, value: Expr { kind: ExprKind::Call { func, .. }, .. } } if is_declare(func) => {
+                for t in targets {
+                    if let ExprKind::Name(n) = &t.kind {
+                        excluded.insert(n.clone());
+                    }
+                }
+            }
+            StmtKind::Expr(Expr { kind: ExprKind::Call { func, keywords, .. }, .. }) if is_declare(func) => {
+                excluded.extend(keywords.iter().filter_map(|k| k.name.clone()));
+            }
+            StmtKind::Assign { targets, value } => {
+                if let [Expr { kind: ExprKind::Name(n), .. }] = targets.as_slice() {
+                    values.entry(n.clone()).or_default().push(value.clone());
+                }
+            }
+            _ => {}
+        }
+        for e in syntax::own_exprs(s) {
+            walk_expr(e, &mut |x| {
+                match x.kind {
+                    ExprKind::Lambda(_) => names_in_expr(x, excluded),
+                    ExprKind::Comp { .. } => names_in_expr(x, comprehensions),
+                    _ => {}
+                }
+            });
+        }
+        match &s.kind {
+            StmtKind::For { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::If { body, orelse, .. } => {
+                scan(cx, body, values, excluded, comprehensions);
+                scan(cx, orelse, values, excluded, comprehensions);
+            }
+            StmtKind::With { body, .. } | StmtKind::Other { body, .. } => scan(cx, body, values, excluded, comprehensions),
+            StmtKind::Try { .. } => s.kind.try_blocks().into_iter().for_each(|b| scan(cx, b, values, excluded, comprehensions)),
+            _ => {}
+        }
     }
 }
 

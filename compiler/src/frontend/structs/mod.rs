@@ -29,6 +29,7 @@ use crate::syntax::{self, Expr, ExprKind, FPart, FunctionDef, Keyword, Stmt, Stm
 use std::collections::HashMap;
 
 pub(crate) use discover::{module_structs, PY_BUFFER};
+pub(crate) use infer::plain_bindings;
 use discover::ctuple_type;
 
 type R<T> = Result<T, Problem>;
@@ -1019,6 +1020,31 @@ impl Lower<'_, '_> {
         Ok(vec![Stmt { kind, span: s.span.clone() }])
     }
 
+    /// Whether a comprehension reads pointers to structs and no struct
+    /// local, and its targets bind neither (nor does a `:=` in it).
+    fn comprehension_reads_pointers_only(&self, e: &Expr) -> bool {
+        let ExprKind::Comp { generators, .. } = &e.kind else { return false };
+        let mut pointers = false;
+        let mut other = false;
+        walk_expr(e, &mut |x| match &x.kind {
+            ExprKind::Name(n) => {
+                pointers |= self.pointers.contains_key(n);
+                other |= self.locals.contains_key(n);
+            }
+            ExprKind::Named { .. } | ExprKind::Lambda(_) => other = true,
+            _ => {}
+        });
+        let mut bound = vec![];
+        for g in generators {
+            walk_expr(&g.target, &mut |x| {
+                if let ExprKind::Name(n) = &x.kind {
+                    bound.push(n.clone());
+                }
+            });
+        }
+        pointers && !other && !bound.iter().any(|n| self.pointers.contains_key(n) || self.locals.contains_key(n))
+    }
+
     /// Field accesses become their locals; a struct used whole is a fallback.
     fn expr(&self, e: &Expr) -> R<Expr> {
         let sp = &e.span;
@@ -1159,6 +1185,23 @@ impl Lower<'_, '_> {
                 return fallback(sp, format!("it assigns the struct `{target}` with `:=`"));
             }
             ExprKind::Named { target, value } => ExprKind::Named { target: target.clone(), value: bx(value)? },
+            // A comprehension runs in the function: its pointers to structs
+            // are the function's (unless a target rebinds one).
+            ExprKind::Comp { kind, elt, value, generators } if self.comprehension_reads_pointers_only(e) => ExprKind::Comp {
+                kind: *kind,
+                elt: bx(elt)?,
+                value: value.as_deref().map(bx).transpose()?,
+                generators: generators
+                    .iter()
+                    .map(|g| {
+                        Ok(syntax::CompFor {
+                            iter: self.expr(&g.iter)?,
+                            ifs: g.ifs.iter().map(|c| self.expr(c)).collect::<R<_>>()?,
+                            ..g.clone()
+                        })
+                    })
+                    .collect::<R<_>>()?,
+            },
             ExprKind::Comp { .. } | ExprKind::Lambda(_) => {
                 let mut uses = false;
                 walk_expr(e, &mut |x| {
