@@ -6,7 +6,8 @@ tests/test_struct_inference.py), a cclass owning a `realloc`ed buffer whose
 holds a `C`, as Cython infers), `qsort` of an array of structs with a
 comparator taking `cython.const[cython.p_void]` and the result read in a
 comprehension over the struct pointer, pointers indexed by objects (a
-comprehension's variable, an untyped parameter: converted to `Py_ssize_t`).
+comprehension's variable, an untyped parameter: converted to `Py_ssize_t`),
+memoryviews and C arrays too.
 Differential against CPython running the same file with the shim where the
 shim models it, else against Cython 3.3.1's results for the same file
 (`cythonize -i -3`); no leaks."""
@@ -99,3 +100,32 @@ def test_pointers_indexed_by_objects(tmp_path):
         got = call(getattr(nat, fn), args)
         assert got.exc_type is exc and (message is None or got.message == message), (fn, args, got)
     assert growth(lambda: (nat.pick([1, 2]), call(nat.pick, ([1.5],)), call(nat.store, (None,)))) < 50
+
+
+def test_views_and_c_arrays_indexed_by_objects(tmp_path):
+    b, py, nat = _both(tmp_path, """
+        import cython
+
+        def mv(v: cython.double[:], idx: list) -> list:
+            return [v[i] for i in idx]
+
+        def carr(idx: list) -> list:
+            a: cython.int[8]
+            k: cython.int
+            for k in range(8):
+                a[k] = k * 10
+            return [a[i] for i in idx]
+    """, "probe_view_index")
+    assert b.counts() == (2, 0), b.describe()
+    import array
+    v = array.array("d", [1.0, 2.0, 3.0])
+    # Cython 3.3.1's results and errors (the overflow's message is pyc-aot's).
+    assert nat.mv(v, [0, 2, -1]) == [1.0, 3.0, 3.0] and nat.carr([0, 2, 7]) == [0, 20, 70]
+    for idx, exc, message in [([1.5], TypeError, "'float' object cannot be interpreted as an integer"),
+                              ([None], TypeError, "'NoneType' object cannot be interpreted as an integer"),
+                              ([2 ** 70], OverflowError, None)]:
+        for got in (call(nat.mv, (v, idx)), call(nat.carr, (idx,))):
+            assert got.exc_type is exc and (message is None or got.message == message), (idx, got)
+    got = call(nat.mv, (v, [5]))
+    assert (got.exc_type, got.message) == (IndexError, "Out of bounds on buffer access (axis 0)"), got
+    assert growth(lambda: (nat.mv(v, [1, 2]), nat.carr([3]), call(nat.mv, (v, [None])))) < 50
