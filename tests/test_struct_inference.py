@@ -171,3 +171,30 @@ def test_a_pointer_also_bound_to_null_is_no_struct_pointer(tmp_path):
     b = run_compiler(path, outdir=tmp_path / "out")
     assert b.ok and b.counts() == (0, 1), b.describe()
     assert "function `f` left to Python" in b.stderr and "null_ptr.py:11" in b.stderr, b.describe()
+
+
+def test_positional_struct_builds(tmp_path):
+    # Cython's struct constructor fills the fields in order from positional
+    # arguments (keywords after them); so does the shim now.
+    b, py, nat = _both(tmp_path, """
+        import cython
+        Pt = cython.struct(x=cython.double, y=cython.double)
+        Box = cython.struct(lo=Pt, hi=Pt, tag=cython.int)
+
+        def f(a: float) -> float:
+            b = Pt(a, 2.0)
+            return b.x + b.y
+
+        def g(a: float) -> float:
+            c: Pt = Pt(a, y=3.0)
+            return c.x * c.y
+
+        def nested(a: float) -> float:
+            bx = Box(Pt(a, 1.0), Pt(x=2.0, y=a), 7)
+            return bx.lo.x + bx.hi.y * 10.0 + bx.tag
+    """, "struct_positional")
+    assert b.counts() == (3, 0), b.describe()
+    for a in (1.5, -0.0, 1e300):
+        for fn in ("f", "g", "nested"):
+            _same(py, nat, fn, (a,))
+    assert (nat.f(1.5), nat.g(2.0), nat.nested(1.0)) == (3.5, 6.0, 18.0)  # Cython 3.3.1

@@ -873,9 +873,14 @@ impl Lower<'_, '_> {
         if !is_build {
             return self.assign_object(&ty, target, value, sp);
         }
-        if !args.is_empty() {
+        // `S(a, b, y=c)`: positional arguments fill the fields in order, as
+        // Cython's struct constructor does.
+        if !args.is_empty() && (self.structs[&ty].union || args.len() > fields.len() || args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_)))) {
             return fallback(&value.span, format!("it builds a `{ty}` from positional arguments"));
         }
+        let positional = args.iter().zip(&fields).map(|(a, f)| Keyword { name: Some(f.clone()), value: a.clone(), span: a.span.clone() });
+        let keywords: Vec<Keyword> = positional.chain(keywords.iter().cloned()).collect();
+        let keywords = keywords.as_slice();
         let target_root = match &target.kind {
             ExprKind::Subscript { value, .. } => value,
             _ => target,
@@ -888,6 +893,9 @@ impl Lower<'_, '_> {
                     Diagnostic::error(span.clone(), format!("struct `{ty}` has no field `{k}`"))
                         .with_hint(format!("its fields are {}", fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "))),
                 );
+            }
+            if seen.contains(&k.as_str()) {
+                return fallback(span, format!("it gives the field `{k}` of a `{ty}` twice"));
             }
             seen.push(k);
             // The new value may read the struct it replaces: Python evaluates
