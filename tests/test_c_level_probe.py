@@ -7,7 +7,8 @@ holds a `C`, as Cython infers), `qsort` of an array of structs with a
 comparator taking `cython.const[cython.p_void]` and the result read in a
 comprehension over the struct pointer, pointers indexed by objects (a
 comprehension's variable, an untyped parameter: converted to `Py_ssize_t`),
-memoryviews and C arrays too.
+memoryviews and C arrays too;
+unions held in structs (`v.num.d`) and bit masks of cast constants.
 Differential against CPython running the same file with the shim where the
 shim models it, else against Cython 3.3.1's results for the same file
 (`cythonize -i -3`); no leaks."""
@@ -129,3 +130,28 @@ def test_views_and_c_arrays_indexed_by_objects(tmp_path):
     got = call(nat.mv, (v, [5]))
     assert (got.exc_type, got.message) == (IndexError, "Out of bounds on buffer access (axis 0)"), got
     assert growth(lambda: (nat.mv(v, [1, 2]), nat.carr([3]), call(nat.mv, (v, [None])))) < 50
+
+
+UNIONS = '# Type punning through unions; a tagged value struct holding a union.\nimport cython\n\nBits = cython.union(d=cython.double, u=cython.ulonglong)\nFBits = cython.union(f=cython.float, i=cython.uint)\nValue = cython.struct(tag=cython.int, num=Bits)\n\n\n@cython.cfunc\ndef double_bits(x: cython.double) -> cython.ulonglong:\n    b: Bits\n    b.d = x\n    return b.u\n\n\n@cython.cfunc\ndef float_bits(x: cython.float) -> cython.uint:\n    b: FBits\n    b.f = x\n    return b.i\n\n\ndef exponent(x: float) -> int:\n    return (double_bits(x) >> 52) & 0x7FF\n\n\ndef sign_and_bits(x: float) -> tuple:\n    u = double_bits(x)\n    return u >> 63, u & ((1 << 52) - 1), float_bits(x)\n\n\ndef next_up(x: float) -> float:\n    b: Bits\n    b.d = x\n    b.u = b.u + 1\n    return b.d\n\n\ndef tagged(x: float) -> float:\n    v: Value\n    v.tag = 1\n    v.num.d = x\n    w: Value = v\n    w.num.u = w.num.u ^ (cython.cast(cython.ulonglong, 1) << 63)\n    return w.num.d + v.tag\n'
+
+UNION_FIELDS = 'import cython\nfrom cython.cimports.libc.stdlib import malloc, free\nBits = cython.union(d=cython.double, u=cython.ulonglong)\nValue = cython.struct(tag=cython.int, num=Bits)\nOuter = cython.struct(v=Value, k=cython.double)\n\ndef build(x: float) -> float:\n    v: Value = Value(tag=2, num=Bits(d=x))\n    o: Outer\n    o.v = v\n    o.k = 1.0\n    o.v.num.u = o.v.num.u + 1\n    return o.v.num.d - v.num.d + o.v.tag + o.k\n\ndef mem(x: float) -> float:\n    vs = cython.cast(cython.pointer(Value), malloc(2 * cython.sizeof(Value)))\n    vs[1].tag = 3\n    vs[1].num.d = x\n    v: Value = vs[1]\n    r = v.num.d + v.tag\n    free(vs)\n    return r\n'
+
+
+def test_unions_in_structs_and_bit_masks(tmp_path):
+    # A struct holding a union (`v.num.d`, copied whole, built with
+    # `Value(tag=…, num=Bits(d=…))`), and a mask `cython.cast(cython.ulonglong,
+    # 1) << 63` (a C value: before, a Python int that overflowed). The shim
+    # cannot run a bare `b: Bits`: Cython 3.3.1's results.
+    b, _, nat = _both(tmp_path, UNIONS, "probe_unions")
+    assert b.counts() == (6, 0), b.describe()
+    assert (nat.exponent(1.0), nat.exponent(0.0), nat.exponent(1e300)) == (1023, 0, 2019)
+    assert nat.sign_and_bits(-2.5) == (1, 1125899906842624, 3223322624)
+    assert nat.next_up(1.0) == 1.0000000000000002
+    assert nat.tagged(3.0) == -2.0 and same_value(nat.tagged(-0.0), 1.0)
+    path = tmp_path / "probe_union_fields.py"
+    path.write_text(UNION_FIELDS)
+    b = run_compiler(path, outdir=tmp_path / "out")
+    assert b.ok and b.counts() == (1, 1) and "function `mem` left to Python: it copies a union it cannot address" in b.stderr, b.describe()
+    nat = import_extension("probe_union_fields", tmp_path / "out" / ("probe_union_fields" + SUFFIX))
+    assert (nat.build(1.0), nat.build(-2.5), nat.mem(2.5)) == (3.0, 2.9999999999999996, 5.5)
+    assert growth(lambda: (nat.build(1.0), nat.mem(1.0))) < 50

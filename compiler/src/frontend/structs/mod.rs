@@ -379,7 +379,15 @@ impl Lower<'_, '_> {
         if self.structs[key].union {
             return Ok(vec![self.declare_union(p, key, sp)?]);
         }
-        Ok(self.leaves(key).iter().map(|(f, t)| At(sp).declare(&field_local(p, f), t.clone())).collect())
+        let mut out = vec![];
+        for (f, t) in self.leaves(key) {
+            match self.sub_union(&t) {
+                // A union field's storage.
+                Some(u) => out.push(self.declare_union(&field_local(p, &f), &u, sp)?),
+                None => out.push(At(sp).declare(&field_local(p, &f), t)),
+            }
+        }
+        Ok(out)
     }
 
     /// A fresh hidden name.
@@ -556,10 +564,22 @@ impl Lower<'_, '_> {
     /// (`p.a`) one too, so `p.a.x` is the local `p.a.x`.
     fn register(&mut self, p: &str, key: &str) {
         self.locals.insert(p.to_string(), Local { ty: key.to_string(), dims: vec![] });
+        if self.structs[key].union {
+            return;
+        }
         for (f, t) in self.fields(key).to_vec() {
-            if let Some(sub) = self.sub_struct(&t) {
+            if let Some(sub) = self.sub_struct(&t).or_else(|| self.sub_union(&t)) {
                 self.register(&field_local(p, &f), &sub);
             }
+        }
+    }
+
+    /// A field's union type when it holds a union (in a struct): a union
+    /// local of its own, `p.u`.
+    fn sub_union(&self, t: &Expr) -> Option<String> {
+        match &t.kind {
+            ExprKind::Name(n) if self.structs.get(n).is_some_and(|d| d.union && !d.py_buffer) => Some(n.clone()),
+            _ => None,
         }
     }
 
@@ -838,7 +858,7 @@ impl Lower<'_, '_> {
                 let (Some(to), Some(v)) = (self.place_field(target, &f), self.place_field(value, &f)) else {
                     return fallback(&value.span, "it copies a struct it cannot address field by field");
                 };
-                match self.sub_struct(&t) {
+                match self.sub_struct(&t).or_else(|| self.sub_union(&t)) {
                     Some(_) => out.extend(self.assign(&to, &v, sp)?),
                     None => out.push(stmt(StmtKind::Assign { targets: vec![self.lower_leaf(&to, true)?], value: self.lower_leaf(&v, false)? }, sp)),
                 }
@@ -934,7 +954,7 @@ impl Lower<'_, '_> {
         }
         for Keyword { name: k, value: v, .. } in keywords {
             if let Some(t) = k.as_ref().and_then(|k| self.place_field(target, k)) {
-                let nested = self.fields(&ty).iter().find(|(f, _)| Some(f) == k.as_ref()).and_then(|(_, t)| self.sub_struct(t));
+                let nested = self.fields(&ty).iter().find(|(f, _)| Some(f) == k.as_ref()).and_then(|(_, t)| self.sub_struct(t).or_else(|| self.sub_union(t)));
                 match (nested, k.as_ref().and_then(|k| early.get(k))) {
                     (_, Some(tmp)) => out.push(stmt(StmtKind::Assign { targets: vec![self.lower_leaf(&t, true)?], value: tmp.clone() }, sp)),
                     (Some(_), None) => out.extend(self.assign(&t, v, sp)?),
