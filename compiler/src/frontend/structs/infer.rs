@@ -7,9 +7,10 @@
 //! struct place of the type (a struct local, `arr[i]`, `ps[i]` in C memory);
 //! for a pointer, anything `pointee` knows points to the struct (a cast, a
 //! pointer local, `p + n`, a `@cfunc` returning `cython.pointer(S)`; with
-//! `cython.NULL` among them Cython infers `void*`). A name bound any other way, declared, read by a nested
-//! scope, subscripted (a struct) or read at an attribute that is no field
-//! keeps its type from the checker, as before.
+//! `cython.NULL` among them Cython infers `void*`). A name bound any other
+//! way, declared, read by a nested function, read by a comprehension or
+//! subscripted (a struct) or read at an attribute that is no field keeps
+//! its type from the checker, as before.
 
 use super::{walk_expr, walk_stmt_exprs, Lower, R};
 use crate::frontend::{Binding, ModuleCx};
