@@ -156,6 +156,12 @@ impl ModuleCx<'_> {
             ExprKind::Str(n) if self.cclasses.borrow().contains_key(n) => return Ok(Ty::Object),
             ExprKind::Str(_) => return fallback(&e.span, "a string annotation is not read as a native type"),
             ExprKind::Subscript { value, index } => {
+                // `cython.const[T]` of a scalar or pointer type (a
+                // comparator's `cython.const[cython.p_void]`): `T`, the
+                // qualifier dropped as in `pointer_type`.
+                if self.binding_of(value) == Some(Binding::CythonAttr("const".into())) && !matches!(index.kind, ExprKind::Slice { .. } | ExprKind::Tuple(_)) {
+                    return self.resolve_type(index);
+                }
                 if let Some(Binding::CythonAttr(name)) = self.binding_of(value) {
                     return self.view_type(e, &name, index);
                 }

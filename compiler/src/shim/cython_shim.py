@@ -365,9 +365,20 @@ class _StructType(CythonType):
 
     def __call__(self, *args, **kwargs):
         is_union = self.is_union
-        if args:
-            if _len(args) != 1 or kwargs:
+        single = _len(args) == 1 and not kwargs and (
+            _isinstance(args[0], _StructInstanceBase) or _isinstance(args[0], dict) or _builtins.hasattr(args[0], "__dict__"))
+        if args and not single:
+            # `S(a, b, y=c)`: positional arguments fill the members in
+            # order, as Cython's struct constructor does.
+            if is_union or _len(args) > _len(self.members):
                 raise ValueError("Cannot accept keyword arguments when casting.")
+            given = dict(zip(self.members, args))
+            for key in kwargs:
+                if key in given:
+                    raise ValueError("Cannot accept keyword arguments when casting.")
+            given.update(kwargs)
+            args, kwargs = (), given
+        if args:
             src = args[0]
             if _isinstance(src, _StructInstanceBase):
                 # A struct's value copied (nested structs too), as C assigns.

@@ -38,6 +38,15 @@ fn type_key(cx: &ModuleCx, defs: &HashMap<String, StructDef>, e: &Expr) -> Optio
     }
 }
 
+/// `cython.pointer(S)` of a struct type: `S` and the `cython` module's expression.
+fn struct_pointer(cx: &ModuleCx, defs: &HashMap<String, StructDef>, e: &Expr) -> Option<(String, Expr)> {
+    let ExprKind::Call { func, args, keywords } = &e.kind else { return None };
+    let ([Expr { kind: ExprKind::Name(s), .. }], true) = (args.as_slice(), keywords.is_empty()) else { return None };
+    let ExprKind::Attribute { value, .. } = &func.kind else { return None };
+    let pointer = cx.binding_of(func) == Some(Binding::CythonAttr("pointer".into())) && cx.binding_of(value) == Some(Binding::Cython);
+    (pointer && defs.contains_key(s)).then(|| (s.clone(), (**value).clone()))
+}
+
 /// The module's struct types: `Name = cython.struct(…)` (or `union`) with
 /// field types given by keyword, the name bound nowhere else in the module;
 /// the ctuple types its functions spell; the `@cfunc`s passing either.
@@ -103,6 +112,9 @@ pub(crate) fn module_structs(cx: &ModuleCx, body: &[Stmt]) -> Structs {
         let by_value = |e: &Expr| type_key(cx, &structs.defs, e).filter(|k| !structs.defs[k].union);
         if let Some(k) = f.returns.as_ref().and_then(by_value) {
             structs.results.insert(f.name.clone(), k);
+        }
+        if let Some(p) = f.returns.as_ref().and_then(|r| struct_pointer(cx, &structs.defs, r)) {
+            structs.pointer_results.insert(f.name.clone(), p);
         }
         let params: Vec<Option<String>> = f.params.iter().map(|p| p.annotation.as_ref().and_then(by_value)).collect();
         if params.iter().any(Option::is_some) {

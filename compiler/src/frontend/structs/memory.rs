@@ -255,7 +255,7 @@ impl Lower<'_, '_> {
     /// The struct an expression points to, with the `cython` module
     /// expression its type was spelt with: a pointer local, `p + n`/`p - n`,
     /// a field of type `cython.pointer(S)`, `cython.cast(cython.pointer(S), …)`,
-    /// `cython.address(ps[i])`.
+    /// `cython.address(ps[i])`, a `@cfunc` returning `cython.pointer(S)`.
     pub(super) fn pointee(&self, e: &Expr) -> Option<(String, Expr)> {
         match &e.kind {
             ExprKind::Name(n) => self.pointers.get(n).cloned(),
@@ -269,6 +269,11 @@ impl Lower<'_, '_> {
                 let (base, _, attr) = self.pointer_field(e)?;
                 let (s, _) = self.pointee(&base)?;
                 self.struct_pointer_type(&self.member_type(&s, &attr)?).ok().flatten()
+            }
+            // A `@cfunc` returning `cython.pointer(S)`.
+            ExprKind::Call { func, .. } if matches!(&func.kind, ExprKind::Name(c) if self.module.pointer_results.contains_key(c)) => {
+                let ExprKind::Name(c) = &func.kind else { return None };
+                self.module.pointer_results.get(c).cloned()
             }
             ExprKind::Call { func, args, keywords } if keywords.is_empty() => match (self.cx.binding_of(func), args.as_slice()) {
                 (Some(Binding::CythonAttr(c)), [t, _]) if c == "cast" => self.struct_pointer_type(t).ok().flatten(),

@@ -17,6 +17,7 @@
 mod by_value;
 mod cache;
 mod discover;
+mod infer;
 mod memory;
 mod pxd;
 mod union;
@@ -28,6 +29,7 @@ use crate::syntax::{self, Expr, ExprKind, FPart, FunctionDef, Keyword, Stmt, Stm
 use std::collections::HashMap;
 
 pub(crate) use discover::{module_structs, PY_BUFFER};
+pub(crate) use infer::plain_bindings;
 use discover::ctuple_type;
 
 type R<T> = Result<T, Problem>;
@@ -61,6 +63,9 @@ pub(crate) struct Structs {
     /// (cimported from a `.pxd`): a union passes as its storage words, and
     /// the call is marked (`BY_VALUE_CALL`) for typing.
     externs: std::collections::HashSet<String>,
+    /// `@cfunc`s returning `cython.pointer(S)`: `S`, and the expression
+    /// naming the `cython` module the type was spelt with.
+    pointer_results: HashMap<String, (String, Expr)>,
 }
 
 /// The keyword a call of an extern C function passing structs by value is
@@ -94,7 +99,9 @@ pub(crate) fn is_cfunc(cx: &ModuleCx, f: &FunctionDef) -> bool {
 /// passing one by value (whose calls are rewritten).
 fn names_type(cx: &ModuleCx, structs: &Structs, x: &Expr) -> bool {
     match &x.kind {
-        ExprKind::Name(n) => structs.defs.contains_key(n) || structs.results.contains_key(n) || structs.params.contains_key(n),
+        ExprKind::Name(n) => {
+            structs.defs.contains_key(n) || structs.results.contains_key(n) || structs.params.contains_key(n) || structs.pointer_results.contains_key(n)
+        }
         _ => ctuple_type(cx, x).is_some(),
     }
 }
@@ -204,9 +211,11 @@ fn lower(cx: &ModuleCx, structs: &Structs, f: &FunctionDef, method: bool) -> Opt
             }
         }
         lw.find_locals(&f.body)?;
+        let inferred = lw.infer_locals(f)?;
         let body = lw.block(&f.body)?;
         let (_, mut all) = lw.temps.take();
         all.extend(entry);
+        all.extend(inferred);
         all.extend(body);
         Ok(FunctionDef { body: all, params, returns, ..f.clone() })
     })())
@@ -379,7 +388,15 @@ impl Lower<'_, '_> {
         if self.structs[key].union {
             return Ok(vec![self.declare_union(p, key, sp)?]);
         }
-        Ok(self.leaves(key).iter().map(|(f, t)| At(sp).declare(&field_local(p, f), t.clone())).collect())
+        let mut out = vec![];
+        for (f, t) in self.leaves(key) {
+            match self.sub_union(&t) {
+                // A union field's storage.
+                Some(u) => out.push(self.declare_union(&field_local(p, &f), &u, sp)?),
+                None => out.push(At(sp).declare(&field_local(p, &f), t)),
+            }
+        }
+        Ok(out)
     }
 
     /// A fresh hidden name.
@@ -556,10 +573,22 @@ impl Lower<'_, '_> {
     /// (`p.a`) one too, so `p.a.x` is the local `p.a.x`.
     fn register(&mut self, p: &str, key: &str) {
         self.locals.insert(p.to_string(), Local { ty: key.to_string(), dims: vec![] });
+        if self.structs[key].union {
+            return;
+        }
         for (f, t) in self.fields(key).to_vec() {
-            if let Some(sub) = self.sub_struct(&t) {
+            if let Some(sub) = self.sub_struct(&t).or_else(|| self.sub_union(&t)) {
                 self.register(&field_local(p, &f), &sub);
             }
+        }
+    }
+
+    /// A field's union type when it holds a union (in a struct): a union
+    /// local of its own, `p.u`.
+    fn sub_union(&self, t: &Expr) -> Option<String> {
+        match &t.kind {
+            ExprKind::Name(n) if self.structs.get(n).is_some_and(|d| d.union && !d.py_buffer) => Some(n.clone()),
+            _ => None,
         }
     }
 
@@ -842,7 +871,7 @@ impl Lower<'_, '_> {
                 let (Some(to), Some(v)) = (self.place_field(target, &f), self.place_field(value, &f)) else {
                     return fallback(&value.span, "it copies a struct it cannot address field by field");
                 };
-                match self.sub_struct(&t) {
+                match self.sub_struct(&t).or_else(|| self.sub_union(&t)) {
                     Some(_) => out.extend(self.assign(&to, &v, sp)?),
                     None => out.push(stmt(StmtKind::Assign { targets: vec![self.lower_leaf(&to, true)?], value: self.lower_leaf(&v, false)? }, sp)),
                 }
@@ -877,9 +906,14 @@ impl Lower<'_, '_> {
         if !is_build {
             return self.assign_object(&ty, target, value, sp);
         }
-        if !args.is_empty() {
+        // `S(a, b, y=c)`: positional arguments fill the fields in order, as
+        // Cython's struct constructor does.
+        if !args.is_empty() && (self.structs[&ty].union || args.len() > fields.len() || args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_)))) {
             return fallback(&value.span, format!("it builds a `{ty}` from positional arguments"));
         }
+        let positional = args.iter().zip(&fields).map(|(a, f)| Keyword { name: Some(f.clone()), value: a.clone(), span: a.span.clone() });
+        let keywords: Vec<Keyword> = positional.chain(keywords.iter().cloned()).collect();
+        let keywords = keywords.as_slice();
         let target_root = match &target.kind {
             ExprKind::Subscript { value, .. } => value,
             _ => target,
@@ -892,6 +926,9 @@ impl Lower<'_, '_> {
                     Diagnostic::error(span.clone(), format!("struct `{ty}` has no field `{k}`"))
                         .with_hint(format!("its fields are {}", fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "))),
                 );
+            }
+            if seen.contains(&k.as_str()) {
+                return fallback(span, format!("it gives the field `{k}` of a `{ty}` twice"));
             }
             seen.push(k);
             // The new value may read the struct it replaces: Python evaluates
@@ -930,7 +967,7 @@ impl Lower<'_, '_> {
         }
         for Keyword { name: k, value: v, .. } in keywords {
             if let Some(t) = k.as_ref().and_then(|k| self.place_field(target, k)) {
-                let nested = self.fields(&ty).iter().find(|(f, _)| Some(f) == k.as_ref()).and_then(|(_, t)| self.sub_struct(t));
+                let nested = self.fields(&ty).iter().find(|(f, _)| Some(f) == k.as_ref()).and_then(|(_, t)| self.sub_struct(t).or_else(|| self.sub_union(t)));
                 match (nested, k.as_ref().and_then(|k| early.get(k))) {
                     (_, Some(tmp)) => out.push(stmt(StmtKind::Assign { targets: vec![self.lower_leaf(&t, true)?], value: tmp.clone() }, sp)),
                     (Some(_), None) => out.extend(self.assign(&t, v, sp)?),
@@ -1022,6 +1059,31 @@ impl Lower<'_, '_> {
             other => other.clone(),
         };
         Ok(vec![Stmt { kind, span: s.span.clone() }])
+    }
+
+    /// Whether a comprehension reads pointers to structs and no struct
+    /// local, and its targets bind neither (nor does a `:=` in it).
+    fn comprehension_reads_pointers_only(&self, e: &Expr) -> bool {
+        let ExprKind::Comp { generators, .. } = &e.kind else { return false };
+        let mut pointers = false;
+        let mut other = false;
+        walk_expr(e, &mut |x| match &x.kind {
+            ExprKind::Name(n) => {
+                pointers |= self.pointers.contains_key(n);
+                other |= self.locals.contains_key(n);
+            }
+            ExprKind::Named { .. } | ExprKind::Lambda(_) => other = true,
+            _ => {}
+        });
+        let mut bound = vec![];
+        for g in generators {
+            walk_expr(&g.target, &mut |x| {
+                if let ExprKind::Name(n) = &x.kind {
+                    bound.push(n.clone());
+                }
+            });
+        }
+        pointers && !other && !bound.iter().any(|n| self.pointers.contains_key(n) || self.locals.contains_key(n))
     }
 
     /// Field accesses become their locals; a struct used whole is a fallback.
@@ -1165,6 +1227,23 @@ impl Lower<'_, '_> {
                 return fallback(sp, format!("it assigns the struct `{target}` with `:=`"));
             }
             ExprKind::Named { target, value } => ExprKind::Named { target: target.clone(), value: bx(value)? },
+            // A comprehension runs in the function: its pointers to structs
+            // are the function's (unless a target rebinds one).
+            ExprKind::Comp { kind, elt, value, generators } if self.comprehension_reads_pointers_only(e) => ExprKind::Comp {
+                kind: *kind,
+                elt: bx(elt)?,
+                value: value.as_deref().map(bx).transpose()?,
+                generators: generators
+                    .iter()
+                    .map(|g| {
+                        Ok(syntax::CompFor {
+                            iter: self.expr(&g.iter)?,
+                            ifs: g.ifs.iter().map(|c| self.expr(c)).collect::<R<_>>()?,
+                            ..g.clone()
+                        })
+                    })
+                    .collect::<R<_>>()?,
+            },
             ExprKind::Comp { .. } | ExprKind::Lambda(_) => {
                 let mut uses = false;
                 walk_expr(e, &mut |x| {

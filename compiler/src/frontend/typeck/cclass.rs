@@ -44,6 +44,24 @@ pub(super) fn typed_variables(cx: &ModuleCx, def: &syntax::FunctionDef) -> Resul
     for (name, ann) in crate::frontend::cclass::annotated_names(def) {
         found(name, ann)?;
     }
+    // A local never declared whose every binding builds one native cclass
+    // (`other = C()`) holds one, as Cython infers.
+    let mut bound = vec![];
+    def.body.iter().for_each(|s| syntax::bound_names(s, &mut bound));
+    bound.extend(def.params.iter().map(|p| p.name.clone()));
+    for (name, values, _) in crate::frontend::structs::plain_bindings(cx, def) {
+        let class = |v: &Expr| match &v.kind {
+            ExprKind::Call { func, .. } if matches!(&func.kind, ExprKind::Name(c) if !bound.contains(c)) => annotated_class(cx, func),
+            _ => None,
+        };
+        let Some(c) = values.first().and_then(class) else { continue };
+        if out.contains_key(&name) || !values.iter().all(|v| class(v).as_ref() == Some(&c)) {
+            continue;
+        }
+        if let Some(l) = live.get(&c) {
+            out.insert(name, l.clone());
+        }
+    }
     Ok(out)
 }
 

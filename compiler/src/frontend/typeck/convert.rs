@@ -115,6 +115,10 @@ pub(super) fn literal_join(l: &hir::Expr, r: &hir::Expr) -> Ty {
         match (literal(l.as_const()), literal(r.as_const())) {
             (Some(lit), None) if !b.checked => return Ty::Int(crate::types::int_join(lit, b)),
             (None, Some(lit)) if !a.checked => return Ty::Int(crate::types::int_join(a, lit)),
+            // Both constant: a folded C value (`cython.cast(cython.ulonglong, 1)`)
+            // keeps its type, the Python literal beside it adapts.
+            (Some(_), Some(lit)) if !a.checked && b.checked => return Ty::Int(crate::types::int_join(a, lit)),
+            (Some(lit), Some(_)) if a.checked && !b.checked => return Ty::Int(crate::types::int_join(lit, b)),
             _ => {}
         }
     }

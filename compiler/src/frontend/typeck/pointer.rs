@@ -97,7 +97,9 @@ impl Checker<'_, '_> {
 
     fn ptr_element(&mut self, ptr: hir::Expr, elem: Elem, index: &Expr) -> R<hir::Expr> {
         let i = self.expr(index)?;
-        if !matches!(i.ty, Ty::Int(_) | Ty::Bool) {
+        // An object index (a comprehension's variable) converted to a
+        // `Py_ssize_t` with CPython's errors, as Cython converts it.
+        if !matches!(i.ty, Ty::Int(_) | Ty::Bool | Ty::Object) {
             return error(Diagnostic::error(index.span.clone(), format!("a pointer index must be an integer, not {}", i.ty)).with_label("not an integer"));
         }
         let i = self.coerce(i, ssize_t(), &index.span, "index")?;

@@ -246,6 +246,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                             .with_hint("convert with int(...)"),
                     )
                 }
+                // An object index (a comprehension's variable) converted
+                // with CPython's errors, as Cython converts it.
+                Ty::Object => out.push(self.coerce(x, Ty::py_int(), &item.span, "index")?),
                 _ => return fallback(&item.span, "it indexes a memoryview with a non-number"),
             }
         }
