@@ -11,32 +11,13 @@
 //! survives a call), nothing changes.
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
-use cranelift_codegen::dominator_tree::DominatorTree;
-use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{types, Function, InstBuilder, InstructionData, MemFlagsData, Opcode, Value, ValueDef};
-use cranelift_codegen::loop_analysis::LoopAnalysis;
 
 pub fn hoist_compare_consts(func: &mut Function) {
-    if func.layout.entry_block().is_none() {
-        return;
-    }
-    let cfg = ControlFlowGraph::with_function(func);
-    let domtree = DominatorTree::with_function(func, &cfg);
-    let mut loops = LoopAnalysis::new();
-    loops.compute(func, &cfg, &domtree);
-    if loops.loops().next().is_none() {
-        return;
-    }
     // Loops that call: SysV x86-64 keeps no float register across a call,
     // so a zero live across one would be spilled and reloaded.
-    let mut calling = vec![];
-    for block in func.layout.blocks() {
-        let calls = func.layout.block_insts(block).any(|i| func.dfg.insts[i].opcode().is_call());
-        if let (true, Some(lp)) = (calls, loops.innermost_loop(block)) {
-            calling.push(lp);
-        }
-    }
+    let Some(super::loop_exits::CallingLoops { loops, calling, .. }) = super::loop_exits::calling_loops(func) else { return };
     let mut sites = vec![];
     for block in func.layout.blocks() {
         let Some(lp) = loops.innermost_loop(block) else { continue };

@@ -25,20 +25,24 @@ use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{types, Block, Function, InstBuilder, MemFlagsData, Opcode, Value};
-use cranelift_codegen::loop_analysis::LoopAnalysis;
+use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
 
-pub fn copy_exit_values(func: &mut Function) {
-    if func.layout.entry_block().is_none() {
-        return;
-    }
+/// A function's loops, and the innermost loop of each call in one: what
+/// this pass and `compare_consts` decide by.
+pub(super) struct CallingLoops {
+    pub cfg: ControlFlowGraph,
+    pub loops: LoopAnalysis,
+    pub calling: Vec<Loop>,
+}
+
+/// `None` when the function has no loop.
+pub(super) fn calling_loops(func: &Function) -> Option<CallingLoops> {
+    func.layout.entry_block()?;
     let cfg = ControlFlowGraph::with_function(func);
     let domtree = DominatorTree::with_function(func, &cfg);
     let mut loops = LoopAnalysis::new();
     loops.compute(func, &cfg, &domtree);
-    if loops.loops().next().is_none() {
-        return;
-    }
-    // Loops with a call in them or in a loop they hold.
+    loops.loops().next()?;
     let mut calling = vec![];
     for block in func.layout.blocks() {
         let calls = func.layout.block_insts(block).any(|i| func.dfg.insts[i].opcode().is_call());
@@ -46,6 +50,12 @@ pub fn copy_exit_values(func: &mut Function) {
             calling.push(lp);
         }
     }
+    Some(CallingLoops { cfg, loops, calling })
+}
+
+pub fn copy_exit_values(func: &mut Function) {
+    // Loops with a call in them or in a loop they hold.
+    let Some(CallingLoops { cfg, loops, calling }) = calling_loops(func) else { return };
     if calling.is_empty() {
         return;
     }
