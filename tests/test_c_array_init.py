@@ -1,6 +1,6 @@
 """C arrays set from a list or tuple display (issue 14), as Cython 3.3.1
 compiles them: `a: cython.double[3] = [x, 2.0, 3.0]`, nested displays of
-2-D arrays (`m[i][j]` read and written), `cython.declare(T[n], [..])`,
+2-D and 3-D arrays (`m[i][j]` read, written, updated, its address taken), `cython.declare(T[n], [..])`,
 `a = [..]` and `a[:] = [..]` of an existing array. Results against the
 same source run as plain Python (the shim: a list); object items unboxed
 with Cython's errors (checked against Cython 3.3.1's own), every item
@@ -13,7 +13,7 @@ import pytest
 from conftest import attempt, growth, run_compiler
 
 FUNCTIONS = ["run", "objs", "ints", "narrow", "declared", "fill", "reassigned", "kept_on_error", "grid",
-             "grid_store", "in_loop"]
+             "grid_store", "in_loop", "address_of", "cube"]
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +39,10 @@ def test_differential(m):
     m.assert_same("grid", [0, 1, 2, -3, 1000])
     m.assert_same("grid_store", [0, 5, -7, 99])
     m.assert_same("in_loop", [0, 1, 10])
+    m.assert_same("cube", [0, 8, -5])
+    # The shim's `cython.address` copies the number; compiled (and in
+    # Cython) it points into the array.
+    m.assert_values("address_of", [(5, 14), (-9, 0)])
 
 
 def test_cython_conversions(m):

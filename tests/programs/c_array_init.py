@@ -78,3 +78,16 @@ def in_loop(n: cython.int) -> cython.double:
         a: cython.double[2] = [i, i * 0.5]
         t += a[0] + a[1]
     return t
+
+
+def address_of(k: cython.int) -> cython.int:
+    m: cython.int[2][2] = [[k, 2], [3, 4]]
+    p: cython.p_int = cython.address(m[1][0])
+    p[0] = 9
+    return m[1][0] + m[0][0]
+
+
+def cube(k: cython.int) -> cython.int:
+    c: cython.int[2][2][2] = [[[1, 2], [3, 4]], [[5, 6], [7, k]]]
+    c[0][1][1] += 100
+    return c[1][1][1] * 1000 + c[0][1][1]
