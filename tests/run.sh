@@ -57,7 +57,7 @@ fi
 # between versions), targets, and memoryviews when NumPy installs.
 SUBSET=(tests/test_arith.py tests/test_function_pointer_except.py tests/test_extern_except.py tests/test_extern_struct_by_value.py tests/test_dict_locals.py tests/test_module_cvars.py tests/test_control.py tests/test_logic.py tests/test_wrappers.py
         tests/test_struct_fn_pointer_fields.py tests/test_struct_inference.py tests/test_c_level_probe.py tests/test_fn_pointer_inference.py tests/test_shared_cfuncs.py tests/test_void_cfunc_entries.py tests/test_cclass_dataclass.py
-        tests/test_capi_cython_names.py
+        tests/test_capi_cython_names.py tests/test_c_array_init.py
         tests/test_refcounts.py tests/test_semantics.py tests/test_math.py tests/test_builtins.py
         tests/test_recursion.py tests/test_targets.py tests/test_pythons.py tests/test_leaks.py
         tests/test_objects.py tests/test_object_ops.py tests/test_object_fast.py tests/test_object_control.py tests/test_cclass.py

@@ -189,6 +189,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                     _ => self.object_attribute(e, value, attr),
                 },
             },
+            ExprKind::Subscript { .. } if self.c_array_flat(e).is_some() => match self.c_array_flat(e) {
+                Some(flat) => self.expr(&flat),
+                None => fallback(&e.span, "it indexes a C array"),
+            },
             ExprKind::Subscript { value, index } => match self.ptr_subscript(value, index, &e.span)? {
                 Some(load) => Ok(load),
                 None => self.subscript(e, value, index),

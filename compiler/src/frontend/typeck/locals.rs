@@ -19,8 +19,8 @@ impl<'c, 'a> Checker<'c, 'a> {
             match &s.kind {
                 StmtKind::AnnAssign { target: Expr { kind: ExprKind::Name(n), span }, annotation, value } => {
                     if let Some((elem, dims)) = self.cx.resolve_c_array(annotation)? {
-                        if value.is_some() {
-                            return fallback(span, "it initialises a C array from a value (only zero-initialised C arrays are compiled)");
+                        if let Some(v) = value {
+                            super::c_array_init::check_initialiser(v)?;
                         }
                         let t = Ty::View(crate::types::ViewTy { elem, ndim: dims.len() as u8, c_contig: true, f_contig: false });
                         self.declare(n, t, span)?;
@@ -35,8 +35,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                     if let (ExprKind::Call { func, args, .. }, [Expr { kind: ExprKind::Name(n), span }]) = (&value.kind, targets.as_slice()) {
                         if self.cx.binding_of(func) == Some(Binding::CythonAttr("declare".into())) {
                             if let Some((elem, dims)) = match args.first() { Some(t) => self.cx.resolve_c_array(t)?, None => None } {
-                                if args.len() > 1 {
-                                    return fallback(span, "it initialises a C array from a value (only zero-initialised C arrays are compiled)");
+                                if let Some(v) = args.get(1) {
+                                    super::c_array_init::check_initialiser(v)?;
                                 }
                                 let t = Ty::View(crate::types::ViewTy { elem, ndim: dims.len() as u8, c_contig: true, f_contig: false });
                                 self.declare(n, t, span)?;

@@ -3,6 +3,7 @@
 //! types across functions and drops the functions that must stay Python
 //! (and, in turn, their callers).
 
+mod c_array_init;
 mod call;
 mod cclass;
 mod closure;

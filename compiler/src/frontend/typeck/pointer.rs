@@ -236,6 +236,9 @@ impl Checker<'_, '_> {
         let ([x], true) = (args, keywords.is_empty()) else {
             return error(Diagnostic::error(e.span.clone(), "cython.address takes one argument").with_label("wrong arguments"));
         };
+        // `m[i][j]` of a 2-D C array: the element `m[i, j]`.
+        let flat = self.c_array_flat(x);
+        let x = flat.as_ref().unwrap_or(x);
         if let ExprKind::Subscript { value, .. } = &x.kind {
             if self.view_local(value).is_some() {
                 let v = self.expr(x)?;

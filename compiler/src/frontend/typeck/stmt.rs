@@ -68,12 +68,17 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             StmtKind::AnnAssign { target, value, .. } => match (&target.kind, value) {
                 (ExprKind::Name(_), None) => Ok(vec![]),
+                (ExprKind::Name(n), Some(v)) if self.is_c_array_name(n) => self.c_array_init(n, v, line),
                 (ExprKind::Name(n), Some(v)) => {
                     let v = self.expr(v)?;
                     let pair = self.assign_to(n, v, &target.span)?;
                     one(hir::StmtKind::Assign(vec![pair]))
                 }
                 _ => fallback(&target.span, format!("it assigns to `{}`", self.cx.source_text(&target.span))),
+            },
+            StmtKind::AugAssign { target, op, value } if self.c_array_flat(target).is_some() => match self.c_array_flat(target) {
+                Some(flat) => self.stmt(&Stmt { kind: StmtKind::AugAssign { target: flat, op: *op, value: value.clone() }, span: s.span.clone() }),
+                None => fallback(&target.span, "it assigns to a C array element"),
             },
             StmtKind::AugAssign { target: target @ Expr { kind: ExprKind::Subscript { value: base, index }, span: tspan }, op, value } => {
                 if let Some(stores) = self.ptr_aug_store(base, index, *op, value, tspan, line)? {
@@ -390,6 +395,11 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn assign(&mut self, targets: &[Expr], value: &Expr, line: u32) -> R<Vec<hir::Stmt>> {
+        if let [t] = targets {
+            if let Some(flat) = self.c_array_flat(t) {
+                return self.assign(&[flat], value, line);
+            }
+        }
         // `x = yield v`: the sent value in a hidden object local, then
         // assigned to `x` as any object is.
         if let ([t @ Expr { kind: ExprKind::Name(n), .. }], ExprKind::Yield(v)) = (targets, &value.kind) {
@@ -403,11 +413,28 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
         }
         if let [Expr { kind: ExprKind::Name(n), .. }] = targets {
-            if self.c_arrays.contains_key(n) {
-                if let ExprKind::Call { func, .. } = &value.kind {
+            if self.is_c_array_name(n) {
+                if let ExprKind::Call { func, args, .. } = &value.kind {
                     if self.cx.binding_of(func) == Some(Binding::CythonAttr("declare".into())) {
-                        return Ok(vec![]);
+                        return match args.get(1) {
+                            Some(v) => self.c_array_init(n, v, line),
+                            None => Ok(vec![]),
+                        };
                     }
+                }
+                // `a = [x, y]` of a C array: its elements set, as Cython does.
+                if matches!(value.kind, ExprKind::List(_) | ExprKind::Tuple(_)) {
+                    return self.c_array_init(n, value, line);
+                }
+            }
+        }
+        // `a[:] = [x, y]` of a C array: the same.
+        if let [Expr { kind: ExprKind::Subscript { value: base, index }, .. }] = targets {
+            if let (ExprKind::Name(n), ExprKind::Slice { lower: None, upper: None, step: None }, ExprKind::List(_) | ExprKind::Tuple(_)) =
+                (&base.kind, &index.kind, &value.kind)
+            {
+                if self.is_c_array_name(n) {
+                    return self.c_array_init(n, value, line);
                 }
             }
         }
