@@ -55,7 +55,7 @@ fi
 # The other CPython versions: the tests of every construct's semantics, the
 # wrappers and reference counts, Python objects (their layouts and C-API differ
 # between versions), targets, and memoryviews when NumPy installs.
-SUBSET=(tests/test_arith.py tests/test_function_pointer_except.py tests/test_extern_except.py tests/test_extern_struct_by_value.py tests/test_dict_locals.py tests/test_module_cvars.py tests/test_control.py tests/test_logic.py tests/test_wrappers.py
+SUBSET=(tests/test_arith.py tests/test_bytes_char_pointer.py tests/test_function_pointer_except.py tests/test_extern_except.py tests/test_extern_struct_by_value.py tests/test_dict_locals.py tests/test_module_cvars.py tests/test_control.py tests/test_logic.py tests/test_wrappers.py
         tests/test_struct_fn_pointer_fields.py tests/test_struct_inference.py tests/test_c_level_probe.py tests/test_fn_pointer_inference.py tests/test_shared_cfuncs.py tests/test_void_cfunc_entries.py tests/test_cclass_dataclass.py
         tests/test_capi_cython_names.py tests/test_c_array_init.py
         tests/test_refcounts.py tests/test_semantics.py tests/test_math.py tests/test_builtins.py

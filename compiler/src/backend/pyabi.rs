@@ -16,6 +16,9 @@ pub const OB_REFCNT: i32 = 0;
 pub const OB_TYPE: i32 = 8;
 /// `PyCellObject.ob_ref`: a cell's value (NULL when empty).
 pub const CELL_REF: i32 = 16;
+/// `PyBytesObject.ob_sval`: a bytes object's characters, NUL-terminated
+/// (after the variable-size header and `ob_shash`, 3.9–3.13).
+pub const BYTES_SVAL: i64 = 32;
 /// `PyFloatObject.ob_fval`.
 pub const FLOAT_VALUE: i32 = 16;
 /// `PyTupleObject.ob_item`.

@@ -113,7 +113,8 @@ impl ModuleCx<'_> {
                 if name == "pp_void" {
                     return Ok(Some(Ty::Ptr(Some(types::Elem::VoidPtr))));
                 }
-                let Some(scalar) = name.strip_prefix("p_") else { return Ok(None) };
+                // `p_const_char`: C's qualifier only restricts the C code.
+                let Some(scalar) = name.strip_prefix("p_const_").or_else(|| name.strip_prefix("p_")) else { return Ok(None) };
                 return match types::cython_scalar(scalar) {
                     Some(t) => pointee(t),
                     None => Ok(None),

@@ -628,6 +628,8 @@ impl Op {
             CallC { prim, .. } => (prim.result, None),
             // A native function returning an object returns a new reference.
             CallNative { .. } | Body(body::BodyOp::Call { .. }) => (RefKind::New, None),
+            // A `char*` into a bytes object's characters: the object must outlive it.
+            Unbox { obj, ty: crate::types::Ty::Ptr(_) } => (RefKind::Borrowed, Some(*obj)),
             // An object's memory: the object must outlive the loads through it.
             Body(body::BodyOp::ObjectData { obj }) => (RefKind::Borrowed, Some(*obj)),
             _ => (RefKind::Borrowed, None),

@@ -181,6 +181,7 @@ primitive!(PY_BUFFER_RELEASE = "PyBuffer_Release"(Ptr) -> None, Never, Borrowed)
 primitive!(PY_UNICODE_FROM_STRING = "PyUnicode_FromString"(Ptr) -> Some(Object), Null, New);
 primitive!(PY_BYTES_FROM_STRING_AND_SIZE = "PyBytes_FromStringAndSize"(Ptr, Ptr) -> Some(Object), Null, New);
 primitive!(PY_BYTES_AS_STRING = "PyBytes_AsString"(Object) -> Some(Ptr), Null, Borrowed);
+primitive!(PY_BYTEARRAY_AS_STRING = "PyByteArray_AsString"(Object) -> Some(Ptr), Never, Borrowed);
 primitive!(PY_BYTES_SIZE = "PyBytes_Size"(Object) -> Some(Ptr), Negative, Borrowed);
 primitive!(PY_DICT_NEW = "PyDict_New"() -> Some(Object), Null, New);
 primitive!(PY_DICT_SET_ITEM_STRING = "PyDict_SetItemString"(Object, Ptr, Object) -> Some(I32), Negative, Borrowed);

@@ -1715,7 +1715,25 @@ def _qsort(base, n, size, compar):
 _libc_stdlib_attrs = {"abs": _c_abs, "labs": _c_abs, "llabs": _c_abs,
                       "malloc": _malloc, "calloc": _calloc, "realloc": _realloc, "free": _free,
                       "qsort": _qsort}
-_libc_string_attrs = {"memset": _memset, "memcpy": _memcpy, "memmove": _memcpy}
+def _strlen(s):
+    """C's strlen of what compiled code passes as a `char*`: a bytes or
+    bytearray object's characters (up to the first NUL), a str as the C
+    string of a literal, a shim pointer's items up to the first zero;
+    other objects CPython's TypeError, as `PyBytes_AsString` raises it."""
+    if _isinstance(s, _builtins.str):
+        s = s.encode("ascii")
+    if _isinstance(s, (_builtins.bytes, _builtins.bytearray)):
+        n = s.find(b"\0")
+        return _len(s) if n < 0 else n
+    if _isinstance(s, _Pointer):
+        n = 0
+        while s._off + n < _len(s._items) and s._items[s._off + n]:
+            n += 1
+        return n
+    raise _builtins.TypeError("expected bytes, %s found" % _builtins.type(s).__name__)
+
+
+_libc_string_attrs = {"memset": _memset, "memcpy": _memcpy, "memmove": _memcpy, "strlen": _strlen}
 
 _libc_limits_attrs = {
     "CHAR_BIT": 8,

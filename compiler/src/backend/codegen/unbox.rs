@@ -6,8 +6,8 @@
 use super::super::{clif_type, pyabi, FnCx, R};
 use super::flags;
 use crate::mir::primitives::{
-    PY_ERR_OCCURRED, PY_ERR_SET_STRING, PY_FLOAT_AS_DOUBLE, PY_INCREF, PY_LONG_AS_LONG_LONG, PY_LONG_AS_UNSIGNED_LONG_LONG, PY_NUMBER_INDEX,
-    PY_OBJECT_IS_TRUE,
+    PY_BYTEARRAY_AS_STRING, PY_BYTES_AS_STRING, PY_ERR_OCCURRED, PY_ERR_SET_STRING, PY_FLOAT_AS_DOUBLE, PY_INCREF, PY_LONG_AS_LONG_LONG, PY_LONG_AS_UNSIGNED_LONG_LONG, PY_NUMBER_INDEX,
+    PY_OBJECT_IS_TRUE, PY_TYPE_IS_SUBTYPE,
 };
 use crate::types::Ty;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -167,6 +167,40 @@ pub(super) fn unbox(cx: &mut FnCx, obj: Value, ty: Ty, err: Block) -> R<Value> {
             Ok(narrow)
         }
         Ty::Void | Ty::View(_) | Ty::Object => Err("a None, memoryview or object parameter reached scalar unboxing".into()),
+        Ty::Ptr(Some(crate::types::Elem::Int(i))) if i.bits == 8 => {
+            // A `char*` borrowing the object's characters, as Cython's
+            // `__Pyx_PyObject_AsString`: an exact bytes object's in place,
+            // a bytearray's (or a subclass's) by `PyByteArray_AsString`,
+            // anything else by `PyBytes_AsString` (bytes subclasses; its
+            // TypeError `expected bytes, T found` for other types).
+            let join = cx.b.create_block();
+            cx.b.append_block_param(join, p);
+            let (fast, slow) = (cx.b.create_block(), cx.b.create_block());
+            let ob_type = cx.b.ins().load(p, flags(), obj, pyabi::OB_TYPE);
+            let bytes_type = cx.py_data("PyBytes_Type")?;
+            let exact = cx.b.ins().icmp(IntCC::Equal, ob_type, bytes_type);
+            cx.b.ins().brif(exact, fast, &[], slow, &[]);
+            cx.b.switch_to_block(fast);
+            let v = cx.b.ins().iadd_imm_s(obj, pyabi::BYTES_SVAL);
+            cx.b.ins().jump(join, &[BlockArg::Value(v)]);
+            cx.b.switch_to_block(slow);
+            cx.b.set_cold_block(slow);
+            let bytearray_type = cx.py_data("PyByteArray_Type")?;
+            let is_bytearray = cx.call_prim(&PY_TYPE_IS_SUBTYPE, &[ob_type, bytearray_type])?[0];
+            let (array, other) = (cx.b.create_block(), cx.b.create_block());
+            cx.b.ins().brif(is_bytearray, array, &[], other, &[]);
+            cx.b.switch_to_block(array);
+            cx.b.set_cold_block(array);
+            let r = cx.call_prim(&PY_BYTEARRAY_AS_STRING, &[obj])?[0];
+            cx.b.ins().jump(join, &[BlockArg::Value(r)]);
+            cx.b.switch_to_block(other);
+            cx.b.set_cold_block(other);
+            let r = cx.call_prim(&PY_BYTES_AS_STRING, &[obj])?[0];
+            let null = cx.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
+            cx.b.ins().brif(null, err, &[], join, &[BlockArg::Value(r)]);
+            cx.b.switch_to_block(join);
+            Ok(cx.b.block_params(join)[0])
+        }
         Ty::Ptr(_) | Ty::FnPtr(_) => Err("a C pointer reached scalar unboxing".into()),
     }
 }

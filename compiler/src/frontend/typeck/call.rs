@@ -391,7 +391,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         let mut slots: Vec<Option<hir::Expr>> = vec![None; callee.params.len()];
         for (a, &i) in args.iter().zip(&positional) {
-            slots[i] = Some(self.expr(a)?);
+            slots[i] = Some(match self.c_string_literal(a, callee.params[i].ty)? {
+                Some(s) => s,
+                None => self.expr(a)?,
+            });
         }
         for k in keywords {
             let kname = k.name.as_deref().unwrap_or("");
@@ -401,13 +404,19 @@ impl<'c, 'a> Checker<'c, 'a> {
             if slots[i].is_some() {
                 return error(Diagnostic::error(k.span.clone(), format!("{name}() got multiple values for argument '{kname}'")));
             }
-            slots[i] = Some(self.expr(&k.value)?);
+            slots[i] = Some(match self.c_string_literal(&k.value, callee.params[i].ty)? {
+                Some(s) => s,
+                None => self.expr(&k.value)?,
+            });
         }
         let mut out = vec![];
         for (slot, p) in slots.into_iter().zip(&callee.params) {
             let singleton = p.default_src.as_deref().and_then(singleton_default);
             let v = match (slot, p.default) {
-                (Some(v), _) => self.coerce(v, p.ty, &e.span, &p.name)?,
+                (Some(v), _) => match self.char_pointer_arg(&v, p.ty) {
+                    Some(c) => c,
+                    None => self.coerce(v, p.ty, &e.span, &p.name)?,
+                },
                 (None, Some(d)) => hir::Expr::konst(const_to(d, p.ty), p.ty),
                 (None, None) if p.accepts_none => hir::Expr { kind: H::NoneView, ty: p.ty },
                 // None, True and False are the same object wherever made.

@@ -75,7 +75,72 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 }
 
+/// Cython's error for a `char*` local set from a temporary object's buffer.
+pub(super) const TEMPORARY_POINTER: &str = "Storing unsafe C derivative of temporary Python reference";
+
+/// Whether `t` is a C `char*` (`char`, `signed char`, `unsigned char`,
+/// `const` or not): the pointers Cython fills from a bytes object.
+pub(super) fn is_char_pointer(t: Ty) -> bool {
+    matches!(t, Ty::Ptr(Some(Elem::Int(i))) if i.bits == 8)
+}
+
 impl Checker<'_, '_> {
+    /// An object passed where a call takes a `char*`, `to`, as Cython
+    /// passes one: an ASCII str constant (no NUL) a C string, any other
+    /// object its bytes' buffer (`__Pyx_PyObject_AsString`: a bytearray's,
+    /// else `PyBytes_AsString`'s, CPython's TypeError `expected bytes, T
+    /// found` for other objects), borrowed for the call (MIR keeps the
+    /// object alive until the pointer's last use). `None` when `to` is no
+    /// `char*` or `v` no object.
+    pub(super) fn char_pointer_arg(&self, v: &hir::Expr, to: Ty) -> Option<hir::Expr> {
+        if !is_char_pointer(to) || v.ty != Ty::Object {
+            return None;
+        }
+        if let H::ObjConst(hir::ObjConst::Str(s)) = &v.kind {
+            if s.is_ascii() && !s.contains('\0') {
+                return Some(hir::Expr { kind: H::CString(s.clone()), ty: to });
+            }
+        }
+        Some(hir::Expr { kind: H::Convert(Box::new(v.clone())), ty: to })
+    }
+
+    /// `s = v` of a `char*` local `s` from an object `v`: Cython takes the
+    /// buffer of a variable's object only (`Storing unsafe C derivative of
+    /// temporary Python reference` otherwise). pyc-aot releases a variable
+    /// after its last use, so only a parameter nothing assigns (the
+    /// caller's reference, alive for the whole call) lends its buffer; a
+    /// str constant is a C string. `None` when `to` is no `char*` or `v`
+    /// no object.
+    pub(super) fn char_pointer_store(&self, v: &hir::Expr, to: Ty, span: &Span) -> R<Option<hir::Expr>> {
+        if !is_char_pointer(to) || v.ty != Ty::Object {
+            return Ok(None);
+        }
+        match &v.kind {
+            H::ObjConst(hir::ObjConst::Str(_)) => match self.char_pointer_arg(v, to) {
+                Some(c @ hir::Expr { kind: H::CString(_), .. }) => Ok(Some(c)),
+                _ => fallback(span, "it stores a str constant with non-ASCII or NUL characters to a `char*`"),
+            },
+            H::Local(id) => {
+                let name = self.locals.get(id.0 as usize).map(|l| l.name.clone()).unwrap_or_default();
+                let param = self.me.params.iter().any(|p| p.name == name);
+                let mut bound = vec![];
+                self.me.def.body.iter().for_each(|s| crate::syntax::bound_names(s, &mut bound));
+                if !param || bound.contains(&name) || self.cells.contains_key(&name) {
+                    return fallback(
+                        span,
+                        format!("it stores a pointer into the buffer of `{name}` to a `char*` (only a parameter nothing assigns keeps its object alive as long as the pointer)"),
+                    );
+                }
+                Ok(self.char_pointer_arg(v, to))
+            }
+            _ => error(
+                Diagnostic::error(span.clone(), TEMPORARY_POINTER)
+                    .with_label("a temporary object, released after this statement")
+                    .with_hint("assign the object to a variable first and take the pointer from the variable, as Cython requires"),
+            ),
+        }
+    }
+
     fn is_c_array(&self, v: &hir::Expr) -> bool {
         matches!(v.kind, H::Local(id) if self.locals.get(id.0 as usize).is_some_and(|l| l.c_array.is_some()))
     }

@@ -60,6 +60,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                 continue;
             }
             let v = self.expr(a)?;
+            if let Some(c) = self.char_pointer_arg(&v, *pty) {
+                out.push(c);
+                continue;
+            }
             out.push(self.coerce(v, *pty, &a.span, pname)?);
         }
         for (k, a) in args.iter().enumerate().skip(f.params.len()) {
@@ -113,7 +117,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                 continue;
             }
             let v = self.expr(a)?;
-            let v = self.coerce(v, *t, &a.span, pname)?;
+            let v = match self.char_pointer_arg(&v, *t) {
+                Some(c) => c,
+                None => self.coerce(v, *t, &a.span, pname)?,
+            };
             out.push(hir::Expr { kind: v.kind, ty: *t });
         }
         Ok(hir::Expr { kind: H::CCall { symbol: f.symbol.clone(), args: out, except: f.except, variadic: false, by_value: Some(abi) }, ty: f.ret })
@@ -152,7 +159,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// `a` as a C string constant when it is a string or bytes literal of
     /// ASCII characters (no NUL) passed where C takes a `char*`, `to`, as
     /// Cython passes one; `None` otherwise.
-    fn c_string_literal(&self, a: &Expr, to: Ty) -> R<Option<hir::Expr>> {
+    pub(super) fn c_string_literal(&self, a: &Expr, to: Ty) -> R<Option<hir::Expr>> {
         let char_ptr = matches!(to, Ty::Ptr(Some(crate::types::Elem::Int(i))) if i.bits == 8);
         if !char_ptr {
             return Ok(None);
@@ -205,7 +212,15 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
         let mut out = vec![f];
         for (k, (a, t)) in args.iter().zip(&sig.params).enumerate() {
+            if let Some(s) = self.c_string_literal(a, *t)? {
+                out.push(s);
+                continue;
+            }
             let v = self.expr(a)?;
+            if let Some(c) = self.char_pointer_arg(&v, *t) {
+                out.push(c);
+                continue;
+            }
             out.push(self.coerce(v, *t, &a.span, &format!("argument {}", k + 1))?);
         }
         Ok(hir::Expr { kind: H::CallPtr(out), ty: sig.ret })

@@ -213,6 +213,12 @@ impl<'c, 'a> Checker<'c, 'a> {
             let v = hir::Expr { kind: hir::ExprKind::Convert(Box::new(v)), ty: t };
             return Ok((self.local_id(name, t), v));
         }
+        // `s: cython.p_char = b` of a bytes parameter: its buffer.
+        if let Some(&t) = self.declared.get(name) {
+            if let Some(c) = self.char_pointer_store(&v, t, span)? {
+                return Ok((self.local_id(name, t), c));
+            }
+        }
         // `p: cython.p_double = a` of a C array: its first element's address.
         let v = match (self.declared.get(name), v.ty) {
             (Some(&t @ Ty::Ptr(_)), Ty::View(_)) => self.coerce(v, t, span, name)?,

@@ -126,7 +126,7 @@ pub(crate) fn check_all(
                 // refuses in a function holding objects is a gap of ours, not
                 // the user's error: the function stays Python, as it did
                 // before objects compiled at all.
-                Err(Problem::Error(d)) if holds_objects(c) || ck.touches_objects() || cx.nested_fns.borrow().contains_key(&c.name) => dropped.push((i, c.span.clone(), format!("it uses objects in a way not compiled yet ({})", d.message))),
+                Err(Problem::Error(d)) if !CYTHON_OBJECT_ERRORS.contains(&d.message.as_str()) && (holds_objects(c) || ck.touches_objects()) || cx.nested_fns.borrow().contains_key(&c.name) => dropped.push((i, c.span.clone(), format!("it uses objects in a way not compiled yet ({})", d.message))),
                 Err(Problem::Error(d)) => errors.push(d),
                 Err(Problem::Fallback { span, reason }) => dropped.push((i, span, reason)),
                 Err(Problem::Pending) => dropped.push((i, c.span.clone(), "its types could not be inferred".into())),
@@ -231,6 +231,10 @@ fn describe(k: &hir::ExprKind) -> &'static str {
 }
 
 /// Whether a candidate's signature or `cython.locals` hold objects.
+/// Cython's compile errors about objects: errors of the user's code even
+/// in a function holding objects (whose other refusals leave it to Python).
+const CYTHON_OBJECT_ERRORS: &[&str] = &[convert::TEMPORARY_POINTER];
+
 pub(super) fn holds_objects(c: &Candidate) -> bool {
     c.params.iter().any(|p| p.ty == Ty::Object) || c.declared_ret == Some(Ty::Object) || c.declared_locals.values().any(|t| *t == Ty::Object)
 }

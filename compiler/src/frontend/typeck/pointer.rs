@@ -35,6 +35,7 @@ fn libc_function(name: &str) -> Option<(&'static str, Vec<Ty>, Ty)> {
         "string.memset" => ("memset", vec![void_p, int, size], void_p),
         "string.memcpy" => ("memcpy", vec![void_p, void_p, size], void_p),
         "string.memmove" => ("memmove", vec![void_p, void_p, size], void_p),
+        "string.strlen" => ("strlen", vec![Ty::Ptr(crate::types::cython_scalar("char").and_then(Elem::of))], size),
         _ => return None,
     })
 }
@@ -280,8 +281,17 @@ impl Checker<'_, '_> {
             }
             let mut vals = vec![];
             for (a, &t) in args.iter().zip(&params) {
+                if let Some(s) = self.c_string_literal(a, t)? {
+                    vals.push(s);
+                    continue;
+                }
                 let v = self.expr(a)?;
+                if let Some(c) = self.char_pointer_arg(&v, t) {
+                    vals.push(c);
+                    continue;
+                }
                 vals.push(match (v.ty, t) {
+                    (a, b) if a == b => v,
                     (Ty::Ptr(_), Ty::Ptr(None)) => hir::Expr { kind: v.kind, ty: t },
                     // A C array decays to its first element's address.
                     (Ty::View(_), Ty::Ptr(_)) => self.coerce(v, t, &a.span, symbol)?,
