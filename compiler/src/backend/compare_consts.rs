@@ -14,10 +14,10 @@ use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{types, Function, InstBuilder, InstructionData, MemFlagsData, Opcode, Value, ValueDef};
 
-pub fn hoist_compare_consts(func: &mut Function) {
+pub fn hoist_compare_consts(func: &mut Function, loops: &super::loop_exits::CallingLoops) {
     // Loops that call: SysV x86-64 keeps no float register across a call,
     // so a zero live across one would be spilled and reloaded.
-    let Some(super::loop_exits::CallingLoops { loops, calling, .. }) = super::loop_exits::calling_loops(func) else { return };
+    let super::loop_exits::CallingLoops { loops, calling, .. } = loops;
     let mut sites = vec![];
     for block in func.layout.blocks() {
         let Some(lp) = loops.innermost_loop(block) else { continue };

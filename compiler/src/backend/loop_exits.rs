@@ -53,9 +53,11 @@ pub(super) fn calling_loops(func: &Function) -> Option<CallingLoops> {
     Some(CallingLoops { cfg, loops, calling })
 }
 
-pub fn copy_exit_values(func: &mut Function) {
+/// `loops` is `calling_loops(func)`: neither this pass nor
+/// `compare_consts` changes the function's blocks, so one analysis serves both.
+pub fn copy_exit_values(func: &mut Function, loops: &CallingLoops) {
     // Loops with a call in them or in a loop they hold.
-    let Some(CallingLoops { cfg, loops, calling }) = calling_loops(func) else { return };
+    let CallingLoops { cfg, loops, calling } = loops;
     if calling.is_empty() {
         return;
     }

@@ -572,8 +572,10 @@ impl Emitter {
 
     pub fn define(&mut self, id: ClifFuncId, mut func: ir::Function, title: &str) -> Result<(), String> {
         cold::propagate(&mut func);
-        compare_consts::hoist_compare_consts(&mut func);
-        loop_exits::copy_exit_values(&mut func);
+        if let Some(loops) = loop_exits::calling_loops(&func) {
+            compare_consts::hoist_compare_consts(&mut func, &loops);
+            loop_exits::copy_exit_values(&mut func, &loops);
+        }
         if matches!(self.listing_kind, Listing::None | Listing::Mir | Listing::MirStages) {
             let isa = self.variant.as_ref().map(|(_, isa)| isa.clone());
             self.pending.push(Pending { id, func, title: title.to_string(), isa });

@@ -726,7 +726,9 @@ impl Parser {
     }
 
     /// A C type as `ty` reads it, or a struct or union by value: its name
-    /// and span (the type then the `STRUCT_POINTER` placeholder).
+    /// and span, with `STRUCT_POINTER` as the type, which is what a
+    /// signature's parameter or result slot holds for a struct passed by
+    /// value (`CFunc::by_value` says which slots those are).
     fn ty_or_struct(&mut self, c: &mut Cursor) -> R<(Ty, Option<(String, Range<usize>)>)> {
         let start = c.span().start;
         match self.ctype(c)? {
